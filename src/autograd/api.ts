@@ -1,0 +1,143 @@
+/**
+ * The public face of reverse mode: Tensor.backward, torch.autograd.backward and
+ * torch.autograd.grad. Validates arguments with PyTorch's messages, then runs the engine.
+ */
+import type { Tensor } from "../tensor.js";
+import { runBackward } from "./engine.js";
+import { runtimeError, typeError } from "../errors.js";
+import { alloc } from "../ops/core.js";
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  /** accumulate only into these tensors' .grad */
+  inputs?: Tensor | Tensor[];
+}
+
+export interface GradOptions {
+  gradOutputs?: Tensor | (Tensor | null)[] | null;
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  allowUnused?: boolean;
+}
+
+function sizeStr(shape: readonly number[]): string {
+  return `torch.Size([${shape.join(", ")}])`;
+}
+
+/** Head gradients: given ones checked against their outputs, missing ones implicit (scalars). */
+function makeGrads(
+  outputs: readonly Tensor[],
+  grads: readonly (Tensor | null | undefined)[] | null,
+): Tensor[] {
+  return outputs.map((out, i) => {
+    const g = grads === null ? null : (grads[i] ?? null);
+    if (g === null) {
+      if (out.numel() !== 1)
+        throw runtimeError("grad can be implicitly created only for scalar outputs");
+      if (!out.dtype.isFloatingPoint) {
+        throw runtimeError(
+          `grad can be implicitly created only for real scalar outputs but got ${out.dtype}`,
+        );
+      }
+      const one = alloc(out.shape.slice(), out.dtype);
+      one.data[0] = 1;
+      return one;
+    }
+    if (typeof g !== "object" || !("shape" in g)) {
+      throw typeError(`gradient must be a Tensor or None, but got ${typeof g}`);
+    }
+    if (
+      g.numel() !== out.numel() ||
+      (g.shape.length !== out.shape.length && g.numel() !== 1) ||
+      !sameShape(g.shape, out.shape)
+    ) {
+      throw runtimeError(
+        `Mismatch in shape: grad_output[${i}] has a shape of ${sizeStr(g.shape)} and output[${i}] has a shape of ${sizeStr(out.shape)}.`,
+      );
+    }
+    if (g.dtype.isFloatingPoint !== out.dtype.isFloatingPoint) {
+      throw runtimeError(
+        `For complex Tensors, both grad_output and output are required to have the same dtype. Mismatch in dtype: grad_output[${i}] has a dtype of ${g.dtype} and output[${i}] has a dtype of ${out.dtype}.`,
+      );
+    }
+    return g;
+  });
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function checkRequiresGrad(outputs: readonly Tensor[]): void {
+  outputs.forEach((t, i) => {
+    if (!t.requiresGrad) {
+      throw runtimeError(
+        `element ${i} of tensors does not require grad and does not have a grad_fn`,
+      );
+    }
+  });
+}
+
+function asList<T>(v: T | T[] | readonly T[]): T[] {
+  return Array.isArray(v) ? (v as T[]).slice() : [v as T];
+}
+
+/**
+ * torch.autograd.backward(tensors, gradTensors?, options): accumulate gradients of `tensors`
+ * into the leaves' `.grad`.
+ * @example torch.autograd.backward([y], [torch.ones(3)]);
+ */
+export function backward(
+  tensors: Tensor | Tensor[],
+  gradTensors?: Tensor | (Tensor | null)[] | null,
+  opts: BackwardOptions = {},
+): void {
+  const outs = asList(tensors);
+  const grads = gradTensors === undefined || gradTensors === null ? null : asList(gradTensors);
+  const heads = makeGrads(outs, grads);
+  checkRequiresGrad(outs);
+  const inputs = opts.inputs === undefined ? null : asList(opts.inputs);
+  if (inputs !== null && inputs.length === 0)
+    throw runtimeError("'inputs' argument to backward() cannot be empty.");
+  runBackward(outs, heads, {
+    keepGraph: opts.retainGraph ?? opts.createGraph ?? false,
+    createGraph: opts.createGraph ?? false,
+    inputs,
+    accumulate: true,
+  });
+}
+
+/**
+ * torch.autograd.grad(outputs, inputs, options): gradients of outputs w.r.t. inputs, returned
+ * (not accumulated into .grad).
+ * @example const [dx] = torch.autograd.grad(y, [x], { createGraph: true });
+ */
+export function grad(
+  outputs: Tensor | Tensor[],
+  inputs: Tensor | Tensor[],
+  opts: GradOptions = {},
+): (Tensor | null)[] {
+  const outs = asList(outputs);
+  const ins = asList(inputs);
+  const go =
+    opts.gradOutputs === undefined || opts.gradOutputs === null ? null : asList(opts.gradOutputs);
+  const heads = makeGrads(outs, go);
+  checkRequiresGrad(outs);
+  ins.forEach((t) => {
+    if (!t.requiresGrad)
+      throw runtimeError("One of the differentiated Tensors does not require grad");
+  });
+  const res = runBackward(outs, heads, {
+    keepGraph: opts.retainGraph ?? opts.createGraph ?? false,
+    createGraph: opts.createGraph ?? false,
+    inputs: ins,
+    accumulate: false,
+  });
+  if (!opts.allowUnused && res.some((r) => r === null)) {
+    throw runtimeError(
+      "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.",
+    );
+  }
+  return res;
+}

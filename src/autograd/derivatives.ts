@@ -1,0 +1,507 @@
+/**
+ * Derivative formulas as data, one entry per differentiable primitive (PyTorch's
+ * derivatives.yaml). Each entry names its backward node, lists exactly what it saves for
+ * backward, and computes input gradients with tensor ops, so a backward pass run with
+ * `createGraph: true` is itself recorded and can be differentiated again.
+ *
+ * Note [un-broadcasting]: formulas return gradients in the broadcast (output) shape; the
+ * engine sums each back to its input's shape and casts to its dtype, once, for every op.
+ * Formulas receive `g`, the gradient of output 0 (multi-output ops read `node.gradOutputs`).
+ *
+ * The table's type `{ [K in Op]: Derivative<K> }` makes the compiler check that every op
+ * declared in `OpDefs` has exactly one formula.
+ */
+import type { Tensor } from "../tensor.js";
+import type { OpNode } from "./function.js";
+import * as F from "./formula-ops.js";
+
+/** Every differentiable primitive: the tensors it may save and its non-tensor attributes. */
+export interface OpDefs {
+  add: { save: never; attrs: { alpha: number } };
+  sub: { save: never; attrs: { alpha: number } };
+  rsub: { save: never; attrs: { alpha: number } };
+  mul: { save: "self" | "other"; attrs: { scalar: number } };
+  div: { save: "self" | "other"; attrs: { scalar: number } };
+  powScalar: { save: "self"; attrs: { exponent: number } };
+  powTensor: { save: "self" | "exponent" | "result"; attrs: Record<string, never> };
+  powBase: { save: "exponent" | "result"; attrs: { base: number } };
+  maximum: { save: "self" | "other"; attrs: Record<string, never> };
+  minimum: { save: "self" | "other"; attrs: Record<string, never> };
+  neg: { save: never; attrs: Record<string, never> };
+  abs: { save: "self"; attrs: Record<string, never> };
+  sign: { save: never; attrs: Record<string, never> };
+  exp: { save: "result"; attrs: Record<string, never> };
+  log: { save: "self"; attrs: Record<string, never> };
+  log1p: { save: "self"; attrs: Record<string, never> };
+  expm1: { save: "result"; attrs: Record<string, never> };
+  sqrt: { save: "result"; attrs: Record<string, never> };
+  rsqrt: { save: "result"; attrs: Record<string, never> };
+  reciprocal: { save: "result"; attrs: Record<string, never> };
+  sin: { save: "self"; attrs: Record<string, never> };
+  cos: { save: "self"; attrs: Record<string, never> };
+  tan: { save: "result"; attrs: Record<string, never> };
+  tanh: { save: "result"; attrs: Record<string, never> };
+  sigmoid: { save: "result"; attrs: Record<string, never> };
+  relu: { save: "result"; attrs: Record<string, never> };
+  clamp: { save: "self"; attrs: { min: number | null; max: number | null } };
+  floor: { save: never; attrs: Record<string, never> };
+  ceil: { save: never; attrs: Record<string, never> };
+  round: { save: never; attrs: Record<string, never> };
+  where: { save: "condition"; attrs: Record<string, never> };
+  maskedFill: { save: "mask"; attrs: Record<string, never> };
+  sum: { save: never; attrs: { dims: number[] | null; keepdim: boolean } };
+  mean: { save: never; attrs: { dims: number[] | null; keepdim: boolean; count: number } };
+  prod: { save: "self" | "result"; attrs: { dims: number[] | null; keepdim: boolean } };
+  maxAll: { save: "self" | "result"; attrs: { name: string } };
+  maxDim: { save: "indices"; attrs: { dim: number; keepdim: boolean; name: string } };
+  amax: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean; name: string } };
+  var: { save: "self"; attrs: { dims: number[]; keepdim: boolean; correction: number } };
+  std: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean; correction: number } };
+  norm: { save: "self" | "result"; attrs: { p: number; dims: number[]; keepdim: boolean } };
+  logsumexp: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean } };
+  cumsum: { save: never; attrs: { dim: number } };
+  softmax: { save: "result"; attrs: { dim: number } };
+  logSoftmax: { save: "result"; attrs: { dim: number } };
+  mm: { save: "self" | "other"; attrs: Record<string, never> };
+  bmm: { save: "self" | "other"; attrs: Record<string, never> };
+  mv: { save: "self" | "vec"; attrs: Record<string, never> };
+  dot: { save: "self" | "other"; attrs: Record<string, never> };
+  view: { save: never; attrs: { name: string } };
+  transpose: { save: never; attrs: { dim0: number; dim1: number; name: string } };
+  permute: { save: never; attrs: { dims: number[] } };
+  expand: { save: never; attrs: Record<string, never> };
+  squeeze: { save: never; attrs: { name: string } };
+  unsqueeze: { save: never; attrs: { dim: number } };
+  asStrided: {
+    save: never;
+    attrs: { name: string; shape: number[]; strides: number[]; offset: number };
+  };
+  embed: { save: never; attrs: { shape: number[]; strides: number[]; offset: number } };
+  cat: { save: never; attrs: { dim: number; sizes: number[] } };
+  split: { save: never; attrs: { dim: number } };
+  gather: { save: "index"; attrs: { dim: number } };
+  scatterAdd: { save: "index"; attrs: { dim: number } };
+  index: { save: "indices"; attrs: { nIndices: number } };
+  indexPut: { save: "indices"; attrs: { accumulate: boolean } };
+  toCopy: { save: never; attrs: Record<string, never> };
+  clone: { save: never; attrs: Record<string, never> };
+  fill: { save: never; attrs: Record<string, never> };
+  copy: { save: never; attrs: Record<string, never> };
+}
+
+export type Op = keyof OpDefs;
+export type Saved<K extends Op> = { readonly [P in OpDefs[K]["save"]]: Tensor };
+export type Grads = (Tensor | null)[];
+
+export interface Derivative<K extends Op> {
+  /** the backward node's name (a function of the attributes where PyTorch's name varies) */
+  name: string | ((attrs: OpDefs[K]["attrs"]) => string);
+  /** exactly what this op keeps for backward */
+  save: readonly OpDefs[K]["save"][];
+  /** input gradients from the output gradient `g` */
+  grad(g: Tensor, s: Saved<K>, a: OpDefs[K]["attrs"], node: OpNode): Grads;
+}
+
+const zero = (g: Tensor): Tensor => F.zerosLike(g);
+
+export const derivatives: { [K in Op]: Derivative<K> } = {
+  // d(self + alpha*other) = g, alpha*g
+  add: {
+    name: "AddBackward0",
+    save: [],
+    grad: (g, _s, a) => [g, a.alpha === 1 ? g : g.mul(a.alpha)],
+  },
+  // d(self - alpha*other) = g, -alpha*g
+  sub: { name: "SubBackward0", save: [], grad: (g, _s, a) => [g, g.mul(-a.alpha)] },
+  // d(other - alpha*self) = -alpha*g  (the tensor is input 0; `other` is a number)
+  rsub: { name: "RsubBackward1", save: [], grad: (g, _s, a) => [g.mul(-a.alpha)] },
+  // d(self*other) = g*other, g*self
+  mul: {
+    name: "MulBackward0",
+    save: ["self", "other"],
+    grad: (g, s, a, n) => [
+      n.needsInputGrad(0) ? g.mul(s.other ?? a.scalar) : null,
+      n.needsInputGrad(1) ? g.mul(s.self) : null,
+    ],
+  },
+  // d(self/other) = g/other, -g*self/other^2
+  div: {
+    name: "DivBackward0",
+    save: ["self", "other"],
+    grad: (g, s, a, n) => [
+      n.needsInputGrad(0) ? g.div(s.other ?? a.scalar) : null,
+      n.needsInputGrad(1) ? g.neg().mul(s.self).div(s.other.mul(s.other)) : null,
+    ],
+  },
+  // d(x^c) = c*x^(c-1)*g   (0 when c == 0)
+  powScalar: {
+    name: "PowBackward0",
+    save: ["self"],
+    grad: (g, s, a) => {
+      const c = a.exponent;
+      if (c === 0) return [zero(g)];
+      if (c === 2) return [g.mul(s.self.mul(2))];
+      return [g.mul(s.self.pow(c - 1).mul(c))];
+    },
+  },
+  // d(x^y) = y*x^(y-1)*g, x^y*log(x)*g (with 0 where x == 0 and y >= 0, as PyTorch)
+  powTensor: {
+    name: "PowBackward1",
+    save: ["self", "exponent", "result"],
+    grad: (g, s, _a, n) => [
+      n.needsInputGrad(0)
+        ? F.where(s.exponent.eq(0), zero(g), g.mul(s.exponent).mul(s.self.pow(s.exponent.sub(1))))
+        : null,
+      n.needsInputGrad(1)
+        ? F.where(
+            s.self.eq(0).logicalAnd(s.exponent.ge(0)),
+            zero(g),
+            g.mul(s.result).mul(s.self.log()),
+          )
+        : null,
+    ],
+  },
+  // d(b^y) = b^y*log(b)*g
+  powBase: {
+    name: "PowBackward2",
+    save: ["exponent", "result"],
+    grad: (g, s, a) => [
+      a.base === 0
+        ? F.where(s.exponent.ge(0), zero(g), g.mul(s.result).mul(Math.log(a.base)))
+        : g.mul(s.result).mul(Math.log(a.base)),
+    ],
+  },
+  // gradient goes to the larger input; split evenly on ties
+  maximum: {
+    name: "MaximumBackward0",
+    save: ["self", "other"],
+    grad: (g, s) => {
+      const half = F.where(s.self.eq(s.other), g.div(2), g);
+      return [half.maskedFill(s.self.lt(s.other), 0), half.maskedFill(s.self.gt(s.other), 0)];
+    },
+  },
+  minimum: {
+    name: "MinimumBackward0",
+    save: ["self", "other"],
+    grad: (g, s) => {
+      const half = F.where(s.self.eq(s.other), g.div(2), g);
+      return [half.maskedFill(s.self.gt(s.other), 0), half.maskedFill(s.self.lt(s.other), 0)];
+    },
+  },
+  neg: { name: "NegBackward0", save: [], grad: (g) => [g.neg()] },
+  // d|x| = sign(x)*g
+  abs: { name: "AbsBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.sign())] },
+  sign: { name: "SignBackward0", save: [], grad: (g) => [zero(g)] },
+  // d e^x = e^x*g
+  exp: { name: "ExpBackward0", save: ["result"], grad: (g, s) => [g.mul(s.result)] },
+  // d log x = g/x
+  log: { name: "LogBackward0", save: ["self"], grad: (g, s) => [g.div(s.self)] },
+  // d log(1+x) = g/(1+x)
+  log1p: { name: "Log1PBackward0", save: ["self"], grad: (g, s) => [g.div(s.self.add(1))] },
+  // d (e^x - 1) = (result + 1)*g
+  expm1: { name: "Expm1Backward0", save: ["result"], grad: (g, s) => [g.mul(s.result.add(1))] },
+  // d sqrt(x) = g/(2*sqrt(x))
+  sqrt: { name: "SqrtBackward0", save: ["result"], grad: (g, s) => [g.div(s.result.mul(2))] },
+  // d x^(-1/2) = -1/2 * x^(-3/2) * g = -0.5*result^3*g
+  rsqrt: {
+    name: "RsqrtBackward0",
+    save: ["result"],
+    grad: (g, s) => [g.mul(s.result.pow(3)).mul(-0.5)],
+  },
+  // d (1/x) = -g/x^2 = -g*result^2
+  reciprocal: {
+    name: "ReciprocalBackward0",
+    save: ["result"],
+    grad: (g, s) => [g.neg().mul(s.result.mul(s.result))],
+  },
+  // d sin x = cos(x)*g
+  sin: { name: "SinBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.cos())] },
+  // d cos x = -sin(x)*g
+  cos: { name: "CosBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.sin().neg())] },
+  // d tan x = (1 + tan(x)^2)*g
+  tan: {
+    name: "TanBackward0",
+    save: ["result"],
+    grad: (g, s) => [g.mul(s.result.mul(s.result).add(1))],
+  },
+  // d tanh x = (1 - tanh(x)^2)*g
+  tanh: {
+    name: "TanhBackward0",
+    save: ["result"],
+    grad: (g, s) => [g.mul(F.rsubScalar(s.result.mul(s.result), 1))],
+  },
+  // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*g
+  sigmoid: {
+    name: "SigmoidBackward0",
+    save: ["result"],
+    grad: (g, s) => [g.mul(s.result.mul(F.rsubScalar(s.result, 1)))],
+  },
+  // d relu x = [x > 0]*g (threshold_backward on the result)
+  relu: {
+    name: "ReluBackward0",
+    save: ["result"],
+    grad: (g, s) => [g.maskedFill(s.result.le(0), 0)],
+  },
+  // gradient passes where min <= x <= max
+  clamp: {
+    name: "ClampBackward1",
+    save: ["self"],
+    grad: (g, s, a) => {
+      let mask = null as Tensor | null;
+      if (a.min !== null) mask = s.self.lt(a.min);
+      if (a.max !== null) {
+        const hi = s.self.gt(a.max);
+        mask = mask === null ? hi : mask.logicalOr(hi);
+      }
+      return [mask === null ? g : g.maskedFill(mask, 0)];
+    },
+  },
+  floor: { name: "FloorBackward0", save: [], grad: (g) => [zero(g)] },
+  ceil: { name: "CeilBackward0", save: [], grad: (g) => [zero(g)] },
+  round: { name: "RoundBackward0", save: [], grad: (g) => [zero(g)] },
+  // where(c, x, y): g flows to x where c, to y elsewhere
+  where: {
+    name: "WhereBackward0",
+    save: ["condition"],
+    grad: (g, s) => [F.where(s.condition, g, zero(g)), F.where(s.condition, zero(g), g)],
+  },
+  maskedFill: {
+    name: "MaskedFillBackward0",
+    save: ["mask"],
+    grad: (g, s) => [g.maskedFill(s.mask, 0)],
+  },
+  // d sum = g broadcast back over the reduced dims
+  sum: {
+    name: (a) => (a.dims === null ? "SumBackward0" : "SumBackward1"),
+    save: [],
+    grad: (g, _s, a, n) => [F.restoreReduced(g, a.dims, a.keepdim, n.inputShape(0))],
+  },
+  // d mean = g/count broadcast back
+  mean: {
+    name: (a) => (a.dims === null ? "MeanBackward0" : "MeanBackward1"),
+    save: [],
+    grad: (g, _s, a, n) => [F.restoreReduced(g, a.dims, a.keepdim, n.inputShape(0)).div(a.count)],
+  },
+  // d prod = g*prod/x (inputs with zeros: product of the others)
+  prod: {
+    name: (a) => (a.dims === null ? "ProdBackward0" : "ProdBackward1"),
+    save: ["self", "result"],
+    grad: (g, s, a, n) => {
+      const shape = n.inputShape(0);
+      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
+      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
+      return [gr.mul(F.prodOthers(s.self, r, a.dims))];
+    },
+  },
+  // max()/min() over everything: g shared evenly among the elements equal to the result
+  maxAll: {
+    name: (a) => a.name,
+    save: ["self", "result"],
+    grad: (g, s) => {
+      const mask = s.self.eq(s.result);
+      return [F.where(mask, g.div(mask.sum()), zero(s.self))];
+    },
+  },
+  // max(dim)/min(dim): g goes to the selected index
+  maxDim: {
+    name: (a) => a.name,
+    save: ["indices"],
+    grad: (g, s, a, n) => {
+      const shape = n.inputShape(0);
+      const gk = a.keepdim ? g : g.unsqueeze(a.dim);
+      const ik = a.keepdim ? s.indices : s.indices.unsqueeze(a.dim);
+      return [F.zeros(shape, g).scatterAdd(a.dim, ik, gk)];
+    },
+  },
+  // amax/amin: g shared evenly among the elements equal to the extreme
+  amax: {
+    name: (a) => a.name,
+    save: ["self", "result"],
+    grad: (g, s, a, n) => {
+      const shape = n.inputShape(0);
+      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
+      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
+      const mask = s.self.eq(r);
+      const count = F.restoreReduced(mask.sum(a.dims, true), a.dims, true, shape);
+      return [F.where(mask, gr.div(count), zero(s.self))];
+    },
+  },
+  // d var = 2/(N - correction) * (x - mean) * g
+  var: {
+    name: "VarBackward0",
+    save: ["self"],
+    grad: (g, s, a, n) => {
+      const shape = n.inputShape(0);
+      const N = F.countOver(shape, a.dims);
+      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
+      const centered = s.self.sub(s.self.mean(a.dims, true));
+      return [gr.mul(centered).mul(2 / (N - a.correction))];
+    },
+  },
+  // d std = (x - mean) / ((N - correction) * std) * g
+  std: {
+    name: "StdBackward0",
+    save: ["self", "result"],
+    grad: (g, s, a, n) => {
+      const shape = n.inputShape(0);
+      const N = F.countOver(shape, a.dims);
+      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
+      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
+      const centered = s.self.sub(s.self.mean(a.dims, true));
+      return [F.where(r.eq(0), zero(s.self), gr.mul(centered).div(r.mul(N - a.correction)))];
+    },
+  },
+  // d ||x||_p = x*|x|^(p-2) / ||x||^(p-1) * g  (p=2: x/||x||; p=1: sign(x); 0 where norm is 0)
+  norm: {
+    name: "NormBackward1",
+    save: ["self", "result"],
+    grad: (g, s, a, n) => {
+      const shape = n.inputShape(0);
+      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
+      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
+      const x = s.self;
+      if (a.p === 1) return [gr.mul(x.sign())];
+      if (a.p === Infinity || a.p === -Infinity) {
+        const mask = x.abs().eq(r);
+        const count = F.restoreReduced(mask.sum(a.dims, true), a.dims, true, shape);
+        return [F.where(mask, gr.mul(x.sign()).div(count), zero(x))];
+      }
+      const scaled = a.p === 2 ? x.div(r) : x.mul(x.abs().pow(a.p - 2)).div(r.pow(a.p - 1));
+      return [F.where(r.eq(0), zero(x), gr.mul(scaled))];
+    },
+  },
+  // d logsumexp = exp(x - result)*g
+  logsumexp: {
+    name: "LogsumexpBackward0",
+    save: ["self", "result"],
+    grad: (g, s, a, n) => {
+      const shape = n.inputShape(0);
+      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
+      return [F.restoreReduced(g, a.dims, a.keepdim, shape).mul(s.self.sub(r).exp())];
+    },
+  },
+  // d cumsum: reversed cumulative sum of g = sum(g) - cumsum(g) + g
+  cumsum: {
+    name: "CumsumBackward0",
+    save: [],
+    grad: (g, _s, a) => [g.sum(a.dim, true).sub(g.cumsum(a.dim)).add(g)],
+  },
+  // d softmax = y*(g - sum(g*y))
+  softmax: {
+    name: "SoftmaxBackward0",
+    save: ["result"],
+    grad: (g, s, a) => [s.result.mul(g.sub(g.mul(s.result).sum(a.dim, true)))],
+  },
+  // d log_softmax = g - exp(y)*sum(g)
+  logSoftmax: {
+    name: "LogSoftmaxBackward0",
+    save: ["result"],
+    grad: (g, s, a) => [g.sub(s.result.exp().mul(g.sum(a.dim, true)))],
+  },
+  // d(A@B) = g@B^T, A^T@g
+  mm: {
+    name: "MmBackward0",
+    save: ["self", "other"],
+    grad: (g, s, _a, n) => [
+      n.needsInputGrad(0) ? g.mm(s.other.t()) : null,
+      n.needsInputGrad(1) ? s.self.t().mm(g) : null,
+    ],
+  },
+  bmm: {
+    name: "BmmBackward0",
+    save: ["self", "other"],
+    grad: (g, s, _a, n) => [
+      n.needsInputGrad(0) ? g.bmm(s.other.transpose(1, 2)) : null,
+      n.needsInputGrad(1) ? s.self.transpose(1, 2).bmm(g) : null,
+    ],
+  },
+  // d(A@v) = outer(g, v), A^T@g
+  mv: {
+    name: "MvBackward0",
+    save: ["self", "vec"],
+    grad: (g, s, _a, n) => [
+      n.needsInputGrad(0) ? g.unsqueeze(1).mul(s.vec) : null,
+      n.needsInputGrad(1) ? s.self.t().mv(g) : null,
+    ],
+  },
+  dot: {
+    name: "DotBackward0",
+    save: ["self", "other"],
+    grad: (g, s) => [g.mul(s.other), g.mul(s.self)],
+  },
+  // views: the gradient takes the input's shape back
+  view: { name: (a) => a.name, save: [], grad: (g, _s, _a, n) => [g.reshape(n.inputShape(0))] },
+  transpose: { name: (a) => a.name, save: [], grad: (g, _s, a) => [g.transpose(a.dim0, a.dim1)] },
+  permute: {
+    name: "PermuteBackward0",
+    save: [],
+    grad: (g, _s, a) => {
+      const inv = new Array<number>(a.dims.length);
+      a.dims.forEach((d, i) => (inv[d] = i));
+      return [g.permute(inv)];
+    },
+  },
+  // expand: the engine's un-broadcasting sums g back to the input shape
+  expand: { name: "ExpandBackward0", save: [], grad: (g) => [g] },
+  squeeze: { name: (a) => a.name, save: [], grad: (g, _s, _a, n) => [g.reshape(n.inputShape(0))] },
+  unsqueeze: { name: "UnsqueezeBackward0", save: [], grad: (g, _s, a) => [g.squeeze(a.dim)] },
+  // select/narrow/slicing: g placed into zeros of the input's shape at the viewed positions
+  asStrided: {
+    name: (a) => a.name,
+    save: [],
+    grad: (g, _s, a, n) => [F.embed(g, n.inputShape(0), a.strides, a.offset)],
+  },
+  // embed's adjoint is the view it fills
+  embed: {
+    name: "AsStridedScatterBackward0",
+    save: [],
+    grad: (g, _s, a, n) => [F.asStridedOfContiguous(g, n.inputShape(0), a.strides, a.offset)],
+  },
+  // cat: each input gets its slice of g
+  cat: {
+    name: "CatBackward0",
+    save: [],
+    grad: (g, _s, a) => {
+      let start = 0;
+      return a.sizes.map((size) => {
+        const piece = g.narrow(a.dim, start, size);
+        start += size;
+        return piece;
+      });
+    },
+  },
+  // split/chunk: the output gradients concatenated (missing ones are zeros)
+  split: {
+    name: "SplitBackward0",
+    save: [],
+    grad: (_g, _s, a, n) => [F.cat(n.materializedGradOutputs(), a.dim)],
+  },
+  gather: {
+    name: "GatherBackward0",
+    save: ["index"],
+    grad: (g, s, a, n) => [F.zeros(n.inputShape(0), g).scatterAdd(a.dim, s.index, g)],
+  },
+  // self + scatter(src): d self = g, d src = gather(g)
+  scatterAdd: {
+    name: "ScatterAddBackward0",
+    save: ["index"],
+    grad: (g, s, a) => [g, g.gather(a.dim, s.index)],
+  },
+  index: {
+    name: "IndexBackward0",
+    save: ["indices"],
+    grad: (g, _s, _a, n) => F.indexBackward(g, n.inputShape(0), n.savedList("indices")),
+  },
+  // index_put(self, indices, values): d self = g with the written positions zeroed (unless
+  // accumulate); d values = g at those positions
+  indexPut: {
+    name: "IndexPutBackward0",
+    save: ["indices"],
+    grad: (g, _s, a, n) => F.indexPutBackward(g, n.savedList("indices"), a.accumulate, n),
+  },
+  toCopy: { name: "ToCopyBackward0", save: [], grad: (g) => [g] },
+  clone: { name: "CloneBackward0", save: [], grad: (g) => [g] },
+  fill: { name: "FillBackward0", save: [], grad: (g) => [zero(g)] },
+  // self.copy_(src): self's old value is overwritten; src gets g
+  copy: { name: "CopyBackwards", save: [], grad: (g) => [zero(g), g] },
+};

@@ -1,0 +1,103 @@
+/**
+ * Tensor-level helpers used by derivative formulas and the engine. Everything here is built
+ * from recorded ops, so formulas stay differentiable (Note [un-broadcasting] in
+ * derivatives.ts).
+ */
+import type { Tensor } from "../tensor.js";
+import { dtypes, type DTypeName } from "../dtype.js";
+import { alloc } from "../ops/core.js";
+import { where as whereOp, rsub } from "../ops/elementwise.js";
+import {
+  embed as embedOp,
+  asStridedOfContiguous as asStridedOp,
+  cat as catOp,
+} from "../ops/views.js";
+import { indexBackward as indexBwd, indexPutBackward as indexPutBwd } from "../ops/indexing.js";
+import type { OpNode } from "./function.js";
+import { prod } from "../ops/reduce.js";
+
+export const zerosLike = (g: Tensor): Tensor => alloc(g.shape.slice(), g.dtype);
+export const zeros = (shape: readonly number[], like: Tensor): Tensor =>
+  alloc(shape.slice(), like.dtype.isFloatingPoint ? like.dtype : dtypes.float32);
+export const where = (c: Tensor, a: Tensor, b: Tensor): Tensor => whereOp(c, a, b);
+/** s - t */
+export const rsubScalar = (t: Tensor, s: number): Tensor => rsub(t, s);
+export const embed = embedOp;
+export const asStridedOfContiguous = asStridedOp;
+export const cat = (ts: Tensor[], dim: number): Tensor => catOp(ts, dim);
+export const indexBackward = indexBwd;
+export function indexPutBackward(
+  g: Tensor,
+  indices: (Tensor | null)[],
+  accumulate: boolean,
+  node: OpNode,
+): (Tensor | null)[] {
+  return indexPutBwd(g, indices, accumulate, node.inputShape(1));
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Number of elements over `dims` of `shape`. */
+export function countOver(shape: readonly number[], dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= shape[d];
+  return n;
+}
+
+/**
+ * A reduction's output (or its gradient) broadcast back to the input `shape`: re-insert the
+ * reduced dims (unless keepdim) and expand.
+ */
+export function restoreReduced(
+  g: Tensor,
+  dims: readonly number[] | null,
+  keepdim: boolean,
+  shape: readonly number[],
+): Tensor {
+  let r = g;
+  if (dims === null) {
+    r = r.reshape(shape.map(() => 1));
+  } else if (!keepdim) {
+    for (const d of dims) r = r.unsqueeze(d);
+  }
+  return sameShape(r.shape, shape) ? r : r.expand(shape.slice());
+}
+
+/**
+ * d prod / d x_i = product of the other elements: result/x_i where x_i != 0; where x_i is the
+ * only zero, the product of the non-zero elements; with two or more zeros, 0.
+ */
+export function prodOthers(
+  self: Tensor,
+  resultRestored: Tensor,
+  dims: readonly number[] | null,
+): Tensor {
+  const isZero = self.eq(0);
+  const nz = where(isZero, self.onesLike(), self);
+  const ds = dims ?? self.shape.map((_, i) => i);
+  const keep = (t: Tensor): Tensor => restoreReduced(t, ds, true, self.shape);
+  const prodNonZero = keep(prod(nz, ds, true));
+  const zeroCount = keep(isZero.sum(ds, true));
+  const atZero = where(zeroCount.eq(1), prodNonZero, zerosLike(prodNonZero));
+  return where(isZero, atZero, resultRestored.div(nz));
+}
+
+/** Note [un-broadcasting]: sum `t` down to `shape` (leading dims and size-1 dims). */
+export function sumTo(t: Tensor, shape: readonly number[]): Tensor {
+  const lead = t.dim() - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < t.dim(); i++) {
+    if (i < lead || (shape[i - lead] === 1 && t.shape[i] !== 1)) dims.push(i);
+  }
+  let r = dims.length > 0 ? t.sum(dims, true) : t;
+  if (!sameShape(r.shape, shape)) r = r.reshape(shape.slice());
+  return r;
+}
+
+export function castTo(t: Tensor, dtypeName: string): Tensor {
+  return t.to(dtypes[dtypeName as DTypeName]);
+}

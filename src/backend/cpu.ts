@@ -1,0 +1,544 @@
+/**
+ * The TypeScript CPU backend: the primitive kernels every tensor op is built from.
+ *
+ * Kernels work on typed arrays and layouts (shape, strides, offset); they never see a Tensor
+ * (Note [layers]: backends do not import the tensor or autograd layers). Loops are plain `for`
+ * loops over typed arrays with the operation chosen by a `switch` outside the loop, so there is
+ * no per-element closure call or allocation.
+ */
+import type { TypedArray } from "../dtype.js";
+
+export interface Layout {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/**
+ * Element offsets of a strided layout, in row-major order of `shape` (strides may be 0 for
+ * broadcast dims). Iterative odometer; O(numel).
+ */
+export function stridedOffsets(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Int32Array {
+  const nd = shape.length;
+  let n = 1;
+  for (let i = 0; i < nd; i++) n *= shape[i];
+  const out = new Int32Array(n);
+  if (n === 0) return out;
+  if (nd === 0) {
+    out[0] = offset;
+    return out;
+  }
+  const last = nd - 1;
+  const lastSize = shape[last];
+  const lastStride = strides[last];
+  const idx = new Array<number>(nd).fill(0);
+  let base = offset;
+  let k = 0;
+  for (;;) {
+    let p = base;
+    for (let j = 0; j < lastSize; j++) {
+      out[k++] = p;
+      p += lastStride;
+    }
+    if (k >= n) break;
+    // advance the odometer over dims [0, last)
+    let d = last - 1;
+    for (; d >= 0; d--) {
+      idx[d]++;
+      base += strides[d];
+      if (idx[d] < shape[d]) break;
+      base -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+    if (d < 0) break;
+  }
+  return out;
+}
+
+/**
+ * Copy a strided source into a contiguous destination, converting element type the way a
+ * typed-array store does. Callers converting to bool or integer types use `castInto`.
+ */
+export function gather(src: TypedArray, layout: Layout, dst: TypedArray, dstOffset = 0): void {
+  const { shape, strides, offset } = layout;
+  const nd = shape.length;
+  // fast path: contiguous
+  let contiguous = true;
+  let expected = 1;
+  for (let i = nd - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expected) {
+      contiguous = false;
+      break;
+    }
+    expected *= shape[i];
+  }
+  let n = 1;
+  for (let i = 0; i < nd; i++) n *= shape[i];
+  if (contiguous) {
+    for (let i = 0; i < n; i++) dst[dstOffset + i] = src[offset + i];
+    return;
+  }
+  const offs = stridedOffsets(shape, strides, offset);
+  for (let i = 0; i < n; i++) dst[dstOffset + i] = src[offs[i]];
+}
+
+/** Write a contiguous source into a strided destination (the inverse of gather). */
+export function scatter(src: TypedArray, dst: TypedArray, layout: Layout): void {
+  const offs = stridedOffsets(layout.shape, layout.strides, layout.offset);
+  for (let i = 0; i < offs.length; i++) dst[offs[i]] = src[i];
+}
+
+/** Element conversion used by dtype casts: to bool is `x != 0`, to integers truncates. */
+export const enum CastKind {
+  Plain = 0,
+  Bool = 1,
+  Int64 = 2,
+}
+
+export function castInto(src: TypedArray, dst: TypedArray, n: number, kind: CastKind): void {
+  switch (kind) {
+    case CastKind.Bool:
+      for (let i = 0; i < n; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+      break;
+    case CastKind.Int64:
+      for (let i = 0; i < n; i++) dst[i] = Math.trunc(src[i]);
+      break;
+    default:
+      for (let i = 0; i < n; i++) dst[i] = src[i];
+  }
+}
+
+export function fill(dst: TypedArray, value: number, n: number): void {
+  dst.fill(value, 0, n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise unary ops on contiguous inputs.
+
+export const enum Unary {
+  Neg,
+  Abs,
+  Sign,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sqrt,
+  Rsqrt,
+  Reciprocal,
+  Square,
+  Sin,
+  Cos,
+  Tan,
+  Tanh,
+  Sigmoid,
+  Relu,
+  Floor,
+  Ceil,
+  Round,
+  Trunc,
+  IsNan,
+  IsFinite,
+  LogicalNot,
+}
+
+/** Round half to even, as torch.round does. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n: number): void {
+  switch (op) {
+    case Unary.Neg:
+      for (let i = 0; i < n; i++) out[i] = -a[aOff + i];
+      break;
+    case Unary.Abs:
+      for (let i = 0; i < n; i++) out[i] = Math.abs(a[aOff + i]);
+      break;
+    case Unary.Sign:
+      // sign(x) in {-1, 0, 1}; NaN stays NaN
+      for (let i = 0; i < n; i++) {
+        const x = a[aOff + i];
+        out[i] = x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x;
+      }
+      break;
+    case Unary.Exp:
+      for (let i = 0; i < n; i++) out[i] = Math.exp(a[aOff + i]);
+      break;
+    case Unary.Log:
+      for (let i = 0; i < n; i++) out[i] = Math.log(a[aOff + i]);
+      break;
+    case Unary.Log1p:
+      for (let i = 0; i < n; i++) out[i] = Math.log1p(a[aOff + i]);
+      break;
+    case Unary.Expm1:
+      for (let i = 0; i < n; i++) out[i] = Math.expm1(a[aOff + i]);
+      break;
+    case Unary.Sqrt:
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(a[aOff + i]);
+      break;
+    case Unary.Rsqrt:
+      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(a[aOff + i]);
+      break;
+    case Unary.Reciprocal:
+      for (let i = 0; i < n; i++) out[i] = 1 / a[aOff + i];
+      break;
+    case Unary.Square:
+      for (let i = 0; i < n; i++) {
+        const x = a[aOff + i];
+        out[i] = x * x;
+      }
+      break;
+    case Unary.Sin:
+      for (let i = 0; i < n; i++) out[i] = Math.sin(a[aOff + i]);
+      break;
+    case Unary.Cos:
+      for (let i = 0; i < n; i++) out[i] = Math.cos(a[aOff + i]);
+      break;
+    case Unary.Tan:
+      for (let i = 0; i < n; i++) out[i] = Math.tan(a[aOff + i]);
+      break;
+    case Unary.Tanh:
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(a[aOff + i]);
+      break;
+    case Unary.Sigmoid:
+      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-a[aOff + i]));
+      break;
+    case Unary.Relu:
+      // relu(nan) = nan, as PyTorch's clamp_min(0)
+      for (let i = 0; i < n; i++) {
+        const x = a[aOff + i];
+        out[i] = x > 0 || x !== x ? x : 0;
+      }
+      break;
+    case Unary.Floor:
+      for (let i = 0; i < n; i++) out[i] = Math.floor(a[aOff + i]);
+      break;
+    case Unary.Ceil:
+      for (let i = 0; i < n; i++) out[i] = Math.ceil(a[aOff + i]);
+      break;
+    case Unary.Round:
+      for (let i = 0; i < n; i++) out[i] = roundHalfEven(a[aOff + i]);
+      break;
+    case Unary.Trunc:
+      for (let i = 0; i < n; i++) out[i] = Math.trunc(a[aOff + i]);
+      break;
+    case Unary.IsNan:
+      for (let i = 0; i < n; i++) out[i] = a[aOff + i] !== a[aOff + i] ? 1 : 0;
+      break;
+    case Unary.IsFinite:
+      for (let i = 0; i < n; i++) out[i] = Number.isFinite(a[aOff + i]) ? 1 : 0;
+      break;
+    case Unary.LogicalNot:
+      for (let i = 0; i < n; i++) out[i] = a[aOff + i] === 0 ? 1 : 0;
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise binary ops. Operands advance by aStep/bStep (1 for an array, 0 for a broadcast
+// scalar), so one loop per op covers array-array, array-scalar and scalar-array.
+
+export const enum Binary {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Atan2,
+  FloorDiv,
+  Remainder,
+  LogicalAnd,
+  LogicalOr,
+}
+
+export function binary(
+  op: Binary,
+  a: TypedArray,
+  aOff: number,
+  aStep: number,
+  b: TypedArray,
+  bOff: number,
+  bStep: number,
+  out: TypedArray,
+  outOff: number,
+  n: number,
+): void {
+  let i = outOff;
+  let ia = aOff;
+  let ib = bOff;
+  n += outOff;
+  switch (op) {
+    case Binary.Add:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] + b[ib];
+      break;
+    case Binary.Sub:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] - b[ib];
+      break;
+    case Binary.Mul:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] * b[ib];
+      break;
+    case Binary.Div:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] / b[ib];
+      break;
+    case Binary.Pow:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = Math.pow(a[ia], b[ib]);
+      break;
+    case Binary.Maximum:
+      // NaN propagates, as torch.maximum
+      for (; i < n; i++, ia += aStep, ib += bStep) {
+        const x = a[ia];
+        const y = b[ib];
+        out[i] = x !== x || y !== y ? NaN : x > y ? x : y;
+      }
+      break;
+    case Binary.Minimum:
+      for (; i < n; i++, ia += aStep, ib += bStep) {
+        const x = a[ia];
+        const y = b[ib];
+        out[i] = x !== x || y !== y ? NaN : x < y ? x : y;
+      }
+      break;
+    case Binary.Eq:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] === b[ib] ? 1 : 0;
+      break;
+    case Binary.Ne:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] !== b[ib] ? 1 : 0;
+      break;
+    case Binary.Lt:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] < b[ib] ? 1 : 0;
+      break;
+    case Binary.Le:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] <= b[ib] ? 1 : 0;
+      break;
+    case Binary.Gt:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] > b[ib] ? 1 : 0;
+      break;
+    case Binary.Ge:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] >= b[ib] ? 1 : 0;
+      break;
+    case Binary.Atan2:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = Math.atan2(a[ia], b[ib]);
+      break;
+    case Binary.FloorDiv:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = Math.floor(a[ia] / b[ib]);
+      break;
+    case Binary.Remainder:
+      // Python-style modulo: the result has the sign of the divisor
+      for (; i < n; i++, ia += aStep, ib += bStep) {
+        const x = a[ia];
+        const y = b[ib];
+        const r = x % y;
+        out[i] = r !== 0 && r < 0 !== y < 0 ? r + y : r;
+      }
+      break;
+    case Binary.LogicalAnd:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] !== 0 && b[ib] !== 0 ? 1 : 0;
+      break;
+    case Binary.LogicalOr:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] !== 0 || b[ib] !== 0 ? 1 : 0;
+      break;
+  }
+}
+
+/** out[i] = cond[i] ? a[i] : b[i] over contiguous, equally sized inputs. */
+export function where(
+  cond: TypedArray,
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
+}
+
+/** clamp with optional bounds (NaN propagates, as torch.clamp). */
+export function clamp(
+  a: TypedArray,
+  aOff: number,
+  out: TypedArray,
+  n: number,
+  lo: number,
+  hi: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const x = a[aOff + i];
+    out[i] = x < lo ? lo : x > hi ? hi : x;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions over the innermost axis: the input is contiguous with shape [outer, inner].
+
+export const enum Reduce {
+  Sum,
+  Prod,
+  Max,
+  Min,
+  ArgMax,
+  ArgMin,
+  LogSumExp,
+  Any,
+  All,
+}
+
+export function reduce(
+  op: Reduce,
+  a: TypedArray,
+  outer: number,
+  inner: number,
+  out: TypedArray,
+): void {
+  switch (op) {
+    case Reduce.Sum:
+      for (let o = 0; o < outer; o++) {
+        let s = 0;
+        const base = o * inner;
+        for (let i = 0; i < inner; i++) s += a[base + i];
+        out[o] = s;
+      }
+      break;
+    case Reduce.Prod:
+      for (let o = 0; o < outer; o++) {
+        let s = 1;
+        const base = o * inner;
+        for (let i = 0; i < inner; i++) s *= a[base + i];
+        out[o] = s;
+      }
+      break;
+    case Reduce.Max:
+    case Reduce.ArgMax:
+      for (let o = 0; o < outer; o++) {
+        const base = o * inner;
+        let best = a[base];
+        let bi = 0;
+        for (let i = 1; i < inner && best === best; i++) {
+          const x = a[base + i];
+          // NaN wins, as in PyTorch's max
+          if (x > best || x !== x) {
+            best = x;
+            bi = i;
+          }
+        }
+        out[o] = op === Reduce.Max ? best : bi;
+      }
+      break;
+    case Reduce.Min:
+    case Reduce.ArgMin:
+      for (let o = 0; o < outer; o++) {
+        const base = o * inner;
+        let best = a[base];
+        let bi = 0;
+        for (let i = 1; i < inner && best === best; i++) {
+          const x = a[base + i];
+          if (x < best || x !== x) {
+            best = x;
+            bi = i;
+          }
+        }
+        out[o] = op === Reduce.Min ? best : bi;
+      }
+      break;
+    case Reduce.LogSumExp:
+      // log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max(x), for stability
+      for (let o = 0; o < outer; o++) {
+        const base = o * inner;
+        let m = -Infinity;
+        for (let i = 0; i < inner; i++) if (a[base + i] > m) m = a[base + i];
+        if (m === -Infinity || m === Infinity) {
+          out[o] = m;
+          continue;
+        }
+        let s = 0;
+        for (let i = 0; i < inner; i++) s += Math.exp(a[base + i] - m);
+        out[o] = m + Math.log(s);
+      }
+      break;
+    case Reduce.Any:
+      for (let o = 0; o < outer; o++) {
+        let r = 0;
+        const base = o * inner;
+        for (let i = 0; i < inner; i++) if (a[base + i] !== 0) r = 1;
+        out[o] = r;
+      }
+      break;
+    case Reduce.All:
+      for (let o = 0; o < outer; o++) {
+        let r = 1;
+        const base = o * inner;
+        for (let i = 0; i < inner; i++) if (a[base + i] === 0) r = 0;
+        out[o] = r;
+      }
+      break;
+  }
+}
+
+/** Inclusive scan along the innermost axis of a contiguous [outer, inner] input. */
+export function cumsum(a: TypedArray, outer: number, inner: number, out: TypedArray): void {
+  for (let o = 0; o < outer; o++) {
+    let s = 0;
+    const base = o * inner;
+    for (let i = 0; i < inner; i++) {
+      s += a[base + i];
+      out[base + i] = s;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix multiply: out[b] (m x n, contiguous) = A[b] (m x k) @ B[b] (k x n), with arbitrary
+// strides for A and B (so transposed operands need no copy) and batch strides (0 = broadcast).
+
+export function matmul(
+  a: TypedArray,
+  aOff: number,
+  aBatch: number,
+  aRow: number,
+  aCol: number,
+  b: TypedArray,
+  bOff: number,
+  bBatch: number,
+  bRow: number,
+  bCol: number,
+  out: TypedArray,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  // Accumulate in a Float64Array row so float32 products are summed in double, then stored.
+  const acc = new Float64Array(n);
+  for (let bt = 0; bt < batch; bt++) {
+    const ab = aOff + bt * aBatch;
+    const bb = bOff + bt * bBatch;
+    const ob = bt * m * n;
+    for (let i = 0; i < m; i++) {
+      acc.fill(0);
+      const arow = ab + i * aRow;
+      for (let p = 0; p < k; p++) {
+        const av = a[arow + p * aCol];
+        const brow = bb + p * bRow;
+        if (bCol === 1) {
+          for (let j = 0; j < n; j++) acc[j] += av * b[brow + j];
+        } else {
+          for (let j = 0; j < n; j++) acc[j] += av * b[brow + j * bCol];
+        }
+      }
+      const orow = ob + i * n;
+      for (let j = 0; j < n; j++) out[orow + j] = acc[j];
+    }
+  }
+}

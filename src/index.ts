@@ -1,0 +1,246 @@
+/**
+ * tensorgrad: PyTorch's tensors and autograd in TypeScript.
+ *
+ * @example
+ * import * as torch from "tensorgrad";
+ * const x = torch.tensor(1.0, { requiresGrad: true });
+ * const y = x.pow(4).add(x.pow(3).mul(3)).add(x.pow(2).mul(3)).add(x.mul(5)).add(1);
+ * y.backward();
+ * console.log(x.grad); // tensor(24.)
+ */
+import { Tensor, Size } from "./tensor.js";
+import type { DType, DTypeName } from "./dtype.js";
+import * as E from "./ops/elementwise.js";
+import * as R from "./ops/reduce.js";
+import * as V from "./ops/views.js";
+import * as L from "./ops/linalg.js";
+import * as I from "./ops/indexing.js";
+import * as api from "./autograd/api.js";
+import { finish, type TensorOptions } from "./ops/creation.js";
+import { Node } from "./autograd/node.js";
+import { runtimeError } from "./errors.js";
+
+export { Tensor, Size };
+export { DType };
+export type { DTypeName, TensorOptions };
+export {
+  float32,
+  float64,
+  int32,
+  int64,
+  bool,
+  getDefaultDtype,
+  setDefaultDtype,
+  promoteTypes,
+} from "./dtype.js";
+import { float32, float64, int64, int32 } from "./dtype.js";
+/** PyTorch's aliases */
+export const float = float32;
+export const double = float64;
+export const long = int64;
+export const int = int32;
+
+export {
+  tensor,
+  zeros,
+  ones,
+  empty,
+  full,
+  zerosLike,
+  onesLike,
+  emptyLike,
+  fullLike,
+  randLike,
+  randnLike,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  randint,
+} from "./ops/creation.js";
+export { manualSeed, initialSeed, Generator, defaultGenerator } from "./random.js";
+export {
+  noGrad,
+  enableGrad,
+  setGradEnabled,
+  isGradEnabled,
+  inferenceMode,
+  isInferenceModeEnabled,
+  type ModeGuard,
+} from "./autograd/grad-mode.js";
+export { setPrintoptions, getPrintoptions } from "./print.js";
+export { slice, type Slice, type IndexArg } from "./ops/indexing.js";
+export type { Node };
+export type { ValuesIndices, VarOptions } from "./ops/reduce.js";
+
+type Operand = Tensor | number;
+
+// Module-level functions mirror the methods (torch.add(a, b), torch.exp(x), ...).
+export const add = (a: Tensor, b: Operand, alpha?: number | { alpha?: number }): Tensor =>
+  a.add(b, alpha);
+export const sub = (a: Tensor, b: Operand, alpha?: number | { alpha?: number }): Tensor =>
+  a.sub(b, alpha);
+export const mul = (a: Tensor, b: Operand): Tensor =>
+  typeof a === "number" ? (b as Tensor).mul(a) : a.mul(b);
+export const div = (a: Tensor | number, b: Operand): Tensor =>
+  typeof a === "number" ? E.rdiv(b as Tensor, a) : a.div(b);
+export const pow = (a: Tensor | number, b: Operand): Tensor => E.pow(a, b);
+export const rsub = (a: Tensor, b: number): Tensor => a.rsub(b);
+export const maximum = E.maximum;
+export const minimum = E.minimum;
+export const neg = E.neg as (a: Tensor) => Tensor;
+export const abs = E.abs;
+export const sign = E.sign;
+export const exp = E.exp;
+export const log = E.log;
+export const log1p = E.log1p;
+export const expm1 = E.expm1;
+export const sqrt = E.sqrt;
+export const rsqrt = E.rsqrt;
+export const reciprocal = E.reciprocal;
+export const square = E.square;
+export const sin = E.sin;
+export const cos = E.cos;
+export const tan = E.tan;
+export const tanh = E.tanh;
+export const sigmoid = E.sigmoid;
+export const relu = E.relu;
+export const floor = E.floor;
+export const ceil = E.ceil;
+export const round = E.round;
+export const clamp = (
+  a: Tensor,
+  min?: number | null | { min?: number | null; max?: number | null },
+  max?: number | null,
+): Tensor => a.clamp(min, max);
+export const where = E.where;
+export const maskedFill = E.maskedFill;
+export const eq = E.eq;
+export const ne = E.ne;
+export const lt = E.lt;
+export const le = E.le;
+export const gt = E.gt;
+export const ge = E.ge;
+export const isnan = E.isnan;
+export const isfinite = E.isfinite;
+export const logicalNot = E.logicalNot;
+export const logicalAnd = E.logicalAnd;
+export const logicalOr = E.logicalOr;
+
+export const sum = R.sum;
+export const mean = R.mean;
+export const prod = R.prod;
+/** torch.max(t), torch.max(t, dim, keepdim) or torch.max(a, b) */
+export function max(t: Tensor): Tensor;
+export function max(t: Tensor, dim: number, keepdim?: boolean): R.ValuesIndices;
+export function max(t: Tensor, other: Tensor): Tensor;
+export function max(t: Tensor, dim?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+  if (dim instanceof Tensor) return E.maximum(t, dim);
+  return dim === undefined ? R.max(t) : R.max(t, dim, keepdim);
+}
+export function min(t: Tensor): Tensor;
+export function min(t: Tensor, dim: number, keepdim?: boolean): R.ValuesIndices;
+export function min(t: Tensor, other: Tensor): Tensor;
+export function min(t: Tensor, dim?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+  if (dim instanceof Tensor) return E.minimum(t, dim);
+  return dim === undefined ? R.min(t) : R.min(t, dim, keepdim);
+}
+export const amax = R.amax;
+export const amin = R.amin;
+export const argmax = R.argmax;
+export const argmin = R.argmin;
+export const variance = R.variance;
+export { variance as var };
+export const std = R.std;
+export const norm = R.norm;
+export const logsumexp = R.logsumexp;
+export const cumsum = R.cumsum;
+export const softmax = R.softmax;
+export const logSoftmax = R.logSoftmax;
+export const any = R.any;
+export const all = R.all;
+
+export const matmul = L.matmul;
+export const mm = L.mm;
+export const bmm = L.bmm;
+export const mv = L.mv;
+export const dot = L.dot;
+export const outer = L.outer;
+
+export const reshape = (t: Tensor, shape: readonly number[]): Tensor => t.reshape(shape);
+export const flatten = V.flatten;
+export const squeeze = V.squeeze;
+export const unsqueeze = V.unsqueeze;
+export const transpose = (t: Tensor, d0: number, d1: number): Tensor => V.transpose(t, d0, d1);
+export const t = V.t2;
+export const permute = (x: Tensor, dims: readonly number[]): Tensor => x.permute(dims);
+export const narrow = V.narrow;
+export const select = V.select;
+export const cat = (tensors: readonly Tensor[], dim = 0): Tensor => V.cat(tensors, dim);
+export const concat = cat;
+export const stack = V.stack;
+export const split = V.split;
+export const chunk = V.chunk;
+export const gather = V.gather;
+export const scatterAdd = V.scatterAdd;
+export const indexSelect = V.indexSelect;
+export const index = (x: Tensor, ...indices: I.IndexArg[]): Tensor => x.index(...indices);
+export const clone = (x: Tensor): Tensor => x.clone();
+export const detach = (x: Tensor): Tensor => x.detach();
+
+/** torch.numel(t) */
+export const numel = (x: Tensor): number => x.numel();
+/** torch.is_tensor(obj) */
+export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+
+/**
+ * torch.allclose(a, b, rtol=1e-5, atol=1e-8): |a - b| <= atol + rtol*|b| everywhere.
+ * @example torch.allclose(x.grad, torch.tensor([1, 1, 1])) // true
+ */
+export function allclose(
+  a: Tensor,
+  b: Tensor,
+  rtol = 1e-5,
+  atol = 1e-8,
+  equalNan = false,
+): boolean {
+  if (
+    a.dtype !== b.dtype &&
+    a.dtype.isFloatingPoint &&
+    b.dtype.isFloatingPoint &&
+    a.dtype.name !== b.dtype.name
+  ) {
+    throw runtimeError(`Float did not match Double`);
+  }
+  const [x, y] = [a.detach().double(), b.detach().double()];
+  const diff = E.abs(E.sub(x, y));
+  const tol = E.add(E.mul(E.abs(y), rtol), atol);
+  const ok = E.logicalOr(E.le(diff, tol), E.logicalAnd(E.eq(x, y), E.isfinite(x).logicalNot()));
+  const nanOk = equalNan ? E.logicalAnd(E.isnan(x), E.isnan(y)) : null;
+  const final = nanOk ? E.logicalOr(ok, nanOk) : ok;
+  return R.all(final).item() as boolean;
+}
+
+/** torch.equal(a, b): same shape and the same values. */
+export function equal(a: Tensor, b: Tensor): boolean {
+  if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) return false;
+  return R.all(E.eq(a, b)).item() as boolean;
+}
+
+/**
+ * torch.autograd: backward, grad, Variable.
+ * @example torch.autograd.grad(y, [x])
+ */
+export const autograd = {
+  backward: api.backward,
+  grad: api.grad,
+  /** The deprecated torch.autograd.Variable: returns the tensor, optionally requiring grad. */
+  Variable(data: Tensor, opts?: { requiresGrad?: boolean }): Tensor {
+    const t = data.detach();
+    return finish(t, opts);
+  },
+};
+export type { BackwardOptions, GradOptions } from "./autograd/api.js";
+export type { DType as dtype };
+void float64;

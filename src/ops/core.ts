@@ -1,0 +1,148 @@
+/**
+ * Shared helpers of the op layer: allocation, contiguous access, casts and argument checks.
+ */
+import { Tensor } from "../tensor.js";
+import {
+  DType,
+  type TypedArray,
+  bool,
+  int64,
+  float64,
+  float32,
+  int32,
+  getDefaultDtype,
+} from "../dtype.js";
+import { contiguousStrides, numelOf } from "../shape.js";
+import { CastKind, castInto, gather } from "../backend/cpu.js";
+import { typeError } from "../errors.js";
+
+/** A new contiguous tensor over `data`. */
+export function wrap(data: TypedArray, shape: number[], dtype: DType): Tensor {
+  return new Tensor(data, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** A new uninitialised (zero-filled) contiguous tensor. */
+export function alloc(shape: number[], dtype: DType): Tensor {
+  return wrap(new dtype.ArrayType(numelOf(shape)), shape, dtype);
+}
+
+/**
+ * The tensor's elements as a contiguous array in row-major order: its own storage when it is
+ * already contiguous (then `offset` may be non-zero), else a fresh copy.
+ */
+export function contiguousData(t: Tensor): { data: TypedArray; offset: number } {
+  if (t.isContiguous()) return { data: t.data, offset: t.offset };
+  const out = new t.dtype.ArrayType(t.numel());
+  gather(t.data, t, out);
+  return { data: out, offset: 0 };
+}
+
+/** Contiguous copy of the values converted to `dtype` (PyTorch's .to(dtype) semantics). */
+export function castData(t: Tensor, dtype: DType): TypedArray {
+  const n = t.numel();
+  const { data, offset } = contiguousData(t);
+  const out = new dtype.ArrayType(n);
+  const src = offset === 0 && data.length === n ? data : data.subarray(offset, offset + n);
+  const kind =
+    dtype === bool
+      ? CastKind.Bool
+      : dtype === int64 && t.dtype.isFloatingPoint
+        ? CastKind.Int64
+        : CastKind.Plain;
+  castInto(src, out, n, kind);
+  return out;
+}
+
+/** Values readable as contiguous data in the given dtype (no copy when nothing changes). */
+export function asDtype(t: Tensor, dtype: DType): { data: TypedArray; offset: number } {
+  if (t.dtype === dtype) return contiguousData(t);
+  return { data: castData(t, dtype), offset: 0 };
+}
+
+const scratch: Record<string, TypedArray> = {
+  float32: new Float32Array(1),
+  float64: new Float64Array(1),
+  int32: new Int32Array(1),
+  int64: new Float64Array(1),
+  bool: new Uint8Array(1),
+};
+
+/** A number converted to dtype's precision (float32 rounding, int truncation). */
+export function scalarIn(v: number, dtype: DType): number {
+  if (dtype === float64) return v;
+  if (dtype === float32) return Math.fround(v);
+  if (dtype === int64) return Math.trunc(v);
+  if (dtype === bool) return v !== 0 ? 1 : 0;
+  const s = scratch[dtype.name];
+  s[0] = v;
+  return s[0];
+}
+
+/** A one-element array holding v in dtype, for kernels taking arrays. Not reentrant-safe across kernels; use immediately. */
+export function scalarArray(v: number, dtype: DType): TypedArray {
+  const s = scratch[dtype.name];
+  s[0] = dtype === int64 ? Math.trunc(v) : dtype === bool ? (v !== 0 ? 1 : 0) : v;
+  return s;
+}
+
+/** Python type names for error messages ("str", "list", ...). */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "string") return "str";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (Array.isArray(v)) return "list";
+  if (v instanceof Tensor) return "Tensor";
+  if (typeof v === "function") return "function";
+  return (v as object).constructor?.name ?? "object";
+}
+
+/** Check an operand is a Tensor, with PyTorch's argument error. */
+export function checkTensor(v: unknown, fn: string, arg: string, pos: number): Tensor {
+  if (v instanceof Tensor) return v;
+  throw typeError(
+    `${fn}(): argument '${arg}' (position ${pos}) must be Tensor, not ${pyTypeName(v)}`,
+  );
+}
+
+/** Check an operand is a Tensor or a number. */
+export function checkOperand(v: unknown, fn: string, arg: string, pos: number): Tensor | number {
+  if (v instanceof Tensor) return v;
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  throw typeError(
+    `${fn}(): argument '${arg}' (position ${pos}) must be Tensor, not ${pyTypeName(v)}`,
+  );
+}
+
+export function checkNumber(v: unknown, fn: string, arg: string): number {
+  if (typeof v === "number" && !Number.isNaN(v)) return v;
+  if (typeof v === "number") return v;
+  throw typeError(`${fn}(): argument '${arg}' must be Number, not ${pyTypeName(v)}`);
+}
+
+export function checkInt(v: unknown, fn: string, arg: string): number {
+  if (typeof v === "number" && Number.isInteger(v)) return v;
+  throw typeError(`${fn}(): argument '${arg}' must be int, not ${pyTypeName(v)}`);
+}
+
+/** The dtype math functions (exp, sin, ...) compute in: floats keep theirs, others the default. */
+export function floatDtypeOf(d: DType): DType {
+  return d.isFloatingPoint ? d : getDefaultDtype();
+}
+
+/** PyTorch's scalar type names for error messages ("Float", "Long", ...). */
+export function scalarTypeName(d: DType): string {
+  switch (d) {
+    case float32:
+      return "Float";
+    case float64:
+      return "Double";
+    case int32:
+      return "Int";
+    case int64:
+      return "Long";
+    default:
+      return "Bool";
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * Creation functions: tensor, zeros, ones, empty, full, *Like, arange, linspace, eye, and the
+ * random ones (rand, randn, randint) that reproduce PyTorch's CPU generator.
+ */
+import { Tensor } from "../tensor.js";
+import {
+  DType,
+  type DTypeName,
+  bool,
+  float32,
+  float64,
+  int32,
+  int64,
+  getDefaultDtype,
+  toDType,
+} from "../dtype.js";
+import { numelOf, parseShape } from "../shape.js";
+import { alloc, castData, pyTypeName, wrap } from "./core.js";
+import { runtimeError, typeError } from "../errors.js";
+import { fillNormal, fillRandint, fillUniform } from "../random.js";
+
+/** Keyword arguments accepted by creation functions. */
+export interface TensorOptions {
+  dtype?: DType | DTypeName;
+  requiresGrad?: boolean;
+}
+
+/** Apply `requiresGrad` from options (with PyTorch's check on the dtype). */
+export function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
+  if (opts?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+type Nested = number | boolean | Nested[] | ArrayLike<number>;
+
+function isTypedArray(v: unknown): v is ArrayLike<number> & ArrayBufferView {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+function typedArrayDtype(v: ArrayBufferView): DType {
+  if (v instanceof Float32Array) return float32;
+  if (v instanceof Float64Array) return float64;
+  if (v instanceof Int32Array) return int32;
+  return int64;
+}
+
+/**
+ * torch.tensor(data, {dtype, requiresGrad}): a new tensor copied from nested arrays, a number,
+ * a boolean or a typed array. JS numbers give float32 (the default dtype), booleans give bool.
+ * @example torch.tensor([[1, 2, 3], [3, 2, 1]], { requiresGrad: true })
+ */
+export function tensor(data: Nested | Tensor, opts?: TensorOptions): Tensor {
+  if (opts !== undefined && (typeof opts !== "object" || opts === null)) {
+    throw typeError(
+      `tensor(): options must be an object like { dtype, requiresGrad }, not ${pyTypeName(opts)}`,
+    );
+  }
+  const want = toDType(opts?.dtype);
+  if (data instanceof Tensor) {
+    const t = wrap(castData(data, want ?? data.dtype), data.shape.slice(), want ?? data.dtype);
+    return finish(t, opts);
+  }
+  if (isTypedArray(data)) {
+    const dt = want ?? typedArrayDtype(data);
+    const arr = new dt.ArrayType(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = Number(data[i]);
+      arr[i] = dt === bool ? (v !== 0 ? 1 : 0) : dt === int64 ? Math.trunc(v) : v;
+    }
+    return finish(wrap(arr, [data.length], dt), opts);
+  }
+  // nested arrays: infer the shape from the first element at each depth, then check every
+  // element against it while flattening
+  const shape: number[] = [];
+  let probe: unknown = data;
+  while (Array.isArray(probe) || isTypedArray(probe)) {
+    const a = probe as ArrayLike<unknown>;
+    shape.push(a.length);
+    if (a.length === 0) break;
+    probe = a[0];
+  }
+  const flat: number[] = [];
+  let sawFloat = false;
+  let sawBool = false;
+  let sawNumber = false;
+  const walk = (v: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof v === "number") {
+        sawNumber = true;
+        if (!Number.isInteger(v)) sawFloat = true;
+        flat.push(v);
+      } else if (typeof v === "boolean") {
+        sawBool = true;
+        flat.push(v ? 1 : 0);
+      } else if (Array.isArray(v) || isTypedArray(v)) {
+        throw typeError(
+          `expected sequence of length ${shape[depth - 1]} at dim ${depth - 1} (got ${(v as ArrayLike<unknown>).length})`,
+        );
+      } else {
+        throw typeError(`new(): invalid data type '${pyTypeName(v)}'`);
+      }
+      return;
+    }
+    if (!(Array.isArray(v) || isTypedArray(v))) {
+      if (typeof v === "number" || typeof v === "boolean") {
+        throw typeError(
+          `expected sequence of length ${shape[depth]} at dim ${depth} (got ${pyTypeName(v) === "bool" ? "bool" : "int"})`,
+        );
+      }
+      throw typeError(`new(): invalid data type '${pyTypeName(v)}'`);
+    }
+    const a = v as ArrayLike<unknown>;
+    if (a.length !== shape[depth]) {
+      throw typeError(
+        `expected sequence of length ${shape[depth]} at dim ${depth} (got ${a.length})`,
+      );
+    }
+    for (let i = 0; i < a.length; i++) walk(a[i], depth + 1);
+  };
+  walk(data, 0);
+  void sawFloat;
+  const inferred = sawBool && !sawNumber ? bool : getDefaultDtype();
+  const dt = want ?? inferred;
+  const arr = new dt.ArrayType(flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    arr[i] = dt === bool ? (v !== 0 ? 1 : 0) : dt === int64 ? Math.trunc(v) : v;
+  }
+  return finish(wrap(arr, shape, dt), opts);
+}
+
+function splitOptions(args: readonly unknown[]): {
+  shape: number[];
+  opts: TensorOptions | undefined;
+} {
+  const { shape, rest } = parseShape(args);
+  if (rest.length > 1 || (rest.length === 1 && (typeof rest[0] !== "object" || rest[0] === null))) {
+    const bad = rest[0];
+    throw typeError(
+      typeof bad === "number" && !Number.isInteger(bad)
+        ? `shape must be a list of integers, but got ${bad}`
+        : `expected a shape (numbers or an array of numbers) and an optional options object, got ${pyTypeName(bad)}`,
+    );
+  }
+  return { shape, opts: rest[0] as TensorOptions | undefined };
+}
+
+type ShapeArgs = (number | readonly number[] | TensorOptions)[];
+
+/**
+ * torch.zeros(*size, {dtype, requiresGrad})
+ * @example torch.zeros(2, 3) // or torch.zeros([2, 3])
+ */
+export function zeros(...args: ShapeArgs): Tensor {
+  const { shape, opts } = splitOptions(args);
+  return finish(alloc(shape, toDType(opts?.dtype) ?? getDefaultDtype()), opts);
+}
+
+/** torch.ones(*size, {dtype, requiresGrad}) */
+export function ones(...args: ShapeArgs): Tensor {
+  const { shape, opts } = splitOptions(args);
+  const t = alloc(shape, toDType(opts?.dtype) ?? getDefaultDtype());
+  t.data.fill(1);
+  return finish(t, opts);
+}
+
+/** torch.empty(*size): uninitialised in PyTorch; zero-filled here. */
+export function empty(...args: ShapeArgs): Tensor {
+  return zeros(...args);
+}
+
+/** torch.full(size, fillValue, {dtype, requiresGrad}); booleans give bool tensors. */
+export function full(
+  size: readonly number[] | number,
+  fillValue: number | boolean,
+  opts?: TensorOptions,
+): Tensor {
+  const shape = parseShape([size]).shape;
+  const dt = toDType(opts?.dtype) ?? (typeof fillValue === "boolean" ? bool : getDefaultDtype());
+  const t = alloc(shape, dt);
+  t.data.fill(typeof fillValue === "boolean" ? Number(fillValue) : fillValue);
+  return finish(t, opts);
+}
+
+function likeDtype(t: Tensor, opts?: TensorOptions): DType {
+  return toDType(opts?.dtype) ?? t.dtype;
+}
+/** torch.zeros_like(t) */
+export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor =>
+  finish(alloc(t.shape.slice(), likeDtype(t, opts)), opts);
+/** torch.ones_like(t) */
+export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => {
+  const r = alloc(t.shape.slice(), likeDtype(t, opts));
+  r.data.fill(1);
+  return finish(r, opts);
+};
+export const emptyLike = zerosLike;
+/** torch.full_like(t, value) */
+export const fullLike = (t: Tensor, v: number, opts?: TensorOptions): Tensor => {
+  const r = alloc(t.shape.slice(), likeDtype(t, opts));
+  r.data.fill(v);
+  return finish(r, opts);
+};
+export const randLike = (t: Tensor, opts?: TensorOptions): Tensor =>
+  rand(t.shape, { dtype: likeDtype(t, opts), ...opts });
+export const randnLike = (t: Tensor, opts?: TensorOptions): Tensor =>
+  randn(t.shape, { dtype: likeDtype(t, opts), ...opts });
+
+/**
+ * torch.arange(end) / arange(start, end, step=1): int64 when every argument is an integer.
+ * @example torch.arange(4) // tensor([0, 1, 2, 3])
+ */
+export function arange(...args: (number | TensorOptions)[]): Tensor {
+  const nums: number[] = [];
+  let opts: TensorOptions | undefined;
+  for (const a of args) {
+    if (typeof a === "number") nums.push(a);
+    else if (typeof a === "object" && a !== null) opts = a;
+    else
+      throw typeError(
+        `arange() received an invalid combination of arguments - got (${pyTypeName(a)})`,
+      );
+  }
+  if (nums.length === 0 || nums.length > 3)
+    throw typeError("arange() takes 1 to 3 positional arguments");
+  const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+  if (step === 0) throw runtimeError("step must be nonzero");
+  if (!Number.isFinite(start) || !Number.isFinite(end))
+    throw runtimeError("unsupported range: " + start + " -> " + end);
+  if ((step > 0 && end < start) || (step < 0 && end > start)) {
+    throw runtimeError("upper bound and larger bound inconsistent with step sign");
+  }
+  const allInt = nums.every(Number.isInteger);
+  const dt = toDType(opts?.dtype) ?? (allInt ? int64 : getDefaultDtype());
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const t = alloc([n], dt);
+  for (let i = 0; i < n; i++) t.data[i] = start + i * step;
+  return finish(t, opts);
+}
+
+/** torch.linspace(start, end, steps) */
+export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
+  if (!Number.isInteger(steps) || steps < 0)
+    throw runtimeError("number of steps must be non-negative");
+  const dt = toDType(opts?.dtype) ?? getDefaultDtype();
+  const t = alloc([steps], dt);
+  // as ATen: the first half counts up from start, the second half down from end
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++)
+    t.data[i] = i < half ? start + step * i : end - step * (steps - i - 1);
+  return finish(t, opts);
+}
+
+/** torch.eye(n, m=n) */
+export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions): Tensor {
+  let cols = n;
+  if (typeof m === "number") cols = m;
+  else opts = m ?? opts;
+  const t = alloc([n, cols], toDType(opts?.dtype) ?? getDefaultDtype());
+  for (let i = 0; i < Math.min(n, cols); i++) t.data[i * cols + i] = 1;
+  return finish(t, opts);
+}
+
+function floatDtypeFor(opts: TensorOptions | undefined, fn: string): DType {
+  const dt = toDType(opts?.dtype) ?? getDefaultDtype();
+  if (!dt.isFloatingPoint)
+    throw runtimeError(
+      `"${fn}" not implemented for '${dt === int64 ? "Long" : dt === int32 ? "Int" : "Bool"}'`,
+    );
+  return dt;
+}
+
+/**
+ * torch.rand(*size): uniform on [0, 1), the same numbers as PyTorch after torch.manualSeed.
+ * @example torch.manualSeed(0); torch.rand(2)
+ */
+export function rand(...args: ShapeArgs): Tensor {
+  const { shape, opts } = splitOptions(args);
+  const dt = floatDtypeFor(opts, "check_uniform_bounds");
+  const t = alloc(shape, dt);
+  fillUniform(t.data as Float32Array | Float64Array, dt === float64, 0, 1);
+  return finish(t, opts);
+}
+
+/** torch.randn(*size): standard normal, matching PyTorch's generator. */
+export function randn(...args: ShapeArgs): Tensor {
+  const { shape, opts } = splitOptions(args);
+  const dt = floatDtypeFor(opts, "normal_kernel_cpu");
+  const t = alloc(shape, dt);
+  fillNormal(t.data as Float32Array | Float64Array, dt === float64, 0, 1);
+  return finish(t, opts);
+}
+
+/**
+ * torch.randint(low=0, high, size): integers in [low, high), int64 by default.
+ * @example torch.randint(0, 10, [3])
+ */
+export function randint(...args: (number | readonly number[] | TensorOptions)[]): Tensor {
+  const nums: number[] = [];
+  let size: number[] | undefined;
+  let opts: TensorOptions | undefined;
+  for (const a of args) {
+    if (typeof a === "number") nums.push(a);
+    else if (Array.isArray(a)) size = a.slice();
+    else if (typeof a === "object" && a !== null) opts = a as TensorOptions;
+  }
+  if (size === undefined) throw typeError("randint() missing required argument 'size'");
+  const [low, high] = nums.length === 1 ? [0, nums[0]] : [nums[0], nums[1]];
+  if (!(low < high)) {
+    throw runtimeError(
+      `random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`,
+    );
+  }
+  const dt = toDType(opts?.dtype) ?? int64;
+  const t = alloc(parseShape([size]).shape, dt);
+  fillRandint(t.data as Float64Array, low, high);
+  void numelOf;
+  return finish(t, opts);
+}

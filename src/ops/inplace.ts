@@ -1,0 +1,88 @@
+/**
+ * In-place ops. Each computes its result out of place from a "shadow" of self (self's graph
+ * identity, with a copy of its values only when the op's derivative saves `self`), writes the
+ * result into self's storage, bumps the version counter and moves self's history to the new
+ * node, as PyTorch's rebase_history does.
+ */
+import { Tensor } from "../tensor.js";
+import { DType, bool } from "../dtype.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import { scatter } from "../backend/cpu.js";
+import { castData, scalarTypeName } from "./core.js";
+import { runtimeError } from "../errors.js";
+import { shapeEqual } from "../shape.js";
+
+function canCast(from: DType, to: DType): boolean {
+  // PyTorch's can_cast: no float -> integral, no non-bool -> bool
+  if (from.isFloatingPoint && !to.isFloatingPoint) return false;
+  if (from !== bool && to === bool) return false;
+  return true;
+}
+
+/** Raise PyTorch's errors for in-place ops on leaves that require grad (and their views). */
+export function checkInplace(self: Tensor): void {
+  if (!isGradEnabled()) return;
+  if (self.gradFn === null && self.requiresGrad) {
+    if (self._base !== null && self._base.requiresGrad) {
+      throw runtimeError(
+        "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+      );
+    }
+    throw runtimeError(
+      "a leaf Variable that requires grad is being used in an in-place operation.",
+    );
+  }
+  if (
+    self._base !== null &&
+    self._base.requiresGrad &&
+    self._base.gradFn === null &&
+    self.gradFn !== null
+  ) {
+    throw runtimeError(
+      "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+    );
+  }
+}
+
+/**
+ * Run `compute` on self's shadow and write the result into self.
+ * `copySelf`: whether the op's derivative saves `self` (then the shadow owns a copy).
+ */
+export function inplace(
+  self: Tensor,
+  copySelf: boolean,
+  compute: (prev: Tensor) => Tensor,
+): Tensor {
+  checkInplace(self);
+  const prev = self._shadow(copySelf && isGradEnabled());
+  const r = compute(prev);
+  if (!canCast(r.dtype, self.dtype)) {
+    throw runtimeError(
+      `result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${scalarTypeName(self.dtype)}`,
+    );
+  }
+  if (!shapeEqual(r.shape, self.shape)) {
+    throw runtimeError(
+      `output with shape [${self.shape.join(", ")}] doesn't match the broadcast shape [${r.shape.join(", ")}]`,
+    );
+  }
+  if (r.gradFn !== null && self._base !== null && self._base.requiresGrad) {
+    throw runtimeError(
+      "in-place operations on a view of a tensor that requires grad are not supported; apply the operation to the base tensor or use an out-of-place op",
+    );
+  }
+  writeInto(self, r);
+  self._version.value++;
+  if (r.gradFn !== null) {
+    self.gradFn = r.gradFn;
+    self.outputNr = r.outputNr;
+  }
+  return self;
+}
+
+/** Copy r's values (cast to self's dtype) into self's possibly strided storage. */
+export function writeInto(self: Tensor, r: Tensor): void {
+  const data = castData(r, self.dtype);
+  if (self.isContiguous()) self.data.set(data, self.offset);
+  else scatter(data, self.data, self);
+}

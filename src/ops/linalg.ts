@@ -1,0 +1,254 @@
+/**
+ * Linear algebra: mm, bmm, mv, dot are primitives over one strided matmul kernel (transposed
+ * operands need no copy); matmul applies PyTorch's 1-D/2-D/batched broadcasting rules on top.
+ */
+import { Tensor } from "../tensor.js";
+import { matmul as matmulKernel } from "../backend/cpu.js";
+import { broadcastShapes, numelOf } from "../shape.js";
+import { alloc, checkTensor, scalarTypeName } from "./core.js";
+import { needsGrad, record } from "../autograd/function.js";
+import { runtimeError } from "../errors.js";
+import { expand, reshape, squeeze, unsqueeze, view } from "./views.js";
+
+function sameDtype(a: Tensor, b: Tensor, what: string): void {
+  if (a.dtype !== b.dtype) {
+    throw runtimeError(
+      `expected ${what} to have the same dtype, but got: ${a.dtype.name.replace("float32", "float").replace("float64", "double").replace("int64", "long int").replace("int32", "int")} != ${b.dtype.name.replace("float32", "float").replace("float64", "double").replace("int64", "long int").replace("int32", "int")}`,
+    );
+  }
+}
+
+/**
+ * torch.mm(a, b): (n x m) @ (m x p)
+ * @example torch.mm(torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+ */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  b = checkTensor(b, "mm", "mat2", 1);
+  if (a.dim() !== 2) throw runtimeError("self must be a matrix");
+  if (b.dim() !== 2) throw runtimeError("mat2 must be a matrix");
+  if (a.shape[1] !== b.shape[0]) {
+    throw runtimeError(
+      `mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`,
+    );
+  }
+  sameDtype(a, b, "mat1 and mat2");
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const out = alloc([m, n], a.dtype);
+  matmulKernel(
+    a.data,
+    a.offset,
+    0,
+    a.strides[0],
+    a.strides[1],
+    b.data,
+    b.offset,
+    0,
+    b.strides[0],
+    b.strides[1],
+    out.data,
+    1,
+    m,
+    k,
+    n,
+  );
+  if (needsGrad(a, b))
+    record(
+      "mm",
+      out,
+      [a, b],
+      { self: b.requiresGrad ? a : null, other: a.requiresGrad ? b : null },
+      {},
+    );
+  return out;
+}
+
+/** torch.bmm(a, b): batched (B x n x m) @ (B x m x p) */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  b = checkTensor(b, "bmm", "mat2", 1);
+  if (a.dim() !== 3) throw runtimeError(`batch1 must be a 3D tensor`);
+  if (b.dim() !== 3) throw runtimeError(`batch2 must be a 3D tensor`);
+  const [B, m, k] = a.shape;
+  if (b.shape[0] !== B || b.shape[1] !== k) {
+    throw runtimeError(
+      `Expected size for first two dimensions of batch2 tensor to be: [${B}, ${k}] but got: [${b.shape[0]}, ${b.shape[1]}].`,
+    );
+  }
+  sameDtype(a, b, "scalar type");
+  const n = b.shape[2];
+  const out = alloc([B, m, n], a.dtype);
+  matmulKernel(
+    a.data,
+    a.offset,
+    a.strides[0],
+    a.strides[1],
+    a.strides[2],
+    b.data,
+    b.offset,
+    b.strides[0],
+    b.strides[1],
+    b.strides[2],
+    out.data,
+    B,
+    m,
+    k,
+    n,
+  );
+  if (needsGrad(a, b))
+    record(
+      "bmm",
+      out,
+      [a, b],
+      { self: b.requiresGrad ? a : null, other: a.requiresGrad ? b : null },
+      {},
+    );
+  return out;
+}
+
+/** torch.mv(mat, vec): (n x m) @ (m) */
+export function mv(a: Tensor, v: Tensor): Tensor {
+  v = checkTensor(v, "mv", "vec", 1);
+  if (a.dim() !== 2 || v.dim() !== 1) {
+    throw runtimeError(`vector + matrix @ vector expected, got 1, ${a.dim()}, ${v.dim()}`);
+  }
+  if (a.shape[1] !== v.shape[0]) {
+    throw runtimeError(
+      `size mismatch, got input (${a.shape[0]}), mat (${a.shape[0]}x${a.shape[1]}), vec (${v.shape[0]})`,
+    );
+  }
+  sameDtype(a, v, "mat and vec");
+  const [m, k] = a.shape;
+  const out = alloc([m], a.dtype);
+  matmulKernel(
+    a.data,
+    a.offset,
+    0,
+    a.strides[0],
+    a.strides[1],
+    v.data,
+    v.offset,
+    0,
+    v.strides[0],
+    1,
+    out.data,
+    1,
+    m,
+    k,
+    1,
+  );
+  if (needsGrad(a, v))
+    record(
+      "mv",
+      out,
+      [a, v],
+      { self: v.requiresGrad ? a : null, vec: a.requiresGrad ? v : null },
+      {},
+    );
+  return out;
+}
+
+/** torch.dot(a, b): inner product of two 1-D tensors */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  b = checkTensor(b, "dot", "tensor", 1);
+  if (a.dim() !== 1 || b.dim() !== 1) {
+    throw runtimeError(`1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`);
+  }
+  if (a.shape[0] !== b.shape[0]) {
+    throw runtimeError(
+      `inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
+    );
+  }
+  if (a.dtype !== b.dtype) {
+    throw runtimeError(
+      `dot : expected both vectors to have same dtype, but found ${scalarTypeName(a.dtype)} and ${scalarTypeName(b.dtype)}`,
+    );
+  }
+  const k = a.shape[0];
+  const out = alloc([], a.dtype);
+  matmulKernel(
+    a.data,
+    a.offset,
+    0,
+    0,
+    a.strides[0],
+    b.data,
+    b.offset,
+    0,
+    b.strides[0],
+    1,
+    out.data,
+    1,
+    1,
+    k,
+    1,
+  );
+  if (needsGrad(a, b)) record("dot", out, [a, b], { self: a, other: b }, {});
+  return out;
+}
+
+/** torch.outer(a, b) = a[:, None] * b (recorded as MulBackward0, as PyTorch) */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  b = checkTensor(b, "outer", "vec2", 1);
+  return unsqueeze(a, 1).mul(b);
+}
+
+/**
+ * torch.matmul(a, b) with PyTorch's rules: dot for 1-D·1-D, mm for 2-D, mv for 2-D·1-D,
+ * and broadcast batched products for N-D.
+ * @example torch.matmul(x.T, x)
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  b = checkTensor(b, "matmul", "other", 1);
+  const da = a.dim();
+  const db = b.dim();
+  if (da === 0 || db === 0) {
+    throw runtimeError(
+      `both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`,
+    );
+  }
+  if (da === 1 && db === 1) return dot(a, b);
+  if (da === 2 && db === 1) return mv(a, b);
+  if (da === 1 && db === 2) {
+    if (a.shape[0] !== b.shape[0]) {
+      throw runtimeError(
+        `mat1 and mat2 shapes cannot be multiplied (1x${a.shape[0]} and ${b.shape[0]}x${b.shape[1]})`,
+      );
+    }
+    return squeeze(mm(unsqueeze(a, 0), b), 0);
+  }
+  if (da === 2 && db === 2) return mm(a, b);
+  if (da >= 3 && (db === 1 || db === 2)) {
+    // fold the batch into rows: (..., n, m) @ (m, p)
+    const bb = db === 1 ? unsqueeze(b, 1) : b;
+    const rows = numelOf(a.shape.slice(0, -1));
+    const m = a.shape[da - 1];
+    if (m !== bb.shape[0]) {
+      throw runtimeError(
+        `mat1 and mat2 shapes cannot be multiplied (${rows}x${m} and ${bb.shape[0]}x${bb.shape[1]})`,
+      );
+    }
+    const r = mm(reshape(a, [rows, m]), bb);
+    const outShape = a.shape.slice(0, -1).concat(db === 1 ? [] : [bb.shape[1]]);
+    return view(r, outShape, "UnsafeViewBackward0");
+  }
+  // general batched case
+  const aa = da === 1 ? unsqueeze(a, 0) : a;
+  const bb = db === 1 ? unsqueeze(b, 1) : b;
+  const n = aa.shape[aa.dim() - 2];
+  const m = aa.shape[aa.dim() - 1];
+  const m2 = bb.shape[bb.dim() - 2];
+  const p = bb.shape[bb.dim() - 1];
+  const batch = broadcastShapes(aa.shape.slice(0, -2), bb.shape.slice(0, -2));
+  if (m !== m2) {
+    throw runtimeError(
+      `Expected size for first two dimensions of batch2 tensor to be: [${numelOf(batch)}, ${m}] but got: [${numelOf(batch)}, ${m2}].`,
+    );
+  }
+  const B = numelOf(batch);
+  const a3 = reshape(expand(aa, batch.concat([n, m])), [B, n, m]);
+  const b3 = reshape(expand(bb, batch.concat([m, p])), [B, m, p]);
+  let out = bmm(a3, b3);
+  const outShape = batch.concat(da === 1 ? [] : [n], db === 1 ? [] : [p]);
+  out = view(out, outShape, "UnsafeViewBackward0");
+  return out;
+}

@@ -1,0 +1,434 @@
+/**
+ * Reductions over all dims, one dim or several (`keepdim` keeps them as size 1), and the
+ * softmax family. Kernels reduce the innermost axis, so the input is first permuted to put
+ * the reduced dims last and made contiguous (no copy when it already is).
+ */
+import { Tensor } from "../tensor.js";
+import { DType, bool, int64, getDefaultDtype } from "../dtype.js";
+import { Reduce, gather, reduce, cumsum as cumsumKernel } from "../backend/cpu.js";
+import { normalizeDim, normalizeDims, numelOf } from "../shape.js";
+import { alloc, castData, floatDtypeOf, wrap, scalarTypeName } from "./core.js";
+import { needsGrad, record } from "../autograd/function.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { runtimeError, indexError } from "../errors.js";
+
+export type Dims = number | readonly number[] | null | undefined;
+
+interface Plan {
+  dims: number[];
+  /** output shape (with or without kept dims) */
+  outShape: number[];
+  keptShape: number[];
+  outer: number;
+  inner: number;
+}
+
+function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
+  const nd = t.dim();
+  const dims = dim === undefined || dim === null ? normalizeDims(null, nd) : normalizeDims(dim, nd);
+  const keptShape = t.shape.map((s, i) => (dims.includes(i) ? 1 : s));
+  const outShape = keepdim ? keptShape.slice() : t.shape.filter((_, i) => !dims.includes(i));
+  let inner = 1;
+  for (const d of dims) inner *= t.shape[d];
+  const outer = inner === 0 ? numelOf(outShape) : t.numel() / inner;
+  return { dims, outShape, keptShape, outer, inner };
+}
+
+/** The input's values with the reduced dims moved last, contiguous, in `dtype`. */
+function reducedLast(t: Tensor, p: Plan, dtype: DType): Tensor["data"] {
+  const nd = t.dim();
+  const keep: number[] = [];
+  for (let i = 0; i < nd; i++) if (!p.dims.includes(i)) keep.push(i);
+  const perm = keep.concat(p.dims);
+  const identity = perm.every((d, i) => d === i);
+  if (identity && t.isContiguous() && t.dtype === dtype) {
+    return t.offset === 0 && t.data.length === t.numel()
+      ? t.data
+      : t.data.subarray(t.offset, t.offset + t.numel());
+  }
+  const shape = perm.map((d) => t.shape[d]);
+  const strides = perm.map((d) => t.strides[d]);
+  const out = new t.dtype.ArrayType(t.numel());
+  gather(t.data, { shape, strides, offset: t.offset }, out);
+  if (t.dtype === dtype) return out;
+  return castData(wrap(out, shape, t.dtype), dtype);
+}
+
+function run(op: Reduce, t: Tensor, p: Plan, inDtype: DType, outDtype: DType): Tensor {
+  const out = alloc(p.outShape, outDtype);
+  if (p.inner === 0 || p.outer === 0) {
+    if (op === Reduce.Prod || op === Reduce.All) out.data.fill(1);
+    return out;
+  }
+  reduce(op, reducedLast(t, p, inDtype), p.outer, p.inner, out.data);
+  return out;
+}
+
+/** Sums of integers and bools are int64; floats keep their dtype. */
+function sumDtype(d: DType): DType {
+  return d.isFloatingPoint ? d : int64;
+}
+
+/**
+ * torch.sum(input, dim?, keepdim=false)
+ * @example torch.ones(2, 3).sum(1) // tensor([3., 3.])
+ */
+export function sum(t: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const p = plan(t, dim, keepdim);
+  const dt = sumDtype(t.dtype);
+  const out = run(Reduce.Sum, t, p, dt, dt);
+  if (needsGrad(t))
+    record(
+      "sum",
+      out,
+      [t],
+      {},
+      { dims: dim === undefined || dim === null ? null : p.dims, keepdim },
+    );
+  return out;
+}
+
+/** torch.mean(input, dim?, keepdim=false); floating inputs only, as PyTorch. */
+export function mean(t: Tensor, dim?: Dims, keepdim = false): Tensor {
+  if (!t.dtype.isFloatingPoint) {
+    throw runtimeError(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${scalarTypeName(t.dtype)}`,
+    );
+  }
+  const p = plan(t, dim, keepdim);
+  const out = run(Reduce.Sum, t, p, t.dtype, t.dtype);
+  const o = out.data;
+  for (let i = 0; i < o.length; i++) o[i] = o[i] / p.inner;
+  if (needsGrad(t)) {
+    record(
+      "mean",
+      out,
+      [t],
+      {},
+      { dims: dim === undefined || dim === null ? null : p.dims, keepdim, count: p.inner },
+    );
+  }
+  return out;
+}
+
+/** torch.prod(input, dim?, keepdim=false) */
+export function prod(t: Tensor, dim?: Dims, keepdim = false): Tensor {
+  const p = plan(t, dim, keepdim);
+  const dt = sumDtype(t.dtype);
+  const out = run(Reduce.Prod, t, p, dt, dt);
+  if (needsGrad(t)) {
+    record(
+      "prod",
+      out,
+      [t],
+      { self: t, result: out },
+      { dims: dim === undefined || dim === null ? null : p.dims, keepdim },
+    );
+  }
+  return out;
+}
+
+function checkNonEmpty(t: Tensor, p: Plan, name: string): void {
+  if (p.inner === 0) {
+    if (p.dims.length === t.dim() || t.dim() === 0) {
+      throw runtimeError(
+        `${name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+      );
+    }
+    throw indexError(`${name}(): Expected reduction dim ${p.dims[0]} to have non-zero size.`);
+  }
+}
+
+/** max()/min() of all elements: a 0-dim tensor. */
+function extremeAll(t: Tensor, isMax: boolean): Tensor {
+  const p = plan(t, null, false);
+  if (t.numel() === 0) {
+    throw runtimeError(
+      `${isMax ? "max" : "min"}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+    );
+  }
+  const out = run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
+  if (needsGrad(t)) {
+    record(
+      "maxAll",
+      out,
+      [t],
+      { self: t, result: out },
+      { name: isMax ? "MaxBackward1" : "MinBackward1" },
+    );
+  }
+  return out;
+}
+
+/** (values, indices) of max/min along one dim, as torch.return_types.max. */
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+  0: Tensor;
+  1: Tensor;
+}
+
+function extremeDim(t: Tensor, dim: number, keepdim: boolean, isMax: boolean): ValuesIndices {
+  const p = plan(t, dim, keepdim);
+  checkNonEmpty(t, p, isMax ? "max" : "min");
+  const indices = run(isMax ? Reduce.ArgMax : Reduce.ArgMin, t, p, t.dtype, int64);
+  const values = run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
+  if (needsGrad(t)) {
+    record(
+      "maxDim",
+      values,
+      [t],
+      { indices },
+      { dim: p.dims[0], keepdim, name: isMax ? "MaxBackward0" : "MinBackward0" },
+    );
+  }
+  return { values, indices, 0: values, 1: indices };
+}
+
+/** torch.max(input) or torch.max(input, dim, keepdim) -> {values, indices}; torch.max(a, b) = maximum. */
+export function max(t: Tensor): Tensor;
+export function max(t: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(t: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined ? extremeAll(t, true) : extremeDim(t, dim, keepdim, true);
+}
+
+export function min(t: Tensor): Tensor;
+export function min(t: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(t: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined ? extremeAll(t, false) : extremeDim(t, dim, keepdim, false);
+}
+
+function amaxImpl(t: Tensor, dim: Dims, keepdim: boolean, isMax: boolean): Tensor {
+  const p = plan(
+    t,
+    dim === undefined || (Array.isArray(dim) && dim.length === 0) ? null : dim,
+    keepdim,
+  );
+  checkNonEmpty(t, p, isMax ? "amax" : "amin");
+  const out = run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
+  if (needsGrad(t)) {
+    record(
+      "amax",
+      out,
+      [t],
+      { self: t, result: out },
+      { dims: p.dims, keepdim, name: isMax ? "AmaxBackward0" : "AminBackward0" },
+    );
+  }
+  return out;
+}
+/** torch.amax(input, dim=(), keepdim=false) */
+export const amax = (t: Tensor, dim?: Dims, keepdim = false): Tensor =>
+  amaxImpl(t, dim, keepdim, true);
+/** torch.amin(input, dim=(), keepdim=false) */
+export const amin = (t: Tensor, dim?: Dims, keepdim = false): Tensor =>
+  amaxImpl(t, dim, keepdim, false);
+
+/** torch.argmax(input, dim?, keepdim=false): int64 indices (of the flattened input without dim). */
+export function argmax(t: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return argImpl(t, dim, keepdim, true);
+}
+export function argmin(t: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return argImpl(t, dim, keepdim, false);
+}
+function argImpl(
+  t: Tensor,
+  dim: number | null | undefined,
+  keepdim: boolean,
+  isMax: boolean,
+): Tensor {
+  const name = isMax ? "argmax" : "argmin";
+  if (dim === undefined || dim === null) {
+    if (t.numel() === 0) {
+      throw runtimeError(
+        `${name}(): Expected reduction dim to be specified for input.numel() == 0.`,
+      );
+    }
+    const flat = wrap(castData(t, t.dtype), [t.numel()], t.dtype);
+    const out = run(
+      isMax ? Reduce.ArgMax : Reduce.ArgMin,
+      flat,
+      plan(flat, 0, false),
+      t.dtype,
+      int64,
+    );
+    return keepdim
+      ? wrap(
+          out.data,
+          t.shape.map(() => 1),
+          int64,
+        )
+      : out;
+  }
+  const p = plan(t, dim, keepdim);
+  checkNonEmpty(t, p, name);
+  return run(isMax ? Reduce.ArgMax : Reduce.ArgMin, t, p, t.dtype, int64);
+}
+
+export interface VarOptions {
+  correction?: number;
+  /** PyTorch's `unbiased` (true = correction 1) */
+  unbiased?: boolean;
+  keepdim?: boolean;
+}
+
+function correctionOf(o: VarOptions | boolean | undefined): number {
+  if (typeof o === "boolean") return o ? 1 : 0;
+  if (o?.correction !== undefined) return o.correction;
+  if (o?.unbiased !== undefined) return o.unbiased ? 1 : 0;
+  return 1;
+}
+
+function varCore(t: Tensor, p: Plan, correction: number, keepdim: boolean): Tensor {
+  // var = sum((x - mean)^2) / (N - correction)
+  return noGrad(() => {
+    const centered = t.sub(t.mean(p.dims, true));
+    const ss = sum(centered.mul(centered), p.dims, keepdim);
+    return ss.div(Math.max(0, p.inner - correction));
+  });
+}
+
+/**
+ * torch.var(input, dim?, {correction=1 | unbiased, keepdim})
+ * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+ */
+export function variance(
+  t: Tensor,
+  dim?: Dims,
+  opts?: VarOptions | boolean,
+  keepdimArg?: boolean,
+): Tensor {
+  checkFloat(t, "var");
+  const keepdim = keepdimArg ?? (typeof opts === "object" ? (opts.keepdim ?? false) : false);
+  const p = plan(t, dim, keepdim);
+  const correction = correctionOf(opts);
+  const out = varCore(t, p, correction, keepdim);
+  if (needsGrad(t)) record("var", out, [t], { self: t }, { dims: p.dims, keepdim, correction });
+  return out;
+}
+
+/** torch.std(input, dim?, {correction=1 | unbiased, keepdim}) */
+export function std(
+  t: Tensor,
+  dim?: Dims,
+  opts?: VarOptions | boolean,
+  keepdimArg?: boolean,
+): Tensor {
+  checkFloat(t, "std");
+  const keepdim = keepdimArg ?? (typeof opts === "object" ? (opts.keepdim ?? false) : false);
+  const p = plan(t, dim, keepdim);
+  const correction = correctionOf(opts);
+  const out = noGrad(() => varCore(t, p, correction, keepdim).sqrt());
+  if (needsGrad(t))
+    record("std", out, [t], { self: t, result: out }, { dims: p.dims, keepdim, correction });
+  return out;
+}
+
+function checkFloat(t: Tensor, name: string): void {
+  if (!t.dtype.isFloatingPoint) {
+    throw runtimeError(
+      `${name}(): input dtype should be either floating point or complex dtypes. Got ${scalarTypeName(t.dtype)} instead.`,
+    );
+  }
+}
+
+/**
+ * torch.norm(input, p=2, dim?, keepdim=false): the vector p-norm over the given dims.
+ * @example torch.tensor([3, 4]).norm() // tensor(5.)
+ */
+export function norm(t: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+  if (!t.dtype.isFloatingPoint) {
+    throw runtimeError(
+      `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${scalarTypeName(t.dtype)}`,
+    );
+  }
+  const pn = p === "fro" ? 2 : p;
+  const pl = plan(t, dim, keepdim);
+  const kd = keepdim;
+  const out = noGrad(() => {
+    const a = t.abs();
+    if (pn === Infinity) return amax(a, pl.dims, kd);
+    if (pn === -Infinity) return amin(a, pl.dims, kd);
+    if (pn === 0) return sum(a.ne(0).to(t.dtype), pl.dims, kd);
+    if (pn === 1) return sum(a, pl.dims, kd);
+    if (pn === 2) return sum(a.mul(a), pl.dims, kd).sqrt();
+    return sum(a.pow(pn), pl.dims, kd).pow(1 / pn);
+  });
+  if (needsGrad(t))
+    record("norm", out, [t], { self: t, result: out }, { p: pn, dims: pl.dims, keepdim });
+  return out;
+}
+
+/** torch.logsumexp(input, dim, keepdim=false) = log(sum(exp(x))) computed stably. */
+export function logsumexp(t: Tensor, dim: Dims, keepdim = false): Tensor {
+  const dt = floatDtypeOf(t.dtype);
+  const p = plan(t, dim, keepdim);
+  const out = run(Reduce.LogSumExp, t, p, dt, dt);
+  if (needsGrad(t))
+    record("logsumexp", out, [t], { self: t, result: out }, { dims: p.dims, keepdim });
+  return out;
+}
+
+/** torch.cumsum(input, dim): running sums along dim. */
+export function cumsum(t: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, t.dim());
+  const dt = t.dtype.isFloatingPoint ? t.dtype : int64;
+  const nd = t.dim();
+  if (nd === 0) {
+    const out = wrap(castData(t, dt), [], dt);
+    if (needsGrad(t)) record("cumsum", out, [t], {}, { dim: d });
+    return out;
+  }
+  // move dim last, scan, move back
+  const perm = [...Array(nd).keys()].filter((i) => i !== d).concat([d]);
+  const moved = t.permute(perm);
+  const src = castData(moved, dt);
+  const res = new dt.ArrayType(src.length);
+  const inner = t.shape[d];
+  cumsumKernel(src, inner === 0 ? 0 : src.length / inner, inner, res);
+  const inv = new Array<number>(nd);
+  perm.forEach((pd, i) => (inv[pd] = i));
+  const scanned = wrap(
+    res,
+    perm.map((pd) => t.shape[pd]),
+    dt,
+  );
+  const out = noGrad(() => scanned.permute(inv).contiguous());
+  if (needsGrad(t)) record("cumsum", out, [t], {}, { dim: d });
+  return out;
+}
+
+/**
+ * torch.softmax(input, dim) = exp(x - max) / sum(exp(x - max))
+ * @example torch.tensor([1, 2, 3]).softmax(0)
+ */
+export function softmax(t: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, t.dim());
+  const x = t.dtype.isFloatingPoint ? t : t.to(getDefaultDtype());
+  const out = noGrad(() => {
+    if (x.numel() === 0) return x.clone();
+    const e = x.sub(amax(x, d, true)).exp();
+    return e.div(sum(e, d, true));
+  });
+  if (needsGrad(t)) record("softmax", out, [t], { result: out }, { dim: d });
+  return out;
+}
+
+/** torch.log_softmax(input, dim) = x - logsumexp(x) */
+export function logSoftmax(t: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, t.dim());
+  const x = t.dtype.isFloatingPoint ? t : t.to(getDefaultDtype());
+  const out = noGrad(() => (x.numel() === 0 ? x.clone() : x.sub(logsumexp(x, d, true))));
+  if (needsGrad(t)) record("logSoftmax", out, [t], { result: out }, { dim: d });
+  return out;
+}
+
+/** torch.any / torch.all (bool results). */
+export function any(t: Tensor, dim?: number): Tensor {
+  const p = plan(t, dim, false);
+  return run(Reduce.Any, t, p, t.dtype, bool);
+}
+export function all(t: Tensor, dim?: number): Tensor {
+  const p = plan(t, dim, false);
+  return run(Reduce.All, t, p, t.dtype, bool);
+}

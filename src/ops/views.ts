@@ -1,0 +1,543 @@
+/**
+ * Views and shape ops. Views share storage (and the version counter) with their base: only
+ * shape, strides and offset change, no kernel runs. cat/stack/split/gather live here too.
+ */
+import { Tensor } from "../tensor.js";
+import { DType, promoteTypes, int64 } from "../dtype.js";
+import {
+  contiguousStrides,
+  inferShape,
+  normalizeDim,
+  numelOf,
+  shapeEqual,
+  viewStrides,
+} from "../shape.js";
+import { alloc, castData, checkTensor, contiguousData, wrap } from "./core.js";
+import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { indexError, runtimeError, typeError } from "../errors.js";
+import { scatter, stridedOffsets } from "../backend/cpu.js";
+
+/** A view of t's storage with a new layout (no autograd). */
+export function makeView(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
+  return new Tensor(t.data, shape, strides, offset, t.dtype, t._version, t._base ?? t);
+}
+
+/** Shape from varargs or one array. */
+export function shapeArgs(args: readonly (number | readonly number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
+  return args as number[];
+}
+
+/**
+ * Tensor.view(*shape): same storage, new shape; fails when strides do not allow it.
+ * @example torch.arange(6).view(2, 3)
+ */
+export function view(t: Tensor, shape: number[], name = "ViewBackward0"): Tensor {
+  const s = inferShape(shape, t.numel());
+  const st = viewStrides(t.shape, t.strides, s);
+  if (st === null) {
+    throw runtimeError(
+      "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+    );
+  }
+  const out = makeView(t, s, st, t.offset);
+  if (needsGrad(t)) record("view", out, [t], {}, { name });
+  return out;
+}
+
+/** Tensor.reshape(*shape): a view when possible, else a copy. */
+export function reshape(t: Tensor, shape: number[]): Tensor {
+  const s = inferShape(shape, t.numel());
+  const st = viewStrides(t.shape, t.strides, s);
+  if (st !== null) {
+    const out = makeView(t, s, st, t.offset);
+    if (needsGrad(t)) record("view", out, [t], {}, { name: "ReshapeAliasBackward0" });
+    return out;
+  }
+  const out = wrap(contiguousData(t).data, s, t.dtype);
+  if (needsGrad(t)) record("view", out, [t], {}, { name: "UnsafeViewBackward0" });
+  return out;
+}
+
+/** Tensor.flatten(startDim=0, endDim=-1) */
+export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (t.dim() === 0) return reshape(t, [1]);
+  const s = normalizeDim(startDim, t.dim());
+  const e = normalizeDim(endDim, t.dim());
+  if (s > e) throw runtimeError("flatten() has invalid args: start_dim cannot come after end_dim");
+  if (s === e) return t;
+  const shape = t.shape
+    .slice(0, s)
+    .concat([numelOf(t.shape.slice(s, e + 1))], t.shape.slice(e + 1));
+  return reshape(t, shape);
+}
+
+/** Tensor.transpose(dim0, dim1) */
+export function transpose(
+  t: Tensor,
+  dim0: number,
+  dim1: number,
+  name = "TransposeBackward0",
+): Tensor {
+  const nd = t.dim();
+  const a = normalizeDim(dim0, nd);
+  const b = normalizeDim(dim1, nd);
+  const shape = t.shape.slice();
+  const strides = t.strides.slice();
+  if (nd > 0) {
+    [shape[a], shape[b]] = [shape[b], shape[a]];
+    [strides[a], strides[b]] = [strides[b], strides[a]];
+  }
+  const out = makeView(t, shape, strides, t.offset);
+  if (needsGrad(t)) record("transpose", out, [t], {}, { dim0: a, dim1: b, name });
+  return out;
+}
+
+/** Tensor.t(): transpose of a matrix (vectors unchanged). */
+export function t2(t: Tensor): Tensor {
+  if (t.dim() > 2) {
+    throw runtimeError(`t() expects a tensor with <= 2 dimensions, but self is ${t.dim()}D`);
+  }
+  if (t.dim() < 2) {
+    const out = makeView(t, t.shape.slice(), t.strides.slice(), t.offset);
+    if (needsGrad(t)) record("transpose", out, [t], {}, { dim0: 0, dim1: 0, name: "TBackward0" });
+    return out;
+  }
+  return transpose(t, 0, 1, "TBackward0");
+}
+
+/** Tensor.permute(*dims) */
+export function permute(t: Tensor, dims: number[]): Tensor {
+  const nd = t.dim();
+  if (dims.length !== nd) {
+    throw runtimeError(
+      `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${nd} is not equal to len(dims) = ${dims.length}`,
+    );
+  }
+  const d = dims.map((x) => normalizeDim(x, nd));
+  if (new Set(d).size !== d.length)
+    throw runtimeError("permute(): duplicate dims are not allowed.");
+  const out = makeView(
+    t,
+    d.map((i) => t.shape[i]),
+    d.map((i) => t.strides[i]),
+    t.offset,
+  );
+  if (needsGrad(t)) record("permute", out, [t], {}, { dims: d });
+  return out;
+}
+
+/** Tensor.expand(*sizes): broadcast to a larger shape without copying (-1 keeps a size). */
+export function expand(t: Tensor, sizes: number[]): Tensor {
+  const nd = t.dim();
+  if (sizes.length < nd) {
+    throw runtimeError(
+      `expand(${t.dtype.tensorTypeName}{[${t.shape.join(", ")}]}, size=[${sizes.join(", ")}]): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${nd})`,
+    );
+  }
+  const lead = sizes.length - nd;
+  const shape = new Array<number>(sizes.length);
+  const strides = new Array<number>(sizes.length);
+  for (let i = 0; i < sizes.length; i++) {
+    const j = i - lead;
+    const want = sizes[i];
+    if (j < 0) {
+      if (want < 0)
+        throw runtimeError(
+          `The expanded size of the tensor (${want}) isn't allowed in a leading, non-existing dimension ${i}`,
+        );
+      shape[i] = want;
+      strides[i] = 0;
+    } else {
+      const have = t.shape[j];
+      if (want === -1 || want === have) {
+        shape[i] = have;
+        strides[i] = t.strides[j];
+      } else if (have === 1) {
+        shape[i] = want;
+        strides[i] = 0;
+      } else {
+        throw runtimeError(
+          `The expanded size of the tensor (${want}) must match the existing size (${have}) at non-singleton dimension ${i}.  Target sizes: [${sizes.join(", ")}].  Tensor sizes: [${t.shape.join(", ")}]`,
+        );
+      }
+    }
+  }
+  const out = makeView(t, shape, strides, t.offset);
+  if (needsGrad(t)) record("expand", out, [t], {}, {});
+  return out;
+}
+
+/** Tensor.squeeze(dim?) */
+export function squeeze(t: Tensor, dim?: number): Tensor {
+  let keep: number[];
+  if (dim === undefined) keep = t.shape.map((_, i) => i).filter((i) => t.shape[i] !== 1);
+  else {
+    const d = normalizeDim(dim, t.dim());
+    keep = t.shape.map((_, i) => i).filter((i) => i !== d || t.dim() === 0 || t.shape[i] !== 1);
+  }
+  const out = makeView(
+    t,
+    keep.map((i) => t.shape[i]),
+    keep.map((i) => t.strides[i]),
+    t.offset,
+  );
+  if (needsGrad(t))
+    record(
+      "squeeze",
+      out,
+      [t],
+      {},
+      { name: dim === undefined ? "SqueezeBackward0" : "SqueezeBackward1" },
+    );
+  return out;
+}
+
+/** Tensor.unsqueeze(dim) */
+export function unsqueeze(t: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, t.dim() + 1);
+  const shape = t.shape.slice();
+  const strides = t.strides.slice();
+  const st = d < t.dim() ? shape[d] * strides[d] : 1;
+  shape.splice(d, 0, 1);
+  strides.splice(d, 0, st);
+  const out = makeView(t, shape, strides, t.offset);
+  if (needsGrad(t)) record("unsqueeze", out, [t], {}, { dim: d });
+  return out;
+}
+
+/**
+ * Note [strided views for autograd]: select, narrow and slicing record an `asStrided` node
+ * whose strides and offset are relative to a *contiguous* tensor of the input's shape, so the
+ * backward (`embed`) can place the gradient into fresh zeros without knowing the input's
+ * memory layout.
+ */
+export function stridedView(
+  t: Tensor,
+  shape: number[],
+  strides: number[],
+  offset: number,
+  rel: { strides: number[]; offset: number },
+  name: string,
+): Tensor {
+  const out = makeView(t, shape, strides, offset);
+  if (needsGrad(t)) {
+    record("asStrided", out, [t], {}, { name, shape, strides: rel.strides, offset: rel.offset });
+  }
+  return out;
+}
+
+/** Tensor.select(dim, index): the slice at `index`, without dim. */
+export function select(t: Tensor, dim: number, index: number): Tensor {
+  if (t.dim() === 0) throw indexError("select() cannot be applied to a 0-dim tensor.");
+  const d = normalizeDim(dim, t.dim());
+  const size = t.shape[d];
+  if (!Number.isInteger(index) || index < -size || index >= size) {
+    throw indexError(`index ${index} is out of bounds for dimension ${d} with size ${size}`);
+  }
+  const i = index < 0 ? index + size : index;
+  const cs = contiguousStrides(t.shape);
+  const shape = t.shape.filter((_, k) => k !== d);
+  const strides = t.strides.filter((_, k) => k !== d);
+  const relStrides = cs.filter((_, k) => k !== d);
+  return stridedView(
+    t,
+    shape,
+    strides,
+    t.offset + i * t.strides[d],
+    { strides: relStrides, offset: i * cs[d] },
+    "SelectBackward0",
+  );
+}
+
+/** Tensor.narrow(dim, start, length) */
+export function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
+  if (t.dim() === 0) throw runtimeError("narrow() cannot be applied to a 0-dim tensor.");
+  const d = normalizeDim(dim, t.dim());
+  const size = t.shape[d];
+  const s = start < 0 ? start + size : start;
+  if (s < 0 || s > size) {
+    throw indexError(
+      `start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`,
+    );
+  }
+  if (length < 0 || s + length > size) {
+    throw runtimeError(`start (${s}) + length (${length}) exceeds dimension size (${size}).`);
+  }
+  return slice(t, d, s, s + length, 1);
+}
+
+/** A step slice [start:stop:step] along dim (bounds already clamped and normalised). */
+export function slice(t: Tensor, d: number, start: number, stop: number, step: number): Tensor {
+  const len = Math.max(0, Math.ceil((stop - start) / step));
+  const cs = contiguousStrides(t.shape);
+  const shape = t.shape.slice();
+  const strides = t.strides.slice();
+  shape[d] = len;
+  strides[d] = t.strides[d] * step;
+  const rel = cs.slice();
+  rel[d] = cs[d] * step;
+  return stridedView(
+    t,
+    shape,
+    strides,
+    t.offset + start * t.strides[d],
+    { strides: rel, offset: start * cs[d] },
+    "SliceBackward0",
+  );
+}
+
+/** Place g into zeros of `shape` at the positions of a view (strides/offset relative to contiguous). */
+export function embed(
+  g: Tensor,
+  shape: readonly number[],
+  strides: number[],
+  offset: number,
+): Tensor {
+  const out = alloc(shape.slice(), g.dtype);
+  scatter(contiguousData(g).data, out.data, { shape: g.shape, strides, offset });
+  if (needsGrad(g)) record("embed", out, [g], {}, { shape: g.shape.slice(), strides, offset });
+  return out;
+}
+
+/** The view (strides/offset relative to contiguous) of g's values. */
+export function asStridedOfContiguous(
+  g: Tensor,
+  viewShape: readonly number[],
+  strides: number[],
+  offset: number,
+): Tensor {
+  const c = g.isContiguous() ? g : noGrad(() => g.contiguous());
+  const out = makeView(c, viewShape.slice(), strides.slice(), c.offset + offset);
+  if (needsGrad(g)) {
+    record(
+      "asStrided",
+      out,
+      [g],
+      {},
+      { name: "AsStridedBackward0", shape: viewShape.slice(), strides, offset },
+    );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Joining and splitting
+
+/**
+ * torch.cat(tensors, dim=0)
+ * @example torch.cat([a, b], 1)
+ */
+export function cat(tensors: readonly Tensor[], dim = 0, name = "CatBackward0"): Tensor {
+  if (!Array.isArray(tensors))
+    throw typeError(
+      "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not " + typeof tensors,
+    );
+  if (tensors.length === 0) throw runtimeError("torch.cat(): expected a non-empty list of Tensors");
+  tensors.forEach((t, i) => checkTensor(t, "cat", `tensors[${i}]`, 1));
+  // legacy rule: 1-D empty tensors are skipped
+  const parts = tensors.filter((t) => !(t.dim() === 1 && t.shape[0] === 0));
+  const ref = parts.length > 0 ? parts[0] : tensors[0];
+  const nd = ref.dim();
+  if (nd === 0)
+    throw runtimeError(`zero-dimensional tensor (at position 0) cannot be concatenated`);
+  const d = normalizeDim(dim, nd);
+  let dtype: DType = tensors[0].dtype;
+  for (const t of tensors) dtype = promoteTypes(dtype, t.dtype);
+  let total = 0;
+  parts.forEach((t, i) => {
+    if (t.dim() !== nd) {
+      throw runtimeError(`Tensors must have same number of dimensions: got ${nd} and ${t.dim()}`);
+    }
+    for (let k = 0; k < nd; k++) {
+      if (k !== d && t.shape[k] !== ref.shape[k]) {
+        throw runtimeError(
+          `Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape[k]} but got size ${t.shape[k]} for tensor number ${i} in the list.`,
+        );
+      }
+    }
+    total += t.shape[d];
+  });
+  const shape = ref.shape.slice();
+  shape[d] = total;
+  const out = alloc(shape, dtype);
+  const outStrides = out.strides;
+  let start = 0;
+  for (const t of parts) {
+    const src = t.dtype === dtype ? contiguousData(t) : { data: castData(t, dtype), offset: 0 };
+    const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
+    scatter(data, out.data, { shape: t.shape, strides: outStrides, offset: start * outStrides[d] });
+    start += t.shape[d];
+  }
+  if (anyNeedsGrad(tensors)) {
+    const sizes = tensors.map((t) =>
+      t.dim() === 1 && t.shape[0] === 0 && nd !== 1 ? 0 : t.shape[d],
+    );
+    // skipped empty 1-D inputs get an empty slice; the engine sums it back to shape [0]
+    record("cat", out, tensors as Tensor[], {}, { dim: d, sizes }, name);
+  }
+  return out;
+}
+
+/** torch.stack(tensors, dim=0): join along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw runtimeError("stack expects a non-empty TensorList");
+  const d = normalizeDim(dim, tensors[0].dim() + 1);
+  tensors.forEach((t, i) => {
+    if (!shapeEqual(t.shape, tensors[0].shape)) {
+      throw runtimeError(
+        `stack expects each tensor to be equal size, but got [${tensors[0].shape.join(", ")}] at entry 0 and [${t.shape.join(", ")}] at entry ${i}`,
+      );
+    }
+  });
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+    "StackBackward0",
+  );
+}
+
+/**
+ * torch.split(tensor, splitSizeOrSections, dim=0): views of consecutive pieces.
+ * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+ */
+export function split(t: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const d = normalizeDim(dim, t.dim());
+  const size = t.shape[d];
+  let sizes: number[];
+  if (typeof sizeOrSections === "number") {
+    if (sizeOrSections <= 0 && size > 0)
+      throw runtimeError(
+        `split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`,
+      );
+    sizes = [];
+    for (let s = 0; s < size; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, size - s));
+    if (sizes.length === 0) sizes.push(0);
+  } else {
+    sizes = sizeOrSections.slice();
+    const tot = sizes.reduce((a, b) => a + b, 0);
+    if (tot !== size) {
+      throw runtimeError(
+        `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=[${sizes.join(", ")}]`,
+      );
+    }
+  }
+  const outs: Tensor[] = [];
+  let start = 0;
+  noGrad(() => {
+    for (const s of sizes) {
+      outs.push(slice(t, d, start, start + s, 1));
+      start += s;
+    }
+  });
+  if (needsGrad(t)) record("split", outs, [t], {}, { dim: d });
+  return outs;
+}
+
+/** torch.chunk(tensor, chunks, dim=0) */
+export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw runtimeError("chunk expects `chunks` to be greater than 0, got: " + chunks);
+  const d = normalizeDim(dim, t.dim());
+  const each = Math.ceil(t.shape[d] / chunks);
+  return split(t, Math.max(each, t.shape[d] === 0 ? 1 : each), d);
+}
+
+// ---------------------------------------------------------------------------------------------
+// gather / scatter_add / index_select
+
+function checkIndex(index: Tensor, fn: string): void {
+  if (index.dtype !== int64) {
+    throw runtimeError(`${fn}(): Expected dtype int64 for index`);
+  }
+}
+
+/** Offsets into `t` for each position of `index` with the index value replacing `dim`. */
+function gatherOffsets(t: Tensor, index: Tensor, d: number, fn: string): Int32Array {
+  if (index.dim() !== t.dim() && !(index.dim() <= 1 && t.dim() <= 1)) {
+    throw runtimeError("Index tensor must have the same number of dimensions as input tensor");
+  }
+  const idx = contiguousData(index);
+  const n = index.numel();
+  const nd = index.dim();
+  const out = new Int32Array(n);
+  const pos = new Array<number>(nd).fill(0);
+  const size = t.dim() === 0 ? 1 : t.shape[d];
+  for (let i = 0; i < n; i++) {
+    const v = idx.data[idx.offset + i];
+    if (v < -size || v >= size) {
+      throw runtimeError(`index ${v} is out of bounds for dimension ${d} with size ${size}`);
+    }
+    let off = t.offset;
+    for (let k = 0; k < nd; k++) {
+      if (k !== d && pos[k] >= t.shape[k]) {
+        throw runtimeError(
+          `Size does not match at dimension ${k} expected index [${index.shape.join(", ")}] to be smaller than self [${t.shape.join(", ")}] apart from dimension ${d}`,
+        );
+      }
+      off += (k === d ? (v < 0 ? v + size : v) : pos[k]) * (t.strides[k] ?? 0);
+    }
+    out[i] = off;
+    for (let k = nd - 1; k >= 0; k--) {
+      if (++pos[k] < index.shape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  void fn;
+  return out;
+}
+
+/** torch.gather(input, dim, index): out[i][j] = input[index[i][j]][j] (dim 0). */
+export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndex(index, "gather");
+  const d = normalizeDim(dim, t.dim());
+  const offs = gatherOffsets(t, index, d, "gather");
+  const out = alloc(index.shape.slice(), t.dtype);
+  const o = out.data;
+  for (let i = 0; i < offs.length; i++) o[i] = t.data[offs[i]];
+  if (needsGrad(t)) record("gather", out, [t], { index }, { dim: d });
+  return out;
+}
+
+/** Tensor.scatter_add(dim, index, src), out of place: self + src summed at index. */
+export function scatterAdd(t: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  checkIndex(index, "scatter_add");
+  const d = normalizeDim(dim, t.dim());
+  const out = alloc(t.shape.slice(), t.dtype);
+  const self = contiguousData(t);
+  out.data.set(self.data.subarray(self.offset, self.offset + t.numel()));
+  const offs = gatherOffsets(out, index, d, "scatter_add");
+  // src positions follow index's shape
+  const srcOffs = stridedOffsets(index.shape, src.strides.slice(0, index.dim()), src.offset);
+  const o = out.data;
+  for (let i = 0; i < offs.length; i++) o[offs[i]] += src.data[srcOffs[i]];
+  if (needsGrad(t, src)) record("scatterAdd", out, [t, src], { index }, { dim: d });
+  return out;
+}
+
+/** torch.index_select(input, dim, index) */
+export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
+  if (index.dim() > 1) throw indexError("index_select(): Index is supposed to be a vector");
+  if (index.dtype !== int64 && index.dtype.name !== "int32") {
+    throw runtimeError("index_select(): Expected dtype int32 or int64 for index");
+  }
+  const d = normalizeDim(dim, t.dim());
+  const k = index.numel();
+  const shape = t.shape.slice();
+  if (t.dim() > 0) shape[d] = k;
+  // index reshaped to broadcast along every other dim, then gathered
+  const idxShape = t.shape.map((_, i) => (i === d ? k : 1));
+  const idx = noGrad(() =>
+    reshape(index.to(int64), t.dim() === 0 ? [k] : idxShape)
+      .expand(t.dim() === 0 ? [k] : shape)
+      .contiguous(),
+  );
+  const out = noGrad(() => gather(t, d, idx));
+  if (needsGrad(t)) record("gather", out, [t], { index: idx }, { dim: d }, "IndexSelectBackward0");
+  return out;
+}
+
+export function numelShape(shape: readonly number[]): number {
+  return numelOf(shape);
+}

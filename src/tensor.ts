@@ -1,0 +1,817 @@
+/**
+ * The Tensor: a strided view over a typed array (so memory is the garbage collector's), with
+ * autograd metadata. Methods delegate to the op modules; this file holds no op math.
+ */
+import {
+  DType,
+  type DTypeName,
+  type TypedArray,
+  bool,
+  float32,
+  float64,
+  int32,
+  int64,
+  toDType,
+  getDefaultDtype,
+} from "./dtype.js";
+import {
+  contiguousStrides,
+  isContiguous as layoutContiguous,
+  normalizeDim,
+  numelOf,
+  shapeEqual,
+} from "./shape.js";
+import type { Node, RemovableHandle, TensorHook } from "./autograd/node.js";
+import { removableHandle, type AccumulateGrad } from "./autograd/node.js";
+import { gradientEdge, needsGrad, record } from "./autograd/function.js";
+import { isGradEnabled, noGrad } from "./autograd/grad-mode.js";
+import { runtimeError, typeError } from "./errors.js";
+import { formatTensor } from "./print.js";
+import * as E from "./ops/elementwise.js";
+import * as R from "./ops/reduce.js";
+import * as V from "./ops/views.js";
+import * as L from "./ops/linalg.js";
+import * as I from "./ops/indexing.js";
+import { castData, contiguousData, wrap } from "./ops/core.js";
+import { inplace, writeInto } from "./ops/inplace.js";
+import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
+import { fillNormal, fillUniform } from "./random.js";
+
+/** Note [version counter]: shared by a tensor and its views; bumped by in-place ops. */
+export class VersionCounter {
+  value = 0;
+}
+
+type Operand = Tensor | number;
+type ShapeLike = number | readonly number[];
+
+let warnedNonLeafGrad = false;
+
+export class Tensor {
+  /** the storage (shared with views) */
+  data: TypedArray;
+  /** sizes; Note [immutable shapes]: never mutated in place */
+  shape: number[];
+  strides: number[];
+  offset: number;
+  dtype: DType;
+  /** grad_fn: the node that produced this tensor, null for leaves */
+  gradFn: Node | null = null;
+  /** which output of gradFn this tensor is */
+  outputNr = 0;
+  _rg = false;
+  _gradRaw: Tensor | null = null;
+  _version: VersionCounter;
+  /** for views: the tensor whose storage this views */
+  _base: Tensor | null;
+  _accumulateNode: AccumulateGrad | null = null;
+  _retainsGrad = false;
+
+  constructor(
+    data: TypedArray,
+    shape: number[],
+    strides: number[],
+    offset: number,
+    dtype: DType,
+    version?: VersionCounter,
+    base?: Tensor | null,
+  ) {
+    this.data = data;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = dtype;
+    this._version = version ?? new VersionCounter();
+    this._base = base ?? null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // metadata
+
+  /** t.size() -> torch.Size; t.size(dim) -> number */
+  size(): Size;
+  size(dim: number): number;
+  size(dim?: number): Size | number {
+    if (dim === undefined) return new Size(this.shape);
+    return this.shape[normalizeDim(dim, this.dim())];
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  numel(): number {
+    return numelOf(this.shape);
+  }
+  isContiguous(): boolean {
+    return layoutContiguous(this.shape, this.strides);
+  }
+  isFloatingPoint(): boolean {
+    return this.dtype.isFloatingPoint;
+  }
+  /** the current version (number of in-place modifications) */
+  get _versionNumber(): number {
+    return this._version.value;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // autograd metadata
+
+  get requiresGrad(): boolean {
+    return this._rg || this.gradFn !== null;
+  }
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+
+  /**
+   * Set requires_grad in place (leaves only) and return this tensor.
+   * @example const x = torch.randn(2, 2).requiresGrad_();
+   */
+  requiresGrad_(flag = true): this {
+    if (typeof flag !== "boolean")
+      throw typeError(
+        `requires_grad_(): argument 'requires_grad' must be bool, not ${typeof flag}`,
+      );
+    if (this.gradFn !== null) {
+      if (!flag) {
+        throw runtimeError(
+          "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+        );
+      }
+      return this;
+    }
+    if (flag && !this.dtype.isFloatingPoint) {
+      throw runtimeError("only Tensors of floating point and complex dtype can require gradients");
+    }
+    this._rg = flag;
+    return this;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** The accumulated gradient (leaves and tensors that retainGrad()). */
+  get grad(): Tensor | null {
+    if (this.gradFn !== null && !this._retainsGrad && !warnedNonLeafGrad) {
+      warnedNonLeafGrad = true;
+      console.warn(
+        "UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations.",
+      );
+    }
+    return this._gradRaw;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null && g !== undefined) {
+      if (!(g instanceof Tensor))
+        throw typeError(
+          `assigned grad expected to be a Tensor or None but got grad of type ${typeof g}`,
+        );
+      if (g.dtype !== this.dtype) throw runtimeError("assigned grad has data of a different type");
+      if (!shapeEqual(g.shape, this.shape))
+        throw runtimeError("assigned grad has data of a different size");
+    }
+    this._gradRaw = g ?? null;
+  }
+
+  /**
+   * Compute gradients of this tensor w.r.t. graph leaves (accumulated into their `.grad`).
+   * @example y.backward(); y.backward(torch.ones(3), { retainGraph: true });
+   */
+  backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
+    runBackwardApi(
+      [this],
+      gradient === undefined || gradient === null ? null : [gradient],
+      opts ?? {},
+    );
+  }
+
+  /** A new tensor sharing storage, detached from the graph. */
+  detach(): Tensor {
+    return new Tensor(
+      this.data,
+      this.shape,
+      this.strides,
+      this.offset,
+      this.dtype,
+      this._version,
+      this._base,
+    );
+  }
+
+  /** Detach in place: becomes a leaf that does not require grad. */
+  detach_(): this {
+    if (this._base !== null && this.gradFn !== null) {
+      throw runtimeError(
+        "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.",
+      );
+    }
+    this.gradFn = null;
+    this.outputNr = 0;
+    this._rg = false;
+    return this;
+  }
+
+  /** Keep the gradient of this non-leaf tensor in `.grad` after backward. */
+  retainGrad(): void {
+    if (!this.requiresGrad)
+      throw runtimeError("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.gradFn === null || this._retainsGrad) return;
+    this._retainsGrad = true;
+    const node = this.gradFn;
+    if (node.retainGradTargets === null) node.retainGradTargets = new Map();
+    node.retainGradTargets.set(this.outputNr, this);
+  }
+  get retainsGrad(): boolean {
+    return this._retainsGrad;
+  }
+
+  /**
+   * Register `hook(grad)`, called with this tensor's gradient; returning a tensor replaces it.
+   * @example const h = x.registerHook((g) => g.mul(2)); h.remove();
+   */
+  registerHook(hook: TensorHook): RemovableHandle {
+    if (!this.requiresGrad)
+      throw runtimeError("cannot register a hook on a tensor that doesn't require gradient");
+    const e = gradientEdge(this);
+    return (e.node as Node).addTensorPreHook(e.inputNr, hook);
+  }
+
+  /** Register `hook(tensor)`, called after this leaf's .grad was updated. */
+  registerPostAccumulateGradHook(hook: (t: Tensor) => void): RemovableHandle {
+    if (this.gradFn !== null)
+      throw runtimeError("post accumulate grad hooks cannot be registered on non-leaf tensors");
+    if (!this.requiresGrad)
+      throw runtimeError("cannot register a hook on a tensor that doesn't require gradient");
+    const node = gradientEdge(this).node as AccumulateGrad;
+    node.postAccumulateHooks.push(hook);
+    return removableHandle(node.postAccumulateHooks, hook);
+  }
+
+  /** Note [in-place shadow]: this tensor's graph identity before an in-place op (see ops/inplace.ts). */
+  _shadow(copyValues: boolean): Tensor {
+    const t = copyValues
+      ? new Tensor(
+          castData(this, this.dtype),
+          this.shape,
+          contiguousStrides(this.shape),
+          0,
+          this.dtype,
+        )
+      : new Tensor(
+          this.data,
+          this.shape,
+          this.strides,
+          this.offset,
+          this.dtype,
+          this._version,
+          this._base,
+        );
+    t._rg = this._rg;
+    t.gradFn = this.gradFn;
+    t.outputNr = this.outputNr;
+    t._accumulateNode = this._accumulateNode;
+    return t;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // values
+
+  /** The value of a one-element tensor as a JS number (boolean for bool tensors). */
+  item(): number | boolean {
+    const n = this.numel();
+    if (n !== 1) throw runtimeError(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    const v = this.data[this.offset];
+    return this.dtype === bool ? v !== 0 : v;
+  }
+
+  /** Nested JS arrays of the values (booleans for bool tensors). */
+  tolist(): unknown {
+    const { data, offset } = contiguousData(this);
+    const isBool = this.dtype === bool;
+    const shape = this.shape;
+    let k = offset;
+    const build = (d: number): unknown => {
+      if (d === shape.length) {
+        const v = data[k++];
+        return isBool ? v !== 0 : v;
+      }
+      const out = new Array<unknown>(shape[d]);
+      for (let i = 0; i < shape[d]; i++) out[i] = build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** What PyTorch's print(t) shows. */
+  toString(): string {
+    const { data, offset } = contiguousData(this);
+    return formatTensor(
+      { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
+      {
+        requiresGrad: this.requiresGrad,
+        gradFnName: this.gradFn !== null ? this.gradFn.name() : null,
+        defaultDtype: getDefaultDtype().name,
+      },
+    );
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** A copy with its own storage (recorded: CloneBackward0). */
+  clone(): Tensor {
+    const out = wrap(castData(this, this.dtype), this.shape.slice(), this.dtype);
+    if (needsGrad(this)) record("clone", out, [this], {}, {});
+    return out;
+  }
+  /** This tensor if contiguous, else a contiguous copy. */
+  contiguous(): Tensor {
+    return this.isContiguous() ? this : this.clone();
+  }
+
+  /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
+  to(dtype: DType | DTypeName): Tensor {
+    const d = toDType(dtype);
+    if (d === undefined || d === this.dtype) return this;
+    const out = wrap(castData(this, d), this.shape.slice(), d);
+    if (needsGrad(this) && d.isFloatingPoint) record("toCopy", out, [this], {}, {});
+    return out;
+  }
+  float(): Tensor {
+    return this.to(float32);
+  }
+  double(): Tensor {
+    return this.to(float64);
+  }
+  long(): Tensor {
+    return this.to(int64);
+  }
+  int(): Tensor {
+    return this.to(int32);
+  }
+  bool(): Tensor {
+    return this.to(bool);
+  }
+  onesLike(): Tensor {
+    const t = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
+    t.data.fill(1);
+    return t;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // elementwise
+
+  /** self + alpha*other; `alpha` as a number or `{ alpha }`. */
+  add(other: Operand, alpha?: number | { alpha?: number }): Tensor {
+    return E.add(this, other, alphaOf(alpha));
+  }
+  sub(other: Operand, alpha?: number | { alpha?: number }): Tensor {
+    return E.sub(this, other, alphaOf(alpha));
+  }
+  mul(other: Operand): Tensor {
+    return E.mul(this, other);
+  }
+  div(other: Operand): Tensor {
+    return E.div(this, other);
+  }
+  pow(exponent: Operand): Tensor {
+    return E.pow(this, exponent);
+  }
+  /** other - self (Python's `number - tensor`) */
+  rsub(other: number): Tensor {
+    return E.rsub(this, other);
+  }
+  maximum(other: Tensor): Tensor {
+    return E.maximum(this, other);
+  }
+  minimum(other: Tensor): Tensor {
+    return E.minimum(this, other);
+  }
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  log(): Tensor {
+    return E.log(this);
+  }
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
+  square(): Tensor {
+    return E.square(this);
+  }
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  tan(): Tensor {
+    return E.tan(this);
+  }
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
+  relu(): Tensor {
+    return E.relu(this);
+  }
+  floor(): Tensor {
+    return E.floor(this);
+  }
+  ceil(): Tensor {
+    return E.ceil(this);
+  }
+  round(): Tensor {
+    return E.round(this);
+  }
+  /** clamp(min?, max?) or clamp({ min, max }) */
+  clamp(
+    min?: number | null | { min?: number | null; max?: number | null },
+    max?: number | null,
+  ): Tensor {
+    const [lo, hi] = clampArgs(min, max);
+    return E.clamp(this, lo, hi);
+  }
+  /** Tensor.where(condition, other): self where condition, else other */
+  where(condition: Tensor, other: Operand): Tensor {
+    return E.where(condition, this, other);
+  }
+  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor {
+    return E.maskedFill(this, mask, value as number | Tensor);
+  }
+  eq(other: Operand): Tensor {
+    return E.eq(this, other);
+  }
+  ne(other: Operand): Tensor {
+    return E.ne(this, other);
+  }
+  lt(other: Operand): Tensor {
+    return E.lt(this, other);
+  }
+  le(other: Operand): Tensor {
+    return E.le(this, other);
+  }
+  gt(other: Operand): Tensor {
+    return E.gt(this, other);
+  }
+  ge(other: Operand): Tensor {
+    return E.ge(this, other);
+  }
+  logicalNot(): Tensor {
+    return E.logicalNot(this);
+  }
+  logicalAnd(other: Operand): Tensor {
+    return E.logicalAnd(this, other);
+  }
+  logicalOr(other: Operand): Tensor {
+    return E.logicalOr(this, other);
+  }
+  isnan(): Tensor {
+    return E.isnan(this);
+  }
+  isfinite(): Tensor {
+    return E.isfinite(this);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // reductions
+
+  sum(dim?: R.Dims, keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  mean(dim?: R.Dims, keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  prod(dim?: number, keepdim = false): Tensor {
+    return R.prod(this, dim, keepdim);
+  }
+  /** max() of all elements, max(dim, keepdim) -> {values, indices}, or max(other) elementwise */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(other: Tensor): Tensor;
+  max(dim?: number | Tensor, keepdim = false): Tensor | R.ValuesIndices {
+    if (dim instanceof Tensor) return E.maximum(this, dim);
+    return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(other: Tensor): Tensor;
+  min(dim?: number | Tensor, keepdim = false): Tensor | R.ValuesIndices {
+    if (dim instanceof Tensor) return E.minimum(this, dim);
+    return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
+  }
+  amax(dim?: R.Dims, keepdim = false): Tensor {
+    return R.amax(this, dim, keepdim);
+  }
+  amin(dim?: R.Dims, keepdim = false): Tensor {
+    return R.amin(this, dim, keepdim);
+  }
+  argmax(dim?: number | null, keepdim = false): Tensor {
+    return R.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number | null, keepdim = false): Tensor {
+    return R.argmin(this, dim, keepdim);
+  }
+  var(dim?: R.Dims, opts?: R.VarOptions | boolean, keepdim?: boolean): Tensor {
+    return R.variance(this, dim, opts, keepdim);
+  }
+  std(dim?: R.Dims, opts?: R.VarOptions | boolean, keepdim?: boolean): Tensor {
+    return R.std(this, dim, opts, keepdim);
+  }
+  norm(p: number | "fro" = 2, dim?: R.Dims, keepdim = false): Tensor {
+    return R.norm(this, p, dim, keepdim);
+  }
+  logsumexp(dim: R.Dims, keepdim = false): Tensor {
+    return R.logsumexp(this, dim, keepdim);
+  }
+  cumsum(dim: number): Tensor {
+    return R.cumsum(this, dim);
+  }
+  softmax(dim: number): Tensor {
+    return R.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return R.logSoftmax(this, dim);
+  }
+  any(dim?: number): Tensor {
+    return R.any(this, dim);
+  }
+  all(dim?: number): Tensor {
+    return R.all(this, dim);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // linear algebra
+
+  matmul(other: Tensor): Tensor {
+    return L.matmul(this, other);
+  }
+  mm(other: Tensor): Tensor {
+    return L.mm(this, other);
+  }
+  bmm(other: Tensor): Tensor {
+    return L.bmm(this, other);
+  }
+  mv(vec: Tensor): Tensor {
+    return L.mv(this, vec);
+  }
+  dot(other: Tensor): Tensor {
+    return L.dot(this, other);
+  }
+  outer(other: Tensor): Tensor {
+    return L.outer(this, other);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // views and shape
+
+  reshape(...shape: ShapeLike[]): Tensor {
+    return V.reshape(this, flatShape(shape));
+  }
+  view(...shape: ShapeLike[]): Tensor {
+    return V.view(this, flatShape(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return V.flatten(this, startDim, endDim);
+  }
+  squeeze(dim?: number): Tensor {
+    return V.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return V.unsqueeze(this, dim);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return V.transpose(this, dim0, dim1);
+  }
+  t(): Tensor {
+    return V.t2(this);
+  }
+  /** Reversed dims (PyTorch's .T) */
+  get T(): Tensor {
+    const nd = this.dim();
+    return V.permute(
+      this,
+      Array.from({ length: nd }, (_, i) => nd - 1 - i),
+    );
+  }
+  permute(...dims: ShapeLike[]): Tensor {
+    return V.permute(this, flatShape(dims));
+  }
+  expand(...sizes: ShapeLike[]): Tensor {
+    return V.expand(this, flatShape(sizes));
+  }
+  expandAs(other: Tensor): Tensor {
+    return V.expand(this, other.shape.slice());
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return V.narrow(this, dim, start, length);
+  }
+  select(dim: number, index: number): Tensor {
+    return V.select(this, dim, index);
+  }
+  /**
+   * Indexing like Python's `t[...]`: integers, slices (`":"`, `"1:3"`, `"::2"`,
+   * `torch.slice(1, 3)`), `null` for a new axis, `"..."`, integer/boolean tensors and arrays.
+   * @example x.index(0, "1:") // x[0, 1:]
+   */
+  index(...indices: I.IndexArg[]): Tensor {
+    return I.index(this, indices);
+  }
+  /**
+   * Write like Python's `t[indices] = values`; returns this tensor.
+   * @example x.indexPut_([0, ":"], 5) // x[0, :] = 5
+   */
+  indexPut_(indices: I.IndexArg[] | I.IndexArg, values: Tensor | number, accumulate = false): this {
+    I.indexPut_(
+      this,
+      Array.isArray(indices) ? (indices as I.IndexArg[]) : [indices],
+      values,
+      accumulate,
+    );
+    return this;
+  }
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return V.split(this, splitSize, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return V.chunk(this, chunks, dim);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return V.gather(this, dim, index);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return V.scatterAdd(this, dim, index, src);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return V.indexSelect(this, dim, index);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // in-place
+
+  add_(other: Operand, alpha?: number | { alpha?: number }): this {
+    inplace(this, false, (p) => E.add(p, other, alphaOf(alpha)));
+    return this;
+  }
+  sub_(other: Operand, alpha?: number | { alpha?: number }): this {
+    inplace(this, false, (p) => E.sub(p, other, alphaOf(alpha)));
+    return this;
+  }
+  mul_(other: Operand): this {
+    inplace(this, other instanceof Tensor && other.requiresGrad, (p) => E.mul(p, other));
+    return this;
+  }
+  div_(other: Operand): this {
+    inplace(this, other instanceof Tensor && other.requiresGrad, (p) => E.div(p, other));
+    return this;
+  }
+  pow_(exponent: Operand): this {
+    inplace(this, true, (p) => E.pow(p, exponent));
+    return this;
+  }
+  clamp_(
+    min?: number | null | { min?: number | null; max?: number | null },
+    max?: number | null,
+  ): this {
+    const [lo, hi] = clampArgs(min, max);
+    inplace(this, true, (p) => E.clamp(p, lo, hi));
+    return this;
+  }
+  neg_(): this {
+    inplace(this, false, (p) => E.neg(p));
+    return this;
+  }
+  /** Fill with zeros. */
+  zero_(): this {
+    return this.fill_(0);
+  }
+  /** Fill with a value. */
+  fill_(value: number | boolean): this {
+    inplace(this, false, (p) => {
+      const out = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
+      out.data.fill(Number(value));
+      if (needsGrad(p)) record("fill", out, [p], {}, {});
+      return out;
+    });
+    return this;
+  }
+  /** Copy src's values (broadcast, cast) into this tensor. */
+  copy_(src: Tensor): this {
+    if (!(src instanceof Tensor))
+      throw typeError(`copy_(): argument 'other' (position 1) must be Tensor, not ${typeof src}`);
+    inplace(this, false, (p) => {
+      const b = noGrad(() => V.expand(src, this.shape.slice()));
+      const out = wrap(castData(b, this.dtype), this.shape.slice(), this.dtype);
+      if (needsGrad(p, src)) record("copy", out, [p, src], {}, {});
+      return out;
+    });
+    return this;
+  }
+  /** Fill with uniform samples on [from, to), as PyTorch's generator. */
+  uniform_(from = 0, to = 1): this {
+    return this.fillRandom((d) => fillUniform(d, this.dtype === float64, from, to));
+  }
+  /** Fill with normal samples, as PyTorch's generator. */
+  normal_(mean = 0, std = 1): this {
+    return this.fillRandom((d) => fillNormal(d, this.dtype === float64, mean, std));
+  }
+  private fillRandom(fill: (d: Float32Array | Float64Array) => void): this {
+    if (!this.dtype.isFloatingPoint)
+      throw runtimeError(`"check_uniform_bounds" not implemented for '${this.dtype.name}'`);
+    if (isGradEnabled() && this.isLeaf && this.requiresGrad) {
+      throw runtimeError(
+        "a leaf Variable that requires grad is being used in an in-place operation.",
+      );
+    }
+    const buf = new this.dtype.ArrayType(this.numel()) as Float32Array | Float64Array;
+    fill(buf);
+    writeInto(this, wrap(buf, this.shape.slice(), this.dtype));
+    this._version.value++;
+    if (this.gradFn !== null && isGradEnabled()) {
+      // the values no longer depend on the history: a fill node cuts it, as PyTorch
+      const prev = this._shadow(false);
+      const out = wrap(buf, this.shape.slice(), this.dtype);
+      record("fill", out, [prev], {}, {});
+      this.gradFn = out.gradFn;
+      this.outputNr = 0;
+    }
+    return this;
+  }
+}
+
+/** torch.Size: an array of sizes that prints as PyTorch does. */
+export class Size extends Array<number> {
+  constructor(shape: readonly number[] | number) {
+    if (typeof shape === "number") {
+      super(shape);
+    } else {
+      super(shape.length);
+      for (let i = 0; i < shape.length; i++) this[i] = shape[i];
+    }
+  }
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  numel(): number {
+    return numelOf(this);
+  }
+  override toString(): string {
+    return `torch.Size([${Array.from(this).join(", ")}])`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function alphaOf(alpha: number | { alpha?: number } | undefined): number {
+  if (alpha === undefined) return 1;
+  if (typeof alpha === "number") return alpha;
+  return alpha.alpha ?? 1;
+}
+
+function clampArgs(
+  min: number | null | undefined | { min?: number | null; max?: number | null },
+  max: number | null | undefined,
+): [number | null, number | null] {
+  if (min !== null && typeof min === "object") return [min.min ?? null, min.max ?? null];
+  return [min ?? null, max ?? null];
+}
+
+/** Shapes as varargs or one array. */
+function flatShape(args: readonly ShapeLike[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
+  for (const a of args) {
+    if (typeof a !== "number" || Number.isNaN(a)) {
+      throw typeError(
+        `shape must be a list of integers, but got ${Array.isArray(a) ? "list" : String(a)}`,
+      );
+    }
+  }
+  return args as number[];
+}
