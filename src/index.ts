@@ -69,7 +69,7 @@ export {
   isInferenceModeEnabled,
   type ModeGuard,
 } from "./autograd/grad-mode.js";
-export { setPrintoptions, getPrintoptions } from "./print.js";
+export { setPrintoptions, getPrintoptions, formatPyFloat } from "./print.js";
 export { slice, type Slice, type IndexArg } from "./ops/indexing.js";
 export type { Node };
 export type { ValuesIndices, VarOptions } from "./ops/reduce.js";

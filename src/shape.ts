@@ -8,6 +8,8 @@ import { indexError, runtimeError, typeError } from "./errors.js";
 
 export function contiguousStrides(shape: readonly number[]): number[] {
   const n = shape.length;
+  if (n === 0) return [];
+  if (n === 1) return [1];
   const strides = new Array<number>(n);
   let s = 1;
   for (let i = n - 1; i >= 0; i--) {

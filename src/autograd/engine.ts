@@ -10,8 +10,10 @@
 import type { Tensor } from "../tensor.js";
 import { AccumulateGrad, type Node } from "./node.js";
 import { gradientEdge } from "./function.js";
-import { noGrad, setGradEnabled } from "./grad-mode.js";
+import { noGrad, swapGradEnabled } from "./grad-mode.js";
 import * as F from "./formula-ops.js";
+import { castData, wrap } from "../ops/core.js";
+import { Binary, binary } from "../backend/cpu.js";
 
 export interface EngineOptions {
   keepGraph: boolean;
@@ -26,7 +28,7 @@ type Buffer = (Tensor | null)[];
 
 /** Max-heap of ready nodes by sequence number. */
 class ReadyQueue {
-  private items: Node[] = [];
+  readonly items: Node[] = [];
   get size(): number {
     return this.items.length;
   }
@@ -37,7 +39,9 @@ class ReadyQueue {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p].sequenceNr >= a[i].sequenceNr) break;
-      [a[p], a[i]] = [a[i], a[p]];
+      const t = a[p];
+      a[p] = a[i];
+      a[i] = t;
       i = p;
     }
   }
@@ -55,7 +59,9 @@ class ReadyQueue {
         if (l < a.length && a[l].sequenceNr > a[m].sequenceNr) m = l;
         if (r < a.length && a[r].sequenceNr > a[m].sequenceNr) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
+        const t = a[m];
+        a[m] = a[i];
+        a[i] = t;
         i = m;
       }
     }
@@ -63,10 +69,18 @@ class ReadyQueue {
   }
 }
 
-function accumulateInto(buf: Buffer, i: number, g: Tensor): void {
+function newBuffer(n: number): Buffer {
+  return n === 1 ? [null] : new Array<Tensor | null>(n).fill(null);
+}
+
+function accumulateInto(node: Node, i: number, g: Tensor): void {
+  let buf = node._buf;
+  if (buf === null) buf = node._buf = newBuffer(node.numOutputs);
   const prev = buf[i];
   buf[i] = prev === null || prev === undefined ? g : prev.add(g);
 }
+
+let runCounter = 0;
 
 /**
  * Run backward from `roots` with head gradients `rootGrads` (validated by the caller).
@@ -77,11 +91,11 @@ export function runBackward(
   rootGrads: readonly Tensor[],
   opts: EngineOptions,
 ): (Tensor | null)[] {
-  const guard = setGradEnabled(opts.createGraph);
+  const prev = swapGradEnabled(opts.createGraph);
   try {
     return execute(roots, rootGrads, opts);
   } finally {
-    guard.exit();
+    swapGradEnabled(prev);
   }
 }
 
@@ -90,74 +104,72 @@ function execute(
   rootGrads: readonly Tensor[],
   opts: EngineOptions,
 ): (Tensor | null)[] {
-  const buffers = new Map<Node, Buffer>();
+  // Note [engine scratch]: nodes visited by this run carry `_run === run`.
+  const run = ++runCounter;
   const rootNodes: Node[] = [];
   for (let i = 0; i < roots.length; i++) {
     const e = gradientEdge(roots[i]);
-    if (e.node === null) continue;
-    let buf = buffers.get(e.node);
-    if (buf === undefined) {
-      buf = new Array<Tensor | null>(e.node.numOutputs).fill(null);
-      buffers.set(e.node, buf);
-      rootNodes.push(e.node);
+    const n = e.node;
+    if (n === null) continue;
+    if (n._run !== run) {
+      n._run = run;
+      n._deps = 0;
+      n._buf = null;
+      n._needed = true;
+      rootNodes.push(n);
     }
-    accumulateInto(buf, e.inputNr, rootGrads[i]);
+    accumulateInto(n, e.inputNr, rootGrads[i]);
   }
 
   // 1. Dependencies: how many edges from reachable nodes point at each node.
-  const deps = new Map<Node, number>();
-  const order: Node[] = [];
-  {
-    const stack: Node[] = [];
-    for (const r of rootNodes) {
-      if (!deps.has(r)) {
-        deps.set(r, 0);
-        stack.push(r);
-      }
-    }
-    while (stack.length > 0) {
-      const n = stack.pop() as Node;
-      order.push(n);
-      for (const e of n.edges) {
-        const c = e.node;
-        if (c === null) continue;
-        const d = deps.get(c);
-        if (d === undefined) {
-          deps.set(c, 1);
-          stack.push(c);
-        } else deps.set(c, d + 1);
-      }
+  const withInputs = opts.inputs !== null;
+  const order: Node[] | null = withInputs ? [] : null;
+  const stack = rootNodes.slice();
+  while (stack.length > 0) {
+    const n = stack.pop() as Node;
+    if (order !== null) order.push(n);
+    const edges = n.edges;
+    for (let i = 0; i < edges.length; i++) {
+      const c = edges[i].node;
+      if (c === null) continue;
+      if (c._run !== run) {
+        c._run = run;
+        c._deps = 1;
+        c._buf = null;
+        c._needed = true;
+        stack.push(c);
+      } else c._deps++;
     }
   }
 
   // 2. Capture points for `inputs`, and which nodes must run to reach them.
   let captures: Map<Node, [number, number][]> | null = null;
-  let needed: Set<Node> | null = null;
   const results: (Tensor | null)[] = [];
-  if (opts.inputs !== null) {
-    captures = new Map();
-    opts.inputs.forEach((t, k) => {
+  if (order !== null) {
+    const caps = new Map<Node, [number, number][]>();
+    captures = caps;
+    opts.inputs!.forEach((t, k) => {
       const e = gradientEdge(t);
       results.push(null);
-      if (e.node === null) return;
-      let list = captures!.get(e.node);
-      if (list === undefined) captures!.set(e.node, (list = []));
+      if (e.node === null || e.node._run !== run) return;
+      let list = caps.get(e.node);
+      if (list === undefined) caps.set(e.node, (list = []));
       list.push([e.inputNr, k]);
     });
-    needed = neededNodes(order, deps, captures);
+    markNeeded(order, caps);
   }
 
   // 3. Run ready nodes, later-created first.
-  const pendingLeaf: [AccumulateGrad, Tensor][] = [];
-  const pendingRetain: [Tensor, Tensor][] = [];
-  const pendingNonLeafInputs: [Tensor, Tensor][] = [];
+  let pendingRetain: [Tensor, Tensor][] | null = null;
   const ran: Node[] = [];
+  const leafNodes: AccumulateGrad[] = [];
+  const leafGrads: Tensor[] = [];
   const queue = new ReadyQueue();
-  for (const r of rootNodes) if (deps.get(r) === 0) queue.push(r);
+  for (let i = 0; i < rootNodes.length; i++) if (rootNodes[i]._deps === 0) queue.push(rootNodes[i]);
   while (queue.size > 0) {
     const node = queue.pop();
-    const buf = buffers.get(node) as Buffer;
-    buffers.delete(node);
+    const buf = node._buf ?? newBuffer(node.numOutputs);
+    node._buf = null;
     // tensor hooks (t.registerHook) may replace a gradient; then retainGrad sees the result
     if (node.tensorPreHooks !== null) {
       for (const [outNr, hooks] of node.tensorPreHooks) {
@@ -169,39 +181,48 @@ function execute(
         }
       }
     }
-    if (node.retainGradTargets !== null && (needed === null || opts.accumulate)) {
+    if (node.retainGradTargets !== null && opts.accumulate) {
       for (const [outNr, t] of node.retainGradTargets) {
         const g = buf[outNr];
-        if (g) pendingRetain.push([t, g]);
+        if (g) (pendingRetain ??= []).push([t, g]);
       }
     }
-    const caps = captures?.get(node);
-    if (caps !== undefined) {
-      for (const [outNr, k] of caps) {
-        const g = buf[outNr] ?? null;
-        results[k] = g;
-        if (opts.accumulate && !(node instanceof AccumulateGrad) && g !== null) {
-          pendingNonLeafInputs.push([opts.inputs![k], g]);
+    if (captures !== null) {
+      const caps = captures.get(node);
+      if (caps !== undefined) {
+        for (const [outNr, k] of caps) {
+          const g = buf[outNr] ?? null;
+          results[k] = g;
+          if (opts.accumulate && !node.isLeafSink && g !== null) {
+            (pendingRetain ??= []).push([opts.inputs![k], g]);
+          }
         }
       }
     }
-    const shouldRun = needed === null || needed.has(node);
-    if (node instanceof AccumulateGrad) {
+    const shouldRun = node._needed;
+    if (node.isLeafSink) {
       const g = buf[0];
-      if (opts.accumulate && shouldRun && g) pendingLeaf.push([node, g]);
+      if (opts.accumulate && shouldRun && g) {
+        leafNodes.push(node as AccumulateGrad);
+        leafGrads.push(g);
+      }
       continue;
     }
-    let gradInputs: (Tensor | null)[] = [];
+    let gradInputs: (Tensor | null)[] = EMPTY;
     if (shouldRun) {
       let gradOutputs = buf;
-      for (const h of node.preHooks) {
-        const r = h(gradOutputs);
-        if (r) gradOutputs = r;
+      if (node.preHooks !== null) {
+        for (const h of node.preHooks) {
+          const r = h(gradOutputs);
+          if (r) gradOutputs = r;
+        }
       }
       gradInputs = node.apply(gradOutputs);
-      for (const h of node.postHooks) {
-        const r = h(gradInputs, gradOutputs);
-        if (r) gradInputs = r;
+      if (node.postHooks !== null) {
+        for (const h of node.postHooks) {
+          const r = h(gradInputs, gradOutputs);
+          if (r) gradInputs = r;
+        }
       }
       ran.push(node);
     }
@@ -210,45 +231,40 @@ function execute(
       const e = edges[i];
       const child = e.node;
       if (child === null) continue;
-      let g = gradInputs[i] ?? null;
-      if (g !== null && (needed === null || needed.has(child))) {
-        g = fitToInput(g, node.inputMeta[i]!.shape, node.inputMeta[i]!.dtypeName);
-        let cb = buffers.get(child);
-        if (cb === undefined) {
-          cb = new Array<Tensor | null>(child.numOutputs).fill(null);
-          buffers.set(child, cb);
-        }
-        accumulateInto(cb, e.inputNr, g);
-      } else if (!buffers.has(child)) {
-        buffers.set(child, new Array<Tensor | null>(child.numOutputs).fill(null));
+      const g = gradInputs[i] ?? null;
+      if (g !== null && child._needed) {
+        accumulateInto(child, e.inputNr, fitToInput(g, e.shape!, e.dtypeName!));
       }
-      const d = (deps.get(child) as number) - 1;
-      deps.set(child, d);
-      if (d === 0) queue.push(child);
+      if (--child._deps === 0) queue.push(child);
     }
   }
 
   // 4. Commit (Note [atomic backward]).
-  if (!opts.keepGraph) for (const n of ran) n.release();
-  for (const [t, g] of pendingRetain) accumulateGrad(t, g, opts.createGraph);
-  for (const [t, g] of pendingNonLeafInputs) accumulateGrad(t, g, opts.createGraph);
-  for (const [node, g] of pendingLeaf) {
-    accumulateGrad(node.variable, g, opts.createGraph);
-    for (const h of node.postAccumulateHooks) h(node.variable);
+  if (!opts.keepGraph) for (let i = 0; i < ran.length; i++) ran[i].release();
+  if (pendingRetain !== null) {
+    for (const [t, g] of pendingRetain) accumulateGrad(t, g, opts.createGraph);
+  }
+  for (let i = 0; i < leafNodes.length; i++) {
+    const node = leafNodes[i];
+    accumulateGrad(node.variable, leafGrads[i], opts.createGraph);
+    if (node.postAccumulateHooks.length > 0) {
+      for (const h of node.postAccumulateHooks) h(node.variable);
+    }
   }
   return results;
 }
 
-/** Nodes on some path from the roots to a capture point (reverse topological sweep). */
-function neededNodes(
-  order: readonly Node[],
-  deps: ReadonlyMap<Node, number>,
-  captures: ReadonlyMap<Node, unknown>,
-): Set<Node> {
-  // Kahn's algorithm over a copy of the dependency counts gives a topological order.
-  const count = new Map(deps);
+const EMPTY: (Tensor | null)[] = [];
+
+/**
+ * Mark the nodes on some path from the roots to a capture point (`_needed`), by a reverse
+ * sweep over a topological order (Kahn's algorithm on a copy of the dependency counts).
+ */
+function markNeeded(order: readonly Node[], captures: ReadonlyMap<Node, unknown>): void {
+  const count = new Map<Node, number>();
+  for (const n of order) count.set(n, n._deps);
   const topo: Node[] = [];
-  const stack = order.filter((n) => count.get(n) === 0);
+  const stack = order.filter((n) => n._deps === 0);
   while (stack.length > 0) {
     const n = stack.pop() as Node;
     topo.push(n);
@@ -259,14 +275,10 @@ function neededNodes(
       if (d === 0) stack.push(e.node);
     }
   }
-  const needed = new Set<Node>();
   for (let i = topo.length - 1; i >= 0; i--) {
     const n = topo[i];
-    if (captures.has(n) || n.edges.some((e) => e.node !== null && needed.has(e.node))) {
-      needed.add(n);
-    }
+    n._needed = captures.has(n) || n.edges.some((e) => e.node !== null && e.node._needed);
   }
-  return needed;
 }
 
 /** Note [un-broadcasting]: sum a gradient back to its input's shape and cast to its dtype. */
@@ -281,14 +293,35 @@ function fitToInput(g: Tensor, shape: readonly number[], dtypeName: string): Ten
 export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
   const prev = t._gradRaw;
   if (prev === null) {
-    t._gradRaw = createGraph ? g : noGrad(() => g.detach().clone());
+    // a fresh copy: the engine may hand the same tensor to several leaves
+    t._gradRaw = createGraph ? g : wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
   } else if (createGraph || prev.requiresGrad) {
-    const guard = setGradEnabled(createGraph);
+    const was = swapGradEnabled(createGraph);
     try {
       t._gradRaw = prev.add(g);
     } finally {
-      guard.exit();
+      swapGradEnabled(was);
     }
+  } else if (
+    prev.dtype === g.dtype &&
+    prev.isContiguous() &&
+    F.sameShape(prev.shape, g.shape) &&
+    g.isContiguous()
+  ) {
+    // fast path: in-place add on the owned, contiguous .grad
+    binary(
+      Binary.Add,
+      prev.data,
+      prev.offset,
+      1,
+      g.data,
+      g.offset,
+      1,
+      prev.data,
+      prev.offset,
+      prev.numel(),
+    );
+    prev._version.value++;
   } else {
     noGrad(() => prev.add_(g));
   }

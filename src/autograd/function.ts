@@ -4,7 +4,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
-import { AccumulateGrad, Node, SavedVariable, type Edge, type InputMeta } from "./node.js";
+import { AccumulateGrad, Node, SavedVariable, type Edge } from "./node.js";
 import { derivatives, type Grads, type Op, type OpDefs } from "./derivatives.js";
 import * as F from "./formula-ops.js";
 
@@ -21,23 +21,23 @@ export function gradientEdge(t: Tensor): Edge {
 }
 
 const NO_EDGE: Edge = { node: null, inputNr: 0 };
+const EMPTY_GRADS: Grads = [];
 
 /** A recorded op: its derivative entry, what it saved and its attributes. */
 export class OpNode<K extends Op = Op> extends Node {
   private readonly saved: Record<string, SavedVariable | SavedVariable[]>;
   /** multi-output nodes: the current gradients of each output (set by the engine) */
-  gradOutputs: Grads = [];
+  gradOutputs: Grads = EMPTY_GRADS;
   private readonly nodeName: string;
 
   constructor(
     readonly op: K,
     edges: Edge[],
-    inputMeta: (InputMeta | null)[],
     saved: Record<string, SavedVariable | SavedVariable[]>,
     readonly attrs: OpDefs[K]["attrs"],
     nameOverride?: string,
   ) {
-    super(edges, inputMeta);
+    super(edges);
     this.saved = saved;
     const n = derivatives[op].name;
     this.nodeName =
@@ -49,10 +49,9 @@ export class OpNode<K extends Op = Op> extends Node {
   }
 
   inputShape(i: number): readonly number[] {
-    const m = this.inputMeta[i];
-    if (m === null || m === undefined)
-      throw new Error(`${this.nodeName}: no metadata for input ${i}`);
-    return m.shape;
+    const m = this.edges[i]?.shape;
+    if (m === undefined) throw new Error(`${this.nodeName}: no metadata for input ${i}`);
+    return m;
   }
 
   /** A saved list of tensors (e.g. the index tensors of advanced indexing). */
@@ -88,7 +87,9 @@ export class OpNode<K extends Op = Op> extends Node {
 
   /** Note [freed graph]: released SavedVariables throw PyTorch's "second time" error. */
   override release(): void {
-    for (const v of Object.values(this.saved)) {
+    const saved = this.saved;
+    for (const k in saved) {
+      const v = saved[k];
       if (Array.isArray(v)) for (const x of v) x?.release();
       else v.release();
     }
@@ -124,19 +125,24 @@ export function record<K extends Op>(
 ): OpNode<K> {
   const n = inputs.length;
   const edges = new Array<Edge>(n);
-  const meta = new Array<InputMeta | null>(n);
   for (let i = 0; i < n; i++) {
     const t = inputs[i];
     if (t == null) {
       edges[i] = NO_EDGE;
-      meta[i] = null;
     } else {
-      edges[i] = gradientEdge(t);
-      meta[i] = { shape: t.shape, dtypeName: t.dtype.name };
+      // inline gradientEdge: this is the hottest path of recording
+      let node: Node | null = t.gradFn;
+      let nr = t.outputNr;
+      if (node === null) {
+        nr = 0;
+        if (t._rg) node = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
+      }
+      edges[i] = { node, inputNr: nr, shape: t.shape, dtypeName: t.dtype.name };
     }
   }
+  // `save` may only name keys the table's `save` list declares (checked by its type)
   const saved: Record<string, SavedVariable | SavedVariable[]> = {};
-  for (const key of derivatives[op].save as readonly string[]) {
+  for (const key in save) {
     const v = (save as Record<string, SaveArg>)[key];
     if (v == null) continue;
     if (Array.isArray(v)) {
@@ -147,14 +153,20 @@ export function record<K extends Op>(
       saved[key] = new SavedVariable(v);
     }
   }
-  const node = new OpNode(op, edges, meta, saved, attrs, nameOverride);
-  const outs = Array.isArray(outputs) ? outputs : [outputs];
-  node.numOutputs = outs.length;
-  node.outputShapes = outs.map((o) => o.shape);
-  node.outputDtypeProbe = outs[0];
-  for (let i = 0; i < outs.length; i++) {
-    outs[i].gradFn = node;
-    outs[i].outputNr = i;
+  const node = new OpNode(op, edges, saved, attrs, nameOverride);
+  if (Array.isArray(outputs)) {
+    node.numOutputs = outputs.length;
+    node.outputShapes = outputs.map((o) => o.shape);
+    node.outputDtypeProbe = outputs[0];
+    for (let i = 0; i < outputs.length; i++) {
+      outputs[i].gradFn = node;
+      outputs[i].outputNr = i;
+    }
+  } else {
+    node.outputShapes = [outputs.shape];
+    node.outputDtypeProbe = outputs;
+    outputs.gradFn = node;
+    outputs.outputNr = 0;
   }
   return node;
 }

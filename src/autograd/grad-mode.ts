@@ -16,6 +16,13 @@ export interface ModeGuard extends Disposable {
   exit(): void;
 }
 
+/** Set the grad mode and return the previous one (internal; no guard object). */
+export function swapGradEnabled(flag: boolean): boolean {
+  const prev = gradEnabled;
+  gradEnabled = flag;
+  return prev;
+}
+
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -6,10 +6,15 @@
 import type { Tensor } from "../tensor.js";
 import { runtimeError } from "../errors.js";
 
-/** Where a gradient goes: input `inputNr` of `node` (null: no gradient needed). */
+/**
+ * Where a gradient goes: input `inputNr` of `node` (null: no gradient needed). Edges made by
+ * `record` also carry the input's shape and dtype, which the engine uses to un-broadcast.
+ */
 export interface Edge {
   readonly node: Node | null;
   readonly inputNr: number;
+  readonly shape?: readonly number[];
+  readonly dtypeName?: string;
 }
 
 export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
@@ -34,32 +39,39 @@ export function removableHandle<T>(list: T[], item: T): RemovableHandle {
 }
 
 let sequenceCounter = 0;
-let addressCounter = 0x7f3a1c000000;
-
-/** Metadata of one input, kept for un-broadcasting and dtype casts in the engine. */
-export interface InputMeta {
-  readonly shape: readonly number[];
-  readonly dtypeName: string;
-}
+/** a stable pseudo-address for printing, as PyTorch's `<AddBackward0 object at 0x...>` */
+const ADDRESS_BASE = 0x7f3a1c000000;
 
 export abstract class Node {
   /** Note [sequence numbers]: creation order; the engine runs later nodes first, as PyTorch. */
   readonly sequenceNr = sequenceCounter++;
-  readonly address = (addressCounter += 0x30);
+  /** true only for AccumulateGrad (a field test is cheaper than instanceof in the engine) */
+  readonly isLeafSink: boolean = false;
   edges: Edge[];
-  /** per input: shape and dtype; the engine sums gradients back to these (un-broadcasting) */
-  inputMeta: (InputMeta | null)[];
   numOutputs = 1;
-  preHooks: NodePrehook[] = [];
-  postHooks: NodeHook[] = [];
+  preHooks: NodePrehook[] | null = null;
+  postHooks: NodeHook[] | null = null;
+  /**
+   * Note [engine scratch]: per-run state kept on the node (faster than maps on small graphs):
+   * the id of the run that last visited it, its remaining dependency count, its gradient
+   * buffer and whether it must run. A backward started from inside a hook of another backward
+   * must not share nodes with it.
+   */
+  _run = 0;
+  _deps = 0;
+  _buf: (Tensor | null)[] | null = null;
+  _needed = false;
   /** hooks registered on the output tensors (t.registerHook), by output number */
   tensorPreHooks: Map<number, TensorHook[]> | null = null;
   /** retainGrad targets, by output number */
   retainGradTargets: Map<number, Tensor> | null = null;
 
-  constructor(edges: Edge[], inputMeta: (InputMeta | null)[]) {
+  constructor(edges: Edge[]) {
     this.edges = edges;
-    this.inputMeta = inputMeta;
+  }
+
+  get address(): number {
+    return ADDRESS_BASE + this.sequenceNr * 0x30;
   }
 
   abstract name(): string;
@@ -86,12 +98,14 @@ export abstract class Node {
    * @example y.gradFn.registerHook((gi, go) => console.log(gi));
    */
   registerHook(fn: NodeHook): RemovableHandle {
+    if (this.postHooks === null) this.postHooks = [];
     this.postHooks.push(fn);
     return removableHandle(this.postHooks, fn);
   }
 
   /** Register a hook called before this node runs: `hook(gradOutputs)` may replace them. */
   registerPrehook(fn: NodePrehook): RemovableHandle {
+    if (this.preHooks === null) this.preHooks = [];
     this.preHooks.push(fn);
     return removableHandle(this.preHooks, fn);
   }
@@ -131,13 +145,13 @@ export const FREED_GRAPH_MESSAGE =
 export class SavedVariable {
   private tensor: Tensor | null;
   private readonly version: number;
-  private readonly producerName: string | null;
+  private readonly producer: Node | null;
   private readonly producerOutputNr: number;
 
   constructor(t: Tensor) {
     this.tensor = t;
     this.version = t._version.value;
-    this.producerName = t.gradFn !== null ? t.gradFn.name() : null;
+    this.producer = t.gradFn;
     this.producerOutputNr = t.outputNr;
   }
 
@@ -147,8 +161,8 @@ export class SavedVariable {
     if (t._version.value !== this.version) {
       const desc = `[${t.dtype.tensorTypeName} [${t.shape.join(", ")}]]`;
       const which =
-        this.producerName !== null
-          ? `, which is output ${this.producerOutputNr} of ${this.producerName},`
+        this.producer !== null
+          ? `, which is output ${this.producerOutputNr} of ${this.producer.name()},`
           : "";
       throw runtimeError(
         `one of the variables needed for gradient computation has been modified by an inplace ` +
@@ -167,11 +181,12 @@ export class SavedVariable {
 
 /** The sink for a leaf: adds incoming gradients into `variable.grad`. */
 export class AccumulateGrad extends Node {
+  override readonly isLeafSink = true;
   /** hooks run after .grad is updated (registerPostAccumulateGradHook) */
   postAccumulateHooks: ((t: Tensor) => void)[] = [];
 
   constructor(readonly variable: Tensor) {
-    super([], []);
+    super([]);
   }
 
   name(): string {

@@ -44,9 +44,8 @@ export function binaryKernel(
     const n = a.numel();
     const out = alloc(a.shape.slice(), outDtype);
     const bs = scalarArray(b, computeDtype);
-    const A = a.dtype === computeDtype ? contiguousOrNull(a) : null;
-    if (A !== null) {
-      binary(op, A.data, A.offset, 1, bs, 0, 0, out.data, 0, n);
+    if (a.dtype === computeDtype && a.isContiguous()) {
+      binary(op, a.data, a.offset, 1, bs, 0, 0, out.data, 0, n);
     } else {
       const ad = asDtype(a, computeDtype);
       binary(op, ad.data, ad.offset, 1, bs, 0, 0, out.data, 0, n);
@@ -91,10 +90,6 @@ export function binaryKernel(
     binary(op, A.data, aRows[r], aStep, B.data, bRows[r], bStep, out.data, r * rowLen, rowLen);
   }
   return out;
-}
-
-function contiguousOrNull(t: Tensor): { data: Tensor["data"]; offset: number } | null {
-  return t.isContiguous() ? { data: t.data, offset: t.offset } : null;
 }
 
 /** t's values as a contiguous tensor of `dtype` (no autograd). */
