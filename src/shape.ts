@@ -6,10 +6,14 @@
  */
 import { indexError, runtimeError, typeError } from "./errors.js";
 
+const NO_STRIDES: number[] = [];
+const UNIT_STRIDES: number[] = [1];
+
 export function contiguousStrides(shape: readonly number[]): number[] {
   const n = shape.length;
-  if (n === 0) return [];
-  if (n === 1) return [1];
+  // Note [immutable shapes]: stride arrays are never mutated, so these can be shared
+  if (n === 0) return NO_STRIDES;
+  if (n === 1) return UNIT_STRIDES;
   const strides = new Array<number>(n);
   let s = 1;
   for (let i = n - 1; i >= 0; i--) {
@@ -61,7 +65,11 @@ export function normalizeDims(
   dim: number | readonly number[] | undefined | null,
   ndim: number,
 ): number[] {
-  if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (dim === undefined || dim === null) {
+    const all = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) all[i] = i;
+    return all;
+  }
   const list = typeof dim === "number" ? [dim] : dim;
   const seen = new Array<boolean>(Math.max(ndim, 1)).fill(false);
   const out: number[] = [];

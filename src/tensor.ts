@@ -61,7 +61,8 @@ export class Tensor {
   outputNr = 0;
   _rg = false;
   _gradRaw: Tensor | null = null;
-  _version: VersionCounter;
+  /** created on first use (most tensors are never saved, viewed or modified in place) */
+  _vc: VersionCounter | null;
   /** for views: the tensor whose storage this views */
   _base: Tensor | null;
   _accumulateNode: AccumulateGrad | null = null;
@@ -81,8 +82,13 @@ export class Tensor {
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype;
-    this._version = version ?? new VersionCounter();
+    this._vc = version ?? null;
     this._base = base ?? null;
+  }
+
+  /** Note [version counter] */
+  get _version(): VersionCounter {
+    return this._vc ?? (this._vc = new VersionCounter());
   }
 
   // -------------------------------------------------------------------------------------------
@@ -122,6 +128,9 @@ export class Tensor {
     return this._rg || this.gradFn !== null;
   }
   set requiresGrad(flag: boolean) {
+    // PyTorch's setter words this error differently from requires_grad_()
+    if (flag === true && this.gradFn === null && !this.dtype.isFloatingPoint)
+      throw runtimeError("only Tensors of floating point and complex dtype can require gradients");
     this.requiresGrad_(flag);
   }
 
@@ -143,7 +152,7 @@ export class Tensor {
       return this;
     }
     if (flag && !this.dtype.isFloatingPoint) {
-      throw runtimeError("only Tensors of floating point and complex dtype can require gradients");
+      throw runtimeError("only Tensors of floating point dtype can require gradients");
     }
     this._rg = flag;
     return this;
@@ -282,7 +291,7 @@ export class Tensor {
   /** The value of a one-element tensor as a JS number (boolean for bool tensors). */
   item(): number | boolean {
     const n = this.numel();
-    if (n !== 1) throw runtimeError(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
     const v = this.data[this.offset];
     return this.dtype === bool ? v !== 0 : v;
   }

@@ -77,7 +77,7 @@ export interface OpDefs {
     attrs: { name: string; shape: number[]; strides: number[]; offset: number };
   };
   embed: { save: never; attrs: { shape: number[]; strides: number[]; offset: number } };
-  cat: { save: never; attrs: { dim: number; sizes: number[] } };
+  cat: { save: never; attrs: { dim: number; sizes: number[]; stack?: boolean } };
   split: { save: never; attrs: { dim: number } };
   gather: { save: "index"; attrs: { dim: number } };
   scatterAdd: { save: "index"; attrs: { dim: number } };
@@ -466,7 +466,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       return a.sizes.map((size) => {
         const piece = g.narrow(a.dim, start, size);
         start += size;
-        return piece;
+        return a.stack ? piece.squeeze(a.dim) : piece; // stack: inputs lack the new dim
       });
     },
   },

@@ -193,7 +193,9 @@ function execute(
         for (const [outNr, k] of caps) {
           const g = buf[outNr] ?? null;
           results[k] = g;
-          if (opts.accumulate && !node.isLeafSink && g !== null) {
+          // a non-leaf input that also retains its grad is accumulated once (above)
+          const retained = node.retainGradTargets?.get(outNr) === opts.inputs![k];
+          if (opts.accumulate && !node.isLeafSink && g !== null && !retained) {
             (pendingRetain ??= []).push([opts.inputs![k], g]);
           }
         }

@@ -60,7 +60,8 @@ export function restoreReduced(
 ): Tensor {
   let r = g;
   if (dims === null) {
-    r = r.reshape(shape.map(() => 1));
+    // a 0-dim g expands to any shape directly
+    if (r.dim() !== 0) r = r.reshape(shape.map(() => 1));
   } else if (!keepdim) {
     for (const d of dims) r = r.unsqueeze(d);
   }

@@ -4,8 +4,9 @@
  */
 import type { Tensor } from "../tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
-import { AccumulateGrad, Node, SavedVariable, type Edge } from "./node.js";
-import { derivatives, type Grads, type Op, type OpDefs } from "./derivatives.js";
+import { AccumulateGrad, FREED_GRAPH_MESSAGE, Node, SavedVariable, type Edge } from "./node.js";
+import { runtimeError } from "../errors.js";
+import { derivatives, type Derivative, type Grads, type Op, type OpDefs } from "./derivatives.js";
 import * as F from "./formula-ops.js";
 
 /** The edge to the node that produced `t` (its grad_fn, or the leaf's AccumulateGrad). */
@@ -20,7 +21,16 @@ export function gradientEdge(t: Tensor): Edge {
   return { node: acc, inputNr: 0 };
 }
 
-const NO_EDGE: Edge = { node: null, inputNr: 0 };
+// every edge has the same four fields so the engine's loads stay monomorphic
+const NO_EDGE: Edge = { node: null, inputNr: 0, shape: [], dtypeName: "" };
+
+/**
+ * The table as a Map: a keyed load on the big table object with a varying key is slow in V8,
+ * a Map lookup is not. Each node keeps its entry.
+ */
+const DERIVATIVES = new Map<Op, Derivative<Op>>(
+  Object.entries(derivatives) as [Op, Derivative<Op>][],
+);
 const EMPTY_GRADS: Grads = [];
 
 /** A recorded op: its derivative entry, what it saved and its attributes. */
@@ -28,7 +38,8 @@ export class OpNode<K extends Op = Op> extends Node {
   private readonly saved: Record<string, SavedVariable | SavedVariable[]>;
   /** multi-output nodes: the current gradients of each output (set by the engine) */
   gradOutputs: Grads = EMPTY_GRADS;
-  private readonly nodeName: string;
+  private readonly nameOverride: string | undefined;
+  private readonly def: Derivative<K>;
 
   constructor(
     readonly op: K,
@@ -39,39 +50,47 @@ export class OpNode<K extends Op = Op> extends Node {
   ) {
     super(edges);
     this.saved = saved;
-    const n = derivatives[op].name;
-    this.nodeName =
-      nameOverride ?? (typeof n === "string" ? n : (n as (a: OpDefs[K]["attrs"]) => string)(attrs));
+    this.nameOverride = nameOverride;
+    this.def = DERIVATIVES.get(op) as unknown as Derivative<K>;
   }
 
+  /** The node's PyTorch name, from the table (computed on demand: only printing needs it). */
   name(): string {
-    return this.nodeName;
+    if (this.nameOverride !== undefined) return this.nameOverride;
+    const n = this.def.name;
+    return typeof n === "string" ? n : (n as (a: OpDefs[K]["attrs"]) => string)(this.attrs);
   }
 
   inputShape(i: number): readonly number[] {
     const m = this.edges[i]?.shape;
-    if (m === undefined) throw new Error(`${this.nodeName}: no metadata for input ${i}`);
+    if (m === undefined) throw new Error(`${this.name()}: no metadata for input ${i}`);
     return m;
   }
 
   /** A saved list of tensors (e.g. the index tensors of advanced indexing). */
   savedList(name: string): (Tensor | null)[] {
     const s = this.saved[name];
-    if (!Array.isArray(s)) throw new Error(`${this.nodeName}: ${name} is not a list`);
+    if (!Array.isArray(s)) throw new Error(`${this.name()}: ${name} is not a list`);
     return s.map((v) => (v === null ? null : v.unpack()));
   }
 
   /** The output gradients with missing ones filled by zeros (PyTorch's materialize_grads). */
   materializedGradOutputs(): Tensor[] {
-    return this.gradOutputs.map(
-      (g, i) => g ?? F.zeros(this.outputShapes[i], this.outputDtypeProbe),
-    );
+    return this.gradOutputs.map((g, i) => g ?? F.zeros(this.outputShape(i), this.outputDtypeProbe));
   }
-  outputShapes: (readonly number[])[] = [];
+  /** shapes of the outputs of a multi-output node (single-output nodes use the probe's) */
+  outputShapes: (readonly number[])[] | null = null;
+  outputShape(i: number): readonly number[] {
+    return this.outputShapes === null ? this.outputDtypeProbe.shape : this.outputShapes[i];
+  }
   outputDtypeProbe!: Tensor;
 
   apply(gradOutputs: Grads): Grads {
-    const def = derivatives[this.op];
+    // Note [freed graph]: PyTorch's MulBackward0/DivBackward0 save a number operand as a
+    // wrapped scalar tensor, so a second backward through a freed one fails too.
+    if (this.released && (this.op === "mul" || this.op === "div") && this.edges[1] === NO_EDGE)
+      throw runtimeError(FREED_GRAPH_MESSAGE);
+    const def = this.def;
     const saved = this.saved;
     const unpacked: Record<string, Tensor> = {};
     for (const key of def.save as readonly string[]) {
@@ -80,13 +99,15 @@ export class OpNode<K extends Op = Op> extends Node {
     }
     this.gradOutputs = gradOutputs;
     let g = gradOutputs[0];
-    if (g === null || g === undefined) g = F.zeros(this.outputShapes[0], this.outputDtypeProbe);
+    if (g === null || g === undefined) g = F.zeros(this.outputShape(0), this.outputDtypeProbe);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased at this point; the table entry and its saved record match by construction
     return (def.grad as any)(g, unpacked, this.attrs, this);
   }
 
+  private released = false;
   /** Note [freed graph]: released SavedVariables throw PyTorch's "second time" error. */
   override release(): void {
+    this.released = true;
     const saved = this.saved;
     for (const k in saved) {
       const v = saved[k];
@@ -142,17 +163,6 @@ export function record<K extends Op>(
   }
   // `save` may only name keys the table's `save` list declares (checked by its type)
   const saved: Record<string, SavedVariable | SavedVariable[]> = {};
-  for (const key in save) {
-    const v = (save as Record<string, SaveArg>)[key];
-    if (v == null) continue;
-    if (Array.isArray(v)) {
-      saved[key] = v.map((x) =>
-        x === null ? (null as unknown as SavedVariable) : new SavedVariable(x),
-      );
-    } else {
-      saved[key] = new SavedVariable(v);
-    }
-  }
   const node = new OpNode(op, edges, saved, attrs, nameOverride);
   if (Array.isArray(outputs)) {
     node.numOutputs = outputs.length;
@@ -163,10 +173,21 @@ export function record<K extends Op>(
       outputs[i].outputNr = i;
     }
   } else {
-    node.outputShapes = [outputs.shape];
     node.outputDtypeProbe = outputs;
     outputs.gradFn = node;
     outputs.outputNr = 0;
+  }
+  // saved after the outputs joined the graph: a saved output knows its producer (this node)
+  for (const key in save) {
+    const v = (save as Record<string, SaveArg>)[key];
+    if (v == null) continue;
+    if (Array.isArray(v)) {
+      saved[key] = v.map((x) =>
+        x === null ? (null as unknown as SavedVariable) : new SavedVariable(x),
+      );
+    } else {
+      saved[key] = new SavedVariable(v);
+    }
   }
   return node;
 }

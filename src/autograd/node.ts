@@ -46,7 +46,7 @@ export abstract class Node {
   /** Note [sequence numbers]: creation order; the engine runs later nodes first, as PyTorch. */
   readonly sequenceNr = sequenceCounter++;
   /** true only for AccumulateGrad (a field test is cheaper than instanceof in the engine) */
-  readonly isLeafSink: boolean = false;
+  declare readonly isLeafSink: boolean;
   edges: Edge[];
   numOutputs = 1;
   preHooks: NodePrehook[] | null = null;
@@ -181,7 +181,6 @@ export class SavedVariable {
 
 /** The sink for a leaf: adds incoming gradients into `variable.grad`. */
 export class AccumulateGrad extends Node {
-  override readonly isLeafSink = true;
   /** hooks run after .grad is updated (registerPostAccumulateGradHook) */
   postAccumulateHooks: ((t: Tensor) => void)[] = [];
 
@@ -199,3 +198,7 @@ export class AccumulateGrad extends Node {
     return [];
   }
 }
+
+// Per-class constants live on the prototypes (no per-instance field to initialise).
+(Node.prototype as { isLeafSink: boolean }).isLeafSink = false;
+(AccumulateGrad.prototype as { isLeafSink: boolean }).isLeafSink = true;

@@ -42,7 +42,7 @@ export function binaryKernel(
 ): Tensor {
   if (typeof b === "number") {
     const n = a.numel();
-    const out = alloc(a.shape.slice(), outDtype);
+    const out = alloc(a.shape, outDtype); // Note [immutable shapes]: sharing is safe
     const bs = scalarArray(b, computeDtype);
     if (a.dtype === computeDtype && a.isContiguous()) {
       binary(op, a.data, a.offset, 1, bs, 0, 0, out.data, 0, n);
@@ -52,7 +52,7 @@ export function binaryKernel(
     }
     return out;
   }
-  const shape = shapeEqual(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape);
+  const shape = shapeEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
   const out = alloc(shape, outDtype);
   const n = out.numel();
   if (n === 0) return out;
@@ -68,11 +68,11 @@ export function binaryKernel(
     binary(op, A.data, A.offset, 1, B.data, B.offset, 1, out.data, 0, n);
     return out;
   }
-  if (B.numel() === 1 && shapeEqual(A.shape, shape) && A.isContiguous()) {
+  if ((B.numel() === 1 || allZero(B.strides)) && shapeEqual(A.shape, shape) && A.isContiguous()) {
     binary(op, A.data, A.offset, 1, B.data, B.offset, 0, out.data, 0, n);
     return out;
   }
-  if (A.numel() === 1 && shapeEqual(B.shape, shape) && B.isContiguous()) {
+  if ((A.numel() === 1 || allZero(A.strides)) && shapeEqual(B.shape, shape) && B.isContiguous()) {
     binary(op, A.data, A.offset, 0, B.data, B.offset, 1, out.data, 0, n);
     return out;
   }
@@ -92,6 +92,12 @@ export function binaryKernel(
   return out;
 }
 
+/** Whether every stride is 0 (a single value broadcast by expand). */
+function allZero(strides: readonly number[]): boolean {
+  for (let i = 0; i < strides.length; i++) if (strides[i] !== 0) return false;
+  return true;
+}
+
 /** t's values as a contiguous tensor of `dtype` (no autograd). */
 export function castTensor(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
@@ -104,7 +110,11 @@ export function castTensor(t: Tensor, dtype: DType): Tensor {
 type Operand = Tensor | number;
 
 function arithDtype(a: Tensor, b: Operand): DType {
-  return resultType([a, typeof b === "number" ? b : b]);
+  // fast paths of Note [type promotion]: a float tensor with a number, equal dtypes
+  if (typeof b === "number") {
+    if (a.dtype.isFloatingPoint) return a.dtype;
+  } else if (a.dtype === b.dtype) return a.dtype;
+  return resultType([a, b]);
 }
 
 /**
@@ -127,6 +137,11 @@ export function add(a: Tensor, b: Operand, alpha = 1): Tensor {
 /** torch.sub(input, other, alpha=1): input - alpha*other. */
 export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
   b = checkOperand(b, "sub", "other", 1);
+  if (a.dtype === bool && typeof b !== "number" && b.dtype === bool) {
+    throw runtimeError(
+      "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+    );
+  }
   if (a.dtype === bool || (typeof b !== "number" && b.dtype === bool)) {
     throw runtimeError(
       "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
@@ -268,7 +283,7 @@ export const isfinite = (a: Tensor): Tensor => unaryKernel(Unary.IsFinite, a, bo
 
 export function unaryKernel(op: Unary, a: Tensor, outDtype: DType): Tensor {
   const n = a.numel();
-  const out = alloc(a.shape.slice(), outDtype);
+  const out = alloc(a.shape, outDtype);
   if (n === 0) return out;
   if (a.isContiguous()) unary(op, a.data, a.offset, out.data, n);
   else {

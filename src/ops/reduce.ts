@@ -23,8 +23,16 @@ interface Plan {
   inner: number;
 }
 
+const NO_DIMS: number[] = [];
+
 function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
   const nd = t.dim();
+  if ((dim === undefined || dim === null) && !keepdim) {
+    // full reduction to a 0-dim tensor (the common case): no per-dim bookkeeping
+    const dims = normalizeDims(null, nd);
+    const n = t.numel();
+    return { dims, outShape: NO_DIMS, keptShape: NO_DIMS, outer: 1, inner: n };
+  }
   const dims = dim === undefined || dim === null ? normalizeDims(null, nd) : normalizeDims(dim, nd);
   const keptShape = t.shape.map((s, i) => (dims.includes(i) ? 1 : s));
   const outShape = keepdim ? keptShape.slice() : t.shape.filter((_, i) => !dims.includes(i));

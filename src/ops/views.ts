@@ -55,8 +55,10 @@ export function reshape(t: Tensor, shape: number[]): Tensor {
     if (needsGrad(t)) record("view", out, [t], {}, { name: "ReshapeAliasBackward0" });
     return out;
   }
-  const out = wrap(contiguousData(t).data, s, t.dtype);
-  if (needsGrad(t)) record("view", out, [t], {}, { name: "UnsafeViewBackward0" });
+  // as PyTorch: a copy (CloneBackward0), then _unsafe_view (UnsafeViewBackward0)
+  const c = t.clone();
+  const out = wrap(c.data, s, t.dtype);
+  if (needsGrad(c)) record("view", out, [c], {}, { name: "UnsafeViewBackward0" });
   return out;
 }
 
@@ -391,11 +393,18 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   });
-  return cat(
-    tensors.map((t) => unsqueeze(t, d)),
-    d,
-    "StackBackward0",
+  // one StackBackward0 node whose edges go to the inputs themselves, as PyTorch
+  const out = noGrad(() =>
+    cat(
+      tensors.map((t) => unsqueeze(t, d)),
+      d,
+    ),
   );
+  if (anyNeedsGrad(tensors)) {
+    const sizes = tensors.map(() => 1);
+    record("cat", out, tensors as Tensor[], {}, { dim: d, sizes, stack: true }, "StackBackward0");
+  }
+  return out;
 }
 
 /**
