@@ -201,7 +201,12 @@ function execute(
         }
       }
     }
-    const shouldRun = node._needed;
+    // a captured non-leaf (autograd.grad w.r.t. an intermediate) only runs if gradients must
+    // flow on through it to another wanted node
+    let shouldRun = node._needed;
+    if (shouldRun && captures !== null && !node.isLeafSink && captures.has(node)) {
+      shouldRun = node.edges.some((e) => e.node !== null && e.node._needed);
+    }
     if (node.isLeafSink) {
       const g = buf[0];
       if (opts.accumulate && shouldRun && g) {
