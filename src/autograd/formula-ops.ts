@@ -6,6 +6,8 @@
 import type { Tensor } from "../tensor.js";
 import { dtypes, type DTypeName } from "../dtype.js";
 import { alloc } from "../ops/core.js";
+import { isGradEnabled } from "./grad-mode.js";
+import { powBackward as powBackwardKernel } from "../backend/cpu.js";
 import { where as whereOp, rsub } from "../ops/elementwise.js";
 import {
   embed as embedOp,
@@ -33,6 +35,20 @@ export function indexPutBackward(
   node: OpNode,
 ): (Tensor | null)[] {
   return indexPutBwd(g, indices, accumulate, node.inputShape(1));
+}
+
+/**
+ * g * c * x^(c-1) in one kernel, when no graph is being recorded and the operands are plain
+ * (same dtype, contiguous, g not broadcast); null otherwise (the caller composes tensor ops).
+ */
+export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null {
+  if (isGradEnabled() || g.dtype !== x.dtype || !x.isContiguous()) return null;
+  const n = x.numel();
+  const gScalar = g.numel() === 1;
+  if (!gScalar && (!g.isContiguous() || !sameShape(g.shape, x.shape))) return null;
+  const out = alloc(x.shape, x.dtype);
+  powBackwardKernel(g.data, g.offset, gScalar ? 0 : 1, x.data, x.offset, c, out.data, n);
+  return out;
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -354,6 +354,26 @@ export function binary(
   }
 }
 
+/** The gradient of x^c: out[i] = g[i] * c * x[i]^(c-1) (g may be a broadcast scalar: gStep 0). */
+export function powBackward(
+  g: TypedArray,
+  gOff: number,
+  gStep: number,
+  x: TypedArray,
+  xOff: number,
+  c: number,
+  out: TypedArray,
+  n: number,
+): void {
+  let ig = gOff;
+  if (c === 2) {
+    for (let i = 0; i < n; i++, ig += gStep) out[i] = g[ig] * 2 * x[xOff + i];
+  } else {
+    const c1 = c - 1;
+    for (let i = 0; i < n; i++, ig += gStep) out[i] = g[ig] * (Math.pow(x[xOff + i], c1) * c);
+  }
+}
+
 /** out[i] = cond[i] ? a[i] : b[i] over contiguous, equally sized inputs. */
 export function where(
   cond: TypedArray,

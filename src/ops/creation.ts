@@ -247,10 +247,14 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   const dt = toDType(opts?.dtype) ?? getDefaultDtype();
   const t = alloc([steps], dt);
   // as ATen: the first half counts up from start, the second half down from end
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
-  const half = Math.floor(steps / 2);
+  // in float32 arithmetic for float32 (ATen's scalar path); integer results truncate
+  const f = dt === float32 ? Math.fround : (v: number): number => v;
+  const [s0, e0] = [f(start), f(end)];
+  const step = steps > 1 ? f(f(e0 - s0) / (steps - 1)) : 0;
+  const half = steps === 1 ? 1 : Math.floor(steps / 2); // one step: start, as ATen
+  const cast = dt.isFloatingPoint ? (v: number): number => v : Math.trunc;
   for (let i = 0; i < steps; i++)
-    t.data[i] = i < half ? start + step * i : end - step * (steps - i - 1);
+    t.data[i] = cast(i < half ? s0 + f(step * i) : e0 - f(step * (steps - i - 1)));
   return finish(t, opts);
 }
 
