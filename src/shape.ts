@@ -185,6 +185,7 @@ export function viewStrides(
 ): number[] | null {
   const numel = numelOf(shape);
   if (numel === 0) return contiguousStrides(newShape);
+  if (shape.length === 0) return new Array<number>(newShape.length).fill(1);
   const newStrides = new Array<number>(newShape.length).fill(0);
   let viewD = newShape.length - 1;
   let chunkBase = strides.length > 0 ? strides[strides.length - 1] : 1;

@@ -271,7 +271,10 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   maskedFill: {
     name: "MaskedFillBackward0",
     save: ["mask"],
-    grad: (g, s) => [g.maskedFill(s.mask, 0)],
+    grad: (g, s, _a, n) => [
+      n.needsInputGrad(0) ? g.maskedFill(s.mask, 0) : null,
+      n.needsInputGrad(1) ? F.where(s.mask, g, zero(g)) : null,
+    ],
   },
   // d sum = g broadcast back over the reduced dims
   sum: {

@@ -161,10 +161,10 @@ export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n
       for (let i = 0; i < n; i++) out[i] = Math.abs(a[aOff + i]);
       break;
     case Unary.Sign:
-      // sign(x) in {-1, 0, 1}; NaN stays NaN
+      // sign(x) in {-1, 0, 1}; NaN gives 0, as PyTorch's (0 < x) - (x < 0)
       for (let i = 0; i < n; i++) {
         const x = a[aOff + i];
-        out[i] = x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x;
+        out[i] = x > 0 ? 1 : x < 0 ? -1 : 0;
       }
       break;
     case Unary.Exp:

@@ -14,7 +14,7 @@ import {
   getDefaultDtype,
   toDType,
 } from "../dtype.js";
-import { numelOf, parseShape } from "../shape.js";
+import { parseShape } from "../shape.js";
 import { alloc, castData, pyTypeName, wrap } from "./core.js";
 import { runtimeError, typeError } from "../errors.js";
 import { fillNormal, fillRandint, fillUniform } from "../random.js";
@@ -82,14 +82,12 @@ export function tensor(data: Nested | Tensor, opts?: TensorOptions): Tensor {
     probe = a[0];
   }
   const flat: number[] = [];
-  let sawFloat = false;
   let sawBool = false;
   let sawNumber = false;
   const walk = (v: unknown, depth: number): void => {
     if (depth === shape.length) {
       if (typeof v === "number") {
         sawNumber = true;
-        if (!Number.isInteger(v)) sawFloat = true;
         flat.push(v);
       } else if (typeof v === "boolean") {
         sawBool = true;
@@ -120,7 +118,6 @@ export function tensor(data: Nested | Tensor, opts?: TensorOptions): Tensor {
     for (let i = 0; i < a.length; i++) walk(a[i], depth + 1);
   };
   walk(data, 0);
-  void sawFloat;
   const inferred = sawBool && !sawNumber ? bool : getDefaultDtype();
   const dt = want ?? inferred;
   const arr = new dt.ArrayType(flat.length);
@@ -321,6 +318,5 @@ export function randint(...args: (number | readonly number[] | TensorOptions)[])
   const dt = toDType(opts?.dtype) ?? int64;
   const t = alloc(parseShape([size]).shape, dt);
   fillRandint(t.data as Float64Array, low, high);
-  void numelOf;
   return finish(t, opts);
 }

@@ -3,7 +3,7 @@
  * Each follows one path: validate, compute the result dtype, run the kernel, wrap, record.
  */
 import { Tensor } from "../tensor.js";
-import { DType, bool, resultType, int64, promoteTypes } from "../dtype.js";
+import { DType, bool, resultType, int64 } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, numelOf, shapeEqual } from "../shape.js";
 import {
   Binary,
@@ -125,7 +125,7 @@ export function add(a: Tensor, b: Operand, alpha = 1): Tensor {
   b = checkOperand(b, "add", "other", 1);
   const dt = arithDtype(a, b);
   let out: Tensor;
-  if (alpha === 1) out = binaryKernel(Binary.Add, a, b, dt, dt);
+  if (alpha === 1) out = binaryKernel(dt === bool ? Binary.LogicalOr : Binary.Add, a, b, dt, dt);
   else if (typeof b === "number") out = binaryKernel(Binary.Add, a, b * alpha, dt, dt);
   else out = binaryKernel(Binary.Add, a, binaryKernel(Binary.Mul, b, alpha, dt, dt), dt, dt);
   if (needsGrad(a, typeof b === "number" ? null : b)) {
@@ -242,7 +242,7 @@ function checkIntPow(b: Operand): void {
 /** torch.maximum(input, other): elementwise max (NaN propagates). */
 export function maximum(a: Tensor, b: Tensor): Tensor {
   b = checkTensor(b, "maximum", "other", 1);
-  const dt = promoteTypes(a.dtype, b.dtype);
+  const dt = resultType([a, b]);
   const out = binaryKernel(Binary.Maximum, a, b, dt, dt);
   if (needsGrad(a, b)) record("maximum", out, [a, b], { self: a, other: b }, {});
   return out;
@@ -251,7 +251,7 @@ export function maximum(a: Tensor, b: Tensor): Tensor {
 /** torch.minimum(input, other): elementwise min (NaN propagates). */
 export function minimum(a: Tensor, b: Tensor): Tensor {
   b = checkTensor(b, "minimum", "other", 1);
-  const dt = promoteTypes(a.dtype, b.dtype);
+  const dt = resultType([a, b]);
   const out = binaryKernel(Binary.Minimum, a, b, dt, dt);
   if (needsGrad(a, b)) record("minimum", out, [a, b], { self: a, other: b }, {});
   return out;
@@ -436,7 +436,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   if (tb) shape = broadcastShapes(shape, tb.shape);
   const dt =
     ta && tb
-      ? promoteTypes(ta.dtype, tb.dtype)
+      ? resultType([ta, tb])
       : ta
         ? resultType([ta, b as number])
         : tb
@@ -485,6 +485,11 @@ export function maskedFill(a: Tensor, mask: Tensor, value: number | Tensor): Ten
   const fill = scalarIn(v, a.dtype);
   const o = out.data;
   for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? fill : A[i];
-  if (needsGrad(a)) record("maskedFill", out, [a], { mask: wrap(c, shape.slice(), bool) }, {});
+  // a tensor value is an input too (MaskedFillBackward1): it gets the sum of g where masked
+  const vt = value instanceof Tensor ? value : null;
+  if (needsGrad(a, vt)) {
+    const saved = { mask: wrap(c, shape.slice(), bool) };
+    record("maskedFill", out, [a, vt], saved, {}, vt ? "MaskedFillBackward1" : undefined);
+  }
   return out;
 }

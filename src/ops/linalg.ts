@@ -8,7 +8,7 @@ import { broadcastShapes, numelOf } from "../shape.js";
 import { alloc, checkTensor, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
-import { expand, reshape, squeeze, unsqueeze, view } from "./views.js";
+import { expand, reshape, t2, transpose, unsqueeze, view } from "./views.js";
 
 function sameDtype(a: Tensor, b: Tensor, what: string): void {
   if (a.dtype !== b.dtype) {
@@ -214,7 +214,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         `mat1 and mat2 shapes cannot be multiplied (1x${a.shape[0]} and ${b.shape[0]}x${b.shape[1]})`,
       );
     }
-    return squeeze(mm(unsqueeze(a, 0), b), 0);
+    // PyTorch: mm(a.unsqueeze(0), b).squeeze_(0), recorded as SqueezeBackward3
+    return view(mm(unsqueeze(a, 0), b), [b.shape[1]], "SqueezeBackward3");
   }
   if (da === 2 && db === 2) return mm(a, b);
   if (da >= 3 && (db === 1 || db === 2)) {
@@ -230,6 +231,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const r = mm(reshape(a, [rows, m]), bb);
     const outShape = a.shape.slice(0, -1).concat(db === 1 ? [] : [bb.shape[1]]);
     return view(r, outShape, "UnsafeViewBackward0");
+  }
+  if (da <= 2 && db >= 3) {
+    // PyTorch folds b's batch into rows too: (b^T @ a^T)^T, made contiguous (CloneBackward0)
+    const bt = transpose(b, -2, -1);
+    const rows = numelOf(bt.shape.slice(0, -1));
+    const folded = reshape(bt, [rows, bt.shape[db - 1]]);
+    const lead = bt.shape.slice(0, -1);
+    if (da === 1) return view(mv(folded, a), lead, "UnsafeViewBackward0");
+    const r = view(mm(folded, t2(a)), lead.concat([a.shape[0]]), "UnsafeViewBackward0");
+    return transpose(r, -2, -1).contiguous();
   }
   // general batched case
   const aa = da === 1 ? unsqueeze(a, 0) : a;

@@ -34,6 +34,7 @@ function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
     return { dims, outShape: NO_DIMS, keptShape: NO_DIMS, outer: 1, inner: n };
   }
   const dims = dim === undefined || dim === null ? normalizeDims(null, nd) : normalizeDims(dim, nd);
+  if (nd === 0) dims.length = 0; // a 0-dim tensor accepts dim 0 / -1, which names no dim
   const keptShape = t.shape.map((s, i) => (dims.includes(i) ? 1 : s));
   const outShape = keepdim ? keptShape.slice() : t.shape.filter((_, i) => !dims.includes(i));
   let inner = 1;
@@ -187,7 +188,7 @@ function extremeDim(t: Tensor, dim: number, keepdim: boolean, isMax: boolean): V
       values,
       [t],
       { indices },
-      { dim: p.dims[0], keepdim, name: isMax ? "MaxBackward0" : "MinBackward0" },
+      { dim: p.dims[0] ?? 0, keepdim, name: isMax ? "MaxBackward0" : "MinBackward0" },
     );
   }
   return { values, indices, 0: values, 1: indices };

@@ -463,7 +463,7 @@ function checkIndex(index: Tensor, fn: string): void {
 }
 
 /** Offsets into `t` for each position of `index` with the index value replacing `dim`. */
-function gatherOffsets(t: Tensor, index: Tensor, d: number, fn: string): Int32Array {
+function gatherOffsets(t: Tensor, index: Tensor, d: number): Int32Array {
   if (index.dim() !== t.dim() && !(index.dim() <= 1 && t.dim() <= 1)) {
     throw runtimeError("Index tensor must have the same number of dimensions as input tensor");
   }
@@ -493,7 +493,6 @@ function gatherOffsets(t: Tensor, index: Tensor, d: number, fn: string): Int32Ar
       pos[k] = 0;
     }
   }
-  void fn;
   return out;
 }
 
@@ -501,7 +500,7 @@ function gatherOffsets(t: Tensor, index: Tensor, d: number, fn: string): Int32Ar
 export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
   checkIndex(index, "gather");
   const d = normalizeDim(dim, t.dim());
-  const offs = gatherOffsets(t, index, d, "gather");
+  const offs = gatherOffsets(t, index, d);
   const out = alloc(index.shape.slice(), t.dtype);
   const o = out.data;
   for (let i = 0; i < offs.length; i++) o[i] = t.data[offs[i]];
@@ -516,7 +515,7 @@ export function scatterAdd(t: Tensor, dim: number, index: Tensor, src: Tensor): 
   const out = alloc(t.shape.slice(), t.dtype);
   const self = contiguousData(t);
   out.data.set(self.data.subarray(self.offset, self.offset + t.numel()));
-  const offs = gatherOffsets(out, index, d, "scatter_add");
+  const offs = gatherOffsets(out, index, d);
   // src positions follow index's shape
   const srcOffs = stridedOffsets(index.shape, src.strides.slice(0, index.dim()), src.offset);
   const o = out.data;
