@@ -46,6 +46,7 @@ type Operand = Tensor | number;
 type ShapeLike = number | readonly number[];
 
 let warnedNonLeafGrad = false;
+const NO_OPTIONS: BackwardOptions = {};
 
 export class Tensor {
   /** the storage (shared with views) */
@@ -190,11 +191,7 @@ export class Tensor {
    * @example y.backward(); y.backward(torch.ones(3), { retainGraph: true });
    */
   backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
-    runBackwardApi(
-      [this],
-      gradient === undefined || gradient === null ? null : [gradient],
-      opts ?? {},
-    );
+    runBackwardApi(this, gradient === undefined || gradient === null ? null : [gradient], opts ?? NO_OPTIONS);
   }
 
   /** A new tensor sharing storage, detached from the graph. */

@@ -88,11 +88,29 @@ function asList<T>(v: T | T[] | readonly T[]): T[] {
  * into the leaves' `.grad`.
  * @example torch.autograd.backward([y], [torch.ones(3)]);
  */
+const PLAIN_BACKWARD = { keepGraph: false, createGraph: false, inputs: null, accumulate: true };
+
 export function backward(
   tensors: Tensor | Tensor[],
   gradTensors?: Tensor | (Tensor | null)[] | null,
   opts: BackwardOptions = {},
 ): void {
+  if (
+    !Array.isArray(tensors) &&
+    (gradTensors === undefined || gradTensors === null) &&
+    opts.retainGraph === undefined &&
+    opts.createGraph === undefined &&
+    opts.inputs === undefined &&
+    tensors.gradFn !== null &&
+    tensors.numel() === 1 &&
+    tensors.dtype.isFloatingPoint
+  ) {
+    // fast path of the common `loss.backward()`: a scalar with a graph, no options
+    const one = alloc(tensors.shape, tensors.dtype);
+    one.data[0] = 1;
+    runBackward([tensors], [one], PLAIN_BACKWARD);
+    return;
+  }
   const outs = asList(tensors);
   const grads = gradTensors === undefined || gradTensors === null ? null : asList(gradTensors);
   const heads = makeGrads(outs, grads);
