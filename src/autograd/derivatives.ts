@@ -366,6 +366,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
       const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
       const x = s.self;
+      if (a.p === 0) return [zero(x)]; // a count of non-zeros: piecewise constant
       if (a.p === 1) return [gr.mul(x.sign())];
       if (a.p === Infinity || a.p === -Infinity) {
         const mask = x.abs().eq(r);

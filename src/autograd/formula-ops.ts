@@ -105,6 +105,8 @@ export function prodOthers(
 
 /** Note [un-broadcasting]: sum `t` down to `shape` (leading dims and size-1 dims). */
 export function sumTo(t: Tensor, shape: readonly number[]): Tensor {
+  // an empty gradient sums to zeros (e.g. cat's skipped legacy empty 1-D inputs: [0, n] -> [0])
+  if (t.numel() === 0) return zeros(shape, t);
   const lead = t.dim() - shape.length;
   const dims: number[] = [];
   for (let i = 0; i < t.dim(); i++) {

@@ -97,6 +97,7 @@ export const enum CastKind {
   Plain = 0,
   Bool = 1,
   Int64 = 2,
+  Int32 = 3,
 }
 
 export function castInto(src: TypedArray, dst: TypedArray, n: number, kind: CastKind): void {
@@ -104,8 +105,19 @@ export function castInto(src: TypedArray, dst: TypedArray, n: number, kind: Cast
     case CastKind.Bool:
       for (let i = 0; i < n; i++) dst[i] = src[i] !== 0 ? 1 : 0;
       break;
+    // float -> integer truncates; NaN, infinities and out-of-range values give the type's
+    // minimum (x86's cvttsd2si, which PyTorch's casts compile to)
     case CastKind.Int64:
-      for (let i = 0; i < n; i++) dst[i] = Math.trunc(src[i]);
+      for (let i = 0; i < n; i++) {
+        const v = Math.trunc(src[i]);
+        dst[i] = v >= -9223372036854775808 && v < 9223372036854775808 ? v : -9223372036854775808;
+      }
+      break;
+    case CastKind.Int32:
+      for (let i = 0; i < n; i++) {
+        const v = Math.trunc(src[i]);
+        dst[i] = v >= -2147483648 && v <= 2147483647 ? v : -2147483648;
+      }
       break;
     default:
       for (let i = 0; i < n; i++) dst[i] = src[i];
@@ -395,8 +407,9 @@ export function clamp(
   hi: number,
 ): void {
   for (let i = 0; i < n; i++) {
-    const x = a[aOff + i];
-    out[i] = x < lo ? lo : x > hi ? hi : x;
+    // min(max(x, lo), hi): hi wins when lo > hi; NaN propagates
+    const y = a[aOff + i] < lo ? lo : a[aOff + i];
+    out[i] = y > hi ? hi : y;
   }
 }
 

@@ -48,7 +48,9 @@ export function castData(t: Tensor, dtype: DType): TypedArray {
       ? CastKind.Bool
       : dtype === int64 && t.dtype.isFloatingPoint
         ? CastKind.Int64
-        : CastKind.Plain;
+        : dtype === int32 && t.dtype.isFloatingPoint
+          ? CastKind.Int32
+          : CastKind.Plain;
   castInto(src, out, n, kind);
   return out;
 }

@@ -193,6 +193,17 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
+ * PyTorch's should_fold: matmul folds the batch of a >= 3-D `t` into mm rows when the other
+ * operand is 1-D or 2-D, except for a [B, n, m] whose last two dims are transposed over a
+ * contiguous batch (bmm takes that without a copy).
+ */
+function shouldFold(t: Tensor, otherDim: number): boolean {
+  if (t.dim() < 3 || (otherDim !== 1 && otherDim !== 2)) return false;
+  const [s, z] = [t.strides, t.shape];
+  return !(t.dim() === 3 && otherDim === 2 && s[2] !== 1 && s[0] === z[1] * z[2]);
+}
+
+/**
  * torch.matmul(a, b) with PyTorch's rules: dot for 1-D·1-D, mm for 2-D, mv for 2-D·1-D,
  * and broadcast batched products for N-D.
  * @example torch.matmul(x.T, x)
@@ -218,7 +229,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     return view(mm(unsqueeze(a, 0), b), [b.shape[1]], "SqueezeBackward3");
   }
   if (da === 2 && db === 2) return mm(a, b);
-  if (da >= 3 && (db === 1 || db === 2)) {
+  if (shouldFold(a, db)) {
     // fold the batch into rows: (..., n, m) @ (m, p)
     const bb = db === 1 ? unsqueeze(b, 1) : b;
     const rows = numelOf(a.shape.slice(0, -1));
@@ -232,7 +243,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const outShape = a.shape.slice(0, -1).concat(db === 1 ? [] : [bb.shape[1]]);
     return view(r, outShape, "UnsafeViewBackward0");
   }
-  if (da <= 2 && db >= 3) {
+  if (shouldFold(b, da)) {
     // PyTorch folds b's batch into rows too: (b^T @ a^T)^T, made contiguous (CloneBackward0)
     const bt = transpose(b, -2, -1);
     const rows = numelOf(bt.shape.slice(0, -1));

@@ -33,7 +33,9 @@ function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
     const n = t.numel();
     return { dims, outShape: NO_DIMS, keptShape: NO_DIMS, outer: 1, inner: n };
   }
-  const dims = dim === undefined || dim === null ? normalizeDims(null, nd) : normalizeDims(dim, nd);
+  // dim=[] reduces over every dim, as PyTorch 1.13's sum/mean/var/std/norm
+  const all = dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0);
+  const dims = all ? normalizeDims(null, nd) : normalizeDims(dim, nd);
   if (nd === 0) dims.length = 0; // a 0-dim tensor accepts dim 0 / -1, which names no dim
   const keptShape = t.shape.map((s, i) => (dims.includes(i) ? 1 : s));
   const outShape = keepdim ? keptShape.slice() : t.shape.filter((_, i) => !dims.includes(i));

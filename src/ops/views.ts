@@ -440,7 +440,10 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
       start += s;
     }
   });
-  if (needsGrad(t)) record("split", outs, [t], {}, { dim: d });
+  if (needsGrad(t)) {
+    const name = typeof sizeOrSections === "number" ? undefined : "SplitWithSizesBackward0";
+    record("split", outs, [t], {}, { dim: d }, name);
+  }
   return outs;
 }
 

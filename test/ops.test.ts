@@ -1,0 +1,288 @@
+/**
+ * Table-driven op tests: every spec of test/op-specs.json is evaluated here (its `js`
+ * expression) and compared with PyTorch 1.13 (test/fixtures/ops.json, made by
+ * scripts/fixtures/ops_fx.py from the same specs' `py` expressions): output shapes, dtypes,
+ * values and grad_fn names, gradients of sum_i sum(out_i * w_i), second derivatives for
+ * "order": 2 specs, and a float64 finite-difference gradcheck for "gradcheck" specs.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+import * as torch from "../src/index.js";
+import type { DTypeName, Tensor } from "../src/index.js";
+import { gradcheck, gradgradcheck } from "./helpers/gradcheck.js";
+
+interface InputSpec {
+  shape: number[];
+  dtype?: DTypeName;
+  domain?: "any" | "positive" | "unit" | "nonzero" | "int" | "special";
+  grad?: boolean;
+  transpose?: boolean;
+}
+
+interface OpSpec {
+  name: string;
+  py: string;
+  js: string;
+  inputs: InputSpec[];
+  grad?: boolean;
+  gradcheck?: boolean;
+  order?: 1 | 2;
+  /** gradcheck's perturbation, for ops whose output is float32 even in gradcheck */
+  eps?: number;
+}
+
+type Value = number | "nan" | "inf" | "-inf";
+
+interface FxOutput {
+  shape: number[];
+  dtype: DTypeName;
+  values: Value[];
+  gradFn: string | null;
+}
+
+interface Fixture {
+  name: string;
+  inputs: { values: Value[] }[];
+  outputs: FxOutput[];
+  weights?: (Value[] | null)[];
+  grads?: (Value[] | null)[] | null;
+  v?: Value[][];
+  second?: (Value[] | null)[] | null;
+}
+
+type OpFn = (t: typeof torch, a?: Tensor, b?: Tensor, c?: Tensor) => unknown;
+
+const specs: OpSpec[] = JSON.parse(
+  readFileSync(new URL("./op-specs.json", import.meta.url), "utf8"),
+);
+const fixtures = new Map<string, Fixture>(
+  (
+    JSON.parse(readFileSync(new URL("./fixtures/ops.json", import.meta.url), "utf8")) as Fixture[]
+  ).map((f) => [f.name, f]),
+);
+
+const decode = (v: Value): number =>
+  typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
+
+const isFloat = (d: DTypeName): boolean => d === "float32" || d === "float64";
+
+function needsGrad(spec: OpSpec, inp: InputSpec): boolean {
+  return inp.grad ?? (!!spec.grad && isFloat(inp.dtype ?? "float32"));
+}
+
+/** The input from its stored (pre-transpose, contiguous) values, as the fixture made it. */
+function makeInput(inp: InputSpec, values: Value[], dtype: DTypeName, grad: boolean): Tensor {
+  const shape = inp.shape.slice();
+  if (inp.transpose) {
+    const n = shape.length;
+    [shape[n - 2], shape[n - 1]] = [shape[n - 1], shape[n - 2]];
+  }
+  let t = torch.tensor(values.map(decode), { dtype }).reshape(shape);
+  if (inp.transpose) t = t.transpose(-2, -1);
+  if (grad) t.requiresGrad_();
+  return t;
+}
+
+function compile(js: string): OpFn {
+  return new Function("torch", "a", "b", "c", `return (${js});`) as OpFn;
+}
+
+/** A result as a list of tensors: a tensor, an array, or a {values, indices} pair. */
+function outputsOf(r: unknown): Tensor[] {
+  if (r instanceof torch.Tensor) return [r];
+  if (Array.isArray(r)) return r as Tensor[];
+  if (r !== null && typeof r === "object" && "values" in r && "indices" in r) {
+    const vi = r as { values: Tensor; indices: Tensor };
+    return [vi.values, vi.indices];
+  }
+  throw new Error(`unexpected result ${String(r)}`);
+}
+
+/** Row-major values (bools as 0/1). */
+function flat(t: Tensor): number[] {
+  const c = t.detach().contiguous();
+  return Array.from(c.data.subarray(c.offset, c.offset + c.numel()), Number);
+}
+
+function tolerance(dtype: string): { rtol: number; atol: number } {
+  if (dtype === "float32") return { rtol: 1e-5, atol: 1e-6 };
+  if (dtype === "float64") return { rtol: 1e-9, atol: 1e-12 };
+  return { rtol: 0, atol: 0 };
+}
+
+function close(x: number, y: number, rtol: number, atol: number): boolean {
+  if (Number.isNaN(y)) return Number.isNaN(x);
+  if (!Number.isFinite(y)) return x === y;
+  return Math.abs(x - y) <= atol + rtol * Math.abs(y);
+}
+
+/** Compare a tensor with expected values; push descriptions of mismatches to `errs`. */
+function compareValues(
+  errs: string[],
+  what: string,
+  t: Tensor,
+  expected: Value[],
+  shape: readonly number[],
+  dtype: string,
+  tolDtype = dtype,
+): void {
+  if (t.shape.join() !== shape.join()) {
+    errs.push(`${what}: shape [${t.shape}] != expected [${shape}]`);
+    return;
+  }
+  if (t.dtype.name !== dtype) errs.push(`${what}: dtype ${t.dtype.name} != expected ${dtype}`);
+  const got = flat(t);
+  const want = expected.map(decode);
+  const { rtol, atol } = tolerance(tolDtype);
+  const bad = got.findIndex((x, i) => !close(x, want[i], rtol, atol));
+  if (bad >= 0) {
+    errs.push(
+      `${what}: values differ at ${bad}: got ${got[bad]}, expected ${want[bad]}\n  got      [${got.join(", ")}]\n  expected [${want.join(", ")}]`,
+    );
+  }
+}
+
+/**
+ * Gradients: fixture null (not reached) and all-zero gradients are treated as equal. `tolDtype`:
+ * a float64 gradient computed in float32 (mixed-dtype ops) is compared at float32 tolerance.
+ */
+function compareGrads(
+  errs: string[],
+  what: string,
+  got: (Tensor | null)[],
+  expected: (Value[] | null)[],
+  inputs: Tensor[],
+  tolDtype: (x: Tensor) => string,
+): void {
+  got.forEach((g, j) => {
+    const want = expected[j];
+    const x = inputs[j];
+    const label = `${what} ${j}`;
+    if (want === null) {
+      if (g !== null && flat(g).some((v) => v !== 0))
+        errs.push(`${label}: expected none, got [${flat(g)}]`);
+      return;
+    }
+    if (g === null) {
+      if (want.some((v) => decode(v) !== 0)) errs.push(`${label}: got none, expected [${want}]`);
+      return;
+    }
+    compareValues(errs, label, g, want, x.shape, x.dtype.name, tolDtype(x));
+  });
+}
+
+function weightedSum(ts: (Tensor | null)[], ws: (Tensor | null)[]): Tensor | null {
+  let loss: Tensor | null = null;
+  ts.forEach((t, k) => {
+    const w = ws[k];
+    if (t === null || w === null) return;
+    const term = t.mul(w).sum();
+    loss = loss === null ? term : loss.add(term);
+  });
+  return loss;
+}
+
+function checkSpec(spec: OpSpec, fx: Fixture): string[] {
+  const errs: string[] = [];
+  const fn = compile(spec.js);
+  const inputs = spec.inputs.map((inp, i) =>
+    makeInput(inp, fx.inputs[i].values, inp.dtype ?? "float32", needsGrad(spec, inp)),
+  );
+  const outs = outputsOf(fn(torch, ...inputs));
+  if (outs.length !== fx.outputs.length) {
+    return [`${outs.length} outputs, expected ${fx.outputs.length}`];
+  }
+  outs.forEach((o, k) => {
+    const e = fx.outputs[k];
+    compareValues(errs, `output ${k}`, o, e.values, e.shape, e.dtype);
+    const name = o.gradFn === null ? null : o.gradFn.name();
+    if (name !== e.gradFn) errs.push(`output ${k}: gradFn ${name} != expected ${e.gradFn}`);
+  });
+  if (fx.weights === undefined) return errs;
+
+  const gradInputs = inputs.filter((_, i) => needsGrad(spec, spec.inputs[i]));
+  const ws = fx.weights.map((w, k) =>
+    w === null || !outs[k].dtype.isFloatingPoint
+      ? null
+      : torch.tensor(w.map(decode), { dtype: outs[k].dtype }).reshape(outs[k].shape),
+  );
+  const loss = weightedSum(outs, ws);
+  if (fx.grads === null || fx.grads === undefined) {
+    if (loss !== null && loss.requiresGrad) errs.push("loss requires grad, PyTorch's does not");
+    return errs;
+  }
+  if (loss === null || !loss.requiresGrad) return [...errs, "loss does not require grad"];
+  const order2 = spec.order === 2;
+  const mixed =
+    spec.inputs.some((inp) => (inp.dtype ?? "float32") === "float32") ||
+    fx.outputs.some((o) => o.dtype === "float32");
+  const tolDtype = (x: Tensor): string => (mixed ? "float32" : x.dtype.name);
+  const grads = torch.autograd.grad(loss, gradInputs, { allowUnused: true, createGraph: order2 });
+  compareGrads(errs, "grad of input", grads, fx.grads, gradInputs, tolDtype);
+  if (!order2) return errs;
+
+  const vs = (fx.v ?? []).map((v, j) =>
+    torch.tensor(v.map(decode), { dtype: gradInputs[j].dtype }).reshape(gradInputs[j].shape),
+  );
+  const live = grads.map((g) => (g !== null && g.requiresGrad ? g : null));
+  const loss2 = weightedSum(live, vs);
+  if (fx.second === null || fx.second === undefined) {
+    if (loss2 !== null) errs.push("first derivatives require grad, PyTorch's do not");
+    return errs;
+  }
+  if (loss2 === null) return [...errs, "first derivatives do not require grad"];
+  const second = torch.autograd.grad(loss2, gradInputs, { allowUnused: true });
+  compareGrads(errs, "second derivative of input", second, fx.second, gradInputs, tolDtype);
+  return errs;
+}
+
+/** The spec's inputs in float64 (floating ones), for finite differences. */
+function gradcheckInputs(spec: OpSpec, fx: Fixture): Tensor[] {
+  return spec.inputs.map((inp, i) => {
+    const dtype = inp.dtype ?? "float32";
+    const grad = needsGrad(spec, inp);
+    return makeInput(inp, fx.inputs[i].values, isFloat(dtype) ? "float64" : dtype, grad);
+  });
+}
+
+test("every spec has a fixture (else run /usr/bin/python3 scripts/gen_fixtures.py)", () => {
+  const names = new Set<string>();
+  for (const s of specs) {
+    assert.ok(!names.has(s.name), `duplicate spec name ${s.name}`);
+    names.add(s.name);
+    assert.ok(fixtures.has(s.name), `no fixture for ${s.name}`);
+  }
+  assert.equal(fixtures.size, specs.length, "stale fixtures: regenerate them");
+});
+
+test("every differentiable spec is gradchecked", () => {
+  const missing = specs
+    .filter((s) => !s.gradcheck && fixtures.get(s.name)?.outputs.some((o) => o.gradFn !== null))
+    .map((s) => s.name);
+  // ties and non-differentiable points: gradients compared with PyTorch only
+  const allowed = /ties|argmax of|comparison of|to int64 of|p=0|one element/;
+  assert.deepEqual(
+    missing.filter((n) => !allowed.test(n)),
+    [],
+  );
+});
+
+for (const spec of specs) {
+  const fx = fixtures.get(spec.name);
+  if (fx === undefined) continue;
+  test(spec.name, () => {
+    const errs = checkSpec(spec, fx);
+    if (errs.length > 0) assert.fail(`${spec.js}\n${errs.join("\n")}`);
+  });
+  if (spec.gradcheck) {
+    test(`gradcheck: ${spec.name}`, () => {
+      const fn = compile(spec.js);
+      const f = (...xs: Tensor[]): Tensor[] => outputsOf(fn(torch, ...xs));
+      const opts = spec.eps === undefined ? {} : { eps: spec.eps };
+      assert.ok(gradcheck(f, gradcheckInputs(spec, fx), opts));
+      if (spec.order === 2) assert.ok(gradgradcheck(f, gradcheckInputs(spec, fx), null, opts));
+    });
+  }
+}
