@@ -236,7 +236,9 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, t.dim());
   const size = t.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
-    throw indexError(`index ${index} is out of bounds for dimension ${d} with size ${size}`);
+    throw indexError(
+      `select(): index ${index} out of range for tensor of size [${t.shape.join(", ")}] at dimension ${d}`,
+    );
   }
   const i = index < 0 ? index + size : index;
   const cs = contiguousStrides(t.shape);
