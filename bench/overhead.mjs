@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as torch from "../dist/index.js";
 
-const REPEATS = 7;
+const REPEATS = 15;
 const ITERS = 20000;
 
 /** median of REPEATS timed runs of ITERS iterations, after warm-up; µs per iteration */

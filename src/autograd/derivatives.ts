@@ -143,7 +143,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       // without createGraph, one fused kernel instead of three ops (same math)
       const fused = F.fusedPowBackward(g, s.self, c);
       if (fused !== null) return [fused];
-      if (c === 2) return [g.mul(s.self.mul(2))];
+      // as PyTorch's pow_backward (no x^1 shortcut): d^3(x^3) stays connected through x^0
       return [g.mul(s.self.pow(c - 1).mul(c))];
     },
   },
@@ -286,7 +286,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   mean: {
     name: (a) => (a.dims === null ? "MeanBackward0" : "MeanBackward1"),
     save: [],
-    grad: (g, _s, a, n) => [F.restoreReduced(g, a.dims, a.keepdim, n.inputShape(0)).div(a.count)],
+    grad: (g, _s, a, n) => [F.restoreReduced(g.div(a.count), a.dims, a.keepdim, n.inputShape(0))],
   },
   // d prod = g*prod/x (inputs with zeros: product of the others)
   prod: {

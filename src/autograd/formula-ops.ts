@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor.js";
 import { dtypes, type DTypeName } from "../dtype.js";
 import { alloc } from "../ops/core.js";
 import { isGradEnabled } from "./grad-mode.js";
+import { isForwardADActive } from "./forward-ad.js";
 import { powBackward as powBackwardKernel } from "../backend/cpu.js";
 import { where as whereOp, rsub } from "../ops/elementwise.js";
 import {
@@ -42,9 +43,12 @@ export function indexPutBackward(
  * (same dtype, contiguous, g not broadcast); null otherwise (the caller composes tensor ops).
  */
 export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null {
-  if (isGradEnabled() || g.dtype !== x.dtype || !x.isContiguous()) return null;
+  // (in a dual level the composed ops carry tangents: forward-over-reverse)
+  if (isGradEnabled() || isForwardADActive() || g.dtype !== x.dtype || !x.isContiguous())
+    return null;
   const n = x.numel();
-  const gScalar = g.numel() === 1;
+  // g broadcast from one value (e.g. by a mean's backward) is read as a scalar
+  const gScalar = g.numel() === 1 || g.strides.every((st) => st === 0);
   if (!gScalar && (!g.isContiguous() || !sameShape(g.shape, x.shape))) return null;
   const out = alloc(x.shape, x.dtype);
   powBackwardKernel(g.data, g.offset, gScalar ? 0 : 1, x.data, x.offset, c, out.data, n);
