@@ -68,7 +68,10 @@ function main(argv: string[]): void {
     write(bold(` ${i + 1}/${tutorials.length}  ${tutorial.title}`));
     write(dim(`  (examples/${tutorial.name}.ts)\n`));
     write(`${bold(rule)}\n`);
-    const sources = cellSources(tutorial.name, tutorial.cells.map((c) => c.title));
+    const sources = cellSources(
+      tutorial.name,
+      tutorial.cells.map((c) => c.title),
+    );
     for (const [k, cell] of tutorial.cells.entries()) {
       write(`\n${green(`${cell.title}:`)}\n`);
       write(dim(cell.source.replace(/^/gm, "  py │ ")) + "\n");

@@ -19,6 +19,15 @@ import * as api from "./autograd/api.js";
 import { finish, type TensorOptions } from "./ops/creation.js";
 import { Node } from "./autograd/node.js";
 import { runtimeError } from "./errors.js";
+import { forwardAd } from "./autograd/forward-ad.js";
+import { Function as AutogradFunction, FunctionCtx } from "./autograd/custom-function.js";
+import { savedTensorsHooks, disableSavedTensorsHooks } from "./autograd/saved-hooks.js";
+import { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from "./autograd/anomaly-mode.js";
+import { checkpoint, checkpointWith } from "./autograd/checkpoint.js";
+import { explain } from "./autograd/explain.js";
+import * as functional from "./autograd/functional.js";
+import * as data from "./data/data.js";
+import { gradcheck, gradgradcheck, GradcheckError } from "./autograd/gradcheck.js";
 
 export { Tensor, Size };
 export { DType };
@@ -60,6 +69,10 @@ export {
   randint,
 } from "./ops/creation.js";
 export { manualSeed, initialSeed, Generator, defaultGenerator } from "./random.js";
+export * as nn from "./nn/index.js";
+/** torch.erf(input): the error function (ErfBackward0) */
+export { erf } from "./ops/nn.js";
+export * as optim from "./optim/index.js";
 export {
   noGrad,
   enableGrad,
@@ -240,7 +253,69 @@ export const autograd = {
     const t = data.detach();
     return finish(t, opts);
   },
+  /** torch.autograd.forward_ad: dualLevel, makeDual, unpackDual (forward-mode AD) */
+  forwardAd,
+  /** custom functions: `class F extends torch.autograd.Function { static forward/backward }` */
+  Function: AutogradFunction,
+  FunctionCtx,
+  /** torch.autograd.graph: savedTensorsHooks, disableSavedTensorsHooks */
+  graph: { savedTensorsHooks, disableSavedTensorsHooks },
+  detectAnomaly,
+  setDetectAnomaly,
+  isAnomalyEnabled,
+  /** "Why is my grad null?": explain(output, input) */
+  explain,
+  /** torch.autograd.functional: vjp, jvp, jacobian, hessian, hvp, vhp */
+  functional,
+  /** finite-difference checks of first and second derivatives */
+  gradcheck,
+  gradgradcheck,
+  GradcheckError,
 };
+/** Types under torch.autograd (`ctx: torch.autograd.FunctionCtx`). */
+// eslint-disable-next-line @typescript-eslint/no-namespace -- types merged with the const above
+export declare namespace autograd {
+  type Function = AutogradFunction;
+  type FunctionCtx = import("./autograd/custom-function.js").FunctionCtx;
+}
+/** torch.func: grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian (composable transforms) */
+export * as func from "./func.js";
+/** torch.utils: checkpoint(fn, ...args), checkpointWith(options, fn, ...args), data. */
+export const utils = { checkpoint, checkpointWith, data };
+/** Types under torch.utils.data (`loader: torch.utils.data.DataLoader<...>`). */
+// eslint-disable-next-line @typescript-eslint/no-namespace -- types merged with the const above
+export declare namespace utils {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- torch.utils.data's types
+  namespace data {
+    type Dataset<T = unknown> = import("./data/dataset.js").Dataset<T>;
+    type TensorDataset = import("./data/dataset.js").TensorDataset;
+    type Subset<T> = import("./data/dataset.js").Subset<T>;
+    type ConcatDataset<T> = import("./data/dataset.js").ConcatDataset<T>;
+    type DatasetLike<T> = import("./data/dataset.js").DatasetLike<T>;
+    type DataLoader<T = unknown, B = unknown> = import("./data/dataloader.js").DataLoader<T, B>;
+    type DataLoaderOptions<T, B> = import("./data/dataloader.js").DataLoaderOptions<T, B>;
+    type Sampler<T = number> = import("./data/dataloader.js").Sampler<T>;
+    type MNIST = import("./data/idx.js").MNIST;
+    type IdxArray = import("./data/idx.js").IdxArray;
+  }
+}
+export { randperm } from "./ops/randperm.js";
+export { save, load, safetensors } from "./serialization.js";
+/** torch.is_anomaly_enabled() */
+export { isAnomalyEnabled };
+export type { ExplainOptions } from "./autograd/explain.js";
+export type { CheckpointOptions } from "./autograd/checkpoint.js";
+export type { BackwardResult } from "./autograd/custom-function.js";
+export type { HooksGuard } from "./autograd/saved-hooks.js";
+export type { DetectAnomalyOptions } from "./autograd/anomaly-mode.js";
+export type { DualLevelGuard, UnpackedDual, LevelOptions } from "./autograd/forward-ad.js";
 export type { BackwardOptions, GradOptions } from "./autograd/api.js";
+export type { GradcheckOptions, GradgradcheckOptions, GradcheckFn } from "./autograd/gradcheck.js";
+export type {
+  FunctionalOptions,
+  JacobianOptions,
+  HessianOptions,
+  TensorFn,
+} from "./autograd/functional.js";
 export type { DType as dtype };
 void float64;

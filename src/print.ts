@@ -30,6 +30,8 @@ export interface PrintExtras {
   gradFnName?: string | null;
   /** the current default dtype (torch.get_default_dtype()); "float32" if omitted */
   defaultDtype?: DTypeName;
+  /** a dual tensor's tangent as printed -> ", tangent=..." (forward AD) */
+  tangent?: string | null;
 }
 
 export type PrintProfile = "default" | "short" | "full";
@@ -441,6 +443,7 @@ export function formatTensor(src: PrintSource, extras: PrintExtras = {}): string
 
   if (extras.gradFnName != null) suffixes.push(`grad_fn=<${extras.gradFnName}>`);
   else if (extras.requiresGrad) suffixes.push("requires_grad=True");
+  if (extras.tangent != null) suffixes.push(`tangent=${extras.tangent}`);
 
   return addSuffixes(prefix + tensorStr(src, numel, indent), suffixes, indent);
 }

@@ -25,8 +25,10 @@ import type { Node, RemovableHandle, TensorHook } from "./autograd/node.js";
 import { removableHandle, type AccumulateGrad } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
 import { isGradEnabled, noGrad } from "./autograd/grad-mode.js";
+import { noteDetached } from "./autograd/provenance.js";
 import { runtimeError, typeError } from "./errors.js";
-import { formatTensor } from "./print.js";
+import { formatPyFloat, formatTensor } from "./print.js";
+import { getTangent, zeroTangent } from "./autograd/forward-ad.js";
 import * as E from "./ops/elementwise.js";
 import * as R from "./ops/reduce.js";
 import * as V from "./ops/views.js";
@@ -68,6 +70,9 @@ export class Tensor {
   _base: Tensor | null;
   _accumulateNode: AccumulateGrad | null = null;
   _retainsGrad = false;
+  /** forward AD: the tangent, valid while `_fwLevel` is the active dual level's epoch */
+  _fwGrad: Tensor | null = null;
+  _fwLevel = 0;
 
   constructor(
     data: TypedArray,
@@ -191,12 +196,16 @@ export class Tensor {
    * @example y.backward(); y.backward(torch.ones(3), { retainGraph: true });
    */
   backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
-    runBackwardApi(this, gradient === undefined || gradient === null ? null : [gradient], opts ?? NO_OPTIONS);
+    runBackwardApi(
+      this,
+      gradient === undefined || gradient === null ? null : [gradient],
+      opts ?? NO_OPTIONS,
+    );
   }
 
   /** A new tensor sharing storage, detached from the graph. */
   detach(): Tensor {
-    return new Tensor(
+    const d = new Tensor(
       this.data,
       this.shape,
       this.strides,
@@ -205,6 +214,8 @@ export class Tensor {
       this._version,
       this._base,
     );
+    if (this.requiresGrad) noteDetached(d, this); // Note [provenance]
+    return d;
   }
 
   /** Detach in place: becomes a leaf that does not require grad. */
@@ -279,6 +290,8 @@ export class Tensor {
     t.gradFn = this.gradFn;
     t.outputNr = this.outputNr;
     t._accumulateNode = this._accumulateNode;
+    t._fwGrad = this._fwGrad;
+    t._fwLevel = this._fwLevel;
     return t;
   }
 
@@ -320,6 +333,7 @@ export class Tensor {
         requiresGrad: this.requiresGrad,
         gradFnName: this.gradFn !== null ? this.gradFn.name() : null,
         defaultDtype: getDefaultDtype().name,
+        tangent: this._fwGrad === null ? null : tangentStr(this),
       },
     );
   }
@@ -759,6 +773,8 @@ export class Tensor {
     fill(buf);
     writeInto(this, wrap(buf, this.shape.slice(), this.dtype));
     this._version.value++;
+    // forward AD: the new values do not depend on the old ones (a zero tangent, as PyTorch)
+    if (this._fwGrad !== null) zeroTangent(this);
     if (this.gradFn !== null && isGradEnabled()) {
       // the values no longer depend on the history: a fill node cuts it, as PyTorch
       const prev = this._shadow(false);
@@ -793,6 +809,13 @@ export class Size extends Array<number> {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+/** Python's `format(tangent)` in a dual tensor's repr: a 0-dim tangent prints as a float. */
+function tangentStr(t: Tensor): string | null {
+  const g = getTangent(t);
+  if (g === null) return null;
+  return g.dim() === 0 ? formatPyFloat(Number(g.data[g.offset])) : g.toString();
 }
 
 function alphaOf(alpha: number | { alpha?: number } | undefined): number {

@@ -7,98 +7,22 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
 import * as torch from "../src/index.js";
-import type { DTypeName, Tensor } from "../src/index.js";
+import type { Tensor } from "../src/index.js";
 import { gradcheck, gradgradcheck } from "./helpers/gradcheck.js";
-
-interface InputSpec {
-  shape: number[];
-  dtype?: DTypeName;
-  domain?: "any" | "positive" | "unit" | "nonzero" | "int" | "special";
-  grad?: boolean;
-  transpose?: boolean;
-}
-
-interface OpSpec {
-  name: string;
-  py: string;
-  js: string;
-  inputs: InputSpec[];
-  grad?: boolean;
-  gradcheck?: boolean;
-  order?: 1 | 2;
-  /** gradcheck's perturbation, for ops whose output is float32 even in gradcheck */
-  eps?: number;
-}
-
-type Value = number | "nan" | "inf" | "-inf";
-
-interface FxOutput {
-  shape: number[];
-  dtype: DTypeName;
-  values: Value[];
-  gradFn: string | null;
-}
-
-interface Fixture {
-  name: string;
-  inputs: { values: Value[] }[];
-  outputs: FxOutput[];
-  weights?: (Value[] | null)[];
-  grads?: (Value[] | null)[] | null;
-  v?: Value[][];
-  second?: (Value[] | null)[] | null;
-}
-
-type OpFn = (t: typeof torch, a?: Tensor, b?: Tensor, c?: Tensor) => unknown;
-
-const specs: OpSpec[] = JSON.parse(
-  readFileSync(new URL("./op-specs.json", import.meta.url), "utf8"),
-);
-const fixtures = new Map<string, Fixture>(
-  (
-    JSON.parse(readFileSync(new URL("./fixtures/ops.json", import.meta.url), "utf8")) as Fixture[]
-  ).map((f) => [f.name, f]),
-);
-
-const decode = (v: Value): number =>
-  typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
-
-const isFloat = (d: DTypeName): boolean => d === "float32" || d === "float64";
-
-function needsGrad(spec: OpSpec, inp: InputSpec): boolean {
-  return inp.grad ?? (!!spec.grad && isFloat(inp.dtype ?? "float32"));
-}
-
-/** The input from its stored (pre-transpose, contiguous) values, as the fixture made it. */
-function makeInput(inp: InputSpec, values: Value[], dtype: DTypeName, grad: boolean): Tensor {
-  const shape = inp.shape.slice();
-  if (inp.transpose) {
-    const n = shape.length;
-    [shape[n - 2], shape[n - 1]] = [shape[n - 1], shape[n - 2]];
-  }
-  let t = torch.tensor(values.map(decode), { dtype }).reshape(shape);
-  if (inp.transpose) t = t.transpose(-2, -1);
-  if (grad) t.requiresGrad_();
-  return t;
-}
-
-function compile(js: string): OpFn {
-  return new Function("torch", "a", "b", "c", `return (${js});`) as OpFn;
-}
-
-/** A result as a list of tensors: a tensor, an array, or a {values, indices} pair. */
-function outputsOf(r: unknown): Tensor[] {
-  if (r instanceof torch.Tensor) return [r];
-  if (Array.isArray(r)) return r as Tensor[];
-  if (r !== null && typeof r === "object" && "values" in r && "indices" in r) {
-    const vi = r as { values: Tensor; indices: Tensor };
-    return [vi.values, vi.indices];
-  }
-  throw new Error(`unexpected result ${String(r)}`);
-}
+import {
+  compile,
+  decode,
+  fixtures,
+  gradcheckInputs,
+  isGradchecked,
+  makeInput,
+  needsGrad,
+  outputsOf,
+  specs,
+} from "./helpers/op-specs.js";
+import type { Fixture, OpSpec, Value } from "./helpers/op-specs.js";
 
 /** Row-major values (bools as 0/1). */
 function flat(t: Tensor): number[] {
@@ -238,15 +162,6 @@ function checkSpec(spec: OpSpec, fx: Fixture): string[] {
   return errs;
 }
 
-/** The spec's inputs in float64 (floating ones), for finite differences. */
-function gradcheckInputs(spec: OpSpec, fx: Fixture): Tensor[] {
-  return spec.inputs.map((inp, i) => {
-    const dtype = inp.dtype ?? "float32";
-    const grad = needsGrad(spec, inp);
-    return makeInput(inp, fx.inputs[i].values, isFloat(dtype) ? "float64" : dtype, grad);
-  });
-}
-
 test("every spec has a fixture (else run /usr/bin/python3 scripts/gen_fixtures.py)", () => {
   const names = new Set<string>();
   for (const s of specs) {
@@ -259,7 +174,9 @@ test("every spec has a fixture (else run /usr/bin/python3 scripts/gen_fixtures.p
 
 test("every differentiable spec is gradchecked", () => {
   const missing = specs
-    .filter((s) => !s.gradcheck && fixtures.get(s.name)?.outputs.some((o) => o.gradFn !== null))
+    .filter(
+      (s) => !isGradchecked(s) && fixtures.get(s.name)?.outputs.some((o) => o.gradFn !== null),
+    )
     .map((s) => s.name);
   // ties and non-differentiable points: gradients compared with PyTorch only
   const allowed = /ties|argmax of|comparison of|to int64 of|p=0|one element/;
@@ -276,7 +193,7 @@ for (const spec of specs) {
     const errs = checkSpec(spec, fx);
     if (errs.length > 0) assert.fail(`${spec.js}\n${errs.join("\n")}`);
   });
-  if (spec.gradcheck) {
+  if (isGradchecked(spec)) {
     test(`gradcheck: ${spec.name}`, () => {
       const fn = compile(spec.js);
       const f = (...xs: Tensor[]): Tensor[] => outputsOf(fn(torch, ...xs));

@@ -14,9 +14,14 @@
 import type { Tensor } from "../tensor.js";
 import type { OpNode } from "./function.js";
 import * as F from "./formula-ops.js";
+import { nnDerivatives, type NnOpDefs } from "./nn-derivatives.js";
+import { layerDerivatives, type LayerOpDefs } from "./nn-formulas.js";
 
-/** Every differentiable primitive: the tensors it may save and its non-tensor attributes. */
-export interface OpDefs {
+/**
+ * Every differentiable primitive: the tensors it may save and its non-tensor attributes (the
+ * neural-network ones are declared by NnOpDefs in nn-derivatives.ts).
+ */
+export interface OpDefs extends NnOpDefs, LayerOpDefs {
   add: { save: never; attrs: { alpha: number } };
   sub: { save: never; attrs: { alpha: number } };
   rsub: { save: never; attrs: { alpha: number } };
@@ -105,6 +110,9 @@ export interface Derivative<K extends Op> {
 const zero = (g: Tensor): Tensor => F.zerosLike(g);
 
 export const derivatives: { [K in Op]: Derivative<K> } = {
+  ...nnDerivatives,
+  // activations, addmm, embedding, losses (nn-formulas.ts)
+  ...layerDerivatives,
   // d(self + alpha*other) = g, alpha*g
   add: {
     name: "AddBackward0",
@@ -282,11 +290,17 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     save: [],
     grad: (g, _s, a, n) => [F.restoreReduced(g, a.dims, a.keepdim, n.inputShape(0))],
   },
-  // d mean = g/count broadcast back
+  // d mean = g/count broadcast back. Dividing the small g before broadcasting is cheaper; for
+  // a zero-size mean (count 0) broadcast first, as PyTorch does, since g/0 would put NaN into
+  // the double backward, whose gradient w.r.t. g must be 0
   mean: {
     name: (a) => (a.dims === null ? "MeanBackward0" : "MeanBackward1"),
     save: [],
-    grad: (g, _s, a, n) => [F.restoreReduced(g.div(a.count), a.dims, a.keepdim, n.inputShape(0))],
+    grad: (g, _s, a, n) => [
+      a.count === 0
+        ? F.restoreReduced(g, a.dims, a.keepdim, n.inputShape(0)).div(a.count)
+        : F.restoreReduced(g.div(a.count), a.dims, a.keepdim, n.inputShape(0)),
+    ],
   },
   // d prod = g*prod/x (inputs with zeros: product of the others)
   prod: {

@@ -12,8 +12,15 @@ import { AccumulateGrad, type Node } from "./node.js";
 import { gradientEdge } from "./function.js";
 import { noGrad, swapGradEnabled } from "./grad-mode.js";
 import * as F from "./formula-ops.js";
-import { castData, wrap } from "../ops/core.js";
+import { isForwardADActive } from "./forward-ad.js";
+import { alloc, castData, wrap } from "../ops/core.js";
 import { Binary, binary } from "../backend/cpu.js";
+import {
+  anomalyEnabled,
+  applyWithAnomaly,
+  checkNanGradients,
+  isAnomalyCheckNanEnabled,
+} from "./anomaly-mode.js";
 
 export interface EngineOptions {
   keepGraph: boolean;
@@ -77,10 +84,63 @@ function accumulateInto(node: Node, i: number, g: Tensor): void {
   let buf = node._buf;
   if (buf === null) buf = node._buf = newBuffer(node.numOutputs);
   const prev = buf[i];
-  buf[i] = prev === null || prev === undefined ? g : prev.add(g);
+  buf[i] = prev === null || prev === undefined ? g : sumGrads(prev, g);
+}
+
+/**
+ * prev + g for the gradient buffers: a direct kernel call when nothing is being recorded and
+ * both are plain same-shape, same-dtype contiguous tensors (the common case), else `add`.
+ */
+function sumGrads(prev: Tensor, g: Tensor): Tensor {
+  if (
+    prev.dtype === g.dtype &&
+    !prev.requiresGrad &&
+    !g.requiresGrad &&
+    !isForwardADActive() &&
+    F.sameShape(prev.shape, g.shape) &&
+    prev.isContiguous() &&
+    g.isContiguous()
+  ) {
+    const out = alloc(prev.shape, prev.dtype);
+    binary(Binary.Add, prev.data, prev.offset, 1, g.data, g.offset, 1, out.data, 0, out.numel());
+    return out;
+  }
+  return prev.add(g);
 }
 
 let runCounter = 0;
+
+/**
+ * Note [reentrant backward]: a backward started while another runs (from a hook, a custom
+ * function's backward, checkpoint) may reach nodes the outer run is still using (a shared
+ * leaf's AccumulateGrad, say). The inner run stashes the outer run's scratch of such nodes
+ * (Note [engine scratch]) when it first visits them and restores it when it ends.
+ */
+interface RunFrame {
+  run: number;
+  withInputs: boolean;
+  stash: [Node, number, number, Buffer | null, boolean][] | null;
+}
+const activeRuns: RunFrame[] = [];
+
+function stashIfActive(n: Node, frame: RunFrame): void {
+  if (n._run === 0) return;
+  for (let i = 0; i < activeRuns.length - 1; i++) {
+    if (activeRuns[i].run === n._run) {
+      (frame.stash ??= []).push([n, n._run, n._deps, n._buf, n._needed]);
+      return;
+    }
+  }
+}
+
+/**
+ * PyTorch's torch.autograd._is_checkpoint_valid(): false while the running backward was
+ * given `inputs` (autograd.grad, backward({ inputs })), which checkpointing cannot support.
+ */
+export function isCheckpointValid(): boolean {
+  const top = activeRuns[activeRuns.length - 1];
+  return top === undefined || !top.withInputs;
+}
 
 /**
  * Run backward from `roots` with head gradients `rootGrads` (validated by the caller).
@@ -92,9 +152,22 @@ export function runBackward(
   opts: EngineOptions,
 ): (Tensor | null)[] {
   const prev = swapGradEnabled(opts.createGraph);
+  const frame: RunFrame = { run: ++runCounter, withInputs: opts.inputs !== null, stash: null };
+  activeRuns.push(frame);
   try {
-    return execute(roots, rootGrads, opts);
+    return execute(roots, rootGrads, opts, frame);
   } finally {
+    activeRuns.pop();
+    const st = frame.stash;
+    if (st !== null) {
+      for (let i = st.length - 1; i >= 0; i--) {
+        const [n, r, d, b, nd] = st[i];
+        n._run = r;
+        n._deps = d;
+        n._buf = b;
+        n._needed = nd;
+      }
+    }
     swapGradEnabled(prev);
   }
 }
@@ -103,15 +176,18 @@ function execute(
   roots: readonly Tensor[],
   rootGrads: readonly Tensor[],
   opts: EngineOptions,
+  frame: RunFrame,
 ): (Tensor | null)[] {
   // Note [engine scratch]: nodes visited by this run carry `_run === run`.
-  const run = ++runCounter;
+  const run = frame.run;
+  const nested = activeRuns.length > 1;
   const rootNodes: Node[] = [];
   for (let i = 0; i < roots.length; i++) {
     const e = gradientEdge(roots[i]);
     const n = e.node;
     if (n === null) continue;
     if (n._run !== run) {
+      if (nested) stashIfActive(n, frame);
       n._run = run;
       n._deps = 0;
       n._buf = null;
@@ -133,6 +209,7 @@ function execute(
       const c = edges[i].node;
       if (c === null) continue;
       if (c._run !== run) {
+        if (nested) stashIfActive(c, frame);
         c._run = run;
         c._deps = 1;
         c._buf = null;
@@ -224,13 +301,17 @@ function execute(
           if (r) gradOutputs = r;
         }
       }
-      gradInputs = node.apply(gradOutputs);
+      if (anomalyEnabled) {
+        const go = gradOutputs;
+        gradInputs = applyWithAnomaly(node, () => node.apply(go));
+      } else gradInputs = node.apply(gradOutputs);
       if (node.postHooks !== null) {
         for (const h of node.postHooks) {
           const r = h(gradInputs, gradOutputs);
           if (r) gradInputs = r;
         }
       }
+      if (anomalyEnabled && isAnomalyCheckNanEnabled()) checkNanGradients(node, gradInputs);
       ran.push(node);
     }
     const edges = node.edges;
@@ -249,7 +330,7 @@ function execute(
   // 4. Commit (Note [atomic backward]).
   if (!opts.keepGraph) for (let i = 0; i < ran.length; i++) ran[i].release();
   if (pendingRetain !== null) {
-    for (const [t, g] of pendingRetain) accumulateGrad(t, g, opts.createGraph);
+    for (const [t, g] of pendingRetain) accumulateGrad(t, g, opts.createGraph, true);
   }
   for (let i = 0; i < leafNodes.length; i++) {
     const node = leafNodes[i];
@@ -296,12 +377,18 @@ function fitToInput(g: Tensor, shape: readonly number[], dtypeName: string): Ten
   return r;
 }
 
-/** AccumulateGrad: `t.grad += g`, owning its own storage (Note [atomic backward]). */
-export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
+/**
+ * AccumulateGrad: `t.grad += g`, owning its own storage (Note [atomic backward]). `retained`:
+ * a non-leaf's retained gradient (PyTorch's retain_grad hook).
+ */
+export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retained = false): void {
   const prev = t._gradRaw;
   if (prev === null) {
-    // a fresh copy: the engine may hand the same tensor to several leaves
-    t._gradRaw = createGraph ? g : wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
+    // a fresh copy: the engine may hand the same tensor to several leaves; with createGraph,
+    // recorded as PyTorch does: a copy into new storage (grad_fn=<CopyBackwards>) for a leaf,
+    // a clone (CloneBackward0) for a retained gradient
+    if (createGraph) t._gradRaw = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
+    else t._gradRaw = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
   } else if (createGraph || prev.requiresGrad) {
     const was = swapGradEnabled(createGraph);
     try {

@@ -8,6 +8,13 @@ import { AccumulateGrad, FREED_GRAPH_MESSAGE, Node, SavedVariable, type Edge } f
 import { runtimeError } from "../errors.js";
 import { derivatives, type Derivative, type Grads, type Op, type OpDefs } from "./derivatives.js";
 import * as F from "./formula-ops.js";
+import {
+  anyNeedsGradOrTangent,
+  isForwardADActive,
+  needsGradOrTangent,
+  needsNode,
+  recordTangents,
+} from "./forward-ad.js";
 
 /** The edge to the node that produced `t` (its grad_fn, or the leaf's AccumulateGrad). */
 export function gradientEdge(t: Tensor): Edge {
@@ -32,6 +39,8 @@ const DERIVATIVES = new Map<Op, Derivative<Op>>(
   Object.entries(derivatives) as [Op, Derivative<Op>][],
 );
 const EMPTY_GRADS: Grads = [];
+/** what formulas of nodes that saved nothing receive (no allocation per backward) */
+const NOTHING_SAVED: Record<string, Tensor> = Object.freeze({}) as Record<string, Tensor>;
 
 /** A recorded op: its derivative entry, what it saved and its attributes. */
 export class OpNode<K extends Op = Op> extends Node {
@@ -92,16 +101,29 @@ export class OpNode<K extends Op = Op> extends Node {
       throw runtimeError(FREED_GRAPH_MESSAGE);
     const def = this.def;
     const saved = this.saved;
-    const unpacked: Record<string, Tensor> = {};
-    for (const key of def.save as readonly string[]) {
+    let unpacked: Record<string, Tensor> = NOTHING_SAVED;
+    for (const key in saved) {
       const v = saved[key];
-      if (v !== undefined && !Array.isArray(v)) unpacked[key] = v.unpack();
+      if (Array.isArray(v)) continue;
+      if (unpacked === NOTHING_SAVED) unpacked = {};
+      unpacked[key] = v.unpack();
     }
     this.gradOutputs = gradOutputs;
     let g = gradOutputs[0];
     if (g === null || g === undefined) g = F.zeros(this.outputShape(0), this.outputDtypeProbe);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased at this point; the table entry and its saved record match by construction
     return (def.grad as any)(g, unpacked, this.attrs, this);
+  }
+
+  override savedVariables(): readonly SavedVariable[] {
+    const out: SavedVariable[] = [];
+    for (const k in this.saved) {
+      const v = this.saved[k];
+      if (Array.isArray(v)) {
+        for (const x of v) if (x !== null) out.push(x);
+      } else out.push(v);
+    }
+    return out;
   }
 
   private released = false;
@@ -119,13 +141,15 @@ export class OpNode<K extends Op = Op> extends Node {
 
 type SaveArg = Tensor | null | undefined | (Tensor | null)[];
 
-/** Whether an op with these tensor inputs should be recorded. */
+/** Whether an op with these tensor inputs should be recorded (or, in a dual level, has tangents). */
 export function needsGrad(a: Tensor | null | undefined, b?: Tensor | null): boolean {
+  if (isForwardADActive()) return needsGradOrTangent(a, b);
   if (!isGradEnabled()) return false;
   return (a != null && a.requiresGrad) || (b != null && b.requiresGrad);
 }
 
 export function anyNeedsGrad(inputs: readonly (Tensor | null | undefined)[]): boolean {
+  if (isForwardADActive()) return anyNeedsGradOrTangent(inputs);
   if (!isGradEnabled()) return false;
   for (const t of inputs) if (t != null && t.requiresGrad) return true;
   return false;
@@ -134,7 +158,8 @@ export function anyNeedsGrad(inputs: readonly (Tensor | null | undefined)[]): bo
 /**
  * Record `op` producing `outputs` from `inputs` (null for non-tensor operands). Saves the
  * entries of `save` named in the table, only those that are tensors. Call only when
- * `anyNeedsGrad(inputs)`.
+ * `anyNeedsGrad(inputs)`. In a dual level (forward-ad.ts), also gives the outputs their
+ * tangents, and builds the node only when grad mode is on and an input requires grad.
  */
 export function record<K extends Op>(
   op: K,
@@ -143,7 +168,13 @@ export function record<K extends Op>(
   save: { [P in OpDefs[K]["save"]]?: SaveArg },
   attrs: OpDefs[K]["attrs"],
   nameOverride?: string,
-): OpNode<K> {
+): OpNode<K> | null {
+  // the one check forward AD adds to recording when no dual level is active
+  const fw = isForwardADActive();
+  if (fw && !needsNode(inputs)) {
+    recordTangents(op, outputs, inputs, save, attrs);
+    return null;
+  }
   const n = inputs.length;
   const edges = new Array<Edge>(n);
   for (let i = 0; i < n; i++) {
@@ -189,5 +220,6 @@ export function record<K extends Op>(
       saved[key] = new SavedVariable(v);
     }
   }
+  if (fw) recordTangents(op, outputs, inputs, save, attrs);
   return node;
 }

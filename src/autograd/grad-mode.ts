@@ -1,10 +1,105 @@
 /**
  * Grad modes: whether ops record the graph. One global flag, as PyTorch's thread-local
- * GradMode (JavaScript runs one task at a time; see the README for async code).
+ * GradMode (JavaScript runs one task at a time), plus per-task modes for async callbacks
+ * (Note [async grad mode]).
  */
+import type { AsyncLocalStorage } from "node:async_hooks";
 
 let gradEnabled = true;
 let inferenceEnabled = false;
+
+/**
+ * Note [async grad mode]: `noGrad(async () => ...)` (and enableGrad / inferenceMode) runs the
+ * async function inside an AsyncLocalStorage scope holding its own mode, so the mode survives
+ * its awaits and does not leak into tasks that interleave with it. A scope lives until its
+ * promise settles; afterwards work it left behind (timers, un-awaited promises) sees the
+ * enclosing mode again. While no scope is alive, `asyncScopes === 0` and the mode is the two
+ * module variables above: `isGradEnabled()` (on every op's path) only pays for one extra
+ * comparison, and the storage is disabled, so Node's promise hooks cost nothing either.
+ * Synchronous mode changes inside a scope (sync callbacks, guards, the engine) write to that
+ * scope's mode. Without AsyncLocalStorage (browsers), async callbacks keep the old global
+ * behaviour: the mode is set for everyone until the promise settles.
+ */
+interface AsyncMode {
+  grad: boolean;
+  inference: boolean;
+  /** the scope this one was opened in (null: the global mode) */
+  parent: AsyncMode | null;
+  /** false once the scope's promise settled */
+  open: boolean;
+}
+type StorageCtor = new () => AsyncLocalStorage<AsyncMode>;
+
+let asyncScopes = 0;
+let storage: AsyncLocalStorage<AsyncMode> | null = null;
+let Storage: StorageCtor | null = loadStorage();
+const AsyncFunction = (async () => {}).constructor;
+let warnedPromise = false;
+
+/** AsyncLocalStorage where the runtime has it, found at run time (the browser build has none). */
+function loadStorage(): StorageCtor | null {
+  type Proc = { getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } };
+  const proc = (globalThis as { process?: Proc }).process;
+  try {
+    const mod = proc?.getBuiltinModule?.("node:async_hooks") as
+      { AsyncLocalStorage?: StorageCtor } | undefined;
+    if (mod?.AsyncLocalStorage !== undefined) return mod.AsyncLocalStorage;
+  } catch {
+    // not Node
+  }
+  if (proc?.versions?.node !== undefined) {
+    // Node < 20.16 has no getBuiltinModule: import it (ready long before the first await)
+    const id = "node:async_hooks";
+    import(/* webpackIgnore: true */ /* @vite-ignore */ id).then(
+      (m: { AsyncLocalStorage: StorageCtor }) => {
+        Storage = m.AsyncLocalStorage;
+      },
+      () => {},
+    );
+  }
+  return null;
+}
+
+/** The innermost open async scope of the running task; null: the global mode applies. */
+function activeScope(): AsyncMode | null {
+  let s = storage?.getStore() ?? null;
+  while (s !== null && !s.open) s = s.parent;
+  return s;
+}
+
+/** Set both modes where the running code's mode lives (its async scope, else global). */
+function writeMode(target: AsyncMode | null, grad: boolean, inference: boolean): void {
+  if (target === null) {
+    gradEnabled = grad;
+    inferenceEnabled = inference;
+  } else {
+    target.grad = grad;
+    target.inference = inference;
+  }
+}
+
+function currentTarget(): AsyncMode | null {
+  return asyncScopes === 0 ? null : activeScope();
+}
+
+/** Run an async function in its own scope (Note [async grad mode]). */
+function runScoped<T>(grad: boolean, inference: boolean, fn: () => T, ctor: StorageCtor): T {
+  const st = (storage ??= new ctor());
+  const scope: AsyncMode = { grad, inference, parent: currentTarget(), open: true };
+  asyncScopes++;
+  const close = (): void => {
+    scope.open = false;
+    if (--asyncScopes === 0) st.disable(); // no promise hooks while no scope is alive
+  };
+  let result: T;
+  try {
+    result = st.run(scope, fn);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return (result as Promise<unknown>).finally(close) as T;
+}
 
 // `using` guards need Symbol.dispose, which Node 20 does not define yet.
 const symbolCtor = Symbol as unknown as { dispose?: symbol };
@@ -18,28 +113,47 @@ export interface ModeGuard extends Disposable {
 
 /** Set the grad mode and return the previous one (internal; no guard object). */
 export function swapGradEnabled(flag: boolean): boolean {
-  const prev = gradEnabled;
-  gradEnabled = flag;
+  if (asyncScopes === 0) {
+    const prev = gradEnabled;
+    gradEnabled = flag;
+    return prev;
+  }
+  const target = activeScope();
+  const prev = target === null ? gradEnabled : target.grad;
+  writeMode(target, flag, target === null ? inferenceEnabled : target.inference);
   return prev;
 }
 
+/**
+ * torch.is_grad_enabled(): whether ops record the graph here (in this async scope, if any).
+ * @example torch.noGrad(() => torch.isGradEnabled()) // false
+ */
 export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
-export function isInferenceModeEnabled(): boolean {
-  return inferenceEnabled;
+  // hot path: one comparison unless an async scope is alive (Note [async grad mode])
+  return asyncScopes === 0 ? gradEnabled : (activeScope()?.grad ?? gradEnabled);
 }
 
 /**
- * torch.set_grad_enabled(flag).
+ * torch.is_inference_mode_enabled().
+ * @example torch.inferenceMode(() => torch.isInferenceModeEnabled()) // true
+ */
+export function isInferenceModeEnabled(): boolean {
+  return asyncScopes === 0 ? inferenceEnabled : (activeScope()?.inference ?? inferenceEnabled);
+}
+
+/**
+ * torch.set_grad_enabled(flag). Inside an async scope (Note [async grad mode]) it sets that
+ * scope's mode.
  * @example torch.setGradEnabled(false); const y = x.mul(2); torch.setGradEnabled(true);
  */
 export function setGradEnabled(flag: boolean): ModeGuard {
-  const prev = gradEnabled;
-  gradEnabled = Boolean(flag);
+  const target = currentTarget();
+  const prev = isGradEnabled();
+  const inference = isInferenceModeEnabled();
+  writeMode(target, Boolean(flag), inference);
   return guard(() => {
-    gradEnabled = prev;
+    if (target === null) gradEnabled = prev;
+    else target.grad = prev;
   });
 }
 
@@ -56,17 +170,18 @@ function guard(restore: () => void): ModeGuard {
 
 function withMode<T>(
   enabled: boolean,
-  inference: boolean,
+  inference: boolean | null,
   fn: (() => T) | undefined,
 ): T | ModeGuard {
-  const prevGrad = gradEnabled;
-  const prevInf = inferenceEnabled;
-  gradEnabled = enabled;
-  inferenceEnabled = inference;
-  const restore = (): void => {
-    gradEnabled = prevGrad;
-    inferenceEnabled = prevInf;
-  };
+  const target = currentTarget();
+  const prevGrad = target === null ? gradEnabled : target.grad;
+  const prevInf = target === null ? inferenceEnabled : target.inference;
+  const inf = inference ?? prevInf;
+  if (fn !== undefined && Storage !== null && fn.constructor === AsyncFunction) {
+    return runScoped(enabled, inf, fn, Storage);
+  }
+  writeMode(target, enabled, inf);
+  const restore = (): void => writeMode(target, prevGrad, prevInf);
   if (fn === undefined) return guard(restore);
   let result: T;
   try {
@@ -76,9 +191,18 @@ function withMode<T>(
     throw e;
   }
   if (result instanceof Promise) {
-    // The mode applies to the synchronous part of an async function; it is restored when the
-    // promise settles.
-    return result.finally(restore) as T;
+    // Without AsyncLocalStorage (browsers) the mode stays set, for every task, until the
+    // promise settles. With it, only an async function gets its own scope: a plain function
+    // returning a promise had the mode for its synchronous part only.
+    if (Storage === null) return result.finally(restore) as T;
+    restore();
+    if (!warnedPromise) {
+      warnedPromise = true;
+      console.warn(
+        "UserWarning: noGrad/enableGrad/inferenceMode was given a function that is not async but returned a Promise: the mode applied to its synchronous part only. Pass an async function to keep the mode across awaits.",
+      );
+    }
+    return result;
   }
   restore();
   return result;
@@ -86,13 +210,15 @@ function withMode<T>(
 
 /**
  * torch.no_grad(): run `fn` without recording the graph and return its result; with no
- * argument, return a guard for `using`.
+ * argument, return a guard for `using`. Given an async function, in Node, the mode holds across
+ * its awaits for that task alone (Note [async grad mode]).
  * @example const y = torch.noGrad(() => x.mul(2)); // y.requiresGrad === false
+ * @example const loss = await torch.noGrad(async () => evaluate(await nextBatch()));
  */
 export function noGrad<T>(fn: () => T): T;
 export function noGrad(): ModeGuard;
 export function noGrad<T>(fn?: () => T): T | ModeGuard {
-  return withMode(false, inferenceEnabled, fn);
+  return withMode(false, null, fn);
 }
 
 /**
@@ -102,7 +228,7 @@ export function noGrad<T>(fn?: () => T): T | ModeGuard {
 export function enableGrad<T>(fn: () => T): T;
 export function enableGrad(): ModeGuard;
 export function enableGrad<T>(fn?: () => T): T | ModeGuard {
-  return withMode(true, inferenceEnabled, fn);
+  return withMode(true, null, fn);
 }
 
 /**

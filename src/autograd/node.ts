@@ -4,7 +4,9 @@
  * them; it knows no op math: a node's `apply` does.
  */
 import type { Tensor } from "../tensor.js";
-import { runtimeError } from "../errors.js";
+import { runtimeError, typeError } from "../errors.js";
+import { anomalyEnabled, recordAnomalyMetadata, type AnomalyMetadata } from "./anomaly-mode.js";
+import { callPackHook, currentSavedTensorsHooks, type SavedTensorsHooks } from "./saved-hooks.js";
 
 /**
  * Where a gradient goes: input `inputNr` of `node` (null: no gradient needed). Edges made by
@@ -65,9 +67,17 @@ export abstract class Node {
   tensorPreHooks: Map<number, TensorHook[]> | null = null;
   /** retainGrad targets, by output number */
   retainGradTargets: Map<number, Tensor> | null = null;
+  /** Note [anomaly metadata]: set only while anomaly detection is on (anomaly-mode.ts) */
+  declare anomaly?: AnomalyMetadata;
 
   constructor(edges: Edge[]) {
     this.edges = edges;
+    if (anomalyEnabled) recordAnomalyMetadata(this);
+  }
+
+  /** The tensors this node saved for backward (graph inspection: explain, saved bytes). */
+  savedVariables(): readonly SavedVariable[] {
+    return [];
   }
 
   get address(): number {
@@ -147,35 +157,114 @@ export class SavedVariable {
   private readonly version: number;
   private readonly producer: Node | null;
   private readonly producerOutputNr: number;
+  /**
+   * Note [saved outputs]: `record` (and custom functions) create the node, then wire its
+   * outputs, then save; so a saved tensor whose grad_fn is the newest node is an output of
+   * the node saving it. PyTorch names that node in the version error, and the tensor's
+   * current grad_fn for other saved tensors.
+   */
+  private readonly isOutput: boolean;
+  /** saved-tensor hooks (saved-hooks.ts): the packed value is kept instead of the tensor */
+  private readonly hooks: SavedTensorsHooks | null;
+  private packed: unknown = null;
+  private readonly leafAccumulate: AccumulateGrad | null = null;
+  private released = false;
 
   constructor(t: Tensor) {
-    this.tensor = t;
     this.version = t._version.value;
     this.producer = t.gradFn;
     this.producerOutputNr = t.outputNr;
+    this.isOutput = t.gradFn !== null && t.gradFn.sequenceNr === sequenceCounter - 1;
+    const hooks = currentSavedTensorsHooks();
+    this.hooks = hooks;
+    if (hooks === null) {
+      this.tensor = t;
+      return;
+    }
+    this.tensor = null;
+    if (t.gradFn === null && t._rg)
+      this.leafAccumulate = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
+    this.packed = callPackHook(hooks, t);
+    if (t._version.value !== this.version) {
+      throw runtimeError(
+        "A saved tensor pack hook is modifying its input in place. Tensors provided as input " +
+          "to pack hook can not be modified by in-place operations as this can lead to " +
+          "unexpected side-effects. Please open an issue if you need to perform in-place " +
+          "operations on the input to a pack hook.",
+      );
+    }
   }
 
   unpack(): Tensor {
-    const t = this.tensor;
-    if (t === null) throw runtimeError(FREED_GRAPH_MESSAGE);
+    if (this.released) throw runtimeError(FREED_GRAPH_MESSAGE);
+    if (this.hooks !== null) return this.unpackHooked(this.hooks);
+    const t = this.tensor as Tensor;
     if (t._version.value !== this.version) {
       const desc = `[${t.dtype.tensorTypeName} [${t.shape.join(", ")}]]`;
+      const node = this.isOutput ? this.producer : t.gradFn;
       const which =
-        this.producer !== null
-          ? `, which is output ${this.producerOutputNr} of ${this.producer.name()},`
-          : "";
+        node !== null ? `, which is output ${this.producerOutputNr} of ${node.name()},` : "";
+      const hint = anomalyEnabled
+        ? "Hint: the backtrace further above shows the operation that failed to compute its " +
+          "gradient. The variable in question was changed in there or anywhere later. Good luck!"
+        : "Hint: enable anomaly detection to find the operation that failed to compute its " +
+          "gradient, with torch.autograd.set_detect_anomaly(True).";
       throw runtimeError(
         `one of the variables needed for gradient computation has been modified by an inplace ` +
           `operation: ${desc}${which} is at version ${t._version.value}; expected version ` +
-          `${this.version} instead. Hint: enable anomaly detection to find the operation that ` +
-          `failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
+          `${this.version} instead. ${hint}`,
       );
     }
     return t;
   }
 
+  /** With hooks: unpack, then give the values the saved tensor's place in the graph. */
+  private unpackHooked(hooks: SavedTensorsHooks): Tensor {
+    const v = hooks.unpack(this.packed) as unknown;
+    if (typeof v !== "object" || v === null || !("dtype" in v) || !("detach" in v)) {
+      const type =
+        typeof v === "number"
+          ? Number.isInteger(v)
+            ? "int"
+            : "float"
+          : v === null || v === undefined
+            ? "NoneType"
+            : typeof v === "string"
+              ? "str"
+              : typeof v === "boolean"
+                ? "bool"
+                : Array.isArray(v)
+                  ? "list"
+                  : ((v as object).constructor?.name ?? typeof v);
+      throw typeError(
+        `Output of saved tensor unpack_hook expected to be a Tensor but got result of type ${type}`,
+      );
+    }
+    const r = (v as Tensor).detach();
+    if (this.producer !== null) {
+      r.gradFn = this.producer;
+      r.outputNr = this.producerOutputNr;
+    } else if (this.leafAccumulate !== null) {
+      r._rg = true;
+      r._accumulateNode = this.leafAccumulate;
+    }
+    return r;
+  }
+
+  /** What this holds (the tensor, or the packed value under hooks); null once released. */
+  get held(): unknown {
+    if (this.released) return null;
+    return this.hooks !== null ? this.packed : this.tensor;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
   release(): void {
+    this.released = true;
     this.tensor = null;
+    this.packed = null;
   }
 }
 

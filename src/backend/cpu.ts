@@ -552,26 +552,122 @@ export function matmul(
   k: number,
   n: number,
 ): void {
-  // Accumulate in a Float64Array row so float32 products are summed in double, then stored.
-  const acc = new Float64Array(n);
   for (let bt = 0; bt < batch; bt++) {
     const ab = aOff + bt * aBatch;
-    const bb = bOff + bt * bBatch;
     const ob = bt * m * n;
-    for (let i = 0; i < m; i++) {
-      acc.fill(0);
-      const arow = ab + i * aRow;
-      for (let p = 0; p < k; p++) {
-        const av = a[arow + p * aCol];
-        const brow = bb + p * bRow;
-        if (bCol === 1) {
-          for (let j = 0; j < n; j++) acc[j] += av * b[brow + j];
-        } else {
-          for (let j = 0; j < n; j++) acc[j] += av * b[brow + j * bCol];
-        }
+    let B = b;
+    let bb = bOff + bt * bBatch;
+    let br = bRow;
+    if (bCol !== 1) {
+      if (bRow === 1 && aCol === 1) {
+        // B is a transposed contiguous matrix: each output is a dot product of two
+        // contiguous runs (a row of A, a column of B)
+        matmulDot(a, ab, aRow, b, bb, bCol, out, ob, m, k, n);
+        continue;
       }
-      const orow = ob + i * n;
-      for (let j = 0; j < n; j++) out[orow + j] = acc[j];
+      // pack this batch's B into contiguous rows, then use the row kernel
+      B = new Float64Array(k * n);
+      for (let p = 0; p < k; p++) {
+        const src = bb + p * bRow;
+        for (let j = 0; j < n; j++) B[p * n + j] = b[src + j * bCol];
+      }
+      bb = 0;
+      br = n;
+    }
+    matmulRows(a, ab, aRow, aCol, B, bb, br, out, ob, m, k, n);
+  }
+}
+
+/**
+ * C = A B with B's rows contiguous: out row i = sum_p A[i,p] * B[p,:], four rows of A at a
+ * time so each B row is read once per four output rows. Sums are kept in doubles (float32
+ * products summed in double, rounded once on store).
+ */
+function matmulRows(
+  a: TypedArray,
+  ab: number,
+  aRow: number,
+  aCol: number,
+  b: TypedArray,
+  bb: number,
+  bRow: number,
+  out: TypedArray,
+  ob: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const acc = new Float64Array(4 * n);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    acc.fill(0);
+    const r0 = ab + i * aRow;
+    const r1 = r0 + aRow;
+    const r2 = r1 + aRow;
+    const r3 = r2 + aRow;
+    for (let p = 0; p < k; p++) {
+      const pc = p * aCol;
+      const a0 = a[r0 + pc];
+      const a1 = a[r1 + pc];
+      const a2 = a[r2 + pc];
+      const a3 = a[r3 + pc];
+      const brow = bb + p * bRow;
+      for (let j = 0; j < n; j++) {
+        const bv = b[brow + j];
+        acc[j] += a0 * bv;
+        acc[n + j] += a1 * bv;
+        acc[2 * n + j] += a2 * bv;
+        acc[3 * n + j] += a3 * bv;
+      }
+    }
+    const o = ob + i * n;
+    for (let j = 0; j < 4 * n; j++) out[o + j] = acc[j];
+  }
+  for (; i < m; i++) {
+    acc.fill(0, 0, n);
+    const r = ab + i * aRow;
+    for (let p = 0; p < k; p++) {
+      const av = a[r + p * aCol];
+      const brow = bb + p * bRow;
+      for (let j = 0; j < n; j++) acc[j] += av * b[brow + j];
+    }
+    const o = ob + i * n;
+    for (let j = 0; j < n; j++) out[o + j] = acc[j];
+  }
+}
+
+/** C = A B where A's rows and B's columns are contiguous: out[i,j] = dot(A[i,:], B[:,j]). */
+function matmulDot(
+  a: TypedArray,
+  ab: number,
+  aRow: number,
+  b: TypedArray,
+  bb: number,
+  bCol: number,
+  out: TypedArray,
+  ob: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    const r = ab + i * aRow;
+    for (let j = 0; j < n; j++) {
+      const c = bb + j * bCol;
+      // four partial sums for instruction-level parallelism
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        s0 += a[r + p] * b[c + p];
+        s1 += a[r + p + 1] * b[c + p + 1];
+        s2 += a[r + p + 2] * b[c + p + 2];
+        s3 += a[r + p + 3] * b[c + p + 3];
+      }
+      for (; p < k; p++) s0 += a[r + p] * b[c + p];
+      out[ob + i * n + j] = s0 + s1 + (s2 + s3);
     }
   }
 }

@@ -11,6 +11,8 @@ import { scatter } from "../backend/cpu.js";
 import { castData, scalarTypeName } from "./core.js";
 import { runtimeError } from "../errors.js";
 import { shapeEqual } from "../shape.js";
+import type { Node } from "../autograd/node.js";
+import { isForwardADActive, setInplaceTangent } from "../autograd/forward-ad.js";
 
 function canCast(from: DType, to: DType): boolean {
   // PyTorch's can_cast: no float -> integral, no non-bool -> bool
@@ -74,10 +76,20 @@ export function inplace(
   writeInto(self, r);
   self._version.value++;
   if (r.gradFn !== null) {
+    if (self._retainsGrad) moveRetainGrad(self, r.gradFn, r.outputNr);
     self.gradFn = r.gradFn;
     self.outputNr = r.outputNr;
   }
+  // forward AD: the tangent moves along (Note [in-place tangents] in forward-ad.ts)
+  if (isForwardADActive() && r._fwGrad !== null) setInplaceTangent(self, r._fwGrad);
   return self;
+}
+
+/** retainGrad follows the tensor to its new node, as PyTorch moves its retains_grad hook. */
+export function moveRetainGrad(self: Tensor, node: Node, outputNr: number): void {
+  const prev = self.gradFn?.retainGradTargets;
+  if (prev != null && prev.get(self.outputNr) === self) prev.delete(self.outputNr);
+  (node.retainGradTargets ??= new Map()).set(outputNr, self);
 }
 
 /** Copy r's values (cast to self's dtype) into self's possibly strided storage. */

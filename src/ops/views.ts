@@ -300,7 +300,10 @@ export function embed(
   offset: number,
 ): Tensor {
   const out = alloc(shape.slice(), g.dtype);
-  scatter(contiguousData(g).data, out.data, { shape: g.shape, strides, offset });
+  // (a contiguous g may start at an offset, e.g. a narrowed gradient)
+  const src = contiguousData(g);
+  const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
+  scatter(data, out.data, { shape: g.shape, strides, offset });
   if (needsGrad(g)) record("embed", out, [g], {}, { shape: g.shape.slice(), strides, offset });
   return out;
 }

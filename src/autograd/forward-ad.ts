@@ -1,0 +1,485 @@
+/**
+ * Forward-mode AD (torch.autograd.forward_ad): dual tensors carry a tangent next to their
+ * value, and every op propagates it with its rule from `jvps.ts` as it runs.
+ *
+ * Note [forward AD state]: as PyTorch 1.13, one dual level at a time. A tensor's tangent lives
+ * in `t._fwGrad`, tagged with the epoch of the level that set it (`t._fwLevel`); each level gets
+ * a fresh epoch, so exiting a level drops every tangent of that level at once (they become
+ * invisible, and are freed with their tensors). `propagating` is the hot-path flag read by
+ * `needsGrad`/`record` (function.ts): true while a level is active and propagation is not
+ * suspended. When it is false, forward AD costs the ops that one check.
+ *
+ * Note [in-place tangents]: an in-place op writes its result's tangent into self's tangent in
+ * place when self has one of the same layout (so views of self, whose tangents are views of
+ * it, see the change, as in PyTorch); an in-place op on a view without a tangent gives the base
+ * a (zero) tangent with the base's layout and writes through the matching view of it. Rules of
+ * non-view ops never return storage shared with an input tangent (record clones), so writing
+ * into a tangent never reaches an unrelated tensor. When a tangent has a reverse-mode graph,
+ * it is replaced instead of written into.
+ */
+import { Tensor } from "../tensor.js";
+import { promoteTypes, type DType } from "../dtype.js";
+import { runtimeError } from "../errors.js";
+import { contiguousStrides } from "../shape.js";
+import { isGradEnabled } from "./grad-mode.js";
+import { makeView } from "../ops/views.js";
+import { writeInto } from "../ops/inplace.js";
+import { record } from "./function.js";
+import type { Op, OpDefs } from "./derivatives.js";
+import { jvps, VIEW_OPS, type Jvp } from "./jvps.js";
+
+let epochCounter = 0;
+/** epoch of the active dual level; 0: none */
+let levelEpoch = 0;
+/** Note [forward AD state]: a level is active and tangents propagate */
+let propagating = false;
+
+/** The rules as a Map (a keyed load on the big table is slow), built on first use. */
+let JVPS: Map<Op, Jvp<Op>> | null = null;
+
+/** Whether ops must propagate tangents (the one check ops pay when no level is active). */
+export function isForwardADActive(): boolean {
+  return propagating;
+}
+
+/** Whether a dual level is active (PyTorch's `_current_level >= 0`). */
+export function isDualLevelActive(): boolean {
+  return levelEpoch !== 0;
+}
+
+/** PyTorch's level number: 0 inside a dual level, -1 outside. */
+function currentLevel(): number {
+  return levelEpoch === 0 ? -1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tangent access (also the helpers for custom autograd Functions)
+
+/**
+ * The tangent of `t` at the active dual level, or null (none, or no level is active).
+ * @example forwardAd.getTangent(x) // the tangent given to makeDual
+ */
+export function getTangent(t: Tensor): Tensor | null {
+  const g = t._fwGrad;
+  return g !== null && t._fwLevel === levelEpoch ? g : null;
+}
+
+/** Whether `t` has a tangent at the active dual level. */
+export function hasTangent(t: Tensor): boolean {
+  return t._fwGrad !== null && t._fwLevel === levelEpoch;
+}
+
+function setRaw(t: Tensor, tangent: Tensor | null): void {
+  t._fwGrad = tangent;
+  t._fwLevel = tangent === null ? 0 : levelEpoch;
+}
+
+function sizeMismatch(primal: Tensor, tangent: Tensor): Error {
+  return runtimeError(
+    `Trying to set a forward gradient that has a different size than that of the original Tensor, this is not supported. Tensor is of size [${primal.shape.join(", ")}] while the given forward gradient is of size [${tangent.shape.join(", ")}].`,
+  );
+}
+
+function noLevelError(): Error {
+  return runtimeError(
+    "Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() first.",
+  );
+}
+
+/**
+ * Set (or with null, remove) the tangent of `t` in place at the active dual level: for custom
+ * Functions whose `jvp` computed their outputs' tangents. Checks as makeDual.
+ * @example forwardAd.setTangent(out, gradOut)
+ */
+export function setTangent(t: Tensor, tangent: Tensor | null): void {
+  if (levelEpoch === 0) throw noLevelError();
+  if (tangent !== null) {
+    if (!sameShape(t.shape, tangent.shape)) throw sizeMismatch(t, tangent);
+    if (hasTangent(tangent)) throw nestedTangentError();
+  }
+  setRaw(t, tangent);
+}
+
+/** Whether any of `inputs` has a tangent at the active level. */
+export function anyTangent(inputs: readonly (Tensor | null | undefined)[]): boolean {
+  if (levelEpoch === 0) return false;
+  for (const t of inputs) if (t != null && hasTangent(t)) return true;
+  return false;
+}
+
+/**
+ * Run `fn` with tangent propagation off (inside a level; tangents stay attached), e.g. for the
+ * forward of a custom Function whose `jvp` computes the output tangents itself.
+ * @example const out = forwardAd.noForwardGrad(() => x.mul(2)); // out has no tangent
+ */
+export function noForwardGrad<T>(fn: () => T): T {
+  const prev = propagating;
+  propagating = false;
+  try {
+    return fn();
+  } finally {
+    propagating = prev;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dispatch hooks (called by function.ts while `propagating`)
+
+/** needsGrad with a level active: recording (grad mode, requiresGrad) or a tangent. */
+export function needsGradOrTangent(
+  a: Tensor | null | undefined,
+  b: Tensor | null | undefined,
+): boolean {
+  const ge = isGradEnabled();
+  if (a != null && ((ge && a.requiresGrad) || hasTangent(a))) return true;
+  return b != null && ((ge && b.requiresGrad) || hasTangent(b));
+}
+
+export function anyNeedsGradOrTangent(inputs: readonly (Tensor | null | undefined)[]): boolean {
+  const ge = isGradEnabled();
+  for (const t of inputs) if (t != null && ((ge && t.requiresGrad) || hasTangent(t))) return true;
+  return false;
+}
+
+/** Whether a backward node must be built (grad mode on and an input requires grad). */
+export function needsNode(inputs: readonly (Tensor | null | undefined)[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t != null && t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Give the (floating) outputs of `op` their tangents from its rule, when an input has one.
+ * The rule runs with propagation suspended; its result is expanded to the output's shape,
+ * promoted to the output's dtype and, for non-view ops, never shares an input tangent's
+ * storage (Note [in-place tangents]).
+ */
+export function recordTangents<K extends Op>(
+  op: K,
+  outputs: Tensor | Tensor[],
+  inputs: readonly (Tensor | null | undefined)[],
+  save: object,
+  attrs: OpDefs[K]["attrs"],
+): void {
+  const n = inputs.length;
+  const tangents = new Array<Tensor | null>(n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const x = inputs[i];
+    const g = x == null ? null : getTangent(x);
+    tangents[i] = g;
+    if (g !== null) any = true;
+  }
+  if (!any) return;
+  JVPS ??= new Map<Op, Jvp<Op>>(Object.entries(jvps) as [Op, Jvp<Op>][]);
+  const rule = JVPS.get(op) as unknown as Jvp<K>;
+  const isView = VIEW_OPS.has(op);
+  const prev = propagating;
+  propagating = false;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased here; `outputs` and `save` match the op by construction (record's signature)
+    const res = rule(tangents, inputs, outputs as any, attrs, save as any) as
+      Tensor | null | (Tensor | null)[];
+    if (Array.isArray(outputs)) {
+      const list = res as (Tensor | null)[];
+      for (let k = 0; k < outputs.length; k++) {
+        const o = outputs[k];
+        const g = list[k];
+        if (g != null && o.dtype.isFloatingPoint) setRaw(o, fit(g, o, tangents, isView));
+      }
+    } else if (res !== null && outputs.dtype.isFloatingPoint) {
+      setRaw(outputs, fit(res as Tensor, outputs, tangents, isView));
+    }
+  } finally {
+    propagating = prev;
+  }
+}
+
+/** A rule's result as the output's tangent: its shape, a dtype it promotes to, own storage. */
+function fit(
+  g: Tensor,
+  out: Tensor,
+  inputTangents: readonly (Tensor | null)[],
+  isView: boolean,
+): Tensor {
+  let r = g;
+  // broadcasting: materialize, as PyTorch (a tangent never has overlapping memory)
+  if (!sameShape(r.shape, out.shape)) r = r.expand(out.shape.slice()).contiguous();
+  if (r.dtype !== out.dtype) {
+    const d = promoteTypes(r.dtype, out.dtype);
+    if (d !== r.dtype) r = r.to(d);
+  }
+  if (!isView) {
+    for (let i = 0; i < inputTangents.length; i++) {
+      const ti = inputTangents[i];
+      if (ti !== null && ti.data === r.data) {
+        r = r.clone();
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+/**
+ * Note [in-place tangents]: after `self` was overwritten by an in-place op whose out-of-place
+ * result has tangent `rt`, make `rt` self's tangent.
+ */
+export function setInplaceTangent(self: Tensor, rt: Tensor): void {
+  const cur = getTangent(self);
+  if (cur !== null && writable(cur, self, rt)) {
+    writeTangent(cur, rt);
+    return;
+  }
+  const base = self._base;
+  let bt = base === null ? null : getTangent(base);
+  if (base !== null && !rt.requiresGrad && (bt === null || !bt.requiresGrad)) {
+    if (bt === null || !writable(bt, base, rt)) {
+      const fresh = emptyStrided(base, bt?.dtype ?? base.dtype);
+      if (bt !== null) writeInto(fresh, bt);
+      setRaw(base, fresh);
+      bt = fresh;
+    }
+    // the view of the base's tangent at self's position (same layout as the base)
+    const view = new Tensor(
+      bt.data,
+      self.shape.slice(),
+      self.strides.slice(),
+      bt.offset + (self.offset - base.offset),
+      bt.dtype,
+      bt._version,
+      bt._base ?? bt,
+    );
+    writeTangent(view, rt);
+    setRaw(self, view);
+    return;
+  }
+  setRaw(self, rt);
+}
+
+/** A random fill (uniform_, normal_) of a dual tensor: its tangent becomes zero, in place. */
+export function zeroTangent(t: Tensor): void {
+  if (!hasTangent(t)) return;
+  setInplaceTangent(
+    t,
+    new Tensor(
+      new t.dtype.ArrayType(t.numel()),
+      t.shape.slice(),
+      contiguousStrides(t.shape),
+      0,
+      t.dtype,
+    ),
+  );
+}
+
+/** Whether `rt` may be written into tangent `t` of `primal` (same layout, no graphs). */
+function writable(t: Tensor, primal: Tensor, rt: Tensor): boolean {
+  return (
+    !t.requiresGrad &&
+    !rt.requiresGrad &&
+    sameShape(t.shape, primal.shape) &&
+    sameShape(t.strides, primal.strides)
+  );
+}
+
+function writeTangent(t: Tensor, values: Tensor): void {
+  writeInto(t, values);
+  t._version.value++;
+}
+
+/** Zeros with `p`'s shape and strides (PyTorch's empty_strided), in their own storage. */
+function emptyStrided(p: Tensor, dtype: DType): Tensor {
+  let span = 1;
+  for (let i = 0; i < p.shape.length; i++) {
+    if (p.shape[i] === 0) {
+      span = 0;
+      break;
+    }
+    span += (p.shape[i] - 1) * p.strides[i];
+  }
+  return new Tensor(new dtype.ArrayType(span), p.shape.slice(), p.strides.slice(), 0, dtype);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hasOverlap(t: Tensor): boolean {
+  for (let i = 0; i < t.shape.length; i++) if (t.strides[i] === 0 && t.shape[i] > 1) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API: torch.autograd.forwardAd
+
+/** A guard that exits the dual level when disposed (`using _ = forwardAd.dualLevel()`). */
+export interface DualLevelGuard extends Disposable {
+  /** the level entered (always 0: PyTorch supports one level) */
+  readonly level: number;
+  /** exit the level (same as disposing) */
+  exit(): void;
+}
+
+/**
+ * forward_ad.enter_dual_level(): start a dual level and return it (0). Prefer dualLevel().
+ * @example const level = forwardAd.enterDualLevel(); ...; forwardAd.exitDualLevel();
+ */
+export function enterDualLevel(): number {
+  if (levelEpoch !== 0) throw runtimeError("Nested forward mode AD is not supported at the moment");
+  levelEpoch = ++epochCounter;
+  propagating = true;
+  return 0;
+}
+
+/**
+ * forward_ad.exit_dual_level(level?): end the dual level; every tangent made in it is dropped.
+ * @example forwardAd.exitDualLevel();
+ */
+export function exitDualLevel(opts: { level?: number } = {}): void {
+  const cur = currentLevel();
+  const level = opts.level ?? cur;
+  if (level !== cur) {
+    throw runtimeError(
+      "Trying to exit a forward AD level that was not the last one that was created. This is not supported.",
+    );
+  }
+  if (level < 0) throw runtimeError("Dual level must be a positive number.");
+  levelEpoch = 0;
+  propagating = false;
+}
+
+/**
+ * forward_ad.dual_level(): run `fn` inside a dual level and return its result (tangents are
+ * dropped when it returns, or when its promise settles); with no argument, a guard for `using`.
+ * @example
+ * const jvp = forwardAd.dualLevel(() => {
+ *   const x = forwardAd.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
+ *   return forwardAd.unpackDual(x.sin()).tangent; // cos(x) * [1, 0]
+ * });
+ */
+export function dualLevel<T>(fn: (level: number) => T): T;
+export function dualLevel(): DualLevelGuard;
+export function dualLevel<T>(fn?: (level: number) => T): T | DualLevelGuard {
+  const level = enterDualLevel();
+  const epoch = levelEpoch;
+  let done = false;
+  const exit = (): void => {
+    // a guard exits only the level it entered
+    if (done || levelEpoch !== epoch) return;
+    done = true;
+    exitDualLevel();
+  };
+  if (fn === undefined) return { level, exit, [Symbol.dispose]: exit };
+  let result: T;
+  try {
+    result = fn(level);
+  } catch (e) {
+    exit();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(exit) as T;
+  exit();
+  return result;
+}
+
+/** forward_ad.make_dual / unpack_dual's optional level. */
+export interface LevelOptions {
+  level?: number;
+}
+
+function nestedTangentError(): Error {
+  return runtimeError(
+    "Setting a forward grad that itself has a forward gradient at the same level0 is not supported.",
+  );
+}
+
+/**
+ * forward_ad.make_dual(tensor, tangent): a view of `tensor` carrying `tangent` (used as is when
+ * it has the primal's layout, else copied into it). Differentiable in reverse mode.
+ * @example const x = forwardAd.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
+ */
+export function makeDual(tensor: Tensor, tangent: Tensor, opts: LevelOptions = {}): Tensor {
+  if (!(tensor instanceof Tensor) || !(tangent instanceof Tensor))
+    throw new TypeError("make_dual(): expected Tensor arguments");
+  const level = opts.level ?? currentLevel();
+  if (level < 0) throw noLevelError();
+  // Python's ValueError; RangeError is the closest built-in (as for indexing)
+  if (!tensor.dtype.isFloatingPoint)
+    throw new RangeError(
+      `Expected primal to be floating point or complex, but got: torch.${tensor.dtype.name}`,
+    );
+  if (!tangent.dtype.isFloatingPoint)
+    throw new RangeError(
+      `Expected tangent to be floating point or complex, but got: torch.${tangent.dtype.name}`,
+    );
+  if (hasTangent(tensor))
+    throw runtimeError(
+      `Making a dual Tensor based on a Tensor that already has a forward gradient at the same level ${level} is not supported.`,
+    );
+  if (level !== currentLevel()) throw runtimeError("Invalid level given to _make_dual");
+  if (hasTangent(tangent)) throw nestedTangentError();
+  if (!sameShape(tensor.shape, tangent.shape)) throw sizeMismatch(tensor, tangent);
+  // the alias (ViewBackward0 in reverse mode); the primal has no tangent, so none propagates
+  const out = makeView(tensor, tensor.shape.slice(), tensor.strides.slice(), tensor.offset);
+  if (needsNode([tensor])) record("view", out, [tensor], {}, { name: "ViewBackward0" });
+  let tg = tangent;
+  if (!sameShape(tg.strides, tensor.strides) && !tg.requiresGrad && !hasOverlap(tensor)) {
+    // PyTorch keeps the tangent when its layout matches the primal's, else copies it into one
+    const copy = emptyStrided(tensor, tg.dtype);
+    writeInto(copy, tg);
+    tg = copy;
+  }
+  setRaw(out, tg);
+  return out;
+}
+
+/** forward_ad.unpack_dual's result (PyTorch's UnpackedDualTensor). */
+export interface UnpackedDual {
+  /** a view of the tensor without its tangent */
+  primal: Tensor;
+  /** its tangent at the level, as is; null when it has none */
+  tangent: Tensor | null;
+}
+
+/**
+ * forward_ad.unpack_dual(tensor): its primal (a view without the tangent) and its tangent.
+ * Outside a dual level, the tensor itself and null.
+ * @example const { primal, tangent } = forwardAd.unpackDual(y);
+ */
+export function unpackDual(tensor: Tensor, opts: LevelOptions = {}): UnpackedDual {
+  const level = opts.level ?? currentLevel();
+  if (level < 0) return { primal: tensor, tangent: null };
+  const valid = level === currentLevel();
+  // (PyTorch checks the level only for a tensor that has a tangent)
+  if (!valid && hasTangent(tensor)) throw runtimeError("Invalid level given to _fw_primal");
+  const primal = makeView(tensor, tensor.shape.slice(), tensor.strides.slice(), tensor.offset);
+  if (needsNode([tensor])) {
+    // reverse mode sees an identity (PyTorch's torch::autograd::Identity); no tangent
+    noForwardGrad(() => record("view", primal, [tensor], {}, { name: "Identity" }));
+  }
+  return { primal, tangent: valid ? getTangent(tensor) : null };
+}
+
+/**
+ * torch.autograd.forwardAd: forward-mode AD with dual tensors.
+ * @example
+ * torch.autograd.forwardAd.dualLevel(() => {
+ *   const x = fwAD.makeDual(torch.tensor([1, 2]), torch.tensor([1, 1]));
+ *   fwAD.unpackDual(x.mul(x)).tangent; // tensor([2., 4.])
+ * });
+ */
+export const forwardAd = {
+  dualLevel,
+  makeDual,
+  unpackDual,
+  enterDualLevel,
+  exitDualLevel,
+  getTangent,
+  setTangent,
+  hasTangent,
+  anyTangent,
+  noForwardGrad,
+  isDualLevelActive,
+};

@@ -1,0 +1,370 @@
+/**
+ * Forward-mode derivative rules (Jacobian-vector products), one per differentiable primitive:
+ * the forward twin of `derivatives.ts` (PyTorch's `result:` formulas in derivatives.yaml).
+ *
+ * A rule maps the input tangents to the output tangent. It gets the tangents (null where an
+ * input has none, i.e. a zero tangent; at least one is non-null), the inputs, the output(s), the
+ * attributes and the `save` object the op passed to `record`. Rules are written with tensor ops
+ * and run with tangent propagation suspended (so the formula's own ops carry no tangents) but
+ * with reverse-mode recording as usual: a tangent that depends on tensors requiring grad has a
+ * graph, so reverse-over-forward (and jacrev over jacfwd) differentiates through it.
+ *
+ * The result may have a smaller (broadcastable) shape or another dtype than the output;
+ * `recordTangents` (forward-ad.ts) expands and casts it. View ops return views of the input
+ * tangent (the tangent of a view is the same view of the tangent).
+ *
+ * The table's type `{ [K in Op]: Jvp<K> }` makes the compiler check that every op declared in
+ * `OpDefs` has exactly one rule.
+ */
+import type { Tensor } from "../tensor.js";
+import type { Op, OpDefs } from "./derivatives.js";
+import * as F from "./formula-ops.js";
+import { where } from "../ops/elementwise.js";
+import { split as splitOp } from "../ops/views.js";
+import { advancedIndex, indexPut } from "../ops/indexing.js";
+import { nnJvps } from "./nn-derivatives.js";
+import { layerJvps } from "./nn-formulas.js";
+
+type SaveArg = Tensor | null | undefined | (Tensor | null)[];
+/** the `save` object given to `record` (entries may be null when reverse mode needs none) */
+export type JvpSave<K extends Op> = { readonly [P in OpDefs[K]["save"]]?: SaveArg };
+/** the op's output: an array for multi-output ops */
+export type JvpOutput<K extends Op> = K extends "split" ? Tensor[] : Tensor;
+/** the output tangent (one per output for multi-output ops); null: no tangent */
+export type JvpResult<K extends Op> = K extends "split" ? (Tensor | null)[] : Tensor | null;
+
+export type Jvp<K extends Op> = (
+  tangents: readonly (Tensor | null)[],
+  inputs: readonly (Tensor | null | undefined)[],
+  out: JvpOutput<K>,
+  attrs: OpDefs[K]["attrs"],
+  save: JvpSave<K>,
+) => JvpResult<K>;
+
+/** a + b where null is a zero tangent */
+function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.add(b);
+}
+
+/** The (non-null) tangent of input i: rules of single-input ops are only called with one. */
+const t0 = (t: readonly (Tensor | null)[]): Tensor => t[0] as Tensor;
+const x0 = (x: readonly (Tensor | null | undefined)[]): Tensor => x[0] as Tensor;
+const x1 = (x: readonly (Tensor | null | undefined)[]): Tensor => x[1] as Tensor;
+/** a tangent in the dtype of the primal it meets in a matrix product (which needs equal dtypes) */
+const like = (t: Tensor, x: Tensor): Tensor => (t.dtype === x.dtype ? t : t.to(x.dtype));
+/** the tangent of input i, zeros (in the output's float dtype) where it has none */
+const orZeros = (t: Tensor | null, x: Tensor, out: Tensor): Tensor => t ?? F.zeros(x.shape, out);
+const zeroTangent = (out: Tensor): Tensor => F.zerosLike(out);
+
+/** max/min of two tensors: the tangent of the selected input; ties share it evenly. */
+function extremeJvp(
+  t: readonly (Tensor | null)[],
+  x: readonly (Tensor | null | undefined)[],
+  out: Tensor,
+  isMax: boolean,
+): Tensor {
+  const a = x0(x);
+  const b = x1(x);
+  const da = orZeros(t[0], a, out);
+  const db = orZeros(t[1], b, out);
+  // d max(a, b) = da where a > b, db where a < b, (da + db)/2 where a == b
+  return where(a.eq(b), da.add(db).div(2), where(isMax ? a.gt(b) : a.lt(b), da, db));
+}
+
+export const jvps: { [K in Op]: Jvp<K> } = {
+  // convolution, pooling, normalisation (nn-derivatives.ts)
+  ...nnJvps,
+  // activations, addmm, embedding, losses (nn-formulas.ts)
+  ...layerJvps,
+  // d(a + alpha*b) = da + alpha*db
+  add: (t, _x, _o, a) => plus(t[0], t[1] === null ? null : t[1].mul(a.alpha)),
+  // d(a - alpha*b) = da - alpha*db
+  sub: (t, _x, _o, a) => plus(t[0], t[1] === null ? null : t[1].mul(-a.alpha)),
+  // d(other - alpha*self) = -alpha*dself
+  rsub: (t, _x, _o, a) => t0(t).mul(-a.alpha),
+  // d(a*b) = da*b + a*db;  d(a*c) = da*c
+  mul: (t, x, _o, a) => {
+    if (x[1] == null) return t0(t).mul(a.scalar);
+    return plus(t[0] === null ? null : t[0].mul(x1(x)), t[1] === null ? null : t[1].mul(x0(x)));
+  },
+  // d(a/b) = da/b - a*db/b^2 = (da - out*db)/b;  d(a/c) = da/c
+  div: (t, x, out, a) => {
+    if (x[1] == null) return t0(t).div(a.scalar);
+    const b = x1(x);
+    if (t[1] === null) return t0(t).div(b);
+    const num = t[1].mul(out).neg();
+    return (t[0] === null ? num : t[0].add(num)).div(b);
+  },
+  // d(x^c) = c*x^(c-1)*dx  (0 when c == 0)
+  powScalar: (t, x, out, a) => {
+    const c = a.exponent;
+    if (c === 0) return zeroTangent(out);
+    return t0(t).mul(
+      x0(x)
+        .pow(c - 1)
+        .mul(c),
+    );
+  },
+  // d(x^y) = y*x^(y-1)*dx + x^y*log(x)*dy  (each term 0 where PyTorch's backward masks it)
+  powTensor: (t, x, out) => {
+    const b = x0(x);
+    const e = x1(x);
+    const dBase =
+      t[0] === null
+        ? null
+        : t[0]
+            .mul(e)
+            .mul(b.pow(e.sub(1)))
+            .maskedFill(e.eq(0), 0);
+    const dExp =
+      t[1] === null
+        ? null
+        : t[1]
+            .mul(out)
+            .mul(b.log())
+            .maskedFill(b.eq(0).logicalAnd(e.ge(0)), 0);
+    return plus(dBase, dExp);
+  },
+  // d(c^y) = c^y*log(c)*dy  (0 where c == 0 and y >= 0)
+  powBase: (t, x, out, a) => {
+    const d = t0(t).mul(out).mul(Math.log(a.base));
+    return a.base === 0 ? d.maskedFill(x0(x).ge(0), 0) : d;
+  },
+  maximum: (t, x, out) => extremeJvp(t, x, out, true),
+  minimum: (t, x, out) => extremeJvp(t, x, out, false),
+  // d(-x) = -dx
+  neg: (t) => t0(t).neg(),
+  // d|x| = sign(x)*dx
+  abs: (t, x) => t0(t).mul(x0(x).sign()),
+  // piecewise constant: d sign(x) = 0
+  sign: (_t, _x, out) => zeroTangent(out),
+  // d e^x = e^x*dx
+  exp: (t, _x, out) => t0(t).mul(out),
+  // d log x = dx/x
+  log: (t, x) => t0(t).div(x0(x)),
+  // d log(1+x) = dx/(1+x)
+  log1p: (t, x) => t0(t).div(x0(x).add(1)),
+  // d(e^x - 1) = (out + 1)*dx
+  expm1: (t, _x, out) => t0(t).mul(out.add(1)),
+  // d sqrt(x) = dx/(2*sqrt(x))
+  sqrt: (t, _x, out) => t0(t).div(out.mul(2)),
+  // d x^(-1/2) = -1/2*x^(-3/2)*dx = -0.5*out^3*dx
+  rsqrt: (t, _x, out) => t0(t).mul(out.pow(3)).mul(-0.5),
+  // d(1/x) = -dx/x^2 = -out^2*dx
+  reciprocal: (t, _x, out) => t0(t).mul(out.mul(out)).neg(),
+  // d sin x = cos(x)*dx
+  sin: (t, x) => t0(t).mul(x0(x).cos()),
+  // d cos x = -sin(x)*dx
+  cos: (t, x) => t0(t).mul(x0(x).sin()).neg(),
+  // d tan x = (1 + tan(x)^2)*dx
+  tan: (t, _x, out) => t0(t).mul(out.mul(out).add(1)),
+  // d tanh x = (1 - tanh(x)^2)*dx
+  tanh: (t, _x, out) => t0(t).mul(F.rsubScalar(out.mul(out), 1)),
+  // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*dx
+  sigmoid: (t, _x, out) => t0(t).mul(out.mul(F.rsubScalar(out, 1))),
+  // d relu x = [x > 0]*dx
+  relu: (t, _x, out) => t0(t).maskedFill(out.le(0), 0),
+  // d clamp(x) = dx where min <= x <= max, else 0
+  clamp: (t, x, _o, a) => {
+    const self = x0(x);
+    let mask = null as Tensor | null;
+    if (a.min !== null) mask = self.lt(a.min);
+    if (a.max !== null) {
+      const hi = self.gt(a.max);
+      mask = mask === null ? hi : mask.logicalOr(hi);
+    }
+    return mask === null ? t0(t) : t0(t).maskedFill(mask, 0);
+  },
+  floor: (_t, _x, out) => zeroTangent(out),
+  ceil: (_t, _x, out) => zeroTangent(out),
+  round: (_t, _x, out) => zeroTangent(out),
+  // d where(c, x, y) = where(c, dx, dy)
+  where: (t, _x, _o, _a, s) => where(s.condition as Tensor, t[0] ?? 0, t[1] ?? 0),
+  // d masked_fill(x, m, v) = masked_fill(dx, m, 0) + where(m, dv, 0)
+  maskedFill: (t, _x, _o, _a, s) => {
+    const mask = s.mask as Tensor;
+    return plus(
+      t[0] === null ? null : t[0].maskedFill(mask, 0),
+      t[1] === null ? null : where(mask, t[1], 0),
+    );
+  },
+  // linear: d sum(x) = sum(dx)
+  sum: (t, _x, _o, a) => t0(t).sum(a.dims, a.keepdim),
+  // linear: d mean(x) = mean(dx)
+  mean: (t, _x, _o, a) => t0(t).mean(a.dims, a.keepdim),
+  // d prod(x) = sum(dx_i * prod_{j != i} x_j)
+  prod: (t, x, out, a) => {
+    const self = x0(x);
+    const r = F.restoreReduced(out, a.dims, a.keepdim, self.shape);
+    return t0(t)
+      .mul(F.prodOthers(self, r, a.dims))
+      .sum(a.dims, a.keepdim);
+  },
+  // max()/min(): the mean of dx over the elements equal to the result
+  maxAll: (t, x, out) => {
+    const mask = x0(x).eq(out);
+    return where(mask, t0(t), 0).sum().div(mask.sum());
+  },
+  // max(dim)/min(dim): dx at the selected index
+  maxDim: (t, x, _o, a, s) => {
+    if (x0(x).dim() === 0) return t0(t);
+    const indices = s.indices as Tensor;
+    const g = t0(t).gather(a.dim, a.keepdim ? indices : indices.unsqueeze(a.dim));
+    return a.keepdim ? g : g.squeeze(a.dim);
+  },
+  // amax/amin: the mean of dx over the elements equal to the extreme
+  amax: (t, x, out, a) => {
+    const self = x0(x);
+    const mask = self.eq(F.restoreReduced(out, a.dims, a.keepdim, self.shape));
+    return where(mask, t0(t), 0).sum(a.dims, a.keepdim).div(mask.sum(a.dims, a.keepdim));
+  },
+  // d var = 2/(N - correction) * sum((x - mean)*dx)
+  var: (t, x, _o, a) => {
+    const self = x0(x);
+    const n = F.countOver(self.shape, a.dims);
+    const centered = self.sub(self.mean(a.dims, true));
+    return centered
+      .mul(t0(t))
+      .sum(a.dims, a.keepdim)
+      .mul(2 / (n - a.correction));
+  },
+  // d std = d var / (2*std) = sum((x - mean)*dx) / ((N - correction)*std)  (0 where std == 0)
+  std: (t, x, out, a) => {
+    const self = x0(x);
+    const n = F.countOver(self.shape, a.dims);
+    const centered = self.sub(self.mean(a.dims, true));
+    const num = centered.mul(t0(t)).sum(a.dims, a.keepdim);
+    return where(out.eq(0), 0, num.div(out.mul(n - a.correction)));
+  },
+  // d ||x||_p = sum(x*|x|^(p-2)/||x||^(p-1) * dx)  (p=2: x/||x||; p=1: sign(x); p=inf: the
+  // mean over the extreme elements; 0 where the norm is 0)
+  norm: (t, x, out, a) => {
+    const self = x0(x);
+    const dx = t0(t);
+    if (a.p === 0) return zeroTangent(out);
+    if (a.p === 1) return self.sign().mul(dx).sum(a.dims, a.keepdim);
+    const r = F.restoreReduced(out, a.dims, a.keepdim, self.shape);
+    if (a.p === Infinity || a.p === -Infinity) {
+      const mask = self.abs().eq(r);
+      const picked = where(mask, self.sign().mul(dx), 0).sum(a.dims, a.keepdim);
+      return picked.div(mask.sum(a.dims, a.keepdim));
+    }
+    const scaled = a.p === 2 ? self.div(r) : self.mul(self.abs().pow(a.p - 2)).div(r.pow(a.p - 1));
+    return where(r.eq(0), 0, scaled).mul(dx).sum(a.dims, a.keepdim);
+  },
+  // d logsumexp(x) = sum(exp(x - out)*dx)
+  logsumexp: (t, x, out, a) => {
+    const self = x0(x);
+    const r = F.restoreReduced(out, a.dims, a.keepdim, self.shape);
+    return self.sub(r).exp().mul(t0(t)).sum(a.dims, a.keepdim);
+  },
+  // linear: d cumsum(x) = cumsum(dx)
+  cumsum: (t, _x, _o, a) => t0(t).cumsum(a.dim),
+  // d softmax(x) = y*(dx - sum(y*dx))
+  softmax: (t, _x, out, a) => {
+    const dx = t0(t);
+    return out.mul(dx.sub(dx.mul(out).sum(a.dim, true)));
+  },
+  // d log_softmax(x) = dx - sum(exp(y)*dx)
+  logSoftmax: (t, _x, out, a) => {
+    const dx = t0(t);
+    return dx.sub(out.exp().mul(dx).sum(a.dim, true));
+  },
+  // d(A@B) = dA@B + A@dB
+  mm: (t, x) => {
+    const A = x0(x);
+    const B = x1(x);
+    return plus(
+      t[0] === null ? null : like(t[0], B).mm(B),
+      t[1] === null ? null : A.mm(like(t[1], A)),
+    );
+  },
+  bmm: (t, x) => {
+    const A = x0(x);
+    const B = x1(x);
+    return plus(
+      t[0] === null ? null : like(t[0], B).bmm(B),
+      t[1] === null ? null : A.bmm(like(t[1], A)),
+    );
+  },
+  // d(A@v) = dA@v + A@dv
+  mv: (t, x) => {
+    const A = x0(x);
+    const v = x1(x);
+    return plus(
+      t[0] === null ? null : like(t[0], v).mv(v),
+      t[1] === null ? null : A.mv(like(t[1], A)),
+    );
+  },
+  // d(a.b) = da.b + a.db
+  dot: (t, x) => {
+    const a = x0(x);
+    const b = x1(x);
+    return plus(
+      t[0] === null ? null : like(t[0], b).dot(b),
+      t[1] === null ? null : a.dot(like(t[1], a)),
+    );
+  },
+  // views: the same view of the tangent
+  view: (t, _x, out) => t0(t).reshape(out.shape),
+  transpose: (t, _x, _o, a) => t0(t).transpose(a.dim0, a.dim1),
+  permute: (t, _x, _o, a) => t0(t).permute(a.dims),
+  expand: (t, _x, out) => t0(t).expand(out.shape),
+  squeeze: (t, _x, out) => t0(t).reshape(out.shape),
+  unsqueeze: (t, _x, _o, a) => t0(t).unsqueeze(a.dim),
+  asStrided: (t, _x, _o, a) => F.asStridedOfContiguous(t0(t), a.shape, a.strides, a.offset),
+  // linear: the tangent placed at the same positions in zeros
+  embed: (t, _x, out, a) => F.embed(t0(t), out.shape, a.strides, a.offset),
+  // cat/stack of the tangents (zeros for inputs without one)
+  cat: (t, x, out, a) => {
+    const parts = x.map((xi, i) => {
+      const ti = orZeros(t[i], xi as Tensor, out);
+      return a.stack ? ti.unsqueeze(a.dim) : ti;
+    });
+    return F.cat(parts, a.dim);
+  },
+  // the tangent split into the same pieces
+  split: (t, _x, out, a) =>
+    splitOp(
+      t0(t),
+      out.map((o) => o.shape[a.dim]),
+      a.dim,
+    ),
+  // linear in self: gather the tangent
+  gather: (t, _x, _o, a, s) => t0(t).gather(a.dim, s.index as Tensor),
+  // d(self + scatter(src)) = dself + scatter(dsrc)
+  scatterAdd: (t, x, out, a, s) => {
+    const base = orZeros(t[0], x0(x), out);
+    return t[1] === null ? base : base.scatterAdd(a.dim, s.index as Tensor, t[1]);
+  },
+  // linear: index the tangent
+  index: (t, _x, _o, _a, s) => advancedIndex(t0(t), s.indices as (Tensor | null)[]),
+  // d index_put(self, idx, v) = index_put(dself, idx, dv) (dv = 0 where values have none)
+  indexPut: (t, x, out, a, s) => {
+    const base = orZeros(t[0], x0(x), out);
+    if (t[1] === null && a.accumulate) return base;
+    const dv = t[1] ?? F.zeros([], out);
+    return indexPut(base, s.indices as (Tensor | null)[], dv, a.accumulate);
+  },
+  // d x.to(dtype) = dx.to(dtype)
+  toCopy: (t, _x, out) => t0(t).to(out.dtype),
+  clone: (t) => t0(t).clone(),
+  // the values no longer depend on the input
+  fill: (_t, _x, out) => zeroTangent(out),
+  // self.copy_(src): the tangent of src, broadcast and cast to self's
+  copy: (t, _x, out) => (t[1] === null ? zeroTangent(out) : t[1].expand(out.shape).to(out.dtype)),
+};
+
+/** Ops whose output is a view of input 0: their tangent is the same view of its tangent. */
+export const VIEW_OPS: ReadonlySet<Op> = new Set<Op>([
+  "view",
+  "transpose",
+  "permute",
+  "expand",
+  "squeeze",
+  "unsqueeze",
+  "asStrided",
+  "split",
+]);

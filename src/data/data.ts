@@ -1,0 +1,20 @@
+/**
+ * torch.utils.data: datasets, samplers, DataLoader, randomSplit and the IDX (MNIST) readers.
+ *
+ * @example
+ * const { DataLoader, TensorDataset } = torch.utils.data;
+ * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true });
+ */
+export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit } from "./dataset.js";
+export type { DatasetLike } from "./dataset.js";
+export {
+  DataLoader,
+  SequentialSampler,
+  RandomSampler,
+  SubsetRandomSampler,
+  BatchSampler,
+  defaultCollate,
+} from "./dataloader.js";
+export type { Sampler, DataLoaderOptions } from "./dataloader.js";
+export { readIdx, readIdxFile, idxToTensor, MNIST } from "./idx.js";
+export type { IdxArray } from "./idx.js";

@@ -1,0 +1,824 @@
+/**
+ * torch.func (functorch 1.13's transforms, named torch.func since PyTorch 2.0): grad,
+ * gradAndValue, vjp, jvp, jacrev, jacfwd and hessian, composable with each other
+ * (`grad(grad(f))`, `jacfwd(jacrev(f))`, `grad` of a function that calls `jvp`, ...).
+ *
+ * Note [transforms on reverse mode]: functorch gives each transform its own autograd level.
+ * tensorgrad has one graph, so a transform
+ *   1. wraps the inputs it differentiates: a fresh leaf (`x.detach().requiresGrad_()`) when x
+ *      does not require grad, else a differentiable alias (`x.view(x.shape)`), so that outer
+ *      transforms (or plain autograd) still see x through it, and gradients w.r.t. the wrapper
+ *      are told apart from gradients w.r.t. x when the function also captures x;
+ *   2. differentiates with `autograd.grad`, recording the backward pass (`createGraph`) only if
+ *      someone outside may differentiate the result: grad mode was on at the call and the
+ *      function's outputs reach a leaf that is not one of this transform's wrappers (an outer
+ *      transform's input, a captured parameter) or the cotangents require grad;
+ *   3. unwraps the results: a result whose graph reaches only this transform's wrappers is
+ *      detached; otherwise it keeps its graph, as functorch's results stay differentiable at
+ *      outer levels.
+ * `jvp` and `jacfwd` use the double-backward trick (forward-mode products from two reverse
+ * passes: u -> J^T u is linear, so its gradient w.r.t. u applied to v is J v), which composes
+ * with the other transforms as reverse mode does. `jacfwd` shares the first reverse pass across
+ * all its columns. (torch.autograd.forwardAd exists, but its tangents are not recorded for
+ * reverse mode, so transforms built on it would not nest.)
+ *
+ * Arguments and results may be pytrees: Tensors inside arrays (PyTorch's tuples) and plain
+ * objects (dicts). Where functorch batches with vmap, these transforms loop (one backward pass
+ * per Jacobian row or column).
+ */
+import { Tensor } from "./tensor.js";
+import { grad as autogradGrad } from "./autograd/api.js";
+import { enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
+import type { AccumulateGrad, Node } from "./autograd/node.js";
+import { zeros, zerosLike } from "./ops/creation.js";
+import { stack } from "./ops/views.js";
+import { runtimeError } from "./errors.js";
+import { pyTypeName } from "./autograd/functional.js";
+
+// ---------------------------------------------------------------------------------------------
+// pytrees
+
+/** A pytree: Tensors (and other leaves) nested in arrays (tuples) and plain objects (dicts). */
+export type PyTree =
+  | Tensor
+  | number
+  | boolean
+  | string
+  | null
+  | undefined
+  | readonly PyTree[]
+  | { readonly [key: string]: PyTree };
+
+type Spec =
+  | { kind: "leaf" }
+  | { kind: "tuple"; children: Spec[] }
+  | { kind: "dict"; keys: string[]; children: Spec[] };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || v instanceof Tensor) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function flatten(tree: unknown, leaves: unknown[] = []): [unknown[], Spec] {
+  if (Array.isArray(tree)) {
+    const children = tree.map((c: unknown) => flatten(c, leaves)[1]);
+    return [leaves, { kind: "tuple", children }];
+  }
+  if (isPlainObject(tree)) {
+    const keys = Object.keys(tree);
+    const children = keys.map((k) => flatten(tree[k], leaves)[1]);
+    return [leaves, { kind: "dict", keys, children }];
+  }
+  leaves.push(tree);
+  return [leaves, { kind: "leaf" }];
+}
+
+function unflatten(leaves: readonly unknown[], spec: Spec): unknown {
+  let i = 0;
+  const build = (s: Spec): unknown => {
+    if (s.kind === "leaf") return leaves[i++];
+    if (s.kind === "tuple") return s.children.map(build);
+    const out: Record<string, unknown> = {};
+    s.keys.forEach((k, j) => (out[k] = build(s.children[j])));
+    return out;
+  };
+  return build(spec);
+}
+
+function specEqual(a: Spec, b: Spec): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "leaf") return true;
+  const bc = (b as { children: Spec[] }).children;
+  if (a.children.length !== bc.length) return false;
+  if (a.kind === "dict" && a.keys.join("\0") !== (b as { keys: string[] }).keys.join("\0")) {
+    return false;
+  }
+  return a.children.every((c, i) => specEqual(c, bc[i]));
+}
+
+const pyStr = (k: string): string => `'${k}'`;
+
+/** Python's repr of a TreeSpec. */
+function specRepr(s: Spec): string {
+  if (s.kind === "leaf") return "*";
+  const children = `[${s.children.map(specRepr).join(", ")}]`;
+  if (s.kind === "tuple") return `TreeSpec(tuple, None, ${children})`;
+  return `TreeSpec(dict, [${s.keys.map(pyStr).join(", ")}], ${children})`;
+}
+
+/** functorch's treespec_pprint. */
+function specPprint(s: Spec): string {
+  if (s.kind === "leaf") return "*";
+  if (s.kind === "tuple") {
+    const items = s.children.map(specPprint);
+    return items.length === 1 ? `(${items[0]},)` : `(${items.join(", ")})`;
+  }
+  return `{${s.keys.map((k, i) => `${pyStr(k)}: ${specPprint(s.children[i])}`).join(", ")}}`;
+}
+
+function treeMap(tree: unknown, fn: (leaf: unknown) => unknown): unknown {
+  const [leaves, spec] = flatten(tree);
+  return unflatten(leaves.map(fn), spec);
+}
+
+/** Python's repr of a flat list of leaves (for messages). */
+function pyList(leaves: readonly unknown[]): string {
+  return `[${leaves.map((l) => (l === null || l === undefined ? "None" : String(l))).join(", ")}]`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// argnums (functorch's _slice_argnums and friends)
+
+export type Argnums = number | readonly number[];
+
+function pyTuple(xs: readonly number[]): string {
+  return xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(", ")})`;
+}
+
+function validateArgnum(argnum: unknown, numArgs: number): number {
+  if (typeof argnum !== "number" || !Number.isInteger(argnum)) {
+    throw runtimeError(`argnum must be int, got: ${pyTypeName(argnum)}`);
+  }
+  if (argnum >= 0 && argnum < numArgs) return argnum;
+  if (argnum < 0 && argnum >= -numArgs) return argnum + numArgs;
+  throw runtimeError(`Got argnum=${argnum}, but only ${numArgs} positional inputs`);
+}
+
+/** Normalised argnums (a number, or an array for a tuple). */
+function validateArgnums(argnums: unknown, numArgs: number): number | number[] {
+  if (typeof argnums === "number") return validateArgnum(argnums, numArgs);
+  if (!Array.isArray(argnums)) {
+    throw runtimeError(`argnums must be int or Tuple[int, ...], got: ${pyTypeName(argnums)}`);
+  }
+  const res = argnums.map((a: unknown) => validateArgnum(a, numArgs));
+  if (res.length === 0) throw runtimeError("argnums must be non-empty");
+  if (new Set(res).size !== res.length) {
+    throw runtimeError(`argnums elements must be unique, got ${pyTuple(argnums as number[])}`);
+  }
+  return res;
+}
+
+/** The differentiated arguments: one argument for a number, an array of them otherwise. */
+function sliceArgs(args: readonly unknown[], argnums: number | number[]): unknown {
+  return typeof argnums === "number" ? args[argnums] : argnums.map((i) => args[i]);
+}
+
+function replaceArgs(
+  args: readonly unknown[],
+  diff: unknown,
+  argnums: number | number[],
+): unknown[] {
+  const out = args.slice();
+  if (typeof argnums === "number") out[argnums] = diff;
+  else argnums.forEach((i, k) => (out[i] = (diff as unknown[])[k]));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// levels (Note [transforms on reverse mode])
+
+/**
+ * Wrappers of transforms that have returned: private to them, so never "outside" for anyone
+ * (an enclosing transform must not keep a graph because of its inner transforms' wrappers).
+ */
+const retired = new WeakSet<Tensor>();
+
+/** One transform's wrappers and the test of whether a result must keep its graph. */
+class Level {
+  /** the fresh leaves this transform created */
+  private readonly own = new Set<Tensor>();
+
+  /** The transform returned: its wrappers are private from now on. */
+  retire(): void {
+    for (const t of this.own) retired.add(t);
+  }
+  /** nodes known to reach none but this transform's own leaves */
+  private readonly clean = new Set<Node>();
+
+  /** Step 1: the tensor the function sees in place of `x`. */
+  wrap(x: unknown): Tensor {
+    if (!(x instanceof Tensor)) {
+      throw runtimeError(`Thing passed to transform API must be Tensor, got ${pyTypeName(x)}`);
+    }
+    if (x.requiresGrad) return x.view(x.shape);
+    const w = x.detach().requiresGrad_();
+    this.own.add(w);
+    return w;
+  }
+
+  /** A leaf requiring grad that belongs to this transform (the jvp trick's cotangents). */
+  fresh(like: Tensor): Tensor {
+    const u = zerosLike(like, { requiresGrad: true });
+    this.own.add(u);
+    return u;
+  }
+
+  /** Whether `t`'s graph reaches a leaf requiring grad that is not this transform's. */
+  reachesOuter(t: unknown): boolean {
+    if (!(t instanceof Tensor) || !t.requiresGrad) return false;
+    if (t.gradFn === null) return !this.own.has(t) && !retired.has(t);
+    const seen: Node[] = [];
+    const visited = new Set<Node>();
+    const stack: Node[] = [t.gradFn];
+    while (stack.length > 0) {
+      const n = stack.pop() as Node;
+      if (visited.has(n) || this.clean.has(n)) continue;
+      visited.add(n);
+      seen.push(n);
+      if (n.isLeafSink) {
+        const v = (n as AccumulateGrad).variable;
+        if (!this.own.has(v) && !retired.has(v)) return true;
+        continue;
+      }
+      for (const e of n.edges) if (e.node !== null) stack.push(e.node);
+    }
+    for (const n of seen) this.clean.add(n);
+    return false;
+  }
+
+  /** Step 3: a result as the caller sees it. */
+  unwrap(t: unknown): unknown {
+    if (!(t instanceof Tensor) || !t.requiresGrad) return t;
+    return this.reachesOuter(t) ? t : t.detach();
+  }
+
+  unwrapTree(tree: unknown): unknown {
+    return treeMap(tree, (l) => this.unwrap(l));
+  }
+}
+
+/**
+ * autograd.grad over the outputs that require grad; zeros where no gradient flows (functorch's
+ * _autograd_grad), or null entries when `keepNull`.
+ */
+function gradOrZeros(
+  outputs: readonly Tensor[],
+  inputs: readonly Tensor[],
+  gradOutputs: readonly Tensor[] | null,
+  createGraph: boolean,
+  retainGraph: boolean,
+  keepNull = false,
+): (Tensor | null)[] {
+  const outs: Tensor[] = [];
+  const gos: Tensor[] = [];
+  outputs.forEach((o, i) => {
+    if (o.requiresGrad) {
+      outs.push(o);
+      if (gradOutputs !== null) gos.push(gradOutputs[i]);
+    }
+  });
+  const res =
+    outs.length === 0
+      ? inputs.map(() => null)
+      : autogradGrad(outs, inputs.slice(), {
+          gradOutputs: gradOutputs === null ? null : gos,
+          createGraph,
+          retainGraph,
+          allowUnused: true,
+        });
+  return keepNull ? res : res.map((g, i) => g ?? zerosLike(inputs[i]));
+}
+
+function checkOutputs(flat: readonly unknown[], api: string): asserts flat is Tensor[] {
+  if (flat.length < 1 || (flat.length === 1 && (flat[0] === null || flat[0] === undefined))) {
+    throw runtimeError(
+      `${api}: Expected f to be a function that has non-empty output (got output = ${pyList(flat)})`,
+    );
+  }
+  for (const o of flat) {
+    if (!(o instanceof Tensor)) {
+      throw runtimeError(
+        `${api}: expected f(*primals) to return only tensors, got unsupported type ${pyTypeName(o)}`,
+      );
+    }
+  }
+}
+
+function splitAux(output: unknown, api: string): [unknown, unknown] {
+  if (!(Array.isArray(output) && output.length === 2)) {
+    throw runtimeError(
+      `${api}: output of function f should be a tuple: (output, aux) if has_aux is True`,
+    );
+  }
+  return [output[0], output[1]];
+}
+
+// ---------------------------------------------------------------------------------------------
+// grad, gradAndValue
+
+export interface GradOptions {
+  /** which positional argument(s) to differentiate (default 0); an array gives an array */
+  argnums?: Argnums;
+  /** `fn` returns `[output, aux]`; aux is passed through, not differentiated */
+  hasAux?: boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- transforms take any arguments
+type AnyArgs = any[];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are pytrees of the caller's shape
+type Result = any;
+
+function parseOpts(opts: Argnums | GradOptions | undefined): { argnums: Argnums; hasAux: boolean } {
+  if (typeof opts === "number" || Array.isArray(opts)) return { argnums: opts, hasAux: false };
+  const o = (opts ?? {}) as GradOptions;
+  return { argnums: o.argnums ?? 0, hasAux: o.hasAux ?? false };
+}
+
+/**
+ * torch.func.grad_and_value (functorch.grad_and_value): a function returning
+ * `[gradient, value]` (`[gradient, [value, aux]]` with `hasAux`).
+ * @example
+ * const [g, v] = torch.func.gradAndValue((x) => x.sin().sum())(x); // g = cos(x)
+ */
+export function gradAndValue<A extends AnyArgs>(
+  fn: (...args: A) => unknown,
+  opts?: Argnums | GradOptions,
+): (...args: A) => [Result, Result] {
+  const { argnums, hasAux } = parseOpts(opts);
+  return (...args: A) => {
+    const outerGrad = isGradEnabled();
+    return enableGrad(() => {
+      const level = new Level();
+      try {
+        return gradAndValueIn(level, fn, args, argnums, hasAux, outerGrad);
+      } finally {
+        level.retire();
+      }
+    });
+  };
+}
+
+function gradAndValueIn<A extends AnyArgs>(
+  level: Level,
+  fn: (...args: A) => unknown,
+  args: A,
+  argnums: Argnums,
+  hasAux: boolean,
+  outerGrad: boolean,
+): [Result, Result] {
+  const api = "grad_and_value(f)(*args)";
+  const nums = validateArgnums(argnums, args.length);
+  const diff = treeMap(sliceArgs(args, nums), (l) => level.wrap(l));
+  let output = fn(...(replaceArgs(args, diff, nums) as A));
+  let aux: unknown;
+  if (hasAux) [output, aux] = splitAux(output, api);
+  if (!(output instanceof Tensor)) {
+    throw runtimeError(`${api}: Expected f(*args) to return a Tensor, got ${pyTypeName(output)}`);
+  }
+  if (output.dim() !== 0) {
+    throw runtimeError(
+      `${api}: Expected f(*args) to return a scalar Tensor, got tensor with ${output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?`,
+    );
+  }
+  const [flatDiff, spec] = flatten(diff);
+  const createGraph = outerGrad && level.reachesOuter(output);
+  const grads = gradOrZeros([output], flatDiff as Tensor[], null, createGraph, createGraph);
+  const g = level.unwrapTree(unflatten(grads, spec));
+  const value = level.unwrap(output);
+  return [g, hasAux ? [value, level.unwrapTree(aux)] : value];
+}
+
+/** torch.func.grad_and_value under JAX's name. */
+export const valueAndGrad = gradAndValue;
+
+/**
+ * torch.func.grad (functorch.grad): a function returning the gradient of `fn` (which must
+ * return a scalar Tensor) w.r.t. argument `argnums` (default 0; an array gives an array of
+ * gradients; pytree arguments give gradients of the same structure). Composable: `grad(grad(f))`.
+ * @example
+ * const dsin = torch.func.grad((x) => x.sin().sum());
+ * dsin(torch.tensor([0, 1])); // cos(x)
+ * @example
+ * const d2 = torch.func.grad(torch.func.grad((x) => x.pow(3))); // 6x
+ * @example
+ * const [gx, gy] = torch.func.grad((x, y) => x.mul(y).sum(), { argnums: [0, 1] })(x, y);
+ */
+export function grad<A extends AnyArgs>(
+  fn: (...args: A) => unknown,
+  opts?: Argnums | GradOptions,
+): (...args: A) => Result {
+  const gv = gradAndValue(fn, opts);
+  const hasAux = parseOpts(opts).hasAux;
+  return (...args: A) => {
+    const [g, value] = gv(...args);
+    return hasAux ? [g, (value as unknown[])[1]] : g;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// vjp
+
+/** vjp's second result: cotangents (the structure of the outputs) -> gradients per primal. */
+export type VjpFn = (cotangents: PyTree) => Result[];
+
+interface Linear {
+  output: unknown;
+  aux: unknown;
+  flatOut: Tensor[];
+  outSpec: Spec;
+  flatPrimals: Tensor[];
+  primalsSpec: Spec;
+  level: Level;
+  /** grad mode was on and the outputs reach outside this transform */
+  outer: boolean;
+}
+
+/** Run `fn` on wrapped primals (functorch's _vjp_with_argnums, up to the backward). */
+function trace(
+  fn: (...args: AnyArgs) => unknown,
+  args: readonly unknown[],
+  argnums: number | number[] | null,
+  hasAux: boolean,
+  api: string,
+): Linear {
+  const outerGrad = isGradEnabled();
+  return enableGrad(() => {
+    const level = new Level();
+    let diff: unknown;
+    let callArgs: unknown[];
+    if (argnums === null) {
+      diff = treeMap(args.slice(), (l) => level.wrap(l));
+      callArgs = diff as unknown[];
+    } else {
+      diff = treeMap(sliceArgs(args, argnums), (l) => level.wrap(l));
+      callArgs = replaceArgs(args, diff, argnums);
+    }
+    let output = fn(...callArgs);
+    let aux: unknown;
+    if (hasAux) {
+      [output, aux] = splitAux(output, api);
+      aux = level.unwrapTree(aux);
+    }
+    const [flatOut, outSpec] = flatten(output);
+    checkOutputs(flatOut, api);
+    for (const o of flatOut) {
+      if (!o.dtype.isFloatingPoint) {
+        throw runtimeError(
+          `vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor with dtype ${o.dtype}`,
+        );
+      }
+    }
+    const [flatPrimals, primalsSpec] = flatten(diff);
+    const outer = outerGrad && flatOut.some((o) => level.reachesOuter(o));
+    level.retire();
+    return {
+      output: level.unwrapTree(output),
+      aux,
+      flatOut,
+      outSpec,
+      flatPrimals: flatPrimals as Tensor[],
+      primalsSpec,
+      level,
+      outer,
+    };
+  });
+}
+
+function makeVjpFn(lin: Linear): (cotangents: unknown) => unknown {
+  return (cotangents: unknown) => {
+    const [flatCt, ctSpec] = flatten(cotangents);
+    if (!specEqual(ctSpec, lin.outSpec)) {
+      throw runtimeError(
+        `Expected pytree structure of cotangents to be the same as pytree structure of outputs to the function. cotangents: ${specPprint(ctSpec)}, primal output: ${specPprint(lin.outSpec)}`,
+      );
+    }
+    const cts = flatCt as Tensor[];
+    const createGraph = isGradEnabled() && (lin.outer || cts.some((c) => c.requiresGrad));
+    const grads = enableGrad(() =>
+      gradOrZeros(lin.flatOut, lin.flatPrimals, cts, createGraph, true),
+    );
+    return lin.level.unwrapTree(unflatten(grads, lin.primalsSpec));
+  };
+}
+
+/**
+ * torch.func.vjp (functorch.vjp): `[fn(...primals), vjpFn]`, where `vjpFn(cotangents)` returns
+ * the vector-Jacobian products, one per primal (an array, as functorch's tuple).
+ * @example
+ * const [y, vjpFn] = torch.func.vjp((x) => x.sin(), x);
+ * const [dx] = vjpFn(torch.ones(3)); // cos(x)
+ */
+export function vjp(fn: (...primals: AnyArgs) => unknown, ...primals: unknown[]): [Result, VjpFn] {
+  const lin = trace(fn, primals, null, false, "vjp(f, *primals)");
+  return [lin.output, makeVjpFn(lin) as VjpFn];
+}
+
+// ---------------------------------------------------------------------------------------------
+// jvp (double-backward trick) and the linearisation shared with jacfwd
+
+const JVP = "jvp(f, primals, tangents)";
+
+interface Forward {
+  output: unknown;
+  aux: unknown;
+  flatOut: Tensor[];
+  outSpec: Spec;
+  flatPrimals: Tensor[];
+  primalsSpec: Spec;
+  /** J v for flat tangents v (zeros, or null with keepNull, where an output is independent) */
+  push(tangents: readonly Tensor[], keepNull?: boolean): (Tensor | null)[];
+}
+
+/**
+ * Wrap the primals, run `fn` and the first reverse pass u -> J^T u with fresh cotangents u;
+ * `push(v)` is then one reverse pass of that w.r.t. u, applied to v.
+ */
+function linearize(
+  fn: (...args: AnyArgs) => unknown,
+  args: readonly unknown[],
+  argnums: number | number[] | null,
+  hasAux: boolean,
+): Forward {
+  const outerGrad = isGradEnabled();
+  return enableGrad(() => {
+    const level = new Level();
+    const diff =
+      argnums === null
+        ? treeMap(args.slice(), (l) => level.wrap(l))
+        : treeMap(sliceArgs(args, argnums), (l) => level.wrap(l));
+    const callArgs = argnums === null ? (diff as unknown[]) : replaceArgs(args, diff, argnums);
+    let output = fn(...callArgs);
+    let aux: unknown;
+    if (hasAux) {
+      [output, aux] = splitAux(output, JVP);
+      aux = level.unwrapTree(aux);
+    }
+    const [flatOut, outSpec] = flatten(output);
+    checkOutputs(flatOut, JVP);
+    const [flatPrimalsU, primalsSpec] = flatten(diff);
+    const flatPrimals = flatPrimalsU as Tensor[];
+    const outer = outerGrad && flatOut.some((o) => level.reachesOuter(o));
+    // u -> J^T u, recorded so that it can be differentiated w.r.t. u
+    const us = flatOut.map((o) => (o.requiresGrad ? level.fresh(o) : null));
+    const live = flatOut.filter((o) => o.requiresGrad);
+    const gradInputs =
+      live.length === 0
+        ? flatPrimals.map(() => null)
+        : autogradGrad(live, flatPrimals, {
+            gradOutputs: us.filter((u): u is Tensor => u !== null),
+            createGraph: true,
+            allowUnused: true,
+          });
+    const gi: Tensor[] = [];
+    const giIdx: number[] = [];
+    gradInputs.forEach((g, i) => {
+      if (g !== null && g.requiresGrad) {
+        gi.push(g);
+        giIdx.push(i);
+      }
+    });
+    const push = (tangents: readonly Tensor[], keepNull = false): (Tensor | null)[] => {
+      const createGraph = isGradEnabled() && (outer || tangents.some((t) => t.requiresGrad));
+      const uList = us.filter((u): u is Tensor => u !== null);
+      let res: (Tensor | null)[] = uList.map(() => null);
+      if (gi.length > 0 && uList.length > 0) {
+        res = enableGrad(() =>
+          autogradGrad(gi, uList, {
+            gradOutputs: giIdx.map((i) => tangents[i]),
+            createGraph,
+            retainGraph: true,
+            allowUnused: true,
+          }),
+        );
+      }
+      let k = 0;
+      return flatOut.map((o, i) => {
+        const r = us[i] === null ? null : res[k++];
+        if (r === null) return keepNull ? null : zerosLike(o);
+        return level.unwrap(r) as Tensor;
+      });
+    };
+    level.retire();
+    return {
+      output: level.unwrapTree(output),
+      aux,
+      flatOut,
+      outSpec,
+      flatPrimals,
+      primalsSpec,
+      push,
+    };
+  });
+}
+
+function checkTensorList(xs: readonly unknown[], argname: string): asserts xs is Tensor[] {
+  if (xs.length === 0) {
+    throw runtimeError(`${JVP}: Expected ${argname} to contain at least one Tensor.`);
+  }
+  for (const x of xs) {
+    if (!(x instanceof Tensor)) {
+      throw runtimeError(
+        `${JVP}: Expected ${argname} to only contain Tensors, got ${pyTypeName(x)}`,
+      );
+    }
+  }
+}
+
+export interface JvpOptions {
+  /** throw when an output does not depend on the primals (default false: zeros) */
+  strict?: boolean;
+  /** `fn` returns `[output, aux]`; the result is then `[output, jvpOut, aux]` */
+  hasAux?: boolean;
+}
+
+/**
+ * torch.func.jvp (functorch.jvp): `[fn(...primals), J·tangents]`, by the double-backward trick
+ * (see Note [transforms on reverse mode]). `primals` and `tangents` are arrays (tuples) of the
+ * same structure.
+ * @example
+ * const [y, dy] = torch.func.jvp((x) => x.sin(), [x], [torch.ones(3)]); // dy = cos(x)
+ */
+export function jvp(
+  fn: (...primals: AnyArgs) => unknown,
+  primals: readonly unknown[],
+  tangents: readonly unknown[],
+  opts: JvpOptions = {},
+): Result[] {
+  return jvpWithArgnums(fn, primals, tangents, null, opts);
+}
+
+function jvpWithArgnums(
+  fn: (...primals: AnyArgs) => unknown,
+  primals: readonly unknown[],
+  tangents: unknown,
+  argnums: number | number[] | null,
+  opts: JvpOptions,
+): Result[] {
+  if (!Array.isArray(primals)) {
+    throw runtimeError(
+      `${JVP}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals).`,
+    );
+  }
+  const diffArgs = argnums === null ? primals : sliceArgs(primals, argnums);
+  const [flatP, pSpec] = flatten(diffArgs);
+  const [flatT, tSpec] = flatten(tangents);
+  if (!specEqual(pSpec, tSpec)) {
+    throw runtimeError(
+      `${JVP}: Expected primals and tangents to have the same python structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got primals with structure ${specRepr(pSpec)} and tangents with structure ${specRepr(tSpec)}`,
+    );
+  }
+  checkTensorList(flatP, "primals");
+  checkTensorList(flatT, "tangents");
+  flatP.forEach((p, i) => {
+    const t = flatT[i];
+    if (p.shape.length !== t.shape.length || p.shape.some((s, k) => s !== t.shape[k])) {
+      throw runtimeError(
+        `Trying to set a forward gradient that has a different size than that of the original Tensor, this is not supported. Tensor is of size [${p.shape.join(", ")}] while the given forward gradient is of size [${t.shape.join(", ")}].`,
+      );
+    }
+  });
+  const lin = linearize(fn, primals, argnums, opts.hasAux ?? false);
+  const outs = lin.push(flatT, true).map((t, i) => {
+    if (t !== null) return t;
+    if (opts.strict) {
+      throw runtimeError(
+        "jvp(f, primals, tangents, strict=True): The output of f is independent of the inputs. This is not allowed with strict=True.",
+      );
+    }
+    return zerosLike(lin.flatOut[i]);
+  });
+  const tangentOut = unflatten(outs, lin.outSpec);
+  return opts.hasAux ? [lin.output, tangentOut, lin.aux] : [lin.output, tangentOut];
+}
+
+// ---------------------------------------------------------------------------------------------
+// jacrev, jacfwd, hessian
+
+export interface JacOptions {
+  /** which positional argument(s) (default 0); an array gives an array of Jacobians */
+  argnums?: Argnums;
+  /** `fn` returns `[output, aux]`; the result is then `[jacobian, aux]` */
+  hasAux?: boolean;
+}
+
+function parseJacOpts(
+  argnums: Argnums | JacOptions | undefined,
+  opts: JacOptions | undefined,
+): { argnums: Argnums; hasAux: boolean } {
+  if (typeof argnums === "number" || Array.isArray(argnums)) {
+    return { argnums, hasAux: opts?.hasAux ?? false };
+  }
+  const o = (argnums ?? opts ?? {}) as JacOptions;
+  return { argnums: o.argnums ?? 0, hasAux: o.hasAux ?? false };
+}
+
+/**
+ * torch.func.jacrev (functorch.jacrev): a function returning the Jacobian of `fn` w.r.t.
+ * argument `argnums` (default 0) by reverse mode, one vector-Jacobian product per output
+ * element. Shape `[...output.shape, ...input.shape]`; arrays for several outputs or argnums.
+ * @example
+ * torch.func.jacrev((x) => x.sin())(x); // diag(cos(x))
+ * @example
+ * const hess = torch.func.jacrev(torch.func.jacrev(f)); // Hessian by reverse-over-reverse
+ */
+export function jacrev<A extends AnyArgs>(
+  fn: (...args: A) => unknown,
+  argnums?: Argnums | JacOptions,
+  opts?: JacOptions,
+): (...args: A) => Result {
+  const o = parseJacOpts(argnums, opts);
+  return (...args: A) => {
+    const nums = validateArgnums(o.argnums, args.length);
+    const lin = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, "vjp(f, *primals)");
+    const vjpFn = makeVjpFn(lin);
+    const numels = lin.flatOut.map((t) => t.numel());
+    const total = numels.reduce((s, n) => s + n, 0);
+    // rows[p]: one gradient per output element, for flat primal p
+    const rows: Tensor[][] = lin.flatPrimals.map(() => []);
+    for (let k = 0; k < total; k++) {
+      let rest = k;
+      const basis = lin.flatOut.map((out, i) => {
+        const b = zerosLike(out);
+        if (rest >= 0 && rest < numels[i]) b.data[rest] = 1;
+        rest -= numels[i];
+        return b;
+      });
+      const [flatG] = flatten(vjpFn(unflatten(basis, lin.outSpec)));
+      (flatG as Tensor[]).forEach((g, p) => rows[p].push(g));
+    }
+    const jac = lin.flatOut.map((out, i) => {
+      const start = numels.slice(0, i).reduce((s, n) => s + n, 0);
+      return lin.flatPrimals.map((primal, p) => {
+        const part = rows[p].slice(start, start + numels[i]);
+        const shape = [...out.shape, ...primal.shape];
+        return part.length === 0
+          ? zeros(shape, { dtype: primal.dtype })
+          : stack(part, 0).view(shape);
+      });
+    });
+    const res = assembleJac(jac, lin.outSpec, lin.primalsSpec);
+    return o.hasAux ? [res, lin.aux] : res;
+  };
+}
+
+/**
+ * jac[o][p] (flat outputs by flat primals) in functorch's structure: per output, the primals'
+ * structure (for a number argnums, that argument's own structure), then the outputs'.
+ */
+function assembleJac(jac: Tensor[][], outSpec: Spec, primalsSpec: Spec): unknown {
+  return unflatten(
+    jac.map((row) => unflatten(row, primalsSpec)),
+    outSpec,
+  );
+}
+
+/**
+ * torch.func.jacfwd (functorch.jacfwd): the Jacobian by forward products, one column per input
+ * element (double-backward trick, first pass shared by all columns). Same results and
+ * structure as jacrev.
+ * @example
+ * torch.func.jacfwd((x) => x.sin())(x); // diag(cos(x))
+ * @example
+ * const hess = torch.func.jacfwd(torch.func.jacrev(f)); // forward-over-reverse Hessian
+ */
+export function jacfwd<A extends AnyArgs>(
+  fn: (...args: A) => unknown,
+  argnums?: Argnums | JacOptions,
+  opts?: JacOptions,
+): (...args: A) => Result {
+  const o = parseJacOpts(argnums, opts);
+  return (...args: A) => {
+    const nums = validateArgnums(o.argnums, args.length);
+    const [flatP] = flatten(sliceArgs(args, nums));
+    checkTensorList(flatP, "primals");
+    const lin = linearize(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux);
+    // cols[o]: one tangent output per input element
+    const cols: Tensor[][] = lin.flatOut.map(() => []);
+    lin.flatPrimals.forEach((primal, p) => {
+      for (let e = 0; e < primal.numel(); e++) {
+        const basis = lin.flatPrimals.map((q) => zerosLike(q));
+        basis[p].data[e] = 1;
+        lin.push(basis).forEach((t, i) => cols[i].push(t as Tensor));
+      }
+    });
+    let start = 0;
+    const jacT: Tensor[][] = lin.flatPrimals.map((primal) => {
+      const n = primal.numel();
+      const col = lin.flatOut.map((out, i) => {
+        const part = cols[i].slice(start, start + n);
+        const shape = [...out.shape, ...primal.shape];
+        return part.length === 0
+          ? zeros(shape, { dtype: out.dtype })
+          : stack(part, -1).reshape(shape);
+      });
+      start += n;
+      return col;
+    });
+    const jac = lin.flatOut.map((_, i) => jacT.map((col) => col[i]));
+    const res = assembleJac(jac, lin.outSpec, lin.primalsSpec);
+    return o.hasAux ? [res, lin.aux] : res;
+  };
+}
+
+/**
+ * torch.func.hessian (functorch.hessian): `jacfwd(jacrev(fn, argnums), argnums)`.
+ * @example
+ * torch.func.hessian((x) => x.pow(3).sum())(x); // diag(6x)
+ */
+export function hessian<A extends AnyArgs>(
+  fn: (...args: A) => unknown,
+  argnums: Argnums = 0,
+): (...args: A) => Result {
+  return jacfwd(jacrev(fn, argnums), argnums);
+}

@@ -1,0 +1,265 @@
+/**
+ * Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (PyTorch's _ConvNd),
+ * with PyTorch's parameters, default initialisation, state-dict names and repr.
+ */
+import type { Tensor } from "../tensor.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import { empty } from "../ops/creation.js";
+import { runtimeError } from "../errors.js";
+import { convolution } from "../ops/conv.js";
+import { conv1d, conv2d, type ConvPadding, type IntOrTuple } from "./functional-layers.js";
+import { biasInit, kaimingUniformDefault, pyTuple, toTuple } from "./layer-utils.js";
+import type { DType } from "../dtype.js";
+
+/** Options of the convolution layers. */
+export interface ConvLayerOptions {
+  stride?: IntOrTuple;
+  padding?: ConvPadding;
+  dilation?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+  /** only "zeros" is supported */
+  paddingMode?: "zeros";
+  dtype?: DType;
+}
+
+/** Options of the transposed convolution layers. */
+export interface ConvTransposeLayerOptions {
+  stride?: IntOrTuple;
+  padding?: IntOrTuple;
+  outputPadding?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+  dilation?: IntOrTuple;
+  paddingMode?: "zeros";
+  dtype?: DType;
+}
+
+/** PyTorch's _ConvNd: the parameters, their initialisation and the repr. */
+export abstract class ConvNd extends Module {
+  declare inChannels: number;
+  declare outChannels: number;
+  declare kernelSize: number[];
+  declare stride: number[];
+  declare padding: number[] | "valid" | "same";
+  declare dilation: number[];
+  declare transposed: boolean;
+  declare outputPadding: number[];
+  declare groups: number;
+  declare paddingMode: string;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+
+  constructor(
+    n: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    transposed: boolean,
+    o: ConvLayerOptions & { outputPadding?: IntOrTuple },
+  ) {
+    super();
+    const groups = o.groups ?? 1;
+    if (groups <= 0) throw new Error("groups must be a positive integer");
+    if (inChannels % groups !== 0) throw new Error("in_channels must be divisible by groups");
+    if (outChannels % groups !== 0) throw new Error("out_channels must be divisible by groups");
+    const pad = o.padding ?? 0;
+    const stride = toTuple(o.stride ?? 1, n);
+    if (typeof pad === "string") {
+      if (pad !== "valid" && pad !== "same") {
+        throw new Error(`Invalid padding string '${pad}', should be one of ["valid", "same"]`);
+      }
+      if (pad === "same" && stride.some((s) => s !== 1)) {
+        throw new Error("padding='same' is not supported for strided convolutions");
+      }
+    }
+    const mode = o.paddingMode ?? "zeros";
+    if (mode !== "zeros") {
+      throw new Error(`padding_mode '${mode}' is not supported by tensorgrad (only 'zeros')`);
+    }
+    const k = toTuple(kernelSize, n);
+    // plain fields: not parameters, so not registered
+    Object.assign(this, {
+      inChannels,
+      outChannels,
+      kernelSize: k,
+      stride,
+      padding: typeof pad === "string" ? pad : toTuple(pad, n),
+      dilation: toTuple(o.dilation ?? 1, n),
+      transposed,
+      outputPadding: toTuple(o.outputPadding ?? 0, n),
+      groups,
+      paddingMode: mode,
+    });
+    const shape = transposed
+      ? [inChannels, outChannels / groups, ...k]
+      : [outChannels, inChannels / groups, ...k];
+    const dtype = o.dtype ? { dtype: o.dtype } : {};
+    this.weight = new Parameter(empty(shape, dtype));
+    if (o.bias ?? true) this.bias = new Parameter(empty([outChannels], dtype));
+    else this.registerParameter("bias", null);
+    this.resetParameters();
+  }
+
+  /** PyTorch's reset_parameters: kaiming_uniform_(a=sqrt(5)) weights, U(±1/sqrt(fan_in)) bias. */
+  resetParameters(): void {
+    kaimingUniformDefault(this.weight);
+    if (this.bias !== null) biasInit(this.bias, this.weight.shape);
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    const p = this.padding;
+    if (typeof p === "string") s += `, padding=${p}`;
+    else if (p.some((v) => v !== 0)) s += `, padding=${pyTuple(p)}`;
+    if (this.dilation.some((v) => v !== 1)) s += `, dilation=${pyTuple(this.dilation)}`;
+    if (this.outputPadding.some((v) => v !== 0))
+      s += `, output_padding=${pyTuple(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ", bias=False";
+    if (this.paddingMode !== "zeros") s += `, padding_mode=${this.paddingMode}`;
+    return s;
+  }
+}
+
+/**
+ * torch.nn.Conv1d: x [N, C_in, L] -> [N, C_out, L_out].
+ *
+ * @example
+ * torch.manualSeed(0);
+ * const conv = new torch.nn.Conv1d(2, 4, 3, { padding: 1 });
+ * conv.call(torch.randn(1, 2, 10)).shape; // [1, 4, 10]
+ */
+export class Conv1d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    opts: ConvLayerOptions = {},
+  ) {
+    super(1, inChannels, outChannels, kernelSize, false, opts);
+  }
+  override forward(x: Tensor): Tensor {
+    return conv1d(x, this.weight, this.bias, this);
+  }
+}
+
+/**
+ * torch.nn.Conv2d: x [N, C_in, H, W] -> [N, C_out, H_out, W_out]; PyTorch's default
+ * initialisation, so `torch.manualSeed(0); new nn.Conv2d(1, 16, 3)` has PyTorch's weights.
+ *
+ * @example
+ * torch.manualSeed(0);
+ * const conv = new torch.nn.Conv2d(1, 16, 3, { stride: 1, padding: 1 });
+ * String(conv); // Conv2d(1, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+ * conv.call(torch.randn(8, 1, 28, 28)).shape; // [8, 16, 28, 28]
+ */
+export class Conv2d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    opts: ConvLayerOptions = {},
+  ) {
+    super(2, inChannels, outChannels, kernelSize, false, opts);
+  }
+  override forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this);
+  }
+}
+
+/**
+ * PyTorch's _ConvTransposeNd._output_padding: the output padding that gives `outputSize`
+ * (the full output shape or its spatial part).
+ */
+function outputPaddingFor(
+  m: ConvNd,
+  x: Tensor,
+  outputSize: readonly number[] | undefined,
+  n: number,
+): number[] {
+  if (outputSize === undefined) return m.outputPadding;
+  const size = outputSize.length === n + 2 ? outputSize.slice(2) : outputSize.slice();
+  if (size.length !== n) {
+    throw new Error(
+      `ConvTranspose${n}D: for ${x.dim()}D input, output_size must have ${n} or ${n + 2} elements (got ${outputSize.length})`,
+    );
+  }
+  const pad = m.padding as number[];
+  const spatial = x.shape.slice(x.dim() - n);
+  return size.map((s, d) => {
+    const min =
+      (spatial[d] - 1) * m.stride[d] - 2 * pad[d] + m.dilation[d] * (m.kernelSize[d] - 1) + 1;
+    const max = min + m.stride[d] - 1;
+    if (s < min || s > max) {
+      throw new Error(
+        `requested an output size of [${size.join(", ")}], but valid sizes range from [${min}] to [${max}] (for an input of [${spatial.join(", ")}])`,
+      );
+    }
+    return s - min;
+  });
+}
+
+abstract class ConvTransposeNd extends ConvNd {
+  protected run(n: number, x: Tensor, outputSize?: readonly number[]): Tensor {
+    if (x.dim() !== n + 1 && x.dim() !== n + 2) {
+      throw runtimeError(
+        `Expected ${n + 1}D (unbatched) or ${n + 2}D (batched) input to conv_transpose${n}d, but got input of size: [${x.shape.join(", ")}]`,
+      );
+    }
+    const unbatched = x.dim() === n + 1;
+    const input = unbatched ? x.unsqueeze(0) : x;
+    const y = convolution(input, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding as number[],
+      dilation: this.dilation,
+      transposed: true,
+      outputPadding: outputPaddingFor(this, x, outputSize, n),
+      groups: this.groups,
+    });
+    return unbatched ? y.squeeze(0) : y;
+  }
+}
+
+/**
+ * torch.nn.ConvTranspose1d: the adjoint of Conv1d; x [N, C_in, L].
+ *
+ * @example
+ * new torch.nn.ConvTranspose1d(4, 2, 3, { stride: 2 }).call(torch.randn(1, 4, 5)).shape // [1, 2, 11]
+ */
+export class ConvTranspose1d extends ConvTransposeNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    opts: ConvTransposeLayerOptions = {},
+  ) {
+    super(1, inChannels, outChannels, kernelSize, true, opts);
+  }
+  override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    return this.run(1, x, outputSize);
+  }
+}
+
+/**
+ * torch.nn.ConvTranspose2d: the adjoint of Conv2d (upsampling); `outputSize` picks the output
+ * padding, as PyTorch's `forward(input, output_size)`.
+ *
+ * @example
+ * const up = new torch.nn.ConvTranspose2d(16, 8, 2, { stride: 2 });
+ * up.call(torch.randn(1, 16, 7, 7)).shape; // [1, 8, 14, 14]
+ */
+export class ConvTranspose2d extends ConvTransposeNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    opts: ConvTransposeLayerOptions = {},
+  ) {
+    super(2, inChannels, outChannels, kernelSize, true, opts);
+  }
+  override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    return this.run(2, x, outputSize);
+  }
+}

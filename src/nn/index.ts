@@ -1,0 +1,44 @@
+/**
+ * torch.nn: modules, layers, losses, and the functional / init / utils namespaces.
+ *
+ * @example
+ * import * as torch from "tensorgrad";
+ * const model = new torch.nn.Sequential(
+ *   new torch.nn.Linear(784, 256),
+ *   new torch.nn.ReLU(),
+ *   new torch.nn.Linear(256, 10),
+ * );
+ * console.log(String(model));
+ */
+export {
+  Module,
+  zeroGradOf,
+  type StateDict,
+  type IncompatibleKeys,
+  type HookHandle,
+  type ForwardHook,
+  type ForwardPreHook,
+  type CallableModule,
+} from "./module.js";
+export { Parameter, isParameter } from "./parameter.js";
+export { Sequential, ModuleList, ModuleDict } from "./container.js";
+export { Identity, Linear, Bilinear, Flatten, Unflatten, type LinearOptions } from "./linear.js";
+export { Dropout, Embedding, type EmbeddingModuleOptions } from "./dropout.js";
+export * from "./activation.js";
+export * from "./loss.js";
+// convolution, pooling, normalisation layers
+export * from "./conv-layers.js";
+export * from "./pooling-layers.js";
+export * from "./norm-layers.js";
+// recurrent layers and attention
+export { RNNBase, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions } from "./rnn.js";
+export {
+  MultiheadAttention,
+  NonDynamicallyQuantizableLinear,
+  type MultiheadAttentionOptions,
+  type AttentionForwardOptions,
+} from "./attention.js";
+
+export * as functional from "./functional.js";
+export * as init from "./init.js";
+export * as utils from "./utils.js";

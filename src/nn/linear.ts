@@ -1,0 +1,172 @@
+/**
+ * Linear layers: Identity, Linear, Bilinear, and the shape layers Flatten and Unflatten.
+ */
+import { Tensor } from "../tensor.js";
+import { type DType, type DTypeName, toDType, getDefaultDtype } from "../dtype.js";
+import { alloc } from "../ops/core.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import * as init from "./init.js";
+import * as F from "./functional.js";
+
+/** Options of Linear and Bilinear. */
+export interface LinearOptions {
+  /** learn an additive bias (default true) */
+  bias?: boolean;
+  dtype?: DType | DTypeName;
+}
+
+const pyBool = (b: boolean): string => (b ? "True" : "False");
+
+function emptyParam(shape: number[], dtype?: DType | DTypeName): Parameter {
+  return new Parameter(alloc(shape, toDType(dtype) ?? getDefaultDtype()));
+}
+
+/**
+ * Returns its input unchanged (accepts and ignores any constructor arguments).
+ * @example new torch.nn.Identity().call(x) === x
+ */
+export class Identity extends Module {
+  constructor(..._args: unknown[]) {
+    super();
+  }
+  override forward(input: Tensor): Tensor {
+    return input;
+  }
+}
+
+/**
+ * y = x W^T + b, with W [outFeatures, inFeatures] and b [outFeatures], initialised as PyTorch
+ * (kaiming_uniform_(W, a=sqrt(5)), then b ~ U(-1/sqrt(in), 1/sqrt(in))), so after
+ * `torch.manualSeed(s)` the weights equal PyTorch's.
+ * @example
+ * torch.manualSeed(0);
+ * const fc = new torch.nn.Linear(3, 2); // fc.weight equals torch.nn.Linear(3, 2).weight after torch.manual_seed(0)
+ * fc.call(torch.randn(4, 3)).shape; // [4, 2]
+ */
+export class Linear extends Module {
+  declare inFeatures: number;
+  declare outFeatures: number;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = emptyParam([outFeatures, inFeatures], opts.dtype);
+    if (opts.bias ?? true) this.bias = emptyParam([outFeatures], opts.dtype);
+    else this.registerParameter("bias", null);
+    this.resetParameters();
+  }
+
+  /** Re-draw the parameters with PyTorch's default initialisation. */
+  resetParameters(): void {
+    init.kaimingUniform_(this.weight, Math.sqrt(5));
+    if (this.bias !== null) {
+      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      init.uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  override forward(input: Tensor): Tensor {
+    return F.linear(input, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/**
+ * y = x1^T A x2 + b, A [outFeatures, in1Features, in2Features].
+ * @example new torch.nn.Bilinear(20, 30, 40).call(torch.randn(128, 20), torch.randn(128, 30)).shape // [128, 40]
+ */
+export class Bilinear extends Module {
+  declare in1Features: number;
+  declare in2Features: number;
+  declare outFeatures: number;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+
+  constructor(
+    in1Features: number,
+    in2Features: number,
+    outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
+    super();
+    this.in1Features = in1Features;
+    this.in2Features = in2Features;
+    this.outFeatures = outFeatures;
+    this.weight = emptyParam([outFeatures, in1Features, in2Features], opts.dtype);
+    if (opts.bias ?? true) this.bias = emptyParam([outFeatures], opts.dtype);
+    else this.registerParameter("bias", null);
+    this.resetParameters();
+  }
+
+  /** U(-1/sqrt(in1), 1/sqrt(in1)) for the weight and the bias, as PyTorch. */
+  resetParameters(): void {
+    const bound = 1 / Math.sqrt(this.weight.shape[1]);
+    init.uniform_(this.weight, -bound, bound);
+    if (this.bias !== null) init.uniform_(this.bias, -bound, bound);
+  }
+
+  override forward(input1: Tensor, input2: Tensor): Tensor {
+    return F.bilinear(input1, input2, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in1_features=${this.in1Features}, in2_features=${this.in2Features}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/**
+ * Flattens dims [startDim, endDim] (default: all but the batch dim).
+ * @example new torch.nn.Flatten().call(torch.zeros(32, 1, 28, 28)).shape // [32, 784]
+ */
+export class Flatten extends Module {
+  declare startDim: number;
+  declare endDim: number;
+
+  constructor(startDim = 1, endDim = -1) {
+    super();
+    this.startDim = startDim;
+    this.endDim = endDim;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return input.flatten(this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+/**
+ * Unflattens one dim into `unflattenedSize`.
+ * @example new torch.nn.Unflatten(1, [2, 5]).call(torch.zeros(3, 10)).shape // [3, 2, 5]
+ */
+export class Unflatten extends Module {
+  declare dim: number;
+  declare unflattenedSize: number[];
+
+  constructor(dim: number, unflattenedSize: readonly number[]) {
+    super();
+    this.dim = dim;
+    this.unflattenedSize = unflattenedSize.slice();
+  }
+
+  override forward(input: Tensor): Tensor {
+    const d = this.dim < 0 ? this.dim + input.dim() : this.dim;
+    const shape = input.shape.slice(0, d).concat(this.unflattenedSize, input.shape.slice(d + 1));
+    return input.view(shape);
+  }
+
+  override extraRepr(): string {
+    const s = this.unflattenedSize;
+    return `dim=${this.dim}, unflattened_size=${s.length === 1 ? `(${s[0]},)` : `(${s.join(", ")})`}`;
+  }
+}

@@ -1,0 +1,465 @@
+/**
+ * Recurrent layers: RNN (tanh or relu), LSTM and GRU, single or multi-layer, uni- or
+ * bidirectional, batch-first or not, batched or unbatched; and their cells (RNNCell,
+ * LSTMCell, GRUCell). Parameters, names (`weight_ih_l0`, `bias_hh_l1_reverse`, ...), default
+ * initialisation (every parameter U(-1/sqrt(hidden), 1/sqrt(hidden)), drawn in registration
+ * order) and the cell arithmetic follow PyTorch's CPU implementation (the input projection of
+ * a whole sequence is computed at once, then one step per time).
+ */
+import { Tensor } from "../tensor.js";
+import type { DType } from "../dtype.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import { empty, zeros } from "../ops/creation.js";
+import { dropout } from "./functional.js";
+import { cat, stack } from "../ops/views.js";
+import { runtimeError } from "../errors.js";
+import { pyBool, pyFloat, uniformInit } from "./layer-utils.js";
+
+type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+
+/** x @ w^T + b */
+function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const y = x.matmul(w.t());
+  return b === null ? y : y.add(b);
+}
+
+/** Dropout in training mode (F.dropout: PyTorch's bernoulli mask). */
+export function dropoutTrain(x: Tensor, p: number): Tensor {
+  return dropout(x, p, { training: true });
+}
+
+/**
+ * One time step of a cell. `gi` is the input projection x W_ih^T + b_ih; returns the new
+ * hidden state (and cell state for LSTM).
+ */
+function step(
+  mode: Mode,
+  gi: Tensor,
+  h: Tensor,
+  c: Tensor | null,
+  whh: Tensor,
+  bhh: Tensor | null,
+): [Tensor, Tensor | null] {
+  const gh = linear(h, whh, bhh);
+  switch (mode) {
+    case "RNN_TANH":
+      return [gh.add(gi).tanh(), null];
+    case "RNN_RELU":
+      return [gh.add(gi).relu(), null];
+    case "LSTM": {
+      const [i, f, g, o] = gh.add(gi).chunk(4, 1);
+      const cy = f
+        .sigmoid()
+        .mul(c as Tensor)
+        .add(i.sigmoid().mul(g.tanh()));
+      return [o.sigmoid().mul(cy.tanh()), cy];
+    }
+    case "GRU": {
+      const [ir, iz, inn] = gi.chunk(3, 1);
+      const [hr, hz, hn] = gh.chunk(3, 1);
+      const r = hr.add(ir).sigmoid();
+      const z = hz.add(iz).sigmoid();
+      const n = inn.add(hn.mul(r)).tanh();
+      return [h.sub(n).mul(z).add(n), null];
+    }
+  }
+}
+
+const gateMultiplier = (mode: Mode): number => (mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1);
+
+/** Options of RNN, LSTM and GRU. */
+export interface RNNOptions {
+  numLayers?: number;
+  /** RNN only: "tanh" (default) or "relu" */
+  nonlinearity?: "tanh" | "relu";
+  bias?: boolean;
+  batchFirst?: boolean;
+  /** dropout on the outputs of each layer but the last, in training */
+  dropout?: number;
+  bidirectional?: boolean;
+  dtype?: DType;
+}
+
+/** PyTorch's RNNBase. */
+export abstract class RNNBase extends Module {
+  declare mode: Mode;
+  declare inputSize: number;
+  declare hiddenSize: number;
+  declare numLayers: number;
+  declare bias: boolean;
+  declare batchFirst: boolean;
+  declare dropout: number;
+  declare bidirectional: boolean;
+  /** the parameter names in PyTorch's order (`_flat_weights_names`) */
+  declare flatWeightsNames: string[];
+
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, o: RNNOptions = {}) {
+    super();
+    const dropout = o.dropout ?? 0;
+    if (!(dropout >= 0 && dropout <= 1)) {
+      throw new Error(
+        "dropout should be a number in range [0, 1] representing the probability of an element being zeroed",
+      );
+    }
+    const numLayers = o.numLayers ?? 1;
+    if (dropout > 0 && numLayers === 1) {
+      console.warn(
+        `dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${dropout} and num_layers=${numLayers}`,
+      );
+    }
+    Object.assign(this, {
+      mode,
+      inputSize,
+      hiddenSize,
+      numLayers,
+      bias: o.bias ?? true,
+      batchFirst: o.batchFirst ?? false,
+      dropout,
+      bidirectional: o.bidirectional ?? false,
+      flatWeightsNames: [],
+    });
+    const gate = gateMultiplier(mode) * hiddenSize;
+    const dirs = this.bidirectional ? 2 : 1;
+    const dt = o.dtype ? { dtype: o.dtype } : {};
+    const self = this as unknown as Record<string, Parameter>;
+    for (let layer = 0; layer < numLayers; layer++) {
+      for (let d = 0; d < dirs; d++) {
+        const inSize = layer === 0 ? inputSize : hiddenSize * dirs;
+        const sfx = `_l${layer}${d === 1 ? "_reverse" : ""}`;
+        const params: [string, number[]][] = [
+          [`weight_ih${sfx}`, [gate, inSize]],
+          [`weight_hh${sfx}`, [gate, hiddenSize]],
+        ];
+        if (this.bias) params.push([`bias_ih${sfx}`, [gate]], [`bias_hh${sfx}`, [gate]]);
+        for (const [name, shape] of params) {
+          self[name] = new Parameter(empty(shape, dt));
+          this.flatWeightsNames.push(name);
+        }
+      }
+    }
+    this.resetParameters();
+  }
+
+  /** Every parameter U(-1/sqrt(hidden), 1/sqrt(hidden)), in registration order. */
+  resetParameters(): void {
+    const stdv = this.hiddenSize > 0 ? 1.0 / Math.sqrt(this.hiddenSize) : 0;
+    for (const p of this.parameters()) uniformInit(p, stdv);
+  }
+
+  /** The parameters of one layer and direction: [w_ih, w_hh, b_ih | null, b_hh | null]. */
+  protected layerParams(layer: number, d: number): [Tensor, Tensor, Tensor | null, Tensor | null] {
+    const self = this as unknown as Record<string, Parameter>;
+    const sfx = `_l${layer}${d === 1 ? "_reverse" : ""}`;
+    return [
+      self[`weight_ih${sfx}`],
+      self[`weight_hh${sfx}`],
+      this.bias ? self[`bias_ih${sfx}`] : null,
+      this.bias ? self[`bias_hh${sfx}`] : null,
+    ];
+  }
+
+  /** Normalise the input to [L, N, in]; returns whether it was batched. */
+  protected prepare(input: Tensor): { x: Tensor; batched: boolean } {
+    if (input.dim() !== 2 && input.dim() !== 3) {
+      throw runtimeError(`input must have 3 dimensions, got ${input.dim()}`);
+    }
+    const batched = input.dim() === 3;
+    let x = batched ? input : input.unsqueeze(this.batchFirst ? 0 : 1);
+    if (this.batchFirst) x = x.transpose(0, 1);
+    if (x.shape[2] !== this.inputSize) {
+      throw runtimeError(
+        `input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${x.shape[2]}`,
+      );
+    }
+    return { x, batched };
+  }
+
+  protected checkHidden(h: Tensor, batch: number, name = "hidden"): void {
+    const dirs = this.bidirectional ? 2 : 1;
+    const expected = [this.numLayers * dirs, batch, this.hiddenSize];
+    if (h.shape.join() !== expected.join()) {
+      throw runtimeError(
+        `Expected ${name} size (${expected.join(", ")}), got [${h.shape.join(", ")}]`,
+      );
+    }
+  }
+
+  /**
+   * Run every layer over x [L, N, in] from initial states h0 (and c0) [layers*dirs, N, H]:
+   * the output [L, N, dirs*H] and the final states.
+   */
+  protected run(x: Tensor, h0: Tensor, c0: Tensor | null): [Tensor, Tensor, Tensor | null] {
+    const dirs = this.bidirectional ? 2 : 1;
+    const L = x.shape[0];
+    const hn: Tensor[] = [];
+    const cn: Tensor[] = [];
+    let layerInput = x;
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < dirs; d++) {
+        const [wih, whh, bih, bhh] = this.layerParams(layer, d);
+        const gi = linear(layerInput, wih, bih); // [L, N, gates], the whole sequence at once
+        const k = layer * dirs + d;
+        let h = h0.select(0, k);
+        let c = c0 === null ? null : c0.select(0, k);
+        const steps = new Array<Tensor>(L);
+        for (let s = 0; s < L; s++) {
+          const t = d === 0 ? s : L - 1 - s;
+          [h, c] = step(this.mode, gi.select(0, t), h, c, whh, bhh);
+          steps[t] = h;
+        }
+        outs.push(L > 0 ? stack(steps, 0) : layerInput.narrow(2, 0, 0));
+        hn.push(h);
+        if (c !== null) cn.push(c);
+      }
+      layerInput = dirs === 1 ? outs[0] : cat(outs, 2);
+      if (this.dropout > 0 && this.training && layer < this.numLayers - 1) {
+        layerInput = dropoutTrain(layerInput, this.dropout);
+      }
+    }
+    return [layerInput, stack(hn, 0), c0 === null ? null : stack(cn, 0)];
+  }
+
+  protected finish(out: Tensor, batched: boolean): Tensor {
+    let y = this.batchFirst ? out.transpose(0, 1) : out;
+    if (!batched) y = y.squeeze(this.batchFirst ? 0 : 1);
+    return y;
+  }
+
+  protected zerosState(x: Tensor): Tensor {
+    const dirs = this.bidirectional ? 2 : 1;
+    return zeros([this.numLayers * dirs, x.shape[1], this.hiddenSize], { dtype: x.dtype });
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
+    if (!this.bias) s += `, bias=${pyBool(this.bias)}`;
+    if (this.batchFirst) s += `, batch_first=${pyBool(this.batchFirst)}`;
+    if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
+    if (this.bidirectional) s += `, bidirectional=${pyBool(this.bidirectional)}`;
+    return s;
+  }
+}
+
+/** RNN and GRU: `forward(input, hx?)` -> `[output, h_n]`. */
+abstract class SingleStateRNN extends RNNBase {
+  override forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
+    const { x, batched } = this.prepare(input);
+    let h0: Tensor;
+    if (hx === null) h0 = this.zerosState(x);
+    else {
+      if (batched && hx.dim() !== 3) {
+        throw runtimeError(
+          `For batched 3-D input, hx should also be 3-D but got ${hx.dim()}-D tensor`,
+        );
+      }
+      if (!batched && hx.dim() !== 2) {
+        throw runtimeError(
+          `For unbatched 2-D input, hx should also be 2-D but got ${hx.dim()}-D tensor`,
+        );
+      }
+      h0 = batched ? hx : hx.unsqueeze(1);
+      this.checkHidden(h0, x.shape[1]);
+    }
+    const [out, hn] = this.run(x, h0, null);
+    return [this.finish(out, batched), batched ? hn : hn.squeeze(1)];
+  }
+}
+
+/**
+ * torch.nn.RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+ * `forward(input, h0?)` returns `[output, h_n]`.
+ *
+ * @example
+ * const rnn = new torch.nn.RNN(10, 20, { numLayers: 2 });
+ * const [out, hn] = rnn.call(torch.randn(5, 3, 10)); // out [5, 3, 20], hn [2, 3, 20]
+ */
+export class RNN extends SingleStateRNN {
+  declare nonlinearity: "tanh" | "relu";
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    const nl = opts.nonlinearity ?? "tanh";
+    if (nl !== "tanh" && nl !== "relu") {
+      throw new Error(`Unknown nonlinearity '${String(nl)}'. Select from 'tanh' or 'relu'.`);
+    }
+    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
+    Object.assign(this, { nonlinearity: nl });
+  }
+}
+
+/**
+ * torch.nn.GRU (gates r, z, n in PyTorch's order).
+ * `forward(input, h0?)` returns `[output, h_n]`.
+ *
+ * @example
+ * const gru = new torch.nn.GRU(8, 16, { batchFirst: true });
+ * const [out, hn] = gru.call(torch.randn(4, 7, 8)); // out [4, 7, 16], hn [1, 4, 16]
+ */
+export class GRU extends SingleStateRNN {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    super("GRU", inputSize, hiddenSize, opts);
+  }
+}
+
+/**
+ * torch.nn.LSTM (gates i, f, g, o in PyTorch's order).
+ * `forward(input, [h0, c0]?)` returns `[output, [h_n, c_n]]`.
+ *
+ * @example
+ * const lstm = new torch.nn.LSTM(10, 20, { numLayers: 2, bidirectional: true });
+ * const [out, [hn, cn]] = lstm.call(torch.randn(5, 3, 10)); // out [5, 3, 40], hn [4, 3, 20]
+ */
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    super("LSTM", inputSize, hiddenSize, opts);
+  }
+
+  override forward(
+    input: Tensor,
+    hx: readonly [Tensor, Tensor] | null = null,
+  ): [Tensor, [Tensor, Tensor]] {
+    const { x, batched } = this.prepare(input);
+    let h0: Tensor;
+    let c0: Tensor;
+    if (hx === null) {
+      h0 = this.zerosState(x);
+      c0 = this.zerosState(x);
+    } else {
+      const [h, c] = hx;
+      const want = batched ? 3 : 2;
+      if (h.dim() !== want || c.dim() !== want) {
+        throw runtimeError(
+          batched
+            ? `For batched 3-D input, hx and cx should also be 3-D but got (${h.dim()}-D, ${c.dim()}-D) tensors`
+            : `For unbatched 2-D input, hx and cx should also be 2-D but got (${h.dim()}-D, ${c.dim()}-D) tensors`,
+        );
+      }
+      h0 = batched ? h : h.unsqueeze(1);
+      c0 = batched ? c : c.unsqueeze(1);
+      this.checkHidden(h0, x.shape[1], "hidden[0]");
+      this.checkHidden(c0, x.shape[1], "hidden[1]");
+    }
+    const [out, hn, cn] = this.run(x, h0, c0);
+    const c = cn as Tensor;
+    return [this.finish(out, batched), batched ? [hn, c] : [hn.squeeze(1), c.squeeze(1)]];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// cells
+
+/** PyTorch's RNNCellBase: weight_ih, weight_hh, bias_ih, bias_hh. */
+abstract class RNNCellBase extends Module {
+  declare inputSize: number;
+  declare hiddenSize: number;
+  declare bias: boolean;
+  declare weight_ih: Parameter;
+  declare weight_hh: Parameter;
+  declare bias_ih: Parameter | null;
+  declare bias_hh: Parameter | null;
+  declare protected mode: Mode;
+
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, bias: boolean, dtype?: DType) {
+    super();
+    Object.assign(this, { inputSize, hiddenSize, bias, mode });
+    const gate = gateMultiplier(mode) * hiddenSize;
+    const dt = dtype ? { dtype } : {};
+    this.weight_ih = new Parameter(empty([gate, inputSize], dt));
+    this.weight_hh = new Parameter(empty([gate, hiddenSize], dt));
+    if (bias) {
+      this.bias_ih = new Parameter(empty([gate], dt));
+      this.bias_hh = new Parameter(empty([gate], dt));
+    } else {
+      this.registerParameter("bias_ih", null);
+      this.registerParameter("bias_hh", null);
+    }
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    const stdv = this.hiddenSize > 0 ? 1.0 / Math.sqrt(this.hiddenSize) : 0;
+    for (const p of this.parameters()) uniformInit(p, stdv);
+  }
+
+  protected cell(x: Tensor, h: Tensor | null, c: Tensor | null): [Tensor, Tensor | null] {
+    if (x.dim() !== 1 && x.dim() !== 2) {
+      throw runtimeError(
+        `${this.constructor.name}: Expected input to be 1-D or 2-D but received ${x.dim()}-D tensor`,
+      );
+    }
+    const batched = x.dim() === 2;
+    const xb = batched ? x : x.unsqueeze(0);
+    const zerosH = (): Tensor => zeros([xb.shape[0], this.hiddenSize], { dtype: x.dtype });
+    const hb = h === null ? zerosH() : batched ? h : h.unsqueeze(0);
+    const cb = this.mode !== "LSTM" ? null : c === null ? zerosH() : batched ? c : c.unsqueeze(0);
+    const gi = linear(xb, this.weight_ih, this.bias_ih);
+    const [h1, c1] = step(this.mode, gi, hb, cb, this.weight_hh, this.bias_hh);
+    return batched ? [h1, c1] : [h1.squeeze(0), c1 === null ? null : c1.squeeze(0)];
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (!this.bias) s += ", bias=False";
+    if (this.mode === "RNN_RELU") s += ", nonlinearity=relu";
+    return s;
+  }
+}
+
+/**
+ * torch.nn.RNNCell: one step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).
+ *
+ * @example
+ * const cell = new torch.nn.RNNCell(10, 20);
+ * const h = cell.call(torch.randn(3, 10)); // [3, 20]
+ */
+export class RNNCell extends RNNCellBase {
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    opts: { bias?: boolean; nonlinearity?: "tanh" | "relu"; dtype?: DType } = {},
+  ) {
+    const nl = opts.nonlinearity ?? "tanh";
+    super(
+      nl === "relu" ? "RNN_RELU" : "RNN_TANH",
+      inputSize,
+      hiddenSize,
+      opts.bias ?? true,
+      opts.dtype,
+    );
+  }
+  override forward(x: Tensor, h: Tensor | null = null): Tensor {
+    return this.cell(x, h, null)[0];
+  }
+}
+
+/**
+ * torch.nn.GRUCell: one GRU step.
+ *
+ * @example
+ * const h = new torch.nn.GRUCell(10, 20).call(torch.randn(3, 10)); // [3, 20]
+ */
+export class GRUCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; dtype?: DType } = {}) {
+    super("GRU", inputSize, hiddenSize, opts.bias ?? true, opts.dtype);
+  }
+  override forward(x: Tensor, h: Tensor | null = null): Tensor {
+    return this.cell(x, h, null)[0];
+  }
+}
+
+/**
+ * torch.nn.LSTMCell: one LSTM step, `forward(x, [h, c]?)` -> `[h', c']`.
+ *
+ * @example
+ * const [h, c] = new torch.nn.LSTMCell(10, 20).call(torch.randn(3, 10));
+ */
+export class LSTMCell extends RNNCellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; dtype?: DType } = {}) {
+    super("LSTM", inputSize, hiddenSize, opts.bias ?? true, opts.dtype);
+  }
+  override forward(x: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
+    const [h, c] = this.cell(x, hx === null ? null : hx[0], hx === null ? null : hx[1]);
+    return [h, c as Tensor];
+  }
+}

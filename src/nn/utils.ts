@@ -1,0 +1,102 @@
+/**
+ * torch.nn.utils: gradient clipping and parameter/vector conversion.
+ */
+import { Tensor } from "../tensor.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { formatPyFloat } from "../print.js";
+import { alloc } from "../ops/core.js";
+import { float32 } from "../dtype.js";
+import { rdiv } from "../ops/elementwise.js";
+import { norm } from "../ops/reduce.js";
+import { stack, cat } from "../ops/views.js";
+import { runtimeError, typeError } from "../errors.js";
+
+type Params = Tensor | Iterable<Tensor>;
+
+function listOf(parameters: Params): Tensor[] {
+  return parameters instanceof Tensor ? [parameters] : Array.from(parameters);
+}
+
+/**
+ * Scale the gradients of `parameters` in place so that their total `normType`-norm is at most
+ * `maxNorm` (coefficient maxNorm / (total + 1e-6), clamped at 1, in float32 as PyTorch);
+ * returns the total norm before clipping.
+ * @example
+ * loss.backward();
+ * torch.nn.utils.clipGradNorm_(model.parameters(), 1.0);
+ * opt.step();
+ */
+export function clipGradNorm_(
+  parameters: Params,
+  maxNorm: number,
+  normType = 2.0,
+  errorIfNonfinite = false,
+): Tensor {
+  const grads = listOf(parameters)
+    .map((p) => p._gradRaw)
+    .filter((g): g is Tensor => g !== null);
+  if (grads.length === 0) return alloc([], float32);
+  return noGrad(() => {
+    let total: Tensor;
+    if (normType === Infinity) {
+      const norms = grads.map((g) => g.detach().abs().max());
+      total = norms.length === 1 ? norms[0] : stack(norms).max();
+    } else {
+      total = norm(stack(grads.map((g) => norm(g.detach(), normType))), normType);
+    }
+    if (errorIfNonfinite && !(total.isfinite().item() as boolean)) {
+      throw runtimeError(
+        `The total norm of order ${formatPyFloat(normType)} for gradients from \`parameters\` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set \`error_if_nonfinite=False\``,
+      );
+    }
+    const coef = rdiv(total.add(1e-6), maxNorm).clamp(null, 1.0);
+    for (const g of grads) g.detach().mul_(coef.to(g.dtype));
+    return total;
+  });
+}
+
+/**
+ * Alias of clipGradNorm_ (PyTorch's deprecated clip_grad_norm).
+ * @example torch.nn.utils.clipGradNorm(model.parameters(), 1.0)
+ */
+export const clipGradNorm = clipGradNorm_;
+
+/**
+ * Clamp every gradient to [-clipValue, clipValue] in place.
+ * @example torch.nn.utils.clipGradValue_(model.parameters(), 0.5)
+ */
+export function clipGradValue_(parameters: Params, clipValue: number): void {
+  noGrad(() => {
+    for (const p of listOf(parameters)) {
+      const g = p._gradRaw;
+      if (g !== null) g.detach().clamp_(-clipValue, clipValue);
+    }
+  });
+}
+
+/**
+ * The parameters flattened into one vector.
+ * @example torch.nn.utils.parametersToVector(model.parameters()).shape // [numParams]
+ */
+export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
+  return cat(
+    Array.from(parameters, (p) => p.reshape(-1)),
+    0,
+  );
+}
+
+/**
+ * Copy consecutive slices of `vec` into the parameters (in place).
+ * @example torch.nn.utils.vectorToParameters(vec, model.parameters())
+ */
+export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
+  if (!(vec instanceof Tensor)) throw typeError(`expected torch.Tensor, but got: ${typeof vec}`);
+  noGrad(() => {
+    let pointer = 0;
+    for (const p of parameters) {
+      const n = p.numel();
+      p.copy_(vec.narrow(0, pointer, n).view(p.shape));
+      pointer += n;
+    }
+  });
+}

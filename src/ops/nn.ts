@@ -1,0 +1,536 @@
+/**
+ * Neural-network primitives: erf, activations (gelu, silu, leaky_relu, elu, softplus),
+ * addmm (nn.Linear), embedding and the loss functions PyTorch implements as single ops
+ * (mse, smooth L1, Huber, binary cross entropy (with logits), nll). Each records one node
+ * named as PyTorch's; forwards compute in the input's floating dtype, rounding each element
+ * once. Their derivatives live in autograd/nn-formulas.ts.
+ */
+import { Tensor } from "../tensor.js";
+import { int64, int32, float64, getDefaultDtype } from "../dtype.js";
+import { alloc, asDtype, contiguousData, scalarTypeName } from "./core.js";
+import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { indexError, runtimeError } from "../errors.js";
+import { mm } from "./linalg.js";
+import { numelOf, shapeEqual } from "../shape.js";
+
+/** How a loss reduces its elementwise values. */
+export type Reduction = "none" | "mean" | "sum";
+
+// ---------------------------------------------------------------------------------------------
+// erf (fdlibm's s_erf.c algorithm; coefficients from Sun Microsystems' fdlibm, freely
+// redistributable)
+
+const ERX = 8.45062911510467529297e-1;
+const EFX8 = 1.02703333676410069053;
+const PP = [
+  1.28379167095512558561e-1, -3.2504210724700149937e-1, -2.84817495755985104766e-2,
+  -5.77027029648944159157e-3, -2.37630166566501626084e-5,
+];
+const QQ = [
+  3.97917223959155352819e-1, 6.50222499887672944485e-2, 5.08130628187576562776e-3,
+  1.32494738004321644526e-4, -3.9602282787753681232e-6,
+];
+const PA = [
+  -2.36211856075265944077e-3, 4.14856118683748331666e-1, -3.72207876035701323847e-1,
+  3.18346619901161753674e-1, -1.10894694282396677476e-1, 3.54783043256182359371e-2,
+  -2.166375594868790843e-3,
+];
+const QA = [
+  1.06420880400844228286e-1, 5.40397917702171048937e-1, 7.18286544141962662868e-2,
+  1.26171219808761642112e-1, 1.36370839120290507362e-2, 1.1984499846799107417e-2,
+];
+const RA = [
+  -9.86494403484714822705e-3, -6.93858572707181764372e-1, -1.05586262253232909814e1,
+  -6.23753324503260060396e1, -1.62396669462573470355e2, -1.84605092906711035994e2,
+  -8.12874355063065934246e1, -9.81432934416914548592,
+];
+const SA = [
+  1.96512716674392571292e1, 1.376577541435190426e2, 4.34565877475229228821e2,
+  6.45387271733267880336e2, 4.29008140027567833386e2, 1.08635005541779435134e2,
+  6.57024977031928170135, -6.04244152148580987438e-2,
+];
+const RB = [
+  -9.86494292470009928597e-3, -7.99283237680523006574e-1, -1.77579549177547519889e1,
+  -1.60636384855821916062e2, -6.37566443368389627722e2, -1.02509513161107724954e3,
+  -4.83519191608651397019e2,
+];
+const SB = [
+  3.03380607434824582924e1, 3.25792512996573918826e2, 1.53672958608443695994e3,
+  3.19985821950859553908e3, 2.55305040643316442583e3, 4.74528541206955367215e2,
+  -2.24409524465858183362e1,
+];
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LOW = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+
+/** x with the low 32 bits of its double representation cleared. */
+function truncLow(x: number): number {
+  f64[0] = x;
+  u32[LOW] = 0;
+  return f64[0];
+}
+
+function poly(c: readonly number[], z: number): number {
+  let r = c[c.length - 1];
+  for (let i = c.length - 2; i >= 0; i--) r = r * z + c[i];
+  return r;
+}
+/** 1 + z*(c0 + z*(c1 + ...)) */
+function poly1(c: readonly number[], z: number): number {
+  return 1 + z * poly(c, z);
+}
+
+/**
+ * The error function in double precision (< 1 ulp).
+ * @example erfScalar(1) // 0.8427007929497149
+ */
+export function erfScalar(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax === Infinity) return x > 0 ? 1 : -1;
+  if (ax < 0.84375) {
+    if (ax < 3.725290298461914e-9) return (8 * x + EFX8 * x) / 8;
+    const z = x * x;
+    const y = poly(PP, z) / poly1(QQ, z);
+    return x + x * y;
+  }
+  let y: number;
+  if (ax < 1.25) {
+    const s = ax - 1;
+    y = ERX + poly(PA, s) / poly1(QA, s);
+  } else if (ax < 6) {
+    const s = 1 / (ax * ax);
+    let R: number;
+    let S: number;
+    if (ax < 1 / 0.35) {
+      R = poly(RA, s);
+      S = poly1(SA, s);
+    } else {
+      R = poly(RB, s);
+      S = poly1(SB, s);
+    }
+    const z = truncLow(ax);
+    y = 1 - (Math.exp(-z * z - 0.5625) * Math.exp((z - ax) * (z + ax) + R / S)) / ax;
+  } else {
+    y = 1;
+  }
+  return x < 0 ? -y : y;
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function checkFloat(t: Tensor, kernel: string): void {
+  if (!t.dtype.isFloatingPoint)
+    throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(t.dtype)}'`);
+}
+
+/** The input's values, contiguous, and an output of the same shape and dtype. */
+function io(a: Tensor): { x: Tensor["data"]; xo: number; out: Tensor; n: number } {
+  const { data, offset } = contiguousData(a);
+  return { x: data, xo: offset, out: alloc(a.shape.slice(), a.dtype), n: a.numel() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// activations
+
+/**
+ * torch.erf(input)
+ * @example torch.erf(torch.tensor([0, 1])) // tensor([0.0000, 0.8427])
+ */
+export function erf(a: Tensor): Tensor {
+  const x0 = a.dtype.isFloatingPoint ? a : noGrad(() => a.to(getDefaultDtype()));
+  const { x, xo, out, n } = io(x0);
+  const o = out.data;
+  for (let i = 0; i < n; i++) o[i] = erfScalar(x[xo + i]);
+  if (needsGrad(a)) record("erf", out, [a], { self: a }, {});
+  return out;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5; // sqrt(2/pi)
+const GELU_KAPPA = 0.044715;
+
+/** GELU forward on one value. */
+export function geluScalar(x: number, tanhApprox: boolean): number {
+  if (tanhApprox) {
+    const inner = GELU_BETA * (x + GELU_KAPPA * x * x * x);
+    return 0.5 * x * (1 + Math.tanh(inner));
+  }
+  return x * 0.5 * (1 + erfScalar(x * SQRT1_2));
+}
+
+/**
+ * torch.nn.functional.gelu(input, approximate='none' | 'tanh')
+ * @example torch.nn.functional.gelu(torch.tensor([1])) // tensor([0.8413])
+ */
+export function gelu(a: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
+  if (approximate !== "none" && approximate !== "tanh")
+    throw runtimeError(`approximate argument must be either none or tanh.`);
+  checkFloat(a, "GeluKernelImpl");
+  const { x, xo, out, n } = io(a);
+  const o = out.data;
+  const t = approximate === "tanh";
+  for (let i = 0; i < n; i++) o[i] = geluScalar(x[xo + i], t);
+  if (needsGrad(a)) record("gelu", out, [a], { self: a }, { approximate });
+  return out;
+}
+
+/** torch.nn.functional.silu(input) = x * sigmoid(x) */
+export function silu(a: Tensor): Tensor {
+  checkFloat(a, "silu");
+  const { x, xo, out, n } = io(a);
+  const o = out.data;
+  for (let i = 0; i < n; i++) {
+    const v = x[xo + i];
+    o[i] = v / (1 + Math.exp(-v));
+  }
+  if (needsGrad(a)) record("silu", out, [a], { self: a }, {});
+  return out;
+}
+
+/** torch.nn.functional.leaky_relu(input, negative_slope=0.01) */
+export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
+  checkFloat(a, "leaky_relu_cpu");
+  const { x, xo, out, n } = io(a);
+  const o = out.data;
+  const s = a.dtype === float64 ? slope : Math.fround(slope);
+  for (let i = 0; i < n; i++) {
+    const v = x[xo + i];
+    o[i] = v > 0 ? v : v * s;
+  }
+  if (needsGrad(a)) record("leakyRelu", out, [a], { self: a }, { slope });
+  return out;
+}
+
+/** torch.nn.functional.elu(input, alpha=1): x > 0 ? x : alpha*(exp(x) - 1) (with PyTorch's scale and input_scale). */
+export function elu(a: Tensor, alpha = 1, scale = 1, inputScale = 1): Tensor {
+  checkFloat(a, "elu_cpu");
+  const { x, xo, out, n } = io(a);
+  const o = out.data;
+  const negcoef = alpha * scale;
+  for (let i = 0; i < n; i++) {
+    const v = x[xo + i];
+    o[i] = v <= 0 ? Math.expm1(v * inputScale) * negcoef : v * scale;
+  }
+  if (needsGrad(a)) record("elu", out, [a], { self: a }, { alpha, scale, inputScale });
+  return out;
+}
+
+/** torch.nn.functional.softplus(input, beta=1, threshold=20) = log(1 + exp(beta*x))/beta, linear above threshold. */
+export function softplus(a: Tensor, beta = 1, threshold = 20): Tensor {
+  checkFloat(a, "softplus_cpu");
+  const { x, xo, out, n } = io(a);
+  const o = out.data;
+  for (let i = 0; i < n; i++) {
+    const v = x[xo + i];
+    const bx = v * beta;
+    o[i] = bx > threshold ? v : Math.log1p(Math.exp(bx)) / beta;
+  }
+  if (needsGrad(a)) record("softplus", out, [a], { self: a }, { beta, threshold });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// linear algebra for layers
+
+/**
+ * torch.addmm(bias, mat1, mat2) with beta = alpha = 1: bias + mat1 @ mat2 (nn.Linear's 2-D path).
+ * @example torch.nn.functional.linear(x, w, b) // addmm(b, x, w.t())
+ */
+export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
+  const prod = noGrad(() => mm(mat1, mat2));
+  const out = noGrad(() => prod.add(bias));
+  if (!shapeEqual(out.shape, prod.shape)) {
+    throw runtimeError(
+      `The expanded size of the tensor (${prod.shape[1]}) must match the existing size (${bias.shape[bias.dim() - 1]}) at non-singleton dimension 1.  Target sizes: [${prod.shape.join(", ")}].  Tensor sizes: [${bias.shape.join(", ")}]`,
+    );
+  }
+  if (anyNeedsGrad([bias, mat1, mat2])) {
+    record(
+      "addmm",
+      out,
+      [bias, mat1, mat2],
+      { mat1: mat2.requiresGrad ? mat1 : null, mat2: mat1.requiresGrad ? mat2 : null },
+      {},
+    );
+  }
+  return out;
+}
+
+/**
+ * torch.embedding(weight, indices, padding_idx, scale_grad_by_freq): rows of `weight`.
+ * @example embedding(torch.eye(3), torch.tensor([2, 0], { dtype: torch.int64 }))
+ */
+export function embedding(
+  weight: Tensor,
+  indices: Tensor,
+  paddingIdx = -1,
+  scaleGradByFreq = false,
+): Tensor {
+  if (weight.dim() !== 2) throw runtimeError("'weight' must be 2-D");
+  if (indices.dtype !== int64 && indices.dtype !== int32) {
+    throw runtimeError(
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.${scalarTypeName(indices.dtype)}Tensor instead (while checking arguments for embedding)`,
+    );
+  }
+  const [V, D] = weight.shape;
+  const idx = contiguousData(indices);
+  const n = indices.numel();
+  const w = contiguousData(weight);
+  const out = alloc(indices.shape.concat([D]), weight.dtype);
+  const o = out.data;
+  for (let i = 0; i < n; i++) {
+    const k = idx.data[idx.offset + i];
+    if (!(k >= 0 && k < V)) throw indexError("index out of range in self");
+    const src = w.offset + k * D;
+    for (let j = 0; j < D; j++) o[i * D + j] = w.data[src + j];
+  }
+  if (needsGrad(weight)) {
+    record("embedding", out, [weight], { indices }, { numWeights: V, paddingIdx, scaleGradByFreq });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// losses
+
+/** Reduce elementwise losses (no autograd). */
+function reduce(loss: Tensor, reduction: Reduction): Tensor {
+  if (reduction === "none") return loss;
+  return noGrad(() => (reduction === "mean" ? loss.mean() : loss.sum()));
+}
+
+function checkReduction(r: string): Reduction {
+  if (r === "none" || r === "mean" || r === "sum") return r;
+  throw new Error(`${r} is not a valid value for reduction`);
+}
+
+function sameShapeAs(input: Tensor, target: Tensor, what: string): void {
+  if (!shapeEqual(input.shape, target.shape)) {
+    throw runtimeError(
+      `${what}: the input and target must have the same shape, got [${input.shape.join(", ")}] and [${target.shape.join(", ")}]`,
+    );
+  }
+}
+
+/**
+ * mse_loss(input, target, reduction): (input - target)^2, reduced (MseLossBackward0).
+ * Input and target have the same shape (nn.functional broadcasts them first).
+ */
+export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
+  checkReduction(reduction);
+  sameShapeAs(input, target, "mse_loss");
+  const loss = noGrad(() => {
+    const d = input.sub(target);
+    return d.mul(d);
+  });
+  const out = reduce(loss, reduction);
+  if (needsGrad(input, target))
+    record("mseLoss", out, [input, target], { self: input, target }, { reduction });
+  return out;
+}
+
+/** smooth_l1_loss(input, target, reduction, beta): 0.5 d^2/beta where |d| < beta, else |d| - beta/2. */
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction = "mean",
+  beta = 1,
+): Tensor {
+  checkReduction(reduction);
+  sameShapeAs(input, target, "smooth_l1_loss");
+  const loss = elementwiseLoss(input, target, (z) =>
+    z < beta ? (0.5 * z * z) / beta : z - 0.5 * beta,
+  );
+  const out = reduce(loss, reduction);
+  if (needsGrad(input, target))
+    record("smoothL1Loss", out, [input, target], { self: input, target }, { reduction, beta });
+  return out;
+}
+
+/** huber_loss(input, target, reduction, delta): 0.5 d^2 where |d| < delta, else delta(|d| - delta/2). */
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction = "mean",
+  delta = 1,
+): Tensor {
+  checkReduction(reduction);
+  sameShapeAs(input, target, "huber_loss");
+  const loss = elementwiseLoss(input, target, (z) =>
+    z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta),
+  );
+  const out = reduce(loss, reduction);
+  if (needsGrad(input, target))
+    record("huberLoss", out, [input, target], { self: input, target }, { reduction, delta });
+  return out;
+}
+
+/** f(|input - target|) elementwise, with |input - target| rounded to the dtype first. */
+function elementwiseLoss(input: Tensor, target: Tensor, f: (z: number) => number): Tensor {
+  const d = noGrad(() => input.sub(target).abs());
+  const out = alloc(d.shape.slice(), d.dtype);
+  const o = out.data;
+  const src = d.data;
+  for (let i = 0; i < src.length; i++) o[i] = f(src[i]);
+  return out;
+}
+
+/**
+ * binary_cross_entropy(input, target, weight, reduction): -w (t log x + (1 - t) log(1 - x)),
+ * logs clamped at -100 as PyTorch.
+ */
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null = null,
+  reduction: Reduction = "mean",
+): Tensor {
+  checkReduction(reduction);
+  checkFloat(input, "binary_cross_entropy");
+  const x = contiguousData(input);
+  const t = asDtype(target, input.dtype);
+  const n = input.numel();
+  const loss = alloc(input.shape.slice(), input.dtype);
+  const o = loss.data;
+  for (let i = 0; i < n; i++) {
+    const xv = x.data[x.offset + i];
+    const tv = t.data[t.offset + i];
+    if (!(xv >= 0 && xv <= 1))
+      throw runtimeError("all elements of input should be between 0 and 1");
+    if (!(tv >= 0 && tv <= 1))
+      throw runtimeError("all elements of target should be between 0 and 1");
+    o[i] = (tv - 1) * Math.max(Math.log1p(-xv), -100) - tv * Math.max(Math.log(xv), -100);
+  }
+  const weighted = weight === null ? loss : noGrad(() => loss.mul(weight));
+  const out = reduce(weighted, reduction);
+  if (needsGrad(input, target))
+    record(
+      "binaryCrossEntropy",
+      out,
+      [input, target],
+      { self: input, target, weight },
+      { reduction },
+    );
+  return out;
+}
+
+/**
+ * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction), computed as
+ * PyTorch's numerically stable form.
+ */
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null = null,
+  posWeight: Tensor | null = null,
+  reduction: Reduction = "mean",
+): Tensor {
+  checkReduction(reduction);
+  const loss = noGrad(() => {
+    const maxVal = input.neg().clamp(0);
+    const logTerm = maxVal.neg().exp().add(input.neg().sub(maxVal).exp()).log();
+    let l: Tensor;
+    if (posWeight !== null) {
+      const logWeight = posWeight.sub(1).mul(target).add(1);
+      l = target
+        .rsub(1)
+        .mul(input)
+        .add(logWeight.mul(logTerm.add(maxVal)));
+    } else {
+      l = target.rsub(1).mul(input).add(maxVal).add(logTerm);
+    }
+    return weight !== null ? l.mul(weight) : l;
+  });
+  const out = reduce(loss, reduction);
+  if (needsGrad(input, target))
+    record(
+      "bceWithLogits",
+      out,
+      [input, target],
+      { self: input, target, weight, posWeight },
+      { reduction },
+    );
+  return out;
+}
+
+/**
+ * nll_loss(input, target, weight, reduction, ignore_index): -weight[t] * input[n, t], with
+ * the classes along dim 1 (dim 0 for an unbatched 1-D input), for any number of extra dims.
+ */
+export function nllLoss(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null = null,
+  reduction: Reduction = "mean",
+  ignoreIndex = -100,
+): Tensor {
+  checkReduction(reduction);
+  const nd = input.dim();
+  if (nd < 1) throw runtimeError("input tensor should be 1D or 2D");
+  if (target.dtype !== int64 && target.dtype !== int32) {
+    throw runtimeError(`expected scalar type Long but found ${scalarTypeName(target.dtype)}`);
+  }
+  const classDim = nd === 1 ? 0 : 1;
+  const C = input.shape[classDim];
+  const batchShape = nd === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (nd === 1 && target.dim() > 1)
+    throw runtimeError("0D or 1D target tensor expected, multi-target not supported");
+  if (nd === 2 && target.dim() !== 1) {
+    throw runtimeError("0D or 1D target tensor expected, multi-target not supported");
+  }
+  if (nd >= 2 && input.shape[0] !== target.shape[0]) {
+    throw new Error(
+      `Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`,
+    );
+  }
+  if (nd > 2 && !shapeEqual(target.shape, batchShape)) {
+    throw runtimeError(
+      `Expected target size [${batchShape.join(", ")}], got [${target.shape.join(", ")}]`,
+    );
+  }
+  if (weight !== null && (weight.dim() !== 1 || weight.numel() !== C)) {
+    throw runtimeError(
+      `weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: [${weight.shape.join(", ")}]`,
+    );
+  }
+  const P = numelOf(batchShape);
+  const inner = nd > 2 ? numelOf(input.shape.slice(2)) : 1;
+  const x = contiguousData(input);
+  const t = contiguousData(target);
+  const w = weight === null ? null : asDtype(weight, input.dtype);
+  const perPos = alloc(batchShape, input.dtype);
+  const pw = perPos.data;
+  let total = 0;
+  for (let p = 0; p < P; p++) {
+    const cls = t.data[t.offset + p];
+    if (cls === ignoreIndex) continue;
+    if (!(cls >= 0 && cls < C)) throw indexError(`Target ${cls} is out of bounds.`);
+    const n = Math.floor(p / inner);
+    const r = p % inner;
+    const wv = w === null ? 1 : w.data[w.offset + cls];
+    const xv = x.data[x.offset + (n * C + cls) * inner + r];
+    pw[p] = -wv * xv;
+    total += wv;
+  }
+  let out: Tensor;
+  const dt = input.dtype;
+  const totalWeight = alloc([], dt);
+  totalWeight.data[0] = total;
+  if (reduction === "none") out = perPos;
+  else {
+    const s = noGrad(() => perPos.sum());
+    if (reduction === "sum") out = s;
+    else {
+      out = alloc([], dt);
+      out.data[0] = s.data[0] / totalWeight.data[0];
+    }
+  }
+  if (needsGrad(input)) {
+    record("nllLoss", out, [input], { target, weight, totalWeight }, { reduction, ignoreIndex });
+  }
+  return out;
+}

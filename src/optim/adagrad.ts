@@ -1,0 +1,97 @@
+/**
+ * torch.optim.Adagrad (lr decay, weight decay, initial accumulator, maximize), matching PyTorch
+ * 1.13's update to the float32 rounding.
+ */
+import type { Tensor } from "../tensor.js";
+import {
+  Optimizer,
+  arithOf,
+  gradData,
+  scalarTensor,
+  updateParam,
+  zerosLikeParam,
+  type ParamGroup,
+  type Params,
+} from "./optimizer.js";
+import { adagradStep } from "./kernels.js";
+
+function valueError(msg: string): Error {
+  const e = new Error(msg);
+  e.name = "ValueError";
+  return e;
+}
+
+const view = (t: Tensor, n: number): Float32Array | Float64Array =>
+  t.data.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+
+/** Options of Adagrad. */
+export interface AdagradOptions {
+  /** default 1e-2 */
+  lr?: number;
+  lrDecay?: number;
+  weightDecay?: number;
+  initialAccumulatorValue?: number;
+  eps?: number;
+  foreach?: boolean | null;
+  maximize?: boolean;
+}
+
+/**
+ * Adagrad. State per parameter (created at construction, as PyTorch): `step` (a float32 0-dim
+ * tensor) and `sum`.
+ * @example const opt = new torch.optim.Adagrad(model.parameters(), { lr: 0.1 });
+ */
+export class Adagrad extends Optimizer {
+  constructor(params: Params, o: AdagradOptions = {}) {
+    const lr = o.lr ?? 1e-2;
+    const lrDecay = o.lrDecay ?? 0;
+    const weightDecay = o.weightDecay ?? 0;
+    const init = o.initialAccumulatorValue ?? 0;
+    const eps = o.eps ?? 1e-10;
+    if (!(0 <= lr)) throw valueError(`Invalid learning rate: ${lr}`);
+    if (!(0 <= lrDecay)) throw valueError(`Invalid lr_decay value: ${lrDecay}`);
+    if (!(0 <= weightDecay)) throw valueError(`Invalid weight_decay value: ${weightDecay}`);
+    if (!(0 <= init)) throw valueError(`Invalid initial_accumulator_value value: ${init}`);
+    if (!(0 <= eps)) throw valueError(`Invalid epsilon value: ${eps}`);
+    super(params, {
+      lr,
+      lrDecay,
+      eps,
+      weightDecay,
+      initialAccumulatorValue: init,
+      foreach: o.foreach ?? null,
+      maximize: o.maximize ?? false,
+    });
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        this.state.set(p, {
+          step: scalarTensor(0),
+          sum: zerosLikeParam(p, group.initialAccumulatorValue as number),
+        });
+      }
+    }
+  }
+
+  protected _updateGroup(group: ParamGroup): void {
+    for (const p of group.params) {
+      const grad = p._gradRaw;
+      if (grad === null) continue;
+      const st = this.state.get(p) as Record<string, unknown>;
+      const stepT = st.step as Tensor;
+      stepT.data[stepT.offset] = Math.fround(stepT.data[stepT.offset] + 1);
+      const n = p.numel();
+      const g = gradData(p, grad);
+      const sum = view(st.sum as Tensor, n);
+      const A = arithOf(p);
+      const opts = {
+        step: stepT.data[stepT.offset],
+        lr: group.lr,
+        lrDecay: group.lrDecay as number,
+        weightDecay: group.weightDecay as number,
+        eps: group.eps as number,
+        maximize: group.maximize as boolean,
+      };
+      updateParam(p, (pd, po) => adagradStep(A, pd, po, g.data, g.offset, sum, n, opts));
+    }
+  }
+}

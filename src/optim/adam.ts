@@ -1,0 +1,137 @@
+/**
+ * torch.optim.Adam and AdamW (with amsgrad and maximize), matching PyTorch 1.13's update to
+ * the float32 rounding.
+ */
+import type { Tensor } from "../tensor.js";
+import {
+  Optimizer,
+  arithOf,
+  gradData,
+  scalarTensor,
+  updateParam,
+  zerosLikeParam,
+  type ParamGroup,
+  type Params,
+} from "./optimizer.js";
+import { adamStep } from "./kernels.js";
+
+/** Options of Adam and AdamW (PyTorch's keyword arguments, camelCase). */
+export interface AdamOptions {
+  /** learning rate (default 1e-3) */
+  lr?: number;
+  /** coefficients of the running averages of the gradient and its square (0.9, 0.999) */
+  betas?: [number, number];
+  eps?: number;
+  /** L2 penalty (Adam; default 0) or decoupled weight decay (AdamW; default 1e-2) */
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+  foreach?: boolean | null;
+  capturable?: boolean;
+  differentiable?: boolean;
+  fused?: boolean;
+}
+
+function valueError(msg: string): Error {
+  const e = new Error(msg);
+  e.name = "ValueError";
+  return e;
+}
+
+function check(lr: number, eps: number, betas: [number, number], wd: number): void {
+  if (!(0 <= lr)) throw valueError(`Invalid learning rate: ${lr}`);
+  if (!(0 <= eps)) throw valueError(`Invalid epsilon value: ${eps}`);
+  if (!(0 <= betas[0] && betas[0] < 1))
+    throw valueError(`Invalid beta parameter at index 0: ${betas[0]}`);
+  if (!(0 <= betas[1] && betas[1] < 1))
+    throw valueError(`Invalid beta parameter at index 1: ${betas[1]}`);
+  if (!(0 <= wd)) throw valueError(`Invalid weight_decay value: ${wd}`);
+}
+
+abstract class AdamBase extends Optimizer {
+  protected abstract readonly decoupled: boolean;
+
+  constructor(params: Params, o: AdamOptions, defaultWd: number, isAdamW: boolean) {
+    const lr = o.lr ?? 1e-3;
+    const betas: [number, number] = o.betas ? [o.betas[0], o.betas[1]] : [0.9, 0.999];
+    const eps = o.eps ?? 1e-8;
+    const weightDecay = o.weightDecay ?? defaultWd;
+    check(lr, eps, betas, weightDecay);
+    const defaults: Record<string, unknown> = {
+      lr,
+      betas,
+      eps,
+      weightDecay,
+      amsgrad: o.amsgrad ?? false,
+      maximize: o.maximize ?? false,
+      foreach: o.foreach ?? null,
+      capturable: o.capturable ?? false,
+    };
+    // PyTorch 1.13's AdamW has no `differentiable` / `fused` options
+    if (!isAdamW) {
+      defaults.differentiable = o.differentiable ?? false;
+      defaults.fused = o.fused ?? false;
+    }
+    super(params, defaults);
+  }
+
+  protected _updateGroup(group: ParamGroup): void {
+    const betas = group.betas as [number, number];
+    const amsgrad = group.amsgrad as boolean;
+    for (const p of group.params) {
+      const grad = p._gradRaw;
+      if (grad === null) continue;
+      let st = this.state.get(p);
+      if (st === undefined || Object.keys(st).length === 0) {
+        st = { step: scalarTensor(0), expAvg: zerosLikeParam(p), expAvgSq: zerosLikeParam(p) };
+        if (amsgrad) st.maxExpAvgSq = zerosLikeParam(p);
+        this.state.set(p, st);
+      }
+      const stepT = st.step as Tensor;
+      stepT.data[stepT.offset] = Math.fround(stepT.data[stepT.offset] + 1);
+      const step = stepT.data[stepT.offset];
+      const g = gradData(p, grad);
+      const n = p.numel();
+      const arr = (t: Tensor): Float32Array | Float64Array =>
+        t.data.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+      const m = arr(st.expAvg as Tensor);
+      const v = arr(st.expAvgSq as Tensor);
+      const vmax = amsgrad ? arr(st.maxExpAvgSq as Tensor) : null;
+      const A = arithOf(p);
+      const opts = {
+        step,
+        lr: group.lr,
+        beta1: betas[0],
+        beta2: betas[1],
+        eps: group.eps as number,
+        weightDecay: group.weightDecay as number,
+        maximize: group.maximize as boolean,
+        decoupled: this.decoupled,
+      };
+      updateParam(p, (pd, po) => adamStep(A, pd, po, g.data, g.offset, m, v, vmax, n, opts));
+    }
+  }
+}
+
+/**
+ * Adam. State per parameter: `step` (a float32 0-dim tensor, as PyTorch 1.13), `expAvg`,
+ * `expAvgSq` and, with amsgrad, `maxExpAvgSq`.
+ * @example const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+ */
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: Params, opts: AdamOptions = {}) {
+    super(params, opts, 0, false);
+  }
+}
+
+/**
+ * AdamW: Adam with decoupled weight decay (default 1e-2).
+ * @example const opt = new torch.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01, amsgrad: true });
+ */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: Params, opts: AdamOptions = {}) {
+    super(params, opts, 1e-2, true);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * torch.optim: optimizers and learning-rate schedulers.
+ *
+ * @example
+ * const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+ * const sched = new torch.optim.lrScheduler.CosineAnnealingLR(opt, 100);
+ */
+export {
+  Optimizer,
+  required,
+  type ParamGroup,
+  type ParamGroupInput,
+  type Params,
+  type ParamState,
+  type OptimizerStateDict,
+} from "./optimizer.js";
+export { SGD, type SGDOptions } from "./sgd.js";
+export { Adam, AdamW, type AdamOptions } from "./adam.js";
+export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+export { Adagrad, type AdagradOptions } from "./adagrad.js";
+export * as lrScheduler from "./lr-scheduler.js";

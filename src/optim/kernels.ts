@@ -1,0 +1,280 @@
+/**
+ * Update kernels of the optimizers: one fused pass per parameter that reproduces, element by
+ * element, the rounding of PyTorch 1.13's single-tensor (foreach=False) CPU path. Every
+ * PyTorch op rounds to the parameter's dtype; on x86-64 with AVX2, `add(x, alpha=a)` is a fused
+ * multiply-add `fma(x, a, self)`, `addcmul(t1, t2, value=v)` is `fma(v*t1, t2, self)`,
+ * `addcdiv(t1, t2, value=v)` is `self + (v*t1)/t2`, and Python float scalars are rounded to
+ * the dtype first. A float32 fma is emulated exactly in double arithmetic (`fmaf`).
+ */
+const fround = Math.fround;
+
+/**
+ * Correctly rounded float32 fma(a, b, c) for float32 inputs. a*b is exact in a double; the
+ * double sum s = RN(a*b + c) rounds to the right float32 unless s is exactly halfway between
+ * two float32s, where the sign of the sum's rounding error decides.
+ */
+export function fmaf(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const f = fround(s);
+  const d = s - f;
+  if (d === 0) return f;
+  const other = f + 2 * d;
+  if (fround(other) !== other) return f; // not a midpoint: f is right
+  const bb = s - p;
+  const e = p - (s - bb) + (c - bb);
+  if (e === 0) return f; // an exact tie: fround rounded to even
+  return e > 0 === other > f ? other : f;
+}
+
+const f64 = new Float64Array(1);
+const words = new Uint32Array(f64.buffer);
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+
+/** x + y rounded to odd (Boldo & Melquiond), for the double fma below. */
+function addRoundToOdd(x: number, y: number): number {
+  const s = x + y;
+  const bb = s - x;
+  const e = x - (s - bb) + (y - bb);
+  if (e === 0 || s !== s || s === Infinity || s === -Infinity) return s;
+  f64[0] = s;
+  if ((words[LO] & 1) === 1) return s;
+  if (e > 0 === s > 0) {
+    if (words[LO] === 0xffffffff) {
+      words[LO] = 0;
+      words[HI]++;
+    } else words[LO]++;
+  } else {
+    if (words[LO] === 0) {
+      words[LO] = 0xffffffff;
+      words[HI]--;
+    } else words[LO]--;
+  }
+  return f64[0];
+}
+
+const SPLITTER = 134217729;
+
+/** Correctly rounded double fma (Dekker's TwoProduct + TwoSum + round-to-odd). */
+export function fma64(a: number, b: number, c: number): number {
+  const ph = a * b;
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  const pl = ah * bh - ph + ah * bl + al * bh + al * bl;
+  if (pl === 0 || !Number.isFinite(ph)) return ph + c;
+  const sh = c + ph;
+  const bb = sh - c;
+  const sl = c - (sh - bb) + (ph - bb);
+  return sh + addRoundToOdd(sl, pl);
+}
+
+const ident = (x: number): number => x;
+
+/** Rounding and fma of a dtype: float32 (true) or float64. */
+export interface Arith {
+  r: (x: number) => number;
+  fma: (a: number, b: number, c: number) => number;
+}
+export const F32: Arith = { r: fround, fma: fmaf };
+export const F64: Arith = { r: ident, fma: fma64 };
+
+type Arr = Float32Array | Float64Array;
+
+/** SGD (torch.optim.sgd._single_tensor_sgd). `buf` null: no momentum; `init`: first step. */
+export function sgdStep(
+  A: Arith,
+  p: Arr,
+  po: number,
+  g: Arr,
+  go: number,
+  buf: Arr | null,
+  init: boolean,
+  n: number,
+  o: {
+    lr: number;
+    weightDecay: number;
+    momentum: number;
+    dampening: number;
+    nesterov: boolean;
+    maximize: boolean;
+  },
+): void {
+  const { r, fma } = A;
+  const wd = r(o.weightDecay);
+  const mom = r(o.momentum);
+  const damp = r(1 - o.dampening);
+  const negLr = r(-o.lr);
+  const useWd = o.weightDecay !== 0;
+  const maximize = o.maximize;
+  const nesterov = o.nesterov;
+  for (let i = 0; i < n; i++) {
+    let d = g[go + i];
+    if (maximize) d = -d;
+    const pv = p[po + i];
+    if (useWd) d = fma(pv, wd, d);
+    if (buf !== null) {
+      let b: number;
+      if (init) b = d;
+      else b = fma(d, damp, r(buf[i] * mom));
+      buf[i] = b;
+      d = nesterov ? fma(b, mom, d) : b;
+    }
+    p[po + i] = fma(d, negLr, pv);
+  }
+}
+
+/** Adam / AdamW (torch.optim.adam._single_tensor_adam, adamw._single_tensor_adamw). */
+export function adamStep(
+  A: Arith,
+  p: Arr,
+  po: number,
+  g: Arr,
+  go: number,
+  m: Arr,
+  v: Arr,
+  vmax: Arr | null,
+  n: number,
+  o: {
+    step: number;
+    lr: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    weightDecay: number;
+    maximize: boolean;
+    /** AdamW: decoupled weight decay */
+    decoupled: boolean;
+  },
+): void {
+  const { r, fma } = A;
+  const b1 = r(o.beta1);
+  const b2 = r(o.beta2);
+  const omb1 = r(1 - o.beta1);
+  const omb2 = r(1 - o.beta2);
+  const eps = r(o.eps);
+  const wd = r(o.weightDecay);
+  const useWd = !o.decoupled && o.weightDecay !== 0;
+  const decay = r(1 - o.lr * o.weightDecay);
+  const bc1 = 1 - Math.pow(o.beta1, o.step);
+  const bc2 = 1 - Math.pow(o.beta2, o.step);
+  const negStepSize = r(-(o.lr / bc1));
+  const bc2Sqrt = r(Math.sqrt(bc2));
+  const maximize = o.maximize;
+  const decoupled = o.decoupled;
+  for (let i = 0; i < n; i++) {
+    let pv = p[po + i];
+    let gr = g[go + i];
+    if (maximize) gr = -gr;
+    if (decoupled) pv = r(pv * decay);
+    else if (useWd) gr = fma(pv, wd, gr);
+    const mi = fma(gr, omb1, r(m[i] * b1));
+    const vi = fma(r(omb2 * gr), gr, r(v[i] * b2));
+    m[i] = mi;
+    v[i] = vi;
+    let vx = vi;
+    if (vmax !== null) {
+      const prev = vmax[i];
+      vx = prev !== prev || vi !== vi ? NaN : prev > vi ? prev : vi;
+      vmax[i] = vx;
+    }
+    const denom = r(r(r(Math.sqrt(vx)) / bc2Sqrt) + eps);
+    p[po + i] = r(pv + r(r(negStepSize * mi) / denom));
+  }
+}
+
+/** RMSprop (torch.optim.rmsprop._single_tensor_rmsprop). */
+export function rmspropStep(
+  A: Arith,
+  p: Arr,
+  po: number,
+  g: Arr,
+  go: number,
+  sq: Arr,
+  gavg: Arr | null,
+  buf: Arr | null,
+  n: number,
+  o: {
+    lr: number;
+    alpha: number;
+    eps: number;
+    weightDecay: number;
+    momentum: number;
+    maximize: boolean;
+  },
+): void {
+  const { r, fma } = A;
+  const alpha = r(o.alpha);
+  const oma = r(1 - o.alpha);
+  const eps = r(o.eps);
+  const wd = r(o.weightDecay);
+  const useWd = o.weightDecay !== 0;
+  const mom = r(o.momentum);
+  const negLr = r(-o.lr);
+  const maximize = o.maximize;
+  for (let i = 0; i < n; i++) {
+    const pv = p[po + i];
+    let gr = g[go + i];
+    if (maximize) gr = -gr;
+    if (useWd) gr = fma(pv, wd, gr);
+    const s = fma(r(oma * gr), gr, r(sq[i] * alpha));
+    sq[i] = s;
+    let avg: number;
+    if (gavg !== null) {
+      const ga = fma(gr, oma, r(gavg[i] * alpha));
+      gavg[i] = ga;
+      avg = r(Math.sqrt(fma(-ga, ga, s)));
+    } else {
+      avg = r(Math.sqrt(s));
+    }
+    avg = r(avg + eps);
+    if (buf !== null) {
+      const b = r(r(buf[i] * mom) + r(gr / avg));
+      buf[i] = b;
+      p[po + i] = fma(b, negLr, pv);
+    } else {
+      p[po + i] = r(pv + r(r(negLr * gr) / avg));
+    }
+  }
+}
+
+/** Adagrad (torch.optim.adagrad._single_tensor_adagrad), dense gradients. */
+export function adagradStep(
+  A: Arith,
+  p: Arr,
+  po: number,
+  g: Arr,
+  go: number,
+  sum: Arr,
+  n: number,
+  o: {
+    step: number;
+    lr: number;
+    lrDecay: number;
+    weightDecay: number;
+    eps: number;
+    maximize: boolean;
+  },
+): void {
+  const { r, fma } = A;
+  const wd = r(o.weightDecay);
+  const useWd = o.weightDecay !== 0;
+  const eps = r(o.eps);
+  const clr = o.lr / (1 + (o.step - 1) * o.lrDecay);
+  const negClr = r(-clr);
+  const maximize = o.maximize;
+  for (let i = 0; i < n; i++) {
+    const pv = p[po + i];
+    let gr = g[go + i];
+    if (maximize) gr = -gr;
+    if (useWd) gr = fma(pv, wd, gr);
+    const s = fma(gr, gr, sum[i]);
+    sum[i] = s;
+    const std = r(r(Math.sqrt(s)) + eps);
+    p[po + i] = r(pv + r(r(negClr * gr) / std));
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * torch.optim.Optimizer: parameter groups, per-parameter state, zeroGrad, state dicts.
+ */
+import { Tensor } from "../tensor.js";
+import { float32, float64 } from "../dtype.js";
+import { enableGrad, noGrad } from "../autograd/grad-mode.js";
+import { contiguousData, wrap } from "../ops/core.js";
+import { writeInto } from "../ops/inplace.js";
+import { zeroGradOf } from "../nn/module.js";
+import { F32, F64, type Arith } from "./kernels.js";
+
+/** A parameter group: its parameters and its options (lr, momentum, ...). */
+export interface ParamGroup {
+  params: Tensor[];
+  lr: number;
+  [option: string]: unknown;
+}
+
+/** A parameter group as given to an optimizer: `params` and any options to override. */
+export type ParamGroupInput = { params: Iterable<Tensor> | Tensor } & Record<string, unknown>;
+
+/** What optimizers take: parameters, or parameter groups. */
+export type Params = Iterable<Tensor> | Iterable<ParamGroupInput>;
+
+/** Per-parameter optimizer state (tensors such as `momentumBuffer`, `expAvg`, `step`). */
+export type ParamState = Record<string, unknown>;
+
+/** An optimizer's state dict: state keyed by parameter index, and the groups' options. */
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  paramGroups: (Omit<ParamGroup, "params"> & { params: number[] })[];
+}
+
+/** Marker for options without a default (PyTorch's `required`, e.g. SGD's lr). */
+export const required: unique symbol = Symbol("required");
+
+function valueError(msg: string): Error {
+  const e = new Error(msg);
+  e.name = "ValueError";
+  return e;
+}
+
+function typeName(v: unknown): string {
+  if (v instanceof Tensor) return v.dtype.tensorTypeName;
+  if (v === null || v === undefined) return "NoneType";
+  return typeof v;
+}
+
+/**
+ * Base class of the optimizers (torch.optim.Optimizer).
+ * @example
+ * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export abstract class Optimizer {
+  /** the default options of new parameter groups */
+  defaults: Record<string, unknown>;
+  /** the parameter groups (change `lr` here to adjust the learning rate) */
+  paramGroups: ParamGroup[] = [];
+  /** per-parameter state */
+  state: Map<Tensor, ParamState> = new Map();
+  /** number of `step()` calls (used by the schedulers' ordering warning) */
+  _stepCount = 0;
+
+  constructor(params: Params | Tensor, defaults: Record<string, unknown>) {
+    this.defaults = defaults;
+    if (params instanceof Tensor) {
+      throw new TypeError(
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${typeName(params)}`,
+      );
+    }
+    const list = Array.from(params as Iterable<Tensor | ParamGroupInput>);
+    if (list.length === 0) throw valueError("optimizer got an empty parameter list");
+    const groups: ParamGroupInput[] =
+      list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as ParamGroupInput[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /**
+   * Add a parameter group (options not given take the optimizer's defaults).
+   * @example opt.addParamGroup({ params: head.parameters(), lr: 0.01 });
+   */
+  addParamGroup(group: ParamGroupInput): void {
+    if (group === null || typeof group !== "object" || !("params" in group))
+      throw new TypeError(`param group must be a dict`);
+    const ps = group.params;
+    let params: Tensor[];
+    if (ps instanceof Tensor) params = [ps];
+    else if (ps instanceof Set) {
+      throw new TypeError(
+        "optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.",
+      );
+    } else params = Array.from(ps);
+    for (const p of params) {
+      if (!(p instanceof Tensor))
+        throw new TypeError(
+          `optimizer can only optimize Tensors, but one of the params is ${typeName(p)}`,
+        );
+      if (!p.isLeaf) throw valueError("can't optimize a non-leaf Tensor");
+    }
+    const g: ParamGroup = { ...(group as Record<string, unknown>), params } as ParamGroup;
+    for (const [name, dflt] of Object.entries(this.defaults)) {
+      if (dflt === required && !(name in group))
+        throw valueError(
+          `parameter group didn't specify a value of required optimization parameter ${name}`,
+        );
+      if (!(name in g)) g[name] = Array.isArray(dflt) ? dflt.slice() : dflt;
+    }
+    if (new Set(params).size !== params.length)
+      console.warn(
+        "UserWarning: optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+      );
+    const seen = new Set<Tensor>();
+    for (const og of this.paramGroups) for (const p of og.params) seen.add(p);
+    if (params.some((p) => seen.has(p)))
+      throw valueError("some parameters appear in more than one parameter group");
+    this.paramGroups.push(g);
+  }
+
+  /**
+   * Reset the gradients of every parameter: zero them (PyTorch 1.13's default) or set them to
+   * null with `{ setToNone: true }`.
+   * @example opt.zeroGrad({ setToNone: true });
+   */
+  zeroGrad(opts: { setToNone?: boolean } | boolean = {}): void {
+    const setToNone = typeof opts === "boolean" ? opts : (opts.setToNone ?? false);
+    for (const g of this.paramGroups) for (const p of g.params) zeroGradOf(p, setToNone);
+  }
+
+  /**
+   * One optimization step; `closure` (re-evaluating the loss) runs with grad enabled and its
+   * result is returned.
+   * @example opt.step();
+   */
+  step(closure?: () => Tensor | number): Tensor | number | undefined {
+    this._stepCount++;
+    let loss: Tensor | number | undefined;
+    if (closure !== undefined) loss = enableGrad(closure);
+    noGrad(() => {
+      for (const group of this.paramGroups) this._updateGroup(group);
+    });
+    return loss;
+  }
+
+  /** Apply the update rule to one group (subclasses). */
+  protected abstract _updateGroup(group: ParamGroup): void;
+
+  /**
+   * The state, keyed by parameter index, and the groups' options (parameters as indices).
+   * @example const saved = opt.stateDict(); other.loadStateDict(saved);
+   */
+  stateDict(): OptimizerStateDict {
+    const mapping = new Map<Tensor, number>();
+    let start = 0;
+    const paramGroups = this.paramGroups.map((g) => {
+      const packed: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(g)) if (k !== "params") packed[k] = v;
+      g.params.forEach((p, i) => {
+        if (!mapping.has(p)) mapping.set(p, start + i);
+      });
+      packed.params = g.params.map((p) => mapping.get(p) as number);
+      start += g.params.length;
+      return packed as Omit<ParamGroup, "params"> & { params: number[] };
+    });
+    const state: Record<number, ParamState> = {};
+    for (const [p, s] of this.state) {
+      const idx = mapping.get(p);
+      if (idx !== undefined) state[idx] = s;
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Load a state dict (deep-copied; floating state tensors cast to their parameter's dtype,
+   * except `step`).
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const groups = this.paramGroups;
+    const saved = sd.paramGroups;
+    if (groups.length !== saved.length)
+      throw valueError("loaded state dict has a different number of parameter groups");
+    if (groups.some((g, i) => g.params.length !== saved[i].params.length))
+      throw valueError(
+        "loaded state dict contains a parameter group that doesn't match the size of optimizer's group",
+      );
+    const idMap = new Map<number, Tensor>();
+    saved.forEach((sg, i) => sg.params.forEach((idx, j) => idMap.set(idx, groups[i].params[j])));
+    const cast = (param: Tensor, value: unknown, key: string): unknown => {
+      if (value instanceof Tensor) {
+        const v = value.detach();
+        if (key !== "step" && param.dtype.isFloatingPoint && v.dtype.isFloatingPoint)
+          return wrap(castCopy(v, param), v.shape.slice(), param.dtype);
+        return v.clone();
+      }
+      if (Array.isArray(value)) return value.slice();
+      return value;
+    };
+    this.state = new Map();
+    for (const [k, v] of Object.entries(sd.state)) {
+      const param = idMap.get(Number(k));
+      if (param === undefined) continue;
+      const st: ParamState = {};
+      for (const [key, val] of Object.entries(v)) st[key] = cast(param, val, key);
+      this.state.set(param, st);
+    }
+    this.paramGroups = groups.map((g, i) => {
+      const next: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(saved[i]))
+        if (k !== "params") next[k] = Array.isArray(v) ? v.slice() : v;
+      next.params = g.params;
+      return next as ParamGroup;
+    });
+  }
+
+  /** The class name and the groups' options, as PyTorch's repr. */
+  toString(): string {
+    let s = `${this.constructor.name} (`;
+    this.paramGroups.forEach((g, i) => {
+      s += `\nParameter Group ${i}`;
+      for (const k of Object.keys(g).sort()) {
+        if (k === "params") continue;
+        s += `\n    ${k}: ${formatOption(g[k])}`;
+      }
+    });
+    return `${s}\n)`;
+  }
+}
+
+function formatOption(v: unknown): string {
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (v === null || v === undefined) return "None";
+  if (Array.isArray(v)) return `(${v.map(formatOption).join(", ")})`;
+  return String(v);
+}
+
+function castCopy(v: Tensor, like: Tensor): Float32Array | Float64Array {
+  return noGrad(() => v.to(like.dtype).contiguous().clone().data as Float32Array | Float64Array);
+}
+
+/** The arithmetic of a parameter's dtype. */
+export function arithOf(p: Tensor): Arith {
+  return p.dtype === float64 ? F64 : F32;
+}
+
+/**
+ * Run an in-place update on a parameter's values: `fn(data, offset)` over a contiguous view
+ * (the parameter's own storage when it is contiguous, else a copy written back), then bump
+ * its version counter as PyTorch's in-place ops do.
+ */
+export function updateParam(
+  p: Tensor,
+  fn: (data: Float32Array | Float64Array, offset: number) => void,
+): void {
+  if (p.isContiguous()) {
+    fn(p.data as Float32Array | Float64Array, p.offset);
+  } else {
+    const { data, offset } = contiguousData(p);
+    const copy = data.slice(offset, offset + p.numel()) as Float32Array | Float64Array;
+    fn(copy, 0);
+    writeInto(p, wrap(copy, p.shape.slice(), p.dtype));
+  }
+  p._version.value++;
+}
+
+/** A gradient's values as a contiguous array in the parameter's dtype. */
+export function gradData(
+  p: Tensor,
+  g: Tensor,
+): { data: Float32Array | Float64Array; offset: number } {
+  const src = g.dtype === p.dtype ? g : noGrad(() => g.to(p.dtype));
+  const { data, offset } = contiguousData(src);
+  return { data: data as Float32Array | Float64Array, offset };
+}
+
+/** A zero-filled state buffer shaped like the parameter (contiguous). */
+export function zerosLikeParam(p: Tensor, fill = 0): Tensor {
+  const t = wrap(new p.dtype.ArrayType(p.numel()), p.shape.slice(), p.dtype);
+  if (fill !== 0) t.data.fill(fill);
+  return t;
+}
+
+/** A 0-dim float32 tensor holding `v` (PyTorch's `torch.tensor(0.)` step counters). */
+export function scalarTensor(v: number): Tensor {
+  const t = wrap(new Float32Array(1), [], float32);
+  t.data[0] = v;
+  return t;
+}

@@ -1,0 +1,111 @@
+/**
+ * torch.optim.SGD: stochastic gradient descent with momentum, dampening, Nesterov momentum,
+ * weight decay and maximize, matching PyTorch 1.13's update to the float32 rounding.
+ */
+import type { Tensor } from "../tensor.js";
+import {
+  Optimizer,
+  arithOf,
+  gradData,
+  required,
+  updateParam,
+  type ParamGroup,
+  type Params,
+} from "./optimizer.js";
+import { sgdStep } from "./kernels.js";
+import { castData, wrap } from "../ops/core.js";
+
+/** Options of SGD (PyTorch's keyword arguments, camelCase). */
+export interface SGDOptions {
+  /** learning rate (required) */
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+  /** accepted for compatibility; the single-tensor path is always used */
+  foreach?: boolean | null;
+  differentiable?: boolean;
+}
+
+function valueError(msg: string): Error {
+  const e = new Error(msg);
+  e.name = "ValueError";
+  return e;
+}
+
+/**
+ * Stochastic gradient descent (optionally with momentum): the state per parameter is
+ * `momentumBuffer` (null without momentum).
+ * @example
+ * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * for (const [x, y] of batches) {
+ *   opt.zeroGrad();
+ *   torch.nn.functional.crossEntropy(model.call(x), y).backward();
+ *   opt.step();
+ * }
+ */
+export class SGD extends Optimizer {
+  constructor(params: Params, opts: SGDOptions) {
+    const o = opts ?? ({} as SGDOptions);
+    const lr = o.lr;
+    const momentum = o.momentum ?? 0;
+    const dampening = o.dampening ?? 0;
+    const weightDecay = o.weightDecay ?? 0;
+    const nesterov = o.nesterov ?? false;
+    if (lr !== undefined && lr < 0) throw valueError(`Invalid learning rate: ${lr}`);
+    if (momentum < 0) throw valueError(`Invalid momentum value: ${momentum}`);
+    if (weightDecay < 0) throw valueError(`Invalid weight_decay value: ${weightDecay}`);
+    if (nesterov && (momentum <= 0 || dampening !== 0))
+      throw valueError("Nesterov momentum requires a momentum and zero dampening");
+    super(params, {
+      lr: lr ?? required,
+      momentum,
+      dampening,
+      weightDecay,
+      nesterov,
+      maximize: o.maximize ?? false,
+      foreach: o.foreach ?? null,
+      differentiable: o.differentiable ?? false,
+    });
+  }
+
+  protected _updateGroup(group: ParamGroup): void {
+    const opts = {
+      lr: group.lr,
+      weightDecay: group.weightDecay as number,
+      momentum: group.momentum as number,
+      dampening: group.dampening as number,
+      nesterov: group.nesterov as boolean,
+      maximize: group.maximize as boolean,
+    };
+    for (const p of group.params) {
+      const grad = p._gradRaw;
+      if (grad === null) continue;
+      let st = this.state.get(p);
+      if (st === undefined) {
+        st = {};
+        this.state.set(p, st);
+      }
+      const g = gradData(p, grad);
+      const n = p.numel();
+      let buf: Tensor | null = (st.momentumBuffer as Tensor | null | undefined) ?? null;
+      let init = false;
+      if (opts.momentum !== 0 && buf === null) {
+        buf = wrap(new p.dtype.ArrayType(n), p.shape.slice(), p.dtype);
+        init = true;
+      }
+      if (buf !== null && !buf.isContiguous()) {
+        buf = wrap(castData(buf, p.dtype), p.shape.slice(), p.dtype);
+      }
+      const A = arithOf(p);
+      const bufData =
+        opts.momentum !== 0 && buf !== null
+          ? (buf.data.subarray(buf.offset, buf.offset + n) as Float32Array | Float64Array)
+          : null;
+      updateParam(p, (pd, po) => sgdStep(A, pd, po, g.data, g.offset, bufData, init, n, opts));
+      st.momentumBuffer = opts.momentum !== 0 ? buf : null;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The op table (test/op-specs.json) and its PyTorch fixtures (test/fixtures/ops.json), with the
+ * input construction and the gradcheck selection rule shared by test/ops.test.ts and
+ * test/gradgradcheck.test.ts.
+ */
+import { readFileSync } from "node:fs";
+
+import * as torch from "../../src/index.js";
+import type { DTypeName, Tensor } from "../../src/index.js";
+
+export interface InputSpec {
+  shape: number[];
+  dtype?: DTypeName;
+  domain?: "any" | "positive" | "unit" | "nonzero" | "int" | "special";
+  grad?: boolean;
+  transpose?: boolean;
+}
+
+export interface OpSpec {
+  name: string;
+  py: string;
+  js: string;
+  inputs: InputSpec[];
+  grad?: boolean;
+  gradcheck?: boolean;
+  order?: 1 | 2;
+  /** gradcheck's perturbation, for ops whose output is float32 even in gradcheck */
+  eps?: number;
+}
+
+export type Value = number | "nan" | "inf" | "-inf";
+
+export interface FxOutput {
+  shape: number[];
+  dtype: DTypeName;
+  values: Value[];
+  gradFn: string | null;
+}
+
+export interface Fixture {
+  name: string;
+  inputs: { values: Value[] }[];
+  outputs: FxOutput[];
+  weights?: (Value[] | null)[];
+  grads?: (Value[] | null)[] | null;
+  v?: Value[][];
+  second?: (Value[] | null)[] | null;
+}
+
+export type OpFn = (t: typeof torch, a?: Tensor, b?: Tensor, c?: Tensor) => unknown;
+
+export const specs: OpSpec[] = JSON.parse(
+  readFileSync(new URL("../op-specs.json", import.meta.url), "utf8"),
+);
+export const fixtures = new Map<string, Fixture>(
+  (
+    JSON.parse(readFileSync(new URL("../fixtures/ops.json", import.meta.url), "utf8")) as Fixture[]
+  ).map((f) => [f.name, f]),
+);
+
+export const decode = (v: Value): number =>
+  typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
+
+export const isFloat = (d: DTypeName): boolean => d === "float32" || d === "float64";
+
+export function needsGrad(spec: OpSpec, inp: InputSpec): boolean {
+  return inp.grad ?? (!!spec.grad && isFloat(inp.dtype ?? "float32"));
+}
+
+/** Whether test/ops.test.ts runs a finite-difference gradcheck on the spec. */
+export const isGradchecked = (spec: OpSpec): boolean => !!spec.gradcheck;
+
+/** The input from its stored (pre-transpose, contiguous) values, as the fixture made it. */
+export function makeInput(
+  inp: InputSpec,
+  values: Value[],
+  dtype: DTypeName,
+  grad: boolean,
+): Tensor {
+  const shape = inp.shape.slice();
+  if (inp.transpose) {
+    const n = shape.length;
+    [shape[n - 2], shape[n - 1]] = [shape[n - 1], shape[n - 2]];
+  }
+  let t = torch.tensor(values.map(decode), { dtype }).reshape(shape);
+  if (inp.transpose) t = t.transpose(-2, -1);
+  if (grad) t.requiresGrad_();
+  return t;
+}
+
+export function compile(js: string): OpFn {
+  return new Function("torch", "a", "b", "c", `return (${js});`) as OpFn;
+}
+
+/** A result as a list of tensors: a tensor, an array, or a {values, indices} pair. */
+export function outputsOf(r: unknown): Tensor[] {
+  if (r instanceof torch.Tensor) return [r];
+  if (Array.isArray(r)) return r as Tensor[];
+  if (r !== null && typeof r === "object" && "values" in r && "indices" in r) {
+    const vi = r as { values: Tensor; indices: Tensor };
+    return [vi.values, vi.indices];
+  }
+  throw new Error(`unexpected result ${String(r)}`);
+}
+
+/** The spec's inputs in float64 (floating ones), for finite differences. */
+export function gradcheckInputs(spec: OpSpec, fx: Fixture): Tensor[] {
+  return spec.inputs.map((inp, i) => {
+    const dtype = inp.dtype ?? "float32";
+    const grad = needsGrad(spec, inp);
+    return makeInput(inp, fx.inputs[i].values, isFloat(dtype) ? "float64" : dtype, grad);
+  });
+}
