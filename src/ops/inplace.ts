@@ -5,12 +5,14 @@
  * node, as PyTorch's rebase_history does.
  */
 import { Tensor } from "../tensor.js";
-import { DType, bool } from "../dtype.js";
+import { DType, bool, int64 } from "../dtype.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
-import { scatter } from "../backend/cpu.js";
-import { castData, scalarTypeName } from "./core.js";
+import { scatter, stridedOffsets } from "../backend/cpu.js";
+import { castData, scalarTypeName, wrap } from "./core.js";
+import { indexPut } from "./indexing.js";
+import { needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
-import { shapeEqual } from "../shape.js";
+import { contiguousStrides, shapeEqual } from "../shape.js";
 import type { Node } from "../autograd/node.js";
 import { isForwardADActive, setInplaceTangent } from "../autograd/forward-ad.js";
 
@@ -68,10 +70,9 @@ export function inplace(
       `output with shape [${self.shape.join(", ")}] doesn't match the broadcast shape [${r.shape.join(", ")}]`,
     );
   }
-  if (r.gradFn !== null && self._base !== null && self._base.requiresGrad) {
-    throw runtimeError(
-      "in-place operations on a view of a tensor that requires grad are not supported; apply the operation to the base tensor or use an out-of-place op",
-    );
+  if (r.gradFn !== null && self._base !== null) {
+    copySlices(self, r);
+    return self;
   }
   writeInto(self, r);
   self._version.value++;
@@ -97,4 +98,50 @@ export function writeInto(self: Tensor, r: Tensor): void {
   const data = castData(r, self.dtype);
   if (self.isContiguous()) self.data.set(data, self.offset);
   else scatter(data, self.data, self);
+}
+
+/**
+ * Note [CopySlices]: an in-place op on a view records its result into the view's *base*, as
+ * PyTorch's CopySlices does: the base's history moves to a node that writes the result `r`
+ * at the view's positions (an index_put with one coordinate tensor per base dim, so its
+ * backward is the indexing machinery's), and the view becomes a strided view of the base's
+ * new history. Gradients then flow to the base's earlier history for the untouched positions
+ * and through `r` for the written ones.
+ */
+function copySlices(view: Tensor, r: Tensor): void {
+  const base = view._base as Tensor;
+  if (!base.isContiguous()) {
+    throw runtimeError(
+      "in-place operations on a view of a non-contiguous tensor that requires grad are not supported; apply the operation to a contiguous tensor or use an out-of-place op",
+    );
+  }
+  // the view's elements as row-major positions in the base, then as coordinates per dim
+  const offs = stridedOffsets(view.shape, view.strides, view.offset);
+  const baseStrides = contiguousStrides(base.shape);
+  const coords = base.shape.map((size, d) => {
+    const c = new Float64Array(offs.length);
+    for (let k = 0; k < offs.length; k++) {
+      c[k] = Math.floor((offs[k] - base.offset) / baseStrides[d]) % size;
+    }
+    return wrap(c, view.shape.slice(), int64);
+  });
+  inplace(base, false, (prev) => indexPut(prev, coords, r, false, "CopySlices"));
+  // the view now reads the base's new history at its positions
+  const rel = { strides: view.strides.slice(), offset: view.offset - base.offset };
+  view.gradFn = null;
+  view.outputNr = 0;
+  if (needsGrad(base)) {
+    record(
+      "asStrided",
+      view,
+      [base],
+      {},
+      {
+        name: "AsStridedBackward0",
+        shape: view.shape.slice(),
+        strides: rel.strides,
+        offset: rel.offset,
+      },
+    );
+  }
 }
