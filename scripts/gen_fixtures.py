@@ -14,6 +14,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the modules import their shared helpers (scripts/fixtures/common.py) as `common`, as they do
+# when run directly from that folder
+sys.path.insert(0, os.path.join(HERE, "fixtures"))
 
 
 def reset_torch():

@@ -16,13 +16,15 @@
  * on x86-64 with glibc 2.36, and every detail below was checked against its machine code:
  * - GCC contracts many `a * b + c` into fused multiply-adds in those kernels (e.g. `x * range +
  *   from` in uniform_, `z * std + mean` in normal_, the polynomial steps of log256_ps). `fmaf` and
- *   `fma64` compute correctly rounded FMAs so each contraction is reproduced where it happens.
+ *   `fma64` (backend/fma.ts) compute correctly rounded FMAs so each contraction is reproduced
+ *   where it happens.
  * - The double Box-Muller paths call libm's `log` and `sincos` (GCC merges std::sin/std::cos).
  *   `glibcLog` follows the FMA build of glibc's log, which is ARM's optimized-routines code
  *   (MIT OR Apache-2.0 WITH LLVM-exception), bit for bit. For sin/cos we use Math.sin/Math.cos,
  *   which differ from glibc in the last bit for a few percent of inputs: float64 normal samples
  *   match PyTorch to 1 ulp (see `glibcSincos`).
  */
+import { fma64, fmaf } from "./backend/fma.js";
 
 const TWO_POW_M24 = 1 / 16777216; // 2^-24
 const TWO_POW_M53 = 1 / 9007199254740992; // 2^-53
@@ -293,7 +295,7 @@ export function initialSeed(): number {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Exact floating-point helpers
+// Exact floating-point helpers (the FMAs are in backend/fma.ts)
 
 /** Scratch views used to reinterpret float bits without allocating. */
 const f32buf = new Float32Array(1);
@@ -305,69 +307,6 @@ const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const HI = 1 - LO;
 
 const fround = Math.fround;
-
-/**
- * x + y rounded to odd (Boldo & Melquiond): the exact sum if representable, else whichever of
- * its two neighbouring doubles has an odd last mantissa bit. Rounding such a value once more to
- * a narrower precision (or adding it into an exact sum) never double-rounds.
- */
-function addRoundToOdd(x: number, y: number): number {
-  const s = x + y;
-  // Knuth's TwoSum: e is the exact rounding error of x + y
-  const bb = s - x;
-  const e = x - (s - bb) + (y - bb);
-  if (e === 0 || s !== s || s === Infinity || s === -Infinity) return s;
-  f64buf[0] = s;
-  if ((u64words[LO] & 1) === 1) return s;
-  // s is even: its odd neighbour towards the exact value is one step of the bit pattern away
-  // (s != 0 here, since a sum that rounds to zero is exact).
-  if (e > 0 === s > 0) {
-    if (u64words[LO] === 0xffffffff) {
-      u64words[LO] = 0;
-      u64words[HI]++;
-    } else u64words[LO]++;
-  } else {
-    if (u64words[LO] === 0) {
-      u64words[LO] = 0xffffffff;
-      u64words[HI]--;
-    } else u64words[LO]--;
-  }
-  return f64buf[0];
-}
-
-const SPLITTER = 134217729; // 2^27 + 1, Veltkamp's splitting constant
-
-/**
- * Correctly rounded double fused multiply-add fma(a, b, c) = RN(a * b + c), as the x86 FMA3
- * instructions compute it. Dekker's TwoProduct gives a*b = ph + pl exactly, TwoSum gives
- * c + ph = sh + sl exactly, and RN(sh + RO(sl + pl)) is the correctly rounded result
- * (Boldo & Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using
- * rounding to odd", 2008). Assumes no overflow or underflow, which holds for every use here.
- */
-function fma64(a: number, b: number, c: number): number {
-  const ph = a * b;
-  let t = SPLITTER * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLITTER * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  const pl = ah * bh - ph + ah * bl + al * bh + al * bl;
-  if (pl === 0) return ph + c; // exact product: a single rounding
-  const sh = c + ph;
-  const bb = sh - c;
-  const sl = c - (sh - bb) + (ph - bb);
-  return sh + addRoundToOdd(sl, pl);
-}
-
-/**
- * Correctly rounded float32 fused multiply-add for float32 a, b, c (`_mm256_fmadd_ps`, or a
- * GCC-contracted `a * b + c` on floats): a*b is exact in a double (24 + 24 <= 53 bits), so
- * round-to-odd of the double sum followed by rounding to float32 is correct.
- */
-function fmaf(a: number, b: number, c: number): number {
-  return fround(addRoundToOdd(a * b, c));
-}
 
 /** Decodes a string of 16-hex-digit IEEE-754 bit patterns into doubles. */
 function hexDoubles(hex: string): Float64Array {

@@ -2,22 +2,11 @@
 // Expected values come from test/fixtures/behaviour.json (scripts/fixtures/behaviour_fx.py).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
 import * as torch from "../src/index.js";
 import type { Tensor, Node } from "../src/index.js";
+import { expectRec, readFixture, throwsLike, type Rec } from "./helpers/fixtures.js";
 
-type Encoded = number | boolean | "nan" | "inf" | "-inf" | Encoded[];
-interface Rec {
-  shape: number[];
-  dtype: string;
-  values: Encoded;
-  requires_grad: boolean;
-}
-interface Err {
-  type: string;
-  message: string;
-}
 interface Graph {
   name: string | null;
   next?: [Graph | null, number][];
@@ -25,57 +14,12 @@ interface Graph {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- scenarios are read by name
 type Scenario = any;
-const FX = JSON.parse(
-  readFileSync(new URL("./fixtures/behaviour.json", import.meta.url), "utf8"),
-) as { engine: Record<string, Scenario> };
+const FX = readFixture<{ engine: Record<string, Scenario> }>("behaviour.json");
 const E = FX.engine;
-
-function decode(v: Encoded): unknown {
-  if (Array.isArray(v)) return v.map(decode);
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  return v;
-}
-
-function closeValues(actual: unknown, expected: unknown, rtol: number, path: string): void {
-  if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${path}: expected an array`);
-    assert.equal(actual.length, expected.length, `${path}: length`);
-    expected.forEach((e, i) => closeValues(actual[i], e, rtol, `${path}[${i}]`));
-    return;
-  }
-  if (typeof expected === "number" && typeof actual === "number") {
-    if (Number.isNaN(expected)) return assert.ok(Number.isNaN(actual), `${path}: NaN`);
-    if (actual === expected) return;
-    const tol = rtol * Math.max(1, Math.abs(expected));
-    assert.ok(Math.abs(actual - expected) <= tol, `${path}: ${actual} vs ${expected}`);
-    return;
-  }
-  assert.equal(actual, expected, path);
-}
-
-/** Compare a tensor with a fixture record (shape, dtype, values, requires_grad). */
-function expectTensor(t: Tensor | null, r: Rec | null, rtol = 1e-6, what = "tensor"): void {
-  if (r === null) return assert.equal(t, null, `${what}: expected null`);
-  assert.ok(t !== null, `${what}: expected a tensor`);
-  assert.deepEqual(t.shape, r.shape, `${what}: shape`);
-  assert.equal(t.dtype.name, r.dtype, `${what}: dtype`);
-  assert.equal(t.requiresGrad, r.requires_grad, `${what}: requiresGrad`);
-  closeValues(t.tolist(), decode(r.values), rtol, what);
-}
 
 function expectGrads(ts: Tensor[], rs: (Rec | null)[], rtol = 1e-6): void {
   assert.equal(ts.length, rs.length);
-  ts.forEach((t, i) => expectTensor(t.grad, rs[i], rtol, `grad ${i}`));
-}
-
-function throwsLike(fn: () => unknown, e: Err): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof Error);
-    assert.equal(err.message, e.message);
-    return true;
-  });
+  ts.forEach((t, i) => expectRec(t.grad, rs[i], `grad ${i}`, { rtol }));
 }
 
 const leaf = (values: number[] | number[][], dtype = torch.float32): Tensor =>
@@ -226,9 +170,9 @@ test("stack and a copying reshape route gradients to their inputs", () => {
 test("gradients accumulate across two backward calls", () => {
   const x = leaf([1, 2, 3]);
   x.mul(x).sum().backward();
-  expectTensor(x.grad, E.accumulate.first);
+  expectRec(x.grad, E.accumulate.first);
   x.mul(x).sum().backward();
-  expectTensor(x.grad, E.accumulate.second);
+  expectRec(x.grad, E.accumulate.second);
 });
 
 test("backward(gradient) for a non-scalar output", () => {
@@ -242,16 +186,16 @@ test("backward(gradient) for a non-scalar output", () => {
       [-1, 2, 0.25],
     ]),
   );
-  expectTensor(x.grad, E.backward_gradient.x_grad);
+  expectRec(x.grad, E.backward_gradient.x_grad);
 });
 
 test("retainGraph, then a second backward", () => {
   const x = leaf([0.5, 1, 1.5]);
   const y = x.exp().sum();
   y.backward(undefined, { retainGraph: true });
-  expectTensor(x.grad, E.retain_graph.first);
+  expectRec(x.grad, E.retain_graph.first);
   y.backward();
-  expectTensor(x.grad, E.retain_graph.second);
+  expectRec(x.grad, E.retain_graph.second);
 });
 
 test("second backward raises only when the graph saved tensors", () => {
@@ -264,7 +208,7 @@ test("second backward raises only when the graph saved tensors", () => {
   y = x.add(1).sum();
   y.backward();
   y.backward();
-  expectTensor(x.grad, E.second_backward_unsaved.x_grad);
+  expectRec(x.grad, E.second_backward_unsaved.x_grad);
 
   // x * 2: PyTorch's MulBackward0 saves the wrapped scalar, so this graph is freed too
   x = leaf([0.5, 1, 1.5]);
@@ -292,14 +236,14 @@ test("torch.autograd.grad: gradOutputs, retainGraph, allowUnused and errors", ()
     gradOutputs: torch.tensor([1, 2, 3]),
     retainGraph: true,
   });
-  expectTensor(gx, fx.gx);
+  expectRec(gx, fx.gx);
   const [gx2, gw] = torch.autograd.grad(y.sum(), [x, w], { retainGraph: true });
-  expectTensor(gx2, fx.gx2);
-  expectTensor(gw, fx.gw);
+  expectRec(gx2, fx.gx2);
+  expectRec(gw, fx.gw);
   const [gx3, gu] = torch.autograd.grad(y.sum(), [x, u], { allowUnused: true, retainGraph: true });
-  expectTensor(gx3, fx.gx3);
-  expectTensor(gu, fx.gu);
-  expectTensor(x.grad, fx.x_grad_after);
+  expectRec(gx3, fx.gx3);
+  expectRec(gu, fx.gu);
+  expectRec(x.grad, fx.x_grad_after);
   throwsLike(() => torch.autograd.grad(y.sum(), [x, u], { retainGraph: true }), fx.unused);
   throwsLike(
     () => torch.autograd.grad(y.sum(), [torch.tensor([1])], { retainGraph: true }),
@@ -329,7 +273,7 @@ test("backward({ inputs }) accumulates only into those", () => {
     .sum()
     .backward(undefined, { inputs: [h] });
   expectGrads([x, w], E.backward_inputs_nonleaf.grads);
-  expectTensor(h.grad, E.backward_inputs_nonleaf.h_grad);
+  expectRec(h.grad, E.backward_inputs_nonleaf.h_grad);
 });
 
 test("retainGrad on a non-leaf", () => {
@@ -337,8 +281,8 @@ test("retainGrad on a non-leaf", () => {
   const y = x.mul(2);
   y.retainGrad();
   y.mul(y).sum().backward();
-  expectTensor(y.grad, E.retain_grad.y_grad);
-  expectTensor(x.grad, E.retain_grad.x_grad);
+  expectRec(y.grad, E.retain_grad.y_grad);
+  expectRec(x.grad, E.retain_grad.x_grad);
   assert.equal(y.retainsGrad, E.retain_grad.retains);
 });
 
@@ -349,13 +293,13 @@ test("tensor hooks on a leaf: observe, replace, remove", () => {
   const h1 = x.registerHook((g) => void seen.push(g));
   const h2 = x.registerHook((g) => g.mul(10));
   x.mul(x).sum().backward();
-  expectTensor(x.grad, fx.first);
+  expectRec(x.grad, fx.first);
   h2.remove();
   x.mul(x).sum().backward();
   h1.remove();
-  expectTensor(x.grad, fx.second);
+  expectRec(x.grad, fx.second);
   assert.equal(seen.length, fx.seen.length);
-  seen.forEach((g, i) => expectTensor(g, fx.seen[i]));
+  seen.forEach((g, i) => expectRec(g, fx.seen[i]));
   x.mul(x).sum().backward(); // removed: no more calls
   assert.equal(seen.length, fx.seen.length);
 });
@@ -369,8 +313,8 @@ test("tensor hooks on a non-leaf replace the gradient flowing on", () => {
   y.registerHook((g) => g.add(1));
   y.mul(y).sum().backward();
   assert.equal(seen.length, fx.seen.length);
-  seen.forEach((g, i) => expectTensor(g, fx.seen[i]));
-  expectTensor(x.grad, fx.x_grad);
+  seen.forEach((g, i) => expectRec(g, fx.seen[i]));
+  expectRec(x.grad, fx.x_grad);
 });
 
 test("node hooks: gradFn.registerHook and registerPrehook", () => {
@@ -392,9 +336,9 @@ test("node hooks: gradFn.registerHook and registerPrehook", () => {
   });
   y.sum().backward(undefined, { retainGraph: true });
   expectGrads([x, w], fx.first);
-  pre.forEach((g, i) => expectTensor(g, fx.seen.pre[i]));
-  gradInputs.forEach((g, i) => expectTensor(g, fx.seen.grad_inputs[i]));
-  gradOutputs.forEach((g, i) => expectTensor(g, fx.seen.grad_outputs[i]));
+  pre.forEach((g, i) => expectRec(g, fx.seen.pre[i]));
+  gradInputs.forEach((g, i) => expectRec(g, fx.seen.grad_inputs[i]));
+  gradOutputs.forEach((g, i) => expectRec(g, fx.seen.grad_outputs[i]));
   assert.deepEqual(
     [pre.length, gradInputs.length, gradOutputs.length],
     [fx.seen.pre.length, fx.seen.grad_inputs.length, fx.seen.grad_outputs.length],
@@ -416,7 +360,7 @@ test("registerPostAccumulateGradHook sees the updated .grad", () => {
   h.remove();
   x.mul(3).sum().backward();
   assert.equal(seen.length, E.post_accumulate.seen.length);
-  seen.forEach((g, i) => expectTensor(g, E.post_accumulate.seen[i]));
+  seen.forEach((g, i) => expectRec(g, E.post_accumulate.seen[i]));
 });
 
 test("detach shares storage and version; detach_ makes a leaf", () => {
@@ -429,7 +373,7 @@ test("detach shares storage and version; detach_ makes a leaf", () => {
   assert.equal(dy.requiresGrad, fx.requires_grad);
   assert.equal(dy.isLeaf, fx.is_leaf);
   assert.equal(nodeName(dy), fx.grad_fn);
-  expectTensor(y, fx.y_after);
+  expectRec(y, fx.y_after);
   assert.deepEqual([v0, y._versionNumber, dy._versionNumber], fx.versions);
 
   y = x.mul(2);
@@ -468,26 +412,26 @@ test("a 100,000-op chain backpropagates without stack overflow", () => {
   let y = x;
   for (let i = 0; i < fx.n; i++) y = y.mul(fx.factor);
   y.sum().backward();
-  expectTensor(y, fx.y, 0);
-  expectTensor(x.grad, fx.x_grad, 0);
+  expectRec(y, fx.y, "y", { rtol: 0 });
+  expectRec(x.grad, fx.x_grad, "x.grad", { rtol: 0 });
 
   fx = E.long_chain_add;
   x = leaf([1, -2]);
   y = x;
   for (let i = 0; i < fx.n; i++) y = y.add(fx.step);
   y.sum().backward();
-  expectTensor(y, fx.y, 0);
-  expectTensor(x.grad, fx.x_grad, 0);
+  expectRec(y, fx.y, "y", { rtol: 0 });
+  expectRec(x.grad, fx.x_grad, "x.grad", { rtol: 0 });
 });
 
 test("diamond graphs accumulate every path", () => {
   let x = leaf([0.5, -1, 2]);
   const a = x.mul(2);
   a.mul(a).add(a.exp()).add(a).sum().backward();
-  expectTensor(x.grad, E.diamond.x_grad);
+  expectRec(x.grad, E.diamond.x_grad);
   x = leaf([1, 2]);
   x.mul(x).add(x).sum().backward();
-  expectTensor(x.grad, E.diamond_leaf.x_grad);
+  expectRec(x.grad, E.diamond_leaf.x_grad);
 });
 
 test("in-place ops bump the version counter shared with views", () => {
@@ -500,14 +444,14 @@ test("in-place ops bump the version counter shared with views", () => {
   versions.push(x._versionNumber);
   assert.deepEqual(versions, E.versions.versions);
   assert.equal(vw._versionNumber, E.versions.view_version);
-  expectTensor(x, E.versions.x);
+  expectRec(x, E.versions.x);
 });
 
 test("in-place on a leaf requiring grad errors, except under noGrad", () => {
   const x = leaf([1, 2, 3]);
   throwsLike(() => x.add_(1), E.inplace_leaf);
   torch.noGrad(() => x.add_(1));
-  expectTensor(x, E.inplace_leaf_nograd.x);
+  expectRec(x, E.inplace_leaf_nograd.x);
   assert.equal(x._versionNumber, E.inplace_leaf_nograd.version);
 });
 
@@ -536,8 +480,8 @@ test("in-place on a non-leaf rebases its history", () => {
   assert.deepEqual([n1, nodeName(y)], fx.names);
   assert.deepEqual(next1, fx.next_add);
   y.sum().backward();
-  expectTensor(y, fx.y);
-  expectTensor(x.grad, fx.x_grad);
+  expectRec(y, fx.y);
+  expectRec(x.grad, fx.x_grad);
   assert.equal(y.isLeaf, fx.is_leaf);
   assert.equal(y._versionNumber, fx.version);
 
@@ -632,24 +576,24 @@ test("tutorial: control flow with while b.norm() < 1000", () => {
     const a = torch.tensor(fx.a, { requiresGrad: true });
     const d = controlFlow(a);
     d.backward();
-    expectTensor(d, fx.d);
-    expectTensor(a.grad, fx.a_grad);
-    expectTensor(d.div(a).detach(), { ...fx.d_over_a, requires_grad: false });
+    expectRec(d, fx.d);
+    expectRec(a.grad, fx.a_grad);
+    expectRec(d.div(a).detach(), { ...fx.d_over_a, requires_grad: false });
   }
   torch.manualSeed(0);
   const a = torch.randn([], { requiresGrad: true });
   const d = controlFlow(a);
   d.backward();
-  expectTensor(a, E.control_flow_seeded.a);
-  expectTensor(d, E.control_flow_seeded.d);
-  expectTensor(a.grad, E.control_flow_seeded.a_grad);
+  expectRec(a, E.control_flow_seeded.a);
+  expectRec(d, E.control_flow_seeded.d);
+  expectRec(a.grad, E.control_flow_seeded.a_grad);
 
   const x = leaf([1, 2, 3]);
   let y = x.mul(2);
   while ((y.norm().item() as number) < 1000) y = y.mul(2);
   y.backward(torch.tensor([0.1, 1.0, 0.0001]));
-  expectTensor(y, E.control_flow_vector.y);
-  expectTensor(x.grad, E.control_flow_vector.x_grad);
+  expectRec(y, E.control_flow_vector.y);
+  expectRec(x.grad, E.control_flow_vector.x_grad);
 });
 
 test("tutorial: Q = 3a^3 - b^2 with an external gradient", () => {
@@ -657,7 +601,7 @@ test("tutorial: Q = 3a^3 - b^2 with an external gradient", () => {
   const b = leaf([6, 4]);
   const Q = a.pow(3).mul(3).sub(b.pow(2));
   Q.backward(torch.tensor([1, 1]));
-  expectTensor(Q, E.blitz.Q);
+  expectRec(Q, E.blitz.Q);
   expectGrads([a, b], E.blitz.grads);
   assert.equal(nodeName(Q), E.blitz.grad_fn);
 });
@@ -668,12 +612,12 @@ test("head gradients: y.backward(dz/dy) equals z.backward()", () => {
   const y = x.exp().mul(2);
   const z = y.mul(y).sum();
   const [dzdy] = torch.autograd.grad(z, [y], { retainGraph: true });
-  expectTensor(dzdy, fx.dz_dy);
+  expectRec(dzdy, fx.dz_dy);
   y.backward(dzdy, { retainGraph: true });
-  expectTensor(x.grad, fx.via_head);
+  expectRec(x.grad, fx.via_head);
   x.grad = null;
   z.backward();
-  expectTensor(x.grad, fx.direct);
+  expectRec(x.grad, fx.direct);
 });
 
 test("atomicity: a failing backward changes no .grad and frees nothing", () => {
@@ -700,8 +644,8 @@ test("atomicity: failing ops leave their inputs untouched", () => {
   const a = torch.tensor([1, 2, 3]);
   const b = torch.tensor([1, 2, 3, 4]);
   throwsLike(() => a.add(b), fx.error);
-  expectTensor(a, fx.a);
-  expectTensor(b, fx.b);
+  expectRec(a, fx.a);
+  expectRec(b, fx.b);
   assert.deepEqual([a._versionNumber, b._versionNumber], [0, 0]);
 
   fx = E.atomic_inplace;
@@ -710,18 +654,18 @@ test("atomicity: failing ops leave their inputs untouched", () => {
   throwsLike(() => t.mul_(torch.ones(4)), fx.errors[1]);
   const ti = torch.tensor([1, 2, 3], { dtype: torch.int64 });
   throwsLike(() => ti.add_(1.5), fx.errors[2]);
-  expectTensor(t, fx.t);
+  expectRec(t, fx.t);
   assert.equal(t._versionNumber, fx.t_version);
-  expectTensor(ti, fx.ti);
+  expectRec(ti, fx.ti);
   assert.equal(ti._versionNumber, fx.ti_version);
 
   fx = E.atomic_inplace_nonleaf;
   const x = leaf([1, 2, 3]);
   const y = x.mul(2);
   throwsLike(() => y.add_(torch.ones(2, 3)), fx.error);
-  expectTensor(y, fx.y);
+  expectRec(y, fx.y);
   assert.equal(y._versionNumber, fx.version);
   assert.equal(nodeName(y), fx.grad_fn);
   y.sum().backward();
-  expectTensor(x.grad, fx.x_grad);
+  expectRec(x.grad, fx.x_grad);
 });

@@ -2,20 +2,12 @@
 // against PyTorch 1.13 (test/fixtures/behaviour.json, from scripts/fixtures/behaviour_fx.py).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
 
 import * as torch from "../src/index.js";
 import type { Tensor, DType } from "../src/index.js";
 import { resultType } from "../src/dtype.js";
-
-type Encoded = number | boolean | "nan" | "inf" | "-inf" | Encoded[];
-interface Rec {
-  shape: number[];
-  dtype: string;
-  values: Encoded;
-  requires_grad: boolean;
-}
+import { decode, readFixture, type Encoded, type Rec } from "./helpers/fixtures.js";
 interface PromotionCase {
   a: [string, string | null];
   b: [string, string | null];
@@ -26,22 +18,12 @@ interface PromotionCase {
   div: string;
 }
 
-const FX = JSON.parse(
-  readFileSync(new URL("./fixtures/behaviour.json", import.meta.url), "utf8"),
-) as {
+const FX = readFixture<{
   creation: Record<string, Rec>;
   meta: Record<string, unknown>;
   promotion: PromotionCase[];
   printing: Record<string, string>;
-};
-
-function decode(v: Encoded): unknown {
-  if (Array.isArray(v)) return v.map(decode);
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  return v;
-}
+}>("behaviour.json");
 
 function expectTensor(t: Tensor, r: Rec, what: string, rtol = 0): void {
   assert.deepEqual(t.shape, r.shape, `${what}: shape`);

@@ -2,22 +2,15 @@
 // (test/fixtures/behaviour.json, from scripts/fixtures/behaviour_fx.py).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
+import { readFixture, type Err } from "./helpers/fixtures.js";
 
-interface Err {
-  type: string;
-  message: string;
-}
-
-const FX = JSON.parse(
-  readFileSync(new URL("./fixtures/behaviour.json", import.meta.url), "utf8"),
-) as {
+const FX = readFixture<{
   errors: Record<string, Err>;
   engine: { atomic_inplace_nonleaf: { x_grad: { values: number[] } } };
-};
+}>("behaviour.json");
 const R = FX.errors;
 
 /** PyTorch's exception classes as ours: TypeError stays, IndexError is a RangeError. */

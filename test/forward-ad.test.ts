@@ -11,38 +11,29 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
 import * as torch from "../src/index.js";
-import type { DTypeName, Tensor } from "../src/index.js";
+import type { Tensor } from "../src/index.js";
 import { runReadmeSection } from "./helpers/custom-fixtures.js";
+import { decode, readFixture, type Encoded, type Err, type Rec } from "./helpers/fixtures.js";
+import {
+  compile as compileSpec,
+  fixtures as opFixtures,
+  flat,
+  isFloat,
+  makeInput,
+  needsGrad,
+  outputsOf,
+  specs,
+  type Fixture,
+  type OpSpec,
+} from "./helpers/op-specs.js";
 
 const fw = torch.autograd.forwardAd;
 const f64 = { dtype: torch.float64 };
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-type Value = number | "nan" | "inf" | "-inf";
-const decode = (v: Value): number =>
-  typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
-
-/** Row-major values as numbers. */
-function flat(t: Tensor): number[] {
-  const c = t.detach().contiguous();
-  return Array.from(c.data.subarray(c.offset, c.offset + c.numel()), Number);
-}
-
-/** A result as a list of tensors: a tensor, an array, or a {values, indices} pair. */
-function outputsOf(r: unknown): Tensor[] {
-  if (r instanceof torch.Tensor) return [r];
-  if (Array.isArray(r)) return r as Tensor[];
-  if (r !== null && typeof r === "object" && "values" in r && "indices" in r) {
-    const vi = r as { values: Tensor; indices: Tensor };
-    return [vi.values, vi.indices];
-  }
-  throw new Error(`unexpected result ${String(r)}`);
-}
 
 type Fn = (...xs: Tensor[]) => unknown;
 
@@ -140,57 +131,18 @@ function tangentsFor(xs: Tensor[], pick: (x: Tensor, i: number) => boolean): (Te
 // ---------------------------------------------------------------------------------------------
 // 1. op specs: forward mode against reverse mode
 
-interface InputSpec {
-  shape: number[];
-  dtype?: DTypeName;
-  grad?: boolean;
-  transpose?: boolean;
-}
-interface OpSpec {
-  name: string;
-  js: string;
-  inputs: InputSpec[];
-  grad?: boolean;
-  gradcheck?: boolean;
-}
-interface Fixture {
-  name: string;
-  inputs: { values: Value[] }[];
-}
-
-const specs: OpSpec[] = JSON.parse(
-  readFileSync(new URL("./op-specs.json", import.meta.url), "utf8"),
-);
-const opFixtures = new Map<string, Fixture>(
-  (
-    JSON.parse(readFileSync(new URL("./fixtures/ops.json", import.meta.url), "utf8")) as Fixture[]
-  ).map((f) => [f.name, f]),
-);
-
-const isFloat = (d: DTypeName): boolean => d === "float32" || d === "float64";
-
 /** The spec's inputs from the fixture's values (the spec's domains), floats as float64. */
 function specInputs(spec: OpSpec, fx: Fixture): { xs: Tensor[]; diff: boolean[] } {
-  const diff: boolean[] = [];
+  const diff = spec.inputs.map((inp) => needsGrad(spec, inp));
   const xs = spec.inputs.map((inp, i) => {
     const dtype = inp.dtype ?? "float32";
-    diff.push(inp.grad ?? (!!spec.grad && isFloat(dtype)));
-    const shape = inp.shape.slice();
-    if (inp.transpose) {
-      const n = shape.length;
-      [shape[n - 2], shape[n - 1]] = [shape[n - 1], shape[n - 2]];
-    }
-    let t = torch
-      .tensor(fx.inputs[i].values.map(decode), { dtype: isFloat(dtype) ? "float64" : dtype })
-      .reshape(shape);
-    if (inp.transpose) t = t.transpose(-2, -1);
-    return t;
+    return makeInput(inp, fx.inputs[i].values, isFloat(dtype) ? "float64" : dtype, false);
   });
   return { xs, diff };
 }
 
 function compile(js: string): Fn {
-  const f = new Function("torch", "a", "b", "c", `return (${js});`);
+  const f = compileSpec(js);
   return (...xs: Tensor[]) => f(torch, ...xs);
 }
 
@@ -412,30 +364,16 @@ for (const c of extraCases) {
 // ---------------------------------------------------------------------------------------------
 // 2. PyTorch fixtures
 
-interface Rec {
-  shape: number[];
-  dtype: DTypeName;
-  values: unknown;
-  requires_grad: boolean;
-}
-interface ErrRec {
-  type: string;
-  message: string;
-}
-const fixture = JSON.parse(
-  readFileSync(new URL("./fixtures/forward_ad.json", import.meta.url), "utf8"),
-) as { cases: Record<string, Record<string, unknown>> };
+const fixture = readFixture<{ cases: Record<string, Record<string, unknown>> }>("forward_ad.json");
 
-function flatValues(v: unknown): number[] {
-  if (Array.isArray(v)) return v.flatMap(flatValues);
-  return [decode(v as Value)];
-}
+/** Recorded values (nested lists) decoded, in row-major order. */
+const flatValues = (v: Encoded): number[] => [decode(v)].flat(Infinity) as number[];
 
 function recOf(t: Tensor | null): Rec | null {
   if (t === null) return null;
   return {
     shape: t.shape.slice(),
-    dtype: t.dtype.name as DTypeName,
+    dtype: t.dtype.name,
     values: flat(t),
     requires_grad: t.requiresGrad,
   };
@@ -465,7 +403,7 @@ function sameRec(what: string, got: Rec | null, want: Rec | null): string[] {
 }
 
 /** The exception `fn` throws, as {type, message} in PyTorch's terms (null: none). */
-function errOf(fn: () => unknown): ErrRec | null {
+function errOf(fn: () => unknown): Err | null {
   try {
     fn();
   } catch (e) {

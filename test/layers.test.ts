@@ -13,6 +13,7 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import * as nn from "../src/nn/index.js";
 import { gradcheck, gradgradcheck } from "./helpers/gradcheck.js";
+import { fromFlatRec } from "./helpers/fixtures.js";
 
 const F = nn.functional;
 
@@ -23,19 +24,6 @@ interface Enc {
 }
 
 const fx = JSON.parse(readFileSync(new URL("./fixtures/layers.json", import.meta.url), "utf8"));
-
-const dtypes: Record<string, torch.DType> = {
-  float32: torch.float32,
-  float64: torch.float64,
-  int64: torch.int64,
-  int32: torch.int32,
-  bool: torch.bool,
-};
-
-function dec(e: Enc, requiresGrad = false): Tensor {
-  const t = torch.tensor(e.values, { dtype: dtypes[e.dtype] }).reshape(e.shape);
-  return requiresGrad ? t.requiresGrad_() : t;
-}
 
 function values(t: Tensor): number[] {
   return (t.detach().contiguous().reshape([-1]).tolist() as (number | boolean)[]).map(Number);
@@ -101,7 +89,7 @@ for (const c of fx.ops) {
     test("functional batchNorm updates the running statistics in place", () => {
       const rm = torch.linspace(-0.5, 0.5, 6);
       const rv = torch.linspace(0.5, 2, 6);
-      F.batchNorm(dec(c.x), rm, rv, { training: true, momentum: 0.3 });
+      F.batchNorm(fromFlatRec(c.x), rm, rv, { training: true, momentum: 0.3 });
       close(rm, c.runningMean, "running_mean", 1e-5, 1e-6);
       close(rv, c.runningVar, "running_var", 1e-5, 1e-6);
     });
@@ -109,7 +97,7 @@ for (const c of fx.ops) {
   }
   test(`F.${c.name} matches PyTorch (values, grad_fn, gradients)`, () => {
     const inputs: In = {};
-    for (const [k, v] of Object.entries(c.inputs)) inputs[k] = dec(v as Enc, true);
+    for (const [k, v] of Object.entries(c.inputs)) inputs[k] = fromFlatRec(v as Enc, true);
     const y = OPS[c.name](inputs);
     assert.deepEqual(y.shape, c.output.shape);
     close(y, c.output.values, "output");
@@ -366,7 +354,7 @@ fx.layers.forEach(
       torch.manualSeed(seed);
       const [make, call] = LAYERS[c.name];
       const m = make();
-      const xs = c.inputs.map((e) => dec(e, true));
+      const xs = c.inputs.map((e) => fromFlatRec(e, true));
       const r = call(m, ...xs);
       const outs = Array.isArray(r) ? r : [r];
       assert.equal(outs.length, c.outputs.length);

@@ -7,15 +7,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
+import { decodeNumber, fromFlatRec, readFixture, type NonFinite } from "./helpers/fixtures.js";
 
 const nn = torch.nn;
 const F = torch.nn.functional;
 
-type Value = number | "nan" | "inf" | "-inf";
+type Value = number | NonFinite;
 interface Rec {
   shape: number[];
   dtype: "float32" | "float64" | "int64" | "bool";
@@ -45,17 +45,7 @@ interface Fixture {
   consts: { ce_w: Rec; bce_w: Rec };
 }
 
-const FX = JSON.parse(
-  readFileSync(new URL("./fixtures/nn.json", import.meta.url), "utf8"),
-) as Fixture;
-
-const num = (v: Value): number =>
-  v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : v;
-
-function fromRec(r: Rec, requiresGrad = false): Tensor {
-  const t = torch.tensor(r.values.map(num), { dtype: r.dtype }).reshape(r.shape);
-  return requiresGrad ? t.requiresGrad_(true) : t;
-}
+const FX = readFixture<Fixture>("nn.json");
 
 function values(t: Tensor): number[] {
   return (t.detach().contiguous().reshape(-1).tolist() as (number | boolean)[]).map(Number);
@@ -72,7 +62,7 @@ function close(
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
   assert.equal(actual.dtype.name, expected.dtype, `${what}: dtype`);
   const a = values(actual);
-  const e = expected.values.map(num);
+  const e = expected.values.map(decodeNumber);
   for (let i = 0; i < e.length; i++) {
     const ok =
       (Number.isNaN(e[i]) && Number.isNaN(a[i])) ||
@@ -85,8 +75,8 @@ function close(
   }
 }
 
-const CE_W = fromRec(FX.consts.ce_w);
-const BCE_W = fromRec(FX.consts.bce_w);
+const CE_W = fromFlatRec(FX.consts.ce_w);
+const BCE_W = fromFlatRec(FX.consts.bce_w);
 
 /** The Net of the fixture script. */
 class Net extends nn.Module {
@@ -319,7 +309,8 @@ for (const c of FX.cases) {
     const m = spec.build?.();
     if (m !== undefined) {
       torch.noGrad(() => {
-        for (const [name, r] of Object.entries(c.params)) m.getParameter(name).copy_(fromRec(r));
+        for (const [name, r] of Object.entries(c.params))
+          m.getParameter(name).copy_(fromFlatRec(r));
       });
       assert.deepEqual(
         m.namedParameters().map(([n]) => n),
@@ -327,7 +318,7 @@ for (const c of FX.cases) {
         "parameter names",
       );
     }
-    const inputs = c.inputs.map((r) => fromRec(r, r.requires_grad));
+    const inputs = c.inputs.map((r) => fromFlatRec(r, r.requires_grad));
     if (c.seed !== null) torch.manualSeed(c.seed);
     const out = spec.fn(m as M, ...inputs);
     const [rtol, atol] = TOL[c.name] ?? [2e-5, 5e-6];
@@ -344,7 +335,7 @@ for (const c of FX.cases) {
         Object.keys(c.grads),
       );
       const grads = torch.autograd.grad(
-        out.mul(fromRec(c.weight)).sum(),
+        out.mul(fromFlatRec(c.weight)).sum(),
         targets.map(([, t]) => t),
         { allowUnused: true },
       );

@@ -3,18 +3,19 @@
  * expression) and compared with PyTorch 1.13 (test/fixtures/ops.json, made by
  * scripts/fixtures/ops_fx.py from the same specs' `py` expressions): output shapes, dtypes,
  * values and grad_fn names, gradients of sum_i sum(out_i * w_i), second derivatives for
- * "order": 2 specs, and a float64 finite-difference gradcheck for "gradcheck" specs.
+ * "order": 2 specs, and a float64 finite-difference gradcheck for "gradcheck" specs
+ * (torch.autograd.gradcheck, and gradgradcheck with fixed grad outputs for "order": 2 ones).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
-import { gradcheck, gradgradcheck } from "./helpers/gradcheck.js";
 import {
   compile,
   decode,
   fixtures,
+  flat,
   gradcheckInputs,
   isGradchecked,
   makeInput,
@@ -24,11 +25,7 @@ import {
 } from "./helpers/op-specs.js";
 import type { Fixture, OpSpec, Value } from "./helpers/op-specs.js";
 
-/** Row-major values (bools as 0/1). */
-function flat(t: Tensor): number[] {
-  const c = t.detach().contiguous();
-  return Array.from(c.data.subarray(c.offset, c.offset + c.numel()), Number);
-}
+const { gradcheck, gradgradcheck, GradcheckError } = torch.autograd;
 
 function tolerance(dtype: string): { rtol: number; atol: number } {
   if (dtype === "float32") return { rtol: 1e-5, atol: 1e-6 };
@@ -162,6 +159,36 @@ function checkSpec(spec: OpSpec, fx: Fixture): string[] {
   return errs;
 }
 
+/**
+ * gradgradcheck's grad outputs: fixed values in (-1, 1) for the differentiable outputs (k-th
+ * floating output: sin(1 + 7k + 3.7i) * 0.9), not requiring grad, so that only the second
+ * derivatives w.r.t. the inputs are checked. test/gradgradcheck.test.ts runs PyTorch's default
+ * (random grad outputs requiring grad) on the same specs.
+ */
+function fixedGradOutputs(outs: Tensor[]): Tensor[] {
+  return outs
+    .filter((o) => o.dtype.isFloatingPoint)
+    .map((o, k) => ({ o, k }))
+    .filter(({ o }) => o.requiresGrad)
+    .map(({ o, k }) => {
+      const g = torch.zerosLike(o);
+      for (let i = 0; i < g.numel(); i++) g.data[i] = Math.sin(1 + 7 * k + 3.7 * i) * 0.9;
+      return g;
+    });
+}
+
+/** Run a gradcheck; its failure report (which output and input, both Jacobians) names the spec. */
+function expectGradcheck(what: string, spec: OpSpec, run: () => boolean): void {
+  let ok: boolean;
+  try {
+    ok = run();
+  } catch (e) {
+    if (e instanceof GradcheckError) assert.fail(`${what} of ${spec.js}: ${e.message}`);
+    throw e;
+  }
+  assert.ok(ok, `${what} of ${spec.js} returned false`);
+}
+
 test("every spec has a fixture (else run /usr/bin/python3 scripts/gen_fixtures.py)", () => {
   const names = new Set<string>();
   for (const s of specs) {
@@ -197,9 +224,14 @@ for (const spec of specs) {
     test(`gradcheck: ${spec.name}`, () => {
       const fn = compile(spec.js);
       const f = (...xs: Tensor[]): Tensor[] => outputsOf(fn(torch, ...xs));
-      const opts = spec.eps === undefined ? {} : { eps: spec.eps };
-      assert.ok(gradcheck(f, gradcheckInputs(spec, fx), opts));
-      if (spec.order === 2) assert.ok(gradgradcheck(f, gradcheckInputs(spec, fx), null, opts));
+      // gradients must also have their inputs' dtypes
+      const opts = { ...(spec.eps === undefined ? {} : { eps: spec.eps }), checkGradDtypes: true };
+      expectGradcheck("gradcheck", spec, () => gradcheck(f, gradcheckInputs(spec, fx), opts));
+      if (spec.order === 2) {
+        const inputs = gradcheckInputs(spec, fx);
+        const gos = fixedGradOutputs(f(...inputs));
+        expectGradcheck("gradgradcheck", spec, () => gradgradcheck(f, inputs, gos, opts));
+      }
     });
   }
 }

@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 
 import type { DTypeName } from "../src/dtype.js";
 import {
@@ -12,8 +11,9 @@ import {
   type PrintProfile,
   type PrintSource,
 } from "../src/print.js";
+import { decodeNumber, readFixture, type NonFinite } from "./helpers/fixtures.js";
 
-type Encoded = number | "nan" | "inf" | "-inf" | "-0";
+type Encoded = number | NonFinite | "-0";
 
 interface TensorCase {
   kind: "tensor";
@@ -48,24 +48,10 @@ interface PyFloatCase {
 }
 type Case = TensorCase | SizeCase | PyFloatCase;
 
-const cases = JSON.parse(
-  readFileSync(new URL("./fixtures/print.json", import.meta.url), "utf8"),
-) as Case[];
+const cases = readFixture<Case[]>("print.json");
 
-function decode(v: Encoded): number {
-  switch (v) {
-    case "nan":
-      return NaN;
-    case "inf":
-      return Infinity;
-    case "-inf":
-      return -Infinity;
-    case "-0":
-      return -0;
-    default:
-      return v;
-  }
-}
+/** A recorded number; "-0" (printed differently from 0) as -0. */
+const decode = (v: Encoded): number => (v === "-0" ? -0 : decodeNumber(v));
 
 /** Store values as the tensor would: float32 rounded through a Float32Array. */
 function source(c: TensorCase): PrintSource {

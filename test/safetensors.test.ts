@@ -16,34 +16,24 @@ import { join } from "node:path";
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import * as nn from "../src/nn/index.js";
+import { decodeNumber, fromFlatRec, type NonFinite } from "./helpers/fixtures.js";
 
 interface Enc {
   shape: number[];
   dtype: string;
-  values: (number | string)[];
+  values: (number | NonFinite)[];
 }
 const fx = JSON.parse(
   readFileSync(new URL("./fixtures/layers.json", import.meta.url), "utf8"),
 ).safetensors;
 const file = (name: string): Uint8Array =>
   new Uint8Array(readFileSync(new URL(`./fixtures/safetensors/${name}`, import.meta.url)));
-const num = (v: number | string): number =>
-  v === "inf" ? Infinity : v === "-inf" ? -Infinity : v === "nan" ? NaN : (v as number);
-const dtypes: Record<string, torch.DType> = {
-  float32: torch.float32,
-  float64: torch.float64,
-  int64: torch.int64,
-  int32: torch.int32,
-  bool: torch.bool,
-};
-const dec = (e: Enc): Tensor =>
-  torch.tensor(e.values.map(num), { dtype: dtypes[e.dtype] }).reshape(e.shape);
 const values = (t: Tensor): number[] =>
   (t.reshape([-1]).tolist() as (number | boolean)[]).map(Number);
 
 function mixed(): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(fx.mixed)) out[k] = dec(v as Enc);
+  for (const [k, v] of Object.entries(fx.mixed)) out[k] = fromFlatRec(v as Enc);
   return out;
 }
 
@@ -75,8 +65,8 @@ test("torch.load reads Python-written files: values, dtypes, metadata, sorted ke
   // float16 / bfloat16 load as float32, small integer types as int32
   const h = torch.safetensors.deserialize(file("halfs.safetensors")).tensors;
   assert.equal(h.h.dtype, torch.float32);
-  assert.deepEqual(values(h.h), fx.halfs.h.values.map(num));
-  assert.deepEqual(values(h.bf), fx.halfs.bf.values.map(num));
+  assert.deepEqual(values(h.h), fx.halfs.h.values.map(decodeNumber));
+  assert.deepEqual(values(h.bf), fx.halfs.bf.values.map(decodeNumber));
   for (const k of ["u8", "i8", "i16"]) {
     assert.equal(h[k].dtype, torch.int32);
     assert.deepEqual(values(h[k]), fx.halfs[k].values);
@@ -99,7 +89,7 @@ test("a PyTorch state dict loads into the same tensorgrad model and gives PyTorc
   assert.deepEqual(readFileSync(path), Buffer.from(file("model.safetensors")));
   model.loadStateDict(torch.load(path));
   model.eval();
-  const y = model.call(dec(fx.model.input)) as Tensor;
+  const y = model.call(fromFlatRec(fx.model.input)) as Tensor;
   values(y).forEach((v, i) => assert.ok(Math.abs(v - fx.model.output.values[i]) < 1e-5));
   assert.equal((model.stateDict()["4.num_batches_tracked"] as Tensor).item(), 1);
 });

@@ -7,6 +7,7 @@
  * no per-element closure call or allocation.
  */
 import type { TypedArray } from "../dtype.js";
+import { tryNativeMatmul } from "./native.js";
 
 export interface Layout {
   readonly shape: readonly number[];
@@ -552,6 +553,13 @@ export function matmul(
   k: number,
   n: number,
 ): void {
+  // --- native dispatch hook (src/backend/native.ts): large float32/float64 products run in
+  // the C++ addon when it is loaded; everything else continues on the TypeScript loops below.
+  if (
+    tryNativeMatmul(a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol, out, batch, m, k, n)
+  )
+    return;
+  // --- end of native dispatch hook
   for (let bt = 0; bt < batch; bt++) {
     const ab = aOff + bt * aBatch;
     const ob = bt * m * n;

@@ -4,74 +4,11 @@
  * PyTorch op rounds to the parameter's dtype; on x86-64 with AVX2, `add(x, alpha=a)` is a fused
  * multiply-add `fma(x, a, self)`, `addcmul(t1, t2, value=v)` is `fma(v*t1, t2, self)`,
  * `addcdiv(t1, t2, value=v)` is `self + (v*t1)/t2`, and Python float scalars are rounded to
- * the dtype first. A float32 fma is emulated exactly in double arithmetic (`fmaf`).
+ * the dtype first. A float32 fma is emulated exactly in double arithmetic (`fmaf`, backend/fma.ts).
  */
+import { fma64, fmaf } from "../backend/fma.js";
+
 const fround = Math.fround;
-
-/**
- * Correctly rounded float32 fma(a, b, c) for float32 inputs. a*b is exact in a double; the
- * double sum s = RN(a*b + c) rounds to the right float32 unless s is exactly halfway between
- * two float32s, where the sign of the sum's rounding error decides.
- */
-export function fmaf(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const f = fround(s);
-  const d = s - f;
-  if (d === 0) return f;
-  const other = f + 2 * d;
-  if (fround(other) !== other) return f; // not a midpoint: f is right
-  const bb = s - p;
-  const e = p - (s - bb) + (c - bb);
-  if (e === 0) return f; // an exact tie: fround rounded to even
-  return e > 0 === other > f ? other : f;
-}
-
-const f64 = new Float64Array(1);
-const words = new Uint32Array(f64.buffer);
-const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
-const HI = 1 - LO;
-
-/** x + y rounded to odd (Boldo & Melquiond), for the double fma below. */
-function addRoundToOdd(x: number, y: number): number {
-  const s = x + y;
-  const bb = s - x;
-  const e = x - (s - bb) + (y - bb);
-  if (e === 0 || s !== s || s === Infinity || s === -Infinity) return s;
-  f64[0] = s;
-  if ((words[LO] & 1) === 1) return s;
-  if (e > 0 === s > 0) {
-    if (words[LO] === 0xffffffff) {
-      words[LO] = 0;
-      words[HI]++;
-    } else words[LO]++;
-  } else {
-    if (words[LO] === 0) {
-      words[LO] = 0xffffffff;
-      words[HI]--;
-    } else words[LO]--;
-  }
-  return f64[0];
-}
-
-const SPLITTER = 134217729;
-
-/** Correctly rounded double fma (Dekker's TwoProduct + TwoSum + round-to-odd). */
-export function fma64(a: number, b: number, c: number): number {
-  const ph = a * b;
-  let t = SPLITTER * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLITTER * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  const pl = ah * bh - ph + ah * bl + al * bh + al * bl;
-  if (pl === 0 || !Number.isFinite(ph)) return ph + c;
-  const sh = c + ph;
-  const bb = sh - c;
-  const sl = c - (sh - bb) + (ph - bb);
-  return sh + addRoundToOdd(sl, pl);
-}
 
 const ident = (x: number): number => x;
 

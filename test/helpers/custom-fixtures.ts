@@ -11,58 +11,18 @@ import { fileURLToPath } from "node:url";
 
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
+import {
+  decode,
+  readFixture,
+  throwsLike as throwsWithMessage,
+  type Err,
+  type Rec,
+} from "./fixtures.js";
 
-export type Encoded = number | boolean | "nan" | "inf" | "-inf" | Encoded[];
-export interface Rec {
-  shape: number[];
-  dtype: string;
-  values: Encoded;
-  requires_grad: boolean;
-}
-export interface Err {
-  type: string;
-  message: string;
-}
+export { decode, expectRec, type Encoded, type Err, type Rec } from "./fixtures.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- sections are read by name
-export const FX: any = JSON.parse(
-  readFileSync(new URL("../fixtures/custom.json", import.meta.url), "utf8"),
-);
-
-export function decode(v: Encoded): unknown {
-  if (Array.isArray(v)) return v.map(decode);
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  return v;
-}
-
-function closeValues(actual: unknown, expected: unknown, rtol: number, path: string): void {
-  if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${path}: expected an array`);
-    assert.equal(actual.length, expected.length, `${path}: length`);
-    expected.forEach((e, i) => closeValues(actual[i], e, rtol, `${path}[${i}]`));
-    return;
-  }
-  if (typeof expected === "number" && typeof actual === "number") {
-    if (Number.isNaN(expected)) return assert.ok(Number.isNaN(actual), `${path}: NaN`);
-    if (actual === expected) return;
-    const tol = rtol * Math.max(1, Math.abs(expected));
-    assert.ok(Math.abs(actual - expected) <= tol, `${path}: ${actual} vs ${expected}`);
-    return;
-  }
-  assert.equal(actual, expected, path);
-}
-
-/** Compare a tensor with a record (shape, dtype, values, requiresGrad); null with null. */
-export function expectRec(t: Tensor | null | undefined, r: Rec | null, what = "tensor"): void {
-  if (r === null) return assert.ok(t === null || t === undefined, `${what}: expected null`);
-  assert.ok(t instanceof torch.Tensor, `${what}: expected a tensor, got ${String(t)}`);
-  assert.deepEqual(t.shape, r.shape, `${what}: shape`);
-  assert.equal(t.dtype.name, r.dtype, `${what}: dtype`);
-  assert.equal(t.requiresGrad, r.requires_grad, `${what}: requiresGrad`);
-  closeValues(t.tolist(), decode(r.values), 1e-6, what);
-}
+export const FX: any = readFixture("custom.json");
 
 /** A tensor with a record's values (float32 unless the record says otherwise). */
 export function fromRec(r: Rec, requiresGrad = false): Tensor {
@@ -73,12 +33,9 @@ export function fromRec(r: Rec, requiresGrad = false): Tensor {
 /** `fn` throws an error with the recorded message (and a matching class where JS has one). */
 export function throwsLike(fn: () => unknown, e: Err): void {
   assert.ok(e !== null, "the fixture recorded no error");
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof Error, "expected an Error");
-    assert.equal(err.message, e.message);
+  throwsWithMessage(fn, e, (err) => {
     if (e.type === "TypeError") assert.ok(err instanceof TypeError, "expected a TypeError");
     if (e.type === "NotImplementedError") assert.equal(err.name, "NotImplementedError");
-    return true;
   });
 }
 

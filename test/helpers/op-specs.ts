@@ -1,12 +1,13 @@
 /**
  * The op table (test/op-specs.json) and its PyTorch fixtures (test/fixtures/ops.json), with the
- * input construction and the gradcheck selection rule shared by test/ops.test.ts and
- * test/gradgradcheck.test.ts.
+ * input construction and the gradcheck selection rule shared by test/ops.test.ts,
+ * test/gradgradcheck.test.ts and test/forward-ad.test.ts.
  */
-import { readFileSync } from "node:fs";
-
 import * as torch from "../../src/index.js";
 import type { DTypeName, Tensor } from "../../src/index.js";
+import { decodeNumber, readFixture, readTestJson, type NonFinite } from "./fixtures.js";
+
+export { decodeNumber as decode } from "./fixtures.js";
 
 export interface InputSpec {
   shape: number[];
@@ -28,7 +29,7 @@ export interface OpSpec {
   eps?: number;
 }
 
-export type Value = number | "nan" | "inf" | "-inf";
+export type Value = number | NonFinite;
 
 export interface FxOutput {
   shape: number[];
@@ -49,17 +50,10 @@ export interface Fixture {
 
 export type OpFn = (t: typeof torch, a?: Tensor, b?: Tensor, c?: Tensor) => unknown;
 
-export const specs: OpSpec[] = JSON.parse(
-  readFileSync(new URL("../op-specs.json", import.meta.url), "utf8"),
-);
+export const specs = readTestJson<OpSpec[]>("op-specs.json");
 export const fixtures = new Map<string, Fixture>(
-  (
-    JSON.parse(readFileSync(new URL("../fixtures/ops.json", import.meta.url), "utf8")) as Fixture[]
-  ).map((f) => [f.name, f]),
+  readFixture<Fixture[]>("ops.json").map((f) => [f.name, f]),
 );
-
-export const decode = (v: Value): number =>
-  typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
 
 export const isFloat = (d: DTypeName): boolean => d === "float32" || d === "float64";
 
@@ -82,7 +76,7 @@ export function makeInput(
     const n = shape.length;
     [shape[n - 2], shape[n - 1]] = [shape[n - 1], shape[n - 2]];
   }
-  let t = torch.tensor(values.map(decode), { dtype }).reshape(shape);
+  let t = torch.tensor(values.map(decodeNumber), { dtype }).reshape(shape);
   if (inp.transpose) t = t.transpose(-2, -1);
   if (grad) t.requiresGrad_();
   return t;
@@ -90,6 +84,12 @@ export function makeInput(
 
 export function compile(js: string): OpFn {
   return new Function("torch", "a", "b", "c", `return (${js});`) as OpFn;
+}
+
+/** Row-major values (bools as 0/1). */
+export function flat(t: Tensor): number[] {
+  const c = t.detach().contiguous();
+  return Array.from(c.data.subarray(c.offset, c.offset + c.numel()), Number);
 }
 
 /** A result as a list of tensors: a tensor, an array, or a {values, indices} pair. */

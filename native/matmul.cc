@@ -1,0 +1,600 @@
+// tensorgrad native backend: strided, batched float32/float64 matrix multiply.
+//
+//   out[b] (m x n, row-major contiguous) = A[b] (m x k) @ B[b] (k x n)
+//
+// A and B are addressed exactly like the TypeScript kernel in src/backend/cpu.ts:
+// element (i, p) of A[b] is a[aOff + b*aBatch + i*aRow + p*aCol] (any strides, batch stride 0 =
+// broadcast), and likewise for B. Inputs are read straight from the typed arrays' memory; the
+// only copies are the packed panels below. The output is written in place.
+//
+// Blocking scheme (the BLIS/GotoBLAS loop nest):
+//
+//   for jc in [0, n) step NC            B panel columns            (B panel lives in L3)
+//     for pc in [0, k) step KC          depth
+//       pack B[pc:pc+KC, jc:jc+NC] into NR-wide column slivers, each KC x NR, zero padded
+//       for ic in [0, m) step MC        A block rows               (A block lives in L2)
+//         pack A[ic:ic+MC, pc:pc+KC] into MR-tall row slivers, each MR x KC, zero padded
+//         for jr in [0, nc) step NR     one B sliver               (sliver lives in L1)
+//           for ir in [0, mc) step MR   one A sliver
+//             micro-kernel: C[MR x NR] (+)= A sliver @ B sliver, the MR x NR tile of C held
+//             in registers for the whole KC loop (overwrite on the first depth block,
+//             accumulate after)
+//
+// Micro-kernels: AVX2+FMA (float32 6x16, float64 6x8: 12 ymm accumulators, 2 ymm of B, one
+// broadcast of A) compiled with __attribute__((target("avx2,fma"))) and chosen at run time
+// with __builtin_cpu_supports, so one build runs on any x86-64; a portable scalar micro-kernel
+// with the same packing otherwise.
+//
+// Threads: a small persistent pool (std::thread). A large product is cut into one piece per
+// thread along M (or N when N is the larger side), each piece a full independent GEMM on its
+// own packed buffers; batched products with many items hand out whole items instead. Small
+// products run on the calling thread.
+
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define TG_X86 1
+#include <immintrin.h>
+#else
+#define TG_X86 0
+#endif
+
+namespace {
+
+using Index = int64_t;
+
+// ---------------------------------------------------------------------------------------------
+// Per-type blocking parameters. MR x NR is the register tile; KC x NR (B sliver) fits L1,
+// MC x KC (A block) fits L2, KC x NC (B panel) fits L3.
+
+template <typename T>
+struct Blocking;
+template <>
+struct Blocking<float> {
+  static constexpr Index MR = 6, NR = 16, KC = 256, MC = 144, NC = 3072;
+};
+template <>
+struct Blocking<double> {
+  static constexpr Index MR = 6, NR = 8, KC = 256, MC = 96, NC = 2048;
+};
+
+// A strided matrix view: element (i, j) is data[off + i*rs + j*cs].
+template <typename T>
+struct View {
+  const T* data;
+  Index rs, cs;
+};
+
+// Micro-kernel: C tile (MR x NR, row stride ldc) = or += packed A sliver @ packed B sliver.
+template <typename T>
+using MicroKernel = void (*)(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumulate);
+
+// ---------------------------------------------------------------------------------------------
+// Packing
+
+// A[i0:i0+mc, p0:p0+kc] into MR-row slivers: sliver s holds, for p = 0..kc-1, the MR values
+// A[i0 + s*MR + r, p0 + p] (r = 0..MR-1), rows past mc zero.
+template <typename T>
+void packA(const View<T>& A, Index i0, Index p0, Index mc, Index kc, T* dst) {
+  constexpr Index MR = Blocking<T>::MR;
+  for (Index s = 0; s < mc; s += MR) {
+    const Index rows = std::min(MR, mc - s);
+    const T* base = A.data + (i0 + s) * A.rs + p0 * A.cs;
+    if (rows == MR && A.cs == 1) {
+      // common case: rows of A contiguous
+      for (Index p = 0; p < kc; p++)
+        for (Index r = 0; r < MR; r++) dst[p * MR + r] = base[r * A.rs + p];
+    } else {
+      for (Index p = 0; p < kc; p++) {
+        for (Index r = 0; r < rows; r++) dst[p * MR + r] = base[r * A.rs + p * A.cs];
+        for (Index r = rows; r < MR; r++) dst[p * MR + r] = T(0);
+      }
+    }
+    dst += kc * MR;
+  }
+}
+
+// B[p0:p0+kc, j0:j0+nc] into NR-column slivers: sliver s holds, for p = 0..kc-1, the NR values
+// B[p0 + p, j0 + s*NR + c] (c = 0..NR-1), columns past nc zero.
+template <typename T>
+void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, T* dst) {
+  constexpr Index NR = Blocking<T>::NR;
+  const Index full = nc / NR * NR;  // columns in whole slivers
+  if (B.cs == 1) {
+    // rows of B contiguous: walk B row by row (one sequential stream), scattering each row's
+    // NR-wide pieces to their slivers
+    for (Index p = 0; p < kc; p++) {
+      const T* row = B.data + (p0 + p) * B.rs + j0;
+      T* d = dst + p * NR;
+      for (Index s = 0; s < full; s += NR, d += kc * NR) std::memcpy(d, row + s, NR * sizeof(T));
+    }
+  } else {
+    // columns of B contiguous (a transposed operand) or general strides: walk each sliver
+    for (Index s = 0; s < full; s += NR) {
+      T* d = dst + s * kc;
+      const T* base = B.data + p0 * B.rs + (j0 + s) * B.cs;
+      for (Index p = 0; p < kc; p++)
+        for (Index c = 0; c < NR; c++) d[p * NR + c] = base[p * B.rs + c * B.cs];
+    }
+  }
+  if (full < nc) {
+    // the last, partial sliver, zero padded
+    const Index cols = nc - full;
+    T* d = dst + full * kc;
+    const T* base = B.data + p0 * B.rs + (j0 + full) * B.cs;
+    for (Index p = 0; p < kc; p++) {
+      for (Index c = 0; c < cols; c++) d[p * NR + c] = base[p * B.rs + c * B.cs];
+      for (Index c = cols; c < NR; c++) d[p * NR + c] = T(0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels
+
+// Portable: the compiler keeps the small accumulator array in registers where it can.
+template <typename T>
+void kernelScalar(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumulate) {
+  constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  T acc[MR][NR] = {};
+  for (Index p = 0; p < kc; p++) {
+    for (Index r = 0; r < MR; r++) {
+      const T av = a[r];
+      for (Index j = 0; j < NR; j++) acc[r][j] += av * b[j];
+    }
+    a += MR;
+    b += NR;
+  }
+  for (Index r = 0; r < MR; r++)
+    for (Index j = 0; j < NR; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+}
+
+#if TG_X86
+// float32 6x16: rows r = 0..5 each in two ymm (columns 0-7, 8-15).
+__attribute__((target("avx2,fma"))) void kernelAvx2F32(Index kc, const float* a, const float* b,
+                                                       float* c, Index ldc, bool accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (Index p = 0; p < kc; p++) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 av;
+    av = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40);
+    c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50);
+    c51 = _mm256_fmadd_ps(av, b1, c51);
+    a += 6;
+    b += 16;
+  }
+  const __m256 rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                             {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int r = 0; r < 6; r++) {
+    float* cr = c + r * ldc;
+    __m256 v0 = rows[r][0], v1 = rows[r][1];
+    if (accumulate) {
+      v0 = _mm256_add_ps(v0, _mm256_loadu_ps(cr));
+      v1 = _mm256_add_ps(v1, _mm256_loadu_ps(cr + 8));
+    }
+    _mm256_storeu_ps(cr, v0);
+    _mm256_storeu_ps(cr + 8, v1);
+  }
+}
+
+// float64 6x8: rows r = 0..5 each in two ymm (columns 0-3, 4-7).
+__attribute__((target("avx2,fma"))) void kernelAvx2F64(Index kc, const double* a,
+                                                       const double* b, double* c, Index ldc,
+                                                       bool accumulate) {
+  __m256d c00 = _mm256_setzero_pd(), c01 = _mm256_setzero_pd();
+  __m256d c10 = _mm256_setzero_pd(), c11 = _mm256_setzero_pd();
+  __m256d c20 = _mm256_setzero_pd(), c21 = _mm256_setzero_pd();
+  __m256d c30 = _mm256_setzero_pd(), c31 = _mm256_setzero_pd();
+  __m256d c40 = _mm256_setzero_pd(), c41 = _mm256_setzero_pd();
+  __m256d c50 = _mm256_setzero_pd(), c51 = _mm256_setzero_pd();
+  for (Index p = 0; p < kc; p++) {
+    const __m256d b0 = _mm256_loadu_pd(b);
+    const __m256d b1 = _mm256_loadu_pd(b + 4);
+    __m256d av;
+    av = _mm256_broadcast_sd(a + 0);
+    c00 = _mm256_fmadd_pd(av, b0, c00);
+    c01 = _mm256_fmadd_pd(av, b1, c01);
+    av = _mm256_broadcast_sd(a + 1);
+    c10 = _mm256_fmadd_pd(av, b0, c10);
+    c11 = _mm256_fmadd_pd(av, b1, c11);
+    av = _mm256_broadcast_sd(a + 2);
+    c20 = _mm256_fmadd_pd(av, b0, c20);
+    c21 = _mm256_fmadd_pd(av, b1, c21);
+    av = _mm256_broadcast_sd(a + 3);
+    c30 = _mm256_fmadd_pd(av, b0, c30);
+    c31 = _mm256_fmadd_pd(av, b1, c31);
+    av = _mm256_broadcast_sd(a + 4);
+    c40 = _mm256_fmadd_pd(av, b0, c40);
+    c41 = _mm256_fmadd_pd(av, b1, c41);
+    av = _mm256_broadcast_sd(a + 5);
+    c50 = _mm256_fmadd_pd(av, b0, c50);
+    c51 = _mm256_fmadd_pd(av, b1, c51);
+    a += 6;
+    b += 8;
+  }
+  const __m256d rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                              {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int r = 0; r < 6; r++) {
+    double* cr = c + r * ldc;
+    __m256d v0 = rows[r][0], v1 = rows[r][1];
+    if (accumulate) {
+      v0 = _mm256_add_pd(v0, _mm256_loadu_pd(cr));
+      v1 = _mm256_add_pd(v1, _mm256_loadu_pd(cr + 4));
+    }
+    _mm256_storeu_pd(cr, v0);
+    _mm256_storeu_pd(cr + 4, v1);
+  }
+}
+#endif
+
+bool cpuHasAvx2Fma() {
+#if TG_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+const bool kHasAvx2 = cpuHasAvx2Fma();
+std::atomic<bool> useAvx2{kHasAvx2};  // setKernel("scalar") turns it off (tests, comparison)
+
+template <typename T>
+MicroKernel<T> pickKernel();
+template <>
+MicroKernel<float> pickKernel<float>() {
+#if TG_X86
+  if (useAvx2.load(std::memory_order_relaxed)) return kernelAvx2F32;
+#endif
+  return kernelScalar<float>;
+}
+template <>
+MicroKernel<double> pickKernel<double>() {
+#if TG_X86
+  if (useAvx2.load(std::memory_order_relaxed)) return kernelAvx2F64;
+#endif
+  return kernelScalar<double>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing buffers: one pair per thread, 64-byte aligned, grown on demand and kept.
+
+struct Buffers {
+  std::vector<unsigned char> a, b;
+  template <typename T>
+  static T* aligned(std::vector<unsigned char>& v, size_t count) {
+    const size_t bytes = count * sizeof(T) + 64;
+    if (v.size() < bytes) v.resize(bytes);
+    const uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
+    return reinterpret_cast<T*>((p + 63) & ~uintptr_t(63));
+  }
+};
+thread_local Buffers tlsBuffers;
+
+// One GEMM: C (m x n, row stride ldc) = A (m x k) @ B (k x n).
+template <typename T>
+void gemm(const View<T>& A, const View<T>& B, T* C, Index ldc, Index m, Index k, Index n) {
+  using Bk = Blocking<T>;
+  constexpr Index MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (Index i = 0; i < m; i++) std::fill(C + i * ldc, C + i * ldc + n, T(0));
+    return;
+  }
+  const MicroKernel<T> kernel = pickKernel<T>();
+  T* pa = Buffers::aligned<T>(tlsBuffers.a, size_t(MC) * KC);
+  T* pb = Buffers::aligned<T>(tlsBuffers.b, size_t(std::min(NC, (n + NR - 1) / NR * NR)) * KC);
+  T edge[MR * NR];
+
+  for (Index jc = 0; jc < n; jc += NC) {
+    const Index nc = std::min(NC, n - jc);
+    for (Index pc = 0; pc < k; pc += KC) {
+      const Index kc = std::min(KC, k - pc);
+      const bool accumulate = pc > 0;
+      packB(B, pc, jc, kc, nc, pb);
+      for (Index ic = 0; ic < m; ic += MC) {
+        const Index mc = std::min(MC, m - ic);
+        packA(A, ic, pc, mc, kc, pa);
+        for (Index jr = 0; jr < nc; jr += NR) {
+          const Index nr = std::min(NR, nc - jr);
+          const T* bs = pb + jr * kc;
+          for (Index ir = 0; ir < mc; ir += MR) {
+            const Index mr = std::min(MR, mc - ir);
+            const T* as = pa + ir * kc;
+            T* c = C + (ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              kernel(kc, as, bs, c, ldc, accumulate);
+            } else {
+              // partial tile at the matrix edge: compute the full tile aside, copy the part
+              kernel(kc, as, bs, edge, NR, false);
+              for (Index r = 0; r < mr; r++)
+                for (Index j = 0; j < nr; j++)
+                  c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thread pool: workers sleep on a condition variable; run(tasks, fn) hands out task indices
+// through an atomic counter, the calling thread works too, and returns when all are done.
+
+class Pool {
+ public:
+  ~Pool() { resize(0); }
+
+  size_t size() const { return workers_.size() + 1; }
+
+  void resize(size_t threads) {  // total threads including the caller
+    const size_t want = threads > 0 ? threads - 1 : 0;
+    if (want == workers_.size()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+    stop_ = false;
+    for (size_t i = 0; i < want; i++) workers_.emplace_back([this] { loop(); });
+  }
+
+  void run(size_t tasks, const std::function<void(size_t)>& fn) {
+    if (tasks == 0) return;
+    if (tasks == 1 || workers_.empty()) {
+      for (size_t t = 0; t < tasks; t++) fn(t);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fn_ = &fn;
+      tasks_ = tasks;
+      next_.store(0);
+      pending_ = tasks;
+      generation_++;
+    }
+    cv_.notify_all();
+    work();
+    // return only when every task is done and no worker is still inside work(), so no worker
+    // can touch this call's counter or function after it returns
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [this] { return pending_ == 0 && active_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      const size_t t = next_.fetch_add(1);
+      if (t >= tasks_) return;
+      (*fn_)(t);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--pending_ == 0) done_.notify_all();
+    }
+  }
+
+  void loop() {
+    uint64_t seen = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen = generation_;
+    }
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        active_++;
+      }
+      work();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--active_ == 0) done_.notify_all();
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_;
+  const std::function<void(size_t)>* fn_ = nullptr;
+  size_t tasks_ = 0;
+  std::atomic<size_t> next_{0};
+  size_t pending_ = 0;
+  size_t active_ = 0;  // workers inside work()
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+Pool pool;
+std::mutex poolUse;  // one user of the pool at a time (worker_threads may share the addon)
+size_t numThreads = std::max(1u, std::thread::hardware_concurrency());
+
+// Below this many multiply-adds per product, threads cost more than they save.
+constexpr double kParallelMinWork = 64.0 * 64.0 * 64.0;
+
+template <typename T>
+void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol, const T* b,
+                   Index bOff, Index bBatch, Index bRow, Index bCol, T* out, Index batch, Index m,
+                   Index k, Index n) {
+  const double work = double(m) * double(n) * double(k);
+  size_t threads = numThreads;
+  if (work * double(batch) < kParallelMinWork) threads = 1;
+
+  // Split each product into `parts` pieces along M or N (whole items when the batch alone
+  // gives every thread work).
+  size_t parts = 1;
+  bool splitM = m >= n;
+  if (threads > 1 && size_t(batch) < threads * 2 && work >= kParallelMinWork) {
+    constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+    const Index blocks = splitM ? (m + MR - 1) / MR : (n + NR - 1) / NR;
+    parts = std::min<size_t>(threads, size_t(blocks));
+  }
+  const Index side = splitM ? m : n;
+  const Index align = splitM ? Blocking<T>::MR : Blocking<T>::NR;
+  // piece boundaries rounded to the register tile, so only the last piece has an edge
+  const Index step = ((side + Index(parts) - 1) / Index(parts) + align - 1) / align * align;
+  const size_t piecesPerItem = size_t((side + step - 1) / step);
+
+  auto task = [&](size_t t) {
+    const Index bt = Index(t / piecesPerItem);
+    const Index piece = Index(t % piecesPerItem);
+    const Index lo = piece * step, hi = std::min(side, lo + step);
+    const T* ab = a + aOff + bt * aBatch;
+    const T* bb = b + bOff + bt * bBatch;
+    T* ob = out + bt * m * n;
+    if (splitM) {
+      gemm<T>({ab + lo * aRow, aRow, aCol}, {bb, bRow, bCol}, ob + lo * n, n, hi - lo, k, n);
+    } else {
+      gemm<T>({ab, aRow, aCol}, {bb + lo * bCol, bRow, bCol}, ob + lo, n, m, k, hi - lo);
+    }
+  };
+  const size_t tasks = size_t(batch) * piecesPerItem;
+  std::unique_lock<std::mutex> lock(poolUse, std::try_to_lock);
+  if (threads <= 1 || !lock.owns_lock()) {
+    for (size_t t = 0; t < tasks; t++) task(t);
+    return;
+  }
+  pool.resize(threads);
+  pool.run(tasks, task);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node-API bindings
+
+// The lowest and highest element index a strided (batch, rows, cols) walk touches.
+bool inBounds(Index len, Index off, Index batch, Index sb, Index rows, Index sr, Index cols,
+              Index sc) {
+  if (batch == 0 || rows == 0 || cols == 0) return true;
+  Index lo = off, hi = off;
+  for (auto [count, stride] : {std::pair<Index, Index>{batch, sb}, {rows, sr}, {cols, sc}}) {
+    const Index span = (count - 1) * stride;
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  return lo >= 0 && hi < len;
+}
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 15 || !info[0].IsTypedArray() || !info[5].IsTypedArray() ||
+      !info[10].IsTypedArray()) {
+    Napi::TypeError::New(env, "matmul(a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol, "
+                              "out, batch, m, k, n) expects 15 arguments with typed arrays")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Index v[15];
+  for (int i = 0; i < 15; i++) {
+    if (i == 0 || i == 5 || i == 10) continue;
+    if (!info[i].IsNumber()) {
+      Napi::TypeError::New(env, "matmul: argument " + std::to_string(i) + " must be a number")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    v[i] = info[i].As<Napi::Number>().Int64Value();
+  }
+  auto ta = info[0].As<Napi::TypedArray>();
+  auto tb = info[5].As<Napi::TypedArray>();
+  auto to = info[10].As<Napi::TypedArray>();
+  const auto type = ta.TypedArrayType();
+  if (tb.TypedArrayType() != type || to.TypedArrayType() != type ||
+      (type != napi_float32_array && type != napi_float64_array)) {
+    Napi::TypeError::New(env, "matmul: a, b and out must all be Float32Array or all Float64Array")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const Index batch = v[11], m = v[12], k = v[13], n = v[14];
+  if (batch < 0 || m < 0 || k < 0 || n < 0 ||
+      !inBounds(Index(ta.ElementLength()), v[1], batch, v[2], m, v[3], k, v[4]) ||
+      !inBounds(Index(tb.ElementLength()), v[6], batch, v[7], k, v[8], n, v[9]) ||
+      (batch * m * n > Index(to.ElementLength()))) {
+    Napi::RangeError::New(env, "matmul: layout out of the arrays' bounds")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (type == napi_float32_array) {
+    batchedMatmul<float>(info[0].As<Napi::Float32Array>().Data(), v[1], v[2], v[3], v[4],
+                         info[5].As<Napi::Float32Array>().Data(), v[6], v[7], v[8], v[9],
+                         info[10].As<Napi::Float32Array>().Data(), batch, m, k, n);
+  } else {
+    batchedMatmul<double>(info[0].As<Napi::Float64Array>().Data(), v[1], v[2], v[3], v[4],
+                          info[5].As<Napi::Float64Array>().Data(), v[6], v[7], v[8], v[9],
+                          info[10].As<Napi::Float64Array>().Data(), batch, m, k, n);
+  }
+  return env.Undefined();
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int64Value() < 1) {
+    Napi::TypeError::New(env, "setNumThreads(n) expects a positive integer")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::lock_guard<std::mutex> lock(poolUse);
+  numThreads = size_t(std::min<int64_t>(info[0].As<Napi::Number>().Int64Value(), 256));
+  pool.resize(numThreads);
+  return env.Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(numThreads));
+}
+
+// setKernel("scalar" | "auto"): force the portable micro-kernel, or go back to the best the
+// CPU supports. Returns the kernel now in use.
+Napi::Value SetKernel(const Napi::CallbackInfo& info) {
+  const std::string which = info.Length() > 0 && info[0].IsString()
+                                ? info[0].As<Napi::String>().Utf8Value()
+                                : std::string("auto");
+  useAvx2.store(which != "scalar" && kHasAvx2);
+  return Napi::String::New(info.Env(), useAvx2.load() ? "avx2-fma" : "scalar");
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("setKernel", Napi::Function::New(env, SetKernel, "setKernel"));
+  exports.Set("simd", Napi::String::New(env, kHasAvx2 ? "avx2-fma" : "scalar"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tensorgrad_native, Init)

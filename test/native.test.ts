@@ -1,0 +1,333 @@
+/**
+ * Parity of the native backend (native/matmul.cc, loaded by src/backend/native.ts) with the
+ * TypeScript kernels it stands in for: odd sizes, transposed and strided operands, batch
+ * broadcast (batch stride 0), float32 and float64, within a floating-point error bound.
+ * Skipped, with the reason, when the addon is not built or not loaded.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import * as torch from "../src/index.js";
+import { matmul } from "../src/backend/cpu.js";
+import {
+  getNativeMatmulThreshold,
+  getNumThreads,
+  nativeAddon,
+  nativeStatus,
+  setNativeMatmulThreshold,
+  setNumThreads,
+} from "../src/backend/native.js";
+
+const skip = nativeStatus.active ? false : `native backend inactive: ${nativeStatus.reason}`;
+const suffix = nativeStatus.active ? `(${nativeStatus.simd})` : `(skipped: ${nativeStatus.reason})`;
+
+type FloatArray = Float32Array | Float64Array;
+type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** A deterministic pseudo-random fill in [-1, 1) (LCG; no dependence on torch's generator). */
+function filled(Ctor: FloatCtor, n: number, seed: number): FloatArray {
+  const out = new Ctor(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** A strided operand: element (b, i, j) at off + b*batch + i*row + j*col of data. */
+interface Operand {
+  data: FloatArray;
+  off: number;
+  batch: number;
+  row: number;
+  col: number;
+}
+
+/**
+ * Lay out `count` (rows x cols) matrices in one of several ways: row-major, transposed
+ * (column-major), or strided inside a wider, offset buffer with a column step of 2.
+ */
+function operand(
+  Ctor: FloatCtor,
+  count: number,
+  rows: number,
+  cols: number,
+  kind: "rowmajor" | "transposed" | "strided",
+  seed: number,
+): Operand {
+  if (kind === "rowmajor") {
+    return {
+      data: filled(Ctor, count * rows * cols, seed),
+      off: 0,
+      batch: rows * cols,
+      row: cols,
+      col: 1,
+    };
+  }
+  if (kind === "transposed") {
+    return {
+      data: filled(Ctor, count * rows * cols, seed),
+      off: 0,
+      batch: rows * cols,
+      row: 1,
+      col: rows,
+    };
+  }
+  const row = 2 * cols + 3;
+  const off = 5;
+  return {
+    data: filled(Ctor, off + count * rows * row, seed),
+    off,
+    batch: rows * row,
+    row,
+    col: 2,
+  };
+}
+
+/** Run cpu.ts matmul with the native threshold forced (0: native; Infinity: TypeScript). */
+function run(
+  threshold: number,
+  A: Operand,
+  B: Operand,
+  Ctor: FloatCtor,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  aBatch = A.batch,
+  bBatch = B.batch,
+): FloatArray {
+  const out = new Ctor(batch * m * n).fill(NaN);
+  const saved = getNativeMatmulThreshold();
+  setNativeMatmulThreshold(threshold);
+  try {
+    matmul(
+      A.data,
+      A.off,
+      aBatch,
+      A.row,
+      A.col,
+      B.data,
+      B.off,
+      bBatch,
+      B.row,
+      B.col,
+      out,
+      batch,
+      m,
+      k,
+      n,
+    );
+  } finally {
+    setNativeMatmulThreshold(saved);
+  }
+  return out;
+}
+
+/** |native - ts| <= k * u * (|A| |B|) + u * |ts| elementwise (the standard dot-product bound). */
+function assertClose(
+  native: FloatArray,
+  ts: FloatArray,
+  A: Operand,
+  B: Operand,
+  Ctor: FloatCtor,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  aBatch: number,
+  bBatch: number,
+  what: string,
+): void {
+  const u = Ctor === Float32Array ? 2 ** -24 : 2 ** -53;
+  const abs = (o: Operand): Operand => ({ ...o, data: o.data.map(Math.abs) as FloatArray });
+  const bound = run(Infinity, abs(A), abs(B), Float64Array, batch, m, k, n, aBatch, bBatch);
+  for (let i = 0; i < native.length; i++) {
+    const tol = (k + 2) * u * bound[i] + u * Math.abs(ts[i]);
+    if (!(Math.abs(native[i] - ts[i]) <= tol)) {
+      assert.fail(`${what}: element ${i}: native ${native[i]} vs TypeScript ${ts[i]} (tol ${tol})`);
+    }
+  }
+}
+
+const sizes = [1, 3, 17, 65, 129];
+const kinds = ["rowmajor", "transposed", "strided"] as const;
+
+for (const Ctor of [Float32Array, Float64Array]) {
+  test(
+    `native matmul (portable micro-kernel) = TypeScript matmul, ${Ctor.name} ${suffix}`,
+    { skip },
+    () => {
+      nativeAddon!.setKernel("scalar");
+      try {
+        let seed = 99;
+        for (const [m, k, n] of [
+          [1, 1, 1],
+          [3, 17, 65],
+          [129, 65, 17],
+          [65, 300, 129],
+        ]) {
+          const A = operand(Ctor, 1, m, k, "strided", seed++);
+          const B = operand(Ctor, 1, k, n, "transposed", seed++);
+          const nat = run(0, A, B, Ctor, 1, m, k, n);
+          const ts = run(Infinity, A, B, Ctor, 1, m, k, n);
+          assertClose(nat, ts, A, B, Ctor, 1, m, k, n, 0, 0, `scalar ${m}x${k}x${n}`);
+        }
+      } finally {
+        nativeAddon!.setKernel("auto");
+      }
+    },
+  );
+
+  test(
+    `native matmul = TypeScript matmul, ${Ctor.name}, odd sizes and layouts ${suffix}`,
+    { skip },
+    () => {
+      let seed = 1;
+      for (const m of sizes)
+        for (const k of sizes)
+          for (const n of sizes) {
+            // every size triple row-major, and every layout pair on a rotating subset
+            const pairs =
+              (m + k + n) % 3 === 0
+                ? kinds.flatMap((ka) => kinds.map((kb) => [ka, kb] as const))
+                : ([
+                    ["rowmajor", "rowmajor"],
+                    [kinds[(m + n) % 3], kinds[(k + n) % 3]],
+                  ] as const);
+            for (const [ka, kb] of pairs) {
+              const A = operand(Ctor, 1, m, k, ka, seed++);
+              const B = operand(Ctor, 1, k, n, kb, seed++);
+              const nat = run(0, A, B, Ctor, 1, m, k, n);
+              const ts = run(Infinity, A, B, Ctor, 1, m, k, n);
+              assertClose(nat, ts, A, B, Ctor, 1, m, k, n, 0, 0, `${m}x${k}x${n} ${ka}@${kb}`);
+            }
+          }
+    },
+  );
+
+  test(
+    `native matmul = TypeScript matmul, ${Ctor.name}, batches and batch broadcast ${suffix}`,
+    { skip },
+    () => {
+      const batch = 3;
+      for (const [m, k, n] of [
+        [17, 65, 3],
+        [65, 17, 129],
+        [129, 129, 17],
+      ]) {
+        for (const [ka, kb] of [
+          ["rowmajor", "transposed"],
+          ["strided", "rowmajor"],
+          ["transposed", "strided"],
+        ] as const) {
+          const A = operand(Ctor, batch, m, k, ka, m + k);
+          const B = operand(Ctor, batch, k, n, kb, k + n);
+          // both batched, A broadcast (stride 0), B broadcast
+          for (const [aB, bB] of [
+            [A.batch, B.batch],
+            [0, B.batch],
+            [A.batch, 0],
+          ]) {
+            const nat = run(0, A, B, Ctor, batch, m, k, n, aB, bB);
+            const ts = run(Infinity, A, B, Ctor, batch, m, k, n, aB, bB);
+            assertClose(
+              nat,
+              ts,
+              A,
+              B,
+              Ctor,
+              batch,
+              m,
+              k,
+              n,
+              aB,
+              bB,
+              `batch ${m}x${k}x${n} ${ka}@${kb} strides ${aB},${bB}`,
+            );
+          }
+        }
+      }
+    },
+  );
+}
+
+test(
+  `native matmul: one and two threads agree bitwise, splitting M and N ${suffix}`,
+  { skip },
+  () => {
+    const saved = getNumThreads();
+    try {
+      for (const [m, k, n] of [
+        [300, 200, 7],
+        [5, 300, 400],
+        [257, 129, 255],
+      ]) {
+        for (const Ctor of [Float32Array, Float64Array]) {
+          const A = operand(Ctor, 1, m, k, "rowmajor", 7);
+          const B = operand(Ctor, 1, k, n, "transposed", 8);
+          setNumThreads(1);
+          const one = run(0, A, B, Ctor, 1, m, k, n);
+          setNumThreads(2);
+          const two = run(0, A, B, Ctor, 1, m, k, n);
+          assert.deepEqual(two, one, `${Ctor.name} ${m}x${k}x${n}`);
+        }
+      }
+    } finally {
+      setNumThreads(saved);
+    }
+  },
+);
+
+test(
+  `native matmul: empty inner dimension gives zeros, bad arguments throw ${suffix}`,
+  { skip },
+  () => {
+    const addon = nativeAddon!;
+    const out = new Float32Array(6).fill(NaN);
+    addon.matmul(new Float32Array(0), 0, 0, 0, 1, new Float32Array(0), 0, 0, 3, 1, out, 1, 2, 0, 3);
+    assert.deepEqual(Array.from(out), [0, 0, 0, 0, 0, 0]);
+    const f32 = new Float32Array(4);
+    assert.throws(
+      () => addon.matmul(f32, 0, 0, 2, 1, new Float64Array(4), 0, 0, 2, 1, f32, 1, 2, 2, 2),
+      /must all be Float32Array or all Float64Array/,
+    );
+    assert.throws(
+      () => addon.matmul(f32, 1, 0, 2, 1, f32, 0, 0, 2, 1, new Float32Array(4), 1, 2, 2, 2),
+      /out of the arrays' bounds/,
+    );
+  },
+);
+
+test(
+  `native backend through torch: mm/bmm/matmul of transposed views match TypeScript ${suffix}`,
+  { skip },
+  () => {
+    torch.manualSeed(0);
+    const x = torch.randn(65, 129);
+    const y = torch.randn(17, 65);
+    const z = torch.randn(4, 129, 17, { dtype: torch.float64 });
+    const w = torch.randn(17, 33, { dtype: torch.float64 });
+    const compute = (): number[][] => [
+      Array.from(torch.mm(x.t(), y.t()).data),
+      Array.from(torch.matmul(z, w).contiguous().data),
+      Array.from(torch.bmm(z.transpose(1, 2), z).data),
+    ];
+    const saved = getNativeMatmulThreshold();
+    try {
+      setNativeMatmulThreshold(0);
+      const nat = compute();
+      setNativeMatmulThreshold(Infinity);
+      const ts = compute();
+      for (let r = 0; r < nat.length; r++) {
+        const tol = r === 0 ? 1e-4 : 1e-11;
+        nat[r].forEach((v, i) =>
+          assert.ok(Math.abs(v - ts[r][i]) <= tol, `result ${r} element ${i}: ${v} vs ${ts[r][i]}`),
+        );
+      }
+    } finally {
+      setNativeMatmulThreshold(saved);
+    }
+  },
+);
