@@ -300,6 +300,15 @@ export declare namespace utils {
   }
 }
 export { randperm } from "./ops/randperm.js";
+/** torch.set_num_threads / get_num_threads: threads of the native kernels (when built). */
+export { setNumThreads, getNumThreads } from "./backend/native.js";
+import { nativeStatus } from "./backend/native.js";
+/**
+ * Which kernels run: `torch.backends.native.active` is true when the native addon is loaded
+ * (built by `npm install`; `TENSORGRAD_BACKEND=js|native` forces a choice).
+ * @example if (!torch.backends.native.active) console.log(torch.backends.native.reason);
+ */
+export const backends = { native: nativeStatus };
 export { save, load, safetensors } from "./serialization.js";
 /** torch.is_anomaly_enabled() */
 export { isAnomalyEnabled };
