@@ -8,6 +8,7 @@
  * (N*C) planes of `h*w` elements each.
  */
 import type { TypedArray } from "../dtype.js";
+import { getNativeMatmulThreshold, tryNativeMatmul } from "./native.js";
 
 /** Geometry of a 2-D sliding window (convolution or pooling). */
 export interface Window2d {
@@ -331,6 +332,9 @@ export function gemmNN(
   n: number,
   acc: Float64Array,
 ): void {
+  // large float products go to the native kernel when it is built (see native.ts)
+  const o0 = outOff === 0 ? out : out.subarray(outOff);
+  if (tryNativeMatmul(a, aOff, 0, k, 1, b, bOff, 0, n, 1, o0, 1, m, k, n)) return;
   let i = 0;
   for (; i + 4 <= m; i += 4) {
     acc.fill(0, 0, 4 * n);
@@ -378,6 +382,9 @@ export function gemmTN(
   n: number,
   acc: Float64Array,
 ): void {
+  // A^T: element [i, p] is at aOff + p*m + i (row stride 1, column stride m)
+  const o0 = outOff === 0 ? out : out.subarray(outOff);
+  if (tryNativeMatmul(a, aOff, 0, 1, m, b, bOff, 0, n, 1, o0, 1, m, k, n)) return;
   let i = 0;
   for (; i + 4 <= m; i += 4) {
     acc.fill(0, 0, 4 * n);
@@ -422,6 +429,18 @@ export function gemmNTAccumulate(
   k: number,
   n: number,
 ): void {
+  // B^T: element [p, j] is at bOff + j*k + p; the native kernel writes a fresh product, which
+  // is then added into the double accumulator
+  if (
+    m * k * n >= getNativeMatmulThreshold() &&
+    (a instanceof Float32Array || a instanceof Float64Array)
+  ) {
+    const tmp = a instanceof Float32Array ? new Float32Array(m * n) : new Float64Array(m * n);
+    if (tryNativeMatmul(a, aOff, 0, k, 1, b, bOff, 0, 1, k, tmp, 1, m, k, n)) {
+      for (let i = 0; i < m * n; i++) acc[i] += tmp[i];
+      return;
+    }
+  }
   for (let i = 0; i < m; i++) {
     const ra = aOff + i * k;
     for (let j = 0; j < n; j++) {
