@@ -1,6 +1,6 @@
 // Overhead benchmark: tiny graphs where per-op cost dominates. Times tensorgrad and, when
 // Debian's system python3 has torch, PyTorch in the same run; prints µs/iter and the ratio.
-//   npm run bench            (builds, then runs this file)
+//   npm run bench:overhead   (builds, then runs this file; `npm run bench` runs the full suite)
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as torch from "../dist/index.js";

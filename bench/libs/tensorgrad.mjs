@@ -1,0 +1,94 @@
+// tensorgrad (the built dist/). The parent sets TENSORGRAD_BACKEND=js or =native for the child;
+// with =native, importing tensorgrad fails when the addon is not built.
+import * as torch from "../../dist/index.js";
+import { SHAPES, randomF32, randomLabels } from "../lib/harness.mjs";
+
+const { nn, optim } = torch;
+const f32 = (data, shape, requiresGrad = false) =>
+  torch.tensor(Array.from(data), { requiresGrad }).reshape(shape);
+const labels = (n, k) => torch.tensor(Array.from(randomLabels(n, k)), { dtype: torch.int64 });
+
+function matmul(n) {
+  const a = f32(randomF32(n * n, 1, 1), [n, n], true);
+  const b = f32(randomF32(n * n, 1, 2), [n, n], true);
+  return () => {
+    a.grad = null;
+    b.grad = null;
+    const c = torch.matmul(a, b);
+    c.backward(torch.onesLike(c));
+  };
+}
+
+function train(model, x, y) {
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+  return () => {
+    opt.zeroGrad();
+    const loss = nn.functional.crossEntropy(model.forward(x), y);
+    loss.backward();
+    opt.step();
+  };
+}
+
+async function backendInfo() {
+  try {
+    const { nativeStatus } = await import("../../dist/backend/native.js");
+    return nativeStatus.active ? `native backend (${nativeStatus.simd})` : "TypeScript backend";
+  } catch {
+    return process.env.TENSORGRAD_BACKEND === "native" ? "native backend" : "TypeScript backend";
+  }
+}
+
+export async function load() {
+  return {
+    info: await backendInfo(),
+    workloads: {
+      tiny: () => {
+        const x = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+        return () => x.mul(2).add(1).pow(2).mean().backward();
+      },
+      poly: () => {
+        const x = torch.tensor(1.0, { requiresGrad: true });
+        return () =>
+          x.pow(4).add(x.pow(3).mul(3)).add(x.pow(2).mul(3)).add(x.mul(5)).add(1).backward();
+      },
+      mlp: () => {
+        const { batch, inp, hidden, out } = SHAPES.mlp;
+        torch.manualSeed(0);
+        const model = new nn.Sequential(
+          new nn.Linear(inp, hidden),
+          new nn.ReLU(),
+          new nn.Linear(hidden, out),
+        );
+        return train(model, f32(randomF32(batch * inp), [batch, inp]), labels(batch, out));
+      },
+      matmul256: () => matmul(256),
+      matmul512: () => matmul(512),
+      matmul1024: () => matmul(1024),
+      elementwise: () => {
+        const { n } = SHAPES.elementwise;
+        const x = f32(randomF32(n, 1, 1), [n]);
+        const w = f32(randomF32(n, 1, 2), [n], true);
+        const b = f32(randomF32(n, 1, 3), [n], true);
+        return () => {
+          w.grad = null;
+          b.grad = null;
+          torch.tanh(x.mul(w).add(b)).pow(2).mean().backward();
+        };
+      },
+      cnn: () => {
+        const { batch, channels, side, out } = SHAPES.cnn;
+        torch.manualSeed(0);
+        const half = (side - 2) >> 1;
+        const model = new nn.Sequential(
+          new nn.Conv2d(1, channels, 3),
+          new nn.ReLU(),
+          new nn.MaxPool2d(2),
+          new nn.Flatten(),
+          new nn.Linear(channels * half * half, out),
+        );
+        const x = f32(randomF32(batch * side * side), [batch, 1, side, side]);
+        return train(model, x, labels(batch, out));
+      },
+    },
+  };
+}

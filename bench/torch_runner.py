@@ -1,0 +1,161 @@
+"""One PyTorch child measurement for bench/suite.mjs:
+    /usr/bin/python3 bench/torch_runner.py <threads> <workload> [--quick]
+Same workloads, shapes and timing rules as bench/lib/harness.mjs; prints one @@RESULT line."""
+import json
+import re
+import sys
+import time
+
+import torch
+
+threads, workload = int(sys.argv[1]), sys.argv[2]
+quick = "--quick" in sys.argv
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+F = torch.nn.functional
+
+
+def emit(obj):
+    print("\n@@RESULT " + json.dumps(obj), flush=True)
+
+
+def now():
+    return time.perf_counter() * 1e3
+
+
+def measure(step, repeats, min_rep_ms, warmup_ms):
+    step()
+    calls, t0 = 0, now()
+    while True:
+        step()
+        calls += 1
+        if now() - t0 >= warmup_ms:
+            break
+    once = max((now() - t0) / calls, 1e-5)
+    iters = max(1, -(-int(min_rep_ms * 1000) // int(once * 1000 + 1)))
+    runs = []
+    for _ in range(repeats):
+        t0 = now()
+        for _ in range(iters):
+            step()
+        runs.append((now() - t0) / iters)
+    runs.sort()
+    m = len(runs) // 2
+    med = runs[m] if len(runs) % 2 else (runs[m - 1] + runs[m]) / 2
+    return {"ms": med, "runs": len(runs), "itersPerRun": iters}
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def peak_rss_mb():
+    with open("/proc/self/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+) kB", f.read()).group(1)) / 1024
+
+
+def randn(*shape, requires_grad=False):
+    return torch.rand(*shape).mul_(2).sub_(1).requires_grad_(requires_grad)
+
+
+def matmul(n):
+    a, b = randn(n, n, requires_grad=True), randn(n, n, requires_grad=True)
+
+    def step():
+        a.grad = b.grad = None
+        c = a @ b
+        c.backward(torch.ones_like(c))
+
+    return step
+
+
+def train(model, x, y):
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
+def tiny():
+    x = torch.tensor([1.0, 2, 3, 4], requires_grad=True)
+    return lambda: ((2 * x + 1) ** 2).mean().backward()
+
+
+def poly():
+    x = torch.tensor(1.0, requires_grad=True)
+    return lambda: (x**4 + 3 * x**3 + 3 * x**2 + 5 * x + 1).backward()
+
+
+def mlp():
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    return train(model, randn(128, 784), torch.randint(0, 10, (128,)))
+
+
+def elementwise():
+    n = 1_000_000
+    x, w, b = randn(n), randn(n, requires_grad=True), randn(n, requires_grad=True)
+
+    def step():
+        w.grad = b.grad = None
+        (torch.tanh(x * w + b) ** 2).mean().backward()
+
+    return step
+
+
+def cnn():
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 13 * 13, 10)
+    )
+    return train(model, randn(32, 1, 28, 28), torch.randint(0, 10, (32,)))
+
+
+def memory():
+    step = mlp()
+    steps, warmup = 1000, 100
+    half = (steps + warmup) // 2
+    after_warmup = first = second = 0.0
+    for i in range(1, steps + 1):
+        step()
+        if i % 10 == 0 or i == steps:
+            r = rss_mb()
+            if i <= warmup:
+                after_warmup = max(after_warmup, r)
+            elif i <= half:
+                first = max(first, r)
+            else:
+                second = max(second, r)
+    return {"peakMB": peak_rss_mb(), "warmupMB": after_warmup, "growthMB": second - first}
+
+
+MAKERS = {
+    "tiny": tiny,
+    "poly": poly,
+    "mlp": mlp,
+    "matmul256": lambda: matmul(256),
+    "matmul512": lambda: matmul(512),
+    "matmul1024": lambda: matmul(1024),
+    "elementwise": elementwise,
+    "cnn": cnn,
+}
+
+try:
+    info = f"PyTorch {torch.__version__}, {threads} thread(s)"
+    if workload == "memory":
+        emit({"ok": True, **memory(), "info": info})
+    else:
+        r = measure(
+            MAKERS[workload](),
+            3 if quick else 9,
+            50 if quick else 150,
+            0 if workload == "matmul1024" else (150 if quick else 400),
+        )
+        emit({"ok": True, **r, "info": info})
+except Exception as e:  # reported in the table, not a crash
+    emit({"ok": False, "status": "error", "reason": str(e).splitlines()[0]})
