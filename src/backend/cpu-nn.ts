@@ -8,7 +8,7 @@
  * (N*C) planes of `h*w` elements each.
  */
 import type { TypedArray } from "../dtype.js";
-import { getNativeMatmulThreshold, tryNativeMatmul } from "./native.js";
+import { matmul } from "./cpu.js";
 
 /** Geometry of a 2-D sliding window (convolution or pooling). */
 export interface Window2d {
@@ -316,8 +316,8 @@ export function adaptiveAvgPool2d(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dense products on contiguous row-major blocks, for convolution. Four output rows at a time
-// share each load of B; sums are accumulated in double (`acc`: at least 4*n entries).
+// Dense products on contiguous row-major blocks, for convolution: layouts of the one strided
+// `matmul` kernel (cpu.ts), which also hands large float products to the native backend.
 
 /** out (m x n) = A (m x k) @ B (k x n). */
 export function gemmNN(
@@ -330,46 +330,11 @@ export function gemmNN(
   m: number,
   k: number,
   n: number,
-  acc: Float64Array,
 ): void {
-  // large float products go to the native kernel when it is built (see native.ts)
-  const o0 = outOff === 0 ? out : out.subarray(outOff);
-  if (tryNativeMatmul(a, aOff, 0, k, 1, b, bOff, 0, n, 1, o0, 1, m, k, n)) return;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    acc.fill(0, 0, 4 * n);
-    const r0 = aOff + i * k;
-    for (let p = 0; p < k; p++) {
-      const a0 = a[r0 + p];
-      const a1 = a[r0 + k + p];
-      const a2 = a[r0 + 2 * k + p];
-      const a3 = a[r0 + 3 * k + p];
-      const bo = bOff + p * n;
-      for (let j = 0; j < n; j++) {
-        const bv = b[bo + j];
-        acc[j] += a0 * bv;
-        acc[n + j] += a1 * bv;
-        acc[2 * n + j] += a2 * bv;
-        acc[3 * n + j] += a3 * bv;
-      }
-    }
-    const o = outOff + i * n;
-    for (let j = 0; j < 4 * n; j++) out[o + j] = acc[j];
-  }
-  for (; i < m; i++) {
-    acc.fill(0, 0, n);
-    const r = aOff + i * k;
-    for (let p = 0; p < k; p++) {
-      const av = a[r + p];
-      const bo = bOff + p * n;
-      for (let j = 0; j < n; j++) acc[j] += av * b[bo + j];
-    }
-    const o = outOff + i * n;
-    for (let j = 0; j < n; j++) out[o + j] = acc[j];
-  }
+  matmul(a, aOff, 0, k, 1, b, bOff, 0, n, 1, outAt(out, outOff), 1, m, k, n);
 }
 
-/** out (m x n) = A^T @ B with A stored (k x m) and B (k x n). */
+/** out (m x n) = A^T @ B with A stored (k x m) and B (k x n): A^T[i, p] is at aOff + p*m + i. */
 export function gemmTN(
   a: TypedArray,
   aOff: number,
@@ -380,45 +345,14 @@ export function gemmTN(
   m: number,
   k: number,
   n: number,
-  acc: Float64Array,
 ): void {
-  // A^T: element [i, p] is at aOff + p*m + i (row stride 1, column stride m)
-  const o0 = outOff === 0 ? out : out.subarray(outOff);
-  if (tryNativeMatmul(a, aOff, 0, 1, m, b, bOff, 0, n, 1, o0, 1, m, k, n)) return;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    acc.fill(0, 0, 4 * n);
-    for (let p = 0; p < k; p++) {
-      const r = aOff + p * m + i;
-      const a0 = a[r];
-      const a1 = a[r + 1];
-      const a2 = a[r + 2];
-      const a3 = a[r + 3];
-      const bo = bOff + p * n;
-      for (let j = 0; j < n; j++) {
-        const bv = b[bo + j];
-        acc[j] += a0 * bv;
-        acc[n + j] += a1 * bv;
-        acc[2 * n + j] += a2 * bv;
-        acc[3 * n + j] += a3 * bv;
-      }
-    }
-    const o = outOff + i * n;
-    for (let j = 0; j < 4 * n; j++) out[o + j] = acc[j];
-  }
-  for (; i < m; i++) {
-    acc.fill(0, 0, n);
-    for (let p = 0; p < k; p++) {
-      const av = a[aOff + p * m + i];
-      const bo = bOff + p * n;
-      for (let j = 0; j < n; j++) acc[j] += av * b[bo + j];
-    }
-    const o = outOff + i * n;
-    for (let j = 0; j < n; j++) out[o + j] = acc[j];
-  }
+  matmul(a, aOff, 0, 1, m, b, bOff, 0, n, 1, outAt(out, outOff), 1, m, k, n);
 }
 
-/** acc (m x n, double) += A (m x k) @ B^T with B stored (n x k): dot products of rows. */
+/**
+ * acc (m x n, double) += A (m x k) @ B^T with B stored (n x k): B^T[p, j] is at bOff + j*k + p.
+ * The product is formed in A's dtype (as PyTorch's float32 kernels do), then accumulated.
+ */
 export function gemmNTAccumulate(
   a: TypedArray,
   aOff: number,
@@ -429,31 +363,12 @@ export function gemmNTAccumulate(
   k: number,
   n: number,
 ): void {
-  // B^T: element [p, j] is at bOff + j*k + p; the native kernel writes a fresh product, which
-  // is then added into the double accumulator
-  if (
-    m * k * n >= getNativeMatmulThreshold() &&
-    (a instanceof Float32Array || a instanceof Float64Array)
-  ) {
-    const tmp = a instanceof Float32Array ? new Float32Array(m * n) : new Float64Array(m * n);
-    if (tryNativeMatmul(a, aOff, 0, k, 1, b, bOff, 0, 1, k, tmp, 1, m, k, n)) {
-      for (let i = 0; i < m * n; i++) acc[i] += tmp[i];
-      return;
-    }
-  }
-  for (let i = 0; i < m; i++) {
-    const ra = aOff + i * k;
-    for (let j = 0; j < n; j++) {
-      const rb = bOff + j * k;
-      let s0 = 0;
-      let s1 = 0;
-      let p = 0;
-      for (; p + 2 <= k; p += 2) {
-        s0 += a[ra + p] * b[rb + p];
-        s1 += a[ra + p + 1] * b[rb + p + 1];
-      }
-      if (p < k) s0 += a[ra + p] * b[rb + p];
-      acc[i * n + j] += s0 + s1;
-    }
-  }
+  const tmp = new (a.constructor as new (len: number) => TypedArray)(m * n);
+  matmul(a, aOff, 0, k, 1, b, bOff, 0, 1, k, tmp, 1, m, k, n);
+  for (let i = 0; i < m * n; i++) acc[i] += tmp[i];
+}
+
+/** `matmul` writes from index 0: a view of `out` starting at `off`. */
+function outAt(out: TypedArray, off: number): TypedArray {
+  return off === 0 ? out : out.subarray(off);
 }

@@ -206,7 +206,6 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
       // a 1x1 kernel with unit stride and no padding reads the input as it is
       const direct = KK === 1 && a.stride.every((s) => s === 1) && a.padding.every((p) => p === 0);
       const cols = direct ? null : new dtype.ArrayType(Cg * KK * outPlane);
-      const acc = new Float64Array(4 * outPlane);
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < G; gi++) {
           const xOff = xs.offset + (n * C + gi * Cg) * inPlane;
@@ -228,7 +227,6 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
             Og,
             Cg * KK,
             outPlane,
-            acc,
           );
         }
       }
@@ -243,7 +241,6 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
       const geo = window(outSpatial, kernel, inSpatial, a);
       const rows = Coutg * KK;
       const cols = new dtype.ArrayType(rows * inPlane);
-      const acc = new Float64Array(4 * inPlane);
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < G; gi++) {
           // cols (Coutg*KK x HW) = W_g^T (Coutg*KK x Cing) @ x_g (Cing x HW)
@@ -257,7 +254,6 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
             rows,
             Cing,
             inPlane,
-            acc,
           );
           col2im(cols, Coutg, geo, out.data, (n * O + gi * Coutg) * outPlane);
         }
