@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import { FX, expectTree, throwsLike, type Tree, type Err } from "./helpers/functional-fixtures.js";
-import { gradcheck } from "./helpers/gradcheck.js";
+
+const { gradcheck } = torch.autograd;
 
 const { grad, gradAndValue, valueAndGrad, vjp, jvp, jacrev, jacfwd, hessian } = torch.func;
 const f64 = (v: number | number[] | number[][], requiresGrad = false): Tensor =>

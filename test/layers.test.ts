@@ -12,8 +12,9 @@ import { readFileSync } from "node:fs";
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import * as nn from "../src/nn/index.js";
-import { gradcheck, gradgradcheck } from "./helpers/gradcheck.js";
 import { fromFlatRec } from "./helpers/fixtures.js";
+
+const { gradcheck, gradgradcheck } = torch.autograd;
 
 const F = nn.functional;
 
