@@ -125,10 +125,6 @@ export function castInto(src: TypedArray, dst: TypedArray, n: number, kind: Cast
   }
 }
 
-export function fill(dst: TypedArray, value: number, n: number): void {
-  dst.fill(value, 0, n);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Elementwise unary ops on contiguous inputs.
 

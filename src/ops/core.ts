@@ -117,12 +117,6 @@ export function checkOperand(v: unknown, fn: string, arg: string, pos: number): 
   );
 }
 
-export function checkNumber(v: unknown, fn: string, arg: string): number {
-  if (typeof v === "number" && !Number.isNaN(v)) return v;
-  if (typeof v === "number") return v;
-  throw typeError(`${fn}(): argument '${arg}' must be Number, not ${pyTypeName(v)}`);
-}
-
 export function checkInt(v: unknown, fn: string, arg: string): number {
   if (typeof v === "number" && Number.isInteger(v)) return v;
   throw typeError(`${fn}(): argument '${arg}' must be int, not ${pyTypeName(v)}`);

@@ -23,12 +23,6 @@ export function makeView(t: Tensor, shape: number[], strides: number[], offset: 
   return new Tensor(t.data, shape, strides, offset, t.dtype, t._version, t._base ?? t);
 }
 
-/** Shape from varargs or one array. */
-export function shapeArgs(args: readonly (number | readonly number[])[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
-  return args as number[];
-}
-
 /**
  * Tensor.view(*shape): same storage, new shape; fails when strides do not allow it.
  * @example torch.arange(6).view(2, 3)
@@ -552,8 +546,4 @@ export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
   const out = noGrad(() => gather(t, d, idx));
   if (needsGrad(t)) record("gather", out, [t], { index: idx }, { dim: d }, "IndexSelectBackward0");
   return out;
-}
-
-export function numelShape(shape: readonly number[]): number {
-  return numelOf(shape);
 }
