@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "tensorgrad_native",
-      "sources": ["matmul.cc"],
+      "sources": ["addon.cc", "common.cc", "matmul.cc", "elementwise.cc", "reduce.cc", "nn.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O2", "-O3"],

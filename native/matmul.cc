@@ -30,29 +30,13 @@
 // own packed buffers; batched products with many items hand out whole items instead. Small
 // products run on the calling thread.
 
-#include <napi.h>
-
-#include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <cstdint>
 #include <cstring>
-#include <functional>
-#include <mutex>
-#include <string>
-#include <thread>
-#include <vector>
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define TG_X86 1
-#include <immintrin.h>
-#else
-#define TG_X86 0
-#endif
+#include "common.h"
 
 namespace {
 
-using Index = int64_t;
+using namespace tg;
 
 // ---------------------------------------------------------------------------------------------
 // Per-type blocking parameters. MR x NR is the register tile; KC x NR (B sliver) fits L1,
@@ -259,31 +243,20 @@ __attribute__((target("avx2,fma"))) void kernelAvx2F64(Index kc, const double* a
 }
 #endif
 
-bool cpuHasAvx2Fma() {
-#if TG_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
-
-const bool kHasAvx2 = cpuHasAvx2Fma();
-std::atomic<bool> useAvx2{kHasAvx2};  // setKernel("scalar") turns it off (tests, comparison)
 
 template <typename T>
 MicroKernel<T> pickKernel();
 template <>
 MicroKernel<float> pickKernel<float>() {
 #if TG_X86
-  if (useAvx2.load(std::memory_order_relaxed)) return kernelAvx2F32;
+  if (avx2()) return kernelAvx2F32;
 #endif
   return kernelScalar<float>;
 }
 template <>
 MicroKernel<double> pickKernel<double>() {
 #if TG_X86
-  if (useAvx2.load(std::memory_order_relaxed)) return kernelAvx2F64;
+  if (avx2()) return kernelAvx2F64;
 #endif
   return kernelScalar<double>;
 }
@@ -350,100 +323,6 @@ void gemm(const View<T>& A, const View<T>& B, T* C, Index ldc, Index m, Index k,
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Thread pool: workers sleep on a condition variable; run(tasks, fn) hands out task indices
-// through an atomic counter, the calling thread works too, and returns when all are done.
-
-class Pool {
- public:
-  ~Pool() { resize(0); }
-
-  size_t size() const { return workers_.size() + 1; }
-
-  void resize(size_t threads) {  // total threads including the caller
-    const size_t want = threads > 0 ? threads - 1 : 0;
-    if (want == workers_.size()) return;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& w : workers_) w.join();
-    workers_.clear();
-    stop_ = false;
-    for (size_t i = 0; i < want; i++) workers_.emplace_back([this] { loop(); });
-  }
-
-  void run(size_t tasks, const std::function<void(size_t)>& fn) {
-    if (tasks == 0) return;
-    if (tasks == 1 || workers_.empty()) {
-      for (size_t t = 0; t < tasks; t++) fn(t);
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      fn_ = &fn;
-      tasks_ = tasks;
-      next_.store(0);
-      pending_ = tasks;
-      generation_++;
-    }
-    cv_.notify_all();
-    work();
-    // return only when every task is done and no worker is still inside work(), so no worker
-    // can touch this call's counter or function after it returns
-    std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return pending_ == 0 && active_ == 0; });
-    fn_ = nullptr;
-  }
-
- private:
-  void work() {
-    for (;;) {
-      const size_t t = next_.fetch_add(1);
-      if (t >= tasks_) return;
-      (*fn_)(t);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_.notify_all();
-    }
-  }
-
-  void loop() {
-    uint64_t seen = 0;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      seen = generation_;
-    }
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
-        active_++;
-      }
-      work();
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--active_ == 0) done_.notify_all();
-    }
-  }
-
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable cv_, done_;
-  const std::function<void(size_t)>* fn_ = nullptr;
-  size_t tasks_ = 0;
-  std::atomic<size_t> next_{0};
-  size_t pending_ = 0;
-  size_t active_ = 0;  // workers inside work()
-  uint64_t generation_ = 0;
-  bool stop_ = false;
-};
-
-Pool pool;
-std::mutex poolUse;  // one user of the pool at a time (worker_threads may share the addon)
-size_t numThreads = std::max(1u, std::thread::hardware_concurrency());
-
 // Below this many multiply-adds per product, threads cost more than they save.
 constexpr double kParallelMinWork = 64.0 * 64.0 * 64.0;
 
@@ -484,13 +363,7 @@ void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol,
     }
   };
   const size_t tasks = size_t(batch) * piecesPerItem;
-  std::unique_lock<std::mutex> lock(poolUse, std::try_to_lock);
-  if (threads <= 1 || !lock.owns_lock()) {
-    for (size_t t = 0; t < tasks; t++) task(t);
-    return;
-  }
-  pool.resize(threads);
-  pool.run(tasks, task);
+  runTasks(tasks, threads, task);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -559,42 +432,10 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int64Value() < 1) {
-    Napi::TypeError::New(env, "setNumThreads(n) expects a positive integer")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  std::lock_guard<std::mutex> lock(poolUse);
-  numThreads = size_t(std::min<int64_t>(info[0].As<Napi::Number>().Int64Value(), 256));
-  pool.resize(numThreads);
-  return env.Undefined();
-}
-
-Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), double(numThreads));
-}
-
-// setKernel("scalar" | "auto"): force the portable micro-kernel, or go back to the best the
-// CPU supports. Returns the kernel now in use.
-Napi::Value SetKernel(const Napi::CallbackInfo& info) {
-  const std::string which = info.Length() > 0 && info[0].IsString()
-                                ? info[0].As<Napi::String>().Utf8Value()
-                                : std::string("auto");
-  useAvx2.store(which != "scalar" && kHasAvx2);
-  return Napi::String::New(info.Env(), useAvx2.load() ? "avx2-fma" : "scalar");
-}
-
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
-  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
-  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
-  exports.Set("setKernel", Napi::Function::New(env, SetKernel, "setKernel"));
-  exports.Set("simd", Napi::String::New(env, kHasAvx2 ? "avx2-fma" : "scalar"));
-  return exports;
-}
-
 }  // namespace
 
-NODE_API_MODULE(tensorgrad_native, Init)
+namespace tg {
+void registerMatmul(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+}
+}  // namespace tg

@@ -10,9 +10,12 @@
  * the browser build loads this file and simply finds no addon.
  */
 import type { TypedArray } from "../dtype.js";
+import type { ElementwiseKernels } from "./native-elementwise.js";
+import type { NnKernels } from "./native-nn.js";
+import type { ReduceKernels } from "./native-reduce.js";
 
-/** The addon's exports (native/matmul.cc). */
-export interface NativeAddon {
+/** The addon's exports (native/*.cc; one interface per kernel family). */
+export interface NativeAddon extends ElementwiseKernels, ReduceKernels, NnKernels {
   matmul(
     a: Float32Array | Float64Array,
     aOff: number,

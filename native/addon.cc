@@ -1,0 +1,57 @@
+// tensorgrad native backend: the addon's entry point. Each kernel family registers its own
+// functions (see common.h); this file adds the backend-wide controls.
+#include "common.h"
+
+namespace tg {
+void registerMatmul(Napi::Env env, Napi::Object exports);
+void registerElementwise(Napi::Env env, Napi::Object exports);
+void registerReduce(Napi::Env env, Napi::Object exports);
+void registerNn(Napi::Env env, Napi::Object exports);
+}  // namespace tg
+
+namespace {
+
+using namespace tg;
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int64Value() < 1) {
+    Napi::TypeError::New(env, "setNumThreads(n) expects a positive integer")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::lock_guard<std::mutex> lock(poolUse);
+  numThreads = size_t(std::min<int64_t>(info[0].As<Napi::Number>().Int64Value(), 256));
+  pool.resize(numThreads);
+  return env.Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(numThreads));
+}
+
+// setKernel("scalar" | "auto"): force the portable kernels, or go back to the best the CPU
+// supports. Returns the kernels now in use.
+Napi::Value SetKernel(const Napi::CallbackInfo& info) {
+  const std::string which = info.Length() > 0 && info[0].IsString()
+                                ? info[0].As<Napi::String>().Utf8Value()
+                                : std::string("auto");
+  useAvx2.store(which != "scalar" && kHasAvx2);
+  return Napi::String::New(info.Env(), useAvx2.load() ? "avx2-fma" : "scalar");
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  registerMatmul(env, exports);
+  registerElementwise(env, exports);
+  registerReduce(env, exports);
+  registerNn(env, exports);
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("setKernel", Napi::Function::New(env, SetKernel, "setKernel"));
+  exports.Set("simd", Napi::String::New(env, kHasAvx2 ? "avx2-fma" : "scalar"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tensorgrad_native, Init)

@@ -1,0 +1,103 @@
+// tensorgrad native backend: what every kernel file shares: the index type, x86 feature
+// detection, the thread pool, and Node-API argument helpers.
+//
+// Kernel files (matmul.cc, and one file per kernel family) each define a
+// `void registerX(Napi::Env, Napi::Object)` that adds their functions to the addon's exports;
+// addon.cc calls them all. Every binding validates its arguments (types, dtypes, and that every
+// element index it will touch lies inside the typed arrays) before touching memory, so a bad
+// call throws a JavaScript error instead of reading out of bounds.
+#pragma once
+
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define TG_X86 1
+#include <immintrin.h>
+#else
+#define TG_X86 0
+#endif
+
+namespace tg {
+
+using Index = int64_t;
+
+// Whether the CPU has AVX2 and FMA (checked once at load; AVX2 code paths carry
+// __attribute__((target("avx2,fma"))) so one build runs on any x86-64).
+extern const bool kHasAvx2;
+// setKernel("scalar") turns the AVX2 paths off (tests compare them with the portable ones).
+extern std::atomic<bool> useAvx2;
+inline bool avx2() { return useAvx2.load(std::memory_order_relaxed); }
+
+// ---------------------------------------------------------------------------------------------
+// Thread pool: workers sleep on a condition variable; run(tasks, fn) hands out task indices
+// through an atomic counter, the calling thread works too, and returns when all are done.
+
+class Pool {
+ public:
+  ~Pool() { resize(0); }
+  size_t size() const { return workers_.size() + 1; }
+  void resize(size_t threads);  // total threads including the caller
+  void run(size_t tasks, const std::function<void(size_t)>& fn);
+
+ private:
+  void work();
+  void loop();
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_;
+  const std::function<void(size_t)>* fn_ = nullptr;
+  size_t tasks_ = 0;
+  std::atomic<size_t> next_{0};
+  size_t pending_ = 0;
+  size_t active_ = 0;  // workers inside work()
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+extern Pool pool;
+extern std::mutex poolUse;  // one user of the pool at a time (worker_threads may share the addon)
+extern size_t numThreads;   // torch.setNumThreads; default: hardware concurrency
+
+// Run fn(0..tasks-1) on up to `threads` threads (the pool when it is free, else inline).
+void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& fn);
+
+// Split [0, n) into contiguous chunks, one per thread, when n >= 2 * minPerThread (else one
+// chunk on the calling thread), and run fn(lo, hi) on each. Chunk edges are multiples of
+// `align` so SIMD loops only see a ragged end in the last chunk.
+void parallelFor(Index n, Index minPerThread, const std::function<void(Index, Index)>& fn,
+                 Index align = 16);
+
+// ---------------------------------------------------------------------------------------------
+// Node-API argument helpers. Each returns false after throwing a JavaScript TypeError naming
+// the function and the argument.
+
+// A JS number argument as an integer.
+bool argInt(const Napi::CallbackInfo& info, size_t i, const char* fn, Index* out);
+// A JS number argument as a double.
+bool argNumber(const Napi::CallbackInfo& info, size_t i, const char* fn, double* out);
+// A Float32Array or Float64Array argument; *type receives its napi type, *len its length.
+bool argFloatArray(const Napi::CallbackInfo& info, size_t i, const char* fn, void** data,
+                   napi_typedarray_type* type, Index* len);
+// An array of JS numbers as integers (shapes, strides).
+bool argIntArray(const Napi::CallbackInfo& info, size_t i, const char* fn, std::vector<Index>* out);
+// Throw a RangeError "<fn>: <what>" and return false.
+bool rangeError(const Napi::Env& env, const char* fn, const std::string& what);
+// Throw a TypeError "<fn>: <what>" and return false.
+bool typeError(const Napi::Env& env, const char* fn, const std::string& what);
+
+// Whether a strided walk (shape, strides from off) stays inside [0, len).
+bool stridedInBounds(Index len, Index off, const std::vector<Index>& shape,
+                     const std::vector<Index>& strides);
+
+}  // namespace tg
