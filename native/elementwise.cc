@@ -1,9 +1,1027 @@
-// tensorgrad native backend: elementwise kernels.
+// tensorgrad native backend: elementwise kernels, the twins of src/backend/cpu.ts `unary`,
+// `binary`, `powBackward`, `clamp`, `gather`/`scatter` (strided copy), and of the fused loops
+// of src/ops/elementwise.ts (`where`, `maskedFill`) and the activation backward.
+//
+// Semantics follow the TypeScript kernels exactly: a float32 element is what JavaScript gets by
+// computing in double and storing into a Float32Array. For + - * / sqrt, rounding the exact
+// double result to float equals the float operation (double has more than 2*24+2 bits), so
+// those run in float. Other float32 math that the TypeScript kernel does in double (pow,
+// atan2, floor division, remainder, rsqrt, sin/cos/tan) is computed in double here too.
+// exp, log, log1p, expm1, tanh and sigmoid have float32 AVX2 approximations (Cephes-style
+// polynomials, below) whose error against the correctly rounded result is a few float32 ulp;
+// the portable path computes them in double with libm. float64 uses libm throughout.
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
 #include "common.h"
 
 namespace tg {
+namespace {
+
+// The op numbers of cpu.ts `Unary` and `Binary` (const enums: the order is the ABI).
+enum UnaryOp : int {
+  kNeg, kAbs, kSign, kExp, kLog, kLog1p, kExpm1, kSqrt, kRsqrt, kReciprocal, kSquare, kSin,
+  kCos, kTan, kTanh, kSigmoid, kRelu, kFloor, kCeil, kRound, kTrunc, kIsNan, kIsFinite,
+  kLogicalNot, kUnaryCount
+};
+enum BinaryOp : int {
+  kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum, kEq, kNe, kLt, kLe, kGt, kGe, kAtan2,
+  kFloorDiv, kRemainder, kLogicalAnd, kLogicalOr, kBinaryCount
+};
+// Whether a binary op gives a bool (0/1) result: the output may then be a Uint8Array.
+bool isPredicate(int op) {
+  return (op >= kEq && op <= kGe) || op == kLogicalAnd || op == kLogicalOr;
+}
+
+// Elements per thread below which a kernel stays on the calling thread (parallelFor splits
+// from twice this). Waking the second thread costs ~5-20 us. Measured on the 2-core machine
+// (float32, best of 9, us, one thread / two threads; the machine was shared, so two-thread
+// numbers are noisy): add 64K 7.6/7.6, 128K 19/29, 1M 155/122; tanh (AVX2, ~0.8 ns per
+// element) 32K 26/35, 256K 202/146; sin (libm, ~8 ns per element) 32K 269/193, 64K 541/343.
+// Cheap, memory-bound ops gain little from a second core until ~256K elements; math pays for
+// the wake-up from ~32K.
+constexpr Index kCheapPerThread = 1 << 17;
+constexpr Index kMathPerThread = 1 << 14;
+
+// Math.pow: unlike C's pow, a NaN exponent gives NaN, and so does (+-1) ** (+-Infinity).
+inline double jsPow(double x, double y) {
+  if (std::isnan(y) || (std::isinf(y) && std::fabs(x) == 1)) return NAN;
+  return std::pow(x, y);
+}
+
+// JavaScript's x % y is C's fmod; the Python-style remainder takes the divisor's sign.
+inline double pyRemainder(double x, double y) {
+  const double r = std::fmod(x, y);
+  return r != 0 && (r < 0) != (y < 0) ? r + y : r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// float32 AVX2 math. Constants and polynomials are Cephes' single-precision ones (expf, logf,
+// tanhf). Max error against the correctly rounded float32 result (the TypeScript kernel's),
+// measured over 4M inputs spread evenly over each function's range plus 1M magnitudes from
+// 2^-40 to 2^5 of both signs and the special values: exp 1 ulp (also on subnormal results),
+// log 1, log1p 2, expm1 2, tanh 1, sigmoid 2; infinities, NaN and signed zeros exact.
+// test/native-elementwise.test.ts checks these bounds.
+
+#if TG_X86
+#define TG_AVX2 __attribute__((target("avx2,fma")))
+
+// e^x: x = n ln2 + r (|r| <= ln2/2, ln2 in two parts so n*C1 is exact), e^r by a degree-7
+// polynomial, times 2^n built as 2^n1 * 2^n2 (n1 = n >> 1) so both factors are normal floats
+// and a subnormal result is rounded once. x is clamped to [-104, 88.8]: below, the result
+// rounds to 0; above, the product overflows to infinity, as it should. NaN is put back last.
+TG_AVX2 inline __m256 expPs(__m256 x) {
+  const __m256 xc =
+      _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)), _mm256_set1_ps(88.8f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  __m256 y = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
+  y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i n1 = _mm256_srai_epi32(ni, 1);
+  const __m256i n2 = _mm256_sub_epi32(ni, n1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  const __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  const __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  y = _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
+  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+// log x: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f) (f = m - 1),
+// plus e ln2 in two parts. Subnormal inputs are scaled by 2^23 first. x < 0 gives NaN, 0 gives
+// -inf, +inf and NaN pass through.
+TG_AVX2 inline __m256 logPs(__m256 x) {
+  const __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(1.17549435e-38f), _CMP_LT_OQ);
+  const __m256 xs = _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(8388608.0f)), tiny);
+  const __m256i bits = _mm256_castps_si256(xs);
+  __m256 e = _mm256_cvtepi32_ps(
+      _mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(126)));
+  e = _mm256_sub_ps(e, _mm256_and_ps(tiny, _mm256_set1_ps(23.0f)));
+  // mantissa with the exponent of 0.5: m in [0.5, 1)
+  __m256 m = _mm256_castsi256_ps(_mm256_or_si256(
+      _mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x3f000000)));
+  const __m256 lowHalf = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
+  e = _mm256_sub_ps(e, _mm256_and_ps(lowHalf, _mm256_set1_ps(1.0f)));
+  // f = 2m - 1 below sqrt(1/2), else m - 1 (both exact)
+  const __m256 f =
+      _mm256_sub_ps(_mm256_add_ps(m, _mm256_and_ps(lowHalf, m)), _mm256_set1_ps(1.0f));
+  const __m256 z = _mm256_mul_ps(f, f);
+  __m256 p = _mm256_set1_ps(7.0376836292e-2f);
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.1514610310e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.1676998740e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.2420140846e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.4249322787e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-1.6668057665e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.0000714765e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(-2.4999993993e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(3.3333331174e-1f));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, f), z);
+  y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);
+  y = _mm256_fmadd_ps(z, _mm256_set1_ps(-0.5f), y);
+  __m256 r = _mm256_add_ps(f, y);
+  r = _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), r);
+  // special values: +inf and NaN pass through, 0 gives -inf, negatives NaN
+  const __m256 inf = _mm256_set1_ps(INFINITY);
+  r = _mm256_blendv_ps(r, x, _mm256_or_ps(_mm256_cmp_ps(x, inf, _CMP_EQ_OQ),
+                                          _mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
+  r = _mm256_blendv_ps(r, _mm256_set1_ps(-INFINITY),
+                       _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+  return _mm256_blendv_ps(r, _mm256_set1_ps(NAN),
+                          _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+}
+
+// log(1 + x) = log(u) * x / (u - 1) with u = 1 + x rounded (Goldberg's correction: the
+// rounding error of u cancels in the ratio); x itself where u == 1, +inf for +inf.
+TG_AVX2 inline __m256 log1pPs(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 u = _mm256_add_ps(one, x);
+  const __m256 d = _mm256_sub_ps(u, one);
+  __m256 r = _mm256_mul_ps(logPs(u), _mm256_div_ps(x, d));
+  r = _mm256_blendv_ps(r, x, _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_EQ_OQ));
+  return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
+}
+
+// e^x - 1: Taylor series to x^9 for |x| < 1/2 (truncation < 2^-29 relative), else
+// exp(x) - 1 (|result| > 0.39 there, so the subtraction loses under 2 bits). +-0 pass through.
+TG_AVX2 inline __m256 expm1Ps(__m256 x) {
+  const __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+  __m256 p = _mm256_set1_ps(1.0f / 362880.0f);
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 40320.0f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 5040.0f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 720.0f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 120.0f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 24.0f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 6.0f));
+  p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(0.5f));
+  const __m256 small = _mm256_fmadd_ps(p, _mm256_mul_ps(x, x), x);
+  const __m256 large = _mm256_sub_ps(expPs(x), _mm256_set1_ps(1.0f));
+  __m256 r = _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.5f), _CMP_LT_OQ));
+  return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+}
+
+// tanh |x|: |x| + |x|^3 P(x^2) below 0.625 (Cephes tanhf), else 1 - 2 / (e^(2|x|) + 1)
+// (e^(2|x|) overflowing to infinity gives exactly 1); x's sign is put back, so tanh(-0) = -0.
+TG_AVX2 inline __m256 tanhPs(__m256 x) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 ax = _mm256_andnot_ps(sign, x);
+  const __m256 s = _mm256_mul_ps(x, x);
+  __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(2.06390887954e-2f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-5.37397155531e-2f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.33314422036e-1f));
+  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-3.33332819422e-1f));
+  const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, s), ax, ax);
+  const __m256 e = expPs(_mm256_add_ps(ax, ax));
+  const __m256 large = _mm256_sub_ps(
+      _mm256_set1_ps(1.0f),
+      _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+  const __m256 r =
+      _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+  return _mm256_or_ps(r, _mm256_and_ps(x, sign));
+}
+
+// 1 / (1 + e^-x) as n / (1 + e) with e = e^-|x| and n = 1 for x >= 0, e for x < 0, so neither
+// side overflows and tiny results (down to subnormals) keep their relative accuracy.
+TG_AVX2 inline __m256 sigmoidPs(__m256 x) {
+  const __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+  const __m256 e = expPs(_mm256_sub_ps(_mm256_setzero_ps(), ax));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 num =
+      _mm256_blendv_ps(one, e, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  return _mm256_div_ps(num, _mm256_add_ps(one, e));
+}
+
+// The lane mask of the first `rem` (< 8) lanes, for the ragged end of a loop.
+TG_AVX2 inline __m256i tailMask(Index rem) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(rem)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// out[i] = f(a[i]) over [lo, hi), 8 lanes at a time, the ragged end with masked loads/stores
+// (so every element goes through the same approximation).
+template <typename F>
+TG_AVX2 inline void mapPs(const float* a, float* o, Index lo, Index hi, F f) {
+  Index i = lo;
+  for (; i + 8 <= hi; i += 8) _mm256_storeu_ps(o + i, f(_mm256_loadu_ps(a + i)));
+  if (i < hi) {
+    const __m256i m = tailMask(hi - i);
+    _mm256_maskstore_ps(o + i, m, f(_mm256_maskload_ps(a + i, m)));
+  }
+}
+
+// Element functions as functor types (a lambda's function-pointer conversion would not carry
+// the target attribute).
+struct ExpOp { TG_AVX2 __m256 operator()(__m256 x) const { return expPs(x); } };
+struct LogOp { TG_AVX2 __m256 operator()(__m256 x) const { return logPs(x); } };
+struct Log1pOp { TG_AVX2 __m256 operator()(__m256 x) const { return log1pPs(x); } };
+struct Expm1Op { TG_AVX2 __m256 operator()(__m256 x) const { return expm1Ps(x); } };
+struct TanhOp { TG_AVX2 __m256 operator()(__m256 x) const { return tanhPs(x); } };
+struct SigmoidOp { TG_AVX2 __m256 operator()(__m256 x) const { return sigmoidPs(x); } };
+struct SqrtOp { TG_AVX2 __m256 operator()(__m256 x) const { return _mm256_sqrt_ps(x); } };
+// 1 / sqrt(x) in double, rounded once to float (as the TypeScript kernel)
+struct RsqrtOp {
+  TG_AVX2 __m256 operator()(__m256 x) const {
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m128 l = _mm256_cvtpd_ps(
+        _mm256_div_pd(one, _mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)))));
+    const __m128 h = _mm256_cvtpd_ps(
+        _mm256_div_pd(one, _mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)))));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(l), h, 1);
+  }
+};
+
+// The float32 unary ops with an AVX2 body; false for the others (they take the scalar loop).
+TG_AVX2 bool unaryAvx2(int op, const float* a, float* o, Index lo, Index hi) {
+  switch (op) {
+    case kExp: mapPs(a, o, lo, hi, ExpOp()); return true;
+    case kLog: mapPs(a, o, lo, hi, LogOp()); return true;
+    case kLog1p: mapPs(a, o, lo, hi, Log1pOp()); return true;
+    case kExpm1: mapPs(a, o, lo, hi, Expm1Op()); return true;
+    case kTanh: mapPs(a, o, lo, hi, TanhOp()); return true;
+    case kSigmoid: mapPs(a, o, lo, hi, SigmoidOp()); return true;
+    case kSqrt: mapPs(a, o, lo, hi, SqrtOp()); return true;
+    case kRsqrt: mapPs(a, o, lo, hi, RsqrtOp()); return true;
+    default: return false;
+  }
+}
+#endif  // TG_X86
+
+// ---------------------------------------------------------------------------------------------
+// Portable scalar loops (the switch is outside the loop, so each op gets its own loop).
+
+template <typename T, typename F>
+inline void mapScalar(const T* a, T* o, Index lo, Index hi, F f) {
+  for (Index i = lo; i < hi; i++) o[i] = f(a[i]);
+}
+
+// float32 transcendental math in double, rounded once (what the TypeScript kernel stores)
+template <typename T>
+inline T viaDouble(double (*fn)(double), T x) {
+  return T(fn(double(x)));
+}
+
+template <typename T>
+void unaryScalar(int op, const T* a, T* o, Index lo, Index hi) {
+  switch (op) {
+    case kNeg: mapScalar(a, o, lo, hi, [](T x) { return -x; }); break;
+    case kAbs: mapScalar(a, o, lo, hi, [](T x) { return std::fabs(x); }); break;
+    case kSign:
+      // NaN gives 0, as the TypeScript kernel and PyTorch's (0 < x) - (x < 0)
+      mapScalar(a, o, lo, hi, [](T x) { return x > 0 ? T(1) : x < 0 ? T(-1) : T(0); });
+      break;
+    case kExp: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::exp, x); }); break;
+    case kLog: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log, x); }); break;
+    case kLog1p:
+      mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log1p, x); });
+      break;
+    case kExpm1:
+      mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::expm1, x); });
+      break;
+    case kSqrt: mapScalar(a, o, lo, hi, [](T x) { return std::sqrt(x); }); break;
+    case kRsqrt:
+      mapScalar(a, o, lo, hi, [](T x) { return T(1.0 / std::sqrt(double(x))); });
+      break;
+    case kReciprocal: mapScalar(a, o, lo, hi, [](T x) { return T(1) / x; }); break;
+    case kSquare: mapScalar(a, o, lo, hi, [](T x) { return x * x; }); break;
+    case kSin: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::sin, x); }); break;
+    case kCos: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::cos, x); }); break;
+    case kTan: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::tan, x); }); break;
+    case kTanh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::tanh, x); }); break;
+    case kSigmoid:
+      mapScalar(a, o, lo, hi, [](T x) { return T(1.0 / (1.0 + std::exp(-double(x)))); });
+      break;
+    case kRelu:
+      // relu(NaN) = NaN, as PyTorch's clamp_min(0); -0 gives +0
+      mapScalar(a, o, lo, hi, [](T x) { return x > 0 || x != x ? x : T(0); });
+      break;
+    case kFloor: mapScalar(a, o, lo, hi, [](T x) { return std::floor(x); }); break;
+    case kCeil: mapScalar(a, o, lo, hi, [](T x) { return std::ceil(x); }); break;
+    // nearbyint in the default rounding mode rounds half to even, as torch.round
+    case kRound: mapScalar(a, o, lo, hi, [](T x) { return std::nearbyint(x); }); break;
+    case kTrunc: mapScalar(a, o, lo, hi, [](T x) { return std::trunc(x); }); break;
+    default: break;
+  }
+}
+
+template <typename T>
+void unaryRange(int op, const T* a, T* o, Index lo, Index hi) {
+#if TG_X86
+  if constexpr (std::is_same_v<T, float>) {
+    if (avx2() && unaryAvx2(op, a, o, lo, hi)) return;
+  }
+#endif
+  unaryScalar<T>(op, a, o, lo, hi);
+}
+
+// Ops whose cost per element is a transcendental function (split across threads earlier).
+bool unaryIsMath(int op) {
+  return op == kExp || op == kLog || op == kLog1p || op == kExpm1 || op == kSin || op == kCos ||
+         op == kTan || op == kTanh || op == kSigmoid || op == kRsqrt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary ops: `withBinaryOp<T>(op, run)` calls run(f) with f the op's element function
+// (T, T) -> T, or (T, T) -> uint8_t for predicates; returns false for an unknown op.
+
+template <typename T, typename Run>
+bool withBinaryOp(int op, Run&& run) {
+  switch (op) {
+    case kAdd: run([](T x, T y) { return T(x + y); }); return true;
+    case kSub: run([](T x, T y) { return T(x - y); }); return true;
+    case kMul: run([](T x, T y) { return T(x * y); }); return true;
+    case kDiv: run([](T x, T y) { return T(x / y); }); return true;
+    case kPow: run([](T x, T y) { return T(jsPow(x, y)); }); return true;
+    case kMaximum:
+      // NaN propagates, as torch.maximum; ties (0 and -0) give y, as the TypeScript kernel
+      run([](T x, T y) { return x != x || y != y ? T(NAN) : x > y ? x : y; });
+      return true;
+    case kMinimum:
+      run([](T x, T y) { return x != x || y != y ? T(NAN) : x < y ? x : y; });
+      return true;
+    case kEq: run([](T x, T y) { return uint8_t(x == y); }); return true;
+    case kNe: run([](T x, T y) { return uint8_t(x != y); }); return true;
+    case kLt: run([](T x, T y) { return uint8_t(x < y); }); return true;
+    case kLe: run([](T x, T y) { return uint8_t(x <= y); }); return true;
+    case kGt: run([](T x, T y) { return uint8_t(x > y); }); return true;
+    case kGe: run([](T x, T y) { return uint8_t(x >= y); }); return true;
+    case kAtan2: run([](T x, T y) { return T(std::atan2(double(x), double(y))); }); return true;
+    case kFloorDiv:
+      run([](T x, T y) { return T(std::floor(double(x) / double(y))); });
+      return true;
+    case kRemainder: run([](T x, T y) { return T(pyRemainder(x, y)); }); return true;
+    case kLogicalAnd: run([](T x, T y) { return uint8_t(x != 0 && y != 0); }); return true;
+    case kLogicalOr: run([](T x, T y) { return uint8_t(x != 0 || y != 0); }); return true;
+    default: return false;
+  }
+}
+
+// out[i] = f(a[i*as], b[i*bs]) for i in [0, n), with the common step patterns (both 1, one a
+// broadcast scalar) as their own loops so the compiler vectorises them.
+template <typename T, typename U, typename F>
+inline void binaryRow(F f, const T* a, Index as, const T* b, Index bs, U* o, Index n) {
+  if (as == 1 && bs == 1) {
+    for (Index i = 0; i < n; i++) o[i] = U(f(a[i], b[i]));
+  } else if (as == 1 && bs == 0) {
+    const T y = b[0];
+    for (Index i = 0; i < n; i++) o[i] = U(f(a[i], y));
+  } else if (as == 0 && bs == 1) {
+    const T x = a[0];
+    for (Index i = 0; i < n; i++) o[i] = U(f(x, b[i]));
+  } else {
+    for (Index i = 0; i < n; i++) o[i] = U(f(a[i * as], b[i * bs]));
+  }
+}
+
+// Whether an op's element function is cheap (+ - * / max min, comparisons) or libm math.
+bool binaryIsMath(int op) {
+  return op == kPow || op == kAtan2 || op == kFloorDiv || op == kRemainder;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strided walks: an output of `shape` (row-major, contiguous) and K operands with their own
+// strides. Dims are coalesced first (merged where every operand's strides are row-major
+// compatible; size-1 dims dropped), then rows of the last dim are handed out across threads.
+
+template <size_t K>
+struct Walk {
+  std::vector<Index> shape;                 // coalesced, at least one dim
+  std::vector<std::array<Index, K>> strides;  // per dim, per operand
+  Index rows = 1;                           // product of all dims but the last
+  Index inner = 1;                          // the last dim
+};
+
+template <size_t K>
+Walk<K> coalesce(const std::vector<Index>& shape,
+                 const std::array<const std::vector<Index>*, K>& st) {
+  Walk<K> w;
+  for (size_t d = 0; d < shape.size(); d++) {
+    if (shape[d] == 1) continue;
+    std::array<Index, K> s;
+    for (size_t k = 0; k < K; k++) s[k] = (*st[k])[d];
+    if (!w.shape.empty()) {
+      bool merge = true;
+      const Index n = shape[d];
+      for (size_t k = 0; k < K; k++) merge = merge && w.strides.back()[k] == s[k] * n;
+      if (merge) {
+        w.shape.back() *= n;
+        w.strides.back() = s;
+        continue;
+      }
+    }
+    w.shape.push_back(shape[d]);
+    w.strides.push_back(s);
+  }
+  if (w.shape.empty()) {
+    w.shape.push_back(1);
+    w.strides.push_back(std::array<Index, K>{});
+  }
+  w.inner = w.shape.back();
+  for (size_t d = 0; d + 1 < w.shape.size(); d++) w.rows *= w.shape[d];
+  return w;
+}
+
+// Call row(offsets, r) for rows [r0, r1) of the walk, offsets[k] being operand k's element
+// offset at the start of row r (base offsets added).
+template <size_t K, typename Row>
+void walkRows(const Walk<K>& w, const std::array<Index, K>& base, Index r0, Index r1, Row row) {
+  const int outerDims = int(w.shape.size()) - 1;
+  std::vector<Index> idx(size_t(std::max(outerDims, 1)), 0);
+  std::array<Index, K> off = base;
+  // decompose r0 into the outer dims' indices
+  Index rem = r0;
+  for (int d = outerDims - 1; d >= 0; d--) {
+    idx[size_t(d)] = rem % w.shape[size_t(d)];
+    rem /= w.shape[size_t(d)];
+    for (size_t k = 0; k < K; k++) off[k] += idx[size_t(d)] * w.strides[size_t(d)][k];
+  }
+  for (Index r = r0; r < r1; r++) {
+    row(off, r);
+    for (int d = outerDims - 1; d >= 0; d--) {
+      const size_t du = size_t(d);
+      for (size_t k = 0; k < K; k++) off[k] += w.strides[du][k];
+      if (++idx[du] < w.shape[du]) break;
+      for (size_t k = 0; k < K; k++) off[k] -= w.strides[du][k] * w.shape[du];
+      idx[du] = 0;
+    }
+  }
+}
+
+// Run a walk over threads: rows are split when there are enough elements per thread.
+template <size_t K, typename Row>
+void parallelRows(const Walk<K>& w, const std::array<Index, K>& base, Index perThread, Row row) {
+  const Index minRows = std::max<Index>(1, perThread / std::max<Index>(w.inner, 1));
+  parallelFor(
+      w.rows, minRows, [&](Index r0, Index r1) { walkRows<K>(w, base, r0, r1, row); }, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node-API argument helpers of this family.
+
+struct Arr {
+  void* data = nullptr;
+  napi_typedarray_type type = napi_float32_array;
+  Index len = 0;
+};
+
+bool argFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
+  return argFloatArray(info, i, fn, &out->data, &out->type, &out->len);
+}
+
+// Any typed array (strided copy moves raw elements of any type).
+bool argTyped(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
+  if (i >= info.Length() || !info[i].IsTypedArray())
+    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a typed array");
+  auto ta = info[i].As<Napi::TypedArray>();
+  out->type = ta.TypedArrayType();
+  out->len = Index(ta.ElementLength());
+  out->data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  return true;
+}
+
+bool argBytes(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
+  if (!argTyped(info, i, fn, out)) return false;
+  if (out->type != napi_uint8_array)
+    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a Uint8Array");
+  return true;
+}
+
+size_t elementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    default: return 8;
+  }
+}
+
+// [off, off + (n-1)*step] inside [0, len) (n elements read at a fixed step).
+bool stepInBounds(Index len, Index off, Index step, Index n) {
+  if (n <= 0) return true;
+  const Index last = off + (n - 1) * step;
+  return off >= 0 && off < len && last >= 0 && last < len;
+}
+
+bool shapeOk(const std::vector<Index>& shape, Index* numel) {
+  Index n = 1;
+  for (Index s : shape) {
+    if (s < 0) return false;
+    n *= s;
+  }
+  *numel = n;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bindings
+
+// ewUnary(op, a, aOff, out, n): out[i] = op(a[aOff + i]), i < n; a and out one float dtype.
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  const char* fn = "ewUnary";
+  Napi::Env env = info.Env();
+  Index op, aOff, n;
+  Arr a, o;
+  if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
+      !argFloat(info, 3, fn, &o) || !argInt(info, 4, fn, &n))
+    return env.Undefined();
+  if (a.type != o.type) return typeError(env, fn, "a and out must have one dtype"), env.Undefined();
+  if (op < 0 || op >= kIsNan) return rangeError(env, fn, "unsupported op"), env.Undefined();
+  if (n < 0 || aOff < 0 || aOff + n > a.len || n > o.len)
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  const Index per = unaryIsMath(int(op)) ? kMathPerThread : kCheapPerThread;
+  if (a.type == napi_float32_array) {
+    const float* pa = static_cast<const float*>(a.data) + aOff;
+    float* po = static_cast<float*>(o.data);
+    parallelFor(n, per, [&](Index lo, Index hi) { unaryRange<float>(int(op), pa, po, lo, hi); });
+  } else {
+    const double* pa = static_cast<const double*>(a.data) + aOff;
+    double* po = static_cast<double*>(o.data);
+    parallelFor(n, per, [&](Index lo, Index hi) { unaryRange<double>(int(op), pa, po, lo, hi); });
+  }
+  return env.Undefined();
+}
+
+template <typename T, typename U>
+void binaryContiguous(int op, const T* a, Index as, const T* b, Index bs, U* o, Index n) {
+  if constexpr (std::is_same_v<T, U>) {
+    // x ** 2 (a tensor squared by a number) is x * x: pow's result is exact then too, and a
+    // multiply is ~50x cheaper than libm's pow
+    if (op == kPow && as == 1 && bs == 0 && b[0] == 2) {
+      parallelFor(n, kCheapPerThread, [&](Index lo, Index hi) {
+        for (Index i = lo; i < hi; i++) o[i] = a[i] * a[i];
+      });
+      return;
+    }
+  }
+  const Index per = binaryIsMath(op) ? kMathPerThread : kCheapPerThread;
+  withBinaryOp<T>(op, [&](auto f) {
+    using R = decltype(f(T(0), T(0)));
+    if constexpr (std::is_same_v<R, uint8_t> == std::is_same_v<U, uint8_t>) {
+      parallelFor(n, per, [&](Index lo, Index hi) {
+        binaryRow<T, U>(f, a + lo * as, as, b + lo * bs, bs, o + lo, hi - lo);
+      });
+    }
+  });
+}
+
+// The output array for a binary op: the operands' float dtype, or a Uint8Array for predicates.
+bool binaryOut(const Napi::CallbackInfo& info, size_t i, const char* fn, int op,
+               napi_typedarray_type type, Arr* o) {
+  if (!argTyped(info, i, fn, o)) return false;
+  if (isPredicate(op) ? o->type != napi_uint8_array : o->type != type)
+    return typeError(info.Env(), fn,
+                     isPredicate(op) ? "out must be a Uint8Array for a comparison"
+                                     : "a, b and out must have one float dtype");
+  return true;
+}
+
+// ewBinary(op, a, aOff, aStep, b, bOff, bStep, out, outOff, n):
+// out[outOff + i] = op(a[aOff + i*aStep], b[bOff + i*bStep]).
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  const char* fn = "ewBinary";
+  Napi::Env env = info.Env();
+  Index op, aOff, aStep, bOff, bStep, oOff, n;
+  Arr a, b, o;
+  if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
+      !argInt(info, 3, fn, &aStep) || !argFloat(info, 4, fn, &b) ||
+      !argInt(info, 5, fn, &bOff) || !argInt(info, 6, fn, &bStep))
+    return env.Undefined();
+  if (op < 0 || op >= kBinaryCount) return rangeError(env, fn, "unsupported op"), env.Undefined();
+  if (!binaryOut(info, 7, fn, int(op), a.type, &o) || !argInt(info, 8, fn, &oOff) ||
+      !argInt(info, 9, fn, &n))
+    return env.Undefined();
+  if (b.type != a.type) return typeError(env, fn, "a and b must have one dtype"), env.Undefined();
+  if (n < 0 || !stepInBounds(a.len, aOff, aStep, n) || !stepInBounds(b.len, bOff, bStep, n) ||
+      !stepInBounds(o.len, oOff, 1, n))
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  const int iop = int(op);
+  if (a.type == napi_float32_array) {
+    const float* pa = static_cast<const float*>(a.data) + aOff;
+    const float* pb = static_cast<const float*>(b.data) + bOff;
+    if (isPredicate(iop))
+      binaryContiguous<float, uint8_t>(iop, pa, aStep, pb, bStep,
+                                       static_cast<uint8_t*>(o.data) + oOff, n);
+    else
+      binaryContiguous<float, float>(iop, pa, aStep, pb, bStep, static_cast<float*>(o.data) + oOff,
+                                     n);
+  } else {
+    const double* pa = static_cast<const double*>(a.data) + aOff;
+    const double* pb = static_cast<const double*>(b.data) + bOff;
+    if (isPredicate(iop))
+      binaryContiguous<double, uint8_t>(iop, pa, aStep, pb, bStep,
+                                        static_cast<uint8_t*>(o.data) + oOff, n);
+    else
+      binaryContiguous<double, double>(iop, pa, aStep, pb, bStep,
+                                       static_cast<double*>(o.data) + oOff, n);
+  }
+  return env.Undefined();
+}
+
+template <typename T, typename U>
+void binaryStrided(int op, const T* a, Index aOff, const T* b, Index bOff, U* o,
+                   const Walk<2>& w) {
+  const Index per = binaryIsMath(op) ? kMathPerThread : kCheapPerThread;
+  withBinaryOp<T>(op, [&](auto f) {
+    using R = decltype(f(T(0), T(0)));
+    if constexpr (std::is_same_v<R, uint8_t> == std::is_same_v<U, uint8_t>) {
+      const Index as = w.strides.back()[0], bs = w.strides.back()[1], inner = w.inner;
+      parallelRows<2>(w, {aOff, bOff}, per, [&](const std::array<Index, 2>& off, Index r) {
+        binaryRow<T, U>(f, a + off[0], as, b + off[1], bs, o + r * inner, inner);
+      });
+    }
+  });
+}
+
+// ewBinaryStrided(op, a, aOff, aStrides, b, bOff, bStrides, out, shape): the broadcasting
+// binary op; out is contiguous of `shape`, a and b are read through their strides (0 on
+// broadcast dims).
+Napi::Value BinaryStrided(const Napi::CallbackInfo& info) {
+  const char* fn = "ewBinaryStrided";
+  Napi::Env env = info.Env();
+  Index op, aOff, bOff, n;
+  Arr a, b, o;
+  std::vector<Index> as, bs, shape;
+  if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
+      !argIntArray(info, 3, fn, &as) || !argFloat(info, 4, fn, &b) ||
+      !argInt(info, 5, fn, &bOff) || !argIntArray(info, 6, fn, &bs))
+    return env.Undefined();
+  if (op < 0 || op >= kBinaryCount) return rangeError(env, fn, "unsupported op"), env.Undefined();
+  if (!binaryOut(info, 7, fn, int(op), a.type, &o) || !argIntArray(info, 8, fn, &shape))
+    return env.Undefined();
+  if (b.type != a.type) return typeError(env, fn, "a and b must have one dtype"), env.Undefined();
+  if (as.size() != shape.size() || bs.size() != shape.size() || !shapeOk(shape, &n))
+    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
+  if (n > o.len || !stridedInBounds(a.len, aOff, shape, as) ||
+      !stridedInBounds(b.len, bOff, shape, bs))
+    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
+  if (n == 0) return env.Undefined();
+  const Walk<2> w = coalesce<2>(shape, {&as, &bs});
+  const int iop = int(op);
+  if (a.type == napi_float32_array) {
+    const float* pa = static_cast<const float*>(a.data);
+    const float* pb = static_cast<const float*>(b.data);
+    if (isPredicate(iop))
+      binaryStrided<float, uint8_t>(iop, pa, aOff, pb, bOff, static_cast<uint8_t*>(o.data), w);
+    else
+      binaryStrided<float, float>(iop, pa, aOff, pb, bOff, static_cast<float*>(o.data), w);
+  } else {
+    const double* pa = static_cast<const double*>(a.data);
+    const double* pb = static_cast<const double*>(b.data);
+    if (isPredicate(iop))
+      binaryStrided<double, uint8_t>(iop, pa, aOff, pb, bOff, static_cast<uint8_t*>(o.data), w);
+    else
+      binaryStrided<double, double>(iop, pa, aOff, pb, bOff, static_cast<double*>(o.data), w);
+  }
+  return env.Undefined();
+}
+
+// out[i] = g[gOff + i*gStep] * c * x[xOff + i]^(c-1): exactly 2*g*x for c == 2 (float), else
+// in double as the TypeScript kernel (g * (x^(c-1) * c)).
+template <typename T>
+void powBackwardRange(const T* g, Index gs, const T* x, double c, T* o, Index lo, Index hi) {
+  if (c == 2) {
+    if (gs == 0) {
+      const T g2 = g[0] * T(2);
+      for (Index i = lo; i < hi; i++) o[i] = g2 * x[i];
+    } else {
+      for (Index i = lo; i < hi; i++) o[i] = g[i] * T(2) * x[i];
+    }
+  } else {
+    const double c1 = c - 1;
+    for (Index i = lo; i < hi; i++)
+      o[i] = T(double(g[i * gs]) * (jsPow(double(x[i]), c1) * c));
+  }
+}
+
+// ewPowBackward(g, gOff, gStep, x, xOff, c, out, n)
+Napi::Value PowBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "ewPowBackward";
+  Napi::Env env = info.Env();
+  Index gOff, gStep, xOff, n;
+  double c;
+  Arr g, x, o;
+  if (!argFloat(info, 0, fn, &g) || !argInt(info, 1, fn, &gOff) || !argInt(info, 2, fn, &gStep) ||
+      !argFloat(info, 3, fn, &x) || !argInt(info, 4, fn, &xOff) || !argNumber(info, 5, fn, &c) ||
+      !argFloat(info, 6, fn, &o) || !argInt(info, 7, fn, &n))
+    return env.Undefined();
+  if (g.type != x.type || o.type != x.type)
+    return typeError(env, fn, "g, x and out must have one dtype"), env.Undefined();
+  if (n < 0 || (gStep != 0 && gStep != 1) || !stepInBounds(g.len, gOff, gStep, n) ||
+      !stepInBounds(x.len, xOff, 1, n) || n > o.len)
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  const Index per = c == 2 ? kCheapPerThread : kMathPerThread;
+  if (x.type == napi_float32_array) {
+    const float* pg = static_cast<const float*>(g.data) + gOff;
+    const float* px = static_cast<const float*>(x.data) + xOff;
+    float* po = static_cast<float*>(o.data);
+    parallelFor(n, per,
+                [&](Index lo, Index hi) { powBackwardRange(pg, gStep, px, c, po, lo, hi); });
+  } else {
+    const double* pg = static_cast<const double*>(g.data) + gOff;
+    const double* px = static_cast<const double*>(x.data) + xOff;
+    double* po = static_cast<double*>(o.data);
+    parallelFor(n, per,
+                [&](Index lo, Index hi) { powBackwardRange(pg, gStep, px, c, po, lo, hi); });
+  }
+  return env.Undefined();
+}
+
+// The activation backward from the saved result y, with the roundings of the composed tensor
+// ops it replaces (derivatives.ts): tanh: g * (1 - y*y); sigmoid: g * (y * (1 - y)); relu:
+// y <= 0 ? 0 : g (a masked fill of g where y <= 0; NaN y keeps g).
+enum ActivationKind : int { kTanhBackward, kSigmoidBackward, kReluBackward };
+
+template <typename T>
+void activationBackwardRange(int kind, const T* g, Index gs, const T* y, T* o, Index lo,
+                             Index hi) {
+  if (kind == kTanhBackward) {
+    if (gs == 1) {
+      for (Index i = lo; i < hi; i++) {
+        const T yy = y[i] * y[i];
+        o[i] = g[i] * (T(1) - yy);
+      }
+    } else {
+      const T gv = g[0];
+      for (Index i = lo; i < hi; i++) {
+        const T yy = y[i] * y[i];
+        o[i] = gv * (T(1) - yy);
+      }
+    }
+  } else if (kind == kReluBackward) {
+    if (gs == 1) {
+      for (Index i = lo; i < hi; i++) o[i] = y[i] <= 0 ? T(0) : g[i];
+    } else {
+      const T gv = g[0];
+      for (Index i = lo; i < hi; i++) o[i] = y[i] <= 0 ? T(0) : gv;
+    }
+  } else {
+    if (gs == 1) {
+      for (Index i = lo; i < hi; i++) {
+        const T d = y[i] * (T(1) - y[i]);
+        o[i] = g[i] * d;
+      }
+    } else {
+      const T gv = g[0];
+      for (Index i = lo; i < hi; i++) {
+        const T d = y[i] * (T(1) - y[i]);
+        o[i] = gv * d;
+      }
+    }
+  }
+}
+
+// ewActivationBackward(kind, g, gOff, gStep, y, yOff, out, n); kind 0 tanh, 1 sigmoid, 2 relu.
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "ewActivationBackward";
+  Napi::Env env = info.Env();
+  Index kind, gOff, gStep, yOff, n;
+  Arr g, y, o;
+  if (!argInt(info, 0, fn, &kind) || !argFloat(info, 1, fn, &g) || !argInt(info, 2, fn, &gOff) ||
+      !argInt(info, 3, fn, &gStep) || !argFloat(info, 4, fn, &y) || !argInt(info, 5, fn, &yOff) ||
+      !argFloat(info, 6, fn, &o) || !argInt(info, 7, fn, &n))
+    return env.Undefined();
+  if (g.type != y.type || o.type != y.type)
+    return typeError(env, fn, "g, y and out must have one dtype"), env.Undefined();
+  if (kind != kTanhBackward && kind != kSigmoidBackward && kind != kReluBackward)
+    return rangeError(env, fn, "unsupported kind"), env.Undefined();
+  if (n < 0 || (gStep != 0 && gStep != 1) || !stepInBounds(g.len, gOff, gStep, n) ||
+      !stepInBounds(y.len, yOff, 1, n) || n > o.len)
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  if (y.type == napi_float32_array) {
+    const float* pg = static_cast<const float*>(g.data) + gOff;
+    const float* py = static_cast<const float*>(y.data) + yOff;
+    float* po = static_cast<float*>(o.data);
+    parallelFor(n, kCheapPerThread, [&](Index lo, Index hi) {
+      activationBackwardRange(int(kind), pg, gStep, py, po, lo, hi);
+    });
+  } else {
+    const double* pg = static_cast<const double*>(g.data) + gOff;
+    const double* py = static_cast<const double*>(y.data) + yOff;
+    double* po = static_cast<double*>(o.data);
+    parallelFor(n, kCheapPerThread, [&](Index lo, Index hi) {
+      activationBackwardRange(int(kind), pg, gStep, py, po, lo, hi);
+    });
+  }
+  return env.Undefined();
+}
+
+// ewClamp(a, aOff, out, n, lo, hi): min(max(x, lo), hi) as the TypeScript kernel (hi wins
+// when lo > hi; NaN propagates).
+Napi::Value Clamp(const Napi::CallbackInfo& info) {
+  const char* fn = "ewClamp";
+  Napi::Env env = info.Env();
+  Index aOff, n;
+  double lo, hi;
+  Arr a, o;
+  if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) || !argFloat(info, 2, fn, &o) ||
+      !argInt(info, 3, fn, &n) || !argNumber(info, 4, fn, &lo) || !argNumber(info, 5, fn, &hi))
+    return env.Undefined();
+  if (a.type != o.type) return typeError(env, fn, "a and out must have one dtype"), env.Undefined();
+  if (n < 0 || aOff < 0 || aOff + n > a.len || n > o.len)
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  auto run = [&](auto* pa, auto* po) {
+    using T = std::remove_pointer_t<decltype(po)>;
+    const T l = T(lo), h = T(hi);
+    parallelFor(n, kCheapPerThread, [&](Index s, Index e) {
+      for (Index i = s; i < e; i++) {
+        const T x = pa[i];
+        const T y = x < l ? l : x;
+        po[i] = y > h ? h : y;
+      }
+    });
+  };
+  if (a.type == napi_float32_array)
+    run(static_cast<const float*>(a.data) + aOff, static_cast<float*>(o.data));
+  else
+    run(static_cast<const double*>(a.data) + aOff, static_cast<double*>(o.data));
+  return env.Undefined();
+}
+
+template <typename T>
+void copyStrided(const T* src, Index sOff, T* dst, Index dOff, const Walk<2>& w) {
+  const Index ss = w.strides.back()[0], ds = w.strides.back()[1], inner = w.inner;
+  parallelRows<2>(w, {sOff, dOff}, kCheapPerThread, [&](const std::array<Index, 2>& off, Index) {
+    const T* s = src + off[0];
+    T* d = dst + off[1];
+    if (ss == 1 && ds == 1) std::memcpy(d, s, size_t(inner) * sizeof(T));
+    else if (ss == 0) {
+      const T v = s[0];
+      for (Index i = 0; i < inner; i++) d[i * ds] = v;
+    } else {
+      for (Index i = 0; i < inner; i++) d[i * ds] = s[i * ss];
+    }
+  });
+}
+
+// ewCopy(src, srcOff, srcStrides, dst, dstOff, dstStrides, shape): dst[layout] = src[layout]
+// elementwise over `shape` for two typed arrays of one type (gather, scatter, expand). The
+// two layouts must not overlap in memory (rows are copied in parallel, contiguous ones by
+// memcpy); every caller copies into a fresh array or from a fresh copy.
+Napi::Value Copy(const Napi::CallbackInfo& info) {
+  const char* fn = "ewCopy";
+  Napi::Env env = info.Env();
+  Index sOff, dOff, n;
+  Arr s, d;
+  std::vector<Index> ss, ds, shape;
+  if (!argTyped(info, 0, fn, &s) || !argInt(info, 1, fn, &sOff) ||
+      !argIntArray(info, 2, fn, &ss) || !argTyped(info, 3, fn, &d) ||
+      !argInt(info, 4, fn, &dOff) || !argIntArray(info, 5, fn, &ds) ||
+      !argIntArray(info, 6, fn, &shape))
+    return env.Undefined();
+  if (s.type != d.type)
+    return typeError(env, fn, "src and dst must have one type"), env.Undefined();
+  if (ss.size() != shape.size() || ds.size() != shape.size() || !shapeOk(shape, &n))
+    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
+  if (!stridedInBounds(s.len, sOff, shape, ss) || !stridedInBounds(d.len, dOff, shape, ds))
+    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
+  if (n == 0) return env.Undefined();
+  const Walk<2> w = coalesce<2>(shape, {&ss, &ds});
+  switch (elementSize(s.type)) {
+    case 1:
+      copyStrided(static_cast<const uint8_t*>(s.data), sOff, static_cast<uint8_t*>(d.data), dOff,
+                  w);
+      break;
+    case 2:
+      copyStrided(static_cast<const uint16_t*>(s.data), sOff, static_cast<uint16_t*>(d.data), dOff,
+                  w);
+      break;
+    case 4:
+      copyStrided(static_cast<const uint32_t*>(s.data), sOff, static_cast<uint32_t*>(d.data), dOff,
+                  w);
+      break;
+    default:
+      copyStrided(static_cast<const uint64_t*>(s.data), sOff, static_cast<uint64_t*>(d.data), dOff,
+                  w);
+  }
+  return env.Undefined();
+}
+
+// ewWhere(cond, cOff, cStrides, a, aOff, aStrides, b, bOff, bStrides, out, shape):
+// out (contiguous) = cond ? a : b, each operand read through its strides (0 = broadcast).
+Napi::Value Where(const Napi::CallbackInfo& info) {
+  const char* fn = "ewWhere";
+  Napi::Env env = info.Env();
+  Index cOff, aOff, bOff, n;
+  Arr c, a, b, o;
+  std::vector<Index> cs, as, bs, shape;
+  if (!argBytes(info, 0, fn, &c) || !argInt(info, 1, fn, &cOff) ||
+      !argIntArray(info, 2, fn, &cs) || !argFloat(info, 3, fn, &a) ||
+      !argInt(info, 4, fn, &aOff) || !argIntArray(info, 5, fn, &as) ||
+      !argFloat(info, 6, fn, &b) || !argInt(info, 7, fn, &bOff) ||
+      !argIntArray(info, 8, fn, &bs) || !argFloat(info, 9, fn, &o) ||
+      !argIntArray(info, 10, fn, &shape))
+    return env.Undefined();
+  if (a.type != b.type || o.type != a.type)
+    return typeError(env, fn, "a, b and out must have one dtype"), env.Undefined();
+  if (cs.size() != shape.size() || as.size() != shape.size() || bs.size() != shape.size() ||
+      !shapeOk(shape, &n))
+    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
+  if (n > o.len || !stridedInBounds(c.len, cOff, shape, cs) ||
+      !stridedInBounds(a.len, aOff, shape, as) || !stridedInBounds(b.len, bOff, shape, bs))
+    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
+  if (n == 0) return env.Undefined();
+  const Walk<3> w = coalesce<3>(shape, {&cs, &as, &bs});
+  const uint8_t* pc = static_cast<const uint8_t*>(c.data);
+  auto run = [&](auto* pa, auto* pb, auto* po) {
+    using T = std::remove_pointer_t<decltype(po)>;
+    const Index cst = w.strides.back()[0], ast = w.strides.back()[1], bst = w.strides.back()[2];
+    const Index inner = w.inner;
+    parallelRows<3>(w, {cOff, aOff, bOff}, kCheapPerThread,
+                    [&](const std::array<Index, 3>& off, Index r) {
+                      const uint8_t* cr = pc + off[0];
+                      const T* ar = pa + off[1];
+                      const T* br = pb + off[2];
+                      T* orow = po + r * inner;
+                      if (cst == 1 && ast == 1 && bst == 1) {
+                        for (Index i = 0; i < inner; i++) orow[i] = cr[i] != 0 ? ar[i] : br[i];
+                      } else {
+                        for (Index i = 0; i < inner; i++)
+                          orow[i] = cr[i * cst] != 0 ? ar[i * ast] : br[i * bst];
+                      }
+                    });
+  };
+  if (a.type == napi_float32_array)
+    run(static_cast<const float*>(a.data), static_cast<const float*>(b.data),
+        static_cast<float*>(o.data));
+  else
+    run(static_cast<const double*>(a.data), static_cast<const double*>(b.data),
+        static_cast<double*>(o.data));
+  return env.Undefined();
+}
+
+// ewMaskedFill(a, aOff, aStrides, mask, mOff, mStrides, value, out, shape):
+// out (contiguous) = mask ? value : a, a and mask read through their strides.
+Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
+  const char* fn = "ewMaskedFill";
+  Napi::Env env = info.Env();
+  Index aOff, mOff, n;
+  double value;
+  Arr a, m, o;
+  std::vector<Index> as, ms, shape;
+  if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) ||
+      !argIntArray(info, 2, fn, &as) || !argBytes(info, 3, fn, &m) ||
+      !argInt(info, 4, fn, &mOff) || !argIntArray(info, 5, fn, &ms) ||
+      !argNumber(info, 6, fn, &value) || !argFloat(info, 7, fn, &o) ||
+      !argIntArray(info, 8, fn, &shape))
+    return env.Undefined();
+  if (o.type != a.type) return typeError(env, fn, "a and out must have one dtype"), env.Undefined();
+  if (as.size() != shape.size() || ms.size() != shape.size() || !shapeOk(shape, &n))
+    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
+  if (n > o.len || !stridedInBounds(a.len, aOff, shape, as) ||
+      !stridedInBounds(m.len, mOff, shape, ms))
+    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
+  if (n == 0) return env.Undefined();
+  const Walk<2> w = coalesce<2>(shape, {&as, &ms});
+  const uint8_t* pm = static_cast<const uint8_t*>(m.data);
+  auto run = [&](auto* pa, auto* po) {
+    using T = std::remove_pointer_t<decltype(po)>;
+    const T v = T(value);
+    const Index ast = w.strides.back()[0], mst = w.strides.back()[1], inner = w.inner;
+    parallelRows<2>(w, {aOff, mOff}, kCheapPerThread,
+                    [&](const std::array<Index, 2>& off, Index r) {
+                      const T* ar = pa + off[0];
+                      const uint8_t* mr = pm + off[1];
+                      T* orow = po + r * inner;
+                      if (ast == 1 && mst == 1) {
+                        for (Index i = 0; i < inner; i++) orow[i] = mr[i] != 0 ? v : ar[i];
+                      } else {
+                        for (Index i = 0; i < inner; i++)
+                          orow[i] = mr[i * mst] != 0 ? v : ar[i * ast];
+                      }
+                    });
+  };
+  if (a.type == napi_float32_array)
+    run(static_cast<const float*>(a.data), static_cast<float*>(o.data));
+  else
+    run(static_cast<const double*>(a.data), static_cast<double*>(o.data));
+  return env.Undefined();
+}
+
+}  // namespace
+
 void registerElementwise(Napi::Env env, Napi::Object exports) {
-  (void)env;
-  (void)exports;
+  exports.Set("ewUnary", Napi::Function::New(env, Unary, "ewUnary"));
+  exports.Set("ewBinary", Napi::Function::New(env, Binary, "ewBinary"));
+  exports.Set("ewBinaryStrided", Napi::Function::New(env, BinaryStrided, "ewBinaryStrided"));
+  exports.Set("ewPowBackward", Napi::Function::New(env, PowBackward, "ewPowBackward"));
+  exports.Set("ewActivationBackward",
+              Napi::Function::New(env, ActivationBackward, "ewActivationBackward"));
+  exports.Set("ewClamp", Napi::Function::New(env, Clamp, "ewClamp"));
+  exports.Set("ewCopy", Napi::Function::New(env, Copy, "ewCopy"));
+  exports.Set("ewWhere", Napi::Function::New(env, Where, "ewWhere"));
+  exports.Set("ewMaskedFill", Napi::Function::New(env, MaskedFill, "ewMaskedFill"));
 }
 }  // namespace tg

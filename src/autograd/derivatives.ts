@@ -14,6 +14,7 @@
 import type { Tensor } from "../tensor.js";
 import type { OpNode } from "./function.js";
 import * as F from "./formula-ops.js";
+import { softmaxBackward } from "../ops/reduce.js";
 import { nnDerivatives, type NnOpDefs } from "./nn-derivatives.js";
 import { layerDerivatives, type LayerOpDefs } from "./nn-formulas.js";
 
@@ -239,19 +240,26 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   tanh: {
     name: "TanhBackward0",
     save: ["result"],
-    grad: (g, s) => [g.mul(F.rsubScalar(s.result.mul(s.result), 1))],
+    // without createGraph, one fused kernel instead of four ops (same math and roundings)
+    grad: (g, s) => [
+      F.fusedActivationBackward(g, s.result, 0) ?? g.mul(F.rsubScalar(s.result.mul(s.result), 1)),
+    ],
   },
   // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*g
   sigmoid: {
     name: "SigmoidBackward0",
     save: ["result"],
-    grad: (g, s) => [g.mul(s.result.mul(F.rsubScalar(s.result, 1)))],
+    // without createGraph, one fused kernel instead of four ops (same math and roundings)
+    grad: (g, s) => [
+      F.fusedActivationBackward(g, s.result, 1) ?? g.mul(s.result.mul(F.rsubScalar(s.result, 1))),
+    ],
   },
   // d relu x = [x > 0]*g (threshold_backward on the result)
   relu: {
     name: "ReluBackward0",
     save: ["result"],
-    grad: (g, s) => [g.maskedFill(s.result.le(0), 0)],
+    // without createGraph, one fused kernel instead of a comparison and a masked fill
+    grad: (g, s) => [F.fusedActivationBackward(g, s.result, 2) ?? g.maskedFill(s.result.le(0), 0)],
   },
   // gradient passes where min <= x <= max
   clamp: {
@@ -411,13 +419,19 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   softmax: {
     name: "SoftmaxBackward0",
     save: ["result"],
-    grad: (g, s, a) => [s.result.mul(g.sub(g.mul(s.result).sum(a.dim, true)))],
+    grad: (g, s, a) => [
+      // one fused kernel when no graph is recorded (same math)
+      softmaxBackward(g, s.result, a.dim, false) ??
+        s.result.mul(g.sub(g.mul(s.result).sum(a.dim, true))),
+    ],
   },
   // d log_softmax = g - exp(y)*sum(g)
   logSoftmax: {
     name: "LogSoftmaxBackward0",
     save: ["result"],
-    grad: (g, s, a) => [g.sub(s.result.exp().mul(g.sum(a.dim, true)))],
+    grad: (g, s, a) => [
+      softmaxBackward(g, s.result, a.dim, true) ?? g.sub(s.result.exp().mul(g.sum(a.dim, true))),
+    ],
   },
   // d(A@B) = g@B^T, A^T@g
   mm: {

@@ -13,7 +13,7 @@ import { gradientEdge } from "./function.js";
 import { noGrad, swapGradEnabled } from "./grad-mode.js";
 import * as F from "./formula-ops.js";
 import { isForwardADActive } from "./forward-ad.js";
-import { alloc, castData, wrap } from "../ops/core.js";
+import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
 import { Binary, binary } from "../backend/cpu.js";
 import {
   anomalyEnabled,
@@ -101,7 +101,7 @@ function sumGrads(prev: Tensor, g: Tensor): Tensor {
     prev.isContiguous() &&
     g.isContiguous()
   ) {
-    const out = alloc(prev.shape, prev.dtype);
+    const out = allocOutput(prev.shape, prev.dtype);
     binary(Binary.Add, prev.data, prev.offset, 1, g.data, g.offset, 1, out.data, 0, out.numel());
     return out;
   }

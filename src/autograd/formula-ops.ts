@@ -5,10 +5,13 @@
  */
 import type { Tensor } from "../tensor.js";
 import { dtypes, type DTypeName } from "../dtype.js";
-import { alloc } from "../ops/core.js";
+import { alloc, allocOutput } from "../ops/core.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { isForwardADActive } from "./forward-ad.js";
-import { powBackward as powBackwardKernel } from "../backend/cpu.js";
+import {
+  activationBackward as activationBackwardKernel,
+  powBackward as powBackwardKernel,
+} from "../backend/cpu.js";
 import { where as whereOp, rsub } from "../ops/elementwise.js";
 import {
   embed as embedOp,
@@ -50,8 +53,34 @@ export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null
   // g broadcast from one value (e.g. by a mean's backward) is read as a scalar
   const gScalar = g.numel() === 1 || g.strides.every((st) => st === 0);
   if (!gScalar && (!g.isContiguous() || !sameShape(g.shape, x.shape))) return null;
-  const out = alloc(x.shape, x.dtype);
+  const out = allocOutput(x.shape, x.dtype);
   powBackwardKernel(g.data, g.offset, gScalar ? 0 : 1, x.data, x.offset, c, out.data, n);
+  return out;
+}
+
+/**
+ * The tanh (kind 0: g*(1 - y^2)), sigmoid (kind 1: g*y*(1 - y)) or relu (kind 2: y <= 0 ? 0 :
+ * g) gradient from the saved result y in one kernel, with the same roundings as the composed
+ * ops, when no graph is being recorded and the operands are plain (as fusedPowBackward); null
+ * otherwise.
+ */
+export function fusedActivationBackward(g: Tensor, y: Tensor, kind: 0 | 1 | 2): Tensor | null {
+  if (isGradEnabled() || isForwardADActive() || g.dtype !== y.dtype || !y.isContiguous())
+    return null;
+  if (!y.dtype.isFloatingPoint) return null;
+  const gScalar = g.numel() === 1 || g.strides.every((st) => st === 0);
+  if (!gScalar && (!g.isContiguous() || !sameShape(g.shape, y.shape))) return null;
+  const out = allocOutput(y.shape, y.dtype);
+  activationBackwardKernel(
+    kind,
+    g.data,
+    g.offset,
+    gScalar ? 0 : 1,
+    y.data,
+    y.offset,
+    out.data,
+    y.numel(),
+  );
   return out;
 }
 

@@ -10,6 +10,7 @@ import type { Tensor } from "../tensor.js";
 import type { Derivative } from "./derivatives.js";
 import type { Jvp } from "./jvps.js";
 import { isGradEnabled } from "./grad-mode.js";
+import { isForwardADActive } from "./forward-ad.js";
 import { alloc, contiguousData } from "../ops/core.js";
 import { where, gt } from "../ops/elementwise.js";
 import { embedding, erf, erfScalar, nllLoss, type Reduction } from "../ops/nn.js";
@@ -346,6 +347,25 @@ export function nllLossBackward(
   const t = contiguousData(target);
   const w = weight === undefined ? null : contiguousData(weight);
   const total = Number(totalWeight.data[totalWeight.offset]);
+  if (!isGradEnabled() && !isForwardADActive()) {
+    // no graph recorded: write each position's one non-zero straight into a zero gradient
+    // (the composed ops below allocate and scatter five tensors); the coefficient and the
+    // product are rounded to g's dtype as there
+    const C = shape[classDim];
+    const inner = nd > 2 ? numelOf(shape.slice(2)) : 1;
+    const out = alloc(shape.slice(), g.dtype);
+    const o = out.data;
+    const gd = contiguousData(reduction === "none" ? g : g.reshape([]));
+    for (let p = 0; p < P; p++) {
+      const cls = t.data[t.offset + p];
+      if (cls === ignoreIndex) continue;
+      const wv = w === null ? 1 : Number(w.data[w.offset + cls]);
+      const k = (Math.floor(p / inner) * C + cls) * inner + (p % inner);
+      o[k] = reduction === "mean" ? -wv / total : -wv;
+      o[k] = o[k] * gd.data[gd.offset + (reduction === "none" ? p : 0)];
+    }
+    return out;
+  }
   const coef = alloc(batchShape, g.dtype);
   const idx = alloc(batchShape, int64);
   for (let p = 0; p < P; p++) {

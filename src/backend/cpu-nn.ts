@@ -9,6 +9,16 @@
  */
 import type { TypedArray } from "../dtype.js";
 import { matmul } from "./cpu.js";
+import {
+  tryNativeAdaptiveAvgPool2d,
+  tryNativeAddChannelBias,
+  tryNativeAvgPool2d,
+  tryNativeChannelSum,
+  tryNativeCol2im,
+  tryNativeIm2col,
+  tryNativeMaxPool2d,
+  tryNativeMaxPool2dBackward,
+} from "./native-nn.js";
 
 /** Geometry of a 2-D sliding window (convolution or pooling). */
 export interface Window2d {
@@ -41,6 +51,7 @@ export function im2col(
   g: Window2d,
   cols: TypedArray,
 ): void {
+  if (tryNativeIm2col(x, xOff, c, g, cols)) return;
   const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const L = oh * ow;
   let row = 0;
@@ -88,6 +99,7 @@ export function col2im(
   out: TypedArray,
   outOff: number,
 ): void {
+  if (tryNativeCol2im(cols, c, g, out, outOff)) return;
   const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const L = oh * ow;
   let row = 0;
@@ -122,10 +134,34 @@ export function addChannelBias(
   bias: TypedArray,
   biasOff: number,
 ): void {
+  if (tryNativeAddChannelBias(out, planes, channels, size, bias, biasOff)) return;
   for (let p = 0; p < planes; p++) {
     const b = bias[biasOff + (p % channels)];
     const base = p * size;
     for (let i = 0; i < size; i++) out[base + i] += b;
+  }
+}
+
+/**
+ * The bias gradient of a convolution: out[c] = sum over n and l of g[gOff + (n*C + c)*L + l]
+ * for g laid out [N, C, L], summed in double and rounded once.
+ */
+export function channelSum(
+  g: TypedArray,
+  gOff: number,
+  n: number,
+  c: number,
+  l: number,
+  out: TypedArray,
+): void {
+  if (tryNativeChannelSum(g, gOff, n, c, l, out)) return;
+  for (let ci = 0; ci < c; ci++) {
+    let s = 0;
+    for (let ni = 0; ni < n; ni++) {
+      const base = gOff + (ni * c + ci) * l;
+      for (let i = 0; i < l; i++) s += g[base + i];
+    }
+    out[ci] = s;
   }
 }
 
@@ -142,6 +178,7 @@ export function maxPool2d(
   out: TypedArray,
   indices: TypedArray,
 ): void {
+  if (tryNativeMaxPool2d(x, xOff, planes, g, out, indices)) return;
   const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   // each output column's window [x0, x1) (first tap inside the input), the same for every row
   const xs0 = new Int32Array(ow);
@@ -182,7 +219,10 @@ export function maxPool2d(
   }
 }
 
-/** The adjoint of max pooling: g[o] added at indices[o] of its plane (out zero-initialised). */
+/**
+ * The adjoint of max pooling: each plane of `out` is zeroed, then g[o] added at indices[o] of
+ * its plane.
+ */
 export function maxPool2dBackward(
   gOut: TypedArray,
   indices: TypedArray,
@@ -191,9 +231,11 @@ export function maxPool2dBackward(
   outSize: number,
   out: TypedArray,
 ): void {
+  if (tryNativeMaxPool2dBackward(gOut, indices, planes, inSize, outSize, out)) return;
   for (let p = 0; p < planes; p++) {
     const ob = p * outSize;
     const ib = p * inSize;
+    out.fill(0, ib, ib + inSize);
     for (let i = 0; i < outSize; i++) out[ib + indices[ob + i]] += gOut[ob + i];
   }
 }
@@ -220,6 +262,10 @@ export function avgPool2d(
   dst: TypedArray,
   backward: boolean,
 ): void {
+  if (
+    tryNativeAvgPool2d(src, srcOff, planes, g, o.countIncludePad, o.divisorOverride, dst, backward)
+  )
+    return;
   const { h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
   for (let p = 0; p < planes; p++) {
     const plane = p * h * w;
@@ -285,6 +331,7 @@ export function adaptiveAvgPool2d(
   dst: TypedArray,
   backward: boolean,
 ): void {
+  if (tryNativeAdaptiveAvgPool2d(src, srcOff, planes, h, w, oh, ow, dst, backward)) return;
   for (let p = 0; p < planes; p++) {
     const plane = p * h * w;
     const obase = p * oh * ow;

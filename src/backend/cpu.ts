@@ -8,6 +8,20 @@
  */
 import type { TypedArray } from "../dtype.js";
 import { tryNativeMatmul } from "./native.js";
+import {
+  tryNativeActivationBackward,
+  tryNativeBinary,
+  tryNativeClamp,
+  tryNativeCopy,
+  tryNativePowBackward,
+  tryNativeUnary,
+} from "./native-elementwise.js";
+import {
+  tryNativeCumsum,
+  tryNativeReduce,
+  tryNativeSoftmax,
+  tryNativeSoftmaxBackward,
+} from "./native-reduce.js";
 
 export interface Layout {
   readonly shape: readonly number[];
@@ -83,12 +97,19 @@ export function gather(src: TypedArray, layout: Layout, dst: TypedArray, dstOffs
     for (let i = 0; i < n; i++) dst[dstOffset + i] = src[offset + i];
     return;
   }
+  // native strided copy (same element type; src/backend/native-elementwise.ts)
+  if (tryNativeCopy(src, offset, strides, dst, dstOffset, null, shape, n)) return;
   const offs = stridedOffsets(shape, strides, offset);
   for (let i = 0; i < n; i++) dst[dstOffset + i] = src[offs[i]];
 }
 
 /** Write a contiguous source into a strided destination (the inverse of gather). */
 export function scatter(src: TypedArray, dst: TypedArray, layout: Layout): void {
+  const { shape } = layout;
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  // native strided copy (same element type; src/backend/native-elementwise.ts)
+  if (tryNativeCopy(src, 0, null, dst, layout.offset, layout.strides, shape, n)) return;
   const offs = stridedOffsets(layout.shape, layout.strides, layout.offset);
   for (let i = 0; i < offs.length; i++) dst[offs[i]] = src[i];
 }
@@ -121,7 +142,10 @@ export function castInto(src: TypedArray, dst: TypedArray, n: number, kind: Cast
       }
       break;
     default:
-      for (let i = 0; i < n; i++) dst[i] = src[i];
+      // a typed-array `set` converts each element as a store does, in one native loop (a
+      // memcpy for one type); the plain loop is cheaper for a few elements
+      if (n >= 64) dst.set(n === src.length ? src : src.subarray(0, n));
+      else for (let i = 0; i < n; i++) dst[i] = src[i];
   }
 }
 
@@ -162,6 +186,8 @@ function roundHalfEven(x: number): number {
 }
 
 export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n: number): void {
+  // native dispatch hook (src/backend/native-elementwise.ts): large float arrays
+  if (tryNativeUnary(op, a, aOff, out, n)) return;
   switch (op) {
     case Unary.Neg:
       for (let i = 0; i < n; i++) out[i] = -a[aOff + i];
@@ -286,6 +312,8 @@ export function binary(
   outOff: number,
   n: number,
 ): void {
+  // native dispatch hook (src/backend/native-elementwise.ts): large float arrays
+  if (tryNativeBinary(op, a, aOff, aStep, b, bOff, bStep, out, outOff, n)) return;
   let i = outOff;
   let ia = aOff;
   let ib = bOff;
@@ -374,12 +402,54 @@ export function powBackward(
   out: TypedArray,
   n: number,
 ): void {
+  // native dispatch hook (src/backend/native-elementwise.ts): large float arrays
+  if (tryNativePowBackward(g, gOff, gStep, x, xOff, c, out, n)) return;
   let ig = gOff;
   if (c === 2) {
     for (let i = 0; i < n; i++, ig += gStep) out[i] = g[ig] * 2 * x[xOff + i];
   } else {
     const c1 = c - 1;
     for (let i = 0; i < n; i++, ig += gStep) out[i] = g[ig] * (Math.pow(x[xOff + i], c1) * c);
+  }
+}
+
+/**
+ * The gradient of an activation from its saved result y, in one pass with the roundings of
+ * the composed tensor ops it replaces (derivatives.ts): kind 0 (tanh): g * (1 - y*y); kind 1
+ * (sigmoid): g * (y * (1 - y)); kind 2 (relu): y <= 0 ? 0 : g (g.maskedFill(y.le(0), 0)). g may
+ * be a broadcast scalar (gStep 0).
+ */
+export function activationBackward(
+  kind: 0 | 1 | 2,
+  g: TypedArray,
+  gOff: number,
+  gStep: number,
+  y: TypedArray,
+  yOff: number,
+  out: TypedArray,
+  n: number,
+): void {
+  // native dispatch hook (src/backend/native-elementwise.ts): large float arrays
+  if (tryNativeActivationBackward(kind, g, gOff, gStep, y, yOff, out, n)) return;
+  // each intermediate is stored into `out` (rounded to its dtype) before the next step, as
+  // the separate ops would round it
+  let ig = gOff;
+  if (kind === 0) {
+    for (let i = 0; i < n; i++, ig += gStep) {
+      const v = y[yOff + i];
+      out[i] = v * v;
+      out[i] = 1 - out[i];
+      out[i] = g[ig] * out[i];
+    }
+  } else if (kind === 1) {
+    for (let i = 0; i < n; i++, ig += gStep) {
+      const v = y[yOff + i];
+      out[i] = 1 - v;
+      out[i] = v * out[i];
+      out[i] = g[ig] * out[i];
+    }
+  } else {
+    for (let i = 0; i < n; i++, ig += gStep) out[i] = y[yOff + i] <= 0 ? 0 : g[ig];
   }
 }
 
@@ -403,6 +473,8 @@ export function clamp(
   lo: number,
   hi: number,
 ): void {
+  // native dispatch hook (src/backend/native-elementwise.ts): large float arrays
+  if (tryNativeClamp(a, aOff, out, n, lo, hi)) return;
   for (let i = 0; i < n; i++) {
     // min(max(x, lo), hi): hi wins when lo > hi; NaN propagates
     const y = a[aOff + i] < lo ? lo : a[aOff + i];
@@ -411,7 +483,10 @@ export function clamp(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reductions over the innermost axis: the input is contiguous with shape [outer, inner].
+// Reductions. `reduce` works over the innermost axis of a contiguous [outer, inner] input;
+// `reduceAxis` over the middle axis of a contiguous [outer, n, inner] one (a leading or middle
+// dim reduced in place, no permuted copy). Both accumulate in JS numbers (double), so float32
+// sums are rounded once. The native kernels (native/reduce.cc) compute the same.
 
 export const enum Reduce {
   Sum,
@@ -432,6 +507,7 @@ export function reduce(
   inner: number,
   out: TypedArray,
 ): void {
+  if (tryNativeReduce(op, a, 0, outer, inner, 1, out)) return;
   switch (op) {
     case Reduce.Sum:
       for (let o = 0; o < outer; o++) {
@@ -516,14 +592,193 @@ export function reduce(
   }
 }
 
-/** Inclusive scan along the innermost axis of a contiguous [outer, inner] input. */
-export function cumsum(a: TypedArray, outer: number, inner: number, out: TypedArray): void {
+/**
+ * out[o*inner + i] = op over r < n of a[aOff + (o*n + r)*inner + i] (n >= 1): the rows of each
+ * outer block are combined column by column, in row order, with the same per-element rules as
+ * `reduce` (NaN wins max/min and stays; the first extreme's index; logsumexp shifted by the
+ * column max). With inner == 1 this is `reduce` on a row.
+ */
+export function reduceAxis(
+  op: Reduce,
+  a: TypedArray,
+  aOff: number,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+): void {
+  if (inner === 1) {
+    reduce(op, aOff === 0 ? a : a.subarray(aOff, aOff + outer * n), outer, n, out);
+    return;
+  }
+  if (tryNativeReduce(op, a, aOff, outer, n, inner, out)) return;
+  const acc = new Float64Array(inner);
+  const idx = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
-    let s = 0;
-    const base = o * inner;
+    const base = aOff + o * n * inner;
+    const ob = o * inner;
+    switch (op) {
+      case Reduce.Sum:
+      case Reduce.Prod:
+        for (let i = 0; i < inner; i++) acc[i] = a[base + i];
+        for (let r = 1; r < n; r++) {
+          const row = base + r * inner;
+          if (op === Reduce.Sum) for (let i = 0; i < inner; i++) acc[i] += a[row + i];
+          else for (let i = 0; i < inner; i++) acc[i] *= a[row + i];
+        }
+        for (let i = 0; i < inner; i++) out[ob + i] = acc[i];
+        break;
+      case Reduce.Max:
+      case Reduce.Min:
+      case Reduce.ArgMax:
+      case Reduce.ArgMin: {
+        const isMax = op === Reduce.Max || op === Reduce.ArgMax;
+        for (let i = 0; i < inner; i++) {
+          acc[i] = a[base + i];
+          idx[i] = 0;
+        }
+        for (let r = 1; r < n; r++) {
+          const row = base + r * inner;
+          for (let i = 0; i < inner; i++) {
+            const x = a[row + i];
+            const b = acc[i];
+            if (b === b && ((isMax ? x > b : x < b) || x !== x)) {
+              acc[i] = x;
+              idx[i] = r;
+            }
+          }
+        }
+        const src = op === Reduce.Max || op === Reduce.Min ? acc : idx;
+        for (let i = 0; i < inner; i++) out[ob + i] = src[i];
+        break;
+      }
+      case Reduce.LogSumExp:
+        for (let i = 0; i < inner; i++) {
+          let m = -Infinity;
+          for (let r = 0; r < n; r++) {
+            const x = a[base + r * inner + i];
+            if (x > m) m = x;
+          }
+          if (m === -Infinity || m === Infinity) {
+            out[ob + i] = m;
+            continue;
+          }
+          let s = 0;
+          for (let r = 0; r < n; r++) s += Math.exp(a[base + r * inner + i] - m);
+          out[ob + i] = m + Math.log(s);
+        }
+        break;
+      case Reduce.Any:
+      case Reduce.All: {
+        const isAny = op === Reduce.Any;
+        for (let i = 0; i < inner; i++) out[ob + i] = isAny ? 0 : 1;
+        for (let r = 0; r < n; r++) {
+          const row = base + r * inner;
+          for (let i = 0; i < inner; i++)
+            if ((a[row + i] !== 0) === isAny) out[ob + i] = isAny ? 1 : 0;
+        }
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * Inclusive scan along the middle axis of a contiguous [outer, n, inner] input starting at
+ * aOff, into a contiguous out of the same shape; running sums kept in double.
+ */
+export function cumsum(
+  a: TypedArray,
+  aOff: number,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+): void {
+  if (tryNativeCumsum(a, aOff, outer, n, inner, out)) return;
+  for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      s += a[base + i];
-      out[base + i] = s;
+      let s = 0;
+      const base = o * n * inner + i;
+      for (let r = 0; r < n; r++) {
+        s += a[aOff + base + r * inner];
+        out[base + r * inner] = s;
+      }
+    }
+  }
+}
+
+/**
+ * softmax (log false) or log_softmax (log true) along the middle axis of a contiguous
+ * [outer, n, inner] input from aOff, into a contiguous out. With m the max (NaN ignored) and
+ * s = sum(exp(x - m)) in double: softmax = exp(x - m) (stored in out) / s; log_softmax =
+ * x - lse, lse = m + log(s) (or m when m is infinite), rounded once. NaN anywhere makes the
+ * slice NaN, and an all -inf slice is NaN (-inf - -inf), as PyTorch.
+ */
+export function softmax(
+  a: TypedArray,
+  aOff: number,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+  log: boolean,
+): void {
+  if (tryNativeSoftmax(a, aOff, outer, n, inner, out, log)) return;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const ob = o * n * inner + i;
+      const base = aOff + ob;
+      let m = -Infinity;
+      for (let r = 0; r < n; r++) {
+        const x = a[base + r * inner];
+        if (x > m) m = x;
+      }
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        const e = Math.exp(a[base + r * inner] - m);
+        s += e;
+        if (!log) out[ob + r * inner] = e;
+      }
+      if (log) {
+        const lse = m === Infinity || m === -Infinity ? m : m + Math.log(s);
+        for (let r = 0; r < n; r++) out[ob + r * inner] = a[base + r * inner] - lse;
+      } else {
+        for (let r = 0; r < n; r++) out[ob + r * inner] = out[ob + r * inner] / s;
+      }
+    }
+  }
+}
+
+/**
+ * The backward of `softmax` along the middle axis of [outer, n, inner], y its result and g the
+ * incoming gradient (both contiguous from their offsets), in double: softmax dx = y*(g - dot),
+ * dot = sum(g*y); log_softmax dx = g - exp(y)*sum(g).
+ */
+export function softmaxBackward(
+  g: TypedArray,
+  gOff: number,
+  y: TypedArray,
+  yOff: number,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+  log: boolean,
+): void {
+  if (tryNativeSoftmaxBackward(g, gOff, y, yOff, outer, n, inner, out, log)) return;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const ob = o * n * inner + i;
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        const k = ob + r * inner;
+        s += log ? g[gOff + k] : g[gOff + k] * y[yOff + k];
+      }
+      for (let r = 0; r < n; r++) {
+        const k = ob + r * inner;
+        out[k] = log ? g[gOff + k] - Math.exp(y[yOff + k]) * s : y[yOff + k] * (g[gOff + k] - s);
+      }
     }
   }
 }

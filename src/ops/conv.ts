@@ -8,6 +8,7 @@
 import { Tensor } from "../tensor.js";
 import {
   addChannelBias,
+  channelSum,
   col2im,
   gemmNN,
   gemmNTAccumulate,
@@ -15,6 +16,7 @@ import {
   im2col,
   type Window2d,
 } from "../backend/cpu-nn.js";
+import { tryNativeConv2dDirect, tryNativeConvWeightGrad } from "../backend/native-nn.js";
 import { alloc, checkTensor, contiguousData } from "./core.js";
 import { anyNeedsGrad, record } from "../autograd/function.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
@@ -196,13 +198,37 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
   const dtype = x.dtype;
   let out: Tensor;
   let O: number;
+  // whether `out` already holds the bias
+  let biased = false;
   if (!a.transposed) {
     O = w.shape[0];
     const Og = O / G;
     const Cg = C / G;
     out = alloc([N, O, ...outSpatial], dtype);
-    if (outPlane > 0 && N > 0 && O > 0) {
-      const geo = window(inSpatial, kernel, outSpatial, a);
+    const geo = window(inSpatial, kernel, outSpatial, a);
+    const bd = b === null ? null : contiguousData(b);
+    // few input channels: one native pass computes NCHW output and bias without im2col
+    if (
+      outPlane > 0 &&
+      N > 0 &&
+      O > 0 &&
+      tryNativeConv2dDirect(
+        xs.data,
+        xs.offset,
+        N,
+        C,
+        O,
+        G,
+        wd.data,
+        wd.offset,
+        bd === null ? null : bd.data,
+        bd === null ? 0 : bd.offset,
+        geo,
+        out.data,
+      )
+    ) {
+      biased = true;
+    } else if (outPlane > 0 && N > 0 && O > 0) {
       // a 1x1 kernel with unit stride and no padding reads the input as it is
       const direct = KK === 1 && a.stride.every((s) => s === 1) && a.padding.every((p) => p === 0);
       const cols = direct ? null : new dtype.ArrayType(Cg * KK * outPlane);
@@ -260,7 +286,7 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
       }
     }
   }
-  if (b !== null && outPlane > 0) {
+  if (b !== null && outPlane > 0 && !biased) {
     const bd = contiguousData(b);
     addChannelBias(out.data, N * O, O, outPlane, bd.data, bd.offset);
   }
@@ -373,7 +399,15 @@ export function convolutionBackward(
     gw = y.transpose(0, 1);
   }
   let gb: Tensor | null = null;
-  if (need[2]) gb = g.sum([0, ...Array.from({ length: k }, (_, i) => 2 + i)]);
+  if (need[2] && !isGradEnabled() && g.dtype.isFloatingPoint) {
+    // no graph: one pass summing over batch and space (in double) instead of a general sum
+    const gs = contiguousData(g);
+    const O = g.shape[1];
+    gb = alloc([O], g.dtype);
+    channelSum(gs.data, gs.offset, g.shape[0], O, g.numel() / Math.max(g.shape[0] * O, 1), gb.data);
+  } else if (need[2]) {
+    gb = g.sum([0, ...Array.from({ length: k }, (_, i) => 2 + i)]);
+  }
   return [gx, gw, gb];
 }
 
@@ -422,6 +456,11 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], a: ConvArgs
   const rhsPlane = a.transposed ? outPlane : inPlane;
   const m = lhsC / G;
   const cg = rhsC / G;
+  const out = alloc(wShape.slice(), g.dtype);
+  // few taps per output: one native pass, no im2col matrix, products summed in double
+  if (tryNativeConvWeightGrad(lhs, lhsOff, rhs, rhsOff, N, lhsC, rhsC, G, geo, out.data)) {
+    return out;
+  }
   const cols = new g.dtype.ArrayType(cg * KK * L);
   const acc = new Float64Array(G * m * cg * KK);
   for (let n = 0; n < N; n++) {
@@ -433,7 +472,6 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], a: ConvArgs
   }
   // acc holds [G][m][cg*KK]: for a plain conv that is w's [O, C/G, *k]; for a transposed one
   // ([Cin, Cout/G, *k]) the same order, m = Cin/G rows per group
-  const out = alloc(wShape.slice(), g.dtype);
   for (let i = 0; i < acc.length; i++) out.data[i] = acc[i];
   return out;
 }

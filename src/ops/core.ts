@@ -26,13 +26,47 @@ export function alloc(shape: number[], dtype: DType): Tensor {
   return wrap(new dtype.ArrayType(numelOf(shape)), shape, dtype);
 }
 
+/** Node's Buffer, when present (an uninitialised allocation; absent in browsers). */
+type BufferLike = { allocUnsafeSlow(size: number): Uint8Array };
+const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+/**
+ * Elements from which `allocOutput` skips the zero fill. Measured here (float32, allocate and
+ * touch every page, best of 5, µs, zero-filled vs Buffer.allocUnsafeSlow): 1024: 0.5 vs 0.5,
+ * 4096: 1.2 vs 0.5, 16K: 2.7 vs 0.6, 64K: 11 vs 4.6, 1M: 480 vs 190.
+ */
+const UNINIT_MIN = 4096;
+
+/**
+ * A new contiguous tensor whose every element the caller overwrites (kernel outputs): large
+ * arrays skip the zero fill, through Node's `Buffer.allocUnsafeSlow` (its own, unpooled
+ * ArrayBuffer, so `data.buffer` holds exactly this tensor). Never use it for a tensor some
+ * element of which might stay unwritten.
+ */
+export function allocOutput(shape: number[], dtype: DType): Tensor {
+  return wrap(allocData(numelOf(shape), dtype), shape, dtype);
+}
+
+/** A new array of n elements of `dtype` that the caller fills entirely (as `allocOutput`). */
+export function allocData(n: number, dtype: DType): TypedArray {
+  if (n < UNINIT_MIN || NodeBuffer === undefined) return new dtype.ArrayType(n);
+  const bytes = NodeBuffer.allocUnsafeSlow(n * dtype.itemsize);
+  // every ArrayType also takes (buffer, byteOffset, length)
+  const View = dtype.ArrayType as unknown as new (
+    b: ArrayBufferLike,
+    o: number,
+    n: number,
+  ) => TypedArray;
+  return new View(bytes.buffer, bytes.byteOffset, n);
+}
+
 /**
  * The tensor's elements as a contiguous array in row-major order: its own storage when it is
  * already contiguous (then `offset` may be non-zero), else a fresh copy.
  */
 export function contiguousData(t: Tensor): { data: TypedArray; offset: number } {
   if (t.isContiguous()) return { data: t.data, offset: t.offset };
-  const out = new t.dtype.ArrayType(t.numel());
+  const out = allocData(t.numel(), t.dtype);
   gather(t.data, t, out);
   return { data: out, offset: 0 };
 }
@@ -41,7 +75,7 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
 export function castData(t: Tensor, dtype: DType): TypedArray {
   const n = t.numel();
   const { data, offset } = contiguousData(t);
-  const out = new dtype.ArrayType(n);
+  const out = allocData(n, dtype);
   const src = offset === 0 && data.length === n ? data : data.subarray(offset, offset + n);
   const kind =
     dtype === bool

@@ -3,7 +3,7 @@
  * Each follows one path: validate, compute the result dtype, run the kernel, wrap, record.
  */
 import { Tensor } from "../tensor.js";
-import { DType, bool, resultType, int64 } from "../dtype.js";
+import { DType, type TypedArray, bool, resultType, int64 } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, numelOf, shapeEqual } from "../shape.js";
 import {
   Binary,
@@ -15,7 +15,15 @@ import {
   where as whereKernel,
 } from "../backend/cpu.js";
 import {
-  alloc,
+  nativeWorth,
+  tryNativeBinaryStrided,
+  tryNativeCopy,
+  tryNativeMaskedFill,
+  tryNativeWhere,
+} from "../backend/native-elementwise.js";
+import {
+  allocData,
+  allocOutput,
   asDtype,
   castData,
   checkOperand,
@@ -42,7 +50,7 @@ export function binaryKernel(
 ): Tensor {
   if (typeof b === "number") {
     const n = a.numel();
-    const out = alloc(a.shape, outDtype); // Note [immutable shapes]: sharing is safe
+    const out = allocOutput(a.shape, outDtype); // Note [immutable shapes]: sharing is safe
     const bs = scalarArray(b, computeDtype);
     if (a.dtype === computeDtype && a.isContiguous()) {
       binary(op, a.data, a.offset, 1, bs, 0, 0, out.data, 0, n);
@@ -53,7 +61,7 @@ export function binaryKernel(
     return out;
   }
   const shape = shapeEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
-  const out = alloc(shape, outDtype);
+  const out = allocOutput(shape, outDtype);
   const n = out.numel();
   if (n === 0) return out;
   // Operands in the compute dtype (a cast copies; otherwise the storage is used as is).
@@ -76,10 +84,13 @@ export function binaryKernel(
     binary(op, A.data, A.offset, 0, B.data, B.offset, 1, out.data, 0, n);
     return out;
   }
-  // General case: one kernel call per row of the last dimension.
+  // General case: one native call over the strided operands, else one kernel call per row of
+  // the last dimension.
   const nd = shape.length;
   const as = broadcastStrides(A.shape, A.strides, shape);
   const bs = broadcastStrides(B.shape, B.strides, shape);
+  if (tryNativeBinaryStrided(op, A.data, A.offset, as, B.data, B.offset, bs, out.data, shape, n))
+    return out;
   const rowLen = nd === 0 ? 1 : shape[nd - 1];
   const outer = shape.slice(0, Math.max(nd - 1, 0));
   const aRows = stridedOffsets(outer, as.slice(0, outer.length), A.offset);
@@ -212,7 +223,7 @@ export function pow(a: Tensor | number, b: Operand): Tensor {
   if (typeof a === "number") {
     const e = checkTensor(b, "pow", "exponent", 1);
     const dt = resultType([a, e]);
-    const base = alloc(e.shape.slice(), dt);
+    const base = allocOutput(e.shape.slice(), dt);
     base.data.fill(scalarIn(a, dt));
     const out = binaryKernel(Binary.Pow, base, e, dt, dt);
     if (needsGrad(e)) record("powBase", out, [e], { exponent: e, result: out }, { base: a });
@@ -283,7 +294,7 @@ export const isfinite = (a: Tensor): Tensor => unaryKernel(Unary.IsFinite, a, bo
 
 export function unaryKernel(op: Unary, a: Tensor, outDtype: DType): Tensor {
   const n = a.numel();
-  const out = alloc(a.shape, outDtype);
+  const out = allocOutput(a.shape, outDtype);
   if (n === 0) return out;
   if (a.isContiguous()) unary(op, a.data, a.offset, out.data, n);
   else {
@@ -389,7 +400,7 @@ export function clamp(a: Tensor, min?: number | null, max?: number | null): Tens
   }
   const dt = resultType([a, ...(lo !== null ? [lo] : []), ...(hi !== null ? [hi] : [])]);
   const src = asDtype(a, dt);
-  const out = alloc(a.shape.slice(), dt);
+  const out = allocOutput(a.shape.slice(), dt);
   clampKernel(
     src.data,
     src.offset,
@@ -409,8 +420,10 @@ export function clamp(a: Tensor, min?: number | null, max?: number | null): Tens
 function expandedData(t: Tensor, shape: number[], dtype: DType): Tensor["data"] {
   const n = numelOf(shape);
   const src = t.dtype === dtype ? t : castTensor(t, dtype);
-  const out = new dtype.ArrayType(n);
-  const offs = stridedOffsets(shape, broadcastStrides(src.shape, src.strides, shape), src.offset);
+  const out = allocData(n, dtype);
+  const strides = broadcastStrides(src.shape, src.strides, shape);
+  if (tryNativeCopy(src.data, src.offset, strides, out, 0, null, shape, n)) return out;
+  const offs = stridedOffsets(shape, strides, src.offset);
   const d = src.data;
   for (let i = 0; i < n; i++) out[i] = d[offs[i]];
   return out;
@@ -443,16 +456,76 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
           ? resultType([tb, a as number])
           : resultType([a as number, b as number]);
   const n = numelOf(shape);
-  const c = expandedData(cond, shape, bool);
-  const A = ta ? expandedData(ta, shape, dt) : new dt.ArrayType(n).fill(scalarIn(a as number, dt));
-  const B = tb ? expandedData(tb, shape, dt) : new dt.ArrayType(n).fill(scalarIn(b as number, dt));
-  const out = alloc(shape.slice(), dt);
-  whereKernel(c, A, B, out.data, n);
+  const out = allocOutput(shape.slice(), dt);
+  // the condition expanded to `shape`: made for the TypeScript kernel and for backward
+  let c: TypedArray | null = null;
+  if (nativeWorth(n) && whereNative(cond, ta, a as number, tb, b as number, dt, shape, out, n)) {
+    // done: the addon read the operands through their broadcast strides
+  } else {
+    c = expandedData(cond, shape, bool);
+    const A = ta
+      ? expandedData(ta, shape, dt)
+      : new dt.ArrayType(n).fill(scalarIn(a as number, dt));
+    const B = tb
+      ? expandedData(tb, shape, dt)
+      : new dt.ArrayType(n).fill(scalarIn(b as number, dt));
+    whereKernel(c, A, B, out.data, n);
+  }
   if (needsGrad(ta, tb)) {
-    const condB = wrap(c, shape.slice(), bool);
+    const condB = wrap(c ?? expandedData(cond, shape, bool), shape.slice(), bool);
     record("where", out, [ta, tb], { condition: condB }, {});
   }
   return out;
+}
+
+/** A where() operand as (data, offset, strides) broadcast to `shape`; a number is one element. */
+function broadcastOperand(
+  t: Tensor | null,
+  v: number,
+  dt: DType,
+  shape: number[],
+): { data: TypedArray; offset: number; strides: number[] } {
+  if (t === null) {
+    return {
+      data: new dt.ArrayType(1).fill(scalarIn(v, dt)),
+      offset: 0,
+      strides: shape.map(() => 0),
+    };
+  }
+  const s = t.dtype === dt ? t : castTensor(t, dt);
+  return { data: s.data, offset: s.offset, strides: broadcastStrides(s.shape, s.strides, shape) };
+}
+
+/** where() in one native pass over the broadcast operands; false when it stays on TypeScript. */
+function whereNative(
+  cond: Tensor,
+  ta: Tensor | null,
+  a: number,
+  tb: Tensor | null,
+  b: number,
+  dt: DType,
+  shape: number[],
+  out: Tensor,
+  n: number,
+): boolean {
+  if (!dt.isFloatingPoint) return false;
+  const A = broadcastOperand(ta, a, dt, shape);
+  const B = broadcastOperand(tb, b, dt, shape);
+  const cs = broadcastStrides(cond.shape, cond.strides, shape);
+  return tryNativeWhere(
+    cond.data,
+    cond.offset,
+    cs,
+    A.data,
+    A.offset,
+    A.strides,
+    B.data,
+    B.offset,
+    B.strides,
+    out.data,
+    shape,
+    n,
+  );
 }
 
 /** Tensor.masked_fill(mask, value): value where mask is true. */
@@ -479,16 +552,34 @@ export function maskedFill(a: Tensor, mask: Tensor, value: number | Tensor): Ten
     );
   }
   const n = numelOf(shape);
-  const c = expandedData(mask, shape, bool);
-  const A = expandedData(a, shape, a.dtype);
-  const out = alloc(shape.slice(), a.dtype);
+  const out = allocOutput(shape.slice(), a.dtype);
   const fill = scalarIn(v, a.dtype);
-  const o = out.data;
-  for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? fill : A[i];
+  // the mask expanded to `shape`: made for the TypeScript loop and for backward
+  let c: TypedArray | null = null;
+  if (
+    !nativeWorth(n) ||
+    !tryNativeMaskedFill(
+      a.data,
+      a.offset,
+      a.strides,
+      mask.data,
+      mask.offset,
+      broadcastStrides(mask.shape, mask.strides, shape),
+      fill,
+      out.data,
+      shape,
+      n,
+    )
+  ) {
+    c = expandedData(mask, shape, bool);
+    const A = expandedData(a, shape, a.dtype);
+    const o = out.data;
+    for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? fill : A[i];
+  }
   // a tensor value is an input too (MaskedFillBackward1): it gets the sum of g where masked
   const vt = value instanceof Tensor ? value : null;
   if (needsGrad(a, vt)) {
-    const saved = { mask: wrap(c, shape.slice(), bool) };
+    const saved = { mask: wrap(c ?? expandedData(mask, shape, bool), shape.slice(), bool) };
     record("maskedFill", out, [a, vt], saved, {}, vt ? "MaskedFillBackward1" : undefined);
   }
   return out;

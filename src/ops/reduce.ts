@@ -1,15 +1,26 @@
 /**
  * Reductions over all dims, one dim or several (`keepdim` keeps them as size 1), and the
- * softmax family. Kernels reduce the innermost axis, so the input is first permuted to put
- * the reduced dims last and made contiguous (no copy when it already is).
+ * softmax family. A contiguous input whose reduced dims form one block (e.g. dim 0 of a
+ * matrix, the leading dims un-broadcasting sums reduce) is reduced in place as
+ * [outer, n, inner] (`reduceAxis`); otherwise the input is first permuted to put the reduced
+ * dims last and made contiguous (no copy when it already is) and its rows are reduced.
  */
 import { Tensor } from "../tensor.js";
-import { DType, bool, int64, getDefaultDtype } from "../dtype.js";
-import { Reduce, gather, reduce, cumsum as cumsumKernel } from "../backend/cpu.js";
+import { DType, bool, int64 } from "../dtype.js";
+import {
+  Reduce,
+  gather,
+  reduce,
+  reduceAxis,
+  cumsum as cumsumKernel,
+  softmax as softmaxKernel,
+  softmaxBackward as softmaxBackwardKernel,
+} from "../backend/cpu.js";
 import { normalizeDim, normalizeDims, numelOf } from "../shape.js";
 import { alloc, castData, floatDtypeOf, wrap, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
-import { noGrad } from "../autograd/grad-mode.js";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import { isForwardADActive } from "../autograd/forward-ad.js";
 import { runtimeError, indexError } from "../errors.js";
 
 export type Dims = number | readonly number[] | null | undefined;
@@ -65,11 +76,43 @@ function reducedLast(t: Tensor, p: Plan, dtype: DType): Tensor["data"] {
   return castData(wrap(out, shape, t.dtype), dtype);
 }
 
+/**
+ * For a contiguous t: the number of elements after the last reduced dim (the `inner` of an
+ * [outer, n, inner] view) when the reduced dims of size > 1 form one block with no kept dim of
+ * size > 1 among them; -1 otherwise.
+ */
+function blockInner(t: Tensor, dims: readonly number[]): number {
+  const shape = t.shape;
+  let first = -1;
+  let last = -1;
+  for (const d of dims) {
+    if (shape[d] === 1) continue;
+    if (first < 0) first = d;
+    last = d;
+  }
+  if (last < 0) return -1;
+  for (let d = first + 1, k = 0; d < last; d++) {
+    while (k < dims.length && dims[k] < d) k++;
+    if (shape[d] !== 1 && dims[k] !== d) return -1;
+  }
+  let inner = 1;
+  for (let d = last + 1; d < shape.length; d++) inner *= shape[d];
+  return inner;
+}
+
 function run(op: Reduce, t: Tensor, p: Plan, inDtype: DType, outDtype: DType): Tensor {
   const out = alloc(p.outShape, outDtype);
   if (p.inner === 0 || p.outer === 0) {
     if (op === Reduce.Prod || op === Reduce.All) out.data.fill(1);
     return out;
+  }
+  if (p.outer > 1 && t.dtype === inDtype && t.isContiguous()) {
+    // reduce in place: no permuted copy (p.outer = outer blocks * inner)
+    const inner = blockInner(t, p.dims);
+    if (inner > 0) {
+      reduceAxis(op, t.data, t.offset, p.outer / inner, p.inner, inner, out.data);
+      return out;
+    }
   }
   reduce(op, reducedLast(t, p, inDtype), p.outer, p.inner, out.data);
   return out;
@@ -390,21 +433,11 @@ export function cumsum(t: Tensor, dim: number): Tensor {
     if (needsGrad(t)) record("cumsum", out, [t], {}, { dim: d });
     return out;
   }
-  // move dim last, scan, move back
-  const perm = [...Array(nd).keys()].filter((i) => i !== d).concat([d]);
-  const moved = t.permute(perm);
-  const src = castData(moved, dt);
-  const res = new dt.ArrayType(src.length);
-  const inner = t.shape[d];
-  cumsumKernel(src, inner === 0 ? 0 : src.length / inner, inner, res);
-  const inv = new Array<number>(nd);
-  perm.forEach((pd, i) => (inv[pd] = i));
-  const scanned = wrap(
-    res,
-    perm.map((pd) => t.shape[pd]),
-    dt,
-  );
-  const out = noGrad(() => scanned.permute(inv).contiguous());
+  // scan the middle axis of the contiguous input viewed as [outer, n, inner]
+  const { data, offset } = contiguousIn(t, dt);
+  const { outer, n, inner } = around(t.shape, d);
+  const out = alloc(t.shape.slice(), dt);
+  cumsumKernel(data, offset, outer, n, inner, out.data);
   if (needsGrad(t)) record("cumsum", out, [t], {}, { dim: d });
   return out;
 }
@@ -415,12 +448,7 @@ export function cumsum(t: Tensor, dim: number): Tensor {
  */
 export function softmax(t: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, t.dim());
-  const x = t.dtype.isFloatingPoint ? t : t.to(getDefaultDtype());
-  const out = noGrad(() => {
-    if (x.numel() === 0) return x.clone();
-    const e = x.sub(amax(x, d, true)).exp();
-    return e.div(sum(e, d, true));
-  });
+  const out = softmaxForward(t, d, false);
   if (needsGrad(t)) record("softmax", out, [t], { result: out }, { dim: d });
   return out;
 }
@@ -428,9 +456,54 @@ export function softmax(t: Tensor, dim: number): Tensor {
 /** torch.log_softmax(input, dim) = x - logsumexp(x) */
 export function logSoftmax(t: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, t.dim());
-  const x = t.dtype.isFloatingPoint ? t : t.to(getDefaultDtype());
-  const out = noGrad(() => (x.numel() === 0 ? x.clone() : x.sub(logsumexp(x, d, true))));
+  const out = softmaxForward(t, d, true);
   if (needsGrad(t)) record("logSoftmax", out, [t], { result: out }, { dim: d });
+  return out;
+}
+
+/** [outer, n, inner] of a shape around dim d (1-sized for a 0-dim tensor). */
+function around(shape: readonly number[], d: number): { outer: number; n: number; inner: number } {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i];
+  for (let i = d + 1; i < shape.length; i++) inner *= shape[i];
+  return { outer, n: shape.length === 0 ? 1 : shape[d], inner };
+}
+
+/** t's elements, contiguous, in dtype (its own storage when it already is). */
+function contiguousIn(t: Tensor, dtype: DType): { data: Tensor["data"]; offset: number } {
+  if (t.dtype === dtype && t.isContiguous()) return { data: t.data, offset: t.offset };
+  return { data: castData(t, dtype), offset: 0 };
+}
+
+/** softmax / log_softmax along d in one kernel (cpu.ts `softmax`): integer inputs as floats. */
+function softmaxForward(t: Tensor, d: number, log: boolean): Tensor {
+  const dt = floatDtypeOf(t.dtype);
+  const out = alloc(t.shape.slice(), dt);
+  if (out.data.length === 0) return out;
+  const { data, offset } = contiguousIn(t, dt);
+  const { outer, n, inner } = around(t.shape, d);
+  softmaxKernel(data, offset, outer, n, inner, out.data, log);
+  return out;
+}
+
+/**
+ * The softmax / log_softmax backward (softmax: y*(g - sum(g*y)); log_softmax:
+ * g - exp(y)*sum(g), along dim) in one kernel when no graph is being recorded; null when one
+ * is, or g and y differ in shape or dtype (the formula then composes tensor ops).
+ */
+export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor | null {
+  // recording a graph (createGraph) or carrying tangents needs the composed, differentiable ops
+  if (isGradEnabled() || isForwardADActive()) return null;
+  if (g.dtype !== y.dtype || !g.dtype.isFloatingPoint) return null;
+  const shape = y.shape;
+  if (g.shape.length !== shape.length || g.shape.some((s, i) => s !== shape[i])) return null;
+  const out = alloc(shape.slice(), y.dtype);
+  if (out.data.length === 0) return out;
+  const gd = contiguousIn(g, g.dtype);
+  const yd = contiguousIn(y, y.dtype);
+  const { outer, n, inner } = around(shape, dim);
+  softmaxBackwardKernel(gd.data, gd.offset, yd.data, yd.offset, outer, n, inner, out.data, log);
   return out;
 }
 

@@ -5,8 +5,13 @@
  * multiply-add `fma(x, a, self)`, `addcmul(t1, t2, value=v)` is `fma(v*t1, t2, self)`,
  * `addcdiv(t1, t2, value=v)` is `self + (v*t1)/t2`, and Python float scalars are rounded to
  * the dtype first. A float32 fma is emulated exactly in double arithmetic (`fmaf`, backend/fma.ts).
+ *
+ * With the native backend, steps of at least a few dozen elements run in native/nn.cc, which
+ * performs the same operations with hardware fma (bit-identical; test/native-nn.test.ts).
+ * These loops are the twins, and compute the scalar constants for both.
  */
 import { fma64, fmaf } from "../backend/fma.js";
+import { OPT_FLAGS as FL, nativeOptimizer } from "../backend/native-nn.js";
 
 const fround = Math.fround;
 
@@ -21,6 +26,12 @@ export const F32: Arith = { r: fround, fma: fmaf };
 export const F64: Arith = { r: ident, fma: fma64 };
 
 type Arr = Float32Array | Float64Array;
+
+/** The addon for a step of n elements, when it applies (the arithmetic matches the arrays). */
+function native(A: Arith, n: number, p: Arr, g: Arr): ReturnType<typeof nativeOptimizer> {
+  const nat = nativeOptimizer(n, p, g);
+  return nat !== null && (A === F32) === p instanceof Float32Array ? nat : null;
+}
 
 /** SGD (torch.optim.sgd._single_tensor_sgd). `buf` null: no momentum; `init`: first step. */
 export function sgdStep(
@@ -49,6 +60,17 @@ export function sgdStep(
   const useWd = o.weightDecay !== 0;
   const maximize = o.maximize;
   const nesterov = o.nesterov;
+  const nat = native(A, n, p, g);
+  if (nat !== null) {
+    const flags =
+      (maximize ? FL.maximize : 0) |
+      (useWd ? FL.weightDecay : 0) |
+      (buf !== null ? FL.momentum : 0) |
+      (init ? FL.init : 0) |
+      (nesterov ? FL.nesterov : 0);
+    nat.sgdStep(p, po, g, go, n, buf, wd, mom, damp, negLr, flags);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let d = g[go + i];
     if (maximize) d = -d;
@@ -103,6 +125,35 @@ export function adamStep(
   const bc2Sqrt = r(Math.sqrt(bc2));
   const maximize = o.maximize;
   const decoupled = o.decoupled;
+  const nat = native(A, n, p, g);
+  if (nat !== null) {
+    const flags =
+      (maximize ? FL.maximize : 0) |
+      (useWd ? FL.weightDecay : 0) |
+      (decoupled ? FL.decoupled : 0) |
+      (vmax !== null ? FL.amsgrad : 0);
+    nat.adamStep(
+      p,
+      po,
+      g,
+      go,
+      n,
+      m,
+      v,
+      vmax,
+      b1,
+      b2,
+      omb1,
+      omb2,
+      eps,
+      wd,
+      decay,
+      negStepSize,
+      bc2Sqrt,
+      flags,
+    );
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let pv = p[po + i];
     let gr = g[go + i];
@@ -153,6 +204,16 @@ export function rmspropStep(
   const mom = r(o.momentum);
   const negLr = r(-o.lr);
   const maximize = o.maximize;
+  const nat = native(A, n, p, g);
+  if (nat !== null) {
+    const flags =
+      (maximize ? FL.maximize : 0) |
+      (useWd ? FL.weightDecay : 0) |
+      (gavg !== null ? FL.centered : 0) |
+      (buf !== null ? FL.momentum : 0);
+    nat.rmspropStep(p, po, g, go, n, sq, gavg, buf, alpha, oma, eps, wd, mom, negLr, flags);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const pv = p[po + i];
     let gr = g[go + i];
@@ -204,6 +265,12 @@ export function adagradStep(
   const clr = o.lr / (1 + (o.step - 1) * o.lrDecay);
   const negClr = r(-clr);
   const maximize = o.maximize;
+  const nat = native(A, n, p, g);
+  if (nat !== null) {
+    const flags = (maximize ? FL.maximize : 0) | (useWd ? FL.weightDecay : 0);
+    nat.adagradStep(p, po, g, go, n, sum, wd, eps, negClr, flags);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const pv = p[po + i];
     let gr = g[go + i];
