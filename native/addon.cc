@@ -2,6 +2,13 @@
 // functions (see common.h); this file adds the backend-wide controls.
 #include "common.h"
 
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace tg {
 void registerMatmul(Napi::Env env, Napi::Object exports);
 void registerElementwise(Napi::Env env, Napi::Object exports);
@@ -40,7 +47,26 @@ Napi::Value SetKernel(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), useAvx2.load() ? "avx2-fma" : "scalar");
 }
 
+// Note [malloc tuning]: tensor storage is ArrayBuffers that V8 allocates with malloc and frees
+// only when the garbage collector runs, in batches. With glibc's defaults a large buffer is
+// mmap'ed (or, after the dynamic threshold adapts, freed memory at the top of the heap is
+// trimmed back to the kernel), so each new activation or gradient buffer is faulted in page by
+// page: measured here, a ReLU backward over 1.4 MB took 556 us in fresh memory against 200 us in
+// reused memory, and page faults were about a tenth of the MLP and CNN training steps. Raising
+// the mmap threshold to 32 MB and the trim threshold to 128 MB makes freed buffers reusable, as
+// PyTorch's immediately freed tensors are. Set TENSORGRAD_MALLOC_TUNING=0 to keep glibc's
+// defaults (other C libraries are left alone).
+void tuneMalloc() {
+#if defined(__GLIBC__)
+  const char* env = std::getenv("TENSORGRAD_MALLOC_TUNING");
+  if (env != nullptr && std::strcmp(env, "0") == 0) return;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneMalloc();
   registerMatmul(env, exports);
   registerElementwise(env, exports);
   registerReduce(env, exports);

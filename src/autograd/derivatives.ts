@@ -68,7 +68,7 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs {
   cumsum: { save: never; attrs: { dim: number } };
   softmax: { save: "result"; attrs: { dim: number } };
   logSoftmax: { save: "result"; attrs: { dim: number } };
-  mm: { save: "self" | "other"; attrs: Record<string, never> };
+  mm: { save: "self" | "other"; attrs: { selfColumnMajor: boolean; otherColumnMajor: boolean } };
   bmm: { save: "self" | "other"; attrs: Record<string, never> };
   mv: { save: "self" | "vec"; attrs: Record<string, never> };
   dot: { save: "self" | "other"; attrs: Record<string, never> };
@@ -437,9 +437,9 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   mm: {
     name: "MmBackward0",
     save: ["self", "other"],
-    grad: (g, s, _a, n) => [
-      n.needsInputGrad(0) ? g.mm(s.other.t()) : null,
-      n.needsInputGrad(1) ? s.self.t().mm(g) : null,
+    grad: (g, s, a, n) => [
+      n.needsInputGrad(0) ? F.mmMat1Backward(g, s.other, a.selfColumnMajor) : null,
+      n.needsInputGrad(1) ? F.mmMat2Backward(g, s.self, a.otherColumnMajor) : null,
     ],
   },
   bmm: {

@@ -416,6 +416,11 @@ export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retai
       prev.numel(),
     );
     prev._version.value++;
+  } else if (prev.dtype === g.dtype && prev.isContiguous() && F.sameShape(prev.shape, g.shape)) {
+    // a strided gradient (e.g. a transposed weight gradient) added straight into .grad,
+    // without the temporary and copy of `add_`
+    F.addInto(prev, g);
+    prev._version.value++;
   } else {
     noGrad(() => prev.add_(g));
   }

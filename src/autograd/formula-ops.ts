@@ -9,10 +9,11 @@ import { alloc, allocOutput } from "../ops/core.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { isForwardADActive } from "./forward-ad.js";
 import {
+  Binary,
   activationBackward as activationBackwardKernel,
   powBackward as powBackwardKernel,
 } from "../backend/cpu.js";
-import { where as whereOp, rsub } from "../ops/elementwise.js";
+import { where as whereOp, rsub, broadcastBinaryInto } from "../ops/elementwise.js";
 import {
   embed as embedOp,
   asStridedOfContiguous as asStridedOp,
@@ -29,6 +30,24 @@ export const where = (c: Tensor, a: Tensor, b: Tensor): Tensor => whereOp(c, a, 
 /** s - t */
 export const rsubScalar = (t: Tensor, s: number): Tensor => rsub(t, s);
 export const embed = embedOp;
+
+/**
+ * d(A@B)/dA = g @ B^T, given back in A's layout: for a column-major A (PyTorch's
+ * mm_mat1_backward) (B @ g^T)^T, so the gradient of a transposed weight is contiguous after
+ * its TBackward and accumulates into .grad without a strided pass.
+ */
+export function mmMat1Backward(g: Tensor, mat2: Tensor, mat1ColumnMajor: boolean): Tensor {
+  return mat1ColumnMajor ? mat2.mm(g.t()).t() : g.mm(mat2.t());
+}
+
+/** d(A@B)/dB = A^T @ g, in B's layout: (g^T @ A)^T for a column-major B (mm_mat2_backward). */
+export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean): Tensor {
+  return mat2ColumnMajor ? g.t().mm(mat1).t() : mat1.t().mm(g);
+}
+/** dst += g in place, for a contiguous `dst` of g's shape and dtype (any layout of g). */
+export function addInto(dst: Tensor, g: Tensor): void {
+  broadcastBinaryInto(Binary.Add, dst, g, dst.shape, dst.data, dst.offset);
+}
 export const asStridedOfContiguous = asStridedOp;
 export const cat = (ts: Tensor[], dim: number): Tensor => catOp(ts, dim);
 export const indexBackward = indexBwd;

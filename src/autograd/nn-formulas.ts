@@ -16,7 +16,7 @@ import { where, gt } from "../ops/elementwise.js";
 import { embedding, erf, erfScalar, nllLoss, type Reduction } from "../ops/nn.js";
 import { int64 } from "../dtype.js";
 import { numelOf } from "../shape.js";
-import { sameShape, zeros } from "./formula-ops.js";
+import { mmMat1Backward, mmMat2Backward, sameShape, zeros } from "./formula-ops.js";
 
 /** The layer primitives: what each saves and its attributes (merged into OpDefs). */
 export interface LayerOpDefs {
@@ -26,7 +26,7 @@ export interface LayerOpDefs {
   leakyRelu: { save: "self"; attrs: { slope: number } };
   elu: { save: "self"; attrs: { alpha: number; scale: number; inputScale: number } };
   softplus: { save: "self"; attrs: { beta: number; threshold: number } };
-  addmm: { save: "mat1" | "mat2"; attrs: Record<string, never> };
+  addmm: { save: "mat1" | "mat2"; attrs: { mat1ColumnMajor: boolean; mat2ColumnMajor: boolean } };
   embedding: {
     save: "indices";
     attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean };
@@ -182,11 +182,12 @@ export function addmmBackward(
   mat1: Tensor | undefined,
   mat2: Tensor | undefined,
   needs: readonly boolean[],
+  a: { mat1ColumnMajor: boolean; mat2ColumnMajor: boolean },
 ): (Tensor | null)[] {
   return [
     needs[0] ? g : null,
-    needs[1] && mat2 ? g.mm(mat2.t()) : null,
-    needs[2] && mat1 ? mat1.t().mm(g) : null,
+    needs[1] && mat2 ? mmMat1Backward(g, mat2, a.mat1ColumnMajor) : null,
+    needs[2] && mat1 ? mmMat2Backward(g, mat1, a.mat2ColumnMajor) : null,
   ];
 }
 
@@ -408,12 +409,13 @@ export const layerDerivatives: { [K in LayerOp]: Derivative<K> } = {
   addmm: {
     name: "AddmmBackward0",
     save: ["mat1", "mat2"],
-    grad: (g, s, _a, n) =>
+    grad: (g, s, a, n) =>
       addmmBackward(
         g,
         opt(s.mat1),
         opt(s.mat2),
         [0, 1, 2].map((i) => n.needsInputGrad(i)),
+        a,
       ),
   },
   embedding: {

@@ -84,13 +84,29 @@ export function binaryKernel(
     binary(op, A.data, A.offset, 0, B.data, B.offset, 1, out.data, 0, n);
     return out;
   }
-  // General case: one native call over the strided operands, else one kernel call per row of
-  // the last dimension.
+  broadcastBinaryInto(op, A, B, shape, out.data, 0);
+  return out;
+}
+
+/**
+ * The general case of `binaryKernel`: out[outOff + i] (row-major over `shape`) = op(A, B) with A
+ * and B broadcast to `shape`, any strides, both already in the output's compute dtype. One
+ * native call over the strided operands, else one kernel call per row of the last dimension.
+ */
+export function broadcastBinaryInto(
+  op: Binary,
+  A: Tensor,
+  B: Tensor,
+  shape: readonly number[],
+  out: Tensor["data"],
+  outOff: number,
+): void {
   const nd = shape.length;
+  const n = numelOf(shape);
   const as = broadcastStrides(A.shape, A.strides, shape);
   const bs = broadcastStrides(B.shape, B.strides, shape);
-  if (tryNativeBinaryStrided(op, A.data, A.offset, as, B.data, B.offset, bs, out.data, shape, n))
-    return out;
+  const dst = outOff === 0 ? out : out.subarray(outOff, outOff + n);
+  if (tryNativeBinaryStrided(op, A.data, A.offset, as, B.data, B.offset, bs, dst, shape, n)) return;
   const rowLen = nd === 0 ? 1 : shape[nd - 1];
   const outer = shape.slice(0, Math.max(nd - 1, 0));
   const aRows = stridedOffsets(outer, as.slice(0, outer.length), A.offset);
@@ -98,9 +114,8 @@ export function binaryKernel(
   const aStep = nd === 0 ? 0 : as[nd - 1];
   const bStep = nd === 0 ? 0 : bs[nd - 1];
   for (let r = 0; r < aRows.length; r++) {
-    binary(op, A.data, aRows[r], aStep, B.data, bRows[r], bStep, out.data, r * rowLen, rowLen);
+    binary(op, A.data, aRows[r], aStep, B.data, bRows[r], bStep, out, outOff + r * rowLen, rowLen);
   }
-  return out;
 }
 
 /** Whether every stride is 0 (a single value broadcast by expand). */

@@ -10,6 +10,15 @@ import { needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
 import { expand, reshape, t2, transpose, unsqueeze, view } from "./views.js";
 
+/**
+ * Whether a matrix is column-major (a transposed contiguous matrix, as `W.t()` in linear):
+ * recorded by mm and addmm, as PyTorch saves their inputs' strides, so the backward returns
+ * each gradient in its input's layout (formula-ops.ts mmMat1Backward/mmMat2Backward).
+ */
+export function columnMajor(m: Tensor): boolean {
+  return m.dim() === 2 && m.strides[0] === 1 && m.strides[1] === m.shape[0] && m.shape[1] > 1;
+}
+
 function sameDtype(a: Tensor, b: Tensor, what: string): void {
   if (a.dtype !== b.dtype) {
     throw runtimeError(
@@ -58,7 +67,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
       out,
       [a, b],
       { self: b.requiresGrad ? a : null, other: a.requiresGrad ? b : null },
-      {},
+      { selfColumnMajor: columnMajor(a), otherColumnMajor: columnMajor(b) },
     );
   return out;
 }

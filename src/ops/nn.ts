@@ -11,7 +11,7 @@ import { alloc, asDtype, contiguousData, scalarTypeName } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { indexError, runtimeError } from "../errors.js";
-import { mm } from "./linalg.js";
+import { columnMajor, mm } from "./linalg.js";
 import { numelOf, shapeEqual } from "../shape.js";
 
 /** How a loss reduces its elementwise values. */
@@ -254,7 +254,7 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
       out,
       [bias, mat1, mat2],
       { mat1: mat2.requiresGrad ? mat1 : null, mat2: mat1.requiresGrad ? mat2 : null },
-      {},
+      { mat1ColumnMajor: columnMajor(mat1), mat2ColumnMajor: columnMajor(mat2) },
     );
   }
   return out;
