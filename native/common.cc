@@ -1,6 +1,8 @@
 // tensorgrad native backend: the shared pieces declared in common.h.
 #include "common.h"
 
+#include <chrono>
+
 namespace tg {
 
 static bool cpuHasAvx2Fma() {
@@ -15,70 +17,98 @@ static bool cpuHasAvx2Fma() {
 const bool kHasAvx2 = cpuHasAvx2Fma();
 std::atomic<bool> useAvx2{kHasAvx2};
 
+namespace {
+constexpr int kIndexBits = 20, kTaskBits = 20;
+constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
+constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1;
+inline uint64_t jobGen(uint64_t j) { return j >> (kIndexBits + kTaskBits); }
+inline uint64_t jobTasks(uint64_t j) { return (j >> kIndexBits) & kTaskMask; }
+inline uint64_t jobIndex(uint64_t j) { return j & kIndexMask; }
+// How long an idle worker spins before it sleeps (Note [pool handoff]).
+constexpr auto kSpinFor = std::chrono::microseconds(100);
+
+inline void cpuRelax() {
+#if TG_X86
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+}  // namespace
+
 void Pool::resize(size_t threads) {
   const size_t want = threads > 0 ? threads - 1 : 0;
   if (want == workers_.size()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true);
   }
   cv_.notify_all();
   for (auto& w : workers_) w.join();
   workers_.clear();
-  stop_ = false;
+  stop_.store(false);
   for (size_t i = 0; i < want; i++) workers_.emplace_back([this] { loop(); });
+}
+
+bool Pool::claimAndRun(uint64_t gen) {
+  bool ran = false;
+  uint64_t j = job_.load(std::memory_order_acquire);
+  for (;;) {
+    if (jobGen(j) != gen || jobIndex(j) >= jobTasks(j)) return ran;
+    if (!job_.compare_exchange_weak(j, j + 1, std::memory_order_acq_rel)) continue;
+    // the claimed task keeps the job alive: run() does not return before it is finished
+    (*fn_)(size_t(jobIndex(j)));
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    ran = true;
+    j = job_.load(std::memory_order_acquire);
+  }
 }
 
 void Pool::run(size_t tasks, const std::function<void(size_t)>& fn) {
   if (tasks == 0) return;
-  if (tasks == 1 || workers_.empty()) {
+  if (tasks == 1 || workers_.empty() || tasks > kTaskMask) {
     for (size_t t = 0; t < tasks; t++) fn(t);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    fn_ = &fn;
-    tasks_ = tasks;
-    next_.store(0);
-    pending_ = tasks;
-    generation_++;
+  const uint64_t gen = jobGen(job_.load()) + 1;
+  fn_ = &fn;
+  pending_.store(tasks, std::memory_order_relaxed);
+  job_.store((gen << (kIndexBits + kTaskBits)) | (uint64_t(tasks) << kIndexBits));  // seq_cst
+  if (sleepers_.load() > 0) {
+    // (taking the lock orders this notify after a sleeper's last look at the job word)
+    { std::lock_guard<std::mutex> lock(mu_); }
+    cv_.notify_all();
   }
-  cv_.notify_all();
-  work();
-  // return only when every task is done and no worker is still inside work(), so no worker
-  // can touch this call's counter or function after it returns
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [this] { return pending_ == 0 && active_ == 0; });
-  fn_ = nullptr;
-}
-
-void Pool::work() {
-  for (;;) {
-    const size_t t = next_.fetch_add(1);
-    if (t >= tasks_) return;
-    (*fn_)(t);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--pending_ == 0) done_.notify_all();
+  claimAndRun(gen);
+  // the workers' tasks take as long as ours: spin, and let the OS run them if it has not
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+    if ((spins & 1023) == 1023) std::this_thread::yield();
+    else cpuRelax();
   }
 }
 
 void Pool::loop() {
-  uint64_t seen = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    seen = generation_;
-  }
+  uint64_t seen = jobGen(job_.load());
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      active_++;
+    // wait for a new job: spin for kSpinFor, then sleep until run() or resize() wakes us
+    auto spinUntil = std::chrono::steady_clock::now() + kSpinFor;
+    uint64_t gen;
+    for (int spins = 0;; spins++) {
+      if (stop_.load(std::memory_order_relaxed)) return;
+      gen = jobGen(job_.load(std::memory_order_acquire));
+      if (gen != seen) break;
+      if ((spins & 63) == 63 && std::chrono::steady_clock::now() > spinUntil) {
+        sleepers_.fetch_add(1);  // seq_cst: run() either sees us here or we see its job
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_.load() || jobGen(job_.load()) != seen; });
+        sleepers_.fetch_sub(1);
+        spinUntil = std::chrono::steady_clock::now() + kSpinFor;
+      } else {
+        cpuRelax();
+      }
     }
-    work();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--active_ == 0) done_.notify_all();
+    seen = gen;
+    claimAndRun(gen);
   }
 }
 

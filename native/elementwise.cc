@@ -301,7 +301,8 @@ void unaryScalar(int op, const T* a, T* o, Index lo, Index hi) {
       break;
     case kRelu:
       // relu(NaN) = NaN, as PyTorch's clamp_min(0); -0 gives +0
-      mapScalar(a, o, lo, hi, [](T x) { return x > 0 || x != x ? x : T(0); });
+      // (written as a select on x <= 0, false for NaN, so the loop vectorises without branches)
+      mapScalar(a, o, lo, hi, [](T x) { return x <= T(0) ? T(0) : x; });
       break;
     case kFloor: mapScalar(a, o, lo, hi, [](T x) { return std::floor(x); }); break;
     case kCeil: mapScalar(a, o, lo, hi, [](T x) { return std::ceil(x); }); break;
@@ -761,8 +762,13 @@ void activationBackwardRange(int kind, const T* g, Index gs, const T* y, T* o, I
       }
     }
   } else if (kind == kReluBackward) {
+    // g is loaded unconditionally so the select vectorises: with a branch on y's sign the loop
+    // ran 4x slower on real activations (random signs mispredict)
     if (gs == 1) {
-      for (Index i = lo; i < hi; i++) o[i] = y[i] <= 0 ? T(0) : g[i];
+      for (Index i = lo; i < hi; i++) {
+        const T gv = g[i];
+        o[i] = y[i] <= 0 ? T(0) : gv;
+      }
     } else {
       const T gv = g[0];
       for (Index i = lo; i < hi; i++) o[i] = y[i] <= 0 ? T(0) : gv;
