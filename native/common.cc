@@ -172,17 +172,41 @@ bool argNumber(const Napi::CallbackInfo& info, size_t i, const char* fn, double*
   return true;
 }
 
-bool argFloatArray(const Napi::CallbackInfo& info, size_t i, const char* fn, void** data,
-                   napi_typedarray_type* type, Index* len) {
+bool argTyped(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
   if (i >= info.Length() || !info[i].IsTypedArray())
     return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a typed array");
   auto ta = info[i].As<Napi::TypedArray>();
-  *type = ta.TypedArrayType();
-  if (*type != napi_float32_array && *type != napi_float64_array)
+  out->type = ta.TypedArrayType();
+  out->len = Index(ta.ElementLength());
+  out->data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  out->present = true;
+  return true;
+}
+
+bool argFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
+  if (!argTyped(info, i, fn, out)) return false;
+  if (out->type != napi_float32_array && out->type != napi_float64_array)
     return typeError(info.Env(), fn,
                      "argument " + std::to_string(i) + " must be a Float32Array or Float64Array");
-  *len = Index(ta.ElementLength());
-  *data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  return true;
+}
+
+bool argOptFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
+  if (i < info.Length() && info[i].IsNull()) return true;
+  return argFloat(info, i, fn, out);
+}
+
+bool argF64(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
+  if (!argTyped(info, i, fn, out)) return false;
+  if (out->type != napi_float64_array)
+    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a Float64Array");
+  return true;
+}
+
+bool argBytes(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
+  if (!argTyped(info, i, fn, out)) return false;
+  if (out->type != napi_uint8_array)
+    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a Uint8Array");
   return true;
 }
 

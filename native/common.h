@@ -82,6 +82,11 @@ void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& f
 void parallelFor(Index n, Index minPerThread, const std::function<void(Index, Index)>& fn,
                  Index align = 16);
 
+// The sum of n contiguous values, accumulated in double (AVX2 partial sums where available;
+// reduce.cc). Shared by the reductions and the convolution bias gradient.
+double sumInDouble(const float* a, Index n);
+double sumInDouble(const double* a, Index n);
+
 // ---------------------------------------------------------------------------------------------
 // Node-API argument helpers. Each returns false after throwing a JavaScript TypeError naming
 // the function and the argument.
@@ -90,9 +95,24 @@ void parallelFor(Index n, Index minPerThread, const std::function<void(Index, In
 bool argInt(const Napi::CallbackInfo& info, size_t i, const char* fn, Index* out);
 // A JS number argument as a double.
 bool argNumber(const Napi::CallbackInfo& info, size_t i, const char* fn, double* out);
-// A Float32Array or Float64Array argument; *type receives its napi type, *len its length.
-bool argFloatArray(const Napi::CallbackInfo& info, size_t i, const char* fn, void** data,
-                   napi_typedarray_type* type, Index* len);
+// A typed-array argument: the address of its first element, its type and length; `present`
+// is false for an optional argument passed as null.
+struct Arr {
+  void* data = nullptr;
+  napi_typedarray_type type = napi_float32_array;
+  Index len = 0;
+  bool present = false;
+};
+// Any typed array.
+bool argTyped(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out);
+// A Float32Array or Float64Array.
+bool argFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out);
+// A Float32Array, a Float64Array, or null (then out->present stays false).
+bool argOptFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out);
+// A Float64Array (int64 tensors are stored as doubles: Note [int64 storage]).
+bool argF64(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out);
+// A Uint8Array (bool tensors).
+bool argBytes(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out);
 // An array of JS numbers as integers (shapes, strides).
 bool argIntArray(const Napi::CallbackInfo& info, size_t i, const char* fn, std::vector<Index>* out);
 // Throw a RangeError "<fn>: <what>" and return false.

@@ -467,34 +467,6 @@ void parallelRows(const Walk<K>& w, const std::array<Index, K>& base, Index perT
 // ---------------------------------------------------------------------------------------------
 // Node-API argument helpers of this family.
 
-struct Arr {
-  void* data = nullptr;
-  napi_typedarray_type type = napi_float32_array;
-  Index len = 0;
-};
-
-bool argFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
-  return argFloatArray(info, i, fn, &out->data, &out->type, &out->len);
-}
-
-// Any typed array (strided copy moves raw elements of any type).
-bool argTyped(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
-  if (i >= info.Length() || !info[i].IsTypedArray())
-    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a typed array");
-  auto ta = info[i].As<Napi::TypedArray>();
-  out->type = ta.TypedArrayType();
-  out->len = Index(ta.ElementLength());
-  out->data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-  return true;
-}
-
-bool argBytes(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out) {
-  if (!argTyped(info, i, fn, out)) return false;
-  if (out->type != napi_uint8_array)
-    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a Uint8Array");
-  return true;
-}
-
 size_t elementSize(napi_typedarray_type t) {
   switch (t) {
     case napi_int8_array:

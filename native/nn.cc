@@ -54,34 +54,6 @@ bool argGeo(const Napi::CallbackInfo& info, size_t i, const char* fn, Geo* g) {
   return true;
 }
 
-// A float array argument: data, type, length.
-struct Arr {
-  void* data = nullptr;
-  napi_typedarray_type type = napi_float32_array;
-  Index len = 0;
-  bool present = false;
-};
-
-bool argArr(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* a) {
-  if (!argFloatArray(info, i, fn, &a->data, &a->type, &a->len)) return false;
-  a->present = true;
-  return true;
-}
-
-// A float array or null.
-bool argOptArr(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* a) {
-  if (i < info.Length() && info[i].IsNull()) return true;
-  return argArr(info, i, fn, a);
-}
-
-// A Float64Array argument (int64 tensors are stored as doubles: Note [int64 storage]).
-bool argF64(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* a) {
-  if (!argArr(info, i, fn, a)) return false;
-  if (a->type != napi_float64_array)
-    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a Float64Array");
-  return true;
-}
-
 bool sameType(const Napi::CallbackInfo& info, const char* fn, std::initializer_list<Arr*> as) {
   napi_typedarray_type t = napi_float32_array;
   bool first = true;
@@ -187,8 +159,8 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
   Arr x, cols;
   Index xOff, c;
   Geo g;
-  if (!argArr(info, 0, fn, &x) || !argInt(info, 1, fn, &xOff) || !argInt(info, 2, fn, &c) ||
-      !argGeo(info, 3, fn, &g) || !argArr(info, 4, fn, &cols) || !sameType(info, fn, {&x, &cols}))
+  if (!argFloat(info, 0, fn, &x) || !argInt(info, 1, fn, &xOff) || !argInt(info, 2, fn, &c) ||
+      !argGeo(info, 3, fn, &g) || !argFloat(info, 4, fn, &cols) || !sameType(info, fn, {&x, &cols}))
     return env.Undefined();
   const Index rows = c * g.kh * g.kw, L = g.oh * g.ow;
   if (!need(info, fn, c >= 0 && fits(x.len, xOff, c * g.h * g.w), "input out of bounds") ||
@@ -217,8 +189,8 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   Arr cols, out;
   Index c, outOff;
   Geo g;
-  if (!argArr(info, 0, fn, &cols) || !argInt(info, 1, fn, &c) || !argGeo(info, 2, fn, &g) ||
-      !argArr(info, 3, fn, &out) || !argInt(info, 4, fn, &outOff) ||
+  if (!argFloat(info, 0, fn, &cols) || !argInt(info, 1, fn, &c) || !argGeo(info, 2, fn, &g) ||
+      !argFloat(info, 3, fn, &out) || !argInt(info, 4, fn, &outOff) ||
       !sameType(info, fn, {&cols, &out}))
     return env.Undefined();
   const Index L = g.oh * g.ow;
@@ -246,9 +218,9 @@ Napi::Value AddChannelBias(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Arr out, bias;
   Index planes, channels, size, biasOff;
-  if (!argArr(info, 0, fn, &out) || !argInt(info, 1, fn, &planes) ||
+  if (!argFloat(info, 0, fn, &out) || !argInt(info, 1, fn, &planes) ||
       !argInt(info, 2, fn, &channels) || !argInt(info, 3, fn, &size) ||
-      !argArr(info, 4, fn, &bias) || !argInt(info, 5, fn, &biasOff) ||
+      !argFloat(info, 4, fn, &bias) || !argInt(info, 5, fn, &biasOff) ||
       !sameType(info, fn, {&out, &bias}))
     return env.Undefined();
   if (!need(info, fn, planes >= 0 && size >= 0 && channels >= 1, "invalid sizes") ||
@@ -414,9 +386,9 @@ Napi::Value Conv2dDirect(const Napi::CallbackInfo& info) {
   Index xOff, wOff, biasOff;
   std::vector<Index> s;
   Geo g;
-  if (!argArr(info, 0, fn, &x) || !argInt(info, 1, fn, &xOff) || !argIntArray(info, 2, fn, &s) ||
-      !argArr(info, 3, fn, &w) || !argInt(info, 4, fn, &wOff) || !argOptArr(info, 5, fn, &bias) ||
-      !argInt(info, 6, fn, &biasOff) || !argGeo(info, 7, fn, &g) || !argArr(info, 8, fn, &out) ||
+  if (!argFloat(info, 0, fn, &x) || !argInt(info, 1, fn, &xOff) || !argIntArray(info, 2, fn, &s) ||
+      !argFloat(info, 3, fn, &w) || !argInt(info, 4, fn, &wOff) || !argOptFloat(info, 5, fn, &bias) ||
+      !argInt(info, 6, fn, &biasOff) || !argGeo(info, 7, fn, &g) || !argFloat(info, 8, fn, &out) ||
       !sameType(info, fn, {&x, &w, &bias, &out}))
     return env.Undefined();
   if (s.size() != 4) return typeError(env, fn, "argument 2 must be [N, C, O, G]"), env.Undefined();
@@ -606,9 +578,9 @@ Napi::Value ConvWeightGrad(const Napi::CallbackInfo& info) {
   Index lhsOff, rhsOff;
   std::vector<Index> s;
   Geo g;
-  if (!argArr(info, 0, fn, &lhs) || !argInt(info, 1, fn, &lhsOff) || !argArr(info, 2, fn, &rhs) ||
+  if (!argFloat(info, 0, fn, &lhs) || !argInt(info, 1, fn, &lhsOff) || !argFloat(info, 2, fn, &rhs) ||
       !argInt(info, 3, fn, &rhsOff) || !argIntArray(info, 4, fn, &s) ||
-      !argGeo(info, 5, fn, &g) || !argArr(info, 6, fn, &out) ||
+      !argGeo(info, 5, fn, &g) || !argFloat(info, 6, fn, &out) ||
       !sameType(info, fn, {&lhs, &rhs, &out}))
     return env.Undefined();
   if (s.size() != 4) return typeError(env, fn, "argument 4 must be [N, lhsC, rhsC, G]"), env.Undefined();
@@ -673,44 +645,13 @@ Napi::Value ConvWeightGrad(const Napi::CallbackInfo& info) {
 
 // channelSum(g, gOff, N, C, L, out): out[c] = sum over n, l of g[n, c, l], summed in double
 // (the bias gradient of a convolution; twin: cpu-nn.ts channelSum).
-template <typename T>
-double planeSum(const T* p, Index L) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  Index l = 0;
-  for (; l + 4 <= L; l += 4) {
-    s0 += double(p[l]);
-    s1 += double(p[l + 1]);
-    s2 += double(p[l + 2]);
-    s3 += double(p[l + 3]);
-  }
-  for (; l < L; l++) s0 += double(p[l]);
-  return (s0 + s1) + (s2 + s3);
-}
-
-#if TG_X86
-template <typename T>
-__attribute__((target("avx2,fma"))) double planeSumAvx2(const T* p, Index L) {
-  __m256d a = _mm256_setzero_pd(), b = _mm256_setzero_pd();
-  Index l = 0;
-  for (; l + 8 <= L; l += 8) {
-    a = _mm256_add_pd(a, load4d(p + l));
-    b = _mm256_add_pd(b, load4d(p + l + 4));
-  }
-  alignas(32) double q[4];
-  _mm256_store_pd(q, _mm256_add_pd(a, b));
-  double s = (q[0] + q[1]) + (q[2] + q[3]);
-  for (; l < L; l++) s += double(p[l]);
-  return s;
-}
-#endif
-
 Napi::Value ChannelSum(const Napi::CallbackInfo& info) {
   const char* fn = "channelSum";
   Napi::Env env = info.Env();
   Arr gr, out;
   Index gOff, N, C, L;
-  if (!argArr(info, 0, fn, &gr) || !argInt(info, 1, fn, &gOff) || !argInt(info, 2, fn, &N) ||
-      !argInt(info, 3, fn, &C) || !argInt(info, 4, fn, &L) || !argArr(info, 5, fn, &out) ||
+  if (!argFloat(info, 0, fn, &gr) || !argInt(info, 1, fn, &gOff) || !argInt(info, 2, fn, &N) ||
+      !argInt(info, 3, fn, &C) || !argInt(info, 4, fn, &L) || !argFloat(info, 5, fn, &out) ||
       !sameType(info, fn, {&gr, &out}))
     return env.Undefined();
   if (!need(info, fn, N >= 0 && C >= 0 && L >= 0 && N < kMaxDim && C < kMaxDim && L < kMaxDim,
@@ -726,13 +667,7 @@ Napi::Value ChannelSum(const Napi::CallbackInfo& info) {
             double s = 0;
             for (Index n = 0; n < N; n++) {
               const auto* p = src + gOff + (n * C + c) * L;
-#if TG_X86
-              if (avx2()) {
-                s += planeSumAvx2(p, L);
-                continue;
-              }
-#endif
-              s += planeSum(p, L);
+              s += sumInDouble(p, L);
             }
             dst[c] = static_cast<std::remove_reference_t<decltype(*dst)>>(s);
           }
@@ -876,8 +811,8 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   Arr x, out, idx;
   Index xOff, planes;
   Geo g;
-  if (!argArr(info, 0, fn, &x) || !argInt(info, 1, fn, &xOff) || !argInt(info, 2, fn, &planes) ||
-      !argGeo(info, 3, fn, &g) || !argArr(info, 4, fn, &out) || !argF64(info, 5, fn, &idx) ||
+  if (!argFloat(info, 0, fn, &x) || !argInt(info, 1, fn, &xOff) || !argInt(info, 2, fn, &planes) ||
+      !argGeo(info, 3, fn, &g) || !argFloat(info, 4, fn, &out) || !argF64(info, 5, fn, &idx) ||
       !sameType(info, fn, {&x, &out}))
     return env.Undefined();
   const Index L = g.oh * g.ow;
@@ -916,9 +851,9 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Arr gOut, idx, out;
   Index planes, inSize, outSize;
-  if (!argArr(info, 0, fn, &gOut) || !argF64(info, 1, fn, &idx) ||
+  if (!argFloat(info, 0, fn, &gOut) || !argF64(info, 1, fn, &idx) ||
       !argInt(info, 2, fn, &planes) || !argInt(info, 3, fn, &inSize) ||
-      !argInt(info, 4, fn, &outSize) || !argArr(info, 5, fn, &out) ||
+      !argInt(info, 4, fn, &outSize) || !argFloat(info, 5, fn, &out) ||
       !sameType(info, fn, {&gOut, &out}))
     return env.Undefined();
   if (!need(info, fn,
@@ -1019,10 +954,10 @@ Napi::Value AvgPool2d(const Napi::CallbackInfo& info) {
   Arr src, dst;
   Index srcOff, planes, includePad, divisorOverride, backward;
   Geo g;
-  if (!argArr(info, 0, fn, &src) || !argInt(info, 1, fn, &srcOff) ||
+  if (!argFloat(info, 0, fn, &src) || !argInt(info, 1, fn, &srcOff) ||
       !argInt(info, 2, fn, &planes) || !argGeo(info, 3, fn, &g) ||
       !argInt(info, 4, fn, &includePad) || !argInt(info, 5, fn, &divisorOverride) ||
-      !argArr(info, 6, fn, &dst) || !argInt(info, 7, fn, &backward) ||
+      !argFloat(info, 6, fn, &dst) || !argInt(info, 7, fn, &backward) ||
       !sameType(info, fn, {&src, &dst}))
     return env.Undefined();
   const Index inN = planes * g.h * g.w, outN = planes * g.oh * g.ow;
@@ -1086,9 +1021,9 @@ Napi::Value AdaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   Arr src, dst;
   Index srcOff, planes, backward;
   std::vector<Index> s;
-  if (!argArr(info, 0, fn, &src) || !argInt(info, 1, fn, &srcOff) ||
+  if (!argFloat(info, 0, fn, &src) || !argInt(info, 1, fn, &srcOff) ||
       !argInt(info, 2, fn, &planes) || !argIntArray(info, 3, fn, &s) ||
-      !argArr(info, 4, fn, &dst) || !argInt(info, 5, fn, &backward) ||
+      !argFloat(info, 4, fn, &dst) || !argInt(info, 5, fn, &backward) ||
       !sameType(info, fn, {&src, &dst}))
     return env.Undefined();
   if (s.size() != 4) return typeError(env, fn, "argument 3 must be [h, w, oh, ow]"), env.Undefined();
@@ -1405,12 +1340,12 @@ struct OptArgs {
 
 bool optArgs(const Napi::CallbackInfo& info, const char* fn, int states, int consts,
              OptArgs* a) {
-  if (!argArr(info, 0, fn, &a->p) || !argInt(info, 1, fn, &a->pOff) ||
-      !argArr(info, 2, fn, &a->g) || !argInt(info, 3, fn, &a->gOff) ||
+  if (!argFloat(info, 0, fn, &a->p) || !argInt(info, 1, fn, &a->pOff) ||
+      !argFloat(info, 2, fn, &a->g) || !argInt(info, 3, fn, &a->gOff) ||
       !argInt(info, 4, fn, &a->n))
     return false;
   for (int s = 0; s < states; s++)
-    if (!argOptArr(info, size_t(5 + s), fn, &a->st[s])) return false;
+    if (!argOptFloat(info, size_t(5 + s), fn, &a->st[s])) return false;
   a->c.resize(size_t(consts));
   for (int c = 0; c < consts; c++)
     if (!argNumber(info, size_t(5 + states + c), fn, &a->c[size_t(c)])) return false;

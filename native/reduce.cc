@@ -683,26 +683,6 @@ void forBlocks(Index outer, Index n, Index inner, bool threads, const Fn& fn) {
 // Bindings. Argument checks (types, dtypes, non-negative sizes, every touched element in
 // bounds) come before any memory access.
 
-struct View {
-  void* data = nullptr;
-  napi_typedarray_type type = napi_float32_array;
-  Index len = 0;
-};
-
-bool argAnyTyped(const Napi::CallbackInfo& info, size_t i, const char* fn, View* v) {
-  if (i >= info.Length() || !info[i].IsTypedArray())
-    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a typed array");
-  auto ta = info[i].As<Napi::TypedArray>();
-  v->type = ta.TypedArrayType();
-  v->len = Index(ta.ElementLength());
-  v->data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-  return true;
-}
-
-bool argFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, View* v) {
-  return argFloatArray(info, i, fn, &v->data, &v->type, &v->len);
-}
-
 // Sizes outer, n, inner from arguments i..i+2: non-negative, product below 2^53.
 bool argSizes(const Napi::CallbackInfo& info, size_t i, const char* fn, Index* outer, Index* n,
               Index* inner) {
@@ -731,9 +711,9 @@ Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
   const char* fn = "reduce";
   Napi::Env env = info.Env();
   Index op, aOff, outer, n, inner, outOff;
-  View a, out;
+  Arr a, out;
   if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
-      !argSizes(info, 3, fn, &outer, &n, &inner) || !argAnyTyped(info, 6, fn, &out) ||
+      !argSizes(info, 3, fn, &outer, &n, &inner) || !argTyped(info, 6, fn, &out) ||
       !argInt(info, 7, fn, &outOff))
     return env.Undefined();
   if (op < 0 || op >= NumOps) {
@@ -776,7 +756,7 @@ Napi::Value CumsumFn(const Napi::CallbackInfo& info) {
   const char* fn = "cumsum";
   Napi::Env env = info.Env();
   Index aOff, outer, n, inner, outOff;
-  View a, out;
+  Arr a, out;
   if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) ||
       !argSizes(info, 2, fn, &outer, &n, &inner) || !argFloat(info, 5, fn, &out) ||
       !argInt(info, 6, fn, &outOff))
@@ -811,7 +791,7 @@ Napi::Value SoftmaxFn(const Napi::CallbackInfo& info) {
   const char* fn = "softmax";
   Napi::Env env = info.Env();
   Index aOff, outer, n, inner, outOff, log;
-  View a, out;
+  Arr a, out;
   if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) ||
       !argSizes(info, 2, fn, &outer, &n, &inner) || !argFloat(info, 5, fn, &out) ||
       !argInt(info, 6, fn, &outOff) || !argInt(info, 7, fn, &log))
@@ -846,7 +826,7 @@ Napi::Value SoftmaxBackwardFn(const Napi::CallbackInfo& info) {
   const char* fn = "softmaxBackward";
   Napi::Env env = info.Env();
   Index gOff, yOff, outer, n, inner, outOff, log;
-  View g, y, out;
+  Arr g, y, out;
   if (!argFloat(info, 0, fn, &g) || !argInt(info, 1, fn, &gOff) || !argFloat(info, 2, fn, &y) ||
       !argInt(info, 3, fn, &yOff) || !argSizes(info, 4, fn, &outer, &n, &inner) ||
       !argFloat(info, 7, fn, &out) || !argInt(info, 8, fn, &outOff) || !argInt(info, 9, fn, &log))
@@ -884,7 +864,7 @@ Napi::Value SoftmaxBackwardFn(const Napi::CallbackInfo& info) {
 // otherwise); the tests measure its error.
 Napi::Value ExpForTestFn(const Napi::CallbackInfo& info) {
   const char* fn = "reduceExp";
-  View v;
+  Arr v;
   if (!argFloat(info, 0, fn, &v)) return info.Env().Undefined();
   if (v.type != napi_float64_array) {
     typeError(info.Env(), fn, "argument 0 must be a Float64Array");
@@ -895,6 +875,9 @@ Napi::Value ExpForTestFn(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+double sumInDouble(const float* a, Index n) { return sumRow(a, n); }
+double sumInDouble(const double* a, Index n) { return sumRow(a, n); }
 
 void registerReduce(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, ReduceFn, "reduce"));

@@ -7,9 +7,7 @@
  * path) pay one comparison. The op numbers are cpu.ts's `Unary`/`Binary` const enums.
  */
 import type { TypedArray } from "../dtype.js";
-import { nativeAddon } from "./native.js";
-
-type FloatArray = Float32Array | Float64Array;
+import { type FloatArray, isFloat, nativeAddon, sameFloat } from "./native.js";
 
 /** The family's addon functions (argument errors throw TypeError/RangeError). */
 export interface ElementwiseKernels {
@@ -129,18 +127,6 @@ export function getNativeElementwiseThresholds(): { cheap: number; math: number 
  */
 export function nativeWorth(n: number): boolean {
   return nativeAddon !== null && n >= cheapMin;
-}
-
-function isFloat(a: TypedArray): a is FloatArray {
-  return a instanceof Float32Array || a instanceof Float64Array;
-}
-
-/** a and b are both Float32Array or both Float64Array. */
-function sameFloat(a: TypedArray, b: TypedArray): boolean {
-  return (
-    (a instanceof Float32Array && b instanceof Float32Array) ||
-    (a instanceof Float64Array && b instanceof Float64Array)
-  );
 }
 
 // cpu.ts const enum values (imported as numbers: a const enum import from cpu.ts would be a

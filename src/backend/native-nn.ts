@@ -8,10 +8,8 @@
  * these argument lists costs about 1 µs, so nothing below a few hundred elements goes native.
  */
 import type { TypedArray } from "../dtype.js";
-import { nativeAddon, type NativeAddon } from "./native.js";
+import { type FloatArray, nativeAddon, sameFloat, type NativeAddon } from "./native.js";
 import type { Window2d } from "./cpu-nn.js";
-
-type FloatArray = Float32Array | Float64Array;
 
 /** The family's addon functions (argument checks in native/nn.cc; bad arguments throw). */
 export interface NnKernels {
@@ -174,17 +172,6 @@ export function nativeNnActive(): boolean {
   return nn !== null;
 }
 
-/** 1 for Float32Array, 2 for Float64Array, 0 otherwise. */
-function kind(a: TypedArray): number {
-  return a instanceof Float32Array ? 1 : a instanceof Float64Array ? 2 : 0;
-}
-
-/** Whether every array is the same float type. */
-function sameFloat(a: TypedArray, b: TypedArray, c?: TypedArray | null): boolean {
-  const k = kind(a);
-  return k !== 0 && kind(b) === k && (c === undefined || c === null || kind(c) === k);
-}
-
 const geoArray = (g: Window2d): number[] => [
   g.h,
   g.w,
@@ -292,7 +279,7 @@ export function tryNativeConv2dDirect(
     N * O * taps * g.oh * g.ow < MIN_CONV_WORK ||
     !(x instanceof Float32Array) ||
     !sameFloat(x, w, bias) ||
-    kind(out) !== 1
+    !(out instanceof Float32Array)
   )
     return false;
   nn.conv2dDirect(

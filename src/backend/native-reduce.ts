@@ -7,9 +7,7 @@
  * without a permuted copy.
  */
 import type { TypedArray } from "../dtype.js";
-import { nativeAddon } from "./native.js";
-
-type FloatArray = Float32Array | Float64Array;
+import { type FloatArray, isFloat, nativeAddon } from "./native.js";
 
 /** The family's addon functions. */
 export interface ReduceKernels {
@@ -100,10 +98,6 @@ export function setNativeReduceThresholds(t: Partial<NativeReduceThresholds>): v
 
 export function getNativeReduceThresholds(): NativeReduceThresholds {
   return { ...thresholds };
-}
-
-function isFloat(a: TypedArray): a is FloatArray {
-  return a instanceof Float32Array || a instanceof Float64Array;
 }
 
 // cpu.ts Reduce values (a const enum there; the numbers are the native op codes)

@@ -41,6 +41,22 @@ export interface NativeAddon extends ElementwiseKernels, ReduceKernels, NnKernel
   readonly simd: string;
 }
 
+/** The arrays native kernels compute on. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Whether `a` is a Float32Array or a Float64Array. */
+export function isFloat(a: TypedArray): a is FloatArray {
+  return a instanceof Float32Array || a instanceof Float64Array;
+}
+
+/** Whether every array given (null and undefined skipped) is the same float type as `a`. */
+export function sameFloat(a: TypedArray, ...rest: (TypedArray | null | undefined)[]): boolean {
+  const ctor = a.constructor;
+  if (ctor !== Float32Array && ctor !== Float64Array) return false;
+  for (const r of rest) if (r !== null && r !== undefined && r.constructor !== ctor) return false;
+  return true;
+}
+
 /** Where the native backend stands: `active` when kernels dispatch to it. */
 export interface NativeStatus {
   readonly active: boolean;
