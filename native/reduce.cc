@@ -751,25 +751,29 @@ Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The arguments (a, aOff, outer, n, inner, out, outOff) of a map along n (cumsum, softmax):
+// float arrays of one type, every element of both [outer, n, inner] blocks in bounds.
+bool argAlongN(const Napi::CallbackInfo& info, const char* fn, Arr* a, Index* aOff, Index* outer,
+               Index* n, Index* inner, Arr* out, Index* outOff) {
+  if (!argFloat(info, 0, fn, a) || !argInt(info, 1, fn, aOff) ||
+      !argSizes(info, 2, fn, outer, n, inner) || !argFloat(info, 5, fn, out) ||
+      !argInt(info, 6, fn, outOff))
+    return false;
+  if (out->type != a->type)
+    return typeError(info.Env(), fn, "input and output must have the same array type");
+  const Index total = *outer * *n * *inner;
+  return inRange(info.Env(), fn, "input", *aOff, total, a->len) &&
+         inRange(info.Env(), fn, "output", *outOff, total, out->len);
+}
+
 // cumsum(a, aOff, outer, n, inner, out, outOff): running sums along n, out the same type as a.
 Napi::Value CumsumFn(const Napi::CallbackInfo& info) {
   const char* fn = "cumsum";
   Napi::Env env = info.Env();
   Index aOff, outer, n, inner, outOff;
   Arr a, out;
-  if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) ||
-      !argSizes(info, 2, fn, &outer, &n, &inner) || !argFloat(info, 5, fn, &out) ||
-      !argInt(info, 6, fn, &outOff))
-    return env.Undefined();
-  if (out.type != a.type) {
-    typeError(env, fn, "input and output must have the same array type");
-    return env.Undefined();
-  }
-  const Index total = outer * n * inner;
-  if (!inRange(env, fn, "input", aOff, total, a.len) ||
-      !inRange(env, fn, "output", outOff, total, out.len))
-    return env.Undefined();
-  if (total == 0) return env.Undefined();
+  if (!argAlongN(info, fn, &a, &aOff, &outer, &n, &inner, &out, &outOff)) return env.Undefined();
+  if (outer * n * inner == 0) return env.Undefined();
   auto run = [&](auto* src) {
     using T = std::remove_pointer_t<decltype(src)>;
     src += aOff;
@@ -792,19 +796,10 @@ Napi::Value SoftmaxFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Index aOff, outer, n, inner, outOff, log;
   Arr a, out;
-  if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) ||
-      !argSizes(info, 2, fn, &outer, &n, &inner) || !argFloat(info, 5, fn, &out) ||
-      !argInt(info, 6, fn, &outOff) || !argInt(info, 7, fn, &log))
+  if (!argAlongN(info, fn, &a, &aOff, &outer, &n, &inner, &out, &outOff) ||
+      !argInt(info, 7, fn, &log))
     return env.Undefined();
-  if (out.type != a.type) {
-    typeError(env, fn, "input and output must have the same array type");
-    return env.Undefined();
-  }
-  const Index total = outer * n * inner;
-  if (!inRange(env, fn, "input", aOff, total, a.len) ||
-      !inRange(env, fn, "output", outOff, total, out.len))
-    return env.Undefined();
-  if (total == 0) return env.Undefined();
+  if (outer * n * inner == 0) return env.Undefined();
   auto run = [&](auto* src) {
     using T = std::remove_pointer_t<decltype(src)>;
     src += aOff;
