@@ -331,3 +331,82 @@ test(
     }
   },
 );
+
+test(
+  `native thread pool: 3,000 back-to-back parallel jobs agree bitwise with one thread ${suffix}`,
+  { skip },
+  () => {
+    // Note [pool handoff]: jobs follow each other while the workers still spin, and their task
+    // counts change, so a task claimed late from an old job would show up as a wrong product
+    const saved = getNumThreads();
+    const sizes = [64, 96, 130, 71, 200];
+    const cases = sizes.map((s, i) => {
+      const A = operand(Float32Array, 1, s, s, "rowmajor", 20 + i);
+      const B = operand(Float32Array, 1, s, s, i % 2 === 0 ? "rowmajor" : "transposed", 30 + i);
+      return { s, A, B };
+    });
+    try {
+      setNumThreads(1);
+      const expected = cases.map(({ s, A, B }) => run(0, A, B, Float32Array, 1, s, s, s));
+      setNumThreads(2);
+      for (let it = 0; it < 3000; it++) {
+        const c = it % cases.length;
+        const { s, A, B } = cases[c];
+        const got = run(0, A, B, Float32Array, 1, s, s, s);
+        if (it % 97 === 0 || c === 4) assert.deepEqual(got, expected[c], `job ${it} (${s}^3)`);
+      }
+    } finally {
+      setNumThreads(saved);
+    }
+  },
+);
+
+test(
+  `native addon used from two worker threads at once gives the main thread's products ${suffix}`,
+  { skip },
+  async () => {
+    const { Worker } = await import("node:worker_threads");
+    const { createRequire } = await import("node:module");
+    const path = createRequire(import.meta.url).resolve(
+      "../native/build/Release/tensorgrad_native.node",
+    );
+    const n = 150;
+    const a = filled(Float32Array, n * n, 5);
+    const b = filled(Float32Array, n * n, 6);
+    const expected = new Float32Array(n * n);
+    nativeAddon!.matmul(a, 0, 0, n, 1, b, 0, 0, n, 1, expected, 1, n, n, n);
+    // each worker loads the addon itself and multiplies 200 times; only one caller at a time
+    // gets the pool, the others run on their own thread
+    const source = `
+      const { parentPort, workerData } = require("node:worker_threads");
+      const addon = require(workerData.path);
+      const { n, a, b } = workerData;
+      const out = new Float32Array(n * n);
+      let same = true;
+      for (let i = 0; i < 200; i++) {
+        out.fill(0);
+        addon.matmul(a, 0, 0, n, 1, b, 0, 0, n, 1, out, 1, n, n, n);
+        for (let j = 0; j < out.length; j++) if (out[j] !== workerData.expected[j]) same = false;
+      }
+      parentPort.postMessage(same);
+    `;
+    const pending = Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<boolean>((resolve, reject) => {
+            const w = new Worker(source, { eval: true, workerData: { path, n, a, b, expected } });
+            w.once("message", (m: boolean) => resolve(m));
+            w.once("error", reject);
+          }),
+      ),
+    );
+    // the main thread multiplies meanwhile too
+    const out = new Float32Array(n * n);
+    for (let i = 0; i < 100; i++) {
+      nativeAddon!.matmul(a, 0, 0, n, 1, b, 0, 0, n, 1, out, 1, n, n, n);
+      assert.deepEqual(out, expected, `main thread, product ${i}`);
+    }
+    const results = await pending;
+    assert.deepEqual(results, [true, true]);
+  },
+);
