@@ -45,11 +45,6 @@ bool isPredicate(int op) {
 constexpr Index kCheapPerThread = 1 << 17;
 constexpr Index kMathPerThread = 1 << 14;
 
-// Math.pow: unlike C's pow, a NaN exponent gives NaN, and so does (+-1) ** (+-Infinity).
-inline double jsPow(double x, double y) {
-  if (std::isnan(y) || (std::isinf(y) && std::fabs(x) == 1)) return NAN;
-  return std::pow(x, y);
-}
 
 // JavaScript's x % y is C's fmod; the Python-style remainder takes the divisor's sign.
 inline double pyRemainder(double x, double y) {
@@ -340,7 +335,7 @@ bool withBinaryOp(int op, Run&& run) {
     case kSub: run([](T x, T y) { return T(x - y); }); return true;
     case kMul: run([](T x, T y) { return T(x * y); }); return true;
     case kDiv: run([](T x, T y) { return T(x / y); }); return true;
-    case kPow: run([](T x, T y) { return T(jsPow(x, y)); }); return true;
+    case kPow: run([](T x, T y) { return T(std::pow(double(x), double(y))); }); return true;
     case kMaximum:
       // NaN propagates, as torch.maximum; ties (0 and -0) give y, as the TypeScript kernel
       run([](T x, T y) { return x != x || y != y ? T(NAN) : x > y ? x : y; });
@@ -675,7 +670,7 @@ void powBackwardRange(const T* g, Index gs, const T* x, double c, T* o, Index lo
   } else {
     const double c1 = c - 1;
     for (Index i = lo; i < hi; i++)
-      o[i] = T(double(g[i * gs]) * (jsPow(double(x[i]), c1) * c));
+      o[i] = T(double(g[i * gs]) * (std::pow(double(x[i]), c1) * c));
   }
 }
 

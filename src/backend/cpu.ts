@@ -300,6 +300,15 @@ export const enum Binary {
   LogicalOr,
 }
 
+/**
+ * C's pow, which torch.pow follows: as Math.pow, except that 1 ** y is 1 for every y (NaN
+ * included) and (-1) ** (+-Infinity) is 1, where Math.pow gives NaN.
+ */
+export function cPow(x: number, y: number): number {
+  if (x === 1 || ((y === Infinity || y === -Infinity) && x === -1)) return 1;
+  return Math.pow(x, y);
+}
+
 export function binary(
   op: Binary,
   a: TypedArray,
@@ -332,7 +341,7 @@ export function binary(
       for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] / b[ib];
       break;
     case Binary.Pow:
-      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = Math.pow(a[ia], b[ib]);
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = cPow(a[ia], b[ib]);
       break;
     case Binary.Maximum:
       // NaN propagates, as torch.maximum
@@ -409,7 +418,7 @@ export function powBackward(
     for (let i = 0; i < n; i++, ig += gStep) out[i] = g[ig] * 2 * x[xOff + i];
   } else {
     const c1 = c - 1;
-    for (let i = 0; i < n; i++, ig += gStep) out[i] = g[ig] * (Math.pow(x[xOff + i], c1) * c);
+    for (let i = 0; i < n; i++, ig += gStep) out[i] = g[ig] * (cPow(x[xOff + i], c1) * c);
   }
 }
 
