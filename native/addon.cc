@@ -37,14 +37,15 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(numThreads));
 }
 
-// setKernel("scalar" | "auto"): force the portable kernels, or go back to the best the CPU
-// supports. Returns the kernels now in use.
+// setKernel("scalar" | "avx2" | "auto"): force the portable kernels or the AVX2 ones (when
+// the CPU has them), or go back to the best the CPU supports. Returns the kernels now in use.
 Napi::Value SetKernel(const Napi::CallbackInfo& info) {
   const std::string which = info.Length() > 0 && info[0].IsString()
                                 ? info[0].As<Napi::String>().Utf8Value()
                                 : std::string("auto");
-  useAvx2.store(which != "scalar" && kHasAvx2);
-  return Napi::String::New(info.Env(), useAvx2.load() ? "avx2-fma" : "scalar");
+  const int want = which == "scalar" ? kScalar : which == "avx2" ? kAvx2 : kAvx512;
+  simdLevel.store(std::min(want, kBestSimd));
+  return Napi::String::New(info.Env(), simdName(simdLevel.load()));
 }
 
 // Note [malloc tuning]: tensor storage is ArrayBuffers that V8 allocates with malloc and frees
@@ -74,7 +75,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("setKernel", Napi::Function::New(env, SetKernel, "setKernel"));
-  exports.Set("simd", Napi::String::New(env, kHasAvx2 ? "avx2-fma" : "scalar"));
+  exports.Set("simd", Napi::String::New(env, simdName(kBestSimd)));
   return exports;
 }
 

@@ -5,17 +5,23 @@
 
 namespace tg {
 
-static bool cpuHasAvx2Fma() {
+static int detectSimd() {
 #if TG_X86
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // (libgcc also checks that the OS saves the wider registers: XGETBV)
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return kScalar;
+  return __builtin_cpu_supports("avx512f") ? kAvx512 : kAvx2;
 #else
-  return false;
+  return kScalar;
 #endif
 }
 
-const bool kHasAvx2 = cpuHasAvx2Fma();
-std::atomic<bool> useAvx2{kHasAvx2};
+const int kBestSimd = detectSimd();
+std::atomic<int> simdLevel{kBestSimd};
+
+const char* simdName(int level) {
+  return level >= kAvx512 ? "avx512f" : level >= kAvx2 ? "avx2-fma" : "scalar";
+}
 
 namespace {
 constexpr int kIndexBits = 20, kTaskBits = 20;

@@ -31,12 +31,19 @@ namespace tg {
 
 using Index = int64_t;
 
-// Whether the CPU has AVX2 and FMA (checked once at load; AVX2 code paths carry
-// __attribute__((target("avx2,fma"))) so one build runs on any x86-64).
-extern const bool kHasAvx2;
-// setKernel("scalar") turns the AVX2 paths off (tests compare them with the portable ones).
-extern std::atomic<bool> useAvx2;
-inline bool avx2() { return useAvx2.load(std::memory_order_relaxed); }
+// The instruction sets kernels may use, checked once at load: SIMD code lives in functions
+// marked __attribute__((target(...))) and is only called when the level allows it, so one
+// build runs on any x86-64. AVX-512F is used by the matmul micro-kernels (on CPUs that split
+// 512-bit FMAs in two, as AMD's Zen 4, it runs at the AVX2 kernels' speed; elsewhere it has
+// twice their peak); every other kernel family has AVX2 and portable paths.
+enum SimdLevel : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+extern const int kBestSimd;
+// setKernel("scalar" | "avx2" | "auto") lowers the level (tests compare the paths).
+extern std::atomic<int> simdLevel;
+inline bool avx2() { return simdLevel.load(std::memory_order_relaxed) >= kAvx2; }
+inline bool avx512() { return simdLevel.load(std::memory_order_relaxed) >= kAvx512; }
+// The level's name: "avx512f", "avx2-fma" or "scalar".
+const char* simdName(int level);
 
 // ---------------------------------------------------------------------------------------------
 // Thread pool. Note [pool handoff]: a kernel call is tens of microseconds, about what it

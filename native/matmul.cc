@@ -241,6 +241,53 @@ __attribute__((target("avx2,fma"))) void kernelAvx2F64(Index kc, const double* a
     _mm256_storeu_pd(cr + 4, v1);
   }
 }
+
+// AVX-512F (float32 6x16: one zmm per row; float64 6x8: one zmm per row): half the
+// instructions of the AVX2 kernels for the same tile and packing.
+__attribute__((target("avx512f"))) void kernelAvx512F32(Index kc, const float* a, const float* b,
+                                                       float* c, Index ldc, bool accumulate) {
+  __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
+  __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
+  for (Index p = 0; p < kc; p++) {
+    const __m512 bv = _mm512_loadu_ps(b);
+    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), bv, c0);
+    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), bv, c1);
+    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), bv, c2);
+    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), bv, c3);
+    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), bv, c4);
+    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), bv, c5);
+    a += 6;
+    b += 16;
+  }
+  const __m512 rows[6] = {c0, c1, c2, c3, c4, c5};
+  for (int r = 0; r < 6; r++) {
+    float* cr = c + r * ldc;
+    _mm512_storeu_ps(cr, accumulate ? _mm512_add_ps(rows[r], _mm512_loadu_ps(cr)) : rows[r]);
+  }
+}
+
+__attribute__((target("avx512f"))) void kernelAvx512F64(Index kc, const double* a,
+                                                       const double* b, double* c, Index ldc,
+                                                       bool accumulate) {
+  __m512d c0 = _mm512_setzero_pd(), c1 = _mm512_setzero_pd(), c2 = _mm512_setzero_pd();
+  __m512d c3 = _mm512_setzero_pd(), c4 = _mm512_setzero_pd(), c5 = _mm512_setzero_pd();
+  for (Index p = 0; p < kc; p++) {
+    const __m512d bv = _mm512_loadu_pd(b);
+    c0 = _mm512_fmadd_pd(_mm512_set1_pd(a[0]), bv, c0);
+    c1 = _mm512_fmadd_pd(_mm512_set1_pd(a[1]), bv, c1);
+    c2 = _mm512_fmadd_pd(_mm512_set1_pd(a[2]), bv, c2);
+    c3 = _mm512_fmadd_pd(_mm512_set1_pd(a[3]), bv, c3);
+    c4 = _mm512_fmadd_pd(_mm512_set1_pd(a[4]), bv, c4);
+    c5 = _mm512_fmadd_pd(_mm512_set1_pd(a[5]), bv, c5);
+    a += 6;
+    b += 8;
+  }
+  const __m512d rows[6] = {c0, c1, c2, c3, c4, c5};
+  for (int r = 0; r < 6; r++) {
+    double* cr = c + r * ldc;
+    _mm512_storeu_pd(cr, accumulate ? _mm512_add_pd(rows[r], _mm512_loadu_pd(cr)) : rows[r]);
+  }
+}
 #endif
 
 
@@ -249,6 +296,7 @@ MicroKernel<T> pickKernel();
 template <>
 MicroKernel<float> pickKernel<float>() {
 #if TG_X86
+  if (avx512()) return kernelAvx512F32;
   if (avx2()) return kernelAvx2F32;
 #endif
   return kernelScalar<float>;
@@ -256,6 +304,7 @@ MicroKernel<float> pickKernel<float>() {
 template <>
 MicroKernel<double> pickKernel<double>() {
 #if TG_X86
+  if (avx512()) return kernelAvx512F64;
   if (avx2()) return kernelAvx2F64;
 #endif
   return kernelScalar<double>;

@@ -61,7 +61,7 @@ function both<R>(f: () => R): { ts: R; nat: R } {
 
 /** Each kernel variant: AVX2 (when the CPU has it) and the portable one. */
 function forKernels(body: (kernel: string) => void): void {
-  const kernels = nativeStatus.simd === "avx2-fma" ? ["auto", "scalar"] : ["scalar"];
+  const kernels = nativeStatus.simd !== "scalar" ? ["auto", "scalar"] : ["scalar"];
   for (const k of kernels) {
     nativeAddon!.setKernel(k as "auto" | "scalar");
     try {

@@ -254,6 +254,38 @@ for (const Ctor of [Float32Array, Float64Array]) {
 }
 
 test(
+  `native matmul: the AVX-512, AVX2 and portable micro-kernels agree ${suffix}`,
+  { skip },
+  () => {
+    // the SIMD kernels run the same fused multiply-add chain per element: bitwise equal; the
+    // portable one rounds each product (no FMA contraction), within the dot-product bound
+    try {
+      for (const Ctor of [Float32Array, Float64Array]) {
+        for (const [m, k, n] of [
+          [7, 300, 33],
+          [130, 257, 70],
+        ]) {
+          const A = operand(Ctor, 1, m, k, "rowmajor", 41);
+          const B = operand(Ctor, 1, k, n, "strided", 42);
+          const results: FloatArray[] = [];
+          const used: string[] = [];
+          for (const kernel of ["auto", "avx2", "scalar"] as const) {
+            used.push(nativeAddon!.setKernel(kernel));
+            results.push(run(0, A, B, Ctor, 1, m, k, n));
+          }
+          assert.equal(used[0], nativeStatus.simd);
+          assert.equal(used[2], "scalar");
+          if (used[1] !== "scalar") assert.deepEqual(results[0], results[1], `${Ctor.name} SIMD`);
+          assertClose(results[0], results[2], A, B, Ctor, 1, m, k, n, 0, 0, `${Ctor.name} scalar`);
+        }
+      }
+    } finally {
+      nativeAddon!.setKernel("auto");
+    }
+  },
+);
+
+test(
   `native matmul: one and two threads agree bitwise, splitting M and N ${suffix}`,
   { skip },
   () => {

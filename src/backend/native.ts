@@ -36,8 +36,8 @@ export interface NativeAddon extends ElementwiseKernels, ReduceKernels, NnKernel
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** Force the portable micro-kernel ("scalar") or the best supported ("auto"); returns it. */
-  setKernel(which: "scalar" | "auto"): string;
-  /** The micro-kernel chosen at load: "avx2-fma" or "scalar". */
+  setKernel(which: "scalar" | "avx2" | "auto"): string;
+  /** The kernels chosen at load: "avx512f" (AVX-512 matmul, AVX2 elsewhere), "avx2-fma" or "scalar". */
   readonly simd: string;
 }
 
