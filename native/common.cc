@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <chrono>
+#include <cmath>
 
 namespace tg {
 
@@ -167,7 +168,12 @@ bool rangeError(const Napi::Env& env, const char* fn, const std::string& what) {
 bool argInt(const Napi::CallbackInfo& info, size_t i, const char* fn, Index* out) {
   if (i >= info.Length() || !info[i].IsNumber())
     return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a number");
-  *out = info[i].As<Napi::Number>().Int64Value();
+  // an integer of at most 2^53 in magnitude (not NaN, not 0.5): what a size, offset or stride
+  // can be, and small enough that the bounds checks below cannot overflow
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(std::fabs(d) <= 9007199254740992.0) || d != std::trunc(d))
+    return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be an integer");
+  *out = Index(d);
   return true;
 }
 
@@ -234,14 +240,19 @@ bool argIntArray(const Napi::CallbackInfo& info, size_t i, const char* fn,
 
 bool stridedInBounds(Index len, Index off, const std::vector<Index>& shape,
                      const std::vector<Index>& strides) {
-  Index lo = off, hi = off;
+  if (shape.size() != strides.size()) return false;
   for (size_t d = 0; d < shape.size(); d++) {
+    if (shape[d] < 0) return false;
     if (shape[d] == 0) return true;  // nothing is touched
-    const Index span = (shape[d] - 1) * strides[d];
+  }
+  // in double: exact below 2^53, and any larger span is out of bounds whatever its rounding
+  double lo = double(off), hi = double(off);
+  for (size_t d = 0; d < shape.size(); d++) {
+    const double span = double(shape[d] - 1) * double(strides[d]);
     if (span < 0) lo += span;
     else hi += span;
   }
-  return lo >= 0 && hi < len;
+  return lo >= 0 && hi < double(len);
 }
 
 }  // namespace tg

@@ -421,14 +421,7 @@ void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol,
 // The lowest and highest element index a strided (batch, rows, cols) walk touches.
 bool inBounds(Index len, Index off, Index batch, Index sb, Index rows, Index sr, Index cols,
               Index sc) {
-  if (batch == 0 || rows == 0 || cols == 0) return true;
-  Index lo = off, hi = off;
-  for (auto [count, stride] : {std::pair<Index, Index>{batch, sb}, {rows, sr}, {cols, sc}}) {
-    const Index span = (count - 1) * stride;
-    if (span < 0) lo += span;
-    else hi += span;
-  }
-  return lo >= 0 && hi < len;
+  return stridedInBounds(len, off, {batch, rows, cols}, {sb, sr, sc});
 }
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
@@ -443,12 +436,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Index v[15];
   for (int i = 0; i < 15; i++) {
     if (i == 0 || i == 5 || i == 10) continue;
-    if (!info[i].IsNumber()) {
-      Napi::TypeError::New(env, "matmul: argument " + std::to_string(i) + " must be a number")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    v[i] = info[i].As<Napi::Number>().Int64Value();
+    if (!argInt(info, size_t(i), "matmul", &v[i])) return env.Undefined();
   }
   auto ta = info[0].As<Napi::TypedArray>();
   auto tb = info[5].As<Napi::TypedArray>();
@@ -461,7 +449,10 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const Index batch = v[11], m = v[12], k = v[13], n = v[14];
-  if (batch < 0 || m < 0 || k < 0 || n < 0 ||
+  // (sizes below 2^31 each, so the products below cannot overflow)
+  constexpr Index kMaxSize = Index(1) << 31;
+  if (batch < 0 || m < 0 || k < 0 || n < 0 || batch >= kMaxSize || m >= kMaxSize ||
+      k >= kMaxSize || n >= kMaxSize || double(batch) * double(m) * double(n) > 9e15 ||
       !inBounds(Index(ta.ElementLength()), v[1], batch, v[2], m, v[3], k, v[4]) ||
       !inBounds(Index(tb.ElementLength()), v[6], batch, v[7], k, v[8], n, v[9]) ||
       (batch * m * n > Index(to.ElementLength()))) {

@@ -38,6 +38,13 @@ struct Geo {
 
 constexpr Index kMaxDim = Index(1) << 31;
 
+// Windows of `k` taps (dilation d) that fit whole in size + 2*pad with stride st: PyTorch's
+// output size without ceil_mode (0 when even one does not fit).
+Index fullWindows(Index size, Index k, Index st, Index pad, Index d) {
+  const Index span = size + 2 * pad - d * (k - 1) - 1;
+  return span < 0 ? 0 : span / st + 1;
+}
+
 bool argGeo(const Napi::CallbackInfo& info, size_t i, const char* fn, Geo* g) {
   std::vector<Index> v;
   if (!argIntArray(info, i, fn, &v)) return false;
@@ -51,7 +58,19 @@ bool argGeo(const Napi::CallbackInfo& info, size_t i, const char* fn, Geo* g) {
     if (x >= kMaxDim) return rangeError(info.Env(), fn, "window geometry too large");
   if (g->h * g->w >= kMaxDim || g->oh * g->ow >= kMaxDim)
     return rangeError(info.Env(), fn, "plane too large");
+  // at most one output past the last whole window (PyTorch's ceil_mode), so no window starts
+  // beyond the padded input
+  if (g->oh > fullWindows(g->h, g->kh, g->sh, g->ph, g->dh) + 1 ||
+      g->ow > fullWindows(g->w, g->kw, g->sw, g->pw, g->dw) + 1)
+    return rangeError(info.Env(), fn, "output size does not match the window geometry");
   return true;
+}
+
+// Whether every output's window lies inside the padded input (no ceil_mode extra output):
+// what kernels that read a zero-padded copy of the input need.
+bool wholeWindows(const Geo& g) {
+  return g.oh <= fullWindows(g.h, g.kh, g.sh, g.ph, g.dh) &&
+         g.ow <= fullWindows(g.w, g.kw, g.sw, g.pw, g.dw);
 }
 
 bool sameType(const Napi::CallbackInfo& info, const char* fn, std::initializer_list<Arr*> as) {
@@ -68,8 +87,10 @@ bool sameType(const Napi::CallbackInfo& info, const char* fn, std::initializer_l
 }
 
 // Whether [off, off + count) lies inside an array of `len` elements (count >= 0).
-bool fits(Index len, Index off, Index count) {
-  return off >= 0 && count >= 0 && off <= len && count <= len - off;
+// Whether [off, off + count) lies inside [0, len); count in double, so a product of sizes
+// cannot overflow on its way here.
+bool fits(Index len, Index off, double count) {
+  return off >= 0 && count >= 0 && off <= len && count <= double(len - off);
 }
 
 bool need(const Napi::CallbackInfo& info, const char* fn, bool ok, const char* what) {
@@ -162,10 +183,12 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
   if (!argFloat(info, 0, fn, &x) || !argInt(info, 1, fn, &xOff) || !argInt(info, 2, fn, &c) ||
       !argGeo(info, 3, fn, &g) || !argFloat(info, 4, fn, &cols) || !sameType(info, fn, {&x, &cols}))
     return env.Undefined();
-  const Index rows = c * g.kh * g.kw, L = g.oh * g.ow;
-  if (!need(info, fn, c >= 0 && fits(x.len, xOff, c * g.h * g.w), "input out of bounds") ||
-      !need(info, fn, fits(cols.len, 0, rows * L), "cols out of bounds"))
+  if (!need(info, fn, c >= 0 && c < kMaxDim && fits(x.len, xOff, double(c) * g.h * g.w),
+            "input out of bounds") ||
+      !need(info, fn, fits(cols.len, 0, double(c) * g.kh * g.kw * g.oh * g.ow),
+            "cols out of bounds"))
     return env.Undefined();
+  const Index rows = c * g.kh * g.kw, L = g.oh * g.ow;
   // a copy: two threads only pay off for large matrices (measured: 1 MB of cols)
   const Index minRows = std::max<Index>(1, (Index(1) << 18) / std::max<Index>(L, 1));
   parallelFor(
@@ -194,8 +217,9 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
       !sameType(info, fn, {&cols, &out}))
     return env.Undefined();
   const Index L = g.oh * g.ow;
-  if (!need(info, fn, c >= 0 && fits(cols.len, 0, c * g.kh * g.kw * L), "cols out of bounds") ||
-      !need(info, fn, fits(out.len, outOff, c * g.h * g.w), "output out of bounds"))
+  if (!need(info, fn, c >= 0 && c < kMaxDim && fits(cols.len, 0, double(c) * g.kh * g.kw * L),
+            "cols out of bounds") ||
+      !need(info, fn, fits(out.len, outOff, double(c) * g.h * g.w), "output out of bounds"))
     return env.Undefined();
   const Index minC = std::max<Index>(1, (Index(1) << 18) / std::max<Index>(g.kh * g.kw * L, 1));
   parallelFor(
@@ -224,7 +248,7 @@ Napi::Value AddChannelBias(const Napi::CallbackInfo& info) {
       !sameType(info, fn, {&out, &bias}))
     return env.Undefined();
   if (!need(info, fn, planes >= 0 && size >= 0 && channels >= 1, "invalid sizes") ||
-      !need(info, fn, fits(out.len, 0, planes * size), "output out of bounds") ||
+      !need(info, fn, fits(out.len, 0, double(planes) * size), "output out of bounds") ||
       !need(info, fn, fits(bias.len, biasOff, channels), "bias out of bounds"))
     return env.Undefined();
   auto run = [&](auto* o, const auto* b) {
@@ -392,6 +416,8 @@ Napi::Value Conv2dDirect(const Napi::CallbackInfo& info) {
       !sameType(info, fn, {&x, &w, &bias, &out}))
     return env.Undefined();
   if (s.size() != 4) return typeError(env, fn, "argument 2 must be [N, C, O, G]"), env.Undefined();
+  if (!need(info, fn, wholeWindows(g), "output size does not match the window geometry"))
+    return env.Undefined();
   const ConvShape cs{s[0], s[1], s[2], s[3]};
   if (!need(info, fn,
             cs.N >= 0 && cs.C >= 1 && cs.O >= 1 && cs.G >= 1 && cs.C % cs.G == 0 &&
@@ -400,10 +426,10 @@ Napi::Value Conv2dDirect(const Napi::CallbackInfo& info) {
     return env.Undefined();
   const Index Cg = cs.C / cs.G, Og = cs.O / cs.G, KK = g.kh * g.kw;
   const Index inPlane = g.h * g.w, L = g.oh * g.ow;
-  if (!need(info, fn, fits(x.len, xOff, cs.N * cs.C * inPlane), "input out of bounds") ||
-      !need(info, fn, fits(w.len, wOff, cs.O * Cg * KK), "weight out of bounds") ||
+  if (!need(info, fn, fits(x.len, xOff, double(cs.N) * cs.C * inPlane), "input out of bounds") ||
+      !need(info, fn, fits(w.len, wOff, double(cs.O) * Cg * KK), "weight out of bounds") ||
       !need(info, fn, !bias.present || fits(bias.len, biasOff, cs.O), "bias out of bounds") ||
-      !need(info, fn, fits(out.len, 0, cs.N * cs.O * L), "output out of bounds"))
+      !need(info, fn, fits(out.len, 0, double(cs.N) * cs.O * L), "output out of bounds"))
     return env.Undefined();
   const bool f32 = x.type == napi_float32_array;
 #if TG_X86
@@ -584,6 +610,8 @@ Napi::Value ConvWeightGrad(const Napi::CallbackInfo& info) {
       !sameType(info, fn, {&lhs, &rhs, &out}))
     return env.Undefined();
   if (s.size() != 4) return typeError(env, fn, "argument 4 must be [N, lhsC, rhsC, G]"), env.Undefined();
+  if (!need(info, fn, wholeWindows(g), "output size does not match the window geometry"))
+    return env.Undefined();
   const Index N = s[0], lhsC = s[1], rhsC = s[2], G = s[3];
   if (!need(info, fn,
             N >= 0 && lhsC >= 1 && rhsC >= 1 && G >= 1 && lhsC % G == 0 && rhsC % G == 0 &&
@@ -592,9 +620,9 @@ Napi::Value ConvWeightGrad(const Napi::CallbackInfo& info) {
     return env.Undefined();
   const Index M = lhsC / G, Cg = rhsC / G, taps = Cg * g.kh * g.kw;
   const Index L = g.oh * g.ow, inPlane = g.h * g.w;
-  if (!need(info, fn, fits(lhs.len, lhsOff, N * lhsC * L), "lhs out of bounds") ||
-      !need(info, fn, fits(rhs.len, rhsOff, N * rhsC * inPlane), "rhs out of bounds") ||
-      !need(info, fn, fits(out.len, 0, G * M * taps), "output out of bounds"))
+  if (!need(info, fn, fits(lhs.len, lhsOff, double(N) * lhsC * L), "lhs out of bounds") ||
+      !need(info, fn, fits(rhs.len, rhsOff, double(N) * rhsC * inPlane), "rhs out of bounds") ||
+      !need(info, fn, fits(out.len, 0, double(G) * M * taps), "output out of bounds"))
     return env.Undefined();
   const bool f32 = lhs.type == napi_float32_array;
 #if TG_X86
@@ -656,7 +684,7 @@ Napi::Value ChannelSum(const Napi::CallbackInfo& info) {
     return env.Undefined();
   if (!need(info, fn, N >= 0 && C >= 0 && L >= 0 && N < kMaxDim && C < kMaxDim && L < kMaxDim,
             "invalid sizes") ||
-      !need(info, fn, fits(gr.len, gOff, N * C * L), "input out of bounds") ||
+      !need(info, fn, fits(gr.len, gOff, double(N) * C * L), "input out of bounds") ||
       !need(info, fn, fits(out.len, 0, C), "output out of bounds"))
     return env.Undefined();
   auto run = [&](const auto* src, auto* dst) {
@@ -817,8 +845,8 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
     return env.Undefined();
   const Index L = g.oh * g.ow;
   if (!need(info, fn, planes >= 0 && planes < kMaxDim, "invalid plane count") ||
-      !need(info, fn, fits(x.len, xOff, planes * g.h * g.w), "input out of bounds") ||
-      !need(info, fn, fits(out.len, 0, planes * L) && fits(idx.len, 0, planes * L),
+      !need(info, fn, fits(x.len, xOff, double(planes) * g.h * g.w), "input out of bounds") ||
+      !need(info, fn, fits(out.len, 0, double(planes) * L) && fits(idx.len, 0, double(planes) * L),
             "output out of bounds"))
     return env.Undefined();
   double* id = static_cast<double*>(idx.data);
@@ -860,9 +888,9 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
             planes >= 0 && inSize >= 0 && outSize >= 0 && planes < kMaxDim &&
                 inSize < kMaxDim && outSize < kMaxDim,
             "invalid sizes") ||
-      !need(info, fn, fits(gOut.len, 0, planes * outSize) && fits(idx.len, 0, planes * outSize),
+      !need(info, fn, fits(gOut.len, 0, double(planes) * outSize) && fits(idx.len, 0, double(planes) * outSize),
             "input out of bounds") ||
-      !need(info, fn, fits(out.len, 0, planes * inSize), "output out of bounds"))
+      !need(info, fn, fits(out.len, 0, double(planes) * inSize), "output out of bounds"))
     return env.Undefined();
   const double* id = static_cast<const double*>(idx.data);
   std::atomic<bool> bad{false};
