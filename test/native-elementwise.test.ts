@@ -24,17 +24,14 @@ import {
   scatter,
   unary,
 } from "../src/backend/cpu.js";
-import { nativeAddon, nativeStatus } from "../src/backend/native.js";
+import { nativeAddon } from "../src/backend/native.js";
 import {
   getNativeElementwiseThresholds,
   setNativeElementwiseThresholds,
 } from "../src/backend/native-elementwise.js";
 import type { TypedArray } from "../src/dtype.js";
+import { skip, type FloatArray, type FloatCtor } from "./helpers/native.js";
 
-const skip = nativeStatus.active ? false : `native backend inactive: ${nativeStatus.reason}`;
-
-type FloatArray = Float32Array | Float64Array;
-type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 const CTORS: [string, FloatCtor][] = [
   ["float32", Float32Array],
   ["float64", Float64Array],

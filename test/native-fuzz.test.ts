@@ -9,9 +9,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import * as torch from "../src/index.js";
-import { nativeAddon, nativeStatus } from "../src/backend/native.js";
-
-const skip = nativeStatus.active ? false : `native backend inactive: ${nativeStatus.reason}`;
+import { nativeAddon } from "../src/backend/native.js";
+import { skip } from "./helpers/native.js";
 
 type Arg = unknown;
 type Fn = (...args: Arg[]) => unknown;

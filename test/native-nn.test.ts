@@ -24,27 +24,14 @@ import {
   sgdStep,
   type Arith,
 } from "../src/optim/kernels.js";
+import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
 
-const skip = nativeStatus.active ? false : `native backend inactive: ${nativeStatus.reason}`;
 const F = torch.nn.functional;
 
-type FloatArray = Float32Array | Float64Array;
-type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 const CTORS: [string, FloatCtor][] = [
   ["float32", Float32Array],
   ["float64", Float64Array],
 ];
-
-/** A deterministic pseudo-random fill in [-1, 1) (LCG). */
-function filled(Ctor: FloatCtor, n: number, seed: number): FloatArray {
-  const out = new Ctor(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Run `f` with the native nn kernels off (the TypeScript twins), then on; return both. */
 function twin<T>(f: () => T): { ts: T; nat: T } {

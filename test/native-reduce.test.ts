@@ -26,12 +26,10 @@ import {
   setNativeReduceThresholds,
   type NativeReduceThresholds,
 } from "../src/backend/native-reduce.js";
+import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
 
-const skip = nativeStatus.active ? false : `native backend inactive: ${nativeStatus.reason}`;
 const suffix = nativeStatus.active ? `(${nativeStatus.simd})` : `(skipped: ${nativeStatus.reason})`;
 
-type FloatArray = Float32Array | Float64Array;
-type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 const CTORS: [string, FloatCtor][] = [
   ["float32", Float32Array],
   ["float64", Float64Array],
@@ -70,17 +68,6 @@ function forKernels(body: (kernel: string) => void): void {
       nativeAddon!.setKernel("auto");
     }
   }
-}
-
-/** Deterministic values in [-scale, scale) (LCG), with optional specials sprinkled in. */
-function filled(Ctor: FloatCtor, n: number, seed: number, scale = 1): FloatArray {
-  const out = new Ctor(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 31 - 1) * scale;
-  }
-  return out;
 }
 
 function withSpecials(a: FloatArray, seed: number): FloatArray {

@@ -17,23 +17,9 @@ import {
   setNativeMatmulThreshold,
   setNumThreads,
 } from "../src/backend/native.js";
+import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
 
-const skip = nativeStatus.active ? false : `native backend inactive: ${nativeStatus.reason}`;
 const suffix = nativeStatus.active ? `(${nativeStatus.simd})` : `(skipped: ${nativeStatus.reason})`;
-
-type FloatArray = Float32Array | Float64Array;
-type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
-
-/** A deterministic pseudo-random fill in [-1, 1) (LCG; no dependence on torch's generator). */
-function filled(Ctor: FloatCtor, n: number, seed: number): FloatArray {
-  const out = new Ctor(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** A strided operand: element (b, i, j) at off + b*batch + i*row + j*col of data. */
 interface Operand {
