@@ -396,29 +396,8 @@ export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retai
     } finally {
       swapGradEnabled(was);
     }
-  } else if (
-    prev.dtype === g.dtype &&
-    prev.isContiguous() &&
-    F.sameShape(prev.shape, g.shape) &&
-    g.isContiguous()
-  ) {
-    // fast path: in-place add on the owned, contiguous .grad
-    binary(
-      Binary.Add,
-      prev.data,
-      prev.offset,
-      1,
-      g.data,
-      g.offset,
-      1,
-      prev.data,
-      prev.offset,
-      prev.numel(),
-    );
-    prev._version.value++;
   } else if (prev.dtype === g.dtype && prev.isContiguous() && F.sameShape(prev.shape, g.shape)) {
-    // a strided gradient (e.g. a transposed weight gradient) added straight into .grad,
-    // without the temporary and copy of `add_`
+    // fast path: in-place add on the owned, contiguous .grad (any layout of g)
     F.addInto(prev, g);
     prev._version.value++;
   } else {

@@ -10,6 +10,7 @@ import { isGradEnabled } from "./grad-mode.js";
 import { isForwardADActive } from "./forward-ad.js";
 import {
   Binary,
+  binary as binaryKernel,
   activationBackward as activationBackwardKernel,
   powBackward as powBackwardKernel,
 } from "../backend/cpu.js";
@@ -46,7 +47,13 @@ export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean
 }
 /** dst += g in place, for a contiguous `dst` of g's shape and dtype (any layout of g). */
 export function addInto(dst: Tensor, g: Tensor): void {
-  broadcastBinaryInto(Binary.Add, dst, g, dst.shape, dst.data, dst.offset);
+  if (g.isContiguous()) {
+    const n = dst.numel();
+    binaryKernel(Binary.Add, dst.data, dst.offset, 1, g.data, g.offset, 1, dst.data, dst.offset, n);
+  } else {
+    // a strided gradient (e.g. a transposed weight gradient) in one pass, no temporary
+    broadcastBinaryInto(Binary.Add, dst, g, dst.shape, dst.data, dst.offset);
+  }
 }
 export const asStridedOfContiguous = asStridedOp;
 export const cat = (ts: Tensor[], dim: number): Tensor => catOp(ts, dim);
@@ -61,45 +68,39 @@ export function indexPutBackward(
 }
 
 /**
- * g * c * x^(c-1) in one kernel, when no graph is being recorded and the operands are plain
- * (same dtype, contiguous, g not broadcast); null otherwise (the caller composes tensor ops).
+ * Note [fused backward]: the step (0: g is one value broadcast, 1: g is contiguous) at which a
+ * fused backward kernel reads g against the contiguous saved tensor x; null when a graph is
+ * being recorded, forward AD is active (the composed ops carry tangents: forward-over-reverse)
+ * or the operands are not plain, and the caller composes tensor ops instead.
  */
-export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null {
-  // (in a dual level the composed ops carry tangents: forward-over-reverse)
+function fusedGradStep(g: Tensor, x: Tensor): 0 | 1 | null {
   if (isGradEnabled() || isForwardADActive() || g.dtype !== x.dtype || !x.isContiguous())
     return null;
-  const n = x.numel();
   // g broadcast from one value (e.g. by a mean's backward) is read as a scalar
-  const gScalar = g.numel() === 1 || g.strides.every((st) => st === 0);
-  if (!gScalar && (!g.isContiguous() || !sameShape(g.shape, x.shape))) return null;
+  if (g.numel() === 1 || g.strides.every((st) => st === 0)) return 0;
+  return g.isContiguous() && sameShape(g.shape, x.shape) ? 1 : null;
+}
+
+/** g * c * x^(c-1) in one kernel (Note [fused backward]); null otherwise. */
+export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null {
+  const gStep = fusedGradStep(g, x);
+  if (gStep === null) return null;
   const out = allocOutput(x.shape, x.dtype);
-  powBackwardKernel(g.data, g.offset, gScalar ? 0 : 1, x.data, x.offset, c, out.data, n);
+  powBackwardKernel(g.data, g.offset, gStep, x.data, x.offset, c, out.data, x.numel());
   return out;
 }
 
 /**
  * The tanh (kind 0: g*(1 - y^2)), sigmoid (kind 1: g*y*(1 - y)) or relu (kind 2: y <= 0 ? 0 :
  * g) gradient from the saved result y in one kernel, with the same roundings as the composed
- * ops, when no graph is being recorded and the operands are plain (as fusedPowBackward); null
- * otherwise.
+ * ops (Note [fused backward]); null otherwise.
  */
 export function fusedActivationBackward(g: Tensor, y: Tensor, kind: 0 | 1 | 2): Tensor | null {
-  if (isGradEnabled() || isForwardADActive() || g.dtype !== y.dtype || !y.isContiguous())
-    return null;
   if (!y.dtype.isFloatingPoint) return null;
-  const gScalar = g.numel() === 1 || g.strides.every((st) => st === 0);
-  if (!gScalar && (!g.isContiguous() || !sameShape(g.shape, y.shape))) return null;
+  const gStep = fusedGradStep(g, y);
+  if (gStep === null) return null;
   const out = allocOutput(y.shape, y.dtype);
-  activationBackwardKernel(
-    kind,
-    g.data,
-    g.offset,
-    gScalar ? 0 : 1,
-    y.data,
-    y.offset,
-    out.data,
-    y.numel(),
-  );
+  activationBackwardKernel(kind, g.data, g.offset, gStep, y.data, y.offset, out.data, y.numel());
   return out;
 }
 

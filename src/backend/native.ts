@@ -177,10 +177,23 @@ export function tryNativeMatmul(
   n: number,
 ): boolean {
   if (nativeAddon === null || batch * m * k * n < matmulMinWork) return false;
-  const sameFloat =
-    (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) ||
-    (a instanceof Float64Array && b instanceof Float64Array && out instanceof Float64Array);
-  if (!sameFloat) return false;
-  nativeAddon.matmul(a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol, out, batch, m, k, n);
+  if (!sameFloat(a, b, out)) return false;
+  nativeAddon.matmul(
+    a as FloatArray,
+    aOff,
+    aBatch,
+    aRow,
+    aCol,
+    b as FloatArray,
+    bOff,
+    bBatch,
+    bRow,
+    bCol,
+    out as FloatArray,
+    batch,
+    m,
+    k,
+    n,
+  );
   return true;
 }
