@@ -280,6 +280,32 @@ OutT reduceRow(Op op, const T* a, Index n) {
   }
 }
 
+// Columns [c0, c0 + w) of an [n, inner] block: m[c] = max over rows, s[c] = sum over rows of
+// exp(x - m[c]), in double; expOut (when not null) receives each exp(x - m) at x's place.
+// Shared by logsumexp and softmax over a non-innermost axis; t is scratch of w doubles.
+template <typename T>
+__attribute__((always_inline)) inline void columnMaxExpSum(const T* a, Index n, Index inner,
+    Index c0, Index w, double* m, double* s, double* t, T* expOut) {
+  for (Index c = 0; c < w; c++) {
+    m[c] = -kInf;
+    s[c] = 0;
+  }
+  for (Index r = 0; r < n; r++) {
+    const T* row = a + r * inner + c0;
+    for (Index c = 0; c < w; c++) m[c] = double(row[c]) > m[c] ? double(row[c]) : m[c];
+  }
+  for (Index r = 0; r < n; r++) {
+    const T* row = a + r * inner + c0;
+    for (Index c = 0; c < w; c++) t[c] = double(row[c]) - m[c];
+    expInPlace(t, w);
+    for (Index c = 0; c < w; c++) s[c] += t[c];
+    if (expOut != nullptr) {
+      T* o = expOut + r * inner + c0;
+      for (Index c = 0; c < w; c++) o[c] = T(t[c]);
+    }
+  }
+}
+
 // Column reductions of one outer block: rows a + r*inner (r < n), columns [c0, c1), results to
 // out[c0..c1). The loops read each row once, left to right, so they vectorise across columns;
 // they are written once and instantiated for AVX2 and for the portable build.
@@ -333,21 +359,7 @@ __attribute__((always_inline)) inline void reduceColsImpl(Op op, const T* a, Ind
     case LogSumExp: {
       double* m = scratch(0, w);
       double* s = scratch(1, w);
-      double* t = scratch(2, w);
-      for (Index c = 0; c < w; c++) {
-        m[c] = -kInf;
-        s[c] = 0;
-      }
-      for (Index r = 0; r < n; r++) {
-        const T* row = a + r * inner + c0;
-        for (Index c = 0; c < w; c++) m[c] = double(row[c]) > m[c] ? double(row[c]) : m[c];
-      }
-      for (Index r = 0; r < n; r++) {
-        const T* row = a + r * inner + c0;
-        for (Index c = 0; c < w; c++) t[c] = double(row[c]) - m[c];
-        expInPlace(t, w);
-        for (Index c = 0; c < w; c++) s[c] += t[c];
-      }
+      columnMaxExpSum<T>(a, n, inner, c0, w, m, s, scratch(2, w), nullptr);
       for (Index c = 0; c < w; c++)
         out[c0 + c] = OutT(m[c] == kInf || m[c] == -kInf ? m[c] : m[c] + std::log(s[c]));
       break;
@@ -520,25 +532,7 @@ __attribute__((always_inline)) inline void softmaxColsImpl(const T* a, Index n, 
   const Index w = c1 - c0;
   double* m = scratch(0, w);
   double* s = scratch(1, w);
-  double* t = scratch(2, w);
-  for (Index c = 0; c < w; c++) {
-    m[c] = -kInf;
-    s[c] = 0;
-  }
-  for (Index r = 0; r < n; r++) {
-    const T* row = a + r * inner + c0;
-    for (Index c = 0; c < w; c++) m[c] = double(row[c]) > m[c] ? double(row[c]) : m[c];
-  }
-  for (Index r = 0; r < n; r++) {
-    const T* row = a + r * inner + c0;
-    for (Index c = 0; c < w; c++) t[c] = double(row[c]) - m[c];
-    expInPlace(t, w);
-    T* o = out + r * inner + c0;
-    for (Index c = 0; c < w; c++) {
-      s[c] += t[c];
-      if (!log) o[c] = T(t[c]);
-    }
-  }
+  columnMaxExpSum<T>(a, n, inner, c0, w, m, s, scratch(2, w), log ? nullptr : out);
   if (log) {
     for (Index c = 0; c < w; c++)
       m[c] = m[c] == kInf || m[c] == -kInf ? m[c] : m[c] + std::log(s[c]);
