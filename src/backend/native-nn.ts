@@ -167,11 +167,6 @@ export function setNativeNn(on: boolean): void {
   nn = on ? nativeAddon : null;
 }
 
-/** Whether the nn kernels currently dispatch to the addon. */
-export function nativeNnActive(): boolean {
-  return nn !== null;
-}
-
 const geoArray = (g: Window2d): number[] => [
   g.h,
   g.w,

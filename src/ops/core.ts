@@ -151,11 +151,6 @@ export function checkOperand(v: unknown, fn: string, arg: string, pos: number): 
   );
 }
 
-export function checkInt(v: unknown, fn: string, arg: string): number {
-  if (typeof v === "number" && Number.isInteger(v)) return v;
-  throw typeError(`${fn}(): argument '${arg}' must be int, not ${pyTypeName(v)}`);
-}
-
 /** The dtype math functions (exp, sin, ...) compute in: floats keep theirs, others the default. */
 export function floatDtypeOf(d: DType): DType {
   return d.isFloatingPoint ? d : getDefaultDtype();
