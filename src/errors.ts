@@ -1,14 +1,49 @@
-/** Error helpers. Messages carry PyTorch 1.13's wording so users can search for them. */
+/**
+ * PyTorch's exception types, so users can catch what PyTorch raises. Messages carry PyTorch
+ * 1.13's wording word for word, so users can search for them.
+ *
+ * Each is a subclass of the natural JavaScript error: `TypeError` of JS `TypeError`,
+ * `IndexError` of `RangeError` (out-of-range positions), the others of `Error`. `name` is
+ * PyTorch's class name, so an uncaught error prints as Python would name it.
+ */
 
-/** PyTorch raises RuntimeError for most tensor errors; we throw Error with the same text. */
-export function runtimeError(msg: string): Error {
-  return new Error(msg);
+/** PyTorch's RuntimeError: most tensor errors (shapes, dtypes, autograd). */
+export class RuntimeError extends Error {
+  override name = "RuntimeError";
+}
+/** Python's TypeError: an argument of the wrong type or count. */
+export class TypeError extends globalThis.TypeError {
+  override name = "TypeError";
+}
+/** Python's IndexError: a dimension or index out of range. */
+export class IndexError extends RangeError {
+  override name = "IndexError";
+}
+/** Python's ValueError: an argument of the right type with a bad value. */
+export class ValueError extends Error {
+  override name = "ValueError";
+}
+/** Python's NotImplementedError: a combination PyTorch does not implement either. */
+export class NotImplementedError extends Error {
+  override name = "NotImplementedError";
+}
+
+export function runtimeError(msg: string): RuntimeError {
+  return new RuntimeError(msg);
 }
 
 export function typeError(msg: string): TypeError {
   return new TypeError(msg);
 }
 
-export function indexError(msg: string): RangeError {
-  return new RangeError(msg);
+export function indexError(msg: string): IndexError {
+  return new IndexError(msg);
+}
+
+export function valueError(msg: string): ValueError {
+  return new ValueError(msg);
+}
+
+export function notImplementedError(msg: string): NotImplementedError {
+  return new NotImplementedError(msg);
 }

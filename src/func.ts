@@ -730,7 +730,7 @@ export function jacrev<A extends AnyArgs>(
       let rest = k;
       const basis = lin.flatOut.map((out, i) => {
         const b = zerosLike(out);
-        if (rest >= 0 && rest < numels[i]) b.data[rest] = 1;
+        if (rest >= 0 && rest < numels[i]) b.typedArray[rest] = 1;
         rest -= numels[i];
         return b;
       });
@@ -788,7 +788,7 @@ export function jacfwd<A extends AnyArgs>(
     lin.flatPrimals.forEach((primal, p) => {
       for (let e = 0; e < primal.numel(); e++) {
         const basis = lin.flatPrimals.map((q) => zerosLike(q));
-        basis[p].data[e] = 1;
+        basis[p].typedArray[e] = 1;
         lin.push(basis).forEach((t, i) => cols[i].push(t as Tensor));
       }
     });

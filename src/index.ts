@@ -328,3 +328,5 @@ export type {
 } from "./autograd/functional.js";
 export type { DType as dtype };
 void float64;
+/** PyTorch's exception types: `catch (e) { if (e instanceof torch.RuntimeError) ... }` */
+export { RuntimeError, TypeError, IndexError, ValueError, NotImplementedError } from "./errors.js";

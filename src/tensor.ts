@@ -51,8 +51,11 @@ let warnedNonLeafGrad = false;
 const NO_OPTIONS: BackwardOptions = {};
 
 export class Tensor {
-  /** the storage (shared with views) */
-  data: TypedArray;
+  /**
+   * The storage: the typed array this tensor views (shared with its views), read through
+   * `shape`, `strides` and `offset`. PyTorch's `t.data` is the `data` accessor below.
+   */
+  typedArray: TypedArray;
   /** sizes; Note [immutable shapes]: never mutated in place */
   shape: number[];
   strides: number[];
@@ -62,16 +65,21 @@ export class Tensor {
   gradFn: Node | null = null;
   /** which output of gradFn this tensor is */
   outputNr = 0;
-  _rg = false;
-  _gradRaw: Tensor | null = null;
-  /** created on first use (most tensors are never saved, viewed or modified in place) */
-  _vc: VersionCounter | null;
-  /** for views: the tensor whose storage this views */
+  /** @internal a leaf's requires_grad flag (non-leaves require grad through gradFn) */
+  _requiresGrad = false;
+  /** @internal the accumulated gradient behind `grad` */
+  _grad: Tensor | null = null;
+  /** @internal created on first use (most tensors are never saved, viewed or modified in place) */
+  _versionCounter: VersionCounter | null;
+  /** @internal for views: the tensor whose storage this views */
   _base: Tensor | null;
+  /** @internal a leaf's AccumulateGrad node, created on first use */
   _accumulateNode: AccumulateGrad | null = null;
+  /** @internal */
   _retainsGrad = false;
-  /** forward AD: the tangent, valid while `_fwLevel` is the active dual level's epoch */
+  /** @internal forward AD: the tangent, valid while `_fwLevel` is the active dual level's epoch */
   _fwGrad: Tensor | null = null;
+  /** @internal */
   _fwLevel = 0;
 
   constructor(
@@ -83,18 +91,46 @@ export class Tensor {
     version?: VersionCounter,
     base?: Tensor | null,
   ) {
-    this.data = data;
+    this.typedArray = data;
     this.shape = shape;
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype;
-    this._vc = version ?? null;
+    this._versionCounter = version ?? null;
     this._base = base ?? null;
   }
 
-  /** Note [version counter] */
+  /**
+   * PyTorch's `t.data`: a tensor sharing this one's storage, detached from the graph, with its
+   * own version counter (in-place changes through it are invisible to autograd, as in PyTorch).
+   * @example p.data.sub_(p.grad.mul(lr)); loss.data.item();
+   */
+  get data(): Tensor {
+    return new Tensor(this.typedArray, this.shape, this.strides, this.offset, this.dtype);
+  }
+  /**
+   * `t.data = other` (PyTorch's set_data): this tensor now views other's storage, shape and
+   * dtype, keeping its own autograd identity.
+   */
+  set data(other: Tensor) {
+    if (!(other instanceof Tensor))
+      throw typeError(`data must be a Tensor, not ${other === null ? "NoneType" : typeof other}`);
+    if (this.gradFn !== null || this._requiresGrad) {
+      if (other.dtype !== this.dtype && !other.dtype.isFloatingPoint)
+        throw runtimeError(
+          "data set to a tensor that requires gradients must be floating point or complex dtype",
+        );
+    }
+    this.typedArray = other.typedArray;
+    this.shape = other.shape;
+    this.strides = other.strides;
+    this.offset = other.offset;
+    this.dtype = other.dtype;
+  }
+
+  /** @internal Note [version counter] */
   get _version(): VersionCounter {
-    return this._vc ?? (this._vc = new VersionCounter());
+    return this._versionCounter ?? (this._versionCounter = new VersionCounter());
   }
 
   // -------------------------------------------------------------------------------------------
@@ -131,7 +167,7 @@ export class Tensor {
   // autograd metadata
 
   get requiresGrad(): boolean {
-    return this._rg || this.gradFn !== null;
+    return this._requiresGrad || this.gradFn !== null;
   }
   set requiresGrad(flag: boolean) {
     // PyTorch's setter words this error differently from requires_grad_()
@@ -160,7 +196,7 @@ export class Tensor {
     if (flag && !this.dtype.isFloatingPoint) {
       throw runtimeError("only Tensors of floating point dtype can require gradients");
     }
-    this._rg = flag;
+    this._requiresGrad = flag;
     return this;
   }
 
@@ -176,7 +212,7 @@ export class Tensor {
         "UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations.",
       );
     }
-    return this._gradRaw;
+    return this._grad;
   }
   set grad(g: Tensor | null) {
     if (g !== null && g !== undefined) {
@@ -188,7 +224,7 @@ export class Tensor {
       if (!shapeEqual(g.shape, this.shape))
         throw runtimeError("assigned grad has data of a different size");
     }
-    this._gradRaw = g ?? null;
+    this._grad = g ?? null;
   }
 
   /**
@@ -206,7 +242,7 @@ export class Tensor {
   /** A new tensor sharing storage, detached from the graph. */
   detach(): Tensor {
     const d = new Tensor(
-      this.data,
+      this.typedArray,
       this.shape,
       this.strides,
       this.offset,
@@ -227,7 +263,7 @@ export class Tensor {
     }
     this.gradFn = null;
     this.outputNr = 0;
-    this._rg = false;
+    this._requiresGrad = false;
     return this;
   }
 
@@ -267,7 +303,7 @@ export class Tensor {
     return removableHandle(node.postAccumulateHooks, hook);
   }
 
-  /** Note [in-place shadow]: this tensor's graph identity before an in-place op (see ops/inplace.ts). */
+  /** @internal Note [in-place shadow]: this tensor's graph identity before an in-place op (see ops/inplace.ts). */
   _shadow(copyValues: boolean): Tensor {
     const t = copyValues
       ? new Tensor(
@@ -278,7 +314,7 @@ export class Tensor {
           this.dtype,
         )
       : new Tensor(
-          this.data,
+          this.typedArray,
           this.shape,
           this.strides,
           this.offset,
@@ -286,7 +322,7 @@ export class Tensor {
           this._version,
           this._base,
         );
-    t._rg = this._rg;
+    t._requiresGrad = this._requiresGrad;
     t.gradFn = this.gradFn;
     t.outputNr = this.outputNr;
     t._accumulateNode = this._accumulateNode;
@@ -302,7 +338,7 @@ export class Tensor {
   item(): number | boolean {
     const n = this.numel();
     if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
-    const v = this.data[this.offset];
+    const v = this.typedArray[this.offset];
     return this.dtype === bool ? v !== 0 : v;
   }
 
@@ -377,7 +413,7 @@ export class Tensor {
   }
   onesLike(): Tensor {
     const t = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
-    t.data.fill(1);
+    t.typedArray.fill(1);
     return t;
   }
 
@@ -735,7 +771,7 @@ export class Tensor {
   fill_(value: number | boolean): this {
     inplace(this, false, (p) => {
       const out = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
-      out.data.fill(Number(value));
+      out.typedArray.fill(Number(value));
       if (needsGrad(p)) record("fill", out, [p], {}, {});
       return out;
     });
@@ -815,7 +851,7 @@ export class Size extends Array<number> {
 function tangentStr(t: Tensor): string | null {
   const g = getTangent(t);
   if (g === null) return null;
-  return g.dim() === 0 ? formatPyFloat(Number(g.data[g.offset])) : g.toString();
+  return g.dim() === 0 ? formatPyFloat(Number(g.typedArray[g.offset])) : g.toString();
 }
 
 function alphaOf(alpha: number | { alpha?: number } | undefined): number {

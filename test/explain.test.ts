@@ -19,7 +19,7 @@ function parts(s: string): { verdict: string; body: string } {
 /** Check the verdict against reality: run output.backward() and look at input.grad. */
 function verify(text: string, output: Tensor, input: Tensor): void {
   const { verdict } = parts(text);
-  const before = input._gradRaw?.clone() ?? null;
+  const before = input._grad?.clone() ?? null;
   let threw: Error | null = null;
   try {
     output.backward(output.numel() === 1 ? undefined : torch.onesLike(output), {
@@ -28,7 +28,7 @@ function verify(text: string, output: Tensor, input: Tensor): void {
   } catch (e) {
     threw = e as Error;
   }
-  const after = input._gradRaw;
+  const after = input._grad;
   if (verdict.includes("will be populated")) {
     assert.equal(threw, null, `said populated but backward threw: ${threw?.message}`);
     assert.ok(after !== null, "said populated, but .grad is null");

@@ -52,7 +52,7 @@ function reverseJvp(fn: Fn, xs: Tensor[], vs: (Tensor | null)[]): (number[] | nu
     if (!o.requiresGrad) return res;
     for (let r = 0; r < res.length; r++) {
       const onehot = torch.zeros(o.shape, { dtype: o.dtype });
-      onehot.data[r] = 1;
+      onehot.typedArray[r] = 1;
       const gs = torch.autograd.grad([o], wrt, {
         gradOutputs: [onehot],
         retainGraph: true,

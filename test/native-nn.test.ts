@@ -67,7 +67,7 @@ function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, wh
 
 const dataOf = (t: Tensor): number[] => {
   const c = t.contiguous();
-  return Array.from(c.data.subarray(c.offset, c.offset + c.numel()));
+  return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()));
 };
 
 function win(

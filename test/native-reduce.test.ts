@@ -316,7 +316,7 @@ test(`native softmax on a large input uses the thread pool and agrees ${suffix}`
 });
 
 /** Values of a tensor as a flat list. */
-const flat = (t: Tensor): number[] => Array.from(t.contiguous().data as ArrayLike<number>);
+const flat = (t: Tensor): number[] => Array.from(t.contiguous().typedArray as ArrayLike<number>);
 
 test(
   `reductions and softmax through the tensor API: strided, transposed, broadcast ${suffix}`,

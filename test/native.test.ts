@@ -328,9 +328,9 @@ test(
     const z = torch.randn(4, 129, 17, { dtype: torch.float64 });
     const w = torch.randn(17, 33, { dtype: torch.float64 });
     const compute = (): number[][] => [
-      Array.from(torch.mm(x.t(), y.t()).data),
-      Array.from(torch.matmul(z, w).contiguous().data),
-      Array.from(torch.bmm(z.transpose(1, 2), z).data),
+      Array.from(torch.mm(x.t(), y.t()).typedArray),
+      Array.from(torch.matmul(z, w).contiguous().typedArray),
+      Array.from(torch.bmm(z.transpose(1, 2), z).typedArray),
     ];
     const saved = getNativeMatmulThreshold();
     try {

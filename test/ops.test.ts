@@ -172,7 +172,7 @@ function fixedGradOutputs(outs: Tensor[]): Tensor[] {
     .filter(({ o }) => o.requiresGrad)
     .map(({ o, k }) => {
       const g = torch.zerosLike(o);
-      for (let i = 0; i < g.numel(); i++) g.data[i] = Math.sin(1 + 7 * k + 3.7 * i) * 0.9;
+      for (let i = 0; i < g.numel(); i++) g.typedArray[i] = Math.sin(1 + 7 * k + 3.7 * i) * 0.9;
       return g;
     });
 }

@@ -227,7 +227,7 @@ function attachTraceback(e: unknown, node: AnomalyNode): void {
 /** Whether a tensor holds a NaN (floating dtypes only; reads its strided elements). */
 function hasNaN(t: Tensor): boolean {
   if (!t.dtype.isFloatingPoint) return false;
-  const { data, shape, strides } = t;
+  const { typedArray, shape, strides } = t;
   const nd = shape.length;
   let n = 1;
   for (let d = 0; d < nd; d++) n *= shape[d];
@@ -235,7 +235,7 @@ function hasNaN(t: Tensor): boolean {
   const idx = new Array<number>(nd).fill(0);
   let off = t.offset;
   for (let k = 0; k < n; k++) {
-    if (Number.isNaN(data[off])) return true;
+    if (Number.isNaN(typedArray[off])) return true;
     for (let d = nd - 1; d >= 0; d--) {
       idx[d]++;
       off += strides[d];

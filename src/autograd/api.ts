@@ -41,7 +41,7 @@ function makeGrads(
         );
       }
       const one = alloc(out.shape.slice(), out.dtype);
-      one.data[0] = 1;
+      one.typedArray[0] = 1;
       return one;
     }
     if (typeof g !== "object" || !("shape" in g)) {
@@ -107,7 +107,7 @@ export function backward(
   ) {
     // fast path of the common `loss.backward()`: a scalar with a graph, no options
     const one = alloc(tensors.shape, tensors.dtype);
-    one.data[0] = 1;
+    one.typedArray[0] = 1;
     runBackward([tensors], [one], PLAIN_BACKWARD);
     return;
   }

@@ -80,7 +80,7 @@ class CheckpointFunction extends Function {
     return [
       null,
       null,
-      ...detached.map((d) => (d instanceof Tensor && d.requiresGrad ? d._gradRaw : null)),
+      ...detached.map((d) => (d instanceof Tensor && d.requiresGrad ? d._grad : null)),
     ];
   }
 }

@@ -208,14 +208,14 @@ function edgeTo(t: Tensor): Edge {
   let nr = t.outputNr;
   if (node === null) {
     nr = 0;
-    if (t._rg) node = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
+    if (t._requiresGrad) node = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
   }
   return { node, inputNr: nr, shape: t.shape, dtypeName: t.dtype.name };
 }
 
 /** A tensor viewing `t` with no history (PyTorch returns unmodified inputs as views). */
 function alias(t: Tensor): Tensor {
-  return new Tensor(t.data, t.shape, t.strides, t.offset, t.dtype, t._version, t._base ?? t);
+  return new Tensor(t.typedArray, t.shape, t.strides, t.offset, t.dtype, t._version, t._base ?? t);
 }
 
 function applyFunction(cls: FunctionClass, args: unknown[]): unknown {

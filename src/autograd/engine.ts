@@ -102,7 +102,18 @@ function sumGrads(prev: Tensor, g: Tensor): Tensor {
     g.isContiguous()
   ) {
     const out = allocOutput(prev.shape, prev.dtype);
-    binary(Binary.Add, prev.data, prev.offset, 1, g.data, g.offset, 1, out.data, 0, out.numel());
+    binary(
+      Binary.Add,
+      prev.typedArray,
+      prev.offset,
+      1,
+      g.typedArray,
+      g.offset,
+      1,
+      out.typedArray,
+      0,
+      out.numel(),
+    );
     return out;
   }
   return prev.add(g);
@@ -382,17 +393,17 @@ function fitToInput(g: Tensor, shape: readonly number[], dtypeName: string): Ten
  * a non-leaf's retained gradient (PyTorch's retain_grad hook).
  */
 export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retained = false): void {
-  const prev = t._gradRaw;
+  const prev = t._grad;
   if (prev === null) {
     // a fresh copy: the engine may hand the same tensor to several leaves; with createGraph,
     // recorded as PyTorch does: a copy into new storage (grad_fn=<CopyBackwards>) for a leaf,
     // a clone (CloneBackward0) for a retained gradient
-    if (createGraph) t._gradRaw = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
-    else t._gradRaw = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
+    if (createGraph) t._grad = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
+    else t._grad = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
   } else if (createGraph || prev.requiresGrad) {
     const was = swapGradEnabled(createGraph);
     try {
-      t._gradRaw = prev.add(g);
+      t._grad = prev.add(g);
     } finally {
       swapGradEnabled(was);
     }

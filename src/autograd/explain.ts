@@ -51,7 +51,7 @@ export function savedTensorBytes(outputs: Tensor | readonly Tensor[]): number {
   for (const n of reachableNodes(roots)) {
     for (const v of n.savedVariables()) {
       const h = v.held;
-      if (h instanceof Tensor) storages.add(h.data);
+      if (h instanceof Tensor) storages.add(h.typedArray);
     }
   }
   let bytes = 0;

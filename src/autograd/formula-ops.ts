@@ -49,10 +49,21 @@ export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean
 export function addInto(dst: Tensor, g: Tensor): void {
   if (g.isContiguous()) {
     const n = dst.numel();
-    binaryKernel(Binary.Add, dst.data, dst.offset, 1, g.data, g.offset, 1, dst.data, dst.offset, n);
+    binaryKernel(
+      Binary.Add,
+      dst.typedArray,
+      dst.offset,
+      1,
+      g.typedArray,
+      g.offset,
+      1,
+      dst.typedArray,
+      dst.offset,
+      n,
+    );
   } else {
     // a strided gradient (e.g. a transposed weight gradient) in one pass, no temporary
-    broadcastBinaryInto(Binary.Add, dst, g, dst.shape, dst.data, dst.offset);
+    broadcastBinaryInto(Binary.Add, dst, g, dst.shape, dst.typedArray, dst.offset);
   }
 }
 export const asStridedOfContiguous = asStridedOp;
@@ -86,7 +97,16 @@ export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null
   const gStep = fusedGradStep(g, x);
   if (gStep === null) return null;
   const out = allocOutput(x.shape, x.dtype);
-  powBackwardKernel(g.data, g.offset, gStep, x.data, x.offset, c, out.data, x.numel());
+  powBackwardKernel(
+    g.typedArray,
+    g.offset,
+    gStep,
+    x.typedArray,
+    x.offset,
+    c,
+    out.typedArray,
+    x.numel(),
+  );
   return out;
 }
 
@@ -100,7 +120,16 @@ export function fusedActivationBackward(g: Tensor, y: Tensor, kind: 0 | 1 | 2): 
   const gStep = fusedGradStep(g, y);
   if (gStep === null) return null;
   const out = allocOutput(y.shape, y.dtype);
-  activationBackwardKernel(kind, g.data, g.offset, gStep, y.data, y.offset, out.data, y.numel());
+  activationBackwardKernel(
+    kind,
+    g.typedArray,
+    g.offset,
+    gStep,
+    y.typedArray,
+    y.offset,
+    out.typedArray,
+    y.numel(),
+  );
   return out;
 }
 

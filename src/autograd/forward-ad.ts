@@ -212,7 +212,7 @@ function fit(
   if (!isView) {
     for (let i = 0; i < inputTangents.length; i++) {
       const ti = inputTangents[i];
-      if (ti !== null && ti.data === r.data) {
+      if (ti !== null && ti.typedArray === r.typedArray) {
         r = r.clone();
         break;
       }
@@ -242,7 +242,7 @@ export function setInplaceTangent(self: Tensor, rt: Tensor): void {
     }
     // the view of the base's tangent at self's position (same layout as the base)
     const view = new Tensor(
-      bt.data,
+      bt.typedArray,
       self.shape.slice(),
       self.strides.slice(),
       bt.offset + (self.offset - base.offset),

@@ -187,7 +187,8 @@ export function record<K extends Op>(
       let nr = t.outputNr;
       if (node === null) {
         nr = 0;
-        if (t._rg) node = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
+        if (t._requiresGrad)
+          node = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
       }
       edges[i] = { node, inputNr: nr, shape: t.shape, dtypeName: t.dtype.name };
     }

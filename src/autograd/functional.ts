@@ -393,7 +393,7 @@ function jacfwd(fn: TensorFn, inputs: Tensors, strict: boolean, vectorize: boole
         const cols: Tensor[] = [];
         for (let e = 0; e < inp.numel(); e++) {
           const basis = ins.map((t) => zerosLike(t));
-          basis[j].data[e] = 1; // fresh contiguous zeros: element e is at offset e
+          basis[j].typedArray[e] = 1; // fresh contiguous zeros: element e is at offset e
           const g = autogradGradSkip(gradInputs, [gradOutputs[i]], basis, false, true)[0];
           cols.push(g === null ? zerosLike(out) : g.detach());
         }

@@ -105,7 +105,7 @@ function elementOffsets(t: Tensor): number[] {
 
 /** The values of `t` in row-major order. */
 function flatValues(t: Tensor): number[] {
-  return elementOffsets(t).map((o) => Number(t.data[o]));
+  return elementOffsets(t).map((o) => Number(t.typedArray[o]));
 }
 
 /** A rows x cols matrix (Jacobian) as a Tensor of `dtype`. */
@@ -126,7 +126,7 @@ class Jacobian {
   }
   tensor(): Tensor {
     const t = alloc([this.rows, this.cols], this.dtype);
-    for (let i = 0; i < this.data.length; i++) t.data[i] = this.data[i];
+    for (let i = 0; i < this.data.length; i++) t.typedArray[i] = this.data[i];
     return t;
   }
 }
@@ -188,12 +188,12 @@ function numericalJacobians(
     };
     elementOffsets(inp).forEach((off, dIdx) => {
       // perturb the storage directly (PyTorch's x.data: no version bump)
-      const orig = inp.data[off] as number;
-      inp.data[off] = orig - eps;
+      const orig = inp.typedArray[off] as number;
+      inp.typedArray[off] = orig - eps;
       const outa = run();
-      inp.data[off] = orig + eps;
+      inp.typedArray[off] = orig + eps;
       const outb = run();
-      inp.data[off] = orig;
+      inp.typedArray[off] = orig;
       noGrad(() => {
         outa.forEach((a, k) => {
           const b = outb[k];
@@ -237,7 +237,7 @@ function analyticalRows(
   let typesOk = true;
   for (let j = 0; j < n; j++) {
     const go = zerosLike(output);
-    go.data[j] = 1; // fresh contiguous zeros: element j is at offset j
+    go.typedArray[j] = 1; // fresh contiguous zeros: element j is at offset j
     const grads = autogradGrad([output], diffInputs, {
       gradOutputs: [go],
       retainGraph: true,

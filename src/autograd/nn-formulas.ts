@@ -96,7 +96,7 @@ function fused(kind: Kind, g: Tensor, x: Tensor, p: readonly number[]): Tensor |
   const gd = contiguousData(g);
   const xd = contiguousData(x);
   const out = alloc(x.shape.slice(), x.dtype);
-  const o = out.data;
+  const o = out.typedArray;
   const n = o.length;
   for (let i = 0; i < n; i++)
     o[i] = gd.data[gd.offset + i] * actDeriv(kind, xd.data[xd.offset + i], p);
@@ -203,7 +203,7 @@ export function embeddingBackward(
   const n = indices.numel();
   const idx = contiguousData(indices);
   const flatIdx = alloc([n, D], int64);
-  const fi = flatIdx.data;
+  const fi = flatIdx.typedArray;
   const counts = scaleGradByFreq ? new Float64Array(numWeights) : null;
   let anyPad = false;
   for (let i = 0; i < n; i++) {
@@ -217,7 +217,7 @@ export function embeddingBackward(
     const scale = alloc([n, 1], g.dtype);
     for (let i = 0; i < n; i++) {
       const k = idx.data[idx.offset + i];
-      scale.data[i] = k === paddingIdx ? 0 : counts ? 1 / counts[k] : 1;
+      scale.typedArray[i] = k === paddingIdx ? 0 : counts ? 1 / counts[k] : 1;
     }
     rows = rows.mul(scale);
   }
@@ -347,7 +347,7 @@ export function nllLossBackward(
   const P = numelOf(batchShape);
   const t = contiguousData(target);
   const w = weight === undefined ? null : contiguousData(weight);
-  const total = Number(totalWeight.data[totalWeight.offset]);
+  const total = Number(totalWeight.typedArray[totalWeight.offset]);
   if (!isGradEnabled() && !isForwardADActive()) {
     // no graph recorded: write each position's one non-zero straight into a zero gradient
     // (the composed ops below allocate and scatter five tensors); the coefficient and the
@@ -355,7 +355,7 @@ export function nllLossBackward(
     const C = shape[classDim];
     const inner = nd > 2 ? numelOf(shape.slice(2)) : 1;
     const out = alloc(shape.slice(), g.dtype);
-    const o = out.data;
+    const o = out.typedArray;
     const gd = contiguousData(reduction === "none" ? g : g.reshape([]));
     for (let p = 0; p < P; p++) {
       const cls = t.data[t.offset + p];
@@ -372,9 +372,9 @@ export function nllLossBackward(
   for (let p = 0; p < P; p++) {
     const cls = t.data[t.offset + p];
     if (cls === ignoreIndex) continue;
-    idx.data[p] = cls;
+    idx.typedArray[p] = cls;
     const wv = w === null ? 1 : Number(w.data[w.offset + cls]);
-    coef.data[p] = reduction === "mean" ? -wv / total : -wv;
+    coef.typedArray[p] = reduction === "mean" ? -wv / total : -wv;
   }
   const gp = reduction === "none" ? g : g.expand(batchShape);
   const src = gp.mul(coef).unsqueeze(classDim);

@@ -182,7 +182,7 @@ export class SavedVariable {
       return;
     }
     this.tensor = null;
-    if (t.gradFn === null && t._rg)
+    if (t.gradFn === null && t._requiresGrad)
       this.leafAccumulate = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
     this.packed = callPackHook(hooks, t);
     if (t._version.value !== this.version) {
@@ -245,7 +245,7 @@ export class SavedVariable {
       r.gradFn = this.producer;
       r.outputNr = this.producerOutputNr;
     } else if (this.leafAccumulate !== null) {
-      r._rg = true;
+      r._requiresGrad = true;
       r._accumulateNode = this.leafAccumulate;
     }
     return r;

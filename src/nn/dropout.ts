@@ -10,12 +10,7 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import * as init from "./init.js";
 import * as F from "./functional.js";
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
-}
+import { valueError } from "../errors.js";
 
 /**
  * In training mode, zeroes each element with probability p and scales the rest by 1/(1-p); the

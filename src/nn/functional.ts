@@ -20,16 +20,10 @@ import { inplace } from "../ops/inplace.js";
 import { alloc } from "../ops/core.js";
 import { broadcastShapes, shapeEqual } from "../shape.js";
 import { defaultGenerator, type Generator } from "../random.js";
-import { runtimeError } from "../errors.js";
+import { runtimeError, valueError } from "../errors.js";
 
 export * from "./functional-layers.js";
 export type { Reduction };
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
-}
 
 function checkReduction(r: string | undefined): Reduction {
   const red = r ?? "mean";
@@ -353,7 +347,7 @@ export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions | boolean = {})
   if (p === 1) noise = alloc([], x.dtype);
   else {
     noise = alloc(x.shape.slice(), x.dtype);
-    const nd = noise.data as Float32Array | Float64Array;
+    const nd = noise.typedArray as Float32Array | Float64Array;
     bernoulliFill(nd, 1 - p, o.generator);
     // noise.div_(1 - p), in the tensor's dtype
     const scale = x.dtype === float64 ? 1 - p : Math.fround(1 - p);
@@ -411,7 +405,7 @@ export function embeddingRenorm_(
     const seen = new Set<number>();
     const idx = indices.contiguous();
     for (let i = 0; i < idx.numel(); i++) {
-      const k = idx.data[idx.offset + i];
+      const k = idx.typedArray[idx.offset + i];
       if (seen.has(k)) continue;
       seen.add(k);
       const row = weight.select(0, k);
@@ -421,7 +415,7 @@ export function embeddingRenorm_(
         const s = weight.dtype === float64 ? scale : Math.fround(scale);
         for (let j = 0; j < row.numel(); j++) {
           const off = row.offset + j * row.strides[0];
-          weight.data[off] = weight.data[off] * s;
+          weight.typedArray[off] = weight.typedArray[off] * s;
         }
       }
     }
@@ -441,14 +435,14 @@ export function oneHot(t: Tensor, numClasses = -1): Tensor {
   if (C === -1) {
     if (n === 0) throw runtimeError("Can not infer total number of classes from empty tensor.");
     C = 0;
-    for (let i = 0; i < n; i++) C = Math.max(C, vals.data[vals.offset + i] + 1);
+    for (let i = 0; i < n; i++) C = Math.max(C, vals.typedArray[vals.offset + i] + 1);
   }
   const out = alloc(t.shape.concat([C]), int64);
   for (let i = 0; i < n; i++) {
-    const k = vals.data[vals.offset + i];
+    const k = vals.typedArray[vals.offset + i];
     if (k < 0) throw runtimeError("Class values must be non-negative.");
     if (k >= C) throw runtimeError("Class values must be smaller than num_classes.");
-    out.data[i * C + k] = 1;
+    out.typedArray[i * C + k] = 1;
   }
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { valueError } from "../errors.js";
 
 /** The nonlinearities `calculateGain` knows. */
 export type Nonlinearity =
@@ -23,12 +24,6 @@ export type Nonlinearity =
 
 /** fan_in or fan_out */
 export type FanMode = "fan_in" | "fan_out";
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
-}
 
 /**
  * The recommended gain for a nonlinearity (torch.nn.init.calculate_gain).
@@ -138,7 +133,7 @@ export function eye_(tensor: Tensor): Tensor {
     tensor.zero_();
     const n = Math.min(tensor.shape[0], tensor.shape[1]);
     for (let i = 0; i < n; i++)
-      tensor.data[tensor.offset + i * tensor.strides[0] + i * tensor.strides[1]] = 1;
+      tensor.typedArray[tensor.offset + i * tensor.strides[0] + i * tensor.strides[1]] = 1;
     tensor._version.value++;
     return tensor;
   });

@@ -546,7 +546,7 @@ export class Module {
       for (const [, p] of this._ownParameters()) {
         if (p === null) continue;
         fn(p);
-        const g = p._gradRaw;
+        const g = p._grad;
         if (g !== null) fn(g);
       }
       const rec = this as unknown as Record<string, Tensor | null>;
@@ -759,15 +759,15 @@ function setField(m: Module, name: string, value: unknown): void {
  * @example zeroGradOf(p, false) // p.grad zeroed in place
  */
 export function zeroGradOf(p: Tensor, setToNone: boolean): void {
-  const g = p._gradRaw;
+  const g = p._grad;
   if (g === null) return;
   if (setToNone) {
-    p._gradRaw = null;
+    p._grad = null;
     return;
   }
   if (g.gradFn !== null) g.detach_();
   else g.requiresGrad_(false);
-  if (g.isContiguous()) g.data.fill(0, g.offset, g.offset + g.numel());
+  if (g.isContiguous()) g.typedArray.fill(0, g.offset, g.offset + g.numel());
   else noGrad(() => g.zero_());
 }
 
@@ -775,11 +775,11 @@ export function zeroGradOf(p: Tensor, setToNone: boolean): void {
 function convertInPlace(t: Tensor, d: DType): Tensor {
   if (t.dtype === d) return t;
   const data = castData(t, d);
-  t.data = data;
+  t.typedArray = data;
   t.strides = contiguousStrides(t.shape);
   t.offset = 0;
   t.dtype = d;
   t._base = null;
-  t._vc = new VersionCounter();
+  t._versionCounter = new VersionCounter();
   return t;
 }

@@ -24,7 +24,7 @@ export class Parameter extends Tensor {
         `Parameter(): argument 'data' must be Tensor, not ${t === null ? "NoneType" : typeof t}`,
       );
     }
-    super(t.data, t.shape.slice(), t.strides.slice(), t.offset, t.dtype, t._version, t._base);
+    super(t.typedArray, t.shape.slice(), t.strides.slice(), t.offset, t.dtype, t._version, t._base);
     if (requiresGrad) {
       if (!t.dtype.isFloatingPoint)
         throw runtimeError(

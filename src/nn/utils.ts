@@ -33,7 +33,7 @@ export function clipGradNorm_(
   errorIfNonfinite = false,
 ): Tensor {
   const grads = listOf(parameters)
-    .map((p) => p._gradRaw)
+    .map((p) => p._grad)
     .filter((g): g is Tensor => g !== null);
   if (grads.length === 0) return alloc([], float32);
   return noGrad(() => {
@@ -68,7 +68,7 @@ export const clipGradNorm = clipGradNorm_;
 export function clipGradValue_(parameters: Params, clipValue: number): void {
   noGrad(() => {
     for (const p of listOf(parameters)) {
-      const g = p._gradRaw;
+      const g = p._grad;
       if (g !== null) g.detach().clamp_(-clipValue, clipValue);
     }
   });

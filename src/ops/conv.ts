@@ -224,7 +224,7 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
         bd === null ? null : bd.data,
         bd === null ? 0 : bd.offset,
         geo,
-        out.data,
+        out.typedArray,
       )
     ) {
       biased = true;
@@ -248,7 +248,7 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
             wd.offset + gi * Og * Cg * KK,
             bData,
             bOff,
-            out.data,
+            out.typedArray,
             (n * O + gi * Og) * outPlane,
             Og,
             Cg * KK,
@@ -281,14 +281,14 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
             Cing,
             inPlane,
           );
-          col2im(cols, Coutg, geo, out.data, (n * O + gi * Coutg) * outPlane);
+          col2im(cols, Coutg, geo, out.typedArray, (n * O + gi * Coutg) * outPlane);
         }
       }
     }
   }
   if (b !== null && outPlane > 0 && !biased) {
     const bd = contiguousData(b);
-    addChannelBias(out.data, N * O, O, outPlane, bd.data, bd.offset);
+    addChannelBias(out.typedArray, N * O, O, outPlane, bd.data, bd.offset);
   }
   return out;
 }
@@ -404,7 +404,14 @@ export function convolutionBackward(
     const gs = contiguousData(g);
     const O = g.shape[1];
     gb = alloc([O], g.dtype);
-    channelSum(gs.data, gs.offset, g.shape[0], O, g.numel() / Math.max(g.shape[0] * O, 1), gb.data);
+    channelSum(
+      gs.data,
+      gs.offset,
+      g.shape[0],
+      O,
+      g.numel() / Math.max(g.shape[0] * O, 1),
+      gb.typedArray,
+    );
   } else if (need[2]) {
     gb = g.sum([0, ...Array.from({ length: k }, (_, i) => 2 + i)]);
   }
@@ -458,7 +465,7 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], a: ConvArgs
   const cg = rhsC / G;
   const out = alloc(wShape.slice(), g.dtype);
   // few taps per output: one native pass, no im2col matrix, products summed in double
-  if (tryNativeConvWeightGrad(lhs, lhsOff, rhs, rhsOff, N, lhsC, rhsC, G, geo, out.data)) {
+  if (tryNativeConvWeightGrad(lhs, lhsOff, rhs, rhsOff, N, lhsC, rhsC, G, geo, out.typedArray)) {
     return out;
   }
   const cols = new g.dtype.ArrayType(cg * KK * L);
@@ -472,6 +479,6 @@ function weightGrad(g: Tensor, x: Tensor, wShape: readonly number[], a: ConvArgs
   }
   // acc holds [G][m][cg*KK]: for a plain conv that is w's [O, C/G, *k]; for a transposed one
   // ([Cin, Cout/G, *k]) the same order, m = Cin/G rows per group
-  for (let i = 0; i < acc.length; i++) out.data[i] = acc[i];
+  for (let i = 0; i < acc.length; i++) out.typedArray[i] = acc[i];
   return out;
 }

@@ -65,9 +65,9 @@ export function allocData(n: number, dtype: DType): TypedArray {
  * already contiguous (then `offset` may be non-zero), else a fresh copy.
  */
 export function contiguousData(t: Tensor): { data: TypedArray; offset: number } {
-  if (t.isContiguous()) return { data: t.data, offset: t.offset };
+  if (t.isContiguous()) return { data: t.typedArray, offset: t.offset };
   const out = allocData(t.numel(), t.dtype);
-  gather(t.data, t, out);
+  gather(t.typedArray, t, out);
   return { data: out, offset: 0 };
 }
 

@@ -159,7 +159,7 @@ export function zeros(...args: ShapeArgs): Tensor {
 export function ones(...args: ShapeArgs): Tensor {
   const { shape, opts } = splitOptions(args);
   const t = alloc(shape, toDType(opts?.dtype) ?? getDefaultDtype());
-  t.data.fill(1);
+  t.typedArray.fill(1);
   return finish(t, opts);
 }
 
@@ -177,7 +177,7 @@ export function full(
   const shape = parseShape([size]).shape;
   const dt = toDType(opts?.dtype) ?? (typeof fillValue === "boolean" ? bool : getDefaultDtype());
   const t = alloc(shape, dt);
-  t.data.fill(typeof fillValue === "boolean" ? Number(fillValue) : fillValue);
+  t.typedArray.fill(typeof fillValue === "boolean" ? Number(fillValue) : fillValue);
   return finish(t, opts);
 }
 
@@ -190,14 +190,14 @@ export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor =>
 /** torch.ones_like(t) */
 export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => {
   const r = alloc(t.shape.slice(), likeDtype(t, opts));
-  r.data.fill(1);
+  r.typedArray.fill(1);
   return finish(r, opts);
 };
 export const emptyLike = zerosLike;
 /** torch.full_like(t, value) */
 export const fullLike = (t: Tensor, v: number, opts?: TensorOptions): Tensor => {
   const r = alloc(t.shape.slice(), likeDtype(t, opts));
-  r.data.fill(v);
+  r.typedArray.fill(v);
   return finish(r, opts);
 };
 export const randLike = (t: Tensor, opts?: TensorOptions): Tensor =>
@@ -233,7 +233,7 @@ export function arange(...args: (number | TensorOptions)[]): Tensor {
   const dt = toDType(opts?.dtype) ?? (allInt ? int64 : getDefaultDtype());
   const n = Math.max(0, Math.ceil((end - start) / step));
   const t = alloc([n], dt);
-  for (let i = 0; i < n; i++) t.data[i] = start + i * step;
+  for (let i = 0; i < n; i++) t.typedArray[i] = start + i * step;
   return finish(t, opts);
 }
 
@@ -251,7 +251,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   const half = steps === 1 ? 1 : Math.floor(steps / 2); // one step: start, as ATen
   const cast = dt.isFloatingPoint ? (v: number): number => v : Math.trunc;
   for (let i = 0; i < steps; i++)
-    t.data[i] = cast(i < half ? s0 + f(step * i) : e0 - f(step * (steps - i - 1)));
+    t.typedArray[i] = cast(i < half ? s0 + f(step * i) : e0 - f(step * (steps - i - 1)));
   return finish(t, opts);
 }
 
@@ -261,7 +261,7 @@ export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions)
   if (typeof m === "number") cols = m;
   else opts = m ?? opts;
   const t = alloc([n, cols], toDType(opts?.dtype) ?? getDefaultDtype());
-  for (let i = 0; i < Math.min(n, cols); i++) t.data[i * cols + i] = 1;
+  for (let i = 0; i < Math.min(n, cols); i++) t.typedArray[i * cols + i] = 1;
   return finish(t, opts);
 }
 
@@ -282,7 +282,7 @@ export function rand(...args: ShapeArgs): Tensor {
   const { shape, opts } = splitOptions(args);
   const dt = floatDtypeFor(opts, "check_uniform_bounds");
   const t = alloc(shape, dt);
-  fillUniform(t.data as Float32Array | Float64Array, dt === float64, 0, 1);
+  fillUniform(t.typedArray as Float32Array | Float64Array, dt === float64, 0, 1);
   return finish(t, opts);
 }
 
@@ -291,7 +291,7 @@ export function randn(...args: ShapeArgs): Tensor {
   const { shape, opts } = splitOptions(args);
   const dt = floatDtypeFor(opts, "normal_kernel_cpu");
   const t = alloc(shape, dt);
-  fillNormal(t.data as Float32Array | Float64Array, dt === float64, 0, 1);
+  fillNormal(t.typedArray as Float32Array | Float64Array, dt === float64, 0, 1);
   return finish(t, opts);
 }
 
@@ -317,6 +317,6 @@ export function randint(...args: (number | readonly number[] | TensorOptions)[])
   }
   const dt = toDType(opts?.dtype) ?? int64;
   const t = alloc(parseShape([size]).shape, dt);
-  fillRandint(t.data as Float64Array, low, high);
+  fillRandint(t.typedArray as Float64Array, low, high);
   return finish(t, opts);
 }

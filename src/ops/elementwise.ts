@@ -53,10 +53,10 @@ export function binaryKernel(
     const out = allocOutput(a.shape, outDtype); // Note [immutable shapes]: sharing is safe
     const bs = scalarArray(b, computeDtype);
     if (a.dtype === computeDtype && a.isContiguous()) {
-      binary(op, a.data, a.offset, 1, bs, 0, 0, out.data, 0, n);
+      binary(op, a.typedArray, a.offset, 1, bs, 0, 0, out.typedArray, 0, n);
     } else {
       const ad = asDtype(a, computeDtype);
-      binary(op, ad.data, ad.offset, 1, bs, 0, 0, out.data, 0, n);
+      binary(op, ad.data, ad.offset, 1, bs, 0, 0, out.typedArray, 0, n);
     }
     return out;
   }
@@ -73,18 +73,18 @@ export function binaryKernel(
     A.isContiguous() &&
     B.isContiguous()
   ) {
-    binary(op, A.data, A.offset, 1, B.data, B.offset, 1, out.data, 0, n);
+    binary(op, A.typedArray, A.offset, 1, B.typedArray, B.offset, 1, out.typedArray, 0, n);
     return out;
   }
   if ((B.numel() === 1 || allZero(B.strides)) && shapeEqual(A.shape, shape) && A.isContiguous()) {
-    binary(op, A.data, A.offset, 1, B.data, B.offset, 0, out.data, 0, n);
+    binary(op, A.typedArray, A.offset, 1, B.typedArray, B.offset, 0, out.typedArray, 0, n);
     return out;
   }
   if ((A.numel() === 1 || allZero(A.strides)) && shapeEqual(B.shape, shape) && B.isContiguous()) {
-    binary(op, A.data, A.offset, 0, B.data, B.offset, 1, out.data, 0, n);
+    binary(op, A.typedArray, A.offset, 0, B.typedArray, B.offset, 1, out.typedArray, 0, n);
     return out;
   }
-  broadcastBinaryInto(op, A, B, shape, out.data, 0);
+  broadcastBinaryInto(op, A, B, shape, out.typedArray, 0);
   return out;
 }
 
@@ -98,7 +98,7 @@ export function broadcastBinaryInto(
   A: Tensor,
   B: Tensor,
   shape: readonly number[],
-  out: Tensor["data"],
+  out: Tensor["typedArray"],
   outOff: number,
 ): void {
   const nd = shape.length;
@@ -106,7 +106,21 @@ export function broadcastBinaryInto(
   const as = broadcastStrides(A.shape, A.strides, shape);
   const bs = broadcastStrides(B.shape, B.strides, shape);
   const dst = outOff === 0 ? out : out.subarray(outOff, outOff + n);
-  if (tryNativeBinaryStrided(op, A.data, A.offset, as, B.data, B.offset, bs, dst, shape, n)) return;
+  if (
+    tryNativeBinaryStrided(
+      op,
+      A.typedArray,
+      A.offset,
+      as,
+      B.typedArray,
+      B.offset,
+      bs,
+      dst,
+      shape,
+      n,
+    )
+  )
+    return;
   const rowLen = nd === 0 ? 1 : shape[nd - 1];
   const outer = shape.slice(0, Math.max(nd - 1, 0));
   const aRows = stridedOffsets(outer, as.slice(0, outer.length), A.offset);
@@ -114,7 +128,18 @@ export function broadcastBinaryInto(
   const aStep = nd === 0 ? 0 : as[nd - 1];
   const bStep = nd === 0 ? 0 : bs[nd - 1];
   for (let r = 0; r < aRows.length; r++) {
-    binary(op, A.data, aRows[r], aStep, B.data, bRows[r], bStep, out, outOff + r * rowLen, rowLen);
+    binary(
+      op,
+      A.typedArray,
+      aRows[r],
+      aStep,
+      B.typedArray,
+      bRows[r],
+      bStep,
+      out,
+      outOff + r * rowLen,
+      rowLen,
+    );
   }
 }
 
@@ -239,7 +264,7 @@ export function pow(a: Tensor | number, b: Operand): Tensor {
     const e = checkTensor(b, "pow", "exponent", 1);
     const dt = resultType([a, e]);
     const base = allocOutput(e.shape.slice(), dt);
-    base.data.fill(scalarIn(a, dt));
+    base.typedArray.fill(scalarIn(a, dt));
     const out = binaryKernel(Binary.Pow, base, e, dt, dt);
     if (needsGrad(e)) record("powBase", out, [e], { exponent: e, result: out }, { base: a });
     return out;
@@ -311,10 +336,10 @@ export function unaryKernel(op: Unary, a: Tensor, outDtype: DType): Tensor {
   const n = a.numel();
   const out = allocOutput(a.shape, outDtype);
   if (n === 0) return out;
-  if (a.isContiguous()) unary(op, a.data, a.offset, out.data, n);
+  if (a.isContiguous()) unary(op, a.typedArray, a.offset, out.typedArray, n);
   else {
     const { data, offset } = asDtype(a, a.dtype);
-    unary(op, data, offset, out.data, n);
+    unary(op, data, offset, out.typedArray, n);
   }
   return out;
 }
@@ -419,7 +444,7 @@ export function clamp(a: Tensor, min?: number | null, max?: number | null): Tens
   clampKernel(
     src.data,
     src.offset,
-    out.data,
+    out.typedArray,
     out.numel(),
     lo === null ? -Infinity : scalarIn(lo, dt),
     hi === null ? Infinity : scalarIn(hi, dt),
@@ -432,14 +457,14 @@ export function clamp(a: Tensor, min?: number | null, max?: number | null): Tens
 // Selection
 
 /** Broadcast `t` to `shape` and return its values contiguous in `dtype`. */
-function expandedData(t: Tensor, shape: number[], dtype: DType): Tensor["data"] {
+function expandedData(t: Tensor, shape: number[], dtype: DType): Tensor["typedArray"] {
   const n = numelOf(shape);
   const src = t.dtype === dtype ? t : castTensor(t, dtype);
   const out = allocData(n, dtype);
   const strides = broadcastStrides(src.shape, src.strides, shape);
-  if (tryNativeCopy(src.data, src.offset, strides, out, 0, null, shape, n)) return out;
+  if (tryNativeCopy(src.typedArray, src.offset, strides, out, 0, null, shape, n)) return out;
   const offs = stridedOffsets(shape, strides, src.offset);
-  const d = src.data;
+  const d = src.typedArray;
   for (let i = 0; i < n; i++) out[i] = d[offs[i]];
   return out;
 }
@@ -484,7 +509,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
     const B = tb
       ? expandedData(tb, shape, dt)
       : new dt.ArrayType(n).fill(scalarIn(b as number, dt));
-    whereKernel(c, A, B, out.data, n);
+    whereKernel(c, A, B, out.typedArray, n);
   }
   if (needsGrad(ta, tb)) {
     const condB = wrap(c ?? expandedData(cond, shape, bool), shape.slice(), bool);
@@ -508,7 +533,11 @@ function broadcastOperand(
     };
   }
   const s = t.dtype === dt ? t : castTensor(t, dt);
-  return { data: s.data, offset: s.offset, strides: broadcastStrides(s.shape, s.strides, shape) };
+  return {
+    data: s.typedArray,
+    offset: s.offset,
+    strides: broadcastStrides(s.shape, s.strides, shape),
+  };
 }
 
 /** where() in one native pass over the broadcast operands; false when it stays on TypeScript. */
@@ -528,7 +557,7 @@ function whereNative(
   const B = broadcastOperand(tb, b, dt, shape);
   const cs = broadcastStrides(cond.shape, cond.strides, shape);
   return tryNativeWhere(
-    cond.data,
+    cond.typedArray,
     cond.offset,
     cs,
     A.data,
@@ -537,7 +566,7 @@ function whereNative(
     B.data,
     B.offset,
     B.strides,
-    out.data,
+    out.typedArray,
     shape,
     n,
   );
@@ -574,21 +603,21 @@ export function maskedFill(a: Tensor, mask: Tensor, value: number | Tensor): Ten
   if (
     !nativeWorth(n) ||
     !tryNativeMaskedFill(
-      a.data,
+      a.typedArray,
       a.offset,
       a.strides,
-      mask.data,
+      mask.typedArray,
       mask.offset,
       broadcastStrides(mask.shape, mask.strides, shape),
       fill,
-      out.data,
+      out.typedArray,
       shape,
       n,
     )
   ) {
     c = expandedData(mask, shape, bool);
     const A = expandedData(a, shape, a.dtype);
-    const o = out.data;
+    const o = out.typedArray;
     for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? fill : A[i];
   }
   // a tensor value is an input too (MaskedFillBackward1): it gets the sum of g where masked

@@ -30,7 +30,7 @@ import { expand, makeView, select, slice as sliceView, unsqueeze } from "./views
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { checkInplace, inplace } from "./inplace.js";
-import { indexError, runtimeError, typeError } from "../errors.js";
+import { indexError, runtimeError, typeError, valueError } from "../errors.js";
 import { stridedOffsets } from "../backend/cpu.js";
 
 /** A Python slice `start:stop:step` (`null` parts take Python's defaults). */
@@ -64,11 +64,6 @@ export function slice(
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
-
-/** Python's ValueError has no JS twin; RangeError is the closest built-in. */
-function valueError(msg: string): RangeError {
-  return new RangeError(msg);
-}
 
 type Item =
   | { k: "int"; v: number }
@@ -437,7 +432,7 @@ function offsets(
       const bstr = st.bshape.map((size, i) =>
         i < lead || x.shape[i - lead] === 1 ? 0 : x.strides[i - lead],
       );
-      return { data: x.data, offs: stridedOffsets(st.bshape, bstr, x.offset) };
+      return { data: x.typedArray, offs: stridedOffsets(st.bshape, bstr, x.offset) };
     });
     for (let b = 0; b < nb; b++) {
       let o = 0;
@@ -487,8 +482,8 @@ export function advancedIndex(t: Tensor, indices: readonly (Tensor | null)[]): T
   const st = structure(t.shape, indices);
   const offs = offsets(st, t.shape, t.strides, t.offset);
   const out = alloc(st.shape, t.dtype);
-  const src = t.data;
-  const dst = out.data;
+  const src = t.typedArray;
+  const dst = out.typedArray;
   for (let k = 0; k < offs.length; k++) dst[k] = src[offs[k]];
   if (needsGrad(t)) {
     record("index", out, [t], { indices: st.indices }, { nIndices: st.indices.length });
@@ -510,7 +505,7 @@ function expandable(from: readonly number[], to: readonly number[]): boolean {
 }
 
 /** values (leading 1s dropped) broadcast to `shape` as contiguous data of `dtype`. */
-function valuesData(values: Tensor, shape: number[], dtype: DType): Tensor["data"] {
+function valuesData(values: Tensor, shape: number[], dtype: DType): Tensor["typedArray"] {
   const s = stripLeadingOnes(values.shape);
   const drop = values.dim() - s.length;
   const v = makeView(values, s, values.strides.slice(drop), values.offset);
@@ -537,7 +532,7 @@ export function indexPut(
   const out = wrap(castData(self, self.dtype), self.shape.slice(), self.dtype);
   const offs = offsets(st, out.shape, out.strides, 0);
   const v = valuesData(values, st.shape, self.dtype);
-  const o = out.data;
+  const o = out.typedArray;
   if (accumulate && self.dtype === bool) {
     for (let k = 0; k < offs.length; k++) o[offs[k]] = o[offs[k]] !== 0 || v[k] !== 0 ? 1 : 0;
   } else if (accumulate) {
@@ -623,7 +618,7 @@ function rowMajor(shape: readonly number[]): number[] {
 /** t's values as a 0-dim tensor of dtype (Python's scalar-to-tensor for `t[i] = 5`). */
 function scalarTensor(v: number, dtype: DType): Tensor {
   const out = alloc([], dtype);
-  out.data[0] = scalarIn(v, dtype);
+  out.typedArray[0] = scalarIn(v, dtype);
   return out;
 }
 

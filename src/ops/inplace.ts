@@ -96,8 +96,8 @@ export function moveRetainGrad(self: Tensor, node: Node, outputNr: number): void
 /** Copy r's values (cast to self's dtype) into self's possibly strided storage. */
 export function writeInto(self: Tensor, r: Tensor): void {
   const data = castData(r, self.dtype);
-  if (self.isContiguous()) self.data.set(data, self.offset);
-  else scatter(data, self.data, self);
+  if (self.isContiguous()) self.typedArray.set(data, self.offset);
+  else scatter(data, self.typedArray, self);
 }
 
 /**

@@ -45,17 +45,17 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   const n = b.shape[1];
   const out = alloc([m, n], a.dtype);
   matmulKernel(
-    a.data,
+    a.typedArray,
     a.offset,
     0,
     a.strides[0],
     a.strides[1],
-    b.data,
+    b.typedArray,
     b.offset,
     0,
     b.strides[0],
     b.strides[1],
-    out.data,
+    out.typedArray,
     1,
     m,
     k,
@@ -87,17 +87,17 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   const n = b.shape[2];
   const out = alloc([B, m, n], a.dtype);
   matmulKernel(
-    a.data,
+    a.typedArray,
     a.offset,
     a.strides[0],
     a.strides[1],
     a.strides[2],
-    b.data,
+    b.typedArray,
     b.offset,
     b.strides[0],
     b.strides[1],
     b.strides[2],
-    out.data,
+    out.typedArray,
     B,
     m,
     k,
@@ -129,17 +129,17 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   const [m, k] = a.shape;
   const out = alloc([m], a.dtype);
   matmulKernel(
-    a.data,
+    a.typedArray,
     a.offset,
     0,
     a.strides[0],
     a.strides[1],
-    v.data,
+    v.typedArray,
     v.offset,
     0,
     v.strides[0],
     1,
-    out.data,
+    out.typedArray,
     1,
     m,
     k,
@@ -175,17 +175,17 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   const k = a.shape[0];
   const out = alloc([], a.dtype);
   matmulKernel(
-    a.data,
+    a.typedArray,
     a.offset,
     0,
     0,
     a.strides[0],
-    b.data,
+    b.typedArray,
     b.offset,
     0,
     b.strides[0],
     1,
-    out.data,
+    out.typedArray,
     1,
     1,
     k,

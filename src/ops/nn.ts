@@ -128,7 +128,7 @@ function checkFloat(t: Tensor, kernel: string): void {
 }
 
 /** The input's values, contiguous, and an output of the same shape and dtype. */
-function io(a: Tensor): { x: Tensor["data"]; xo: number; out: Tensor; n: number } {
+function io(a: Tensor): { x: Tensor["typedArray"]; xo: number; out: Tensor; n: number } {
   const { data, offset } = contiguousData(a);
   return { x: data, xo: offset, out: alloc(a.shape.slice(), a.dtype), n: a.numel() };
 }
@@ -143,7 +143,7 @@ function io(a: Tensor): { x: Tensor["data"]; xo: number; out: Tensor; n: number 
 export function erf(a: Tensor): Tensor {
   const x0 = a.dtype.isFloatingPoint ? a : noGrad(() => a.to(getDefaultDtype()));
   const { x, xo, out, n } = io(x0);
-  const o = out.data;
+  const o = out.typedArray;
   for (let i = 0; i < n; i++) o[i] = erfScalar(x[xo + i]);
   if (needsGrad(a)) record("erf", out, [a], { self: a }, {});
   return out;
@@ -171,7 +171,7 @@ export function gelu(a: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
     throw runtimeError(`approximate argument must be either none or tanh.`);
   checkFloat(a, "GeluKernelImpl");
   const { x, xo, out, n } = io(a);
-  const o = out.data;
+  const o = out.typedArray;
   const t = approximate === "tanh";
   for (let i = 0; i < n; i++) o[i] = geluScalar(x[xo + i], t);
   if (needsGrad(a)) record("gelu", out, [a], { self: a }, { approximate });
@@ -182,7 +182,7 @@ export function gelu(a: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
 export function silu(a: Tensor): Tensor {
   checkFloat(a, "silu");
   const { x, xo, out, n } = io(a);
-  const o = out.data;
+  const o = out.typedArray;
   for (let i = 0; i < n; i++) {
     const v = x[xo + i];
     o[i] = v / (1 + Math.exp(-v));
@@ -195,7 +195,7 @@ export function silu(a: Tensor): Tensor {
 export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
   checkFloat(a, "leaky_relu_cpu");
   const { x, xo, out, n } = io(a);
-  const o = out.data;
+  const o = out.typedArray;
   const s = a.dtype === float64 ? slope : Math.fround(slope);
   for (let i = 0; i < n; i++) {
     const v = x[xo + i];
@@ -209,7 +209,7 @@ export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
 export function elu(a: Tensor, alpha = 1, scale = 1, inputScale = 1): Tensor {
   checkFloat(a, "elu_cpu");
   const { x, xo, out, n } = io(a);
-  const o = out.data;
+  const o = out.typedArray;
   const negcoef = alpha * scale;
   for (let i = 0; i < n; i++) {
     const v = x[xo + i];
@@ -223,7 +223,7 @@ export function elu(a: Tensor, alpha = 1, scale = 1, inputScale = 1): Tensor {
 export function softplus(a: Tensor, beta = 1, threshold = 20): Tensor {
   checkFloat(a, "softplus_cpu");
   const { x, xo, out, n } = io(a);
-  const o = out.data;
+  const o = out.typedArray;
   for (let i = 0; i < n; i++) {
     const v = x[xo + i];
     const bx = v * beta;
@@ -281,7 +281,7 @@ export function embedding(
   const n = indices.numel();
   const w = contiguousData(weight);
   const out = alloc(indices.shape.concat([D]), weight.dtype);
-  const o = out.data;
+  const o = out.typedArray;
   for (let i = 0; i < n; i++) {
     const k = idx.data[idx.offset + i];
     if (!(k >= 0 && k < V)) throw indexError("index out of range in self");
@@ -373,8 +373,8 @@ export function huberLoss(
 function elementwiseLoss(input: Tensor, target: Tensor, f: (z: number) => number): Tensor {
   const d = noGrad(() => input.sub(target).abs());
   const out = alloc(d.shape.slice(), d.dtype);
-  const o = out.data;
-  const src = d.data;
+  const o = out.typedArray;
+  const src = d.typedArray;
   for (let i = 0; i < src.length; i++) o[i] = f(src[i]);
   return out;
 }
@@ -395,7 +395,7 @@ export function binaryCrossEntropy(
   const t = asDtype(target, input.dtype);
   const n = input.numel();
   const loss = alloc(input.shape.slice(), input.dtype);
-  const o = loss.data;
+  const o = loss.typedArray;
   for (let i = 0; i < n; i++) {
     const xv = x.data[x.offset + i];
     const tv = t.data[t.offset + i];
@@ -503,7 +503,7 @@ export function nllLoss(
   const t = contiguousData(target);
   const w = weight === null ? null : asDtype(weight, input.dtype);
   const perPos = alloc(batchShape, input.dtype);
-  const pw = perPos.data;
+  const pw = perPos.typedArray;
   let total = 0;
   for (let p = 0; p < P; p++) {
     const cls = t.data[t.offset + p];
@@ -519,14 +519,14 @@ export function nllLoss(
   let out: Tensor;
   const dt = input.dtype;
   const totalWeight = alloc([], dt);
-  totalWeight.data[0] = total;
+  totalWeight.typedArray[0] = total;
   if (reduction === "none") out = perPos;
   else {
     const s = noGrad(() => perPos.sum());
     if (reduction === "sum") out = s;
     else {
       out = alloc([], dt);
-      out.data[0] = s.data[0] / totalWeight.data[0];
+      out.typedArray[0] = s.typedArray[0] / totalWeight.typedArray[0];
     }
   }
   if (needsGrad(input)) {

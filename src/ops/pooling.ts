@@ -112,7 +112,7 @@ export function maxPool2dWithIndices(x: Tensor, a: PoolArgs): [Tensor, Tensor] {
   const out = alloc(shape, x.dtype);
   const idx = alloc(shape.slice(), int64);
   const xs = contiguousData(x);
-  maxKernel(xs.data, xs.offset, planesOf(x), g, out.data, idx.data);
+  maxKernel(xs.data, xs.offset, planesOf(x), g, out.typedArray, idx.typedArray);
   if (needsGrad(x)) record("maxPool2d", out, [x], { indices: idx }, {});
   return [out, idx];
 }
@@ -135,7 +135,7 @@ export function maxPool2dBackward(
     const is = contiguousData(indices);
     const gd = gs.offset === 0 ? gs.data : gs.data.subarray(gs.offset);
     const id = is.offset === 0 ? is.data : is.data.subarray(is.offset);
-    maxBackwardKernel(gd, id, g.numel() / Math.max(outSize, 1), inSize, outSize, out.data);
+    maxBackwardKernel(gd, id, g.numel() / Math.max(outSize, 1), inSize, outSize, out.typedArray);
     return out;
   }
   const lead = inputShape.slice(0, -2);
@@ -161,7 +161,7 @@ export function avgPool2d(x: Tensor, a: AvgPoolArgs): Tensor {
   const g = geometry(x.shape, a);
   const out = alloc(outShapeOf(x, g.oh, g.ow), x.dtype);
   const xs = contiguousData(x);
-  avgKernel(xs.data, xs.offset, planesOf(x), g, a, out.data, false);
+  avgKernel(xs.data, xs.offset, planesOf(x), g, a, out.typedArray, false);
   if (needsGrad(x)) record("avgPool2d", out, [x], {}, { ...a, inputShape: x.shape.slice() });
   return out;
 }
@@ -175,7 +175,7 @@ export function avgPool2dBackward(
   const geo = geometry(inputShape, a);
   const out = alloc(inputShape.slice(), g.dtype);
   const gs = contiguousData(g);
-  avgKernel(gs.data, gs.offset, g.numel() / (geo.oh * geo.ow), geo, a, out.data, true);
+  avgKernel(gs.data, gs.offset, g.numel() / (geo.oh * geo.ow), geo, a, out.typedArray, true);
   if (needsGrad(g))
     record("avgPool2dBackward", out, [g], {}, { ...a, inputShape: inputShape.slice() });
   return out;
@@ -206,7 +206,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: readonly (number | null
   }
   const out = alloc(outShapeOf(x, oh, ow), x.dtype);
   const xs = contiguousData(x);
-  adaptiveKernel(xs.data, xs.offset, planesOf(x), h, w, oh, ow, out.data, false);
+  adaptiveKernel(xs.data, xs.offset, planesOf(x), h, w, oh, ow, out.typedArray, false);
   if (needsGrad(x))
     record(
       "adaptiveAvgPool2d",
@@ -227,7 +227,7 @@ export function adaptiveAvgPool2dBackward(g: Tensor, inputShape: readonly number
   const ow = g.shape[nd - 1];
   const out = alloc(inputShape.slice(), g.dtype);
   const gs = contiguousData(g);
-  adaptiveKernel(gs.data, gs.offset, g.numel() / (oh * ow), h, w, oh, ow, out.data, true);
+  adaptiveKernel(gs.data, gs.offset, g.numel() / (oh * ow), h, w, oh, ow, out.typedArray, true);
   if (needsGrad(g))
     record(
       "adaptiveAvgPool2dBackward",

@@ -57,21 +57,21 @@ function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
 }
 
 /** The input's values with the reduced dims moved last, contiguous, in `dtype`. */
-function reducedLast(t: Tensor, p: Plan, dtype: DType): Tensor["data"] {
+function reducedLast(t: Tensor, p: Plan, dtype: DType): Tensor["typedArray"] {
   const nd = t.dim();
   const keep: number[] = [];
   for (let i = 0; i < nd; i++) if (!p.dims.includes(i)) keep.push(i);
   const perm = keep.concat(p.dims);
   const identity = perm.every((d, i) => d === i);
   if (identity && t.isContiguous() && t.dtype === dtype) {
-    return t.offset === 0 && t.data.length === t.numel()
-      ? t.data
-      : t.data.subarray(t.offset, t.offset + t.numel());
+    return t.offset === 0 && t.typedArray.length === t.numel()
+      ? t.typedArray
+      : t.typedArray.subarray(t.offset, t.offset + t.numel());
   }
   const shape = perm.map((d) => t.shape[d]);
   const strides = perm.map((d) => t.strides[d]);
   const out = new t.dtype.ArrayType(t.numel());
-  gather(t.data, { shape, strides, offset: t.offset }, out);
+  gather(t.typedArray, { shape, strides, offset: t.offset }, out);
   if (t.dtype === dtype) return out;
   return castData(wrap(out, shape, t.dtype), dtype);
 }
@@ -103,18 +103,18 @@ function blockInner(t: Tensor, dims: readonly number[]): number {
 function run(op: Reduce, t: Tensor, p: Plan, inDtype: DType, outDtype: DType): Tensor {
   const out = alloc(p.outShape, outDtype);
   if (p.inner === 0 || p.outer === 0) {
-    if (op === Reduce.Prod || op === Reduce.All) out.data.fill(1);
+    if (op === Reduce.Prod || op === Reduce.All) out.typedArray.fill(1);
     return out;
   }
   if (p.outer > 1 && t.dtype === inDtype && t.isContiguous()) {
     // reduce in place: no permuted copy (p.outer = outer blocks * inner)
     const inner = blockInner(t, p.dims);
     if (inner > 0) {
-      reduceAxis(op, t.data, t.offset, p.outer / inner, p.inner, inner, out.data);
+      reduceAxis(op, t.typedArray, t.offset, p.outer / inner, p.inner, inner, out.typedArray);
       return out;
     }
   }
-  reduce(op, reducedLast(t, p, inDtype), p.outer, p.inner, out.data);
+  reduce(op, reducedLast(t, p, inDtype), p.outer, p.inner, out.typedArray);
   return out;
 }
 
@@ -151,7 +151,7 @@ export function mean(t: Tensor, dim?: Dims, keepdim = false): Tensor {
   }
   const p = plan(t, dim, keepdim);
   const out = run(Reduce.Sum, t, p, t.dtype, t.dtype);
-  const o = out.data;
+  const o = out.typedArray;
   for (let i = 0; i < o.length; i++) o[i] = o[i] / p.inner;
   if (needsGrad(t)) {
     record(
@@ -308,7 +308,7 @@ function argImpl(
     );
     return keepdim
       ? wrap(
-          out.data,
+          out.typedArray,
           t.shape.map(() => 1),
           int64,
         )
@@ -437,7 +437,7 @@ export function cumsum(t: Tensor, dim: number): Tensor {
   const { data, offset } = contiguousIn(t, dt);
   const { outer, n, inner } = around(t.shape, d);
   const out = alloc(t.shape.slice(), dt);
-  cumsumKernel(data, offset, outer, n, inner, out.data);
+  cumsumKernel(data, offset, outer, n, inner, out.typedArray);
   if (needsGrad(t)) record("cumsum", out, [t], {}, { dim: d });
   return out;
 }
@@ -471,8 +471,8 @@ function around(shape: readonly number[], d: number): { outer: number; n: number
 }
 
 /** t's elements, contiguous, in dtype (its own storage when it already is). */
-function contiguousIn(t: Tensor, dtype: DType): { data: Tensor["data"]; offset: number } {
-  if (t.dtype === dtype && t.isContiguous()) return { data: t.data, offset: t.offset };
+function contiguousIn(t: Tensor, dtype: DType): { data: Tensor["typedArray"]; offset: number } {
+  if (t.dtype === dtype && t.isContiguous()) return { data: t.typedArray, offset: t.offset };
   return { data: castData(t, dtype), offset: 0 };
 }
 
@@ -480,10 +480,10 @@ function contiguousIn(t: Tensor, dtype: DType): { data: Tensor["data"]; offset: 
 function softmaxForward(t: Tensor, d: number, log: boolean): Tensor {
   const dt = floatDtypeOf(t.dtype);
   const out = alloc(t.shape.slice(), dt);
-  if (out.data.length === 0) return out;
+  if (out.typedArray.length === 0) return out;
   const { data, offset } = contiguousIn(t, dt);
   const { outer, n, inner } = around(t.shape, d);
-  softmaxKernel(data, offset, outer, n, inner, out.data, log);
+  softmaxKernel(data, offset, outer, n, inner, out.typedArray, log);
   return out;
 }
 
@@ -499,11 +499,21 @@ export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean)
   const shape = y.shape;
   if (g.shape.length !== shape.length || g.shape.some((s, i) => s !== shape[i])) return null;
   const out = alloc(shape.slice(), y.dtype);
-  if (out.data.length === 0) return out;
+  if (out.typedArray.length === 0) return out;
   const gd = contiguousIn(g, g.dtype);
   const yd = contiguousIn(y, y.dtype);
   const { outer, n, inner } = around(shape, dim);
-  softmaxBackwardKernel(gd.data, gd.offset, yd.data, yd.offset, outer, n, inner, out.data, log);
+  softmaxBackwardKernel(
+    gd.data,
+    gd.offset,
+    yd.data,
+    yd.offset,
+    outer,
+    n,
+    inner,
+    out.typedArray,
+    log,
+  );
   return out;
 }
 

@@ -20,7 +20,7 @@ import { scatter, stridedOffsets } from "../backend/cpu.js";
 
 /** A view of t's storage with a new layout (no autograd). */
 export function makeView(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
-  return new Tensor(t.data, shape, strides, offset, t.dtype, t._version, t._base ?? t);
+  return new Tensor(t.typedArray, shape, strides, offset, t.dtype, t._version, t._base ?? t);
 }
 
 /**
@@ -51,7 +51,7 @@ export function reshape(t: Tensor, shape: number[]): Tensor {
   }
   // as PyTorch: a copy (CloneBackward0), then _unsafe_view (UnsafeViewBackward0)
   const c = t.clone();
-  const out = wrap(c.data, s, t.dtype);
+  const out = wrap(c.typedArray, s, t.dtype);
   if (needsGrad(c)) record("view", out, [c], {}, { name: "UnsafeViewBackward0" });
   return out;
 }
@@ -297,7 +297,7 @@ export function embed(
   // (a contiguous g may start at an offset, e.g. a narrowed gradient)
   const src = contiguousData(g);
   const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
-  scatter(data, out.data, { shape: g.shape, strides, offset });
+  scatter(data, out.typedArray, { shape: g.shape, strides, offset });
   if (needsGrad(g)) record("embed", out, [g], {}, { shape: g.shape.slice(), strides, offset });
   return out;
 }
@@ -368,7 +368,11 @@ export function cat(tensors: readonly Tensor[], dim = 0, name = "CatBackward0"):
   for (const t of parts) {
     const src = t.dtype === dtype ? contiguousData(t) : { data: castData(t, dtype), offset: 0 };
     const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
-    scatter(data, out.data, { shape: t.shape, strides: outStrides, offset: start * outStrides[d] });
+    scatter(data, out.typedArray, {
+      shape: t.shape,
+      strides: outStrides,
+      offset: start * outStrides[d],
+    });
     start += t.shape[d];
   }
   if (anyNeedsGrad(tensors)) {
@@ -504,8 +508,8 @@ export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, t.dim());
   const offs = gatherOffsets(t, index, d);
   const out = alloc(index.shape.slice(), t.dtype);
-  const o = out.data;
-  for (let i = 0; i < offs.length; i++) o[i] = t.data[offs[i]];
+  const o = out.typedArray;
+  for (let i = 0; i < offs.length; i++) o[i] = t.typedArray[offs[i]];
   if (needsGrad(t)) record("gather", out, [t], { index }, { dim: d });
   return out;
 }
@@ -516,12 +520,12 @@ export function scatterAdd(t: Tensor, dim: number, index: Tensor, src: Tensor): 
   const d = normalizeDim(dim, t.dim());
   const out = alloc(t.shape.slice(), t.dtype);
   const self = contiguousData(t);
-  out.data.set(self.data.subarray(self.offset, self.offset + t.numel()));
+  out.typedArray.set(self.data.subarray(self.offset, self.offset + t.numel()));
   const offs = gatherOffsets(out, index, d);
   // src positions follow index's shape
   const srcOffs = stridedOffsets(index.shape, src.strides.slice(0, index.dim()), src.offset);
-  const o = out.data;
-  for (let i = 0; i < offs.length; i++) o[offs[i]] += src.data[srcOffs[i]];
+  const o = out.typedArray;
+  for (let i = 0; i < offs.length; i++) o[offs[i]] += src.typedArray[srcOffs[i]];
   if (needsGrad(t, src)) record("scatterAdd", out, [t, src], { index }, { dim: d });
   return out;
 }

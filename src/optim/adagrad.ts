@@ -14,15 +14,10 @@ import {
   type Params,
 } from "./optimizer.js";
 import { adagradStep } from "./kernels.js";
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
-}
+import { valueError } from "../errors.js";
 
 const view = (t: Tensor, n: number): Float32Array | Float64Array =>
-  t.data.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+  t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
 
 /** Options of Adagrad. */
 export interface AdagradOptions {
@@ -74,17 +69,17 @@ export class Adagrad extends Optimizer {
 
   protected _updateGroup(group: ParamGroup): void {
     for (const p of group.params) {
-      const grad = p._gradRaw;
+      const grad = p._grad;
       if (grad === null) continue;
       const st = this.state.get(p) as Record<string, unknown>;
       const stepT = st.step as Tensor;
-      stepT.data[stepT.offset] = Math.fround(stepT.data[stepT.offset] + 1);
+      stepT.typedArray[stepT.offset] = Math.fround(stepT.typedArray[stepT.offset] + 1);
       const n = p.numel();
       const g = gradData(p, grad);
       const sum = view(st.sum as Tensor, n);
       const A = arithOf(p);
       const opts = {
-        step: stepT.data[stepT.offset],
+        step: stepT.typedArray[stepT.offset],
         lr: group.lr,
         lrDecay: group.lrDecay as number,
         weightDecay: group.weightDecay as number,

@@ -14,6 +14,7 @@ import {
   type Params,
 } from "./optimizer.js";
 import { adamStep } from "./kernels.js";
+import { valueError } from "../errors.js";
 
 /** Options of Adam and AdamW (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {
@@ -30,12 +31,6 @@ export interface AdamOptions {
   capturable?: boolean;
   differentiable?: boolean;
   fused?: boolean;
-}
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
 }
 
 function check(lr: number, eps: number, betas: [number, number], wd: number): void {
@@ -79,7 +74,7 @@ abstract class AdamBase extends Optimizer {
     const betas = group.betas as [number, number];
     const amsgrad = group.amsgrad as boolean;
     for (const p of group.params) {
-      const grad = p._gradRaw;
+      const grad = p._grad;
       if (grad === null) continue;
       let st = this.state.get(p);
       if (st === undefined || Object.keys(st).length === 0) {
@@ -88,12 +83,12 @@ abstract class AdamBase extends Optimizer {
         this.state.set(p, st);
       }
       const stepT = st.step as Tensor;
-      stepT.data[stepT.offset] = Math.fround(stepT.data[stepT.offset] + 1);
-      const step = stepT.data[stepT.offset];
+      stepT.typedArray[stepT.offset] = Math.fround(stepT.typedArray[stepT.offset] + 1);
+      const step = stepT.typedArray[stepT.offset];
       const g = gradData(p, grad);
       const n = p.numel();
       const arr = (t: Tensor): Float32Array | Float64Array =>
-        t.data.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+        t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
       const m = arr(st.expAvg as Tensor);
       const v = arr(st.expAvgSq as Tensor);
       const vmax = amsgrad ? arr(st.maxExpAvgSq as Tensor) : null;

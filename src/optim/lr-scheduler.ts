@@ -5,12 +5,7 @@
  * `maxMomentum`, `baseMomentum`.
  */
 import { Optimizer, type ParamGroup } from "./optimizer.js";
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
-}
+import { valueError } from "../errors.js";
 
 function warn(msg: string): void {
   console.warn(`UserWarning: ${msg}`);

@@ -8,6 +8,7 @@ import { contiguousData, wrap } from "../ops/core.js";
 import { writeInto } from "../ops/inplace.js";
 import { zeroGradOf } from "../nn/module.js";
 import { F32, F64, type Arith } from "./kernels.js";
+import { valueError } from "../errors.js";
 
 /** A parameter group: its parameters and its options (lr, momentum, ...). */
 export interface ParamGroup {
@@ -33,12 +34,6 @@ export interface OptimizerStateDict {
 
 /** Marker for options without a default (PyTorch's `required`, e.g. SGD's lr). */
 export const required: unique symbol = Symbol("required");
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
-}
 
 function typeName(v: unknown): string {
   if (v instanceof Tensor) return v.dtype.tensorTypeName;
@@ -234,7 +229,9 @@ function formatOption(v: unknown): string {
 }
 
 function castCopy(v: Tensor, like: Tensor): Float32Array | Float64Array {
-  return noGrad(() => v.to(like.dtype).contiguous().clone().data as Float32Array | Float64Array);
+  return noGrad(
+    () => v.to(like.dtype).contiguous().clone().typedArray as Float32Array | Float64Array,
+  );
 }
 
 /** The arithmetic of a parameter's dtype. */
@@ -252,7 +249,7 @@ export function updateParam(
   fn: (data: Float32Array | Float64Array, offset: number) => void,
 ): void {
   if (p.isContiguous()) {
-    fn(p.data as Float32Array | Float64Array, p.offset);
+    fn(p.typedArray as Float32Array | Float64Array, p.offset);
   } else {
     const { data, offset } = contiguousData(p);
     const copy = data.slice(offset, offset + p.numel()) as Float32Array | Float64Array;
@@ -275,13 +272,13 @@ export function gradData(
 /** A zero-filled state buffer shaped like the parameter (contiguous). */
 export function zerosLikeParam(p: Tensor, fill = 0): Tensor {
   const t = wrap(new p.dtype.ArrayType(p.numel()), p.shape.slice(), p.dtype);
-  if (fill !== 0) t.data.fill(fill);
+  if (fill !== 0) t.typedArray.fill(fill);
   return t;
 }
 
 /** A 0-dim float32 tensor holding `v` (PyTorch's `torch.tensor(0.)` step counters). */
 export function scalarTensor(v: number): Tensor {
   const t = wrap(new Float32Array(1), [], float32);
-  t.data[0] = v;
+  t.typedArray[0] = v;
   return t;
 }

@@ -13,15 +13,10 @@ import {
   type Params,
 } from "./optimizer.js";
 import { rmspropStep } from "./kernels.js";
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
-}
+import { valueError } from "../errors.js";
 
 const view = (t: Tensor, n: number): Float32Array | Float64Array =>
-  t.data.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+  t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
 
 /** Options of RMSprop. */
 export interface RMSpropOptions {
@@ -73,7 +68,7 @@ export class RMSprop extends Optimizer {
     const momentum = group.momentum as number;
     const centered = group.centered as boolean;
     for (const p of group.params) {
-      const grad = p._gradRaw;
+      const grad = p._grad;
       if (grad === null) continue;
       let st = this.state.get(p);
       if (st === undefined || Object.keys(st).length === 0) {

@@ -14,6 +14,7 @@ import {
 } from "./optimizer.js";
 import { sgdStep } from "./kernels.js";
 import { castData, wrap } from "../ops/core.js";
+import { valueError } from "../errors.js";
 
 /** Options of SGD (PyTorch's keyword arguments, camelCase). */
 export interface SGDOptions {
@@ -27,12 +28,6 @@ export interface SGDOptions {
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
   differentiable?: boolean;
-}
-
-function valueError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "ValueError";
-  return e;
 }
 
 /**
@@ -81,7 +76,7 @@ export class SGD extends Optimizer {
       maximize: group.maximize as boolean,
     };
     for (const p of group.params) {
-      const grad = p._gradRaw;
+      const grad = p._grad;
       if (grad === null) continue;
       let st = this.state.get(p);
       if (st === undefined) {
@@ -102,7 +97,7 @@ export class SGD extends Optimizer {
       const A = arithOf(p);
       const bufData =
         opts.momentum !== 0 && buf !== null
-          ? (buf.data.subarray(buf.offset, buf.offset + n) as Float32Array | Float64Array)
+          ? (buf.typedArray.subarray(buf.offset, buf.offset + n) as Float32Array | Float64Array)
           : null;
       updateParam(p, (pd, po) => sgdStep(A, pd, po, g.data, g.offset, bufData, init, n, opts));
       st.momentumBuffer = opts.momentum !== 0 ? buf : null;

@@ -89,7 +89,7 @@ export function compile(js: string): OpFn {
 /** Row-major values (bools as 0/1). */
 export function flat(t: Tensor): number[] {
   const c = t.detach().contiguous();
-  return Array.from(c.data.subarray(c.offset, c.offset + c.numel()), Number);
+  return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()), Number);
 }
 
 /** A result as a list of tensors: a tensor, an array, or a {values, indices} pair. */
