@@ -9,6 +9,7 @@
  * console.log(x.grad); // tensor(24.)
  */
 import { Tensor, Size } from "./tensor.js";
+import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
 import * as E from "./ops/elementwise.js";
 import * as R from "./ops/reduce.js";
@@ -89,13 +90,10 @@ export type { ValuesIndices, VarOptions } from "./ops/reduce.js";
 
 type Operand = Tensor | number;
 
+// The ops declared in the registry (src/registry/ops), typed from their PyTorch schemas.
+export * from "./generated/functions.js";
+
 // Module-level functions mirror the methods (torch.add(a, b), torch.exp(x), ...).
-export const add = (a: Tensor, b: Operand, alpha?: number | { alpha?: number }): Tensor =>
-  a.add(b, alpha);
-export const sub = (a: Tensor, b: Operand, alpha?: number | { alpha?: number }): Tensor =>
-  a.sub(b, alpha);
-export const mul = (a: Tensor, b: Operand): Tensor =>
-  typeof a === "number" ? (b as Tensor).mul(a) : a.mul(b);
 export const div = (a: Tensor | number, b: Operand): Tensor =>
   typeof a === "number" ? E.rdiv(b as Tensor, a) : a.div(b);
 export const pow = (a: Tensor | number, b: Operand): Tensor => E.pow(a, b);
@@ -105,17 +103,7 @@ export const minimum = E.minimum;
 export const neg = E.neg as (a: Tensor) => Tensor;
 export const abs = E.abs;
 export const sign = E.sign;
-export const exp = E.exp;
-export const log = E.log;
-export const log1p = E.log1p;
-export const expm1 = E.expm1;
-export const sqrt = E.sqrt;
-export const rsqrt = E.rsqrt;
-export const reciprocal = E.reciprocal;
 export const square = E.square;
-export const sin = E.sin;
-export const cos = E.cos;
-export const tan = E.tan;
 export const tanh = E.tanh;
 export const sigmoid = E.sigmoid;
 export const relu = E.relu;
@@ -141,8 +129,6 @@ export const logicalNot = E.logicalNot;
 export const logicalAnd = E.logicalAnd;
 export const logicalOr = E.logicalOr;
 
-export const sum = R.sum;
-export const mean = R.mean;
 export const prod = R.prod;
 /** torch.max(t), torch.max(t, dim, keepdim) or torch.max(a, b) */
 export function max(t: Tensor): Tensor;

@@ -420,16 +420,6 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // elementwise
 
-  /** self + alpha*other; `alpha` as a number or `{ alpha }`. */
-  add(other: Operand, alpha?: number | { alpha?: number }): Tensor {
-    return E.add(this, other, alphaOf(alpha));
-  }
-  sub(other: Operand, alpha?: number | { alpha?: number }): Tensor {
-    return E.sub(this, other, alphaOf(alpha));
-  }
-  mul(other: Operand): Tensor {
-    return E.mul(this, other);
-  }
   div(other: Operand): Tensor {
     return E.div(this, other);
   }
@@ -455,38 +445,8 @@ export class Tensor {
   sign(): Tensor {
     return E.sign(this);
   }
-  exp(): Tensor {
-    return E.exp(this);
-  }
-  log(): Tensor {
-    return E.log(this);
-  }
-  log1p(): Tensor {
-    return E.log1p(this);
-  }
-  expm1(): Tensor {
-    return E.expm1(this);
-  }
-  sqrt(): Tensor {
-    return E.sqrt(this);
-  }
-  rsqrt(): Tensor {
-    return E.rsqrt(this);
-  }
-  reciprocal(): Tensor {
-    return E.reciprocal(this);
-  }
   square(): Tensor {
     return E.square(this);
-  }
-  sin(): Tensor {
-    return E.sin(this);
-  }
-  cos(): Tensor {
-    return E.cos(this);
-  }
-  tan(): Tensor {
-    return E.tan(this);
   }
   tanh(): Tensor {
     return E.tanh(this);
@@ -558,12 +518,6 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // reductions
 
-  sum(dim?: R.Dims, keepdim = false): Tensor {
-    return R.sum(this, dim, keepdim);
-  }
-  mean(dim?: R.Dims, keepdim = false): Tensor {
-    return R.mean(this, dim, keepdim);
-  }
   prod(dim?: number, keepdim = false): Tensor {
     return R.prod(this, dim, keepdim);
   }
@@ -731,18 +685,6 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // in-place
 
-  add_(other: Operand, alpha?: number | { alpha?: number }): this {
-    inplace(this, false, (p) => E.add(p, other, alphaOf(alpha)));
-    return this;
-  }
-  sub_(other: Operand, alpha?: number | { alpha?: number }): this {
-    inplace(this, false, (p) => E.sub(p, other, alphaOf(alpha)));
-    return this;
-  }
-  mul_(other: Operand): this {
-    inplace(this, other instanceof Tensor && other.requiresGrad, (p) => E.mul(p, other));
-    return this;
-  }
   div_(other: Operand): this {
     inplace(this, other instanceof Tensor && other.requiresGrad, (p) => E.div(p, other));
     return this;
@@ -852,12 +794,6 @@ function tangentStr(t: Tensor): string | null {
   const g = getTangent(t);
   if (g === null) return null;
   return g.dim() === 0 ? formatPyFloat(Number(g.typedArray[g.offset])) : g.toString();
-}
-
-function alphaOf(alpha: number | { alpha?: number } | undefined): number {
-  if (alpha === undefined) return 1;
-  if (typeof alpha === "number") return alpha;
-  return alpha.alpha ?? 1;
 }
 
 function clampArgs(

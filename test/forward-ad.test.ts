@@ -262,7 +262,7 @@ const extraCases: ExtraCase[] = [
   {
     name: "add_ with alpha",
     shapes: [[2, 3], [3]],
-    fn: (a, b) => a.mul(1).add_(b, 2),
+    fn: (a, b) => a.mul(1).add_(b, { alpha: 2 }),
   },
   { name: "sub_ a number", shapes: [[2, 3]], fn: (a) => a.mul(2).sub_(3).exp() },
   {

@@ -182,13 +182,20 @@ test("work left behind by a settled scope sees the enclosing mode", async () => 
   let late: boolean | null = null;
   let done!: () => void;
   const fired = new Promise<void>((r) => (done = r));
+  // the timer's work waits for a gate opened only after the scope settled (a fixed delay
+  // raced the scope on a loaded machine)
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
   await torch.noGrad(async () => {
     setTimeout(() => {
-      late = torch.isGradEnabled();
-      done();
-    }, 5);
+      void gate.then(() => {
+        late = torch.isGradEnabled();
+        done();
+      });
+    }, 0);
     await tick();
   });
+  open();
   // keep another scope alive meanwhile, so the storage is still enabled when the timer fires
   await torch.noGrad(async () => {
     await fired;

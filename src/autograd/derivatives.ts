@@ -36,16 +36,6 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs {
   neg: { save: never; attrs: Record<string, never> };
   abs: { save: "self"; attrs: Record<string, never> };
   sign: { save: never; attrs: Record<string, never> };
-  exp: { save: "result"; attrs: Record<string, never> };
-  log: { save: "self"; attrs: Record<string, never> };
-  log1p: { save: "self"; attrs: Record<string, never> };
-  expm1: { save: "result"; attrs: Record<string, never> };
-  sqrt: { save: "result"; attrs: Record<string, never> };
-  rsqrt: { save: "result"; attrs: Record<string, never> };
-  reciprocal: { save: "result"; attrs: Record<string, never> };
-  sin: { save: "self"; attrs: Record<string, never> };
-  cos: { save: "self"; attrs: Record<string, never> };
-  tan: { save: "result"; attrs: Record<string, never> };
   tanh: { save: "result"; attrs: Record<string, never> };
   sigmoid: { save: "result"; attrs: Record<string, never> };
   relu: { save: "result"; attrs: Record<string, never> };
@@ -204,38 +194,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   // d|x| = sign(x)*g
   abs: { name: "AbsBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.sign())] },
   sign: { name: "SignBackward0", save: [], grad: (g) => [zero(g)] },
-  // d e^x = e^x*g
-  exp: { name: "ExpBackward0", save: ["result"], grad: (g, s) => [g.mul(s.result)] },
-  // d log x = g/x
-  log: { name: "LogBackward0", save: ["self"], grad: (g, s) => [g.div(s.self)] },
-  // d log(1+x) = g/(1+x)
-  log1p: { name: "Log1PBackward0", save: ["self"], grad: (g, s) => [g.div(s.self.add(1))] },
-  // d (e^x - 1) = (result + 1)*g
-  expm1: { name: "Expm1Backward0", save: ["result"], grad: (g, s) => [g.mul(s.result.add(1))] },
-  // d sqrt(x) = g/(2*sqrt(x))
-  sqrt: { name: "SqrtBackward0", save: ["result"], grad: (g, s) => [g.div(s.result.mul(2))] },
-  // d x^(-1/2) = -1/2 * x^(-3/2) * g = -0.5*result^3*g
-  rsqrt: {
-    name: "RsqrtBackward0",
-    save: ["result"],
-    grad: (g, s) => [g.mul(s.result.pow(3)).mul(-0.5)],
-  },
-  // d (1/x) = -g/x^2 = -g*result^2
-  reciprocal: {
-    name: "ReciprocalBackward0",
-    save: ["result"],
-    grad: (g, s) => [g.neg().mul(s.result.mul(s.result))],
-  },
-  // d sin x = cos(x)*g
-  sin: { name: "SinBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.cos())] },
-  // d cos x = -sin(x)*g
-  cos: { name: "CosBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.sin().neg())] },
-  // d tan x = (1 + tan(x)^2)*g
-  tan: {
-    name: "TanBackward0",
-    save: ["result"],
-    grad: (g, s) => [g.mul(s.result.mul(s.result).add(1))],
-  },
   // d tanh x = (1 - tanh(x)^2)*g
   tanh: {
     name: "TanhBackward0",

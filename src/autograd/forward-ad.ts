@@ -148,6 +148,13 @@ export function needsNode(inputs: readonly (Tensor | null | undefined)[]): boole
   return false;
 }
 
+/** JVP rules of registry ops (src/registry/define.ts), keyed by their schema's name. */
+const REGISTERED_JVPS = new Map<Op, Jvp<Op>>();
+export function registerJvp(key: Op, rule: Jvp<Op>): void {
+  REGISTERED_JVPS.set(key, rule);
+  JVPS?.set(key, rule);
+}
+
 /**
  * Give the (floating) outputs of `op` their tangents from its rule, when an input has one.
  * The rule runs with propagation suspended; its result is expanded to the output's shape,
@@ -171,7 +178,7 @@ export function recordTangents<K extends Op>(
     if (g !== null) any = true;
   }
   if (!any) return;
-  JVPS ??= new Map<Op, Jvp<Op>>(Object.entries(jvps) as [Op, Jvp<Op>][]);
+  JVPS ??= new Map<Op, Jvp<Op>>([...(Object.entries(jvps) as [Op, Jvp<Op>][]), ...REGISTERED_JVPS]);
   const rule = JVPS.get(op) as unknown as Jvp<K>;
   const isView = VIEW_OPS.has(op);
   const prev = propagating;

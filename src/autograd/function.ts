@@ -38,6 +38,31 @@ const NO_EDGE: Edge = { node: null, inputNr: 0, shape: [], dtypeName: "" };
 const DERIVATIVES = new Map<Op, Derivative<Op>>(
   Object.entries(derivatives) as [Op, Derivative<Op>][],
 );
+
+/** Registry ops (src/registry/define.ts) add their derivatives under their schema's name. */
+export function registerDerivative(key: Op, def: Derivative<Op>): void {
+  if (DERIVATIVES.has(key)) throw new Error(`derivative '${key}' is registered twice`);
+  DERIVATIVES.set(key, def);
+}
+
+/**
+ * Note [declared saved set]: with strict checks on (tests), a formula reading a saved name its
+ * entry did not declare fails instead of seeing `undefined`.
+ */
+let strictSaved = false;
+export function setStrictSavedChecks(on: boolean): void {
+  strictSaved = on;
+}
+
+function strictView(name: string, saved: Record<string, Tensor>): Record<string, Tensor> {
+  return new Proxy(saved, {
+    get(target, key) {
+      if (typeof key === "string" && !(key in target))
+        throw new Error(`${name}: the formula read '${key}', which its entry does not save`);
+      return target[key as string];
+    },
+  });
+}
 const EMPTY_GRADS: Grads = [];
 /** what formulas of nodes that saved nothing receive (no allocation per backward) */
 const NOTHING_SAVED: Record<string, Tensor> = Object.freeze({}) as Record<string, Tensor>;
@@ -111,6 +136,7 @@ export class OpNode<K extends Op = Op> extends Node {
     this.gradOutputs = gradOutputs;
     let g = gradOutputs[0];
     if (g === null || g === undefined) g = F.zeros(this.outputShape(0), this.outputDtypeProbe);
+    if (strictSaved) unpacked = strictView(this.name(), unpacked);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased at this point; the table entry and its saved record match by construction
     return (def.grad as any)(g, unpacked, this.attrs, this);
   }

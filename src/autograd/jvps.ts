@@ -140,26 +140,6 @@ export const jvps: { [K in Op]: Jvp<K> } = {
   abs: (t, x) => t0(t).mul(x0(x).sign()),
   // piecewise constant: d sign(x) = 0
   sign: (_t, _x, out) => zeroTangent(out),
-  // d e^x = e^x*dx
-  exp: (t, _x, out) => t0(t).mul(out),
-  // d log x = dx/x
-  log: (t, x) => t0(t).div(x0(x)),
-  // d log(1+x) = dx/(1+x)
-  log1p: (t, x) => t0(t).div(x0(x).add(1)),
-  // d(e^x - 1) = (out + 1)*dx
-  expm1: (t, _x, out) => t0(t).mul(out.add(1)),
-  // d sqrt(x) = dx/(2*sqrt(x))
-  sqrt: (t, _x, out) => t0(t).div(out.mul(2)),
-  // d x^(-1/2) = -1/2*x^(-3/2)*dx = -0.5*out^3*dx
-  rsqrt: (t, _x, out) => t0(t).mul(out.pow(3)).mul(-0.5),
-  // d(1/x) = -dx/x^2 = -out^2*dx
-  reciprocal: (t, _x, out) => t0(t).mul(out.mul(out)).neg(),
-  // d sin x = cos(x)*dx
-  sin: (t, x) => t0(t).mul(x0(x).cos()),
-  // d cos x = -sin(x)*dx
-  cos: (t, x) => t0(t).mul(x0(x).sin()).neg(),
-  // d tan x = (1 + tan(x)^2)*dx
-  tan: (t, _x, out) => t0(t).mul(out.mul(out).add(1)),
   // d tanh x = (1 - tanh(x)^2)*dx
   tanh: (t, _x, out) => t0(t).mul(F.rsubScalar(out.mul(out), 1)),
   // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*dx

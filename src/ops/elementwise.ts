@@ -252,7 +252,7 @@ export function div(a: Tensor, b: Operand): Tensor {
 
 /** number / tensor, recorded as reciprocal(x) * number (as PyTorch: MulBackward0). */
 export function rdiv(a: Tensor, other: number): Tensor {
-  return mul(reciprocal(a), other);
+  return mul(a.reciprocal(), other);
 }
 
 /**
@@ -368,17 +368,6 @@ function floatUnary<
   return out;
 }
 
-export const exp = (a: Tensor): Tensor => floatUnary(Unary.Exp, "exp", a, "result");
-export const log = (a: Tensor): Tensor => floatUnary(Unary.Log, "log", a, "self");
-export const log1p = (a: Tensor): Tensor => floatUnary(Unary.Log1p, "log1p", a, "self");
-export const expm1 = (a: Tensor): Tensor => floatUnary(Unary.Expm1, "expm1", a, "result");
-export const sqrt = (a: Tensor): Tensor => floatUnary(Unary.Sqrt, "sqrt", a, "result");
-export const rsqrt = (a: Tensor): Tensor => floatUnary(Unary.Rsqrt, "rsqrt", a, "result");
-export const reciprocal = (a: Tensor): Tensor =>
-  floatUnary(Unary.Reciprocal, "reciprocal", a, "result");
-export const sin = (a: Tensor): Tensor => floatUnary(Unary.Sin, "sin", a, "self");
-export const cos = (a: Tensor): Tensor => floatUnary(Unary.Cos, "cos", a, "self");
-export const tan = (a: Tensor): Tensor => floatUnary(Unary.Tan, "tan", a, "result");
 export const tanh = (a: Tensor): Tensor => floatUnary(Unary.Tanh, "tanh", a, "result");
 export const sigmoid = (a: Tensor): Tensor => floatUnary(Unary.Sigmoid, "sigmoid", a, "result");
 

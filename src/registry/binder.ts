@@ -1,0 +1,830 @@
+/**
+ * The argument binder: one for every op, function and method alike, built from PyTorch's schema
+ * strings. It binds a JavaScript call the way PyTorch's Python argument parser
+ * (torch/csrc/utils/python_arg_parser.cpp) binds a Python call:
+ *
+ * - each argument positionally in PyTorch's order, or by its camelCased name in a trailing
+ *   options object (`x.sum(1, { keepdim: true })`); keyword-only arguments (after `*`) only by
+ *   name; `undefined` means "not given" (the default), `null` is Python's None;
+ * - overloads tried in PyTorch's order, the first whose arguments all type-check wins
+ *   (`max()`, `max(other)`, `max(dim, keepdim)`);
+ * - a single `int[]` parameter also takes varargs (`x.view(2, 3)`, `torch.zeros(2, 3)`), and
+ *   `int[N]` takes a single int (repeated N times);
+ * - failures raise PyTorch's TypeErrors word for word ("sum() received an invalid combination of
+ *   arguments - got (...), but expected one of: ...", "argument 'dim' must be int, not float").
+ *
+ * Note [binder fast path]: a call with only positional arguments, each passing its parameter's
+ * check, goes through a caller specialised at load time for the overload and the argument count:
+ * a few type checks and one direct call of the forward with the defaults filled in, no
+ * allocation. Anything else (an options object, a list to convert, an error) takes the general
+ * path, which implements the parser's full rules.
+ */
+import type { Param, Schema } from "./schema.js";
+import { typeError } from "../errors.js";
+
+/** What the binder needs to recognise values it cannot import (the layers below the registry). */
+export interface BinderHost {
+  isTensor(v: unknown): boolean;
+  /** a 0-dim tensor that does not require grad (PyTorch accepts one for a Scalar) */
+  isScalarTensor(v: unknown): boolean;
+  /** an integer-dtype tensor of one element (PyTorch accepts one for an int) */
+  isIntTensor(v: unknown): boolean;
+  isDType(v: unknown): boolean;
+  isGenerator(v: unknown): boolean;
+  /** Python's type name of a JS value ("Tensor", "int", "float", "str", "list", ...) */
+  pyTypeName(v: unknown): string;
+}
+
+let host: BinderHost | null = null;
+/** the host's tensor test, held directly: it runs on every call's fast path */
+let isTensorValue: (v: unknown) => boolean = () => false;
+/** Called once by the registry when the tensor layer is loaded. */
+export function setBinderHost(h: BinderHost): void {
+  host = h;
+  isTensorValue = h.isTensor;
+}
+function H(): BinderHost {
+  if (host === null) throw new Error("tensorgrad: the op registry was used before it was loaded");
+  return host;
+}
+
+// ---------------------------------------------------------------------------------------------
+// parameter checks
+
+type Check = (v: unknown) => boolean;
+
+const isInt = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v);
+const isNumber = (v: unknown): boolean => typeof v === "number" || typeof v === "boolean";
+
+/** Whether a single value passes the (non-list) base type of `p`. */
+function baseCheck(p: Param, numbersAsTensors: boolean): Check {
+  switch (p.base) {
+    case "Tensor":
+      return numbersAsTensors
+        ? (v) => typeof v === "number" || isTensorValue(v) || typeof v === "boolean"
+        : (v) => isTensorValue(v);
+    case "int":
+    case "SymInt":
+      // Python's bool is an int, but PyTorch's parser refuses it for int parameters
+      return (v) => isInt(v) || H().isIntTensor(v);
+    case "float":
+      return (v) => isNumber(v);
+    case "bool":
+      return (v) => typeof v === "boolean";
+    case "str":
+      return (v) => typeof v === "string";
+    case "Scalar":
+      return (v) => isNumber(v) || H().isScalarTensor(v);
+    case "ScalarType":
+      return (v) => H().isDType(v);
+    case "Generator":
+      return (v) => H().isGenerator(v);
+    case "Layout":
+      return (v) => v === "strided";
+    case "Device":
+      return (v) => v === "cpu";
+    case "MemoryFormat":
+      return (v) => v === "contiguous_format" || v === "preserve_format" || v === "channels_last";
+    case "Dimname":
+      // named tensors are not supported: such overloads are listed in errors, never bound
+      return () => false;
+  }
+}
+
+/** The check of a parameter's full type: None for optionals, lists, single ints for int[N]. */
+function paramCheck(p: Param, numbersAsTensors: boolean): Check {
+  const base = baseCheck(p, numbersAsTensors);
+  let check: Check;
+  if (!p.list) check = base;
+  else {
+    const el = p.elementOptional ? (v: unknown) => v === null || base(v) : base;
+    const single = p.listSize > 0 && (p.base === "int" || p.base === "SymInt");
+    // PyTorch's parser looks at the first element only; `convertList` checks the others
+    check = (v) => {
+      if (Array.isArray(v)) return v.length === 0 || el(v[0]) || p.base === "Tensor";
+      return single && isInt(v);
+    };
+  }
+  return p.optional ? (v) => v === null || check(v) : check;
+}
+
+/** PyTorch's type_name() of a parameter, as its error messages print it. */
+export function pyParamType(p: Param): string {
+  const names: Record<string, string> = {
+    Tensor: "Tensor",
+    int: "int",
+    SymInt: "SymInt",
+    float: "float",
+    bool: "bool",
+    str: "str",
+    Scalar: "Number",
+    ScalarType: "torch.dtype",
+    Generator: "torch.Generator",
+    Layout: "torch.layout",
+    Device: "torch.device",
+    MemoryFormat: "torch.memory_format",
+    Dimname: "name",
+  };
+  if (!p.list) return names[p.base];
+  if (p.base === "Tensor") return "tuple of Tensors";
+  if (p.base === "Dimname") return "tuple of names";
+  if (p.base === "SymInt") return "tuple of SymInts";
+  return `tuple of ${names[p.base]}s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// signatures
+
+/** One overload as the parser sees it (self removed for the method form). */
+export interface Signature {
+  readonly schema: Schema;
+  /** the parameters a caller passes, in order (method: without self) */
+  readonly params: readonly Param[];
+  /** Python names of `params` (`self` printed as `input` for functions) */
+  readonly pyNames: readonly string[];
+  readonly checks: readonly Check[];
+  /** index in schema.params of each of `params` */
+  readonly slots: readonly number[];
+  /** where `self` goes in the forward's arguments (method form), else -1 */
+  readonly selfSlot: number;
+  /** positional parameters (before `*`) */
+  readonly maxPos: number;
+  /** parameters without a default */
+  readonly minArgs: number;
+  readonly allowVarargsIntList: boolean;
+  /** PyTorch's display form, "(Tensor input, int dim, *, torch.dtype dtype, Tensor out)" */
+  readonly display: string;
+  /** the display form's parameter count as format_invalid_args counts it ("*" included) */
+  readonly displayCount: number;
+  /** display parameter names by position (the count check of format_invalid_args) */
+  readonly displayNames: readonly string[];
+  /** the display form's parameters' types for the "!type!" marks */
+  readonly displayChecks: readonly Check[];
+  readonly hasOut: boolean;
+  /** never bound (a named-tensor overload): listed in errors only */
+  readonly listedOnly: boolean;
+  /** a deprecated signature: bound, never listed (PyTorch's deprecated.yaml) */
+  readonly hidden: boolean;
+  readonly forward: (...args: unknown[]) => unknown;
+  /** the forward's argument count (the schema's parameters) */
+  readonly arity: number;
+  readonly defaults: readonly unknown[];
+  /** fast path: a caller per positional argument count, or null (Note [binder fast path]) */
+  readonly fast: readonly (FastCaller | null)[];
+}
+
+/**
+ * A specialised caller: `self` (method form) and up to four positional arguments; returns
+ * FAST_MISS when an argument fails its check.
+ */
+export type FastCaller = (
+  self: unknown,
+  a0: unknown,
+  a1: unknown,
+  a2: unknown,
+  a3: unknown,
+) => unknown;
+
+/** Most positional arguments a fast caller takes. */
+export const FAST_MAX_ARGS = 4;
+
+export interface SignatureSpec {
+  schema: Schema;
+  forward: ((...args: never[]) => unknown) | null;
+  numbersAsTensors: boolean;
+  /** the function form lists `*, Tensor out` (an out= variant exists) */
+  hasOut: boolean;
+  hidden?: boolean;
+}
+
+/** Build a signature for the function form (method = false) or the method form. */
+export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
+  const { schema } = spec;
+  const all = schema.params;
+  let selfSlot = -1;
+  if (method) {
+    selfSlot = all.findIndex((p) => p.name === "self");
+    if (selfSlot < 0) throw new Error(`${schema.text}: a method needs a 'self' parameter`);
+  }
+  const slots: number[] = [];
+  const params: Param[] = [];
+  all.forEach((p, i) => {
+    if (i !== selfSlot && !p.mutable) {
+      slots.push(i);
+      params.push(p);
+    }
+  });
+  const pyNames = params.map((p) => (!method && p.name === "self" ? "input" : p.name));
+  const checks = params.map((p) => paramCheck(p, spec.numbersAsTensors));
+  const maxPos = params.filter((p) => !p.keywordOnly).length;
+  const minArgs = params.filter((p) => !p.hasDefault).length;
+  const hasOut = spec.hasOut && !method;
+  // display: "(Tensor input, int dim, *, torch.dtype dtype, Tensor out)"
+  const parts: string[] = [];
+  const displayNames: string[] = [];
+  const displayChecks: Check[] = [];
+  let kw = false;
+  params.forEach((p, i) => {
+    if (p.keywordOnly && !kw) {
+      kw = true;
+      parts.push("*");
+      displayNames.push("*");
+      displayChecks.push(() => false);
+    }
+    parts.push(`${pyParamType(p)} ${pyNames[i]}`);
+    displayNames.push(pyNames[i]);
+    displayChecks.push(checks[i]);
+  });
+  if (hasOut) {
+    if (!kw) {
+      parts.push("*");
+      displayNames.push("*");
+      displayChecks.push(() => false);
+    }
+    const multi = schema.returns.length > 1;
+    parts.push(multi ? "tuple of Tensors out" : "Tensor out");
+    displayNames.push("out");
+    displayChecks.push((v) => H().isTensor(v));
+  }
+  const defaults = all.map((p) => (p.hasDefault ? p.default : undefined));
+  const sig: Omit<Signature, "fast"> = {
+    schema,
+    params,
+    pyNames,
+    checks,
+    slots,
+    selfSlot,
+    maxPos,
+    minArgs,
+    allowVarargsIntList:
+      maxPos === 1 && params[0].list && (params[0].base === "int" || params[0].base === "SymInt"),
+    display: `(${parts.join(", ")})`,
+    displayCount: parts.length,
+    displayNames,
+    displayChecks,
+    hasOut,
+    listedOnly: spec.forward === null || params.some((p) => p.base === "Dimname"),
+    hidden: spec.hidden ?? false,
+    forward: (spec.forward ?? (() => undefined)) as (...args: unknown[]) => unknown,
+    arity: all.length,
+    defaults,
+  };
+  return { ...sig, fast: fastCallers(sig) };
+}
+
+/**
+ * Note [binder fast path]: callers for k positional arguments, when every parameter from k on
+ * has a default and needs no conversion (an `int[N]` given one int, a list given as varargs,
+ * and options objects take the general path).
+ */
+function fastCallers(sig: Omit<Signature, "fast">): (FastCaller | null)[] {
+  const out: (FastCaller | null)[] = [];
+  if (sig.listedOnly) return out;
+  const { params, slots, selfSlot, defaults, forward, checks, arity } = sig;
+  for (let k = 0; k <= Math.min(sig.maxPos, FAST_MAX_ARGS); k++) {
+    let ok = k >= sig.minArgs;
+    for (let i = 0; i < k; i++) if (params[i].list) ok = false;
+    for (let i = k; i < params.length; i++) if (!params[i].hasDefault) ok = false;
+    if (!ok) {
+      out.push(null);
+      continue;
+    }
+    // source of each forward argument: -2 self, -1 its default, i >= 0 call argument i
+    const src = new Array<number>(arity).fill(-1);
+    if (selfSlot >= 0) src[selfSlot] = -2;
+    for (let i = 0; i < k; i++) src[slots[i]] = i;
+    out.push(
+      prefixCaller(k, selfSlot, src, checks, forward, defaults) ??
+        makeFast(k, src, checks, forward, defaults),
+    );
+  }
+  return out;
+}
+
+/**
+ * The common shape: self (method form) first, then the k call arguments in order, then
+ * defaults. One closure per shape, no per-argument dispatch.
+ */
+function prefixCaller(
+  k: number,
+  selfSlot: number,
+  src: readonly number[],
+  c: readonly Check[],
+  f: (...args: unknown[]) => unknown,
+  d: readonly unknown[],
+): FastCaller | null {
+  const method = selfSlot === 0;
+  if (selfSlot > 0) return null;
+  const first = method ? 1 : 0;
+  for (let j = first; j < src.length; j++) {
+    if (src[j] !== (j - first < k ? j - first : -1)) return null;
+  }
+  if (src.length - first > 4) return null;
+  const NO = FAST_MISS;
+  const [c0, c1, c2, c3] = c;
+  if (method) {
+    const [, d1, d2, d3, d4] = d;
+    switch (k) {
+      case 0:
+        return (s) => f(s, d1, d2, d3, d4);
+      case 1:
+        return (s, a0) => (c0(a0) ? f(s, a0, d2, d3, d4) : NO);
+      case 2:
+        return (s, a0, a1) => (c0(a0) && c1(a1) ? f(s, a0, a1, d3, d4) : NO);
+      case 3:
+        return (s, a0, a1, a2) => (c0(a0) && c1(a1) && c2(a2) ? f(s, a0, a1, a2, d4) : NO);
+      default:
+        return (s, a0, a1, a2, a3) =>
+          c0(a0) && c1(a1) && c2(a2) && c3(a3) ? f(s, a0, a1, a2, a3) : NO;
+    }
+  }
+  const [d0, d1, d2, d3] = d;
+  switch (k) {
+    case 0:
+      return () => f(d0, d1, d2, d3);
+    case 1:
+      return (_s, a0) => (c0(a0) ? f(a0, d1, d2, d3) : NO);
+    case 2:
+      return (_s, a0, a1) => (c0(a0) && c1(a1) ? f(a0, a1, d2, d3) : NO);
+    case 3:
+      return (_s, a0, a1, a2) => (c0(a0) && c1(a1) && c2(a2) ? f(a0, a1, a2, d3) : NO);
+    default:
+      return (_s, a0, a1, a2, a3) =>
+        c0(a0) && c1(a1) && c2(a2) && c3(a3) ? f(a0, a1, a2, a3) : NO;
+  }
+}
+
+function makeFast(
+  k: number,
+  src: readonly number[],
+  c: readonly Check[],
+  f: (...args: unknown[]) => unknown,
+  d: readonly unknown[],
+): FastCaller {
+  const c0 = c[0];
+  const c1 = c[1];
+  const c2 = c[2];
+  const c3 = c[3];
+  const check: (a0: unknown, a1: unknown, a2: unknown, a3: unknown) => boolean =
+    k === 0
+      ? () => true
+      : k === 1
+        ? (a0) => c0(a0)
+        : k === 2
+          ? (a0, a1) => c0(a0) && c1(a1)
+          : k === 3
+            ? (a0, a1, a2) => c0(a0) && c1(a1) && c2(a2)
+            : (a0, a1, a2, a3) => c0(a0) && c1(a1) && c2(a2) && c3(a3);
+  const pick = (
+    j: number,
+    self: unknown,
+    a0: unknown,
+    a1: unknown,
+    a2: unknown,
+    a3: unknown,
+  ): unknown => {
+    switch (src[j]) {
+      case -2:
+        return self;
+      case -1:
+        return d[j];
+      case 0:
+        return a0;
+      case 1:
+        return a1;
+      case 2:
+        return a2;
+      default:
+        return a3;
+    }
+  };
+  const NO = FAST_MISS;
+  switch (src.length) {
+    case 0:
+      return (_s, a0, a1, a2, a3) => (check(a0, a1, a2, a3) ? f() : NO);
+    case 1:
+      return (s, a0, a1, a2, a3) => (check(a0, a1, a2, a3) ? f(pick(0, s, a0, a1, a2, a3)) : NO);
+    case 2:
+      return (s, a0, a1, a2, a3) =>
+        check(a0, a1, a2, a3) ? f(pick(0, s, a0, a1, a2, a3), pick(1, s, a0, a1, a2, a3)) : NO;
+    case 3:
+      return (s, a0, a1, a2, a3) =>
+        check(a0, a1, a2, a3)
+          ? f(pick(0, s, a0, a1, a2, a3), pick(1, s, a0, a1, a2, a3), pick(2, s, a0, a1, a2, a3))
+          : NO;
+    case 4:
+      return (s, a0, a1, a2, a3) =>
+        check(a0, a1, a2, a3)
+          ? f(
+              pick(0, s, a0, a1, a2, a3),
+              pick(1, s, a0, a1, a2, a3),
+              pick(2, s, a0, a1, a2, a3),
+              pick(3, s, a0, a1, a2, a3),
+            )
+          : NO;
+    default:
+      return (s, a0, a1, a2, a3) => {
+        if (!check(a0, a1, a2, a3)) return NO;
+        const v = new Array<unknown>(src.length);
+        for (let j = 0; j < src.length; j++) v[j] = pick(j, s, a0, a1, a2, a3);
+        return f(...v);
+      };
+  }
+}
+
+/** Returned by a fast caller whose checks failed (the general path takes over). */
+export const FAST_MISS: unique symbol = Symbol("tensorgrad.fastMiss") as never;
+
+// ---------------------------------------------------------------------------------------------
+// the general path
+
+/** A plain options object `{ ... }` (not a tensor, list, dtype or generator). */
+export function isOptions(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+interface Failure {
+  kind: "types" | "keywords" | "count";
+}
+
+/** snake_case key of a camelCase options key (for messages and for matching). */
+function keyToPy(key: string, sig: Signature): string {
+  const i = sig.params.findIndex((p) => p.jsName === key || p.name === key);
+  if (i >= 0) return sig.pyNames[i];
+  if (key === "out") return "out";
+  return key;
+}
+
+/**
+ * Try to bind `args` (positional) and `kw` (options) to `sig`. Returns the forward's arguments
+ * and the out tensor, or a failure; with `raise`, throws PyTorch's specific error instead.
+ */
+function tryBind(
+  name: string,
+  sig: Signature,
+  self: unknown,
+  args: readonly unknown[],
+  kw: Record<string, unknown> | null,
+  raise: boolean,
+): { values: unknown[]; out: unknown } | Failure {
+  let nargs = args.length;
+  let pos = args;
+  if (nargs > sig.maxPos) {
+    if (sig.allowVarargsIntList && args.every((a) => typeof a === "number")) {
+      pos = [args.slice()];
+      nargs = 1;
+    } else {
+      if (raise) {
+        const m = sig.maxPos;
+        if (sig.minArgs !== m && sig.minArgs < m)
+          throw typeError(
+            `${name}() takes from ${sig.minArgs} to ${m} positional arguments but ${nargs} were given`,
+          );
+        throw typeError(
+          `${name}() takes ${m} positional argument${m === 1 ? "" : "s"} but ${nargs} ${nargs === 1 ? "was" : "were"} given`,
+        );
+      }
+      return { kind: "count" };
+    }
+  }
+  const values = sig.defaults.slice();
+  if (sig.selfSlot >= 0) values[sig.selfSlot] = self;
+  const used = new Set<string>();
+  const missing: string[] = [];
+  let fail: Failure | null = null;
+  for (let i = 0; i < sig.params.length; i++) {
+    const p = sig.params[i];
+    let v: unknown;
+    let given = false;
+    let positional = false;
+    const kwKey =
+      kw === null
+        ? undefined
+        : p.jsName in kw
+          ? p.jsName
+          : p.name in kw
+            ? p.name
+            : sig.pyNames[i] in kw
+              ? sig.pyNames[i]
+              : undefined;
+    if (i < nargs && !p.keywordOnly) {
+      v = pos[i];
+      given = v !== undefined;
+      positional = true;
+      if (kwKey !== undefined && kw![kwKey] !== undefined) {
+        if (raise)
+          throw typeError(`${name}() got multiple values for argument '${sig.pyNames[i]}'`);
+        return { kind: "keywords" };
+      }
+    } else if (kwKey !== undefined) {
+      used.add(kwKey);
+      v = kw![kwKey];
+      given = v !== undefined;
+    }
+    if (!given) {
+      if (!p.hasDefault) missing.push(sig.pyNames[i]);
+      continue;
+    }
+    if (sig.allowVarargsIntList && i === 0 && positional && isInt(v) && nargs === 1) v = [v];
+    if (!sig.checks[i](v)) {
+      if (raise) throw typeError(argTypeMessage(name, sig, i, v, positional));
+      fail ??= { kind: "types" };
+      continue;
+    }
+    if (p.list && Array.isArray(v)) {
+      const bad = badElement(p, sig.checks[i], v);
+      if (bad >= 0) {
+        // a conversion error: raised whatever the mode, as PyTorch's r.intlist(i) does
+        throw typeError(
+          p.base === "Tensor"
+            ? `expected Tensor as element ${bad} in argument ${i}, but got ${H().pyTypeName(v[bad])}`
+            : `${name}(): argument '${sig.pyNames[i]}' must be ${pyParamType(p)}, but found element of type ${H().pyTypeName(v[bad])} at pos ${bad + 1}`,
+        );
+      }
+    }
+    values[sig.slots[i]] = convert(p, v);
+  }
+  let out: unknown = undefined;
+  if (kw !== null) {
+    for (const key of Object.keys(kw)) {
+      if (used.has(key)) continue;
+      if (key === "out" && sig.hasOut) {
+        out = kw[key];
+        if (out !== undefined && out !== null && !H().isTensor(out)) {
+          if (raise)
+            throw typeError(`${name}(): argument 'out' must be Tensor, not ${H().pyTypeName(out)}`);
+          return { kind: "types" };
+        }
+        continue;
+      }
+      // a key matching a positional parameter already given positionally was handled above
+      const i = sig.params.findIndex(
+        (p, j) => p.jsName === key || p.name === key || sig.pyNames[j] === key,
+      );
+      if (i >= 0 && i < nargs) continue;
+      if (raise) throw typeError(`${name}() got an unexpected keyword argument '${key}'`);
+      return { kind: "keywords" };
+    }
+  }
+  if (missing.length > 0) {
+    if (raise) {
+      // PyTorch's plural is inverted ("missing 1 required positional arguments")
+      throw typeError(
+        `${name}() missing ${missing.length} required positional argument${missing.length === 1 ? "s" : ""}: ${missing.map((m) => `"${m}"`).join(", ")}`,
+      );
+    }
+    return { kind: "count" };
+  }
+  if (fail !== null) return fail;
+  return { values, out };
+}
+
+/** The first element of list `v` that `check` (of the whole list) refuses, or -1. */
+function badElement(p: Param, check: Check, v: readonly unknown[]): number {
+  for (let k = 0; k < v.length; k++) {
+    const x = v[k];
+    if (p.elementOptional && x === null) continue;
+    if (!check([x])) return k;
+    if (p.base === "Tensor" && !isTensorValue(x)) return k;
+  }
+  return -1;
+}
+
+/** `int[N]` given one int -> N copies; lists copied (the forward may keep them). */
+function convert(p: Param, v: unknown): unknown {
+  if (!p.list || v === null) return v;
+  if (!Array.isArray(v)) return new Array<unknown>(p.listSize).fill(v);
+  return v.slice();
+}
+
+function argTypeMessage(
+  name: string,
+  sig: Signature,
+  i: number,
+  v: unknown,
+  positional: boolean,
+): string {
+  const p = sig.params[i];
+  const where = positional
+    ? `argument '${sig.pyNames[i]}' (position ${i + 1})`
+    : `argument '${sig.pyNames[i]}'`;
+  return `${name}(): ${where} must be ${pyParamType(p)}, not ${H().pyTypeName(v)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// an overload set
+
+export interface Bound {
+  sig: Signature;
+  values: unknown[];
+  out: unknown;
+}
+
+/**
+ * Bind a call to the first overload that accepts it, or throw PyTorch's error. `args` may end
+ * with an options object.
+ */
+export function bindCall(
+  name: string,
+  sigs: readonly Signature[],
+  self: unknown,
+  rawArgs: readonly unknown[],
+): Bound {
+  let args = rawArgs;
+  let kw: Record<string, unknown> | null = null;
+  if (args.length > 0 && isOptions(args[args.length - 1])) {
+    kw = args[args.length - 1] as Record<string, unknown>;
+    args = args.slice(0, -1);
+  }
+  // trailing undefineds are "not given"
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  if (n !== args.length) args = args.slice(0, n);
+  for (const sig of sigs) {
+    if (sig.listedOnly) continue;
+    const r = tryBind(name, sig, self, args, kw, false);
+    if ("values" in r) return { sig, values: r.values, out: r.out };
+  }
+  // a method without parameters is a plain Python method (METH_NOARGS): Python's own message
+  if (sigs.length === 1 && sigs[0].selfSlot >= 0 && sigs[0].params.length === 0) {
+    const n = args.length + (kw === null ? 0 : 1);
+    throw typeError(`_TensorBase.${name}() takes no arguments (${n} given)`);
+  }
+  throw invalidArguments(name, sigs, self, args, kw);
+}
+
+/** PyTorch's print_error: a specific message when one overload is plausible, else the list. */
+function invalidArguments(
+  name: string,
+  sigs: readonly Signature[],
+  self: unknown,
+  args: readonly unknown[],
+  kw: Record<string, unknown> | null,
+): Error {
+  const kwKeys = kw === null ? [] : Object.keys(kw).filter((k) => kw[k] !== undefined);
+  const numArgs = args.length + kwKeys.length;
+  // PyTorch's print_error: one signature raises its own error; else, when exactly one visible
+  // signature takes this many arguments, that one's; else the list of visible signatures
+  const visible = sigs.filter((s) => !s.hidden);
+  const plausible = visible.filter(
+    (s) => numArgs >= s.minArgs && numArgs <= s.params.length + (s.hasOut ? 1 : 0),
+  );
+  const single = sigs.length === 1 ? sigs[0] : plausible.length === 1 ? plausible[0] : null;
+  if (single !== null) {
+    try {
+      tryBind(name, single, self, args, kw, true);
+    } catch (e) {
+      return e as Error;
+    }
+  }
+  const h = H();
+  const py = (k: string): string => (visible.length > 0 ? keyToPy(k, visible[0]) : k);
+  // the keyword arguments as PyTorch's unordered map lists them (reverse insertion order)
+  const kwList = kwKeys
+    .slice()
+    .reverse()
+    .map((k) => [py(k), kw![k]] as const);
+  const plain = (): string =>
+    `(${[...args.map((a) => h.pyTypeName(a)), ...kwList.map(([k, v]) => `${k}=${h.pyTypeName(v)}`)].join(", ")})`;
+  const marked = (s: Signature): string => {
+    const parts: string[] = [];
+    const all = [...args, ...kwList.map(([, v]) => v)];
+    all.forEach((v, i) => {
+      const ok = i < s.displayChecks.length && s.displayChecks[i](v);
+      const kwName = i >= args.length ? `${s.displayNames[i] ?? ""}=` : "";
+      const t = formatted(v);
+      parts.push(ok ? `${kwName}${t}` : `!${kwName}${t}!`);
+    });
+    return `(${parts.join(", ")})`;
+  };
+  // PyTorch 1.13's _argcountMatch: the display's parameter count ("*" and "out" included)
+  const countMatch = (s: Signature): boolean => numArgs === s.displayCount;
+  if (visible.length === 1) {
+    const s = visible[0];
+    return typeError(
+      `${name}() received an invalid combination of arguments - got ${countMatch(s) ? marked(s) : plain()}, but expected ${s.display}`,
+    );
+  }
+  let msg = `${name}() received an invalid combination of arguments - got ${plain()}, but expected one of:\n`;
+  for (const s of visible) {
+    msg += ` * ${s.display}\n`;
+    if (countMatch(s)) {
+      const start = Math.max(s.displayCount - kwList.length, 0);
+      const names = s.displayNames.slice(start);
+      const unmatched = kwList.map(([k]) => k).filter((k) => !names.includes(k));
+      if (unmatched.length > 0)
+        msg += `      didn't match because some of the keywords were incorrect: ${unmatched.join(", ")}\n`;
+      else
+        msg += `      didn't match because some of the arguments have invalid types: ${marked(s)}\n`;
+    }
+  }
+  return typeError(msg);
+}
+
+/** A value as _formattedArgDesc prints it: lists as "list of [int, float]". */
+function formatted(v: unknown): string {
+  const h = H();
+  if (Array.isArray(v)) return `list of [${v.map((x) => h.pyTypeName(x)).join(", ")}]`;
+  return h.pyTypeName(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// compiled callers
+
+/** The fast-path test of one argument expression `a` against parameter i (exact). */
+function checkExpr(p: Param, i: number, a: string, numbersAsTensors: boolean): string {
+  let e: string;
+  switch (p.base) {
+    case "Tensor":
+      e = numbersAsTensors
+        ? `(typeof ${a} === "number" || ${a} instanceof T || typeof ${a} === "boolean")`
+        : `${a} instanceof T`;
+      break;
+    case "int":
+    case "SymInt":
+      e = `(typeof ${a} === "number" ? Number.isInteger(${a}) : C[${i}](${a}))`;
+      break;
+    case "float":
+      e = `(typeof ${a} === "number" || typeof ${a} === "boolean")`;
+      break;
+    case "bool":
+      e = `typeof ${a} === "boolean"`;
+      break;
+    default:
+      e = `C[${i}](${a})`;
+  }
+  return p.optional ? `(${a} === null || ${e})` : e;
+}
+
+let compileWorks: boolean | null = null;
+
+/**
+ * Note [binder fast path], compiled: one function per op and call form, generated from its
+ * signatures, so every call site in it is monomorphic (closures built by one generic factory
+ * share their type feedback across all ops, which makes the forward calls megamorphic). Where
+ * `new Function` is refused (a page's Content-Security-Policy without 'unsafe-eval'), returns
+ * null and the caller builds the closure form instead.
+ */
+export function compileCallable(
+  name: string,
+  sigs: readonly Signature[],
+  method: boolean,
+  slow: (self: unknown, args: unknown[]) => unknown,
+  tensorClass: unknown,
+  numbersAsTensors: boolean,
+): ((...args: unknown[]) => unknown) | null {
+  if (compileWorks === false) return null;
+  const bound = sigs.filter((s) => !s.listedOnly);
+  const lines: string[] = [];
+  const prelude: string[] = [];
+  for (let n = 0; n <= FAST_MAX_ARGS; n++) {
+    const branch: string[] = [];
+    for (let si = 0; si < bound.length; si++) {
+      const sig = bound[si];
+      const fast = sig.fast[n];
+      if (fast === undefined || fast === null) break;
+      prelude.push(`const C${si}_${n} = S[${si}].checks;`);
+      const conds = sig.params
+        .slice(0, n)
+        .map((p, i) => checkExpr(p, i, `a${i}`, numbersAsTensors).replace(/C\[/g, `C${si}_${n}[`));
+      const args: string[] = [];
+      for (let j = 0; j < sig.arity; j++) {
+        if (j === sig.selfSlot) args.push("this");
+        else {
+          const i = sig.slots.indexOf(j);
+          args.push(i >= 0 && i < n ? `a${i}` : `D${si}[${j}]`);
+        }
+      }
+      const call = `return F${si}(${args.join(", ")});`;
+      branch.push(conds.length === 0 ? call : `if (${conds.join(" && ")}) ${call}`);
+      if (conds.length === 0) break;
+    }
+    if (branch.length > 0) lines.push(`case ${n}: {\n${branch.join("\n")}\nbreak;\n}`);
+  }
+  bound.forEach((_s, si) => {
+    prelude.push(`const F${si} = S[${si}].forward;`, `const D${si} = S[${si}].defaults;`);
+  });
+  const fname = /^[A-Za-z_$][\w$]*$/.test(name) ? name : "op";
+  const src = `${prelude.join("\n")}
+return function ${fname}(a0, a1, a2, a3) {
+  switch (arguments.length) {
+${lines.join("\n")}
+  }
+  return slow(${method ? "this" : "undefined"}, Array.prototype.slice.call(arguments));
+};`;
+  try {
+    const make = new Function("S", "T", "slow", src) as (
+      s: readonly Signature[],
+      t: unknown,
+      slow: (self: unknown, args: unknown[]) => unknown,
+    ) => (...args: unknown[]) => unknown;
+    compileWorks = true;
+    return make(bound, tensorClass, slow);
+  } catch (e) {
+    if (compileWorks === true) throw e; // a bug in the generated source, not a refused eval
+    compileWorks = false;
+    return null;
+  }
+}

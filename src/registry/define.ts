@@ -1,0 +1,420 @@
+/**
+ * The op registry: one declaration per op, in the spirit of PyTorch's native_functions.yaml +
+ * derivatives.yaml. An entry holds the op's PyTorch 1.13 schema string(s) verbatim, its
+ * variants (function `torch.x`, method `t.x`, in-place `t.x_`), each overload's forward, its
+ * derivative (backward node name, the saved set, the formula, the JVP rule) and a doc line with
+ * an example. From it follow:
+ *
+ * - the argument binder of every call form (binder.ts), checking types and sizes once;
+ * - recording: an overload that declares a derivative is recorded by the registry, saving
+ *   exactly the declared names (schema arguments or `result`), and its formula receives only
+ *   those (Note [declared saved set]);
+ * - the in-place variant: computed out of place on a shadow of self and written back
+ *   (Note [in-place shadow] in ops/inplace.ts), with version counter and CopySlices;
+ * - `out=`: computed, then written into the given tensor (resized as PyTorch does);
+ * - the generated declarations (`scripts/gen-api.ts`: src/generated/*.ts) and docs/ops.md.
+ *
+ * Adding an op is one `defineOp` entry (plus its kernel if it is a new primitive) and test rows;
+ * see docs/adding-an-op.md.
+ */
+import { Tensor } from "../tensor.js";
+import { DType, int32, int64 } from "../dtype.js";
+import { Generator } from "../random.js";
+import { parseSchema, camelCase, type Schema } from "./schema.js";
+import {
+  FAST_MAX_ARGS,
+  FAST_MISS,
+  bindCall,
+  compileCallable,
+  makeSignature,
+  setBinderHost,
+  type Signature,
+} from "./binder.js";
+import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../autograd/function.js";
+import { registerJvp } from "../autograd/forward-ad.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import { inplace, writeInto } from "../ops/inplace.js";
+import { castData, pyTypeName, scalarTypeName } from "../ops/core.js";
+import { runtimeError } from "../errors.js";
+import { contiguousStrides, shapeEqual } from "../shape.js";
+import type { Op } from "../autograd/derivatives.js";
+
+setBinderHost({
+  isTensor: (v) => v instanceof Tensor,
+  isScalarTensor: (v) => v instanceof Tensor && v.dim() === 0 && !v.requiresGrad,
+  isIntTensor: (v) =>
+    v instanceof Tensor && v.numel() === 1 && (v.dtype === int64 || v.dtype === int32),
+  isDType: (v) => v instanceof DType,
+  isGenerator: (v) => v instanceof Generator,
+  pyTypeName: (v) =>
+    v instanceof DType
+      ? "torch.dtype"
+      : v instanceof Generator
+        ? "torch._C.Generator"
+        : isPlainObject(v)
+          ? "dict"
+          : pyTypeName(v),
+});
+
+function isPlainObject(v: unknown): boolean {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v) as unknown;
+  return p === Object.prototype || p === null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// declarations
+
+/** The saved tensors a formula reads: exactly the declared names. */
+export type SavedOf<S extends string> = { readonly [K in S]: Tensor };
+
+/**
+ * An overload's derivative, PyTorch's derivatives.yaml entry: the backward node's name, the
+ * schema arguments (or `result`) it saves, the non-tensor arguments it reads, the formula (one
+ * gradient per tensor argument of the schema, in order; null where none) and the forward-mode
+ * rule (the output tangent from the tangents of the tensor arguments, null entries being zero).
+ */
+export interface DerivativeDecl<S extends string = string, A extends object = object> {
+  name: string;
+  save: readonly S[];
+  /** the non-tensor arguments the formula and the JVP read (kept on the node) */
+  attrs?: readonly (keyof A & string)[];
+  grad(g: Tensor, saved: SavedOf<S>, attrs: A, node: OpNode): (Tensor | null)[];
+  jvp(
+    tangents: { readonly [name: string]: Tensor | null },
+    primals: { readonly [name: string]: Tensor },
+    result: Tensor,
+    attrs: A,
+  ): Tensor | null;
+}
+
+export interface OverloadDecl {
+  /** PyTorch 1.13's schema, verbatim from native_functions.yaml */
+  schema: string;
+  /**
+   * The forward, taking the schema's arguments in order (defaults filled in). With `derivative`
+   * it only computes; without, it records its own node (ops with a hand-written recording).
+   * null: an overload listed in errors but never bound (named tensors).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each overload's forward has its own typed signature; the binder checks the arguments against the schema before the call
+  forward: ((...args: any[]) => unknown) | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- formulas type their own saved set and attributes
+  derivative?: DerivativeDecl<any, any>;
+  /** an out= variant of this overload exists (default: the entry's `out`) */
+  out?: boolean;
+  /** a deprecated signature (PyTorch's deprecated.yaml): bound, never listed in errors */
+  hidden?: boolean;
+}
+
+export type Variant = "function" | "method" | "inplace";
+
+export interface OpDecl {
+  /** PyTorch's Python name (`log_softmax`); the JS name is its camelCase unless `jsName` */
+  name: string;
+  jsName?: string;
+  variants: readonly Variant[];
+  /** in PyTorch's order: binding tries them in turn and errors list them so */
+  overloads: readonly OverloadDecl[];
+  /** the method form's overloads when they differ from the function's */
+  methodOverloads?: readonly OverloadDecl[];
+  /** an `out=` variant exists for every overload (the function form accepts and lists `out`) */
+  out?: boolean;
+  /** PyTorch's parser accepts numbers for Tensor arguments (add, sub, mul, div, ...) */
+  numbersAsTensors?: boolean;
+  /** one line, for JSDoc and docs/ops.md */
+  doc: string;
+  /** a one-line example */
+  example?: string;
+}
+
+export interface OpEntry extends OpDecl {
+  readonly jsName: string;
+  readonly schemas: readonly Schema[];
+  readonly functionSigs: readonly Signature[];
+  readonly methodSigs: readonly Signature[];
+  readonly inplaceSigs: readonly Signature[];
+}
+
+const REGISTRY = new Map<string, OpEntry>();
+
+/** Every registered op, in registration order. */
+export function registeredOps(): OpEntry[] {
+  return [...REGISTRY.values()];
+}
+
+export function getOp(jsName: string): OpEntry | undefined {
+  return REGISTRY.get(jsName);
+}
+
+// ---------------------------------------------------------------------------------------------
+// recording through the declared derivative
+
+/**
+ * Note [declared saved set]: a formula receives only the names its `save` lists, each a schema
+ * argument or `result`; registration refuses other names, and `setStrictSavedChecks` (tests)
+ * makes a formula that reads an undeclared name fail.
+ */
+function withDerivative(
+  schema: Schema,
+  forward: (...args: unknown[]) => unknown,
+  d: DerivativeDecl,
+): (...args: unknown[]) => unknown {
+  const key = schema.overload === "" ? schema.name : `${schema.name}.${schema.overload}`;
+  const slotOf = new Map(schema.params.map((p, i) => [p.name, i]));
+  for (const name of d.save) {
+    if (name !== "result" && !slotOf.has(name))
+      throw new Error(`${schema.text}: '${name}' in save is not an argument or 'result'`);
+  }
+  for (const name of d.attrs ?? []) {
+    if (!slotOf.has(name))
+      throw new Error(`${schema.text}: attribute '${name}' is not an argument`);
+  }
+  // tensor arguments: the node's inputs, in schema order
+  const tensorSlots = schema.params.flatMap((p, i) => (p.base === "Tensor" && !p.list ? [i] : []));
+  const saveSlots = d.save.map((n) => (n === "result" ? -1 : (slotOf.get(n) as number)));
+  const attrSlots = (d.attrs ?? []).map((n) => slotOf.get(n) as number);
+  const tensorNames = tensorSlots.map((i) => schema.params[i].name);
+  registerDerivative(key as Op, {
+    name: d.name,
+    save: d.save as never,
+    grad: d.grad as never,
+  });
+  registerJvp(key as Op, (tangents, inputs, out, attrs) => {
+    const t: Record<string, Tensor | null> = {};
+    const p: Record<string, Tensor> = {};
+    tensorNames.forEach((n, i) => {
+      t[n] = tangents[i];
+      const x = inputs[i];
+      if (x != null) p[n] = x;
+    });
+    return d.jvp(t, p, out as Tensor, attrs as object);
+  });
+  const EMPTY = Object.freeze({});
+  return (...values: unknown[]) => {
+    const out = forward(...values) as Tensor;
+    const inputs = tensorSlots.map((i) => {
+      const v = values[i];
+      return v instanceof Tensor ? v : null;
+    });
+    if (!anyNeedsGrad(inputs)) return out;
+    const save: Record<string, Tensor | null> = {};
+    d.save.forEach((n, j) => {
+      const s = saveSlots[j];
+      const v = s < 0 ? out : values[s];
+      save[n] = v instanceof Tensor ? v : null;
+    });
+    let attrs: Record<string, unknown> = EMPTY;
+    if (attrSlots.length > 0) {
+      attrs = {};
+      (d.attrs ?? []).forEach((n, j) => (attrs[n] = values[attrSlots[j]]));
+    }
+    record(key as Op, out, inputs, save as never, attrs as never);
+    return out;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// out= and in-place
+
+function canCast(from: DType, to: DType): boolean {
+  if (from.isFloatingPoint && !to.isFloatingPoint) return false;
+  if (from.name !== "bool" && to.name === "bool") return false;
+  return true;
+}
+
+/** Write `r` into `out` (PyTorch's out= semantics: resize when needed, cast, no autograd). */
+function writeOut(name: string, r: unknown, out: Tensor, inputs: readonly unknown[]): Tensor {
+  if (!(r instanceof Tensor)) throw runtimeError(`${name}(): out= is not supported for this op`);
+  if (
+    isGradEnabled() &&
+    (out.requiresGrad || inputs.some((v) => v instanceof Tensor && v.requiresGrad))
+  )
+    throw runtimeError(
+      `${name}(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.`,
+    );
+  if (!canCast(r.dtype, out.dtype))
+    throw runtimeError(
+      `result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${scalarTypeName(out.dtype)}`,
+    );
+  if (!shapeEqual(out.shape, r.shape)) {
+    if (out.numel() !== 0)
+      console.warn(
+        `UserWarning: An output with one or more elements was resized since it had shape [${out.shape.join(", ")}], which does not match the required output shape [${r.shape.join(", ")}]. This behavior is deprecated, and in a future PyTorch release outputs will not be resized unless they have zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).`,
+      );
+    out.typedArray = castData(r, out.dtype);
+    out.shape = r.shape.slice();
+    out.strides = contiguousStrides(out.shape);
+    out.offset = 0;
+  } else writeInto(out, r);
+  out._version.value++;
+  return out;
+}
+
+/** The in-place form of an overload: computed on self's shadow, written back, self returned. */
+function inplaceForward(
+  schema: Schema,
+  forward: (...args: unknown[]) => unknown,
+  savesSelf: boolean,
+): (...args: unknown[]) => unknown {
+  const selfSlot = schema.params.findIndex((p) => p.name === "self");
+  return (...values: unknown[]) => {
+    const self = values[selfSlot] as Tensor;
+    inplace(self, savesSelf, (prev) => {
+      const v = values.slice();
+      v[selfSlot] = prev;
+      return forward(...v) as Tensor;
+    });
+    return self;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// call forms
+
+type Callable = (...args: unknown[]) => unknown;
+
+function makeCallable(
+  pyName: string,
+  sigs: readonly Signature[],
+  method: boolean,
+  numbersAsTensors: boolean,
+): Callable {
+  const bound = sigs.filter((s) => !s.listedOnly);
+  const slow = (self: unknown, args: unknown[]): unknown => {
+    const b = bindCall(pyName, sigs, self, args);
+    const r = b.sig.forward(...b.values);
+    if (b.out !== undefined && b.out !== null)
+      return writeOut(pyName, r, b.out as Tensor, b.values);
+    return r;
+  };
+  const compiled = compileCallable(pyName, sigs, method, slow, Tensor, numbersAsTensors);
+  if (compiled !== null) return compiled;
+  // Note [binder fast path]: overloads are tried in order; an overload without a caller for
+  // this argument count ends the fast attempt (only the general path can decide it)
+  const attempt = (
+    self: unknown,
+    n: number,
+    a0: unknown,
+    a1: unknown,
+    a2: unknown,
+    a3: unknown,
+  ): unknown => {
+    for (let i = 0; i < bound.length; i++) {
+      const c = bound[i].fast[n];
+      if (c === undefined || c === null) return FAST_MISS;
+      const r = c(self, a0, a1, a2, a3);
+      if (r !== FAST_MISS) return r;
+    }
+    return FAST_MISS;
+  };
+  if (method) {
+    return function (this: unknown, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown) {
+      const n = arguments.length;
+      if (n <= FAST_MAX_ARGS) {
+        const r = attempt(this, n, a0, a1, a2, a3);
+        if (r !== FAST_MISS) return r;
+      }
+      // eslint-disable-next-line prefer-rest-params -- the fast path above must not allocate
+      return slow(this, Array.prototype.slice.call(arguments) as unknown[]);
+    };
+  }
+  return function (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown) {
+    const n = arguments.length;
+    if (n <= FAST_MAX_ARGS) {
+      const r = attempt(undefined, n, a0, a1, a2, a3);
+      if (r !== FAST_MISS) return r;
+    }
+    // eslint-disable-next-line prefer-rest-params -- the fast path above must not allocate
+    return slow(undefined, Array.prototype.slice.call(arguments) as unknown[]);
+  };
+}
+
+const FUNCTIONS = new Map<string, Callable>();
+
+/**
+ * Declare an op; installs its method forms on Tensor and returns its function form.
+ * @example export const atan2 = defineOp({ name: "atan2", ... }).fn;
+ */
+export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
+  const jsName = decl.jsName ?? camelCase(decl.name);
+  if (REGISTRY.has(jsName)) throw new Error(`op '${jsName}' is declared twice`);
+  const numbersAsTensors = decl.numbersAsTensors ?? false;
+  const prepare = (o: OverloadDecl) => {
+    const schema = parseSchema(o.schema);
+    let forward = o.forward as ((...args: unknown[]) => unknown) | null;
+    if (forward !== null && o.derivative !== undefined)
+      forward = withDerivative(schema, forward, o.derivative);
+    return {
+      schema,
+      forward,
+      savesSelf: o.derivative?.save.includes("self") ?? true,
+      out: o.out ?? decl.out ?? false,
+      hidden: o.hidden ?? false,
+    };
+  };
+  const fnOverloads = decl.overloads.map(prepare);
+  const mOverloads =
+    decl.methodOverloads === undefined ? fnOverloads : decl.methodOverloads.map(prepare);
+  const sig = (o: ReturnType<typeof prepare>, method: boolean, forward = o.forward) =>
+    makeSignature(
+      { schema: o.schema, forward, numbersAsTensors, hasOut: o.out, hidden: o.hidden },
+      method,
+    );
+  const has = (v: Variant) => decl.variants.includes(v);
+  const functionSigs = has("function") ? fnOverloads.map((o) => sig(o, false)) : [];
+  const methodSigs = has("method") ? mOverloads.map((o) => sig(o, true)) : [];
+  const inplaceSigs = has("inplace")
+    ? mOverloads
+        .filter((o) => o.schema.params.some((p) => p.name === "self"))
+        .map((o) =>
+          sig(
+            o,
+            true,
+            o.forward === null ? null : inplaceForward(o.schema, o.forward, o.savesSelf),
+          ),
+        )
+    : [];
+  const entry: OpEntry & { fn: Callable } = {
+    ...decl,
+    jsName,
+    schemas: fnOverloads.map((o) => o.schema),
+    functionSigs,
+    methodSigs,
+    inplaceSigs,
+    fn:
+      functionSigs.length > 0
+        ? makeCallable(decl.name, functionSigs, false, numbersAsTensors)
+        : notAFunction(decl.name),
+  };
+  REGISTRY.set(jsName, entry);
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  if (methodSigs.length > 0)
+    proto[jsName] = makeCallable(decl.name, methodSigs, true, numbersAsTensors);
+  if (inplaceSigs.length > 0)
+    proto[`${jsName}_`] = makeCallable(`${decl.name}_`, inplaceSigs, true, numbersAsTensors);
+  if (functionSigs.length > 0) FUNCTIONS.set(jsName, entry.fn);
+  return entry;
+}
+
+const warnedDeprecated = new Set<string>();
+/** PyTorch's warning for a deprecated signature (once per op, as Python's warnings do). */
+export function deprecated(name: string, old: string, replacement: string): void {
+  if (warnedDeprecated.has(name)) return;
+  warnedDeprecated.add(name);
+  console.warn(
+    `UserWarning: This overload of ${name} is deprecated:\n\t${old}\nConsider using one of the following signatures instead:\n\t${replacement}`,
+  );
+}
+
+function notAFunction(name: string): Callable {
+  return () => {
+    throw new TypeError(`torch.${name} is a Tensor method only`);
+  };
+}
+
+/** The function form of a registered op (`torch.atan2`). */
+export function fn(jsName: string): Callable {
+  const f = FUNCTIONS.get(jsName);
+  if (f === undefined) throw new Error(`op '${jsName}' has no function form`);
+  return f;
+}

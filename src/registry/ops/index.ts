@@ -1,0 +1,6 @@
+/**
+ * Every op family of the registry: importing this module declares all ops (methods installed on
+ * Tensor, function forms available through `fn`).
+ */
+import "./elementwise.js";
+import "./reduce.js";
