@@ -15,11 +15,11 @@
  * clone of the input and must return it. Error samples must throw PyTorch's class
  * (torch.RuntimeError, ...) with PyTorch's message and leave every input unchanged.
  *
- * Ops tensorgrad lacks are counted, not tested (the coverage line printed at the end).
- * Every sample of a present op must pass, except those listed in
- * test/opdb-known-failures.json (sample id -> what goes wrong): the to-do list of the argument
- * binder and of missing variants. A listed sample that passes fails the test, so the list only
- * shrinks: delete its line. `OPDB_UPDATE_KNOWN=1 node --import tsx --test test/opdb.test.ts`
+ * Ops and variants tensorgrad lacks are counted, not tested (the coverage lines printed at the
+ * end). Every sample of a present op must pass in the variants tensorgrad has, except those
+ * listed in test/opdb-known-failures.json (sample id -> what goes wrong, as "the call -> the
+ * failure"): the to-do list of the argument binder. A listed sample that passes fails the
+ * test, so the list only shrinks: delete its line. `OPDB_UPDATE_KNOWN=1 node --import tsx --test test/opdb.test.ts`
  * rewrites the list from the failures of the run (review its diff: it should only lose lines).
  */
 import assert from "node:assert/strict";
@@ -386,18 +386,25 @@ function failure(what: string, err: unknown): string {
 
 const VARIANTS: Variant[] = ["function", "method", "inplace"];
 
-/** Runs every variant and form of a sample; returns its failures (none: it passes). */
-function runSample(op: Op, s: Sample): string[] {
-  const failures: string[] = [];
-  for (const variant of VARIANTS.filter((v) => op.variants.includes(v))) {
+/** The variants of an op that PyTorch and tensorgrad both have, in the order they are run. */
+function variantsOf(op: Op): Variant[] {
+  return VARIANTS.filter((v) => op.variants.includes(v) && variantPresent(op, v));
+}
+
+/** What running a sample found: its failures (none: it passes) out of `checks` calls. */
+interface Outcome {
+  failures: string[];
+  checks: number;
+}
+
+/** Runs every variant and form of a sample that tensorgrad has. */
+function runSample(op: Op, s: Sample): Outcome {
+  const out: Outcome = { failures: [], checks: 0 };
+  for (const variant of variantsOf(op)) {
     if (variant === "inplace" ? s.inplace === null : s.out === undefined && !s.out_error) continue;
     if (variant !== "function" && !isTagged(s.input, "t")) continue;
     for (const form of formsOf(s, variant)) {
-      const what = describe(op, s, variant, form);
-      if (!variantPresent(op, variant)) {
-        failures.push(`${what} -> missing`);
-        break;
-      }
+      out.checks++;
       try {
         if (variant === "inplace") {
           const expected = s.inplace!;
@@ -418,68 +425,63 @@ function runSample(op: Op, s: Sample): string[] {
         const outs = checkTree(inv.result, s.out!, "result");
         checkGrads(s, outs, inv.tensors);
       } catch (err) {
-        failures.push(failure(what, err));
+        out.failures.push(failure(describe(op, s, variant, form), err));
       }
     }
   }
-  return failures;
+  return out;
 }
 
-/** Runs an error sample in every variant and form that raises in PyTorch. */
-function runError(op: Op, e: ErrorSample): string[] {
-  const failures: string[] = [];
-  for (const variant of VARIANTS.filter((v) => e.errors[v] !== undefined)) {
-    const err = e.errors[variant]!;
+/** Runs an error sample in every variant and form that raises in PyTorch and tensorgrad has. */
+function runError(op: Op, e: ErrorSample): Outcome {
+  const out: Outcome = { failures: [], checks: 0 };
+  for (const variant of variantsOf(op).filter((v) => e.errors[v] !== undefined)) {
     for (const form of formsOf(e, variant)) {
-      const what = describe(op, e, variant, form);
-      if (!variantPresent(op, variant)) {
-        failures.push(`${what} -> missing`);
-        break;
-      }
+      out.checks++;
       try {
-        let inv: Invocation | undefined;
+        // fresh tensors made here, so that their state can be checked after the call
         const tensors = e.tensors.map(makeTensor);
-        // the same fresh tensors the call gets, so their state can be checked after it
+        const args = callArgs(e, form, tensors);
+        const self = args[0];
+        const target = variant === "inplace" && self instanceof Tensor ? self.clone() : self;
         const call = (): unknown => {
-          const args = callArgs(e, form, tensors);
           torch.manualSeed(e.seed);
           if (variant === "function") return functionOf(op)!(...args);
-          const self = args[0] as Tensor;
-          const target = variant === "inplace" ? self.clone() : self;
-          inv = { result: undefined, tensors, target };
-          const m = (target as unknown as Record<string, Fn>)[methodName(op, variant)!];
+          const m = (target as Record<string, Fn>)[methodName(op, variant)!];
           return m.apply(target, args.slice(1));
         };
-        expectError(call, err);
-        const extra: [Tensor, TRec][] =
-          inv?.target && variant === "inplace" && isTagged(e.input, "t")
-            ? [[inv.target, e.tensors[(e.input as { t: number }).t]]]
+        expectError(call, e.errors[variant]!);
+        const written: [Tensor, TRec][] =
+          variant === "inplace" && isTagged(e.input, "t")
+            ? [[target as Tensor, e.tensors[(e.input as { t: number }).t]]]
             : [];
-        checkUnchanged(tensors, e, extra);
+        checkUnchanged(tensors, e, written);
       } catch (x) {
-        failures.push(failure(what, x));
+        out.failures.push(failure(describe(op, e, variant, form), x));
       }
     }
   }
-  return failures;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
 // the tests
 
+/** Failures of each sample that ran (at least one call). */
 const observed = new Map<string, string[]>();
 const ops = fixture.ops;
-const present = ops.filter((op) => op.variants.some((v) => variantPresent(op, v)));
+const present = ops.filter((op) => variantsOf(op).length > 0);
 
 for (const op of present) {
   test(`${op.section}: ${fullName(op)}`, () => {
     const problems: string[] = [];
-    const cases: [string, () => string[]][] = [
-      ...op.samples.map((s): [string, () => string[]] => [s.id, () => runSample(op, s)]),
-      ...op.errors.map((e): [string, () => string[]] => [e.id, () => runError(op, e)]),
+    const cases: [string, () => Outcome][] = [
+      ...op.samples.map((s): [string, () => Outcome] => [s.id, () => runSample(op, s)]),
+      ...op.errors.map((e): [string, () => Outcome] => [e.id, () => runError(op, e)]),
     ];
     for (const [id, run] of cases) {
-      const failures = run();
+      const { failures, checks } = run();
+      if (checks === 0) continue; // only in variants tensorgrad lacks
       observed.set(id, failures);
       if (failures.length > 0 && !(id in known)) problems.push(`${id}: ${failures.join("; ")}`);
       if (failures.length === 0 && id in known) {
@@ -490,33 +492,37 @@ for (const op of present) {
   });
 }
 
+/** "passing/run" of these samples. */
+function tally(samples: Call[]): string {
+  const run = samples.filter((s) => observed.has(s.id));
+  return `${run.filter((s) => observed.get(s.id)!.length === 0).length}/${run.length}`;
+}
+
 test("opdb: coverage, and the known-failures list names only samples of present ops", () => {
-  const ids = new Set(present.flatMap((op) => [...op.samples, ...op.errors].map((s) => s.id)));
-  const sections = ["torch", "functional"] as const;
-  for (const section of sections) {
+  for (const section of ["torch", "functional"] as const) {
     const all = ops.filter((op) => op.section === section);
-    const names = new Set(all.map((op) => op.name));
-    const have = new Set(present.filter((op) => op.section === section).map((op) => op.name));
-    const samples = present
-      .filter((op) => op.section === section)
-      .flatMap((op) => [...op.samples, ...op.errors]);
-    const run = samples.filter((s) => observed.has(s.id));
-    const passing = run.filter((s) => observed.get(s.id)!.length === 0);
+    const have = present.filter((op) => op.section === section);
+    const names = (list: Op[]): number => new Set(list.map((op) => op.name)).size;
+    const variants = (list: Op[], f: (op: Op) => Variant[]): number =>
+      new Set(list.flatMap((op) => f(op).map((v) => `${op.name} ${v}`))).size;
     console.log(
-      `opdb ${section}: ${have.size}/${names.size} ops present; ` +
-        `${passing.length}/${run.length} of their samples pass (PyTorch ${fixture.torch})`,
+      `opdb ${section} (PyTorch ${fixture.torch}): ${names(have)}/${names(all)} ops present ` +
+        `(variants ${variants(all, variantsOf)}/${variants(all, (op) => op.variants)}); ` +
+        `samples passing ${tally(have.flatMap((op) => op.samples))}, ` +
+        `error samples passing ${tally(have.flatMap((op) => op.errors))}`,
     );
   }
   if (UPDATE) {
-    const entries = [...observed.entries()].filter(([, f]) => f.length > 0);
     const line = (f: string[]): string => {
       const all = f.join("; ");
       return all.length > 400 ? `${all.slice(0, 397)}...` : all;
     };
-    const list = Object.fromEntries(entries.map(([id, f]) => [id, line(f)]));
+    const failing = [...observed.entries()].filter(([, f]) => f.length > 0);
+    const list = Object.fromEntries(failing.map(([id, f]) => [id, line(f)]));
     writeFileSync(new URL(KNOWN_PATH, import.meta.url), `${JSON.stringify(list, null, 2)}\n`);
     return;
   }
+  const ids = new Set(present.flatMap((op) => [...op.samples, ...op.errors].map((s) => s.id)));
   const stale = Object.keys(known).filter((id) => !ids.has(id));
   assert.deepEqual(stale, [], `test/${KNOWN_PATH} names samples of no present op`);
 });
