@@ -1,0 +1,531 @@
+/**
+ * PyTorch's own operator database, replayed against tensorgrad.
+ *
+ * test/fixtures/opdb.json (scripts/fixtures/opdb_fx.py) holds, for every OpInfo of PyTorch
+ * 1.13's `op_db` named like a torch.* function, a Tensor method or a torch.nn.functional
+ * function, a few of its `sample_inputs` (inputs, args, kwargs; outputs with grad_fn names;
+ * gradients of sum_i sum(out_i * w_i)) and its `error_inputs` (the exception PyTorch raises).
+ * For each op that tensorgrad has (`torch[camelName]`, `torch.nn.functional[camelName]`,
+ * `t[camelName]`, `t[camelName_]`), every sample is called in each variant PyTorch has:
+ *   - kwargs form:     fn(input, ...args, { camelCasedKwargs })
+ *   - positional form: fn(...argsInSchemaOrder, { keywordOnlyKwargs }), when the sample has a
+ *     kwarg that is not keyword-only (the fixture holds this call, checked against PyTorch)
+ * and compared with PyTorch: values (float32 within rtol 1e-5 + atol 1e-5, gradients 10x
+ * looser), shape, dtype, requiresGrad, grad_fn name, gradients; in-place variants run on a
+ * clone of the input and must return it. Error samples must throw PyTorch's class
+ * (torch.RuntimeError, ...) with PyTorch's message and leave every input unchanged.
+ *
+ * Ops and variants tensorgrad lacks are counted, not tested (the coverage lines printed at the
+ * end). Every sample of a present op must pass in the variants tensorgrad has, except those
+ * listed in test/opdb-known-failures.json (sample id -> what goes wrong, as "the call -> the
+ * failure"): the to-do list of the argument binder. A listed sample that passes fails the
+ * test, so the list only shrinks: delete its line. `OPDB_UPDATE_KNOWN=1 node --import tsx --test test/opdb.test.ts`
+ * rewrites the list from the failures of the run (review its diff: it should only lose lines).
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { test } from "node:test";
+
+import * as torch from "../src/index.js";
+import { Tensor } from "../src/index.js";
+import {
+  decodeNumber,
+  readFixture,
+  readTestJson,
+  type Err,
+  type NonFinite,
+} from "./helpers/fixtures.js";
+
+// ---------------------------------------------------------------------------------------------
+// the fixture's shape (see scripts/fixtures/opdb_fx.py)
+
+type Variant = "function" | "method" | "inplace";
+type Form = "kwargs" | "positional";
+
+/** An argument: tensor reference, tagged number, list, tuple, dtype, or a JSON primitive. */
+type Val =
+  | null
+  | boolean
+  | string
+  | { t: number }
+  | { int: number }
+  | { float: number | NonFinite }
+  | { list: Val[] }
+  | { tuple: Val[] }
+  | { dtype: string };
+
+interface TRec {
+  shape: number[];
+  dtype: string;
+  /** flat, row-major; null for uninitialised memory (torch.empty) */
+  values: (number | boolean | NonFinite)[] | null;
+  requires_grad: boolean;
+  grad_fn?: string | null;
+}
+
+/** A result: a tensor record, a tuple/list of results, or a non-tensor value. */
+type Tree = Val | { tensor: TRec } | { list: Tree[] } | { tuple: Tree[] };
+
+interface Call {
+  id: string;
+  seed: number;
+  tensors: TRec[];
+  input: Val;
+  args: Val[];
+  kwargs: Record<string, Val>;
+  schema: string | null;
+  kwarg_positions: Record<string, number | null> | null;
+  positional?: Val[];
+  kwonly?: Record<string, Val>;
+  positional_variants?: Variant[];
+}
+
+interface Sample extends Call {
+  dtype: string;
+  out?: Tree;
+  out_error?: Err | null;
+  weights?: (TRec | null)[] | null;
+  grads?: (TRec | null)[] | null;
+  inplace: { out: Tree } | { error: Err } | null;
+}
+
+interface ErrorSample extends Call {
+  errors: Partial<Record<Variant, Err>>;
+}
+
+interface Op {
+  name: string;
+  variant_test_name: string;
+  section: "torch" | "functional";
+  autograd: boolean;
+  variants: Variant[];
+  samples: Sample[];
+  errors: ErrorSample[];
+}
+
+const fixture = readFixture<{ torch: string; ops: Op[] }>("opdb.json");
+const KNOWN_PATH = "opdb-known-failures.json";
+const known = readTestJson<Record<string, string>>(KNOWN_PATH);
+const UPDATE = process.env.OPDB_UPDATE_KNOWN === "1";
+
+// ---------------------------------------------------------------------------------------------
+// names
+
+/** PyTorch's snake_case name in camelCase: log_softmax -> logSoftmax (a trailing _ stays). */
+function camel(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+/** tensorgrad's function of an op (torch.x or torch.nn.functional.x), if it has one. */
+function functionOf(op: Op): Fn | null {
+  const tail = op.name.split(".").pop()!;
+  if (tail.startsWith("_")) return null; // private and dunder names have no camelCase twin
+  const ns = (op.section === "functional" ? torch.nn.functional : torch) as Record<string, unknown>;
+  const f = ns[camel(tail)];
+  return typeof f === "function" ? (f as Fn) : null;
+}
+
+/** The Tensor method name of a variant: x, or x_ in place (an op named x_ is that method). */
+function methodName(op: Op, variant: "method" | "inplace"): string | null {
+  if (op.name.startsWith("_")) return null;
+  const name = camel(op.name);
+  return variant === "inplace" && !op.name.endsWith("_") ? `${name}_` : name;
+}
+
+function hasMethod(name: string | null): boolean {
+  if (name === null) return false;
+  return typeof (Tensor.prototype as unknown as Record<string, unknown>)[name] === "function";
+}
+
+function variantPresent(op: Op, v: Variant): boolean {
+  return v === "function" ? functionOf(op) !== null : hasMethod(methodName(op, v));
+}
+
+const fullName = (op: Op): string =>
+  op.variant_test_name ? `${op.name}.${op.variant_test_name}` : op.name;
+
+// ---------------------------------------------------------------------------------------------
+// building arguments
+
+const DTYPES: Record<string, torch.DType> = {
+  float32: torch.float32,
+  float64: torch.float64,
+  int32: torch.int32,
+  int64: torch.int64,
+  bool: torch.bool,
+};
+
+function makeTensor(r: TRec): Tensor {
+  const n = r.shape.reduce((a, b) => a * b, 1);
+  const values = r.values ?? new Array<number>(n).fill(0);
+  const flatValues = values.map((v) => (typeof v === "boolean" ? v : decodeNumber(v)));
+  const t = torch.tensor(flatValues, { dtype: DTYPES[r.dtype] }).reshape(r.shape);
+  return r.requires_grad ? t.requiresGrad_() : t;
+}
+
+function isTagged<K extends string>(v: unknown, key: K): v is Record<K, unknown> {
+  return typeof v === "object" && v !== null && key in v;
+}
+
+/** An argument with tensor references resolved in `tensors`. */
+function decodeVal(v: Val, tensors: Tensor[]): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if ("t" in v) return tensors[v.t];
+  if ("int" in v) return v.int;
+  if ("float" in v) return decodeNumber(v.float);
+  if ("list" in v) return v.list.map((x) => decodeVal(x, tensors));
+  if ("tuple" in v) return v.tuple.map((x) => decodeVal(x, tensors));
+  if ("dtype" in v) return DTYPES[v.dtype];
+  throw new Error(`unknown argument encoding ${JSON.stringify(v)}`);
+}
+
+function options(kw: Record<string, Val>, tensors: Tensor[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(kw).map(([k, v]) => [camel(k), decodeVal(v, tensors)]));
+}
+
+/** The argument list of a call form: positional arguments, then the options object if any. */
+function callArgs(c: Call, form: Form, tensors: Tensor[]): unknown[] {
+  const positional = form === "kwargs" ? [c.input, ...c.args] : c.positional!;
+  const kw = form === "kwargs" ? c.kwargs : c.kwonly!;
+  const args = positional.map((v) => decodeVal(v, tensors));
+  if (Object.keys(kw).length > 0) args.push(options(kw, tensors));
+  return args;
+}
+
+/** Forms to try: kwargs always; positional where PyTorch accepts it for this variant. */
+function formsOf(c: Call, variant: Variant): Form[] {
+  const positional = c.positional !== undefined && c.positional_variants?.includes(variant);
+  return positional ? ["kwargs", "positional"] : ["kwargs"];
+}
+
+interface Invocation {
+  result: unknown;
+  tensors: Tensor[];
+  /** the tensor an in-place variant wrote into (a clone of the input) */
+  target?: Tensor;
+}
+
+/** Calls one variant in one form on fresh tensors, right after seeding as the fixture did. */
+function invoke(op: Op, c: Call, variant: Variant, form: Form): Invocation {
+  const tensors = c.tensors.map(makeTensor);
+  const args = callArgs(c, form, tensors);
+  torch.manualSeed(c.seed);
+  if (variant === "function") return { result: functionOf(op)!(...args), tensors };
+  const self = args[0];
+  if (!(self instanceof Tensor)) throw new Error("method call on a non-tensor input");
+  const name = methodName(op, variant)!;
+  if (variant === "method") {
+    const m = (self as unknown as Record<string, Fn>)[name];
+    return { result: m.apply(self, args.slice(1)), tensors };
+  }
+  const target = self.clone();
+  const m = (target as unknown as Record<string, Fn>)[name];
+  return { result: m.apply(target, args.slice(1)), tensors, target };
+}
+
+/** How a call looked, for failure messages: torch.sum(T, {dim, keepdim}). */
+function describe(op: Op, c: Call, variant: Variant, form: Form): string {
+  const show = (v: Val): string => {
+    if (v === null || typeof v !== "object") return JSON.stringify(v);
+    if ("t" in v) return "T";
+    if ("int" in v) return String(v.int);
+    if ("float" in v) return String(v.float);
+    if ("list" in v) return `[${v.list.map(show).join(", ")}]`;
+    if ("tuple" in v) return `[${v.tuple.map(show).join(", ")}]`;
+    return `torch.${v.dtype}`;
+  };
+  const positional = form === "kwargs" ? [c.input, ...c.args] : c.positional!;
+  const kw = form === "kwargs" ? c.kwargs : c.kwonly!;
+  const parts = positional.map(show);
+  const keys = Object.keys(kw).map(camel);
+  if (keys.length > 0) parts.push(`{${keys.join(", ")}}`);
+  const ns = op.section === "functional" ? "F" : "torch";
+  const tail = camel(op.name.split(".").pop()!);
+  if (variant === "function") return `${ns}.${tail}(${parts.join(", ")})`;
+  return `${parts[0]}.${methodName(op, variant)}(${parts.slice(1).join(", ")})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// comparing
+
+/**
+ * |actual - expected| <= atol + rtol * |expected|. op_db's inputs are of magnitude 1 to 10, so
+ * float32 sums of products (convolutions, reductions) in another order differ by ~1e-6
+ * absolutely even where they cancel to a small result: atol 1e-5.
+ */
+function tolerance(dtype: string, grad: boolean): { rtol: number; atol: number } {
+  const k = grad ? 10 : 1;
+  if (dtype === "float32") return { rtol: 1e-5 * k, atol: 1e-5 * k };
+  if (dtype === "float64") return { rtol: 1e-9 * k, atol: 1e-12 * k };
+  return { rtol: 0, atol: 0 };
+}
+
+function close(x: number, y: number, rtol: number, atol: number): boolean {
+  if (Number.isNaN(y)) return Number.isNaN(x);
+  if (!Number.isFinite(y)) return x === y;
+  return Math.abs(x - y) <= atol + rtol * Math.abs(y);
+}
+
+function flat(t: Tensor): number[] {
+  const c = t.detach().contiguous();
+  return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()), Number);
+}
+
+/** A tensor against its record; `grad` loosens the tolerance and skips the autograd fields. */
+function checkTensor(t: unknown, r: TRec, what: string, grad = false): void {
+  assert.ok(t instanceof Tensor, `${what}: expected a tensor, got ${typeof t}`);
+  assert.deepEqual(t.shape, r.shape, `${what}: shape`);
+  assert.equal(t.dtype.name, r.dtype, `${what}: dtype`);
+  if (!grad) {
+    assert.equal(t.requiresGrad, r.requires_grad, `${what}: requiresGrad`);
+    if (r.grad_fn !== undefined)
+      assert.equal(t.gradFn?.name() ?? null, r.grad_fn, `${what}: grad_fn`);
+  }
+  if (r.values === null) return;
+  const got = flat(t);
+  const want = r.values.map((v) => (typeof v === "boolean" ? Number(v) : decodeNumber(v)));
+  const { rtol, atol } = tolerance(r.dtype, grad);
+  const bad = want.findIndex((y, i) => !close(got[i], y, rtol, atol));
+  assert.ok(bad < 0, `${what}: values differ at ${bad}: ${got[bad]} vs ${want[bad]}`);
+}
+
+/** A result against its tree; returns the result's tensors in the fixture's (pre-)order. */
+function checkTree(actual: unknown, tree: Tree, what: string): Tensor[] {
+  if (isTagged(tree, "tensor")) {
+    checkTensor(actual, tree.tensor as TRec, what);
+    return [actual as Tensor];
+  }
+  if (isTagged(tree, "tuple") || isTagged(tree, "list")) {
+    const items = (isTagged(tree, "tuple") ? tree.tuple : tree.list) as Tree[];
+    assert.ok(typeof actual === "object" && actual !== null, `${what}: expected a sequence`);
+    if (Array.isArray(actual)) assert.equal(actual.length, items.length, `${what}: length`);
+    const seq = actual as Record<number, unknown>;
+    return items.flatMap((t, i) => checkTree(seq[i], t, `${what}[${i}]`));
+  }
+  if (isTagged(tree, "int") || isTagged(tree, "float")) {
+    const want = decodeVal(tree as Val, []) as number;
+    assert.equal(typeof actual, "number", `${what}: expected a number`);
+    assert.ok(close(actual as number, want, 1e-6, 1e-7), `${what}: ${String(actual)} vs ${want}`);
+    return [];
+  }
+  if (isTagged(tree, "dtype")) {
+    assert.equal(actual, DTYPES[tree.dtype as string], `${what}: dtype`);
+    return [];
+  }
+  if (tree === null) assert.ok(actual === null || actual === undefined, `${what}: expected None`);
+  else assert.equal(actual, tree, what);
+  return [];
+}
+
+/** Gradients of sum_i sum(out_i * w_i) against the fixture's. */
+function checkGrads(s: Sample, outs: Tensor[], tensors: Tensor[]): void {
+  if (!s.grads || !s.weights) return;
+  const terms = s.weights.flatMap((w, i) => (w === null ? [] : [outs[i].mul(makeTensor(w)).sum()]));
+  const total = terms.reduce((a, b) => a.add(b));
+  const wrt = tensors.filter((t, j) => s.tensors[j].requires_grad && t.requiresGrad);
+  assert.equal(
+    wrt.length,
+    s.tensors.filter((r) => r.requires_grad).length,
+    "inputs requiring grad",
+  );
+  const grads = torch.autograd.grad(total, wrt, { allowUnused: true });
+  let k = 0;
+  s.tensors.forEach((r, j) => {
+    if (!r.requires_grad) return;
+    const g = grads[k++];
+    const want = s.grads![j];
+    if (want === null) assert.ok(g === null, `grad of input ${j}: expected None`);
+    else checkTensor(g, want, `grad of input ${j}`, true);
+  });
+}
+
+/**
+ * The inputs of a call as they were recorded (values, shape, dtype, requiresGrad, no .grad on
+ * leaves); `extra` pairs the clone an in-place variant wrote into with its input's record.
+ */
+function checkUnchanged(tensors: Tensor[], c: Call, extra: [Tensor, TRec][] = []): void {
+  const pairs: [Tensor, TRec][] = [
+    ...tensors.map((t, j): [Tensor, TRec] => [t, c.tensors[j]]),
+    ...extra,
+  ];
+  pairs.forEach(([t, r], j) => {
+    checkTensor(t, { ...r, grad_fn: undefined }, `input ${j} after the error`);
+    if (t.isLeaf) assert.equal(t.grad, null, `input ${j}: .grad after the error`);
+  });
+}
+
+/** PyTorch's exception class as tensorgrad exports it. */
+function errorClass(type: string): new (...a: never[]) => Error {
+  const cls = (torch as Record<string, unknown>)[type];
+  return typeof cls === "function" ? (cls as new (...a: never[]) => Error) : Error;
+}
+
+function expectError(fn: () => unknown, e: Err): void {
+  let thrown: unknown = undefined;
+  try {
+    fn();
+  } catch (err) {
+    thrown = err;
+  }
+  assert.ok(thrown !== undefined, `no error, expected ${e.type}: ${e.message}`);
+  assert.ok(thrown instanceof Error, "expected an Error");
+  const got = `${thrown.constructor.name}: ${thrown.message}`;
+  assert.ok(thrown instanceof errorClass(e.type), `expected ${e.type}, got ${got}`);
+  assert.ok(thrown.message === e.message, `expected message "${e.message}", got ${got}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// running samples
+
+/** One line for a failure: the call and the first line of what went wrong. */
+function failure(what: string, err: unknown): string {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const kind = e instanceof assert.AssertionError ? "" : `${e.constructor.name}: `;
+  const msg = `${kind}${e.message}`.split("\n")[0];
+  return `${what} -> ${msg.length > 160 ? `${msg.slice(0, 157)}...` : msg}`;
+}
+
+const VARIANTS: Variant[] = ["function", "method", "inplace"];
+
+/** The variants of an op that PyTorch and tensorgrad both have, in the order they are run. */
+function variantsOf(op: Op): Variant[] {
+  return VARIANTS.filter((v) => op.variants.includes(v) && variantPresent(op, v));
+}
+
+/** What running a sample found: its failures (none: it passes) out of `checks` calls. */
+interface Outcome {
+  failures: string[];
+  checks: number;
+}
+
+/** Runs every variant and form of a sample that tensorgrad has. */
+function runSample(op: Op, s: Sample): Outcome {
+  const out: Outcome = { failures: [], checks: 0 };
+  for (const variant of variantsOf(op)) {
+    if (variant === "inplace" ? s.inplace === null : s.out === undefined && !s.out_error) continue;
+    if (variant !== "function" && !isTagged(s.input, "t")) continue;
+    for (const form of formsOf(s, variant)) {
+      out.checks++;
+      try {
+        if (variant === "inplace") {
+          const expected = s.inplace!;
+          if ("error" in expected) {
+            expectError(() => invoke(op, s, variant, form), expected.error);
+            continue;
+          }
+          const inv = invoke(op, s, variant, form);
+          assert.ok(inv.result === inv.target, "an in-place method returns its tensor");
+          checkTree(inv.target, expected.out, "result");
+          continue;
+        }
+        if (s.out_error) {
+          expectError(() => invoke(op, s, variant, form), s.out_error);
+          continue;
+        }
+        const inv = invoke(op, s, variant, form);
+        const outs = checkTree(inv.result, s.out!, "result");
+        checkGrads(s, outs, inv.tensors);
+      } catch (err) {
+        out.failures.push(failure(describe(op, s, variant, form), err));
+      }
+    }
+  }
+  return out;
+}
+
+/** Runs an error sample in every variant and form that raises in PyTorch and tensorgrad has. */
+function runError(op: Op, e: ErrorSample): Outcome {
+  const out: Outcome = { failures: [], checks: 0 };
+  for (const variant of variantsOf(op).filter((v) => e.errors[v] !== undefined)) {
+    for (const form of formsOf(e, variant)) {
+      out.checks++;
+      try {
+        // fresh tensors made here, so that their state can be checked after the call
+        const tensors = e.tensors.map(makeTensor);
+        const args = callArgs(e, form, tensors);
+        const self = args[0];
+        const target = variant === "inplace" && self instanceof Tensor ? self.clone() : self;
+        const call = (): unknown => {
+          torch.manualSeed(e.seed);
+          if (variant === "function") return functionOf(op)!(...args);
+          const m = (target as Record<string, Fn>)[methodName(op, variant)!];
+          return m.apply(target, args.slice(1));
+        };
+        expectError(call, e.errors[variant]!);
+        const written: [Tensor, TRec][] =
+          variant === "inplace" && isTagged(e.input, "t")
+            ? [[target as Tensor, e.tensors[(e.input as { t: number }).t]]]
+            : [];
+        checkUnchanged(tensors, e, written);
+      } catch (x) {
+        out.failures.push(failure(describe(op, e, variant, form), x));
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the tests
+
+/** Failures of each sample that ran (at least one call). */
+const observed = new Map<string, string[]>();
+const ops = fixture.ops;
+const present = ops.filter((op) => variantsOf(op).length > 0);
+
+for (const op of present) {
+  test(`${op.section}: ${fullName(op)}`, () => {
+    const problems: string[] = [];
+    const cases: [string, () => Outcome][] = [
+      ...op.samples.map((s): [string, () => Outcome] => [s.id, () => runSample(op, s)]),
+      ...op.errors.map((e): [string, () => Outcome] => [e.id, () => runError(op, e)]),
+    ];
+    for (const [id, run] of cases) {
+      const { failures, checks } = run();
+      if (checks === 0) continue; // only in variants tensorgrad lacks
+      observed.set(id, failures);
+      if (failures.length > 0 && !(id in known)) problems.push(`${id}: ${failures.join("; ")}`);
+      if (failures.length === 0 && id in known) {
+        problems.push(`${id} passes now: delete its line from test/${KNOWN_PATH}`);
+      }
+    }
+    if (!UPDATE) assert.deepEqual(problems, []);
+  });
+}
+
+/** "passing/run" of these samples. */
+function tally(samples: Call[]): string {
+  const run = samples.filter((s) => observed.has(s.id));
+  return `${run.filter((s) => observed.get(s.id)!.length === 0).length}/${run.length}`;
+}
+
+test("opdb: coverage, and the known-failures list names only samples of present ops", () => {
+  for (const section of ["torch", "functional"] as const) {
+    const all = ops.filter((op) => op.section === section);
+    const have = present.filter((op) => op.section === section);
+    const names = (list: Op[]): number => new Set(list.map((op) => op.name)).size;
+    const variants = (list: Op[], f: (op: Op) => Variant[]): number =>
+      new Set(list.flatMap((op) => f(op).map((v) => `${op.name} ${v}`))).size;
+    console.log(
+      `opdb ${section} (PyTorch ${fixture.torch}): ${names(have)}/${names(all)} ops present ` +
+        `(variants ${variants(all, variantsOf)}/${variants(all, (op) => op.variants)}); ` +
+        `samples passing ${tally(have.flatMap((op) => op.samples))}, ` +
+        `error samples passing ${tally(have.flatMap((op) => op.errors))}`,
+    );
+  }
+  if (UPDATE) {
+    const line = (f: string[]): string => {
+      const all = f.join("; ");
+      return all.length > 400 ? `${all.slice(0, 397)}...` : all;
+    };
+    const failing = [...observed.entries()].filter(([, f]) => f.length > 0);
+    const list = Object.fromEntries(failing.map(([id, f]) => [id, line(f)]));
+    writeFileSync(new URL(KNOWN_PATH, import.meta.url), `${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
+  const ids = new Set(present.flatMap((op) => [...op.samples, ...op.errors].map((s) => s.id)));
+  const stale = Object.keys(known).filter((id) => !ids.has(id));
+  assert.deepEqual(stale, [], `test/${KNOWN_PATH} names samples of no present op`);
+});
