@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as prettier from "prettier";
 import "../src/registry/ops/index.js";
-import { registeredOps, type OpEntry } from "../src/registry/define.js";
+import { registeredOps, type Namespace, type OpEntry } from "../src/registry/define.js";
 import type { Signature } from "../src/registry/binder.js";
 import type { Param } from "../src/registry/schema.js";
 
@@ -151,17 +151,18 @@ ${body.join("\n")}
 `;
 }
 
-function functionsFile(ops: OpEntry[]): string {
+function functionsFile(ops: OpEntry[], namespace: Namespace): string {
   const body: string[] = [];
   for (const e of ops) {
-    if (e.functionSigs.length === 0) continue;
+    if (e.functionSigs.length === 0 || e.namespace !== namespace) continue;
     const sigs = e.functionSigs
       .flatMap((s) => overloads(e, s, "", false))
       .map((o) => o.replace(/\n\(/, "\n("));
     body.push(
-      `/** ${e.doc} */\nexport const ${safe(e.jsName)} = fn("${e.jsName}") as {\n${sigs.join("\n")}\n};`,
+      `/** ${e.doc} */\nexport const ${safe(e.jsName)} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`,
     );
   }
+  if (body.length === 0) return `${HEADER}export {};\n`;
   return `${HEADER}${typeImports(body.join("\n"))}import type { Tensor } from "../tensor.js";
 import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
@@ -180,12 +181,13 @@ function docsFile(ops: OpEntry[]): string {
     "",
   ];
   for (const e of [...ops].sort((a, b) => a.jsName.localeCompare(b.jsName))) {
+    const ns = e.namespace === "torch" ? "torch" : `torch.${e.namespace}`;
     const forms = [
-      e.functionSigs.length > 0 ? `\`torch.${e.jsName}\`` : null,
+      e.functionSigs.length > 0 ? `\`${ns}.${e.jsName}\`` : null,
       e.methodSigs.length > 0 ? `\`t.${e.jsName}\`` : null,
       e.inplaceSigs.length > 0 ? `\`t.${e.jsName}_\`` : null,
     ].filter((x) => x !== null);
-    rows.push(`## ${e.jsName}`, "", e.doc, "", `Forms: ${forms.join(", ")}`, "", "```");
+    rows.push(`## ${ns}.${e.jsName}`, "", e.doc, "", `Forms: ${forms.join(", ")}`, "", "```");
     for (const s of e.schemas) rows.push(s.text);
     rows.push("```", "");
     if (e.example !== undefined) rows.push("```ts", e.example, "```", "");
@@ -198,6 +200,7 @@ function opsListFile(ops: OpEntry[]): string {
     ops.map((e) => ({
       name: e.name,
       jsName: e.jsName,
+      namespace: e.namespace,
       function: e.functionSigs.length > 0,
       method: e.methodSigs.length > 0,
       inplace: e.inplaceSigs.length > 0,
@@ -209,7 +212,9 @@ async function main(): Promise<void> {
   const ops = registeredOps();
   const files: [string, string, string][] = [
     ["src/generated/tensor-methods.ts", methodsFile(ops), "typescript"],
-    ["src/generated/functions.ts", functionsFile(ops), "typescript"],
+    ["src/generated/functions.ts", functionsFile(ops, "torch"), "typescript"],
+    // torch.nn.functional's registry ops (re-exported by src/nn/functional.ts)
+    ["src/generated/nn-functional.ts", functionsFile(ops, "nn.functional"), "typescript"],
     ["docs/ops.md", docsFile(ops), "markdown"],
     // the op list PyTorch's fixture script (scripts/fixtures/binder_fx.py) checks signatures of
     ["scripts/fixtures/registry_ops.json", opsListFile(ops), "json"],

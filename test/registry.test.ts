@@ -18,7 +18,12 @@ import { parseSchema } from "../src/registry/schema.js";
 import { readFixture, decodeNumber, type NonFinite } from "./helpers/fixtures.js";
 
 interface Fx {
-  signatures: { jsName: string; form: "function" | "method" | "inplace"; message: string | null }[];
+  signatures: {
+    jsName: string;
+    namespace: string;
+    form: "function" | "method" | "inplace";
+    message: string | null;
+  }[];
   cases: {
     name: string;
     py: string;
@@ -45,7 +50,7 @@ for (const s of fx.signatures) {
     const e = env();
     const call =
       s.form === "function"
-        ? `torch.${s.jsName}(x, ${Array(9).fill(S).join(", ")})`
+        ? `torch.${s.namespace === "torch" ? "" : `${s.namespace}.`}${s.jsName}(x, ${Array(9).fill(S).join(", ")})`
         : s.form === "method"
           ? `x.${s.jsName}(${Array(9).fill(S).join(", ")})`
           : `x.clone().${s.jsName}_(${Array(9).fill(S).join(", ")})`;

@@ -108,10 +108,20 @@ export interface OverloadDecl {
 
 export type Variant = "function" | "method" | "inplace";
 
+/**
+ * Where the function form lives: `torch.x`, `torch.nn.functional.x`, `torch.linalg.x`, ...
+ * Ops outside `torch` are Python functions in PyTorch: their schema is written in the same
+ * language from the Python signature (`softplus(Tensor input, Scalar beta=1, Scalar
+ * threshold=20) -> Tensor`), and have no method form.
+ */
+export type Namespace = "torch" | "nn.functional" | "linalg" | "special" | "fft";
+
 export interface OpDecl {
   /** PyTorch's Python name (`log_softmax`); the JS name is its camelCase unless `jsName` */
   name: string;
   jsName?: string;
+  /** default "torch" */
+  namespace?: Namespace;
   variants: readonly Variant[];
   /** in PyTorch's order: binding tries them in turn and errors list them so */
   overloads: readonly OverloadDecl[];
@@ -129,6 +139,7 @@ export interface OpDecl {
 
 export interface OpEntry extends OpDecl {
   readonly jsName: string;
+  readonly namespace: Namespace;
   readonly schemas: readonly Schema[];
   readonly functionSigs: readonly Signature[];
   readonly methodSigs: readonly Signature[];
@@ -142,9 +153,13 @@ export function registeredOps(): OpEntry[] {
   return [...REGISTRY.values()];
 }
 
-export function getOp(jsName: string): OpEntry | undefined {
-  return REGISTRY.get(jsName);
+/** A registered op by namespace and JS name (`getOp("sum")`, `getOp("softplus", "nn.functional")`). */
+export function getOp(jsName: string, namespace: Namespace = "torch"): OpEntry | undefined {
+  return REGISTRY.get(key(namespace, jsName));
 }
+
+const key = (namespace: Namespace, jsName: string): string =>
+  namespace === "torch" ? jsName : `${namespace}.${jsName}`;
 
 // ---------------------------------------------------------------------------------------------
 // recording through the declared derivative
@@ -337,7 +352,11 @@ const FUNCTIONS = new Map<string, Callable>();
  */
 export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
   const jsName = decl.jsName ?? camelCase(decl.name);
-  if (REGISTRY.has(jsName)) throw new Error(`op '${jsName}' is declared twice`);
+  const namespace = decl.namespace ?? "torch";
+  const k = key(namespace, jsName);
+  if (REGISTRY.has(k)) throw new Error(`op '${k}' is declared twice`);
+  if (namespace !== "torch" && decl.variants.some((v) => v !== "function"))
+    throw new Error(`op '${k}': only torch ops have method forms`);
   const numbersAsTensors = decl.numbersAsTensors ?? false;
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
@@ -377,6 +396,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
   const entry: OpEntry & { fn: Callable } = {
     ...decl,
     jsName,
+    namespace,
     schemas: fnOverloads.map((o) => o.schema),
     functionSigs,
     methodSigs,
@@ -386,13 +406,13 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
         ? makeCallable(decl.name, functionSigs, false, numbersAsTensors)
         : notAFunction(decl.name),
   };
-  REGISTRY.set(jsName, entry);
+  REGISTRY.set(k, entry);
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
   if (methodSigs.length > 0)
     proto[jsName] = makeCallable(decl.name, methodSigs, true, numbersAsTensors);
   if (inplaceSigs.length > 0)
     proto[`${jsName}_`] = makeCallable(`${decl.name}_`, inplaceSigs, true, numbersAsTensors);
-  if (functionSigs.length > 0) FUNCTIONS.set(jsName, entry.fn);
+  if (functionSigs.length > 0) FUNCTIONS.set(k, entry.fn);
   return entry;
 }
 
@@ -412,9 +432,9 @@ function notAFunction(name: string): Callable {
   };
 }
 
-/** The function form of a registered op (`torch.atan2`). */
-export function fn(jsName: string): Callable {
-  const f = FUNCTIONS.get(jsName);
-  if (f === undefined) throw new Error(`op '${jsName}' has no function form`);
+/** The function form of a registered op (`fn("atan2")`, `fn("softplus", "nn.functional")`). */
+export function fn(jsName: string, namespace: Namespace = "torch"): Callable {
+  const f = FUNCTIONS.get(key(namespace, jsName));
+  if (f === undefined) throw new Error(`op '${key(namespace, jsName)}' has no function form`);
   return f;
 }
