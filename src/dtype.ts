@@ -98,6 +98,10 @@ export function resultType(
     if (typeof o === "number" || typeof o === "boolean") {
       const d = scalarDType(o);
       scalar = scalar ? promoteTypes(scalar, d) : d;
+    } else if ((o as { _wrappedNumber?: boolean })._wrappedNumber === true) {
+      // Note [wrapped numbers]: a number given where a Tensor goes ranks as a number
+      const d = o.dtype.isFloatingPoint ? float32 : o.dtype;
+      scalar = scalar ? promoteTypes(scalar, d) : d;
     } else if (o.ndim === 0) {
       zero = zero ? promoteTypes(zero, o.dtype) : o.dtype;
     } else {

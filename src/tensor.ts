@@ -81,6 +81,12 @@ export class Tensor {
   _fwGrad: Tensor | null = null;
   /** @internal */
   _fwLevel = 0;
+  /**
+   * @internal Note [wrapped numbers]: a 0-dim tensor made from a JS number passed where a
+   * Tensor goes (`torch.add(2, t)`); type promotion ranks it as a number, as PyTorch's
+   * wrapped numbers.
+   */
+  _wrappedNumber = false;
 
   constructor(
     data: TypedArray,

@@ -18,7 +18,7 @@
  * see docs/adding-an-op.md.
  */
 import { Tensor } from "../tensor.js";
-import { DType, int32, int64 } from "../dtype.js";
+import { DType, bool, float64, int32, int64 } from "../dtype.js";
 import { Generator } from "../random.js";
 import { parseSchema, camelCase, type Schema } from "./schema.js";
 import {
@@ -344,6 +344,15 @@ function makeCallable(
   };
 }
 
+/** A number as PyTorch's wrapped-number tensor (float64, int64 or bool; Note [wrapped numbers]). */
+function wrapNumber(v: number | boolean): Tensor {
+  const dtype = typeof v === "boolean" ? bool : Number.isInteger(v) ? int64 : float64;
+  const t = new Tensor(new dtype.ArrayType(1), [], [], 0, dtype);
+  t.typedArray[0] = Number(v);
+  t._wrappedNumber = true;
+  return t;
+}
+
 const FUNCTIONS = new Map<string, Callable>();
 
 /**
@@ -380,7 +389,18 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
       method,
     );
   const has = (v: Variant) => decl.variants.includes(v);
-  const functionSigs = has("function") ? fnOverloads.map((o) => sig(o, false)) : [];
+  // Note [wrapped numbers]: the function form may get a number as `self` (torch.add(2, t))
+  const wrapSelf = (o: ReturnType<typeof prepare>): typeof o.forward => {
+    const f = o.forward;
+    const selfSlot = o.schema.params.findIndex((p) => p.name === "self");
+    if (!numbersAsTensors || f === null || selfSlot < 0) return f;
+    return (...v: unknown[]) => {
+      const s = v[selfSlot];
+      if (typeof s === "number" || typeof s === "boolean") v[selfSlot] = wrapNumber(s);
+      return f(...v);
+    };
+  };
+  const functionSigs = has("function") ? fnOverloads.map((o) => sig(o, false, wrapSelf(o))) : [];
   const methodSigs = has("method") ? mOverloads.map((o) => sig(o, true)) : [];
   const inplaceSigs = has("inplace")
     ? mOverloads
