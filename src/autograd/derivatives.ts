@@ -94,6 +94,11 @@ export interface Derivative<K extends Op> {
   name: string | ((attrs: OpDefs[K]["attrs"]) => string);
   /** exactly what this op keeps for backward */
   save: readonly OpDefs[K]["save"][];
+  /**
+   * Note [freed graph]: PyTorch saves this op's number operand as a wrapped scalar tensor, so
+   * a second backward through the freed node fails even when no tensor was saved here.
+   */
+  savesScalar?: boolean;
   /** input gradients from the output gradient `g` */
   grad(g: Tensor, s: Saved<K>, a: OpDefs[K]["attrs"], node: OpNode): Grads;
 }
@@ -118,6 +123,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   mul: {
     name: "MulBackward0",
     save: ["self", "other"],
+    savesScalar: true,
     grad: (g, s, a, n) => [
       n.needsInputGrad(0) ? g.mul(s.other ?? a.scalar) : null,
       n.needsInputGrad(1) ? g.mul(s.self) : null,
@@ -127,6 +133,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   div: {
     name: "DivBackward0",
     save: ["self", "other"],
+    savesScalar: true,
     grad: (g, s, a, n) => [
       n.needsInputGrad(0) ? g.div(s.other ?? a.scalar) : null,
       n.needsInputGrad(1) ? g.neg().mul(s.self).div(s.other.mul(s.other)) : null,

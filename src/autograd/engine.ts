@@ -10,11 +10,8 @@
 import type { Tensor } from "../tensor.js";
 import { AccumulateGrad, type Node } from "./node.js";
 import { gradientEdge } from "./function.js";
-import { noGrad, swapGradEnabled } from "./grad-mode.js";
-import * as F from "./formula-ops.js";
-import { isForwardADActive } from "./forward-ad.js";
-import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
-import { Binary, binary } from "../backend/cpu.js";
+import { swapGradEnabled } from "./grad-mode.js";
+import { accumulateGrad, fitToInput, sumGrads } from "./grad-accumulation.js";
 import {
   anomalyEnabled,
   applyWithAnomaly,
@@ -87,38 +84,6 @@ function accumulateInto(node: Node, i: number, g: Tensor): void {
   buf[i] = prev === null || prev === undefined ? g : sumGrads(prev, g);
 }
 
-/**
- * prev + g for the gradient buffers: a direct kernel call when nothing is being recorded and
- * both are plain same-shape, same-dtype contiguous tensors (the common case), else `add`.
- */
-function sumGrads(prev: Tensor, g: Tensor): Tensor {
-  if (
-    prev.dtype === g.dtype &&
-    !prev.requiresGrad &&
-    !g.requiresGrad &&
-    !isForwardADActive() &&
-    F.sameShape(prev.shape, g.shape) &&
-    prev.isContiguous() &&
-    g.isContiguous()
-  ) {
-    const out = allocOutput(prev.shape, prev.dtype);
-    binary(
-      Binary.Add,
-      prev.typedArray,
-      prev.offset,
-      1,
-      g.typedArray,
-      g.offset,
-      1,
-      out.typedArray,
-      0,
-      out.numel(),
-    );
-    return out;
-  }
-  return prev.add(g);
-}
-
 let runCounter = 0;
 
 /**
@@ -183,13 +148,45 @@ export function runBackward(
   }
 }
 
+/** What one run collects for the commit step (Note [atomic backward]). */
+interface Pending {
+  /** retained and captured non-leaf gradients: [tensor, gradient] */
+  retain: [Tensor, Tensor][] | null;
+  /** nodes that ran (their saved tensors are freed unless keepGraph) */
+  ran: Node[];
+  leafNodes: AccumulateGrad[];
+  leafGrads: Tensor[];
+}
+
 function execute(
   roots: readonly Tensor[],
   rootGrads: readonly Tensor[],
   opts: EngineOptions,
   frame: RunFrame,
 ): (Tensor | null)[] {
-  // Note [engine scratch]: nodes visited by this run carry `_run === run`.
+  const rootNodes = seedRoots(roots, rootGrads, frame);
+  const order = countDependencies(rootNodes, frame, opts.inputs !== null);
+  const results: (Tensor | null)[] = [];
+  const captures = order === null ? null : captureInputs(order, opts, frame.run, results);
+  const pending: Pending = { retain: null, ran: [], leafNodes: [], leafGrads: [] };
+  const queue = new ReadyQueue();
+  for (let i = 0; i < rootNodes.length; i++) if (rootNodes[i]._deps === 0) queue.push(rootNodes[i]);
+  // later-created nodes first (the queue's order), each once all its gradients arrived
+  while (queue.size > 0) {
+    const node = queue.pop();
+    const gradInputs = runNode(node, opts, captures, results, pending);
+    propagate(node, gradInputs, queue);
+  }
+  commit(pending, opts);
+  return results;
+}
+
+/** Note [engine scratch]: give each root node this run's scratch and its head gradient. */
+function seedRoots(
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  frame: RunFrame,
+): Node[] {
   const run = frame.run;
   const nested = activeRuns.length > 1;
   const rootNodes: Node[] = [];
@@ -207,9 +204,20 @@ function execute(
     }
     accumulateInto(n, e.inputNr, rootGrads[i]);
   }
+  return rootNodes;
+}
 
-  // 1. Dependencies: how many edges from reachable nodes point at each node.
-  const withInputs = opts.inputs !== null;
+/**
+ * How many edges from reachable nodes point at each node (`_deps`). Returns the nodes in
+ * discovery order when `inputs` are given (for markNeeded), else null.
+ */
+function countDependencies(
+  rootNodes: readonly Node[],
+  frame: RunFrame,
+  withInputs: boolean,
+): Node[] | null {
+  const run = frame.run;
+  const nested = activeRuns.length > 1;
   const order: Node[] | null = withInputs ? [] : null;
   const stack = rootNodes.slice();
   while (stack.length > 0) {
@@ -229,128 +237,148 @@ function execute(
       } else c._deps++;
     }
   }
+  return order;
+}
 
-  // 2. Capture points for `inputs`, and which nodes must run to reach them.
-  let captures: Map<Node, [number, number][]> | null = null;
-  const results: (Tensor | null)[] = [];
-  if (order !== null) {
-    const caps = new Map<Node, [number, number][]>();
-    captures = caps;
-    opts.inputs!.forEach((t, k) => {
-      const e = gradientEdge(t);
-      results.push(null);
-      if (e.node === null || e.node._run !== run) return;
-      let list = caps.get(e.node);
-      if (list === undefined) caps.set(e.node, (list = []));
-      list.push([e.inputNr, k]);
-    });
-    markNeeded(order, caps);
-  }
+/** The capture points of `inputs` (node -> [output nr, input index]) and the nodes needed. */
+function captureInputs(
+  order: readonly Node[],
+  opts: EngineOptions,
+  run: number,
+  results: (Tensor | null)[],
+): Map<Node, [number, number][]> {
+  const caps = new Map<Node, [number, number][]>();
+  opts.inputs!.forEach((t, k) => {
+    const e = gradientEdge(t);
+    results.push(null);
+    if (e.node === null || e.node._run !== run) return;
+    let list = caps.get(e.node);
+    if (list === undefined) caps.set(e.node, (list = []));
+    list.push([e.inputNr, k]);
+  });
+  markNeeded(order, caps);
+  return caps;
+}
 
-  // 3. Run ready nodes, later-created first.
-  let pendingRetain: [Tensor, Tensor][] | null = null;
-  const ran: Node[] = [];
-  const leafNodes: AccumulateGrad[] = [];
-  const leafGrads: Tensor[] = [];
-  const queue = new ReadyQueue();
-  for (let i = 0; i < rootNodes.length; i++) if (rootNodes[i]._deps === 0) queue.push(rootNodes[i]);
-  while (queue.size > 0) {
-    const node = queue.pop();
-    const buf = node._buf ?? newBuffer(node.numOutputs);
-    node._buf = null;
-    // tensor hooks (t.registerHook) may replace a gradient; then retainGrad sees the result
-    if (node.tensorPreHooks !== null) {
-      for (const [outNr, hooks] of node.tensorPreHooks) {
-        for (const h of hooks.slice()) {
-          const g = buf[outNr];
-          if (g === null || g === undefined) continue;
-          const r = h(g);
-          if (r !== undefined && r !== null) buf[outNr] = r;
-        }
-      }
-    }
-    if (node.retainGradTargets !== null && opts.accumulate) {
-      for (const [outNr, t] of node.retainGradTargets) {
-        const g = buf[outNr];
-        if (g) (pendingRetain ??= []).push([t, g]);
-      }
-    }
-    if (captures !== null) {
-      const caps = captures.get(node);
-      if (caps !== undefined) {
-        for (const [outNr, k] of caps) {
-          const g = buf[outNr] ?? null;
-          results[k] = g;
-          // a non-leaf input that also retains its grad is accumulated once (above)
-          const retained = node.retainGradTargets?.get(outNr) === opts.inputs![k];
-          if (opts.accumulate && !node.isLeafSink && g !== null && !retained) {
-            (pendingRetain ??= []).push([opts.inputs![k], g]);
-          }
-        }
-      }
-    }
-    // a captured non-leaf (autograd.grad w.r.t. an intermediate) only runs if gradients must
-    // flow on through it to another wanted node
-    let shouldRun = node._needed;
-    if (shouldRun && captures !== null && !node.isLeafSink && captures.has(node)) {
-      shouldRun = node.edges.some((e) => e.node !== null && e.node._needed);
-    }
-    if (node.isLeafSink) {
-      const g = buf[0];
-      if (opts.accumulate && shouldRun && g) {
-        leafNodes.push(node as AccumulateGrad);
-        leafGrads.push(g);
-      }
-      continue;
-    }
-    let gradInputs: (Tensor | null)[] = EMPTY;
-    if (shouldRun) {
-      let gradOutputs = buf;
-      if (node.preHooks !== null) {
-        for (const h of node.preHooks) {
-          const r = h(gradOutputs);
-          if (r) gradOutputs = r;
-        }
-      }
-      if (anomalyEnabled) {
-        const go = gradOutputs;
-        gradInputs = applyWithAnomaly(node, () => node.apply(go));
-      } else gradInputs = node.apply(gradOutputs);
-      if (node.postHooks !== null) {
-        for (const h of node.postHooks) {
-          const r = h(gradInputs, gradOutputs);
-          if (r) gradInputs = r;
-        }
-      }
-      if (anomalyEnabled && isAnomalyCheckNanEnabled()) checkNanGradients(node, gradInputs);
-      ran.push(node);
-    }
-    const edges = node.edges;
-    for (let i = 0; i < edges.length; i++) {
-      const e = edges[i];
-      const child = e.node;
-      if (child === null) continue;
-      const g = gradInputs[i] ?? null;
-      if (g !== null && child._needed) {
-        accumulateInto(child, e.inputNr, fitToInput(g, e.shape!, e.dtypeName!));
-      }
-      if (--child._deps === 0) queue.push(child);
+/** Tensor hooks (t.registerHook) may replace a gradient; retainGrad then sees the result. */
+function runTensorHooks(node: Node, buf: Buffer): void {
+  if (node.tensorPreHooks === null) return;
+  for (const [outNr, hooks] of node.tensorPreHooks) {
+    for (const h of hooks.slice()) {
+      const g = buf[outNr];
+      if (g === null || g === undefined) continue;
+      const r = h(g);
+      if (r !== undefined && r !== null) buf[outNr] = r;
     }
   }
+}
 
-  // 4. Commit (Note [atomic backward]).
-  if (!opts.keepGraph) for (let i = 0; i < ran.length; i++) ran[i].release();
-  if (pendingRetain !== null) {
-    for (const [t, g] of pendingRetain) accumulateGrad(t, g, opts.createGraph, true);
+/** Gradients the run hands back or retains at this node (retainGrad, `inputs`). */
+function collectAtNode(
+  node: Node,
+  buf: Buffer,
+  opts: EngineOptions,
+  captures: ReadonlyMap<Node, [number, number][]> | null,
+  results: (Tensor | null)[],
+  pending: Pending,
+): void {
+  if (node.retainGradTargets !== null && opts.accumulate) {
+    for (const [outNr, t] of node.retainGradTargets) {
+      const g = buf[outNr];
+      if (g) (pending.retain ??= []).push([t, g]);
+    }
   }
-  for (let i = 0; i < leafNodes.length; i++) {
-    const node = leafNodes[i];
-    accumulateGrad(node.variable, leafGrads[i], opts.createGraph);
+  const caps = captures?.get(node);
+  if (caps === undefined) return;
+  for (const [outNr, k] of caps) {
+    const g = buf[outNr] ?? null;
+    results[k] = g;
+    // a non-leaf input that also retains its grad is accumulated once (above)
+    const retained = node.retainGradTargets?.get(outNr) === opts.inputs![k];
+    if (opts.accumulate && !node.isLeafSink && g !== null && !retained) {
+      (pending.retain ??= []).push([opts.inputs![k], g]);
+    }
+  }
+}
+
+/** Run one ready node: hooks, its backward (with anomaly checks), and what it leaves to commit. */
+function runNode(
+  node: Node,
+  opts: EngineOptions,
+  captures: ReadonlyMap<Node, [number, number][]> | null,
+  results: (Tensor | null)[],
+  pending: Pending,
+): (Tensor | null)[] {
+  const buf = node._buf ?? newBuffer(node.numOutputs);
+  node._buf = null;
+  runTensorHooks(node, buf);
+  collectAtNode(node, buf, opts, captures, results, pending);
+  // a captured non-leaf (autograd.grad w.r.t. an intermediate) only runs if gradients must
+  // flow on through it to another wanted node
+  let shouldRun = node._needed;
+  if (shouldRun && captures !== null && !node.isLeafSink && captures.has(node)) {
+    shouldRun = node.edges.some((e) => e.node !== null && e.node._needed);
+  }
+  if (node.isLeafSink) {
+    const g = buf[0];
+    if (opts.accumulate && shouldRun && g) {
+      pending.leafNodes.push(node as AccumulateGrad);
+      pending.leafGrads.push(g);
+    }
+    return EMPTY;
+  }
+  if (!shouldRun) return EMPTY;
+  let gradOutputs = buf;
+  if (node.preHooks !== null) {
+    for (const h of node.preHooks) {
+      const r = h(gradOutputs);
+      if (r) gradOutputs = r;
+    }
+  }
+  let gradInputs: (Tensor | null)[];
+  if (anomalyEnabled) {
+    const go = gradOutputs;
+    gradInputs = applyWithAnomaly(node, () => node.apply(go));
+  } else gradInputs = node.apply(gradOutputs);
+  if (node.postHooks !== null) {
+    for (const h of node.postHooks) {
+      const r = h(gradInputs, gradOutputs);
+      if (r) gradInputs = r;
+    }
+  }
+  if (anomalyEnabled && isAnomalyCheckNanEnabled()) checkNanGradients(node, gradInputs);
+  pending.ran.push(node);
+  return gradInputs;
+}
+
+/** Hand each input gradient to its edge's node; queue the nodes whose gradients are complete. */
+function propagate(node: Node, gradInputs: readonly (Tensor | null)[], queue: ReadyQueue): void {
+  const edges = node.edges;
+  for (let i = 0; i < edges.length; i++) {
+    const e = edges[i];
+    const child = e.node;
+    if (child === null) continue;
+    const g = gradInputs[i] ?? null;
+    if (g !== null && child._needed) {
+      accumulateInto(child, e.inputNr, fitToInput(g, e.shape!, e.dtypeName!));
+    }
+    if (--child._deps === 0) queue.push(child);
+  }
+}
+
+/** Note [atomic backward]: free saved tensors, write retained and leaf gradients, run hooks. */
+function commit(pending: Pending, opts: EngineOptions): void {
+  if (!opts.keepGraph) for (let i = 0; i < pending.ran.length; i++) pending.ran[i].release();
+  if (pending.retain !== null) {
+    for (const [t, g] of pending.retain) accumulateGrad(t, g, opts.createGraph, true);
+  }
+  for (let i = 0; i < pending.leafNodes.length; i++) {
+    const node = pending.leafNodes[i];
+    accumulateGrad(node.variable, pending.leafGrads[i], opts.createGraph);
     if (node.postAccumulateHooks.length > 0) {
       for (const h of node.postAccumulateHooks) h(node.variable);
     }
   }
-  return results;
 }
 
 const EMPTY: (Tensor | null)[] = [];
@@ -377,41 +405,5 @@ function markNeeded(order: readonly Node[], captures: ReadonlyMap<Node, unknown>
   for (let i = topo.length - 1; i >= 0; i--) {
     const n = topo[i];
     n._needed = captures.has(n) || n.edges.some((e) => e.node !== null && e.node._needed);
-  }
-}
-
-/** Note [un-broadcasting]: sum a gradient back to its input's shape and cast to its dtype. */
-function fitToInput(g: Tensor, shape: readonly number[], dtypeName: string): Tensor {
-  let r = g;
-  if (!F.sameShape(r.shape, shape)) r = F.sumTo(r, shape);
-  if (r.dtype.name !== dtypeName) r = F.castTo(r, dtypeName);
-  return r;
-}
-
-/**
- * AccumulateGrad: `t.grad += g`, owning its own storage (Note [atomic backward]). `retained`:
- * a non-leaf's retained gradient (PyTorch's retain_grad hook).
- */
-export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retained = false): void {
-  const prev = t._grad;
-  if (prev === null) {
-    // a fresh copy: the engine may hand the same tensor to several leaves; with createGraph,
-    // recorded as PyTorch does: a copy into new storage (grad_fn=<CopyBackwards>) for a leaf,
-    // a clone (CloneBackward0) for a retained gradient
-    if (createGraph) t._grad = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
-    else t._grad = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
-  } else if (createGraph || prev.requiresGrad) {
-    const was = swapGradEnabled(createGraph);
-    try {
-      t._grad = prev.add(g);
-    } finally {
-      swapGradEnabled(was);
-    }
-  } else if (prev.dtype === g.dtype && prev.isContiguous() && F.sameShape(prev.shape, g.shape)) {
-    // fast path: in-place add on the owned, contiguous .grad (any layout of g)
-    F.addInto(prev, g);
-    prev._version.value++;
-  } else {
-    noGrad(() => prev.add_(g));
   }
 }

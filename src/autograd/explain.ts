@@ -264,138 +264,177 @@ function trial(
 export function explain(output: Tensor, input: Tensor, opts: ExplainOptions = {}): string {
   if (!(output instanceof Tensor)) throw typeError("explain(): output must be a Tensor");
   if (!(input instanceof Tensor)) throw typeError("explain(): input must be a Tensor");
-  const out = opts.outputName ?? "output";
-  const inp = opts.inputName ?? "input";
   const lines: string[] = [];
-  const note = (s: string): void => void lines.push(`  - ${s}`);
-
-  // 1. the input does not require grad
-  if (!input.requiresGrad) {
-    lines.push(`${inp}.grad will stay null: ${inp} does not require grad.`);
-    const how = provenanceOf(input);
-    if (!input.dtype.isFloatingPoint) {
-      note(
-        `${inp} is ${input.dtype.name}: only floating point tensors can require gradients; ` +
-          `convert it first (${inp}.float()).`,
-      );
-    } else if (how !== undefined) {
-      note(`${inp} was made by ${how}: gradients never flow into such a tensor.`);
-      note(`use the tensor it was made from, or compute it with grad mode on.`);
-    } else {
-      note(
-        `${inp} is a tensor with requiresGrad=false and no grad_fn: a leaf that was never ` +
-          `marked, or a result computed without recording (under torch.noGrad / ` +
-          `inferenceMode, or only from tensors that do not require grad).`,
-      );
-      note(
-        `create it with { requiresGrad: true } or call ${inp}.requiresGrad_() before using ` +
-          `it to compute ${out}.`,
-      );
-    }
-    return lines.join("\n");
+  const c: Explanation = {
+    out: opts.outputName ?? "output",
+    inp: opts.inputName ?? "input",
+    lines,
+    note: (s: string): void => void lines.push(`  - ${s}`),
+  };
+  if (!input.requiresGrad) explainNoGrad(c, input);
+  else if (!output.requiresGrad) explainNoGraph(c, output);
+  else {
+    const rootEdge = gradientEdge(output);
+    const isLeaf = input.gradFn === null;
+    const g: Located = {
+      isLeaf,
+      target: isLeaf ? input._accumulateNode : input.gradFn,
+      targetNr: isLeaf ? 0 : input.outputNr,
+      w: null as unknown as Walk,
+    };
+    g.w = walk(rootEdge.node as Node, g.target, g.targetNr, rootEdge.inputNr);
+    if (!g.w.reached) explainUnreached(c, input, g);
+    else explainReached(c, input, output, g, opts);
   }
+  return lines.join("\n");
+}
 
-  // 2. the output has no graph
-  if (!output.requiresGrad) {
-    lines.push(
-      `${inp}.grad will stay null: ${out}.backward() throws ("element 0 of tensors does not ` +
-        `require grad and does not have a grad_fn"): ${out} has no graph.`,
+/** What every step writes to: the names used in the text, and the lines. */
+interface Explanation {
+  out: string;
+  inp: string;
+  lines: string[];
+  note(s: string): void;
+}
+
+/** Where the input sits in the graph: its node, and the walk from the output's node. */
+interface Located {
+  isLeaf: boolean;
+  target: Node | null;
+  targetNr: number;
+  w: Walk;
+}
+
+/** 1. The input does not require grad. */
+function explainNoGrad(c: Explanation, input: Tensor): void {
+  const { out, inp, lines, note } = c;
+  lines.push(`${inp}.grad will stay null: ${inp} does not require grad.`);
+  const how = provenanceOf(input);
+  if (!input.dtype.isFloatingPoint) {
+    note(
+      `${inp} is ${input.dtype.name}: only floating point tensors can require gradients; ` +
+        `convert it first (${inp}.float()).`,
     );
-    const how = provenanceOf(output);
-    if (how !== undefined) note(`${out} was made by ${how}.`);
-    else
-      note(
-        `${out} was computed without recording: under torch.noGrad / inferenceMode (or ` +
-          `setGradEnabled(false)), through detach(), or only from tensors that do not ` +
-          `require grad. Since ${inp} requires grad, the chain from ${inp} to ${out} was cut ` +
-          `by one of these.`,
-      );
-    note(`compute ${out} from ${inp} with grad mode on and without detach().`);
-    return lines.join("\n");
-  }
-
-  const rootEdge = gradientEdge(output);
-  const root = rootEdge.node as Node;
-  const isLeaf = input.gradFn === null;
-  const target: Node | null = isLeaf ? input._accumulateNode : input.gradFn;
-  const targetNr = isLeaf ? 0 : input.outputNr;
-  const w = walk(root, target, targetNr, rootEdge.inputNr);
-
-  // 3. not on the output's graph
-  if (!w.reached) {
-    lines.push(
-      `${inp}.grad will stay null: ${out} does not depend on ${inp} through the graph ` +
-        `(${inp} is not on ${out}'s graph).`,
+  } else if (how !== undefined) {
+    note(`${inp} was made by ${how}: gradients never flow into such a tensor.`);
+    note(`use the tensor it was made from, or compute it with grad mode on.`);
+  } else {
+    note(
+      `${inp} is a tensor with requiresGrad=false and no grad_fn: a leaf that was never ` +
+        `marked, or a result computed without recording (under torch.noGrad / ` +
+        `inferenceMode, or only from tensors that do not require grad).`,
     );
-    const neverRecorded = isLeaf && target === null;
-    let inplace = false;
-    if (neverRecorded) {
-      note(
-        `${inp} has never been used by an op that recorded the graph: every use of it ran ` +
-          `under torch.noGrad / inferenceMode, went through ${inp}.detach(), or happened ` +
-          `before ${inp} was made to require grad (requiresGrad_() after use).`,
-      );
-    } else if (!isLeaf && input._versionNumber > 0) {
-      const older = (input.gradFn as Node).edges
-        .map((e) => e.node)
-        .find((n): n is Node => n !== null && w.parent.has(n));
-      if (older !== undefined) {
-        inplace = true;
-        note(
-          `${inp} was modified in place after ${out} used it: its grad_fn is now ` +
-            `${(input.gradFn as Node).name()}, while ${out} depends on its earlier value ` +
-            `(${older.name()}). Call retainGrad() on the tensor before the in-place op, or ` +
-            `compute ${out} after it.`,
-        );
-      }
-    } else {
-      note(`${inp} takes part in a graph, but not in ${out}'s.`);
-    }
-    if (inplace) {
-      // the cause is found; the cuts of the graph are beside the point
-    } else if (w.cuts.length > 0) {
-      const likely = w.cuts.filter(
-        ([, , s, d]) => d === input.dtype.name && s.join() === input.shape.join(),
-      );
-      const show = (c: [Node, number, readonly number[], string]): string =>
-        `input ${c[1]} of ${c[0].name()} (${c[3]} [${c[2].join(", ")}])`;
-      if (likely.length === 1) {
-        note(
-          `the chain most likely breaks at ${show(likely[0])}: that operand had no grad ` +
-            `history, and it has ${inp}'s shape and dtype. It was probably ` +
-            (neverRecorded ? `${inp} itself, used before it required grad, or ` : "") +
-            `computed from ${inp} under torch.noGrad / inferenceMode, via detach(), or by ` +
-            `copying values (torch.tensor(${inp}.tolist())).`,
-        );
-      } else {
-        note(
-          `${out}'s graph takes operands without grad history at: ` +
-            w.cuts.slice(0, 8).map(show).join("; ") +
-            (w.cuts.length > 8 ? `; ... (${w.cuts.length} in all)` : "") +
-            `. If ${inp} should reach ${out}, the chain breaks at one of these: that operand ` +
-            `was computed from ${inp} under torch.noGrad / inferenceMode or via detach().`,
-        );
-      }
-    } else {
-      note(
-        `${out}'s graph has no operand without grad history, so ${inp} was not used to ` +
-          `compute ${out} at all: check that you passed the tensor you meant (not a copy, or ` +
-          `a tensor replaced by reassignment).`,
-      );
-    }
-    const leaves = w.order
-      .filter((n): n is AccumulateGrad => n instanceof AccumulateGrad)
-      .map((n) => describe(n.variable));
-    if (leaves.length > 0) {
-      note(
-        `${out} depends on ${leaves.length} leaf tensor${leaves.length > 1 ? "s" : ""} ` +
-          `requiring grad: ${leaves.slice(0, 6).join(", ")}${leaves.length > 6 ? ", ..." : ""}.`,
-      );
-    }
-    return lines.join("\n");
+    note(
+      `create it with { requiresGrad: true } or call ${inp}.requiresGrad_() before using ` +
+        `it to compute ${out}.`,
+    );
   }
+}
 
-  // reached: the path the gradient takes
+/** 2. The output has no graph. */
+function explainNoGraph(c: Explanation, output: Tensor): void {
+  const { out, inp, lines, note } = c;
+  lines.push(
+    `${inp}.grad will stay null: ${out}.backward() throws ("element 0 of tensors does not ` +
+      `require grad and does not have a grad_fn"): ${out} has no graph.`,
+  );
+  const how = provenanceOf(output);
+  if (how !== undefined) note(`${out} was made by ${how}.`);
+  else
+    note(
+      `${out} was computed without recording: under torch.noGrad / inferenceMode (or ` +
+        `setGradEnabled(false)), through detach(), or only from tensors that do not ` +
+        `require grad. Since ${inp} requires grad, the chain from ${inp} to ${out} was cut ` +
+        `by one of these.`,
+    );
+  note(`compute ${out} from ${inp} with grad mode on and without detach().`);
+}
+
+/** 3. The input is not on the output's graph: where the chain breaks. */
+function explainUnreached(c: Explanation, input: Tensor, g: Located): void {
+  const { out, inp, lines, note } = c;
+  const { isLeaf, target, w } = g;
+  lines.push(
+    `${inp}.grad will stay null: ${out} does not depend on ${inp} through the graph ` +
+      `(${inp} is not on ${out}'s graph).`,
+  );
+  const neverRecorded = isLeaf && target === null;
+  let inplace = false;
+  if (neverRecorded) {
+    note(
+      `${inp} has never been used by an op that recorded the graph: every use of it ran ` +
+        `under torch.noGrad / inferenceMode, went through ${inp}.detach(), or happened ` +
+        `before ${inp} was made to require grad (requiresGrad_() after use).`,
+    );
+  } else if (!isLeaf && input._versionNumber > 0) {
+    const older = (input.gradFn as Node).edges
+      .map((e) => e.node)
+      .find((n): n is Node => n !== null && w.parent.has(n));
+    if (older !== undefined) {
+      inplace = true;
+      note(
+        `${inp} was modified in place after ${out} used it: its grad_fn is now ` +
+          `${(input.gradFn as Node).name()}, while ${out} depends on its earlier value ` +
+          `(${older.name()}). Call retainGrad() on the tensor before the in-place op, or ` +
+          `compute ${out} after it.`,
+      );
+    }
+  } else {
+    note(`${inp} takes part in a graph, but not in ${out}'s.`);
+  }
+  if (inplace) {
+    // the cause is found; the cuts of the graph are beside the point
+  } else if (w.cuts.length > 0) {
+    const likely = w.cuts.filter(
+      ([, , s, d]) => d === input.dtype.name && s.join() === input.shape.join(),
+    );
+    const show = (c: [Node, number, readonly number[], string]): string =>
+      `input ${c[1]} of ${c[0].name()} (${c[3]} [${c[2].join(", ")}])`;
+    if (likely.length === 1) {
+      note(
+        `the chain most likely breaks at ${show(likely[0])}: that operand had no grad ` +
+          `history, and it has ${inp}'s shape and dtype. It was probably ` +
+          (neverRecorded ? `${inp} itself, used before it required grad, or ` : "") +
+          `computed from ${inp} under torch.noGrad / inferenceMode, via detach(), or by ` +
+          `copying values (torch.tensor(${inp}.tolist())).`,
+      );
+    } else {
+      note(
+        `${out}'s graph takes operands without grad history at: ` +
+          w.cuts.slice(0, 8).map(show).join("; ") +
+          (w.cuts.length > 8 ? `; ... (${w.cuts.length} in all)` : "") +
+          `. If ${inp} should reach ${out}, the chain breaks at one of these: that operand ` +
+          `was computed from ${inp} under torch.noGrad / inferenceMode or via detach().`,
+      );
+    }
+  } else {
+    note(
+      `${out}'s graph has no operand without grad history, so ${inp} was not used to ` +
+        `compute ${out} at all: check that you passed the tensor you meant (not a copy, or ` +
+        `a tensor replaced by reassignment).`,
+    );
+  }
+  const leaves = w.order
+    .filter((n): n is AccumulateGrad => n instanceof AccumulateGrad)
+    .map((n) => describe(n.variable));
+  if (leaves.length > 0) {
+    note(
+      `${out} depends on ${leaves.length} leaf tensor${leaves.length > 1 ? "s" : ""} ` +
+        `requiring grad: ${leaves.slice(0, 6).join(", ")}${leaves.length > 6 ? ", ..." : ""}.`,
+    );
+  }
+}
+
+/** The input is reached: a non-leaf (4), a freed graph (5), or populated with notes (6). */
+function explainReached(
+  c: Explanation,
+  input: Tensor,
+  output: Tensor,
+  g: Located,
+  opts: ExplainOptions,
+): void {
+  const { out, inp } = c;
+  const { isLeaf, target, w } = g;
   const last = w.targetFrom === null ? [] : pathTo(w, w.targetFrom[0]);
   const pathNames = [
     w.targetFrom === null ? `${out} (= ${inp})` : out,
@@ -406,51 +445,67 @@ export function explain(output: Tensor, input: Tensor, opts: ExplainOptions = {}
   const path = `path: ${pathNames.join(" → ")}`;
   const on = target !== null ? nodesOnPaths(w, target) : new Set<Node>();
 
-  // 4. a non-leaf without retainGrad
-  if (!isLeaf && !input.retainsGrad) {
-    const fnName = (input.gradFn as Node).name();
-    lines.push(
-      `${inp}.grad will stay null: ${inp} is not a leaf (grad_fn=${fnName}) and does not ` +
-        `retain its gradient. A gradient does reach it:`,
-    );
-    note(path);
-    const hint = NON_LEAF_HINTS[fnName];
-    if (hint !== undefined) note(hint + ".");
-    note(
-      `call ${inp}.retainGrad() before ${out}.backward(), or take the gradient with ` +
-        `torch.autograd.grad(${out}, [${inp}]).`,
-    );
-    const leafBelow = (input.gradFn as Node).edges.find((e) => e.node instanceof AccumulateGrad);
-    if (leafBelow !== undefined)
-      note(
-        `the leaf ${inp} was computed from is a ` +
-          `${describe((leafBelow.node as AccumulateGrad).variable)} tensor: its .grad will be populated.`,
-      );
-    return lines.join("\n");
-  }
-
-  // 5. populated, with notes (hooks, freed graph, head gradient, accumulation)
+  if (!isLeaf && !input.retainsGrad) return explainNonLeaf(c, input, path);
   // 5. the graph on the way was already freed: backward throws
   const freed = [...on].find(
     (n) =>
       n.savedVariables().some((v: SavedVariable) => v.isReleased) ||
       (n instanceof CustomFunctionNode && n.ctx._released && n.ctx._saved !== null),
   );
-  if (freed !== undefined) {
-    lines.push(
-      `${inp}.grad will not be updated: ${out}.backward() throws "Trying to backward through ` +
-        `the graph a second time": an earlier backward already freed the graph on the way ` +
-        `(${freed.name()} released its saved tensors).`,
-    );
-    note(path);
-    note(
-      `pass { retainGraph: true } to the earlier backward if you need to backward twice, or ` +
-        `recompute ${out} (a training step usually recomputes the forward).`,
-    );
-    return lines.join("\n");
-  }
+  if (freed !== undefined) return explainFreed(c, path, freed);
+  explainPopulated(c, input, output, g, opts, path, on);
+}
 
-  // 6. populated, with notes (hooks, head gradient, accumulation; with run, the values)
+/** 4. A non-leaf without retainGrad: a gradient reaches it but is not kept. */
+function explainNonLeaf(c: Explanation, input: Tensor, path: string): void {
+  const { out, inp, lines, note } = c;
+  const fnName = (input.gradFn as Node).name();
+  lines.push(
+    `${inp}.grad will stay null: ${inp} is not a leaf (grad_fn=${fnName}) and does not ` +
+      `retain its gradient. A gradient does reach it:`,
+  );
+  note(path);
+  const hint = NON_LEAF_HINTS[fnName];
+  if (hint !== undefined) note(hint + ".");
+  note(
+    `call ${inp}.retainGrad() before ${out}.backward(), or take the gradient with ` +
+      `torch.autograd.grad(${out}, [${inp}]).`,
+  );
+  const leafBelow = (input.gradFn as Node).edges.find((e) => e.node instanceof AccumulateGrad);
+  if (leafBelow !== undefined)
+    note(
+      `the leaf ${inp} was computed from is a ` +
+        `${describe((leafBelow.node as AccumulateGrad).variable)} tensor: its .grad will be populated.`,
+    );
+}
+
+/** 5. The graph on the way was already freed: backward throws. */
+function explainFreed(c: Explanation, path: string, freed: Node): void {
+  const { out, inp, lines, note } = c;
+  lines.push(
+    `${inp}.grad will not be updated: ${out}.backward() throws "Trying to backward through ` +
+      `the graph a second time": an earlier backward already freed the graph on the way ` +
+      `(${freed.name()} released its saved tensors).`,
+  );
+  note(path);
+  note(
+    `pass { retainGraph: true } to the earlier backward if you need to backward twice, or ` +
+      `recompute ${out} (a training step usually recomputes the forward).`,
+  );
+}
+
+/** 6. Populated, with notes (hooks, head gradient, accumulation; with run, the values). */
+function explainPopulated(
+  c: Explanation,
+  input: Tensor,
+  output: Tensor,
+  g: Located,
+  opts: ExplainOptions,
+  path: string,
+  on: Set<Node>,
+): void {
+  const { out, inp, lines, note } = c;
+  const { isLeaf, target, targetNr, w } = g;
   const notes: string[] = [];
   if (output.numel() !== 1) {
     notes.push(
@@ -522,5 +577,4 @@ export function explain(output: Tensor, input: Tensor, opts: ExplainOptions = {}
   lines.push(`${verdict}.`);
   note(path);
   for (const n of notes) note(n);
-  return lines.join("\n");
 }

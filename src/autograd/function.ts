@@ -120,10 +120,9 @@ export class OpNode<K extends Op = Op> extends Node {
   outputDtypeProbe!: Tensor;
 
   apply(gradOutputs: Grads): Grads {
-    // Note [freed graph]: PyTorch's MulBackward0/DivBackward0 save a number operand as a
-    // wrapped scalar tensor, so a second backward through a freed one fails too.
-    if (this.released && (this.op === "mul" || this.op === "div") && this.edges[1] === NO_EDGE)
-      throw runtimeError(FREED_GRAPH_MESSAGE);
+    // Note [freed graph]: an entry that saves a scalar operand as a tensor in PyTorch
+    // (MulBackward0, DivBackward0) fails a second backward even when it kept no tensor here
+    if (this.released && this.def.savesScalar === true) throw runtimeError(FREED_GRAPH_MESSAGE);
     const def = this.def;
     const saved = this.saved;
     let unpacked: Record<string, Tensor> = NOTHING_SAVED;

@@ -1,0 +1,79 @@
+/**
+ * Gradient arithmetic of the backward pass, kept out of the engine (which only walks the
+ * graph): summing the gradients that meet at a node, fitting a gradient to its input's shape
+ * and dtype (Note [un-broadcasting]), and accumulating into `.grad` (Note [atomic backward]).
+ */
+import type { Tensor } from "../tensor.js";
+import { noGrad, swapGradEnabled } from "./grad-mode.js";
+import * as F from "./formula-ops.js";
+import { isForwardADActive } from "./forward-ad.js";
+import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
+import { Binary, binary } from "../backend/cpu.js";
+
+/**
+ * prev + g for the gradient buffers: a direct kernel call when nothing is being recorded and
+ * both are plain same-shape, same-dtype contiguous tensors (the common case), else `add`.
+ */
+export function sumGrads(prev: Tensor, g: Tensor): Tensor {
+  if (
+    prev.dtype === g.dtype &&
+    !prev.requiresGrad &&
+    !g.requiresGrad &&
+    !isForwardADActive() &&
+    F.sameShape(prev.shape, g.shape) &&
+    prev.isContiguous() &&
+    g.isContiguous()
+  ) {
+    const out = allocOutput(prev.shape, prev.dtype);
+    binary(
+      Binary.Add,
+      prev.typedArray,
+      prev.offset,
+      1,
+      g.typedArray,
+      g.offset,
+      1,
+      out.typedArray,
+      0,
+      out.numel(),
+    );
+    return out;
+  }
+  return prev.add(g);
+}
+
+/** Note [un-broadcasting]: sum a gradient back to its input's shape and cast to its dtype. */
+export function fitToInput(g: Tensor, shape: readonly number[], dtypeName: string): Tensor {
+  let r = g;
+  if (!F.sameShape(r.shape, shape)) r = F.sumTo(r, shape);
+  if (r.dtype.name !== dtypeName) r = F.castTo(r, dtypeName);
+  return r;
+}
+
+/**
+ * AccumulateGrad: `t.grad += g`, owning its own storage (Note [atomic backward]). `retained`:
+ * a non-leaf's retained gradient (PyTorch's retain_grad hook).
+ */
+export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retained = false): void {
+  const prev = t._grad;
+  if (prev === null) {
+    // a fresh copy: the engine may hand the same tensor to several leaves; with createGraph,
+    // recorded as PyTorch does: a copy into new storage (grad_fn=<CopyBackwards>) for a leaf,
+    // a clone (CloneBackward0) for a retained gradient
+    if (createGraph) t._grad = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
+    else t._grad = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
+  } else if (createGraph || prev.requiresGrad) {
+    const was = swapGradEnabled(createGraph);
+    try {
+      t._grad = prev.add(g);
+    } finally {
+      swapGradEnabled(was);
+    }
+  } else if (prev.dtype === g.dtype && prev.isContiguous() && F.sameShape(prev.shape, g.shape)) {
+    // fast path: in-place add on the owned, contiguous .grad (any layout of g)
+    F.addInto(prev, g);
+    prev._version.value++;
+  } else {
+    noGrad(() => prev.add_(g));
+  }
+}
