@@ -9,6 +9,7 @@
  * console.log(x.grad); // tensor(24.)
  */
 import { Tensor, Size } from "./tensor.js";
+export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
 import * as E from "./ops/elementwise.js";

@@ -340,7 +340,12 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // values
 
-  /** The value of a one-element tensor as a JS number (boolean for bool tensors). */
+  /**
+   * The value of a one-element tensor as a JS number (a boolean for bool tensors: ask for it
+   * with `t.item<boolean>()`).
+   * @example torch.tensor([2.5]).item() // 2.5
+   */
+  item<T extends number | boolean = number>(): T;
   item(): number | boolean {
     const n = this.numel();
     if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
@@ -348,7 +353,12 @@ export class Tensor {
     return this.dtype === bool ? v !== 0 : v;
   }
 
-  /** Nested JS arrays of the values (booleans for bool tensors). */
+  /**
+   * Nested JS arrays of the values (booleans for bool tensors); a number for a 0-dim tensor.
+   * Name the shape you expect: `t.tolist<number[][]>()`.
+   * @example torch.tensor([[1, 2], [3, 4]]).tolist() // [[1, 2], [3, 4]]
+   */
+  tolist<T = NestedList>(): T;
   tolist(): unknown {
     const { data, offset } = contiguousData(this);
     const isBool = this.dtype === bool;
@@ -770,6 +780,9 @@ export class Tensor {
     return this;
   }
 }
+
+/** What `tolist()` returns: numbers (or booleans) nested as deep as the tensor's dims. */
+export type NestedList = number | boolean | NestedList[];
 
 /** torch.Size: an array of sizes that prints as PyTorch does. */
 export class Size extends Array<number> {
