@@ -100,8 +100,9 @@ function overloads(e: OpEntry, sig: Signature, name: string, inplace: boolean): 
   const ret = returnType(sig, inplace);
   const out: string[] = [];
   const doc = jsdoc(e, sig);
-  let firstK = 0;
-  while (firstK < ps.length && !ps[firstK].hasDefault && !ps[firstK].keywordOnly) firstK++;
+  // every split between positional and named arguments; a function's first argument
+  // (`input`) is always positional in these declarations (by name works, but is rare)
+  const firstK = sig.selfSlot < 0 && sig.maxPos > 0 ? 1 : 0;
   for (let k = firstK; k <= sig.maxPos; k++) {
     const pos = ps
       .slice(0, k)

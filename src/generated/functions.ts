@@ -14,8 +14,39 @@ export const add = fn("add") as {
    */
   (
     input: Tensor | number,
+    options: { other: Tensor | number; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+   *
+   * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   */
+  (
+    input: Tensor | number,
     other: Tensor | number,
     options?: { alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+   *
+   * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   */
+  (
+    input: Tensor | number,
+    options: { alpha: number | boolean; other: Tensor | number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+   *
+   * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   */
+  (
+    input: Tensor | number,
+    alpha: number | boolean,
+    options: { other: Tensor | number; out?: Tensor | null },
   ): Tensor;
   /**
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
@@ -41,8 +72,39 @@ export const sub = fn("sub") as {
    */
   (
     input: Tensor | number,
+    options: { other: Tensor | number; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+   *
+   * PyTorch: `sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+   * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+   */
+  (
+    input: Tensor | number,
     other: Tensor | number,
     options?: { alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+   *
+   * PyTorch: `sub(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+   * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+   */
+  (
+    input: Tensor | number,
+    options: { alpha: number | boolean; other: Tensor | number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+   *
+   * PyTorch: `sub(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+   * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+   */
+  (
+    input: Tensor | number,
+    alpha: number | boolean,
+    options: { other: Tensor | number; out?: Tensor | null },
   ): Tensor;
   /**
    * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
@@ -60,6 +122,13 @@ export const sub = fn("sub") as {
 
 /** Multiplies `input` by `other` elementwise (broadcasting). */
 export const mul = fn("mul") as {
+  /**
+   * Multiplies `input` by `other` elementwise (broadcasting).
+   *
+   * PyTorch: `mul.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).mul(3) // tensor([3., 6.])
+   */
+  (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
   /**
    * Multiplies `input` by `other` elementwise (broadcasting).
    *
@@ -196,6 +265,21 @@ export const sum = fn("sum") as {
    */
   (
     input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`).
+   *
+   * PyTorch: `sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).sum(1) // tensor([3., 7.])
+   */
+  (
+    input: Tensor,
     dim: number | readonly number[] | null,
     options?: { keepdim?: boolean; dtype?: DType | null; out?: Tensor | null },
   ): Tensor;
@@ -222,6 +306,21 @@ export const mean = fn("mean") as {
    * @example torch.tensor([1, 2, 3, 4]).mean() // tensor(2.5000)
    */
   (input: Tensor, options?: { dtype?: DType | null }): Tensor;
+  /**
+   * Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`).
+   *
+   * PyTorch: `mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).mean() // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
   /**
    * Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`).
    *

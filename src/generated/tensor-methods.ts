@@ -9,7 +9,28 @@ declare module "../tensor.js" {
      * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
      * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
      */
+    add(options: { other: Tensor | number; alpha?: number | boolean }): Tensor;
+    /**
+     * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+     *
+     * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     */
     add(other: Tensor | number, options?: { alpha?: number | boolean }): Tensor;
+    /**
+     * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+     *
+     * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     */
+    add(options: { alpha: number | boolean; other: Tensor | number }): Tensor;
+    /**
+     * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+     *
+     * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     */
+    add(alpha: number | boolean, options: { other: Tensor | number }): Tensor;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
@@ -23,7 +44,28 @@ declare module "../tensor.js" {
      * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
      * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
      */
+    add_(options: { other: Tensor | number; alpha?: number | boolean }): this;
+    /**
+     * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+     *
+     * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     */
     add_(other: Tensor | number, options?: { alpha?: number | boolean }): this;
+    /**
+     * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+     *
+     * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     */
+    add_(options: { alpha: number | boolean; other: Tensor | number }): this;
+    /**
+     * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
+     *
+     * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     */
+    add_(alpha: number | boolean, options: { other: Tensor | number }): this;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
@@ -37,7 +79,28 @@ declare module "../tensor.js" {
      * PyTorch: `sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
      * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
      */
+    sub(options: { other: Tensor | number; alpha?: number | boolean }): Tensor;
+    /**
+     * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+     *
+     * PyTorch: `sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+     */
     sub(other: Tensor | number, options?: { alpha?: number | boolean }): Tensor;
+    /**
+     * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+     *
+     * PyTorch: `sub(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+     */
+    sub(options: { alpha: number | boolean; other: Tensor | number }): Tensor;
+    /**
+     * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+     *
+     * PyTorch: `sub(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+     */
+    sub(alpha: number | boolean, options: { other: Tensor | number }): Tensor;
     /**
      * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
      *
@@ -51,7 +114,28 @@ declare module "../tensor.js" {
      * PyTorch: `sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
      * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
      */
+    sub_(options: { other: Tensor | number; alpha?: number | boolean }): this;
+    /**
+     * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+     *
+     * PyTorch: `sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+     */
     sub_(other: Tensor | number, options?: { alpha?: number | boolean }): this;
+    /**
+     * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+     *
+     * PyTorch: `sub(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+     */
+    sub_(options: { alpha: number | boolean; other: Tensor | number }): this;
+    /**
+     * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
+     *
+     * PyTorch: `sub(Tensor self, Scalar alpha, Tensor other) -> Tensor`
+     * @example torch.tensor([5, 6]).sub(1) // tensor([4., 5.])
+     */
+    sub_(alpha: number | boolean, options: { other: Tensor | number }): this;
     /**
      * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
      *
@@ -65,7 +149,21 @@ declare module "../tensor.js" {
      * PyTorch: `mul.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).mul(3) // tensor([3., 6.])
      */
+    mul(options: { other: Tensor | number }): Tensor;
+    /**
+     * Multiplies `input` by `other` elementwise (broadcasting).
+     *
+     * PyTorch: `mul.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).mul(3) // tensor([3., 6.])
+     */
     mul(other: Tensor | number): Tensor;
+    /**
+     * Multiplies `input` by `other` elementwise (broadcasting).
+     *
+     * PyTorch: `mul.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).mul(3) // tensor([3., 6.])
+     */
+    mul_(options: { other: Tensor | number }): this;
     /**
      * Multiplies `input` by `other` elementwise (broadcasting).
      *
@@ -226,6 +324,17 @@ declare module "../tensor.js" {
      * PyTorch: `sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
      * @example torch.tensor([[1, 2], [3, 4]]).sum(1) // tensor([3., 7.])
      */
+    sum(options: {
+      dim: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+    }): Tensor;
+    /**
+     * Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`).
+     *
+     * PyTorch: `sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).sum(1) // tensor([3., 7.])
+     */
     sum(
       dim: number | readonly number[] | null,
       options?: { keepdim?: boolean; dtype?: DType | null },
@@ -248,6 +357,17 @@ declare module "../tensor.js" {
      * @example torch.tensor([1, 2, 3, 4]).mean() // tensor(2.5000)
      */
     mean(options?: { dtype?: DType | null }): Tensor;
+    /**
+     * Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`).
+     *
+     * PyTorch: `mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).mean() // tensor(2.5000)
+     */
+    mean(options: {
+      dim: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+    }): Tensor;
     /**
      * Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`).
      *
