@@ -24,18 +24,18 @@ import {
 import type { Node, RemovableHandle, TensorHook } from "./autograd/node.js";
 import { removableHandle, type AccumulateGrad } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
-import { isGradEnabled, noGrad } from "./autograd/grad-mode.js";
+import { isGradEnabled, isInferenceModeEnabled, noGrad } from "./autograd/grad-mode.js";
 import { noteDetached } from "./autograd/provenance.js";
 import { runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
-import { getTangent, zeroTangent } from "./autograd/forward-ad.js";
+import { getTangent } from "./autograd/forward-ad.js";
 import * as E from "./ops/elementwise.js";
 import * as R from "./ops/reduce.js";
 import * as V from "./ops/views.js";
 import * as L from "./ops/linalg.js";
 import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
-import { inplace, writeInto } from "./ops/inplace.js";
+import { inplace, regenerateViewGradFn, writeInto } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 import { fillNormal, fillUniform } from "./random.js";
 
@@ -43,6 +43,15 @@ import { fillNormal, fillUniform } from "./random.js";
 export class VersionCounter {
   value = 0;
 }
+
+/**
+ * How a view was made (PyTorch's CreationMeta; Note [view regeneration]): in grad mode
+ * ("default"), under noGrad ("noGrad"), under inferenceMode ("inference"), or as an output of
+ * an op returning several views such as split ("multiOutput"). Only "default" views may be
+ * modified in place (directly or through their base) where autograd would have to rebuild
+ * their history.
+ */
+export type CreationMeta = "default" | "noGrad" | "inference" | "multiOutput";
 
 type Operand = Tensor | number;
 type ShapeLike = number | readonly number[];
@@ -61,8 +70,8 @@ export class Tensor {
   strides: number[];
   offset: number;
   dtype: DType;
-  /** grad_fn: the node that produced this tensor, null for leaves */
-  gradFn: Node | null = null;
+  /** @internal the stored grad_fn, read through `gradFn` (Note [view regeneration]) */
+  _gradFn: Node | null = null;
   /** which output of gradFn this tensor is */
   outputNr = 0;
   /** @internal a leaf's requires_grad flag (non-leaves require grad through gradFn) */
@@ -87,6 +96,15 @@ export class Tensor {
    * wrapped numbers.
    */
   _wrappedNumber = false;
+  /**
+   * @internal views: the version counter's value when the view's grad_fn was last set
+   * (PyTorch's attr_version; Note [view regeneration])
+   */
+  _viewVersion: number;
+  /** @internal views: the mode the view was made in (Note [view regeneration]) */
+  _creationMeta: CreationMeta = "default";
+  /** @internal made under inferenceMode (Note [inference tensors]) */
+  _inference: boolean;
 
   constructor(
     data: TypedArray,
@@ -104,6 +122,30 @@ export class Tensor {
     this.dtype = dtype;
     this._versionCounter = version ?? null;
     this._base = base ?? null;
+    this._viewVersion = version === undefined ? 0 : version.value;
+    // Note [inference tensors]: a view is one when its base is; anything else when made in the mode
+    this._inference = base != null ? base._inference : isInferenceModeEnabled();
+  }
+
+  /**
+   * grad_fn: the node that produced this tensor, null for leaves. Note [view regeneration]: a
+   * view whose storage was modified in place since its grad_fn was set (through its base or
+   * another view) gets a fresh AsStridedBackward0 from its base's current history on read, as
+   * PyTorch's VariableHooks::grad_fn. Tensors that are not views pay one comparison.
+   */
+  get gradFn(): Node | null {
+    if (this._base !== null && this._viewVersion !== (this._versionCounter as VersionCounter).value)
+      return regenerateViewGradFn(this);
+    return this._gradFn;
+  }
+  set gradFn(node: Node | null) {
+    this._gradFn = node;
+    if (this._base !== null) {
+      this._viewVersion = (this._versionCounter as VersionCounter).value;
+      // a view an op recorded a node for (e.g. split's outputs, sliced under noGrad first)
+      // counts as made in grad mode
+      if (node !== null && this._creationMeta === "noGrad") this._creationMeta = "default";
+    }
   }
 
   /**
@@ -112,7 +154,9 @@ export class Tensor {
    * @example p.data.sub_(p.grad.mul(lr)); loss.data.item();
    */
   get data(): Tensor {
-    return new Tensor(this.typedArray, this.shape, this.strides, this.offset, this.dtype);
+    const d = new Tensor(this.typedArray, this.shape, this.strides, this.offset, this.dtype);
+    d._inference = this._inference;
+    return d;
   }
   /**
    * `t.data = other` (PyTorch's set_data): this tensor now views other's storage, shape and
@@ -166,7 +210,16 @@ export class Tensor {
   }
   /** the current version (number of in-place modifications) */
   get _versionNumber(): number {
+    if (this._inference) throw runtimeError("Inference tensors do not track version counter.");
     return this._version.value;
+  }
+  /**
+   * Whether this is an inference tensor: made under `torch.inferenceMode` (Note [inference
+   * tensors]). Outside the mode it cannot be saved for backward or modified in place.
+   * @example torch.inferenceMode(() => torch.ones(2)).isInference() // true
+   */
+  isInference(): boolean {
+    return this._inference;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -202,6 +255,10 @@ export class Tensor {
     if (flag && !this.dtype.isFloatingPoint) {
       throw runtimeError("only Tensors of floating point dtype can require gradients");
     }
+    if (flag && this._inference && !isInferenceModeEnabled())
+      throw runtimeError(
+        "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.",
+      );
     this._requiresGrad = flag;
     return this;
   }
@@ -245,7 +302,11 @@ export class Tensor {
     );
   }
 
-  /** A new tensor sharing storage, detached from the graph. */
+  /**
+   * A new tensor sharing storage and version counter, detached from the graph. Not a view
+   * (no `_base`, as PyTorch's detach): in-place ops on it or its views never reach this
+   * tensor's history.
+   */
   detach(): Tensor {
     const d = new Tensor(
       this.typedArray,
@@ -254,8 +315,8 @@ export class Tensor {
       this.offset,
       this.dtype,
       this._version,
-      this._base,
     );
+    d._inference = this._inference;
     if (this.requiresGrad) noteDetached(d, this); // Note [provenance]
     return d;
   }
@@ -311,6 +372,8 @@ export class Tensor {
 
   /** @internal Note [in-place shadow]: this tensor's graph identity before an in-place op (see ops/inplace.ts). */
   _shadow(copyValues: boolean): Tensor {
+    // not a view even when this is one: its history is frozen (Note [view regeneration]); a
+    // copy is a clone (a normal tensor), an alias is an inference tensor when this is one
     const t = copyValues
       ? new Tensor(
           castData(this, this.dtype),
@@ -326,10 +389,10 @@ export class Tensor {
           this.offset,
           this.dtype,
           this._version,
-          this._base,
         );
+    if (!copyValues) t._inference = this._inference;
     t._requiresGrad = this._requiresGrad;
-    t.gradFn = this.gradFn;
+    t._gradFn = this.gradFn;
     t.outputNr = this.outputNr;
     t._accumulateNode = this._accumulateNode;
     t._fwGrad = this._fwGrad;
@@ -655,7 +718,7 @@ export class Tensor {
   expandAs(other: Tensor): Tensor {
     return V.expand(this, other.shape.slice());
   }
-  narrow(dim: number, start: number, length: number): Tensor {
+  narrow(dim: number, start: number | Tensor, length: number): Tensor {
     return V.narrow(this, dim, start, length);
   }
   select(dim: number, index: number): Tensor {
@@ -721,18 +784,27 @@ export class Tensor {
     inplace(this, false, (p) => E.neg(p));
     return this;
   }
-  /** Fill with zeros. */
+  /** Fill with zeros (ZeroBackward0). */
   zero_(): this {
-    return this.fill_(0);
+    return this.fillWith(0, "ZeroBackward0");
   }
-  /** Fill with a value. */
+  /** Fill with a value (FillBackward2). */
   fill_(value: number | boolean): this {
-    inplace(this, false, (p) => {
-      const out = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
-      out.typedArray.fill(Number(value));
-      if (needsGrad(p)) record("fill", out, [p], {}, {});
-      return out;
-    });
+    return this.fillWith(Number(value), "FillBackward2");
+  }
+  private fillWith(value: number, name: string): this {
+    // fills write one value everywhere: PyTorch does not check them for internal overlap
+    inplace(
+      this,
+      false,
+      (p) => {
+        const out = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
+        out.typedArray.fill(value);
+        if (needsGrad(p)) record("fill", out, [p], {}, {}, name);
+        return out;
+      },
+      false,
+    );
     return this;
   }
   /** Copy src's values (broadcast, cast) into this tensor. */
@@ -747,36 +819,30 @@ export class Tensor {
     });
     return this;
   }
-  /** Fill with uniform samples on [from, to), as PyTorch's generator. */
+  /** Fill with uniform samples on [from, to), as PyTorch's generator (UniformBackward0). */
   uniform_(from = 0, to = 1): this {
-    return this.fillRandom((d) => fillUniform(d, this.dtype === float64, from, to));
+    return this.fillRandom("UniformBackward0", (d) =>
+      fillUniform(d, this.dtype === float64, from, to),
+    );
   }
-  /** Fill with normal samples, as PyTorch's generator. */
+  /** Fill with normal samples, as PyTorch's generator (NormalBackward0). */
   normal_(mean = 0, std = 1): this {
-    return this.fillRandom((d) => fillNormal(d, this.dtype === float64, mean, std));
+    return this.fillRandom("NormalBackward0", (d) =>
+      fillNormal(d, this.dtype === float64, mean, std),
+    );
   }
-  private fillRandom(fill: (d: Float32Array | Float64Array) => void): this {
+  private fillRandom(name: string, fill: (d: Float32Array | Float64Array) => void): this {
     if (!this.dtype.isFloatingPoint)
       throw runtimeError(`"check_uniform_bounds" not implemented for '${this.dtype.name}'`);
-    if (isGradEnabled() && this.isLeaf && this.requiresGrad) {
-      throw runtimeError(
-        "a leaf Variable that requires grad is being used in an in-place operation.",
-      );
-    }
-    const buf = new this.dtype.ArrayType(this.numel()) as Float32Array | Float64Array;
-    fill(buf);
-    writeInto(this, wrap(buf, this.shape.slice(), this.dtype));
-    this._version.value++;
-    // forward AD: the new values do not depend on the old ones (a zero tangent, as PyTorch)
-    if (this._fwGrad !== null) zeroTangent(this);
-    if (this.gradFn !== null && isGradEnabled()) {
-      // the values no longer depend on the history: a fill node cuts it, as PyTorch
-      const prev = this._shadow(false);
+    // the new values do not depend on the old ones: a fill node cuts the history (and the
+    // tangent becomes zero), through CopySlices for a view, as PyTorch
+    inplace(this, false, (p) => {
+      const buf = new this.dtype.ArrayType(this.numel()) as Float32Array | Float64Array;
+      fill(buf);
       const out = wrap(buf, this.shape.slice(), this.dtype);
-      record("fill", out, [prev], {}, {});
-      this.gradFn = out.gradFn;
-      this.outputNr = 0;
-    }
+      if (needsGrad(p)) record("fill", out, [p], {}, {}, name);
+      return out;
+    });
     return this;
   }
 }

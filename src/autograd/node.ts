@@ -170,12 +170,21 @@ export class SavedVariable {
   private readonly leafAccumulate: AccumulateGrad | null = null;
   private released = false;
 
-  constructor(t: Tensor) {
+  /**
+   * `internal`: a tensor the library made to hold for backward (no saved-tensor hooks, any
+   * mode), not one an op saves from its inputs or outputs.
+   */
+  constructor(t: Tensor, internal = false) {
+    // Note [inference tensors]: checked before anything else, as PyTorch
+    if (t._inference && !internal)
+      throw runtimeError(
+        "Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.",
+      );
     this.version = t._version.value;
     this.producer = t.gradFn;
     this.producerOutputNr = t.outputNr;
     this.isOutput = t.gradFn !== null && t.gradFn.sequenceNr === sequenceCounter - 1;
-    const hooks = currentSavedTensorsHooks();
+    const hooks = internal ? null : currentSavedTensorsHooks();
     this.hooks = hooks;
     if (hooks === null) {
       this.tensor = t;

@@ -24,7 +24,9 @@ export class Parameter extends Tensor {
         `Parameter(): argument 'data' must be Tensor, not ${t === null ? "NoneType" : typeof t}`,
       );
     }
-    super(t.typedArray, t.shape.slice(), t.strides.slice(), t.offset, t.dtype, t._version, t._base);
+    // a detached alias of data (sharing its version counter), not a view, as PyTorch's
+    super(t.typedArray, t.shape.slice(), t.strides.slice(), t.offset, t.dtype, t._version);
+    this._inference = t._inference;
     if (requiresGrad) {
       if (!t.dtype.isFloatingPoint)
         throw runtimeError(

@@ -8,7 +8,7 @@ import { broadcastShapes, numelOf } from "../shape.js";
 import { alloc, checkTensor, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
-import { expand, reshape, t2, transpose, unsqueeze, view } from "./views.js";
+import { expand, reshape, t2, transpose, unsafeView, unsqueeze } from "./views.js";
 
 /**
  * Whether a matrix is column-major (a transposed contiguous matrix, as `W.t()` in linear):
@@ -235,7 +235,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       );
     }
     // PyTorch: mm(a.unsqueeze(0), b).squeeze_(0), recorded as SqueezeBackward3
-    return view(mm(unsqueeze(a, 0), b), [b.shape[1]], "SqueezeBackward3");
+    return unsafeView(mm(unsqueeze(a, 0), b), [b.shape[1]], "SqueezeBackward3");
   }
   if (da === 2 && db === 2) return mm(a, b);
   if (shouldFold(a, db)) {
@@ -250,7 +250,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     const r = mm(reshape(a, [rows, m]), bb);
     const outShape = a.shape.slice(0, -1).concat(db === 1 ? [] : [bb.shape[1]]);
-    return view(r, outShape, "UnsafeViewBackward0");
+    return unsafeView(r, outShape);
   }
   if (shouldFold(b, da)) {
     // PyTorch folds b's batch into rows too: (b^T @ a^T)^T, made contiguous (CloneBackward0)
@@ -258,8 +258,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const rows = numelOf(bt.shape.slice(0, -1));
     const folded = reshape(bt, [rows, bt.shape[db - 1]]);
     const lead = bt.shape.slice(0, -1);
-    if (da === 1) return view(mv(folded, a), lead, "UnsafeViewBackward0");
-    const r = view(mm(folded, t2(a)), lead.concat([a.shape[0]]), "UnsafeViewBackward0");
+    if (da === 1) return unsafeView(mv(folded, a), lead);
+    const r = unsafeView(mm(folded, t2(a)), lead.concat([a.shape[0]]));
     return transpose(r, -2, -1).contiguous();
   }
   // general batched case
@@ -280,6 +280,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const b3 = reshape(expand(bb, batch.concat([m, p])), [B, m, p]);
   let out = bmm(a3, b3);
   const outShape = batch.concat(da === 1 ? [] : [n], db === 1 ? [] : [p]);
-  out = view(out, outShape, "UnsafeViewBackward0");
+  out = unsafeView(out, outShape);
   return out;
 }

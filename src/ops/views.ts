@@ -2,7 +2,7 @@
  * Views and shape ops. Views share storage (and the version counter) with their base: only
  * shape, strides and offset change, no kernel runs. cat/stack/split/gather live here too.
  */
-import { Tensor } from "../tensor.js";
+import { Tensor, type CreationMeta } from "../tensor.js";
 import { DType, promoteTypes, int64 } from "../dtype.js";
 import {
   contiguousStrides,
@@ -14,13 +14,26 @@ import {
 } from "../shape.js";
 import { alloc, castData, checkTensor, contiguousData, wrap } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
-import { noGrad } from "../autograd/grad-mode.js";
+import { isGradEnabled, isInferenceModeEnabled, noGrad } from "../autograd/grad-mode.js";
 import { indexError, runtimeError, typeError } from "../errors.js";
 import { scatter, stridedOffsets } from "../backend/cpu.js";
 
 /** A view of t's storage with a new layout (no autograd). */
 export function makeView(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
-  return new Tensor(t.typedArray, shape, strides, offset, t.dtype, t._version, t._base ?? t);
+  const out = new Tensor(t.typedArray, shape, strides, offset, t.dtype, t._version, t._base ?? t);
+  // Note [view regeneration]: the mode the view is made in (a view of a view inherits a
+  // non-default one)
+  if (!isGradEnabled())
+    out._creationMeta = creationMeta(t, isInferenceModeEnabled() ? "inference" : "noGrad");
+  else if (t._base !== null) out._creationMeta = t._creationMeta;
+  return out;
+}
+
+/** PyTorch's propagate_creation_meta for a view of `t` made with `meta` ("default": t's). */
+function creationMeta(t: Tensor, meta: CreationMeta): CreationMeta {
+  if (t._base === null) return meta;
+  if (meta === "default" || t._creationMeta === "inference") return t._creationMeta;
+  return meta;
 }
 
 /**
@@ -36,6 +49,21 @@ export function view(t: Tensor, shape: number[], name = "ViewBackward0"): Tensor
     );
   }
   const out = makeView(t, s, st, t.offset);
+  if (needsGrad(t)) record("view", out, [t], {}, { name });
+  return out;
+}
+
+/**
+ * ATen's _unsafe_view: `t`'s storage under a new shape, recorded as UnsafeViewBackward0 (or
+ * `name`), but not a view: for results of ops that reshape a fresh temporary only they hold
+ * (matmul's folded products), so in-place ops on the result move its own history (it has no
+ * base to go through), as in PyTorch.
+ */
+export function unsafeView(t: Tensor, shape: number[], name = "UnsafeViewBackward0"): Tensor {
+  const s = inferShape(shape, t.numel());
+  const st = viewStrides(t.shape, t.strides, s);
+  if (st === null) throw runtimeError("unsafeView: the temporary must be viewable");
+  const out = new Tensor(t.typedArray, s, st, t.offset, t.dtype);
   if (needsGrad(t)) record("view", out, [t], {}, { name });
   return out;
 }
@@ -249,18 +277,23 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
   );
 }
 
-/** Tensor.narrow(dim, start, length) */
-export function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
+/**
+ * Tensor.narrow(dim, start, length): `length` elements from `start` along dim (a view).
+ * `start` may be a 0-dim integer tensor (PyTorch's narrow.Tensor overload).
+ * @example x.narrow(1, torch.tensor(1, { dtype: torch.int64 }), 2) // x[:, 1:3]
+ */
+export function narrow(t: Tensor, dim: number, start: number | Tensor, length: number): Tensor {
+  if (start instanceof Tensor) {
+    if (start.dim() !== 0 || start.dtype.category !== 1)
+      throw runtimeError("start must be an 0-dim integral Tensor.");
+    start = Number(start.item());
+  }
   if (t.dim() === 0) throw runtimeError("narrow() cannot be applied to a 0-dim tensor.");
   const d = normalizeDim(dim, t.dim());
   const size = t.shape[d];
-  const s = start < 0 ? start + size : start;
-  if (s < 0 || s > size) {
-    throw indexError(
-      `start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`,
-    );
-  }
-  if (length < 0 || s + length > size) {
+  // start == size is valid (an empty slice at the end) but not a valid dim to wrap
+  const s = start === size ? start : normalizeDim(start, size);
+  if (length < 0 || s > size - length) {
     throw runtimeError(`start (${s}) + length (${length}) exceeds dimension size (${size}).`);
   }
   return slice(t, d, s, s + length, 1);
@@ -447,6 +480,11 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
     const name = typeof sizeOrSections === "number" ? undefined : "SplitWithSizesBackward0";
     record("split", outs, [t], {}, { dim: d }, name);
   }
+  // outputs of an op returning several views: never modified in place (Note [view regeneration])
+  if (isGradEnabled()) {
+    const meta = creationMeta(t, "multiOutput");
+    for (const o of outs) o._creationMeta = meta;
+  }
   return outs;
 }
 
@@ -530,7 +568,11 @@ export function scatterAdd(t: Tensor, dim: number, index: Tensor, src: Tensor): 
   return out;
 }
 
-/** torch.index_select(input, dim, index) */
+/**
+ * torch.index_select(input, dim, index): the slices of input at `index` (a vector or a 0-dim
+ * tensor of int32/int64 in [0, size)) along dim. A 0-dim input gives a 0-dim result.
+ * @example torch.arange(6).view(2, 3).indexSelect(1, torch.tensor([2, 0], { dtype: torch.int64 }))
+ */
 export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dim() > 1) throw indexError("index_select(): Index is supposed to be a vector");
   if (index.dtype !== int64 && index.dtype.name !== "int32") {
@@ -538,15 +580,25 @@ export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
   }
   const d = normalizeDim(dim, t.dim());
   const k = index.numel();
+  const size = t.dim() === 0 ? 1 : t.shape[d];
+  const src = contiguousData(index);
+  for (let i = 0; i < k; i++) {
+    const v = src.data[src.offset + i];
+    if (v < 0 || v >= size) throw indexError("index out of range in self");
+  }
+  if (t.dim() === 0) {
+    // a scalar input: the 0-dim gather of its one element, as PyTorch's CPU kernel
+    const at0 = alloc([], int64);
+    const out = noGrad(() => gather(t, 0, at0));
+    if (needsGrad(t))
+      record("gather", out, [t], { index: at0 }, { dim: 0 }, "IndexSelectBackward0");
+    return out;
+  }
   const shape = t.shape.slice();
-  if (t.dim() > 0) shape[d] = k;
+  shape[d] = k;
   // index reshaped to broadcast along every other dim, then gathered
   const idxShape = t.shape.map((_, i) => (i === d ? k : 1));
-  const idx = noGrad(() =>
-    reshape(index.to(int64), t.dim() === 0 ? [k] : idxShape)
-      .expand(t.dim() === 0 ? [k] : shape)
-      .contiguous(),
-  );
+  const idx = noGrad(() => reshape(index.to(int64), idxShape).expand(shape).contiguous());
   const out = noGrad(() => gather(t, d, idx));
   if (needsGrad(t)) record("gather", out, [t], { index: idx }, { dim: d }, "IndexSelectBackward0");
   return out;
