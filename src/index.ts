@@ -176,6 +176,8 @@ export const transpose = (t: Tensor, d0: number, d1: number): Tensor => V.transp
 export const t = V.t2;
 export const permute = (x: Tensor, dims: readonly number[]): Tensor => x.permute(dims);
 export const narrow = V.narrow;
+/** torch.is_inference(t): whether t was made under inferenceMode (Note [inference tensors]) */
+export const isInference = (t: Tensor): boolean => t.isInference();
 export const select = V.select;
 export const cat = (tensors: readonly Tensor[], dim = 0): Tensor => V.cat(tensors, dim);
 export const concat = cat;
