@@ -24,7 +24,7 @@ import {
 import type { Node, RemovableHandle, TensorHook } from "./autograd/node.js";
 import { removableHandle, type AccumulateGrad } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
-import { isGradEnabled, isInferenceModeEnabled, noGrad } from "./autograd/grad-mode.js";
+import { isInferenceModeEnabled, noGrad } from "./autograd/grad-mode.js";
 import { noteDetached } from "./autograd/provenance.js";
 import { runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
@@ -35,7 +35,7 @@ import * as V from "./ops/views.js";
 import * as L from "./ops/linalg.js";
 import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
-import { inplace, regenerateViewGradFn, writeInto } from "./ops/inplace.js";
+import { inplace, regenerateViewGradFn } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 import { fillNormal, fillUniform } from "./random.js";
 

@@ -23,7 +23,7 @@ type Outcome =
       grad_fn: string | null;
     }
   | { kind: "error"; type: string; message: string }
-  | { kind: "value"; value: string | boolean | null };
+  | { kind: "value"; value: string | boolean | number | null };
 
 const FX = readFixture<Record<string, Record<string, Outcome>>>("views_inplace.json");
 
@@ -43,7 +43,7 @@ function T(t: Tensor | null): Outcome {
     grad_fn: t.gradFn?.name() ?? null,
   };
 }
-const V = (value: string | boolean | null): Outcome => ({ kind: "value", value });
+const V = (value: string | boolean | number | null): Outcome => ({ kind: "value", value });
 /** What fn() throws (the fixture says it must). */
 function E(fn: () => unknown): Outcome {
   try {
@@ -95,7 +95,9 @@ const programs: Record<string, (R: Steps) => void> = {
     vals.zero_();
     R.t_grad_fn = G(t);
     R.vals_grad_fn = G(vals);
-    t.mul(torch.tensor([2, 3], f64)).sum().backward();
+    t.mul(torch.tensor([2, 3], f64))
+      .sum()
+      .backward();
     R.x_grad = T(x.grad);
   },
   max_values_t_then_zero_view(R) {
@@ -189,7 +191,9 @@ const programs: Record<string, (R: Steps) => void> = {
     torch.noGrad(() => z.mul_(2));
     R.v_grad_fn = G(v);
     R.v = T(v);
-    v.mul(torch.tensor([1, 2], f64)).sum().backward();
+    v.mul(torch.tensor([1, 2], f64))
+      .sum()
+      .backward();
     R.z_grad = T(z.grad);
   },
   view_modified_under_no_grad(R) {
@@ -218,10 +222,15 @@ const programs: Record<string, (R: Steps) => void> = {
     const b = x.mul(1);
     const w = b.view(2);
     w.retainGrad();
+    let calls = 0;
+    w.registerHook(() => {
+      calls++;
+    });
     b.mul_(3);
     w.mul(w).sum().backward();
     R.w_grad = T(w.grad);
     R.x_grad = T(x.grad);
+    R.hook_calls = V(calls);
   },
   leaf_stepped_under_no_grad(R) {
     const x = grid(3).requiresGrad_();
@@ -375,7 +384,13 @@ const programs: Record<string, (R: Steps) => void> = {
     R.copy_ = E(() => expanded().copy_(torch.ones(4, 3)));
     R.uniform_ = E(() => expanded().uniform_());
     R.normal_ = E(() => expanded().normal_());
-    R.transposed = E(() => torch.tensor([[1], [2]]).expand(2, 3).t().add_(1));
+    R.transposed = E(() =>
+      torch
+        .tensor([[1], [2]])
+        .expand(2, 3)
+        .t()
+        .add_(1),
+    );
     R.unsqueezed = E(() => expanded().unsqueeze(0).mul_(2));
     R.detached = E(() => expanded().detach().add_(1));
     R.data = E(() => expanded().data.add_(1));

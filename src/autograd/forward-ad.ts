@@ -20,7 +20,6 @@
 import { Tensor } from "../tensor.js";
 import { promoteTypes, type DType } from "../dtype.js";
 import { runtimeError } from "../errors.js";
-import { contiguousStrides } from "../shape.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { makeView } from "../ops/views.js";
 import { writeInto } from "../ops/inplace.js";
@@ -262,21 +261,6 @@ export function setInplaceTangent(self: Tensor, rt: Tensor): void {
     return;
   }
   setRaw(self, rt);
-}
-
-/** A random fill (uniform_, normal_) of a dual tensor: its tangent becomes zero, in place. */
-export function zeroTangent(t: Tensor): void {
-  if (!hasTangent(t)) return;
-  setInplaceTangent(
-    t,
-    new Tensor(
-      new t.dtype.ArrayType(t.numel()),
-      t.shape.slice(),
-      contiguousStrides(t.shape),
-      0,
-      t.dtype,
-    ),
-  );
 }
 
 /** Whether `rt` may be written into tangent `t` of `primal` (same layout, no graphs). */

@@ -233,7 +233,15 @@ export function enableGrad<T>(fn?: () => T): T | ModeGuard {
 
 /**
  * torch.inference_mode(): like noGrad, for code that will never need gradients.
- * @example const y = torch.inferenceMode(() => model.forward(x));
+ *
+ * Note [inference tensors]: every tensor made while the mode is on is an inference tensor
+ * (`Tensor._inference`, set by the constructor; a view is one exactly when its base is, so a
+ * view of a normal tensor made in the mode is normal, and in-place ops in the mode do not
+ * change what a tensor is). Outside the mode an inference tensor cannot be saved for backward
+ * (SavedVariable's constructor), updated in place (`inplace()`, after the kernel's own checks,
+ * as PyTorch's version-counter bump; unlike PyTorch nothing is written first) or made to
+ * require grad (`requiresGrad_`), each with PyTorch's message.
+ * @example const y = torch.inferenceMode(() => model.forward(x)); // y.isInference() === true
  */
 export function inferenceMode<T>(fn: () => T): T;
 export function inferenceMode(): ModeGuard;

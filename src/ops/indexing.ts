@@ -691,7 +691,8 @@ export function indexPut_(
     return wrap(c, st.shape.slice(), int64);
   });
   if (coords.length === 0 && flat.length === 0) return t; // 0-dim t, empty selection
-  inplace(t, false, (prev) => indexPut(prev, coords, v, accumulate, name));
+  // index_put_ only warns about expanded targets in PyTorch 1.13: no internal-overlap check
+  inplace(t, false, (prev) => indexPut(prev, coords, v, accumulate, name), false);
   return t;
 }
 
