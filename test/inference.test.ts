@@ -104,6 +104,7 @@ const programs: Record<string, (R: Steps) => void> = {
     R.view = unchanged(t, () => t.index("0:2").add_(1));
     R.setitem = unchanged(t, () => t.indexPut_([0], 5));
     R.no_grad = unchanged(t, () => torch.noGrad(() => t.add_(1)));
+    R.out = unchanged(t, () => torch.add(torch.ones(3), 1, { out: t }));
     R.broadcast_first = E(() => t.add_(torch.ones(4)));
     R.overlap_first = E(() => t.index("0:1").expand(3).add_(1));
     R.w_grad = T(w.grad);

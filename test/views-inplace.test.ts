@@ -396,6 +396,8 @@ const programs: Record<string, (R: Steps) => void> = {
     R.data = E(() => expanded().data.add_(1));
     R.before_shape = E(() => expanded().add_(torch.ones(5)));
     R.before_cast = E(() => torch.tensor([1, 2], i64).expand(2, 2).add_(1.5));
+    R.out = E(() => torch.add(torch.ones(4, 3, f64), 1, { out: expanded() }));
+    R.out_before_shape = E(() => torch.add(torch.ones(2, 3), 1, { out: expanded() }));
   },
   expanded_writes_allowed(R) {
     const b = torch.tensor([1, 2, 3], f64);

@@ -88,12 +88,7 @@ export function inplace(
   // an operand required grad: the view's history must be rebuilt (Note [view regeneration])
   if (r.gradFn !== null && self._base !== null && self._creationMeta !== "default")
     throw viewRebaseError(self, false);
-  // Note [inference tensors]: PyTorch raises when bumping the version, after the kernel's checks
-  if (self._inference && !isInferenceModeEnabled()) {
-    throw runtimeError(
-      "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.",
-    );
-  }
+  checkInferenceWrite(self);
   if (r.gradFn !== null && self._base !== null) {
     copySlices(self, r);
     return self;
@@ -108,6 +103,19 @@ export function inplace(
   // forward AD: the tangent moves along (Note [in-place tangents] in forward-ad.ts)
   if (isForwardADActive() && r._fwGrad !== null) setInplaceTangent(self, r._fwGrad);
   return self;
+}
+
+/**
+ * Note [inference tensors]: an inference tensor is written (in place or as out=) only inside
+ * inferenceMode. PyTorch raises when bumping the version, after the kernel's own checks (and
+ * after it wrote); here before writing, so a failed call changes nothing.
+ */
+export function checkInferenceWrite(t: Tensor): void {
+  if (t._inference && !isInferenceModeEnabled()) {
+    throw runtimeError(
+      "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.",
+    );
+  }
 }
 
 /** retainGrad follows the tensor to its new node, as PyTorch moves its retains_grad hook. */

@@ -33,7 +33,12 @@ import {
 import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../autograd/function.js";
 import { registerJvp } from "../autograd/forward-ad.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
-import { inplace, writeInto } from "../ops/inplace.js";
+import {
+  assertNoInternalOverlap,
+  checkInferenceWrite,
+  inplace,
+  writeInto,
+} from "../ops/inplace.js";
 import { castData, pyTypeName, scalarTypeName } from "../ops/core.js";
 import { runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
@@ -247,10 +252,12 @@ function writeOut(name: string, r: unknown, out: Tensor, inputs: readonly unknow
     throw runtimeError(
       `${name}(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.`,
     );
+  assertNoInternalOverlap(out); // before the cast check, as TensorIterator
   if (!canCast(r.dtype, out.dtype))
     throw runtimeError(
       `result type ${scalarTypeName(r.dtype)} can't be cast to the desired output type ${scalarTypeName(out.dtype)}`,
     );
+  checkInferenceWrite(out);
   if (!shapeEqual(out.shape, r.shape)) {
     if (out.numel() !== 0)
       console.warn(
