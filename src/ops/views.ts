@@ -62,8 +62,11 @@ export function view(t: Tensor, shape: number[], name = "ViewBackward0"): Tensor
 export function unsafeView(t: Tensor, shape: number[], name = "UnsafeViewBackward0"): Tensor {
   const s = inferShape(shape, t.numel());
   const st = viewStrides(t.shape, t.strides, s);
-  if (st === null) throw runtimeError("unsafeView: the temporary must be viewable");
-  const out = new Tensor(t.typedArray, s, st, t.offset, t.dtype);
+  // (a layout that cannot take the shape gets a contiguous copy of the values)
+  const out =
+    st !== null
+      ? new Tensor(t.typedArray, s, st, t.offset, t.dtype)
+      : wrap(castData(t, t.dtype), s, t.dtype);
   if (needsGrad(t)) record("view", out, [t], {}, { name });
   return out;
 }
