@@ -254,6 +254,21 @@ const programs: Record<string, (R: Steps) => void> = {
     R.x_grad = T(x.grad);
     R.w_grad = T(w.grad);
   },
+  double_backward_through_rebuilt_views(R) {
+    const x = leaf([1.5, -2.0]);
+    const b = x.mul(x);
+    const e = b.expand(3, 2);
+    const v = b.index("0:1");
+    b.mul_(x);
+    R.e_grad_fn = G(e);
+    R.v_grad_fn = G(v);
+    const [g] = torch.autograd.grad(e.mul(e).sum().add(v.pow(3).sum()), [x], {
+      createGraph: true,
+    });
+    R.g = T(g!);
+    const [gg] = torch.autograd.grad(g!.sum(), [x]);
+    R.gg = T(gg!);
+  },
   fill_names(R) {
     const x = leaf([1, 2, 3]);
     let y = x.mul(1);
