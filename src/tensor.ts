@@ -24,20 +24,20 @@ import {
 import type { Node, RemovableHandle, TensorHook } from "./autograd/node.js";
 import { removableHandle, type AccumulateGrad } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
-import { isGradEnabled, noGrad } from "./autograd/grad-mode.js";
+import { noGrad } from "./autograd/grad-mode.js";
 import { noteDetached } from "./autograd/provenance.js";
 import { runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
-import { getTangent, zeroTangent } from "./autograd/forward-ad.js";
+import { getTangent } from "./autograd/forward-ad.js";
 import * as E from "./ops/elementwise.js";
 import * as R from "./ops/reduce.js";
 import * as V from "./ops/views.js";
 import * as L from "./ops/linalg.js";
 import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
-import { inplace, writeInto } from "./ops/inplace.js";
+import { inplace } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
-import { fillNormal, fillUniform } from "./random.js";
+import * as D from "./ops/distributions.js";
 
 /** Note [version counter]: shared by a tensor and its views; bumped by in-place ops. */
 export class VersionCounter {
@@ -747,37 +747,33 @@ export class Tensor {
     });
     return this;
   }
-  /** Fill with uniform samples on [from, to), as PyTorch's generator. */
-  uniform_(from = 0, to = 1): this {
-    return this.fillRandom((d) => fillUniform(d, this.dtype === float64, from, to));
+  /** Fill with uniform samples on [from, to): `uniform_(from=0, to=1, { generator })`. */
+  uniform_(...args: D.UniformArgs): this {
+    return D.uniform_(this, ...args) as this;
   }
-  /** Fill with normal samples, as PyTorch's generator. */
-  normal_(mean = 0, std = 1): this {
-    return this.fillRandom((d) => fillNormal(d, this.dtype === float64, mean, std));
+  /** Fill with normal samples: `normal_(mean=0, std=1, { generator })`. */
+  normal_(...args: D.NormalArgs): this {
+    return D.normal_(this, ...args) as this;
   }
-  private fillRandom(fill: (d: Float32Array | Float64Array) => void): this {
-    if (!this.dtype.isFloatingPoint)
-      throw runtimeError(`"check_uniform_bounds" not implemented for '${this.dtype.name}'`);
-    if (isGradEnabled() && this.isLeaf && this.requiresGrad) {
-      throw runtimeError(
-        "a leaf Variable that requires grad is being used in an in-place operation.",
-      );
-    }
-    const buf = new this.dtype.ArrayType(this.numel()) as Float32Array | Float64Array;
-    fill(buf);
-    writeInto(this, wrap(buf, this.shape.slice(), this.dtype));
-    this._version.value++;
-    // forward AD: the new values do not depend on the old ones (a zero tangent, as PyTorch)
-    if (this._fwGrad !== null) zeroTangent(this);
-    if (this.gradFn !== null && isGradEnabled()) {
-      // the values no longer depend on the history: a fill node cuts it, as PyTorch
-      const prev = this._shadow(false);
-      const out = wrap(buf, this.shape.slice(), this.dtype);
-      record("fill", out, [prev], {}, {});
-      this.gradFn = out.gradFn;
-      this.outputNr = 0;
-    }
-    return this;
+  /** Fill with exponential samples: `exponential_(lambd=1, { generator })`. */
+  exponential_(...args: D.ExponentialArgs): this {
+    return D.exponential_(this, ...args) as this;
+  }
+  /** Fill with bernoulli samples: `bernoulli_(p=0.5, { generator })`, p a number or a tensor. */
+  bernoulli_(...args: D.BernoulliInplaceArgs): this {
+    return D.bernoulli_(this, ...args) as this;
+  }
+  /** Fill with integers: `random_()`, `random_(to)`, `random_(from, to)`, then `{ generator }`. */
+  random_(...args: D.RandomInplaceArgs): this {
+    return D.random_(this, ...args) as this;
+  }
+  /** torch.bernoulli(this, p?, { generator }): 0/1 samples with probabilities this (or p). */
+  bernoulli(...args: D.BernoulliArgs): Tensor {
+    return D.bernoulli(this, args, true);
+  }
+  /** torch.multinomial(this, numSamples, replacement=false, { generator }): sampled indices. */
+  multinomial(...args: D.MultinomialArgs): Tensor {
+    return D.multinomial(this, args, true);
   }
 }
 

@@ -35,7 +35,7 @@ export interface ConvArgs {
 const lowerName = (t: Tensor): string =>
   t.dtype.name === "float32" ? "float" : t.dtype.name === "float64" ? "double" : t.dtype.name;
 const upperName = (t: Tensor): string =>
-  ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", bool: "Bool" })[
+  ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" })[
     t.dtype.name
   ] ?? t.dtype.name;
 
