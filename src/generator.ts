@@ -7,7 +7,7 @@
 import { Tensor } from "./tensor.js";
 import { DType, uint8 } from "./dtype.js";
 import { CPUGeneratorImpl, STATE_SIZE, nondeterministicSeed } from "./random.js";
-import { overflowError, runtimeError, typeError, valueError } from "./errors.js";
+import { overflowError, runtimeError, typeError, valueError, type TypeError } from "./errors.js";
 import { pyTypeName } from "./ops/core.js";
 
 /** The device types PyTorch 1.13 parses at the start of a device string. */
@@ -37,7 +37,8 @@ const DEVICE_TYPES = [
 function checkDevice(device: unknown): void {
   if (device === undefined || device === null) return;
   let type: string;
-  if (typeof device === "number" && Number.isInteger(device)) type = "cuda"; // an index: cuda:N
+  if (typeof device === "number" && Number.isInteger(device))
+    type = "cuda"; // an index: cuda:N
   else if (typeof device === "string") {
     const m = /^([a-z]+)(?::(.*))?$/.exec(device);
     if (m === null || !DEVICE_TYPES.includes(m[1])) {
@@ -91,7 +92,8 @@ export class Generator extends CPUGeneratorImpl {
     }
     if (typeof device === "object" && device !== null && !Array.isArray(device)) {
       for (const k of Object.keys(device)) {
-        if (k !== "device") throw typeError(`Generator() got an unexpected keyword argument '${k}'`);
+        if (k !== "device")
+          throw typeError(`Generator() got an unexpected keyword argument '${k}'`);
       }
       checkDevice(device.device);
     } else checkDevice(device);
@@ -291,6 +293,10 @@ const OVERLOADS: Record<string, readonly string[]> = {
     "(Tensor input, float p, *, torch.Generator generator)",
   ],
   "Tensor.bernoulli": ["(*, torch.Generator generator)", "(float p, *, torch.Generator generator)"],
+  "Tensor.bernoulli_": [
+    "(Tensor p, *, torch.Generator generator)",
+    "(float p, *, torch.Generator generator)",
+  ],
   "Tensor.random_": [
     "(*, torch.Generator generator)",
     "(int from, int to, *, torch.Generator generator)",
@@ -312,13 +318,20 @@ OVERLOADS.randn = OVERLOADS.rand;
 export function generatorArg(g: unknown, fn: string, args?: readonly unknown[]): CPUGeneratorImpl {
   if (g === undefined || g === null) return defaultGenerator;
   if (g instanceof CPUGeneratorImpl) return g;
-  const overloads = OVERLOADS[fn];
+  if (OVERLOADS[fn] !== undefined && args !== undefined) throw invalidCombination(fn, args);
   const name = fn.startsWith("Tensor.") ? fn.slice(7) : fn;
-  if (overloads !== undefined && args !== undefined) {
-    throw typeError(
-      `${name}() received an invalid combination of arguments - got ${describeArgs(args)}, but expected one of:\n` +
-        overloads.map((o) => ` * ${o}\n`).join(""),
-    );
-  }
   throw typeError(`${name}(): argument 'generator' must be torch.Generator, not ${argTypeName(g)}`);
+}
+
+/**
+ * PyTorch's TypeError for a call that fits none of a random function's overloads (`fn` a key
+ * of OVERLOADS): "<name>() received an invalid combination of arguments - got (...), but
+ * expected one of:" and the signatures, one per line.
+ */
+export function invalidCombination(fn: string, args: readonly unknown[]): TypeError {
+  const name = fn.startsWith("Tensor.") ? fn.slice(7) : fn;
+  return typeError(
+    `${name}() received an invalid combination of arguments - got ${describeArgs(args)}, but expected one of:\n` +
+      (OVERLOADS[fn] ?? []).map((o) => ` * ${o}\n`).join(""),
+  );
 }

@@ -35,9 +35,14 @@ export interface ConvArgs {
 const lowerName = (t: Tensor): string =>
   t.dtype.name === "float32" ? "float" : t.dtype.name === "float64" ? "double" : t.dtype.name;
 const upperName = (t: Tensor): string =>
-  ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" })[
-    t.dtype.name
-  ] ?? t.dtype.name;
+  ({
+    float32: "Float",
+    float64: "Double",
+    int32: "Int",
+    int64: "Long",
+    uint8: "Byte",
+    bool: "Bool",
+  })[t.dtype.name] ?? t.dtype.name;
 
 /** Spatial output sizes of a convolution with these arguments. */
 export function convOutputSize(

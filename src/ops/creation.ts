@@ -285,7 +285,8 @@ export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions)
 
 function floatDtypeFor(opts: TensorOptions | undefined, fn: string): DType {
   const dt = toDType(opts?.dtype) ?? getDefaultDtype();
-  if (!dt.isFloatingPoint) throw runtimeError(`"${fn}" not implemented for '${scalarTypeName(dt)}'`);
+  if (!dt.isFloatingPoint)
+    throw runtimeError(`"${fn}" not implemented for '${scalarTypeName(dt)}'`);
   return dt;
 }
 

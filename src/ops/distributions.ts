@@ -10,7 +10,16 @@
  * object; `bind` checks them with PyTorch's messages.
  */
 import { Tensor } from "../tensor.js";
-import { type DType, type TypedArray, bool, float32, float64, int32, int64, uint8 } from "../dtype.js";
+import {
+  type DType,
+  type TypedArray,
+  bool,
+  float32,
+  float64,
+  int32,
+  int64,
+  uint8,
+} from "../dtype.js";
 import { contiguousStrides, isContiguous } from "../shape.js";
 import { stridedOffsets } from "../backend/cpu.js";
 import { castData, contiguousData, pyTypeName, scalarTypeName, wrap } from "./core.js";
@@ -32,7 +41,7 @@ import {
   fillRandomFullRange,
   fillUniform,
 } from "../random.js";
-import { generatorArg, type Generator } from "../generator.js";
+import { generatorArg, invalidCombination, type Generator } from "../generator.js";
 
 // ------------------------------------------------------------------------------------------------
 // arguments
@@ -243,10 +252,7 @@ const UNIFORM: readonly Param[] = [
 
 /** Arguments of uniform_: from, to, positionally or by name, and the generator. */
 export type UniformArgs =
-  | []
-  | [UniformOptions]
-  | [number, UniformOptions?]
-  | [number, number, UniformOptions?];
+  [] | [UniformOptions] | [number, UniformOptions?] | [number, number, UniformOptions?];
 /** Options of uniform_. */
 export interface UniformOptions extends RandomOptions {
   from?: number;
@@ -292,10 +298,7 @@ const NORMAL: readonly Param[] = [
 
 /** Arguments of normal_: mean, std, positionally or by name, and the generator. */
 export type NormalArgs =
-  | []
-  | [NormalOptions]
-  | [number, NormalOptions?]
-  | [number, number, NormalOptions?];
+  [] | [NormalOptions] | [number, NormalOptions?] | [number, number, NormalOptions?];
 /** Options of normal_. */
 export interface NormalOptions extends RandomOptions {
   mean?: number;
@@ -344,9 +347,7 @@ export function exponential_(self: Tensor, ...args: ExponentialArgs): Tensor {
   const gen = generatorArg(a.generator, "exponential_");
   const lambd = a.lambd as number;
   if (!(lambd >= 0)) {
-    throw runtimeError(
-      `exponential_ expects lambda >= 0.0, but found lambda=${cppDouble(lambd)}`,
-    );
+    throw runtimeError(`exponential_ expects lambda >= 0.0, but found lambda=${cppDouble(lambd)}`);
   }
   requireFloat(self, "exponential_cpu");
   return randomFill(self, "ExponentialBackward0", (out) =>
@@ -361,7 +362,10 @@ function bernoulliProbabilities(p: Tensor, shape: number[]): TypedArray {
       `"bernoulli_tensor_cpu_p_" not implemented for '${scalarTypeName(p.dtype)}'`,
     );
   }
-  const values = castData(noGrad(() => expand(p, shape)), p.dtype);
+  const values = castData(
+    noGrad(() => expand(p, shape)),
+    p.dtype,
+  );
   for (let i = 0; i < values.length; i++) {
     if (!(values[i] >= 0 && values[i] <= 1)) {
       throw runtimeError(
@@ -378,9 +382,7 @@ export interface BernoulliInplaceOptions extends RandomOptions {
 }
 /** Arguments of bernoulli_: p (a number or a tensor), positionally or by name. */
 export type BernoulliInplaceArgs =
-  | []
-  | [BernoulliInplaceOptions]
-  | [number | Tensor, BernoulliInplaceOptions?];
+  [] | [BernoulliInplaceOptions] | [number | Tensor, BernoulliInplaceOptions?];
 
 const BERNOULLI_INPLACE: readonly Param[] = [{ name: "p", type: "float|Tensor", default: 0.5 }];
 
@@ -397,18 +399,13 @@ export function bernoulli_(self: Tensor, ...args: BernoulliInplaceArgs): Tensor 
   try {
     a = bind("bernoulli_", BERNOULLI_INPLACE, args);
   } catch (e) {
-    // two overloads in PyTorch (Tensor p, float p): a type mismatch is an invalid combination
-    if (!(e instanceof TypeError) || !/must be|takes from/.test(e.message)) throw e;
-    throw typeError(
-      `bernoulli_() received an invalid combination of arguments - got (${args
-        .filter((v) => !isOptionsObject(v))
-        .map(pyTypeName)
-        .join(", ")}), but expected one of:\n` +
-        " * (Tensor p, *, torch.Generator generator)\n" +
-        " * (float p, *, torch.Generator generator)\n",
-    );
+    // two overloads in PyTorch (Tensor p, float p): a wrong type or count fits neither
+    if (e instanceof TypeError && /must be|takes from/.test(e.message)) {
+      throw invalidCombination("Tensor.bernoulli_", args);
+    }
+    throw e;
   }
-  const gen = generatorArg(a.generator, "bernoulli_");
+  const gen = generatorArg(a.generator, "Tensor.bernoulli_", args);
   const p = a.p as number | Tensor;
   if (p instanceof Tensor) {
     const values = bernoulliProbabilities(p, self.shape.slice());
@@ -570,9 +567,7 @@ export function random_(self: Tensor, ...args: RandomInplaceArgs): Tensor {
     }
     checkFromTo(lo, hi - 1, d);
     const wide = d === int64 || d.isFloatingPoint;
-    return randomFill(self, name, (out) =>
-      fillRandint(out as RandomIntArray, lo, hi, gen, wide),
-    );
+    return randomFill(self, name, (out) => fillRandint(out as RandomIntArray, lo, hi, gen, wide));
   }
   if (lo === INT64_MIN) {
     // [-2^63, 2^63): the 64-bit draw as an int64
@@ -623,11 +618,11 @@ export type BernoulliArgs = [] | [BernoulliOptions] | [number, BernoulliOptions?
 export function bernoulli(input: Tensor, args: BernoulliArgs, method = false): Tensor {
   const fn = "bernoulli";
   const a = bind(fn, [{ name: "p", type: "float", default: null }], args, method ? 1 : 2);
-  const gen = generatorArg(
-    a.generator,
-    method ? "Tensor.bernoulli" : "bernoulli",
-    a.p === null ? (method ? args : [input, ...args]) : undefined,
-  );
+  // a bad generator: PyTorch reports it against both overloads, except for the method with p
+  // (the only signature its argument count fits)
+  const gen = method
+    ? generatorArg(a.generator, "Tensor.bernoulli", a.p === null ? args : undefined)
+    : generatorArg(a.generator, "bernoulli", [input, ...args]);
   const p = a.p as number | null;
   const out = wrap(new input.dtype.ArrayType(input.numel()), input.shape.slice(), input.dtype);
   if (p !== null) {
@@ -650,9 +645,7 @@ export interface MultinomialOptions extends RandomOptions {
 }
 /** Arguments of multinomial after the input: numSamples, replacement, then the generator. */
 export type MultinomialArgs =
-  | [MultinomialOptions]
-  | [number, MultinomialOptions?]
-  | [number, boolean, MultinomialOptions?];
+  [MultinomialOptions] | [number, MultinomialOptions?] | [number, boolean, MultinomialOptions?];
 
 const MULTINOMIAL: readonly Param[] = [
   { name: "numSamples", type: "int" },
@@ -677,7 +670,9 @@ const MULTINOMIAL: readonly Param[] = [
 export function multinomial(input: Tensor, args: MultinomialArgs, method = false): Tensor {
   const fn = "multinomial";
   if (!(input instanceof Tensor)) {
-    throw typeError(`${fn}(): argument 'input' (position 1) must be Tensor, not ${pyTypeName(input)}`);
+    throw typeError(
+      `${fn}(): argument 'input' (position 1) must be Tensor, not ${pyTypeName(input)}`,
+    );
   }
   const a = bind(fn, MULTINOMIAL, args, method ? 1 : 2);
   const gen = generatorArg(a.generator, fn);
@@ -733,10 +728,9 @@ function sampleWithReplacement(
     let sum = 0;
     for (let j = 0; j < nCat; j++) {
       const v = data[offset + i * nCat + j];
-      if (v < 0) {
-        throw runtimeError(
-          "invalid multinomial distribution (encountering probability entry < 0)",
-        );
+      // TORCH_CHECK(val >= 0): NaN fails here first
+      if (!(v >= 0)) {
+        throw runtimeError("invalid multinomial distribution (encountering probability entry < 0)");
       }
       if (!Number.isFinite(v)) {
         throw runtimeError(
@@ -875,7 +869,14 @@ function swap<T>(a: T[], i: number, j: number): void {
 }
 
 /** std::__move_median_to_first */
-function moveMedianToFirst<T>(a: T[], result: number, x: number, y: number, z: number, comp: Less<T>): void {
+function moveMedianToFirst<T>(
+  a: T[],
+  result: number,
+  x: number,
+  y: number,
+  z: number,
+  comp: Less<T>,
+): void {
   if (comp(a[x], a[y])) {
     if (comp(a[y], a[z])) swap(a, result, y);
     else if (comp(a[x], a[z])) swap(a, result, z);
@@ -886,7 +887,13 @@ function moveMedianToFirst<T>(a: T[], result: number, x: number, y: number, z: n
 }
 
 /** std::__unguarded_partition with the pivot at `pivot` */
-function unguardedPartition<T>(a: T[], first: number, last: number, pivot: number, comp: Less<T>): number {
+function unguardedPartition<T>(
+  a: T[],
+  first: number,
+  last: number,
+  pivot: number,
+  comp: Less<T>,
+): number {
   for (;;) {
     while (comp(a[first], a[pivot])) first++;
     last--;
@@ -929,10 +936,17 @@ function insertionSort<T>(a: T[], first: number, last: number, comp: Less<T>): v
 }
 
 /** std::__adjust_heap (with __push_heap) on a[first .. first+len) */
-function adjustHeap<T>(a: T[], first: number, hole: number, len: number, value: T, comp: Less<T>): void {
+function adjustHeap<T>(
+  a: T[],
+  first: number,
+  hole: number,
+  len: number,
+  value: T,
+  comp: Less<T>,
+): void {
   const top = hole;
   let child = hole;
-  while (child < ((len - 1) >> 1)) {
+  while (child < (len - 1) >> 1) {
     child = 2 * (child + 1);
     if (comp(a[first + child], a[first + child - 1])) child--;
     a[first + hole] = a[first + child];

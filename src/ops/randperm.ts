@@ -11,10 +11,7 @@ import { wrap } from "./core.js";
 import { runtimeError } from "../errors.js";
 
 /** The permutation as a plain array (what `randperm(n).tolist()` gives). */
-export function randpermArray(
-  n: number,
-  generator: CPUGeneratorImpl = defaultGenerator,
-): number[] {
+export function randpermArray(n: number, generator: CPUGeneratorImpl = defaultGenerator): number[] {
   if (!Number.isInteger(n) || n < 0) {
     throw runtimeError(`n must be non-negative, got${n}`);
   }
