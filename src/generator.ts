@@ -6,9 +6,8 @@
  */
 import { Tensor } from "./tensor.js";
 import { DType, uint8 } from "./dtype.js";
-import { CPUGeneratorImpl, STATE_SIZE, nondeterministicSeed } from "./random.js";
+import { CPUGeneratorImpl, STATE_SIZE, nondeterministicSeed, pyType } from "./random.js";
 import { overflowError, runtimeError, typeError, valueError, type TypeError } from "./errors.js";
-import { pyTypeName } from "./ops/core.js";
 
 /** The device types PyTorch 1.13 parses at the start of a device string. */
 const DEVICE_TYPES = [
@@ -52,7 +51,7 @@ function checkDevice(device: unknown): void {
     type = m[1];
   } else {
     throw typeError(
-      `Generator(): argument 'device' (position 1) must be torch.device, not ${pyTypeName(device)}`,
+      `Generator(): argument 'device' (position 1) must be torch.device, not ${pyType(device)}`,
     );
   }
   if (type !== "cpu") {
@@ -124,7 +123,7 @@ export class Generator extends CPUGeneratorImpl {
    */
   setState(state: Tensor): this {
     if (!(state instanceof Tensor)) {
-      throw typeError(`expected a torch.ByteTensor, but got ${pyTypeName(state)}`);
+      throw typeError(`expected a torch.ByteTensor, but got ${pyType(state)}`);
     }
     if (state.dtype !== uint8) throw typeError("RNG state must be a torch.ByteTensor");
     if (!state.isContiguous()) throw runtimeError("RNG state must be contiguous");
@@ -167,7 +166,7 @@ function pythonInt(v: unknown): bigint {
     return pythonInt(v.typedArray[v.offset]);
   }
   throw typeError(
-    `int() argument must be a string, a bytes-like object or a real number, not '${pyTypeName(v)}'`,
+    `int() argument must be a string, a bytes-like object or a real number, not '${pyType(v)}'`,
   );
 }
 
@@ -228,7 +227,7 @@ export function setRngState(newState: Tensor): void {
 function argTypeName(v: unknown): string {
   if (v instanceof DType) return "torch.dtype";
   if (v instanceof CPUGeneratorImpl) return "torch.Generator";
-  return pyTypeName(v);
+  return pyType(v);
 }
 
 /** camelCase option name -> PyTorch's snake_case keyword. */

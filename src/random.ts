@@ -81,8 +81,8 @@ const OFF_NORMAL_VALID = 5040;
 const OFF_FLOAT_NORMAL = 5048;
 const OFF_FLOAT_NORMAL_VALID = 5052;
 
-/** Python's type name of a value, for manual_seed's message (the op layer has its own). */
-function pyType(v: unknown): string {
+/** Python's type name of a value in PyTorch's messages ("int", "float", "NoneType", "Tensor"). */
+export function pyType(v: unknown): string {
   if (v === null || v === undefined) return "NoneType";
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
   if (typeof v === "boolean") return "bool";

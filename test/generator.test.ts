@@ -64,6 +64,7 @@ interface Fixture {
   fills: FillCase[];
   grad_fns: Record<string, string | null> & { bernoulli_tensor_grads: number[][] };
   values: Record<string, number | string>;
+  uint8: Record<string, string>;
   errors: Record<string, Err>;
 }
 
@@ -281,6 +282,27 @@ test("seeds and devices reported as PyTorch reports them", () => {
   assert.equal(new torch.Generator("cpu:0").device, v.cpu0_device);
   assert.equal(new torch.Generator({ device: "cpu" }).device, v.device);
   assert.equal(torch.manualSeed(3), torch.defaultGenerator);
+});
+
+test("uint8, the dtype of generator states: printing, wrapping arithmetic, casts", () => {
+  const u = torch.tensor([250, 3, 7], { dtype: torch.uint8 });
+  const ops: Record<string, () => Tensor> = {
+    tensor: () => u,
+    add_wraps: () => u.add(10),
+    mul_wraps: () => u.mul(2),
+    neg_wraps: () => u.neg(),
+    sum_int64: () => u.sum(),
+    float: () => u.float(),
+    true_div: () => u.div(2),
+    gt: () => u.gt(5),
+    promote_int32: () => u.add(torch.tensor([1, 2, 3], { dtype: torch.int32 })),
+    promote_float_scalar: () => u.mul(0.5),
+    from_float: () => torch.tensor([-1.5, 300.7, 2.9]).to(torch.uint8),
+    max: () => u.max(),
+    zeros: () => torch.zeros(2, { dtype: torch.uint8 }),
+  };
+  assert.deepEqual(Object.keys(ops).sort(), Object.keys(fx.uint8).sort());
+  for (const [name, f] of Object.entries(ops)) assert.equal(String(f()), fx.uint8[name], name);
 });
 
 for (const c of fx.multinomial) {
