@@ -97,7 +97,7 @@ export function pyType(v: unknown): string {
  * an integer in [-2^63, 2^64), negative ones taken modulo 2^64. Anything but an integer is
  * "manual_seed expected a long, but got float" (bool too, as in PyTorch).
  */
-export function seedValue(seed: unknown): bigint {
+export function parseSeed(seed: unknown): bigint {
   let s: bigint;
   if (typeof seed === "bigint") s = seed;
   else if (typeof seed === "number" && Number.isInteger(seed)) s = BigInt(seed);
@@ -146,7 +146,7 @@ export class CPUGeneratorImpl {
    * new CPUGeneratorImpl().manualSeed(42).initialSeed(); // 42
    */
   manualSeed(seed: number | bigint): this {
-    const s = seedValue(seed);
+    const s = parseSeed(seed);
     this.seedValue = s;
     this.hasNextDoubleNormal = false;
     this.nextDoubleNormal = 0;
@@ -200,7 +200,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * The full state in PyTorch's byte layout (Note [generator state layout]): what
+   * @internal The full state in PyTorch's byte layout (Note [generator state layout]): what
    * `torch.Generator.get_state()` holds, so states move between PyTorch and tensorgrad.
    *
    * @example
@@ -226,7 +226,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * Restores a state in PyTorch's byte layout (CPUGeneratorImpl::set_state): 5056 bytes, or the
+   * @internal Restores a state in PyTorch's byte layout (CPUGeneratorImpl::set_state): 5056 bytes, or the
    * 5048-byte legacy struct. Nothing changes when the state is invalid.
    *
    * @example
@@ -296,7 +296,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * One tempered 32-bit output (CPUGeneratorImpl::random), as an unsigned integer in [0, 2^32).
+   * @internal One tempered 32-bit output (CPUGeneratorImpl::random), as an unsigned integer in [0, 2^32).
    *
    * @example
    * new CPUGeneratorImpl().manualSeed(5489).random(); // 3499211612, std::mt19937's first output
@@ -312,7 +312,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * CPUGeneratorImpl::random64 = (random() << 32) | random(), as a BigInt in [0, 2^64).
+   * @internal CPUGeneratorImpl::random64 = (random() << 32) | random(), as a BigInt in [0, 2^64).
    *
    * @example
    * new CPUGeneratorImpl().manualSeed(0).random64(); // a bigint
@@ -324,7 +324,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * `transformation::uniform_real<double>(random64(), 0, 1)`: the low 53 bits of random64()
+   * @internal `transformation::uniform_real<double>(random64(), 0, 1)`: the low 53 bits of random64()
    * times 2^-53, in [0, 1). The first draw supplies the high bits.
    */
   uniform53(): number {
@@ -334,7 +334,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * `transformation::uniform_real<float>(random(), 0, 1)`: the low 24 bits of one draw times
+   * @internal `transformation::uniform_real<float>(random(), 0, 1)`: the low 24 bits of one draw times
    * 2^-24, in [0, 1) (exact in float32).
    */
   uniform24(): number {
@@ -342,7 +342,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * `at::normal_distribution<double>(mean, std)` (DistributionsHelper.h) as compiled in PyTorch
+   * @internal `at::normal_distribution<double>(mean, std)` (DistributionsHelper.h) as compiled in PyTorch
    * 1.13: if a sample is cached, consume it; otherwise Box-Muller on two doubles drawn in the
    * order u1, u2: r = sqrt(-2 log(1 - u2)), theta = 2 pi u1, cache r sin(theta) and use
    * r cos(theta). The result is fma(z, std, mean) (transformation::normal, fused by GCC).
@@ -365,7 +365,7 @@ export class CPUGeneratorImpl {
   }
 
   /**
-   * `at::exponential_distribution<double>(lambda)` (DistributionsHelper.h): u = uniform53(),
+   * @internal `at::exponential_distribution<double>(lambda)` (DistributionsHelper.h): u = uniform53(),
    * then transformation::exponential on CPU, (-1 / lambda) * log(1 - u), with glibc's log.
    */
   exponentialDouble(lambda: number): number {

@@ -46,9 +46,11 @@ import { generatorArg, invalidCombination, type Generator } from "../generator.j
 // ------------------------------------------------------------------------------------------------
 // arguments
 
-/** The `generator` keyword every random op takes (keyword-only in PyTorch). */
+/**
+ * The `generator` keyword every random op takes (keyword-only in PyTorch, so by name only; last
+ * in each op's options): the generator to draw from, torch.defaultGenerator when absent or null.
+ */
 export interface RandomOptions {
-  /** the generator to draw from (default: torch.defaultGenerator) */
   generator?: Generator | null;
 }
 
@@ -254,9 +256,10 @@ const UNIFORM: readonly Param[] = [
 export type UniformArgs =
   [] | [UniformOptions] | [number, UniformOptions?] | [number, number, UniformOptions?];
 /** Options of uniform_. */
-export interface UniformOptions extends RandomOptions {
+export interface UniformOptions {
   from?: number;
   to?: number;
+  generator?: Generator | null;
 }
 
 /**
@@ -300,9 +303,10 @@ const NORMAL: readonly Param[] = [
 export type NormalArgs =
   [] | [NormalOptions] | [number, NormalOptions?] | [number, number, NormalOptions?];
 /** Options of normal_. */
-export interface NormalOptions extends RandomOptions {
+export interface NormalOptions {
   mean?: number;
   std?: number;
+  generator?: Generator | null;
 }
 
 /**
@@ -331,8 +335,9 @@ const EXPONENTIAL: readonly Param[] = [{ name: "lambd", type: "float", default: 
 /** Arguments of exponential_: lambd, positionally or by name, and the generator. */
 export type ExponentialArgs = [] | [ExponentialOptions] | [number, ExponentialOptions?];
 /** Options of exponential_. */
-export interface ExponentialOptions extends RandomOptions {
+export interface ExponentialOptions {
   lambd?: number;
+  generator?: Generator | null;
 }
 
 /**
@@ -377,8 +382,9 @@ function bernoulliProbabilities(p: Tensor, shape: number[]): TypedArray {
 }
 
 /** Options of bernoulli_. */
-export interface BernoulliInplaceOptions extends RandomOptions {
+export interface BernoulliInplaceOptions {
   p?: number | Tensor;
+  generator?: Generator | null;
 }
 /** Arguments of bernoulli_: p (a number or a tensor), positionally or by name. */
 export type BernoulliInplaceArgs =
@@ -430,9 +436,10 @@ export function bernoulli_(self: Tensor, ...args: BernoulliInplaceArgs): Tensor 
 }
 
 /** Options of random_. */
-export interface RandomInplaceOptions extends RandomOptions {
+export interface RandomInplaceOptions {
   from?: number;
   to?: number | null;
+  generator?: Generator | null;
 }
 /** Arguments of random_: (), (to), (from, to) with to possibly null, and the generator. */
 export type RandomInplaceArgs =
@@ -601,8 +608,9 @@ export function random_(self: Tensor, ...args: RandomInplaceArgs): Tensor {
 // bernoulli and multinomial
 
 /** Options of bernoulli. */
-export interface BernoulliOptions extends RandomOptions {
+export interface BernoulliOptions {
   p?: number;
+  generator?: Generator | null;
 }
 /** Arguments of bernoulli after the input: p (a number) and the generator. */
 export type BernoulliArgs = [] | [BernoulliOptions] | [number, BernoulliOptions?];
@@ -639,9 +647,10 @@ export function bernoulli(input: Tensor, args: BernoulliArgs, method = false): T
 }
 
 /** Options of multinomial. */
-export interface MultinomialOptions extends RandomOptions {
+export interface MultinomialOptions {
   numSamples?: number;
   replacement?: boolean;
+  generator?: Generator | null;
 }
 /** Arguments of multinomial after the input: numSamples, replacement, then the generator. */
 export type MultinomialArgs =
