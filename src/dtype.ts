@@ -6,7 +6,7 @@
  * int64 results truncate explicitly.
  */
 
-export type DTypeName = "float32" | "float64" | "int32" | "int64" | "bool";
+export type DTypeName = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool";
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 type ArrayCtor = new (n: number) => TypedArray;
 
@@ -35,12 +35,14 @@ export class DType {
 }
 
 export const bool = new DType("bool", 0, 0, 1, Uint8Array, "torch.BoolTensor");
-export const int32 = new DType("int32", 1, 1, 4, Int32Array, "torch.IntTensor");
-export const int64 = new DType("int64", 1, 2, 8, Float64Array, "torch.LongTensor");
-export const float32 = new DType("float32", 2, 3, 4, Float32Array, "torch.FloatTensor");
-export const float64 = new DType("float64", 2, 4, 8, Float64Array, "torch.DoubleTensor");
+/** torch.uint8: what generator states (`getState()`) are made of; stores wrap modulo 256 as in C++. */
+export const uint8 = new DType("uint8", 1, 1, 1, Uint8Array, "torch.ByteTensor");
+export const int32 = new DType("int32", 1, 2, 4, Int32Array, "torch.IntTensor");
+export const int64 = new DType("int64", 1, 3, 8, Float64Array, "torch.LongTensor");
+export const float32 = new DType("float32", 2, 4, 4, Float32Array, "torch.FloatTensor");
+export const float64 = new DType("float64", 2, 5, 8, Float64Array, "torch.DoubleTensor");
 
-export const dtypes: Record<DTypeName, DType> = { bool, int32, int64, float32, float64 };
+export const dtypes: Record<DTypeName, DType> = { bool, uint8, int32, int64, float32, float64 };
 
 let defaultDtype: DType = float32;
 /** torch.get_default_dtype() */
@@ -64,7 +66,11 @@ export function toDType(d: DType | DTypeName | undefined | null): DType | undefi
   return r;
 }
 
-/** promote_types(a, b): the larger of the two in the lattice bool < int32 < int64 < float32 < float64. */
+/**
+ * promote_types(a, b): the larger of the two in the chain bool < uint8 < int32 < int64 < float32 <
+ * float64 (PyTorch's lattice restricted to these dtypes is this chain: uint8 with int32 gives
+ * int32, and there is no int8, whose promotion with uint8 would leave the chain).
+ */
 export function promoteTypes(a: DType, b: DType): DType {
   return a.rank >= b.rank ? a : b;
 }

@@ -3,8 +3,9 @@
  * 1.13's wording word for word, so users can search for them.
  *
  * Each is a subclass of the natural JavaScript error: `TypeError` of JS `TypeError`,
- * `IndexError` of `RangeError` (out-of-range positions), the others of `Error`. `name` is
- * PyTorch's class name, so an uncaught error prints as Python would name it.
+ * `IndexError` and `OverflowError` of `RangeError` (out-of-range positions and numbers), the
+ * others of `Error`. `name` is PyTorch's class name, so an uncaught error prints as Python would
+ * name it.
  */
 
 /** PyTorch's RuntimeError: most tensor errors (shapes, dtypes, autograd). */
@@ -27,6 +28,10 @@ export class ValueError extends Error {
 export class NotImplementedError extends Error {
   override name = "NotImplementedError";
 }
+/** Python's OverflowError: a number too large for the integer it must become (int(inf)). */
+export class OverflowError extends RangeError {
+  override name = "OverflowError";
+}
 
 export function runtimeError(msg: string): RuntimeError {
   return new RuntimeError(msg);
@@ -46,4 +51,8 @@ export function valueError(msg: string): ValueError {
 
 export function notImplementedError(msg: string): NotImplementedError {
   return new NotImplementedError(msg);
+}
+
+export function overflowError(msg: string): OverflowError {
+  return new OverflowError(msg);
 }

@@ -39,6 +39,7 @@ export {
   float64,
   int32,
   int64,
+  uint8,
   bool,
   getDefaultDtype,
   setDefaultDtype,
@@ -70,7 +71,42 @@ export {
   randn,
   randint,
 } from "./ops/creation.js";
-export { manualSeed, initialSeed, Generator, defaultGenerator } from "./random.js";
+export {
+  manualSeed,
+  initialSeed,
+  seed,
+  getRngState,
+  setRngState,
+  Generator,
+  defaultGenerator,
+  type GeneratorOptions,
+} from "./generator.js";
+import * as D from "./ops/distributions.js";
+/**
+ * torch.multinomial(input, numSamples, replacement=false, { generator }): indices sampled from
+ * the rows of `input`, PyTorch's samples for the same generator state.
+ * @example torch.multinomial(p, 1, true, { generator: g })
+ */
+export const multinomial = (input: Tensor, ...args: D.MultinomialArgs): Tensor =>
+  D.multinomial(input, args);
+/**
+ * torch.bernoulli(input, p?, { generator }): 1 with probability input (or p), else 0.
+ * @example torch.bernoulli(torch.full([3], 0.5), { generator: g })
+ */
+export const bernoulli = (input: Tensor, ...args: D.BernoulliArgs): Tensor =>
+  D.bernoulli(input, args);
+export type {
+  RandomOptions,
+  MultinomialOptions,
+  BernoulliOptions,
+  UniformOptions,
+  NormalOptions,
+  ExponentialOptions,
+  BernoulliInplaceOptions,
+  RandomInplaceOptions,
+} from "./ops/distributions.js";
+export type { RandomTensorOptions } from "./ops/creation.js";
+export type { RandpermOptions } from "./ops/randperm.js";
 export * as nn from "./nn/index.js";
 /** torch.erf(input): the error function (ErfBackward0) */
 export { erf } from "./ops/nn.js";
@@ -318,4 +354,11 @@ export type {
 export type { DType as dtype };
 void float64;
 /** PyTorch's exception types: `catch (e) { if (e instanceof torch.RuntimeError) ... }` */
-export { RuntimeError, TypeError, IndexError, ValueError, NotImplementedError } from "./errors.js";
+export {
+  RuntimeError,
+  TypeError,
+  IndexError,
+  ValueError,
+  NotImplementedError,
+  OverflowError,
+} from "./errors.js";

@@ -2,8 +2,10 @@
  * Random numbers identical to PyTorch 1.13's CPU generator, bit for bit.
  *
  * What mirrors what in ATen (aten/src/ATen/...):
- * - `Generator` is `at::CPUGeneratorImpl` (CPUGeneratorImpl.cpp): the mt19937 engine of
- *   core/MT19937RNGEngine.h plus the cached second Box-Muller sample.
+ * - `CPUGeneratorImpl` is `at::CPUGeneratorImpl` (CPUGeneratorImpl.cpp): the mt19937 engine of
+ *   core/MT19937RNGEngine.h plus the cached Box-Muller samples, and its state in the byte layout
+ *   of `CPUGeneratorImplState`. The public `torch.Generator` (src/generator.ts) extends it with
+ *   tensors for `getState` / `setState`.
  * - `fillUniform` is `uniform_kernel` (native/cpu/DistributionTemplates.h) with
  *   `uniform_real_distribution` / `transformation::uniform_real` (core/DistributionsHelper.h,
  *   core/TransformationHelper.h).
@@ -11,6 +13,8 @@
  *   `sincos256_ps` of native/cpu/avx_mathfun.h) for float32 with >= 16 elements, `normal_fill` for
  *   float64 with >= 16 elements, and `normal_distribution<double>` otherwise.
  * - `fillRandint` is `random_from_to_kernel` with `uniform_int_from_to_distribution`.
+ * - `exponentialDouble` is `exponential_distribution<double>` (the kernel of `exponential_`,
+ *   which multinomial's sampling without replacement draws from).
  *
  * Bit-exactness notes. The reference is the Debian build of torch 1.13.1 running its AVX2 kernels
  * on x86-64 with glibc 2.36, and every detail below was checked against its machine code:
@@ -25,6 +29,7 @@
  *   match PyTorch to 1 ulp (see `glibcSincos`).
  */
 import { fma64, fmaf } from "./backend/fma.js";
+import { runtimeError } from "./errors.js";
 
 const TWO_POW_M24 = 1 / 16777216; // 2^-24
 const TWO_POW_M53 = 1 / 9007199254740992; // 2^-53
@@ -43,66 +48,110 @@ const LMASK = 0x7fffffff;
 
 const U64_MASK = (1n << 64n) - 1n;
 
-/** A snapshot of a Generator, as returned by `getState()`. */
-export interface GeneratorState {
-  /** the seed as a decimal string (uint64) */
-  seed: string;
-  left: number;
-  next: number;
-  /** the 624 mt19937 state words */
-  state: number[];
-  /** cached second sample of `at::normal_distribution<double>`, or null */
-  nextDoubleNormal: number | null;
+/**
+ * Note [generator state layout]: `get_state()` is a memcpy of this x86-64 struct
+ * (CPUGeneratorImpl.cpp), little-endian, 5056 bytes, padding zeroed:
+ *
+ *     offset  field                                  (CPUGeneratorImplStateLegacy legacy_pod)
+ *          0  uint64 the_initial_seed
+ *          8  int32  left                            (1..624: words left before the next twist)
+ *         12  int32  seeded                          (1 once seeded)
+ *         16  uint64 next                            (0..624: index of the next state word)
+ *         24  uint64 state[624]                      (the mt19937 words, zero-extended)
+ *       5016  double normal_x, normal_y, normal_rho  (normal_y: the cached double sample)
+ *       5040  int32  normal_is_valid
+ *       5048  float  next_float_normal_sample        (CPUGeneratorImplState from here)
+ *       5052  bool   is_next_float_normal_sample_valid
+ *
+ * `set_state` also takes the 5048-byte legacy struct alone, whose cached sample was stored as
+ * Box-Muller intermediates: r sin(2 pi normal_x) with r = normal_rho.
+ */
+export const STATE_SIZE = 5056;
+/** sizeof(CPUGeneratorImplStateLegacy) */
+export const LEGACY_STATE_SIZE = 5048;
+const OFF_SEED = 0;
+const OFF_LEFT = 8;
+const OFF_SEEDED = 12;
+const OFF_NEXT = 16;
+const OFF_STATE = 24;
+const OFF_NORMAL_X = 5016;
+const OFF_NORMAL_Y = 5024;
+const OFF_NORMAL_RHO = 5032;
+const OFF_NORMAL_VALID = 5040;
+const OFF_FLOAT_NORMAL = 5048;
+const OFF_FLOAT_NORMAL_VALID = 5052;
+
+/** Python's type name of a value in PyTorch's messages ("int", "float", "NoneType", "Tensor"). */
+export function pyType(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "string") return "str";
+  if (Array.isArray(v)) return "list";
+  if (typeof v === "function") return "function";
+  return (v as object).constructor?.name ?? "object";
 }
 
 /**
- * A pseudo-random generator equivalent to PyTorch's CPU `torch.Generator`.
+ * The seed as PyTorch's `Generator.manual_seed` reads a Python int (THPGenerator_manualSeed):
+ * an integer in [-2^63, 2^64), negative ones taken modulo 2^64. Anything but an integer is
+ * "manual_seed expected a long, but got float" (bool too, as in PyTorch).
+ */
+export function parseSeed(seed: unknown): bigint {
+  let s: bigint;
+  if (typeof seed === "bigint") s = seed;
+  else if (typeof seed === "number" && Number.isInteger(seed)) s = BigInt(seed);
+  else throw runtimeError(`manual_seed expected a long, but got ${pyType(seed)}`);
+  if (s < -(1n << 63n) || s > U64_MASK) throw runtimeError("Overflow when unpacking long");
+  return s & U64_MASK;
+}
+
+/**
+ * PyTorch's CPU generator (`at::CPUGeneratorImpl`): the mt19937 engine, its seed, and the cached
+ * second Box-Muller samples. Ops take one explicitly; `torch.Generator` is its public face.
  *
  * @example
- * const g = new Generator().manualSeed(0);
+ * const g = new CPUGeneratorImpl().manualSeed(0);
  * const out = new Float32Array(4);
  * fillUniform(out, false, 0, 1, g); // == torch.rand(4, generator=torch.Generator().manual_seed(0))
  */
-export class Generator {
+export class CPUGeneratorImpl {
   /** mt19937 state words (mt19937_data_pod::state_) */
   private readonly mt = new Uint32Array(MT_N);
   private left = 1;
   private next = 0;
   /** the uint64 seed (mt19937_data_pod::seed_) */
   private seedValue = DEFAULT_RNG_SEED;
-  /** next_double_normal_sample_ of CPUGeneratorImpl: valid only while `hasNextDoubleNormal` */
+  /** next_double_normal_sample_: valid only while `hasNextDoubleNormal` */
   private nextDoubleNormal = 0;
   private hasNextDoubleNormal = false;
+  /**
+   * next_float_normal_sample_: no CPU kernel of PyTorch 1.13 draws float normals one at a time,
+   * so it is only ever set by `setStateBytes` and carried along for a faithful `getStateBytes`.
+   */
+  private nextFloatNormal = 0;
+  private hasNextFloatNormal = false;
 
   constructor(seed: number | bigint = DEFAULT_RNG_SEED) {
     this.manualSeed(seed);
   }
 
   /**
-   * Reseeds the engine and drops the cached normal sample (CPUGeneratorImpl::set_current_seed).
-   * The seed is taken modulo 2^64 like Python's `torch.manual_seed` (so -1 means 2^64 - 1);
-   * mt19937 itself only uses its low 32 bits (mt19937_engine::init_with_uint32).
+   * Reseeds the engine and drops the cached normal samples (CPUGeneratorImpl::set_current_seed).
+   * The seed is an integer in [-2^63, 2^64), negative ones taken modulo 2^64 as PyTorch does (so
+   * -1 means 2^64 - 1); mt19937 itself only uses its low 32 bits (init_with_uint32). A bigint
+   * gives seeds beyond 2^53 exactly.
    *
    * @example
-   * new Generator().manualSeed(42).initialSeed(); // 42
+   * new CPUGeneratorImpl().manualSeed(42).initialSeed(); // 42
    */
   manualSeed(seed: number | bigint): this {
-    let s: bigint;
-    if (typeof seed === "bigint") s = seed;
-    else {
-      if (!Number.isInteger(seed))
-        throw new TypeError(`manual_seed expected an integer, got ${seed}`);
-      s = BigInt(seed);
-    }
-    if (s < -(1n << 63n) || s > U64_MASK) {
-      throw new RangeError(
-        "Overflow when unpacking long: seed must be within the range [-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff]",
-      );
-    }
-    s &= U64_MASK;
+    const s = parseSeed(seed);
     this.seedValue = s;
     this.hasNextDoubleNormal = false;
     this.nextDoubleNormal = 0;
+    this.hasNextFloatNormal = false;
+    this.nextFloatNormal = 0;
     // init_with_uint32: state[0] = seed & 0xffffffff; state[j] = 1812433253 * (s ^ (s >> 30)) + j (mod 2^32)
     const mt = this.mt;
     mt[0] = Number(s & 0xffffffffn);
@@ -116,20 +165,33 @@ export class Generator {
   }
 
   /**
-   * The seed last given to `manualSeed` (torch.Generator.initial_seed()). Exact up to 2^53.
+   * The seed last given to `manualSeed` (torch.Generator.initial_seed()), as a uint64. A number
+   * (exact up to 2^53, which every seed `seed()` picks is); `initialSeedBigInt` gives it exactly.
    *
    * @example
-   * new Generator().manualSeed(7).initialSeed(); // 7
+   * new CPUGeneratorImpl().manualSeed(7).initialSeed(); // 7
    */
   initialSeed(): number {
     return Number(this.seedValue);
   }
 
   /**
-   * torch.Generator.seed(): reseeds from a non-deterministic source and returns the new seed.
+   * The seed last given to `manualSeed`, exactly, as a bigint in [0, 2^64).
    *
    * @example
-   * const s = new Generator().seed(); // some integer in [0, 2^64)
+   * new CPUGeneratorImpl().manualSeed(-1).initialSeedBigInt(); // 18446744073709551615n
+   */
+  initialSeedBigInt(): bigint {
+    return this.seedValue;
+  }
+
+  /**
+   * torch.Generator.seed(): reseeds from a non-deterministic source and returns the new seed.
+   * PyTorch draws 64 bits from /dev/urandom; this draws 53 (as PyTorch's CUDA generators do), so
+   * the returned number is exact and `manualSeed(g.seed())` replays the stream.
+   *
+   * @example
+   * const s = new CPUGeneratorImpl().seed(); // some integer in [0, 2^53)
    */
   seed(): number {
     const s = nondeterministicSeed();
@@ -138,37 +200,80 @@ export class Generator {
   }
 
   /**
-   * A copy of the full generator state, including the cached normal sample.
+   * @internal The full state in PyTorch's byte layout (Note [generator state layout]): what
+   * `torch.Generator.get_state()` holds, so states move between PyTorch and tensorgrad.
    *
    * @example
-   * const s = g.getState(); fillUniform(a, false, 0, 1, g); g.setState(s); fillUniform(b, false, 0, 1, g); // a == b
+   * const s = g.getStateBytes(); fillUniform(a, false, 0, 1, g); g.setStateBytes(s); fillUniform(b, false, 0, 1, g); // a == b
    */
-  getState(): GeneratorState {
-    return {
-      seed: this.seedValue.toString(),
-      left: this.left,
-      next: this.next,
-      state: Array.from(this.mt),
-      nextDoubleNormal: this.hasNextDoubleNormal ? this.nextDoubleNormal : null,
-    };
+  getStateBytes(): Uint8Array {
+    const bytes = new Uint8Array(STATE_SIZE);
+    const v = new DataView(bytes.buffer);
+    v.setBigUint64(OFF_SEED, this.seedValue, true);
+    v.setInt32(OFF_LEFT, this.left, true);
+    v.setInt32(OFF_SEEDED, 1, true);
+    v.setBigUint64(OFF_NEXT, BigInt(this.next), true);
+    for (let i = 0; i < MT_N; i++) v.setUint32(OFF_STATE + 8 * i, this.mt[i], true);
+    if (this.hasNextDoubleNormal) {
+      v.setFloat64(OFF_NORMAL_Y, this.nextDoubleNormal, true);
+      v.setInt32(OFF_NORMAL_VALID, 1, true);
+    }
+    if (this.hasNextFloatNormal) {
+      v.setFloat32(OFF_FLOAT_NORMAL, this.nextFloatNormal, true);
+      bytes[OFF_FLOAT_NORMAL_VALID] = 1;
+    }
+    return bytes;
   }
 
-  /** Restores a state produced by `getState()` (CPUGeneratorImpl::set_state). */
-  setState(st: GeneratorState): this {
-    if (
-      !Array.isArray(st.state) ||
-      st.state.length !== MT_N ||
-      !(st.left > 0 && st.left <= MT_N) ||
-      !(st.next >= 0 && st.next <= MT_N)
-    ) {
-      throw new Error("Invalid mt19937 state");
+  /**
+   * @internal Restores a state in PyTorch's byte layout (CPUGeneratorImpl::set_state): 5056 bytes, or the
+   * 5048-byte legacy struct. Nothing changes when the state is invalid.
+   *
+   * @example
+   * g.setStateBytes(other.getStateBytes()); // g now continues other's stream
+   */
+  setStateBytes(bytes: Uint8Array): this {
+    const n = bytes.length;
+    if (n !== STATE_SIZE && n !== LEGACY_STATE_SIZE) {
+      throw runtimeError(
+        `Expected either a CPUGeneratorImplStateLegacy of size ${LEGACY_STATE_SIZE} or a CPUGeneratorImplState of size ${STATE_SIZE} but found the input RNG state size to be ${n}`,
+      );
     }
-    this.seedValue = BigInt(st.seed) & U64_MASK;
-    this.left = st.left;
-    this.next = st.next;
-    this.mt.set(st.state);
-    this.hasNextDoubleNormal = st.nextDoubleNormal !== null;
-    this.nextDoubleNormal = st.nextDoubleNormal ?? 0;
+    const v = new DataView(bytes.buffer, bytes.byteOffset, n);
+    const left = v.getInt32(OFF_LEFT, true);
+    const seeded = v.getInt32(OFF_SEEDED, true) !== 0;
+    // next is stored as uint64 and read back as uint32 (static_cast<uint32_t>)
+    const next = v.getUint32(OFF_NEXT, true);
+    // mt19937_engine::is_valid
+    if (!seeded || !(left > 0 && left <= MT_N) || !(next <= MT_N)) {
+      throw runtimeError("Invalid mt19937 state");
+    }
+    let hasDouble = false;
+    let double = 0;
+    let hasFloat = false;
+    let float = 0;
+    if (v.getInt32(OFF_NORMAL_VALID, true) !== 0) {
+      hasDouble = true;
+      if (n === STATE_SIZE) double = v.getFloat64(OFF_NORMAL_Y, true);
+      else {
+        // legacy: the sample was kept as Box-Muller intermediates
+        const r = v.getFloat64(OFF_NORMAL_RHO, true);
+        double = r * Math.sin(TWO_PI * v.getFloat64(OFF_NORMAL_X, true));
+      }
+    }
+    if (n === STATE_SIZE && bytes[OFF_FLOAT_NORMAL_VALID] !== 0) {
+      hasFloat = true;
+      float = v.getFloat32(OFF_FLOAT_NORMAL, true);
+    }
+    this.seedValue = v.getBigUint64(OFF_SEED, true);
+    this.left = left;
+    this.next = next;
+    // the legacy struct keeps uint64 words; the engine's are their low 32 bits (std::copy)
+    for (let i = 0; i < MT_N; i++) this.mt[i] = v.getUint32(OFF_STATE + 8 * i, true);
+    this.hasNextDoubleNormal = hasDouble;
+    this.nextDoubleNormal = double;
+    this.hasNextFloatNormal = hasFloat;
+    this.nextFloatNormal = float;
     return this;
   }
 
@@ -191,10 +296,10 @@ export class Generator {
   }
 
   /**
-   * One tempered 32-bit output (CPUGeneratorImpl::random), as an unsigned integer in [0, 2^32).
+   * @internal One tempered 32-bit output (CPUGeneratorImpl::random), as an unsigned integer in [0, 2^32).
    *
    * @example
-   * new Generator().manualSeed(5489).random(); // 3499211612, std::mt19937's first output
+   * new CPUGeneratorImpl().manualSeed(5489).random(); // 3499211612, std::mt19937's first output
    */
   random(): number {
     if (--this.left === 0) this.twist();
@@ -207,10 +312,10 @@ export class Generator {
   }
 
   /**
-   * CPUGeneratorImpl::random64 = (random() << 32) | random(), as a BigInt in [0, 2^64).
+   * @internal CPUGeneratorImpl::random64 = (random() << 32) | random(), as a BigInt in [0, 2^64).
    *
    * @example
-   * new Generator().manualSeed(0).random64(); // a bigint
+   * new CPUGeneratorImpl().manualSeed(0).random64(); // a bigint
    */
   random64(): bigint {
     const hi = this.random();
@@ -219,7 +324,7 @@ export class Generator {
   }
 
   /**
-   * `transformation::uniform_real<double>(random64(), 0, 1)`: the low 53 bits of random64()
+   * @internal `transformation::uniform_real<double>(random64(), 0, 1)`: the low 53 bits of random64()
    * times 2^-53, in [0, 1). The first draw supplies the high bits.
    */
   uniform53(): number {
@@ -229,7 +334,15 @@ export class Generator {
   }
 
   /**
-   * `at::normal_distribution<double>(mean, std)` (DistributionsHelper.h) as compiled in PyTorch
+   * @internal `transformation::uniform_real<float>(random(), 0, 1)`: the low 24 bits of one draw times
+   * 2^-24, in [0, 1) (exact in float32).
+   */
+  uniform24(): number {
+    return (this.random() & 0xffffff) * TWO_POW_M24;
+  }
+
+  /**
+   * @internal `at::normal_distribution<double>(mean, std)` (DistributionsHelper.h) as compiled in PyTorch
    * 1.13: if a sample is cached, consume it; otherwise Box-Muller on two doubles drawn in the
    * order u1, u2: r = sqrt(-2 log(1 - u2)), theta = 2 pi u1, cache r sin(theta) and use
    * r cos(theta). The result is fma(z, std, mean) (transformation::normal, fused by GCC).
@@ -250,48 +363,31 @@ export class Generator {
     }
     return fma64(z, std, mean);
   }
+
+  /**
+   * @internal `at::exponential_distribution<double>(lambda)` (DistributionsHelper.h): u = uniform53(),
+   * then transformation::exponential on CPU, (-1 / lambda) * log(1 - u), with glibc's log.
+   */
+  exponentialDouble(lambda: number): number {
+    return (-1 / lambda) * glibcLog(1 - this.uniform53());
+  }
 }
 
-function nondeterministicSeed(): bigint {
-  // c10::detail::getNonDeterministicRandom: 64 random bits (from /dev/urandom in PyTorch).
+/**
+ * c10::detail::getNonDeterministicRandom, limited to 53 bits (see `CPUGeneratorImpl.seed`):
+ * crypto.getRandomValues where present, Math.random otherwise.
+ */
+export function nondeterministicSeed(): bigint {
   const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint32Array) => Uint32Array } })
     .crypto;
   if (c?.getRandomValues) {
     const w = c.getRandomValues(new Uint32Array(2));
-    return (BigInt(w[0]) << 32n) | BigInt(w[1]);
+    return (BigInt(w[0] & 0x1fffff) << 32n) | BigInt(w[1]);
   }
   return (
-    BigInt(Math.floor(Math.random() * TWO_POW_32)) * 4294967296n +
+    BigInt(Math.floor(Math.random() * 0x200000)) * 4294967296n +
     BigInt(Math.floor(Math.random() * TWO_POW_32))
   );
-}
-
-/**
- * The process-wide generator used when none is passed (at::detail::getDefaultCPUGenerator).
- * Like PyTorch's, it starts from a non-deterministic seed.
- */
-export const defaultGenerator: Generator = new Generator(nondeterministicSeed());
-
-/**
- * torch.manual_seed: seeds the default generator and returns it.
- *
- * @example
- * manualSeed(0);
- * const x = new Float32Array(4);
- * fillUniform(x, false, 0, 1); // [0.4963, 0.7682, 0.0885, 0.1320] like torch.rand(4)
- */
-export function manualSeed(seed: number | bigint): Generator {
-  return defaultGenerator.manualSeed(seed);
-}
-
-/**
- * torch.initial_seed: the default generator's seed.
- *
- * @example
- * manualSeed(3); initialSeed(); // 3
- */
-export function initialSeed(): number {
-  return defaultGenerator.initialSeed();
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -635,25 +731,26 @@ function normalFill16Double(data: Float64Array, off: number, mean: number, std: 
 }
 
 // ------------------------------------------------------------------------------------------------
-// public fills
+// public fills: each writes `out` in order, which is the order PyTorch's kernels visit the
+// elements (TensorIterator's memory order; the op layer maps it onto strided tensors)
 
 /**
- * Fills `out` like `tensor.uniform_(from, to)` / `torch.rand` on a contiguous tensor
- * (uniform_kernel + transformation::uniform_real). float32: x = (random() & (2^24 - 1)) * 2^-24,
- * result x * (to - from) + from in float32 (one draw per element). float64:
+ * Fills `out` like `tensor.uniform_(from, to)` / `torch.rand` (uniform_kernel +
+ * transformation::uniform_real). float32: x = (random() & (2^24 - 1)) * 2^-24, result
+ * x * (to - from) + from in float32 (one draw per element). float64:
  * x = (random64() & (2^53 - 1)) * 2^-53, result x * (to - from) + from in double (two draws).
  *
  * @example
- * manualSeed(0);
+ * const g = new CPUGeneratorImpl().manualSeed(0);
  * const x = new Float32Array(2);
- * fillUniform(x, false, 0, 1); // torch.rand(2): [0.4963, 0.7682]
+ * fillUniform(x, false, 0, 1, g); // torch.rand(2) after torch.manual_seed(0): [0.4963, 0.7682]
  */
 export function fillUniform(
   out: Float32Array | Float64Array,
   isDouble: boolean,
   from: number,
   to: number,
-  gen: Generator = defaultGenerator,
+  gen: CPUGeneratorImpl,
 ): void {
   const n = out.length;
   if (isDouble) {
@@ -666,37 +763,36 @@ export function fillUniform(
   } else {
     const f = fround(from);
     const range = fround(fround(to) - f);
-    for (let i = 0; i < n; i++) {
-      const x = (gen.random() & 0xffffff) * TWO_POW_M24;
-      out[i] = fmaf(x, range, f);
-    }
+    for (let i = 0; i < n; i++) out[i] = fmaf(gen.uniform24(), range, f);
   }
 }
 
 /**
- * Fills `out` like `tensor.normal_(mean, std)` / `torch.randn` on a contiguous tensor
- * (normal_kernel). With n >= 16 elements: first n uniforms in [0, 1) (float32: 1 draw each,
+ * Fills `out` like `tensor.normal_(mean, std)` / `torch.randn` (normal_kernel). On a contiguous
+ * tensor of n >= 16 elements (`contiguous`): first n uniforms in [0, 1) (float32: 1 draw each,
  * float64: 2 draws each), Box-Muller over each block of 16 (first 8 -> radius, last 8 -> angle);
  * if n % 16 != 0 the last 16 slots are refilled with fresh uniforms and transformed again
  * (overwriting the tail of the previous block). float32 uses the AVX2 kernel's float math.
- * With n < 16: each element is at::normal_distribution<double>, which consumes the generator's
- * cached second sample first; float32 rounds the double result.
+ * Otherwise (n < 16, or a non-contiguous tensor): each element is
+ * at::normal_distribution<double>, which consumes the generator's cached second sample first;
+ * float32 rounds the double result.
  *
  * @example
- * manualSeed(0);
+ * const g = new CPUGeneratorImpl().manualSeed(0);
  * const x = new Float32Array(3);
- * fillNormal(x, false, 0, 1); // torch.randn(3): [1.5410, -0.2934, -2.1788]
+ * fillNormal(x, false, 0, 1, g); // torch.randn(3) after torch.manual_seed(0): [1.5410, -0.2934, -2.1788]
  */
 export function fillNormal(
   out: Float32Array | Float64Array,
   isDouble: boolean,
   mean: number,
   std: number,
-  gen: Generator = defaultGenerator,
+  gen: CPUGeneratorImpl,
+  contiguous = true,
 ): void {
   const n = out.length;
-  if (!(std >= 0)) throw new RangeError(`normal expects std >= 0.0, but found std ${std}`);
-  if (n >= 16) {
+  if (!(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${std}`);
+  if (n >= 16 && contiguous) {
     if (isDouble) {
       const data = out as Float64Array;
       for (let i = 0; i < n; i++) data[i] = gen.uniform53();
@@ -709,10 +805,10 @@ export function fillNormal(
       const data = out as Float32Array;
       const m = fround(mean);
       const s = fround(std);
-      for (let i = 0; i < n; i++) data[i] = (gen.random() & 0xffffff) * TWO_POW_M24;
+      for (let i = 0; i < n; i++) data[i] = gen.uniform24();
       for (let i = 0; i + 16 <= n; i += 16) normalFill16AVX2(data, i, m, s);
       if (n % 16 !== 0) {
-        for (let i = n - 16; i < n; i++) data[i] = (gen.random() & 0xffffff) * TWO_POW_M24;
+        for (let i = n - 16; i < n; i++) data[i] = gen.uniform24();
         normalFill16AVX2(data, n - 16, m, s);
       }
     }
@@ -723,44 +819,132 @@ export function fillNormal(
   for (let i = 0; i < n; i++) out[i] = gen.normalDouble(mean, std);
 }
 
+/** Integer storage a random fill may write: int64 and float64 (Float64Array), int32, uint8, bool. */
+export type RandomIntArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
 /**
- * Fills `out` like `tensor.random_(low, high)` / `torch.randint(low, high, shape)` on a contiguous
- * tensor (random_from_to_kernel, uniform_int_from_to_distribution): range = high - low; each
- * element is low + random() % range (one 32-bit draw), except that int64 and floating tensors use
- * low + random64() % range (two draws) when range >= 2^32. int64 tensors are Float64Arrays (exact
- * below 2^53); pass bigint bounds for int64 bounds beyond 2^53.
+ * Fills `out` like `tensor.random_(low, high)` / `torch.randint(low, high, shape)`
+ * (random_from_to_kernel, uniform_int_from_to_distribution): range = high - low; each element
+ * is low + random() % range (one 32-bit draw), except that int64 and floating tensors (`wide`)
+ * use low + random64() % range (two draws) when range >= 2^32. int64 tensors are Float64Arrays
+ * (exact below 2^53); pass bigint bounds for int64 bounds beyond 2^53. The caller checks
+ * low < high.
  *
  * @example
- * manualSeed(0);
+ * const g = new CPUGeneratorImpl().manualSeed(0);
  * const x = new Float64Array(3);
- * fillRandint(x, 0, 10); // torch.randint(0, 10, (3,)): [4, 9, 3]
+ * fillRandint(x, 0, 10, g); // torch.randint(0, 10, (3,)) after torch.manual_seed(0): [4, 9, 3]
  */
 export function fillRandint(
-  out: Float32Array | Float64Array | Int32Array,
+  out: RandomIntArray,
   low: number | bigint,
   high: number | bigint,
-  gen: Generator = defaultGenerator,
+  gen: CPUGeneratorImpl,
+  wide = out instanceof Float64Array || out instanceof Float32Array,
 ): void {
-  if (
-    (typeof low === "number" && !Number.isInteger(low)) ||
-    (typeof high === "number" && !Number.isInteger(high))
-  ) {
-    throw new TypeError(`randint expects integer bounds, got ${low} and ${high}`);
-  }
   const lo = BigInt(low);
   const range = BigInt(high) - lo;
-  if (range <= 0n) {
-    throw new RangeError(
-      `random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`,
-    );
-  }
   const n = out.length;
-  if (range < 0x100000000n || out instanceof Int32Array) {
-    // uint32 % range, plus base; every intermediate is an exact double
+  if (range < 0x100000000n || !wide) {
+    // uint32 % range, plus base; every intermediate is an exact double (a narrower store wraps
+    // as the C++ cast to the element type does)
     const r = Number(range);
     const base = Number(lo);
     for (let i = 0; i < n; i++) out[i] = (gen.random() % r) + base;
   } else {
     for (let i = 0; i < n; i++) out[i] = Number((gen.random64() % range) + lo);
   }
+}
+
+/**
+ * `random_()` without bounds (uniform_int_distribution + transformation::uniform_int): int64 and
+ * float64 draw random64(), the others random(); the result is val % (max + 1) with max the
+ * type's largest value (2^63 - 1, 2^31 - 1, 255), or 2^53 / 2^24 for float64 / float32
+ * (val % (2^digits + 1)), and val & 1 for bool.
+ *
+ * @example
+ * const x = new Float64Array(2); // int64 storage
+ * fillRandomDefault(x, "int64", new CPUGeneratorImpl().manualSeed(0));
+ */
+export function fillRandomDefault(
+  out: RandomIntArray,
+  kind: "float32" | "float64" | "int64" | "int32" | "uint8" | "bool",
+  gen: CPUGeneratorImpl,
+): void {
+  const n = out.length;
+  switch (kind) {
+    case "float64":
+      for (let i = 0; i < n; i++) out[i] = Number(gen.random64() % 9007199254740993n);
+      break;
+    case "int64":
+      for (let i = 0; i < n; i++) out[i] = Number(gen.random64() % 9223372036854775808n);
+      break;
+    case "float32":
+      for (let i = 0; i < n; i++) out[i] = gen.random() % 16777217;
+      break;
+    case "int32":
+      for (let i = 0; i < n; i++) out[i] = gen.random() % 2147483648;
+      break;
+    case "uint8":
+      for (let i = 0; i < n; i++) out[i] = gen.random() % 256;
+      break;
+    case "bool":
+      for (let i = 0; i < n; i++) out[i] = gen.random() & 1;
+      break;
+  }
+}
+
+/**
+ * `random_(-2^63, None)` on int64 / float64 / float32 (uniform_int_full_range: the 64-bit draw
+ * read as an int64, then cast).
+ */
+export function fillRandomFullRange(out: Float32Array | Float64Array, gen: CPUGeneratorImpl): void {
+  for (let i = 0; i < out.length; i++) out[i] = Number(BigInt.asIntN(64, gen.random64()));
+}
+
+/**
+ * Fills `out` like `tensor.exponential_(lambda)` (exponential_kernel: one
+ * exponential_distribution<double> sample per element, cast to the element type).
+ *
+ * @example
+ * const q = new Float32Array(4);
+ * fillExponential(q, 1, new CPUGeneratorImpl().manualSeed(2147483647)); // [1.0937, 1.8544, 1.2857, 0.0597]
+ */
+export function fillExponential(
+  out: Float32Array | Float64Array,
+  lambda: number,
+  gen: CPUGeneratorImpl,
+): void {
+  for (let i = 0; i < out.length; i++) out[i] = gen.exponentialDouble(lambda);
+}
+
+/**
+ * Fills `out` like `tensor.bernoulli_(p)` with a number p (bernoulli_kernel, scalar p): one
+ * double uniform per element (two 32-bit draws), 1 where it is < p.
+ *
+ * @example
+ * const mask = new Float32Array(10);
+ * fillBernoulli(mask, 0.8, new CPUGeneratorImpl().manualSeed(0));
+ */
+export function fillBernoulli(out: RandomIntArray, p: number, gen: CPUGeneratorImpl): void {
+  for (let i = 0; i < out.length; i++) out[i] = gen.uniform53() < p ? 1 : 0;
+}
+
+/**
+ * Fills `out` like `tensor.bernoulli_(p)` with a tensor p, given p's values element by element
+ * (bernoulli_kernel, tensor p): a float64 p compares a double uniform (two draws) with p, a
+ * float32 p a float uniform (one draw, 24 bits).
+ *
+ * @example
+ * const out = new Float32Array(3);
+ * fillBernoulliTensor(out, new Float32Array([0.1, 0.5, 0.9]), false, new CPUGeneratorImpl().manualSeed(0));
+ */
+export function fillBernoulliTensor(
+  out: RandomIntArray,
+  p: ArrayLike<number>,
+  pIsDouble: boolean,
+  gen: CPUGeneratorImpl,
+): void {
+  if (pIsDouble) for (let i = 0; i < out.length; i++) out[i] = gen.uniform53() < p[i] ? 1 : 0;
+  else for (let i = 0; i < out.length; i++) out[i] = gen.uniform24() < p[i] ? 1 : 0;
 }

@@ -37,7 +37,7 @@ import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
 import { inplace, regenerateViewGradFn } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
-import { fillNormal, fillUniform } from "./random.js";
+import * as D from "./ops/distributions.js";
 
 /** Note [version counter]: shared by a tensor and its views; bumped by in-place ops. */
 export class VersionCounter {
@@ -819,31 +819,33 @@ export class Tensor {
     });
     return this;
   }
-  /** Fill with uniform samples on [from, to), as PyTorch's generator (UniformBackward0). */
-  uniform_(from = 0, to = 1): this {
-    return this.fillRandom("UniformBackward0", (d) =>
-      fillUniform(d, this.dtype === float64, from, to),
-    );
+  /** Fill with uniform samples on [from, to): `uniform_(from=0, to=1, { generator })`. */
+  uniform_(...args: D.UniformArgs): this {
+    return D.uniform_(this, ...args) as this;
   }
-  /** Fill with normal samples, as PyTorch's generator (NormalBackward0). */
-  normal_(mean = 0, std = 1): this {
-    return this.fillRandom("NormalBackward0", (d) =>
-      fillNormal(d, this.dtype === float64, mean, std),
-    );
+  /** Fill with normal samples: `normal_(mean=0, std=1, { generator })`. */
+  normal_(...args: D.NormalArgs): this {
+    return D.normal_(this, ...args) as this;
   }
-  private fillRandom(name: string, fill: (d: Float32Array | Float64Array) => void): this {
-    if (!this.dtype.isFloatingPoint)
-      throw runtimeError(`"check_uniform_bounds" not implemented for '${this.dtype.name}'`);
-    // the new values do not depend on the old ones: a fill node cuts the history (and the
-    // tangent becomes zero), through CopySlices for a view, as PyTorch
-    inplace(this, false, (p) => {
-      const buf = new this.dtype.ArrayType(this.numel()) as Float32Array | Float64Array;
-      fill(buf);
-      const out = wrap(buf, this.shape.slice(), this.dtype);
-      if (needsGrad(p)) record("fill", out, [p], {}, {}, name);
-      return out;
-    });
-    return this;
+  /** Fill with exponential samples: `exponential_(lambd=1, { generator })`. */
+  exponential_(...args: D.ExponentialArgs): this {
+    return D.exponential_(this, ...args) as this;
+  }
+  /** Fill with bernoulli samples: `bernoulli_(p=0.5, { generator })`, p a number or a tensor. */
+  bernoulli_(...args: D.BernoulliInplaceArgs): this {
+    return D.bernoulli_(this, ...args) as this;
+  }
+  /** Fill with integers: `random_()`, `random_(to)`, `random_(from, to)`, then `{ generator }`. */
+  random_(...args: D.RandomInplaceArgs): this {
+    return D.random_(this, ...args) as this;
+  }
+  /** torch.bernoulli(this, p?, { generator }): 0/1 samples with probabilities this (or p). */
+  bernoulli(...args: D.BernoulliArgs): Tensor {
+    return D.bernoulli(this, args, true);
+  }
+  /** torch.multinomial(this, numSamples, replacement=false, { generator }): sampled indices. */
+  multinomial(...args: D.MultinomialArgs): Tensor {
+    return D.multinomial(this, args, true);
   }
 }
 

@@ -10,7 +10,7 @@ import { enableGrad } from "./grad-mode.js";
 import { backward } from "./api.js";
 import { isCheckpointValid } from "./engine.js";
 import { runtimeError } from "../errors.js";
-import { defaultGenerator, type GeneratorState } from "../random.js";
+import { defaultGenerator } from "../generator.js";
 
 const INVALID =
   "Checkpointing is not compatible with .grad() or when an `inputs` parameter is passed to " +
@@ -31,7 +31,7 @@ class CheckpointFunction extends Function {
     ...args: unknown[]
   ): unknown {
     ctx.run = run;
-    ctx.rngState = preserveRngState ? defaultGenerator.getState() : null;
+    ctx.rngState = preserveRngState ? defaultGenerator.getStateBytes() : null;
     // only tensors go through saveForBackward (version checks, freed after backward)
     ctx.tensorPositions = [] as number[];
     ctx.others = args.map((a, i) => {
@@ -52,14 +52,14 @@ class CheckpointFunction extends Function {
     (ctx.tensorPositions as number[]).forEach((p, k) => (inputs[p] = saved[k]));
     const detached = inputs.map((a) => (a instanceof Tensor ? detachVariable(a) : a));
 
-    const state = ctx.rngState as GeneratorState | null;
-    const current = state !== null ? defaultGenerator.getState() : null;
-    if (state !== null) defaultGenerator.setState(state);
+    const state = ctx.rngState as Uint8Array | null;
+    const current = state !== null ? defaultGenerator.getStateBytes() : null;
+    if (state !== null) defaultGenerator.setStateBytes(state);
     let raw: unknown;
     try {
       raw = enableGrad(() => (ctx.run as (...a: unknown[]) => unknown)(...detached));
     } finally {
-      if (current !== null) defaultGenerator.setState(current);
+      if (current !== null) defaultGenerator.setStateBytes(current);
     }
     const outs = Array.isArray(raw) ? raw : [raw];
     const outputsWithGrad: Tensor[] = [];

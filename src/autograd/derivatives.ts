@@ -501,7 +501,8 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   },
   toCopy: { name: "ToCopyBackward0", save: [], grad: (g) => [g] },
   clone: { name: "CloneBackward0", save: [], grad: (g) => [g] },
-  fill: { name: "FillBackward0", save: [], grad: (g) => [zero(g)] },
+  // random fills and samplers too (named after their op): a zero gradient for every input
+  fill: { name: "FillBackward0", save: [], grad: (g, _s, _a, n) => n.edges.map(() => zero(g)) },
   // self.copy_(src): self's old value is overwritten; src gets g
   copy: { name: "CopyBackwards", save: [], grad: (g) => [zero(g), g] },
 };

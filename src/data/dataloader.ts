@@ -8,7 +8,7 @@
  */
 import { Tensor } from "../tensor.js";
 import { bool, float64, int64 } from "../dtype.js";
-import { Generator, defaultGenerator } from "../random.js";
+import { Generator, defaultGenerator } from "../generator.js";
 import { randpermArray, randomInt64 } from "../ops/randperm.js";
 import { tensor } from "../ops/creation.js";
 import { stack } from "../ops/views.js";
@@ -70,7 +70,7 @@ export class RandomSampler implements Sampler<number> {
   *[Symbol.iterator](): Iterator<number> {
     const n = this.dataSource.length;
     let g = this.generator;
-    if (g === null) g = new Generator(randomInt64(defaultGenerator));
+    if (g === null) g = new Generator().manualSeed(randomInt64(defaultGenerator));
     const m = this.numSamples;
     if (this.replacement) {
       // torch.randint(high=n, size=(32,)) per 32 samples: one 32-bit draw each (n < 2^32)

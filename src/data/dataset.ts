@@ -3,7 +3,7 @@
  * (whose permutation is PyTorch's, so a seeded split picks the same samples).
  */
 import { Tensor } from "../tensor.js";
-import { Generator, defaultGenerator } from "../random.js";
+import { Generator, defaultGenerator } from "../generator.js";
 import { randpermArray } from "../ops/randperm.js";
 
 /**

@@ -19,7 +19,8 @@ import * as R from "../ops/reduce.js";
 import { inplace } from "../ops/inplace.js";
 import { alloc } from "../ops/core.js";
 import { broadcastShapes, shapeEqual } from "../shape.js";
-import { defaultGenerator, type Generator } from "../random.js";
+import { fillBernoulli, type CPUGeneratorImpl } from "../random.js";
+import { defaultGenerator } from "../generator.js";
 import { runtimeError, valueError } from "../errors.js";
 
 export * from "./functional-layers.js";
@@ -312,8 +313,6 @@ export function bilinear(
 export interface DropoutOptions {
   training?: boolean;
   inplace?: boolean;
-  /** the generator to draw the mask from (default: the global one) */
-  generator?: Generator;
 }
 
 /**
@@ -324,9 +323,9 @@ export interface DropoutOptions {
 export function bernoulliFill(
   out: Float32Array | Float64Array,
   p: number,
-  gen: Generator = defaultGenerator,
+  gen: CPUGeneratorImpl = defaultGenerator,
 ): void {
-  for (let i = 0; i < out.length; i++) out[i] = gen.uniform53() < p ? 1 : 0;
+  fillBernoulli(out, p, gen);
 }
 
 /**
@@ -348,7 +347,8 @@ export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions | boolean = {})
   else {
     noise = alloc(x.shape.slice(), x.dtype);
     const nd = noise.typedArray as Float32Array | Float64Array;
-    bernoulliFill(nd, 1 - p, o.generator);
+    // PyTorch's dropout takes no generator: the mask comes from the default one
+    bernoulliFill(nd, 1 - p, defaultGenerator);
     // noise.div_(1 - p), in the tensor's dtype
     const scale = x.dtype === float64 ? 1 - p : Math.fround(1 - p);
     for (let i = 0; i < nd.length; i++) nd[i] = nd[i] / scale;

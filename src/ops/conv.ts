@@ -17,7 +17,7 @@ import {
   type Window2d,
 } from "../backend/cpu-nn.js";
 import { tryNativeConv2dDirect, tryNativeConvWeightGrad } from "../backend/native-nn.js";
-import { alloc, checkTensor, contiguousData } from "./core.js";
+import { alloc, checkTensor, contiguousData, scalarTypeName } from "./core.js";
 import { anyNeedsGrad, record } from "../autograd/function.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import { runtimeError } from "../errors.js";
@@ -34,10 +34,7 @@ export interface ConvArgs {
 
 const lowerName = (t: Tensor): string =>
   t.dtype.name === "float32" ? "float" : t.dtype.name === "float64" ? "double" : t.dtype.name;
-const upperName = (t: Tensor): string =>
-  ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", bool: "Bool" })[
-    t.dtype.name
-  ] ?? t.dtype.name;
+const upperName = (t: Tensor): string => scalarTypeName(t.dtype);
 
 /** Spatial output sizes of a convolution with these arguments. */
 export function convOutputSize(

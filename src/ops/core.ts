@@ -10,6 +10,7 @@ import {
   float64,
   float32,
   int32,
+  uint8,
   getDefaultDtype,
 } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
@@ -82,8 +83,8 @@ export function castData(t: Tensor, dtype: DType): TypedArray {
       ? CastKind.Bool
       : dtype === int64 && t.dtype.isFloatingPoint
         ? CastKind.Int64
-        : dtype === int32 && t.dtype.isFloatingPoint
-          ? CastKind.Int32
+        : (dtype === int32 || dtype === uint8) && t.dtype.isFloatingPoint
+          ? CastKind.Int32 // to uint8: through int32, then the low byte (x86's cvttss2si)
           : CastKind.Plain;
   castInto(src, out, n, kind);
   return out;
@@ -99,6 +100,7 @@ const scratch: Record<string, TypedArray> = {
   float32: new Float32Array(1),
   float64: new Float64Array(1),
   int32: new Int32Array(1),
+  uint8: new Uint8Array(1),
   int64: new Float64Array(1),
   bool: new Uint8Array(1),
 };
@@ -167,6 +169,8 @@ export function scalarTypeName(d: DType): string {
       return "Int";
     case int64:
       return "Long";
+    case uint8:
+      return "Byte";
     default:
       return "Bool";
   }

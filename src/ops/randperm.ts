@@ -5,12 +5,13 @@
  */
 import type { Tensor } from "../tensor.js";
 import { int64, type DType } from "../dtype.js";
-import { Generator, defaultGenerator } from "../random.js";
+import type { CPUGeneratorImpl } from "../random.js";
+import { defaultGenerator, generatorArg, type Generator } from "../generator.js";
 import { wrap } from "./core.js";
 import { runtimeError } from "../errors.js";
 
 /** The permutation as a plain array (what `randperm(n).tolist()` gives). */
-export function randpermArray(n: number, generator: Generator = defaultGenerator): number[] {
+export function randpermArray(n: number, generator: CPUGeneratorImpl = defaultGenerator): number[] {
   if (!Number.isInteger(n) || n < 0) {
     throw runtimeError(`n must be non-negative, got${n}`);
   }
@@ -25,16 +26,24 @@ export function randpermArray(n: number, generator: Generator = defaultGenerator
   return r;
 }
 
+/** Keyword arguments of torch.randperm. */
+export interface RandpermOptions {
+  dtype?: DType;
+  /** the generator to draw from (default: torch.defaultGenerator) */
+  generator?: Generator | null;
+}
+
 /**
- * torch.randperm(n, { generator?, dtype? }): a random permutation of 0..n-1 (int64 by default).
+ * torch.randperm(n, { dtype?, generator? }): a random permutation of 0..n-1 (int64 by default).
  *
  * @example
  * torch.manualSeed(0);
  * torch.randperm(10); // tensor([4, 1, 7, 5, 3, 9, 0, 8, 6, 2]), as PyTorch
  */
-export function randperm(n: number, opts: { generator?: Generator; dtype?: DType } = {}): Tensor {
+export function randperm(n: number, opts: RandpermOptions = {}): Tensor {
+  const gen = generatorArg(opts.generator, "randperm", [n, opts]);
   const dtype = opts.dtype ?? int64;
-  const perm = randpermArray(n, opts.generator ?? defaultGenerator);
+  const perm = randpermArray(n, gen);
   const data = new dtype.ArrayType(n);
   for (let i = 0; i < n; i++) data[i] = perm[i];
   return wrap(data, [n], dtype);
@@ -44,6 +53,6 @@ export function randperm(n: number, opts: { generator?: Generator; dtype?: DType
  * `torch.empty((), dtype=torch.int64).random_(generator=g).item()`: random64() mod 2^63, the
  * seed DataLoader and RandomSampler draw (as a bigint; exact).
  */
-export function randomInt64(generator: Generator = defaultGenerator): bigint {
+export function randomInt64(generator: CPUGeneratorImpl = defaultGenerator): bigint {
   return generator.random64() % (1n << 63n);
 }

@@ -19,7 +19,7 @@
  */
 import { Tensor } from "../tensor.js";
 import { DType, bool, float64, int32, int64 } from "../dtype.js";
-import { Generator } from "../random.js";
+import { CPUGeneratorImpl } from "../random.js";
 import { parseSchema, camelCase, type Schema } from "./schema.js";
 import {
   FAST_MAX_ARGS,
@@ -50,11 +50,11 @@ setBinderHost({
   isIntTensor: (v) =>
     v instanceof Tensor && v.numel() === 1 && (v.dtype === int64 || v.dtype === int32),
   isDType: (v) => v instanceof DType,
-  isGenerator: (v) => v instanceof Generator,
+  isGenerator: (v) => v instanceof CPUGeneratorImpl,
   pyTypeName: (v) =>
     v instanceof DType
       ? "torch.dtype"
-      : v instanceof Generator
+      : v instanceof CPUGeneratorImpl
         ? "torch._C.Generator"
         : isPlainObject(v)
           ? "dict"
