@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import * as prettier from "prettier";
 import "../src/registry/ops/index.js";
 import { registeredOps, type Namespace, type OpEntry } from "../src/registry/define.js";
-import type { Signature } from "../src/registry/binder.js";
+import { acceptsNone, type Signature } from "../src/registry/binder.js";
 import type { Param } from "../src/registry/schema.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -69,7 +69,7 @@ function tsType(p: Param, numbersAsTensors: boolean): string {
         ? `${t} | readonly ${el}[]`
         : `readonly ${el}[]`;
   }
-  return p.optional ? `${t} | null` : t;
+  return acceptsNone(p) ? `${t} | null` : t;
 }
 
 function returnType(sig: Signature, inplace: boolean): string {

@@ -95,7 +95,7 @@ export class GELU extends Module {
     this.approximate = pick(approximate, "approximate", "none" as "none" | "tanh");
   }
   override forward(input: Tensor): Tensor {
-    return F.gelu(input, this.approximate);
+    return F.gelu(input, { approximate: this.approximate });
   }
   override extraRepr(): string {
     return `approximate='${this.approximate}'`;

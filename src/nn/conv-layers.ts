@@ -8,7 +8,7 @@ import { Parameter } from "./parameter.js";
 import { empty } from "../ops/creation.js";
 import { runtimeError } from "../errors.js";
 import { convolution } from "../ops/conv.js";
-import { conv1d, conv2d, type ConvPadding, type IntOrTuple } from "./functional-layers.js";
+import { conv1d, conv2d, type ConvPadding, type IntOrTuple } from "./functional.js";
 import { biasInit, kaimingUniformDefault, pyTuple, toTuple } from "./layer-utils.js";
 import type { DType } from "../dtype.js";
 
@@ -141,7 +141,10 @@ export class Conv1d extends ConvNd {
     super(1, inChannels, outChannels, kernelSize, false, opts);
   }
   override forward(x: Tensor): Tensor {
-    return conv1d(x, this.weight, this.bias, this);
+    const p = this.padding;
+    return typeof p === "string"
+      ? conv1d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups)
+      : conv1d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups);
   }
 }
 
@@ -165,7 +168,10 @@ export class Conv2d extends ConvNd {
     super(2, inChannels, outChannels, kernelSize, false, opts);
   }
   override forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this);
+    const p = this.padding;
+    return typeof p === "string"
+      ? conv2d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups)
+      : conv2d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups);
   }
 }
 

@@ -9,7 +9,7 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { ones, tensor, zeros } from "../ops/creation.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { batchNorm, groupNorm, layerNorm } from "./functional-layers.js";
+import { batchNorm, groupNorm, layerNorm } from "./functional.js";
 import { pyBool, pyFloat, pyTuple } from "./layer-utils.js";
 
 /** Options of the batch-norm layers. */

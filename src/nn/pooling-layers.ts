@@ -3,12 +3,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
-import {
-  adaptiveAvgPool2d,
-  avgPool2d,
-  maxPool2dIndices,
-  type IntOrTuple,
-} from "./functional-layers.js";
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type IntOrTuple } from "./functional.js";
 import { pyBool } from "./layer-utils.js";
 
 const fmt = (v: IntOrTuple | readonly (number | null)[]): string =>
@@ -53,8 +48,10 @@ export class MaxPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const r = maxPool2dIndices(x, this.kernelSize, this);
-    return (this.returnIndices ? r : r[0]) as Tensor;
+    return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation, {
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
   }
 
   override extraRepr(): string {
@@ -98,7 +95,15 @@ export class AvgPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    return avgPool2d(x, this.kernelSize, this);
+    return avgPool2d(
+      x,
+      this.kernelSize,
+      this.stride,
+      this.padding,
+      this.ceilMode,
+      this.countIncludePad,
+      this.divisorOverride,
+    );
   }
 
   override extraRepr(): string {

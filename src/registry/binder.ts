@@ -91,6 +91,14 @@ function baseCheck(p: Param, numbersAsTensors: boolean): Check {
   }
 }
 
+/**
+ * Whether None is accepted for `p` and means its default: optionals, and (PyTorch's parser) an
+ * int list whose default is the empty list (`int[2] stride=[]`: `avg_pool2d(x, 2, None)`).
+ */
+export function acceptsNone(p: Param): boolean {
+  return p.optional || (p.list && Array.isArray(p.default) && p.default.length === 0);
+}
+
 /** The check of a parameter's full type: None for optionals, lists, single ints for int[N]. */
 function paramCheck(p: Param, numbersAsTensors: boolean): Check {
   const base = baseCheck(p, numbersAsTensors);
@@ -105,7 +113,7 @@ function paramCheck(p: Param, numbersAsTensors: boolean): Check {
       return single && isInt(v);
     };
   }
-  return p.optional ? (v) => v === null || check(v) : check;
+  return acceptsNone(p) ? (v) => v === null || check(v) : check;
 }
 
 /** PyTorch's type_name() of a parameter, as its error messages print it. */
@@ -594,6 +602,7 @@ function badElement(p: Param, check: Check, v: readonly unknown[]): number {
 
 /** `int[N]` given one int -> N copies; lists copied (the forward may keep them). */
 function convert(p: Param, v: unknown): unknown {
+  if (v === null && !p.optional && p.list) return []; // None for `int[] x=[]` (acceptsNone)
   if (!p.list || v === null) return v;
   if (!Array.isArray(v)) return new Array<unknown>(p.listSize).fill(v);
   return v.slice();
@@ -653,6 +662,90 @@ export function bindCall(
     throw typeError(`_TensorBase.${name}() takes no arguments (${n} given)`);
   }
   throw invalidArguments(name, sigs, self, args, kw);
+}
+
+/** Python's list of names in a message: 'a'; 'a' and 'b'; 'a', 'b', and 'c'. */
+function pyNameList(names: readonly string[]): string {
+  const q = names.map((n) => `'${n}'`);
+  if (q.length <= 2) return q.join(" and ");
+  return `${q.slice(0, -1).join(", ")}, and ${q[q.length - 1]}`;
+}
+
+/**
+ * Note [Python functions]: most of torch.nn.functional is plain Python (`def dropout(input,
+ * p=0.5, training=True, inplace=False)`), bound by CPython rather than PyTorch's parser: one
+ * signature, no overloads; the keyword arguments first, in the order given (an unknown name, or
+ * one already given by position), then too many positional arguments, then the missing ones,
+ * each with CPython's message (`pyName` is the Python function's own name: F.max_pool2d is
+ * `_max_pool2d`). Python itself checks no types: a wrong type surfaces from the builtin the
+ * function calls (`name`, the schema's), which PyTorch's wrappers call positionally, so it is
+ * the parser's positional message ("argument 'min_val' (position 2) must be Number, not str").
+ */
+export function bindPython(
+  pyName: string,
+  name: string,
+  sig: Signature,
+  rawArgs: readonly unknown[],
+): Bound {
+  let args = rawArgs;
+  let kw: Record<string, unknown> | null = null;
+  if (args.length > 0 && isOptions(args[args.length - 1])) {
+    kw = args[args.length - 1] as Record<string, unknown>;
+    args = args.slice(0, -1);
+  }
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  const given = new Array<unknown>(sig.params.length).fill(undefined);
+  for (let i = 0; i < Math.min(n, sig.maxPos); i++) given[i] = args[i];
+  if (kw !== null) {
+    for (const key of Object.keys(kw)) {
+      if (kw[key] === undefined) continue;
+      const i = sig.params.findIndex(
+        (p, j) => p.jsName === key || p.name === key || sig.pyNames[j] === key,
+      );
+      if (i < 0) throw typeError(`${pyName}() got an unexpected keyword argument '${key}'`);
+      if (given[i] !== undefined)
+        throw typeError(`${pyName}() got multiple values for argument '${sig.pyNames[i]}'`);
+      given[i] = kw[key];
+    }
+  }
+  if (n > sig.maxPos) {
+    const max = sig.maxPos;
+    const min = sig.params.filter((p) => !p.keywordOnly && !p.hasDefault).length;
+    const takes =
+      min === max
+        ? `${max} positional argument${max === 1 ? "" : "s"}`
+        : `from ${min} to ${max} positional arguments`;
+    throw typeError(`${pyName}() takes ${takes} but ${n} ${n === 1 ? "was" : "were"} given`);
+  }
+  const missing = sig.params.flatMap((p, i) =>
+    !p.hasDefault && given[i] === undefined ? [sig.pyNames[i]] : [],
+  );
+  if (missing.length > 0) {
+    const k = missing.length;
+    throw typeError(
+      `${pyName}() missing ${k} required positional argument${k === 1 ? "" : "s"}: ${pyNameList(missing)}`,
+    );
+  }
+  const values = sig.defaults.slice();
+  for (let i = 0; i < sig.params.length; i++) {
+    const v = given[i];
+    if (v === undefined) continue;
+    const p = sig.params[i];
+    if (!sig.checks[i](v))
+      throw typeError(
+        `${name}(): argument '${sig.pyNames[i]}' (position ${i + 1}) must be ${pyParamType(p)}, not ${H().pyTypeName(v)}`,
+      );
+    if (p.list && Array.isArray(v)) {
+      const bad = badElement(p, sig.checks[i], v);
+      if (bad >= 0)
+        throw typeError(
+          `${name}(): argument '${sig.pyNames[i]}' must be ${pyParamType(p)}, but found element of type ${H().pyTypeName(v[bad])} at pos ${bad + 1}`,
+        );
+    }
+    values[sig.slots[i]] = convert(p, v);
+  }
+  return { sig, values, out: undefined };
 }
 
 /** PyTorch's print_error: a specific message when one overload is plausible, else the list. */

@@ -25,7 +25,9 @@ import {
   FAST_MAX_ARGS,
   FAST_MISS,
   bindCall,
+  bindPython,
   compileCallable,
+  isOptions,
   makeSignature,
   setBinderHost,
   type Signature,
@@ -136,6 +138,14 @@ export interface OpDecl {
   out?: boolean;
   /** PyTorch's parser accepts numbers for Tensor arguments (add, sub, mul, div, ...) */
   numbersAsTensors?: boolean;
+  /**
+   * A pure-Python function in PyTorch (most of torch.nn.functional): CPython's argument-count
+   * and keyword errors (Note [Python functions] in binder.ts); one overload, no out=. `true`,
+   * or the Python function's own name when it differs from `name` (F.threshold is
+   * `_threshold`), or for a `boolean_dispatch` function (F.max_pool2d) the names of the two
+   * functions its flag argument chooses between.
+   */
+  python?: true | string | { flag: string; ifTrue: string; ifFalse: string };
   /** one line, for JSDoc and docs/ops.md */
   doc: string;
   /** a one-line example */
@@ -243,7 +253,12 @@ function canCast(from: DType, to: DType): boolean {
 }
 
 /** Write `r` into `out` (PyTorch's out= semantics: resize when needed, cast, no autograd). */
-function writeOut(name: string, r: unknown, out: Tensor, inputs: readonly unknown[]): Tensor {
+export function writeOut(
+  name: string,
+  r: unknown,
+  out: Tensor,
+  inputs: readonly unknown[],
+): Tensor {
   if (!(r instanceof Tensor)) throw runtimeError(`${name}(): out= is not supported for this op`);
   if (
     isGradEnabled() &&
@@ -295,15 +310,18 @@ function inplaceForward(
 
 type Callable = (...args: unknown[]) => unknown;
 
+type Binder = (self: unknown, args: unknown[]) => ReturnType<typeof bindCall>;
+
 function makeCallable(
   pyName: string,
   sigs: readonly Signature[],
   method: boolean,
   numbersAsTensors: boolean,
+  bind: Binder = (self, args) => bindCall(pyName, sigs, self, args),
 ): Callable {
   const bound = sigs.filter((s) => !s.listedOnly);
   const slow = (self: unknown, args: unknown[]): unknown => {
-    const b = bindCall(pyName, sigs, self, args);
+    const b = bind(self, args);
     const r = b.sig.forward(...b.values);
     if (b.out !== undefined && b.out !== null)
       return writeOut(pyName, r, b.out as Tensor, b.values);
@@ -363,6 +381,32 @@ function wrapNumber(v: number | boolean): Tensor {
 const FUNCTIONS = new Map<string, Callable>();
 
 /**
+ * The binder of a Python function's call (Note [Python functions]): CPython's messages name
+ * the Python function, chosen by the flag argument for a `boolean_dispatch` one (read before
+ * binding, as boolean_dispatch reads it: the keyword, else the positional slot).
+ */
+function pythonBinder(decl: OpDecl, name: string, sig: Signature): Binder {
+  const py = decl.python;
+  if (py === undefined) throw new Error(`op '${decl.name}' is not a Python function`);
+  if (typeof py !== "object") {
+    const pyName = py === true ? decl.name : py;
+    return (_self, args) => bindPython(pyName, name, sig, args);
+  }
+  const slot = sig.params.findIndex((p) => p.name === py.flag);
+  if (slot < 0) throw new Error(`op '${decl.name}': no argument '${py.flag}' to dispatch on`);
+  const { jsName, name: snake } = sig.params[slot];
+  return (_self, args) => {
+    const last = args[args.length - 1];
+    const kw = isOptions(last) ? last : null;
+    const flag =
+      kw?.[jsName] ??
+      kw?.[snake] ??
+      (slot < args.length - (kw === null ? 0 : 1) ? args[slot] : false);
+    return bindPython(flag ? py.ifTrue : py.ifFalse, name, sig, args);
+  };
+}
+
+/**
  * Declare an op; installs its method forms on Tensor and returns its function form.
  * @example export const atan2 = defineOp({ name: "atan2", ... }).fn;
  */
@@ -373,6 +417,8 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
   if (REGISTRY.has(k)) throw new Error(`op '${k}' is declared twice`);
   if (namespace !== "torch" && decl.variants.some((v) => v !== "function"))
     throw new Error(`op '${k}': only torch ops have method forms`);
+  if (decl.python !== undefined && (namespace === "torch" || decl.overloads.length !== 1))
+    throw new Error(`op '${k}': a Python function lives outside torch and has one signature`);
   const numbersAsTensors = decl.numbersAsTensors ?? false;
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
@@ -420,6 +466,8 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
           ),
         )
     : [];
+  // messages name the schema's function: F.logsigmoid is the builtin log_sigmoid
+  const msgName = fnOverloads[0].schema.name;
   const entry: OpEntry & { fn: Callable } = {
     ...decl,
     jsName,
@@ -430,15 +478,21 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
     inplaceSigs,
     fn:
       functionSigs.length > 0
-        ? makeCallable(decl.name, functionSigs, false, numbersAsTensors)
+        ? makeCallable(
+            msgName,
+            functionSigs,
+            false,
+            numbersAsTensors,
+            decl.python === undefined ? undefined : pythonBinder(decl, msgName, functionSigs[0]),
+          )
         : notAFunction(decl.name),
   };
   REGISTRY.set(k, entry);
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
   if (methodSigs.length > 0)
-    proto[jsName] = makeCallable(decl.name, methodSigs, true, numbersAsTensors);
+    proto[jsName] = makeCallable(msgName, methodSigs, true, numbersAsTensors);
   if (inplaceSigs.length > 0)
-    proto[`${jsName}_`] = makeCallable(`${decl.name}_`, inplaceSigs, true, numbersAsTensors);
+    proto[`${jsName}_`] = makeCallable(`${msgName}_`, inplaceSigs, true, numbersAsTensors);
   if (functionSigs.length > 0) FUNCTIONS.set(k, entry.fn);
   return entry;
 }

@@ -72,9 +72,12 @@ const BASES: ReadonlySet<string> = new Set<BaseType>([
   "Dimname",
 ]);
 
-/** snake_case -> camelCase (`rounding_mode` -> `roundingMode`, `self` stays). */
+/**
+ * snake_case -> camelCase (`rounding_mode` -> `roundingMode`, `self` stays; a leading
+ * underscore stays too: F.softmax's `_stacklevel`).
+ */
 export function camelCase(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return name.replace(/(?!^)_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 /** Split on commas outside brackets and parentheses. */

@@ -4,3 +4,5 @@
  */
 import "./elementwise.js";
 import "./reduce.js";
+import "./nn.js";
+import "./loss.js";

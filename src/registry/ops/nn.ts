@@ -1,0 +1,1258 @@
+/**
+ * torch.nn.functional (activations, softmax, distances, dropout, linear layers, embedding,
+ * convolution, pooling, normalisation): one `defineOp` per function (see ../define.ts), in the
+ * `nn.functional` namespace (`torch.nn.functional.<camelName>`, src/generated/nn-functional.ts).
+ *
+ * These are Python functions in PyTorch: a builtin's schema is native_functions.yaml's
+ * (F.conv2d is torch.conv2d, F.softplus is torch._C._nn.softplus), a pure-Python function's
+ * is written in the schema language from its Python signature and carries `python` (CPython's
+ * argument errors, Note [Python functions] in binder.ts). Forwards are the recording ops of
+ * src/ops (their derivatives live in autograd/nn-derivatives.ts and nn-formulas.ts) or
+ * compositions of tensor ops, as PyTorch composes them (so grad_fn names match).
+ */
+import { Tensor, Size } from "../../tensor.js";
+import { bool, float64, int32, int64, promoteTypes, type DType } from "../../dtype.js";
+import * as E from "../../ops/elementwise.js";
+import * as R from "../../ops/reduce.js";
+import * as NN from "../../ops/nn.js";
+import { convolution } from "../../ops/conv.js";
+import {
+  adaptiveAvgPool2d as adaptiveAvgPoolOp,
+  avgPool2d as avgPoolOp,
+  maxPool2dWithIndices as maxPoolOp,
+  poolOutputSize,
+  type PoolArgs,
+} from "../../ops/pooling.js";
+import {
+  batchNorm as batchNormOp,
+  groupNorm as groupNormOp,
+  layerNorm as layerNormOp,
+} from "../../ops/normalization.js";
+import { zeros } from "../../ops/creation.js";
+import { cat } from "../../ops/views.js";
+import { alloc, scalarTypeName } from "../../ops/core.js";
+import { inplace } from "../../ops/inplace.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { defaultGenerator } from "../../random.js";
+import { broadcastShapes } from "../../shape.js";
+import { indexError, runtimeError, valueError } from "../../errors.js";
+import { defineOp, writeOut } from "../define.js";
+
+/** A `Scalar` argument's value (a number, a bool, or a 0-dim tensor). */
+export const num = (v: number | boolean | Tensor): number =>
+  v instanceof Tensor ? Number(v.item()) : Number(v);
+
+/** Python's `warnings.warn(msg)` (UserWarning). */
+export function warn(msg: string): void {
+  console.warn(`UserWarning: ${msg}`);
+}
+
+/** `f(input)`, or with `inplace` written back into input (Note [in-place shadow]). */
+function maybeInplace(
+  x: Tensor,
+  inplaceFlag: boolean,
+  savesSelf: boolean,
+  f: (t: Tensor) => Tensor,
+): Tensor {
+  if (!inplaceFlag) return f(x);
+  inplace(x, savesSelf, f);
+  return x;
+}
+
+// ---------------------------------------------------------------------------------------------
+// activations
+
+defineOp({
+  name: "relu",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "relu(x) = max(x, 0), elementwise (in place with `inplace`).",
+  example: "F.relu(torch.tensor([-1, 2])) // tensor([0., 2.])",
+  overloads: [
+    {
+      schema: "relu(Tensor input, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, inp: boolean) => maybeInplace(input, inp, false, E.relu),
+    },
+  ],
+});
+
+defineOp({
+  name: "relu6",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6).",
+  example: "F.relu6(torch.tensor([-1, 3, 8])) // tensor([0., 3., 6.])",
+  overloads: [
+    {
+      schema: "relu6(Tensor input, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, inp: boolean) =>
+        maybeInplace(input, inp, true, (t) => E.clamp(t, 0, 6)),
+    },
+  ],
+});
+
+defineOp({
+  name: "hardtanh",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "hardtanh(x) = clamp(x, min_val, max_val).",
+  example: "F.hardtanh(torch.tensor([-2, 0.5, 2])) // tensor([-1.0000, 0.5000, 1.0000])",
+  overloads: [
+    {
+      schema:
+        "hardtanh(Tensor input, Scalar min_val=-1., Scalar max_val=1., bool inplace=False) -> Tensor",
+      forward: (input: Tensor, minVal: number | Tensor, maxVal: number | Tensor, inp: boolean) => {
+        const lo = num(minVal);
+        const hi = num(maxVal);
+        return maybeInplace(input, inp, true, (t) => E.clamp(t, lo, hi));
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "leaky_relu",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "leaky_relu(x) = x where x > 0, else negative_slope * x.",
+  example: "F.leakyRelu(torch.tensor([-1, 2]), 0.1) // tensor([-0.1000, 2.0000])",
+  overloads: [
+    {
+      schema: "leaky_relu(Tensor input, Scalar negative_slope=0.01, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, slope: number | Tensor, inp: boolean) => {
+        const s = num(slope);
+        return maybeInplace(input, inp, true, (t) => NN.leakyRelu(t, s));
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "gelu",
+  namespace: "nn.functional",
+  variants: ["function"],
+  out: true,
+  doc: "gelu(x) = x * Phi(x), exact (erf) or with `approximate: 'tanh'`.",
+  example: "F.gelu(torch.tensor([1]), { approximate: 'tanh' }) // tensor([0.8412])",
+  overloads: [
+    {
+      schema: "gelu(Tensor self, *, str approximate='none') -> Tensor",
+      forward: (self: Tensor, approximate: string) => NN.gelu(self, approximate as "none" | "tanh"),
+    },
+  ],
+});
+
+defineOp({
+  name: "silu",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "silu(x) = x * sigmoid(x) (swish).",
+  example: "F.silu(torch.tensor([1])) // tensor([0.7311])",
+  overloads: [
+    {
+      schema: "silu(Tensor input, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, inp: boolean) => maybeInplace(input, inp, true, NN.silu),
+    },
+  ],
+});
+
+defineOp({
+  name: "elu",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "elu(x) = x where x > 0, else alpha * (exp(x) - 1).",
+  example: "F.elu(torch.tensor([-1, 2])) // tensor([-0.6321,  2.0000])",
+  overloads: [
+    {
+      schema: "elu(Tensor input, Scalar alpha=1.0, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, alpha: number | Tensor, inp: boolean) => {
+        const a = num(alpha);
+        return maybeInplace(input, inp, true, (t) => NN.elu(t, a));
+      },
+    },
+  ],
+});
+
+/** SELU's self-normalising constants (Klambauer et al.), as PyTorch's. */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+defineOp({
+  name: "selu",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "selu(x) = scale * elu(x, alpha) with the self-normalising constants.",
+  example: "F.selu(torch.tensor([-1, 2])) // tensor([-1.1113,  2.1014])",
+  overloads: [
+    {
+      schema: "selu(Tensor input, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, inp: boolean) =>
+        maybeInplace(input, inp, true, (t) => NN.elu(t, SELU_ALPHA, SELU_SCALE)),
+    },
+  ],
+});
+
+defineOp({
+  name: "celu",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).",
+  example: "F.celu(torch.tensor([-1, 2]), 0.5) // tensor([-0.4323,  2.0000])",
+  overloads: [
+    {
+      schema: "celu(Tensor input, Scalar alpha=1.0, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, alpha: number | Tensor, inp: boolean) => {
+        const a = num(alpha);
+        return maybeInplace(input, inp, true, (t) => NN.elu(t, a, 1, 1 / a));
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "softplus",
+  namespace: "nn.functional",
+  variants: ["function"],
+  out: true,
+  doc: "softplus(x) = log(1 + exp(beta * x)) / beta, and x where beta * x > threshold.",
+  example: "F.softplus(torch.tensor([0]), 2) // tensor([0.3466])",
+  overloads: [
+    {
+      schema: "softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor",
+      forward: (self: Tensor, beta: number | Tensor, threshold: number | Tensor) =>
+        NN.softplus(self, num(beta), num(threshold)),
+    },
+  ],
+});
+
+defineOp({
+  name: "logsigmoid",
+  namespace: "nn.functional",
+  variants: ["function"],
+  out: true,
+  doc: "logsigmoid(x) = log(sigmoid(x)) = -softplus(-x).",
+  example: "F.logsigmoid(torch.tensor([0])) // tensor([-0.6931])",
+  overloads: [
+    {
+      schema: "log_sigmoid(Tensor self) -> Tensor",
+      forward: (self: Tensor) => NN.softplus(self.neg()).neg(),
+    },
+  ],
+});
+
+defineOp({
+  name: "softsign",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "softsign(x) = x / (1 + |x|).",
+  example: "F.softsign(torch.tensor([1, -3])) // tensor([ 0.5000, -0.7500])",
+  overloads: [
+    {
+      schema: "softsign(Tensor input) -> Tensor",
+      forward: (input: Tensor) => input.div(input.abs().add(1)),
+    },
+  ],
+});
+
+defineOp({
+  name: "tanhshrink",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "tanhshrink(x) = x - tanh(x).",
+  example: "F.tanhshrink(torch.tensor([1])) // tensor([0.2384])",
+  overloads: [
+    {
+      schema: "tanhshrink(Tensor input) -> Tensor",
+      forward: (input: Tensor) => input.sub(input.tanh()),
+    },
+  ],
+});
+
+defineOp({
+  name: "mish",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "mish(x) = x * tanh(softplus(x)).",
+  example: "F.mish(torch.tensor([1])) // tensor([0.8651])",
+  overloads: [
+    {
+      schema: "mish(Tensor input, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, inp: boolean) =>
+        maybeInplace(input, inp, true, (t) => t.mul(NN.softplus(t).tanh())),
+    },
+  ],
+});
+
+/** hardsigmoid(x) = clamp(x/6 + 1/2, 0, 1) */
+const hardsigmoidOf = (t: Tensor): Tensor => t.div(6).add(0.5).clamp(0, 1);
+
+defineOp({
+  name: "hardsigmoid",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1).",
+  example: "F.hardsigmoid(torch.tensor([0, 6])) // tensor([0.5000, 1.0000])",
+  overloads: [
+    {
+      schema: "hardsigmoid(Tensor input, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, inp: boolean) => maybeInplace(input, inp, true, hardsigmoidOf),
+    },
+  ],
+});
+
+defineOp({
+  name: "hardswish",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "hardswish(x) = x * hardsigmoid(x).",
+  example: "F.hardswish(torch.tensor([1, 4])) // tensor([0.6667, 4.0000])",
+  overloads: [
+    {
+      schema: "hardswish(Tensor input, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, inp: boolean) =>
+        maybeInplace(input, inp, true, (t) => t.mul(hardsigmoidOf(t))),
+    },
+  ],
+});
+
+defineOp({
+  name: "sigmoid",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "sigmoid(x) = 1 / (1 + exp(-x)) (deprecated in PyTorch: use torch.sigmoid).",
+  example: "F.sigmoid(torch.tensor([0])) // tensor([0.5000])",
+  overloads: [
+    {
+      schema: "sigmoid(Tensor input) -> Tensor",
+      forward: (input: Tensor) => {
+        warn("nn.functional.sigmoid is deprecated. Use torch.sigmoid instead.");
+        return input.sigmoid();
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "tanh",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "tanh(x) (deprecated in PyTorch: use torch.tanh).",
+  example: "F.tanh(torch.tensor([0])) // tensor([0.])",
+  overloads: [
+    {
+      schema: "tanh(Tensor input) -> Tensor",
+      forward: (input: Tensor) => {
+        warn("nn.functional.tanh is deprecated. Use torch.tanh instead.");
+        return input.tanh();
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// softmax family
+
+/** PyTorch's legacy implicit softmax dim (_get_softmax_dim), with its deprecation warning. */
+function softmaxDim(name: string, ndim: number): number {
+  warn(
+    `Implicit dimension choice for ${name} has been deprecated. Change the call to include dim=X as an argument.`,
+  );
+  return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
+}
+
+/** `dtype=`: the input is cast first (ToCopyBackward0 under the softmax node, as PyTorch). */
+const castTo = (t: Tensor, dtype: DType | null): Tensor => (dtype === null ? t : t.to(dtype));
+
+for (const [name, f, doc, example] of [
+  [
+    "softmax",
+    (t: Tensor, d: number) => R.softmax(t, d),
+    "softmax(x, dim) = exp(x) / sum(exp(x)) along dim (optionally computed in `dtype`).",
+    "F.softmax(torch.tensor([1, 2, 3]), 0) // tensor([0.0900, 0.2447, 0.6652])",
+  ],
+  [
+    "log_softmax",
+    (t: Tensor, d: number) => R.logSoftmax(t, d),
+    "log_softmax(x, dim) = x - logsumexp(x, dim).",
+    "F.logSoftmax(torch.tensor([1, 2, 3]), 0) // tensor([-2.4076, -1.4076, -0.4076])",
+  ],
+  [
+    "softmin",
+    (t: Tensor, d: number) => R.softmax(t.neg(), d),
+    "softmin(x, dim) = softmax(-x, dim).",
+    "F.softmin(torch.tensor([1, 2, 3]), 0) // tensor([0.6652, 0.2447, 0.0900])",
+  ],
+] as const) {
+  defineOp({
+    name,
+    namespace: "nn.functional",
+    python: true,
+    variants: ["function"],
+    doc,
+    example,
+    overloads: [
+      {
+        schema: `${name}(Tensor input, int? dim=None, int _stacklevel=3, ScalarType? dtype=None) -> Tensor`,
+        forward: (input: Tensor, dim: number | null, _stacklevel: number, dtype: DType | null) => {
+          const d = dim ?? softmaxDim(name, input.dim());
+          // softmin negates first, then casts (PyTorch: (-input).softmax(dim, dtype=dtype))
+          return name === "softmin"
+            ? R.softmax(castTo(input.neg(), dtype), d)
+            : f(castTo(input, dtype), d);
+        },
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// distances
+
+defineOp({
+  name: "normalize",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "normalize(x, p, dim) = x / max(||x||_p, eps) along dim.",
+  example: "F.normalize(torch.tensor([[3, 4]])) // tensor([[0.6000, 0.8000]])",
+  overloads: [
+    {
+      schema:
+        "normalize(Tensor input, float p=2.0, int dim=1, float eps=1e-12, Tensor? out=None) -> Tensor",
+      forward: (input: Tensor, p: number, dim: number, eps: number, out: Tensor | null) => {
+        // input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+        const denom = R.norm(input, Number(p), dim, true).clamp(Number(eps)).expand(input.shape);
+        // torch.div(input, denom, out=out)
+        return out === null ? input.div(denom) : writeOut("div", input.div(denom), out, [input]);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "cosine_similarity",
+  namespace: "nn.functional",
+  variants: ["function"],
+  doc: "cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.",
+  example: "F.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])) // tensor([0.7071])",
+  overloads: [
+    {
+      schema: "cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor",
+      forward: (x1: Tensor, x2: Tensor, dim: number, eps: number) => {
+        // PyTorch 1.13: each input over its own norm, the squared norms clamped at eps^2 in
+        // place without recording (so the clamp passes gradients through), then summed
+        const dt = promoteTypes(x1.dtype, x2.dtype);
+        if (!dt.isFloatingPoint)
+          throw runtimeError(
+            `expected common dtype to be floating point, yet common dtype is ${scalarTypeName(dt)}`,
+          );
+        const shape = broadcastShapes(x1.shape, x2.shape);
+        const a = x1.to(dt).expand(shape);
+        const b = x2.to(dt).expand(shape);
+        const na = a.pow(2).sum(dim, true);
+        const nb = b.pow(2).sum(dim, true);
+        const e2 = Number(eps) * Number(eps);
+        noGrad(() => {
+          na.clamp_(e2);
+          nb.clamp_(e2);
+        });
+        return a.div(na.sqrt()).mul(b.div(nb.sqrt())).sum(dim);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "pairwise_distance",
+  namespace: "nn.functional",
+  variants: ["function"],
+  doc: "pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.",
+  example: "F.pairwiseDistance(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([5.0000])",
+  overloads: [
+    {
+      schema:
+        "pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor",
+      forward: (x1: Tensor, x2: Tensor, p: number, eps: number, keepdim: boolean) => {
+        const innermost = Math.max(x1.dim(), x2.dim()) - 1;
+        return R.norm(x1.sub(x2).add(Number(eps)), Number(p), innermost, keepdim);
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// dropout
+
+/**
+ * dropout(x, p): zero each element with probability p and scale the rest by 1/(1-p). The mask
+ * is PyTorch's CPU `bernoulli_(1 - p)` (one double uniform per element from the default
+ * generator, 1 where it is < 1 - p), divided by 1 - p in the tensor's dtype, so a seeded run
+ * drops the same elements as PyTorch.
+ */
+function dropoutForward(x: Tensor, p: number, training: boolean, inp: boolean): Tensor {
+  if (p < 0 || p > 1)
+    throw valueError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (p === 0 || !training || x.numel() === 0) return x;
+  if (!x.dtype.isFloatingPoint)
+    throw runtimeError(`"bernoulli_scalar_cpu_" not implemented for '${scalarTypeName(x.dtype)}'`);
+  let noise: Tensor;
+  if (p === 1) noise = alloc([], x.dtype);
+  else {
+    noise = alloc(x.shape.slice(), x.dtype);
+    const nd = noise.typedArray as Float32Array | Float64Array;
+    const q = 1 - p;
+    for (let i = 0; i < nd.length; i++) nd[i] = defaultGenerator.uniform53() < q ? 1 : 0;
+    // noise.div_(1 - p), in the tensor's dtype
+    const scale = x.dtype === float64 ? q : Math.fround(q);
+    for (let i = 0; i < nd.length; i++) nd[i] = nd[i] / scale;
+  }
+  return maybeInplace(x, inp, false, (t) => t.mul(noise));
+}
+
+defineOp({
+  name: "dropout",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "dropout(x, p): zero elements with probability p and scale the rest by 1/(1-p) (training).",
+  example: "F.dropout(torch.ones(4), 0.5, false) // tensor([1., 1., 1., 1.])",
+  overloads: [
+    {
+      schema:
+        "dropout(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor",
+      forward: (input: Tensor, p: number, training: boolean, inp: boolean) =>
+        dropoutForward(input, Number(p), training, inp),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// linear layers and embedding
+
+defineOp({
+  name: "linear",
+  namespace: "nn.functional",
+  variants: ["function"],
+  out: true,
+  doc: "linear(x, weight, bias) = x @ weight^T + bias (addmm for 2-D inputs, as PyTorch).",
+  example: "F.linear(torch.ones(1, 2), torch.ones(3, 2)) // tensor([[2., 2., 2.]])",
+  overloads: [
+    {
+      schema: "linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
+      forward: (input: Tensor, weight: Tensor, bias: Tensor | null) => {
+        if (bias !== null && input.dim() === 2) return NN.addmm(bias, input, weight.t());
+        if (bias !== null && input.dim() === 3 && input.isContiguous()) {
+          const [n0, n1, k] = input.shape;
+          const r = NN.addmm(bias, input.view(n0 * n1, k), weight.t());
+          return r.view(n0, n1, r.shape[1]);
+        }
+        const out = input.matmul(weight.t());
+        return bias === null ? out : out.add(bias);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "bilinear",
+  namespace: "nn.functional",
+  variants: ["function"],
+  doc: "bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].",
+  example:
+    "F.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])",
+  overloads: [
+    {
+      schema: "bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor",
+      forward: bilinearForward,
+    },
+  ],
+});
+
+function bilinearForward(
+  input1: Tensor,
+  input2: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+): Tensor {
+  if (input1.dim() !== input2.dim())
+    throw runtimeError(
+      `bilinear(): input dimensions do not match: got ${input1.dim()} and ${input2.dim()}`,
+    );
+  for (let i = 0; i < input1.dim() - 1; i++) {
+    if (input1.shape[i] !== input2.shape[i])
+      throw runtimeError(
+        `bilinear(): input batch dimensions do not match: got ${input1.shape[i]} and ${input2.shape[i]}`,
+      );
+  }
+  if (weight.dim() !== 3) throw runtimeError("bilinear(): weight must be a 3-D tensor");
+  const [O, I, J] = weight.shape;
+  if (input1.shape[input1.dim() - 1] !== I)
+    throw runtimeError(
+      `bilinear(): input1 size does not match weight size: got ${input1.shape[input1.dim() - 1]} but expected ${I}`,
+    );
+  if (input2.shape[input2.dim() - 1] !== J)
+    throw runtimeError(
+      `bilinear(): input2 size does not match weight size: got ${input2.shape[input2.dim() - 1]} but expected ${J}`,
+    );
+  const lead = input1.shape.slice(0, -1);
+  const N = lead.reduce((a, b) => a * b, 1);
+  const x1 = input1.reshape(N, I);
+  const x2 = input2.reshape(N, 1, J);
+  // y[n, o] = sum_ij x1[n, i] W[o, i, j] x2[n, j]: (x1 @ W viewed as [I, O*J]) -> [N, O, J],
+  // times x2, summed over J; reshaped to the batch shape (ReshapeAliasBackward0), then + bias
+  const w = weight.permute(1, 0, 2).reshape(I, O * J);
+  const out = x1
+    .mm(w)
+    .view(N, O, J)
+    .mul(x2)
+    .sum(2)
+    .reshape(lead.concat([O]));
+  return bias === null ? out : out.add(bias);
+}
+
+/**
+ * Rescale (in place, without recording) the rows of weight used by `indices` whose p-norm
+ * exceeds maxNorm to norm maxNorm (PyTorch's embedding_renorm_, scale maxNorm / (norm + 1e-7)).
+ */
+export function embeddingRenorm(
+  weight: Tensor,
+  indices: Tensor,
+  maxNorm: number,
+  normType: number,
+): void {
+  noGrad(() => {
+    const seen = new Set<number>();
+    const idx = indices.contiguous();
+    for (let i = 0; i < idx.numel(); i++) {
+      const k = idx.typedArray[idx.offset + i];
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const row = weight.select(0, k);
+      const norm = Number(R.norm(row, normType).item());
+      if (norm > maxNorm) {
+        const scale = maxNorm / (norm + 1e-7);
+        const s = weight.dtype === float64 ? scale : Math.fround(scale);
+        for (let j = 0; j < row.numel(); j++) {
+          const off = row.offset + j * row.strides[0];
+          weight.typedArray[off] = weight.typedArray[off] * s;
+        }
+      }
+    }
+    weight._version.value++;
+  });
+}
+
+defineOp({
+  name: "embedding",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "embedding(indices, weight): the rows of `weight` at the integer indices.",
+  example: "F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])",
+  overloads: [
+    {
+      schema:
+        "embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
+      forward: (
+        input: Tensor,
+        weight: Tensor,
+        paddingIdx: number | null,
+        maxNorm: number | null,
+        normType: number,
+        scaleGradByFreq: boolean,
+      ) => {
+        let pad = -1;
+        if (paddingIdx !== null) {
+          // PyTorch asserts (AssertionError)
+          if (paddingIdx > 0 && !(paddingIdx < weight.shape[0]))
+            throw new Error("Padding_idx must be within num_embeddings");
+          if (paddingIdx < 0 && !(paddingIdx >= -weight.shape[0]))
+            throw new Error("Padding_idx must be within num_embeddings");
+          pad = paddingIdx < 0 ? weight.shape[0] + paddingIdx : paddingIdx;
+        }
+        if (maxNorm !== null) embeddingRenorm(weight, input, maxNorm, normType);
+        return NN.embedding(weight, input, pad, scaleGradByFreq);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "one_hot",
+  namespace: "nn.functional",
+  variants: ["function"],
+  doc: "one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index.",
+  example: "F.oneHot(torch.tensor([0, 2]), 3) // tensor([[1, 0, 0], [0, 0, 1]])",
+  overloads: [
+    {
+      schema: "one_hot(Tensor self, int num_classes=-1) -> Tensor",
+      forward: (self: Tensor, numClasses: number) => {
+        if (self.dtype !== int64) throw runtimeError("one_hot is only applicable to index tensor.");
+        const vals = self.contiguous();
+        const n = self.numel();
+        let C = numClasses;
+        if (C === -1) {
+          if (n === 0)
+            throw runtimeError("Can not infer total number of classes from empty tensor.");
+          C = 0;
+          for (let i = 0; i < n; i++) C = Math.max(C, vals.typedArray[vals.offset + i] + 1);
+        }
+        const out = alloc(self.shape.concat([C]), int64);
+        for (let i = 0; i < n; i++) {
+          const k = vals.typedArray[vals.offset + i];
+          if (k < 0) throw runtimeError("Class values must be non-negative.");
+          if (k >= C) throw runtimeError("Class values must be smaller than num_classes.");
+          out.typedArray[i * C + k] = 1;
+        }
+        return out;
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// convolution
+
+/** A tensor's dtype as C++'s TypeMeta names it in messages ("float", "long int"). */
+function cppTypeName(d: DType): string {
+  if (d === float64) return "double";
+  if (d === int64) return "long int";
+  if (d === int32) return "int";
+  if (d === bool) return "bool";
+  return "float";
+}
+
+/** An int[] argument of a k-d convolution: one value for every dim, or one per dim. */
+function expandParam(v: readonly number[], name: string, k: number): number[] {
+  if (v.length === 1) return new Array<number>(k).fill(v[0]);
+  if (v.length !== k)
+    throw runtimeError(
+      `expected ${name} to be a single integer value or a list of ${k} values to match the convolution dimensions, but got ${name}=[${v.join(", ")}]`,
+    );
+  return v.slice();
+}
+
+/** PyTorch's batchify: a (k+1)-D input gets a batch dim of 1 (squeezed again afterwards). */
+function batchify(x: Tensor, k: number, name: string): [Tensor, boolean] {
+  if (x.dim() !== k + 1 && x.dim() !== k + 2)
+    throw runtimeError(
+      `Expected ${k + 1}D (unbatched) or ${k + 2}D (batched) input to ${name}, but got input of size: [${x.shape.join(", ")}]`,
+    );
+  const batched = x.dim() === k + 2;
+  return [batched ? x : x.unsqueeze(0), batched];
+}
+
+let warnedSamePadding = false;
+
+/** conv1d / conv2d (PyTorch's convNd and _convolution_mode for "valid" / "same"). */
+function convNd(
+  k: number,
+  name: string,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  stride: number[],
+  pad: number[] | string,
+  dilation: number[],
+  groups: number,
+): Tensor {
+  if (b !== null && b.dtype !== x.dtype)
+    throw runtimeError(
+      `Input type (${cppTypeName(x.dtype)}) and bias type (${cppTypeName(b.dtype)}) should be the same`,
+    );
+  const [bx, batched] = batchify(x, k, name);
+  let input = bx;
+  let padding: number[];
+  if (typeof pad !== "string") padding = pad;
+  else if (pad === "valid") padding = new Array<number>(k).fill(0);
+  else if (pad === "same") {
+    if (stride.some((s) => s !== 1))
+      throw runtimeError("padding='same' is not supported for strided convolutions");
+    // total padding d*(k-1) per dim; an odd total puts the extra zero on the right
+    padding = [];
+    for (let i = 0; i < k; i++) {
+      const d = dilation.length === 1 ? dilation[0] : dilation[i];
+      const total = d * (w.shape[2 + i] - 1);
+      padding.push(Math.floor(total / 2));
+      if (total % 2 === 1) {
+        if (!warnedSamePadding) {
+          warnedSamePadding = true;
+          warn(
+            "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy of the input be created",
+          );
+        }
+        const extraShape = input.shape.slice();
+        extraShape[2 + i] = 1;
+        input = cat([input, zeros(extraShape, { dtype: input.dtype })], 2 + i);
+      }
+    }
+  } else throw runtimeError(`Invalid padding string: '${pad}'`);
+  const y = convolution(input, w, b, {
+    stride: expandParam(stride, "stride", k),
+    padding: expandParam(padding, "padding", k),
+    dilation: expandParam(dilation, "dilation", k),
+    transposed: false,
+    outputPadding: new Array<number>(k).fill(0),
+    groups,
+  });
+  return batched ? y : y.squeeze(0);
+}
+
+/** conv_transpose1d / conv_transpose2d (PyTorch's conv_transposeNd). */
+function convTransposeNd(
+  k: number,
+  name: string,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  stride: number[],
+  padding: number[],
+  outputPadding: number[],
+  groups: number,
+  dilation: number[],
+): Tensor {
+  const [input, batched] = batchify(x, k, name);
+  const y = convolution(input, w, b, {
+    stride: expandParam(stride, "stride", k),
+    padding: expandParam(padding, "padding", k),
+    dilation: expandParam(dilation, "dilation", k),
+    transposed: true,
+    outputPadding: expandParam(outputPadding, "output_padding", k),
+    groups,
+  });
+  return batched ? y : y.squeeze(0);
+}
+
+for (const k of [1, 2]) {
+  const name = `conv${k}d`;
+  defineOp({
+    name,
+    namespace: "nn.functional",
+    variants: ["function"],
+    doc: `${name}(x, weight, bias): ${k}-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.`,
+    example:
+      k === 1
+        ? "F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])"
+        : "F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]",
+    overloads: [
+      {
+        schema: `${name}(Tensor input, Tensor weight, Tensor? bias=None, int[${k}] stride=1, int[${k}] padding=0, int[${k}] dilation=1, int groups=1) -> Tensor`,
+        forward: (
+          input: Tensor,
+          weight: Tensor,
+          bias: Tensor | null,
+          stride: number[],
+          padding: number[],
+          dilation: number[],
+          groups: number,
+        ) => convNd(k, name, input, weight, bias, stride, padding, dilation, groups),
+      },
+      {
+        schema: `${name}.padding(Tensor input, Tensor weight, Tensor? bias=None, int[${k}] stride=1, str padding="valid", int[${k}] dilation=1, int groups=1) -> Tensor`,
+        forward: (
+          input: Tensor,
+          weight: Tensor,
+          bias: Tensor | null,
+          stride: number[],
+          padding: string,
+          dilation: number[],
+          groups: number,
+        ) => convNd(k, name, input, weight, bias, stride, padding, dilation, groups),
+      },
+    ],
+  });
+  const tname = `conv_transpose${k}d`;
+  defineOp({
+    name: tname,
+    namespace: "nn.functional",
+    variants: ["function"],
+    doc: `${tname}(x, weight, bias): the ${k}-D transposed convolution (the adjoint of ${name}), weight [in, out/groups, ...].`,
+    example:
+      k === 1
+        ? "F.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])"
+        : "F.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]",
+    overloads: [
+      {
+        schema: `${tname}${k === 2 ? ".input" : ""}(Tensor input, Tensor weight, Tensor? bias=None, int[${k}] stride=1, int[${k}] padding=0, int[${k}] output_padding=0, int groups=1, int[${k}] dilation=1) -> Tensor`,
+        forward: (
+          input: Tensor,
+          weight: Tensor,
+          bias: Tensor | null,
+          stride: number[],
+          padding: number[],
+          outputPadding: number[],
+          groups: number,
+          dilation: number[],
+        ) =>
+          convTransposeNd(
+            k,
+            tname,
+            input,
+            weight,
+            bias,
+            stride,
+            padding,
+            outputPadding,
+            groups,
+            dilation,
+          ),
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// pooling
+
+/** C++'s integer division (truncating towards zero). */
+const cdiv = (a: number, b: number): number => Math.trunc(a / b);
+
+/**
+ * PyTorch's pooling_output_shape checks, for one spatial dim: stride, then the padding against
+ * the kernel size.
+ */
+function checkPoolPad(k: number, pad: number, stride: number): void {
+  if (stride === 0) throw runtimeError("stride should not be zero");
+  if (pad < 0) throw runtimeError(`pad must be non-negative, but got pad: ${pad}`);
+  if (pad > cdiv(k, 2))
+    throw runtimeError(
+      `pad should be at most half of kernel size, but got pad=${pad} and kernel_size=${k}`,
+    );
+}
+
+/**
+ * The window arguments of a 2-D pooling from PyTorch's int[] arguments (a single value for
+ * both dims or one per dim; stride empty: the kernel), with the checks of its meta function in
+ * order (argument lengths, pooling_output_shape, pool2d_shape_check).
+ */
+function poolArgs2d(
+  name: "max_pool2d" | "avg_pool2d",
+  x: Tensor,
+  kernel: readonly number[],
+  stride: readonly number[] | null,
+  padding: readonly number[],
+  dilation: readonly number[],
+  ceilMode: boolean,
+): PoolArgs {
+  if (kernel.length !== 1 && kernel.length !== 2)
+    throw runtimeError(`${name}: kernel_size must either be a single int, or a tuple of two ints`);
+  const kh = kernel[0];
+  const kw = kernel.length === 1 ? kh : kernel[1];
+  const st = stride ?? [];
+  if (st.length > 2)
+    throw runtimeError(
+      `${name}: stride must either be omitted, a single int, or a tuple of two ints`,
+    );
+  const sh = st.length === 0 ? kh : st[0];
+  const sw = st.length === 0 ? kw : st.length === 1 ? sh : st[1];
+  if (padding.length !== 1 && padding.length !== 2)
+    throw runtimeError(
+      name === "max_pool2d"
+        ? "max_pool2d: padding must be either be a single int, or a tuple of two ints"
+        : "avg_pool2d: padding must either be a single int, or a tuple of two ints",
+    );
+  const ph = padding[0];
+  const pw = padding.length === 1 ? ph : padding[1];
+  if (dilation.length !== 1 && dilation.length !== 2)
+    throw runtimeError("max_pool2d: dilation must be either a single int, or a tuple of two ints");
+  const dh = dilation[0];
+  const dw = dilation.length === 1 ? dh : dilation[1];
+  if (name === "max_pool2d" && x.dim() !== 3 && x.dim() !== 4)
+    throw runtimeError("non-empty 3D or 4D (batch mode) tensor expected for input");
+  if (name === "avg_pool2d" && x.dim() < 3) {
+    throw indexError(
+      `Dimension out of range (expected to be in range of [${-Math.max(x.dim(), 1)}, ${Math.max(x.dim(), 1) - 1}], but got -3)`,
+    );
+  }
+  checkPoolPad(kh, ph, sh);
+  checkPoolPad(kw, pw, sw);
+  // pool2d_shape_check
+  if (kh <= 0 || kw <= 0)
+    throw runtimeError(`kernel size should be greater than zero, but got kH: ${kh} kW: ${kw}`);
+  if (sh <= 0 || sw <= 0)
+    throw runtimeError(`stride should be greater than zero, but got dH: ${sh} dW: ${sw}`);
+  if (dh <= 0 || dw <= 0)
+    throw runtimeError(
+      `dilation should be greater than zero, but got dilationH: ${dh} dilationW: ${dw}`,
+    );
+  const nd = x.dim();
+  const s = x.shape;
+  const validDims = s[nd - 3] !== 0 && s[nd - 2] !== 0;
+  if (!((nd === 3 && s[0] !== 0 && validDims) || (nd === 4 && validDims && s[3] !== 0)))
+    throw runtimeError(
+      `Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:[${s.join(", ")}]`,
+    );
+  const oh = poolOutputSize(s[nd - 2], kh, ph, sh, dh, ceilMode);
+  const ow = poolOutputSize(s[nd - 1], kw, pw, sw, dw, ceilMode);
+  if (oh < 1 || ow < 1)
+    throw runtimeError(
+      `Given input size: (${s[nd - 3]}x${s[nd - 2]}x${s[nd - 1]}). Calculated output size: (${s[nd - 3]}x${oh}x${ow}). Output size is too small`,
+    );
+  return { kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], ceilMode };
+}
+
+const maxPoolSchema = (name: string, k: number, ret: string): string =>
+  `${name}(Tensor input, int[${k}] kernel_size, int[${k}]? stride=None, int[${k}] padding=0, int[${k}] dilation=1, bool ceil_mode=False, bool return_indices=False) -> ${ret}`;
+
+/** max_pool2d with its indices (flat positions in each H*W plane, int64). */
+function maxPool2dPair(
+  input: Tensor,
+  kernel: number[],
+  stride: number[] | null,
+  padding: number[],
+  dilation: number[],
+  ceilMode: boolean,
+): [Tensor, Tensor] {
+  return maxPoolOp(
+    input,
+    poolArgs2d("max_pool2d", input, kernel, stride, padding, dilation, ceilMode),
+  );
+}
+
+defineOp({
+  name: "max_pool2d",
+  namespace: "nn.functional",
+  python: { flag: "return_indices", ifTrue: "max_pool2d_with_indices", ifFalse: "_max_pool2d" },
+  variants: ["function"],
+  doc: "max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.",
+  example:
+    "F.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])",
+  overloads: [
+    {
+      schema: maxPoolSchema("max_pool2d", 2, "Tensor"),
+      forward: (
+        input: Tensor,
+        kernel: number[],
+        stride: number[] | null,
+        padding: number[],
+        dilation: number[],
+        ceilMode: boolean,
+        returnIndices: boolean,
+      ) => {
+        const r = maxPool2dPair(input, kernel, stride, padding, dilation, ceilMode);
+        return returnIndices ? r : r[0];
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "max_pool2d_with_indices",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "max_pool2d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each H*W plane.",
+  example: "F.maxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 2)[1] // tensor([[[3]]])",
+  overloads: [
+    {
+      schema: maxPoolSchema("max_pool2d_with_indices", 2, "(Tensor, Tensor)"),
+      forward: (
+        input: Tensor,
+        kernel: number[],
+        stride: number[] | null,
+        padding: number[],
+        dilation: number[],
+        ceilMode: boolean,
+      ) => maxPool2dPair(input, kernel, stride, padding, dilation, ceilMode),
+    },
+  ],
+});
+
+defineOp({
+  name: "avg_pool2d",
+  namespace: "nn.functional",
+  variants: ["function"],
+  out: true,
+  doc: "avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size).",
+  example:
+    "F.avgPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 2.5000,  4.5000], [10.5000, 12.5000]]])",
+  overloads: [
+    {
+      schema:
+        "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
+      forward: (
+        self: Tensor,
+        kernel: number[],
+        stride: number[],
+        padding: number[],
+        ceilMode: boolean,
+        countIncludePad: boolean,
+        divisorOverride: number | null,
+      ) => {
+        if (kernel.length !== 1 && kernel.length !== 2)
+          throw runtimeError(
+            "avg_pool2d: kernel_size must either be a single int, or a tuple of two ints",
+          );
+        if (stride.length > 2)
+          throw runtimeError(
+            "avg_pool2d: stride must either be omitted, a single int, or a tuple of two ints",
+          );
+        if (padding.length !== 1 && padding.length !== 2)
+          throw runtimeError(
+            "avg_pool2d: padding must either be a single int, or a tuple of two ints",
+          );
+        if (divisorOverride === 0) throw runtimeError("divisor must be not zero");
+        const a = poolArgs2d("avg_pool2d", self, kernel, stride, padding, [1], ceilMode);
+        return avgPoolOp(self, { ...a, countIncludePad, divisorOverride: divisorOverride ?? 0 });
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "adaptive_avg_pool2d",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).",
+  example: "F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])",
+  overloads: [
+    {
+      schema: "adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor",
+      forward: (input: Tensor, outputSize: (number | null)[]) => {
+        // _list_with_default: None takes the input's size (the list needs fewer dims than input)
+        if (outputSize.some((v) => v === null) && input.dim() <= outputSize.length)
+          throw valueError(`Input dimension should be at least ${outputSize.length + 1}`);
+        if (outputSize.length !== 2)
+          throw runtimeError("adaptive_avg_pool2d: output_size must be 2");
+        const size = outputSize.map((v, i) => v ?? input.shape[input.dim() - 2 + i]);
+        if (size.some((v) => v < 0))
+          throw runtimeError(
+            `adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${size.join(", ")}}`,
+          );
+        return adaptiveAvgPoolOp(input, size);
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// normalisation
+
+/**
+ * F._verify_batch_size: training statistics need more than one value per channel. `size` is
+ * printed as Python prints it (a torch.Size or a list).
+ */
+function verifyBatchSize(size: readonly number[], shown: string): void {
+  let prods = size[0];
+  for (let i = 2; i < size.length; i++) prods *= size[i];
+  if (prods === 1)
+    throw valueError(
+      `Expected more than 1 value per channel when training, got input size ${shown}`,
+    );
+}
+
+defineOp({
+  name: "batch_norm",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).",
+  example:
+    "F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])",
+  overloads: [
+    {
+      schema:
+        "batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor",
+      forward: (
+        input: Tensor,
+        runningMean: Tensor | null,
+        runningVar: Tensor | null,
+        weight: Tensor | null,
+        bias: Tensor | null,
+        training: boolean,
+        momentum: number,
+        eps: number,
+      ) => {
+        if (training) verifyBatchSize(input.shape, String(new Size(input.shape)));
+        if (input.numel() === 0) {
+          // PyTorch returns a copy (not a view, not empty: the gradient chain stays intact)
+          let out = input.clone();
+          if (weight !== null) out = out.mul(weight.index(0));
+          if (bias !== null) out = out.add(bias.index(0));
+          return out;
+        }
+        return batchNormOp(
+          input,
+          runningMean,
+          runningVar,
+          weight,
+          bias,
+          training,
+          Number(momentum),
+          Number(eps),
+        );
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "layer_norm",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.",
+  example: "F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])",
+  overloads: [
+    {
+      schema:
+        "layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor",
+      forward: (
+        input: Tensor,
+        normalizedShape: number[],
+        weight: Tensor | null,
+        bias: Tensor | null,
+        eps: number,
+      ) => layerNormOp(input, normalizedShape, weight, bias, Number(eps)),
+    },
+  ],
+});
+
+defineOp({
+  name: "group_norm",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.",
+  example:
+    "F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])",
+  overloads: [
+    {
+      schema:
+        "group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor",
+      forward: (
+        input: Tensor,
+        numGroups: number,
+        weight: Tensor | null,
+        bias: Tensor | null,
+        eps: number,
+      ) => {
+        if (input.dim() >= 2 && numGroups !== 0) {
+          const size = [
+            Math.floor((input.shape[0] * input.shape[1]) / numGroups),
+            numGroups,
+            ...input.shape.slice(2),
+          ];
+          verifyBatchSize(size, `[${size.join(", ")}]`);
+        }
+        return groupNormOp(input, numGroups, weight, bias, Number(eps));
+      },
+    },
+  ],
+});
