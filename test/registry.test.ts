@@ -15,6 +15,7 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import { registeredOps } from "../src/registry/define.js";
 import { parseSchema } from "../src/registry/schema.js";
+import { bindCall, bindPython, makeSignature } from "../src/registry/binder.js";
 import { readFixture, decodeNumber, type NonFinite } from "./helpers/fixtures.js";
 
 interface Fx {
@@ -147,4 +148,97 @@ test("the generated declarations and docs are up to date (npm run gen)", () => {
     encoding: "utf8",
   });
   assert.equal(r.status, 0, r.stderr);
+});
+
+test("python: true binds as CPython binds a def (Note [Python functions]), builtins as the parser", () => {
+  const schema = parseSchema(
+    "loss(Tensor input, Tensor target, bool? size_average=None, str reduction='mean') -> Tensor",
+  );
+  const sig = makeSignature(
+    { schema, forward: () => null, numbersAsTensors: false, hasOut: false },
+    false,
+  );
+  const x = torch.zeros(1);
+  const message = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof torch.TypeError);
+      return (e as Error).message;
+    }
+    throw new Error("no error");
+  };
+  const py = (...args: unknown[]) => bindPython("loss", "inner", sig, args);
+  const parser = (...args: unknown[]) => bindCall("loss", [sig], undefined, args);
+  // missing arguments: CPython quotes with ' and pluralises; the parser's plural is inverted
+  assert.equal(
+    message(() => py()),
+    "loss() missing 2 required positional arguments: 'input' and 'target'",
+  );
+  assert.equal(
+    message(() => py(x)),
+    "loss() missing 1 required positional argument: 'target'",
+  );
+  assert.equal(
+    message(() => parser(x)),
+    'loss() missing 1 required positional arguments: "target"',
+  );
+  assert.equal(
+    message(() => py(x, x, null, "mean", 1)),
+    "loss() takes from 2 to 4 positional arguments but 5 were given",
+  );
+  // keywords are checked before the count, in the order given
+  assert.equal(
+    message(() => py(x, x, null, "mean", 1, { foo: 1 })),
+    "loss() got an unexpected keyword argument 'foo'",
+  );
+  assert.equal(
+    message(() => py(x, x, { reduction: "sum", input: x })),
+    "loss() got multiple values for argument 'input'",
+  );
+  // a wrong type is the called builtin's positional message, also when given by name
+  assert.equal(
+    message(() => py(x, x, { reduction: 1 })),
+    "inner(): argument 'reduction' (position 4) must be str, not int",
+  );
+  const b = py(x, { target: x, sizeAverage: false });
+  assert.deepEqual(b.values.slice(2), [false, "mean"]);
+});
+
+test("int lists: a scalar default is a list, and None means the default [] (PyTorch's parser)", () => {
+  const schema = parseSchema(
+    "pool(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0) -> Tensor",
+  );
+  const sig = makeSignature(
+    { schema, forward: () => null, numbersAsTensors: false, hasOut: false },
+    false,
+  );
+  const x = torch.zeros(1);
+  assert.deepEqual(bindCall("pool", [sig], undefined, [x, 3]).values.slice(1), [
+    [3, 3],
+    [],
+    [0, 0],
+  ]);
+  assert.deepEqual(bindCall("pool", [sig], undefined, [x, [1, 2], null]).values[2], []);
+  assert.throws(
+    () => bindCall("pool", [sig], undefined, [x, 2, 1, null]),
+    /pool\(\): argument 'padding' \(position 4\) must be tuple of ints, not NoneType/,
+  );
+});
+
+test("F.max_pool2d's CPython messages name the function its return_indices flag chooses", () => {
+  const x = torch.zeros(1, 2, 2);
+  const F = torch.nn.functional as unknown as Record<string, (...a: unknown[]) => unknown>;
+  assert.throws(
+    () => F.maxPool2d(x, 2, { foo: 1 }),
+    /^TypeError: _max_pool2d\(\) got an unexpected/,
+  );
+  assert.throws(
+    () => F.maxPool2d(x, 2, 2, 0, 1, false, true, { foo: 1 }),
+    /^TypeError: max_pool2d_with_indices\(\) got an unexpected/,
+  );
+  assert.throws(
+    () => F.maxPool2d(x, 2, { returnIndices: true, foo: 1 }),
+    /^TypeError: max_pool2d_with_indices\(\) got an unexpected/,
+  );
 });

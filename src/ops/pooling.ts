@@ -155,9 +155,9 @@ export function maxPool2dBackward(
 export function avgPool2d(x: Tensor, a: AvgPoolArgs): Tensor {
   x = checkTensor(x, "avg_pool2d", "input", 0);
   checkPoolInput(x, "avg_pool2d");
-  if (a.divisorOverride < 0 || !Number.isInteger(a.divisorOverride)) {
-    throw runtimeError("divisor must be not zero");
-  }
+  // 0 means "no override" here (avg_pool2d's caller refuses an explicit 0); a negative divisor
+  // is PyTorch's too (the window sums divided by it)
+  if (!Number.isInteger(a.divisorOverride)) throw runtimeError("divisor must be not zero");
   const g = geometry(x.shape, a);
   const out = alloc(outShapeOf(x, g.oh, g.ow), x.dtype);
   const xs = contiguousData(x);

@@ -254,7 +254,14 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
     displayNames.push("out");
     displayChecks.push((v) => H().isTensor(v));
   }
-  const defaults = all.map((p) => (p.hasDefault ? p.default : undefined));
+  // an int list's scalar default is that value for each element (`int[2] padding=0` is [0, 0])
+  const defaults = all.map((p) =>
+    !p.hasDefault
+      ? undefined
+      : p.list && typeof p.default === "number"
+        ? new Array<number>(Math.max(p.listSize, 1)).fill(p.default)
+        : p.default,
+  );
   const sig: Omit<Signature, "fast"> = {
     schema,
     params,

@@ -243,6 +243,26 @@ function withDerivative(
   };
 }
 
+/**
+ * A recording primitive without a call form of its own: `forward` (taking `schema`'s arguments)
+ * wrapped to record `derivative` as an entry's overload does. For the builtins a Python
+ * function calls with its own in-place flag (F.hardswish(x, inplace=True) is
+ * torch._C._nn.hardswish_), whose node the registered function cannot record itself.
+ * @example const hardswish = recordingOp("hardswish(Tensor self) -> Tensor", kernel, { name: "HardswishBackward0", ... });
+ */
+export function recordingOp<F extends (...args: never[]) => Tensor>(
+  schema: string,
+  forward: F,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- formulas type their own saved set and attributes
+  derivative: DerivativeDecl<any, any>,
+): F {
+  return withDerivative(
+    parseSchema(schema),
+    forward as unknown as (...args: unknown[]) => unknown,
+    derivative,
+  ) as unknown as F;
+}
+
 // ---------------------------------------------------------------------------------------------
 // out= and in-place
 

@@ -36,7 +36,7 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import { defaultGenerator } from "../../random.js";
 import { broadcastShapes } from "../../shape.js";
 import { indexError, runtimeError, valueError } from "../../errors.js";
-import { defineOp, writeOut } from "../define.js";
+import { defineOp, recordingOp, writeOut } from "../define.js";
 
 /** A `Scalar` argument's value (a number, a bool, or a 0-dim tensor). */
 export const num = (v: number | boolean | Tensor): number =>
@@ -278,6 +278,62 @@ defineOp({
   ],
 });
 
+/**
+ * An elementwise float activation computed in double and rounded once to the input's dtype,
+ * with PyTorch's "not implemented" error for other dtypes.
+ */
+function activation(kernel: string, f: (v: number) => number): (self: Tensor) => Tensor {
+  return (self: Tensor) => {
+    if (!self.dtype.isFloatingPoint)
+      throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(self.dtype)}'`);
+    const x = self.contiguous();
+    const out = alloc(self.shape.slice(), self.dtype);
+    const o = out.typedArray;
+    const src = x.typedArray;
+    for (let i = 0; i < o.length; i++) o[i] = f(src[x.offset + i]);
+    return out;
+  };
+}
+
+/** A unary derivative: the gradient g * f'(x) and the JVP t * f'(x). */
+function unaryDerivative(name: string, df: (x: Tensor) => Tensor) {
+  return {
+    name,
+    save: ["self"],
+    grad: (g: Tensor, s: { self: Tensor }) => [g.mul(df(s.self))],
+    jvp: (t: { readonly [k: string]: Tensor | null }, p: { readonly [k: string]: Tensor }) =>
+      t.self === null ? null : t.self.mul(df(p.self)),
+  };
+}
+
+// hardswish(x) = x * min(max(x + 3, 0), 6) / 6; d/dx = 0 below -3, x/3 + 1/2 up to 3, then 1
+const hardswishOp = recordingOp(
+  "hardswish(Tensor self) -> Tensor",
+  activation("hardswish_cpu", (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6),
+  unaryDerivative("HardswishBackward0", (x) =>
+    E.where(x.lt(-3), 0, E.where(x.le(3), x.div(3).add(0.5), 1)),
+  ),
+);
+
+// hardsigmoid(x) = min(max(x + 3, 0), 6) / 6; d/dx = 1/6 strictly inside (-3, 3), else 0
+const hardsigmoidOp = recordingOp(
+  "hardsigmoid(Tensor self) -> Tensor",
+  activation("hardsigmoid_cpu", (v) => Math.min(Math.max(v + 3, 0), 6) / 6),
+  unaryDerivative("HardsigmoidBackward0", (x) =>
+    E.where(x.gt(-3).logicalAnd(x.lt(3)), 1 / 6, 0).to(x.dtype),
+  ),
+);
+
+// mish(x) = x tanh(softplus(x)); d/dx = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2)
+const mishOp = recordingOp(
+  "mish(Tensor self) -> Tensor",
+  activation("mish_cpu", (v) => v * Math.tanh(Math.log1p(Math.exp(v)))),
+  unaryDerivative("MishBackward0", (x) => {
+    const t = NN.softplus(x).tanh();
+    return t.add(x.mul(x.sigmoid()).mul(t.mul(t).rsub(1)));
+  }),
+);
+
 defineOp({
   name: "mish",
   namespace: "nn.functional",
@@ -288,14 +344,10 @@ defineOp({
   overloads: [
     {
       schema: "mish(Tensor input, bool inplace=False) -> Tensor",
-      forward: (input: Tensor, inp: boolean) =>
-        maybeInplace(input, inp, true, (t) => t.mul(NN.softplus(t).tanh())),
+      forward: (input: Tensor, inp: boolean) => maybeInplace(input, inp, true, mishOp),
     },
   ],
 });
-
-/** hardsigmoid(x) = clamp(x/6 + 1/2, 0, 1) */
-const hardsigmoidOf = (t: Tensor): Tensor => t.div(6).add(0.5).clamp(0, 1);
 
 defineOp({
   name: "hardsigmoid",
@@ -307,7 +359,7 @@ defineOp({
   overloads: [
     {
       schema: "hardsigmoid(Tensor input, bool inplace=False) -> Tensor",
-      forward: (input: Tensor, inp: boolean) => maybeInplace(input, inp, true, hardsigmoidOf),
+      forward: (input: Tensor, inp: boolean) => maybeInplace(input, inp, true, hardsigmoidOp),
     },
   ],
 });
@@ -322,8 +374,7 @@ defineOp({
   overloads: [
     {
       schema: "hardswish(Tensor input, bool inplace=False) -> Tensor",
-      forward: (input: Tensor, inp: boolean) =>
-        maybeInplace(input, inp, true, (t) => t.mul(hardsigmoidOf(t))),
+      forward: (input: Tensor, inp: boolean) => maybeInplace(input, inp, true, hardswishOp),
     },
   ],
 });
@@ -1125,8 +1176,9 @@ defineOp({
     {
       schema: "adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor",
       forward: (input: Tensor, outputSize: (number | null)[]) => {
-        // _list_with_default: None takes the input's size (the list needs fewer dims than input)
-        if (outputSize.some((v) => v === null) && input.dim() <= outputSize.length)
+        // _list_with_default: None takes the input's size (the list needs fewer dims than the
+        // input; PyTorch skips this check for a single int, which arrives here as a list)
+        if (input.dim() <= outputSize.length)
           throw valueError(`Input dimension should be at least ${outputSize.length + 1}`);
         if (outputSize.length !== 2)
           throw runtimeError("adaptive_avg_pool2d: output_size must be 2");
