@@ -1702,6 +1702,292 @@ export const adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional") as {
   (input: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
 };
 
+/** max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`. */
+export const maxPool1d = fn("maxPool1d", "nn.functional") as {
+  /**
+   * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool1d(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool1d(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool1d(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: {
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool1d(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean; returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool1d(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    options?: { returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool1d(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    returnIndices: boolean,
+  ): Tensor;
+};
+
+/** max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling. */
+export const maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional") as {
+  /**
+   * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: {
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean; returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    options?: { returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    returnIndices: boolean,
+  ): [Tensor, Tensor];
+};
+
+/** avg_pool1d(x, kernel_size): the mean of each window along the last dim. */
+export const avgPool1d = fn("avgPool1d", "nn.functional") as {
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+    },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+    },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { ceilMode?: boolean; countIncludePad?: boolean },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    ceilMode: boolean,
+    options?: { countIncludePad?: boolean },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    ceilMode: boolean,
+    countIncludePad: boolean,
+  ): Tensor;
+};
+
+/** adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size. */
+export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional") as {
+  /**
+   * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
+   *
+   * PyTorch: `adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
+   * @example F.adaptiveAvgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (input: Tensor, outputSize: number | readonly number[]): Tensor;
+};
+
 /** batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place). */
 export const batchNorm = fn("batchNorm", "nn.functional") as {
   /**

@@ -32,7 +32,8 @@ import { zeros } from "../../ops/creation.js";
 import { cat } from "../../ops/views.js";
 import { alloc, scalarTypeName } from "../../ops/core.js";
 import { inplace } from "../../ops/inplace.js";
-import { noGrad } from "../../autograd/grad-mode.js";
+import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
+import { hasTangent } from "../../autograd/forward-ad.js";
 import { defaultGenerator } from "../../random.js";
 import { broadcastShapes } from "../../shape.js";
 import { indexError, runtimeError, valueError } from "../../errors.js";
@@ -1180,14 +1181,220 @@ defineOp({
         // input; PyTorch skips this check for a single int, which arrives here as a list)
         if (input.dim() <= outputSize.length)
           throw valueError(`Input dimension should be at least ${outputSize.length + 1}`);
-        if (outputSize.length !== 2)
-          throw runtimeError("adaptive_avg_pool2d: output_size must be 2");
-        const size = outputSize.map((v, i) => v ?? input.shape[input.dim() - 2 + i]);
-        if (size.some((v) => v < 0))
-          throw runtimeError(
-            `adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${size.join(", ")}}`,
-          );
-        return adaptiveAvgPoolOp(input, size);
+        const nd = input.dim();
+        const size = outputSize.map((v, i) => v ?? input.shape[nd - outputSize.length + i]);
+        return adaptiveAvgPool2d(input, size);
+      },
+    },
+  ],
+});
+
+// 1-D pooling: the 2-D pooling of the input with a height-1 plane (unsqueeze(-2) ... squeeze(-2),
+// SqueezeBackward1), as PyTorch's, with its 1-D argument checks
+
+/** checkDimRange(name, self, 2, 4) */
+function checkDims1d(name: string, x: Tensor): void {
+  if (x.dim() < 2 || x.dim() > 3)
+    throw runtimeError(
+      `Expected 2 to 3 dimensions, but got ${x.dim()}-dimensional tensor for argument #1 'self' (while checking arguments for ${name})`,
+    );
+}
+
+/** check1d(name, arg, v) */
+function check1d(name: string, arg: string, v: readonly number[]): void {
+  if (v.length !== 1)
+    throw runtimeError(`${name}() argument '${arg}' should contain one int (got ${v.length})`);
+}
+
+/** max_pool1d_with_indices: 2-D max pooling of the unsqueezed input, values and indices. */
+function maxPool1dPair(
+  input: Tensor,
+  kernel: number[],
+  stride: number[] | null,
+  padding: number[],
+  dilation: number[],
+  ceilMode: boolean,
+): [Tensor, Tensor] {
+  const st = stride === null || stride.length === 0 ? kernel : stride;
+  checkDims1d("max_pool1d", input);
+  check1d("max_pool1d", "kernel_size", kernel);
+  check1d("max_pool1d", "stride", st);
+  check1d("max_pool1d", "padding", padding);
+  check1d("max_pool1d", "dilation", dilation);
+  const [v, i] = maxPool2dPair(
+    input.unsqueeze(-2),
+    [1, kernel[0]],
+    [1, st[0]],
+    [0, padding[0]],
+    [1, dilation[0]],
+    ceilMode,
+  );
+  return [v.squeeze(-2), i.squeeze(-2)];
+}
+
+/**
+ * max_pool1d's values: with a graph to record (or a tangent), through max_pool1d_with_indices;
+ * otherwise PyTorch's indices-free path, with its own checks (check_max_pool1d), which allows
+ * an empty output.
+ */
+function maxPool1dValues(
+  input: Tensor,
+  kernel: number[],
+  stride: number[] | null,
+  padding: number[],
+  dilation: number[],
+  ceilMode: boolean,
+): Tensor {
+  const s = input.shape;
+  const nd = input.dim();
+  if (!((nd === 2 && s[0] !== 0 && s[1] !== 0) || (nd === 3 && s[1] !== 0 && s[2] !== 0)))
+    throw runtimeError(
+      `max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:[${s.join(", ")}]`,
+    );
+  if ((input.requiresGrad && isGradEnabled()) || hasTangent(input))
+    return maxPool1dPair(input, kernel, stride, padding, dilation, ceilMode)[0];
+  const st = stride ?? [];
+  const sizeError = (arg: string, what: string, n: number) =>
+    runtimeError(`max_pool1d() ${arg} must be ${what} of size 1 but got size ${n}`);
+  if (kernel.length !== 1)
+    throw sizeError("kernel_size", "an int, list of ints or tuple of ints", kernel.length);
+  if (st.length > 1)
+    throw sizeError("stride", "None, an int, list of ints, or tuple of ints", st.length);
+  if (padding.length !== 1)
+    throw sizeError("padding", "an int, list of ints, or tuple of ints", padding.length);
+  if (dilation.length !== 1)
+    throw sizeError("dilation", "an int, list of ints or tuple of ints", dilation.length);
+  const k = kernel[0];
+  const sw = st.length === 0 ? k : st[0];
+  const p = padding[0];
+  const d = dilation[0];
+  if (k <= 0)
+    throw runtimeError(`max_pool1d() kernel_size must be greater than zero, but got ${k}`);
+  if (sw <= 0) throw runtimeError(`max_pool1d() stride must be greater than zero, but got ${sw}`);
+  if (p < 0) throw runtimeError(`max_pool1d() padding must be non-negative, but got ${p}`);
+  if (p > cdiv(k, 2))
+    throw runtimeError(
+      `max_pool1d() padding should be at most half of kernel size, but got padding=${p} and kernel_size=${k}`,
+    );
+  if (d <= 0) throw runtimeError(`max_pool1d() dilation must be greater than zero, but got ${d}`);
+  const ow = poolOutputSize(s[nd - 1], k, p, sw, d, ceilMode);
+  if (ow < 0) throw runtimeError(`max_pool1d() Invalid computed output size: ${ow}`);
+  if (!input.dtype.isFloatingPoint)
+    throw runtimeError(`"max_pool1d_impl" not implemented for '${scalarTypeName(input.dtype)}'`);
+  if (ow === 0) return alloc(s.slice(0, -1).concat([0]), input.dtype);
+  return maxPool1dPair(input, kernel, st, padding, dilation, ceilMode)[0];
+}
+
+defineOp({
+  name: "max_pool1d",
+  namespace: "nn.functional",
+  python: { flag: "return_indices", ifTrue: "max_pool1d_with_indices", ifFalse: "_max_pool1d" },
+  variants: ["function"],
+  doc: "max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.",
+  example: "F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])",
+  overloads: [
+    {
+      schema: maxPoolSchema("max_pool1d", 1, "Tensor"),
+      forward: (
+        input: Tensor,
+        kernel: number[],
+        stride: number[] | null,
+        padding: number[],
+        dilation: number[],
+        ceilMode: boolean,
+        returnIndices: boolean,
+      ) =>
+        returnIndices
+          ? maxPool1dPair(input, kernel, stride, padding, dilation, ceilMode)
+          : maxPool1dValues(input, kernel, stride, padding, dilation, ceilMode),
+    },
+  ],
+});
+
+defineOp({
+  name: "max_pool1d_with_indices",
+  namespace: "nn.functional",
+  python: true,
+  variants: ["function"],
+  doc: "max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.",
+  example: "F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])",
+  overloads: [
+    {
+      schema: maxPoolSchema("max_pool1d_with_indices", 1, "(Tensor, Tensor)"),
+      forward: (
+        input: Tensor,
+        kernel: number[],
+        stride: number[] | null,
+        padding: number[],
+        dilation: number[],
+        ceilMode: boolean,
+      ) => maxPool1dPair(input, kernel, stride, padding, dilation, ceilMode),
+    },
+  ],
+});
+
+defineOp({
+  name: "avg_pool1d",
+  namespace: "nn.functional",
+  variants: ["function"],
+  doc: "avg_pool1d(x, kernel_size): the mean of each window along the last dim.",
+  example: "F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])",
+  overloads: [
+    {
+      schema:
+        "avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
+      forward: (
+        self: Tensor,
+        kernel: number[],
+        stride: number[],
+        padding: number[],
+        ceilMode: boolean,
+        countIncludePad: boolean,
+      ) => {
+        const st = stride.length === 0 ? kernel : stride;
+        checkDims1d("avg_pool1d", self);
+        check1d("avg_pool1d", "kernel_size", kernel);
+        check1d("avg_pool1d", "stride", st);
+        check1d("avg_pool1d", "padding", padding);
+        const x = self.unsqueeze(-2);
+        const a = poolArgs2d(
+          "avg_pool2d",
+          x,
+          [1, kernel[0]],
+          [1, st[0]],
+          [0, padding[0]],
+          [1],
+          ceilMode,
+        );
+        return avgPoolOp(x, { ...a, countIncludePad, divisorOverride: 0 }).squeeze(-2);
+      },
+    },
+  ],
+});
+
+/** adaptive_avg_pool2d's checks of the output size (after Python's None filling). */
+function adaptiveAvgPool2d(input: Tensor, size: number[]): Tensor {
+  if (size.length !== 2) throw runtimeError("adaptive_avg_pool2d: output_size must be 2");
+  if (size.some((v) => v < 0))
+    throw runtimeError(
+      `adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${size.join(", ")}}`,
+    );
+  return adaptiveAvgPoolOp(input, size);
+}
+
+defineOp({
+  name: "adaptive_avg_pool1d",
+  namespace: "nn.functional",
+  variants: ["function"],
+  doc: "adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.",
+  example: "F.adaptiveAvgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])",
+  overloads: [
+    {
+      schema: "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
+      forward: (self: Tensor, outputSize: number[]) => {
+        checkDims1d("adaptive_avg_pool1d", self);
+        check1d("adaptive_avg_pool1d", "output_size", outputSize);
+        return adaptiveAvgPool2d(self.unsqueeze(-2), [1, outputSize[0]]).squeeze(-2);
       },
     },
   ],
