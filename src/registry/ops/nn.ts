@@ -38,6 +38,7 @@ import { defaultGenerator } from "../../random.js";
 import { broadcastShapes } from "../../shape.js";
 import { indexError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, recordingOp, writeOut } from "../define.js";
+import { formatPyFloat } from "../../print.js";
 
 /** A `Scalar` argument's value (a number, a bool, or a 0-dim tensor). */
 export const num = (v: number | boolean | Tensor): number =>
@@ -557,8 +558,12 @@ defineOp({
  * drops the same elements as PyTorch.
  */
 function dropoutForward(x: Tensor, p: number, training: boolean, inp: boolean): Tensor {
+  // Python's check (a JS integer prints as Python's int), then ATen's for NaN
+  const shown = Number.isInteger(p) ? String(p) : formatPyFloat(p);
   if (p < 0 || p > 1)
-    throw valueError(`dropout probability has to be between 0 and 1, but got ${p}`);
+    throw valueError(`dropout probability has to be between 0 and 1, but got ${shown}`);
+  if (Number.isNaN(p))
+    throw runtimeError(`dropout probability has to be between 0 and 1, but got ${shown}`);
   if (p === 0 || !training || x.numel() === 0) return x;
   if (!x.dtype.isFloatingPoint)
     throw runtimeError(`"bernoulli_scalar_cpu_" not implemented for '${scalarTypeName(x.dtype)}'`);
