@@ -759,23 +759,28 @@ defineOp({
     {
       schema: "one_hot(Tensor self, int num_classes=-1) -> Tensor",
       forward: (self: Tensor, numClasses: number) => {
+        // ATen's order: dtype, the empty case, then the smallest and the largest class
         if (self.dtype !== int64) throw runtimeError("one_hot is only applicable to index tensor.");
-        const vals = self.contiguous();
         const n = self.numel();
-        let C = numClasses;
-        if (C === -1) {
-          if (n === 0)
+        if (n === 0) {
+          if (numClasses <= 0)
             throw runtimeError("Can not infer total number of classes from empty tensor.");
-          C = 0;
-          for (let i = 0; i < n; i++) C = Math.max(C, vals.typedArray[vals.offset + i] + 1);
+          return alloc(self.shape.concat([numClasses]), int64);
         }
-        const out = alloc(self.shape.concat([C]), int64);
+        const vals = self.contiguous();
+        const v = vals.typedArray.subarray(vals.offset, vals.offset + n);
+        let lo = Infinity;
+        let hi = -Infinity;
         for (let i = 0; i < n; i++) {
-          const k = vals.typedArray[vals.offset + i];
-          if (k < 0) throw runtimeError("Class values must be non-negative.");
-          if (k >= C) throw runtimeError("Class values must be smaller than num_classes.");
-          out.typedArray[i * C + k] = 1;
+          lo = Math.min(lo, v[i]);
+          hi = Math.max(hi, v[i]);
         }
+        if (lo < 0) throw runtimeError("Class values must be non-negative.");
+        let C = numClasses;
+        if (C === -1) C = hi + 1;
+        else if (!(C > hi)) throw runtimeError("Class values must be smaller than num_classes.");
+        const out = alloc(self.shape.concat([C]), int64);
+        for (let i = 0; i < n; i++) out.typedArray[i * C + v[i]] = 1;
         return out;
       },
     },
