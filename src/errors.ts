@@ -33,6 +33,11 @@ export class OverflowError extends RangeError {
   override name = "OverflowError";
 }
 
+/** Python's AssertionError: a failed `assert` in PyTorch's Python code (F.embedding's checks). */
+export class AssertionError extends Error {
+  override name = "AssertionError";
+}
+
 export function runtimeError(msg: string): RuntimeError {
   return new RuntimeError(msg);
 }
@@ -55,4 +60,8 @@ export function notImplementedError(msg: string): NotImplementedError {
 
 export function overflowError(msg: string): OverflowError {
   return new OverflowError(msg);
+}
+
+export function assertionError(msg: string): AssertionError {
+  return new AssertionError(msg);
 }

@@ -361,4 +361,5 @@ export {
   ValueError,
   NotImplementedError,
   OverflowError,
+  AssertionError,
 } from "./errors.js";

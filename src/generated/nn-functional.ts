@@ -534,6 +534,13 @@ export const cosineSimilarity = fn("cosineSimilarity", "nn.functional") as {
    * PyTorch: `cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
    * @example F.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])) // tensor([0.7071])
    */
+  (x1: Tensor, options: { x2: Tensor; dim?: number; eps?: number }): Tensor;
+  /**
+   * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
+   *
+   * PyTorch: `cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
+   * @example F.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])) // tensor([0.7071])
+   */
   (x1: Tensor, x2: Tensor, options?: { dim?: number; eps?: number }): Tensor;
   /**
    * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
@@ -553,6 +560,13 @@ export const cosineSimilarity = fn("cosineSimilarity", "nn.functional") as {
 
 /** pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim. */
 export const pairwiseDistance = fn("pairwiseDistance", "nn.functional") as {
+  /**
+   * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
+   *
+   * PyTorch: `pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
+   * @example F.pairwiseDistance(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([5.0000])
+   */
+  (x1: Tensor, options: { x2: Tensor; p?: number; eps?: number; keepdim?: boolean }): Tensor;
   /**
    * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
    *
@@ -623,6 +637,13 @@ export const linear = fn("linear", "nn.functional") as {
    * PyTorch: `linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor`
    * @example F.linear(torch.ones(1, 2), torch.ones(3, 2)) // tensor([[2., 2., 2.]])
    */
+  (input: Tensor, options: { weight: Tensor; bias?: Tensor | null; out?: Tensor | null }): Tensor;
+  /**
+   * linear(x, weight, bias) = x @ weight^T + bias (addmm for 2-D inputs, as PyTorch).
+   *
+   * PyTorch: `linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor`
+   * @example F.linear(torch.ones(1, 2), torch.ones(3, 2)) // tensor([[2., 2., 2.]])
+   */
   (input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; out?: Tensor | null }): Tensor;
   /**
    * linear(x, weight, bias) = x @ weight^T + bias (addmm for 2-D inputs, as PyTorch).
@@ -641,6 +662,20 @@ export const bilinear = fn("bilinear", "nn.functional") as {
    * PyTorch: `bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
    * @example F.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])
    */
+  (input1: Tensor, options: { input2: Tensor; weight: Tensor; bias?: Tensor | null }): Tensor;
+  /**
+   * bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
+   *
+   * PyTorch: `bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
+   * @example F.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])
+   */
+  (input1: Tensor, input2: Tensor, options: { weight: Tensor; bias?: Tensor | null }): Tensor;
+  /**
+   * bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
+   *
+   * PyTorch: `bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
+   * @example F.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])
+   */
   (input1: Tensor, input2: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor;
   /**
    * bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
@@ -653,6 +688,23 @@ export const bilinear = fn("bilinear", "nn.functional") as {
 
 /** embedding(indices, weight): the rows of `weight` at the integer indices. */
 export const embedding = fn("embedding", "nn.functional") as {
+  /**
+   * embedding(indices, weight): the rows of `weight` at the integer indices.
+   *
+   * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
+   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      paddingIdx?: number | null;
+      maxNorm?: number | null;
+      normType?: number;
+      scaleGradByFreq?: boolean;
+      sparse?: boolean;
+    },
+  ): Tensor;
   /**
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
@@ -774,6 +826,23 @@ export const conv1d = fn("conv1d", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
     weight: Tensor,
     options?: {
       bias?: Tensor | null;
@@ -860,6 +929,23 @@ export const conv1d = fn("conv1d", "nn.functional") as {
     padding: number | readonly number[],
     dilation: number | readonly number[],
     groups: number,
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
   ): Tensor;
   /**
    * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
@@ -956,6 +1042,24 @@ export const conv1d = fn("conv1d", "nn.functional") as {
 
 /** conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...]. */
 export const convTranspose1d = fn("convTranspose1d", "nn.functional") as {
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example F.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
   /**
    * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
    *
@@ -1087,6 +1191,23 @@ export const conv2d = fn("conv2d", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
     weight: Tensor,
     options?: {
       bias?: Tensor | null;
@@ -1173,6 +1294,23 @@ export const conv2d = fn("conv2d", "nn.functional") as {
     padding: number | readonly number[],
     dilation: number | readonly number[],
     groups: number,
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
   ): Tensor;
   /**
    * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
@@ -1269,6 +1407,24 @@ export const conv2d = fn("conv2d", "nn.functional") as {
 
 /** conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...]. */
 export const convTranspose2d = fn("convTranspose2d", "nn.functional") as {
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example F.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
   /**
    * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
    *
@@ -1400,6 +1556,23 @@ export const maxPool2d = fn("maxPool2d", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool2d(Tensor input, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
     kernelSize: number | readonly number[],
     options?: {
       stride?: number | readonly number[] | null;
@@ -1499,6 +1672,23 @@ export const maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional") 
    */
   (
     input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool2d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each H*W plane.
+   *
+   * PyTorch: `max_pool2d_with_indices(Tensor input, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 2)[1] // tensor([[[3]]])
+   */
+  (
+    input: Tensor,
     kernelSize: number | readonly number[],
     options?: {
       stride?: number | readonly number[] | null;
@@ -1590,6 +1780,24 @@ export const maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional") 
 
 /** avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size). */
 export const avgPool2d = fn("avgPool2d", "nn.functional") as {
+  /**
+   * avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
+   *
+   * PyTorch: `avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 2.5000,  4.5000], [10.5000, 12.5000]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
   /**
    * avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
    *
@@ -1699,11 +1907,35 @@ export const adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional") as {
    * PyTorch: `adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor`
    * @example F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])
    */
+  (input: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
+  /**
+   * adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).
+   *
+   * PyTorch: `adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor`
+   * @example F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])
+   */
   (input: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
 };
 
 /** max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`. */
 export const maxPool1d = fn("maxPool1d", "nn.functional") as {
+  /**
+   * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool1d(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
   /**
    * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
    *
@@ -1811,6 +2043,23 @@ export const maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional") 
    */
   (
     input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor input, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[1] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
     kernelSize: number | readonly number[],
     options?: {
       stride?: number | readonly number[] | null;
@@ -1910,6 +2159,22 @@ export const avgPool1d = fn("avgPool1d", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+    },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
     kernelSize: number | readonly number[],
     options?: {
       stride?: number | readonly number[] | null;
@@ -1985,11 +2250,54 @@ export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional") as {
    * PyTorch: `adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
    * @example F.adaptiveAvgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
    */
+  (input: Tensor, options: { outputSize: number | readonly number[] }): Tensor;
+  /**
+   * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
+   *
+   * PyTorch: `adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
+   * @example F.adaptiveAvgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
   (input: Tensor, outputSize: number | readonly number[]): Tensor;
 };
 
 /** batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place). */
 export const batchNorm = fn("batchNorm", "nn.functional") as {
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    options: {
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      training?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    options: {
+      runningVar: Tensor | null;
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      training?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
   /**
    * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
    *
@@ -2094,6 +2402,21 @@ export const layerNorm = fn("layerNorm", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      normalizedShape: readonly number[];
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
     normalizedShape: readonly number[],
     options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number },
   ): Tensor;
@@ -2139,6 +2462,16 @@ export const layerNorm = fn("layerNorm", "nn.functional") as {
 
 /** group_norm(x, num_groups, weight, bias, eps): normalise each group of channels. */
 export const groupNorm = fn("groupNorm", "nn.functional") as {
+  /**
+   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options: { numGroups: number; weight?: Tensor | null; bias?: Tensor | null; eps?: number },
+  ): Tensor;
   /**
    * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
    *
@@ -2200,6 +2533,21 @@ export const mseLoss = fn("mseLoss", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      target: Tensor;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise).
+   *
+   * PyTorch: `mse_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.mseLoss(torch.tensor([1, 2]), torch.tensor([1, 4])) // tensor(2.)
+   */
+  (
+    input: Tensor,
     target: Tensor,
     options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
   ): Tensor;
@@ -2253,6 +2601,21 @@ export const l1Loss = fn("l1Loss", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      target: Tensor;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * l1_loss(input, target) = mean(|input - target|).
+   *
+   * PyTorch: `l1_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.l1Loss(torch.tensor([1, 2]), torch.tensor([1, 4])) // tensor(1.)
+   */
+  (
+    input: Tensor,
     target: Tensor,
     options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
   ): Tensor;
@@ -2298,6 +2661,22 @@ export const l1Loss = fn("l1Loss", "nn.functional") as {
 
 /** smooth_l1_loss(input, target, beta): 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2. */
 export const smoothL1Loss = fn("smoothL1Loss", "nn.functional") as {
+  /**
+   * smooth_l1_loss(input, target, beta): 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2.
+   *
+   * PyTorch: `smooth_l1_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean', float beta=1.0) -> Tensor`
+   * @example F.smoothL1Loss(torch.tensor([0, 0]), torch.tensor([0.5, 3])) // tensor(1.3125)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+      beta?: number;
+    },
+  ): Tensor;
   /**
    * smooth_l1_loss(input, target, beta): 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2.
    *
@@ -2377,6 +2756,13 @@ export const huberLoss = fn("huberLoss", "nn.functional") as {
    * PyTorch: `huber_loss(Tensor input, Tensor target, str reduction='mean', float delta=1.0) -> Tensor`
    * @example F.huberLoss(torch.tensor([0, 0]), torch.tensor([0.5, 3])) // tensor(1.3125)
    */
+  (input: Tensor, options: { target: Tensor; reduction?: string; delta?: number }): Tensor;
+  /**
+   * huber_loss(input, target, delta): 0.5 d^2 where |d| < delta, else delta (|d| - delta / 2).
+   *
+   * PyTorch: `huber_loss(Tensor input, Tensor target, str reduction='mean', float delta=1.0) -> Tensor`
+   * @example F.huberLoss(torch.tensor([0, 0]), torch.tensor([0.5, 3])) // tensor(1.3125)
+   */
   (input: Tensor, target: Tensor, options?: { reduction?: string; delta?: number }): Tensor;
   /**
    * huber_loss(input, target, delta): 0.5 d^2 where |d| < delta, else delta (|d| - delta / 2).
@@ -2396,6 +2782,23 @@ export const huberLoss = fn("huberLoss", "nn.functional") as {
 
 /** nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced. */
 export const nllLoss = fn("nllLoss", "nn.functional") as {
+  /**
+   * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
+   *
+   * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      ignoreIndex?: number;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
   /**
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
@@ -2491,6 +2894,24 @@ export const nllLoss = fn("nllLoss", "nn.functional") as {
 
 /** cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing. */
 export const crossEntropy = fn("crossEntropy", "nn.functional") as {
+  /**
+   * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
+   *
+   * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      ignoreIndex?: number;
+      reduce?: boolean | null;
+      reduction?: string;
+      labelSmoothing?: number;
+    },
+  ): Tensor;
   /**
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
@@ -2618,6 +3039,22 @@ export const binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional") as {
    */
   (
     input: Tensor,
+    options: {
+      target: Tensor;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * binary_cross_entropy(probs, target, weight) = -mean(w (t log p + (1 - t) log(1 - p))).
+   *
+   * PyTorch: `binary_cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.binaryCrossEntropy(torch.tensor([0.5]), torch.tensor([1])) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
     target: Tensor,
     options?: {
       weight?: Tensor | null;
@@ -2683,6 +3120,23 @@ export const binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional") as {
 
 /** binary_cross_entropy_with_logits(logits, target, weight, pos_weight): sigmoid and binary cross entropy in one numerically stable op. */
 export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "nn.functional") as {
+  /**
+   * binary_cross_entropy_with_logits(logits, target, weight, pos_weight): sigmoid and binary cross entropy in one numerically stable op.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean', Tensor? pos_weight=None) -> Tensor`
+   * @example F.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1])) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+      posWeight?: Tensor | null;
+    },
+  ): Tensor;
   /**
    * binary_cross_entropy_with_logits(logits, target, weight, pos_weight): sigmoid and binary cross entropy in one numerically stable op.
    *
@@ -2778,6 +3232,22 @@ export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "
 
 /** kl_div(log_probs, target): target * (log(target) - input), reduced ('batchmean' divides the sum by the batch size). */
 export const klDiv = fn("klDiv", "nn.functional") as {
+  /**
+   * kl_div(log_probs, target): target * (log(target) - input), reduced ('batchmean' divides the sum by the batch size).
+   *
+   * PyTorch: `kl_div(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean', bool log_target=False) -> Tensor`
+   * @example F.klDiv(torch.tensor([[-1, -1]]), torch.tensor([[0.5, 0.5]]), { reduction: 'batchmean' }) // tensor(0.3069)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+      logTarget?: boolean;
+    },
+  ): Tensor;
   /**
    * kl_div(log_probs, target): target * (log(target) - input), reduced ('batchmean' divides the sum by the batch size).
    *

@@ -10,7 +10,7 @@ import { int64, int32, float64, getDefaultDtype } from "../dtype.js";
 import { alloc, asDtype, contiguousData, scalarTypeName } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { indexError, runtimeError } from "../errors.js";
+import { indexError, runtimeError, valueError } from "../errors.js";
 import { columnMajor, mm } from "./linalg.js";
 import { numelOf, shapeEqual } from "../shape.js";
 
@@ -305,7 +305,7 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 
 function checkReduction(r: string): Reduction {
   if (r === "none" || r === "mean" || r === "sum") return r;
-  throw new Error(`${r} is not a valid value for reduction`);
+  throw valueError(`${r} is not a valid value for reduction`);
 }
 
 function sameShapeAs(input: Tensor, target: Tensor, what: string): void {
@@ -483,7 +483,7 @@ export function nllLoss(
     throw runtimeError("0D or 1D target tensor expected, multi-target not supported");
   }
   if (nd >= 2 && input.shape[0] !== target.shape[0]) {
-    throw new Error(
+    throw valueError(
       `Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`,
     );
   }

@@ -20,7 +20,7 @@
  * path, which implements the parser's full rules.
  */
 import type { Param, Schema } from "./schema.js";
-import { typeError } from "../errors.js";
+import { runtimeError, typeError } from "../errors.js";
 
 /** What the binder needs to recognise values it cannot import (the layers below the registry). */
 export interface BinderHost {
@@ -54,6 +54,20 @@ function H(): BinderHost {
 type Check = (v: unknown) => boolean;
 
 const isInt = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v);
+/** 2^63: ints at or beyond it do not fit PyTorch's int64 */
+const INT64_BOUND = 2 ** 63;
+/** an int that fits int64 (what the parser unpacks) */
+const isInt64 = (v: unknown): boolean => isInt(v) && Math.abs(v as number) < INT64_BOUND;
+
+/**
+ * PyTorch's parser takes any Python int for an int parameter, then fails unpacking one beyond
+ * int64 (a RuntimeError, whichever overload it was trying): `F.one_hot(t, 2**63)`. In a list
+ * such an element is refused as a type instead ("found element of type int").
+ */
+function checkOverflow(p: Param, v: unknown): void {
+  if ((p.base === "int" || p.base === "SymInt") && isInt(v) && !isInt64(v))
+    throw runtimeError("Overflow when unpacking long");
+}
 const isNumber = (v: unknown): boolean => typeof v === "number" || typeof v === "boolean";
 
 /** Whether a single value passes the (non-list) base type of `p`. */
@@ -66,7 +80,7 @@ function baseCheck(p: Param, numbersAsTensors: boolean): Check {
     case "int":
     case "SymInt":
       // Python's bool is an int, but PyTorch's parser refuses it for int parameters
-      return (v) => isInt(v) || H().isIntTensor(v);
+      return (v) => isInt64(v) || H().isIntTensor(v);
     case "float":
       return (v) => isNumber(v);
     case "bool":
@@ -105,12 +119,15 @@ function paramCheck(p: Param, numbersAsTensors: boolean): Check {
   let check: Check;
   if (!p.list) check = base;
   else {
-    const el = p.elementOptional ? (v: unknown) => v === null || base(v) : base;
     const single = p.listSize > 0 && (p.base === "int" || p.base === "SymInt");
+    // an element's type: any int (one beyond int64 is refused by badElement, as PyTorch's
+    // unpacking refuses it)
+    const elType = single || p.base === "int" ? (v: unknown) => isInt(v) || base(v) : base;
+    const el = p.elementOptional ? (v: unknown) => v === null || elType(v) : elType;
     // PyTorch's parser looks at the first element only; `convertList` checks the others
     check = (v) => {
       if (Array.isArray(v)) return v.length === 0 || el(v[0]) || p.base === "Tensor";
-      return single && isInt(v);
+      return single && isInt64(v);
     };
   }
   return acceptsNone(p) ? (v) => v === null || check(v) : check;
@@ -543,6 +560,7 @@ function tryBind(
       continue;
     }
     if (sig.allowVarargsIntList && i === 0 && positional && isInt(v) && nargs === 1) v = [v];
+    checkOverflow(p, v);
     if (!sig.checks[i](v)) {
       if (raise) throw typeError(argTypeMessage(name, sig, i, v, positional));
       fail ??= { kind: "types" };
@@ -603,6 +621,7 @@ function badElement(p: Param, check: Check, v: readonly unknown[]): number {
     if (p.elementOptional && x === null) continue;
     if (!check([x])) return k;
     if (p.base === "Tensor" && !isTensorValue(x)) return k;
+    if ((p.base === "int" || p.base === "SymInt") && isInt(x) && !isInt64(x)) return k;
   }
   return -1;
 }
@@ -739,6 +758,7 @@ export function bindPython(
     const v = given[i];
     if (v === undefined) continue;
     const p = sig.params[i];
+    checkOverflow(p, v);
     if (!sig.checks[i](v))
       throw typeError(
         `${name}(): argument '${sig.pyNames[i]}' (position ${i + 1}) must be ${pyParamType(p)}, not ${H().pyTypeName(v)}`,
@@ -844,7 +864,7 @@ function checkExpr(p: Param, i: number, a: string, numbersAsTensors: boolean): s
       break;
     case "int":
     case "SymInt":
-      e = `(typeof ${a} === "number" ? Number.isInteger(${a}) : C[${i}](${a}))`;
+      e = `(typeof ${a} === "number" ? Number.isInteger(${a}) && Math.abs(${a}) < ${INT64_BOUND} : C[${i}](${a}))`;
       break;
     case "float":
       e = `(typeof ${a} === "number" || typeof ${a} === "boolean")`;

@@ -36,7 +36,7 @@ import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
 import { hasTangent } from "../../autograd/forward-ad.js";
 import { defaultGenerator } from "../../random.js";
 import { broadcastShapes } from "../../shape.js";
-import { indexError, runtimeError, valueError } from "../../errors.js";
+import { assertionError, indexError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, recordingOp, writeOut } from "../define.js";
 import { formatPyFloat } from "../../print.js";
 
@@ -735,11 +735,11 @@ defineOp({
       ) => {
         let pad = -1;
         if (paddingIdx !== null) {
-          // PyTorch asserts (AssertionError)
+          // Python asserts
           if (paddingIdx > 0 && !(paddingIdx < weight.shape[0]))
-            throw new Error("Padding_idx must be within num_embeddings");
+            throw assertionError("Padding_idx must be within num_embeddings");
           if (paddingIdx < 0 && !(paddingIdx >= -weight.shape[0]))
-            throw new Error("Padding_idx must be within num_embeddings");
+            throw assertionError("Padding_idx must be within num_embeddings");
           pad = paddingIdx < 0 ? weight.shape[0] + paddingIdx : paddingIdx;
         }
         if (maxNorm !== null) embeddingRenorm(weight, input, maxNorm, normType);
