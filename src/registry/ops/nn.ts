@@ -34,7 +34,8 @@ import { alloc, scalarTypeName } from "../../ops/core.js";
 import { inplace } from "../../ops/inplace.js";
 import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
 import { hasTangent } from "../../autograd/forward-ad.js";
-import { defaultGenerator } from "../../random.js";
+import { fillBernoulli } from "../../random.js";
+import { defaultGenerator } from "../../generator.js";
 import { broadcastShapes } from "../../shape.js";
 import { assertionError, indexError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, recordingOp, writeOut } from "../define.js";
@@ -573,7 +574,7 @@ function dropoutForward(x: Tensor, p: number, training: boolean, inp: boolean): 
     noise = alloc(x.shape.slice(), x.dtype);
     const nd = noise.typedArray as Float32Array | Float64Array;
     const q = 1 - p;
-    for (let i = 0; i < nd.length; i++) nd[i] = defaultGenerator.uniform53() < q ? 1 : 0;
+    fillBernoulli(nd, q, defaultGenerator);
     // noise.div_(1 - p), in the tensor's dtype
     const scale = x.dtype === float64 ? q : Math.fround(q);
     for (let i = 0; i < nd.length; i++) nd[i] = nd[i] / scale;
