@@ -8,7 +8,7 @@
  * y.backward();
  * console.log(x.grad); // tensor(24.)
  */
-import { Tensor, Size } from "./tensor.js";
+import { Tensor, Size, type ClampBound } from "./tensor.js";
 export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
@@ -134,7 +134,8 @@ export * from "./generated/functions.js";
 export const div = (a: Tensor | number, b: Operand): Tensor =>
   typeof a === "number" ? E.rdiv(b as Tensor, a) : a.div(b);
 export const pow = (a: Tensor | number, b: Operand): Tensor => E.pow(a, b);
-export const rsub = (a: Tensor, b: number): Tensor => a.rsub(b);
+export const rsub = (a: Tensor, b: Operand, alpha?: number | { alpha?: number }): Tensor =>
+  a.rsub(b, alpha);
 export const maximum = E.maximum;
 export const minimum = E.minimum;
 export const neg = E.neg as (a: Tensor) => Tensor;
@@ -149,9 +150,11 @@ export const ceil = E.ceil;
 export const round = E.round;
 export const clamp = (
   a: Tensor,
-  min?: number | null | { min?: number | null; max?: number | null },
-  max?: number | null,
+  min?: ClampBound | { min?: ClampBound; max?: ClampBound },
+  max?: ClampBound,
 ): Tensor => a.clamp(min, max);
+export const clampMin = (a: Tensor, min: Operand): Tensor => a.clampMin(min);
+export const clampMax = (a: Tensor, max: Operand): Tensor => a.clampMax(max);
 export const where = E.where;
 export const maskedFill = E.maskedFill;
 export const eq = E.eq;

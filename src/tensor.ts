@@ -505,9 +505,9 @@ export class Tensor {
   pow(exponent: Operand): Tensor {
     return E.pow(this, exponent);
   }
-  /** other - self (Python's `number - tensor`) */
-  rsub(other: number): Tensor {
-    return E.rsub(this, other);
+  /** other - alpha*self (Python's `other - tensor`) */
+  rsub(other: Operand, alpha?: number | { alpha?: number }): Tensor {
+    return E.rsub(this, other, alphaOf(alpha));
   }
   maximum(other: Tensor): Tensor {
     return E.maximum(this, other);
@@ -545,13 +545,18 @@ export class Tensor {
   round(): Tensor {
     return E.round(this);
   }
-  /** clamp(min?, max?) or clamp({ min, max }) */
-  clamp(
-    min?: number | null | { min?: number | null; max?: number | null },
-    max?: number | null,
-  ): Tensor {
+  /** clamp(min?, max?) or clamp({ min, max }): number or tensor bounds */
+  clamp(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): Tensor {
     const [lo, hi] = clampArgs(min, max);
     return E.clamp(this, lo, hi);
+  }
+  /** clampMin(min) = max(self, min), a number or a tensor */
+  clampMin(min: Operand): Tensor {
+    return E.clampMin(this, min);
+  }
+  /** clampMax(max) = min(self, max), a number or a tensor */
+  clampMax(max: Operand): Tensor {
+    return E.clampMax(this, max);
   }
   /** Tensor.where(condition, other): self where condition, else other */
   where(condition: Tensor, other: Operand): Tensor {
@@ -772,10 +777,7 @@ export class Tensor {
     inplace(this, true, (p) => E.pow(p, exponent));
     return this;
   }
-  clamp_(
-    min?: number | null | { min?: number | null; max?: number | null },
-    max?: number | null,
-  ): this {
+  clamp_(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): this {
     const [lo, hi] = clampArgs(min, max);
     inplace(this, true, (p) => E.clamp(p, lo, hi));
     return this;
@@ -883,11 +885,21 @@ function tangentStr(t: Tensor): string | null {
   return g.dim() === 0 ? formatPyFloat(Number(g.typedArray[g.offset])) : g.toString();
 }
 
+function alphaOf(alpha: number | { alpha?: number } | undefined): number {
+  if (alpha === undefined) return 1;
+  if (typeof alpha === "number") return alpha;
+  return alpha.alpha ?? 1;
+}
+
+/** A clamp bound: a number, a tensor, or none. */
+export type ClampBound = number | Tensor | null | undefined;
+
 function clampArgs(
-  min: number | null | undefined | { min?: number | null; max?: number | null },
-  max: number | null | undefined,
-): [number | null, number | null] {
-  if (min !== null && typeof min === "object") return [min.min ?? null, min.max ?? null];
+  min: ClampBound | { min?: ClampBound; max?: ClampBound },
+  max: ClampBound,
+): [number | Tensor | null, number | Tensor | null] {
+  if (min !== null && typeof min === "object" && !(min instanceof Tensor))
+    return [min.min ?? null, min.max ?? null];
   return [min ?? null, max ?? null];
 }
 

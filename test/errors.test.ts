@@ -83,6 +83,12 @@ test("errors carry PyTorch's messages", () => {
     tensor_string_scalar: () => torch.tensor("a" as unknown as number),
     bool_sub: () => torch.tensor([true]).sub(torch.tensor([false])),
     bool_sub_one: () => torch.tensor([true]).sub(1),
+    clamp_tensor_number: () => torch.tensor([1, 2]).clamp(torch.ones(1), 1.5),
+    clamp_number_tensor: () => torch.tensor([1, 2]).clamp(1, torch.ones(1)),
+    clamp_tensor_broadcast: () => torch.tensor([1, 2]).clamp(torch.tensor([1, 2, 3])),
+    clamp_none: () => torch.tensor([1, 2]).clamp(null, null),
+    rsub_bool_tensors: () => torch.rsub(torch.tensor([true]), torch.tensor([true])),
+    rsub_bool_other: () => torch.rsub(torch.tensor([1]), torch.tensor([true])),
     arange_step_zero: () => torch.arange(0, 3, 0),
     randint_bounds: () => torch.randint(5, 2, [2]),
   };

@@ -14,18 +14,25 @@
 import type { Tensor } from "../tensor.js";
 import type { OpNode } from "./function.js";
 import * as F from "./formula-ops.js";
-import { softmaxBackward } from "../ops/reduce.js";
+import {
+  logSoftmaxBackwardData,
+  sigmoidBackward,
+  softmaxBackwardData,
+  tanhBackward,
+  thresholdBackward,
+} from "../ops/backward.js";
 import { nnDerivatives, type NnOpDefs } from "./nn-derivatives.js";
 import { layerDerivatives, type LayerOpDefs } from "./nn-formulas.js";
+import { backwardDerivatives, type BackwardOpDefs } from "./backward-formulas.js";
 
 /**
  * Every differentiable primitive: the tensors it may save and its non-tensor attributes (the
  * neural-network ones are declared by NnOpDefs in nn-derivatives.ts).
  */
-export interface OpDefs extends NnOpDefs, LayerOpDefs {
+export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   add: { save: never; attrs: { alpha: number } };
   sub: { save: never; attrs: { alpha: number } };
-  rsub: { save: never; attrs: { alpha: number } };
+  rsub: { save: never; attrs: { alpha: number; tensorOther: boolean } };
   mul: { save: "self" | "other"; attrs: { scalar: number } };
   div: { save: "self" | "other"; attrs: { scalar: number } };
   powScalar: { save: "self"; attrs: { exponent: number } };
@@ -40,6 +47,9 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs {
   sigmoid: { save: "result"; attrs: Record<string, never> };
   relu: { save: "result"; attrs: Record<string, never> };
   clamp: { save: "self"; attrs: { min: number | null; max: number | null } };
+  clampTensor: { save: "self" | "min" | "max"; attrs: Record<string, never> };
+  clampMin: { save: "self" | "bound"; attrs: { bound: number | null } };
+  clampMax: { save: "self" | "bound"; attrs: { bound: number | null } };
   floor: { save: never; attrs: Record<string, never> };
   ceil: { save: never; attrs: Record<string, never> };
   round: { save: never; attrs: Record<string, never> };
@@ -51,8 +61,8 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs {
   maxAll: { save: "self" | "result"; attrs: { name: string } };
   maxDim: { save: "indices"; attrs: { dim: number; keepdim: boolean; name: string } };
   amax: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean; name: string } };
-  var: { save: "self"; attrs: { dims: number[]; keepdim: boolean; correction: number } };
-  std: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean; correction: number } };
+  var: { save: "self"; attrs: VarAttrs };
+  std: { save: "self" | "result"; attrs: VarAttrs };
   norm: { save: "self" | "result"; attrs: { p: number; dims: number[]; keepdim: boolean } };
   logsumexp: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean } };
   cumsum: { save: never; attrs: { dim: number } };
@@ -86,6 +96,8 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs {
 }
 
 export type Op = keyof OpDefs;
+/** var/std: the reduced dims (all when no dim was given: `dimGiven` false) */
+type VarAttrs = { dims: number[]; keepdim: boolean; correction: number; dimGiven: boolean };
 export type Saved<K extends Op> = { readonly [P in OpDefs[K]["save"]]: Tensor };
 export type Grads = (Tensor | null)[];
 
@@ -105,20 +117,104 @@ export interface Derivative<K extends Op> {
 
 const zero = (g: Tensor): Tensor => F.zerosLike(g);
 
+/** t with size-1 dims inserted at `dims` (ascending): a reduction's result in keepdim form. */
+function unsqueezeMultiple(t: Tensor, dims: readonly number[]): Tensor {
+  let r = t;
+  for (const d of [...dims].sort((p, q) => p - q)) r = r.unsqueeze(d);
+  return r;
+}
+
+/**
+ * PyTorch's var_backward: (2 / (N - correction)) * g * (x - mean), over all elements when no
+ * dim was given, else over `dims` with g unsqueezed back (unless keepdim).
+ */
+function varBackward(g: Tensor, x: Tensor, a: VarAttrs): Tensor {
+  if (x.dim() === 0 || !a.dimGiven) {
+    return F.mulScalar(g, 2 / (x.numel() - a.correction)).mul(x.sub(x.mean()));
+  }
+  const gk = !a.keepdim && x.dim() > 1 ? unsqueezeMultiple(g, a.dims) : g;
+  const dof = F.countOver(x.shape, a.dims) - a.correction;
+  return F.mulScalar(gk, 2 / dof).mul(x.sub(x.mean(a.dims, true)));
+}
+
+/**
+ * PyTorch's norm_backward: g * d||x||_p/dx with g and the norm in keepdim form. p = 0: none
+ * (piecewise constant); 1: sgn(x) g; 2: g x/||x|| (0 where the norm is 0); inf: g sgn(x)
+ * shared among the extreme elements (and NaNs); p < 1: sgn(x) |x|^(p-1) (0 at x = 0)
+ * g ||x||^(1-p); otherwise sgn(x) |x|^(p-1) g / ||x||^(p-1) (0 where the norm is 0).
+ */
+function normBackward(
+  grad: Tensor,
+  x: Tensor,
+  p: number,
+  norm: Tensor,
+  dims: readonly number[],
+  keepdim: boolean,
+): Tensor | null {
+  let g = grad;
+  let nrm = norm;
+  if (!keepdim && x.dim() !== 0) {
+    g = unsqueezeMultiple(g, dims);
+    nrm = unsqueezeMultiple(nrm, dims);
+  }
+  if (p === 0) return null;
+  if (p === 1) return x.sign().mul(g);
+  if (p === 2) return g.mul(x.div(nrm).maskedFill(nrm.eq(0), 0));
+  if (p === Infinity || p === -Infinity) {
+    const xAbs = x.abs();
+    const mask = xAbs.eq(nrm).logicalOr(xAbs.isnan());
+    return x.sign().mul(g.div(mask.sum(dims.slice(), true)).mul(mask));
+  }
+  if (p < 1) {
+    const scaled = x.sign().mul(
+      x
+        .abs()
+        .pow(p - 1)
+        .maskedFill(x.eq(0), 0),
+    );
+    return scaled.mul(g).mul(nrm.pow(1 - p));
+  }
+  const scaled = p < 2 ? x.sign().mul(x.abs().pow(p - 1)) : x.mul(x.abs().pow(p - 2));
+  const scaleV = g.div(nrm.pow(p - 1)).maskedFill(nrm.eq(0), 0);
+  return scaled.mul(scaleV);
+}
+
+/** clamp_backward for self: where(min <= x <= max, g, 0) with the absent bounds left out. */
+function clampSelfGrad(
+  g: Tensor,
+  x: Tensor,
+  lo: Tensor | number | null,
+  hi: Tensor | number | null,
+): Tensor {
+  if (lo !== null && hi !== null) return F.where(x.ge(lo).logicalAnd(x.le(hi)), g, 0);
+  if (lo !== null) return F.where(x.ge(lo), g, 0);
+  if (hi !== null) return F.where(x.le(hi), g, 0);
+  return g;
+}
+/** -alpha*g as PyTorch's maybe_multiply(-grad, alpha) */
+const negAlpha = (g: Tensor, alpha: number): Tensor =>
+  alpha === 1 ? g.neg() : F.mulScalar(g.neg(), alpha);
+
 export const derivatives: { [K in Op]: Derivative<K> } = {
   ...nnDerivatives,
   // activations, addmm, embedding, losses (nn-formulas.ts)
   ...layerDerivatives,
-  // d(self + alpha*other) = g, alpha*g
+  // PyTorch's *_backward ops: the double backwards (backward-formulas.ts)
+  ...backwardDerivatives,
+  // d(self + alpha*other) = g, alpha*g (PyTorch's maybe_multiply: no op for alpha 1)
   add: {
     name: "AddBackward0",
     save: [],
-    grad: (g, _s, a) => [g, a.alpha === 1 ? g : g.mul(a.alpha)],
+    grad: (g, _s, a) => [g, a.alpha === 1 ? g : F.mulScalar(g, a.alpha)],
   },
   // d(self - alpha*other) = g, -alpha*g
-  sub: { name: "SubBackward0", save: [], grad: (g, _s, a) => [g, g.mul(-a.alpha)] },
-  // d(other - alpha*self) = -alpha*g  (the tensor is input 0; `other` is a number)
-  rsub: { name: "RsubBackward1", save: [], grad: (g, _s, a) => [g.mul(-a.alpha)] },
+  sub: { name: "SubBackward0", save: [], grad: (g, _s, a) => [g, negAlpha(g, a.alpha)] },
+  // d(other - alpha*self) = -alpha*g, g (input 0 is self; `other` is input 1 when a tensor)
+  rsub: {
+    name: (a) => (a.tensorOther ? "RsubBackward0" : "RsubBackward1"),
+    save: [],
+    grad: (g, _s, a) => (a.tensorOther ? [negAlpha(g, a.alpha), g] : [negAlpha(g, a.alpha)]),
+  },
   // d(self*other) = g*other, g*self
   mul: {
     name: "MulBackward0",
@@ -201,43 +297,68 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   // d|x| = sign(x)*g
   abs: { name: "AbsBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.sign())] },
   sign: { name: "SignBackward0", save: [], grad: (g) => [zero(g)] },
-  // d tanh x = (1 - tanh(x)^2)*g
-  tanh: {
-    name: "TanhBackward0",
-    save: ["result"],
-    // without createGraph, one fused kernel instead of four ops (same math and roundings)
-    grad: (g, s) => [
-      F.fusedActivationBackward(g, s.result, 0) ?? g.mul(F.rsubScalar(s.result.mul(s.result), 1)),
-    ],
-  },
-  // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*g
+  // d tanh x = (1 - tanh(x)^2)*g: tanh_backward(g, result)
+  tanh: { name: "TanhBackward0", save: ["result"], grad: (g, s) => [tanhBackward(g, s.result)] },
+  // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*g: sigmoid_backward(g, result)
   sigmoid: {
     name: "SigmoidBackward0",
     save: ["result"],
-    // without createGraph, one fused kernel instead of four ops (same math and roundings)
-    grad: (g, s) => [
-      F.fusedActivationBackward(g, s.result, 1) ?? g.mul(s.result.mul(F.rsubScalar(s.result, 1))),
-    ],
+    grad: (g, s) => [sigmoidBackward(g, s.result)],
   },
-  // d relu x = [x > 0]*g (threshold_backward on the result)
+  // d relu x = [x > 0]*g: threshold_backward(g, result, 0)
   relu: {
     name: "ReluBackward0",
     save: ["result"],
-    // without createGraph, one fused kernel instead of a comparison and a masked fill
-    grad: (g, s) => [F.fusedActivationBackward(g, s.result, 2) ?? g.maskedFill(s.result.le(0), 0)],
+    grad: (g, s) => [thresholdBackward(g, s.result, 0)],
   },
-  // gradient passes where min <= x <= max
+  // gradient passes where min <= x <= max (PyTorch's clamp_backward: the subgradient 1 at
+  // the bounds, 0 at NaN)
   clamp: {
     name: "ClampBackward1",
     save: ["self"],
-    grad: (g, s, a) => {
-      let mask = null as Tensor | null;
-      if (a.min !== null) mask = s.self.lt(a.min);
-      if (a.max !== null) {
-        const hi = s.self.gt(a.max);
-        mask = mask === null ? hi : mask.logicalOr(hi);
-      }
-      return [mask === null ? g : g.maskedFill(mask, 0)];
+    grad: (g, s, a) => [clampSelfGrad(g, s.self, a.min, a.max)],
+  },
+  // clamp.Tensor: self as above; min gets g where x < min (and min < max), max where x > max
+  // (or max < min, where the result is max)
+  clampTensor: {
+    name: "ClampBackward0",
+    save: ["self", "min", "max"],
+    grad: (g, s, _a, n) => {
+      const lo = s.min as Tensor | undefined;
+      const hi = s.max as Tensor | undefined;
+      const x = s.self;
+      let dmin: Tensor | null = null;
+      let dmax: Tensor | null = null;
+      if (lo !== undefined && hi !== undefined) {
+        if (n.needsInputGrad(1)) dmin = F.where(x.lt(lo).logicalAnd(lo.lt(hi)), g, 0);
+        if (n.needsInputGrad(2)) dmax = F.where(x.gt(hi).logicalOr(hi.lt(lo)), g, 0);
+      } else if (lo !== undefined && n.needsInputGrad(1)) dmin = F.where(x.lt(lo), g, 0);
+      else if (hi !== undefined && n.needsInputGrad(2)) dmax = F.where(x.gt(hi), g, 0);
+      return [n.needsInputGrad(0) ? clampSelfGrad(g, x, lo ?? null, hi ?? null) : null, dmin, dmax];
+    },
+  },
+  // clamp_min: g where x >= min to self, where x < min to a tensor min
+  clampMin: {
+    name: (a) => (a.bound === null ? "ClampMinBackward1" : "ClampMinBackward0"),
+    save: ["self", "bound"],
+    grad: (g, s, a, n) => {
+      const b = s.bound ?? (a.bound as number);
+      return [
+        n.needsInputGrad(0) ? F.where(s.self.ge(b), g, 0) : null,
+        n.needsInputGrad(1) ? F.where(s.self.lt(b), g, 0) : null,
+      ];
+    },
+  },
+  // clamp_max: g where x <= max to self, where x > max to a tensor max
+  clampMax: {
+    name: (a) => (a.bound === null ? "ClampMaxBackward1" : "ClampMaxBackward0"),
+    save: ["self", "bound"],
+    grad: (g, s, a, n) => {
+      const b = s.bound ?? (a.bound as number);
+      return [
+        n.needsInputGrad(0) ? F.where(s.self.le(b), g, 0) : null,
+        n.needsInputGrad(1) ? F.where(s.self.gt(b), g, 0) : null,
+      ];
     },
   },
   floor: { name: "FloorBackward0", save: [], grad: (g) => [zero(g)] },
@@ -319,50 +440,21 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       return [F.where(mask, gr.div(count), zero(s.self))];
     },
   },
-  // d var = 2/(N - correction) * (x - mean) * g
-  var: {
-    name: "VarBackward0",
-    save: ["self"],
-    grad: (g, s, a, n) => {
-      const shape = n.inputShape(0);
-      const N = F.countOver(shape, a.dims);
-      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
-      const centered = s.self.sub(s.self.mean(a.dims, true));
-      return [gr.mul(centered).mul(2 / (N - a.correction))];
-    },
-  },
-  // d std = (x - mean) / ((N - correction) * std) * g
+  // d var = 2/(N - correction) * g * (x - mean)  (PyTorch's var_backward)
+  var: { name: "VarBackward0", save: ["self"], grad: (g, s, a) => [varBackward(g, s.self, a)] },
+  // d std = d var / (2 std), 0 where std is 0  (std_backward)
   std: {
     name: "StdBackward0",
     save: ["self", "result"],
-    grad: (g, s, a, n) => {
-      const shape = n.inputShape(0);
-      const N = F.countOver(shape, a.dims);
-      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
-      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
-      const centered = s.self.sub(s.self.mean(a.dims, true));
-      return [F.where(r.eq(0), zero(s.self), gr.mul(centered).div(r.mul(N - a.correction)))];
-    },
+    grad: (g, s, a) => [
+      varBackward(g.div(F.mulScalar(s.result, 2)).maskedFill(s.result.eq(0), 0), s.self, a),
+    ],
   },
-  // d ||x||_p = x*|x|^(p-2) / ||x||^(p-1) * g  (p=2: x/||x||; p=1: sign(x); 0 where norm is 0)
+  // d ||x||_p: PyTorch's norm_backward
   norm: {
     name: "NormBackward1",
     save: ["self", "result"],
-    grad: (g, s, a, n) => {
-      const shape = n.inputShape(0);
-      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
-      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
-      const x = s.self;
-      if (a.p === 0) return [zero(x)]; // a count of non-zeros: piecewise constant
-      if (a.p === 1) return [gr.mul(x.sign())];
-      if (a.p === Infinity || a.p === -Infinity) {
-        const mask = x.abs().eq(r);
-        const count = F.restoreReduced(mask.sum(a.dims, true), a.dims, true, shape);
-        return [F.where(mask, gr.mul(x.sign()).div(count), zero(x))];
-      }
-      const scaled = a.p === 2 ? x.div(r) : x.mul(x.abs().pow(a.p - 2)).div(r.pow(a.p - 1));
-      return [F.where(r.eq(0), zero(x), gr.mul(scaled))];
-    },
+    grad: (g, s, a) => [normBackward(g, s.self, a.p, s.result, a.dims, a.keepdim)],
   },
   // d logsumexp = exp(x - result)*g
   logsumexp: {
@@ -380,23 +472,17 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     save: [],
     grad: (g, _s, a) => [g.sum(a.dim, true).sub(g.cumsum(a.dim)).add(g)],
   },
-  // d softmax = y*(g - sum(g*y))
+  // d softmax = y*(g - sum(g*y)): _softmax_backward_data(g, result, dim)
   softmax: {
     name: "SoftmaxBackward0",
     save: ["result"],
-    grad: (g, s, a) => [
-      // one fused kernel when no graph is recorded (same math)
-      softmaxBackward(g, s.result, a.dim, false) ??
-        s.result.mul(g.sub(g.mul(s.result).sum(a.dim, true))),
-    ],
+    grad: (g, s, a) => [softmaxBackwardData(g, s.result, a.dim)],
   },
-  // d log_softmax = g - exp(y)*sum(g)
+  // d log_softmax = g - exp(y)*sum(g): _log_softmax_backward_data(g, result, dim)
   logSoftmax: {
     name: "LogSoftmaxBackward0",
     save: ["result"],
-    grad: (g, s, a) => [
-      softmaxBackward(g, s.result, a.dim, true) ?? g.sub(s.result.exp().mul(g.sum(a.dim, true))),
-    ],
+    grad: (g, s, a) => [logSoftmaxBackwardData(g, s.result, a.dim)],
   },
   // d(A@B) = g@B^T, A^T@g
   mm: {

@@ -6,12 +6,12 @@
 import type { Tensor } from "../tensor.js";
 import { dtypes, type DTypeName } from "../dtype.js";
 import { alloc, allocOutput } from "../ops/core.js";
-import { isGradEnabled } from "./grad-mode.js";
-import { isForwardADActive } from "./forward-ad.js";
+import { isGradEnabled, noGrad } from "./grad-mode.js";
+import { isForwardADActive, noForwardGrad } from "./forward-ad.js";
+import { needsGrad, record } from "./function.js";
 import {
   Binary,
   binary as binaryKernel,
-  activationBackward as activationBackwardKernel,
   powBackward as powBackwardKernel,
 } from "../backend/cpu.js";
 import { where as whereOp, rsub, broadcastBinaryInto } from "../ops/elementwise.js";
@@ -27,7 +27,25 @@ import { prod } from "../ops/reduce.js";
 export const zerosLike = (g: Tensor): Tensor => alloc(g.shape.slice(), g.dtype);
 export const zeros = (shape: readonly number[], like: Tensor): Tensor =>
   alloc(shape.slice(), like.dtype.isFloatingPoint ? like.dtype : dtypes.float32);
-export const where = (c: Tensor, a: Tensor, b: Tensor): Tensor => whereOp(c, a, b);
+export const where = (c: Tensor, a: Tensor | number, b: Tensor | number): Tensor =>
+  whereOp(c, a, b);
+
+/**
+ * t * s for a C++ Scalar s in PyTorch's formulas (mul.Scalar: MulBackward1, where a Python
+ * number is a wrapped tensor: MulBackward0). Same values as t.mul(s).
+ */
+export function mulScalar(t: Tensor, s: number): Tensor {
+  const out = noForwardGrad(() => noGrad(() => t.mul(s)));
+  if (needsGrad(t)) record("mul", out, [t, null], {}, { scalar: s }, "MulBackward1");
+  return out;
+}
+
+/** t / s for a C++ Scalar s (div.Scalar: DivBackward1). Same values as t.div(s). */
+export function divScalar(t: Tensor, s: number): Tensor {
+  const out = noForwardGrad(() => noGrad(() => t.div(s)));
+  if (needsGrad(t)) record("div", out, [t, null], {}, { scalar: s }, "DivBackward1");
+  return out;
+}
 /** s - t */
 export const rsubScalar = (t: Tensor, s: number): Tensor => rsub(t, s);
 export const embed = embedOp;
@@ -110,29 +128,6 @@ export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null
   return out;
 }
 
-/**
- * The tanh (kind 0: g*(1 - y^2)), sigmoid (kind 1: g*y*(1 - y)) or relu (kind 2: y <= 0 ? 0 :
- * g) gradient from the saved result y in one kernel, with the same roundings as the composed
- * ops (Note [fused backward]); null otherwise.
- */
-export function fusedActivationBackward(g: Tensor, y: Tensor, kind: 0 | 1 | 2): Tensor | null {
-  if (!y.dtype.isFloatingPoint) return null;
-  const gStep = fusedGradStep(g, y);
-  if (gStep === null) return null;
-  const out = allocOutput(y.shape, y.dtype);
-  activationBackwardKernel(
-    kind,
-    g.typedArray,
-    g.offset,
-    gStep,
-    y.typedArray,
-    y.offset,
-    out.typedArray,
-    y.numel(),
-  );
-  return out;
-}
-
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -187,15 +182,17 @@ export function prodOthers(
 
 /** Note [un-broadcasting]: sum `t` down to `shape` (leading dims and size-1 dims). */
 export function sumTo(t: Tensor, shape: readonly number[]): Tensor {
-  // an empty gradient sums to zeros (e.g. cat's skipped legacy empty 1-D inputs: [0, n] -> [0])
-  if (t.numel() === 0) return zeros(shape, t);
+  // an empty gradient of an empty input is zeros (e.g. cat's skipped legacy empty 1-D inputs:
+  // [0, n] -> [0], not a broadcast); [3, 0] -> [3, 1] sums as any other
+  if (t.numel() === 0 && shape.includes(0)) return zeros(shape, t);
   const lead = t.dim() - shape.length;
   const dims: number[] = [];
   for (let i = 0; i < t.dim(); i++) {
     if (i < lead || (shape[i - lead] === 1 && t.shape[i] !== 1)) dims.push(i);
   }
   let r = dims.length > 0 ? t.sum(dims, true) : t;
-  if (!sameShape(r.shape, shape)) r = r.reshape(shape.slice());
+  // as PyTorch's sum_to: a view drops the leading dims (ViewBackward0 when differentiated)
+  if (!sameShape(r.shape, shape)) r = r.contiguous().view(shape.slice());
   return r;
 }
 

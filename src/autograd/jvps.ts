@@ -24,6 +24,7 @@ import { split as splitOp } from "../ops/views.js";
 import { advancedIndex, indexPut } from "../ops/indexing.js";
 import { nnJvps } from "./nn-derivatives.js";
 import { layerJvps } from "./nn-formulas.js";
+import { backwardJvps } from "./backward-formulas.js";
 
 type SaveArg = Tensor | null | undefined | (Tensor | null)[];
 /** the `save` object given to `record` (entries may be null when reverse mode needs none) */
@@ -78,12 +79,14 @@ export const jvps: { [K in Op]: Jvp<K> } = {
   ...nnJvps,
   // activations, addmm, embedding, losses (nn-formulas.ts)
   ...layerJvps,
+  // PyTorch's *_backward ops (backward-formulas.ts)
+  ...backwardJvps,
   // d(a + alpha*b) = da + alpha*db
   add: (t, _x, _o, a) => plus(t[0], t[1] === null ? null : t[1].mul(a.alpha)),
   // d(a - alpha*b) = da - alpha*db
   sub: (t, _x, _o, a) => plus(t[0], t[1] === null ? null : t[1].mul(-a.alpha)),
-  // d(other - alpha*self) = -alpha*dself
-  rsub: (t, _x, _o, a) => t0(t).mul(-a.alpha),
+  // d(other - alpha*self) = dother - alpha*dself
+  rsub: (t, _x, _o, a) => plus(t[0] === null ? null : t[0].mul(-a.alpha), t[1] ?? null),
   // d(a*b) = da*b + a*db;  d(a*c) = da*c
   mul: (t, x, _o, a) => {
     if (x[1] == null) return t0(t).mul(a.scalar);
@@ -149,13 +152,37 @@ export const jvps: { [K in Op]: Jvp<K> } = {
   // d clamp(x) = dx where min <= x <= max, else 0
   clamp: (t, x, _o, a) => {
     const self = x0(x);
-    let mask = null as Tensor | null;
-    if (a.min !== null) mask = self.lt(a.min);
-    if (a.max !== null) {
-      const hi = self.gt(a.max);
-      mask = mask === null ? hi : mask.logicalOr(hi);
-    }
-    return mask === null ? t0(t) : t0(t).maskedFill(mask, 0);
+    let keep = null as Tensor | null;
+    if (a.min !== null) keep = self.ge(a.min);
+    if (a.max !== null) keep = keep === null ? self.le(a.max) : keep.logicalAnd(self.le(a.max));
+    return keep === null ? t0(t) : where(keep, t0(t), 0);
+  },
+  // the tangent of the operand the result comes from: max where min > max, else min below
+  // min, max above max, self in between (the choices of the reverse formulas at ties)
+  clampTensor: (t, x, out) => {
+    const self = x0(x);
+    const lo = x[1] ?? null;
+    const hi = x[2] ?? null;
+    const ts = orZeros(t[0], self, out);
+    let r = ts;
+    if (hi !== null) r = where(self.gt(hi), orZeros(t[2], hi, out), r);
+    if (lo !== null) r = where(self.lt(lo), orZeros(t[1], lo, out), r);
+    if (lo !== null && hi !== null) r = where(lo.gt(hi), orZeros(t[2], hi, out), r);
+    return r;
+  },
+  // d max(x, min) = dx where x >= min, else dmin (0 for a number min)
+  clampMin: (t, x, out, a) => {
+    const self = x0(x);
+    const b = x[1] ?? (a.bound as number);
+    const db = typeof b === "number" ? 0 : orZeros(t[1], b, out);
+    return where(self.ge(b), orZeros(t[0], self, out), db);
+  },
+  // d min(x, max) = dx where x <= max, else dmax (0 for a number max)
+  clampMax: (t, x, out, a) => {
+    const self = x0(x);
+    const b = x[1] ?? (a.bound as number);
+    const db = typeof b === "number" ? 0 : orZeros(t[1], b, out);
+    return where(self.le(b), orZeros(t[0], self, out), db);
   },
   floor: (_t, _x, out) => zeroTangent(out),
   ceil: (_t, _x, out) => zeroTangent(out),
@@ -218,21 +245,43 @@ export const jvps: { [K in Op]: Jvp<K> } = {
     const num = centered.mul(t0(t)).sum(a.dims, a.keepdim);
     return where(out.eq(0), 0, num.div(out.mul(n - a.correction)));
   },
-  // d ||x||_p = sum(x*|x|^(p-2)/||x||^(p-1) * dx)  (p=2: x/||x||; p=1: sign(x); p=inf: the
+  // PyTorch's norm_jvp: sum(d||x||_p/dx * dx), the derivative as in norm_backward (p=inf: the
   // mean over the extreme elements; 0 where the norm is 0)
   norm: (t, x, out, a) => {
     const self = x0(x);
     const dx = t0(t);
+    const sum = (v: Tensor): Tensor => v.sum(a.dims, a.keepdim);
     if (a.p === 0) return zeroTangent(out);
-    if (a.p === 1) return self.sign().mul(dx).sum(a.dims, a.keepdim);
+    if (a.p === 1) return sum(self.sign().mul(dx));
+    if (a.p === 2) return sum(self.mul(dx)).div(out).maskedFill(out.eq(0), 0);
     const r = F.restoreReduced(out, a.dims, a.keepdim, self.shape);
     if (a.p === Infinity || a.p === -Infinity) {
-      const mask = self.abs().eq(r);
-      const picked = where(mask, self.sign().mul(dx), 0).sum(a.dims, a.keepdim);
-      return picked.div(mask.sum(a.dims, a.keepdim));
+      const isMax = self.abs().eq(r).logicalOr(self.isnan().logicalAnd(r.isnan())).to(out.dtype);
+      const nbMax = F.restoreReduced(isMax.sum(a.dims, a.keepdim), a.dims, a.keepdim, self.shape);
+      return sum(self.sign().mul(dx).mul(isMax).div(nbMax));
     }
-    const scaled = a.p === 2 ? self.div(r) : self.mul(self.abs().pow(a.p - 2)).div(r.pow(a.p - 1));
-    return where(r.eq(0), 0, scaled).mul(dx).sum(a.dims, a.keepdim);
+    if (a.p < 1) {
+      const pw = self
+        .abs()
+        .pow(a.p - 1)
+        .maskedFill(self.eq(0), 0);
+      return sum(pw.mul(self.sign().mul(dx))).mul(out.pow(1 - a.p));
+    }
+    const sumpow =
+      a.p < 2
+        ? sum(
+            self
+              .abs()
+              .pow(a.p - 1)
+              .mul(self.sign().mul(dx)),
+          )
+        : sum(
+            self
+              .abs()
+              .pow(a.p - 2)
+              .mul(self.mul(dx)),
+          );
+    return sumpow.div(out.pow(a.p - 1)).maskedFill(out.eq(0), 0);
   },
   // d logsumexp(x) = sum(exp(x - out)*dx)
   logsumexp: (t, x, out, a) => {

@@ -15,10 +15,10 @@ import {
   adaptiveAvgPool2dBackward,
   avgPool2d,
   avgPool2dBackward,
-  maxPool2dBackward,
   type AvgPoolArgs,
 } from "../ops/pooling.js";
 import { normBackward, normJvp, type NormAttrs } from "../ops/normalization.js";
+import { maxPool2dWithIndicesBackward } from "../ops/backward.js";
 
 type PoolAttrs = AvgPoolArgs & { inputShape: number[] };
 type AdaptiveAttrs = { outputSize: number[]; inputShape: number[] };
@@ -26,7 +26,7 @@ type AdaptiveAttrs = { outputSize: number[]; inputShape: number[] };
 /** The neural-network primitives: what each saves and its attributes (merged into OpDefs). */
 export interface NnOpDefs {
   convolution: { save: "self" | "weight"; attrs: ConvArgs };
-  maxPool2d: { save: "indices"; attrs: Record<string, never> };
+  maxPool2d: { save: "self" | "indices"; attrs: Record<string, never> };
   avgPool2d: { save: never; attrs: PoolAttrs };
   avgPool2dBackward: { save: never; attrs: PoolAttrs };
   adaptiveAvgPool2d: { save: never; attrs: AdaptiveAttrs };
@@ -68,11 +68,11 @@ export const nnDerivatives: { [K in NnOp]: Derivative<K> } = {
     grad: (g, s, a, n) =>
       convolutionBackward(g, opt(s.self), s.weight, n.inputShape(0), a, needs3(n)),
   },
-  // g scattered back to the positions of the maxima
+  // g scattered back to the positions of the maxima (max_pool2d_with_indices_backward)
   maxPool2d: {
     name: "MaxPool2DWithIndicesBackward0",
-    save: ["indices"],
-    grad: (g, s, _a, n) => [maxPool2dBackward(g, s.indices, n.inputShape(0))],
+    save: ["self", "indices"],
+    grad: (g, s) => [maxPool2dWithIndicesBackward(g, s.self, s.indices)],
   },
   // each window's g/divisor spread over its elements; that map's adjoint is avg_pool2d again
   avgPool2d: {

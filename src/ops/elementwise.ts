@@ -33,9 +33,10 @@ import {
   scalarIn,
   wrap,
   scalarTypeName,
+  pyTypeName,
 } from "./core.js";
-import { needsGrad, record } from "../autograd/function.js";
-import { runtimeError } from "../errors.js";
+import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
+import { runtimeError, typeError } from "../errors.js";
 
 /**
  * Run binary kernel `op` over a and b (tensor or number), computing in `computeDtype` and
@@ -188,6 +189,15 @@ export function add(a: Tensor, b: Operand, alpha = 1): Tensor {
 /** torch.sub(input, other, alpha=1): input - alpha*other. */
 export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
   b = checkOperand(b, "sub", "other", 1);
+  const out = subValue(a, b, alpha);
+  if (needsGrad(a, typeof b === "number" ? null : b)) {
+    record("sub", out, [a, typeof b === "number" ? null : b], {}, { alpha });
+  }
+  return out;
+}
+
+/** a - alpha*b with sub's checks and type promotion, recording nothing. */
+function subValue(a: Tensor, b: Operand, alpha: number): Tensor {
   if (a.dtype === bool && typeof b !== "number" && b.dtype === bool) {
     throw runtimeError(
       "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
@@ -199,22 +209,27 @@ export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
     );
   }
   const dt = arithDtype(a, b);
-  let out: Tensor;
-  if (alpha === 1) out = binaryKernel(Binary.Sub, a, b, dt, dt);
-  else if (typeof b === "number") out = binaryKernel(Binary.Sub, a, b * alpha, dt, dt);
-  else out = binaryKernel(Binary.Sub, a, binaryKernel(Binary.Mul, b, alpha, dt, dt), dt, dt);
-  if (needsGrad(a, typeof b === "number" ? null : b)) {
-    record("sub", out, [a, typeof b === "number" ? null : b], {}, { alpha });
-  }
-  return out;
+  if (alpha === 1) return binaryKernel(Binary.Sub, a, b, dt, dt);
+  if (typeof b === "number") return binaryKernel(Binary.Sub, a, b * alpha, dt, dt);
+  return binaryKernel(Binary.Sub, a, binaryKernel(Binary.Mul, b, alpha, dt, dt), dt, dt);
 }
 
-/** other - alpha*input, for a number `other` (Python's `1 - x`). */
-export function rsub(a: Tensor, other: number, alpha = 1): Tensor {
+/**
+ * torch.rsub(input, other, alpha=1) = other - alpha*input (Python's `other - input`), for a
+ * tensor (RsubBackward0) or a number (RsubBackward1) `other`.
+ * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4, 3])
+ */
+export function rsub(a: Tensor, other: Operand, alpha = 1): Tensor {
+  other = checkOperand(other, "rsub", "other", 1);
+  if (typeof other !== "number") {
+    const out = subValue(other, a, alpha);
+    if (needsGrad(a, other)) record("rsub", out, [a, other], {}, { alpha, tensorOther: true });
+    return out;
+  }
   const dt = arithDtype(a, other);
   const scaled = alpha === 1 ? a : binaryKernel(Binary.Mul, a, alpha, dt, dt);
   const out = neg(binaryKernel(Binary.Sub, scaled, other, dt, dt), false);
-  if (needsGrad(a)) record("rsub", out, [a], {}, { alpha });
+  if (needsGrad(a)) record("rsub", out, [a], {}, { alpha, tensorOther: false });
   return out;
 }
 
@@ -420,12 +435,25 @@ export const floor = (a: Tensor): Tensor => rounding(Unary.Floor, "floor", a);
 export const ceil = (a: Tensor): Tensor => rounding(Unary.Ceil, "ceil", a);
 export const round = (a: Tensor): Tensor => rounding(Unary.Round, "round", a);
 
-/** torch.clamp(input, min?, max?) */
-export function clamp(a: Tensor, min?: number | null, max?: number | null): Tensor {
+type Bound = Tensor | number | null | undefined;
+
+/**
+ * torch.clamp(input, min?, max?): min(max(input, min), max), NaN where any operand is NaN.
+ * Number bounds record ClampBackward1; tensor bounds broadcast with the input, take part in
+ * type promotion and get gradients too (ClampBackward0). Bounds are both numbers or both
+ * tensors (or null), as PyTorch's overloads.
+ * @example torch.tensor([-2, 0.5, 3]).clamp(0, 1) // tensor([0.0000, 0.5000, 1.0000])
+ * @example x.clamp(lo, hi) // elementwise tensor bounds
+ */
+export function clamp(a: Tensor, min?: Bound, max?: Bound): Tensor {
   const lo = min ?? null;
   const hi = max ?? null;
   if (lo === null && hi === null) {
     throw runtimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
+  }
+  if (lo instanceof Tensor || hi instanceof Tensor) {
+    if (typeof lo === "number" || typeof hi === "number") throw clampOverloadError(lo, hi);
+    return clampTensor(a, lo as Tensor | null, hi as Tensor | null);
   }
   const dt = resultType([a, ...(lo !== null ? [lo] : []), ...(hi !== null ? [hi] : [])]);
   const src = asDtype(a, dt);
@@ -439,6 +467,62 @@ export function clamp(a: Tensor, min?: number | null, max?: number | null): Tens
     hi === null ? Infinity : scalarIn(hi, dt),
   );
   if (needsGrad(a)) record("clamp", out, [a], { self: a }, { min: lo, max: hi });
+  return out;
+}
+
+/**
+ * PyTorch's argument error for Tensor.clamp with one tensor and one number bound (its parser
+ * marks the non-tensors against the Tensor overload and both against the Number one).
+ */
+function clampOverloadError(lo: Bound, hi: Bound): Error {
+  const t = (v: Bound): string => pyTypeName(v);
+  const mark = (v: Bound, ok: boolean): string => (ok ? t(v) : `!${t(v)}!`);
+  const asTensor = `(${mark(lo, lo instanceof Tensor)}, ${mark(hi, hi instanceof Tensor)})`;
+  const asNumber = `(!${t(lo)}!, !${t(hi)}!)`;
+  return typeError(
+    `clamp() received an invalid combination of arguments - got (${t(lo)}, ${t(hi)}), but expected one of:\n * (Tensor min, Tensor max)\n      didn't match because some of the arguments have invalid types: ${asTensor}\n * (Number min, Number max)\n      didn't match because some of the arguments have invalid types: ${asNumber}\n`,
+  );
+}
+
+/** clamp.Tensor: max(input, min) then min(., max), broadcast, in the promoted dtype. */
+function clampTensor(a: Tensor, lo: Tensor | null, hi: Tensor | null): Tensor {
+  const dt = resultType([a, ...(lo !== null ? [lo] : []), ...(hi !== null ? [hi] : [])]);
+  let out = a;
+  if (lo !== null) out = binaryKernel(Binary.Maximum, out, lo, dt, dt);
+  if (hi !== null) out = binaryKernel(Binary.Minimum, out, hi, dt, dt);
+  if (out === a) out = castTensor(a, dt);
+  if (anyNeedsGrad([a, lo, hi]))
+    record("clampTensor", out, [a, lo, hi], { self: a, min: lo, max: hi }, {});
+  return out;
+}
+
+/**
+ * torch.clamp_min(input, min) = max(input, min): a number (ClampMinBackward0) or a tensor
+ * broadcast with the input (ClampMinBackward1).
+ * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0, 2])
+ */
+export function clampMin(a: Tensor, min: Tensor | number): Tensor {
+  return clampOneSide(a, checkOperand(min, "clamp_min", "min", 1), true);
+}
+
+/**
+ * torch.clamp_max(input, max) = min(input, max): a number (ClampMaxBackward0) or a tensor
+ * (ClampMaxBackward1).
+ * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1, 0])
+ */
+export function clampMax(a: Tensor, max: Tensor | number): Tensor {
+  return clampOneSide(a, checkOperand(max, "clamp_max", "max", 1), false);
+}
+
+function clampOneSide(a: Tensor, bound: Tensor | number, isMin: boolean): Tensor {
+  const dt = resultType([a, bound]);
+  const out = binaryKernel(isMin ? Binary.Maximum : Binary.Minimum, a, bound, dt, dt);
+  if (typeof bound === "number") {
+    if (needsGrad(a))
+      record(isMin ? "clampMin" : "clampMax", out, [a, null], { self: a }, { bound });
+  } else if (needsGrad(a, bound)) {
+    record(isMin ? "clampMin" : "clampMax", out, [a, bound], { self: a, bound }, { bound: null });
+  }
   return out;
 }
 

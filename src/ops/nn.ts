@@ -6,10 +6,12 @@
  * once. Their derivatives live in autograd/nn-formulas.ts.
  */
 import { Tensor } from "../tensor.js";
-import { int64, int32, float64, getDefaultDtype } from "../dtype.js";
+import { bool, int64, int32, float64, getDefaultDtype } from "../dtype.js";
 import { alloc, asDtype, contiguousData, scalarTypeName } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { noForwardGrad } from "../autograd/forward-ad.js";
+import { clamp } from "./elementwise.js";
 import { indexError, runtimeError, valueError } from "../errors.js";
 import { columnMajor, mm } from "./linalg.js";
 import { numelOf, shapeEqual } from "../shape.js";
@@ -207,6 +209,15 @@ export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
 
 /** torch.nn.functional.elu(input, alpha=1): x > 0 ? x : alpha*(exp(x) - 1) (with PyTorch's scale and input_scale). */
 export function elu(a: Tensor, alpha = 1, scale = 1, inputScale = 1): Tensor {
+  return eluOp(a, alpha, scale, inputScale);
+}
+
+/** torch.celu(input, alpha=1) = elu(input, alpha, 1, 1/alpha), recorded as CeluBackward0. */
+export function celu(a: Tensor, alpha = 1): Tensor {
+  return eluOp(a, alpha, 1, 1 / alpha, "CeluBackward0");
+}
+
+function eluOp(a: Tensor, alpha: number, scale: number, inputScale: number, name?: string): Tensor {
   checkFloat(a, "elu_cpu");
   const { x, xo, out, n } = io(a);
   const o = out.typedArray;
@@ -215,7 +226,7 @@ export function elu(a: Tensor, alpha = 1, scale = 1, inputScale = 1): Tensor {
     const v = x[xo + i];
     o[i] = v <= 0 ? Math.expm1(v * inputScale) * negcoef : v * scale;
   }
-  if (needsGrad(a)) record("elu", out, [a], { self: a }, { alpha, scale, inputScale });
+  if (needsGrad(a)) record("elu", out, [a], { self: a }, { alpha, scale, inputScale }, name);
   return out;
 }
 
@@ -230,6 +241,39 @@ export function softplus(a: Tensor, beta = 1, threshold = 20): Tensor {
     o[i] = bx > threshold ? v : Math.log1p(Math.exp(bx)) / beta;
   }
   if (needsGrad(a)) record("softplus", out, [a], { self: a }, { beta, threshold });
+  return out;
+}
+
+/**
+ * torch.nn.functional.hardtanh(input, min_val=-1, max_val=1): input clamped to [min_val,
+ * max_val] (HardtanhBackward0: the gradient is 0 at and beyond the bounds).
+ * @example hardtanh(torch.tensor([-2, 0.5, 2])) // tensor([-1.0000, 0.5000, 1.0000])
+ */
+export function hardtanh(a: Tensor, min = -1, max = 1): Tensor {
+  if (a.dtype === bool) throw runtimeError("Bool inputs not supported for hardtanh");
+  const out = noGrad(() => noForwardGrad(() => clamp(a, min, max)));
+  if (out.dtype.isFloatingPoint && needsGrad(a))
+    record("hardtanh", out, [a], { self: a }, { min, max });
+  return out;
+}
+
+/**
+ * torch.nn.functional.logsigmoid(input) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)),
+ * as PyTorch's log_sigmoid_forward with its buffer exp(-|x|) (LogSigmoidBackward0).
+ * @example logSigmoid(torch.tensor([0])) // tensor([-0.6931])
+ */
+export function logSigmoid(a: Tensor): Tensor {
+  checkFloat(a, "log_sigmoid_forward");
+  const { x, xo, out, n } = io(a);
+  const buffer = alloc(a.shape.slice(), a.dtype);
+  const o = out.typedArray;
+  const z = buffer.typedArray;
+  for (let i = 0; i < n; i++) {
+    const v = x[xo + i];
+    z[i] = Math.exp(-Math.abs(v));
+    o[i] = Math.min(v, 0) - Math.log1p(z[i]);
+  }
+  if (needsGrad(a)) record("logSigmoid", out, [a], { self: a, buffer }, {});
   return out;
 }
 
@@ -530,7 +574,13 @@ export function nllLoss(
     }
   }
   if (needsGrad(input)) {
-    record("nllLoss", out, [input], { target, weight, totalWeight }, { reduction, ignoreIndex });
+    record(
+      "nllLoss",
+      out,
+      [input],
+      { self: input, target, weight, totalWeight },
+      { reduction, ignoreIndex },
+    );
   }
   return out;
 }

@@ -107,9 +107,11 @@ export function normBackward(
       if (a.kind === "group") gx = gx.reshape(x.shape);
     }
   }
+  // no dims to sum when the normalised shape is the whole input (sum over [] would reduce all)
   const pd = paramDims(x, a);
-  const gw = need[1] && w !== null ? g.mul(xhat).sum(pd).reshape(w.shape) : null;
-  const gb = need[2] ? g.sum(pd) : null;
+  const sumP = (t: Tensor): Tensor => (pd.length === 0 ? t : t.sum(pd));
+  const gw = need[1] && w !== null ? sumP(g.mul(xhat)).reshape(w.shape) : null;
+  const gb = need[2] ? sumP(g) : null;
   return [gx, gw, gb];
 }
 

@@ -14,7 +14,6 @@ import {
 } from "../backend/cpu-nn.js";
 import { alloc, checkTensor, contiguousData } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
-import { isGradEnabled } from "../autograd/grad-mode.js";
 import { runtimeError } from "../errors.js";
 
 /** Pooling arguments, each [h, w]. */
@@ -113,13 +112,13 @@ export function maxPool2dWithIndices(x: Tensor, a: PoolArgs): [Tensor, Tensor] {
   const idx = alloc(shape.slice(), int64);
   const xs = contiguousData(x);
   maxKernel(xs.data, xs.offset, planesOf(x), g, out.typedArray, idx.typedArray);
-  if (needsGrad(x)) record("maxPool2d", out, [x], { indices: idx }, {});
+  if (needsGrad(x)) record("maxPool2d", out, [x], { self: x, indices: idx }, {});
   return [out, idx];
 }
 
 /**
- * The adjoint of max pooling: `g` added into zeros of `inputShape` at `indices`. Without a
- * graph being recorded, one kernel; otherwise scatterAdd (differentiable again).
+ * The adjoint of max pooling: `g` added into zeros of `inputShape` at `indices`, in one kernel
+ * recording nothing (ops/backward.ts's maxPool2dWithIndicesBackward records).
  */
 export function maxPool2dBackward(
   g: Tensor,
@@ -129,20 +128,13 @@ export function maxPool2dBackward(
   const nd = inputShape.length;
   const inSize = inputShape[nd - 1] * inputShape[nd - 2];
   const outSize = g.shape[nd - 1] * g.shape[nd - 2];
-  if (!isGradEnabled()) {
-    const out = alloc(inputShape.slice(), g.dtype);
-    const gs = contiguousData(g);
-    const is = contiguousData(indices);
-    const gd = gs.offset === 0 ? gs.data : gs.data.subarray(gs.offset);
-    const id = is.offset === 0 ? is.data : is.data.subarray(is.offset);
-    maxBackwardKernel(gd, id, g.numel() / Math.max(outSize, 1), inSize, outSize, out.typedArray);
-    return out;
-  }
-  const lead = inputShape.slice(0, -2);
-  const zeros = alloc([...lead, inSize], g.dtype);
-  return zeros
-    .scatterAdd(nd - 2, indices.reshape([...lead, outSize]), g.reshape([...lead, outSize]))
-    .reshape(inputShape.slice());
+  const out = alloc(inputShape.slice(), g.dtype);
+  const gs = contiguousData(g);
+  const is = contiguousData(indices);
+  const gd = gs.offset === 0 ? gs.data : gs.data.subarray(gs.offset);
+  const id = is.offset === 0 ? is.data : is.data.subarray(is.offset);
+  maxBackwardKernel(gd, id, g.numel() / Math.max(outSize, 1), inSize, outSize, out.typedArray);
+  return out;
 }
 
 /**

@@ -19,8 +19,7 @@ import {
 import { normalizeDim, normalizeDims, numelOf } from "../shape.js";
 import { alloc, castData, floatDtypeOf, wrap, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
-import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
-import { isForwardADActive } from "../autograd/forward-ad.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { runtimeError, indexError } from "../errors.js";
 
 export type Dims = number | readonly number[] | null | undefined;
@@ -357,7 +356,14 @@ export function variance(
   const p = plan(t, dim, keepdim);
   const correction = correctionOf(opts);
   const out = varCore(t, p, correction, keepdim);
-  if (needsGrad(t)) record("var", out, [t], { self: t }, { dims: p.dims, keepdim, correction });
+  if (needsGrad(t))
+    record(
+      "var",
+      out,
+      [t],
+      { self: t },
+      { dims: p.dims, keepdim, correction, dimGiven: given(dim) },
+    );
   return out;
 }
 
@@ -374,8 +380,19 @@ export function std(
   const correction = correctionOf(opts);
   const out = noGrad(() => varCore(t, p, correction, keepdim).sqrt());
   if (needsGrad(t))
-    record("std", out, [t], { self: t, result: out }, { dims: p.dims, keepdim, correction });
+    record(
+      "std",
+      out,
+      [t],
+      { self: t, result: out },
+      { dims: p.dims, keepdim, correction, dimGiven: given(dim) },
+    );
   return out;
+}
+
+/** Whether a reduction's dim argument names dims (PyTorch's dim=None or dim=[] reduce all). */
+function given(dim: Dims): boolean {
+  return dim !== undefined && dim !== null && !(Array.isArray(dim) && dim.length === 0);
 }
 
 function checkFloat(t: Tensor, name: string): void {
@@ -400,6 +417,8 @@ export function norm(t: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   const pl = plan(t, dim, keepdim);
   const kd = keepdim;
   const out = noGrad(() => {
+    // the extreme of no elements: 0, as PyTorch's vector_norm
+    if ((pn === Infinity || pn === -Infinity) && pl.inner === 0) return alloc(pl.outShape, t.dtype);
     const a = t.abs();
     if (pn === Infinity) return amax(a, pl.dims, kd);
     if (pn === -Infinity) return amin(a, pl.dims, kd);
@@ -488,13 +507,11 @@ function softmaxForward(t: Tensor, d: number, log: boolean): Tensor {
 }
 
 /**
- * The softmax / log_softmax backward (softmax: y*(g - sum(g*y)); log_softmax:
- * g - exp(y)*sum(g), along dim) in one kernel when no graph is being recorded; null when one
- * is, or g and y differ in shape or dtype (the formula then composes tensor ops).
+ * The value of the softmax / log_softmax backward (softmax: y*(g - sum(g*y)); log_softmax:
+ * g - exp(y)*sum(g), along dim) in one kernel, recording nothing (ops/backward.ts records);
+ * null when g and y differ in shape or dtype (the caller then composes tensor ops).
  */
 export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor | null {
-  // recording a graph (createGraph) or carrying tangents needs the composed, differentiable ops
-  if (isGradEnabled() || isForwardADActive()) return null;
   if (g.dtype !== y.dtype || !g.dtype.isFloatingPoint) return null;
   const shape = y.shape;
   if (g.shape.length !== shape.length || g.shape.some((s, i) => s !== shape[i])) return null;

@@ -85,13 +85,13 @@ defineOp({
   namespace: "nn.functional",
   python: true,
   variants: ["function"],
-  doc: "relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6).",
+  doc: "relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0).",
   example: "F.relu6(torch.tensor([-1, 3, 8])) // tensor([0., 3., 6.])",
   overloads: [
     {
       schema: "relu6(Tensor input, bool inplace=False) -> Tensor",
       forward: (input: Tensor, inp: boolean) =>
-        maybeInplace(input, inp, true, (t) => E.clamp(t, 0, 6)),
+        maybeInplace(input, inp, true, (t) => NN.hardtanh(t, 0, 6)),
     },
   ],
 });
@@ -101,7 +101,7 @@ defineOp({
   namespace: "nn.functional",
   python: true,
   variants: ["function"],
-  doc: "hardtanh(x) = clamp(x, min_val, max_val).",
+  doc: "hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds.",
   example: "F.hardtanh(torch.tensor([-2, 0.5, 2])) // tensor([-1.0000, 0.5000, 1.0000])",
   overloads: [
     {
@@ -110,7 +110,7 @@ defineOp({
       forward: (input: Tensor, minVal: number | Tensor, maxVal: number | Tensor, inp: boolean) => {
         const lo = num(minVal);
         const hi = num(maxVal);
-        return maybeInplace(input, inp, true, (t) => E.clamp(t, lo, hi));
+        return maybeInplace(input, inp, true, (t) => NN.hardtanh(t, lo, hi));
       },
     },
   ],
@@ -214,7 +214,7 @@ defineOp({
       schema: "celu(Tensor input, Scalar alpha=1.0, bool inplace=False) -> Tensor",
       forward: (input: Tensor, alpha: number | Tensor, inp: boolean) => {
         const a = num(alpha);
-        return maybeInplace(input, inp, true, (t) => NN.elu(t, a, 1, 1 / a));
+        return maybeInplace(input, inp, true, (t) => NN.celu(t, a));
       },
     },
   ],
@@ -241,12 +241,12 @@ defineOp({
   namespace: "nn.functional",
   variants: ["function"],
   out: true,
-  doc: "logsigmoid(x) = log(sigmoid(x)) = -softplus(-x).",
+  doc: "logsigmoid(x) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)).",
   example: "F.logsigmoid(torch.tensor([0])) // tensor([-0.6931])",
   overloads: [
     {
       schema: "log_sigmoid(Tensor self) -> Tensor",
-      forward: (self: Tensor) => NN.softplus(self.neg()).neg(),
+      forward: (self: Tensor) => NN.logSigmoid(self),
     },
   ],
 });
