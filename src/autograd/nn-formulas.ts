@@ -109,9 +109,20 @@ export function addmmBackward(
   ];
 }
 
-/** x / numel for a mean loss (an in-place div by a Scalar in PyTorch: DivBackward1) */
-const meanDiv = (t: Tensor, x: Tensor, reduction: Reduction): Tensor =>
-  reduction === "mean" ? divScalar(t, x.numel()) : t;
+/**
+ * A composite loss backward's grad_output and the division by numel of a mean: PyTorch divides
+ * the product, ((...) * g) / numel (DivBackward1); without a graph being recorded the division
+ * moves onto the one-element g instead (same value up to rounding, one full-size pass fewer).
+ */
+function meanScaled(
+  g: Tensor,
+  x: Tensor,
+  reduction: Reduction,
+): { g: Tensor; finish: (t: Tensor) => Tensor } {
+  if (reduction !== "mean") return { g, finish: (t) => t };
+  if (!isGradEnabled() && !isForwardADActive()) return { g: g.div(x.numel()), finish: (t) => t };
+  return { g, finish: (t) => divScalar(t, x.numel()) };
+}
 
 /** binary_cross_entropy_target_backward: -logit(x) g [* w] [/ numel] */
 export function bceTargetBackward(
@@ -120,9 +131,10 @@ export function bceTargetBackward(
   weight: Tensor | undefined,
   reduction: Reduction,
 ): Tensor {
-  let r = x.neg().log1p().sub(x.log()).mul(g);
+  const m = meanScaled(g, x, reduction);
+  let r = x.neg().log1p().sub(x.log()).mul(m.g);
   if (weight !== undefined) r = r.mul(weight);
-  return meanDiv(r, x, reduction);
+  return m.finish(r);
 }
 
 /**
@@ -138,15 +150,16 @@ export function bceWithLogitsBackward(
   posWeight: Tensor | undefined,
   reduction: Reduction,
 ): Tensor {
+  const m = meanScaled(g, x, reduction);
   let r: Tensor;
   if (posWeight !== undefined) {
     const pt = posWeight.mul(t);
-    r = pt.add(1).sub(t).mul(x.sigmoid()).sub(pt).mul(g);
+    r = pt.add(1).sub(t).mul(x.sigmoid()).sub(pt).mul(m.g);
   } else {
-    r = x.sigmoid().sub(t).mul(g);
+    r = x.sigmoid().sub(t).mul(m.g);
   }
   if (weight !== undefined) r = r.mul(weight);
-  return meanDiv(r, x, reduction);
+  return m.finish(r);
 }
 
 /** log(sigmoid(z)) computed stably: min(z, 0) - log1p(exp(-|z|)) */
@@ -165,12 +178,13 @@ export function bceWithLogitsTargetBackward(
   posWeight: Tensor | undefined,
   reduction: Reduction,
 ): Tensor {
+  const m = meanScaled(g, x, reduction);
   let r =
     posWeight !== undefined
-      ? logSigmoid(x.neg()).sub(logSigmoid(x).mul(posWeight)).mul(g)
-      : x.neg().mul(g);
+      ? logSigmoid(x.neg()).sub(logSigmoid(x).mul(posWeight)).mul(m.g)
+      : x.neg().mul(m.g);
   if (weight !== undefined) r = r.mul(weight);
-  return meanDiv(r, x, reduction);
+  return m.finish(r);
 }
 
 /** a saved entry that was passed as null is absent */

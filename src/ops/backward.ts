@@ -12,7 +12,9 @@
  * are inputs here too, so whether a gradient requires grad follows PyTorch.
  */
 import type { Tensor } from "../tensor.js";
+import { float32 } from "../dtype.js";
 import { activationBackward as activationBackwardKernel } from "../backend/cpu.js";
+import { nativeWorth } from "../backend/native-elementwise.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";
@@ -98,19 +100,58 @@ export function thresholdBackward(g: Tensor, self: Tensor, threshold: number): T
   return out;
 }
 
-type Pointwise = (g: number, x: number) => number;
+const NO_PARAMS: readonly number[] = [];
+
+/** The activations whose backward is one pass over (grad_output, self). */
+const enum Act {
+  Elu,
+  Softplus,
+  Gelu,
+  GeluTanh,
+  LeakyRelu,
+  Hardtanh,
+}
 
 /**
- * g and x (same shape and dtype) combined elementwise by `f` in one pass, each element rounded
- * once; null when the operands differ (the caller composes ops).
+ * One element of an activation's backward: grad_output `g` times the derivative at `x` (p: the
+ * activation's parameters). One function with a switch, so the loop calling it stays
+ * monomorphic.
  */
-function pointwise(g: Tensor, x: Tensor, f: Pointwise): Tensor | null {
+function actBackward(kind: Act, g: number, x: number, p: readonly number[]): number {
+  switch (kind) {
+    case Act.Elu:
+      // p = [alpha * scale, scale, input_scale]
+      return x <= 0 ? g * p[2] * p[0] * Math.exp(x * p[2]) : g * p[1];
+    case Act.Softplus: {
+      // p = [beta, threshold]
+      const bx = x * p[0];
+      if (bx > p[1]) return g;
+      const z = Math.exp(bx);
+      return (g * z) / (z + 1);
+    }
+    case Act.Gelu:
+      return g * geluDeriv(x, false);
+    case Act.GeluTanh:
+      return g * geluDeriv(x, true);
+    case Act.LeakyRelu:
+      return x > 0 ? g : g * p[0];
+    case Act.Hardtanh:
+      return x <= p[0] || x >= p[1] ? 0 : g;
+  }
+}
+
+/**
+ * An activation's backward over g and x (same shape and dtype) in one pass, each element
+ * rounded once; null when the operands differ (the caller composes ops).
+ */
+function fusedAct(kind: Act, g: Tensor, x: Tensor, p: readonly number[]): Tensor | null {
   if (g.dtype !== x.dtype || !sameShape(g.shape, x.shape)) return null;
   const gd = contiguousData(g);
   const xd = contiguousData(x);
   const out = alloc(x.shape.slice(), x.dtype);
   const o = out.typedArray;
-  for (let i = 0; i < o.length; i++) o[i] = f(gd.data[gd.offset + i], xd.data[xd.offset + i]);
+  for (let i = 0; i < o.length; i++)
+    o[i] = actBackward(kind, gd.data[gd.offset + i], xd.data[xd.offset + i], p);
   return out;
 }
 
@@ -128,9 +169,7 @@ export function eluBackward(
 ): Tensor {
   const negcoef = alpha * scale;
   const out =
-    pointwise(g, x, (gv, xv) =>
-      xv <= 0 ? gv * inputScale * negcoef * Math.exp(xv * inputScale) : gv * scale,
-    ) ??
+    fusedAct(Act.Elu, g, x, [negcoef, scale, inputScale]) ??
     untracked(() =>
       where(x.le(0), g.mul(inputScale).mul(negcoef).mul(x.mul(inputScale).exp()), g.mul(scale)),
     );
@@ -145,12 +184,7 @@ export function eluBackward(
  */
 export function softplusBackward(g: Tensor, x: Tensor, beta: number, threshold: number): Tensor {
   const out =
-    pointwise(g, x, (gv, xv) => {
-      const bx = xv * beta;
-      if (bx > threshold) return gv;
-      const z = Math.exp(bx);
-      return (gv * z) / (z + 1);
-    }) ??
+    fusedAct(Act.Softplus, g, x, [beta, threshold]) ??
     untracked(() => {
       const bx = x.mul(beta);
       const z = bx.exp();
@@ -186,7 +220,7 @@ function geluDeriv(x: number, tanhApprox: boolean): number {
 export function geluBackward(g: Tensor, x: Tensor, approximate: "none" | "tanh"): Tensor {
   const tanhApprox = approximate === "tanh";
   const out =
-    pointwise(g, x, (gv, xv) => gv * geluDeriv(xv, tanhApprox)) ??
+    fusedAct(tanhApprox ? Act.GeluTanh : Act.Gelu, g, x, NO_PARAMS) ??
     untracked(() => {
       if (tanhApprox) {
         const x2 = x.mul(x);
@@ -216,8 +250,7 @@ export function geluBackward(g: Tensor, x: Tensor, approximate: "none" | "tanh")
 /** leaky_relu_backward(grad_output, self, negative_slope): grad_output where self > 0, else grad_output * negative_slope. */
 export function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
   const out =
-    pointwise(g, x, (gv, xv) => (xv > 0 ? gv : gv * slope)) ??
-    untracked(() => where(x.gt(0), g, g.mul(slope)));
+    fusedAct(Act.LeakyRelu, g, x, [slope]) ?? untracked(() => where(x.gt(0), g, g.mul(slope)));
   if (needsGrad(g, x)) record("leakyReluBackward", out, [g, x], { self: x }, { slope });
   return out;
 }
@@ -225,7 +258,7 @@ export function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
 /** hardtanh_backward(grad_output, self, min_val, max_val): 0 where self <= min_val or self >= max_val, else grad_output. */
 export function hardtanhBackward(g: Tensor, x: Tensor, min: number, max: number): Tensor {
   const out =
-    pointwise(g, x, (gv, xv) => (xv <= min || xv >= max ? 0 : gv)) ??
+    fusedAct(Act.Hardtanh, g, x, [min, max]) ??
     untracked(() => where(x.le(min).logicalOr(x.ge(max)), 0, g));
   if (needsGrad(g, x)) record("hardtanhBackward", out, [g, x], { self: x }, { min, max });
   return out;
@@ -291,10 +324,70 @@ export function logSoftmaxBackwardData(g: Tensor, y: Tensor, dim: number): Tenso
 const meanNorm = (x: Tensor, reduction: Reduction): number =>
   reduction === "mean" ? 1 / x.numel() : 1;
 
+/** The pointwise losses whose backward is one pass over (grad_output, self, target). */
+const enum Loss {
+  Mse,
+  SmoothL1,
+  Huber,
+}
+
+/**
+ * One element of a loss backward from d = self - target and grad_output g (p: [norm, beta or
+ * delta]), as PyTorch's kernels.
+ */
+function lossBackward(kind: Loss, g: number, d: number, p: readonly number[]): number {
+  const norm = p[0];
+  switch (kind) {
+    case Loss.Mse:
+      return norm * d * g;
+    case Loss.SmoothL1:
+      if (d <= -p[1]) return -norm * g;
+      if (d >= p[1]) return norm * g;
+      return (norm * d * g) / p[1];
+    case Loss.Huber:
+      if (d <= -p[1]) return -norm * g * p[1];
+      if (d >= p[1]) return norm * g * p[1];
+      return norm * d * g;
+  }
+}
+
+/**
+ * A loss backward in one pass for self and target of one shape and dtype and a grad_output of
+ * one value (a reduced loss) or of their shape; null otherwise (the caller composes ops).
+ */
+function fusedLoss(
+  kind: Loss,
+  g: Tensor,
+  x: Tensor,
+  t: Tensor,
+  p: readonly number[],
+): Tensor | null {
+  // large inputs: the composed ops' native kernels are faster than one JavaScript pass
+  if (nativeWorth(x.numel())) return null;
+  if (!x.dtype.isFloatingPoint || t.dtype !== x.dtype || g.dtype !== x.dtype) return null;
+  if (!sameShape(x.shape, t.shape)) return null;
+  // one value broadcast (g of a reduced loss: 0-dim), or g of x's shape
+  const one = g.numel() === 1 && g.dim() <= x.dim();
+  if (!one && !sameShape(g.shape, x.shape)) return null;
+  const gd = contiguousData(g);
+  const xd = contiguousData(x);
+  const td = contiguousData(t);
+  const out = alloc(x.shape.slice(), x.dtype);
+  const o = out.typedArray;
+  const f32 = x.dtype === float32;
+  for (let i = 0; i < o.length; i++) {
+    // self - target rounded to the dtype, as the kernel computes it
+    const d = xd.data[xd.offset + i] - td.data[td.offset + i];
+    const gv = gd.data[gd.offset + (one ? 0 : i)];
+    o[i] = lossBackward(kind, gv, f32 ? Math.fround(d) : d, p);
+  }
+  return out;
+}
+
 /** mse_loss_backward(grad_output, self, target, reduction) = norm * (self - target) * grad_output, norm = 2 (2/numel for a mean). */
 export function mseLossBackward(g: Tensor, x: Tensor, t: Tensor, reduction: Reduction): Tensor {
   const norm = 2 * meanNorm(x, reduction);
-  const out = untracked(() => x.sub(t).mul(norm).mul(g));
+  const out = fusedLoss(Loss.Mse, g, x, t, [norm]) ?? untracked(() => x.sub(t).mul(norm).mul(g));
   if (anyNeedsGrad([g, x, t]))
     record("mseLossBackward", out, [g, x, t], { gradOutput: g, self: x, target: t }, { reduction });
   return out;
@@ -313,12 +406,15 @@ export function smoothL1LossBackward(
   beta: number,
 ): Tensor {
   const norm = meanNorm(x, reduction);
-  const out = untracked(() => {
-    const d = x.sub(t);
-    const ng = g.mul(norm).expand(d.shape);
-    const inner = beta === 0 ? ng : d.mul(norm).mul(g).div(beta);
-    return where(d.le(-beta), ng.neg(), where(d.ge(beta), ng, inner));
-  });
+  // composed: norm g clamp(d/beta, -1, 1) (beta 0: -norm g where d <= 0, else norm g)
+  const out =
+    fusedLoss(Loss.SmoothL1, g, x, t, [norm, beta]) ??
+    untracked(() => {
+      const d = x.sub(t);
+      const ng = g.mul(norm);
+      if (beta === 0) return where(d.le(0), ng.neg(), ng);
+      return d.div(beta).clamp(-1, 1).mul(ng);
+    });
   if (anyNeedsGrad([g, x, t]))
     record(
       "smoothL1LossBackward",
@@ -342,11 +438,10 @@ export function huberLossBackward(
   delta: number,
 ): Tensor {
   const norm = meanNorm(x, reduction);
-  const out = untracked(() => {
-    const d = x.sub(t);
-    const edge = g.mul(norm).mul(delta).expand(d.shape);
-    return where(d.le(-delta), edge.neg(), where(d.ge(delta), edge, d.mul(norm).mul(g)));
-  });
+  // composed: norm g clamp(d, -delta, delta)
+  const out =
+    fusedLoss(Loss.Huber, g, x, t, [norm, delta]) ??
+    untracked(() => x.sub(t).clamp(-delta, delta).mul(g.mul(norm)));
   if (anyNeedsGrad([g, x, t]))
     record(
       "huberLossBackward",
