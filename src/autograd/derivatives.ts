@@ -407,13 +407,16 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       return [gr.mul(F.prodOthers(s.self, r, a.dims))];
     },
   },
-  // max()/min() over everything: g shared evenly among the elements equal to the result
+  // max()/min() over everything: g shared evenly among the elements equal to the result (or
+  // the NaNs when it is NaN): PyTorch's evenly_distribute_backward, zeros masked-filled with
+  // g / count (MaskedFillBackward1)
   maxAll: {
     name: (a) => a.name,
     save: ["self", "result"],
     grad: (g, s) => {
-      const mask = s.self.eq(s.result);
-      return [F.where(mask, g.div(mask.sum()), zero(s.self))];
+      const r = s.result;
+      const mask = Number.isNaN(Number(r.item())) ? s.self.isnan() : s.self.eq(r);
+      return [zero(s.self).maskedFill(mask, g.div(mask.sum()))];
     },
   },
   // max(dim)/min(dim): g goes to the selected index
@@ -435,9 +438,9 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       const shape = n.inputShape(0);
       const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
       const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
+      // PyTorch's scale_grad_by_count: (g / count) * mask
       const mask = s.self.eq(r);
-      const count = F.restoreReduced(mask.sum(a.dims, true), a.dims, true, shape);
-      return [F.where(mask, gr.div(count), zero(s.self))];
+      return [gr.div(mask.sum(a.dims, true)).mul(mask)];
     },
   },
   // d var = 2/(N - correction) * g * (x - mean)  (PyTorch's var_backward)
