@@ -193,9 +193,9 @@ function tangentLike(t: Tensor, k: number): Tensor {
 }
 
 /**
- * The tangents forward mode gives the gradients (the backward formulas' JVP rules, PyTorch's
- * forward-over-reverse) against central differences of the gradients in the inputs and the
- * head gradients.
+ * The tangents forward mode gives the outputs (the ops' JVP rules) and the gradients (the
+ * backward formulas' JVP rules, PyTorch's forward-over-reverse) against central differences
+ * in the inputs and the head gradients.
  */
 function forwardOverReverse(spec: Spec, fx: Fixture): string[] {
   const fn = compile(spec.js);
@@ -208,7 +208,10 @@ function forwardOverReverse(spec: Spec, fx: Fixture): string[] {
   const diff = base.map((x) => x.requiresGrad);
   const tx = base.map((x, k) => (diff[k] ? tangentLike(x, k) : null));
   const th = heads.map((h, k) => tangentLike(h, 100 + k));
-  /** the gradients at inputs x + e tx and heads + e th (forward mode when `dual`) */
+  /**
+   * The outputs and then the gradients at inputs x + e tx and heads + e th (their tangents,
+   * from forward mode, when `dual`)
+   */
   const gradients = (e: number, dual: boolean): (Tensor | null)[] => {
     const leaves = base.map((x, k) => {
       const t = tx[k];
@@ -230,7 +233,8 @@ function forwardOverReverse(spec: Spec, fx: Fixture): string[] {
         allowUnused: true,
       },
     );
-    return dual ? gs.map((g) => (g === null ? null : fw.unpackDual(g).tangent)) : gs;
+    const all = [...ys, ...gs];
+    return dual ? all.map((g) => (g === null ? null : fw.unpackDual(g).tangent)) : all;
   };
   const jvp = fw.dualLevel(() => gradients(0, true).map((t) => (t === null ? null : flat(t))));
   const eps = 1e-6;
@@ -243,7 +247,8 @@ function forwardOverReverse(spec: Spec, fx: Fixture): string[] {
     const fd = flat(gp).map((v, j) => (v - gm[j]) / (2 * eps));
     const got = jvp[i] ?? fd.map(() => 0);
     const bad = fd.findIndex((v, j) => !(Math.abs(got[j] - v) <= 1e-6 + 1e-5 * Math.abs(v)));
-    if (bad >= 0) errs.push(`gradient ${i}: tangent [${got}] != finite differences [${fd}]`);
+    const what = i < outs.length ? `output ${i}` : `gradient ${i - outs.length}`;
+    if (bad >= 0) errs.push(`${what}: tangent [${got}] != finite differences [${fd}]`);
   });
   return errs;
 }
@@ -262,7 +267,7 @@ for (const spec of specs) {
   });
   if (spec.gradcheck === false) continue;
   if (spec.gradgradcheck !== false) {
-    test(`forward over reverse: ${spec.name}`, () => {
+    test(`forward mode and forward over reverse: ${spec.name}`, () => {
       const errs = forwardOverReverse(spec, fx);
       if (errs.length > 0) assert.fail(`${spec.js}\n${errs.join("\n")}`);
     });
