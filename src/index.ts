@@ -153,8 +153,6 @@ export const clamp = (
   min?: ClampBound | { min?: ClampBound; max?: ClampBound },
   max?: ClampBound,
 ): Tensor => a.clamp(min, max);
-export const clampMin = (a: Tensor, min: Operand): Tensor => a.clampMin(min);
-export const clampMax = (a: Tensor, max: Operand): Tensor => a.clampMax(max);
 export const where = E.where;
 export const maskedFill = E.maskedFill;
 export const eq = E.eq;

@@ -550,14 +550,6 @@ export class Tensor {
     const [lo, hi] = clampArgs(min, max);
     return E.clamp(this, lo, hi);
   }
-  /** clampMin(min) = max(self, min), a number or a tensor */
-  clampMin(min: Operand): Tensor {
-    return E.clampMin(this, min);
-  }
-  /** clampMax(max) = min(self, max), a number or a tensor */
-  clampMax(max: Operand): Tensor {
-    return E.clampMax(this, max);
-  }
   /** Tensor.where(condition, other): self where condition, else other */
   where(condition: Tensor, other: Operand): Tensor {
     return E.where(condition, this, other);

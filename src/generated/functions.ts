@@ -248,6 +248,70 @@ export const tan = fn("tan") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** max(input, min) elementwise: `min` a number or a tensor broadcast with the input. */
+export const clampMin = fn("clampMin") as {
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, options: { min: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, min: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, options: { min: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, min: number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
+export const clampMax = fn("clampMax") as {
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, options: { max: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, max: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, options: { max: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, max: number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`). */
 export const sum = fn("sum") as {
   /**

@@ -22,17 +22,17 @@ export const relu = fn("relu", "nn.functional") as {
   (input: Tensor, inplace: boolean): Tensor;
 };
 
-/** relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6). */
+/** relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0). */
 export const relu6 = fn("relu6", "nn.functional") as {
   /**
-   * relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6).
+   * relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0).
    *
    * PyTorch: `relu6(Tensor input, bool inplace=False) -> Tensor`
    * @example F.relu6(torch.tensor([-1, 3, 8])) // tensor([0., 3., 6.])
    */
   (input: Tensor, options?: { inplace?: boolean }): Tensor;
   /**
-   * relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6).
+   * relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0).
    *
    * PyTorch: `relu6(Tensor input, bool inplace=False) -> Tensor`
    * @example F.relu6(torch.tensor([-1, 3, 8])) // tensor([0., 3., 6.])
@@ -40,10 +40,10 @@ export const relu6 = fn("relu6", "nn.functional") as {
   (input: Tensor, inplace: boolean): Tensor;
 };
 
-/** hardtanh(x) = clamp(x, min_val, max_val). */
+/** hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds. */
 export const hardtanh = fn("hardtanh", "nn.functional") as {
   /**
-   * hardtanh(x) = clamp(x, min_val, max_val).
+   * hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds.
    *
    * PyTorch: `hardtanh(Tensor input, Scalar min_val=-1., Scalar max_val=1., bool inplace=False) -> Tensor`
    * @example F.hardtanh(torch.tensor([-2, 0.5, 2])) // tensor([-1.0000, 0.5000, 1.0000])
@@ -53,7 +53,7 @@ export const hardtanh = fn("hardtanh", "nn.functional") as {
     options?: { minVal?: number | boolean; maxVal?: number | boolean; inplace?: boolean },
   ): Tensor;
   /**
-   * hardtanh(x) = clamp(x, min_val, max_val).
+   * hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds.
    *
    * PyTorch: `hardtanh(Tensor input, Scalar min_val=-1., Scalar max_val=1., bool inplace=False) -> Tensor`
    * @example F.hardtanh(torch.tensor([-2, 0.5, 2])) // tensor([-1.0000, 0.5000, 1.0000])
@@ -64,7 +64,7 @@ export const hardtanh = fn("hardtanh", "nn.functional") as {
     options?: { maxVal?: number | boolean; inplace?: boolean },
   ): Tensor;
   /**
-   * hardtanh(x) = clamp(x, min_val, max_val).
+   * hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds.
    *
    * PyTorch: `hardtanh(Tensor input, Scalar min_val=-1., Scalar max_val=1., bool inplace=False) -> Tensor`
    * @example F.hardtanh(torch.tensor([-2, 0.5, 2])) // tensor([-1.0000, 0.5000, 1.0000])
@@ -76,7 +76,7 @@ export const hardtanh = fn("hardtanh", "nn.functional") as {
     options?: { inplace?: boolean },
   ): Tensor;
   /**
-   * hardtanh(x) = clamp(x, min_val, max_val).
+   * hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds.
    *
    * PyTorch: `hardtanh(Tensor input, Scalar min_val=-1., Scalar max_val=1., bool inplace=False) -> Tensor`
    * @example F.hardtanh(torch.tensor([-2, 0.5, 2])) // tensor([-1.0000, 0.5000, 1.0000])
@@ -243,10 +243,10 @@ export const softplus = fn("softplus", "nn.functional") as {
   ): Tensor;
 };
 
-/** logsigmoid(x) = log(sigmoid(x)) = -softplus(-x). */
+/** logsigmoid(x) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)). */
 export const logsigmoid = fn("logsigmoid", "nn.functional") as {
   /**
-   * logsigmoid(x) = log(sigmoid(x)) = -softplus(-x).
+   * logsigmoid(x) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)).
    *
    * PyTorch: `log_sigmoid(Tensor self) -> Tensor`
    * @example F.logsigmoid(torch.tensor([0])) // tensor([-0.6931])

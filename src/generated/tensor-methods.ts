@@ -312,6 +312,118 @@ declare module "../tensor.js" {
      */
     tan_(): this;
     /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin(options: { min: Tensor }): Tensor;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin(min: Tensor): Tensor;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin(options: { min: number | boolean }): Tensor;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin(min: number | boolean): Tensor;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin_(options: { min: Tensor }): this;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin_(min: Tensor): this;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin_(options: { min: number | boolean }): this;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin_(min: number | boolean): this;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax(options: { max: Tensor }): Tensor;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax(max: Tensor): Tensor;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax(options: { max: number | boolean }): Tensor;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax(max: number | boolean): Tensor;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax_(options: { max: Tensor }): this;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax_(max: Tensor): this;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax_(options: { max: number | boolean }): this;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax_(max: number | boolean): this;
+    /**
      * Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`).
      *
      * PyTorch: `sum(Tensor self, *, ScalarType? dtype=None) -> Tensor`

@@ -220,3 +220,43 @@ floatUnary(
   "The tangent of each element (radians).",
   "torch.tensor([0]).tan() // tensor([0.])",
 );
+
+// ---------------------------------------------------------------------------------------------
+// One-sided clamps: their forwards (ops/elementwise.ts) record ClampMin/MaxBackward0 (number
+// bound) or ...Backward1 (tensor bound, which gets the gradient where it is the result).
+
+defineOp({
+  name: "clamp_min",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "max(input, min) elementwise: `min` a number or a tensor broadcast with the input.",
+  example: "torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])",
+  overloads: [
+    {
+      schema: "clamp_min.Tensor(Tensor self, Tensor min) -> Tensor",
+      forward: (self: Tensor, min: Tensor) => E.clampMin(self, min),
+    },
+    {
+      schema: "clamp_min(Tensor self, Scalar min) -> Tensor",
+      forward: (self: Tensor, min: number | boolean) => E.clampMin(self, Number(min)),
+    },
+  ],
+});
+
+defineOp({
+  name: "clamp_max",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "min(input, max) elementwise: `max` a number or a tensor broadcast with the input.",
+  example: "torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])",
+  overloads: [
+    {
+      schema: "clamp_max.Tensor(Tensor self, Tensor max) -> Tensor",
+      forward: (self: Tensor, max: Tensor) => E.clampMax(self, max),
+    },
+    {
+      schema: "clamp_max(Tensor self, Scalar max) -> Tensor",
+      forward: (self: Tensor, max: number | boolean) => E.clampMax(self, Number(max)),
+    },
+  ],
+});
