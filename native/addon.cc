@@ -1,6 +1,7 @@
-// tensorgrad native backend: the addon's entry point. Each kernel family registers its own
-// functions (see common.h); this file adds the backend-wide controls.
-#include "common.h"
+// tensorgrad native backend: the addon's entry point. The kernel bindings (one file per kernel
+// family, declared in the generated abi.gen.h) are registered by registerKernels; this file adds
+// the backend-wide controls.
+#include "abi.gen.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -8,13 +9,6 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-
-namespace tg {
-void registerMatmul(Napi::Env env, Napi::Object exports);
-void registerElementwise(Napi::Env env, Napi::Object exports);
-void registerReduce(Napi::Env env, Napi::Object exports);
-void registerNn(Napi::Env env, Napi::Object exports);
-}  // namespace tg
 
 namespace {
 
@@ -68,10 +62,7 @@ void tuneMalloc() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneMalloc();
-  registerMatmul(env, exports);
-  registerElementwise(env, exports);
-  registerReduce(env, exports);
-  registerNn(env, exports);
+  registerKernels(env, exports);
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("setKernel", Napi::Function::New(env, SetKernel, "setKernel"));

@@ -5,7 +5,18 @@
   "targets": [
     {
       "target_name": "tensorgrad_native",
-      "sources": ["addon.cc", "common.cc", "matmul.cc", "elementwise.cc", "reduce.cc", "nn.cc"],
+      "sources": [
+        "addon.cc",
+        "abi.gen.cc",
+        "common.cc",
+        "elementwise.cc",
+        "copy.cc",
+        "reduce.cc",
+        "matmul.cc",
+        "conv.cc",
+        "pooling.cc",
+        "optim.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O2", "-O3"],

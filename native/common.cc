@@ -238,6 +238,18 @@ bool argIntArray(const Napi::CallbackInfo& info, size_t i, const char* fn,
   return true;
 }
 
+bool oneFloatType(const Napi::CallbackInfo& info, const char* fn,
+                  std::initializer_list<const Arr*> arrays) {
+  const Arr* first = nullptr;
+  for (const Arr* a : arrays) {
+    if (!a->present) continue;
+    if (first == nullptr) first = a;
+    else if (a->type != first->type)
+      return typeError(info.Env(), fn, "float arrays must share one dtype");
+  }
+  return true;
+}
+
 bool stridedInBounds(Index len, Index off, const std::vector<Index>& shape,
                      const std::vector<Index>& strides) {
   if (shape.size() != strides.size()) return false;

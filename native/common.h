@@ -1,9 +1,9 @@
 // tensorgrad native backend: what every kernel file shares: the index type, x86 feature
 // detection, the thread pool, and Node-API argument helpers.
 //
-// Kernel files (matmul.cc, and one file per kernel family) each define a
-// `void registerX(Napi::Env, Napi::Object)` that adds their functions to the addon's exports;
-// addon.cc calls them all. Every binding validates its arguments (types, dtypes, and that every
+// Kernel files (one per kernel family) define the bindings declared in abi.gen.h, generated
+// from src/backend/abi.ts together with their argument parsing; addon.cc registers them all
+// (registerKernels). Every binding validates its arguments (types, dtypes, and that every
 // element index it will touch lies inside the typed arrays) before touching memory, so a bad
 // call throws a JavaScript error instead of reading out of bounds.
 #pragma once
@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -122,6 +123,9 @@ bool argF64(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out);
 bool argBytes(const Napi::CallbackInfo& info, size_t i, const char* fn, Arr* out);
 // An array of JS numbers as integers (shapes, strides).
 bool argIntArray(const Napi::CallbackInfo& info, size_t i, const char* fn, std::vector<Index>* out);
+// Whether the float arrays given (absent ones skipped) share one type; else a TypeError.
+bool oneFloatType(const Napi::CallbackInfo& info, const char* fn,
+                  std::initializer_list<const Arr*> arrays);
 // Throw a RangeError "<fn>: <what>" and return false.
 bool rangeError(const Napi::Env& env, const char* fn, const std::string& what);
 // Throw a TypeError "<fn>: <what>" and return false.

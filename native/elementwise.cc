@@ -1,6 +1,6 @@
-// tensorgrad native backend: elementwise kernels, the twins of src/backend/cpu.ts `unary`,
-// `binary`, `powBackward`, `clamp`, `gather`/`scatter` (strided copy), and of the fused loops
-// of src/ops/elementwise.ts (`where`, `maskedFill`) and the activation backward.
+// tensorgrad native backend: elementwise kernels, the twins of src/backend/elementwise.ts
+// `unary`, `binary`, `powBackward`, `activationBackward`, `clamp`, and of the broadcasting loops
+// of src/ops/elementwise.ts (`binaryKernel`, `where`, `maskedFill`). Op codes: abi.gen.h.
 //
 // Semantics follow the TypeScript kernels exactly: a float32 element is what JavaScript gets by
 // computing in double and storing into a Float32Array. For + - * / sqrt, rounding the exact
@@ -15,25 +15,12 @@
 #include <cstring>
 #include <type_traits>
 
-#include "common.h"
+#include "abi.gen.h"
+#include "strided.h"
 
 namespace tg {
 namespace {
 
-// The op numbers of cpu.ts `Unary` and `Binary` (const enums: the order is the ABI).
-enum UnaryOp : int {
-  kNeg, kAbs, kSign, kExp, kLog, kLog1p, kExpm1, kSqrt, kRsqrt, kReciprocal, kSquare, kSin,
-  kCos, kTan, kTanh, kSigmoid, kRelu, kFloor, kCeil, kRound, kTrunc, kIsNan, kIsFinite,
-  kLogicalNot, kUnaryCount
-};
-enum BinaryOp : int {
-  kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum, kEq, kNe, kLt, kLe, kGt, kGe, kAtan2,
-  kFloorDiv, kRemainder, kLogicalAnd, kLogicalOr, kBinaryCount
-};
-// Whether a binary op gives a bool (0/1) result: the output may then be a Uint8Array.
-bool isPredicate(int op) {
-  return (op >= kEq && op <= kGe) || op == kLogicalAnd || op == kLogicalOr;
-}
 
 // Elements per thread below which a kernel stays on the calling thread (parallelFor splits
 // from twice this). Waking the second thread costs ~5-20 us. Measured on the 2-core machine
@@ -318,11 +305,6 @@ void unaryRange(int op, const T* a, T* o, Index lo, Index hi) {
   unaryScalar<T>(op, a, o, lo, hi);
 }
 
-// Ops whose cost per element is a transcendental function (split across threads earlier).
-bool unaryIsMath(int op) {
-  return op == kExp || op == kLog || op == kLog1p || op == kExpm1 || op == kSin || op == kCos ||
-         op == kTan || op == kTanh || op == kSigmoid || op == kRsqrt;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Binary ops: `withBinaryOp<T>(op, run)` calls run(f) with f the op's element function
@@ -377,149 +359,11 @@ inline void binaryRow(F f, const T* a, Index as, const T* b, Index bs, U* o, Ind
   }
 }
 
-// Whether an op's element function is cheap (+ - * / max min, comparisons) or libm math.
-bool binaryIsMath(int op) {
-  return op == kPow || op == kAtan2 || op == kFloorDiv || op == kRemainder;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Strided walks: an output of `shape` (row-major, contiguous) and K operands with their own
-// strides. Dims are coalesced first (merged where every operand's strides are row-major
-// compatible; size-1 dims dropped), then rows of the last dim are handed out across threads.
-
-template <size_t K>
-struct Walk {
-  std::vector<Index> shape;                 // coalesced, at least one dim
-  std::vector<std::array<Index, K>> strides;  // per dim, per operand
-  Index rows = 1;                           // product of all dims but the last
-  Index inner = 1;                          // the last dim
-};
-
-template <size_t K>
-Walk<K> coalesce(const std::vector<Index>& shape,
-                 const std::array<const std::vector<Index>*, K>& st) {
-  Walk<K> w;
-  for (size_t d = 0; d < shape.size(); d++) {
-    if (shape[d] == 1) continue;
-    std::array<Index, K> s;
-    for (size_t k = 0; k < K; k++) s[k] = (*st[k])[d];
-    if (!w.shape.empty()) {
-      bool merge = true;
-      const Index n = shape[d];
-      for (size_t k = 0; k < K; k++) merge = merge && w.strides.back()[k] == s[k] * n;
-      if (merge) {
-        w.shape.back() *= n;
-        w.strides.back() = s;
-        continue;
-      }
-    }
-    w.shape.push_back(shape[d]);
-    w.strides.push_back(s);
-  }
-  if (w.shape.empty()) {
-    w.shape.push_back(1);
-    w.strides.push_back(std::array<Index, K>{});
-  }
-  w.inner = w.shape.back();
-  for (size_t d = 0; d + 1 < w.shape.size(); d++) w.rows *= w.shape[d];
-  return w;
-}
-
-// Call row(offsets, r) for rows [r0, r1) of the walk, offsets[k] being operand k's element
-// offset at the start of row r (base offsets added).
-template <size_t K, typename Row>
-void walkRows(const Walk<K>& w, const std::array<Index, K>& base, Index r0, Index r1, Row row) {
-  const int outerDims = int(w.shape.size()) - 1;
-  std::vector<Index> idx(size_t(std::max(outerDims, 1)), 0);
-  std::array<Index, K> off = base;
-  // decompose r0 into the outer dims' indices
-  Index rem = r0;
-  for (int d = outerDims - 1; d >= 0; d--) {
-    idx[size_t(d)] = rem % w.shape[size_t(d)];
-    rem /= w.shape[size_t(d)];
-    for (size_t k = 0; k < K; k++) off[k] += idx[size_t(d)] * w.strides[size_t(d)][k];
-  }
-  for (Index r = r0; r < r1; r++) {
-    row(off, r);
-    for (int d = outerDims - 1; d >= 0; d--) {
-      const size_t du = size_t(d);
-      for (size_t k = 0; k < K; k++) off[k] += w.strides[du][k];
-      if (++idx[du] < w.shape[du]) break;
-      for (size_t k = 0; k < K; k++) off[k] -= w.strides[du][k] * w.shape[du];
-      idx[du] = 0;
-    }
-  }
-}
-
-// Run a walk over threads: rows are split when there are enough elements per thread.
-template <size_t K, typename Row>
-void parallelRows(const Walk<K>& w, const std::array<Index, K>& base, Index perThread, Row row) {
-  const Index minRows = std::max<Index>(1, perThread / std::max<Index>(w.inner, 1));
-  parallelFor(
-      w.rows, minRows, [&](Index r0, Index r1) { walkRows<K>(w, base, r0, r1, row); }, 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Node-API argument helpers of this family.
-
-size_t elementSize(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int8_array:
-    case napi_uint8_array:
-    case napi_uint8_clamped_array: return 1;
-    case napi_int16_array:
-    case napi_uint16_array: return 2;
-    case napi_int32_array:
-    case napi_uint32_array:
-    case napi_float32_array: return 4;
-    default: return 8;
-  }
-}
-
 // [off, off + (n-1)*step] inside [0, len) (n elements read at a fixed step).
 bool stepInBounds(Index len, Index off, Index step, Index n) {
   if (n <= 0) return true;
   const Index last = off + (n - 1) * step;
   return off >= 0 && off < len && last >= 0 && last < len;
-}
-
-bool shapeOk(const std::vector<Index>& shape, Index* numel) {
-  Index n = 1;
-  for (Index s : shape) {
-    if (s < 0) return false;
-    n *= s;
-  }
-  *numel = n;
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bindings
-
-// ewUnary(op, a, aOff, out, n): out[i] = op(a[aOff + i]), i < n; a and out one float dtype.
-Napi::Value Unary(const Napi::CallbackInfo& info) {
-  const char* fn = "ewUnary";
-  Napi::Env env = info.Env();
-  Index op, aOff, n;
-  Arr a, o;
-  if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
-      !argFloat(info, 3, fn, &o) || !argInt(info, 4, fn, &n))
-    return env.Undefined();
-  if (a.type != o.type) return typeError(env, fn, "a and out must have one dtype"), env.Undefined();
-  if (op < 0 || op >= kIsNan) return rangeError(env, fn, "unsupported op"), env.Undefined();
-  if (n < 0 || aOff < 0 || aOff + n > a.len || n > o.len)
-    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
-  const Index per = unaryIsMath(int(op)) ? kMathPerThread : kCheapPerThread;
-  if (a.type == napi_float32_array) {
-    const float* pa = static_cast<const float*>(a.data) + aOff;
-    float* po = static_cast<float*>(o.data);
-    parallelFor(n, per, [&](Index lo, Index hi) { unaryRange<float>(int(op), pa, po, lo, hi); });
-  } else {
-    const double* pa = static_cast<const double*>(a.data) + aOff;
-    double* po = static_cast<double*>(o.data);
-    parallelFor(n, per, [&](Index lo, Index hi) { unaryRange<double>(int(op), pa, po, lo, hi); });
-  }
-  return env.Undefined();
 }
 
 template <typename T, typename U>
@@ -545,59 +389,6 @@ void binaryContiguous(int op, const T* a, Index as, const T* b, Index bs, U* o, 
   });
 }
 
-// The output array for a binary op: the operands' float dtype, or a Uint8Array for predicates.
-bool binaryOut(const Napi::CallbackInfo& info, size_t i, const char* fn, int op,
-               napi_typedarray_type type, Arr* o) {
-  if (!argTyped(info, i, fn, o)) return false;
-  if (isPredicate(op) ? o->type != napi_uint8_array : o->type != type)
-    return typeError(info.Env(), fn,
-                     isPredicate(op) ? "out must be a Uint8Array for a comparison"
-                                     : "a, b and out must have one float dtype");
-  return true;
-}
-
-// ewBinary(op, a, aOff, aStep, b, bOff, bStep, out, outOff, n):
-// out[outOff + i] = op(a[aOff + i*aStep], b[bOff + i*bStep]).
-Napi::Value Binary(const Napi::CallbackInfo& info) {
-  const char* fn = "ewBinary";
-  Napi::Env env = info.Env();
-  Index op, aOff, aStep, bOff, bStep, oOff, n;
-  Arr a, b, o;
-  if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
-      !argInt(info, 3, fn, &aStep) || !argFloat(info, 4, fn, &b) ||
-      !argInt(info, 5, fn, &bOff) || !argInt(info, 6, fn, &bStep))
-    return env.Undefined();
-  if (op < 0 || op >= kBinaryCount) return rangeError(env, fn, "unsupported op"), env.Undefined();
-  if (!binaryOut(info, 7, fn, int(op), a.type, &o) || !argInt(info, 8, fn, &oOff) ||
-      !argInt(info, 9, fn, &n))
-    return env.Undefined();
-  if (b.type != a.type) return typeError(env, fn, "a and b must have one dtype"), env.Undefined();
-  if (n < 0 || !stepInBounds(a.len, aOff, aStep, n) || !stepInBounds(b.len, bOff, bStep, n) ||
-      !stepInBounds(o.len, oOff, 1, n))
-    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
-  const int iop = int(op);
-  if (a.type == napi_float32_array) {
-    const float* pa = static_cast<const float*>(a.data) + aOff;
-    const float* pb = static_cast<const float*>(b.data) + bOff;
-    if (isPredicate(iop))
-      binaryContiguous<float, uint8_t>(iop, pa, aStep, pb, bStep,
-                                       static_cast<uint8_t*>(o.data) + oOff, n);
-    else
-      binaryContiguous<float, float>(iop, pa, aStep, pb, bStep, static_cast<float*>(o.data) + oOff,
-                                     n);
-  } else {
-    const double* pa = static_cast<const double*>(a.data) + aOff;
-    const double* pb = static_cast<const double*>(b.data) + bOff;
-    if (isPredicate(iop))
-      binaryContiguous<double, uint8_t>(iop, pa, aStep, pb, bStep,
-                                        static_cast<uint8_t*>(o.data) + oOff, n);
-    else
-      binaryContiguous<double, double>(iop, pa, aStep, pb, bStep,
-                                       static_cast<double*>(o.data) + oOff, n);
-  }
-  return env.Undefined();
-}
-
 template <typename T, typename U>
 void binaryStrided(int op, const T* a, Index aOff, const T* b, Index bOff, U* o,
                    const Walk<2>& w) {
@@ -611,49 +402,6 @@ void binaryStrided(int op, const T* a, Index aOff, const T* b, Index bOff, U* o,
       });
     }
   });
-}
-
-// ewBinaryStrided(op, a, aOff, aStrides, b, bOff, bStrides, out, shape): the broadcasting
-// binary op; out is contiguous of `shape`, a and b are read through their strides (0 on
-// broadcast dims).
-Napi::Value BinaryStrided(const Napi::CallbackInfo& info) {
-  const char* fn = "ewBinaryStrided";
-  Napi::Env env = info.Env();
-  Index op, aOff, bOff, n;
-  Arr a, b, o;
-  std::vector<Index> as, bs, shape;
-  if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
-      !argIntArray(info, 3, fn, &as) || !argFloat(info, 4, fn, &b) ||
-      !argInt(info, 5, fn, &bOff) || !argIntArray(info, 6, fn, &bs))
-    return env.Undefined();
-  if (op < 0 || op >= kBinaryCount) return rangeError(env, fn, "unsupported op"), env.Undefined();
-  if (!binaryOut(info, 7, fn, int(op), a.type, &o) || !argIntArray(info, 8, fn, &shape))
-    return env.Undefined();
-  if (b.type != a.type) return typeError(env, fn, "a and b must have one dtype"), env.Undefined();
-  if (as.size() != shape.size() || bs.size() != shape.size() || !shapeOk(shape, &n))
-    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
-  if (n > o.len || !stridedInBounds(a.len, aOff, shape, as) ||
-      !stridedInBounds(b.len, bOff, shape, bs))
-    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
-  if (n == 0) return env.Undefined();
-  const Walk<2> w = coalesce<2>(shape, {&as, &bs});
-  const int iop = int(op);
-  if (a.type == napi_float32_array) {
-    const float* pa = static_cast<const float*>(a.data);
-    const float* pb = static_cast<const float*>(b.data);
-    if (isPredicate(iop))
-      binaryStrided<float, uint8_t>(iop, pa, aOff, pb, bOff, static_cast<uint8_t*>(o.data), w);
-    else
-      binaryStrided<float, float>(iop, pa, aOff, pb, bOff, static_cast<float*>(o.data), w);
-  } else {
-    const double* pa = static_cast<const double*>(a.data);
-    const double* pb = static_cast<const double*>(b.data);
-    if (isPredicate(iop))
-      binaryStrided<double, uint8_t>(iop, pa, aOff, pb, bOff, static_cast<uint8_t*>(o.data), w);
-    else
-      binaryStrided<double, double>(iop, pa, aOff, pb, bOff, static_cast<double*>(o.data), w);
-  }
-  return env.Undefined();
 }
 
 // out[i] = g[gOff + i*gStep] * c * x[xOff + i]^(c-1): exactly 2*g*x for c == 2 (float), else
@@ -674,44 +422,9 @@ void powBackwardRange(const T* g, Index gs, const T* x, double c, T* o, Index lo
   }
 }
 
-// ewPowBackward(g, gOff, gStep, x, xOff, c, out, n)
-Napi::Value PowBackward(const Napi::CallbackInfo& info) {
-  const char* fn = "ewPowBackward";
-  Napi::Env env = info.Env();
-  Index gOff, gStep, xOff, n;
-  double c;
-  Arr g, x, o;
-  if (!argFloat(info, 0, fn, &g) || !argInt(info, 1, fn, &gOff) || !argInt(info, 2, fn, &gStep) ||
-      !argFloat(info, 3, fn, &x) || !argInt(info, 4, fn, &xOff) || !argNumber(info, 5, fn, &c) ||
-      !argFloat(info, 6, fn, &o) || !argInt(info, 7, fn, &n))
-    return env.Undefined();
-  if (g.type != x.type || o.type != x.type)
-    return typeError(env, fn, "g, x and out must have one dtype"), env.Undefined();
-  if (n < 0 || (gStep != 0 && gStep != 1) || !stepInBounds(g.len, gOff, gStep, n) ||
-      !stepInBounds(x.len, xOff, 1, n) || n > o.len)
-    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
-  const Index per = c == 2 ? kCheapPerThread : kMathPerThread;
-  if (x.type == napi_float32_array) {
-    const float* pg = static_cast<const float*>(g.data) + gOff;
-    const float* px = static_cast<const float*>(x.data) + xOff;
-    float* po = static_cast<float*>(o.data);
-    parallelFor(n, per,
-                [&](Index lo, Index hi) { powBackwardRange(pg, gStep, px, c, po, lo, hi); });
-  } else {
-    const double* pg = static_cast<const double*>(g.data) + gOff;
-    const double* px = static_cast<const double*>(x.data) + xOff;
-    double* po = static_cast<double*>(o.data);
-    parallelFor(n, per,
-                [&](Index lo, Index hi) { powBackwardRange(pg, gStep, px, c, po, lo, hi); });
-  }
-  return env.Undefined();
-}
-
 // The activation backward from the saved result y, with the roundings of the composed tensor
-// ops it replaces (derivatives.ts): tanh: g * (1 - y*y); sigmoid: g * (y * (1 - y)); relu:
+// ops it replaces (derivatives.ts); kind is an ActivationKind (abi.gen.h): tanh: g * (1 - y*y); sigmoid: g * (y * (1 - y)); relu:
 // y <= 0 ? 0 : g (a masked fill of g where y <= 0; NaN y keeps g).
-enum ActivationKind : int { kTanhBackward, kSigmoidBackward, kReluBackward };
-
 template <typename T>
 void activationBackwardRange(int kind, const T* g, Index gs, const T* y, T* o, Index lo,
                              Index hi) {
@@ -756,19 +469,150 @@ void activationBackwardRange(int kind, const T* g, Index gs, const T* y, T* o, I
   }
 }
 
-// ewActivationBackward(kind, g, gOff, gStep, y, yOff, out, n); kind 0 tanh, 1 sigmoid, 2 relu.
-Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
-  const char* fn = "ewActivationBackward";
+// The output array of a binary op: the operands' float dtype, or a Uint8Array for predicates.
+bool binaryOutFits(const Napi::CallbackInfo& info, const char* fn, Index op,
+                   napi_typedarray_type type, const Arr& o) {
+  if (binaryIsPredicate(op) ? o.type != napi_uint8_array : o.type != type)
+    return typeError(info.Env(), fn,
+                     binaryIsPredicate(op) ? "out must be a Uint8Array for a comparison"
+                                           : "a, b and out must have one float dtype");
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Bindings (arguments parsed by abi.gen.cc)
+
+// out[i] = op(a[aOff + i]), i < n.
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewUnary& arg) {
+  const char* fn = arg.name;
   Napi::Env env = info.Env();
-  Index kind, gOff, gStep, yOff, n;
-  Arr g, y, o;
-  if (!argInt(info, 0, fn, &kind) || !argFloat(info, 1, fn, &g) || !argInt(info, 2, fn, &gOff) ||
-      !argInt(info, 3, fn, &gStep) || !argFloat(info, 4, fn, &y) || !argInt(info, 5, fn, &yOff) ||
-      !argFloat(info, 6, fn, &o) || !argInt(info, 7, fn, &n))
-    return env.Undefined();
-  if (g.type != y.type || o.type != y.type)
-    return typeError(env, fn, "g, y and out must have one dtype"), env.Undefined();
-  if (kind != kTanhBackward && kind != kSigmoidBackward && kind != kReluBackward)
+  const Arr &a = arg.a, &o = arg.out;
+  const Index op = arg.op, aOff = arg.aOff, n = arg.n;
+  if (op < 0 || op >= kUnaryCount || unaryIsPredicate(op))
+    return rangeError(env, fn, "unsupported op"), env.Undefined();
+  if (n < 0 || aOff < 0 || aOff + n > a.len || n > o.len)
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  const Index per = unaryIsMath(int(op)) ? kMathPerThread : kCheapPerThread;
+  if (a.type == napi_float32_array) {
+    const float* pa = static_cast<const float*>(a.data) + aOff;
+    float* po = static_cast<float*>(o.data);
+    parallelFor(n, per, [&](Index lo, Index hi) { unaryRange<float>(int(op), pa, po, lo, hi); });
+  } else {
+    const double* pa = static_cast<const double*>(a.data) + aOff;
+    double* po = static_cast<double*>(o.data);
+    parallelFor(n, per, [&](Index lo, Index hi) { unaryRange<double>(int(op), pa, po, lo, hi); });
+  }
+  return env.Undefined();
+}
+
+// out[outOff + i] = op(a[aOff + i*aStep], b[bOff + i*bStep]).
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewBinary& arg) {
+  const char* fn = arg.name;
+  Napi::Env env = info.Env();
+  const Arr &a = arg.a, &b = arg.b, &o = arg.out;
+  const Index op = arg.op, aOff = arg.aOff, aStep = arg.aStep, bOff = arg.bOff, bStep = arg.bStep;
+  const Index oOff = arg.outOff, n = arg.n;
+  if (op < 0 || op >= kBinaryCount) return rangeError(env, fn, "unsupported op"), env.Undefined();
+  if (!binaryOutFits(info, fn, op, a.type, o)) return env.Undefined();
+  if (n < 0 || !stepInBounds(a.len, aOff, aStep, n) || !stepInBounds(b.len, bOff, bStep, n) ||
+      !stepInBounds(o.len, oOff, 1, n))
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  const int iop = int(op);
+  if (a.type == napi_float32_array) {
+    const float* pa = static_cast<const float*>(a.data) + aOff;
+    const float* pb = static_cast<const float*>(b.data) + bOff;
+    if (binaryIsPredicate(iop))
+      binaryContiguous<float, uint8_t>(iop, pa, aStep, pb, bStep,
+                                       static_cast<uint8_t*>(o.data) + oOff, n);
+    else
+      binaryContiguous<float, float>(iop, pa, aStep, pb, bStep, static_cast<float*>(o.data) + oOff,
+                                     n);
+  } else {
+    const double* pa = static_cast<const double*>(a.data) + aOff;
+    const double* pb = static_cast<const double*>(b.data) + bOff;
+    if (binaryIsPredicate(iop))
+      binaryContiguous<double, uint8_t>(iop, pa, aStep, pb, bStep,
+                                        static_cast<uint8_t*>(o.data) + oOff, n);
+    else
+      binaryContiguous<double, double>(iop, pa, aStep, pb, bStep,
+                                       static_cast<double*>(o.data) + oOff, n);
+  }
+  return env.Undefined();
+}
+
+// The broadcasting binary op: out is contiguous of `shape`, a and b are read through their
+// strides (0 on broadcast dims).
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewBinaryStrided& arg) {
+  const char* fn = arg.name;
+  Napi::Env env = info.Env();
+  const Arr &a = arg.a, &b = arg.b, &o = arg.out;
+  const Index op = arg.op, aOff = arg.aOff, bOff = arg.bOff;
+  const std::vector<Index> &as = arg.aStrides, &bs = arg.bStrides, &shape = arg.shape;
+  Index n;
+  if (op < 0 || op >= kBinaryCount) return rangeError(env, fn, "unsupported op"), env.Undefined();
+  if (!binaryOutFits(info, fn, op, a.type, o)) return env.Undefined();
+  if (as.size() != shape.size() || bs.size() != shape.size() || !shapeOk(shape, &n))
+    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
+  if (n > o.len || !stridedInBounds(a.len, aOff, shape, as) ||
+      !stridedInBounds(b.len, bOff, shape, bs))
+    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
+  if (n == 0) return env.Undefined();
+  const Walk<2> w = coalesce<2>(shape, {&as, &bs});
+  const int iop = int(op);
+  if (a.type == napi_float32_array) {
+    const float* pa = static_cast<const float*>(a.data);
+    const float* pb = static_cast<const float*>(b.data);
+    if (binaryIsPredicate(iop))
+      binaryStrided<float, uint8_t>(iop, pa, aOff, pb, bOff, static_cast<uint8_t*>(o.data), w);
+    else
+      binaryStrided<float, float>(iop, pa, aOff, pb, bOff, static_cast<float*>(o.data), w);
+  } else {
+    const double* pa = static_cast<const double*>(a.data);
+    const double* pb = static_cast<const double*>(b.data);
+    if (binaryIsPredicate(iop))
+      binaryStrided<double, uint8_t>(iop, pa, aOff, pb, bOff, static_cast<uint8_t*>(o.data), w);
+    else
+      binaryStrided<double, double>(iop, pa, aOff, pb, bOff, static_cast<double*>(o.data), w);
+  }
+  return env.Undefined();
+}
+
+// out[i] = g[gOff + i*gStep] * c * x[xOff + i]^(c-1), gStep 0 or 1.
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewPowBackward& arg) {
+  const char* fn = arg.name;
+  Napi::Env env = info.Env();
+  const Arr &g = arg.g, &x = arg.x, &o = arg.out;
+  const Index gOff = arg.gOff, gStep = arg.gStep, xOff = arg.xOff, n = arg.n;
+  const double c = arg.c;
+  if (n < 0 || (gStep != 0 && gStep != 1) || !stepInBounds(g.len, gOff, gStep, n) ||
+      !stepInBounds(x.len, xOff, 1, n) || n > o.len)
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  const Index per = c == 2 ? kCheapPerThread : kMathPerThread;
+  if (x.type == napi_float32_array) {
+    const float* pg = static_cast<const float*>(g.data) + gOff;
+    const float* px = static_cast<const float*>(x.data) + xOff;
+    float* po = static_cast<float*>(o.data);
+    parallelFor(n, per,
+                [&](Index lo, Index hi) { powBackwardRange(pg, gStep, px, c, po, lo, hi); });
+  } else {
+    const double* pg = static_cast<const double*>(g.data) + gOff;
+    const double* px = static_cast<const double*>(x.data) + xOff;
+    double* po = static_cast<double*>(o.data);
+    parallelFor(n, per,
+                [&](Index lo, Index hi) { powBackwardRange(pg, gStep, px, c, po, lo, hi); });
+  }
+  return env.Undefined();
+}
+
+// The activation backward of `kind` (ActivationKind), g read at gStep 0 or 1.
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewActivationBackward& arg) {
+  const char* fn = arg.name;
+  Napi::Env env = info.Env();
+  const Arr &g = arg.g, &y = arg.y, &o = arg.out;
+  const Index kind = arg.kind, gOff = arg.gOff, gStep = arg.gStep, yOff = arg.yOff, n = arg.n;
+  if (kind < 0 || kind >= kActivationCount)
     return rangeError(env, fn, "unsupported kind"), env.Undefined();
   if (n < 0 || (gStep != 0 && gStep != 1) || !stepInBounds(g.len, gOff, gStep, n) ||
       !stepInBounds(y.len, yOff, 1, n) || n > o.len)
@@ -791,21 +635,16 @@ Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// ewClamp(a, aOff, out, n, lo, hi): min(max(x, lo), hi) as the TypeScript kernel (hi wins
-// when lo > hi; NaN propagates).
-Napi::Value Clamp(const Napi::CallbackInfo& info) {
-  const char* fn = "ewClamp";
+// min(max(x, lo), hi) as the TypeScript kernel (hi wins when lo > hi; NaN propagates).
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewClamp& arg) {
+  const char* fn = arg.name;
   Napi::Env env = info.Env();
-  Index aOff, n;
-  double lo, hi;
-  Arr a, o;
-  if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) || !argFloat(info, 2, fn, &o) ||
-      !argInt(info, 3, fn, &n) || !argNumber(info, 4, fn, &lo) || !argNumber(info, 5, fn, &hi))
-    return env.Undefined();
-  if (a.type != o.type) return typeError(env, fn, "a and out must have one dtype"), env.Undefined();
+  const Arr &a = arg.a, &o = arg.out;
+  const Index aOff = arg.aOff, n = arg.n;
+  const double lo = arg.lo, hi = arg.hi;
   if (n < 0 || aOff < 0 || aOff + n > a.len || n > o.len)
     return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
-  auto run = [&](auto* pa, auto* po) {
+  auto apply = [&](auto* pa, auto* po) {
     using T = std::remove_pointer_t<decltype(po)>;
     const T l = T(lo), h = T(hi);
     parallelFor(n, kCheapPerThread, [&](Index s, Index e) {
@@ -817,88 +656,21 @@ Napi::Value Clamp(const Napi::CallbackInfo& info) {
     });
   };
   if (a.type == napi_float32_array)
-    run(static_cast<const float*>(a.data) + aOff, static_cast<float*>(o.data));
+    apply(static_cast<const float*>(a.data) + aOff, static_cast<float*>(o.data));
   else
-    run(static_cast<const double*>(a.data) + aOff, static_cast<double*>(o.data));
+    apply(static_cast<const double*>(a.data) + aOff, static_cast<double*>(o.data));
   return env.Undefined();
 }
 
-template <typename T>
-void copyStrided(const T* src, Index sOff, T* dst, Index dOff, const Walk<2>& w) {
-  const Index ss = w.strides.back()[0], ds = w.strides.back()[1], inner = w.inner;
-  parallelRows<2>(w, {sOff, dOff}, kCheapPerThread, [&](const std::array<Index, 2>& off, Index) {
-    const T* s = src + off[0];
-    T* d = dst + off[1];
-    if (ss == 1 && ds == 1) std::memcpy(d, s, size_t(inner) * sizeof(T));
-    else if (ss == 0) {
-      const T v = s[0];
-      for (Index i = 0; i < inner; i++) d[i * ds] = v;
-    } else {
-      for (Index i = 0; i < inner; i++) d[i * ds] = s[i * ss];
-    }
-  });
-}
-
-// ewCopy(src, srcOff, srcStrides, dst, dstOff, dstStrides, shape): dst[layout] = src[layout]
-// elementwise over `shape` for two typed arrays of one type (gather, scatter, expand). The
-// two layouts must not overlap in memory (rows are copied in parallel, contiguous ones by
-// memcpy); every caller copies into a fresh array or from a fresh copy.
-Napi::Value Copy(const Napi::CallbackInfo& info) {
-  const char* fn = "ewCopy";
-  Napi::Env env = info.Env();
-  Index sOff, dOff, n;
-  Arr s, d;
-  std::vector<Index> ss, ds, shape;
-  if (!argTyped(info, 0, fn, &s) || !argInt(info, 1, fn, &sOff) ||
-      !argIntArray(info, 2, fn, &ss) || !argTyped(info, 3, fn, &d) ||
-      !argInt(info, 4, fn, &dOff) || !argIntArray(info, 5, fn, &ds) ||
-      !argIntArray(info, 6, fn, &shape))
-    return env.Undefined();
-  if (s.type != d.type)
-    return typeError(env, fn, "src and dst must have one type"), env.Undefined();
-  if (ss.size() != shape.size() || ds.size() != shape.size() || !shapeOk(shape, &n))
-    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
-  if (!stridedInBounds(s.len, sOff, shape, ss) || !stridedInBounds(d.len, dOff, shape, ds))
-    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
-  if (n == 0) return env.Undefined();
-  const Walk<2> w = coalesce<2>(shape, {&ss, &ds});
-  switch (elementSize(s.type)) {
-    case 1:
-      copyStrided(static_cast<const uint8_t*>(s.data), sOff, static_cast<uint8_t*>(d.data), dOff,
-                  w);
-      break;
-    case 2:
-      copyStrided(static_cast<const uint16_t*>(s.data), sOff, static_cast<uint16_t*>(d.data), dOff,
-                  w);
-      break;
-    case 4:
-      copyStrided(static_cast<const uint32_t*>(s.data), sOff, static_cast<uint32_t*>(d.data), dOff,
-                  w);
-      break;
-    default:
-      copyStrided(static_cast<const uint64_t*>(s.data), sOff, static_cast<uint64_t*>(d.data), dOff,
-                  w);
-  }
-  return env.Undefined();
-}
-
-// ewWhere(cond, cOff, cStrides, a, aOff, aStrides, b, bOff, bStrides, out, shape):
 // out (contiguous) = cond ? a : b, each operand read through its strides (0 = broadcast).
-Napi::Value Where(const Napi::CallbackInfo& info) {
-  const char* fn = "ewWhere";
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewWhere& arg) {
+  const char* fn = arg.name;
   Napi::Env env = info.Env();
-  Index cOff, aOff, bOff, n;
-  Arr c, a, b, o;
-  std::vector<Index> cs, as, bs, shape;
-  if (!argBytes(info, 0, fn, &c) || !argInt(info, 1, fn, &cOff) ||
-      !argIntArray(info, 2, fn, &cs) || !argFloat(info, 3, fn, &a) ||
-      !argInt(info, 4, fn, &aOff) || !argIntArray(info, 5, fn, &as) ||
-      !argFloat(info, 6, fn, &b) || !argInt(info, 7, fn, &bOff) ||
-      !argIntArray(info, 8, fn, &bs) || !argFloat(info, 9, fn, &o) ||
-      !argIntArray(info, 10, fn, &shape))
-    return env.Undefined();
-  if (a.type != b.type || o.type != a.type)
-    return typeError(env, fn, "a, b and out must have one dtype"), env.Undefined();
+  const Arr &c = arg.cond, &a = arg.a, &b = arg.b, &o = arg.out;
+  const Index cOff = arg.cOff, aOff = arg.aOff, bOff = arg.bOff;
+  const std::vector<Index> &cs = arg.cStrides, &as = arg.aStrides, &bs = arg.bStrides;
+  const std::vector<Index>& shape = arg.shape;
+  Index n;
   if (cs.size() != shape.size() || as.size() != shape.size() || bs.size() != shape.size() ||
       !shapeOk(shape, &n))
     return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
@@ -908,7 +680,7 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   if (n == 0) return env.Undefined();
   const Walk<3> w = coalesce<3>(shape, {&cs, &as, &bs});
   const uint8_t* pc = static_cast<const uint8_t*>(c.data);
-  auto run = [&](auto* pa, auto* pb, auto* po) {
+  auto apply = [&](auto* pa, auto* pb, auto* po) {
     using T = std::remove_pointer_t<decltype(po)>;
     const Index cst = w.strides.back()[0], ast = w.strides.back()[1], bst = w.strides.back()[2];
     const Index inner = w.inner;
@@ -927,30 +699,23 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
                     });
   };
   if (a.type == napi_float32_array)
-    run(static_cast<const float*>(a.data), static_cast<const float*>(b.data),
+    apply(static_cast<const float*>(a.data), static_cast<const float*>(b.data),
         static_cast<float*>(o.data));
   else
-    run(static_cast<const double*>(a.data), static_cast<const double*>(b.data),
+    apply(static_cast<const double*>(a.data), static_cast<const double*>(b.data),
         static_cast<double*>(o.data));
   return env.Undefined();
 }
 
-// ewMaskedFill(a, aOff, aStrides, mask, mOff, mStrides, value, out, shape):
 // out (contiguous) = mask ? value : a, a and mask read through their strides.
-Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
-  const char* fn = "ewMaskedFill";
+Napi::Value run(const Napi::CallbackInfo& info, const args::ewMaskedFill& arg) {
+  const char* fn = arg.name;
   Napi::Env env = info.Env();
-  Index aOff, mOff, n;
-  double value;
-  Arr a, m, o;
-  std::vector<Index> as, ms, shape;
-  if (!argFloat(info, 0, fn, &a) || !argInt(info, 1, fn, &aOff) ||
-      !argIntArray(info, 2, fn, &as) || !argBytes(info, 3, fn, &m) ||
-      !argInt(info, 4, fn, &mOff) || !argIntArray(info, 5, fn, &ms) ||
-      !argNumber(info, 6, fn, &value) || !argFloat(info, 7, fn, &o) ||
-      !argIntArray(info, 8, fn, &shape))
-    return env.Undefined();
-  if (o.type != a.type) return typeError(env, fn, "a and out must have one dtype"), env.Undefined();
+  const Arr &a = arg.a, &m = arg.mask, &o = arg.out;
+  const Index aOff = arg.aOff, mOff = arg.mOff;
+  const std::vector<Index> &as = arg.aStrides, &ms = arg.mStrides, &shape = arg.shape;
+  const double value = arg.value;
+  Index n;
   if (as.size() != shape.size() || ms.size() != shape.size() || !shapeOk(shape, &n))
     return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
   if (n > o.len || !stridedInBounds(a.len, aOff, shape, as) ||
@@ -959,7 +724,7 @@ Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
   if (n == 0) return env.Undefined();
   const Walk<2> w = coalesce<2>(shape, {&as, &ms});
   const uint8_t* pm = static_cast<const uint8_t*>(m.data);
-  auto run = [&](auto* pa, auto* po) {
+  auto apply = [&](auto* pa, auto* po) {
     using T = std::remove_pointer_t<decltype(po)>;
     const T v = T(value);
     const Index ast = w.strides.back()[0], mst = w.strides.back()[1], inner = w.inner;
@@ -977,24 +742,10 @@ Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
                     });
   };
   if (a.type == napi_float32_array)
-    run(static_cast<const float*>(a.data), static_cast<float*>(o.data));
+    apply(static_cast<const float*>(a.data), static_cast<float*>(o.data));
   else
-    run(static_cast<const double*>(a.data), static_cast<double*>(o.data));
+    apply(static_cast<const double*>(a.data), static_cast<double*>(o.data));
   return env.Undefined();
 }
 
-}  // namespace
-
-void registerElementwise(Napi::Env env, Napi::Object exports) {
-  exports.Set("ewUnary", Napi::Function::New(env, Unary, "ewUnary"));
-  exports.Set("ewBinary", Napi::Function::New(env, Binary, "ewBinary"));
-  exports.Set("ewBinaryStrided", Napi::Function::New(env, BinaryStrided, "ewBinaryStrided"));
-  exports.Set("ewPowBackward", Napi::Function::New(env, PowBackward, "ewPowBackward"));
-  exports.Set("ewActivationBackward",
-              Napi::Function::New(env, ActivationBackward, "ewActivationBackward"));
-  exports.Set("ewClamp", Napi::Function::New(env, Clamp, "ewClamp"));
-  exports.Set("ewCopy", Napi::Function::New(env, Copy, "ewCopy"));
-  exports.Set("ewWhere", Napi::Function::New(env, Where, "ewWhere"));
-  exports.Set("ewMaskedFill", Napi::Function::New(env, MaskedFill, "ewMaskedFill"));
-}
 }  // namespace tg

@@ -2,7 +2,7 @@
 //
 //   out[b] (m x n, row-major contiguous) = A[b] (m x k) @ B[b] (k x n)
 //
-// A and B are addressed exactly like the TypeScript kernel in src/backend/cpu.ts:
+// A and B are addressed exactly like the TypeScript kernel in src/backend/matmul.ts:
 // element (i, p) of A[b] is a[aOff + b*aBatch + i*aRow + p*aCol] (any strides, batch stride 0 =
 // broadcast), and likewise for B. Inputs are read straight from the typed arrays' memory; the
 // only copies are the packed panels below. The output is written in place.
@@ -32,7 +32,7 @@
 
 #include <cstring>
 
-#include "common.h"
+#include "abi.gen.h"
 
 namespace {
 
@@ -424,58 +424,35 @@ bool inBounds(Index len, Index off, Index batch, Index sb, Index rows, Index sr,
   return stridedInBounds(len, off, {batch, rows, cols}, {sb, sr, sc});
 }
 
-Napi::Value Matmul(const Napi::CallbackInfo& info) {
+}  // namespace
+
+namespace tg {
+
+// out[b] (m x n, contiguous) = A[b] @ B[b], A and B read through their strides.
+Napi::Value run(const Napi::CallbackInfo& info, const args::matmul& arg) {
   Napi::Env env = info.Env();
-  if (info.Length() != 15 || !info[0].IsTypedArray() || !info[5].IsTypedArray() ||
-      !info[10].IsTypedArray()) {
-    Napi::TypeError::New(env, "matmul(a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol, "
-                              "out, batch, m, k, n) expects 15 arguments with typed arrays")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Index v[15];
-  for (int i = 0; i < 15; i++) {
-    if (i == 0 || i == 5 || i == 10) continue;
-    if (!argInt(info, size_t(i), "matmul", &v[i])) return env.Undefined();
-  }
-  auto ta = info[0].As<Napi::TypedArray>();
-  auto tb = info[5].As<Napi::TypedArray>();
-  auto to = info[10].As<Napi::TypedArray>();
-  const auto type = ta.TypedArrayType();
-  if (tb.TypedArrayType() != type || to.TypedArrayType() != type ||
-      (type != napi_float32_array && type != napi_float64_array)) {
-    Napi::TypeError::New(env, "matmul: a, b and out must all be Float32Array or all Float64Array")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const Index batch = v[11], m = v[12], k = v[13], n = v[14];
+  const Index batch = arg.batch, m = arg.m, k = arg.k, n = arg.n;
   // (sizes below 2^31 each, so the products below cannot overflow)
   constexpr Index kMaxSize = Index(1) << 31;
   if (batch < 0 || m < 0 || k < 0 || n < 0 || batch >= kMaxSize || m >= kMaxSize ||
       k >= kMaxSize || n >= kMaxSize || double(batch) * double(m) * double(n) > 9e15 ||
-      !inBounds(Index(ta.ElementLength()), v[1], batch, v[2], m, v[3], k, v[4]) ||
-      !inBounds(Index(tb.ElementLength()), v[6], batch, v[7], k, v[8], n, v[9]) ||
-      (batch * m * n > Index(to.ElementLength()))) {
+      !inBounds(arg.a.len, arg.aOff, batch, arg.aBatch, m, arg.aRow, k, arg.aCol) ||
+      !inBounds(arg.b.len, arg.bOff, batch, arg.bBatch, k, arg.bRow, n, arg.bCol) ||
+      (batch * m * n > arg.out.len)) {
     Napi::RangeError::New(env, "matmul: layout out of the arrays' bounds")
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  if (type == napi_float32_array) {
-    batchedMatmul<float>(info[0].As<Napi::Float32Array>().Data(), v[1], v[2], v[3], v[4],
-                         info[5].As<Napi::Float32Array>().Data(), v[6], v[7], v[8], v[9],
-                         info[10].As<Napi::Float32Array>().Data(), batch, m, k, n);
+  if (arg.a.type == napi_float32_array) {
+    batchedMatmul<float>(static_cast<const float*>(arg.a.data), arg.aOff, arg.aBatch, arg.aRow,
+                         arg.aCol, static_cast<const float*>(arg.b.data), arg.bOff, arg.bBatch,
+                         arg.bRow, arg.bCol, static_cast<float*>(arg.out.data), batch, m, k, n);
   } else {
-    batchedMatmul<double>(info[0].As<Napi::Float64Array>().Data(), v[1], v[2], v[3], v[4],
-                          info[5].As<Napi::Float64Array>().Data(), v[6], v[7], v[8], v[9],
-                          info[10].As<Napi::Float64Array>().Data(), batch, m, k, n);
+    batchedMatmul<double>(static_cast<const double*>(arg.a.data), arg.aOff, arg.aBatch, arg.aRow,
+                          arg.aCol, static_cast<const double*>(arg.b.data), arg.bOff, arg.bBatch,
+                          arg.bRow, arg.bCol, static_cast<double*>(arg.out.data), batch, m, k, n);
   }
   return env.Undefined();
 }
 
-}  // namespace
-
-namespace tg {
-void registerMatmul(Napi::Env env, Napi::Object exports) {
-  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
-}
 }  // namespace tg

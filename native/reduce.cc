@@ -1,6 +1,6 @@
 // tensorgrad native backend: reductions, cumulative sums, softmax / log-softmax and their
-// backward passes. The TypeScript twins are cpu.ts `reduce`, `reduceAxis`, `cumsum`,
-// `softmax` and `softmaxBackward`; each function here computes the same math.
+// backward passes. The TypeScript twins are src/backend/reduce.ts `reduce`, `reduceAxis`,
+// `cumsum`, `softmax` and `softmaxBackward`; each function here computes the same math.
 //
 // Layout. Every kernel sees a contiguous input viewed as [outer, n, inner] (n = the reduced or
 // scanned axis) starting at an element offset, so a reduction over a leading or middle axis
@@ -21,13 +21,11 @@
 #include <limits>
 #include <type_traits>
 
-#include "common.h"
+#include "abi.gen.h"
 
 namespace tg {
 namespace {
 
-// cpu.ts `Reduce`.
-enum Op : int { Sum, Prod, Max, Min, ArgMax, ArgMin, LogSumExp, Any, All, NumOps };
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -240,22 +238,22 @@ double* scratch(size_t slot, Index n) {
 // One contiguous row of length n (inner == 1) to out[o]. OutT is T (values), double (argmax /
 // argmin indices; int64 tensors are stored as Float64Array) or uint8_t (any / all).
 template <typename T, typename OutT>
-OutT reduceRow(Op op, const T* a, Index n) {
+OutT reduceRow(ReduceOp op, const T* a, Index n) {
   switch (op) {
-    case Sum:
+    case kSum:
       return OutT(sumRow(a, n));
-    case Prod: {
+    case kProd: {
       double p = 1;
       for (Index i = 0; i < n; i++) p *= double(a[i]);
       return OutT(p);
     }
-    case Max:
-    case Min:
-      return OutT(a[extremeIndexRow(a, n, op == Max)]);
-    case ArgMax:
-    case ArgMin:
-      return OutT(extremeIndexRow(a, n, op == ArgMax));
-    case LogSumExp: {
+    case kMax:
+    case kMin:
+      return OutT(a[extremeIndexRow(a, n, op == kMax)]);
+    case kArgMax:
+    case kArgMin:
+      return OutT(extremeIndexRow(a, n, op == kArgMax));
+    case kLogSumExp: {
       // log(sum(exp(x))) = m + log(sum(exp(x - m))), m = max(x) (NaN ignored for m, then
       // propagated by the sum); an infinite m is the result itself
       const double m = maxIgnoringNan(a, n);
@@ -265,12 +263,12 @@ OutT reduceRow(Op op, const T* a, Index n) {
       expInPlace(t, n);
       return OutT(m + std::log(sumDoubles(t, n)));
     }
-    case Any: {
+    case kAny: {
       for (Index i = 0; i < n; i++)
         if (a[i] != 0) return OutT(1);
       return OutT(0);
     }
-    case All: {
+    case kAll: {
       for (Index i = 0; i < n; i++)
         if (a[i] == 0) return OutT(0);
       return OutT(1);
@@ -310,18 +308,18 @@ __attribute__((always_inline)) inline void columnMaxExpSum(const T* a, Index n, 
 // out[c0..c1). The loops read each row once, left to right, so they vectorise across columns;
 // they are written once and instantiated for AVX2 and for the portable build.
 template <typename T, typename OutT>
-__attribute__((always_inline)) inline void reduceColsImpl(Op op, const T* a, Index n, Index inner,
+__attribute__((always_inline)) inline void reduceColsImpl(ReduceOp op, const T* a, Index n, Index inner,
                                                           Index c0, Index c1, OutT* out) {
   const Index w = c1 - c0;
   switch (op) {
-    case Sum:
-    case Prod: {
+    case kSum:
+    case kProd: {
       double* acc = scratch(0, w);
       const T* row = a + c0;
       for (Index c = 0; c < w; c++) acc[c] = double(row[c]);
       for (Index r = 1; r < n; r++) {
         row = a + r * inner + c0;
-        if (op == Sum)
+        if (op == kSum)
           for (Index c = 0; c < w; c++) acc[c] += double(row[c]);
         else
           for (Index c = 0; c < w; c++) acc[c] *= double(row[c]);
@@ -329,12 +327,12 @@ __attribute__((always_inline)) inline void reduceColsImpl(Op op, const T* a, Ind
       for (Index c = 0; c < w; c++) out[c0 + c] = OutT(acc[c]);
       break;
     }
-    case Max:
-    case Min:
-    case ArgMax:
-    case ArgMin: {
+    case kMax:
+    case kMin:
+    case kArgMax:
+    case kArgMin: {
       // the twins' rule per column: once NaN, stays; else a NaN or a strictly better value wins
-      const bool isMax = op == Max || op == ArgMax;
+      const bool isMax = op == kMax || op == kArgMax;
       double* best = scratch(0, w);
       double* idx = scratch(1, w);
       for (Index c = 0; c < w; c++) {
@@ -352,11 +350,11 @@ __attribute__((always_inline)) inline void reduceColsImpl(Op op, const T* a, Ind
           idx[c] = take ? rr : idx[c];
         }
       }
-      const bool values = op == Max || op == Min;
+      const bool values = op == kMax || op == kMin;
       for (Index c = 0; c < w; c++) out[c0 + c] = OutT(values ? best[c] : idx[c]);
       break;
     }
-    case LogSumExp: {
+    case kLogSumExp: {
       double* m = scratch(0, w);
       double* s = scratch(1, w);
       columnMaxExpSum<T>(a, n, inner, c0, w, m, s, scratch(2, w), nullptr);
@@ -364,9 +362,9 @@ __attribute__((always_inline)) inline void reduceColsImpl(Op op, const T* a, Ind
         out[c0 + c] = OutT(m[c] == kInf || m[c] == -kInf ? m[c] : m[c] + std::log(s[c]));
       break;
     }
-    case Any:
-    case All: {
-      const bool isAny = op == Any;
+    case kAny:
+    case kAll: {
+      const bool isAny = op == kAny;
       for (Index c = 0; c < w; c++) out[c0 + c] = OutT(isAny ? 0 : 1);
       for (Index r = 0; r < n; r++) {
         const T* row = a + r * inner + c0;
@@ -382,14 +380,14 @@ __attribute__((always_inline)) inline void reduceColsImpl(Op op, const T* a, Ind
 
 #if TG_X86
 template <typename T, typename OutT>
-__attribute__((target("avx2,fma"))) void reduceColsAvx2(Op op, const T* a, Index n, Index inner,
+__attribute__((target("avx2,fma"))) void reduceColsAvx2(ReduceOp op, const T* a, Index n, Index inner,
                                                         Index c0, Index c1, OutT* out) {
   reduceColsImpl(op, a, n, inner, c0, c1, out);
 }
 #endif
 
 template <typename T, typename OutT>
-void reduceCols(Op op, const T* a, Index n, Index inner, Index c0, Index c1, OutT* out) {
+void reduceCols(ReduceOp op, const T* a, Index n, Index inner, Index c0, Index c1, OutT* out) {
 #if TG_X86
   if (avx2()) return reduceColsAvx2(op, a, n, inner, c0, c1, out);
 #endif
@@ -399,9 +397,9 @@ void reduceCols(Op op, const T* a, Index n, Index inner, Index c0, Index c1, Out
 // Split outer * n * inner work over threads (logsumexp only, see kParallelMin): by outer blocks,
 // else by columns.
 template <typename T, typename OutT>
-void reduceAll(Op op, const T* a, Index outer, Index n, Index inner, OutT* out) {
+void reduceAll(ReduceOp op, const T* a, Index outer, Index n, Index inner, OutT* out) {
   const Index total = outer * n * inner;
-  const bool par = op == LogSumExp && total >= kParallelMin && numThreads > 1;
+  const bool par = op == kLogSumExp && total >= kParallelMin && numThreads > 1;
   const Index block = n * inner;
   auto outerRange = [&](Index o0, Index o1) {
     for (Index o = o0; o < o1; o++) {
@@ -677,15 +675,11 @@ void forBlocks(Index outer, Index n, Index inner, bool threads, const Fn& fn) {
 // Bindings. Argument checks (types, dtypes, non-negative sizes, every touched element in
 // bounds) come before any memory access.
 
-// Sizes outer, n, inner from arguments i..i+2: non-negative, product below 2^53.
-bool argSizes(const Napi::CallbackInfo& info, size_t i, const char* fn, Index* outer, Index* n,
-              Index* inner) {
-  if (!argInt(info, i, fn, outer) || !argInt(info, i + 1, fn, n) ||
-      !argInt(info, i + 2, fn, inner))
-    return false;
-  if (*outer < 0 || *n < 0 || *inner < 0)
+// Sizes outer, n, inner: non-negative, product below 2^53.
+bool sizesOk(const Napi::CallbackInfo& info, const char* fn, Index outer, Index n, Index inner) {
+  if (outer < 0 || n < 0 || inner < 0)
     return rangeError(info.Env(), fn, "sizes must be non-negative");
-  if (double(*outer) * double(*n) * double(*inner) > 9007199254740992.0)
+  if (double(outer) * double(n) * double(inner) > 9007199254740992.0)
     return rangeError(info.Env(), fn, "sizes too large");
   return true;
 }
@@ -698,26 +692,38 @@ bool inRange(const Napi::Env& env, const char* fn, const char* what, Index off, 
   return true;
 }
 
-// reduce(op, a, aOff, outer, n, inner, out, outOff): out[o*inner + i] = op over r of
-// a[aOff + (o*n + r)*inner + i]. a is Float32Array or Float64Array; out is the same type for
+// The checks of a map along n (cumsum, softmax): sizes, and every element of both
+// [outer, n, inner] blocks in bounds (the arrays are one float type, abi.gen.cc).
+template <typename Args>
+bool alongNOk(const Napi::CallbackInfo& info, const Args& arg) {
+  const Index total = arg.outer * arg.n * arg.inner;
+  return sizesOk(info, arg.name, arg.outer, arg.n, arg.inner) &&
+         inRange(info.Env(), arg.name, "input", arg.aOff, total, arg.a.len) &&
+         inRange(info.Env(), arg.name, "output", arg.outOff, total, arg.out.len);
+}
+
+}  // namespace
+
+double sumInDouble(const float* a, Index n) { return sumRow(a, n); }
+double sumInDouble(const double* a, Index n) { return sumRow(a, n); }
+
+// out[o*inner + i] = op over r of a[aOff + (o*n + r)*inner + i]. out is a's type for
 // Sum/Prod/Max/Min/LogSumExp, a Float64Array for ArgMax/ArgMin, a Uint8Array for Any/All.
-Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
-  const char* fn = "reduce";
+Napi::Value run(const Napi::CallbackInfo& info, const args::reduce& arg) {
+  const char* fn = arg.name;
   Napi::Env env = info.Env();
-  Index op, aOff, outer, n, inner, outOff;
-  Arr a, out;
-  if (!argInt(info, 0, fn, &op) || !argFloat(info, 1, fn, &a) || !argInt(info, 2, fn, &aOff) ||
-      !argSizes(info, 3, fn, &outer, &n, &inner) || !argTyped(info, 6, fn, &out) ||
-      !argInt(info, 7, fn, &outOff))
-    return env.Undefined();
-  if (op < 0 || op >= NumOps) {
-    rangeError(env, fn, "unknown op " + std::to_string(op));
+  const Arr &a = arg.a, &out = arg.out;
+  const Index aOff = arg.aOff, outer = arg.outer, n = arg.n, inner = arg.inner;
+  const Index outOff = arg.outOff;
+  if (!sizesOk(info, fn, outer, n, inner)) return env.Undefined();
+  if (arg.op < 0 || arg.op >= kReduceCount) {
+    rangeError(env, fn, "unknown op " + std::to_string(arg.op));
     return env.Undefined();
   }
-  const Op o = Op(op);
-  const napi_typedarray_type want = o == ArgMax || o == ArgMin ? napi_float64_array
-                                    : o == Any || o == All     ? napi_uint8_array
-                                                               : a.type;
+  const ReduceOp o = ReduceOp(arg.op);
+  const napi_typedarray_type want = reduceGivesIndex(o) ? napi_float64_array
+                                    : reduceGivesBool(o) ? napi_uint8_array
+                                                         : a.type;
   if (out.type != want) {
     typeError(env, fn, "argument 6 has the wrong array type for this op");
     return env.Undefined();
@@ -730,7 +736,7 @@ Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
       !inRange(env, fn, "output", outOff, outer * inner, out.len))
     return env.Undefined();
   if (outer * n * inner == 0) return env.Undefined();
-  auto run = [&](auto* src) {
+  auto apply = [&](auto* src) {
     using T = std::remove_pointer_t<decltype(src)>;
     src += aOff;
     if (want == napi_float64_array && a.type != napi_float64_array)
@@ -740,35 +746,20 @@ Napi::Value ReduceFn(const Napi::CallbackInfo& info) {
     else
       reduceAll<T, T>(o, src, outer, n, inner, static_cast<T*>(out.data) + outOff);
   };
-  if (a.type == napi_float32_array) run(static_cast<float*>(a.data));
-  else run(static_cast<double*>(a.data));
+  if (a.type == napi_float32_array) apply(static_cast<float*>(a.data));
+  else apply(static_cast<double*>(a.data));
   return env.Undefined();
 }
 
-// The arguments (a, aOff, outer, n, inner, out, outOff) of a map along n (cumsum, softmax):
-// float arrays of one type, every element of both [outer, n, inner] blocks in bounds.
-bool argAlongN(const Napi::CallbackInfo& info, const char* fn, Arr* a, Index* aOff, Index* outer,
-               Index* n, Index* inner, Arr* out, Index* outOff) {
-  if (!argFloat(info, 0, fn, a) || !argInt(info, 1, fn, aOff) ||
-      !argSizes(info, 2, fn, outer, n, inner) || !argFloat(info, 5, fn, out) ||
-      !argInt(info, 6, fn, outOff))
-    return false;
-  if (out->type != a->type)
-    return typeError(info.Env(), fn, "input and output must have the same array type");
-  const Index total = *outer * *n * *inner;
-  return inRange(info.Env(), fn, "input", *aOff, total, a->len) &&
-         inRange(info.Env(), fn, "output", *outOff, total, out->len);
-}
-
-// cumsum(a, aOff, outer, n, inner, out, outOff): running sums along n, out the same type as a.
-Napi::Value CumsumFn(const Napi::CallbackInfo& info) {
-  const char* fn = "cumsum";
+// Running sums along n of [outer, n, inner].
+Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg) {
   Napi::Env env = info.Env();
-  Index aOff, outer, n, inner, outOff;
-  Arr a, out;
-  if (!argAlongN(info, fn, &a, &aOff, &outer, &n, &inner, &out, &outOff)) return env.Undefined();
+  const Arr &a = arg.a, &out = arg.out;
+  const Index aOff = arg.aOff, outer = arg.outer, n = arg.n, inner = arg.inner;
+  const Index outOff = arg.outOff;
+  if (!alongNOk(info, arg)) return env.Undefined();
   if (outer * n * inner == 0) return env.Undefined();
-  auto run = [&](auto* src) {
+  auto apply = [&](auto* src) {
     using T = std::remove_pointer_t<decltype(src)>;
     src += aOff;
     T* dst = static_cast<T*>(out.data) + outOff;
@@ -778,23 +769,20 @@ Napi::Value CumsumFn(const Napi::CallbackInfo& info) {
         cumsumBlock(src + o * block, n, inner, c0, c1, dst + o * block);
     });
   };
-  if (a.type == napi_float32_array) run(static_cast<float*>(a.data));
-  else run(static_cast<double*>(a.data));
+  if (a.type == napi_float32_array) apply(static_cast<float*>(a.data));
+  else apply(static_cast<double*>(a.data));
   return env.Undefined();
 }
 
-// softmax(a, aOff, outer, n, inner, out, outOff, log): softmax (log = 0) or log-softmax
-// (log = 1) along n.
-Napi::Value SoftmaxFn(const Napi::CallbackInfo& info) {
-  const char* fn = "softmax";
+// softmax (log = 0) or log-softmax (log = 1) along n of [outer, n, inner].
+Napi::Value run(const Napi::CallbackInfo& info, const args::softmax& arg) {
   Napi::Env env = info.Env();
-  Index aOff, outer, n, inner, outOff, log;
-  Arr a, out;
-  if (!argAlongN(info, fn, &a, &aOff, &outer, &n, &inner, &out, &outOff) ||
-      !argInt(info, 7, fn, &log))
-    return env.Undefined();
+  const Arr &a = arg.a, &out = arg.out;
+  const Index aOff = arg.aOff, outer = arg.outer, n = arg.n, inner = arg.inner;
+  const Index outOff = arg.outOff, log = arg.log;
+  if (!alongNOk(info, arg)) return env.Undefined();
   if (outer * n * inner == 0) return env.Undefined();
-  auto run = [&](auto* src) {
+  auto apply = [&](auto* src) {
     using T = std::remove_pointer_t<decltype(src)>;
     src += aOff;
     T* dst = static_cast<T*>(out.data) + outOff;
@@ -805,32 +793,26 @@ Napi::Value SoftmaxFn(const Napi::CallbackInfo& info) {
         softmaxCols(src + o * block, n, inner, c0, c1, dst + o * block, log != 0);
     });
   };
-  if (a.type == napi_float32_array) run(static_cast<float*>(a.data));
-  else run(static_cast<double*>(a.data));
+  if (a.type == napi_float32_array) apply(static_cast<float*>(a.data));
+  else apply(static_cast<double*>(a.data));
   return env.Undefined();
 }
 
-// softmaxBackward(g, gOff, y, yOff, outer, n, inner, out, outOff, log).
-Napi::Value SoftmaxBackwardFn(const Napi::CallbackInfo& info) {
-  const char* fn = "softmaxBackward";
+// Their backward along n from the incoming gradient g and the forward's result y.
+Napi::Value run(const Napi::CallbackInfo& info, const args::softmaxBackward& arg) {
+  const char* fn = arg.name;
   Napi::Env env = info.Env();
-  Index gOff, yOff, outer, n, inner, outOff, log;
-  Arr g, y, out;
-  if (!argFloat(info, 0, fn, &g) || !argInt(info, 1, fn, &gOff) || !argFloat(info, 2, fn, &y) ||
-      !argInt(info, 3, fn, &yOff) || !argSizes(info, 4, fn, &outer, &n, &inner) ||
-      !argFloat(info, 7, fn, &out) || !argInt(info, 8, fn, &outOff) || !argInt(info, 9, fn, &log))
-    return env.Undefined();
-  if (g.type != y.type || out.type != y.type) {
-    typeError(env, fn, "gradient, output and result must have the same array type");
-    return env.Undefined();
-  }
+  const Arr &g = arg.g, &y = arg.y, &out = arg.out;
+  const Index gOff = arg.gOff, yOff = arg.yOff, outer = arg.outer, n = arg.n, inner = arg.inner;
+  const Index outOff = arg.outOff, log = arg.log;
+  if (!sizesOk(info, fn, outer, n, inner)) return env.Undefined();
   const Index total = outer * n * inner;
   if (!inRange(env, fn, "gradient", gOff, total, g.len) ||
       !inRange(env, fn, "result", yOff, total, y.len) ||
       !inRange(env, fn, "output", outOff, total, out.len))
     return env.Undefined();
   if (total == 0) return env.Undefined();
-  auto run = [&](auto* gp) {
+  auto apply = [&](auto* gp) {
     using T = std::remove_pointer_t<decltype(gp)>;
     gp += gOff;
     const T* yp = static_cast<const T*>(y.data) + yOff;
@@ -844,35 +826,16 @@ Napi::Value SoftmaxBackwardFn(const Napi::CallbackInfo& info) {
                             log != 0);
     });
   };
-  if (g.type == napi_float32_array) run(static_cast<float*>(g.data));
-  else run(static_cast<double*>(g.data));
+  if (g.type == napi_float32_array) apply(static_cast<float*>(g.data));
+  else apply(static_cast<double*>(g.data));
   return env.Undefined();
 }
 
-// expForTest(Float64Array): exp in place with the kernels' exp (exp4 under AVX2, std::exp
-// otherwise); the tests measure its error.
-Napi::Value ExpForTestFn(const Napi::CallbackInfo& info) {
-  const char* fn = "reduceExp";
-  Arr v;
-  if (!argFloat(info, 0, fn, &v)) return info.Env().Undefined();
-  if (v.type != napi_float64_array) {
-    typeError(info.Env(), fn, "argument 0 must be a Float64Array");
-    return info.Env().Undefined();
-  }
-  expInPlace(static_cast<double*>(v.data), v.len);
+// exp in place with the kernels' exp (exp4 under AVX2, std::exp otherwise); the tests measure
+// its error.
+Napi::Value run(const Napi::CallbackInfo& info, const args::reduceExp& arg) {
+  expInPlace(static_cast<double*>(arg.v.data), arg.v.len);
   return info.Env().Undefined();
 }
 
-}  // namespace
-
-double sumInDouble(const float* a, Index n) { return sumRow(a, n); }
-double sumInDouble(const double* a, Index n) { return sumRow(a, n); }
-
-void registerReduce(Napi::Env env, Napi::Object exports) {
-  exports.Set("reduce", Napi::Function::New(env, ReduceFn, "reduce"));
-  exports.Set("cumsum", Napi::Function::New(env, CumsumFn, "cumsum"));
-  exports.Set("softmax", Napi::Function::New(env, SoftmaxFn, "softmax"));
-  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackwardFn, "softmaxBackward"));
-  exports.Set("reduceExp", Napi::Function::New(env, ExpForTestFn, "reduceExp"));
-}
 }  // namespace tg

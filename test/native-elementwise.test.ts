@@ -1,6 +1,6 @@
 /**
- * Parity of the native elementwise kernels (native/elementwise.cc, dispatched from
- * src/backend/native-elementwise.ts) with their TypeScript twins in cpu.ts and
+ * Parity of the native elementwise kernels (native/elementwise.cc and copy.cc, dispatched
+ * from src/backend/elementwise.ts and copy.ts) with their TypeScript twins there and in
  * src/ops/elementwise.ts: every unary and binary op, odd sizes, offsets, steps, strided and
  * broadcast operands, float32 and float64, the multithreaded sizes, and the float32 AVX2 math
  * (exp, log, log1p, expm1, tanh, sigmoid) within its documented ulp bound. Each comparison
@@ -16,19 +16,14 @@ import {
   Unary,
   activationBackward,
   binary,
-  castInto,
-  CastKind,
   clamp,
-  gather,
-  powBackward,
-  scatter,
-  unary,
-} from "../src/backend/cpu.js";
-import { nativeAddon } from "../src/backend/native.js";
-import {
   getNativeElementwiseThresholds,
+  powBackward,
   setNativeElementwiseThresholds,
-} from "../src/backend/native-elementwise.js";
+  unary,
+} from "../src/backend/elementwise.js";
+import { castInto, CastKind, gather, scatter } from "../src/backend/copy.js";
+import { nativeAddon } from "../src/backend/native.js";
 import type { TypedArray } from "../src/dtype.js";
 import { skip, type FloatArray, type FloatCtor } from "./helpers/native.js";
 
@@ -472,7 +467,7 @@ test("native elementwise kernels reject bad arguments", { skip }, () => {
     () => addon.ewWhere(a as unknown as Uint8Array, 0, [1], a, 0, [1], a, 0, [1], o, [2]),
     TypeError,
   );
-  assert.throws(() => addon.ewCopy(a, 0, [1], d, 0, [1], [2]), TypeError);
+  assert.throws(() => addon.stridedCopy(a, 0, [1], d, 0, [1], [2]), TypeError);
   assert.throws(() => addon.ewClamp(a, 0, o, "2" as unknown as number, 0, 1), TypeError);
   // unknown ops
   assert.throws(() => addon.ewUnary(Unary.IsNan, a, 0, o, 2), RangeError);
@@ -494,8 +489,8 @@ test("native elementwise kernels reject bad arguments", { skip }, () => {
     RangeError,
   );
   assert.throws(() => addon.ewPowBackward(a, 0, 2, a, 0, 2, o, 3), RangeError);
-  assert.throws(() => addon.ewCopy(a, 0, [1], new Float32Array(4), 0, [1], [5]), RangeError);
-  assert.throws(() => addon.ewCopy(a, 0, [-1], o, 0, [1], [2]), RangeError);
+  assert.throws(() => addon.stridedCopy(a, 0, [1], new Float32Array(4), 0, [1], [5]), RangeError);
+  assert.throws(() => addon.stridedCopy(a, 0, [-1], o, 0, [1], [2]), RangeError);
   assert.throws(() => addon.ewWhere(u, 0, [1], a, 0, [1], a, 0, [1], o, [11]), RangeError);
   assert.throws(() => addon.ewMaskedFill(a, 0, [1], u, 5, [1], 0, o, [6]), RangeError);
   assert.throws(() => addon.ewMaskedFill(a, 0, [1], u, 0, [1], 0, o, [-1]), RangeError);

@@ -1,5 +1,5 @@
 /**
- * Parity of the native nn kernels (native/nn.cc, dispatched from src/backend/native-nn.ts)
+ * Parity of the native nn kernels (native/conv.cc, pooling.cc, optim.cc, dispatched from src/backend/conv.ts, pooling.ts, optim.ts)
  * with their TypeScript twins: im2col / col2im, the direct convolution and its weight and bias
  * gradients (against im2col + GEMM), max / average / adaptive pooling, and the optimizer steps.
  * Odd sizes, padding, strides, dilation, groups, offsets, non-contiguous inputs, NaN and -inf,
@@ -12,9 +12,10 @@ import assert from "node:assert/strict";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
-import * as cpu from "../src/backend/cpu-nn.js";
-import { nativeAddon, nativeStatus } from "../src/backend/native.js";
-import { setNativeNn } from "../src/backend/native-nn.js";
+import * as conv from "../src/backend/conv.js";
+import * as pooling from "../src/backend/pooling.js";
+import type { Window2d } from "../src/backend/window.js";
+import { nativeAddon, nativeStatus, setNativeFamily } from "../src/backend/native.js";
 import {
   F32,
   F64,
@@ -23,7 +24,7 @@ import {
   rmspropStep,
   sgdStep,
   type Arith,
-} from "../src/optim/kernels.js";
+} from "../src/backend/optim.js";
 import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
 
 const F = torch.nn.functional;
@@ -32,6 +33,11 @@ const CTORS: [string, FloatCtor][] = [
   ["float32", Float32Array],
   ["float64", Float64Array],
 ];
+
+/** Switch the native conv, pooling and optimizer kernels off (the TypeScript twins) or on. */
+function setNativeNn(on: boolean): void {
+  for (const family of ["conv", "pooling", "optim"] as const) setNativeFamily(family, on);
+}
 
 /** Run `f` with the native nn kernels off (the TypeScript twins), then on; return both. */
 function twin<T>(f: () => T): { ts: T; nat: T } {
@@ -70,14 +76,7 @@ const dataOf = (t: Tensor): number[] => {
   return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()));
 };
 
-function win(
-  h: number,
-  w: number,
-  k: number[],
-  s: number[],
-  p: number[],
-  d: number[],
-): cpu.Window2d {
+function win(h: number, w: number, k: number[], s: number[], p: number[], d: number[]): Window2d {
   const oh = Math.floor((h + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0]) + 1;
   const ow = Math.floor((w + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1]) + 1;
   return {
@@ -96,7 +95,7 @@ function win(
   };
 }
 
-const GEOMETRIES: [string, cpu.Window2d][] = [
+const GEOMETRIES: [string, Window2d][] = [
   ["3x3", win(13, 17, [3, 3], [1, 1], [0, 0], [1, 1])],
   ["3x3 pad 1", win(11, 9, [3, 3], [1, 1], [1, 1], [1, 1])],
   ["2x3 stride 2 pad", win(12, 15, [2, 3], [2, 2], [1, 1], [1, 1])],
@@ -112,13 +111,13 @@ for (const [dt, Ctor] of CTORS) {
       const x = filled(Ctor, off + c * g.h * g.w, 1);
       const cols = twin(() => {
         const out = new Ctor(c * g.kh * g.kw * g.oh * g.ow).fill(7);
-        cpu.im2col(x, off, c, g, out);
+        conv.im2col(x, off, c, g, out);
         return out;
       });
       assertSame(cols.nat, cols.ts, "im2col");
       const back = twin(() => {
         const out = filled(Ctor, 3 + c * g.h * g.w, 2);
-        cpu.col2im(cols.ts, c, g, out, 3);
+        conv.col2im(cols.ts, c, g, out, 3);
         return out;
       });
       assertSame(back.nat, back.ts, "col2im");
@@ -184,7 +183,7 @@ for (const dt of ["float32", "float64"] as const) {
   );
 }
 
-const POOLS: [string, cpu.Window2d][] = [
+const POOLS: [string, Window2d][] = [
   ["2x2 stride 2", win(26, 26, [2, 2], [2, 2], [0, 0], [1, 1])],
   ["3x3 stride 1 pad 1", win(17, 23, [3, 3], [1, 1], [1, 1], [1, 1])],
   ["3x2 stride 2 dilation 2", win(21, 40, [3, 2], [2, 2], [1, 1], [2, 2])],
@@ -212,7 +211,7 @@ for (const [dt, Ctor] of CTORS) {
         const fwd = twin(() => {
           const out = new Ctor(planes * L);
           const idx = new Float64Array(planes * L);
-          cpu.maxPool2d(x, off, planes, g, out, idx);
+          pooling.maxPool2d(x, off, planes, g, out, idx);
           return { out, idx };
         });
         assertSame(fwd.nat.out, fwd.ts.out, "values");
@@ -220,7 +219,7 @@ for (const [dt, Ctor] of CTORS) {
         const gOut = filled(Ctor, planes * L, 8);
         const bwd = twin(() => {
           const out = new Ctor(planes * g.h * g.w).fill(3); // overwritten
-          cpu.maxPool2dBackward(gOut, fwd.ts.idx, planes, g.h * g.w, L, out);
+          pooling.maxPool2dBackward(gOut, fwd.ts.idx, planes, g.h * g.w, L, out);
           return out;
         });
         assertSame(bwd.nat, bwd.ts, "backward");
@@ -240,14 +239,14 @@ for (const [dt, Ctor] of CTORS) {
         ]) {
           const fwd = twin(() => {
             const out = new Ctor(planes * g.oh * g.ow);
-            cpu.avgPool2d(x, 2, planes, g, o, out, false);
+            pooling.avgPool2d(x, 2, planes, g, o, out, false);
             return out;
           });
           assertSame(fwd.nat, fwd.ts, "forward");
           const gOut = filled(Ctor, 1 + planes * g.oh * g.ow, 10);
           const bwd = twin(() => {
             const out = new Ctor(planes * g.h * g.w);
-            cpu.avgPool2d(gOut, 1, planes, g, o, out, true);
+            pooling.avgPool2d(gOut, 1, planes, g, o, out, true);
             return out;
           });
           assertSame(bwd.nat, bwd.ts, "backward");
@@ -266,14 +265,14 @@ for (const [dt, Ctor] of CTORS) {
       const x = filled(Ctor, 4 + planes * h * w, 11);
       const fwd = twin(() => {
         const out = new Ctor(planes * oh * ow);
-        cpu.adaptiveAvgPool2d(x, 4, planes, h, w, oh, ow, out, false);
+        pooling.adaptiveAvgPool2d(x, 4, planes, h, w, oh, ow, out, false);
         return out;
       });
       assertSame(fwd.nat, fwd.ts, "forward");
       const gOut = filled(Ctor, planes * oh * ow, 12);
       const bwd = twin(() => {
         const out = new Ctor(planes * h * w);
-        cpu.adaptiveAvgPool2d(gOut, 0, planes, h, w, oh, ow, out, true);
+        pooling.adaptiveAvgPool2d(gOut, 0, planes, h, w, oh, ow, out, true);
         return out;
       });
       assertSame(bwd.nat, bwd.ts, "backward");
@@ -285,7 +284,7 @@ for (const [dt, Ctor] of CTORS) {
     const g = filled(Ctor, 3 + n * c * l, 13);
     const r = twin(() => {
       const out = new Ctor(c);
-      cpu.channelSum(g, 3, n, c, l, out);
+      conv.channelSum(g, 3, n, c, l, out);
       return out;
     });
     assertClose(r.nat, r.ts, dt === "float32" ? 1e-7 : 1e-15, "channelSum");
@@ -525,7 +524,10 @@ test("the nn kernels reject bad arguments", { skip }, () => {
       a.conv2dDirect(
         f32,
         0,
-        [1, 1, 1, 1],
+        1,
+        1,
+        1,
+        1,
         f32,
         12,
         null,
@@ -535,14 +537,14 @@ test("the nn kernels reject bad arguments", { skip }, () => {
       ),
     RangeError,
   );
-  assert.throws(() => a.conv2dDirect(f32, 0, [1, 2, 2, 3], f32, 0, null, 0, geo, f32), RangeError);
+  assert.throws(() => a.conv2dDirect(f32, 0, 1, 2, 2, 3, f32, 0, null, 0, geo, f32), RangeError);
   assert.throws(
-    () => a.convWeightGrad(f32, 0, f32, 0, [2, 1, 1, 1], [4, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, 4], f32),
+    () => a.convWeightGrad(f32, 0, f32, 0, 2, 1, 1, 1, [4, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, 4], f32),
     RangeError,
   );
   assert.throws(() => a.channelSum(f32, 1, 2, 2, 4, f32), RangeError);
   assert.throws(() => a.avgPool2d(f32, 0, 2, geo, 1, 0, f32, 0), RangeError);
-  assert.throws(() => a.adaptiveAvgPool2d(f32, 0, 1, [4, 4, 0, 2], f32, 0), RangeError);
+  assert.throws(() => a.adaptiveAvgPool2d(f32, 0, 1, 4, 4, 0, 2, f32, 0), RangeError);
   assert.throws(() => a.sgdStep(f32, 0, f64 as never, 0, 16, null, 0, 0, 1, -0.1, 0), TypeError);
   assert.throws(() => a.sgdStep(f32, 1, f32, 0, 16, null, 0, 0, 1, -0.1, 0), RangeError);
   assert.throws(() => a.sgdStep(f32, 0, f32, 0, 16, null, 0, 0.9, 1, -0.1, 4), TypeError);
@@ -643,7 +645,10 @@ for (const [dt, Ctor] of CTORS) {
           a.conv2dDirect(
             x,
             0,
-            [N, C, O, G],
+            N,
+            C,
+            O,
+            G,
             w,
             0,
             b,
@@ -659,7 +664,10 @@ for (const [dt, Ctor] of CTORS) {
             0,
             x,
             0,
-            [N, O, C, G],
+            N,
+            O,
+            C,
+            G,
             [g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow],
             dw,
           );

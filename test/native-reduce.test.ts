@@ -1,6 +1,6 @@
 /**
- * Parity of the native reduce kernels (native/reduce.cc, dispatched by
- * src/backend/native-reduce.ts) with their TypeScript twins in src/backend/cpu.ts: reductions
+ * Parity of the native reduce kernels (native/reduce.cc) with their TypeScript twins in
+ * src/backend/reduce.ts, which dispatch to them: reductions
  * over contiguous rows and over a leading / middle axis, cumsum, softmax and log_softmax and
  * their backward, on odd sizes, element offsets, special values (NaN, ±inf, ±0, ties), float32
  * and float64, with the AVX2 and the portable kernels; then the same through the tensor API
@@ -19,13 +19,11 @@ import {
   reduceAxis,
   softmax,
   softmaxBackward,
-} from "../src/backend/cpu.js";
-import { nativeAddon, nativeStatus } from "../src/backend/native.js";
-import {
   getNativeReduceThresholds,
   setNativeReduceThresholds,
   type NativeReduceThresholds,
-} from "../src/backend/native-reduce.js";
+} from "../src/backend/reduce.js";
+import { nativeAddon, nativeStatus } from "../src/backend/native.js";
 import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
 
 const suffix = nativeStatus.active ? `(${nativeStatus.simd})` : `(skipped: ${nativeStatus.reason})`;
@@ -200,7 +198,7 @@ test(
   },
 );
 
-test(`native reduce on [outer, inner] rows (cpu.ts reduce) and ties ${suffix}`, { skip }, () => {
+test(`native reduce on [outer, inner] rows (reduce.ts reduce) and ties ${suffix}`, { skip }, () => {
   forKernels((kernel) => {
     for (const [dt, Ctor] of CTORS) {
       // ties: the first index of the extreme; zeros of both signs

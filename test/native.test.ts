@@ -8,15 +8,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import * as torch from "../src/index.js";
-import { matmul } from "../src/backend/cpu.js";
 import {
   getNativeMatmulThreshold,
-  getNumThreads,
-  nativeAddon,
-  nativeStatus,
+  matmul,
   setNativeMatmulThreshold,
-  setNumThreads,
-} from "../src/backend/native.js";
+} from "../src/backend/matmul.js";
+import { getNumThreads, nativeAddon, nativeStatus, setNumThreads } from "../src/backend/native.js";
 import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
 
 const suffix = nativeStatus.active ? `(${nativeStatus.simd})` : `(skipped: ${nativeStatus.reason})`;
@@ -71,7 +68,7 @@ function operand(
   };
 }
 
-/** Run cpu.ts matmul with the native threshold forced (0: native; Infinity: TypeScript). */
+/** Run matmul.ts `matmul` with the native threshold forced (0: native; Infinity: TypeScript). */
 function run(
   threshold: number,
   A: Operand,
@@ -309,7 +306,7 @@ test(
     const f32 = new Float32Array(4);
     assert.throws(
       () => addon.matmul(f32, 0, 0, 2, 1, new Float64Array(4), 0, 0, 2, 1, f32, 1, 2, 2, 2),
-      /must all be Float32Array or all Float64Array/,
+      /matmul: float arrays must share one dtype/,
     );
     assert.throws(
       () => addon.matmul(f32, 1, 0, 2, 1, f32, 0, 0, 2, 1, new Float32Array(4), 1, 2, 2, 2),

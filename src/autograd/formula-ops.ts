@@ -13,7 +13,7 @@ import {
   Binary,
   binary as binaryKernel,
   powBackward as powBackwardKernel,
-} from "../backend/cpu.js";
+} from "../backend/elementwise.js";
 import { where as whereOp, rsub, broadcastBinaryInto } from "../ops/elementwise.js";
 import {
   embed as embedOp,

@@ -8,7 +8,7 @@ import { noGrad, swapGradEnabled } from "./grad-mode.js";
 import * as F from "./formula-ops.js";
 import { isForwardADActive } from "./forward-ad.js";
 import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
-import { Binary, binary } from "../backend/cpu.js";
+import { Binary, binary } from "../backend/elementwise.js";
 
 /**
  * prev + g for the gradient buffers: a direct kernel call when nothing is being recorded and

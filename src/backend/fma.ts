@@ -2,7 +2,7 @@
  * Correctly rounded fused multiply-adds, fma(a, b, c) = RN(a * b + c), for float32 and float64,
  * emulated exactly in double arithmetic. PyTorch's CPU kernels get FMAs from the x86 FMA3
  * instructions (`_mm256_fmadd_ps`, or GCC contracting `a * b + c`), in the random samplers
- * (src/random.ts) and in the optimizers' update steps (src/optim/kernels.ts); reproducing their
+ * (src/random.ts) and in the optimizers' update steps (src/backend/optim.ts); reproducing their
  * rounding bit for bit needs the single rounding of a real FMA.
  */
 

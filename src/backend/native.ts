@@ -1,8 +1,9 @@
 /**
  * Loader for the native backend: the Node-API addon built from `native/` (`npm run
- * build:native`, also attempted by `npm install`). Kernels in cpu.ts call into it for large
- * products and keep their TypeScript path for small ones, other dtypes, and wherever the addon
- * is absent (a browser, a machine without a C++ compiler).
+ * build:native`, also attempted by `npm install`), its types (derived from the signatures in
+ * abi.ts) and the checked calls the kernel families use. The TypeScript kernels call into it
+ * for large arrays and keep their own loops for small ones, other dtypes, and wherever the
+ * addon is absent (a browser, a machine without a C++ compiler).
  *
  * `TENSORGRAD_BACKEND=js` never loads it; `TENSORGRAD_BACKEND=native` requires it (an error at
  * import if it cannot be loaded); unset: use it if present. Nothing here imports a `node:`
@@ -10,29 +11,49 @@
  * the browser build loads this file and simply finds no addon.
  */
 import type { TypedArray } from "../dtype.js";
-import type { ElementwiseKernels } from "./native-elementwise.js";
-import type { NnKernels } from "./native-nn.js";
-import type { ReduceKernels } from "./native-reduce.js";
+import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
 
-/** The addon's exports (native/*.cc; one interface per kernel family). */
-export interface NativeAddon extends ElementwiseKernels, ReduceKernels, NnKernels {
-  matmul(
-    a: Float32Array | Float64Array,
-    aOff: number,
-    aBatch: number,
-    aRow: number,
-    aCol: number,
-    b: Float32Array | Float64Array,
-    bOff: number,
-    bBatch: number,
-    bRow: number,
-    bCol: number,
-    out: Float32Array | Float64Array,
-    batch: number,
-    m: number,
-    k: number,
-    n: number,
-  ): void;
+/** The TypeScript type of each argument kind of abi.ts. */
+interface KindTypes {
+  int: number;
+  num: number;
+  float: FloatArray;
+  "float?": FloatArray | null;
+  f64: Float64Array;
+  u8: Uint8Array;
+  typed: TypedArray;
+  "int[]": readonly number[];
+  geo: readonly number[];
+}
+
+/** The same for a checked call (`nativeKernels`), which checks the arrays' types itself. */
+interface CheckedKindTypes extends Omit<KindTypes, "float" | "float?" | "f64" | "u8"> {
+  float: TypedArray;
+  "float?": TypedArray | null;
+  f64: TypedArray;
+  u8: TypedArray;
+}
+
+type Words<S extends string> = S extends `${infer H} ${infer T}` ? [H, ...Words<T>] : [S];
+type KindsOf<W extends string[], T> = {
+  [I in keyof W]: W[I] extends `${string}:${infer K extends ArgKind & keyof T}` ? T[K] : never;
+};
+/** The argument types of a signature of abi.ts, e.g. "a:float n:int" -> [FloatArray, number]. */
+export type NativeArgs<S extends string> = KindsOf<Words<S>, KindTypes>;
+type CheckedArgs<S extends string> = KindsOf<Words<S>, CheckedKindTypes>;
+
+type Families = typeof NATIVE_FAMILIES;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
+  x: infer I,
+) => void
+  ? I
+  : never;
+/** Every binding's signature string, by name. */
+type Signatures = UnionToIntersection<Families[NativeFamily]>;
+type BindingName = keyof Signatures & string;
+
+/** The addon's backend-wide controls (native/addon.cc). */
+export interface NativeControls {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** Force the portable micro-kernel ("scalar") or the best supported ("auto"); returns it. */
@@ -41,21 +62,16 @@ export interface NativeAddon extends ElementwiseKernels, ReduceKernels, NnKernel
   readonly simd: string;
 }
 
+/**
+ * The addon's exports: every binding of abi.ts typed from its signature (argument errors throw
+ * TypeError / RangeError), and the controls.
+ */
+export type NativeAddon = {
+  [B in BindingName]: (...args: NativeArgs<Signatures[B] & string>) => void;
+} & NativeControls;
+
 /** The arrays native kernels compute on. */
 export type FloatArray = Float32Array | Float64Array;
-
-/** Whether `a` is a Float32Array or a Float64Array. */
-export function isFloat(a: TypedArray): a is FloatArray {
-  return a instanceof Float32Array || a instanceof Float64Array;
-}
-
-/** Whether every array given (null and undefined skipped) is the same float type as `a`. */
-export function sameFloat(a: TypedArray, ...rest: (TypedArray | null | undefined)[]): boolean {
-  const ctor = a.constructor;
-  if (ctor !== Float32Array && ctor !== Float64Array) return false;
-  for (const r of rest) if (r !== null && r !== undefined && r.constructor !== ctor) return false;
-  return true;
-}
 
 /** Where the native backend stands: `active` when kernels dispatch to it. */
 export interface NativeStatus {
@@ -128,23 +144,6 @@ export const nativeStatus: NativeStatus = {
   simd: loaded.addon?.simd ?? null,
 };
 
-/**
- * Multiply-adds (batch * m * k * n) from which `matmul` goes native. Measured on the 2-core
- * AVX2 machine here (float32, µs per call, TypeScript vs native): 4x4x4 0.58 vs 0.61,
- * 8x8x8 1.2 vs 0.68, 16x16x16 5.2 vs 0.75, but thin products pay for packing whole register
- * tiles: 1x256x1 1.2 vs 2.5, 64x64x1 8.8 vs 3.3. 2048 sits above both crossovers.
- */
-let matmulMinWork = 2048;
-
-/** Set the native `matmul` threshold (multiply-adds); 0 sends every float product native. */
-export function setNativeMatmulThreshold(work: number): void {
-  matmulMinWork = work;
-}
-
-export function getNativeMatmulThreshold(): number {
-  return matmulMinWork;
-}
-
 /** Threads for native kernels (default: the machine's hardware concurrency). */
 export function setNumThreads(n: number): void {
   nativeAddon?.setNumThreads(n);
@@ -154,46 +153,89 @@ export function getNumThreads(): number {
   return nativeAddon?.getNumThreads() ?? 1;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Checked calls. A TypeScript kernel decides whether its call is worth the addon (its size
+// against the family's measured threshold), then calls the family's binding through
+// `nativeKernels`, which checks what the signature declares about the arrays and returns false
+// (the kernel then runs its own loop) instead of letting the addon throw.
+
+/** A family's bindings as checked calls: true when the addon ran the call. */
+export type NativeCalls<F extends NativeFamily> = {
+  [B in keyof Families[F]]: (...args: CheckedArgs<Families[F][B] & string>) => boolean;
+};
+
+const familyOff: Record<NativeFamily, boolean> = {
+  elementwise: false,
+  copy: false,
+  reduce: false,
+  matmul: false,
+  conv: false,
+  pooling: false,
+  optim: false,
+};
+
 /**
- * The dispatch used by cpu.ts `matmul`: runs the product natively and returns true when the
- * addon is loaded, the product is large enough, and a, b and out share a float dtype;
- * otherwise returns false and the caller runs its TypeScript loop.
+ * Switch a family's native kernels off (false) or back on (true, when the addon is loaded):
+ * the parity tests run the TypeScript twins this way.
  */
-export function tryNativeMatmul(
-  a: TypedArray,
-  aOff: number,
-  aBatch: number,
-  aRow: number,
-  aCol: number,
-  b: TypedArray,
-  bOff: number,
-  bBatch: number,
-  bRow: number,
-  bCol: number,
-  out: TypedArray,
-  batch: number,
-  m: number,
-  k: number,
-  n: number,
-): boolean {
-  if (nativeAddon === null || batch * m * k * n < matmulMinWork) return false;
-  if (!sameFloat(a, b, out)) return false;
-  nativeAddon.matmul(
-    a as FloatArray,
-    aOff,
-    aBatch,
-    aRow,
-    aCol,
-    b as FloatArray,
-    bOff,
-    bBatch,
-    bRow,
-    bCol,
-    out as FloatArray,
-    batch,
-    m,
-    k,
-    n,
-  );
-  return true;
+export function setNativeFamily(family: NativeFamily, on: boolean): void {
+  familyOff[family] = !on;
+}
+
+/**
+ * Whether call arguments have the arrays their kinds declare: every float and float? array
+ * (null skipped for float?) one of Float32Array / Float64Array and all the same; f64 a
+ * Float64Array; u8 a Uint8Array. Numbers, int arrays and `typed` arrays are left to the caller
+ * (they cannot be of the wrong dtype, or their rule depends on an op code).
+ */
+function arraysFit(kinds: readonly ArgKind[]): (args: readonly unknown[]) => boolean {
+  const floats: number[] = [];
+  const optional: boolean[] = [];
+  const f64: number[] = [];
+  const u8: number[] = [];
+  kinds.forEach((k, i) => {
+    if (k === "float" || k === "float?") {
+      floats.push(i);
+      optional.push(k === "float?");
+    } else if (k === "f64") f64.push(i);
+    else if (k === "u8") u8.push(i);
+  });
+  return (args) => {
+    let ctor: unknown = null;
+    for (let j = 0; j < floats.length; j++) {
+      const a = args[floats[j]];
+      if (a === null && optional[j]) continue;
+      const c = (a as object | null)?.constructor;
+      if (ctor === null) {
+        if (c !== Float32Array && c !== Float64Array) return false;
+        ctor = c;
+      } else if (c !== ctor) return false;
+    }
+    for (const i of f64) if (!(args[i] instanceof Float64Array)) return false;
+    for (const i of u8) if (!(args[i] instanceof Uint8Array)) return false;
+    return true;
+  };
+}
+
+/**
+ * The checked calls of a family's bindings (abi.ts `NATIVE_FAMILIES[family]`): each returns
+ * false, doing nothing, when the addon is not loaded, the family is switched off, or the arrays
+ * do not fit the signature; else runs the binding and returns true. The binding is looked up on
+ * the addon at each call (test/native-fuzz.test.ts records calls by replacing them).
+ */
+export function nativeKernels<F extends NativeFamily>(family: F): NativeCalls<F> {
+  const calls: Record<string, (...args: unknown[]) => boolean> = {};
+  const addon = nativeAddon as unknown as Record<string, (...args: unknown[]) => void> | null;
+  for (const [name, sig] of Object.entries(NATIVE_FAMILIES[family] as Record<string, string>)) {
+    const fits = arraysFit(parseSignature(sig).map(([, kind]) => kind));
+    calls[name] =
+      addon === null
+        ? () => false
+        : (...args) => {
+            if (familyOff[family] || !fits(args)) return false;
+            addon[name](...args);
+            return true;
+          };
+  }
+  return calls as NativeCalls<F>;
 }

@@ -13,8 +13,10 @@
  */
 import type { Tensor } from "../tensor.js";
 import { float32 } from "../dtype.js";
-import { activationBackward as activationBackwardKernel } from "../backend/cpu.js";
-import { nativeWorth } from "../backend/native-elementwise.js";
+import {
+  activationBackward as activationBackwardKernel,
+  nativeWorth,
+} from "../backend/elementwise.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";

@@ -10,13 +10,12 @@ import {
   addChannelBias,
   channelSum,
   col2im,
-  gemmNN,
-  gemmNTAccumulate,
-  gemmTN,
   im2col,
+  tryNativeConv2dDirect,
+  tryNativeConvWeightGrad,
   type Window2d,
-} from "../backend/cpu-nn.js";
-import { tryNativeConv2dDirect, tryNativeConvWeightGrad } from "../backend/native-nn.js";
+} from "../backend/conv.js";
+import { gemmNN, gemmNTAccumulate, gemmTN } from "../backend/matmul.js";
 import { alloc, checkTensor, contiguousData, scalarTypeName } from "./core.js";
 import { anyNeedsGrad, record } from "../autograd/function.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";

@@ -14,7 +14,7 @@ import {
   getDefaultDtype,
 } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
-import { CastKind, castInto, gather } from "../backend/cpu.js";
+import { CastKind, castInto, gather } from "../backend/copy.js";
 import { typeError } from "../errors.js";
 
 /** A new contiguous tensor over `data`. */

@@ -21,7 +21,7 @@ import {
   uint8,
 } from "../dtype.js";
 import { contiguousStrides, isContiguous } from "../shape.js";
-import { stridedOffsets } from "../backend/cpu.js";
+import { stridedOffsets } from "../backend/copy.js";
 import { castData, contiguousData, pyTypeName, scalarTypeName, wrap } from "./core.js";
 import { inplace } from "./inplace.js";
 import { expand } from "./views.js";

@@ -10,17 +10,14 @@ import {
   Unary,
   binary,
   clamp as clampKernel,
-  stridedOffsets,
-  unary,
-  where as whereKernel,
-} from "../backend/cpu.js";
-import {
   nativeWorth,
   tryNativeBinaryStrided,
-  tryNativeCopy,
   tryNativeMaskedFill,
   tryNativeWhere,
-} from "../backend/native-elementwise.js";
+  unary,
+  where as whereKernel,
+} from "../backend/elementwise.js";
+import { stridedOffsets, tryNativeCopy } from "../backend/copy.js";
 import {
   allocData,
   allocOutput,

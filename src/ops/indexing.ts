@@ -31,7 +31,7 @@ import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { checkInplace, inplace } from "./inplace.js";
 import { indexError, runtimeError, typeError, valueError } from "../errors.js";
-import { stridedOffsets } from "../backend/cpu.js";
+import { stridedOffsets } from "../backend/copy.js";
 
 /** A Python slice `start:stop:step` (`null` parts take Python's defaults). */
 export interface Slice {

@@ -8,7 +8,7 @@
 import { Tensor, type VersionCounter } from "../tensor.js";
 import { DType, bool, int64 } from "../dtype.js";
 import { isGradEnabled, isInferenceModeEnabled } from "../autograd/grad-mode.js";
-import { scatter, stridedOffsets } from "../backend/cpu.js";
+import { scatter, stridedOffsets } from "../backend/copy.js";
 import { castData, scalarTypeName, wrap } from "./core.js";
 import { indexPut } from "./indexing.js";
 import { OpNode, gradientEdge, needsGrad, record } from "../autograd/function.js";

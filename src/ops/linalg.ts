@@ -3,7 +3,7 @@
  * operands need no copy); matmul applies PyTorch's 1-D/2-D/batched broadcasting rules on top.
  */
 import { Tensor } from "../tensor.js";
-import { matmul as matmulKernel } from "../backend/cpu.js";
+import { matmul as matmulKernel } from "../backend/matmul.js";
 import { broadcastShapes, numelOf } from "../shape.js";
 import { alloc, checkTensor, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";

@@ -11,7 +11,7 @@ import {
   maxPool2d as maxKernel,
   maxPool2dBackward as maxBackwardKernel,
   type Window2d,
-} from "../backend/cpu-nn.js";
+} from "../backend/pooling.js";
 import { alloc, checkTensor, contiguousData } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";

@@ -9,13 +9,13 @@ import { Tensor } from "../tensor.js";
 import { DType, bool, int64 } from "../dtype.js";
 import {
   Reduce,
-  gather,
   reduce,
   reduceAxis,
   cumsum as cumsumKernel,
   softmax as softmaxKernel,
   softmaxBackward as softmaxBackwardKernel,
-} from "../backend/cpu.js";
+} from "../backend/reduce.js";
+import { gather } from "../backend/copy.js";
 import { normalizeDim, normalizeDims, numelOf } from "../shape.js";
 import { alloc, castData, floatDtypeOf, wrap, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";

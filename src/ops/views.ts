@@ -16,7 +16,7 @@ import { alloc, castData, checkTensor, contiguousData, wrap } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { isGradEnabled, isInferenceModeEnabled, noGrad } from "../autograd/grad-mode.js";
 import { indexError, runtimeError, typeError } from "../errors.js";
-import { scatter, stridedOffsets } from "../backend/cpu.js";
+import { scatter, stridedOffsets } from "../backend/copy.js";
 
 /** A view of t's storage with a new layout (no autograd). */
 export function makeView(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {

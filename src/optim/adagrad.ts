@@ -13,7 +13,7 @@ import {
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
-import { adagradStep } from "./kernels.js";
+import { adagradStep } from "../backend/optim.js";
 import { valueError } from "../errors.js";
 
 const view = (t: Tensor, n: number): Float32Array | Float64Array =>

@@ -13,7 +13,7 @@ import {
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
-import { adamStep } from "./kernels.js";
+import { adamStep } from "../backend/optim.js";
 import { valueError } from "../errors.js";
 
 /** Options of Adam and AdamW (PyTorch's keyword arguments, camelCase). */

@@ -7,7 +7,7 @@ import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { contiguousData, wrap } from "../ops/core.js";
 import { writeInto } from "../ops/inplace.js";
 import { zeroGradOf } from "../nn/module.js";
-import { F32, F64, type Arith } from "./kernels.js";
+import { F32, F64, type Arith } from "../backend/optim.js";
 import { valueError } from "../errors.js";
 
 /** A parameter group: its parameters and its options (lr, momentum, ...). */

@@ -12,7 +12,7 @@ import {
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
-import { rmspropStep } from "./kernels.js";
+import { rmspropStep } from "../backend/optim.js";
 import { valueError } from "../errors.js";
 
 const view = (t: Tensor, n: number): Float32Array | Float64Array =>

@@ -12,7 +12,7 @@ import {
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
-import { sgdStep } from "./kernels.js";
+import { sgdStep } from "../backend/optim.js";
 import { castData, wrap } from "../ops/core.js";
 import { valueError } from "../errors.js";
 

@@ -3,7 +3,7 @@
  */
 import type { Tensor } from "../../tensor.js";
 import * as E from "../../ops/elementwise.js";
-import { Unary } from "../../backend/cpu.js";
+import { Unary } from "../../backend/elementwise.js";
 import { floatDtypeOf } from "../../ops/core.js";
 import { defineOp, deprecated } from "../define.js";
 

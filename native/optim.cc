@@ -1,0 +1,441 @@
+// tensorgrad native backend: the optimizers' update steps (SGD, Adam/AdamW, RMSprop, Adagrad),
+// the twins of src/backend/optim.ts (tested against them in test/native-nn.test.ts).
+//
+// The steps must round exactly as PyTorch 1.13's CPU ops (and the TypeScript twins) do: every
+// multiply, add, divide and sqrt is rounded separately, and only the ops PyTorch fuses are fused
+// (std::fma / _mm256_fmadd_ps). The compiler must therefore never contract a * b + c on its
+// own: fp-contract is switched off for this file.
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+#include "abi.gen.h"
+
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+namespace tg {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Optimizer steps (twins: src/backend/optim.ts). The scalar constants arrive already rounded to
+// the parameter's dtype (the TypeScript side computes them as PyTorch does); every operation
+// below rounds to T, fma(a, b, c) is one rounding of a*b + c, exactly as in the twins.
+//
+// The AVX2 float32 paths run the same operations lane by lane (_mm256_fmadd_ps is a correctly
+// rounded fma, the IEEE add/mul/div/sqrt are correctly rounded), so all paths are bit-identical.
+// Ragged ends go through the vector code too, via a zero-padded copy of the last lanes.
+
+struct SgdC {
+  double wd, mom, damp, negLr;
+};
+
+template <typename T>
+void sgdScalar(T* p, const T* g, T* buf, Index lo, Index hi, const SgdC& k, int f) {
+  const T wd = T(k.wd), mom = T(k.mom), damp = T(k.damp), negLr = T(k.negLr);
+  for (Index i = lo; i < hi; i++) {
+    T d = g[i];
+    if (f & kMaximize) d = -d;
+    const T pv = p[i];
+    if (f & kWeightDecay) d = std::fma(pv, wd, d);
+    if (f & kMomentum) {
+      T b;
+      if (f & kInit) b = d;
+      else {
+        const T bm = buf[i] * mom;
+        b = std::fma(d, damp, bm);
+      }
+      buf[i] = b;
+      d = (f & kNesterov) ? std::fma(b, mom, d) : b;
+    }
+    p[i] = std::fma(d, negLr, pv);
+  }
+}
+
+struct AdamC {
+  double b1, b2, omb1, omb2, eps, wd, decay, negStepSize, bc2Sqrt;
+};
+
+template <typename T>
+void adamScalar(T* p, const T* g, T* m, T* v, T* vmax, Index lo, Index hi, const AdamC& k,
+                int f) {
+  const T b1 = T(k.b1), b2 = T(k.b2), omb1 = T(k.omb1), omb2 = T(k.omb2), eps = T(k.eps);
+  const T wd = T(k.wd), decay = T(k.decay), nss = T(k.negStepSize), bc2s = T(k.bc2Sqrt);
+  for (Index i = lo; i < hi; i++) {
+    T pv = p[i];
+    T gr = g[i];
+    if (f & kMaximize) gr = -gr;
+    if (f & kDecoupled) pv = pv * decay;
+    else if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    const T mb = m[i] * b1;
+    const T mi = std::fma(gr, omb1, mb);
+    const T vb = v[i] * b2;
+    const T og = omb2 * gr;
+    const T vi = std::fma(og, gr, vb);
+    m[i] = mi;
+    v[i] = vi;
+    T vx = vi;
+    if (f & kAmsgrad) {
+      const T prev = vmax[i];
+      vx = (prev != prev || vi != vi) ? prev + vi : (prev > vi ? prev : vi);
+      vmax[i] = vx;
+    }
+    const T sq = std::sqrt(vx);
+    const T q = sq / bc2s;
+    const T denom = q + eps;
+    const T num = nss * mi;
+    const T step = num / denom;
+    p[i] = pv + step;
+  }
+}
+
+struct RmsC {
+  double alpha, oma, eps, wd, mom, negLr;
+};
+
+template <typename T>
+void rmspropScalar(T* p, const T* g, T* sq, T* gavg, T* buf, Index lo, Index hi, const RmsC& k,
+                   int f) {
+  const T alpha = T(k.alpha), oma = T(k.oma), eps = T(k.eps), wd = T(k.wd), mom = T(k.mom),
+          negLr = T(k.negLr);
+  for (Index i = lo; i < hi; i++) {
+    const T pv = p[i];
+    T gr = g[i];
+    if (f & kMaximize) gr = -gr;
+    if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    const T sa = sq[i] * alpha;
+    const T og = oma * gr;
+    const T s = std::fma(og, gr, sa);
+    sq[i] = s;
+    T avg;
+    if (f & kCentered) {
+      const T gb = gavg[i] * alpha;
+      const T ga = std::fma(gr, oma, gb);
+      gavg[i] = ga;
+      avg = std::sqrt(std::fma(-ga, ga, s));
+    } else {
+      avg = std::sqrt(s);
+    }
+    avg = avg + eps;
+    if (f & kMomentum) {
+      const T bm = buf[i] * mom;
+      const T q = gr / avg;
+      const T b = bm + q;
+      buf[i] = b;
+      p[i] = std::fma(b, negLr, pv);
+    } else {
+      const T num = negLr * gr;
+      const T q = num / avg;
+      p[i] = pv + q;
+    }
+  }
+}
+
+struct AdagradC {
+  double wd, eps, negClr;
+};
+
+template <typename T>
+void adagradScalar(T* p, const T* g, T* sum, Index lo, Index hi, const AdagradC& k, int f) {
+  const T wd = T(k.wd), eps = T(k.eps), negClr = T(k.negClr);
+  for (Index i = lo; i < hi; i++) {
+    const T pv = p[i];
+    T gr = g[i];
+    if (f & kMaximize) gr = -gr;
+    if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    const T s = std::fma(gr, gr, sum[i]);
+    sum[i] = s;
+    const T sd = std::sqrt(s);
+    const T st = sd + eps;
+    const T num = negClr * gr;
+    const T q = num / st;
+    p[i] = pv + q;
+  }
+}
+
+#if TG_X86
+// Run body(arrays, i) over [lo, hi) in blocks of 8 lanes (the body reads and writes
+// arrays[a] + i .. + 8); the last partial block runs on zero-padded copies of the arrays'
+// elements (copied back after), so every element takes the same vector operations. `arrays`
+// lists the arrays the body touches (nullptr entries are skipped), `written` which it stores to.
+template <typename Body>
+__attribute__((target("avx2,fma"))) void lanes8(Index lo, Index hi, float* const* arrays,
+                                                const bool* written, int count, Body body) {
+  Index i = lo;
+  for (; i + 8 <= hi; i += 8) body(arrays, i);
+  const Index rest = hi - i;
+  if (rest == 0) return;
+  alignas(32) float pad[8][8] = {};
+  float* local[8];
+  for (int a = 0; a < count; a++) {
+    local[a] = arrays[a] == nullptr ? nullptr : pad[a];
+    if (arrays[a] != nullptr) std::memcpy(pad[a], arrays[a] + i, size_t(rest) * sizeof(float));
+  }
+  body(local, 0);
+  for (int a = 0; a < count; a++)
+    if (arrays[a] != nullptr && written[a])
+      std::memcpy(arrays[a] + i, pad[a], size_t(rest) * sizeof(float));
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 negIf(__m256 x, bool neg) {
+  return neg ? _mm256_xor_ps(x, _mm256_set1_ps(-0.0f)) : x;
+}
+
+__attribute__((target("avx2,fma"))) void sgdAvx2(float* p, const float* g, float* buf,
+                                                  Index lo, Index hi, const SgdC& k, int f) {
+  const __m256 wd = _mm256_set1_ps(float(k.wd)), mom = _mm256_set1_ps(float(k.mom)),
+               damp = _mm256_set1_ps(float(k.damp)), negLr = _mm256_set1_ps(float(k.negLr));
+  float* arrays[3] = {p, const_cast<float*>(g), (f & kMomentum) ? buf : nullptr};
+  const bool written[3] = {true, false, true};
+  lanes8(lo, hi, arrays, written, 3, [&](float* const* a, Index i) {
+    __m256 d = negIf(_mm256_loadu_ps(a[1] + i), f & kMaximize);
+    const __m256 pv = _mm256_loadu_ps(a[0] + i);
+    if (f & kWeightDecay) d = _mm256_fmadd_ps(pv, wd, d);
+    if (f & kMomentum) {
+      const __m256 b = (f & kInit)
+                           ? d
+                           : _mm256_fmadd_ps(d, damp, _mm256_mul_ps(_mm256_loadu_ps(a[2] + i), mom));
+      _mm256_storeu_ps(a[2] + i, b);
+      d = (f & kNesterov) ? _mm256_fmadd_ps(b, mom, d) : b;
+    }
+    _mm256_storeu_ps(a[0] + i, _mm256_fmadd_ps(d, negLr, pv));
+  });
+}
+
+__attribute__((target("avx2,fma"))) void adamAvx2(float* p, const float* g, float* m, float* v,
+                                                   float* vmax, Index lo, Index hi,
+                                                   const AdamC& k, int f) {
+  const __m256 b1 = _mm256_set1_ps(float(k.b1)), b2 = _mm256_set1_ps(float(k.b2)),
+               omb1 = _mm256_set1_ps(float(k.omb1)), omb2 = _mm256_set1_ps(float(k.omb2)),
+               eps = _mm256_set1_ps(float(k.eps)), wd = _mm256_set1_ps(float(k.wd)),
+               decay = _mm256_set1_ps(float(k.decay)), nss = _mm256_set1_ps(float(k.negStepSize)),
+               bc2s = _mm256_set1_ps(float(k.bc2Sqrt));
+  float* arrays[5] = {p, const_cast<float*>(g), m, v, (f & kAmsgrad) ? vmax : nullptr};
+  const bool written[5] = {true, false, true, true, true};
+  lanes8(lo, hi, arrays, written, 5, [&](float* const* a, Index i) {
+    __m256 pv = _mm256_loadu_ps(a[0] + i);
+    __m256 gr = negIf(_mm256_loadu_ps(a[1] + i), f & kMaximize);
+    if (f & kDecoupled) pv = _mm256_mul_ps(pv, decay);
+    else if (f & kWeightDecay) gr = _mm256_fmadd_ps(pv, wd, gr);
+    const __m256 mi = _mm256_fmadd_ps(gr, omb1, _mm256_mul_ps(_mm256_loadu_ps(a[2] + i), b1));
+    const __m256 vi = _mm256_fmadd_ps(_mm256_mul_ps(omb2, gr), gr,
+                                      _mm256_mul_ps(_mm256_loadu_ps(a[3] + i), b2));
+    _mm256_storeu_ps(a[2] + i, mi);
+    _mm256_storeu_ps(a[3] + i, vi);
+    __m256 vx = vi;
+    if (f & kAmsgrad) {
+      const __m256 prev = _mm256_loadu_ps(a[4] + i);
+      // prev > vi ? prev : vi, and a NaN (prev + vi) when either is NaN
+      vx = _mm256_blendv_ps(_mm256_max_ps(prev, vi), _mm256_add_ps(prev, vi),
+                            _mm256_cmp_ps(prev, vi, _CMP_UNORD_Q));
+      _mm256_storeu_ps(a[4] + i, vx);
+    }
+    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vx), bc2s), eps);
+    _mm256_storeu_ps(a[0] + i, _mm256_add_ps(pv, _mm256_div_ps(_mm256_mul_ps(nss, mi), denom)));
+  });
+}
+
+__attribute__((target("avx2,fma"))) void rmspropAvx2(float* p, const float* g, float* sq,
+                                                      float* gavg, float* buf, Index lo, Index hi,
+                                                      const RmsC& k, int f) {
+  const __m256 alpha = _mm256_set1_ps(float(k.alpha)), oma = _mm256_set1_ps(float(k.oma)),
+               eps = _mm256_set1_ps(float(k.eps)), wd = _mm256_set1_ps(float(k.wd)),
+               mom = _mm256_set1_ps(float(k.mom)), negLr = _mm256_set1_ps(float(k.negLr));
+  float* arrays[5] = {p, const_cast<float*>(g), sq, (f & kCentered) ? gavg : nullptr,
+                      (f & kMomentum) ? buf : nullptr};
+  const bool written[5] = {true, false, true, true, true};
+  lanes8(lo, hi, arrays, written, 5, [&](float* const* a, Index i) {
+    const __m256 pv = _mm256_loadu_ps(a[0] + i);
+    __m256 gr = negIf(_mm256_loadu_ps(a[1] + i), f & kMaximize);
+    if (f & kWeightDecay) gr = _mm256_fmadd_ps(pv, wd, gr);
+    const __m256 s = _mm256_fmadd_ps(_mm256_mul_ps(oma, gr), gr,
+                                     _mm256_mul_ps(_mm256_loadu_ps(a[2] + i), alpha));
+    _mm256_storeu_ps(a[2] + i, s);
+    __m256 avg;
+    if (f & kCentered) {
+      const __m256 ga =
+          _mm256_fmadd_ps(gr, oma, _mm256_mul_ps(_mm256_loadu_ps(a[3] + i), alpha));
+      _mm256_storeu_ps(a[3] + i, ga);
+      avg = _mm256_sqrt_ps(_mm256_fmadd_ps(negIf(ga, true), ga, s));
+    } else {
+      avg = _mm256_sqrt_ps(s);
+    }
+    avg = _mm256_add_ps(avg, eps);
+    if (f & kMomentum) {
+      const __m256 b = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(a[4] + i), mom),
+                                     _mm256_div_ps(gr, avg));
+      _mm256_storeu_ps(a[4] + i, b);
+      _mm256_storeu_ps(a[0] + i, _mm256_fmadd_ps(b, negLr, pv));
+    } else {
+      _mm256_storeu_ps(a[0] + i, _mm256_add_ps(pv, _mm256_div_ps(_mm256_mul_ps(negLr, gr), avg)));
+    }
+  });
+}
+
+__attribute__((target("avx2,fma"))) void adagradAvx2(float* p, const float* g, float* sum,
+                                                      Index lo, Index hi, const AdagradC& k,
+                                                      int f) {
+  const __m256 wd = _mm256_set1_ps(float(k.wd)), eps = _mm256_set1_ps(float(k.eps)),
+               negClr = _mm256_set1_ps(float(k.negClr));
+  float* arrays[3] = {p, const_cast<float*>(g), sum};
+  const bool written[3] = {true, false, true};
+  lanes8(lo, hi, arrays, written, 3, [&](float* const* a, Index i) {
+    const __m256 pv = _mm256_loadu_ps(a[0] + i);
+    __m256 gr = negIf(_mm256_loadu_ps(a[1] + i), f & kMaximize);
+    if (f & kWeightDecay) gr = _mm256_fmadd_ps(pv, wd, gr);
+    const __m256 s = _mm256_fmadd_ps(gr, gr, _mm256_loadu_ps(a[2] + i));
+    _mm256_storeu_ps(a[2] + i, s);
+    const __m256 st = _mm256_add_ps(_mm256_sqrt_ps(s), eps);
+    _mm256_storeu_ps(a[0] + i, _mm256_add_ps(pv, _mm256_div_ps(_mm256_mul_ps(negClr, gr), st)));
+  });
+}
+#endif
+
+// Elements per thread of an optimizer step: below 2 * this one thread does it all (measured on
+// the 2-core machine: SGD on 64k float32 elements takes ~25 µs on one thread, while waking a
+// second costs 5-20 µs).
+constexpr Index kOptMinPerThread = 1 << 16;
+
+template <typename F>
+void optRun(Index n, F body) {
+  parallelFor(n, kOptMinPerThread, body, 64);
+}
+
+// The parameter, gradient and state arrays of a step (already one float type, abi.gen.cc):
+// n elements of p from pOff and of g from gOff, and of each state array present from 0.
+bool stepInBounds(const Napi::CallbackInfo& info, const char* fn, const Arr& p, Index pOff,
+                  const Arr& g, Index gOff, Index n, std::initializer_list<const Arr*> states) {
+  if (!need(info, fn, n >= 0 && fits(p.len, pOff, double(n)), "parameter out of bounds") ||
+      !need(info, fn, fits(g.len, gOff, double(n)), "gradient out of bounds"))
+    return false;
+  for (const Arr* s : states)
+    if (s->present && !need(info, fn, s->len >= n, "state out of bounds")) return false;
+  return true;
+}
+
+// A state array as T* (nullptr when absent; the flags say whether it is used).
+template <typename T>
+T* state(const Arr& a) {
+  return a.present ? static_cast<T*>(a.data) : nullptr;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Bindings (arguments parsed by abi.gen.cc)
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg) {
+  const char* fn = arg.name;
+  if (!stepInBounds(info, fn, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.buf}))
+    return info.Env().Undefined();
+  if ((arg.flags & kMomentum) && !arg.buf.present)
+    return typeError(info.Env(), fn, "momentum needs a buffer"), info.Env().Undefined();
+  const SgdC k{arg.wd, arg.mom, arg.damp, arg.negLr};
+  const int flags = int(arg.flags);
+  if (arg.p.type == napi_float32_array) {
+    float* p = static_cast<float*>(arg.p.data) + arg.pOff;
+    const float* g = static_cast<const float*>(arg.g.data) + arg.gOff;
+    float* buf = state<float>(arg.buf);
+    optRun(arg.n, [&](Index lo, Index hi) {
+#if TG_X86
+      if (avx2()) return sgdAvx2(p, g, buf, lo, hi, k, flags);
+#endif
+      sgdScalar(p, g, buf, lo, hi, k, flags);
+    });
+  } else {
+    double* p = static_cast<double*>(arg.p.data) + arg.pOff;
+    const double* g = static_cast<const double*>(arg.g.data) + arg.gOff;
+    double* buf = state<double>(arg.buf);
+    optRun(arg.n, [&](Index lo, Index hi) { sgdScalar(p, g, buf, lo, hi, k, flags); });
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg) {
+  const char* fn = arg.name;
+  if (!stepInBounds(info, fn, arg.p, arg.pOff, arg.g, arg.gOff, arg.n,
+                    {&arg.m, &arg.v, &arg.vmax}))
+    return info.Env().Undefined();
+  if ((arg.flags & kAmsgrad) && !arg.vmax.present)
+    return typeError(info.Env(), fn, "missing state arrays"), info.Env().Undefined();
+  const AdamC k{arg.b1, arg.b2, arg.omb1, arg.omb2, arg.eps,
+                arg.wd, arg.decay, arg.negStepSize, arg.bc2Sqrt};
+  const int flags = int(arg.flags);
+  if (arg.p.type == napi_float32_array) {
+    float* p = static_cast<float*>(arg.p.data) + arg.pOff;
+    const float* g = static_cast<const float*>(arg.g.data) + arg.gOff;
+    float *m = state<float>(arg.m), *v = state<float>(arg.v), *vm = state<float>(arg.vmax);
+    optRun(arg.n, [&](Index lo, Index hi) {
+#if TG_X86
+      if (avx2()) return adamAvx2(p, g, m, v, vm, lo, hi, k, flags);
+#endif
+      adamScalar(p, g, m, v, vm, lo, hi, k, flags);
+    });
+  } else {
+    double* p = static_cast<double*>(arg.p.data) + arg.pOff;
+    const double* g = static_cast<const double*>(arg.g.data) + arg.gOff;
+    double *m = state<double>(arg.m), *v = state<double>(arg.v), *vm = state<double>(arg.vmax);
+    optRun(arg.n, [&](Index lo, Index hi) { adamScalar(p, g, m, v, vm, lo, hi, k, flags); });
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::rmspropStep& arg) {
+  const char* fn = arg.name;
+  if (!stepInBounds(info, fn, arg.p, arg.pOff, arg.g, arg.gOff, arg.n,
+                    {&arg.sq, &arg.gavg, &arg.buf}))
+    return info.Env().Undefined();
+  if (((arg.flags & kCentered) && !arg.gavg.present) ||
+      ((arg.flags & kMomentum) && !arg.buf.present))
+    return typeError(info.Env(), fn, "missing state arrays"), info.Env().Undefined();
+  const RmsC k{arg.alpha, arg.oma, arg.eps, arg.wd, arg.mom, arg.negLr};
+  const int flags = int(arg.flags);
+  if (arg.p.type == napi_float32_array) {
+    float* p = static_cast<float*>(arg.p.data) + arg.pOff;
+    const float* g = static_cast<const float*>(arg.g.data) + arg.gOff;
+    float *sq = state<float>(arg.sq), *ga = state<float>(arg.gavg), *buf = state<float>(arg.buf);
+    optRun(arg.n, [&](Index lo, Index hi) {
+#if TG_X86
+      if (avx2()) return rmspropAvx2(p, g, sq, ga, buf, lo, hi, k, flags);
+#endif
+      rmspropScalar(p, g, sq, ga, buf, lo, hi, k, flags);
+    });
+  } else {
+    double* p = static_cast<double*>(arg.p.data) + arg.pOff;
+    const double* g = static_cast<const double*>(arg.g.data) + arg.gOff;
+    double *sq = state<double>(arg.sq), *ga = state<double>(arg.gavg),
+           *buf = state<double>(arg.buf);
+    optRun(arg.n, [&](Index lo, Index hi) { rmspropScalar(p, g, sq, ga, buf, lo, hi, k, flags); });
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::adagradStep& arg) {
+  const char* fn = arg.name;
+  if (!stepInBounds(info, fn, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.sum}))
+    return info.Env().Undefined();
+  const AdagradC k{arg.wd, arg.eps, arg.negClr};
+  const int flags = int(arg.flags);
+  if (arg.p.type == napi_float32_array) {
+    float* p = static_cast<float*>(arg.p.data) + arg.pOff;
+    const float* g = static_cast<const float*>(arg.g.data) + arg.gOff;
+    float* sum = state<float>(arg.sum);
+    optRun(arg.n, [&](Index lo, Index hi) {
+#if TG_X86
+      if (avx2()) return adagradAvx2(p, g, sum, lo, hi, k, flags);
+#endif
+      adagradScalar(p, g, sum, lo, hi, k, flags);
+    });
+  } else {
+    double* p = static_cast<double*>(arg.p.data) + arg.pOff;
+    const double* g = static_cast<const double*>(arg.g.data) + arg.gOff;
+    double* sum = state<double>(arg.sum);
+    optRun(arg.n, [&](Index lo, Index hi) { adagradScalar(p, g, sum, lo, hi, k, flags); });
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace tg
