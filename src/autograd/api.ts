@@ -6,6 +6,7 @@ import type { Tensor } from "../tensor.js";
 import { runBackward } from "./engine.js";
 import { runtimeError, typeError } from "../errors.js";
 import { alloc } from "../ops/core.js";
+import { shapeEqual } from "../shape.js";
 
 export interface BackwardOptions {
   retainGraph?: boolean;
@@ -50,7 +51,7 @@ function makeGrads(
     if (
       g.numel() !== out.numel() ||
       (g.shape.length !== out.shape.length && g.numel() !== 1) ||
-      !sameShape(g.shape, out.shape)
+      !shapeEqual(g.shape, out.shape)
     ) {
       throw runtimeError(
         `Mismatch in shape: grad_output[${i}] has a shape of ${sizeStr(g.shape)} and output[${i}] has a shape of ${sizeStr(out.shape)}.`,
@@ -63,10 +64,6 @@ function makeGrads(
     }
     return g;
   });
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function checkRequiresGrad(outputs: readonly Tensor[]): void {

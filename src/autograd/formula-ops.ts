@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { dtypes, type DTypeName } from "../dtype.js";
+import { shapeEqual } from "../shape.js";
 import { alloc, allocOutput } from "../ops/core.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { isForwardADActive, noForwardGrad } from "./forward-ad.js";
@@ -107,7 +108,7 @@ function fusedGradStep(g: Tensor, x: Tensor): 0 | 1 | null {
     return null;
   // g broadcast from one value (e.g. by a mean's backward) is read as a scalar
   if (g.numel() === 1 || g.strides.every((st) => st === 0)) return 0;
-  return g.isContiguous() && sameShape(g.shape, x.shape) ? 1 : null;
+  return g.isContiguous() && shapeEqual(g.shape, x.shape) ? 1 : null;
 }
 
 /** g * c * x^(c-1) in one kernel (Note [fused backward]); null otherwise. */
@@ -126,12 +127,6 @@ export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null
     x.numel(),
   );
   return out;
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Number of elements over `dims` of `shape`. */
@@ -158,7 +153,7 @@ export function restoreReduced(
   } else if (!keepdim) {
     for (const d of dims) r = r.unsqueeze(d);
   }
-  return sameShape(r.shape, shape) ? r : r.expand(shape.slice());
+  return shapeEqual(r.shape, shape) ? r : r.expand(shape.slice());
 }
 
 /**
@@ -192,7 +187,7 @@ export function sumTo(t: Tensor, shape: readonly number[]): Tensor {
   }
   let r = dims.length > 0 ? t.sum(dims, true) : t;
   // as PyTorch's sum_to: a view drops the leading dims (ViewBackward0 when differentiated)
-  if (!sameShape(r.shape, shape)) r = r.contiguous().view(shape.slice());
+  if (!shapeEqual(r.shape, shape)) r = r.contiguous().view(shape.slice());
   return r;
 }
 

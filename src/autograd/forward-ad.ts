@@ -20,6 +20,7 @@
 import { Tensor } from "../tensor.js";
 import { promoteTypes, type DType } from "../dtype.js";
 import { runtimeError } from "../errors.js";
+import { shapeEqual } from "../shape.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { makeView } from "../ops/views.js";
 import { writeInto } from "../ops/inplace.js";
@@ -93,7 +94,7 @@ function noLevelError(): Error {
 export function setTangent(t: Tensor, tangent: Tensor | null): void {
   if (levelEpoch === 0) throw noLevelError();
   if (tangent !== null) {
-    if (!sameShape(t.shape, tangent.shape)) throw sizeMismatch(t, tangent);
+    if (!shapeEqual(t.shape, tangent.shape)) throw sizeMismatch(t, tangent);
     if (hasTangent(tangent)) throw nestedTangentError();
   }
   setRaw(t, tangent);
@@ -210,7 +211,7 @@ function fit(
 ): Tensor {
   let r = g;
   // broadcasting: materialize, as PyTorch (a tangent never has overlapping memory)
-  if (!sameShape(r.shape, out.shape)) r = r.expand(out.shape.slice()).contiguous();
+  if (!shapeEqual(r.shape, out.shape)) r = r.expand(out.shape.slice()).contiguous();
   if (r.dtype !== out.dtype) {
     const d = promoteTypes(r.dtype, out.dtype);
     if (d !== r.dtype) r = r.to(d);
@@ -268,8 +269,8 @@ function writable(t: Tensor, primal: Tensor, rt: Tensor): boolean {
   return (
     !t.requiresGrad &&
     !rt.requiresGrad &&
-    sameShape(t.shape, primal.shape) &&
-    sameShape(t.strides, primal.strides)
+    shapeEqual(t.shape, primal.shape) &&
+    shapeEqual(t.strides, primal.strides)
   );
 }
 
@@ -289,12 +290,6 @@ function emptyStrided(p: Tensor, dtype: DType): Tensor {
     span += (p.shape[i] - 1) * p.strides[i];
   }
   return new Tensor(new dtype.ArrayType(span), p.shape.slice(), p.strides.slice(), 0, dtype);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function hasOverlap(t: Tensor): boolean {
@@ -411,12 +406,12 @@ export function makeDual(tensor: Tensor, tangent: Tensor, opts: LevelOptions = {
     );
   if (level !== currentLevel()) throw runtimeError("Invalid level given to _make_dual");
   if (hasTangent(tangent)) throw nestedTangentError();
-  if (!sameShape(tensor.shape, tangent.shape)) throw sizeMismatch(tensor, tangent);
+  if (!shapeEqual(tensor.shape, tangent.shape)) throw sizeMismatch(tensor, tangent);
   // the alias (ViewBackward0 in reverse mode); the primal has no tangent, so none propagates
   const out = makeView(tensor, tensor.shape.slice(), tensor.strides.slice(), tensor.offset);
   if (needsNode([tensor])) record("view", out, [tensor], {}, { name: "ViewBackward0" });
   let tg = tangent;
-  if (!sameShape(tg.strides, tensor.strides) && !tg.requiresGrad && !hasOverlap(tensor)) {
+  if (!shapeEqual(tg.strides, tensor.strides) && !tg.requiresGrad && !hasOverlap(tensor)) {
     // PyTorch keeps the tangent when its layout matches the primal's, else copies it into one
     const copy = emptyStrided(tensor, tg.dtype);
     writeInto(copy, tg);

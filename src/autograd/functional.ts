@@ -18,6 +18,7 @@ import { enableGrad, isGradEnabled, setGradEnabled } from "./grad-mode.js";
 import { zerosLike } from "../ops/creation.js";
 import { stack } from "../ops/views.js";
 import { runtimeError, typeError } from "../errors.js";
+import { shapeEqual } from "../shape.js";
 
 /** What the user function may return: a Tensor or an array of Tensors (PyTorch's tuple). */
 export type FnOutput = Tensor | readonly Tensor[];
@@ -132,10 +133,6 @@ function sizeStr(shape: readonly number[]): string {
   return `torch.Size([${shape.join(", ")}])`;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 function validateV(v: Tensor[], other: Tensor[], isOtherTuple: boolean): void {
   if (other.length !== v.length) {
     if (isOtherTuple) {
@@ -147,7 +144,7 @@ function validateV(v: Tensor[], other: Tensor[], isOtherTuple: boolean): void {
   }
   v.forEach((elV, idx) => {
     const elOther = other[idx];
-    if (!sameShape(elV.shape, elOther.shape)) {
+    if (!shapeEqual(elV.shape, elOther.shape)) {
       const prepend = isOtherTuple ? `Entry ${idx} in ` : "";
       throw runtimeError(
         `${prepend}v has invalid size: should be ${sizeStr(elOther.shape)} but got ${sizeStr(elV.shape)}.`,

@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor.js";
 import { noGrad, swapGradEnabled } from "./grad-mode.js";
 import * as F from "./formula-ops.js";
 import { isForwardADActive } from "./forward-ad.js";
+import { shapeEqual } from "../shape.js";
 import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
 import { Binary, binary } from "../backend/elementwise.js";
 
@@ -20,7 +21,7 @@ export function sumGrads(prev: Tensor, g: Tensor): Tensor {
     !prev.requiresGrad &&
     !g.requiresGrad &&
     !isForwardADActive() &&
-    F.sameShape(prev.shape, g.shape) &&
+    shapeEqual(prev.shape, g.shape) &&
     prev.isContiguous() &&
     g.isContiguous()
   ) {
@@ -45,7 +46,7 @@ export function sumGrads(prev: Tensor, g: Tensor): Tensor {
 /** Note [un-broadcasting]: sum a gradient back to its input's shape and cast to its dtype. */
 export function fitToInput(g: Tensor, shape: readonly number[], dtypeName: string): Tensor {
   let r = g;
-  if (!F.sameShape(r.shape, shape)) r = F.sumTo(r, shape);
+  if (!shapeEqual(r.shape, shape)) r = F.sumTo(r, shape);
   if (r.dtype.name !== dtypeName) r = F.castTo(r, dtypeName);
   return r;
 }
@@ -69,7 +70,7 @@ export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retai
     } finally {
       swapGradEnabled(was);
     }
-  } else if (prev.dtype === g.dtype && prev.isContiguous() && F.sameShape(prev.shape, g.shape)) {
+  } else if (prev.dtype === g.dtype && prev.isContiguous() && shapeEqual(prev.shape, g.shape)) {
     // fast path: in-place add on the owned, contiguous .grad (any layout of g)
     F.addInto(prev, g);
     prev._version.value++;

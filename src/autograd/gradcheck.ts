@@ -19,6 +19,7 @@ import { rand, zerosLike } from "../ops/creation.js";
 import { promoteTypes, float64 } from "../dtype.js";
 import { formatPyFloat } from "../print.js";
 import { runtimeError } from "../errors.js";
+import { shapeEqual } from "../shape.js";
 
 /** The error gradcheck and gradgradcheck throw (PyTorch's GradcheckError, a RuntimeError). */
 export class GradcheckError extends Error {
@@ -197,7 +198,7 @@ function numericalJacobians(
       noGrad(() => {
         outa.forEach((a, k) => {
           const b = outb[k];
-          if (!sameShape(a.shape, b.shape)) {
+          if (!shapeEqual(a.shape, b.shape)) {
             throw new Error(
               `Expected \`func\` to return outputs with the same shape when inputs are perturbed on index {idx} by ${formatPyFloat(eps)}, but got: shapes ${sizeStr(a.shape)} and ${sizeStr(b.shape)}.`,
             );
@@ -217,10 +218,6 @@ function numericalJacobians(
     result.push(jacs);
   });
   return result;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +243,7 @@ function analyticalRows(
     grads.forEach((g, i) => {
       const inp = diffInputs[i];
       if (g === null) return; // a zero column
-      if (!sameShape(g.shape, inp.shape)) sizesOk = false;
+      if (!shapeEqual(g.shape, inp.shape)) sizesOk = false;
       else if (g.dtype !== inp.dtype) typesOk = false;
       if (g.numel() !== inp.numel()) throw new Error("AssertionError");
       jacs[i].setColumn(j, flatValues(g));
@@ -348,7 +345,7 @@ function testBackwardMulByGradOutput(outputs: Tensor[], inputs: readonly unknown
       throw new GradcheckError("backward not multiplied by grad_output");
     }
     if (gi.dtype !== di.dtype) throw new GradcheckError("grad is incorrect type");
-    if (!sameShape(gi.shape, di.shape)) throw new GradcheckError("grad is incorrect size");
+    if (!shapeEqual(gi.shape, di.shape)) throw new GradcheckError("grad is incorrect size");
   });
 }
 

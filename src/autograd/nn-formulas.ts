@@ -13,6 +13,7 @@ import type { Jvp } from "./jvps.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { isForwardADActive } from "./forward-ad.js";
 import { alloc, contiguousData } from "../ops/core.js";
+import { shapeEqual } from "../shape.js";
 import { embedding, nllLoss, type Reduction } from "../ops/nn.js";
 import {
   binaryCrossEntropyBackward,
@@ -28,7 +29,7 @@ import {
   smoothL1LossBackward,
   softplusBackward,
 } from "../ops/backward.js";
-import { divScalar, mmMat1Backward, mmMat2Backward, sameShape } from "./formula-ops.js";
+import { divScalar, mmMat1Backward, mmMat2Backward } from "./formula-ops.js";
 
 /** The layer primitives: what each saves and its attributes (merged into OpDefs). */
 export interface LayerOpDefs {
@@ -77,7 +78,7 @@ export function siluBackward(g: Tensor, x: Tensor): Tensor {
     !isGradEnabled() &&
     !isForwardADActive() &&
     g.dtype === x.dtype &&
-    sameShape(g.shape, x.shape)
+    shapeEqual(g.shape, x.shape)
   ) {
     const gd = contiguousData(g);
     const xd = contiguousData(x);

@@ -17,7 +17,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { runtimeError, typeError } from "../errors.js";
 import { Parameter } from "./parameter.js";
 import { castData, pyTypeName } from "../ops/core.js";
-import { contiguousStrides } from "../shape.js";
+import { contiguousStrides, shapeEqual } from "../shape.js";
 import { VersionCounter } from "../tensor.js";
 
 /** A state dict: tensors keyed by PyTorch's dotted names, in PyTorch's order. */
@@ -620,7 +620,7 @@ export class Module {
           }
           if (param.dim() === 0 && input.dim() === 1) input = input.select(0, 0);
           const inp = input as Tensor;
-          if (!sameShape(inp.shape, param.shape)) {
+          if (!shapeEqual(inp.shape, param.shape)) {
             errorMsgs.push(
               `size mismatch for ${key}: copying a param with shape ${inp.size()} from checkpoint, the shape in current model is ${param.size()}.`,
             );
@@ -743,10 +743,6 @@ function addIndent(s: string, n: number): string {
 function removeFrom<T>(list: T[], item: T): void {
   const i = list.indexOf(item);
   if (i >= 0) list.splice(i, 1);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
 /** Define (or overwrite) an own enumerable field. */
