@@ -224,15 +224,26 @@ export const NATIVE_FAMILIES = {
 export type NativeFamily = keyof typeof NATIVE_FAMILIES;
 
 /** The argument kinds of the signatures above. */
-export const ARG_KINDS = ["int", "num", "float", "float?", "f64", "u8", "typed", "int[]", "geo"];
-export type ArgKind = "int" | "num" | "float" | "float?" | "f64" | "u8" | "typed" | "int[]" | "geo";
+export const ARG_KINDS = [
+  "int",
+  "num",
+  "float",
+  "float?",
+  "f64",
+  "u8",
+  "typed",
+  "int[]",
+  "geo",
+] as const;
+export type ArgKind = (typeof ARG_KINDS)[number];
 
 /** A signature's arguments as [name, kind] pairs. */
 export function parseSignature(sig: string): [name: string, kind: ArgKind][] {
   return sig.split(" ").map((word) => {
     const at = word.indexOf(":");
     const kind = word.slice(at + 1);
-    if (at <= 0 || !ARG_KINDS.includes(kind)) throw new Error(`bad native argument "${word}"`);
+    if (at <= 0 || !(ARG_KINDS as readonly string[]).includes(kind))
+      throw new Error(`bad native argument "${word}"`);
     return [word.slice(0, at), kind as ArgKind];
   });
 }

@@ -54,16 +54,16 @@ export function nativeWorth(n: number): boolean {
   return nativeAddon !== null && n >= cheapMin;
 }
 
-/** 1 at the ops of `list`, as a table indexed by op code. */
-function opTable(list: readonly number[], count: number): Uint8Array {
-  const t = new Uint8Array(count);
+/** 1 at the ops of `list`, as a table indexed by op code (op codes are below 256). */
+function opTable(list: readonly number[]): Uint8Array {
+  const t = new Uint8Array(256);
   for (const op of list) t[op] = 1;
   return t;
 }
-const UNARY_IS_MATH = opTable(UNARY_MATH, Unary.LogicalNot + 1);
-const UNARY_IS_PREDICATE = opTable(UNARY_PREDICATE, Unary.LogicalNot + 1);
-const BINARY_IS_MATH = opTable(BINARY_MATH, Binary.LogicalOr + 1);
-const BINARY_IS_PREDICATE = opTable(BINARY_PREDICATE, Binary.LogicalOr + 1);
+const UNARY_IS_MATH = opTable(UNARY_MATH);
+const UNARY_IS_PREDICATE = opTable(UNARY_PREDICATE);
+const BINARY_IS_MATH = opTable(BINARY_MATH);
+const BINARY_IS_PREDICATE = opTable(BINARY_PREDICATE);
 
 /** Elements from which a binary op goes native. */
 function binaryMin(op: Binary): number {
