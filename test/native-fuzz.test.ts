@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import * as torch from "../src/index.js";
-import { nativeAddon } from "../src/backend/native.js";
+import { nativeAddon, observeNativeCalls } from "../src/backend/native.js";
 import { skip } from "./helpers/native.js";
 
 type Arg = unknown;
@@ -22,25 +22,18 @@ const copy = (x: Arg): Arg =>
       ? (x as number[]).slice()
       : x;
 
-/** Run `work` with every addon kernel wrapped to record (copies of) up to 8 argument lists. */
+/** Run `work` recording (copies of) up to 8 argument lists of each native binding it calls. */
 function record(work: () => void): Map<string, Arg[][]> {
-  const addon = nativeAddon as unknown as Record<string, unknown>;
   const seen = new Map<string, Arg[][]>();
-  const saved = new Map<string, Fn>();
-  for (const [name, f] of Object.entries(addon)) {
-    if (typeof f !== "function" || /NumThreads|setKernel/.test(name)) continue;
-    saved.set(name, f as Fn);
-    addon[name] = (...args: Arg[]) => {
-      const list = seen.get(name) ?? [];
-      if (list.length < 8) list.push(args.map(copy));
-      seen.set(name, list);
-      return (f as Fn)(...args);
-    };
-  }
+  observeNativeCalls((name, args) => {
+    const list = seen.get(name) ?? [];
+    if (list.length < 8) list.push(args.map(copy));
+    seen.set(name, list);
+  });
   try {
     work();
   } finally {
-    for (const [name, f] of saved) addon[name] = f;
+    observeNativeCalls(null);
   }
   return seen;
 }
