@@ -144,6 +144,13 @@ export const REDUCE_INDEX: readonly Reduce[] = [Reduce.ArgMax, Reduce.ArgMin];
 /** Reductions giving a bool (a Uint8Array). */
 export const REDUCE_PREDICATE: readonly Reduce[] = [Reduce.Any, Reduce.All];
 
+/** 1 at the ops of `list`, as a table indexed by op code (op codes are below 256). */
+export function opTable(list: readonly number[]): Uint8Array {
+  const t = new Uint8Array(256);
+  for (const op of list) t[op] = 1;
+  return t;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Native bindings: `name: "arg:kind arg:kind ..."`, in call order. The kinds:
 //   int    an integer number (size, offset, stride, op code)   C++ Index

@@ -18,6 +18,7 @@ import {
   UNARY_MATH,
   UNARY_PREDICATE,
   Unary,
+  opTable,
 } from "./abi.js";
 import { nativeAddon, nativeKernels } from "./native.js";
 
@@ -54,12 +55,6 @@ export function nativeWorth(n: number): boolean {
   return nativeAddon !== null && n >= cheapMin;
 }
 
-/** 1 at the ops of `list`, as a table indexed by op code (op codes are below 256). */
-function opTable(list: readonly number[]): Uint8Array {
-  const t = new Uint8Array(256);
-  for (const op of list) t[op] = 1;
-  return t;
-}
 const UNARY_IS_MATH = opTable(UNARY_MATH);
 const UNARY_IS_PREDICATE = opTable(UNARY_PREDICATE);
 const BINARY_IS_MATH = opTable(BINARY_MATH);

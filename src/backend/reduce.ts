@@ -5,7 +5,7 @@
  * Large float inputs go to the addon (native.ts) when it is loaded.
  */
 import type { TypedArray } from "../dtype.js";
-import { REDUCE_INDEX, REDUCE_PREDICATE, Reduce } from "./abi.js";
+import { REDUCE_INDEX, REDUCE_PREDICATE, Reduce, opTable } from "./abi.js";
 import { nativeKernels } from "./native.js";
 
 export { Reduce };
@@ -48,14 +48,17 @@ export function getNativeReduceThresholds(): NativeReduceThresholds {
   return { ...thresholds };
 }
 
+const REDUCE_GIVES_INDEX = opTable(REDUCE_INDEX);
+const REDUCE_GIVES_BOOL = opTable(REDUCE_PREDICATE);
+
 /**
  * The output array the addon writes for `op`: a Float64Array (int64 storage) for an index, a
  * Uint8Array for a bool, else a's array type.
  */
 function reduceOutFits(op: Reduce, a: TypedArray, out: TypedArray): boolean {
-  return REDUCE_INDEX.includes(op)
+  return REDUCE_GIVES_INDEX[op] === 1
     ? out instanceof Float64Array
-    : REDUCE_PREDICATE.includes(op)
+    : REDUCE_GIVES_BOOL[op] === 1
       ? out instanceof Uint8Array
       : out.constructor === a.constructor;
 }
