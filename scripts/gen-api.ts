@@ -104,18 +104,30 @@ function overloads(e: OpEntry, sig: Signature, name: string, inplace: boolean): 
   // (`input`) is always positional in these declarations (by name works, but is rare)
   const firstK = sig.selfSlot < 0 && sig.maxPos > 0 ? 1 : 0;
   for (let k = firstK; k <= sig.maxPos; k++) {
+    const ty = (p: Param): string => e.tsTypes?.[p.name] ?? tsType(p, nat);
     const pos = ps
       .slice(0, k)
-      .map((p, i) => `${safe(sig.pyNames[i] === "input" ? "input" : p.jsName)}: ${tsType(p, nat)}`);
+      .map((p, i) => `${safe(sig.pyNames[i] === "input" ? "input" : p.jsName)}: ${ty(p)}`);
     const rest = ps.slice(k);
-    const fields = rest.map((p) => `${p.jsName}${p.hasDefault ? "?" : ""}: ${tsType(p, nat)}`);
+    const fields = rest.map((p) => `${p.jsName}${p.hasDefault ? "?" : ""}: ${ty(p)}`);
     if (sig.hasOut) fields.push("out?: Tensor | null");
     const required = rest.some((p) => !p.hasDefault);
     const opts =
       fields.length === 0 ? [] : [`options${required ? "" : "?"}: { ${fields.join("; ")} }`];
     out.push(`${doc}${name}(${[...pos, ...opts].join(", ")}): ${ret};`);
   }
-  if (sig.allowVarargsIntList) out.push(`${doc}${name}(...${ps[0].jsName}: number[]): ${ret};`);
+  if (sig.allowVarargsIntList) {
+    out.push(`${doc}${name}(...${ps[0].jsName}: number[]): ${ret};`);
+    // varargs then the options object (`torch.zeros(2, 3, { dtype })`)
+    const fields = ps
+      .slice(1)
+      .map((p) => `${p.jsName}${p.hasDefault ? "?" : ""}: ${tsType(p, nat)}`);
+    if (sig.hasOut) fields.push("out?: Tensor | null");
+    if (fields.length > 0)
+      out.push(
+        `${doc}${name}(...args: [...${ps[0].jsName}: number[], options: { ${fields.join("; ")} }]): ${ret};`,
+      );
+  }
   return out;
 }
 
@@ -159,9 +171,10 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
     const sigs = e.functionSigs
       .flatMap((s) => overloads(e, s, "", false))
       .map((o) => o.replace(/\n\(/, "\n("));
-    body.push(
-      `/** ${e.doc} */\nexport const ${safe(e.jsName)} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`,
-    );
+    // a reserved word (`var`) is exported under its own name through a renamed binding
+    const id = safe(e.jsName);
+    const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}const ${id} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`;
+    body.push(id === e.jsName ? decl : `${decl}\nexport { ${id} as ${e.jsName} };`);
   }
   if (body.length === 0) return `${HEADER}export {};\n`;
   return `${HEADER}${typeImports(body.join("\n"))}import type { Tensor } from "../tensor.js";

@@ -4,6 +4,8 @@
  * functions (manual_seed, seed, initial_seed, get_rng_state, set_rng_state), and the check of
  * the `generator` argument every random op takes.
  */
+// numel through the shape: this module is used below the op registry (which installs t.numel)
+import { numelOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { DType, uint8 } from "./dtype.js";
 import { CPUGeneratorImpl, STATE_SIZE, nondeterministicSeed, pyType } from "./random.js";
@@ -127,7 +129,7 @@ export class Generator extends CPUGeneratorImpl {
     }
     if (state.dtype !== uint8) throw typeError("RNG state must be a torch.ByteTensor");
     if (!state.isContiguous()) throw runtimeError("RNG state must be contiguous");
-    const n = state.numel();
+    const n = numelOf(state.shape);
     const bytes = (state.typedArray as Uint8Array).subarray(state.offset, state.offset + n);
     return this.setStateBytes(bytes);
   }
@@ -160,7 +162,7 @@ function pythonInt(v: unknown): bigint {
     throw valueError(`invalid literal for int() with base 10: '${v}'`);
   }
   if (v instanceof Tensor) {
-    if (v.numel() !== 1) {
+    if (numelOf(v.shape) !== 1) {
       throw valueError("only one element tensors can be converted to Python scalars");
     }
     return pythonInt(v.typedArray[v.offset]);

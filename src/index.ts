@@ -52,25 +52,7 @@ export const double = float64;
 export const long = int64;
 export const int = int32;
 
-export {
-  tensor,
-  zeros,
-  ones,
-  empty,
-  full,
-  zerosLike,
-  onesLike,
-  emptyLike,
-  fullLike,
-  randLike,
-  randnLike,
-  arange,
-  linspace,
-  eye,
-  rand,
-  randn,
-  randint,
-} from "./ops/creation.js";
+export { tensor, randLike, randnLike, rand, randn, randint } from "./ops/creation.js";
 export {
   manualSeed,
   initialSeed,
@@ -167,37 +149,6 @@ export const logicalNot = E.logicalNot;
 export const logicalAnd = E.logicalAnd;
 export const logicalOr = E.logicalOr;
 
-export const prod = R.prod;
-/** torch.max(t), torch.max(t, dim, keepdim) or torch.max(a, b) */
-export function max(t: Tensor): Tensor;
-export function max(t: Tensor, dim: number, keepdim?: boolean): R.ValuesIndices;
-export function max(t: Tensor, other: Tensor): Tensor;
-export function max(t: Tensor, dim?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
-  if (dim instanceof Tensor) return E.maximum(t, dim);
-  return dim === undefined ? R.max(t) : R.max(t, dim, keepdim);
-}
-export function min(t: Tensor): Tensor;
-export function min(t: Tensor, dim: number, keepdim?: boolean): R.ValuesIndices;
-export function min(t: Tensor, other: Tensor): Tensor;
-export function min(t: Tensor, dim?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
-  if (dim instanceof Tensor) return E.minimum(t, dim);
-  return dim === undefined ? R.min(t) : R.min(t, dim, keepdim);
-}
-export const amax = R.amax;
-export const amin = R.amin;
-export const argmax = R.argmax;
-export const argmin = R.argmin;
-export const variance = R.variance;
-export { variance as var };
-export const std = R.std;
-export const norm = R.norm;
-export const logsumexp = R.logsumexp;
-export const cumsum = R.cumsum;
-export const softmax = R.softmax;
-export const logSoftmax = R.logSoftmax;
-export const any = R.any;
-export const all = R.all;
-
 export const matmul = L.matmul;
 export const mm = L.mm;
 export const bmm = L.bmm;
@@ -228,8 +179,6 @@ export const index = (x: Tensor, ...indices: I.IndexArg[]): Tensor => x.index(..
 export const clone = (x: Tensor): Tensor => x.clone();
 export const detach = (x: Tensor): Tensor => x.detach();
 
-/** torch.numel(t) */
-export const numel = (x: Tensor): number => x.numel();
 /** torch.is_tensor(obj) */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 

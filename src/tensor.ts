@@ -30,7 +30,6 @@ import { runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as E from "./ops/elementwise.js";
-import * as R from "./ops/reduce.js";
 import * as V from "./ops/views.js";
 import * as L from "./ops/linalg.js";
 import * as I from "./ops/indexing.js";
@@ -198,9 +197,6 @@ export class Tensor {
   }
   get ndim(): number {
     return this.shape.length;
-  }
-  numel(): number {
-    return numelOf(this.shape);
   }
   isContiguous(): boolean {
     return layoutContiguous(this.shape, this.strides);
@@ -593,64 +589,6 @@ export class Tensor {
 
   // -------------------------------------------------------------------------------------------
   // reductions
-
-  prod(dim?: number, keepdim = false): Tensor {
-    return R.prod(this, dim, keepdim);
-  }
-  /** max() of all elements, max(dim, keepdim) -> {values, indices}, or max(other) elementwise */
-  max(): Tensor;
-  max(dim: number, keepdim?: boolean): R.ValuesIndices;
-  max(other: Tensor): Tensor;
-  max(dim?: number | Tensor, keepdim = false): Tensor | R.ValuesIndices {
-    if (dim instanceof Tensor) return E.maximum(this, dim);
-    return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
-  }
-  min(): Tensor;
-  min(dim: number, keepdim?: boolean): R.ValuesIndices;
-  min(other: Tensor): Tensor;
-  min(dim?: number | Tensor, keepdim = false): Tensor | R.ValuesIndices {
-    if (dim instanceof Tensor) return E.minimum(this, dim);
-    return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
-  }
-  amax(dim?: R.Dims, keepdim = false): Tensor {
-    return R.amax(this, dim, keepdim);
-  }
-  amin(dim?: R.Dims, keepdim = false): Tensor {
-    return R.amin(this, dim, keepdim);
-  }
-  argmax(dim?: number | null, keepdim = false): Tensor {
-    return R.argmax(this, dim, keepdim);
-  }
-  argmin(dim?: number | null, keepdim = false): Tensor {
-    return R.argmin(this, dim, keepdim);
-  }
-  var(dim?: R.Dims, opts?: R.VarOptions | boolean, keepdim?: boolean): Tensor {
-    return R.variance(this, dim, opts, keepdim);
-  }
-  std(dim?: R.Dims, opts?: R.VarOptions | boolean, keepdim?: boolean): Tensor {
-    return R.std(this, dim, opts, keepdim);
-  }
-  norm(p: number | "fro" = 2, dim?: R.Dims, keepdim = false): Tensor {
-    return R.norm(this, p, dim, keepdim);
-  }
-  logsumexp(dim: R.Dims, keepdim = false): Tensor {
-    return R.logsumexp(this, dim, keepdim);
-  }
-  cumsum(dim: number): Tensor {
-    return R.cumsum(this, dim);
-  }
-  softmax(dim: number): Tensor {
-    return R.softmax(this, dim);
-  }
-  logSoftmax(dim: number): Tensor {
-    return R.logSoftmax(this, dim);
-  }
-  any(dim?: number): Tensor {
-    return R.any(this, dim);
-  }
-  all(dim?: number): Tensor {
-    return R.all(this, dim);
-  }
 
   // -------------------------------------------------------------------------------------------
   // linear algebra

@@ -213,7 +213,7 @@ for (const c of fx.errors) {
 // Storage sharing
 
 test("basic indexing gives views: writes through them reach the base", () => {
-  const base = torch.arange(12, { dtype: "float64" }).reshape(3, 4);
+  const base = torch.arange(12, { dtype: torch.float64 }).reshape(3, 4);
   const v = base.index(1, "1:3");
   assert.equal(v._base === base || v._base === base._base, true);
   v.fill_(-1);
@@ -231,7 +231,7 @@ test("basic indexing gives views: writes through them reach the base", () => {
 });
 
 test("advanced indexing copies: writes to the result leave the base alone", () => {
-  const base = torch.arange(6, { dtype: "float64" }).reshape(2, 3);
+  const base = torch.arange(6, { dtype: torch.float64 }).reshape(2, 3);
   const c = base.index(":", [0, 2]);
   c.fill_(0);
   assert.deepEqual(base.tolist(), [
@@ -241,7 +241,7 @@ test("advanced indexing copies: writes to the result leave the base alone", () =
 });
 
 test("indexPut_ writes into a strided (non-contiguous) tensor", () => {
-  const base = torch.zeros(3, 4, { dtype: "float64" });
+  const base = torch.zeros(3, 4, { dtype: torch.float64 });
   const t = base.t(); // 4x3 view with strides [1, 4]
   t.indexPut_([[0, 3], "1:"], 7);
   assert.deepEqual(base.tolist(), [
@@ -252,10 +252,10 @@ test("indexPut_ writes into a strided (non-contiguous) tensor", () => {
 });
 
 test("indexPut_ reads values that alias the target before writing", () => {
-  const y = torch.arange(4, { dtype: "float64" });
+  const y = torch.arange(4, { dtype: torch.float64 });
   y.indexPut_([[0, 1, 2, 3]], y.index([3, 2, 1, 0]));
   assert.deepEqual(y.tolist(), [3, 2, 1, 0]);
-  const z = torch.arange(4, { dtype: "float64" });
+  const z = torch.arange(4, { dtype: torch.float64 });
   z.indexPut_("1:", z.index(":3"));
   assert.deepEqual(z.tolist(), [0, 0, 1, 2]);
 });
@@ -359,7 +359,7 @@ test("double backward through index (IndexBackward0 -> IndexPutBackward0)", () =
   assert.equal(g0!.gradFn?.name(), "IndexPutBackward0");
   const [gg] = torch.autograd.grad(g!.mul(u).sum(), [x]);
   // L = sum_k w_k x[i_k]^2, so d/dx (sum u * dL/dx) = 2 * u * (w summed into the indexed positions)
-  const acc = torch.zeros(3, 4, { dtype: "float64" });
+  const acc = torch.zeros(3, 4, { dtype: torch.float64 });
   acc.indexPut_([[0, 0, 2], "1:"], w, true);
   assertClose(gg!, flatOf(acc.mul(u).mul(2)) as number[], "second derivative");
   // and by finite differences of the first derivative
@@ -398,7 +398,7 @@ test("double backward through indexPut_ w.r.t. values", () => {
 // Argument forms and deliberate differences from PyTorch 1.13
 
 test("string slices, torch.slice objects and arrays index alike", () => {
-  const x = torch.arange(24, { dtype: "float64" }).reshape(2, 3, 4);
+  const x = torch.arange(24, { dtype: torch.float64 }).reshape(2, 3, 4);
   const same = (a: Tensor, b: Tensor): void => assert.deepEqual(a.tolist(), b.tolist());
   same(
     x.index(":", "1:", "::2"),
@@ -413,27 +413,27 @@ test("string slices, torch.slice objects and arrays index alike", () => {
 });
 
 test("int32 index tensors index like int64 (PyTorch >= 2.0; 1.13 rejects them)", () => {
-  const x = torch.arange(12, { dtype: "float64" }).reshape(3, 4);
+  const x = torch.arange(12, { dtype: torch.float64 }).reshape(3, 4);
   const i32 = torch.tensor([2, 0, -1], { dtype: "int32" });
   const i64 = torch.tensor([2, 0, -1], { dtype: "int64" });
   assert.deepEqual(x.index(":", i32).tolist(), x.index(":", i64).tolist());
   assert.deepEqual(x.index(torch.tensor(1, { dtype: "int32" })).tolist(), [4, 5, 6, 7]);
-  const y = torch.zeros(3, { dtype: "float64" });
+  const y = torch.zeros(3, { dtype: torch.float64 });
   y.indexPut_([i32], 1);
   assert.deepEqual(y.tolist(), [1, 0, 1]);
 });
 
 test("indexPut_ casts tensor values to self's dtype (PyTorch 1.13 raises for index tensors)", () => {
-  const y = torch.zeros(3, { dtype: "int64" });
+  const y = torch.zeros(3, { dtype: torch.int64 });
   y.indexPut_([[0, 2]], torch.tensor([1.7, -2.7], { dtype: "float64" }));
   assert.deepEqual(y.tolist(), [1, 0, -2]);
-  const b = torch.zeros(3, { dtype: "bool" });
+  const b = torch.zeros(3, { dtype: torch.bool });
   b.indexPut_([[1]], 2.5);
   assert.deepEqual(b.tolist(), [false, true, false]);
 });
 
 test("accumulate with basic indices adds in place (IndexPutBackward0)", () => {
-  const x = torch.ones(2, 3, { dtype: "float64", requiresGrad: true });
+  const x = torch.ones(2, 3, { dtype: torch.float64, requiresGrad: true });
   const y = x.mul(1);
   const v = torch.tensor([1, 2, 3], { dtype: "float64", requiresGrad: true });
   y.indexPut_([1], v, true);
@@ -506,7 +506,7 @@ test("indexPut_ under noGrad on a leaf that requires grad is allowed and records
 });
 
 test("saved index results are checked against later in-place changes", () => {
-  const x = torch.ones(3, { dtype: "float64", requiresGrad: true });
+  const x = torch.ones(3, { dtype: torch.float64, requiresGrad: true });
   const y = x.mul(1);
   const z = y.index([0, 1]).pow(2); // PowBackward0 saves the index result
   const t = y.index([0, 1]);

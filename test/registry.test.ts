@@ -242,3 +242,37 @@ test("F.max_pool2d's CPython messages name the function its return_indices flag 
     /^TypeError: max_pool2d_with_indices\(\) got an unexpected/,
   );
 });
+
+test("factory signatures: out before the tensor options, requires_grad appended and applied", () => {
+  const zeros = registeredOps().find((o) => o.jsName === "zeros");
+  assert.ok(zeros !== undefined);
+  // PyTorch's own listing of these is checked by the signature fixtures; here the mechanics
+  const sig = zeros.functionSigs[1];
+  assert.equal(
+    sig.display,
+    "(tuple of SymInts size, *, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
+  );
+  assert.equal(sig.arity, sig.schema.params.length + 1);
+  const t = torch.zeros(2, 3, { requiresGrad: true });
+  assert.ok(t.requiresGrad && t.isLeaf);
+  assert.equal(torch.zeros(2, { requiresGrad: false }).requiresGrad, false);
+});
+
+test("a Python function with a method (torch.norm, Tensor.norm): CPython's messages counting self; an untyped parameter never takes the options object", () => {
+  const x = torch.tensor([3, 4]);
+  assert.throws(() => (x.norm as (...a: unknown[]) => Tensor)(1, 2, 3, 4, 5), {
+    message: "Tensor.norm() takes from 1 to 5 positional arguments but 6 were given",
+  });
+  assert.throws(() => (torch.norm as (...a: unknown[]) => Tensor)(), {
+    message: "norm() missing 1 required positional argument: 'input'",
+  });
+  // fast path and general path agree
+  assert.equal(x.norm({ p: 1 }).item(), 7);
+  assert.equal(x.norm(1).item(), 7);
+});
+
+test("an op named by a reserved word (var) is exported and compiled under its name", () => {
+  assert.equal(typeof torch.var, "function");
+  assert.ok(String(torch.Tensor.prototype.var).startsWith("function op("));
+  assert.equal(torch.var(torch.tensor([1, 2, 3, 4]), null, { correction: 0 }).item(), 1.25);
+});

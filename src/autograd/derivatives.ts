@@ -58,14 +58,10 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   sum: { save: never; attrs: { dims: number[] | null; keepdim: boolean } };
   mean: { save: never; attrs: { dims: number[] | null; keepdim: boolean; count: number } };
   prod: { save: "self" | "result"; attrs: { dims: number[] | null; keepdim: boolean } };
-  maxAll: { save: "self" | "result"; attrs: { name: string } };
   maxDim: { save: "indices"; attrs: { dim: number; keepdim: boolean; name: string } };
-  amax: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean; name: string } };
   var: { save: "self"; attrs: VarAttrs };
   std: { save: "self" | "result"; attrs: VarAttrs };
   norm: { save: "self" | "result"; attrs: { p: number; dims: number[]; keepdim: boolean } };
-  logsumexp: { save: "self" | "result"; attrs: { dims: number[]; keepdim: boolean } };
-  cumsum: { save: never; attrs: { dim: number } };
   softmax: { save: "result"; attrs: { dim: number } };
   logSoftmax: { save: "result"; attrs: { dim: number } };
   mm: { save: "self" | "other"; attrs: { selfColumnMajor: boolean; otherColumnMajor: boolean } };
@@ -407,18 +403,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       return [gr.mul(F.prodOthers(s.self, r, a.dims))];
     },
   },
-  // max()/min() over everything: g shared evenly among the elements equal to the result (or
-  // the NaNs when it is NaN): PyTorch's evenly_distribute_backward, zeros masked-filled with
-  // g / count (MaskedFillBackward1)
-  maxAll: {
-    name: (a) => a.name,
-    save: ["self", "result"],
-    grad: (g, s) => {
-      const r = s.result;
-      const mask = Number.isNaN(Number(r.item())) ? s.self.isnan() : s.self.eq(r);
-      return [zero(s.self).maskedFill(mask, g.div(mask.sum()))];
-    },
-  },
   // max(dim)/min(dim): g goes to the selected index
   maxDim: {
     name: (a) => a.name,
@@ -428,19 +412,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       const gk = a.keepdim ? g : g.unsqueeze(a.dim);
       const ik = a.keepdim ? s.indices : s.indices.unsqueeze(a.dim);
       return [F.zeros(shape, g).scatterAdd(a.dim, ik, gk)];
-    },
-  },
-  // amax/amin: g shared evenly among the elements equal to the extreme
-  amax: {
-    name: (a) => a.name,
-    save: ["self", "result"],
-    grad: (g, s, a, n) => {
-      const shape = n.inputShape(0);
-      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
-      const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
-      // PyTorch's scale_grad_by_count: (g / count) * mask
-      const mask = s.self.eq(r);
-      return [gr.div(mask.sum(a.dims, true)).mul(mask)];
     },
   },
   // d var = 2/(N - correction) * g * (x - mean)  (PyTorch's var_backward)
@@ -458,22 +429,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     name: "NormBackward1",
     save: ["self", "result"],
     grad: (g, s, a) => [normBackward(g, s.self, a.p, s.result, a.dims, a.keepdim)],
-  },
-  // d logsumexp = exp(x - result)*g
-  logsumexp: {
-    name: "LogsumexpBackward0",
-    save: ["self", "result"],
-    grad: (g, s, a, n) => {
-      const shape = n.inputShape(0);
-      const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
-      return [F.restoreReduced(g, a.dims, a.keepdim, shape).mul(s.self.sub(r).exp())];
-    },
-  },
-  // d cumsum: reversed cumulative sum of g = sum(g) - cumsum(g) + g
-  cumsum: {
-    name: "CumsumBackward0",
-    save: [],
-    grad: (g, _s, a) => [g.sum(a.dim, true).sub(g.cumsum(a.dim)).add(g)],
   },
   // d softmax = y*(g - sum(g*y)): _softmax_backward_data(g, result, dim)
   softmax: {

@@ -209,23 +209,12 @@ export const jvps: { [K in Op]: Jvp<K> } = {
       .mul(F.prodOthers(self, r, a.dims))
       .sum(a.dims, a.keepdim);
   },
-  // max()/min(): the mean of dx over the elements equal to the result
-  maxAll: (t, x, out) => {
-    const mask = x0(x).eq(out);
-    return where(mask, t0(t), 0).sum().div(mask.sum());
-  },
   // max(dim)/min(dim): dx at the selected index
   maxDim: (t, x, _o, a, s) => {
     if (x0(x).dim() === 0) return t0(t);
     const indices = s.indices as Tensor;
     const g = t0(t).gather(a.dim, a.keepdim ? indices : indices.unsqueeze(a.dim));
     return a.keepdim ? g : g.squeeze(a.dim);
-  },
-  // amax/amin: the mean of dx over the elements equal to the extreme
-  amax: (t, x, out, a) => {
-    const self = x0(x);
-    const mask = self.eq(F.restoreReduced(out, a.dims, a.keepdim, self.shape));
-    return where(mask, t0(t), 0).sum(a.dims, a.keepdim).div(mask.sum(a.dims, a.keepdim));
   },
   // d var = 2/(N - correction) * sum((x - mean)*dx)
   var: (t, x, _o, a) => {
@@ -283,14 +272,6 @@ export const jvps: { [K in Op]: Jvp<K> } = {
           );
     return sumpow.div(out.pow(a.p - 1)).maskedFill(out.eq(0), 0);
   },
-  // d logsumexp(x) = sum(exp(x - out)*dx)
-  logsumexp: (t, x, out, a) => {
-    const self = x0(x);
-    const r = F.restoreReduced(out, a.dims, a.keepdim, self.shape);
-    return self.sub(r).exp().mul(t0(t)).sum(a.dims, a.keepdim);
-  },
-  // linear: d cumsum(x) = cumsum(dx)
-  cumsum: (t, _x, _o, a) => t0(t).cumsum(a.dim),
   // d softmax(x) = y*(dx - sum(y*dx))
   softmax: (t, _x, out, a) => {
     const dx = t0(t);

@@ -409,3 +409,1269 @@ export const mean = fn("mean") as {
     options?: { dtype?: DType | null; out?: Tensor | null },
   ): Tensor;
 };
+
+/** Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`). */
+export const prod = fn("prod") as {
+  /**
+   * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+   *
+   * PyTorch: `prod(Tensor self, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+   */
+  (input: Tensor, options?: { dtype?: DType | null }): Tensor;
+  /**
+   * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+   *
+   * PyTorch: `prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; dtype?: DType | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+   *
+   * PyTorch: `prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; dtype?: DType | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+   *
+   * PyTorch: `prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { dtype?: DType | null; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`. */
+export const max = fn("max") as {
+  /**
+   * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `max(Tensor self) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `max.other(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `max.other(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`. */
+export const min = fn("min") as {
+  /**
+   * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `min(Tensor self) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `min.other(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `min.other(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The largest elements over `dim` (all dims by default); gradient shared among ties. */
+export const amax = fn("amax") as {
+  /**
+   * The largest elements over `dim` (all dims by default); gradient shared among ties.
+   *
+   * PyTorch: `amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).amax(0) // tensor([4., 5.])
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number | readonly number[] | null; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The largest elements over `dim` (all dims by default); gradient shared among ties.
+   *
+   * PyTorch: `amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).amax(0) // tensor([4., 5.])
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The largest elements over `dim` (all dims by default); gradient shared among ties.
+   *
+   * PyTorch: `amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).amax(0) // tensor([4., 5.])
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The smallest elements over `dim` (all dims by default); gradient shared among ties. */
+export const amin = fn("amin") as {
+  /**
+   * The smallest elements over `dim` (all dims by default); gradient shared among ties.
+   *
+   * PyTorch: `amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).amin(0) // tensor([1., 2.])
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number | readonly number[] | null; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The smallest elements over `dim` (all dims by default); gradient shared among ties.
+   *
+   * PyTorch: `amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).amin(0) // tensor([1., 2.])
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The smallest elements over `dim` (all dims by default); gradient shared among ties.
+   *
+   * PyTorch: `amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).amin(0) // tensor([1., 2.])
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** Index of the largest element (of the flattened input), or along `dim` (int64). */
+export const argmax = fn("argmax") as {
+  /**
+   * Index of the largest element (of the flattened input), or along `dim` (int64).
+   *
+   * PyTorch: `argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).argmax(1) // tensor([1, 0])
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number | null; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Index of the largest element (of the flattened input), or along `dim` (int64).
+   *
+   * PyTorch: `argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).argmax(1) // tensor([1, 0])
+   */
+  (input: Tensor, dim: number | null, options?: { keepdim?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Index of the largest element (of the flattened input), or along `dim` (int64).
+   *
+   * PyTorch: `argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).argmax(1) // tensor([1, 0])
+   */
+  (input: Tensor, dim: number | null, keepdim: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Index of the smallest element (of the flattened input), or along `dim` (int64). */
+export const argmin = fn("argmin") as {
+  /**
+   * Index of the smallest element (of the flattened input), or along `dim` (int64).
+   *
+   * PyTorch: `argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).argmin(1) // tensor([0, 1])
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number | null; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Index of the smallest element (of the flattened input), or along `dim` (int64).
+   *
+   * PyTorch: `argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).argmin(1) // tensor([0, 1])
+   */
+  (input: Tensor, dim: number | null, options?: { keepdim?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Index of the smallest element (of the flattened input), or along `dim` (int64).
+   *
+   * PyTorch: `argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([[1, 5], [4, 2]]).argmin(1) // tensor([0, 1])
+   */
+  (input: Tensor, dim: number | null, keepdim: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1). */
+const var_ = fn("var") as {
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      correction: number | null;
+      keepdim?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options: { correction: number | null; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      unbiased?: boolean;
+      keepdim?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { unbiased?: boolean; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var(Tensor self, bool unbiased=True) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (input: Tensor, options?: { unbiased?: boolean }): Tensor;
+  /**
+   * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+   *
+   * PyTorch: `var(Tensor self, bool unbiased=True) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+   */
+  (input: Tensor, unbiased: boolean): Tensor;
+};
+export { var_ as var };
+
+/** Standard deviation over `dim` (all dims by default), dividing by N - correction. */
+export const std = fn("std") as {
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      correction: number | null;
+      keepdim?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options: { correction: number | null; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      unbiased?: boolean;
+      keepdim?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { unbiased?: boolean; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std(Tensor self, bool unbiased=True) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (input: Tensor, options?: { unbiased?: boolean }): Tensor;
+  /**
+   * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+   *
+   * PyTorch: `std(Tensor self, bool unbiased=True) -> Tensor`
+   * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+   */
+  (input: Tensor, unbiased: boolean): Tensor;
+};
+
+/** The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported). */
+export const norm = fn("norm") as {
+  /**
+   * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+   *
+   * PyTorch: `norm(Tensor input, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, Tensor? out=None, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([3, 4]).norm() // tensor(5.)
+   */
+  (
+    input: Tensor,
+    options?: {
+      p?: number | "fro" | "nuc" | null;
+      dim?: number | readonly number[] | null;
+      keepdim?: boolean;
+      out?: Tensor | null;
+      dtype?: DType | null;
+    },
+  ): Tensor;
+  /**
+   * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+   *
+   * PyTorch: `norm(Tensor input, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, Tensor? out=None, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([3, 4]).norm() // tensor(5.)
+   */
+  (
+    input: Tensor,
+    p: number | "fro" | "nuc" | null,
+    options?: {
+      dim?: number | readonly number[] | null;
+      keepdim?: boolean;
+      out?: Tensor | null;
+      dtype?: DType | null;
+    },
+  ): Tensor;
+  /**
+   * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+   *
+   * PyTorch: `norm(Tensor input, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, Tensor? out=None, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([3, 4]).norm() // tensor(5.)
+   */
+  (
+    input: Tensor,
+    p: number | "fro" | "nuc" | null,
+    dim: number | readonly number[] | null,
+    options?: { keepdim?: boolean; out?: Tensor | null; dtype?: DType | null },
+  ): Tensor;
+  /**
+   * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+   *
+   * PyTorch: `norm(Tensor input, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, Tensor? out=None, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([3, 4]).norm() // tensor(5.)
+   */
+  (
+    input: Tensor,
+    p: number | "fro" | "nuc" | null,
+    dim: number | readonly number[] | null,
+    keepdim: boolean,
+    options?: { out?: Tensor | null; dtype?: DType | null },
+  ): Tensor;
+  /**
+   * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+   *
+   * PyTorch: `norm(Tensor input, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, Tensor? out=None, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([3, 4]).norm() // tensor(5.)
+   */
+  (
+    input: Tensor,
+    p: number | "fro" | "nuc" | null,
+    dim: number | readonly number[] | null,
+    keepdim: boolean,
+    out: Tensor | null,
+    options?: { dtype?: DType | null },
+  ): Tensor;
+  /**
+   * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+   *
+   * PyTorch: `norm(Tensor input, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, Tensor? out=None, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([3, 4]).norm() // tensor(5.)
+   */
+  (
+    input: Tensor,
+    p: number | "fro" | "nuc" | null,
+    dim: number | readonly number[] | null,
+    keepdim: boolean,
+    out: Tensor | null,
+    dtype: DType | null,
+  ): Tensor;
+};
+
+/** log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats). */
+export const logsumexp = fn("logsumexp") as {
+  /**
+   * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
+   *
+   * PyTorch: `logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 0]).logsumexp(0) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    options: { dim: number | readonly number[]; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
+   *
+   * PyTorch: `logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 0]).logsumexp(0) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[],
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
+   *
+   * PyTorch: `logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 0]).logsumexp(0) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[],
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** Running sums along `dim` (integer inputs sum in int64 unless `dtype`). */
+export const cumsum = fn("cumsum") as {
+  /**
+   * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
+   *
+   * PyTorch: `cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).cumsum(0) // tensor([1., 3., 6.])
+   */
+  (input: Tensor, options: { dim: number; dtype?: DType | null; out?: Tensor | null }): Tensor;
+  /**
+   * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
+   *
+   * PyTorch: `cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).cumsum(0) // tensor([1., 3., 6.])
+   */
+  (input: Tensor, dim: number, options?: { dtype?: DType | null; out?: Tensor | null }): Tensor;
+};
+
+/** exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given). */
+export const softmax = fn("softmax") as {
+  /**
+   * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
+   *
+   * PyTorch: `softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).softmax(0) // tensor([0.0900, 0.2447, 0.6652])
+   */
+  (input: Tensor, options: { dim: number; dtype?: DType | null; out?: Tensor | null }): Tensor;
+  /**
+   * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
+   *
+   * PyTorch: `softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).softmax(0) // tensor([0.0900, 0.2447, 0.6652])
+   */
+  (input: Tensor, dim: number, options?: { dtype?: DType | null; out?: Tensor | null }): Tensor;
+  /**
+   * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
+   *
+   * PyTorch: `softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).softmax(0) // tensor([0.0900, 0.2447, 0.6652])
+   */
+  (input: Tensor, dim: number, dtype: DType | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** x - logsumexp(x) along `dim` (computed in `dtype` when given). */
+export const logSoftmax = fn("logSoftmax") as {
+  /**
+   * x - logsumexp(x) along `dim` (computed in `dtype` when given).
+   *
+   * PyTorch: `log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).logSoftmax(0) // tensor([-2.4076, -1.4076, -0.4076])
+   */
+  (input: Tensor, options: { dim: number; dtype?: DType | null; out?: Tensor | null }): Tensor;
+  /**
+   * x - logsumexp(x) along `dim` (computed in `dtype` when given).
+   *
+   * PyTorch: `log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).logSoftmax(0) // tensor([-2.4076, -1.4076, -0.4076])
+   */
+  (input: Tensor, dim: number, options?: { dtype?: DType | null; out?: Tensor | null }): Tensor;
+  /**
+   * x - logsumexp(x) along `dim` (computed in `dtype` when given).
+   *
+   * PyTorch: `log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).logSoftmax(0) // tensor([-2.4076, -1.4076, -0.4076])
+   */
+  (input: Tensor, dim: number, dtype: DType | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether any element is non-zero, or along `dim` (a bool tensor). */
+export const any = fn("any") as {
+  /**
+   * Whether any element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `any(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).any() // tensor(true)
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Whether any element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 1]).any() // tensor(true)
+   */
+  (input: Tensor, options: { dim: number; keepdim?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Whether any element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 1]).any() // tensor(true)
+   */
+  (input: Tensor, dim: number, options?: { keepdim?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Whether any element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 1]).any() // tensor(true)
+   */
+  (input: Tensor, dim: number, keepdim: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether every element is non-zero, or along `dim` (a bool tensor). */
+export const all = fn("all") as {
+  /**
+   * Whether every element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `all(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).all() // tensor(false)
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Whether every element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 1]).all() // tensor(false)
+   */
+  (input: Tensor, options: { dim: number; keepdim?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Whether every element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 1]).all() // tensor(false)
+   */
+  (input: Tensor, dim: number, options?: { keepdim?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Whether every element is non-zero, or along `dim` (a bool tensor).
+   *
+   * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+   * @example torch.tensor([0, 1]).all() // tensor(false)
+   */
+  (input: Tensor, dim: number, keepdim: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The number of elements (a number). */
+export const numel = fn("numel") as {
+  /**
+   * The number of elements (a number).
+   *
+   * PyTorch: `numel(Tensor self) -> int`
+   * @example torch.zeros(2, 3).numel() // 6
+   */
+  (input: Tensor): number;
+};
+
+/** A tensor of zeros of the given size (varargs or a list). */
+export const zeros = fn("zeros") as {
+  /**
+   * A tensor of zeros of the given size (varargs or a list).
+   *
+   * PyTorch: `zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.zeros(2, 3) // or torch.zeros([2, 3], { dtype: torch.int64 })
+   */
+  (
+    size: readonly number[],
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A tensor of zeros of the given size (varargs or a list).
+   *
+   * PyTorch: `zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.zeros(2, 3) // or torch.zeros([2, 3], { dtype: torch.int64 })
+   */
+  (...size: number[]): Tensor;
+  /**
+   * A tensor of zeros of the given size (varargs or a list).
+   *
+   * PyTorch: `zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.zeros(2, 3) // or torch.zeros([2, 3], { dtype: torch.int64 })
+   */
+  (
+    ...args: [
+      ...size: number[],
+      options: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+        out?: Tensor | null;
+      },
+    ]
+  ): Tensor;
+};
+
+/** A tensor of ones of the given size (varargs or a list). */
+export const ones = fn("ones") as {
+  /**
+   * A tensor of ones of the given size (varargs or a list).
+   *
+   * PyTorch: `ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.ones(2, 3) // or torch.ones([2, 3], { dtype: torch.int64 })
+   */
+  (
+    size: readonly number[],
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A tensor of ones of the given size (varargs or a list).
+   *
+   * PyTorch: `ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.ones(2, 3) // or torch.ones([2, 3], { dtype: torch.int64 })
+   */
+  (...size: number[]): Tensor;
+  /**
+   * A tensor of ones of the given size (varargs or a list).
+   *
+   * PyTorch: `ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.ones(2, 3) // or torch.ones([2, 3], { dtype: torch.int64 })
+   */
+  (
+    ...args: [
+      ...size: number[],
+      options: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+        out?: Tensor | null;
+      },
+    ]
+  ): Tensor;
+};
+
+/** A new tensor of the given size; uninitialised in PyTorch, zero-filled here. */
+export const empty = fn("empty") as {
+  /**
+   * A new tensor of the given size; uninitialised in PyTorch, zero-filled here.
+   *
+   * PyTorch: `empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.empty(2, 3)
+   */
+  (
+    size: readonly number[],
+    options?: {
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A new tensor of the given size; uninitialised in PyTorch, zero-filled here.
+   *
+   * PyTorch: `empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.empty(2, 3)
+   */
+  (...size: number[]): Tensor;
+  /**
+   * A new tensor of the given size; uninitialised in PyTorch, zero-filled here.
+   *
+   * PyTorch: `empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.empty(2, 3)
+   */
+  (
+    ...args: [
+      ...size: number[],
+      options: {
+        memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+        out?: Tensor | null;
+      },
+    ]
+  ): Tensor;
+};
+
+/** A tensor of the given size filled with `fill_value` (dtype from the value: bool, int64 for integers, else the default). */
+export const full = fn("full") as {
+  /**
+   * A tensor of the given size filled with `fill_value` (dtype from the value: bool, int64 for integers, else the default).
+   *
+   * PyTorch: `full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.full([2, 2], 0.5) // tensor([[0.5000, 0.5000], [0.5000, 0.5000]])
+   */
+  (
+    size: readonly number[],
+    options: {
+      fillValue: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A tensor of the given size filled with `fill_value` (dtype from the value: bool, int64 for integers, else the default).
+   *
+   * PyTorch: `full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.full([2, 2], 0.5) // tensor([[0.5000, 0.5000], [0.5000, 0.5000]])
+   */
+  (
+    size: readonly number[],
+    fillValue: number | boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};
+
+/** Zeros in the input's size (and dtype unless given). */
+export const zerosLike = fn("zerosLike") as {
+  /**
+   * Zeros in the input's size (and dtype unless given).
+   *
+   * PyTorch: `zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.zerosLike(x)
+   */
+  (
+    input: Tensor,
+    options?: {
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** Ones in the input's size (and dtype unless given). */
+export const onesLike = fn("onesLike") as {
+  /**
+   * Ones in the input's size (and dtype unless given).
+   *
+   * PyTorch: `ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.onesLike(x)
+   */
+  (
+    input: Tensor,
+    options?: {
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** A new tensor in the input's size (and dtype unless given); zero-filled here. */
+export const emptyLike = fn("emptyLike") as {
+  /**
+   * A new tensor in the input's size (and dtype unless given); zero-filled here.
+   *
+   * PyTorch: `empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.emptyLike(x)
+   */
+  (
+    input: Tensor,
+    options?: {
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** `fill_value` in the input's size (and dtype unless given). */
+export const fullLike = fn("fullLike") as {
+  /**
+   * `fill_value` in the input's size (and dtype unless given).
+   *
+   * PyTorch: `full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.fullLike(torch.zeros(2), 7) // tensor([7., 7.])
+   */
+  (
+    input: Tensor,
+    options: {
+      fillValue: number | boolean;
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * `fill_value` in the input's size (and dtype unless given).
+   *
+   * PyTorch: `full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.fullLike(torch.zeros(2), 7) // tensor([7., 7.])
+   */
+  (
+    input: Tensor,
+    fillValue: number | boolean,
+    options?: {
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers. */
+export const arange = fn("arange") as {
+  /**
+   * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
+   *
+   * PyTorch: `arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   */
+  (
+    end: number | boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
+   *
+   * PyTorch: `arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   */
+  (
+    start: number | boolean,
+    options: {
+      end: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
+   *
+   * PyTorch: `arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
+   *
+   * PyTorch: `arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   */
+  (
+    start: number | boolean,
+    options: {
+      end: number | boolean;
+      step?: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
+   *
+   * PyTorch: `arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    options?: {
+      step?: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
+   *
+   * PyTorch: `arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    step: number | boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};
+
+/** `steps` evenly spaced values from `start` to `end` inclusive. */
+export const linspace = fn("linspace") as {
+  /**
+   * `steps` evenly spaced values from `start` to `end` inclusive.
+   *
+   * PyTorch: `linspace(Scalar start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.linspace(0, 1, 5) // tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+   */
+  (
+    start: number | boolean,
+    options: {
+      end: number | boolean;
+      steps: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` evenly spaced values from `start` to `end` inclusive.
+   *
+   * PyTorch: `linspace(Scalar start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.linspace(0, 1, 5) // tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    options: {
+      steps: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` evenly spaced values from `start` to `end` inclusive.
+   *
+   * PyTorch: `linspace(Scalar start, Scalar end, int steps, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.linspace(0, 1, 5) // tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    steps: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};
+
+/** The n x m identity matrix (m = n by default). */
+export const eye = fn("eye") as {
+  /**
+   * The n x m identity matrix (m = n by default).
+   *
+   * PyTorch: `eye(int n, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.eye(2) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    n: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The n x m identity matrix (m = n by default).
+   *
+   * PyTorch: `eye.m(int n, int m, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.eye(2) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    n: number,
+    options: {
+      m: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The n x m identity matrix (m = n by default).
+   *
+   * PyTorch: `eye.m(int n, int m, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.eye(2) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    n: number,
+    m: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};

@@ -501,5 +501,596 @@ declare module "../tensor.js" {
       keepdim: boolean,
       options?: { dtype?: DType | null },
     ): Tensor;
+    /**
+     * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `prod(Tensor self, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+     */
+    prod(options?: { dtype?: DType | null }): Tensor;
+    /**
+     * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+     */
+    prod(options: { dim: number; keepdim?: boolean; dtype?: DType | null }): Tensor;
+    /**
+     * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+     */
+    prod(dim: number, options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
+    /**
+     * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).prod(1) // tensor([ 2., 12.])
+     */
+    prod(dim: number, keepdim: boolean, options?: { dtype?: DType | null }): Tensor;
+    /**
+     * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `max(Tensor self) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+     */
+    max(): Tensor;
+    /**
+     * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `max.other(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+     */
+    max(options: { other: Tensor }): Tensor;
+    /**
+     * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `max.other(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+     */
+    max(other: Tensor): Tensor;
+    /**
+     * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+     */
+    max(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+     */
+    max(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
+     */
+    max(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `min(Tensor self) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+     */
+    min(): Tensor;
+    /**
+     * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `min.other(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+     */
+    min(options: { other: Tensor }): Tensor;
+    /**
+     * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `min.other(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+     */
+    min(other: Tensor): Tensor;
+    /**
+     * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+     */
+    min(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+     */
+    min(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
+     */
+    min(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * The largest elements over `dim` (all dims by default); gradient shared among ties.
+     *
+     * PyTorch: `amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).amax(0) // tensor([4., 5.])
+     */
+    amax(options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+    /**
+     * The largest elements over `dim` (all dims by default); gradient shared among ties.
+     *
+     * PyTorch: `amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).amax(0) // tensor([4., 5.])
+     */
+    amax(dim: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
+    /**
+     * The largest elements over `dim` (all dims by default); gradient shared among ties.
+     *
+     * PyTorch: `amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).amax(0) // tensor([4., 5.])
+     */
+    amax(dim: number | readonly number[] | null, keepdim: boolean): Tensor;
+    /**
+     * The smallest elements over `dim` (all dims by default); gradient shared among ties.
+     *
+     * PyTorch: `amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).amin(0) // tensor([1., 2.])
+     */
+    amin(options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+    /**
+     * The smallest elements over `dim` (all dims by default); gradient shared among ties.
+     *
+     * PyTorch: `amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).amin(0) // tensor([1., 2.])
+     */
+    amin(dim: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
+    /**
+     * The smallest elements over `dim` (all dims by default); gradient shared among ties.
+     *
+     * PyTorch: `amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).amin(0) // tensor([1., 2.])
+     */
+    amin(dim: number | readonly number[] | null, keepdim: boolean): Tensor;
+    /**
+     * Index of the largest element (of the flattened input), or along `dim` (int64).
+     *
+     * PyTorch: `argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).argmax(1) // tensor([1, 0])
+     */
+    argmax(options?: { dim?: number | null; keepdim?: boolean }): Tensor;
+    /**
+     * Index of the largest element (of the flattened input), or along `dim` (int64).
+     *
+     * PyTorch: `argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).argmax(1) // tensor([1, 0])
+     */
+    argmax(dim: number | null, options?: { keepdim?: boolean }): Tensor;
+    /**
+     * Index of the largest element (of the flattened input), or along `dim` (int64).
+     *
+     * PyTorch: `argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).argmax(1) // tensor([1, 0])
+     */
+    argmax(dim: number | null, keepdim: boolean): Tensor;
+    /**
+     * Index of the smallest element (of the flattened input), or along `dim` (int64).
+     *
+     * PyTorch: `argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).argmin(1) // tensor([0, 1])
+     */
+    argmin(options?: { dim?: number | null; keepdim?: boolean }): Tensor;
+    /**
+     * Index of the smallest element (of the flattened input), or along `dim` (int64).
+     *
+     * PyTorch: `argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).argmin(1) // tensor([0, 1])
+     */
+    argmin(dim: number | null, options?: { keepdim?: boolean }): Tensor;
+    /**
+     * Index of the smallest element (of the flattened input), or along `dim` (int64).
+     *
+     * PyTorch: `argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([[1, 5], [4, 2]]).argmin(1) // tensor([0, 1])
+     */
+    argmin(dim: number | null, keepdim: boolean): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(options: {
+      dim: number | readonly number[] | null;
+      correction: number | null;
+      keepdim?: boolean;
+    }): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(
+      dim: number | readonly number[] | null,
+      options: { correction: number | null; keepdim?: boolean },
+    ): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(...dim: number[]): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(
+      ...args: [...dim: number[], options: { correction: number | null; keepdim?: boolean }]
+    ): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(options: {
+      dim: number | readonly number[] | null;
+      unbiased?: boolean;
+      keepdim?: boolean;
+    }): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(
+      dim: number | readonly number[] | null,
+      options?: { unbiased?: boolean; keepdim?: boolean },
+    ): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(
+      dim: number | readonly number[] | null,
+      unbiased: boolean,
+      options?: { keepdim?: boolean },
+    ): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(dim: number | readonly number[] | null, unbiased: boolean, keepdim: boolean): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var(Tensor self, bool unbiased=True) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(options?: { unbiased?: boolean }): Tensor;
+    /**
+     * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
+     *
+     * PyTorch: `var(Tensor self, bool unbiased=True) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).var() // tensor(1.6667)
+     */
+    var(unbiased: boolean): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(options: {
+      dim: number | readonly number[] | null;
+      correction: number | null;
+      keepdim?: boolean;
+    }): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(
+      dim: number | readonly number[] | null,
+      options: { correction: number | null; keepdim?: boolean },
+    ): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(...dim: number[]): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(
+      ...args: [...dim: number[], options: { correction: number | null; keepdim?: boolean }]
+    ): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(options: {
+      dim: number | readonly number[] | null;
+      unbiased?: boolean;
+      keepdim?: boolean;
+    }): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(
+      dim: number | readonly number[] | null,
+      options?: { unbiased?: boolean; keepdim?: boolean },
+    ): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(
+      dim: number | readonly number[] | null,
+      unbiased: boolean,
+      options?: { keepdim?: boolean },
+    ): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(dim: number | readonly number[] | null, unbiased: boolean, keepdim: boolean): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std(Tensor self, bool unbiased=True) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(options?: { unbiased?: boolean }): Tensor;
+    /**
+     * Standard deviation over `dim` (all dims by default), dividing by N - correction.
+     *
+     * PyTorch: `std(Tensor self, bool unbiased=True) -> Tensor`
+     * @example torch.tensor([1, 2, 3, 4]).std() // tensor(1.2910)
+     */
+    std(unbiased: boolean): Tensor;
+    /**
+     * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+     *
+     * PyTorch: `norm(Tensor self, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([3, 4]).norm() // tensor(5.)
+     */
+    norm(options?: {
+      p?: number | "fro" | "nuc" | null;
+      dim?: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+    }): Tensor;
+    /**
+     * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+     *
+     * PyTorch: `norm(Tensor self, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([3, 4]).norm() // tensor(5.)
+     */
+    norm(
+      p: number | "fro" | "nuc" | null,
+      options?: {
+        dim?: number | readonly number[] | null;
+        keepdim?: boolean;
+        dtype?: DType | null;
+      },
+    ): Tensor;
+    /**
+     * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+     *
+     * PyTorch: `norm(Tensor self, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([3, 4]).norm() // tensor(5.)
+     */
+    norm(
+      p: number | "fro" | "nuc" | null,
+      dim: number | readonly number[] | null,
+      options?: { keepdim?: boolean; dtype?: DType | null },
+    ): Tensor;
+    /**
+     * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+     *
+     * PyTorch: `norm(Tensor self, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([3, 4]).norm() // tensor(5.)
+     */
+    norm(
+      p: number | "fro" | "nuc" | null,
+      dim: number | readonly number[] | null,
+      keepdim: boolean,
+      options?: { dtype?: DType | null },
+    ): Tensor;
+    /**
+     * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
+     *
+     * PyTorch: `norm(Tensor self, Scalar? p="fro", int[1]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([3, 4]).norm() // tensor(5.)
+     */
+    norm(
+      p: number | "fro" | "nuc" | null,
+      dim: number | readonly number[] | null,
+      keepdim: boolean,
+      dtype: DType | null,
+    ): Tensor;
+    /**
+     * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
+     *
+     * PyTorch: `logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 0]).logsumexp(0) // tensor(0.6931)
+     */
+    logsumexp(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
+    /**
+     * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
+     *
+     * PyTorch: `logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 0]).logsumexp(0) // tensor(0.6931)
+     */
+    logsumexp(dim: number | readonly number[], options?: { keepdim?: boolean }): Tensor;
+    /**
+     * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
+     *
+     * PyTorch: `logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 0]).logsumexp(0) // tensor(0.6931)
+     */
+    logsumexp(dim: number | readonly number[], keepdim: boolean): Tensor;
+    /**
+     * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
+     *
+     * PyTorch: `cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumsum(0) // tensor([1., 3., 6.])
+     */
+    cumsum(options: { dim: number; dtype?: DType | null }): Tensor;
+    /**
+     * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
+     *
+     * PyTorch: `cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumsum(0) // tensor([1., 3., 6.])
+     */
+    cumsum(dim: number, options?: { dtype?: DType | null }): Tensor;
+    /**
+     * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
+     *
+     * PyTorch: `cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumsum(0) // tensor([1., 3., 6.])
+     */
+    cumsum_(options: { dim: number; dtype?: DType | null }): this;
+    /**
+     * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
+     *
+     * PyTorch: `cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumsum(0) // tensor([1., 3., 6.])
+     */
+    cumsum_(dim: number, options?: { dtype?: DType | null }): this;
+    /**
+     * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
+     *
+     * PyTorch: `softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).softmax(0) // tensor([0.0900, 0.2447, 0.6652])
+     */
+    softmax(options: { dim: number; dtype?: DType | null }): Tensor;
+    /**
+     * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
+     *
+     * PyTorch: `softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).softmax(0) // tensor([0.0900, 0.2447, 0.6652])
+     */
+    softmax(dim: number, options?: { dtype?: DType | null }): Tensor;
+    /**
+     * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
+     *
+     * PyTorch: `softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).softmax(0) // tensor([0.0900, 0.2447, 0.6652])
+     */
+    softmax(dim: number, dtype: DType | null): Tensor;
+    /**
+     * x - logsumexp(x) along `dim` (computed in `dtype` when given).
+     *
+     * PyTorch: `log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).logSoftmax(0) // tensor([-2.4076, -1.4076, -0.4076])
+     */
+    logSoftmax(options: { dim: number; dtype?: DType | null }): Tensor;
+    /**
+     * x - logsumexp(x) along `dim` (computed in `dtype` when given).
+     *
+     * PyTorch: `log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).logSoftmax(0) // tensor([-2.4076, -1.4076, -0.4076])
+     */
+    logSoftmax(dim: number, options?: { dtype?: DType | null }): Tensor;
+    /**
+     * x - logsumexp(x) along `dim` (computed in `dtype` when given).
+     *
+     * PyTorch: `log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).logSoftmax(0) // tensor([-2.4076, -1.4076, -0.4076])
+     */
+    logSoftmax(dim: number, dtype: DType | null): Tensor;
+    /**
+     * Whether any element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `any(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).any() // tensor(true)
+     */
+    any(): Tensor;
+    /**
+     * Whether any element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 1]).any() // tensor(true)
+     */
+    any(options: { dim: number; keepdim?: boolean }): Tensor;
+    /**
+     * Whether any element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 1]).any() // tensor(true)
+     */
+    any(dim: number, options?: { keepdim?: boolean }): Tensor;
+    /**
+     * Whether any element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 1]).any() // tensor(true)
+     */
+    any(dim: number, keepdim: boolean): Tensor;
+    /**
+     * Whether every element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `all(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).all() // tensor(false)
+     */
+    all(): Tensor;
+    /**
+     * Whether every element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 1]).all() // tensor(false)
+     */
+    all(options: { dim: number; keepdim?: boolean }): Tensor;
+    /**
+     * Whether every element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 1]).all() // tensor(false)
+     */
+    all(dim: number, options?: { keepdim?: boolean }): Tensor;
+    /**
+     * Whether every element is non-zero, or along `dim` (a bool tensor).
+     *
+     * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
+     * @example torch.tensor([0, 1]).all() // tensor(false)
+     */
+    all(dim: number, keepdim: boolean): Tensor;
+    /**
+     * The number of elements (a number).
+     *
+     * PyTorch: `numel(Tensor self) -> int`
+     * @example torch.zeros(2, 3).numel() // 6
+     */
+    numel(): number;
   }
 }

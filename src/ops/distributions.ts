@@ -20,7 +20,7 @@ import {
   int64,
   uint8,
 } from "../dtype.js";
-import { contiguousStrides, isContiguous } from "../shape.js";
+import { contiguousStrides, isContiguous, numelOf } from "../shape.js";
 import { stridedOffsets } from "../backend/copy.js";
 import { castData, contiguousData, pyTypeName, scalarTypeName, wrap } from "./core.js";
 import { inplace } from "./inplace.js";
@@ -214,7 +214,7 @@ function randomFill(
   draw: (out: TypedArray, contiguous: boolean) => void,
   others: readonly Tensor[] = [],
 ): Tensor {
-  const n = self.numel();
+  const n = numelOf(self.shape);
   const order = visitOrder(self.shape, self.strides);
   inplace(self, false, (prev) => {
     const drawn = new self.dtype.ArrayType(n);
@@ -630,7 +630,11 @@ export function bernoulli(input: Tensor, args: BernoulliArgs, method = false): T
     ? generatorArg(a.generator, "Tensor.bernoulli", a.p === null ? args : undefined)
     : generatorArg(a.generator, "bernoulli", [input, ...args]);
   const p = a.p as number | null;
-  const out = wrap(new input.dtype.ArrayType(input.numel()), input.shape.slice(), input.dtype);
+  const out = wrap(
+    new input.dtype.ArrayType(numelOf(input.shape)),
+    input.shape.slice(),
+    input.dtype,
+  );
   if (p !== null) {
     if (!(p >= 0 && p <= 1)) {
       throw runtimeError(`bernoulli_ expects p to be in [0, 1], but got p=${cppDouble(p)}`);

@@ -37,6 +37,8 @@ const NO_DIMS: number[] = [];
 
 function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
   const nd = t.dim();
+  // PyTorch's reductions run on TensorIterator, which takes at most 64 dims
+  if (nd > 64) throw runtimeError("only tensors with up to 64 dims are supported");
   if ((dim === undefined || dim === null) && !keepdim) {
     // full reduction to a 0-dim tensor (the common case): no per-dim bookkeeping
     const dims = normalizeDims(null, nd);
@@ -53,6 +55,14 @@ function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
   for (const d of dims) inner *= t.shape[d];
   const outer = inner === 0 ? numelOf(outShape) : t.numel() / inner;
   return { dims, outShape, keptShape, outer, inner };
+}
+
+/**
+ * The dims a reduction of `t` over `dim` reduces, normalised as the kernels plan them: every dim
+ * for null or [] (none for a 0-dim input).
+ */
+export function reducedDims(t: Tensor, dim: Dims): number[] {
+  return plan(t, dim, true).dims;
 }
 
 /** The input's values with the reduced dims moved last, contiguous, in `dtype`. */
@@ -123,14 +133,28 @@ function sumDtype(d: DType): DType {
 }
 
 /**
+ * A sum or product in `dtype` (PyTorch's `dtype=`: the input is read as `dtype`, no
+ * ToCopyBackward0 is recorded); an integer `dtype` accumulates in int64 first, as PyTorch does.
+ */
+function accumulate(op: Reduce, t: Tensor, p: Plan, dtype: DType | null): Tensor {
+  if (dtype === null) {
+    const dt = sumDtype(t.dtype);
+    return run(op, t, p, dt, dt);
+  }
+  if (dtype.isFloatingPoint) return run(op, t, p, dtype, dtype);
+  const acc = run(op, t, p, int64, int64);
+  return dtype === int64 ? acc : wrap(castData(acc, dtype), acc.shape, dtype);
+}
+
+/**
  * torch.sum(input, dim?, keepdim=false)
  * @example torch.ones(2, 3).sum(1) // tensor([3., 3.])
  */
-export function sum(t: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function sum(t: Tensor, dim?: Dims, keepdim = false, dtype: DType | null = null): Tensor {
   const p = plan(t, dim, keepdim);
-  const dt = sumDtype(t.dtype);
-  const out = run(Reduce.Sum, t, p, dt, dt);
-  if (needsGrad(t))
+  const out = accumulate(Reduce.Sum, t, p, dtype);
+  // an integer result (dtype=int64 of a float input) is not differentiable
+  if (needsGrad(t) && out.dtype.isFloatingPoint)
     record(
       "sum",
       out,
@@ -141,15 +165,20 @@ export function sum(t: Tensor, dim?: Dims, keepdim = false): Tensor {
   return out;
 }
 
+/** PyTorch's error for a mean in a non-floating dtype (the input's, or the `dtype=` asked). */
+export function meanDtypeError(dtype: DType, which: "Input" | "Optional"): never {
+  throw runtimeError(
+    `mean(): could not infer output dtype. ${which} dtype must be either a floating point or complex dtype. Got: ${scalarTypeName(dtype)}`,
+  );
+}
+
 /** torch.mean(input, dim?, keepdim=false); floating inputs only, as PyTorch. */
-export function mean(t: Tensor, dim?: Dims, keepdim = false): Tensor {
-  if (!t.dtype.isFloatingPoint) {
-    throw runtimeError(
-      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${scalarTypeName(t.dtype)}`,
-    );
-  }
+export function mean(t: Tensor, dim?: Dims, keepdim = false, dtype: DType | null = null): Tensor {
+  if (dtype === null && !t.dtype.isFloatingPoint) meanDtypeError(t.dtype, "Input");
+  if (dtype !== null && !dtype.isFloatingPoint) meanDtypeError(dtype, "Optional");
+  const dt = dtype ?? t.dtype;
   const p = plan(t, dim, keepdim);
-  const out = run(Reduce.Sum, t, p, t.dtype, t.dtype);
+  const out = run(Reduce.Sum, t, p, dt, dt);
   const o = out.typedArray;
   for (let i = 0; i < o.length; i++) o[i] = o[i] / p.inner;
   if (needsGrad(t)) {
@@ -165,11 +194,10 @@ export function mean(t: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 /** torch.prod(input, dim?, keepdim=false) */
-export function prod(t: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function prod(t: Tensor, dim?: Dims, keepdim = false, dtype: DType | null = null): Tensor {
   const p = plan(t, dim, keepdim);
-  const dt = sumDtype(t.dtype);
-  const out = run(Reduce.Prod, t, p, dt, dt);
-  if (needsGrad(t)) {
+  const out = accumulate(Reduce.Prod, t, p, dtype);
+  if (needsGrad(t) && out.dtype.isFloatingPoint) {
     record(
       "prod",
       out,
@@ -192,7 +220,10 @@ function checkNonEmpty(t: Tensor, p: Plan, name: string): void {
   }
 }
 
-/** max()/min() of all elements: a 0-dim tensor. */
+/**
+ * max()/min() of all elements: a 0-dim tensor (not recorded: the registry's entry declares the
+ * derivative, registry/ops/reduce.ts).
+ */
 function extremeAll(t: Tensor, isMax: boolean): Tensor {
   const p = plan(t, null, false);
   if (t.numel() === 0) {
@@ -200,17 +231,7 @@ function extremeAll(t: Tensor, isMax: boolean): Tensor {
       `${isMax ? "max" : "min"}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
     );
   }
-  const out = run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
-  if (needsGrad(t)) {
-    record(
-      "maxAll",
-      out,
-      [t],
-      { self: t, result: out },
-      { name: isMax ? "MaxBackward1" : "MinBackward1" },
-    );
-  }
-  return out;
+  return run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
 }
 
 /** (values, indices) of max/min along one dim, as torch.return_types.max. */
@@ -258,19 +279,9 @@ function amaxImpl(t: Tensor, dim: Dims, keepdim: boolean, isMax: boolean): Tenso
     keepdim,
   );
   checkNonEmpty(t, p, isMax ? "amax" : "amin");
-  const out = run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
-  if (needsGrad(t)) {
-    record(
-      "amax",
-      out,
-      [t],
-      { self: t, result: out },
-      { dims: p.dims, keepdim, name: isMax ? "AmaxBackward0" : "AminBackward0" },
-    );
-  }
-  return out;
+  return run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
 }
-/** torch.amax(input, dim=(), keepdim=false) */
+/** torch.amax(input, dim=(), keepdim=false); not recorded (the registry's entry records) */
 export const amax = (t: Tensor, dim?: Dims, keepdim = false): Tensor =>
   amaxImpl(t, dim, keepdim, true);
 /** torch.amin(input, dim=(), keepdim=false) */
@@ -351,7 +362,7 @@ export function variance(
   opts?: VarOptions | boolean,
   keepdimArg?: boolean,
 ): Tensor {
-  checkFloat(t, "var");
+  checkFloat(t);
   const keepdim = keepdimArg ?? (typeof opts === "object" ? (opts.keepdim ?? false) : false);
   const p = plan(t, dim, keepdim);
   const correction = correctionOf(opts);
@@ -374,7 +385,7 @@ export function std(
   opts?: VarOptions | boolean,
   keepdimArg?: boolean,
 ): Tensor {
-  checkFloat(t, "std");
+  checkFloat(t);
   const keepdim = keepdimArg ?? (typeof opts === "object" ? (opts.keepdim ?? false) : false);
   const p = plan(t, dim, keepdim);
   const correction = correctionOf(opts);
@@ -395,19 +406,23 @@ function given(dim: Dims): boolean {
   return dim !== undefined && dim !== null && !(Array.isArray(dim) && dim.length === 0);
 }
 
-function checkFloat(t: Tensor, name: string): void {
-  if (!t.dtype.isFloatingPoint) {
-    throw runtimeError(
-      `${name}(): input dtype should be either floating point or complex dtypes. Got ${scalarTypeName(t.dtype)} instead.`,
-    );
-  }
+function checkFloat(t: Tensor): void {
+  if (!t.dtype.isFloatingPoint)
+    throw runtimeError("std and var only support floating point and complex dtypes");
 }
 
 /**
- * torch.norm(input, p=2, dim?, keepdim=false): the vector p-norm over the given dims.
+ * torch.norm(input, p=2, dim?, keepdim=false): the vector p-norm over the given dims; with
+ * `dtype`, computed on the input cast to it (one node, NormBackward3, as at::norm's dtype form).
  * @example torch.tensor([3, 4]).norm() // tensor(5.)
  */
-export function norm(t: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+export function norm(
+  t: Tensor,
+  p: number | "fro" = 2,
+  dim?: Dims,
+  keepdim = false,
+  dtype: DType | null = null,
+): Tensor {
   if (!t.dtype.isFloatingPoint) {
     throw runtimeError(
       `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${scalarTypeName(t.dtype)}`,
@@ -418,46 +433,52 @@ export function norm(t: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   const kd = keepdim;
   const out = noGrad(() => {
     // the extreme of no elements: 0, as PyTorch's vector_norm
-    if ((pn === Infinity || pn === -Infinity) && pl.inner === 0) return alloc(pl.outShape, t.dtype);
-    const a = t.abs();
+    if ((pn === Infinity || pn === -Infinity) && pl.inner === 0)
+      return alloc(pl.outShape, dtype ?? t.dtype);
+    const a = (dtype === null ? t : t.to(dtype)).abs();
     if (pn === Infinity) return amax(a, pl.dims, kd);
     if (pn === -Infinity) return amin(a, pl.dims, kd);
-    if (pn === 0) return sum(a.ne(0).to(t.dtype), pl.dims, kd);
+    if (pn === 0) return sum(a.ne(0).to(a.dtype), pl.dims, kd);
     if (pn === 1) return sum(a, pl.dims, kd);
     if (pn === 2) return sum(a.mul(a), pl.dims, kd).sqrt();
     return sum(a.pow(pn), pl.dims, kd).pow(1 / pn);
   });
   if (needsGrad(t))
-    record("norm", out, [t], { self: t, result: out }, { p: pn, dims: pl.dims, keepdim });
+    record(
+      "norm",
+      out,
+      [t],
+      { self: t, result: out },
+      { p: pn, dims: pl.dims, keepdim },
+      dtype === null ? undefined : "NormBackward3",
+    );
   return out;
 }
 
-/** torch.logsumexp(input, dim, keepdim=false) = log(sum(exp(x))) computed stably. */
+/**
+ * torch.logsumexp(input, dim, keepdim=false) = log(sum(exp(x))) computed stably; not recorded
+ * (the registry's entry records).
+ */
 export function logsumexp(t: Tensor, dim: Dims, keepdim = false): Tensor {
   const dt = floatDtypeOf(t.dtype);
   const p = plan(t, dim, keepdim);
-  const out = run(Reduce.LogSumExp, t, p, dt, dt);
-  if (needsGrad(t))
-    record("logsumexp", out, [t], { self: t, result: out }, { dims: p.dims, keepdim });
-  return out;
+  return run(Reduce.LogSumExp, t, p, dt, dt);
 }
 
-/** torch.cumsum(input, dim): running sums along dim. */
-export function cumsum(t: Tensor, dim: number): Tensor {
+/**
+ * torch.cumsum(input, dim, dtype?): running sums along dim, in `dtype` (default: the input's,
+ * int64 for integers); not recorded (the registry's entry records).
+ */
+export function cumsum(t: Tensor, dim: number, dtype: DType | null = null): Tensor {
   const d = normalizeDim(dim, t.dim());
-  const dt = t.dtype.isFloatingPoint ? t.dtype : int64;
+  const dt = dtype ?? (t.dtype.isFloatingPoint ? t.dtype : int64);
   const nd = t.dim();
-  if (nd === 0) {
-    const out = wrap(castData(t, dt), [], dt);
-    if (needsGrad(t)) record("cumsum", out, [t], {}, { dim: d });
-    return out;
-  }
+  if (nd === 0) return wrap(castData(t, dt), [], dt);
   // scan the middle axis of the contiguous input viewed as [outer, n, inner]
   const { data, offset } = contiguousIn(t, dt);
   const { outer, n, inner } = around(t.shape, d);
   const out = alloc(t.shape.slice(), dt);
   cumsumKernel(data, offset, outer, n, inner, out.typedArray);
-  if (needsGrad(t)) record("cumsum", out, [t], {}, { dim: d });
   return out;
 }
 
@@ -495,9 +516,18 @@ function contiguousIn(t: Tensor, dtype: DType): { data: Tensor["typedArray"]; of
   return { data: castData(t, dtype), offset: 0 };
 }
 
-/** softmax / log_softmax along d in one kernel (cpu.ts `softmax`): integer inputs as floats. */
+/** softmax / log_softmax along d in one kernel (cpu.ts `softmax`); floating inputs only. */
 function softmaxForward(t: Tensor, d: number, log: boolean): Tensor {
-  const dt = floatDtypeOf(t.dtype);
+  // PyTorch has no integer softmax kernel (integer inputs go through `dtype=`); its kernel
+  // along the last dim has its own name
+  if (!t.dtype.isFloatingPoint) {
+    const kernel =
+      d === t.dim() - 1
+        ? `${log ? "log_softmax" : "softmax"}_lastdim_kernel_impl`
+        : "softmax_kernel_impl";
+    throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(t.dtype)}'`);
+  }
+  const dt = t.dtype;
   const out = alloc(t.shape.slice(), dt);
   if (out.typedArray.length === 0) return out;
   const { data, offset } = contiguousIn(t, dt);
@@ -534,12 +564,18 @@ export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean)
   return out;
 }
 
-/** torch.any / torch.all (bool results). */
-export function any(t: Tensor, dim?: number): Tensor {
-  const p = plan(t, dim, false);
+/** torch.any(input, dim?, keepdim=false): a bool tensor. */
+export function any(t: Tensor, dim?: number, keepdim = false): Tensor {
+  const p = plan(t, dim, keepdim);
   return run(Reduce.Any, t, p, t.dtype, bool);
 }
-export function all(t: Tensor, dim?: number): Tensor {
-  const p = plan(t, dim, false);
+/** torch.all(input, dim?, keepdim=false): a bool tensor. */
+export function all(t: Tensor, dim?: number, keepdim = false): Tensor {
+  const p = plan(t, dim, keepdim);
   return run(Reduce.All, t, p, t.dtype, bool);
+}
+
+/** torch.numel(input): the number of elements. */
+export function numel(t: Tensor): number {
+  return numelOf(t.shape);
 }

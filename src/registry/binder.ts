@@ -113,6 +113,13 @@ export function acceptsNone(p: Param): boolean {
   return p.optional || (p.list && Array.isArray(p.default) && p.default.length === 0);
 }
 
+/**
+ * Note [untyped parameters]: a Python function's body may check an argument itself, with its
+ * own messages, where the schema language has no type for it (torch.norm's `p`: a number, "fro"
+ * or "nuc"). Such parameters take any value but the options object; the forward checks them.
+ */
+const ANY: Check = (v) => !isOptions(v);
+
 /** The check of a parameter's full type: None for optionals, lists, single ints for int[N]. */
 function paramCheck(p: Param, numbersAsTensors: boolean): Check {
   const base = baseCheck(p, numbersAsTensors);
@@ -190,6 +197,8 @@ export interface Signature {
   readonly listedOnly: boolean;
   /** a deprecated signature: bound, never listed (PyTorch's deprecated.yaml) */
   readonly hidden: boolean;
+  /** the parameters with no type check (Note [untyped parameters]) */
+  readonly untyped: readonly boolean[];
   readonly forward: (...args: unknown[]) => unknown;
   /** the forward's argument count (the schema's parameters) */
   readonly arity: number;
@@ -220,7 +229,38 @@ export interface SignatureSpec {
   /** the function form lists `*, Tensor out` (an out= variant exists) */
   hasOut: boolean;
   hidden?: boolean;
+  /** parameters the forward checks itself (Note [untyped parameters]) */
+  untyped?: readonly string[];
 }
+
+/**
+ * Note [factory signatures]: an overload with PyTorch's tensor options (keyword-only `dtype`,
+ * `layout`, `device`, `pin_memory`: zeros, arange, eye, zeros_like, ...) is a factory function.
+ * PyTorch's Python binding (torchgen's python.py) moves the tensor options to the end, after
+ * the other keyword-only arguments and `out`, and appends `bool requires_grad=False`. The
+ * forward receives `requires_grad` as one more argument after the schema's; the registry sets
+ * it on the result (define.ts).
+ */
+const TENSOR_OPTIONS = ["dtype", "layout", "device", "pin_memory"];
+
+/** Whether a schema has PyTorch's tensor options (Note [factory signatures]). */
+export function isFactory(schema: Schema): boolean {
+  return TENSOR_OPTIONS.every((n) => schema.params.some((p) => p.name === n && p.keywordOnly));
+}
+
+const REQUIRES_GRAD: Param = {
+  name: "requires_grad",
+  jsName: "requiresGrad",
+  base: "bool",
+  list: false,
+  listSize: 0,
+  optional: true,
+  elementOptional: false,
+  hasDefault: true,
+  default: false,
+  keywordOnly: true,
+  mutable: false,
+};
 
 /** Build a signature for the function form (method = false) or the method form. */
 export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
@@ -231,16 +271,27 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
     selfSlot = all.findIndex((p) => p.name === "self");
     if (selfSlot < 0) throw new Error(`${schema.text}: a method needs a 'self' parameter`);
   }
-  const slots: number[] = [];
-  const params: Param[] = [];
+  let slots: number[] = [];
+  let params: Param[] = [];
   all.forEach((p, i) => {
     if (i !== selfSlot && !p.mutable) {
       slots.push(i);
       params.push(p);
     }
   });
+  // Note [factory signatures]: the tensor options go last, then requires_grad (its own slot
+  // after the schema's arguments)
+  const factory = isFactory(schema);
+  if (factory) {
+    const order = params.map((_p, i) => i);
+    const rank = (i: number): number => TENSOR_OPTIONS.indexOf(params[i].name);
+    order.sort((a, b) => rank(a) - rank(b) || a - b);
+    slots = [...order.map((i) => slots[i]), all.length];
+    params = [...order.map((i) => params[i]), REQUIRES_GRAD];
+  }
   const pyNames = params.map((p) => (!method && p.name === "self" ? "input" : p.name));
-  const checks = params.map((p) => paramCheck(p, spec.numbersAsTensors));
+  const untyped = params.map((p) => spec.untyped?.includes(p.name) ?? false);
+  const checks = params.map((p, i) => (untyped[i] ? ANY : paramCheck(p, spec.numbersAsTensors)));
   const maxPos = params.filter((p) => !p.keywordOnly).length;
   const minArgs = params.filter((p) => !p.hasDefault).length;
   const hasOut = spec.hasOut && !method;
@@ -249,28 +300,30 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
   const displayNames: string[] = [];
   const displayChecks: Check[] = [];
   let kw = false;
-  params.forEach((p, i) => {
-    if (p.keywordOnly && !kw) {
-      kw = true;
-      parts.push("*");
-      displayNames.push("*");
-      displayChecks.push(() => false);
-    }
-    parts.push(`${pyParamType(p)} ${pyNames[i]}`);
-    displayNames.push(pyNames[i]);
-    displayChecks.push(checks[i]);
-  });
-  if (hasOut) {
-    if (!kw) {
-      parts.push("*");
-      displayNames.push("*");
-      displayChecks.push(() => false);
-    }
+  const star = (): void => {
+    if (kw) return;
+    kw = true;
+    parts.push("*");
+    displayNames.push("*");
+    displayChecks.push(() => false);
+  };
+  const outPart = (): void => {
+    star();
     const multi = schema.returns.length > 1;
     parts.push(multi ? "tuple of Tensors out" : "Tensor out");
     displayNames.push("out");
     displayChecks.push((v) => H().isTensor(v));
-  }
+  };
+  // a factory lists `out` before its tensor options (Note [factory signatures])
+  const outAt = hasOut && factory ? params.findIndex((p) => p.name === TENSOR_OPTIONS[0]) : -1;
+  params.forEach((p, i) => {
+    if (i === outAt) outPart();
+    if (p.keywordOnly) star();
+    parts.push(`${pyParamType(p)} ${pyNames[i]}`);
+    displayNames.push(pyNames[i]);
+    displayChecks.push(checks[i]);
+  });
+  if (hasOut && outAt < 0) outPart();
   // an int list's scalar default is that value for each element (`int[2] padding=0` is [0, 0])
   const defaults = all.map((p) =>
     !p.hasDefault
@@ -279,6 +332,7 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
         ? new Array<number>(Math.max(p.listSize, 1)).fill(p.default)
         : p.default,
   );
+  if (factory) defaults.push(false);
   const sig: Omit<Signature, "fast"> = {
     schema,
     params,
@@ -291,14 +345,16 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
     allowVarargsIntList:
       maxPos === 1 && params[0].list && (params[0].base === "int" || params[0].base === "SymInt"),
     display: `(${parts.join(", ")})`,
-    displayCount: parts.length,
+    // PyTorch parses "()" as one (empty) argument when it counts a signature's arguments
+    displayCount: Math.max(parts.length, 1),
     displayNames,
     displayChecks,
     hasOut,
     listedOnly: spec.forward === null || params.some((p) => p.base === "Dimname"),
     hidden: spec.hidden ?? false,
+    untyped,
     forward: (spec.forward ?? (() => undefined)) as (...args: unknown[]) => unknown,
-    arity: all.length,
+    arity: all.length + (factory ? 1 : 0),
     defaults,
   };
   return { ...sig, fast: fastCallers(sig) };
@@ -712,7 +768,10 @@ export function bindPython(
   name: string,
   sig: Signature,
   rawArgs: readonly unknown[],
+  self?: unknown,
 ): Bound {
+  // a Python method (Tensor.norm) counts self among its positional arguments
+  const s = sig.selfSlot >= 0 ? 1 : 0;
   let args = rawArgs;
   let kw: Record<string, unknown> | null = null;
   if (args.length > 0 && isOptions(args[args.length - 1])) {
@@ -736,13 +795,14 @@ export function bindPython(
     }
   }
   if (n > sig.maxPos) {
-    const max = sig.maxPos;
-    const min = sig.params.filter((p) => !p.keywordOnly && !p.hasDefault).length;
+    const max = sig.maxPos + s;
+    const min = sig.params.filter((p) => !p.keywordOnly && !p.hasDefault).length + s;
     const takes =
       min === max
         ? `${max} positional argument${max === 1 ? "" : "s"}`
         : `from ${min} to ${max} positional arguments`;
-    throw typeError(`${pyName}() takes ${takes} but ${n} ${n === 1 ? "was" : "were"} given`);
+    const got = n + s;
+    throw typeError(`${pyName}() takes ${takes} but ${got} ${got === 1 ? "was" : "were"} given`);
   }
   const missing = sig.params.flatMap((p, i) =>
     !p.hasDefault && given[i] === undefined ? [sig.pyNames[i]] : [],
@@ -754,6 +814,7 @@ export function bindPython(
     );
   }
   const values = sig.defaults.slice();
+  if (s === 1) values[sig.selfSlot] = self;
   for (let i = 0; i < sig.params.length; i++) {
     const v = given[i];
     if (v === undefined) continue;
@@ -806,8 +867,15 @@ function invalidArguments(
     .slice()
     .reverse()
     .map((k) => [py(k), kw![k]] as const);
-  const plain = (): string =>
-    `(${[...args.map((a) => h.pyTypeName(a)), ...kwList.map(([k, v]) => `${k}=${h.pyTypeName(v)}`)].join(", ")})`;
+  // PyTorch's _argDesc: each argument followed by ", ", the last ", " erased only when there
+  // are positional arguments ("(correction=int, )")
+  const plain = (): string => {
+    const all = [
+      ...args.map((a) => h.pyTypeName(a)),
+      ...kwList.map(([k, v]) => `${k}=${h.pyTypeName(v)}`),
+    ];
+    return `(${all.join(", ")}${args.length === 0 && kwList.length > 0 ? ", " : ""})`;
+  };
   const marked = (s: Signature): string => {
     const parts: string[] = [];
     const all = [...args, ...kwList.map(([, v]) => v)];
@@ -880,6 +948,9 @@ function checkExpr(p: Param, i: number, a: string, numbersAsTensors: boolean): s
 
 let compileWorks: boolean | null = null;
 
+/** JavaScript's reserved words that PyTorch uses as op names. */
+const RESERVED: ReadonlySet<string> = new Set(["var", "new", "delete", "in", "function"]);
+
 /**
  * Note [binder fast path], compiled: one function per op and call form, generated from its
  * signatures, so every call site in it is monomorphic (closures built by one generic factory
@@ -906,9 +977,15 @@ export function compileCallable(
       const fast = sig.fast[n];
       if (fast === undefined || fast === null) break;
       prelude.push(`const C${si}_${n} = S[${si}].checks;`);
+      // an untyped parameter takes any value but the options object (its check, C[i])
       const conds = sig.params
         .slice(0, n)
-        .map((p, i) => checkExpr(p, i, `a${i}`, numbersAsTensors).replace(/C\[/g, `C${si}_${n}[`));
+        .map((p, i) =>
+          (sig.untyped[i] ? `C[${i}](a${i})` : checkExpr(p, i, `a${i}`, numbersAsTensors)).replace(
+            /C\[/g,
+            `C${si}_${n}[`,
+          ),
+        );
       const args: string[] = [];
       for (let j = 0; j < sig.arity; j++) {
         if (j === sig.selfSlot) args.push("this");
@@ -926,7 +1003,8 @@ export function compileCallable(
   bound.forEach((_s, si) => {
     prelude.push(`const F${si} = S[${si}].forward;`, `const D${si} = S[${si}].defaults;`);
   });
-  const fname = /^[A-Za-z_$][\w$]*$/.test(name) ? name : "op";
+  // the op's name when it can name a function (not a reserved word such as `var`)
+  const fname = /^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED.has(name) ? name : "op";
   const src = `${prelude.join("\n")}
 return function ${fname}(a0, a1, a2, a3) {
   switch (arguments.length) {

@@ -27,6 +27,7 @@ import {
   bindCall,
   bindPython,
   compileCallable,
+  isFactory,
   isOptions,
   makeSignature,
   setBinderHost,
@@ -139,13 +140,21 @@ export interface OpDecl {
   /** PyTorch's parser accepts numbers for Tensor arguments (add, sub, mul, div, ...) */
   numbersAsTensors?: boolean;
   /**
-   * A pure-Python function in PyTorch (most of torch.nn.functional): CPython's argument-count
+   * A pure-Python function in PyTorch (most of torch.nn.functional, torch.norm and its method
+   * Tensor.norm, named so in messages): CPython's argument-count
    * and keyword errors (Note [Python functions] in binder.ts); one overload, no out=. `true`,
    * or the Python function's own name when it differs from `name` (F.threshold is
    * `_threshold`), or for a `boolean_dispatch` function (F.max_pool2d) the names of the two
    * functions its flag argument chooses between.
    */
   python?: true | string | { flag: string; ifTrue: string; ifFalse: string };
+  /**
+   * Parameters the forward checks itself, which take any value (Note [untyped parameters] in
+   * binder.ts: torch.norm's `p`, a number or a string)
+   */
+  untyped?: readonly string[];
+  /** TypeScript types of parameters the schema language cannot say (`p: number | "fro"`) */
+  tsTypes?: Readonly<Record<string, string>>;
   /** one line, for JSDoc and docs/ops.md */
   doc: string;
   /** a one-line example */
@@ -226,7 +235,8 @@ function withDerivative(
       const v = values[i];
       return v instanceof Tensor ? v : null;
     });
-    if (!anyNeedsGrad(inputs)) return out;
+    // an integer or bool result is not differentiable (cumsum(x, dtype=int64)): not recorded
+    if (!anyNeedsGrad(inputs) || !out.dtype.isFloatingPoint) return out;
     const save: Record<string, Tensor | null> = {};
     d.save.forEach((n, j) => {
       const s = saveSlots[j];
@@ -322,6 +332,28 @@ function inplaceForward(
       return forward(...v) as Tensor;
     });
     return self;
+  };
+}
+
+/**
+ * A factory's forward (Note [factory signatures] in binder.ts): the schema's arguments, then
+ * `requires_grad`, set on the new tensor after construction (with PyTorch's dtype check).
+ */
+function factoryForward(
+  schema: Schema,
+  forward: (...args: unknown[]) => unknown,
+): (...args: unknown[]) => unknown {
+  const n = schema.params.length;
+  return (...values: unknown[]) => {
+    const r = forward(...values) as Tensor;
+    if (values[n] === true) {
+      if (!r.dtype.isFloatingPoint)
+        throw runtimeError(
+          "Only Tensors of floating point and complex dtype can require gradients",
+        );
+      r.requiresGrad_(true);
+    }
+    return r;
   };
 }
 
@@ -437,14 +469,18 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
   if (REGISTRY.has(k)) throw new Error(`op '${k}' is declared twice`);
   if (namespace !== "torch" && decl.variants.some((v) => v !== "function"))
     throw new Error(`op '${k}': only torch ops have method forms`);
-  if (decl.python !== undefined && (namespace === "torch" || decl.overloads.length !== 1))
-    throw new Error(`op '${k}': a Python function lives outside torch and has one signature`);
+  if (
+    decl.python !== undefined &&
+    (decl.overloads.length !== 1 || (decl.methodOverloads?.length ?? 1) !== 1)
+  )
+    throw new Error(`op '${k}': a Python function has one signature`);
   const numbersAsTensors = decl.numbersAsTensors ?? false;
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
     let forward = o.forward as ((...args: unknown[]) => unknown) | null;
     if (forward !== null && o.derivative !== undefined)
       forward = withDerivative(schema, forward, o.derivative);
+    if (forward !== null && isFactory(schema)) forward = factoryForward(schema, forward);
     return {
       schema,
       forward,
@@ -458,7 +494,14 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
     decl.methodOverloads === undefined ? fnOverloads : decl.methodOverloads.map(prepare);
   const sig = (o: ReturnType<typeof prepare>, method: boolean, forward = o.forward) =>
     makeSignature(
-      { schema: o.schema, forward, numbersAsTensors, hasOut: o.out, hidden: o.hidden },
+      {
+        schema: o.schema,
+        forward,
+        numbersAsTensors,
+        hasOut: o.out,
+        hidden: o.hidden,
+        untyped: decl.untyped,
+      },
       method,
     );
   const has = (v: Variant) => decl.variants.includes(v);
@@ -509,8 +552,18 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
   };
   REGISTRY.set(k, entry);
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  // Python names a Python method by its class (Tensor.norm)
+  const methodName = decl.python === undefined ? msgName : `Tensor.${msgName}`;
   if (methodSigs.length > 0)
-    proto[jsName] = makeCallable(msgName, methodSigs, true, numbersAsTensors);
+    proto[jsName] = makeCallable(
+      methodName,
+      methodSigs,
+      true,
+      numbersAsTensors,
+      decl.python === undefined
+        ? undefined
+        : (self, args) => bindPython(methodName, msgName, methodSigs[0], args, self),
+    );
   if (inplaceSigs.length > 0)
     proto[`${jsName}_`] = makeCallable(`${msgName}_`, inplaceSigs, true, numbersAsTensors);
   if (functionSigs.length > 0) FUNCTIONS.set(k, entry.fn);

@@ -6,3 +6,4 @@ import "./elementwise.js";
 import "./reduce.js";
 import "./nn.js";
 import "./loss.js";
+import "./creation.js";
