@@ -92,8 +92,19 @@ function returnType(sig: Signature, inplace: boolean): string {
   return `[${r.map((x) => one(x.type)).join(", ")}]`;
 }
 
-/** One TypeScript overload per number of positional arguments (the rest by name). */
-function overloads(e: OpEntry, sig: Signature, name: string, inplace: boolean): string[] {
+/**
+ * One TypeScript overload per number of positional arguments (the rest by name). `typeOf`
+ * overrides the parameters' types and `hasOut` the out= option (the union overloads below).
+ */
+function overloads(
+  e: OpEntry,
+  sig: Signature,
+  name: string,
+  inplace: boolean,
+  typeOf: (p: Param, i: number) => string = (p) =>
+    e.tsTypes?.[p.name] ?? tsType(p, e.numbersAsTensors ?? false),
+  hasOut = sig.hasOut,
+): string[] {
   if (sig.listedOnly) return [];
   const nat = e.numbersAsTensors ?? false;
   const ps = sig.params;
@@ -104,13 +115,16 @@ function overloads(e: OpEntry, sig: Signature, name: string, inplace: boolean): 
   // (`input`) is always positional in these declarations (by name works, but is rare)
   const firstK = sig.selfSlot < 0 && sig.maxPos > 0 ? 1 : 0;
   for (let k = firstK; k <= sig.maxPos; k++) {
-    const ty = (p: Param): string => e.tsTypes?.[p.name] ?? tsType(p, nat);
     const pos = ps
       .slice(0, k)
-      .map((p, i) => `${safe(sig.pyNames[i] === "input" ? "input" : p.jsName)}: ${ty(p)}`);
+      .map((p, i) => `${safe(sig.pyNames[i] === "input" ? "input" : p.jsName)}: ${typeOf(p, i)}`);
     const rest = ps.slice(k);
-    const fields = rest.map((p) => `${p.jsName}${p.hasDefault ? "?" : ""}: ${ty(p)}`);
-    if (sig.hasOut) fields.push("out?: Tensor | null");
+    // a Tensor `self` is PyTorch's `input` in the function form (where's second argument)
+    const fields = rest.map(
+      (p, j) =>
+        `${sig.pyNames[k + j] === "input" ? "input" : p.jsName}${p.hasDefault ? "?" : ""}: ${typeOf(p, k + j)}`,
+    );
+    if (hasOut) fields.push("out?: Tensor | null");
     const required = rest.some((p) => !p.hasDefault);
     const opts =
       fields.length === 0 ? [] : [`options${required ? "" : "?"}: { ${fields.join("; ")} }`];
@@ -127,6 +141,46 @@ function overloads(e: OpEntry, sig: Signature, name: string, inplace: boolean): 
       out.push(
         `${doc}${name}(...args: [...${ps[0].jsName}: number[], options: { ${fields.join("; ")} }]): ${ret};`,
       );
+  }
+  return out;
+}
+
+/**
+ * Overloads taking the same arguments by the same names with different types (eq's `other`
+ * a Tensor or a Number): one more declaration with each argument's types united, so that a
+ * value of the union type (`Tensor | number`) type-checks as it binds at run time.
+ */
+function unionOverloads(e: OpEntry, sigs: readonly Signature[], name: string, inplace: boolean) {
+  const nat = e.numbersAsTensors ?? false;
+  const shape = (s: Signature) =>
+    s.params.map((p, i) => `${s.pyNames[i]}:${p.keywordOnly}:${p.hasDefault}`).join(",");
+  const groups = new Map<string, Signature[]>();
+  for (const s of sigs) {
+    if (s.listedOnly || s.hidden) continue;
+    const k = `${shape(s)}->${returnType(s, inplace)}`;
+    groups.set(k, [...(groups.get(k) ?? []), s]);
+  }
+  const out: string[] = [];
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const typeOf = (_p: Param, i: number) =>
+      [
+        ...new Set(
+          group.flatMap((s) =>
+            (e.tsTypes?.[s.params[i].name] ?? tsType(s.params[i], nat)).split(" | "),
+          ),
+        ),
+      ].join(" | ");
+    out.push(
+      ...overloads(
+        e,
+        group[0],
+        name,
+        inplace,
+        typeOf,
+        group.every((s) => s.hasOut),
+      ),
+    );
   }
   return out;
 }
@@ -153,7 +207,9 @@ function methodsFile(ops: OpEntry[]): string {
   const body: string[] = [];
   for (const e of ops) {
     for (const s of e.methodSigs) body.push(...overloads(e, s, e.jsName, false));
+    body.push(...unionOverloads(e, e.methodSigs, e.jsName, false));
     for (const s of e.inplaceSigs) body.push(...overloads(e, s, `${e.jsName}_`, true));
+    body.push(...unionOverloads(e, e.inplaceSigs, `${e.jsName}_`, true));
   }
   return `${HEADER}${typeImports(body.join("\n"))}
 declare module "../tensor.js" {
@@ -168,9 +224,10 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
   const body: string[] = [];
   for (const e of ops) {
     if (e.functionSigs.length === 0 || e.namespace !== namespace) continue;
-    const sigs = e.functionSigs
-      .flatMap((s) => overloads(e, s, "", false))
-      .map((o) => o.replace(/\n\(/, "\n("));
+    const sigs = [
+      ...e.functionSigs.flatMap((s) => overloads(e, s, "", false)),
+      ...unionOverloads(e, e.functionSigs, "", false),
+    ].map((o) => o.replace(/\n\(/, "\n("));
     // a reserved word (`var`) is exported under its own name through a renamed binding
     const id = safe(e.jsName);
     const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}const ${id} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`;

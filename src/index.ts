@@ -12,15 +12,12 @@ import { Tensor, Size, type ClampBound } from "./tensor.js";
 export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
-import * as E from "./ops/elementwise.js";
-import * as R from "./ops/reduce.js";
 import * as V from "./ops/views.js";
 import * as L from "./ops/linalg.js";
 import * as I from "./ops/indexing.js";
 import * as api from "./autograd/api.js";
 import { finish, type TensorOptions } from "./ops/creation.js";
 import { Node } from "./autograd/node.js";
-import { runtimeError } from "./errors.js";
 import { forwardAd } from "./autograd/forward-ad.js";
 import { Function as AutogradFunction, FunctionCtx } from "./autograd/custom-function.js";
 import { savedTensorsHooks, disableSavedTensorsHooks } from "./autograd/saved-hooks.js";
@@ -90,8 +87,6 @@ export type {
 export type { RandomTensorOptions } from "./ops/creation.js";
 export type { RandpermOptions } from "./ops/randperm.js";
 export * as nn from "./nn/index.js";
-/** torch.erf(input): the error function (ErfBackward0) */
-export { erf } from "./ops/nn.js";
 export * as optim from "./optim/index.js";
 export {
   noGrad,
@@ -107,47 +102,19 @@ export { slice, type Slice, type IndexArg } from "./ops/indexing.js";
 export type { Node };
 export type { ValuesIndices, VarOptions } from "./ops/reduce.js";
 
-type Operand = Tensor | number;
-
 // The ops declared in the registry (src/registry/ops), typed from their PyTorch schemas.
 export * from "./generated/functions.js";
 
-// Module-level functions mirror the methods (torch.add(a, b), torch.exp(x), ...).
-export const div = (a: Tensor | number, b: Operand): Tensor =>
-  typeof a === "number" ? E.rdiv(b as Tensor, a) : a.div(b);
-export const pow = (a: Tensor | number, b: Operand): Tensor => E.pow(a, b);
+type Operand = Tensor | number;
+
+// Module-level functions mirror the methods (torch.rsub(a, b), torch.clamp(x), ...).
 export const rsub = (a: Tensor, b: Operand, alpha?: number | { alpha?: number }): Tensor =>
   a.rsub(b, alpha);
-export const maximum = E.maximum;
-export const minimum = E.minimum;
-export const neg = E.neg as (a: Tensor) => Tensor;
-export const abs = E.abs;
-export const sign = E.sign;
-export const square = E.square;
-export const tanh = E.tanh;
-export const sigmoid = E.sigmoid;
-export const relu = E.relu;
-export const floor = E.floor;
-export const ceil = E.ceil;
-export const round = E.round;
 export const clamp = (
   a: Tensor,
   min?: ClampBound | { min?: ClampBound; max?: ClampBound },
   max?: ClampBound,
 ): Tensor => a.clamp(min, max);
-export const where = E.where;
-export const maskedFill = E.maskedFill;
-export const eq = E.eq;
-export const ne = E.ne;
-export const lt = E.lt;
-export const le = E.le;
-export const gt = E.gt;
-export const ge = E.ge;
-export const isnan = E.isnan;
-export const isfinite = E.isfinite;
-export const logicalNot = E.logicalNot;
-export const logicalAnd = E.logicalAnd;
-export const logicalOr = E.logicalOr;
 
 export const matmul = L.matmul;
 export const mm = L.mm;
@@ -181,40 +148,6 @@ export const detach = (x: Tensor): Tensor => x.detach();
 
 /** torch.is_tensor(obj) */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
-
-/**
- * torch.allclose(a, b, rtol=1e-5, atol=1e-8): |a - b| <= atol + rtol*|b| everywhere.
- * @example torch.allclose(x.grad, torch.tensor([1, 1, 1])) // true
- */
-export function allclose(
-  a: Tensor,
-  b: Tensor,
-  rtol = 1e-5,
-  atol = 1e-8,
-  equalNan = false,
-): boolean {
-  if (
-    a.dtype !== b.dtype &&
-    a.dtype.isFloatingPoint &&
-    b.dtype.isFloatingPoint &&
-    a.dtype.name !== b.dtype.name
-  ) {
-    throw runtimeError(`Float did not match Double`);
-  }
-  const [x, y] = [a.detach().double(), b.detach().double()];
-  const diff = E.abs(E.sub(x, y));
-  const tol = E.add(E.mul(E.abs(y), rtol), atol);
-  const ok = E.logicalOr(E.le(diff, tol), E.logicalAnd(E.eq(x, y), E.isfinite(x).logicalNot()));
-  const nanOk = equalNan ? E.logicalAnd(E.isnan(x), E.isnan(y)) : null;
-  const final = nanOk ? E.logicalOr(ok, nanOk) : ok;
-  return R.all(final).item() as boolean;
-}
-
-/** torch.equal(a, b): same shape and the same values. */
-export function equal(a: Tensor, b: Tensor): boolean {
-  if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) return false;
-  return R.all(E.eq(a, b)).item() as boolean;
-}
 
 /**
  * torch.autograd: backward, grad, Variable.

@@ -51,7 +51,6 @@ export class VersionCounter {
  * their history.
  */
 export type CreationMeta = "default" | "noGrad" | "inference" | "multiOutput";
-
 type Operand = Tensor | number;
 type ShapeLike = number | readonly number[];
 
@@ -442,7 +441,9 @@ export class Tensor {
       { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
       {
         requiresGrad: this.requiresGrad,
-        gradFnName: this.gradFn !== null ? this.gradFn.name() : null,
+        // Python's repr shows the node's class name: name() but for "torch::autograd::" nodes
+        gradFnName:
+          this.gradFn !== null ? this.gradFn.name().replace(/^torch::autograd::/, "") : null,
         defaultDtype: getDefaultDtype().name,
         tangent: this._fwGrad === null ? null : tangentStr(this),
       },
@@ -495,96 +496,14 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // elementwise
 
-  div(other: Operand): Tensor {
-    return E.div(this, other);
-  }
-  pow(exponent: Operand): Tensor {
-    return E.pow(this, exponent);
-  }
   /** other - alpha*self (Python's `other - tensor`) */
   rsub(other: Operand, alpha?: number | { alpha?: number }): Tensor {
     return E.rsub(this, other, alphaOf(alpha));
-  }
-  maximum(other: Tensor): Tensor {
-    return E.maximum(this, other);
-  }
-  minimum(other: Tensor): Tensor {
-    return E.minimum(this, other);
-  }
-  neg(): Tensor {
-    return E.neg(this);
-  }
-  abs(): Tensor {
-    return E.abs(this);
-  }
-  sign(): Tensor {
-    return E.sign(this);
-  }
-  square(): Tensor {
-    return E.square(this);
-  }
-  tanh(): Tensor {
-    return E.tanh(this);
-  }
-  sigmoid(): Tensor {
-    return E.sigmoid(this);
-  }
-  relu(): Tensor {
-    return E.relu(this);
-  }
-  floor(): Tensor {
-    return E.floor(this);
-  }
-  ceil(): Tensor {
-    return E.ceil(this);
-  }
-  round(): Tensor {
-    return E.round(this);
   }
   /** clamp(min?, max?) or clamp({ min, max }): number or tensor bounds */
   clamp(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): Tensor {
     const [lo, hi] = clampArgs(min, max);
     return E.clamp(this, lo, hi);
-  }
-  /** Tensor.where(condition, other): self where condition, else other */
-  where(condition: Tensor, other: Operand): Tensor {
-    return E.where(condition, this, other);
-  }
-  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor {
-    return E.maskedFill(this, mask, value as number | Tensor);
-  }
-  eq(other: Operand): Tensor {
-    return E.eq(this, other);
-  }
-  ne(other: Operand): Tensor {
-    return E.ne(this, other);
-  }
-  lt(other: Operand): Tensor {
-    return E.lt(this, other);
-  }
-  le(other: Operand): Tensor {
-    return E.le(this, other);
-  }
-  gt(other: Operand): Tensor {
-    return E.gt(this, other);
-  }
-  ge(other: Operand): Tensor {
-    return E.ge(this, other);
-  }
-  logicalNot(): Tensor {
-    return E.logicalNot(this);
-  }
-  logicalAnd(other: Operand): Tensor {
-    return E.logicalAnd(this, other);
-  }
-  logicalOr(other: Operand): Tensor {
-    return E.logicalOr(this, other);
-  }
-  isnan(): Tensor {
-    return E.isnan(this);
-  }
-  isfinite(): Tensor {
-    return E.isfinite(this);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -699,21 +618,9 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // in-place
 
-  div_(other: Operand): this {
-    inplace(this, other instanceof Tensor && other.requiresGrad, (p) => E.div(p, other));
-    return this;
-  }
-  pow_(exponent: Operand): this {
-    inplace(this, true, (p) => E.pow(p, exponent));
-    return this;
-  }
   clamp_(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): this {
     const [lo, hi] = clampArgs(min, max);
     inplace(this, true, (p) => E.clamp(p, lo, hi));
-    return this;
-  }
-  neg_(): this {
-    inplace(this, false, (p) => E.neg(p));
     return this;
   }
   /** Fill with zeros (ZeroBackward0). */

@@ -34,15 +34,7 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   sub: { save: never; attrs: { alpha: number } };
   rsub: { save: never; attrs: { alpha: number; tensorOther: boolean } };
   mul: { save: "self" | "other"; attrs: { scalar: number } };
-  div: { save: "self" | "other"; attrs: { scalar: number } };
-  powScalar: { save: "self"; attrs: { exponent: number } };
-  powTensor: { save: "self" | "exponent" | "result"; attrs: Record<string, never> };
-  powBase: { save: "exponent" | "result"; attrs: { base: number } };
-  maximum: { save: "self" | "other"; attrs: Record<string, never> };
-  minimum: { save: "self" | "other"; attrs: Record<string, never> };
-  neg: { save: never; attrs: Record<string, never> };
-  abs: { save: "self"; attrs: Record<string, never> };
-  sign: { save: never; attrs: Record<string, never> };
+  div: { save: "self" | "other"; attrs: { scalar: number; roundingMode: string | null } };
   tanh: { save: "result"; attrs: Record<string, never> };
   sigmoid: { save: "result"; attrs: Record<string, never> };
   relu: { save: "result"; attrs: Record<string, never> };
@@ -50,11 +42,6 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   clampTensor: { save: "self" | "min" | "max"; attrs: Record<string, never> };
   clampMin: { save: "self" | "bound"; attrs: { bound: number | null } };
   clampMax: { save: "self" | "bound"; attrs: { bound: number | null } };
-  floor: { save: never; attrs: Record<string, never> };
-  ceil: { save: never; attrs: Record<string, never> };
-  round: { save: never; attrs: Record<string, never> };
-  where: { save: "condition"; attrs: Record<string, never> };
-  maskedFill: { save: "mask"; attrs: Record<string, never> };
   sum: { save: never; attrs: { dims: number[] | null; keepdim: boolean } };
   mean: { save: never; attrs: { dims: number[] | null; keepdim: boolean; count: number } };
   prod: { save: "self" | "result"; attrs: { dims: number[] | null; keepdim: boolean } };
@@ -221,78 +208,20 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       n.needsInputGrad(1) ? g.mul(s.self) : null,
     ],
   },
-  // d(self/other) = g/other, -g*self/other^2
+  // d(self/other) = g/other, -g*self/other^2; a rounded quotient (rounding_mode "trunc" or
+  // "floor", DivBackward2) is piecewise constant: zero
   div: {
     name: "DivBackward0",
     save: ["self", "other"],
     savesScalar: true,
-    grad: (g, s, a, n) => [
-      n.needsInputGrad(0) ? g.div(s.other ?? a.scalar) : null,
-      n.needsInputGrad(1) ? g.neg().mul(s.self).div(s.other.mul(s.other)) : null,
-    ],
+    grad: (g, s, a, n) =>
+      a.roundingMode !== null
+        ? [n.needsInputGrad(0) ? zero(g) : null, n.needsInputGrad(1) ? zero(g) : null]
+        : [
+            n.needsInputGrad(0) ? g.div(s.other ?? a.scalar) : null,
+            n.needsInputGrad(1) ? g.neg().mul(s.self).div(s.other.mul(s.other)) : null,
+          ],
   },
-  // d(x^c) = c*x^(c-1)*g   (0 when c == 0)
-  powScalar: {
-    name: "PowBackward0",
-    save: ["self"],
-    grad: (g, s, a) => {
-      const c = a.exponent;
-      if (c === 0) return [zero(g)];
-      // without createGraph, one fused kernel instead of three ops (same math)
-      const fused = F.fusedPowBackward(g, s.self, c);
-      if (fused !== null) return [fused];
-      // as PyTorch's pow_backward (no x^1 shortcut): d^3(x^3) stays connected through x^0
-      return [g.mul(s.self.pow(c - 1).mul(c))];
-    },
-  },
-  // d(x^y) = y*x^(y-1)*g, x^y*log(x)*g (with 0 where x == 0 and y >= 0, as PyTorch)
-  powTensor: {
-    name: "PowBackward1",
-    save: ["self", "exponent", "result"],
-    grad: (g, s, _a, n) => [
-      n.needsInputGrad(0)
-        ? F.where(s.exponent.eq(0), zero(g), g.mul(s.exponent).mul(s.self.pow(s.exponent.sub(1))))
-        : null,
-      n.needsInputGrad(1)
-        ? F.where(
-            s.self.eq(0).logicalAnd(s.exponent.ge(0)),
-            zero(g),
-            g.mul(s.result).mul(s.self.log()),
-          )
-        : null,
-    ],
-  },
-  // d(b^y) = b^y*log(b)*g
-  powBase: {
-    name: "PowBackward2",
-    save: ["exponent", "result"],
-    grad: (g, s, a) => [
-      a.base === 0
-        ? F.where(s.exponent.ge(0), zero(g), g.mul(s.result).mul(Math.log(a.base)))
-        : g.mul(s.result).mul(Math.log(a.base)),
-    ],
-  },
-  // gradient goes to the larger input; split evenly on ties
-  maximum: {
-    name: "MaximumBackward0",
-    save: ["self", "other"],
-    grad: (g, s) => {
-      const half = F.where(s.self.eq(s.other), g.div(2), g);
-      return [half.maskedFill(s.self.lt(s.other), 0), half.maskedFill(s.self.gt(s.other), 0)];
-    },
-  },
-  minimum: {
-    name: "MinimumBackward0",
-    save: ["self", "other"],
-    grad: (g, s) => {
-      const half = F.where(s.self.eq(s.other), g.div(2), g);
-      return [half.maskedFill(s.self.gt(s.other), 0), half.maskedFill(s.self.lt(s.other), 0)];
-    },
-  },
-  neg: { name: "NegBackward0", save: [], grad: (g) => [g.neg()] },
-  // d|x| = sign(x)*g
-  abs: { name: "AbsBackward0", save: ["self"], grad: (g, s) => [g.mul(s.self.sign())] },
-  sign: { name: "SignBackward0", save: [], grad: (g) => [zero(g)] },
   // d tanh x = (1 - tanh(x)^2)*g: tanh_backward(g, result)
   tanh: { name: "TanhBackward0", save: ["result"], grad: (g, s) => [tanhBackward(g, s.result)] },
   // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*g: sigmoid_backward(g, result)
@@ -356,23 +285,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
         n.needsInputGrad(1) ? F.where(s.self.gt(b), g, 0) : null,
       ];
     },
-  },
-  floor: { name: "FloorBackward0", save: [], grad: (g) => [zero(g)] },
-  ceil: { name: "CeilBackward0", save: [], grad: (g) => [zero(g)] },
-  round: { name: "RoundBackward0", save: [], grad: (g) => [zero(g)] },
-  // where(c, x, y): g flows to x where c, to y elsewhere
-  where: {
-    name: "WhereBackward0",
-    save: ["condition"],
-    grad: (g, s) => [F.where(s.condition, g, zero(g)), F.where(s.condition, zero(g), g)],
-  },
-  maskedFill: {
-    name: "MaskedFillBackward0",
-    save: ["mask"],
-    grad: (g, s, _a, n) => [
-      n.needsInputGrad(0) ? g.maskedFill(s.mask, 0) : null,
-      n.needsInputGrad(1) ? F.where(s.mask, g, zero(g)) : null,
-    ],
   },
   // d sum = g broadcast back over the reduced dims
   sum: {

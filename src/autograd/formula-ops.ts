@@ -4,9 +4,9 @@
  * derivatives.ts).
  */
 import type { Tensor } from "../tensor.js";
-import { dtypes, type DTypeName } from "../dtype.js";
+import { dtypes, resultType, type DTypeName } from "../dtype.js";
 import { shapeEqual } from "../shape.js";
-import { alloc, allocOutput } from "../ops/core.js";
+import { alloc, allocOutput, scalarIn } from "../ops/core.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { isForwardADActive, noForwardGrad } from "./forward-ad.js";
 import { needsGrad, record } from "./function.js";
@@ -15,7 +15,7 @@ import {
   binary as binaryKernel,
   powBackward as powBackwardKernel,
 } from "../backend/elementwise.js";
-import { where as whereOp, rsub, broadcastBinaryInto } from "../ops/elementwise.js";
+import { rsub, broadcastBinaryInto } from "../ops/elementwise.js";
 import {
   embed as embedOp,
   asStridedOfContiguous as asStridedOp,
@@ -28,8 +28,22 @@ import { prod } from "../ops/reduce.js";
 export const zerosLike = (g: Tensor): Tensor => alloc(g.shape.slice(), g.dtype);
 export const zeros = (shape: readonly number[], like: Tensor): Tensor =>
   alloc(shape.slice(), like.dtype.isFloatingPoint ? like.dtype : dtypes.float32);
-export const where = (c: Tensor, a: Tensor | number, b: Tensor | number): Tensor =>
-  whereOp(c, a, b);
+/**
+ * torch.where(c, a, b), recorded (WhereBackward0) through the registry's Tensor.where. A number
+ * operand becomes a 0-dim tensor of its dtype against the other operand, which promotes as
+ * PyTorch's wrapped number does.
+ */
+export function where(c: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  const ta = typeof a === "number" ? wrapped(a, b) : a;
+  const tb = typeof b === "number" ? wrapped(b, ta) : b;
+  return ta.where(c, tb);
+}
+function wrapped(v: number, other: Tensor | number): Tensor {
+  const dtype = resultType([v, other]);
+  const t = alloc([], dtype);
+  t.typedArray[0] = scalarIn(v, dtype);
+  return t;
+}
 
 /**
  * t * s for a C++ Scalar s in PyTorch's formulas (mul.Scalar: MulBackward1, where a Python
@@ -44,7 +58,8 @@ export function mulScalar(t: Tensor, s: number): Tensor {
 /** t / s for a C++ Scalar s (div.Scalar: DivBackward1). Same values as t.div(s). */
 export function divScalar(t: Tensor, s: number): Tensor {
   const out = noForwardGrad(() => noGrad(() => t.div(s)));
-  if (needsGrad(t)) record("div", out, [t, null], {}, { scalar: s }, "DivBackward1");
+  if (needsGrad(t))
+    record("div", out, [t, null], {}, { scalar: s, roundingMode: null }, "DivBackward1");
   return out;
 }
 /** s - t */

@@ -19,7 +19,6 @@
 import type { Tensor } from "../tensor.js";
 import type { Op, OpDefs } from "./derivatives.js";
 import * as F from "./formula-ops.js";
-import { where } from "../ops/elementwise.js";
 import { split as splitOp } from "../ops/views.js";
 import { advancedIndex, indexPut } from "../ops/indexing.js";
 import { nnJvps } from "./nn-derivatives.js";
@@ -42,6 +41,9 @@ export type Jvp<K extends Op> = (
   save: JvpSave<K>,
 ) => JvpResult<K>;
 
+/** torch.where, recorded (a formula of a tangent may itself be differentiated) */
+const where = F.where;
+
 /** a + b where null is a zero tangent */
 function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
   if (a === null) return b;
@@ -58,21 +60,6 @@ const like = (t: Tensor, x: Tensor): Tensor => (t.dtype === x.dtype ? t : t.to(x
 /** the tangent of input i, zeros (in the output's float dtype) where it has none */
 const orZeros = (t: Tensor | null, x: Tensor, out: Tensor): Tensor => t ?? F.zeros(x.shape, out);
 const zeroTangent = (out: Tensor): Tensor => F.zerosLike(out);
-
-/** max/min of two tensors: the tangent of the selected input; ties share it evenly. */
-function extremeJvp(
-  t: readonly (Tensor | null)[],
-  x: readonly (Tensor | null | undefined)[],
-  out: Tensor,
-  isMax: boolean,
-): Tensor {
-  const a = x0(x);
-  const b = x1(x);
-  const da = orZeros(t[0], a, out);
-  const db = orZeros(t[1], b, out);
-  // d max(a, b) = da where a > b, db where a < b, (da + db)/2 where a == b
-  return where(a.eq(b), da.add(db).div(2), where(isMax ? a.gt(b) : a.lt(b), da, db));
-}
 
 export const jvps: { [K in Op]: Jvp<K> } = {
   // convolution, pooling, normalisation (nn-derivatives.ts)
@@ -92,57 +79,15 @@ export const jvps: { [K in Op]: Jvp<K> } = {
     if (x[1] == null) return t0(t).mul(a.scalar);
     return plus(t[0] === null ? null : t[0].mul(x1(x)), t[1] === null ? null : t[1].mul(x0(x)));
   },
-  // d(a/b) = da/b - a*db/b^2 = (da - out*db)/b;  d(a/c) = da/c
+  // d(a/b) = da/b - a*db/b^2 = (da - out*db)/b;  d(a/c) = da/c; a rounded quotient: 0
   div: (t, x, out, a) => {
+    if (a.roundingMode !== null) return zeroTangent(out);
     if (x[1] == null) return t0(t).div(a.scalar);
     const b = x1(x);
     if (t[1] === null) return t0(t).div(b);
     const num = t[1].mul(out).neg();
     return (t[0] === null ? num : t[0].add(num)).div(b);
   },
-  // d(x^c) = c*x^(c-1)*dx  (0 when c == 0)
-  powScalar: (t, x, out, a) => {
-    const c = a.exponent;
-    if (c === 0) return zeroTangent(out);
-    return t0(t).mul(
-      x0(x)
-        .pow(c - 1)
-        .mul(c),
-    );
-  },
-  // d(x^y) = y*x^(y-1)*dx + x^y*log(x)*dy  (each term 0 where PyTorch's backward masks it)
-  powTensor: (t, x, out) => {
-    const b = x0(x);
-    const e = x1(x);
-    const dBase =
-      t[0] === null
-        ? null
-        : t[0]
-            .mul(e)
-            .mul(b.pow(e.sub(1)))
-            .maskedFill(e.eq(0), 0);
-    const dExp =
-      t[1] === null
-        ? null
-        : t[1]
-            .mul(out)
-            .mul(b.log())
-            .maskedFill(b.eq(0).logicalAnd(e.ge(0)), 0);
-    return plus(dBase, dExp);
-  },
-  // d(c^y) = c^y*log(c)*dy  (0 where c == 0 and y >= 0)
-  powBase: (t, x, out, a) => {
-    const d = t0(t).mul(out).mul(Math.log(a.base));
-    return a.base === 0 ? d.maskedFill(x0(x).ge(0), 0) : d;
-  },
-  maximum: (t, x, out) => extremeJvp(t, x, out, true),
-  minimum: (t, x, out) => extremeJvp(t, x, out, false),
-  // d(-x) = -dx
-  neg: (t) => t0(t).neg(),
-  // d|x| = sign(x)*dx
-  abs: (t, x) => t0(t).mul(x0(x).sign()),
-  // piecewise constant: d sign(x) = 0
-  sign: (_t, _x, out) => zeroTangent(out),
   // d tanh x = (1 - tanh(x)^2)*dx
   tanh: (t, _x, out) => t0(t).mul(F.rsubScalar(out.mul(out), 1)),
   // d sigmoid x = sigmoid(x)*(1 - sigmoid(x))*dx
@@ -183,19 +128,6 @@ export const jvps: { [K in Op]: Jvp<K> } = {
     const b = x[1] ?? (a.bound as number);
     const db = typeof b === "number" ? 0 : orZeros(t[1], b, out);
     return where(self.le(b), orZeros(t[0], self, out), db);
-  },
-  floor: (_t, _x, out) => zeroTangent(out),
-  ceil: (_t, _x, out) => zeroTangent(out),
-  round: (_t, _x, out) => zeroTangent(out),
-  // d where(c, x, y) = where(c, dx, dy)
-  where: (t, _x, _o, _a, s) => where(s.condition as Tensor, t[0] ?? 0, t[1] ?? 0),
-  // d masked_fill(x, m, v) = masked_fill(dx, m, 0) + where(m, dv, 0)
-  maskedFill: (t, _x, _o, _a, s) => {
-    const mask = s.mask as Tensor;
-    return plus(
-      t[0] === null ? null : t[0].maskedFill(mask, 0),
-      t[1] === null ? null : where(mask, t[1], 0),
-    );
   },
   // linear: d sum(x) = sum(dx)
   sum: (t, _x, _o, a) => t0(t).sum(a.dims, a.keepdim),

@@ -1,5 +1,5 @@
 /**
- * Derivatives (reverse and forward mode) of the layer primitives of ops/nn.ts: erf, the
+ * Derivatives (reverse and forward mode) of the layer primitives of ops/nn.ts: the
  * activations, addmm, embedding and the losses. `derivatives.ts` declares these ops through
  * `LayerOpDefs` and spreads `layerDerivatives` into its table; `jvps.ts` spreads `layerJvps`.
  * As in PyTorch, most gradients are PyTorch's `*_backward` ops (ops/backward.ts: one pass
@@ -33,7 +33,6 @@ import { divScalar, mmMat1Backward, mmMat2Backward } from "./formula-ops.js";
 
 /** The layer primitives: what each saves and its attributes (merged into OpDefs). */
 export interface LayerOpDefs {
-  erf: { save: "self"; attrs: Record<string, never> };
   gelu: { save: "self"; attrs: { approximate: "none" | "tanh" } };
   silu: { save: "self"; attrs: Record<string, never> };
   leakyRelu: { save: "self"; attrs: { slope: number } };
@@ -61,13 +60,6 @@ export interface LayerOpDefs {
 }
 
 type LayerOp = keyof LayerOpDefs;
-
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-
-/** d erf(x) = 2/sqrt(pi) exp(-x^2) g */
-export function erfBackward(g: Tensor, x: Tensor): Tensor {
-  return x.pow(2).neg().exp().mul(TWO_OVER_SQRT_PI).mul(g);
-}
 
 /**
  * SiluBackward0: g * s * (1 + x (1 - s)), s = sigmoid(x). As PyTorch: one pass (silu_backward)
@@ -202,7 +194,6 @@ function symmetricLoss(
 }
 
 export const layerDerivatives: { [K in LayerOp]: Derivative<K> } = {
-  erf: { name: "ErfBackward0", save: ["self"], grad: (g, s) => [erfBackward(g, s.self)] },
   gelu: {
     name: "GeluBackward0",
     save: ["self"],
@@ -363,7 +354,6 @@ function lossJvp(
 }
 
 export const layerJvps: { [K in LayerOp]: Jvp<K> } = {
-  erf: (t, x) => erfBackward(T(t), X(x, 0)),
   gelu: (t, x, _o, a) => geluBackward(T(t), X(x, 0), a.approximate),
   silu: (t, x) => siluBackward(T(t), X(x, 0)),
   leakyRelu: (t, x, _o, a) => leakyReluBackward(T(t), X(x, 0), a.slope),

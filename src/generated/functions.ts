@@ -138,6 +138,490 @@ export const mul = fn("mul") as {
   (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype. */
+export const div = fn("div") as {
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (
+    input: Tensor | number,
+    options: { other: Tensor | number; roundingMode: string | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (
+    input: Tensor | number,
+    other: Tensor | number,
+    options: { roundingMode: string | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (
+    input: Tensor | number,
+    options: { other: number | boolean; roundingMode: string | null },
+  ): Tensor;
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (
+    input: Tensor | number,
+    other: number | boolean,
+    options: { roundingMode: string | null },
+  ): Tensor;
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (
+    input: Tensor | number,
+    options: { other: Tensor | number | boolean; roundingMode: string | null },
+  ): Tensor;
+  /**
+   * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   */
+  (
+    input: Tensor | number,
+    other: Tensor | number | boolean,
+    options: { roundingMode: string | null },
+  ): Tensor;
+};
+
+/** Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype. */
+export const divide = fn("divide") as {
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (
+    input: Tensor | number,
+    options: { other: Tensor | number; roundingMode: string | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (
+    input: Tensor | number,
+    other: Tensor | number,
+    options: { roundingMode: string | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (input: Tensor | number, options: { other: number | boolean }): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (input: Tensor | number, other: number | boolean): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (
+    input: Tensor | number,
+    options: { other: number | boolean; roundingMode: string | null },
+  ): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (
+    input: Tensor | number,
+    other: number | boolean,
+    options: { roundingMode: string | null },
+  ): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (input: Tensor | number, options: { other: Tensor | number | boolean }): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (input: Tensor | number, other: Tensor | number | boolean): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (
+    input: Tensor | number,
+    options: { other: Tensor | number | boolean; roundingMode: string | null },
+  ): Tensor;
+  /**
+   * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+   *
+   * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+   * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+   */
+  (
+    input: Tensor | number,
+    other: Tensor | number | boolean,
+    options: { roundingMode: string | null },
+  ): Tensor;
+};
+
+/** Alias of div without rounding: `input / other`, integers giving floats. */
+export const trueDivide = fn("trueDivide") as {
+  /**
+   * Alias of div without rounding: `input / other`, integers giving floats.
+   *
+   * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+   */
+  (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of div without rounding: `input / other`, integers giving floats.
+   *
+   * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+   */
+  (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of div without rounding: `input / other`, integers giving floats.
+   *
+   * PyTorch: `true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+   */
+  (input: Tensor | number, options: { other: number | boolean }): Tensor;
+  /**
+   * Alias of div without rounding: `input / other`, integers giving floats.
+   *
+   * PyTorch: `true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+   */
+  (input: Tensor | number, other: number | boolean): Tensor;
+  /**
+   * Alias of div without rounding: `input / other`, integers giving floats.
+   *
+   * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+   */
+  (input: Tensor | number, options: { other: Tensor | number | boolean }): Tensor;
+  /**
+   * Alias of div without rounding: `input / other`, integers giving floats.
+   *
+   * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+   */
+  (input: Tensor | number, other: Tensor | number | boolean): Tensor;
+};
+
+/** `input // other`: the quotient rounded down (div with roundingMode "floor"). */
+export const floorDivide = fn("floorDivide") as {
+  /**
+   * `input // other`: the quotient rounded down (div with roundingMode "floor").
+   *
+   * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
+  /**
+   * `input // other`: the quotient rounded down (div with roundingMode "floor").
+   *
+   * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input // other`: the quotient rounded down (div with roundingMode "floor").
+   *
+   * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, options: { other: number | boolean }): Tensor;
+  /**
+   * `input // other`: the quotient rounded down (div with roundingMode "floor").
+   *
+   * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, other: number | boolean): Tensor;
+  /**
+   * `input // other`: the quotient rounded down (div with roundingMode "floor").
+   *
+   * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, options: { other: Tensor | number | boolean }): Tensor;
+  /**
+   * `input // other`: the quotient rounded down (div with roundingMode "floor").
+   *
+   * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   */
+  (input: Tensor | number, other: Tensor | number | boolean): Tensor;
+};
+
+/** `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow). */
+export const pow = fn("pow") as {
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (input: Tensor, options: { exponent: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (input: Tensor, exponent: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Scalar(Scalar self, Tensor exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (self: number | boolean, options: { exponent: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Scalar(Scalar self, Tensor exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (self: number | boolean, exponent: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (input: Tensor, options: { exponent: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (input: Tensor, exponent: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (input: Tensor, options: { exponent: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+   *
+   * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   */
+  (input: Tensor, exponent: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `input ** 2` (recorded as pow, PowBackward0, as PyTorch). */
+export const square = fn("square") as {
+  /**
+   * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
+   *
+   * PyTorch: `square(Tensor self) -> Tensor`
+   * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `-input` elementwise. */
+export const neg = fn("neg") as {
+  /**
+   * `-input` elementwise.
+   *
+   * PyTorch: `neg(Tensor self) -> Tensor`
+   * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of neg: `-input` elementwise. */
+export const negative = fn("negative") as {
+  /**
+   * Alias of neg: `-input` elementwise.
+   *
+   * PyTorch: `negative(Tensor self) -> Tensor`
+   * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `|input|` elementwise. */
+export const abs = fn("abs") as {
+  /**
+   * `|input|` elementwise.
+   *
+   * PyTorch: `abs(Tensor self) -> Tensor`
+   * @example torch.tensor([-1.5, 2]).abs() // tensor([1.5000, 2.0000])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of abs: `|input|` elementwise. */
+export const absolute = fn("absolute") as {
+  /**
+   * Alias of abs: `|input|` elementwise.
+   *
+   * PyTorch: `absolute(Tensor self) -> Tensor`
+   * @example torch.tensor([-1.5, 2]).absolute() // tensor([1.5000, 2.0000])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The sign of each element: -1, 0 or 1 (0 for NaN). */
+export const sign = fn("sign") as {
+  /**
+   * The sign of each element: -1, 0 or 1 (0 for NaN).
+   *
+   * PyTorch: `sign(Tensor self) -> Tensor`
+   * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The largest integer not greater than each element (integers unchanged). */
+export const floor = fn("floor") as {
+  /**
+   * The largest integer not greater than each element (integers unchanged).
+   *
+   * PyTorch: `floor(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).floor() // tensor([ 1., -2.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The smallest integer not less than each element (integers unchanged). */
+export const ceil = fn("ceil") as {
+  /**
+   * The smallest integer not less than each element (integers unchanged).
+   *
+   * PyTorch: `ceil(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).ceil() // tensor([ 2., -1.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...). */
+export const round = fn("round") as {
+  /**
+   * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+   *
+   * PyTorch: `round(Tensor self) -> Tensor`
+   * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+   *
+   * PyTorch: `round.decimals(Tensor self, *, int decimals) -> Tensor`
+   * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+   */
+  (input: Tensor, options: { decimals: number; out?: Tensor | null }): Tensor;
+};
+
+/** The elementwise maximum of two tensors (broadcasting; NaN propagates). */
+export const maximum = fn("maximum") as {
+  /**
+   * The elementwise maximum of two tensors (broadcasting; NaN propagates).
+   *
+   * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
+   * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elementwise maximum of two tensors (broadcasting; NaN propagates).
+   *
+   * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
+   * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The elementwise minimum of two tensors (broadcasting; NaN propagates). */
+export const minimum = fn("minimum") as {
+  /**
+   * The elementwise minimum of two tensors (broadcasting; NaN propagates).
+   *
+   * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
+   * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elementwise minimum of two tensors (broadcasting; NaN propagates).
+   *
+   * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
+   * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** The exponential of each element. */
 export const exp = fn("exp") as {
   /**
@@ -278,6 +762,20 @@ export const clampMin = fn("clampMin") as {
    * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
    */
   (input: Tensor, min: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, options: { min: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, min: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
 /** min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
@@ -310,6 +808,724 @@ export const clampMax = fn("clampMax") as {
    * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
    */
   (input: Tensor, max: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, options: { max: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, max: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The error function of each element. */
+export const erf = fn("erf") as {
+  /**
+   * The error function of each element.
+   *
+   * PyTorch: `erf(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).erf() // tensor([0.0000, 0.8427])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The hyperbolic tangent of each element. */
+export const tanh = fn("tanh") as {
+  /**
+   * The hyperbolic tangent of each element.
+   *
+   * PyTorch: `tanh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).tanh() // tensor([0.0000, 0.7616])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The logistic sigmoid 1 / (1 + exp(-x)) of each element. */
+export const sigmoid = fn("sigmoid") as {
+  /**
+   * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
+   *
+   * PyTorch: `sigmoid(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 2]).sigmoid() // tensor([0.5000, 0.8808])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** max(x, 0) for each element. */
+export const relu = fn("relu") as {
+  /**
+   * max(x, 0) for each element.
+   *
+   * PyTorch: `relu(Tensor self) -> Tensor`
+   * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
+export const eq = fn("eq") as {
+  /**
+   * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `eq.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `eq.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
+export const ne = fn("ne") as {
+  /**
+   * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ne.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ne.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
+export const lt = fn("lt") as {
+  /**
+   * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `lt.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `lt.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
+export const le = fn("le") as {
+  /**
+   * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `le.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `le.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
+export const gt = fn("gt") as {
+  /**
+   * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `gt.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `gt.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
+export const ge = fn("ge") as {
+  /**
+   * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ge.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ge.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+   *
+   * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The logical and of two tensors (non-zero is true), as a bool tensor. */
+export const logicalAnd = fn("logicalAnd") as {
+  /**
+   * The logical and of two tensors (non-zero is true), as a bool tensor.
+   *
+   * PyTorch: `logical_and(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logicalAnd(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The logical and of two tensors (non-zero is true), as a bool tensor.
+   *
+   * PyTorch: `logical_and(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logicalAnd(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The logical or of two tensors (non-zero is true), as a bool tensor. */
+export const logicalOr = fn("logicalOr") as {
+  /**
+   * The logical or of two tensors (non-zero is true), as a bool tensor.
+   *
+   * PyTorch: `logical_or(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logicalOr(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([True, True])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The logical or of two tensors (non-zero is true), as a bool tensor.
+   *
+   * PyTorch: `logical_or(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logicalOr(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([True, True])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The logical exclusive or of two tensors (non-zero is true), as a bool tensor. */
+export const logicalXor = fn("logicalXor") as {
+  /**
+   * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
+   *
+   * PyTorch: `logical_xor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logicalXor(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
+   *
+   * PyTorch: `logical_xor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logicalXor(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The logical negation of each element (zero is false), as a bool tensor. */
+export const logicalNot = fn("logicalNot") as {
+  /**
+   * The logical negation of each element (zero is false), as a bool tensor.
+   *
+   * PyTorch: `logical_not(Tensor self) -> Tensor`
+   * @example torch.logicalNot(torch.tensor([0, 2])) // tensor([ True, False])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether each element is NaN. */
+export const isnan = fn("isnan") as {
+  /**
+   * Whether each element is NaN.
+   *
+   * PyTorch: `isnan(Tensor self) -> Tensor`
+   * @example torch.tensor([1, NaN]).isnan() // tensor([False,  True])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Whether each element is finite (not NaN, not infinite). */
+export const isfinite = fn("isfinite") as {
+  /**
+   * Whether each element is finite (not NaN, not infinite).
+   *
+   * PyTorch: `isfinite(Tensor self) -> Tensor`
+   * @example torch.tensor([1, Infinity, NaN]).isfinite() // tensor([ True, False, False])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Whether each element is +inf or -inf. */
+export const isinf = fn("isinf") as {
+  /**
+   * Whether each element is +inf or -inf.
+   *
+   * PyTorch: `isinf(Tensor self) -> Tensor`
+   * @example torch.tensor([1, -Infinity, NaN]).isinf() // tensor([False,  True, False])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension. */
+export const where = fn("where") as {
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where(Tensor condition) -> Tensor[]`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor): Tensor[];
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, options: { input: Tensor; other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, options: { self: number | boolean; other: Tensor }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, self: number | boolean, options: { other: Tensor }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, self: number | boolean, other: Tensor): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, options: { input: Tensor; other: number | boolean }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, input: Tensor, options: { other: number | boolean }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, input: Tensor, other: number | boolean): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, options: { self: number | boolean; other: number | boolean }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, self: number | boolean, options: { other: number | boolean }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, self: number | boolean, other: number | boolean): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, options: { input: Tensor; other: Tensor | number | boolean }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, input: Tensor, options: { other: Tensor | number | boolean }): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, input: Tensor, other: Tensor | number | boolean): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (
+    condition: Tensor,
+    options: { self: number | boolean; other: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (
+    condition: Tensor,
+    self: number | boolean,
+    options: { other: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+   *
+   * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   */
+  (condition: Tensor, self: number | boolean, other: Tensor | number | boolean): Tensor;
+};
+
+/** `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim). */
+export const maskedFill = fn("maskedFill") as {
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, options: { mask: Tensor; value: Tensor }): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, mask: Tensor, options: { value: Tensor }): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, mask: Tensor, value: Tensor): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, options: { mask: Tensor; value: number | boolean }): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, mask: Tensor, options: { value: number | boolean }): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, mask: Tensor, value: number | boolean): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, options: { mask: Tensor; value: Tensor | number | boolean }): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, mask: Tensor, options: { value: Tensor | number | boolean }): Tensor;
+  /**
+   * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+   *
+   * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   */
+  (input: Tensor, mask: Tensor, value: Tensor | number | boolean): Tensor;
+};
+
+/** Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`). */
+export const allclose = fn("allclose") as {
+  /**
+   * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+   *
+   * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+   * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+   */
+  (
+    input: Tensor,
+    options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean },
+  ): boolean;
+  /**
+   * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+   *
+   * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+   * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    options?: { rtol?: number; atol?: number; equalNan?: boolean },
+  ): boolean;
+  /**
+   * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+   *
+   * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+   * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    rtol: number,
+    options?: { atol?: number; equalNan?: boolean },
+  ): boolean;
+  /**
+   * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+   *
+   * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+   * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    rtol: number,
+    atol: number,
+    options?: { equalNan?: boolean },
+  ): boolean;
+  /**
+   * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+   *
+   * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+   * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+   */
+  (input: Tensor, other: Tensor, rtol: number, atol: number, equalNan: boolean): boolean;
+};
+
+/** Whether the two tensors have the same shape and the same values. */
+export const equal = fn("equal") as {
+  /**
+   * Whether the two tensors have the same shape and the same values.
+   *
+   * PyTorch: `equal(Tensor self, Tensor other) -> bool`
+   * @example torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2])) // true
+   */
+  (input: Tensor, options: { other: Tensor }): boolean;
+  /**
+   * Whether the two tensors have the same shape and the same values.
+   *
+   * PyTorch: `equal(Tensor self, Tensor other) -> bool`
+   * @example torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2])) // true
+   */
+  (input: Tensor, other: Tensor): boolean;
 };
 
 /** Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`). */

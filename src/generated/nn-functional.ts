@@ -1038,6 +1038,118 @@ export const conv1d = fn("conv1d", "nn.functional") as {
     dilation: number | readonly number[],
     groups: number,
   ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
 };
 
 /** conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...]. */
@@ -1400,6 +1512,118 @@ export const conv2d = fn("conv2d", "nn.functional") as {
     bias: Tensor | null,
     stride: number | readonly number[],
     padding: string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
     dilation: number | readonly number[],
     groups: number,
   ): Tensor;

@@ -172,6 +172,706 @@ declare module "../tensor.js" {
      */
     mul_(other: Tensor | number): this;
     /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(options: { other: Tensor | number }): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(other: Tensor | number): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(options: { other: Tensor | number; roundingMode: string | null }): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(other: Tensor | number, options: { roundingMode: string | null }): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(options: { other: number | boolean; roundingMode: string | null }): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(other: number | boolean, options: { roundingMode: string | null }): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(options: { other: Tensor | number | boolean; roundingMode: string | null }): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div(other: Tensor | number | boolean, options: { roundingMode: string | null }): Tensor;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(options: { other: Tensor | number }): this;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(other: Tensor | number): this;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(options: { other: Tensor | number; roundingMode: string | null }): this;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(other: Tensor | number, options: { roundingMode: string | null }): this;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(options: { other: number | boolean; roundingMode: string | null }): this;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(other: number | boolean, options: { roundingMode: string | null }): this;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(options: { other: Tensor | number | boolean; roundingMode: string | null }): this;
+    /**
+     * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     */
+    div_(other: Tensor | number | boolean, options: { roundingMode: string | null }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(options: { other: Tensor | number }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(other: Tensor | number): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(options: { other: Tensor | number; roundingMode: string | null }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(other: Tensor | number, options: { roundingMode: string | null }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(other: number | boolean): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(options: { other: number | boolean; roundingMode: string | null }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(other: number | boolean, options: { roundingMode: string | null }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(options: { other: Tensor | number | boolean; roundingMode: string | null }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide(other: Tensor | number | boolean, options: { roundingMode: string | null }): Tensor;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(options: { other: Tensor | number }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(other: Tensor | number): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(options: { other: Tensor | number; roundingMode: string | null }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(other: Tensor | number, options: { roundingMode: string | null }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(options: { other: number | boolean }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(other: number | boolean): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(options: { other: number | boolean; roundingMode: string | null }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(other: number | boolean, options: { roundingMode: string | null }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(other: Tensor | number | boolean): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(options: { other: Tensor | number | boolean; roundingMode: string | null }): this;
+    /**
+     * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
+     *
+     * PyTorch: `divide.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
+     * @example torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])
+     */
+    divide_(other: Tensor | number | boolean, options: { roundingMode: string | null }): this;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide(options: { other: Tensor | number }): Tensor;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide(other: Tensor | number): Tensor;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide(other: number | boolean): Tensor;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide_(options: { other: Tensor | number }): this;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide_(other: Tensor | number): this;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide_(options: { other: number | boolean }): this;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide_(other: number | boolean): this;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of div without rounding: `input / other`, integers giving floats.
+     *
+     * PyTorch: `true_divide.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])
+     */
+    trueDivide_(other: Tensor | number | boolean): this;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide(options: { other: Tensor | number }): Tensor;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide(other: Tensor | number): Tensor;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide(options: { other: number | boolean }): Tensor;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide(other: number | boolean): Tensor;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide(other: Tensor | number | boolean): Tensor;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide_(options: { other: Tensor | number }): this;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide_(other: Tensor | number): this;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide_(options: { other: number | boolean }): this;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide_(other: number | boolean): this;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * `input // other`: the quotient rounded down (div with roundingMode "floor").
+     *
+     * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     */
+    floorDivide_(other: Tensor | number | boolean): this;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow(options: { exponent: Tensor }): Tensor;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow(exponent: Tensor): Tensor;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow(options: { exponent: number | boolean }): Tensor;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow(exponent: number | boolean): Tensor;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow(options: { exponent: Tensor | number | boolean }): Tensor;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow(exponent: Tensor | number | boolean): Tensor;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow_(options: { exponent: Tensor }): this;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow_(exponent: Tensor): this;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow_(options: { exponent: number | boolean }): this;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow_(exponent: number | boolean): this;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow_(options: { exponent: Tensor | number | boolean }): this;
+    /**
+     * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
+     *
+     * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     */
+    pow_(exponent: Tensor | number | boolean): this;
+    /**
+     * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
+     *
+     * PyTorch: `square(Tensor self) -> Tensor`
+     * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+     */
+    square(): Tensor;
+    /**
+     * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
+     *
+     * PyTorch: `square(Tensor self) -> Tensor`
+     * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+     */
+    square_(): this;
+    /**
+     * `-input` elementwise.
+     *
+     * PyTorch: `neg(Tensor self) -> Tensor`
+     * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+     */
+    neg(): Tensor;
+    /**
+     * `-input` elementwise.
+     *
+     * PyTorch: `neg(Tensor self) -> Tensor`
+     * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+     */
+    neg_(): this;
+    /**
+     * Alias of neg: `-input` elementwise.
+     *
+     * PyTorch: `negative(Tensor self) -> Tensor`
+     * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+     */
+    negative(): Tensor;
+    /**
+     * Alias of neg: `-input` elementwise.
+     *
+     * PyTorch: `negative(Tensor self) -> Tensor`
+     * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+     */
+    negative_(): this;
+    /**
+     * `|input|` elementwise.
+     *
+     * PyTorch: `abs(Tensor self) -> Tensor`
+     * @example torch.tensor([-1.5, 2]).abs() // tensor([1.5000, 2.0000])
+     */
+    abs(): Tensor;
+    /**
+     * `|input|` elementwise.
+     *
+     * PyTorch: `abs(Tensor self) -> Tensor`
+     * @example torch.tensor([-1.5, 2]).abs() // tensor([1.5000, 2.0000])
+     */
+    abs_(): this;
+    /**
+     * Alias of abs: `|input|` elementwise.
+     *
+     * PyTorch: `absolute(Tensor self) -> Tensor`
+     * @example torch.tensor([-1.5, 2]).absolute() // tensor([1.5000, 2.0000])
+     */
+    absolute(): Tensor;
+    /**
+     * Alias of abs: `|input|` elementwise.
+     *
+     * PyTorch: `absolute(Tensor self) -> Tensor`
+     * @example torch.tensor([-1.5, 2]).absolute() // tensor([1.5000, 2.0000])
+     */
+    absolute_(): this;
+    /**
+     * The sign of each element: -1, 0 or 1 (0 for NaN).
+     *
+     * PyTorch: `sign(Tensor self) -> Tensor`
+     * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])
+     */
+    sign(): Tensor;
+    /**
+     * The sign of each element: -1, 0 or 1 (0 for NaN).
+     *
+     * PyTorch: `sign(Tensor self) -> Tensor`
+     * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])
+     */
+    sign_(): this;
+    /**
+     * The largest integer not greater than each element (integers unchanged).
+     *
+     * PyTorch: `floor(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).floor() // tensor([ 1., -2.])
+     */
+    floor(): Tensor;
+    /**
+     * The largest integer not greater than each element (integers unchanged).
+     *
+     * PyTorch: `floor(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).floor() // tensor([ 1., -2.])
+     */
+    floor_(): this;
+    /**
+     * The smallest integer not less than each element (integers unchanged).
+     *
+     * PyTorch: `ceil(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).ceil() // tensor([ 2., -1.])
+     */
+    ceil(): Tensor;
+    /**
+     * The smallest integer not less than each element (integers unchanged).
+     *
+     * PyTorch: `ceil(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).ceil() // tensor([ 2., -1.])
+     */
+    ceil_(): this;
+    /**
+     * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+     *
+     * PyTorch: `round(Tensor self) -> Tensor`
+     * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+     */
+    round(): Tensor;
+    /**
+     * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+     *
+     * PyTorch: `round.decimals(Tensor self, *, int decimals) -> Tensor`
+     * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+     */
+    round(options: { decimals: number }): Tensor;
+    /**
+     * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+     *
+     * PyTorch: `round(Tensor self) -> Tensor`
+     * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+     */
+    round_(): this;
+    /**
+     * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+     *
+     * PyTorch: `round.decimals(Tensor self, *, int decimals) -> Tensor`
+     * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+     */
+    round_(options: { decimals: number }): this;
+    /**
+     * The elementwise maximum of two tensors (broadcasting; NaN propagates).
+     *
+     * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
+     * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+     */
+    maximum(options: { other: Tensor }): Tensor;
+    /**
+     * The elementwise maximum of two tensors (broadcasting; NaN propagates).
+     *
+     * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
+     * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+     */
+    maximum(other: Tensor): Tensor;
+    /**
+     * The elementwise minimum of two tensors (broadcasting; NaN propagates).
+     *
+     * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
+     * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+     */
+    minimum(options: { other: Tensor }): Tensor;
+    /**
+     * The elementwise minimum of two tensors (broadcasting; NaN propagates).
+     *
+     * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
+     * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+     */
+    minimum(other: Tensor): Tensor;
+    /**
      * The exponential of each element.
      *
      * PyTorch: `exp(Tensor self) -> Tensor`
@@ -345,6 +1045,20 @@ declare module "../tensor.js" {
      * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
      * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
      */
+    clampMin(options: { min: Tensor | number | boolean }): Tensor;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin(min: Tensor | number | boolean): Tensor;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
     clampMin_(options: { min: Tensor }): this;
     /**
      * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
@@ -367,6 +1081,20 @@ declare module "../tensor.js" {
      * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
      */
     clampMin_(min: number | boolean): this;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin_(options: { min: Tensor | number | boolean }): this;
+    /**
+     * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+     * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+     */
+    clampMin_(min: Tensor | number | boolean): this;
     /**
      * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
      *
@@ -401,6 +1129,20 @@ declare module "../tensor.js" {
      * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
      * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
      */
+    clampMax(options: { max: Tensor | number | boolean }): Tensor;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax(max: Tensor | number | boolean): Tensor;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
     clampMax_(options: { max: Tensor }): this;
     /**
      * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
@@ -423,6 +1165,898 @@ declare module "../tensor.js" {
      * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
      */
     clampMax_(max: number | boolean): this;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax_(options: { max: Tensor | number | boolean }): this;
+    /**
+     * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+     *
+     * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+     * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+     */
+    clampMax_(max: Tensor | number | boolean): this;
+    /**
+     * The error function of each element.
+     *
+     * PyTorch: `erf(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).erf() // tensor([0.0000, 0.8427])
+     */
+    erf(): Tensor;
+    /**
+     * The error function of each element.
+     *
+     * PyTorch: `erf(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).erf() // tensor([0.0000, 0.8427])
+     */
+    erf_(): this;
+    /**
+     * The hyperbolic tangent of each element.
+     *
+     * PyTorch: `tanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).tanh() // tensor([0.0000, 0.7616])
+     */
+    tanh(): Tensor;
+    /**
+     * The hyperbolic tangent of each element.
+     *
+     * PyTorch: `tanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).tanh() // tensor([0.0000, 0.7616])
+     */
+    tanh_(): this;
+    /**
+     * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
+     *
+     * PyTorch: `sigmoid(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 2]).sigmoid() // tensor([0.5000, 0.8808])
+     */
+    sigmoid(): Tensor;
+    /**
+     * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
+     *
+     * PyTorch: `sigmoid(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 2]).sigmoid() // tensor([0.5000, 0.8808])
+     */
+    sigmoid_(): this;
+    /**
+     * max(x, 0) for each element.
+     *
+     * PyTorch: `relu(Tensor self) -> Tensor`
+     * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+     */
+    relu(): Tensor;
+    /**
+     * max(x, 0) for each element.
+     *
+     * PyTorch: `relu(Tensor self) -> Tensor`
+     * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+     */
+    relu_(): this;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq(options: { other: Tensor }): Tensor;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq(other: Tensor): Tensor;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq(options: { other: number | boolean }): Tensor;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq(other: number | boolean): Tensor;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq(other: Tensor | number | boolean): Tensor;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq_(options: { other: Tensor }): this;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq_(other: Tensor): this;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq_(options: { other: number | boolean }): this;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq_(other: number | boolean): this;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).eq(2) // tensor([False,  True])
+     */
+    eq_(other: Tensor | number | boolean): this;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne(options: { other: Tensor }): Tensor;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne(other: Tensor): Tensor;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne(options: { other: number | boolean }): Tensor;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne(other: number | boolean): Tensor;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne(other: Tensor | number | boolean): Tensor;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne_(options: { other: Tensor }): this;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne_(other: Tensor): this;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne_(options: { other: number | boolean }): this;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne_(other: number | boolean): this;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ne.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ne(2) // tensor([ True, False])
+     */
+    ne_(other: Tensor | number | boolean): this;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt(options: { other: Tensor }): Tensor;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt(other: Tensor): Tensor;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt(options: { other: number | boolean }): Tensor;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt(other: number | boolean): Tensor;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt(other: Tensor | number | boolean): Tensor;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt_(options: { other: Tensor }): this;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt_(other: Tensor): this;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt_(options: { other: number | boolean }): this;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt_(other: number | boolean): this;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `lt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lt(2) // tensor([ True, False])
+     */
+    lt_(other: Tensor | number | boolean): this;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le(options: { other: Tensor }): Tensor;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le(other: Tensor): Tensor;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le(options: { other: number | boolean }): Tensor;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le(other: number | boolean): Tensor;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le(other: Tensor | number | boolean): Tensor;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le_(options: { other: Tensor }): this;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le_(other: Tensor): this;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le_(options: { other: number | boolean }): this;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le_(other: number | boolean): this;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `le.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).le(1) // tensor([ True, False])
+     */
+    le_(other: Tensor | number | boolean): this;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt(options: { other: Tensor }): Tensor;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt(other: Tensor): Tensor;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt(options: { other: number | boolean }): Tensor;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt(other: number | boolean): Tensor;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt(other: Tensor | number | boolean): Tensor;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt_(options: { other: Tensor }): this;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt_(other: Tensor): this;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt_(options: { other: number | boolean }): this;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt_(other: number | boolean): this;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `gt.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).gt(1) // tensor([False,  True])
+     */
+    gt_(other: Tensor | number | boolean): this;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge(options: { other: Tensor }): Tensor;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge(other: Tensor): Tensor;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge(options: { other: number | boolean }): Tensor;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge(other: number | boolean): Tensor;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge(other: Tensor | number | boolean): Tensor;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge_(options: { other: Tensor }): this;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge_(other: Tensor): this;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge_(options: { other: number | boolean }): this;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge_(other: number | boolean): this;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
+     *
+     * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+     */
+    ge_(other: Tensor | number | boolean): this;
+    /**
+     * The logical and of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_and(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalAnd(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([ True, False])
+     */
+    logicalAnd(options: { other: Tensor }): Tensor;
+    /**
+     * The logical and of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_and(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalAnd(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([ True, False])
+     */
+    logicalAnd(other: Tensor): Tensor;
+    /**
+     * The logical and of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_and(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalAnd(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([ True, False])
+     */
+    logicalAnd_(options: { other: Tensor }): this;
+    /**
+     * The logical and of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_and(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalAnd(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([ True, False])
+     */
+    logicalAnd_(other: Tensor): this;
+    /**
+     * The logical or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_or(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalOr(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([True, True])
+     */
+    logicalOr(options: { other: Tensor }): Tensor;
+    /**
+     * The logical or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_or(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalOr(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([True, True])
+     */
+    logicalOr(other: Tensor): Tensor;
+    /**
+     * The logical or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_or(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalOr(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([True, True])
+     */
+    logicalOr_(options: { other: Tensor }): this;
+    /**
+     * The logical or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_or(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalOr(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([True, True])
+     */
+    logicalOr_(other: Tensor): this;
+    /**
+     * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_xor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalXor(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([False,  True])
+     */
+    logicalXor(options: { other: Tensor }): Tensor;
+    /**
+     * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_xor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalXor(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([False,  True])
+     */
+    logicalXor(other: Tensor): Tensor;
+    /**
+     * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_xor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalXor(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([False,  True])
+     */
+    logicalXor_(options: { other: Tensor }): this;
+    /**
+     * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
+     *
+     * PyTorch: `logical_xor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logicalXor(torch.tensor([true, false]), torch.tensor([true, true])) // tensor([False,  True])
+     */
+    logicalXor_(other: Tensor): this;
+    /**
+     * The logical negation of each element (zero is false), as a bool tensor.
+     *
+     * PyTorch: `logical_not(Tensor self) -> Tensor`
+     * @example torch.logicalNot(torch.tensor([0, 2])) // tensor([ True, False])
+     */
+    logicalNot(): Tensor;
+    /**
+     * The logical negation of each element (zero is false), as a bool tensor.
+     *
+     * PyTorch: `logical_not(Tensor self) -> Tensor`
+     * @example torch.logicalNot(torch.tensor([0, 2])) // tensor([ True, False])
+     */
+    logicalNot_(): this;
+    /**
+     * Whether each element is NaN.
+     *
+     * PyTorch: `isnan(Tensor self) -> Tensor`
+     * @example torch.tensor([1, NaN]).isnan() // tensor([False,  True])
+     */
+    isnan(): Tensor;
+    /**
+     * Whether each element is finite (not NaN, not infinite).
+     *
+     * PyTorch: `isfinite(Tensor self) -> Tensor`
+     * @example torch.tensor([1, Infinity, NaN]).isfinite() // tensor([ True, False, False])
+     */
+    isfinite(): Tensor;
+    /**
+     * Whether each element is +inf or -inf.
+     *
+     * PyTorch: `isinf(Tensor self) -> Tensor`
+     * @example torch.tensor([1, -Infinity, NaN]).isinf() // tensor([False,  True, False])
+     */
+    isinf(): Tensor;
+    /**
+     * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+     *
+     * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+     */
+    where(options: { condition: Tensor; other: Tensor }): Tensor;
+    /**
+     * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+     *
+     * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+     */
+    where(condition: Tensor, options: { other: Tensor }): Tensor;
+    /**
+     * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
+     *
+     * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
+     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+     */
+    where(condition: Tensor, other: Tensor): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(options: { mask: Tensor; value: Tensor }): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(mask: Tensor, options: { value: Tensor }): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(mask: Tensor, value: Tensor): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(options: { mask: Tensor; value: number | boolean }): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(mask: Tensor, options: { value: number | boolean }): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(mask: Tensor, value: number | boolean): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(options: { mask: Tensor; value: Tensor | number | boolean }): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(mask: Tensor, options: { value: Tensor | number | boolean }): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill(mask: Tensor, value: Tensor | number | boolean): Tensor;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(options: { mask: Tensor; value: Tensor }): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(mask: Tensor, options: { value: Tensor }): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(mask: Tensor, value: Tensor): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(options: { mask: Tensor; value: number | boolean }): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(mask: Tensor, options: { value: number | boolean }): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(mask: Tensor, value: number | boolean): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(options: { mask: Tensor; value: Tensor | number | boolean }): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(mask: Tensor, options: { value: Tensor | number | boolean }): this;
+    /**
+     * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
+     *
+     * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     */
+    maskedFill_(mask: Tensor, value: Tensor | number | boolean): this;
+    /**
+     * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+     *
+     * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+     * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+     */
+    allclose(options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean }): boolean;
+    /**
+     * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+     *
+     * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+     * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+     */
+    allclose(
+      other: Tensor,
+      options?: { rtol?: number; atol?: number; equalNan?: boolean },
+    ): boolean;
+    /**
+     * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+     *
+     * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+     * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+     */
+    allclose(other: Tensor, rtol: number, options?: { atol?: number; equalNan?: boolean }): boolean;
+    /**
+     * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+     *
+     * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+     * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+     */
+    allclose(other: Tensor, rtol: number, atol: number, options?: { equalNan?: boolean }): boolean;
+    /**
+     * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
+     *
+     * PyTorch: `allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool`
+     * @example torch.allclose(torch.tensor([1, 2]), torch.tensor([1, 2.000001])) // true
+     */
+    allclose(other: Tensor, rtol: number, atol: number, equalNan: boolean): boolean;
+    /**
+     * Whether the two tensors have the same shape and the same values.
+     *
+     * PyTorch: `equal(Tensor self, Tensor other) -> bool`
+     * @example torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2])) // true
+     */
+    equal(options: { other: Tensor }): boolean;
+    /**
+     * Whether the two tensors have the same shape and the same values.
+     *
+     * PyTorch: `equal(Tensor self, Tensor other) -> bool`
+     * @example torch.equal(torch.tensor([1, 2]), torch.tensor([1, 2])) // true
+     */
+    equal(other: Tensor): boolean;
     /**
      * Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`).
      *

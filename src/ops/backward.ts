@@ -21,7 +21,7 @@ import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";
 import { alloc, allocOutput, contiguousData } from "./core.js";
-import { where, rsub } from "./elementwise.js";
+import { whereForward as where, rsub } from "./elementwise.js";
 import { softmaxBackward as softmaxBackwardKernel } from "./reduce.js";
 import { erf, erfScalar, type Reduction } from "./nn.js";
 import { maxPool2dBackward as maxPool2dBackwardKernel } from "./pooling.js";

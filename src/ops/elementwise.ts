@@ -1,9 +1,11 @@
 /**
  * Elementwise ops: broadcasting binary ops, unary math, comparisons, where, clamp.
- * Each follows one path: validate, compute the result dtype, run the kernel, wrap, record.
+ * Each follows one path: validate, compute the result dtype, run the kernel, wrap. Most are
+ * the forwards of op registry entries (src/registry/ops/elementwise.ts), which record them;
+ * add, sub, mul, div, tanh, sigmoid, relu and clamp record their own node.
  */
 import { Tensor } from "../tensor.js";
-import { DType, type TypedArray, bool, resultType, int64 } from "../dtype.js";
+import { DType, type TypedArray, bool, float32, resultType, int64, uint8 } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, numelOf, shapeEqual } from "../shape.js";
 import {
   Binary,
@@ -19,12 +21,13 @@ import {
 } from "../backend/elementwise.js";
 import { stridedOffsets, tryNativeCopy } from "../backend/copy.js";
 import {
+  alloc,
   allocData,
   allocOutput,
   asDtype,
   castData,
   checkOperand,
-  checkTensor,
+  contiguousData,
   floatDtypeOf,
   scalarArray,
   scalarIn,
@@ -225,7 +228,7 @@ export function rsub(a: Tensor, other: Operand, alpha = 1): Tensor {
   }
   const dt = arithDtype(a, other);
   const scaled = alpha === 1 ? a : binaryKernel(Binary.Mul, a, alpha, dt, dt);
-  const out = neg(binaryKernel(Binary.Sub, scaled, other, dt, dt), false);
+  const out = neg(binaryKernel(Binary.Sub, scaled, other, dt, dt));
   if (needsGrad(a)) record("rsub", out, [a], {}, { alpha, tensorOther: false });
   return out;
 }
@@ -249,17 +252,158 @@ export function mul(a: Tensor, b: Operand): Tensor {
   return out;
 }
 
-/** torch.div(input, other): true division (integers give floats). */
-export function div(a: Tensor, b: Operand): Tensor {
+/** A number given for a Tensor argument (PyTorch's wrapped number): a 0-dim tensor of `dtype`. */
+function wrappedNumber(v: number | boolean, dtype: DType): Tensor {
+  const t = alloc([], dtype);
+  t.typedArray[0] = scalarIn(Number(v), dtype);
+  return t;
+}
+
+/** div's rounding_mode: null (true division), "trunc" or "floor". */
+export type RoundingMode = "trunc" | "floor" | null;
+
+function checkRoundingMode(mode: string | null): RoundingMode {
+  if (mode === null || mode === "trunc" || mode === "floor") return mode;
+  throw runtimeError(
+    `div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${mode}'`,
+  );
+}
+
+/**
+ * input / other without recording: true division in the promoted float dtype (mode null), or
+ * the quotient rounded toward zero ("trunc") or down ("floor") in the promoted dtype itself
+ * (integers stay integers). `a` is a tensor here (a number first operand arrives wrapped).
+ */
+function divCompute(a: Tensor, b: Tensor | number, dt: DType, mode: RoundingMode): Tensor {
+  if (mode === null) {
+    const ft = floatDtypeOf(dt);
+    return binaryKernel(Binary.Div, a, b, ft, ft);
+  }
+  if (dt === bool) throw runtimeError(`"div_${mode}_cpu" not implemented for 'Bool'`);
+  if (!dt.isFloatingPoint) {
+    return elementwise2(a, b, dt, dt, mode === "trunc" ? intTruncDiv : intFloorDiv);
+  }
+  // float32 arithmetic: each operation rounds to float32, as the kernel's does
+  const r = dt === float32 ? Math.fround : (v: number) => v;
+  return elementwise2(
+    a,
+    b,
+    dt,
+    dt,
+    mode === "trunc" ? (x, y) => Math.trunc(r(x / y)) : (x, y) => floorDivFloat(x, y, r),
+  );
+}
+
+/** C's integer division (toward zero); a zero divisor raises, as PyTorch's integer kernels. */
+function intTruncDiv(x: number, y: number): number {
+  if (y === 0) throw runtimeError("ZeroDivisionError");
+  let q = Math.trunc(x / y);
+  // x / y rounds in double: near 2^53 it can round across an integer, which the remainder's
+  // sign (opposite to x's) reveals
+  const r = x - q * y;
+  if (r !== 0 && r < 0 !== x < 0) q += x < 0 !== y < 0 ? 1 : -1;
+  return q;
+}
+
+/** c10::div_floor_integer: the truncated quotient, one lower when the signs differ and it is inexact. */
+function intFloorDiv(x: number, y: number): number {
+  const q = intTruncDiv(x, y);
+  return x % y !== 0 && x < 0 !== y < 0 ? q - 1 : q;
+}
+
+/**
+ * c10::div_floor_floating, Python's float floor division: from fmod (exact), so that a // b
+ * is consistent with a % b (7.0 // 0.1 is 69, not floor(70.0)). `r` rounds each intermediate
+ * to the dtype.
+ */
+function floorDivFloat(a: number, b: number, r: (v: number) => number): number {
+  if (b === 0) return r(a / b); // the IEEE quotient (inf, -inf or nan)
+  const mod = a % b;
+  let div = r(r(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) div = r(div - 1);
+  if (div !== 0) {
+    let fd = Math.floor(div);
+    if (r(div - fd) > 0.5) fd = r(fd + 1);
+    return fd;
+  }
+  // copysign(0, a / b)
+  const q = r(a / b);
+  return q < 0 || Object.is(q, -0) ? -0 : 0;
+}
+
+/**
+ * f over a and b broadcast against each other, computed in `dt` (operands cast to it), written
+ * as `outDt`: the scalar loop of ops without a kernel of their own.
+ */
+function elementwise2(
+  a: Tensor,
+  b: Tensor | number | boolean,
+  dt: DType,
+  outDt: DType,
+  f: (x: number, y: number) => number,
+): Tensor {
+  const tb = b instanceof Tensor ? b : null;
+  const shape = tb === null ? a.shape.slice() : broadcastShapes(a.shape, tb.shape);
+  const n = numelOf(shape);
+  const out = allocOutput(shape, outDt);
+  if (n === 0) return out;
+  const A = expandedData(a, shape, dt);
+  const B = tb === null ? null : expandedData(tb, shape, dt);
+  const bs = tb === null ? scalarIn(Number(b), dt) : 0;
+  const o = out.typedArray;
+  for (let i = 0; i < n; i++) o[i] = f(A[i], B === null ? bs : B[i]);
+  return out;
+}
+
+/**
+ * torch.div(input, other, *, rounding_mode): true division (integers give floats), or with
+ * rounding_mode "trunc"/"floor" the quotient rounded toward zero/down, in the operands'
+ * promoted dtype. Either operand may be a number (PyTorch's parser wraps numbers for div).
+ * Records DivBackward0; given a rounding mode (None included) DivBackward2, the
+ * div.Tensor_mode overload's node, whose gradient is zero unless the mode is None.
+ * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+ */
+export function div(a: Tensor | number, b: Operand, roundingMode?: string | null): Tensor {
   b = checkOperand(b, "div", "other", 1);
-  const dt = floatDtypeOf(arithDtype(a, b));
-  const out = binaryKernel(Binary.Div, a, b, dt, dt);
-  if (typeof b === "number") {
-    if (needsGrad(a)) record("div", out, [a, null], {}, { scalar: b });
-  } else if (needsGrad(a, b)) {
-    record("div", out, [a, b], { self: b.requiresGrad ? a : null, other: b }, { scalar: 0 });
+  const tb = typeof b === "number" ? null : b;
+  let out: Tensor;
+  let A: Tensor;
+  if (roundingMode === undefined && typeof a !== "number") {
+    // the common case: true division of a tensor
+    A = a;
+    const dt = floatDtypeOf(arithDtype(a, b));
+    out = binaryKernel(Binary.Div, a, b, dt, dt);
+  } else {
+    const mode = roundingMode === undefined ? null : checkRoundingMode(roundingMode);
+    let dt: DType;
+    if (typeof a === "number") {
+      dt = resultType([a, b]);
+      A = wrappedNumber(a, dt);
+    } else {
+      A = a;
+      dt = arithDtype(a, b);
+    }
+    out = divCompute(A, b, dt, mode);
+  }
+  const ta = typeof a === "number" ? null : a;
+  if (needsGrad(ta, tb)) {
+    // as PyTorch, each operand is saved only for the other's gradient: self for d/dother
+    record(
+      "div",
+      out,
+      [ta, tb],
+      { self: tb !== null && tb.requiresGrad ? A : null, other: tb },
+      { scalar: tb === null ? (b as number) : 0, roundingMode: roundingMode ?? null },
+      roundingMode === undefined ? undefined : "DivBackward2",
+    );
   }
   return out;
+}
+
+/** input / other rounded down, without recording (torch.floor_divide's forward). */
+export function floorDivide(a: Tensor | number, b: Operand): Tensor {
+  const dt = resultType([a, b]);
+  return divCompute(typeof a === "number" ? wrappedNumber(a, dt) : a, b, dt, "floor");
 }
 
 /** number / tensor, recorded as reciprocal(x) * number (as PyTorch: MulBackward0). */
@@ -267,79 +411,109 @@ export function rdiv(a: Tensor, other: number): Tensor {
   return mul(a.reciprocal(), other);
 }
 
+/** C++'s integral pow (c10 powi): negative exponents give 0 except for bases 1 and -1. */
+function powi(a: number, b: number): number {
+  if (b < 0) {
+    if (a === 1) return 1;
+    if (a === -1) return b % 2 === 0 ? 1 : -1;
+    return 0;
+  }
+  // exponentiation by squaring, exact while the values stay below 2^53
+  let r = 1;
+  let base = a;
+  let e = b;
+  while (e > 0) {
+    if (e % 2 === 1) r *= base;
+    e = Math.floor(e / 2);
+    if (e > 0) base *= base;
+  }
+  return r;
+}
+
+/** pow over two operands of result dtype `dt`: integral dtypes use C++'s integer pow. */
+function powCompute(a: Tensor, b: Tensor | number, dt: DType): Tensor {
+  if (dt === bool) throw runtimeError(`"pow" not implemented for 'Bool'`);
+  if (!dt.isFloatingPoint) return elementwise2(a, b, dt, dt, powi);
+  return binaryKernel(Binary.Pow, a, b, dt, dt);
+}
+
 /**
- * torch.pow(input, exponent): tensor ** number, tensor ** tensor, or number ** tensor.
- * @example torch.tensor([2, 3]).pow(2) // tensor([4., 9.])
+ * pow.Tensor_Tensor: input ** exponent elementwise (broadcasting), without recording.
+ * @example torch.pow(torch.tensor([2, 3]), torch.tensor([3, 2])) // tensor([8, 9])
  */
-export function pow(a: Tensor | number, b: Operand): Tensor {
-  if (typeof a === "number") {
-    const e = checkTensor(b, "pow", "exponent", 1);
-    const dt = resultType([a, e]);
-    const base = allocOutput(e.shape.slice(), dt);
-    base.typedArray.fill(scalarIn(a, dt));
-    const out = binaryKernel(Binary.Pow, base, e, dt, dt);
-    if (needsGrad(e)) record("powBase", out, [e], { exponent: e, result: out }, { base: a });
-    return out;
-  }
-  b = checkOperand(b, "pow", "exponent", 1);
-  const dt = arithDtype(a, b);
-  if (!dt.isFloatingPoint) checkIntPow(b);
-  if (typeof b === "number") {
-    const out = binaryKernel(Binary.Pow, a, b, dt, dt);
-    if (needsGrad(a)) record("powScalar", out, [a], { self: a }, { exponent: b });
-    return out;
-  }
-  const out = binaryKernel(Binary.Pow, a, b, dt, dt);
-  if (needsGrad(a, b)) record("powTensor", out, [a, b], { self: a, exponent: b, result: out }, {});
-  return out;
+export function powTensor(self: Tensor, exponent: Tensor): Tensor {
+  return powCompute(self, exponent, arithDtype(self, exponent));
 }
 
-function checkIntPow(b: Operand): void {
-  const neg =
-    typeof b === "number"
-      ? b < 0
-      : b.numel() > 0 && Array.from(asDtype(b, int64).data).some((v) => v < 0);
-  if (neg) throw runtimeError("Integers to negative integer powers are not allowed.");
+/** pow.Tensor_Scalar: input ** a number, without recording. */
+export function powTensorScalar(self: Tensor, exponent: number | boolean): Tensor {
+  // the common case first: a float tensor to a number's power
+  if (typeof exponent === "number" && self.dtype.isFloatingPoint)
+    return binaryKernel(Binary.Pow, self, exponent, self.dtype, self.dtype);
+  const dt =
+    typeof exponent === "number" ? arithDtype(self, exponent) : resultType([self, exponent]);
+  const e = Number(exponent);
+  if (!dt.isFloatingPoint && dt !== bool && e < 0)
+    throw runtimeError("Integers to negative integer powers are not allowed.");
+  return powCompute(self, e, dt);
 }
 
-/** torch.maximum(input, other): elementwise max (NaN propagates). */
+/** pow.Scalar: a number ** exponent, without recording (the base as a wrapped number). */
+export function powScalarTensor(self: number | boolean, exponent: Tensor): Tensor {
+  const dt = resultType([self, exponent]);
+  const base = wrappedNumber(self, dt);
+  if (dt === bool) throw runtimeError(`"pow" not implemented for 'Bool'`);
+  if (!dt.isFloatingPoint) return elementwise2(base, exponent, dt, dt, powi);
+  return binaryKernel(Binary.Pow, base, exponent, dt, dt);
+}
+
+/** torch.maximum(input, other): elementwise max (NaN propagates), without recording. */
 export function maximum(a: Tensor, b: Tensor): Tensor {
-  b = checkTensor(b, "maximum", "other", 1);
-  const dt = resultType([a, b]);
-  const out = binaryKernel(Binary.Maximum, a, b, dt, dt);
-  if (needsGrad(a, b)) record("maximum", out, [a, b], { self: a, other: b }, {});
-  return out;
+  const dt = arithDtype(a, b);
+  return binaryKernel(Binary.Maximum, a, b, dt, dt);
 }
 
-/** torch.minimum(input, other): elementwise min (NaN propagates). */
+/** torch.minimum(input, other): elementwise min (NaN propagates), without recording. */
 export function minimum(a: Tensor, b: Tensor): Tensor {
-  b = checkTensor(b, "minimum", "other", 1);
-  const dt = resultType([a, b]);
-  const out = binaryKernel(Binary.Minimum, a, b, dt, dt);
-  if (needsGrad(a, b)) record("minimum", out, [a, b], { self: a, other: b }, {});
-  return out;
+  const dt = arithDtype(a, b);
+  return binaryKernel(Binary.Minimum, a, b, dt, dt);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Comparisons and logic: bool results, never differentiable.
 
-function compare(op: Binary, name: string, a: Tensor, b: Operand): Tensor {
+function compare(op: Binary, name: string, a: Tensor, b: Operand | boolean): Tensor {
   b = checkOperand(b, name, "other", 1);
   return binaryKernel(op, a, b, arithDtype(a, b), bool);
 }
-export const eq = (a: Tensor, b: Operand): Tensor => compare(Binary.Eq, "eq", a, b);
-export const ne = (a: Tensor, b: Operand): Tensor => compare(Binary.Ne, "ne", a, b);
-export const lt = (a: Tensor, b: Operand): Tensor => compare(Binary.Lt, "lt", a, b);
-export const le = (a: Tensor, b: Operand): Tensor => compare(Binary.Le, "le", a, b);
-export const gt = (a: Tensor, b: Operand): Tensor => compare(Binary.Gt, "gt", a, b);
-export const ge = (a: Tensor, b: Operand): Tensor => compare(Binary.Ge, "ge", a, b);
-export const logicalAnd = (a: Tensor, b: Operand): Tensor =>
+export const eq = (a: Tensor, b: Operand | boolean): Tensor => compare(Binary.Eq, "eq", a, b);
+export const ne = (a: Tensor, b: Operand | boolean): Tensor => compare(Binary.Ne, "ne", a, b);
+export const lt = (a: Tensor, b: Operand | boolean): Tensor => compare(Binary.Lt, "lt", a, b);
+export const le = (a: Tensor, b: Operand | boolean): Tensor => compare(Binary.Le, "le", a, b);
+export const gt = (a: Tensor, b: Operand | boolean): Tensor => compare(Binary.Gt, "gt", a, b);
+export const ge = (a: Tensor, b: Operand | boolean): Tensor => compare(Binary.Ge, "ge", a, b);
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor =>
   compare(Binary.LogicalAnd, "logical_and", a, b);
-export const logicalOr = (a: Tensor, b: Operand): Tensor =>
+export const logicalOr = (a: Tensor, b: Tensor): Tensor =>
   compare(Binary.LogicalOr, "logical_or", a, b);
+/** (a != 0) xor (b != 0); NaN counts as true, as C++'s bool conversion */
+export const logicalXor = (a: Tensor, b: Tensor): Tensor =>
+  elementwise2(a, b, resultType([a, b]), bool, (x, y) => ((x !== 0) !== (y !== 0) ? 1 : 0));
 export const logicalNot = (a: Tensor): Tensor => unaryKernel(Unary.LogicalNot, a, bool);
 export const isnan = (a: Tensor): Tensor => unaryKernel(Unary.IsNan, a, bool);
 export const isfinite = (a: Tensor): Tensor => unaryKernel(Unary.IsFinite, a, bool);
+/** x is +inf or -inf */
+export function isinf(a: Tensor): Tensor {
+  const n = a.numel();
+  const out = allocOutput(a.shape.slice(), bool);
+  const { data, offset } = contiguousData(a);
+  const o = out.typedArray;
+  for (let i = 0; i < n; i++) {
+    const x = data[offset + i];
+    o[i] = x === Infinity || x === -Infinity ? 1 : 0;
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Unary math
@@ -383,36 +557,24 @@ function floatUnary<
 export const tanh = (a: Tensor): Tensor => floatUnary(Unary.Tanh, "tanh", a, "result");
 export const sigmoid = (a: Tensor): Tensor => floatUnary(Unary.Sigmoid, "sigmoid", a, "result");
 
-/** torch.neg(input) */
-export function neg(a: Tensor, recordGrad = true): Tensor {
+/** torch.neg(input), without recording; bool tensors refuse, as PyTorch. */
+export function neg(a: Tensor): Tensor {
   if (a.dtype === bool) {
     throw runtimeError(
       "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
     );
   }
-  const out = unaryKernel(Unary.Neg, a, a.dtype);
-  if (recordGrad && needsGrad(a)) record("neg", out, [a], {}, {});
-  return out;
+  return unaryKernel(Unary.Neg, a, a.dtype);
 }
 
-/** torch.abs(input) */
+/** torch.abs(input), without recording. */
 export function abs(a: Tensor): Tensor {
-  const out = unaryKernel(Unary.Abs, a, a.dtype);
-  if (needsGrad(a)) record("abs", out, [a], { self: a }, {});
-  return out;
+  if (a.dtype === bool) throw runtimeError(`"abs_cpu" not implemented for 'Bool'`);
+  return unaryKernel(Unary.Abs, a, a.dtype);
 }
 
-/** torch.sign(input) */
-export function sign(a: Tensor): Tensor {
-  const out = unaryKernel(Unary.Sign, a, a.dtype);
-  if (needsGrad(a)) record("sign", out, [a], {}, {});
-  return out;
-}
-
-/** torch.square(input) = input ** 2 (recorded as PowBackward0, as PyTorch). */
-export function square(a: Tensor): Tensor {
-  return pow(a, 2);
-}
+/** torch.sign(input) in {-1, 0, 1} (NaN gives 0), without recording. */
+export const sign = (a: Tensor): Tensor => unaryKernel(Unary.Sign, a, a.dtype);
 
 /** torch.relu(input) = max(input, 0) */
 export function relu(a: Tensor): Tensor {
@@ -421,16 +583,46 @@ export function relu(a: Tensor): Tensor {
   return out;
 }
 
-function rounding(op: Unary, name: "floor" | "ceil" | "round", a: Tensor): Tensor {
-  const out = a.dtype.isFloatingPoint
+/**
+ * floor/ceil/round (kernel `op`, PyTorch name `name`) without recording: integers are their own
+ * value, bool refuses.
+ */
+export function rounding(op: Unary, name: string, a: Tensor): Tensor {
+  if (a.dtype === bool) throw runtimeError(`"${name}_vml_cpu" not implemented for 'Bool'`);
+  return a.dtype.isFloatingPoint
     ? unaryKernel(op, a, a.dtype)
     : unaryKernel(Unary.Trunc, a, a.dtype);
-  if (needsGrad(a)) record(name, out, [a], {}, {});
+}
+
+/**
+ * torch.round(input, decimals=d), without recording: nearbyint(x * 10^d) / 10^d (for d < 0:
+ * nearbyint(x / 10^-d) * 10^-d), each step rounded to the dtype, as PyTorch's kernel; floats
+ * only.
+ */
+export function roundDecimals(a: Tensor, decimals: number): Tensor {
+  if (!a.dtype.isFloatingPoint)
+    throw runtimeError(`"round_cpu" not implemented for '${scalarTypeName(a.dtype)}'`);
+  const r = a.dtype === float32 ? Math.fround : (v: number) => v;
+  const negative = decimals < 0;
+  const p = r(Math.pow(10, Math.abs(decimals)));
+  const n = a.numel();
+  const out = allocOutput(a.shape.slice(), a.dtype);
+  const { data, offset } = contiguousData(a);
+  const o = out.typedArray;
+  for (let i = 0; i < n; i++) {
+    const x = data[offset + i];
+    o[i] = negative ? r(roundHalfEven(r(x / p)) * p) : r(roundHalfEven(r(x * p)) / p);
+  }
   return out;
 }
-export const floor = (a: Tensor): Tensor => rounding(Unary.Floor, "floor", a);
-export const ceil = (a: Tensor): Tensor => rounding(Unary.Ceil, "ceil", a);
-export const round = (a: Tensor): Tensor => rounding(Unary.Round, "round", a);
+
+/** nearbyint in the default rounding mode: half to even, keeping the sign of a zero result. */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  const r = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+  return r === 0 && x < 0 ? -0 : r;
+}
 
 type Bound = Tensor | number | null | undefined;
 
@@ -539,53 +731,71 @@ function expandedData(t: Tensor, shape: number[], dtype: DType): Tensor["typedAr
   return out;
 }
 
+const warned = new Set<string>();
+/** Python's warnings.warn(msg) with the default filter: shown once. */
+function warnOnce(msg: string): void {
+  if (warned.has(msg)) return;
+  warned.add(msg);
+  console.warn(`UserWarning: ${msg}`);
+}
+
+/** A where() operand: a tensor, or a number or bool (a wrapped scalar). */
+export type WhereOperand = Tensor | number | boolean;
+
 /**
- * torch.where(condition, input, other): input where condition, else other.
+ * torch.where(condition, input, other) without recording: input where condition, else other,
+ * all three broadcast, in the promoted dtype of input and other.
  * @example torch.where(x.gt(0), x, 0)
  */
-export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
-  cond = checkTensor(cond, "where", "condition", 0);
+export function whereForward(cond: Tensor, a: WhereOperand, b: WhereOperand): Tensor {
+  if (cond.dtype === uint8) {
+    warnOnce(
+      "where received a uint8 condition tensor. This behavior is deprecated and will be removed in a future version of PyTorch. Use a boolean condition instead.",
+    );
+    cond = castTensor(cond, bool);
+  }
   if (cond.dtype !== bool) {
     throw runtimeError(
       `where expected condition to be a boolean tensor, but got a tensor with dtype ${scalarTypeName(cond.dtype)}`,
     );
   }
-  a = checkOperand(a, "where", "input", 1);
-  b = checkOperand(b, "where", "other", 2);
-  const ta = typeof a === "number" ? null : a;
-  const tb = typeof b === "number" ? null : b;
+  const ta = a instanceof Tensor ? a : null;
+  const tb = b instanceof Tensor ? b : null;
   let shape = cond.shape;
   if (ta) shape = broadcastShapes(shape, ta.shape);
   if (tb) shape = broadcastShapes(shape, tb.shape);
-  const dt =
-    ta && tb
-      ? resultType([ta, tb])
-      : ta
-        ? resultType([ta, b as number])
-        : tb
-          ? resultType([tb, a as number])
-          : resultType([a as number, b as number]);
+  const dt = resultType([a, b]);
   const n = numelOf(shape);
   const out = allocOutput(shape.slice(), dt);
-  // the condition expanded to `shape`: made for the TypeScript kernel and for backward
-  let c: TypedArray | null = null;
-  if (nativeWorth(n) && whereNative(cond, ta, a as number, tb, b as number, dt, shape, out, n)) {
-    // done: the addon read the operands through their broadcast strides
-  } else {
-    c = expandedData(cond, shape, bool);
-    const A = ta
-      ? expandedData(ta, shape, dt)
-      : new dt.ArrayType(n).fill(scalarIn(a as number, dt));
-    const B = tb
-      ? expandedData(tb, shape, dt)
-      : new dt.ArrayType(n).fill(scalarIn(b as number, dt));
-    whereKernel(c, A, B, out.typedArray, n);
-  }
-  if (needsGrad(ta, tb)) {
-    const condB = wrap(c ?? expandedData(cond, shape, bool), shape.slice(), bool);
-    record("where", out, [ta, tb], { condition: condB }, {});
-  }
+  const av = ta === null ? Number(a) : 0;
+  const bv = tb === null ? Number(b) : 0;
+  if (nativeWorth(n) && whereNative(cond, ta, av, tb, bv, dt, shape, out, n)) return out;
+  const c = expandedData(cond, shape, bool);
+  const A = ta ? expandedData(ta, shape, dt) : new dt.ArrayType(n).fill(scalarIn(av, dt));
+  const B = tb ? expandedData(tb, shape, dt) : new dt.ArrayType(n).fill(scalarIn(bv, dt));
+  whereKernel(c, A, B, out.typedArray, n);
   return out;
+}
+
+/**
+ * torch.where(condition): the coordinates of condition's non-zero elements, one int64 tensor
+ * per dimension (a 0-dim condition counts as one element of a 1-dim one).
+ */
+export function nonzeroTuple(cond: Tensor): Tensor[] {
+  const shape = cond.dim() === 0 ? [1] : cond.shape;
+  const { data, offset } = contiguousData(cond);
+  const n = cond.numel();
+  const nd = shape.length;
+  const coords: number[][] = Array.from({ length: nd }, () => []);
+  const pos = new Array<number>(nd).fill(0);
+  for (let i = 0; i < n; i++) {
+    if (data[offset + i] !== 0) for (let d = 0; d < nd; d++) coords[d].push(pos[d]);
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++pos[d] < shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+  return coords.map((c) => wrap(Float64Array.from(c), [c.length], int64));
 }
 
 /** A where() operand as (data, offset, strides) broadcast to `shape`; a number is one element. */
@@ -642,9 +852,25 @@ function whereNative(
   );
 }
 
-/** Tensor.masked_fill(mask, value): value where mask is true. */
-export function maskedFill(a: Tensor, mask: Tensor, value: number | Tensor): Tensor {
-  mask = checkTensor(mask, "masked_fill", "mask", 1);
+/**
+ * masked_fill(input, mask, value) without recording: value where mask is true, input
+ * elsewhere, input and mask broadcast; a tensor value must be 0-dim.
+ */
+export function maskedFillForward(
+  a: Tensor,
+  mask: Tensor,
+  value: number | boolean | Tensor,
+): Tensor {
+  if (mask.dtype === uint8) {
+    warnOnce(
+      "masked_fill_ received a mask with dtype torch.uint8, this behavior is now deprecated,please use a mask with dtype torch.bool instead.",
+    );
+    const { data, offset } = contiguousData(mask);
+    for (let i = 0, n = mask.numel(); i < n; i++) {
+      if (data[offset + i] > 1) throw runtimeError("Mask tensor can take 0 and 1 values only");
+    }
+    mask = castTensor(mask, bool);
+  }
   if (mask.dtype !== bool) {
     throw runtimeError(
       `masked_fill_ only supports boolean masks, but got mask with dtype ${mask.dtype.name === "int64" ? "long int" : mask.dtype.name}`,
@@ -657,25 +883,18 @@ export function maskedFill(a: Tensor, mask: Tensor, value: number | Tensor): Ten
         `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s).`,
       );
     }
-    v = value.item() as number;
-  } else v = typeof value === "boolean" ? Number(value) : value;
+    v = Number(value.item());
+  } else v = Number(value);
   const shape = broadcastShapes(a.shape, mask.shape);
-  if (!shapeEqual(shape, a.shape)) {
-    throw runtimeError(
-      `The expanded size of the tensor (${a.shape.join(", ")}) must match the existing size (${mask.shape.join(", ")}) of the mask`,
-    );
-  }
   const n = numelOf(shape);
   const out = allocOutput(shape.slice(), a.dtype);
   const fill = scalarIn(v, a.dtype);
-  // the mask expanded to `shape`: made for the TypeScript loop and for backward
-  let c: TypedArray | null = null;
   if (
-    !nativeWorth(n) ||
-    !tryNativeMaskedFill(
+    nativeWorth(n) &&
+    tryNativeMaskedFill(
       a.typedArray,
       a.offset,
-      a.strides,
+      broadcastStrides(a.shape, a.strides, shape),
       mask.typedArray,
       mask.offset,
       broadcastStrides(mask.shape, mask.strides, shape),
@@ -684,17 +903,11 @@ export function maskedFill(a: Tensor, mask: Tensor, value: number | Tensor): Ten
       shape,
       n,
     )
-  ) {
-    c = expandedData(mask, shape, bool);
-    const A = expandedData(a, shape, a.dtype);
-    const o = out.typedArray;
-    for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? fill : A[i];
-  }
-  // a tensor value is an input too (MaskedFillBackward1): it gets the sum of g where masked
-  const vt = value instanceof Tensor ? value : null;
-  if (needsGrad(a, vt)) {
-    const saved = { mask: wrap(c ?? expandedData(mask, shape, bool), shape.slice(), bool) };
-    record("maskedFill", out, [a, vt], saved, {}, vt ? "MaskedFillBackward1" : undefined);
-  }
+  )
+    return out;
+  const c = expandedData(mask, shape, bool);
+  const A = expandedData(a, shape, a.dtype);
+  const o = out.typedArray;
+  for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? fill : A[i];
   return out;
 }

@@ -139,7 +139,8 @@ function io(a: Tensor): { x: Tensor["typedArray"]; xo: number; out: Tensor; n: n
 // activations
 
 /**
- * torch.erf(input)
+ * torch.erf(input) without recording (the registry's erf records ErfBackward0); integer and
+ * bool inputs give the default float dtype.
  * @example torch.erf(torch.tensor([0, 1])) // tensor([0.0000, 0.8427])
  */
 export function erf(a: Tensor): Tensor {
@@ -147,7 +148,6 @@ export function erf(a: Tensor): Tensor {
   const { x, xo, out, n } = io(x0);
   const o = out.typedArray;
   for (let i = 0; i < n; i++) o[i] = erfScalar(x[xo + i]);
-  if (needsGrad(a)) record("erf", out, [a], { self: a }, {});
   return out;
 }
 

@@ -289,7 +289,11 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
     slots = [...order.map((i) => slots[i]), all.length];
     params = [...order.map((i) => params[i]), REQUIRES_GRAD];
   }
-  const pyNames = params.map((p) => (!method && p.name === "self" ? "input" : p.name));
+  // the function form calls a Tensor `self` "input"; a Scalar `self` (pow.Scalar, where.Scalar)
+  // keeps its name, as PyTorch's parser prints and binds it
+  const pyNames = params.map((p) =>
+    !method && p.name === "self" && p.base === "Tensor" ? "input" : p.name,
+  );
   const untyped = params.map((p) => spec.untyped?.includes(p.name) ?? false);
   const checks = params.map((p, i) => (untyped[i] ? ANY : paramCheck(p, spec.numbersAsTensors)));
   const maxPos = params.filter((p) => !p.keywordOnly).length;
@@ -566,7 +570,9 @@ function tryBind(
     } else {
       if (raise) {
         const m = sig.maxPos;
-        if (sig.minArgs !== m && sig.minArgs < m)
+        // PyTorch's extra_args counts required keyword-only arguments in min_args: "takes
+        // from 1 to 0 positional arguments" (round(*, int decimals) given one)
+        if (sig.minArgs !== m)
           throw typeError(
             `${name}() takes from ${sig.minArgs} to ${m} positional arguments but ${nargs} were given`,
           );
@@ -861,7 +867,14 @@ function invalidArguments(
     }
   }
   const h = H();
-  const py = (k: string): string => (visible.length > 0 ? keyToPy(k, visible[0]) : k);
+  // a camelCased key in PyTorch's spelling, from the first signature that has it
+  const py = (k: string): string => {
+    for (const s of visible) {
+      const n = keyToPy(k, s);
+      if (n !== k || s.params.some((p) => p.name === k)) return n;
+    }
+    return k;
+  };
   // the keyword arguments as PyTorch's unordered map lists them (reverse insertion order)
   const kwList = kwKeys
     .slice()

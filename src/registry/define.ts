@@ -33,7 +33,13 @@ import {
   setBinderHost,
   type Signature,
 } from "./binder.js";
-import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../autograd/function.js";
+import {
+  anyNeedsGrad,
+  needsGrad,
+  record,
+  registerDerivative,
+  type OpNode,
+} from "../autograd/function.js";
 import { registerJvp } from "../autograd/forward-ad.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import {
@@ -112,6 +118,17 @@ export interface OverloadDecl {
   out?: boolean;
   /** a deprecated signature (PyTorch's deprecated.yaml): bound, never listed in errors */
   hidden?: boolean;
+  /**
+   * The in-place form's own forward and derivative, for ops whose `x_` differs from `x`
+   * (derivatives.yaml's `eq_.Scalar`: the result in self's dtype, zero gradients, EqBackward0;
+   * `eq` gives bools and has no entry). The derivative is registered under `x_.overload`.
+   */
+  inplace?: {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as `forward`
+    forward: (...args: any[]) => unknown;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as `derivative`
+    derivative?: DerivativeDecl<any, any>;
+  };
 }
 
 export type Variant = "function" | "method" | "inplace";
@@ -229,27 +246,51 @@ function withDerivative(
     return d.jvp(t, p, out as Tensor, attrs as object);
   });
   const EMPTY = Object.freeze({});
-  return (...values: unknown[]) => {
-    const out = forward(...values) as Tensor;
-    const inputs = tensorSlots.map((i) => {
-      const v = values[i];
-      return v instanceof Tensor ? v : null;
-    });
-    // an integer or bool result is not differentiable (cumsum(x, dtype=int64)): not recorded
-    if (!anyNeedsGrad(inputs) || !out.dtype.isFloatingPoint) return out;
+  const saveNames = d.save;
+  const attrNames = d.attrs ?? [];
+  const recordCall = (values: readonly unknown[], out: Tensor, inputs: (Tensor | null)[]) => {
     const save: Record<string, Tensor | null> = {};
-    d.save.forEach((n, j) => {
+    for (let j = 0; j < saveNames.length; j++) {
       const s = saveSlots[j];
       const v = s < 0 ? out : values[s];
-      save[n] = v instanceof Tensor ? v : null;
-    });
+      save[saveNames[j]] = v instanceof Tensor ? v : null;
+    }
     let attrs: Record<string, unknown> = EMPTY;
-    if (attrSlots.length > 0) {
+    if (attrNames.length > 0) {
       attrs = {};
-      (d.attrs ?? []).forEach((n, j) => (attrs[n] = values[attrSlots[j]]));
+      for (let j = 0; j < attrNames.length; j++) attrs[attrNames[j]] = values[attrSlots[j]];
     }
     record(key as Op, out, inputs, save as never, attrs as never);
     return out;
+  };
+  const asTensor = (v: unknown): Tensor | null => (v instanceof Tensor ? v : null);
+  // an integer or bool result is not differentiable (cumsum(x, dtype=int64)): not recorded.
+  // One and two arguments (unary and binary ops, the hot ones): no argument array unless the
+  // call is recorded
+  if (schema.params.length === 1) {
+    const hasTensor = tensorSlots.length === 1;
+    return (a: unknown) => {
+      const out = forward(a) as Tensor;
+      const ta = hasTensor ? asTensor(a) : null;
+      return needsGrad(ta) && out.dtype.isFloatingPoint ? recordCall([a], out, [ta]) : out;
+    };
+  }
+  if (schema.params.length === 2) {
+    const [s0, s1] = tensorSlots;
+    return (a: unknown, b: unknown) => {
+      const out = forward(a, b) as Tensor;
+      const t0 = s0 === undefined ? null : asTensor(s0 === 0 ? a : b);
+      const t1 = s1 === undefined ? null : asTensor(b);
+      if (!needsGrad(t0, t1) || !out.dtype.isFloatingPoint) return out;
+      return recordCall([a, b], out, s1 === undefined ? (s0 === undefined ? [] : [t0]) : [t0, t1]);
+    };
+  }
+  return (...values: unknown[]) => {
+    const out = forward(...values) as Tensor;
+    const inputs = tensorSlots.map((i) => asTensor(values[i]));
+    return anyNeedsGrad(inputs) && out.dtype.isFloatingPoint
+      ? recordCall(values, out, inputs)
+      : out;
   };
 }
 
@@ -477,21 +518,41 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
   const numbersAsTensors = decl.numbersAsTensors ?? false;
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
-    let forward = o.forward as ((...args: unknown[]) => unknown) | null;
+    const raw = o.forward as ((...args: unknown[]) => unknown) | null;
+    let forward = raw;
     if (forward !== null && o.derivative !== undefined)
       forward = withDerivative(schema, forward, o.derivative);
     if (forward !== null && isFactory(schema)) forward = factoryForward(schema, forward);
+    let inplaceFwd = forward;
+    let inplaceDerivative = o.derivative;
+    if (raw !== null && o.inplace !== undefined) {
+      const f = o.inplace.forward as (...args: unknown[]) => unknown;
+      inplaceDerivative = o.inplace.derivative;
+      inplaceFwd =
+        inplaceDerivative === undefined
+          ? f
+          : withDerivative({ ...schema, name: `${schema.name}_` }, f, inplaceDerivative);
+    }
     return {
       schema,
       forward,
-      savesSelf: o.derivative?.save.includes("self") ?? true,
+      inplaceFwd,
+      savesSelf: inplaceDerivative?.save.includes("self") ?? true,
       out: o.out ?? decl.out ?? false,
       hidden: o.hidden ?? false,
     };
   };
-  const fnOverloads = decl.overloads.map(prepare);
+  // an overload shared by the function and method lists is prepared (and its derivative
+  // registered) once
+  const prepared = new Map<OverloadDecl, ReturnType<typeof prepare>>();
+  const prep = (o: OverloadDecl): ReturnType<typeof prepare> => {
+    let p = prepared.get(o);
+    if (p === undefined) prepared.set(o, (p = prepare(o)));
+    return p;
+  };
+  const fnOverloads = decl.overloads.map(prep);
   const mOverloads =
-    decl.methodOverloads === undefined ? fnOverloads : decl.methodOverloads.map(prepare);
+    decl.methodOverloads === undefined ? fnOverloads : decl.methodOverloads.map(prep);
   const sig = (o: ReturnType<typeof prepare>, method: boolean, forward = o.forward) =>
     makeSignature(
       {
@@ -525,7 +586,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
           sig(
             o,
             true,
-            o.forward === null ? null : inplaceForward(o.schema, o.forward, o.savesSelf),
+            o.inplaceFwd === null ? null : inplaceForward(o.schema, o.inplaceFwd, o.savesSelf),
           ),
         )
     : [];

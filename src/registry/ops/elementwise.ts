@@ -1,11 +1,34 @@
 /**
- * Elementwise ops: arithmetic, unary math. One `defineOp` per op (see ../define.ts).
+ * Elementwise ops: arithmetic, powers, unary math, rounding. One `defineOp` per op (see
+ * ../define.ts); comparisons, logic and selection (where, masked_fill) are in comparison.ts.
+ *
+ * add, sub, mul and div record their own node in their forward (src/ops/elementwise.ts): they
+ * save each operand only when the other needs its gradient, as PyTorch does, which a declared
+ * saved set cannot express. tanh, sigmoid and relu too (their formulas live in
+ * src/autograd/derivatives.ts).
  */
-import type { Tensor } from "../../tensor.js";
+import { Tensor } from "../../tensor.js";
 import * as E from "../../ops/elementwise.js";
+import { erf as erfForward } from "../../ops/nn.js";
 import { Unary } from "../../backend/elementwise.js";
 import { floatDtypeOf } from "../../ops/core.js";
-import { defineOp, deprecated } from "../define.js";
+import * as F from "../../autograd/formula-ops.js";
+import { notImplementedError, runtimeError } from "../../errors.js";
+import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
+
+/**
+ * A Scalar argument's value: a number, a bool, or (PyTorch's parser accepts one) a 0-dim
+ * tensor that does not require grad.
+ */
+export function scalarArg(v: number | boolean | Tensor): number | boolean {
+  return v instanceof Tensor ? (v.item() as number | boolean) : v;
+}
+
+/** A zero gradient or tangent shaped like `t` (piecewise constant ops). */
+const zero = (t: Tensor): Tensor => F.zerosLike(t);
+/** a + b where null is a zero tangent */
+const plus = (a: Tensor | null, b: Tensor | null): Tensor | null =>
+  a === null ? b : b === null ? a : a.add(b);
 
 defineOp({
   name: "add",
@@ -80,19 +103,418 @@ defineOp({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Division
+
+const DIV_DOC =
+  'Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.';
+const DIV_EXAMPLE =
+  'torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])';
+
+/**
+ * div and its alias divide: true division (DivBackward0), and with a rounding mode
+ * (DivBackward2). PyTorch's parser has no binding for div.Scalar (a number binds to
+ * div.Tensor, as the parser wraps numbers for div); divide keeps divide.Scalar.
+ */
+function divOverloads(name: "div" | "divide"): OverloadDecl[] {
+  // E.div itself (div is hot): called with two arguments it is div.Tensor, with a rounding
+  // mode (None included) div.Tensor_mode
+  const tensor: OverloadDecl = {
+    schema: `${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
+    out: true,
+    forward: E.div,
+  };
+  const tensorMode: OverloadDecl = {
+    schema: `${name}.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`,
+    out: true,
+    forward: E.div,
+  };
+  const scalarMode: OverloadDecl = {
+    schema: `${name}.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`,
+    forward: (self: Tensor, other: number | boolean | Tensor, mode: string | null) =>
+      E.div(self, Number(scalarArg(other)), mode),
+  };
+  if (name === "div") return [tensor, tensorMode, scalarMode];
+  const scalar: OverloadDecl = {
+    schema: "divide.Scalar(Tensor self, Scalar other) -> Tensor",
+    forward: (self: Tensor, other: number | boolean | Tensor) =>
+      E.div(self, Number(scalarArg(other))),
+  };
+  return [tensor, tensorMode, scalar, scalarMode];
+}
+
+defineOp({
+  name: "div",
+  variants: ["function", "method", "inplace"],
+  numbersAsTensors: true,
+  doc: DIV_DOC,
+  example: DIV_EXAMPLE,
+  overloads: divOverloads("div"),
+});
+
+defineOp({
+  name: "divide",
+  variants: ["function", "method", "inplace"],
+  numbersAsTensors: true,
+  doc: `Alias of div. ${DIV_DOC}`,
+  example: "torch.divide(torch.tensor([1, 2]), 4) // tensor([0.2500, 0.5000])",
+  overloads: divOverloads("divide"),
+});
+
+defineOp({
+  name: "true_divide",
+  variants: ["function", "method", "inplace"],
+  numbersAsTensors: true,
+  doc: "Alias of div without rounding: `input / other`, integers giving floats.",
+  example: "torch.trueDivide(torch.tensor([1, 3]), 2) // tensor([0.5000, 1.5000])",
+  overloads: [
+    {
+      schema: "true_divide.Tensor(Tensor self, Tensor other) -> Tensor",
+      out: true,
+      forward: (self: Tensor | number, other: Tensor | number) => E.div(self, other),
+    },
+    {
+      schema: "true_divide.Scalar(Tensor self, Scalar other) -> Tensor",
+      forward: (self: Tensor, other: number | boolean | Tensor) =>
+        E.div(self, Number(scalarArg(other))),
+    },
+  ],
+});
+
+/**
+ * floor_divide has no derivative in PyTorch: its result is recorded with a node that raises
+ * when differentiated (NotImplemented).
+ */
+const floorDivideNotImplemented: DerivativeDecl = {
+  name: "torch::autograd::NotImplemented",
+  save: [],
+  grad: () => {
+    throw runtimeError("derivative for aten::floor_divide is not implemented");
+  },
+  jvp: () => {
+    throw notImplementedError(
+      "Trying to use forward AD with aten::floor_divide that does not support it.",
+    );
+  },
+};
+
+defineOp({
+  name: "floor_divide",
+  variants: ["function", "method", "inplace"],
+  numbersAsTensors: true,
+  doc: '`input // other`: the quotient rounded down (div with roundingMode "floor").',
+  example: "torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])",
+  overloads: [
+    {
+      schema: "floor_divide(Tensor self, Tensor other) -> Tensor",
+      out: true,
+      forward: (self: Tensor | number, other: Tensor | number) => E.floorDivide(self, other),
+      derivative: floorDivideNotImplemented,
+    },
+    {
+      schema: "floor_divide.Scalar(Tensor self, Scalar other) -> Tensor",
+      forward: (self: Tensor, other: number | boolean | Tensor) =>
+        E.floorDivide(self, Number(scalarArg(other))),
+      derivative: floorDivideNotImplemented,
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Powers
+
+const powTensorTensor: OverloadDecl = {
+  schema: "pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
+  forward: E.powTensor,
+  derivative: {
+    name: "PowBackward1",
+    save: ["self", "exponent", "result"],
+    // d(x^y) = y*x^(y-1)*g, x^y*log(x)*g (with 0 where y == 0, and where x == 0 and y >= 0,
+    // as PyTorch's pow_backward_self/_exponent)
+    grad: (g, s, _a, n) => [
+      n.needsInputGrad(0)
+        ? F.where(s.exponent.eq(0), zero(g), g.mul(s.exponent).mul(s.self.pow(s.exponent.sub(1))))
+        : null,
+      n.needsInputGrad(1)
+        ? F.where(
+            s.self.eq(0).logicalAnd(s.exponent.ge(0)),
+            zero(g),
+            g.mul(s.result).mul(s.self.log()),
+          )
+        : null,
+    ],
+    // the same two terms applied to the tangents
+    jvp: (t, p, result) => {
+      const x = p.self;
+      const y = p.exponent;
+      const dBase =
+        t.self === null
+          ? null
+          : t.self
+              .mul(y)
+              .mul(x.pow(y.sub(1)))
+              .maskedFill(y.eq(0), 0);
+      const dExp =
+        t.exponent === null
+          ? null
+          : t.exponent
+              .mul(result)
+              .mul(x.log())
+              .maskedFill(x.eq(0).logicalAnd(y.ge(0)), 0);
+      return plus(dBase, dExp);
+    },
+  },
+};
+
+const powScalar: OverloadDecl = {
+  schema: "pow.Scalar(Scalar self, Tensor exponent) -> Tensor",
+  forward: (self: number | boolean | Tensor, exponent: Tensor) =>
+    E.powScalarTensor(scalarArg(self), exponent),
+  derivative: {
+    name: "PowBackward2",
+    save: ["exponent", "result"],
+    attrs: ["self"],
+    // d(b^y) = b^y*log(b)*g (0 where b == 0 and y >= 0)
+    grad: (g, s: { exponent: Tensor; result: Tensor }, a: { self: number | boolean | Tensor }) => {
+      const b = Number(scalarArg(a.self));
+      const d = g.mul(s.result).mul(Math.log(b));
+      return [b === 0 ? F.where(s.exponent.ge(0), zero(g), d) : d];
+    },
+    jvp: (t, p, result, a: { self: number | boolean | Tensor }) => {
+      const b = Number(scalarArg(a.self));
+      const d = (t.exponent as Tensor).mul(result).mul(Math.log(b));
+      return b === 0 ? d.maskedFill(p.exponent.ge(0), 0) : d;
+    },
+  },
+};
+
+const powTensorScalar: OverloadDecl = {
+  schema: "pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor",
+  forward: (self: Tensor, exponent: number | boolean | Tensor) =>
+    E.powTensorScalar(self, typeof exponent === "number" ? exponent : scalarArg(exponent)),
+  derivative: {
+    name: "PowBackward0",
+    save: ["self"],
+    attrs: ["exponent"],
+    // d(x^c) = c*x^(c-1)*g (0 when c == 0)
+    grad: (g, s: { self: Tensor }, a: { exponent: number | boolean | Tensor }) => {
+      const c = Number(scalarArg(a.exponent));
+      if (c === 0) return [zero(g)];
+      // without createGraph, one fused kernel instead of three ops (same math)
+      const fused = F.fusedPowBackward(g, s.self, c);
+      if (fused !== null) return [fused];
+      // as PyTorch's pow_backward (no x^1 shortcut): d^3(x^3) stays connected through x^0
+      return [g.mul(s.self.pow(c - 1).mul(c))];
+    },
+    jvp: (t, p, result, a: { exponent: number | boolean | Tensor }) => {
+      const c = Number(scalarArg(a.exponent));
+      if (c === 0) return zero(result);
+      return (t.self as Tensor).mul(p.self.pow(c - 1).mul(c));
+    },
+  },
+};
+
+defineOp({
+  name: "pow",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "`input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).",
+  example: "torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])",
+  overloads: [powTensorTensor, powScalar, powTensorScalar],
+  methodOverloads: [powTensorTensor, powTensorScalar],
+});
+
+defineOp({
+  name: "square",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "`input ** 2` (recorded as pow, PowBackward0, as PyTorch).",
+  example: "torch.square(torch.tensor([2, -3])) // tensor([4, 9])",
+  overloads: [{ schema: "square(Tensor self) -> Tensor", forward: (self: Tensor) => self.pow(2) }],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sign and magnitude, rounding
+
+/** neg and its alias negative: d(-x) = -g. */
+for (const name of ["neg", "negative"]) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc: name === "neg" ? "`-input` elementwise." : "Alias of neg: `-input` elementwise.",
+    example: `torch.tensor([1, -2]).${name}() // tensor([-1,  2])`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: E.neg,
+        derivative: {
+          name: "NegBackward0",
+          save: [],
+          grad: (g) => [g.neg()],
+          jvp: (t) => (t.self as Tensor).neg(),
+        },
+      },
+    ],
+  });
+}
+
+/** abs and its alias absolute: d|x| = sign(x)*g. */
+for (const name of ["abs", "absolute"]) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc: name === "abs" ? "`|input|` elementwise." : "Alias of abs: `|input|` elementwise.",
+    example: `torch.tensor([-1.5, 2]).${name}() // tensor([1.5000, 2.0000])`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: E.abs,
+        derivative: {
+          name: "AbsBackward0",
+          save: ["self"],
+          grad: (g, s: { self: Tensor }) => [g.mul(s.self.sign())],
+          jvp: (t, p) => (t.self as Tensor).mul(p.self.sign()),
+        },
+      },
+    ],
+  });
+}
+
+/** A piecewise constant unary op: zero gradient and tangent. */
+function constantDerivative(name: string): DerivativeDecl {
+  return { name, save: [], grad: (g) => [zero(g)], jvp: (_t, _p, result) => zero(result) };
+}
+
+defineOp({
+  name: "sign",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The sign of each element: -1, 0 or 1 (0 for NaN).",
+  example: "torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])",
+  overloads: [
+    {
+      schema: "sign(Tensor self) -> Tensor",
+      forward: E.sign,
+      derivative: constantDerivative("SignBackward0"),
+    },
+  ],
+});
+
+for (const [name, op, node, doc, example] of [
+  [
+    "floor",
+    Unary.Floor,
+    "FloorBackward0",
+    "The largest integer not greater than each element (integers unchanged).",
+    "torch.tensor([1.5, -1.5]).floor() // tensor([ 1., -2.])",
+  ],
+  [
+    "ceil",
+    Unary.Ceil,
+    "CeilBackward0",
+    "The smallest integer not less than each element (integers unchanged).",
+    "torch.tensor([1.5, -1.5]).ceil() // tensor([ 2., -1.])",
+  ],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc,
+    example,
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: (self: Tensor) => E.rounding(op, name, self),
+        derivative: constantDerivative(node),
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "round",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).",
+  example:
+    "torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])",
+  overloads: [
+    {
+      schema: "round(Tensor self) -> Tensor",
+      forward: (self: Tensor) => E.rounding(Unary.Round, "round", self),
+      derivative: constantDerivative("RoundBackward0"),
+    },
+    {
+      schema: "round.decimals(Tensor self, *, int decimals) -> Tensor",
+      forward: (self: Tensor, decimals: number) => E.roundDecimals(self, decimals),
+      derivative: constantDerivative("RoundBackward1"),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Two-tensor extremes
+
+/**
+ * maximum/minimum: g to the selected input, split evenly on ties; the tangent of the selected
+ * input (the mean of both on ties).
+ */
+function extremeDerivative(isMax: boolean): DerivativeDecl {
+  return {
+    name: isMax ? "MaximumBackward0" : "MinimumBackward0",
+    save: ["self", "other"],
+    grad: (g, s: { self: Tensor; other: Tensor }) => {
+      const half = F.where(s.self.eq(s.other), g.div(2), g);
+      const selfLoses = isMax ? s.self.lt(s.other) : s.self.gt(s.other);
+      const otherLoses = isMax ? s.self.gt(s.other) : s.self.lt(s.other);
+      return [half.maskedFill(selfLoses, 0), half.maskedFill(otherLoses, 0)];
+    },
+    jvp: (t, p, result) => {
+      const a = p.self;
+      const b = p.other;
+      const da = t.self ?? F.zeros(a.shape, result);
+      const db = t.other ?? F.zeros(b.shape, result);
+      // d max(a, b) = da where a > b, db where a < b, (da + db)/2 where a == b
+      return F.where(a.eq(b), da.add(db).div(2), F.where(isMax ? a.gt(b) : a.lt(b), da, db));
+    },
+  };
+}
+
+for (const isMax of [true, false]) {
+  const name = isMax ? "maximum" : "minimum";
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    out: true,
+    doc: `The elementwise ${isMax ? "maximum" : "minimum"} of two tensors (broadcasting; NaN propagates).`,
+    example: `torch.${name}(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([${isMax ? "3, 5" : "1, 2"}])`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor other) -> Tensor`,
+        forward: isMax ? E.maximum : E.minimum,
+        derivative: extremeDerivative(isMax),
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Float-valued unary math: integer inputs compute in the default float dtype.
 
 /** The derivative of a unary op: its formula as a function of the saved value and g. */
 type UnaryRule = (g: Tensor, saved: Tensor) => Tensor;
 
 /**
- * A float-valued unary op f with f'(x) expressed through x (`uses: "self"`) or through f(x)
+ * A float-valued unary op f (a kernel, or its own forward) with f'(x) expressed through x
+ * (`uses: "self"`) or through f(x)
  * (`uses: "result"`): the backward is g * f'(·) and the JVP the same rule applied to the
  * tangent (a unary op is its own linearisation at the point).
  */
 function floatUnary(
   name: string,
-  kernel: Unary,
+  kernel: Unary | ((self: Tensor) => Tensor),
   node: string,
   uses: "self" | "result",
   rule: UnaryRule,
@@ -108,7 +530,10 @@ function floatUnary(
     overloads: [
       {
         schema: `${name}(Tensor self) -> Tensor`,
-        forward: (self: Tensor) => E.unaryKernel(kernel, self, floatDtypeOf(self.dtype)),
+        forward:
+          typeof kernel === "function"
+            ? kernel
+            : (self: Tensor) => E.unaryKernel(kernel, self, floatDtypeOf(self.dtype)),
         derivative: {
           name: node,
           save: [uses],
@@ -259,4 +684,45 @@ defineOp({
       forward: (self: Tensor, max: number | boolean) => E.clampMax(self, Number(max)),
     },
   ],
+});
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+// d erf(x) = 2/sqrt(pi) exp(-x^2)
+floatUnary(
+  "erf",
+  erfForward,
+  "ErfBackward0",
+  "self",
+  (g, x) => x.pow(2).neg().exp().mul(TWO_OVER_SQRT_PI).mul(g),
+  "The error function of each element.",
+  "torch.tensor([0, 1]).erf() // tensor([0.0000, 0.8427])",
+);
+
+// ---------------------------------------------------------------------------------------------
+// Activations whose formulas live in src/autograd/derivatives.ts (their forwards record)
+
+defineOp({
+  name: "tanh",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The hyperbolic tangent of each element.",
+  example: "torch.tensor([0, 1]).tanh() // tensor([0.0000, 0.7616])",
+  overloads: [{ schema: "tanh(Tensor self) -> Tensor", forward: E.tanh }],
+});
+
+defineOp({
+  name: "sigmoid",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The logistic sigmoid 1 / (1 + exp(-x)) of each element.",
+  example: "torch.tensor([0, 2]).sigmoid() // tensor([0.5000, 0.8808])",
+  overloads: [{ schema: "sigmoid(Tensor self) -> Tensor", forward: E.sigmoid }],
+});
+
+defineOp({
+  name: "relu",
+  variants: ["function", "method", "inplace"],
+  doc: "max(x, 0) for each element.",
+  example: "torch.tensor([-1, 2]).relu() // tensor([0, 2])",
+  overloads: [{ schema: "relu(Tensor self) -> Tensor", forward: E.relu }],
 });

@@ -3,6 +3,7 @@
  * Tensor, function forms available through `fn`).
  */
 import "./elementwise.js";
+import "./comparison.js";
 import "./reduce.js";
 import "./nn.js";
 import "./loss.js";

@@ -7,7 +7,7 @@
  */
 import { Tensor, Size } from "../../tensor.js";
 import { int32, int64 } from "../../dtype.js";
-import * as E from "../../ops/elementwise.js";
+import { where } from "../../autograd/formula-ops.js";
 import * as NN from "../../ops/nn.js";
 import type { Reduction } from "../../ops/nn.js";
 import * as R from "../../ops/reduce.js";
@@ -340,8 +340,8 @@ defineOp({
 /** xlogy(t, t) = t * log(t), 0 where t == 0 */
 function xlogy(t: Tensor): Tensor {
   const zero = t.eq(0);
-  const safe = E.where(zero, 1, t);
-  return E.where(zero, 0, t.mul(safe.log()));
+  const safe = where(zero, 1, t);
+  return where(zero, 0, t.mul(safe.log()));
 }
 
 defineOp({

@@ -13,6 +13,7 @@
 import { Tensor, Size } from "../../tensor.js";
 import { bool, float64, int32, int64, promoteTypes, type DType } from "../../dtype.js";
 import * as E from "../../ops/elementwise.js";
+import { where } from "../../autograd/formula-ops.js";
 import * as R from "../../ops/reduce.js";
 import * as NN from "../../ops/nn.js";
 import { convolution } from "../../ops/conv.js";
@@ -314,7 +315,7 @@ const hardswishOp = recordingOp(
   "hardswish(Tensor self) -> Tensor",
   activation("hardswish_cpu", (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6),
   unaryDerivative("HardswishBackward0", (x) =>
-    E.where(x.lt(-3), 0, E.where(x.le(3), x.div(3).add(0.5), 1)),
+    where(x.lt(-3), 0, where(x.le(3), x.div(3).add(0.5), 1)),
   ),
 );
 
@@ -323,7 +324,7 @@ const hardsigmoidOp = recordingOp(
   "hardsigmoid(Tensor self) -> Tensor",
   activation("hardsigmoid_cpu", (v) => Math.min(Math.max(v + 3, 0), 6) / 6),
   unaryDerivative("HardsigmoidBackward0", (x) =>
-    E.where(x.gt(-3).logicalAnd(x.lt(3)), 1 / 6, 0).to(x.dtype),
+    where(x.gt(-3).logicalAnd(x.lt(3)), 1 / 6, 0).to(x.dtype),
   ),
 );
 

@@ -4,7 +4,6 @@
 import { Tensor } from "../../tensor.js";
 import { DType } from "../../dtype.js";
 import * as R from "../../ops/reduce.js";
-import * as E from "../../ops/elementwise.js";
 import { pyTypeName, scalarTypeName } from "../../ops/core.js";
 import { normalizeDim } from "../../shape.js";
 import { notImplementedError, runtimeError, typeError, valueError } from "../../errors.js";
@@ -129,7 +128,7 @@ function extreme(name: "max" | "min"): void {
           // the mean of dx over the elements equal to the result
           jvp: (t, p, result) => {
             const mask = p.self.eq(result);
-            return E.where(mask, t.self as Tensor, 0)
+            return F.where(mask, t.self as Tensor, 0)
               .sum()
               .div(mask.sum());
           },
@@ -138,8 +137,9 @@ function extreme(name: "max" | "min"): void {
       {
         schema: `${name}.other(Tensor self, Tensor other) -> Tensor`,
         out: true,
+        // recorded by torch.maximum/minimum's entry (MaximumBackward0, as PyTorch)
         forward: (self: Tensor, other: Tensor) =>
-          isMax ? E.maximum(self, other) : E.minimum(self, other),
+          isMax ? self.maximum(other) : self.minimum(other),
       },
       {
         schema: `${name}.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`,
@@ -199,7 +199,7 @@ for (const name of ["amax", "amin"] as const) {
           jvp: (t, p, result, a: DimAttrs) => {
             const dims = R.reducedDims(p.self, a.dim);
             const mask = p.self.eq(F.restoreReduced(result, dims, a.keepdim, p.self.shape));
-            return E.where(mask, t.self as Tensor, 0)
+            return F.where(mask, t.self as Tensor, 0)
               .sum(dims, a.keepdim)
               .div(mask.sum(dims, a.keepdim));
           },
