@@ -386,17 +386,22 @@ export function div(a: Tensor | number, b: Operand, roundingMode?: string | null
     out = divCompute(A, b, dt, mode);
   }
   const ta = typeof a === "number" ? null : a;
-  if (needsGrad(ta, tb)) {
-    // as PyTorch, each operand is saved only for the other's gradient: self for d/dother
+  if (!needsGrad(ta, tb)) return out;
+  const name = roundingMode === undefined ? undefined : "DivBackward2";
+  const mode = roundingMode ?? null;
+  // as PyTorch, each operand is saved only for the other's gradient: self for d/dother; a
+  // number divisor is kept as an attribute
+  if (tb === null)
+    record("div", out, [ta, null], {}, { scalar: b as number, roundingMode: mode }, name);
+  else
     record(
       "div",
       out,
       [ta, tb],
-      { self: tb !== null && tb.requiresGrad ? A : null, other: tb },
-      { scalar: tb === null ? (b as number) : 0, roundingMode: roundingMode ?? null },
-      roundingMode === undefined ? undefined : "DivBackward2",
+      { self: tb.requiresGrad ? A : null, other: tb },
+      { scalar: 0, roundingMode: mode },
+      name,
     );
-  }
   return out;
 }
 
