@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import * as prettier from "prettier";
 import "../src/registry/ops/index.js";
 import { registeredOps, type Namespace, type OpEntry } from "../src/registry/define.js";
-import { acceptsNone, type Signature } from "../src/registry/binder.js";
+import { acceptsNone, type PyParam, type Signature } from "../src/registry/binder.js";
 import type { Param } from "../src/registry/schema.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -75,8 +75,10 @@ function tsType(p: Param, numbersAsTensors: boolean): string {
 function returnType(sig: Signature, inplace: boolean): string {
   if (inplace) return "this";
   const r = sig.schema.returns;
-  const one = (t: string): string =>
-    t.startsWith("Tensor[]")
+  // alias annotations (`Tensor(a)[]`) do not change the type
+  const one = (a: string): string => {
+    const t = a.replace(/\([^)]*\)/g, "");
+    return t.startsWith("Tensor[]")
       ? "Tensor[]"
       : t.startsWith("Tensor")
         ? "Tensor"
@@ -85,6 +87,7 @@ function returnType(sig: Signature, inplace: boolean): string {
           : t === "int" || t === "float" || t === "Scalar"
             ? "number"
             : "unknown";
+  };
   if (r.length === 0) return "void";
   if (r.length === 1) return one(r[0].type);
   if (r.every((x) => x.name !== ""))
@@ -185,6 +188,19 @@ function unionOverloads(e: OpEntry, sigs: readonly Signature[], name: string, in
   return out;
 }
 
+/**
+ * A Python wrapper's signature under its Python parameter names (OpDecl.pythonWrapper:
+ * torch.split's `tensor, split_size_or_sections`), for its declarations.
+ */
+function pyNamed(sig: Signature, names: readonly PyParam[] | null | undefined): Signature {
+  if (names === null || names === undefined) return sig;
+  return {
+    ...sig,
+    params: sig.params.map((p, i) => ({ ...p, name: names[i].name, jsName: names[i].jsName })),
+    pyNames: names.map((n) => n.name),
+  };
+}
+
 function safe(n: string): string {
   return ["function", "default", "var", "new", "in"].includes(n) ? `${n}_` : n;
 }
@@ -206,8 +222,9 @@ function typeImports(body: string): string {
 function methodsFile(ops: OpEntry[]): string {
   const body: string[] = [];
   for (const e of ops) {
-    for (const s of e.methodSigs) body.push(...overloads(e, s, e.jsName, false));
-    body.push(...unionOverloads(e, e.methodSigs, e.jsName, false));
+    const methodSigs = e.methodSigs.map((s) => pyNamed(s, e.pyMethodParams?.slice(1)));
+    for (const s of methodSigs) body.push(...overloads(e, s, e.jsName, false));
+    body.push(...unionOverloads(e, methodSigs, e.jsName, false));
     for (const s of e.inplaceSigs) body.push(...overloads(e, s, `${e.jsName}_`, true));
     body.push(...unionOverloads(e, e.inplaceSigs, `${e.jsName}_`, true));
   }
@@ -224,9 +241,10 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
   const body: string[] = [];
   for (const e of ops) {
     if (e.functionSigs.length === 0 || e.namespace !== namespace) continue;
+    const functionSigs = e.functionSigs.map((s) => pyNamed(s, e.pyFunctionParams));
     const sigs = [
-      ...e.functionSigs.flatMap((s) => overloads(e, s, "", false)),
-      ...unionOverloads(e, e.functionSigs, "", false),
+      ...functionSigs.flatMap((s) => overloads(e, s, "", false)),
+      ...unionOverloads(e, functionSigs, "", false),
     ].map((o) => o.replace(/\n\(/, "\n("));
     // a reserved word (`var`) is exported under its own name through a renamed binding
     const id = safe(e.jsName);

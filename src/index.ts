@@ -12,8 +12,6 @@ import { Tensor, Size, type ClampBound } from "./tensor.js";
 export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
-import * as V from "./ops/views.js";
-import * as L from "./ops/linalg.js";
 import * as I from "./ops/indexing.js";
 import * as api from "./autograd/api.js";
 import { finish, type TensorOptions } from "./ops/creation.js";
@@ -116,35 +114,18 @@ export const clamp = (
   max?: ClampBound,
 ): Tensor => a.clamp(min, max);
 
-export const matmul = L.matmul;
-export const mm = L.mm;
-export const bmm = L.bmm;
-export const mv = L.mv;
-export const dot = L.dot;
-export const outer = L.outer;
-
-export const reshape = (t: Tensor, shape: readonly number[]): Tensor => t.reshape(shape);
-export const flatten = V.flatten;
-export const squeeze = V.squeeze;
-export const unsqueeze = V.unsqueeze;
-export const transpose = (t: Tensor, d0: number, d1: number): Tensor => V.transpose(t, d0, d1);
-export const t = V.t2;
-export const permute = (x: Tensor, dims: readonly number[]): Tensor => x.permute(dims);
-export const narrow = V.narrow;
 /** torch.is_inference(t): whether t was made under inferenceMode (Note [inference tensors]) */
 export const isInference = (t: Tensor): boolean => t.isInference();
-export const select = V.select;
-export const cat = (tensors: readonly Tensor[], dim = 0): Tensor => V.cat(tensors, dim);
-export const concat = cat;
-export const stack = V.stack;
-export const split = V.split;
-export const chunk = V.chunk;
-export const gather = V.gather;
-export const scatterAdd = V.scatterAdd;
-export const indexSelect = V.indexSelect;
+/** torch.index(x, ...indices): Python's x[...] (tensorgrad's spelling, as `x.index(...)`) */
 export const index = (x: Tensor, ...indices: I.IndexArg[]): Tensor => x.index(...indices);
-export const clone = (x: Tensor): Tensor => x.clone();
-export const detach = (x: Tensor): Tensor => x.detach();
+
+/**
+ * PyTorch's memory formats (`torch.contiguous_format`, ...), for `memoryFormat` arguments:
+ * `x.contiguous({ memoryFormat: torch.channelsLast })`.
+ */
+export const contiguousFormat = "contiguous_format";
+export const preserveFormat = "preserve_format";
+export const channelsLast = "channels_last";
 
 /** torch.is_tensor(obj) */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;

@@ -25,13 +25,11 @@ import type { Node, RemovableHandle, TensorHook } from "./autograd/node.js";
 import { removableHandle, type AccumulateGrad } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
 import { isInferenceModeEnabled, noGrad } from "./autograd/grad-mode.js";
-import { noteDetached } from "./autograd/provenance.js";
 import { runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as E from "./ops/elementwise.js";
 import * as V from "./ops/views.js";
-import * as L from "./ops/linalg.js";
 import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
 import { inplace, regenerateViewGradFn } from "./ops/inplace.js";
@@ -52,7 +50,6 @@ export class VersionCounter {
  */
 export type CreationMeta = "default" | "noGrad" | "inference" | "multiOutput";
 type Operand = Tensor | number;
-type ShapeLike = number | readonly number[];
 
 let warnedNonLeafGrad = false;
 const NO_OPTIONS: BackwardOptions = {};
@@ -297,25 +294,6 @@ export class Tensor {
     );
   }
 
-  /**
-   * A new tensor sharing storage and version counter, detached from the graph. Not a view
-   * (no `_base`, as PyTorch's detach): in-place ops on it or its views never reach this
-   * tensor's history.
-   */
-  detach(): Tensor {
-    const d = new Tensor(
-      this.typedArray,
-      this.shape,
-      this.strides,
-      this.offset,
-      this.dtype,
-      this._version,
-    );
-    d._inference = this._inference;
-    if (this.requiresGrad) noteDetached(d, this); // Note [provenance]
-    return d;
-  }
-
   /** Detach in place: becomes a leaf that does not require grad. */
   detach_(): this {
     if (this._base !== null && this.gradFn !== null) {
@@ -453,17 +431,6 @@ export class Tensor {
     return this.toString();
   }
 
-  /** A copy with its own storage (recorded: CloneBackward0). */
-  clone(): Tensor {
-    const out = wrap(castData(this, this.dtype), this.shape.slice(), this.dtype);
-    if (needsGrad(this)) record("clone", out, [this], {}, {});
-    return out;
-  }
-  /** This tensor if contiguous, else a contiguous copy. */
-  contiguous(): Tensor {
-    return this.isContiguous() ? this : this.clone();
-  }
-
   /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
   to(dtype: DType | DTypeName): Tensor {
     const d = toDType(dtype);
@@ -510,51 +477,8 @@ export class Tensor {
   // reductions
 
   // -------------------------------------------------------------------------------------------
-  // linear algebra
+  // indexing
 
-  matmul(other: Tensor): Tensor {
-    return L.matmul(this, other);
-  }
-  mm(other: Tensor): Tensor {
-    return L.mm(this, other);
-  }
-  bmm(other: Tensor): Tensor {
-    return L.bmm(this, other);
-  }
-  mv(vec: Tensor): Tensor {
-    return L.mv(this, vec);
-  }
-  dot(other: Tensor): Tensor {
-    return L.dot(this, other);
-  }
-  outer(other: Tensor): Tensor {
-    return L.outer(this, other);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // views and shape
-
-  reshape(...shape: ShapeLike[]): Tensor {
-    return V.reshape(this, flatShape(shape));
-  }
-  view(...shape: ShapeLike[]): Tensor {
-    return V.view(this, flatShape(shape));
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return V.flatten(this, startDim, endDim);
-  }
-  squeeze(dim?: number): Tensor {
-    return V.squeeze(this, dim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return V.unsqueeze(this, dim);
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return V.transpose(this, dim0, dim1);
-  }
-  t(): Tensor {
-    return V.t2(this);
-  }
   /** Reversed dims (PyTorch's .T) */
   get T(): Tensor {
     const nd = this.dim();
@@ -562,21 +486,6 @@ export class Tensor {
       this,
       Array.from({ length: nd }, (_, i) => nd - 1 - i),
     );
-  }
-  permute(...dims: ShapeLike[]): Tensor {
-    return V.permute(this, flatShape(dims));
-  }
-  expand(...sizes: ShapeLike[]): Tensor {
-    return V.expand(this, flatShape(sizes));
-  }
-  expandAs(other: Tensor): Tensor {
-    return V.expand(this, other.shape.slice());
-  }
-  narrow(dim: number, start: number | Tensor, length: number): Tensor {
-    return V.narrow(this, dim, start, length);
-  }
-  select(dim: number, index: number): Tensor {
-    return V.select(this, dim, index);
   }
   /**
    * Indexing like Python's `t[...]`: integers, slices (`":"`, `"1:3"`, `"::2"`,
@@ -587,32 +496,26 @@ export class Tensor {
     return I.index(this, indices);
   }
   /**
-   * Write like Python's `t[indices] = values`; returns this tensor.
+   * Write like Python's `t[indices] = values`; returns this tensor. With `accumulate` (or
+   * `{ accumulate }`), values are added, repeated indices summing. For a list of index tensors
+   * this is ATen's index_put_ (whose None entries, which PyTorch 1.13's Python binding refuses,
+   * would differ: `null` here is Python's None in `t[None]`, a new axis).
    * @example x.indexPut_([0, ":"], 5) // x[0, :] = 5
    */
-  indexPut_(indices: I.IndexArg[] | I.IndexArg, values: Tensor | number, accumulate = false): this {
+  indexPut_(
+    indices: I.IndexArg[] | I.IndexArg,
+    values: Tensor | number,
+    accumulate: boolean | { accumulate?: boolean } = false,
+  ): this {
     I.indexPut_(
       this,
       Array.isArray(indices) ? (indices as I.IndexArg[]) : [indices],
       values,
-      accumulate,
+      typeof accumulate === "object" && accumulate !== null
+        ? (accumulate.accumulate ?? false)
+        : accumulate,
     );
     return this;
-  }
-  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
-    return V.split(this, splitSize, dim);
-  }
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return V.chunk(this, chunks, dim);
-  }
-  gather(dim: number, index: Tensor): Tensor {
-    return V.gather(this, dim, index);
-  }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return V.scatterAdd(this, dim, index, src);
-  }
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return V.indexSelect(this, dim, index);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -738,17 +641,4 @@ function clampArgs(
   if (min !== null && typeof min === "object" && !(min instanceof Tensor))
     return [min.min ?? null, min.max ?? null];
   return [min ?? null, max ?? null];
-}
-
-/** Shapes as varargs or one array. */
-function flatShape(args: readonly ShapeLike[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
-  for (const a of args) {
-    if (typeof a !== "number" || Number.isNaN(a)) {
-      throw typeError(
-        `shape must be a list of integers, but got ${Array.isArray(a) ? "list" : String(a)}`,
-      );
-    }
-  }
-  return args as number[];
 }

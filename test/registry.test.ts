@@ -30,8 +30,13 @@ interface Fx {
     py: string;
     js: string;
     error?: { type: string; message: string };
-    value?: { shape: number[]; dtype: string; values: (number | NonFinite)[] } | number | boolean;
+    value?: TensorValue | TensorValue[] | number | boolean;
   }[];
+}
+interface TensorValue {
+  shape: number[];
+  dtype: string;
+  values: (number | NonFinite)[];
 }
 const fx = readFixture<Fx>("binder.json");
 
@@ -90,20 +95,26 @@ for (const c of fx.cases) {
     }
     const got = evalJs(c.js, e);
     const want = c.value;
-    if (want !== null && typeof want === "object") {
-      const t = got as Tensor;
+    const same = (t: unknown, w: TensorValue): void => {
       assert.ok(t instanceof torch.Tensor);
-      assert.deepEqual(t.shape, want.shape);
-      assert.equal(t.dtype.name, want.dtype);
+      assert.deepEqual(t.shape, w.shape);
+      assert.equal(t.dtype.name, w.dtype);
       const flat = t.reshape(-1).tolist() as number[];
-      want.values.forEach((v, k) => {
-        const w = decodeNumber(v);
+      w.values.forEach((v, k) => {
+        const x = decodeNumber(v);
         assert.ok(
-          Math.abs(flat[k] - w) <= 1e-6 * (1 + Math.abs(w)),
-          `value ${k}: ${flat[k]} vs ${w}`,
+          Math.abs(flat[k] - x) <= 1e-6 * (1 + Math.abs(x)),
+          `value ${k}: ${flat[k]} vs ${x}`,
         );
       });
-    } else assert.equal(got, want);
+    };
+    if (Array.isArray(want)) {
+      // a tuple of tensors (split, chunk): an array of them
+      assert.ok(Array.isArray(got));
+      assert.equal(got.length, want.length);
+      want.forEach((w, k) => same((got as unknown[])[k], w));
+    } else if (want !== null && typeof want === "object") same(got, want);
+    else assert.equal(got, want);
   });
 }
 

@@ -54,7 +54,6 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   mm: { save: "self" | "other"; attrs: { selfColumnMajor: boolean; otherColumnMajor: boolean } };
   bmm: { save: "self" | "other"; attrs: Record<string, never> };
   mv: { save: "self" | "vec"; attrs: Record<string, never> };
-  dot: { save: "self" | "other"; attrs: Record<string, never> };
   view: { save: never; attrs: { name: string } };
   transpose: { save: never; attrs: { dim0: number; dim1: number; name: string } };
   permute: { save: never; attrs: { dims: number[] } };
@@ -68,12 +67,9 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   embed: { save: never; attrs: { shape: number[]; strides: number[]; offset: number } };
   cat: { save: never; attrs: { dim: number; sizes: number[]; stack?: boolean } };
   split: { save: never; attrs: { dim: number } };
-  gather: { save: "index"; attrs: { dim: number } };
-  scatterAdd: { save: "index"; attrs: { dim: number } };
   index: { save: "indices"; attrs: { nIndices: number } };
   indexPut: { save: "indices"; attrs: { accumulate: boolean } };
   toCopy: { save: never; attrs: Record<string, never> };
-  clone: { save: never; attrs: Record<string, never> };
   fill: { save: never; attrs: Record<string, never> };
   copy: { save: never; attrs: Record<string, never> };
 }
@@ -380,11 +376,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       n.needsInputGrad(1) ? s.self.t().mv(g) : null,
     ],
   },
-  dot: {
-    name: "DotBackward0",
-    save: ["self", "other"],
-    grad: (g, s) => [g.mul(s.other), g.mul(s.self)],
-  },
   // views: the gradient takes the input's shape back
   view: { name: (a) => a.name, save: [], grad: (g, _s, _a, n) => [g.reshape(n.inputShape(0))] },
   transpose: { name: (a) => a.name, save: [], grad: (g, _s, a) => [g.transpose(a.dim0, a.dim1)] },
@@ -432,17 +423,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     save: [],
     grad: (_g, _s, a, n) => [F.cat(n.materializedGradOutputs(), a.dim)],
   },
-  gather: {
-    name: "GatherBackward0",
-    save: ["index"],
-    grad: (g, s, a, n) => [F.zeros(n.inputShape(0), g).scatterAdd(a.dim, s.index, g)],
-  },
-  // self + scatter(src): d self = g, d src = gather(g)
-  scatterAdd: {
-    name: "ScatterAddBackward0",
-    save: ["index"],
-    grad: (g, s, a) => [g, g.gather(a.dim, s.index)],
-  },
   index: {
     name: "IndexBackward0",
     save: ["indices"],
@@ -456,7 +436,6 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     grad: (g, _s, a, n) => F.indexPutBackward(g, n.savedList("indices"), a.accumulate, n),
   },
   toCopy: { name: "ToCopyBackward0", save: [], grad: (g) => [g] },
-  clone: { name: "CloneBackward0", save: [], grad: (g) => [g] },
   // random fills and samplers too (named after their op): a zero gradient for every input
   fill: { name: "FillBackward0", save: [], grad: (g, _s, _a, n) => n.edges.map(() => zero(g)) },
   // self.copy_(src): self's old value is overwritten; src gets g

@@ -240,15 +240,6 @@ export const jvps: { [K in Op]: Jvp<K> } = {
       t[1] === null ? null : A.mv(like(t[1], A)),
     );
   },
-  // d(a.b) = da.b + a.db
-  dot: (t, x) => {
-    const a = x0(x);
-    const b = x1(x);
-    return plus(
-      t[0] === null ? null : like(t[0], b).dot(b),
-      t[1] === null ? null : a.dot(like(t[1], a)),
-    );
-  },
   // views: the same view of the tangent
   view: (t, _x, out) => t0(t).reshape(out.shape),
   transpose: (t, _x, _o, a) => t0(t).transpose(a.dim0, a.dim1),
@@ -274,13 +265,6 @@ export const jvps: { [K in Op]: Jvp<K> } = {
       out.map((o) => o.shape[a.dim]),
       a.dim,
     ),
-  // linear in self: gather the tangent
-  gather: (t, _x, _o, a, s) => t0(t).gather(a.dim, s.index as Tensor),
-  // d(self + scatter(src)) = dself + scatter(dsrc)
-  scatterAdd: (t, x, out, a, s) => {
-    const base = orZeros(t[0], x0(x), out);
-    return t[1] === null ? base : base.scatterAdd(a.dim, s.index as Tensor, t[1]);
-  },
   // linear: index the tangent
   index: (t, _x, _o, _a, s) => advancedIndex(t0(t), s.indices as (Tensor | null)[]),
   // d index_put(self, idx, v) = index_put(dself, idx, dv) (dv = 0 where values have none)
@@ -292,7 +276,6 @@ export const jvps: { [K in Op]: Jvp<K> } = {
   },
   // d x.to(dtype) = dx.to(dtype)
   toCopy: (t, _x, out) => t0(t).to(out.dtype),
-  clone: (t) => t0(t).clone(),
   // the values no longer depend on the input
   fill: (_t, _x, out) => zeroTangent(out),
   // self.copy_(src): the tangent of src, broadcast and cast to self's

@@ -2891,3 +2891,741 @@ export const eye = fn("eye") as {
     },
   ): Tensor;
 };
+
+/** The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy. */
+export const reshape = fn("reshape") as {
+  /**
+   * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
+   *
+   * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
+   * @example torch.arange(6).reshape(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+   */
+  (input: Tensor, options: { shape: readonly number[] }): Tensor;
+  /**
+   * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
+   *
+   * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
+   * @example torch.arange(6).reshape(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+   */
+  (input: Tensor, shape: readonly number[]): Tensor;
+};
+
+/** Dims start_dim..end_dim merged into one (a view when possible, as reshape). */
+export const flatten = fn("flatten") as {
+  /**
+   * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
+   *
+   * PyTorch: `flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
+   * @example torch.ones(2, 3, 4).flatten(1).shape // [2, 12]
+   */
+  (input: Tensor, options?: { startDim?: number; endDim?: number }): Tensor;
+  /**
+   * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
+   *
+   * PyTorch: `flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
+   * @example torch.ones(2, 3, 4).flatten(1).shape // [2, 12]
+   */
+  (input: Tensor, startDim: number, options?: { endDim?: number }): Tensor;
+  /**
+   * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
+   *
+   * PyTorch: `flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
+   * @example torch.ones(2, 3, 4).flatten(1).shape // [2, 12]
+   */
+  (input: Tensor, startDim: number, endDim: number): Tensor;
+};
+
+/** A view without the dims of size 1 (all of them, or only `dim`). */
+export const squeeze = fn("squeeze") as {
+  /**
+   * A view without the dims of size 1 (all of them, or only `dim`).
+   *
+   * PyTorch: `squeeze(Tensor(a) self) -> Tensor(a)`
+   * @example torch.zeros(2, 1, 3).squeeze().shape // [2, 3]
+   */
+  (input: Tensor): Tensor;
+  /**
+   * A view without the dims of size 1 (all of them, or only `dim`).
+   *
+   * PyTorch: `squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)`
+   * @example torch.zeros(2, 1, 3).squeeze().shape // [2, 3]
+   */
+  (input: Tensor, options: { dim: number }): Tensor;
+  /**
+   * A view without the dims of size 1 (all of them, or only `dim`).
+   *
+   * PyTorch: `squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)`
+   * @example torch.zeros(2, 1, 3).squeeze().shape // [2, 3]
+   */
+  (input: Tensor, dim: number): Tensor;
+};
+
+/** A view with a new dim of size 1 at `dim`. */
+export const unsqueeze = fn("unsqueeze") as {
+  /**
+   * A view with a new dim of size 1 at `dim`.
+   *
+   * PyTorch: `unsqueeze(Tensor(a) self, int dim) -> Tensor(a)`
+   * @example torch.zeros(2, 3).unsqueeze(1).shape // [2, 1, 3]
+   */
+  (input: Tensor, options: { dim: number }): Tensor;
+  /**
+   * A view with a new dim of size 1 at `dim`.
+   *
+   * PyTorch: `unsqueeze(Tensor(a) self, int dim) -> Tensor(a)`
+   * @example torch.zeros(2, 3).unsqueeze(1).shape // [2, 1, 3]
+   */
+  (input: Tensor, dim: number): Tensor;
+};
+
+/** A view with dims dim0 and dim1 swapped. */
+export const transpose = fn("transpose") as {
+  /**
+   * A view with dims dim0 and dim1 swapped.
+   *
+   * PyTorch: `transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).transpose(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, options: { dim0: number; dim1: number }): Tensor;
+  /**
+   * A view with dims dim0 and dim1 swapped.
+   *
+   * PyTorch: `transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).transpose(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, dim0: number, options: { dim1: number }): Tensor;
+  /**
+   * A view with dims dim0 and dim1 swapped.
+   *
+   * PyTorch: `transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).transpose(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, dim0: number, dim1: number): Tensor;
+};
+
+/** The transpose of a matrix (a view); vectors and scalars are returned as they are. */
+export const t = fn("t") as {
+  /**
+   * The transpose of a matrix (a view); vectors and scalars are returned as they are.
+   *
+   * PyTorch: `t(Tensor(a) self) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1, 3], [2, 4]])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** A view with the dims reordered: dim i of the result is dim dims[i] of the input. */
+export const permute = fn("permute") as {
+  /**
+   * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
+   *
+   * PyTorch: `permute(Tensor(a) self, int[] dims) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).permute(2, 0, 1).shape // [4, 2, 3]
+   */
+  (input: Tensor, options: { dims: readonly number[] }): Tensor;
+  /**
+   * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
+   *
+   * PyTorch: `permute(Tensor(a) self, int[] dims) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).permute(2, 0, 1).shape // [4, 2, 3]
+   */
+  (input: Tensor, dims: readonly number[]): Tensor;
+};
+
+/** A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor). */
+export const narrow = fn("narrow") as {
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, options: { dim: number; start: Tensor; length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, options: { start: Tensor; length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, start: Tensor, options: { length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, start: Tensor, length: number): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, options: { dim: number; start: number; length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, options: { start: number; length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, start: number, options: { length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, start: number, length: number): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, options: { dim: number; start: Tensor | number; length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, options: { start: Tensor | number; length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, start: Tensor | number, options: { length: number }): Tensor;
+  /**
+   * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+   *
+   * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+   * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (input: Tensor, dim: number, start: Tensor | number, length: number): Tensor;
+};
+
+/** A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]). */
+export const select = fn("select") as {
+  /**
+   * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
+   *
+   * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+   */
+  (input: Tensor, options: { dim: number; index: number }): Tensor;
+  /**
+   * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
+   *
+   * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+   */
+  (input: Tensor, dim: number, options: { index: number }): Tensor;
+  /**
+   * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
+   *
+   * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+   */
+  (input: Tensor, dim: number, index: number): Tensor;
+};
+
+/** The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote). */
+export const cat = fn("cat") as {
+  /**
+   * The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote).
+   *
+   * PyTorch: `cat(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.cat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   */
+  (tensors: readonly Tensor[], options?: { dim?: number; out?: Tensor | null }): Tensor;
+  /**
+   * The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote).
+   *
+   * PyTorch: `cat(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.cat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   */
+  (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of torch.cat. */
+export const concat = fn("concat") as {
+  /**
+   * Alias of torch.cat.
+   *
+   * PyTorch: `concat(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.concat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   */
+  (tensors: readonly Tensor[], options?: { dim?: number; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of torch.cat.
+   *
+   * PyTorch: `concat(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.concat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   */
+  (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The tensors (all of one size) joined along a new dim. */
+export const stack = fn("stack") as {
+  /**
+   * The tensors (all of one size) joined along a new dim.
+   *
+   * PyTorch: `stack(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1, 2], [3, 4]])
+   */
+  (tensors: readonly Tensor[], options?: { dim?: number; out?: Tensor | null }): Tensor;
+  /**
+   * The tensors (all of one size) joined along a new dim.
+   *
+   * PyTorch: `stack(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1, 2], [3, 4]])
+   */
+  (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Views of consecutive pieces of the given sizes along `dim` (they must sum to its size). */
+export const splitWithSizes = fn("splitWithSizes") as {
+  /**
+   * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
+   *
+   * PyTorch: `split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).splitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+   */
+  (input: Tensor, options: { splitSizes: readonly number[]; dim?: number }): Tensor[];
+  /**
+   * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
+   *
+   * PyTorch: `split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).splitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+   */
+  (input: Tensor, splitSizes: readonly number[], options?: { dim?: number }): Tensor[];
+  /**
+   * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
+   *
+   * PyTorch: `split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).splitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+   */
+  (input: Tensor, splitSizes: readonly number[], dim: number): Tensor[];
+};
+
+/** Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes. */
+export const split = fn("split") as {
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (tensor: Tensor, options: { splitSizeOrSections: number; dim?: number }): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (tensor: Tensor, splitSizeOrSections: number, options?: { dim?: number }): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (tensor: Tensor, splitSizeOrSections: number, dim: number): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (tensor: Tensor, options: { splitSizeOrSections: readonly number[]; dim?: number }): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (tensor: Tensor, splitSizeOrSections: readonly number[], options?: { dim?: number }): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (tensor: Tensor, splitSizeOrSections: readonly number[], dim: number): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (
+    tensor: Tensor,
+    options: { splitSizeOrSections: number | readonly number[]; dim?: number },
+  ): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (
+    tensor: Tensor,
+    splitSizeOrSections: number | readonly number[],
+    options?: { dim?: number },
+  ): Tensor[];
+  /**
+   * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+   *
+   * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (tensor: Tensor, splitSizeOrSections: number | readonly number[], dim: number): Tensor[];
+};
+
+/** `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many. */
+export const chunk = fn("chunk") as {
+  /**
+   * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
+   *
+   * PyTorch: `chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).chunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { chunks: number; dim?: number }): Tensor[];
+  /**
+   * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
+   *
+   * PyTorch: `chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).chunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, chunks: number, options?: { dim?: number }): Tensor[];
+  /**
+   * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
+   *
+   * PyTorch: `chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).chunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, chunks: number, dim: number): Tensor[];
+};
+
+/** A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous). */
+export const clone = fn("clone") as {
+  /**
+   * A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).
+   *
+   * PyTorch: `clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
+   * @example torch.tensor([1, 2]).clone() // tensor([1, 2])
+   */
+  (
+    input: Tensor,
+    options?: { memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null },
+  ): Tensor;
+};
+
+/** A new tensor sharing this one's storage and version counter, detached from the graph (never requires grad). */
+export const detach = fn("detach") as {
+  /**
+   * A new tensor sharing this one's storage and version counter, detached from the graph (never requires grad).
+   *
+   * PyTorch: `detach(Tensor(a) self) -> Tensor(a)`
+   * @example torch.ones(2, { requiresGrad: true }).detach().requiresGrad // false
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim). */
+export const gather = fn("gather") as {
+  /**
+   * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
+   *
+   * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; sparseGrad?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
+   *
+   * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; sparseGrad?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
+   *
+   * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options?: { sparseGrad?: boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0. */
+export const scatterAdd = fn("scatterAdd") as {
+  /**
+   * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+   *
+   * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+   *
+   * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+   *
+   * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+   *
+   * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`. */
+export const indexSelect = fn("indexSelect") as {
+  /**
+   * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
+   *
+   * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+   */
+  (input: Tensor, options: { dim: number; index: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
+   *
+   * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+   */
+  (input: Tensor, dim: number, options: { index: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
+   *
+   * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+   */
+  (input: Tensor, dim: number, index: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_). */
+export const indexPut = fn("indexPut") as {
+  /**
+   * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+   *
+   * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { indices: readonly (Tensor | null)[]; values: Tensor; accumulate?: boolean },
+  ): Tensor;
+  /**
+   * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+   *
+   * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (
+    input: Tensor,
+    indices: readonly (Tensor | null)[],
+    options: { values: Tensor; accumulate?: boolean },
+  ): Tensor;
+  /**
+   * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+   *
+   * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (
+    input: Tensor,
+    indices: readonly (Tensor | null)[],
+    values: Tensor,
+    options?: { accumulate?: boolean },
+  ): Tensor;
+  /**
+   * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+   *
+   * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
+};
+
+/** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
+export const matmul = fn("matmul") as {
+  /**
+   * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
+   *
+   * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
+   * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
+   *
+   * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
+   * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The product of two matrices, (n x m) @ (m x p). */
+export const mm = fn("mm") as {
+  /**
+   * The product of two matrices, (n x m) @ (m x p).
+   *
+   * PyTorch: `mm(Tensor self, Tensor mat2) -> Tensor`
+   * @example torch.mm(torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (input: Tensor, options: { mat2: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The product of two matrices, (n x m) @ (m x p).
+   *
+   * PyTorch: `mm(Tensor self, Tensor mat2) -> Tensor`
+   * @example torch.mm(torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (input: Tensor, mat2: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Batched matrix products, (b x n x m) @ (b x m x p). */
+export const bmm = fn("bmm") as {
+  /**
+   * Batched matrix products, (b x n x m) @ (b x m x p).
+   *
+   * PyTorch: `bmm(Tensor self, Tensor mat2) -> Tensor`
+   * @example torch.bmm(torch.ones(5, 2, 3), torch.ones(5, 3, 4)).shape // [5, 2, 4]
+   */
+  (input: Tensor, options: { mat2: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Batched matrix products, (b x n x m) @ (b x m x p).
+   *
+   * PyTorch: `bmm(Tensor self, Tensor mat2) -> Tensor`
+   * @example torch.bmm(torch.ones(5, 2, 3), torch.ones(5, 3, 4)).shape // [5, 2, 4]
+   */
+  (input: Tensor, mat2: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The product of a matrix and a vector, (n x m) @ (m). */
+export const mv = fn("mv") as {
+  /**
+   * The product of a matrix and a vector, (n x m) @ (m).
+   *
+   * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
+   * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   */
+  (input: Tensor, options: { vec: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The product of a matrix and a vector, (n x m) @ (m).
+   *
+   * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
+   * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   */
+  (input: Tensor, vec: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inner product of two vectors of the same size and dtype. */
+export const dot = fn("dot") as {
+  /**
+   * The inner product of two vectors of the same size and dtype.
+   *
+   * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
+   * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, options: { tensor: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The inner product of two vectors of the same size and dtype.
+   *
+   * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
+   * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, tensor: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The outer product of two vectors: out[i][j] = input[i] * vec2[j]. */
+export const outer = fn("outer") as {
+  /**
+   * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
+   *
+   * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
+   * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   */
+  (input: Tensor, options: { vec2: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
+   *
+   * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
+   * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   */
+  (input: Tensor, vec2: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of torch.outer. */
+export const ger = fn("ger") as {
+  /**
+   * Alias of torch.outer.
+   *
+   * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
+   * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   */
+  (input: Tensor, options: { vec2: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of torch.outer.
+   *
+   * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
+   * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   */
+  (input: Tensor, vec2: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

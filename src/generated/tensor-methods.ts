@@ -2726,5 +2726,678 @@ declare module "../tensor.js" {
      * @example torch.zeros(2, 3).numel() // 6
      */
     numel(): number;
+    /**
+     * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
+     *
+     * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
+     * @example torch.arange(6).reshape(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    reshape(options: { shape: readonly number[] }): Tensor;
+    /**
+     * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
+     *
+     * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
+     * @example torch.arange(6).reshape(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    reshape(shape: readonly number[]): Tensor;
+    /**
+     * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
+     *
+     * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
+     * @example torch.arange(6).reshape(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    reshape(...shape: number[]): Tensor;
+    /**
+     * A view of the same storage in a new shape (one size may be -1); fails when the strides do not allow it (use reshape). view(dtype) reads the memory as another dtype.
+     *
+     * PyTorch: `view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)`
+     * @example torch.arange(6).view(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    view(options: { dtype: DType }): Tensor;
+    /**
+     * A view of the same storage in a new shape (one size may be -1); fails when the strides do not allow it (use reshape). view(dtype) reads the memory as another dtype.
+     *
+     * PyTorch: `view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)`
+     * @example torch.arange(6).view(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    view(dtype: DType): Tensor;
+    /**
+     * A view of the same storage in a new shape (one size may be -1); fails when the strides do not allow it (use reshape). view(dtype) reads the memory as another dtype.
+     *
+     * PyTorch: `view(Tensor(a) self, SymInt[] size) -> Tensor(a)`
+     * @example torch.arange(6).view(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    view(options: { size: readonly number[] }): Tensor;
+    /**
+     * A view of the same storage in a new shape (one size may be -1); fails when the strides do not allow it (use reshape). view(dtype) reads the memory as another dtype.
+     *
+     * PyTorch: `view(Tensor(a) self, SymInt[] size) -> Tensor(a)`
+     * @example torch.arange(6).view(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    view(size: readonly number[]): Tensor;
+    /**
+     * A view of the same storage in a new shape (one size may be -1); fails when the strides do not allow it (use reshape). view(dtype) reads the memory as another dtype.
+     *
+     * PyTorch: `view(Tensor(a) self, SymInt[] size) -> Tensor(a)`
+     * @example torch.arange(6).view(2, 3) // tensor([[0, 1, 2], [3, 4, 5]])
+     */
+    view(...size: number[]): Tensor;
+    /**
+     * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
+     *
+     * PyTorch: `flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
+     * @example torch.ones(2, 3, 4).flatten(1).shape // [2, 12]
+     */
+    flatten(options?: { startDim?: number; endDim?: number }): Tensor;
+    /**
+     * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
+     *
+     * PyTorch: `flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
+     * @example torch.ones(2, 3, 4).flatten(1).shape // [2, 12]
+     */
+    flatten(startDim: number, options?: { endDim?: number }): Tensor;
+    /**
+     * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
+     *
+     * PyTorch: `flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`
+     * @example torch.ones(2, 3, 4).flatten(1).shape // [2, 12]
+     */
+    flatten(startDim: number, endDim: number): Tensor;
+    /**
+     * A view without the dims of size 1 (all of them, or only `dim`).
+     *
+     * PyTorch: `squeeze(Tensor(a) self) -> Tensor(a)`
+     * @example torch.zeros(2, 1, 3).squeeze().shape // [2, 3]
+     */
+    squeeze(): Tensor;
+    /**
+     * A view without the dims of size 1 (all of them, or only `dim`).
+     *
+     * PyTorch: `squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)`
+     * @example torch.zeros(2, 1, 3).squeeze().shape // [2, 3]
+     */
+    squeeze(options: { dim: number }): Tensor;
+    /**
+     * A view without the dims of size 1 (all of them, or only `dim`).
+     *
+     * PyTorch: `squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)`
+     * @example torch.zeros(2, 1, 3).squeeze().shape // [2, 3]
+     */
+    squeeze(dim: number): Tensor;
+    /**
+     * A view with a new dim of size 1 at `dim`.
+     *
+     * PyTorch: `unsqueeze(Tensor(a) self, int dim) -> Tensor(a)`
+     * @example torch.zeros(2, 3).unsqueeze(1).shape // [2, 1, 3]
+     */
+    unsqueeze(options: { dim: number }): Tensor;
+    /**
+     * A view with a new dim of size 1 at `dim`.
+     *
+     * PyTorch: `unsqueeze(Tensor(a) self, int dim) -> Tensor(a)`
+     * @example torch.zeros(2, 3).unsqueeze(1).shape // [2, 1, 3]
+     */
+    unsqueeze(dim: number): Tensor;
+    /**
+     * A view with dims dim0 and dim1 swapped.
+     *
+     * PyTorch: `transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).transpose(0, 1).shape // [3, 2]
+     */
+    transpose(options: { dim0: number; dim1: number }): Tensor;
+    /**
+     * A view with dims dim0 and dim1 swapped.
+     *
+     * PyTorch: `transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).transpose(0, 1).shape // [3, 2]
+     */
+    transpose(dim0: number, options: { dim1: number }): Tensor;
+    /**
+     * A view with dims dim0 and dim1 swapped.
+     *
+     * PyTorch: `transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).transpose(0, 1).shape // [3, 2]
+     */
+    transpose(dim0: number, dim1: number): Tensor;
+    /**
+     * The transpose of a matrix (a view); vectors and scalars are returned as they are.
+     *
+     * PyTorch: `t(Tensor(a) self) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1, 3], [2, 4]])
+     */
+    t(): Tensor;
+    /**
+     * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
+     *
+     * PyTorch: `permute(Tensor(a) self, int[] dims) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).permute(2, 0, 1).shape // [4, 2, 3]
+     */
+    permute(options: { dims: readonly number[] }): Tensor;
+    /**
+     * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
+     *
+     * PyTorch: `permute(Tensor(a) self, int[] dims) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).permute(2, 0, 1).shape // [4, 2, 3]
+     */
+    permute(dims: readonly number[]): Tensor;
+    /**
+     * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
+     *
+     * PyTorch: `permute(Tensor(a) self, int[] dims) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).permute(2, 0, 1).shape // [4, 2, 3]
+     */
+    permute(...dims: number[]): Tensor;
+    /**
+     * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
+     *
+     * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     */
+    expand(options: { size: readonly number[]; implicit?: boolean }): Tensor;
+    /**
+     * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
+     *
+     * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     */
+    expand(size: readonly number[], options?: { implicit?: boolean }): Tensor;
+    /**
+     * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
+     *
+     * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     */
+    expand(...size: number[]): Tensor;
+    /**
+     * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
+     *
+     * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     */
+    expand(...args: [...size: number[], options: { implicit?: boolean }]): Tensor;
+    /**
+     * self.expand(other.size()).
+     *
+     * PyTorch: `expand_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1, 2], [1, 2]])
+     */
+    expandAs(options: { other: Tensor }): Tensor;
+    /**
+     * self.expand(other.size()).
+     *
+     * PyTorch: `expand_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1, 2], [1, 2]])
+     */
+    expandAs(other: Tensor): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(options: { dim: number; start: Tensor; length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, options: { start: Tensor; length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, start: Tensor, options: { length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, start: Tensor, length: number): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(options: { dim: number; start: number; length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, options: { start: number; length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, start: number, options: { length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, start: number, length: number): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(options: { dim: number; start: Tensor | number; length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, options: { start: Tensor | number; length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, start: Tensor | number, options: { length: number }): Tensor;
+    /**
+     * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
+     *
+     * PyTorch: `narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)`
+     * @example torch.arange(5).narrow(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrow(dim: number, start: Tensor | number, length: number): Tensor;
+    /**
+     * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
+     *
+     * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+     */
+    select(options: { dim: number; index: number }): Tensor;
+    /**
+     * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
+     *
+     * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+     */
+    select(dim: number, options: { index: number }): Tensor;
+    /**
+     * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
+     *
+     * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+     */
+    select(dim: number, index: number): Tensor;
+    /**
+     * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
+     *
+     * PyTorch: `split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).splitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+     */
+    splitWithSizes(options: { splitSizes: readonly number[]; dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
+     *
+     * PyTorch: `split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).splitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+     */
+    splitWithSizes(splitSizes: readonly number[], options?: { dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
+     *
+     * PyTorch: `split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).splitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+     */
+    splitWithSizes(splitSizes: readonly number[], dim: number): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(options: { splitSize: number; dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(splitSize: number, options?: { dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(splitSize: number, dim: number): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(options: { splitSize: readonly number[]; dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(splitSize: readonly number[], options?: { dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(splitSize: readonly number[], dim: number): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(options: { splitSize: number | readonly number[]; dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(splitSize: number | readonly number[], options?: { dim?: number }): Tensor[];
+    /**
+     * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
+     *
+     * PyTorch: `split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    split(splitSize: number | readonly number[], dim: number): Tensor[];
+    /**
+     * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
+     *
+     * PyTorch: `chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).chunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    chunk(options: { chunks: number; dim?: number }): Tensor[];
+    /**
+     * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
+     *
+     * PyTorch: `chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).chunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    chunk(chunks: number, options?: { dim?: number }): Tensor[];
+    /**
+     * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
+     *
+     * PyTorch: `chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).chunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    chunk(chunks: number, dim: number): Tensor[];
+    /**
+     * A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).
+     *
+     * PyTorch: `clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
+     * @example torch.tensor([1, 2]).clone() // tensor([1, 2])
+     */
+    clone(options?: {
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+    }): Tensor;
+    /**
+     * This tensor if it is contiguous in memory_format, else a copy that is (CloneBackward0).
+     *
+     * PyTorch: `contiguous(Tensor(a) self, *, MemoryFormat memory_format=contiguous_format) -> Tensor(a)`
+     * @example torch.zeros(2, 3).t().contiguous().isContiguous() // true
+     */
+    contiguous(options?: {
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last";
+    }): Tensor;
+    /**
+     * A new tensor sharing this one's storage and version counter, detached from the graph (never requires grad).
+     *
+     * PyTorch: `detach(Tensor(a) self) -> Tensor(a)`
+     * @example torch.ones(2, { requiresGrad: true }).detach().requiresGrad // false
+     */
+    detach(): Tensor;
+    /**
+     * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
+     *
+     * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+     */
+    gather(options: { dim: number; index: Tensor; sparseGrad?: boolean }): Tensor;
+    /**
+     * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
+     *
+     * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+     */
+    gather(dim: number, options: { index: Tensor; sparseGrad?: boolean }): Tensor;
+    /**
+     * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
+     *
+     * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+     */
+    gather(dim: number, index: Tensor, options?: { sparseGrad?: boolean }): Tensor;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd(options: { dim: number; index: Tensor; src: Tensor }): Tensor;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd(dim: number, options: { index: Tensor; src: Tensor }): Tensor;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd(dim: number, index: Tensor, options: { src: Tensor }): Tensor;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd_(options: { dim: number; index: Tensor; src: Tensor }): this;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd_(dim: number, options: { index: Tensor; src: Tensor }): this;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd_(dim: number, index: Tensor, options: { src: Tensor }): this;
+    /**
+     * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
+     *
+     * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
+    /**
+     * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
+     *
+     * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+     */
+    indexSelect(options: { dim: number; index: Tensor }): Tensor;
+    /**
+     * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
+     *
+     * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+     */
+    indexSelect(dim: number, options: { index: Tensor }): Tensor;
+    /**
+     * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
+     *
+     * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+     */
+    indexSelect(dim: number, index: Tensor): Tensor;
+    /**
+     * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+     *
+     * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     */
+    indexPut(options: {
+      indices: readonly (Tensor | null)[];
+      values: Tensor;
+      accumulate?: boolean;
+    }): Tensor;
+    /**
+     * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+     *
+     * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     */
+    indexPut(
+      indices: readonly (Tensor | null)[],
+      options: { values: Tensor; accumulate?: boolean },
+    ): Tensor;
+    /**
+     * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+     *
+     * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     */
+    indexPut(
+      indices: readonly (Tensor | null)[],
+      values: Tensor,
+      options?: { accumulate?: boolean },
+    ): Tensor;
+    /**
+     * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
+     *
+     * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     */
+    indexPut(indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
+    /**
+     * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
+     *
+     * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
+     * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     */
+    matmul(options: { other: Tensor }): Tensor;
+    /**
+     * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
+     *
+     * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
+     * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     */
+    matmul(other: Tensor): Tensor;
+    /**
+     * The product of two matrices, (n x m) @ (m x p).
+     *
+     * PyTorch: `mm(Tensor self, Tensor mat2) -> Tensor`
+     * @example torch.mm(torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+     */
+    mm(options: { mat2: Tensor }): Tensor;
+    /**
+     * The product of two matrices, (n x m) @ (m x p).
+     *
+     * PyTorch: `mm(Tensor self, Tensor mat2) -> Tensor`
+     * @example torch.mm(torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+     */
+    mm(mat2: Tensor): Tensor;
+    /**
+     * Batched matrix products, (b x n x m) @ (b x m x p).
+     *
+     * PyTorch: `bmm(Tensor self, Tensor mat2) -> Tensor`
+     * @example torch.bmm(torch.ones(5, 2, 3), torch.ones(5, 3, 4)).shape // [5, 2, 4]
+     */
+    bmm(options: { mat2: Tensor }): Tensor;
+    /**
+     * Batched matrix products, (b x n x m) @ (b x m x p).
+     *
+     * PyTorch: `bmm(Tensor self, Tensor mat2) -> Tensor`
+     * @example torch.bmm(torch.ones(5, 2, 3), torch.ones(5, 3, 4)).shape // [5, 2, 4]
+     */
+    bmm(mat2: Tensor): Tensor;
+    /**
+     * The product of a matrix and a vector, (n x m) @ (m).
+     *
+     * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
+     * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     */
+    mv(options: { vec: Tensor }): Tensor;
+    /**
+     * The product of a matrix and a vector, (n x m) @ (m).
+     *
+     * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
+     * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     */
+    mv(vec: Tensor): Tensor;
+    /**
+     * The inner product of two vectors of the same size and dtype.
+     *
+     * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
+     * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    dot(options: { tensor: Tensor }): Tensor;
+    /**
+     * The inner product of two vectors of the same size and dtype.
+     *
+     * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
+     * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    dot(tensor: Tensor): Tensor;
+    /**
+     * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
+     *
+     * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
+     * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     */
+    outer(options: { vec2: Tensor }): Tensor;
+    /**
+     * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
+     *
+     * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
+     * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     */
+    outer(vec2: Tensor): Tensor;
+    /**
+     * Alias of torch.outer.
+     *
+     * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
+     * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     */
+    ger(options: { vec2: Tensor }): Tensor;
+    /**
+     * Alias of torch.outer.
+     *
+     * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
+     * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     */
+    ger(vec2: Tensor): Tensor;
   }
 }

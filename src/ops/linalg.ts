@@ -191,14 +191,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
     k,
     1,
   );
-  if (needsGrad(a, b)) record("dot", out, [a, b], { self: a, other: b }, {});
-  return out;
-}
-
-/** torch.outer(a, b) = a[:, None] * b (recorded as MulBackward0, as PyTorch) */
-export function outer(a: Tensor, b: Tensor): Tensor {
-  b = checkTensor(b, "outer", "vec2", 1);
-  return unsqueeze(a, 1).mul(b);
+  return out; // recorded by the registry (DotBackward0)
 }
 
 /**
@@ -226,7 +219,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`,
     );
   }
-  if (da === 1 && db === 1) return dot(a, b);
+  if (da === 1 && db === 1) return a.dot(b); // the registry's dot records DotBackward0
   if (da === 2 && db === 1) return mv(a, b);
   if (da === 1 && db === 2) {
     if (a.shape[0] !== b.shape[0]) {

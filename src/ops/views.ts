@@ -81,7 +81,7 @@ export function reshape(t: Tensor, shape: number[]): Tensor {
     return out;
   }
   // as PyTorch: a copy (CloneBackward0), then _unsafe_view (UnsafeViewBackward0)
-  const c = t.clone();
+  const c = t.clone({ memoryFormat: "contiguous_format" });
   const out = wrap(c.typedArray, s, t.dtype);
   if (needsGrad(c)) record("view", out, [c], {}, { name: "UnsafeViewBackward0" });
   return out;
@@ -166,31 +166,36 @@ export function expand(t: Tensor, sizes: number[]): Tensor {
   const lead = sizes.length - nd;
   const shape = new Array<number>(sizes.length);
   const strides = new Array<number>(sizes.length);
-  for (let i = 0; i < sizes.length; i++) {
+  // ATen's inferExpandGeometry, from the last dim: a leading dim is a size-1 dim whose stride
+  // continues the next one's; -1 keeps a size (not in a leading dim); a size-1 dim takes any
+  // size (even a negative one) with stride 0
+  for (let i = sizes.length - 1; i >= 0; i--) {
     const j = i - lead;
-    const want = sizes[i];
-    if (j < 0) {
-      if (want < 0)
+    let size = j >= 0 ? t.shape[j] : 1;
+    let stride = j >= 0 ? t.strides[j] : i + 1 < sizes.length ? shape[i + 1] * strides[i + 1] : 1;
+    let want = sizes[i];
+    if (want === -1) {
+      if (j < 0)
         throw runtimeError(
           `The expanded size of the tensor (${want}) isn't allowed in a leading, non-existing dimension ${i}`,
         );
-      shape[i] = want;
-      strides[i] = 0;
-    } else {
-      const have = t.shape[j];
-      if (want === -1 || want === have) {
-        shape[i] = have;
-        strides[i] = t.strides[j];
-      } else if (have === 1) {
-        shape[i] = want;
-        strides[i] = 0;
-      } else {
-        throw runtimeError(
-          `The expanded size of the tensor (${want}) must match the existing size (${have}) at non-singleton dimension ${i}.  Target sizes: [${sizes.join(", ")}].  Tensor sizes: [${t.shape.join(", ")}]`,
-        );
-      }
+      want = size;
     }
+    if (size !== want) {
+      if (size !== 1)
+        throw runtimeError(
+          `The expanded size of the tensor (${want}) must match the existing size (${size}) at non-singleton dimension ${i}.  Target sizes: [${sizes.join(", ")}].  Tensor sizes: [${t.shape.join(", ")}]`,
+        );
+      size = want;
+      stride = 0;
+    }
+    shape[i] = size;
+    strides[i] = stride;
   }
+  // the result's numel, as a product of unsigned 64-bit sizes: a negative size overflows it
+  // unless another size is 0
+  if (shape.some((s) => s < 0) && !shape.includes(0))
+    throw runtimeError("numel: integer multiplication overflow");
   const out = makeView(t, shape, strides, t.offset);
   if (needsGrad(t)) record("expand", out, [t], {}, {});
   return out;
@@ -551,8 +556,7 @@ export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
   const out = alloc(index.shape.slice(), t.dtype);
   const o = out.typedArray;
   for (let i = 0; i < offs.length; i++) o[i] = t.typedArray[offs[i]];
-  if (needsGrad(t)) record("gather", out, [t], { index }, { dim: d });
-  return out;
+  return out; // recorded by the registry (GatherBackward0)
 }
 
 /** Tensor.scatter_add(dim, index, src), out of place: self + src summed at index. */
@@ -567,8 +571,7 @@ export function scatterAdd(t: Tensor, dim: number, index: Tensor, src: Tensor): 
   const srcOffs = stridedOffsets(index.shape, src.strides.slice(0, index.dim()), src.offset);
   const o = out.typedArray;
   for (let i = 0; i < offs.length; i++) o[offs[i]] += src.typedArray[srcOffs[i]];
-  if (needsGrad(t, src)) record("scatterAdd", out, [t, src], { index }, { dim: d });
-  return out;
+  return out; // recorded by the registry (ScatterAddBackward0)
 }
 
 /**
@@ -591,18 +594,12 @@ export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
   }
   if (t.dim() === 0) {
     // a scalar input: the 0-dim gather of its one element, as PyTorch's CPU kernel
-    const at0 = alloc([], int64);
-    const out = noGrad(() => gather(t, 0, at0));
-    if (needsGrad(t))
-      record("gather", out, [t], { index: at0 }, { dim: 0 }, "IndexSelectBackward0");
-    return out;
+    return gather(t, 0, alloc([], int64));
   }
   const shape = t.shape.slice();
   shape[d] = k;
   // index reshaped to broadcast along every other dim, then gathered
   const idxShape = t.shape.map((_, i) => (i === d ? k : 1));
   const idx = noGrad(() => reshape(index.to(int64), idxShape).expand(shape).contiguous());
-  const out = noGrad(() => gather(t, d, idx));
-  if (needsGrad(t)) record("gather", out, [t], { index: idx }, { dim: d }, "IndexSelectBackward0");
-  return out;
+  return gather(t, d, idx); // recorded by the registry (IndexSelectBackward0)
 }

@@ -19,7 +19,7 @@
  * allocation. Anything else (an options object, a list to convert, an error) takes the general
  * path, which implements the parser's full rules.
  */
-import type { Param, Schema } from "./schema.js";
+import { camelCase, type Param, type Schema } from "./schema.js";
 import { runtimeError, typeError } from "../errors.js";
 
 /** What the binder needs to recognise values it cannot import (the layers below the registry). */
@@ -29,6 +29,8 @@ export interface BinderHost {
   isScalarTensor(v: unknown): boolean;
   /** an integer-dtype tensor of one element (PyTorch accepts one for an int) */
   isIntTensor(v: unknown): boolean;
+  /** the value of such a tensor (what the forward receives for the int) */
+  intValue(v: unknown): number;
   isDType(v: unknown): boolean;
   isGenerator(v: unknown): boolean;
   /** Python's type name of a JS value ("Tensor", "int", "float", "str", "list", ...) */
@@ -130,7 +132,9 @@ function paramCheck(p: Param, numbersAsTensors: boolean): Check {
     // an element's type: any int (one beyond int64 is refused by badElement, as PyTorch's
     // unpacking refuses it)
     const elType = single || p.base === "int" ? (v: unknown) => isInt(v) || base(v) : base;
-    const el = p.elementOptional ? (v: unknown) => v === null || elType(v) : elType;
+    // `Tensor?[]` takes no None from Python in 1.13 (its parser checks a list of Tensors)
+    const el =
+      p.elementOptional && p.base !== "Tensor" ? (v: unknown) => v === null || elType(v) : elType;
     // PyTorch's parser looks at the first element only; `convertList` checks the others
     check = (v) => {
       if (Array.isArray(v)) return v.length === 0 || el(v[0]) || p.base === "Tensor";
@@ -372,7 +376,15 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
 function fastCallers(sig: Omit<Signature, "fast">): (FastCaller | null)[] {
   const out: (FastCaller | null)[] = [];
   if (sig.listedOnly) return out;
-  const { params, slots, selfSlot, defaults, forward, checks, arity } = sig;
+  const { params, slots, selfSlot, defaults, forward, arity } = sig;
+  // an int given as a tensor needs converting: the general path takes it
+  const checks = sig.checks.map((c, i) =>
+    !sig.untyped[i] && (params[i].base === "int" || params[i].base === "SymInt")
+      ? params[i].optional
+        ? (v: unknown) => v === null || isInt64(v)
+        : isInt64
+      : c,
+  );
   for (let k = 0; k <= Math.min(sig.maxPos, FAST_MAX_ARGS); k++) {
     let ok = k >= sig.minArgs;
     for (let i = 0; i < k; i++) if (params[i].list) ok = false;
@@ -564,9 +576,21 @@ function tryBind(
   let nargs = args.length;
   let pos = args;
   if (nargs > sig.maxPos) {
-    if (sig.allowVarargsIntList && args.every((a) => typeof a === "number")) {
+    // PyTorch's varargs int list (`x.view(2, 3)`): the first argument is bound as it is when it
+    // passes the list's check (a list, or one int for `int[1]`), the other positional arguments
+    // then ignored unless a keyword-only parameter follows (too many arguments); else, when it
+    // is an int (or a tensor), every positional argument is the list; else its type error
+    const first = sig.allowVarargsIntList ? args[0] : undefined;
+    const firstOk = sig.allowVarargsIntList && sig.checks[0](first);
+    if (firstOk && sig.params.length === 1) {
+      pos = [first];
+      nargs = 1;
+    } else if (sig.allowVarargsIntList && !firstOk && (isInt(first) || isTensorValue(first))) {
       pos = [args.slice()];
       nargs = 1;
+    } else if (sig.allowVarargsIntList && !firstOk) {
+      if (raise) throw typeError(argTypeMessage(name, sig, 0, first, true));
+      return { kind: "types" };
     } else {
       if (raise) {
         const m = sig.maxPos;
@@ -618,10 +642,24 @@ function tryBind(
       given = v !== undefined;
     }
     if (!given) {
-      if (!p.hasDefault) missing.push(sig.pyNames[i]);
+      if (!p.hasDefault) {
+        // PyTorch raises at the first missing parameter, naming it and every later one without
+        // a default (given or not); its plural is inverted ("missing 1 required positional
+        // arguments")
+        if (raise) {
+          const names = sig.params.flatMap((q, j) =>
+            j >= i && !q.hasDefault ? [`"${sig.pyNames[j]}"`] : [],
+          );
+          throw typeError(
+            `${name}() missing ${names.length} required positional argument${names.length === 1 ? "s" : ""}: ${names.join(", ")}`,
+          );
+        }
+        missing.push(sig.pyNames[i]);
+      }
       continue;
     }
-    if (sig.allowVarargsIntList && i === 0 && positional && isInt(v) && nargs === 1) v = [v];
+    if (sig.allowVarargsIntList && i === 0 && positional && nargs === 1 && !Array.isArray(v))
+      if (isInt(v) || isTensorValue(v)) v = [v];
     checkOverflow(p, v);
     if (!sig.checks[i](v)) {
       if (raise) throw typeError(argTypeMessage(name, sig, i, v, positional));
@@ -663,15 +701,7 @@ function tryBind(
       return { kind: "keywords" };
     }
   }
-  if (missing.length > 0) {
-    if (raise) {
-      // PyTorch's plural is inverted ("missing 1 required positional arguments")
-      throw typeError(
-        `${name}() missing ${missing.length} required positional argument${missing.length === 1 ? "s" : ""}: ${missing.map((m) => `"${m}"`).join(", ")}`,
-      );
-    }
-    return { kind: "count" };
-  }
+  if (missing.length > 0) return { kind: "count" };
   if (fail !== null) return fail;
   return { values, out };
 }
@@ -680,7 +710,7 @@ function tryBind(
 function badElement(p: Param, check: Check, v: readonly unknown[]): number {
   for (let k = 0; k < v.length; k++) {
     const x = v[k];
-    if (p.elementOptional && x === null) continue;
+    if (p.elementOptional && x === null && p.base !== "Tensor") continue;
     if (!check([x])) return k;
     if (p.base === "Tensor" && !isTensorValue(x)) return k;
     if ((p.base === "int" || p.base === "SymInt") && isInt(x) && !isInt64(x)) return k;
@@ -688,12 +718,19 @@ function badElement(p: Param, check: Check, v: readonly unknown[]): number {
   return -1;
 }
 
-/** `int[N]` given one int -> N copies; lists copied (the forward may keep them). */
+/**
+ * `int[N]` given one int -> N copies; lists copied (the forward may keep them); a one-element
+ * integer tensor given for an int becomes its value, as PyTorch's parser reads it (`toInt64`).
+ */
 function convert(p: Param, v: unknown): unknown {
   if (v === null && !p.optional && p.list) return []; // None for `int[] x=[]` (acceptsNone)
-  if (!p.list || v === null) return v;
-  if (!Array.isArray(v)) return new Array<unknown>(p.listSize).fill(v);
-  return v.slice();
+  if (v === null) return v;
+  const int = p.base === "int" || p.base === "SymInt";
+  const el = (x: unknown): unknown =>
+    int && x !== null && typeof x !== "number" ? H().intValue(x) : x;
+  if (!p.list) return el(v);
+  if (!Array.isArray(v)) return new Array<unknown>(p.listSize).fill(el(v));
+  return int ? v.map(el) : v.slice();
 }
 
 function argTypeMessage(
@@ -931,6 +968,91 @@ function formatted(v: unknown): string {
   return h.pyTypeName(v);
 }
 
+/** A parameter of a Python function (`dim=0`): its name and default. */
+export interface PyParam {
+  readonly name: string;
+  /** the camelCased name users pass in the options object */
+  readonly jsName: string;
+  readonly hasDefault: boolean;
+  readonly default: unknown;
+}
+
+/**
+ * A Python parameter list, `"tensor, split_size_or_sections, dim=0"` (defaults are Python
+ * literals: numbers, True/False, None).
+ */
+export function parsePyParams(text: string): PyParam[] {
+  return text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")
+    .map((p) => {
+      const eq = p.indexOf("=");
+      const name = (eq < 0 ? p : p.slice(0, eq)).trim();
+      const d = eq < 0 ? "" : p.slice(eq + 1).trim();
+      const value = d === "None" ? null : d === "True" ? true : d === "False" ? false : Number(d);
+      return { name, jsName: camelCase(name), hasDefault: eq >= 0, default: value };
+    });
+}
+
+/**
+ * Bind a call to a Python wrapper `def qualname(params)` over overloads (torch/functional.py,
+ * torch/_tensor.py: `torch.split`, `Tensor.split`) as CPython does, with its messages (Note
+ * [Python functions]): untyped parameters (the wrapper's body calls ops that check), the
+ * others by name from a trailing options object (camelCased or Python names); `self` (method
+ * form) is the first parameter, as Python counts it. Returns the values in order, defaults
+ * filled in.
+ */
+export function bindPythonWrapper(
+  qualname: string,
+  params: readonly PyParam[],
+  self: unknown,
+  method: boolean,
+  rawArgs: readonly unknown[],
+): unknown[] {
+  let args = rawArgs;
+  let kw: Record<string, unknown> | null = null;
+  if (args.length > 0 && isOptions(args[args.length - 1])) {
+    kw = args[args.length - 1] as Record<string, unknown>;
+    args = args.slice(0, -1);
+  }
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  const given: unknown[] = method ? [self, ...args.slice(0, n)] : args.slice(0, n);
+  const values = new Array<unknown>(params.length).fill(undefined);
+  for (let i = 0; i < Math.min(given.length, params.length); i++) values[i] = given[i];
+  // CPython's order: keywords first (unexpected, then multiple values), then the counts
+  if (kw !== null) {
+    for (const key of Object.keys(kw)) {
+      if (kw[key] === undefined) continue;
+      const i = params.findIndex((p) => p.jsName === key || p.name === key);
+      if (i < 0 || (method && i === 0))
+        throw typeError(`${qualname}() got an unexpected keyword argument '${key}'`);
+      if (i < given.length)
+        throw typeError(`${qualname}() got multiple values for argument '${params[i].name}'`);
+      values[i] = kw[key];
+    }
+  }
+  if (given.length > params.length) {
+    const max = params.length;
+    const min = params.filter((p) => !p.hasDefault).length;
+    const takes = min === max ? `${max}` : `from ${min} to ${max}`;
+    const were = given.length === 1 ? "was" : "were";
+    throw typeError(
+      `${qualname}() takes ${takes} positional argument${max === 1 ? "" : "s"} but ${given.length} ${were} given`,
+    );
+  }
+  const missing = params.filter((p, i) => values[i] === undefined && !p.hasDefault);
+  if (missing.length > 0)
+    throw typeError(
+      `${qualname}() missing ${missing.length} required positional argument${missing.length === 1 ? "" : "s"}: ${pyNameList(missing.map((p) => p.name))}`,
+    );
+  params.forEach((p, i) => {
+    if (values[i] === undefined) values[i] = p.default;
+  });
+  return values;
+}
+
 // ---------------------------------------------------------------------------------------------
 // compiled callers
 
@@ -945,7 +1067,8 @@ function checkExpr(p: Param, i: number, a: string, numbersAsTensors: boolean): s
       break;
     case "int":
     case "SymInt":
-      e = `(typeof ${a} === "number" ? Number.isInteger(${a}) && Math.abs(${a}) < ${INT64_BOUND} : C[${i}](${a}))`;
+      // an int given as a tensor needs converting: the general path takes it
+      e = `(typeof ${a} === "number" && Number.isInteger(${a}) && Math.abs(${a}) < ${INT64_BOUND})`;
       break;
     case "float":
       e = `(typeof ${a} === "number" || typeof ${a} === "boolean")`;

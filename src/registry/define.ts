@@ -26,11 +26,14 @@ import {
   FAST_MISS,
   bindCall,
   bindPython,
+  bindPythonWrapper,
   compileCallable,
   isFactory,
   isOptions,
   makeSignature,
+  parsePyParams,
   setBinderHost,
+  type PyParam,
   type Signature,
 } from "./binder.js";
 import {
@@ -58,6 +61,7 @@ setBinderHost({
   isScalarTensor: (v) => v instanceof Tensor && v.dim() === 0 && !v.requiresGrad,
   isIntTensor: (v) =>
     v instanceof Tensor && v.numel() === 1 && (v.dtype === int64 || v.dtype === int32),
+  intValue: (v) => Number((v as Tensor).item()),
   isDType: (v) => v instanceof DType,
   isGenerator: (v) => v instanceof CPUGeneratorImpl,
   pyTypeName: (v) =>
@@ -122,13 +126,17 @@ export interface OverloadDecl {
    * The in-place form's own forward and derivative, for ops whose `x_` differs from `x`
    * (derivatives.yaml's `eq_.Scalar`: the result in self's dtype, zero gradients, EqBackward0;
    * `eq` gives bools and has no entry). The derivative is registered under `x_.overload`.
+   * `false`: this overload has no in-place form (native_functions.yaml lists no
+   * `x_.overload`: scatter_add_ has no Dimname overload), though the op has an "inplace" variant.
    */
-  inplace?: {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as `forward`
-    forward: (...args: any[]) => unknown;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as `derivative`
-    derivative?: DerivativeDecl<any, any>;
-  };
+  inplace?:
+    | false
+    | {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as `forward`
+        forward: (...args: any[]) => unknown;
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as `derivative`
+        derivative?: DerivativeDecl<any, any>;
+      };
 }
 
 export type Variant = "function" | "method" | "inplace";
@@ -166,6 +174,20 @@ export interface OpDecl {
    */
   python?: true | string | { flag: string; ifTrue: string; ifFalse: string };
   /**
+   * A torch op whose public forms are Python wrappers that choose between overload sets by
+   * their arguments' values (torch/functional.py, torch/_tensor.py: `torch.split` and
+   * `Tensor.split` call `torch._VF.split` for an int, `split_with_sizes` otherwise). Their
+   * untyped parameter lists (`"tensor, split_size_or_sections, dim=0"`; the method's with `self`
+   * first) bind the call with CPython's errors (Note [Python functions]), then `body` receives
+   * the values in order and does what the Python body does, calling the overloads through the
+   * entry's `vf` (PyTorch's `torch._VF.x`) or other ops.
+   */
+  pythonWrapper?: {
+    function: string;
+    method: string;
+    body: (...args: unknown[]) => unknown;
+  };
+  /**
    * Parameters the forward checks itself, which take any value (Note [untyped parameters] in
    * binder.ts: torch.norm's `p`, a number or a string)
    */
@@ -185,6 +207,9 @@ export interface OpEntry extends OpDecl {
   readonly functionSigs: readonly Signature[];
   readonly methodSigs: readonly Signature[];
   readonly inplaceSigs: readonly Signature[];
+  /** `pythonWrapper` ops: the parameters of the function and method forms */
+  readonly pyFunctionParams: readonly PyParam[] | null;
+  readonly pyMethodParams: readonly PyParam[] | null;
 }
 
 const REGISTRY = new Map<string, OpEntry>();
@@ -499,11 +524,28 @@ function pythonBinder(decl: OpDecl, name: string, sig: Signature): Binder {
   };
 }
 
+/** A Python wrapper's form (OpDecl.pythonWrapper): CPython's binding, then its body. */
+function wrapperCallable(
+  qualname: string,
+  params: readonly PyParam[],
+  method: boolean,
+  body: (...args: unknown[]) => unknown,
+): Callable {
+  if (method)
+    return function (this: unknown, ...args: unknown[]) {
+      return body(...bindPythonWrapper(qualname, params, this, true, args));
+    };
+  return (...args: unknown[]) =>
+    body(...bindPythonWrapper(qualname, params, undefined, false, args));
+}
+
 /**
- * Declare an op; installs its method forms on Tensor and returns its function form.
+ * Declare an op; installs its method forms on Tensor and returns its function form (`fn`) and
+ * the binder of its overloads (`vf`, PyTorch's `torch._VF.x`: the function form unless the op
+ * is a Python wrapper, OpDecl.pythonWrapper).
  * @example export const atan2 = defineOp({ name: "atan2", ... }).fn;
  */
-export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
+export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable } {
   const jsName = decl.jsName ?? camelCase(decl.name);
   const namespace = decl.namespace ?? "torch";
   const k = key(namespace, jsName);
@@ -525,7 +567,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
     if (forward !== null && isFactory(schema)) forward = factoryForward(schema, forward);
     let inplaceFwd = forward;
     let inplaceDerivative = o.derivative;
-    if (raw !== null && o.inplace !== undefined) {
+    if (raw !== null && o.inplace !== undefined && o.inplace !== false) {
       const f = o.inplace.forward as (...args: unknown[]) => unknown;
       inplaceDerivative = o.inplace.derivative;
       inplaceFwd =
@@ -540,6 +582,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
       savesSelf: inplaceDerivative?.save.includes("self") ?? true,
       out: o.out ?? decl.out ?? false,
       hidden: o.hidden ?? false,
+      hasInplace: o.inplace !== false,
     };
   };
   // an overload shared by the function and method lists is prepared (and its derivative
@@ -581,7 +624,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
   const methodSigs = has("method") ? mOverloads.map((o) => sig(o, true)) : [];
   const inplaceSigs = has("inplace")
     ? mOverloads
-        .filter((o) => o.schema.params.some((p) => p.name === "self"))
+        .filter((o) => o.hasInplace && o.schema.params.some((p) => p.name === "self"))
         .map((o) =>
           sig(
             o,
@@ -592,7 +635,20 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
     : [];
   // messages name the schema's function: F.logsigmoid is the builtin log_sigmoid
   const msgName = fnOverloads[0].schema.name;
-  const entry: OpEntry & { fn: Callable } = {
+  const vf =
+    functionSigs.length > 0
+      ? makeCallable(
+          msgName,
+          functionSigs,
+          false,
+          numbersAsTensors,
+          decl.python === undefined ? undefined : pythonBinder(decl, msgName, functionSigs[0]),
+        )
+      : notAFunction(decl.name);
+  const wrapper = decl.pythonWrapper;
+  const pyFunctionParams = wrapper === undefined ? null : parsePyParams(wrapper.function);
+  const pyMethodParams = wrapper === undefined ? null : parsePyParams(wrapper.method);
+  const entry: OpEntry & { fn: Callable; vf: Callable } = {
     ...decl,
     jsName,
     namespace,
@@ -600,31 +656,31 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable } {
     functionSigs,
     methodSigs,
     inplaceSigs,
+    pyFunctionParams,
+    pyMethodParams,
     fn:
-      functionSigs.length > 0
-        ? makeCallable(
-            msgName,
-            functionSigs,
-            false,
-            numbersAsTensors,
-            decl.python === undefined ? undefined : pythonBinder(decl, msgName, functionSigs[0]),
-          )
-        : notAFunction(decl.name),
+      wrapper === undefined || functionSigs.length === 0
+        ? vf
+        : wrapperCallable(decl.name, pyFunctionParams as PyParam[], false, wrapper.body),
+    vf,
   };
   REGISTRY.set(k, entry);
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
   // Python names a Python method by its class (Tensor.norm)
   const methodName = decl.python === undefined ? msgName : `Tensor.${msgName}`;
   if (methodSigs.length > 0)
-    proto[jsName] = makeCallable(
-      methodName,
-      methodSigs,
-      true,
-      numbersAsTensors,
-      decl.python === undefined
-        ? undefined
-        : (self, args) => bindPython(methodName, msgName, methodSigs[0], args, self),
-    );
+    proto[jsName] =
+      wrapper !== undefined
+        ? wrapperCallable(`Tensor.${decl.name}`, pyMethodParams as PyParam[], true, wrapper.body)
+        : makeCallable(
+            methodName,
+            methodSigs,
+            true,
+            numbersAsTensors,
+            decl.python === undefined
+              ? undefined
+              : (self, args) => bindPython(methodName, msgName, methodSigs[0], args, self),
+          );
   if (inplaceSigs.length > 0)
     proto[`${jsName}_`] = makeCallable(`${msgName}_`, inplaceSigs, true, numbersAsTensors);
   if (functionSigs.length > 0) FUNCTIONS.set(k, entry.fn);

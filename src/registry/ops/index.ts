@@ -8,3 +8,6 @@ import "./reduce.js";
 import "./nn.js";
 import "./loss.js";
 import "./creation.js";
+import "./views.js";
+import "./indexing.js";
+import "./linalg.js";
