@@ -20,6 +20,10 @@ import {
   embed as embedOp,
   asStridedOfContiguous as asStridedOp,
   cat as catOp,
+  expand as expandOp,
+  reshape as reshapeOp,
+  unsqueeze as unsqueezeOp,
+  view as viewOp,
 } from "../ops/views.js";
 import { indexBackward as indexBwd, indexPutBackward as indexPutBwd } from "../ops/indexing.js";
 import type { OpNode } from "./function.js";
@@ -161,14 +165,20 @@ export function restoreReduced(
   keepdim: boolean,
   shape: readonly number[],
 ): Tensor {
+  // the ops-layer views directly: this runs in every reduction's backward, and a shape list
+  // would take the binder's general path
   let r = g;
   if (dims === null) {
     // a 0-dim g expands to any shape directly
-    if (r.dim() !== 0) r = r.reshape(shape.map(() => 1));
+    if (r.dim() !== 0)
+      r = reshapeOp(
+        r,
+        shape.map(() => 1),
+      );
   } else if (!keepdim) {
-    for (const d of dims) r = r.unsqueeze(d);
+    for (const d of dims) r = unsqueezeOp(r, d);
   }
-  return shapeEqual(r.shape, shape) ? r : r.expand(shape.slice());
+  return shapeEqual(r.shape, shape) ? r : expandOp(r, shape.slice());
 }
 
 /**
@@ -202,7 +212,7 @@ export function sumTo(t: Tensor, shape: readonly number[]): Tensor {
   }
   let r = dims.length > 0 ? t.sum(dims, true) : t;
   // as PyTorch's sum_to: a view drops the leading dims (ViewBackward0 when differentiated)
-  if (!shapeEqual(r.shape, shape)) r = r.contiguous().view(shape.slice());
+  if (!shapeEqual(r.shape, shape)) r = viewOp(r.contiguous(), shape.slice());
   return r;
 }
 
