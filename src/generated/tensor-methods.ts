@@ -2783,6 +2783,20 @@ declare module "../tensor.js" {
      */
     view(...size: number[]): Tensor;
     /**
+     * self.view(other.size()).
+     *
+     * PyTorch: `view_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.arange(6).viewAs(torch.zeros(2, 3)).shape // [2, 3]
+     */
+    viewAs(options: { other: Tensor }): Tensor;
+    /**
+     * self.view(other.size()).
+     *
+     * PyTorch: `view_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.arange(6).viewAs(torch.zeros(2, 3)).shape // [2, 3]
+     */
+    viewAs(other: Tensor): Tensor;
+    /**
      * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
      *
      * PyTorch: `flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)`

@@ -75,6 +75,19 @@ defineOp({
 });
 
 defineOp({
+  name: "view_as",
+  variants: ["method"],
+  doc: "self.view(other.size()).",
+  example: "torch.arange(6).viewAs(torch.zeros(2, 3)).shape // [2, 3]",
+  overloads: [
+    {
+      schema: "view_as(Tensor(a) self, Tensor other) -> Tensor(a)",
+      forward: (self: Tensor, other: Tensor) => V.view(self, other.shape.slice()),
+    },
+  ],
+});
+
+defineOp({
   name: "flatten",
   variants: ["function", "method"],
   doc: "Dims start_dim..end_dim merged into one (a view when possible, as reshape).",
