@@ -377,7 +377,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     ],
   },
   // views: the gradient takes the input's shape back
-  view: { name: (a) => a.name, save: [], grad: (g, _s, _a, n) => [g.reshape(n.inputShape(0))] },
+  view: { name: (a) => a.name, save: [], grad: (g, _s, _a, n) => [F.reshape(g, n.inputShape(0))] },
   transpose: { name: (a) => a.name, save: [], grad: (g, _s, a) => [g.transpose(a.dim0, a.dim1)] },
   permute: {
     name: "PermuteBackward0",
@@ -385,12 +385,16 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     grad: (g, _s, a) => {
       const inv = new Array<number>(a.dims.length);
       a.dims.forEach((d, i) => (inv[d] = i));
-      return [g.permute(inv)];
+      return [F.permute(g, inv)];
     },
   },
   // expand: the engine's un-broadcasting sums g back to the input shape
   expand: { name: "ExpandBackward0", save: [], grad: (g) => [g] },
-  squeeze: { name: (a) => a.name, save: [], grad: (g, _s, _a, n) => [g.reshape(n.inputShape(0))] },
+  squeeze: {
+    name: (a) => a.name,
+    save: [],
+    grad: (g, _s, _a, n) => [F.reshape(g, n.inputShape(0))],
+  },
   unsqueeze: { name: "UnsqueezeBackward0", save: [], grad: (g, _s, a) => [g.squeeze(a.dim)] },
   // select/narrow/slicing: g placed into zeros of the input's shape at the viewed positions
   asStrided: {

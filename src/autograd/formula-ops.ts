@@ -21,6 +21,7 @@ import {
   asStridedOfContiguous as asStridedOp,
   cat as catOp,
   expand as expandOp,
+  permute as permuteOp,
   reshape as reshapeOp,
   unsqueeze as unsqueezeOp,
   view as viewOp,
@@ -105,6 +106,12 @@ export function addInto(dst: Tensor, g: Tensor): void {
   }
 }
 export const asStridedOfContiguous = asStridedOp;
+/**
+ * The views of the view formulas, from the ops layer: a shape list given to the method would
+ * take the binder's general path (Note [binder fast path]) in every view's backward.
+ */
+export const reshape = (t: Tensor, shape: readonly number[]): Tensor => reshapeOp(t, shape.slice());
+export const permute = (t: Tensor, dims: number[]): Tensor => permuteOp(t, dims);
 export const cat = (ts: Tensor[], dim: number): Tensor => catOp(ts, dim);
 export const indexBackward = indexBwd;
 export function indexPutBackward(
