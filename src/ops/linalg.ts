@@ -122,7 +122,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   }
   if (a.shape[1] !== v.shape[0]) {
     throw runtimeError(
-      `size mismatch, got input (${a.shape[0]}), mat (${a.shape[0]}x${a.shape[1]}), vec (${v.shape[0]})`,
+      `size mismatch, got ${a.shape[0]}, ${a.shape[0]}x${a.shape[1]},${v.shape[0]}`,
     );
   }
   sameDtype(a, v, "mat and vec");
@@ -237,8 +237,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const rows = numelOf(a.shape.slice(0, -1));
     const m = a.shape[da - 1];
     if (m !== bb.shape[0]) {
+      // PyTorch folds into mv for a vector b, mm for a matrix: their messages
       throw runtimeError(
-        `mat1 and mat2 shapes cannot be multiplied (${rows}x${m} and ${bb.shape[0]}x${bb.shape[1]})`,
+        db === 1
+          ? `size mismatch, got ${rows}, ${rows}x${m},${b.shape[0]}`
+          : `mat1 and mat2 shapes cannot be multiplied (${rows}x${m} and ${bb.shape[0]}x${bb.shape[1]})`,
       );
     }
     const r = mm(reshape(a, [rows, m]), bb);
