@@ -12,7 +12,7 @@ import { bool, int32, int64 } from "../../dtype.js";
 import { normalizeDim } from "../../shape.js";
 import * as V from "../../ops/views.js";
 import * as I from "../../ops/indexing.js";
-import { alloc, castData, scalarTypeName, wrap } from "../../ops/core.js";
+import { alloc, castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import * as F from "../../autograd/formula-ops.js";
 import { indexError, runtimeError } from "../../errors.js";
 import { defineOp } from "../define.js";
@@ -23,6 +23,28 @@ const sizeAt = (t: Tensor, d: number): number =>
 /** ensure_nonempty_dim */
 const dims = (t: Tensor): number => Math.max(t.dim(), 1);
 const sizes = (t: Tensor): string => `[${t.shape.join(", ")}]`;
+
+/**
+ * The first index value outside [0, size) (negative values do not wrap in gather and scatter
+ * kernels), or null. Row-major order, as the kernels meet them for one bad value.
+ */
+function badIndexValue(index: Tensor, size: number): number | null {
+  const { data, offset } = contiguousData(index);
+  const n = index.numel();
+  for (let k = 0; k < n; k++) {
+    const v = data[offset + k];
+    if (v < 0 || v >= size) return v;
+  }
+  return null;
+}
+
+/** The scatter/gather kernels' bounds check along dim d of self. */
+function checkIndexValues(self: Tensor, d: number, index: Tensor): void {
+  const size = sizeAt(self, d);
+  const v = badIndexValue(index, size);
+  if (v !== null)
+    throw runtimeError(`index ${v} is out of bounds for dimension ${d} with size ${size}`);
+}
 
 /** ATen's gather meta and gather_shape_check, in their order (the kernel checks the values). */
 function gatherChecks(self: Tensor, d: number, index: Tensor): void {
@@ -54,6 +76,7 @@ defineOp({
         const d = normalizeDim(dim, self.dim());
         gatherChecks(self, d, index);
         if (index.numel() === 0) return alloc(index.shape.slice(), self.dtype);
+        checkIndexValues(self, d, index);
         return V.gather(self, d, index);
       },
       derivative: {
@@ -115,6 +138,7 @@ defineOp({
         scatterChecks(self, d, index, src);
         if (index.numel() === 0)
           return wrap(castData(self, self.dtype), self.shape.slice(), self.dtype);
+        checkIndexValues(self, d, index);
         return V.scatterAdd(self, d, index, src);
       },
       derivative: {
@@ -153,7 +177,23 @@ defineOp({
   overloads: [
     {
       schema: "index_select(Tensor self, int dim, Tensor index) -> Tensor",
-      forward: (self: Tensor, dim: number, index: Tensor) => V.indexSelect(self, dim, index),
+      forward: (self: Tensor, dim: number, index: Tensor) => {
+        // index_select_out_cpu_: along dim 1 of a tensor of 2 or more dims, its fast path's
+        // bounds check (after the index's own checks, in the ops layer)
+        if (
+          self.dim() > 1 &&
+          index.dim() <= 1 &&
+          (index.dtype === int64 || index.dtype === int32)
+        ) {
+          const d = normalizeDim(dim, self.dim());
+          const v = d === 1 ? badIndexValue(index, self.shape[1]) : null;
+          if (v !== null)
+            throw runtimeError(
+              `INDICES element is out of DATA bounds, id=${v} axis_dim=${self.shape[1]}`,
+            );
+        }
+        return V.indexSelect(self, dim, index);
+      },
       derivative: {
         name: "IndexSelectBackward0",
         save: ["index"],
