@@ -56,6 +56,36 @@ const programs: Record<string, (x: Tensor, w: Tensor) => { out: Tensor; view: Te
     view.sub_(w);
     return { out: y.mul(view), view };
   },
+  "t_ of a non-leaf": (x, w) => {
+    const y = x.mul(2);
+    const view = y.t_();
+    return { out: y.mul(w.index(":2")), view };
+  },
+  "t_ of a view": (x, w) => {
+    const y = x.mul(1);
+    const view = y.index(":", "1:");
+    view.t_();
+    return { out: view.mul(w.index("1:")), view };
+  },
+  "t_ of a base rebuilds its views": (x) => {
+    const y = x.mul(1);
+    const view = y.view(3, 2);
+    y.t_();
+    return { out: view.mul(2).add(y), view };
+  },
+  "unsqueeze_ then squeeze_": (x, w) => {
+    const y = x.mul(w);
+    y.unsqueeze_(0);
+    const view = y.squeeze_();
+    return { out: y.mul(3), view };
+  },
+  "transpose_ then a write": (x, w) => {
+    const y = x.add(0);
+    y.transpose_(0, 1);
+    const view = y.index(0);
+    view.mul_(w.index(":2"));
+    return { out: y, view };
+  },
 };
 
 const close = (a: number[], b: number[]): boolean =>

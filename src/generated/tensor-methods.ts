@@ -2881,6 +2881,69 @@ declare module "../tensor.js" {
      */
     t(): Tensor;
     /**
+     * In place: self becomes its transpose (a matrix's; vectors and scalars stay).
+     *
+     * PyTorch: `t_(Tensor(a!) self) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).t_().shape // [3, 2]
+     */
+    t_(): Tensor;
+    /**
+     * In place: self's dims dim0 and dim1 swapped.
+     *
+     * PyTorch: `transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).transpose_(0, 1).shape // [3, 2]
+     */
+    transpose_(options: { dim0: number; dim1: number }): Tensor;
+    /**
+     * In place: self's dims dim0 and dim1 swapped.
+     *
+     * PyTorch: `transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).transpose_(0, 1).shape // [3, 2]
+     */
+    transpose_(dim0: number, options: { dim1: number }): Tensor;
+    /**
+     * In place: self's dims dim0 and dim1 swapped.
+     *
+     * PyTorch: `transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).transpose_(0, 1).shape // [3, 2]
+     */
+    transpose_(dim0: number, dim1: number): Tensor;
+    /**
+     * In place: self without its dims of size 1 (all of them, or only `dim`).
+     *
+     * PyTorch: `squeeze_(Tensor(a!) self) -> Tensor(a!)`
+     * @example torch.zeros(2, 1, 3).squeeze_().shape // [2, 3]
+     */
+    squeeze_(): Tensor;
+    /**
+     * In place: self without its dims of size 1 (all of them, or only `dim`).
+     *
+     * PyTorch: `squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)`
+     * @example torch.zeros(2, 1, 3).squeeze_().shape // [2, 3]
+     */
+    squeeze_(options: { dim: number }): Tensor;
+    /**
+     * In place: self without its dims of size 1 (all of them, or only `dim`).
+     *
+     * PyTorch: `squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)`
+     * @example torch.zeros(2, 1, 3).squeeze_().shape // [2, 3]
+     */
+    squeeze_(dim: number): Tensor;
+    /**
+     * In place: self with a new dim of size 1 at `dim`.
+     *
+     * PyTorch: `unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).unsqueeze_(0).shape // [1, 2, 3]
+     */
+    unsqueeze_(options: { dim: number }): Tensor;
+    /**
+     * In place: self with a new dim of size 1 at `dim`.
+     *
+     * PyTorch: `unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).unsqueeze_(0).shape // [1, 2, 3]
+     */
+    unsqueeze_(dim: number): Tensor;
+    /**
      * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
      *
      * PyTorch: `permute(Tensor(a) self, int[] dims) -> Tensor(a)`

@@ -12,6 +12,9 @@ import { DType, float32, int32 } from "../../dtype.js";
 import * as V from "../../ops/views.js";
 import { castData, wrap } from "../../ops/core.js";
 import { noGrad } from "../../autograd/grad-mode.js";
+import { needsGrad, record } from "../../autograd/function.js";
+import { checkInferenceWrite, checkInplace, moveRetainGrad } from "../../ops/inplace.js";
+import { normalizeDim } from "../../shape.js";
 import { noteDetached } from "../../autograd/provenance.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp } from "../define.js";
@@ -169,6 +172,136 @@ defineOp({
   doc: "The transpose of a matrix (a view); vectors and scalars are returned as they are.",
   example: "torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1, 3], [2, 4]])",
   overloads: [{ schema: "t(Tensor(a) self) -> Tensor(a)", forward: (self: Tensor) => V.t2(self) }],
+});
+
+/**
+ * The in-place views t_, transpose_, squeeze_ and unsqueeze_: self takes the view's shape and
+ * strides over the same storage (a view stays a view of its base), its version moves (views of
+ * the same storage rebuild their history, Note [view regeneration]) and its history moves to
+ * the view's node, named as PyTorch's in-place twin (TBackward1, ...). The view is computed
+ * first, so a failing call changes nothing.
+ */
+function inplaceView(self: Tensor, view: (prev: Tensor) => Tensor): Tensor {
+  checkInplace(self);
+  checkInferenceWrite(self);
+  const out = view(self._shadow(false));
+  // its node, read before the version moves (which would make the view `out` rebuild it)
+  const node = out.gradFn;
+  self.shape = out.shape;
+  self.strides = out.strides;
+  self.offset = out.offset;
+  self._version.value++;
+  if (node !== null) {
+    if (self._retainsGrad) moveRetainGrad(self, node, out.outputNr);
+    self.gradFn = node;
+    self.outputNr = out.outputNr;
+  }
+  // forward AD: the tangent becomes the same view of the tangent
+  if (out._fwGrad !== null) {
+    self._fwGrad = out._fwGrad;
+    self._fwLevel = out._fwLevel;
+  }
+  return self;
+}
+
+/** A view computed without recording, then recorded as `op` under PyTorch's in-place name. */
+function renamed(prev: Tensor, compute: () => Tensor, recordAs: (out: Tensor) => void): Tensor {
+  const out = noGrad(compute);
+  if (needsGrad(prev)) recordAs(out);
+  return out;
+}
+
+defineOp({
+  name: "t_",
+  variants: ["method"],
+  doc: "In place: self becomes its transpose (a matrix's; vectors and scalars stay).",
+  example: "torch.zeros(2, 3).t_().shape // [3, 2]",
+  overloads: [
+    {
+      schema: "t_(Tensor(a!) self) -> Tensor(a!)",
+      forward: (self: Tensor) => {
+        if (self.dim() > 2)
+          throw runtimeError(
+            `t_() expects a tensor with <= 2 dimensions, but self is ${self.dim()}D`,
+          );
+        return inplaceView(self, (p) => V.transpose(p, 0, p.dim() < 2 ? 0 : 1, "TBackward1"));
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "transpose_",
+  variants: ["method"],
+  doc: "In place: self's dims dim0 and dim1 swapped.",
+  example: "torch.zeros(2, 3).transpose_(0, 1).shape // [3, 2]",
+  overloads: [
+    {
+      schema: "transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)",
+      forward: (self: Tensor, dim0: number, dim1: number) =>
+        inplaceView(self, (p) => V.transpose(p, dim0, dim1, "TransposeBackward1")),
+    },
+  ],
+});
+
+defineOp({
+  name: "squeeze_",
+  variants: ["method"],
+  doc: "In place: self without its dims of size 1 (all of them, or only `dim`).",
+  example: "torch.zeros(2, 1, 3).squeeze_().shape // [2, 3]",
+  overloads: [
+    {
+      schema: "squeeze_(Tensor(a!) self) -> Tensor(a!)",
+      forward: (self: Tensor) =>
+        inplaceView(self, (p) =>
+          renamed(
+            p,
+            () => V.squeeze(p),
+            (out) => record("squeeze", out, [p], {}, { name: "SqueezeBackward2" }),
+          ),
+        ),
+    },
+    {
+      schema: "squeeze_.dim(Tensor(a!) self, int dim) -> Tensor(a!)",
+      forward: (self: Tensor, dim: number) =>
+        inplaceView(self, (p) =>
+          renamed(
+            p,
+            () => V.squeeze(p, dim),
+            (out) => record("squeeze", out, [p], {}, { name: "SqueezeBackward3" }),
+          ),
+        ),
+    },
+    { schema: "squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)", forward: null },
+  ],
+});
+
+defineOp({
+  name: "unsqueeze_",
+  variants: ["method"],
+  doc: "In place: self with a new dim of size 1 at `dim`.",
+  example: "torch.zeros(2, 3).unsqueeze_(0).shape // [1, 2, 3]",
+  overloads: [
+    {
+      schema: "unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!)",
+      forward: (self: Tensor, dim: number) =>
+        inplaceView(self, (p) =>
+          renamed(
+            p,
+            () => V.unsqueeze(p, dim),
+            (out) =>
+              record(
+                "unsqueeze",
+                out,
+                [p],
+                {},
+                { dim: normalizeDim(dim, p.dim() + 1) },
+                "UnsqueezeBackward1",
+              ),
+          ),
+        ),
+    },
+  ],
 });
 
 defineOp({
