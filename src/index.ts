@@ -8,7 +8,7 @@
  * y.backward();
  * console.log(x.grad); // tensor(24.)
  */
-import { Tensor, Size, type ClampBound } from "./tensor.js";
+import { Tensor, Size } from "./tensor.js";
 export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
@@ -102,17 +102,6 @@ export type { ValuesIndices, VarOptions } from "./ops/reduce.js";
 
 // The ops declared in the registry (src/registry/ops), typed from their PyTorch schemas.
 export * from "./generated/functions.js";
-
-type Operand = Tensor | number;
-
-// Module-level functions mirror the methods (torch.rsub(a, b), torch.clamp(x), ...).
-export const rsub = (a: Tensor, b: Operand, alpha?: number | { alpha?: number }): Tensor =>
-  a.rsub(b, alpha);
-export const clamp = (
-  a: Tensor,
-  min?: ClampBound | { min?: ClampBound; max?: ClampBound },
-  max?: ClampBound,
-): Tensor => a.clamp(min, max);
 
 /** torch.is_inference(t): whether t was made under inferenceMode (Note [inference tensors]) */
 export const isInference = (t: Tensor): boolean => t.isInference();

@@ -28,7 +28,6 @@ import { isInferenceModeEnabled, noGrad } from "./autograd/grad-mode.js";
 import { runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
-import * as E from "./ops/elementwise.js";
 import * as V from "./ops/views.js";
 import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
@@ -49,7 +48,6 @@ export class VersionCounter {
  * their history.
  */
 export type CreationMeta = "default" | "noGrad" | "inference" | "multiOutput";
-type Operand = Tensor | number;
 
 let warnedNonLeafGrad = false;
 const NO_OPTIONS: BackwardOptions = {};
@@ -463,16 +461,6 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // elementwise
 
-  /** other - alpha*self (Python's `other - tensor`) */
-  rsub(other: Operand, alpha?: number | { alpha?: number }): Tensor {
-    return E.rsub(this, other, alphaOf(alpha));
-  }
-  /** clamp(min?, max?) or clamp({ min, max }): number or tensor bounds */
-  clamp(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): Tensor {
-    const [lo, hi] = clampArgs(min, max);
-    return E.clamp(this, lo, hi);
-  }
-
   // -------------------------------------------------------------------------------------------
   // reductions
 
@@ -521,11 +509,6 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // in-place
 
-  clamp_(min?: ClampBound | { min?: ClampBound; max?: ClampBound }, max?: ClampBound): this {
-    const [lo, hi] = clampArgs(min, max);
-    inplace(this, true, (p) => E.clamp(p, lo, hi));
-    return this;
-  }
   /** Fill with zeros (ZeroBackward0). */
   zero_(): this {
     return this.fillWith(0, "ZeroBackward0");
@@ -623,22 +606,4 @@ function tangentStr(t: Tensor): string | null {
   const g = getTangent(t);
   if (g === null) return null;
   return g.dim() === 0 ? formatPyFloat(Number(g.typedArray[g.offset])) : g.toString();
-}
-
-function alphaOf(alpha: number | { alpha?: number } | undefined): number {
-  if (alpha === undefined) return 1;
-  if (typeof alpha === "number") return alpha;
-  return alpha.alpha ?? 1;
-}
-
-/** A clamp bound: a number, a tensor, or none. */
-export type ClampBound = number | Tensor | null | undefined;
-
-function clampArgs(
-  min: ClampBound | { min?: ClampBound; max?: ClampBound },
-  max: ClampBound,
-): [number | Tensor | null, number | Tensor | null] {
-  if (min !== null && typeof min === "object" && !(min instanceof Tensor))
-    return [min.min ?? null, min.max ?? null];
-  return [min ?? null, max ?? null];
 }

@@ -868,6 +868,152 @@ export const relu = fn("relu") as {
   (input: Tensor): Tensor;
 };
 
+/** Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
+export const clamp = fn("clamp") as {
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: Tensor | null; max?: Tensor | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null,
+    options?: { max?: Tensor | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null,
+    max: Tensor | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: number | boolean | null; max?: number | boolean | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: number | boolean | null,
+    options?: { max?: number | boolean | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: number | boolean | null,
+    max: number | boolean | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: {
+      min?: Tensor | null | number | boolean;
+      max?: Tensor | null | number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    options?: { max?: Tensor | null | number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    max: Tensor | null | number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** other - alpha * input (Python's `number - tensor`). */
+export const rsub = fn("rsub") as {
+  /**
+   * other - alpha * input (Python's `number - tensor`).
+   *
+   * PyTorch: `rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+   * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+   */
+  (input: Tensor, options: { other: Tensor; alpha?: number | boolean }): Tensor;
+  /**
+   * other - alpha * input (Python's `number - tensor`).
+   *
+   * PyTorch: `rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+   * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+   */
+  (input: Tensor, other: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * other - alpha * input (Python's `number - tensor`).
+   *
+   * PyTorch: `rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+   * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+   */
+  (input: Tensor, options: { other: number | boolean; alpha?: number | boolean }): Tensor;
+  /**
+   * other - alpha * input (Python's `number - tensor`).
+   *
+   * PyTorch: `rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+   * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+   */
+  (input: Tensor, other: number | boolean, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * other - alpha * input (Python's `number - tensor`).
+   *
+   * PyTorch: `rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+   * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+   */
+  (input: Tensor, other: number | boolean, alpha: number | boolean): Tensor;
+};
+
 /** `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export const eq = fn("eq") as {
   /**

@@ -1236,6 +1236,179 @@ declare module "../tensor.js" {
      */
     relu_(): this;
     /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(options?: { min?: Tensor | null; max?: Tensor | null }): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(min: Tensor | null, options?: { max?: Tensor | null }): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(min: Tensor | null, max: Tensor | null): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(options?: { min?: number | boolean | null; max?: number | boolean | null }): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(min: number | boolean | null, options?: { max?: number | boolean | null }): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(min: number | boolean | null, max: number | boolean | null): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(options?: {
+      min?: Tensor | null | number | boolean;
+      max?: Tensor | null | number | boolean;
+    }): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(
+      min: Tensor | null | number | boolean,
+      options?: { max?: Tensor | null | number | boolean },
+    ): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp(min: Tensor | null | number | boolean, max: Tensor | null | number | boolean): Tensor;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(options?: { min?: Tensor | null; max?: Tensor | null }): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(min: Tensor | null, options?: { max?: Tensor | null }): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(min: Tensor | null, max: Tensor | null): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(options?: { min?: number | boolean | null; max?: number | boolean | null }): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(min: number | boolean | null, options?: { max?: number | boolean | null }): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(min: number | boolean | null, max: number | boolean | null): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(options?: {
+      min?: Tensor | null | number | boolean;
+      max?: Tensor | null | number | boolean;
+    }): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(
+      min: Tensor | null | number | boolean,
+      options?: { max?: Tensor | null | number | boolean },
+    ): this;
+    /**
+     * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clamp_(min: Tensor | null | number | boolean, max: Tensor | null | number | boolean): this;
+    /**
+     * other - alpha * input (Python's `number - tensor`).
+     *
+     * PyTorch: `rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+     */
+    rsub(options: { other: Tensor; alpha?: number | boolean }): Tensor;
+    /**
+     * other - alpha * input (Python's `number - tensor`).
+     *
+     * PyTorch: `rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+     */
+    rsub(other: Tensor, options?: { alpha?: number | boolean }): Tensor;
+    /**
+     * other - alpha * input (Python's `number - tensor`).
+     *
+     * PyTorch: `rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+     */
+    rsub(options: { other: number | boolean; alpha?: number | boolean }): Tensor;
+    /**
+     * other - alpha * input (Python's `number - tensor`).
+     *
+     * PyTorch: `rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+     */
+    rsub(other: number | boolean, options?: { alpha?: number | boolean }): Tensor;
+    /**
+     * other - alpha * input (Python's `number - tensor`).
+     *
+     * PyTorch: `rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
+     */
+    rsub(other: number | boolean, alpha: number | boolean): Tensor;
+    /**
      * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`

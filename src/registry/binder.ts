@@ -144,6 +144,17 @@ function paramCheck(p: Param, numbersAsTensors: boolean): Check {
   return acceptsNone(p) ? (v) => v === null || check(v) : check;
 }
 
+/**
+ * Whether an argument shows unmarked in the "invalid combination" list. PyTorch's
+ * invalid_arguments.cpp matches by the printed type name, not by the parser's rules: `float`
+ * takes int, `int` takes int, any other name only a value whose type prints the same, so a
+ * `Number` or `tuple of ints` parameter marks every argument and None is always marked.
+ */
+function displayCheck(type: string): Check {
+  if (type === "float") return (v) => ["float", "int"].includes(H().pyTypeName(v));
+  return (v) => H().pyTypeName(v) === type;
+}
+
 /** PyTorch's type_name() of a parameter, as its error messages print it. */
 export function pyParamType(p: Param): string {
   const names: Record<string, string> = {
@@ -329,7 +340,7 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
     if (p.keywordOnly) star();
     parts.push(`${pyParamType(p)} ${pyNames[i]}`);
     displayNames.push(pyNames[i]);
-    displayChecks.push(checks[i]);
+    displayChecks.push(untyped[i] ? ANY : displayCheck(pyParamType(p)));
   });
   if (hasOut && outAt < 0) outPart();
   // an int list's scalar default is that value for each element (`int[2] padding=0` is [0, 0])

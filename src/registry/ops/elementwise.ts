@@ -726,3 +726,54 @@ defineOp({
   example: "torch.tensor([-1, 2]).relu() // tensor([0, 2])",
   overloads: [{ schema: "relu(Tensor self) -> Tensor", forward: E.relu }],
 });
+
+// ---------------------------------------------------------------------------------------------
+// clamp and rsub: their forwards (ops/elementwise.ts) record ClampBackward0/1 and
+// RsubBackward0/1 themselves (the formulas live in src/autograd/derivatives.ts).
+
+defineOp({
+  name: "clamp",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.",
+  example: "torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])",
+  overloads: [
+    {
+      schema: "clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor",
+      forward: (self: Tensor, min: Tensor | null, max: Tensor | null) => E.clamp(self, min, max),
+    },
+    {
+      schema: "clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
+      forward: (
+        self: Tensor,
+        min: number | boolean | Tensor | null,
+        max: number | boolean | Tensor | null,
+      ) =>
+        E.clamp(
+          self,
+          min === null ? null : Number(scalarArg(min)),
+          max === null ? null : Number(scalarArg(max)),
+        ),
+    },
+  ],
+});
+
+defineOp({
+  name: "rsub",
+  // PyTorch has no Tensor.rsub; tensorgrad's method spells Python's `other - tensor`
+  variants: ["function", "method"],
+  doc: "other - alpha * input (Python's `number - tensor`).",
+  example: "torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])",
+  overloads: [
+    {
+      schema: "rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+      forward: (self: Tensor, other: Tensor, alpha: number | boolean | Tensor) =>
+        E.rsub(self, other, Number(scalarArg(alpha))),
+    },
+    {
+      schema: "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+      forward: (self: Tensor, other: number | boolean | Tensor, alpha: number | boolean | Tensor) =>
+        E.rsub(self, Number(scalarArg(other)), Number(scalarArg(alpha))),
+    },
+  ],
+});
