@@ -1014,6 +1014,24 @@ export const rsub = fn("rsub") as {
   (input: Tensor, other: number | boolean, alpha: number | boolean): Tensor;
 };
 
+/** The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype). */
+export const atan2 = fn("atan2") as {
+  /**
+   * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
+   *
+   * PyTorch: `atan2(Tensor self, Tensor other) -> Tensor`
+   * @example torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
+   *
+   * PyTorch: `atan2(Tensor self, Tensor other) -> Tensor`
+   * @example torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export const eq = fn("eq") as {
   /**

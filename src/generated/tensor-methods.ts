@@ -1409,6 +1409,34 @@ declare module "../tensor.js" {
      */
     rsub(other: number | boolean, alpha: number | boolean): Tensor;
     /**
+     * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
+     *
+     * PyTorch: `atan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    atan2(options: { other: Tensor }): Tensor;
+    /**
+     * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
+     *
+     * PyTorch: `atan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    atan2(other: Tensor): Tensor;
+    /**
+     * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
+     *
+     * PyTorch: `atan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    atan2_(options: { other: Tensor }): this;
+    /**
+     * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
+     *
+     * PyTorch: `atan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    atan2_(other: Tensor): this;
+    /**
      * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`

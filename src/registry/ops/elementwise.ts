@@ -10,8 +10,9 @@
 import { Tensor } from "../../tensor.js";
 import * as E from "../../ops/elementwise.js";
 import { erf as erfForward } from "../../ops/nn.js";
-import { Unary } from "../../backend/elementwise.js";
+import { Binary, Unary } from "../../backend/elementwise.js";
 import { floatDtypeOf } from "../../ops/core.js";
+import { resultType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
@@ -774,6 +775,45 @@ defineOp({
       schema: "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
       forward: (self: Tensor, other: number | boolean | Tensor, alpha: number | boolean | Tensor) =>
         E.rsub(self, Number(scalarArg(other)), Number(scalarArg(alpha))),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// atan2: the angle of the point (other, self), in the promoted float dtype.
+
+defineOp({
+  name: "atan2",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).",
+  example:
+    "torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])",
+  overloads: [
+    {
+      schema: "atan2(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => {
+        const dt = floatDtypeOf(resultType([self, other]));
+        return E.binaryKernel(Binary.Atan2, self, other, dt, dt);
+      },
+      // d atan2(y, x) = (x dy - y dx) / (x² + y²)
+      derivative: {
+        name: "Atan2Backward0",
+        save: ["self", "other"],
+        grad: (g, s: { self: Tensor; other: Tensor }) => {
+          const r = s.self.mul(s.self).add(s.other.mul(s.other)).reciprocal();
+          return [g.mul(s.other).mul(r), g.mul(s.self.neg()).mul(r)];
+        },
+        jvp: (t, p) => {
+          const num =
+            t.self === null
+              ? p.self.neg().mul(t.other!)
+              : t.other === null
+                ? p.other.mul(t.self)
+                : p.other.mul(t.self).sub(p.self.mul(t.other));
+          return num.div(p.self.pow(2).add(p.other.pow(2)));
+        },
+      } satisfies DerivativeDecl<"self" | "other">,
     },
   ],
 });
