@@ -287,3 +287,25 @@ test("an op named by a reserved word (var) is exported and compiled under its na
   assert.ok(String(torch.Tensor.prototype.var).startsWith("function op("));
   assert.equal(torch.var(torch.tensor([1, 2, 3, 4]), null, { correction: 0 }).item(), 1.25);
 });
+
+// Note [named overloads]: what PyTorch does with names on an unnamed tensor is in the binder
+// fixture; a call that would create named dims works in PyTorch and is refused here
+test("calls that would create named dims raise NotImplementedError", () => {
+  const x = torch.ones(2, 3);
+  const named: [string, () => unknown][] = [
+    ["zeros", () => torch.zeros(2, { names: ["a"] } as never)],
+    ["full", () => torch.full([2], 1, { names: ["a"] } as never)],
+    ["flatten", () => (x.flatten as (...a: unknown[]) => unknown)(0, 1, "c")],
+  ];
+  for (const [name, f] of named)
+    assert.throws(f, (e: Error) => {
+      assert.ok(e instanceof torch.NotImplementedError, `${name}: ${e.message}`);
+      assert.equal(
+        e.message,
+        `${name}: named tensors (dimension names) are not supported by tensorgrad`,
+      );
+      return true;
+    });
+  // names=None binds the plain overload
+  assert.deepEqual(torch.zeros(2, { names: null } as never).shape, [2]);
+});

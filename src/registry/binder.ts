@@ -102,8 +102,8 @@ function baseCheck(p: Param, numbersAsTensors: boolean): Check {
     case "MemoryFormat":
       return (v) => v === "contiguous_format" || v === "preserve_format" || v === "channels_last";
     case "Dimname":
-      // named tensors are not supported: such overloads are listed in errors, never bound
-      return () => false;
+      // a name (Note [named overloads]: such overloads bind only to raise PyTorch's error)
+      return (v) => typeof v === "string";
   }
 }
 
@@ -133,11 +133,16 @@ function paramCheck(p: Param, numbersAsTensors: boolean): Check {
     // unpacking refuses it)
     const elType = single || p.base === "int" ? (v: unknown) => isInt(v) || base(v) : base;
     // `Tensor?[]` takes no None from Python in 1.13 (its parser checks a list of Tensors)
+    // a name may be None (PyTorch's THPUtils_checkDimname)
     const el =
-      p.elementOptional && p.base !== "Tensor" ? (v: unknown) => v === null || elType(v) : elType;
+      (p.elementOptional && p.base !== "Tensor") || p.base === "Dimname"
+        ? (v: unknown) => v === null || elType(v)
+        : elType;
     // PyTorch's parser looks at the first element only; `convertList` checks the others
     check = (v) => {
       if (Array.isArray(v)) return v.length === 0 || el(v[0]) || p.base === "Tensor";
+      // `Dimname[1]` takes one name, as `int[1]` one int
+      if (p.base === "Dimname") return p.listSize === 1 && typeof v === "string";
       return single && isInt64(v);
     };
   }
@@ -210,6 +215,8 @@ export interface Signature {
   readonly hasOut: boolean;
   /** never bound (a named-tensor overload): listed in errors only */
   readonly listedOnly: boolean;
+  /** a listed-only overload's error for a call only it binds (Note [named overloads]) */
+  readonly namedError: ((values: readonly unknown[]) => Error | null) | null;
   /** a deprecated signature: bound, never listed (PyTorch's deprecated.yaml) */
   readonly hidden: boolean;
   /** the parameters with no type check (Note [untyped parameters]) */
@@ -246,6 +253,8 @@ export interface SignatureSpec {
   hidden?: boolean;
   /** parameters the forward checks itself (Note [untyped parameters]) */
   untyped?: readonly string[];
+  /** a named-tensor overload's error for a call that binds it (Note [named overloads]) */
+  named?: (values: readonly unknown[]) => Error | null;
 }
 
 /**
@@ -370,6 +379,7 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
     displayChecks,
     hasOut,
     listedOnly: spec.forward === null || params.some((p) => p.base === "Dimname"),
+    namedError: spec.named ?? null,
     hidden: spec.hidden ?? false,
     untyped,
     forward: (spec.forward ?? (() => undefined)) as (...args: unknown[]) => unknown,
@@ -684,7 +694,9 @@ function tryBind(
         throw typeError(
           p.base === "Tensor"
             ? `expected Tensor as element ${bad} in argument ${i}, but got ${H().pyTypeName(v[bad])}`
-            : `${name}(): argument '${sig.pyNames[i]}' must be ${pyParamType(p)}, but found element of type ${H().pyTypeName(v[bad])} at pos ${bad + 1}`,
+            : p.base === "Dimname"
+              ? `expected None or string for Dimname but got ${H().pyTypeName(v[bad])}`
+              : `${name}(): argument '${sig.pyNames[i]}' must be ${pyParamType(p)}, but found element of type ${H().pyTypeName(v[bad])} at pos ${bad + 1}`,
         );
       }
     }
@@ -721,7 +733,7 @@ function tryBind(
 function badElement(p: Param, check: Check, v: readonly unknown[]): number {
   for (let k = 0; k < v.length; k++) {
     const x = v[k];
-    if (p.elementOptional && x === null && p.base !== "Tensor") continue;
+    if ((p.elementOptional || p.base === "Dimname") && x === null && p.base !== "Tensor") continue;
     if (!check([x])) return k;
     if (p.base === "Tensor" && !isTensorValue(x)) return k;
     if ((p.base === "int" || p.base === "SymInt") && isInt(x) && !isInt64(x)) return k;
@@ -791,6 +803,25 @@ export function bindCall(
     if (sig.listedOnly) continue;
     const r = tryBind(name, sig, self, args, kw, false);
     if ("values" in r) return { sig, values: r.values, out: r.out };
+  }
+  // Note [named overloads]: tensorgrad has no named tensors. A call that only a named-tensor
+  // overload (Dimname arguments, `names=`) binds raises what PyTorch raises for it on an
+  // unnamed tensor ("Name 'a' not found in Tensor[None, None]."), after every other overload
+  // had its turn, so `torch.zeros(2)` never reaches `zeros.names`. `names=None` (no names at
+  // all) is the plain overload's call without that keyword.
+  for (const sig of sigs) {
+    if (sig.namedError === null) continue;
+    const r = tryBind(name, sig, self, args, kw, false);
+    if (!("values" in r)) continue;
+    const e = sig.namedError(r.values);
+    if (e !== null) throw e;
+    const rest = { ...kw };
+    for (const p of sig.params) {
+      if (p.base !== "Dimname") continue;
+      delete rest[p.jsName];
+      delete rest[p.name];
+    }
+    return bindCall(name, sigs, self, [...args, rest]);
   }
   // a method without parameters is a plain Python method (METH_NOARGS): Python's own message
   if (sigs.length === 1 && sigs[0].selfSlot >= 0 && sigs[0].params.length === 0) {

@@ -52,7 +52,7 @@ import {
   writeInto,
 } from "../ops/inplace.js";
 import { castData, pyTypeName, scalarTypeName } from "../ops/core.js";
-import { runtimeError } from "../errors.js";
+import { notImplementedError, runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import type { Op } from "../autograd/derivatives.js";
 
@@ -122,6 +122,15 @@ export interface OverloadDecl {
   out?: boolean;
   /** a deprecated signature (PyTorch's deprecated.yaml): bound, never listed in errors */
   hidden?: boolean;
+  /**
+   * A named-tensor overload (`forward: null`) whose error differs from "Name 'a' not found in
+   * Tensor[None, None]." for its first name argument (Note [named overloads]): `nyi`, the op
+   * PyTorch's reportNYIDimnameOverload names (gather, any, squeeze_); `nameArg`, the name
+   * argument PyTorch looks up first (transpose resolves dim1 before dim0); `creates`, an
+   * overload that names the result's dims (flatten's out_dim from int dims), which needs named
+   * tensors.
+   */
+  named?: { nyi?: string; nameArg?: string; creates?: boolean };
   /**
    * The in-place form's own forward and derivative, for ops whose `x_` differs from `x`
    * (derivatives.yaml's `eq_.Scalar`: the result in self's dtype, zero gradients, EqBackward0;
@@ -578,6 +587,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     return {
       schema,
       forward,
+      named: raw === null ? namedOverloadError(schema, o.named) : undefined,
       inplaceFwd,
       savesSelf: inplaceDerivative?.save.includes("self") ?? true,
       out: o.out ?? decl.out ?? false,
@@ -605,6 +615,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
         hasOut: o.out,
         hidden: o.hidden,
         untyped: decl.untyped,
+        named: o.named,
       },
       method,
     );
@@ -685,6 +696,42 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     proto[`${jsName}_`] = makeCallable(`${msgName}_`, inplaceSigs, true, numbersAsTensors);
   if (functionSigs.length > 0) FUNCTIONS.set(k, entry.fn);
   return entry;
+}
+
+/**
+ * Note [named overloads]: tensorgrad has no named tensors, so a call that binds only a
+ * Dimname overload (binder.ts tries them after every other) raises what PyTorch raises for an
+ * unnamed tensor: the first name looked up is not among its dims' names (all None), or the
+ * op's not-yet-implemented message. A call that would create named dims (`names=`, flatten's
+ * `out_dim` from int dims) works in PyTorch and is refused here.
+ */
+function namedOverloadError(
+  schema: Schema,
+  named: OverloadDecl["named"],
+): (values: readonly unknown[]) => Error | null {
+  const nameParams = schema.params.filter((p) => p.base === "Dimname");
+  const lookedUp = nameParams.find((p) => p.name === (named?.nameArg ?? nameParams[0]?.name));
+  const at = schema.params.findIndex((p) => p === lookedUp);
+  const tensorAt = schema.params.findIndex((p) => p.base === "Tensor");
+  return (values) => {
+    if (named?.nyi !== undefined)
+      return runtimeError(
+        `${named.nyi}: You passed a dimname (string) to this op in place of a dimension index but it does not yet support this behavior. Please pass a dimension index to work around this.`,
+      );
+    const v = at < 0 ? null : values[at];
+    // `names=None`: no names, the plain overload's call (binder.ts rebinds without it)
+    if (v === null && tensorAt < 0) return null;
+    const first: unknown = tensorAt < 0 ? null : values[tensorAt];
+    const t = Array.isArray(first) ? (first[0] as unknown) : first;
+    if (named?.creates === true || v === null || !(t instanceof Tensor))
+      return notImplementedError(
+        `${schema.name}: named tensors (dimension names) are not supported by tensorgrad`,
+      );
+    const name = Array.isArray(v) ? (v[0] as unknown) : v;
+    if (name === null) return runtimeError("Please look up dimensions by name, got: name = None.");
+    const dims = new Array<string>(t.dim()).fill("None").join(", ");
+    return runtimeError(`Name '${String(name)}' not found in Tensor[${dims}].`);
+  };
 }
 
 const warnedDeprecated = new Set<string>();

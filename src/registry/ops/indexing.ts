@@ -97,6 +97,7 @@ defineOp({
       schema:
         "gather.dimname(Tensor self, Dimname dim, Tensor index, *, bool sparse_grad=False) -> Tensor",
       forward: null,
+      named: { nyi: "gather" },
     },
   ],
 });
@@ -161,6 +162,7 @@ defineOp({
     {
       schema: "scatter_add.dimname(Tensor self, Dimname dim, Tensor index, Tensor src) -> Tensor",
       forward: null,
+      named: { nyi: "scatter_add" },
       out: false,
       inplace: false,
     },
@@ -219,6 +221,7 @@ defineOp({
     {
       schema: "index_select.dimname(Tensor self, Dimname dim, Tensor index) -> Tensor",
       forward: null,
+      named: { nyi: "index_select" },
     },
   ],
 });

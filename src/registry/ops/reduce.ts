@@ -523,6 +523,7 @@ for (const name of ["any", "all"] as const) {
       {
         schema: `${name}.dimname(Tensor self, Dimname dim, bool keepdim=False) -> Tensor`,
         forward: null,
+        named: { nyi: name },
       },
     ],
   });

@@ -100,6 +100,7 @@ defineOp({
       schema:
         "flatten.named_out_dim(Tensor(a) self, int start_dim, int end_dim, Dimname out_dim) -> Tensor(a)",
       forward: null,
+      named: { creates: true },
     },
     {
       schema: "flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
@@ -162,6 +163,7 @@ defineOp({
     {
       schema: "transpose.Dimname(Tensor(a) self, Dimname dim0, Dimname dim1) -> Tensor(a)",
       forward: null,
+      named: { nameArg: "dim1" },
     },
   ],
 });
@@ -272,7 +274,11 @@ defineOp({
           ),
         ),
     },
-    { schema: "squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)", forward: null },
+    {
+      schema: "squeeze_.dimname(Tensor(a!) self, Dimname dim) -> Tensor(a!)",
+      forward: null,
+      named: { nyi: "squeeze" },
+    },
   ],
 });
 
