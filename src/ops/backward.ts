@@ -14,6 +14,7 @@
 import type { Tensor } from "../tensor.js";
 import { float32 } from "../dtype.js";
 import {
+  Activation,
   activationBackward as activationBackwardKernel,
   nativeWorth,
 } from "../backend/elementwise.js";
@@ -48,8 +49,8 @@ function gradStep(g: Tensor, y: Tensor): 0 | 1 | null {
   return g.isContiguous() && sameShape(g.shape, y.shape) ? 1 : null;
 }
 
-/** tanh (0), sigmoid (1) and threshold-at-0 (2) backward in one kernel; null when it does not apply. */
-function fusedActivation(g: Tensor, y: Tensor, kind: 0 | 1 | 2): Tensor | null {
+/** tanh, sigmoid and threshold-at-0 backward in one kernel; null when it does not apply. */
+function fusedActivation(g: Tensor, y: Tensor, kind: Activation): Tensor | null {
   const step = gradStep(g, y);
   if (step === null) return null;
   const out = allocOutput(y.shape, y.dtype);
@@ -74,7 +75,8 @@ function fusedActivation(g: Tensor, y: Tensor, kind: 0 | 1 | 2): Tensor | null {
  * @example tanhBackward(g, x.tanh())
  */
 export function tanhBackward(g: Tensor, y: Tensor): Tensor {
-  const out = fusedActivation(g, y, 0) ?? untracked(() => g.mul(rsub(y.mul(y), 1)));
+  const out =
+    fusedActivation(g, y, Activation.TanhBackward) ?? untracked(() => g.mul(rsub(y.mul(y), 1)));
   if (needsGrad(g, y)) record("tanhBackward", out, [g, y], { gradOutput: g, output: y }, {});
   return out;
 }
@@ -84,7 +86,8 @@ export function tanhBackward(g: Tensor, y: Tensor): Tensor {
  * @example sigmoidBackward(g, x.sigmoid())
  */
 export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
-  const out = fusedActivation(g, y, 1) ?? untracked(() => g.mul(y.mul(rsub(y, 1))));
+  const out =
+    fusedActivation(g, y, Activation.SigmoidBackward) ?? untracked(() => g.mul(y.mul(rsub(y, 1))));
   if (needsGrad(g, y)) record("sigmoidBackward", out, [g, y], { gradOutput: g, output: y }, {});
   return out;
 }
@@ -96,7 +99,7 @@ export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
  */
 export function thresholdBackward(g: Tensor, self: Tensor, threshold: number): Tensor {
   const out =
-    (threshold === 0 ? fusedActivation(g, self, 2) : null) ??
+    (threshold === 0 ? fusedActivation(g, self, Activation.ReluBackward) : null) ??
     untracked(() => where(self.le(threshold), 0, g));
   if (needsGrad(g, self)) record("thresholdBackward", out, [g, self], { self }, { threshold });
   return out;
