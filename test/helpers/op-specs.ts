@@ -3,6 +3,7 @@
  * input construction and the gradcheck selection rule shared by test/ops.test.ts,
  * test/gradgradcheck.test.ts and test/forward-ad.test.ts.
  */
+import { readdirSync } from "node:fs";
 import * as torch from "../../src/index.js";
 import type { DTypeName, Tensor } from "../../src/index.js";
 import { decodeNumber, readFixture, readTestJson, type NonFinite } from "./fixtures.js";
@@ -50,7 +51,14 @@ export interface Fixture {
 
 export type OpFn = (t: typeof torch, a?: Tensor, b?: Tensor, c?: Tensor) => unknown;
 
-export const specs = readTestJson<OpSpec[]>("op-specs.json");
+/** test/op-specs.json, then each family's file test/op-specs/<family>.json in name order. */
+export const specs = [
+  ...readTestJson<OpSpec[]>("op-specs.json"),
+  ...readdirSync(new URL("../op-specs/", import.meta.url))
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .flatMap((f) => readTestJson<OpSpec[]>(`op-specs/${f}`)),
+];
 export const fixtures = new Map<string, Fixture>(
   readFixture<Fixture[]>("ops.json").map((f) => [f.name, f]),
 );
