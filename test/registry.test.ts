@@ -109,10 +109,15 @@ for (const c of fx.cases) {
       });
     };
     if (Array.isArray(want)) {
-      // a tuple of tensors (split, chunk): an array of them
-      assert.ok(Array.isArray(got));
-      assert.equal(got.length, want.length);
-      want.forEach((w, k) => same((got as unknown[])[k], w));
+      // a tuple of tensors: an array (split, chunk) or a named tuple whose fields are also
+      // at 0, 1, ... (`{ values, indices }`)
+      const list = Array.isArray(got)
+        ? (got as unknown[])
+        : Array.from({ length: want.length }, (_w, k) => (got as Record<number, unknown>)[k]);
+      assert.equal(list.length, want.length);
+      if (!Array.isArray(got))
+        assert.equal((got as Record<number, unknown>)[want.length], undefined);
+      want.forEach((w, k) => same(list[k], w));
     } else if (want !== null && typeof want === "object") same(got, want);
     else assert.equal(got, want);
   });

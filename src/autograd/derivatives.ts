@@ -76,7 +76,7 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
 
 export type Op = keyof OpDefs;
 /** var/std: the reduced dims (all when no dim was given: `dimGiven` false) */
-type VarAttrs = { dims: number[]; keepdim: boolean; correction: number; dimGiven: boolean };
+export type VarAttrs = { dims: number[]; keepdim: boolean; correction: number; dimGiven: boolean };
 export type Saved<K extends Op> = { readonly [P in OpDefs[K]["save"]]: Tensor };
 export type Grads = (Tensor | null)[];
 
@@ -107,7 +107,7 @@ function unsqueezeMultiple(t: Tensor, dims: readonly number[]): Tensor {
  * PyTorch's var_backward: (2 / (N - correction)) * g * (x - mean), over all elements when no
  * dim was given, else over `dims` with g unsqueezed back (unless keepdim).
  */
-function varBackward(g: Tensor, x: Tensor, a: VarAttrs): Tensor {
+export function varBackward(g: Tensor, x: Tensor, a: VarAttrs): Tensor {
   if (x.dim() === 0 || !a.dimGiven) {
     return F.mulScalar(g, 2 / (x.numel() - a.correction)).mul(x.sub(x.mean()));
   }

@@ -360,3 +360,91 @@ export function softmaxBackward(
     }
   }
 }
+
+/**
+ * Inclusive running products along the middle axis of a contiguous [outer, n, inner] input
+ * starting at aOff, into a contiguous out of the same shape, kept in double (PyTorch's
+ * cumprod accumulates in acc_type, double on the CPU) and rounded once per element.
+ */
+export function cumprod(
+  a: TypedArray,
+  aOff: number,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let p = 1;
+      const base = o * n * inner + i;
+      for (let r = 0; r < n; r++) {
+        p *= a[aOff + base + r * inner];
+        out[base + r * inner] = p;
+      }
+    }
+  }
+}
+
+/**
+ * cummax (isMax) / cummin along the middle axis: the running extreme and the index it came
+ * from. As PyTorch's cummax_cummin_helper: a NaN always takes over (and every later NaN moves
+ * the index), and ties move the index to the later element (>= / <=).
+ */
+export function cumExtreme(
+  a: TypedArray,
+  aOff: number,
+  outer: number,
+  n: number,
+  inner: number,
+  values: TypedArray,
+  indices: TypedArray,
+  isMax: boolean,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let best = a[aOff + base];
+      let at = 0;
+      for (let r = 0; r < n; r++) {
+        const x = a[aOff + base + r * inner];
+        if (x !== x || (best === best && (isMax ? x >= best : x <= best))) {
+          best = x;
+          at = r;
+        }
+        values[base + r * inner] = best;
+        indices[base + r * inner] = at;
+      }
+    }
+  }
+}
+
+/**
+ * Running log(sum(exp(x))) along the middle axis, kept in double (PyTorch's CPU kernel runs in
+ * acc_type) and rounded once per element: each x adds as log1p(exp(min - max)) + max, which
+ * stays finite and stable; two equal infinities stay that infinity and NaN propagates.
+ */
+export function logcumsumexp(
+  a: TypedArray,
+  aOff: number,
+  outer: number,
+  n: number,
+  inner: number,
+  out: TypedArray,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let acc = -Infinity;
+      for (let r = 0; r < n; r++) {
+        const x = a[aOff + base + r * inner];
+        // std::min / std::max with a NaN running value keep it (PyTorch's log_add_exp)
+        const lo = acc !== acc ? acc : Math.min(x, acc);
+        const hi = acc !== acc ? acc : Math.max(x, acc);
+        if (lo !== hi || Number.isFinite(lo)) acc = Math.log1p(Math.exp(lo - hi)) + hi;
+        else acc = x;
+        out[base + r * inner] = acc;
+      }
+    }
+  }
+}

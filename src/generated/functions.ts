@@ -2540,6 +2540,398 @@ export const numel = fn("numel") as {
   (input: Tensor): number;
 };
 
+/** Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`). */
+export const cumprod = fn("cumprod") as {
+  /**
+   * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
+   *
+   * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+   */
+  (input: Tensor, options: { dim: number; dtype?: DType | null; out?: Tensor | null }): Tensor;
+  /**
+   * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
+   *
+   * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+   */
+  (input: Tensor, dim: number, options?: { dtype?: DType | null; out?: Tensor | null }): Tensor;
+};
+
+/** The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
+export const cummax = fn("cummax") as {
+  /**
+   * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+   *
+   * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+   *
+   * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
+export const cummin = fn("cummin") as {
+  /**
+   * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+   *
+   * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+   *
+   * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** Running log(sum(exp(x))) along `dim`, computed stably (floating inputs). */
+export const logcumsumexp = fn("logcumsumexp") as {
+  /**
+   * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
+   *
+   * PyTorch: `logcumsumexp(Tensor self, int dim) -> Tensor`
+   * @example torch.tensor([0.0, 0.0]).logcumsumexp(0) // tensor([0.0000, 0.6931])
+   */
+  (input: Tensor, options: { dim: number; out?: Tensor | null }): Tensor;
+  /**
+   * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
+   *
+   * PyTorch: `logcumsumexp(Tensor self, int dim) -> Tensor`
+   * @example torch.tensor([0.0, 0.0]).logcumsumexp(0) // tensor([0.0000, 0.6931])
+   */
+  (input: Tensor, dim: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Sum over `dim` (all dims by default) treating NaN as zero. */
+export const nansum = fn("nansum") as {
+  /**
+   * Sum over `dim` (all dims by default) treating NaN as zero.
+   *
+   * PyTorch: `nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, NaN, 2]).nansum() // tensor(3.)
+   */
+  (
+    input: Tensor,
+    options?: {
+      dim?: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Sum over `dim` (all dims by default) treating NaN as zero.
+   *
+   * PyTorch: `nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, NaN, 2]).nansum() // tensor(3.)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { keepdim?: boolean; dtype?: DType | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Sum over `dim` (all dims by default) treating NaN as zero.
+   *
+   * PyTorch: `nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, NaN, 2]).nansum() // tensor(3.)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    keepdim: boolean,
+    options?: { dtype?: DType | null; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** Mean over `dim` (all dims by default) of the elements that are not NaN. */
+export const nanmean = fn("nanmean") as {
+  /**
+   * Mean over `dim` (all dims by default) of the elements that are not NaN.
+   *
+   * PyTorch: `nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, NaN, 2]).nanmean() // tensor(1.5000)
+   */
+  (
+    input: Tensor,
+    options?: {
+      dim?: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Mean over `dim` (all dims by default) of the elements that are not NaN.
+   *
+   * PyTorch: `nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, NaN, 2]).nanmean() // tensor(1.5000)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { keepdim?: boolean; dtype?: DType | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Mean over `dim` (all dims by default) of the elements that are not NaN.
+   *
+   * PyTorch: `nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+   * @example torch.tensor([1, NaN, 2]).nanmean() // tensor(1.5000)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    keepdim: boolean,
+    options?: { dtype?: DType | null; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`. */
+export const varMean = fn("varMean") as {
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      correction: number | null;
+      keepdim?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options: { correction: number | null; keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    options: { dim: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { unbiased?: boolean; keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    options?: { keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    keepdim: boolean,
+  ): [Tensor, Tensor];
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (input: Tensor, options?: { unbiased?: boolean }): [Tensor, Tensor];
+  /**
+   * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
+   *
+   * PyTorch: `var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
+   * @example torch.varMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.6667), tensor(2.5000)]
+   */
+  (input: Tensor, unbiased: boolean): [Tensor, Tensor];
+};
+
+/** The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`. */
+export const stdMean = fn("stdMean") as {
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number | readonly number[] | null;
+      correction: number | null;
+      keepdim?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options: { correction: number | null; keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    options: { dim: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    options?: { unbiased?: boolean; keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    options?: { keepdim?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[] | null,
+    unbiased: boolean,
+    keepdim: boolean,
+  ): [Tensor, Tensor];
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (input: Tensor, options?: { unbiased?: boolean }): [Tensor, Tensor];
+  /**
+   * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
+   *
+   * PyTorch: `std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`
+   * @example torch.stdMean(torch.tensor([1, 2, 3, 4])) // [tensor(1.2910), tensor(2.5000)]
+   */
+  (input: Tensor, unbiased: boolean): [Tensor, Tensor];
+};
+
+/** The smallest and largest elements, over all elements or along `dim`: `{ min, max }`. */
+export const aminmax = fn("aminmax") as {
+  /**
+   * The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.
+   *
+   * PyTorch: `aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)`
+   * @example torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1), max: tensor(3) }
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number | null; keepdim?: boolean; out?: Tensor | null },
+  ): { min: Tensor; max: Tensor };
+};
+
+/** The number of non-zero elements over `dim` (all dims by default), as int64. */
+export const countNonzero = fn("countNonzero") as {
+  /**
+   * The number of non-zero elements over `dim` (all dims by default), as int64.
+   *
+   * PyTorch: `count_nonzero(Tensor self, int? dim=None) -> Tensor`
+   * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+   */
+  (input: Tensor, options?: { dim?: number | null }): Tensor;
+  /**
+   * The number of non-zero elements over `dim` (all dims by default), as int64.
+   *
+   * PyTorch: `count_nonzero(Tensor self, int? dim=None) -> Tensor`
+   * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+   */
+  (input: Tensor, dim: number | null): Tensor;
+  /**
+   * The number of non-zero elements over `dim` (all dims by default), as int64.
+   *
+   * PyTorch: `count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
+   * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+   */
+  (input: Tensor, options: { dim: readonly number[] }): Tensor;
+  /**
+   * The number of non-zero elements over `dim` (all dims by default), as int64.
+   *
+   * PyTorch: `count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
+   * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+   */
+  (input: Tensor, dim: readonly number[]): Tensor;
+};
+
 /** A tensor of zeros of the given size (varargs or a list). */
 export const zeros = fn("zeros") as {
   /**

@@ -2928,6 +2928,182 @@ declare module "../tensor.js" {
      */
     numel(): number;
     /**
+     * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     */
+    cumprod(options: { dim: number; dtype?: DType | null }): Tensor;
+    /**
+     * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     */
+    cumprod(dim: number, options?: { dtype?: DType | null }): Tensor;
+    /**
+     * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     */
+    cumprod_(options: { dim: number; dtype?: DType | null }): this;
+    /**
+     * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
+     *
+     * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     */
+    cumprod_(dim: number, options?: { dtype?: DType | null }): this;
+    /**
+     * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+     *
+     * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+     */
+    cummax(options: { dim: number }): { values: Tensor; indices: Tensor };
+    /**
+     * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+     *
+     * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+     */
+    cummax(dim: number): { values: Tensor; indices: Tensor };
+    /**
+     * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+     *
+     * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+     */
+    cummin(options: { dim: number }): { values: Tensor; indices: Tensor };
+    /**
+     * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
+     *
+     * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+     */
+    cummin(dim: number): { values: Tensor; indices: Tensor };
+    /**
+     * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
+     *
+     * PyTorch: `logcumsumexp(Tensor self, int dim) -> Tensor`
+     * @example torch.tensor([0.0, 0.0]).logcumsumexp(0) // tensor([0.0000, 0.6931])
+     */
+    logcumsumexp(options: { dim: number }): Tensor;
+    /**
+     * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
+     *
+     * PyTorch: `logcumsumexp(Tensor self, int dim) -> Tensor`
+     * @example torch.tensor([0.0, 0.0]).logcumsumexp(0) // tensor([0.0000, 0.6931])
+     */
+    logcumsumexp(dim: number): Tensor;
+    /**
+     * Sum over `dim` (all dims by default) treating NaN as zero.
+     *
+     * PyTorch: `nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, NaN, 2]).nansum() // tensor(3.)
+     */
+    nansum(options?: {
+      dim?: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+    }): Tensor;
+    /**
+     * Sum over `dim` (all dims by default) treating NaN as zero.
+     *
+     * PyTorch: `nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, NaN, 2]).nansum() // tensor(3.)
+     */
+    nansum(
+      dim: number | readonly number[] | null,
+      options?: { keepdim?: boolean; dtype?: DType | null },
+    ): Tensor;
+    /**
+     * Sum over `dim` (all dims by default) treating NaN as zero.
+     *
+     * PyTorch: `nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, NaN, 2]).nansum() // tensor(3.)
+     */
+    nansum(
+      dim: number | readonly number[] | null,
+      keepdim: boolean,
+      options?: { dtype?: DType | null },
+    ): Tensor;
+    /**
+     * Mean over `dim` (all dims by default) of the elements that are not NaN.
+     *
+     * PyTorch: `nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, NaN, 2]).nanmean() // tensor(1.5000)
+     */
+    nanmean(options?: {
+      dim?: number | readonly number[] | null;
+      keepdim?: boolean;
+      dtype?: DType | null;
+    }): Tensor;
+    /**
+     * Mean over `dim` (all dims by default) of the elements that are not NaN.
+     *
+     * PyTorch: `nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, NaN, 2]).nanmean() // tensor(1.5000)
+     */
+    nanmean(
+      dim: number | readonly number[] | null,
+      options?: { keepdim?: boolean; dtype?: DType | null },
+    ): Tensor;
+    /**
+     * Mean over `dim` (all dims by default) of the elements that are not NaN.
+     *
+     * PyTorch: `nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor`
+     * @example torch.tensor([1, NaN, 2]).nanmean() // tensor(1.5000)
+     */
+    nanmean(
+      dim: number | readonly number[] | null,
+      keepdim: boolean,
+      options?: { dtype?: DType | null },
+    ): Tensor;
+    /**
+     * The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.
+     *
+     * PyTorch: `aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)`
+     * @example torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1), max: tensor(3) }
+     */
+    aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor };
+    /**
+     * The number of non-zero elements over `dim` (all dims by default), as int64.
+     *
+     * PyTorch: `count_nonzero(Tensor self, int? dim=None) -> Tensor`
+     * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+     */
+    countNonzero(options?: { dim?: number | null }): Tensor;
+    /**
+     * The number of non-zero elements over `dim` (all dims by default), as int64.
+     *
+     * PyTorch: `count_nonzero(Tensor self, int? dim=None) -> Tensor`
+     * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+     */
+    countNonzero(dim: number | null): Tensor;
+    /**
+     * The number of non-zero elements over `dim` (all dims by default), as int64.
+     *
+     * PyTorch: `count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
+     * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+     */
+    countNonzero(options: { dim: readonly number[] }): Tensor;
+    /**
+     * The number of non-zero elements over `dim` (all dims by default), as int64.
+     *
+     * PyTorch: `count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
+     * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+     */
+    countNonzero(dim: readonly number[]): Tensor;
+    /**
+     * The number of non-zero elements over `dim` (all dims by default), as int64.
+     *
+     * PyTorch: `count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor`
+     * @example torch.tensor([0, 1, 2]).countNonzero() // tensor(2)
+     */
+    countNonzero(...dim: number[]): Tensor;
+    /**
      * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
      *
      * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`

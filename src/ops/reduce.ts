@@ -12,6 +12,9 @@ import {
   reduce,
   reduceAxis,
   cumsum as cumsumKernel,
+  cumprod as cumprodKernel,
+  cumExtreme as cumExtremeKernel,
+  logcumsumexp as logcumsumexpKernel,
   softmax as softmaxKernel,
   softmaxBackward as softmaxBackwardKernel,
 } from "../backend/reduce.js";
@@ -479,6 +482,48 @@ export function cumsum(t: Tensor, dim: number, dtype: DType | null = null): Tens
   const { outer, n, inner } = around(t.shape, d);
   const out = alloc(t.shape.slice(), dt);
   cumsumKernel(data, offset, outer, n, inner, out.typedArray);
+  return out;
+}
+
+/**
+ * torch.cumprod(input, dim, dtype?): running products along dim, in `dtype` (default: the
+ * input's, int64 for integers and bools); not recorded (the registry's entry records).
+ */
+export function cumprod(t: Tensor, dim: number, dtype: DType | null = null): Tensor {
+  const d = normalizeDim(dim, t.dim());
+  const dt = dtype ?? (t.dtype.isFloatingPoint ? t.dtype : int64);
+  if (t.dim() === 0) return wrap(castData(t, dt), [], dt);
+  const { data, offset } = contiguousIn(t, dt);
+  const { outer, n, inner } = around(t.shape, d);
+  const out = alloc(t.shape.slice(), dt);
+  cumprodKernel(data, offset, outer, n, inner, out.typedArray);
+  return out;
+}
+
+/**
+ * torch.cummax / cummin(input, dim): the running extreme along dim and the int64 index it
+ * came from (`{ values, indices }`); not recorded.
+ */
+export function cumExtreme(t: Tensor, dim: number, isMax: boolean): ValuesIndices {
+  const d = normalizeDim(dim, t.dim());
+  const values = alloc(t.shape.slice(), t.dtype);
+  const indices = alloc(t.shape.slice(), int64);
+  if (t.numel() > 0) {
+    const { data, offset } = contiguousIn(t, t.dtype);
+    const { outer, n, inner } = around(t.shape, d);
+    cumExtremeKernel(data, offset, outer, n, inner, values.typedArray, indices.typedArray, isMax);
+  }
+  return { values, indices, 0: values, 1: indices };
+}
+
+/** torch.logcumsumexp(input, dim): running log(sum(exp)) along dim (floating inputs); not recorded. */
+export function logcumsumexp(t: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, t.dim());
+  const out = alloc(t.shape.slice(), t.dtype);
+  if (t.numel() === 0) return out;
+  const { data, offset } = contiguousIn(t, t.dtype);
+  const { outer, n, inner } = around(t.shape, d);
+  logcumsumexpKernel(data, offset, outer, n, inner, out.typedArray);
   return out;
 }
 

@@ -708,10 +708,25 @@ function tryBind(
       if (used.has(key)) continue;
       if (key === "out" && sig.hasOut) {
         out = kw[key];
-        if (out !== undefined && out !== null && !H().isTensor(out)) {
+        // a multi-output op takes a tuple of Tensors, one per output
+        const outputs = sig.schema.returns.length;
+        const ok = outputs > 1 ? Array.isArray(out) : H().isTensor(out);
+        if (out !== undefined && out !== null && !ok) {
           if (raise)
-            throw typeError(`${name}(): argument 'out' must be Tensor, not ${H().pyTypeName(out)}`);
+            throw typeError(
+              `${name}(): argument 'out' must be ${outputs > 1 ? "tuple of Tensors" : "Tensor"}, not ${H().pyTypeName(out)}`,
+            );
           return { kind: "types" };
+        }
+        if (Array.isArray(out)) {
+          // conversion errors, raised whatever the mode (PyTorch's r.tensorlist_n<N>)
+          if (out.length !== outputs)
+            throw typeError(`expected tuple of ${outputs} elements but got ${out.length}`);
+          const bad = out.findIndex((t) => !H().isTensor(t));
+          if (bad >= 0)
+            throw typeError(
+              `expected Tensor as element ${bad} in argument ${sig.params.length}, but got ${H().pyTypeName(out[bad])}`,
+            );
         }
         continue;
       }

@@ -358,6 +358,21 @@ function canCast(from: DType, to: DType): boolean {
 }
 
 /** Write `r` into `out` (PyTorch's out= semantics: resize when needed, cast, no autograd). */
+/**
+ * A multi-output op's `out=(a, b, ...)`: each output written into its tensor as writeOut does;
+ * the result has the op's own form (a named tuple's fields, or an array) holding the out tensors.
+ */
+function writeOuts(name: string, r: unknown, outs: Tensor[], inputs: readonly unknown[]): unknown {
+  const fields = r as Record<string | number, unknown>;
+  const written = outs.map((o, i) => writeOut(name, fields[i], o, inputs));
+  if (Array.isArray(r)) return written;
+  // a named tuple: each field (`values`, `0`, ...) to the out tensor of its position
+  const res: Record<string, unknown> = {};
+  for (const k of Object.keys(fields))
+    res[k] = written[outs.findIndex((_o, i) => fields[i] === fields[k])];
+  return res;
+}
+
 export function writeOut(
   name: string,
   r: unknown,
@@ -450,9 +465,9 @@ function makeCallable(
   const slow = (self: unknown, args: unknown[]): unknown => {
     const b = bind(self, args);
     const r = b.sig.forward(...b.values);
-    if (b.out !== undefined && b.out !== null)
-      return writeOut(pyName, r, b.out as Tensor, b.values);
-    return r;
+    if (b.out === undefined || b.out === null) return r;
+    if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);
+    return writeOut(pyName, r, b.out as Tensor, b.values);
   };
   const compiled = compileCallable(pyName, sigs, method, slow, Tensor, numbersAsTensors);
   if (compiled !== null) return compiled;

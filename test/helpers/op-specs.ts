@@ -100,13 +100,18 @@ export function flat(t: Tensor): number[] {
   return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()), Number);
 }
 
-/** A result as a list of tensors: a tensor, an array, or a {values, indices} pair. */
+/**
+ * A result as a list of tensors: a tensor, an array, or a named tuple (`{ values, indices }`,
+ * `{ min, max }`: its fields are also at 0, 1, ... as torch.return_types are).
+ */
 export function outputsOf(r: unknown): Tensor[] {
   if (r instanceof torch.Tensor) return [r];
   if (Array.isArray(r)) return r as Tensor[];
-  if (r !== null && typeof r === "object" && "values" in r && "indices" in r) {
-    const vi = r as { values: Tensor; indices: Tensor };
-    return [vi.values, vi.indices];
+  if (r !== null && typeof r === "object" && 0 in r) {
+    const out: Tensor[] = [];
+    const t = r as Record<number, Tensor | undefined>;
+    for (let i = 0; t[i] !== undefined; i++) out.push(t[i] as Tensor);
+    return out;
   }
   throw new Error(`unexpected result ${String(r)}`);
 }

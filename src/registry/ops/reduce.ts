@@ -2,13 +2,25 @@
  * Reductions. One `defineOp` per op (see ../define.ts).
  */
 import { Tensor } from "../../tensor.js";
-import { DType } from "../../dtype.js";
+import { DType, float32 } from "../../dtype.js";
 import * as R from "../../ops/reduce.js";
 import { pyTypeName, scalarTypeName } from "../../ops/core.js";
 import { normalizeDim } from "../../shape.js";
-import { notImplementedError, runtimeError, typeError, valueError } from "../../errors.js";
+import {
+  indexError,
+  notImplementedError,
+  runtimeError,
+  typeError,
+  valueError,
+} from "../../errors.js";
 import * as F from "../../autograd/formula-ops.js";
 import { defineOp, writeOut } from "../define.js";
+import { needsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
+import { registerJvp } from "../../autograd/forward-ad.js";
+import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
+import { varBackward, type Op, type VarAttrs } from "../../autograd/derivatives.js";
+import { arange } from "../../ops/creation.js";
+import { stack } from "../../ops/views.js";
 
 /**
  * softmax's `dtype=`: the input is cast first (recorded: ToCopyBackward0 under the softmax, as
@@ -535,4 +547,463 @@ defineOp({
   doc: "The number of elements (a number).",
   example: "torch.zeros(2, 3).numel() // 6",
   overloads: [{ schema: "numel(Tensor self) -> int", forward: (self: Tensor) => R.numel(self) }],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Cumulative ops
+
+defineOp({
+  name: "cumprod",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).",
+  example: "torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])",
+  overloads: [
+    {
+      schema: "cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+      forward: (self: Tensor, dim: number, dtype: DType | null) => R.cumprod(self, dim, dtype),
+      derivative: {
+        name: "CumprodBackward0",
+        save: ["self", "result"],
+        attrs: ["dim"],
+        grad: (g: Tensor, s: { self: Tensor; result: Tensor }, a: { dim: number }) => [
+          cumprodBackward(g.to(s.self.dtype), s.self, a.dim, s.result),
+        ],
+        jvp: (t, p, result, a: { dim: number }) =>
+          cumprodJvp(t.self as Tensor, p.self, result, a.dim),
+      },
+    },
+    {
+      schema: "cumprod.dimname(Tensor self, Dimname dim, *, ScalarType? dtype=None) -> Tensor",
+      forward: null,
+    },
+  ],
+});
+
+/** The reversed inclusive cumulative sum along dim: sum(g, dim) - cumsum(g, dim) + g. */
+const reversedCumsum = (g: Tensor, dim: number): Tensor =>
+  g.sum(dim, true).sub(g.cumsum(dim)).add(g);
+
+/**
+ * Where x is (exclusively) before the first zero of its slice along dim, and the first zero
+ * itself: the positions whose products cumprod's derivative treats differently.
+ */
+function zeroMasks(x: Tensor, dim: number): { before: Tensor; first: Tensor } {
+  const zeros = x.eq(0);
+  const seen = zeros.cumsum(dim);
+  return { before: seen.eq(0), first: zeros.logicalAnd(seen.eq(1)) };
+}
+
+/**
+ * d cumprod: out_j = prod_{i<=j} x_i, so dL/dx_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i. Before
+ * the first zero z of a slice that is rev_cumsum(g * out)_k / x_k; at z it is
+ * rev_cumsum(g * cumprod(y))_z with y = x with x_z replaced by 1; after z every product holds
+ * x_z = 0. Composed of differentiable ops, so the second derivative follows.
+ */
+function cumprodBackward(g: Tensor, x: Tensor, dim: number, result: Tensor): Tensor {
+  if (x.numel() <= 1) return g;
+  const d = normalizeDim(dim, x.dim());
+  // the masked formula is constant in x after the first zero, where the true derivative is
+  // not: a second derivative (grad mode on in the backward) takes PyTorch's O(n^2) sum of
+  // omitted products when a zero is present
+  if (isGradEnabled() && x.shape[d] > 1 && x.eq(0).any().item()) return omittedProducts(g, x, d);
+  const { before, first } = zeroMasks(x, d);
+  const safe = F.where(before, x, 1);
+  const beforeGrad = reversedCumsum(g.mul(result), d).div(safe);
+  const y = F.where(first, 1, x);
+  const atZero = reversedCumsum(g.mul(y.cumprod(d)), d);
+  return F.where(before, beforeGrad, F.where(first, atZero, 0));
+}
+
+/**
+ * dL/dx_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i with the products written as
+ * prod_{i<k} x_i * cumprod(x_{k+1..})_j: one slice of the gradient per k, every step a
+ * differentiable op (PyTorch's cumprod_backward in grad mode).
+ */
+function omittedProducts(g: Tensor, x: Tensor, d: number): Tensor {
+  const n = x.shape[d];
+  const onesShape = x.shape.slice();
+  onesShape[d] = 1;
+  const cols: Tensor[] = [];
+  for (let k = 0; k < n; k++) {
+    let omitted: Tensor;
+    if (k === 0)
+      omitted = F.cat([F.zeros(onesShape, x).add(1), x.narrow(d, 1, n - 1).cumprod(d)], d);
+    else {
+      const until = x.narrow(d, 0, k).prod(d, true);
+      omitted =
+        k === n - 1
+          ? until
+          : F.cat([until, until.mul(x.narrow(d, k + 1, n - k - 1).cumprod(d))], d);
+    }
+    cols.push(
+      g
+        .narrow(d, k, n - k)
+        .mul(omitted)
+        .sum(d),
+    );
+  }
+  return stack(cols, d);
+}
+
+/** cumprod's JVP: out_j * cumsum(t / x)_j before the first zero; t_z * cumprod(y)_j after it. */
+function cumprodJvp(t: Tensor, x: Tensor, result: Tensor, dim: number): Tensor {
+  if (x.dim() === 0) return t;
+  const d = normalizeDim(dim, x.dim());
+  const { before, first } = zeroMasks(x, d);
+  const safe = F.where(before, x, 1);
+  const beforeT = result.mul(t.div(safe).cumsum(d));
+  const y = F.where(first, 1, x);
+  const afterT = F.where(first, t, 0).cumsum(d).mul(y.cumprod(d));
+  return F.where(before, beforeT, afterT);
+}
+
+/**
+ * cummax / cummin: `{ values, indices }`; the node (CummaxBackward0) sends g to the indices
+ * (PyTorch's cummaxmin_backward: zeros.scatter_add(dim, indices, g)); the tangent is the input
+ * tangent at the indices.
+ */
+for (const name of ["cummax", "cummin"] as const) {
+  const isMax = name === "cummax";
+  const op = name as unknown as Op;
+  registerDerivative(op, {
+    name: isMax ? "CummaxBackward0" : "CumminBackward0",
+    save: ["indices"],
+    grad: (g: Tensor, s: { indices: Tensor }, a: { dim: number }, n: OpNode) => [
+      n.inputShape(0).length === 0
+        ? g
+        : F.zeros(n.inputShape(0), g).scatterAdd(a.dim, s.indices, g),
+    ],
+  } as never);
+  registerJvp(op, ((
+    t: readonly (Tensor | null)[],
+    _i: unknown,
+    _o: Tensor,
+    a: { dim: number },
+    s: { indices: Tensor },
+  ) => ((t[0] as Tensor).dim() === 0 ? t[0] : (t[0] as Tensor).gather(a.dim, s.indices))) as never);
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    out: true,
+    doc: `The running ${isMax ? "maximum" : "minimum"} along \`dim\` and the index it came from (\`{ values, indices }\`; NaN propagates, ties take the later index).`,
+    example: `torch.tensor([1, 3, 2]).${name}(0).values // tensor([${isMax ? "1, 3, 3" : "1, 1, 1"}])`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self, int dim) -> (Tensor values, Tensor indices)`,
+        forward: (self: Tensor, dim: number) => {
+          const r = R.cumExtreme(self, dim, isMax);
+          if (needsGrad(self) && self.dtype.isFloatingPoint)
+            record(
+              op,
+              r.values,
+              [self],
+              { indices: r.indices } as never,
+              {
+                dim: normalizeDim(dim, self.dim()),
+              } as never,
+            );
+          return r;
+        },
+      },
+      {
+        schema: `${name}.dimname(Tensor self, Dimname dim) -> (Tensor values, Tensor indices)`,
+        forward: null,
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "logcumsumexp",
+  variants: ["function", "method"],
+  out: true,
+  doc: "Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).",
+  example: "torch.tensor([0.0, 0.0]).logcumsumexp(0) // tensor([0.0000, 0.6931])",
+  overloads: [
+    {
+      schema: "logcumsumexp(Tensor self, int dim) -> Tensor",
+      forward: (self: Tensor, dim: number) => {
+        if (!self.dtype.isFloatingPoint)
+          throw runtimeError(
+            `"logcumsumexp_out_cpu" not implemented for '${scalarTypeName(self.dtype)}'`,
+          );
+        return R.logcumsumexp(self, dim);
+      },
+      derivative: {
+        name: "LogcumsumexpBackward0",
+        save: ["self", "result"],
+        attrs: ["dim"],
+        grad: (g: Tensor, s: { self: Tensor; result: Tensor }, a: { dim: number }) => [
+          logcumsumexpBackward(g, s.self, s.result, a.dim),
+        ],
+        // d out_j = sum_{k<=j} exp(x_k - out_j) t_k = cumsum(t * exp(x - m)) * exp(m - out_j)
+        jvp: (t, p, result, a: { dim: number }) => {
+          const tt = t.self as Tensor;
+          if (p.self.dim() === 0) return tt;
+          const d = normalizeDim(a.dim, p.self.dim());
+          const m = p.self.amax(d, true).clampMin(-3.4e38);
+          return tt.mul(p.self.sub(m).exp()).cumsum(d).mul(m.sub(result).exp());
+        },
+      },
+    },
+    {
+      schema: "logcumsumexp.dimname(Tensor self, Dimname dim) -> Tensor",
+      forward: null,
+    },
+  ],
+});
+
+/**
+ * d logcumsumexp: dL/dx_k = sum_{j>=k} g_j exp(x_k - out_j). Computed as PyTorch does
+ * (after TensorFlow's): the positive and negative parts of g separately, each as
+ * exp(x_k + reversed_logcumsumexp(log|g| - out)_k), which never overflows.
+ */
+function logcumsumexpBackward(g: Tensor, x: Tensor, result: Tensor, dim: number): Tensor {
+  if (x.dim() === 0) return g;
+  const d = normalizeDim(dim, x.dim());
+  const n = x.shape[d];
+  const rev = (t: Tensor): Tensor => t.indexSelect(d, arange(n - 1, -1, -1));
+  // log g for g > 0 (resp. log -g for g < 0), else the lowest finite value (not -inf, whose
+  // derivative would make the second derivative NaN)
+  const lowest = x.dtype === float32 ? -3.4028234663852886e38 : -Number.MAX_VALUE;
+  const logAbs = g.abs().log();
+  const part = (mask: Tensor): Tensor =>
+    rev(rev(F.where(mask, logAbs, lowest).sub(result)).logcumsumexp(d))
+      .add(x)
+      .exp();
+  return part(g.gt(0)).sub(part(g.lt(0)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// NaN-ignoring reductions
+
+defineOp({
+  name: "nansum",
+  variants: ["function", "method"],
+  out: true,
+  doc: "Sum over `dim` (all dims by default) treating NaN as zero.",
+  example: "torch.tensor([1, NaN, 2]).nansum() // tensor(3.)",
+  overloads: [
+    {
+      schema:
+        "nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+      forward: (self: Tensor, dim: number[] | null, keepdim: boolean, dtype: DType | null) => {
+        const x = self.dtype.isFloatingPoint ? F.where(self.isnan(), 0, self) : self;
+        return R.sum(x, dim === null || dim.length === 0 ? null : dim, keepdim, dtype);
+      },
+      derivative: {
+        name: "NansumBackward0",
+        save: ["self"],
+        attrs: ["dim", "keepdim"],
+        // g where x is not NaN
+        grad: (g: Tensor, s: { self: Tensor }, a: { dim: number[] | null; keepdim: boolean }) => {
+          const dims = a.dim === null || a.dim.length === 0 ? null : R.reducedDims(s.self, a.dim);
+          const gr = F.restoreReduced(g, dims, a.keepdim, s.self.shape);
+          return [F.where(s.self.isnan(), 0, gr)];
+        },
+        jvp: (t, p, _r, a: { dim: number[] | null; keepdim: boolean }) => {
+          const dims = a.dim === null || a.dim.length === 0 ? null : a.dim;
+          const tt = F.where(p.self.isnan(), 0, t.self as Tensor);
+          return dims === null ? tt.sum() : tt.sum(dims, a.keepdim);
+        },
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "nanmean",
+  variants: ["function", "method"],
+  out: true,
+  doc: "Mean over `dim` (all dims by default) of the elements that are not NaN.",
+  example: "torch.tensor([1, NaN, 2]).nanmean() // tensor(1.5000)",
+  overloads: [
+    {
+      schema:
+        "nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+      // ATen's composite: nansum(x) / (number of non-NaN elements), DivBackward0
+      forward: (self: Tensor, dim: number[] | null, keepdim: boolean, dtype: DType | null) => {
+        if (!self.dtype.isFloatingPoint)
+          throw runtimeError(
+            `nanmean(): expected input to have floating point dtype but got ${scalarTypeName(self.dtype)}`,
+          );
+        const d = dim === null || dim.length === 0 ? null : dim;
+        const count = self.isnan().logicalNot();
+        const factor = d === null ? count.sum() : count.sum(d, keepdim);
+        const total = d === null ? self.nansum({ dtype }) : self.nansum(d, keepdim, { dtype });
+        return total.div(factor);
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// var_mean, std_mean, aminmax, count_nonzero
+
+type VarMeanAttrs = VarAttrs & { std: boolean };
+
+/**
+ * var_mean / std_mean: one node for both outputs (VarMeanBackward0 / StdMeanBackward0, as
+ * PyTorch), its gradient var's (or std's) plus mean's, each from its own output gradient.
+ */
+for (const std of [false, true]) {
+  const name = std ? "std_mean" : "var_mean";
+  const op = name as unknown as Op;
+  registerDerivative(op, {
+    name: std ? "StdMeanBackward0" : "VarMeanBackward0",
+    save: std ? ["self", "result"] : ["self"],
+    grad: (_g: Tensor, s: { self: Tensor; result?: Tensor }, a: VarMeanAttrs, n: OpNode) => {
+      const [gv, gm] = n.gradOutputs;
+      const x = s.self;
+      let r: Tensor | null = null;
+      if (gv != null) {
+        const gvar = a.std ? gv.div(s.result!.mul(2)).maskedFill(s.result!.eq(0), 0) : gv;
+        r = varBackward(gvar, x, a);
+      }
+      if (gm != null) {
+        const dims = a.dimGiven ? a.dims : null;
+        const count = a.dimGiven ? F.countOver(x.shape, a.dims) : x.numel();
+        const gmean = F.restoreReduced(gm, dims, a.keepdim, x.shape).div(count);
+        r = r === null ? gmean : r.add(gmean);
+      }
+      return [r];
+    },
+  } as never);
+  registerJvp(op, ((
+    t: readonly (Tensor | null)[],
+    inputs: readonly Tensor[],
+    out: Tensor[],
+    a: VarMeanAttrs,
+  ) => {
+    const x = inputs[0];
+    const tt = t[0] as Tensor;
+    const dims = a.dimGiven ? a.dims : x.shape.map((_s, i) => i);
+    const count = a.dimGiven ? F.countOver(x.shape, a.dims) : x.numel();
+    const mean = F.restoreReduced(out[1], a.dimGiven ? a.dims : null, a.keepdim, x.shape);
+    // d var = 2/(N - correction) * sum((x - mean) * dx)
+    const dvar = x
+      .sub(mean)
+      .mul(tt)
+      .sum(dims, a.keepdim)
+      .mul(2 / (count - a.correction));
+    const dmean = tt.sum(dims, a.keepdim).div(count);
+    return [a.std ? dvar.div(out[0].mul(2)) : dvar, dmean];
+  }) as never);
+  const run = (self: Tensor, dim: number[] | null, correction: number, keepdim: boolean) => {
+    if (!self.dtype.isFloatingPoint)
+      throw runtimeError(`${name} only support floating point and complex dtypes`);
+    const d = dim === null || dim.length === 0 ? null : dim;
+    const [v, m] = noGrad(() => [
+      std ? R.std(self, d, { correction }, keepdim) : R.variance(self, d, { correction }, keepdim),
+      R.mean(self, d, keepdim),
+    ]);
+    if (needsGrad(self)) {
+      const attrs: VarMeanAttrs = {
+        dims: d === null ? self.shape.map((_s, i) => i) : R.reducedDims(self, d),
+        keepdim,
+        correction,
+        dimGiven: d !== null,
+        std,
+      };
+      record(op, [v, m], [self], (std ? { self, result: v } : { self }) as never, attrs as never);
+    }
+    return [v, m];
+  };
+  defineOp({
+    name,
+    variants: ["function"],
+    doc: `The ${std ? "standard deviation" : "variance"} and the mean over \`dim\` (all dims by default) in one pass: \`[${std ? "std" : "var"}, mean]\`.`,
+    example: `torch.${std ? "stdMean" : "varMean"}(torch.tensor([1, 2, 3, 4])) // [tensor(${std ? "1.2910" : "1.6667"}), tensor(2.5000)]`,
+    overloads: [
+      {
+        schema: `${name}.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor)`,
+        forward: (
+          self: Tensor,
+          dim: number[] | null,
+          correction: number | null,
+          keepdim: boolean,
+        ) => run(self, dim, correction ?? 1, keepdim),
+      },
+      {
+        schema: `${name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`,
+        forward: (self: Tensor, dim: number[] | null, unbiased: boolean, keepdim: boolean) =>
+          run(self, dim, unbiased ? 1 : 0, keepdim),
+      },
+      {
+        schema: `${name}(Tensor self, bool unbiased=True) -> (Tensor, Tensor)`,
+        forward: (self: Tensor, unbiased: boolean) => run(self, null, unbiased ? 1 : 0, false),
+      },
+      {
+        schema: `${name}.correction_names(Tensor self, Dimname[1] dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor)`,
+        forward: null,
+      },
+      {
+        schema: `${name}.names_dim(Tensor self, Dimname[1] dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)`,
+        forward: null,
+      },
+    ],
+  });
+}
+
+/** aminmax has no derivative in PyTorch: its outputs carry a node that raises when used. */
+registerDerivative(
+  "aminmax" as unknown as Op,
+  {
+    name: "torch::autograd::NotImplemented",
+    save: [],
+    grad: () => {
+      throw runtimeError("derivative for aten::aminmax is not implemented");
+    },
+  } as never,
+);
+
+defineOp({
+  name: "aminmax",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.",
+  example: "torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1), max: tensor(3) }",
+  overloads: [
+    {
+      schema:
+        "aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)",
+      forward: (self: Tensor, dim: number | null, keepdim: boolean) => {
+        if (dim !== null && self.dim() > 0 && self.shape[normalizeDim(dim, self.dim())] === 0)
+          throw indexError(`aminmax: Expected reduction dim ${dim} to have non-zero size.`);
+        if (self.numel() === 0)
+          throw runtimeError(
+            "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.",
+          );
+        const [min, max] = noGrad(() =>
+          dim === null
+            ? [
+                R.amin(self, null, false).reshape(keepdim ? self.shape.map(() => 1) : []),
+                R.amax(self, null, false).reshape(keepdim ? self.shape.map(() => 1) : []),
+              ]
+            : [R.amin(self, dim, keepdim), R.amax(self, dim, keepdim)],
+        );
+        if (needsGrad(self) && self.dtype.isFloatingPoint)
+          record("aminmax" as unknown as Op, [min, max], [self], {} as never, {} as never);
+        return { min, max, 0: min, 1: max };
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "count_nonzero",
+  variants: ["function", "method"],
+  doc: "The number of non-zero elements over `dim` (all dims by default), as int64.",
+  example: "torch.tensor([0, 1, 2]).countNonzero() // tensor(2)",
+  overloads: [
+    {
+      schema: "count_nonzero(Tensor self, int? dim=None) -> Tensor",
+      forward: (self: Tensor, dim: number | null) => R.sum(self.ne(0), dim),
+    },
+    {
+      schema: "count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor",
+      forward: (self: Tensor, dim: number[]) => R.sum(self.ne(0), dim.length === 0 ? null : dim),
+    },
+  ],
 });
