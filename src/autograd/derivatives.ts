@@ -122,7 +122,7 @@ export function varBackward(g: Tensor, x: Tensor, a: VarAttrs): Tensor {
  * shared among the extreme elements (and NaNs); p < 1: sgn(x) |x|^(p-1) (0 at x = 0)
  * g ||x||^(1-p); otherwise sgn(x) |x|^(p-1) g / ||x||^(p-1) (0 where the norm is 0).
  */
-function normBackward(
+export function normBackward(
   grad: Tensor,
   x: Tensor,
   p: number,

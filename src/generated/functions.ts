@@ -2932,6 +2932,231 @@ export const countNonzero = fn("countNonzero") as {
   (input: Tensor, dim: readonly number[]): Tensor;
 };
 
+/** The p-norm of input - other (broadcasting), over all elements. */
+export const dist = fn("dist") as {
+  /**
+   * The p-norm of input - other (broadcasting), over all elements.
+   *
+   * PyTorch: `dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
+   * @example torch.tensor([1, 2]).float().dist(torch.tensor([4, 6]).float()) // tensor(5.)
+   */
+  (input: Tensor, options: { other: Tensor; p?: number | boolean }): Tensor;
+  /**
+   * The p-norm of input - other (broadcasting), over all elements.
+   *
+   * PyTorch: `dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
+   * @example torch.tensor([1, 2]).float().dist(torch.tensor([4, 6]).float()) // tensor(5.)
+   */
+  (input: Tensor, other: Tensor, options?: { p?: number | boolean }): Tensor;
+  /**
+   * The p-norm of input - other (broadcasting), over all elements.
+   *
+   * PyTorch: `dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
+   * @example torch.tensor([1, 2]).float().dist(torch.tensor([4, 6]).float()) // tensor(5.)
+   */
+  (input: Tensor, other: Tensor, p: number | boolean): Tensor;
+};
+
+/** Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`. */
+export const renorm = fn("renorm") as {
+  /**
+   * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+   *
+   * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+   * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+   */
+  (
+    input: Tensor,
+    options: { p: number | boolean; dim: number; maxnorm: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+   *
+   * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+   * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+   */
+  (
+    input: Tensor,
+    p: number | boolean,
+    options: { dim: number; maxnorm: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+   *
+   * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+   * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+   */
+  (
+    input: Tensor,
+    p: number | boolean,
+    dim: number,
+    options: { maxnorm: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+   *
+   * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+   * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+   */
+  (
+    input: Tensor,
+    p: number | boolean,
+    dim: number,
+    maxnorm: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The n-th forward difference along `dim` (after concatenating `prepend` and `append`). */
+export const diff = fn("diff") as {
+  /**
+   * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+   *
+   * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   */
+  (
+    input: Tensor,
+    options?: {
+      n?: number;
+      dim?: number;
+      prepend?: Tensor | null;
+      append?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+   *
+   * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   */
+  (
+    input: Tensor,
+    n: number,
+    options?: {
+      dim?: number;
+      prepend?: Tensor | null;
+      append?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+   *
+   * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   */
+  (
+    input: Tensor,
+    n: number,
+    dim: number,
+    options?: { prepend?: Tensor | null; append?: Tensor | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+   *
+   * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   */
+  (
+    input: Tensor,
+    n: number,
+    dim: number,
+    prepend: Tensor | null,
+    options?: { append?: Tensor | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+   *
+   * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   */
+  (
+    input: Tensor,
+    n: number,
+    dim: number,
+    prepend: Tensor | null,
+    append: Tensor | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`. */
+export const trapezoid = fn("trapezoid") as {
+  /**
+   * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
+   * @example torch.trapezoid(torch.tensor([1, 2, 3]).float()) // tensor(4.)
+   */
+  (y: Tensor, options: { x: Tensor; dim?: number }): Tensor;
+  /**
+   * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
+   * @example torch.trapezoid(torch.tensor([1, 2, 3]).float()) // tensor(4.)
+   */
+  (y: Tensor, x: Tensor, options?: { dim?: number }): Tensor;
+  /**
+   * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor`
+   * @example torch.trapezoid(torch.tensor([1, 2, 3]).float()) // tensor(4.)
+   */
+  (y: Tensor, options?: { dx?: number | boolean; dim?: number }): Tensor;
+};
+
+/** The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`. */
+export const trapz = fn("trapz") as {
+  /**
+   * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `trapz.dx(Tensor y, *, float dx=1, int dim=-1) -> Tensor`
+   * @example torch.trapz(torch.tensor([1, 2, 3]).float()) // tensor(4.)
+   */
+  (y: Tensor, options?: { dx?: number; dim?: number }): Tensor;
+  /**
+   * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `trapz.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
+   * @example torch.trapz(torch.tensor([1, 2, 3]).float()) // tensor(4.)
+   */
+  (y: Tensor, options: { x: Tensor; dim?: number }): Tensor;
+  /**
+   * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `trapz.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
+   * @example torch.trapz(torch.tensor([1, 2, 3]).float()) // tensor(4.)
+   */
+  (y: Tensor, x: Tensor, options?: { dim?: number }): Tensor;
+};
+
+/** The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`. */
+export const cumulativeTrapezoid = fn("cumulativeTrapezoid") as {
+  /**
+   * The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `cumulative_trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
+   * @example torch.cumulativeTrapezoid(torch.tensor([1, 2, 3]).float()) // tensor([1.5000, 4.0000])
+   */
+  (y: Tensor, options: { x: Tensor; dim?: number }): Tensor;
+  /**
+   * The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `cumulative_trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`
+   * @example torch.cumulativeTrapezoid(torch.tensor([1, 2, 3]).float()) // tensor([1.5000, 4.0000])
+   */
+  (y: Tensor, x: Tensor, options?: { dim?: number }): Tensor;
+  /**
+   * The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`.
+   *
+   * PyTorch: `cumulative_trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor`
+   * @example torch.cumulativeTrapezoid(torch.tensor([1, 2, 3]).float()) // tensor([1.5000, 4.0000])
+   */
+  (y: Tensor, options?: { dx?: number | boolean; dim?: number }): Tensor;
+};
+
 /** A tensor of zeros of the given size (varargs or a list). */
 export const zeros = fn("zeros") as {
   /**

@@ -3104,6 +3104,135 @@ declare module "../tensor.js" {
      */
     countNonzero(...dim: number[]): Tensor;
     /**
+     * The p-norm of input - other (broadcasting), over all elements.
+     *
+     * PyTorch: `dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
+     * @example torch.tensor([1, 2]).float().dist(torch.tensor([4, 6]).float()) // tensor(5.)
+     */
+    dist(options: { other: Tensor; p?: number | boolean }): Tensor;
+    /**
+     * The p-norm of input - other (broadcasting), over all elements.
+     *
+     * PyTorch: `dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
+     * @example torch.tensor([1, 2]).float().dist(torch.tensor([4, 6]).float()) // tensor(5.)
+     */
+    dist(other: Tensor, options?: { p?: number | boolean }): Tensor;
+    /**
+     * The p-norm of input - other (broadcasting), over all elements.
+     *
+     * PyTorch: `dist(Tensor self, Tensor other, Scalar p=2) -> Tensor`
+     * @example torch.tensor([1, 2]).float().dist(torch.tensor([4, 6]).float()) // tensor(5.)
+     */
+    dist(other: Tensor, p: number | boolean): Tensor;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm(options: { p: number | boolean; dim: number; maxnorm: number | boolean }): Tensor;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm(p: number | boolean, options: { dim: number; maxnorm: number | boolean }): Tensor;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm(p: number | boolean, dim: number, options: { maxnorm: number | boolean }): Tensor;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm(p: number | boolean, dim: number, maxnorm: number | boolean): Tensor;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm_(options: { p: number | boolean; dim: number; maxnorm: number | boolean }): this;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm_(p: number | boolean, options: { dim: number; maxnorm: number | boolean }): this;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm_(p: number | boolean, dim: number, options: { maxnorm: number | boolean }): this;
+    /**
+     * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
+     *
+     * PyTorch: `renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor`
+     * @example torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])
+     */
+    renorm_(p: number | boolean, dim: number, maxnorm: number | boolean): this;
+    /**
+     * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+     *
+     * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     */
+    diff(options?: {
+      n?: number;
+      dim?: number;
+      prepend?: Tensor | null;
+      append?: Tensor | null;
+    }): Tensor;
+    /**
+     * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+     *
+     * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     */
+    diff(
+      n: number,
+      options?: { dim?: number; prepend?: Tensor | null; append?: Tensor | null },
+    ): Tensor;
+    /**
+     * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+     *
+     * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     */
+    diff(
+      n: number,
+      dim: number,
+      options?: { prepend?: Tensor | null; append?: Tensor | null },
+    ): Tensor;
+    /**
+     * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+     *
+     * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     */
+    diff(
+      n: number,
+      dim: number,
+      prepend: Tensor | null,
+      options?: { append?: Tensor | null },
+    ): Tensor;
+    /**
+     * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
+     *
+     * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     */
+    diff(n: number, dim: number, prepend: Tensor | null, append: Tensor | null): Tensor;
+    /**
      * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
      *
      * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`

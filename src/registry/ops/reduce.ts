@@ -2,7 +2,7 @@
  * Reductions. One `defineOp` per op (see ../define.ts).
  */
 import { Tensor } from "../../tensor.js";
-import { DType, float32 } from "../../dtype.js";
+import { DType, bool, float32 } from "../../dtype.js";
 import * as R from "../../ops/reduce.js";
 import { pyTypeName, scalarTypeName } from "../../ops/core.js";
 import { normalizeDim } from "../../shape.js";
@@ -18,7 +18,7 @@ import { defineOp, writeOut } from "../define.js";
 import { needsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
 import { registerJvp } from "../../autograd/forward-ad.js";
 import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
-import { varBackward, type Op, type VarAttrs } from "../../autograd/derivatives.js";
+import { normBackward, varBackward, type Op, type VarAttrs } from "../../autograd/derivatives.js";
 import { arange } from "../../ops/creation.js";
 import { stack } from "../../ops/views.js";
 
@@ -1004,6 +1004,279 @@ defineOp({
     {
       schema: "count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor",
       forward: (self: Tensor, dim: number[]) => R.sum(self.ne(0), dim.length === 0 ? null : dim),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// dist, renorm
+
+const allDims = (t: Tensor): number[] => t.shape.map((_s, i) => i);
+
+defineOp({
+  name: "dist",
+  variants: ["function", "method"],
+  doc: "The p-norm of input - other (broadcasting), over all elements.",
+  example: "torch.tensor([1, 2]).float().dist(torch.tensor([4, 6]).float()) // tensor(5.)",
+  overloads: [
+    {
+      schema: "dist(Tensor self, Tensor other, Scalar p=2) -> Tensor",
+      forward: (self: Tensor, other: Tensor, p: number) => {
+        const diff = noGrad(() => self.sub(other));
+        if (!diff.dtype.isFloatingPoint)
+          throw runtimeError(
+            `norm(): input dtype should be either floating point or complex. Got ${scalarTypeName(diff.dtype)} instead.`,
+          );
+        return noGrad(() => R.norm(diff, p, allDims(diff), false));
+      },
+      // DistBackward0: norm_backward of self - other, negated for other
+      derivative: {
+        name: "DistBackward0",
+        save: ["self", "other", "result"],
+        attrs: ["p"],
+        grad: (g: Tensor, s: { self: Tensor; other: Tensor; result: Tensor }, a: { p: number }) => {
+          const d = s.self.sub(s.other);
+          const gd = normBackward(g, d, a.p, s.result, allDims(d), false) ?? F.zerosLike(d);
+          return [gd, gd.neg()];
+        },
+        jvp: (t, p, result, a: { p: number }) => {
+          const d = p.self.sub(p.other);
+          const td = (t.self ?? F.zerosLike(d)).sub(t.other ?? F.zerosLike(d));
+          // d ||v||_p = sum(d||v||_p/dv * dv)
+          const gd = normBackward(F.zeros([], result).add(1), d, a.p, result, allDims(d), false);
+          return gd === null ? F.zerosLike(result) : gd.mul(td).sum();
+        },
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "renorm",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.",
+  example:
+    "torch.tensor([[3, 4], [0, 1]]).float().renorm(2, 0, 1) // tensor([[0.6000, 0.8000], [0.0000, 1.0000]])",
+  overloads: [
+    {
+      schema: "renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor",
+      forward: (self: Tensor, p: number, dim: number, maxnorm: number) => {
+        if (p <= 0) throw runtimeError("renorm: non-positive-norm not supported");
+        if (maxnorm < 0)
+          throw runtimeError(
+            `renorm: expected maxnorm to be >= 0 but got ${formatScalar(maxnorm)}`,
+          );
+        if (self.dim() < 2)
+          throw runtimeError(
+            `renorm: input needs at least 2 dimensions, got ${self.dim()} dimensions`,
+          );
+        return noGrad(() => self.mul(renormFactor(self, p, dim, maxnorm)));
+      },
+      derivative: {
+        name: "RenormBackward0",
+        save: ["self"],
+        attrs: ["p", "dim", "maxnorm"],
+        grad: (g: Tensor, s: { self: Tensor }, a: { p: number; dim: number; maxnorm: number }) => [
+          renormBackward(g, s.self, a.p, a.dim, a.maxnorm),
+        ],
+        // d(x f(n)) = f dx + x f'(n) dn, f = maxnorm / (n + 1e-7), dn = sum(dn/dx * dx)
+        jvp: (t, p, _r, a: { p: number; dim: number; maxnorm: number }) => {
+          const tt = t.self as Tensor;
+          const x = p.self;
+          const dims = renormDims(x, a.dim);
+          const norm = x.norm(a.p, dims, true);
+          const grad = normBackward(F.zerosLike(norm).add(1), x, a.p, norm, dims, true);
+          const dn = grad === null ? F.zerosLike(norm) : grad.mul(tt).sum(dims, true);
+          const invnorm = norm.add(1e-7).reciprocal();
+          const scaled = tt
+            .mul(invnorm.mul(a.maxnorm))
+            .sub(x.mul(invnorm.mul(invnorm).mul(a.maxnorm)).mul(dn));
+          return F.where(norm.gt(a.maxnorm), scaled, tt);
+        },
+      },
+    },
+  ],
+});
+
+/** The dims renorm reduces: all but `dim`. */
+function renormDims(self: Tensor, dim: number): number[] {
+  const d = normalizeDim(dim, self.dim());
+  return allDims(self).filter((i) => i !== d);
+}
+
+/** maxnorm / (norm + 1e-7) where a slice's norm exceeds maxnorm, else 1 (keepdim shape). */
+function renormFactor(self: Tensor, p: number, dim: number, maxnorm: number): Tensor {
+  const norm = R.norm(self, p, renormDims(self, dim), true);
+  return F.where(norm.gt(maxnorm), norm.add(1e-7).reciprocal().mul(maxnorm), 1);
+}
+
+/**
+ * PyTorch's renorm_backward: with n the slice norms and f = maxnorm / (n + 1e-7), where
+ * n > maxnorm: f g - f / (n + 1e-7) * norm_backward(sum(x g)), else g.
+ */
+function renormBackward(g: Tensor, self: Tensor, p: number, dim: number, maxnorm: number): Tensor {
+  const dims = renormDims(self, dim);
+  const norm = self.norm(p, dims, true);
+  const gOut = self.mul(g).sum(dims, true);
+  const nb = normBackward(gOut, self, p, norm, dims, true) ?? F.zerosLike(self);
+  const invnorm = norm.add(1e-7).reciprocal();
+  const factor = invnorm.mul(maxnorm);
+  return F.where(norm.gt(maxnorm), factor.mul(g).sub(factor.mul(invnorm).mul(nb)), g);
+}
+
+/** A Scalar as PyTorch prints it in messages (-1, 0.5). */
+const formatScalar = (v: number): string => String(v);
+
+// ---------------------------------------------------------------------------------------------
+// diff, trapezoid, cumulative_trapezoid
+
+defineOp({
+  name: "diff",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The n-th forward difference along `dim` (after concatenating `prepend` and `append`).",
+  example: "torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])",
+  overloads: [
+    {
+      schema:
+        "diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor",
+      forward: (
+        self: Tensor,
+        n: number,
+        dim: number,
+        prepend: Tensor | null,
+        append: Tensor | null,
+      ) => {
+        if (self.dim() < 1) throw runtimeError("diff expects input to be at least one-dimensional");
+        const d = normalizeDim(dim, self.dim());
+        for (const other of [prepend, append]) {
+          if (other === null) continue;
+          if (other.dim() !== self.dim())
+            throw runtimeError("diff expects prepend or append to be the same dimension as input");
+          for (let i = 0; i < other.dim(); i++)
+            if (other.shape[i] !== self.shape[i] && i !== d)
+              throw runtimeError(
+                `diff expects the shape of tensor to prepend or append to match that of input except along the differencing dimension; input.size(${i}) = ${self.shape[i]}, but got tensor.size(${i}) = ${other.shape[i]}`,
+              );
+        }
+        // n = 0: a copy of the input (prepend and append ignored); n < 0: the input itself
+        // (PyTorch's loop runs no step)
+        if (n === 0) return F.zerosLike(self).copy_(self);
+        const parts = [prepend, self, append].filter((t): t is Tensor => t !== null);
+        const a = parts.length === 1 ? self : F.cat(parts, d);
+        let r = a;
+        let len = a.shape[d] - 1;
+        for (let k = 0; k < Math.min(n, a.shape[d]); k++, len--) {
+          const hi = r.narrow(d, 1, len);
+          const lo = r.narrow(d, 0, len);
+          r = r.dtype === bool ? hi.logicalXor(lo) : hi.sub(lo);
+        }
+        return r;
+      },
+    },
+  ],
+});
+
+/** zeros of y's shape without `dim` (the integral of no samples, as NumPy) */
+function zerosExcept(y: Tensor, dim: number): Tensor {
+  const shape = y.shape.filter((_s, i) => i !== dim);
+  return F.zeros(shape, y).to(y.dtype);
+}
+
+/** trapezoid's spacing `x` viewed against y: a 1-D x along dim, a lower-rank x padded left. */
+function spacingFromX(y: Tensor, x: Tensor, d: number, op: string): Tensor {
+  let xv = x;
+  if (x.dim() === 1) {
+    if (x.shape[0] !== y.shape[d])
+      throw runtimeError(`${op}: There must be one \`x\` value for each sample point`);
+    const shape = y.shape.map(() => 1);
+    shape[d] = x.shape[0];
+    xv = x.view(shape);
+  } else if (x.dim() < y.dim()) {
+    xv = x.view([...new Array<number>(y.dim() - x.dim()).fill(1), ...x.shape]);
+  }
+  const n = xv.shape[d];
+  return xv.narrow(d, 1, n - 1).sub(xv.narrow(d, 0, n - 1));
+}
+
+function checkNotBool(y: Tensor, x: Tensor | null, op: string): void {
+  if (y.dtype === bool || x?.dtype === bool)
+    throw runtimeError(
+      x === null
+        ? `${op}: received a bool input for \`y\`, but bool is not supported`
+        : `${op}: received a bool input for \`x\` or \`y\`, but bool is not supported`,
+    );
+}
+
+/** the trapezoid rule with sample spacing dx: (sum(y) - (y_0 + y_last) / 2) * dx (MulBackward1) */
+function trapezoidDx(y: Tensor, dx: number, dim: number): Tensor {
+  const d = normalizeDim(dim, y.dim());
+  if (y.shape[d] === 0) return zerosExcept(y, d);
+  checkNotBool(y, null, "trapezoid");
+  // C++ Scalar products (MulBackward1)
+  return F.mulScalar(y.sum(d).sub(F.mulScalar(y.select(d, 0).add(y.select(d, -1)), 0.5)), dx);
+}
+
+/** with sample points x: sum(dx * (y_left + y_right)) / 2 (DivBackward1) */
+function trapezoidX(y: Tensor, x: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, y.dim());
+  if (y.shape[d] === 0) return zerosExcept(y, d);
+  checkNotBool(y, x, "trapezoid");
+  const dx = spacingFromX(y, x, d, "trapezoid");
+  const n = y.shape[d];
+  return F.divScalar(dx.mul(y.narrow(d, 0, n - 1).add(y.narrow(d, 1, n - 1))).sum(d), 2);
+}
+
+for (const name of ["trapezoid", "trapz"] as const) {
+  const x = {
+    schema: `${name}.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor`,
+    forward: (y: Tensor, xs: Tensor, dim: number) => trapezoidX(y, xs, dim),
+  };
+  const dx = {
+    schema:
+      name === "trapz"
+        ? "trapz.dx(Tensor y, *, float dx=1, int dim=-1) -> Tensor"
+        : "trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor",
+    forward: (y: Tensor, d: number, dim: number) => trapezoidDx(y, d, dim),
+  };
+  defineOp({
+    name,
+    variants: ["function"],
+    doc: "The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.",
+    example: `torch.${name}(torch.tensor([1, 2, 3]).float()) // tensor(4.)`,
+    // PyTorch's parser lists trapz's dx form first
+    overloads: name === "trapz" ? [dx, x] : [x, dx],
+  });
+}
+
+defineOp({
+  name: "cumulative_trapezoid",
+  variants: ["function"],
+  doc: "The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`.",
+  example: "torch.cumulativeTrapezoid(torch.tensor([1, 2, 3]).float()) // tensor([1.5000, 4.0000])",
+  overloads: [
+    {
+      schema: "cumulative_trapezoid.x(Tensor y, Tensor x, *, int dim=-1) -> Tensor",
+      forward: (y: Tensor, x: Tensor, dim: number) => {
+        const d = normalizeDim(dim, y.dim());
+        checkNotBool(y, x, "cumulative_trapezoid");
+        if (y.shape[d] === 0) return F.zeros(y.shape, y).to(y.dtype);
+        const dx = spacingFromX(y, x, d, "cumulative_trapezoid");
+        const n = y.shape[d];
+        // PyTorch 1.13 divides after the running sum (DivBackward1)
+        return F.divScalar(dx.mul(y.narrow(d, 0, n - 1).add(y.narrow(d, 1, n - 1))).cumsum(d), 2);
+      },
+    },
+    {
+      schema: "cumulative_trapezoid.dx(Tensor y, *, Scalar dx=1, int dim=-1) -> Tensor",
+      forward: (y: Tensor, dx: number, dim: number) => {
+        const d = normalizeDim(dim, y.dim());
+        checkNotBool(y, null, "cumulative_trapezoid");
+        if (y.shape[d] === 0) return F.zeros(y.shape, y).to(y.dtype);
+        const n = y.shape[d];
+        return F.mulScalar(y.narrow(d, 0, n - 1).add(y.narrow(d, 1, n - 1)), dx / 2).cumsum(d);
+      },
     },
   ],
 });
