@@ -3,10 +3,21 @@
 // positional calls for reference. Same timing method as bench/overhead.mjs: the median of
 // REPEATS timed runs of ITERS calls after a warm-up run. The op's own work is included, so the
 // figures compare call forms of the same op, not ops with each other.
-//   npm run build && node bench/binder.mjs [--save FILE] [--baseline FILE]
-// --save writes the medians as JSON; --baseline adds a column from such a file (before/after).
+//   npm run build && node bench/binder.mjs [--save FILE] [--baseline FILE] [--dist DIR]
+// --save writes the medians as JSON; --baseline adds a column from such a file (before/after);
+// --dist times another build (another checkout's dist/, for an A/B run on a shared machine).
 import { readFileSync, writeFileSync } from "node:fs";
-import * as torch from "../dist/index.js";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const args = process.argv.slice(2);
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : null);
+const dist = opt("--dist");
+const torch = await import(
+  dist
+    ? pathToFileURL(resolve(dist, "index.js")).href
+    : new URL("../dist/index.js", import.meta.url).href
+);
 
 const REPEATS = 15;
 const ITERS = 20000;
@@ -64,8 +75,6 @@ const forms = {
   "torch.where(c, x, y)": () => torch.where(c, x, y),
 };
 
-const args = process.argv.slice(2);
-const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : null);
 const baselineFile = opt("--baseline");
 const baseline = baselineFile ? JSON.parse(readFileSync(baselineFile, "utf8")).ns : null;
 
