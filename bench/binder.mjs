@@ -8,7 +8,7 @@
 // --dist times another build (another checkout's dist/, for an A/B run on a shared machine).
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { URL, pathToFileURL } from "node:url";
 
 const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : null);
