@@ -13,11 +13,15 @@
  * - failures raise PyTorch's TypeErrors word for word ("sum() received an invalid combination of
  *   arguments - got (...), but expected one of: ...", "argument 'dim' must be int, not float").
  *
- * Note [binder fast path]: a call with only positional arguments, each passing its parameter's
- * check, goes through a caller specialised at load time for the overload and the argument count:
- * a few type checks and one direct call of the forward with the defaults filled in, no
- * allocation. Anything else (an options object, a list to convert, an error) takes the general
- * path, which implements the parser's full rules.
+ * Note [binder fast path]: a call whose arguments each pass their parameter's check goes
+ * through a caller specialised at load time for the overload and the argument count: a few type
+ * checks and one direct call of the forward with the defaults filled in. Positional arguments
+ * need no allocation; the compiled callers (compileCallable) also convert int lists (a list, an
+ * `int[N]` from one int, the varargs list `x.view(3, 2)`) and read a trailing options object
+ * whose keys are all the parameters' camelCased names. Anything else (an int given as a tensor,
+ * an unknown key, `out=`, an error) takes the general path, which implements the parser's full
+ * rules and stays the single source of truth: a fast caller binds only what the general path
+ * binds, as it binds it (test/binder-fastpath.test.ts compares the two).
  */
 import { camelCase, type Param, type Schema } from "./schema.js";
 import { runtimeError, typeError } from "../errors.js";
