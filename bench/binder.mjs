@@ -74,6 +74,8 @@ function makeForms(torch) {
     "torch.zeros(2, 3, { dtype: int64 })": () => torch.zeros(2, 3, { dtype: int64 }),
     "torch.full([2, 3], 1.5, { dtype: int64 })": () => torch.full([2, 3], 1.5, { dtype: int64 }),
     "torch.arange(6, { dtype: int64 })": () => torch.arange(6, { dtype: int64 }),
+    // a tensor list
+    "torch.cat([x, y], 1)": () => torch.cat([x, y], 1),
     // function form with overloads of other arities
     "torch.where(c, x, y)": () => torch.where(c, x, y),
   };

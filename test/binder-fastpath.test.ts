@@ -230,6 +230,22 @@ const ROWS: Record<string, Row[]> = {
     [undefined, [1, 6, 2, { dtype: int64 }], "fast", "start, end, step, dtype"],
     [undefined, [6, { step: 2 }], "slow", "a key of a later overload"],
   ],
+  "function cat": [
+    [undefined, [[x, y]], "fast", "a tensor list"],
+    [undefined, [[x, y], 1], "fast", "a tensor list and a dim"],
+    [undefined, [[x, y], { dim: 1 }], "fast", "the dim by name"],
+    [undefined, [[]], "fast", "an empty list (the op refuses)"],
+    [undefined, [{ tensors: [x], dim: -1 }], "fast", "both by name"],
+    [undefined, [[x, 1]], "slow", "a number in the list"],
+    [undefined, [[x, null]], "slow", "None in the list"],
+    [undefined, [[x, [y]]], "slow", "a nested list"],
+    [undefined, [x, 0], "slow", "a tensor for the list"],
+    [undefined, [[x, y], "a"], "slow", "a name (the named overload)"],
+  ],
+  "function stack": [
+    [undefined, [[x, y]], "fast", "a tensor list"],
+    [undefined, [[x, y], true], "slow", "a bool for the dim"],
+  ],
   "function where": [
     [undefined, [c, x, y], "fast", "three tensors"],
     [undefined, [c, 1, y], "fast", "a Scalar self"],
@@ -355,5 +371,13 @@ test("binder fast path: the registry's ops give the general path's results and e
   same(
     () => torch.where(c, x, y),
     () => viaGeneral("where", "function", undefined, [c, x, y]),
+  );
+  same(
+    () => torch.cat([x, y], 1),
+    () => viaGeneral("cat", "function", undefined, [[x, y], 1]),
+  );
+  same(
+    () => torch.cat([x, row]),
+    () => viaGeneral("cat", "function", undefined, [[x, row]]),
   );
 });

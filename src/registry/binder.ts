@@ -1180,6 +1180,29 @@ function fastIntList(v: unknown, single: number, optional: boolean): unknown {
 }
 
 /**
+ * Note [binder fast path], tensor lists: a `Tensor[]` (cat, stack) binds as a copy when every
+ * element is a tensor (the general path raises "expected Tensor as element ..." otherwise).
+ */
+function fastTensorList(v: unknown): unknown {
+  if (!Array.isArray(v)) return FAST_MISS;
+  const n = v.length;
+  const out = new Array<unknown>(n);
+  for (let k = 0; k < n; k++) {
+    const x: unknown = v[k];
+    if (!isTensorValue(x)) return FAST_MISS;
+    out[k] = x;
+  }
+  return out;
+}
+
+/** A list parameter the fast path converts: int lists, and `Tensor[]` without None elements. */
+function listConverter(p: Param, single: number, optional: boolean, a: string): string | null {
+  if (isIntList(p)) return `IL(${a}, ${single}, ${optional})`;
+  if (p.base === "Tensor" && !p.elementOptional && !p.optional) return `TL(${a})`;
+  return null;
+}
+
+/**
  * Whether the general path refuses `n` positional arguments for `sig` by their count alone,
  * before it looks at any value or at the options object (tryBind's first test).
  */
@@ -1209,6 +1232,7 @@ const COMPILED_MAX_ARGS = 8;
  * path must bind. It binds what tryBind binds, or breaks out of its block:
  * - a varargs int list (`x.view(3, 2)`, `torch.zeros(2, 3)`): every argument an int in int64;
  * - int list parameters given a list, or one int (`int[N]`: repeated; the varargs list: [v]);
+ *   a tensor list (`torch.cat([a, b], 1)`) every element a tensor;
  * - the options object's keys all camelCased names of parameters not given positionally (any
  *   other key, `out`, a snake_case spelling, is the general path's), each value passing its
  *   check; `undefined` is "not given".
@@ -1238,14 +1262,13 @@ function convertingSource(
   } else {
     for (let i = 0; i < n; i++) {
       const p = params[i];
-      if (isIntList(p)) {
+      if (p.list) {
         const single = sig.allowVarargsIntList && i === 0 && n === 1 ? -1 : p.listSize;
-        stmts.push(
-          `const v${i} = IL(a${i}, ${single}, ${p.optional}); if (v${i} === M) break ${label};`,
-        );
+        const conv = listConverter(p, single, p.optional, `a${i}`);
+        if (conv === null) return null;
+        stmts.push(`const v${i} = ${conv}; if (v${i} === M) break ${label};`);
         vals[i] = `v${i}`;
-      } else if (p.list) return null;
-      else {
+      } else {
         stmts.push(`if (!(${checkExpr(p, si, i, `a${i}`, numbersAsTensors)})) break ${label};`);
         vals[i] = `a${i}`;
       }
@@ -1270,8 +1293,8 @@ function convertingSource(
     ];
     stmts.push(`let ${v} = o[${JSON.stringify(p.jsName)}];`);
     let given: string;
-    if (isIntList(p))
-      given = `{ ${v} = IL(${v}, ${p.listSize}, ${p.optional}); if (${v} === M) break ${label}; }`;
+    const conv = p.list ? listConverter(p, p.listSize, p.optional, v) : null;
+    if (conv !== null) given = `{ ${v} = ${conv}; if (${v} === M) break ${label}; }`;
     else if (p.list) given = `break ${label};`;
     else given = `if (!(${checkExpr(p, si, i, v, numbersAsTensors)})) break ${label};`;
     stmts.push(
@@ -1391,16 +1414,17 @@ ${lines.join("\n")}
   return slow(${method ? "this" : "undefined"}, Array.prototype.slice.call(arguments));
 };`;
   try {
-    const make = new Function("S", "T", "slow", "IL", "M", "isOptions", src) as (
+    const make = new Function("S", "T", "slow", "IL", "TL", "M", "isOptions", src) as (
       s: readonly Signature[],
       t: unknown,
       slow: (self: unknown, args: unknown[]) => unknown,
       il: typeof fastIntList,
+      tl: typeof fastTensorList,
       m: typeof FAST_MISS,
       opts: typeof isOptions,
     ) => (...args: unknown[]) => unknown;
     compileWorks = true;
-    return make(bound, tensorClass, slow, fastIntList, FAST_MISS, isOptions);
+    return make(bound, tensorClass, slow, fastIntList, fastTensorList, FAST_MISS, isOptions);
   } catch (e) {
     if (compileWorks === true) throw e; // a bug in the generated source, not a refused eval
     compileWorks = false;
