@@ -1349,10 +1349,17 @@ export function compileCallable(
 ): ((...args: unknown[]) => unknown) | null {
   if (compileWorks === false) return null;
   const bound = sigs.filter((s) => !s.listedOnly);
+  // the positional callers in the op's function; the converting ones in a second function it
+  // calls when none took the call, so that the first stays small enough for V8 to inline
   const lines: string[] = [];
+  const rest: string[] = [];
   const prelude: string[] = [];
+  // the formal parameters: as many as the longest compiled call (most ops: FAST_MAX_ARGS)
+  let maxArgs = FAST_MAX_ARGS;
+  let restArgs = 0;
   for (let n = 0; n <= COMPILED_MAX_ARGS; n++) {
     const branch: string[] = [];
+    const converted: string[] = [];
     // positional arguments only
     let exact = true;
     for (let si = 0; si < bound.length; si++) {
@@ -1381,7 +1388,7 @@ export function compileCallable(
       }
       const src =
         converting && exact ? convertingSource(sig, si, n, false, numbersAsTensors) : null;
-      if (src !== null) branch.push(src);
+      if (src !== null) converted.push(src);
       break;
     }
     // positional arguments, then an options object
@@ -1392,9 +1399,16 @@ export function compileCallable(
         sig === undefined
           ? null
           : convertingSource(sig, bound.indexOf(sig), k, true, numbersAsTensors);
-      if (src !== null) branch.push(`if (isOptions(a${k})) {\nconst o = a${k};\n${src}\n}`);
+      if (src !== null) converted.push(`if (isOptions(a${k})) {\nconst o = a${k};\n${src}\n}`);
     }
-    if (branch.length > 0) lines.push(`case ${n}: {\n${branch.join("\n")}\nbreak;\n}`);
+    if (branch.length > 0) {
+      lines.push(`case ${n}: {\n${branch.join("\n")}\nbreak;\n}`);
+      maxArgs = Math.max(maxArgs, n);
+    }
+    if (converted.length > 0) {
+      rest.push(`case ${n}: {\n${converted.join("\n")}\nbreak;\n}`);
+      restArgs = Math.max(restArgs, n);
+    }
   }
   bound.forEach((_s, si) => {
     prelude.push(
@@ -1405,13 +1419,30 @@ export function compileCallable(
   });
   // the op's name when it can name a function (not a reserved word such as `var`)
   const fname = /^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED.has(name) ? name : "op";
-  const formals = Array.from({ length: COMPILED_MAX_ARGS }, (_u, k) => `a${k}`).join(", ");
-  const src = `${prelude.join("\n")}
-return function ${fname}(${formals}) {
+  const formals = (k: number): string => Array.from({ length: k }, (_u, j) => `a${j}`).join(", ");
+  const self = method ? "this" : "undefined";
+  const slowCall = `return slow(${self}, Array.prototype.slice.call(arguments));`;
+  const src =
+    rest.length === 0
+      ? `${prelude.join("\n")}
+return function ${fname}(${formals(maxArgs)}) {
   switch (arguments.length) {
 ${lines.join("\n")}
   }
-  return slow(${method ? "this" : "undefined"}, Array.prototype.slice.call(arguments));
+  ${slowCall}
+};`
+      : `${prelude.join("\n")}
+function converting(${formals(restArgs)}) {
+  switch (arguments.length) {
+${rest.join("\n")}
+  }
+  ${slowCall}
+}
+return function ${fname}(${formals(maxArgs)}) {
+  switch (arguments.length) {
+${lines.join("\n")}
+  }
+  return converting.apply(this, arguments);
 };`;
   try {
     const make = new Function("S", "T", "slow", "IL", "TL", "M", "isOptions", src) as (
