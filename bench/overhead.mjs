@@ -1,9 +1,12 @@
 // Overhead benchmark: tiny graphs where per-op cost dominates. Times tensorgrad and, when
-// Debian's system python3 has torch, PyTorch in the same run; prints µs/iter and the ratio.
+// Debian's system python3 has torch, PyTorch in the same run at its best on this machine (the
+// fastest of the configurations in bench/lib/pytorch.mjs, per workload); prints µs/iter, the
+// winning configuration and the ratio.
 //   npm run bench:overhead   (builds, then runs this file; `npm run bench` runs the full suite)
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import os from "node:os";
 import * as torch from "../dist/index.js";
+import { TORCH_CONFIGS, TORCH_PY, fastest, torchAvailable, torchEnv } from "./lib/pytorch.mjs";
 
 const REPEATS = 15;
 const ITERS = 20000;
@@ -41,8 +44,8 @@ const workloads = {
 };
 
 const PY = `
-import time, json, torch
-torch.set_num_threads(1)
+import sys, time, json, torch
+torch.set_num_threads(int(sys.argv[1]))
 REPEATS, ITERS = ${REPEATS}, 5000
 def bench(fn):
     for _ in range(ITERS): fn()
@@ -64,30 +67,38 @@ def poly():
 print(json.dumps({"tiny_graph": bench(tiny), "scalar_polynomial": bench(poly)}))
 `;
 
-function pytorch() {
-  const py = "/usr/bin/python3";
-  if (!existsSync(py)) return null;
+/** PyTorch's µs/iter per workload under one configuration, or null when it does not run. */
+function pytorch(config) {
   try {
     return JSON.parse(
-      execFileSync(py, ["-c", PY], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }),
+      execFileSync(TORCH_PY, ["-c", PY, String(config.threads)], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+        env: torchEnv(config),
+      }),
     );
   } catch {
     return null;
   }
 }
 
+const loadBefore = os.loadavg();
 const ours = {};
 for (const [name, make] of Object.entries(workloads)) ours[name] = time(make());
-const theirs = pytorch();
+const runs = torchAvailable() ? TORCH_CONFIGS.map((c) => [c, pytorch(c)]) : [];
+const found = runs.some(([, r]) => r !== null);
 const rows = Object.keys(workloads).map((name) => {
-  const t = theirs?.[name];
-  return {
-    workload: name,
-    "tensorgrad µs/iter": ours[name].toFixed(3),
-    "PyTorch µs/iter": t === undefined ? "n/a" : t.toFixed(2),
-    "speed-up (PyTorch / tensorgrad)": t === undefined ? "n/a" : (t / ours[name]).toFixed(1) + "x",
-  };
+  const best = fastest(Object.fromEntries(runs.map(([c, r]) => [c.id, r?.[name]])));
+  const row = { workload: name, "tensorgrad µs/iter": ours[name].toFixed(3) };
+  for (const [c, r] of runs)
+    row[`PyTorch ${c.short}`] = r?.[name] === undefined ? "n/a" : r[name].toFixed(2);
+  row["PyTorch best"] = best === null ? "n/a" : `${best.value.toFixed(2)} (${best.config.short})`;
+  row["speed-up (PyTorch best / tensorgrad)"] =
+    best === null ? "n/a" : (best.value / ours[name]).toFixed(1) + "x";
+  return row;
 });
 console.table(rows);
-if (theirs === null)
-  console.log("PyTorch not found (apt-get install python3-torch) — ratios skipped.");
+if (!found) console.log("PyTorch not found (apt-get install python3-torch) — ratios skipped.");
+const load = (l) => l.map((x) => x.toFixed(2)).join(", ");
+console.log(`PyTorch: ${TORCH_CONFIGS.map((c) => `${c.short} = ${c.label}`).join("; ")}`);
+console.log(`Load average (1, 5, 15 min): ${load(loadBefore)} before, ${load(os.loadavg())} after`);

@@ -1,5 +1,6 @@
 // The benchmark suite of issue 5: the same workloads, shapes and float32 data for tensorgrad,
-// PyTorch (Debian's /usr/bin/python3, one and two threads), TF.js (cpu, wasm), jax-js and
+// PyTorch (Debian's /usr/bin/python3, in each configuration of bench/lib/pytorch.mjs; the
+// fastest per workload is "PyTorch best"), TF.js (cpu, wasm), jax-js and
 // js-pytorch. Every measurement runs in a child process of its own; a peer that cannot install
 // or run a workload is reported in the table, not a crash.
 //   npm run bench                     all workloads, 9 timed repeats each
@@ -10,13 +11,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { URL, fileURLToPath } from "node:url";
+import { TORCH_CONFIGS, TORCH_PY, fastest, torchEnv } from "./lib/pytorch.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const peersDir = benchDir + "peers/";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyArg = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
-const PY = "/usr/bin/python3";
+const PY = TORCH_PY;
 
 const WORKLOADS = [
   { id: "tiny", n: 1, label: "1. tiny graph ((2x+1)²).mean() bwd", unit: "µs/iter", scale: 1e3 },
@@ -44,8 +46,7 @@ const LIBRARIES = [
     js: "tensorgrad",
     env: { TENSORGRAD_BACKEND: "native" },
   },
-  { id: "torch1", label: "PyTorch 1 thread", py: 1 },
-  { id: "torch2", label: "PyTorch 2 threads", py: 2 },
+  ...TORCH_CONFIGS.map((c) => ({ id: c.id, label: `PyTorch ${c.label}`, py: c.threads, torch: c })),
   { id: "tfjs-cpu", label: "TF.js cpu", js: "tfjs", variant: "cpu", peer: true, noMemory: true },
   { id: "tfjs-wasm", label: "TF.js wasm", js: "tfjs", variant: "wasm", peer: true },
   { id: "jax-js", label: "jax-js", js: "jax-js", peer: "@jax-js/jax" },
@@ -122,7 +123,7 @@ function runChild(lib, w) {
     argv = [benchDir + "run-js.mjs", lib.js, w.id, ...extra];
     if (lib.variant) argv.push("--variant=" + lib.variant);
   }
-  const env = { ...process.env, ...lib.env };
+  const env = lib.torch ? torchEnv(lib.torch) : { ...process.env, ...lib.env };
   const r = spawnSync(cmd, argv, { encoding: "utf8", timeout, maxBuffer: 64 << 20, env });
   if (r.error?.code === "ETIMEDOUT" || r.signal === "SIGTERM")
     return { ok: false, status: "timeout", reason: `over ${timeout / 1000} s` };
@@ -183,11 +184,16 @@ for (const w of workloads) {
     }
     results[w.id][lib.id] = r;
   }
-  const t1 = results[w.id].torch1;
-  const t2 = results[w.id].torch2;
-  const best = [t1, t2].filter((r) => r?.ok).sort((a, b) => a.value - b.value)[0];
+  const best = fastest(
+    Object.fromEntries(
+      TORCH_CONFIGS.map((c) => [
+        c.id,
+        results[w.id][c.id]?.ok ? results[w.id][c.id].value : undefined,
+      ]),
+    ),
+  );
   results[w.id].torchBest = best
-    ? { ...best, which: best === t1 ? "1 thread" : "2 threads" }
+    ? { ...results[w.id][best.config.id], which: best.config.label }
     : { ok: false, status: "n/a", reason: "no PyTorch result" };
 }
 

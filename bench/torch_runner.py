@@ -2,6 +2,7 @@
     /usr/bin/python3 bench/torch_runner.py <threads> <workload> [--quick]
 Same workloads, shapes and timing rules as bench/lib/harness.mjs; prints one @@RESULT line."""
 import json
+import os
 import re
 import sys
 import time
@@ -147,6 +148,8 @@ MAKERS = {
 
 try:
     info = f"PyTorch {torch.__version__}, {threads} thread(s)"
+    if "OMP_WAIT_POLICY" in os.environ:
+        info += f", OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}"
     if workload == "memory":
         emit({"ok": True, **memory(), "info": info})
     else:

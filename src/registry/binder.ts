@@ -13,11 +13,15 @@
  * - failures raise PyTorch's TypeErrors word for word ("sum() received an invalid combination of
  *   arguments - got (...), but expected one of: ...", "argument 'dim' must be int, not float").
  *
- * Note [binder fast path]: a call with only positional arguments, each passing its parameter's
- * check, goes through a caller specialised at load time for the overload and the argument count:
- * a few type checks and one direct call of the forward with the defaults filled in, no
- * allocation. Anything else (an options object, a list to convert, an error) takes the general
- * path, which implements the parser's full rules.
+ * Note [binder fast path]: a call whose arguments each pass their parameter's check goes
+ * through a caller specialised at load time for the overload and the argument count: a few type
+ * checks and one direct call of the forward with the defaults filled in. Positional arguments
+ * need no allocation; the compiled callers (compileCallable) also convert int lists (a list, an
+ * `int[N]` from one int, the varargs list `x.view(3, 2)`) and read a trailing options object
+ * whose keys are all the parameters' camelCased names. Anything else (an int given as a tensor,
+ * an unknown key, `out=`, an error) takes the general path, which implements the parser's full
+ * rules and stays the single source of truth: a fast caller binds only what the general path
+ * binds, as it binds it (test/binder-fastpath.test.ts compares the two).
  */
 import { camelCase, type Param, type Schema } from "./schema.js";
 import { runtimeError, typeError } from "../errors.js";
@@ -1113,8 +1117,12 @@ export function bindPythonWrapper(
 // ---------------------------------------------------------------------------------------------
 // compiled callers
 
-/** The fast-path test of one argument expression `a` against parameter i (exact). */
-function checkExpr(p: Param, i: number, a: string, numbersAsTensors: boolean): string {
+/**
+ * The fast-path test of one argument expression `a` against parameter i of signature `si`:
+ * exact (the general path's check) except that an int given as a tensor fails (the general path
+ * converts it).
+ */
+function checkExpr(p: Param, si: number, i: number, a: string, numbersAsTensors: boolean): string {
   let e: string;
   switch (p.base) {
     case "Tensor":
@@ -1124,8 +1132,7 @@ function checkExpr(p: Param, i: number, a: string, numbersAsTensors: boolean): s
       break;
     case "int":
     case "SymInt":
-      // an int given as a tensor needs converting: the general path takes it
-      e = `(typeof ${a} === "number" && Number.isInteger(${a}) && Math.abs(${a}) < ${INT64_BOUND})`;
+      e = intExpr(a);
       break;
     case "float":
       e = `(typeof ${a} === "number" || typeof ${a} === "boolean")`;
@@ -1134,9 +1141,181 @@ function checkExpr(p: Param, i: number, a: string, numbersAsTensors: boolean): s
       e = `typeof ${a} === "boolean"`;
       break;
     default:
-      e = `C[${i}](${a})`;
+      e = `C${si}[${i}](${a})`;
   }
   return p.optional ? `(${a} === null || ${e})` : e;
+}
+
+/** An int that fits int64 (isInt64), inline; booleans fail as PyTorch's parser refuses them. */
+const intExpr = (a: string): string =>
+  `(typeof ${a} === "number" && Number.isInteger(${a}) && Math.abs(${a}) < ${INT64_BOUND})`;
+
+/** An int list parameter (`int[]`, `SymInt[2]`, `int[1]?`): the fast path converts it. */
+const isIntList = (p: Param): boolean => p.list && (p.base === "int" || p.base === "SymInt");
+
+/**
+ * Note [binder fast path], int lists: what the general path binds for an int list parameter,
+ * or FAST_MISS where it would do anything else (convert an int tensor, raise, refuse). `single`:
+ * how a lone int binds: 0 refused (`int[]`), N > 0 repeated N times (`int[N]`), -1 as a
+ * one-element list (the varargs list given one int positionally, `x.view(6)`). A list binds as a
+ * copy (the forward may keep it); every element an int within int64 (a bool, float, nested list
+ * or hole is the general path's to refuse).
+ */
+function fastIntList(v: unknown, single: number, optional: boolean): unknown {
+  if (typeof v === "number") {
+    if (single === 0 || !isInt64(v)) return FAST_MISS;
+    return single < 0 ? [v] : new Array<number>(single).fill(v);
+  }
+  if (v === null) return optional ? null : FAST_MISS;
+  if (!Array.isArray(v)) return FAST_MISS;
+  const n = v.length;
+  const out = new Array<number>(n);
+  for (let k = 0; k < n; k++) {
+    const x: unknown = v[k];
+    if (typeof x !== "number" || !Number.isInteger(x) || Math.abs(x) >= INT64_BOUND)
+      return FAST_MISS;
+    out[k] = x;
+  }
+  return out;
+}
+
+/**
+ * Note [binder fast path], tensor lists: a `Tensor[]` (cat, stack) binds as a copy when every
+ * element is a tensor (the general path raises "expected Tensor as element ..." otherwise).
+ */
+function fastTensorList(v: unknown): unknown {
+  if (!Array.isArray(v)) return FAST_MISS;
+  const n = v.length;
+  const out = new Array<unknown>(n);
+  for (let k = 0; k < n; k++) {
+    const x: unknown = v[k];
+    if (!isTensorValue(x)) return FAST_MISS;
+    out[k] = x;
+  }
+  return out;
+}
+
+/** A list parameter the fast path converts: int lists, and `Tensor[]` without None elements. */
+function listConverter(p: Param, single: number, optional: boolean, a: string): string | null {
+  if (isIntList(p)) return `IL(${a}, ${single}, ${optional})`;
+  if (p.base === "Tensor" && !p.elementOptional && !p.optional) return `TL(${a})`;
+  return null;
+}
+
+/**
+ * Whether the general path refuses `n` positional arguments for `sig` by their count alone,
+ * before it looks at any value or at the options object (tryBind's first test).
+ */
+const countRefuses = (sig: Signature, n: number): boolean =>
+  n > sig.maxPos && !sig.allowVarargsIntList;
+
+/**
+ * Whether the positional caller `sig.fast[n]` refuses exactly what the general path refuses
+ * without raising: its checks are the general ones (no int, which the general path may convert
+ * from a tensor or refuse with an overflow error, no list). Only after such a caller may the
+ * next overload's new forms be tried.
+ */
+function exactFast(sig: Signature, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const p = sig.params[i];
+    if (p.list || p.base === "int" || p.base === "SymInt") return false;
+  }
+  return true;
+}
+
+/** Most arguments a compiled caller names (varargs ints and an options object included). */
+const COMPILED_MAX_ARGS = 8;
+
+/**
+ * Note [binder fast path], the converting forms: the source of one overload's caller for `n`
+ * positional arguments (a0...) and, with `kw`, an options object `o`, or null where the general
+ * path must bind. It binds what tryBind binds, or breaks out of its block:
+ * - a varargs int list (`x.view(3, 2)`, `torch.zeros(2, 3)`): every argument an int in int64;
+ * - int list parameters given a list, or one int (`int[N]`: repeated; the varargs list: [v]);
+ *   a tensor list (`torch.cat([a, b], 1)`) every element a tensor;
+ * - the options object's keys all camelCased names of parameters not given positionally (any
+ *   other key, `out`, a snake_case spelling, is the general path's), each value passing its
+ *   check; `undefined` is "not given".
+ */
+function convertingSource(
+  sig: Signature,
+  si: number,
+  n: number,
+  kw: boolean,
+  numbersAsTensors: boolean,
+): string | null {
+  const { params } = sig;
+  if (sig.untyped.some((u) => u)) return null;
+  const label = `b${si}`;
+  const stmts: string[] = [];
+  const vals: string[] = new Array<string>(params.length);
+  let first = n; // the first parameter not given positionally
+  if (n > sig.maxPos) {
+    // the varargs int list: every positional argument an element (tryBind's "every positional
+    // argument is the list"); an `int[N]` list takes its first argument alone, not this form
+    if (!sig.allowVarargsIntList || params[0].listSize !== 0 || n < 2) return null;
+    stmts.push(
+      `if (!(${Array.from({ length: n }, (_u, k) => intExpr(`a${k}`)).join(" && ")})) break ${label};`,
+    );
+    vals[0] = `[${Array.from({ length: n }, (_u, k) => `a${k}`).join(", ")}]`;
+    first = 1;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const p = params[i];
+      if (p.list) {
+        const single = sig.allowVarargsIntList && i === 0 && n === 1 ? -1 : p.listSize;
+        const conv = listConverter(p, single, p.optional, `a${i}`);
+        if (conv === null) return null;
+        stmts.push(`const v${i} = ${conv}; if (v${i} === M) break ${label};`);
+        vals[i] = `v${i}`;
+      } else {
+        stmts.push(`if (!(${checkExpr(p, si, i, `a${i}`, numbersAsTensors)})) break ${label};`);
+        vals[i] = `a${i}`;
+      }
+    }
+  }
+  const keys: string[] = [];
+  for (let i = first; i < params.length; i++) {
+    const p = params[i];
+    const d = `D${si}[${sig.slots[i]}]`;
+    if (!kw) {
+      if (!p.hasDefault) return null;
+      vals[i] = d;
+      continue;
+    }
+    keys.push(p.jsName);
+    const v = `k${i}`;
+    // the general path reads the snake_case or Python name when the camelCased one is absent
+    const other = [...new Set([p.name, sig.pyNames[i]])].filter((s) => s !== p.jsName);
+    const absent = [
+      ...other.map((s) => `${JSON.stringify(s)} in o`),
+      ...(p.hasDefault ? [] : ["true"]),
+    ];
+    stmts.push(`let ${v} = o[${JSON.stringify(p.jsName)}];`);
+    let given: string;
+    const conv = p.list ? listConverter(p, p.listSize, p.optional, v) : null;
+    if (conv !== null) given = `{ ${v} = ${conv}; if (${v} === M) break ${label}; }`;
+    else if (p.list) given = `break ${label};`;
+    else given = `if (!(${checkExpr(p, si, i, v, numbersAsTensors)})) break ${label};`;
+    stmts.push(
+      `if (${v} === undefined) { ${absent.length > 0 ? `if (${absent.join(" || ")}) break ${label}; ` : ""}${v} = ${d}; } else ${given}`,
+    );
+    vals[i] = v;
+  }
+  if (kw)
+    stmts.push(
+      `for (const key in o) if (${keys.length === 0 ? "true" : keys.map((k) => `key !== ${JSON.stringify(k)}`).join(" && ")}) break ${label};`,
+    );
+  const args: string[] = [];
+  for (let j = 0; j < sig.arity; j++) {
+    if (j === sig.selfSlot) args.push("this");
+    else {
+      const i = sig.slots.indexOf(j);
+      args.push(i >= 0 ? vals[i] : `D${si}[${j}]`);
+    }
+  }
+  stmts.push(`return F${si}(${args.join(", ")});`);
+  return `${label}: {\n${stmts.join("\n")}\n}`;
 }
 
 let compileWorks: boolean | null = null;
@@ -1149,7 +1328,15 @@ const RESERVED: ReadonlySet<string> = new Set(["var", "new", "delete", "in", "fu
  * signatures, so every call site in it is monomorphic (closures built by one generic factory
  * share their type feedback across all ops, which makes the forward calls megamorphic). Where
  * `new Function` is refused (a page's Content-Security-Policy without 'unsafe-eval'), returns
- * null and the caller builds the closure form instead.
+ * null and the caller builds the closure form instead (positional calls only).
+ *
+ * For each argument count, overloads are tried in PyTorch's order: one the general path refuses
+ * by the count alone is passed over; one with a positional caller (Note [binder fast path]) is
+ * tried and, when its checks fail, the next; the first other overload gets a converting caller
+ * (convertingSource) when every overload tried before it had exact checks, and ends the
+ * attempt. A trailing options object is tried likewise against the first overload the count
+ * does not refuse. `converting` false (a Python function, bound by CPython's rules: Note [Python
+ * functions]) keeps to the positional callers.
  */
 export function compileCallable(
   name: string,
@@ -1158,61 +1345,117 @@ export function compileCallable(
   slow: (self: unknown, args: unknown[]) => unknown,
   tensorClass: unknown,
   numbersAsTensors: boolean,
+  converting = true,
 ): ((...args: unknown[]) => unknown) | null {
   if (compileWorks === false) return null;
   const bound = sigs.filter((s) => !s.listedOnly);
+  // the positional callers in the op's function; the converting ones in a second function it
+  // calls when none took the call, so that the first stays small enough for V8 to inline
   const lines: string[] = [];
+  const rest: string[] = [];
   const prelude: string[] = [];
-  for (let n = 0; n <= FAST_MAX_ARGS; n++) {
+  // the formal parameters: as many as the longest compiled call (most ops: FAST_MAX_ARGS)
+  let maxArgs = FAST_MAX_ARGS;
+  let restArgs = 0;
+  for (let n = 0; n <= COMPILED_MAX_ARGS; n++) {
     const branch: string[] = [];
+    const converted: string[] = [];
+    // positional arguments only
+    let exact = true;
     for (let si = 0; si < bound.length; si++) {
       const sig = bound[si];
-      const fast = sig.fast[n];
-      if (fast === undefined || fast === null) break;
-      prelude.push(`const C${si}_${n} = S[${si}].checks;`);
-      // an untyped parameter takes any value but the options object (its check, C[i])
-      const conds = sig.params
-        .slice(0, n)
-        .map((p, i) =>
-          (sig.untyped[i] ? `C[${i}](a${i})` : checkExpr(p, i, `a${i}`, numbersAsTensors)).replace(
-            /C\[/g,
-            `C${si}_${n}[`,
-          ),
-        );
-      const args: string[] = [];
-      for (let j = 0; j < sig.arity; j++) {
-        if (j === sig.selfSlot) args.push("this");
-        else {
-          const i = sig.slots.indexOf(j);
-          args.push(i >= 0 && i < n ? `a${i}` : `D${si}[${j}]`);
+      if (countRefuses(sig, n)) continue;
+      const fast = n <= FAST_MAX_ARGS ? sig.fast[n] : undefined;
+      if (fast !== undefined && fast !== null) {
+        const conds = sig.params
+          .slice(0, n)
+          .map((p, i) =>
+            sig.untyped[i] ? `C${si}[${i}](a${i})` : checkExpr(p, si, i, `a${i}`, numbersAsTensors),
+          );
+        const args: string[] = [];
+        for (let j = 0; j < sig.arity; j++) {
+          if (j === sig.selfSlot) args.push("this");
+          else {
+            const i = sig.slots.indexOf(j);
+            args.push(i >= 0 && i < n ? `a${i}` : `D${si}[${j}]`);
+          }
         }
+        const call = `return F${si}(${args.join(", ")});`;
+        branch.push(conds.length === 0 ? call : `if (${conds.join(" && ")}) ${call}`);
+        if (conds.length === 0) break;
+        exact &&= exactFast(sig, n);
+        continue;
       }
-      const call = `return F${si}(${args.join(", ")});`;
-      branch.push(conds.length === 0 ? call : `if (${conds.join(" && ")}) ${call}`);
-      if (conds.length === 0) break;
+      const src =
+        converting && exact ? convertingSource(sig, si, n, false, numbersAsTensors) : null;
+      if (src !== null) converted.push(src);
+      break;
     }
-    if (branch.length > 0) lines.push(`case ${n}: {\n${branch.join("\n")}\nbreak;\n}`);
+    // positional arguments, then an options object
+    if (converting && n > 0) {
+      const k = n - 1;
+      const sig = bound.find((s) => !countRefuses(s, k));
+      const src =
+        sig === undefined
+          ? null
+          : convertingSource(sig, bound.indexOf(sig), k, true, numbersAsTensors);
+      if (src !== null) converted.push(`if (isOptions(a${k})) {\nconst o = a${k};\n${src}\n}`);
+    }
+    if (branch.length > 0) {
+      lines.push(`case ${n}: {\n${branch.join("\n")}\nbreak;\n}`);
+      maxArgs = Math.max(maxArgs, n);
+    }
+    if (converted.length > 0) {
+      rest.push(`case ${n}: {\n${converted.join("\n")}\nbreak;\n}`);
+      restArgs = Math.max(restArgs, n);
+    }
   }
   bound.forEach((_s, si) => {
-    prelude.push(`const F${si} = S[${si}].forward;`, `const D${si} = S[${si}].defaults;`);
+    prelude.push(
+      `const F${si} = S[${si}].forward;`,
+      `const D${si} = S[${si}].defaults;`,
+      `const C${si} = S[${si}].checks;`,
+    );
   });
   // the op's name when it can name a function (not a reserved word such as `var`)
   const fname = /^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED.has(name) ? name : "op";
-  const src = `${prelude.join("\n")}
-return function ${fname}(a0, a1, a2, a3) {
+  const formals = (k: number): string => Array.from({ length: k }, (_u, j) => `a${j}`).join(", ");
+  const self = method ? "this" : "undefined";
+  const slowCall = `return slow(${self}, Array.prototype.slice.call(arguments));`;
+  const src =
+    rest.length === 0
+      ? `${prelude.join("\n")}
+return function ${fname}(${formals(maxArgs)}) {
   switch (arguments.length) {
 ${lines.join("\n")}
   }
-  return slow(${method ? "this" : "undefined"}, Array.prototype.slice.call(arguments));
+  ${slowCall}
+};`
+      : `${prelude.join("\n")}
+function converting(${formals(restArgs)}) {
+  switch (arguments.length) {
+${rest.join("\n")}
+  }
+  ${slowCall}
+}
+return function ${fname}(${formals(maxArgs)}) {
+  switch (arguments.length) {
+${lines.join("\n")}
+  }
+  return converting.apply(this, arguments);
 };`;
   try {
-    const make = new Function("S", "T", "slow", src) as (
+    const make = new Function("S", "T", "slow", "IL", "TL", "M", "isOptions", src) as (
       s: readonly Signature[],
       t: unknown,
       slow: (self: unknown, args: unknown[]) => unknown,
+      il: typeof fastIntList,
+      tl: typeof fastTensorList,
+      m: typeof FAST_MISS,
+      opts: typeof isOptions,
     ) => (...args: unknown[]) => unknown;
     compileWorks = true;
-    return make(bound, tensorClass, slow);
+    return make(bound, tensorClass, slow, fastIntList, fastTensorList, FAST_MISS, isOptions);
   } catch (e) {
     if (compileWorks === true) throw e; // a bug in the generated source, not a refused eval
     compileWorks = false;

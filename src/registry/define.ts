@@ -459,9 +459,10 @@ function makeCallable(
   sigs: readonly Signature[],
   method: boolean,
   numbersAsTensors: boolean,
-  bind: Binder = (self, args) => bindCall(pyName, sigs, self, args),
+  pythonBind?: Binder,
 ): Callable {
   const bound = sigs.filter((s) => !s.listedOnly);
+  const bind: Binder = pythonBind ?? ((self, args) => bindCall(pyName, sigs, self, args));
   const slow = (self: unknown, args: unknown[]): unknown => {
     const b = bind(self, args);
     const r = b.sig.forward(...b.values);
@@ -469,7 +470,17 @@ function makeCallable(
     if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);
     return writeOut(pyName, r, b.out as Tensor, b.values);
   };
-  const compiled = compileCallable(pyName, sigs, method, slow, Tensor, numbersAsTensors);
+  // a Python function binds by CPython's rules: positional fast callers only
+  const converting = pythonBind === undefined;
+  const compiled = compileCallable(
+    pyName,
+    sigs,
+    method,
+    slow,
+    Tensor,
+    numbersAsTensors,
+    converting,
+  );
   if (compiled !== null) return compiled;
   // Note [binder fast path]: overloads are tried in order; an overload without a caller for
   // this argument count ends the fast attempt (only the general path can decide it)
