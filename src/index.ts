@@ -8,6 +8,7 @@
  * y.backward();
  * console.log(x.grad); // tensor(24.)
  */
+import "./install.js";
 import { Tensor, Size } from "./tensor.js";
 export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
@@ -16,7 +17,7 @@ import * as I from "./ops/indexing.js";
 import * as api from "./autograd/api.js";
 import { finish, type TensorOptions } from "./ops/creation.js";
 import { Node } from "./autograd/node.js";
-import { forwardAd } from "./autograd/forward-ad.js";
+import { forwardAd } from "./autograd/forward-ad-api.js";
 import { Function as AutogradFunction, FunctionCtx } from "./autograd/custom-function.js";
 import { savedTensorsHooks, disableSavedTensorsHooks } from "./autograd/saved-hooks.js";
 import { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from "./autograd/anomaly-mode.js";
@@ -195,7 +196,8 @@ export type { CheckpointOptions } from "./autograd/checkpoint.js";
 export type { BackwardResult } from "./autograd/custom-function.js";
 export type { HooksGuard } from "./autograd/saved-hooks.js";
 export type { DetectAnomalyOptions } from "./autograd/anomaly-mode.js";
-export type { DualLevelGuard, UnpackedDual, LevelOptions } from "./autograd/forward-ad.js";
+export type { DualLevelGuard, LevelOptions } from "./autograd/forward-ad.js";
+export type { UnpackedDual } from "./autograd/forward-ad-api.js";
 export type { BackwardOptions, GradOptions } from "./autograd/api.js";
 export type { GradcheckOptions, GradgradcheckOptions, GradcheckFn } from "./autograd/gradcheck.js";
 export type {

@@ -1,39 +1,15 @@
 /**
  * The Tensor: a strided view over a typed array (so memory is the garbage collector's), with
- * autograd metadata. Methods delegate to the op modules; this file holds no op math.
+ * autograd metadata, and the methods that need nothing above this layer (metadata, autograd
+ * flags, item). This file sits below the ops and autograd layers (docs/architecture.md): the
+ * methods that run ops or autograd are installed on the prototype by src/tensor-methods.ts, the
+ * registry's ops by src/registry/define.ts.
  */
-import {
-  DType,
-  type DTypeName,
-  type TypedArray,
-  bool,
-  float32,
-  float64,
-  int32,
-  int64,
-  toDType,
-  getDefaultDtype,
-} from "./dtype.js";
-import {
-  contiguousStrides,
-  isContiguous as layoutContiguous,
-  normalizeDim,
-  numelOf,
-  shapeEqual,
-} from "./shape.js";
-import type { Node, RemovableHandle, TensorHook } from "./autograd/node.js";
-import { removableHandle, type AccumulateGrad } from "./autograd/node.js";
-import { gradientEdge, needsGrad, record } from "./autograd/function.js";
-import { isInferenceModeEnabled, noGrad } from "./autograd/grad-mode.js";
+import { DType, type TypedArray, bool } from "./dtype.js";
+import { isContiguous as layoutContiguous, normalizeDim, numelOf, shapeEqual } from "./shape.js";
+import type { AccumulateGrad, Node } from "./autograd/node.js";
+import { isInferenceModeEnabled } from "./autograd/grad-mode.js";
 import { runtimeError, typeError } from "./errors.js";
-import { formatPyFloat, formatTensor } from "./print.js";
-import { getTangent } from "./autograd/forward-ad.js";
-import * as V from "./ops/views.js";
-import * as I from "./ops/indexing.js";
-import { castData, contiguousData, wrap } from "./ops/core.js";
-import { inplace, regenerateViewGradFn } from "./ops/inplace.js";
-import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
-import * as D from "./ops/distributions.js";
 
 /** Note [version counter]: shared by a tensor and its views; bumped by in-place ops. */
 export class VersionCounter {
@@ -50,7 +26,19 @@ export class VersionCounter {
 export type CreationMeta = "default" | "noGrad" | "inference" | "multiOutput";
 
 let warnedNonLeafGrad = false;
-const NO_OPTIONS: BackwardOptions = {};
+
+/**
+ * Note [view regeneration]: rebuilds a stale view's grad_fn from its base's current history.
+ * The in-place machinery above this layer (ops/inplace.ts) installs it when it is loaded: a view
+ * can only go stale through an in-place op.
+ */
+let regenerateViewGradFn = (_view: Tensor): Node | null => {
+  throw new Error("tensorgrad: view regeneration is not installed (ops/inplace.ts not loaded)");
+};
+/** @internal Installs Note [view regeneration]'s rebuild (called by ops/inplace.ts). */
+export function setViewGradFnRegenerator(fn: (view: Tensor) => Node | null): void {
+  regenerateViewGradFn = fn;
+}
 
 export class Tensor {
   /**
@@ -280,18 +268,6 @@ export class Tensor {
     this._grad = g ?? null;
   }
 
-  /**
-   * Compute gradients of this tensor w.r.t. graph leaves (accumulated into their `.grad`).
-   * @example y.backward(); y.backward(torch.ones(3), { retainGraph: true });
-   */
-  backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
-    runBackwardApi(
-      this,
-      gradient === undefined || gradient === null ? null : [gradient],
-      opts ?? NO_OPTIONS,
-    );
-  }
-
   /** Detach in place: becomes a leaf that does not require grad. */
   detach_(): this {
     if (this._base !== null && this.gradFn !== null) {
@@ -319,58 +295,6 @@ export class Tensor {
     return this._retainsGrad;
   }
 
-  /**
-   * Register `hook(grad)`, called with this tensor's gradient; returning a tensor replaces it.
-   * @example const h = x.registerHook((g) => g.mul(2)); h.remove();
-   */
-  registerHook(hook: TensorHook): RemovableHandle {
-    if (!this.requiresGrad)
-      throw runtimeError("cannot register a hook on a tensor that doesn't require gradient");
-    const e = gradientEdge(this);
-    return (e.node as Node).addTensorPreHook(e.inputNr, hook);
-  }
-
-  /** Register `hook(tensor)`, called after this leaf's .grad was updated. */
-  registerPostAccumulateGradHook(hook: (t: Tensor) => void): RemovableHandle {
-    if (this.gradFn !== null)
-      throw runtimeError("post accumulate grad hooks cannot be registered on non-leaf tensors");
-    if (!this.requiresGrad)
-      throw runtimeError("cannot register a hook on a tensor that doesn't require gradient");
-    const node = gradientEdge(this).node as AccumulateGrad;
-    node.postAccumulateHooks.push(hook);
-    return removableHandle(node.postAccumulateHooks, hook);
-  }
-
-  /** @internal Note [in-place shadow]: this tensor's graph identity before an in-place op (see ops/inplace.ts). */
-  _shadow(copyValues: boolean): Tensor {
-    // not a view even when this is one: its history is frozen (Note [view regeneration]); a
-    // copy is a clone (a normal tensor), an alias is an inference tensor when this is one
-    const t = copyValues
-      ? new Tensor(
-          castData(this, this.dtype),
-          this.shape,
-          contiguousStrides(this.shape),
-          0,
-          this.dtype,
-        )
-      : new Tensor(
-          this.typedArray,
-          this.shape,
-          this.strides,
-          this.offset,
-          this.dtype,
-          this._version,
-        );
-    if (!copyValues) t._inference = this._inference;
-    t._requiresGrad = this._requiresGrad;
-    t._gradFn = this.gradFn;
-    t.outputNr = this.outputNr;
-    t._accumulateNode = this._accumulateNode;
-    t._fwGrad = this._fwGrad;
-    t._fwLevel = this._fwLevel;
-    return t;
-  }
-
   // -------------------------------------------------------------------------------------------
   // values
 
@@ -387,190 +311,8 @@ export class Tensor {
     return this.dtype === bool ? v !== 0 : v;
   }
 
-  /**
-   * Nested JS arrays of the values (booleans for bool tensors); a number for a 0-dim tensor.
-   * Name the shape you expect: `t.tolist<number[][]>()`.
-   * @example torch.tensor([[1, 2], [3, 4]]).tolist() // [[1, 2], [3, 4]]
-   */
-  tolist<T = NestedList>(): T;
-  tolist(): unknown {
-    const { data, offset } = contiguousData(this);
-    const isBool = this.dtype === bool;
-    const shape = this.shape;
-    let k = offset;
-    const build = (d: number): unknown => {
-      if (d === shape.length) {
-        const v = data[k++];
-        return isBool ? v !== 0 : v;
-      }
-      const out = new Array<unknown>(shape[d]);
-      for (let i = 0; i < shape[d]; i++) out[i] = build(d + 1);
-      return out;
-    };
-    return build(0);
-  }
-
-  /** What PyTorch's print(t) shows. */
-  toString(): string {
-    const { data, offset } = contiguousData(this);
-    return formatTensor(
-      { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
-      {
-        requiresGrad: this.requiresGrad,
-        // Python's repr shows the node's class name: name() but for "torch::autograd::" nodes
-        gradFnName:
-          this.gradFn !== null ? this.gradFn.name().replace(/^torch::autograd::/, "") : null,
-        defaultDtype: getDefaultDtype().name,
-        tangent: this._fwGrad === null ? null : tangentStr(this),
-      },
-    );
-  }
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
-  }
-
-  /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
-  to(dtype: DType | DTypeName): Tensor {
-    const d = toDType(dtype);
-    if (d === undefined || d === this.dtype) return this;
-    const out = wrap(castData(this, d), this.shape.slice(), d);
-    if (needsGrad(this) && d.isFloatingPoint) record("toCopy", out, [this], {}, {});
-    return out;
-  }
-  float(): Tensor {
-    return this.to(float32);
-  }
-  double(): Tensor {
-    return this.to(float64);
-  }
-  long(): Tensor {
-    return this.to(int64);
-  }
-  int(): Tensor {
-    return this.to(int32);
-  }
-  bool(): Tensor {
-    return this.to(bool);
-  }
-  onesLike(): Tensor {
-    const t = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
-    t.typedArray.fill(1);
-    return t;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // elementwise
-
-  // -------------------------------------------------------------------------------------------
-  // reductions
-
-  // -------------------------------------------------------------------------------------------
-  // indexing
-
-  /** Reversed dims (PyTorch's .T) */
-  get T(): Tensor {
-    const nd = this.dim();
-    return V.permute(
-      this,
-      Array.from({ length: nd }, (_, i) => nd - 1 - i),
-    );
-  }
-  /**
-   * Indexing like Python's `t[...]`: integers, slices (`":"`, `"1:3"`, `"::2"`,
-   * `torch.slice(1, 3)`), `null` for a new axis, `"..."`, integer/boolean tensors and arrays.
-   * @example x.index(0, "1:") // x[0, 1:]
-   */
-  index(...indices: I.IndexArg[]): Tensor {
-    return I.index(this, indices);
-  }
-  /**
-   * Write like Python's `t[indices] = values`; returns this tensor. With `accumulate` (or
-   * `{ accumulate }`), values are added, repeated indices summing. For a list of index tensors
-   * this is ATen's index_put_ (whose None entries, which PyTorch 1.13's Python binding refuses,
-   * would differ: `null` here is Python's None in `t[None]`, a new axis).
-   * @example x.indexPut_([0, ":"], 5) // x[0, :] = 5
-   */
-  indexPut_(
-    indices: I.IndexArg[] | I.IndexArg,
-    values: Tensor | number,
-    accumulate: boolean | { accumulate?: boolean } = false,
-  ): this {
-    I.indexPut_(
-      this,
-      Array.isArray(indices) ? (indices as I.IndexArg[]) : [indices],
-      values,
-      typeof accumulate === "object" && accumulate !== null
-        ? (accumulate.accumulate ?? false)
-        : accumulate,
-    );
-    return this;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // in-place
-
-  /** Fill with zeros (ZeroBackward0). */
-  zero_(): this {
-    return this.fillWith(0, "ZeroBackward0");
-  }
-  /** Fill with a value (FillBackward2). */
-  fill_(value: number | boolean): this {
-    return this.fillWith(Number(value), "FillBackward2");
-  }
-  private fillWith(value: number, name: string): this {
-    // fills write one value everywhere: PyTorch does not check them for internal overlap
-    inplace(
-      this,
-      false,
-      (p) => {
-        const out = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
-        out.typedArray.fill(value);
-        if (needsGrad(p)) record("fill", out, [p], {}, {}, name);
-        return out;
-      },
-      false,
-    );
-    return this;
-  }
-  /** Copy src's values (broadcast, cast) into this tensor. */
-  copy_(src: Tensor): this {
-    if (!(src instanceof Tensor))
-      throw typeError(`copy_(): argument 'other' (position 1) must be Tensor, not ${typeof src}`);
-    inplace(this, false, (p) => {
-      const b = noGrad(() => V.expand(src, this.shape.slice()));
-      const out = wrap(castData(b, this.dtype), this.shape.slice(), this.dtype);
-      if (needsGrad(p, src)) record("copy", out, [p, src], {}, {});
-      return out;
-    });
-    return this;
-  }
-  /** Fill with uniform samples on [from, to): `uniform_(from=0, to=1, { generator })`. */
-  uniform_(...args: D.UniformArgs): this {
-    return D.uniform_(this, ...args) as this;
-  }
-  /** Fill with normal samples: `normal_(mean=0, std=1, { generator })`. */
-  normal_(...args: D.NormalArgs): this {
-    return D.normal_(this, ...args) as this;
-  }
-  /** Fill with exponential samples: `exponential_(lambd=1, { generator })`. */
-  exponential_(...args: D.ExponentialArgs): this {
-    return D.exponential_(this, ...args) as this;
-  }
-  /** Fill with bernoulli samples: `bernoulli_(p=0.5, { generator })`, p a number or a tensor. */
-  bernoulli_(...args: D.BernoulliInplaceArgs): this {
-    return D.bernoulli_(this, ...args) as this;
-  }
-  /** Fill with integers: `random_()`, `random_(to)`, `random_(from, to)`, then `{ generator }`. */
-  random_(...args: D.RandomInplaceArgs): this {
-    return D.random_(this, ...args) as this;
-  }
-  /** torch.bernoulli(this, p?, { generator }): 0/1 samples with probabilities this (or p). */
-  bernoulli(...args: D.BernoulliArgs): Tensor {
-    return D.bernoulli(this, args, true);
-  }
-  /** torch.multinomial(this, numSamples, replacement=false, { generator }): sampled indices. */
-  multinomial(...args: D.MultinomialArgs): Tensor {
-    return D.multinomial(this, args, true);
   }
 }
 
@@ -599,11 +341,4 @@ export class Size extends Array<number> {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-}
-
-/** Python's `format(tangent)` in a dual tensor's repr: a 0-dim tangent prints as a float. */
-function tangentStr(t: Tensor): string | null {
-  const g = getTangent(t);
-  if (g === null) return null;
-  return g.dim() === 0 ? formatPyFloat(Number(g.typedArray[g.offset])) : g.toString();
 }

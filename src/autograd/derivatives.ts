@@ -12,7 +12,7 @@
  * declared in `OpDefs` has exactly one formula.
  */
 import type { Tensor } from "../tensor.js";
-import type { OpNode } from "./function.js";
+import { registerDerivative, type OpNode } from "./function.js";
 import * as F from "./formula-ops.js";
 import {
   logSoftmaxBackwardData,
@@ -445,3 +445,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   // self.copy_(src): self's old value is overwritten; src gets g
   copy: { name: "CopyBackwards", save: [], grad: (g) => [zero(g), g] },
 };
+
+// the table joins recording's (function.ts) when this module is loaded (src/install.ts)
+for (const op of Object.keys(derivatives) as Op[])
+  registerDerivative(op, derivatives[op] as unknown as Derivative<Op>);

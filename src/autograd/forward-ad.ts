@@ -22,11 +22,9 @@ import { promoteTypes, type DType } from "../dtype.js";
 import { runtimeError } from "../errors.js";
 import { shapeEqual } from "../shape.js";
 import { isGradEnabled } from "./grad-mode.js";
-import { makeView } from "../ops/views.js";
-import { writeInto } from "../ops/inplace.js";
-import { record } from "./function.js";
+import { writeInto } from "../ops/core.js";
 import type { Op, OpDefs } from "./derivatives.js";
-import { jvps, VIEW_OPS, type Jvp } from "./jvps.js";
+import type { Jvp } from "./jvps.js";
 
 let epochCounter = 0;
 /** epoch of the active dual level; 0: none */
@@ -36,6 +34,12 @@ let propagating = false;
 
 /** The rules as a Map (a keyed load on the big table is slow), built on first use. */
 let JVPS: Map<Op, Jvp<Op>> | null = null;
+/**
+ * The rules of jvps.ts and its view ops, which add themselves when loaded (src/install.ts):
+ * they are written with ops, a layer above this one.
+ */
+let TABLE_JVPS: { readonly [K in Op]?: Jvp<K> } = {};
+let VIEW_OPS: ReadonlySet<Op> = new Set<Op>();
 
 /** Whether ops must propagate tangents (the one check ops pay when no level is active). */
 export function isForwardADActive(): boolean {
@@ -47,8 +51,8 @@ export function isDualLevelActive(): boolean {
   return levelEpoch !== 0;
 }
 
-/** PyTorch's level number: 0 inside a dual level, -1 outside. */
-function currentLevel(): number {
+/** @internal PyTorch's level number: 0 inside a dual level, -1 outside. */
+export function currentLevel(): number {
   return levelEpoch === 0 ? -1 : 0;
 }
 
@@ -74,13 +78,15 @@ function setRaw(t: Tensor, tangent: Tensor | null): void {
   t._fwLevel = tangent === null ? 0 : levelEpoch;
 }
 
-function sizeMismatch(primal: Tensor, tangent: Tensor): Error {
+/** @internal */
+export function sizeMismatch(primal: Tensor, tangent: Tensor): Error {
   return runtimeError(
     `Trying to set a forward gradient that has a different size than that of the original Tensor, this is not supported. Tensor is of size [${primal.shape.join(", ")}] while the given forward gradient is of size [${tangent.shape.join(", ")}].`,
   );
 }
 
-function noLevelError(): Error {
+/** @internal */
+export function noLevelError(): Error {
   return runtimeError(
     "Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() first.",
   );
@@ -148,6 +154,13 @@ export function needsNode(inputs: readonly (Tensor | null | undefined)[]): boole
   return false;
 }
 
+/** The rule table of jvps.ts and the ops whose output is a view of input 0. */
+export function registerJvpTable(rules: { [K in Op]: Jvp<K> }, viewOps: ReadonlySet<Op>): void {
+  TABLE_JVPS = rules;
+  VIEW_OPS = viewOps;
+  JVPS = null;
+}
+
 /** JVP rules of registry ops (src/registry/define.ts), keyed by their schema's name. */
 const REGISTERED_JVPS = new Map<Op, Jvp<Op>>();
 export function registerJvp(key: Op, rule: Jvp<Op>): void {
@@ -178,7 +191,10 @@ export function recordTangents<K extends Op>(
     if (g !== null) any = true;
   }
   if (!any) return;
-  JVPS ??= new Map<Op, Jvp<Op>>([...(Object.entries(jvps) as [Op, Jvp<Op>][]), ...REGISTERED_JVPS]);
+  JVPS ??= new Map<Op, Jvp<Op>>([
+    ...(Object.entries(TABLE_JVPS) as [Op, Jvp<Op>][]),
+    ...REGISTERED_JVPS,
+  ]);
   const rule = JVPS.get(op) as unknown as Jvp<K>;
   const isView = VIEW_OPS.has(op);
   const prev = propagating;
@@ -279,8 +295,8 @@ function writeTangent(t: Tensor, values: Tensor): void {
   t._version.value++;
 }
 
-/** Zeros with `p`'s shape and strides (PyTorch's empty_strided), in their own storage. */
-function emptyStrided(p: Tensor, dtype: DType): Tensor {
+/** @internal Zeros with `p`'s shape and strides (PyTorch's empty_strided), in their own storage. */
+export function emptyStrided(p: Tensor, dtype: DType): Tensor {
   let span = 1;
   for (let i = 0; i < p.shape.length; i++) {
     if (p.shape[i] === 0) {
@@ -290,11 +306,6 @@ function emptyStrided(p: Tensor, dtype: DType): Tensor {
     span += (p.shape[i] - 1) * p.strides[i];
   }
   return new Tensor(new dtype.ArrayType(span), p.shape.slice(), p.strides.slice(), 0, dtype);
-}
-
-function hasOverlap(t: Tensor): boolean {
-  for (let i = 0; i < t.shape.length; i++) if (t.strides[i] === 0 && t.shape[i] > 1) return true;
-  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,97 +386,9 @@ export interface LevelOptions {
   level?: number;
 }
 
-function nestedTangentError(): Error {
+/** @internal */
+export function nestedTangentError(): Error {
   return runtimeError(
     "Setting a forward grad that itself has a forward gradient at the same level0 is not supported.",
   );
 }
-
-/**
- * forward_ad.make_dual(tensor, tangent): a view of `tensor` carrying `tangent` (used as is when
- * it has the primal's layout, else copied into it). Differentiable in reverse mode.
- * @example const x = forwardAd.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
- */
-export function makeDual(tensor: Tensor, tangent: Tensor, opts: LevelOptions = {}): Tensor {
-  if (!(tensor instanceof Tensor) || !(tangent instanceof Tensor))
-    throw new TypeError("make_dual(): expected Tensor arguments");
-  const level = opts.level ?? currentLevel();
-  if (level < 0) throw noLevelError();
-  // Python's ValueError; RangeError is the closest built-in (as for indexing)
-  if (!tensor.dtype.isFloatingPoint)
-    throw new RangeError(
-      `Expected primal to be floating point or complex, but got: torch.${tensor.dtype.name}`,
-    );
-  if (!tangent.dtype.isFloatingPoint)
-    throw new RangeError(
-      `Expected tangent to be floating point or complex, but got: torch.${tangent.dtype.name}`,
-    );
-  if (hasTangent(tensor))
-    throw runtimeError(
-      `Making a dual Tensor based on a Tensor that already has a forward gradient at the same level ${level} is not supported.`,
-    );
-  if (level !== currentLevel()) throw runtimeError("Invalid level given to _make_dual");
-  if (hasTangent(tangent)) throw nestedTangentError();
-  if (!shapeEqual(tensor.shape, tangent.shape)) throw sizeMismatch(tensor, tangent);
-  // the alias (ViewBackward0 in reverse mode); the primal has no tangent, so none propagates
-  const out = makeView(tensor, tensor.shape.slice(), tensor.strides.slice(), tensor.offset);
-  if (needsNode([tensor])) record("view", out, [tensor], {}, { name: "ViewBackward0" });
-  let tg = tangent;
-  if (!shapeEqual(tg.strides, tensor.strides) && !tg.requiresGrad && !hasOverlap(tensor)) {
-    // PyTorch keeps the tangent when its layout matches the primal's, else copies it into one
-    const copy = emptyStrided(tensor, tg.dtype);
-    writeInto(copy, tg);
-    tg = copy;
-  }
-  setRaw(out, tg);
-  return out;
-}
-
-/** forward_ad.unpack_dual's result (PyTorch's UnpackedDualTensor). */
-export interface UnpackedDual {
-  /** a view of the tensor without its tangent */
-  primal: Tensor;
-  /** its tangent at the level, as is; null when it has none */
-  tangent: Tensor | null;
-}
-
-/**
- * forward_ad.unpack_dual(tensor): its primal (a view without the tangent) and its tangent.
- * Outside a dual level, the tensor itself and null.
- * @example const { primal, tangent } = forwardAd.unpackDual(y);
- */
-export function unpackDual(tensor: Tensor, opts: LevelOptions = {}): UnpackedDual {
-  const level = opts.level ?? currentLevel();
-  if (level < 0) return { primal: tensor, tangent: null };
-  const valid = level === currentLevel();
-  // (PyTorch checks the level only for a tensor that has a tangent)
-  if (!valid && hasTangent(tensor)) throw runtimeError("Invalid level given to _fw_primal");
-  const primal = makeView(tensor, tensor.shape.slice(), tensor.strides.slice(), tensor.offset);
-  if (needsNode([tensor])) {
-    // reverse mode sees an identity (PyTorch's torch::autograd::Identity); no tangent
-    noForwardGrad(() => record("view", primal, [tensor], {}, { name: "Identity" }));
-  }
-  return { primal, tangent: valid ? getTangent(tensor) : null };
-}
-
-/**
- * torch.autograd.forwardAd: forward-mode AD with dual tensors.
- * @example
- * torch.autograd.forwardAd.dualLevel(() => {
- *   const x = fwAD.makeDual(torch.tensor([1, 2]), torch.tensor([1, 1]));
- *   fwAD.unpackDual(x.mul(x)).tangent; // tensor([2., 4.])
- * });
- */
-export const forwardAd = {
-  dualLevel,
-  makeDual,
-  unpackDual,
-  enterDualLevel,
-  exitDualLevel,
-  getTangent,
-  setTangent,
-  hasTangent,
-  anyTangent,
-  noForwardGrad,
-  isDualLevelActive,
-};

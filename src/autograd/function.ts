@@ -6,8 +6,9 @@ import type { Tensor } from "../tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { AccumulateGrad, FREED_GRAPH_MESSAGE, Node, SavedVariable, type Edge } from "./node.js";
 import { runtimeError } from "../errors.js";
-import { derivatives, type Derivative, type Grads, type Op, type OpDefs } from "./derivatives.js";
-import * as F from "./formula-ops.js";
+import type { Derivative, Grads, Op, OpDefs } from "./derivatives.js";
+import { alloc } from "../ops/core.js";
+import { float32 } from "../dtype.js";
 import {
   anyNeedsGradOrTangent,
   isForwardADActive,
@@ -32,14 +33,15 @@ export function gradientEdge(t: Tensor): Edge {
 const NO_EDGE: Edge = { node: null, inputNr: 0, shape: [], dtypeName: "" };
 
 /**
- * The table as a Map: a keyed load on the big table object with a varying key is slow in V8,
- * a Map lookup is not. Each node keeps its entry.
+ * The formulas, keyed by op, as a Map: a keyed load on a big table object with a varying key is
+ * slow in V8, a Map lookup is not. Each node keeps its entry. The formula modules sit above the
+ * ops they differentiate with, so they add themselves: derivatives.ts its table (when the
+ * package entry loads it, src/install.ts), registry ops (src/registry/define.ts) theirs under
+ * their schema's name.
  */
-const DERIVATIVES = new Map<Op, Derivative<Op>>(
-  Object.entries(derivatives) as [Op, Derivative<Op>][],
-);
+const DERIVATIVES = new Map<Op, Derivative<Op>>();
 
-/** Registry ops (src/registry/define.ts) add their derivatives under their schema's name. */
+/** Add the formula of `key` (once). */
 export function registerDerivative(key: Op, def: Derivative<Op>): void {
   if (DERIVATIVES.has(key)) throw new Error(`derivative '${key}' is registered twice`);
   DERIVATIVES.set(key, def);
@@ -64,6 +66,9 @@ function strictView(name: string, saved: Record<string, Tensor>): Record<string,
   });
 }
 const EMPTY_GRADS: Grads = [];
+/** A missing output gradient: zeros of the output's shape, in its dtype when floating. */
+const zeros = (shape: readonly number[], like: Tensor): Tensor =>
+  alloc(shape.slice(), like.dtype.isFloatingPoint ? like.dtype : float32);
 /** what formulas of nodes that saved nothing receive (no allocation per backward) */
 const NOTHING_SAVED: Record<string, Tensor> = Object.freeze({}) as Record<string, Tensor>;
 
@@ -110,7 +115,7 @@ export class OpNode<K extends Op = Op> extends Node {
 
   /** The output gradients with missing ones filled by zeros (PyTorch's materialize_grads). */
   materializedGradOutputs(): Tensor[] {
-    return this.gradOutputs.map((g, i) => g ?? F.zeros(this.outputShape(i), this.outputDtypeProbe));
+    return this.gradOutputs.map((g, i) => g ?? zeros(this.outputShape(i), this.outputDtypeProbe));
   }
   /** shapes of the outputs of a multi-output node (single-output nodes use the probe's) */
   outputShapes: (readonly number[])[] | null = null;
@@ -134,7 +139,7 @@ export class OpNode<K extends Op = Op> extends Node {
     }
     this.gradOutputs = gradOutputs;
     let g = gradOutputs[0];
-    if (g === null || g === undefined) g = F.zeros(this.outputShape(0), this.outputDtypeProbe);
+    if (g === null || g === undefined) g = zeros(this.outputShape(0), this.outputDtypeProbe);
     if (strictSaved) unpacked = strictView(this.name(), unpacked);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased at this point; the table entry and its saved record match by construction
     return (def.grad as any)(g, unpacked, this.attrs, this);

@@ -19,6 +19,7 @@
 import type { Tensor } from "../tensor.js";
 import type { Op, OpDefs } from "./derivatives.js";
 import * as F from "./formula-ops.js";
+import { registerJvpTable } from "./forward-ad.js";
 import { split as splitOp } from "../ops/views.js";
 import { advancedIndex, indexPut } from "../ops/indexing.js";
 import { nnJvps } from "./nn-derivatives.js";
@@ -293,3 +294,6 @@ export const VIEW_OPS: ReadonlySet<Op> = new Set<Op>([
   "asStrided",
   "split",
 ]);
+
+// the rules join forward AD's (forward-ad.ts) when this module is loaded (src/install.ts)
+registerJvpTable(jvps, VIEW_OPS);

@@ -14,7 +14,7 @@ import {
   getDefaultDtype,
 } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
-import { CastKind, castInto, gather } from "../backend/copy.js";
+import { CastKind, castInto, gather, scatter } from "../backend/copy.js";
 import { typeError } from "../errors.js";
 
 /** A new contiguous tensor over `data`. */
@@ -174,4 +174,11 @@ export function scalarTypeName(d: DType): string {
     default:
       return "Bool";
   }
+}
+
+/** Copy r's values (cast to self's dtype) into self's possibly strided storage. */
+export function writeInto(self: Tensor, r: Tensor): void {
+  const data = castData(r, self.dtype);
+  if (self.isContiguous()) self.typedArray.set(data, self.offset);
+  else scatter(data, self.typedArray, self);
 }

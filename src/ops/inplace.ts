@@ -5,11 +5,11 @@
  * node, as PyTorch's rebase_history does. Views of the modified storage rebuild their own
  * history when next read (Note [view regeneration]).
  */
-import { Tensor, type VersionCounter } from "../tensor.js";
+import { Tensor, setViewGradFnRegenerator, type VersionCounter } from "../tensor.js";
 import { DType, bool, int64 } from "../dtype.js";
 import { isGradEnabled, isInferenceModeEnabled } from "../autograd/grad-mode.js";
-import { scatter, stridedOffsets } from "../backend/copy.js";
-import { castData, scalarTypeName, wrap } from "./core.js";
+import { stridedOffsets } from "../backend/copy.js";
+import { scalarTypeName, wrap, writeInto } from "./core.js";
 import { indexPut } from "./indexing.js";
 import { OpNode, gradientEdge, needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
@@ -125,12 +125,8 @@ export function moveRetainGrad(self: Tensor, node: Node, outputNr: number): void
   (node.retainGradTargets ??= new Map()).set(outputNr, self);
 }
 
-/** Copy r's values (cast to self's dtype) into self's possibly strided storage. */
-export function writeInto(self: Tensor, r: Tensor): void {
-  const data = castData(r, self.dtype);
-  if (self.isContiguous()) self.typedArray.set(data, self.offset);
-  else scatter(data, self.typedArray, self);
-}
+// writeInto lives in core.ts, below autograd recording (forward-ad.ts writes tangents with it)
+export { writeInto } from "./core.js";
 
 /**
  * Note [CopySlices]: an in-place op on a view records its result into the view's *base*, as
@@ -254,6 +250,7 @@ export function regenerateViewGradFn(view: Tensor): Node | null {
   view._viewVersion = (view._versionCounter as VersionCounter).value;
   return node;
 }
+setViewGradFnRegenerator(regenerateViewGradFn);
 
 /**
  * PyTorch's handle_view_on_rebase: the error for a view that is not a "default" view
