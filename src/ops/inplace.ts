@@ -10,7 +10,7 @@ import { DType, bool, int64 } from "../dtype.js";
 import { isGradEnabled, isInferenceModeEnabled } from "../autograd/grad-mode.js";
 import { stridedOffsets } from "../backend/copy.js";
 import { scalarTypeName, wrap, writeInto } from "./core.js";
-import { indexPut } from "./indexing.js";
+import { indexPut } from "./advanced-indexing.js";
 import { OpNode, gradientEdge, needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
