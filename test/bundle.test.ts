@@ -1,0 +1,55 @@
+/**
+ * The package bundled for the browser keeps the modules it loads for their side effects
+ * (src/install.ts: the hand-written Tensor methods and the formula tables; the registry's ops):
+ * a bundler honouring package.json's "sideEffects" must not drop them. The bundle, run here,
+ * computes what the sources compute.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import * as source from "../src/index.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Reverse mode, forward mode, methods installed from above and printing, as plain values. */
+function exercise(torch: typeof source): unknown {
+  const x = torch.tensor([1.5, -2, 3], { requiresGrad: true });
+  const y = x.mul(x).sin().sum();
+  y.backward();
+  const tangent = torch.autograd.forwardAd.dualLevel(() => {
+    const d = torch.autograd.forwardAd.makeDual(torch.tensor([0.5, 1]), torch.tensor([1, 0]));
+    return torch.autograd.forwardAd.unpackDual(d.exp()).tangent?.tolist();
+  });
+  const m = torch.tensor([
+    [1, 2],
+    [3, 4],
+  ]);
+  m.index(0).fill_(7);
+  return {
+    grad: x.grad?.tolist(),
+    gradFn: y.gradFn?.name(),
+    tangent,
+    transposed: m.T.tolist(),
+    printed: String(x.detach().double()),
+  };
+}
+
+test("the browser bundle keeps the side-effect imports and computes as the sources", async () => {
+  const result = await build({
+    entryPoints: [join(root, "src", "index.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
+  const file = join(mkdtempSync(join(tmpdir(), "tensorgrad-bundle-")), "tensorgrad.mjs");
+  writeFileSync(file, result.outputFiles[0].text);
+  const bundled = (await import(pathToFileURL(file).href)) as typeof source;
+  assert.notEqual(bundled.Tensor, source.Tensor);
+  assert.deepEqual(exercise(bundled), exercise(source));
+});
