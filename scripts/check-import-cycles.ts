@@ -4,9 +4,10 @@
  *
  *   node --import tsx scripts/check-import-cycles.ts [dir]
  *
- * A value import is an `import ... from`, a side-effect `import "..."` or a re-export
- * `export ... from` whose specifier is relative; `import type`, `export type` and imports or
- * re-exports whose every name is marked `type` are erased by the compiler and do not count.
+ * A value import is an `import ... from`, a side-effect `import "..."`, a re-export
+ * `export ... from`, a dynamic `import(...)` or a `require(...)` whose specifier is relative;
+ * `import type`, `export type` and imports or re-exports whose every name is marked `type` are
+ * erased by the compiler and do not count.
  * An import that names a value only used in types still counts: the file must say `type`.
  *
  * The import graph's strongly connected components are computed with Tarjan's algorithm; every
@@ -62,6 +63,18 @@ function valueImports(file: string, known: Set<string>): string[] {
     const target = resolve(dirname(file), spec.replace(/\.js$/, ".ts"));
     if (known.has(target)) targets.add(target);
   };
+  // `import("./x.js")` and `require("./x.js")` anywhere load a module as well: a cycle through
+  // them is a cycle all the same (type positions, `import("./x.js").T`, are not calls)
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === "require"))
+    )
+      add(node.arguments[0]);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement) && isValueImport(statement)) {
       add(statement.moduleSpecifier);

@@ -82,6 +82,22 @@ test("an acyclic directory passes", () => {
   assert.deepEqual(run(dir), { status: 0, out: "" });
 });
 
+test("dynamic imports and require() count: a cycle cannot hide behind them", () => {
+  const dir = fixture({
+    "a.ts": 'import { b } from "./b.js";\nexport const a = () => b;\n',
+    "b.ts": 'export const b = async () => (await import("./a.js")).a;\n',
+    "c.ts": 'export const c = () => require("./d.js");\n',
+    "d.ts":
+      'import { c } from "./c.js";\nexport type T = import("./e.js").E;\nexport const d = c;\n',
+    // a type position is no load: e -> d only
+    "e.ts": 'import { d } from "./d.js";\nexport type E = typeof d;\n',
+  });
+  assert.deepEqual(importCycles(dir), [
+    ["a.ts", "b.ts"],
+    ["c.ts", "d.ts"],
+  ]);
+});
+
 test("src/ has no import cycle (tensor, ops and autograd included)", () => {
   assert.deepEqual(importCycles(join(root, "src")), []);
 });
