@@ -33,7 +33,6 @@ import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
 import { inplace, regenerateViewGradFn } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
-import * as D from "./ops/distributions.js";
 
 /** Note [version counter]: shared by a tensor and its views; bumped by in-place ops. */
 export class VersionCounter {
@@ -543,34 +542,6 @@ export class Tensor {
       return out;
     });
     return this;
-  }
-  /** Fill with uniform samples on [from, to): `uniform_(from=0, to=1, { generator })`. */
-  uniform_(...args: D.UniformArgs): this {
-    return D.uniform_(this, ...args) as this;
-  }
-  /** Fill with normal samples: `normal_(mean=0, std=1, { generator })`. */
-  normal_(...args: D.NormalArgs): this {
-    return D.normal_(this, ...args) as this;
-  }
-  /** Fill with exponential samples: `exponential_(lambd=1, { generator })`. */
-  exponential_(...args: D.ExponentialArgs): this {
-    return D.exponential_(this, ...args) as this;
-  }
-  /** Fill with bernoulli samples: `bernoulli_(p=0.5, { generator })`, p a number or a tensor. */
-  bernoulli_(...args: D.BernoulliInplaceArgs): this {
-    return D.bernoulli_(this, ...args) as this;
-  }
-  /** Fill with integers: `random_()`, `random_(to)`, `random_(from, to)`, then `{ generator }`. */
-  random_(...args: D.RandomInplaceArgs): this {
-    return D.random_(this, ...args) as this;
-  }
-  /** torch.bernoulli(this, p?, { generator }): 0/1 samples with probabilities this (or p). */
-  bernoulli(...args: D.BernoulliArgs): Tensor {
-    return D.bernoulli(this, args, true);
-  }
-  /** torch.multinomial(this, numSamples, replacement=false, { generator }): sampled indices. */
-  multinomial(...args: D.MultinomialArgs): Tensor {
-    return D.multinomial(this, args, true);
   }
 }
 

@@ -62,8 +62,9 @@ type Check = (v: unknown) => boolean;
 const isInt = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v);
 /** 2^63: ints at or beyond it do not fit PyTorch's int64 */
 const INT64_BOUND = 2 ** 63;
-/** an int that fits int64 (what the parser unpacks) */
-const isInt64 = (v: unknown): boolean => isInt(v) && Math.abs(v as number) < INT64_BOUND;
+/** an int that fits int64 (what the parser unpacks): -2^63 (int64's min, `random_(-2**63, None)`) too */
+const isInt64 = (v: unknown): boolean =>
+  isInt(v) && (v as number) < INT64_BOUND && (v as number) >= -INT64_BOUND;
 
 /**
  * PyTorch's parser takes any Python int for an int parameter, then fails unpacking one beyond
