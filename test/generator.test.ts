@@ -569,3 +569,55 @@ for (const [name, e] of Object.entries(fx.errors)) {
     throwsLike(ERRORS[name], e, (err) => assert.equal(err.name, e.type));
   });
 }
+
+interface CallCase {
+  name: string;
+  py: string;
+  js: string;
+  value?: { shape: number[]; dtype: DT; values: Encoded[]; requires_grad: boolean };
+  error?: Err;
+  next: number[];
+  g_next: number[];
+}
+
+/**
+ * Every random op in each call form against PyTorch after manual_seed(0): the values, dtype,
+ * shape and requires_grad, or the error; and the default generator's and g's next numbers (what
+ * the call drew, and that a failed call draws nothing).
+ */
+for (const c of (fx as unknown as { calls: CallCase[] }).calls) {
+  test(`call forms draw PyTorch's numbers: ${c.name}: ${c.js}`, () => {
+    torch.manualSeed(0);
+    const g = gen(7);
+    const x = torch.arange(6, { dtype: torch.float32 }).reshape(2, 3);
+    const env = {
+      g,
+      x,
+      xt: x.t().contiguous().t(),
+      i: torch.tensor([0, 1, 2], { dtype: torch.int64 }),
+    };
+    const run = (): unknown =>
+      new Function("torch", "g", "x", "xt", "i", `return ${c.js};`)(
+        torch,
+        env.g,
+        env.x,
+        env.xt,
+        env.i,
+      );
+    if (c.error !== undefined) {
+      const e = c.error;
+      throwsLike(run, e, (err) => assert.equal(err.name, e.type));
+    } else {
+      const r = run() as Tensor;
+      const w = c.value!;
+      assert.deepEqual(r.shape, w.shape);
+      assert.equal(r.dtype, DTYPES[w.dtype]);
+      assert.equal(r.requiresGrad, w.requires_grad);
+      const want = decode(w.values) as number[];
+      if (w.dtype === "float64" && /normal|randn/.test(c.name)) assertClose([flat(r)], [want]);
+      else assert.deepEqual(flat(r), want);
+    }
+    assert.deepEqual(flat(torch.rand(2)), c.next, "the default generator's next numbers");
+    assert.deepEqual(flat(torch.rand(2, { generator: g })), c.g_next, "g's next numbers");
+  });
+}

@@ -1319,6 +1319,24 @@ function convertingSource(
   return `${label}: {\n${stmts.join("\n")}\n}`;
 }
 
+/**
+ * Note [binder fast path], passing over: an overload with a required keyword-only parameter
+ * (`rand.generator(int[] size, *, Generator? generator, ...)`, listed before `rand(int[] size,
+ * ...)` as PyTorch lists it) never binds a call without an options object. The positional
+ * callers may try the next overload instead of giving up when that one takes the same
+ * positional parameters: whatever the general path would raise while trying the skipped one
+ * (an int beyond int64, a bad list element) fails the next one's fast checks too.
+ */
+function passesOver(sig: Signature, next: Signature | undefined): boolean {
+  if (next === undefined || !sig.params.some((p) => p.keywordOnly && !p.hasDefault)) return false;
+  const positional = (s: Signature): string =>
+    s.params
+      .filter((p) => !p.keywordOnly)
+      .map((p) => `${p.base}${p.list ? `[${p.listSize}]` : ""}${p.optional ? "?" : ""}`)
+      .join(",");
+  return positional(sig) === positional(next);
+}
+
 let compileWorks: boolean | null = null;
 
 /** JavaScript's reserved words that PyTorch uses as op names. */
@@ -1365,7 +1383,7 @@ export function compileCallable(
     let exact = true;
     for (let si = 0; si < bound.length; si++) {
       const sig = bound[si];
-      if (countRefuses(sig, n)) continue;
+      if (countRefuses(sig, n) || passesOver(sig, bound[si + 1])) continue;
       const fast = n <= FAST_MAX_ARGS ? sig.fast[n] : undefined;
       if (fast !== undefined && fast !== null) {
         const conds = sig.params

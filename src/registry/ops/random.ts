@@ -189,7 +189,6 @@ function randpermForward(
 ): Tensor {
   checkOptions(layout, device, pinMemory);
   const dt = longDtype(dtype);
-  if (n < 0) throw runtimeError(`n must be non-negative, got${n}`);
   return allocating([n], dt, () => {
     const perm = randpermArray(n, gen ?? defaultGenerator);
     const t = new Tensor(new dt.ArrayType(n), [n], [1], 0, dt);
