@@ -494,11 +494,14 @@ function checkNormalTensorStd(std: Tensor): void {
  * graph here: the entry records NormalBackward1/2/3.
  */
 export function normalTensor(
-  mean: Tensor | number,
-  std: Tensor | number,
+  meanArg: Tensor | number | boolean,
+  stdArg: Tensor | number | boolean,
   generator: GeneratorArg,
 ): Tensor {
   const gen = genOf(generator);
+  // a Python float argument may be a bool (True is 1.0)
+  const mean = meanArg instanceof Tensor ? meanArg : Number(meanArg);
+  const std = stdArg instanceof Tensor ? stdArg : Number(stdArg);
   if (typeof std === "number") checkNormalStd(std);
   else checkNormalTensorStd(std);
   const like = mean instanceof Tensor ? mean : (std as Tensor);
