@@ -4093,6 +4093,62 @@ declare module "../tensor.js" {
      */
     exponential_(lambd: number, options?: { generator?: Generator | null }): Tensor;
     /**
+     * In place: samples of the Cauchy distribution of the given median and scale sigma.
+     *
+     * PyTorch: `cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(3).cauchy_(0, 1, { generator: g })
+     */
+    cauchy_(options?: { median?: number; sigma?: number; generator?: Generator | null }): Tensor;
+    /**
+     * In place: samples of the Cauchy distribution of the given median and scale sigma.
+     *
+     * PyTorch: `cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(3).cauchy_(0, 1, { generator: g })
+     */
+    cauchy_(median: number, options?: { sigma?: number; generator?: Generator | null }): Tensor;
+    /**
+     * In place: samples of the Cauchy distribution of the given median and scale sigma.
+     *
+     * PyTorch: `cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(3).cauchy_(0, 1, { generator: g })
+     */
+    cauchy_(median: number, sigma: number, options?: { generator?: Generator | null }): Tensor;
+    /**
+     * In place: samples of the log-normal distribution (exp of normal(mean, std) samples).
+     *
+     * PyTorch: `log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(3).logNormal_(0, 0.5, { generator: g })
+     */
+    logNormal_(options?: { mean?: number; std?: number; generator?: Generator | null }): Tensor;
+    /**
+     * In place: samples of the log-normal distribution (exp of normal(mean, std) samples).
+     *
+     * PyTorch: `log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(3).logNormal_(0, 0.5, { generator: g })
+     */
+    logNormal_(mean: number, options?: { std?: number; generator?: Generator | null }): Tensor;
+    /**
+     * In place: samples of the log-normal distribution (exp of normal(mean, std) samples).
+     *
+     * PyTorch: `log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(3).logNormal_(0, 0.5, { generator: g })
+     */
+    logNormal_(mean: number, std: number, options?: { generator?: Generator | null }): Tensor;
+    /**
+     * In place: samples of the geometric distribution (trials up to the first success of probability p).
+     *
+     * PyTorch: `geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(4).geometric_(0.3, { generator: g })
+     */
+    geometric_(options: { p: number; generator?: Generator | null }): Tensor;
+    /**
+     * In place: samples of the geometric distribution (trials up to the first success of probability p).
+     *
+     * PyTorch: `geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)`
+     * @example torch.empty(4).geometric_(0.3, { generator: g })
+     */
+    geometric_(p: number, options?: { generator?: Generator | null }): Tensor;
+    /**
      * In place: 1 with probability p (a number, or a tensor broadcastable to self), else 0.
      *
      * PyTorch: `bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, Generator? generator=None) -> Tensor(a!)`

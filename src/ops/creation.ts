@@ -15,7 +15,7 @@ import {
   toDType,
 } from "../dtype.js";
 import { parseShape } from "../shape.js";
-import { alloc, castData, pyTypeName, scalarTypeName, wrap } from "./core.js";
+import { alloc, castData, pyTypeName, wrap } from "./core.js";
 import { runtimeError, typeError } from "../errors.js";
 
 /** Keyword arguments accepted by creation functions. */

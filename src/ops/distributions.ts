@@ -33,7 +33,10 @@ import {
   type RandomIntArray,
   fillBernoulli,
   fillBernoulliTensor,
+  fillCauchy,
   fillExponential,
+  fillGeometric,
+  fillLogNormal,
   fillNormal,
   fillRandint,
   fillRandomDefault,
@@ -209,6 +212,54 @@ export function exponential_(self: Tensor, lambd: number, generator: GeneratorAr
   requireFloat(self.dtype, "exponential_cpu");
   return randomFill(self, "ExponentialBackward0", (out) =>
     fillExponential(out as Float32Array | Float64Array, lambd, gen),
+  );
+}
+
+/**
+ * t.cauchy_(median=0, sigma=1, *, generator): samples of the Cauchy distribution,
+ * median + sigma * tan(pi * (u - 0.5)) for u a double uniform.
+ */
+export function cauchy_(
+  self: Tensor,
+  median: number,
+  sigma: number,
+  generator: GeneratorArg,
+): Tensor {
+  const gen = genOf(generator);
+  requireFloat(self.dtype, "cauchy_cpu");
+  return randomFill(self, "CauchyBackward0", (out) =>
+    fillCauchy(out as Float32Array | Float64Array, Number(median), Number(sigma), gen),
+  );
+}
+
+/** t.log_normal_(mean=1, std=2, *, generator): exp of normal(mean, std) samples. */
+export function logNormal_(
+  self: Tensor,
+  mean: number,
+  std: number,
+  generator: GeneratorArg,
+): Tensor {
+  const gen = genOf(generator);
+  if (!(std > 0)) {
+    throw runtimeError(`log_normal_ expects std > 0.0, but found std=${cppDouble(std)}`);
+  }
+  requireFloat(self.dtype, "log_normal_cpu");
+  return randomFill(self, "LogNormalBackward0", (out) =>
+    fillLogNormal(out as Float32Array | Float64Array, Number(mean), Number(std), gen),
+  );
+}
+
+/**
+ * t.geometric_(p, *, generator): the number of Bernoulli(p) trials up to the first success,
+ * ceil(log(u) / log1p(-p)) for u a double uniform; any dtype.
+ */
+export function geometric_(self: Tensor, p: number, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
+  if (!(p > 0 && p < 1)) {
+    throw runtimeError(`geometric_ expects p to be in (0, 1), but got p=${cppDouble(p)}`);
+  }
+  return randomFill(self, "GeometricBackward0", (out) =>
+    fillGeometric(out as RandomIntArray, Number(p), gen),
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * The random ops: the factories rand, randn, randint, randperm, normal and the `*_like` forms,
- * bernoulli and multinomial, and the in-place fills uniform_, normal_, exponential_,
- * bernoulli_, random_. One `defineOp` per op (see ../define.ts), with PyTorch 1.13's schemas.
+ * bernoulli and multinomial, and the in-place fills uniform_, normal_, exponential_, cauchy_,
+ * log_normal_, geometric_, bernoulli_, random_. One `defineOp` per op (see ../define.ts), with PyTorch 1.13's schemas.
  *
  * `generator` is keyword-only, as in PyTorch: a torch.Generator, or null/absent for
  * torch.defaultGenerator. PyTorch declares the factories twice, with and without a generator
@@ -468,6 +468,47 @@ defineOp({
       schema:
         "exponential_(Tensor(a!) self, float lambd=1, *, Generator? generator=None) -> Tensor(a!)",
       forward: D.exponential_,
+    },
+  ],
+});
+
+defineOp({
+  name: "cauchy_",
+  variants: ["method"],
+  doc: "In place: samples of the Cauchy distribution of the given median and scale sigma.",
+  example: "torch.empty(3).cauchy_(0, 1, { generator: g })",
+  overloads: [
+    {
+      schema:
+        "cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)",
+      forward: D.cauchy_,
+    },
+  ],
+});
+
+defineOp({
+  name: "log_normal_",
+  variants: ["method"],
+  doc: "In place: samples of the log-normal distribution (exp of normal(mean, std) samples).",
+  example: "torch.empty(3).logNormal_(0, 0.5, { generator: g })",
+  overloads: [
+    {
+      schema:
+        "log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)",
+      forward: D.logNormal_,
+    },
+  ],
+});
+
+defineOp({
+  name: "geometric_",
+  variants: ["method"],
+  doc: "In place: samples of the geometric distribution (trials up to the first success of probability p).",
+  example: "torch.empty(4).geometric_(0.3, { generator: g })",
+  overloads: [
+    {
+      schema: "geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)",
+      forward: D.geometric_,
     },
   ],
 });
