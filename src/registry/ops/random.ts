@@ -36,6 +36,20 @@ const LIKE_OPTS = `${OPTS}, MemoryFormat? memory_format=None`;
 /** A `ScalarType? dtype=long` argument: "long" (the schema's default) and None are int64. */
 const longDtype = (dtype: DType | "long" | null): DType => (dtype instanceof DType ? dtype : int64);
 
+/**
+ * A size with no negative dim and fewer than 2^24 elements: allocating()'s checks would pass,
+ * so the common small calls skip them (and the closure they take).
+ */
+function small(size: readonly number[]): boolean {
+  let n = 1;
+  for (let i = 0; i < size.length; i++) {
+    const d = size[i];
+    if (d < 0) return false;
+    n *= d;
+  }
+  return n < 16777216;
+}
+
 // ---------------------------------------------------------------------------------------------
 // rand, randn
 
@@ -59,7 +73,7 @@ function sizeFactory(
   ): Tensor => {
     checkOptions(layout, device, pinMemory);
     const dt = dtype ?? getDefaultDtype();
-    return allocating(size, dt, () => draw(size, dt, gen));
+    return small(size) ? draw(size, dt, gen) : allocating(size, dt, () => draw(size, dt, gen));
   };
   defineOp({
     name,
@@ -155,14 +169,27 @@ defineOp({
     {
       schema: `randint.generator(int high, int[] size, *, Generator? generator, ${LONG_OPTS}) -> Tensor`,
       out: true,
-      forward: (high: number, size: number[], gen: Gen, ...o: [never, never, never, never]) =>
-        randintForward(0, high, size, gen, ...o),
+      forward: (
+        high: number,
+        size: number[],
+        gen: Gen,
+        dtype: DType | "long" | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => randintForward(0, high, size, gen, dtype, layout, device, pinMemory),
     },
     {
       schema: `randint(int high, int[] size, *, ${LONG_OPTS}) -> Tensor`,
       out: true,
-      forward: (high: number, size: number[], ...o: [never, never, never, never]) =>
-        randintForward(0, high, size, null, ...o),
+      forward: (
+        high: number,
+        size: number[],
+        dtype: DType | "long" | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => randintForward(0, high, size, null, dtype, layout, device, pinMemory),
     },
     {
       schema: `randint.low_generator(int low, int high, int[] size, *, Generator? generator, ${LONG_OPTS}) -> Tensor`,
@@ -172,8 +199,15 @@ defineOp({
     {
       schema: `randint.low(int low, int high, int[] size, *, ${LONG_OPTS}) -> Tensor`,
       out: true,
-      forward: (low: number, high: number, size: number[], ...o: [never, never, never, never]) =>
-        randintForward(low, high, size, null, ...o),
+      forward: (
+        low: number,
+        high: number,
+        size: number[],
+        dtype: DType | "long" | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => randintForward(low, high, size, null, dtype, layout, device, pinMemory),
     },
   ],
 });
@@ -189,12 +223,16 @@ function randpermForward(
 ): Tensor {
   checkOptions(layout, device, pinMemory);
   const dt = longDtype(dtype);
-  return allocating([n], dt, () => {
-    const perm = randpermArray(n, gen ?? defaultGenerator);
-    const t = new Tensor(new dt.ArrayType(n), [n], [1], 0, dt);
-    for (let i = 0; i < n; i++) t.typedArray[i] = perm[i];
-    return t;
-  });
+  return n >= 0 && n < 16777216
+    ? permutation(n, gen, dt)
+    : allocating([n], dt, () => permutation(n, gen, dt));
+}
+
+function permutation(n: number, gen: Gen, dt: DType): Tensor {
+  const perm = randpermArray(n, gen ?? defaultGenerator);
+  const data = new dt.ArrayType(n);
+  for (let i = 0; i < n; i++) data[i] = perm[i];
+  return new Tensor(data, [n], [1], 0, dt);
 }
 
 defineOp({
@@ -211,7 +249,13 @@ defineOp({
     {
       schema: `randperm(int n, *, ${LONG_OPTS}) -> Tensor`,
       out: true,
-      forward: (n: number, ...o: [never, never, never, never]) => randpermForward(n, null, ...o),
+      forward: (
+        n: number,
+        dtype: DType | "long" | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => randpermForward(n, null, dtype, layout, device, pinMemory),
     },
   ],
 });
@@ -308,8 +352,15 @@ defineOp({
   overloads: [
     {
       schema: `randint_like(Tensor self, int high, *, ${LIKE_OPTS}) -> Tensor`,
-      forward: (self: Tensor, high: number, ...o: [never, never, never, never, never]) =>
-        randintLikeForward(self, 0, high, ...o),
+      forward: (
+        self: Tensor,
+        high: number,
+        dtype: DType | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+        memoryFormat: MemoryFormat,
+      ) => randintLikeForward(self, 0, high, dtype, layout, device, pinMemory, memoryFormat),
     },
     {
       schema: `randint_like.low_dtype(Tensor self, int low, int high, *, ${LIKE_OPTS}) -> Tensor`,
