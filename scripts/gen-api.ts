@@ -215,7 +215,7 @@ function jsdoc(e: OpEntry, sig: Signature): string {
 function typeImports(body: string): string {
   let out = "";
   if (/\bDType\b/.test(body)) out += 'import type { DType } from "../dtype.js";\n';
-  if (/\bGenerator\b/.test(body)) out += 'import type { Generator } from "../random.js";\n';
+  if (/\bGenerator\b/.test(body)) out += 'import type { Generator } from "../generator.js";\n';
   return out;
 }
 

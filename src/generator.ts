@@ -1,15 +1,15 @@
 /**
  * torch.Generator as users see it: random.ts's engine (`CPUGeneratorImpl`) with its state as a
  * uint8 tensor in PyTorch's byte layout, the default generator, the module-level seeding
- * functions (manual_seed, seed, initial_seed, get_rng_state, set_rng_state), and the check of
- * the `generator` argument every random op takes.
+ * functions (manual_seed, seed, initial_seed, get_rng_state, set_rng_state). Random ops take a
+ * generator as their keyword-only `generator` argument, checked by the op registry's binder.
  */
 // numel through the shape: this module is used below the op registry (which installs t.numel)
 import { numelOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
-import { DType, uint8 } from "./dtype.js";
+import { uint8 } from "./dtype.js";
 import { CPUGeneratorImpl, STATE_SIZE, nondeterministicSeed, pyType } from "./random.js";
-import { overflowError, runtimeError, typeError, valueError, type TypeError } from "./errors.js";
+import { overflowError, runtimeError, typeError, valueError } from "./errors.js";
 
 /** The device types PyTorch 1.13 parses at the start of a device string. */
 const DEVICE_TYPES = [
@@ -220,119 +220,4 @@ export function getRngState(): Tensor {
 /** torch.set_rng_state(newState): restores the default generator's state. */
 export function setRngState(newState: Tensor): void {
   defaultGenerator.setState(newState);
-}
-
-// ------------------------------------------------------------------------------------------------
-// the `generator` argument of random ops
-
-/** Python's type name of an argument as PyTorch's argument errors print it. */
-function argTypeName(v: unknown): string {
-  if (v instanceof DType) return "torch.dtype";
-  if (v instanceof CPUGeneratorImpl) return "torch.Generator";
-  return pyType(v);
-}
-
-/** camelCase option name -> PyTorch's snake_case keyword. */
-const snakeCase = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** A trailing options object (PyTorch's keyword arguments), not a value argument. */
-function isOptions(v: unknown): v is Record<string, unknown> {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof Tensor) &&
-    !(v instanceof DType) &&
-    !(v instanceof CPUGeneratorImpl) &&
-    !ArrayBuffer.isView(v)
-  );
-}
-
-/**
- * The "got (...)" part of PyTorch's invalid-combination error (invalid_arguments.cpp
- * `_argDesc`): each positional type then each keyword as name=type, every one followed by ", ",
- * the last separator dropped only when there are positional arguments (hence "(generator=int, )").
- */
-function describeArgs(args: readonly unknown[]): string {
-  const last = args.length > 0 ? args[args.length - 1] : undefined;
-  const positional = isOptions(last) ? args.slice(0, -1) : args;
-  let r = "(";
-  for (const a of positional) r += `${argTypeName(a)}, `;
-  if (isOptions(last)) {
-    for (const [k, v] of Object.entries(last)) {
-      if (v !== undefined) r += `${snakeCase(k)}=${argTypeName(v)}, `;
-    }
-  }
-  if (positional.length > 0) r = r.slice(0, -2);
-  return `${r})`;
-}
-
-/**
- * PyTorch 1.13's signatures of the random functions that have several overloads: a wrong
- * `generator` is reported against all of them ("received an invalid combination of arguments").
- * Methods are keyed "Tensor.<name>" (their signatures omit self).
- */
-const OVERLOADS: Record<string, readonly string[]> = {
-  rand: [
-    "(tuple of ints size, *, torch.Generator generator, tuple of names names, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-    "(tuple of ints size, *, torch.Generator generator, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-    "(tuple of ints size, *, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-    "(tuple of ints size, *, tuple of names names, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-  ],
-  randint: [
-    "(int high, tuple of ints size, *, torch.Generator generator, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-    "(int high, tuple of ints size, *, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-    "(int low, int high, tuple of ints size, *, torch.Generator generator, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-    "(int low, int high, tuple of ints size, *, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-  ],
-  randperm: [
-    "(int n, *, torch.Generator generator, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-    "(int n, *, Tensor out, torch.dtype dtype, torch.layout layout, torch.device device, bool pin_memory, bool requires_grad)",
-  ],
-  bernoulli: [
-    "(Tensor input, *, torch.Generator generator, Tensor out)",
-    "(Tensor input, float p, *, torch.Generator generator)",
-  ],
-  "Tensor.bernoulli": ["(*, torch.Generator generator)", "(float p, *, torch.Generator generator)"],
-  "Tensor.bernoulli_": [
-    "(Tensor p, *, torch.Generator generator)",
-    "(float p, *, torch.Generator generator)",
-  ],
-  "Tensor.random_": [
-    "(*, torch.Generator generator)",
-    "(int from, int to, *, torch.Generator generator)",
-    "(int to, *, torch.Generator generator)",
-  ],
-};
-OVERLOADS.randn = OVERLOADS.rand;
-
-/**
- * The generator a random op draws from: `g` when it is a torch.Generator, the default generator
- * when it is null or undefined. Anything else raises PyTorch's TypeError: against the one
- * signature that fits the call ("multinomial(): argument 'generator' must be torch.Generator,
- * not int"), or, for functions with several overloads that fit (`fn` in OVERLOADS; `args` the
- * call's arguments, trailing options object included), against all of them.
- *
- * @example
- * const gen = generatorArg(opts.generator, "multinomial"); // then draw from gen
- */
-export function generatorArg(g: unknown, fn: string, args?: readonly unknown[]): CPUGeneratorImpl {
-  if (g === undefined || g === null) return defaultGenerator;
-  if (g instanceof CPUGeneratorImpl) return g;
-  if (OVERLOADS[fn] !== undefined && args !== undefined) throw invalidCombination(fn, args);
-  const name = fn.startsWith("Tensor.") ? fn.slice(7) : fn;
-  throw typeError(`${name}(): argument 'generator' must be torch.Generator, not ${argTypeName(g)}`);
-}
-
-/**
- * PyTorch's TypeError for a call that fits none of a random function's overloads (`fn` a key
- * of OVERLOADS): "<name>() received an invalid combination of arguments - got (...), but
- * expected one of:" and the signatures, one per line.
- */
-export function invalidCombination(fn: string, args: readonly unknown[]): TypeError {
-  const name = fn.startsWith("Tensor.") ? fn.slice(7) : fn;
-  return typeError(
-    `${name}() received an invalid combination of arguments - got ${describeArgs(args)}, but expected one of:\n` +
-      (OVERLOADS[fn] ?? []).map((o) => ` * ${o}\n`).join(""),
-  );
 }

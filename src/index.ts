@@ -48,7 +48,7 @@ export const double = float64;
 export const long = int64;
 export const int = int32;
 
-export { tensor, randLike, randnLike, rand, randn, randint } from "./ops/creation.js";
+export { tensor } from "./ops/creation.js";
 export {
   manualSeed,
   initialSeed,
@@ -59,32 +59,6 @@ export {
   defaultGenerator,
   type GeneratorOptions,
 } from "./generator.js";
-import * as D from "./ops/distributions.js";
-/**
- * torch.multinomial(input, numSamples, replacement=false, { generator }): indices sampled from
- * the rows of `input`, PyTorch's samples for the same generator state.
- * @example torch.multinomial(p, 1, true, { generator: g })
- */
-export const multinomial = (input: Tensor, ...args: D.MultinomialArgs): Tensor =>
-  D.multinomial(input, args);
-/**
- * torch.bernoulli(input, p?, { generator }): 1 with probability input (or p), else 0.
- * @example torch.bernoulli(torch.full([3], 0.5), { generator: g })
- */
-export const bernoulli = (input: Tensor, ...args: D.BernoulliArgs): Tensor =>
-  D.bernoulli(input, args);
-export type {
-  RandomOptions,
-  MultinomialOptions,
-  BernoulliOptions,
-  UniformOptions,
-  NormalOptions,
-  ExponentialOptions,
-  BernoulliInplaceOptions,
-  RandomInplaceOptions,
-} from "./ops/distributions.js";
-export type { RandomTensorOptions } from "./ops/creation.js";
-export type { RandpermOptions } from "./ops/randperm.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export {
@@ -178,7 +152,6 @@ export declare namespace utils {
     type IdxArray = import("./data/idx.js").IdxArray;
   }
 }
-export { randperm } from "./ops/randperm.js";
 /** torch.set_num_threads / get_num_threads: threads of the native kernels (when built). */
 export { setNumThreads, getNumThreads } from "./backend/native.js";
 import { nativeStatus } from "./backend/native.js";

@@ -948,3 +948,40 @@ export function fillBernoulliTensor(
   if (pIsDouble) for (let i = 0; i < out.length; i++) out[i] = gen.uniform53() < p[i] ? 1 : 0;
   else for (let i = 0; i < out.length; i++) out[i] = gen.uniform24() < p[i] ? 1 : 0;
 }
+
+/**
+ * `cauchy_` (cpu/DistributionTemplates.h cauchy_kernel): per element, in visiting order,
+ * `cauchy_distribution<double>`: u = uniform53(), median + sigma * tan(pi * (u - 0.5)) (the
+ * multiply-add contracted to an FMA, as the kernel is compiled), cast to the element type.
+ */
+export function fillCauchy(
+  out: Float32Array | Float64Array,
+  median: number,
+  sigma: number,
+  gen: CPUGeneratorImpl,
+): void {
+  for (let i = 0; i < out.length; i++)
+    out[i] = fma64(sigma, Math.tan(Math.PI * (gen.uniform53() - 0.5)), median);
+}
+
+/**
+ * `log_normal_` (log_normal_kernel): `lognormal_distribution<double>`, exp of
+ * `normal_distribution<double>(mean, std)` (normalDouble: Box-Muller with the cached sample).
+ */
+export function fillLogNormal(
+  out: Float32Array | Float64Array,
+  mean: number,
+  std: number,
+  gen: CPUGeneratorImpl,
+): void {
+  for (let i = 0; i < out.length; i++) out[i] = Math.exp(gen.normalDouble(mean, std));
+}
+
+/**
+ * `geometric_` (geometric_kernel): `geometric_distribution<double>`, u = uniform53(), then
+ * ceil(log(u) / log1p(-p)), cast to the element type (any dtype).
+ */
+export function fillGeometric(out: RandomIntArray, p: number, gen: CPUGeneratorImpl): void {
+  const denom = Math.log1p(-p);
+  for (let i = 0; i < out.length; i++) out[i] = Math.ceil(glibcLog(gen.uniform53()) / denom);
+}

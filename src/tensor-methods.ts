@@ -31,7 +31,6 @@ import * as I from "./ops/indexing.js";
 import { castData, contiguousData, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
-import * as D from "./ops/distributions.js";
 
 declare module "./tensor.js" {
   interface Tensor {
@@ -95,20 +94,6 @@ declare module "./tensor.js" {
     fill_(value: number | boolean): this;
     /** Copy src's values (broadcast, cast) into this tensor. */
     copy_(src: Tensor): this;
-    /** Fill with uniform samples on [from, to): `uniform_(from=0, to=1, { generator })`. */
-    uniform_(...args: D.UniformArgs): this;
-    /** Fill with normal samples: `normal_(mean=0, std=1, { generator })`. */
-    normal_(...args: D.NormalArgs): this;
-    /** Fill with exponential samples: `exponential_(lambd=1, { generator })`. */
-    exponential_(...args: D.ExponentialArgs): this;
-    /** Fill with bernoulli samples: `bernoulli_(p=0.5, { generator })`, p a number or a tensor. */
-    bernoulli_(...args: D.BernoulliInplaceArgs): this;
-    /** Fill with integers: `random_()`, `random_(to)`, `random_(from, to)`, then `{ generator }`. */
-    random_(...args: D.RandomInplaceArgs): this;
-    /** torch.bernoulli(this, p?, { generator }): 0/1 samples with probabilities this (or p). */
-    bernoulli(...args: D.BernoulliArgs): Tensor;
-    /** torch.multinomial(this, numSamples, replacement=false, { generator }): sampled indices. */
-    multinomial(...args: D.MultinomialArgs): Tensor;
   }
 }
 
@@ -286,27 +271,6 @@ class TensorMethods extends Tensor {
       return out;
     });
     return this;
-  }
-  override uniform_(...args: D.UniformArgs): this {
-    return D.uniform_(this, ...args) as this;
-  }
-  override normal_(...args: D.NormalArgs): this {
-    return D.normal_(this, ...args) as this;
-  }
-  override exponential_(...args: D.ExponentialArgs): this {
-    return D.exponential_(this, ...args) as this;
-  }
-  override bernoulli_(...args: D.BernoulliInplaceArgs): this {
-    return D.bernoulli_(this, ...args) as this;
-  }
-  override random_(...args: D.RandomInplaceArgs): this {
-    return D.random_(this, ...args) as this;
-  }
-  override bernoulli(...args: D.BernoulliArgs): Tensor {
-    return D.bernoulli(this, args, true);
-  }
-  override multinomial(...args: D.MultinomialArgs): Tensor {
-    return D.multinomial(this, args, true);
   }
 }
 

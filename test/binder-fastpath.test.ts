@@ -109,7 +109,7 @@ const ROWS: Record<string, Row[]> = {
     [x, [[3, 2.5]], "slow", "a float in the list"],
     [x, [2 ** 63, 1], "slow", "2**63"],
     [x, [[2 ** 63]], "slow", "2**63 in the list"],
-    [x, [-(2 ** 63)], "slow", "-2**63"],
+    [x, [-(2 ** 63)], "fast", "-2**63 (int64's minimum, an int64)"],
     [x, [NaN], "slow", "NaN"],
     [x, [[3, [2]]], "slow", "a nested list"],
     [x, [3, undefined, 2], "slow", "undefined in varargs"],

@@ -152,7 +152,7 @@ test("makemore: the bigram sampling loop draws PyTorch's names", () => {
 
 test("two generators drawn in turns are independent and leave the default generator alone", () => {
   const run = (which: "g1" | "g2" | "default", fn: string, size: number[], g?: torch.Generator) => {
-    const o = { generator: which === "default" ? undefined : g };
+    const o = { generator: which === "default" ? null : (g ?? null) };
     switch (fn) {
       case "rand":
         return torch.rand(size, o);
@@ -383,6 +383,9 @@ test("grad_fn names of the random ops, and their zero gradients", () => {
     random_from_to: (y) => y.random_(0, 5),
     random_to: (y) => y.random_(5),
     random: (y) => y.random_(),
+    cauchy_: (y) => y.cauchy_(),
+    log_normal_: (y) => y.logNormal_(),
+    geometric_: (y) => y.geometric_(0.5),
     view_normal_base: (y) => y.narrow(0, 0, 2).normal_(),
   };
   for (const [name, f] of Object.entries(ops)) {
@@ -440,7 +443,8 @@ const ERRORS: Record<string, () => unknown> = {
   rand_generator_int: () => torch.rand(3, { generator: bad }),
   randn_generator_str: () => torch.randn([2, 3], { generator: "a" as never }),
   randn_dtype_generator_tensor: () =>
-    torch.randn(3, { generator: torch.zeros(1) as never, dtype: torch.float64 }),
+    // the binder lists keywords in reverse order, as PyTorch's unordered map does
+    torch.randn(3, { dtype: torch.float64, generator: torch.zeros(1) as never }),
   randint_generator_int: () => torch.randint(0, 5, [3], { generator: bad }),
   randperm_generator_int: () => torch.randperm(3, { generator: bad }),
   multinomial_generator_int: () => torch.multinomial(x(), 1, { generator: bad }),
@@ -521,10 +525,10 @@ const ERRORS: Record<string, () => unknown> = {
   multinomial_samples_float: () => torch.multinomial(x(), 1.5),
   multinomial_samples_str: () => torch.multinomial(x(), "a" as never),
   multinomial_replacement_str: () => torch.multinomial(x(), 1, "a" as never),
-  multinomial_missing: () => torch.multinomial(x(), {}),
+  multinomial_missing: () => torch.multinomial(x(), {} as never),
   multinomial_too_many_args: () => torch.multinomial(x(), 1, true, bad),
   multinomial_input_int: () => torch.multinomial(bad, 1),
-  multinomial_twice: () => torch.multinomial(x(), 1, { numSamples: 1 }),
+  multinomial_twice: () => torch.multinomial(x(), 1, { numSamples: 1 } as never),
   multinomial_unknown: () => torch.multinomial(x(), 1, { foo: 1 } as never),
   method_multinomial_samples_float: () => x().multinomial(1.5),
   method_multinomial_too_many_args: () => x().multinomial(1, true, bad),
@@ -536,7 +540,7 @@ const ERRORS: Record<string, () => unknown> = {
   uniform_too_many_args: () => x().uniform_(0, 1, bad),
   uniform_unknown: () => x().uniform_(0, 1, { foo: 2 } as never),
   uniform_str: () => x().uniform_("a" as never),
-  uniform_twice: () => x().uniform_(0, { to: 2, from: 1 }),
+  uniform_twice: () => x().uniform_(0, { to: 2, from: 1 } as never),
   normal_long: () => torch.ones(3, { dtype: torch.int64 }).normal_(),
   normal_negative_std: () => x().normal_(0, -1e-7),
   normal_too_many_args: () => x().normal_(0, 1, bad),
@@ -566,5 +570,60 @@ test("every recorded error has a call here, and no other", () => {
 for (const [name, e] of Object.entries(fx.errors)) {
   test(`error in PyTorch's words: ${name}`, () => {
     throwsLike(ERRORS[name], e, (err) => assert.equal(err.name, e.type));
+  });
+}
+
+interface CallCase {
+  name: string;
+  py: string;
+  js: string;
+  value?: { shape: number[]; dtype: DT; values: Encoded[]; requires_grad: boolean };
+  error?: Err;
+  next: number[];
+  g_next: number[];
+}
+
+/**
+ * Every random op in each call form against PyTorch after manual_seed(0): the values, dtype,
+ * shape and requires_grad, or the error; and the default generator's and g's next numbers (what
+ * the call drew, and that a failed call draws nothing).
+ */
+for (const c of (fx as unknown as { calls: CallCase[] }).calls) {
+  test(`call forms draw PyTorch's numbers: ${c.name}: ${c.js}`, () => {
+    torch.manualSeed(0);
+    const g = gen(7);
+    const x = torch.arange(6, { dtype: torch.float32 }).reshape(2, 3);
+    const env = {
+      g,
+      x,
+      xt: x.t().contiguous().t(),
+      i: torch.tensor([0, 1, 2], { dtype: torch.int64 }),
+    };
+    const run = (): unknown =>
+      new Function("torch", "g", "x", "xt", "i", `return ${c.js};`)(
+        torch,
+        env.g,
+        env.x,
+        env.xt,
+        env.i,
+      );
+    if (c.error !== undefined) {
+      const e = c.error;
+      throwsLike(run, e, (err) => assert.equal(err.name, e.type));
+    } else {
+      const r = run() as Tensor;
+      const w = c.value!;
+      assert.deepEqual(r.shape, w.shape);
+      assert.equal(r.dtype, DTYPES[w.dtype]);
+      assert.equal(r.requiresGrad, w.requires_grad);
+      const want = decode(w.values) as number[];
+      // float64 normals, Cauchy and log-normal samples: Math's sin/cos/tan/exp against glibc's,
+      // within 2 ulp (float32 ones round to PyTorch's exactly)
+      if (w.dtype === "float64" && /normal|randn|cauchy/.test(c.name))
+        assertClose([flat(r)], [want]);
+      else assert.deepEqual(flat(r), want);
+    }
+    assert.deepEqual(flat(torch.rand(2)), c.next, "the default generator's next numbers");
+    assert.deepEqual(flat(torch.rand(2, { generator: g })), c.g_next, "g's next numbers");
   });
 }

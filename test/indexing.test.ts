@@ -290,12 +290,12 @@ function gradcheck(f: (ins: Tensor[]) => Tensor, inputs: Tensor[]): void {
 }
 
 const rand = (...shape: number[]): Tensor =>
-  torch.randn(shape, { dtype: "float64" }).requiresGrad_();
+  torch.randn(shape, { dtype: torch.float64 }).requiresGrad_();
 
 test("gradcheck: advanced index with repeats, masks and non-adjacent indices", () => {
   torch.manualSeed(0);
   const x = rand(3, 4, 5);
-  const w1 = torch.randn([3, 3, 4], { dtype: "float64" });
+  const w1 = torch.randn([3, 3, 4], { dtype: torch.float64 });
   gradcheck(
     ([a]) =>
       a
@@ -306,7 +306,7 @@ test("gradcheck: advanced index with repeats, masks and non-adjacent indices", (
     [x],
   );
   gradcheck(([a]) => a.index(a.detach().gt(0)).pow(3).sum(), [x]);
-  const w2 = torch.randn([2, 3, 1, 5], { dtype: "float64" });
+  const w2 = torch.randn([2, 3, 1, 5], { dtype: torch.float64 });
   gradcheck(
     ([a]) =>
       a
@@ -322,7 +322,7 @@ test("gradcheck: indexPut_ w.r.t. self and values (plain, repeated, accumulate, 
   torch.manualSeed(1);
   const x = rand(3, 4);
   const v = rand(2, 4);
-  const w = torch.randn([3, 4], { dtype: "float64" });
+  const w = torch.randn([3, 4], { dtype: torch.float64 });
   const put =
     (idx: IndexArg[], acc: boolean) =>
     ([a, b]: Tensor[]): Tensor => {
@@ -339,7 +339,7 @@ test("gradcheck: indexPut_ w.r.t. self and values (plain, repeated, accumulate, 
   gradcheck(put([":", 2], false), [x, rand(3)]);
   gradcheck(put([x.detach().gt(0)], true), [
     x,
-    torch.randn([], { dtype: "float64" }).requiresGrad_(),
+    torch.randn([], { dtype: torch.float64 }).requiresGrad_(),
   ]);
   gradcheck(put([[0, 0, 2]], true), [x, s]);
 });
@@ -350,8 +350,8 @@ test("gradcheck: indexPut_ w.r.t. self and values (plain, repeated, accumulate, 
 test("double backward through index (IndexBackward0 -> IndexPutBackward0)", () => {
   torch.manualSeed(2);
   const x = rand(3, 4);
-  const w = torch.randn([3, 3], { dtype: "float64" });
-  const u = torch.randn([3, 4], { dtype: "float64" });
+  const w = torch.randn([3, 3], { dtype: torch.float64 });
+  const u = torch.randn([3, 4], { dtype: torch.float64 });
   const out = x.index([0, 0, 2], "1:");
   const [g] = torch.autograd.grad(out.pow(2).mul(w).sum(), [x], { createGraph: true });
   // x[[0, 0, 2]] alone: the first derivative is built by IndexPutBackward0's forward (index_put)
@@ -378,7 +378,7 @@ test("double backward through indexPut_ w.r.t. values", () => {
   torch.manualSeed(3);
   const x = rand(3, 4);
   const v = rand(2);
-  const u = torch.randn([2], { dtype: "float64" });
+  const u = torch.randn([2], { dtype: torch.float64 });
   const f = ([a, b]: Tensor[]): Tensor => {
     const y = a.mul(1);
     y.indexPut_(

@@ -314,3 +314,16 @@ test("calls that would create named dims raise NotImplementedError", () => {
   // names=None binds the plain overload
   assert.deepEqual(torch.zeros(2, { names: null } as never).shape, [2]);
 });
+
+test("the fast path passes over an overload with a required keyword-only argument (randperm.generator) to the next with the same positional ones", () => {
+  // PyTorch lists randperm.generator(int n, *, Generator? generator, ...) first; a positional
+  // call binds randperm(int n, ...), which the compiled caller reaches directly
+  assert.match(String(torch.randperm), /case 1: \{\nif \(.*\) return F1\(a0,/);
+  torch.manualSeed(3);
+  const fast = torch.randperm(6).tolist();
+  torch.manualSeed(3);
+  // an options object takes the general path: the same overload and numbers
+  assert.deepEqual(torch.randperm(6, {}).tolist(), fast);
+  // what the general path raises for the passed-over overload is still raised
+  assert.throws(() => torch.randperm(2 ** 64), { message: "Overflow when unpacking long" });
+});

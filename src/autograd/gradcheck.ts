@@ -15,7 +15,8 @@ import { Tensor } from "../tensor.js";
 import { grad as autogradGrad } from "./api.js";
 import { noGrad } from "./grad-mode.js";
 import { alloc } from "../ops/core.js";
-import { rand, zerosLike } from "../ops/creation.js";
+import { zerosLike } from "../ops/creation.js";
+import { randUniform } from "../ops/distributions.js";
 import { promoteTypes, float64 } from "../dtype.js";
 import { formatPyFloat } from "../print.js";
 import { runtimeError } from "../errors.js";
@@ -476,7 +477,7 @@ export function gradgradcheck<F extends GradcheckFn>(
   if (gradOutputs === undefined || gradOutputs === null) {
     tupledGradOutputs = differentiableOutputs(f(...tupled)).map((x) => {
       const dtype = x.dtype.isFloatingPoint ? x.dtype : float64;
-      const r = rand(x.shape.slice(), { dtype });
+      const r = randUniform(x.shape, dtype, null);
       // make_tensor(low=-1, high=1): high * r + low * (1 - r)
       return noGrad(() => r.mul(1).add(r.rsub(1).mul(-1))).requiresGrad_(true);
     });

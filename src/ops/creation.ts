@@ -1,6 +1,6 @@
 /**
- * Creation functions: tensor, zeros, ones, empty, full, *Like, arange, linspace, eye, and the
- * random ones (rand, randn, randint) that reproduce PyTorch's CPU generator.
+ * Creation functions: tensor, zeros, ones, empty, full, *Like, arange, linspace, eye (the random
+ * ones are in the op registry, src/registry/ops/random.ts).
  */
 import { Tensor } from "../tensor.js";
 import {
@@ -15,21 +15,13 @@ import {
   toDType,
 } from "../dtype.js";
 import { parseShape } from "../shape.js";
-import { alloc, castData, pyTypeName, scalarTypeName, wrap } from "./core.js";
+import { alloc, castData, pyTypeName, wrap } from "./core.js";
 import { runtimeError, typeError } from "../errors.js";
-import { fillNormal, fillRandint, fillUniform } from "../random.js";
-import { generatorArg, type Generator } from "../generator.js";
 
 /** Keyword arguments accepted by creation functions. */
 export interface TensorOptions {
   dtype?: DType | DTypeName;
   requiresGrad?: boolean;
-}
-
-/** Keyword arguments of the random creation functions (rand, randn, randint). */
-export interface RandomTensorOptions extends TensorOptions {
-  /** the generator to draw from (default: torch.defaultGenerator); keyword-only in PyTorch */
-  generator?: Generator | null;
 }
 
 /** Apply `requiresGrad` from options (with PyTorch's check on the dtype). */
@@ -207,22 +199,6 @@ export const fullLike = (t: Tensor, v: number, opts?: TensorOptions): Tensor => 
   r.typedArray.fill(v);
   return finish(r, opts);
 };
-/** PyTorch 1.13's rand_like / randn_like take no generator: they draw from the default one. */
-function noGenerator(fn: string, opts: TensorOptions | undefined): void {
-  if (opts !== undefined && opts !== null && "generator" in opts)
-    throw typeError(`${fn}() got an unexpected keyword argument 'generator'`);
-}
-/** torch.rand_like(t): uniform on [0, 1) in t's shape (and dtype, unless given). */
-export const randLike = (t: Tensor, opts?: TensorOptions): Tensor => {
-  noGenerator("rand_like", opts);
-  return rand(t.shape, { dtype: likeDtype(t, opts), ...opts });
-};
-/** torch.randn_like(t): standard normal in t's shape (and dtype, unless given). */
-export const randnLike = (t: Tensor, opts?: TensorOptions): Tensor => {
-  noGenerator("randn_like", opts);
-  return randn(t.shape, { dtype: likeDtype(t, opts), ...opts });
-};
-
 /**
  * torch.arange(end) / arange(start, end, step=1): int64 when every argument is an integer.
  * @example torch.arange(4) // tensor([0, 1, 2, 3])
@@ -280,70 +256,5 @@ export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions)
   else opts = m ?? opts;
   const t = alloc([n, cols], toDType(opts?.dtype) ?? getDefaultDtype());
   for (let i = 0; i < Math.min(n, cols); i++) t.typedArray[i * cols + i] = 1;
-  return finish(t, opts);
-}
-
-function floatDtypeFor(opts: TensorOptions | undefined, fn: string): DType {
-  const dt = toDType(opts?.dtype) ?? getDefaultDtype();
-  if (!dt.isFloatingPoint)
-    throw runtimeError(`"${fn}" not implemented for '${scalarTypeName(dt)}'`);
-  return dt;
-}
-
-type RandomShapeArgs = (number | readonly number[] | RandomTensorOptions)[];
-
-/**
- * torch.rand(*size, { dtype, requiresGrad, generator }): uniform on [0, 1), the same numbers as
- * PyTorch for the same seed.
- * @example torch.manualSeed(0); torch.rand(2); torch.rand([2, 3], { generator: g })
- */
-export function rand(...args: RandomShapeArgs): Tensor {
-  const { shape, opts } = splitOptions(args);
-  const gen = generatorArg((opts as RandomTensorOptions | undefined)?.generator, "rand", args);
-  const dt = floatDtypeFor(opts, "check_uniform_bounds");
-  const t = alloc(shape, dt);
-  fillUniform(t.typedArray as Float32Array | Float64Array, dt === float64, 0, 1, gen);
-  return finish(t, opts);
-}
-
-/**
- * torch.randn(*size, { dtype, requiresGrad, generator }): standard normal, matching PyTorch's
- * generator.
- * @example torch.randn([27, 27], { generator: g })
- */
-export function randn(...args: RandomShapeArgs): Tensor {
-  const { shape, opts } = splitOptions(args);
-  const gen = generatorArg((opts as RandomTensorOptions | undefined)?.generator, "randn", args);
-  const dt = floatDtypeFor(opts, "normal_kernel_cpu");
-  const t = alloc(shape, dt);
-  fillNormal(t.typedArray as Float32Array | Float64Array, dt === float64, 0, 1, gen);
-  return finish(t, opts);
-}
-
-/**
- * torch.randint(low=0, high, size, { dtype, requiresGrad, generator }): integers in
- * [low, high), int64 by default.
- * @example torch.randint(0, 10, [3]); torch.randint(0, 27, [32], { generator: g })
- */
-export function randint(...args: RandomShapeArgs): Tensor {
-  const nums: number[] = [];
-  let size: number[] | undefined;
-  let opts: RandomTensorOptions | undefined;
-  for (const a of args) {
-    if (typeof a === "number") nums.push(a);
-    else if (Array.isArray(a)) size = a.slice();
-    else if (typeof a === "object" && a !== null) opts = a as RandomTensorOptions;
-  }
-  const gen = generatorArg(opts?.generator, "randint", args);
-  if (size === undefined) throw typeError("randint() missing required argument 'size'");
-  const [low, high] = nums.length === 1 ? [0, nums[0]] : [nums[0], nums[1]];
-  if (!(low < high)) {
-    throw runtimeError(
-      `random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`,
-    );
-  }
-  const dt = toDType(opts?.dtype) ?? int64;
-  const t = alloc(parseShape([size]).shape, dt);
-  fillRandint(t.typedArray as Float64Array, low, high, gen);
   return finish(t, opts);
 }

@@ -2,12 +2,12 @@
  * Random ops on tensors, as PyTorch 1.13's CPU kernels draw them (aten/src/ATen/native/
  * Distributions.cpp, DistributionTemplates.h, cpu/DistributionTemplates.h,
  * cpu/MultinomialKernel.cpp): the in-place fills `uniform_`, `normal_`, `exponential_`,
- * `bernoulli_`, `random_`, and `bernoulli`, `multinomial`. Each takes PyTorch's keyword-only
- * `generator` (a torch.Generator; the default generator when absent) and draws exactly PyTorch's
+ * `bernoulli_`, `random_`, and `bernoulli`, `normal`, `multinomial`. Each takes PyTorch's
+ * `generator` (a torch.Generator, or null for the default generator) and draws exactly PyTorch's
  * numbers for the same state, in PyTorch's order (Note [visiting order]).
  *
- * Arguments come positionally in PyTorch's order or by camelCased name in a trailing options
- * object; `bind` checks them with PyTorch's messages.
+ * The op registry binds their arguments (src/registry/ops/random.ts); these are the forwards,
+ * taking the schema's arguments in order, already checked.
  */
 import { Tensor } from "../tensor.js";
 import {
@@ -20,131 +20,33 @@ import {
   int64,
   uint8,
 } from "../dtype.js";
-import { contiguousStrides, isContiguous, numelOf } from "../shape.js";
+import { broadcastShapes, contiguousStrides, isContiguous, numelOf } from "../shape.js";
 import { stridedOffsets } from "../backend/copy.js";
-import { castData, contiguousData, pyTypeName, scalarTypeName, wrap } from "./core.js";
+import { castData, contiguousData, scalarTypeName, wrap } from "./core.js";
 import { inplace } from "./inplace.js";
 import { expand } from "./views.js";
 import { needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { runtimeError, typeError } from "../errors.js";
+import { runtimeError } from "../errors.js";
 import {
   type CPUGeneratorImpl,
   type RandomIntArray,
   fillBernoulli,
   fillBernoulliTensor,
+  fillCauchy,
   fillExponential,
+  fillGeometric,
+  fillLogNormal,
   fillNormal,
   fillRandint,
   fillRandomDefault,
   fillRandomFullRange,
   fillUniform,
 } from "../random.js";
-import { generatorArg, invalidCombination, type Generator } from "../generator.js";
+import { defaultGenerator } from "../generator.js";
 
-// ------------------------------------------------------------------------------------------------
-// arguments
-
-/**
- * The `generator` keyword every random op takes (keyword-only in PyTorch, so by name only; last
- * in each op's options): the generator to draw from, torch.defaultGenerator when absent or null.
- */
-export interface RandomOptions {
-  generator?: Generator | null;
-}
-
-type ParamType = "float" | "int" | "int?" | "bool" | "Tensor" | "float|Tensor";
-interface Param {
-  /** camelCase name (the options-object key) */
-  name: string;
-  type: ParamType;
-  /** absent: required */
-  default?: unknown;
-}
-
-const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-function isOptionsObject(v: unknown): v is Record<string, unknown> {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof Tensor) &&
-    !ArrayBuffer.isView(v)
-  );
-}
-
-function typeOk(v: unknown, type: ParamType): boolean {
-  switch (type) {
-    case "float":
-      return typeof v === "number";
-    case "int":
-      return typeof v === "number" && Number.isInteger(v);
-    case "int?":
-      return v === null || (typeof v === "number" && Number.isInteger(v));
-    case "bool":
-      return typeof v === "boolean";
-    case "Tensor":
-      return v instanceof Tensor;
-    case "float|Tensor":
-      return typeof v === "number" || v instanceof Tensor;
-  }
-}
-
-/**
- * PyTorch's argument parsing for one signature: `args` are the call's arguments (after self for
- * methods), positional in `params`' order, then an optional options object holding any of them
- * by name and the keyword-only `generator`. `offset` is the position of params[0] in PyTorch's
- * messages (1 for a function's second argument). Returns the values by name, defaults filled.
- */
-function bind(
-  fn: string,
-  params: readonly Param[],
-  args: readonly unknown[],
-  offset = 1,
-): Record<string, unknown> {
-  const last = args.length > 0 ? args[args.length - 1] : undefined;
-  const kwargs = isOptionsObject(last) ? last : {};
-  const positional = isOptionsObject(last) ? args.slice(0, -1) : args;
-  const required = params.filter((p) => !("default" in p)).length;
-  if (positional.length > params.length) {
-    throw typeError(
-      `${fn}() takes from ${required + offset - 1} to ${params.length + offset - 1} positional arguments but ${positional.length + offset - 1} were given`,
-    );
-  }
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(kwargs)) {
-    if (kwargs[key] === undefined) continue;
-    const i = params.findIndex((p) => p.name === key);
-    if (key !== "generator" && i < 0) {
-      throw typeError(`${fn}() got an unexpected keyword argument '${snake(key)}'`);
-    }
-    if (i >= 0 && i < positional.length) {
-      throw typeError(`${fn}() got multiple values for argument '${snake(key)}'`);
-    }
-  }
-  params.forEach((p, i) => {
-    const byPosition = i < positional.length && positional[i] !== undefined;
-    const v = byPosition ? positional[i] : kwargs[p.name];
-    if (v === undefined) {
-      if (!("default" in p)) {
-        throw typeError(`${fn}() missing 1 required positional arguments: "${snake(p.name)}"`);
-      }
-      out[p.name] = p.default;
-      return;
-    }
-    if (!typeOk(v, p.type)) {
-      const where = byPosition ? ` (position ${i + offset})` : "";
-      const want = p.type === "int?" ? "int" : p.type === "float|Tensor" ? "float" : p.type;
-      throw typeError(
-        `${fn}(): argument '${snake(p.name)}'${where} must be ${want}, not ${pyTypeName(v)}`,
-      );
-    }
-    out[p.name] = v;
-  });
-  out.generator = kwargs.generator;
-  return out;
-}
+/** A generator argument: the given torch.Generator, or the default one for None. */
+const genOf = (g: CPUGeneratorImpl | null): CPUGeneratorImpl => g ?? defaultGenerator;
 
 /** A double as C++'s ostream prints it in PyTorch's messages (%g with 6 significant digits). */
 function cppDouble(v: number): string {
@@ -232,11 +134,12 @@ function randomFill(
   return self;
 }
 
-function requireFloat(self: Tensor, kernel: string): boolean {
-  if (!self.dtype.isFloatingPoint) {
-    throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(self.dtype)}'`);
+/** A floating dtype's check (AT_DISPATCH_FLOATING_TYPES); whether it is float64. */
+export function requireFloat(d: DType, kernel: string): boolean {
+  if (!d.isFloatingPoint) {
+    throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(d)}'`);
   }
-  return self.dtype === float64;
+  return d === float64;
 }
 
 /** Bounds of a floating dtype's values (CHECK_OUT_OF_BOUNDS of DistributionTemplates.h). */
@@ -245,116 +148,118 @@ function checkFloatBound(v: number, what: string, d: DType): void {
   if (!(v >= -max && v <= max)) throw runtimeError(`${what} is out of bounds for ${cTypeName(d)}`);
 }
 
-const UNIFORM: readonly Param[] = [
-  { name: "from", type: "float", default: 0 },
-  { name: "to", type: "float", default: 1 },
-];
+/** A generator argument: the given torch.Generator, or the default one for None. */
+export type GeneratorArg = CPUGeneratorImpl | null;
 
-/** Arguments of uniform_: from, to, positionally or by name, and the generator. */
-export type UniformArgs =
-  [] | [UniformOptions] | [number, UniformOptions?] | [number, number, UniformOptions?];
-/** Options of uniform_. */
-export interface UniformOptions {
-  from?: number;
-  to?: number;
-  generator?: Generator | null;
-}
-
-/**
- * t.uniform_(from=0, to=1, { generator }): fills t with uniform samples on [from, to), PyTorch's
- * numbers for the generator's state (float32: one 32-bit draw each, float64: two).
- *
- * @example
- * const g = new torch.Generator().manualSeed(0);
- * torch.empty(3).uniform_(-1, 1, { generator: g });
- */
-export function uniform_(self: Tensor, ...args: UniformArgs): Tensor {
-  const a = bind("uniform_", UNIFORM, args);
-  const gen = generatorArg(a.generator, "uniform_");
-  const isDouble = requireFloat(self, "check_uniform_bounds");
-  const from = a.from as number;
-  const to = a.to as number;
-  checkFloatBound(from, "from", self.dtype);
-  checkFloatBound(to, "to", self.dtype);
+/** uniform_'s checks (DistributionTemplates.h uniform_impl_): bounds and from <= to. */
+function checkUniform(from: number, to: number, d: DType): void {
+  checkFloatBound(from, "from", d);
+  checkFloatBound(to, "to", d);
   if (!(from <= to)) {
     throw runtimeError(
       `uniform_ expects to return a [from, to) range, but found from=${cppDouble(from)} > to=${cppDouble(to)}`,
     );
   }
-  const max = isDouble ? Number.MAX_VALUE : FLT_MAX;
+  const max = d === float64 ? Number.MAX_VALUE : FLT_MAX;
   if (!(to - from <= max)) {
     throw runtimeError(
-      `uniform_ expects to-from <= std::numeric_limits<${scalarTypeName(self.dtype)}>::max(), but found to=${cppDouble(to)} and from=${cppDouble(from)} which result in to-from to exceed the limit`,
+      `uniform_ expects to-from <= std::numeric_limits<${scalarTypeName(d)}>::max(), but found to=${cppDouble(to)} and from=${cppDouble(from)} which result in to-from to exceed the limit`,
     );
   }
+}
+
+/**
+ * t.uniform_(from=0, to=1, *, generator): fills t with uniform samples on [from, to), PyTorch's
+ * numbers for the generator's state (float32: one 32-bit draw each, float64: two).
+ */
+export function uniform_(self: Tensor, from: number, to: number, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
+  const isDouble = requireFloat(self.dtype, "check_uniform_bounds");
+  checkUniform(from, to, self.dtype);
   return randomFill(self, "UniformBackward0", (out) =>
     fillUniform(out as Float32Array | Float64Array, isDouble, from, to, gen),
   );
 }
 
-const NORMAL: readonly Param[] = [
-  { name: "mean", type: "float", default: 0 },
-  { name: "std", type: "float", default: 1 },
-];
-
-/** Arguments of normal_: mean, std, positionally or by name, and the generator. */
-export type NormalArgs =
-  [] | [NormalOptions] | [number, NormalOptions?] | [number, number, NormalOptions?];
-/** Options of normal_. */
-export interface NormalOptions {
-  mean?: number;
-  std?: number;
-  generator?: Generator | null;
+/** normal's check of a number std (CHECK_NORMAL_STD). */
+export function checkNormalStd(std: number): void {
+  if (!(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${cppDouble(std)}`);
 }
 
 /**
- * t.normal_(mean=0, std=1, { generator }): fills t with normal samples, PyTorch's numbers for
+ * t.normal_(mean=0, std=1, *, generator): fills t with normal samples, PyTorch's numbers for
  * the generator's state (the vectorised Box-Muller on contiguous tensors of 16 or more
  * elements, one sample at a time otherwise).
- *
- * @example
- * const g = new torch.Generator().manualSeed(0);
- * torch.empty(2, 3).normal_(0, 0.02, { generator: g });
  */
-export function normal_(self: Tensor, ...args: NormalArgs): Tensor {
-  const a = bind("normal_", NORMAL, args);
-  const gen = generatorArg(a.generator, "normal_");
-  const mean = a.mean as number;
-  const std = a.std as number;
-  if (!(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${cppDouble(std)}`);
-  const isDouble = requireFloat(self, "normal_kernel_cpu");
+export function normal_(self: Tensor, mean: number, std: number, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
+  checkNormalStd(std);
+  const isDouble = requireFloat(self.dtype, "normal_kernel_cpu");
   return randomFill(self, "NormalBackward0", (out, contiguous) =>
     fillNormal(out as Float32Array | Float64Array, isDouble, mean, std, gen, contiguous),
   );
 }
 
-const EXPONENTIAL: readonly Param[] = [{ name: "lambd", type: "float", default: 1 }];
-
-/** Arguments of exponential_: lambd, positionally or by name, and the generator. */
-export type ExponentialArgs = [] | [ExponentialOptions] | [number, ExponentialOptions?];
-/** Options of exponential_. */
-export interface ExponentialOptions {
-  lambd?: number;
-  generator?: Generator | null;
-}
-
 /**
- * t.exponential_(lambd=1, { generator }): fills t with samples of the exponential distribution
+ * t.exponential_(lambd=1, *, generator): fills t with samples of the exponential distribution
  * of rate lambd, -log(1 - u) / lambd for u a double uniform (two 32-bit draws each).
- *
- * @example
- * torch.empty(4).exponential_({ generator: new torch.Generator().manualSeed(2147483647) });
  */
-export function exponential_(self: Tensor, ...args: ExponentialArgs): Tensor {
-  const a = bind("exponential_", EXPONENTIAL, args);
-  const gen = generatorArg(a.generator, "exponential_");
-  const lambd = a.lambd as number;
+export function exponential_(self: Tensor, lambd: number, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
   if (!(lambd >= 0)) {
     throw runtimeError(`exponential_ expects lambda >= 0.0, but found lambda=${cppDouble(lambd)}`);
   }
-  requireFloat(self, "exponential_cpu");
+  requireFloat(self.dtype, "exponential_cpu");
   return randomFill(self, "ExponentialBackward0", (out) =>
     fillExponential(out as Float32Array | Float64Array, lambd, gen),
+  );
+}
+
+/**
+ * t.cauchy_(median=0, sigma=1, *, generator): samples of the Cauchy distribution,
+ * median + sigma * tan(pi * (u - 0.5)) for u a double uniform.
+ */
+export function cauchy_(
+  self: Tensor,
+  median: number,
+  sigma: number,
+  generator: GeneratorArg,
+): Tensor {
+  const gen = genOf(generator);
+  requireFloat(self.dtype, "cauchy_cpu");
+  return randomFill(self, "CauchyBackward0", (out) =>
+    fillCauchy(out as Float32Array | Float64Array, Number(median), Number(sigma), gen),
+  );
+}
+
+/** t.log_normal_(mean=1, std=2, *, generator): exp of normal(mean, std) samples. */
+export function logNormal_(
+  self: Tensor,
+  mean: number,
+  std: number,
+  generator: GeneratorArg,
+): Tensor {
+  const gen = genOf(generator);
+  if (!(std > 0)) {
+    throw runtimeError(`log_normal_ expects std > 0.0, but found std=${cppDouble(std)}`);
+  }
+  requireFloat(self.dtype, "log_normal_cpu");
+  return randomFill(self, "LogNormalBackward0", (out) =>
+    fillLogNormal(out as Float32Array | Float64Array, Number(mean), Number(std), gen),
+  );
+}
+
+/**
+ * t.geometric_(p, *, generator): the number of Bernoulli(p) trials up to the first success,
+ * ceil(log(u) / log1p(-p)) for u a double uniform; any dtype.
+ */
+export function geometric_(self: Tensor, p: number, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
+  if (!(p > 0 && p < 1)) {
+    throw runtimeError(`geometric_ expects p to be in (0, 1), but got p=${cppDouble(p)}`);
+  }
+  return randomFill(self, "GeometricBackward0", (out) =>
+    fillGeometric(out as RandomIntArray, Number(p), gen),
   );
 }
 
@@ -379,52 +284,29 @@ function bernoulliProbabilities(p: Tensor, shape: number[]): TypedArray {
   return values;
 }
 
-/** Options of bernoulli_. */
-export interface BernoulliInplaceOptions {
-  p?: number | Tensor;
-  generator?: Generator | null;
-}
-/** Arguments of bernoulli_: p (a number or a tensor), positionally or by name. */
-export type BernoulliInplaceArgs =
-  [] | [BernoulliInplaceOptions] | [number | Tensor, BernoulliInplaceOptions?];
-
-const BERNOULLI_INPLACE: readonly Param[] = [{ name: "p", type: "float|Tensor", default: 0.5 }];
-
 /**
- * t.bernoulli_(p=0.5, { generator }): fills t with 1 where a uniform draw is below p, else 0.
- * p is a number (one double uniform per element) or a tensor broadcastable to t (a double
- * uniform for a float64 p, a float one for float32). Any dtype of t.
- *
- * @example
- * torch.empty(5).bernoulli_(0.3, { generator: g });
+ * t.bernoulli_(p, *, generator) with a tensor p broadcastable to t: 1 where a uniform draw is
+ * below p, else 0 (a double uniform for a float64 p, a float one for float32). Any dtype of t.
  */
-export function bernoulli_(self: Tensor, ...args: BernoulliInplaceArgs): Tensor {
-  let a: Record<string, unknown>;
-  try {
-    a = bind("bernoulli_", BERNOULLI_INPLACE, args);
-  } catch (e) {
-    // two overloads in PyTorch (Tensor p, float p): a wrong type or count fits neither
-    if (e instanceof TypeError && /must be|takes from/.test(e.message)) {
-      throw invalidCombination("Tensor.bernoulli_", args);
-    }
-    throw e;
-  }
-  const gen = generatorArg(a.generator, "Tensor.bernoulli_", args);
-  const p = a.p as number | Tensor;
-  if (p instanceof Tensor) {
-    const values = bernoulliProbabilities(p, self.shape.slice());
-    const order = visitOrder(self.shape, self.strides);
-    const pIsDouble = p.dtype === float64;
-    return randomFill(
-      self,
-      "BernoulliBackward1",
-      (out) => {
-        const pv = order === null ? values : Array.from(order, (i) => values[i]);
-        fillBernoulliTensor(out as RandomIntArray, pv, pIsDouble, gen);
-      },
-      [p],
-    );
-  }
+export function bernoulliTensor_(self: Tensor, p: Tensor, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
+  const values = bernoulliProbabilities(p, self.shape.slice());
+  const order = visitOrder(self.shape, self.strides);
+  const pIsDouble = p.dtype === float64;
+  return randomFill(
+    self,
+    "BernoulliBackward1",
+    (out) => {
+      const pv = order === null ? values : Array.from(order, (i) => values[i]);
+      fillBernoulliTensor(out as RandomIntArray, pv, pIsDouble, gen);
+    },
+    [p],
+  );
+}
+
+/** t.bernoulli_(p=0.5, *, generator) with a number p: one double uniform per element. */
+export function bernoulliFloat_(self: Tensor, p: number, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
   if (!(p >= 0 && p <= 1)) {
     throw runtimeError(`bernoulli_ expects p to be in [0, 1], but got p=${cppDouble(p)}`);
   }
@@ -432,19 +314,6 @@ export function bernoulli_(self: Tensor, ...args: BernoulliInplaceArgs): Tensor 
     fillBernoulli(out as RandomIntArray, p, gen),
   );
 }
-
-/** Options of random_. */
-export interface RandomInplaceOptions {
-  from?: number;
-  to?: number | null;
-  generator?: Generator | null;
-}
-/** Arguments of random_: (), (to), (from, to) with to possibly null, and the generator. */
-export type RandomInplaceArgs =
-  | []
-  | [RandomInplaceOptions]
-  | [number, RandomInplaceOptions?]
-  | [number, number | null, RandomInplaceOptions?];
 
 /** std::numeric_limits<T>::digits of the floating dtypes. */
 const digitsOf = (d: DType): number => (d === float32 ? 24 : 53);
@@ -507,54 +376,48 @@ function checkFromTo(from: number, toInc: number, d: DType): void {
 }
 
 const INT64_MIN = -(2 ** 63);
-const RANDOM_FROM_TO: readonly Param[] = [
-  { name: "from", type: "int" },
-  { name: "to", type: "int?" },
-];
 
 /**
- * t.random_(), t.random_(to), t.random_(from, to), { generator }: fills t with integers drawn
- * uniformly from [from, to) (from 0, to past the dtype's largest value when omitted: 2^24 and
- * 2^53 for float32 and float64, as PyTorch's). `to` may be null: up to the dtype's maximum.
- *
- * @example
- * torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g });
+ * t.random_(*, generator): integers from 0 to the dtype's largest value (2^24 and 2^53 for
+ * float32 and float64, as PyTorch's), RandomBackward2.
  */
-export function random_(self: Tensor, ...args: RandomInplaceArgs): Tensor {
-  const last = args.length > 0 ? args[args.length - 1] : undefined;
-  const kw = isOptionsObject(last) ? (last as RandomInplaceOptions) : {};
-  const positional = (isOptionsObject(last) ? args.slice(0, -1) : args) as unknown[];
-  let from: number | undefined;
-  let to: number | null | undefined;
-  let overload: 0 | 1 | 2; // random_(), random_(from, to), random_(to): RandomBackward2/0/1
-  if (positional.length === 2 || kw.from !== undefined) {
-    const a = bind("random_", RANDOM_FROM_TO, args);
-    from = a.from as number;
-    to = a.to as number | null;
-    overload = 1;
-  } else if (positional.length === 1 || kw.to !== undefined) {
-    const a = bind("random_", [{ name: "to", type: "int" }], args);
-    from = 0;
-    to = a.to as number;
-    overload = 2;
-  } else {
-    bind("random_", [], args);
-    overload = 0;
-  }
-  const gen = generatorArg(
-    kw.generator,
-    overload === 1 ? "random_" : "Tensor.random_",
-    overload === 1 ? undefined : args,
+export function random_(self: Tensor, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
+  const kind = self.dtype.name as "float32" | "float64" | "int64" | "int32" | "uint8" | "bool";
+  return randomFill(self, "RandomBackward2", (out) =>
+    fillRandomDefault(out as RandomIntArray, kind, gen),
   );
+}
+
+/** t.random_(to, *, generator): integers in [0, to), RandomBackward1. */
+export function randomTo_(self: Tensor, to: number, generator: GeneratorArg): Tensor {
+  return randomFromTo(self, 0, to, generator, "RandomBackward1");
+}
+
+/**
+ * t.random_(from, to, *, generator): integers drawn uniformly from [from, to); `to` null: up to
+ * the dtype's largest value (RandomBackward0).
+ */
+export function randomFromTo_(
+  self: Tensor,
+  from: number,
+  to: number | null,
+  generator: GeneratorArg,
+): Tensor {
+  return randomFromTo(self, from, to, generator, "RandomBackward0");
+}
+
+function randomFromTo(
+  self: Tensor,
+  from: number,
+  to: number | null,
+  generator: GeneratorArg,
+  name: string,
+): Tensor {
+  const gen = genOf(generator);
   const d = self.dtype;
-  const names = ["RandomBackward2", "RandomBackward0", "RandomBackward1"];
-  const name = names[overload];
-  if (overload === 0) {
-    const kind = d.name as "float32" | "float64" | "int64" | "int32" | "uint8" | "bool";
-    return randomFill(self, name, (out) => fillRandomDefault(out as RandomIntArray, kind, gen));
-  }
-  let lo = from as number;
-  if (to !== null && to !== undefined) {
+  let lo = from;
+  if (to !== null) {
     let hi = to;
     if (!(lo < hi)) {
       throw runtimeError(
@@ -603,68 +466,113 @@ export function random_(self: Tensor, ...args: RandomInplaceArgs): Tensor {
 }
 
 // ------------------------------------------------------------------------------------------------
-// bernoulli and multinomial
-
-/** Options of bernoulli. */
-export interface BernoulliOptions {
-  p?: number;
-  generator?: Generator | null;
-}
-/** Arguments of bernoulli after the input: p (a number) and the generator. */
-export type BernoulliArgs = [] | [BernoulliOptions] | [number, BernoulliOptions?];
+// bernoulli, normal and multinomial
 
 /**
- * torch.bernoulli(input, { generator }): 1 with probability input[i], else 0, in input's dtype
- * (BernoulliBackward0: a zero gradient). torch.bernoulli(input, p) draws with the number p
- * instead, with no graph, as PyTorch's. `method` names the Tensor.bernoulli form for errors.
- *
- * @example
- * torch.bernoulli(torch.full([3], 0.5), { generator: g }); // e.g. tensor([1., 0., 1.])
+ * torch.bernoulli(input, *, generator): 1 with probability input[i], else 0, in input's dtype
+ * (BernoulliBackward0: a zero gradient).
  */
-export function bernoulli(input: Tensor, args: BernoulliArgs, method = false): Tensor {
-  const fn = "bernoulli";
-  const a = bind(fn, [{ name: "p", type: "float", default: null }], args, method ? 1 : 2);
-  // a bad generator: PyTorch reports it against both overloads, except for the method with p
-  // (the only signature its argument count fits)
-  const gen = method
-    ? generatorArg(a.generator, "Tensor.bernoulli", a.p === null ? args : undefined)
-    : generatorArg(a.generator, "bernoulli", [input, ...args]);
-  const p = a.p as number | null;
+export function bernoulli(input: Tensor, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
   const out = wrap(
     new input.dtype.ArrayType(numelOf(input.shape)),
     input.shape.slice(),
     input.dtype,
   );
-  if (p !== null) {
-    if (!(p >= 0 && p <= 1)) {
-      throw runtimeError(`bernoulli_ expects p to be in [0, 1], but got p=${cppDouble(p)}`);
-    }
-    fillBernoulli(out.typedArray as RandomIntArray, p, gen);
-    return out;
-  }
   const values = bernoulliProbabilities(input, input.shape.slice());
   fillBernoulliTensor(out.typedArray as RandomIntArray, values, input.dtype === float64, gen);
   if (needsGrad(input)) record("fill", out, [input], {}, {}, "BernoulliBackward0");
   return out;
 }
 
-/** Options of multinomial. */
-export interface MultinomialOptions {
-  numSamples?: number;
-  replacement?: boolean;
-  generator?: Generator | null;
+/** torch.bernoulli(input, p, *, generator): draws with the number p, with no graph. */
+export function bernoulliP(input: Tensor, p: number, generator: GeneratorArg): Tensor {
+  const gen = genOf(generator);
+  if (!(p >= 0 && p <= 1)) {
+    throw runtimeError(`bernoulli_ expects p to be in [0, 1], but got p=${cppDouble(p)}`);
+  }
+  const out = wrap(
+    new input.dtype.ArrayType(numelOf(input.shape)),
+    input.shape.slice(),
+    input.dtype,
+  );
+  fillBernoulli(out.typedArray as RandomIntArray, p, gen);
+  return out;
 }
-/** Arguments of multinomial after the input: numSamples, replacement, then the generator. */
-export type MultinomialArgs =
-  [MultinomialOptions] | [number, MultinomialOptions?] | [number, boolean, MultinomialOptions?];
-
-const MULTINOMIAL: readonly Param[] = [
-  { name: "numSamples", type: "int" },
-  { name: "replacement", type: "bool", default: false },
-];
 
 /**
- * torch.multinomial(input, numSamples, replacement=false, { generator }): for each row of the
+ * A new tensor shaped as `like` (its dims ordered by its strides when it is dense, as
+ * empty_like's preserve_format keeps them; otherwise contiguous), filled by `draw` in memory
+ * order: the values *_like and normal draw land where PyTorch's land. Returned contiguous.
+ */
+export function drawLike(
+  like: Tensor,
+  dtype: DType,
+  preserve: boolean,
+  draw: (out: TypedArray, contiguous: boolean) => void,
+): Tensor {
+  const n = numelOf(like.shape);
+  const order = preserve && isDense(like) ? visitOrder(like.shape, like.strides) : null;
+  const drawn = new dtype.ArrayType(n);
+  draw(drawn, order === null);
+  let data = drawn;
+  if (order !== null) {
+    data = new dtype.ArrayType(n);
+    for (let k = 0; k < n; k++) data[order[k]] = drawn[k];
+  }
+  return wrap(data, like.shape.slice(), dtype);
+}
+
+/** normal's check of a tensor std (CHECK_NORMAL_TENSOR_STD). */
+function checkNormalTensorStd(std: Tensor): void {
+  const n = numelOf(std.shape);
+  if (n === 0) return;
+  const { data, offset } = contiguousData(std);
+  let min = Infinity;
+  for (let k = 0; k < n; k++) {
+    const v = data[offset + k];
+    if (Number.isNaN(v) || v < min) min = v;
+    if (Number.isNaN(v)) break;
+  }
+  if (!(min >= 0)) throw runtimeError("normal expects all elements of std >= 0.0");
+}
+
+/**
+ * torch.normal's Tensor overloads (Distributions.cpp normal_impl / normal_out_impl): a
+ * contiguous output of the broadcast shape in mean's dtype (std's for normal(float, Tensor))
+ * filled with normal_(0, std) then `+ mean` (Tensor mean, float std), or with normal_(0, 1) then
+ * `* std + mean` (tensor std), in the output's dtype as PyTorch's in-place mul_ and add_. No
+ * graph here: the entry records NormalBackward1/2/3.
+ */
+export function normalTensor(
+  meanArg: Tensor | number | boolean,
+  stdArg: Tensor | number | boolean,
+  generator: GeneratorArg,
+): Tensor {
+  const gen = genOf(generator);
+  // a Python float argument may be a bool (True is 1.0)
+  const mean = meanArg instanceof Tensor ? meanArg : Number(meanArg);
+  const std = stdArg instanceof Tensor ? stdArg : Number(stdArg);
+  if (typeof std === "number") checkNormalStd(std);
+  else checkNormalTensorStd(std);
+  const like = mean instanceof Tensor ? mean : (std as Tensor);
+  const shape =
+    mean instanceof Tensor && std instanceof Tensor
+      ? broadcastShapes(mean.shape, std.shape)
+      : like.shape.slice();
+  const dtype = like.dtype;
+  const isDouble = requireFloat(dtype, "normal_kernel_cpu");
+  const out = wrap(new dtype.ArrayType(numelOf(shape)), shape, dtype);
+  const s = typeof std === "number" ? std : 1;
+  fillNormal(out.typedArray as Float32Array | Float64Array, isDouble, 0, s, gen, true);
+  return noGrad(() => {
+    if (std instanceof Tensor) out.mul_(std);
+    return out.add_(mean);
+  });
+}
+
+/**
+ * torch.multinomial(input, numSamples, replacement=false, *, generator): for each row of the
  * 1-D or 2-D `input` (non-negative weights, not necessarily summing to 1), `numSamples` category
  * indices (int64) drawn as PyTorch 1.13's CPU kernels draw them, so a seeded generator gives
  * PyTorch's samples:
@@ -672,23 +580,14 @@ const MULTINOMIAL: readonly Param[] = [
  *   then per sample a double uniform u and a binary search for the first bucket >= u;
  * - without: q ~ Exponential(1) per element (input's memory order), then the indices of the
  *   largest p / q (argmax for one sample, PyTorch's topk order for more).
- * `method` (Tensor.multinomial) changes only the argument positions in errors.
- *
- * @example
- * const g = new torch.Generator().manualSeed(2147483647);
- * torch.multinomial(p, 1, true, { generator: g }).item(); // makemore's next character
  */
-export function multinomial(input: Tensor, args: MultinomialArgs, method = false): Tensor {
-  const fn = "multinomial";
-  if (!(input instanceof Tensor)) {
-    throw typeError(
-      `${fn}(): argument 'input' (position 1) must be Tensor, not ${pyTypeName(input)}`,
-    );
-  }
-  const a = bind(fn, MULTINOMIAL, args, method ? 1 : 2);
-  const gen = generatorArg(a.generator, fn);
-  const nSample = a.numSamples as number;
-  const replacement = a.replacement as boolean;
+export function multinomial(
+  input: Tensor,
+  nSample: number,
+  replacement: boolean,
+  generator: GeneratorArg,
+): Tensor {
+  const gen = genOf(generator);
   const nd = input.dim();
   if (nd < 1 || nd > 2) throw runtimeError("prob_dist must be 1 or 2 dim");
   if (!input.dtype.isFloatingPoint) {
@@ -837,7 +736,7 @@ function sampleWithoutReplacement(
 }
 
 /** Non-overlapping and dense: its elements fill a contiguous block, in some dim order. */
-function isDense(t: Tensor): boolean {
+export function isDense(t: Tensor): boolean {
   const dims = t.shape.map((_, d) => d).filter((d) => t.shape[d] > 1);
   dims.sort((a, b) => t.strides[a] - t.strides[b]);
   let expected = 1;
@@ -1052,4 +951,34 @@ function introSort<T>(a: T[], first: number, last: number, comp: Less<T>): void 
     insertionSort(a, first, first + 16, comp);
     for (let i = first + 16; i < last; i++) unguardedLinearInsert(a, i, comp);
   } else insertionSort(a, first, last, comp);
+}
+
+// ------------------------------------------------------------------------------------------------
+// the random factories' draws (torch.rand, randn: a new contiguous tensor)
+
+/** A new contiguous tensor of `size` with uniform samples on [0, 1) (torch.rand's draw). */
+export function randUniform(
+  size: readonly number[],
+  dtype: DType,
+  generator: GeneratorArg,
+): Tensor {
+  const isDouble = requireFloat(dtype, "check_uniform_bounds");
+  const t = wrap(new dtype.ArrayType(numelOf(size)), size.slice(), dtype);
+  fillUniform(t.typedArray as Float32Array | Float64Array, isDouble, 0, 1, genOf(generator));
+  return t;
+}
+
+/** A new contiguous tensor of `size` with normal(mean, std) samples (torch.randn's draw). */
+export function randNormal(
+  size: readonly number[],
+  dtype: DType,
+  mean: number,
+  std: number,
+  generator: GeneratorArg,
+): Tensor {
+  checkNormalStd(std);
+  const isDouble = requireFloat(dtype, "normal_kernel_cpu");
+  const t = wrap(new dtype.ArrayType(numelOf(size)), size.slice(), dtype);
+  fillNormal(t.typedArray as Float32Array | Float64Array, isDouble, mean, std, genOf(generator));
+  return t;
 }

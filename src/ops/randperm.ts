@@ -3,11 +3,8 @@
  * (randperm_cpu: a Fisher-Yates pass swapping r[i] with r[i + random() % (n - i)]), so seeded
  * permutations, and the shuffles DataLoader and randomSplit make from them, match PyTorch's.
  */
-import type { Tensor } from "../tensor.js";
-import { int64, type DType } from "../dtype.js";
 import type { CPUGeneratorImpl } from "../random.js";
-import { defaultGenerator, generatorArg, type Generator } from "../generator.js";
-import { wrap } from "./core.js";
+import { defaultGenerator } from "../generator.js";
 import { runtimeError } from "../errors.js";
 
 /** The permutation as a plain array (what `randperm(n).tolist()` gives). */
@@ -24,29 +21,6 @@ export function randpermArray(n: number, generator: CPUGeneratorImpl = defaultGe
     r[z + i] = s;
   }
   return r;
-}
-
-/** Keyword arguments of torch.randperm. */
-export interface RandpermOptions {
-  dtype?: DType;
-  /** the generator to draw from (default: torch.defaultGenerator) */
-  generator?: Generator | null;
-}
-
-/**
- * torch.randperm(n, { dtype?, generator? }): a random permutation of 0..n-1 (int64 by default).
- *
- * @example
- * torch.manualSeed(0);
- * torch.randperm(10); // tensor([4, 1, 7, 5, 3, 9, 0, 8, 6, 2]), as PyTorch
- */
-export function randperm(n: number, opts: RandpermOptions = {}): Tensor {
-  const gen = generatorArg(opts.generator, "randperm", [n, opts]);
-  const dtype = opts.dtype ?? int64;
-  const perm = randpermArray(n, gen);
-  const data = new dtype.ArrayType(n);
-  for (let i = 0; i < n; i++) data[i] = perm[i];
-  return wrap(data, [n], dtype);
 }
 
 /**

@@ -62,8 +62,9 @@ type Check = (v: unknown) => boolean;
 const isInt = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v);
 /** 2^63: ints at or beyond it do not fit PyTorch's int64 */
 const INT64_BOUND = 2 ** 63;
-/** an int that fits int64 (what the parser unpacks) */
-const isInt64 = (v: unknown): boolean => isInt(v) && Math.abs(v as number) < INT64_BOUND;
+/** an int that fits int64 (what the parser unpacks): -2^63 (int64's min, `random_(-2**63, None)`) too */
+const isInt64 = (v: unknown): boolean =>
+  isInt(v) && (v as number) < INT64_BOUND && (v as number) >= -INT64_BOUND;
 
 /**
  * PyTorch's parser takes any Python int for an int parameter, then fails unpacking one beyond
@@ -1318,6 +1319,24 @@ function convertingSource(
   return `${label}: {\n${stmts.join("\n")}\n}`;
 }
 
+/**
+ * Note [binder fast path], passing over: an overload with a required keyword-only parameter
+ * (`rand.generator(int[] size, *, Generator? generator, ...)`, listed before `rand(int[] size,
+ * ...)` as PyTorch lists it) never binds a call without an options object. The positional
+ * callers may try the next overload instead of giving up when that one takes the same
+ * positional parameters: whatever the general path would raise while trying the skipped one
+ * (an int beyond int64, a bad list element) fails the next one's fast checks too.
+ */
+function passesOver(sig: Signature, next: Signature | undefined): boolean {
+  if (next === undefined || !sig.params.some((p) => p.keywordOnly && !p.hasDefault)) return false;
+  const positional = (s: Signature): string =>
+    s.params
+      .filter((p) => !p.keywordOnly)
+      .map((p) => `${p.base}${p.list ? `[${p.listSize}]` : ""}${p.optional ? "?" : ""}`)
+      .join(",");
+  return positional(sig) === positional(next);
+}
+
 let compileWorks: boolean | null = null;
 
 /** JavaScript's reserved words that PyTorch uses as op names. */
@@ -1364,7 +1383,7 @@ export function compileCallable(
     let exact = true;
     for (let si = 0; si < bound.length; si++) {
       const sig = bound[si];
-      if (countRefuses(sig, n)) continue;
+      if (countRefuses(sig, n) || passesOver(sig, bound[si + 1])) continue;
       const fast = n <= FAST_MAX_ARGS ? sig.fast[n] : undefined;
       if (fast !== undefined && fast !== null) {
         const conds = sig.params

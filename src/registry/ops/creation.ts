@@ -15,11 +15,11 @@ import { alloc } from "../../ops/core.js";
 import { runtimeError } from "../../errors.js";
 import { defineOp } from "../define.js";
 
-type Layout = "strided" | null;
-type Device = "cpu" | null;
+export type Layout = "strided" | null;
+export type Device = "cpu" | null;
 
 /** The tensor options PyTorch accepts on a CPU-only build: strided, cpu, unpinned memory. */
-function checkOptions(_layout: Layout, _device: Device, pinMemory: boolean | null): void {
+export function checkOptions(_layout: Layout, _device: Device, pinMemory: boolean | null): void {
   if (pinMemory === true)
     throw runtimeError(
       "Pinned memory requires CUDA. PyTorch splits its backend into two shared libraries: a CPU library and a CUDA library; this error has occurred because you are trying to use some CUDA functionality, but the CUDA library has not been loaded by the dynamic linker for some reason.  The CUDA library MUST be loaded, EVEN IF you don't directly use any symbols from the CUDA library! One common culprit is a lack of -Wl,--no-as-needed in your link arguments; many dynamic linkers will delete dynamic library dependencies if you don't depend on any of their symbols.  You can check if this has occurred by using ldd on your binary to see if there is a dependency on *_cuda.so library.",
@@ -38,18 +38,25 @@ function allocChecked(size: readonly number[], dtype: DType): Tensor {
 }
 
 /** `make()`, which allocates a tensor of `size`, with PyTorch's size and allocation errors. */
-function allocating(size: readonly number[], dtype: DType, make: () => Tensor): Tensor {
+export function allocating(size: readonly number[], dtype: DType, make: () => Tensor): Tensor {
+  let approx = dtype.itemsize;
   for (const d of size) {
     if (d < 0)
       throw runtimeError(
         `Trying to create tensor with negative dimension ${d}: [${size.join(", ")}]`,
       );
+    approx *= d;
   }
-  const text = (): string => size.map((d) => BigInt(d).toString()).join(", ");
-  let bytes = BigInt(dtype.itemsize);
-  for (const d of size) bytes *= BigInt(d);
-  if (bytes > INT64_MAX)
-    throw runtimeError(`Storage size calculation overflowed with sizes=[${text()}]`);
+  // the byte count: exact as a double below 2^53 (every small size), else counted as a BigInt
+  let bytes: bigint | number = approx;
+  if (!Number.isSafeInteger(approx)) {
+    bytes = BigInt(dtype.itemsize);
+    for (const d of size) bytes *= BigInt(d);
+    if (bytes > INT64_MAX) {
+      const text = size.map((d) => BigInt(d).toString()).join(", ");
+      throw runtimeError(`Storage size calculation overflowed with sizes=[${text}]`);
+    }
+  }
   try {
     return make();
   } catch (e) {
