@@ -4410,3 +4410,332 @@ export const ger = fn("ger") as {
    */
   (input: Tensor, vec2: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order. */
+export const sort = fn("sort") as {
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    options: { stable: boolean | null; dim?: number; descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number; descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    descending: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
+export const argsort = fn("argsort") as {
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, options: { stable: boolean; dim?: number; descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, options?: { dim?: number; descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, dim: number, options?: { descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, dim: number, descending: boolean): Tensor;
+};
+
+/** The elements sorted along the first dim (torch.sort(input, 0).values). */
+export const msort = fn("msort") as {
+  /**
+   * The elements sorted along the first dim (torch.sort(input, 0).values).
+   *
+   * PyTorch: `msort(Tensor self) -> Tensor`
+   * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The `k` largest (or smallest) elements along `dim`, `{ values, indices }`. */
+export const topk = fn("topk") as {
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    options: { k: number; dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    options?: { dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    options?: { largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    largest: boolean,
+    options?: { sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    largest: boolean,
+    sorted: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
+export const kthvalue = fn("kthvalue") as {
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    options: { k: number; dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
+export const median = fn("median") as {
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
+export const nanmedian = fn("nanmedian") as {
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian(Tensor self) -> Tensor`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
+export const mode = fn("mode") as {
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
