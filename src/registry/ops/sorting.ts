@@ -80,7 +80,14 @@ function recordSelect(
 // ------------------------------------------------------------------------------------------------
 // sort, argsort, msort
 
-function sortImpl(self: Tensor, dim: number, descending: boolean, stable: boolean): ValuesIndices {
+/** `stableOverload`: sort.stable records SortBackward1 (its own derivatives.yaml entry) */
+function sortImpl(
+  self: Tensor,
+  dim: number,
+  descending: boolean,
+  stable: boolean,
+  stableOverload = false,
+): ValuesIndices {
   const d = normalizeDim(dim, self.dim());
   const { src, nRows, len, shape } = rows(self, d);
   const n = src.length;
@@ -89,7 +96,7 @@ function sortImpl(self: Tensor, dim: number, descending: boolean, stable: boolea
   S.sortRows(src, nRows, len, descending, stable, outV, outI);
   const values = unmove(outV, shape, self.dtype, d);
   const indices = unmove(outI, shape, int64, d);
-  recordSelect("SortBackward0", self, values, indices, d, true);
+  recordSelect(stableOverload ? "SortBackward1" : "SortBackward0", self, values, indices, d, true);
   return pair(values, indices);
 }
 
@@ -105,7 +112,7 @@ defineOp({
       schema:
         "sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)",
       forward: (self: Tensor, stable: boolean | null, dim: number, descending: boolean) =>
-        sortImpl(self, dim, descending, stable === true),
+        sortImpl(self, dim, descending, stable === true, true),
     },
     {
       schema:
