@@ -8,20 +8,30 @@
  * agrees, so both go through an LSD radix sort on order-preserving integer keys (stable, O(n)):
  * the stable result directly, the unstable one when the sorted row has no two equal keys. A row
  * with ties takes the introsort replica below, step for step libstdc++'s (GCC 12), so that
- * equal keys land where PyTorch puts them. topk replicates topk_impl_loop (partial_sort when
+ * equal keys land where PyTorch puts them. The replicas compare doubles with `<`, on keys that
+ * order as PyTorch's comparators do (orderKeys): one comparison everywhere keeps V8's call
+ * sites monomorphic. topk replicates topk_impl_loop (partial_sort when
  * k * 64 <= n, else nth_element and a sort of the first k - 1), kthvalue quick_select_template,
  * mode the std::sort of mode_kernel_impl.
  */
 import type { TypedArray } from "../dtype.js";
+import { nativeKernels } from "./native.js";
 
-/** NaN above every number: PyTorch's KeyValueCompAsc */
-export const lessAsc = (a: number, b: number): boolean => (a === a && b !== b) || a < b;
-/** NaN first, then larger: KeyValueCompDesc */
-export const lessDesc = (a: number, b: number): boolean => (a !== a && b === b) || a > b;
-/** mode_kernel_impl's comparator (plain <) */
-export const lessPlain = (a: number, b: number): boolean => a < b;
+const native = nativeKernels("sort");
 
-type Less = (a: number, b: number) => boolean;
+/**
+ * Elements (nRows * len) from which float sorts and topk go to the addon (native/sort.cc: the
+ * libstdc++ calls PyTorch makes). Below, the TypeScript replicas are as fast (no call overhead).
+ */
+let nativeThreshold = 1024;
+/** Change the native threshold (elements; 0 sends every float call native, Infinity none). */
+export function setNativeSortThreshold(n: number): number {
+  const prev = nativeThreshold;
+  nativeThreshold = n;
+  return prev;
+}
+
+const isFloat = (a: TypedArray): boolean => a instanceof Float32Array || a instanceof Float64Array;
 
 // ------------------------------------------------------------------------------------------------
 // radix sort
@@ -200,14 +210,13 @@ function moveMedianToFirst(
   a: number,
   b: number,
   c: number,
-  comp: Less,
 ): void {
-  if (comp(v[a], v[b])) {
-    if (comp(v[b], v[c])) swap(v, ix, result, b);
-    else if (comp(v[a], v[c])) swap(v, ix, result, c);
+  if (v[a] < v[b]) {
+    if (v[b] < v[c]) swap(v, ix, result, b);
+    else if (v[a] < v[c]) swap(v, ix, result, c);
     else swap(v, ix, result, a);
-  } else if (comp(v[a], v[c])) swap(v, ix, result, a);
-  else if (comp(v[b], v[c])) swap(v, ix, result, c);
+  } else if (v[a] < v[c]) swap(v, ix, result, a);
+  else if (v[b] < v[c]) swap(v, ix, result, c);
   else swap(v, ix, result, b);
 }
 
@@ -218,12 +227,11 @@ function unguardedPartition(
   first: number,
   last: number,
   pivot: number,
-  comp: Less,
 ): number {
   for (;;) {
-    while (comp(v[first], v[pivot])) first++;
+    while (v[first] < v[pivot]) first++;
     last--;
-    while (comp(v[pivot], v[last])) last--;
+    while (v[pivot] < v[last]) last--;
     if (!(first < last)) return first;
     swap(v, ix, first, last);
     first++;
@@ -231,24 +239,18 @@ function unguardedPartition(
 }
 
 /** std::__unguarded_partition_pivot */
-function partitionPivot(
-  v: Float64Array,
-  ix: Float64Array,
-  first: number,
-  last: number,
-  comp: Less,
-): number {
+function partitionPivot(v: Float64Array, ix: Float64Array, first: number, last: number): number {
   const mid = first + ((last - first) >> 1);
-  moveMedianToFirst(v, ix, first, first + 1, mid, last - 1, comp);
-  return unguardedPartition(v, ix, first + 1, last, first, comp);
+  moveMedianToFirst(v, ix, first, first + 1, mid, last - 1);
+  return unguardedPartition(v, ix, first + 1, last, first);
 }
 
 /** std::__unguarded_linear_insert */
-function unguardedLinearInsert(v: Float64Array, ix: Float64Array, last: number, comp: Less): void {
+function unguardedLinearInsert(v: Float64Array, ix: Float64Array, last: number): void {
   const val = v[last];
   const vi = ix[last];
   let next = last - 1;
-  while (comp(val, v[next])) {
+  while (val < v[next]) {
     v[last] = v[next];
     ix[last] = ix[next];
     last = next;
@@ -259,23 +261,17 @@ function unguardedLinearInsert(v: Float64Array, ix: Float64Array, last: number, 
 }
 
 /** std::__insertion_sort */
-function insertionSort(
-  v: Float64Array,
-  ix: Float64Array,
-  first: number,
-  last: number,
-  comp: Less,
-): void {
+function insertionSort(v: Float64Array, ix: Float64Array, first: number, last: number): void {
   if (first === last) return;
   for (let i = first + 1; i < last; i++) {
-    if (comp(v[i], v[first])) {
+    if (v[i] < v[first]) {
       const val = v[i];
       const vi = ix[i];
       v.copyWithin(first + 1, first, i);
       ix.copyWithin(first + 1, first, i);
       v[first] = val;
       ix[first] = vi;
-    } else unguardedLinearInsert(v, ix, i, comp);
+    } else unguardedLinearInsert(v, ix, i);
   }
 }
 
@@ -288,13 +284,12 @@ function adjustHeap(
   len: number,
   value: number,
   vIndex: number,
-  comp: Less,
 ): void {
   const top = hole;
   let child = hole;
   while (child < (len - 1) >> 1) {
     child = 2 * (child + 1);
-    if (comp(v[first + child], v[first + child - 1])) child--;
+    if (v[first + child] < v[first + child - 1]) child--;
     v[first + hole] = v[first + child];
     ix[first + hole] = ix[first + child];
     hole = child;
@@ -306,7 +301,7 @@ function adjustHeap(
     hole = child - 1;
   }
   let parent = (hole - 1) >> 1;
-  while (hole > top && comp(v[first + parent], value)) {
+  while (hole > top && v[first + parent] < value) {
     v[first + hole] = v[first + parent];
     ix[first + hole] = ix[first + parent];
     hole = parent;
@@ -317,11 +312,11 @@ function adjustHeap(
 }
 
 /** std::__make_heap */
-function makeHeap(v: Float64Array, ix: Float64Array, first: number, last: number, comp: Less): void {
+function makeHeap(v: Float64Array, ix: Float64Array, first: number, last: number): void {
   const len = last - first;
   if (len < 2) return;
   for (let parent = (len - 2) >> 1; ; parent--) {
-    adjustHeap(v, ix, first, parent, len, v[first + parent], ix[first + parent], comp);
+    adjustHeap(v, ix, first, parent, len, v[first + parent], ix[first + parent]);
     if (parent === 0) return;
   }
 }
@@ -333,13 +328,12 @@ function popHeap(
   first: number,
   last: number,
   result: number,
-  comp: Less,
 ): void {
   const value = v[result];
   const vi = ix[result];
   v[result] = v[first];
   ix[result] = ix[first];
-  adjustHeap(v, ix, first, 0, last - first, value, vi, comp);
+  adjustHeap(v, ix, first, 0, last - first, value, vi);
 }
 
 /** std::__heap_select */
@@ -349,18 +343,16 @@ function heapSelect(
   first: number,
   middle: number,
   last: number,
-  comp: Less,
 ): void {
-  makeHeap(v, ix, first, middle, comp);
-  for (let i = middle; i < last; i++)
-    if (comp(v[i], v[first])) popHeap(v, ix, first, middle, i, comp);
+  makeHeap(v, ix, first, middle);
+  for (let i = middle; i < last; i++) if (v[i] < v[first]) popHeap(v, ix, first, middle, i);
 }
 
 /** std::__sort_heap */
-function sortHeap(v: Float64Array, ix: Float64Array, first: number, last: number, comp: Less): void {
+function sortHeap(v: Float64Array, ix: Float64Array, first: number, last: number): void {
   while (last - first > 1) {
     last--;
-    popHeap(v, ix, first, last, last, comp);
+    popHeap(v, ix, first, last, last);
   }
 }
 
@@ -371,10 +363,9 @@ function partialSort(
   first: number,
   middle: number,
   last: number,
-  comp: Less,
 ): void {
-  heapSelect(v, ix, first, middle, last, comp);
-  sortHeap(v, ix, first, middle, comp);
+  heapSelect(v, ix, first, middle, last);
+  sortHeap(v, ix, first, middle);
 }
 
 /** std::nth_element (std::__introselect) */
@@ -384,22 +375,21 @@ export function nthElement(
   first: number,
   nth: number,
   last: number,
-  comp: Less,
 ): void {
   if (first === last || nth === last) return;
   let depth = 2 * lg(last - first);
   while (last - first > 3) {
     if (depth === 0) {
-      heapSelect(v, ix, first, nth + 1, last, comp);
+      heapSelect(v, ix, first, nth + 1, last);
       swap(v, ix, first, nth);
       return;
     }
     depth--;
-    const cut = partitionPivot(v, ix, first, last, comp);
+    const cut = partitionPivot(v, ix, first, last);
     if (cut <= nth) first = cut;
     else last = cut;
   }
-  insertionSort(v, ix, first, last, comp);
+  insertionSort(v, ix, first, last);
 }
 
 function introsortLoop(
@@ -408,38 +398,71 @@ function introsortLoop(
   first: number,
   last: number,
   depth: number,
-  comp: Less,
 ): void {
   while (last - first > 16) {
     if (depth === 0) {
-      partialSort(v, ix, first, last, last, comp);
+      partialSort(v, ix, first, last, last);
       return;
     }
     depth--;
-    const cut = partitionPivot(v, ix, first, last, comp);
-    introsortLoop(v, ix, cut, last, depth, comp);
+    const cut = partitionPivot(v, ix, first, last);
+    introsortLoop(v, ix, cut, last, depth);
     last = cut;
   }
 }
 
 /** std::sort (std::__introsort_loop with threshold 16, then std::__final_insertion_sort) */
-export function introSort(
-  v: Float64Array,
-  ix: Float64Array,
-  first: number,
-  last: number,
-  comp: Less,
-): void {
+export function introSort(v: Float64Array, ix: Float64Array, first: number, last: number): void {
   if (last - first < 2) return;
-  introsortLoop(v, ix, first, last, 2 * lg(last - first), comp);
+  introsortLoop(v, ix, first, last, 2 * lg(last - first));
   if (last - first > 16) {
-    insertionSort(v, ix, first, first + 16, comp);
-    for (let i = first + 16; i < last; i++) unguardedLinearInsert(v, ix, i, comp);
-  } else insertionSort(v, ix, first, last, comp);
+    insertionSort(v, ix, first, first + 16);
+    for (let i = first + 16; i < last; i++) unguardedLinearInsert(v, ix, i);
+  } else insertionSort(v, ix, first, last);
 }
 
 // ------------------------------------------------------------------------------------------------
 // kernels
+
+/**
+ * Keys of one row as doubles whose `<` is PyTorch's comparator (KeyValueCompAsc, or
+ * KeyValueCompDesc when `descending`), for the replicas above: the values (negated for
+ * descending; -0 and +0 stay equal) when there is no NaN; with NaNs, a float32 row maps NaN to
+ * +Infinity and +Infinity to the largest double (above every float32); a float64 row with NaNs
+ * takes dense ranks from the radix sort (equal keys, equal ranks).
+ */
+function orderKeys(
+  src: TypedArray,
+  start: number,
+  len: number,
+  descending: boolean,
+  keys: Float64Array,
+  s: Scratch,
+): void {
+  let nan = false;
+  for (let j = 0; j < len; j++) {
+    const x = src[start + j];
+    if (x !== x) nan = true;
+    keys[j] = x;
+  }
+  if (nan && src instanceof Float64Array) {
+    s.ensure(len);
+    makeKeys(src, start, len, descending, s.hi, s.lo);
+    const r = radixSort(s, len, true);
+    let rank = 0;
+    for (let j = 0; j < len; j++) {
+      if (j > 0 && (r.hi[j] !== r.hi[j - 1] || r.lo[j] !== r.lo[j - 1])) rank++;
+      keys[r.idx[j]] = rank;
+    }
+    return;
+  }
+  if (nan)
+    for (let j = 0; j < len; j++) {
+      const x = keys[j];
+      keys[j] = x !== x ? Infinity : x === Infinity ? Number.MAX_VALUE : x;
+    }
+  if (descending) for (let j = 0; j < len; j++) keys[j] = -keys[j];
+}
 
 /**
  * Sort each row of `src` (nRows rows of `len`, contiguous from 0): the values into `outV` (the
@@ -454,57 +477,50 @@ export function sortRows(
   outV: TypedArray,
   outI: Float64Array,
 ): void {
-  const comp = descending ? lessDesc : lessAsc;
+  // stable: the radix sort below beats std::stable_sort (bench/sort.mjs)
+  if (
+    !stable &&
+    isFloat(src) &&
+    nRows * len >= nativeThreshold &&
+    native.sortRows(src, nRows, len, descending ? 1 : 0, stable ? 1 : 0, outV, outI)
+  )
+    return;
   const wide = src instanceof Float64Array;
   const s = new Scratch();
-  const pv = new Float64Array(len);
+  const keys = new Float64Array(len);
   const pi = new Float64Array(len);
   for (let r = 0; r < nRows; r++) {
     const start = r * len;
-    if (len <= 16) {
-      // both sorts are an insertion sort here (stable): std::sort's final insertion sort, and
-      // std::stable_sort's __insertion_sort below its chunk size
-      for (let j = 0; j < len; j++) {
-        pv[j] = src[start + j];
-        pi[j] = j;
+    let sorted: { idx: ArrayLike<number> } | null = null;
+    if (len > 16) {
+      s.ensure(len);
+      makeKeys(src, start, len, descending, s.hi, wide ? s.lo : null);
+      const rs = radixSort(s, len, wide);
+      let ties = false;
+      if (!stable) {
+        const h = rs.hi;
+        const l = rs.lo;
+        for (let j = 1; j < len; j++)
+          if (h[j] === h[j - 1] && (!wide || l[j] === l[j - 1])) {
+            ties = true;
+            break;
+          }
       }
-      insertionSort(pv, pi, 0, len, comp);
-      for (let j = 0; j < len; j++) {
-        outV[start + j] = pv[j];
-        outI[start + j] = pi[j];
-      }
-      continue;
+      if (!ties) sorted = rs;
     }
-    s.ensure(len);
-    makeKeys(src, start, len, descending, s.hi, wide ? s.lo : null);
-    const sorted = radixSort(s, len, wide);
-    let ties = false;
-    if (!stable) {
-      const h = sorted.hi;
-      const l = sorted.lo;
-      for (let j = 1; j < len; j++)
-        if (h[j] === h[j - 1] && (!wide || l[j] === l[j - 1])) {
-          ties = true;
-          break;
-        }
+    if (sorted === null) {
+      // up to 16 elements both sorts are an insertion sort (stable): std::sort's final
+      // insertion sort, std::stable_sort's below its chunk size; else std::sort's replica
+      orderKeys(src, start, len, descending, keys, s);
+      for (let j = 0; j < len; j++) pi[j] = j;
+      introSort(keys, pi, 0, len);
+      sorted = { idx: pi };
     }
-    if (!ties) {
-      const idx = sorted.idx;
-      for (let j = 0; j < len; j++) {
-        const k = idx[j];
-        outV[start + j] = src[start + k];
-        outI[start + j] = k;
-      }
-      continue;
-    }
+    const idx = sorted.idx;
     for (let j = 0; j < len; j++) {
-      pv[j] = src[start + j];
-      pi[j] = j;
-    }
-    introSort(pv, pi, 0, len, comp);
-    for (let j = 0; j < len; j++) {
-      outV[start + j] = pv[j];
-      outI[start + j] = pi[j];
+      const k = idx[j];
+      outV[start + j] = src[start + k];
+      outI[start + j] = k;
     }
   }
 }
@@ -525,40 +541,42 @@ export function topkRows(
   outI: Float64Array,
 ): void {
   if (k === 0) return;
-  const comp = largest ? lessDesc : lessAsc;
+  if (
+    isFloat(src) &&
+    nRows * len >= nativeThreshold &&
+    native.topkRows(src, nRows, len, k, largest ? 1 : 0, sorted ? 1 : 0, outV, outI)
+  )
+    return;
   const partial = k * 64 <= len;
-  const v = new Float64Array(partial ? k : len);
+  const s = new Scratch();
+  const keys = new Float64Array(len);
   const ix = new Float64Array(partial ? k : len);
   for (let r = 0; r < nRows; r++) {
     const start = r * len;
+    orderKeys(src, start, len, largest, keys, s);
     if (partial) {
       // std::partial_sort = __heap_select then __sort_heap. The selection reads queue[i] and
-      // writes the popped top there, never read again: the row is read in place
-      for (let j = 0; j < k; j++) {
-        v[j] = src[start + j];
-        ix[j] = j;
-      }
-      makeHeap(v, ix, 0, k, comp);
-      let top = v[0];
+      // writes the popped top there, never read again: the rest of the row stays in place
+      for (let j = 0; j < k; j++) ix[j] = j;
+      makeHeap(keys, ix, 0, k);
+      let top = keys[0];
       for (let i = k; i < len; i++) {
-        const x = src[start + i];
-        if (largest ? (x !== x && top === top) || x > top : (x === x && top !== top) || x < top) {
-          adjustHeap(v, ix, 0, 0, k, x, i, comp);
-          top = v[0];
+        const x = keys[i];
+        if (x < top) {
+          adjustHeap(keys, ix, 0, 0, k, x, i);
+          top = keys[0];
         }
       }
-      sortHeap(v, ix, 0, k, comp);
+      sortHeap(keys, ix, 0, k);
     } else {
-      for (let j = 0; j < len; j++) {
-        v[j] = src[start + j];
-        ix[j] = j;
-      }
-      nthElement(v, ix, 0, k - 1, len, comp);
-      if (sorted) introSort(v, ix, 0, k - 1, comp);
+      for (let j = 0; j < len; j++) ix[j] = j;
+      nthElement(keys, ix, 0, k - 1, len);
+      if (sorted) introSort(keys, ix, 0, k - 1);
     }
     for (let j = 0; j < k; j++) {
-      outV[r * k + j] = v[j];
-      outI[r * k + j] = ix[j];
+      const p = ix[j];
+      outV[r * k + j] = src[start + p];
+      outI[r * k + j] = p;
     }
   }
 }
@@ -654,7 +672,8 @@ export function medianRows(
       // nanmedian of NaNs only: nth_element of position 0 under a comparator that is false
       // for every pair (no element precedes another)
       for (let j = 0; j < len; j++) oi[j] = j;
-      nthElement(row, oi, 0, 0, len, () => false);
+      row.fill(0);
+      nthElement(row, oi, 0, 0, len);
       outV[r] = NaN;
       outI[r] = oi[0];
       continue;
@@ -684,7 +703,7 @@ export function modeRows(
       v[j] = src[r * len + j];
       ix[j] = j;
     }
-    introSort(v, ix, 0, len, lessPlain);
+    introSort(v, ix, 0, len);
     let mode = 0;
     let modei = 0;
     let freq = 0;

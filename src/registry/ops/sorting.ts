@@ -204,8 +204,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.",
-  example:
-    "torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }",
+  example: "torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }",
   overloads: [
     {
       schema:
@@ -258,7 +257,8 @@ function selectAlong(
 function kthvalueImpl(self: Tensor, k: number, dim: number, keepdim: boolean): ValuesIndices {
   const d = normalizeDim(dim, self.dim());
   const size = self.dim() === 0 ? 1 : self.shape[d];
-  if (size === 0) throw indexError(`kthvalue(): Expected reduction dim ${d} to have non-zero size.`);
+  if (size === 0)
+    throw indexError(`kthvalue(): Expected reduction dim ${d} to have non-zero size.`);
   if (k < 1 || k > size)
     throw runtimeError(`kthvalue(): selected number k out of range for dimension ${d}`);
   dispatchCheck(self, "kthvalue_cpu");
@@ -277,8 +277,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.",
-  example:
-    "torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }",
+  example: "torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }",
   overloads: [
     {
       schema:
