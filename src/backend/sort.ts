@@ -175,7 +175,7 @@ function radixSort(
       if (wide) lo2[d] = lo[j];
       idx2[d] = idx[j];
     }
-    let t: Uint32Array = hi;
+    let t = hi;
     hi = hi2;
     hi2 = t;
     t = lo;

@@ -4739,3 +4739,194 @@ export const mode = fn("mode") as {
     options?: { out?: Tensor | null },
   ): { values: Tensor; indices: Tensor };
 };
+
+/** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
+export const searchsorted = fn("searchsorted") as {
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    options: {
+      input: Tensor;
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    input: Tensor,
+    options?: {
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    options: {
+      self: number | boolean;
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    self: number | boolean,
+    options?: { outInt32?: boolean; right?: boolean; side?: string | null; sorter?: Tensor | null },
+  ): Tensor;
+};
+
+/** The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`). */
+export const bucketize = fn("bucketize") as {
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    input: Tensor,
+    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    input: Tensor,
+    boundaries: Tensor,
+    options?: { outInt32?: boolean; right?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    self: number | boolean,
+    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    self: number | boolean,
+    boundaries: Tensor,
+    options?: { outInt32?: boolean; right?: boolean },
+  ): Tensor;
+};
+
+/** A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0). */
+export const histc = fn("histc") as {
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    options?: {
+      bins?: number;
+      min?: number | boolean;
+      max?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    options?: { min?: number | boolean; max?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    min: number | boolean,
+    options?: { max?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    min: number | boolean,
+    max: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value). */
+export const bincount = fn("bincount") as {
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, options?: { weights?: Tensor | null; minlength?: number }): Tensor;
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, weights: Tensor | null, options?: { minlength?: number }): Tensor;
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, weights: Tensor | null, minlength: number): Tensor;
+};

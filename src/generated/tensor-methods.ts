@@ -4218,5 +4218,54 @@ declare module "../tensor.js" {
      * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
      */
     mode(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(options?: { bins?: number; min?: number | boolean; max?: number | boolean }): Tensor;
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(bins: number, options?: { min?: number | boolean; max?: number | boolean }): Tensor;
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(bins: number, min: number | boolean, options?: { max?: number | boolean }): Tensor;
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(bins: number, min: number | boolean, max: number | boolean): Tensor;
+    /**
+     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+     *
+     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     */
+    bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor;
+    /**
+     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+     *
+     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     */
+    bincount(weights: Tensor | null, options?: { minlength?: number }): Tensor;
+    /**
+     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+     *
+     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     */
+    bincount(weights: Tensor | null, minlength: number): Tensor;
   }
 }

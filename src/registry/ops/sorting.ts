@@ -1,5 +1,6 @@
 /**
- * Sorting and selection: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode. One
+ * Sorting and selection: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode,
+ * searchsorted, bucketize, histc, bincount. One
  * `defineOp` per op (see ../define.ts); the kernels are src/backend/sort.ts's.
  *
  * The ops returning `(Tensor values, Tensor indices)` give `{ values, indices, 0, 1 }` (as
@@ -10,8 +11,16 @@
  * (gather_with_keepdimed_indices).
  */
 import { Tensor } from "../../tensor.js";
-import { int64, type TypedArray } from "../../dtype.js";
-import { contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
+import {
+  bool,
+  float32,
+  float64,
+  int32,
+  int64,
+  promoteTypes,
+  type TypedArray,
+} from "../../dtype.js";
+import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import { normalizeDim } from "../../shape.js";
 import { indexError, runtimeError } from "../../errors.js";
 import { needsGrad, record } from "../../autograd/function.js";
@@ -395,6 +404,310 @@ defineOp({
       schema:
         "mode.dimname(Tensor self, Dimname dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
       forward: null,
+    },
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// searchsorted, bucketize
+
+/**
+ * The insertion point of `val` in the sorted row bd[start, start + len) (through `sorter` when
+ * given): PyTorch's cus_lower_bound (the first position whose value is not below val; `right`:
+ * cus_upper_bound, the first above). The tests are negated so that a NaN boundary counts as
+ * above every value and a NaN value lands at the end.
+ */
+function bound(
+  bd: TypedArray,
+  start: number,
+  len: number,
+  sorter: TypedArray | null,
+  val: number,
+  right: boolean,
+): number {
+  let lo = 0;
+  let hi = len;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >> 1);
+    const m = sorter === null ? bd[start + mid] : bd[start + sorter[start + mid]];
+    if (right ? !(m > val) : !(m >= val)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const shapeText = (s: readonly number[]): string => `[${s.join(", ")}]`;
+
+function searchsortedImpl(
+  boundaries: Tensor,
+  input: Tensor,
+  outInt32: boolean,
+  right: boolean,
+  side: string | null,
+  sorter: Tensor | null,
+): Tensor {
+  if (side !== null) {
+    if (side !== "left" && side !== "right")
+      throw runtimeError(
+        `torch.searchsorted(): side can only be 'left' or 'right' but got ${side}`,
+      );
+    if (right && side !== "right")
+      throw runtimeError(
+        `torch.searchsorted(): side and right can't be set to opposites, got side of ${side} while right was True`,
+      );
+  }
+  const isRight = right || side === "right";
+  if (sorter !== null) {
+    if (sorter.shape.join() !== boundaries.shape.join())
+      throw runtimeError(
+        `torch.searchsorted(): boundary and sorter must have the same size, but got boundary tensor ${shapeText(boundaries.shape)}and got sorter tensor ${shapeText(sorter.shape)}`,
+      );
+    if (sorter.dtype !== int64)
+      throw runtimeError(
+        `torch.searchsorted(): sorter must be a tensor of long dtype but got dtype ${scalarTypeName(sorter.dtype)}`,
+      );
+  }
+  const bdim = boundaries.dim();
+  if (!(input.dim() > 0 || (input.numel() === 1 && bdim === 1)))
+    throw runtimeError(
+      `torch.searchsorted(): input value can be a scalar only when boundaries tensor dimension is 1, but we got boundaries tensor dim(${bdim}) and input value's dim(${input.dim()}) numel(${input.numel()})`,
+    );
+  if (bdim === 0)
+    throw runtimeError(
+      "torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 dimension",
+    );
+  if (
+    bdim !== 1 &&
+    (bdim !== input.dim() ||
+      boundaries.shape.slice(0, -1).join() !== input.shape.slice(0, -1).join())
+  )
+    throw runtimeError(
+      `torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, but we got boundaries tensor ${shapeText(boundaries.shape)} and input value tensor ${shapeText(input.shape)}`,
+    );
+  // both compared in their promoted dtype (int64 boundaries and float32 values: float32)
+  const common = promoteTypes(boundaries.dtype, input.dtype);
+  const bd = castData(boundaries, common);
+  const xs = castData(input, common);
+  const srt = sorter === null ? null : castData(sorter, int64);
+  const len = boundaries.shape[bdim - 1];
+  const n = xs.length;
+  const out = outInt32 ? new Int32Array(n) : new Float64Array(n);
+  // 1-D boundaries serve every value; else row r of the values searches row r of boundaries
+  const perRow = bdim === 1 ? n : input.shape[input.dim() - 1];
+  for (let i = 0; i < n; i++) {
+    const start = bdim === 1 || perRow === 0 ? 0 : Math.floor(i / perRow) * len;
+    out[i] = bound(bd, start, len, srt, xs[i], isRight);
+  }
+  return wrap(out, input.shape.slice(), outInt32 ? int32 : int64);
+}
+
+/** A Scalar `self` as PyTorch's scalar_to_tensor: int64 for an integer, float64 otherwise. */
+const scalarTensor = (v: number | boolean): Tensor =>
+  wrap(
+    typeof v === "boolean"
+      ? Uint8Array.of(v ? 1 : 0)
+      : Number.isInteger(v)
+        ? Float64Array.of(v)
+        : Float64Array.of(v),
+    [],
+    typeof v === "boolean" ? bool : Number.isInteger(v) ? int64 : float64,
+  );
+
+defineOp({
+  name: "searchsorted",
+  variants: ["function"],
+  out: true,
+  doc: "Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).",
+  example: "torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])",
+  overloads: [
+    {
+      schema:
+        "searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor",
+      forward: searchsortedImpl,
+    },
+    {
+      schema:
+        "searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor",
+      out: false,
+      forward: (
+        s: Tensor,
+        self: number | boolean,
+        outInt32: boolean,
+        right: boolean,
+        side: string | null,
+        sorter: Tensor | null,
+      ) => searchsortedImpl(s, scalarTensor(self), outInt32, right, side, sorter),
+    },
+  ],
+});
+
+function bucketizeImpl(
+  self: Tensor,
+  boundaries: Tensor,
+  outInt32: boolean,
+  right: boolean,
+): Tensor {
+  if (boundaries.dim() !== 1)
+    throw runtimeError(`boundaries tensor must be 1 dimension, but got dim(${boundaries.dim()})`);
+  return searchsortedImpl(boundaries, self, outInt32, right, null, null);
+}
+
+defineOp({
+  name: "bucketize",
+  variants: ["function"],
+  out: true,
+  doc: "The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).",
+  example:
+    "torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])",
+  overloads: [
+    {
+      schema:
+        "bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor",
+      forward: bucketizeImpl,
+    },
+    {
+      schema:
+        "bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor",
+      out: false,
+      forward: (self: number | boolean, boundaries: Tensor, outInt32: boolean, right: boolean) =>
+        bucketizeImpl(scalarTensor(self), boundaries, outInt32, right),
+    },
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// histc, bincount
+
+/** A double as c10's stream prints it in messages (1, 0.5, inf, nan, 1e+10). */
+function cppDouble(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  const p = Number(v.toPrecision(6));
+  const e = Math.abs(p) >= 1e6 || (p !== 0 && Math.abs(p) < 1e-4);
+  if (!e) return String(p);
+  const [m, x] = p.toExponential().split("e");
+  const ex = Number(x);
+  return `${m}e${ex < 0 ? "-" : "+"}${String(Math.abs(ex)).padStart(2, "0")}`;
+}
+
+/**
+ * torch.histc: `bins` equal-width bins over [min, max] (the data's range when min == max, widened
+ * by 1 each side when that is one value); elements outside are ignored, the last bin includes
+ * max. As histogramdd_cpu_contiguous's LINEAR_INTERPOLATION: bin = (x - min) * bins /
+ * (max - min) in the input's precision, max itself in the last bin.
+ */
+function histcImpl(self: Tensor, bins: number, min: number, max: number): Tensor {
+  if (!self.dtype.isFloatingPoint)
+    throw runtimeError(`"histogram_cpu" not implemented for '${scalarTypeName(self.dtype)}'`);
+  const f32 = self.dtype === float32;
+  const r = (v: number): number => (f32 ? Math.fround(v) : v);
+  const data = castData(self, self.dtype);
+  let lo = Number(min);
+  let hi = Number(max);
+  // aminmax over more than one element combines a NaN into x86's default NaN, printed "-nan"
+  let nanText = "nan";
+  if (lo === hi && data.length > 0) {
+    lo = Infinity;
+    hi = -Infinity;
+    for (let i = 0; i < data.length; i++) {
+      const x = data[i];
+      // aminmax propagates NaN
+      if (x !== x) {
+        lo = NaN;
+        hi = NaN;
+        if (data.length > 1) nanText = "-nan";
+        break;
+      }
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  } else if (lo > hi) throw runtimeError("torch.histc: max must be larger than min");
+  if (lo === hi) {
+    lo -= 1;
+    hi += 1;
+  }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi))
+    throw runtimeError(
+      `torch.histc: range of [${lo !== lo ? nanText : cppDouble(lo)}, ${hi !== hi ? nanText : cppDouble(hi)}] is not finite`,
+    );
+  if (bins <= 0)
+    throw runtimeError(`torch.histogram(): bins must be > 0, but got ${bins} for dimension 0`);
+  const out = new self.dtype.ArrayType(bins);
+  // the edges in the input's dtype (linspace's first and last)
+  const left = r(lo);
+  const rightEdge = r(hi);
+  const width = r(rightEdge - left);
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (!(x >= left && x <= rightEdge)) continue;
+    let pos = Math.trunc(r(r(r(x - left) * bins) / width));
+    if (pos === bins) pos -= 1;
+    out[pos] += 1;
+  }
+  return wrap(out, [bins], self.dtype);
+}
+
+defineOp({
+  name: "histc",
+  variants: ["function", "method"],
+  out: true,
+  doc: "A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).",
+  example: "torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])",
+  overloads: [
+    {
+      schema: "histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor",
+      forward: histcImpl,
+    },
+  ],
+});
+
+/**
+ * torch.bincount: the count of each value of a 1-D non-negative integer tensor (int64), or the
+ * sum of `weights` per value (float32 weights give float32, others float64); max(x) + 1 bins, at
+ * least `minlength`.
+ */
+function bincountImpl(self: Tensor, weights: Tensor | null, minlength: number): Tensor {
+  if (self.dtype.isFloatingPoint || self.dtype === bool)
+    throw runtimeError(`"bincount_cpu" not implemented for '${scalarTypeName(self.dtype)}'`);
+  if (minlength < 0) throw runtimeError("minlength should be >= 0");
+  const xs = castData(self, self.dtype);
+  let max = -1;
+  let neg = false;
+  for (let i = 0; i < xs.length; i++) {
+    if (xs[i] < 0) neg = true;
+    if (xs[i] > max) max = xs[i];
+  }
+  if (self.dim() === 1 && xs.length === 0) {
+    const dt = weights === null ? int64 : weights.dtype === float32 ? float32 : float64;
+    return wrap(new dt.ArrayType(minlength), [minlength], dt);
+  }
+  if (self.dim() !== 1 || neg)
+    throw runtimeError("bincount only supports 1-d non-negative integral inputs.");
+  if (weights !== null && (weights.dim() !== 1 || weights.shape[0] !== xs.length))
+    throw runtimeError("weights should be 1-d and have the same length as input");
+  const n = Math.max(max + 1, minlength);
+  if (weights === null) {
+    const out = new Float64Array(n);
+    for (let i = 0; i < xs.length; i++) out[xs[i]] += 1;
+    return wrap(out, [n], int64);
+  }
+  const dt = weights.dtype === float32 ? float32 : float64;
+  const w = castData(weights.detach(), dt);
+  // accumulated in the result's dtype, in input order
+  const out = new dt.ArrayType(n);
+  for (let i = 0; i < xs.length; i++) out[xs[i]] += w[i];
+  return wrap(out, [n], dt);
+}
+
+defineOp({
+  name: "bincount",
+  variants: ["function", "method"],
+  doc: "The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).",
+  example: "torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])",
+  overloads: [
+    {
+      schema: "bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor",
+      forward: bincountImpl,
     },
   ],
 });
