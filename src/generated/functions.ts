@@ -4930,3 +4930,115 @@ export const bincount = fn("bincount") as {
    */
   (input: Tensor, weights: Tensor | null, minlength: number): Tensor;
 };
+
+/** The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
+export const unique = fn("unique") as {
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    options?: {
+      sorted?: boolean;
+      returnInverse?: boolean;
+      returnCounts?: boolean;
+      dim?: number | null;
+    },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    options?: { returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    options?: { dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    dim: number | null,
+  ): Tensor;
+};
+
+/** One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
+export const uniqueConsecutive = fn("uniqueConsecutive") as {
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    returnInverse: boolean,
+    options?: { returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    options?: { dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (input: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
+};

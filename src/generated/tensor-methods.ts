@@ -4267,5 +4267,101 @@ declare module "../tensor.js" {
      * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
      */
     bincount(weights: Tensor | null, minlength: number): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(options?: {
+      sorted?: boolean;
+      returnInverse?: boolean;
+      returnCounts?: boolean;
+      dim?: number | null;
+    }): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+    ): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      returnInverse: boolean,
+      options?: { returnCounts?: boolean; dim?: number | null },
+    ): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      returnInverse: boolean,
+      returnCounts: boolean,
+      options?: { dim?: number | null },
+    ): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      returnInverse: boolean,
+      returnCounts: boolean,
+      dim: number | null,
+    ): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(options?: {
+      returnInverse?: boolean;
+      returnCounts?: boolean;
+      dim?: number | null;
+    }): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(
+      returnInverse: boolean,
+      options?: { returnCounts?: boolean; dim?: number | null },
+    ): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(
+      returnInverse: boolean,
+      returnCounts: boolean,
+      options?: { dim?: number | null },
+    ): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Sorting and selection: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode,
- * searchsorted, bucketize, histc, bincount. One
+ * searchsorted, bucketize, histc, bincount, unique, unique_consecutive. One
  * `defineOp` per op (see ../define.ts); the kernels are src/backend/sort.ts's.
  *
  * The ops returning `(Tensor values, Tensor indices)` give `{ values, indices, 0, 1 }` (as
@@ -708,6 +708,220 @@ defineOp({
     {
       schema: "bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor",
       forward: bincountImpl,
+    },
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// unique, unique_consecutive
+
+/** `d` first, the other dims in order (a permutation for permute) */
+const dimFirst = (nd: number, d: number): number[] => [
+  d,
+  ...Array.from({ length: nd }, (_v, i) => i).filter((i) => i !== d),
+];
+
+/** The inverse of dimFirst */
+const dimBack = (nd: number, d: number): number[] => {
+  const p = dimFirst(nd, d);
+  const inv = new Array<number>(nd);
+  p.forEach((q, i) => (inv[q] = i));
+  return inv;
+};
+
+/**
+ * The slices along `dim` (all elements, one per slice, when dim is null) as rows: `rowsData`
+ * holds slice r's elements contiguously at r * width.
+ */
+function slicesOf(
+  input: Tensor,
+  dim: number | null,
+): { data: TypedArray; count: number; width: number; d: number } {
+  if (dim === null) {
+    const data = castData(input, input.dtype);
+    return { data, count: data.length, width: 1, d: 0 };
+  }
+  const d = normalizeDim(dim, input.dim());
+  const moved = input.dim() === 0 ? input : input.detach().permute(dimFirst(input.dim(), d));
+  const data = castData(moved, input.dtype);
+  const count = input.dim() === 0 ? 1 : input.shape[d];
+  return { data, count, width: count === 0 ? 0 : data.length / count, d };
+}
+
+/** Slices a and b compare: -1, 0 or 1 by their first differing element (NaN unequal to all). */
+function compareSlices(data: TypedArray, width: number, a: number, b: number): number {
+  for (let j = 0; j < width; j++) {
+    const x = data[a * width + j];
+    const y = data[b * width + j];
+    if (x < y) return -1;
+    if (x > y) return 1;
+    if (x !== y) return x !== x ? (y !== y ? 2 : 1) : -1;
+  }
+  return 0;
+}
+
+/**
+ * Runs of equal slices in the given order (`order[i]`: the i-th slice): the output (the first
+ * slice of each run), the inverse (each slice's run) and the counts, as PyTorch's
+ * _unique_dim_cpu_impl / unique_consecutive (equality as at::equal: NaN never equal).
+ */
+function runs(
+  input: Tensor,
+  s: { data: TypedArray; count: number; width: number; d: number },
+  order: ArrayLike<number>,
+  dim: number | null,
+): [Tensor, Tensor, Tensor] {
+  const { data, count, width } = s;
+  const inverse = new Float64Array(count);
+  const firsts: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = order[i];
+    if (i === 0 || compareSlices(data, width, order[i - 1], k) !== 0) {
+      firsts.push(k);
+      counts.push(0);
+    }
+    counts[counts.length - 1]++;
+    inverse[k] = firsts.length - 1;
+  }
+  const out = new input.dtype.ArrayType(firsts.length * width);
+  firsts.forEach((k, r) => {
+    for (let j = 0; j < width; j++) out[r * width + j] = data[k * width + j];
+  });
+  let output: Tensor;
+  if (dim === null) output = wrap(out, [firsts.length], input.dtype);
+  else {
+    const nd = input.dim();
+    const movedShape = nd === 0 ? [] : dimFirst(nd, s.d).map((q) => input.shape[q]);
+    if (movedShape.length > 0) movedShape[0] = firsts.length;
+    output = wrap(out, movedShape, input.dtype);
+    if (nd > 0) output = output.permute(dimBack(nd, s.d)).contiguous();
+  }
+  const invShape = dim === null ? input.shape.slice() : [count];
+  return [
+    output,
+    wrap(inverse, invShape, int64),
+    wrap(Float64Array.from(counts), [counts.length], int64),
+  ];
+}
+
+/** The Python functions' result: output alone, or with inverse and/or counts (a JS array). */
+const pick = (
+  r: [Tensor, Tensor, Tensor],
+  returnInverse: boolean,
+  returnCounts: boolean,
+): Tensor | Tensor[] => {
+  if (!returnInverse && !returnCounts) return r[0];
+  const out = [r[0]];
+  if (returnInverse) out.push(r[1]);
+  if (returnCounts) out.push(r[2]);
+  return out;
+};
+
+/**
+ * torch.unique (torch/functional.py): the distinct elements in ascending order (or distinct
+ * slices along `dim`, in lexicographic order), with each element's index in them and their
+ * counts. Without dim, PyTorch 1.13's CPU kernel collects an unordered_set (NaNs, never equal,
+ * each kept) and std::sorts it for sorted=True; an element's inverse and count are looked up
+ * in hash maps, where a NaN is never found: its inverse is 0 and the NaN outputs count 0. Here
+ * the output is sorted for sorted=False too (PyTorch's order is then the hash set's, which it
+ * leaves unspecified), and NaNs come last.
+ */
+function uniqueImpl(
+  input: Tensor,
+  sorted: boolean,
+  returnInverse: boolean,
+  returnCounts: boolean,
+  dim: number | null,
+): Tensor | Tensor[] {
+  const s = slicesOf(input, dim);
+  const order = Array.from({ length: s.count }, (_v, i) => i);
+  const cmp = (a: number, b: number): number => {
+    const c = compareSlices(s.data, s.width, a, b);
+    return c === 2 ? a - b : c || a - b;
+  };
+  order.sort(cmp);
+  const r = runs(input, s, order, dim);
+  if (dim === null) {
+    // hash-map lookups of NaN miss: inverse 0, count 0 (unique_cpu_template)
+    const inv = r[1].typedArray;
+    for (let i = 0; i < s.count; i++) if (s.data[i] !== s.data[i]) inv[i] = 0;
+    const out = r[0].typedArray;
+    const cnt = r[2].typedArray;
+    for (let i = 0; i < out.length; i++) if (out[i] !== out[i]) cnt[i] = 0;
+  }
+  return pick(r, returnInverse, returnCounts);
+}
+
+defineOp({
+  name: "unique",
+  variants: ["function", "method"],
+  // boolean_dispatch on return_inverse, then return_counts (torch/functional.py)
+  python: {
+    flag: "return_inverse",
+    ifTrue: { flag: "return_counts", ifTrue: "_unique_impl", ifFalse: "_return_inverse" },
+    ifFalse: { flag: "return_counts", ifTrue: "_return_counts", ifFalse: "_return_output" },
+  },
+  doc: "The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.",
+  example: "torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])",
+  overloads: [
+    {
+      schema:
+        "unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor",
+      forward: uniqueImpl,
+    },
+  ],
+  methodOverloads: [
+    {
+      schema:
+        "unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor",
+      forward: uniqueImpl,
+    },
+  ],
+});
+
+/** torch.unique_consecutive: runs of equal consecutive elements (or slices along `dim`). */
+function uniqueConsecutiveImpl(
+  input: Tensor,
+  returnInverse: boolean,
+  returnCounts: boolean,
+  dim: number | null,
+): Tensor | Tensor[] {
+  const s = slicesOf(input, dim);
+  const order = Array.from({ length: s.count }, (_v, i) => i);
+  return pick(runs(input, s, order, dim), returnInverse, returnCounts);
+}
+
+defineOp({
+  name: "unique_consecutive",
+  variants: ["function", "method"],
+  python: {
+    flag: "return_inverse",
+    ifTrue: {
+      flag: "return_counts",
+      ifTrue: "_unique_consecutive_impl",
+      ifFalse: "_consecutive_return_inverse",
+    },
+    ifFalse: {
+      flag: "return_counts",
+      ifTrue: "_consecutive_return_counts",
+      ifFalse: "_consecutive_return_output",
+    },
+  },
+  doc: "One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.",
+  example: "torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])",
+  overloads: [
+    {
+      schema:
+        "unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor",
+      forward: uniqueConsecutiveImpl,
+    },
+  ],
+  methodOverloads: [
+    {
+      schema:
+        "unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor",
+      forward: uniqueConsecutiveImpl,
     },
   ],
 });
