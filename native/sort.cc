@@ -20,25 +20,29 @@ namespace {
 template <typename T>
 using Elem = std::pair<T, int32_t>;
 
-// KeyValueCompAsc: NaN above every number
-template <typename T>
-bool lessAsc(const Elem<T>& a, const Elem<T>& b) {
-  return (!std::isnan(a.first) && std::isnan(b.first)) || (a.first < b.first);
-}
+// KeyValueCompAsc: NaN above every number. Function objects, not function pointers, so that
+// the algorithms inline the comparison as PyTorch's do.
+struct LessAsc {
+  template <typename T>
+  bool operator()(const Elem<T>& a, const Elem<T>& b) const {
+    return (!std::isnan(a.first) && std::isnan(b.first)) || (a.first < b.first);
+  }
+};
 // KeyValueCompDesc: NaN first, then larger
-template <typename T>
-bool lessDesc(const Elem<T>& a, const Elem<T>& b) {
-  return (std::isnan(a.first) && !std::isnan(b.first)) || (a.first > b.first);
-}
+struct LessDesc {
+  template <typename T>
+  bool operator()(const Elem<T>& a, const Elem<T>& b) const {
+    return (std::isnan(a.first) && !std::isnan(b.first)) || (a.first > b.first);
+  }
+};
 
-template <typename T>
-void sortRange(const T* src, Index r0, Index r1, Index len, bool descending, bool stable, T* outV,
+template <typename T, typename Cmp>
+void sortRange(const T* src, Index r0, Index r1, Index len, Cmp cmp, bool stable, T* outV,
                double* outI) {
   std::vector<Elem<T>> q(len);
   for (Index r = r0; r < r1; r++) {
     const T* row = src + r * len;
     for (Index j = 0; j < len; j++) q[j] = {row[j], int32_t(j)};
-    auto cmp = descending ? lessDesc<T> : lessAsc<T>;
     if (stable) std::stable_sort(q.begin(), q.end(), cmp);
     else std::sort(q.begin(), q.end(), cmp);
     for (Index j = 0; j < len; j++) {
@@ -75,12 +79,11 @@ void adjustHeap(Elem<T>* first, Index hole, Index len, Elem<T> value, Cmp cmp) {
   first[hole] = value;
 }
 
-template <typename T>
-void topkRange(const T* src, Index r0, Index r1, Index len, Index k, bool largest, bool sorted,
-               T* outV, double* outI) {
+template <typename T, typename Cmp>
+void topkRange(const T* src, Index r0, Index r1, Index len, Index k, Cmp cmp, bool sorted, T* outV,
+               double* outI) {
   const bool partial = k * 64 <= len;
   std::vector<Elem<T>> q(partial ? k : len);
-  auto cmp = largest ? lessDesc<T> : lessAsc<T>;
   for (Index r = r0; r < r1; r++) {
     const T* row = src + r * len;
     if (partial) {
@@ -131,7 +134,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::sortRows& arg) {
     using T = std::remove_pointer_t<decltype(src)>;
     T* outV = static_cast<T*>(arg.outV.data);
     parallelFor(nRows, std::max<Index>(1, 32768 / std::max<Index>(len, 1)), [&](Index r0, Index r1) {
-      sortRange(src, r0, r1, len, arg.descending != 0, arg.stable != 0, outV, outI);
+      if (arg.descending != 0) sortRange(src, r0, r1, len, LessDesc(), arg.stable != 0, outV, outI);
+      else sortRange(src, r0, r1, len, LessAsc(), arg.stable != 0, outV, outI);
     }, 1);
   };
   if (arg.a.type == napi_float32_array) apply(static_cast<float*>(arg.a.data));
@@ -154,7 +158,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::topkRows& arg) {
     using T = std::remove_pointer_t<decltype(src)>;
     T* outV = static_cast<T*>(arg.outV.data);
     parallelFor(nRows, std::max<Index>(1, 32768 / std::max<Index>(len, 1)), [&](Index r0, Index r1) {
-      topkRange(src, r0, r1, len, k, arg.largest != 0, arg.sorted != 0, outV, outI);
+      if (arg.largest != 0) topkRange(src, r0, r1, len, k, LessDesc(), arg.sorted != 0, outV, outI);
+      else topkRange(src, r0, r1, len, k, LessAsc(), arg.sorted != 0, outV, outI);
     }, 1);
   };
   if (arg.a.type == napi_float32_array) apply(static_cast<float*>(arg.a.data));
