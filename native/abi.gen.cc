@@ -397,6 +397,37 @@ Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value sortRows(const Napi::CallbackInfo& info) {
+  args::sortRows x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.nRows) ||
+      !argInt(info, 2, fn, &x.len) ||
+      !argInt(info, 3, fn, &x.descending) ||
+      !argInt(info, 4, fn, &x.stable) ||
+      !argFloat(info, 5, fn, &x.outV) ||
+      !argF64(info, 6, fn, &x.outI) ||
+      !oneFloatType(info, fn, {&x.a, &x.outV}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value topkRows(const Napi::CallbackInfo& info) {
+  args::topkRows x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.nRows) ||
+      !argInt(info, 2, fn, &x.len) ||
+      !argInt(info, 3, fn, &x.k) ||
+      !argInt(info, 4, fn, &x.largest) ||
+      !argInt(info, 5, fn, &x.sorted) ||
+      !argFloat(info, 6, fn, &x.outV) ||
+      !argF64(info, 7, fn, &x.outI) ||
+      !oneFloatType(info, fn, {&x.a, &x.outV}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value sgdStep(const Napi::CallbackInfo& info) {
   args::sgdStep x;
   const char* fn = x.name;
@@ -511,6 +542,8 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool2dBackward", Napi::Function::New(env, maxPool2dBackward, "maxPool2dBackward"));
   exports.Set("avgPool2d", Napi::Function::New(env, avgPool2d, "avgPool2d"));
   exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, adaptiveAvgPool2d, "adaptiveAvgPool2d"));
+  exports.Set("sortRows", Napi::Function::New(env, sortRows, "sortRows"));
+  exports.Set("topkRows", Napi::Function::New(env, topkRows, "topkRows"));
   exports.Set("sgdStep", Napi::Function::New(env, sgdStep, "sgdStep"));
   exports.Set("adamStep", Napi::Function::New(env, adamStep, "adamStep"));
   exports.Set("rmspropStep", Napi::Function::New(env, rmspropStep, "rmspropStep"));

@@ -506,6 +506,31 @@ struct adaptiveAvgPool2d {
   Index backward = 0;
 };
 
+// sortRows(a, nRows, len, descending, stable, outV, outI): native/sort.cc
+struct sortRows {
+  static constexpr const char* name = "sortRows";
+  Arr a;
+  Index nRows = 0;
+  Index len = 0;
+  Index descending = 0;
+  Index stable = 0;
+  Arr outV;
+  Arr outI;
+};
+
+// topkRows(a, nRows, len, k, largest, sorted, outV, outI): native/sort.cc
+struct topkRows {
+  static constexpr const char* name = "topkRows";
+  Arr a;
+  Index nRows = 0;
+  Index len = 0;
+  Index k = 0;
+  Index largest = 0;
+  Index sorted = 0;
+  Arr outV;
+  Arr outI;
+};
+
 // sgdStep(p, pOff, g, gOff, n, buf, wd, mom, damp, negLr, flags): native/optim.cc
 struct sgdStep {
   static constexpr const char* name = "sgdStep";
@@ -608,6 +633,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2d& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2dBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::avgPool2d& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adaptiveAvgPool2d& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::sortRows& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::topkRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::rmspropStep& arg);

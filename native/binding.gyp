@@ -15,7 +15,8 @@
         "matmul.cc",
         "conv.cc",
         "pooling.cc",
-        "optim.cc"
+        "optim.cc",
+        "sort.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -216,6 +216,10 @@ export const NATIVE_FAMILIES = {
     adaptiveAvgPool2d:
       "src:float srcOff:int planes:int h:int w:int oh:int ow:int dst:float backward:int",
   },
+  sort: {
+    sortRows: "a:float nRows:int len:int descending:int stable:int outV:float outI:f64",
+    topkRows: "a:float nRows:int len:int k:int largest:int sorted:int outV:float outI:f64",
+  },
   optim: {
     sgdStep:
       "p:float pOff:int g:float gOff:int n:int buf:float? wd:num mom:num damp:num negLr:num flags:int",

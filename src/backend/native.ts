@@ -172,6 +172,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   conv: false,
   pooling: false,
   optim: false,
+  sort: false,
 };
 
 /**

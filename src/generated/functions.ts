@@ -5183,3 +5183,635 @@ export const multinomial = fn("multinomial") as {
     options?: { generator?: Generator | null; out?: Tensor | null },
   ): Tensor;
 };
+
+/** The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order. */
+export const sort = fn("sort") as {
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    options: { stable: boolean | null; dim?: number; descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number; descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    descending: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
+export const argsort = fn("argsort") as {
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, options: { stable: boolean; dim?: number; descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, options?: { dim?: number; descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, dim: number, options?: { descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, dim: number, descending: boolean): Tensor;
+};
+
+/** The elements sorted along the first dim (torch.sort(input, 0).values). */
+export const msort = fn("msort") as {
+  /**
+   * The elements sorted along the first dim (torch.sort(input, 0).values).
+   *
+   * PyTorch: `msort(Tensor self) -> Tensor`
+   * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The `k` largest (or smallest) elements along `dim`, `{ values, indices }`. */
+export const topk = fn("topk") as {
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    options: { k: number; dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    options?: { dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    options?: { largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    largest: boolean,
+    options?: { sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    largest: boolean,
+    sorted: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
+export const kthvalue = fn("kthvalue") as {
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    options: { k: number; dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
+export const median = fn("median") as {
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
+export const nanmedian = fn("nanmedian") as {
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian(Tensor self) -> Tensor`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
+export const mode = fn("mode") as {
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
+export const searchsorted = fn("searchsorted") as {
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    options: {
+      input: Tensor;
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    input: Tensor,
+    options?: {
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    options: {
+      self: number | boolean;
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    self: number | boolean,
+    options?: { outInt32?: boolean; right?: boolean; side?: string | null; sorter?: Tensor | null },
+  ): Tensor;
+};
+
+/** The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`). */
+export const bucketize = fn("bucketize") as {
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    input: Tensor,
+    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    input: Tensor,
+    boundaries: Tensor,
+    options?: { outInt32?: boolean; right?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    self: number | boolean,
+    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    self: number | boolean,
+    boundaries: Tensor,
+    options?: { outInt32?: boolean; right?: boolean },
+  ): Tensor;
+};
+
+/** A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0). */
+export const histc = fn("histc") as {
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    options?: {
+      bins?: number;
+      min?: number | boolean;
+      max?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    options?: { min?: number | boolean; max?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    min: number | boolean,
+    options?: { max?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    min: number | boolean,
+    max: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value). */
+export const bincount = fn("bincount") as {
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, options?: { weights?: Tensor | null; minlength?: number }): Tensor;
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, weights: Tensor | null, options?: { minlength?: number }): Tensor;
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, weights: Tensor | null, minlength: number): Tensor;
+};
+
+/** The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
+export const unique = fn("unique") as {
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    options?: {
+      sorted?: boolean;
+      returnInverse?: boolean;
+      returnCounts?: boolean;
+      dim?: number | null;
+    },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    options?: { returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    options?: { dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    dim: number | null,
+  ): Tensor;
+};
+
+/** One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
+export const uniqueConsecutive = fn("uniqueConsecutive") as {
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    returnInverse: boolean,
+    options?: { returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    options?: { dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (input: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
+};

@@ -158,6 +158,16 @@ export type Variant = "function" | "method" | "inplace";
  */
 export type Namespace = "torch" | "nn.functional" | "linalg" | "special" | "fft";
 
+/**
+ * A `boolean_dispatch` Python function: the function the flag argument chooses, itself a
+ * dispatch when they nest (torch.unique: return_counts, then return_inverse).
+ */
+export interface PythonDispatch {
+  flag: string;
+  ifTrue: string | PythonDispatch;
+  ifFalse: string | PythonDispatch;
+}
+
 export interface OpDecl {
   /** PyTorch's Python name (`log_softmax`); the JS name is its camelCase unless `jsName` */
   name: string;
@@ -181,7 +191,7 @@ export interface OpDecl {
    * `_threshold`), or for a `boolean_dispatch` function (F.max_pool2d) the names of the two
    * functions its flag argument chooses between.
    */
-  python?: true | string | { flag: string; ifTrue: string; ifFalse: string };
+  python?: true | string | PythonDispatch;
   /**
    * A torch op whose public forms are Python wrappers that choose between overload sets by
    * their arguments' values (torch/functional.py, torch/_tensor.py: `torch.split` and
@@ -545,18 +555,21 @@ function pythonBinder(decl: OpDecl, name: string, sig: Signature): Binder {
     const pyName = py === true ? decl.name : py;
     return (_self, args) => bindPython(pyName, name, sig, args);
   }
-  const slot = sig.params.findIndex((p) => p.name === py.flag);
-  if (slot < 0) throw new Error(`op '${decl.name}': no argument '${py.flag}' to dispatch on`);
-  const { jsName, name: snake } = sig.params[slot];
-  return (_self, args) => {
+  const flagOf = (d: PythonDispatch, args: unknown[]): unknown => {
+    const slot = sig.params.findIndex((p) => p.name === d.flag);
+    if (slot < 0) throw new Error(`op '${decl.name}': no argument '${d.flag}' to dispatch on`);
+    const { jsName, name: snake } = sig.params[slot];
     const last = args[args.length - 1];
     const kw = isOptions(last) ? last : null;
-    const flag =
+    return (
       kw?.[jsName] ??
       kw?.[snake] ??
-      (slot < args.length - (kw === null ? 0 : 1) ? args[slot] : false);
-    return bindPython(flag ? py.ifTrue : py.ifFalse, name, sig, args);
+      (slot < args.length - (kw === null ? 0 : 1) ? args[slot] : false)
+    );
   };
+  const resolve = (d: string | PythonDispatch, args: unknown[]): string =>
+    typeof d === "string" ? d : resolve(flagOf(d, args) ? d.ifTrue : d.ifFalse, args);
+  return (_self, args) => bindPython(resolve(py, args), name, sig, args);
 }
 
 /** A Python wrapper's form (OpDecl.pythonWrapper): CPython's binding, then its body. */

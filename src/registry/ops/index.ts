@@ -12,3 +12,4 @@ import "./views.js";
 import "./indexing.js";
 import "./linalg.js";
 import "./random.js";
+import "./sorting.js";

@@ -1,0 +1,115 @@
+/**
+ * Parity of the native sort and topk (native/sort.cc: libstdc++'s std::sort, std::partial_sort
+ * and std::nth_element on (value, index) pairs, as PyTorch calls them) with their TypeScript
+ * twins (src/backend/sort.ts: replicas of those algorithms, and a radix sort for rows without
+ * ties): values and indices must agree exactly, ties and NaNs included, so that both backends
+ * give PyTorch's tie order. Each comparison runs the same call with the native threshold at 0
+ * (native) and at infinity (TypeScript). Skipped, with the reason, when the addon is not
+ * loaded.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { setNativeSortThreshold, sortRows, topkRows } from "../src/backend/sort.js";
+import { skip, type FloatArray, type FloatCtor } from "./helpers/native.js";
+
+const CTORS: [string, FloatCtor][] = [
+  ["float32", Float32Array],
+  ["float64", Float64Array],
+];
+
+/** Deterministic rows (LCG): few distinct values (ties) or many, with NaN, ±inf and ±0 mixed in. */
+function rowsOf(Ctor: FloatCtor, n: number, seed: number, distinct: number): FloatArray {
+  const specials = [NaN, Infinity, -Infinity, 0, -0];
+  const out = new Ctor(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u = s / 2 ** 32;
+    out[i] = u < 0.03 ? specials[s % specials.length] : Math.floor(u * distinct) - distinct / 2;
+    if (distinct > 1e6) out[i] = u * 2 - 1;
+  }
+  return out;
+}
+
+function both<T>(f: () => T): [T, T] {
+  const saved = setNativeSortThreshold(Infinity);
+  try {
+    const ts = f();
+    setNativeSortThreshold(0);
+    return [ts, f()];
+  } finally {
+    setNativeSortThreshold(saved);
+  }
+}
+
+const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string): void => {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Object.is(a[i], b[i]) || (a[i] !== a[i] && b[i] !== b[i]), `${what}: at ${i}`);
+};
+
+// row shapes: many short rows, a few long ones, one row past the introsort threshold of 16
+const SHAPES: [number, number][] = [
+  [64, 17],
+  [8, 300],
+  [2, 5000],
+  [1, 40000],
+];
+
+for (const [dname, Ctor] of CTORS) {
+  test(`native sort matches the TypeScript sort (${dname})`, { skip }, () => {
+    for (const [nRows, len] of SHAPES)
+      for (const distinct of [3, 50, 2e9])
+        for (const descending of [false, true])
+          for (const stable of [false, true]) {
+            const src = rowsOf(Ctor, nRows * len, nRows * 7 + len + distinct, distinct);
+            const [ts, nat] = both(() => {
+              const v = new Ctor(nRows * len);
+              const i = new Float64Array(nRows * len);
+              sortRows(src, nRows, len, descending, stable, v, i);
+              return { v, i };
+            });
+            const what = `${nRows}x${len} distinct ${distinct} desc ${descending} stable ${stable}`;
+            same(ts.i, nat.i, `${what} indices`);
+            same(ts.v, nat.v, `${what} values`);
+          }
+  });
+
+  test(`native topk matches the TypeScript topk (${dname})`, { skip }, () => {
+    for (const [nRows, len] of SHAPES)
+      for (const k of [1, 3, Math.floor(len / 64), Math.floor(len / 3), len])
+        for (const distinct of [3, 2e9])
+          for (const largest of [true, false])
+            for (const sorted of [true, false]) {
+              if (k < 1) continue;
+              const src = rowsOf(Ctor, nRows * len, nRows * 13 + len + k, distinct);
+              const [ts, nat] = both(() => {
+                const v = new Ctor(nRows * k);
+                const i = new Float64Array(nRows * k);
+                topkRows(src, nRows, len, k, largest, sorted, v, i);
+                return { v, i };
+              });
+              const what = `${nRows}x${len} k ${k} largest ${largest} sorted ${sorted}`;
+              same(ts.i, nat.i, `${what} indices`);
+              same(ts.v, nat.v, `${what} values`);
+            }
+  });
+}
+
+test("native sort and topk refuse out-of-bounds sizes", { skip }, () => {
+  const saved = setNativeSortThreshold(0);
+  try {
+    const a = new Float32Array(10);
+    assert.throws(
+      () => sortRows(a, 2, 10, false, false, new Float32Array(20), new Float64Array(20)),
+      /sortRows: input out of bounds/,
+    );
+    assert.throws(
+      () => topkRows(a, 1, 10, 3, true, true, new Float32Array(2), new Float64Array(3)),
+      /topkRows: output out of bounds/,
+    );
+  } finally {
+    setNativeSortThreshold(saved);
+  }
+});
