@@ -4410,3 +4410,28 @@ export const ger = fn("ger") as {
    */
   (input: Tensor, vec2: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation. */
+export const einsum = fn("einsum") as {
+  /**
+   * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
+   *
+   * PyTorch: `einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor`
+   * @example torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (equation: string, ...operands: Tensor[]): Tensor;
+  /**
+   * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
+   *
+   * PyTorch: `einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor`
+   * @example torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (equation: string, operands: readonly Tensor[]): Tensor;
+  /**
+   * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
+   *
+   * PyTorch: `einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor`
+   * @example torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (...operandsAndSublists: (Tensor | readonly (number | "...")[])[]): Tensor;
+};

@@ -7,10 +7,12 @@
  * layouts for its backward (formula-ops.ts mmMat1Backward). matmul and outer are composites
  * whose pieces record (MmBackward0, UnsafeViewBackward0, MulBackward0, ... as PyTorch's).
  */
-import type { Tensor } from "../../tensor.js";
+import { Tensor } from "../../tensor.js";
 import * as L from "../../ops/linalg.js";
+import * as P from "../../ops/products.js";
 import { reshape } from "../../ops/views.js";
-import { runtimeError } from "../../errors.js";
+import { pyTypeName } from "../../ops/core.js";
+import { runtimeError, typeError, valueError } from "../../errors.js";
 import { defineOp } from "../define.js";
 
 defineOp({
@@ -128,3 +130,73 @@ for (const name of ["outer", "ger"]) {
     ],
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// einsum: torch/functional.py's wrapper over _VF.einsum
+
+/** torch/functional.py's parse_subscript: a sublist entry as a label (0-25 A-Z, 26-51 a-z) */
+function parseSubscript(n: unknown): string {
+  if (n === "...") return "...";
+  if (typeof n === "number" && n >= 0 && n < 26) return String.fromCharCode(65 + n);
+  if (typeof n === "number" && n >= 26 && n < 52) return String.fromCharCode(97 + n - 26);
+  throw valueError("einsum(): subscript in subscript list is not within the valid range [0, 52)");
+}
+
+function sublistLabels(l: unknown): string {
+  if (!Array.isArray(l))
+    throw typeError(`'${pyTypeName(l)}' object is not iterable`);
+  return l.map(parseSubscript).join("");
+}
+
+/**
+ * torch.einsum(*args): the equation and the operands (as varargs or one list), or the sublist
+ * format (operand, sublist, operand, sublist, ..., [output sublist]) turned into an equation.
+ * opt_einsum is absent from PyTorch 1.13 here, so the contraction goes left to right.
+ */
+function einsumWrapper(args: unknown[]): unknown {
+  if (args.length < 2)
+    throw valueError(
+      "einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list",
+    );
+  let equation: unknown;
+  let operands: unknown[];
+  if (args[0] instanceof Tensor) {
+    const subs = args.filter((_, i) => i % 2 === 1);
+    equation = subs.map(sublistLabels).join(",");
+    if (args.length % 2 === 1) {
+      equation += `->${sublistLabels(args[args.length - 1])}`;
+      operands = args.slice(0, -1).filter((_, i) => i % 2 === 0);
+    } else operands = args.filter((_, i) => i % 2 === 0);
+  } else {
+    equation = args[0];
+    operands = args.slice(1);
+  }
+  // the old interface: the operands as one list
+  if (operands.length === 1 && Array.isArray(operands[0]))
+    return einsumWrapper([equation, ...(operands[0] as unknown[])]);
+  return einsum.vf(equation, operands);
+}
+
+const einsum = defineOp({
+  name: "einsum",
+  variants: ["function"],
+  doc: "The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.",
+  example: 'torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]',
+  pythonWrapper: {
+    function: "*args",
+    method: "",
+    body: (args: unknown) => einsumWrapper(args as unknown[]),
+    declarations: [
+      "(equation: string, ...operands: Tensor[]): Tensor",
+      "(equation: string, operands: readonly Tensor[]): Tensor",
+      '(...operandsAndSublists: (Tensor | readonly (number | "...")[])[]): Tensor',
+    ],
+  },
+  overloads: [
+    {
+      schema: "einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor",
+      forward: (equation: string, tensors: Tensor[], path: number[] | null) =>
+        P.einsum(equation, tensors, path),
+    },
+  ],
+});

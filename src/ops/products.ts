@@ -1,0 +1,393 @@
+/**
+ * Contractions composed of views, sums and batched matrix products, as ATen's Linear.cpp
+ * composes them: einsum (left-to-right pairwise contraction through sumproduct_pair) and
+ * tensordot. Every piece records its own node, so gradients (and grad_fn names) follow from
+ * the composed ops as in PyTorch.
+ */
+import type { Tensor } from "../tensor.js";
+import { contiguousStrides } from "../shape.js";
+import { runtimeError } from "../errors.js";
+import { bmm, mm } from "./linalg.js";
+import { permute, reshape, stridedView, unsqueeze, view } from "./views.js";
+
+/**
+ * Tensor.diagonal(0, d1, d2) as a view: d1 and d2 removed, their diagonal appended last
+ * (DiagonalBackward0, through the strided-view node of Note [strided views for autograd]).
+ */
+function diagonalView(t: Tensor, d1: number, d2: number): Tensor {
+  const cs = contiguousStrides(t.shape);
+  const keep = (_: number, k: number) => k !== d1 && k !== d2;
+  const n = Math.min(t.shape[d1], t.shape[d2]);
+  return stridedView(
+    t,
+    t.shape.filter(keep).concat([n]),
+    t.strides.filter(keep).concat([t.strides[d1] + t.strides[d2]]),
+    t.offset,
+    { strides: cs.filter(keep).concat([cs[d1] + cs[d2]]), offset: 0 },
+    "DiagonalBackward0",
+  );
+}
+
+/** Tensor.movedim(src, dst) for single dims: a permute (PermuteBackward0), as ATen's movedim. */
+function movedim(t: Tensor, src: number, dst: number): Tensor {
+  const nd = t.dim();
+  const s = src < 0 ? src + nd : src;
+  const order = t.shape.map((_, i) => i).filter((i) => i !== s);
+  order.splice(dst, 0, s);
+  return permute(t, order);
+}
+
+/**
+ * ATen's sumproduct_pair: (left * right).sum(sumDims, keepdim) for operands of equal rank
+ * (broadcast dims of size 1), as one bmm: the dims in both operands and the output (lro) are
+ * the batch, those only in left (lo) the rows, the summed ones the inner dim and those only in
+ * right (ro) the columns; permutes and reshapes are views whenever the layout allows, so a
+ * large contraction is one call of the fast matmul kernel.
+ */
+function sumproductPair(left: Tensor, right: Tensor, sumDims: number[], keepdim: boolean): Tensor {
+  if (left.dim() !== right.dim()) throw runtimeError("number of dimensions must match");
+  if (sumDims.length === 0) return left.mul(right);
+  const dim = left.dim();
+  const isSum = new Array<boolean>(dim).fill(false);
+  for (const d of sumDims) isSum[d] = true;
+  const lro: number[] = [];
+  const lo: number[] = [];
+  const ro: number[] = [];
+  let lroSize = 1;
+  let loSize = 1;
+  let roSize = 1;
+  let sumSize = 1;
+  for (let i = 0; i < dim; i++) {
+    const sl = left.shape[i] !== 1;
+    const sr = right.shape[i] !== 1;
+    if (isSum[i]) {
+      if (sl && sr) {
+        if (left.shape[i] !== right.shape[i])
+          throw runtimeError("non-broadcast dimensions must match");
+        sumSize *= left.shape[i];
+      } else if (sl) left = left.sum(i, true);
+      else if (sr) right = right.sum(i, true);
+    } else if (sl && sr) {
+      if (left.shape[i] !== right.shape[i])
+        throw runtimeError("non-broadcast dimensions must match");
+      lro.push(i);
+      lroSize *= left.shape[i];
+    } else if (sl) {
+      lo.push(i);
+      loSize *= left.shape[i];
+    } else {
+      ro.push(i);
+      roSize *= right.shape[i];
+    }
+  }
+  const outSize = [
+    ...lro.map((d) => left.shape[d]),
+    ...lo.map((d) => left.shape[d]),
+    ...sumDims.map(() => 1),
+    ...ro.map((d) => right.shape[d]),
+  ];
+  const lperm = [...lro, ...lo, ...sumDims, ...ro];
+  const rperm = [...lro, ...sumDims, ...ro, ...lo];
+  const operm = new Array<number>(outSize.length).fill(-1);
+  let k = 0;
+  for (const d of [...lro, ...lo, ...sumDims, ...ro]) operm[d] = k++;
+  const l3 = reshape(permute(left, lperm), [lroSize, loSize, sumSize]);
+  const r3 = reshape(permute(right, rperm), [lroSize, sumSize, roSize]);
+  let result = permute(view(bmm(l3, r3), outSize), operm);
+  if (!keepdim) {
+    const sizes = result.shape.filter((_, i) => !isSum[i]);
+    result = view(result, sizes);
+  }
+  return result;
+}
+
+const NUM_LETTERS = 26;
+const TOTAL_LABELS = 2 * NUM_LETTERS;
+/** the code of "..." among the labels (0-25 for A-Z, 26-51 for a-z) */
+const ELLIPSIS = TOTAL_LABELS;
+
+const isAlpha = (c: string): boolean => (c >= "a" && c <= "z") || (c >= "A" && c <= "Z");
+const toSubscript = (c: string): number =>
+  c >= "A" && c <= "Z" ? c.charCodeAt(0) - 65 : c.charCodeAt(0) - 97 + NUM_LETTERS;
+const toLabel = (s: number): string =>
+  String.fromCharCode(s < NUM_LETTERS ? s + 65 : s - NUM_LETTERS + 97);
+
+/**
+ * ATen's einsum: parse the equation into labels per operand, align every operand to the dims
+ * [output labels..., contracted labels...] (diagonals for repeated labels, unsqueezes for
+ * missing ones), then contract the operands pairwise (left to right, or in `path`'s order)
+ * with sumproductPair, summing each contracted dim as soon as no later operand has it.
+ */
+export function einsum(equation: string, operands: readonly Tensor[], path: number[] | null): Tensor {
+  if (operands.length === 0) throw runtimeError("einsum(): must provide at least one operand");
+  const numOps = operands.length;
+  if (path !== null) {
+    const pathSize = numOps === 1 ? 1 : (numOps - 1) * 2;
+    if (path.length !== pathSize)
+      throw runtimeError(
+        `einsum(): expected contraction path given in path parameter to have size ${pathSize} but got ${path.length}`,
+      );
+  }
+  const arrow = equation.indexOf("->");
+  const lhs = arrow < 0 ? equation : equation.slice(0, arrow);
+  const opLabels: number[][] = operands.map(() => []);
+  let ellInInput = false;
+  let curr = 0;
+  for (let i = 0; i < lhs.length; i++) {
+    const c = lhs[i];
+    if (c === " ") continue;
+    if (c === ".") {
+      if (ellInInput)
+        throw runtimeError(
+          `einsum(): found '.' for operand ${curr} for which an ellipsis was already found`,
+        );
+      if (!(i + 2 < lhs.length && lhs[++i] === "." && lhs[++i] === "."))
+        throw runtimeError(`einsum(): found '.' for operand ${curr} that is not part of any ellipsis`);
+      opLabels[curr].push(ELLIPSIS);
+      ellInInput = true;
+    } else if (c === ",") {
+      curr++;
+      if (curr >= numOps)
+        throw runtimeError("einsum(): fewer operands were provided than specified in the equation");
+      ellInInput = false;
+    } else {
+      if (!isAlpha(c))
+        throw runtimeError(
+          `einsum(): invalid subscript given at index ${i} in the equation string, subscripts must be in [a-zA-Z]`,
+        );
+      opLabels[curr].push(toSubscript(c));
+    }
+  }
+  if (curr !== numOps - 1)
+    throw runtimeError("einsum(): more operands were provided than specified in the equation");
+
+  const labelCount = new Array<number>(TOTAL_LABELS).fill(0);
+  // the most dims any ellipsis covers
+  let ellNumDim = 0;
+  for (let i = 0; i < numOps; i++) {
+    const ndims = operands[i].dim();
+    let nlabels = opLabels[i].length;
+    let hasEllipsis = false;
+    for (const label of opLabels[i]) {
+      if (label === ELLIPSIS) {
+        nlabels--;
+        hasEllipsis = true;
+        ellNumDim = Math.max(ellNumDim, ndims - nlabels);
+      } else labelCount[label]++;
+    }
+    if (hasEllipsis ? nlabels > ndims : nlabels !== ndims)
+      throw runtimeError(
+        `einsum(): the number of subscripts in the equation (${nlabels}${hasEllipsis ? ") is more than the number of dimensions (" : ") does not match the number of dimensions ("}${ndims}) for operand ${i}${hasEllipsis ? "" : " and no ellipsis was given"}`,
+      );
+  }
+
+  // each label's index in the aligned dims: output dims first, then the contracted ones
+  const labelPermIndex = new Array<number>(TOTAL_LABELS).fill(-1);
+  let permIndex = 0;
+  let ellIndex = 0;
+  let ellInOutput = false;
+  if (arrow < 0) {
+    // implicit output: the ellipsis dims, then the labels seen once, alphabetically
+    permIndex = ellNumDim;
+    ellInOutput = true;
+    for (let label = 0; label < TOTAL_LABELS; label++)
+      if (labelCount[label] === 1) labelPermIndex[label] = permIndex++;
+  } else {
+    const rhs = equation.slice(arrow + 2);
+    for (let i = 0; i < rhs.length; i++) {
+      const c = rhs[i];
+      if (c === " ") continue;
+      if (c === ".") {
+        if (ellInOutput)
+          throw runtimeError(
+            "einsum(): found '.' for output but an ellipsis (...) was already found",
+          );
+        if (!(i + 2 < rhs.length && rhs[++i] === "." && rhs[++i] === "."))
+          throw runtimeError(
+            "einsum(): found '.' for output that is not part of any ellipsis (...)",
+          );
+        ellIndex = permIndex;
+        permIndex += ellNumDim;
+        ellInOutput = true;
+      } else {
+        if (!isAlpha(c))
+          throw runtimeError(
+            `einsum(): invalid subscript given at index ${lhs.length + 2 + i} in the equation string, subscripts must be in [a-zA-Z]`,
+          );
+        const index = toSubscript(c);
+        if (!(labelCount[index] > 0 && labelPermIndex[index] === -1))
+          throw runtimeError(
+            `einsum(): output subscript ${c}${labelPermIndex[index] > -1 ? " appears more than once in the output" : " does not appear in the equation for any input operand"}`,
+          );
+        labelPermIndex[index] = permIndex++;
+      }
+    }
+  }
+  const outNumDim = permIndex;
+  if (!ellInOutput) {
+    ellIndex = permIndex;
+    permIndex += ellNumDim;
+  }
+  for (let label = 0; label < TOTAL_LABELS; label++)
+    if (labelCount[label] > 0 && labelPermIndex[label] === -1) labelPermIndex[label] = permIndex++;
+
+  // align: sizes checked, diagonals of repeated labels, missing dims unsqueezed, permuted;
+  // dimCounts[d]: how many operands have aligned dim d of size != 1
+  const labelSize = new Array<number>(TOTAL_LABELS).fill(1);
+  const ellSizes = new Array<number>(ellNumDim).fill(1);
+  const dimCounts = new Array<number>(permIndex).fill(0);
+  let ops: Tensor[] = [];
+  for (let i = 0; i < numOps; i++) {
+    let op = operands[i];
+    const permutation = new Array<number>(permIndex).fill(-1);
+    let dim = 0;
+    for (const s of opLabels[i]) {
+      if (s === ELLIPSIS) {
+        const ndim = operands[i].dim() - (opLabels[i].length - 1);
+        for (let j = ellNumDim - ndim; j < ellNumDim; j++) {
+          if (op.shape[dim] !== 1) {
+            if (!(ellSizes[j] === 1 || ellSizes[j] === op.shape[dim]))
+              throw runtimeError(
+                `einsum(): dimension ${dim} covered by ellipsis in operand ${i}has size ${op.shape[dim]} which does not broadcast with previously seen ellipsis with size ${ellSizes[j]} for the respective dimension`,
+              );
+            ellSizes[j] = op.shape[dim];
+            dimCounts[ellIndex + j]++;
+          }
+          permutation[ellIndex + j] = dim++;
+        }
+      } else if (permutation[labelPermIndex[s]] === -1) {
+        if (op.shape[dim] !== 1) {
+          if (!(labelSize[s] === 1 || labelSize[s] === op.shape[dim]))
+            throw runtimeError(
+              `einsum(): subscript ${toLabel(s)} has size ${op.shape[dim]} for operand ${i} which does not broadcast with previously seen size ${labelSize[s]}`,
+            );
+          labelSize[s] = op.shape[dim];
+          dimCounts[labelPermIndex[s]]++;
+        }
+        permutation[labelPermIndex[s]] = dim++;
+      } else {
+        // a repeated label: its diagonal, moved to where the label first appeared
+        const prev = permutation[labelPermIndex[s]];
+        if (op.shape[dim] !== op.shape[prev])
+          throw runtimeError(
+            `einsum(): subscript ${toLabel(s)} is repeated for operand ${i} but the sizes don't match, ${op.shape[dim]} != ${op.shape[prev]}`,
+          );
+        op = movedim(diagonalView(op, prev, dim), -1, prev);
+      }
+    }
+    for (let p = 0; p < permutation.length; p++) {
+      if (permutation[p] === -1) {
+        op = unsqueeze(op, dim);
+        permutation[p] = dim++;
+      }
+    }
+    ops.push(permute(op, permutation));
+  }
+
+  let step = 0;
+  while (ops.length > 1) {
+    let i = 0;
+    let j = 1;
+    if (path !== null) {
+      i = path[step++];
+      j = path[step++];
+      if (j < i) [i, j] = [j, i];
+      if (!(i !== j && i >= 0 && j < ops.length))
+        throw runtimeError(
+          `einsum(): invalid contraction (${i}, ${j}${i === j ? ") cannot contract an operand with itself" : ") operand index is out of bounds"}`,
+        );
+    }
+    let a = ops[i];
+    let b = ops[j];
+    ops = ops.filter((_, k) => k !== i && k !== j);
+    // the dims no other operand has: summed in the product, or beforehand in one operand
+    const sumDims: number[] = [];
+    const aSum: number[] = [];
+    const bSum: number[] = [];
+    for (let d = outNumDim; d < permIndex; d++) {
+      if (a.shape[d] !== 1 && b.shape[d] !== 1) {
+        if (--dimCounts[d] === 1) {
+          sumDims.push(d);
+          dimCounts[d] = 0;
+        }
+      } else if (dimCounts[d] === 1) {
+        if (a.shape[d] !== 1) {
+          aSum.push(d);
+          dimCounts[d] = 0;
+        } else if (b.shape[d] !== 1) {
+          bSum.push(d);
+          dimCounts[d] = 0;
+        }
+      }
+    }
+    if (aSum.length > 0) a = a.sum(aSum, true);
+    if (bSum.length > 0) b = b.sum(bSum, true);
+    const r = sumproductPair(a, b, sumDims, true);
+    if (path !== null) ops.push(r);
+    else ops.unshift(r);
+  }
+
+  if (permIndex - outNumDim > 0) {
+    // with several operands the contracted dims are all 1 by now
+    if (numOps > 1) return view(ops[0], ops[0].shape.slice(0, outNumDim));
+    const dims: number[] = [];
+    for (let d = outNumDim; d < permIndex; d++) dims.push(d);
+    return ops[0].sum(dims);
+  }
+  return ops[0];
+}
+
+/**
+ * ATen's tensordot: the dims of dims1 (of a) contracted with those of dims2 (of b), as one mm
+ * of a permuted to [kept, contracted] and b to [contracted, kept]; a contracted dim of size 1
+ * on one side is summed on the other first.
+ */
+export function tensordot(a: Tensor, b: Tensor, dims1: number[], dims2: number[]): Tensor {
+  if (dims1.length !== dims2.length)
+    throw runtimeError("both dimension lists should have same length");
+  if (a.dtype !== b.dtype) throw runtimeError("both inputs should have same dtype");
+  const wrap1 = (d: number, n: number) => (d < 0 ? d + n : d);
+  dims1 = dims1.map((d) => wrap1(d, a.dim()));
+  dims2 = dims2.map((d) => wrap1(d, b.dim()));
+  let csize = 1;
+  let t1 = a;
+  let t2 = b;
+  for (let i = 0; i < dims1.length; i++) {
+    const s1 = a.shape[dims1[i]];
+    const s2 = b.shape[dims2[i]];
+    if (s2 === 1) t1 = t1.sum(dims1[i], true);
+    else if (s1 === 1) t2 = t2.sum(dims2[i], true);
+    else {
+      if (s1 !== s2)
+        throw runtimeError(
+          `contracted dimensions need to match, but first has size ${s1} in dim ${dims1[i]} and second has size ${s2} in dim ${dims2[i]}`,
+        );
+      csize *= s1;
+    }
+  }
+  const c1 = new Set(dims1);
+  const c2 = new Set(dims2);
+  const p1: number[] = [];
+  const p2: number[] = [...dims2];
+  const rsizes: number[] = [];
+  let size1 = 1;
+  let size2 = 1;
+  for (let i = 0; i < a.dim(); i++) {
+    if (!c1.has(i)) {
+      p1.push(i);
+      size1 *= t1.shape[i];
+      rsizes.push(t1.shape[i]);
+    }
+  }
+  p1.push(...dims1);
+  for (let i = 0; i < b.dim(); i++) {
+    if (!c2.has(i)) {
+      p2.push(i);
+      size2 *= t2.shape[i];
+      rsizes.push(t2.shape[i]);
+    }
+  }
+  const m1 = reshape(permute(t1, p1), [size1, csize]);
+  const m2 = reshape(permute(t2, p2), [csize, size2]);
+  return reshape(mm(m1, m2), rsizes);
+}
