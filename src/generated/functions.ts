@@ -4435,3 +4435,243 @@ export const einsum = fn("einsum") as {
    */
   (...operandsAndSublists: (Tensor | readonly (number | "...")[])[]): Tensor;
 };
+
+/** beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included). */
+export const addmm = fn("addmm") as {
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      mat1: Tensor;
+      mat2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    input: Tensor,
+    mat1: Tensor,
+    options: {
+      mat2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    input: Tensor,
+    mat1: Tensor,
+    mat2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
+export const addmv = fn("addmv") as {
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    options: {
+      mat: Tensor;
+      vec: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    mat: Tensor,
+    options: {
+      vec: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    mat: Tensor,
+    vec: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included). */
+export const addr = fn("addr") as {
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      vec1: Tensor;
+      vec2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    input: Tensor,
+    vec1: Tensor,
+    options: {
+      vec2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    input: Tensor,
+    vec1: Tensor,
+    vec2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included). */
+export const addbmm = fn("addbmm") as {
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    options: {
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included). */
+export const baddbmm = fn("baddbmm") as {
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    options: {
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+};

@@ -5,10 +5,12 @@
  * the composed ops as in PyTorch.
  */
 import type { Tensor } from "../tensor.js";
-import { contiguousStrides } from "../shape.js";
+import { contiguousStrides, normalizeDim } from "../shape.js";
 import { runtimeError } from "../errors.js";
-import { bmm, mm } from "./linalg.js";
-import { permute, reshape, stridedView, unsqueeze, view } from "./views.js";
+import { promoteTypes as promoteTypesOf } from "../dtype.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { bmm, mm, mv } from "./linalg.js";
+import { expand, permute, reshape, stridedView, unsqueeze, view } from "./views.js";
 
 /**
  * Tensor.diagonal(0, d1, d2) as a view: d1 and d2 removed, their diagonal appended last
@@ -390,4 +392,174 @@ export function tensordot(a: Tensor, b: Tensor, dims1: number[], dims2: number[]
   const m1 = reshape(permute(t1, p1), [size1, csize]);
   const m2 = reshape(permute(t2, p2), [csize, size2]);
   return reshape(mm(m1, m2), rsizes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// beta * self + alpha * product: addmm, addmv, addr, addbmm, baddbmm
+
+/** a Scalar in an integer computation: ATen converts alpha and beta to the integer type */
+const scalarFor = (t: Tensor, v: number | boolean): number =>
+  t.dtype.isFloatingPoint ? Number(v) : Math.trunc(Number(v));
+
+/**
+ * beta * self + alpha * prod (self already expanded to prod's shape), as BLAS's gemm: with
+ * beta = 0 self is not read, so NaN and inf in it do not propagate. Untracked: the registry
+ * records the op's own node.
+ */
+function combine(self: Tensor, prod: Tensor, beta: number | boolean, alpha: number | boolean): Tensor {
+  return noGrad(() => {
+    const b = scalarFor(prod, beta);
+    const a = scalarFor(prod, alpha);
+    let r = a === 1 ? prod : prod.mul(a);
+    if (b !== 0) r = r.add(b === 1 ? self : self.mul(b));
+    return r;
+  });
+}
+
+function sameDtype(a: Tensor, b: Tensor, what: string): void {
+  if (a.dtype !== b.dtype) throw runtimeError(`${what} must have the same dtype`);
+}
+
+function notForBool(t: Tensor, kernel: string): void {
+  if (t.dtype.name === "bool") throw runtimeError(`"${kernel}" not implemented for 'Bool'`);
+}
+
+/** torch.addmm: beta * self + alpha * (mat1 @ mat2), self broadcast to the product's shape */
+export function addmm(
+  self: Tensor,
+  mat1: Tensor,
+  mat2: Tensor,
+  beta: number | boolean,
+  alpha: number | boolean,
+): Tensor {
+  if (mat1.dim() !== 2) throw runtimeError(`mat1 must be a matrix, got ${mat1.dim()}-D tensor`);
+  if (mat2.dim() !== 2) throw runtimeError(`mat2 must be a matrix, got ${mat2.dim()}-D tensor`);
+  if (mat1.shape[1] !== mat2.shape[0])
+    throw runtimeError(
+      `mat1 and mat2 shapes cannot be multiplied (${mat1.shape[0]}x${mat1.shape[1]} and ${mat2.shape[0]}x${mat2.shape[1]})`,
+    );
+  sameDtype(mat1, mat2, "mat1 and mat2");
+  sameDtype(self, mat2, "self and mat2");
+  notForBool(self, "addmm_impl_cpu_");
+  const s = noGrad(() => expand(self, [mat1.shape[0], mat2.shape[1]]));
+  return combine(s, noGrad(() => mm(mat1, mat2)), beta, alpha);
+}
+
+/** torch.addmv: beta * self + alpha * (mat @ vec); self takes mat's dtype */
+export function addmv(
+  self: Tensor,
+  mat: Tensor,
+  vec: Tensor,
+  beta: number | boolean,
+  alpha: number | boolean,
+): Tensor {
+  if (!(mat.dim() === 2 && vec.dim() === 1 && self.dim() <= 1))
+    throw runtimeError(
+      `vector + matrix @ vector expected, got ${self.dim()}, ${mat.dim()}, ${vec.dim()}`,
+    );
+  const selfSize = self.dim() === 0 ? 1 : self.shape[0];
+  if (!(mat.shape[1] === vec.shape[0] && (mat.shape[0] === self.numel() || self.numel() === 1)))
+    throw runtimeError(
+      `size mismatch, got ${selfSize}, ${mat.shape[0]}x${mat.shape[1]},${vec.shape[0]}`,
+    );
+  if (mat.dtype !== vec.dtype)
+    throw runtimeError(
+      `expected scalar type ${typeName(mat)} but found ${typeName(vec)}`,
+    );
+  const s = noGrad(() => expand(self.to(mat.dtype), [mat.shape[0]]));
+  const r = combine(s, noGrad(() => mv(mat, vec)), beta, alpha);
+  return r;
+}
+
+const typeName = (t: Tensor): string =>
+  ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" })[
+    t.dtype.name
+  ] ?? t.dtype.name;
+
+/** torch.addr: beta * self + alpha * outer(vec1, vec2), in the promoted dtype (bool: or/and) */
+export function addr(
+  self: Tensor,
+  vec1: Tensor,
+  vec2: Tensor,
+  beta: number | boolean,
+  alpha: number | boolean,
+): Tensor {
+  if (vec1.dim() !== 1)
+    throw runtimeError(`addr: Expected 1-D argument vec1, but got ${vec1.dim()}-D`);
+  if (vec2.dim() !== 1)
+    throw runtimeError(`addr: Expected 1-D argument vec2, but got ${vec2.dim()}-D`);
+  return noGrad(() => {
+    const dt = [self, vec1, vec2].map((t) => t.dtype).reduce((x, y) => promote(x, y));
+    if (!dt.isFloatingPoint && dt.name !== "bool") {
+      if (!Number.isInteger(Number(beta)))
+        throw runtimeError(
+          "For integral input tensors, argument beta must not be a floating point number.",
+        );
+      if (!Number.isInteger(Number(alpha)))
+        throw runtimeError(
+          "For integral input tensors, argument alpha must not be a floating point number.",
+        );
+    }
+    const s = expand(self, [vec1.shape[0], vec2.shape[0]]);
+    const outer = unsqueeze(vec1.to(dt), 1).mul(vec2.to(dt));
+    if (dt.name === "bool") {
+      // ATen's addr for bools: (beta && self) || (alpha && outer)
+      const a = Boolean(alpha) ? outer : outer.ne(outer);
+      return Boolean(beta) ? a.logicalOr(s) : a.clone();
+    }
+    return combine(s.to(dt), outer, beta, alpha);
+  });
+}
+
+function promote(a: Tensor["dtype"], b: Tensor["dtype"]): Tensor["dtype"] {
+  return promoteTypesOf(a, b);
+}
+
+/** torch.addbmm: beta * self + alpha * sum_b (batch1[b] @ batch2[b]) */
+export function addbmm(
+  self: Tensor,
+  batch1: Tensor,
+  batch2: Tensor,
+  beta: number | boolean,
+  alpha: number | boolean,
+): Tensor {
+  const s = noGrad(() => expand(self, [batch1.shape[1], batch2.shape[2]]));
+  if (batch1.dim() !== 3) throw runtimeError("batch1 must be a 3D tensor");
+  if (batch2.dim() !== 3) throw runtimeError("batch2 must be a 3D tensor");
+  if (batch1.shape[0] !== batch2.shape[0])
+    throw runtimeError(
+      `batch1 and batch2 must have same number of batches, got ${batch1.shape[0]} and ${batch2.shape[0]}`,
+    );
+  if (batch1.shape[2] !== batch2.shape[1])
+    throw runtimeError(
+      `Incompatible matrix sizes for bmm (${batch1.shape[1]}x${batch1.shape[2]} and ${batch2.shape[1]}x${batch2.shape[2]})`,
+    );
+  sameDtype(batch1, batch2, "mat1 and mat2");
+  sameDtype(self, batch2, "self and mat2");
+  notForBool(self, "addbmm_impl_cpu_");
+  // sum_b A[b] @ B[b] = [A[0] | A[1] | ...] @ [B[0]; B[1]; ...]: one product of k*batch inner size
+  const [nb, n, k] = batch1.shape;
+  const p = batch2.shape[2];
+  const prod = noGrad(() =>
+    mm(
+      reshape(permute(batch1, [1, 0, 2]), [n, nb * k]),
+      reshape(batch2, [nb * k, p]),
+    ),
+  );
+  return combine(s, prod, beta, alpha);
+}
+
+/** torch.baddbmm: beta * self + alpha * (batch1 @ batch2), per batch; self takes batch1's dtype */
+export function baddbmm(
+  self: Tensor,
+  batch1: Tensor,
+  batch2: Tensor,
+  beta: number | boolean,
+  alpha: number | boolean,
+): Tensor {
+  const s = noGrad(() => expand(self, [batch1.shape[0], batch1.shape[1], batch2.shape[2]]));
+  if (batch1.dim() !== 3) throw runtimeError("batch1 must be a 3D tensor");
+  if (batch2.dim() !== 3) throw runtimeError("batch2 must be a 3D tensor");
+  const prod = noGrad(() => bmm(batch1, batch2));
+  return combine(noGrad(() => s.to(prod.dtype)), prod, beta, alpha);
 }

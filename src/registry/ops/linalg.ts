@@ -200,3 +200,178 @@ const einsum = defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// beta * self + alpha * product
+
+/** derivatives.yaml's maybe_multiply: t * s, or t itself when s is 1 */
+const maybeMul = (t: Tensor, s: number | boolean): Tensor => (Number(s) === 1 ? t : t.mul(Number(s)));
+
+type Scalars = { beta: number | boolean; alpha: number | boolean };
+
+/** d(beta self + alpha f(x, y)) = beta dself + alpha (f(dx, y) + f(x, dy)), f bilinear */
+function addJvp(
+  names: [string, string, string],
+  f: (x: Tensor, y: Tensor) => Tensor,
+): (
+  t: { readonly [k: string]: Tensor | null },
+  p: { readonly [k: string]: Tensor },
+  r: Tensor,
+  a: Scalars,
+) => Tensor | null {
+  const [self, x, y] = names;
+  return (t, p, _r, a) => {
+    const terms: Tensor[] = [];
+    const ts = t[self];
+    const tx = t[x];
+    const ty = t[y];
+    if (ts !== null && ts !== undefined) terms.push(maybeMul(like(ts, p[x]), a.beta));
+    if (tx !== null && tx !== undefined) terms.push(maybeMul(f(like(tx, p[y]), p[y]), a.alpha));
+    if (ty !== null && ty !== undefined) terms.push(maybeMul(f(p[x], like(ty, p[x])), a.alpha));
+    return terms.length === 0 ? null : terms.reduce((u, v) => u.add(v));
+  };
+}
+
+const ADD_DOC: Record<string, [string, string]> = {
+  addmm: [
+    "beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).",
+    "torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])",
+  ],
+  addmv: [
+    "beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).",
+    "torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])",
+  ],
+  addr: [
+    "beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).",
+    "torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])",
+  ],
+  addbmm: [
+    "beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).",
+    "torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])",
+  ],
+  baddbmm: [
+    "beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).",
+    "torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]",
+  ],
+};
+
+function defineAdd(
+  name: string,
+  args: [string, string],
+  forward: (s: Tensor, x: Tensor, y: Tensor, beta: number | boolean, alpha: number | boolean) => Tensor,
+  derivName: string,
+  grad: (g: Tensor, x: Tensor | undefined, y: Tensor | undefined, a: Scalars) => [Tensor | null, Tensor | null],
+  f: (x: Tensor, y: Tensor) => Tensor,
+): void {
+  const [x, y] = args;
+  const derivative = {
+    name: derivName,
+    save: [x, y],
+    attrs: ["beta", "alpha"],
+    grad: (g: Tensor, s: Record<string, Tensor>, a: Scalars) => [
+      maybeMul(g, a.beta),
+      ...grad(g, s[x], s[y], a),
+    ],
+    jvp: addJvp(["self", x, y], f),
+  };
+  // the in-place form keeps self's shape: ATen refuses a product of another shape
+  const inplaceForward = (
+    self: Tensor,
+    a: Tensor,
+    b: Tensor,
+    beta: number | boolean,
+    alpha: number | boolean,
+  ): Tensor => {
+    if (name === "addr" && self.dim() !== 2)
+      throw runtimeError(`2D tensor expected, got ${self.dim()}D tensor for input`);
+    const r = forward(self, a, b, beta, alpha);
+    if (name !== "addbmm" && r.shape.join() !== self.shape.join())
+      throw runtimeError(
+        `Bad in-place call: input tensor size [${self.shape.join(", ")}] and output tensor size [${r.shape.join(", ")}] should match`,
+      );
+    return r;
+  };
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc: ADD_DOC[name][0],
+    example: ADD_DOC[name][1],
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor ${x}, Tensor ${y}, *, Scalar beta=1, Scalar alpha=1) -> Tensor`,
+        forward,
+        derivative,
+        inplace: { forward: inplaceForward, derivative },
+      },
+    ],
+  });
+}
+
+defineAdd(
+  "addmm",
+  ["mat1", "mat2"],
+  P.addmm,
+  "AddmmBackward0",
+  // mm_mat1_backward / mm_mat2_backward: g mat2^T, mat1^T g (times alpha)
+  (g, m1, m2, a) => [
+    m2 === undefined ? null : maybeMul(g.mm(m2.t()), a.alpha),
+    m1 === undefined ? null : maybeMul(m1.t().mm(g), a.alpha),
+  ],
+  (x, y) => x.mm(y),
+);
+
+defineAdd(
+  "addmv",
+  ["mat", "vec"],
+  P.addmv,
+  "AddmvBackward0",
+  // d mat = alpha g vec^T, d vec = alpha mat^T g
+  (g, mat, vec, a) => [
+    vec === undefined ? null : maybeMul(g.ger(vec), a.alpha),
+    mat === undefined ? null : maybeMul(mat.t().mv(g), a.alpha),
+  ],
+  (x, y) => x.mv(y),
+);
+
+defineAdd(
+  "addr",
+  ["vec1", "vec2"],
+  P.addr,
+  "AddrBackward0",
+  // d vec1 = alpha g vec2, d vec2 = alpha g^T vec1
+  (g, v1, v2, a) => [
+    v2 === undefined ? null : maybeMul(g.mv(v2), a.alpha),
+    v1 === undefined ? null : maybeMul(g.t().mv(v1), a.alpha),
+  ],
+  (x, y) => x.outer(y),
+);
+
+defineAdd(
+  "addbmm",
+  ["batch1", "batch2"],
+  P.addbmm,
+  "AddbmmBackward0",
+  // g is shared by every batch: d batch1[b] = alpha g batch2[b]^T, d batch2[b] = alpha batch1[b]^T g
+  (g, b1, b2, a) => {
+    const ge = (b: Tensor) => g.unsqueeze(0).expand(b.shape[0], g.shape[0], g.shape[1]);
+    return [
+      b2 === undefined ? null : maybeMul(ge(b2).bmm(b2.transpose(1, 2)), a.alpha),
+      b1 === undefined ? null : maybeMul(b1.transpose(1, 2).bmm(ge(b1)), a.alpha),
+    ];
+  },
+  // the sum over the batch of the products
+  (x, y) => x.bmm(y).sum(0),
+);
+
+defineAdd(
+  "baddbmm",
+  ["batch1", "batch2"],
+  P.baddbmm,
+  "BaddbmmBackward0",
+  (g, b1, b2, a) => [
+    b2 === undefined ? null : maybeMul(g.bmm(b2.transpose(1, 2)), a.alpha),
+    b1 === undefined ? null : maybeMul(b1.transpose(1, 2).bmm(g), a.alpha),
+  ],
+  (x, y) => x.bmm(y),
+);
