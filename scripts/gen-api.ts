@@ -310,6 +310,8 @@ async function main(): Promise<void> {
     ["src/generated/functions.ts", functionsFile(ops, "torch"), "typescript"],
     // torch.nn.functional's registry ops (re-exported by src/nn/functional.ts)
     ["src/generated/nn-functional.ts", functionsFile(ops, "nn.functional"), "typescript"],
+    // torch.linalg's registry ops (exported as `linalg` by src/index.ts)
+    ["src/generated/linalg.ts", functionsFile(ops, "linalg"), "typescript"],
     ["docs/ops.md", docsFile(ops), "markdown"],
     // the op list PyTorch's fixture script (scripts/fixtures/binder_fx.py) checks signatures of
     ["scripts/fixtures/registry_ops.json", opsListFile(ops), "json"],

@@ -87,6 +87,8 @@ export type { RandomTensorOptions } from "./ops/creation.js";
 export type { RandpermOptions } from "./ops/randperm.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+/** torch.linalg: the registry's linalg ops (linalg.cross) */
+export * as linalg from "./generated/linalg.js";
 export {
   noGrad,
   enableGrad,

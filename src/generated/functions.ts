@@ -4675,3 +4675,141 @@ export const baddbmm = fn("baddbmm") as {
     options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
   ): Tensor;
 };
+
+/** Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product. */
+export const tensordot = fn("tensordot") as {
+  /**
+   * Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product.
+   *
+   * PyTorch: `tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor`
+   * @example torch.tensordot(torch.ones(2, 3), torch.ones(3, 4), 1).shape // [2, 4]
+   */
+  (
+    a: Tensor,
+    b: Tensor,
+    dims?: number | readonly [readonly number[], readonly number[]] | Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product.
+   *
+   * PyTorch: `tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor`
+   * @example torch.tensordot(torch.ones(2, 3), torch.ones(3, 4), 1).shape // [2, 4]
+   */
+  (
+    a: Tensor,
+    b: Tensor,
+    options: {
+      dims?: number | readonly [readonly number[], readonly number[]] | Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};
+
+/** The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim). */
+export const inner = fn("inner") as {
+  /**
+   * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+   *
+   * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+   *
+   * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot). */
+export const vdot = fn("vdot") as {
+  /**
+   * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+   *
+   * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+   *
+   * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The Kronecker product: every element of `input` times a copy of `other`, in blocks. */
+export const kron = fn("kron") as {
+  /**
+   * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+   *
+   * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+   * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+   *
+   * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+   * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The sum of the main diagonal of a matrix (integers sum in int64). */
+export const trace = fn("trace") as {
+  /**
+   * The sum of the main diagonal of a matrix (integers sum in int64).
+   *
+   * PyTorch: `trace(Tensor self) -> Tensor`
+   * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast. */
+export const cross = fn("cross") as {
+  /**
+   * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+   *
+   * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+   * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+   */
+  (input: Tensor, options: { other: Tensor; dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+   *
+   * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+   * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+   */
+  (input: Tensor, other: Tensor, options?: { dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+   *
+   * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+   * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+   */
+  (input: Tensor, other: Tensor, dim: number | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot). */
+export const chainMatmul = fn("chainMatmul") as {
+  /**
+   * The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).
+   *
+   * PyTorch: `chain_matmul(Tensor[] matrices) -> Tensor`
+   * @example torch.chainMatmul(torch.ones(2, 3), torch.ones(3, 4), torch.ones(4, 5)).shape // [2, 5]
+   */
+  (...matrices: Tensor[]): Tensor;
+  /**
+   * The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).
+   *
+   * PyTorch: `chain_matmul(Tensor[] matrices) -> Tensor`
+   * @example torch.chainMatmul(torch.ones(2, 3), torch.ones(3, 4), torch.ones(4, 5)).shape // [2, 5]
+   */
+  (...args: [...matrices: Tensor[], options: { out?: Tensor | null }]): Tensor;
+};

@@ -4312,5 +4312,75 @@ declare module "../tensor.js" {
       batch2: Tensor,
       options?: { beta?: number | boolean; alpha?: number | boolean },
     ): this;
+    /**
+     * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+     *
+     * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    inner(options: { other: Tensor }): Tensor;
+    /**
+     * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+     *
+     * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    inner(other: Tensor): Tensor;
+    /**
+     * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+     *
+     * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    vdot(options: { other: Tensor }): Tensor;
+    /**
+     * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+     *
+     * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    vdot(other: Tensor): Tensor;
+    /**
+     * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+     *
+     * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+     * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+     */
+    kron(options: { other: Tensor }): Tensor;
+    /**
+     * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+     *
+     * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+     * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+     */
+    kron(other: Tensor): Tensor;
+    /**
+     * The sum of the main diagonal of a matrix (integers sum in int64).
+     *
+     * PyTorch: `trace(Tensor self) -> Tensor`
+     * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)
+     */
+    trace(): Tensor;
+    /**
+     * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+     *
+     * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+     * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+     */
+    cross(options: { other: Tensor; dim?: number | null }): Tensor;
+    /**
+     * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+     *
+     * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+     * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+     */
+    cross(other: Tensor, options?: { dim?: number | null }): Tensor;
+    /**
+     * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+     *
+     * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+     * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+     */
+    cross(other: Tensor, dim: number | null): Tensor;
   }
 }

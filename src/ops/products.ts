@@ -10,7 +10,16 @@ import { runtimeError } from "../errors.js";
 import { promoteTypes as promoteTypesOf } from "../dtype.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { bmm, mm, mv } from "./linalg.js";
-import { expand, permute, reshape, stridedView, unsqueeze, view } from "./views.js";
+import {
+  expand,
+  permute,
+  reshape,
+  stack as torchStack,
+  stridedView,
+  unsafeView,
+  unsqueeze,
+  view,
+} from "./views.js";
 
 /**
  * Tensor.diagonal(0, d1, d2) as a view: d1 and d2 removed, their diagonal appended last
@@ -347,10 +356,8 @@ export function einsum(equation: string, operands: readonly Tensor[], path: numb
 export function tensordot(a: Tensor, b: Tensor, dims1: number[], dims2: number[]): Tensor {
   if (dims1.length !== dims2.length)
     throw runtimeError("both dimension lists should have same length");
-  if (a.dtype !== b.dtype) throw runtimeError("both inputs should have same dtype");
-  const wrap1 = (d: number, n: number) => (d < 0 ? d + n : d);
-  dims1 = dims1.map((d) => wrap1(d, a.dim()));
-  dims2 = dims2.map((d) => wrap1(d, b.dim()));
+  dims1 = dims1.map((d) => normalizeDim(d, a.dim()));
+  dims2 = dims2.map((d) => normalizeDim(d, b.dim()));
   let csize = 1;
   let t1 = a;
   let t2 = b;
@@ -389,6 +396,8 @@ export function tensordot(a: Tensor, b: Tensor, dims1: number[], dims2: number[]
       rsizes.push(t2.shape[i]);
     }
   }
+  if (a.dtype !== b.dtype)
+    throw runtimeError(`expected scalar type ${typeName(a)} but found ${typeName(b)}`);
   const m1 = reshape(permute(t1, p1), [size1, csize]);
   const m2 = reshape(permute(t2, p2), [csize, size2]);
   return reshape(mm(m1, m2), rsizes);
@@ -562,4 +571,120 @@ export function baddbmm(
   if (batch2.dim() !== 3) throw runtimeError("batch2 must be a 3D tensor");
   const prod = noGrad(() => bmm(batch1, batch2));
   return combine(noGrad(() => s.to(prod.dtype)), prod, beta, alpha);
+}
+
+// ---------------------------------------------------------------------------------------------
+// kron, trace, cross, chain_matmul
+
+/**
+ * ATen's kron: a viewed as [a0, 1, a1, 1, ...] times b as [1, b0, 1, b1, ...] (both padded
+ * to the larger rank), the product's pairs of dims merged (UnsafeViewBackward0).
+ */
+export function kron(a: Tensor, b: Tensor): Tensor {
+  const nd = Math.max(a.dim(), b.dim());
+  const pad = (t: Tensor) => new Array<number>(nd - t.dim()).fill(1).concat(t.shape);
+  const as = pad(a);
+  const bs = pad(b);
+  const aView = reshape(a, as.flatMap((s) => [s, 1]));
+  const bView = reshape(b, bs.flatMap((s) => [1, s]));
+  const prod = aView.mul(bView);
+  return unsafeView(prod, as.map((s, i) => s * bs[i]));
+}
+
+/** the sum of a matrix's diagonal; integers sum in int64 (the registry records TraceBackward0) */
+export function trace(t: Tensor): Tensor {
+  if (t.dim() !== 2)
+    throw runtimeError(`trace: expected a matrix, but got tensor with dim ${t.dim()}`);
+  if (t.dtype.name === "bool") throw runtimeError(`"trace" not implemented for 'Bool'`);
+  return noGrad(() => diagonalView(t, 0, 1).sum());
+}
+
+/**
+ * linalg_cross(a, b, dim): the cross product of 3-vectors along dim, after broadcasting;
+ * untracked (the registry records LinalgCrossBackward0).
+ */
+export function linalgCross(a: Tensor, b: Tensor, dim: number): Tensor {
+  if (a.dim() !== b.dim())
+    throw runtimeError("linalg.cross: inputs must have the same number of dimensions.");
+  const d = normalizeDim(dim, a.dim());
+  if (a.shape[d] !== 3 || b.shape[d] !== 3)
+    throw runtimeError(
+      `linalg.cross: inputs dimension ${dim} must have length 3. Got ${a.shape[d]} and ${b.shape[d]}`,
+    );
+  if (a.dtype !== b.dtype)
+    throw runtimeError(`expected scalar type ${typeName(a)} but found ${typeName(b)}`);
+  return noGrad(() => {
+    const c = (t: Tensor, i: number) => t.select(d, i);
+    const comp = (i: number, j: number) => c(a, i).mul(c(b, j)).sub(c(a, j).mul(c(b, i)));
+    return torchStack([comp(1, 2), comp(2, 0), comp(0, 1)], d);
+  });
+}
+
+/** torch.cross: linalg_cross over `dim`, by default the first dim of size 3 of the input */
+export function cross(a: Tensor, b: Tensor, dim: number | null): Tensor {
+  if (dim === null) {
+    const i = a.shape.indexOf(3);
+    if (i < 0) throw runtimeError("no dimension of size 3 in input");
+    dim = i;
+  }
+  return linalgCross(a, b, dim);
+}
+
+/** linalg_cross composed of tracked ops (for the derivative formulas and their own gradients) */
+export function crossTracked(a: Tensor, b: Tensor, dim: number): Tensor {
+  const c = (t: Tensor, i: number) => t.select(dim, i);
+  const comp = (i: number, j: number) => c(a, i).mul(c(b, j)).sub(c(a, j).mul(c(b, i)));
+  return torchStack([comp(1, 2), comp(2, 0), comp(0, 1)], dim);
+}
+
+/**
+ * ATen's linalg_multi_dot (chain_matmul's implementation) for matrices: the product in the
+ * order of fewest multiply-adds (the cheaper bracketing of three, the classic dynamic program
+ * for more), the result viewed to its shape (ViewBackward0); one matrix is cloned.
+ */
+export function chainMatmul(ms: readonly Tensor[]): Tensor {
+  if (ms.length === 0) throw runtimeError("chain_matmul(): Expected one or more matrices");
+  for (const m of ms)
+    if (m.dim() !== 2)
+      throw runtimeError(`Tensor dimension is ${m.dim()}, expected 2 instead.`);
+  if (ms.length === 1) return ms[0].clone();
+  const n = ms.length;
+  for (let i = 0; i + 1 < n; i++)
+    if (ms[i].shape[1] !== ms[i + 1].shape[0])
+      throw runtimeError(
+        `multi_dot(): tensors ${i} and ${i + 1} with shapes [${ms[i].shape.join(", ")}] and [${ms[i + 1].shape.join(", ")}] cannot be multiplied`,
+      );
+  const outShape = [ms[0].shape[0], ms[n - 1].shape[1]];
+  let r: Tensor;
+  if (n === 2) r = mm(ms[0], ms[1]);
+  else if (n === 3) {
+    const [a, b, c] = ms;
+    const [a0, a1] = a.shape;
+    const [b1, c1] = [b.shape[1], c.shape[1]];
+    const cost1 = a0 * c1 * (a1 + b1); // (a b) c
+    const cost2 = a1 * (a0 * c1 + b1 * c1); // a (b c)
+    r = cost1 > cost2 ? mm(a, mm(b, c)) : mm(mm(a, b), c);
+  } else {
+    // p[i] x p[i+1] is matrix i; cost[i][j], split[i][j] over the chain i..j
+    const p = [...ms.map((m) => m.shape[0]), ms[n - 1].shape[1]];
+    const cost = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    const split = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (let len = 1; len < n; len++) {
+      for (let i = 0; i + len < n; i++) {
+        const j = i + len;
+        cost[i][j] = Infinity;
+        for (let k = i; k < j; k++) {
+          const q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1];
+          if (q < cost[i][j]) {
+            cost[i][j] = q;
+            split[i][j] = k;
+          }
+        }
+      }
+    }
+    const chain = (i: number, j: number): Tensor =>
+      i === j ? ms[i] : mm(chain(i, split[i][j]), chain(split[i][j] + 1, j));
+    r = chain(0, n - 1);
+  }
+  return view(r, outShape);
 }

@@ -375,3 +375,250 @@ defineAdd(
   ],
   (x, y) => x.bmm(y),
 );
+
+// ---------------------------------------------------------------------------------------------
+// tensordot, inner, vdot, kron, trace, cross, chain_matmul
+
+/** torch/functional.py's tensordot: dims an int n (the last n of a with the first n of b) or two lists */
+function tensordotWrapper(a: unknown, b: unknown, dims: unknown, out: unknown): unknown {
+  const bad = () =>
+    runtimeError(
+      `tensordot expects dims to be int or Tuple[List[int], List[int]] or List[List[int]] containing two lists, but got dims=${pyRepr(dims)}`,
+    );
+  let dimsA: unknown = [];
+  let dimsB: unknown = [];
+  if (dims instanceof Tensor) {
+    if (dims.numel() > 1) {
+      const l = dims.tolist() as number[][];
+      [dimsA, dimsB] = l;
+    } else dims = Number(dims.item());
+  }
+  if (Array.isArray(dims)) {
+    if (dims.length !== 2)
+      throw valueError(
+        `${dims.length > 2 ? "too many" : "not enough"} values to unpack (expected 2${dims.length > 2 ? "" : `, got ${dims.length}`})`,
+      );
+    [dimsA, dimsB] = dims as unknown[];
+  } else if (typeof dims === "number" && Number.isInteger(dims)) {
+    if (dims < 0) throw runtimeError(`tensordot expects dims >= 0, but got dims=${dims}`);
+    dimsA = Array.from({ length: dims }, (_, i) => i - dims);
+    dimsB = Array.from({ length: dims }, (_, i) => i);
+  } else if (!(dims instanceof Tensor)) throw bad();
+  return out === null
+    ? tensordot.vf(a, b, dimsA, dimsB)
+    : tensordot.vf(a, b, dimsA, dimsB, { out });
+}
+
+/** a dims value as Python prints it in tensordot's message */
+function pyRepr(v: unknown): string {
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "number") return Number.isInteger(v) ? `${v}` : `${v}`;
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "string") return `'${v}'`;
+  return String(v);
+}
+
+const tensordot = defineOp({
+  name: "tensordot",
+  variants: ["function"],
+  out: true,
+  doc: "Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product.",
+  example: "torch.tensordot(torch.ones(2, 3), torch.ones(3, 4), 1).shape // [2, 4]",
+  pythonWrapper: {
+    function: "a, b, dims=2, out=None",
+    method: "",
+    body: tensordotWrapper,
+    declarations: [
+      "(a: Tensor, b: Tensor, dims?: number | readonly [readonly number[], readonly number[]] | Tensor, options?: { out?: Tensor | null }): Tensor",
+      "(a: Tensor, b: Tensor, options: { dims?: number | readonly [readonly number[], readonly number[]] | Tensor; out?: Tensor | null }): Tensor",
+    ],
+  },
+  overloads: [
+    {
+      schema: "tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor",
+      forward: (self: Tensor, other: Tensor, d1: number[], d2: number[]) =>
+        P.tensordot(self, other, d1, d2),
+    },
+  ],
+});
+
+defineOp({
+  name: "inner",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).",
+  example: "torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)",
+  overloads: [
+    {
+      schema: "inner(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => {
+        if (self.dim() === 0 || other.dim() === 0) return self.mul(other);
+        const n1 = self.shape[self.dim() - 1];
+        const n2 = other.shape[other.dim() - 1];
+        if (n1 !== n2)
+          throw runtimeError(
+            `inner() the last dimension must match on both input tensors but got shapes [${self.shape.join(", ")}] and [${other.shape.join(", ")}]`,
+          );
+        return P.tensordot(self, other, [-1], [-1]);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "vdot",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).",
+  example: "torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)",
+  overloads: [
+    {
+      schema: "vdot(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => L.dot(self, other),
+      derivative: {
+        name: "VdotBackward0",
+        save: ["self", "other"],
+        // real dtypes: d(a . b) = g b, g a
+        grad: (g: Tensor, s: { self: Tensor; other: Tensor }) => [g.mul(s.other), g.mul(s.self)],
+        jvp: (t, p) => {
+          const a = t.self === null ? null : like(t.self, p.other).dot(p.other);
+          const b = t.other === null ? null : p.self.dot(like(t.other, p.self));
+          return a === null ? b : b === null ? a : a.add(b);
+        },
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "kron",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The Kronecker product: every element of `input` times a copy of `other`, in blocks.",
+  example: "torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]",
+  overloads: [
+    {
+      schema: "kron(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => P.kron(self, other),
+    },
+  ],
+});
+
+defineOp({
+  name: "trace",
+  variants: ["function", "method"],
+  doc: "The sum of the main diagonal of a matrix (integers sum in int64).",
+  example: "torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)",
+  overloads: [
+    {
+      schema: "trace(Tensor self) -> Tensor",
+      forward: (self: Tensor) => P.trace(self),
+      derivative: {
+        name: "TraceBackward0",
+        save: ["self"],
+        // trace_backward: g on the diagonal, zeros elsewhere
+        grad: (g: Tensor, s: { self: Tensor }) => {
+          const [n, m] = s.self.shape;
+          return [eyeLike(n, m, g).mul(g)];
+        },
+        jvp: (t) => (t.self === null ? null : t.self.trace()),
+      },
+    },
+  ],
+});
+
+/** an n x m identity in g's dtype */
+function eyeLike(n: number, m: number, g: Tensor): Tensor {
+  const e = new Tensor(new g.dtype.ArrayType(n * m), [n, m], [m, 1], 0, g.dtype);
+  for (let i = 0; i < Math.min(n, m); i++) e.typedArray[i * m + i] = 1;
+  return e;
+}
+
+/** derivatives.yaml's linalg_cross: d self = cross(other, g), d other = cross(g, self) */
+const crossDerivative = {
+  name: "LinalgCrossBackward0",
+  save: ["self", "other"],
+  attrs: ["dim"],
+  grad: (g: Tensor, s: { self: Tensor; other: Tensor }, a: { dim: number | null }) => {
+    const d = a.dim ?? s.self.shape.indexOf(3);
+    return [P.crossTracked(s.other, g, d), P.crossTracked(g, s.self, d)];
+  },
+  jvp: (
+    t: { readonly [k: string]: Tensor | null },
+    p: { readonly [k: string]: Tensor },
+    _r: Tensor,
+    a: { dim: number | null },
+  ) => {
+    const d = a.dim ?? p.self.shape.indexOf(3);
+    const u = t.self === null ? null : P.crossTracked(like(t.self, p.other), p.other, d);
+    const v = t.other === null ? null : P.crossTracked(p.self, like(t.other, p.self), d);
+    return u === null ? v : v === null ? u : u.add(v);
+  },
+};
+
+defineOp({
+  name: "cross",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.",
+  example: "torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])",
+  overloads: [
+    {
+      schema: "cross(Tensor self, Tensor other, int? dim=None) -> Tensor",
+      forward: (self: Tensor, other: Tensor, dim: number | null) => P.cross(self, other, dim),
+      derivative: crossDerivative,
+    },
+  ],
+});
+
+defineOp({
+  name: "cross",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The cross product of 3-vectors along `dim` (default -1), inputs broadcast.",
+  example:
+    "torch.linalg.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])",
+  overloads: [
+    {
+      schema: "linalg_cross(Tensor self, Tensor other, *, int dim=-1) -> Tensor",
+      forward: (self: Tensor, other: Tensor, dim: number) => P.linalgCross(self, other, dim),
+      derivative: crossDerivative,
+    },
+  ],
+});
+
+let warnedChainMatmul = false;
+
+const chainMatmul = defineOp({
+  name: "chain_matmul",
+  variants: ["function"],
+  out: true,
+  doc: "The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).",
+  example: "torch.chainMatmul(torch.ones(2, 3), torch.ones(3, 4), torch.ones(4, 5)).shape // [2, 5]",
+  pythonWrapper: {
+    function: "*matrices, out=None",
+    method: "",
+    body: (matrices: unknown, out: unknown) => {
+      if (!warnedChainMatmul) {
+        warnedChainMatmul = true;
+        console.warn(
+          "UserWarning: torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple parameters.",
+        );
+      }
+      return out === null
+        ? chainMatmul.vf(matrices)
+        : chainMatmul.vf(matrices, { out });
+    },
+    declarations: [
+      "(...matrices: Tensor[]): Tensor",
+      "(...args: [...matrices: Tensor[], options: { out?: Tensor | null }]): Tensor",
+    ],
+  },
+  overloads: [
+    {
+      schema: "chain_matmul(Tensor[] matrices) -> Tensor",
+      forward: (matrices: Tensor[]) => P.chainMatmul(matrices),
+    },
+  ],
+});
