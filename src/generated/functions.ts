@@ -4482,6 +4482,118 @@ export const addmm = fn("addmm") as {
     mat2: Tensor,
     options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
   ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      mat1: Tensor;
+      mat2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat1: Tensor,
+    options: { mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat1: Tensor,
+    mat2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat1: Tensor,
+    options: { mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat1: Tensor,
+    mat2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
 };
 
 /** beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
@@ -4529,6 +4641,118 @@ export const addmv = fn("addmv") as {
     mat: Tensor,
     vec: Tensor,
     options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      mat: Tensor;
+      vec: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat: Tensor,
+    options: { vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat: Tensor,
+    vec: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat: Tensor,
+    options: { vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat: Tensor,
+    vec: Tensor,
+    options?: { out?: Tensor | null },
   ): Tensor;
 };
 
@@ -4578,6 +4802,118 @@ export const addr = fn("addr") as {
     vec2: Tensor,
     options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
   ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      vec1: Tensor;
+      vec2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    vec1: Tensor,
+    options: { vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    vec1: Tensor,
+    vec2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    vec1: Tensor,
+    options: { vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    vec1: Tensor,
+    vec2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
 };
 
 /** beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included). */
@@ -4626,6 +4962,118 @@ export const addbmm = fn("addbmm") as {
     batch2: Tensor,
     options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
   ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
 };
 
 /** beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included). */
@@ -4673,6 +5121,118 @@ export const baddbmm = fn("baddbmm") as {
     batch1: Tensor,
     batch2: Tensor,
     options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
   ): Tensor;
 };
 

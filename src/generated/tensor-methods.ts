@@ -4018,6 +4018,86 @@ declare module "../tensor.js" {
     /**
      * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
      *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat1: Tensor;
+      mat2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat1: Tensor; mat2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat1: Tensor; mat2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat1: Tensor,
+      options: { mat2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, alpha: number | boolean, mat1: Tensor, mat2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(options: { beta: number | boolean; mat1: Tensor; mat2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, options: { mat1: Tensor; mat2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, mat1: Tensor, options: { mat2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, mat1: Tensor, mat2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
      * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
      * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
      */
@@ -4048,6 +4128,86 @@ declare module "../tensor.js" {
       mat2: Tensor,
       options?: { beta?: number | boolean; alpha?: number | boolean },
     ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat1: Tensor;
+      mat2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat1: Tensor; mat2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat1: Tensor; mat2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat1: Tensor,
+      options: { mat2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, alpha: number | boolean, mat1: Tensor, mat2: Tensor): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(options: { beta: number | boolean; mat1: Tensor; mat2: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, options: { mat1: Tensor; mat2: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, mat1: Tensor, options: { mat2: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, mat1: Tensor, mat2: Tensor): this;
     /**
      * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
      *
@@ -4084,6 +4244,86 @@ declare module "../tensor.js" {
     /**
      * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
      *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat: Tensor;
+      vec: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat: Tensor; vec: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat: Tensor; vec: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat: Tensor,
+      options: { vec: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, alpha: number | boolean, mat: Tensor, vec: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(options: { beta: number | boolean; mat: Tensor; vec: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, options: { mat: Tensor; vec: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, mat: Tensor, options: { vec: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, mat: Tensor, vec: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
      * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
      * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
      */
@@ -4114,6 +4354,86 @@ declare module "../tensor.js" {
       vec: Tensor,
       options?: { beta?: number | boolean; alpha?: number | boolean },
     ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat: Tensor;
+      vec: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat: Tensor; vec: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat: Tensor; vec: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat: Tensor,
+      options: { vec: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, alpha: number | boolean, mat: Tensor, vec: Tensor): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(options: { beta: number | boolean; mat: Tensor; vec: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, options: { mat: Tensor; vec: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, mat: Tensor, options: { vec: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, mat: Tensor, vec: Tensor): this;
     /**
      * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
      *
@@ -4150,6 +4470,86 @@ declare module "../tensor.js" {
     /**
      * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
      *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      vec1: Tensor;
+      vec2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      beta: number | boolean,
+      options: { alpha: number | boolean; vec1: Tensor; vec2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { vec1: Tensor; vec2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      beta: number | boolean,
+      alpha: number | boolean,
+      vec1: Tensor,
+      options: { vec2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, alpha: number | boolean, vec1: Tensor, vec2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(options: { beta: number | boolean; vec1: Tensor; vec2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, options: { vec1: Tensor; vec2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, vec1: Tensor, options: { vec2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, vec1: Tensor, vec2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
      * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
      * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
      */
@@ -4180,6 +4580,86 @@ declare module "../tensor.js" {
       vec2: Tensor,
       options?: { beta?: number | boolean; alpha?: number | boolean },
     ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      vec1: Tensor;
+      vec2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; vec1: Tensor; vec2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { vec1: Tensor; vec2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      vec1: Tensor,
+      options: { vec2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, alpha: number | boolean, vec1: Tensor, vec2: Tensor): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(options: { beta: number | boolean; vec1: Tensor; vec2: Tensor }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, options: { vec1: Tensor; vec2: Tensor }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, vec1: Tensor, options: { vec2: Tensor }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, vec1: Tensor, vec2: Tensor): this;
     /**
      * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
      *
@@ -4216,6 +4696,86 @@ declare module "../tensor.js" {
     /**
      * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
      *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, alpha: number | boolean, batch1: Tensor, batch2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, batch1: Tensor, batch2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
      * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
      * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
      */
@@ -4246,6 +4806,86 @@ declare module "../tensor.js" {
       batch2: Tensor,
       options?: { beta?: number | boolean; alpha?: number | boolean },
     ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, alpha: number | boolean, batch1: Tensor, batch2: Tensor): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, batch1: Tensor, batch2: Tensor): this;
     /**
      * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
      *
@@ -4282,6 +4922,91 @@ declare module "../tensor.js" {
     /**
      * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
      *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      batch2: Tensor,
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(beta: number | boolean, batch1: Tensor, batch2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
      * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
      * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
      */
@@ -4312,6 +5037,86 @@ declare module "../tensor.js" {
       batch2: Tensor,
       options?: { beta?: number | boolean; alpha?: number | boolean },
     ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, alpha: number | boolean, batch1: Tensor, batch2: Tensor): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, batch1: Tensor, batch2: Tensor): this;
     /**
      * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
      *

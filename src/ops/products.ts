@@ -356,6 +356,8 @@ export function einsum(equation: string, operands: readonly Tensor[], path: numb
 export function tensordot(a: Tensor, b: Tensor, dims1: number[], dims2: number[]): Tensor {
   if (dims1.length !== dims2.length)
     throw runtimeError("both dimension lists should have same length");
+  const raw1 = dims1;
+  const raw2 = dims2;
   dims1 = dims1.map((d) => normalizeDim(d, a.dim()));
   dims2 = dims2.map((d) => normalizeDim(d, b.dim()));
   let csize = 1;
@@ -369,7 +371,7 @@ export function tensordot(a: Tensor, b: Tensor, dims1: number[], dims2: number[]
     else {
       if (s1 !== s2)
         throw runtimeError(
-          `contracted dimensions need to match, but first has size ${s1} in dim ${dims1[i]} and second has size ${s2} in dim ${dims2[i]}`,
+          `contracted dimensions need to match, but first has size ${s1} in dim ${raw1[i]} and second has size ${s2} in dim ${raw2[i]}`,
         );
       csize *= s1;
     }

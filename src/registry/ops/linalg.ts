@@ -13,7 +13,7 @@ import * as P from "../../ops/products.js";
 import { reshape } from "../../ops/views.js";
 import { pyTypeName } from "../../ops/core.js";
 import { runtimeError, typeError, valueError } from "../../errors.js";
-import { defineOp } from "../define.js";
+import { defineOp, deprecated } from "../define.js";
 
 defineOp({
   name: "matmul",
@@ -139,10 +139,15 @@ function parseSubscript(n: unknown): string {
   if (n === "...") return "...";
   if (typeof n === "number" && n >= 0 && n < 26) return String.fromCharCode(65 + n);
   if (typeof n === "number" && n >= 26 && n < 52) return String.fromCharCode(97 + n - 26);
+  // Python compares the entry with `n >= 0` first
+  if (typeof n !== "number" && typeof n !== "boolean")
+    throw typeError(`'>=' not supported between instances of '${pyTypeName(n)}' and 'int'`);
   throw valueError("einsum(): subscript in subscript list is not within the valid range [0, 52)");
 }
 
 function sublistLabels(l: unknown): string {
+  // Python iterates a string by characters
+  if (typeof l === "string") return [...l].map(parseSubscript).join("");
   if (!Array.isArray(l))
     throw typeError(`'${pyTypeName(l)}' object is not iterable`);
   return l.map(parseSubscript).join("");
@@ -291,7 +296,14 @@ function defineAdd(
       );
     return r;
   };
-  defineOp({
+  // deprecated.yaml's positional beta (and alpha) first: the current overload, with a warning
+  const warn = () =>
+    deprecated(
+      name,
+      `${name}(Number beta, Tensor input, Number alpha, Tensor ${x}, Tensor ${y}, *, Tensor out)`,
+      `${name}(Tensor input, Tensor ${x}, Tensor ${y}, *, Number beta, Number alpha, Tensor out)`,
+    );
+  const entry = defineOp({
     name,
     variants: ["function", "method", "inplace"],
     out: true,
@@ -303,6 +315,22 @@ function defineAdd(
         forward,
         derivative,
         inplace: { forward: inplaceForward, derivative },
+      },
+      {
+        schema: `${name}(Scalar beta, Tensor self, Scalar alpha, Tensor ${x}, Tensor ${y}) -> Tensor`,
+        hidden: true,
+        forward: (beta: number, self: Tensor, alpha: number, a: Tensor, b: Tensor) => {
+          warn();
+          return entry.vf(self, a, b, { beta, alpha });
+        },
+      },
+      {
+        schema: `${name}(Scalar beta, Tensor self, Tensor ${x}, Tensor ${y}) -> Tensor`,
+        hidden: true,
+        forward: (beta: number, self: Tensor, a: Tensor, b: Tensor) => {
+          warn();
+          return entry.vf(self, a, b, { beta });
+        },
       },
     ],
   });
