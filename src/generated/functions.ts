@@ -5373,3 +5373,39 @@ export const chainMatmul = fn("chainMatmul") as {
    */
   (...args: [...matrices: Tensor[], options: { out?: Tensor | null }]): Tensor;
 };
+
+/** The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses). */
+export const cdist = fn("cdist") as {
+  /**
+   * The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses).
+   *
+   * PyTorch: `cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor`
+   * @example torch.cdist(torch.tensor([[0., 0]]), torch.tensor([[3., 4]])) // tensor([[5.]])
+   */
+  (
+    x1: Tensor,
+    x2: Tensor,
+    p?: number,
+    computeMode?:
+      | "use_mm_for_euclid_dist_if_necessary"
+      | "use_mm_for_euclid_dist"
+      | "donot_use_mm_for_euclid_dist",
+  ): Tensor;
+  /**
+   * The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses).
+   *
+   * PyTorch: `cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor`
+   * @example torch.cdist(torch.tensor([[0., 0]]), torch.tensor([[3., 4]])) // tensor([[5.]])
+   */
+  (
+    x1: Tensor,
+    x2: Tensor,
+    options: {
+      p?: number;
+      computeMode?:
+        | "use_mm_for_euclid_dist_if_necessary"
+        | "use_mm_for_euclid_dist"
+        | "donot_use_mm_for_euclid_dist";
+    },
+  ): Tensor;
+};

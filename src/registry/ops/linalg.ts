@@ -11,9 +11,14 @@ import { Tensor } from "../../tensor.js";
 import * as L from "../../ops/linalg.js";
 import * as P from "../../ops/products.js";
 import { reshape } from "../../ops/views.js";
-import { pyTypeName } from "../../ops/core.js";
+import { pyTypeName, scalarTypeName } from "../../ops/core.js";
 import { runtimeError, typeError, valueError } from "../../errors.js";
-import { defineOp, deprecated } from "../define.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { broadcastShapes } from "../../shape.js";
+import { defineOp, deprecated, fn, recordingOp } from "../define.js";
+
+const torchWhere = (c: Tensor, a: Tensor, b: Tensor): Tensor => fn("where")(c, a, b) as Tensor;
+const torchCat = (ts: Tensor[], dim: number): Tensor => fn("cat")(ts, dim) as Tensor;
 
 defineOp({
   name: "matmul",
@@ -647,6 +652,147 @@ const chainMatmul = defineOp({
     {
       schema: "chain_matmul(Tensor[] matrices) -> Tensor",
       forward: (matrices: Tensor[]) => P.chainMatmul(matrices),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// cdist
+
+/**
+ * The factor w of d dist[.., i, j] = sum_k w[.., i, j, k] (dx1[.., i, k] - dx2[.., j, k]) for
+ * diff = x1_i - x2_j, as ATen's _cdist_backward: 0 for p = 0; sign(diff) for p = 1;
+ * diff / dist for p = 2; sign(diff) |diff|^(p-1) / dist^(p-1) otherwise (p < 2 zero where
+ * diff is); sign(diff) where |diff| attains the max for p = inf; zero where dist is 0.
+ */
+function cdistFactor(x1: Tensor, x2: Tensor, p: number, dist: Tensor): Tensor {
+  const diff = x1.unsqueeze(-2).sub(x2.unsqueeze(-3));
+  const d = dist.unsqueeze(-1);
+  const zero = d.eq(0);
+  let w: Tensor;
+  if (p === 0) return diff.mul(0);
+  if (p === 1) w = diff.sign();
+  else if (p === 2) w = diff.div(d);
+  else if (p === Infinity) w = diff.sign().mul(diff.abs().eq(d));
+  else if (p < 2) {
+    w = diff.sign().mul(diff.abs().pow(p - 1)).div(d.pow(p - 1));
+    if (p < 1) w = fnWhere(diff.eq(0), diff.mul(0), w);
+  } else w = diff.mul(diff.abs().pow(p - 2)).div(d.pow(p - 1));
+  return fnWhere(zero, diff.mul(0), w);
+}
+
+const fnWhere = torchWhere;
+
+/** the p-norm distances of the rows of x1 and x2 (batch dims broadcast), directly */
+function cdistDirect(x1: Tensor, x2: Tensor, p: number): Tensor {
+  const diff = x1.unsqueeze(-2).sub(x2.unsqueeze(-3)).abs();
+  if (p === 0) return diff.ne(0).sum(-1, false, { dtype: x1.dtype });
+  if (p === Infinity) return diff.amax(-1);
+  if (p === 1) return diff.sum(-1);
+  if (p === 2) return diff.mul(diff).sum(-1).sqrt();
+  return diff.pow(p).sum(-1).pow(1 / p);
+}
+
+/** ATen's _cdist_forward: recorded as CdistBackward0 */
+const cdistForward = recordingOp(
+  "_cdist_forward(Tensor x1, Tensor x2, float p, int? compute_mode) -> Tensor",
+  (x1: Tensor, x2: Tensor, p: number, _mode: number | null) => noGrad(() => cdistDirect(x1, x2, p)),
+  {
+    name: "CdistBackward0",
+    save: ["x1", "x2", "result"],
+    attrs: ["p"],
+    // d x1_i = sum_j g_ij w_ij, d x2_j = -sum_i g_ij w_ij
+    grad: (g: Tensor, s: { x1: Tensor; x2: Tensor; result: Tensor }, a: { p: number }) => {
+      const gw = cdistFactor(s.x1, s.x2, a.p, s.result).mul(g.unsqueeze(-1));
+      return [gw.sum(-2), gw.sum(-3).neg()];
+    },
+    jvp: (t, pr, r, a: { p: number }) => {
+      const w = cdistFactor(pr.x1, pr.x2, a.p, r);
+      let d: Tensor | null = null;
+      if (t.x1 !== null) d = t.x1.unsqueeze(-2);
+      if (t.x2 !== null) d = d === null ? t.x2.unsqueeze(-3).neg() : d.sub(t.x2.unsqueeze(-3));
+      return d === null ? null : w.mul(d).sum(-1);
+    },
+  },
+);
+
+/**
+ * ATen's _euclidean_dist: |x1_i|^2 - 2 x1_i . x2_j + |x2_j|^2 as one matrix product of
+ * [-2 x1, |x1|^2, 1] and [x2, 1, |x2|^2], clamped at 1e-30 and square-rooted in place.
+ */
+function euclideanDist(x1: Tensor, x2: Tensor): Tensor {
+  const n1 = x1.pow(2).sum(-1, true);
+  const n2 = x2.pow(2).sum(-1, true);
+  const a = torchCat([x1.mul(-2), n1, n1.mul(0).add(1)], -1);
+  const b = torchCat([x2, n2.mul(0).add(1), n2], -1);
+  return a.matmul(b.transpose(-2, -1)).clampMin_(1e-30).sqrt_();
+}
+
+function cdist(x1: Tensor, x2: Tensor, p: number, mode: number | null): Tensor {
+  if (x1.dim() < 2)
+    throw runtimeError(`cdist only supports at least 2D tensors, X1 got: ${x1.dim()}D`);
+  if (x2.dim() < 2)
+    throw runtimeError(`cdist only supports at least 2D tensors, X2 got: ${x2.dim()}D`);
+  const c1 = x1.shape[x1.dim() - 1];
+  const c2 = x2.shape[x2.dim() - 1];
+  if (c1 !== c2)
+    throw runtimeError(`X1 and X2 must have the same number of columns. X1: ${c1} X2: ${c2}`);
+  if (!x1.dtype.isFloatingPoint)
+    throw runtimeError(
+      `cdist only supports floating-point dtypes, X1 got: ${scalarTypeName(x1.dtype)}`,
+    );
+  if (!x2.dtype.isFloatingPoint)
+    throw runtimeError(
+      `cdist only supports floating-point dtypes, X2 got: ${scalarTypeName(x2.dtype)}`,
+    );
+  if (!(p >= 0)) throw runtimeError("cdist only supports non-negative p values");
+  if (x1.dtype !== x2.dtype)
+    throw runtimeError(
+      `expected scalar type ${scalarTypeName(x1.dtype)} but found ${scalarTypeName(x2.dtype)}`,
+    );
+  const r1 = x1.shape[x1.dim() - 2];
+  const r2 = x2.shape[x2.dim() - 2];
+  const batch = broadcastShapes(x1.shape.slice(0, -2), x2.shape.slice(0, -2));
+  const m = mode ?? 0;
+  if (p === 2 && (m === 1 || (m === 0 && (r1 > 25 || r2 > 25)))) {
+    const nb = batch.reduce((u, v) => u * v, 1);
+    const e1 = x1.expand([...batch, r1, c1]).reshape([nb, r1, c1]);
+    const e2 = x2.expand([...batch, r2, c2]).reshape([nb, r2, c2]);
+    return euclideanDist(e1, e2).view([...batch, r1, r2]);
+  }
+  const e1 = x1.dim() - 2 === batch.length && x1.shape.slice(0, -2).join() === batch.join();
+  const e2 = x2.dim() - 2 === batch.length && x2.shape.slice(0, -2).join() === batch.join();
+  return cdistForward(
+    e1 ? x1 : x1.expand([...batch, r1, c1]),
+    e2 ? x2 : x2.expand([...batch, r2, c2]),
+    p,
+    mode,
+  );
+}
+
+const cdistOp = defineOp({
+  name: "cdist",
+  variants: ["function"],
+  doc: "The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses).",
+  example: "torch.cdist(torch.tensor([[0., 0]]), torch.tensor([[3., 4]])) // tensor([[5.]])",
+  pythonWrapper: {
+    function: "x1, x2, p=2., compute_mode='use_mm_for_euclid_dist_if_necessary'",
+    method: "",
+    body: (x1: unknown, x2: unknown, p: unknown, mode: unknown) => {
+      if (mode === "use_mm_for_euclid_dist_if_necessary") return cdistOp.vf(x1, x2, p, null);
+      if (mode === "use_mm_for_euclid_dist") return cdistOp.vf(x1, x2, p, 1);
+      if (mode === "donot_use_mm_for_euclid_dist") return cdistOp.vf(x1, x2, p, 2);
+      throw valueError(`${String(mode)} is not a valid value for compute_mode`);
+    },
+    declarations: [
+      '(x1: Tensor, x2: Tensor, p?: number, computeMode?: "use_mm_for_euclid_dist_if_necessary" | "use_mm_for_euclid_dist" | "donot_use_mm_for_euclid_dist"): Tensor',
+      '(x1: Tensor, x2: Tensor, options: { p?: number; computeMode?: "use_mm_for_euclid_dist_if_necessary" | "use_mm_for_euclid_dist" | "donot_use_mm_for_euclid_dist" }): Tensor',
+    ],
+  },
+  overloads: [
+    {
+      schema: "cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor",
+      forward: cdist,
     },
   ],
 });
