@@ -5409,3 +5409,50 @@ export const cdist = fn("cdist") as {
     },
   ): Tensor;
 };
+
+/** A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype. */
+export const blockDiag = fn("blockDiag") as {
+  /**
+   * A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype.
+   *
+   * PyTorch: `block_diag(Tensor[] tensors) -> Tensor`
+   * @example torch.blockDiag(torch.ones(1, 2), torch.tensor(3)) // tensor([[1., 1., 0.], [0., 0., 3.]])
+   */
+  (...tensors: Tensor[]): Tensor;
+};
+
+/** Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is. */
+export const cartesianProd = fn("cartesianProd") as {
+  /**
+   * Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.
+   *
+   * PyTorch: `cartesian_prod(Tensor[] tensors) -> Tensor`
+   * @example torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1, 3], [1, 4], [2, 3], [2, 4]])
+   */
+  (...tensors: Tensor[]): Tensor;
+};
+
+/** The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order. */
+export const combinations = fn("combinations") as {
+  /**
+   * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
+   *
+   * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   */
+  (input: Tensor, options?: { r?: number; withReplacement?: boolean }): Tensor;
+  /**
+   * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
+   *
+   * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   */
+  (input: Tensor, r: number, options?: { withReplacement?: boolean }): Tensor;
+  /**
+   * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
+   *
+   * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   */
+  (input: Tensor, r: number, withReplacement: boolean): Tensor;
+};

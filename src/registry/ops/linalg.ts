@@ -15,10 +15,15 @@ import { pyTypeName, scalarTypeName } from "../../ops/core.js";
 import { runtimeError, typeError, valueError } from "../../errors.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { broadcastShapes } from "../../shape.js";
+import { getDefaultDtype as defaultDtype, int64, promoteTypes } from "../../dtype.js";
+import { anyNeedsGrad, record, registerDerivative } from "../../autograd/function.js";
+import { registerJvp } from "../../autograd/forward-ad.js";
+import type { Op } from "../../autograd/derivatives.js";
 import { defineOp, deprecated, fn, recordingOp } from "../define.js";
 
 const torchWhere = (c: Tensor, a: Tensor, b: Tensor): Tensor => fn("where")(c, a, b) as Tensor;
 const torchCat = (ts: Tensor[], dim: number): Tensor => fn("cat")(ts, dim) as Tensor;
+const torchStack = (ts: Tensor[], dim: number): Tensor => fn("stack")(ts, dim) as Tensor;
 
 defineOp({
   name: "matmul",
@@ -793,6 +798,174 @@ const cdistOp = defineOp({
     {
       schema: "cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor",
       forward: cdist,
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// block_diag, cartesian_prod, combinations
+
+/** a block_diag input as the matrix it places: 0-d as 1 x 1, 1-d as one row */
+const asBlock = (t: Tensor): [number, number] =>
+  t.dim() === 0 ? [1, 1] : t.dim() === 1 ? [1, t.shape[0]] : [t.shape[0], t.shape[1]];
+
+/** ATen's block_diag: the inputs along the diagonal of zeros, in the promoted dtype (untracked) */
+function blockDiagKernel(tensors: readonly Tensor[]): Tensor {
+  tensors.forEach((t, i) => {
+    if (t.dim() > 2)
+      throw runtimeError(
+        `torch.block_diag: Input tensors must have 2 or fewer dimensions. Input ${i} has ${t.dim()} dimensions`,
+      );
+  });
+  const dt =
+    tensors.length === 0
+      ? defaultDtype()
+      : tensors.map((t) => t.dtype).reduce((a, b) => promoteTypes(a, b));
+  const blocks = tensors.map(asBlock);
+  // (no input gives a 1 x 0 matrix, as ATen)
+  const rows = tensors.length === 0 ? 1 : blocks.reduce((s, b) => s + b[0], 0);
+  const cols = blocks.reduce((s, b) => s + b[1], 0);
+  return noGrad(() => {
+    const out = new Tensor(new dt.ArrayType(rows * cols), [rows, cols], [cols, 1], 0, dt);
+    let r = 0;
+    let c = 0;
+    tensors.forEach((t, i) => {
+      const [n, m] = blocks[i];
+      if (n * m > 0) out.narrow(0, r, n).narrow(1, c, m).copy_(t.reshape([n, m]));
+      r += n;
+      c += m;
+    });
+    return out;
+  });
+}
+
+registerDerivative("block_diag" as Op, {
+  name: "BlockDiagBackward0",
+  save: [],
+  // block_diag_backward: each input's block of g, in its shape and dtype
+  grad: ((g: Tensor, _s: unknown, a: { shapes: number[][]; dtypes: Tensor["dtype"][] }) => {
+    let r = 0;
+    let c = 0;
+    return a.shapes.map((shape, i) => {
+      const [n, m] = shape.length === 0 ? [1, 1] : shape.length === 1 ? [1, shape[0]] : shape;
+      const block = g.narrow(0, r, n).narrow(1, c, m).reshape(shape);
+      r += n;
+      c += m;
+      return a.dtypes[i].isFloatingPoint ? block.to(a.dtypes[i]) : null;
+    });
+  }) as never,
+});
+registerJvp("block_diag" as Op, ((tangents: readonly (Tensor | null)[], inputs: readonly (Tensor | null | undefined)[]) =>
+  blockDiagKernel(
+    tangents.map((t, i) => t ?? (inputs[i] as Tensor).mul(0)),
+  )) as never);
+
+const blockDiag = defineOp({
+  name: "block_diag",
+  variants: ["function"],
+  doc: "A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype.",
+  example: "torch.blockDiag(torch.ones(1, 2), torch.tensor(3)) // tensor([[1., 1., 0.], [0., 0., 3.]])",
+  pythonWrapper: {
+    function: "*tensors",
+    method: "",
+    body: (tensors: unknown) => blockDiag.vf(tensors),
+    declarations: ["(...tensors: Tensor[]): Tensor"],
+  },
+  overloads: [
+    {
+      schema: "block_diag(Tensor[] tensors) -> Tensor",
+      forward: (tensors: Tensor[]) => {
+        const out = blockDiagKernel(tensors);
+        if (anyNeedsGrad(tensors) && out.dtype.isFloatingPoint)
+          record("block_diag" as Op, out, tensors, {} as never, {
+            shapes: tensors.map((t) => t.shape.slice()),
+            dtypes: tensors.map((t) => t.dtype),
+          } as never);
+        return out;
+      },
+    },
+  ],
+});
+
+/** the checks of ATen's cartesian_prod and meshgrid */
+function check1dVectors(tensors: readonly Tensor[]): void {
+  for (const t of tensors)
+    if (t.dim() !== 1) throw runtimeError(`Expect a 1D vector, but got shape [${t.shape.join(", ")}]`);
+}
+
+const cartesianProd = defineOp({
+  name: "cartesian_prod",
+  variants: ["function"],
+  doc: "Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.",
+  example: "torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1, 3], [1, 4], [2, 3], [2, 4]])",
+  pythonWrapper: {
+    function: "*tensors",
+    method: "",
+    body: (tensors: unknown) => cartesianProd.vf(tensors),
+    declarations: ["(...tensors: Tensor[]): Tensor"],
+  },
+  overloads: [
+    {
+      schema: "cartesian_prod(Tensor[] tensors) -> Tensor",
+      // ATen: meshgrid(indexing="ij") of the inputs, each grid flattened, stacked as columns
+      forward: (tensors: Tensor[]) => {
+        check1dVectors(tensors);
+        if (tensors.length === 1) return tensors[0];
+        if (tensors.length === 0) throw runtimeError("meshgrid expects a non-empty TensorList");
+        if (tensors.some((t) => t.dtype !== tensors[0].dtype))
+          throw runtimeError("meshgrid expects all tensors to have the same dtype");
+        const sizes = tensors.map((t) => t.shape[0]);
+        const cols = tensors.map((t, i) => {
+          const shape = sizes.map((_, j) => (j === i ? sizes[i] : 1));
+          return t.view(shape).expand(sizes).flatten();
+        });
+        return torchStack(cols, 1);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "combinations",
+  variants: ["function"],
+  doc: "The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.",
+  example: "torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])",
+  overloads: [
+    {
+      schema: "combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor",
+      forward: (self: Tensor, r: number, withReplacement: boolean) => {
+        if (self.dim() !== 1)
+          throw runtimeError(`Expect a 1D vector, but got shape [${self.shape.join(", ")}]`);
+        if (r < 0) throw runtimeError(`Expect a non-negative number, but got ${r}`);
+        if (r === 0) return new Tensor(new self.dtype.ArrayType(0), [0], [1], 0, self.dtype);
+        // the index tuples i1 < i2 < ... (<= with replacement), in lexicographic order
+        const n = self.shape[0];
+        const rows: number[][] = [];
+        const cur: number[] = [];
+        const walk = (start: number) => {
+          if (cur.length === r) {
+            rows.push(cur.slice());
+            return;
+          }
+          for (let i = start; i < n; i++) {
+            cur.push(i);
+            walk(withReplacement ? i : i + 1);
+            cur.pop();
+          }
+        };
+        walk(0);
+        const cols = Array.from({ length: r }, (_, k) => {
+          const idx = new Tensor(
+            Float64Array.from(rows.map((row) => row[k])),
+            [rows.length],
+            [1],
+            0,
+            int64,
+          );
+          return self.indexSelect(0, idx);
+        });
+        return torchStack(cols, 1);
+      },
     },
   ],
 });
