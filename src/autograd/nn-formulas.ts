@@ -40,7 +40,10 @@ export interface LayerOpDefs {
   softplus: { save: "self"; attrs: { beta: number; threshold: number } };
   hardtanh: { save: "self"; attrs: { min: number; max: number } };
   logSigmoid: { save: "self" | "buffer"; attrs: Record<string, never> };
-  linearAddmm: { save: "mat1" | "mat2"; attrs: { mat1ColumnMajor: boolean; mat2ColumnMajor: boolean } };
+  linearAddmm: {
+    save: "mat1" | "mat2";
+    attrs: { mat1ColumnMajor: boolean; mat2ColumnMajor: boolean };
+  };
   embedding: {
     save: "indices";
     attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean };

@@ -129,7 +129,11 @@ const toLabel = (s: number): string =>
  * missing ones), then contract the operands pairwise (left to right, or in `path`'s order)
  * with sumproductPair, summing each contracted dim as soon as no later operand has it.
  */
-export function einsum(equation: string, operands: readonly Tensor[], path: number[] | null): Tensor {
+export function einsum(
+  equation: string,
+  operands: readonly Tensor[],
+  path: number[] | null,
+): Tensor {
   if (operands.length === 0) throw runtimeError("einsum(): must provide at least one operand");
   const numOps = operands.length;
   if (path !== null) {
@@ -153,7 +157,9 @@ export function einsum(equation: string, operands: readonly Tensor[], path: numb
           `einsum(): found '.' for operand ${curr} for which an ellipsis was already found`,
         );
       if (!(i + 2 < lhs.length && lhs[++i] === "." && lhs[++i] === "."))
-        throw runtimeError(`einsum(): found '.' for operand ${curr} that is not part of any ellipsis`);
+        throw runtimeError(
+          `einsum(): found '.' for operand ${curr} that is not part of any ellipsis`,
+        );
       opLabels[curr].push(ELLIPSIS);
       ellInInput = true;
     } else if (c === ",") {
@@ -417,7 +423,12 @@ const scalarFor = (t: Tensor, v: number | boolean): number =>
  * beta = 0 self is not read, so NaN and inf in it do not propagate. Untracked: the registry
  * records the op's own node.
  */
-function combine(self: Tensor, prod: Tensor, beta: number | boolean, alpha: number | boolean): Tensor {
+function combine(
+  self: Tensor,
+  prod: Tensor,
+  beta: number | boolean,
+  alpha: number | boolean,
+): Tensor {
   return noGrad(() => {
     const b = scalarFor(prod, beta);
     const a = scalarFor(prod, alpha);
@@ -453,7 +464,12 @@ export function addmm(
   sameDtype(self, mat2, "self and mat2");
   notForBool(self, "addmm_impl_cpu_");
   const s = noGrad(() => expand(self, [mat1.shape[0], mat2.shape[1]]));
-  return combine(s, noGrad(() => mm(mat1, mat2)), beta, alpha);
+  return combine(
+    s,
+    noGrad(() => mm(mat1, mat2)),
+    beta,
+    alpha,
+  );
 }
 
 /** torch.addmv: beta * self + alpha * (mat @ vec); self takes mat's dtype */
@@ -474,18 +490,26 @@ export function addmv(
       `size mismatch, got ${selfSize}, ${mat.shape[0]}x${mat.shape[1]},${vec.shape[0]}`,
     );
   if (mat.dtype !== vec.dtype)
-    throw runtimeError(
-      `expected scalar type ${typeName(mat)} but found ${typeName(vec)}`,
-    );
+    throw runtimeError(`expected scalar type ${typeName(mat)} but found ${typeName(vec)}`);
   const s = noGrad(() => expand(self.to(mat.dtype), [mat.shape[0]]));
-  const r = combine(s, noGrad(() => mv(mat, vec)), beta, alpha);
+  const r = combine(
+    s,
+    noGrad(() => mv(mat, vec)),
+    beta,
+    alpha,
+  );
   return r;
 }
 
 const typeName = (t: Tensor): string =>
-  ({ float32: "Float", float64: "Double", int32: "Int", int64: "Long", uint8: "Byte", bool: "Bool" })[
-    t.dtype.name
-  ] ?? t.dtype.name;
+  ({
+    float32: "Float",
+    float64: "Double",
+    int32: "Int",
+    int64: "Long",
+    uint8: "Byte",
+    bool: "Bool",
+  })[t.dtype.name] ?? t.dtype.name;
 
 /** torch.addr: beta * self + alpha * outer(vec1, vec2), in the promoted dtype (bool: or/and) */
 export function addr(
@@ -500,7 +524,7 @@ export function addr(
   if (vec2.dim() !== 1)
     throw runtimeError(`addr: Expected 1-D argument vec2, but got ${vec2.dim()}-D`);
   return noGrad(() => {
-    const dt = [self, vec1, vec2].map((t) => t.dtype).reduce((x, y) => promote(x, y));
+    const dt = [self, vec1, vec2].map((t) => t.dtype).reduce((x, y) => promoteTypesOf(x, y));
     if (!dt.isFloatingPoint && dt.name !== "bool") {
       if (!Number.isInteger(Number(beta)))
         throw runtimeError(
@@ -515,16 +539,13 @@ export function addr(
     const outer = unsqueeze(vec1.to(dt), 1).mul(vec2.to(dt));
     if (dt.name === "bool") {
       // ATen's addr for bools: (beta && self) || (alpha && outer)
-      const a = Boolean(alpha) ? outer : outer.ne(outer);
-      return Boolean(beta) ? a.logicalOr(s) : a.clone();
+      const a = alpha ? outer : outer.ne(outer);
+      return beta ? a.logicalOr(s) : a.clone();
     }
     return combine(s.to(dt), outer, beta, alpha);
   });
 }
 
-function promote(a: Tensor["dtype"], b: Tensor["dtype"]): Tensor["dtype"] {
-  return promoteTypesOf(a, b);
-}
 
 /** torch.addbmm: beta * self + alpha * sum_b (batch1[b] @ batch2[b]) */
 export function addbmm(
@@ -552,10 +573,7 @@ export function addbmm(
   const [nb, n, k] = batch1.shape;
   const p = batch2.shape[2];
   const prod = noGrad(() =>
-    mm(
-      reshape(permute(batch1, [1, 0, 2]), [n, nb * k]),
-      reshape(batch2, [nb * k, p]),
-    ),
+    mm(reshape(permute(batch1, [1, 0, 2]), [n, nb * k]), reshape(batch2, [nb * k, p])),
   );
   return combine(s, prod, beta, alpha);
 }
@@ -572,7 +590,12 @@ export function baddbmm(
   if (batch1.dim() !== 3) throw runtimeError("batch1 must be a 3D tensor");
   if (batch2.dim() !== 3) throw runtimeError("batch2 must be a 3D tensor");
   const prod = noGrad(() => bmm(batch1, batch2));
-  return combine(noGrad(() => s.to(prod.dtype)), prod, beta, alpha);
+  return combine(
+    noGrad(() => s.to(prod.dtype)),
+    prod,
+    beta,
+    alpha,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,10 +610,19 @@ export function kron(a: Tensor, b: Tensor): Tensor {
   const pad = (t: Tensor) => new Array<number>(nd - t.dim()).fill(1).concat(t.shape);
   const as = pad(a);
   const bs = pad(b);
-  const aView = reshape(a, as.flatMap((s) => [s, 1]));
-  const bView = reshape(b, bs.flatMap((s) => [1, s]));
+  const aView = reshape(
+    a,
+    as.flatMap((s) => [s, 1]),
+  );
+  const bView = reshape(
+    b,
+    bs.flatMap((s) => [1, s]),
+  );
   const prod = aView.mul(bView);
-  return unsafeView(prod, as.map((s, i) => s * bs[i]));
+  return unsafeView(
+    prod,
+    as.map((s, i) => s * bs[i]),
+  );
 }
 
 /** the sum of a matrix's diagonal; integers sum in int64 (the registry records TraceBackward0) */
@@ -617,7 +649,10 @@ export function linalgCross(a: Tensor, b: Tensor, dim: number): Tensor {
     throw runtimeError(`expected scalar type ${typeName(a)} but found ${typeName(b)}`);
   return noGrad(() => {
     const c = (t: Tensor, i: number) => t.select(d, i);
-    const comp = (i: number, j: number) => c(a, i).mul(c(b, j)).sub(c(a, j).mul(c(b, i)));
+    const comp = (i: number, j: number) =>
+      c(a, i)
+        .mul(c(b, j))
+        .sub(c(a, j).mul(c(b, i)));
     return torchStack([comp(1, 2), comp(2, 0), comp(0, 1)], d);
   });
 }
@@ -635,7 +670,10 @@ export function cross(a: Tensor, b: Tensor, dim: number | null): Tensor {
 /** linalg_cross composed of tracked ops (for the derivative formulas and their own gradients) */
 export function crossTracked(a: Tensor, b: Tensor, dim: number): Tensor {
   const c = (t: Tensor, i: number) => t.select(dim, i);
-  const comp = (i: number, j: number) => c(a, i).mul(c(b, j)).sub(c(a, j).mul(c(b, i)));
+  const comp = (i: number, j: number) =>
+    c(a, i)
+      .mul(c(b, j))
+      .sub(c(a, j).mul(c(b, i)));
   return torchStack([comp(1, 2), comp(2, 0), comp(0, 1)], dim);
 }
 
@@ -647,8 +685,7 @@ export function crossTracked(a: Tensor, b: Tensor, dim: number): Tensor {
 export function chainMatmul(ms: readonly Tensor[]): Tensor {
   if (ms.length === 0) throw runtimeError("chain_matmul(): Expected one or more matrices");
   for (const m of ms)
-    if (m.dim() !== 2)
-      throw runtimeError(`Tensor dimension is ${m.dim()}, expected 2 instead.`);
+    if (m.dim() !== 2) throw runtimeError(`Tensor dimension is ${m.dim()}, expected 2 instead.`);
   if (ms.length === 1) return ms[0].clone();
   const n = ms.length;
   for (let i = 0; i + 1 < n; i++)

@@ -1065,7 +1065,13 @@ export function parsePyParams(text: string): PyParam[] {
                 : Number(d);
       if (name.startsWith("*")) {
         const bare = name.slice(1);
-        return { name: bare, jsName: camelCase(bare), hasDefault: true, default: [], varargs: true };
+        return {
+          name: bare,
+          jsName: camelCase(bare),
+          hasDefault: true,
+          default: [],
+          varargs: true,
+        };
       }
       return { name, jsName: camelCase(name), hasDefault: eq >= 0, default: value };
     });

@@ -158,8 +158,7 @@ function parseSubscript(n: unknown): string {
 function sublistLabels(l: unknown): string {
   // Python iterates a string by characters
   if (typeof l === "string") return [...l].map(parseSubscript).join("");
-  if (!Array.isArray(l))
-    throw typeError(`'${pyTypeName(l)}' object is not iterable`);
+  if (!Array.isArray(l)) throw typeError(`'${pyTypeName(l)}' object is not iterable`);
   return l.map(parseSubscript).join("");
 }
 
@@ -220,7 +219,8 @@ const einsum = defineOp({
 // beta * self + alpha * product
 
 /** derivatives.yaml's maybe_multiply: t * s, or t itself when s is 1 */
-const maybeMul = (t: Tensor, s: number | boolean): Tensor => (Number(s) === 1 ? t : t.mul(Number(s)));
+const maybeMul = (t: Tensor, s: number | boolean): Tensor =>
+  Number(s) === 1 ? t : t.mul(Number(s));
 
 type Scalars = { beta: number | boolean; alpha: number | boolean };
 
@@ -273,9 +273,20 @@ const ADD_DOC: Record<string, [string, string]> = {
 function defineAdd(
   name: string,
   args: [string, string],
-  forward: (s: Tensor, x: Tensor, y: Tensor, beta: number | boolean, alpha: number | boolean) => Tensor,
+  forward: (
+    s: Tensor,
+    x: Tensor,
+    y: Tensor,
+    beta: number | boolean,
+    alpha: number | boolean,
+  ) => Tensor,
   derivName: string,
-  grad: (g: Tensor, x: Tensor | undefined, y: Tensor | undefined, a: Scalars) => [Tensor | null, Tensor | null],
+  grad: (
+    g: Tensor,
+    x: Tensor | undefined,
+    y: Tensor | undefined,
+    a: Scalars,
+  ) => [Tensor | null, Tensor | null],
   f: (x: Tensor, y: Tensor) => Tensor,
 ): void {
   const [x, y] = args;
@@ -599,7 +610,8 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.",
-  example: "torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])",
+  example:
+    "torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])",
   overloads: [
     {
       schema: "cross(Tensor self, Tensor other, int? dim=None) -> Tensor",
@@ -633,7 +645,8 @@ const chainMatmul = defineOp({
   variants: ["function"],
   out: true,
   doc: "The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).",
-  example: "torch.chainMatmul(torch.ones(2, 3), torch.ones(3, 4), torch.ones(4, 5)).shape // [2, 5]",
+  example:
+    "torch.chainMatmul(torch.ones(2, 3), torch.ones(3, 4), torch.ones(4, 5)).shape // [2, 5]",
   pythonWrapper: {
     function: "*matrices, out=None",
     method: "",
@@ -644,9 +657,7 @@ const chainMatmul = defineOp({
           "UserWarning: torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple parameters.",
         );
       }
-      return out === null
-        ? chainMatmul.vf(matrices)
-        : chainMatmul.vf(matrices, { out });
+      return out === null ? chainMatmul.vf(matrices) : chainMatmul.vf(matrices, { out });
     },
     declarations: [
       "(...matrices: Tensor[]): Tensor",
@@ -680,7 +691,10 @@ function cdistFactor(x1: Tensor, x2: Tensor, p: number, dist: Tensor): Tensor {
   else if (p === 2) w = diff.div(d);
   else if (p === Infinity) w = diff.sign().mul(diff.abs().eq(d));
   else if (p < 2) {
-    w = diff.sign().mul(diff.abs().pow(p - 1)).div(d.pow(p - 1));
+    w = diff
+      .sign()
+      .mul(diff.abs().pow(p - 1))
+      .div(d.pow(p - 1));
     if (p < 1) w = fnWhere(diff.eq(0), diff.mul(0), w);
   } else w = diff.mul(diff.abs().pow(p - 2)).div(d.pow(p - 1));
   return fnWhere(zero, diff.mul(0), w);
@@ -695,7 +709,10 @@ function cdistDirect(x1: Tensor, x2: Tensor, p: number): Tensor {
   if (p === Infinity) return diff.amax(-1);
   if (p === 1) return diff.sum(-1);
   if (p === 2) return diff.mul(diff).sum(-1).sqrt();
-  return diff.pow(p).sum(-1).pow(1 / p);
+  return diff
+    .pow(p)
+    .sum(-1)
+    .pow(1 / p);
 }
 
 /** ATen's _cdist_forward: recorded as CdistBackward0 */
@@ -831,7 +848,11 @@ function blockDiagKernel(tensors: readonly Tensor[]): Tensor {
     let c = 0;
     tensors.forEach((t, i) => {
       const [n, m] = blocks[i];
-      if (n * m > 0) out.narrow(0, r, n).narrow(1, c, m).copy_(t.reshape([n, m]));
+      if (n * m > 0)
+        out
+          .narrow(0, r, n)
+          .narrow(1, c, m)
+          .copy_(t.reshape([n, m]));
       r += n;
       c += m;
     });
@@ -855,16 +876,18 @@ registerDerivative("block_diag" as Op, {
     });
   }) as never,
 });
-registerJvp("block_diag" as Op, ((tangents: readonly (Tensor | null)[], inputs: readonly (Tensor | null | undefined)[]) =>
-  blockDiagKernel(
-    tangents.map((t, i) => t ?? (inputs[i] as Tensor).mul(0)),
-  )) as never);
+registerJvp(
+  "block_diag" as Op,
+  ((tangents: readonly (Tensor | null)[], inputs: readonly (Tensor | null | undefined)[]) =>
+    blockDiagKernel(tangents.map((t, i) => t ?? (inputs[i] as Tensor).mul(0)))) as never,
+);
 
 const blockDiag = defineOp({
   name: "block_diag",
   variants: ["function"],
   doc: "A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype.",
-  example: "torch.blockDiag(torch.ones(1, 2), torch.tensor(3)) // tensor([[1., 1., 0.], [0., 0., 3.]])",
+  example:
+    "torch.blockDiag(torch.ones(1, 2), torch.tensor(3)) // tensor([[1., 1., 0.], [0., 0., 3.]])",
   pythonWrapper: {
     function: "*tensors",
     method: "",
@@ -877,10 +900,16 @@ const blockDiag = defineOp({
       forward: (tensors: Tensor[]) => {
         const out = blockDiagKernel(tensors);
         if (anyNeedsGrad(tensors) && out.dtype.isFloatingPoint)
-          record("block_diag" as Op, out, tensors, {} as never, {
-            shapes: tensors.map((t) => t.shape.slice()),
-            dtypes: tensors.map((t) => t.dtype),
-          } as never);
+          record(
+            "block_diag" as Op,
+            out,
+            tensors,
+            {} as never,
+            {
+              shapes: tensors.map((t) => t.shape.slice()),
+              dtypes: tensors.map((t) => t.dtype),
+            } as never,
+          );
         return out;
       },
     },
@@ -890,14 +919,16 @@ const blockDiag = defineOp({
 /** the checks of ATen's cartesian_prod and meshgrid */
 function check1dVectors(tensors: readonly Tensor[]): void {
   for (const t of tensors)
-    if (t.dim() !== 1) throw runtimeError(`Expect a 1D vector, but got shape [${t.shape.join(", ")}]`);
+    if (t.dim() !== 1)
+      throw runtimeError(`Expect a 1D vector, but got shape [${t.shape.join(", ")}]`);
 }
 
 const cartesianProd = defineOp({
   name: "cartesian_prod",
   variants: ["function"],
   doc: "Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.",
-  example: "torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1, 3], [1, 4], [2, 3], [2, 4]])",
+  example:
+    "torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1, 3], [1, 4], [2, 3], [2, 4]])",
   pythonWrapper: {
     function: "*tensors",
     method: "",
