@@ -546,7 +546,6 @@ export function addr(
   });
 }
 
-
 /** torch.addbmm: beta * self + alpha * sum_b (batch1[b] @ batch2[b]) */
 export function addbmm(
   self: Tensor,
