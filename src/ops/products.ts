@@ -6,7 +6,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { contiguousStrides, normalizeDim } from "../shape.js";
-import { runtimeError } from "../errors.js";
+import { indexError, runtimeError } from "../errors.js";
 import { promoteTypes as promoteTypesOf } from "../dtype.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { bmm, mm, mv } from "./linalg.js";
@@ -97,6 +97,10 @@ function sumproductPair(left: Tensor, right: Tensor, sumDims: number[], keepdim:
     ...sumDims.map(() => 1),
     ...ro.map((d) => right.shape[d]),
   ];
+  // bmm's checks (no promotion across the product)
+  if (left.dtype !== right.dtype)
+    throw runtimeError(`expected scalar type ${typeName(left)} but found ${typeName(right)}`);
+  if (left.dtype.name === "bool") throw runtimeError(`"bmm" not implemented for 'Bool'`);
   const lperm = [...lro, ...lo, ...sumDims, ...ro];
   const rperm = [...lro, ...sumDims, ...ro, ...lo];
   const operm = new Array<number>(outSize.length).fill(-1);
@@ -546,6 +550,12 @@ export function addr(
   });
 }
 
+/** Tensor.size(d) with ATen's errors (the add* ops read sizes before checking ranks) */
+function sizeAt(t: Tensor, d: number): number {
+  if (t.dim() === 0) throw indexError(`Dimension specified as ${d} but tensor has no dimensions`);
+  return t.shape[normalizeDim(d, t.dim())];
+}
+
 /** torch.addbmm: beta * self + alpha * sum_b (batch1[b] @ batch2[b]) */
 export function addbmm(
   self: Tensor,
@@ -554,7 +564,7 @@ export function addbmm(
   beta: number | boolean,
   alpha: number | boolean,
 ): Tensor {
-  const s = noGrad(() => expand(self, [batch1.shape[1], batch2.shape[2]]));
+  const s = noGrad(() => expand(self, [sizeAt(batch1, 1), sizeAt(batch2, 2)]));
   if (batch1.dim() !== 3) throw runtimeError("batch1 must be a 3D tensor");
   if (batch2.dim() !== 3) throw runtimeError("batch2 must be a 3D tensor");
   if (batch1.shape[0] !== batch2.shape[0])
@@ -585,7 +595,7 @@ export function baddbmm(
   beta: number | boolean,
   alpha: number | boolean,
 ): Tensor {
-  const s = noGrad(() => expand(self, [batch1.shape[0], batch1.shape[1], batch2.shape[2]]));
+  const s = noGrad(() => expand(self, [sizeAt(batch1, 0), sizeAt(batch1, 1), sizeAt(batch2, 2)]));
   if (batch1.dim() !== 3) throw runtimeError("batch1 must be a 3D tensor");
   if (batch2.dim() !== 3) throw runtimeError("batch2 must be a 3D tensor");
   const prod = noGrad(() => bmm(batch1, batch2));

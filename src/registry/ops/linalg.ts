@@ -464,7 +464,8 @@ function pyRepr(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? `${v}` : `${v}`;
   if (v === null || v === undefined) return "None";
   if (typeof v === "string") return `'${v}'`;
-  return String(v);
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
+  return `<${pyTypeName(v)} object>`;
 }
 
 const tensordot = defineOp({
