@@ -241,11 +241,17 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
   const body: string[] = [];
   for (const e of ops) {
     if (e.functionSigs.length === 0 || e.namespace !== namespace) continue;
-    const functionSigs = e.functionSigs.map((s) => pyNamed(s, e.pyFunctionParams));
-    const sigs = [
-      ...functionSigs.flatMap((s) => overloads(e, s, "", false)),
-      ...unionOverloads(e, functionSigs, "", false),
-    ].map((o) => o.replace(/\n\(/, "\n("));
+    const declared = e.pythonWrapper?.declarations;
+    let sigs: string[];
+    if (declared !== undefined) sigs = declared.map((d) => `${jsdoc(e, e.functionSigs[0])}${d};`);
+    else {
+      const functionSigs = e.functionSigs.map((s) => pyNamed(s, e.pyFunctionParams));
+      sigs = [
+        ...functionSigs.flatMap((s) => overloads(e, s, "", false)),
+        ...unionOverloads(e, functionSigs, "", false),
+      ];
+    }
+    sigs = sigs.map((o) => o.replace(/\n\(/, "\n("));
     // a reserved word (`var`) is exported under its own name through a renamed binding
     const id = safe(e.jsName);
     const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}const ${id} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`;
@@ -304,6 +310,8 @@ async function main(): Promise<void> {
     ["src/generated/functions.ts", functionsFile(ops, "torch"), "typescript"],
     // torch.nn.functional's registry ops (re-exported by src/nn/functional.ts)
     ["src/generated/nn-functional.ts", functionsFile(ops, "nn.functional"), "typescript"],
+    // torch.linalg's registry ops (exported as `linalg` by src/index.ts)
+    ["src/generated/linalg.ts", functionsFile(ops, "linalg"), "typescript"],
     ["docs/ops.md", docsFile(ops), "markdown"],
     // the op list PyTorch's fixture script (scripts/fixtures/binder_fx.py) checks signatures of
     ["scripts/fixtures/registry_ops.json", opsListFile(ops), "json"],

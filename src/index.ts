@@ -61,6 +61,8 @@ export {
 } from "./generator.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+/** torch.linalg: the registry's linalg ops (linalg.cross) */
+export * as linalg from "./generated/linalg.js";
 export {
   noGrad,
   enableGrad,

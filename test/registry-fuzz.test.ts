@@ -38,7 +38,7 @@ const TORCH_ERRORS = [
 ];
 /** messages of JavaScript's own errors, which must never reach a user */
 const INTERNAL =
-  /Cannot read propert|is not a function|is not iterable|is not defined|Cannot convert|Invalid array length|Maximum call stack|undefined|\[object Object\]|Invalid typed array length|out of memory/;
+  /Cannot read propert|is not a function|(?<!' object )is not iterable|is not defined|Cannot convert|Invalid array length|Maximum call stack|undefined|\[object Object\]|Invalid typed array length|out of memory/;
 
 function tensors(): Tensor[] {
   return [
@@ -166,7 +166,9 @@ function fuzz(op: OpEntry, form: "function" | "method" | "inplace", seed: number
         form === "function"
           ? op.namespace === "torch"
             ? f[op.jsName]
-            : (torch.nn.functional as unknown as Record<string, unknown>)[op.jsName]
+            : op.namespace === "nn.functional"
+              ? (torch.nn.functional as unknown as Record<string, unknown>)[op.jsName]
+              : (f[op.namespace] as Record<string, unknown>)[op.jsName]
           : f[form === "inplace" ? `${op.jsName}_` : op.jsName];
       (fn as (...a: unknown[]) => unknown).apply(form === "function" ? undefined : target, args);
     } catch (e) {

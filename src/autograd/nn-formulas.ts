@@ -40,7 +40,10 @@ export interface LayerOpDefs {
   softplus: { save: "self"; attrs: { beta: number; threshold: number } };
   hardtanh: { save: "self"; attrs: { min: number; max: number } };
   logSigmoid: { save: "self" | "buffer"; attrs: Record<string, never> };
-  addmm: { save: "mat1" | "mat2"; attrs: { mat1ColumnMajor: boolean; mat2ColumnMajor: boolean } };
+  linearAddmm: {
+    save: "mat1" | "mat2";
+    attrs: { mat1ColumnMajor: boolean; mat2ColumnMajor: boolean };
+  };
   embedding: {
     save: "indices";
     attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean };
@@ -226,7 +229,7 @@ export const layerDerivatives: { [K in LayerOp]: Derivative<K> } = {
     save: ["self", "buffer"],
     grad: (g, s) => [logSigmoidBackward(g, s.self, s.buffer)],
   },
-  addmm: {
+  linearAddmm: {
     name: "AddmmBackward0",
     save: ["mat1", "mat2"],
     grad: (g, s, a, n) =>
@@ -362,7 +365,7 @@ export const layerJvps: { [K in LayerOp]: Jvp<K> } = {
   hardtanh: (t, x, _o, a) => hardtanhBackward(T(t), X(x, 0), a.min, a.max),
   logSigmoid: (t, x, _o, _a, s) => logSigmoidBackward(T(t), X(x, 0), s.buffer as Tensor),
   // d(b + m1 @ m2) = db + dm1 @ m2 + m1 @ dm2
-  addmm: (t, x) => {
+  linearAddmm: (t, x) => {
     const m1 = X(x, 1);
     const m2 = X(x, 2);
     let r: Tensor | null = t[0];

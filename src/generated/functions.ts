@@ -4412,6 +4412,1052 @@ export const ger = fn("ger") as {
   (input: Tensor, vec2: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation. */
+export const einsum = fn("einsum") as {
+  /**
+   * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
+   *
+   * PyTorch: `einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor`
+   * @example torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (equation: string, ...operands: Tensor[]): Tensor;
+  /**
+   * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
+   *
+   * PyTorch: `einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor`
+   * @example torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (equation: string, operands: readonly Tensor[]): Tensor;
+  /**
+   * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
+   *
+   * PyTorch: `einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor`
+   * @example torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
+   */
+  (...operandsAndSublists: (Tensor | readonly (number | "...")[])[]): Tensor;
+};
+
+/** beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included). */
+export const addmm = fn("addmm") as {
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      mat1: Tensor;
+      mat2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    input: Tensor,
+    mat1: Tensor,
+    options: {
+      mat2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    input: Tensor,
+    mat1: Tensor,
+    mat2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      mat1: Tensor;
+      mat2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat1: Tensor,
+    options: { mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat1: Tensor,
+    mat2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { mat1: Tensor; mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat1: Tensor,
+    options: { mat2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+   * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat1: Tensor,
+    mat2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
+export const addmv = fn("addmv") as {
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    options: {
+      mat: Tensor;
+      vec: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    mat: Tensor,
+    options: {
+      vec: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    mat: Tensor,
+    vec: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      mat: Tensor;
+      vec: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat: Tensor,
+    options: { vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat: Tensor,
+    vec: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { mat: Tensor; vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat: Tensor,
+    options: { vec: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    mat: Tensor,
+    vec: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included). */
+export const addr = fn("addr") as {
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      vec1: Tensor;
+      vec2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    input: Tensor,
+    vec1: Tensor,
+    options: {
+      vec2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    input: Tensor,
+    vec1: Tensor,
+    vec2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      vec1: Tensor;
+      vec2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    vec1: Tensor,
+    options: { vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    vec1: Tensor,
+    vec2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { vec1: Tensor; vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    vec1: Tensor,
+    options: { vec2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+   * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    vec1: Tensor,
+    vec2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included). */
+export const addbmm = fn("addbmm") as {
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    options: {
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included). */
+export const baddbmm = fn("baddbmm") as {
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    options: {
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    options: {
+      input: Tensor;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { batch1: Tensor; batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    options: { batch2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+   * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    batch1: Tensor,
+    batch2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product. */
+export const tensordot = fn("tensordot") as {
+  /**
+   * Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product.
+   *
+   * PyTorch: `tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor`
+   * @example torch.tensordot(torch.ones(2, 3), torch.ones(3, 4), 1).shape // [2, 4]
+   */
+  (
+    a: Tensor,
+    b: Tensor,
+    dims?: number | readonly [readonly number[], readonly number[]] | Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product.
+   *
+   * PyTorch: `tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor`
+   * @example torch.tensordot(torch.ones(2, 3), torch.ones(3, 4), 1).shape // [2, 4]
+   */
+  (
+    a: Tensor,
+    b: Tensor,
+    options: {
+      dims?: number | readonly [readonly number[], readonly number[]] | Tensor;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};
+
+/** The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim). */
+export const inner = fn("inner") as {
+  /**
+   * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+   *
+   * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+   *
+   * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot). */
+export const vdot = fn("vdot") as {
+  /**
+   * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+   *
+   * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+   *
+   * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The Kronecker product: every element of `input` times a copy of `other`, in blocks. */
+export const kron = fn("kron") as {
+  /**
+   * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+   *
+   * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+   * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+   *
+   * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+   * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The sum of the main diagonal of a matrix (integers sum in int64). */
+export const trace = fn("trace") as {
+  /**
+   * The sum of the main diagonal of a matrix (integers sum in int64).
+   *
+   * PyTorch: `trace(Tensor self) -> Tensor`
+   * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast. */
+export const cross = fn("cross") as {
+  /**
+   * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+   *
+   * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+   * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+   */
+  (input: Tensor, options: { other: Tensor; dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+   *
+   * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+   * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+   */
+  (input: Tensor, other: Tensor, options?: { dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+   *
+   * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+   * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+   */
+  (input: Tensor, other: Tensor, dim: number | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot). */
+export const chainMatmul = fn("chainMatmul") as {
+  /**
+   * The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).
+   *
+   * PyTorch: `chain_matmul(Tensor[] matrices) -> Tensor`
+   * @example torch.chainMatmul(torch.ones(2, 3), torch.ones(3, 4), torch.ones(4, 5)).shape // [2, 5]
+   */
+  (...matrices: Tensor[]): Tensor;
+  /**
+   * The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).
+   *
+   * PyTorch: `chain_matmul(Tensor[] matrices) -> Tensor`
+   * @example torch.chainMatmul(torch.ones(2, 3), torch.ones(3, 4), torch.ones(4, 5)).shape // [2, 5]
+   */
+  (...args: [...matrices: Tensor[], options: { out?: Tensor | null }]): Tensor;
+};
+
+/** The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses). */
+export const cdist = fn("cdist") as {
+  /**
+   * The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses).
+   *
+   * PyTorch: `cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor`
+   * @example torch.cdist(torch.tensor([[0., 0]]), torch.tensor([[3., 4]])) // tensor([[5.]])
+   */
+  (
+    x1: Tensor,
+    x2: Tensor,
+    p?: number,
+    computeMode?:
+      | "use_mm_for_euclid_dist_if_necessary"
+      | "use_mm_for_euclid_dist"
+      | "donot_use_mm_for_euclid_dist",
+  ): Tensor;
+  /**
+   * The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses).
+   *
+   * PyTorch: `cdist(Tensor x1, Tensor x2, float p=2, int? compute_mode=None) -> Tensor`
+   * @example torch.cdist(torch.tensor([[0., 0]]), torch.tensor([[3., 4]])) // tensor([[5.]])
+   */
+  (
+    x1: Tensor,
+    x2: Tensor,
+    options: {
+      p?: number;
+      computeMode?:
+        | "use_mm_for_euclid_dist_if_necessary"
+        | "use_mm_for_euclid_dist"
+        | "donot_use_mm_for_euclid_dist";
+    },
+  ): Tensor;
+};
+
+/** A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype. */
+export const blockDiag = fn("blockDiag") as {
+  /**
+   * A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype.
+   *
+   * PyTorch: `block_diag(Tensor[] tensors) -> Tensor`
+   * @example torch.blockDiag(torch.ones(1, 2), torch.tensor(3)) // tensor([[1., 1., 0.], [0., 0., 3.]])
+   */
+  (...tensors: Tensor[]): Tensor;
+};
+
+/** Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is. */
+export const cartesianProd = fn("cartesianProd") as {
+  /**
+   * Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.
+   *
+   * PyTorch: `cartesian_prod(Tensor[] tensors) -> Tensor`
+   * @example torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1, 3], [1, 4], [2, 3], [2, 4]])
+   */
+  (...tensors: Tensor[]): Tensor;
+};
+
+/** The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order. */
+export const combinations = fn("combinations") as {
+  /**
+   * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
+   *
+   * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   */
+  (input: Tensor, options?: { r?: number; withReplacement?: boolean }): Tensor;
+  /**
+   * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
+   *
+   * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   */
+  (input: Tensor, r: number, options?: { withReplacement?: boolean }): Tensor;
+  /**
+   * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
+   *
+   * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   */
+  (input: Tensor, r: number, withReplacement: boolean): Tensor;
+};
+
 /** Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed. */
 export const rand = fn("rand") as {
   /**

@@ -3984,6 +3984,1211 @@ declare module "../tensor.js" {
      */
     ger(vec2: Tensor): Tensor;
     /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(options: {
+      mat1: Tensor;
+      mat2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      mat1: Tensor,
+      options: { mat2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      mat1: Tensor,
+      mat2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat1: Tensor;
+      mat2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat1: Tensor; mat2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat1: Tensor; mat2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat1: Tensor,
+      options: { mat2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, alpha: number | boolean, mat1: Tensor, mat2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(options: { beta: number | boolean; mat1: Tensor; mat2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, options: { mat1: Tensor; mat2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, mat1: Tensor, options: { mat2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm(beta: number | boolean, mat1: Tensor, mat2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(options: {
+      mat1: Tensor;
+      mat2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      mat1: Tensor,
+      options: { mat2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      mat1: Tensor,
+      mat2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat1: Tensor;
+      mat2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat1: Tensor; mat2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat1: Tensor; mat2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat1: Tensor,
+      options: { mat2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Scalar alpha, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, alpha: number | boolean, mat1: Tensor, mat2: Tensor): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(options: { beta: number | boolean; mat1: Tensor; mat2: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, options: { mat1: Tensor; mat2: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, mat1: Tensor, options: { mat2: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmm(Scalar beta, Tensor self, Tensor mat1, Tensor mat2) -> Tensor`
+     * @example torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2), { alpha: 2 }) // tensor([[6., 6.], [6., 6.]])
+     */
+    addmm_(beta: number | boolean, mat1: Tensor, mat2: Tensor): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(options: {
+      mat: Tensor;
+      vec: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      mat: Tensor,
+      options: { vec: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      mat: Tensor,
+      vec: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat: Tensor;
+      vec: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat: Tensor; vec: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat: Tensor; vec: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat: Tensor,
+      options: { vec: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, alpha: number | boolean, mat: Tensor, vec: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(options: { beta: number | boolean; mat: Tensor; vec: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, options: { mat: Tensor; vec: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, mat: Tensor, options: { vec: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv(beta: number | boolean, mat: Tensor, vec: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(options: {
+      mat: Tensor;
+      vec: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      mat: Tensor,
+      options: { vec: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      mat: Tensor,
+      vec: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      mat: Tensor;
+      vec: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; mat: Tensor; vec: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { mat: Tensor; vec: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      mat: Tensor,
+      options: { vec: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, alpha: number | boolean, mat: Tensor, vec: Tensor): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(options: { beta: number | boolean; mat: Tensor; vec: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, options: { mat: Tensor; vec: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, mat: Tensor, options: { vec: Tensor }): this;
+    /**
+     * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+     * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+     */
+    addmv_(beta: number | boolean, mat: Tensor, vec: Tensor): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(options: {
+      vec1: Tensor;
+      vec2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      vec1: Tensor,
+      options: { vec2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      vec1: Tensor,
+      vec2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      vec1: Tensor;
+      vec2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      beta: number | boolean,
+      options: { alpha: number | boolean; vec1: Tensor; vec2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { vec1: Tensor; vec2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(
+      beta: number | boolean,
+      alpha: number | boolean,
+      vec1: Tensor,
+      options: { vec2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, alpha: number | boolean, vec1: Tensor, vec2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(options: { beta: number | boolean; vec1: Tensor; vec2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, options: { vec1: Tensor; vec2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, vec1: Tensor, options: { vec2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr(beta: number | boolean, vec1: Tensor, vec2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(options: {
+      vec1: Tensor;
+      vec2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      vec1: Tensor,
+      options: { vec2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Tensor self, Tensor vec1, Tensor vec2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      vec1: Tensor,
+      vec2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      vec1: Tensor;
+      vec2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; vec1: Tensor; vec2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { vec1: Tensor; vec2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      vec1: Tensor,
+      options: { vec2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Scalar alpha, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, alpha: number | boolean, vec1: Tensor, vec2: Tensor): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(options: { beta: number | boolean; vec1: Tensor; vec2: Tensor }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, options: { vec1: Tensor; vec2: Tensor }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, vec1: Tensor, options: { vec2: Tensor }): this;
+    /**
+     * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addr(Scalar beta, Tensor self, Tensor vec1, Tensor vec2) -> Tensor`
+     * @example torch.addr(torch.zeros(2, 2), torch.tensor([1., 2.]), torch.tensor([3., 4.])) // tensor([[3., 4.], [6., 8.]])
+     */
+    addr_(beta: number | boolean, vec1: Tensor, vec2: Tensor): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      batch1: Tensor,
+      options: { batch2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      batch1: Tensor,
+      batch2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, alpha: number | boolean, batch1: Tensor, batch2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm(beta: number | boolean, batch1: Tensor, batch2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      batch1: Tensor,
+      options: { batch2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      batch1: Tensor,
+      batch2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, alpha: number | boolean, batch1: Tensor, batch2: Tensor): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `addbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.addbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)) // tensor([[12., 12.], [12., 12.]])
+     */
+    addbmm_(beta: number | boolean, batch1: Tensor, batch2: Tensor): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      batch1: Tensor,
+      options: { batch2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      batch1: Tensor,
+      batch2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      batch2: Tensor,
+    ): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm(beta: number | boolean, batch1: Tensor, batch2: Tensor): Tensor;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(options: {
+      batch1: Tensor;
+      batch2: Tensor;
+      beta?: number | boolean;
+      alpha?: number | boolean;
+    }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      batch1: Tensor,
+      options: { batch2: Tensor; beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      batch1: Tensor,
+      batch2: Tensor,
+      options?: { beta?: number | boolean; alpha?: number | boolean },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(options: {
+      beta: number | boolean;
+      alpha: number | boolean;
+      batch1: Tensor;
+      batch2: Tensor;
+    }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      beta: number | boolean,
+      options: { alpha: number | boolean; batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      options: { batch1: Tensor; batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(
+      beta: number | boolean,
+      alpha: number | boolean,
+      batch1: Tensor,
+      options: { batch2: Tensor },
+    ): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Scalar alpha, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, alpha: number | boolean, batch1: Tensor, batch2: Tensor): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(options: { beta: number | boolean; batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, options: { batch1: Tensor; batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, batch1: Tensor, options: { batch2: Tensor }): this;
+    /**
+     * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
+     *
+     * PyTorch: `baddbmm(Scalar beta, Tensor self, Tensor batch1, Tensor batch2) -> Tensor`
+     * @example torch.baddbmm(torch.zeros(2, 2), torch.ones(3, 2, 4), torch.ones(3, 4, 2)).shape // [3, 2, 2]
+     */
+    baddbmm_(beta: number | boolean, batch1: Tensor, batch2: Tensor): this;
+    /**
+     * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+     *
+     * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    inner(options: { other: Tensor }): Tensor;
+    /**
+     * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
+     *
+     * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
+     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    inner(other: Tensor): Tensor;
+    /**
+     * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+     *
+     * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    vdot(options: { other: Tensor }): Tensor;
+    /**
+     * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
+     *
+     * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     */
+    vdot(other: Tensor): Tensor;
+    /**
+     * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+     *
+     * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+     * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+     */
+    kron(options: { other: Tensor }): Tensor;
+    /**
+     * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
+     *
+     * PyTorch: `kron(Tensor self, Tensor other) -> Tensor`
+     * @example torch.kron(torch.eye(2), torch.ones(2, 2)).shape // [4, 4]
+     */
+    kron(other: Tensor): Tensor;
+    /**
+     * The sum of the main diagonal of a matrix (integers sum in int64).
+     *
+     * PyTorch: `trace(Tensor self) -> Tensor`
+     * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)
+     */
+    trace(): Tensor;
+    /**
+     * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+     *
+     * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+     * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+     */
+    cross(options: { other: Tensor; dim?: number | null }): Tensor;
+    /**
+     * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+     *
+     * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+     * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+     */
+    cross(other: Tensor, options?: { dim?: number | null }): Tensor;
+    /**
+     * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
+     *
+     * PyTorch: `cross(Tensor self, Tensor other, int? dim=None) -> Tensor`
+     * @example torch.cross(torch.tensor([1., 0, 0]), torch.tensor([0., 1, 0])) // tensor([0., 0., 1.])
+     */
+    cross(other: Tensor, dim: number | null): Tensor;
+    /**
      * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
      *
      * PyTorch: `bernoulli(Tensor self, *, Generator? generator=None) -> Tensor`

@@ -294,7 +294,7 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   }
   if (anyNeedsGrad([bias, mat1, mat2])) {
     record(
-      "addmm",
+      "linearAddmm",
       out,
       [bias, mat1, mat2],
       { mat1: mat2.requiresGrad ? mat1 : null, mat2: mat1.requiresGrad ? mat2 : null },

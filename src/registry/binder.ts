@@ -1037,11 +1037,13 @@ export interface PyParam {
   readonly jsName: string;
   readonly hasDefault: boolean;
   readonly default: unknown;
+  /** `*args`: takes every remaining positional argument (as an array); later ones are keyword-only */
+  readonly varargs?: boolean;
 }
 
 /**
  * A Python parameter list, `"tensor, split_size_or_sections, dim=0"` (defaults are Python
- * literals: numbers, True/False, None).
+ * literals: numbers, True/False, None; `*tensors` collects the remaining positionals).
  */
 export function parsePyParams(text: string): PyParam[] {
   return text
@@ -1052,7 +1054,26 @@ export function parsePyParams(text: string): PyParam[] {
       const eq = p.indexOf("=");
       const name = (eq < 0 ? p : p.slice(0, eq)).trim();
       const d = eq < 0 ? "" : p.slice(eq + 1).trim();
-      const value = d === "None" ? null : d === "True" ? true : d === "False" ? false : Number(d);
+      const value =
+        d === "None"
+          ? null
+          : d === "True"
+            ? true
+            : d === "False"
+              ? false
+              : /^'.*'$/.test(d)
+                ? d.slice(1, -1)
+                : Number(d);
+      if (name.startsWith("*")) {
+        const bare = name.slice(1);
+        return {
+          name: bare,
+          jsName: camelCase(bare),
+          hasDefault: true,
+          default: [],
+          varargs: true,
+        };
+      }
       return { name, jsName: camelCase(name), hasDefault: eq >= 0, default: value };
     });
 }
@@ -1080,7 +1101,12 @@ export function bindPythonWrapper(
   }
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
-  const given: unknown[] = method ? [self, ...args.slice(0, n)] : args.slice(0, n);
+  let given: unknown[] = method ? [self, ...args.slice(0, n)] : args.slice(0, n);
+  const star = params.findIndex((p) => p.varargs === true);
+  if (star >= 0 && given.length >= star) {
+    // `*args`: the remaining positionals as one value; the parameters after it by keyword only
+    given = [...given.slice(0, star), given.slice(star)];
+  }
   const values = new Array<unknown>(params.length).fill(undefined);
   for (let i = 0; i < Math.min(given.length, params.length); i++) values[i] = given[i];
   // CPython's order: keywords first (unexpected, then multiple values), then the counts
@@ -1088,14 +1114,14 @@ export function bindPythonWrapper(
     for (const key of Object.keys(kw)) {
       if (kw[key] === undefined) continue;
       const i = params.findIndex((p) => p.jsName === key || p.name === key);
-      if (i < 0 || (method && i === 0))
+      if (i < 0 || (method && i === 0) || params[i].varargs === true)
         throw typeError(`${qualname}() got an unexpected keyword argument '${key}'`);
       if (i < given.length)
         throw typeError(`${qualname}() got multiple values for argument '${params[i].name}'`);
       values[i] = kw[key];
     }
   }
-  if (given.length > params.length) {
+  if (given.length > params.length && star < 0) {
     const max = params.length;
     const min = params.filter((p) => !p.hasDefault).length;
     const takes = min === max ? `${max}` : `from ${min} to ${max}`;

@@ -205,6 +205,12 @@ export interface OpDecl {
     function: string;
     method: string;
     body: (...args: unknown[]) => unknown;
+    /**
+     * The function form's TypeScript call signatures (`(equation: string, ...operands:
+     * Tensor[]): Tensor`), for a wrapper whose `*args` parameter list the schema cannot type
+     * (torch.einsum)
+     */
+    declarations?: readonly string[];
   };
   /**
    * Parameters the forward checks itself, which take any value (Note [untyped parameters] in
