@@ -4286,6 +4286,277 @@ export const indexPut = fn("indexPut") as {
   (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
 };
 
+/** A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead. */
+export const scatter = fn("scatter") as {
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; src: Tensor; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; src: Tensor; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { src: Tensor; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    options: { reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      value: number | boolean;
+      reduce: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; value: number | boolean; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { value: number | boolean; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    value: number | boolean,
+    options: { reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    value: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions. */
+export const scatterReduce = fn("scatterReduce") as {
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: {
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { src: Tensor; reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    options: { reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    reduce: string,
+    options?: { includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
 /** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
 export const matmul = fn("matmul") as {
   /**

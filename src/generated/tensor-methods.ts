@@ -3886,6 +3886,382 @@ declare module "../tensor.js" {
      */
     indexPut(indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
     /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: { dim: number; index: Tensor; src: Tensor }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, options: { index: Tensor; src: Tensor }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, options: { src: Tensor }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, src: Tensor): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: { dim: number; index: Tensor; src: Tensor; reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, options: { index: Tensor; src: Tensor; reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, options: { src: Tensor; reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, src: Tensor, options: { reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: {
+      dim: number;
+      index: Tensor;
+      value: number | boolean;
+      reduce: string;
+    }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(
+      dim: number,
+      options: { index: Tensor; value: number | boolean; reduce: string },
+    ): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(
+      dim: number,
+      index: Tensor,
+      options: { value: number | boolean; reduce: string },
+    ): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(
+      dim: number,
+      index: Tensor,
+      value: number | boolean,
+      options: { reduce: string },
+    ): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, value: number | boolean): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: { dim: number; index: Tensor; src: Tensor }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, options: { index: Tensor; src: Tensor }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, options: { src: Tensor }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, src: Tensor): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: { dim: number; index: Tensor; src: Tensor; reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, options: { index: Tensor; src: Tensor; reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, options: { src: Tensor; reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, src: Tensor, options: { reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: {
+      dim: number;
+      index: Tensor;
+      value: number | boolean;
+      reduce: string;
+    }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(
+      dim: number,
+      options: { index: Tensor; value: number | boolean; reduce: string },
+    ): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(
+      dim: number,
+      index: Tensor,
+      options: { value: number | boolean; reduce: string },
+    ): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(
+      dim: number,
+      index: Tensor,
+      value: number | boolean,
+      options: { reduce: string },
+    ): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: { dim: number; index: Tensor; value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, options: { index: Tensor; value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, options: { value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, value: number | boolean): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(options: {
+      dim: number;
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      options: { index: Tensor; src: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      index: Tensor,
+      options: { src: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(options: {
+      dim: number;
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      options: { index: Tensor; src: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      index: Tensor,
+      options: { src: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): this;
+    /**
      * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
      *
      * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`

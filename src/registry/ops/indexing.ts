@@ -8,14 +8,24 @@
  * backward is shared with `t[...] = v`).
  */
 import type { Tensor } from "../../tensor.js";
-import { bool, int32, int64 } from "../../dtype.js";
-import { normalizeDim } from "../../shape.js";
+import { bool, float64, int32, int64, uint8, type DType } from "../../dtype.js";
+import { broadcastShapes, broadcastStrides, normalizeDim } from "../../shape.js";
+import { ScatterOp, scatter as scatterKernel } from "../../backend/scatter.js";
 import * as V from "../../ops/views.js";
 import * as I from "../../ops/indexing.js";
-import { alloc, castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
+import {
+  alloc,
+  allocData,
+  castData,
+  contiguousData,
+  scalarIn,
+  scalarTypeName,
+  wrap,
+} from "../../ops/core.js";
 import * as F from "../../autograd/formula-ops.js";
 import { indexError, runtimeError } from "../../errors.js";
-import { defineOp } from "../define.js";
+import { defineOp, type DerivativeDecl } from "../define.js";
+import { scalarArg } from "./elementwise.js";
 
 /** ensure_nonempty_size: a 0-dim tensor has size 1 in its one dim (other dims: IndexError). */
 const sizeAt = (t: Tensor, d: number): number =>
@@ -23,6 +33,83 @@ const sizeAt = (t: Tensor, d: number): number =>
 /** ensure_nonempty_dim */
 const dims = (t: Tensor): number => Math.max(t.dim(), 1);
 const sizes = (t: Tensor): string => `[${t.shape.join(", ")}]`;
+/** A tensor's shape and strides as the walks see them: a 0-dim tensor as one dim of size 1. */
+const shapeN = (t: Tensor): number[] => (t.dim() === 0 ? [1] : t.shape.slice());
+const stridesN = (t: Tensor): number[] => (t.dim() === 0 ? [0] : t.strides.slice());
+/** A fresh contiguous copy of t: the out-of-place result a walk writes into. */
+const copyOf = (t: Tensor): Tensor => wrap(castData(t, t.dtype), t.shape.slice(), t.dtype);
+
+const warned = new Set<string>();
+/** TORCH_WARN_ONCE: a UserWarning shown the first time only. */
+function warnOnce(msg: string): void {
+  if (warned.has(msg)) return;
+  warned.add(msg);
+  console.warn(`UserWarning: ${msg}`);
+}
+
+/** bool tensors have no arithmetic: ATen's bool sum is `or` and product `and`. */
+function opFor(op: ScatterOp, dtype: DType): ScatterOp {
+  if (dtype !== bool) return op;
+  return op === ScatterOp.Accumulate
+    ? ScatterOp.KeepMax
+    : op === ScatterOp.Multiply
+      ? ScatterOp.KeepMin
+      : op;
+}
+
+/**
+ * The scatter walk (src/backend/scatter.ts) over `shape`: out (contiguous, written in place)
+ * gets src (a tensor read through `srcStrides`, or a number in out's dtype) combined at its
+ * position with dim d replaced by the index value read through `idxStrides`. idx is int64.
+ */
+function walk(
+  op: ScatterOp,
+  out: Tensor,
+  d: number,
+  idx: Tensor,
+  idxStrides: number[],
+  src: Tensor | number,
+  srcStrides: number[] | null,
+  shape: number[],
+): Tensor {
+  if (shape.some((n) => n === 0)) return out;
+  const os = stridesN(out);
+  const dStride = os[d];
+  os[d] = 0;
+  // a tensor src has out's dtype (every caller checks it first)
+  const srcData = typeof src === "number" ? allocData(1, out.dtype) : src.typedArray;
+  if (typeof src === "number") srcData[0] = scalarIn(src, out.dtype);
+  const srcOff = typeof src === "number" ? 0 : src.offset;
+  scatterKernel(
+    opFor(op, out.dtype),
+    out.typedArray,
+    out.offset,
+    os,
+    dStride,
+    shapeN(out)[d],
+    idx.typedArray,
+    idx.offset,
+    idxStrides,
+    srcData,
+    srcOff,
+    srcStrides ?? shape.map(() => 0),
+    shape,
+  );
+  return out;
+}
+
+/** scatter's walk: over index's shape, src read at the index's positions. */
+function scatterWalk(
+  op: ScatterOp,
+  out: Tensor,
+  d: number,
+  index: Tensor,
+  src: Tensor | number,
+): Tensor {
+  if (index.numel() === 0) return out;
+  const strides = typeof src === "number" ? null : stridesN(src).slice(0, dims(index));
+  return walk(op, out, d, index, stridesN(index), src, strides, shapeN(index));
+}
 
 /**
  * The first index value outside [0, size) (negative values do not wrap in gather and scatter
@@ -102,18 +189,34 @@ defineOp({
   ],
 });
 
-/** ATen's scatter meta checks for scatter_add: dtypes, then scatter_shape_check, in order. */
-function scatterChecks(self: Tensor, d: number, index: Tensor, src: Tensor): void {
+/**
+ * ATen's scatter meta checks (scatter_gather_dtype_check, then scatter_shape_check), in order;
+ * `src` null for the value overloads, whose shape check leaves src out.
+ */
+function scatterChecks(
+  self: Tensor,
+  d: number,
+  index: Tensor,
+  src: Tensor | null,
+  fn = "scatter",
+): void {
   if (index.numel() !== 0 && index.dtype !== int64)
-    throw runtimeError("scatter(): Expected dtype int64 for index");
-  if (self.dtype !== src.dtype)
-    throw runtimeError("scatter(): Expected self.dtype to be equal to src.dtype");
+    throw runtimeError(`${fn}(): Expected dtype int64 for index`);
+  if (src !== null && self.dtype !== src.dtype)
+    throw runtimeError(`${fn}(): Expected self.dtype to be equal to src.dtype`);
   if (index.numel() === 0) return;
   if (dims(self) !== dims(index))
     throw runtimeError("Index tensor must have the same number of dimensions as self tensor");
   let wrong = false;
   for (let i = 0; i < dims(self) && !wrong; i++)
     if (i !== d && sizeAt(index, i) > sizeAt(self, i)) wrong = true;
+  if (src === null) {
+    if (wrong)
+      throw runtimeError(
+        `Expected index ${sizes(index)} to be smaller than self ${sizes(self)} apart from dimension ${d}`,
+      );
+    return;
+  }
   for (let i = 0; i < dims(self) && !wrong; i++)
     if (sizeAt(index, i) > sizeAt(src, i)) wrong = true;
   if (dims(src) !== dims(index))
@@ -137,10 +240,8 @@ defineOp({
       forward: (self: Tensor, dim: number, index: Tensor, src: Tensor) => {
         const d = normalizeDim(dim, self.dim());
         scatterChecks(self, d, index, src);
-        if (index.numel() === 0)
-          return wrap(castData(self, self.dtype), self.shape.slice(), self.dtype);
-        checkIndexValues(self, d, index);
-        return V.scatterAdd(self, d, index, src);
+        if (index.numel() !== 0) checkIndexValues(self, d, index);
+        return scatterWalk(ScatterOp.Accumulate, copyOf(self), d, index, src);
       },
       derivative: {
         name: "ScatterAddBackward0",
@@ -249,6 +350,305 @@ defineOp({
           );
         return I.indexPut(self, indices, values, accumulate);
       },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// scatter, scatter_reduce
+
+type Scalar = number | boolean | Tensor;
+
+/** scatter's reduce names (get_operator_enum without the new options). */
+function scatterReduceOp(reduce: string | null): ScatterOp {
+  if (reduce === null) return ScatterOp.Assign;
+  if (reduce === "add") return ScatterOp.Accumulate;
+  if (reduce === "multiply") return ScatterOp.Multiply;
+  throw runtimeError("reduce argument must be either add or multiply.");
+}
+
+/** scatter(self, dim, index, src | value, reduce?): meta checks, reduce, bounds, then the walk. */
+function scatterForward(
+  self: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Tensor | number,
+  reduce: string | null,
+): Tensor {
+  const d = normalizeDim(dim, self.dim());
+  scatterChecks(self, d, index, typeof src === "number" ? null : src);
+  const op = scatterReduceOp(reduce);
+  if (index.numel() !== 0) checkIndexValues(self, d, index);
+  return scatterWalk(op, copyOf(self), d, index, src);
+}
+
+/** derivatives.yaml lists no formula for scatter's reduce overloads: the node refuses. */
+const scatterNotImplemented: DerivativeDecl = {
+  name: "torch::autograd::NotImplemented",
+  save: [],
+  grad: () => {
+    throw runtimeError("derivative for aten::scatter is not implemented");
+  },
+  jvp: () => {
+    throw runtimeError("derivative for aten::scatter is not implemented");
+  },
+};
+
+const scatterSrc = {
+  schema: "scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+  forward: (self: Tensor, dim: number, index: Tensor, src: Tensor) =>
+    scatterForward(self, dim, index, src, null),
+  derivative: {
+    name: "ScatterBackward0",
+    save: ["index"],
+    attrs: ["dim"],
+    // the written positions take src's values: self's gradient is g with them zeroed, src's is
+    // g read back at them
+    grad: (g: Tensor, s: { index: Tensor }, a: { dim: number }) => [
+      g.scatter(a.dim, s.index, 0),
+      null,
+      g.gather(a.dim, s.index),
+    ],
+    jvp: (t, p, result, a: { dim: number }) =>
+      (t.self ?? F.zeros(p.self.shape, result)).scatter(
+        a.dim,
+        p.index,
+        t.src ?? F.zeros(p.src.shape, result),
+      ),
+  } as DerivativeDecl,
+};
+const scatterValue = {
+  schema: "scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+  forward: (self: Tensor, dim: number, index: Tensor, value: Scalar) =>
+    scatterForward(self, dim, index, Number(scalarArg(value)), null),
+  derivative: {
+    name: "ScatterBackward1",
+    save: ["index"],
+    attrs: ["dim"],
+    grad: (g: Tensor, s: { index: Tensor }, a: { dim: number }) => [
+      g.scatter(a.dim, s.index, 0),
+      null,
+    ],
+    jvp: (t, p, _r, a: { dim: number }) =>
+      t.self === null ? null : t.self.scatter(a.dim, p.index, 0),
+  } as DerivativeDecl,
+};
+const scatterReduce = {
+  schema: "scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
+  forward: (self: Tensor, dim: number, index: Tensor, src: Tensor, reduce: string) =>
+    scatterForward(self, dim, index, src, reduce),
+  derivative: scatterNotImplemented,
+};
+const scatterValueReduce = {
+  schema:
+    "scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
+  forward: (self: Tensor, dim: number, index: Tensor, value: Scalar, reduce: string) =>
+    scatterForward(self, dim, index, Number(scalarArg(value)), reduce),
+  derivative: scatterNotImplemented,
+};
+
+defineOp({
+  name: "scatter",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` \"add\" or \"multiply\" combines instead.",
+  example:
+    "torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])",
+  overloads: [
+    scatterSrc,
+    scatterReduce,
+    scatterValueReduce,
+    {
+      schema: "scatter.dimname_src(Tensor self, Dimname dim, Tensor index, Tensor src) -> Tensor",
+      forward: null,
+      named: { nyi: "scatter" },
+      out: false,
+      inplace: false,
+    },
+    scatterValue,
+    {
+      schema:
+        "scatter.dimname_value(Tensor self, Dimname dim, Tensor index, Scalar value) -> Tensor",
+      forward: null,
+      named: { nyi: "scatter" },
+      out: false,
+      inplace: false,
+    },
+  ],
+});
+
+const SCATTER_REDUCTIONS = ["sum", "prod", "mean", "amax", "amin"];
+
+/** The value a reduction starts from at positions include_self=False resets (ATen's init). */
+function reductionIdentity(reduce: string, dtype: DType): number {
+  const float = dtype.isFloatingPoint;
+  if (reduce === "prod") return 1;
+  if (reduce === "amax")
+    return float ? -Infinity : dtype === int32 ? -2147483648 : dtype === int64 ? -(2 ** 63) : 0;
+  if (reduce === "amin")
+    return float
+      ? Infinity
+      : dtype === int32
+        ? 2147483647
+        : dtype === int64
+          ? 2 ** 63
+          : dtype === uint8
+            ? 255
+            : 1;
+  return 0;
+}
+
+/** Per position of self's shape, how many values a mean averages (never 0), in float64. */
+function meanCount(self: Tensor, d: number, index: Tensor, includeSelf: boolean): Tensor {
+  const count = alloc(self.shape.slice(), float64);
+  if (includeSelf) count.typedArray.fill(1);
+  scatterWalk(ScatterOp.Accumulate, count, d, index, 1);
+  const c = count.typedArray;
+  for (let i = 0; i < c.length; i++) if (c[i] === 0) c[i] = 1;
+  return count;
+}
+
+function scatterReduceForward(
+  self: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Tensor,
+  reduce: string,
+  includeSelf: boolean,
+): Tensor {
+  const d = normalizeDim(dim, self.dim());
+  scatterChecks(self, d, index, src, "scatter_reduce");
+  if (!SCATTER_REDUCTIONS.includes(reduce))
+    throw runtimeError("reduce argument must be either sum, prod, mean, amax or amin.");
+  warnOnce("scatter_reduce() is in beta and the API may change at any time.");
+  const out = copyOf(self);
+  if (index.numel() === 0) return out;
+  checkIndexValues(self, d, index);
+  if (!includeSelf) scatterWalk(ScatterOp.Assign, out, d, index, reductionIdentity(reduce, self.dtype));
+  const op =
+    reduce === "prod"
+      ? ScatterOp.Multiply
+      : reduce === "amax"
+        ? ScatterOp.KeepMax
+        : reduce === "amin"
+          ? ScatterOp.KeepMin
+          : ScatterOp.Accumulate;
+  scatterWalk(op, out, d, index, src);
+  if (reduce === "mean") {
+    // the sum divided by the count (floor division for integers)
+    const c = meanCount(self, d, index, includeSelf).typedArray;
+    const o = out.typedArray;
+    if (self.dtype.isFloatingPoint) for (let i = 0; i < o.length; i++) o[i] = o[i] / c[i];
+    else for (let i = 0; i < o.length; i++) o[i] = Math.floor(o[i] / c[i]);
+  }
+  return out;
+}
+
+interface ScatterReduceAttrs {
+  dim: number;
+  reduce: string;
+  include_self: boolean;
+}
+
+/** Per position of self's shape, how many values a mean averaged, as a tensor like g. */
+const meanCountLike = (g: Tensor, index: Tensor, src: Tensor, a: ScatterReduceAttrs): Tensor => {
+  const base = a.include_self ? F.zerosLike(g).add(1) : F.zerosLike(g);
+  const n = base.scatterAdd(a.dim, index, F.zerosLike(src).add(1));
+  return n.maskedFill(n.eq(0), 1);
+};
+
+defineOp({
+  name: "scatter_reduce",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: 'self with src\'s values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self\'s own values out at those positions.',
+  example:
+    'torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])',
+  overloads: [
+    {
+      schema:
+        "scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor",
+      forward: scatterReduceForward,
+      derivative: {
+        name: "ScatterReduceBackward0",
+        save: ["self", "index", "src", "result"],
+        attrs: ["dim", "reduce", "include_self"],
+        // FunctionsManual's scatter_reduce_backward
+        grad: (
+          g: Tensor,
+          s: { self: Tensor; index: Tensor; src: Tensor; result: Tensor },
+          a: ScatterReduceAttrs,
+        ) => {
+          const { self, index, src, result } = s;
+          const d = a.dim;
+          let gSelf: Tensor;
+          let gSrc: Tensor;
+          if (a.reduce === "sum") {
+            gSelf = g;
+            gSrc = g.gather(d, index);
+          } else if (a.reduce === "prod") {
+            // exclusive products: zeros in self or src are masked to 1 and the product recomputed
+            const maskedSelf = self.maskedFill(self.eq(0), 1);
+            const maskedSelfResult = maskedSelf.scatterReduce(d, index, src, "prod", {
+              includeSelf: a.include_self,
+            });
+            gSelf = g.mul(maskedSelfResult).div(maskedSelf);
+            const srcZero = src.eq(0);
+            const srcNumZeros = F.zerosLike(self)
+              .scatterAdd(d, index, srcZero.to(self.dtype))
+              .gather(d, index);
+            const srcSingleZero = srcZero.logicalAnd(srcNumZeros.eq(1));
+            const maskedSrc = src.maskedFill(srcSingleZero, 1);
+            const maskedSrcResult = self.scatterReduce(d, index, maskedSrc, "prod", {
+              includeSelf: a.include_self,
+            });
+            gSrc = F.where(
+              srcSingleZero,
+              g.mul(maskedSrcResult).gather(d, index),
+              g.mul(result).gather(d, index).div(src.maskedFill(srcZero, 1)),
+            );
+          } else if (a.reduce === "mean") {
+            const n = meanCountLike(g, index, src, a);
+            gSelf = g.div(n);
+            gSrc = g.gather(d, index).div(n.gather(d, index));
+          } else {
+            // amax/amin: the gradient shared evenly among the values equal to the result
+            const value = result.gather(d, index);
+            const selfIs = self.eq(result).to(self.dtype);
+            const srcIs = src.eq(value).to(self.dtype);
+            const share = g.div(selfIs.scatterAdd(d, index, srcIs));
+            gSelf = selfIs.mul(share);
+            gSrc = srcIs.mul(share.gather(d, index));
+          }
+          if (!a.include_self) gSelf = gSelf.scatter(d, index, 0);
+          return [gSelf, null, gSrc];
+        },
+        // FunctionsManual's scatter_reduce_jvp
+        jvp: (t, p, result, a: ScatterReduceAttrs) => {
+          const d = a.dim;
+          const selfT = t.self ?? F.zerosLike(result);
+          const srcT = t.src ?? F.zeros(p.src.shape, result);
+          if (a.reduce === "sum" || a.reduce === "mean") {
+            const sum = selfT.scatterReduce(d, p.index, srcT, "sum", {
+              includeSelf: a.include_self,
+            });
+            return a.reduce === "sum" ? sum : sum.div(meanCountLike(result, p.index, p.src, a));
+          }
+          if (a.reduce === "prod") {
+            // d prod = prod * sum(t / x) over the reduced values (no zero among them)
+            const part = selfT.div(p.self);
+            const sum = part.scatterReduce(d, p.index, srcT.div(p.src), "sum", {
+              includeSelf: a.include_self,
+            });
+            return result.mul(sum);
+          }
+          const value = result.gather(d, p.index);
+          const selfIs = p.self.eq(result).to(result.dtype);
+          const srcIs = p.src.eq(value).to(result.dtype);
+          const n = selfIs.scatterAdd(d, p.index, srcIs);
+          return selfIs.mul(selfT).scatterAdd(d, p.index, srcIs.mul(srcT)).div(n);
+        },
+      } as DerivativeDecl,
     },
   ],
 });

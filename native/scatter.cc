@@ -1,0 +1,141 @@
+// tensorgrad native backend: the scatter walk, the twin of src/backend/scatter.ts `scatter`.
+// Over `shape` (row-major), each position reads an index value v and a source element and
+// combines the element into out[outOff + pos . outStrides + v * dStride] (write, add, multiply,
+// max, min). One thread, in row-major order: repeated indices combine in index order as
+// PyTorch's CPU kernels do (the last write wins), so results do not depend on threading.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "abi.gen.h"
+#include "strided.h"
+
+namespace tg {
+namespace {
+
+template <typename T>
+inline void combine(int op, T& o, T v) {
+  switch (op) {
+    case kAssign: o = v; break;
+    case kAccumulate: o = T(o + v); break;
+    case kMultiply:
+      // int32 products wrap (two's complement) as in ATen, without signed-overflow UB
+      if constexpr (std::is_same_v<T, int32_t>) o = int32_t(uint32_t(o) * uint32_t(v));
+      else o = T(o * v);
+      break;
+    // NaN propagates from either side (ATen's ReduceMaximum / ReduceMinimum)
+    case kKeepMax:
+      if (v != v || v > o) o = v;
+      break;
+    default:
+      if (v != v || v < o) o = v;
+  }
+}
+
+template <typename T, int Op>
+void walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, const double* idx,
+          Index idxOff, const std::vector<Index>& is, const T* src, Index srcOff,
+          const std::vector<Index>& ss, const std::vector<Index>& shape) {
+  const size_t nd = shape.size();
+  const Index inner = nd == 0 ? 1 : shape[nd - 1];
+  const Index osl = nd == 0 ? 0 : os[nd - 1], isl = nd == 0 ? 0 : is[nd - 1],
+              ssl = nd == 0 ? 0 : ss[nd - 1];
+  Index rows = 1;
+  for (size_t d = 0; d + 1 < nd; d++) rows *= shape[d];
+  std::vector<Index> pos(nd > 1 ? nd - 1 : 1, 0);
+  Index ob = outOff, ib = idxOff, sb = srcOff;
+  for (Index r = 0; r < rows; r++) {
+    Index o = ob, i = ib, s = sb;
+    for (Index j = 0; j < inner; j++, o += osl, i += isl, s += ssl)
+      combine<T>(Op, out[o + Index(idx[i]) * dStride], src[s]);
+    for (int d = int(nd) - 2; d >= 0; d--) {
+      ob += os[d];
+      ib += is[d];
+      sb += ss[d];
+      if (++pos[d] < shape[d]) break;
+      ob -= os[d] * shape[d];
+      ib -= is[d] * shape[d];
+      sb -= ss[d] * shape[d];
+      pos[d] = 0;
+    }
+  }
+}
+
+template <typename T>
+void run(int op, const args::scatter& a) {
+  T* out = static_cast<T*>(a.out.data);
+  const T* src = static_cast<const T*>(a.src.data);
+  const double* idx = static_cast<const double*>(a.idx.data);
+#define TG_SCATTER_CASE(K)                                                                    \
+  case K:                                                                                     \
+    walk<T, K>(out, a.outOff, a.outStrides, a.dStride, idx, a.idxOff, a.idxStrides, src,       \
+               a.srcOff, a.srcStrides, a.shape);                                              \
+    break;
+  switch (op) {
+    TG_SCATTER_CASE(kAssign)
+    TG_SCATTER_CASE(kAccumulate)
+    TG_SCATTER_CASE(kMultiply)
+    TG_SCATTER_CASE(kKeepMax)
+    TG_SCATTER_CASE(kKeepMin)
+  }
+#undef TG_SCATTER_CASE
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Bindings (arguments parsed by abi.gen.cc)
+
+// Every index value must lie in [0, dSize) and every walk inside its array: checked here before
+// any write (the callers raise PyTorch's errors first; this guards memory).
+Napi::Value run(const Napi::CallbackInfo& info, const args::scatter& a) {
+  const char* fn = a.name;
+  Napi::Env env = info.Env();
+  Index n;
+  const size_t nd = a.shape.size();
+  if (a.out.type != a.src.type)
+    return typeError(env, fn, "out and src must have one type"), env.Undefined();
+  if (a.op < 0 || a.op >= kScatterOpCount)
+    return rangeError(env, fn, "unknown op"), env.Undefined();
+  if (a.outStrides.size() != nd || a.idxStrides.size() != nd || a.srcStrides.size() != nd ||
+      !shapeOk(a.shape, &n))
+    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
+  if (n == 0) return env.Undefined();
+  if (!stridedInBounds(a.idx.len, a.idxOff, a.shape, a.idxStrides) ||
+      !stridedInBounds(a.src.len, a.srcOff, a.shape, a.srcStrides) || a.dSize < 1 ||
+      !stridedInBounds(a.out.len, a.outOff, a.shape, a.outStrides) ||
+      !stridedInBounds(a.out.len, a.outOff + (a.dSize - 1) * a.dStride, a.shape, a.outStrides))
+    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
+  // index values: a strided walk of idx (all of them, before any write)
+  {
+    const double* idx = static_cast<const double*>(a.idx.data);
+    const Index inner = nd == 0 ? 1 : a.shape[nd - 1], step = nd == 0 ? 0 : a.idxStrides[nd - 1];
+    std::vector<Index> pos(nd > 1 ? nd - 1 : 1, 0);
+    Index base = a.idxOff;
+    const double hi = double(a.dSize);
+    for (Index done = 0; done < n; done += inner) {
+      bool ok = true;
+      for (Index j = 0, i = base; j < inner; j++, i += step) {
+        const double v = idx[i];
+        ok = ok && v >= 0 && v < hi && v == std::floor(v);
+      }
+      if (!ok) return rangeError(env, fn, "index out of range"), env.Undefined();
+      for (int d = int(nd) - 2; d >= 0; d--) {
+        base += a.idxStrides[d];
+        if (++pos[d] < a.shape[d]) break;
+        base -= a.idxStrides[d] * a.shape[d];
+        pos[d] = 0;
+      }
+    }
+  }
+  switch (a.out.type) {
+    case napi_float32_array: run<float>(a.op, a); break;
+    case napi_float64_array: run<double>(a.op, a); break;
+    case napi_int32_array: run<int32_t>(a.op, a); break;
+    case napi_uint8_array: run<uint8_t>(a.op, a); break;
+    default: return typeError(env, fn, "unsupported array type"), env.Undefined();
+  }
+  return env.Undefined();
+}
+
+}  // namespace tg
