@@ -4557,6 +4557,212 @@ export const scatterReduce = fn("scatterReduce") as {
   ): Tensor;
 };
 
+/** self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order). */
+export const indexAdd = fn("indexAdd") as {
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; source: Tensor; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { source: Tensor; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    options?: { alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice). */
+export const indexCopy = fn("indexCopy") as {
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; source: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; source: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { source: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end). */
+export const indexFill = fn("indexFill") as {
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, options: { dim: number; index: Tensor; value: Tensor }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, options: { index: Tensor; value: Tensor }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, options: { value: Tensor }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, value: Tensor): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, value: number | boolean): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; value: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; value: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { value: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, value: Tensor | number | boolean): Tensor;
+};
+
 /** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
 export const matmul = fn("matmul") as {
   /**

@@ -4262,6 +4262,320 @@ declare module "../tensor.js" {
       options?: { includeSelf?: boolean },
     ): this;
     /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      alpha?: number | boolean;
+    }): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(
+      dim: number,
+      options: { index: Tensor; source: Tensor; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options?: { alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      alpha?: number | boolean;
+    }): this;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(
+      dim: number,
+      options: { index: Tensor; source: Tensor; alpha?: number | boolean },
+    ): this;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; alpha?: number | boolean },
+    ): this;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options?: { alpha?: number | boolean },
+    ): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(options: { dim: number; index: Tensor; source: Tensor }): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(dim: number, options: { index: Tensor; source: Tensor }): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(dim: number, index: Tensor, options: { source: Tensor }): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(dim: number, index: Tensor, source: Tensor): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(options: { dim: number; index: Tensor; source: Tensor }): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(dim: number, options: { index: Tensor; source: Tensor }): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(dim: number, index: Tensor, options: { source: Tensor }): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(dim: number, index: Tensor, source: Tensor): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(options: { dim: number; index: Tensor; value: Tensor }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, options: { index: Tensor; value: Tensor }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, options: { value: Tensor }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, value: Tensor): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, value: number | boolean): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(options: { dim: number; index: Tensor; value: Tensor | number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, options: { index: Tensor; value: Tensor | number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, options: { value: Tensor | number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, value: Tensor | number | boolean): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(options: { dim: number; index: Tensor; value: Tensor }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, options: { index: Tensor; value: Tensor }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, options: { value: Tensor }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, value: Tensor): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(options: { dim: number; index: Tensor; value: number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, options: { index: Tensor; value: number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, options: { value: number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, value: number | boolean): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(options: { dim: number; index: Tensor; value: Tensor | number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, options: { index: Tensor; value: Tensor | number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, options: { value: Tensor | number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, value: Tensor | number | boolean): this;
+    /**
      * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
      *
      * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`

@@ -24,7 +24,7 @@ import {
 } from "../../ops/core.js";
 import * as F from "../../autograd/formula-ops.js";
 import { indexError, runtimeError } from "../../errors.js";
-import { defineOp, type DerivativeDecl } from "../define.js";
+import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { scalarArg } from "./elementwise.js";
 
 /** ensure_nonempty_size: a 0-dim tensor has size 1 in its one dim (other dims: IndexError). */
@@ -394,7 +394,7 @@ const scatterNotImplemented: DerivativeDecl = {
   },
 };
 
-const scatterSrc = {
+const scatterSrc: OverloadDecl = {
   schema: "scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
   forward: (self: Tensor, dim: number, index: Tensor, src: Tensor) =>
     scatterForward(self, dim, index, src, null),
@@ -415,9 +415,9 @@ const scatterSrc = {
         p.index,
         t.src ?? F.zeros(p.src.shape, result),
       ),
-  } as DerivativeDecl,
+  },
 };
-const scatterValue = {
+const scatterValue: OverloadDecl = {
   schema: "scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
   forward: (self: Tensor, dim: number, index: Tensor, value: Scalar) =>
     scatterForward(self, dim, index, Number(scalarArg(value)), null),
@@ -431,15 +431,15 @@ const scatterValue = {
     ],
     jvp: (t, p, _r, a: { dim: number }) =>
       t.self === null ? null : t.self.scatter(a.dim, p.index, 0),
-  } as DerivativeDecl,
+  },
 };
-const scatterReduce = {
+const scatterReduce: OverloadDecl = {
   schema: "scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
   forward: (self: Tensor, dim: number, index: Tensor, src: Tensor, reduce: string) =>
     scatterForward(self, dim, index, src, reduce),
   derivative: scatterNotImplemented,
 };
-const scatterValueReduce = {
+const scatterValueReduce: OverloadDecl = {
   schema:
     "scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
   forward: (self: Tensor, dim: number, index: Tensor, value: Scalar, reduce: string) =>
@@ -648,7 +648,336 @@ defineOp({
           const n = selfIs.scatterAdd(d, p.index, srcIs);
           return selfIs.mul(selfT).scatterAdd(d, p.index, srcIs.mul(srcT)).div(n);
         },
-      } as DerivativeDecl,
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// index_add, index_copy, index_fill: slices along dim at a vector of indices
+
+/**
+ * The walk of an index_* op over self's shape with dim d sized k (the index's length): the
+ * index read along d only (stride 0 elsewhere), src through `srcStrides` (null: a number).
+ */
+function indexWalk(
+  op: ScatterOp,
+  out: Tensor,
+  d: number,
+  index: Tensor,
+  src: Tensor | number,
+  srcStrides: number[] | null,
+): Tensor {
+  const idx = index.dtype === int64 ? index : index.to(int64);
+  const shape = shapeN(out);
+  shape[d] = idx.numel();
+  const idxStrides = shape.map((_, i) => (i === d && idx.dim() > 0 ? idx.strides[0] : 0));
+  return walk(op, out, d, idx, idxStrides, src, srcStrides, shape);
+}
+
+/** The first index value outside [lo, size), or null. */
+function firstBad(index: Tensor, lo: number, size: number): number | null {
+  const { data, offset } = contiguousData(index);
+  for (let k = 0, n = index.numel(); k < n; k++) {
+    const v = data[offset + k];
+    if (v < lo || v >= size) return v;
+  }
+  return null;
+}
+
+/**
+ * index_func_meta_impl's checks for index_add / index_reduce, then the slice shapes as the CPU
+ * kernel's add_ of one slice meets them (source's slice broadcast to self's): the strides that
+ * read source over self's shape with dim d sized index.numel().
+ */
+function indexFuncChecks(
+  fn: string,
+  self: Tensor,
+  d: number,
+  index: Tensor,
+  source: Tensor,
+): number[] {
+  if (index.dim() > 1)
+    throw indexError(
+      `${fn}_(): Index is supposed to be a vector, but got dim: ${index.dim()} with type: ${scalarTypeName(index.dtype)} and size: ${sizes(index)}`,
+    );
+  if (index.dtype !== int64 && index.dtype !== int32)
+    throw runtimeError(
+      `${fn}_(): Expected dtype int32/int64 for index but got: ${scalarTypeName(index.dtype)}`,
+    );
+  if (self.dtype !== source.dtype)
+    throw runtimeError(
+      `${fn}_(): self (${scalarTypeName(self.dtype)}) and source (${scalarTypeName(source.dtype)}) must have the same scalar type`,
+    );
+  if (!(d === 0 || d < source.dim()))
+    throw indexError(
+      `${fn}_(): Indexing dim ${d} is out of bounds of the source tensor with dim ${source.dim()}`,
+    );
+  const k = index.numel();
+  const ks = sizeAt(source, d);
+  if (k !== ks)
+    throw runtimeError(
+      `${fn}_(): Number of indices (${k}) should be equal to source.size(dim): (${ks}), for dim: ${d}`,
+    );
+  const size = sizeAt(self, d);
+  const bad = firstBad(index, 0, size);
+  const { data, offset } = contiguousData(index);
+  if (k > 0 && (data[offset] < 0 || data[offset] >= size))
+    throw indexError("index out of range in self");
+  // one slice: source's (without dim d) broadcast to self's
+  const selfSlice = self.shape.filter((_, i) => i !== d);
+  const srcSlice = source.shape.filter((_, i) => i !== d);
+  const srcSliceStrides = source.strides.filter((_, i) => i !== d);
+  if (k > 0) {
+    const b = broadcastShapes(selfSlice, srcSlice);
+    if (b.length !== selfSlice.length || b.some((n, i) => n !== selfSlice[i]))
+      throw runtimeError(
+        `output with shape [${selfSlice.join(", ")}] doesn't match the broadcast shape [${b.join(", ")}]`,
+      );
+  }
+  if (bad !== null) throw indexError("index out of range in self");
+  const sliceStrides = broadcastStrides(srcSlice, srcSliceStrides, selfSlice);
+  const strides = shapeN(self).map(() => 0);
+  let j = 0;
+  for (let i = 0; i < strides.length; i++)
+    strides[i] = i === d ? (source.dim() === 0 ? 0 : source.strides[d]) : (sliceStrides[j++] ?? 0);
+  return strides;
+}
+
+/** source * alpha in source's dtype (alpha cast to it), or source itself for alpha 1. */
+function scaled(source: Tensor, alpha: number): Tensor {
+  const a = scalarIn(alpha, source.dtype);
+  if (a === 1 || source.dtype === bool) return source;
+  const out = copyOf(source);
+  const o = out.typedArray;
+  if (source.dtype === int32) for (let i = 0; i < o.length; i++) o[i] = Math.imul(o[i], a);
+  else for (let i = 0; i < o.length; i++) o[i] = o[i] * a;
+  return out;
+}
+
+defineOp({
+  name: "index_add",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).",
+  example:
+    "torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])",
+  overloads: [
+    {
+      schema:
+        "index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor",
+      forward: (self: Tensor, dim: number, index: Tensor, source: Tensor, alpha: Scalar) => {
+        const d = normalizeDim(dim, self.dim());
+        const src = scaled(source, Number(scalarArg(alpha)));
+        const strides = indexFuncChecks("index_add", self, d, index, source);
+        // the scaled copy is contiguous: its strides over the same walk
+        const s = src === source ? strides : indexFuncChecks("index_add", self, d, index, src);
+        return indexWalk(ScatterOp.Accumulate, copyOf(self), d, index, src, s);
+      },
+      derivative: {
+        name: "IndexAddBackward0",
+        save: ["index"],
+        attrs: ["dim", "alpha"],
+        // d self = g; d source = alpha * g's slices at the index (summed back to source's shape)
+        grad: (g: Tensor, s: { index: Tensor }, a: { dim: number; alpha: Scalar }) => {
+          const alpha = Number(scalarArg(a.alpha));
+          const sel = g.dim() === 0 ? g : g.indexSelect(a.dim, s.index);
+          return [g, null, alpha === 1 ? sel : sel.mul(alpha)];
+        },
+        jvp: (t, p, result, a: { dim: number; alpha: Scalar }) => {
+          const base = t.self ?? F.zerosLike(result);
+          return t.source === null
+            ? base
+            : base.indexAdd(a.dim, p.index, t.source, { alpha: Number(scalarArg(a.alpha)) });
+        },
+      },
+    },
+    {
+      schema:
+        "index_add.dimname(Tensor self, Dimname dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor",
+      forward: null,
+      named: { nyi: "index_add" },
+      out: false,
+      inplace: false,
+    },
+  ],
+});
+
+/** index_copy_'s checks, in ATen's order; the strides reading source over the walk. */
+function indexCopyChecks(self: Tensor, d: number, index: Tensor, source: Tensor): number[] {
+  if (index.dim() >= 2)
+    throw indexError(`index_copy_(): Index should have dimension 1 or 0 (got ${index.dim()})`);
+  const k = index.numel();
+  if (source.dim() === 0 && k !== 1)
+    throw indexError(
+      `index_copy_(): When source is scalar, index should have one element (got ${k})`,
+    );
+  if (source.dim() !== self.dim() && source.dim() !== 0 && self.dim() !== 0)
+    throw indexError(
+      `index_copy_(): When source and destination are not scalars, their dimensionality must match. Source dimensionality (${source.dim()}), destination dimensionality (${self.dim()})`,
+    );
+  if (index.dtype !== int64)
+    throw runtimeError(
+      `index_copy_(): Expected a long tensor for index, but got ${scalarTypeName(index.dtype)}`,
+    );
+  if (self.dtype !== source.dtype)
+    throw runtimeError(
+      `index_copy_(): self and source expected to have the same dtype, but got (self) ${scalarTypeName(self.dtype)} and (source) ${scalarTypeName(source.dtype)}`,
+    );
+  const selfSlice = self.shape.filter((_, i) => i !== d);
+  const srcSlice = source.shape.filter((_, i) => i !== d);
+  if (selfSlice.length !== srcSlice.length || selfSlice.some((n, i) => n !== srcSlice[i]))
+    throw runtimeError(
+      `index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: ${selfSlice.join(" ")} at dimension ${d} and source slice shape: ${srcSlice.join(" ")} at dimension 0.`,
+    );
+  if (source.dim() !== 0 && k !== source.shape[d])
+    throw indexError(
+      `index_copy_(): Number of indices (${k}) should be equal to source.size(dim) (${source.shape[d]})`,
+    );
+  const size = sizeAt(self, d);
+  const bad = firstBad(index, 0, size);
+  if (bad !== null)
+    throw indexError(
+      `index_copy_(): index ${bad} is out of bounds for dimension ${d} with size ${size}`,
+    );
+  return source.dim() === 0 ? shapeN(self).map(() => 0) : stridesN(source);
+}
+
+defineOp({
+  name: "index_copy",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).",
+  example:
+    "torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])",
+  overloads: [
+    {
+      schema: "index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
+      forward: (self: Tensor, dim: number, index: Tensor, source: Tensor) => {
+        const d = normalizeDim(dim, self.dim());
+        const strides = indexCopyChecks(self, d, index, source);
+        return indexWalk(ScatterOp.Assign, copyOf(self), d, index, source, strides);
+      },
+      derivative: {
+        name: "IndexCopyBackward0",
+        save: ["index"],
+        attrs: ["dim"],
+        // the copied slices replace self's: self's gradient is g with them zeroed, source's is
+        // g's slices at the index
+        grad: (g: Tensor, s: { index: Tensor }, a: { dim: number }, n) => [
+          g.indexFill(a.dim, s.index, 0),
+          null,
+          n.inputShape(2).length === 0
+            ? g.indexSelect(a.dim, s.index).reshape([])
+            : g.indexSelect(a.dim, s.index),
+        ],
+        jvp: (t, p, result, a: { dim: number }) =>
+          (t.self ?? F.zerosLike(result)).indexCopy(
+            a.dim,
+            p.index,
+            t.source ?? F.zeros(p.source.shape, result),
+          ),
+      },
+    },
+    {
+      schema: "index_copy.dimname(Tensor self, Dimname dim, Tensor index, Tensor source) -> Tensor",
+      forward: null,
+      named: { nyi: "index_copy" },
+      out: false,
+      inplace: false,
+    },
+  ],
+});
+
+/** index_fill_ with a number: checks in ATen's order, negative indices wrap. */
+function indexFillForward(self: Tensor, dim: number, index: Tensor, value: number): Tensor {
+  if (index.dtype !== int64) throw indexError("index_fill_(): Expected dtype int64 for index.");
+  const d = normalizeDim(dim, Math.max(self.dim(), 1));
+  if (index.dim() > 1) throw runtimeError("Index has to be a vector/scalar");
+  const size = sizeAt(self, d);
+  const bad = firstBad(index, -size, size);
+  if (bad !== null)
+    throw indexError(`index ${bad} is out of bounds for dimension ${d} with size ${size}`);
+  // negative positions wrapped, as int64
+  const idx = alloc(index.shape.slice(), int64);
+  const { data, offset } = contiguousData(index);
+  for (let k = 0; k < idx.typedArray.length; k++) {
+    const v = data[offset + k];
+    idx.typedArray[k] = v < 0 ? v + size : v;
+  }
+  return indexWalk(ScatterOp.Assign, copyOf(self), d, idx, value, null);
+}
+
+/** index_fill's value tensor: 0-dim, read as a number. */
+function fillValue(value: Tensor): number {
+  if (value.dim() !== 0)
+    throw runtimeError(
+      `index_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s).`,
+    );
+  return Number(value.item());
+}
+
+const indexFillSelfGrad = (g: Tensor, s: { index: Tensor }, a: { dim: number }) =>
+  g.indexFill(a.dim, s.index, 0);
+
+defineOp({
+  name: "index_fill",
+  variants: ["function", "method", "inplace"],
+  doc: "self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).",
+  example:
+    "torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])",
+  overloads: [
+    {
+      schema: "index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor",
+      forward: (self: Tensor, dim: number, index: Tensor, value: Tensor) =>
+        indexFillForward(self, dim, index, fillValue(value)),
+      derivative: {
+        name: "IndexFillBackward1",
+        save: ["index"],
+        attrs: ["dim"],
+        // value fills every selected element: its gradient is the sum of g over them
+        grad: (g: Tensor, s: { index: Tensor }, a: { dim: number }, n) => [
+          n.needsInputGrad(0) ? indexFillSelfGrad(g, s, a) : null,
+          null,
+          n.needsInputGrad(2)
+            ? g.sub(g.indexFill(a.dim, s.index, 0)).sum()
+            : null,
+        ],
+        jvp: (t, p, result, a: { dim: number }) => {
+          const base = t.self ?? F.zerosLike(result);
+          return t.value === null
+            ? base.indexFill(a.dim, p.index, 0)
+            : base.indexFill(a.dim, p.index, t.value);
+        },
+      },
+    },
+    {
+      schema:
+        "index_fill.Dimname_Tensor(Tensor self, Dimname dim, Tensor index, Tensor value) -> Tensor",
+      forward: null,
+      named: { nyi: "index_fill" },
+    },
+    {
+      schema: "index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+      forward: (self: Tensor, dim: number, index: Tensor, value: Scalar) =>
+        indexFillForward(self, dim, index, Number(scalarArg(value))),
+      derivative: {
+        name: "IndexFillBackward0",
+        save: ["index"],
+        attrs: ["dim"],
+        grad: (g: Tensor, s: { index: Tensor }, a: { dim: number }) => [
+          indexFillSelfGrad(g, s, a),
+          null,
+        ],
+        jvp: (t, p, _r, a: { dim: number }) =>
+          t.self === null ? null : t.self.indexFill(a.dim, p.index, 0),
+      },
+    },
+    {
+      schema:
+        "index_fill.Dimname_Scalar(Tensor self, Dimname dim, Tensor index, Scalar value) -> Tensor",
+      forward: null,
+      named: { nyi: "index_fill" },
     },
   ],
 });
