@@ -4383,6 +4383,52 @@ export const scatter = fn("scatter") as {
   /**
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    value: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
    * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
    * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
    */
@@ -4431,52 +4477,6 @@ export const scatter = fn("scatter") as {
     index: Tensor,
     value: number | boolean,
     options: { reduce: string; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-   *
-   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-   */
-  (
-    input: Tensor,
-    options: { dim: number; index: Tensor; value: number | boolean; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-   *
-   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-   */
-  (
-    input: Tensor,
-    dim: number,
-    options: { index: Tensor; value: number | boolean; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-   *
-   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-   */
-  (
-    input: Tensor,
-    dim: number,
-    index: Tensor,
-    options: { value: number | boolean; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-   *
-   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-   */
-  (
-    input: Tensor,
-    dim: number,
-    index: Tensor,
-    value: number | boolean,
-    options?: { out?: Tensor | null },
   ): Tensor;
 };
 

@@ -3944,6 +3944,34 @@ declare module "../tensor.js" {
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, value: number | boolean): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
      * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
      */
@@ -3986,34 +4014,6 @@ declare module "../tensor.js" {
       value: number | boolean,
       options: { reduce: string },
     ): Tensor;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter(dim: number, index: Tensor, value: number | boolean): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
@@ -4073,6 +4073,34 @@ declare module "../tensor.js" {
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: { dim: number; index: Tensor; value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, options: { index: Tensor; value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, options: { value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, value: number | boolean): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
      * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
      */
@@ -4115,34 +4143,6 @@ declare module "../tensor.js" {
       value: number | boolean,
       options: { reduce: string },
     ): this;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter_(options: { dim: number; index: Tensor; value: number | boolean }): this;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter_(dim: number, options: { index: Tensor; value: number | boolean }): this;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter_(dim: number, index: Tensor, options: { value: number | boolean }): this;
-    /**
-     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
-     *
-     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
-     */
-    scatter_(dim: number, index: Tensor, value: number | boolean): this;
     /**
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *

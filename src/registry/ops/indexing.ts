@@ -457,7 +457,6 @@ defineOp({
   overloads: [
     scatterSrc,
     scatterReduce,
-    scatterValueReduce,
     {
       schema: "scatter.dimname_src(Tensor self, Dimname dim, Tensor index, Tensor src) -> Tensor",
       forward: null,
@@ -466,6 +465,7 @@ defineOp({
       inplace: false,
     },
     scatterValue,
+    scatterValueReduce,
     {
       schema:
         "scatter.dimname_value(Tensor self, Dimname dim, Tensor index, Scalar value) -> Tensor",
@@ -517,7 +517,7 @@ function scatterReduceForward(
   includeSelf: boolean,
 ): Tensor {
   const d = normalizeDim(dim, self.dim());
-  scatterChecks(self, d, index, src, "scatter_reduce");
+  scatterChecks(self, d, index, src);
   if (!SCATTER_REDUCTIONS.includes(reduce))
     throw runtimeError("reduce argument must be either sum, prod, mean, amax or amin.");
   warnOnce("scatter_reduce() is in beta and the API may change at any time.");
@@ -884,7 +884,6 @@ defineOp({
       forward: null,
       named: { nyi: "index_copy" },
       out: false,
-      inplace: false,
     },
   ],
 });
