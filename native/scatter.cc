@@ -1,7 +1,7 @@
 // tensorgrad native backend: the scatter walk, the twin of src/backend/scatter.ts `scatter`.
 // Over `shape` (row-major), each position reads an index value v and a source element and
 // combines the element into out[outOff + pos . outStrides + v * dStride] (write, add, multiply,
-// max, min). One thread, in row-major order: repeated indices combine in index order as
+// max, min); an index outside [0, dSize) stops the walk (RangeError). One thread, in row-major order: repeated indices combine in index order as
 // PyTorch's CPU kernels do (the last write wins), so results do not depend on threading.
 #include <cmath>
 #include <cstdint>
@@ -33,9 +33,9 @@ inline void combine(int op, T& o, T v) {
 }
 
 template <typename T, int Op>
-void walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, const double* idx,
+bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, const double* idx,
           Index idxOff, const std::vector<Index>& is, const T* src, Index srcOff,
-          const std::vector<Index>& ss, const std::vector<Index>& shape) {
+          const std::vector<Index>& ss, const std::vector<Index>& shape, Index dSize) {
   const size_t nd = shape.size();
   const Index inner = nd == 0 ? 1 : shape[nd - 1];
   const Index osl = nd == 0 ? 0 : os[nd - 1], isl = nd == 0 ? 0 : is[nd - 1],
@@ -45,9 +45,37 @@ void walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, con
   std::vector<Index> pos(nd > 1 ? nd - 1 : 1, 0);
   Index ob = outOff, ib = idxOff, sb = srcOff;
   for (Index r = 0; r < rows; r++) {
-    Index o = ob, i = ib, s = sb;
-    for (Index j = 0; j < inner; j++, o += osl, i += isl, s += ssl)
-      combine<T>(Op, out[o + Index(idx[i]) * dStride], src[s]);
+    // int64 index values are whole numbers stored as doubles (Note [int64 storage]): the bounds
+    // test on the double is the whole check
+    const double hi = double(dSize);
+    if (osl == 0 && isl == 1 && ssl == 1) {
+      // the common row: contiguous index and source into one output row
+      T* row = out + ob;
+      const double* ix = idx + ib;
+      const T* sx = src + sb;
+      for (Index j = 0; j < inner; j++) {
+        const double v = ix[j];
+        if (!(v >= 0 && v < hi)) return false;
+        combine<T>(Op, row[Index(v) * dStride], sx[j]);
+      }
+    } else if (isl == 0) {
+      // one index value for the whole row (index_add's slices): a row-to-row combine
+      const double v = idx[ib];
+      if (!(v >= 0 && v < hi)) return false;
+      T* row = out + ob + Index(v) * dStride;
+      const T* sx = src + sb;
+      if (osl == 1 && ssl == 1)
+        for (Index j = 0; j < inner; j++) combine<T>(Op, row[j], sx[j]);
+      else
+        for (Index j = 0; j < inner; j++) combine<T>(Op, row[j * osl], sx[j * ssl]);
+    } else {
+      Index o = ob, i = ib, s = sb;
+      for (Index j = 0; j < inner; j++, o += osl, i += isl, s += ssl) {
+        const double v = idx[i];
+        if (!(v >= 0 && v < hi)) return false;
+        combine<T>(Op, out[o + Index(v) * dStride], src[s]);
+      }
+    }
     for (int d = int(nd) - 2; d >= 0; d--) {
       ob += os[d];
       ib += is[d];
@@ -59,18 +87,18 @@ void walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, con
       pos[d] = 0;
     }
   }
+  return true;
 }
 
 template <typename T>
-void run(int op, const args::scatter& a) {
+bool run(int op, const args::scatter& a) {
   T* out = static_cast<T*>(a.out.data);
   const T* src = static_cast<const T*>(a.src.data);
   const double* idx = static_cast<const double*>(a.idx.data);
 #define TG_SCATTER_CASE(K)                                                                    \
   case K:                                                                                     \
-    walk<T, K>(out, a.outOff, a.outStrides, a.dStride, idx, a.idxOff, a.idxStrides, src,       \
-               a.srcOff, a.srcStrides, a.shape);                                              \
-    break;
+    return walk<T, K>(out, a.outOff, a.outStrides, a.dStride, idx, a.idxOff, a.idxStrides, src,\
+                      a.srcOff, a.srcStrides, a.shape, a.dSize);
   switch (op) {
     TG_SCATTER_CASE(kAssign)
     TG_SCATTER_CASE(kAccumulate)
@@ -79,6 +107,7 @@ void run(int op, const args::scatter& a) {
     TG_SCATTER_CASE(kKeepMin)
   }
 #undef TG_SCATTER_CASE
+  return false;
 }
 
 }  // namespace
@@ -86,8 +115,10 @@ void run(int op, const args::scatter& a) {
 // ---------------------------------------------------------------------------------------------
 // Bindings (arguments parsed by abi.gen.cc)
 
-// Every index value must lie in [0, dSize) and every walk inside its array: checked here before
-// any write (the callers raise PyTorch's errors first; this guards memory).
+// Every walk must lie inside its array (checked before any write) and every index value in
+// [0, dSize): checked at each element before its write, so a bad value stops the walk with a
+// RangeError after earlier elements were combined. `out` is always a fresh result array the
+// caller drops on failure (the caller then finds the value for PyTorch's message).
 Napi::Value run(const Napi::CallbackInfo& info, const args::scatter& a) {
   const char* fn = a.name;
   Napi::Env env = info.Env();
@@ -106,35 +137,15 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::scatter& a) {
       !stridedInBounds(a.out.len, a.outOff, a.shape, a.outStrides) ||
       !stridedInBounds(a.out.len, a.outOff + (a.dSize - 1) * a.dStride, a.shape, a.outStrides))
     return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
-  // index values: a strided walk of idx (all of them, before any write)
-  {
-    const double* idx = static_cast<const double*>(a.idx.data);
-    const Index inner = nd == 0 ? 1 : a.shape[nd - 1], step = nd == 0 ? 0 : a.idxStrides[nd - 1];
-    std::vector<Index> pos(nd > 1 ? nd - 1 : 1, 0);
-    Index base = a.idxOff;
-    const double hi = double(a.dSize);
-    for (Index done = 0; done < n; done += inner) {
-      bool ok = true;
-      for (Index j = 0, i = base; j < inner; j++, i += step) {
-        const double v = idx[i];
-        ok = ok && v >= 0 && v < hi && v == std::floor(v);
-      }
-      if (!ok) return rangeError(env, fn, "index out of range"), env.Undefined();
-      for (int d = int(nd) - 2; d >= 0; d--) {
-        base += a.idxStrides[d];
-        if (++pos[d] < a.shape[d]) break;
-        base -= a.idxStrides[d] * a.shape[d];
-        pos[d] = 0;
-      }
-    }
-  }
+  bool ok;
   switch (a.out.type) {
-    case napi_float32_array: run<float>(a.op, a); break;
-    case napi_float64_array: run<double>(a.op, a); break;
-    case napi_int32_array: run<int32_t>(a.op, a); break;
-    case napi_uint8_array: run<uint8_t>(a.op, a); break;
+    case napi_float32_array: ok = run<float>(a.op, a); break;
+    case napi_float64_array: ok = run<double>(a.op, a); break;
+    case napi_int32_array: ok = run<int32_t>(a.op, a); break;
+    case napi_uint8_array: ok = run<uint8_t>(a.op, a); break;
     default: return typeError(env, fn, "unsupported array type"), env.Undefined();
   }
+  if (!ok) return rangeError(env, fn, "index out of range"), env.Undefined();
   return env.Undefined();
 }
 

@@ -8,8 +8,9 @@
  * One walk serves scatter/scatter_add/scatter_reduce (dStride: out's stride along dim, that dim's
  * outStride 0), index_add/index_copy/index_fill (the index read with stride 0 off dim) and put
  * (a flat out). Positions are visited in row-major order, so repeated indices combine in index
- * order as PyTorch's CPU kernels do (the last write wins for Set). Index values are checked by
- * the callers (with PyTorch's messages) before the call.
+ * order as PyTorch's CPU kernels do (the last write wins for Assign). An index value outside
+ * [0, dSize) stops the walk and returns false, earlier elements combined: `out` must be a fresh
+ * result the caller drops then (raising PyTorch's error), checking values in the same pass.
  */
 import type { TypedArray } from "../dtype.js";
 import { ScatterOp } from "./abi.js";
@@ -37,16 +38,15 @@ export function scatter(
   srcOff: number,
   srcStrides: readonly number[],
   shape: readonly number[],
-): void {
+): boolean {
   const nd = shape.length;
   let n = 1;
   for (let i = 0; i < nd; i++) n *= shape[i];
-  if (n === 0) return;
-  if (
-    n >= NATIVE_MIN &&
-    nativeWorth(n) &&
-    out.constructor === src.constructor &&
-    native.scatter(
+  if (n === 0) return true;
+  if (n >= NATIVE_MIN && nativeWorth(n) && out.constructor === src.constructor) {
+    try {
+      if (
+        native.scatter(
       op,
       out,
       outOff,
@@ -60,9 +60,15 @@ export function scatter(
       srcOff,
       srcStrides.slice(),
       shape.slice(),
-    )
-  )
-    return;
+        )
+      )
+        return true;
+    } catch (e) {
+      // the addon's RangeError for an index value outside [0, dSize)
+      if (e instanceof RangeError && /index out of range/.test(e.message)) return false;
+      throw e;
+    }
+  }
   const imul = out instanceof Int32Array;
   // the walk: rows of the last dim, an odometer over the others
   const last = nd - 1;
@@ -79,7 +85,9 @@ export function scatter(
     let i = ib;
     let s = sb;
     for (let j = 0; j < inner; j++, o += os, i += is, s += ss) {
-      const k = o + idx[i] * dStride;
+      const x = idx[i];
+      if (!(x >= 0 && x < dSize)) return false;
+      const k = o + x * dStride;
       const v = src[s];
       switch (op) {
         case ScatterOp.Assign:
@@ -114,4 +122,5 @@ export function scatter(
       pos[d] = 0;
     }
   }
+  return true;
 }

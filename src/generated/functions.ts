@@ -4763,6 +4763,212 @@ export const indexFill = fn("indexFill") as {
   (input: Tensor, dim: number, index: Tensor, value: Tensor | number | boolean): Tensor;
 };
 
+/** The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order. */
+export const maskedSelect = fn("maskedSelect") as {
+  /**
+   * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+   *
+   * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+   */
+  (input: Tensor, options: { mask: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+   *
+   * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+   */
+  (input: Tensor, mask: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** input with source's elements, in row-major order, written where `mask` (broadcast with input) is true. */
+export const maskedScatter = fn("maskedScatter") as {
+  /**
+   * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+   *
+   * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+   * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+   */
+  (input: Tensor, options: { mask: Tensor; source: Tensor }): Tensor;
+  /**
+   * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+   *
+   * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+   * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+   */
+  (input: Tensor, mask: Tensor, options: { source: Tensor }): Tensor;
+  /**
+   * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+   *
+   * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+   * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+   */
+  (input: Tensor, mask: Tensor, source: Tensor): Tensor;
+};
+
+/** The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape. */
+export const take = fn("take") as {
+  /**
+   * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+   *
+   * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+   */
+  (input: Tensor, options: { index: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+   *
+   * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+   */
+  (input: Tensor, index: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included. */
+export const put = fn("put") as {
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, options: { index: Tensor; source: Tensor; accumulate?: boolean }): Tensor;
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, index: Tensor, options: { source: Tensor; accumulate?: boolean }): Tensor;
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor;
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, index: Tensor, source: Tensor, accumulate: boolean): Tensor;
+};
+
+/** The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D. */
+export const takeAlongDim = fn("takeAlongDim") as {
+  /**
+   * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+   *
+   * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   */
+  (input: Tensor, options: { indices: Tensor; dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+   *
+   * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   */
+  (input: Tensor, indices: Tensor, options?: { dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+   *
+   * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   */
+  (input: Tensor, indices: Tensor, dim: number | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]). */
+export const argwhere = fn("argwhere") as {
+  /**
+   * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).
+   *
+   * PyTorch: `argwhere(Tensor self) -> Tensor`
+   * @example torch.tensor([[0, 1], [2, 0]]).argwhere() // tensor([[0, 1], [1, 0]])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there. */
+export const indexReduce = fn("indexReduce") as {
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: {
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { source: Tensor; reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    options: { reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    reduce: string,
+    options?: { includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
 /** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
 export const matmul = fn("matmul") as {
   /**

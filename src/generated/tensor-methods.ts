@@ -4576,6 +4576,278 @@ declare module "../tensor.js" {
      */
     indexFill_(dim: number, index: Tensor, value: Tensor | number | boolean): this;
     /**
+     * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+     *
+     * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+     */
+    maskedSelect(options: { mask: Tensor }): Tensor;
+    /**
+     * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+     *
+     * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+     */
+    maskedSelect(mask: Tensor): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter(options: { mask: Tensor; source: Tensor }): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter(mask: Tensor, options: { source: Tensor }): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter(mask: Tensor, source: Tensor): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter_(options: { mask: Tensor; source: Tensor }): this;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter_(mask: Tensor, options: { source: Tensor }): this;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter_(mask: Tensor, source: Tensor): this;
+    /**
+     * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+     *
+     * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+     */
+    take(options: { index: Tensor }): Tensor;
+    /**
+     * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+     *
+     * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+     */
+    take(index: Tensor): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(options: { index: Tensor; source: Tensor; accumulate?: boolean }): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(index: Tensor, options: { source: Tensor; accumulate?: boolean }): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(index: Tensor, source: Tensor, accumulate: boolean): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(options: { index: Tensor; source: Tensor; accumulate?: boolean }): this;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(index: Tensor, options: { source: Tensor; accumulate?: boolean }): this;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): this;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(index: Tensor, source: Tensor, accumulate: boolean): this;
+    /**
+     * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+     *
+     * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     */
+    takeAlongDim(options: { indices: Tensor; dim?: number | null }): Tensor;
+    /**
+     * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+     *
+     * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     */
+    takeAlongDim(indices: Tensor, options?: { dim?: number | null }): Tensor;
+    /**
+     * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+     *
+     * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     */
+    takeAlongDim(indices: Tensor, dim: number | null): Tensor;
+    /**
+     * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).
+     *
+     * PyTorch: `argwhere(Tensor self) -> Tensor`
+     * @example torch.tensor([[0, 1], [2, 0]]).argwhere() // tensor([[0, 1], [1, 0]])
+     */
+    argwhere(): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      options: { index: Tensor; source: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      options: { index: Tensor; source: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): this;
+    /**
      * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
      *
      * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`

@@ -23,7 +23,8 @@ import {
   wrap,
 } from "../../ops/core.js";
 import * as F from "../../autograd/formula-ops.js";
-import { indexError, runtimeError } from "../../errors.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { indexError, notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { scalarArg } from "./elementwise.js";
 
@@ -71,6 +72,7 @@ function walk(
   src: Tensor | number,
   srcStrides: number[] | null,
   shape: number[],
+  onBadIndex?: () => void,
 ): Tensor {
   if (shape.some((n) => n === 0)) return out;
   const os = stridesN(out);
@@ -80,7 +82,7 @@ function walk(
   const srcData = typeof src === "number" ? allocData(1, out.dtype) : src.typedArray;
   if (typeof src === "number") srcData[0] = scalarIn(src, out.dtype);
   const srcOff = typeof src === "number" ? 0 : src.offset;
-  scatterKernel(
+  const ok = scatterKernel(
     opFor(op, out.dtype),
     out.typedArray,
     out.offset,
@@ -95,6 +97,11 @@ function walk(
     srcStrides ?? shape.map(() => 0),
     shape,
   );
+  if (!ok) {
+    // an index value outside [0, size): the caller's error (out is dropped)
+    onBadIndex?.();
+    throw runtimeError("index out of range in self");
+  }
   return out;
 }
 
@@ -105,10 +112,11 @@ function scatterWalk(
   d: number,
   index: Tensor,
   src: Tensor | number,
+  onBadIndex?: () => void,
 ): Tensor {
   if (index.numel() === 0) return out;
   const strides = typeof src === "number" ? null : stridesN(src).slice(0, dims(index));
-  return walk(op, out, d, index, stridesN(index), src, strides, shapeN(index));
+  return walk(op, out, d, index, stridesN(index), src, strides, shapeN(index), onBadIndex);
 }
 
 /**
@@ -240,8 +248,10 @@ defineOp({
       forward: (self: Tensor, dim: number, index: Tensor, src: Tensor) => {
         const d = normalizeDim(dim, self.dim());
         scatterChecks(self, d, index, src);
-        if (index.numel() !== 0) checkIndexValues(self, d, index);
-        return scatterWalk(ScatterOp.Accumulate, copyOf(self), d, index, src);
+        // the walk checks index values as it goes (a bad one: the kernel's message)
+        return scatterWalk(ScatterOp.Accumulate, copyOf(self), d, index, src, () =>
+          checkIndexValues(self, d, index),
+        );
       },
       derivative: {
         name: "ScatterAddBackward0",
@@ -378,8 +388,7 @@ function scatterForward(
   const d = normalizeDim(dim, self.dim());
   scatterChecks(self, d, index, typeof src === "number" ? null : src);
   const op = scatterReduceOp(reduce);
-  if (index.numel() !== 0) checkIndexValues(self, d, index);
-  return scatterWalk(op, copyOf(self), d, index, src);
+  return scatterWalk(op, copyOf(self), d, index, src, () => checkIndexValues(self, d, index));
 }
 
 /** derivatives.yaml lists no formula for scatter's reduce overloads: the node refuses. */
@@ -390,7 +399,7 @@ const scatterNotImplemented: DerivativeDecl = {
     throw runtimeError("derivative for aten::scatter is not implemented");
   },
   jvp: () => {
-    throw runtimeError("derivative for aten::scatter is not implemented");
+    throw notImplementedError("Trying to use forward AD with aten::scatter that does not support it.");
   },
 };
 
@@ -667,12 +676,13 @@ function indexWalk(
   index: Tensor,
   src: Tensor | number,
   srcStrides: number[] | null,
+  onBadIndex?: () => void,
 ): Tensor {
   const idx = index.dtype === int64 ? index : index.to(int64);
   const shape = shapeN(out);
   shape[d] = idx.numel();
   const idxStrides = shape.map((_, i) => (i === d && idx.dim() > 0 ? idx.strides[0] : 0));
-  return walk(op, out, d, idx, idxStrides, src, srcStrides, shape);
+  return walk(op, out, d, idx, idxStrides, src, srcStrides, shape, onBadIndex);
 }
 
 /** The first index value outside [lo, size), or null. */
@@ -720,7 +730,6 @@ function indexFuncChecks(
       `${fn}_(): Number of indices (${k}) should be equal to source.size(dim): (${ks}), for dim: ${d}`,
     );
   const size = sizeAt(self, d);
-  const bad = firstBad(index, 0, size);
   const { data, offset } = contiguousData(index);
   if (k > 0 && (data[offset] < 0 || data[offset] >= size))
     throw indexError("index out of range in self");
@@ -735,7 +744,6 @@ function indexFuncChecks(
         `output with shape [${selfSlice.join(", ")}] doesn't match the broadcast shape [${b.join(", ")}]`,
       );
   }
-  if (bad !== null) throw indexError("index out of range in self");
   const sliceStrides = broadcastStrides(srcSlice, srcSliceStrides, selfSlice);
   const strides = shapeN(self).map(() => 0);
   let j = 0;
@@ -772,7 +780,10 @@ defineOp({
         const strides = indexFuncChecks("index_add", self, d, index, source);
         // the scaled copy is contiguous: its strides over the same walk
         const s = src === source ? strides : indexFuncChecks("index_add", self, d, index, src);
-        return indexWalk(ScatterOp.Accumulate, copyOf(self), d, index, src, s);
+        // index values are checked by the walk (a bad one: the kernel's IndexError)
+        return indexWalk(ScatterOp.Accumulate, copyOf(self), d, index, src, s, () => {
+          throw indexError("index out of range in self");
+        });
       },
       derivative: {
         name: "IndexAddBackward0",
@@ -977,6 +988,427 @@ defineOp({
         "index_fill.Dimname_Scalar(Tensor self, Dimname dim, Tensor index, Scalar value) -> Tensor",
       forward: null,
       named: { nyi: "index_fill" },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// masked_select, masked_scatter
+
+/** t's elements over `shape` (t broadcast to it), row-major, as one contiguous array. */
+function expandedData(t: Tensor, shape: number[]): { data: ArrayLike<number>; offset: number } {
+  return contiguousData(noGrad(() => V.expand(t.detach(), shape)));
+}
+
+defineOp({
+  name: "masked_select",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.",
+  example:
+    "torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])",
+  overloads: [
+    {
+      schema: "masked_select(Tensor self, Tensor mask) -> Tensor",
+      forward: (self: Tensor, mask: Tensor) => {
+        if (mask.dtype === uint8)
+          warnOnce(
+            "masked_select received a mask with dtype torch.uint8, this behavior is now deprecated,please use a mask with dtype torch.bool instead.",
+          );
+        else if (mask.dtype !== bool)
+          throw runtimeError("masked_select: expected BoolTensor or ByteTensor for mask");
+        const shape = broadcastShapes(self.shape, mask.shape);
+        const m = expandedData(mask, shape);
+        const x = expandedData(self, shape);
+        const n = shape.reduce((a, b) => a * b, 1);
+        let count = 0;
+        for (let i = 0; i < n; i++) if (m.data[m.offset + i] !== 0) count++;
+        const out = alloc([count], self.dtype);
+        const o = out.typedArray;
+        for (let i = 0, k = 0; i < n; i++) if (m.data[m.offset + i] !== 0) o[k++] = x.data[x.offset + i];
+        return out;
+      },
+      derivative: {
+        name: "MaskedSelectBackward0",
+        save: ["mask"],
+        // g written back at the selected positions of zeros of the broadcast shape (summed back
+        // to self's shape by the engine)
+        grad: (g: Tensor, s: { mask: Tensor }, _a, n) => {
+          const shape = broadcastShapes(n.inputShape(0), s.mask.shape);
+          return [F.zeros(shape, g).maskedScatter(s.mask, g), null];
+        },
+        jvp: (t, p) => (t.self === null ? null : t.self.maskedSelect(p.mask)),
+      },
+    },
+  ],
+});
+
+/**
+ * masked_scatter_ into a fresh `out` (written in place): source's elements, in order, at the
+ * positions where mask (broadcast to out's shape; any nonzero counts) is set.
+ */
+function maskedScatterInto(out: Tensor, mask: Tensor, source: Tensor): Tensor {
+  if (out.dtype !== source.dtype)
+    throw runtimeError(
+      `masked_scatter: expected self and source to have same dtypes but got${scalarTypeName(out.dtype)} and ${scalarTypeName(source.dtype)}`,
+    );
+  const m = contiguousData(noGrad(() => V.expand(mask.detach(), out.shape.slice())));
+  const n = out.numel();
+  let ones = 0;
+  for (let i = 0; i < n; i++) if (m.data[m.offset + i] !== 0) ones++;
+  if (ones > source.numel())
+    throw runtimeError("Number of elements of source < number of ones in mask");
+  const src = contiguousData(source);
+  const o = out.typedArray;
+  for (let i = 0, k = 0; i < n; i++) if (m.data[m.offset + i] !== 0) o[i] = src.data[src.offset + k++];
+  return out;
+}
+
+const maskedScatterDerivative: DerivativeDecl<"mask"> = {
+  name: "MaskedScatterBackward0",
+  save: ["mask"],
+  // self: g where the mask is clear; source: g's selected elements in order, zero-padded to
+  // source's size (masked_scatter_backward)
+  grad: (g, s, _a, n) => {
+    const shape = n.inputShape(2);
+    const numel = shape.reduce((a, b) => a * b, 1);
+    let sel = g.maskedSelect(s.mask);
+    if (numel > sel.numel()) sel = F.cat([sel, F.zeros([numel - sel.numel()], g)], 0);
+    return [g.maskedFill(s.mask, 0), null, sel.reshape(shape)];
+  },
+  jvp: (t, p, result) =>
+    (t.self ?? F.zerosLike(result)).maskedScatter(
+      p.mask,
+      t.source ?? F.zeros(p.source.shape, result),
+    ),
+};
+
+defineOp({
+  name: "masked_scatter",
+  variants: ["function", "method", "inplace"],
+  doc: "input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.",
+  example:
+    "torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])",
+  overloads: [
+    {
+      schema: "masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor",
+      forward: (self: Tensor, mask: Tensor, source: Tensor) => {
+        // expand_outplace: self and mask broadcast to one shape, self's copy written
+        const shape = broadcastShapes(self.shape, mask.shape);
+        const out = copyOf(noGrad(() => V.expand(self.detach(), shape)));
+        return maskedScatterInto(out, mask, source);
+      },
+      derivative: maskedScatterDerivative,
+      // in place, the mask is expanded to self's shape (expand's errors)
+      inplace: {
+        forward: (self: Tensor, mask: Tensor, source: Tensor) =>
+          maskedScatterInto(copyOf(self), mask, source),
+        derivative: maskedScatterDerivative,
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// take, take_along_dim, put: flat positions
+
+/** Flat positions of index (int64) into n elements, negatives wrapped; PyTorch's IndexError. */
+function flatPositions(index: Tensor, n: number): Tensor {
+  const { data, offset } = contiguousData(index);
+  const out = alloc(index.shape.slice(), int64);
+  const o = out.typedArray;
+  for (let k = 0; k < o.length; k++) {
+    const v = data[offset + k];
+    if (v < -n || v >= n)
+      throw indexError(`out of range: tried to access index ${v} on a tensor of ${n} elements.`);
+    o[k] = v < 0 ? v + n : v;
+  }
+  return out;
+}
+
+defineOp({
+  name: "take",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.",
+  example: "torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])",
+  overloads: [
+    {
+      schema: "take(Tensor self, Tensor index) -> Tensor",
+      forward: (self: Tensor, index: Tensor) => {
+        if (index.dtype !== int64)
+          throw runtimeError(
+            `take(): Expected a long tensor for index, but got ${scalarTypeName(index.dtype)}`,
+          );
+        const n = self.numel();
+        if (n === 0 && index.numel() !== 0)
+          throw indexError("take(): tried to take from an empty tensor");
+        const pos = flatPositions(index, n);
+        const x = contiguousData(self);
+        const out = alloc(index.shape.slice(), self.dtype);
+        const o = out.typedArray;
+        const p = pos.typedArray;
+        for (let k = 0; k < o.length; k++) o[k] = x.data[x.offset + p[k]];
+        return out;
+      },
+      derivative: {
+        name: "TakeBackward0",
+        save: ["index"],
+        // take_backward: g accumulated into zeros of self's shape at the positions
+        grad: (g: Tensor, s: { index: Tensor }, _a, n) => [
+          F.zeros(n.inputShape(0), g).put(s.index, g, true),
+          null,
+        ],
+        jvp: (t, p) => (t.self === null ? null : t.self.take(p.index)),
+      },
+    },
+  ],
+});
+
+/** put: a copy of self with source's elements written (or added) at index's flat positions. */
+function putForward(self: Tensor, index: Tensor, source: Tensor, accumulate: boolean): Tensor {
+  if (index.dtype !== int64)
+    throw runtimeError(
+      `put_(): Expected a long tensor for index, but got ${scalarTypeName(index.dtype)}`,
+    );
+  if (self.dtype !== source.dtype)
+    throw runtimeError(
+      `put_(): self and source expected to have the same dtype, but got self.dtype = ${scalarTypeName(self.dtype)} and source.dtype = ${scalarTypeName(source.dtype)}`,
+    );
+  if (source.numel() !== index.numel())
+    throw indexError(
+      `put_(): Expected source and index to have the same number of elements, but got source.numel() = ${source.numel()}, index.numel() = ${index.numel()}`,
+    );
+  const n = self.numel();
+  if (n === 0 && index.numel() !== 0)
+    throw indexError("put_(): Tried to put elements into an empty tensor");
+  const pos = flatPositions(index, n);
+  const out = copyOf(self);
+  if (index.numel() === 0) return out;
+  // the flat walk: out as one dim of n, source in row-major order
+  const flat = wrap(out.typedArray, [n], out.dtype);
+  const src = wrap(castData(source, source.dtype), [source.numel()], source.dtype);
+  const idx = wrap(pos.typedArray, [pos.numel()], int64);
+  walk(
+    accumulate ? ScatterOp.Accumulate : ScatterOp.Assign,
+    flat,
+    0,
+    idx,
+    [1],
+    src,
+    [1],
+    [idx.numel()],
+  );
+  return out;
+}
+
+defineOp({
+  name: "put",
+  variants: ["function", "method", "inplace"],
+  doc: "A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.",
+  example:
+    "torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])",
+  overloads: [
+    {
+      schema: "put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor",
+      forward: putForward,
+      derivative: {
+        name: "PutBackward0",
+        save: ["index", "source"],
+        attrs: ["accumulate"],
+        // self: g with the written positions zeroed (kept with accumulate); source: g there
+        grad: (g: Tensor, s: { index: Tensor; source: Tensor }, a: { accumulate: boolean }) => [
+          g.put(s.index, F.zerosLike(s.source), a.accumulate),
+          null,
+          g.take(s.index).reshape(s.source.shape.slice()),
+        ],
+        jvp: (t, p, result, a: { accumulate: boolean }) =>
+          (t.self ?? F.zerosLike(result)).put(
+            p.index,
+            t.source ?? F.zeros(p.source.shape, result),
+            a.accumulate,
+          ),
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "take_along_dim",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.",
+  example:
+    "torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])",
+  overloads: [
+    {
+      schema: "take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor",
+      // a composite: gather records GatherBackward0
+      forward: (self: Tensor, indices: Tensor, dim: number | null) => {
+        if (dim === null) return self.view(-1).gather(0, indices.view(-1));
+        if (self.dim() !== indices.dim())
+          throw runtimeError(
+            `torch.take_along_dim(): input and indices should have the same number of dimensions, but got ${self.dim()} dimensions for input, and ${indices.dim()} dimensions for indices`,
+          );
+        if (indices.dtype !== int64)
+          throw runtimeError(
+            `torch.take_along_dim(): dtype of indices should be Long but got ${scalarTypeName(indices.dtype)}`,
+          );
+        const d = normalizeDim(dim, self.dim());
+        const selfSizes = self.shape.slice();
+        selfSizes[d] = indices.shape[d];
+        const idx = indices.expand(broadcastShapes(selfSizes, indices.shape));
+        const idxSizes = indices.shape.slice();
+        idxSizes[d] = self.shape[d];
+        const x = self.expand(broadcastShapes(idxSizes, self.shape));
+        return x.gather(d, idx);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "argwhere",
+  variants: ["function", "method"],
+  doc: "The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).",
+  example: "torch.tensor([[0, 1], [2, 0]]).argwhere() // tensor([[0, 1], [1, 0]])",
+  overloads: [{ schema: "argwhere(Tensor self) -> Tensor", forward: (self: Tensor) => nonzeroForward(self) }],
+});
+
+/** nonzero: [count, dim] int64 coordinates of the nonzero elements, row-major. */
+function nonzeroForward(self: Tensor): Tensor {
+  const nd = self.dim();
+  const { data, offset } = contiguousData(self);
+  const n = self.numel();
+  let count = 0;
+  for (let i = 0; i < n; i++) if (data[offset + i] !== 0) count++;
+  const out = alloc([count, nd], int64);
+  const o = out.typedArray;
+  const pos = new Array<number>(nd).fill(0);
+  for (let i = 0, k = 0; i < n; i++) {
+    if (data[offset + i] !== 0) for (let j = 0; j < nd; j++) o[k++] = pos[j];
+    for (let j = nd - 1; j >= 0; j--) {
+      if (++pos[j] < self.shape[j]) break;
+      pos[j] = 0;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// index_reduce
+
+const INDEX_REDUCTIONS = ["prod", "mean", "amax", "amin"];
+
+defineOp({
+  name: "index_reduce",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: 'self with source\'s slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self\'s own values out there.',
+  example:
+    'torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])',
+  overloads: [
+    {
+      schema:
+        "index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor",
+      forward: (
+        self: Tensor,
+        dim: number,
+        index: Tensor,
+        source: Tensor,
+        reduce: string,
+        includeSelf: boolean,
+      ) => {
+        const d = normalizeDim(dim, self.dim());
+        const strides = indexFuncChecks("index_reduce", self, d, index, source);
+        if (!INDEX_REDUCTIONS.includes(reduce))
+          throw runtimeError(
+            `index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got ${reduce}.`,
+          );
+        warnOnce("index_reduce() is in beta and the API may change at any time.");
+        const bad = () => {
+          throw indexError("index out of range in self");
+        };
+        const out = copyOf(self);
+        if (!includeSelf)
+          indexWalk(ScatterOp.Assign, out, d, index, reductionIdentity(reduce, self.dtype), null, bad);
+        const op =
+          reduce === "prod"
+            ? ScatterOp.Multiply
+            : reduce === "amax"
+              ? ScatterOp.KeepMax
+              : reduce === "amin"
+                ? ScatterOp.KeepMin
+                : ScatterOp.Accumulate;
+        indexWalk(op, out, d, index, source, strides, bad);
+        if (reduce === "mean") {
+          // the sum divided by the count (floor division for integers)
+          const count = alloc(self.shape.slice(), float64);
+          if (includeSelf) count.typedArray.fill(1);
+          indexWalk(ScatterOp.Accumulate, count, d, index, 1, null);
+          const c = count.typedArray;
+          const o = out.typedArray;
+          for (let i = 0; i < o.length; i++) {
+            const k = c[i] === 0 ? 1 : c[i];
+            o[i] = self.dtype.isFloatingPoint ? o[i] / k : Math.floor(o[i] / k);
+          }
+        }
+        return out;
+      },
+      derivative: {
+        name: "IndexReduceBackward0",
+        save: ["self", "index", "source", "result"],
+        attrs: ["dim", "reduce", "include_self"],
+        // FunctionsManual's index_reduce_backward
+        grad: (
+          g: Tensor,
+          s: { self: Tensor; index: Tensor; source: Tensor; result: Tensor },
+          a: { dim: number; reduce: string; include_self: boolean },
+        ) => {
+          const { self, index, source, result } = s;
+          const d = a.dim;
+          const opts = { includeSelf: a.include_self };
+          let gSelf: Tensor;
+          let gSrc: Tensor;
+          if (a.reduce === "prod") {
+            const maskedSelf = self.maskedFill(self.eq(0), 1);
+            const maskedSelfResult = maskedSelf.indexReduce(d, index, source, "prod", opts);
+            gSelf = g.mul(maskedSelfResult).div(maskedSelf);
+            const srcZero = source.eq(0);
+            const srcNumZeros = F.zerosLike(self)
+              .indexAdd(d, index, srcZero.to(self.dtype))
+              .indexSelect(d, index);
+            const srcSingleZero = srcZero.logicalAnd(srcNumZeros.eq(1));
+            const maskedSrc = source.maskedFill(srcSingleZero, 1);
+            const maskedSrcResult = self.indexReduce(d, index, maskedSrc, "prod", opts);
+            gSrc = F.where(
+              srcSingleZero,
+              g.mul(maskedSrcResult).indexSelect(d, index),
+              g.mul(result).indexSelect(d, index).div(source.maskedFill(srcZero, 1)),
+            );
+          } else if (a.reduce === "mean") {
+            const base = a.include_self ? F.zerosLike(g).add(1) : F.zerosLike(g);
+            let n = base.indexAdd(d, index, F.zerosLike(source).add(1));
+            n = n.maskedFill(n.eq(0), 1);
+            gSelf = g.div(n);
+            gSrc = g.indexSelect(d, index).div(n.indexSelect(d, index));
+          } else {
+            // amax/amin: shared evenly among the values equal to the result
+            const selfIs = self.eq(result).to(self.dtype);
+            const srcIs = source.eq(result.indexSelect(d, index)).to(self.dtype);
+            const share = g.div(selfIs.indexAdd(d, index, srcIs));
+            gSelf = selfIs.mul(share);
+            gSrc = srcIs.mul(share.indexSelect(d, index));
+          }
+          if (!a.include_self) gSelf = gSelf.indexFill(d, index, 0);
+          return [gSelf, null, gSrc];
+        },
+        jvp: () => {
+          throw notImplementedError(
+            "Trying to use forward AD with index_reduce that does not support it because it has not been implemented yet.\nPlease file an issue to PyTorch at https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we can prioritize its implementation.\nNote that forward AD support for some operators require PyTorch to be built with TorchScript and for JIT to be enabled. If the environment var PYTORCH_JIT=0 is set or if the library is not built with TorchScript, some operators may no longer be used with forward AD.",
+          );
+        },
+      },
     },
   ],
 });
