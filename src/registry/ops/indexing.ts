@@ -1017,7 +1017,8 @@ defineOp({
           );
         else if (mask.dtype !== bool)
           throw runtimeError("masked_select: expected BoolTensor or ByteTensor for mask");
-        const shape = broadcastShapes(self.shape, mask.shape);
+        // infer_size(mask, self): the mask is tensor a in the error
+        const shape = broadcastShapes(mask.shape, self.shape);
         const m = expandedData(mask, shape);
         const x = expandedData(self, shape);
         const n = shape.reduce((a, b) => a * b, 1);
@@ -1101,8 +1102,14 @@ defineOp({
       derivative: maskedScatterDerivative,
       // in place, the mask is expanded to self's shape (expand's errors)
       inplace: {
-        forward: (self: Tensor, mask: Tensor, source: Tensor) =>
-          maskedScatterInto(copyOf(self), mask, source),
+        forward: (self: Tensor, mask: Tensor, source: Tensor) => {
+          // expand(mask, self's sizes) in C++: the tensor printed by its C++ type name
+          if (mask.dim() > self.dim())
+            throw runtimeError(
+              `expand(CPU${scalarTypeName(mask.dtype)}Type{${sizes(mask)}}, size=${sizes(self)}): the number of sizes provided (${self.dim()}) must be greater or equal to the number of dimensions in the tensor (${mask.dim()})`,
+            );
+          return maskedScatterInto(copyOf(self), mask, source);
+        },
         derivative: maskedScatterDerivative,
       },
     },
