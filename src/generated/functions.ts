@@ -4969,6 +4969,17 @@ export const indexReduce = fn("indexReduce") as {
   ): Tensor;
 };
 
+/** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim). */
+export const nonzero = fn("nonzero") as {
+  /**
+   * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
+   *
+   * PyTorch: `nonzero(Tensor self, *, bool as_tuple=False) -> Tensor`
+   * @example torch.tensor([0, 3, 0, 4]).nonzero() // tensor([[1], [3]])
+   */
+  (input: Tensor, options?: { asTuple?: boolean; out?: Tensor | null }): Tensor;
+};
+
 /** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
 export const matmul = fn("matmul") as {
   /**

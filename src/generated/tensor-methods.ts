@@ -4848,6 +4848,20 @@ declare module "../tensor.js" {
       options?: { includeSelf?: boolean },
     ): this;
     /**
+     * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
+     *
+     * PyTorch: `nonzero(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 3, 0, 4]).nonzero() // tensor([[1], [3]])
+     */
+    nonzero(): Tensor;
+    /**
+     * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
+     *
+     * PyTorch: `nonzero(Tensor self, *, bool as_tuple) -> Tensor`
+     * @example torch.tensor([0, 3, 0, 4]).nonzero() // tensor([[1], [3]])
+     */
+    nonzero(options: { asTuple: boolean }): Tensor;
+    /**
      * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
      *
      * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`

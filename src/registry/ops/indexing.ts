@@ -27,6 +27,7 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import { indexError, notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { scalarArg } from "./elementwise.js";
+import { nonzeroTuple } from "../../ops/elementwise.js";
 
 /** ensure_nonempty_size: a 0-dim tensor has size 1 in its one dim (other dims: IndexError). */
 const sizeAt = (t: Tensor, d: number): number =>
@@ -1416,6 +1417,31 @@ defineOp({
           );
         },
       },
+    },
+  ],
+});
+
+defineOp({
+  name: "nonzero",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).",
+  example: "torch.tensor([0, 3, 0, 4]).nonzero() // tensor([[1], [3]])",
+  overloads: [
+    {
+      // python_torch_functions_manual.cpp's binding: as_tuple is keyword-only beside out
+      schema: "nonzero(Tensor self, *, bool as_tuple=False) -> Tensor",
+      forward: (self: Tensor, asTuple: boolean) =>
+        asTuple ? nonzeroTuple(self) : nonzeroForward(self),
+    },
+  ],
+  // Tensor.nonzero's binding lists the plain call and the as_tuple one
+  methodOverloads: [
+    { schema: "nonzero(Tensor self) -> Tensor", forward: nonzeroForward },
+    {
+      schema: "nonzero(Tensor self, *, bool as_tuple) -> Tensor",
+      forward: (self: Tensor, asTuple: boolean) =>
+        asTuple ? nonzeroTuple(self) : nonzeroForward(self),
     },
   ],
 });
