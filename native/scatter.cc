@@ -53,7 +53,23 @@ bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, con
       T* row = out + ob;
       const double* ix = idx + ib;
       const T* sx = src + sb;
-      for (Index j = 0; j < inner; j++) {
+      // four index values converted and bounds-tested together (NaN converts to INT64_MIN, out
+      // of range as unsigned), then combined in order
+      const uint64_t ud = uint64_t(dSize);
+      Index j = 0;
+      for (; j + 4 <= inner; j += 4) {
+        const Index k0 = Index(ix[j]), k1 = Index(ix[j + 1]), k2 = Index(ix[j + 2]),
+                    k3 = Index(ix[j + 3]);
+        if ((uint64_t(k0) >= ud) | (uint64_t(k1) >= ud) | (uint64_t(k2) >= ud) |
+            (uint64_t(k3) >= ud) | !(ix[j] >= 0) | !(ix[j + 3] < hi))
+          break;
+        combine<T>(Op, row[k0 * dStride], sx[j]);
+        combine<T>(Op, row[k1 * dStride], sx[j + 1]);
+        combine<T>(Op, row[k2 * dStride], sx[j + 2]);
+        combine<T>(Op, row[k3 * dStride], sx[j + 3]);
+      }
+      // the tail, and the exact check of a group that failed the quick one
+      for (; j < inner; j++) {
         const double v = ix[j];
         if (!(v >= 0 && v < hi)) return false;
         combine<T>(Op, row[Index(v) * dStride], sx[j]);

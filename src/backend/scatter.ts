@@ -47,19 +47,19 @@ export function scatter(
     try {
       if (
         native.scatter(
-      op,
-      out,
-      outOff,
-      outStrides.slice(),
-      dStride,
-      dSize,
-      idx,
-      idxOff,
-      idxStrides.slice(),
-      src,
-      srcOff,
-      srcStrides.slice(),
-      shape.slice(),
+          op,
+          out,
+          outOff,
+          outStrides.slice(),
+          dStride,
+          dSize,
+          idx,
+          idxOff,
+          idxStrides.slice(),
+          src,
+          srcOff,
+          srcStrides.slice(),
+          shape.slice(),
         )
       )
         return true;

@@ -400,7 +400,9 @@ const scatterNotImplemented: DerivativeDecl = {
     throw runtimeError("derivative for aten::scatter is not implemented");
   },
   jvp: () => {
-    throw notImplementedError("Trying to use forward AD with aten::scatter that does not support it.");
+    throw notImplementedError(
+      "Trying to use forward AD with aten::scatter that does not support it.",
+    );
   },
 };
 
@@ -461,7 +463,7 @@ defineOp({
   name: "scatter",
   variants: ["function", "method", "inplace"],
   out: true,
-  doc: "A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` \"add\" or \"multiply\" combines instead.",
+  doc: 'A copy of self with src\'s values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.',
   example:
     "torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])",
   overloads: [
@@ -534,7 +536,8 @@ function scatterReduceForward(
   const out = copyOf(self);
   if (index.numel() === 0) return out;
   checkIndexValues(self, d, index);
-  if (!includeSelf) scatterWalk(ScatterOp.Assign, out, d, index, reductionIdentity(reduce, self.dtype));
+  if (!includeSelf)
+    scatterWalk(ScatterOp.Assign, out, d, index, reductionIdentity(reduce, self.dtype));
   const op =
     reduce === "prod"
       ? ScatterOp.Multiply
@@ -935,8 +938,7 @@ defineOp({
   name: "index_fill",
   variants: ["function", "method", "inplace"],
   doc: "self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).",
-  example:
-    "torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])",
+  example: "torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])",
   overloads: [
     {
       schema: "index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor",
@@ -950,9 +952,7 @@ defineOp({
         grad: (g: Tensor, s: { index: Tensor }, a: { dim: number }, n) => [
           n.needsInputGrad(0) ? indexFillSelfGrad(g, s, a) : null,
           null,
-          n.needsInputGrad(2)
-            ? g.sub(g.indexFill(a.dim, s.index, 0)).sum()
-            : null,
+          n.needsInputGrad(2) ? g.sub(g.indexFill(a.dim, s.index, 0)).sum() : null,
         ],
         jvp: (t, p, result, a: { dim: number }) => {
           const base = t.self ?? F.zerosLike(result);
@@ -1027,7 +1027,8 @@ defineOp({
         for (let i = 0; i < n; i++) if (m.data[m.offset + i] !== 0) count++;
         const out = alloc([count], self.dtype);
         const o = out.typedArray;
-        for (let i = 0, k = 0; i < n; i++) if (m.data[m.offset + i] !== 0) o[k++] = x.data[x.offset + i];
+        for (let i = 0, k = 0; i < n; i++)
+          if (m.data[m.offset + i] !== 0) o[k++] = x.data[x.offset + i];
         return out;
       },
       derivative: {
@@ -1062,7 +1063,8 @@ function maskedScatterInto(out: Tensor, mask: Tensor, source: Tensor): Tensor {
     throw runtimeError("Number of elements of source < number of ones in mask");
   const src = contiguousData(source);
   const o = out.typedArray;
-  for (let i = 0, k = 0; i < n; i++) if (m.data[m.offset + i] !== 0) o[i] = src.data[src.offset + k++];
+  for (let i = 0, k = 0; i < n; i++)
+    if (m.data[m.offset + i] !== 0) o[i] = src.data[src.offset + k++];
   return out;
 }
 
@@ -1280,7 +1282,9 @@ defineOp({
   variants: ["function", "method"],
   doc: "The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).",
   example: "torch.tensor([[0, 1], [2, 0]]).argwhere() // tensor([[0, 1], [1, 0]])",
-  overloads: [{ schema: "argwhere(Tensor self) -> Tensor", forward: (self: Tensor) => nonzeroForward(self) }],
+  overloads: [
+    { schema: "argwhere(Tensor self) -> Tensor", forward: (self: Tensor) => nonzeroForward(self) },
+  ],
 });
 
 /** nonzero: [count, dim] int64 coordinates of the nonzero elements, row-major. */
@@ -1339,7 +1343,15 @@ defineOp({
         };
         const out = copyOf(self);
         if (!includeSelf)
-          indexWalk(ScatterOp.Assign, out, d, index, reductionIdentity(reduce, self.dtype), null, bad);
+          indexWalk(
+            ScatterOp.Assign,
+            out,
+            d,
+            index,
+            reductionIdentity(reduce, self.dtype),
+            null,
+            bad,
+          );
         const op =
           reduce === "prod"
             ? ScatterOp.Multiply
