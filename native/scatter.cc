@@ -61,7 +61,7 @@ bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, con
         const Index k0 = Index(ix[j]), k1 = Index(ix[j + 1]), k2 = Index(ix[j + 2]),
                     k3 = Index(ix[j + 3]);
         if ((uint64_t(k0) >= ud) | (uint64_t(k1) >= ud) | (uint64_t(k2) >= ud) |
-            (uint64_t(k3) >= ud) | !(ix[j] >= 0) | !(ix[j + 3] < hi))
+            (uint64_t(k3) >= ud))
           break;
         combine<T>(Op, row[k0 * dStride], sx[j]);
         combine<T>(Op, row[k1 * dStride], sx[j + 1]);
