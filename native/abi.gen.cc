@@ -149,6 +149,26 @@ Napi::Value stridedCopy(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value scatter(const Napi::CallbackInfo& info) {
+  args::scatter x;
+  const char* fn = x.name;
+  if (!argInt(info, 0, fn, &x.op) ||
+      !argTyped(info, 1, fn, &x.out) ||
+      !argInt(info, 2, fn, &x.outOff) ||
+      !argIntArray(info, 3, fn, &x.outStrides) ||
+      !argInt(info, 4, fn, &x.dStride) ||
+      !argInt(info, 5, fn, &x.dSize) ||
+      !argF64(info, 6, fn, &x.idx) ||
+      !argInt(info, 7, fn, &x.idxOff) ||
+      !argIntArray(info, 8, fn, &x.idxStrides) ||
+      !argTyped(info, 9, fn, &x.src) ||
+      !argInt(info, 10, fn, &x.srcOff) ||
+      !argIntArray(info, 11, fn, &x.srcStrides) ||
+      !argIntArray(info, 12, fn, &x.shape))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value reduce(const Napi::CallbackInfo& info) {
   args::reduce x;
   const char* fn = x.name;
@@ -526,6 +546,7 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("ewWhere", Napi::Function::New(env, ewWhere, "ewWhere"));
   exports.Set("ewMaskedFill", Napi::Function::New(env, ewMaskedFill, "ewMaskedFill"));
   exports.Set("stridedCopy", Napi::Function::New(env, stridedCopy, "stridedCopy"));
+  exports.Set("scatter", Napi::Function::New(env, scatter, "scatter"));
   exports.Set("reduce", Napi::Function::New(env, reduce, "reduce"));
   exports.Set("cumsum", Napi::Function::New(env, cumsum, "cumsum"));
   exports.Set("softmax", Napi::Function::New(env, softmax, "softmax"));

@@ -86,6 +86,16 @@ enum ActivationKind : int {
   kActivationCount = 3,
 };
 
+// src/backend/abi.ts ScatterOp
+enum ScatterKind : int {
+  kAssign = 0,
+  kAccumulate = 1,
+  kMultiply = 2,
+  kKeepMax = 3,
+  kKeepMin = 4,
+  kScatterOpCount = 5,
+};
+
 // src/backend/abi.ts OptFlag (bits)
 enum OptFlag : int {
   kMaximize = 1,
@@ -301,6 +311,24 @@ struct stridedCopy {
   Arr dst;
   Index dstOff = 0;
   std::vector<Index> dstStrides;
+  std::vector<Index> shape;
+};
+
+// scatter(op, out, outOff, outStrides, dStride, dSize, idx, idxOff, idxStrides, src, srcOff, srcStrides, shape): native/scatter.cc
+struct scatter {
+  static constexpr const char* name = "scatter";
+  Index op = 0;
+  Arr out;
+  Index outOff = 0;
+  std::vector<Index> outStrides;
+  Index dStride = 0;
+  Index dSize = 0;
+  Arr idx;
+  Index idxOff = 0;
+  std::vector<Index> idxStrides;
+  Arr src;
+  Index srcOff = 0;
+  std::vector<Index> srcStrides;
   std::vector<Index> shape;
 };
 
@@ -617,6 +645,7 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::ewClamp& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::ewWhere& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::ewMaskedFill& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::stridedCopy& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::scatter& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::reduce& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::softmax& arg);

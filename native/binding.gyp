@@ -11,6 +11,7 @@
         "common.cc",
         "elementwise.cc",
         "copy.cc",
+        "scatter.cc",
         "reduce.cc",
         "matmul.cc",
         "conv.cc",

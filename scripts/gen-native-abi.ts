@@ -21,6 +21,7 @@ import {
   REDUCE_INDEX,
   REDUCE_PREDICATE,
   Reduce,
+  ScatterOp,
   UNARY_MATH,
   UNARY_PREDICATE,
   Unary,
@@ -128,6 +129,8 @@ ${cEnum("src/backend/abi.ts Binary", "BinaryOp", Binary, "kBinaryCount")}
 ${cEnum("src/backend/abi.ts Reduce", "ReduceOp", Reduce, "kReduceCount")}
 
 ${cEnum("src/backend/abi.ts Activation", "ActivationKind", Activation, "kActivationCount")}
+
+${cEnum("src/backend/abi.ts ScatterOp", "ScatterKind", ScatterOp, "kScatterOpCount")}
 
 ${cEnum("src/backend/abi.ts OptFlag (bits)", "OptFlag", OptFlag)}
 

@@ -146,7 +146,24 @@ function compile(js: string): Fn {
   return (...xs: Tensor[]) => f(torch, ...xs);
 }
 
-const differentiable = specs.filter((s) => s.gradcheck && opFixtures.has(s.name));
+const differentiable = specs.filter(
+  (s) => s.gradcheck && s.noForwardAd === undefined && opFixtures.has(s.name),
+);
+
+// ops without a forward-mode formula: forward mode raises PyTorch's NotImplementedError
+for (const spec of specs.filter((s) => s.noForwardAd !== undefined && opFixtures.has(s.name))) {
+  test(`jvp refused: ${spec.name}`, () => {
+    const fx = opFixtures.get(spec.name) as Fixture;
+    const fn = compile(spec.js);
+    const { xs, diff } = specInputs(spec, fx);
+    const vs = tangentsFor(xs, (_, i) => diff[i]);
+    assert.throws(
+      () => forwardJvp(fn, xs, vs),
+      (e: Error) =>
+        e.name === "NotImplementedError" && /^Trying to use forward AD with /.test(e.message),
+    );
+  });
+}
 
 test("the op specs give forward mode something to check", () => {
   assert.ok(differentiable.length > 250, `${differentiable.length} differentiable specs`);

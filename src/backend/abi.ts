@@ -76,6 +76,18 @@ export enum Reduce {
   All,
 }
 
+/**
+ * How the `scatter` kernel combines a source element with the destination (scatter.ts,
+ * native/scatter.cc): write, add, multiply, or keep the larger / smaller (NaN wins).
+ */
+export enum ScatterOp {
+  Assign,
+  Accumulate,
+  Multiply,
+  KeepMax,
+  KeepMin,
+}
+
 /** The activation whose gradient `activationBackward` forms from its saved result y. */
 export enum Activation {
   /** g * (1 - y*y) */
@@ -185,6 +197,10 @@ export const NATIVE_FAMILIES = {
   copy: {
     stridedCopy:
       "src:typed srcOff:int srcStrides:int[] dst:typed dstOff:int dstStrides:int[] shape:int[]",
+  },
+  scatter: {
+    scatter:
+      "op:int out:typed outOff:int outStrides:int[] dStride:int dSize:int idx:f64 idxOff:int idxStrides:int[] src:typed srcOff:int srcStrides:int[] shape:int[]",
   },
   reduce: {
     reduce: "op:int a:float aOff:int outer:int n:int inner:int out:typed outOff:int",

@@ -167,6 +167,7 @@ export type NativeCalls<F extends NativeFamily> = {
 const familyOff: Record<NativeFamily, boolean> = {
   elementwise: false,
   copy: false,
+  scatter: false,
   reduce: false,
   matmul: false,
   conv: false,

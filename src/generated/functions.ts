@@ -4286,6 +4286,700 @@ export const indexPut = fn("indexPut") as {
   (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
 };
 
+/** A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead. */
+export const scatter = fn("scatter") as {
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { src: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; src: Tensor; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; src: Tensor; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { src: Tensor; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    options: { reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    value: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      value: number | boolean;
+      reduce: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; value: number | boolean; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { value: number | boolean; reduce: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+   *
+   * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    value: number | boolean,
+    options: { reduce: string; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions. */
+export const scatterReduce = fn("scatterReduce") as {
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: {
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { src: Tensor; reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    options: { reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+   *
+   * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    reduce: string,
+    options?: { includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order). */
+export const indexAdd = fn("indexAdd") as {
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      alpha?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; source: Tensor; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { source: Tensor; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+   *
+   * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    options?: { alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice). */
+export const indexCopy = fn("indexCopy") as {
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; source: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; source: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { source: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+   *
+   * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end). */
+export const indexFill = fn("indexFill") as {
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, options: { dim: number; index: Tensor; value: Tensor }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, options: { index: Tensor; value: Tensor }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, options: { value: Tensor }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, value: Tensor): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, value: number | boolean): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; index: Tensor; value: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { index: Tensor; value: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { value: Tensor | number | boolean },
+  ): Tensor;
+  /**
+   * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+   *
+   * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   */
+  (input: Tensor, dim: number, index: Tensor, value: Tensor | number | boolean): Tensor;
+};
+
+/** The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order. */
+export const maskedSelect = fn("maskedSelect") as {
+  /**
+   * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+   *
+   * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+   */
+  (input: Tensor, options: { mask: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+   *
+   * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+   */
+  (input: Tensor, mask: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** input with source's elements, in row-major order, written where `mask` (broadcast with input) is true. */
+export const maskedScatter = fn("maskedScatter") as {
+  /**
+   * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+   *
+   * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+   * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+   */
+  (input: Tensor, options: { mask: Tensor; source: Tensor }): Tensor;
+  /**
+   * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+   *
+   * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+   * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+   */
+  (input: Tensor, mask: Tensor, options: { source: Tensor }): Tensor;
+  /**
+   * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+   *
+   * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+   * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+   */
+  (input: Tensor, mask: Tensor, source: Tensor): Tensor;
+};
+
+/** The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape. */
+export const take = fn("take") as {
+  /**
+   * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+   *
+   * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+   */
+  (input: Tensor, options: { index: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+   *
+   * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+   */
+  (input: Tensor, index: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included. */
+export const put = fn("put") as {
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, options: { index: Tensor; source: Tensor; accumulate?: boolean }): Tensor;
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, index: Tensor, options: { source: Tensor; accumulate?: boolean }): Tensor;
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor;
+  /**
+   * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+   *
+   * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   */
+  (input: Tensor, index: Tensor, source: Tensor, accumulate: boolean): Tensor;
+};
+
+/** The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D. */
+export const takeAlongDim = fn("takeAlongDim") as {
+  /**
+   * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+   *
+   * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   */
+  (input: Tensor, options: { indices: Tensor; dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+   *
+   * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   */
+  (input: Tensor, indices: Tensor, options?: { dim?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+   *
+   * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   */
+  (input: Tensor, indices: Tensor, dim: number | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]). */
+export const argwhere = fn("argwhere") as {
+  /**
+   * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).
+   *
+   * PyTorch: `argwhere(Tensor self) -> Tensor`
+   * @example torch.tensor([[0, 1], [2, 0]]).argwhere() // tensor([[0, 1], [1, 0]])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there. */
+export const indexReduce = fn("indexReduce") as {
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: {
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    options: { source: Tensor; reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    options: { reduce: string; includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+   *
+   * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    index: Tensor,
+    source: Tensor,
+    reduce: string,
+    options?: { includeSelf?: boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim). */
+export const nonzero = fn("nonzero") as {
+  /**
+   * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
+   *
+   * PyTorch: `nonzero(Tensor self, *, bool as_tuple=False) -> Tensor`
+   * @example torch.tensor([0, 3, 0, 4]).nonzero() // tensor([[1], [3]])
+   */
+  (input: Tensor, options?: { asTuple?: boolean; out?: Tensor | null }): Tensor;
+};
+
 /** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
 export const matmul = fn("matmul") as {
   /**

@@ -3886,6 +3886,982 @@ declare module "../tensor.js" {
      */
     indexPut(indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
     /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: { dim: number; index: Tensor; src: Tensor }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, options: { index: Tensor; src: Tensor }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, options: { src: Tensor }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, src: Tensor): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: { dim: number; index: Tensor; src: Tensor; reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, options: { index: Tensor; src: Tensor; reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, options: { src: Tensor; reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, src: Tensor, options: { reduce: string }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(dim: number, index: Tensor, value: number | boolean): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(options: {
+      dim: number;
+      index: Tensor;
+      value: number | boolean;
+      reduce: string;
+    }): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(
+      dim: number,
+      options: { index: Tensor; value: number | boolean; reduce: string },
+    ): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(
+      dim: number,
+      index: Tensor,
+      options: { value: number | boolean; reduce: string },
+    ): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter(
+      dim: number,
+      index: Tensor,
+      value: number | boolean,
+      options: { reduce: string },
+    ): Tensor;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: { dim: number; index: Tensor; src: Tensor }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, options: { index: Tensor; src: Tensor }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, options: { src: Tensor }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, src: Tensor): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: { dim: number; index: Tensor; src: Tensor; reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, options: { index: Tensor; src: Tensor; reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, options: { src: Tensor; reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, src: Tensor, options: { reduce: string }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: { dim: number; index: Tensor; value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, options: { index: Tensor; value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, options: { value: number | boolean }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(dim: number, index: Tensor, value: number | boolean): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(options: {
+      dim: number;
+      index: Tensor;
+      value: number | boolean;
+      reduce: string;
+    }): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(
+      dim: number,
+      options: { index: Tensor; value: number | boolean; reduce: string },
+    ): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(
+      dim: number,
+      index: Tensor,
+      options: { value: number | boolean; reduce: string },
+    ): this;
+    /**
+     * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
+     *
+     * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    scatter_(
+      dim: number,
+      index: Tensor,
+      value: number | boolean,
+      options: { reduce: string },
+    ): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(options: {
+      dim: number;
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      options: { index: Tensor; src: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      index: Tensor,
+      options: { src: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(options: {
+      dim: number;
+      index: Tensor;
+      src: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      options: { index: Tensor; src: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      index: Tensor,
+      options: { src: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
+     *
+     * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     */
+    scatterReduce_(
+      dim: number,
+      index: Tensor,
+      src: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): this;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      alpha?: number | boolean;
+    }): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(
+      dim: number,
+      options: { index: Tensor; source: Tensor; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options?: { alpha?: number | boolean },
+    ): Tensor;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      alpha?: number | boolean;
+    }): this;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(
+      dim: number,
+      options: { index: Tensor; source: Tensor; alpha?: number | boolean },
+    ): this;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; alpha?: number | boolean },
+    ): this;
+    /**
+     * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
+     *
+     * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     */
+    indexAdd_(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options?: { alpha?: number | boolean },
+    ): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(options: { dim: number; index: Tensor; source: Tensor }): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(dim: number, options: { index: Tensor; source: Tensor }): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(dim: number, index: Tensor, options: { source: Tensor }): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy(dim: number, index: Tensor, source: Tensor): Tensor;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(options: { dim: number; index: Tensor; source: Tensor }): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(dim: number, options: { index: Tensor; source: Tensor }): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(dim: number, index: Tensor, options: { source: Tensor }): this;
+    /**
+     * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
+     *
+     * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     */
+    indexCopy_(dim: number, index: Tensor, source: Tensor): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(options: { dim: number; index: Tensor; value: Tensor }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, options: { index: Tensor; value: Tensor }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, options: { value: Tensor }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, value: Tensor): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, value: number | boolean): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(options: { dim: number; index: Tensor; value: Tensor | number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, options: { index: Tensor; value: Tensor | number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, options: { value: Tensor | number | boolean }): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill(dim: number, index: Tensor, value: Tensor | number | boolean): Tensor;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(options: { dim: number; index: Tensor; value: Tensor }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, options: { index: Tensor; value: Tensor }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, options: { value: Tensor }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, value: Tensor): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(options: { dim: number; index: Tensor; value: number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, options: { index: Tensor; value: number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, options: { value: number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, value: number | boolean): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(options: { dim: number; index: Tensor; value: Tensor | number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, options: { index: Tensor; value: Tensor | number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, options: { value: Tensor | number | boolean }): this;
+    /**
+     * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
+     *
+     * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     */
+    indexFill_(dim: number, index: Tensor, value: Tensor | number | boolean): this;
+    /**
+     * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+     *
+     * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+     */
+    maskedSelect(options: { mask: Tensor }): Tensor;
+    /**
+     * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
+     *
+     * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
+     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+     */
+    maskedSelect(mask: Tensor): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter(options: { mask: Tensor; source: Tensor }): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter(mask: Tensor, options: { source: Tensor }): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter(mask: Tensor, source: Tensor): Tensor;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter_(options: { mask: Tensor; source: Tensor }): this;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter_(mask: Tensor, options: { source: Tensor }): this;
+    /**
+     * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
+     *
+     * PyTorch: `masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor`
+     * @example torch.zeros(3).maskedScatter(torch.tensor([true, false, true]), torch.tensor([1., 2])) // tensor([1., 0., 2.])
+     */
+    maskedScatter_(mask: Tensor, source: Tensor): this;
+    /**
+     * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+     *
+     * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+     */
+    take(options: { index: Tensor }): Tensor;
+    /**
+     * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
+     *
+     * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+     */
+    take(index: Tensor): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(options: { index: Tensor; source: Tensor; accumulate?: boolean }): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(index: Tensor, options: { source: Tensor; accumulate?: boolean }): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put(index: Tensor, source: Tensor, accumulate: boolean): Tensor;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(options: { index: Tensor; source: Tensor; accumulate?: boolean }): this;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(index: Tensor, options: { source: Tensor; accumulate?: boolean }): this;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): this;
+    /**
+     * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
+     *
+     * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     */
+    put_(index: Tensor, source: Tensor, accumulate: boolean): this;
+    /**
+     * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+     *
+     * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     */
+    takeAlongDim(options: { indices: Tensor; dim?: number | null }): Tensor;
+    /**
+     * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+     *
+     * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     */
+    takeAlongDim(indices: Tensor, options?: { dim?: number | null }): Tensor;
+    /**
+     * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
+     *
+     * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     */
+    takeAlongDim(indices: Tensor, dim: number | null): Tensor;
+    /**
+     * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).
+     *
+     * PyTorch: `argwhere(Tensor self) -> Tensor`
+     * @example torch.tensor([[0, 1], [2, 0]]).argwhere() // tensor([[0, 1], [1, 0]])
+     */
+    argwhere(): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      options: { index: Tensor; source: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): Tensor;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(options: {
+      dim: number;
+      index: Tensor;
+      source: Tensor;
+      reduce: string;
+      includeSelf?: boolean;
+    }): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      options: { index: Tensor; source: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      index: Tensor,
+      options: { source: Tensor; reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      options: { reduce: string; includeSelf?: boolean },
+    ): this;
+    /**
+     * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
+     *
+     * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     */
+    indexReduce_(
+      dim: number,
+      index: Tensor,
+      source: Tensor,
+      reduce: string,
+      options?: { includeSelf?: boolean },
+    ): this;
+    /**
+     * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
+     *
+     * PyTorch: `nonzero(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 3, 0, 4]).nonzero() // tensor([[1], [3]])
+     */
+    nonzero(): Tensor;
+    /**
+     * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
+     *
+     * PyTorch: `nonzero(Tensor self, *, bool as_tuple) -> Tensor`
+     * @example torch.tensor([0, 3, 0, 4]).nonzero() // tensor([[1], [3]])
+     */
+    nonzero(options: { asTuple: boolean }): Tensor;
+    /**
      * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
      *
      * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`

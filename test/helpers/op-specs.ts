@@ -28,6 +28,12 @@ export interface OpSpec {
   order?: 1 | 2;
   /** gradcheck's perturbation, for ops whose output is float32 even in gradcheck */
   eps?: number;
+  /**
+   * The op has no forward-mode formula in PyTorch (derivatives.yaml lists no `result:`, as for
+   * index_reduce): the reason; test/forward-ad.test.ts then expects PyTorch's
+   * NotImplementedError instead of comparing tangents.
+   */
+  noForwardAd?: string;
 }
 
 export type Value = number | NonFinite;

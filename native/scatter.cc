@@ -1,0 +1,168 @@
+// tensorgrad native backend: the scatter walk, the twin of src/backend/scatter.ts `scatter`.
+// Over `shape` (row-major), each position reads an index value v and a source element and
+// combines the element into out[outOff + pos . outStrides + v * dStride] (write, add, multiply,
+// max, min); an index outside [0, dSize) stops the walk (RangeError). One thread, in row-major order: repeated indices combine in index order as
+// PyTorch's CPU kernels do (the last write wins), so results do not depend on threading.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "abi.gen.h"
+#include "strided.h"
+
+namespace tg {
+namespace {
+
+template <typename T>
+inline void combine(int op, T& o, T v) {
+  switch (op) {
+    case kAssign: o = v; break;
+    case kAccumulate: o = T(o + v); break;
+    case kMultiply:
+      // int32 products wrap (two's complement) as in ATen, without signed-overflow UB
+      if constexpr (std::is_same_v<T, int32_t>) o = int32_t(uint32_t(o) * uint32_t(v));
+      else o = T(o * v);
+      break;
+    // NaN propagates from either side (ATen's ReduceMaximum / ReduceMinimum)
+    case kKeepMax:
+      if (v != v || v > o) o = v;
+      break;
+    default:
+      if (v != v || v < o) o = v;
+  }
+}
+
+template <typename T, int Op>
+bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, const double* idx,
+          Index idxOff, const std::vector<Index>& is, const T* src, Index srcOff,
+          const std::vector<Index>& ss, const std::vector<Index>& shape, Index dSize) {
+  const size_t nd = shape.size();
+  const Index inner = nd == 0 ? 1 : shape[nd - 1];
+  const Index osl = nd == 0 ? 0 : os[nd - 1], isl = nd == 0 ? 0 : is[nd - 1],
+              ssl = nd == 0 ? 0 : ss[nd - 1];
+  Index rows = 1;
+  for (size_t d = 0; d + 1 < nd; d++) rows *= shape[d];
+  std::vector<Index> pos(nd > 1 ? nd - 1 : 1, 0);
+  Index ob = outOff, ib = idxOff, sb = srcOff;
+  for (Index r = 0; r < rows; r++) {
+    // int64 index values are whole numbers stored as doubles (Note [int64 storage]): the bounds
+    // test on the double is the whole check
+    const double hi = double(dSize);
+    if (osl == 0 && isl == 1 && ssl == 1) {
+      // the common row: contiguous index and source into one output row
+      T* row = out + ob;
+      const double* ix = idx + ib;
+      const T* sx = src + sb;
+      // four index values converted and bounds-tested together (NaN converts to INT64_MIN, out
+      // of range as unsigned), then combined in order
+      const uint64_t ud = uint64_t(dSize);
+      Index j = 0;
+      for (; j + 4 <= inner; j += 4) {
+        const Index k0 = Index(ix[j]), k1 = Index(ix[j + 1]), k2 = Index(ix[j + 2]),
+                    k3 = Index(ix[j + 3]);
+        if ((uint64_t(k0) >= ud) | (uint64_t(k1) >= ud) | (uint64_t(k2) >= ud) |
+            (uint64_t(k3) >= ud))
+          break;
+        combine<T>(Op, row[k0 * dStride], sx[j]);
+        combine<T>(Op, row[k1 * dStride], sx[j + 1]);
+        combine<T>(Op, row[k2 * dStride], sx[j + 2]);
+        combine<T>(Op, row[k3 * dStride], sx[j + 3]);
+      }
+      // the tail, and the exact check of a group that failed the quick one
+      for (; j < inner; j++) {
+        const double v = ix[j];
+        if (!(v >= 0 && v < hi)) return false;
+        combine<T>(Op, row[Index(v) * dStride], sx[j]);
+      }
+    } else if (isl == 0) {
+      // one index value for the whole row (index_add's slices): a row-to-row combine
+      const double v = idx[ib];
+      if (!(v >= 0 && v < hi)) return false;
+      T* row = out + ob + Index(v) * dStride;
+      const T* sx = src + sb;
+      if (osl == 1 && ssl == 1)
+        for (Index j = 0; j < inner; j++) combine<T>(Op, row[j], sx[j]);
+      else
+        for (Index j = 0; j < inner; j++) combine<T>(Op, row[j * osl], sx[j * ssl]);
+    } else {
+      Index o = ob, i = ib, s = sb;
+      for (Index j = 0; j < inner; j++, o += osl, i += isl, s += ssl) {
+        const double v = idx[i];
+        if (!(v >= 0 && v < hi)) return false;
+        combine<T>(Op, out[o + Index(v) * dStride], src[s]);
+      }
+    }
+    for (int d = int(nd) - 2; d >= 0; d--) {
+      ob += os[d];
+      ib += is[d];
+      sb += ss[d];
+      if (++pos[d] < shape[d]) break;
+      ob -= os[d] * shape[d];
+      ib -= is[d] * shape[d];
+      sb -= ss[d] * shape[d];
+      pos[d] = 0;
+    }
+  }
+  return true;
+}
+
+template <typename T>
+bool run(int op, const args::scatter& a) {
+  T* out = static_cast<T*>(a.out.data);
+  const T* src = static_cast<const T*>(a.src.data);
+  const double* idx = static_cast<const double*>(a.idx.data);
+#define TG_SCATTER_CASE(K)                                                                    \
+  case K:                                                                                     \
+    return walk<T, K>(out, a.outOff, a.outStrides, a.dStride, idx, a.idxOff, a.idxStrides, src,\
+                      a.srcOff, a.srcStrides, a.shape, a.dSize);
+  switch (op) {
+    TG_SCATTER_CASE(kAssign)
+    TG_SCATTER_CASE(kAccumulate)
+    TG_SCATTER_CASE(kMultiply)
+    TG_SCATTER_CASE(kKeepMax)
+    TG_SCATTER_CASE(kKeepMin)
+  }
+#undef TG_SCATTER_CASE
+  return false;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Bindings (arguments parsed by abi.gen.cc)
+
+// Every walk must lie inside its array (checked before any write) and every index value in
+// [0, dSize): checked at each element before its write, so a bad value stops the walk with a
+// RangeError after earlier elements were combined. `out` is always a fresh result array the
+// caller drops on failure (the caller then finds the value for PyTorch's message).
+Napi::Value run(const Napi::CallbackInfo& info, const args::scatter& a) {
+  const char* fn = a.name;
+  Napi::Env env = info.Env();
+  Index n;
+  const size_t nd = a.shape.size();
+  if (a.out.type != a.src.type)
+    return typeError(env, fn, "out and src must have one type"), env.Undefined();
+  if (a.op < 0 || a.op >= kScatterOpCount)
+    return rangeError(env, fn, "unknown op"), env.Undefined();
+  if (a.outStrides.size() != nd || a.idxStrides.size() != nd || a.srcStrides.size() != nd ||
+      !shapeOk(a.shape, &n))
+    return rangeError(env, fn, "shape and strides must have one length"), env.Undefined();
+  if (n == 0) return env.Undefined();
+  if (!stridedInBounds(a.idx.len, a.idxOff, a.shape, a.idxStrides) ||
+      !stridedInBounds(a.src.len, a.srcOff, a.shape, a.srcStrides) || a.dSize < 1 ||
+      !stridedInBounds(a.out.len, a.outOff, a.shape, a.outStrides) ||
+      !stridedInBounds(a.out.len, a.outOff + (a.dSize - 1) * a.dStride, a.shape, a.outStrides))
+    return rangeError(env, fn, "layout out of the arrays' bounds"), env.Undefined();
+  bool ok;
+  switch (a.out.type) {
+    case napi_float32_array: ok = run<float>(a.op, a); break;
+    case napi_float64_array: ok = run<double>(a.op, a); break;
+    case napi_int32_array: ok = run<int32_t>(a.op, a); break;
+    case napi_uint8_array: ok = run<uint8_t>(a.op, a); break;
+    default: return typeError(env, fn, "unsupported array type"), env.Undefined();
+  }
+  if (!ok) return rangeError(env, fn, "index out of range"), env.Undefined();
+  return env.Undefined();
+}
+
+}  // namespace tg

@@ -1,0 +1,116 @@
+/**
+ * Parity of the native scatter walk (native/scatter.cc) with its TypeScript twin
+ * (src/backend/scatter.ts): every combining op, each array type, strided and broadcast index
+ * and source layouts, repeated indices (combined in index order: the last write wins for
+ * Assign), run once with the scatter family off (TypeScript) and once on (the addon). Also the
+ * guard of both: an index outside [0, dSize) stops the walk (false from the backend, a
+ * RangeError from the addon) instead of writing out of bounds. Skipped, with
+ * the reason, when the addon is not built or not loaded.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { ScatterOp, scatter } from "../src/backend/scatter.js";
+import { nativeAddon, setNativeFamily } from "../src/backend/native.js";
+import type { TypedArray } from "../src/dtype.js";
+import { skip } from "./helpers/native.js";
+
+type Ctor = new (n: number) => TypedArray;
+const CTORS: [string, Ctor][] = [
+  ["float32", Float32Array],
+  ["float64", Float64Array],
+  ["int32", Int32Array],
+  ["uint8", Uint8Array],
+];
+
+/** Deterministic values in [-4, 4] (integers) with a few NaNs for the float types. */
+function values(Ctor: Ctor, n: number, seed: number): TypedArray {
+  const a = new Ctor(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[i] = Ctor === Uint8Array ? s % 2 : (s % 9) - 4 + (Ctor === Float32Array ? 0.25 : 0);
+  }
+  if (Ctor === Float32Array || Ctor === Float64Array) a[7] = NaN;
+  return a;
+}
+
+/** One walk over [rows, cols] positions into out [dSize, cols] along dim 0, both backends. */
+function both(op: ScatterOp, Ctor: Ctor, rows: number, cols: number, dSize: number) {
+  const n = rows * cols;
+  const idx = new Float64Array(n + 3);
+  let s = 7;
+  for (let i = 0; i < idx.length; i++) {
+    s = (s * 69069 + 1) % 4294967296;
+    idx[i] = s % dSize; // many repeats
+  }
+  const src = values(Ctor, 2 * n + 5, 3);
+  const run = (native: boolean): TypedArray => {
+    const out = values(Ctor, dSize * cols + 2, 11);
+    setNativeFamily("scatter", native);
+    try {
+      // out offset 2, out strides [0, 1] with dim 0's stride cols; index offset 3, transposed
+      // source (strides [1, rows]) at offset 5
+      scatter(op, out, 2, [0, 1], cols, dSize, idx, 3, [cols, 1], src, 5, [1, rows], [rows, cols]);
+    } finally {
+      setNativeFamily("scatter", true);
+    }
+    return out;
+  };
+  return [run(false), run(true)];
+}
+
+test("native scatter matches the TypeScript walk", { skip }, () => {
+  for (const [name, Ctor] of CTORS) {
+    for (const op of [
+      ScatterOp.Assign,
+      ScatterOp.Accumulate,
+      ScatterOp.Multiply,
+      ScatterOp.KeepMax,
+      ScatterOp.KeepMin,
+    ]) {
+      for (const [rows, cols] of [
+        [200, 37],
+        [4096, 3],
+      ]) {
+        const [ts, nat] = both(op, Ctor, rows, cols, 13);
+        assert.deepEqual(Array.from(nat), Array.from(ts), `${name} op ${op} ${rows}x${cols}`);
+      }
+    }
+  }
+});
+
+test("an index outside [0, dSize) stops the walk on both backends", { skip }, () => {
+  const idx = new Float64Array(8192).fill(1);
+  idx[8191] = 4;
+  const src = new Float32Array(8192).fill(1);
+  for (const native of [false, true]) {
+    setNativeFamily("scatter", native);
+    try {
+      const out = new Float32Array(4);
+      const ok = scatter(ScatterOp.Accumulate, out, 0, [0], 1, 4, idx, 0, [1], src, 0, [1], [8192]);
+      assert.equal(ok, false, `native ${native}`);
+    } finally {
+      setNativeFamily("scatter", true);
+    }
+  }
+  assert.throws(
+    () =>
+      nativeAddon?.scatter(
+        ScatterOp.Accumulate,
+        new Float32Array(4),
+        0,
+        [0],
+        1,
+        4,
+        idx,
+        0,
+        [1],
+        src,
+        0,
+        [1],
+        [8192],
+      ),
+    /index out of range/,
+  );
+});
