@@ -3982,5 +3982,485 @@ declare module "../tensor.js" {
      * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
      */
     ger(vec2: Tensor): Tensor;
+    /**
+     * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
+     *
+     * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     */
+    repeat(options: { repeats: readonly number[] }): Tensor;
+    /**
+     * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
+     *
+     * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     */
+    repeat(repeats: readonly number[]): Tensor;
+    /**
+     * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
+     *
+     * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     */
+    repeat(...repeats: number[]): Tensor;
+    /**
+     * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+     *
+     * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     */
+    tile(options: { dims: readonly number[] }): Tensor;
+    /**
+     * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+     *
+     * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     */
+    tile(dims: readonly number[]): Tensor;
+    /**
+     * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+     *
+     * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     */
+    tile(...dims: number[]): Tensor;
+    /**
+     * A copy with the order of the elements reversed along the given dims.
+     *
+     * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     */
+    flip(options: { dims: readonly number[] }): Tensor;
+    /**
+     * A copy with the order of the elements reversed along the given dims.
+     *
+     * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     */
+    flip(dims: readonly number[]): Tensor;
+    /**
+     * A copy with the order of the elements reversed along the given dims.
+     *
+     * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     */
+    flip(...dims: number[]): Tensor;
+    /**
+     * flip along dim 1 (left/right); the input must have at least 2 dims.
+     *
+     * PyTorch: `fliplr(Tensor self) -> Tensor`
+     * @example torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 1], [4, 3]])
+     */
+    fliplr(): Tensor;
+    /**
+     * flip along dim 0 (up/down); the input must have at least 1 dim.
+     *
+     * PyTorch: `flipud(Tensor self) -> Tensor`
+     * @example torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3, 4], [1, 2]])
+     */
+    flipud(): Tensor;
+    /**
+     * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+     *
+     * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     */
+    roll(options: {
+      shifts: number | readonly number[];
+      dims?: number | readonly number[] | null;
+    }): Tensor;
+    /**
+     * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+     *
+     * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     */
+    roll(
+      shifts: number | readonly number[],
+      options?: { dims?: number | readonly number[] | null },
+    ): Tensor;
+    /**
+     * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+     *
+     * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     */
+    roll(shifts: number | readonly number[], dims: number | readonly number[] | null): Tensor;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril(options?: { diagonal?: number }): Tensor;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril(diagonal: number): Tensor;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril_(options?: { diagonal?: number }): this;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril_(diagonal: number): this;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu(options?: { diagonal?: number }): Tensor;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu(diagonal: number): Tensor;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu_(options?: { diagonal?: number }): this;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu_(diagonal: number): this;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(offset: number, dim1: number, dim2: number): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(offset: number, dim1: number, dim2: number): Tensor;
+    /**
+     * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
+     *
+     * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diag(options?: { diagonal?: number }): Tensor;
+    /**
+     * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
+     *
+     * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diag(diagonal: number): Tensor;
+    /**
+     * The square matrix with the flattened input on diagonal `offset`.
+     *
+     * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
+     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+     */
+    diagflat(options?: { offset?: number }): Tensor;
+    /**
+     * The square matrix with the flattened input on diagonal `offset`.
+     *
+     * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
+     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+     */
+    diagflat(offset: number): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: readonly number[], options: { destination: readonly number[] }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: readonly number[], destination: readonly number[]): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(options: { source: number; destination: number }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: number, options: { destination: number }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: number, destination: number): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(options: {
+      source: readonly number[] | number;
+      destination: readonly number[] | number;
+    }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(
+      source: readonly number[] | number,
+      options: { destination: readonly number[] | number },
+    ): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: readonly number[] | number, destination: readonly number[] | number): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: readonly number[], options: { destination: readonly number[] }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: readonly number[], destination: readonly number[]): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(options: { source: number; destination: number }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: number, options: { destination: number }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: number, destination: number): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(options: {
+      source: readonly number[] | number;
+      destination: readonly number[] | number;
+    }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(
+      source: readonly number[] | number,
+      options: { destination: readonly number[] | number },
+    ): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: readonly number[] | number, destination: readonly number[] | number): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+     */
+    swapaxes(options: { axis0: number; axis1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+     */
+    swapaxes(axis0: number, options: { axis1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+     */
+    swapaxes(axis0: number, axis1: number): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapaxes_(0, 1).shape // [3, 2]
+     */
+    swapaxes_(options: { axis0: number; axis1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapaxes_(0, 1).shape // [3, 2]
+     */
+    swapaxes_(axis0: number, options: { axis1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapaxes_(0, 1).shape // [3, 2]
+     */
+    swapaxes_(axis0: number, axis1: number): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+     */
+    swapdims(options: { dim0: number; dim1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+     */
+    swapdims(dim0: number, options: { dim1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+     */
+    swapdims(dim0: number, dim1: number): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapdims_(0, 1).shape // [3, 2]
+     */
+    swapdims_(options: { dim0: number; dim1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapdims_(0, 1).shape // [3, 2]
+     */
+    swapdims_(dim0: number, options: { dim1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapdims_(0, 1).shape // [3, 2]
+     */
+    swapdims_(dim0: number, dim1: number): Tensor;
+    /**
+     * The slices along `dim`, each without that dim (views).
+     *
+     * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
+     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+     */
+    unbind(options?: { dim?: number }): Tensor[];
+    /**
+     * The slices along `dim`, each without that dim (views).
+     *
+     * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
+     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+     */
+    unbind(dim: number): Tensor[];
   }
 }

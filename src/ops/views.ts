@@ -496,6 +496,24 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
   return outs;
 }
 
+/**
+ * torch.unbind(tensor, dim=0): the slices along dim, each without it (select views), recorded
+ * as one UnbindBackward0 node whose backward stacks the gradients (zeros where none).
+ */
+export function unbind(t: Tensor, dim = 0): Tensor[] {
+  if (t.dim() === 0)
+    throw indexError(`Dimension specified as ${dim} but tensor has no dimensions`);
+  const d = normalizeDim(dim, t.dim());
+  const outs = noGrad(() => Array.from({ length: t.shape[d] }, (_, i) => select(t, d, i)));
+  if (needsGrad(t)) record("unbind", outs, [t], {}, { dim: d });
+  // outputs of an op returning several views: never modified in place (Note [view regeneration])
+  if (isGradEnabled()) {
+    const meta = creationMeta(t, "multiOutput");
+    for (const o of outs) o._creationMeta = meta;
+  }
+  return outs;
+}
+
 /** torch.chunk(tensor, chunks, dim=0) */
 export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0)

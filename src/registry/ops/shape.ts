@@ -1,0 +1,605 @@
+/**
+ * Shape ops: repeat, tile, flip, fliplr, flipud, roll, tril, triu, diag, diagonal, diag_embed,
+ * diagflat, movedim/moveaxis, swapaxes/swapdims, unbind. One `defineOp` per op (see ../define.ts).
+ *
+ * The copies (flip, roll, repeat, diag, diag_embed) are one strided copy each between the input's
+ * layout and the result's (src/backend/shape.ts): flip reads with negated strides, repeat reads
+ * through zero strides, roll copies its blocks; the views (diagonal, movedim, swapaxes, unbind)
+ * only change shape, strides and offset.
+ */
+import { Tensor } from "../../tensor.js";
+import * as V from "../../ops/views.js";
+import { allocOutput, alloc, castData, wrap } from "../../ops/core.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { contiguousStrides, normalizeDim, normalizeDims } from "../../shape.js";
+import { indexError, runtimeError } from "../../errors.js";
+import { copyStrided, triangleMask } from "../../backend/shape.js";
+import { defineOp } from "../define.js";
+
+// ---------------------------------------------------------------------------------------------
+// repeat / tile
+
+/** at::empty's check of a result size */
+function checkSize(shape: readonly number[]): void {
+  const neg = shape.find((s) => s < 0);
+  if (neg !== undefined)
+    throw runtimeError(
+      `Trying to create tensor with negative dimension ${neg}: [${shape.join(", ")}]`,
+    );
+}
+
+/**
+ * self.repeat(repeats): self (with leading size-1 dims up to repeats.length) tiled repeats[i]
+ * times along dim i. One strided copy: the result read as [r0, s0, r1, s1, ...] row-major is
+ * self read with stride 0 over each r_i.
+ */
+function repeatKernel(self: Tensor, repeats: number[]): Tensor {
+  if (repeats.length < self.dim())
+    throw runtimeError(
+      "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor",
+    );
+  const lead = repeats.length - self.dim();
+  const padShape = [...new Array<number>(lead).fill(1), ...self.shape];
+  const padStrides = [...new Array<number>(lead).fill(0), ...self.strides];
+  // (+ 0: a 0 * -1 size is 0, not -0)
+  const target = padShape.map((s, i) => s * repeats[i] + 0);
+  checkSize(target);
+  const out = allocOutput(target, self.dtype);
+  const shape: number[] = [];
+  const strides: number[] = [];
+  repeats.forEach((r, i) => {
+    shape.push(r, padShape[i]);
+    strides.push(0, padStrides[i]);
+  });
+  copyStrided(
+    self.typedArray,
+    { strides, offset: self.offset },
+    out.typedArray,
+    { strides: contiguousStrides(shape), offset: 0 },
+    shape,
+  );
+  return out;
+}
+
+/**
+ * PyTorch's repeat_backward: the leading new dims summed away, then each repeated dim split
+ * into (repeat, size) and the repeat summed; zeros when a repeat is 0.
+ */
+function repeatBackward(g: Tensor, repeats: number[], inputShape: readonly number[]): Tensor {
+  if (repeats.includes(0)) return alloc(inputShape.slice(), g.dtype);
+  const lead = g.dim() - inputShape.length;
+  for (let i = 0; i < lead; i++) g = g.sum(0);
+  const sizes: number[] = [];
+  const sumDims: number[] = [];
+  inputShape.forEach((s, d) => {
+    const r = repeats[d + lead];
+    if (r !== 1) {
+      sizes.push(r);
+      sumDims.push(sizes.length - 1);
+    }
+    sizes.push(s);
+  });
+  g = g.reshape(sizes);
+  return sumDims.length > 0 ? g.sum(sumDims) : g;
+}
+
+defineOp({
+  name: "repeat",
+  variants: ["method"],
+  doc: "The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.",
+  example: "torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])",
+  overloads: [
+    {
+      schema: "repeat(Tensor self, SymInt[] repeats) -> Tensor",
+      forward: repeatKernel,
+      derivative: {
+        name: "RepeatBackward0",
+        save: [],
+        attrs: ["repeats"],
+        grad: (g: Tensor, _s: object, a: { repeats: number[] }, n) => [
+          repeatBackward(g, a.repeats, n.inputShape(0)),
+        ],
+        jvp: (t, _p, _r, a: { repeats: number[] }) =>
+          t.self === null ? null : t.self.repeat(a.repeats),
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "tile",
+  variants: ["function", "method"],
+  doc: "The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.",
+  example: "torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])",
+  overloads: [
+    {
+      schema: "tile(Tensor self, int[] dims) -> Tensor",
+      forward: (self: Tensor, dims: number[]) => {
+        const pad = self.dim() - dims.length;
+        return self.repeat(pad > 0 ? [...new Array<number>(pad).fill(1), ...dims] : dims);
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// flip / fliplr / flipud / roll
+
+/** out[..., i, ...] = self[..., n - 1 - i, ...] on the flipped dims: a read with negated strides */
+function flipKernel(self: Tensor, dims: number[]): Tensor {
+  const ds = normalizeDims(dims, self.dim());
+  const strides = self.strides.slice();
+  let offset = self.offset;
+  for (const d of ds) {
+    if (d >= self.dim() || self.shape[d] < 2) continue;
+    offset += (self.shape[d] - 1) * strides[d];
+    strides[d] = -strides[d];
+  }
+  const out = allocOutput(self.shape.slice(), self.dtype);
+  copyStrided(
+    self.typedArray,
+    { strides, offset },
+    out.typedArray,
+    { strides: out.strides, offset: 0 },
+    self.shape,
+  );
+  return out;
+}
+
+const flip = defineOp({
+  name: "flip",
+  variants: ["function", "method"],
+  doc: "A copy with the order of the elements reversed along the given dims.",
+  example: "torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])",
+  overloads: [
+    {
+      schema: "flip(Tensor self, int[] dims) -> Tensor",
+      forward: flipKernel,
+      derivative: {
+        name: "FlipBackward0",
+        save: [],
+        attrs: ["dims"],
+        // flipping is its own inverse
+        grad: (g: Tensor, _s: object, a: { dims: number[] }) => [flip(g, a.dims)],
+        jvp: (t, _p, _r, a: { dims: number[] }) => (t.self === null ? null : flip(t.self, a.dims)),
+      },
+    },
+  ],
+}).vf as (self: Tensor, dims: number[]) => Tensor;
+
+defineOp({
+  name: "fliplr",
+  variants: ["function", "method"],
+  doc: "flip along dim 1 (left/right); the input must have at least 2 dims.",
+  example: "torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 1], [4, 3]])",
+  overloads: [
+    {
+      schema: "fliplr(Tensor self) -> Tensor",
+      forward: (self: Tensor) => {
+        if (self.dim() < 2) throw runtimeError("Input must be >= 2-d.");
+        return flip(self, [1]);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "flipud",
+  variants: ["function", "method"],
+  doc: "flip along dim 0 (up/down); the input must have at least 1 dim.",
+  example: "torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3, 4], [1, 2]])",
+  overloads: [
+    {
+      schema: "flipud(Tensor self) -> Tensor",
+      forward: (self: Tensor) => {
+        if (self.dim() < 1) throw runtimeError("Input must be >= 1-d.");
+        return flip(self, [0]);
+      },
+    },
+  ],
+});
+
+/**
+ * roll along several dims at once: out[i] = self[(i - shift) mod n] on each rolled dim, so each
+ * rolled dim splits into two blocks ([0, n - s) <- [s, n) and [n - s, n) <- [0, s), s = -shift
+ * mod n) and every combination of blocks is one strided copy. A dim listed twice rolls by the
+ * sum of its shifts, as PyTorch's roll of a roll.
+ */
+function rollDims(self: Tensor, shifts: readonly number[], dims: readonly number[]): Tensor {
+  const nd = self.dim();
+  const total = new Array<number>(nd).fill(0);
+  dims.forEach((d, i) => (total[normalizeDim(d, nd)] += shifts[i]));
+  const out = allocOutput(self.shape.slice(), self.dtype);
+  if (self.numel() === 0) return out;
+  // per dim: its blocks as [dst start, src start, length]
+  const blocks = self.shape.map((n, d) => {
+    const s = (((-total[d] % n) + n) % n) + 0;
+    return s === 0
+      ? [[0, 0, n]]
+      : [
+          [0, s, n - s],
+          [n - s, 0, s],
+        ];
+  });
+  const pick = new Array<number>(nd).fill(0);
+  for (;;) {
+    const shape: number[] = [];
+    let src = self.offset;
+    let dst = 0;
+    for (let d = 0; d < nd; d++) {
+      const [ds, ss, len] = blocks[d][pick[d]];
+      shape.push(len);
+      src += ss * self.strides[d];
+      dst += ds * out.strides[d];
+    }
+    copyStrided(
+      self.typedArray,
+      { strides: self.strides, offset: src },
+      out.typedArray,
+      { strides: out.strides, offset: dst },
+      shape,
+    );
+    let d = nd - 1;
+    for (; d >= 0; d--) {
+      if (++pick[d] < blocks[d].length) break;
+      pick[d] = 0;
+    }
+    if (d < 0) break;
+  }
+  return out;
+}
+
+/** at::roll: no dims rolls the flattened tensor; otherwise one shift per dim */
+function rollKernel(self: Tensor, shifts: number[], dims: number[]): Tensor {
+  if (dims.length !== 1 || shifts.length !== 1) {
+    if (shifts.length === 0) throw runtimeError("`shifts` required");
+    if (dims.length === 0 && shifts.length === 1) {
+      const flat = noGrad(() => V.reshape(self, [self.numel()]));
+      return wrap(rollDims(flat, shifts, [0]).typedArray, self.shape.slice(), self.dtype);
+    }
+    if (shifts.length !== dims.length)
+      throw runtimeError(
+        `shifts and dimensions must align. shifts: ${shifts.length}, dims:${dims.length}`,
+      );
+  }
+  return rollDims(self, shifts, dims);
+}
+
+const roll = defineOp({
+  name: "roll",
+  variants: ["function", "method"],
+  doc: "The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).",
+  example: "torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])",
+  overloads: [
+    {
+      schema: "roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor",
+      forward: rollKernel,
+      derivative: {
+        name: "RollBackward0",
+        save: [],
+        attrs: ["shifts", "dims"],
+        // rolled back by the opposite shifts
+        grad: (g: Tensor, _s: object, a: { shifts: number[]; dims: number[] }) => [
+          roll(
+            g,
+            a.shifts.map((s) => -s),
+            a.dims,
+          ),
+        ],
+        jvp: (t, _p, _r, a: { shifts: number[]; dims: number[] }) =>
+          t.self === null ? null : roll(t.self, a.shifts, a.dims),
+      },
+    },
+  ],
+}).vf as (self: Tensor, shifts: number[], dims: number[]) => Tensor;
+
+// ---------------------------------------------------------------------------------------------
+// tril / triu
+
+/** A contiguous copy of self with one triangle of each matrix (the last two dims) zeroed. */
+function triangle(self: Tensor, k: number, lower: boolean): Tensor {
+  // PyTorch checks the rank by wrapping dim -2
+  normalizeDim(-2, self.dim());
+  const out = wrap(castData(self, self.dtype), self.shape.slice(), self.dtype);
+  const rows = self.shape[self.dim() - 2];
+  const cols = self.shape[self.dim() - 1];
+  const batches = rows * cols === 0 ? 0 : self.numel() / (rows * cols);
+  triangleMask(out.typedArray, batches, rows, cols, k, lower);
+  return out;
+}
+
+for (const [name, lower] of [
+  ["tril", true],
+  ["triu", false],
+] as const) {
+  const op = defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc: lower
+      ? "The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero."
+      : "The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.",
+    example: `torch.${name}(torch.ones(2, 2)) // tensor([[1., ${lower ? "0." : "1."}], [${lower ? "1." : "0."}, 1.]])`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self, int diagonal=0) -> Tensor`,
+        forward: (self: Tensor, k: number) => triangle(self, k, lower),
+        derivative: {
+          name: lower ? "TrilBackward0" : "TriuBackward0",
+          save: [],
+          attrs: ["diagonal"],
+          // a mask: its adjoint is the same mask
+          grad: (g: Tensor, _s: object, a: { diagonal: number }) => [op(g, a.diagonal)],
+          jvp: (t, _p, _r, a: { diagonal: number }) =>
+            t.self === null ? null : op(t.self, a.diagonal),
+        },
+      },
+    ],
+  }).vf as (self: Tensor, k: number) => Tensor;
+}
+
+// ---------------------------------------------------------------------------------------------
+// diagonal / diag / diag_embed / diagflat
+
+/**
+ * at::diagonal's geometry: dims d1 and d2 dropped, a last dim added that steps along both
+ * (stride s1 + s2) from offset k (k >= 0: column k of d2; k < 0: row -k of d1); an empty
+ * diagonal keeps the offset.
+ */
+function diagonalLayout(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  k: number,
+  d1: number,
+  d2: number,
+): { shape: number[]; strides: number[]; offset: number } {
+  const size =
+    k >= 0
+      ? Math.max(Math.min(shape[d1], shape[d2] - k), 0)
+      : Math.max(Math.min(shape[d1] + k, shape[d2]), 0);
+  if (size > 0) offset += k >= 0 ? k * strides[d2] : -k * strides[d1];
+  const keep = (_: number, i: number) => i !== d1 && i !== d2;
+  return {
+    shape: [...shape.filter(keep), size],
+    strides: [...strides.filter(keep), strides[d1] + strides[d2]],
+    offset,
+  };
+}
+
+/** Wrapped and distinct diagonal dims (the message shows them as given). */
+function diagDims(dim1: number, dim2: number, nd: number): [number, number] {
+  const d1 = normalizeDim(dim1, nd);
+  const d2 = normalizeDim(dim2, nd);
+  if (d1 === d2) throw runtimeError(`diagonal dimensions cannot be identical ${dim1}, ${dim2}`);
+  return [d1, d2];
+}
+
+/** self.diagonal(offset, dim1, dim2): a view (DiagonalBackward0 places g back on the diagonal) */
+function diagonalView(self: Tensor, k: number, dim1: number, dim2: number): Tensor {
+  const [d1, d2] = diagDims(dim1, dim2, self.dim());
+  const v = diagonalLayout(self.shape, self.strides, self.offset, k, d1, d2);
+  // Note [strided views for autograd]: the same diagonal of a contiguous tensor of self's shape
+  const rel = diagonalLayout(self.shape, contiguousStrides(self.shape), 0, k, d1, d2);
+  return V.stridedView(self, v.shape, v.strides, v.offset, rel, "DiagonalBackward0");
+}
+
+const diagonal = defineOp({
+  name: "diagonal",
+  variants: ["function", "method"],
+  doc: "A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.",
+  example: "torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])",
+  overloads: [
+    {
+      schema: "diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
+      forward: diagonalView,
+    },
+    {
+      schema:
+        "diagonal.Dimname(Tensor(a) self, *, Dimname outdim, Dimname dim1, Dimname dim2, int offset=0) -> Tensor(a)",
+      forward: null,
+    },
+  ],
+}).vf as (self: Tensor, offset: number, dim1: number, dim2: number) => Tensor;
+
+/**
+ * diag_embed's kernel: zeros of self's shape with its last dim replaced by two dims (at dim1
+ * and dim2 of the result) of size n + |offset|, self copied onto their diagonal `offset`.
+ */
+function diagEmbedKernel(self: Tensor, k: number, dim1: number, dim2: number): Tensor {
+  const nd = self.dim() + 1;
+  const [d1, d2] = diagDims(dim1, dim2, nd);
+  if (self.dim() === 0)
+    throw indexError("Dimension specified as -1 but tensor has no dimensions");
+  const m = Math.abs(k) + self.shape[self.dim() - 1];
+  const shape = self.shape.slice(0, -1);
+  shape.splice(Math.min(d1, d2), 0, m);
+  shape.splice(Math.max(d1, d2), 0, m);
+  const out = alloc(shape, self.dtype);
+  const diag = diagonalLayout(shape, out.strides, 0, k, d1, d2);
+  copyStrided(self.typedArray, self, out.typedArray, diag, self.shape);
+  return out;
+}
+
+const diagEmbed = defineOp({
+  name: "diag_embed",
+  variants: ["function", "method"],
+  doc: "Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.",
+  example: "torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])",
+  overloads: [
+    {
+      schema: "diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor",
+      forward: diagEmbedKernel,
+      derivative: {
+        name: "DiagEmbedBackward0",
+        save: [],
+        attrs: ["offset", "dim1", "dim2"],
+        // the adjoint of placing on the diagonal is reading the diagonal
+        grad: (g: Tensor, _s: object, a: { offset: number; dim1: number; dim2: number }) => [
+          diagonal(g, a.offset, a.dim1, a.dim2),
+        ],
+        jvp: (t, _p, _r, a: { offset: number; dim1: number; dim2: number }) =>
+          t.self === null ? null : diagEmbed(t.self, a.offset, a.dim1, a.dim2),
+      },
+    },
+  ],
+}).vf as (self: Tensor, offset: number, dim1: number, dim2: number) => Tensor;
+
+/** torch.diag: a vector's matrix (placed on diagonal k) or a matrix's diagonal k (a copy) */
+function diagKernel(self: Tensor, k: number): Tensor {
+  if (self.dim() === 1) {
+    const n = self.shape[0];
+    const m = n + Math.abs(k);
+    const out = alloc([m, m], self.dtype);
+    const diag = diagonalLayout([m, m], out.strides, 0, k, 0, 1);
+    copyStrided(self.typedArray, self, out.typedArray, diag, self.shape);
+    return out;
+  }
+  if (self.dim() !== 2) throw runtimeError("matrix or a vector expected");
+  const v = diagonalLayout(self.shape, self.strides, self.offset, k, 0, 1);
+  const out = allocOutput(v.shape, self.dtype);
+  copyStrided(self.typedArray, v, out.typedArray, { strides: [1], offset: 0 }, v.shape);
+  return out;
+}
+
+/**
+ * diag_backward: a vector input's gradient is g's diagonal k; a matrix input's is g placed on
+ * its diagonal k in zeros (embed: recorded, so it is differentiable again).
+ */
+function diagBackward(g: Tensor, shape: readonly number[], k: number): Tensor {
+  if (shape.length === 1) return diagonal(g, k, 0, 1);
+  const rel = diagonalLayout(shape, contiguousStrides(shape), 0, k, 0, 1);
+  return V.embed(g, shape, rel.strides, rel.offset);
+}
+
+const diag = defineOp({
+  name: "diag",
+  variants: ["function", "method"],
+  out: true,
+  doc: "For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).",
+  example: "torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])",
+  overloads: [
+    {
+      schema: "diag(Tensor self, int diagonal=0) -> Tensor",
+      forward: diagKernel,
+      derivative: {
+        name: "DiagBackward0",
+        save: [],
+        attrs: ["diagonal"],
+        grad: (g: Tensor, _s: object, a: { diagonal: number }, n) => [
+          diagBackward(g, n.inputShape(0), a.diagonal),
+        ],
+        jvp: (t, _p, _r, a: { diagonal: number }) =>
+          t.self === null ? null : diag(t.self, a.diagonal),
+      },
+    },
+  ],
+}).vf as (self: Tensor, k: number) => Tensor;
+
+defineOp({
+  name: "diagflat",
+  variants: ["function", "method"],
+  doc: "The square matrix with the flattened input on diagonal `offset`.",
+  example: "torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])",
+  overloads: [
+    {
+      schema: "diagflat(Tensor self, int offset=0) -> Tensor",
+      // at::diagflat: self.contiguous().view(-1).diag(offset)
+      forward: (self: Tensor, k: number) => diag(V.view(self.contiguous(), [-1]), k),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// movedim / moveaxis / swapaxes / swapdims / unbind
+
+/**
+ * at::movedim: the dims at `source` moved to `destination`, the others keeping their order in
+ * the remaining places (a permute; a 0-dim tensor gives an alias).
+ */
+function movedim(self: Tensor, src: number[], dst: number[]): Tensor {
+  if (src.length !== dst.length)
+    throw runtimeError(
+      `movedim: Invalid source or destination dims: source ([${src.join(", ")}] dims) should contain the same number of dims as destination ([${dst.join(", ")}] dims)`,
+    );
+  const nd = self.dim();
+  const ns = src.map((d) => normalizeDim(d, nd));
+  const nt = dst.map((d) => normalizeDim(d, nd));
+  if (new Set(ns).size !== ns.length)
+    throw runtimeError(`movedim: repeated dim in \`source\` ([${src.join(", ")}])`);
+  if (new Set(nt).size !== nt.length)
+    throw runtimeError(`movedim: repeated dim in \`destination\` ([${dst.join(", ")}])`);
+  if (nd === 0) return V.view(self, [], "AliasBackward0");
+  const order = new Array<number>(nd).fill(-1);
+  ns.forEach((s, i) => (order[nt[i]] = s));
+  const rest = self.shape.map((_, i) => i).filter((i) => !ns.includes(i));
+  let r = 0;
+  for (let i = 0; i < nd; i++) if (order[i] === -1) order[i] = rest[r++];
+  return V.permute(self, order);
+}
+
+for (const name of ["movedim", "moveaxis"]) {
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    doc:
+      name === "movedim"
+        ? "A view with the dims at `source` moved to `destination` (the other dims keep their order)."
+        : "Alias of torch.movedim.",
+    example: `torch.zeros(2, 3, 4).${name}(0, 2).shape // [3, 4, 2]`,
+    overloads: [
+      {
+        schema: `${name}.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`,
+        forward: movedim,
+      },
+      {
+        schema: `${name}.int(Tensor(a) self, int source, int destination) -> Tensor(a)`,
+        forward: (self: Tensor, s: number, d: number) => movedim(self, [s], [d]),
+      },
+    ],
+  });
+}
+
+for (const [name, a0, a1] of [
+  ["swapaxes", "axis0", "axis1"],
+  ["swapdims", "dim0", "dim1"],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    doc: "Alias of torch.transpose.",
+    example: `torch.zeros(2, 3).${name}(0, 1).shape // [3, 2]`,
+    overloads: [
+      {
+        schema: `${name}(Tensor(a) self, int ${a0}, int ${a1}) -> Tensor(a)`,
+        forward: (self: Tensor, d0: number, d1: number) => V.transpose(self, d0, d1),
+      },
+    ],
+  });
+  defineOp({
+    name: `${name}_`,
+    variants: ["method"],
+    doc: "Alias of Tensor.transpose_.",
+    example: `torch.zeros(2, 3).${name}_(0, 1).shape // [3, 2]`,
+    overloads: [
+      {
+        schema: `${name}_(Tensor(a!) self, int ${a0}, int ${a1}) -> Tensor(a!)`,
+        forward: (self: Tensor, d0: number, d1: number) => self.transpose_(d0, d1),
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "unbind",
+  variants: ["function", "method"],
+  doc: "The slices along `dim`, each without that dim (views).",
+  example: "torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]",
+  overloads: [
+    {
+      schema: "unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]",
+      forward: (self: Tensor, dim: number) => V.unbind(self, dim),
+    },
+    { schema: "unbind.Dimname(Tensor(a -> *) self, Dimname dim) -> Tensor(a)[]", forward: null },
+  ],
+});
