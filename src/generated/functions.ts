@@ -4646,27 +4646,6 @@ export const movedim = fn("movedim") as {
   /**
    * A view with the dims at `source` moved to `destination` (the other dims keep their order).
    *
-   * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
-   */
-  (input: Tensor, options: { source: readonly number[]; destination: readonly number[] }): Tensor;
-  /**
-   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
-   *
-   * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
-   */
-  (input: Tensor, source: readonly number[], options: { destination: readonly number[] }): Tensor;
-  /**
-   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
-   *
-   * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
-   */
-  (input: Tensor, source: readonly number[], destination: readonly number[]): Tensor;
-  /**
-   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
-   *
    * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
    */
@@ -4691,31 +4670,52 @@ export const movedim = fn("movedim") as {
    * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
    */
-  (
-    input: Tensor,
-    options: { source: readonly number[] | number; destination: readonly number[] | number },
-  ): Tensor;
+  (input: Tensor, options: { source: readonly number[]; destination: readonly number[] }): Tensor;
   /**
    * A view with the dims at `source` moved to `destination` (the other dims keep their order).
    *
    * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
    */
-  (
-    input: Tensor,
-    source: readonly number[] | number,
-    options: { destination: readonly number[] | number },
-  ): Tensor;
+  (input: Tensor, source: readonly number[], options: { destination: readonly number[] }): Tensor;
   /**
    * A view with the dims at `source` moved to `destination` (the other dims keep their order).
    *
    * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
    */
+  (input: Tensor, source: readonly number[], destination: readonly number[]): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
   (
     input: Tensor,
-    source: readonly number[] | number,
-    destination: readonly number[] | number,
+    options: { source: number | readonly number[]; destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    options: { destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    destination: number | readonly number[],
   ): Tensor;
 };
 
@@ -4724,27 +4724,6 @@ export const moveaxis = fn("moveaxis") as {
   /**
    * Alias of torch.movedim.
    *
-   * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
-   */
-  (input: Tensor, options: { source: readonly number[]; destination: readonly number[] }): Tensor;
-  /**
-   * Alias of torch.movedim.
-   *
-   * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
-   */
-  (input: Tensor, source: readonly number[], options: { destination: readonly number[] }): Tensor;
-  /**
-   * Alias of torch.movedim.
-   *
-   * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
-   */
-  (input: Tensor, source: readonly number[], destination: readonly number[]): Tensor;
-  /**
-   * Alias of torch.movedim.
-   *
    * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
    */
@@ -4769,31 +4748,52 @@ export const moveaxis = fn("moveaxis") as {
    * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
    */
-  (
-    input: Tensor,
-    options: { source: readonly number[] | number; destination: readonly number[] | number },
-  ): Tensor;
+  (input: Tensor, options: { source: readonly number[]; destination: readonly number[] }): Tensor;
   /**
    * Alias of torch.movedim.
    *
    * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
    */
-  (
-    input: Tensor,
-    source: readonly number[] | number,
-    options: { destination: readonly number[] | number },
-  ): Tensor;
+  (input: Tensor, source: readonly number[], options: { destination: readonly number[] }): Tensor;
   /**
    * Alias of torch.movedim.
    *
    * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
    * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
    */
+  (input: Tensor, source: readonly number[], destination: readonly number[]): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
   (
     input: Tensor,
-    source: readonly number[] | number,
-    destination: readonly number[] | number,
+    options: { source: number | readonly number[]; destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    options: { destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    destination: number | readonly number[],
   ): Tensor;
 };
 

@@ -4229,27 +4229,6 @@ declare module "../tensor.js" {
     /**
      * A view with the dims at `source` moved to `destination` (the other dims keep their order).
      *
-     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
-     */
-    movedim(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
-    /**
-     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
-     *
-     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
-     */
-    movedim(source: readonly number[], options: { destination: readonly number[] }): Tensor;
-    /**
-     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
-     *
-     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
-     */
-    movedim(source: readonly number[], destination: readonly number[]): Tensor;
-    /**
-     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
-     *
      * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
      * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
      */
@@ -4274,48 +4253,48 @@ declare module "../tensor.js" {
      * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
      * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
      */
+    movedim(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: readonly number[], options: { destination: readonly number[] }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: readonly number[], destination: readonly number[]): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
     movedim(options: {
-      source: readonly number[] | number;
-      destination: readonly number[] | number;
+      source: number | readonly number[];
+      destination: number | readonly number[];
     }): Tensor;
     /**
      * A view with the dims at `source` moved to `destination` (the other dims keep their order).
      *
-     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
      * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
      */
     movedim(
-      source: readonly number[] | number,
-      options: { destination: readonly number[] | number },
+      source: number | readonly number[],
+      options: { destination: number | readonly number[] },
     ): Tensor;
     /**
      * A view with the dims at `source` moved to `destination` (the other dims keep their order).
      *
-     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
      * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
      */
-    movedim(source: readonly number[] | number, destination: readonly number[] | number): Tensor;
-    /**
-     * Alias of torch.movedim.
-     *
-     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
-     */
-    moveaxis(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
-    /**
-     * Alias of torch.movedim.
-     *
-     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
-     */
-    moveaxis(source: readonly number[], options: { destination: readonly number[] }): Tensor;
-    /**
-     * Alias of torch.movedim.
-     *
-     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
-     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
-     */
-    moveaxis(source: readonly number[], destination: readonly number[]): Tensor;
+    movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor;
     /**
      * Alias of torch.movedim.
      *
@@ -4343,27 +4322,48 @@ declare module "../tensor.js" {
      * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
      * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
      */
+    moveaxis(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: readonly number[], options: { destination: readonly number[] }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: readonly number[], destination: readonly number[]): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
     moveaxis(options: {
-      source: readonly number[] | number;
-      destination: readonly number[] | number;
+      source: number | readonly number[];
+      destination: number | readonly number[];
     }): Tensor;
     /**
      * Alias of torch.movedim.
      *
-     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
      * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
      */
     moveaxis(
-      source: readonly number[] | number,
-      options: { destination: readonly number[] | number },
+      source: number | readonly number[],
+      options: { destination: number | readonly number[] },
     ): Tensor;
     /**
      * Alias of torch.movedim.
      *
-     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
      * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
      */
-    moveaxis(source: readonly number[] | number, destination: readonly number[] | number): Tensor;
+    moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor;
     /**
      * Alias of torch.transpose.
      *

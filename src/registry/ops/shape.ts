@@ -391,13 +391,13 @@ const diagonal = defineOp({
   example: "torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])",
   overloads: [
     {
-      schema: "diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
-      forward: diagonalView,
-    },
-    {
       schema:
         "diagonal.Dimname(Tensor(a) self, *, Dimname outdim, Dimname dim1, Dimname dim2, int offset=0) -> Tensor(a)",
       forward: null,
+    },
+    {
+      schema: "diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
+      forward: diagonalView,
     },
   ],
 }).vf as (self: Tensor, offset: number, dim1: number, dim2: number) => Tensor;
@@ -549,12 +549,12 @@ for (const name of ["movedim", "moveaxis"]) {
     example: `torch.zeros(2, 3, 4).${name}(0, 2).shape // [3, 4, 2]`,
     overloads: [
       {
-        schema: `${name}.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`,
-        forward: movedim,
-      },
-      {
         schema: `${name}.int(Tensor(a) self, int source, int destination) -> Tensor(a)`,
         forward: (self: Tensor, s: number, d: number) => movedim(self, [s], [d]),
+      },
+      {
+        schema: `${name}.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`,
+        forward: movedim,
       },
     ],
   });
