@@ -196,8 +196,11 @@ function pyNamed(sig: Signature, names: readonly PyParam[] | null | undefined): 
   if (names === null || names === undefined) return sig;
   return {
     ...sig,
-    params: sig.params.map((p, i) => ({ ...p, name: names[i].name, jsName: names[i].jsName })),
-    pyNames: names.map((n) => n.name),
+    // (an overload with more parameters than the wrapper, a named one, keeps its own names)
+    params: sig.params.map((p, i) =>
+      i < names.length ? { ...p, name: names[i].name, jsName: names[i].jsName } : p,
+    ),
+    pyNames: sig.params.map((p, i) => (i < names.length ? names[i].name : p.name)),
   };
 }
 
@@ -237,15 +240,39 @@ ${body.join("\n")}
 `;
 }
 
+/**
+ * A Python function taking `*tensors` (torch.meshgrid, torch.atleast_1d, ...): the tensors as
+ * separate arguments, then an options object for the keyword-only parameters after them; one
+ * tensor given alone is returned alone by the atleast functions (whose builtin has a Tensor
+ * overload).
+ */
+function varargsOverloads(e: OpEntry, params: readonly PyParam[]): string[] {
+  const doc = `/** ${e.doc} */\n`;
+  const star = params.findIndex((p) => p.varargs === true);
+  const name = params[star].jsName;
+  const kw = params.slice(star + 1).map((p) => `${p.jsName}?: string | null`);
+  const single = e.functionSigs.some((s) => returnType(s, false) === "Tensor");
+  const out: string[] = [];
+  if (single) out.push(`${doc}(tensor: Tensor): Tensor;`);
+  out.push(`${doc}(...${name}: Tensor[]): Tensor[];`);
+  if (kw.length > 0)
+    out.push(`${doc}(...args: [...${name}: Tensor[], options: { ${kw.join("; ")} }]): Tensor[];`);
+  return out;
+}
+
 function functionsFile(ops: OpEntry[], namespace: Namespace): string {
   const body: string[] = [];
   for (const e of ops) {
     if (e.functionSigs.length === 0 || e.namespace !== namespace) continue;
     const functionSigs = e.functionSigs.map((s) => pyNamed(s, e.pyFunctionParams));
-    const sigs = [
-      ...functionSigs.flatMap((s) => overloads(e, s, "", false)),
-      ...unionOverloads(e, functionSigs, "", false),
-    ].map((o) => o.replace(/\n\(/, "\n("));
+    const sigs = (
+      e.pyFunctionParams?.some((p) => p.varargs === true)
+        ? varargsOverloads(e, e.pyFunctionParams)
+        : [
+            ...functionSigs.flatMap((s) => overloads(e, s, "", false)),
+            ...unionOverloads(e, functionSigs, "", false),
+          ]
+    ).map((o) => o.replace(/\n\(/, "\n("));
     // a reserved word (`var`) is exported under its own name through a renamed binding
     const id = safe(e.jsName);
     const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}const ${id} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`;

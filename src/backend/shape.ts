@@ -3,7 +3,7 @@
  * flip, roll, repeat and the diagonal ops reduce to, and the triangle masks of tril/triu.
  */
 import type { TypedArray } from "../dtype.js";
-import { stridedOffsets, tryNativeCopy } from "./copy.js";
+import { tryNativeCopy } from "./copy.js";
 
 /** Where a strided operand starts and how it steps. */
 export interface Strided {
@@ -14,7 +14,7 @@ export interface Strided {
 /**
  * dst at `d`'s positions = src at `s`'s positions, both walked in row-major order of `shape`
  * (negative and zero strides allowed): the addon's strided copy (native/copy.cc) when it is
- * worth it, else the offset tables of the TypeScript strided copy.
+ * worth it, else a row-by-row TypeScript loop.
  */
 export function copyStrided(
   src: TypedArray,
@@ -27,9 +27,31 @@ export function copyStrided(
   for (const size of shape) n *= size;
   if (n === 0) return;
   if (tryNativeCopy(src, s.offset, s.strides, dst, d.offset, d.strides, shape, n)) return;
-  const so = stridedOffsets(shape, s.strides, s.offset);
-  const dOff = stridedOffsets(shape, d.strides, d.offset);
-  for (let i = 0; i < n; i++) dst[dOff[i]] = src[so[i]];
+  const nd = shape.length;
+  if (nd === 0) {
+    dst[d.offset] = src[s.offset];
+    return;
+  }
+  // rows of the last dim, the outer dims walked by an odometer moving both offsets
+  const inner = shape[nd - 1];
+  const ss = s.strides[nd - 1];
+  const ds = d.strides[nd - 1];
+  const idx = new Array<number>(nd).fill(0);
+  let sp = s.offset;
+  let dp = d.offset;
+  for (;;) {
+    for (let j = 0, a = sp, b = dp; j < inner; j++, a += ss, b += ds) dst[b] = src[a];
+    let k = nd - 2;
+    for (; k >= 0; k--) {
+      sp += s.strides[k];
+      dp += d.strides[k];
+      if (++idx[k] < shape[k]) break;
+      sp -= s.strides[k] * shape[k];
+      dp -= d.strides[k] * shape[k];
+      idx[k] = 0;
+    }
+    if (k < 0) return;
+  }
 }
 
 /**

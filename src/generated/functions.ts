@@ -4864,3 +4864,374 @@ export const unbind = fn("unbind") as {
    */
   (input: Tensor, dim: number): Tensor[];
 };
+
+/** Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices. */
+export const tensorSplit = fn("tensorSplit") as {
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { tensorIndicesOrSections: Tensor; dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, tensorIndicesOrSections: Tensor, options?: { dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, tensorIndicesOrSections: Tensor, dim: number): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { sections: number; dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, sections: number, options?: { dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, sections: number, dim: number): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { indices: readonly number[]; dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, indices: readonly number[], options?: { dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, indices: readonly number[], dim: number): Tensor[];
+};
+
+/** tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices. */
+export const hsplit = fn("hsplit") as {
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, options: { sections: number }): Tensor[];
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, sections: number): Tensor[];
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, options: { indices: readonly number[] }): Tensor[];
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, indices: readonly number[]): Tensor[];
+};
+
+/** tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices. */
+export const vsplit = fn("vsplit") as {
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, options: { sections: number }): Tensor[];
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, sections: number): Tensor[];
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, options: { indices: readonly number[] }): Tensor[];
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, indices: readonly number[]): Tensor[];
+};
+
+/** tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices. */
+export const dsplit = fn("dsplit") as {
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, options: { sections: number }): Tensor[];
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, sections: number): Tensor[];
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, options: { indices: readonly number[] }): Tensor[];
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, indices: readonly number[]): Tensor[];
+};
+
+/** The tensors joined column-wise: along dim 1 (dim 0 for vectors). */
+export const hstack = fn("hstack") as {
+  /**
+   * The tensors joined column-wise: along dim 1 (dim 0 for vectors).
+   *
+   * PyTorch: `hstack(Tensor[] tensors) -> Tensor`
+   * @example torch.hstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The tensors joined row-wise (along dim 0), vectors as rows. */
+export const vstack = fn("vstack") as {
+  /**
+   * The tensors joined row-wise (along dim 0), vectors as rows.
+   *
+   * PyTorch: `vstack(Tensor[] tensors) -> Tensor`
+   * @example torch.vstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first. */
+export const dstack = fn("dstack") as {
+  /**
+   * The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first.
+   *
+   * PyTorch: `dstack(Tensor[] tensors) -> Tensor`
+   * @example torch.dstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack. */
+export const columnStack = fn("columnStack") as {
+  /**
+   * The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack.
+   *
+   * PyTorch: `column_stack(Tensor[] tensors) -> Tensor`
+   * @example torch.columnStack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of torch.vstack. */
+export const rowStack = fn("rowStack") as {
+  /**
+   * Alias of torch.vstack.
+   *
+   * PyTorch: `row_stack(Tensor[] tensors) -> Tensor`
+   * @example torch.rowStack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** A view of the tensor broadcast to `size` (expand). */
+export const broadcastTo = fn("broadcastTo") as {
+  /**
+   * A view of the tensor broadcast to `size` (expand).
+   *
+   * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+   */
+  (input: Tensor, options: { size: readonly number[] }): Tensor;
+  /**
+   * A view of the tensor broadcast to `size` (expand).
+   *
+   * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+   */
+  (input: Tensor, size: readonly number[]): Tensor;
+};
+
+/** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
+export const broadcastTensors = fn("broadcastTensors") as {
+  /** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** The elements as a vector: a view of a contiguous tensor, else of a contiguous copy. */
+export const ravel = fn("ravel") as {
+  /**
+   * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
+   *
+   * PyTorch: `ravel(Tensor(a) self) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** A contiguous copy of narrow(dim, start, length). */
+export const narrowCopy = fn("narrowCopy") as {
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; start: number; length: number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { start: number; length: number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    start: number,
+    options: { length: number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    start: number,
+    length: number,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** A view with dim `dim` split into dims of the given sizes (one may be -1). */
+export const unflatten = fn("unflatten") as {
+  /**
+   * A view with dim `dim` split into dims of the given sizes (one may be -1).
+   *
+   * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+   * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+   */
+  (input: Tensor, options: { dim: number; sizes: readonly number[] }): Tensor;
+  /**
+   * A view with dim `dim` split into dims of the given sizes (one may be -1).
+   *
+   * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+   * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+   */
+  (input: Tensor, dim: number, options: { sizes: readonly number[] }): Tensor;
+  /**
+   * A view with dim `dim` split into dims of the given sizes (one may be -1).
+   *
+   * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+   * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+   */
+  (input: Tensor, dim: number, sizes: readonly number[]): Tensor;
+};
+
+/** A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes. */
+export const adjoint = fn("adjoint") as {
+  /**
+   * A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes.
+   *
+   * PyTorch: `adjoint(Tensor(a) self) -> Tensor(a)`
+   * @example torch.zeros(2, 3).adjoint().shape // [3, 2]
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+export const atleast1d = fn("atleast1d") as {
+  /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (tensor: Tensor): Tensor;
+  /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+export const atleast2d = fn("atleast2d") as {
+  /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (tensor: Tensor): Tensor;
+  /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+export const atleast3d = fn("atleast3d") as {
+  /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (tensor: Tensor): Tensor;
+  /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
+export const meshgrid = fn("meshgrid") as {
+  /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
+  (...tensors: Tensor[]): Tensor[];
+  /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
+  (...args: [...tensors: Tensor[], options: { indexing?: string | null }]): Tensor[];
+};

@@ -4462,5 +4462,299 @@ declare module "../tensor.js" {
      * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
      */
     unbind(dim: number): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(options: { tensorIndicesOrSections: Tensor; dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(tensorIndicesOrSections: Tensor, options?: { dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(tensorIndicesOrSections: Tensor, dim: number): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(options: { sections: number; dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(sections: number, options?: { dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(sections: number, dim: number): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(options: { indices: readonly number[]; dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(indices: readonly number[], options?: { dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(indices: readonly number[], dim: number): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(options: { sections: number }): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(sections: number): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(options: { indices: readonly number[] }): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(indices: readonly number[]): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(...indices: number[]): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(options: { sections: number }): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(sections: number): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(options: { indices: readonly number[] }): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(indices: readonly number[]): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(...indices: number[]): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(options: { sections: number }): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(sections: number): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(options: { indices: readonly number[] }): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(indices: readonly number[]): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(...indices: number[]): Tensor[];
+    /**
+     * A view of the tensor broadcast to `size` (expand).
+     *
+     * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     */
+    broadcastTo(options: { size: readonly number[] }): Tensor;
+    /**
+     * A view of the tensor broadcast to `size` (expand).
+     *
+     * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     */
+    broadcastTo(size: readonly number[]): Tensor;
+    /**
+     * A view of the tensor broadcast to `size` (expand).
+     *
+     * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     */
+    broadcastTo(...size: number[]): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(options: { dimension: number; size: number; step: number }): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(dimension: number, options: { size: number; step: number }): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(dimension: number, size: number, options: { step: number }): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(dimension: number, size: number, step: number): Tensor;
+    /**
+     * self.reshape(other.size()).
+     *
+     * PyTorch: `reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.arange(6).reshapeAs(torch.zeros(2, 3)).shape // [2, 3]
+     */
+    reshapeAs(options: { other: Tensor }): Tensor;
+    /**
+     * self.reshape(other.size()).
+     *
+     * PyTorch: `reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.arange(6).reshapeAs(torch.zeros(2, 3)).shape // [2, 3]
+     */
+    reshapeAs(other: Tensor): Tensor;
+    /**
+     * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
+     *
+     * PyTorch: `ravel(Tensor(a) self) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])
+     */
+    ravel(): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(options: { dim: number; start: number; length: number }): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(dim: number, options: { start: number; length: number }): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(dim: number, start: number, options: { length: number }): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(dim: number, start: number, length: number): Tensor;
+    /**
+     * A view with dim `dim` split into dims of the given sizes (one may be -1).
+     *
+     * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+     * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+     */
+    unflatten(options: { dim: number; sizes: readonly number[] }): Tensor;
+    /**
+     * A view with dim `dim` split into dims of the given sizes (one may be -1).
+     *
+     * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+     * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+     */
+    unflatten(dim: number, options: { sizes: readonly number[] }): Tensor;
+    /**
+     * A view with dim `dim` split into dims of the given sizes (one may be -1).
+     *
+     * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+     * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+     */
+    unflatten(dim: number, sizes: readonly number[]): Tensor;
+    /**
+     * A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes.
+     *
+     * PyTorch: `adjoint(Tensor(a) self) -> Tensor(a)`
+     * @example torch.zeros(2, 3).adjoint().shape // [3, 2]
+     */
+    adjoint(): Tensor;
   }
 }

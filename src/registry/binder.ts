@@ -1036,6 +1036,8 @@ export interface PyParam {
   readonly jsName: string;
   readonly hasDefault: boolean;
   readonly default: unknown;
+  /** `*tensors`: the remaining positional arguments as a list (the later ones keyword-only) */
+  readonly varargs?: boolean;
 }
 
 /**
@@ -1048,6 +1050,10 @@ export function parsePyParams(text: string): PyParam[] {
     .map((p) => p.trim())
     .filter((p) => p !== "")
     .map((p) => {
+      if (p.startsWith("*")) {
+        const name = p.slice(1);
+        return { name, jsName: camelCase(name), hasDefault: true, default: [], varargs: true };
+      }
       const eq = p.indexOf("=");
       const name = (eq < 0 ? p : p.slice(0, eq)).trim();
       const d = eq < 0 ? "" : p.slice(eq + 1).trim();
@@ -1079,7 +1085,10 @@ export function bindPythonWrapper(
   }
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
-  const given: unknown[] = method ? [self, ...args.slice(0, n)] : args.slice(0, n);
+  let given: unknown[] = method ? [self, ...args.slice(0, n)] : args.slice(0, n);
+  // `*args`: the positional arguments from its place on are one tuple (Note [Python functions])
+  const star = params.findIndex((p) => p.varargs === true);
+  if (star >= 0 && given.length >= star) given = [...given.slice(0, star), given.slice(star)];
   const values = new Array<unknown>(params.length).fill(undefined);
   for (let i = 0; i < Math.min(given.length, params.length); i++) values[i] = given[i];
   // CPython's order: keywords first (unexpected, then multiple values), then the counts
@@ -1087,7 +1096,7 @@ export function bindPythonWrapper(
     for (const key of Object.keys(kw)) {
       if (kw[key] === undefined) continue;
       const i = params.findIndex((p) => p.jsName === key || p.name === key);
-      if (i < 0 || (method && i === 0))
+      if (i < 0 || (method && i === 0) || params[i].varargs === true)
         throw typeError(`${qualname}() got an unexpected keyword argument '${key}'`);
       if (i < given.length)
         throw typeError(`${qualname}() got multiple values for argument '${params[i].name}'`);

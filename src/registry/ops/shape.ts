@@ -9,10 +9,16 @@
  */
 import { Tensor } from "../../tensor.js";
 import * as V from "../../ops/views.js";
-import { allocOutput, alloc, castData, wrap } from "../../ops/core.js";
+import { allocOutput, alloc, castData, scalarTypeName, wrap } from "../../ops/core.js";
 import { noGrad } from "../../autograd/grad-mode.js";
-import { contiguousStrides, normalizeDim, normalizeDims } from "../../shape.js";
-import { indexError, runtimeError } from "../../errors.js";
+import {
+  contiguousStrides,
+  inferShape,
+  normalizeDim,
+  normalizeDims,
+  shapeEqual,
+} from "../../shape.js";
+import { indexError, notImplementedError, runtimeError } from "../../errors.js";
 import { copyStrided, triangleMask } from "../../backend/shape.js";
 import { defineOp } from "../define.js";
 
@@ -601,5 +607,537 @@ defineOp({
       forward: (self: Tensor, dim: number) => V.unbind(self, dim),
     },
     { schema: "unbind.Dimname(Tensor(a -> *) self, Dimname dim) -> Tensor(a)[]", forward: null },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// tensor_split / hsplit / vsplit / dsplit
+
+/** at::slice's bounds: negative wraps once, then clamped to [0, size], end >= start */
+function sliceView(self: Tensor, d: number, start: number, end: number): Tensor {
+  const size = self.shape[d];
+  if (start < 0) start += size;
+  if (end < 0) end += size;
+  start = Math.min(Math.max(start, 0), size);
+  end = Math.min(Math.max(end, start), size);
+  return V.slice(self, d, start, end, 1);
+}
+
+function checkSplittable(self: Tensor): void {
+  if (self.dim() === 0)
+    throw runtimeError(
+      "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims",
+    );
+}
+
+/** tensor_split.sections: the first size % sections pieces one longer than the others */
+function tensorSplitSections(self: Tensor, sections: number, dim: number): Tensor[] {
+  checkSplittable(self);
+  const d = normalizeDim(dim, self.dim());
+  if (sections <= 0)
+    throw runtimeError(`number of sections must be larger than 0, got ${sections}`);
+  const size = self.shape[d];
+  const small = Math.floor(size / sections);
+  const extra = size % sections;
+  const out: Tensor[] = [];
+  let start = 0;
+  for (let i = 0; i < sections; i++) {
+    const len = i < extra ? small + 1 : small;
+    out.push(sliceView(self, d, start, start + len));
+    start += len;
+  }
+  return out;
+}
+
+/** tensor_split.indices: the pieces between consecutive indices (slices, clamped) */
+function tensorSplitIndices(self: Tensor, indices: number[], dim: number): Tensor[] {
+  checkSplittable(self);
+  const d = normalizeDim(dim, self.dim());
+  const out: Tensor[] = [];
+  let start = 0;
+  for (const end of indices) {
+    out.push(sliceView(self, d, start, end));
+    start = end;
+  }
+  out.push(sliceView(self, d, start, self.shape[d]));
+  return out;
+}
+
+defineOp({
+  name: "tensor_split",
+  variants: ["function", "method"],
+  doc: "Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.",
+  example: "torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]",
+  overloads: [
+    {
+      schema:
+        "tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]",
+      forward: (self: Tensor, t: Tensor, dim: number) => {
+        checkSplittable(self);
+        if (t.dtype.name !== "int64")
+          throw runtimeError(
+            `tensor_split expected tensor_indices_or_sections to have dtype of long, but got ${scalarTypeName(t.dtype)}`,
+          );
+        if (t.dim() > 1)
+          throw runtimeError(
+            `tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional tensor, but got a tensor with ${t.dim()} dims`,
+          );
+        if (t.dim() === 0) return tensorSplitSections(self, Number(t.item()), dim);
+        return tensorSplitIndices(self, t.tolist<number[]>(), dim);
+      },
+    },
+    {
+      schema:
+        "tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]",
+      forward: tensorSplitSections,
+    },
+    {
+      schema: "tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]",
+      forward: tensorSplitIndices,
+    },
+  ],
+});
+
+for (const [name, minDims, dimOf] of [
+  ["hsplit", 1, (t: Tensor) => (t.dim() === 1 ? 0 : 1)],
+  ["vsplit", 2, () => 0],
+  ["dsplit", 3, () => 2],
+] as const) {
+  const check = (self: Tensor): number => {
+    if (self.dim() < minDims)
+      throw runtimeError(
+        `torch.${name} requires a tensor with at least ${minDims} dimension, but got a tensor with ${self.dim()} dimensions!`,
+      );
+    return dimOf(self);
+  };
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    doc: `tensor_split along dim ${name === "hsplit" ? "1 (0 for a vector)" : name === "vsplit" ? "0" : "2"}: into equal sections (which must divide the size) or at the given indices.`,
+    example: `torch.ones(4, 4, 4).${name}(2).length // 2`,
+    overloads: [
+      {
+        schema: `${name}.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`,
+        forward: (self: Tensor, sections: number) => {
+          const d = check(self);
+          if (sections === 0 || self.shape[d] % sections !== 0)
+            throw runtimeError(
+              `torch.${name} attempted to split along dimension ${d}, but the size of the dimension ${self.shape[d]} is not divisible by the split_size ${sections}!`,
+            );
+          return tensorSplitSections(self, sections, d);
+        },
+      },
+      {
+        schema: `${name}.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`,
+        forward: (self: Tensor, indices: number[]) => tensorSplitIndices(self, indices, check(self)),
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// hstack / vstack / dstack / column_stack / row_stack
+
+/** at::atleast_1d/2d/3d of one tensor: reshape a scalar, unsqueeze the missing dims */
+function atLeast(t: Tensor, n: 1 | 2 | 3): Tensor {
+  if (t.dim() >= n) return t;
+  if (t.dim() === 0) return V.reshape(t, new Array<number>(n).fill(1));
+  if (n === 2) return V.unsqueeze(t, 0);
+  // n === 3: a vector becomes [1, n, 1], a matrix [r, c, 1]
+  return t.dim() === 1 ? V.unsqueeze(V.unsqueeze(t, 0), -1) : V.unsqueeze(t, -1);
+}
+
+function checkNonEmpty(tensors: Tensor[], name: string): void {
+  if (tensors.length === 0) throw runtimeError(`${name} expects a non-empty TensorList`);
+}
+
+function hstack(tensors: Tensor[]): Tensor {
+  checkNonEmpty(tensors, "hstack");
+  const rep = tensors.map((t) => atLeast(t, 1));
+  return V.cat(rep, rep[0].dim() === 1 ? 0 : 1);
+}
+
+function vstack(tensors: Tensor[]): Tensor {
+  checkNonEmpty(tensors, "vstack");
+  return V.cat(
+    tensors.map((t) => atLeast(t, 2)),
+    0,
+  );
+}
+
+const stackOps: [string, string, (tensors: Tensor[]) => Tensor][] = [
+  ["hstack", "The tensors joined column-wise: along dim 1 (dim 0 for vectors).", hstack],
+  ["vstack", "The tensors joined row-wise (along dim 0), vectors as rows.", vstack],
+  [
+    "dstack",
+    "The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first.",
+    (tensors) => {
+      checkNonEmpty(tensors, "dstack");
+      return V.cat(
+        tensors.map((t) => atLeast(t, 3)),
+        2,
+      );
+    },
+  ],
+  [
+    "column_stack",
+    "The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack.",
+    (tensors) => {
+      checkNonEmpty(tensors, "column_stack");
+      return hstack(tensors.map((t) => (t.dim() <= 1 ? V.reshape(t, [t.numel(), 1]) : t)));
+    },
+  ],
+  ["row_stack", "Alias of torch.vstack.", vstack],
+];
+for (const [name, doc, forward] of stackOps) {
+  defineOp({
+    name,
+    variants: ["function"],
+    out: true,
+    doc,
+    example: `torch.${camel(name)}([torch.tensor([1, 2]), torch.tensor([3, 4])])`,
+    overloads: [{ schema: `${name}(Tensor[] tensors) -> Tensor`, forward }],
+  });
+}
+
+function camel(name: string): string {
+  return name.replace(/_(.)/g, (_, c: string) => c.toUpperCase());
+}
+
+// ---------------------------------------------------------------------------------------------
+// broadcast_to / broadcast_tensors / unfold / reshape_as / ravel / narrow_copy / unflatten
+
+defineOp({
+  name: "broadcast_to",
+  variants: ["function", "method"],
+  doc: "A view of the tensor broadcast to `size` (expand).",
+  example: "torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])",
+  overloads: [
+    {
+      schema: "broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)",
+      forward: (self: Tensor, size: number[]) => V.expand(self, size),
+    },
+  ],
+});
+
+const broadcastTensors = defineOp({
+  name: "broadcast_tensors",
+  variants: ["function"],
+  doc: "The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is).",
+  example: "torch.broadcastTensors(torch.zeros(2, 1), torch.zeros(3)).map((t) => t.shape) // [[2, 3], [2, 3]]",
+  // torch/functional.py's broadcast_tensors(*tensors): _VF.broadcast_tensors(tensors)
+  pythonWrapper: { function: "*tensors", body: (tensors: unknown) => broadcastTensors.vf(tensors) },
+  overloads: [
+    {
+      schema: "broadcast_tensors(Tensor[] tensors) -> Tensor[]",
+      forward: (tensors: Tensor[]) => {
+        let shape: number[] = [];
+        tensors.forEach((t) => (shape = inferBroadcast(shape, t.shape)));
+        return tensors.map((t) => (shapeEqual(t.shape, shape) ? t : V.expand(t, shape)));
+      },
+    },
+  ],
+});
+
+/** at::infer_size: the broadcast of two shapes, with PyTorch's message */
+function inferBroadcast(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const offset = n - 1 - i;
+    const da = a.length - 1 - offset;
+    const db = b.length - 1 - offset;
+    const sa = da >= 0 ? a[da] : 1;
+    const sb = db >= 0 ? b[db] : 1;
+    if (sa !== sb && sa !== 1 && sb !== 1)
+      throw runtimeError(
+        `The size of tensor a (${sa}) must match the size of tensor b (${sb}) at non-singleton dimension ${i}`,
+      );
+    out[i] = sa === 1 ? sb : sa;
+  }
+  return out;
+}
+
+/**
+ * unfold_backward: g (the windows, a last dim of `size`) summed back into zeros of the input's
+ * shape; each window element j lands at positions w * step + j along `dim`, one embed per j
+ * (distinct positions within an embed; overlapping windows add up).
+ */
+function unfoldBackward(
+  g: Tensor,
+  shape: readonly number[],
+  dim: number,
+  size: number,
+  step: number,
+): Tensor {
+  if (shape.length === 0) return g.reshape([]);
+  const d = normalizeDim(dim, shape.length);
+  const cs = contiguousStrides(shape);
+  const strides = cs.slice();
+  strides[d] = cs[d] * step;
+  let acc: Tensor | null = null;
+  for (let j = 0; j < size; j++) {
+    const part = V.embed(g.select(-1, j), shape, strides, j * cs[d]);
+    acc = acc === null ? part : acc.add(part);
+  }
+  return acc ?? alloc(shape.slice(), g.dtype);
+}
+
+defineOp({
+  name: "unfold",
+  variants: ["method"],
+  doc: "A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.",
+  example: "torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])",
+  overloads: [
+    {
+      schema: "unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)",
+      forward: (self: Tensor, dimension: number, size: number, step: number) => {
+        const nd = self.dim();
+        const d = normalizeDim(dimension, nd);
+        const max = nd === 0 ? 1 : self.shape[d];
+        if (size > max)
+          throw runtimeError(`maximum size for tensor at dimension ${d} is ${max} but size is ${size}`);
+        if (step <= 0) throw runtimeError(`step is ${step} but must be > 0`);
+        const shape = self.shape.slice();
+        const strides = self.strides.slice();
+        if (nd > 0) {
+          shape[d] = Math.floor((self.shape[d] - size) / step) + 1;
+          strides[d] = step * self.strides[d];
+        }
+        shape.push(size);
+        strides.push(nd === 0 ? 1 : self.strides[d]);
+        return V.makeView(self, shape, strides, self.offset);
+      },
+      derivative: {
+        name: "UnfoldBackward0",
+        save: [],
+        attrs: ["dimension", "size", "step"],
+        grad: (g: Tensor, _s: object, a: { dimension: number; size: number; step: number }, n) => [
+          unfoldBackward(g, n.inputShape(0), a.dimension, a.size, a.step),
+        ],
+        jvp: (t, _p, _r, a: { dimension: number; size: number; step: number }) =>
+          t.self === null ? null : t.self.unfold(a.dimension, a.size, a.step),
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "reshape_as",
+  variants: ["method"],
+  doc: "self.reshape(other.size()).",
+  example: "torch.arange(6).reshapeAs(torch.zeros(2, 3)).shape // [2, 3]",
+  overloads: [
+    {
+      schema: "reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)",
+      forward: (self: Tensor, other: Tensor) => V.reshape(self, other.shape.slice()),
+    },
+  ],
+});
+
+defineOp({
+  name: "ravel",
+  variants: ["function", "method"],
+  doc: "The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.",
+  example: "torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])",
+  overloads: [
+    {
+      schema: "ravel(Tensor(a) self) -> Tensor(a)",
+      // at::ravel: self.contiguous().view(-1)
+      forward: (self: Tensor) => V.view(self.contiguous(), [-1]),
+    },
+  ],
+});
+
+/** narrow_copy has no derivative in PyTorch 1.13: recorded with a node that raises */
+const narrowCopyNotImplemented = {
+  name: "torch::autograd::NotImplemented",
+  save: [],
+  grad: (): Tensor[] => {
+    throw runtimeError("derivative for aten::narrow_copy is not implemented");
+  },
+  jvp: (): Tensor => {
+    throw notImplementedError(
+      "Trying to use forward AD with aten::narrow_copy that does not support it.",
+    );
+  },
+};
+
+defineOp({
+  name: "narrow_copy",
+  variants: ["function", "method"],
+  out: true,
+  doc: "A contiguous copy of narrow(dim, start, length).",
+  example: "torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])",
+  overloads: [
+    {
+      schema: "narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor",
+      forward: (self: Tensor, dim: number, start: number, length: number) => {
+        const v = noGrad(() => V.narrow(self, dim, start, length));
+        return wrap(castData(v, v.dtype), v.shape.slice(), v.dtype);
+      },
+      derivative: narrowCopyNotImplemented,
+    },
+  ],
+});
+
+const unflatten = defineOp({
+  name: "unflatten",
+  variants: ["function", "method"],
+  // Tensor.unflatten is a Python method (torch/_tensor.py): an empty `sizes` is refused there,
+  // named sizes (a list of (name, size) pairs) need named tensors; then the builtin
+  pythonWrapper: {
+    method: "self, dim, sizes",
+    body: (self: unknown, dim: unknown, sizes: unknown) => {
+      if (Array.isArray(sizes) && sizes.length === 0)
+        throw runtimeError("unflatten: sizes must be non-empty");
+      return unflatten.vf(self, dim, sizes);
+    },
+  },
+  doc: "A view with dim `dim` split into dims of the given sizes (one may be -1).",
+  example: "torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]",
+  overloads: [
+    {
+      schema:
+        "unflatten.Dimname(Tensor(a) self, Dimname dim, int[] sizes, Dimname[] names) -> Tensor(a)",
+      forward: null,
+    },
+    {
+      schema: "unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)",
+      forward: (self: Tensor, dim: number, sizes: number[]) => {
+        const d = normalizeDim(dim, self.dim());
+        if (sizes.length === 0) throw runtimeError("unflatten: sizes must be non-empty");
+        let inferred: number[];
+        try {
+          inferred = inferShape(sizes, self.dim() === 0 ? 1 : self.shape[d]);
+        } catch (e) {
+          // handle_unflatten_exception: a size mismatch in words, other errors wrapped
+          const msg = (e as Error).message;
+          if (msg.includes("is invalid for input of size"))
+            throw runtimeError(
+              `unflatten: Provided sizes [${sizes.join(", ")}] don't multiply up to the size of dim ${d} (${self.shape[d]}) in the input tensor`,
+            );
+          throw runtimeError(`unflatten got an unexpected error:\n${msg}`);
+        }
+        const shape = self.shape.slice();
+        shape.splice(d, 1, ...inferred);
+        return V.view(self, shape);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "adjoint",
+  variants: ["function", "method"],
+  doc: "A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes.",
+  example: "torch.zeros(2, 3).adjoint().shape // [3, 2]",
+  overloads: [
+    {
+      schema: "adjoint(Tensor(a) self) -> Tensor(a)",
+      forward: (self: Tensor) => {
+        if (self.dim() < 2)
+          throw runtimeError(
+            `tensor.adjoint() is only supported on matrices or batches of matrices. Got ${self.dim()}-D tensor.`,
+          );
+        return V.transpose(self, -2, -1);
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// atleast_1d / atleast_2d / atleast_3d / meshgrid (Python functions of torch/functional.py)
+
+for (const n of [1, 2, 3] as const) {
+  const op = defineOp({
+    name: `atleast_${n}d`,
+    variants: ["function"],
+    doc: `Each tensor with fewer than ${n} dims as a view with ${n} (${n === 3 ? "a vector becomes [1, n, 1], a matrix [r, c, 1]" : "size-1 dims in front"}); the others as they are. One tensor gives a tensor, several (or a list) a list.`,
+    example: `torch.atleast${n}d(torch.tensor(1)).shape // [${new Array(n).fill(1).join(", ")}]`,
+    // def atleast_Nd(*tensors): one argument is passed on as it is (a tensor or a list)
+    pythonWrapper: {
+      function: "*tensors",
+      body: (tensors: unknown) => {
+        const ts = tensors as unknown[];
+        return op.vf(ts.length === 1 ? ts[0] : ts);
+      },
+    },
+    overloads: [
+      {
+        schema: `atleast_${n}d(Tensor self) -> Tensor`,
+        forward: (self: Tensor) => atLeast(self, n),
+      },
+      {
+        schema: `atleast_${n}d.Sequence(Tensor[] tensors) -> Tensor[]`,
+        forward: (tensors: Tensor[]) => tensors.map((t) => atLeast(t, n)),
+      },
+    ],
+  });
+}
+
+/** at::meshgrid: each input (0-D or 1-D) viewed along its own dim and expanded to the grid */
+function meshgrid(tensors: Tensor[], indexing: string): Tensor[] {
+  if (tensors.length === 0) throw runtimeError("meshgrid expects a non-empty TensorList");
+  for (let i = 0; i + 1 < tensors.length; i++)
+    if (tensors[i].dtype !== tensors[i + 1].dtype)
+      throw runtimeError("meshgrid expects all tensors to have the same dtype");
+  const refs = tensors.slice();
+  // xy: the first two inputs swap roles (NumPy's Cartesian indexing), and the grids back
+  const swap = indexing === "xy" && refs.length >= 2;
+  if (indexing !== "xy" && indexing !== "ij")
+    throw runtimeError(
+      `torch.meshgrid: indexing must be one of "xy" or "ij", but received: ${indexing}`,
+    );
+  if (swap) [refs[0], refs[1]] = [refs[1], refs[0]];
+  for (const t of refs)
+    if (t.dim() > 1)
+      throw runtimeError(
+        `torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a ${t.dim()}-D tensor`,
+      );
+  const shape = refs.map((t) => t.numel());
+  const grids = refs.map((t, i) => {
+    const viewShape = shape.map((_, j) => (j === i ? -1 : 1));
+    return V.expand(V.view(t, viewShape), shape);
+  });
+  if (swap) [grids[0], grids[1]] = [grids[1], grids[0]];
+  return grids;
+}
+
+let meshgridWarned = false;
+
+const meshgridOp = defineOp({
+  name: "meshgrid",
+  variants: ["function"],
+  doc: "Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy).",
+  example:
+    'torch.meshgrid(torch.tensor([1, 2]), torch.tensor([3, 4, 5]), { indexing: "ij" })[0].shape // [2, 3]',
+  // def meshgrid(*tensors, indexing=None): one list argument is the tensors; no indexing is
+  // _VF.meshgrid(tensors), which warns and uses "ij"
+  pythonWrapper: {
+    function: "*tensors, indexing=None",
+    body: (tensors: unknown, indexing: unknown) => {
+      let ts = tensors as unknown[];
+      if (ts.length === 1 && Array.isArray(ts[0])) ts = ts[0] as unknown[];
+      return indexing === null ? meshgridOp.vf(ts) : meshgridOp.vf(ts, { indexing });
+    },
+  },
+  overloads: [
+    {
+      schema: "meshgrid(Tensor[] tensors) -> Tensor[]",
+      forward: (tensors: Tensor[]) => {
+        if (!meshgridWarned) {
+          meshgridWarned = true;
+          console.warn(
+            "UserWarning: torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+          );
+        }
+        return meshgrid(tensors, "ij");
+      },
+    },
+    {
+      schema: "meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]",
+      forward: meshgrid,
+    },
   ],
 });
