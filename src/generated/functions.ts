@@ -5235,3 +5235,254 @@ export const meshgrid = fn("meshgrid") as {
   /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
   (...args: [...tensors: Tensor[], options: { indexing?: string | null }]): Tensor[];
 };
+
+/** A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]). */
+export const rot90 = fn("rot90") as {
+  /**
+   * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+   *
+   * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   */
+  (input: Tensor, options?: { k?: number; dims?: readonly number[] }): Tensor;
+  /**
+   * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+   *
+   * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   */
+  (input: Tensor, k: number, options?: { dims?: readonly number[] }): Tensor;
+  /**
+   * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+   *
+   * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   */
+  (input: Tensor, k: number, dims: readonly number[]): Tensor;
+};
+
+/** Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count. */
+export const repeatInterleave = fn("repeatInterleave") as {
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    options: { repeats: Tensor; dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor,
+    options?: { dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor,
+    dim: number | null,
+    options?: { outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    options: { repeats: number; dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: number,
+    options?: { dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: number,
+    dim: number | null,
+    options?: { outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (repeats: Tensor, options?: { outputSize?: number | null }): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    options: { repeats: Tensor | number; dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor | number,
+    options?: { dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor | number,
+    dim: number | null,
+    options?: { outputSize?: number | null },
+  ): Tensor;
+};
+
+/** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down. */
+export const trilIndices = fn("trilIndices") as {
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
+   *
+   * PyTorch: `tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.trilIndices(2, 2) // tensor([[0, 1, 1], [0, 0, 1]])
+   */
+  (
+    row: number,
+    options: {
+      col: number;
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
+   *
+   * PyTorch: `tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.trilIndices(2, 2) // tensor([[0, 1, 1], [0, 0, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    options?: {
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
+   *
+   * PyTorch: `tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.trilIndices(2, 2) // tensor([[0, 1, 1], [0, 0, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    offset: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up. */
+export const triuIndices = fn("triuIndices") as {
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
+   *
+   * PyTorch: `triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.triuIndices(2, 2) // tensor([[0, 0, 1], [0, 1, 1]])
+   */
+  (
+    row: number,
+    options: {
+      col: number;
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
+   *
+   * PyTorch: `triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.triuIndices(2, 2) // tensor([[0, 0, 1], [0, 1, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    options?: {
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
+   *
+   * PyTorch: `triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.triuIndices(2, 2) // tensor([[0, 0, 1], [0, 1, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    offset: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};

@@ -4756,5 +4756,336 @@ declare module "../tensor.js" {
      * @example torch.zeros(2, 3).adjoint().shape // [3, 2]
      */
     adjoint(): Tensor;
+    /**
+     * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+     *
+     * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     */
+    rot90(options?: { k?: number; dims?: readonly number[] }): Tensor;
+    /**
+     * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+     *
+     * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     */
+    rot90(k: number, options?: { dims?: readonly number[] }): Tensor;
+    /**
+     * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+     *
+     * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     */
+    rot90(k: number, dims: readonly number[]): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(options: {
+      repeats: Tensor;
+      dim?: number | null;
+      outputSize?: number | null;
+    }): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor,
+      options?: { dim?: number | null; outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor,
+      dim: number | null,
+      options?: { outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(options: {
+      repeats: number;
+      dim?: number | null;
+      outputSize?: number | null;
+    }): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: number,
+      options?: { dim?: number | null; outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: number,
+      dim: number | null,
+      options?: { outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(options: {
+      repeats: Tensor | number;
+      dim?: number | null;
+      outputSize?: number | null;
+    }): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor | number,
+      options?: { dim?: number | null; outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor | number,
+      dim: number | null,
+      options?: { outputSize?: number | null },
+    ): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(options: {
+      size: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(
+      size: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(...size: number[]): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(
+      ...args: [
+        ...size: number[],
+        options: {
+          dtype?: DType | null;
+          layout?: "strided" | null;
+          device?: "cpu" | null;
+          pinMemory?: boolean | null;
+          requiresGrad?: boolean | null;
+        },
+      ]
+    ): Tensor;
+    /**
+     * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     */
+    newFull(options: {
+      size: readonly number[];
+      fillValue: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     */
+    newFull(
+      size: readonly number[],
+      options: {
+        fillValue: number | boolean;
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     */
+    newFull(
+      size: readonly number[],
+      fillValue: number | boolean,
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(options: {
+      size: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(
+      size: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(...size: number[]): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(
+      ...args: [
+        ...size: number[],
+        options: {
+          dtype?: DType | null;
+          layout?: "strided" | null;
+          device?: "cpu" | null;
+          pinMemory?: boolean | null;
+          requiresGrad?: boolean | null;
+        },
+      ]
+    ): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(options: {
+      size: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(
+      size: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(...size: number[]): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(
+      ...args: [
+        ...size: number[],
+        options: {
+          dtype?: DType | null;
+          layout?: "strided" | null;
+          device?: "cpu" | null;
+          pinMemory?: boolean | null;
+          requiresGrad?: boolean | null;
+        },
+      ]
+    ): Tensor;
   }
 }

@@ -8,6 +8,7 @@
  * only change shape, strides and offset.
  */
 import { Tensor } from "../../tensor.js";
+import { DType, int64 } from "../../dtype.js";
 import * as V from "../../ops/views.js";
 import { allocOutput, alloc, castData, scalarTypeName, wrap } from "../../ops/core.js";
 import { noGrad } from "../../autograd/grad-mode.js";
@@ -20,7 +21,7 @@ import {
 } from "../../shape.js";
 import { indexError, notImplementedError, runtimeError } from "../../errors.js";
 import { copyStrided, triangleMask } from "../../backend/shape.js";
-import { defineOp } from "../define.js";
+import { defineOp, fn } from "../define.js";
 
 // ---------------------------------------------------------------------------------------------
 // repeat / tile
@@ -1141,3 +1142,214 @@ const meshgridOp = defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// rot90 / repeat_interleave / tril_indices / triu_indices / new_zeros, new_ones, new_empty, new_full
+
+/**
+ * at::rot90: k quarter turns from dims[0] towards dims[1]: one turn is a flip of dims[1] then
+ * the two dims swapped (the result keeps the flipped copy's storage with swapped strides, not a
+ * view), two a flip of both, three a flip of dims[0] then the swap, none a contiguous copy.
+ */
+function rot90Kernel(self: Tensor, k: number, dims: number[]): Tensor {
+  const nd = self.dim();
+  if (dims.length !== 2)
+    throw runtimeError(`expected total rotation dims == 2, but got dims = ${dims.length}`);
+  if (nd < 2) throw runtimeError(`expected total dims >= 2, but got total dims = ${nd}`);
+  const [a, b] = dims;
+  if (a === b || Math.abs(a - b) === nd)
+    throw runtimeError(`expected rotation dims to be different, but got dim0 = ${a} and dim1 = ${b}`);
+  if (a >= nd || a < -nd) throw runtimeError(`Rotation dim0 out of range, dim0 = ${a}`);
+  if (b >= nd || b < -nd) throw runtimeError(`Rotation dim1 out of range, dim1 = ${b}`);
+  const turns = (4 + (k % 4)) % 4;
+  if (turns === 0) return wrap(castData(self, self.dtype), self.shape.slice(), self.dtype);
+  if (turns === 2) return flipKernel(self, dims);
+  const f = flipKernel(self, [turns === 1 ? b : a]);
+  const d0 = normalizeDim(a, nd);
+  const d1 = normalizeDim(b, nd);
+  const shape = f.shape.slice();
+  const strides = f.strides.slice();
+  [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
+  [strides[d0], strides[d1]] = [strides[d1], strides[d0]];
+  return new Tensor(f.typedArray, shape, strides, 0, f.dtype);
+}
+
+const rot90 = defineOp({
+  name: "rot90",
+  variants: ["function", "method"],
+  doc: "A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).",
+  example: "torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])",
+  overloads: [
+    {
+      schema: "rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor",
+      forward: rot90Kernel,
+      derivative: {
+        name: "Rot90Backward0",
+        save: [],
+        attrs: ["k", "dims"],
+        // rotated back
+        grad: (g: Tensor, _s: object, a: { k: number; dims: number[] }) => [
+          rot90(g, -a.k, a.dims),
+        ],
+        jvp: (t, _p, _r, a: { k: number; dims: number[] }) =>
+          t.self === null ? null : rot90(t.self, a.k, a.dims),
+      },
+    },
+  ],
+}).vf as (self: Tensor, k: number, dims: number[]) => Tensor;
+
+/**
+ * repeat_interleave.Tensor: index i repeated repeats[i] times (`repeats` a vector of int32 or
+ * int64; the result in its dtype), output_size elements when given.
+ */
+function repeatInterleaveIndex(repeats: Tensor, outputSize: number | null): Tensor {
+  const name = repeats.dtype.name;
+  if (name !== "int64" && name !== "int32")
+    throw runtimeError(
+      `"repeat_interleave_cpu" not implemented for '${scalarTypeName(repeats.dtype)}'`,
+    );
+  if (repeats.dim() !== 1)
+    throw runtimeError("repeat_interleave only accept 1D vector as repeat");
+  const r = castData(repeats, repeats.dtype);
+  let total = 0;
+  for (let i = 0; i < r.length; i++) total += r[i];
+  if (outputSize !== null) total = outputSize;
+  else if (r.some((v) => v < 0)) throw runtimeError("repeats can not be negative");
+  const out = alloc([total], repeats.dtype);
+  const o = out.typedArray;
+  let j = 0;
+  for (let i = 0; i < r.length && j < total; i++)
+    for (let c = 0; c < r[i] && j < total; c++) o[j++] = i;
+  return out;
+}
+
+/** repeat_interleave(self, repeats, dim): index_select of self at the repeated indices */
+function repeatInterleave(
+  self: Tensor,
+  repeats: Tensor,
+  dim: number | null,
+  outputSize: number | null,
+): Tensor {
+  let input = self;
+  if (dim === null) {
+    input = self.flatten();
+    dim = 0;
+  }
+  const size = input.dim() === 0 ? 1 : input.shape[normalizeDim(dim, input.dim())];
+  let reps = repeats;
+  if (repeats.dim() === 0 || (repeats.dim() === 1 && repeats.shape[0] === 1))
+    reps = noGrad(() => V.expand(V.reshape(repeats, [1]), [size]));
+  else if (repeats.dim() === 1) {
+    if (repeats.shape[0] !== size)
+      throw runtimeError("repeats must have the same size as input along dim");
+  } else throw runtimeError("repeats must be 0-dim or 1-dim tensor");
+  return input.indexSelect(dim, repeatInterleaveIndex(reps, outputSize));
+}
+
+const repeatInterleaveSelf = [
+  {
+    schema:
+      "repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor",
+    forward: repeatInterleave,
+  },
+  {
+    schema:
+      "repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor",
+    forward: (self: Tensor, repeats: number, dim: number | null, outputSize: number | null) => {
+      const r = alloc([1], int64);
+      r.typedArray[0] = repeats;
+      return repeatInterleave(self, r, dim, outputSize);
+    },
+  },
+];
+
+defineOp({
+  name: "repeat_interleave",
+  variants: ["function", "method"],
+  doc: "Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.",
+  example: "torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])",
+  overloads: [
+    ...repeatInterleaveSelf,
+    {
+      schema: "repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor",
+      forward: repeatInterleaveIndex,
+    },
+  ],
+  methodOverloads: repeatInterleaveSelf,
+});
+
+const OPTS = "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";
+
+for (const [name, lower] of [
+  ["tril_indices", true],
+  ["triu_indices", false],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function"],
+    doc: `The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the ${lower ? "lower" : "upper"} triangle of a row x col matrix, from diagonal \`offset\` ${lower ? "down" : "up"}.`,
+    example: `torch.${lower ? "trilIndices" : "triuIndices"}(2, 2) // tensor([[0, ${lower ? "1, 1], [0, 0, 1]" : "0, 1], [0, 1, 1]"}])`,
+    overloads: [
+      {
+        schema: `${name}(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`,
+        forward: (
+          row: number,
+          col: number,
+          offset: number,
+          dtype: DType | "long" | null,
+          _layout: unknown,
+          _device: unknown,
+          pinMemory: boolean | null,
+        ) => {
+          if (row < 0) throw runtimeError(`row must be non-negative, got${row}`);
+          if (col < 0) throw runtimeError(`col must be non-negative, got${col}`);
+          // the schema's default `long`, also for an explicit None
+          const dt = dtype instanceof DType ? dtype : int64;
+          if (pinMemory === true) return fn("empty")([0], { pinMemory: true }) as Tensor;
+          const rows: number[] = [];
+          const cols: number[] = [];
+          for (let r = 0; r < row; r++) {
+            const c0 = lower ? 0 : Math.max(0, r + offset);
+            const c1 = lower ? Math.min(col - 1, r + offset) : col - 1;
+            for (let c = c0; c <= c1; c++) {
+              rows.push(r);
+              cols.push(c);
+            }
+          }
+          if (dt.name !== "int64" && dt.name !== "int32")
+            throw runtimeError(`"${name}" not implemented for '${scalarTypeName(dt)}'`);
+          const out = alloc([2, rows.length], dt);
+          out.typedArray.set(rows, 0);
+          out.typedArray.set(cols, rows.length);
+          return out;
+        },
+      },
+    ],
+  });
+}
+
+/** new_zeros / new_ones / new_empty / new_full: the factory with self's dtype by default */
+for (const [name, factory] of [
+  ["new_empty", "empty"],
+  ["new_full", "full"],
+  ["new_zeros", "zeros"],
+  ["new_ones", "ones"],
+] as const) {
+  const full = name === "new_full";
+  defineOp({
+    name,
+    variants: ["method"],
+    doc: `torch.${factory}(size${full ? ", fillValue" : ""}) with this tensor's dtype unless \`dtype\` is given.`,
+    example: `torch.ones(2, { dtype: torch.int32 }).${camel(name)}([2]${full ? ", 7" : ""}).dtype // int32`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self, SymInt[] size, ${full ? "Scalar fill_value, " : ""}*, ${OPTS}) -> Tensor`,
+        forward: (self: Tensor, size: number[], ...rest: unknown[]) => {
+          const [dtype, layout, device, pinMemory] = full ? rest.slice(1) : rest;
+          const options = { dtype: dtype ?? self.dtype, layout, device, pinMemory };
+          return (full ? fn(factory)(size, rest[0], options) : fn(factory)(size, options)) as Tensor;
+        },
+      },
+    ],
+  });
+}
