@@ -5486,3 +5486,52 @@ export const triuIndices = fn("triuIndices") as {
     },
   ): Tensor;
 };
+
+/** A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage. */
+export const asStrided = fn("asStrided") as {
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    options: { size: readonly number[]; stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    options: { stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    options?: { storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    storageOffset: number | null,
+  ): Tensor;
+};

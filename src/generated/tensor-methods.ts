@@ -5087,5 +5087,48 @@ declare module "../tensor.js" {
         },
       ]
     ): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(options: {
+      size: readonly number[];
+      stride: readonly number[];
+      storageOffset?: number | null;
+    }): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(
+      size: readonly number[],
+      options: { stride: readonly number[]; storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(
+      size: readonly number[],
+      stride: readonly number[],
+      options?: { storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(
+      size: readonly number[],
+      stride: readonly number[],
+      storageOffset: number | null,
+    ): Tensor;
   }
 }

@@ -685,8 +685,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
         )
       : notAFunction(decl.name);
   const wrapper = decl.pythonWrapper;
-  const pyFunctionParams =
-    wrapper?.function === undefined ? null : parsePyParams(wrapper.function);
+  const pyFunctionParams = wrapper?.function === undefined ? null : parsePyParams(wrapper.function);
   const pyMethodParams = wrapper?.method === undefined ? null : parsePyParams(wrapper.method);
   const entry: OpEntry & { fn: Callable; vf: Callable } = {
     ...decl,

@@ -21,6 +21,8 @@ import {
 } from "../../shape.js";
 import { indexError, notImplementedError, runtimeError } from "../../errors.js";
 import { copyStrided, triangleMask } from "../../backend/shape.js";
+import { stridedOffsets } from "../../backend/copy.js";
+import { needsGrad, record } from "../../autograd/function.js";
 import { defineOp, fn } from "../define.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -416,8 +418,7 @@ const diagonal = defineOp({
 function diagEmbedKernel(self: Tensor, k: number, dim1: number, dim2: number): Tensor {
   const nd = self.dim() + 1;
   const [d1, d2] = diagDims(dim1, dim2, nd);
-  if (self.dim() === 0)
-    throw indexError("Dimension specified as -1 but tensor has no dimensions");
+  if (self.dim() === 0) throw indexError("Dimension specified as -1 but tensor has no dimensions");
   const m = Math.abs(k) + self.shape[self.dim() - 1];
   const shape = self.shape.slice(0, -1);
   shape.splice(Math.min(d1, d2), 0, m);
@@ -688,8 +689,7 @@ defineOp({
       },
     },
     {
-      schema:
-        "tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]",
+      schema: "tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]",
       forward: tensorSplitSections,
     },
     {
@@ -730,7 +730,8 @@ for (const [name, minDims, dimOf] of [
       },
       {
         schema: `${name}.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`,
-        forward: (self: Tensor, indices: number[]) => tensorSplitIndices(self, indices, check(self)),
+        forward: (self: Tensor, indices: number[]) =>
+          tensorSplitIndices(self, indices, check(self)),
       },
     ],
   });
@@ -825,7 +826,8 @@ const broadcastTensors = defineOp({
   name: "broadcast_tensors",
   variants: ["function"],
   doc: "The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is).",
-  example: "torch.broadcastTensors(torch.zeros(2, 1), torch.zeros(3)).map((t) => t.shape) // [[2, 3], [2, 3]]",
+  example:
+    "torch.broadcastTensors(torch.zeros(2, 1), torch.zeros(3)).map((t) => t.shape) // [[2, 3], [2, 3]]",
   // torch/functional.py's broadcast_tensors(*tensors): _VF.broadcast_tensors(tensors)
   pythonWrapper: { function: "*tensors", body: (tensors: unknown) => broadcastTensors.vf(tensors) },
   overloads: [
@@ -897,7 +899,9 @@ defineOp({
         const d = normalizeDim(dimension, nd);
         const max = nd === 0 ? 1 : self.shape[d];
         if (size > max)
-          throw runtimeError(`maximum size for tensor at dimension ${d} is ${max} but size is ${size}`);
+          throw runtimeError(
+            `maximum size for tensor at dimension ${d} is ${max} but size is ${size}`,
+          );
         if (step <= 0) throw runtimeError(`step is ${step} but must be > 0`);
         const shape = self.shape.slice();
         const strides = self.strides.slice();
@@ -1158,7 +1162,9 @@ function rot90Kernel(self: Tensor, k: number, dims: number[]): Tensor {
   if (nd < 2) throw runtimeError(`expected total dims >= 2, but got total dims = ${nd}`);
   const [a, b] = dims;
   if (a === b || Math.abs(a - b) === nd)
-    throw runtimeError(`expected rotation dims to be different, but got dim0 = ${a} and dim1 = ${b}`);
+    throw runtimeError(
+      `expected rotation dims to be different, but got dim0 = ${a} and dim1 = ${b}`,
+    );
   if (a >= nd || a < -nd) throw runtimeError(`Rotation dim0 out of range, dim0 = ${a}`);
   if (b >= nd || b < -nd) throw runtimeError(`Rotation dim1 out of range, dim1 = ${b}`);
   const turns = (4 + (k % 4)) % 4;
@@ -1188,9 +1194,7 @@ const rot90 = defineOp({
         save: [],
         attrs: ["k", "dims"],
         // rotated back
-        grad: (g: Tensor, _s: object, a: { k: number; dims: number[] }) => [
-          rot90(g, -a.k, a.dims),
-        ],
+        grad: (g: Tensor, _s: object, a: { k: number; dims: number[] }) => [rot90(g, -a.k, a.dims)],
         jvp: (t, _p, _r, a: { k: number; dims: number[] }) =>
           t.self === null ? null : rot90(t.self, a.k, a.dims),
       },
@@ -1208,8 +1212,7 @@ function repeatInterleaveIndex(repeats: Tensor, outputSize: number | null): Tens
     throw runtimeError(
       `"repeat_interleave_cpu" not implemented for '${scalarTypeName(repeats.dtype)}'`,
     );
-  if (repeats.dim() !== 1)
-    throw runtimeError("repeat_interleave only accept 1D vector as repeat");
+  if (repeats.dim() !== 1) throw runtimeError("repeat_interleave only accept 1D vector as repeat");
   const r = castData(repeats, repeats.dtype);
   let total = 0;
   for (let i = 0; i < r.length; i++) total += r[i];
@@ -1278,7 +1281,8 @@ defineOp({
   methodOverloads: repeatInterleaveSelf,
 });
 
-const OPTS = "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";
+const OPTS =
+  "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";
 
 for (const [name, lower] of [
   ["tril_indices", true],
@@ -1347,9 +1351,94 @@ for (const [name, factory] of [
         forward: (self: Tensor, size: number[], ...rest: unknown[]) => {
           const [dtype, layout, device, pinMemory] = full ? rest.slice(1) : rest;
           const options = { dtype: dtype ?? self.dtype, layout, device, pinMemory };
-          return (full ? fn(factory)(size, rest[0], options) : fn(factory)(size, options)) as Tensor;
+          return (
+            full ? fn(factory)(size, rest[0], options) : fn(factory)(size, options)
+          ) as Tensor;
         },
       },
     ],
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// as_strided
+
+/**
+ * as_strided's backward edge (AsStridedBackward0): each element's coordinates in self. A view
+ * of distinct elements of a contiguous self is an `asStrided` node (its gradient placed into
+ * zeros); shared elements or another layout of self go through `index` at the coordinates,
+ * whose backward accumulates, as PyTorch's as_strided_backward sums overlapping positions.
+ */
+function recordAsStrided(self: Tensor, out: Tensor): void {
+  const offs = stridedOffsets(out.shape, out.strides, out.offset);
+  const own = stridedOffsets(self.shape, self.strides, self.offset);
+  const at = new Map<number, number>();
+  for (let k = own.length - 1; k >= 0; k--) at.set(own[k], k);
+  const pos = new Float64Array(offs.length);
+  for (let k = 0; k < offs.length; k++) {
+    const p = at.get(offs[k]);
+    if (p === undefined)
+      throw notImplementedError(
+        "as_strided: tensorgrad differentiates a view of the input's own elements only (this one reaches other elements of its storage)",
+      );
+    pos[k] = p;
+  }
+  const distinct = new Set(offs).size === offs.length;
+  if (distinct && self.isContiguous()) {
+    V.recordStrided(self, out, "AsStridedBackward0", {
+      strides: out.strides.slice(),
+      offset: out.offset - self.offset,
+    });
+    return;
+  }
+  if (self.dim() === 0) {
+    record("expand", out, [self], {}, {}, "AsStridedBackward0");
+    return;
+  }
+  const rowMajor = contiguousStrides(self.shape);
+  const coords = self.shape.map((size, d) => {
+    const c = new Float64Array(pos.length);
+    for (let k = 0; k < pos.length; k++) c[k] = Math.floor(pos[k] / rowMajor[d]) % size;
+    return wrap(c, out.shape.slice(), int64);
+  });
+  record("index", out, [self], { indices: coords }, { nIndices: self.dim() }, "AsStridedBackward0");
+}
+
+defineOp({
+  name: "as_strided",
+  variants: ["function", "method"],
+  doc: "A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.",
+  example: "torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])",
+  overloads: [
+    {
+      schema:
+        "as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)",
+      forward: (self: Tensor, size: number[], stride: number[], storageOffset: number | null) => {
+        if (size.length !== stride.length)
+          throw runtimeError("mismatch in length of strides and shape");
+        if (stride.some((s) => s < 0))
+          throw runtimeError(
+            `as_strided: Negative strides are not supported at the moment, got strides: [${stride.join(", ")}]`,
+          );
+        if (size.some((s) => s < 0))
+          throw runtimeError(
+            `Storage size calculation overflowed with sizes=[${size.join(", ")}] and strides=[${stride.join(", ")}]`,
+          );
+        const offset = storageOffset ?? self.offset;
+        if (offset < 0) throw runtimeError(`Tensor: invalid storage offset ${offset}`);
+        // setStorage's bounds: the last element addressed must lie inside the storage
+        const item = self.dtype.itemsize;
+        const n = size.reduce((a, b) => a * b, 1);
+        const need =
+          n === 0 ? 0 : offset + 1 + size.reduce((a, s, i) => a + (s - 1) * stride[i], 0);
+        if (need * item > self.typedArray.length * item)
+          throw runtimeError(
+            `setStorage: sizes [${size.join(", ")}], strides [${stride.join(", ")}], storage offset ${offset}, and itemsize ${item} requiring a storage size of ${need * item} are out of bounds for storage of size ${self.typedArray.length * item}`,
+          );
+        const out = V.makeView(self, size.slice(), stride.slice(), offset);
+        if (needsGrad(self)) recordAsStrided(self, out);
+        return out;
+      },
+    },
+  ],
+});
