@@ -196,8 +196,11 @@ function pyNamed(sig: Signature, names: readonly PyParam[] | null | undefined): 
   if (names === null || names === undefined) return sig;
   return {
     ...sig,
-    params: sig.params.map((p, i) => ({ ...p, name: names[i].name, jsName: names[i].jsName })),
-    pyNames: names.map((n) => n.name),
+    // (an overload with more parameters than the wrapper, a named one, keeps its own names)
+    params: sig.params.map((p, i) =>
+      i < names.length ? { ...p, name: names[i].name, jsName: names[i].jsName } : p,
+    ),
+    pyNames: sig.params.map((p, i) => (i < names.length ? names[i].name : p.name)),
   };
 }
 
@@ -237,6 +240,26 @@ ${body.join("\n")}
 `;
 }
 
+/**
+ * A Python function taking `*tensors` (torch.meshgrid, torch.atleast_1d, ...): the tensors as
+ * separate arguments, then an options object for the keyword-only parameters after them; one
+ * tensor given alone is returned alone by the atleast functions (whose builtin has a Tensor
+ * overload).
+ */
+function varargsOverloads(e: OpEntry, params: readonly PyParam[]): string[] {
+  const doc = `/** ${e.doc} */\n`;
+  const star = params.findIndex((p) => p.varargs === true);
+  const name = params[star].jsName;
+  const kw = params.slice(star + 1).map((p) => `${p.jsName}?: string | null`);
+  const single = e.functionSigs.some((s) => returnType(s, false) === "Tensor");
+  const out: string[] = [];
+  if (single) out.push(`${doc}(tensor: Tensor): Tensor;`);
+  out.push(`${doc}(...${name}: Tensor[]): Tensor[];`);
+  if (kw.length > 0)
+    out.push(`${doc}(...args: [...${name}: Tensor[], options: { ${kw.join("; ")} }]): Tensor[];`);
+  return out;
+}
+
 function functionsFile(ops: OpEntry[], namespace: Namespace): string {
   const body: string[] = [];
   for (const e of ops) {
@@ -244,6 +267,8 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
     const declared = e.pythonWrapper?.declarations;
     let sigs: string[];
     if (declared !== undefined) sigs = declared.map((d) => `${jsdoc(e, e.functionSigs[0])}${d};`);
+    else if (e.pyFunctionParams?.some((p) => p.varargs === true))
+      sigs = varargsOverloads(e, e.pyFunctionParams);
     else {
       const functionSigs = e.functionSigs.map((s) => pyNamed(s, e.pyFunctionParams));
       sigs = [

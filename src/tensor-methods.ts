@@ -69,6 +69,12 @@ declare module "./tensor.js" {
 
     /** Reversed dims (PyTorch's .T) */
     get T(): Tensor;
+    /** The transpose of each matrix (the last two dims; PyTorch's .mT, a view) */
+    get mT(): Tensor;
+    /** The conjugate transpose of each matrix (.mH): .mT, tensorgrad having no complex dtypes */
+    get mH(): Tensor;
+    /** The conjugate transpose of a matrix (.H; a 0-dim tensor is returned as it is) */
+    get H(): Tensor;
     /**
      * Indexing like Python's `t[...]`: integers, slices (`":"`, `"1:3"`, `"::2"`,
      * `torch.slice(1, 3)`), `null` for a new axis, `"..."`, integer/boolean tensors and arrays.
@@ -232,6 +238,29 @@ class TensorMethods extends Tensor {
       this,
       Array.from({ length: nd }, (_, i) => nd - 1 - i),
     );
+  }
+  override get mT(): Tensor {
+    if (this.dim() < 2)
+      throw runtimeError(
+        `tensor.mT is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
+      );
+    return V.transpose(this, -2, -1);
+  }
+  override get mH(): Tensor {
+    if (this.dim() < 2)
+      throw runtimeError(
+        `tensor.mH is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
+      );
+    return V.transpose(this, -2, -1);
+  }
+  override get H(): Tensor {
+    const nd = this.dim();
+    if (nd === 0) return this;
+    if (nd !== 2)
+      throw runtimeError(
+        `tensor.H is only supported on matrices (2-D tensors). Got ${nd}-D tensor.${nd > 2 ? " For batches of matrices, consider using tensor.mH" : ""}`,
+      );
+    return V.transpose(this, 0, 1);
   }
   override index(...indices: I.IndexArg[]): Tensor {
     return I.index(this, indices);

@@ -67,6 +67,7 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   embed: { save: never; attrs: { shape: number[]; strides: number[]; offset: number } };
   cat: { save: never; attrs: { dim: number; sizes: number[]; stack?: boolean } };
   split: { save: never; attrs: { dim: number } };
+  unbind: { save: never; attrs: { dim: number } };
   index: { save: "indices"; attrs: { nIndices: number } };
   indexPut: { save: "indices"; attrs: { accumulate: boolean } };
   toCopy: { save: never; attrs: Record<string, never> };
@@ -426,6 +427,12 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     name: "SplitBackward0",
     save: [],
     grad: (_g, _s, a, n) => [F.cat(n.materializedGradOutputs(), a.dim)],
+  },
+  // unbind_backward: the slices' gradients stacked back along dim (zeros where none)
+  unbind: {
+    name: "UnbindBackward0",
+    save: [],
+    grad: (_g, _s, a, n) => [F.stack(n.materializedGradOutputs(), a.dim)],
   },
   index: {
     name: "IndexBackward0",

@@ -20,6 +20,7 @@ import {
   embed as embedOp,
   asStridedOfContiguous as asStridedOp,
   cat as catOp,
+  stack as stackOp,
   expand as expandOp,
   permute as permuteOp,
   reshape as reshapeOp,
@@ -113,6 +114,7 @@ export const asStridedOfContiguous = asStridedOp;
 export const reshape = (t: Tensor, shape: readonly number[]): Tensor => reshapeOp(t, shape.slice());
 export const permute = (t: Tensor, dims: number[]): Tensor => permuteOp(t, dims);
 export const cat = (ts: Tensor[], dim: number): Tensor => catOp(ts, dim);
+export const stack = (ts: Tensor[], dim: number): Tensor => stackOp(ts, dim);
 export const indexBackward = indexBwd;
 export function indexPutBackward(
   g: Tensor,

@@ -20,7 +20,7 @@ import type { Tensor } from "../tensor.js";
 import type { Op, OpDefs } from "./derivatives.js";
 import * as F from "./formula-ops.js";
 import { registerJvpTable } from "./forward-ad.js";
-import { split as splitOp } from "../ops/views.js";
+import { split as splitOp, unbind as unbindOp } from "../ops/views.js";
 import { advancedIndex, indexPut } from "../ops/indexing.js";
 import { nnJvps } from "./nn-derivatives.js";
 import { layerJvps } from "./nn-formulas.js";
@@ -30,9 +30,11 @@ type SaveArg = Tensor | null | undefined | (Tensor | null)[];
 /** the `save` object given to `record` (entries may be null when reverse mode needs none) */
 export type JvpSave<K extends Op> = { readonly [P in OpDefs[K]["save"]]?: SaveArg };
 /** the op's output: an array for multi-output ops */
-export type JvpOutput<K extends Op> = K extends "split" ? Tensor[] : Tensor;
+export type JvpOutput<K extends Op> = K extends "split" | "unbind" ? Tensor[] : Tensor;
 /** the output tangent (one per output for multi-output ops); null: no tangent */
-export type JvpResult<K extends Op> = K extends "split" ? (Tensor | null)[] : Tensor | null;
+export type JvpResult<K extends Op> = K extends "split" | "unbind"
+  ? (Tensor | null)[]
+  : Tensor | null;
 
 export type Jvp<K extends Op> = (
   tangents: readonly (Tensor | null)[],
@@ -266,6 +268,8 @@ export const jvps: { [K in Op]: Jvp<K> } = {
       out.map((o) => o.shape[a.dim]),
       a.dim,
     ),
+  // the tangent's slices
+  unbind: (t, _x, _o, a) => unbindOp(t0(t), a.dim),
   // linear: index the tangent
   index: (t, _x, _o, _a, s) => advancedIndex(t0(t), s.indices as (Tensor | null)[]),
   // d index_put(self, idx, v) = index_put(dself, idx, dv) (dv = 0 where values have none)
@@ -293,6 +297,7 @@ export const VIEW_OPS: ReadonlySet<Op> = new Set<Op>([
   "unsqueeze",
   "asStrided",
   "split",
+  "unbind",
 ]);
 
 // the rules join forward AD's (forward-ad.ts) when this module is loaded (src/install.ts)

@@ -7555,3 +7555,1128 @@ export const uniqueConsecutive = fn("uniqueConsecutive") as {
    */
   (input: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
 };
+
+/** The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank. */
+export const tile = fn("tile") as {
+  /**
+   * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+   *
+   * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+   * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+   */
+  (input: Tensor, options: { dims: readonly number[] }): Tensor;
+  /**
+   * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+   *
+   * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+   * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+   */
+  (input: Tensor, dims: readonly number[]): Tensor;
+};
+
+/** A copy with the order of the elements reversed along the given dims. */
+export const flip = fn("flip") as {
+  /**
+   * A copy with the order of the elements reversed along the given dims.
+   *
+   * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+   * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+   */
+  (input: Tensor, options: { dims: readonly number[] }): Tensor;
+  /**
+   * A copy with the order of the elements reversed along the given dims.
+   *
+   * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+   * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+   */
+  (input: Tensor, dims: readonly number[]): Tensor;
+};
+
+/** flip along dim 1 (left/right); the input must have at least 2 dims. */
+export const fliplr = fn("fliplr") as {
+  /**
+   * flip along dim 1 (left/right); the input must have at least 2 dims.
+   *
+   * PyTorch: `fliplr(Tensor self) -> Tensor`
+   * @example torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 1], [4, 3]])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** flip along dim 0 (up/down); the input must have at least 1 dim. */
+export const flipud = fn("flipud") as {
+  /**
+   * flip along dim 0 (up/down); the input must have at least 1 dim.
+   *
+   * PyTorch: `flipud(Tensor self) -> Tensor`
+   * @example torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3, 4], [1, 2]])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given). */
+export const roll = fn("roll") as {
+  /**
+   * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+   *
+   * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+   */
+  (
+    input: Tensor,
+    options: { shifts: number | readonly number[]; dims?: number | readonly number[] | null },
+  ): Tensor;
+  /**
+   * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+   *
+   * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+   */
+  (
+    input: Tensor,
+    shifts: number | readonly number[],
+    options?: { dims?: number | readonly number[] | null },
+  ): Tensor;
+  /**
+   * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+   *
+   * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+   */
+  (
+    input: Tensor,
+    shifts: number | readonly number[],
+    dims: number | readonly number[] | null,
+  ): Tensor;
+};
+
+/** The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero. */
+export const tril = fn("tril") as {
+  /**
+   * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+   *
+   * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+   * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+   */
+  (input: Tensor, options?: { diagonal?: number; out?: Tensor | null }): Tensor;
+  /**
+   * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+   *
+   * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+   * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+   */
+  (input: Tensor, diagonal: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero. */
+export const triu = fn("triu") as {
+  /**
+   * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+   *
+   * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+   * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+   */
+  (input: Tensor, options?: { diagonal?: number; out?: Tensor | null }): Tensor;
+  /**
+   * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+   *
+   * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+   * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+   */
+  (input: Tensor, diagonal: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim. */
+export const diagonal = fn("diagonal") as {
+  /**
+   * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+   *
+   * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   */
+  (input: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+   *
+   * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   */
+  (input: Tensor, offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+   *
+   * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   */
+  (input: Tensor, offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+  /**
+   * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+   *
+   * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   */
+  (input: Tensor, offset: number, dim1: number, dim2: number): Tensor;
+};
+
+/** Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere. */
+export const diagEmbed = fn("diagEmbed") as {
+  /**
+   * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+   *
+   * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /**
+   * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+   *
+   * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  /**
+   * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+   *
+   * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+  /**
+   * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+   *
+   * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, offset: number, dim1: number, dim2: number): Tensor;
+};
+
+/** For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy). */
+export const diag = fn("diag") as {
+  /**
+   * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
+   *
+   * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
+   * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, options?: { diagonal?: number; out?: Tensor | null }): Tensor;
+  /**
+   * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
+   *
+   * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
+   * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, diagonal: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The square matrix with the flattened input on diagonal `offset`. */
+export const diagflat = fn("diagflat") as {
+  /**
+   * The square matrix with the flattened input on diagonal `offset`.
+   *
+   * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
+   * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, options?: { offset?: number }): Tensor;
+  /**
+   * The square matrix with the flattened input on diagonal `offset`.
+   *
+   * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
+   * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+   */
+  (input: Tensor, offset: number): Tensor;
+};
+
+/** A view with the dims at `source` moved to `destination` (the other dims keep their order). */
+export const movedim = fn("movedim") as {
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, options: { source: number; destination: number }): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: number, options: { destination: number }): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: number, destination: number): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: readonly number[], options: { destination: readonly number[] }): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: readonly number[], destination: readonly number[]): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    options: { source: number | readonly number[]; destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    options: { destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+   *
+   * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    destination: number | readonly number[],
+  ): Tensor;
+};
+
+/** Alias of torch.movedim. */
+export const moveaxis = fn("moveaxis") as {
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, options: { source: number; destination: number }): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: number, options: { destination: number }): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: number, destination: number): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: readonly number[], options: { destination: readonly number[] }): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (input: Tensor, source: readonly number[], destination: readonly number[]): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    options: { source: number | readonly number[]; destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    options: { destination: number | readonly number[] },
+  ): Tensor;
+  /**
+   * Alias of torch.movedim.
+   *
+   * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+   * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+   */
+  (
+    input: Tensor,
+    source: number | readonly number[],
+    destination: number | readonly number[],
+  ): Tensor;
+};
+
+/** Alias of torch.transpose. */
+export const swapaxes = fn("swapaxes") as {
+  /**
+   * Alias of torch.transpose.
+   *
+   * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, options: { axis0: number; axis1: number }): Tensor;
+  /**
+   * Alias of torch.transpose.
+   *
+   * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, axis0: number, options: { axis1: number }): Tensor;
+  /**
+   * Alias of torch.transpose.
+   *
+   * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, axis0: number, axis1: number): Tensor;
+};
+
+/** Alias of torch.transpose. */
+export const swapdims = fn("swapdims") as {
+  /**
+   * Alias of torch.transpose.
+   *
+   * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, options: { dim0: number; dim1: number }): Tensor;
+  /**
+   * Alias of torch.transpose.
+   *
+   * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, dim0: number, options: { dim1: number }): Tensor;
+  /**
+   * Alias of torch.transpose.
+   *
+   * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+   * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+   */
+  (input: Tensor, dim0: number, dim1: number): Tensor;
+};
+
+/** The slices along `dim`, each without that dim (views). */
+export const unbind = fn("unbind") as {
+  /**
+   * The slices along `dim`, each without that dim (views).
+   *
+   * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
+   * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options?: { dim?: number }): Tensor[];
+  /**
+   * The slices along `dim`, each without that dim (views).
+   *
+   * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
+   * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, dim: number): Tensor[];
+};
+
+/** Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices. */
+export const tensorSplit = fn("tensorSplit") as {
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { tensorIndicesOrSections: Tensor; dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, tensorIndicesOrSections: Tensor, options?: { dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, tensorIndicesOrSections: Tensor, dim: number): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { sections: number; dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, sections: number, options?: { dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, sections: number, dim: number): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { indices: readonly number[]; dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, indices: readonly number[], options?: { dim?: number }): Tensor[];
+  /**
+   * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+   *
+   * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+   * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, indices: readonly number[], dim: number): Tensor[];
+};
+
+/** tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices. */
+export const hsplit = fn("hsplit") as {
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, options: { sections: number }): Tensor[];
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, sections: number): Tensor[];
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, options: { indices: readonly number[] }): Tensor[];
+  /**
+   * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+   */
+  (input: Tensor, indices: readonly number[]): Tensor[];
+};
+
+/** tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices. */
+export const vsplit = fn("vsplit") as {
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, options: { sections: number }): Tensor[];
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, sections: number): Tensor[];
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, options: { indices: readonly number[] }): Tensor[];
+  /**
+   * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+   */
+  (input: Tensor, indices: readonly number[]): Tensor[];
+};
+
+/** tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices. */
+export const dsplit = fn("dsplit") as {
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, options: { sections: number }): Tensor[];
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, sections: number): Tensor[];
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, options: { indices: readonly number[] }): Tensor[];
+  /**
+   * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+   *
+   * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+   * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+   */
+  (input: Tensor, indices: readonly number[]): Tensor[];
+};
+
+/** The tensors joined column-wise: along dim 1 (dim 0 for vectors). */
+export const hstack = fn("hstack") as {
+  /**
+   * The tensors joined column-wise: along dim 1 (dim 0 for vectors).
+   *
+   * PyTorch: `hstack(Tensor[] tensors) -> Tensor`
+   * @example torch.hstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The tensors joined row-wise (along dim 0), vectors as rows. */
+export const vstack = fn("vstack") as {
+  /**
+   * The tensors joined row-wise (along dim 0), vectors as rows.
+   *
+   * PyTorch: `vstack(Tensor[] tensors) -> Tensor`
+   * @example torch.vstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first. */
+export const dstack = fn("dstack") as {
+  /**
+   * The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first.
+   *
+   * PyTorch: `dstack(Tensor[] tensors) -> Tensor`
+   * @example torch.dstack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack. */
+export const columnStack = fn("columnStack") as {
+  /**
+   * The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack.
+   *
+   * PyTorch: `column_stack(Tensor[] tensors) -> Tensor`
+   * @example torch.columnStack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of torch.vstack. */
+export const rowStack = fn("rowStack") as {
+  /**
+   * Alias of torch.vstack.
+   *
+   * PyTorch: `row_stack(Tensor[] tensors) -> Tensor`
+   * @example torch.rowStack([torch.tensor([1, 2]), torch.tensor([3, 4])])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};
+
+/** A view of the tensor broadcast to `size` (expand). */
+export const broadcastTo = fn("broadcastTo") as {
+  /**
+   * A view of the tensor broadcast to `size` (expand).
+   *
+   * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+   */
+  (input: Tensor, options: { size: readonly number[] }): Tensor;
+  /**
+   * A view of the tensor broadcast to `size` (expand).
+   *
+   * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+   */
+  (input: Tensor, size: readonly number[]): Tensor;
+};
+
+/** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
+export const broadcastTensors = fn("broadcastTensors") as {
+  /** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** The elements as a vector: a view of a contiguous tensor, else of a contiguous copy. */
+export const ravel = fn("ravel") as {
+  /**
+   * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
+   *
+   * PyTorch: `ravel(Tensor(a) self) -> Tensor(a)`
+   * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** A contiguous copy of narrow(dim, start, length). */
+export const narrowCopy = fn("narrowCopy") as {
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    options: { dim: number; start: number; length: number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options: { start: number; length: number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    start: number,
+    options: { length: number; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A contiguous copy of narrow(dim, start, length).
+   *
+   * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+   * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+   */
+  (
+    input: Tensor,
+    dim: number,
+    start: number,
+    length: number,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** A view with dim `dim` split into dims of the given sizes (one may be -1). */
+export const unflatten = fn("unflatten") as {
+  /**
+   * A view with dim `dim` split into dims of the given sizes (one may be -1).
+   *
+   * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+   * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+   */
+  (input: Tensor, options: { dim: number; sizes: readonly number[] }): Tensor;
+  /**
+   * A view with dim `dim` split into dims of the given sizes (one may be -1).
+   *
+   * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+   * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+   */
+  (input: Tensor, dim: number, options: { sizes: readonly number[] }): Tensor;
+  /**
+   * A view with dim `dim` split into dims of the given sizes (one may be -1).
+   *
+   * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+   * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+   */
+  (input: Tensor, dim: number, sizes: readonly number[]): Tensor;
+};
+
+/** A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes. */
+export const adjoint = fn("adjoint") as {
+  /**
+   * A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes.
+   *
+   * PyTorch: `adjoint(Tensor(a) self) -> Tensor(a)`
+   * @example torch.zeros(2, 3).adjoint().shape // [3, 2]
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+export const atleast1d = fn("atleast1d") as {
+  /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (tensor: Tensor): Tensor;
+  /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+export const atleast2d = fn("atleast2d") as {
+  /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (tensor: Tensor): Tensor;
+  /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+export const atleast3d = fn("atleast3d") as {
+  /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (tensor: Tensor): Tensor;
+  /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
+  (...tensors: Tensor[]): Tensor[];
+};
+
+/** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
+export const meshgrid = fn("meshgrid") as {
+  /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
+  (...tensors: Tensor[]): Tensor[];
+  /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
+  (...args: [...tensors: Tensor[], options: { indexing?: string | null }]): Tensor[];
+};
+
+/** A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]). */
+export const rot90 = fn("rot90") as {
+  /**
+   * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+   *
+   * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   */
+  (input: Tensor, options?: { k?: number; dims?: readonly number[] }): Tensor;
+  /**
+   * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+   *
+   * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   */
+  (input: Tensor, k: number, options?: { dims?: readonly number[] }): Tensor;
+  /**
+   * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+   *
+   * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   */
+  (input: Tensor, k: number, dims: readonly number[]): Tensor;
+};
+
+/** Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count. */
+export const repeatInterleave = fn("repeatInterleave") as {
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    options: { repeats: Tensor; dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor,
+    options?: { dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor,
+    dim: number | null,
+    options?: { outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    options: { repeats: number; dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: number,
+    options?: { dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: number,
+    dim: number | null,
+    options?: { outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (repeats: Tensor, options?: { outputSize?: number | null }): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    options: { repeats: Tensor | number; dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor | number,
+    options?: { dim?: number | null; outputSize?: number | null },
+  ): Tensor;
+  /**
+   * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+   *
+   * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   */
+  (
+    input: Tensor,
+    repeats: Tensor | number,
+    dim: number | null,
+    options?: { outputSize?: number | null },
+  ): Tensor;
+};
+
+/** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down. */
+export const trilIndices = fn("trilIndices") as {
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
+   *
+   * PyTorch: `tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.trilIndices(2, 2) // tensor([[0, 1, 1], [0, 0, 1]])
+   */
+  (
+    row: number,
+    options: {
+      col: number;
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
+   *
+   * PyTorch: `tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.trilIndices(2, 2) // tensor([[0, 1, 1], [0, 0, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    options?: {
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
+   *
+   * PyTorch: `tril_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.trilIndices(2, 2) // tensor([[0, 1, 1], [0, 0, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    offset: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up. */
+export const triuIndices = fn("triuIndices") as {
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
+   *
+   * PyTorch: `triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.triuIndices(2, 2) // tensor([[0, 0, 1], [0, 1, 1]])
+   */
+  (
+    row: number,
+    options: {
+      col: number;
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
+   *
+   * PyTorch: `triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.triuIndices(2, 2) // tensor([[0, 0, 1], [0, 1, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    options?: {
+      offset?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
+   *
+   * PyTorch: `triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.triuIndices(2, 2) // tensor([[0, 0, 1], [0, 1, 1]])
+   */
+  (
+    row: number,
+    col: number,
+    offset: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage. */
+export const asStrided = fn("asStrided") as {
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    options: { size: readonly number[]; stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    options: { stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    options?: { storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+   *
+   * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+   * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    storageOffset: number | null,
+  ): Tensor;
+};

@@ -6780,5 +6780,1153 @@ declare module "../tensor.js" {
      * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
      */
     uniqueConsecutive(returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
+    /**
+     * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
+     *
+     * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     */
+    repeat(options: { repeats: readonly number[] }): Tensor;
+    /**
+     * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
+     *
+     * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     */
+    repeat(repeats: readonly number[]): Tensor;
+    /**
+     * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
+     *
+     * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     */
+    repeat(...repeats: number[]): Tensor;
+    /**
+     * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+     *
+     * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     */
+    tile(options: { dims: readonly number[] }): Tensor;
+    /**
+     * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+     *
+     * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     */
+    tile(dims: readonly number[]): Tensor;
+    /**
+     * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
+     *
+     * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     */
+    tile(...dims: number[]): Tensor;
+    /**
+     * A copy with the order of the elements reversed along the given dims.
+     *
+     * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     */
+    flip(options: { dims: readonly number[] }): Tensor;
+    /**
+     * A copy with the order of the elements reversed along the given dims.
+     *
+     * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     */
+    flip(dims: readonly number[]): Tensor;
+    /**
+     * A copy with the order of the elements reversed along the given dims.
+     *
+     * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     */
+    flip(...dims: number[]): Tensor;
+    /**
+     * flip along dim 1 (left/right); the input must have at least 2 dims.
+     *
+     * PyTorch: `fliplr(Tensor self) -> Tensor`
+     * @example torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 1], [4, 3]])
+     */
+    fliplr(): Tensor;
+    /**
+     * flip along dim 0 (up/down); the input must have at least 1 dim.
+     *
+     * PyTorch: `flipud(Tensor self) -> Tensor`
+     * @example torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3, 4], [1, 2]])
+     */
+    flipud(): Tensor;
+    /**
+     * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+     *
+     * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     */
+    roll(options: {
+      shifts: number | readonly number[];
+      dims?: number | readonly number[] | null;
+    }): Tensor;
+    /**
+     * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+     *
+     * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     */
+    roll(
+      shifts: number | readonly number[],
+      options?: { dims?: number | readonly number[] | null },
+    ): Tensor;
+    /**
+     * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
+     *
+     * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     */
+    roll(shifts: number | readonly number[], dims: number | readonly number[] | null): Tensor;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril(options?: { diagonal?: number }): Tensor;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril(diagonal: number): Tensor;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril_(options?: { diagonal?: number }): this;
+    /**
+     * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
+     *
+     * PyTorch: `tril(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.tril(torch.ones(2, 2)) // tensor([[1., 0.], [1., 1.]])
+     */
+    tril_(diagonal: number): this;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu(options?: { diagonal?: number }): Tensor;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu(diagonal: number): Tensor;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu_(options?: { diagonal?: number }): this;
+    /**
+     * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
+     *
+     * PyTorch: `triu(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.triu(torch.ones(2, 2)) // tensor([[1., 1.], [0., 1.]])
+     */
+    triu_(diagonal: number): this;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+    /**
+     * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
+     *
+     * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     */
+    diagonal(offset: number, dim1: number, dim2: number): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+    /**
+     * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
+     *
+     * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diagEmbed(offset: number, dim1: number, dim2: number): Tensor;
+    /**
+     * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
+     *
+     * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diag(options?: { diagonal?: number }): Tensor;
+    /**
+     * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
+     *
+     * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
+     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     */
+    diag(diagonal: number): Tensor;
+    /**
+     * The square matrix with the flattened input on diagonal `offset`.
+     *
+     * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
+     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+     */
+    diagflat(options?: { offset?: number }): Tensor;
+    /**
+     * The square matrix with the flattened input on diagonal `offset`.
+     *
+     * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
+     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+     */
+    diagflat(offset: number): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(options: { source: number; destination: number }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: number, options: { destination: number }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: number, destination: number): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: readonly number[], options: { destination: readonly number[] }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: readonly number[], destination: readonly number[]): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(options: {
+      source: number | readonly number[];
+      destination: number | readonly number[];
+    }): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(
+      source: number | readonly number[],
+      options: { destination: number | readonly number[] },
+    ): Tensor;
+    /**
+     * A view with the dims at `source` moved to `destination` (the other dims keep their order).
+     *
+     * PyTorch: `movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).movedim(0, 2).shape // [3, 4, 2]
+     */
+    movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(options: { source: number; destination: number }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: number, options: { destination: number }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: number, destination: number): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(options: { source: readonly number[]; destination: readonly number[] }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: readonly number[], options: { destination: readonly number[] }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: readonly number[], destination: readonly number[]): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(options: {
+      source: number | readonly number[];
+      destination: number | readonly number[];
+    }): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(
+      source: number | readonly number[],
+      options: { destination: number | readonly number[] },
+    ): Tensor;
+    /**
+     * Alias of torch.movedim.
+     *
+     * PyTorch: `moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)`
+     * @example torch.zeros(2, 3, 4).moveaxis(0, 2).shape // [3, 4, 2]
+     */
+    moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+     */
+    swapaxes(options: { axis0: number; axis1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+     */
+    swapaxes(axis0: number, options: { axis1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapaxes(Tensor(a) self, int axis0, int axis1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapaxes(0, 1).shape // [3, 2]
+     */
+    swapaxes(axis0: number, axis1: number): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapaxes_(0, 1).shape // [3, 2]
+     */
+    swapaxes_(options: { axis0: number; axis1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapaxes_(0, 1).shape // [3, 2]
+     */
+    swapaxes_(axis0: number, options: { axis1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapaxes_(Tensor(a!) self, int axis0, int axis1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapaxes_(0, 1).shape // [3, 2]
+     */
+    swapaxes_(axis0: number, axis1: number): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+     */
+    swapdims(options: { dim0: number; dim1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+     */
+    swapdims(dim0: number, options: { dim1: number }): Tensor;
+    /**
+     * Alias of torch.transpose.
+     *
+     * PyTorch: `swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)`
+     * @example torch.zeros(2, 3).swapdims(0, 1).shape // [3, 2]
+     */
+    swapdims(dim0: number, dim1: number): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapdims_(0, 1).shape // [3, 2]
+     */
+    swapdims_(options: { dim0: number; dim1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapdims_(0, 1).shape // [3, 2]
+     */
+    swapdims_(dim0: number, options: { dim1: number }): Tensor;
+    /**
+     * Alias of Tensor.transpose_.
+     *
+     * PyTorch: `swapdims_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!)`
+     * @example torch.zeros(2, 3).swapdims_(0, 1).shape // [3, 2]
+     */
+    swapdims_(dim0: number, dim1: number): Tensor;
+    /**
+     * The slices along `dim`, each without that dim (views).
+     *
+     * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
+     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+     */
+    unbind(options?: { dim?: number }): Tensor[];
+    /**
+     * The slices along `dim`, each without that dim (views).
+     *
+     * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
+     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+     */
+    unbind(dim: number): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(options: { tensorIndicesOrSections: Tensor; dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(tensorIndicesOrSections: Tensor, options?: { dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(tensorIndicesOrSections: Tensor, dim: number): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(options: { sections: number; dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(sections: number, options?: { dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(sections: number, dim: number): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(options: { indices: readonly number[]; dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(indices: readonly number[], options?: { dim?: number }): Tensor[];
+    /**
+     * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
+     *
+     * PyTorch: `tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]`
+     * @example torch.arange(5).tensorSplit(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    tensorSplit(indices: readonly number[], dim: number): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(options: { sections: number }): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(sections: number): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(options: { indices: readonly number[] }): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(indices: readonly number[]): Tensor[];
+    /**
+     * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).hsplit(2).length // 2
+     */
+    hsplit(...indices: number[]): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(options: { sections: number }): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(sections: number): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(options: { indices: readonly number[] }): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(indices: readonly number[]): Tensor[];
+    /**
+     * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).vsplit(2).length // 2
+     */
+    vsplit(...indices: number[]): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(options: { sections: number }): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(sections: number): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(options: { indices: readonly number[] }): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(indices: readonly number[]): Tensor[];
+    /**
+     * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
+     *
+     * PyTorch: `dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[]`
+     * @example torch.ones(4, 4, 4).dsplit(2).length // 2
+     */
+    dsplit(...indices: number[]): Tensor[];
+    /**
+     * A view of the tensor broadcast to `size` (expand).
+     *
+     * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     */
+    broadcastTo(options: { size: readonly number[] }): Tensor;
+    /**
+     * A view of the tensor broadcast to `size` (expand).
+     *
+     * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     */
+    broadcastTo(size: readonly number[]): Tensor;
+    /**
+     * A view of the tensor broadcast to `size` (expand).
+     *
+     * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     */
+    broadcastTo(...size: number[]): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(options: { dimension: number; size: number; step: number }): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(dimension: number, options: { size: number; step: number }): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(dimension: number, size: number, options: { step: number }): Tensor;
+    /**
+     * A view of the windows of `size` elements every `step` along `dimension`, as a new last dim.
+     *
+     * PyTorch: `unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)`
+     * @example torch.arange(5).unfold(0, 2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    unfold(dimension: number, size: number, step: number): Tensor;
+    /**
+     * self.reshape(other.size()).
+     *
+     * PyTorch: `reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.arange(6).reshapeAs(torch.zeros(2, 3)).shape // [2, 3]
+     */
+    reshapeAs(options: { other: Tensor }): Tensor;
+    /**
+     * self.reshape(other.size()).
+     *
+     * PyTorch: `reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)`
+     * @example torch.arange(6).reshapeAs(torch.zeros(2, 3)).shape // [2, 3]
+     */
+    reshapeAs(other: Tensor): Tensor;
+    /**
+     * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
+     *
+     * PyTorch: `ravel(Tensor(a) self) -> Tensor(a)`
+     * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])
+     */
+    ravel(): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(options: { dim: number; start: number; length: number }): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(dim: number, options: { start: number; length: number }): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(dim: number, start: number, options: { length: number }): Tensor;
+    /**
+     * A contiguous copy of narrow(dim, start, length).
+     *
+     * PyTorch: `narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tensor`
+     * @example torch.arange(5).narrowCopy(0, 1, 3) // tensor([1, 2, 3])
+     */
+    narrowCopy(dim: number, start: number, length: number): Tensor;
+    /**
+     * A view with dim `dim` split into dims of the given sizes (one may be -1).
+     *
+     * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+     * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+     */
+    unflatten(options: { dim: number; sizes: readonly number[] }): Tensor;
+    /**
+     * A view with dim `dim` split into dims of the given sizes (one may be -1).
+     *
+     * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+     * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+     */
+    unflatten(dim: number, options: { sizes: readonly number[] }): Tensor;
+    /**
+     * A view with dim `dim` split into dims of the given sizes (one may be -1).
+     *
+     * PyTorch: `unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)`
+     * @example torch.zeros(2, 6).unflatten(1, [2, 3]).shape // [2, 2, 3]
+     */
+    unflatten(dim: number, sizes: readonly number[]): Tensor;
+    /**
+     * A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes.
+     *
+     * PyTorch: `adjoint(Tensor(a) self) -> Tensor(a)`
+     * @example torch.zeros(2, 3).adjoint().shape // [3, 2]
+     */
+    adjoint(): Tensor;
+    /**
+     * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+     *
+     * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     */
+    rot90(options?: { k?: number; dims?: readonly number[] }): Tensor;
+    /**
+     * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+     *
+     * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     */
+    rot90(k: number, options?: { dims?: readonly number[] }): Tensor;
+    /**
+     * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
+     *
+     * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     */
+    rot90(k: number, dims: readonly number[]): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(options: {
+      repeats: Tensor;
+      dim?: number | null;
+      outputSize?: number | null;
+    }): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor,
+      options?: { dim?: number | null; outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor,
+      dim: number | null,
+      options?: { outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(options: {
+      repeats: number;
+      dim?: number | null;
+      outputSize?: number | null;
+    }): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: number,
+      options?: { dim?: number | null; outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: number,
+      dim: number | null,
+      options?: { outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(options: {
+      repeats: Tensor | number;
+      dim?: number | null;
+      outputSize?: number | null;
+    }): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor | number,
+      options?: { dim?: number | null; outputSize?: number | null },
+    ): Tensor;
+    /**
+     * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
+     *
+     * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     */
+    repeatInterleave(
+      repeats: Tensor | number,
+      dim: number | null,
+      options?: { outputSize?: number | null },
+    ): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(options: {
+      size: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(
+      size: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(...size: number[]): Tensor;
+    /**
+     * torch.empty(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     */
+    newEmpty(
+      ...args: [
+        ...size: number[],
+        options: {
+          dtype?: DType | null;
+          layout?: "strided" | null;
+          device?: "cpu" | null;
+          pinMemory?: boolean | null;
+          requiresGrad?: boolean | null;
+        },
+      ]
+    ): Tensor;
+    /**
+     * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     */
+    newFull(options: {
+      size: readonly number[];
+      fillValue: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     */
+    newFull(
+      size: readonly number[],
+      options: {
+        fillValue: number | boolean;
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     */
+    newFull(
+      size: readonly number[],
+      fillValue: number | boolean,
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(options: {
+      size: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(
+      size: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(...size: number[]): Tensor;
+    /**
+     * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     */
+    newZeros(
+      ...args: [
+        ...size: number[],
+        options: {
+          dtype?: DType | null;
+          layout?: "strided" | null;
+          device?: "cpu" | null;
+          pinMemory?: boolean | null;
+          requiresGrad?: boolean | null;
+        },
+      ]
+    ): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(options: {
+      size: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(
+      size: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(...size: number[]): Tensor;
+    /**
+     * torch.ones(size) with this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     */
+    newOnes(
+      ...args: [
+        ...size: number[],
+        options: {
+          dtype?: DType | null;
+          layout?: "strided" | null;
+          device?: "cpu" | null;
+          pinMemory?: boolean | null;
+          requiresGrad?: boolean | null;
+        },
+      ]
+    ): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(options: {
+      size: readonly number[];
+      stride: readonly number[];
+      storageOffset?: number | null;
+    }): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(
+      size: readonly number[],
+      options: { stride: readonly number[]; storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(
+      size: readonly number[],
+      stride: readonly number[],
+      options?: { storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
+     *
+     * PyTorch: `as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)`
+     * @example torch.arange(4).asStrided([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided(
+      size: readonly number[],
+      stride: readonly number[],
+      storageOffset: number | null,
+    ): Tensor;
   }
 }

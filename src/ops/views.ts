@@ -260,6 +260,30 @@ export function stridedView(
   return out;
 }
 
+/**
+ * Record an existing view `out` of t as an `asStrided` node named `name` (its strides and
+ * offset relative to a contiguous tensor of t's shape, Note [strided views for autograd]).
+ */
+export function recordStrided(
+  t: Tensor,
+  out: Tensor,
+  name: string,
+  rel: { strides: number[]; offset: number },
+): void {
+  record(
+    "asStrided",
+    out,
+    [t],
+    {},
+    {
+      name,
+      shape: out.shape.slice(),
+      strides: rel.strides,
+      offset: rel.offset,
+    },
+  );
+}
+
 /** Tensor.select(dim, index): the slice at `index`, without dim. */
 export function select(t: Tensor, dim: number, index: number): Tensor {
   if (t.dim() === 0) throw indexError("select() cannot be applied to a 0-dim tensor.");
@@ -488,6 +512,23 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
     const name = typeof sizeOrSections === "number" ? undefined : "SplitWithSizesBackward0";
     record("split", outs, [t], {}, { dim: d }, name);
   }
+  // outputs of an op returning several views: never modified in place (Note [view regeneration])
+  if (isGradEnabled()) {
+    const meta = creationMeta(t, "multiOutput");
+    for (const o of outs) o._creationMeta = meta;
+  }
+  return outs;
+}
+
+/**
+ * torch.unbind(tensor, dim=0): the slices along dim, each without it (select views), recorded
+ * as one UnbindBackward0 node whose backward stacks the gradients (zeros where none).
+ */
+export function unbind(t: Tensor, dim = 0): Tensor[] {
+  if (t.dim() === 0) throw indexError(`Dimension specified as ${dim} but tensor has no dimensions`);
+  const d = normalizeDim(dim, t.dim());
+  const outs = noGrad(() => Array.from({ length: t.shape[d] }, (_, i) => select(t, d, i)));
+  if (needsGrad(t)) record("unbind", outs, [t], {}, { dim: d });
   // outputs of an op returning several views: never modified in place (Note [view regeneration])
   if (isGradEnabled()) {
     const meta = creationMeta(t, "multiOutput");

@@ -1051,6 +1051,10 @@ export function parsePyParams(text: string): PyParam[] {
     .map((p) => p.trim())
     .filter((p) => p !== "")
     .map((p) => {
+      if (p.startsWith("*")) {
+        const name = p.slice(1);
+        return { name, jsName: camelCase(name), hasDefault: true, default: [], varargs: true };
+      }
       const eq = p.indexOf("=");
       const name = (eq < 0 ? p : p.slice(0, eq)).trim();
       const d = eq < 0 ? "" : p.slice(eq + 1).trim();
@@ -1064,16 +1068,6 @@ export function parsePyParams(text: string): PyParam[] {
               : /^'.*'$/.test(d)
                 ? d.slice(1, -1)
                 : Number(d);
-      if (name.startsWith("*")) {
-        const bare = name.slice(1);
-        return {
-          name: bare,
-          jsName: camelCase(bare),
-          hasDefault: true,
-          default: [],
-          varargs: true,
-        };
-      }
       return { name, jsName: camelCase(name), hasDefault: eq >= 0, default: value };
     });
 }

@@ -202,8 +202,10 @@ export interface OpDecl {
    * entry's `vf` (PyTorch's `torch._VF.x`) or other ops.
    */
   pythonWrapper?: {
-    function: string;
-    method: string;
+    /** absent: the function form is the builtin (Tensor.unflatten is Python, torch.unflatten not) */
+    function?: string;
+    /** absent: no method form */
+    method?: string;
     body: (...args: unknown[]) => unknown;
     /**
      * The function form's TypeScript call signatures (`(equation: string, ...operands:
@@ -702,8 +704,8 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
         )
       : notAFunction(decl.name);
   const wrapper = decl.pythonWrapper;
-  const pyFunctionParams = wrapper === undefined ? null : parsePyParams(wrapper.function);
-  const pyMethodParams = wrapper === undefined ? null : parsePyParams(wrapper.method);
+  const pyFunctionParams = wrapper?.function === undefined ? null : parsePyParams(wrapper.function);
+  const pyMethodParams = wrapper?.method === undefined ? null : parsePyParams(wrapper.method);
   const entry: OpEntry & { fn: Callable; vf: Callable } = {
     ...decl,
     jsName,
@@ -715,7 +717,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     pyFunctionParams,
     pyMethodParams,
     fn:
-      wrapper === undefined || functionSigs.length === 0
+      wrapper === undefined || pyFunctionParams === null || functionSigs.length === 0
         ? vf
         : wrapperCallable(decl.name, pyFunctionParams as PyParam[], false, wrapper.body),
     vf,
@@ -726,7 +728,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const methodName = decl.python === undefined ? msgName : `Tensor.${msgName}`;
   if (methodSigs.length > 0)
     proto[jsName] =
-      wrapper !== undefined
+      wrapper !== undefined && pyMethodParams !== null
         ? wrapperCallable(`Tensor.${decl.name}`, pyMethodParams as PyParam[], true, wrapper.body)
         : makeCallable(
             methodName,

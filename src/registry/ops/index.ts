@@ -13,3 +13,4 @@ import "./indexing.js";
 import "./linalg.js";
 import "./random.js";
 import "./sorting.js";
+import "./shape.js";
