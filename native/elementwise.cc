@@ -39,6 +39,19 @@ inline double pyRemainder(double x, double y) {
   return r != 0 && (r < 0) != (y < 0) ? r + y : r;
 }
 
+// log(e^x + e^y) as PyTorch's logaddexp kernel (equal infinities give that infinity), and
+// log2(2^x + 2^y) likewise; the TypeScript twins are logAddExp/logAddExp2 in elementwise.ts.
+inline double logAddExp(double x, double y) {
+  if (std::isinf(x) && x == y) return x;
+  const double m = x > y || y != y ? x : y;
+  return m + std::log1p(std::exp(-std::fabs(x - y)));
+}
+inline double logAddExp2(double x, double y) {
+  if (std::isinf(x) && x == y) return x;
+  const double m = x > y || y != y ? x : y;
+  return m + std::log1p(std::pow(2.0, -std::fabs(x - y))) * (1.0 / 0.6931471805599453);
+}
+
 // ---------------------------------------------------------------------------------------------
 // float32 AVX2 math. Constants and polynomials are Cephes' single-precision ones (expf, logf,
 // tanhf). Max error against the correctly rounded float32 result (the TypeScript kernel's),
@@ -291,6 +304,17 @@ void unaryScalar(int op, const T* a, T* o, Index lo, Index hi) {
     // nearbyint in the default rounding mode rounds half to even, as torch.round
     case kRound: mapScalar(a, o, lo, hi, [](T x) { return std::nearbyint(x); }); break;
     case kTrunc: mapScalar(a, o, lo, hi, [](T x) { return std::trunc(x); }); break;
+    case kAsin: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::asin, x); }); break;
+    case kAcos: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::acos, x); }); break;
+    case kAtan: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::atan, x); }); break;
+    case kSinh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::sinh, x); }); break;
+    case kCosh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::cosh, x); }); break;
+    case kAsinh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::asinh, x); }); break;
+    case kAcosh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::acosh, x); }); break;
+    case kAtanh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::atanh, x); }); break;
+    case kLog2: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log2, x); }); break;
+    case kLog10: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log10, x); }); break;
+    case kExp2: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::exp2, x); }); break;
     default: break;
   }
 }
@@ -338,6 +362,16 @@ bool withBinaryOp(int op, Run&& run) {
     case kRemainder: run([](T x, T y) { return T(pyRemainder(x, y)); }); return true;
     case kLogicalAnd: run([](T x, T y) { return uint8_t(x != 0 && y != 0); }); return true;
     case kLogicalOr: run([](T x, T y) { return uint8_t(x != 0 || y != 0); }); return true;
+    case kHypot: run([](T x, T y) { return T(std::hypot(double(x), double(y))); }); return true;
+    case kLogAddExp: run([](T x, T y) { return T(logAddExp(x, y)); }); return true;
+    case kLogAddExp2: run([](T x, T y) { return T(logAddExp2(x, y)); }); return true;
+    case kCopysign: run([](T x, T y) { return std::copysign(x, y); }); return true;
+    case kXlogy:
+      // x * log(y), 0 where x == 0 (unless y is NaN), as PyTorch's xlogy kernel
+      run([](T x, T y) {
+        return y != y ? T(NAN) : x == 0 ? T(0) : T(double(x) * std::log(double(y)));
+      });
+      return true;
     default: return false;
   }
 }

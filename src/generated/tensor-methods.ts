@@ -3982,5 +3982,467 @@ declare module "../tensor.js" {
      * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
      */
     ger(vec2: Tensor): Tensor;
+    /**
+     * The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `asin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])
+     */
+    asin(): Tensor;
+    /**
+     * The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `asin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])
+     */
+    asin_(): this;
+    /**
+     * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arcsin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsin() // tensor([0.0000, 1.5708])
+     */
+    arcsin(): Tensor;
+    /**
+     * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arcsin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsin() // tensor([0.0000, 1.5708])
+     */
+    arcsin_(): this;
+    /**
+     * The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `acos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])
+     */
+    acos(): Tensor;
+    /**
+     * The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `acos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])
+     */
+    acos_(): this;
+    /**
+     * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arccos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arccos() // tensor([1.5708, 0.0000])
+     */
+    arccos(): Tensor;
+    /**
+     * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arccos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arccos() // tensor([1.5708, 0.0000])
+     */
+    arccos_(): this;
+    /**
+     * The arctangent of each element (radians).
+     *
+     * PyTorch: `atan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])
+     */
+    atan(): Tensor;
+    /**
+     * The arctangent of each element (radians).
+     *
+     * PyTorch: `atan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])
+     */
+    atan_(): this;
+    /**
+     * Alias of atan. The arctangent of each element (radians).
+     *
+     * PyTorch: `arctan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arctan() // tensor([0.0000, 0.7854])
+     */
+    arctan(): Tensor;
+    /**
+     * Alias of atan. The arctangent of each element (radians).
+     *
+     * PyTorch: `arctan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arctan() // tensor([0.0000, 0.7854])
+     */
+    arctan_(): this;
+    /**
+     * The hyperbolic sine of each element.
+     *
+     * PyTorch: `sinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])
+     */
+    sinh(): Tensor;
+    /**
+     * The hyperbolic sine of each element.
+     *
+     * PyTorch: `sinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])
+     */
+    sinh_(): this;
+    /**
+     * The hyperbolic cosine of each element.
+     *
+     * PyTorch: `cosh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])
+     */
+    cosh(): Tensor;
+    /**
+     * The hyperbolic cosine of each element.
+     *
+     * PyTorch: `cosh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])
+     */
+    cosh_(): this;
+    /**
+     * The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `asinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])
+     */
+    asinh(): Tensor;
+    /**
+     * The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `asinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])
+     */
+    asinh_(): this;
+    /**
+     * Alias of asinh. The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `arcsinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsinh() // tensor([0.0000, 0.8814])
+     */
+    arcsinh(): Tensor;
+    /**
+     * Alias of asinh. The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `arcsinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsinh() // tensor([0.0000, 0.8814])
+     */
+    arcsinh_(): this;
+    /**
+     * The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `acosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])
+     */
+    acosh(): Tensor;
+    /**
+     * The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `acosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])
+     */
+    acosh_(): this;
+    /**
+     * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `arccosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).arccosh() // tensor([0.0000, 1.3170])
+     */
+    arccosh(): Tensor;
+    /**
+     * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `arccosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).arccosh() // tensor([0.0000, 1.3170])
+     */
+    arccosh_(): this;
+    /**
+     * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `atanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])
+     */
+    atanh(): Tensor;
+    /**
+     * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `atanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])
+     */
+    atanh_(): this;
+    /**
+     * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `arctanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).arctanh() // tensor([0.0000, 0.5493])
+     */
+    arctanh(): Tensor;
+    /**
+     * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `arctanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).arctanh() // tensor([0.0000, 0.5493])
+     */
+    arctanh_(): this;
+    /**
+     * The base-2 logarithm of each element.
+     *
+     * PyTorch: `log2(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 8]).log2() // tensor([0., 3.])
+     */
+    log2(): Tensor;
+    /**
+     * The base-2 logarithm of each element.
+     *
+     * PyTorch: `log2(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 8]).log2() // tensor([0., 3.])
+     */
+    log2_(): this;
+    /**
+     * The base-10 logarithm of each element.
+     *
+     * PyTorch: `log10(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 100]).log10() // tensor([0., 2.])
+     */
+    log10(): Tensor;
+    /**
+     * The base-10 logarithm of each element.
+     *
+     * PyTorch: `log10(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 100]).log10() // tensor([0., 2.])
+     */
+    log10_(): this;
+    /**
+     * 2 raised to each element.
+     *
+     * PyTorch: `exp2(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 3]).exp2() // tensor([1., 8.])
+     */
+    exp2(): Tensor;
+    /**
+     * 2 raised to each element.
+     *
+     * PyTorch: `exp2(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 3]).exp2() // tensor([1., 8.])
+     */
+    exp2_(): this;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot(options: { other: Tensor }): Tensor;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot(other: Tensor): Tensor;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot_(options: { other: Tensor }): this;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot_(other: Tensor): this;
+    /**
+     * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])
+     */
+    logaddexp(options: { other: Tensor }): Tensor;
+    /**
+     * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])
+     */
+    logaddexp(other: Tensor): Tensor;
+    /**
+     * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])
+     */
+    logaddexp2(options: { other: Tensor }): Tensor;
+    /**
+     * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])
+     */
+    logaddexp2(other: Tensor): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(options: { other: Tensor }): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(other: Tensor): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(options: { other: number | boolean }): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(other: number | boolean): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(other: Tensor | number | boolean): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(options: { other: Tensor }): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(other: Tensor): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(options: { other: number | boolean }): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(other: number | boolean): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(other: Tensor | number | boolean): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(options: { other: Tensor }): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(other: Tensor): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(options: { other: number | boolean }): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(other: number | boolean): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(other: Tensor | number | boolean): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(options: { other: Tensor }): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(other: Tensor): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(options: { other: number | boolean }): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(other: number | boolean): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(other: Tensor | number | boolean): this;
   }
 }

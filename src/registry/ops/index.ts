@@ -11,3 +11,4 @@ import "./creation.js";
 import "./views.js";
 import "./indexing.js";
 import "./linalg.js";
+import "./math.js";

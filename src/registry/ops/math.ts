@@ -1,0 +1,398 @@
+/**
+ * Elementwise math beyond elementwise.ts's core: the inverse trigonometric and hyperbolic
+ * functions (with their NumPy-style arc* aliases), base-2 and base-10 logarithms and powers,
+ * and the two-tensor functions hypot, logaddexp, logaddexp2, xlogy and copysign. One `defineOp`
+ * per op (see ../define.ts); formulas from PyTorch's tools/autograd/derivatives.yaml.
+ */
+import { Tensor } from "../../tensor.js";
+import * as E from "../../ops/elementwise.js";
+import { Binary, Unary } from "../../backend/elementwise.js";
+import { floatDtypeOf, scalarTypeName } from "../../ops/core.js";
+import { full } from "../../ops/creation.js";
+import { resultType, type DType } from "../../dtype.js";
+import * as F from "../../autograd/formula-ops.js";
+import { runtimeError } from "../../errors.js";
+import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
+import { floatUnary, scalarArg } from "./elementwise.js";
+
+const LN2 = Math.LN2; // PyTorch's M_LN2
+const LN10 = Math.LN10;
+
+// ---------------------------------------------------------------------------------------------
+// Inverse trigonometric and hyperbolic functions. Each alias (arcsin = asin, ...) is its own
+// entry sharing the kernel and the node (torch.arcsin records AsinBackward0).
+
+/** [name, alias, kernel, node, f' in terms of x (derivatives.yaml), doc, example] */
+const TRIG: [
+  string,
+  string | null,
+  Unary,
+  string,
+  (g: Tensor, x: Tensor) => Tensor,
+  string,
+  string,
+][] = [
+  [
+    "asin",
+    "arcsin",
+    Unary.Asin,
+    "AsinBackward0",
+    // d asin x = 1/sqrt(1 - x^2)
+    (g, x) => g.mul(x.neg().mul(x).add(1).rsqrt()),
+    "The arcsine of each element (radians; NaN outside [-1, 1]).",
+    "torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])",
+  ],
+  [
+    "acos",
+    "arccos",
+    Unary.Acos,
+    "AcosBackward0",
+    // d acos x = -1/sqrt(1 - x^2)
+    (g, x) => g.mul(x.neg().mul(x).add(1).rsqrt().neg()),
+    "The arccosine of each element (radians; NaN outside [-1, 1]).",
+    "torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])",
+  ],
+  [
+    "atan",
+    "arctan",
+    Unary.Atan,
+    "AtanBackward0",
+    // d atan x = 1/(1 + x^2)
+    (g, x) => g.div(x.mul(x).add(1)),
+    "The arctangent of each element (radians).",
+    "torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])",
+  ],
+  [
+    "sinh",
+    null,
+    Unary.Sinh,
+    "SinhBackward0",
+    // d sinh x = cosh x
+    (g, x) => g.mul(x.cosh()),
+    "The hyperbolic sine of each element.",
+    "torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])",
+  ],
+  [
+    "cosh",
+    null,
+    Unary.Cosh,
+    "CoshBackward0",
+    // d cosh x = sinh x
+    (g, x) => g.mul(x.sinh()),
+    "The hyperbolic cosine of each element.",
+    "torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])",
+  ],
+  [
+    "asinh",
+    "arcsinh",
+    Unary.Asinh,
+    "AsinhBackward0",
+    // d asinh x = 1/sqrt(x^2 + 1)
+    (g, x) => g.mul(x.pow(2).add(1).rsqrt()),
+    "The inverse hyperbolic sine of each element.",
+    "torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])",
+  ],
+  [
+    "acosh",
+    "arccosh",
+    Unary.Acosh,
+    "AcoshBackward0",
+    // d acosh x = 1/sqrt(x^2 - 1)
+    (g, x) => g.mul(x.pow(2).sub(1).rsqrt()),
+    "The inverse hyperbolic cosine of each element (NaN below 1).",
+    "torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])",
+  ],
+  [
+    "atanh",
+    "arctanh",
+    Unary.Atanh,
+    "AtanhBackward0",
+    // d atanh x = 1/(1 - x^2)
+    (g, x) => g.mul(x.pow(2).neg().add(1).reciprocal()),
+    "The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).",
+    "torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])",
+  ],
+];
+
+for (const [name, alias, kernel, node, rule, doc, example] of TRIG) {
+  // PyTorch 1.13 has no derivative for asinh_, acosh_, atanh_ (and their aliases' in-place forms)
+  const inplaceNI =
+    name.endsWith("h") && name.startsWith("a")
+      ? { node: `${node.slice(0, -1)}1`, op: name }
+      : undefined;
+  floatUnary(name, kernel, node, "self", rule, doc, example, inplaceNI);
+  if (alias !== null)
+    floatUnary(
+      alias,
+      kernel,
+      node,
+      "self",
+      rule,
+      `Alias of ${name}. ${doc}`,
+      example.replaceAll(name, alias),
+      inplaceNI,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Base-2 and base-10 logarithms, 2^x
+
+// d log2 x = 1/(x ln 2)
+floatUnary(
+  "log2",
+  Unary.Log2,
+  "Log2Backward0",
+  "self",
+  (g, x) => g.div(x.mul(LN2)),
+  "The base-2 logarithm of each element.",
+  "torch.tensor([1, 8]).log2() // tensor([0., 3.])",
+);
+// d log10 x = 1/(x ln 10)
+floatUnary(
+  "log10",
+  Unary.Log10,
+  "Log10Backward0",
+  "self",
+  (g, x) => g.div(x.mul(LN10)),
+  "The base-10 logarithm of each element.",
+  "torch.tensor([1, 100]).log10() // tensor([0., 2.])",
+);
+// d 2^x = 2^x ln 2
+floatUnary(
+  "exp2",
+  Unary.Exp2,
+  "Exp2Backward0",
+  "result",
+  (g, r) => g.mul(r).mul(LN2),
+  "2 raised to each element.",
+  "torch.tensor([0, 3]).exp2() // tensor([1., 8.])",
+);
+
+// ---------------------------------------------------------------------------------------------
+// Two-tensor functions
+
+/** The promoted dtype of a binary op computed in floats: integers give the default float. */
+function floatResult(self: Tensor, other: Tensor | number): DType {
+  return floatDtypeOf(resultType([self, other]));
+}
+
+/**
+ * The promoted dtype of a binary op whose CPU kernel dispatches on floating types only
+ * (hypot, logaddexp): PyTorch refuses integer and bool results with the kernel's name.
+ */
+function floatOnlyResult(kernel: string, self: Tensor, other: Tensor): DType {
+  const dt = resultType([self, other]);
+  if (!dt.isFloatingPoint)
+    throw runtimeError(`"${kernel}_cpu" not implemented for '${scalarTypeName(dt)}'`);
+  return dt;
+}
+
+defineOp({
+  name: "hypot",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).",
+  example: "torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])",
+  overloads: [
+    {
+      schema: "hypot(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => {
+        const dt = floatOnlyResult("hypot", self, other);
+        return E.binaryKernel(Binary.Hypot, self, other, dt, dt);
+      },
+      // d hypot(x, y) = (x dx + y dy) / hypot(x, y)
+      derivative: {
+        name: "HypotBackward0",
+        save: ["self", "other", "result"],
+        grad: (g, s: { self: Tensor; other: Tensor; result: Tensor }) => [
+          g.mul(s.self).div(s.result),
+          g.mul(s.other).div(s.result),
+        ],
+        jvp: (t, p, result) => {
+          const a = t.self === null ? null : t.self.mul(p.self);
+          const b = t.other === null ? null : t.other.mul(p.other);
+          return (a === null ? b! : b === null ? a : a.add(b)).div(result);
+        },
+      } satisfies DerivativeDecl<"self" | "other" | "result">,
+    },
+  ],
+});
+
+/**
+ * logaddexp (base e) and logaddexp2 (base 2): log(b^x + b^y); the gradient of x is
+ * 1 / (1 + b^(y - x)), of y symmetrically.
+ */
+for (const base2 of [false, true]) {
+  const name = base2 ? "logaddexp2" : "logaddexp";
+  // 2^d as e^(d ln 2): recorded, so second derivatives flow
+  const pw = (d: Tensor): Tensor => (base2 ? d.mul(LN2).exp() : d.exp());
+  const share = (x: Tensor, y: Tensor): Tensor => pw(y.sub(x)).add(1);
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    out: true,
+    doc: base2
+      ? "log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only)."
+      : "log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).",
+    example: base2
+      ? "torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])"
+      : "torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])",
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor other) -> Tensor`,
+        forward: (self: Tensor, other: Tensor) => {
+          const dt = floatOnlyResult(name, self, other);
+          return E.binaryKernel(base2 ? Binary.LogAddExp2 : Binary.LogAddExp, self, other, dt, dt);
+        },
+        derivative: {
+          name: base2 ? "Logaddexp2Backward0" : "LogaddexpBackward0",
+          save: ["self", "other"],
+          grad: (g, s: { self: Tensor; other: Tensor }) => [
+            g.div(share(s.self, s.other)),
+            g.div(share(s.other, s.self)),
+          ],
+          jvp: (t, p) => {
+            const a = t.self === null ? null : t.self.div(share(p.self, p.other));
+            const b = t.other === null ? null : t.other.div(share(p.other, p.self));
+            return a === null ? b : b === null ? a : a.add(b);
+          },
+        } satisfies DerivativeDecl<"self" | "other">,
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// xlogy: x * log(y), 0 where x == 0 (NaN where y is NaN)
+
+/** xlogy of two tensors in their promoted float dtype. */
+function xlogyKernel(self: Tensor, other: Tensor | number): Tensor {
+  const dt = floatResult(self, other);
+  return E.binaryKernel(Binary.Xlogy, self, other, dt, dt);
+}
+
+/**
+ * The gradient of x in xlogy(x, y): xlogy(g, y), 0 where x == 0 and y <= 0 (derivatives.yaml's
+ * Note [Gradient formula for xlogy at x = 0, y <= 0]); through the recorded xlogy, so second
+ * derivatives reach y.
+ */
+function xlogySelfGrad(g: Tensor, self: Tensor, other: Tensor | number): Tensor {
+  const d = g.xlogy(other);
+  if (typeof other === "number") return other > 0 ? d : d.maskedFill(self.eq(0), 0);
+  return d.maskedFill(self.eq(0).logicalAnd(other.le(0)), 0);
+}
+
+const xlogyTensor: OverloadDecl = {
+  schema: "xlogy.Tensor(Tensor self, Tensor other) -> Tensor",
+  forward: xlogyKernel,
+  // d xlogy(x, y) = log(y) dx + x/y dy
+  derivative: {
+    name: "XlogyBackward0",
+    save: ["self", "other"],
+    grad: (g, s: { self: Tensor; other: Tensor }, _a, n) => [
+      n.needsInputGrad(0) ? xlogySelfGrad(g, s.self, s.other) : null,
+      n.needsInputGrad(1) ? g.mul(s.self).div(s.other) : null,
+    ],
+    jvp: (t, p) => {
+      const a = t.self === null ? null : xlogySelfGrad(t.self, p.self, p.other);
+      const b = t.other === null ? null : t.other.mul(p.self).div(p.other);
+      return a === null ? b : b === null ? a : a.add(b);
+    },
+  } satisfies DerivativeDecl<"self" | "other">,
+};
+
+const xlogyScalarSelf: OverloadDecl = {
+  schema: "xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor",
+  forward: (self: number | boolean | Tensor, other: Tensor) => {
+    const x = Number(scalarArg(self));
+    const dt = floatResult(other, x);
+    return xlogyKernel(full([], x, { dtype: dt }), other);
+  },
+  // d xlogy(c, y) = c/y dy
+  derivative: {
+    name: "XlogyBackward1",
+    save: ["other"],
+    attrs: ["self"],
+    grad: (g, s: { other: Tensor }, a: { self: number | boolean | Tensor }) => [
+      g.mul(Number(scalarArg(a.self))).div(s.other),
+    ],
+    jvp: (t, p, _r, a: { self: number | boolean | Tensor }) =>
+      t.other!.mul(Number(scalarArg(a.self))).div(p.other),
+  },
+};
+
+const xlogyScalarOther: OverloadDecl = {
+  schema: "xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor",
+  forward: (self: Tensor, other: number | boolean | Tensor) =>
+    xlogyKernel(self, Number(scalarArg(other))),
+  // d xlogy(x, c) = log(c) dx (0 where x == 0 and c <= 0)
+  derivative: {
+    name: "XlogyBackward2",
+    save: ["self"],
+    attrs: ["other"],
+    grad: (g, s: { self: Tensor }, a: { other: number | boolean | Tensor }) => [
+      xlogySelfGrad(g, s.self, Number(scalarArg(a.other))),
+    ],
+    jvp: (t, p, _r, a: { other: number | boolean | Tensor }) =>
+      xlogySelfGrad(t.self!, p.self, Number(scalarArg(a.other))),
+  },
+};
+
+defineOp({
+  name: "xlogy",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.",
+  example: "torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])",
+  overloads: [xlogyTensor, xlogyScalarSelf, xlogyScalarOther],
+  methodOverloads: [xlogyTensor, xlogyScalarOther],
+});
+
+// ---------------------------------------------------------------------------------------------
+// copysign: |input| with the sign of other
+
+/** The gradient of x in copysign(x, y): g * copysign(x, y)/x, 0 where x == 0. */
+function copysignSelfGrad(g: Tensor, self: Tensor, result: Tensor): Tensor {
+  return g.mul(result.div(self).maskedFill(self.eq(0), 0));
+}
+
+defineOp({
+  name: "copysign",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.",
+  example: "torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])",
+  overloads: [
+    {
+      schema: "copysign.Tensor(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => {
+        const dt = floatResult(self, other);
+        return E.binaryKernel(Binary.Copysign, self, other, dt, dt);
+      },
+      derivative: {
+        name: "CopysignBackward0",
+        save: ["self", "result"],
+        grad: (g, s: { self: Tensor; result: Tensor }) => [
+          copysignSelfGrad(g, s.self, s.result),
+          F.zerosLike(g),
+        ],
+        jvp: (t, p, result) =>
+          t.self === null ? F.zerosLike(result) : copysignSelfGrad(t.self, p.self, result),
+      } satisfies DerivativeDecl<"self" | "result">,
+    },
+    {
+      schema: "copysign.Scalar(Tensor self, Scalar other) -> Tensor",
+      forward: (self: Tensor, other: number | boolean | Tensor) => {
+        const y = Number(scalarArg(other));
+        const dt = floatResult(self, y);
+        return E.binaryKernel(Binary.Copysign, self, y, dt, dt);
+      },
+      derivative: {
+        name: "CopysignBackward1",
+        save: ["self", "result"],
+        grad: (g, s: { self: Tensor; result: Tensor }) => [copysignSelfGrad(g, s.self, s.result)],
+        jvp: (t, p, result) => copysignSelfGrad(t.self!, p.self, result),
+      } satisfies DerivativeDecl<"self" | "result">,
+    },
+  ],
+});
