@@ -49,7 +49,10 @@ enum UnaryOp : int {
   kLog2 = 32,
   kLog10 = 33,
   kExp2 = 34,
-  kUnaryCount = 35,
+  kErfc = 35,
+  kErfinv = 36,
+  kSinc = 37,
+  kUnaryCount = 38,
 };
 
 // src/backend/abi.ts Binary
@@ -138,6 +141,9 @@ constexpr bool unaryIsMath(Index op) {
     case kLog2:
     case kLog10:
     case kExp2:
+    case kErfc:
+    case kErfinv:
+    case kSinc:
       return true;
     default:
       return false;

@@ -39,6 +39,41 @@ inline double pyRemainder(double x, double y) {
   return r != 0 && (r < 0) != (y < 0) ? r + y : r;
 }
 
+// PyTorch's calc_erfinv (aten/src/ATen/native/Math.h) in double: a rational first guess, then
+// two Newton steps on erf(x) = y; the TypeScript twin is erfinvScalar in src/backend/special.ts.
+inline double calcErfinv(double y) {
+  static const double a[4] = {0.886226899, -1.645349621, 0.914624893, -0.140543331};
+  static const double b[4] = {-2.118377725, 1.442710462, -0.329097515, 0.012229801};
+  static const double c[4] = {-1.970840454, -1.624906493, 3.429567803, 1.641345311};
+  static const double d[2] = {3.5438892, 1.6370678};
+  const double ay = std::fabs(y);
+  if (ay > 1.0) return NAN;
+  if (ay == 1.0) return std::copysign(INFINITY, y);
+  double x;
+  if (ay <= 0.7) {
+    const double z = y * y;
+    const double num = ((a[3] * z + a[2]) * z + a[1]) * z + a[0];
+    const double dem = (((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + 1.0;
+    x = y * num / dem;
+  } else {
+    const double z = std::sqrt(-std::log((1.0 - ay) / 2.0));
+    const double num = ((c[3] * z + c[2]) * z + c[1]) * z + c[0];
+    const double dem = (d[1] * z + d[0]) * z + 1.0;
+    x = std::copysign(num, y) / dem;
+  }
+  const double k = 2.0 / std::sqrt(M_PI);
+  x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+  x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+  return x;
+}
+
+// sin(pi x) / (pi x), 1 at 0 (PyTorch's sinc kernel)
+inline double sinc(double x) {
+  if (x == 0) return 1.0;
+  const double p = M_PI * x;
+  return std::sin(p) / p;
+}
+
 // log(e^x + e^y) as PyTorch's logaddexp kernel (equal infinities give that infinity), and
 // log2(2^x + 2^y) likewise; the TypeScript twins are logAddExp/logAddExp2 in elementwise.ts.
 inline double logAddExp(double x, double y) {
@@ -315,6 +350,9 @@ void unaryScalar(int op, const T* a, T* o, Index lo, Index hi) {
     case kLog2: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log2, x); }); break;
     case kLog10: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log10, x); }); break;
     case kExp2: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::exp2, x); }); break;
+    case kErfc: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::erfc, x); }); break;
+    case kErfinv: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(calcErfinv, x); }); break;
+    case kSinc: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(sinc, x); }); break;
     default: break;
   }
 }

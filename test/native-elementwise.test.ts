@@ -134,6 +134,11 @@ const UNARY: [string, Unary, number, number][] = [
   ["log2", Unary.Log2, 1, 2],
   ["log10", Unary.Log10, 1, 2],
   ["exp2", Unary.Exp2, 1, 2],
+  // fdlibm's erfc (TypeScript) and glibc's: each within 1 ulp, so within 2-3 of each other
+  ["erfc", Unary.Erfc, 1, 4],
+  // the same Newton steps over V8's and glibc's erf/exp/log
+  ["erfinv", Unary.Erfinv, 1, 8],
+  ["sinc", Unary.Sinc, 1, 2],
 ];
 
 test(

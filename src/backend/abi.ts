@@ -50,6 +50,9 @@ export enum Unary {
   Log2,
   Log10,
   Exp2,
+  Erfc,
+  Erfinv,
+  Sinc,
 }
 
 /** The ops of the elementwise `binary` kernels (elementwise.ts, native/elementwise.cc). */
@@ -140,6 +143,9 @@ export const UNARY_MATH: readonly Unary[] = [
   Unary.Log2,
   Unary.Log10,
   Unary.Exp2,
+  Unary.Erfc,
+  Unary.Erfinv,
+  Unary.Sinc,
 ];
 
 /** Unary ops with a bool result: the addon does not implement them (they stay TypeScript). */

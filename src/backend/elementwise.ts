@@ -21,6 +21,7 @@ import {
   opTable,
 } from "./abi.js";
 import { nativeAddon, nativeKernels } from "./native.js";
+import { erfcScalar, erfinvScalar, sincScalar } from "./special.js";
 
 export { Activation, Binary, Unary };
 
@@ -209,6 +210,15 @@ export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n
       break;
     case Unary.Exp2:
       for (let i = 0; i < n; i++) out[i] = exp2(a[aOff + i]);
+      break;
+    case Unary.Erfc:
+      for (let i = 0; i < n; i++) out[i] = erfcScalar(a[aOff + i]);
+      break;
+    case Unary.Erfinv:
+      for (let i = 0; i < n; i++) out[i] = erfinvScalar(a[aOff + i]);
+      break;
+    case Unary.Sinc:
+      for (let i = 0; i < n; i++) out[i] = sincScalar(a[aOff + i]);
       break;
   }
 }

@@ -4757,3 +4757,76 @@ export const copysign = fn("copysign") as {
    */
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1). */
+export const erfc = fn("erfc") as {
+  /**
+   * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
+   *
+   * PyTorch: `erfc(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse error function of each element (NaN outside [-1, 1], infinite at +-1). */
+export const erfinv = fn("erfinv") as {
+  /**
+   * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
+   *
+   * PyTorch: `erfinv(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The normalized sinc sin(pi x) / (pi x) of each element (1 at 0). */
+export const sinc = fn("sinc") as {
+  /**
+   * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
+   *
+   * PyTorch: `sinc(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
+export const deg2rad = fn("deg2rad") as {
+  /**
+   * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
+   *
+   * PyTorch: `deg2rad(Tensor self) -> Tensor`
+   * @example torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
+export const rad2deg = fn("rad2deg") as {
+  /**
+   * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
+   *
+   * PyTorch: `rad2deg(Tensor self) -> Tensor`
+   * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
+export const logit = fn("logit") as {
+  /**
+   * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+   *
+   * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+   * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+   */
+  (input: Tensor, options?: { eps?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+   *
+   * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+   * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+   */
+  (input: Tensor, eps: number | null, options?: { out?: Tensor | null }): Tensor;
+};

@@ -4444,5 +4444,103 @@ declare module "../tensor.js" {
      * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
      */
     copysign_(other: Tensor | number | boolean): this;
+    /**
+     * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
+     *
+     * PyTorch: `erfc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])
+     */
+    erfc(): Tensor;
+    /**
+     * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
+     *
+     * PyTorch: `erfc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])
+     */
+    erfc_(): this;
+    /**
+     * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `erfinv(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])
+     */
+    erfinv(): Tensor;
+    /**
+     * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `erfinv(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])
+     */
+    erfinv_(): this;
+    /**
+     * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
+     *
+     * PyTorch: `sinc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])
+     */
+    sinc(): Tensor;
+    /**
+     * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
+     *
+     * PyTorch: `sinc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])
+     */
+    sinc_(): this;
+    /**
+     * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
+     *
+     * PyTorch: `deg2rad(Tensor self) -> Tensor`
+     * @example torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])
+     */
+    deg2rad(): Tensor;
+    /**
+     * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
+     *
+     * PyTorch: `deg2rad(Tensor self) -> Tensor`
+     * @example torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])
+     */
+    deg2rad_(): this;
+    /**
+     * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
+     *
+     * PyTorch: `rad2deg(Tensor self) -> Tensor`
+     * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
+     */
+    rad2deg(): Tensor;
+    /**
+     * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
+     *
+     * PyTorch: `rad2deg(Tensor self) -> Tensor`
+     * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
+     */
+    rad2deg_(): this;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit(options?: { eps?: number | null }): Tensor;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit(eps: number | null): Tensor;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit_(options?: { eps?: number | null }): this;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit_(eps: number | null): this;
   }
 }

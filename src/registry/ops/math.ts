@@ -7,9 +7,9 @@
 import { Tensor } from "../../tensor.js";
 import * as E from "../../ops/elementwise.js";
 import { Binary, Unary } from "../../backend/elementwise.js";
-import { floatDtypeOf, scalarTypeName } from "../../ops/core.js";
+import { alloc, contiguousData, floatDtypeOf, scalarTypeName } from "../../ops/core.js";
 import { full } from "../../ops/creation.js";
-import { resultType, type DType } from "../../dtype.js";
+import { float32, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { runtimeError } from "../../errors.js";
 import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
@@ -396,3 +396,140 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Error functions, sinc
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const HALF_SQRT_PI = 0.5 * Math.sqrt(Math.PI);
+
+// d erfc x = -2/sqrt(pi) e^(-x^2)
+floatUnary(
+  "erfc",
+  Unary.Erfc,
+  "ErfcBackward0",
+  "self",
+  (g, x) => x.pow(2).neg().exp().mul(-TWO_OVER_SQRT_PI).mul(g),
+  "The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).",
+  "torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])",
+);
+// d erfinv y = sqrt(pi)/2 e^(erfinv(y)^2)
+floatUnary(
+  "erfinv",
+  Unary.Erfinv,
+  "ErfinvBackward0",
+  "self",
+  (g, y) => y.erfinv().pow(2).exp().mul(HALF_SQRT_PI).mul(g),
+  "The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).",
+  "torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])",
+);
+// d sinc x = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (PyTorch's sinc_backward)
+floatUnary(
+  "sinc",
+  Unary.Sinc,
+  "SincBackward0",
+  "self",
+  (g, x) => {
+    const xPi = x.mul(Math.PI);
+    const x2Pi = x.mul(x).mul(Math.PI);
+    const out = g.mul(xPi.mul(xPi.cos()).sub(xPi.sin())).div(x2Pi);
+    return F.where(x2Pi.eq(0), F.zerosLike(out), out);
+  },
+  "The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).",
+  "torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])",
+);
+
+// ---------------------------------------------------------------------------------------------
+// Angle conversions: a multiplication by pi/180 or 180/pi in the float dtype, with their own
+// nodes (Deg2RadBackward0 saves nothing: the gradient is g times the same constant).
+
+for (const [name, factor, node] of [
+  ["deg2rad", Math.PI / 180, "Deg2RadBackward0"],
+  ["rad2deg", 180 / Math.PI, "Rad2DegBackward0"],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc:
+      name === "deg2rad"
+        ? "Each element converted from degrees to radians (times pi/180); integers give the default float dtype."
+        : "Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.",
+    example:
+      name === "deg2rad"
+        ? "torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])"
+        : "torch.tensor([3.1416]).rad2deg() // tensor([180.0004])",
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: (self: Tensor) => {
+          const dt = floatDtypeOf(self.dtype);
+          return E.binaryKernel(Binary.Mul, self, factor, dt, dt);
+        },
+        derivative: {
+          name: node,
+          save: [],
+          grad: (g) => [g.mul(factor)],
+          jvp: (t) => t.self!.mul(factor),
+        },
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// logit: log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given
+
+/** PyTorch's logit kernel: with eps < 0 (None) 1 gives inf; otherwise clamp, then the log-odds. */
+function logitForward(self: Tensor, eps: number | null): Tensor {
+  const dt = floatDtypeOf(self.dtype);
+  const x = self.dtype === dt ? self : E.castTensor(self, dt);
+  const { data, offset } = contiguousData(x);
+  const out = alloc(self.shape.slice(), dt);
+  const o = out.typedArray;
+  const n = o.length;
+  // the bounds in the tensor's dtype, as the kernel's scalar_t lo and hi = 1 - lo
+  const round = dt === float32 ? Math.fround : (v: number) => v;
+  const e = eps ?? -1;
+  const lo = round(e);
+  const hi = round(1 - lo);
+  for (let i = 0; i < n; i++) {
+    let v = data[offset + i];
+    if (e < 0) {
+      o[i] = v === 1 ? Infinity : Math.log(v / (1 - v));
+    } else {
+      v = v < lo ? lo : v > hi ? hi : v;
+      o[i] = Math.log(v / (1 - v));
+    }
+  }
+  return out;
+}
+
+defineOp({
+  name: "logit",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).",
+  example: "torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])",
+  overloads: [
+    {
+      schema: "logit(Tensor self, float? eps=None) -> Tensor",
+      forward: logitForward,
+      // d logit x = 1/(x (1 - x)) inside [lo, hi]; outside 0 with eps, NaN without
+      // (PyTorch's infinitely_differentiable_logit_backward)
+      derivative: {
+        name: "LogitBackward0",
+        save: ["self"],
+        attrs: ["eps"],
+        grad: (g, s: { self: Tensor }, a: { eps: number | null }) => [logitGrad(g, s.self, a.eps)],
+        jvp: (t, p, _r, a: { eps: number | null }) => logitGrad(t.self!, p.self, a.eps),
+      } satisfies DerivativeDecl<"self", { eps: number | null }>,
+    },
+  ],
+});
+
+function logitGrad(g: Tensor, x: Tensor, eps: number | null): Tensor {
+  const lo = eps ?? 0;
+  const inside = x.ge(lo).logicalAnd(x.le(1 - lo));
+  return F.where(inside, g.div(x.mul(x.neg().add(1))), eps === null ? NaN : 0);
+}
