@@ -52,7 +52,9 @@ enum UnaryOp : int {
   kErfc = 35,
   kErfinv = 36,
   kSinc = 37,
-  kUnaryCount = 38,
+  kLgamma = 38,
+  kDigamma = 39,
+  kUnaryCount = 40,
 };
 
 // src/backend/abi.ts Binary
@@ -144,6 +146,8 @@ constexpr bool unaryIsMath(Index op) {
     case kErfc:
     case kErfinv:
     case kSinc:
+    case kLgamma:
+    case kDigamma:
       return true;
     default:
       return false;

@@ -67,6 +67,34 @@ inline double calcErfinv(double y) {
   return x;
 }
 
+// PyTorch's calc_digamma in double (Math.h): reflection below 0, recurrence up to 10, then the
+// asymptotic series; the TypeScript twin is digammaScalar in src/backend/special.ts.
+inline double calcDigamma(double x) {
+  static const double kPsi10 = 2.25175258906672110764;
+  static const double A[] = {1.0 / 12, -691.0 / 32760, 1.0 / 132, -1.0 / 240,
+                             1.0 / 252, -1.0 / 120,    1.0 / 12};
+  if (x == 0) return std::copysign(INFINITY, -x);
+  if (x < 0) {
+    if (x == std::trunc(x)) return NAN;
+    const double r = x - std::trunc(x);
+    return calcDigamma(1 - x) - M_PI / std::tan(M_PI * r);
+  }
+  double result = 0;
+  while (x < 10) {
+    result -= 1 / x;
+    x += 1;
+  }
+  if (x == 10) return result + kPsi10;
+  double y = 0;
+  if (x < 1.0e17) {
+    const double z = 1.0 / (x * x);
+    double p = A[0];
+    for (int i = 1; i < 7; i++) p = p * z + A[i];
+    y = z * p;
+  }
+  return result + std::log(x) - 0.5 / x - y;
+}
+
 // sin(pi x) / (pi x), 1 at 0 (PyTorch's sinc kernel)
 inline double sinc(double x) {
   if (x == 0) return 1.0;
@@ -353,6 +381,8 @@ void unaryScalar(int op, const T* a, T* o, Index lo, Index hi) {
     case kErfc: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::erfc, x); }); break;
     case kErfinv: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(calcErfinv, x); }); break;
     case kSinc: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(sinc, x); }); break;
+    case kLgamma: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::lgamma, x); }); break;
+    case kDigamma: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(calcDigamma, x); }); break;
     default: break;
   }
 }

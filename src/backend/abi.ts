@@ -53,6 +53,8 @@ export enum Unary {
   Erfc,
   Erfinv,
   Sinc,
+  Lgamma,
+  Digamma,
 }
 
 /** The ops of the elementwise `binary` kernels (elementwise.ts, native/elementwise.cc). */
@@ -146,6 +148,8 @@ export const UNARY_MATH: readonly Unary[] = [
   Unary.Erfc,
   Unary.Erfinv,
   Unary.Sinc,
+  Unary.Lgamma,
+  Unary.Digamma,
 ];
 
 /** Unary ops with a bool result: the addon does not implement them (they stay TypeScript). */

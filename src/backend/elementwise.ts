@@ -21,7 +21,7 @@ import {
   opTable,
 } from "./abi.js";
 import { nativeAddon, nativeKernels } from "./native.js";
-import { erfcScalar, erfinvScalar, sincScalar } from "./special.js";
+import { digammaScalar, erfcScalar, erfinvScalar, lgammaScalar, sincScalar } from "./special.js";
 
 export { Activation, Binary, Unary };
 
@@ -219,6 +219,12 @@ export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n
       break;
     case Unary.Sinc:
       for (let i = 0; i < n; i++) out[i] = sincScalar(a[aOff + i]);
+      break;
+    case Unary.Lgamma:
+      for (let i = 0; i < n; i++) out[i] = lgammaScalar(a[aOff + i]);
+      break;
+    case Unary.Digamma:
+      for (let i = 0; i < n; i++) out[i] = digammaScalar(a[aOff + i]);
       break;
   }
 }

@@ -189,3 +189,174 @@ export function sincScalar(x: number): number {
   const p = Math.PI * x;
   return Math.sin(p) / p;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gamma-function family
+
+/** Lanczos coefficients (g = 7, n = 9): Gamma(x+1) ~ sqrt(2 pi) t^(x+1/2) e^-t A(x), t = x+7.5 */
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+  -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+  1.5056327351493116e-7,
+];
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * log|Gamma(x)| (C's lgamma, which torch.lgamma calls): the Lanczos approximation for x >= 1/2
+ * (absolute error ~1e-15, so exact zeros at 1 and 2 come out within 1e-15), the reflection
+ * log(pi / |sin(pi x)|) - lgamma(1 - x) below; +inf at 0 and the negative integers.
+ * @example lgammaScalar(0.5) // 0.5723649429247001
+ */
+export function lgammaScalar(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x === Infinity || x === -Infinity) return Infinity;
+  if (x <= 0 && x === Math.trunc(x)) return Infinity;
+  if (x === 1 || x === 2) return 0;
+  if (x < 0.5) {
+    // |sin(pi x)| through x's distance to the nearest integer (exact; pi x loses digits for
+    // large |x|, and sin near pi loses them next to the poles)
+    const s = Math.abs(Math.sin(Math.PI * (x - Math.round(x))));
+    return Math.log(Math.PI / s) - lgammaScalar(1 - x);
+  }
+  const y = x - 1;
+  let a = LANCZOS[0];
+  for (let i = 1; i < 9; i++) a += LANCZOS[i] / (y + i);
+  const t = y + 7.5;
+  return HALF_LOG_2PI + (y + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** digamma(10) = H_9 - Euler's gamma (calc_digamma's PSI_10) */
+const PSI_10 = 2.25175258906672110764;
+/** The asymptotic series' coefficients B_2k / 2k, highest power first (Cephes' psi) */
+const PSI_A = [1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12];
+
+/**
+ * The digamma function as PyTorch's calc_digamma (aten/src/ATen/native/Math.h): -+inf at -+0,
+ * NaN at the negative integers, reflection for x < 0, recurrence up to x >= 10, then the
+ * asymptotic series.
+ * @example digammaScalar(1) // -0.5772156649015329
+ */
+export function digammaScalar(x: number): number {
+  if (x === 0) return Object.is(x, -0) ? Infinity : -Infinity;
+  if (x < 0) {
+    if (x === Math.trunc(x)) return NaN;
+    // tan(pi r) of the fractional part r is more accurate than tan(pi x)
+    const r = x - Math.trunc(x);
+    return digammaScalar(1 - x) - Math.PI / Math.tan(Math.PI * r);
+  }
+  let result = 0;
+  while (x < 10) {
+    result -= 1 / x;
+    x += 1;
+  }
+  if (x === 10) return result + PSI_10;
+  let y = 0;
+  if (x < 1e17) {
+    const z = 1 / (x * x);
+    let p = PSI_A[0];
+    for (let i = 1; i < PSI_A.length; i++) p = p * z + PSI_A[i];
+    y = z * p;
+  }
+  return result + Math.log(x) - 0.5 / x - y;
+}
+
+/**
+ * The trigamma function as PyTorch's calc_trigamma: reflection below 1/2, six recurrence
+ * steps, then the asymptotic series.
+ * @example trigammaScalar(1) // 1.6449340668482264
+ */
+export function trigammaScalar(x: number): number {
+  let sign = 1;
+  let result = 0;
+  if (x < 0.5) {
+    sign = -1;
+    const s = Math.sin(Math.PI * x);
+    result -= (Math.PI * Math.PI) / (s * s);
+    x = 1 - x;
+  }
+  for (let i = 0; i < 6; i++) {
+    result += 1 / (x * x);
+    x += 1;
+  }
+  const ixx = 1 / (x * x);
+  result += (1 + 1 / (2 * x) + ixx * (1 / 6 - ixx * (1 / 30 - ixx * (1 / 42)))) / x;
+  return sign * result;
+}
+
+/** (2k)! / B_2k for k = 1..12 (Cephes zeta's A[]), from the Bernoulli numbers. */
+const ZETA_A = ((): number[] => {
+  const bernoulli = [
+    1 / 6,
+    -1 / 30,
+    1 / 42,
+    -1 / 30,
+    5 / 66,
+    -691 / 2730,
+    7 / 6,
+    -3617 / 510,
+    43867 / 798,
+    -174611 / 330,
+    854513 / 138,
+    -236364091 / 2730,
+  ];
+  let f = 1;
+  return bernoulli.map((b, i) => {
+    f *= (2 * i + 1) * (2 * i + 2);
+    return f / b;
+  });
+})();
+const MACHEP = 1.11022302462515654042e-16;
+
+/**
+ * The Hurwitz zeta function sum_k (k + q)^-x (Cephes' zeta, which PyTorch's polygamma uses):
+ * direct summation, then the Euler-Maclaurin tail.
+ * @example zetaScalar(2, 1) // 1.6449340668482264
+ */
+export function zetaScalar(x: number, q: number): number {
+  if (x === 1) return Infinity;
+  if (x < 1) return NaN;
+  if (q <= 0) {
+    if (q === Math.trunc(q)) return Infinity;
+    if (x !== Math.trunc(x)) return NaN;
+  }
+  let s = Math.pow(q, -x);
+  let a = q;
+  let i = 0;
+  let b = 0;
+  while (i < 9 || a <= 9) {
+    i += 1;
+    a += 1;
+    b = Math.pow(a, -x);
+    s += b;
+    if (-MACHEP * s < b && b < MACHEP * s) return s;
+  }
+  const w = a;
+  s += (b * w) / (x - 1);
+  s -= 0.5 * b;
+  a = 1;
+  let k = 0;
+  for (let j = 0; j < 12; j++) {
+    a *= x + k;
+    b /= w;
+    let t = (a * b) / ZETA_A[j];
+    s += t;
+    t = Math.abs(t / s);
+    if (t < MACHEP) return s;
+    k += 1;
+    a *= x + k;
+    b /= w;
+    k += 1;
+  }
+  return s;
+}
+
+/**
+ * polygamma(n, x) as PyTorch's calc_polygamma: digamma for n = 0, trigamma for n = 1, else
+ * (-1)^(n+1) n! zeta(n + 1, x).
+ * @example polygammaScalar(2, 1) // -2.4041138063191885
+ */
+export function polygammaScalar(n: number, x: number): number {
+  if (n === 0) return digammaScalar(x);
+  if (n === 1) return trigammaScalar(x);
+  return (n % 2 === 1 ? 1 : -1) * Math.exp(lgammaScalar(n + 1)) * zetaScalar(n + 1, x);
+}

@@ -4830,3 +4830,43 @@ export const logit = fn("logit") as {
    */
   (input: Tensor, eps: number | null, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The natural logarithm of the absolute value of the gamma function of each element. */
+export const lgamma = fn("lgamma") as {
+  /**
+   * The natural logarithm of the absolute value of the gamma function of each element.
+   *
+   * PyTorch: `lgamma(Tensor self) -> Tensor`
+   * @example torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers. */
+export const digamma = fn("digamma") as {
+  /**
+   * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
+   *
+   * PyTorch: `digamma(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype. */
+export const polygamma = fn("polygamma") as {
+  /**
+   * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+   *
+   * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+   * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+   */
+  (n: number, options: { input: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+   *
+   * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+   * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+   */
+  (n: number, input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

@@ -4542,5 +4542,61 @@ declare module "../tensor.js" {
      * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
      */
     logit_(eps: number | null): this;
+    /**
+     * The natural logarithm of the absolute value of the gamma function of each element.
+     *
+     * PyTorch: `lgamma(Tensor self) -> Tensor`
+     * @example torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])
+     */
+    lgamma(): Tensor;
+    /**
+     * The natural logarithm of the absolute value of the gamma function of each element.
+     *
+     * PyTorch: `lgamma(Tensor self) -> Tensor`
+     * @example torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])
+     */
+    lgamma_(): this;
+    /**
+     * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
+     *
+     * PyTorch: `digamma(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])
+     */
+    digamma(): Tensor;
+    /**
+     * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
+     *
+     * PyTorch: `digamma(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])
+     */
+    digamma_(): this;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma(options: { n: number }): Tensor;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma(n: number): Tensor;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma_(options: { n: number }): this;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma_(n: number): this;
   }
 }

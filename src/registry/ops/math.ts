@@ -13,6 +13,7 @@ import { float32, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { runtimeError } from "../../errors.js";
 import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
+import { polygammaScalar } from "../../backend/special.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
 
 const LN2 = Math.LN2; // PyTorch's M_LN2
@@ -533,3 +534,70 @@ function logitGrad(g: Tensor, x: Tensor, eps: number | null): Tensor {
   const inside = x.ge(lo).logicalAnd(x.le(1 - lo));
   return F.where(inside, g.div(x.mul(x.neg().add(1))), eps === null ? NaN : 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gamma-function family: lgamma' = digamma, digamma' = polygamma(1, .), polygamma(n)' =
+// polygamma(n + 1) (src/backend/special.ts has the ports of PyTorch's Math.h algorithms)
+
+// d lgamma x = digamma x
+floatUnary(
+  "lgamma",
+  Unary.Lgamma,
+  "LgammaBackward0",
+  "self",
+  (g, x) => g.mul(x.digamma()),
+  "The natural logarithm of the absolute value of the gamma function of each element.",
+  "torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])",
+);
+// d digamma x = polygamma(1, x)
+floatUnary(
+  "digamma",
+  Unary.Digamma,
+  "DigammaBackward0",
+  "self",
+  (g, x) => g.mul(polygammaForward(1, x)),
+  "The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.",
+  "torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])",
+);
+
+/** polygamma(n, x) in x's float dtype, without recording (the registry records). */
+function polygammaKernel(n: number, self: Tensor): Tensor {
+  if (n < 0) throw runtimeError("polygamma(n, x) does not support negative n.");
+  const dt = floatDtypeOf(self.dtype);
+  const x = self.dtype === dt ? self : E.castTensor(self, dt);
+  const { data, offset } = contiguousData(x);
+  const out = alloc(self.shape.slice(), dt);
+  const o = out.typedArray;
+  for (let i = 0; i < o.length; i++) o[i] = polygammaScalar(n, data[offset + i]);
+  return out;
+}
+
+/** polygamma(n, x) through the registry (recorded: formulas differentiate it again). */
+function polygammaForward(n: number, x: Tensor): Tensor {
+  return polygammaOp.fn(n, x) as Tensor;
+}
+
+const polygammaDerivative = (name: string): DerivativeDecl<"self", { n: number }> => ({
+  name,
+  save: ["self"],
+  attrs: ["n"],
+  // d polygamma(n, x) = polygamma(n + 1, x)
+  grad: (g, s: { self: Tensor }, a: { n: number }) => [g.mul(polygammaForward(a.n + 1, s.self))],
+  jvp: (t, p, _r, a: { n: number }) => t.self!.mul(polygammaForward(a.n + 1, p.self)),
+});
+
+const polygammaOp = defineOp({
+  name: "polygamma",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.",
+  example: "torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])",
+  overloads: [
+    {
+      schema: "polygamma(int n, Tensor self) -> Tensor",
+      forward: polygammaKernel,
+      derivative: polygammaDerivative("PolygammaBackward0"),
+      inplace: { forward: polygammaKernel, derivative: polygammaDerivative("PolygammaBackward1") },
+    },
+  ],
+});
