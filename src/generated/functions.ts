@@ -4870,3 +4870,47 @@ export const polygamma = fn("polygamma") as {
    */
   (n: number, input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** Each element rounded toward zero (integers unchanged). */
+export const trunc = fn("trunc") as {
+  /**
+   * Each element rounded toward zero (integers unchanged).
+   *
+   * PyTorch: `trunc(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).trunc() // tensor([ 1., -1.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of trunc: each element rounded toward zero (integers unchanged). */
+export const fix = fn("fix") as {
+  /**
+   * Alias of trunc: each element rounded toward zero (integers unchanged).
+   *
+   * PyTorch: `fix(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).fix() // tensor([ 1., -1.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
+export const frac = fn("frac") as {
+  /**
+   * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
+   *
+   * PyTorch: `frac(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN). */
+export const sgn = fn("sgn") as {
+  /**
+   * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
+   *
+   * PyTorch: `sgn(Tensor self) -> Tensor`
+   * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

@@ -4598,5 +4598,61 @@ declare module "../tensor.js" {
      * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
      */
     polygamma_(n: number): this;
+    /**
+     * Each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `trunc(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).trunc() // tensor([ 1., -1.])
+     */
+    trunc(): Tensor;
+    /**
+     * Each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `trunc(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).trunc() // tensor([ 1., -1.])
+     */
+    trunc_(): this;
+    /**
+     * Alias of trunc: each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `fix(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).fix() // tensor([ 1., -1.])
+     */
+    fix(): Tensor;
+    /**
+     * Alias of trunc: each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `fix(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).fix() // tensor([ 1., -1.])
+     */
+    fix_(): this;
+    /**
+     * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
+     *
+     * PyTorch: `frac(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
+     */
+    frac(): Tensor;
+    /**
+     * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
+     *
+     * PyTorch: `frac(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
+     */
+    frac_(): this;
+    /**
+     * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
+     *
+     * PyTorch: `sgn(Tensor self) -> Tensor`
+     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+     */
+    sgn(): Tensor;
+    /**
+     * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
+     *
+     * PyTorch: `sgn(Tensor self) -> Tensor`
+     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+     */
+    sgn_(): this;
   }
 }

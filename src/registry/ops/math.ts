@@ -601,3 +601,76 @@ const polygammaOp = defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Rounding toward zero and the fractional part; sgn (sign for real tensors)
+
+/** A piecewise constant op: zero gradient and tangent. */
+const constantDerivative = (name: string): DerivativeDecl => ({
+  name,
+  save: [],
+  grad: (g) => [F.zerosLike(g)],
+  jvp: (_t, _p, result) => F.zerosLike(result),
+});
+
+for (const name of ["trunc", "fix"]) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc:
+      name === "trunc"
+        ? "Each element rounded toward zero (integers unchanged)."
+        : "Alias of trunc: each element rounded toward zero (integers unchanged).",
+    example: `torch.tensor([1.5, -1.5]).${name}() // tensor([ 1., -1.])`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: (self: Tensor) => E.rounding(Unary.Trunc, "trunc", self),
+        derivative: constantDerivative("TruncBackward0"),
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "frac",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).",
+  example: "torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])",
+  overloads: [
+    {
+      schema: "frac(Tensor self) -> Tensor",
+      forward: (self: Tensor) => {
+        if (!self.dtype.isFloatingPoint)
+          throw runtimeError(`"frac_cpu" not implemented for '${scalarTypeName(self.dtype)}'`);
+        // x - trunc(x) is exact in floating point
+        const t = E.unaryKernel(Unary.Trunc, self, self.dtype);
+        return E.binaryKernel(Binary.Sub, self, t, self.dtype, self.dtype);
+      },
+      // d frac x = 1
+      derivative: {
+        name: "FracBackward0",
+        save: [],
+        grad: (g) => [g],
+        jvp: (t) => t.self!.clone(),
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "sgn",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).",
+  example: "torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])",
+  overloads: [
+    {
+      schema: "sgn(Tensor self) -> Tensor",
+      forward: E.sign,
+      derivative: constantDerivative("SgnBackward0"),
+    },
+  ],
+});
