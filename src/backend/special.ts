@@ -226,7 +226,7 @@ export function lgammaScalar(x: number): number {
 }
 
 /** digamma(10) = H_9 - Euler's gamma (calc_digamma's PSI_10) */
-const PSI_10 = 2.25175258906672110764;
+const PSI_10 = 2.251752589066721;
 /** The asymptotic series' coefficients B_2k / 2k, highest power first (Cephes' psi) */
 const PSI_A = [1 / 12, -691 / 32760, 1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12];
 
