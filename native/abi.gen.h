@@ -38,7 +38,23 @@ enum UnaryOp : int {
   kIsNan = 21,
   kIsFinite = 22,
   kLogicalNot = 23,
-  kUnaryCount = 24,
+  kAsin = 24,
+  kAcos = 25,
+  kAtan = 26,
+  kSinh = 27,
+  kCosh = 28,
+  kAsinh = 29,
+  kAcosh = 30,
+  kAtanh = 31,
+  kLog2 = 32,
+  kLog10 = 33,
+  kExp2 = 34,
+  kErfc = 35,
+  kErfinv = 36,
+  kSinc = 37,
+  kLgamma = 38,
+  kDigamma = 39,
+  kUnaryCount = 40,
 };
 
 // src/backend/abi.ts Binary
@@ -61,7 +77,12 @@ enum BinaryOp : int {
   kRemainder = 15,
   kLogicalAnd = 16,
   kLogicalOr = 17,
-  kBinaryCount = 18,
+  kHypot = 18,
+  kLogAddExp = 19,
+  kLogAddExp2 = 20,
+  kCopysign = 21,
+  kXlogy = 22,
+  kBinaryCount = 23,
 };
 
 // src/backend/abi.ts Reduce
@@ -121,6 +142,22 @@ constexpr bool unaryIsMath(Index op) {
     case kTan:
     case kTanh:
     case kSigmoid:
+    case kAsin:
+    case kAcos:
+    case kAtan:
+    case kSinh:
+    case kCosh:
+    case kAsinh:
+    case kAcosh:
+    case kAtanh:
+    case kLog2:
+    case kLog10:
+    case kExp2:
+    case kErfc:
+    case kErfinv:
+    case kSinc:
+    case kLgamma:
+    case kDigamma:
       return true;
     default:
       return false;
@@ -146,6 +183,10 @@ constexpr bool binaryIsMath(Index op) {
     case kAtan2:
     case kFloorDiv:
     case kRemainder:
+    case kHypot:
+    case kLogAddExp:
+    case kLogAddExp2:
+    case kXlogy:
       return true;
     default:
       return false;

@@ -39,6 +39,82 @@ inline double pyRemainder(double x, double y) {
   return r != 0 && (r < 0) != (y < 0) ? r + y : r;
 }
 
+// PyTorch's calc_erfinv (aten/src/ATen/native/Math.h) in double: a rational first guess, then
+// two Newton steps on erf(x) = y; the TypeScript twin is erfinvScalar in src/backend/special.ts.
+inline double calcErfinv(double y) {
+  static const double a[4] = {0.886226899, -1.645349621, 0.914624893, -0.140543331};
+  static const double b[4] = {-2.118377725, 1.442710462, -0.329097515, 0.012229801};
+  static const double c[4] = {-1.970840454, -1.624906493, 3.429567803, 1.641345311};
+  static const double d[2] = {3.5438892, 1.6370678};
+  const double ay = std::fabs(y);
+  if (ay > 1.0) return NAN;
+  if (ay == 1.0) return std::copysign(INFINITY, y);
+  double x;
+  if (ay <= 0.7) {
+    const double z = y * y;
+    const double num = ((a[3] * z + a[2]) * z + a[1]) * z + a[0];
+    const double dem = (((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + 1.0;
+    x = y * num / dem;
+  } else {
+    const double z = std::sqrt(-std::log((1.0 - ay) / 2.0));
+    const double num = ((c[3] * z + c[2]) * z + c[1]) * z + c[0];
+    const double dem = (d[1] * z + d[0]) * z + 1.0;
+    x = std::copysign(num, y) / dem;
+  }
+  const double k = 2.0 / std::sqrt(M_PI);
+  x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+  x = x - (std::erf(x) - y) / (k * std::exp(-x * x));
+  return x;
+}
+
+// PyTorch's calc_digamma in double (Math.h): reflection below 0, recurrence up to 10, then the
+// asymptotic series; the TypeScript twin is digammaScalar in src/backend/special.ts.
+inline double calcDigamma(double x) {
+  static const double kPsi10 = 2.25175258906672110764;
+  static const double A[] = {1.0 / 12, -691.0 / 32760, 1.0 / 132, -1.0 / 240,
+                             1.0 / 252, -1.0 / 120,    1.0 / 12};
+  if (x == 0) return std::copysign(INFINITY, -x);
+  if (x < 0) {
+    if (x == std::trunc(x)) return NAN;
+    const double r = x - std::trunc(x);
+    return calcDigamma(1 - x) - M_PI / std::tan(M_PI * r);
+  }
+  double result = 0;
+  while (x < 10) {
+    result -= 1 / x;
+    x += 1;
+  }
+  if (x == 10) return result + kPsi10;
+  double y = 0;
+  if (x < 1.0e17) {
+    const double z = 1.0 / (x * x);
+    double p = A[0];
+    for (int i = 1; i < 7; i++) p = p * z + A[i];
+    y = z * p;
+  }
+  return result + std::log(x) - 0.5 / x - y;
+}
+
+// sin(pi x) / (pi x), 1 at 0 (PyTorch's sinc kernel)
+inline double sinc(double x) {
+  if (x == 0) return 1.0;
+  const double p = M_PI * x;
+  return std::sin(p) / p;
+}
+
+// log(e^x + e^y) as PyTorch's logaddexp kernel (equal infinities give that infinity), and
+// log2(2^x + 2^y) likewise; the TypeScript twins are logAddExp/logAddExp2 in elementwise.ts.
+inline double logAddExp(double x, double y) {
+  if (std::isinf(x) && x == y) return x;
+  const double m = x > y || y != y ? x : y;
+  return m + std::log1p(std::exp(-std::fabs(x - y)));
+}
+inline double logAddExp2(double x, double y) {
+  if (std::isinf(x) && x == y) return x;
+  const double m = x > y || y != y ? x : y;
+  return m + std::log1p(std::pow(2.0, -std::fabs(x - y))) * (1.0 / 0.6931471805599453);
+}
+
 // ---------------------------------------------------------------------------------------------
 // float32 AVX2 math. Constants and polynomials are Cephes' single-precision ones (expf, logf,
 // tanhf). Max error against the correctly rounded float32 result (the TypeScript kernel's),
@@ -291,6 +367,22 @@ void unaryScalar(int op, const T* a, T* o, Index lo, Index hi) {
     // nearbyint in the default rounding mode rounds half to even, as torch.round
     case kRound: mapScalar(a, o, lo, hi, [](T x) { return std::nearbyint(x); }); break;
     case kTrunc: mapScalar(a, o, lo, hi, [](T x) { return std::trunc(x); }); break;
+    case kAsin: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::asin, x); }); break;
+    case kAcos: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::acos, x); }); break;
+    case kAtan: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::atan, x); }); break;
+    case kSinh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::sinh, x); }); break;
+    case kCosh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::cosh, x); }); break;
+    case kAsinh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::asinh, x); }); break;
+    case kAcosh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::acosh, x); }); break;
+    case kAtanh: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::atanh, x); }); break;
+    case kLog2: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log2, x); }); break;
+    case kLog10: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::log10, x); }); break;
+    case kExp2: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::exp2, x); }); break;
+    case kErfc: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::erfc, x); }); break;
+    case kErfinv: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(calcErfinv, x); }); break;
+    case kSinc: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(sinc, x); }); break;
+    case kLgamma: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(std::lgamma, x); }); break;
+    case kDigamma: mapScalar(a, o, lo, hi, [](T x) { return viaDouble<T>(calcDigamma, x); }); break;
     default: break;
   }
 }
@@ -338,6 +430,16 @@ bool withBinaryOp(int op, Run&& run) {
     case kRemainder: run([](T x, T y) { return T(pyRemainder(x, y)); }); return true;
     case kLogicalAnd: run([](T x, T y) { return uint8_t(x != 0 && y != 0); }); return true;
     case kLogicalOr: run([](T x, T y) { return uint8_t(x != 0 || y != 0); }); return true;
+    case kHypot: run([](T x, T y) { return T(std::hypot(double(x), double(y))); }); return true;
+    case kLogAddExp: run([](T x, T y) { return T(logAddExp(x, y)); }); return true;
+    case kLogAddExp2: run([](T x, T y) { return T(logAddExp2(x, y)); }); return true;
+    case kCopysign: run([](T x, T y) { return std::copysign(x, y); }); return true;
+    case kXlogy:
+      // x * log(y), 0 where x == 0 (unless y is NaN), as PyTorch's xlogy kernel
+      run([](T x, T y) {
+        return y != y ? T(NAN) : x == 0 ? T(0) : T(double(x) * std::log(double(y)));
+      });
+      return true;
     default: return false;
   }
 }

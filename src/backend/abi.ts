@@ -39,6 +39,22 @@ export enum Unary {
   IsNan,
   IsFinite,
   LogicalNot,
+  Asin,
+  Acos,
+  Atan,
+  Sinh,
+  Cosh,
+  Asinh,
+  Acosh,
+  Atanh,
+  Log2,
+  Log10,
+  Exp2,
+  Erfc,
+  Erfinv,
+  Sinc,
+  Lgamma,
+  Digamma,
 }
 
 /** The ops of the elementwise `binary` kernels (elementwise.ts, native/elementwise.cc). */
@@ -61,6 +77,11 @@ export enum Binary {
   Remainder,
   LogicalAnd,
   LogicalOr,
+  Hypot,
+  LogAddExp,
+  LogAddExp2,
+  Copysign,
+  Xlogy,
 }
 
 /** The reductions of `reduce` / `reduceAxis` (reduce.ts, native/reduce.cc). */
@@ -125,6 +146,22 @@ export const UNARY_MATH: readonly Unary[] = [
   Unary.Tan,
   Unary.Tanh,
   Unary.Sigmoid,
+  Unary.Asin,
+  Unary.Acos,
+  Unary.Atan,
+  Unary.Sinh,
+  Unary.Cosh,
+  Unary.Asinh,
+  Unary.Acosh,
+  Unary.Atanh,
+  Unary.Log2,
+  Unary.Log10,
+  Unary.Exp2,
+  Unary.Erfc,
+  Unary.Erfinv,
+  Unary.Sinc,
+  Unary.Lgamma,
+  Unary.Digamma,
 ];
 
 /** Unary ops with a bool result: the addon does not implement them (they stay TypeScript). */
@@ -136,6 +173,10 @@ export const BINARY_MATH: readonly Binary[] = [
   Binary.Atan2,
   Binary.FloorDiv,
   Binary.Remainder,
+  Binary.Hypot,
+  Binary.LogAddExp,
+  Binary.LogAddExp2,
+  Binary.Xlogy,
 ];
 
 /** Binary ops with a bool result: their output is a Uint8Array. */

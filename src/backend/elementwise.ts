@@ -21,6 +21,7 @@ import {
   opTable,
 } from "./abi.js";
 import { nativeAddon, nativeKernels } from "./native.js";
+import { digammaScalar, erfcScalar, erfinvScalar, lgammaScalar, sincScalar } from "./special.js";
 
 export { Activation, Binary, Unary };
 
@@ -79,6 +80,14 @@ function binaryOutFits(op: Binary, a: TypedArray, out: TypedArray): boolean {
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * 2^x as C's exp2: exact powers of two for integral x (Math.pow(2, x) is exact there too) and
+ * the correctly handled limits exp2(-inf) = 0, exp2(inf) = inf, exp2(nan) = nan.
+ */
+function exp2(x: number): number {
+  return Math.pow(2, x);
 }
 
 export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n: number): void {
@@ -169,6 +178,54 @@ export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n
     case Unary.LogicalNot:
       for (let i = 0; i < n; i++) out[i] = a[aOff + i] === 0 ? 1 : 0;
       break;
+    case Unary.Asin:
+      for (let i = 0; i < n; i++) out[i] = Math.asin(a[aOff + i]);
+      break;
+    case Unary.Acos:
+      for (let i = 0; i < n; i++) out[i] = Math.acos(a[aOff + i]);
+      break;
+    case Unary.Atan:
+      for (let i = 0; i < n; i++) out[i] = Math.atan(a[aOff + i]);
+      break;
+    case Unary.Sinh:
+      for (let i = 0; i < n; i++) out[i] = Math.sinh(a[aOff + i]);
+      break;
+    case Unary.Cosh:
+      for (let i = 0; i < n; i++) out[i] = Math.cosh(a[aOff + i]);
+      break;
+    case Unary.Asinh:
+      for (let i = 0; i < n; i++) out[i] = Math.asinh(a[aOff + i]);
+      break;
+    case Unary.Acosh:
+      for (let i = 0; i < n; i++) out[i] = Math.acosh(a[aOff + i]);
+      break;
+    case Unary.Atanh:
+      for (let i = 0; i < n; i++) out[i] = Math.atanh(a[aOff + i]);
+      break;
+    case Unary.Log2:
+      for (let i = 0; i < n; i++) out[i] = Math.log2(a[aOff + i]);
+      break;
+    case Unary.Log10:
+      for (let i = 0; i < n; i++) out[i] = Math.log10(a[aOff + i]);
+      break;
+    case Unary.Exp2:
+      for (let i = 0; i < n; i++) out[i] = exp2(a[aOff + i]);
+      break;
+    case Unary.Erfc:
+      for (let i = 0; i < n; i++) out[i] = erfcScalar(a[aOff + i]);
+      break;
+    case Unary.Erfinv:
+      for (let i = 0; i < n; i++) out[i] = erfinvScalar(a[aOff + i]);
+      break;
+    case Unary.Sinc:
+      for (let i = 0; i < n; i++) out[i] = sincScalar(a[aOff + i]);
+      break;
+    case Unary.Lgamma:
+      for (let i = 0; i < n; i++) out[i] = lgammaScalar(a[aOff + i]);
+      break;
+    case Unary.Digamma:
+      for (let i = 0; i < n; i++) out[i] = digammaScalar(a[aOff + i]);
+      break;
   }
 }
 
@@ -183,6 +240,36 @@ export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n
 export function cPow(x: number, y: number): number {
   if (x === 1 || ((y === Infinity || y === -Infinity) && x === -1)) return 1;
   return Math.pow(x, y);
+}
+
+/**
+ * log(e^x + e^y) as PyTorch's logaddexp kernel: equal infinities give that infinity (no
+ * inf - inf = NaN); otherwise max + log1p(e^-|x - y|).
+ */
+export function logAddExp(x: number, y: number): number {
+  if ((x === Infinity || x === -Infinity) && x === y) return x;
+  const m = x > y || y !== y ? x : y;
+  return m + Math.log1p(Math.exp(-Math.abs(x - y)));
+}
+
+const INV_LN2 = 1 / Math.LN2;
+/** log2(2^x + 2^y) as PyTorch's logaddexp2 kernel: max + log1p(2^-|x - y|) / ln 2. */
+export function logAddExp2(x: number, y: number): number {
+  if ((x === Infinity || x === -Infinity) && x === y) return x;
+  const m = x > y || y !== y ? x : y;
+  return m + Math.log1p(Math.pow(2, -Math.abs(x - y))) * INV_LN2;
+}
+
+/** |x| with the sign bit of y (-0 and NaN signs included), as C's copysign. */
+const sgnF64 = new Float64Array(1);
+const sgnU8 = new Uint8Array(sgnF64.buffer);
+const SIGN_BYTE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 7 : 0;
+export function copysign(x: number, y: number): number {
+  sgnF64[0] = y;
+  const neg = (sgnU8[SIGN_BYTE] & 0x80) !== 0;
+  sgnF64[0] = x;
+  sgnU8[SIGN_BYTE] = neg ? sgnU8[SIGN_BYTE] | 0x80 : sgnU8[SIGN_BYTE] & 0x7f;
+  return sgnF64[0];
 }
 
 export function binary(
@@ -273,6 +360,27 @@ export function binary(
       break;
     case Binary.LogicalOr:
       for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] !== 0 || b[ib] !== 0 ? 1 : 0;
+      break;
+    case Binary.Hypot:
+      // sqrt(x^2 + y^2) without overflow; inf wins over NaN, as C's hypot
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = Math.hypot(a[ia], b[ib]);
+      break;
+    case Binary.LogAddExp:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = logAddExp(a[ia], b[ib]);
+      break;
+    case Binary.LogAddExp2:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = logAddExp2(a[ia], b[ib]);
+      break;
+    case Binary.Copysign:
+      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = copysign(a[ia], b[ib]);
+      break;
+    case Binary.Xlogy:
+      // x * log(y), 0 where x == 0 (unless y is NaN), as PyTorch's xlogy kernel
+      for (; i < n; i++, ia += aStep, ib += bStep) {
+        const x = a[ia];
+        const y = b[ib];
+        out[i] = y !== y ? NaN : x === 0 ? 0 : x * Math.log(y);
+      }
       break;
   }
 }

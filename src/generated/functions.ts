@@ -8680,3 +8680,507 @@ export const asStrided = fn("asStrided") as {
     storageOffset: number | null,
   ): Tensor;
 };
+
+/** The arcsine of each element (radians; NaN outside [-1, 1]). */
+export const asin = fn("asin") as {
+  /**
+   * The arcsine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `asin(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]). */
+export const arcsin = fn("arcsin") as {
+  /**
+   * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `arcsin(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arcsin() // tensor([0.0000, 1.5708])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The arccosine of each element (radians; NaN outside [-1, 1]). */
+export const acos = fn("acos") as {
+  /**
+   * The arccosine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `acos(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]). */
+export const arccos = fn("arccos") as {
+  /**
+   * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `arccos(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arccos() // tensor([1.5708, 0.0000])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The arctangent of each element (radians). */
+export const atan = fn("atan") as {
+  /**
+   * The arctangent of each element (radians).
+   *
+   * PyTorch: `atan(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of atan. The arctangent of each element (radians). */
+export const arctan = fn("arctan") as {
+  /**
+   * Alias of atan. The arctangent of each element (radians).
+   *
+   * PyTorch: `arctan(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arctan() // tensor([0.0000, 0.7854])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The hyperbolic sine of each element. */
+export const sinh = fn("sinh") as {
+  /**
+   * The hyperbolic sine of each element.
+   *
+   * PyTorch: `sinh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The hyperbolic cosine of each element. */
+export const cosh = fn("cosh") as {
+  /**
+   * The hyperbolic cosine of each element.
+   *
+   * PyTorch: `cosh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse hyperbolic sine of each element. */
+export const asinh = fn("asinh") as {
+  /**
+   * The inverse hyperbolic sine of each element.
+   *
+   * PyTorch: `asinh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of asinh. The inverse hyperbolic sine of each element. */
+export const arcsinh = fn("arcsinh") as {
+  /**
+   * Alias of asinh. The inverse hyperbolic sine of each element.
+   *
+   * PyTorch: `arcsinh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arcsinh() // tensor([0.0000, 0.8814])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse hyperbolic cosine of each element (NaN below 1). */
+export const acosh = fn("acosh") as {
+  /**
+   * The inverse hyperbolic cosine of each element (NaN below 1).
+   *
+   * PyTorch: `acosh(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1). */
+export const arccosh = fn("arccosh") as {
+  /**
+   * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
+   *
+   * PyTorch: `arccosh(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 2]).arccosh() // tensor([0.0000, 1.3170])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
+export const atanh = fn("atanh") as {
+  /**
+   * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+   *
+   * PyTorch: `atanh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
+export const arctanh = fn("arctanh") as {
+  /**
+   * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+   *
+   * PyTorch: `arctanh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).arctanh() // tensor([0.0000, 0.5493])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The base-2 logarithm of each element. */
+export const log2 = fn("log2") as {
+  /**
+   * The base-2 logarithm of each element.
+   *
+   * PyTorch: `log2(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 8]).log2() // tensor([0., 3.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The base-10 logarithm of each element. */
+export const log10 = fn("log10") as {
+  /**
+   * The base-10 logarithm of each element.
+   *
+   * PyTorch: `log10(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 100]).log10() // tensor([0., 2.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** 2 raised to each element. */
+export const exp2 = fn("exp2") as {
+  /**
+   * 2 raised to each element.
+   *
+   * PyTorch: `exp2(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 3]).exp2() // tensor([1., 8.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only). */
+export const hypot = fn("hypot") as {
+  /**
+   * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+   * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+   * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only). */
+export const logaddexp = fn("logaddexp") as {
+  /**
+   * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `logaddexp(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `logaddexp(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only). */
+export const logaddexp2 = fn("logaddexp2") as {
+  /**
+   * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `logaddexp2(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `logaddexp2(Tensor self, Tensor other) -> Tensor`
+   * @example torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype. */
+export const xlogy = fn("xlogy") as {
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (self: number | boolean, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (self: number | boolean, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype. */
+export const copysign = fn("copysign") as {
+  /**
+   * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+   *
+   * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+   *
+   * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+   *
+   * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+   *
+   * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+   *
+   * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+   *
+   * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1). */
+export const erfc = fn("erfc") as {
+  /**
+   * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
+   *
+   * PyTorch: `erfc(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse error function of each element (NaN outside [-1, 1], infinite at +-1). */
+export const erfinv = fn("erfinv") as {
+  /**
+   * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
+   *
+   * PyTorch: `erfinv(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The normalized sinc sin(pi x) / (pi x) of each element (1 at 0). */
+export const sinc = fn("sinc") as {
+  /**
+   * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
+   *
+   * PyTorch: `sinc(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
+export const deg2rad = fn("deg2rad") as {
+  /**
+   * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
+   *
+   * PyTorch: `deg2rad(Tensor self) -> Tensor`
+   * @example torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
+export const rad2deg = fn("rad2deg") as {
+  /**
+   * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
+   *
+   * PyTorch: `rad2deg(Tensor self) -> Tensor`
+   * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
+export const logit = fn("logit") as {
+  /**
+   * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+   *
+   * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+   * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+   */
+  (input: Tensor, options?: { eps?: number | null; out?: Tensor | null }): Tensor;
+  /**
+   * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+   *
+   * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+   * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+   */
+  (input: Tensor, eps: number | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The natural logarithm of the absolute value of the gamma function of each element. */
+export const lgamma = fn("lgamma") as {
+  /**
+   * The natural logarithm of the absolute value of the gamma function of each element.
+   *
+   * PyTorch: `lgamma(Tensor self) -> Tensor`
+   * @example torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers. */
+export const digamma = fn("digamma") as {
+  /**
+   * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
+   *
+   * PyTorch: `digamma(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype. */
+export const polygamma = fn("polygamma") as {
+  /**
+   * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+   *
+   * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+   * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+   */
+  (n: number, options: { input: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+   *
+   * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+   * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+   */
+  (n: number, input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Each element rounded toward zero (integers unchanged). */
+export const trunc = fn("trunc") as {
+  /**
+   * Each element rounded toward zero (integers unchanged).
+   *
+   * PyTorch: `trunc(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).trunc() // tensor([ 1., -1.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of trunc: each element rounded toward zero (integers unchanged). */
+export const fix = fn("fix") as {
+  /**
+   * Alias of trunc: each element rounded toward zero (integers unchanged).
+   *
+   * PyTorch: `fix(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).fix() // tensor([ 1., -1.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
+export const frac = fn("frac") as {
+  /**
+   * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
+   *
+   * PyTorch: `frac(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN). */
+export const sgn = fn("sgn") as {
+  /**
+   * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
+   *
+   * PyTorch: `sgn(Tensor self) -> Tensor`
+   * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

@@ -7928,5 +7928,677 @@ declare module "../tensor.js" {
       stride: readonly number[],
       storageOffset: number | null,
     ): Tensor;
+    /**
+     * The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `asin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])
+     */
+    asin(): Tensor;
+    /**
+     * The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `asin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])
+     */
+    asin_(): this;
+    /**
+     * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arcsin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsin() // tensor([0.0000, 1.5708])
+     */
+    arcsin(): Tensor;
+    /**
+     * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arcsin(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsin() // tensor([0.0000, 1.5708])
+     */
+    arcsin_(): this;
+    /**
+     * The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `acos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])
+     */
+    acos(): Tensor;
+    /**
+     * The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `acos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])
+     */
+    acos_(): this;
+    /**
+     * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arccos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arccos() // tensor([1.5708, 0.0000])
+     */
+    arccos(): Tensor;
+    /**
+     * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
+     *
+     * PyTorch: `arccos(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arccos() // tensor([1.5708, 0.0000])
+     */
+    arccos_(): this;
+    /**
+     * The arctangent of each element (radians).
+     *
+     * PyTorch: `atan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])
+     */
+    atan(): Tensor;
+    /**
+     * The arctangent of each element (radians).
+     *
+     * PyTorch: `atan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])
+     */
+    atan_(): this;
+    /**
+     * Alias of atan. The arctangent of each element (radians).
+     *
+     * PyTorch: `arctan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arctan() // tensor([0.0000, 0.7854])
+     */
+    arctan(): Tensor;
+    /**
+     * Alias of atan. The arctangent of each element (radians).
+     *
+     * PyTorch: `arctan(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arctan() // tensor([0.0000, 0.7854])
+     */
+    arctan_(): this;
+    /**
+     * The hyperbolic sine of each element.
+     *
+     * PyTorch: `sinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])
+     */
+    sinh(): Tensor;
+    /**
+     * The hyperbolic sine of each element.
+     *
+     * PyTorch: `sinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])
+     */
+    sinh_(): this;
+    /**
+     * The hyperbolic cosine of each element.
+     *
+     * PyTorch: `cosh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])
+     */
+    cosh(): Tensor;
+    /**
+     * The hyperbolic cosine of each element.
+     *
+     * PyTorch: `cosh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])
+     */
+    cosh_(): this;
+    /**
+     * The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `asinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])
+     */
+    asinh(): Tensor;
+    /**
+     * The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `asinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])
+     */
+    asinh_(): this;
+    /**
+     * Alias of asinh. The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `arcsinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsinh() // tensor([0.0000, 0.8814])
+     */
+    arcsinh(): Tensor;
+    /**
+     * Alias of asinh. The inverse hyperbolic sine of each element.
+     *
+     * PyTorch: `arcsinh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).arcsinh() // tensor([0.0000, 0.8814])
+     */
+    arcsinh_(): this;
+    /**
+     * The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `acosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])
+     */
+    acosh(): Tensor;
+    /**
+     * The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `acosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])
+     */
+    acosh_(): this;
+    /**
+     * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `arccosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).arccosh() // tensor([0.0000, 1.3170])
+     */
+    arccosh(): Tensor;
+    /**
+     * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
+     *
+     * PyTorch: `arccosh(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 2]).arccosh() // tensor([0.0000, 1.3170])
+     */
+    arccosh_(): this;
+    /**
+     * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `atanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])
+     */
+    atanh(): Tensor;
+    /**
+     * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `atanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])
+     */
+    atanh_(): this;
+    /**
+     * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `arctanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).arctanh() // tensor([0.0000, 0.5493])
+     */
+    arctanh(): Tensor;
+    /**
+     * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `arctanh(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).arctanh() // tensor([0.0000, 0.5493])
+     */
+    arctanh_(): this;
+    /**
+     * The base-2 logarithm of each element.
+     *
+     * PyTorch: `log2(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 8]).log2() // tensor([0., 3.])
+     */
+    log2(): Tensor;
+    /**
+     * The base-2 logarithm of each element.
+     *
+     * PyTorch: `log2(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 8]).log2() // tensor([0., 3.])
+     */
+    log2_(): this;
+    /**
+     * The base-10 logarithm of each element.
+     *
+     * PyTorch: `log10(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 100]).log10() // tensor([0., 2.])
+     */
+    log10(): Tensor;
+    /**
+     * The base-10 logarithm of each element.
+     *
+     * PyTorch: `log10(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 100]).log10() // tensor([0., 2.])
+     */
+    log10_(): this;
+    /**
+     * 2 raised to each element.
+     *
+     * PyTorch: `exp2(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 3]).exp2() // tensor([1., 8.])
+     */
+    exp2(): Tensor;
+    /**
+     * 2 raised to each element.
+     *
+     * PyTorch: `exp2(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 3]).exp2() // tensor([1., 8.])
+     */
+    exp2_(): this;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot(options: { other: Tensor }): Tensor;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot(other: Tensor): Tensor;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot_(options: { other: Tensor }): this;
+    /**
+     * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `hypot(Tensor self, Tensor other) -> Tensor`
+     * @example torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])
+     */
+    hypot_(other: Tensor): this;
+    /**
+     * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])
+     */
+    logaddexp(options: { other: Tensor }): Tensor;
+    /**
+     * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])
+     */
+    logaddexp(other: Tensor): Tensor;
+    /**
+     * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])
+     */
+    logaddexp2(options: { other: Tensor }): Tensor;
+    /**
+     * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `logaddexp2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])
+     */
+    logaddexp2(other: Tensor): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(options: { other: Tensor }): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(other: Tensor): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(options: { other: number | boolean }): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(other: number | boolean): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy(other: Tensor | number | boolean): Tensor;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(options: { other: Tensor }): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(other: Tensor): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(options: { other: number | boolean }): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(other: number | boolean): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+     *
+     * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+     */
+    xlogy_(other: Tensor | number | boolean): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(options: { other: Tensor }): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(other: Tensor): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(options: { other: number | boolean }): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(other: number | boolean): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign(other: Tensor | number | boolean): Tensor;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(options: { other: Tensor }): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(other: Tensor): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(options: { other: number | boolean }): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(other: number | boolean): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
+     *
+     * PyTorch: `copysign.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])
+     */
+    copysign_(other: Tensor | number | boolean): this;
+    /**
+     * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
+     *
+     * PyTorch: `erfc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])
+     */
+    erfc(): Tensor;
+    /**
+     * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
+     *
+     * PyTorch: `erfc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])
+     */
+    erfc_(): this;
+    /**
+     * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `erfinv(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])
+     */
+    erfinv(): Tensor;
+    /**
+     * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
+     *
+     * PyTorch: `erfinv(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])
+     */
+    erfinv_(): this;
+    /**
+     * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
+     *
+     * PyTorch: `sinc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])
+     */
+    sinc(): Tensor;
+    /**
+     * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
+     *
+     * PyTorch: `sinc(Tensor self) -> Tensor`
+     * @example torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])
+     */
+    sinc_(): this;
+    /**
+     * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
+     *
+     * PyTorch: `deg2rad(Tensor self) -> Tensor`
+     * @example torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])
+     */
+    deg2rad(): Tensor;
+    /**
+     * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
+     *
+     * PyTorch: `deg2rad(Tensor self) -> Tensor`
+     * @example torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])
+     */
+    deg2rad_(): this;
+    /**
+     * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
+     *
+     * PyTorch: `rad2deg(Tensor self) -> Tensor`
+     * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
+     */
+    rad2deg(): Tensor;
+    /**
+     * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
+     *
+     * PyTorch: `rad2deg(Tensor self) -> Tensor`
+     * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
+     */
+    rad2deg_(): this;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit(options?: { eps?: number | null }): Tensor;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit(eps: number | null): Tensor;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit_(options?: { eps?: number | null }): this;
+    /**
+     * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+     *
+     * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+     * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+     */
+    logit_(eps: number | null): this;
+    /**
+     * The natural logarithm of the absolute value of the gamma function of each element.
+     *
+     * PyTorch: `lgamma(Tensor self) -> Tensor`
+     * @example torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])
+     */
+    lgamma(): Tensor;
+    /**
+     * The natural logarithm of the absolute value of the gamma function of each element.
+     *
+     * PyTorch: `lgamma(Tensor self) -> Tensor`
+     * @example torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])
+     */
+    lgamma_(): this;
+    /**
+     * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
+     *
+     * PyTorch: `digamma(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])
+     */
+    digamma(): Tensor;
+    /**
+     * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
+     *
+     * PyTorch: `digamma(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])
+     */
+    digamma_(): this;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma(options: { n: number }): Tensor;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma(n: number): Tensor;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma_(options: { n: number }): this;
+    /**
+     * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
+     *
+     * PyTorch: `polygamma(int n, Tensor self) -> Tensor`
+     * @example torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])
+     */
+    polygamma_(n: number): this;
+    /**
+     * Each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `trunc(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).trunc() // tensor([ 1., -1.])
+     */
+    trunc(): Tensor;
+    /**
+     * Each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `trunc(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).trunc() // tensor([ 1., -1.])
+     */
+    trunc_(): this;
+    /**
+     * Alias of trunc: each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `fix(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).fix() // tensor([ 1., -1.])
+     */
+    fix(): Tensor;
+    /**
+     * Alias of trunc: each element rounded toward zero (integers unchanged).
+     *
+     * PyTorch: `fix(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.5]).fix() // tensor([ 1., -1.])
+     */
+    fix_(): this;
+    /**
+     * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
+     *
+     * PyTorch: `frac(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
+     */
+    frac(): Tensor;
+    /**
+     * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
+     *
+     * PyTorch: `frac(Tensor self) -> Tensor`
+     * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
+     */
+    frac_(): this;
+    /**
+     * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
+     *
+     * PyTorch: `sgn(Tensor self) -> Tensor`
+     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+     */
+    sgn(): Tensor;
+    /**
+     * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
+     *
+     * PyTorch: `sgn(Tensor self) -> Tensor`
+     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+     */
+    sgn_(): this;
   }
 }

@@ -513,7 +513,7 @@ type UnaryRule = (g: Tensor, saved: Tensor) => Tensor;
  * (`uses: "result"`): the backward is g * f'(·) and the JVP the same rule applied to the
  * tangent (a unary op is its own linearisation at the point).
  */
-function floatUnary(
+export function floatUnary(
   name: string,
   kernel: Unary | ((self: Tensor) => Tensor),
   node: string,
@@ -521,7 +521,12 @@ function floatUnary(
   rule: UnaryRule,
   doc: string,
   example: string,
+  inplaceNotImplemented?: { node: string; op: string },
 ): void {
+  const forward =
+    typeof kernel === "function"
+      ? kernel
+      : (self: Tensor) => E.unaryKernel(kernel, self, floatDtypeOf(self.dtype));
   defineOp({
     name,
     variants: ["function", "method", "inplace"],
@@ -531,19 +536,42 @@ function floatUnary(
     overloads: [
       {
         schema: `${name}(Tensor self) -> Tensor`,
-        forward:
-          typeof kernel === "function"
-            ? kernel
-            : (self: Tensor) => E.unaryKernel(kernel, self, floatDtypeOf(self.dtype)),
+        forward,
         derivative: {
           name: node,
           save: [uses],
           grad: (g: Tensor, s: Record<string, Tensor>) => [rule(g, s[uses])],
           jvp: (t, p, result) => rule(t.self as Tensor, uses === "self" ? p.self : result),
         },
+        inplace:
+          inplaceNotImplemented === undefined
+            ? undefined
+            : { forward, derivative: notImplementedInplace(inplaceNotImplemented) },
       },
     ],
   });
+}
+
+/**
+ * The node of an in-place op whose derivative PyTorch 1.13 does not implement
+ * (derivatives.yaml's `asinh_: self: not_implemented("inplace version of asinh")`): recording
+ * succeeds, backward and forward-mode AD raise NotImplementedError.
+ */
+function notImplementedInplace(o: { node: string; op: string }): DerivativeDecl {
+  return {
+    name: o.node,
+    save: [],
+    grad: () => {
+      throw notImplementedError(
+        `the derivative for 'inplace version of ${o.op}' is not implemented.`,
+      );
+    },
+    jvp: () => {
+      throw notImplementedError(
+        `Trying to use forward AD with ${o.op}_ that does not support it because it has not been implemented yet.\nPlease file an issue to PyTorch at https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we can prioritize its implementation.`,
+      );
+    },
+  };
 }
 
 // d e^x = e^x

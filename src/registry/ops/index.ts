@@ -14,3 +14,4 @@ import "./linalg.js";
 import "./random.js";
 import "./sorting.js";
 import "./shape.js";
+import "./math.js";

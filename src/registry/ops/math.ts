@@ -1,0 +1,676 @@
+/**
+ * Elementwise math beyond elementwise.ts's core: the inverse trigonometric and hyperbolic
+ * functions (with their NumPy-style arc* aliases), base-2 and base-10 logarithms and powers,
+ * and the two-tensor functions hypot, logaddexp, logaddexp2, xlogy and copysign. One `defineOp`
+ * per op (see ../define.ts); formulas from PyTorch's tools/autograd/derivatives.yaml.
+ */
+import { Tensor } from "../../tensor.js";
+import * as E from "../../ops/elementwise.js";
+import { Binary, Unary } from "../../backend/elementwise.js";
+import { alloc, contiguousData, floatDtypeOf, scalarTypeName } from "../../ops/core.js";
+import { full } from "../../ops/creation.js";
+import { float32, resultType, type DType } from "../../dtype.js";
+import * as F from "../../autograd/formula-ops.js";
+import { runtimeError } from "../../errors.js";
+import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
+import { polygammaScalar } from "../../backend/special.js";
+import { floatUnary, scalarArg } from "./elementwise.js";
+
+const LN2 = Math.LN2; // PyTorch's M_LN2
+const LN10 = Math.LN10;
+
+// ---------------------------------------------------------------------------------------------
+// Inverse trigonometric and hyperbolic functions. Each alias (arcsin = asin, ...) is its own
+// entry sharing the kernel and the node (torch.arcsin records AsinBackward0).
+
+/** [name, alias, kernel, node, f' in terms of x (derivatives.yaml), doc, example] */
+const TRIG: [
+  string,
+  string | null,
+  Unary,
+  string,
+  (g: Tensor, x: Tensor) => Tensor,
+  string,
+  string,
+][] = [
+  [
+    "asin",
+    "arcsin",
+    Unary.Asin,
+    "AsinBackward0",
+    // d asin x = 1/sqrt(1 - x^2)
+    (g, x) => g.mul(x.neg().mul(x).add(1).rsqrt()),
+    "The arcsine of each element (radians; NaN outside [-1, 1]).",
+    "torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])",
+  ],
+  [
+    "acos",
+    "arccos",
+    Unary.Acos,
+    "AcosBackward0",
+    // d acos x = -1/sqrt(1 - x^2)
+    (g, x) => g.mul(x.neg().mul(x).add(1).rsqrt().neg()),
+    "The arccosine of each element (radians; NaN outside [-1, 1]).",
+    "torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])",
+  ],
+  [
+    "atan",
+    "arctan",
+    Unary.Atan,
+    "AtanBackward0",
+    // d atan x = 1/(1 + x^2)
+    (g, x) => g.div(x.mul(x).add(1)),
+    "The arctangent of each element (radians).",
+    "torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])",
+  ],
+  [
+    "sinh",
+    null,
+    Unary.Sinh,
+    "SinhBackward0",
+    // d sinh x = cosh x
+    (g, x) => g.mul(x.cosh()),
+    "The hyperbolic sine of each element.",
+    "torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])",
+  ],
+  [
+    "cosh",
+    null,
+    Unary.Cosh,
+    "CoshBackward0",
+    // d cosh x = sinh x
+    (g, x) => g.mul(x.sinh()),
+    "The hyperbolic cosine of each element.",
+    "torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])",
+  ],
+  [
+    "asinh",
+    "arcsinh",
+    Unary.Asinh,
+    "AsinhBackward0",
+    // d asinh x = 1/sqrt(x^2 + 1)
+    (g, x) => g.mul(x.pow(2).add(1).rsqrt()),
+    "The inverse hyperbolic sine of each element.",
+    "torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])",
+  ],
+  [
+    "acosh",
+    "arccosh",
+    Unary.Acosh,
+    "AcoshBackward0",
+    // d acosh x = 1/sqrt(x^2 - 1)
+    (g, x) => g.mul(x.pow(2).sub(1).rsqrt()),
+    "The inverse hyperbolic cosine of each element (NaN below 1).",
+    "torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])",
+  ],
+  [
+    "atanh",
+    "arctanh",
+    Unary.Atanh,
+    "AtanhBackward0",
+    // d atanh x = 1/(1 - x^2)
+    (g, x) => g.mul(x.pow(2).neg().add(1).reciprocal()),
+    "The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).",
+    "torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])",
+  ],
+];
+
+for (const [name, alias, kernel, node, rule, doc, example] of TRIG) {
+  // PyTorch 1.13 has no derivative for asinh_, acosh_, atanh_ (and their aliases' in-place forms)
+  const inplaceNI =
+    name.endsWith("h") && name.startsWith("a")
+      ? { node: `${node.slice(0, -1)}1`, op: name }
+      : undefined;
+  floatUnary(name, kernel, node, "self", rule, doc, example, inplaceNI);
+  if (alias !== null)
+    floatUnary(
+      alias,
+      kernel,
+      node,
+      "self",
+      rule,
+      `Alias of ${name}. ${doc}`,
+      example.replaceAll(name, alias),
+      inplaceNI,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Base-2 and base-10 logarithms, 2^x
+
+// d log2 x = 1/(x ln 2)
+floatUnary(
+  "log2",
+  Unary.Log2,
+  "Log2Backward0",
+  "self",
+  (g, x) => g.div(x.mul(LN2)),
+  "The base-2 logarithm of each element.",
+  "torch.tensor([1, 8]).log2() // tensor([0., 3.])",
+);
+// d log10 x = 1/(x ln 10)
+floatUnary(
+  "log10",
+  Unary.Log10,
+  "Log10Backward0",
+  "self",
+  (g, x) => g.div(x.mul(LN10)),
+  "The base-10 logarithm of each element.",
+  "torch.tensor([1, 100]).log10() // tensor([0., 2.])",
+);
+// d 2^x = 2^x ln 2
+floatUnary(
+  "exp2",
+  Unary.Exp2,
+  "Exp2Backward0",
+  "result",
+  (g, r) => g.mul(r).mul(LN2),
+  "2 raised to each element.",
+  "torch.tensor([0, 3]).exp2() // tensor([1., 8.])",
+);
+
+// ---------------------------------------------------------------------------------------------
+// Two-tensor functions
+
+/** The promoted dtype of a binary op computed in floats: integers give the default float. */
+function floatResult(self: Tensor, other: Tensor | number): DType {
+  return floatDtypeOf(resultType([self, other]));
+}
+
+/**
+ * The promoted dtype of a binary op whose CPU kernel dispatches on floating types only
+ * (hypot, logaddexp): PyTorch refuses integer and bool results with the kernel's name.
+ */
+function floatOnlyResult(kernel: string, self: Tensor, other: Tensor): DType {
+  const dt = resultType([self, other]);
+  if (!dt.isFloatingPoint)
+    throw runtimeError(`"${kernel}_cpu" not implemented for '${scalarTypeName(dt)}'`);
+  return dt;
+}
+
+defineOp({
+  name: "hypot",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).",
+  example: "torch.hypot(torch.tensor([3.0]), torch.tensor([4.0])) // tensor([5.])",
+  overloads: [
+    {
+      schema: "hypot(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => {
+        const dt = floatOnlyResult("hypot", self, other);
+        return E.binaryKernel(Binary.Hypot, self, other, dt, dt);
+      },
+      // d hypot(x, y) = (x dx + y dy) / hypot(x, y)
+      derivative: {
+        name: "HypotBackward0",
+        save: ["self", "other", "result"],
+        grad: (g, s: { self: Tensor; other: Tensor; result: Tensor }) => [
+          g.mul(s.self).div(s.result),
+          g.mul(s.other).div(s.result),
+        ],
+        jvp: (t, p, result) => {
+          const a = t.self === null ? null : t.self.mul(p.self);
+          const b = t.other === null ? null : t.other.mul(p.other);
+          return (a === null ? b! : b === null ? a : a.add(b)).div(result);
+        },
+      } satisfies DerivativeDecl<"self" | "other" | "result">,
+    },
+  ],
+});
+
+/**
+ * logaddexp (base e) and logaddexp2 (base 2): log(b^x + b^y); the gradient of x is
+ * 1 / (1 + b^(y - x)), of y symmetrically.
+ */
+for (const base2 of [false, true]) {
+  const name = base2 ? "logaddexp2" : "logaddexp";
+  // 2^d as e^(d ln 2): recorded, so second derivatives flow
+  const pw = (d: Tensor): Tensor => (base2 ? d.mul(LN2).exp() : d.exp());
+  const share = (x: Tensor, y: Tensor): Tensor => pw(y.sub(x)).add(1);
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    out: true,
+    doc: base2
+      ? "log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only)."
+      : "log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).",
+    example: base2
+      ? "torch.logaddexp2(torch.tensor([1.0]), torch.tensor([1.0])) // tensor([2.])"
+      : "torch.logaddexp(torch.tensor([0.0]), torch.tensor([0.0])) // tensor([0.6931])",
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor other) -> Tensor`,
+        forward: (self: Tensor, other: Tensor) => {
+          const dt = floatOnlyResult(name, self, other);
+          return E.binaryKernel(base2 ? Binary.LogAddExp2 : Binary.LogAddExp, self, other, dt, dt);
+        },
+        derivative: {
+          name: base2 ? "Logaddexp2Backward0" : "LogaddexpBackward0",
+          save: ["self", "other"],
+          grad: (g, s: { self: Tensor; other: Tensor }) => [
+            g.div(share(s.self, s.other)),
+            g.div(share(s.other, s.self)),
+          ],
+          jvp: (t, p) => {
+            const a = t.self === null ? null : t.self.div(share(p.self, p.other));
+            const b = t.other === null ? null : t.other.div(share(p.other, p.self));
+            return a === null ? b : b === null ? a : a.add(b);
+          },
+        } satisfies DerivativeDecl<"self" | "other">,
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// xlogy: x * log(y), 0 where x == 0 (NaN where y is NaN)
+
+/** xlogy of two tensors in their promoted float dtype. */
+function xlogyKernel(self: Tensor, other: Tensor | number): Tensor {
+  const dt = floatResult(self, other);
+  return E.binaryKernel(Binary.Xlogy, self, other, dt, dt);
+}
+
+/**
+ * The gradient of x in xlogy(x, y): xlogy(g, y), 0 where x == 0 and y <= 0 (derivatives.yaml's
+ * Note [Gradient formula for xlogy at x = 0, y <= 0]); through the recorded xlogy, so second
+ * derivatives reach y.
+ */
+function xlogySelfGrad(g: Tensor, self: Tensor, other: Tensor | number): Tensor {
+  const d = g.xlogy(other);
+  if (typeof other === "number") return other > 0 ? d : d.maskedFill(self.eq(0), 0);
+  return d.maskedFill(self.eq(0).logicalAnd(other.le(0)), 0);
+}
+
+const xlogyTensor: OverloadDecl = {
+  schema: "xlogy.Tensor(Tensor self, Tensor other) -> Tensor",
+  forward: xlogyKernel,
+  // d xlogy(x, y) = log(y) dx + x/y dy
+  derivative: {
+    name: "XlogyBackward0",
+    save: ["self", "other"],
+    grad: (g, s: { self: Tensor; other: Tensor }, _a, n) => [
+      n.needsInputGrad(0) ? xlogySelfGrad(g, s.self, s.other) : null,
+      n.needsInputGrad(1) ? g.mul(s.self).div(s.other) : null,
+    ],
+    jvp: (t, p) => {
+      const a = t.self === null ? null : xlogySelfGrad(t.self, p.self, p.other);
+      const b = t.other === null ? null : t.other.mul(p.self).div(p.other);
+      return a === null ? b : b === null ? a : a.add(b);
+    },
+  } satisfies DerivativeDecl<"self" | "other">,
+};
+
+const xlogyScalarSelf: OverloadDecl = {
+  schema: "xlogy.Scalar_Self(Scalar self, Tensor other) -> Tensor",
+  forward: (self: number | boolean | Tensor, other: Tensor) => {
+    const x = Number(scalarArg(self));
+    const dt = floatResult(other, x);
+    return xlogyKernel(full([], x, { dtype: dt }), other);
+  },
+  // d xlogy(c, y) = c/y dy
+  derivative: {
+    name: "XlogyBackward1",
+    save: ["other"],
+    attrs: ["self"],
+    grad: (g, s: { other: Tensor }, a: { self: number | boolean | Tensor }) => [
+      g.mul(Number(scalarArg(a.self))).div(s.other),
+    ],
+    jvp: (t, p, _r, a: { self: number | boolean | Tensor }) =>
+      t.other!.mul(Number(scalarArg(a.self))).div(p.other),
+  },
+};
+
+const xlogyScalarOther: OverloadDecl = {
+  schema: "xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor",
+  forward: (self: Tensor, other: number | boolean | Tensor) =>
+    xlogyKernel(self, Number(scalarArg(other))),
+  // d xlogy(x, c) = log(c) dx (0 where x == 0 and c <= 0)
+  derivative: {
+    name: "XlogyBackward2",
+    save: ["self"],
+    attrs: ["other"],
+    grad: (g, s: { self: Tensor }, a: { other: number | boolean | Tensor }) => [
+      xlogySelfGrad(g, s.self, Number(scalarArg(a.other))),
+    ],
+    jvp: (t, p, _r, a: { other: number | boolean | Tensor }) =>
+      xlogySelfGrad(t.self!, p.self, Number(scalarArg(a.other))),
+  },
+};
+
+defineOp({
+  name: "xlogy",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.",
+  example: "torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])",
+  overloads: [xlogyTensor, xlogyScalarSelf, xlogyScalarOther],
+  methodOverloads: [xlogyTensor, xlogyScalarOther],
+});
+
+// ---------------------------------------------------------------------------------------------
+// copysign: |input| with the sign of other
+
+/** The gradient of x in copysign(x, y): g * copysign(x, y)/x, 0 where x == 0. */
+function copysignSelfGrad(g: Tensor, self: Tensor, result: Tensor): Tensor {
+  return g.mul(result.div(self).maskedFill(self.eq(0), 0));
+}
+
+defineOp({
+  name: "copysign",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.",
+  example: "torch.copysign(torch.tensor([1, 2]), -1) // tensor([-1., -2.])",
+  overloads: [
+    {
+      schema: "copysign.Tensor(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => {
+        const dt = floatResult(self, other);
+        return E.binaryKernel(Binary.Copysign, self, other, dt, dt);
+      },
+      derivative: {
+        name: "CopysignBackward0",
+        save: ["self", "result"],
+        grad: (g, s: { self: Tensor; result: Tensor }) => [
+          copysignSelfGrad(g, s.self, s.result),
+          F.zerosLike(g),
+        ],
+        jvp: (t, p, result) =>
+          t.self === null ? F.zerosLike(result) : copysignSelfGrad(t.self, p.self, result),
+      } satisfies DerivativeDecl<"self" | "result">,
+    },
+    {
+      schema: "copysign.Scalar(Tensor self, Scalar other) -> Tensor",
+      forward: (self: Tensor, other: number | boolean | Tensor) => {
+        const y = Number(scalarArg(other));
+        const dt = floatResult(self, y);
+        return E.binaryKernel(Binary.Copysign, self, y, dt, dt);
+      },
+      derivative: {
+        name: "CopysignBackward1",
+        save: ["self", "result"],
+        grad: (g, s: { self: Tensor; result: Tensor }) => [copysignSelfGrad(g, s.self, s.result)],
+        jvp: (t, p, result) => copysignSelfGrad(t.self!, p.self, result),
+      } satisfies DerivativeDecl<"self" | "result">,
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Error functions, sinc
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const HALF_SQRT_PI = 0.5 * Math.sqrt(Math.PI);
+
+// d erfc x = -2/sqrt(pi) e^(-x^2)
+floatUnary(
+  "erfc",
+  Unary.Erfc,
+  "ErfcBackward0",
+  "self",
+  (g, x) => x.pow(2).neg().exp().mul(-TWO_OVER_SQRT_PI).mul(g),
+  "The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).",
+  "torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])",
+);
+// d erfinv y = sqrt(pi)/2 e^(erfinv(y)^2)
+floatUnary(
+  "erfinv",
+  Unary.Erfinv,
+  "ErfinvBackward0",
+  "self",
+  (g, y) => y.erfinv().pow(2).exp().mul(HALF_SQRT_PI).mul(g),
+  "The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).",
+  "torch.tensor([0, 0.5]).erfinv() // tensor([0.0000, 0.4769])",
+);
+// d sinc x = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0 (PyTorch's sinc_backward)
+floatUnary(
+  "sinc",
+  Unary.Sinc,
+  "SincBackward0",
+  "self",
+  (g, x) => {
+    const xPi = x.mul(Math.PI);
+    const x2Pi = x.mul(x).mul(Math.PI);
+    const out = g.mul(xPi.mul(xPi.cos()).sub(xPi.sin())).div(x2Pi);
+    return F.where(x2Pi.eq(0), F.zerosLike(out), out);
+  },
+  "The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).",
+  "torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])",
+);
+
+// ---------------------------------------------------------------------------------------------
+// Angle conversions: a multiplication by pi/180 or 180/pi in the float dtype, with their own
+// nodes (Deg2RadBackward0 saves nothing: the gradient is g times the same constant).
+
+for (const [name, factor, node] of [
+  ["deg2rad", Math.PI / 180, "Deg2RadBackward0"],
+  ["rad2deg", 180 / Math.PI, "Rad2DegBackward0"],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc:
+      name === "deg2rad"
+        ? "Each element converted from degrees to radians (times pi/180); integers give the default float dtype."
+        : "Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.",
+    example:
+      name === "deg2rad"
+        ? "torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])"
+        : "torch.tensor([3.1416]).rad2deg() // tensor([180.0004])",
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: (self: Tensor) => {
+          const dt = floatDtypeOf(self.dtype);
+          return E.binaryKernel(Binary.Mul, self, factor, dt, dt);
+        },
+        derivative: {
+          name: node,
+          save: [],
+          grad: (g) => [g.mul(factor)],
+          jvp: (t) => t.self!.mul(factor),
+        },
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// logit: log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given
+
+/** PyTorch's logit kernel: with eps < 0 (None) 1 gives inf; otherwise clamp, then the log-odds. */
+function logitForward(self: Tensor, eps: number | null): Tensor {
+  const dt = floatDtypeOf(self.dtype);
+  const x = self.dtype === dt ? self : E.castTensor(self, dt);
+  const { data, offset } = contiguousData(x);
+  const out = alloc(self.shape.slice(), dt);
+  const o = out.typedArray;
+  const n = o.length;
+  // the bounds in the tensor's dtype, as the kernel's scalar_t lo and hi = 1 - lo
+  const round = dt === float32 ? Math.fround : (v: number) => v;
+  const e = eps ?? -1;
+  const lo = round(e);
+  const hi = round(1 - lo);
+  for (let i = 0; i < n; i++) {
+    let v = data[offset + i];
+    if (e < 0) {
+      o[i] = v === 1 ? Infinity : Math.log(v / (1 - v));
+    } else {
+      v = v < lo ? lo : v > hi ? hi : v;
+      o[i] = Math.log(v / (1 - v));
+    }
+  }
+  return out;
+}
+
+defineOp({
+  name: "logit",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).",
+  example: "torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])",
+  overloads: [
+    {
+      schema: "logit(Tensor self, float? eps=None) -> Tensor",
+      forward: logitForward,
+      // d logit x = 1/(x (1 - x)) inside [lo, hi]; outside 0 with eps, NaN without
+      // (PyTorch's infinitely_differentiable_logit_backward)
+      derivative: {
+        name: "LogitBackward0",
+        save: ["self"],
+        attrs: ["eps"],
+        grad: (g, s: { self: Tensor }, a: { eps: number | null }) => [logitGrad(g, s.self, a.eps)],
+        jvp: (t, p, _r, a: { eps: number | null }) => logitGrad(t.self!, p.self, a.eps),
+      } satisfies DerivativeDecl<"self", { eps: number | null }>,
+    },
+  ],
+});
+
+function logitGrad(g: Tensor, x: Tensor, eps: number | null): Tensor {
+  const lo = eps ?? 0;
+  const inside = x.ge(lo).logicalAnd(x.le(1 - lo));
+  return F.where(inside, g.div(x.mul(x.neg().add(1))), eps === null ? NaN : 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gamma-function family: lgamma' = digamma, digamma' = polygamma(1, .), polygamma(n)' =
+// polygamma(n + 1) (src/backend/special.ts has the ports of PyTorch's Math.h algorithms)
+
+// d lgamma x = digamma x
+floatUnary(
+  "lgamma",
+  Unary.Lgamma,
+  "LgammaBackward0",
+  "self",
+  (g, x) => g.mul(x.digamma()),
+  "The natural logarithm of the absolute value of the gamma function of each element.",
+  "torch.tensor([0.5, 3]).lgamma() // tensor([0.5724, 0.6931])",
+);
+// d digamma x = polygamma(1, x)
+floatUnary(
+  "digamma",
+  Unary.Digamma,
+  "DigammaBackward0",
+  "self",
+  (g, x) => g.mul(polygammaForward(1, x)),
+  "The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.",
+  "torch.tensor([1, 0.5]).digamma() // tensor([-0.5772, -1.9635])",
+);
+
+/** polygamma(n, x) in x's float dtype, without recording (the registry records). */
+function polygammaKernel(n: number, self: Tensor): Tensor {
+  if (n < 0) throw runtimeError("polygamma(n, x) does not support negative n.");
+  const dt = floatDtypeOf(self.dtype);
+  const x = self.dtype === dt ? self : E.castTensor(self, dt);
+  const { data, offset } = contiguousData(x);
+  const out = alloc(self.shape.slice(), dt);
+  const o = out.typedArray;
+  for (let i = 0; i < o.length; i++) o[i] = polygammaScalar(n, data[offset + i]);
+  return out;
+}
+
+/** polygamma(n, x) through the registry (recorded: formulas differentiate it again). */
+function polygammaForward(n: number, x: Tensor): Tensor {
+  return polygammaOp.fn(n, x) as Tensor;
+}
+
+const polygammaDerivative = (name: string): DerivativeDecl<"self", { n: number }> => ({
+  name,
+  save: ["self"],
+  attrs: ["n"],
+  // d polygamma(n, x) = polygamma(n + 1, x)
+  grad: (g, s: { self: Tensor }, a: { n: number }) => [g.mul(polygammaForward(a.n + 1, s.self))],
+  jvp: (t, p, _r, a: { n: number }) => t.self!.mul(polygammaForward(a.n + 1, p.self)),
+});
+
+const polygammaOp = defineOp({
+  name: "polygamma",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.",
+  example: "torch.polygamma(1, torch.tensor([1, 2])) // tensor([1.6449, 0.6449])",
+  overloads: [
+    {
+      schema: "polygamma(int n, Tensor self) -> Tensor",
+      forward: polygammaKernel,
+      derivative: polygammaDerivative("PolygammaBackward0"),
+      inplace: { forward: polygammaKernel, derivative: polygammaDerivative("PolygammaBackward1") },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Rounding toward zero and the fractional part; sgn (sign for real tensors)
+
+/** A piecewise constant op: zero gradient and tangent. */
+const constantDerivative = (name: string): DerivativeDecl => ({
+  name,
+  save: [],
+  grad: (g) => [F.zerosLike(g)],
+  jvp: (_t, _p, result) => F.zerosLike(result),
+});
+
+for (const name of ["trunc", "fix"]) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc:
+      name === "trunc"
+        ? "Each element rounded toward zero (integers unchanged)."
+        : "Alias of trunc: each element rounded toward zero (integers unchanged).",
+    example: `torch.tensor([1.5, -1.5]).${name}() // tensor([ 1., -1.])`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: (self: Tensor) => E.rounding(Unary.Trunc, "trunc", self),
+        derivative: constantDerivative("TruncBackward0"),
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "frac",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).",
+  example: "torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])",
+  overloads: [
+    {
+      schema: "frac(Tensor self) -> Tensor",
+      forward: (self: Tensor) => {
+        if (!self.dtype.isFloatingPoint)
+          throw runtimeError(`"frac_cpu" not implemented for '${scalarTypeName(self.dtype)}'`);
+        // x - trunc(x) is exact in floating point
+        const t = E.unaryKernel(Unary.Trunc, self, self.dtype);
+        return E.binaryKernel(Binary.Sub, self, t, self.dtype, self.dtype);
+      },
+      // d frac x = 1
+      derivative: {
+        name: "FracBackward0",
+        save: [],
+        grad: (g) => [g],
+        jvp: (t) => t.self!.clone(),
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "sgn",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).",
+  example: "torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])",
+  overloads: [
+    {
+      schema: "sgn(Tensor self) -> Tensor",
+      forward: E.sign,
+      derivative: constantDerivative("SgnBackward0"),
+    },
+  ],
+});
