@@ -3158,6 +3158,31 @@ export const cumulativeTrapezoid = fn("cumulativeTrapezoid") as {
   (y: Tensor, options?: { dx?: number | boolean; dim?: number }): Tensor;
 };
 
+/** The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`. */
+export const cov = fn("cov") as {
+  /**
+   * The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`.
+   *
+   * PyTorch: `cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor`
+   * @example torch.tensor([[0, 1, 2], [2, 1, 0]]).float().cov() // tensor([[ 1., -1.], [-1.,  1.]])
+   */
+  (
+    input: Tensor,
+    options?: { correction?: number; fweights?: Tensor | null; aweights?: Tensor | null },
+  ): Tensor;
+};
+
+/** The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1]. */
+export const corrcoef = fn("corrcoef") as {
+  /**
+   * The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1].
+   *
+   * PyTorch: `corrcoef(Tensor self) -> Tensor`
+   * @example torch.tensor([[0, 1, 2], [2, 1, 0]]).float().corrcoef() // tensor([[ 1., -1.], [-1.,  1.]])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** A tensor of zeros of the given size (varargs or a list). */
 export const zeros = fn("zeros") as {
   /**

@@ -3234,6 +3234,24 @@ declare module "../tensor.js" {
      */
     diff(n: number, dim: number, prepend: Tensor | null, append: Tensor | null): Tensor;
     /**
+     * The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`.
+     *
+     * PyTorch: `cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor`
+     * @example torch.tensor([[0, 1, 2], [2, 1, 0]]).float().cov() // tensor([[ 1., -1.], [-1.,  1.]])
+     */
+    cov(options?: {
+      correction?: number;
+      fweights?: Tensor | null;
+      aweights?: Tensor | null;
+    }): Tensor;
+    /**
+     * The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1].
+     *
+     * PyTorch: `corrcoef(Tensor self) -> Tensor`
+     * @example torch.tensor([[0, 1, 2], [2, 1, 0]]).float().corrcoef() // tensor([[ 1., -1.], [-1.,  1.]])
+     */
+    corrcoef(): Tensor;
+    /**
      * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
      *
      * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`

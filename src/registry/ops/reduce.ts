@@ -1280,3 +1280,112 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// cov, corrcoef
+
+/** A weights argument's checks, as ATen's cov words them. */
+function checkCovWeights(w: Tensor, which: "fweights" | "aweights", observations: number): void {
+  if (w.dim() > 1)
+    throw runtimeError(
+      `cov(): expected ${which} to have one or fewer dimensions but got ${which} with ${w.dim()} dimensions`,
+    );
+  const okType =
+    which === "fweights" ? !w.dtype.isFloatingPoint && w.dtype !== bool : w.dtype.isFloatingPoint;
+  if (!okType)
+    throw runtimeError(
+      `cov(): expected ${which} to have ${which === "fweights" ? "integral" : "floating point"} dtype but got ${which} with ${scalarTypeName(w.dtype)} dtype`,
+    );
+  if (w.numel() !== observations)
+    throw runtimeError(
+      `cov(): expected ${which} to have the same numel as there are observations in the input but got ${w.numel()} != ${observations}`,
+    );
+  if (observations > 0 && !Boolean(w.min().ge(0).item()))
+    throw runtimeError(`cov(): ${which} cannot be negative`);
+}
+
+/**
+ * ATen's cov: variables in rows, observations in columns; with w = fweights * aweights, the
+ * weighted mean avg = sum(x w) / sum(w) and c = (x - avg) (w (x - avg))^T / norm, norm =
+ * sum(w) - correction * sum(w aweights) / sum(w) (sum(w) - correction without aweights; 0
+ * with a warning when not positive), squeezed (SqueezeBackward0).
+ */
+function covForward(
+  self: Tensor,
+  correction: number,
+  fweights: Tensor | null,
+  aweights: Tensor | null,
+): Tensor {
+  if (self.dim() > 2)
+    throw runtimeError(
+      `cov(): expected input to have two or fewer dimensions but got an input with ${self.dim()} dimensions`,
+    );
+  if (self.dtype === bool) throw runtimeError("cov(): bool dtype is not supported for input");
+  const input = self.dim() < 2 ? self.view(1, -1) : self;
+  const observations = input.shape[1];
+  let w: Tensor | null = null;
+  if (fweights !== null) {
+    checkCovWeights(fweights, "fweights", observations);
+    w = fweights;
+  }
+  if (aweights !== null) {
+    checkCovWeights(aweights, "aweights", observations);
+    w = w === null ? aweights : w.mul(aweights);
+  }
+  const wSum = w === null ? torchScalar(observations) : w.sum();
+  const avg = (w === null ? input : input.mul(w)).sum(1).div(wSum);
+  let norm =
+    w !== null && correction !== 0 && aweights !== null
+      ? wSum.sub(w.mul(aweights).sum().mul(correction).div(wSum))
+      : wSum.sub(correction);
+  if (Boolean(norm.le(0).item())) {
+    console.warn("UserWarning: cov(): degrees of freedom is <= 0");
+    norm = F.zerosLike(norm);
+  }
+  const centered = input.sub(avg.unsqueeze(1));
+  const c = centered.mm((w === null ? centered : centered.mul(w)).t());
+  return c.trueDivide(norm).squeeze();
+}
+
+/** A 0-dim int64 tensor (ATen's scalar_tensor(n, kLong)). */
+const torchScalar = (n: number): Tensor => arange(n, n + 1).squeeze();
+
+defineOp({
+  name: "cov",
+  variants: ["function", "method"],
+  doc: "The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`.",
+  example: "torch.tensor([[0, 1, 2], [2, 1, 0]]).float().cov() // tensor([[ 1., -1.], [-1.,  1.]])",
+  overloads: [
+    {
+      schema:
+        "cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor",
+      forward: covForward,
+    },
+  ],
+});
+
+defineOp({
+  name: "corrcoef",
+  variants: ["function", "method"],
+  doc: "The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1].",
+  example:
+    "torch.tensor([[0, 1, 2], [2, 1, 0]]).float().corrcoef() // tensor([[ 1., -1.], [-1.,  1.]])",
+  overloads: [
+    {
+      schema: "corrcoef(Tensor self) -> Tensor",
+      forward: (self: Tensor) => {
+        if (self.dim() > 2)
+          throw runtimeError(
+            `corrcoef(): expected input to have two or fewer dimensions but got an input with ${self.dim()} dimensions`,
+          );
+        const c = covForward(self, 1, null, null);
+        // a scalar covariance: nan for nan, inf or 0, else 1
+        if (c.dim() === 0) return c.div(c);
+        const n = c.shape[0];
+        const d = c.reshape(-1).indexSelect(0, arange(0, n * n, n + 1));
+        const stddev = d.sqrt();
+        return c.div(stddev.view(-1, 1)).div(stddev.view(1, -1)).clamp(-1, 1);
+      },
+    },
+  ],
+});
