@@ -1300,7 +1300,7 @@ function checkCovWeights(w: Tensor, which: "fweights" | "aweights", observations
     throw runtimeError(
       `cov(): expected ${which} to have the same numel as there are observations in the input but got ${w.numel()} != ${observations}`,
     );
-  if (observations > 0 && !Boolean(w.min().ge(0).item()))
+  if (observations > 0 && !w.min().ge(0).item())
     throw runtimeError(`cov(): ${which} cannot be negative`);
 }
 
@@ -1338,7 +1338,7 @@ function covForward(
     w !== null && correction !== 0 && aweights !== null
       ? wSum.sub(w.mul(aweights).sum().mul(correction).div(wSum))
       : wSum.sub(correction);
-  if (Boolean(norm.le(0).item())) {
+  if (norm.le(0).item()) {
     console.warn("UserWarning: cov(): degrees of freedom is <= 0");
     norm = F.zerosLike(norm);
   }
