@@ -9209,3 +9209,169 @@ export const sgn = fn("sgn") as {
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype). */
+export const addcmul = fn("addcmul") as {
+  /**
+   * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+   *
+   * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+   * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    options: { tensor1: Tensor; tensor2: Tensor; value?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+   *
+   * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+   * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    tensor1: Tensor,
+    options: { tensor2: Tensor; value?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+   *
+   * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+   * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    tensor1: Tensor,
+    tensor2: Tensor,
+    options?: { value?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+   *
+   * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    options: { value: number | boolean; tensor1: Tensor; tensor2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+   *
+   * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    value: number | boolean,
+    options: { tensor1: Tensor; tensor2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+   *
+   * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    value: number | boolean,
+    tensor1: Tensor,
+    options: { tensor2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+   *
+   * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    value: number | boolean,
+    tensor1: Tensor,
+    tensor2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused). */
+export const addcdiv = fn("addcdiv") as {
+  /**
+   * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+   *
+   * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+   * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    options: { tensor1: Tensor; tensor2: Tensor; value?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+   *
+   * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+   * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    tensor1: Tensor,
+    options: { tensor2: Tensor; value?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+   *
+   * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+   * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    tensor1: Tensor,
+    tensor2: Tensor,
+    options?: { value?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+   *
+   * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    options: { value: number | boolean; tensor1: Tensor; tensor2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+   *
+   * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    value: number | boolean,
+    options: { tensor1: Tensor; tensor2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+   *
+   * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    value: number | boolean,
+    tensor1: Tensor,
+    options: { tensor2: Tensor; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+   *
+   * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+   * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+   */
+  (
+    input: Tensor,
+    value: number | boolean,
+    tensor1: Tensor,
+    tensor2: Tensor,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};

@@ -8618,5 +8618,201 @@ declare module "../tensor.js" {
      * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
      */
     sgn_(): this;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul(options: { tensor1: Tensor; tensor2: Tensor; value?: number | boolean }): Tensor;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul(tensor1: Tensor, options: { tensor2: Tensor; value?: number | boolean }): Tensor;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul(tensor1: Tensor, tensor2: Tensor, options?: { value?: number | boolean }): Tensor;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul(options: { value: number | boolean; tensor1: Tensor; tensor2: Tensor }): Tensor;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul(value: number | boolean, options: { tensor1: Tensor; tensor2: Tensor }): Tensor;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul(value: number | boolean, tensor1: Tensor, options: { tensor2: Tensor }): Tensor;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul(value: number | boolean, tensor1: Tensor, tensor2: Tensor): Tensor;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul_(options: { tensor1: Tensor; tensor2: Tensor; value?: number | boolean }): this;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul_(tensor1: Tensor, options: { tensor2: Tensor; value?: number | boolean }): this;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number | boolean }): this;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul_(options: { value: number | boolean; tensor1: Tensor; tensor2: Tensor }): this;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul_(value: number | boolean, options: { tensor1: Tensor; tensor2: Tensor }): this;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul_(value: number | boolean, tensor1: Tensor, options: { tensor2: Tensor }): this;
+    /**
+     * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
+     *
+     * PyTorch: `addcmul(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])
+     */
+    addcmul_(value: number | boolean, tensor1: Tensor, tensor2: Tensor): this;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv(options: { tensor1: Tensor; tensor2: Tensor; value?: number | boolean }): Tensor;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv(tensor1: Tensor, options: { tensor2: Tensor; value?: number | boolean }): Tensor;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv(tensor1: Tensor, tensor2: Tensor, options?: { value?: number | boolean }): Tensor;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv(options: { value: number | boolean; tensor1: Tensor; tensor2: Tensor }): Tensor;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv(value: number | boolean, options: { tensor1: Tensor; tensor2: Tensor }): Tensor;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv(value: number | boolean, tensor1: Tensor, options: { tensor2: Tensor }): Tensor;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv(value: number | boolean, tensor1: Tensor, tensor2: Tensor): Tensor;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv_(options: { tensor1: Tensor; tensor2: Tensor; value?: number | boolean }): this;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv_(tensor1: Tensor, options: { tensor2: Tensor; value?: number | boolean }): this;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number | boolean }): this;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv_(options: { value: number | boolean; tensor1: Tensor; tensor2: Tensor }): this;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv_(value: number | boolean, options: { tensor1: Tensor; tensor2: Tensor }): this;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv_(value: number | boolean, tensor1: Tensor, options: { tensor2: Tensor }): this;
+    /**
+     * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
+     *
+     * PyTorch: `addcdiv(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`
+     * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
+     */
+    addcdiv_(value: number | boolean, tensor1: Tensor, tensor2: Tensor): this;
   }
 }

@@ -12,7 +12,7 @@ import { full } from "../../ops/creation.js";
 import { float32, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { runtimeError } from "../../errors.js";
-import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
+import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { polygammaScalar } from "../../backend/special.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
 
@@ -674,3 +674,139 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// addcmul, addcdiv: input + value * tensor1 * tensor2 (or / tensor2), in the promoted dtype of
+// the three tensors; `value` is cast to that dtype first (an integer result truncates it).
+
+/** The promoted dtype of addcmul/addcdiv and `value` cast to it (PyTorch's scalar_t(value)). */
+function addcArgs(
+  kernel: string,
+  self: Tensor,
+  t1: Tensor,
+  t2: Tensor,
+  value: number | boolean | Tensor,
+): [DType, number] {
+  const dt = resultType([self, t1, t2]);
+  if (dt.name === "bool")
+    throw runtimeError(`"${kernel}_cpu_out" not implemented for '${scalarTypeName(dt)}'`);
+  const v = Number(scalarArg(value));
+  return [dt, dt.isFloatingPoint ? v : Math.trunc(v)];
+}
+
+/** addcmul's tangent: self_t + value (tensor1_t tensor2 + tensor2_t tensor1). */
+type AddcT = { self: Tensor | null; tensor1: Tensor | null; tensor2: Tensor | null };
+type AddcP = { self: Tensor; tensor1: Tensor; tensor2: Tensor };
+type AddcA = { value: number | boolean | Tensor };
+
+/** The sum of the non-null terms (a zero tangent when all are null). */
+function sumTerms(result: Tensor, terms: (Tensor | null)[]): Tensor {
+  let acc: Tensor | null = null;
+  for (const t of terms) if (t !== null) acc = acc === null ? t : acc.add(t);
+  return acc ?? F.zerosLike(result);
+}
+
+/** addcmul's and addcdiv's forward: self + value * (tensor1 op tensor2) in the promoted dtype. */
+function addcForward(
+  name: "addcmul" | "addcdiv",
+  self: Tensor,
+  t1: Tensor,
+  t2: Tensor,
+  value: number | boolean | Tensor,
+): Tensor {
+  if (name === "addcdiv" && !t1.dtype.isFloatingPoint && !t2.dtype.isFloatingPoint)
+    throw runtimeError(ADDCDIV_INT_MSG);
+  const [dt, v] = addcArgs(name, self, t1, t2, value);
+  const op = name === "addcmul" ? Binary.Mul : Binary.Div;
+  const term = E.binaryKernel(Binary.Mul, E.binaryKernel(op, t1, t2, dt, dt), v, dt, dt);
+  return E.binaryKernel(Binary.Add, self, term, dt, dt);
+}
+
+const ADDCDIV_INT_MSG =
+  "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.";
+
+const ADDC_DERIVATIVE: Record<
+  "addcmul" | "addcdiv",
+  DerivativeDecl<"self" | "tensor1" | "tensor2", AddcA>
+> = {
+  // d addcmul = dself + value (tensor2 dtensor1 + tensor1 dtensor2)
+  addcmul: {
+    name: "AddcmulBackward0",
+    save: ["self", "tensor1", "tensor2"],
+    attrs: ["value"],
+    grad: (g, s: AddcP, a: AddcA, n) => {
+      const v = Number(scalarArg(a.value));
+      return [
+        g,
+        n.needsInputGrad(1) ? g.mul(s.tensor2.mul(v)) : null,
+        n.needsInputGrad(2) ? g.mul(s.tensor1.mul(v)) : null,
+      ];
+    },
+    jvp: (t: AddcT, p: AddcP, result, a: AddcA) => {
+      const v = Number(scalarArg(a.value));
+      return sumTerms(result, [
+        t.self,
+        t.tensor1 === null ? null : t.tensor1.mul(p.tensor2).mul(v),
+        t.tensor2 === null ? null : t.tensor2.mul(p.tensor1).mul(v),
+      ]);
+    },
+  },
+  // d addcdiv = dself + value (dtensor1 / tensor2 - tensor1 dtensor2 / tensor2^2)
+  addcdiv: {
+    name: "AddcdivBackward0",
+    save: ["self", "tensor1", "tensor2"],
+    attrs: ["value"],
+    grad: (g, s: AddcP, a: AddcA, n) => {
+      const v = Number(scalarArg(a.value));
+      return [
+        g,
+        n.needsInputGrad(1) ? g.mul(s.tensor2.reciprocal().mul(v)) : null,
+        n.needsInputGrad(2) ? g.neg().mul(s.tensor1.mul(v).div(s.tensor2.mul(s.tensor2))) : null,
+      ];
+    },
+    jvp: (t: AddcT, p: AddcP, result, a: AddcA) => {
+      const v = Number(scalarArg(a.value));
+      return sumTerms(result, [
+        t.self,
+        t.tensor1 === null ? null : t.tensor1.div(p.tensor2).mul(v),
+        t.tensor2 === null ? null : t.tensor2.mul(p.tensor1).div(p.tensor2.mul(p.tensor2)).mul(-v),
+      ]);
+    },
+  },
+};
+
+for (const name of ["addcmul", "addcdiv"] as const) {
+  const mul = name === "addcmul";
+  const entry = defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc: mul
+      ? "input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype)."
+      : "input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).",
+    example: mul
+      ? "torch.addcmul(torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([3.0]), { value: 0.5 }) // tensor([4.])"
+      : "torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])",
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor`,
+        forward: (self: Tensor, t1: Tensor, t2: Tensor, value: number | boolean | Tensor) =>
+          addcForward(name, self, t1, t2, value),
+        derivative: ADDC_DERIVATIVE[name],
+      },
+      {
+        // deprecated.yaml's positional value second: the same op, with PyTorch's warning
+        schema: `${name}(Tensor self, Scalar value, Tensor tensor1, Tensor tensor2) -> Tensor`,
+        hidden: true,
+        forward: (self: Tensor, value: number | boolean | Tensor, t1: Tensor, t2: Tensor) => {
+          deprecated(
+            name,
+            `${name}(Tensor input, Number value, Tensor tensor1, Tensor tensor2, *, Tensor out)`,
+            `${name}(Tensor input, Tensor tensor1, Tensor tensor2, *, Number value, Tensor out)`,
+          );
+          return entry.vf(self, t1, t2, { value }) as Tensor;
+        },
+      },
+    ],
+  });
+}
