@@ -9375,3 +9375,82 @@ export const addcdiv = fn("addcdiv") as {
     options?: { out?: Tensor | null },
   ): Tensor;
 };
+
+/** Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype). */
+export const lerp = fn("lerp") as {
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (input: Tensor, options: { end: Tensor; weight: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (input: Tensor, end: Tensor, options: { weight: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (input: Tensor, end: Tensor, weight: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (input: Tensor, options: { end: Tensor; weight: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (input: Tensor, end: Tensor, options: { weight: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (input: Tensor, end: Tensor, weight: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (
+    input: Tensor,
+    options: { end: Tensor; weight: Tensor | number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (
+    input: Tensor,
+    end: Tensor,
+    options: { weight: Tensor | number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+   *
+   * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+   * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+   */
+  (
+    input: Tensor,
+    end: Tensor,
+    weight: Tensor | number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};

@@ -8814,5 +8814,131 @@ declare module "../tensor.js" {
      * @example torch.addcdiv(torch.tensor([1.0]), torch.tensor([3.0]), torch.tensor([2.0]), { value: 2 }) // tensor([4.])
      */
     addcdiv_(value: number | boolean, tensor1: Tensor, tensor2: Tensor): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(options: { end: Tensor; weight: Tensor }): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(end: Tensor, options: { weight: Tensor }): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(end: Tensor, weight: Tensor): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(options: { end: Tensor; weight: number | boolean }): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(end: Tensor, options: { weight: number | boolean }): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(end: Tensor, weight: number | boolean): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(options: { end: Tensor; weight: Tensor | number | boolean }): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(end: Tensor, options: { weight: Tensor | number | boolean }): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp(end: Tensor, weight: Tensor | number | boolean): Tensor;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(options: { end: Tensor; weight: Tensor }): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(end: Tensor, options: { weight: Tensor }): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(end: Tensor, weight: Tensor): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(options: { end: Tensor; weight: number | boolean }): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(end: Tensor, options: { weight: number | boolean }): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(end: Tensor, weight: number | boolean): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(options: { end: Tensor; weight: Tensor | number | boolean }): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(end: Tensor, options: { weight: Tensor | number | boolean }): this;
+    /**
+     * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
+     *
+     * PyTorch: `lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor`
+     * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
+     */
+    lerp_(end: Tensor, weight: Tensor | number | boolean): this;
   }
 }

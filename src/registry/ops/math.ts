@@ -9,7 +9,7 @@ import * as E from "../../ops/elementwise.js";
 import { Binary, Unary } from "../../backend/elementwise.js";
 import { alloc, contiguousData, floatDtypeOf, scalarTypeName } from "../../ops/core.js";
 import { full } from "../../ops/creation.js";
-import { float32, resultType, type DType } from "../../dtype.js";
+import { bool, float32, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { runtimeError } from "../../errors.js";
 import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
@@ -810,3 +810,122 @@ for (const name of ["addcmul", "addcdiv"] as const) {
     ],
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// lerp: self + weight (end - self), all three tensors of one floating dtype
+
+/** A dtype as C++'s TypeMeta names it in ATen's messages ("float", "long int"). */
+function typeMetaName(d: DType): string {
+  const names: Record<string, string> = {
+    float32: "float",
+    float64: "double",
+    int64: "long int",
+    int32: "int",
+    uint8: "unsigned char",
+    bool: "bool",
+  };
+  return names[d.name];
+}
+
+/**
+ * ATen's lerp: self + w (end - self) where |w| < 0.5, else end - (end - self)(1 - w), each step
+ * rounded in self's dtype (the second form is exact at w = 1).
+ */
+function lerpForward(self: Tensor, end: Tensor, weight: Tensor | number): Tensor {
+  const dt = self.dtype;
+  const tensorWeight = typeof weight !== "number";
+  if (end.dtype !== dt)
+    throw runtimeError(
+      `expected dtype ${typeMetaName(dt)} for \`end\` but got dtype ${typeMetaName(end.dtype)}`,
+    );
+  if (tensorWeight && weight.dtype !== dt)
+    throw runtimeError(
+      `expected dtype ${typeMetaName(dt)} for \`weight\` but got dtype ${typeMetaName(weight.dtype)}`,
+    );
+  if (!dt.isFloatingPoint)
+    throw runtimeError(
+      `"lerp_kernel_${tensorWeight ? "tensor" : "scalar"}" not implemented for '${scalarTypeName(dt)}'`,
+    );
+  const diff = E.binaryKernel(Binary.Sub, end, self, dt, dt);
+  if (!tensorWeight) {
+    const w = dt === float32 ? Math.fround(weight) : weight;
+    if (Math.abs(w) < 0.5)
+      return E.binaryKernel(Binary.Add, self, E.binaryKernel(Binary.Mul, diff, w, dt, dt), dt, dt);
+    const c = dt === float32 ? Math.fround(1 - w) : 1 - w;
+    return E.binaryKernel(Binary.Sub, end, E.binaryKernel(Binary.Mul, diff, c, dt, dt), dt, dt);
+  }
+  const low = E.binaryKernel(Binary.Lt, E.abs(weight), 0.5, dt, bool);
+  const near = E.binaryKernel(
+    Binary.Add,
+    self,
+    E.binaryKernel(Binary.Mul, weight, diff, dt, dt),
+    dt,
+    dt,
+  );
+  const oneMinus = E.binaryKernel(Binary.Add, E.neg(weight), 1, dt, dt);
+  const far = E.binaryKernel(
+    Binary.Sub,
+    end,
+    E.binaryKernel(Binary.Mul, diff, oneMinus, dt, dt),
+    dt,
+    dt,
+  );
+  // the broadcast of all three: where() broadcasts the mask (weight's shape) with both forms
+  return E.whereForward(low, near, far);
+}
+
+type LerpT = { self: Tensor | null; end: Tensor | null; weight?: Tensor | null };
+type LerpP = { self: Tensor; end: Tensor; weight: Tensor };
+
+defineOp({
+  name: "lerp",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).",
+  example:
+    "torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])",
+  overloads: [
+    {
+      schema: "lerp.Tensor(Tensor self, Tensor end, Tensor weight) -> Tensor",
+      forward: (self: Tensor, end: Tensor, weight: Tensor) => lerpForward(self, end, weight),
+      // d lerp = (1 - w) dself + w dend + (end - self) dw
+      derivative: {
+        name: "LerpBackward1",
+        save: ["self", "end", "weight"],
+        grad: (g, s: LerpP, _a, n) => [
+          n.needsInputGrad(0) ? g.mul(s.weight.neg().add(1)) : null,
+          n.needsInputGrad(1) ? g.mul(s.weight) : null,
+          n.needsInputGrad(2) ? g.mul(s.end.sub(s.self)) : null,
+        ],
+        jvp: (t: LerpT, p: LerpP, result) =>
+          sumTerms(result, [
+            t.self === null ? null : t.self.mul(p.weight.neg().add(1)),
+            t.end === null ? null : t.end.mul(p.weight),
+            t.weight == null ? null : t.weight.mul(p.end.sub(p.self)),
+          ]),
+      } satisfies DerivativeDecl<"self" | "end" | "weight">,
+    },
+    {
+      schema: "lerp.Scalar(Tensor self, Tensor end, Scalar weight) -> Tensor",
+      forward: (self: Tensor, end: Tensor, weight: number | boolean | Tensor) =>
+        lerpForward(self, end, Number(scalarArg(weight))),
+      // d lerp = (1 - w) dself + w dend
+      derivative: {
+        name: "LerpBackward0",
+        save: [],
+        attrs: ["weight"],
+        grad: (g, _s, a: { weight: number | boolean | Tensor }) => {
+          const w = Number(scalarArg(a.weight));
+          return [g.mul(1 - w), g.mul(w)];
+        },
+        jvp: (t: LerpT, _p, result, a: { weight: number | boolean | Tensor }) => {
+          const w = Number(scalarArg(a.weight));
+          return sumTerms(result, [
+            t.self === null ? null : t.self.mul(1 - w),
+            t.end === null ? null : t.end.mul(w),
+          ]);
+        },
+      },
+    },
+  ],
+});
