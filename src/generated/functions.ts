@@ -9454,3 +9454,109 @@ export const lerp = fn("lerp") as {
     options?: { out?: Tensor | null },
   ): Tensor;
 };
+
+/** C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises). */
+export const fmod = fn("fmod") as {
+  /**
+   * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises). */
+export const remainder = fn("remainder") as {
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (self: number | boolean, options: { other: Tensor }): Tensor;
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (self: number | boolean, other: Tensor): Tensor;
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+   *
+   * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};

@@ -8940,5 +8940,173 @@ declare module "../tensor.js" {
      * @example torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5) // tensor([5., 2.])
      */
     lerp_(end: Tensor, weight: Tensor | number | boolean): this;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod(options: { other: Tensor }): Tensor;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod(other: Tensor): Tensor;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod(options: { other: number | boolean }): Tensor;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod(other: number | boolean): Tensor;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod(other: Tensor | number | boolean): Tensor;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod_(options: { other: Tensor }): this;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod_(other: Tensor): this;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod_(options: { other: number | boolean }): this;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod_(other: number | boolean): this;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     */
+    fmod_(other: Tensor | number | boolean): this;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder(options: { other: Tensor }): Tensor;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder(other: Tensor): Tensor;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder(options: { other: number | boolean }): Tensor;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder(other: number | boolean): Tensor;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder(other: Tensor | number | boolean): Tensor;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder_(options: { other: Tensor }): this;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder_(other: Tensor): this;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder_(options: { other: number | boolean }): this;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder_(other: number | boolean): this;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
+     *
+     * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     */
+    remainder_(other: Tensor | number | boolean): this;
   }
 }

@@ -335,7 +335,7 @@ function floorDivFloat(a: number, b: number, r: (v: number) => number): number {
  * f over a and b broadcast against each other, computed in `dt` (operands cast to it), written
  * as `outDt`: the scalar loop of ops without a kernel of their own.
  */
-function elementwise2(
+export function elementwise2(
   a: Tensor,
   b: Tensor | number | boolean,
   dt: DType,

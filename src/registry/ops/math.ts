@@ -11,7 +11,7 @@ import { alloc, contiguousData, floatDtypeOf, scalarTypeName } from "../../ops/c
 import { full } from "../../ops/creation.js";
 import { bool, float32, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
-import { runtimeError } from "../../errors.js";
+import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { polygammaScalar } from "../../backend/special.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
@@ -929,3 +929,113 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// fmod (C's fmod: the sign of the dividend) and remainder (Python's %: the sign of the divisor)
+
+/** C's integer or floating fmod; an integer zero divisor raises as ATen's integer kernel. */
+function fmodOf(isInt: boolean): (x: number, y: number) => number {
+  return isInt
+    ? (x, y) => {
+        if (y === 0) throw runtimeError("ZeroDivisionError");
+        return x % y;
+      }
+    : (x, y) => x % y;
+}
+
+/** Python's modulo: fmod, moved by the divisor when the signs differ. */
+function remainderOf(isInt: boolean): (x: number, y: number) => number {
+  return (x, y) => {
+    if (isInt && y === 0) throw runtimeError("ZeroDivisionError");
+    const r = x % y;
+    return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+  };
+}
+
+/** fmod or remainder of x and y (a number: a wrapped scalar) in their promoted dtype. */
+function modForward(name: "fmod" | "remainder", x: Tensor | number, y: Tensor | number): Tensor {
+  const a = typeof x === "number" ? (y as Tensor) : x;
+  const dt = resultType([x, y]);
+  if (dt === bool) throw runtimeError(`"${name}_cpu" not implemented for '${scalarTypeName(dt)}'`);
+  const isInt = !dt.isFloatingPoint;
+  if (name === "remainder" && !isInt && typeof x !== "number")
+    return E.binaryKernel(Binary.Remainder, x, y, dt, dt);
+  const f = name === "fmod" ? fmodOf(isInt) : remainderOf(isInt);
+  // a scalar dividend (remainder.Scalar_Tensor): the loop runs over the divisor
+  return typeof x === "number"
+    ? E.elementwise2(a, x, dt, dt, (yv, xv) => f(xv, yv))
+    : E.elementwise2(a, y, dt, dt, f);
+}
+
+for (const name of ["fmod", "remainder"] as const) {
+  const [mode, node] =
+    name === "fmod" ? (["trunc", "Fmod"] as const) : (["floor", "Remainder"] as const);
+  const tensorOverload: OverloadDecl = {
+    schema: `${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
+    forward: (self: Tensor, other: Tensor) => modForward(name, self, other),
+    // d (x - y q) with q = div(x, y, mode) piecewise constant: dx - q dy
+    derivative: {
+      name: `${node}Backward1`,
+      save: ["self", "other"],
+      grad: (g, s: { self: Tensor; other: Tensor }, _a, n) => [
+        g,
+        n.needsInputGrad(1) ? g.neg().mul(s.self.div(s.other, { roundingMode: mode })) : null,
+      ],
+      jvp: (t, p, result) =>
+        sumTerms(result, [
+          t.self,
+          t.other === null ? null : t.other.mul(p.self.div(p.other, { roundingMode: mode })).neg(),
+        ]),
+    } satisfies DerivativeDecl<"self" | "other">,
+  };
+  const scalarOverload: OverloadDecl = {
+    schema: `${name}.Scalar(Tensor self, Scalar other) -> Tensor`,
+    forward: (self: Tensor, other: number | boolean | Tensor) =>
+      modForward(name, self, Number(scalarArg(other))),
+    derivative: {
+      name: `${node}Backward0`,
+      save: [],
+      grad: (g) => [g],
+      jvp: (t) => t.self!.clone(),
+    },
+  };
+  const scalarTensor: OverloadDecl = {
+    schema: "remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
+    // no remainder.Scalar_Tensor_out, no in-place form
+    out: false,
+    inplace: false,
+    forward: (self: number | boolean | Tensor, other: Tensor) =>
+      modForward(name, Number(scalarArg(self)), other),
+    // PyTorch 1.13 records no formula for this overload
+    derivative: {
+      name: "torch::autograd::NotImplemented",
+      save: [],
+      grad: () => {
+        throw runtimeError("derivative for aten::remainder is not implemented");
+      },
+      jvp: () => {
+        throw notImplementedError(
+          "Trying to use forward AD with aten::remainder that does not support it.",
+        );
+      },
+    },
+  };
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc:
+      name === "fmod"
+        ? "C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises)."
+        : "Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).",
+    example:
+      name === "fmod"
+        ? "torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])"
+        : "torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])",
+    overloads:
+      name === "fmod"
+        ? [tensorOverload, scalarOverload]
+        : [tensorOverload, scalarTensor, scalarOverload],
+    methodOverloads: [tensorOverload, scalarOverload],
+  });
+}
