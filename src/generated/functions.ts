@@ -9560,3 +9560,63 @@ export const remainder = fn("remainder") as {
    */
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes). */
+export const floatPower = fn("floatPower") as {
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (input: Tensor, options: { exponent: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (input: Tensor, exponent: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Scalar(Scalar self, Tensor exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (self: number | boolean, options: { exponent: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Scalar(Scalar self, Tensor exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (self: number | boolean, exponent: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (input: Tensor, options: { exponent: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (input: Tensor, exponent: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (input: Tensor, options: { exponent: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+   *
+   * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+   * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+   */
+  (input: Tensor, exponent: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};

@@ -9108,5 +9108,89 @@ declare module "../tensor.js" {
      * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
      */
     remainder_(other: Tensor | number | boolean): this;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower(options: { exponent: Tensor }): Tensor;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower(exponent: Tensor): Tensor;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower(options: { exponent: number | boolean }): Tensor;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower(exponent: number | boolean): Tensor;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower(options: { exponent: Tensor | number | boolean }): Tensor;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower(exponent: Tensor | number | boolean): Tensor;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower_(options: { exponent: Tensor }): this;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower_(exponent: Tensor): this;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower_(options: { exponent: number | boolean }): this;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower_(exponent: number | boolean): this;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower_(options: { exponent: Tensor | number | boolean }): this;
+    /**
+     * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
+     *
+     * PyTorch: `float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
+     * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
+     */
+    floatPower_(exponent: Tensor | number | boolean): this;
   }
 }

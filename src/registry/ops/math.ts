@@ -9,10 +9,10 @@ import * as E from "../../ops/elementwise.js";
 import { Binary, Unary } from "../../backend/elementwise.js";
 import { alloc, contiguousData, floatDtypeOf, scalarTypeName } from "../../ops/core.js";
 import { full } from "../../ops/creation.js";
-import { bool, float32, resultType, type DType } from "../../dtype.js";
+import { bool, float32, float64, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
-import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
+import { defineOp, deprecated, fn, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { polygammaScalar } from "../../backend/special.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
 
@@ -1039,3 +1039,53 @@ for (const name of ["fmod", "remainder"] as const) {
     methodOverloads: [tensorOverload, scalarOverload],
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// float_power: pow in float64 (PyTorch's composite: both operands cast to double, then pow,
+// recording ToCopyBackward0 and PowBackward0/1/2 as PyTorch does)
+
+/** A number or a tensor exponent in float64. */
+function toDouble(v: Tensor | number | boolean): Tensor | number {
+  return v instanceof Tensor ? v.to(float64) : Number(v);
+}
+
+/** float_power_: self must already be float64, the dtype of the result. */
+function floatPowerInplace(self: Tensor, exponent: Tensor | number | boolean): Tensor {
+  if (self.dtype !== float64)
+    throw runtimeError(
+      `the base given to float_power_ has dtype ${scalarTypeName(self.dtype)} but the operation's result requires dtype Double`,
+    );
+  return fn("pow")(self, toDouble(exponent)) as Tensor;
+}
+
+const floatPowerTT: OverloadDecl = {
+  schema: "float_power.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor",
+  forward: (self: Tensor, exponent: Tensor) => fn("pow")(self.to(float64), exponent.to(float64)),
+  inplace: { forward: floatPowerInplace },
+};
+const floatPowerTS: OverloadDecl = {
+  schema: "float_power.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor",
+  forward: (self: Tensor, exponent: number | boolean | Tensor) =>
+    fn("pow")(self.to(float64), Number(scalarArg(exponent))),
+  inplace: { forward: floatPowerInplace },
+};
+
+defineOp({
+  name: "float_power",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).",
+  example:
+    "torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)",
+  overloads: [
+    floatPowerTT,
+    {
+      schema: "float_power.Scalar(Scalar self, Tensor exponent) -> Tensor",
+      forward: (self: number | boolean | Tensor, exponent: Tensor) =>
+        fn("pow")(Number(scalarArg(self)), exponent.to(float64)),
+      inplace: false,
+    },
+    floatPowerTS,
+  ],
+  methodOverloads: [floatPowerTT, floatPowerTS],
+});
