@@ -9620,3 +9620,39 @@ export const floatPower = fn("floatPower") as {
    */
   (input: Tensor, exponent: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting). */
+export const fmax = fn("fmax") as {
+  /**
+   * The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting).
+   *
+   * PyTorch: `fmax(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmax(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting).
+   *
+   * PyTorch: `fmax(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmax(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting). */
+export const fmin = fn("fmin") as {
+  /**
+   * The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting).
+   *
+   * PyTorch: `fmin(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmin(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting).
+   *
+   * PyTorch: `fmin(Tensor self, Tensor other) -> Tensor`
+   * @example torch.fmin(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

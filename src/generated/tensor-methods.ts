@@ -9192,5 +9192,33 @@ declare module "../tensor.js" {
      * @example torch.floatPower(torch.tensor([2, 3]), -1) // tensor([0.5000, 0.3333], dtype=torch.float64)
      */
     floatPower_(exponent: Tensor | number | boolean): this;
+    /**
+     * The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting).
+     *
+     * PyTorch: `fmax(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmax(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+     */
+    fmax(options: { other: Tensor }): Tensor;
+    /**
+     * The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting).
+     *
+     * PyTorch: `fmax(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmax(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+     */
+    fmax(other: Tensor): Tensor;
+    /**
+     * The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting).
+     *
+     * PyTorch: `fmin(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmin(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+     */
+    fmin(options: { other: Tensor }): Tensor;
+    /**
+     * The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting).
+     *
+     * PyTorch: `fmin(Tensor self, Tensor other) -> Tensor`
+     * @example torch.fmin(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
+     */
+    fmin(other: Tensor): Tensor;
   }
 }

@@ -1089,3 +1089,51 @@ defineOp({
   ],
   methodOverloads: [floatPowerTT, floatPowerTS],
 });
+
+// ---------------------------------------------------------------------------------------------
+// fmax, fmin: C's fmax/fmin elementwise (a NaN loses against a number; NaN only where both are)
+
+for (const name of ["fmax", "fmin"] as const) {
+  const isMax = name === "fmax";
+  const pick = isMax ? Math.max : Math.min;
+  /** Where self is chosen: self >= other (fmin: <=) or other is NaN (derivatives.yaml's mask). */
+  const selfWins = (self: Tensor, other: Tensor): Tensor =>
+    (isMax ? self.ge(other) : self.le(other)).logicalOr(other.isnan());
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    out: true,
+    doc: isMax
+      ? "The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting)."
+      : "The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting).",
+    example: isMax
+      ? "torch.fmax(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])"
+      : "torch.fmin(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])",
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor other) -> Tensor`,
+        forward: (self: Tensor, other: Tensor) => {
+          const dt = resultType([self, other]);
+          return E.elementwise2(self, other, dt, dt, (x, y) =>
+            x !== x ? y : y !== y ? x : pick(x, y),
+          );
+        },
+        derivative: {
+          name: isMax ? "FmaxBackward0" : "FminBackward0",
+          save: ["self", "other"],
+          grad: (g, s: { self: Tensor; other: Tensor }) => {
+            const m = selfWins(s.self, s.other);
+            return [g.maskedFill(m.logicalNot(), 0), g.maskedFill(m, 0)];
+          },
+          // other_t + mask (self_t - other_t)
+          jvp: (t, p, result) => {
+            const m = selfWins(p.self, p.other);
+            const st = t.self ?? F.zerosLike(result);
+            const ot = t.other ?? F.zerosLike(result);
+            return F.where(m, st.expand(result.shape), ot.expand(result.shape));
+          },
+        } satisfies DerivativeDecl<"self" | "other">,
+      },
+    ],
+  });
+}
