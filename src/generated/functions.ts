@@ -9656,3 +9656,110 @@ export const fmin = fn("fmin") as {
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
+export const clip = fn("clip") as {
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: Tensor | null; max?: Tensor | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null,
+    options?: { max?: Tensor | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null,
+    max: Tensor | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: number | boolean | null; max?: number | boolean | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: number | boolean | null,
+    options?: { max?: number | boolean | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: number | boolean | null,
+    max: number | boolean | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: {
+      min?: Tensor | null | number | boolean;
+      max?: Tensor | null | number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    options?: { max?: Tensor | null | number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    max: Tensor | null | number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};

@@ -9220,5 +9220,143 @@ declare module "../tensor.js" {
      * @example torch.fmin(torch.tensor([1, NaN]), torch.tensor([NaN, 2])) // tensor([1., 2.])
      */
     fmin(other: Tensor): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(options?: { min?: Tensor | null; max?: Tensor | null }): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(min: Tensor | null, options?: { max?: Tensor | null }): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(min: Tensor | null, max: Tensor | null): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(options?: { min?: number | boolean | null; max?: number | boolean | null }): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(min: number | boolean | null, options?: { max?: number | boolean | null }): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(min: number | boolean | null, max: number | boolean | null): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(options?: {
+      min?: Tensor | null | number | boolean;
+      max?: Tensor | null | number | boolean;
+    }): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(
+      min: Tensor | null | number | boolean,
+      options?: { max?: Tensor | null | number | boolean },
+    ): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip(min: Tensor | null | number | boolean, max: Tensor | null | number | boolean): Tensor;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(options?: { min?: Tensor | null; max?: Tensor | null }): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(min: Tensor | null, options?: { max?: Tensor | null }): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(min: Tensor | null, max: Tensor | null): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(options?: { min?: number | boolean | null; max?: number | boolean | null }): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(min: number | boolean | null, options?: { max?: number | boolean | null }): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(min: number | boolean | null, max: number | boolean | null): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(options?: {
+      min?: Tensor | null | number | boolean;
+      max?: Tensor | null | number | boolean;
+    }): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(
+      min: Tensor | null | number | boolean,
+      options?: { max?: Tensor | null | number | boolean },
+    ): this;
+    /**
+     * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+     *
+     * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+     * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+     */
+    clip_(min: Tensor | null | number | boolean, max: Tensor | null | number | boolean): this;
   }
 }

@@ -1137,3 +1137,33 @@ for (const name of ["fmax", "fmin"] as const) {
     ],
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// clip: PyTorch's alias of clamp (same forward, records ClampBackward0/1)
+
+defineOp({
+  name: "clip",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.",
+  example: "torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])",
+  overloads: [
+    {
+      schema: "clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor",
+      forward: (self: Tensor, min: Tensor | null, max: Tensor | null) => E.clamp(self, min, max),
+    },
+    {
+      schema: "clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
+      forward: (
+        self: Tensor,
+        min: number | boolean | Tensor | null,
+        max: number | boolean | Tensor | null,
+      ) =>
+        E.clamp(
+          self,
+          min === null ? null : Number(scalarArg(min)),
+          max === null ? null : Number(scalarArg(max)),
+        ),
+    },
+  ],
+});
