@@ -9763,3 +9763,58 @@ export const clip = fn("clip") as {
     options?: { out?: Tensor | null },
   ): Tensor;
 };
+
+/** The input itself (unary plus); bool tensors are refused. */
+export const positive = fn("positive") as {
+  /**
+   * The input itself (unary plus); bool tensors are refused.
+   *
+   * PyTorch: `positive(Tensor(a) self) -> Tensor(a)`
+   * @example torch.positive(torch.tensor([-1, 2])) // tensor([-1,  2])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Whether each element's sign bit is set (true for -0; integers: x < 0). */
+export const signbit = fn("signbit") as {
+  /**
+   * Whether each element's sign bit is set (true for -0; integers: x < 0).
+   *
+   * PyTorch: `signbit(Tensor self) -> Tensor`
+   * @example torch.signbit(torch.tensor([-1, 0, 2])) // tensor([ True, False, False])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether each element is +inf. */
+export const isposinf = fn("isposinf") as {
+  /**
+   * Whether each element is +inf.
+   *
+   * PyTorch: `isposinf(Tensor self) -> Tensor`
+   * @example torch.isposinf(torch.tensor([-Infinity, 1, Infinity])) // tensor([False, False,  True])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether each element is -inf. */
+export const isneginf = fn("isneginf") as {
+  /**
+   * Whether each element is -inf.
+   *
+   * PyTorch: `isneginf(Tensor self) -> Tensor`
+   * @example torch.isneginf(torch.tensor([-Infinity, 1, Infinity])) // tensor([ True, False, False])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether each element is real: true everywhere for tensorgrad's real dtypes. */
+export const isreal = fn("isreal") as {
+  /**
+   * Whether each element is real: true everywhere for tensorgrad's real dtypes.
+   *
+   * PyTorch: `isreal(Tensor self) -> Tensor`
+   * @example torch.isreal(torch.tensor([1, 2])) // tensor([True, True])
+   */
+  (input: Tensor): Tensor;
+};

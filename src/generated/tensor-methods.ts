@@ -9358,5 +9358,40 @@ declare module "../tensor.js" {
      * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
      */
     clip_(min: Tensor | null | number | boolean, max: Tensor | null | number | boolean): this;
+    /**
+     * The input itself (unary plus); bool tensors are refused.
+     *
+     * PyTorch: `positive(Tensor(a) self) -> Tensor(a)`
+     * @example torch.positive(torch.tensor([-1, 2])) // tensor([-1,  2])
+     */
+    positive(): Tensor;
+    /**
+     * Whether each element's sign bit is set (true for -0; integers: x < 0).
+     *
+     * PyTorch: `signbit(Tensor self) -> Tensor`
+     * @example torch.signbit(torch.tensor([-1, 0, 2])) // tensor([ True, False, False])
+     */
+    signbit(): Tensor;
+    /**
+     * Whether each element is +inf.
+     *
+     * PyTorch: `isposinf(Tensor self) -> Tensor`
+     * @example torch.isposinf(torch.tensor([-Infinity, 1, Infinity])) // tensor([False, False,  True])
+     */
+    isposinf(): Tensor;
+    /**
+     * Whether each element is -inf.
+     *
+     * PyTorch: `isneginf(Tensor self) -> Tensor`
+     * @example torch.isneginf(torch.tensor([-Infinity, 1, Infinity])) // tensor([ True, False, False])
+     */
+    isneginf(): Tensor;
+    /**
+     * Whether each element is real: true everywhere for tensorgrad's real dtypes.
+     *
+     * PyTorch: `isreal(Tensor self) -> Tensor`
+     * @example torch.isreal(torch.tensor([1, 2])) // tensor([True, True])
+     */
+    isreal(): Tensor;
   }
 }

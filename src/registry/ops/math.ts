@@ -1167,3 +1167,75 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// positive, and the bool predicates signbit, isposinf, isneginf, isreal (not differentiable)
+
+defineOp({
+  name: "positive",
+  variants: ["function", "method"],
+  doc: "The input itself (unary plus); bool tensors are refused.",
+  example: "torch.positive(torch.tensor([-1, 2])) // tensor([-1,  2])",
+  overloads: [
+    {
+      schema: "positive(Tensor(a) self) -> Tensor(a)",
+      forward: (self: Tensor) => {
+        if (self.dtype === bool)
+          throw runtimeError("The `+` operator, on a bool tensor is not supported.");
+        return self;
+      },
+    },
+  ],
+});
+
+/** [name, predicate of one element (the sign bit of -0 counts: 1 / -0 is -inf), doc, example] */
+const PREDICATES: [string, (x: number) => boolean, string, string][] = [
+  [
+    "signbit",
+    (x) => x < 0 || (x === 0 && 1 / x < 0),
+    "Whether each element's sign bit is set (true for -0; integers: x < 0).",
+    "torch.signbit(torch.tensor([-1, 0, 2])) // tensor([ True, False, False])",
+  ],
+  [
+    "isposinf",
+    (x) => x === Infinity,
+    "Whether each element is +inf.",
+    "torch.isposinf(torch.tensor([-Infinity, 1, Infinity])) // tensor([False, False,  True])",
+  ],
+  [
+    "isneginf",
+    (x) => x === -Infinity,
+    "Whether each element is -inf.",
+    "torch.isneginf(torch.tensor([-Infinity, 1, Infinity])) // tensor([ True, False, False])",
+  ],
+];
+
+for (const [name, pred, doc, example] of PREDICATES) {
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    out: true,
+    doc,
+    example,
+    overloads: [
+      {
+        schema: `${name}(Tensor self) -> Tensor`,
+        forward: (self: Tensor) =>
+          E.elementwise2(self, 0, self.dtype, bool, (x) => (pred(x) ? 1 : 0)),
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "isreal",
+  variants: ["function", "method"],
+  doc: "Whether each element is real: true everywhere for tensorgrad's real dtypes.",
+  example: "torch.isreal(torch.tensor([1, 2])) // tensor([True, True])",
+  overloads: [
+    {
+      schema: "isreal(Tensor self) -> Tensor",
+      forward: (self: Tensor) => E.elementwise2(self, 0, self.dtype, bool, () => 1),
+    },
+  ],
+});
