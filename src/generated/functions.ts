@@ -9818,3 +9818,58 @@ export const isreal = fn("isreal") as {
    */
   (input: Tensor): Tensor;
 };
+
+/** NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied. */
+export const nanToNum = fn("nanToNum") as {
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (
+    input: Tensor,
+    options?: {
+      nan?: number | null;
+      posinf?: number | null;
+      neginf?: number | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (
+    input: Tensor,
+    nan: number | null,
+    options?: { posinf?: number | null; neginf?: number | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (
+    input: Tensor,
+    nan: number | null,
+    posinf: number | null,
+    options?: { neginf?: number | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (
+    input: Tensor,
+    nan: number | null,
+    posinf: number | null,
+    neginf: number | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};

@@ -9393,5 +9393,83 @@ declare module "../tensor.js" {
      * @example torch.isreal(torch.tensor([1, 2])) // tensor([True, True])
      */
     isreal(): Tensor;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum(options?: {
+      nan?: number | null;
+      posinf?: number | null;
+      neginf?: number | null;
+    }): Tensor;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum(
+      nan: number | null,
+      options?: { posinf?: number | null; neginf?: number | null },
+    ): Tensor;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum(
+      nan: number | null,
+      posinf: number | null,
+      options?: { neginf?: number | null },
+    ): Tensor;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum(nan: number | null, posinf: number | null, neginf: number | null): Tensor;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum_(options?: {
+      nan?: number | null;
+      posinf?: number | null;
+      neginf?: number | null;
+    }): this;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum_(
+      nan: number | null,
+      options?: { posinf?: number | null; neginf?: number | null },
+    ): this;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum_(
+      nan: number | null,
+      posinf: number | null,
+      options?: { neginf?: number | null },
+    ): this;
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+     *
+     * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+     * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+     */
+    nanToNum_(nan: number | null, posinf: number | null, neginf: number | null): this;
   }
 }

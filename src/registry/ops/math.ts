@@ -1239,3 +1239,43 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// nan_to_num: NaN, +inf, -inf replaced (defaults 0 and the dtype's largest finite values)
+
+/** The largest finite value of a float dtype (torch.finfo(dtype).max). */
+function finfoMax(dt: DType): number {
+  return dt === float32 ? 3.4028234663852886e38 : Number.MAX_VALUE;
+}
+
+defineOp({
+  name: "nan_to_num",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.",
+  example:
+    "torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])",
+  overloads: [
+    {
+      schema:
+        "nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor",
+      forward: (self: Tensor, nan: number | null, posinf: number | null, neginf: number | null) => {
+        const dt = self.dtype;
+        if (!dt.isFloatingPoint) return E.elementwise2(self, 0, dt, dt, (x) => x);
+        const n = nan ?? 0;
+        const p = posinf ?? finfoMax(dt);
+        const m = neginf ?? -finfoMax(dt);
+        return E.elementwise2(self, 0, dt, dt, (x) =>
+          x !== x ? n : x === Infinity ? p : x === -Infinity ? m : x,
+        );
+      },
+      // d nan_to_num = dself where self is finite, else 0
+      derivative: {
+        name: "NanToNumBackward0",
+        save: ["self"],
+        grad: (g, s: { self: Tensor }) => [g.mul(s.self.isfinite())],
+        jvp: (t, p) => t.self!.mul(p.self.isfinite()),
+      } satisfies DerivativeDecl<"self">,
+    },
+  ],
+});
