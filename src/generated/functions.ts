@@ -9873,3 +9873,21 @@ export const nanToNum = fn("nanToNum") as {
     options?: { out?: Tensor | null },
   ): Tensor;
 };
+
+/** The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype). */
+export const heaviside = fn("heaviside") as {
+  /**
+   * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
+   *
+   * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
+   * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+   */
+  (input: Tensor, options: { values: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
+   *
+   * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
+   * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+   */
+  (input: Tensor, values: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

@@ -9471,5 +9471,33 @@ declare module "../tensor.js" {
      * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
      */
     nanToNum_(nan: number | null, posinf: number | null, neginf: number | null): this;
+    /**
+     * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
+     *
+     * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     */
+    heaviside(options: { values: Tensor }): Tensor;
+    /**
+     * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
+     *
+     * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     */
+    heaviside(values: Tensor): Tensor;
+    /**
+     * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
+     *
+     * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     */
+    heaviside_(options: { values: Tensor }): this;
+    /**
+     * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
+     *
+     * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     */
+    heaviside_(values: Tensor): this;
   }
 }

@@ -1279,3 +1279,38 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// heaviside: 0 below zero, 1 above, `values` at zero (NaN gives 0: a > 0 is false)
+
+defineOp({
+  name: "heaviside",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).",
+  example: "torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])",
+  overloads: [
+    {
+      schema: "heaviside(Tensor self, Tensor values) -> Tensor",
+      forward: (self: Tensor, values: Tensor) => {
+        if (self.dtype !== values.dtype)
+          throw runtimeError("heaviside is not yet implemented for tensors with different dtypes.");
+        const dt = self.dtype;
+        return E.elementwise2(self, values, dt, dt, (x, v) => (x === 0 ? v : x > 0 ? 1 : 0));
+      },
+      // PyTorch 1.13 has no formula for heaviside
+      derivative: {
+        name: "torch::autograd::NotImplemented",
+        save: [],
+        grad: () => {
+          throw runtimeError("derivative for aten::heaviside is not implemented");
+        },
+        jvp: () => {
+          throw notImplementedError(
+            "Trying to use forward AD with aten::heaviside that does not support it.",
+          );
+        },
+      },
+    },
+  ],
+});
