@@ -9891,3 +9891,60 @@ export const heaviside = fn("heaviside") as {
    */
   (input: Tensor, values: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype). */
+export const isclose = fn("isclose") as {
+  /**
+   * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+   *
+   * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+   * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+   */
+  (
+    input: Tensor,
+    options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean },
+  ): Tensor;
+  /**
+   * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+   *
+   * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+   * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    options?: { rtol?: number; atol?: number; equalNan?: boolean },
+  ): Tensor;
+  /**
+   * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+   *
+   * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+   * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    rtol: number,
+    options?: { atol?: number; equalNan?: boolean },
+  ): Tensor;
+  /**
+   * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+   *
+   * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+   * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    rtol: number,
+    atol: number,
+    options?: { equalNan?: boolean },
+  ): Tensor;
+  /**
+   * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+   *
+   * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+   * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor;
+};

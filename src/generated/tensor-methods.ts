@@ -9499,5 +9499,40 @@ declare module "../tensor.js" {
      * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
      */
     heaviside_(values: Tensor): this;
+    /**
+     * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+     *
+     * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+     * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+     */
+    isclose(options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
+    /**
+     * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+     *
+     * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+     * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+     */
+    isclose(other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
+    /**
+     * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+     *
+     * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+     * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+     */
+    isclose(other: Tensor, rtol: number, options?: { atol?: number; equalNan?: boolean }): Tensor;
+    /**
+     * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+     *
+     * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+     * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+     */
+    isclose(other: Tensor, rtol: number, atol: number, options?: { equalNan?: boolean }): Tensor;
+    /**
+     * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
+     *
+     * PyTorch: `isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor`
+     * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
+     */
+    isclose(other: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor;
   }
 }

@@ -235,7 +235,7 @@ defineOp({
  * both NaN, or |input - other| finite and <= atol + |rtol * other|, in the inputs' dtype (bool
  * inputs as the default float dtype, integers' tolerance in it).
  */
-function isclose(
+export function isclose(
   self: Tensor,
   other: Tensor,
   rtol: number,

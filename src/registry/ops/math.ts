@@ -14,6 +14,7 @@ import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, fn, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { polygammaScalar } from "../../backend/special.js";
+import { isclose } from "./comparison.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
 
 const LN2 = Math.LN2; // PyTorch's M_LN2
@@ -1311,6 +1312,26 @@ defineOp({
           );
         },
       },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// isclose: |input - other| <= atol + rtol |other| elementwise (comparison.ts's kernel, which
+// allclose reduces)
+
+defineOp({
+  name: "isclose",
+  variants: ["function", "method"],
+  doc: "Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).",
+  example:
+    "torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])",
+  overloads: [
+    {
+      schema:
+        "isclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> Tensor",
+      forward: (self: Tensor, other: Tensor, rtol: number, atol: number, equalNan: boolean) =>
+        isclose(self, other, rtol, atol, equalNan),
     },
   ],
 });
