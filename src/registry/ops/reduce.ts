@@ -2,9 +2,9 @@
  * Reductions. One `defineOp` per op (see ../define.ts).
  */
 import { Tensor } from "../../tensor.js";
-import { DType, bool, float32 } from "../../dtype.js";
+import { DType, bool, float32, int64 } from "../../dtype.js";
 import * as R from "../../ops/reduce.js";
-import { pyTypeName, scalarTypeName } from "../../ops/core.js";
+import { pyTypeName, scalarTypeName, wrap } from "../../ops/core.js";
 import { normalizeDim } from "../../shape.js";
 import {
   indexError,
@@ -1347,8 +1347,8 @@ function covForward(
   return c.trueDivide(norm).squeeze();
 }
 
-/** A 0-dim int64 tensor (ATen's scalar_tensor(n, kLong)). */
-const torchScalar = (n: number): Tensor => arange(n, n + 1).squeeze();
+/** A 0-dim int64 tensor (ATen's scalar_tensor(n, kLong)); int64 is stored as doubles. */
+const torchScalar = (n: number): Tensor => wrap(Float64Array.of(n), [], int64);
 
 defineOp({
   name: "cov",
