@@ -1,11 +1,12 @@
 // sort / topk of 1e6 float32: tensorgrad (the loaded backend) against PyTorch at its best (the
-// faster of 1 and 2 threads), best of `REPS` runs each, the two taking turns so that load on
-// the machine hits both alike. `node --import tsx bench/sort.mjs` (PyTorch from /usr/bin/python3;
+// fastest configuration of bench/lib/pytorch.mjs), best of `REPS` runs each, the two taking
+// turns so that load on the machine hits both alike. `node --import tsx bench/sort.mjs` (PyTorch from /usr/bin/python3;
 // skipped when it is absent). Prints one line per workload, in ms.
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 
 import * as torch from "../src/index.ts";
+import { TORCH_CONFIGS, TORCH_PY, fastest, torchAvailable, torchEnv } from "./lib/pytorch.mjs";
 
 const N = 1_000_000;
 const REPS = 7;
@@ -34,22 +35,25 @@ function best(f) {
   return b;
 }
 
+/** PyTorch's best time for `expr` in ms: each configuration in its own child process. */
 function pytorch(expr) {
-  const py = `
+  if (!torchAvailable()) return NaN;
+  const byConfig = {};
+  for (const config of TORCH_CONFIGS) {
+    const py = `
 import time, torch
+torch.set_num_threads(${config.threads})
 x = torch.rand(${N})
-res = []
-for th in (1, 2):
-    torch.set_num_threads(th)
-    ${expr}
-    b = 1e9
-    for _ in range(${REPS}):
-        t = time.perf_counter(); ${expr}; b = min(b, time.perf_counter() - t)
-    res.append(b * 1000)
-print(min(res))
+${expr}
+b = 1e9
+for _ in range(${REPS}):
+    t = time.perf_counter(); ${expr}; b = min(b, time.perf_counter() - t)
+print(b * 1000)
 `;
-  const r = spawnSync("/usr/bin/python3", ["-c", py], { encoding: "utf8" });
-  return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+    const r = spawnSync(TORCH_PY, ["-c", py], { encoding: "utf8", env: torchEnv(config) });
+    if (r.status === 0) byConfig[config.id] = Number(r.stdout.trim());
+  }
+  return fastest(byConfig)?.value ?? NaN;
 }
 
 for (const [name, [expr, f]] of Object.entries(cases)) {
