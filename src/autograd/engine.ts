@@ -30,16 +30,37 @@ export interface EngineOptions {
 
 type Buffer = (Tensor | null)[];
 
-/** Max-heap of ready nodes by sequence number. */
-class ReadyQueue {
-  readonly items: Node[] = [];
-  get size(): number {
-    return this.items.length;
+/**
+ * A list that keeps its backing store when emptied (`length = 0` would drop it, and the next
+ * run would grow a fresh one: Note [engine work lists]).
+ */
+class WorkList<T> {
+  readonly items: (T | null)[] = [];
+  size = 0;
+  push(x: T): void {
+    this.items[this.size++] = x;
   }
-  push(n: Node): void {
+  pop(): T {
+    const x = this.items[--this.size] as T;
+    this.items[this.size] = null;
+    return x;
+  }
+  at(i: number): T {
+    return this.items[i] as T;
+  }
+  clear(): void {
     const a = this.items;
-    a.push(n);
-    let i = a.length - 1;
+    for (let i = 0; i < this.size; i++) a[i] = null;
+    this.size = 0;
+  }
+}
+
+/** Max-heap of ready nodes by sequence number. */
+class ReadyQueue extends WorkList<Node> {
+  override push(n: Node): void {
+    const a = this.items as Node[];
+    let i = this.size++;
+    a[i] = n;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p].sequenceNr >= a[i].sequenceNr) break;
@@ -49,19 +70,21 @@ class ReadyQueue {
       i = p;
     }
   }
-  pop(): Node {
-    const a = this.items;
+  override pop(): Node {
+    const a = this.items as Node[];
     const top = a[0];
-    const last = a.pop() as Node;
-    if (a.length > 0) {
+    const size = --this.size;
+    const last = a[size];
+    a[size] = null as unknown as Node;
+    if (size > 0) {
       a[0] = last;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < a.length && a[l].sequenceNr > a[m].sequenceNr) m = l;
-        if (r < a.length && a[r].sequenceNr > a[m].sequenceNr) m = r;
+        if (l < size && a[l].sequenceNr > a[m].sequenceNr) m = l;
+        if (r < size && a[r].sequenceNr > a[m].sequenceNr) m = r;
         if (m === i) break;
         const t = a[m];
         a[m] = a[i];
@@ -130,9 +153,12 @@ export function runBackward(
   const prev = swapGradEnabled(opts.createGraph);
   const frame: RunFrame = { run: ++runCounter, withInputs: opts.inputs !== null, stash: null };
   activeRuns.push(frame);
+  // Note [engine work lists]: the outermost run reuses one set
+  const scratch = activeRuns.length === 1 ? TOP_SCRATCH : new Scratch();
   try {
-    return execute(roots, rootGrads, opts, frame);
+    return execute(roots, rootGrads, opts, frame, scratch);
   } finally {
+    scratch.clear();
     activeRuns.pop();
     const st = frame.stash;
     if (st !== null) {
@@ -148,29 +174,53 @@ export function runBackward(
   }
 }
 
-/** What one run collects for the commit step (Note [atomic backward]). */
-interface Pending {
+/**
+ * What one run collects for the commit step (Note [atomic backward]), and its work lists.
+ * Note [engine work lists]: the outermost run reuses one Scratch (a backward of a small graph
+ * would otherwise spend much of its time growing fresh arrays); runs nested in it (a hook's
+ * backward) get their own. Emptied after every run, so it holds no tensor between runs.
+ */
+class Scratch {
   /** retained and captured non-leaf gradients: [tensor, gradient] */
-  retain: [Tensor, Tensor][] | null;
+  retain: [Tensor, Tensor][] | null = null;
   /** nodes that ran (their saved tensors are freed unless keepGraph) */
-  ran: Node[];
-  leafNodes: AccumulateGrad[];
-  leafGrads: Tensor[];
+  readonly ran = new WorkList<Node>();
+  readonly leafNodes = new WorkList<AccumulateGrad>();
+  readonly leafGrads = new WorkList<Tensor>();
+  readonly rootNodes = new WorkList<Node>();
+  readonly stack = new WorkList<Node>();
+  readonly queue = new ReadyQueue();
+
+  clear(): void {
+    this.retain = null;
+    this.ran.clear();
+    this.leafNodes.clear();
+    this.leafGrads.clear();
+    this.rootNodes.clear();
+    this.stack.clear();
+    this.queue.clear();
+  }
 }
+const TOP_SCRATCH = new Scratch();
+/** the results of a run without `inputs` (nothing is returned) */
+const NO_RESULTS: (Tensor | null)[] = [];
 
 function execute(
   roots: readonly Tensor[],
   rootGrads: readonly Tensor[],
   opts: EngineOptions,
   frame: RunFrame,
+  pending: Scratch,
 ): (Tensor | null)[] {
-  const rootNodes = seedRoots(roots, rootGrads, frame);
-  const order = countDependencies(rootNodes, frame, opts.inputs !== null);
-  const results: (Tensor | null)[] = [];
+  const rootNodes = seedRoots(roots, rootGrads, frame, pending.rootNodes);
+  const order = countDependencies(rootNodes, frame, opts.inputs !== null, pending.stack);
+  const results: (Tensor | null)[] = opts.inputs === null ? NO_RESULTS : [];
   const captures = order === null ? null : captureInputs(order, opts, frame.run, results);
-  const pending: Pending = { retain: null, ran: [], leafNodes: [], leafGrads: [] };
-  const queue = new ReadyQueue();
-  for (let i = 0; i < rootNodes.length; i++) if (rootNodes[i]._deps === 0) queue.push(rootNodes[i]);
+  const queue = pending.queue;
+  for (let i = 0; i < rootNodes.size; i++) {
+    const n = rootNodes.at(i);
+    if (n._deps === 0) queue.push(n);
+  }
   // later-created nodes first (the queue's order), each once all its gradients arrived
   while (queue.size > 0) {
     const node = queue.pop();
@@ -186,10 +236,10 @@ function seedRoots(
   roots: readonly Tensor[],
   rootGrads: readonly Tensor[],
   frame: RunFrame,
-): Node[] {
+  rootNodes: WorkList<Node>,
+): WorkList<Node> {
   const run = frame.run;
   const nested = activeRuns.length > 1;
-  const rootNodes: Node[] = [];
   for (let i = 0; i < roots.length; i++) {
     const e = gradientEdge(roots[i]);
     const n = e.node;
@@ -212,16 +262,17 @@ function seedRoots(
  * discovery order when `inputs` are given (for markNeeded), else null.
  */
 function countDependencies(
-  rootNodes: readonly Node[],
+  rootNodes: WorkList<Node>,
   frame: RunFrame,
   withInputs: boolean,
+  stack: WorkList<Node>,
 ): Node[] | null {
   const run = frame.run;
   const nested = activeRuns.length > 1;
   const order: Node[] | null = withInputs ? [] : null;
-  const stack = rootNodes.slice();
-  while (stack.length > 0) {
-    const n = stack.pop() as Node;
+  for (let i = 0; i < rootNodes.size; i++) stack.push(rootNodes.at(i));
+  while (stack.size > 0) {
+    const n = stack.pop();
     if (order !== null) order.push(n);
     const edges = n.edges;
     for (let i = 0; i < edges.length; i++) {
@@ -280,7 +331,7 @@ function collectAtNode(
   opts: EngineOptions,
   captures: ReadonlyMap<Node, [number, number][]> | null,
   results: (Tensor | null)[],
-  pending: Pending,
+  pending: Scratch,
 ): void {
   if (node.retainGradTargets !== null && opts.accumulate) {
     for (const [outNr, t] of node.retainGradTargets) {
@@ -307,7 +358,7 @@ function runNode(
   opts: EngineOptions,
   captures: ReadonlyMap<Node, [number, number][]> | null,
   results: (Tensor | null)[],
-  pending: Pending,
+  pending: Scratch,
 ): (Tensor | null)[] {
   const buf = node._buf ?? newBuffer(node.numOutputs);
   node._buf = null;
@@ -367,14 +418,14 @@ function propagate(node: Node, gradInputs: readonly (Tensor | null)[], queue: Re
 }
 
 /** Note [atomic backward]: free saved tensors, write retained and leaf gradients, run hooks. */
-function commit(pending: Pending, opts: EngineOptions): void {
-  if (!opts.keepGraph) for (let i = 0; i < pending.ran.length; i++) pending.ran[i].release();
+function commit(pending: Scratch, opts: EngineOptions): void {
+  if (!opts.keepGraph) for (let i = 0; i < pending.ran.size; i++) pending.ran.at(i).release();
   if (pending.retain !== null) {
     for (const [t, g] of pending.retain) accumulateGrad(t, g, opts.createGraph, true);
   }
-  for (let i = 0; i < pending.leafNodes.length; i++) {
-    const node = pending.leafNodes[i];
-    accumulateGrad(node.variable, pending.leafGrads[i], opts.createGraph);
+  for (let i = 0; i < pending.leafNodes.size; i++) {
+    const node = pending.leafNodes.at(i);
+    accumulateGrad(node.variable, pending.leafGrads.at(i), opts.createGraph);
     if (node.postAccumulateHooks.length > 0) {
       for (const h of node.postAccumulateHooks) h(node.variable);
     }
