@@ -37,6 +37,8 @@ interface Plan {
 }
 
 const NO_DIMS: number[] = [];
+/** the dims of a full reduction of a 1-d tensor (shared: plans are never mutated) */
+const DIM_0: number[] = [0];
 
 function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
   const nd = t.dim();
@@ -44,7 +46,7 @@ function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
   if (nd > 64) throw runtimeError("only tensors with up to 64 dims are supported");
   if ((dim === undefined || dim === null) && !keepdim) {
     // full reduction to a 0-dim tensor (the common case): no per-dim bookkeeping
-    const dims = normalizeDims(null, nd);
+    const dims = nd === 0 ? NO_DIMS : nd === 1 ? DIM_0 : normalizeDims(null, nd);
     const n = t.numel();
     return { dims, outShape: NO_DIMS, keptShape: NO_DIMS, outer: 1, inner: n };
   }
@@ -116,6 +118,17 @@ function run(op: Reduce, t: Tensor, p: Plan, inDtype: DType, outDtype: DType): T
   const out = alloc(p.outShape, outDtype);
   if (p.inner === 0 || p.outer === 0) {
     if (op === Reduce.Prod || op === Reduce.All) out.typedArray.fill(1);
+    return out;
+  }
+  if (
+    p.outer === 1 &&
+    t.dtype === inDtype &&
+    t.offset === 0 &&
+    t.typedArray.length === p.inner &&
+    t.isContiguous()
+  ) {
+    // a full reduction of a contiguous tensor that is its whole storage
+    reduce(op, t.typedArray, 1, p.inner, out.typedArray);
     return out;
   }
   if (p.outer > 1 && t.dtype === inDtype && t.isContiguous()) {
