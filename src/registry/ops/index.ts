@@ -15,3 +15,4 @@ import "./random.js";
 import "./sorting.js";
 import "./shape.js";
 import "./math.js";
+import "./dunder.js";
