@@ -9948,3 +9948,91 @@ export const isclose = fn("isclose") as {
    */
   (input: Tensor, other: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor;
 };
+
+/** The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself. */
+export const conj = fn("conj") as {
+  /**
+   * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
+   *
+   * PyTorch: `conj(Tensor(a) self) -> Tensor(a)`
+   * @example torch.conj(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself. */
+export const resolveConj = fn("resolveConj") as {
+  /**
+   * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
+   *
+   * PyTorch: `resolve_conj(Tensor(a) self) -> Tensor(a)`
+   * @example torch.resolveConj(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Materialises a lazy negation: a real tensor is never negated lazily, so the input itself. */
+export const resolveNeg = fn("resolveNeg") as {
+  /**
+   * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
+   *
+   * PyTorch: `resolve_neg(Tensor(a) self) -> Tensor(a)`
+   * @example torch.resolveNeg(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The real part: for a real tensor (tensorgrad has no complex dtype) the input itself. */
+export const real = fn("real") as {
+  /**
+   * The real part: for a real tensor (tensorgrad has no complex dtype) the input itself.
+   *
+   * PyTorch: `real(Tensor(a) self) -> Tensor(a)`
+   * @example torch.real(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
+export const conjPhysical = fn("conjPhysical") as {
+  /**
+   * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
+   *
+   * PyTorch: `conj_physical(Tensor self) -> Tensor`
+   * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1, -2])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype. */
+export const isConj = fn("isConj") as {
+  /**
+   * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
+   *
+   * PyTorch: `is_conj(Tensor self) -> bool`
+   * @example x.isConj() // false
+   */
+  (input: Tensor): boolean;
+};
+
+/** Whether the tensor's negative bit is set: never (only conjugated complex views set it). */
+export const isNeg = fn("isNeg") as {
+  /**
+   * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
+   *
+   * PyTorch: `is_neg(Tensor self) -> bool`
+   * @example x.isNeg() // false
+   */
+  (input: Tensor): boolean;
+};
+
+/** The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats. */
+export const angle = fn("angle") as {
+  /**
+   * The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats.
+   *
+   * PyTorch: `angle(Tensor self) -> Tensor`
+   * @example torch.angle(torch.tensor([1, -2, 0])) // tensor([0.0000, 3.1416, 0.0000])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

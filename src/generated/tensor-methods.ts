@@ -9534,5 +9534,61 @@ declare module "../tensor.js" {
      * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
      */
     isclose(other: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor;
+    /**
+     * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
+     *
+     * PyTorch: `conj(Tensor(a) self) -> Tensor(a)`
+     * @example torch.conj(x) === x // true
+     */
+    conj(): Tensor;
+    /**
+     * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
+     *
+     * PyTorch: `resolve_conj(Tensor(a) self) -> Tensor(a)`
+     * @example torch.resolveConj(x) === x // true
+     */
+    resolveConj(): Tensor;
+    /**
+     * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
+     *
+     * PyTorch: `resolve_neg(Tensor(a) self) -> Tensor(a)`
+     * @example torch.resolveNeg(x) === x // true
+     */
+    resolveNeg(): Tensor;
+    /**
+     * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
+     *
+     * PyTorch: `conj_physical(Tensor self) -> Tensor`
+     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1, -2])
+     */
+    conjPhysical(): Tensor;
+    /**
+     * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
+     *
+     * PyTorch: `conj_physical(Tensor self) -> Tensor`
+     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1, -2])
+     */
+    conjPhysical_(): this;
+    /**
+     * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
+     *
+     * PyTorch: `is_conj(Tensor self) -> bool`
+     * @example x.isConj() // false
+     */
+    isConj(): boolean;
+    /**
+     * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
+     *
+     * PyTorch: `is_neg(Tensor self) -> bool`
+     * @example x.isNeg() // false
+     */
+    isNeg(): boolean;
+    /**
+     * The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats.
+     *
+     * PyTorch: `angle(Tensor self) -> Tensor`
+     * @example torch.angle(torch.tensor([1, -2, 0])) // tensor([0.0000, 3.1416, 0.0000])
+     */
+    angle(): Tensor;
   }
 }

@@ -16,3 +16,4 @@ import "./sorting.js";
 import "./shape.js";
 import "./math.js";
 import "./dunder.js";
+import "./misc.js";
