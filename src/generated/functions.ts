@@ -10036,3 +10036,203 @@ export const angle = fn("angle") as {
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps). */
+export const nativeLayerNorm = fn("nativeLayerNorm") as {
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      normalizedShape: readonly number[];
+      weight: Tensor | null;
+      bias: Tensor | null;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    options: { weight: Tensor | null; bias: Tensor | null; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    options: { bias: Tensor | null; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options: { eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+  ): [Tensor, Tensor, Tensor];
+};
+
+/** Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors. */
+export const nativeBatchNorm = fn("nativeBatchNorm") as {
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor | null;
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    options: {
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options: {
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    options: { runningVar: Tensor | null; training: boolean; momentum: number; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    options: { training: boolean; momentum: number; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    options: { momentum: number; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    momentum: number,
+    options: { eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): [Tensor, Tensor, Tensor];
+};

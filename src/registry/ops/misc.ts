@@ -11,6 +11,7 @@
 import { Tensor } from "../../tensor.js";
 import { asDtype, allocOutput, floatDtypeOf } from "../../ops/core.js";
 import { runtimeError } from "../../errors.js";
+import { nativeBatchNorm, nativeLayerNorm } from "../../ops/normalization.js";
 import * as F from "../../autograd/formula-ops.js";
 import { defineOp } from "../define.js";
 
@@ -150,3 +151,66 @@ declare module "../../tensor.js" {
     readonly imag: Tensor;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// native_layer_norm, native_batch_norm: F.layer_norm / F.batch_norm's primitives with the
+// statistics they save (src/ops/normalization.ts), recording the same nodes
+
+defineOp({
+  name: "native_layer_norm",
+  variants: ["function"],
+  doc: "Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).",
+  example:
+    "torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])",
+  overloads: [
+    {
+      schema:
+        "native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)",
+      forward: (
+        input: Tensor,
+        normalizedShape: number[],
+        weight: Tensor | null,
+        bias: Tensor | null,
+        eps: number,
+      ) => nativeLayerNorm(input, normalizedShape, weight, bias, Number(eps)),
+    },
+  ],
+});
+
+defineOp({
+  name: "native_batch_norm",
+  variants: ["function"],
+  doc: "Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.",
+  example:
+    "torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])",
+  overloads: [
+    {
+      schema:
+        "native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+      forward: (
+        input: Tensor,
+        weight: Tensor | null,
+        bias: Tensor | null,
+        runningMean: Tensor | null,
+        runningVar: Tensor | null,
+        training: boolean,
+        momentum: number,
+        eps: number,
+      ) => {
+        // PyTorch reads freed memory here (a crash); F.batch_norm's error instead
+        if (!training && (runningMean === null || runningVar === null))
+          throw runtimeError("running_mean and running_var must be defined in evaluation mode");
+        return nativeBatchNorm(
+          input,
+          weight,
+          bias,
+          runningMean,
+          runningVar,
+          training,
+          Number(momentum),
+          Number(eps),
+        );
+      },
+    },
+  ],
+});
