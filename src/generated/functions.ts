@@ -10236,3 +10236,28 @@ export const nativeBatchNorm = fn("nativeBatchNorm") as {
     eps: number,
   ): [Tensor, Tensor, Tensor];
 };
+
+/** Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop. */
+export const constantPadNd = fn("constantPadNd") as {
+  /**
+   * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
+   *
+   * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])
+   */
+  (input: Tensor, options: { pad: readonly number[]; value?: number | boolean }): Tensor;
+  /**
+   * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
+   *
+   * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])
+   */
+  (input: Tensor, pad: readonly number[], options?: { value?: number | boolean }): Tensor;
+  /**
+   * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
+   *
+   * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])
+   */
+  (input: Tensor, pad: readonly number[], value: number | boolean): Tensor;
+};

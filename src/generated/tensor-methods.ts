@@ -9590,5 +9590,26 @@ declare module "../tensor.js" {
      * @example torch.angle(torch.tensor([1, -2, 0])) // tensor([0.0000, 3.1416, 0.0000])
      */
     angle(): Tensor;
+    /**
+     * Sums the tensor down to `size`, a shape it is broadcastable from: over its leading dims and the dims where `size` is 1.
+     *
+     * PyTorch: `sum_to_size(Tensor self, int[] size) -> Tensor`
+     * @example torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])
+     */
+    sumToSize(options: { size: readonly number[] }): Tensor;
+    /**
+     * Sums the tensor down to `size`, a shape it is broadcastable from: over its leading dims and the dims where `size` is 1.
+     *
+     * PyTorch: `sum_to_size(Tensor self, int[] size) -> Tensor`
+     * @example torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])
+     */
+    sumToSize(size: readonly number[]): Tensor;
+    /**
+     * Sums the tensor down to `size`, a shape it is broadcastable from: over its leading dims and the dims where `size` is 1.
+     *
+     * PyTorch: `sum_to_size(Tensor self, int[] size) -> Tensor`
+     * @example torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])
+     */
+    sumToSize(...size: number[]): Tensor;
   }
 }

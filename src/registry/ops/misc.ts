@@ -8,12 +8,15 @@
  * conj_physical, resolve_conj, resolve_neg and real return their input itself, as PyTorch does
  * for a real tensor (no node: `x.conj() === x`), and is_conj / is_neg are false.
  */
-import { Tensor } from "../../tensor.js";
-import { asDtype, allocOutput, floatDtypeOf } from "../../ops/core.js";
-import { runtimeError } from "../../errors.js";
+import { Size, Tensor } from "../../tensor.js";
+import { alloc, asDtype, allocOutput, floatDtypeOf, pyTypeName, scalarIn } from "../../ops/core.js";
+import { runtimeError, typeError } from "../../errors.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { formatPyFloat } from "../../print.js";
+import { scalarArg } from "./elementwise.js";
 import { nativeBatchNorm, nativeLayerNorm } from "../../ops/normalization.js";
 import * as F from "../../autograd/formula-ops.js";
-import { defineOp } from "../define.js";
+import { defineOp, fn } from "../define.js";
 
 // ---------------------------------------------------------------------------------------------
 // complex-number ops on real tensors
@@ -214,3 +217,176 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// broadcast_shapes, sum_to_size, constant_pad_nd
+
+/** Python's repr of a value that broadcast_shapes refuses, for its message. */
+function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "string") return `'${v}'`;
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "number") return formatPyFloat(v);
+  return String(v);
+}
+
+/** Python's isinstance(v, int): an integer number or a bool. */
+const isInt = (v: unknown): v is number | boolean =>
+  typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v));
+
+/**
+ * torch.broadcast_shapes(*shapes): the shape that tensors of the given shapes broadcast to,
+ * without making them (torch/functional.py's Python body, its checks in its order). A shape is
+ * an int or an array of ints (a tuple, a list or a torch.Size).
+ * @example torch.broadcastShapes([2], [3, 1], [1, 1, 1]) // Size [1, 3, 2]
+ */
+export function broadcastShapes(...shapes: (number | boolean | readonly number[])[]): Size {
+  let maxLen = 0;
+  for (const s of shapes) {
+    if (isInt(s)) maxLen = Math.max(maxLen, 1);
+    else if (Array.isArray(s)) maxLen = Math.max(maxLen, s.length);
+  }
+  const result = new Array<number>(maxLen).fill(1);
+  for (const s0 of shapes) {
+    const shape: unknown = isInt(s0) ? [Number(s0)] : (s0 as unknown);
+    if (!Array.isArray(shape))
+      throw runtimeError(
+        `('Input shapes should be of type ints, a tuple of ints, or a list of ints, got ', ${pyRepr(shape)})`,
+      );
+    for (let i = -1; i >= -shape.length; i--) {
+      const raw: unknown = shape[shape.length + i];
+      if (typeof raw !== "number" && typeof raw !== "boolean")
+        throw typeError(`'<' not supported between instances of '${pyTypeName(raw)}' and 'int'`);
+      const d = Number(raw);
+      if (d < 0)
+        throw runtimeError(`Trying to create tensor with negative dimension (${d}): (${d})`);
+      const k = maxLen + i;
+      if (d === 1 || d === result[k]) continue;
+      if (result[k] !== 1)
+        throw runtimeError("Shape mismatch: objects cannot be broadcast to a single shape");
+      result[k] = d;
+    }
+  }
+  // torch.Size(result): every size an int
+  const bad = result.findIndex((d) => !Number.isInteger(d));
+  if (bad >= 0) throw typeError(`torch.Size() takes an iterable of 'int' (item ${bad} is 'float')`);
+  return new Size(result);
+}
+
+/**
+ * ATen's sum_to: the sum over the leading dims and the dims where `size` is 1 (kept), then a
+ * view to `size` when there were leading dims; the tensor itself when nothing is summed, and
+ * sum() for an empty size (SumBackward0 / SumBackward1 / ViewBackward0, as PyTorch).
+ */
+function sumToSize(self: Tensor, size: number[]): Tensor {
+  const sizes = self.shape;
+  // is_expandable_to(size, self.sizes())
+  const expandable =
+    size.length <= sizes.length &&
+    size.every((s, i) => {
+      const t = sizes[sizes.length - size.length + i];
+      return s === t || s === 1;
+    });
+  if (!expandable)
+    throw runtimeError(
+      `size {[${size.join(", ")}]} is not expandable to size {[${sizes.join(", ")}]}.`,
+    );
+  if (size.length === 0) return self.sum();
+  const leading = sizes.length - size.length;
+  const dims: number[] = [];
+  for (let i = 0; i < leading; i++) dims.push(i);
+  for (let i = leading; i < sizes.length; i++)
+    if (size[i - leading] === 1 && sizes[i] !== 1) dims.push(i);
+  const summed = dims.length > 0 ? self.sum(dims, true) : self;
+  return leading > 0 ? summed.view(size) : summed;
+}
+
+defineOp({
+  name: "sum_to_size",
+  variants: ["method"],
+  doc: "Sums the tensor down to `size`, a shape it is broadcastable from: over its leading dims and the dims where `size` is 1.",
+  example: "torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])",
+  overloads: [{ schema: "sum_to_size(Tensor self, int[] size) -> Tensor", forward: sumToSize }],
+});
+
+/**
+ * ATen's constant_pad_nd: pad[2k], pad[2k + 1] are the amounts before and after the k-th dim
+ * from the last; negative amounts narrow the input first. The result is filled with `value`
+ * (in the input's dtype) and the (narrowed) input copied into its interior; only negative or
+ * zero amounts give a copy of the narrowed input.
+ */
+function constantPadNd(self: Tensor, pad: number[], value: number | boolean | Tensor): Tensor {
+  if (pad.length % 2 !== 0)
+    throw runtimeError(`Length of pad must be even but instead it equals ${pad.length}`);
+  const lInp = self.dim();
+  const lPad = pad.length / 2;
+  const lDiff = lInp - lPad;
+  if (lInp < lPad)
+    throw runtimeError(
+      `Length of pad should be no more than twice the number of dimensions of the input. Pad length is ${pad.length}while the input has ${lInp}dimensions.`,
+    );
+  return noGrad(() => {
+    let c = self;
+    let allNonPositive = true;
+    for (let i = lDiff; i < lInp; i++) {
+      const k = 2 * (lInp - i - 1);
+      if (pad[k] < 0) c = c.narrow(i, -pad[k], c.shape[i] + pad[k]);
+      else if (pad[k] !== 0) allNonPositive = false;
+      if (pad[k + 1] < 0) c = c.narrow(i, 0, c.shape[i] + pad[k + 1]);
+      else if (pad[k + 1] !== 0) allNonPositive = false;
+    }
+    if (allNonPositive) return c.clone();
+    const shape = self.shape.slice(0, lDiff);
+    for (let i = 0; i < lPad; i++) {
+      const k = pad.length - (i + 1) * 2;
+      const d = self.shape[lDiff + i] + pad[k] + pad[k + 1];
+      if (d <= 0)
+        throw runtimeError(
+          `The input size ${self.shape[lDiff + i]}, plus negative padding ${pad[k]} and ${pad[k + 1]} resulted in a negative output size, which is invalid. Check dimension ${lDiff + i} of your input.`,
+        );
+      shape.push(d);
+    }
+    const out = alloc(shape, self.dtype);
+    // the value in the input's dtype (truncated for integers, as fill_)
+    out.typedArray.fill(scalarIn(Number(scalarArg(value)), self.dtype));
+    if (out.numel() === 0) return out;
+    let inner = out;
+    for (let i = lDiff; i < lInp; i++) {
+      const k = 2 * (lInp - i - 1);
+      if (pad[k] > 0) inner = inner.narrow(i, pad[k], inner.shape[i] - pad[k]);
+      if (pad[k + 1] > 0) inner = inner.narrow(i, 0, inner.shape[i] - pad[k + 1]);
+    }
+    inner.copy_(c);
+    return out;
+  });
+}
+
+defineOp({
+  name: "constant_pad_nd",
+  variants: ["function"],
+  doc: "Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.",
+  example: "torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])",
+  overloads: [
+    {
+      schema: "constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor",
+      forward: constantPadNd,
+      // the adjoint of padding is cropping: constant_pad_nd(grad, -pad) (and the JVP pads the
+      // tangent with zeros)
+      derivative: {
+        name: "ConstantPadNdBackward0",
+        save: [],
+        attrs: ["pad"],
+        grad: (g, _s, a: { pad: number[] }) => [
+          fnConstantPadNd(
+            g,
+            a.pad.map((p) => -p),
+          ),
+        ],
+        jvp: (t, _p, _r, a: { pad: number[] }) => fnConstantPadNd(t.self as Tensor, a.pad),
+      },
+    },
+  ],
+});
+
+/** constant_pad_nd through the registry (recorded: formulas stay differentiable). */
+const fnConstantPadNd = (x: Tensor, pad: number[]): Tensor => fn("constantPadNd")(x, pad) as Tensor;
