@@ -10261,3 +10261,87 @@ export const constantPadNd = fn("constantPadNd") as {
    */
   (input: Tensor, pad: readonly number[], value: number | boolean): Tensor;
 };
+
+/** `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`). */
+export const logspace = fn("logspace") as {
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    options: {
+      end: number | boolean;
+      steps: number;
+      base?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    options: {
+      steps: number;
+      base?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    steps: number,
+    options?: {
+      base?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    steps: number,
+    base: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};

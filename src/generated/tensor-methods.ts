@@ -9611,5 +9611,115 @@ declare module "../tensor.js" {
      * @example torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])
      */
     sumToSize(...size: number[]): Tensor;
+    /**
+     * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+     */
+    newEmptyStrided(options: {
+      size: readonly number[];
+      stride: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+     */
+    newEmptyStrided(
+      size: readonly number[],
+      options: {
+        stride: readonly number[];
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+     */
+    newEmptyStrided(
+      size: readonly number[],
+      stride: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(options: {
+      size: readonly number[];
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+    }): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(
+      size: readonly number[],
+      options?: { memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null },
+    ): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(...size: number[]): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(
+      ...args: [
+        ...size: number[],
+        options: {
+          memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+        },
+      ]
+    ): Tensor;
+    /**
+     * In place: this tensor resized to `theTemplate`'s size (resize_).
+     *
+     * PyTorch: `resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_as_(torch.ones(2, 2)).shape // [2, 2]
+     */
+    resizeAs_(options: {
+      theTemplate: Tensor;
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+    }): Tensor;
+    /**
+     * In place: this tensor resized to `theTemplate`'s size (resize_).
+     *
+     * PyTorch: `resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_as_(torch.ones(2, 2)).shape // [2, 2]
+     */
+    resizeAs_(
+      theTemplate: Tensor,
+      options?: { memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null },
+    ): Tensor;
   }
 }

@@ -11,6 +11,10 @@
 import { Size, Tensor } from "../../tensor.js";
 import { alloc, asDtype, allocOutput, floatDtypeOf, pyTypeName, scalarIn } from "../../ops/core.js";
 import { runtimeError, typeError } from "../../errors.js";
+import { DType, bool, getDefaultDtype } from "../../dtype.js";
+import { contiguousStrides, shapeEqual } from "../../shape.js";
+import { checkInferenceWrite } from "../../ops/inplace.js";
+import { allocating, checkOptions, type Device, type Layout } from "./creation.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { formatPyFloat } from "../../print.js";
 import { scalarArg } from "./elementwise.js";
@@ -390,3 +394,197 @@ defineOp({
 
 /** constant_pad_nd through the registry (recorded: formulas stay differentiable). */
 const fnConstantPadNd = (x: Tensor, pad: number[]): Tensor => fn("constantPadNd")(x, pad) as Tensor;
+
+// ---------------------------------------------------------------------------------------------
+// logspace, new_empty_strided, resize_, resize_as_
+
+const OPTS =
+  "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";
+
+/**
+ * ATen's logspace_out on CPU: base ** (start + step * i) for the first half, base ** (end -
+ * step * (steps - 1 - i)) for the second, with step = (end - start) / (steps - 1). Floating
+ * dtypes take start and end in the dtype, the step and the power in double; integer dtypes
+ * compute in float (start and end truncated first) and truncate the power. One step: base **
+ * start, filled.
+ */
+function logspaceValues(
+  start: number,
+  end: number,
+  steps: number,
+  base: number,
+  dt: DType,
+): Tensor {
+  if (dt === bool) throw runtimeError(`"logspace_cpu" not implemented for 'Bool'`);
+  const out = alloc([steps], dt);
+  const o = out.typedArray;
+  if (steps === 1) {
+    o[0] = scalarIn(Math.pow(base, start), dt);
+    return out;
+  }
+  const half = Math.floor(steps / 2);
+  if (!dt.isFloatingPoint) {
+    const f = Math.fround;
+    const b = f(base);
+    const [s, e] = [Math.trunc(start), Math.trunc(end)];
+    const step = f(f(e - s) / (steps - 1));
+    for (let i = 0; i < steps; i++) {
+      const x = i < half ? f(s + f(step * i)) : f(e - f(step * (steps - i - 1)));
+      o[i] = scalarIn(f(Math.pow(b, x)), dt);
+    }
+    return out;
+  }
+  const [s, e] = [scalarIn(start, dt), scalarIn(end, dt)];
+  const step = scalarIn(e - s, dt) / (steps - 1);
+  for (let i = 0; i < steps; i++)
+    o[i] = Math.pow(base, i < half ? s + step * i : e - step * (steps - i - 1));
+  return out;
+}
+
+defineOp({
+  name: "logspace",
+  variants: ["function"],
+  out: true,
+  doc: "`steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).",
+  example: "torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])",
+  overloads: [
+    {
+      schema: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ${OPTS}) -> Tensor`,
+      forward: (
+        start: number | boolean | Tensor,
+        end: number | boolean | Tensor,
+        steps: number,
+        base: number,
+        dtype: DType | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => {
+        checkOptions(layout, device, pinMemory);
+        if (steps < 0) throw runtimeError("number of steps must be non-negative");
+        const dt = dtype ?? getDefaultDtype();
+        return allocating([steps], dt, () =>
+          logspaceValues(Number(scalarArg(start)), Number(scalarArg(end)), steps, Number(base), dt),
+        );
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "new_empty_strided",
+  variants: ["method"],
+  doc: "An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.",
+  example: "torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]",
+  overloads: [
+    {
+      schema: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ${OPTS}) -> Tensor`,
+      forward: (
+        self: Tensor,
+        size: number[],
+        stride: number[],
+        dtype: DType | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => {
+        checkOptions(layout, device, pinMemory);
+        const neg = size.find((d) => d < 0);
+        if (neg !== undefined)
+          throw runtimeError(
+            `Trying to create tensor with negative dimension ${neg}: [${size.join(", ")}]`,
+          );
+        if (size.length !== stride.length)
+          throw runtimeError(
+            `dimensionality of sizes (${size.length}) must match dimensionality of strides (${stride.length})`,
+          );
+        // the storage the strides reach: 1 + sum (size_i - 1) * stride_i, none for no element
+        let storage = 1;
+        if (size.includes(0)) storage = 0;
+        else
+          for (let i = 0; i < size.length; i++) {
+            if (stride[i] < 0)
+              throw runtimeError(
+                `Storage size calculation overflowed with sizes=[${size.join(", ")}] and strides=[${stride.join(", ")}]`,
+              );
+            storage += (size[i] - 1) * stride[i];
+          }
+        const dt = dtype ?? self.dtype;
+        return allocating([storage], dt, () => {
+          const data = alloc([storage], dt).typedArray;
+          return new Tensor(data, size.slice(), stride.slice(), 0, dt);
+        });
+      },
+    },
+  ],
+});
+
+/**
+ * resize_'s element count as PyTorch's numel: the sizes multiplied as unsigned 64-bit
+ * integers (a negative size wraps), an overflow past int64 refused; (0, -1) is 0 elements.
+ */
+function resizeNumel(size: readonly number[]): number {
+  let n = 1n;
+  const max = 2n ** 63n - 1n;
+  for (const d of size) {
+    n *= d < 0 ? 2n ** 64n + BigInt(d) : BigInt(d);
+    if (n > max) throw runtimeError("numel: integer multiplication overflow");
+  }
+  return Number(n);
+}
+
+/**
+ * resize_(size): this tensor takes `size` with contiguous strides over its storage from its
+ * offset (the same size keeps its strides). A storage too small grows, its elements kept and
+ * the new ones uninitialised (zeros here); tensors sharing the old storage keep it (PyTorch's
+ * views would see the grown storage). Not recorded: a tensor requiring grad is refused, and
+ * the version does not move, as PyTorch.
+ */
+function resizeTo(self: Tensor, size: number[], memoryFormat: string | null): Tensor {
+  if (self.requiresGrad) throw runtimeError("cannot resize variables that require grad");
+  checkInferenceWrite(self);
+  if (memoryFormat !== null && memoryFormat !== "contiguous_format") {
+    const name = memoryFormat === "preserve_format" ? "Preserve" : memoryFormat;
+    throw runtimeError(`Unsupported memory format${name}`);
+  }
+  const numel = resizeNumel(size);
+  if (shapeEqual(self.shape, size)) return self;
+  const needed = self.offset + numel;
+  if (needed > self.typedArray.length) {
+    const grown = allocating([needed], self.dtype, () => alloc([needed], self.dtype)).typedArray;
+    grown.set(self.typedArray.subarray(0, Math.min(self.typedArray.length, needed)));
+    self.typedArray = grown;
+  }
+  self.shape = size.slice();
+  self.strides = contiguousStrides(size);
+  return self;
+}
+
+defineOp({
+  name: "resize_",
+  variants: ["method"],
+  doc: "In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.",
+  example: "torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])",
+  overloads: [
+    {
+      schema:
+        "resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)",
+      forward: resizeTo,
+    },
+  ],
+});
+
+defineOp({
+  name: "resize_as_",
+  variants: ["method"],
+  doc: "In place: this tensor resized to `theTemplate`'s size (resize_).",
+  example: "torch.arange(6).resize_as_(torch.ones(2, 2)).shape // [2, 2]",
+  overloads: [
+    {
+      schema:
+        "resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)",
+      forward: (self: Tensor, template: Tensor, memoryFormat: string | null) =>
+        resizeTo(self, template.shape, memoryFormat),
+    },
+  ],
+});
