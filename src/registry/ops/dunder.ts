@@ -15,6 +15,8 @@
  *   the binding refuses) returns `NotImplemented` instead of raising, so that Python tries the
  *   other operand's reflected method. `torch.NotImplemented` is that value here.
  * - `__pos__`, `__neg__`, `__abs__` are `positive`, `neg`, `abs` without the wrapper.
+ * - `__len__`, `__bool__`, `__float__`, `__int__`, `__index__`, `__contains__`, `__iter__` are
+ *   Python's len(t), bool(t), float(t), int(t), operator.index(t), `x in t` and iter(t).
  * - `__getitem__(index)` is Python's `t[index]` (`t.index(...)`), `__setitem__(index, value)`
  *   `t[index] = value` (`t.indexPut_`); a tuple index is several arguments here, an array one
  *   index that PyTorch's treatSequenceAsTuple reads as a tuple when it holds a tensor, an array,
@@ -26,7 +28,8 @@
 import { Tensor } from "../../tensor.js";
 import { resultType } from "../../dtype.js";
 import { tensor } from "../../ops/creation.js";
-import { TypeError as PyTypeError } from "../../errors.js";
+import { TypeError as PyTypeError, overflowError, runtimeError, valueError } from "../../errors.js";
+import { pyTypeName } from "../../ops/core.js";
 import type { IndexArg } from "../../ops/indexing.js";
 import { fn } from "../define.js";
 
@@ -111,6 +114,13 @@ function indicesOf(args: unknown[]): IndexArg[] {
   return asTuple ? (list as IndexArg[]) : (args as IndexArg[]);
 }
 
+/** float(t) / int(t)'s check: one element (Python's ValueError otherwise). */
+function oneValue(t: Tensor): number {
+  if (t.numel() !== 1)
+    throw valueError("only one element tensors can be converted to Python scalars");
+  return Number(t.item());
+}
+
 const methods: Record<string, Method> = {
   __add__: aliasOf("add"),
   __radd__: aliasOf("add"),
@@ -161,6 +171,38 @@ const methods: Record<string, Method> = {
   __abs__: function (this: Tensor, ...args: unknown[]) {
     return (this.abs as Method).apply(this, args);
   },
+  // Python's protocols: len(t), bool(t), float(t), int(t), operator.index(t), x in t, iter(t)
+  __len__: function (this: Tensor) {
+    if (this.dim() === 0) throw new PyTypeError("len() of a 0-d tensor");
+    return this.shape[0];
+  },
+  __bool__: isNonzero,
+  __nonzero__: isNonzero,
+  __float__: function (this: Tensor) {
+    return oneValue(this);
+  },
+  __int__: toInt,
+  __long__: toInt,
+  __index__: function (this: Tensor) {
+    if (this.dtype.isFloatingPoint || this.numel() !== 1)
+      throw new PyTypeError(
+        "only integer tensors of a single element can be converted to an index",
+      );
+    return Number(this.item());
+  },
+  // (element == self).any().item() for a tensor or a number
+  __contains__: function (this: Tensor, element: unknown) {
+    if (!(element instanceof Tensor) && typeof element !== "number" && typeof element !== "boolean")
+      throw runtimeError(
+        `Tensor.__contains__ only supports Tensor or scalar, but you passed in a <class '${pyTypeName(element)}'>.`,
+      );
+    return this.eq(element).any().item() as boolean;
+  },
+  // the sub-tensors along dim 0 (unbind), as Python's iteration over a tensor
+  __iter__: function (this: Tensor) {
+    if (this.dim() === 0) throw new PyTypeError("iteration over a 0-d tensor");
+    return this.unbind(0)[Symbol.iterator]();
+  },
   __getitem__: function (this: Tensor, ...args: unknown[]) {
     return this.index(...indicesOf(args));
   },
@@ -172,6 +214,22 @@ const methods: Record<string, Method> = {
     return undefined;
   },
 };
+
+/** bool(t): the one element's truth (is_nonzero), PyTorch's errors for more or none. */
+function isNonzero(this: Tensor): boolean {
+  const n = this.numel();
+  if (n === 0) throw runtimeError("Boolean value of Tensor with no values is ambiguous");
+  if (n > 1) throw runtimeError("Boolean value of Tensor with more than one value is ambiguous");
+  return Number(this.item()) !== 0;
+}
+
+/** int(t): the one element truncated toward zero; NaN and infinities refused as Python's int(). */
+function toInt(this: Tensor): number {
+  const v = oneValue(this);
+  if (Number.isNaN(v)) throw valueError("cannot convert float NaN to integer");
+  if (!Number.isFinite(v)) throw overflowError("cannot convert float infinity to integer");
+  return Math.trunc(v) + 0;
+}
 
 for (const [name, m] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, {
@@ -260,6 +318,24 @@ declare module "../../tensor.js" {
     __neg__(): Tensor;
     /** `abs(self)`: `abs`. */
     __abs__(): Tensor;
+    /** `len(self)`: the size of dim 0 (a TypeError for a 0-dim tensor). */
+    __len__(): number;
+    /** `bool(self)`: whether the one element is nonzero (more or no elements: RuntimeError). */
+    __bool__(): boolean;
+    /** `bool(self)` (Python 2's name). */
+    __nonzero__(): boolean;
+    /** `float(self)`: the one element. */
+    __float__(): number;
+    /** `int(self)`: the one element truncated toward zero. */
+    __int__(): number;
+    /** `int(self)` (Python 2's name). */
+    __long__(): number;
+    /** `operator.index(self)`: the one element of an integer tensor. */
+    __index__(): number;
+    /** `element in self`: whether any element equals `element` (a number or a tensor). */
+    __contains__(element: Tensor | number | boolean): boolean;
+    /** `iter(self)`: the sub-tensors along dim 0. */
+    __iter__(): IterableIterator<Tensor>;
     /** `self[index]` (`t.index(...)`); several arguments are a tuple index. */
     __getitem__(...index: IndexArg[]): Tensor;
     /** `self[index] = value` (`t.indexPut_`); returns undefined, as Python's None. */
