@@ -433,8 +433,10 @@ export function writeOut(
 function factoryOutDtype(schema: Schema, values: unknown[], out: Tensor): void {
   if (!isFactory(schema)) return;
   const slot = schema.params.findIndex((p) => p.name === "dtype");
-  const dtype = values[slot] as DType | null;
-  if (dtype === null || dtype === undefined) values[slot] = out.dtype;
+  if (slot < 0) return;
+  const dtype = values[slot];
+  // null, or a default the schema spells (randint's `dtype=long`): out's dtype
+  if (!(dtype instanceof DType)) values[slot] = out.dtype;
   else if (dtype !== out.dtype)
     throw runtimeError(
       `dtype ${scalarTypeName(dtype)} does not match dtype of out parameter (${scalarTypeName(out.dtype)})`,
