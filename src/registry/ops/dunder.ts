@@ -15,8 +15,9 @@
  *   the binding refuses) returns `NotImplemented` instead of raising, so that Python tries the
  *   other operand's reflected method. `torch.NotImplemented` is that value here.
  * - `__pos__`, `__neg__`, `__abs__` are `positive`, `neg`, `abs` without the wrapper.
- * - `__len__`, `__bool__`, `__float__`, `__int__`, `__index__`, `__contains__`, `__iter__` are
- *   Python's len(t), bool(t), float(t), int(t), operator.index(t), `x in t` and iter(t).
+ * - `__len__`, `__bool__`, `__float__`, `__int__`, `__index__`, `__contains__`, `__iter__`,
+ *   `__reversed__` are Python's len(t), bool(t), float(t), int(t), operator.index(t), `x in t`,
+ *   iter(t) and reversed(t).
  * - `__getitem__(index)` is Python's `t[index]` (`t.index(...)`), `__setitem__(index, value)`
  *   `t[index] = value` (`t.indexPut_`); a tuple index is several arguments here, an array one
  *   index that PyTorch's treatSequenceAsTuple reads as a tuple when it holds a tensor, an array,
@@ -203,6 +204,10 @@ const methods: Record<string, Method> = {
     if (this.dim() === 0) throw new PyTypeError("iteration over a 0-d tensor");
     return this.unbind(0)[Symbol.iterator]();
   },
+  // reversed(t): flipped along dim 0 (FlipBackward0); a 0-dim tensor is returned itself
+  __reversed__: function (this: Tensor) {
+    return this.dim() === 0 ? this : this.flip(0);
+  },
   __getitem__: function (this: Tensor, ...args: unknown[]) {
     return this.index(...indicesOf(args));
   },
@@ -336,6 +341,8 @@ declare module "../../tensor.js" {
     __contains__(element: Tensor | number | boolean): boolean;
     /** `iter(self)`: the sub-tensors along dim 0. */
     __iter__(): IterableIterator<Tensor>;
+    /** `reversed(self)`: flipped along dim 0 (a 0-dim tensor itself). */
+    __reversed__(): Tensor;
     /** `self[index]` (`t.index(...)`); several arguments are a tuple index. */
     __getitem__(...index: IndexArg[]): Tensor;
     /** `self[index] = value` (`t.indexPut_`); returns undefined, as Python's None. */
