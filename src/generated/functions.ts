@@ -9955,7 +9955,7 @@ export const conj = fn("conj") as {
    * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
    *
    * PyTorch: `conj(Tensor(a) self) -> Tensor(a)`
-   * @example torch.conj(x) === x // true
+   * @example const x = torch.ones(2); torch.conj(x) === x // true
    */
   (input: Tensor): Tensor;
 };
@@ -9966,7 +9966,7 @@ export const resolveConj = fn("resolveConj") as {
    * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
    *
    * PyTorch: `resolve_conj(Tensor(a) self) -> Tensor(a)`
-   * @example torch.resolveConj(x) === x // true
+   * @example const x = torch.ones(2); torch.resolveConj(x) === x // true
    */
   (input: Tensor): Tensor;
 };
@@ -9977,7 +9977,7 @@ export const resolveNeg = fn("resolveNeg") as {
    * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
    *
    * PyTorch: `resolve_neg(Tensor(a) self) -> Tensor(a)`
-   * @example torch.resolveNeg(x) === x // true
+   * @example const x = torch.ones(2); torch.resolveNeg(x) === x // true
    */
   (input: Tensor): Tensor;
 };
@@ -9988,7 +9988,7 @@ export const real = fn("real") as {
    * The real part: for a real tensor (tensorgrad has no complex dtype) the input itself.
    *
    * PyTorch: `real(Tensor(a) self) -> Tensor(a)`
-   * @example torch.real(x) === x // true
+   * @example const x = torch.ones(2); torch.real(x) === x // true
    */
   (input: Tensor): Tensor;
 };
@@ -9999,7 +9999,7 @@ export const conjPhysical = fn("conjPhysical") as {
    * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
    *
    * PyTorch: `conj_physical(Tensor self) -> Tensor`
-   * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1, -2])
+   * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -10010,7 +10010,7 @@ export const isConj = fn("isConj") as {
    * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
    *
    * PyTorch: `is_conj(Tensor self) -> bool`
-   * @example x.isConj() // false
+   * @example torch.ones(2).isConj() // false
    */
   (input: Tensor): boolean;
 };
@@ -10021,7 +10021,7 @@ export const isNeg = fn("isNeg") as {
    * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
    *
    * PyTorch: `is_neg(Tensor self) -> bool`
-   * @example x.isNeg() // false
+   * @example torch.ones(2).isNeg() // false
    */
   (input: Tensor): boolean;
 };
@@ -10243,21 +10243,21 @@ export const constantPadNd = fn("constantPadNd") as {
    * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
    *
    * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
-   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9., 1., 2., 9., 9.])
    */
   (input: Tensor, options: { pad: readonly number[]; value?: number | boolean }): Tensor;
   /**
    * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
    *
    * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
-   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9., 1., 2., 9., 9.])
    */
   (input: Tensor, pad: readonly number[], options?: { value?: number | boolean }): Tensor;
   /**
    * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
    *
    * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
-   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9., 1., 2., 9., 9.])
    */
   (input: Tensor, pad: readonly number[], value: number | boolean): Tensor;
 };

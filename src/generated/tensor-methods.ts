@@ -9538,49 +9538,49 @@ declare module "../tensor.js" {
      * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
      *
      * PyTorch: `conj(Tensor(a) self) -> Tensor(a)`
-     * @example torch.conj(x) === x // true
+     * @example const x = torch.ones(2); torch.conj(x) === x // true
      */
     conj(): Tensor;
     /**
      * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
      *
      * PyTorch: `resolve_conj(Tensor(a) self) -> Tensor(a)`
-     * @example torch.resolveConj(x) === x // true
+     * @example const x = torch.ones(2); torch.resolveConj(x) === x // true
      */
     resolveConj(): Tensor;
     /**
      * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
      *
      * PyTorch: `resolve_neg(Tensor(a) self) -> Tensor(a)`
-     * @example torch.resolveNeg(x) === x // true
+     * @example const x = torch.ones(2); torch.resolveNeg(x) === x // true
      */
     resolveNeg(): Tensor;
     /**
      * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
      *
      * PyTorch: `conj_physical(Tensor self) -> Tensor`
-     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1, -2])
+     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
      */
     conjPhysical(): Tensor;
     /**
      * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
      *
      * PyTorch: `conj_physical(Tensor self) -> Tensor`
-     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1, -2])
+     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
      */
     conjPhysical_(): this;
     /**
      * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
      *
      * PyTorch: `is_conj(Tensor self) -> bool`
-     * @example x.isConj() // false
+     * @example torch.ones(2).isConj() // false
      */
     isConj(): boolean;
     /**
      * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
      *
      * PyTorch: `is_neg(Tensor self) -> bool`
-     * @example x.isNeg() // false
+     * @example torch.ones(2).isNeg() // false
      */
     isNeg(): boolean;
     /**
@@ -9615,7 +9615,7 @@ declare module "../tensor.js" {
      * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).strides // [1, 2]
      */
     newEmptyStrided(options: {
       size: readonly number[];
@@ -9630,7 +9630,7 @@ declare module "../tensor.js" {
      * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).strides // [1, 2]
      */
     newEmptyStrided(
       size: readonly number[],
@@ -9647,7 +9647,7 @@ declare module "../tensor.js" {
      * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).strides // [1, 2]
      */
     newEmptyStrided(
       size: readonly number[],
@@ -9705,7 +9705,7 @@ declare module "../tensor.js" {
      * In place: this tensor resized to `theTemplate`'s size (resize_).
      *
      * PyTorch: `resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
-     * @example torch.arange(6).resize_as_(torch.ones(2, 2)).shape // [2, 2]
+     * @example torch.arange(6).resizeAs_(torch.ones(2, 2)).shape // [2, 2]
      */
     resizeAs_(options: {
       theTemplate: Tensor;
@@ -9715,7 +9715,7 @@ declare module "../tensor.js" {
      * In place: this tensor resized to `theTemplate`'s size (resize_).
      *
      * PyTorch: `resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
-     * @example torch.arange(6).resize_as_(torch.ones(2, 2)).shape // [2, 2]
+     * @example torch.arange(6).resizeAs_(torch.ones(2, 2)).shape // [2, 2]
      */
     resizeAs_(
       theTemplate: Tensor,

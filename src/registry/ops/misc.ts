@@ -46,7 +46,7 @@ for (const [name, doc] of [
     name,
     variants: ["function", "method"],
     doc,
-    example: `torch.${name === "conj" ? "conj" : name === "resolve_conj" ? "resolveConj" : "resolveNeg"}(x) === x // true`,
+    example: `const x = torch.ones(2); torch.${name === "conj" ? "conj" : name === "resolve_conj" ? "resolveConj" : "resolveNeg"}(x) === x // true`,
     overloads: [{ schema: `${name}(Tensor(a) self) -> Tensor(a)`, forward: identity }],
   });
 }
@@ -55,7 +55,7 @@ defineOp({
   name: "real",
   variants: ["function"],
   doc: "The real part: for a real tensor (tensorgrad has no complex dtype) the input itself.",
-  example: "torch.real(x) === x // true",
+  example: "const x = torch.ones(2); torch.real(x) === x // true",
   overloads: [{ schema: "real(Tensor(a) self) -> Tensor(a)", forward: identity }],
 });
 
@@ -64,7 +64,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).",
-  example: "torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1, -2])",
+  example: "torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])",
   overloads: [
     {
       schema: "conj_physical(Tensor self) -> Tensor",
@@ -92,7 +92,7 @@ for (const name of ["is_conj", "is_neg"] as const) {
       name === "is_conj"
         ? "Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype."
         : "Whether the tensor's negative bit is set: never (only conjugated complex views set it).",
-    example: `x.${name === "is_conj" ? "isConj" : "isNeg"}() // false`,
+    example: `torch.ones(2).${name === "is_conj" ? "isConj" : "isNeg"}() // false`,
     overloads: [{ schema: `${name}(Tensor self) -> bool`, forward: () => false }],
   });
 }
@@ -369,7 +369,7 @@ defineOp({
   name: "constant_pad_nd",
   variants: ["function"],
   doc: "Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.",
-  example: "torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9, 1, 2, 9, 9])",
+  example: "torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9., 1., 2., 9., 9.])",
   overloads: [
     {
       schema: "constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor",
@@ -475,7 +475,7 @@ defineOp({
   name: "new_empty_strided",
   variants: ["method"],
   doc: "An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.",
-  example: "torch.ones(1).newEmptyStrided([2, 3], [1, 2]).stride() // [1, 2]",
+  example: "torch.ones(1).newEmptyStrided([2, 3], [1, 2]).strides // [1, 2]",
   overloads: [
     {
       schema: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ${OPTS}) -> Tensor`,
@@ -578,7 +578,7 @@ defineOp({
   name: "resize_as_",
   variants: ["method"],
   doc: "In place: this tensor resized to `theTemplate`'s size (resize_).",
-  example: "torch.arange(6).resize_as_(torch.ones(2, 2)).shape // [2, 2]",
+  example: "torch.arange(6).resizeAs_(torch.ones(2, 2)).shape // [2, 2]",
   overloads: [
     {
       schema:
