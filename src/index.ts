@@ -79,6 +79,9 @@ export type { ValuesIndices, VarOptions } from "./ops/reduce.js";
 
 // The ops declared in the registry (src/registry/ops), typed from their PyTorch schemas.
 export * from "./generated/functions.js";
+/** Python's NotImplemented, which the binary operator methods (`t.__radd__(x)`) return for an operand they refuse */
+export { NotImplemented, NotImplementedType } from "./registry/ops/dunder.js";
+export { broadcastShapes } from "./registry/ops/misc.js";
 
 /** torch.is_inference(t): whether t was made under inferenceMode (Note [inference tensors]) */
 export const isInference = (t: Tensor): boolean => t.isInference();

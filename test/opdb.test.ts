@@ -6,7 +6,9 @@
  * function, a few of its `sample_inputs` (inputs, args, kwargs; outputs with grad_fn names;
  * gradients of sum_i sum(out_i * w_i)) and its `error_inputs` (the exception PyTorch raises).
  * For each op that tensorgrad has (`torch[camelName]`, `torch.nn.functional[camelName]`,
- * `t[camelName]`, `t[camelName_]`), every sample is called in each variant PyTorch has:
+ * `t[camelName]`, `t[camelName_]`; a Python operator method named `__x__` is the Tensor method
+ * of exactly that name, `t.__radd__`, and has no function; other names starting with `_` are
+ * private and absent), every sample is called in each variant PyTorch has:
  *   - kwargs form:     fn(input, ...args, { camelCasedKwargs })
  *   - positional form: fn(...argsInSchemaOrder, { keywordOnlyKwargs }), when the sample has a
  *     kwarg that is not keyword-only (the fixture holds this call, checked against PyTorch)
@@ -127,8 +129,16 @@ function functionOf(op: Op): Fn | null {
   return typeof f === "function" ? (f as Fn) : null;
 }
 
-/** The Tensor method name of a variant: x, or x_ in place (an op named x_ is that method). */
+/** A Python operator method's name (`__radd__`, `__getitem__`): kept as it is in JavaScript. */
+const isDunder = (name: string): boolean => /^__[a-z0-9_]+__$/.test(name);
+
+/**
+ * The Tensor method name of a variant: x, or x_ in place (an op named x_ is that method); an
+ * operator method `__x__` is the method of that very name (its in-place forms are dunders of
+ * their own, `__iadd__`).
+ */
 function methodName(op: Op, variant: "method" | "inplace"): string | null {
+  if (isDunder(op.name)) return variant === "method" ? op.name : null;
   if (op.name.startsWith("_")) return null;
   const name = camel(op.name);
   return variant === "inplace" && !op.name.endsWith("_") ? `${name}_` : name;

@@ -9948,3 +9948,400 @@ export const isclose = fn("isclose") as {
    */
   (input: Tensor, other: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor;
 };
+
+/** The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself. */
+export const conj = fn("conj") as {
+  /**
+   * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
+   *
+   * PyTorch: `conj(Tensor(a) self) -> Tensor(a)`
+   * @example const x = torch.ones(2); torch.conj(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself. */
+export const resolveConj = fn("resolveConj") as {
+  /**
+   * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
+   *
+   * PyTorch: `resolve_conj(Tensor(a) self) -> Tensor(a)`
+   * @example const x = torch.ones(2); torch.resolveConj(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** Materialises a lazy negation: a real tensor is never negated lazily, so the input itself. */
+export const resolveNeg = fn("resolveNeg") as {
+  /**
+   * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
+   *
+   * PyTorch: `resolve_neg(Tensor(a) self) -> Tensor(a)`
+   * @example const x = torch.ones(2); torch.resolveNeg(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The real part: for a real tensor (tensorgrad has no complex dtype) the input itself. */
+export const real = fn("real") as {
+  /**
+   * The real part: for a real tensor (tensorgrad has no complex dtype) the input itself.
+   *
+   * PyTorch: `real(Tensor(a) self) -> Tensor(a)`
+   * @example const x = torch.ones(2); torch.real(x) === x // true
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
+export const conjPhysical = fn("conjPhysical") as {
+  /**
+   * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
+   *
+   * PyTorch: `conj_physical(Tensor self) -> Tensor`
+   * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype. */
+export const isConj = fn("isConj") as {
+  /**
+   * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
+   *
+   * PyTorch: `is_conj(Tensor self) -> bool`
+   * @example torch.ones(2).isConj() // false
+   */
+  (input: Tensor): boolean;
+};
+
+/** Whether the tensor's negative bit is set: never (only conjugated complex views set it). */
+export const isNeg = fn("isNeg") as {
+  /**
+   * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
+   *
+   * PyTorch: `is_neg(Tensor self) -> bool`
+   * @example torch.ones(2).isNeg() // false
+   */
+  (input: Tensor): boolean;
+};
+
+/** The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats. */
+export const angle = fn("angle") as {
+  /**
+   * The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats.
+   *
+   * PyTorch: `angle(Tensor self) -> Tensor`
+   * @example torch.angle(torch.tensor([1, -2, 0])) // tensor([0.0000, 3.1416, 0.0000])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps). */
+export const nativeLayerNorm = fn("nativeLayerNorm") as {
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      normalizedShape: readonly number[];
+      weight: Tensor | null;
+      bias: Tensor | null;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    options: { weight: Tensor | null; bias: Tensor | null; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    options: { bias: Tensor | null; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options: { eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
+   *
+   * PyTorch: `native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeLayerNorm(torch.tensor([[1, 3]], { dtype: torch.float32 }), [2], null, null, 1e-5)[1] // tensor([[2.]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+  ): [Tensor, Tensor, Tensor];
+};
+
+/** Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors. */
+export const nativeBatchNorm = fn("nativeBatchNorm") as {
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor | null;
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    options: {
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options: {
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+    },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    options: { runningVar: Tensor | null; training: boolean; momentum: number; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    options: { training: boolean; momentum: number; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    options: { momentum: number; eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    momentum: number,
+    options: { eps: number },
+  ): [Tensor, Tensor, Tensor];
+  /**
+   * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
+   *
+   * PyTorch: `native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)`
+   * @example torch.nativeBatchNorm(torch.tensor([[1], [3]], { dtype: torch.float32 }), null, null, null, null, true, 0.1, 1e-5)[1] // tensor([2.])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): [Tensor, Tensor, Tensor];
+};
+
+/** Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop. */
+export const constantPadNd = fn("constantPadNd") as {
+  /**
+   * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
+   *
+   * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9., 1., 2., 9., 9.])
+   */
+  (input: Tensor, options: { pad: readonly number[]; value?: number | boolean }): Tensor;
+  /**
+   * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
+   *
+   * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9., 1., 2., 9., 9.])
+   */
+  (input: Tensor, pad: readonly number[], options?: { value?: number | boolean }): Tensor;
+  /**
+   * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
+   *
+   * PyTorch: `constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor`
+   * @example torch.constantPadNd(torch.tensor([1, 2]), [1, 2], 9) // tensor([9., 1., 2., 9., 9.])
+   */
+  (input: Tensor, pad: readonly number[], value: number | boolean): Tensor;
+};
+
+/** `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`). */
+export const logspace = fn("logspace") as {
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    options: {
+      end: number | boolean;
+      steps: number;
+      base?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    options: {
+      steps: number;
+      base?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    steps: number,
+    options?: {
+      base?: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
+   *
+   * PyTorch: `logspace(Scalar start, Scalar end, int steps, float base=10.0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.logspace(0, 2, 3) // tensor([  1.,  10., 100.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    steps: number,
+    base: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};

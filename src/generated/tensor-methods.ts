@@ -9534,5 +9534,192 @@ declare module "../tensor.js" {
      * @example torch.isclose(torch.tensor([1, 1.001]), torch.tensor([1, 1])) // tensor([ True, False])
      */
     isclose(other: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor;
+    /**
+     * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
+     *
+     * PyTorch: `conj(Tensor(a) self) -> Tensor(a)`
+     * @example const x = torch.ones(2); torch.conj(x) === x // true
+     */
+    conj(): Tensor;
+    /**
+     * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
+     *
+     * PyTorch: `resolve_conj(Tensor(a) self) -> Tensor(a)`
+     * @example const x = torch.ones(2); torch.resolveConj(x) === x // true
+     */
+    resolveConj(): Tensor;
+    /**
+     * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
+     *
+     * PyTorch: `resolve_neg(Tensor(a) self) -> Tensor(a)`
+     * @example const x = torch.ones(2); torch.resolveNeg(x) === x // true
+     */
+    resolveNeg(): Tensor;
+    /**
+     * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
+     *
+     * PyTorch: `conj_physical(Tensor self) -> Tensor`
+     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
+     */
+    conjPhysical(): Tensor;
+    /**
+     * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
+     *
+     * PyTorch: `conj_physical(Tensor self) -> Tensor`
+     * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
+     */
+    conjPhysical_(): this;
+    /**
+     * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
+     *
+     * PyTorch: `is_conj(Tensor self) -> bool`
+     * @example torch.ones(2).isConj() // false
+     */
+    isConj(): boolean;
+    /**
+     * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
+     *
+     * PyTorch: `is_neg(Tensor self) -> bool`
+     * @example torch.ones(2).isNeg() // false
+     */
+    isNeg(): boolean;
+    /**
+     * The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats.
+     *
+     * PyTorch: `angle(Tensor self) -> Tensor`
+     * @example torch.angle(torch.tensor([1, -2, 0])) // tensor([0.0000, 3.1416, 0.0000])
+     */
+    angle(): Tensor;
+    /**
+     * Sums the tensor down to `size`, a shape it is broadcastable from: over its leading dims and the dims where `size` is 1.
+     *
+     * PyTorch: `sum_to_size(Tensor self, int[] size) -> Tensor`
+     * @example torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])
+     */
+    sumToSize(options: { size: readonly number[] }): Tensor;
+    /**
+     * Sums the tensor down to `size`, a shape it is broadcastable from: over its leading dims and the dims where `size` is 1.
+     *
+     * PyTorch: `sum_to_size(Tensor self, int[] size) -> Tensor`
+     * @example torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])
+     */
+    sumToSize(size: readonly number[]): Tensor;
+    /**
+     * Sums the tensor down to `size`, a shape it is broadcastable from: over its leading dims and the dims where `size` is 1.
+     *
+     * PyTorch: `sum_to_size(Tensor self, int[] size) -> Tensor`
+     * @example torch.ones(2, 3).sumToSize(1, 3) // tensor([[2., 2., 2.]])
+     */
+    sumToSize(...size: number[]): Tensor;
+    /**
+     * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).strides // [1, 2]
+     */
+    newEmptyStrided(options: {
+      size: readonly number[];
+      stride: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    }): Tensor;
+    /**
+     * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).strides // [1, 2]
+     */
+    newEmptyStrided(
+      size: readonly number[],
+      options: {
+        stride: readonly number[];
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in this tensor's dtype unless `dtype` is given.
+     *
+     * PyTorch: `new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+     * @example torch.ones(1).newEmptyStrided([2, 3], [1, 2]).strides // [1, 2]
+     */
+    newEmptyStrided(
+      size: readonly number[],
+      stride: readonly number[],
+      options?: {
+        dtype?: DType | null;
+        layout?: "strided" | null;
+        device?: "cpu" | null;
+        pinMemory?: boolean | null;
+        requiresGrad?: boolean | null;
+      },
+    ): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(options: {
+      size: readonly number[];
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+    }): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(
+      size: readonly number[],
+      options?: { memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null },
+    ): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(...size: number[]): Tensor;
+    /**
+     * In place: this tensor becomes `size` (contiguous), its storage grown if needed (new elements uninitialised: zeros here); refused for a tensor requiring grad.
+     *
+     * PyTorch: `resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resize_(2, 2) // tensor([[0, 1], [2, 3]])
+     */
+    resize_(
+      ...args: [
+        ...size: number[],
+        options: {
+          memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+        },
+      ]
+    ): Tensor;
+    /**
+     * In place: this tensor resized to `theTemplate`'s size (resize_).
+     *
+     * PyTorch: `resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resizeAs_(torch.ones(2, 2)).shape // [2, 2]
+     */
+    resizeAs_(options: {
+      theTemplate: Tensor;
+      memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
+    }): Tensor;
+    /**
+     * In place: this tensor resized to `theTemplate`'s size (resize_).
+     *
+     * PyTorch: `resize_as_(Tensor(a!) self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor(a!)`
+     * @example torch.arange(6).resizeAs_(torch.ones(2, 2)).shape // [2, 2]
+     */
+    resizeAs_(
+      theTemplate: Tensor,
+      options?: { memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null },
+    ): Tensor;
   }
 }

@@ -196,18 +196,26 @@ export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
   return out;
 }
 
-/** a - alpha*b with sub's checks and type promotion, recording nothing. */
-function subValue(a: Tensor, b: Operand, alpha: number): Tensor {
-  if (a.dtype === bool && typeof b !== "number" && b.dtype === bool) {
+/**
+ * sub's refusal of bool operands (a bool Scalar counts as a bool tensor: PyTorch wraps it, so
+ * `torch.rsub(boolTensor, True)` is two bools).
+ */
+export function checkSubBool(aIsBool: boolean, bIsBool: boolean): void {
+  if (aIsBool && bIsBool) {
     throw runtimeError(
       "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
     );
   }
-  if (a.dtype === bool || (typeof b !== "number" && b.dtype === bool)) {
+  if (aIsBool || bIsBool) {
     throw runtimeError(
       "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
     );
   }
+}
+
+/** a - alpha*b with sub's checks and type promotion, recording nothing. */
+function subValue(a: Tensor, b: Operand, alpha: number): Tensor {
+  checkSubBool(a.dtype === bool, typeof b !== "number" && b.dtype === bool);
   const dt = arithDtype(a, b);
   if (alpha === 1) return binaryKernel(Binary.Sub, a, b, dt, dt);
   if (typeof b === "number") return binaryKernel(Binary.Sub, a, b * alpha, dt, dt);

@@ -9,7 +9,8 @@
  * optional per-feature affine map.
  */
 import { Tensor } from "../tensor.js";
-import { checkTensor } from "./core.js";
+import { checkTensor, scalarTypeName } from "./core.js";
+import { normalizeDim } from "../shape.js";
 import { anyNeedsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { runtimeError } from "../errors.js";
@@ -166,8 +167,74 @@ function run(x: Tensor, w: Tensor | null, b: Tensor | null, a: NormAttrs): Tenso
 
 function checkFloat(x: Tensor, fn: string): void {
   if (!x.dtype.isFloatingPoint) {
-    throw runtimeError(`"${fn}" not implemented for '${x.dtype.name}'`);
+    throw runtimeError(`"${fn}" not implemented for '${scalarTypeName(x.dtype)}'`);
   }
+}
+
+/**
+ * PyTorch's _check_layer_norm_inputs, in its order: a non-empty normalized_shape, weight and
+ * bias of that shape, then the input's trailing dims.
+ */
+function checkLayerNormInputs(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight: Tensor | null,
+  bias: Tensor | null,
+): void {
+  const D = normalizedShape.length;
+  const ns = `[${normalizedShape.join(", ")}]`;
+  if (D === 0)
+    throw runtimeError(
+      `Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = ${ns}`,
+    );
+  for (const [p, name] of [
+    [weight, "weight"],
+    [bias, "bias"],
+  ] as const) {
+    if (p !== null && p.shape.join() !== normalizedShape.join()) {
+      throw runtimeError(
+        `Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape [${p.shape.join(", ")}] and normalized_shape = ${ns}`,
+      );
+    }
+  }
+  const tail = x.shape.slice(x.dim() - D);
+  if (x.dim() < D || tail.some((s, i) => s !== normalizedShape[i])) {
+    throw runtimeError(
+      `Given normalized_shape=${ns}, expected input with shape [*, ${normalizedShape.join(", ")}], but got input of size[${x.shape.join(", ")}]`,
+    );
+  }
+}
+
+/**
+ * torch.native_layer_norm: layer norm's output (NativeLayerNormBackward0) with the statistics
+ * PyTorch saves for the backward, the mean and 1/sqrt(biased variance + eps) over the
+ * normalised dims (kept as size-1 dims; not differentiable outputs).
+ */
+export function nativeLayerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): [Tensor, Tensor, Tensor] {
+  x = checkTensor(x, "native_layer_norm", "input", 0);
+  checkFloat(x, "LayerNormKernelImpl");
+  checkLayerNormInputs(x, normalizedShape, weight, bias);
+  const a: NormAttrs = { kind: "layer", eps, n: normalizedShape.length, mean: null, invstd: null };
+  const out = run(x, weight, bias, a);
+  const [mean, rstd] = stats(x, a, true);
+  return [out, mean, rstd];
+}
+
+/** The mean and 1/sqrt(biased variance + eps) over the normalised dims, detached. */
+function stats(x: Tensor, a: NormAttrs, keepdim: boolean): [Tensor, Tensor] {
+  return noGrad(() => {
+    const { xl, dims } = layout(x.detach(), a);
+    const mean = xl.mean(dims, true);
+    const centered = xl.sub(mean);
+    const rstd = centered.mul(centered).mean(dims, keepdim).add(a.eps).rsqrt();
+    return [keepdim ? mean : mean.reshape([-1]), rstd];
+  });
 }
 
 /**
@@ -185,23 +252,8 @@ export function layerNorm(
 ): Tensor {
   x = checkTensor(x, "layer_norm", "input", 0);
   checkFloat(x, "LayerNormKernelImpl");
+  checkLayerNormInputs(x, normalizedShape, weight, bias);
   const D = normalizedShape.length;
-  const tail = x.shape.slice(x.dim() - D);
-  if (D === 0 || x.dim() < D || tail.some((s, i) => s !== normalizedShape[i])) {
-    throw runtimeError(
-      `Given normalized_shape=[${normalizedShape.join(", ")}], expected input with shape [*, ${normalizedShape.join(", ")}], but got input of size[${x.shape.join(", ")}]`,
-    );
-  }
-  for (const [p, name] of [
-    [weight, "weight"],
-    [bias, "bias"],
-  ] as const) {
-    if (p !== null && p.shape.join() !== normalizedShape.join()) {
-      throw runtimeError(
-        `Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape [${p.shape.join(", ")}] and normalized_shape = [${normalizedShape.join(", ")}]`,
-      );
-    }
-  }
   return run(x, weight, bias, { kind: "layer", eps, n: D, mean: null, invstd: null });
 }
 
@@ -265,6 +317,58 @@ export function batchNorm(
 ): Tensor {
   x = checkTensor(x, "batch_norm", "input", 0);
   checkFloat(x, "batch_norm");
+  checkBatchNormInputs(x, runningMean, runningVar, weight, bias);
+  const C = x.shape[1];
+  if (training && x.numel() / C <= 1) {
+    throw runtimeError(
+      `Expected more than 1 value per channel when training, got input size torch.Size([${x.shape.join(", ")}])`,
+    );
+  }
+  return batchNormOut(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+}
+
+/**
+ * torch.native_batch_norm: batch norm's output (NativeBatchNormBackward0, the running
+ * statistics updated in training) with the statistics PyTorch saves: in training the batch
+ * mean and 1/sqrt(biased variance + eps) per channel, in evaluation two empty tensors (not
+ * differentiable outputs). Unlike F.batch_norm, one value per channel is allowed.
+ */
+export function nativeBatchNorm(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+): [Tensor, Tensor, Tensor] {
+  x = checkTensor(x, "native_batch_norm", "input", 0);
+  checkFloat(x, "batch_norm");
+  // the channel count is input.size(1): PyTorch's IndexError for fewer dims
+  normalizeDim(1, x.dim());
+  checkBatchNormInputs(x, runningMean, runningVar, weight, bias);
+  const out = batchNormOut(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+  if (!training) {
+    const empty = x.detach().reshape([-1]).narrow(0, 0, 0).clone();
+    return [out, empty, empty.clone()];
+  }
+  const [mean, invstd] = stats(
+    x,
+    { kind: "batch", eps, n: x.shape[1], mean: null, invstd: null },
+    false,
+  );
+  return [out, mean, invstd];
+}
+
+/** F.batch_norm's checks of the input and the per-channel tensors. */
+function checkBatchNormInputs(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+): void {
   if (x.dim() < 2) {
     throw runtimeError(
       `Expected 2D or higher input to batch_norm, but got input of size [${x.shape.join(", ")}]`,
@@ -281,13 +385,22 @@ export function batchNorm(
       throw runtimeError(`${name} should contain ${C} elements not ${p.numel()}`);
     }
   }
+}
+
+/** Batch norm's output, the running statistics updated in place in training. */
+function batchNormOut(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+): Tensor {
+  const C = x.shape[1];
   if (training) {
     const count = x.numel() / C;
-    if (count <= 1) {
-      throw runtimeError(
-        `Expected more than 1 value per channel when training, got input size torch.Size([${x.shape.join(", ")}])`,
-      );
-    }
     const a: NormAttrs = { kind: "batch", eps, n: C, mean: null, invstd: null };
     if (runningMean !== null || runningVar !== null) {
       noGrad(() => {

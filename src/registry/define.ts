@@ -425,6 +425,24 @@ export function writeOut(
   return out;
 }
 
+/**
+ * A factory called with `out=` makes its values in out's dtype (`torch.zeros(2, out=int64)`
+ * gives integer zeros; ATen's factory_out kernels fill `out` itself), so the forward gets
+ * out's dtype when none is given; a different `dtype` is PyTorch's parser error.
+ */
+function factoryOutDtype(schema: Schema, values: unknown[], out: Tensor): void {
+  if (!isFactory(schema)) return;
+  const slot = schema.params.findIndex((p) => p.name === "dtype");
+  if (slot < 0) return;
+  const dtype = values[slot];
+  // null, or a default the schema spells (randint's `dtype=long`): out's dtype
+  if (!(dtype instanceof DType)) values[slot] = out.dtype;
+  else if (dtype !== out.dtype)
+    throw runtimeError(
+      `dtype ${scalarTypeName(dtype)} does not match dtype of out parameter (${scalarTypeName(out.dtype)})`,
+    );
+}
+
 /** The in-place form of an overload: computed on self's shadow, written back, self returned. */
 function inplaceForward(
   schema: Schema,
@@ -483,6 +501,7 @@ function makeCallable(
   const bind: Binder = pythonBind ?? ((self, args) => bindCall(pyName, sigs, self, args));
   const slow = (self: unknown, args: unknown[]): unknown => {
     const b = bind(self, args);
+    if (b.out instanceof Tensor) factoryOutDtype(b.sig.schema, b.values, b.out);
     const r = b.sig.forward(...b.values);
     if (b.out === undefined || b.out === null) return r;
     if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);

@@ -12,7 +12,7 @@ import * as E from "../../ops/elementwise.js";
 import { erf as erfForward } from "../../ops/nn.js";
 import { Binary, Unary } from "../../backend/elementwise.js";
 import { floatDtypeOf } from "../../ops/core.js";
-import { resultType } from "../../dtype.js";
+import { bool, resultType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
@@ -801,8 +801,16 @@ defineOp({
     },
     {
       schema: "rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-      forward: (self: Tensor, other: number | boolean | Tensor, alpha: number | boolean | Tensor) =>
-        E.rsub(self, Number(scalarArg(other)), Number(scalarArg(alpha))),
+      forward: (
+        self: Tensor,
+        other: number | boolean | Tensor,
+        alpha: number | boolean | Tensor,
+      ) => {
+        const o = scalarArg(other);
+        // other - alpha * self: sub's bool checks with other wrapped (a bool stays a bool)
+        E.checkSubBool(typeof o === "boolean", self.dtype === bool);
+        return E.rsub(self, Number(o), Number(scalarArg(alpha)));
+      },
     },
   ],
 });

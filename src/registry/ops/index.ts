@@ -15,3 +15,5 @@ import "./random.js";
 import "./sorting.js";
 import "./shape.js";
 import "./math.js";
+import "./dunder.js";
+import "./misc.js";
