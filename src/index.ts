@@ -195,4 +195,5 @@ export {
   NotImplementedError,
   OverflowError,
   AssertionError,
+  LinAlgError,
 } from "./errors.js";

@@ -20,3 +20,117 @@ export const cross = fn("cross", "linalg") as {
    */
   (input: Tensor, other: Tensor, options?: { dim?: number; out?: Tensor | null }): Tensor;
 };
+
+/** Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched. */
+export const solveTriangular = fn("solveTriangular", "linalg") as {
+  /**
+   * Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched.
+   *
+   * PyTorch: `linalg_solve_triangular(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False) -> Tensor`
+   * @example torch.linalg.solveTriangular(torch.tensor([[2., 1], [0, 4]]), torch.tensor([[3.], [4]]), { upper: true }) // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      B: Tensor;
+      upper: boolean;
+      left?: boolean;
+      unitriangular?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched.
+   *
+   * PyTorch: `linalg_solve_triangular(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False) -> Tensor`
+   * @example torch.linalg.solveTriangular(torch.tensor([[2., 1], [0, 4]]), torch.tensor([[3.], [4]]), { upper: true }) // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    B: Tensor,
+    options: { upper: boolean; left?: boolean; unitriangular?: boolean; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The Cholesky factor L of symmetric positive-definite matrices (A = L L^T; U = L^T with `upper`), batched. */
+export const cholesky = fn("cholesky", "linalg") as {
+  /**
+   * The Cholesky factor L of symmetric positive-definite matrices (A = L L^T; U = L^T with `upper`), batched.
+   *
+   * PyTorch: `linalg_cholesky(Tensor self, *, bool upper=False) -> Tensor`
+   * @example torch.linalg.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])
+   */
+  (input: Tensor, options?: { upper?: boolean; out?: Tensor | null }): Tensor;
+};
+
+/** linalg.cholesky without the error: `(L, info)`, info > 0 the order of the first leading minor that is not positive-definite (raised with `checkErrors`). */
+export const choleskyEx = fn("choleskyEx", "linalg") as {
+  /**
+   * linalg.cholesky without the error: `(L, info)`, info > 0 the order of the first leading minor that is not positive-definite (raised with `checkErrors`).
+   *
+   * PyTorch: `linalg_cholesky_ex(Tensor self, *, bool upper=False, bool check_errors=False) -> (Tensor L, Tensor info)`
+   * @example torch.linalg.choleskyEx(torch.tensor([[1., 2], [2, 1]])).info // tensor(2, dtype=torch.int32)
+   */
+  (
+    input: Tensor,
+    options?: { upper?: boolean; checkErrors?: boolean; out?: Tensor | null },
+  ): { L: Tensor; info: Tensor };
+};
+
+/** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
+export const inv = fn("inv", "linalg") as {
+  /**
+   * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
+   *
+   * PyTorch: `linalg_inv(Tensor A) -> Tensor`
+   * @example torch.linalg.inv(torch.tensor([[2., 0], [0, 4]])) // tensor([[0.5000, 0.0000], [0.0000, 0.2500]])
+   */
+  (A: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** linalg.inv without the error: `(inverse, info)`, info > 0 the index of a zero pivot (raised with `checkErrors`). */
+export const invEx = fn("invEx", "linalg") as {
+  /**
+   * linalg.inv without the error: `(inverse, info)`, info > 0 the index of a zero pivot (raised with `checkErrors`).
+   *
+   * PyTorch: `linalg_inv_ex(Tensor A, *, bool check_errors=False) -> (Tensor inverse, Tensor info)`
+   * @example torch.linalg.invEx(torch.tensor([[2., 0], [0, 4]])).inverse // tensor([[0.5000, 0.0000], [0.0000, 0.2500]])
+   */
+  (
+    A: Tensor,
+    options?: { checkErrors?: boolean; out?: Tensor | null },
+  ): { inverse: Tensor; info: Tensor };
+};
+
+/** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
+export const slogdet = fn("slogdet", "linalg") as {
+  /**
+   * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
+   *
+   * PyTorch: `linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet)`
+   * @example torch.linalg.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
+   */
+  (A: Tensor, options?: { out?: Tensor | null }): { sign: Tensor; logabsdet: Tensor };
+};
+
+/** The determinant of square matrices, batched. */
+export const det = fn("det", "linalg") as {
+  /**
+   * The determinant of square matrices, batched.
+   *
+   * PyTorch: `linalg_det(Tensor A) -> Tensor`
+   * @example torch.linalg.det(torch.tensor([[2., 1], [1, 4]])) // tensor(7.)
+   */
+  (A: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring). */
+export const matrixExp = fn("matrixExp", "linalg") as {
+  /**
+   * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
+   *
+   * PyTorch: `linalg_matrix_exp(Tensor self) -> Tensor`
+   * @example torch.linalg.matrixExp(torch.zeros(2, 2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor): Tensor;
+};

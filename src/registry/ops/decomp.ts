@@ -1,0 +1,913 @@
+/**
+ * Linear algebra: triangular solves, Cholesky, LU, determinants, inverses, QR, the matrix
+ * exponential and the pseudo-inverse, as torch.* functions and methods and their torch.linalg
+ * spellings. One `defineOp` per op (see ../define.ts); the kernels are src/backend/linalg.ts's,
+ * run on Float64 copies of each matrix of the batch (leading dims, broadcast between operands
+ * as PyTorch) and rounded once to the result dtype.
+ *
+ * Derivatives follow PyTorch 1.13's derivatives.yaml and FunctionsManual.cpp, written with
+ * differentiable tensor ops (so second derivatives and forward-over-reverse work): the solves
+ * in a formula call this file's own recorded ops. Multi-output ops (triangular_solve, slogdet,
+ * lu_factor_ex, lu_unpack, qr) record one node for their differentiable outputs, as reduce.ts's
+ * var_mean does.
+ */
+import { Tensor } from "../../tensor.js";
+import { DType, float64, int32, promoteTypes } from "../../dtype.js";
+import { contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
+import { linAlgError, runtimeError } from "../../errors.js";
+import { broadcastShapes } from "../../shape.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
+import { registerJvp } from "../../autograd/forward-ad.js";
+import type { Op } from "../../autograd/derivatives.js";
+import * as K from "../../backend/linalg.js";
+import { defineOp, fn } from "../define.js";
+
+type T = Tensor;
+type Tangents = { readonly [name: string]: Tensor | null };
+type Primals = { readonly [name: string]: Tensor };
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** the transpose of the last two dims (PyTorch's mT; mH for real tensors) */
+const mT = (x: T): T => x.transpose(-2, -1);
+const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** the tensor's values as a fresh Float64Array, row-major */
+function f64(t: T): Float64Array {
+  const n = t.numel();
+  const { data, offset } = contiguousData(t);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(data[offset + i]);
+  return out;
+}
+
+/** a contiguous tensor of `dtype` holding `a` (rounded once for float32) */
+function make(a: Float64Array, shape: number[], dtype: DType): T {
+  if (dtype === float64) return wrap(a, shape, dtype);
+  const out = new dtype.ArrayType(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return wrap(out, shape, dtype);
+}
+
+/** the n x n identity in `dtype` with leading `batch` dims */
+function eye(n: number, dtype: DType, batch: readonly number[] = []): T {
+  const b = prod(batch);
+  const a = new Float64Array(b * n * n);
+  for (let k = 0; k < b; k++) for (let i = 0; i < n; i++) a[k * n * n + i * n + i] = 1;
+  return make(a, [...batch, n, n], dtype);
+}
+
+/** `x` expanded to leading dims `batch` (its last two dims kept) */
+const expandBatch = (x: T, batch: readonly number[]): T =>
+  x.expand([...batch, ...x.shape.slice(-2)]);
+
+const batchOf = (x: T): number[] => x.shape.slice(0, -2);
+
+function checkAtLeast2d(name: string, x: T, arg = "A"): void {
+  if (x.dim() < 2)
+    throw runtimeError(`${name}: The input tensor ${arg} must have at least 2 dimensions.`);
+}
+
+function checkSquare(name: string | null, x: T): void {
+  const m = x.shape[x.dim() - 2];
+  const n = x.shape[x.dim() - 1];
+  if (m !== n)
+    throw runtimeError(
+      `${name === null ? "" : `${name}: `}A must be batches of square matrices, but they are ${m} by ${n} matrices`,
+    );
+}
+
+/** linalg's dtype check: floating point (or complex) input */
+function checkFloating(name: string, x: T): void {
+  if (!x.dtype.isFloatingPoint)
+    throw runtimeError(
+      `${name}: Expected a floating point or complex tensor as input. Got ${scalarTypeName(x.dtype)}`,
+    );
+}
+
+/** AT_DISPATCH's error for a kernel without integer support */
+function checkDispatch(kernel: string, x: T | DType): void {
+  const d = x instanceof DType ? x : x.dtype;
+  if (!d.isFloatingPoint) throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(d)}'`);
+}
+
+/** "(Batch element k): " in a batched input's error, as PyTorch's _linalg_check_errors */
+const batchPrefix = (x: T, k: number): string => (x.dim() > 2 ? `(Batch element ${k}): ` : "");
+
+/** the sum of the last two dims' diagonal: trace of each matrix of the batch */
+const batchTrace = (x: T): T => x.diagonal(0, -2, -1).sum(-1);
+
+// ---------------------------------------------------------------------------------------------
+// triangular solves
+
+/**
+ * op(T) X = B for each matrix of the batch (op = transpose when `trans`), T [..., n, n] and B
+ * [..., n, k] with broadcast leading dims, in `dtype`.
+ */
+function triSolveBatched(tri: T, b: T, upper: boolean, trans: boolean, unit: boolean, dtype: DType): T {
+  const batch = broadcastShapes(batchOf(tri), batchOf(b));
+  const n = tri.shape[tri.dim() - 1];
+  const k = b.shape[b.dim() - 1];
+  const ta = f64(expandBatch(tri, batch));
+  const xb = f64(expandBatch(b, batch));
+  const count = prod(batch);
+  for (let i = 0; i < count; i++) K.triSolve(ta, i * n * n, xb, i * n * k, n, k, upper, trans, unit);
+  return make(xb, [...batch, n, k], dtype);
+}
+
+/** linalg.solve_triangular through the registry (recorded: formulas use it) */
+const solveTri = (a: T, b: T, upper: boolean, left = true, unitriangular = false): T =>
+  fn("solveTriangular", "linalg")(a, b, { upper, left, unitriangular }) as T;
+
+/** the triangle of `x` a triangular argument's gradient lives on */
+const triPart = (x: T, upper: boolean, unit: boolean): T =>
+  upper ? x.triu(unit ? 1 : 0) : x.tril(unit ? -1 : 0);
+
+function solveTriangularForward(self: T, b: T, upper: boolean, left: boolean, unit: boolean): T {
+  const name = "linalg.solve_triangular";
+  checkAtLeast2d(name, self);
+  checkAtLeast2d(name, b, "B");
+  checkSquare(name, self);
+  const n = self.shape[self.dim() - 1];
+  const bRows = b.shape[b.dim() - 2];
+  const bCols = b.shape[b.dim() - 1];
+  if ((left ? bRows : bCols) !== n)
+    throw runtimeError(
+      `${name}: Incompatible shapes of A and B for the equation ${left ? "AX = B" : "XA = B"} (${n}x${n} and ${bRows}x${bCols})`,
+    );
+  const dtype = promoteTypes(self.dtype, b.dtype);
+  checkDispatch("triangular_solve_cpu", dtype);
+  // X A = B  <=>  A^T X^T = B^T
+  return left
+    ? triSolveBatched(self, b, upper, false, unit, dtype)
+    : mT(triSolveBatched(self, mT(b), upper, true, unit, dtype)).contiguous();
+}
+
+defineOp({
+  name: "solve_triangular",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched.",
+  example:
+    "torch.linalg.solveTriangular(torch.tensor([[2., 1], [0, 4]]), torch.tensor([[3.], [4]]), { upper: true }) // tensor([[1.], [1.]])",
+  overloads: [
+    {
+      schema:
+        "linalg_solve_triangular(Tensor self, Tensor B, *, bool upper, bool left=True, bool unitriangular=False) -> Tensor",
+      forward: solveTriangularForward,
+      // linalg_solve_triangular_backward: left: gB = A^{-H} g, gA = -gB X^H; right (X A = B):
+      // gB = g A^{-H}, gA = -X^H gB; gA restricted to A's triangle
+      derivative: {
+        name: "LinalgSolveTriangularBackward0",
+        save: ["self", "result"],
+        attrs: ["upper", "left", "unitriangular"],
+        grad: (
+          g: T,
+          s: { self: T; result: T },
+          a: { upper: boolean; left: boolean; unitriangular: boolean },
+        ) => {
+          const gB = solveTri(mT(s.self), g, !a.upper, a.left, a.unitriangular);
+          const gA = a.left ? gB.matmul(mT(s.result)).neg() : mT(s.result).matmul(gB).neg();
+          return [triPart(gA, a.upper, a.unitriangular), gB];
+        },
+        // dX = A^{-1}(dB - dA X) (left), (dB - X dA) A^{-1} (right), dA on A's triangle
+        jvp: (
+          t: Tangents,
+          p: Primals,
+          x: T,
+          a: { upper: boolean; left: boolean; unitriangular: boolean },
+        ) => {
+          let rhs = t.B;
+          if (t.self !== null) {
+            const dA = triPart(t.self, a.upper, a.unitriangular);
+            const term = a.left ? dA.matmul(x) : x.matmul(dA);
+            rhs = rhs === null ? term.neg() : rhs.sub(term);
+          }
+          return rhs === null ? null : solveTri(p.self, rhs, a.upper, a.left, a.unitriangular);
+        },
+      },
+    },
+  ],
+});
+
+interface TriSolveAttrs {
+  upper: boolean;
+  transpose: boolean;
+  unitriangular: boolean;
+}
+
+/** triangular_solve's node: gradients of (solution, cloned_coefficient) */
+const TRI_SOLVE = "triangular_solve" as unknown as Op;
+registerDerivative(TRI_SOLVE, {
+  name: "TriangularSolveBackward0",
+  save: ["A", "solution"],
+  // triangular_solve_backward: gb = op(A)^{-H} gX, gA = -gb X^H (op(A) = A) or -X gb^H
+  // (op(A) = A^T) on A's triangle, plus the coefficient's own gradient
+  grad: (_g: T, s: { A: T; solution: T }, a: TriSolveAttrs, n: OpNode) => {
+    const [gX, gM] = n.gradOutputs;
+    let gb: T | null = null;
+    let gA: T | null = null;
+    if (gX != null) {
+      gb = triangularSolve(gX, s.A, a.upper, !a.transpose, a.unitriangular)[0];
+      const full = a.transpose ? s.solution.matmul(mT(gb)).neg() : gb.matmul(mT(s.solution)).neg();
+      gA = triPart(full, a.upper, a.unitriangular);
+    }
+    if (gM != null) gA = gA === null ? gM : gA.add(gM);
+    return [gb, gA];
+  },
+} as never);
+registerJvp(TRI_SOLVE, ((t: (T | null)[], inputs: T[], out: T[], a: TriSolveAttrs) => {
+  const [tb, tA] = t;
+  const [, A] = inputs;
+  const [x, m] = out;
+  let rhs = tb;
+  if (tA !== null) {
+    const dA = triPart(tA, a.upper, a.unitriangular);
+    const term = (a.transpose ? mT(dA) : dA).matmul(x);
+    rhs = rhs === null ? term.neg() : rhs.sub(term);
+  }
+  const dX =
+    rhs === null ? x.mul(0) : triangularSolve(rhs, A, a.upper, a.transpose, a.unitriangular)[0];
+  return [dX, tA === null ? m.mul(0) : tA.expand(m.shape)];
+}) as never);
+
+interface SolutionPair {
+  solution: T;
+  cloned_coefficient: T;
+  0: T;
+  1: T;
+}
+
+/** torch.triangular_solve(b, A): op(A) X = b; (X, A broadcast to X's batch) */
+function triangularSolve(
+  self: T,
+  A: T,
+  upper: boolean,
+  transpose: boolean,
+  unitriangular: boolean,
+): [T, T] {
+  for (const [x, arg] of [
+    [self, "b"],
+    [A, "A"],
+  ] as const)
+    if (x.dim() < 2)
+      throw runtimeError(
+        `torch.triangular_solve: Expected ${arg} to have at least 2 dimensions, but it has ${x.dim()} dimensions instead`,
+      );
+  if (self.dtype !== A.dtype)
+    throw runtimeError(
+      `Expected b and A to have the same dtype, but found b of type ${scalarTypeName(self.dtype)} and A of type ${scalarTypeName(A.dtype)} instead.`,
+    );
+  checkSquare(null, A);
+  const n = A.shape[A.dim() - 1];
+  const [bm, bk] = self.shape.slice(-2);
+  if (bm !== n)
+    throw runtimeError(
+      `Incompatible matrix sizes for triangular_solve: each A matrix is ${n} by ${n} but each b matrix is ${bm} by ${bk}`,
+    );
+  checkDispatch("triangular_solve_cpu", A);
+  const batch = broadcastShapes(batchOf(self), batchOf(A));
+  const x = triSolveBatched(A, self, upper, transpose, unitriangular, A.dtype);
+  const m = noGrad(() => expandBatch(A, batch).contiguous());
+  if (anyNeedsGrad([self, A]))
+    record(TRI_SOLVE, [x, m], [self, A], { A, solution: x } as never, {
+      upper,
+      transpose,
+      unitriangular,
+    } as never);
+  return [x, m];
+}
+
+defineOp({
+  name: "triangular_solve",
+  variants: ["function", "method"],
+  out: true,
+  doc: "Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.",
+  example:
+    "torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])",
+  overloads: [
+    {
+      schema:
+        "triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)",
+      forward: (self: T, A: T, upper: boolean, transpose: boolean, unitriangular: boolean) => {
+        const [x, m] = triangularSolve(self, A, upper, transpose, unitriangular);
+        const r: SolutionPair = { solution: x, cloned_coefficient: m, 0: x, 1: m };
+        return r;
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Cholesky
+
+/**
+ * The Cholesky factors of the batch: L (lower) or U = L^T (upper; LAPACK reads A's upper
+ * triangle, the lower one of A^T), and each matrix's info (0, or the order of the first
+ * leading minor that is not positive-definite).
+ */
+function choleskyFactor(x: T, upper: boolean): { factor: T; info: number[] } {
+  const n = x.shape[x.dim() - 1];
+  const batch = batchOf(x);
+  const a = f64(upper ? mT(x) : x);
+  const count = prod(batch);
+  const info: number[] = [];
+  for (let i = 0; i < count; i++) info.push(K.cholesky(a, i * n * n, n));
+  const l = make(a, [...batch, n, n], x.dtype);
+  return { factor: upper ? mT(l).contiguous() : l, info };
+}
+
+function notPositiveDefinite(name: string, x: T, info: number[]): void {
+  const k = info.findIndex((v) => v !== 0);
+  if (k >= 0)
+    throw linAlgError(
+      `${name}: ${batchPrefix(x, k)}The factorization could not be completed because the input is not positive-definite (the leading minor of order ${info[k]} is not positive-definite).`,
+    );
+}
+
+interface UpperAttr {
+  upper: boolean;
+}
+
+/**
+ * cholesky_backward: with L lower (L = U^H for upper), gA = L^{-H} Φ(L^H gL) L^{-1}, Φ(X) =
+ * (tril(X) + tril(X, -1)^H) / 2, which is symmetric.
+ */
+function choleskyBackward(g: T, L0: T, upper: boolean): T {
+  const L = upper ? mT(L0) : L0;
+  const gL = upper ? mT(g) : g;
+  let gA = mT(L).matmul(gL).tril();
+  gA = gA.add(mT(gA.tril(-1))).mul(0.5);
+  gA = solveTri(mT(L), gA, true, true);
+  return solveTri(L, gA, false, false);
+}
+
+/** cholesky_jvp: dL = L Φ(L^{-1} dA L^{-H}), Φ(X) = tril(X) - diag(X) / 2 */
+function choleskyJvp(dA: T, L0: T, upper: boolean): T {
+  const L = upper ? mT(L0) : L0;
+  let dL = solveTri(L, dA, false, true);
+  dL = solveTri(mT(L), dL, true, false);
+  dL = dL.tril().sub(dL.diagonal(0, -2, -1).mul(0.5).diagEmbed());
+  dL = L.matmul(dL);
+  return upper ? mT(dL) : dL;
+}
+
+const choleskyDerivative = (name: string) => ({
+  name,
+  save: ["result"],
+  attrs: ["upper"],
+  grad: (g: T, s: { result: T }, a: UpperAttr) => [choleskyBackward(g, s.result, a.upper)],
+  jvp: (t: Tangents, _p: Primals, r: T, a: UpperAttr) =>
+    t.self === null ? null : choleskyJvp(t.self, r, a.upper),
+});
+
+defineOp({
+  name: "cholesky",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).",
+  example: "torch.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])",
+  overloads: [
+    {
+      schema: "cholesky(Tensor self, bool upper=False) -> Tensor",
+      forward: (self: T, upper: boolean) => {
+        checkAtLeast2d("cholesky", self);
+        checkSquare("cholesky", self);
+        checkDispatch("cholesky_cpu", self);
+        const { factor, info } = choleskyFactor(self, upper);
+        notPositiveDefinite("cholesky", self, info);
+        return factor;
+      },
+      derivative: choleskyDerivative("CholeskyBackward0"),
+    },
+  ],
+});
+
+function linalgCholesky(self: T, upper: boolean): { factor: T; info: number[] } {
+  const name = "linalg.cholesky";
+  checkAtLeast2d(name, self);
+  checkSquare(name, self);
+  checkFloating(name, self);
+  return choleskyFactor(self, upper);
+}
+
+defineOp({
+  name: "cholesky",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The Cholesky factor L of symmetric positive-definite matrices (A = L L^T; U = L^T with `upper`), batched.",
+  example: "torch.linalg.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])",
+  overloads: [
+    {
+      schema: "linalg_cholesky(Tensor self, *, bool upper=False) -> Tensor",
+      forward: (self: T, upper: boolean) => {
+        const { factor, info } = linalgCholesky(self, upper);
+        notPositiveDefinite("linalg.cholesky", self, info);
+        return factor;
+      },
+      derivative: choleskyDerivative("LinalgCholeskyExBackward0"),
+    },
+  ],
+});
+
+const CHOLESKY_EX = "linalg_cholesky_ex" as unknown as Op;
+registerDerivative(CHOLESKY_EX, {
+  name: "LinalgCholeskyExBackward0",
+  save: ["result"],
+  grad: (g: T, s: { result: T }, a: UpperAttr) => [choleskyBackward(g, s.result, a.upper)],
+} as never);
+registerJvp(CHOLESKY_EX, ((t: (T | null)[], _i: T[], out: T, a: UpperAttr) =>
+  t[0] === null ? null : choleskyJvp(t[0], out, a.upper)) as never);
+
+/** the int32 info tensor of a batch ([] for one matrix) */
+const infoTensor = (info: number[], batch: number[]): T =>
+  make(Float64Array.from(info), batch, int32);
+
+defineOp({
+  name: "cholesky_ex",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "linalg.cholesky without the error: `(L, info)`, info > 0 the order of the first leading minor that is not positive-definite (raised with `checkErrors`).",
+  example:
+    "torch.linalg.choleskyEx(torch.tensor([[1., 2], [2, 1]])).info // tensor(2, dtype=torch.int32)",
+  overloads: [
+    {
+      schema:
+        "linalg_cholesky_ex(Tensor self, *, bool upper=False, bool check_errors=False) -> (Tensor L, Tensor info)",
+      forward: (self: T, upper: boolean, checkErrors: boolean) => {
+        const { factor, info } = linalgCholesky(self, upper);
+        if (checkErrors) notPositiveDefinite("linalg.cholesky_ex", self, info);
+        if (anyNeedsGrad([self])) record(CHOLESKY_EX, factor, [self], { result: factor } as never, { upper } as never);
+        const inf = infoTensor(info, batchOf(self));
+        return { L: factor, info: inf, 0: factor, 1: inf };
+      },
+    },
+  ],
+});
+
+/** A^{-1} B with A = L L^T (U^T U when `upper`) from the factor: two triangular solves */
+function cholSolveKernel(b: T, f: T, upper: boolean): T {
+  const lower = upper ? mT(f) : f;
+  const y = triSolveBatched(lower, b, false, false, false, b.dtype);
+  return triSolveBatched(lower, y, false, true, false, b.dtype);
+}
+
+/** cholesky_solve through the registry (recorded) */
+const cholSolve = (b: T, f: T, upper: boolean): T => fn("choleskySolve")(b, f, upper) as T;
+
+defineOp({
+  name: "cholesky_solve",
+  variants: ["function", "method"],
+  out: true,
+  doc: "Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.",
+  example:
+    "torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])",
+  overloads: [
+    {
+      schema: "cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor",
+      forward: (self: T, input2: T, upper: boolean) => {
+        for (const [x, arg] of [
+          [self, "b"],
+          [input2, "u"],
+        ] as const)
+          if (x.dim() < 2)
+            throw runtimeError(
+              `${arg} should have at least 2 dimensions, but has ${x.dim()} dimensions instead`,
+            );
+        if (self.dtype !== input2.dtype)
+          throw runtimeError(
+            `Expected b and A to have the same dtype, but found b of type ${scalarTypeName(self.dtype)} and A of type ${scalarTypeName(input2.dtype)} instead.`,
+          );
+        checkSquare(null, input2);
+        const n = input2.shape[input2.dim() - 1];
+        const [bm, bk] = self.shape.slice(-2);
+        if (bm !== n)
+          throw runtimeError(
+            `Incompatible matrix sizes for cholesky_solve: each A matrix is ${n} by ${n} but each b matrix is ${bm} by ${bk}`,
+          );
+        checkDispatch("cholesky_solve_cpu", self);
+        return cholSolveKernel(self, input2, upper);
+      },
+      // cholesky_solve_backward: gB = A^{-1} g; with S = gB X^H + X gB^H, gL = -S L (lower),
+      // gU = -U S (upper)
+      derivative: {
+        name: "CholeskySolveBackward0",
+        save: ["input2", "result"],
+        attrs: ["upper"],
+        grad: (g: T, s: { input2: T; result: T }, a: UpperAttr) => {
+          const gB = cholSolve(g, s.input2, a.upper);
+          let common = gB.matmul(mT(s.result));
+          common = common.add(mT(common));
+          const gF = a.upper ? s.input2.matmul(common).neg() : common.matmul(s.input2).neg();
+          return [gB, gF];
+        },
+        // dX = A^{-1}(dB - dA X), dA = dK + dK^H, dK = dU^H U (upper) or dL L^H
+        jvp: (t: Tangents, p: Primals, x: T, a: UpperAttr) => {
+          let rhs = t.self;
+          if (t.input2 !== null) {
+            const f = p.input2;
+            const dK = a.upper ? mT(t.input2).matmul(f) : t.input2.matmul(mT(f));
+            const term = dK.add(mT(dK)).matmul(x);
+            rhs = rhs === null ? term.neg() : rhs.sub(term);
+          }
+          return rhs === null ? null : cholSolve(rhs, p.input2, a.upper);
+        },
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "cholesky_inverse",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.",
+  example:
+    "torch.choleskyInverse(torch.tensor([[2., 0], [0, 1]])) // tensor([[0.2500, 0.0000], [0.0000, 1.0000]])",
+  overloads: [
+    {
+      schema: "cholesky_inverse(Tensor self, bool upper=False) -> Tensor",
+      forward: (self: T, upper: boolean) => {
+        checkAtLeast2d("cholesky_inverse", self);
+        checkSquare("cholesky_inverse", self);
+        checkDispatch("cholesky_inverse_out_cpu", self);
+        const n = self.shape[self.dim() - 1];
+        return cholSolveKernel(eye(n, self.dtype, batchOf(self)), self, upper);
+      },
+      // cholesky_inverse_backward: S = A^{-1}(g + g^H)A^{-1}; gL = -S L, gU = -U S
+      derivative: {
+        name: "CholeskyInverseBackward0",
+        save: ["self", "result"],
+        attrs: ["upper"],
+        grad: (g: T, s: { self: T; result: T }, a: UpperAttr) => {
+          const common = s.result.matmul(g.add(mT(g)).matmul(s.result));
+          return [a.upper ? s.self.matmul(common).neg() : common.matmul(s.self).neg()];
+        },
+        // d A^{-1} = -A^{-1} dA A^{-1}, dA = dK + dK^H
+        jvp: (t: Tangents, p: Primals, inv: T, a: UpperAttr) => {
+          if (t.self === null) return null;
+          const dK = a.upper ? mT(t.self).matmul(p.self) : t.self.matmul(mT(p.self));
+          return inv.matmul(dK.add(mT(dK))).matmul(inv).neg();
+        },
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// LU factorization, inverse, determinants
+
+interface LuResult {
+  /** the LU factors, [..., m, n], Float64 */
+  lu: Float64Array;
+  /** 1-based pivots, [..., min(m, n)] */
+  piv: Int32Array;
+  info: number[];
+  batch: number[];
+  m: number;
+  n: number;
+}
+
+function luKernel(x: T, pivot = true): LuResult {
+  const [m, n] = x.shape.slice(-2);
+  const batch = batchOf(x);
+  const count = prod(batch);
+  const lu = f64(x);
+  const k = Math.min(m, n);
+  const piv = new Int32Array(count * k);
+  const info: number[] = [];
+  for (let i = 0; i < count; i++) info.push(K.luFactor(lu, i * m * n, m, n, piv, i * k, pivot));
+  return { lu, piv, info, batch, m, n };
+}
+
+/** A^{-1} B from LU factors of square A (B n x k per matrix, same batch), Float64 in place */
+function luSolveInPlace(r: LuResult, b: Float64Array, k: number, trans = false): void {
+  const { lu, piv, n } = r;
+  const count = prod(r.batch);
+  for (let i = 0; i < count; i++) {
+    const bo = i * n * k;
+    const lo = i * n * n;
+    if (!trans) {
+      // P^T b (the row swaps in order), then L^{-1}, then U^{-1}
+      for (let j = 0; j < n; j++) swapRows(b, bo, k, j, piv[i * n + j] - 1);
+      K.triSolve(lu, lo, b, bo, n, k, false, false, true);
+      K.triSolve(lu, lo, b, bo, n, k, true, false, false);
+    } else {
+      // A^T = U^T L^T P^T: x = P L^{-T} U^{-T} b
+      K.triSolve(lu, lo, b, bo, n, k, true, true, false);
+      K.triSolve(lu, lo, b, bo, n, k, false, true, true);
+      for (let j = n - 1; j >= 0; j--) swapRows(b, bo, k, j, piv[i * n + j] - 1);
+    }
+  }
+}
+
+function swapRows(b: Float64Array, o: number, k: number, i: number, j: number): void {
+  if (i === j) return;
+  for (let c = 0; c < k; c++) {
+    const t = b[o + i * k + c];
+    b[o + i * k + c] = b[o + j * k + c];
+    b[o + j * k + c] = t;
+  }
+}
+
+/** the inverse of each matrix (inf/nan where singular) and the LAPACK infos */
+function invKernel(x: T): { inv: T; info: number[] } {
+  const r = luKernel(x);
+  const n = r.n;
+  const b = f64(eye(n, float64, r.batch));
+  luSolveInPlace(r, b, n);
+  return { inv: make(b, [...r.batch, n, n], x.dtype), info: r.info };
+}
+
+function checkInvInput(x: T): void {
+  const name = "linalg.inv";
+  checkAtLeast2d(name, x);
+  checkSquare(name, x);
+  checkFloating(name, x);
+}
+
+function singularInverse(x: T, info: number[]): void {
+  const k = info.findIndex((v) => v !== 0);
+  if (k >= 0)
+    throw linAlgError(
+      `linalg.inv: ${batchPrefix(x, k)}The diagonal element ${info[k]} is zero, the inversion could not be completed because the input matrix is singular.`,
+    );
+}
+
+/** linalg_inv_ex's derivative: gA = -X^H g X^H (the JVP, -X dA X, is each entry's) */
+const invDerivative = {
+  name: "LinalgInvExBackward0",
+  save: ["result"],
+  grad: (g: T, s: { result: T }) => [mT(s.result).matmul(g.matmul(mT(s.result))).neg()],
+};
+
+for (const [name, ns, argName] of [
+  ["inv", "linalg", "A"],
+  ["inverse", "torch", "self"],
+] as const) {
+  defineOp({
+    name,
+    namespace: ns,
+    variants: ns === "torch" ? ["function", "method"] : ["function"],
+    out: true,
+    doc: "The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).",
+    example: `torch.${ns === "torch" ? "" : "linalg."}${name}(torch.tensor([[2., 0], [0, 4]])) // tensor([[0.5000, 0.0000], [0.0000, 0.2500]])`,
+    overloads: [
+      {
+        schema: `${ns === "torch" ? "" : "linalg_"}${name}(Tensor ${argName}) -> Tensor`,
+        forward: (x: T) => {
+          checkInvInput(x);
+          const { inv, info } = invKernel(x);
+          singularInverse(x, info);
+          return inv;
+        },
+        derivative: {
+          ...invDerivative,
+          jvp: (t: Tangents, _p: Primals, x: T) => {
+            const d = t[argName];
+            return d === null ? null : x.matmul(d).matmul(x).neg();
+          },
+        },
+      },
+    ],
+  });
+}
+
+const INV_EX = "linalg_inv_ex" as unknown as Op;
+registerDerivative(INV_EX, { name: invDerivative.name, save: ["result"], grad: invDerivative.grad } as never);
+registerJvp(INV_EX, ((t: (T | null)[], _i: T[], x: T) =>
+  t[0] === null ? null : x.matmul(t[0]).matmul(x).neg()) as never);
+
+/** linalg.inv_ex through the registry (recorded) */
+const invEx = (a: T): T => (fn("invEx", "linalg")(a) as { inverse: T }).inverse;
+
+defineOp({
+  name: "inv_ex",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "linalg.inv without the error: `(inverse, info)`, info > 0 the index of a zero pivot (raised with `checkErrors`).",
+  example:
+    "torch.linalg.invEx(torch.tensor([[2., 0], [0, 4]])).inverse // tensor([[0.5000, 0.0000], [0.0000, 0.2500]])",
+  overloads: [
+    {
+      schema:
+        "linalg_inv_ex(Tensor A, *, bool check_errors=False) -> (Tensor inverse, Tensor info)",
+      forward: (A: T, checkErrors: boolean) => {
+        checkInvInput(A);
+        const { inv, info } = invKernel(A);
+        if (checkErrors) singularInverse(A, info);
+        if (anyNeedsGrad([A])) record(INV_EX, inv, [A], { result: inv } as never, {} as never);
+        const inf = infoTensor(info, batchOf(A));
+        return { inverse: inv, info: inf, 0: inv, 1: inf };
+      },
+    },
+  ],
+});
+
+/** sign and log|det| of each matrix from its LU factors (sign 0, -inf for a singular one) */
+function slogdetKernel(x: T): { sign: Float64Array; logabs: Float64Array; batch: number[] } {
+  const r = luKernel(x);
+  const n = r.n;
+  const count = prod(r.batch);
+  const sign = new Float64Array(count);
+  const logabs = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    let s = 1;
+    let l = 0;
+    for (let j = 0; j < n; j++) {
+      const d = r.lu[i * n * n + j * n + j];
+      if (r.piv[i * n + j] !== j + 1) s = -s;
+      if (d < 0) s = -s;
+      l += Math.log(Math.abs(d));
+    }
+    if (r.info[i] !== 0) s = 0;
+    sign[i] = Number.isNaN(l) ? NaN : s;
+    logabs[i] = l;
+  }
+  return { sign, logabs, batch: r.batch };
+}
+
+const SLOGDET = "linalg_slogdet" as unknown as Op;
+registerDerivative(SLOGDET, {
+  name: "LinalgSlogdetBackward0",
+  save: ["A"],
+  // slogdet_backward (real A): the sign is locally constant; g_logabsdet * A^{-H}
+  grad: (_g: T, s: { A: T }, _a: object, n: OpNode) => {
+    const gl = n.gradOutputs[1];
+    if (gl == null) return [null];
+    return [mT(invEx(s.A)).mul(gl.unsqueeze(-1).unsqueeze(-1))];
+  },
+} as never);
+// slogdet_jvp: d log|det A| = tr(A^{-1} dA), the sign's tangent zero
+registerJvp(SLOGDET, ((t: (T | null)[], inputs: T[], out: T[]) => {
+  const dA = t[0];
+  if (dA === null) return [out[0].mul(0), out[1].mul(0)];
+  return [out[0].mul(0), batchTrace(invEx(inputs[0]).matmul(dA))];
+}) as never);
+
+function slogdet(A: T, name: string): [T, T] {
+  checkAtLeast2d(name, A);
+  checkSquare(name, A);
+  checkFloating(name, A);
+  const { sign, logabs, batch } = slogdetKernel(A);
+  const s = make(sign, batch, A.dtype);
+  const l = make(logabs, batch, A.dtype);
+  if (anyNeedsGrad([A])) record(SLOGDET, [s, l], [A], { A } as never, {} as never);
+  return [s, l];
+}
+
+for (const [name, ns, arg] of [
+  ["slogdet", "linalg", "A"],
+  ["slogdet", "torch", "self"],
+] as const) {
+  defineOp({
+    name,
+    namespace: ns,
+    variants: ns === "torch" ? ["function", "method"] : ["function"],
+    out: true,
+    doc: "The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).",
+    example: `torch.${ns === "torch" ? "" : "linalg."}slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)`,
+    overloads: [
+      {
+        schema: `${ns === "torch" ? "" : "linalg_"}slogdet(Tensor ${arg}) -> (Tensor sign, Tensor logabsdet)`,
+        forward: (A: T) => {
+          const [s, l] = slogdet(A, "linalg.slogdet");
+          return { sign: s, logabsdet: l, 0: s, 1: l };
+        },
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "logdet",
+  variants: ["function", "method"],
+  doc: "The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.",
+  example: "torch.logdet(torch.tensor([[2., 0], [0, 4]])) // tensor(2.0794)",
+  overloads: [
+    {
+      schema: "logdet(Tensor self) -> Tensor",
+      // at::logdet: where(sign == -1, nan, logabsdet) (WhereBackward0 over the slogdet node)
+      forward: (self: T) => {
+        const [s, l] = slogdet(self, "logdet");
+        return fn("where")(s.eq(-1), NaN, l) as T;
+      },
+    },
+  ],
+});
+
+/** the determinant of each matrix (the product of U's diagonal and the pivots' parity) */
+function detKernel(x: T): T {
+  const { sign, logabs, batch } = slogdetKernel(x);
+  const r = new Float64Array(sign.length);
+  const n = x.shape[x.dim() - 1];
+  const lu = luKernel(x);
+  for (let i = 0; i < r.length; i++) {
+    // the product itself (exp(log) loses the last bits): sign * prod |u_jj|
+    let p = 1;
+    for (let j = 0; j < n; j++) p *= lu.lu[i * n * n + j * n + j];
+    let parity = 1;
+    for (let j = 0; j < n; j++) if (lu.piv[i * n + j] !== j + 1) parity = -parity;
+    r[i] = Number.isNaN(logabs[i]) ? NaN : parity * p;
+  }
+  return make(r, batch, x.dtype);
+}
+
+for (const [name, ns, arg] of [
+  ["det", "linalg", "A"],
+  ["det", "torch", "self"],
+] as const) {
+  defineOp({
+    name,
+    namespace: ns,
+    variants: ns === "torch" ? ["function", "method"] : ["function"],
+    out: ns === "linalg",
+    doc: "The determinant of square matrices, batched.",
+    example: `torch.${ns === "torch" ? "" : "linalg."}det(torch.tensor([[2., 1], [1, 4]])) // tensor(7.)`,
+    overloads: [
+      {
+        schema: `${ns === "torch" ? "" : "linalg_"}det(Tensor ${arg}) -> Tensor`,
+        forward: (A: T) => {
+          const nm = "linalg.det";
+          checkAtLeast2d(nm, A);
+          checkSquare(nm, A);
+          checkFloating(nm, A);
+          return detKernel(A);
+        },
+        // linalg_det_backward: g det A^{-H} (the cofactor matrix), for invertible A
+        derivative: {
+          name: "LinalgDetBackward0",
+          save: [arg, "result"],
+          grad: (g: T, s: Primals & { result: T }) => [
+            mT(invEx(s[arg])).mul(g.mul(s.result).unsqueeze(-1).unsqueeze(-1)),
+          ],
+          // d det A = det A tr(A^{-1} dA)
+          jvp: (t: Tangents, p: Primals, r: T) => {
+            const d = t[arg];
+            return d === null ? null : batchTrace(invEx(p[arg]).matmul(d)).mul(r);
+          },
+        },
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// matrix exponential
+
+function matrixExpForward(self: T): T {
+  checkAtLeast2d("linalg.matrix_exp", self);
+  checkSquare("linalg.matrix_exp", self);
+  checkFloating("matrix_exp", self);
+  const n = self.shape[self.dim() - 1];
+  const batch = batchOf(self);
+  const a = f64(self);
+  const out = new Float64Array(a.length);
+  const count = prod(batch);
+  for (let i = 0; i < count; i++) K.matrixExp(a, i * n * n, n, out, i * n * n);
+  return make(out, [...batch, n, n], self.dtype);
+}
+
+/**
+ * linalg_matrix_exp_differential: the Fréchet derivative of exp at A in direction E is the
+ * upper-right block of exp([[A, E], [0, A]]); the adjoint (backward) uses A^H for A.
+ */
+function matrixExpDifferential(A: T, E: T, adjoint: boolean): T {
+  const n = A.shape[A.dim() - 1];
+  const X = adjoint ? mT(A) : A;
+  const cat = fn("cat");
+  const top = cat([X, E], -1) as T;
+  const bottom = cat([X.mul(0), X], -1) as T;
+  const meta = cat([top, bottom], -2) as T;
+  const ex = fn("matrixExp")(meta) as T;
+  return ex.narrow(-2, 0, n).narrow(-1, n, n);
+}
+
+for (const ns of ["torch", "linalg"] as const) {
+  defineOp({
+    name: "matrix_exp",
+    namespace: ns,
+    variants: ns === "torch" ? ["function", "method"] : ["function"],
+    doc: "The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).",
+    example: `torch.${ns === "torch" ? "" : "linalg."}matrixExp(torch.zeros(2, 2)) // tensor([[1., 0.], [0., 1.]])`,
+    overloads: [
+      {
+        schema: `${ns === "torch" ? "" : "linalg_"}matrix_exp(Tensor self) -> Tensor`,
+        forward: matrixExpForward,
+        derivative: {
+          name: "LinalgMatrixExpBackward0",
+          save: ["self"],
+          grad: (g: T, s: { self: T }) => [matrixExpDifferential(s.self, g, true)],
+          jvp: (t: Tangents, p: Primals) =>
+            t.self === null ? null : matrixExpDifferential(p.self, t.self, false),
+        },
+      },
+    ],
+  });
+}
