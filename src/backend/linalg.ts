@@ -105,7 +105,9 @@ export function triSolve(
 ): void {
   // op(T) is upper triangular when T is upper and not transposed, or lower and transposed
   const effUpper = upper !== trans;
-  const at = trans ? (i: number, j: number) => t[to + j * n + i] : (i: number, j: number) => t[to + i * n + j];
+  const at = trans
+    ? (i: number, j: number) => t[to + j * n + i]
+    : (i: number, j: number) => t[to + i * n + j];
   if (effUpper) {
     for (let i = n - 1; i >= 0; i--) {
       const ri = bo + i * k;
@@ -144,7 +146,14 @@ export function triSolve(
  * dlarfg: beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta);
  * tau = 0 (H = I) when x = 0.
  */
-export function geqrf(a: Float64Array, o: number, m: number, n: number, tau: Float64Array, to: number): void {
+export function geqrf(
+  a: Float64Array,
+  o: number,
+  m: number,
+  n: number,
+  tau: Float64Array,
+  to: number,
+): void {
   const k = Math.min(m, n);
   for (let j = 0; j < k; j++) {
     const alpha = a[o + j * n + j];
@@ -291,16 +300,15 @@ export function symEig(
       }
     }
   }
-  const order = Array.from({ length: n }, (_x, i) => i).sort(
-    (i, j) => a[i * n + i] - a[j * n + j],
-  );
+  const order = Array.from({ length: n }, (_x, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
   for (let c = 0; c < n; c++) {
     const src = order[c];
     w[wo + c] = a[src * n + src];
     if (v !== null) {
       // sign: the largest-magnitude entry of each eigenvector positive (a fixed gauge)
       let big = 0;
-      for (let k = 0; k < n; k++) if (Math.abs(q[k * n + src]) > Math.abs(big)) big = q[k * n + src];
+      for (let k = 0; k < n; k++)
+        if (Math.abs(q[k * n + src]) > Math.abs(big)) big = q[k * n + src];
       const sg = big < 0 ? -1 : 1;
       for (let k = 0; k < n; k++) v[vo + k * n + c] = sg * q[k * n + src];
     }
@@ -324,7 +332,13 @@ function matmulSq(a: Float64Array, b: Float64Array, n: number): Float64Array<Arr
  * 1-norm is at most 1/2, exp is summed as the Taylor series to machine precision (its terms
  * fall below 2^-60 of the sum within 30 terms at that norm), then squared s times.
  */
-export function matrixExp(a: Float64Array, o: number, n: number, out: Float64Array, oo: number): void {
+export function matrixExp(
+  a: Float64Array,
+  o: number,
+  n: number,
+  out: Float64Array,
+  oo: number,
+): void {
   let norm = 0;
   for (let j = 0; j < n; j++) {
     let s = 0;

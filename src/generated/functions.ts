@@ -10345,3 +10345,101 @@ export const logspace = fn("logspace") as {
     },
   ): Tensor;
 };
+
+/** The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`. */
+export const lu = fn("lu") as {
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (A: Tensor, pivot?: boolean, getInfos?: boolean, options?: { out?: Tensor[] | null }): Tensor[];
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (A: Tensor, options: { pivot?: boolean; getInfos?: boolean; out?: Tensor[] | null }): Tensor[];
+};
+
+/** P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U. */
+export const luUnpack = fn("luUnpack") as {
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    options: {
+      LUPivots: Tensor;
+      unpackData?: boolean;
+      unpackPivots?: boolean;
+      out?: Tensor | null;
+    },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    LUPivots: Tensor,
+    options?: { unpackData?: boolean; unpackPivots?: boolean; out?: Tensor | null },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    LUPivots: Tensor,
+    unpackData: boolean,
+    options?: { unpackPivots?: boolean; out?: Tensor | null },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    LUPivots: Tensor,
+    unpackData: boolean,
+    unpackPivots: boolean,
+    options?: { out?: Tensor | null },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+};
+
+/** Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed). */
+export const luSolve = fn("luSolve") as {
+  /**
+   * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+   *
+   * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+   * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+   */
+  (input: Tensor, options: { LUData: Tensor; LUPivots: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+   *
+   * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+   * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+   */
+  (input: Tensor, LUData: Tensor, options: { LUPivots: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+   *
+   * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+   * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+   */
+  (input: Tensor, LUData: Tensor, LUPivots: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

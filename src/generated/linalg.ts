@@ -134,3 +134,79 @@ export const matrixExp = fn("matrixExp", "linalg") as {
    */
   (input: Tensor): Tensor;
 };
+
+/** The LU factorization with partial pivoting, packed: `(LU, pivots, info)` (pivots 1-based int32, info > 0 marks a zero pivot of U). */
+export const luFactorEx = fn("luFactorEx", "linalg") as {
+  /**
+   * The LU factorization with partial pivoting, packed: `(LU, pivots, info)` (pivots 1-based int32, info > 0 marks a zero pivot of U).
+   *
+   * PyTorch: `linalg_lu_factor_ex(Tensor A, *, bool pivot=True, bool check_errors=False) -> (Tensor LU, Tensor pivots, Tensor info)`
+   * @example torch.linalg.luFactorEx(torch.tensor([[1., 2], [3, 4]])).pivots // tensor([2, 2], dtype=torch.int32)
+   */
+  (
+    A: Tensor,
+    options?: { pivot?: boolean; checkErrors?: boolean; out?: Tensor | null },
+  ): { LU: Tensor; pivots: Tensor; info: Tensor };
+};
+
+/** The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises. */
+export const luFactor = fn("luFactor", "linalg") as {
+  /**
+   * The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises.
+   *
+   * PyTorch: `linalg_lu_factor(Tensor A, *, bool pivot=True) -> (Tensor LU, Tensor pivots)`
+   * @example torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]])).LU // tensor([[3.0000, 4.0000], [0.3333, 0.6667]])
+   */
+  (A: Tensor, options?: { pivot?: boolean; out?: Tensor | null }): { LU: Tensor; pivots: Tensor };
+};
+
+/** The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U. */
+export const lu = fn("lu", "linalg") as {
+  /**
+   * The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U.
+   *
+   * PyTorch: `linalg_lu(Tensor A, *, bool pivot=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.linalg.lu(torch.tensor([[1., 2], [3, 4]])).U // tensor([[3.0000, 4.0000], [0.0000, 0.6667]])
+   */
+  (
+    A: Tensor,
+    options?: { pivot?: boolean; out?: Tensor | null },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+};
+
+/** Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched. */
+export const luSolve = fn("luSolve", "linalg") as {
+  /**
+   * Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched.
+   *
+   * PyTorch: `linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor`
+   * @example torch.linalg.luSolve(...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2), torch.tensor([[2.], [4]])) // tensor([[1.], [1.]])
+   */
+  (
+    LU: Tensor,
+    options: { pivots: Tensor; B: Tensor; left?: boolean; adjoint?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched.
+   *
+   * PyTorch: `linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor`
+   * @example torch.linalg.luSolve(...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2), torch.tensor([[2.], [4]])) // tensor([[1.], [1.]])
+   */
+  (
+    LU: Tensor,
+    pivots: Tensor,
+    options: { B: Tensor; left?: boolean; adjoint?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched.
+   *
+   * PyTorch: `linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor`
+   * @example torch.linalg.luSolve(...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2), torch.tensor([[2.], [4]])) // tensor([[1.], [1.]])
+   */
+  (
+    LU: Tensor,
+    pivots: Tensor,
+    B: Tensor,
+    options?: { left?: boolean; adjoint?: boolean; out?: Tensor | null },
+  ): Tensor;
+};

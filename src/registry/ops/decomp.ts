@@ -13,9 +13,9 @@
  */
 import { Tensor } from "../../tensor.js";
 import { DType, float64, int32, promoteTypes } from "../../dtype.js";
-import { contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
+import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import { linAlgError, runtimeError } from "../../errors.js";
-import { broadcastShapes } from "../../shape.js";
+import { broadcastShapes, contiguousStrides } from "../../shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
 import { registerJvp } from "../../autograd/forward-ad.js";
@@ -90,7 +90,8 @@ function checkFloating(name: string, x: T): void {
 /** AT_DISPATCH's error for a kernel without integer support */
 function checkDispatch(kernel: string, x: T | DType): void {
   const d = x instanceof DType ? x : x.dtype;
-  if (!d.isFloatingPoint) throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(d)}'`);
+  if (!d.isFloatingPoint)
+    throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(d)}'`);
 }
 
 /** "(Batch element k): " in a batched input's error, as PyTorch's _linalg_check_errors */
@@ -106,14 +107,22 @@ const batchTrace = (x: T): T => x.diagonal(0, -2, -1).sum(-1);
  * op(T) X = B for each matrix of the batch (op = transpose when `trans`), T [..., n, n] and B
  * [..., n, k] with broadcast leading dims, in `dtype`.
  */
-function triSolveBatched(tri: T, b: T, upper: boolean, trans: boolean, unit: boolean, dtype: DType): T {
+function triSolveBatched(
+  tri: T,
+  b: T,
+  upper: boolean,
+  trans: boolean,
+  unit: boolean,
+  dtype: DType,
+): T {
   const batch = broadcastShapes(batchOf(tri), batchOf(b));
   const n = tri.shape[tri.dim() - 1];
   const k = b.shape[b.dim() - 1];
   const ta = f64(expandBatch(tri, batch));
   const xb = f64(expandBatch(b, batch));
   const count = prod(batch);
-  for (let i = 0; i < count; i++) K.triSolve(ta, i * n * n, xb, i * n * k, n, k, upper, trans, unit);
+  for (let i = 0; i < count; i++)
+    K.triSolve(ta, i * n * n, xb, i * n * k, n, k, upper, trans, unit);
   return make(xb, [...batch, n, k], dtype);
 }
 
@@ -273,11 +282,17 @@ function triangularSolve(
   const x = triSolveBatched(A, self, upper, transpose, unitriangular, A.dtype);
   const m = noGrad(() => expandBatch(A, batch).contiguous());
   if (anyNeedsGrad([self, A]))
-    record(TRI_SOLVE, [x, m], [self, A], { A, solution: x } as never, {
-      upper,
-      transpose,
-      unitriangular,
-    } as never);
+    record(
+      TRI_SOLVE,
+      [x, m],
+      [self, A],
+      { A, solution: x } as never,
+      {
+        upper,
+        transpose,
+        unitriangular,
+      } as never,
+    );
   return [x, m];
 }
 
@@ -442,7 +457,8 @@ defineOp({
       forward: (self: T, upper: boolean, checkErrors: boolean) => {
         const { factor, info } = linalgCholesky(self, upper);
         if (checkErrors) notPositiveDefinite("linalg.cholesky_ex", self, info);
-        if (anyNeedsGrad([self])) record(CHOLESKY_EX, factor, [self], { result: factor } as never, { upper } as never);
+        if (anyNeedsGrad([self]))
+          record(CHOLESKY_EX, factor, [self], { result: factor } as never, { upper } as never);
         const inf = infoTensor(info, batchOf(self));
         return { L: factor, info: inf, 0: factor, 1: inf };
       },
@@ -552,7 +568,10 @@ defineOp({
         jvp: (t: Tangents, p: Primals, inv: T, a: UpperAttr) => {
           if (t.self === null) return null;
           const dK = a.upper ? mT(t.self).matmul(p.self) : t.self.matmul(mT(p.self));
-          return inv.matmul(dK.add(mT(dK))).matmul(inv).neg();
+          return inv
+            .matmul(dK.add(mT(dK)))
+            .matmul(inv)
+            .neg();
         },
       },
     },
@@ -643,7 +662,11 @@ function singularInverse(x: T, info: number[]): void {
 const invDerivative = {
   name: "LinalgInvExBackward0",
   save: ["result"],
-  grad: (g: T, s: { result: T }) => [mT(s.result).matmul(g.matmul(mT(s.result))).neg()],
+  grad: (g: T, s: { result: T }) => [
+    mT(s.result)
+      .matmul(g.matmul(mT(s.result)))
+      .neg(),
+  ],
 };
 
 for (const [name, ns, argName] of [
@@ -679,7 +702,11 @@ for (const [name, ns, argName] of [
 }
 
 const INV_EX = "linalg_inv_ex" as unknown as Op;
-registerDerivative(INV_EX, { name: invDerivative.name, save: ["result"], grad: invDerivative.grad } as never);
+registerDerivative(INV_EX, {
+  name: invDerivative.name,
+  save: ["result"],
+  grad: invDerivative.grad,
+} as never);
 registerJvp(INV_EX, ((t: (T | null)[], _i: T[], x: T) =>
   t[0] === null ? null : x.matmul(t[0]).matmul(x).neg()) as never);
 
@@ -911,3 +938,557 @@ for (const ns of ["torch", "linalg"] as const) {
     ],
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// LU: lu_factor(_ex), torch.lu, lu_unpack, linalg.lu, lu_solve
+
+const luAt = (name: string, x: T): void => {
+  if (x.dim() < 2)
+    throw runtimeError(
+      `${name}: Expected tensor with 2 or more dimensions. Got size: [${x.shape.join(", ")}] instead`,
+    );
+};
+
+function checkPivot(pivot: boolean): void {
+  if (!pivot)
+    throw runtimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU");
+}
+
+/** the LU factors as a tensor, the pivots (int32) and info tensors */
+function luFactorTensors(A: T, pivot: boolean): { LU: T; pivots: T; info: T; infos: number[] } {
+  luAt("torch.lu_factor", A);
+  checkDispatch("lu_cpu", A);
+  checkPivot(pivot);
+  const r = luKernel(A);
+  const k = Math.min(r.m, r.n);
+  const LU = make(r.lu, A.shape.slice(), A.dtype);
+  const pivots = wrap(r.piv, [...r.batch, k], int32);
+  return { LU, pivots, info: infoTensor(r.info, r.batch), infos: r.info };
+}
+
+/** P L U of a factorization: P from the pivots (P^T A = A[perm]), L unit lower m x k, U k x n */
+function unpackPivots(piv: T, m: number, dtype: DType): T {
+  const k = piv.shape[piv.dim() - 1];
+  const batch = piv.shape.slice(0, -1);
+  const count = prod(batch);
+  const p = f64(piv);
+  const out = new Float64Array(count * m * m);
+  const perm = new Int32Array(m);
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < m; i++) perm[i] = i;
+    for (let j = 0; j < k; j++) {
+      const q = p[b * k + j] - 1;
+      if (!(q >= 0 && q < m))
+        throw runtimeError(
+          "pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive.Did you properly pass the result of lu_factor?",
+        );
+      const t = perm[j];
+      perm[j] = perm[q];
+      perm[q] = t;
+    }
+    // (P^T A)[i] = A[perm[i]]: P[perm[i], i] = 1
+    for (let i = 0; i < m; i++) out[b * m * m + perm[i] * m + i] = 1;
+  }
+  return make(out, [...batch, m, m], dtype);
+}
+
+/** L (m x k, unit diagonal) and U (k x n) of packed LU factors, as tensor ops (differentiable) */
+function splitLU(LU: T): [T, T] {
+  const [m, n] = LU.shape.slice(-2);
+  const k = Math.min(m, n);
+  const lower = (m > n ? LU : LU.narrow(-1, 0, k)).tril(-1);
+  const L = lower.add(eyeRect(m, k, LU.dtype));
+  const U = (n > m ? LU : LU.narrow(-2, 0, k)).triu();
+  return [L, U];
+}
+
+/** the m x k matrix with ones on its diagonal */
+function eyeRect(m: number, k: number, dtype: DType): T {
+  const a = new Float64Array(m * k);
+  for (let i = 0; i < Math.min(m, k); i++) a[i * k + i] = 1;
+  return make(a, [m, k], dtype);
+}
+
+const cat = (ts: T[], dim: number): T => fn("cat")(ts, dim) as T;
+
+/**
+ * linalg_lu_backward for A = P L U (m x n, k = min(m, n)), derived as PyTorch's from
+ * dA' = P^T dA = dL U + L dU:
+ * - m = n: gA = P L^{-H} (tril(L^H gL, -1) + triu(gU U^H)) U^{-H};
+ * - m < n (U = [U1 U2]): gM = tril(L^H gL - gU2 U2^H, -1) + triu(gU1 U1^H),
+ *   gA = P L^{-H} [gM U1^{-H}, gU2];
+ * - m > n (L = [L1; L2]): gM = tril(L1^H gL1, -1) + triu(gU U^H - L2^H gL2),
+ *   gA = P [L1^{-H} gM; gL2] U^{-H}.
+ */
+function luBackward(gL0: T | null, gU0: T | null, P: T, L: T, U: T): T {
+  const m = L.shape[L.dim() - 2];
+  const n = U.shape[U.dim() - 1];
+  const gL = gL0 ?? L.mul(0);
+  const gU = gU0 ?? U.mul(0);
+  if (m === n) {
+    const gM = mT(L)
+      .matmul(gL)
+      .tril(-1)
+      .add(gU.matmul(mT(U)).triu());
+    const x = solveTri(mT(L), gM, true, true, true);
+    return P.matmul(solveTri(mT(U), x, false, false));
+  }
+  if (m < n) {
+    const U1 = U.narrow(-1, 0, m);
+    const U2 = U.narrow(-1, m, n - m);
+    const gU1 = gU.narrow(-1, 0, m);
+    const gU2 = gU.narrow(-1, m, n - m);
+    const gM = mT(L)
+      .matmul(gL)
+      .sub(gU2.matmul(mT(U2)))
+      .tril(-1)
+      .add(gU1.matmul(mT(U1)).triu());
+    const gX1 = solveTri(mT(U1), gM, false, false);
+    return P.matmul(solveTri(mT(L), cat([gX1, gU2], -1), true, true, true));
+  }
+  const L1 = L.narrow(-2, 0, n);
+  const L2 = L.narrow(-2, n, m - n);
+  const gL1 = gL.narrow(-2, 0, n);
+  const gL2 = gL.narrow(-2, n, m - n);
+  const gM = mT(L1)
+    .matmul(gL1)
+    .tril(-1)
+    .add(gU.matmul(mT(U)).sub(mT(L2).matmul(gL2)).triu());
+  const top = solveTri(mT(L1), gM, true, true, true);
+  return P.matmul(solveTri(mT(U), cat([top, gL2], -2), false, false));
+}
+
+/**
+ * linalg_lu_jvp: with dA' = P^T dA,
+ * - m = n: M = L^{-1} dA' U^{-1}, dL = L tril(M, -1), dU = triu(M) U;
+ * - m < n: X = L^{-1} dA' = [X1 X2], M = X1 U1^{-1}, dL = L tril(M, -1),
+ *   dU = [triu(M) U1, X2 - tril(M, -1) U2];
+ * - m > n: M = L1^{-1} dA'1 U^{-1}, dL = [L1 tril(M, -1); dA'2 U^{-1} - L2 triu(M)],
+ *   dU = triu(M) U.
+ */
+function luJvp(dA: T, P: T, L: T, U: T): [T, T] {
+  const m = L.shape[L.dim() - 2];
+  const n = U.shape[U.dim() - 1];
+  const dAp = mT(P).matmul(dA);
+  if (m === n) {
+    const M = solveTri(U, solveTri(L, dAp, false, true, true), true, false);
+    return [L.matmul(M.tril(-1)), M.triu().matmul(U)];
+  }
+  if (m < n) {
+    const X = solveTri(L, dAp, false, true, true);
+    const U1 = U.narrow(-1, 0, m);
+    const U2 = U.narrow(-1, m, n - m);
+    const M = solveTri(U1, X.narrow(-1, 0, m), true, false);
+    const lowM = M.tril(-1);
+    const dU = cat([M.triu().matmul(U1), X.narrow(-1, m, n - m).sub(lowM.matmul(U2))], -1);
+    return [L.matmul(lowM), dU];
+  }
+  const L1 = L.narrow(-2, 0, n);
+  const L2 = L.narrow(-2, n, m - n);
+  const M = solveTri(U, solveTri(L1, dAp.narrow(-2, 0, n), false, true, true), true, false);
+  const upM = M.triu();
+  const dL2 = solveTri(U, dAp.narrow(-2, n, m - n), true, false).sub(L2.matmul(upM));
+  return [cat([L1.matmul(M.tril(-1)), dL2], -2), upM.matmul(U)];
+}
+
+/** lu_unpack through the registry (recorded) */
+const luUnpack = (LU: T, piv: T): { P: T; L: T; U: T } =>
+  fn("luUnpack")(LU, piv) as { P: T; L: T; U: T };
+
+const LU_FACTOR_EX = "linalg_lu_factor_ex" as unknown as Op;
+registerDerivative(LU_FACTOR_EX, {
+  name: "LinalgLuFactorExBackward0",
+  save: ["LU", "pivots"],
+  // lu_factor_ex_backward: linalg_lu_backward with gL = tril(g, -1), gU = triu(g) of the
+  // packed gradient
+  grad: (g: T, s: { LU: T; pivots: T }) => {
+    const { P, L, U } = luUnpack(s.LU, s.pivots);
+    const [m, n] = g.shape.slice(-2);
+    const k = Math.min(m, n);
+    const gL = (m > n ? g : g.narrow(-1, 0, k)).tril(-1);
+    const gU = (n > m ? g : g.narrow(-2, 0, k)).triu();
+    return [luBackward(gL, gU, P, L, U)];
+  },
+} as never);
+registerJvp(LU_FACTOR_EX, ((t: (T | null)[], _i: T[], LU: T, _a: object) => {
+  const dA = t[0];
+  if (dA === null) return null;
+  // the pivots: a factorization of LU's own P (LU = packed factors with P^T A = L U)
+  const { P, L, U } = luUnpack(LU, luPivotsOf.get(LU) as T);
+  const [dL, dU] = luJvp(dA, P, L, U);
+  const [m, n] = LU.shape.slice(-2);
+  // packed: dL's strictly lower part plus dU, each padded to m x n
+  const dLU =
+    m === n
+      ? dL.add(dU)
+      : m < n
+        ? cat([dL, dU.narrow(-1, m, n - m).mul(0)], -1).add(dU)
+        : dL.add(cat([dU, dL.narrow(-2, n, m - n).mul(0)], -2));
+  return dLU;
+}) as never);
+
+/**
+ * The JVPs see only the differentiable outputs: the pivots of a recorded LU and the P of a
+ * recorded linalg.lu, by output
+ */
+const luPivotsOf = new WeakMap<T, T>();
+const linalgLuP = new WeakMap<T, T>();
+
+/** linalg_lu_factor_ex: (LU, pivots, info), recorded */
+function luFactorEx(A: T, pivot: boolean): { LU: T; pivots: T; info: T; infos: number[] } {
+  const r = luFactorTensors(A, pivot);
+  luPivotsOf.set(r.LU, r.pivots);
+  if (anyNeedsGrad([A]))
+    record(LU_FACTOR_EX, r.LU, [A], { LU: r.LU, pivots: r.pivots } as never, {} as never);
+  return r;
+}
+
+function luSingular(name: string, A: T, infos: number[]): void {
+  const k = infos.findIndex((v) => v !== 0);
+  if (k >= 0)
+    throw runtimeError(
+      `${name}: ${batchPrefix(A, k)}U[${infos[k]},${infos[k]}] is zero and using it on lu_solve would result in a division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)`,
+    );
+}
+
+defineOp({
+  name: "lu_factor_ex",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The LU factorization with partial pivoting, packed: `(LU, pivots, info)` (pivots 1-based int32, info > 0 marks a zero pivot of U).",
+  example:
+    "torch.linalg.luFactorEx(torch.tensor([[1., 2], [3, 4]])).pivots // tensor([2, 2], dtype=torch.int32)",
+  overloads: [
+    {
+      schema:
+        "linalg_lu_factor_ex(Tensor A, *, bool pivot=True, bool check_errors=False) -> (Tensor LU, Tensor pivots, Tensor info)",
+      forward: (A: T, pivot: boolean, checkErrors: boolean) => {
+        const r = luFactorEx(A, pivot);
+        if (checkErrors) luSingular("torch.linalg.lu_factor_ex", A, r.infos);
+        return { LU: r.LU, pivots: r.pivots, info: r.info, 0: r.LU, 1: r.pivots, 2: r.info };
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "lu_factor",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises.",
+  example:
+    "torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]])).LU // tensor([[3.0000, 4.0000], [0.3333, 0.6667]])",
+  overloads: [
+    {
+      schema: "linalg_lu_factor(Tensor A, *, bool pivot=True) -> (Tensor LU, Tensor pivots)",
+      forward: (A: T, pivot: boolean) => {
+        const r = luFactorEx(A, pivot);
+        luSingular("torch.linalg.lu_factor", A, r.infos);
+        return { LU: r.LU, pivots: r.pivots, 0: r.LU, 1: r.pivots };
+      },
+    },
+  ],
+});
+
+const luOp = defineOp({
+  name: "lu",
+  variants: ["function", "method"],
+  doc: "The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.",
+  example: "torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)",
+  python: { flag: "get_infos", ifTrue: "_lu_with_infos", ifFalse: "_lu_no_infos" },
+  pythonWrapper: {
+    function: "A, pivot=True, get_infos=False, out=None",
+    method: "self, pivot=True, get_infos=False",
+    body: (A: unknown, pivot: unknown, getInfos: unknown, out?: unknown) => {
+      const r = luOp.vf(A, pivot, !getInfos) as { LU: T; pivots: T; info: T };
+      const res = getInfos ? [r.LU, r.pivots, r.info] : [r.LU, r.pivots];
+      if (out === undefined || out === null) return res;
+      const outs = out as T[];
+      if (outs.length !== res.length)
+        throw new TypeError(`expected tuple of ${res.length} elements but got ${outs.length}`);
+      // out[i].resize_as_(result[i]).copy_(result[i])
+      outs.forEach((o, i) => {
+        o.typedArray = castData(res[i], o.dtype);
+        o.shape = res[i].shape.slice();
+        o.strides = contiguousStrides(o.shape);
+        o.offset = 0;
+        o._version.value++;
+      });
+      return outs;
+    },
+    declarations: [
+      "(A: Tensor, pivot?: boolean, getInfos?: boolean, options?: { out?: Tensor[] | null }): Tensor[]",
+      "(A: Tensor, options: { pivot?: boolean; getInfos?: boolean; out?: Tensor[] | null }): Tensor[]",
+    ],
+  },
+  overloads: [
+    {
+      // torch._lu_with_info: linalg_lu_factor_ex, its check_errors unused (PyTorch 1.13)
+      schema:
+        "_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)",
+      forward: (self: T, pivot: boolean) => {
+        const r = luFactorEx(self, pivot);
+        return { LU: r.LU, pivots: r.pivots, info: r.info, 0: r.LU, 1: r.pivots, 2: r.info };
+      },
+    },
+  ],
+});
+
+const LU_UNPACK = "lu_unpack" as unknown as Op;
+registerDerivative(LU_UNPACK, {
+  name: "LuUnpackBackward0",
+  save: [],
+  // lu_unpack_backward: the strictly lower part of gL and the upper part of gU, packed m x n
+  grad: (_g: T, _s: object, a: { m: number; n: number }, node: OpNode) => {
+    const [gL0, gU0] = node.gradOutputs;
+    const { m, n } = a;
+    const k = Math.min(m, n);
+    const gL = gL0 == null ? null : gL0.tril(-1);
+    const gU = gU0 == null ? null : gU0.triu();
+    if (m === n) return [gL === null ? gU : gU === null ? gL : gL.add(gU), null];
+    const zl = (x: T) => x.mul(0);
+    if (m < n) {
+      // gL is m x m: padded with zeros to m x n
+      const gLp =
+        gL === null
+          ? null
+          : cat([gL, zl(gL.narrow(-1, 0, 1)).expand([...gL.shape.slice(0, -1), n - k])], -1);
+      return [gLp === null ? gU : gU === null ? gLp : gLp.add(gU), null];
+    }
+    const gUp =
+      gU === null
+        ? null
+        : cat([gU, zl(gU.narrow(-2, 0, 1)).expand([...gU.shape.slice(0, -2), m - k, n])], -2);
+    return [gL === null ? gUp : gUp === null ? gL : gL.add(gUp), null];
+  },
+} as never);
+registerJvp(LU_UNPACK, ((t: (T | null)[], _i: T[], out: T[], a: { m: number; n: number }) => {
+  const d = t[0];
+  const [L, U] = out;
+  if (d === null) return [L.mul(0), U.mul(0)];
+  const { m, n } = a;
+  const dL = (m >= n ? d : d.narrow(-1, 0, m)).tril(-1);
+  const dU = (n >= m ? d : d.narrow(-2, 0, n)).triu();
+  return [dL, dU];
+}) as never);
+
+defineOp({
+  name: "lu_unpack",
+  variants: ["function"],
+  out: true,
+  doc: "P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.",
+  example:
+    "torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])",
+  overloads: [
+    {
+      schema:
+        "lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)",
+      forward: (LU: T, piv: T, unpackData: boolean, unpackPivots: boolean) => {
+        luAt("torch.lu_unpack", LU);
+        if (piv.dtype !== int32)
+          throw runtimeError(
+            "torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.\nNote: this function is intended to be used with the output produced by torch.linalg.lu_factor",
+          );
+        const [m, n] = LU.shape.slice(-2);
+        const empty = (): T => make(new Float64Array(0), [0], LU.dtype);
+        const P = unpackPivots ? unpackPivots_(piv, m, LU) : empty();
+        let L = empty();
+        let U = empty();
+        if (unpackData) {
+          [L, U] = noGrad(() => splitLU(LU)).map((x) => x.contiguous()) as [T, T];
+          if (anyNeedsGrad([LU]) && LU.dtype.isFloatingPoint)
+            record(LU_UNPACK, [L, U], [LU, piv], {} as never, { m, n } as never);
+        }
+        return { P, L, U, 0: P, 1: L, 2: U };
+      },
+    },
+  ],
+});
+
+function unpackPivots_(piv: T, m: number, LU: T): T {
+  if (piv.shape[piv.dim() - 1] !== Math.min(m, LU.shape[LU.dim() - 1]))
+    throw runtimeError(
+      "pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive.Did you properly pass the result of lu_factor?",
+    );
+  return unpackPivots(piv, m, LU.dtype);
+}
+
+const LINALG_LU = "linalg_lu" as unknown as Op;
+registerDerivative(LINALG_LU, {
+  name: "LinalgLuBackward0",
+  save: ["P", "L", "U"],
+  grad: (_g: T, s: { P: T; L: T; U: T }, _a: object, node: OpNode) => {
+    const [gL, gU] = node.gradOutputs;
+    return [luBackward(gL ?? null, gU ?? null, s.P, s.L, s.U)];
+  },
+} as never);
+registerJvp(LINALG_LU, ((t: (T | null)[], _i: T[], out: T[]) => {
+  const [L, U] = out;
+  if (t[0] === null) return [L.mul(0), U.mul(0)];
+  return luJvp(t[0], linalgLuP.get(L) as T, L, U);
+}) as never);
+
+defineOp({
+  name: "lu",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U.",
+  example:
+    "torch.linalg.lu(torch.tensor([[1., 2], [3, 4]])).U // tensor([[3.0000, 4.0000], [0.0000, 0.6667]])",
+  overloads: [
+    {
+      schema: "linalg_lu(Tensor A, *, bool pivot=True) -> (Tensor P, Tensor L, Tensor U)",
+      forward: (A: T, pivot: boolean) => {
+        luAt("linalg.lu", A);
+        checkDispatch("lu_cpu", A);
+        checkPivot(pivot);
+        const r = luFactorTensors(A, pivot);
+        const m = A.shape[A.dim() - 2];
+        const P = unpackPivots(r.pivots, m, A.dtype);
+        const [L, U] = noGrad(() => splitLU(r.LU)).map((x) => x.contiguous()) as [T, T];
+        if (anyNeedsGrad([A])) {
+          linalgLuP.set(L, P);
+          record(LINALG_LU, [L, U], [A], { P, L, U } as never, {} as never);
+        }
+        return { P, L, U, 0: P, 1: L, 2: U };
+      },
+    },
+  ],
+});
+
+interface LuSolveAttrs {
+  left: boolean;
+  adjoint: boolean;
+}
+
+/** X from op(A) X = B (left) or X op(A) = B, A = P L U packed in LU (op = transpose with adjoint) */
+function luSolveKernel(LU: T, piv: T, B: T, left: boolean, adjoint: boolean): T {
+  const n = LU.shape[LU.dim() - 1];
+  const batch = broadcastShapes(broadcastShapes(batchOf(LU), piv.shape.slice(0, -1)), batchOf(B));
+  const lu = f64(expandBatch(LU, batch));
+  const pv = Int32Array.from(f64(piv.expand([...batch, n])));
+  // X op(A) = B  <=>  op(A)^T X^T = B^T
+  const rhs = left ? B : mT(B);
+  const k = rhs.shape[rhs.dim() - 1];
+  const b = f64(expandBatch(rhs, batch));
+  luSolveInPlace({ lu, piv: pv, info: [], batch, m: n, n }, b, k, left ? adjoint : !adjoint);
+  const x = make(b, [...batch, n, k], B.dtype);
+  return left ? x : mT(x).contiguous();
+}
+
+/** linalg.lu_solve through the registry (recorded) */
+const luSolve = (LU: T, piv: T, B: T, left: boolean, adjoint: boolean): T =>
+  fn("luSolve", "linalg")(LU, piv, B, { left, adjoint }) as T;
+
+/**
+ * linalg_lu_solve_LU (PyTorch's adjoint of linalg_lu_solve_jvp), A = P L U:
+ * left != adjoint: gR = U^{-H} op2(-gX) op2(X)^H, gU = triu(gR), gL = tril(L^{-H} gR U^H, -1);
+ * left == adjoint: gR = -P^T op3(X) op1(op2(gX)) P L^{-H}, gL = tril(gR, -1),
+ * gU = triu(L^H gR U^{-H}).
+ */
+function luSolveLUBackward(gX: T, LU: T, piv: T, X: T, a: LuSolveAttrs): T {
+  const { P, L, U } = luUnpack(LU, piv);
+  if (a.left !== a.adjoint) {
+    const prod2 = a.left ? gX.neg().matmul(mT(X)) : mT(gX).neg().matmul(X);
+    const gR = solveTri(mT(U), prod2, false, true);
+    const gL = solveTri(mT(L), gR.matmul(mT(U)), true, true, true).tril(-1);
+    return gL.add(gR.triu());
+  }
+  const inner = a.left ? X.matmul(mT(gX)) : mT(X).matmul(gX);
+  const gR = solveTri(mT(L), mT(P).matmul(inner).matmul(P).neg(), true, false, true);
+  const gU = solveTri(mT(U), mT(L).matmul(gR), false, false).triu();
+  return gR.tril(-1).add(gU);
+}
+
+function checkLuSolve(LU: T, piv: T, B: T, left: boolean): void {
+  checkAtLeast2d("torch.linalg.lu_solve", LU);
+  checkSquare("torch.linalg.lu_solve", LU);
+  checkAtLeast2d("linalg.lu_solve", B, "B");
+  const n = LU.shape[LU.dim() - 1];
+  const [bm, bk] = B.shape.slice(-2);
+  if ((left ? bm : bk) !== n)
+    throw runtimeError(
+      `linalg.lu_solve: Incompatible shapes of A and B for the equation ${left ? "AX = B" : "XA = B"} (${n}x${n} and ${bm}x${bk})`,
+    );
+  checkFloating("torch.linalg.lu_solve", LU);
+  if (LU.dtype !== B.dtype)
+    throw runtimeError(
+      `linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type ${scalarTypeName(LU.dtype)} and B of type ${scalarTypeName(B.dtype)} instead`,
+    );
+  if (piv.dtype !== int32)
+    throw runtimeError("linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32");
+  if (piv.shape[piv.dim() - 1] !== n)
+    throw runtimeError(
+      "linalg.lu_solve: Number of pivots per batch should be same as the dimension of the matrix",
+    );
+}
+
+const luSolveDerivative = (luArg: string, pivArg: string, bArg: string, bFirst: boolean) => ({
+  name: "LinalgLuSolveBackward0",
+  save: [luArg, pivArg, "result"],
+  attrs: bFirst ? [] : ["left", "adjoint"],
+  grad: (g: T, s: Primals, a0: Partial<LuSolveAttrs>) => {
+    const a = { left: a0.left ?? true, adjoint: a0.adjoint ?? false };
+    const gB = luSolve(s[luArg], s[pivArg], g, a.left, !a.adjoint);
+    const gLU = luSolveLUBackward(g, s[luArg], s[pivArg], s.result, a);
+    return bFirst ? [gB, gLU, null] : [gLU, null, gB];
+  },
+  // dX = op(A)^{-1}(dB - op(dA) X) (left), (dB - X op(dA)) op(A)^{-1} (right), with
+  // dA = P (dL U + L dU) from the tangent of the packed factors
+  jvp: (t: Tangents, p: Primals, x: T, a0: Partial<LuSolveAttrs>) => {
+    const a = { left: a0.left ?? true, adjoint: a0.adjoint ?? false };
+    let rhs = t[bArg];
+    const dLU = t[luArg];
+    if (dLU !== null) {
+      const { P, L, U } = luUnpack(p[luArg], p[pivArg]);
+      let dA = P.matmul(dLU.tril(-1).matmul(U).add(L.matmul(dLU.triu())));
+      if (a.adjoint) dA = mT(dA);
+      const term = a.left ? dA.matmul(x) : x.matmul(dA);
+      rhs = rhs === null ? term.neg() : rhs.sub(term);
+    }
+    return rhs === null ? null : luSolve(p[luArg], p[pivArg], rhs, a.left, a.adjoint);
+  },
+});
+
+defineOp({
+  name: "lu_solve",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched.",
+  example:
+    "torch.linalg.luSolve(...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2), torch.tensor([[2.], [4]])) // tensor([[1.], [1.]])",
+  overloads: [
+    {
+      schema:
+        "linalg_lu_solve(Tensor LU, Tensor pivots, Tensor B, *, bool left=True, bool adjoint=False) -> Tensor",
+      forward: (LU: T, pivots: T, B: T, left: boolean, adjoint: boolean) => {
+        checkLuSolve(LU, pivots, B, left);
+        return luSolveKernel(LU, pivots, B, left, adjoint);
+      },
+      derivative: luSolveDerivative("LU", "pivots", "B", false),
+    },
+  ],
+});
+
+defineOp({
+  name: "lu_solve",
+  variants: ["function", "method"],
+  out: true,
+  doc: "Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).",
+  example:
+    "torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])",
+  overloads: [
+    {
+      schema: "lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor",
+      forward: (self: T, LU: T, piv: T) => {
+        checkLuSolve(LU, piv, self, true);
+        return luSolveKernel(LU, piv, self, true, false);
+      },
+      derivative: luSolveDerivative("LU_data", "LU_pivots", "self", true),
+    },
+  ],
+});
