@@ -10443,3 +10443,102 @@ export const luSolve = fn("luSolve") as {
    */
   (input: Tensor, LUData: Tensor, LUPivots: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`. */
+export const geqrf = fn("geqrf") as {
+  /**
+   * LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`.
+   *
+   * PyTorch: `geqrf(Tensor self) -> (Tensor a, Tensor tau)`
+   * @example torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): { a: Tensor; tau: Tensor };
+};
+
+/** LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not. */
+export const ormqr = fn("ormqr") as {
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      input2: Tensor;
+      input3: Tensor;
+      left?: boolean;
+      transpose?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    options: { input3: Tensor; left?: boolean; transpose?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    input3: Tensor,
+    options?: { left?: boolean; transpose?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    input3: Tensor,
+    left: boolean,
+    options?: { transpose?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    input3: Tensor,
+    left: boolean,
+    transpose: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr). */
+export const qr = fn("qr") as {
+  /**
+   * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
+   *
+   * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
+   * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+   */
+  (input: Tensor, options?: { some?: boolean; out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  /**
+   * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
+   *
+   * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
+   * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+   */
+  (input: Tensor, some: boolean, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
+};

@@ -210,3 +210,21 @@ export const luSolve = fn("luSolve", "linalg") as {
     options?: { left?: boolean; adjoint?: boolean; out?: Tensor | null },
   ): Tensor;
 };
+
+/** The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only). */
+export const qr = fn("qr", "linalg") as {
+  /**
+   * The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only).
+   *
+   * PyTorch: `linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)`
+   * @example torch.linalg.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+   */
+  (A: Tensor, options?: { mode?: string; out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  /**
+   * The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only).
+   *
+   * PyTorch: `linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)`
+   * @example torch.linalg.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+   */
+  (A: Tensor, mode: string, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
+};

@@ -14,7 +14,7 @@
 import { Tensor } from "../../tensor.js";
 import { DType, float64, int32, promoteTypes } from "../../dtype.js";
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
-import { linAlgError, runtimeError } from "../../errors.js";
+import { linAlgError, notImplementedError, runtimeError } from "../../errors.js";
 import { broadcastShapes, contiguousStrides } from "../../shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
@@ -1489,6 +1489,271 @@ defineOp({
         return luSolveKernel(LU, piv, self, true, false);
       },
       derivative: luSolveDerivative("LU_data", "LU_pivots", "self", true),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// QR: geqrf, ormqr, linalg.qr, torch.qr
+
+/**
+ * derivatives.yaml's `not_implemented`: geqrf and ormqr outputs carry a node whose backward
+ * raises (PyTorch's GeqrfBackward0, OrmqrBackward0).
+ */
+function notImplementedNode(op: string, name: string): Op {
+  const key = op as unknown as Op;
+  registerDerivative(key, {
+    name,
+    save: [],
+    grad: () => {
+      throw notImplementedError(`the derivative for '${op}' is not implemented.`);
+    },
+  } as never);
+  return key;
+}
+const GEQRF = notImplementedNode("geqrf", "GeqrfBackward0");
+const ORMQR = notImplementedNode("ormqr", "OrmqrBackward0");
+
+/** the packed Householder factorization of each matrix: (a, tau) as LAPACK's geqrf */
+function geqrfKernel(x: T): {
+  a: Float64Array;
+  tau: Float64Array;
+  batch: number[];
+  m: number;
+  n: number;
+} {
+  const [m, n] = x.shape.slice(-2);
+  const batch = batchOf(x);
+  const count = prod(batch);
+  const k = Math.min(m, n);
+  const a = f64(x);
+  const tau = new Float64Array(count * k);
+  for (let i = 0; i < count; i++) K.geqrf(a, i * m * n, m, n, tau, i * k);
+  return { a, tau, batch, m, n };
+}
+
+defineOp({
+  name: "geqrf",
+  variants: ["function", "method"],
+  out: true,
+  doc: "LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`.",
+  example:
+    "torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])",
+  overloads: [
+    {
+      schema: "geqrf(Tensor self) -> (Tensor a, Tensor tau)",
+      forward: (self: T) => {
+        if (self.dim() < 2)
+          throw runtimeError("torch.geqrf: input must have at least 2 dimensions.");
+        checkDispatch("geqrf_cpu", self);
+        const r = geqrfKernel(self);
+        const a = make(r.a, self.shape.slice(), self.dtype);
+        const tau = make(r.tau, [...r.batch, Math.min(r.m, r.n)], self.dtype);
+        if (anyNeedsGrad([self])) record(GEQRF, [a, tau], [self], {} as never, {} as never);
+        return { a, tau, 0: a, 1: tau };
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "ormqr",
+  variants: ["function", "method"],
+  out: true,
+  doc: "LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.",
+  example:
+    "torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])",
+  overloads: [
+    {
+      schema:
+        "ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor",
+      forward: (self: T, tau: T, other: T, left: boolean, transpose: boolean) => {
+        const nm = "torch.ormqr";
+        if (self.dim() < 2) throw runtimeError(`${nm}: input must have at least 2 dimensions.`);
+        if (other.dim() < 2) throw runtimeError(`${nm}: other must have at least 2 dimensions.`);
+        const side = left ? -2 : -1;
+        const k = tau.dim() === 0 ? 1 : tau.shape[tau.dim() - 1];
+        const mIn = self.shape[self.dim() - 2];
+        const otherSide = other.shape[other.dim() + side];
+        if (otherSide < k)
+          throw runtimeError(
+            `${nm}: other.shape[${side}] must be greater than or equal to tau.shape[-1]`,
+          );
+        if (otherSide !== mIn)
+          throw runtimeError(`${nm}: other.shape[${side}] must be equal to input.shape[-2]`);
+        if (k > self.shape[self.dim() - 1])
+          throw runtimeError(`${nm}: tau.shape[-1] must be less than or equal to input.shape[-1]`);
+        if (self.dim() - tau.dim() !== 1)
+          throw runtimeError(
+            `${nm}: Expected tau to have one dimension less than input, but got tau.ndim equal to ${tau.dim()} and input.ndim is equal to ${self.dim()}`,
+          );
+        if (self.dim() !== other.dim())
+          throw runtimeError(
+            `${nm}: Expected other to have the same number of dimensions as input, but got other.ndim equal to ${other.dim()} and input.ndim is equal to ${self.dim()}`,
+          );
+        if (self.dtype !== tau.dtype)
+          throw runtimeError(
+            `${nm}: Expected input and tau to have the same dtype, but input has dtype${scalarTypeName(self.dtype)} and tau has dtype ${scalarTypeName(tau.dtype)}`,
+          );
+        if (self.dtype !== other.dtype)
+          throw runtimeError(
+            `${nm}: Expected input and other to have the same dtype, but input has dtype${scalarTypeName(self.dtype)} and other has dtype ${scalarTypeName(other.dtype)}`,
+          );
+        checkDispatch("ormqr_cpu", self);
+        const batch = batchOf(other);
+        const nIn = self.shape[self.dim() - 1];
+        const [r, c] = other.shape.slice(-2);
+        const a = f64(self);
+        const tv = f64(tau);
+        const cm = f64(other);
+        const count = prod(batch);
+        for (let i = 0; i < count; i++)
+          K.ormqr(a, i * mIn * nIn, nIn, k, tv, i * k, cm, i * r * c, r, c, left, transpose);
+        const out = make(cm, other.shape.slice(), other.dtype);
+        if (anyNeedsGrad([self, tau, other]))
+          record(ORMQR, out, [self, tau, other], {} as never, {} as never);
+        return out;
+      },
+    },
+  ],
+});
+
+/** Q (m x m complete, m x k reduced; empty for mode 'r') and R of each matrix */
+function qrKernel(x: T, mode: string): [T, T] {
+  const r = geqrfKernel(x);
+  const { m, n, batch } = r;
+  const k = Math.min(m, n);
+  const count = prod(batch);
+  const qCols = mode === "complete" ? m : k;
+  const rRows = mode === "complete" ? m : k;
+  const R = new Float64Array(count * rRows * n);
+  for (let b = 0; b < count; b++)
+    for (let i = 0; i < Math.min(rRows, m); i++)
+      for (let j = i; j < n; j++) R[b * rRows * n + i * n + j] = r.a[b * m * n + i * n + j];
+  const Rt = make(R, [...batch, rRows, n], x.dtype);
+  if (mode === "r") return [make(new Float64Array(0), [0], x.dtype), Rt];
+  const Q = new Float64Array(count * m * qCols);
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < Math.min(m, qCols); i++) Q[b * m * qCols + i * qCols + i] = 1;
+    K.ormqr(r.a, b * m * n, n, k, r.tau, b * k, Q, b * m * qCols, m, qCols, true, false);
+  }
+  return [make(Q, [...batch, m, qCols], x.dtype), Rt];
+}
+
+/**
+ * linalg_qr_backward for m >= n (reduced): M = R gR^H - gQ^H Q,
+ * gA = (gQ + Q copyltu(M)) R^{-H}, copyltu(M) = tril(M) + tril(M, -1)^H.
+ * For m < n (A = Q [R1 R2]): gA = [backward(gQ + (Q R2) gR2^H, gR1), Q gR2].
+ */
+function qrBackward(gQ0: T | null, gR0: T | null, Q: T, R: T, mode: string): T {
+  if (mode === "r")
+    throw runtimeError(
+      "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.",
+    );
+  const m = Q.shape[Q.dim() - 2];
+  const n = R.shape[R.dim() - 1];
+  if (mode === "complete" && m > n)
+    throw runtimeError(
+      "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.",
+    );
+  const gQ = gQ0 ?? Q.mul(0);
+  const gR = gR0 ?? R.mul(0);
+  const square = (gQs: T, gRs: T, Rs: T): T => {
+    const M = Rs.matmul(mT(gRs)).sub(mT(gQs).matmul(Q));
+    const sym = M.tril().add(mT(M.tril(-1)));
+    return solveTri(mT(Rs), gQs.add(Q.matmul(sym)), false, false);
+  };
+  if (m >= n) return square(gQ, gR, R);
+  const R1 = R.narrow(-1, 0, m);
+  const R2 = R.narrow(-1, m, n - m);
+  const gR1 = gR.narrow(-1, 0, m);
+  const gR2 = gR.narrow(-1, m, n - m);
+  const gA1 = square(gQ.add(Q.matmul(R2).matmul(mT(gR2))), gR1, R1);
+  return cat([gA1, Q.matmul(gR2)], -1);
+}
+
+/**
+ * linalg_qr_jvp (m >= n): C = Q^H dA R^{-1}, Ω = tril(C, -1) - tril(C, -1)^H (Q^H dQ, skew),
+ * dR = (C - Ω) R, dQ = dA R^{-1} - Q (C - Ω); m < n: (dQ, dR1) from A1, dR2 = Q^H (dA2 - dQ R2).
+ */
+function qrJvp(dA: T, Q: T, R: T, mode: string): [T, T] {
+  const m = Q.shape[Q.dim() - 2];
+  const n = R.shape[R.dim() - 1];
+  if (mode === "complete" && m > n)
+    throw runtimeError(
+      "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.",
+    );
+  const square = (dAs: T, Rs: T): [T, T] => {
+    const dARinv = solveTri(Rs, dAs, true, false);
+    const C = mT(Q).matmul(dARinv);
+    const low = C.tril(-1);
+    const CmO = C.sub(low.sub(mT(low)));
+    return [dARinv.sub(Q.matmul(CmO)), CmO.matmul(Rs)];
+  };
+  if (m >= n) return square(dA, R);
+  const [dQ, dR1] = square(dA.narrow(-1, 0, m), R.narrow(-1, 0, m));
+  const dR2 = mT(Q).matmul(dA.narrow(-1, m, n - m).sub(dQ.matmul(R.narrow(-1, m, n - m))));
+  return [dQ, cat([dR1, dR2], -1)];
+}
+
+const LINALG_QR = "linalg_qr" as unknown as Op;
+registerDerivative(LINALG_QR, {
+  name: "LinalgQrBackward0",
+  save: ["Q", "R"],
+  grad: (_g: T, s: { Q: T; R: T }, a: { mode: string }, node: OpNode) => {
+    const [gQ, gR] = node.gradOutputs;
+    return [qrBackward(gQ ?? null, gR ?? null, s.Q, s.R, a.mode)];
+  },
+} as never);
+registerJvp(LINALG_QR, ((t: (T | null)[], _i: T[], out: T[], a: { mode: string }) => {
+  const [Q, R] = out;
+  if (t[0] === null) return [Q.mul(0), R.mul(0)];
+  if (a.mode === "r")
+    throw runtimeError(
+      "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.",
+    );
+  return qrJvp(t[0], Q, R, a.mode);
+}) as never);
+
+function linalgQr(A: T, mode: string): { Q: T; R: T; 0: T; 1: T } {
+  checkAtLeast2d("linalg.qr", A);
+  checkFloating("linalg.qr", A);
+  if (mode !== "reduced" && mode !== "complete" && mode !== "r")
+    throw runtimeError(
+      `qr received unrecognized mode '${mode}' but expected one of 'reduced' (default), 'r', or 'complete'`,
+    );
+  const [Q, R] = qrKernel(A, mode);
+  if (anyNeedsGrad([A])) record(LINALG_QR, [Q, R], [A], { Q, R } as never, { mode } as never);
+  return { Q, R, 0: Q, 1: R };
+}
+
+defineOp({
+  name: "qr",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only).",
+  example:
+    "torch.linalg.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])",
+  overloads: [
+    {
+      schema: "linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)",
+      forward: linalgQr,
+    },
+  ],
+});
+
+defineOp({
+  name: "qr",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).",
+  example:
+    "torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])",
+  overloads: [
+    {
+      schema: "qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)",
+      forward: (self: T, some: boolean) => linalgQr(self, some ? "reduced" : "complete"),
     },
   ],
 });
