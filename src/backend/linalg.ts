@@ -374,3 +374,118 @@ export function matrixExp(
   for (let k = 0; k < s; k++) sum = matmulSq(sum, sum, n);
   out.set(sum, oo);
 }
+
+/**
+ * Columns `from..` of the m x c matrix at `u[uo..]` completed to an orthonormal set: each is
+ * the first unit vector e_i left non-zero by Gram-Schmidt (twice, for accuracy) against the
+ * columns before it. Used for the singular vectors of zero singular values and for the
+ * complete U of a tall matrix.
+ */
+export function completeBasis(
+  u: Float64Array,
+  uo: number,
+  m: number,
+  c: number,
+  from: number,
+): void {
+  const v = new Float64Array(m);
+  let cand = 0;
+  for (let j = from; j < c; j++) {
+    for (; cand < m; cand++) {
+      v.fill(0);
+      v[cand] = 1;
+      for (let pass = 0; pass < 2; pass++)
+        for (let p = 0; p < j; p++) {
+          let d = 0;
+          for (let i = 0; i < m; i++) d += u[uo + i * c + p] * v[i];
+          for (let i = 0; i < m; i++) v[i] -= d * u[uo + i * c + p];
+        }
+      let nrm = 0;
+      for (let i = 0; i < m; i++) nrm += v[i] * v[i];
+      nrm = Math.sqrt(nrm);
+      if (nrm > 1e-8) {
+        for (let i = 0; i < m; i++) u[uo + i * c + j] = v[i] / nrm;
+        cand++;
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * The SVD of the m x n matrix at `a[o..]` with m >= n by one-sided Jacobi (Hestenes): column
+ * pairs of W = A V are rotated until orthogonal, then S_j = ||W_j|| (descending), U_j = W_j / S_j.
+ * Writes S into `s[so..so + n)`, U (m x uc, uc = n or m: the complete basis) at `u[uo..]` and V
+ * (n x n) at `v[vo..]`; u/v null: singular values only.
+ */
+export function svdJacobi(
+  a: Float64Array,
+  o: number,
+  m: number,
+  n: number,
+  s: Float64Array,
+  so: number,
+  u: Float64Array | null,
+  uo: number,
+  uc: number,
+  v: Float64Array | null,
+  vo: number,
+): void {
+  const w = new Float64Array(m * n);
+  for (let i = 0; i < m * n; i++) w[i] = a[o + i];
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let sweep = 0; sweep < 80; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < n - 1; p++)
+      for (let r = p + 1; r < n; r++) {
+        let alpha = 0;
+        let beta = 0;
+        let gamma = 0;
+        for (let i = 0; i < m; i++) {
+          const wp = w[i * n + p];
+          const wr = w[i * n + r];
+          alpha += wp * wp;
+          beta += wr * wr;
+          gamma += wp * wr;
+        }
+        if (gamma === 0 || Math.abs(gamma) <= 1e-16 * Math.sqrt(alpha * beta)) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const sn = c * t;
+        for (let i = 0; i < m; i++) {
+          const wp = w[i * n + p];
+          const wr = w[i * n + r];
+          w[i * n + p] = c * wp - sn * wr;
+          w[i * n + r] = sn * wp + c * wr;
+        }
+        for (let i = 0; i < n; i++) {
+          const qp = q[i * n + p];
+          const qr = q[i * n + r];
+          q[i * n + p] = c * qp - sn * qr;
+          q[i * n + r] = sn * qp + c * qr;
+        }
+      }
+    if (!rotated) break;
+  }
+  const norms = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let t = 0;
+    for (let i = 0; i < m; i++) t += w[i * n + j] ** 2;
+    norms[j] = Math.sqrt(t);
+  }
+  const order = Array.from({ length: n }, (_x, i) => i).sort((x, y) => norms[y] - norms[x]);
+  const big = n > 0 ? norms[order[0]] : 0;
+  let rank = n;
+  for (let c = 0; c < n; c++) {
+    const j = order[c];
+    s[so + c] = norms[j];
+    if (rank === n && !(norms[j] > big * 1e-300)) rank = c;
+    if (v !== null) for (let i = 0; i < n; i++) v[vo + i * n + c] = q[i * n + j];
+    if (u !== null && c < rank)
+      for (let i = 0; i < m; i++) u[uo + i * uc + c] = w[i * n + j] / norms[j];
+  }
+  if (u !== null) completeBasis(u, uo, m, uc, rank);
+}

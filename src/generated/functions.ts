@@ -10542,3 +10542,58 @@ export const qr = fn("qr") as {
    */
   (input: Tensor, some: boolean, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
 };
+
+/** The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`. */
+export const svd = fn("svd") as {
+  /**
+   * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+   *
+   * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+   * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    input: Tensor,
+    options?: { some?: boolean; computeUv?: boolean; out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; V: Tensor };
+  /**
+   * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+   *
+   * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+   * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    input: Tensor,
+    some: boolean,
+    options?: { computeUv?: boolean; out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; V: Tensor };
+  /**
+   * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+   *
+   * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+   * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    input: Tensor,
+    some: boolean,
+    computeUv: boolean,
+    options?: { out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; V: Tensor };
+};
+
+/** The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched. */
+export const pinverse = fn("pinverse") as {
+  /**
+   * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
+   *
+   * PyTorch: `pinverse(Tensor self, float rcond=1e-15) -> Tensor`
+   * @example torch.pinverse(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, options?: { rcond?: number }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
+   *
+   * PyTorch: `pinverse(Tensor self, float rcond=1e-15) -> Tensor`
+   * @example torch.pinverse(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: number): Tensor;
+};

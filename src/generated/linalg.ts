@@ -228,3 +228,163 @@ export const qr = fn("qr", "linalg") as {
    */
   (A: Tensor, mode: string, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
 };
+
+/** The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign). */
+export const svd = fn("svd", "linalg") as {
+  /**
+   * The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign).
+   *
+   * PyTorch: `linalg_svd(Tensor A, bool full_matrices=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)`
+   * @example torch.linalg.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    A: Tensor,
+    options?: { fullMatrices?: boolean; driver?: string | null; out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; Vh: Tensor };
+  /**
+   * The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign).
+   *
+   * PyTorch: `linalg_svd(Tensor A, bool full_matrices=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)`
+   * @example torch.linalg.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    A: Tensor,
+    fullMatrices: boolean,
+    options?: { driver?: string | null; out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; Vh: Tensor };
+};
+
+/** The singular values of matrices, descending, batched. */
+export const svdvals = fn("svdvals", "linalg") as {
+  /**
+   * The singular values of matrices, descending, batched.
+   *
+   * PyTorch: `linalg_svdvals(Tensor A, *, str? driver=None) -> Tensor`
+   * @example torch.linalg.svdvals(torch.tensor([[3., 0], [0, 4]])) // tensor([4., 3.])
+   */
+  (A: Tensor, options?: { driver?: string | null; out?: Tensor | null }): Tensor;
+};
+
+/** The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition). */
+export const pinv = fn("pinv", "linalg") as {
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv.atol_rtol_tensor(Tensor self, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      atol?: Tensor | null;
+      rtol?: Tensor | null;
+      hermitian?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      atol?: number | null;
+      rtol?: number | null;
+      hermitian?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, options: { rcond: number; hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: number, options?: { hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: number, hermitian: boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, options: { rcond: Tensor; hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: Tensor, options?: { hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: Tensor, hermitian: boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv.atol_rtol_tensor(Tensor self, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      atol?: Tensor | null | number;
+      rtol?: Tensor | null | number;
+      hermitian?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (
+    input: Tensor,
+    options: { rcond: number | Tensor; hermitian?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (
+    input: Tensor,
+    rcond: number | Tensor,
+    options?: { hermitian?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (
+    input: Tensor,
+    rcond: number | Tensor,
+    hermitian: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};

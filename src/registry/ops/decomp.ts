@@ -1757,3 +1757,431 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// SVD: linalg.svd, torch.svd, linalg.svdvals; pseudo-inverse
+
+/** U, S, Vh of each matrix (one-sided Jacobi; a wide matrix through its transpose) */
+function svdKernel(x: T, full: boolean, computeUV: boolean): { U: T; S: T; Vh: T } {
+  const [m, n] = x.shape.slice(-2);
+  const batch = batchOf(x);
+  const count = prod(batch);
+  const k = Math.min(m, n);
+  const tall = m >= n;
+  // work on B = A (m >= n) or A^T: B = U' S V'^T, p x q with p >= q
+  const src = f64(tall ? x : mT(x));
+  const p = tall ? m : n;
+  const q = k;
+  const uc = full ? p : q;
+  const s = new Float64Array(count * q);
+  const u = computeUV ? new Float64Array(count * p * uc) : null;
+  const v = computeUV ? new Float64Array(count * q * q) : null;
+  for (let b = 0; b < count; b++)
+    K.svdJacobi(src, b * p * q, p, q, s, b * q, u, b * p * uc, uc, v, b * q * q);
+  const S = make(s, [...batch, q], x.dtype);
+  if (!computeUV) return { U: S, S, Vh: S };
+  const Ut = make(u as Float64Array, [...batch, p, uc], x.dtype);
+  const Vt = make(v as Float64Array, [...batch, q, q], x.dtype);
+  // A = U S Vh; for A^T = U' S V'^T: U = V', Vh = U'^T
+  return tall ? { U: Ut, S, Vh: mT(Vt).contiguous() } : { U: Vt, S, Vh: mT(Ut).contiguous() };
+}
+
+/**
+ * svd_backward (real): with E_ij = s_j^2 - s_i^2 (1 on the diagonal), J = skew(U^H gU),
+ * K = skew(V^H gV): gA = U [(J S + S K) / E + diag(gS)] V^H, plus (I - U U^H) gU S^{-1} V^H
+ * (m > n) or U S^{-1} gV^H (I - V V^H) (m < n). Full matrices are narrowed to k columns.
+ */
+function svdBackward(gU0: T | null, gS: T | null, gVh0: T | null, U0: T, S: T, Vh0: T): T {
+  const k = S.shape[S.dim() - 1];
+  const m = U0.shape[U0.dim() - 2];
+  const n = Vh0.shape[Vh0.dim() - 1];
+  const U = U0.shape[U0.dim() - 1] === k ? U0 : U0.narrow(-1, 0, k);
+  const Vh = Vh0.shape[Vh0.dim() - 2] === k ? Vh0 : Vh0.narrow(-2, 0, k);
+  const gU = gU0 === null ? null : gU0.shape[gU0.dim() - 1] === k ? gU0 : gU0.narrow(-1, 0, k);
+  const gVh =
+    gVh0 === null ? null : gVh0.shape[gVh0.dim() - 2] === k ? gVh0 : gVh0.narrow(-2, 0, k);
+  if (gU === null && gVh === null) {
+    const g = gS ?? S.mul(0);
+    return m >= n ? U.matmul(g.unsqueeze(-1).mul(Vh)) : U.mul(g.unsqueeze(-2)).matmul(Vh);
+  }
+  const skew = (a: T): T => a.sub(mT(a));
+  const S2 = S.mul(S);
+  const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye(k, S.dtype));
+  const V = mT(Vh);
+  const gV = gVh === null ? null : mT(gVh);
+  let inner: T | null = null;
+  if (gU !== null) inner = skew(mT(U).matmul(gU)).mul(S.unsqueeze(-2));
+  if (gV !== null) {
+    const t = S.unsqueeze(-1).mul(skew(mT(V).matmul(gV)));
+    inner = inner === null ? t : inner.add(t);
+  }
+  let gA = (inner as T).div(E);
+  if (gS !== null) gA = gA.add(gS.diagEmbed());
+  if (m > n && gU !== null) {
+    gA = U.matmul(gA);
+    const gUSinv = gU.div(S.unsqueeze(-2));
+    gA = gA.add(gUSinv).sub(U.matmul(mT(U).matmul(gUSinv)));
+    return gA.matmul(Vh);
+  }
+  if (m < n && gV !== null) {
+    gA = gA.matmul(Vh);
+    const SinvgVh = (gVh as T).div(S.unsqueeze(-1));
+    gA = gA.add(SinvgVh).sub(SinvgVh.matmul(V).matmul(Vh));
+    return U.matmul(gA);
+  }
+  return U.matmul(gA).matmul(Vh);
+}
+
+/**
+ * svd_jvp (real): dX = U^H dA V, dS = diag(dX), Ω_U = (dX S + S dX^H) / E,
+ * Ω_V = (S dX + dX^H S) / E (zero diagonal), dU = U Ω_U (+ (I - U U^H) dA V S^{-1}, m > k),
+ * dVh = (V Ω_V (+ (I - V V^H) dA^H U S^{-1}, n > k))^H. Full matrices: the completed columns'
+ * tangents are left zero.
+ */
+function svdJvp(dA: T, U0: T, S: T, Vh0: T): [T, T, T] {
+  const k = S.shape[S.dim() - 1];
+  const m = U0.shape[U0.dim() - 2];
+  const n = Vh0.shape[Vh0.dim() - 1];
+  const U = U0.shape[U0.dim() - 1] === k ? U0 : U0.narrow(-1, 0, k);
+  const Vh = Vh0.shape[Vh0.dim() - 2] === k ? Vh0 : Vh0.narrow(-2, 0, k);
+  const V = mT(Vh);
+  const dX = mT(U).matmul(dA).matmul(V);
+  const dS = dX.diagonal(0, -2, -1);
+  const S2 = S.mul(S);
+  const offDiag = eye(k, S.dtype).neg().add(1);
+  const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye(k, S.dtype));
+  const Su = S.unsqueeze(-2);
+  const Sr = S.unsqueeze(-1);
+  const omU = dX
+    .mul(Su)
+    .add(Sr.mul(mT(dX)))
+    .div(E)
+    .mul(offDiag);
+  const omV = Sr.mul(dX).add(mT(dX).mul(Su)).div(E).mul(offDiag);
+  let dU = U.matmul(omU);
+  let dV = V.matmul(omV);
+  if (m > k) dU = dU.add(dA.matmul(V).sub(U.matmul(dX)).div(Su));
+  if (n > k)
+    dV = dV.add(
+      mT(dA)
+        .matmul(U)
+        .sub(V.matmul(mT(dX)))
+        .div(Su),
+    );
+  const padCols = (x: T, c: number): T =>
+    x.shape[x.dim() - 1] === c
+      ? x
+      : cat(
+          [
+            x,
+            x
+              .narrow(-1, 0, 1)
+              .mul(0)
+              .expand([...x.shape.slice(0, -1), c - k]),
+          ],
+          -1,
+        );
+  return [padCols(dU, U0.shape[U0.dim() - 1]), dS, mT(padCols(dV, Vh0.shape[Vh0.dim() - 2]))];
+}
+
+const LINALG_SVD = "linalg_svd" as unknown as Op;
+registerDerivative(LINALG_SVD, {
+  name: "LinalgSvdBackward0",
+  save: ["U", "S", "Vh"],
+  grad: (_g: T, s: { U: T; S: T; Vh: T }, a: { uv: boolean }, node: OpNode) => {
+    const g = node.gradOutputs;
+    if (!a.uv) return [svdBackward(null, g[0] ?? null, null, s.U, s.S, s.Vh)];
+    return [svdBackward(g[0] ?? null, g[1] ?? null, g[2] ?? null, s.U, s.S, s.Vh)];
+  },
+} as never);
+registerJvp(LINALG_SVD, ((
+  t: (T | null)[],
+  _i: T[],
+  out: T | T[],
+  a: { uv: boolean; U: T; Vh: T },
+) => {
+  const outs = Array.isArray(out) ? out : [out];
+  if (t[0] === null) return a.uv ? outs.map((o) => o.mul(0)) : outs[0].mul(0);
+  const [dU, dS, dVh] = svdJvp(t[0], a.U, a.uv ? outs[1] : outs[0], a.Vh);
+  return a.uv ? [dU, dS, dVh] : dS;
+}) as never);
+
+/** linalg_svd: the recorded (U, S, Vh); only S recorded when `computeUV` is false */
+function linalgSvd(
+  A: T,
+  full: boolean,
+  computeUV: boolean,
+  name = "linalg.svd",
+): { U: T; S: T; Vh: T } {
+  if (A.dim() < 2)
+    throw runtimeError(
+      `${name}: input should have at least 2 dimensions, but has ${A.dim()} dimensions instead`,
+    );
+  checkFloating(name, A);
+  const grad = anyNeedsGrad([A]);
+  // the gradient of S needs U and V
+  const r = svdKernel(A, full, computeUV || grad);
+  if (grad) {
+    if (computeUV)
+      record(
+        LINALG_SVD,
+        [r.U, r.S, r.Vh],
+        [A],
+        { U: r.U, S: r.S, Vh: r.Vh } as never,
+        {
+          uv: true,
+          U: r.U,
+          Vh: r.Vh,
+        } as never,
+      );
+    else
+      record(
+        LINALG_SVD,
+        r.S,
+        [A],
+        { U: r.U, S: r.S, Vh: r.Vh } as never,
+        { uv: false, U: r.U, Vh: r.Vh } as never,
+      );
+  }
+  return r;
+}
+
+function checkDriver(driver: string | null): void {
+  if (driver !== null)
+    throw runtimeError(
+      "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with cuSOLVER backend.",
+    );
+}
+
+defineOp({
+  name: "svd",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign).",
+  example: "torch.linalg.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])",
+  overloads: [
+    {
+      schema:
+        "linalg_svd(Tensor A, bool full_matrices=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)",
+      forward: (A: T, full: boolean, driver: string | null) => {
+        checkDriver(driver);
+        const r = linalgSvd(A, full, true);
+        return { U: r.U, S: r.S, Vh: r.Vh, 0: r.U, 1: r.S, 2: r.Vh };
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "svdvals",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The singular values of matrices, descending, batched.",
+  example: "torch.linalg.svdvals(torch.tensor([[3., 0], [0, 4]])) // tensor([4., 3.])",
+  overloads: [
+    {
+      schema: "linalg_svdvals(Tensor A, *, str? driver=None) -> Tensor",
+      forward: (A: T, driver: string | null) => {
+        checkDriver(driver);
+        return linalgSvd(A, false, false).S;
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "svd",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.",
+  example: "torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])",
+  overloads: [
+    {
+      schema:
+        "svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)",
+      forward: (self: T, some: boolean, computeUv: boolean) => {
+        if (!computeUv) {
+          const S = linalgSvd(self, false, false).S;
+          const [m, n] = self.shape.slice(-2);
+          const U = make(
+            new Float64Array(prod(batchOf(self)) * m * m),
+            [...batchOf(self), m, m],
+            self.dtype,
+          );
+          const V = make(
+            new Float64Array(prod(batchOf(self)) * n * n),
+            [...batchOf(self), n, n],
+            self.dtype,
+          );
+          return { U, S, V, 0: U, 1: S, 2: V };
+        }
+        const r = linalgSvd(self, !some, true);
+        // V = Vh^H (TransposeBackward0 over the svd node)
+        const V = mT(r.Vh);
+        return { U: r.U, S: r.S, V, 0: r.U, 1: r.S, 2: V };
+      },
+    },
+  ],
+});
+
+/** pinv_backward, the adjoint of the JVP below: gA = -X^H G X^H + (I - A X) G^H X X^H + X^H X G^H (I - X A) */
+function pinvBackward(g: T, X: T, A: T): T {
+  const Xh = mT(X);
+  const gh = mT(g);
+  const m = A.shape[A.dim() - 2];
+  const n = A.shape[A.dim() - 1];
+  const t1 = Xh.matmul(g).matmul(Xh).neg();
+  const t2 = eye(m, A.dtype).sub(A.matmul(X)).matmul(gh).matmul(X.matmul(Xh));
+  const t3 = Xh.matmul(X)
+    .matmul(gh)
+    .matmul(eye(n, A.dtype).sub(X.matmul(A)));
+  return t1.add(t2).add(t3);
+}
+
+/** pinv_jvp (Golub & Pereyra): dX = -X dA X + X X^H dA^H (I - A X) + (I - X A) dA^H X^H X */
+function pinvJvp(dA: T, X: T, A: T): T {
+  const Xh = mT(X);
+  const dAh = mT(dA);
+  const m = A.shape[A.dim() - 2];
+  const n = A.shape[A.dim() - 1];
+  const t1 = X.matmul(dA).matmul(X).neg();
+  const t2 = X.matmul(Xh)
+    .matmul(dAh)
+    .matmul(eye(m, A.dtype).sub(A.matmul(X)));
+  const t3 = eye(n, A.dtype).sub(X.matmul(A)).matmul(dAh).matmul(Xh).matmul(X);
+  return t1.add(t2).add(t3);
+}
+
+const pinvDerivative = {
+  name: "LinalgPinvBackward0",
+  save: ["self", "result"],
+  grad: (g: T, s: { self: T; result: T }) => [pinvBackward(g, s.result, s.self)],
+  jvp: (t: Tangents, p: Primals, r: T) => (t.self === null ? null : pinvJvp(t.self, r, p.self)),
+};
+
+/** per-matrix tolerances: a number, or a tensor broadcast to the batch (null: absent) */
+function tolerance(v: T | number | null, batch: number[]): Float64Array | null {
+  if (v === null) return null;
+  const count = prod(batch);
+  if (typeof v === "number") return new Float64Array(count).fill(v);
+  return f64(v.expand(batch));
+}
+
+/**
+ * The pseudo-inverse from the SVD (eigh when `hermitian`): singular values at most
+ * max(atol, rtol * s_max) are dropped.
+ */
+function pinvForward(
+  self: T,
+  atol: T | number | null,
+  rtol: T | number | null,
+  hermitian: boolean,
+): T {
+  if (self.dim() < 2 || !self.dtype.isFloatingPoint)
+    throw runtimeError(
+      `linalg.pinv(${scalarTypeName(self.dtype)}{[${self.shape.join(", ")}]}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types`,
+    );
+  const [m, n] = self.shape.slice(-2);
+  const batch = batchOf(self);
+  const count = prod(batch);
+  const eps = self.dtype === float64 ? 2 ** -52 : 2 ** -23;
+  const at = tolerance(atol, batch);
+  // rtol absent: 0 where atol > 0, else eps * max(m, n)
+  const rt =
+    tolerance(rtol, batch) ??
+    Float64Array.from({ length: count }, (_x, i) =>
+      at !== null && at[i] > 0 ? 0 : eps * Math.max(m, n),
+    );
+  const k = Math.min(m, n);
+  const out = new Float64Array(count * n * m);
+  if (hermitian) {
+    checkSquare(null, self);
+    const a = f64(self);
+    const w = new Float64Array(n);
+    const v = new Float64Array(n * n);
+    for (let b = 0; b < count; b++) {
+      K.symEig(a, b * n * n, n, false, w, 0, v, 0);
+      let big = 0;
+      for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(w[i]));
+      const thr = Math.max(at === null ? 0 : at[b], rt[b] * big);
+      for (let c = 0; c < n; c++) {
+        if (!(Math.abs(w[c]) > thr)) continue;
+        const inv = 1 / w[c];
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++)
+            out[b * n * n + i * n + j] += v[i * n + c] * inv * v[j * n + c];
+      }
+    }
+    return make(out, [...batch, n, m], self.dtype);
+  }
+  const r = svdKernel(self.dtype === float64 ? self : self.to(float64), false, true);
+  const U = r.U.typedArray;
+  const S = r.S.typedArray;
+  const Vh = r.Vh.typedArray;
+  for (let b = 0; b < count; b++) {
+    const big = k > 0 ? S[b * k] : 0;
+    const thr = Math.max(at === null ? 0 : at[b], rt[b] * big);
+    // X = V diag(1/s) U^H: X_ij = sum_c Vh[c, i] U[j, c] / s_c
+    for (let c = 0; c < k; c++) {
+      const s = S[b * k + c];
+      if (!(s > thr)) continue;
+      for (let i = 0; i < n; i++) {
+        const vic = Vh[b * k * n + c * n + i] / s;
+        for (let j = 0; j < m; j++) out[b * n * m + i * m + j] += vic * U[b * m * k + j * k + c];
+      }
+    }
+  }
+  return make(out, [...batch, n, m], self.dtype);
+}
+
+defineOp({
+  name: "pinv",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).",
+  example:
+    "torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])",
+  overloads: [
+    {
+      schema:
+        "linalg_pinv.atol_rtol_tensor(Tensor self, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor",
+      forward: pinvForward,
+      derivative: pinvDerivative,
+    },
+    {
+      schema:
+        "linalg_pinv.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor",
+      forward: pinvForward,
+      derivative: pinvDerivative,
+    },
+    {
+      schema: "linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor",
+      forward: (self: T, rcond: number, hermitian: boolean) =>
+        pinvForward(self, 0, rcond, hermitian),
+      derivative: pinvDerivative,
+    },
+    {
+      schema: "linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor",
+      forward: (self: T, rcond: T, hermitian: boolean) => pinvForward(self, 0, rcond, hermitian),
+      derivative: pinvDerivative,
+    },
+  ],
+});
+
+defineOp({
+  name: "pinverse",
+  variants: ["function", "method"],
+  doc: "The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.",
+  example:
+    "torch.pinverse(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])",
+  overloads: [
+    {
+      schema: "pinverse(Tensor self, float rcond=1e-15) -> Tensor",
+      forward: (self: T, rcond: number) => pinvForward(self, 0, rcond, false),
+      derivative: pinvDerivative,
+    },
+  ],
+});
