@@ -10597,3 +10597,40 @@ export const pinverse = fn("pinverse") as {
    */
   (input: Tensor, rcond: number): Tensor;
 };
+
+/** The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh). */
+export const symeig = fn("symeig") as {
+  /**
+   * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+   *
+   * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    options?: { eigenvectors?: boolean; upper?: boolean; out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  /**
+   * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+   *
+   * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    eigenvectors: boolean,
+    options?: { upper?: boolean; out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  /**
+   * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+   *
+   * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    eigenvectors: boolean,
+    upper: boolean,
+    options?: { out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+};

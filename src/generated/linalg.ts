@@ -388,3 +388,46 @@ export const pinv = fn("pinv", "linalg") as {
     options?: { out?: Tensor | null },
   ): Tensor;
 };
+
+/** The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign). */
+export const eigh = fn("eigh", "linalg") as {
+  /**
+   * The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign).
+   *
+   * PyTorch: `linalg_eigh(Tensor self, str UPLO="L") -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.linalg.eigh(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    options?: { UPLO?: string; out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  /**
+   * The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign).
+   *
+   * PyTorch: `linalg_eigh(Tensor self, str UPLO="L") -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.linalg.eigh(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    UPLO: string,
+    options?: { out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+};
+
+/** The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched. */
+export const eigvalsh = fn("eigvalsh", "linalg") as {
+  /**
+   * The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched.
+   *
+   * PyTorch: `linalg_eigvalsh(Tensor self, str UPLO="L") -> Tensor`
+   * @example torch.linalg.eigvalsh(torch.tensor([[2., 1], [1, 2]])) // tensor([1., 3.])
+   */
+  (input: Tensor, options?: { UPLO?: string; out?: Tensor | null }): Tensor;
+  /**
+   * The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched.
+   *
+   * PyTorch: `linalg_eigvalsh(Tensor self, str UPLO="L") -> Tensor`
+   * @example torch.linalg.eigvalsh(torch.tensor([[2., 1], [1, 2]])) // tensor([1., 3.])
+   */
+  (input: Tensor, UPLO: string, options?: { out?: Tensor | null }): Tensor;
+};

@@ -1888,22 +1888,14 @@ const LINALG_SVD = "linalg_svd" as unknown as Op;
 registerDerivative(LINALG_SVD, {
   name: "LinalgSvdBackward0",
   save: ["U", "S", "Vh"],
-  grad: (_g: T, s: { U: T; S: T; Vh: T }, a: { uv: boolean }, node: OpNode) => {
+  grad: (_g: T, s: { U: T; S: T; Vh: T }, _a: object, node: OpNode) => {
     const g = node.gradOutputs;
-    if (!a.uv) return [svdBackward(null, g[0] ?? null, null, s.U, s.S, s.Vh)];
     return [svdBackward(g[0] ?? null, g[1] ?? null, g[2] ?? null, s.U, s.S, s.Vh)];
   },
 } as never);
-registerJvp(LINALG_SVD, ((
-  t: (T | null)[],
-  _i: T[],
-  out: T | T[],
-  a: { uv: boolean; U: T; Vh: T },
-) => {
-  const outs = Array.isArray(out) ? out : [out];
-  if (t[0] === null) return a.uv ? outs.map((o) => o.mul(0)) : outs[0].mul(0);
-  const [dU, dS, dVh] = svdJvp(t[0], a.U, a.uv ? outs[1] : outs[0], a.Vh);
-  return a.uv ? [dU, dS, dVh] : dS;
+registerJvp(LINALG_SVD, ((t: (T | null)[], _i: T[], out: T[]) => {
+  if (t[0] === null) return out.map((o) => o.mul(0));
+  return svdJvp(t[0], out[0], out[1], out[2]);
 }) as never);
 
 /** linalg_svd: the recorded (U, S, Vh); only S recorded when `computeUV` is false */
@@ -1921,28 +1913,10 @@ function linalgSvd(
   const grad = anyNeedsGrad([A]);
   // the gradient of S needs U and V
   const r = svdKernel(A, full, computeUV || grad);
-  if (grad) {
-    if (computeUV)
-      record(
-        LINALG_SVD,
-        [r.U, r.S, r.Vh],
-        [A],
-        { U: r.U, S: r.S, Vh: r.Vh } as never,
-        {
-          uv: true,
-          U: r.U,
-          Vh: r.Vh,
-        } as never,
-      );
-    else
-      record(
-        LINALG_SVD,
-        r.S,
-        [A],
-        { U: r.U, S: r.S, Vh: r.Vh } as never,
-        { uv: false, U: r.U, Vh: r.Vh } as never,
-      );
-  }
+  // U and Vh are recorded as outputs even when not returned (svdvals): the formula's U and Vh
+  // then carry their own history, for second derivatives
+  if (grad)
+    record(LINALG_SVD, [r.U, r.S, r.Vh], [A], { U: r.U, S: r.S, Vh: r.Vh } as never, {} as never);
   return r;
 }
 
@@ -2182,6 +2156,155 @@ defineOp({
       schema: "pinverse(Tensor self, float rcond=1e-15) -> Tensor",
       forward: (self: T, rcond: number) => pinvForward(self, 0, rcond, false),
       derivative: pinvDerivative,
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// the symmetric eigenproblem: linalg.eigh, linalg.eigvalsh, torch.symeig
+
+/** eigenvalues ascending and eigenvectors (columns) of each matrix, from one triangle */
+function eighKernel(x: T, upper: boolean, vectors: boolean): { L: T; V: T | null } {
+  const n = x.shape[x.dim() - 1];
+  const batch = batchOf(x);
+  const count = prod(batch);
+  const a = f64(x);
+  const w = new Float64Array(count * n);
+  const v = vectors ? new Float64Array(count * n * n) : null;
+  for (let b = 0; b < count; b++) K.symEig(a, b * n * n, n, upper, w, b * n, v, b * n * n);
+  return {
+    L: make(w, [...batch, n], x.dtype),
+    V: v === null ? null : make(v, [...batch, n, n], x.dtype),
+  };
+}
+
+/**
+ * linalg_eig_backward (hermitian): gA = V (skew(V^H gV) / 2 / E + diag(gL)) V^H,
+ * E_ij = λ_j - λ_i (its diagonal replaced by gL); without gV, V diag(gL) V^H.
+ */
+function eighBackward(gL: T | null, gV: T | null, L: T, V: T): T | null {
+  if (gV === null) return gL === null ? null : V.mul(gL.unsqueeze(-2)).matmul(mT(V));
+  const n = L.shape[L.dim() - 1];
+  let VhgV = mT(V).matmul(gV);
+  VhgV = VhgV.sub(mT(VhgV)).mul(0.5);
+  const I = eye(n, L.dtype);
+  const E = L.unsqueeze(-2).sub(L.unsqueeze(-1)).add(I);
+  let inner = VhgV.div(E).mul(I.neg().add(1));
+  if (gL !== null) inner = inner.add(gL.diagEmbed());
+  return V.matmul(inner).matmul(mT(V));
+}
+
+/** linalg_eig_jvp (hermitian): with X = V^H dA V, dλ = diag(X), dV = V (X / E, zero diagonal) */
+function eighJvp(dA: T, L: T, V: T): [T, T] {
+  const n = L.shape[L.dim() - 1];
+  const X = mT(V).matmul(dA).matmul(V);
+  const I = eye(n, L.dtype);
+  const E = L.unsqueeze(-2).sub(L.unsqueeze(-1)).add(I);
+  return [X.diagonal(0, -2, -1), V.matmul(X.div(E).mul(I.neg().add(1)))];
+}
+
+for (const [op, name] of [
+  ["linalg_eigh", "LinalgEighBackward0"],
+  ["symeig", "SymeigBackward0"],
+] as const) {
+  const key = op as unknown as Op;
+  registerDerivative(key, {
+    name,
+    save: ["L", "V"],
+    grad: (_g: T, s: { L: T; V: T }, a: { vectors: boolean }, node: OpNode) => {
+      const [gL, gV] = node.gradOutputs;
+      if (!a.vectors && op === "symeig")
+        throw runtimeError(
+          "linalg_eig_backward: torch.symeig(A, eigenvectors=False) is not differentiable. Use torch.linalg.eigvalsh(A) instead.",
+        );
+      return [eighBackward(gL ?? null, gV ?? null, s.L, s.V)];
+    },
+  } as never);
+  registerJvp(key, ((t: (T | null)[], _i: T[], out: T[]) => {
+    if (t[0] === null) return out.map((o) => o.mul(0));
+    return eighJvp(t[0], out[0], out[1]);
+  }) as never);
+}
+
+function checkUplo(uplo: string): boolean {
+  if (uplo !== "L" && uplo !== "U" && uplo !== "l" && uplo !== "u")
+    throw runtimeError(`Expected UPLO argument to be 'L' or 'U', but got ${uplo}`);
+  return uplo === "U" || uplo === "u";
+}
+
+/** eigh's (or symeig's) recorded result; eigenvalues only when `vectors` is false */
+function eigh(
+  A: T,
+  upper: boolean,
+  vectors: boolean,
+  op: string,
+  name: string,
+  kernel: string,
+): { L: T; V: T } {
+  checkAtLeast2d(name, A);
+  checkSquare(name, A);
+  checkDispatch(kernel, A);
+  const grad = anyNeedsGrad([A]);
+  const r = eighKernel(A, upper, vectors || grad);
+  const V = r.V ?? make(new Float64Array(0), [0], A.dtype);
+  // V is recorded as an output even when not returned (eigvalsh): the formula's V then
+  // carries its own history, for second derivatives
+  if (grad)
+    record(op as unknown as Op, [r.L, V], [A], { L: r.L, V } as never, { vectors } as never);
+  return { L: r.L, V: vectors ? V : make(new Float64Array(0), [0], A.dtype) };
+}
+
+defineOp({
+  name: "eigh",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign).",
+  example: "torch.linalg.eigh(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])",
+  overloads: [
+    {
+      schema: 'linalg_eigh(Tensor self, str UPLO="L") -> (Tensor eigenvalues, Tensor eigenvectors)',
+      forward: (self: T, uplo: string) => {
+        const upper = checkUplo(uplo);
+        const r = eigh(self, upper, true, "linalg_eigh", "linalg.eigh", "linalg_eigh_cpu");
+        return { eigenvalues: r.L, eigenvectors: r.V, 0: r.L, 1: r.V };
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "eigvalsh",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched.",
+  example: "torch.linalg.eigvalsh(torch.tensor([[2., 1], [1, 2]])) // tensor([1., 3.])",
+  overloads: [
+    {
+      schema: 'linalg_eigvalsh(Tensor self, str UPLO="L") -> Tensor',
+      forward: (self: T, uplo: string) => {
+        const upper = checkUplo(uplo);
+        return eigh(self, upper, false, "linalg_eigh", "linalg.eigvalsh", "linalg_eigh_cpu").L;
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "symeig",
+  variants: ["function", "method"],
+  out: true,
+  doc: "The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).",
+  example: "torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])",
+  overloads: [
+    {
+      schema:
+        "symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)",
+      forward: (self: T, eigenvectors: boolean, upper: boolean) => {
+        const r = eigh(self, upper, eigenvectors, "symeig", "linalg.symeig", "symeig_cpu");
+        return { eigenvalues: r.L, eigenvectors: r.V, 0: r.L, 1: r.V };
+      },
     },
   ],
 });
