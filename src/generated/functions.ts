@@ -10634,3 +10634,21 @@ export const symeig = fn("symeig") as {
     options?: { out?: Tensor | null },
   ): { eigenvalues: Tensor; eigenvectors: Tensor };
 };
+
+/** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
+export const matrixPower = fn("matrixPower") as {
+  /**
+   * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+   *
+   * PyTorch: `matrix_power(Tensor self, int n) -> Tensor`
+   * @example torch.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+   */
+  (input: Tensor, options: { n: number; out?: Tensor | null }): Tensor;
+  /**
+   * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+   *
+   * PyTorch: `matrix_power(Tensor self, int n) -> Tensor`
+   * @example torch.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+   */
+  (input: Tensor, n: number, options?: { out?: Tensor | null }): Tensor;
+};

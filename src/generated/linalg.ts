@@ -431,3 +431,64 @@ export const eigvalsh = fn("eigvalsh", "linalg") as {
    */
   (input: Tensor, UPLO: string, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors). */
+export const solve = fn("solve", "linalg") as {
+  /**
+   * Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors).
+   *
+   * PyTorch: `linalg_solve(Tensor A, Tensor B, *, bool left=True) -> Tensor`
+   * @example torch.linalg.solve(torch.tensor([[2., 0], [0, 4]]), torch.tensor([2., 4])) // tensor([1., 1.])
+   */
+  (A: Tensor, options: { B: Tensor; left?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors).
+   *
+   * PyTorch: `linalg_solve(Tensor A, Tensor B, *, bool left=True) -> Tensor`
+   * @example torch.linalg.solve(torch.tensor([[2., 0], [0, 4]]), torch.tensor([2., 4])) // tensor([1., 1.])
+   */
+  (A: Tensor, B: Tensor, options?: { left?: boolean; out?: Tensor | null }): Tensor;
+};
+
+/** linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`). */
+export const solveEx = fn("solveEx", "linalg") as {
+  /**
+   * linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`).
+   *
+   * PyTorch: `linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor info)`
+   * @example torch.linalg.solveEx(torch.tensor([[2., 0], [0, 4]]), torch.tensor([2., 4])).result // tensor([1., 1.])
+   */
+  (
+    A: Tensor,
+    options: { B: Tensor; left?: boolean; checkErrors?: boolean; out?: Tensor | null },
+  ): { result: Tensor; info: Tensor };
+  /**
+   * linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`).
+   *
+   * PyTorch: `linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor info)`
+   * @example torch.linalg.solveEx(torch.tensor([[2., 0], [0, 4]]), torch.tensor([2., 4])).result // tensor([1., 1.])
+   */
+  (
+    A: Tensor,
+    B: Tensor,
+    options?: { left?: boolean; checkErrors?: boolean; out?: Tensor | null },
+  ): { result: Tensor; info: Tensor };
+};
+
+/** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
+export const matrixPower = fn("matrixPower", "linalg") as {
+  /**
+   * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+   *
+   * PyTorch: `linalg_matrix_power(Tensor self, int n) -> Tensor`
+   * @example torch.linalg.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+   */
+  (input: Tensor, options: { n: number; out?: Tensor | null }): Tensor;
+  /**
+   * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+   *
+   * PyTorch: `linalg_matrix_power(Tensor self, int n) -> Tensor`
+   * @example torch.linalg.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+   */
+  (input: Tensor, n: number, options?: { out?: Tensor | null }): Tensor;
+};

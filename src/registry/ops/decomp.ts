@@ -2308,3 +2308,195 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// linalg.solve, linalg.solve_ex, matrix_power
+
+/** linalg.solve's vector case: B.ndim == 1, or B is A's shape without its last dim */
+const isVectorRhs = (A: T, B: T): boolean =>
+  B.dim() === 1 || (B.dim() === A.dim() - 1 && B.shape.every((s, i) => s === A.shape[i]));
+
+/** X with A X = B (X A = B when not `left`) and the infos, A's batch broadcast with B's */
+function solveKernel(
+  A: T,
+  B: T,
+  left: boolean,
+  name: string,
+): { X: T; info: number[]; batch: number[] } {
+  checkAtLeast2d(name, A);
+  checkSquare(name, A);
+  checkFloating(name, A);
+  if (A.dtype !== B.dtype)
+    throw runtimeError(
+      `${name}: Expected A and B to have the same dtype, but found A of type ${scalarTypeName(A.dtype)} and B of type ${scalarTypeName(B.dtype)} instead`,
+    );
+  const vector = isVectorRhs(A, B);
+  if (!vector && B.dim() < 2) checkAtLeast2d(name, B, "B");
+  const Bm = vector ? B.unsqueeze(-1) : B;
+  const n = A.shape[A.dim() - 1];
+  const [bm, bk] = Bm.shape.slice(-2);
+  if ((left ? bm : bk) !== n)
+    throw runtimeError(
+      `${name}: Incompatible shapes of A and B for the equation ${left ? "AX = B" : "XA = B"} (${n}x${n} and ${bm}x${bk})`,
+    );
+  const batch = broadcastShapes(batchOf(A), batchOf(Bm));
+  const r = luKernel(expandBatch(A, batch).contiguous());
+  const rhs = left ? Bm : mT(Bm);
+  const k = rhs.shape[rhs.dim() - 1];
+  const b = f64(expandBatch(rhs, batch));
+  luSolveInPlace(r, b, k, !left);
+  let X = make(b, [...batch, n, k], B.dtype);
+  if (!left) X = mT(X).contiguous();
+  if (vector) X = X.squeeze(-1);
+  return { X, info: r.info, batch };
+}
+
+function solveSingular(A: T, info: number[], name: string): void {
+  const k = info.findIndex((v) => v !== 0);
+  if (k >= 0)
+    throw linAlgError(
+      `${name}: ${info.length > 1 || A.dim() > 2 ? `(Batch element ${k}): ` : ""}The solver failed because the input matrix is singular.`,
+    );
+}
+
+/** linalg.solve through the registry (recorded) */
+const linalgSolve = (A: T, B: T, left: boolean): T => fn("solve", "linalg")(A, B, { left }) as T;
+
+/**
+ * linalg_solve_backward: gB = solve(A^H, g) (left) or solve(A^H, g, left=false); gA = -gB X^H
+ * (left) or -X^H gB, with the vector case's column vectors.
+ */
+function solveBackward(g: T, A: T, B: T, X: T, left: boolean): [T, T] {
+  const gB = linalgSolve(mT(A), g, left);
+  const vector = isVectorRhs(A, B);
+  const gBm = vector ? gB.unsqueeze(-1) : gB;
+  const Xm = vector ? X.unsqueeze(-1) : X;
+  const gA = left ? gBm.matmul(mT(Xm)).neg() : mT(Xm).matmul(gBm).neg();
+  return [gA, gB];
+}
+
+/** dX = A^{-1}(dB - dA X) (left), (dB - X dA) A^{-1} */
+function solveJvp(dA: T | null, dB: T | null, A: T, B: T, X: T, left: boolean): T | null {
+  const vector = isVectorRhs(A, B);
+  let rhs = dB === null ? null : vector ? dB.unsqueeze(-1) : dB;
+  if (dA !== null) {
+    const Xm = vector ? X.unsqueeze(-1) : X;
+    const term = left ? dA.matmul(Xm) : Xm.matmul(dA);
+    rhs = rhs === null ? term.neg() : rhs.sub(term);
+  }
+  if (rhs === null) return null;
+  const r = linalgSolve(A, rhs, left);
+  return vector ? r.squeeze(-1) : r;
+}
+
+defineOp({
+  name: "solve",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors).",
+  example:
+    "torch.linalg.solve(torch.tensor([[2., 0], [0, 4]]), torch.tensor([2., 4])) // tensor([1., 1.])",
+  overloads: [
+    {
+      schema: "linalg_solve(Tensor A, Tensor B, *, bool left=True) -> Tensor",
+      forward: (A: T, B: T, left: boolean) => {
+        const r = solveKernel(A, B, left, "linalg.solve");
+        solveSingular(A, r.info, "torch.linalg.solve");
+        return r.X;
+      },
+      derivative: {
+        name: "LinalgSolveExBackward0",
+        save: ["A", "B", "result"],
+        attrs: ["left"],
+        grad: (g: T, s: { A: T; B: T; result: T }, a: { left: boolean }) =>
+          solveBackward(g, s.A, s.B, s.result, a.left),
+        jvp: (t: Tangents, p: Primals, x: T, a: { left: boolean }) =>
+          solveJvp(t.A, t.B, p.A, p.B, x, a.left),
+      },
+    },
+  ],
+});
+
+const SOLVE_EX = "linalg_solve_ex" as unknown as Op;
+registerDerivative(SOLVE_EX, {
+  name: "LinalgSolveExBackward0",
+  save: ["A", "B", "result"],
+  grad: (g: T, s: { A: T; B: T; result: T }, a: { left: boolean }) =>
+    solveBackward(g, s.A, s.B, s.result, a.left),
+} as never);
+registerJvp(SOLVE_EX, ((t: (T | null)[], i: T[], x: T, a: { left: boolean }) =>
+  solveJvp(t[0], t[1], i[0], i[1], x, a.left)) as never);
+
+defineOp({
+  name: "solve_ex",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`).",
+  example:
+    "torch.linalg.solveEx(torch.tensor([[2., 0], [0, 4]]), torch.tensor([2., 4])).result // tensor([1., 1.])",
+  overloads: [
+    {
+      schema:
+        "linalg_solve_ex(Tensor A, Tensor B, *, bool left=True, bool check_errors=False) -> (Tensor result, Tensor info)",
+      forward: (A: T, B: T, left: boolean, checkErrors: boolean) => {
+        const r = solveKernel(A, B, left, "linalg.solve");
+        if (checkErrors) solveSingular(A, r.info, "torch.linalg.solve_ex");
+        if (anyNeedsGrad([A, B]))
+          record(SOLVE_EX, r.X, [A, B], { A, B, result: r.X } as never, { left } as never);
+        const info = infoTensor(r.info, r.batch);
+        return { result: r.X, info, 0: r.X, 1: info };
+      },
+    },
+  ],
+});
+
+/**
+ * linalg_matrix_power as ATen composes it: n = 0 the identity (copied into a clone of A),
+ * n < 0 through linalg.inv, then binary powering with matmul (n = 1: a clone; 2, 3 directly).
+ */
+function matrixPower(self: T, n0: number): T {
+  checkAtLeast2d("linalg.matrix_power", self);
+  checkSquare("linalg.matrix_power", self);
+  let n = n0;
+  let a = self;
+  if (n === 0) {
+    const m = self.shape[self.dim() - 1];
+    return self.clone().copy_(eye(m, self.dtype).expand(self.shape));
+  }
+  if (n < 0) {
+    a = fn("inv", "linalg")(self) as T;
+    n = -n;
+    if (n === 1) return a;
+  }
+  if (n === 1) return a.clone();
+  if (n === 2) return a.matmul(a);
+  if (n === 3) return a.matmul(a).matmul(a);
+  let z: T | null = null;
+  let result: T | null = null;
+  while (n > 0) {
+    const bit = n % 2;
+    n = Math.floor(n / 2);
+    z = z === null ? a : z.matmul(z);
+    if (bit === 1) result = result === null ? z.clone() : result.matmul(z);
+  }
+  return result as T;
+}
+
+for (const ns of ["torch", "linalg"] as const) {
+  defineOp({
+    name: "matrix_power",
+    namespace: ns,
+    variants: ns === "torch" ? ["function", "method"] : ["function"],
+    out: true,
+    doc: "The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.",
+    example: `torch.${ns === "torch" ? "" : "linalg."}matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])`,
+    overloads: [
+      {
+        schema: `${ns === "torch" ? "" : "linalg_"}matrix_power(Tensor self, int n) -> Tensor`,
+        forward: matrixPower,
+      },
+    ],
+  });
+}
