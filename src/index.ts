@@ -196,4 +196,6 @@ export {
   OverflowError,
   AssertionError,
   LinAlgError,
+  // PyTorch's class name (torch._C._LinAlgError), as errors report it
+  LinAlgError as _LinAlgError,
 } from "./errors.js";

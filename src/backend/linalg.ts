@@ -89,8 +89,9 @@ export function cholesky(a: Float64Array, o: number, n: number): number {
 /**
  * Solves op(T) X = B in place of the n x k matrix B at `b[bo..]`, T the n x n triangular matrix
  * at `t[to..]` (upper or lower triangle read; op = transpose when `trans`; unit diagonal
- * assumed when `unit`). Division by a zero diagonal gives inf/nan, as LAPACK's trtrs does not
- * check here.
+ * assumed when `unit`). As OpenBLAS's trsm kernels: each unknown is its right-hand side times
+ * the diagonal's reciprocal, and no zero is skipped, so a zero pivot gives the same inf/nan
+ * pattern as PyTorch (0 * inf = nan spreads through the later updates).
  */
 export function triSolve(
   t: Float64Array,
@@ -103,39 +104,33 @@ export function triSolve(
   trans: boolean,
   unit: boolean,
 ): void {
-  // op(T) is upper triangular when T is upper and not transposed, or lower and transposed
-  const effUpper = upper !== trans;
+  // op(T)[i][j]
   const at = trans
     ? (i: number, j: number) => t[to + j * n + i]
     : (i: number, j: number) => t[to + i * n + j];
-  if (effUpper) {
-    for (let i = n - 1; i >= 0; i--) {
-      const ri = bo + i * k;
-      for (let j = i + 1; j < n; j++) {
-        const tij = at(i, j);
-        if (tij === 0) continue;
-        const rj = bo + j * k;
-        for (let c = 0; c < k; c++) b[ri + c] -= tij * b[rj + c];
-      }
-      if (!unit) {
-        const d = at(i, i);
-        for (let c = 0; c < k; c++) b[ri + c] /= d;
-      }
+  // op(T) is upper triangular when T is upper and not transposed, or lower and transposed:
+  // back substitution from the last row, else forward from the first
+  const backward = upper !== trans;
+  for (let s = 0; s < n; s++) {
+    const i = backward ? n - 1 - s : s;
+    const ri = bo + i * k;
+    if (!unit) {
+      const inv = 1 / at(i, i);
+      for (let c = 0; c < k; c++) b[ri + c] *= inv;
     }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const ri = bo + i * k;
-      for (let j = 0; j < i; j++) {
-        const tij = at(i, j);
-        if (tij === 0) continue;
-        const rj = bo + j * k;
-        for (let c = 0; c < k; c++) b[ri + c] -= tij * b[rj + c];
+    // eliminate unknown i from the rows still to solve
+    if (backward)
+      for (let r = 0; r < i; r++) {
+        const tri = at(r, i);
+        const rr = bo + r * k;
+        for (let c = 0; c < k; c++) b[rr + c] -= tri * b[ri + c];
       }
-      if (!unit) {
-        const d = at(i, i);
-        for (let c = 0; c < k; c++) b[ri + c] /= d;
+    else
+      for (let r = i + 1; r < n; r++) {
+        const tri = at(r, i);
+        const rr = bo + r * k;
+        for (let c = 0; c < k; c++) b[rr + c] -= tri * b[ri + c];
       }
-    }
   }
 }
 

@@ -10351,17 +10351,43 @@ export const lu = fn("lu") as {
   /**
    * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
    *
-   * PyTorch: `_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)`
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
    * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
    */
-  (A: Tensor, pivot?: boolean, getInfos?: boolean, options?: { out?: Tensor[] | null }): Tensor[];
+  (
+    A: Tensor,
+    options?: { pivot?: boolean; getInfos?: boolean; out?: readonly Tensor[] | null },
+  ): Tensor[];
   /**
    * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
    *
-   * PyTorch: `_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)`
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
    * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
    */
-  (A: Tensor, options: { pivot?: boolean; getInfos?: boolean; out?: Tensor[] | null }): Tensor[];
+  (
+    A: Tensor,
+    pivot: boolean,
+    options?: { getInfos?: boolean; out?: readonly Tensor[] | null },
+  ): Tensor[];
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (
+    A: Tensor,
+    pivot: boolean,
+    getInfos: boolean,
+    options?: { out?: readonly Tensor[] | null },
+  ): Tensor[];
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (A: Tensor, pivot: boolean, getInfos: boolean, out: readonly Tensor[] | null): Tensor[];
 };
 
 /** P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U. */

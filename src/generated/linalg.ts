@@ -300,27 +300,6 @@ export const pinv = fn("pinv", "linalg") as {
   /**
    * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
    *
-   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
-   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
-   */
-  (input: Tensor, options: { rcond: number; hermitian?: boolean; out?: Tensor | null }): Tensor;
-  /**
-   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
-   *
-   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
-   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
-   */
-  (input: Tensor, rcond: number, options?: { hermitian?: boolean; out?: Tensor | null }): Tensor;
-  /**
-   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
-   *
-   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
-   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
-   */
-  (input: Tensor, rcond: number, hermitian: boolean, options?: { out?: Tensor | null }): Tensor;
-  /**
-   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
-   *
    * PyTorch: `linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
    * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
    */
@@ -342,6 +321,27 @@ export const pinv = fn("pinv", "linalg") as {
   /**
    * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
    *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, options: { rcond: number; hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: number, options?: { hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
+   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: number, hermitian: boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
+   *
    * PyTorch: `linalg_pinv.atol_rtol_tensor(Tensor self, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor`
    * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
    */
@@ -357,33 +357,33 @@ export const pinv = fn("pinv", "linalg") as {
   /**
    * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
    *
-   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * PyTorch: `linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
    * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
    */
   (
     input: Tensor,
-    options: { rcond: number | Tensor; hermitian?: boolean; out?: Tensor | null },
+    options: { rcond: Tensor | number; hermitian?: boolean; out?: Tensor | null },
   ): Tensor;
   /**
    * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
    *
-   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * PyTorch: `linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
    * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
    */
   (
     input: Tensor,
-    rcond: number | Tensor,
+    rcond: Tensor | number,
     options?: { hermitian?: boolean; out?: Tensor | null },
   ): Tensor;
   /**
    * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
    *
-   * PyTorch: `linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor`
+   * PyTorch: `linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor`
    * @example torch.linalg.pinv(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
    */
   (
     input: Tensor,
-    rcond: number | Tensor,
+    rcond: Tensor | number,
     hermitian: boolean,
     options?: { out?: Tensor | null },
   ): Tensor;

@@ -14,7 +14,7 @@
 import { Tensor } from "../../tensor.js";
 import { DType, float64, int32, promoteTypes } from "../../dtype.js";
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
-import { linAlgError, notImplementedError, runtimeError } from "../../errors.js";
+import { linAlgError, notImplementedError, runtimeError, typeError } from "../../errors.js";
 import { broadcastShapes, contiguousStrides } from "../../shape.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
@@ -146,8 +146,8 @@ function solveTriangularForward(self: T, b: T, upper: boolean, left: boolean, un
     throw runtimeError(
       `${name}: Incompatible shapes of A and B for the equation ${left ? "AX = B" : "XA = B"} (${n}x${n} and ${bRows}x${bCols})`,
     );
+  checkDispatch("triangular_solve_cpu", self);
   const dtype = promoteTypes(self.dtype, b.dtype);
-  checkDispatch("triangular_solve_cpu", dtype);
   // X A = B  <=>  A^T X^T = B^T
   return left
     ? triSolveBatched(self, b, upper, false, unit, dtype)
@@ -650,11 +650,11 @@ function checkInvInput(x: T): void {
   checkFloating(name, x);
 }
 
-function singularInverse(x: T, info: number[]): void {
+function singularInverse(x: T, info: number[], name = "linalg.inv"): void {
   const k = info.findIndex((v) => v !== 0);
   if (k >= 0)
     throw linAlgError(
-      `linalg.inv: ${batchPrefix(x, k)}The diagonal element ${info[k]} is zero, the inversion could not be completed because the input matrix is singular.`,
+      `${name}: ${batchPrefix(x, k)}The diagonal element ${info[k]} is zero, the inversion could not be completed because the input matrix is singular.`,
     );
 }
 
@@ -728,7 +728,7 @@ defineOp({
       forward: (A: T, checkErrors: boolean) => {
         checkInvInput(A);
         const { inv, info } = invKernel(A);
-        if (checkErrors) singularInverse(A, info);
+        if (checkErrors) singularInverse(A, info, "linalg.inv_ex");
         if (anyNeedsGrad([A])) record(INV_EX, inv, [A], { result: inv } as never, {} as never);
         const inf = infoTensor(info, batchOf(A));
         return { inverse: inv, info: inf, 0: inv, 1: inf };
@@ -1192,46 +1192,41 @@ defineOp({
   ],
 });
 
-const luOp = defineOp({
+/** torch.functional.lu: torch._lu_with_info (linalg_lu_factor_ex; its check_errors unused in 1.13) */
+function luPython(A: T, pivot: boolean, getInfos: boolean, out: T[] | null = null): T[] {
+  const r = luFactorEx(A, pivot);
+  const res = getInfos ? [r.LU, r.pivots, r.info] : [r.LU, r.pivots];
+  if (out === null) return res;
+  if (out.length !== res.length)
+    throw typeError(`expected tuple of ${res.length} elements but got ${out.length}`);
+  // out[i].resize_as_(result[i]).copy_(result[i])
+  out.forEach((o, i) => {
+    o.typedArray = castData(res[i], o.dtype);
+    o.shape = res[i].shape.slice();
+    o.strides = contiguousStrides(o.shape);
+    o.offset = 0;
+    o._version.value++;
+  });
+  return out;
+}
+
+defineOp({
   name: "lu",
   variants: ["function", "method"],
+  // boolean_dispatch on get_infos (torch/functional.py)
+  python: { flag: "get_infos", ifTrue: "_lu_with_infos", ifFalse: "_lu_no_infos" },
   doc: "The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.",
   example: "torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)",
-  python: { flag: "get_infos", ifTrue: "_lu_with_infos", ifFalse: "_lu_no_infos" },
-  pythonWrapper: {
-    function: "A, pivot=True, get_infos=False, out=None",
-    method: "self, pivot=True, get_infos=False",
-    body: (A: unknown, pivot: unknown, getInfos: unknown, out?: unknown) => {
-      const r = luOp.vf(A, pivot, !getInfos) as { LU: T; pivots: T; info: T };
-      const res = getInfos ? [r.LU, r.pivots, r.info] : [r.LU, r.pivots];
-      if (out === undefined || out === null) return res;
-      const outs = out as T[];
-      if (outs.length !== res.length)
-        throw new TypeError(`expected tuple of ${res.length} elements but got ${outs.length}`);
-      // out[i].resize_as_(result[i]).copy_(result[i])
-      outs.forEach((o, i) => {
-        o.typedArray = castData(res[i], o.dtype);
-        o.shape = res[i].shape.slice();
-        o.strides = contiguousStrides(o.shape);
-        o.offset = 0;
-        o._version.value++;
-      });
-      return outs;
-    },
-    declarations: [
-      "(A: Tensor, pivot?: boolean, getInfos?: boolean, options?: { out?: Tensor[] | null }): Tensor[]",
-      "(A: Tensor, options: { pivot?: boolean; getInfos?: boolean; out?: Tensor[] | null }): Tensor[]",
-    ],
-  },
   overloads: [
     {
-      // torch._lu_with_info: linalg_lu_factor_ex, its check_errors unused (PyTorch 1.13)
-      schema:
-        "_lu_with_info(Tensor self, bool pivot=True, bool check_errors=True) -> (Tensor LU, Tensor pivots, Tensor info)",
-      forward: (self: T, pivot: boolean) => {
-        const r = luFactorEx(self, pivot);
-        return { LU: r.LU, pivots: r.pivots, info: r.info, 0: r.LU, 1: r.pivots, 2: r.info };
-      },
+      schema: "lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]",
+      forward: luPython,
+    },
+  ],
+  methodOverloads: [
+    {
+      schema: "lu(Tensor self, bool pivot=True, bool get_infos=False) -> Tensor[]",
+      forward: (self: T, pivot: boolean, getInfos: boolean) => luPython(self, pivot, getInfos),
     },
   ],
 });
@@ -1899,17 +1894,9 @@ registerJvp(LINALG_SVD, ((t: (T | null)[], _i: T[], out: T[]) => {
 }) as never);
 
 /** linalg_svd: the recorded (U, S, Vh); only S recorded when `computeUV` is false */
-function linalgSvd(
-  A: T,
-  full: boolean,
-  computeUV: boolean,
-  name = "linalg.svd",
-): { U: T; S: T; Vh: T } {
-  if (A.dim() < 2)
-    throw runtimeError(
-      `${name}: input should have at least 2 dimensions, but has ${A.dim()} dimensions instead`,
-    );
-  checkFloating(name, A);
+function linalgSvd(A: T, full: boolean, computeUV: boolean): { U: T; S: T; Vh: T } {
+  checkAtLeast2d("linalg.svd", A);
+  checkFloating("linalg.svd", A);
   const grad = anyNeedsGrad([A]);
   // the gradient of S needs U and V
   const r = svdKernel(A, full, computeUV || grad);
@@ -1976,6 +1963,10 @@ defineOp({
       schema:
         "svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)",
       forward: (self: T, some: boolean, computeUv: boolean) => {
+        if (self.dim() < 2)
+          throw runtimeError(
+            `linalg.svd: input should have at least 2 dimensions, but has ${self.dim()} dimensions instead`,
+          );
         if (!computeUv) {
           const S = linalgSvd(self, false, false).S;
           const [m, n] = self.shape.slice(-2);
@@ -2132,14 +2123,14 @@ defineOp({
       derivative: pinvDerivative,
     },
     {
-      schema: "linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor",
-      forward: (self: T, rcond: number, hermitian: boolean) =>
-        pinvForward(self, 0, rcond, hermitian),
+      schema: "linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor",
+      forward: (self: T, rcond: T, hermitian: boolean) => pinvForward(self, 0, rcond, hermitian),
       derivative: pinvDerivative,
     },
     {
-      schema: "linalg_pinv.rcond_tensor(Tensor self, Tensor rcond, bool hermitian=False) -> Tensor",
-      forward: (self: T, rcond: T, hermitian: boolean) => pinvForward(self, 0, rcond, hermitian),
+      schema: "linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor",
+      forward: (self: T, rcond: number, hermitian: boolean) =>
+        pinvForward(self, 0, rcond, hermitian),
       derivative: pinvDerivative,
     },
   ],
