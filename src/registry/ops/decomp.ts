@@ -21,6 +21,7 @@ import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../aut
 import { registerJvp } from "../../autograd/forward-ad.js";
 import type { Op } from "../../autograd/derivatives.js";
 import * as K from "../../backend/linalg.js";
+import { norm as reduceNorm } from "../../ops/reduce.js";
 import { defineOp, fn } from "../define.js";
 
 type T = Tensor;
@@ -2491,3 +2492,176 @@ for (const ns of ["torch", "linalg"] as const) {
     ],
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// norms: linalg.vector_norm, linalg.matrix_norm, linalg.norm
+
+/** c10's printing of a dim list in these messages: one element bare, else bracketed */
+const dimsText = (d: readonly number[]): string =>
+  d.length === 1 ? `${d[0]}` : `[${d.join(", ")}]`;
+
+function checkNormDtype(name: string, x: T, dtype: DType | null): void {
+  if (dtype !== null && promoteTypes(x.dtype, dtype) !== dtype)
+    throw runtimeError(
+      `${name}: the dtype of the input (${scalarTypeName(x.dtype)}) should be convertible without narrowing to the specified dtype (${scalarTypeName(dtype)})`,
+    );
+}
+
+/** linalg.vector_norm: the ord-norm over `dim` (all dims for null or []), LinalgVectorNormBackward0 */
+function vectorNorm(
+  x: T,
+  ord: number,
+  dim: number[] | null,
+  keepdim: boolean,
+  dtype: DType | null,
+): T {
+  checkFloating("linalg.vector_norm", x);
+  checkNormDtype("linalg.vector_norm", x, dtype);
+  if (Math.abs(ord) === Infinity && x.numel() === 0 && (dim === null || dim.length === 0))
+    throw runtimeError(
+      "linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation does not have an identity",
+    );
+  const dims = dim === null || dim.length === 0 ? x.shape.map((_s, i) => i) : dim;
+  return reduceNorm(x, ord, dims, keepdim, dtype, "LinalgVectorNormBackward0");
+}
+
+defineOp({
+  name: "vector_norm",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The vector ord-norm (sum |x|^ord)^(1/ord) over `dim` (all dims by default); ord = inf, -inf, 0 give max |x|, min |x| and the count of non-zeros.",
+  example: "torch.linalg.vectorNorm(torch.tensor([3., 4])) // tensor(5.)",
+  overloads: [
+    {
+      schema:
+        "linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+      forward: vectorNorm,
+    },
+  ],
+});
+
+/** the permutation moving dims d0, d1 to the end (in that order) */
+function backshift(d0: number, d1: number, nd: number): number[] {
+  const p: number[] = [];
+  for (let i = 0; i < nd; i++) if (i !== d0 && i !== d1) p.push(i);
+  return [...p, d0, d1];
+}
+
+function matrixNormChecks(A: T, dim: number[], dtype: DType | null): [number, number] {
+  const name = "linalg.matrix_norm";
+  checkAtLeast2d(name, A);
+  checkFloating(name, A);
+  if (dim.length !== 2) throw runtimeError(`${name}: dim must be a 2-tuple. Got ${dimsText(dim)}`);
+  const nd = A.dim();
+  const [d0, d1] = dim.map((d) => (d < 0 ? d + nd : d));
+  if (d0 === d1) throw runtimeError(`${name}: dims must be different. Got (${d0}, ${d1})`);
+  checkNormDtype(name, A, dtype);
+  return [d0, d1];
+}
+
+/** ATen's linalg_matrix_norm: 2/-2 from svdvals, 1/-1/inf/-inf from column/row sums, fro, nuc */
+function matrixNorm(
+  A: T,
+  ord: number | string,
+  dim: number[],
+  keepdim: boolean,
+  dtype: DType | null,
+): T {
+  if (typeof ord === "number" && ![1, 2, Infinity].includes(Math.abs(ord)))
+    throw runtimeError(`linalg.matrix_norm: Order ${ord} not supported.`);
+  if (typeof ord === "string" && ord !== "fro" && ord !== "nuc")
+    throw runtimeError(`linalg.matrix_norm: Order ${ord} not supported.`);
+  const [d0, d1] = matrixNormChecks(A, dim, dtype);
+  if (ord === "fro") return vectorNorm(A, 2, [d0, d1], keepdim, dtype);
+  const maxMin = (x: T, d: number): T =>
+    (ord as number) > 0 ? x.amax(d, keepdim) : x.amin(d, keepdim);
+  if (ord === "nuc" || Math.abs(ord as number) === 2) {
+    const perm = backshift(d0, d1, A.dim());
+    const A_ = dtype === null ? A : A.to(dtype);
+    const sv = fn("svdvals", "linalg")(A_.permute(perm)) as T;
+    let r = ord === "nuc" ? sv.sum(-1, keepdim) : maxMin(sv, -1);
+    if (keepdim) {
+      const inv = new Array<number>(perm.length);
+      perm.forEach((p, i) => (inv[p] = i));
+      r = r.unsqueeze(-1).permute(inv);
+    }
+    return r;
+  }
+  // the inf norm is the 1 norm of the transpose; the first reduction shifts a later dim
+  let [a, b] = Math.abs(ord as number) === Infinity ? [d1, d0] : [d0, d1];
+  if (!keepdim && a < b) b--;
+  return maxMin(vectorNorm(A, 1, [a], keepdim, dtype), b);
+}
+
+defineOp({
+  name: "matrix_norm",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The matrix norm over the two dims `dim`: 'fro' (default), 'nuc', or ord = ±1, ±2, ±inf (max/min column sum, singular value, row sum).",
+  example: "torch.linalg.matrixNorm(torch.tensor([[3., 0], [0, 4]]), 'nuc') // tensor(7.)",
+  overloads: [
+    {
+      schema:
+        "linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+      forward: matrixNorm,
+    },
+    {
+      schema:
+        "linalg_matrix_norm.str_ord(Tensor self, str ord='fro', int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+      forward: matrixNorm,
+    },
+  ],
+});
+
+function normDimCheck(dim: number[] | null, str: boolean): void {
+  if (dim !== null && dim.length !== 1 && dim.length !== 2)
+    throw runtimeError(
+      `linalg.norm: If dim is specified, it ${str ? "mut" : "must"} be of length 1 or 2. Got [${dim.join(", ")}]`,
+    );
+}
+
+function ordWithoutDim(x: T): void {
+  if (x.dim() !== 1 && x.dim() !== 2)
+    throw runtimeError(
+      `linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got ${x.dim()}D.`,
+    );
+}
+
+defineOp({
+  name: "norm",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "linalg.vector_norm or linalg.matrix_norm by `ord` and `dim`: a matrix norm for a string ord, or a number ord over two dims (a 2-D input without dim); the 2-norm of the flattened input by default.",
+  example: "torch.linalg.norm(torch.tensor([[3., 0], [0, 4]])) // tensor(5.)",
+  overloads: [
+    {
+      schema:
+        "linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+      forward: (
+        x: T,
+        ord: number | null,
+        dim: number[] | null,
+        keepdim: boolean,
+        dtype: DType | null,
+      ) => {
+        normDimCheck(dim, false);
+        if (dim === null && ord !== null) ordWithoutDim(x);
+        if (ord !== null && ((dim !== null && dim.length === 2) || (dim === null && x.dim() === 2)))
+          return matrixNorm(x, ord, dim ?? [0, 1], keepdim, dtype);
+        return vectorNorm(x, ord ?? 2, dim, keepdim, dtype);
+      },
+    },
+    {
+      schema:
+        "linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+      forward: (x: T, ord: string, dim: number[] | null, keepdim: boolean, dtype: DType | null) => {
+        normDimCheck(dim, true);
+        if (dim === null) ordWithoutDim(x);
+        return matrixNorm(x, ord, dim ?? [0, 1], keepdim, dtype);
+      },
+    },
+  ],
+});
