@@ -790,3 +790,240 @@ export const norm = fn("norm", "linalg") as {
     options?: { dtype?: DType | null; out?: Tensor | null },
   ): Tensor;
 };
+
+/** Alias of torch.matmul. */
+export const matmul = fn("matmul", "linalg") as {
+  /**
+   * Alias of torch.matmul.
+   *
+   * PyTorch: `linalg_matmul(Tensor self, Tensor other) -> Tensor`
+   * @example torch.linalg.matmul(torch.tensor([[1., 2], [3, 4]]), torch.tensor([1., 1])) // tensor([3., 7.])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of torch.matmul.
+   *
+   * PyTorch: `linalg_matmul(Tensor self, Tensor other) -> Tensor`
+   * @example torch.linalg.matmul(torch.tensor([[1., 2], [3, 4]]), torch.tensor([1., 1])) // tensor([3., 7.])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** torch.diagonal with the last two dims as default: the diagonal (offset `offset`) of each matrix, as a view. */
+export const diagonal = fn("diagonal", "linalg") as {
+  /**
+   * torch.diagonal with the last two dims as default: the diagonal (offset `offset`) of each matrix, as a view.
+   *
+   * PyTorch: `linalg_diagonal(Tensor(a) A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor(a)`
+   * @example torch.linalg.diagonal(torch.tensor([[1., 2], [3, 4]])) // tensor([1., 4.])
+   */
+  (A: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+};
+
+/** The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim). */
+export const vecdot = fn("vecdot", "linalg") as {
+  /**
+   * The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim).
+   *
+   * PyTorch: `linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor`
+   * @example torch.linalg.vecdot(torch.tensor([1., 2]), torch.tensor([3., 4])) // tensor(11.)
+   */
+  (x: Tensor, options: { y: Tensor; dim?: number; out?: Tensor | null }): Tensor;
+  /**
+   * The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim).
+   *
+   * PyTorch: `linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor`
+   * @example torch.linalg.vecdot(torch.tensor([1., 2]), torch.tensor([3., 4])) // tensor(11.)
+   */
+  (x: Tensor, y: Tensor, options?: { dim?: number; out?: Tensor | null }): Tensor;
+};
+
+/** The Vandermonde matrix of `x`: columns x^0, x^1, ..., x^(N-1) (N = len(x) by default), batched over leading dims. */
+export const vander = fn("vander", "linalg") as {
+  /**
+   * The Vandermonde matrix of `x`: columns x^0, x^1, ..., x^(N-1) (N = len(x) by default), batched over leading dims.
+   *
+   * PyTorch: `linalg_vander(Tensor x, *, int? N=None) -> Tensor`
+   * @example torch.linalg.vander(torch.tensor([1., 2, 3])) // tensor([[1., 1., 1.], [1., 2., 4.], [1., 3., 9.]])
+   */
+  (x: Tensor, options?: { N?: number | null }): Tensor;
+};
+
+/** The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched. */
+export const matrixRank = fn("matrixRank", "linalg") as {
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.atol_rtol_tensor(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (
+    input: Tensor,
+    options?: {
+      atol?: Tensor | null;
+      rtol?: Tensor | null;
+      hermitian?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (
+    input: Tensor,
+    options?: {
+      atol?: number | null;
+      rtol?: number | null;
+      hermitian?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (input: Tensor, options: { tol: Tensor; hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (input: Tensor, tol: Tensor, options?: { hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (input: Tensor, tol: Tensor, hermitian: boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank(Tensor self, float tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (input: Tensor, options: { tol: number; hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank(Tensor self, float tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (input: Tensor, tol: number, options?: { hermitian?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank(Tensor self, float tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (input: Tensor, tol: number, hermitian: boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.atol_rtol_tensor(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (
+    input: Tensor,
+    options?: {
+      atol?: Tensor | null | number;
+      rtol?: Tensor | null | number;
+      hermitian?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (
+    input: Tensor,
+    options: { tol: Tensor | number; hermitian?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (
+    input: Tensor,
+    tol: Tensor | number,
+    options?: { hermitian?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
+   *
+   * PyTorch: `linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)
+   */
+  (
+    input: Tensor,
+    tol: Tensor | number,
+    hermitian: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix). */
+export const tensorinv = fn("tensorinv", "linalg") as {
+  /**
+   * The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix).
+   *
+   * PyTorch: `linalg_tensorinv(Tensor self, int ind=2) -> Tensor`
+   * @example torch.linalg.tensorinv(torch.eye(4).reshape(4, 2, 2), 1).shape // [2, 2, 4]
+   */
+  (input: Tensor, options?: { ind?: number; out?: Tensor | null }): Tensor;
+  /**
+   * The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix).
+   *
+   * PyTorch: `linalg_tensorinv(Tensor self, int ind=2) -> Tensor`
+   * @example torch.linalg.tensorinv(torch.eye(4).reshape(4, 2, 2), 1).shape // [2, 2, 4]
+   */
+  (input: Tensor, ind: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved. */
+export const tensorsolve = fn("tensorsolve", "linalg") as {
+  /**
+   * The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved.
+   *
+   * PyTorch: `linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor`
+   * @example torch.linalg.tensorsolve(torch.eye(6).reshape(2, 3, 6), torch.ones(2, 3)).shape // [6]
+   */
+  (
+    input: Tensor,
+    options: { other: Tensor; dims?: readonly number[] | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved.
+   *
+   * PyTorch: `linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor`
+   * @example torch.linalg.tensorsolve(torch.eye(6).reshape(2, 3, 6), torch.ones(2, 3)).shape // [6]
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    options?: { dims?: readonly number[] | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved.
+   *
+   * PyTorch: `linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor`
+   * @example torch.linalg.tensorsolve(torch.eye(6).reshape(2, 3, 6), torch.ones(2, 3)).shape // [6]
+   */
+  (
+    input: Tensor,
+    other: Tensor,
+    dims: readonly number[] | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};

@@ -12,7 +12,7 @@
  * var_mean does.
  */
 import { Tensor } from "../../tensor.js";
-import { DType, float64, int32, promoteTypes } from "../../dtype.js";
+import { DType, float64, int32, int64, promoteTypes } from "../../dtype.js";
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import { linAlgError, notImplementedError, runtimeError, typeError } from "../../errors.js";
 import { broadcastShapes, contiguousStrides } from "../../shape.js";
@@ -2661,6 +2661,217 @@ defineOp({
         normDimCheck(dim, true);
         if (dim === null) ordWithoutDim(x);
         return matrixNorm(x, ord, dim ?? [0, 1], keepdim, dtype);
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// composites: linalg.matmul, linalg.diagonal, linalg.vecdot, linalg.vander, linalg.matrix_rank,
+// linalg.tensorinv, linalg.tensorsolve
+
+defineOp({
+  name: "matmul",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "Alias of torch.matmul.",
+  example:
+    "torch.linalg.matmul(torch.tensor([[1., 2], [3, 4]]), torch.tensor([1., 1])) // tensor([3., 7.])",
+  overloads: [
+    {
+      schema: "linalg_matmul(Tensor self, Tensor other) -> Tensor",
+      forward: (self: T, other: T) => self.matmul(other),
+    },
+  ],
+});
+
+defineOp({
+  name: "diagonal",
+  namespace: "linalg",
+  variants: ["function"],
+  doc: "torch.diagonal with the last two dims as default: the diagonal (offset `offset`) of each matrix, as a view.",
+  example: "torch.linalg.diagonal(torch.tensor([[1., 2], [3, 4]])) // tensor([1., 4.])",
+  overloads: [
+    {
+      schema:
+        "linalg_diagonal(Tensor(a) A, *, int offset=0, int dim1=-2, int dim2=-1) -> Tensor(a)",
+      forward: (A: T, offset: number, dim1: number, dim2: number) => A.diagonal(offset, dim1, dim2),
+    },
+  ],
+});
+
+defineOp({
+  name: "vecdot",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim).",
+  example: "torch.linalg.vecdot(torch.tensor([1., 2]), torch.tensor([3., 4])) // tensor(11.)",
+  overloads: [
+    {
+      schema: "linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor",
+      // ATen: (x.conj() * y).sum(dim) (SumBackward1 over MulBackward0)
+      forward: (x: T, y: T, dim: number) => {
+        checkFloating("linalg.vecdot", x);
+        if (x.dtype !== y.dtype)
+          throw runtimeError(
+            `linalg.vecdot: Expected x and y to have the same dtype, but found x of type ${scalarTypeName(x.dtype)} and y of type ${scalarTypeName(y.dtype)} instead`,
+          );
+        return x.mul(y).sum(dim);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "vander",
+  namespace: "linalg",
+  variants: ["function"],
+  doc: "The Vandermonde matrix of `x`: columns x^0, x^1, ..., x^(N-1) (N = len(x) by default), batched over leading dims.",
+  example:
+    "torch.linalg.vander(torch.tensor([1., 2, 3])) // tensor([[1., 1., 1.], [1., 2., 4.], [1., 3., 9.]])",
+  overloads: [
+    {
+      schema: "linalg_vander(Tensor x, *, int? N=None) -> Tensor",
+      // ATen: cat([ones, cumprod(x.unsqueeze(-1).expand(..., N - 1), -1)], -1)
+      forward: (x: T, N: number | null) => {
+        if (x.dtype.name === "bool")
+          throw runtimeError(
+            `linalg.vander supports floating point, complex, and integer tensors, but got ${scalarTypeName(x.dtype)}`,
+          );
+        const x_ = x.dim() === 0 ? x.unsqueeze(-1) : x;
+        const shape = x_.shape.slice();
+        const n = N ?? shape[shape.length - 1];
+        if (!(n > 1)) throw runtimeError("N must be greater than 1.");
+        const result = x_
+          .unsqueeze(-1)
+          .expand([...shape, n - 1])
+          .cumprod(-1);
+        const ones = result.newOnes([...shape, 1]);
+        return cat([ones, result], -1);
+      },
+    },
+  ],
+});
+
+/** the rank: singular values (|eigenvalues| when hermitian) above max(atol, rtol * s_max) */
+function matrixRank(x: T, atol: T | number | null, rtol: T | number | null, hermitian: boolean): T {
+  if (x.dim() < 2)
+    throw runtimeError(
+      "torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.",
+    );
+  if (!x.dtype.isFloatingPoint)
+    throw runtimeError("This function doesn't handle types other than float and double");
+  const [m, n] = x.shape.slice(-2);
+  const batch = batchOf(x);
+  const count = prod(batch);
+  const eps = x.dtype === float64 ? 2 ** -52 : 2 ** -23;
+  const at = tolerance(atol, batch);
+  const rt =
+    tolerance(rtol, batch) ??
+    Float64Array.from({ length: count }, (_x, i) =>
+      at !== null && at[i] > 0 ? 0 : eps * Math.max(m, n),
+    );
+  const s = noGrad(() =>
+    hermitian ? (fn("eigvalsh", "linalg")(x) as T).abs() : (fn("svdvals", "linalg")(x) as T),
+  );
+  const sv = f64(s);
+  const k = s.shape[s.dim() - 1];
+  const out = new Float64Array(count);
+  for (let b = 0; b < count; b++) {
+    let big = 0;
+    for (let j = 0; j < k; j++) big = Math.max(big, sv[b * k + j]);
+    const thr = Math.max(at === null ? 0 : at[b], rt[b] * big);
+    for (let j = 0; j < k; j++) if (sv[b * k + j] > thr) out[b]++;
+  }
+  return make(out, batch, int64);
+}
+
+defineOp({
+  name: "matrix_rank",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.",
+  example: "torch.linalg.matrixRank(torch.tensor([[1., 2], [2, 4]])) // tensor(1)",
+  overloads: [
+    {
+      schema:
+        "linalg_matrix_rank.atol_rtol_tensor(Tensor input, *, Tensor? atol=None, Tensor? rtol=None, bool hermitian=False) -> Tensor",
+      forward: matrixRank,
+    },
+    {
+      schema:
+        "linalg_matrix_rank.atol_rtol_float(Tensor self, *, float? atol=None, float? rtol=None, bool hermitian=False) -> Tensor",
+      forward: matrixRank,
+    },
+    {
+      schema:
+        "linalg_matrix_rank.tol_tensor(Tensor input, Tensor tol, bool hermitian=False) -> Tensor",
+      forward: (x: T, tol: T, hermitian: boolean) => matrixRank(x, tol, 0, hermitian),
+    },
+    {
+      schema: "linalg_matrix_rank(Tensor self, float tol, bool hermitian=False) -> Tensor",
+      forward: (x: T, tol: number, hermitian: boolean) => matrixRank(x, tol, 0, hermitian),
+    },
+  ],
+});
+
+defineOp({
+  name: "tensorinv",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix).",
+  example: "torch.linalg.tensorinv(torch.eye(4).reshape(4, 2, 2), 1).shape // [2, 2, 4]",
+  overloads: [
+    {
+      schema: "linalg_tensorinv(Tensor self, int ind=2) -> Tensor",
+      forward: (self: T, ind: number) => {
+        if (!(ind > 0))
+          throw runtimeError(`Expected a strictly positive integer for 'ind', but got ${ind}`);
+        const end = self.shape.slice(ind);
+        const start = self.shape.slice(0, ind);
+        const pe = prod(end);
+        const ps = prod(start);
+        if (pe !== ps)
+          throw runtimeError(
+            `Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), but got ${pe} != ${ps}`,
+          );
+        const inv = invEx(self.reshape([pe, pe]));
+        return inv.reshape([...end, ...start]);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "tensorsolve",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved.",
+  example: "torch.linalg.tensorsolve(torch.eye(6).reshape(2, 3, 6), torch.ones(2, 3)).shape // [6]",
+  overloads: [
+    {
+      schema: "linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor",
+      forward: (self: T, other: T, dims: number[] | null) => {
+        const nd = self.dim();
+        let s = self;
+        if (dims !== null)
+          s = s.movedim(
+            dims,
+            dims.map((_d, i) => nd - dims.length + i),
+          );
+        const resultShape = s.shape.slice(other.dim());
+        const rp = prod(resultShape);
+        const op = prod(other.shape);
+        if (rp !== op)
+          throw runtimeError(
+            `Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got ${rp} != ${op}`,
+          );
+        return linalgSolve(s.reshape([rp, rp]), other.flatten(), true).reshape(resultShape);
       },
     },
   ],
