@@ -1027,3 +1027,14 @@ export const tensorsolve = fn("tensorsolve", "linalg") as {
     options?: { out?: Tensor | null },
   ): Tensor;
 };
+
+/** The product of a chain of matrices in the cheapest order (the first and last may be vectors). */
+export const multiDot = fn("multiDot", "linalg") as {
+  /**
+   * The product of a chain of matrices in the cheapest order (the first and last may be vectors).
+   *
+   * PyTorch: `linalg_multi_dot(Tensor[] tensors) -> Tensor`
+   * @example torch.linalg.multiDot([torch.ones(2, 3), torch.ones(3, 4), torch.ones(4)]) // tensor([12., 12.])
+   */
+  (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
+};

@@ -2876,3 +2876,88 @@ defineOp({
     },
   ],
 });
+
+/** caffe2's TypeMeta names, as multi_dot's dtype message prints them */
+const TYPE_META: Record<string, string> = {
+  float32: "float",
+  float64: "double",
+  int64: "long int",
+  int32: "int",
+  uint8: "unsigned char",
+  bool: "bool",
+};
+
+/**
+ * ATen's multi_dot: 1-D ends viewed as a row/column, then mm in the cheapest order (the
+ * 3-matrix cost comparison, else the matrix-chain dynamic program, first split on ties), viewed
+ * to the ends' dims (ViewBackward0).
+ */
+function multiDot(ts: T[]): T {
+  const n = ts.length;
+  if (n < 2) throw runtimeError(`multi_dot(): expected at least 2 tensors but got ${n}`);
+  const outShape: number[] = [];
+  const m: T[] = ts.slice();
+  if (ts[0].dim() === 1) m[0] = ts[0].unsqueeze(0);
+  else if (ts[0].dim() === 2) outShape.push(ts[0].shape[0]);
+  else throw runtimeError(`multi_dot(): the first tensor must be 1D or 2D but got ${ts[0].dim()}D`);
+  const last = ts[n - 1];
+  if (last.dim() === 1) m[n - 1] = last.unsqueeze(-1);
+  else if (last.dim() === 2) outShape.push(last.shape[1]);
+  else throw runtimeError(`multi_dot(): the last tensor must be 1D or 2D but got ${last.dim()}D`);
+  for (let i = 1; i < n - 1; i++)
+    if (ts[i].dim() !== 2)
+      throw runtimeError(`multi_dot(): tensor ${i} must be 2D but got ${ts[i].dim()}D`);
+  for (let i = 1; i < n; i++) {
+    if (m[i].dtype !== m[0].dtype)
+      throw runtimeError(
+        `multi_dot(): all tensors must have be the same dtype but tensor 0 is ${TYPE_META[m[0].dtype.name]} and tensor ${i} ${TYPE_META[m[i].dtype.name]}`,
+      );
+    if (m[i - 1].shape[1] !== m[i].shape[0])
+      throw runtimeError(
+        `multi_dot(): tensors ${i - 1} and ${i} with shapes [${ts[i - 1].shape.join(", ")}] and [${ts[i].shape.join(", ")}] cannot be multiplied`,
+      );
+  }
+  if (n === 2) return m[0].mm(m[1]).view(outShape);
+  if (n === 3) {
+    const [a, b] = m[0].shape;
+    const [c, d] = m[2].shape;
+    const cost1 = a * c * (b + d);
+    const cost2 = b * d * (a + c);
+    return (cost1 > cost2 ? m[0].mm(m[1].mm(m[2])) : m[0].mm(m[1]).mm(m[2])).view(outShape);
+  }
+  // matrix_chain_order: cost[i][j] of multiplying m[i..j], split[i][j] its best split
+  const p = [m[0].shape[0], ...m.map((t) => t.shape[1])];
+  const cost = m.map(() => new Array<number>(n).fill(0));
+  const split = m.map(() => new Array<number>(n).fill(0));
+  for (let l = 1; l < n; l++)
+    for (let i = 0; i < n - l; i++) {
+      const j = i + l;
+      cost[i][j] = Infinity;
+      for (let k = i; k < j; k++) {
+        const q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1];
+        if (q < cost[i][j]) {
+          cost[i][j] = q;
+          split[i][j] = k;
+        }
+      }
+    }
+  const chain = (i: number, j: number): T =>
+    i === j ? m[i] : chain(i, split[i][j]).mm(chain(split[i][j] + 1, j));
+  return chain(0, n - 1).view(outShape);
+}
+
+defineOp({
+  name: "multi_dot",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The product of a chain of matrices in the cheapest order (the first and last may be vectors).",
+  example:
+    "torch.linalg.multiDot([torch.ones(2, 3), torch.ones(3, 4), torch.ones(4)]) // tensor([12., 12.])",
+  overloads: [
+    {
+      schema: "linalg_multi_dot(Tensor[] tensors) -> Tensor",
+      forward: multiDot,
+    },
+  ],
+});
