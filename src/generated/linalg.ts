@@ -1038,3 +1038,35 @@ export const multiDot = fn("multiDot", "linalg") as {
    */
   (tensors: readonly Tensor[], options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix). */
+export const cond = fn("cond", "linalg") as {
+  /**
+   * The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix).
+   *
+   * PyTorch: `linalg_cond(Tensor self, Scalar? p=None) -> Tensor`
+   * @example torch.linalg.cond(torch.tensor([[2., 0], [0, 1]])) // tensor(2.)
+   */
+  (input: Tensor, options?: { p?: number | boolean | null; out?: Tensor | null }): Tensor;
+  /**
+   * The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix).
+   *
+   * PyTorch: `linalg_cond(Tensor self, Scalar? p=None) -> Tensor`
+   * @example torch.linalg.cond(torch.tensor([[2., 0], [0, 1]])) // tensor(2.)
+   */
+  (input: Tensor, p: number | boolean | null, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix).
+   *
+   * PyTorch: `linalg_cond.p_str(Tensor self, str p) -> Tensor`
+   * @example torch.linalg.cond(torch.tensor([[2., 0], [0, 1]])) // tensor(2.)
+   */
+  (input: Tensor, options: { p: string; out?: Tensor | null }): Tensor;
+  /**
+   * The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix).
+   *
+   * PyTorch: `linalg_cond.p_str(Tensor self, str p) -> Tensor`
+   * @example torch.linalg.cond(torch.tensor([[2., 0], [0, 1]])) // tensor(2.)
+   */
+  (input: Tensor, p: string, options?: { out?: Tensor | null }): Tensor;
+};

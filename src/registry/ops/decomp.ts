@@ -2961,3 +2961,60 @@ defineOp({
     },
   ],
 });
+
+/** ATen's linalg_cond: ±2 (default) from the singular values, else norm(A) * norm(A^{-1}) */
+function cond(A: T, ord: number | string | null): T {
+  if (A.dim() < 2)
+    throw runtimeError("linalg.cond: The input tensor must have at least 2 dimensions.");
+  const o = ord ?? 2;
+  const valid =
+    typeof o === "string" ? o === "fro" || o === "nuc" : [1, 2, Infinity].includes(Math.abs(o));
+  if (!valid) throw runtimeError(`linalg.cond got an invalid norm type: ${String(o)}`);
+  // NumPy leaves 0 x 0 matrices undefined: 0
+  const empty = (): T => make(new Float64Array(prod(batchOf(A))), batchOf(A), A.dtype);
+  if (typeof o === "number" && Math.abs(o) === 2) {
+    if (A.numel() === 0) return empty();
+    const s = fn("svdvals", "linalg")(A) as T;
+    const sMax = s.narrow(-1, 0, 1);
+    const sMin = s.narrow(-1, s.shape[s.dim() - 1] - 1, 1);
+    return (o === -2 ? sMin.div(sMax) : sMax.div(sMin)).squeeze(-1);
+  }
+  checkSquare(
+    `linalg.cond(ord=${typeof o === "number" ? String(o).replace("Infinity", "inf") : o})`,
+    A,
+  );
+  if (A.numel() === 0) return empty();
+  if (o === "nuc") {
+    // the definition itself: matrix_norm(nuc) of an inverse with infinities raises
+    const s = fn("svdvals", "linalg")(A) as T;
+    return s.sum(-1).mul(s.reciprocal().sum(-1));
+  }
+  // _linalg_cond_helper: singular matrices' inverses filled with inf, in place as ATen does (so,
+  // as in PyTorch, backward through it fails the saved inverse's version check), 0 * inf fixed
+  // to inf
+  const r = fn("invEx", "linalg")(A) as { inverse: T; info: T };
+  const inverse = r.inverse.maskedFill_(r.info.gt(0).unsqueeze(-1).unsqueeze(-1), Infinity);
+  const result = matrixNorm(A, o, [-2, -1], false, null).mul(
+    matrixNorm(inverse, o, [-2, -1], false, null),
+  );
+  return result.nanToNum_(Infinity, Infinity, -Infinity);
+}
+
+defineOp({
+  name: "cond",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix).",
+  example: "torch.linalg.cond(torch.tensor([[2., 0], [0, 1]])) // tensor(2.)",
+  overloads: [
+    {
+      schema: "linalg_cond(Tensor self, Scalar? p=None) -> Tensor",
+      forward: cond,
+    },
+    {
+      schema: "linalg_cond.p_str(Tensor self, str p) -> Tensor",
+      forward: cond,
+    },
+  ],
+});
