@@ -1070,3 +1070,40 @@ export const cond = fn("cond", "linalg") as {
    */
   (input: Tensor, p: string, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them. */
+export const lstsq = fn("lstsq", "linalg") as {
+  /**
+   * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
+   *
+   * PyTorch: `linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)`
+   * @example torch.linalg.lstsq(torch.tensor([[1., 0], [0, 1], [0, 0]]), torch.tensor([[1.], [2], [3]])).solution // tensor([[1.], [2.]])
+   */
+  (
+    input: Tensor,
+    options: { b: Tensor; rcond?: number | null; driver?: string | null; out?: Tensor | null },
+  ): { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
+  /**
+   * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
+   *
+   * PyTorch: `linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)`
+   * @example torch.linalg.lstsq(torch.tensor([[1., 0], [0, 1], [0, 0]]), torch.tensor([[1.], [2], [3]])).solution // tensor([[1.], [2.]])
+   */
+  (
+    input: Tensor,
+    b: Tensor,
+    options?: { rcond?: number | null; driver?: string | null; out?: Tensor | null },
+  ): { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
+  /**
+   * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
+   *
+   * PyTorch: `linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)`
+   * @example torch.linalg.lstsq(torch.tensor([[1., 0], [0, 1], [0, 0]]), torch.tensor([[1.], [2], [3]])).solution // tensor([[1.], [2.]])
+   */
+  (
+    input: Tensor,
+    b: Tensor,
+    rcond: number | null,
+    options?: { driver?: string | null; out?: Tensor | null },
+  ): { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
+};

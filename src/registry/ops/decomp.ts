@@ -3018,3 +3018,116 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// linalg.lstsq
+
+const LSTSQ = "linalg_lstsq" as unknown as Op;
+registerDerivative(LSTSQ, {
+  name: "LinalgLstsqBackward0",
+  save: ["self", "b"],
+  // linalg_lstsq_backward: through X = pinv(A) B: gA = pinv_backward(gX B^H, pinv(A), A),
+  // gB = pinv(A)^H gX (B a column in the vector case)
+  grad: (g: T, s: { self: T; b: T }) => {
+    const vector = isVectorRhs(s.self, s.b);
+    const gX = vector ? g.unsqueeze(-1) : g;
+    const B = vector ? s.b.unsqueeze(-1) : s.b;
+    const pinvA = fn("pinv", "linalg")(s.self) as T;
+    const gA = pinvBackward(gX.matmul(mT(B)), pinvA, s.self);
+    const gB = mT(pinvA).matmul(gX);
+    return [gA, vector ? gB.squeeze(-1) : gB];
+  },
+} as never);
+// dX = d(pinv A) B + pinv(A) dB
+registerJvp(LSTSQ, ((t: (T | null)[], i: T[]) => {
+  const [A, b] = i;
+  const vector = isVectorRhs(A, b);
+  const B = vector ? b.unsqueeze(-1) : b;
+  const pinvA = fn("pinv", "linalg")(A) as T;
+  let dX: T | null = null;
+  if (t[0] !== null) dX = pinvJvp(t[0], pinvA, A).matmul(B);
+  if (t[1] !== null) {
+    const dB = pinvA.matmul(vector ? t[1].unsqueeze(-1) : t[1]);
+    dX = dX === null ? dB : dX.add(dB);
+  }
+  return dX === null ? null : vector ? dX.squeeze(-1) : dX;
+}) as never);
+
+/**
+ * The minimum-norm least-squares solution from the SVD (singular values at most rcond * s_max
+ * dropped; rcond = eps * max(m, n) by default), with what LAPACK's drivers report: rank
+ * (gelsy, gelsd, gelss), singular values (gelsd, gelss) and, for m > n and full rank, the
+ * squared residuals (not gelsy).
+ */
+function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
+  const nm = "torch.linalg.lstsq";
+  if (A.dim() < 2) throw runtimeError(`${nm}: input must have at least 2 dimensions.`);
+  const drv = driver ?? "gelsy";
+  if (!["gels", "gelsy", "gelsd", "gelss"].includes(drv))
+    throw runtimeError(`${nm}: parameter \`driver\` should be one of (gels, gelsy, gelsd, gelss)`);
+  if (!A.dtype.isFloatingPoint || !b.dtype.isFloatingPoint)
+    throw runtimeError("This function doesn't handle types other than float and double");
+  if (A.dtype !== b.dtype)
+    throw runtimeError(
+      `${nm}: Expected input and other to have the same dtype, but got input's dtype ${scalarTypeName(A.dtype)} and other's dtype ${scalarTypeName(b.dtype)}`,
+    );
+  const vector = isVectorRhs(A, b);
+  const B = vector ? b.unsqueeze(-1) : b;
+  const [m, n] = A.shape.slice(-2);
+  if (B.shape[B.dim() - 2] !== m)
+    throw runtimeError(`${nm}: input.size(-2) should match other.size(-2)`);
+  const eps = A.dtype === float64 ? 2 ** -52 : 2 ** -23;
+  const rtol = rcond === null || rcond <= 0 ? eps * Math.max(m, n) : rcond;
+  const batch = broadcastShapes(batchOf(A), batchOf(B));
+  const Ab = expandBatch(A, batch);
+  const { X, S } = noGrad(() => {
+    const pinvA = pinvForward(Ab, 0, rtol, false);
+    return {
+      X: pinvA.matmul(expandBatch(B, batch)).contiguous(),
+      S: svdKernel(Ab, false, false).S,
+    };
+  });
+  const sv = f64(S);
+  const k = Math.min(m, n);
+  const count = prod(batch);
+  const ranks = new Float64Array(count);
+  for (let i = 0; i < count; i++)
+    for (let j = 0; j < k; j++) if (sv[i * k + j] > rtol * sv[i * k]) ranks[i]++;
+  const empty = (dtype: DType): T => make(new Float64Array(0), [0], dtype);
+  const rank = drv === "gels" ? empty(int64) : make(ranks, batch, int64);
+  const singular = drv === "gelsd" || drv === "gelss" ? S : empty(A.dtype);
+  let residuals = empty(A.dtype);
+  if (m > n && drv !== "gelsy" && ranks.every((r) => r === n)) {
+    const r = noGrad(() => Ab.matmul(X).sub(expandBatch(B, batch)));
+    residuals = r.mul(r).sum(-2);
+  }
+  const solution = vector ? X.squeeze(-1) : X;
+  if (anyNeedsGrad([A, b])) record(LSTSQ, solution, [A, b], { self: A, b } as never, {} as never);
+  return {
+    solution,
+    residuals,
+    rank,
+    singular_values: singular,
+    0: solution,
+    1: residuals,
+    2: rank,
+    3: singular,
+  };
+}
+
+defineOp({
+  name: "lstsq",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.",
+  example:
+    "torch.linalg.lstsq(torch.tensor([[1., 0], [0, 1], [0, 0]]), torch.tensor([[1.], [2], [3]])).solution // tensor([[1.], [2.]])",
+  overloads: [
+    {
+      schema:
+        "linalg_lstsq(Tensor self, Tensor b, float? rcond=None, *, str? driver=None) -> (Tensor solution, Tensor residuals, Tensor rank, Tensor singular_values)",
+      forward: lstsq,
+    },
+  ],
+});
