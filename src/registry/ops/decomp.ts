@@ -2589,9 +2589,8 @@ function matrixNorm(
     return r;
   }
   // the inf norm is the 1 norm of the transpose; the first reduction shifts a later dim
-  let [a, b] = Math.abs(ord as number) === Infinity ? [d1, d0] : [d0, d1];
-  if (!keepdim && a < b) b--;
-  return maxMin(vectorNorm(A, 1, [a], keepdim, dtype), b);
+  const [a, b] = Math.abs(ord as number) === Infinity ? [d1, d0] : [d0, d1];
+  return maxMin(vectorNorm(A, 1, [a], keepdim, dtype), !keepdim && a < b ? b - 1 : b);
 }
 
 defineOp({
