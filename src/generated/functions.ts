@@ -10346,6 +10346,197 @@ export const logspace = fn("logspace") as {
   ): Tensor;
 };
 
+/** Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`. */
+export const triangularSolve = fn("triangularSolve") as {
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      A: Tensor;
+      upper?: boolean;
+      transpose?: boolean;
+      unitriangular?: boolean;
+      out?: Tensor | null;
+    },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    options?: {
+      upper?: boolean;
+      transpose?: boolean;
+      unitriangular?: boolean;
+      out?: Tensor | null;
+    },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    upper: boolean,
+    options?: { transpose?: boolean; unitriangular?: boolean; out?: Tensor | null },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    upper: boolean,
+    transpose: boolean,
+    options?: { unitriangular?: boolean; out?: Tensor | null },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    upper: boolean,
+    transpose: boolean,
+    unitriangular: boolean,
+    options?: { out?: Tensor | null },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+};
+
+/** The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky). */
+export const cholesky = fn("cholesky") as {
+  /**
+   * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
+   *
+   * PyTorch: `cholesky(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])
+   */
+  (input: Tensor, options?: { upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
+   *
+   * PyTorch: `cholesky(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])
+   */
+  (input: Tensor, upper: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims. */
+export const choleskySolve = fn("choleskySolve") as {
+  /**
+   * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+   *
+   * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+   * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+   */
+  (input: Tensor, options: { input2: Tensor; upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+   *
+   * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+   * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+   */
+  (input: Tensor, input2: Tensor, options?: { upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+   *
+   * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+   * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+   */
+  (input: Tensor, input2: Tensor, upper: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched. */
+export const choleskyInverse = fn("choleskyInverse") as {
+  /**
+   * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
+   *
+   * PyTorch: `cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.choleskyInverse(torch.tensor([[2., 0], [0, 1]])) // tensor([[0.2500, 0.0000], [0.0000, 1.0000]])
+   */
+  (input: Tensor, options?: { upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
+   *
+   * PyTorch: `cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.choleskyInverse(torch.tensor([[2., 0], [0, 1]])) // tensor([[0.2500, 0.0000], [0.0000, 1.0000]])
+   */
+  (input: Tensor, upper: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
+export const inverse = fn("inverse") as {
+  /**
+   * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
+   *
+   * PyTorch: `inverse(Tensor self) -> Tensor`
+   * @example torch.inverse(torch.tensor([[2., 0], [0, 4]])) // tensor([[0.5000, 0.0000], [0.0000, 0.2500]])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
+export const slogdet = fn("slogdet") as {
+  /**
+   * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
+   *
+   * PyTorch: `slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
+   * @example torch.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): { sign: Tensor; logabsdet: Tensor };
+};
+
+/** The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix. */
+export const logdet = fn("logdet") as {
+  /**
+   * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
+   *
+   * PyTorch: `logdet(Tensor self) -> Tensor`
+   * @example torch.logdet(torch.tensor([[2., 0], [0, 4]])) // tensor(2.0794)
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The determinant of square matrices, batched. */
+export const det = fn("det") as {
+  /**
+   * The determinant of square matrices, batched.
+   *
+   * PyTorch: `det(Tensor self) -> Tensor`
+   * @example torch.det(torch.tensor([[2., 1], [1, 4]])) // tensor(7.)
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring). */
+export const matrixExp = fn("matrixExp") as {
+  /**
+   * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
+   *
+   * PyTorch: `matrix_exp(Tensor self) -> Tensor`
+   * @example torch.matrixExp(torch.zeros(2, 2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`. */
 export const lu = fn("lu") as {
   /**
