@@ -12,6 +12,13 @@
 export class RuntimeError extends Error {
   override name = "RuntimeError";
 }
+/**
+ * torch.linalg.LinAlgError (Python's class `torch._C._LinAlgError`, a RuntimeError): a
+ * factorization or inversion that cannot complete (singular or not positive-definite input).
+ */
+export class LinAlgError extends RuntimeError {
+  override name = "_LinAlgError";
+}
 /** Python's TypeError: an argument of the wrong type or count. */
 export class TypeError extends globalThis.TypeError {
   override name = "TypeError";
@@ -64,4 +71,8 @@ export function overflowError(msg: string): OverflowError {
 
 export function assertionError(msg: string): AssertionError {
   return new AssertionError(msg);
+}
+
+export function linAlgError(msg: string): LinAlgError {
+  return new LinAlgError(msg);
 }

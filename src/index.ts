@@ -195,4 +195,7 @@ export {
   NotImplementedError,
   OverflowError,
   AssertionError,
+  LinAlgError,
+  // PyTorch's class name (torch._C._LinAlgError), as errors report it
+  LinAlgError as _LinAlgError,
 } from "./errors.js";

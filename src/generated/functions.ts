@@ -10345,3 +10345,527 @@ export const logspace = fn("logspace") as {
     },
   ): Tensor;
 };
+
+/** Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`. */
+export const triangularSolve = fn("triangularSolve") as {
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      A: Tensor;
+      upper?: boolean;
+      transpose?: boolean;
+      unitriangular?: boolean;
+      out?: Tensor | null;
+    },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    options?: {
+      upper?: boolean;
+      transpose?: boolean;
+      unitriangular?: boolean;
+      out?: Tensor | null;
+    },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    upper: boolean,
+    options?: { transpose?: boolean; unitriangular?: boolean; out?: Tensor | null },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    upper: boolean,
+    transpose: boolean,
+    options?: { unitriangular?: boolean; out?: Tensor | null },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+  /**
+   * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+   *
+   * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+   * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+   */
+  (
+    input: Tensor,
+    A: Tensor,
+    upper: boolean,
+    transpose: boolean,
+    unitriangular: boolean,
+    options?: { out?: Tensor | null },
+  ): { solution: Tensor; cloned_coefficient: Tensor };
+};
+
+/** The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky). */
+export const cholesky = fn("cholesky") as {
+  /**
+   * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
+   *
+   * PyTorch: `cholesky(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])
+   */
+  (input: Tensor, options?: { upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
+   *
+   * PyTorch: `cholesky(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])
+   */
+  (input: Tensor, upper: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims. */
+export const choleskySolve = fn("choleskySolve") as {
+  /**
+   * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+   *
+   * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+   * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+   */
+  (input: Tensor, options: { input2: Tensor; upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+   *
+   * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+   * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+   */
+  (input: Tensor, input2: Tensor, options?: { upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+   *
+   * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+   * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+   */
+  (input: Tensor, input2: Tensor, upper: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched. */
+export const choleskyInverse = fn("choleskyInverse") as {
+  /**
+   * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
+   *
+   * PyTorch: `cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.choleskyInverse(torch.tensor([[2., 0], [0, 1]])) // tensor([[0.2500, 0.0000], [0.0000, 1.0000]])
+   */
+  (input: Tensor, options?: { upper?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
+   *
+   * PyTorch: `cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
+   * @example torch.choleskyInverse(torch.tensor([[2., 0], [0, 1]])) // tensor([[0.2500, 0.0000], [0.0000, 1.0000]])
+   */
+  (input: Tensor, upper: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
+export const inverse = fn("inverse") as {
+  /**
+   * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
+   *
+   * PyTorch: `inverse(Tensor self) -> Tensor`
+   * @example torch.inverse(torch.tensor([[2., 0], [0, 4]])) // tensor([[0.5000, 0.0000], [0.0000, 0.2500]])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
+export const slogdet = fn("slogdet") as {
+  /**
+   * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
+   *
+   * PyTorch: `slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
+   * @example torch.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): { sign: Tensor; logabsdet: Tensor };
+};
+
+/** The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix. */
+export const logdet = fn("logdet") as {
+  /**
+   * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
+   *
+   * PyTorch: `logdet(Tensor self) -> Tensor`
+   * @example torch.logdet(torch.tensor([[2., 0], [0, 4]])) // tensor(2.0794)
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The determinant of square matrices, batched. */
+export const det = fn("det") as {
+  /**
+   * The determinant of square matrices, batched.
+   *
+   * PyTorch: `det(Tensor self) -> Tensor`
+   * @example torch.det(torch.tensor([[2., 1], [1, 4]])) // tensor(7.)
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring). */
+export const matrixExp = fn("matrixExp") as {
+  /**
+   * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
+   *
+   * PyTorch: `matrix_exp(Tensor self) -> Tensor`
+   * @example torch.matrixExp(torch.zeros(2, 2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`. */
+export const lu = fn("lu") as {
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (
+    A: Tensor,
+    options?: { pivot?: boolean; getInfos?: boolean; out?: readonly Tensor[] | null },
+  ): Tensor[];
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (
+    A: Tensor,
+    pivot: boolean,
+    options?: { getInfos?: boolean; out?: readonly Tensor[] | null },
+  ): Tensor[];
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (
+    A: Tensor,
+    pivot: boolean,
+    getInfos: boolean,
+    options?: { out?: readonly Tensor[] | null },
+  ): Tensor[];
+  /**
+   * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+   *
+   * PyTorch: `lu(Tensor A, bool pivot=True, bool get_infos=False, Tensor[]? out=None) -> Tensor[]`
+   * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+   */
+  (A: Tensor, pivot: boolean, getInfos: boolean, out: readonly Tensor[] | null): Tensor[];
+};
+
+/** P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U. */
+export const luUnpack = fn("luUnpack") as {
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    options: {
+      LUPivots: Tensor;
+      unpackData?: boolean;
+      unpackPivots?: boolean;
+      out?: Tensor | null;
+    },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    LUPivots: Tensor,
+    options?: { unpackData?: boolean; unpackPivots?: boolean; out?: Tensor | null },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    LUPivots: Tensor,
+    unpackData: boolean,
+    options?: { unpackPivots?: boolean; out?: Tensor | null },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+  /**
+   * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
+   *
+   * PyTorch: `lu_unpack(Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True) -> (Tensor P, Tensor L, Tensor U)`
+   * @example torch.luUnpack(...Object.values(torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]]))).slice(0, 2)).P // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    LUData: Tensor,
+    LUPivots: Tensor,
+    unpackData: boolean,
+    unpackPivots: boolean,
+    options?: { out?: Tensor | null },
+  ): { P: Tensor; L: Tensor; U: Tensor };
+};
+
+/** Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed). */
+export const luSolve = fn("luSolve") as {
+  /**
+   * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+   *
+   * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+   * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+   */
+  (input: Tensor, options: { LUData: Tensor; LUPivots: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+   *
+   * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+   * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+   */
+  (input: Tensor, LUData: Tensor, options: { LUPivots: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+   *
+   * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+   * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+   */
+  (input: Tensor, LUData: Tensor, LUPivots: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`. */
+export const geqrf = fn("geqrf") as {
+  /**
+   * LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`.
+   *
+   * PyTorch: `geqrf(Tensor self) -> (Tensor a, Tensor tau)`
+   * @example torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): { a: Tensor; tau: Tensor };
+};
+
+/** LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not. */
+export const ormqr = fn("ormqr") as {
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      input2: Tensor;
+      input3: Tensor;
+      left?: boolean;
+      transpose?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    options: { input3: Tensor; left?: boolean; transpose?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    input3: Tensor,
+    options?: { left?: boolean; transpose?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    input3: Tensor,
+    left: boolean,
+    options?: { transpose?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+   *
+   * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+   * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (
+    input: Tensor,
+    input2: Tensor,
+    input3: Tensor,
+    left: boolean,
+    transpose: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr). */
+export const qr = fn("qr") as {
+  /**
+   * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
+   *
+   * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
+   * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+   */
+  (input: Tensor, options?: { some?: boolean; out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  /**
+   * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
+   *
+   * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
+   * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+   */
+  (input: Tensor, some: boolean, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
+};
+
+/** The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`. */
+export const svd = fn("svd") as {
+  /**
+   * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+   *
+   * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+   * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    input: Tensor,
+    options?: { some?: boolean; computeUv?: boolean; out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; V: Tensor };
+  /**
+   * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+   *
+   * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+   * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    input: Tensor,
+    some: boolean,
+    options?: { computeUv?: boolean; out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; V: Tensor };
+  /**
+   * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+   *
+   * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+   * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+   */
+  (
+    input: Tensor,
+    some: boolean,
+    computeUv: boolean,
+    options?: { out?: Tensor | null },
+  ): { U: Tensor; S: Tensor; V: Tensor };
+};
+
+/** The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched. */
+export const pinverse = fn("pinverse") as {
+  /**
+   * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
+   *
+   * PyTorch: `pinverse(Tensor self, float rcond=1e-15) -> Tensor`
+   * @example torch.pinverse(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, options?: { rcond?: number }): Tensor;
+  /**
+   * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
+   *
+   * PyTorch: `pinverse(Tensor self, float rcond=1e-15) -> Tensor`
+   * @example torch.pinverse(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+   */
+  (input: Tensor, rcond: number): Tensor;
+};
+
+/** The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh). */
+export const symeig = fn("symeig") as {
+  /**
+   * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+   *
+   * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    options?: { eigenvectors?: boolean; upper?: boolean; out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  /**
+   * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+   *
+   * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    eigenvectors: boolean,
+    options?: { upper?: boolean; out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  /**
+   * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+   *
+   * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+   */
+  (
+    input: Tensor,
+    eigenvectors: boolean,
+    upper: boolean,
+    options?: { out?: Tensor | null },
+  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+};
+
+/** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
+export const matrixPower = fn("matrixPower") as {
+  /**
+   * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+   *
+   * PyTorch: `matrix_power(Tensor self, int n) -> Tensor`
+   * @example torch.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+   */
+  (input: Tensor, options: { n: number; out?: Tensor | null }): Tensor;
+  /**
+   * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+   *
+   * PyTorch: `matrix_power(Tensor self, int n) -> Tensor`
+   * @example torch.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+   */
+  (input: Tensor, n: number, options?: { out?: Tensor | null }): Tensor;
+};

@@ -9721,5 +9721,324 @@ declare module "../tensor.js" {
       theTemplate: Tensor,
       options?: { memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null },
     ): Tensor;
+    /**
+     * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+     *
+     * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+     * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+     */
+    triangularSolve(options: {
+      A: Tensor;
+      upper?: boolean;
+      transpose?: boolean;
+      unitriangular?: boolean;
+    }): { solution: Tensor; cloned_coefficient: Tensor };
+    /**
+     * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+     *
+     * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+     * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+     */
+    triangularSolve(
+      A: Tensor,
+      options?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean },
+    ): { solution: Tensor; cloned_coefficient: Tensor };
+    /**
+     * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+     *
+     * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+     * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+     */
+    triangularSolve(
+      A: Tensor,
+      upper: boolean,
+      options?: { transpose?: boolean; unitriangular?: boolean },
+    ): { solution: Tensor; cloned_coefficient: Tensor };
+    /**
+     * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+     *
+     * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+     * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+     */
+    triangularSolve(
+      A: Tensor,
+      upper: boolean,
+      transpose: boolean,
+      options?: { unitriangular?: boolean },
+    ): { solution: Tensor; cloned_coefficient: Tensor };
+    /**
+     * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
+     *
+     * PyTorch: `triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)`
+     * @example torch.triangularSolve(torch.tensor([[3.], [4]]), torch.tensor([[2., 1], [0, 4]])).solution // tensor([[1.], [1.]])
+     */
+    triangularSolve(
+      A: Tensor,
+      upper: boolean,
+      transpose: boolean,
+      unitriangular: boolean,
+    ): { solution: Tensor; cloned_coefficient: Tensor };
+    /**
+     * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
+     *
+     * PyTorch: `cholesky(Tensor self, bool upper=False) -> Tensor`
+     * @example torch.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])
+     */
+    cholesky(options?: { upper?: boolean }): Tensor;
+    /**
+     * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
+     *
+     * PyTorch: `cholesky(Tensor self, bool upper=False) -> Tensor`
+     * @example torch.cholesky(torch.tensor([[4., 2], [2, 5]])) // tensor([[2., 0.], [1., 2.]])
+     */
+    cholesky(upper: boolean): Tensor;
+    /**
+     * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+     *
+     * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+     * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+     */
+    choleskySolve(options: { input2: Tensor; upper?: boolean }): Tensor;
+    /**
+     * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+     *
+     * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+     * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+     */
+    choleskySolve(input2: Tensor, options?: { upper?: boolean }): Tensor;
+    /**
+     * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
+     *
+     * PyTorch: `cholesky_solve(Tensor self, Tensor input2, bool upper=False) -> Tensor`
+     * @example torch.choleskySolve(torch.tensor([[4.], [2]]), torch.tensor([[2., 0], [0, 1]])) // tensor([[1.], [2.]])
+     */
+    choleskySolve(input2: Tensor, upper: boolean): Tensor;
+    /**
+     * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
+     *
+     * PyTorch: `cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
+     * @example torch.choleskyInverse(torch.tensor([[2., 0], [0, 1]])) // tensor([[0.2500, 0.0000], [0.0000, 1.0000]])
+     */
+    choleskyInverse(options?: { upper?: boolean }): Tensor;
+    /**
+     * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
+     *
+     * PyTorch: `cholesky_inverse(Tensor self, bool upper=False) -> Tensor`
+     * @example torch.choleskyInverse(torch.tensor([[2., 0], [0, 1]])) // tensor([[0.2500, 0.0000], [0.0000, 1.0000]])
+     */
+    choleskyInverse(upper: boolean): Tensor;
+    /**
+     * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
+     *
+     * PyTorch: `inverse(Tensor self) -> Tensor`
+     * @example torch.inverse(torch.tensor([[2., 0], [0, 4]])) // tensor([[0.5000, 0.0000], [0.0000, 0.2500]])
+     */
+    inverse(): Tensor;
+    /**
+     * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
+     *
+     * PyTorch: `slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
+     * @example torch.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
+     */
+    slogdet(): { sign: Tensor; logabsdet: Tensor };
+    /**
+     * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
+     *
+     * PyTorch: `logdet(Tensor self) -> Tensor`
+     * @example torch.logdet(torch.tensor([[2., 0], [0, 4]])) // tensor(2.0794)
+     */
+    logdet(): Tensor;
+    /**
+     * The determinant of square matrices, batched.
+     *
+     * PyTorch: `det(Tensor self) -> Tensor`
+     * @example torch.det(torch.tensor([[2., 1], [1, 4]])) // tensor(7.)
+     */
+    det(): Tensor;
+    /**
+     * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
+     *
+     * PyTorch: `matrix_exp(Tensor self) -> Tensor`
+     * @example torch.matrixExp(torch.zeros(2, 2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    matrixExp(): Tensor;
+    /**
+     * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+     *
+     * PyTorch: `lu(Tensor self, bool pivot=True, bool get_infos=False) -> Tensor[]`
+     * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+     */
+    lu(options?: { pivot?: boolean; getInfos?: boolean }): Tensor[];
+    /**
+     * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+     *
+     * PyTorch: `lu(Tensor self, bool pivot=True, bool get_infos=False) -> Tensor[]`
+     * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+     */
+    lu(pivot: boolean, options?: { getInfos?: boolean }): Tensor[];
+    /**
+     * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
+     *
+     * PyTorch: `lu(Tensor self, bool pivot=True, bool get_infos=False) -> Tensor[]`
+     * @example torch.lu(torch.tensor([[1., 2], [3, 4]]))[1] // tensor([2, 2], dtype=torch.int32)
+     */
+    lu(pivot: boolean, getInfos: boolean): Tensor[];
+    /**
+     * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+     *
+     * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+     * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+     */
+    luSolve(options: { LUData: Tensor; LUPivots: Tensor }): Tensor;
+    /**
+     * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+     *
+     * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+     * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+     */
+    luSolve(LUData: Tensor, options: { LUPivots: Tensor }): Tensor;
+    /**
+     * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
+     *
+     * PyTorch: `lu_solve(Tensor self, Tensor LU_data, Tensor LU_pivots) -> Tensor`
+     * @example torch.luSolve(torch.tensor([[2.], [4]]), ...Object.values(torch.linalg.luFactor(torch.tensor([[2., 0], [0, 4]]))).slice(0, 2)) // tensor([[1.], [1.]])
+     */
+    luSolve(LUData: Tensor, LUPivots: Tensor): Tensor;
+    /**
+     * LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`.
+     *
+     * PyTorch: `geqrf(Tensor self) -> (Tensor a, Tensor tau)`
+     * @example torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])
+     */
+    geqrf(): { a: Tensor; tau: Tensor };
+    /**
+     * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+     *
+     * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+     * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    ormqr(options: { input2: Tensor; input3: Tensor; left?: boolean; transpose?: boolean }): Tensor;
+    /**
+     * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+     *
+     * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+     * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    ormqr(input2: Tensor, options: { input3: Tensor; left?: boolean; transpose?: boolean }): Tensor;
+    /**
+     * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+     *
+     * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+     * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    ormqr(
+      input2: Tensor,
+      input3: Tensor,
+      options?: { left?: boolean; transpose?: boolean },
+    ): Tensor;
+    /**
+     * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+     *
+     * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+     * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    ormqr(input2: Tensor, input3: Tensor, left: boolean, options?: { transpose?: boolean }): Tensor;
+    /**
+     * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
+     *
+     * PyTorch: `ormqr(Tensor self, Tensor input2, Tensor input3, bool left=True, bool transpose=False) -> Tensor`
+     * @example torch.ormqr(...Object.values(torch.geqrf(torch.eye(2))).slice(0, 2), torch.eye(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    ormqr(input2: Tensor, input3: Tensor, left: boolean, transpose: boolean): Tensor;
+    /**
+     * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
+     *
+     * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
+     * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+     */
+    qr(options?: { some?: boolean }): { Q: Tensor; R: Tensor };
+    /**
+     * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
+     *
+     * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
+     * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
+     */
+    qr(some: boolean): { Q: Tensor; R: Tensor };
+    /**
+     * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+     *
+     * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+     * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+     */
+    svd(options?: { some?: boolean; computeUv?: boolean }): { U: Tensor; S: Tensor; V: Tensor };
+    /**
+     * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+     *
+     * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+     * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+     */
+    svd(some: boolean, options?: { computeUv?: boolean }): { U: Tensor; S: Tensor; V: Tensor };
+    /**
+     * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
+     *
+     * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
+     * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
+     */
+    svd(some: boolean, computeUv: boolean): { U: Tensor; S: Tensor; V: Tensor };
+    /**
+     * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
+     *
+     * PyTorch: `pinverse(Tensor self, float rcond=1e-15) -> Tensor`
+     * @example torch.pinverse(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+     */
+    pinverse(options?: { rcond?: number }): Tensor;
+    /**
+     * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
+     *
+     * PyTorch: `pinverse(Tensor self, float rcond=1e-15) -> Tensor`
+     * @example torch.pinverse(torch.tensor([[2., 0], [0, 0]])) // tensor([[0.5000, 0.0000], [0.0000, 0.0000]])
+     */
+    pinverse(rcond: number): Tensor;
+    /**
+     * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+     *
+     * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+     * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+     */
+    symeig(options?: { eigenvectors?: boolean; upper?: boolean }): {
+      eigenvalues: Tensor;
+      eigenvectors: Tensor;
+    };
+    /**
+     * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+     *
+     * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+     * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+     */
+    symeig(
+      eigenvectors: boolean,
+      options?: { upper?: boolean },
+    ): { eigenvalues: Tensor; eigenvectors: Tensor };
+    /**
+     * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
+     *
+     * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
+     * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
+     */
+    symeig(eigenvectors: boolean, upper: boolean): { eigenvalues: Tensor; eigenvectors: Tensor };
+    /**
+     * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+     *
+     * PyTorch: `matrix_power(Tensor self, int n) -> Tensor`
+     * @example torch.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+     */
+    matrixPower(options: { n: number }): Tensor;
+    /**
+     * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
+     *
+     * PyTorch: `matrix_power(Tensor self, int n) -> Tensor`
+     * @example torch.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
+     */
+    matrixPower(n: number): Tensor;
   }
 }

@@ -438,6 +438,8 @@ export function norm(
   dim?: Dims,
   keepdim = false,
   dtype: DType | null = null,
+  /** the node's name when not torch.norm's (linalg.vector_norm: LinalgVectorNormBackward0) */
+  nodeName?: string,
 ): Tensor {
   if (!t.dtype.isFloatingPoint) {
     throw runtimeError(
@@ -466,7 +468,7 @@ export function norm(
       [t],
       { self: t, result: out },
       { p: pn, dims: pl.dims, keepdim },
-      dtype === null ? undefined : "NormBackward3",
+      nodeName ?? (dtype === null ? undefined : "NormBackward3"),
     );
   return out;
 }

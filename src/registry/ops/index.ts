@@ -17,3 +17,4 @@ import "./shape.js";
 import "./math.js";
 import "./dunder.js";
 import "./misc.js";
+import "./decomp.js";

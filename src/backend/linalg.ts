@@ -1,0 +1,486 @@
+/**
+ * Dense linear-algebra kernels on typed arrays (never Tensor): LU with partial pivoting,
+ * Cholesky, triangular solves, Householder QR (LAPACK's geqrf/ormqr conventions), the symmetric
+ * eigenproblem (cyclic Jacobi) and the matrix exponential (scaling and squaring with a degree-18
+ * Taylor polynomial). Every matrix is row-major at an offset of a Float64Array, so float32
+ * inputs are factored with Float64 accumulation and rounded once at the end.
+ */
+
+/**
+ * LU with partial pivoting (LAPACK's getrf) of the m x n matrix at `a[o..]`, in place: L (unit
+ * diagonal, below) and U (on and above). `piv[po + j]` gets the 1-based row swapped with row j
+ * (the first largest |a_ij| of the column, as idamax). Returns LAPACK's info: 0, or the
+ * 1-based index of the first zero pivot (the factorization goes on past it). `pivot` false:
+ * no row exchanges (piv[j] = j + 1).
+ */
+export function luFactor(
+  a: Float64Array,
+  o: number,
+  m: number,
+  n: number,
+  piv: Int32Array,
+  po: number,
+  pivot: boolean,
+): number {
+  const k = Math.min(m, n);
+  let info = 0;
+  for (let j = 0; j < k; j++) {
+    let p = j;
+    if (pivot) {
+      let best = Math.abs(a[o + j * n + j]);
+      for (let i = j + 1; i < m; i++) {
+        const v = Math.abs(a[o + i * n + j]);
+        if (v > best) {
+          best = v;
+          p = i;
+        }
+      }
+    }
+    piv[po + j] = p + 1;
+    if (p !== j) {
+      const rj = o + j * n;
+      const rp = o + p * n;
+      for (let c = 0; c < n; c++) {
+        const t = a[rj + c];
+        a[rj + c] = a[rp + c];
+        a[rp + c] = t;
+      }
+    }
+    const d = a[o + j * n + j];
+    if (d === 0) {
+      if (info === 0) info = j + 1;
+      continue;
+    }
+    for (let i = j + 1; i < m; i++) {
+      const ri = o + i * n;
+      const l = (a[ri + j] /= d);
+      if (l === 0) continue;
+      const rj = o + j * n;
+      for (let c = j + 1; c < n; c++) a[ri + c] -= l * a[rj + c];
+    }
+  }
+  return info;
+}
+
+/**
+ * Cholesky A = L L^T of the symmetric n x n matrix at `a[o..]` (its lower triangle is read), in
+ * place: L below and on the diagonal, zeros above. Returns 0, or the order of the first leading
+ * minor that is not positive-definite (LAPACK's potrf info).
+ */
+export function cholesky(a: Float64Array, o: number, n: number): number {
+  for (let j = 0; j < n; j++) {
+    const rj = o + j * n;
+    let s = a[rj + j];
+    for (let k = 0; k < j; k++) s -= a[rj + k] * a[rj + k];
+    if (!(s > 0)) return j + 1;
+    const d = Math.sqrt(s);
+    a[rj + j] = d;
+    for (let i = j + 1; i < n; i++) {
+      const ri = o + i * n;
+      let t = a[ri + j];
+      for (let k = 0; k < j; k++) t -= a[ri + k] * a[rj + k];
+      a[ri + j] = t / d;
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[o + i * n + j] = 0;
+  return 0;
+}
+
+/**
+ * Solves op(T) X = B in place of the n x k matrix B at `b[bo..]`, T the n x n triangular matrix
+ * at `t[to..]` (upper or lower triangle read; op = transpose when `trans`; unit diagonal
+ * assumed when `unit`). As OpenBLAS's trsm kernels: each unknown is its right-hand side times
+ * the diagonal's reciprocal, and no zero is skipped, so a zero pivot gives the same inf/nan
+ * pattern as PyTorch (0 * inf = nan spreads through the later updates).
+ */
+export function triSolve(
+  t: Float64Array,
+  to: number,
+  b: Float64Array,
+  bo: number,
+  n: number,
+  k: number,
+  upper: boolean,
+  trans: boolean,
+  unit: boolean,
+): void {
+  // op(T)[i][j]
+  const at = trans
+    ? (i: number, j: number) => t[to + j * n + i]
+    : (i: number, j: number) => t[to + i * n + j];
+  // op(T) is upper triangular when T is upper and not transposed, or lower and transposed:
+  // back substitution from the last row, else forward from the first
+  const backward = upper !== trans;
+  for (let s = 0; s < n; s++) {
+    const i = backward ? n - 1 - s : s;
+    const ri = bo + i * k;
+    if (!unit) {
+      const inv = 1 / at(i, i);
+      for (let c = 0; c < k; c++) b[ri + c] *= inv;
+    }
+    // eliminate unknown i from the rows still to solve
+    if (backward)
+      for (let r = 0; r < i; r++) {
+        const tri = at(r, i);
+        const rr = bo + r * k;
+        for (let c = 0; c < k; c++) b[rr + c] -= tri * b[ri + c];
+      }
+    else
+      for (let r = i + 1; r < n; r++) {
+        const tri = at(r, i);
+        const rr = bo + r * k;
+        for (let c = 0; c < k; c++) b[rr + c] -= tri * b[ri + c];
+      }
+  }
+}
+
+/**
+ * Householder QR as LAPACK's geqrf (unblocked dgeqr2 with dlarfg's reflectors), in place of the
+ * m x n matrix at `a[o..]`: R on and above the diagonal, the reflectors' vectors v (v_0 = 1
+ * implicit) below, H_j = I - tau_j v v^T with tau in `tau[to..to + min(m, n))`.
+ * dlarfg: beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta);
+ * tau = 0 (H = I) when x = 0.
+ */
+export function geqrf(
+  a: Float64Array,
+  o: number,
+  m: number,
+  n: number,
+  tau: Float64Array,
+  to: number,
+): void {
+  const k = Math.min(m, n);
+  for (let j = 0; j < k; j++) {
+    const alpha = a[o + j * n + j];
+    let xnorm2 = 0;
+    for (let i = j + 1; i < m; i++) xnorm2 += a[o + i * n + j] ** 2;
+    if (xnorm2 === 0) {
+      tau[to + j] = 0;
+      continue;
+    }
+    const norm = Math.hypot(alpha, Math.sqrt(xnorm2));
+    const beta = alpha >= 0 ? -norm : norm;
+    const tj = (beta - alpha) / beta;
+    const scale = 1 / (alpha - beta);
+    for (let i = j + 1; i < m; i++) a[o + i * n + j] *= scale;
+    a[o + j * n + j] = beta;
+    tau[to + j] = tj;
+    // apply H_j = I - tau v v^T to the trailing columns: a[:, c] -= tau v (v^T a[:, c])
+    for (let c = j + 1; c < n; c++) {
+      let s = a[o + j * n + c];
+      for (let i = j + 1; i < m; i++) s += a[o + i * n + j] * a[o + i * n + c];
+      s *= tj;
+      a[o + j * n + c] -= s;
+      for (let i = j + 1; i < m; i++) a[o + i * n + c] -= s * a[o + i * n + j];
+    }
+  }
+}
+
+/**
+ * LAPACK's ormqr: C <- op(Q) C (left) or C op(Q) (right), Q = H_0 H_1 ... H_{k-1} from the
+ * reflectors in the columns of the mA x k... matrix at `a[ao..]` (row stride `lda`, v_j with
+ * v_j[j] = 1 implicit and zeros above) and `tau`; op(Q) = Q^T when `trans`. C is r x c at
+ * `cm[co..]`; the reflectors have length r (left) or c (right).
+ */
+export function ormqr(
+  a: Float64Array,
+  ao: number,
+  lda: number,
+  k: number,
+  tau: Float64Array,
+  to: number,
+  cm: Float64Array,
+  co: number,
+  r: number,
+  c: number,
+  left: boolean,
+  trans: boolean,
+): void {
+  const len = left ? r : c;
+  const v = new Float64Array(len);
+  // Q C = H_0 (H_1 (... H_{k-1} C)): reflectors applied last-first; Q^T C first-last.
+  // C Q = ((C H_0) H_1) ...: first-last; C Q^T last-first.
+  const forward = left === trans;
+  for (let s = 0; s < k; s++) {
+    const j = forward ? s : k - 1 - s;
+    const tj = tau[to + j];
+    if (tj === 0) continue;
+    v.fill(0);
+    v[j] = 1;
+    for (let i = j + 1; i < len; i++) v[i] = a[ao + i * lda + j];
+    if (left) {
+      // C <- C - tau v (v^T C)
+      for (let col = 0; col < c; col++) {
+        let sum = 0;
+        for (let i = j; i < r; i++) sum += v[i] * cm[co + i * c + col];
+        sum *= tj;
+        for (let i = j; i < r; i++) cm[co + i * c + col] -= sum * v[i];
+      }
+    } else {
+      // C <- C - tau (C v) v^T
+      for (let row = 0; row < r; row++) {
+        const rr = co + row * c;
+        let sum = 0;
+        for (let i = j; i < c; i++) sum += cm[rr + i] * v[i];
+        sum *= tj;
+        for (let i = j; i < c; i++) cm[rr + i] -= sum * v[i];
+      }
+    }
+  }
+}
+
+/**
+ * The symmetric eigenproblem of the n x n matrix at `a[o..]` (the triangle chosen by `upper` is
+ * read and mirrored) by cyclic Jacobi rotations: eigenvalues ascending into `w[wo..]`, the
+ * orthonormal eigenvectors as the columns of the n x n matrix at `v[vo..]` (when given), each
+ * signed so that its largest-magnitude entry is positive. An eigenvector's sign is a gauge
+ * LAPACK fixes its own way, so only gauge-invariant quantities compare with PyTorch.
+ */
+export function symEig(
+  src: Float64Array,
+  o: number,
+  n: number,
+  upper: boolean,
+  w: Float64Array,
+  wo: number,
+  v: Float64Array | null,
+  vo: number,
+): void {
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const lowerPart = i >= j;
+      const x = upper === !lowerPart || i === j ? src[o + i * n + j] : src[o + j * n + i];
+      a[i * n + j] = x;
+    }
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let i = 0; i < n; i++) {
+      diag += a[i * n + i] ** 2;
+      for (let j = i + 1; j < n; j++) off += a[i * n + j] ** 2;
+    }
+    if (off <= 1e-30 * diag || off === 0) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let r = p + 1; r < n; r++) {
+        const apr = a[p * n + r];
+        if (apr === 0) continue;
+        const app = a[p * n + p];
+        const arr = a[r * n + r];
+        // rotation zeroing a_pr: tan(2θ) = 2 a_pr / (a_rr - a_pp), t = tan θ (the smaller root)
+        const theta = (arr - app) / (2 * apr);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p];
+          const akr = a[k * n + r];
+          a[k * n + p] = c * akp - s * akr;
+          a[k * n + r] = s * akp + c * akr;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k];
+          const ark = a[r * n + k];
+          a[p * n + k] = c * apk - s * ark;
+          a[r * n + k] = s * apk + c * ark;
+        }
+        for (let k = 0; k < n; k++) {
+          const qkp = q[k * n + p];
+          const qkr = q[k * n + r];
+          q[k * n + p] = c * qkp - s * qkr;
+          q[k * n + r] = s * qkp + c * qkr;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_x, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
+  for (let c = 0; c < n; c++) {
+    const src = order[c];
+    w[wo + c] = a[src * n + src];
+    if (v !== null) {
+      // sign: the largest-magnitude entry of each eigenvector positive (a fixed gauge)
+      let big = 0;
+      for (let k = 0; k < n; k++)
+        if (Math.abs(q[k * n + src]) > Math.abs(big)) big = q[k * n + src];
+      const sg = big < 0 ? -1 : 1;
+      for (let k = 0; k < n; k++) v[vo + k * n + c] = sg * q[k * n + src];
+    }
+  }
+}
+
+/** C = A B for n x n matrices (row-major, no offsets) */
+function matmulSq(a: Float64Array, b: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const c = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) {
+      const aik = a[i * n + k];
+      if (aik === 0) continue;
+      for (let j = 0; j < n; j++) c[i * n + j] += aik * b[k * n + j];
+    }
+  return c;
+}
+
+/**
+ * exp(A) of the n x n matrix at `a[o..]` into `out[oo..]`: A is scaled by 2^-s so that its
+ * 1-norm is at most 1/2, exp is summed as the Taylor series to machine precision (its terms
+ * fall below 2^-60 of the sum within 30 terms at that norm), then squared s times.
+ */
+export function matrixExp(
+  a: Float64Array,
+  o: number,
+  n: number,
+  out: Float64Array,
+  oo: number,
+): void {
+  let norm = 0;
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Math.abs(a[o + i * n + j]);
+    norm = Math.max(norm, s);
+  }
+  if (!Number.isFinite(norm)) {
+    for (let i = 0; i < n * n; i++) out[oo + i] = NaN;
+    return;
+  }
+  const s = norm > 0.5 ? Math.ceil(Math.log2(norm / 0.5)) : 0;
+  const scale = 2 ** -s;
+  const x = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) x[i] = a[o + i] * scale;
+  let sum = new Float64Array(n * n);
+  let term = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    sum[i * n + i] = 1;
+    term[i * n + i] = 1;
+  }
+  for (let k = 1; k < 40; k++) {
+    term = matmulSq(term, x, n);
+    let tmax = 0;
+    let smax = 0;
+    for (let i = 0; i < n * n; i++) {
+      term[i] /= k;
+      sum[i] += term[i];
+      tmax = Math.max(tmax, Math.abs(term[i]));
+      smax = Math.max(smax, Math.abs(sum[i]));
+    }
+    if (tmax <= 1e-18 * smax) break;
+  }
+  for (let k = 0; k < s; k++) sum = matmulSq(sum, sum, n);
+  out.set(sum, oo);
+}
+
+/**
+ * Columns `from..` of the m x c matrix at `u[uo..]` completed to an orthonormal set: each is
+ * the first unit vector e_i left non-zero by Gram-Schmidt (twice, for accuracy) against the
+ * columns before it. Used for the singular vectors of zero singular values and for the
+ * complete U of a tall matrix.
+ */
+export function completeBasis(
+  u: Float64Array,
+  uo: number,
+  m: number,
+  c: number,
+  from: number,
+): void {
+  const v = new Float64Array(m);
+  let cand = 0;
+  for (let j = from; j < c; j++) {
+    for (; cand < m; cand++) {
+      v.fill(0);
+      v[cand] = 1;
+      for (let pass = 0; pass < 2; pass++)
+        for (let p = 0; p < j; p++) {
+          let d = 0;
+          for (let i = 0; i < m; i++) d += u[uo + i * c + p] * v[i];
+          for (let i = 0; i < m; i++) v[i] -= d * u[uo + i * c + p];
+        }
+      let nrm = 0;
+      for (let i = 0; i < m; i++) nrm += v[i] * v[i];
+      nrm = Math.sqrt(nrm);
+      if (nrm > 1e-8) {
+        for (let i = 0; i < m; i++) u[uo + i * c + j] = v[i] / nrm;
+        cand++;
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * The SVD of the m x n matrix at `a[o..]` with m >= n by one-sided Jacobi (Hestenes): column
+ * pairs of W = A V are rotated until orthogonal, then S_j = ||W_j|| (descending), U_j = W_j / S_j.
+ * Writes S into `s[so..so + n)`, U (m x uc, uc = n or m: the complete basis) at `u[uo..]` and V
+ * (n x n) at `v[vo..]`; u/v null: singular values only.
+ */
+export function svdJacobi(
+  a: Float64Array,
+  o: number,
+  m: number,
+  n: number,
+  s: Float64Array,
+  so: number,
+  u: Float64Array | null,
+  uo: number,
+  uc: number,
+  v: Float64Array | null,
+  vo: number,
+): void {
+  const w = new Float64Array(m * n);
+  for (let i = 0; i < m * n; i++) w[i] = a[o + i];
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let sweep = 0; sweep < 80; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < n - 1; p++)
+      for (let r = p + 1; r < n; r++) {
+        let alpha = 0;
+        let beta = 0;
+        let gamma = 0;
+        for (let i = 0; i < m; i++) {
+          const wp = w[i * n + p];
+          const wr = w[i * n + r];
+          alpha += wp * wp;
+          beta += wr * wr;
+          gamma += wp * wr;
+        }
+        if (gamma === 0 || Math.abs(gamma) <= 1e-16 * Math.sqrt(alpha * beta)) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const sn = c * t;
+        for (let i = 0; i < m; i++) {
+          const wp = w[i * n + p];
+          const wr = w[i * n + r];
+          w[i * n + p] = c * wp - sn * wr;
+          w[i * n + r] = sn * wp + c * wr;
+        }
+        for (let i = 0; i < n; i++) {
+          const qp = q[i * n + p];
+          const qr = q[i * n + r];
+          q[i * n + p] = c * qp - sn * qr;
+          q[i * n + r] = sn * qp + c * qr;
+        }
+      }
+    if (!rotated) break;
+  }
+  const norms = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let t = 0;
+    for (let i = 0; i < m; i++) t += w[i * n + j] ** 2;
+    norms[j] = Math.sqrt(t);
+  }
+  const order = Array.from({ length: n }, (_x, i) => i).sort((x, y) => norms[y] - norms[x]);
+  const big = n > 0 ? norms[order[0]] : 0;
+  let rank = n;
+  for (let c = 0; c < n; c++) {
+    const j = order[c];
+    s[so + c] = norms[j];
+    if (rank === n && !(norms[j] > big * 1e-300)) rank = c;
+    if (v !== null) for (let i = 0; i < n; i++) v[vo + i * n + c] = q[i * n + j];
+    if (u !== null && c < rank)
+      for (let i = 0; i < m; i++) u[uo + i * uc + c] = w[i * n + j] / norms[j];
+  }
+  if (u !== null) completeBasis(u, uo, m, uc, rank);
+}
