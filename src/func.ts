@@ -32,8 +32,15 @@ import { enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
 import type { AccumulateGrad, Node } from "./autograd/node.js";
 import { zeros, zerosLike } from "./ops/creation.js";
 import { stack } from "./ops/views.js";
-import { runtimeError } from "./errors.js";
+import { indexError, runtimeError, valueError } from "./errors.js";
 import { pyTypeName } from "./autograd/functional.js";
+import {
+  BatchedTensor,
+  makeBatched,
+  withVmapLevel,
+  type Randomness,
+} from "./registry/batching.js";
+import { fn as registryFn } from "./registry/define.js";
 
 // ---------------------------------------------------------------------------------------------
 // pytrees
@@ -821,4 +828,295 @@ export function hessian<A extends AnyArgs>(
   argnums: Argnums = 0,
 ): (...args: A) => Result {
   return jacfwd(jacrev(fn, argnums), argnums);
+}
+
+// ---------------------------------------------------------------------------------------------
+// vmap (Note [batched tensors] in registry/batching.ts)
+
+/** in_dims / out_dims: an int, null (not mapped), or a tree matching the arguments/outputs. */
+export type Dims = number | null | readonly Dims[] | { readonly [key: string]: Dims };
+
+export interface VmapOptions {
+  /** where each argument's mapped dim is (default 0); null: not mapped */
+  inDims?: Dims;
+  /** where the outputs' mapped dim goes (default 0) */
+  outDims?: Dims;
+  /** what random ops do inside: "error" (default), "different" per sample, "same" shared */
+  randomness?: Randomness;
+  /** run the batch in chunks of this many samples (torch.func.vmap's chunk_size) */
+  chunkSize?: number | null;
+}
+
+/** Python's repr of an in_dims/out_dims value. */
+function dimsRepr(d: unknown): string {
+  if (d === null || d === undefined) return "None";
+  if (Array.isArray(d)) {
+    const items = d.map(dimsRepr);
+    return items.length === 1 ? `(${items[0]},)` : `(${items.join(", ")})`;
+  }
+  if (isPlainObject(d)) {
+    return `{${Object.keys(d)
+      .map((k) => `${pyStr(k)}: ${dimsRepr(d[k])}`)
+      .join(", ")}}`;
+  }
+  if (typeof d === "string") return pyStr(d);
+  if (typeof d === "boolean") return d ? "True" : "False";
+  return String(d);
+}
+
+/** functorch's _get_name: the function's name (a lambda's is `<lambda>`). */
+function fnName(f: unknown): string {
+  const n = typeof f === "function" ? f.name : "";
+  return n === "" ? "<lambda>" : n;
+}
+
+/** torch.utils._pytree._broadcast_to_and_flatten: `tree`'s leaves repeated over `spec`. */
+function broadcastToAndFlatten(tree: unknown, spec: Spec): unknown[] | null {
+  const leafCount = (s: Spec): number =>
+    s.kind === "leaf" ? 1 : s.children.reduce((n, c) => n + leafCount(c), 0);
+  if (!Array.isArray(tree) && !isPlainObject(tree)) return new Array(leafCount(spec)).fill(tree);
+  if (spec.kind === "leaf") return null;
+  if (Array.isArray(tree)) {
+    if (spec.kind !== "tuple" || tree.length !== spec.children.length) return null;
+    const out: unknown[] = [];
+    for (let i = 0; i < tree.length; i++) {
+      const f = broadcastToAndFlatten(tree[i], spec.children[i]);
+      if (f === null) return null;
+      out.push(...f);
+    }
+    return out;
+  }
+  const obj = tree as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (spec.kind !== "dict" || keys.join("\0") !== spec.keys.join("\0")) return null;
+  const out: unknown[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const f = broadcastToAndFlatten(obj[keys[i]], spec.children[i]);
+    if (f === null) return null;
+    out.push(...f);
+  }
+  return out;
+}
+
+function parseVmapOpts(
+  inDims: Dims | VmapOptions | undefined,
+  outDims: Dims | undefined,
+  rest: VmapOptions | Randomness | undefined,
+): Required<VmapOptions> {
+  if (isPlainObject(inDims) && outDims === undefined && rest === undefined) {
+    const o = inDims as VmapOptions;
+    return {
+      inDims: o.inDims === undefined ? 0 : o.inDims,
+      outDims: o.outDims === undefined ? 0 : o.outDims,
+      randomness: o.randomness ?? "error",
+      chunkSize: o.chunkSize ?? null,
+    };
+  }
+  const r: VmapOptions = typeof rest === "string" ? { randomness: rest } : (rest ?? {});
+  return {
+    inDims: inDims === undefined ? 0 : (inDims as Dims),
+    outDims: outDims === undefined ? 0 : outDims,
+    randomness: r.randomness ?? "error",
+    chunkSize: r.chunkSize ?? null,
+  };
+}
+
+/**
+ * torch.func.vmap (functorch.vmap in 1.13): `fn` mapped over a dimension of its inputs. Each
+ * input with an int in `inDims` is seen by `fn` without that dim (a BatchedTensor); ops run
+ * once on the whole batch through their batching rules (or a loop where an op has none, with
+ * PyTorch's warning). Outputs get the mapped dim at `outDims`. Nests, and composes with grad,
+ * vjp, jvp, jacrev, jacfwd and hessian in both orders.
+ * @example
+ * torch.func.vmap(torch.dot)(torch.randn(5, 3), torch.randn(5, 3)); // 5 dot products
+ * @example
+ * torch.func.vmap((x, w) => x.matmul(w), [0, null])(xs, w); // w shared by every sample
+ * @example
+ * torch.func.vmap(torch.func.grad(loss), { inDims: [null, 0, 0] })(params, xs, ys); // per-sample grads
+ */
+export function vmap<A extends AnyArgs>(
+  func: (...args: A) => unknown,
+  inDims?: Dims | VmapOptions,
+  outDims?: Dims,
+  opts?: VmapOptions | Randomness,
+): (...args: A) => Result {
+  const o = parseVmapOpts(inDims, outDims, opts);
+  if (!["error", "different", "same"].includes(o.randomness as string)) {
+    throw runtimeError(
+      `Only allowed values for randomness are 'error', 'different', or 'same'. Got ${String(o.randomness)}`,
+    );
+  }
+  if (o.chunkSize !== null && !(o.chunkSize > 0)) {
+    throw valueError(
+      `vmap: chunk_size should be None or greater than 0. (got ${dimsRepr(o.chunkSize)})`,
+    );
+  }
+  return (...args: A) => {
+    checkOutDimsInts(o.outDims, func);
+    const [batchSize, flatInDims, flatArgs, argsSpec] = processBatchedInputs(o.inDims, args, func);
+    if (o.chunkSize === null || o.chunkSize >= batchSize) {
+      return flatVmap(func, batchSize, flatInDims, flatArgs, argsSpec, o);
+    }
+    // chunks along each mapped dim, vmapped one by one, concatenated at out_dims
+    const chunkSize = o.chunkSize;
+    const outs: unknown[] = [];
+    for (let start = 0; start < batchSize; start += chunkSize) {
+      const n = Math.min(chunkSize, batchSize - start);
+      const chunkArgs = flatArgs.map((a, i) =>
+        flatInDims[i] === null ? a : (a as Tensor).narrow(flatInDims[i] as number, start, n),
+      );
+      outs.push(flatVmap(func, n, flatInDims, chunkArgs, argsSpec, o));
+    }
+    const [first, outSpec] = flatten(outs[0]);
+    const flatOutDims = broadcastToAndFlatten(o.outDims, outSpec) as number[];
+    const cat = (ts: Tensor[], d: number): Tensor => catFn(ts, d);
+    const flatRes = first.map((_, k) =>
+      cat(
+        outs.map((out) => (flatten(out)[0] as Tensor[])[k]),
+        flatOutDims[k],
+      ),
+    );
+    return unflatten(flatRes, outSpec);
+  };
+}
+
+const catFn = (ts: Tensor[], d: number): Tensor => registryFn("cat")(ts, d) as Tensor;
+
+function checkOutDimsInts(outDims: Dims, func: unknown): void {
+  if (typeof outDims === "number") return;
+  const [leaves] = flatten(outDims);
+  for (const l of leaves) {
+    if (typeof l !== "number" || !Number.isInteger(l)) {
+      throw valueError(
+        `vmap(${fnName(func)}, ..., out_dims=${dimsRepr(outDims)}): \`out_dims\` must be an int or a python collection of ints representing where in the outputs the vmapped dimension should appear.`,
+      );
+    }
+  }
+}
+
+function processBatchedInputs(
+  inDims: Dims,
+  args: readonly unknown[],
+  func: unknown,
+): [number, (number | null)[], unknown[], Spec] {
+  const name = fnName(func);
+  const head = `vmap(${name}, in_dims=${dimsRepr(inDims)}, ...)(<inputs>)`;
+  if (!(typeof inDims === "number" && Number.isInteger(inDims)) && !Array.isArray(inDims)) {
+    throw valueError(
+      `${head}: expected \`in_dims\` to be int or a (potentially nested) tuple matching the structure of inputs, got: ${pyTypeName(inDims)}.`,
+    );
+  }
+  if (args.length === 0) {
+    throw valueError(
+      `vmap(${name})(<inputs>): got no inputs. Maybe you forgot to add inputs, or you are trying to vmap over a function with no inputs. The latter is unsupported.`,
+    );
+  }
+  const [flatArgs, argsSpec] = flatten(args.slice());
+  const flat = broadcastToAndFlatten(inDims, argsSpec);
+  if (flat === null) {
+    throw valueError(
+      `${head}: in_dims is not compatible with the structure of \`inputs\`. in_dims has structure ${specRepr(flatten(inDims)[1])} but inputs has structure ${specRepr(argsSpec)}.`,
+    );
+  }
+  const flatInDims = flat.map((d, i) => {
+    const arg = flatArgs[i];
+    if (d !== null && d !== undefined && !(typeof d === "number" && Number.isInteger(d))) {
+      throw valueError(
+        `${head}: Got in_dim=${dimsRepr(d)} for an input but in_dim must be either an integer dimension or None.`,
+      );
+    }
+    if (typeof d === "number" && !(arg instanceof Tensor)) {
+      throw valueError(
+        `${head}: Got in_dim=${d} for an input but the input is of type ${pyTypeName(arg)}. We cannot vmap over non-Tensor arguments, please use None as the respective in_dim`,
+      );
+    }
+    if (typeof d !== "number") return null;
+    const n = (arg as Tensor).dim();
+    if (d < -n || d >= n) {
+      throw valueError(
+        `${head}: Got in_dim=${d} for some input, but that input is a Tensor of dimensionality ${n} so expected in_dim to satisfy -${n} <= in_dim < ${n}.`,
+      );
+    }
+    return d < 0 ? ((d % n) + n) % n : d;
+  });
+  const sizes = flatInDims.flatMap((d, i) => (d === null ? [] : [(flatArgs[i] as Tensor).shape[d]]));
+  if (sizes.length === 0) throw valueError("vmap: Expected at least one Tensor to vmap over");
+  if (sizes.some((s) => s !== sizes[0])) {
+    throw valueError(
+      `vmap: Expected all tensors to have the same size in the mapped dimension, got sizes [${sizes.join(", ")}] for the mapped dimension`,
+    );
+  }
+  return [sizes[0], flatInDims, flatArgs, argsSpec];
+}
+
+function flatVmap(
+  func: (...args: AnyArgs) => unknown,
+  batchSize: number,
+  flatInDims: (number | null)[],
+  flatArgs: unknown[],
+  argsSpec: Spec,
+  o: Required<VmapOptions>,
+): unknown {
+  return withVmapLevel(batchSize, o.randomness, (l) => {
+    const batched = flatArgs.map((a, i) =>
+      flatInDims[i] === null ? a : makeBatched(a as Tensor, flatInDims[i], l.level),
+    );
+    const out = func(...(unflatten(batched, argsSpec) as AnyArgs));
+    return unwrapBatched(out, o.outDims, l.level, batchSize, func);
+  });
+}
+
+function unwrapBatched(
+  out: unknown,
+  outDims: Dims,
+  level: number,
+  batchSize: number,
+  func: unknown,
+): unknown {
+  const [flatOut, outSpec] = flatten(out);
+  for (const t of flatOut) {
+    if (!(t instanceof Tensor)) {
+      throw valueError(
+        `vmap(${fnName(func)}, ...): \`${fnName(func)}\` must only return Tensors, got type ${pyTypeName(t)} as a return.`,
+      );
+    }
+  }
+  const incompatible = (): never => {
+    throw valueError(
+      `vmap(${fnName(func)}, ..., out_dims=${dimsRepr(outDims)})(<inputs>): out_dims is not compatible with the structure of \`outputs\`. out_dims has structure ${specRepr(flatten(outDims)[1])} but outputs has structure ${specRepr(outSpec)}.`,
+    );
+  };
+  let flatOutDims: unknown[];
+  if (out instanceof Tensor) {
+    if (typeof outDims === "number") flatOutDims = [outDims];
+    else if (Array.isArray(outDims) && outDims.length === 1) flatOutDims = outDims;
+    else return incompatible();
+  } else {
+    flatOutDims = broadcastToAndFlatten(outDims, outSpec) ?? incompatible();
+  }
+  const res = (flatOut as Tensor[]).map((t, i) =>
+    removeBatchDim(t, level, batchSize, flatOutDims[i] as number),
+  );
+  return unflatten(res, outSpec);
+}
+
+/** functorch's _remove_batch_dim: the mapped dim of `level` moved (or expanded) to `outDim`. */
+function removeBatchDim(t: Tensor, level: number, batchSize: number, outDim: number): Tensor {
+  if (t instanceof BatchedTensor && t.level === level) {
+    const n = t.value.dim();
+    const d = wrapOutDim(outDim, n);
+    return t.bdim === d ? t.value : t.value.movedim(t.bdim, d);
+  }
+  const n = t.dim() + 1;
+  const d = wrapOutDim(outDim, n);
+  return t.unsqueeze(d).expand([...t.shape.slice(0, d), batchSize, ...t.shape.slice(d)]);
+}
+
+function wrapOutDim(d: number, n: number): number {
+  if (d < -n || d >= n) {
+    throw indexError(
+      `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${d})`,
+    );
+  }
+  return d < 0 ? d + n : d;
 }

@@ -55,6 +55,10 @@ import { castData, pyTypeName, scalarTypeName } from "../ops/core.js";
 import { notImplementedError, runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import type { Op } from "../autograd/derivatives.js";
+import { batchedCall, setStack, vmapDepth, type BatchSpec } from "./batching.js";
+import { batchRuleFor } from "./batch-rules.js";
+
+setStack((ts, dim) => fn("stack")(ts, dim) as Tensor);
 
 setBinderHost({
   isTensor: (v) => v instanceof Tensor,
@@ -221,6 +225,13 @@ export interface OpDecl {
   untyped?: readonly string[];
   /** TypeScript types of parameters the schema language cannot say (`p: number | "fro"`) */
   tsTypes?: Readonly<Record<string, string>>;
+  /**
+   * The batching rule under `torch.func.vmap` (Note [batched tensors] in batching.ts): a
+   * function of the unwrapped arguments and their batch dims, or `{ decompose }` computing the
+   * op from other ops. Absent: the rule of batch-rules.ts's table for this op, else the loop
+   * fallback with PyTorch's performance warning.
+   */
+  batch?: BatchSpec;
   /** one line, for JSDoc and docs/ops.md */
   doc: string;
   /** a one-line example */
@@ -633,6 +644,19 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   )
     throw new Error(`op '${k}': a Python function has one signature`);
   const numbersAsTensors = decl.numbersAsTensors ?? false;
+  const batchSpec = decl.batch ?? batchRuleFor(namespace, decl.name);
+  // Note [batched tensors]: one comparison on the plain path; the batched one inside vmap
+  const batchable = (
+    schema: Schema,
+    f: ((...args: unknown[]) => unknown) | null,
+    isInplace: boolean,
+  ): ((...args: unknown[]) => unknown) | null => {
+    if (f === null) return null;
+    const name = isInplace ? `${schema.name}_` : schema.name;
+    const g = (...values: unknown[]): unknown =>
+      vmapDepth === 0 ? f(...values) : batchedCall(name, schema, batchSpec, g, f, values, isInplace);
+    return g;
+  };
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
     const raw = o.forward as ((...args: unknown[]) => unknown) | null;
@@ -652,7 +676,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     }
     return {
       schema,
-      forward,
+      forward: batchable(schema, forward, false),
       named: raw === null ? namedOverloadError(schema, o.named) : undefined,
       inplaceFwd,
       savesSelf: inplaceDerivative?.save.includes("self") ?? true,
@@ -706,7 +730,9 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
           sig(
             o,
             true,
-            o.inplaceFwd === null ? null : inplaceForward(o.schema, o.inplaceFwd, o.savesSelf),
+            o.inplaceFwd === null
+              ? null
+              : batchable(o.schema, inplaceForward(o.schema, o.inplaceFwd, o.savesSelf), true),
           ),
         )
     : [];
