@@ -30,17 +30,134 @@ import { Tensor } from "./tensor.js";
 import { grad as autogradGrad } from "./autograd/api.js";
 import { enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
 import type { AccumulateGrad, Node } from "./autograd/node.js";
-import { zeros, zerosLike } from "./ops/creation.js";
-import { stack } from "./ops/views.js";
+import { zeros, zerosLike as plainZerosLike } from "./ops/creation.js";
 import { indexError, runtimeError, valueError } from "./errors.js";
 import { pyTypeName } from "./autograd/functional.js";
 import {
   BatchedTensor,
+  activeLevels,
   makeBatched,
   withVmapLevel,
   type Randomness,
 } from "./registry/batching.js";
 import { fn as registryFn } from "./registry/define.js";
+
+// ---------------------------------------------------------------------------------------------
+// transforms on batched tensors (Note [batched tensors] in registry/batching.ts)
+//
+// Note [grad inside vmap]: autograd runs on the physical tensors, so a gradient is per sample
+// only for inputs batched at every running vmap level: the transforms wrap an input that is not
+// (a parameter shared by the batch) as a batched copy first (expanded, no memory), so that each
+// sample differentiates its own slice, as functorch's per-level gradients. Cotangents are laid
+// out as their outputs (expanded where unbatched) and gradients take their inputs' layout.
+
+const registryStack = (ts: Tensor[], dim: number): Tensor => registryFn("stack")(ts, dim) as Tensor;
+
+/** zeros shaped as `t` (batched as `t` inside vmap). */
+function zerosLike(t: Tensor): Tensor {
+  return t instanceof BatchedTensor ? (registryFn("zerosLike")(t) as Tensor) : plainZerosLike(t);
+}
+
+/** The physical tensor under every batching level of `t`. */
+function physical(t: Tensor): Tensor {
+  let p = t;
+  while (p instanceof BatchedTensor) p = p.value;
+  return p;
+}
+
+/** `x` batched at every running vmap level, batch dims in front (Note [grad inside vmap]). */
+function batchedAtAllLevels(x: Tensor): Tensor {
+  const ls = activeLevels();
+  if (ls.length === 0) return x;
+  let p = x;
+  for (let i = ls.length - 1; i >= 0; i--) p = removeBatchDim(p, ls[i].level, ls[i].batchSize, 0);
+  for (const l of ls) p = makeBatched(p, 0, l.level);
+  return p;
+}
+
+/** The cotangent `ct` as a physical tensor laid out as `like`'s physical tensor. */
+function alignPhysical(ct: Tensor, like: Tensor): Tensor {
+  if (!(like instanceof BatchedTensor)) {
+    if (ct instanceof BatchedTensor)
+      throw runtimeError("vmap: a cotangent is batched where the output it belongs to is not");
+    return ct;
+  }
+  let inner: Tensor;
+  if (ct instanceof BatchedTensor && ct.level === like.level) {
+    inner = ct.bdim === like.bdim ? ct.value : ct.value.movedim(ct.bdim, like.bdim);
+  } else {
+    const size = like.value.shape;
+    inner = ct.unsqueeze(like.bdim).expand(size);
+  }
+  return alignPhysical(inner, like.value);
+}
+
+/** A physical gradient wrapped with the batching levels of the input it belongs to. */
+function wrapLike(g: Tensor, like: Tensor): Tensor {
+  if (!(like instanceof BatchedTensor)) return g;
+  const chain: BatchedTensor[] = [];
+  for (let p: Tensor = like; p instanceof BatchedTensor; p = p.value) chain.push(p);
+  let out = g;
+  for (let i = chain.length - 1; i >= 0; i--) out = makeBatched(out, chain[i].bdim, chain[i].level);
+  return out;
+}
+
+/** autograd.grad through batched tensors (physical outputs, aligned cotangents, wrapped results). */
+function autogradGradB(
+  outputs: Tensor[],
+  inputs: Tensor[],
+  opts: {
+    gradOutputs?: Tensor[] | null;
+    createGraph?: boolean;
+    retainGraph?: boolean;
+    allowUnused?: boolean;
+  },
+): (Tensor | null)[] {
+  const batched =
+    outputs.some((t) => t instanceof BatchedTensor) ||
+    inputs.some((t) => t instanceof BatchedTensor) ||
+    (opts.gradOutputs ?? []).some((t) => t instanceof BatchedTensor);
+  if (!batched) return autogradGrad(outputs, inputs, opts);
+  // a cotangent batched at a level its output is not (vmap of a vjp function): one backward
+  // pass per sample of that level (the backward has no batching rules)
+  const levelsOf = (t: Tensor): number[] => {
+    const ls: number[] = [];
+    for (let p: Tensor = t; p instanceof BatchedTensor; p = p.value) ls.push(p.level);
+    return ls;
+  };
+  let extra = 0;
+  (opts.gradOutputs ?? []).forEach((go, i) => {
+    if (go === null || go === undefined) return;
+    const outLevels = levelsOf(outputs[i]);
+    for (const l of levelsOf(go)) if (!outLevels.includes(l) && l > extra) extra = l;
+  });
+  if (extra > 0) {
+    const size = (activeLevels().find((l) => l.level === extra) as { batchSize: number }).batchSize;
+    const per: (Tensor | null)[][] = [];
+    for (let b = 0; b < size; b++) {
+      const gos = (opts.gradOutputs as Tensor[]).map((go) =>
+        go instanceof BatchedTensor && go.level === extra ? go.value.select(go.bdim, b) : go,
+      );
+      per.push(autogradGradB(outputs, inputs, { ...opts, gradOutputs: gos, retainGraph: true }));
+    }
+    return inputs.map((_, i) => {
+      const gs = per.map((r) => r[i]);
+      if (gs.every((g) => g === null)) return null;
+      const full = gs.map((g) => g ?? zerosLike(inputs[i]));
+      return makeBatched(registryStack(full, 0), 0, extra);
+    });
+  }
+  const gos = outputs.map((o, i) => {
+    const go = opts.gradOutputs?.[i];
+    if (go !== undefined && go !== null) return alignPhysical(go, o);
+    return registryFn("onesLike")(physical(o)) as Tensor;
+  });
+  const res = autogradGrad(outputs.map(physical), inputs.map(physical), {
+    ...opts,
+    gradOutputs: gos,
+  });
+  return res.map((g, i) => (g === null ? null : wrapLike(g, inputs[i])));
+}
 
 // ---------------------------------------------------------------------------------------------
 // pytrees
@@ -208,16 +325,19 @@ class Level {
     if (!(x instanceof Tensor)) {
       throw runtimeError(`Thing passed to transform API must be Tensor, got ${pyTypeName(x)}`);
     }
-    if (x.requiresGrad) return x.view(x.shape);
-    const w = x.detach().requiresGrad_();
+    const b = batchedAtAllLevels(x);
+    if (b.requiresGrad) return b.view(b.shape);
+    const w = b.detach().requiresGrad_();
     this.own.add(w);
+    this.own.add(physical(w));
     return w;
   }
 
   /** A leaf requiring grad that belongs to this transform (the jvp trick's cotangents). */
   fresh(like: Tensor): Tensor {
-    const u = zerosLike(like, { requiresGrad: true });
+    const u = zerosLike(like).requiresGrad_(true);
     this.own.add(u);
+    this.own.add(physical(u));
     return u;
   }
 
@@ -278,7 +398,7 @@ function gradOrZeros(
   const res =
     outs.length === 0
       ? inputs.map(() => null)
-      : autogradGrad(outs, inputs.slice(), {
+      : autogradGradB(outs, inputs.slice(), {
           gradOutputs: gradOutputs === null ? null : gos,
           createGraph,
           retainGraph,
@@ -562,7 +682,7 @@ function linearize(
     const gradInputs =
       live.length === 0
         ? flatPrimals.map(() => null)
-        : autogradGrad(live, flatPrimals, {
+        : autogradGradB(live, flatPrimals, {
             gradOutputs: us.filter((u): u is Tensor => u !== null),
             createGraph: true,
             allowUnused: true,
@@ -581,7 +701,7 @@ function linearize(
       let res: (Tensor | null)[] = uList.map(() => null);
       if (gi.length > 0 && uList.length > 0) {
         res = enableGrad(() =>
-          autogradGrad(gi, uList, {
+          autogradGradB(gi, uList, {
             gradOutputs: giIdx.map((i) => tangents[i]),
             createGraph,
             retainGraph: true,
@@ -736,7 +856,7 @@ export function jacrev<A extends AnyArgs>(
     for (let k = 0; k < total; k++) {
       let rest = k;
       const basis = lin.flatOut.map((out, i) => {
-        const b = zerosLike(out);
+        const b = zeros(out.shape, { dtype: out.dtype });
         if (rest >= 0 && rest < numels[i]) b.typedArray[rest] = 1;
         rest -= numels[i];
         return b;
@@ -751,7 +871,7 @@ export function jacrev<A extends AnyArgs>(
         const shape = [...out.shape, ...primal.shape];
         return part.length === 0
           ? zeros(shape, { dtype: primal.dtype })
-          : stack(part, 0).view(shape);
+          : registryStack(part, 0).view(shape);
       });
     });
     const res = assembleJac(jac, lin.outSpec, lin.primalsSpec);
@@ -794,7 +914,7 @@ export function jacfwd<A extends AnyArgs>(
     const cols: Tensor[][] = lin.flatOut.map(() => []);
     lin.flatPrimals.forEach((primal, p) => {
       for (let e = 0; e < primal.numel(); e++) {
-        const basis = lin.flatPrimals.map((q) => zerosLike(q));
+        const basis = lin.flatPrimals.map((q) => zeros(q.shape, { dtype: q.dtype }));
         basis[p].typedArray[e] = 1;
         lin.push(basis).forEach((t, i) => cols[i].push(t as Tensor));
       }
@@ -807,7 +927,7 @@ export function jacfwd<A extends AnyArgs>(
         const shape = [...out.shape, ...primal.shape];
         return part.length === 0
           ? zeros(shape, { dtype: out.dtype })
-          : stack(part, -1).reshape(shape);
+          : registryStack(part, -1).reshape(shape);
       });
       start += n;
       return col;

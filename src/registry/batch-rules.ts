@@ -354,6 +354,8 @@ const NN_POINTWISE = [
   .split(" ");
 
 const TORCH: Record<string, BatchSpec> = {
+  // metadata: the logical shape's
+  numel: { decompose: (self) => (self as Tensor).shape.reduce((n, s) => n * s, 1) },
   clone: sameLayout,
   contiguous: sameLayout,
   detach: sameLayout,
