@@ -41,6 +41,7 @@ import {
   type Randomness,
 } from "./registry/batching.js";
 import { fn as registryFn } from "./registry/define.js";
+import type { Module } from "./nn/module.js";
 
 // ---------------------------------------------------------------------------------------------
 // transforms on batched tensors (Note [batched tensors] in registry/batching.ts)
@@ -1120,7 +1121,9 @@ function processBatchedInputs(
   func: unknown,
 ): [number, (number | null)[], unknown[], Spec] {
   const name = fnName(func);
-  const head = `vmap(${name}, in_dims=${dimsRepr(inDims)}, ...)(<inputs>)`;
+  // an f-string shows the value's str(): a string without quotes
+  const shown = typeof inDims === "string" ? inDims : dimsRepr(inDims);
+  const head = `vmap(${name}, in_dims=${shown}, ...)(<inputs>)`;
   if (!(typeof inDims === "number" && Number.isInteger(inDims)) && !Array.isArray(inDims)) {
     throw valueError(
       `${head}: expected \`in_dims\` to be int or a (potentially nested) tuple matching the structure of inputs, got: ${pyTypeName(inDims)}.`,
@@ -1159,7 +1162,9 @@ function processBatchedInputs(
     }
     return d < 0 ? ((d % n) + n) % n : d;
   });
-  const sizes = flatInDims.flatMap((d, i) => (d === null ? [] : [(flatArgs[i] as Tensor).shape[d]]));
+  const sizes = flatInDims.flatMap((d, i) =>
+    d === null ? [] : [(flatArgs[i] as Tensor).shape[d]],
+  );
   if (sizes.length === 0) throw valueError("vmap: Expected at least one Tensor to vmap over");
   if (sizes.some((s) => s !== sizes[0])) {
     throw valueError(
@@ -1239,4 +1244,79 @@ function wrapOutDim(d: number, n: number): number {
     );
   }
   return d < 0 ? d + n : d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// functionalCall
+
+/** Named tensors: an object (dict) or a Map keyed by PyTorch's dotted names. */
+export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
+
+/**
+ * torch.func.functional_call (torch.nn.utils.stateless.functional_call in 1.13): calls
+ * `module` with its parameters and buffers replaced by the given tensors (one dict, or an
+ * array of dicts with distinct keys), then restores them, also when the call throws. `args`
+ * is an array of positional arguments (a single non-array value is one argument); `kwargs`
+ * become a trailing options object.
+ * @example
+ * const params = Object.fromEntries(model.namedParameters().map(([k, v]) => [k, v.detach()]));
+ * torch.func.functionalCall(model, params, [x]);
+ * @example
+ * // per-sample gradients (PyTorch's tutorial)
+ * const loss = (p, b, x, y) => F.crossEntropy(torch.func.functionalCall(model, [p, b], [x.unsqueeze(0)]), y.unsqueeze(0));
+ * torch.func.vmap(torch.func.grad(loss), [null, null, 0, 0])(params, buffers, xs, ys);
+ */
+export function functionalCall(
+  module: Module,
+  parameterAndBufferDicts: NamedTensors | readonly NamedTensors[],
+  args?: unknown,
+  kwargs?: Readonly<Record<string, unknown>> | null,
+): Result {
+  const entries = (d: NamedTensors): [string, Tensor][] =>
+    d instanceof Map ? [...d.entries()] : Object.entries(d as Record<string, Tensor>);
+  let all: [string, Tensor][];
+  if (Array.isArray(parameterAndBufferDicts)) {
+    const dicts = parameterAndBufferDicts as readonly NamedTensors[];
+    if (!dicts.every((d) => d instanceof Map || isPlainObject(d))) {
+      throw valueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries");
+    }
+    all = dicts.flatMap(entries);
+    const seen = new Map<string, number>();
+    for (const [k] of all) seen.set(k, (seen.get(k) ?? 0) + 1);
+    const repeated = [...seen].filter(([, n]) => n > 1).map(([k]) => pyStr(k));
+    if (repeated.length > 0) {
+      throw valueError(
+        `[${repeated.join(", ")}] appeared in multiple dictionaries; behavior of functional call is ambiguous`,
+      );
+    }
+  } else if (parameterAndBufferDicts instanceof Map || isPlainObject(parameterAndBufferDicts)) {
+    all = entries(parameterAndBufferDicts as NamedTensors);
+  } else {
+    throw valueError(
+      `Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got ${pyTypeName(parameterAndBufferDicts)}`,
+    );
+  }
+  const callArgs: unknown[] = Array.isArray(args) ? args.slice() : args === undefined ? [] : [args];
+  if (kwargs !== undefined && kwargs !== null && Object.keys(kwargs).length > 0) {
+    callArgs.push(kwargs);
+  }
+  // swap each named tensor into its module's field, remembering the original
+  const restore: [Record<string, unknown>, string, unknown][] = [];
+  try {
+    for (const [name, value] of all) {
+      const dot = name.lastIndexOf(".");
+      const owner = (dot < 0
+        ? module
+        : module.getSubmodule(name.slice(0, dot))) as unknown as Record<string, unknown>;
+      const field = name.slice(dot + 1);
+      restore.push([owner, field, owner[field]]);
+      owner[field] = value;
+    }
+    return (module as unknown as { call(...a: unknown[]): unknown }).call(...callArgs);
+  } finally {
+    for (let i = restore.length - 1; i >= 0; i--) {
+      const [owner, field, old] = restore[i];
+      owner[field] = old;
+    }
+  }
 }

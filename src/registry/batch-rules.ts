@@ -60,7 +60,10 @@ function wrapDim(d: number, rank: number): number | null {
  * shifted by one. `extra` widens the range (unsqueeze's dim counts the new dim); `all` maps a
  * missing dim (null: every dim) to all logical dims. Other batched tensors: fallback.
  */
-function withDims(names: readonly string[], opts: { extra?: number; all?: boolean } = {}): BatchRule {
+function withDims(
+  names: readonly string[],
+  opts: { extra?: number; all?: boolean } = {},
+): BatchRule {
   return (c) => {
     const selfAt = c.values.findIndex((v) => v instanceof Tensor);
     if (c.values.some((v, i) => i !== selfAt && v instanceof Tensor && c.bdims[i] !== null))
@@ -275,7 +278,11 @@ const selfFront =
     if (c.values.some((v, i) => i !== selfAt && v instanceof Tensor && c.bdims[i] !== null))
       return null;
     const vals = c.values.slice();
-    vals[selfAt] = moveBdimToFront(c.values[selfAt] as Tensor, c.bdims[selfAt] as number, c.batchSize);
+    vals[selfAt] = moveBdimToFront(
+      c.values[selfAt] as Tensor,
+      c.bdims[selfAt] as number,
+      c.batchSize,
+    );
     return [c.call(...vals), 0];
   };
 

@@ -52,6 +52,14 @@ export function withVmapLevel<T>(
   }
 }
 
+/**
+ * While a batching rule of level L runs, the ops it calls on the physical tensors see only the
+ * levels below L (functorch excludes a level's own layer while its rule runs): random ops there
+ * must not apply level L's randomness again.
+ */
+let ceiling = Infinity;
+const visibleLevels = (): VmapLevel[] => levels.filter((l) => l.level < ceiling);
+
 /** The running vmap levels, outermost first. */
 export function activeLevels(): readonly VmapLevel[] {
   return levels;
@@ -263,7 +271,9 @@ function fallback(name: string, c: BatchCall, inplace: boolean): [unknown, numbe
     const outs = first.map((_, k) => stack(results.map((r) => (r as Tensor[])[k])));
     return [outs, 0];
   }
-  throw runtimeError(`Batching rule not implemented for aten::${name}. We could not generate a fallback.`);
+  throw runtimeError(
+    `Batching rule not implemented for aten::${name}. We could not generate a fallback.`,
+  );
 }
 
 let stackFn: ((ts: Tensor[], dim: number) => Tensor) | null = null;
@@ -286,8 +296,10 @@ export function batchedCall(
   values: unknown[],
   inplace: boolean,
 ): unknown {
-  const level = maxLevel(values);
+  let level = maxLevel(values);
   if (RANDOM.has(name)) checkRandomness(name);
+  // levels at or above the ceiling were unwrapped by the rule running
+  if (level >= ceiling) level = 0;
   if (level === 0) {
     if (RANDOM.has(name)) return randomUnbatched(name, schema, forward, values);
     return forward(...values);
@@ -321,32 +333,44 @@ export function batchedCall(
   if (inplace) {
     const selfBd = bdims[0];
     if (selfBd === null) {
-      const other = schema.params.find((_, i) => i > 0 && bdims[i] !== null);
+      // PyTorch's in-place broadcast check, seen on the physical tensors
+      const self = values[0] as Tensor;
       throw runtimeError(
-        `vmap: ${name}(self, *extra_args) is not possible because there exists a Tensor \`${other?.name ?? "other"}\` in extra_args that has more elements than \`self\`. This happened due to \`${other?.name ?? "other"}\` being vmapped over but \`self\` not being vmapped over in a vmap. Please try to use out-of-place operators instead of ${name}. If said operator is being called inside the PyTorch framework, please file a bug report instead.`,
+        `output with shape [${self.shape.join(", ")}] doesn't match the broadcast shape [${[info.batchSize, ...self.shape].join(", ")}]`,
       );
     }
-    if (RANDOM.has(name)) {
-      if (info.randomness !== "different")
-        throw runtimeError(
-          `vmap: randomness="same" is not supported for the in-place sampler ${name} on a batched tensor`,
-        );
-      c.call(...unwrapped);
-    } else fallback(name, c, true);
+    const saved = ceiling;
+    ceiling = level;
+    try {
+      if (RANDOM.has(name)) {
+        if (info.randomness !== "different")
+          throw runtimeError(
+            `vmap: randomness="same" is not supported for the in-place sampler ${name} on a batched tensor`,
+          );
+        c.call(...unwrapped);
+      } else fallback(name, c, true);
+    } finally {
+      ceiling = saved;
+    }
     return values[0];
   }
-  let res: [unknown, number | null] | null = null;
-  if (RANDOM.has(name)) res = randomBatched(name, c, info);
-  else if (spec !== undefined) {
-    if (typeof spec === "function") res = spec(c);
-    else {
-      const r = spec.decompose(...values);
-      if (r !== null) return r;
-    }
+  // a decomposition calls ops on the batched arguments: every level stays visible
+  if (spec !== undefined && typeof spec !== "function" && !RANDOM.has(name)) {
+    const r = spec.decompose(...values);
+    if (r !== null) return r;
   }
-  if (res === null) res = fallback(name, c, false);
-  const [out, bdim] = res;
-  return wrapResult(out, bdim, level);
+  const saved = ceiling;
+  ceiling = level;
+  try {
+    let res: [unknown, number | null] | null = null;
+    if (RANDOM.has(name)) res = randomBatched(name, c, info);
+    else if (typeof spec === "function") res = spec(c);
+    if (res === null) res = fallback(name, c, false);
+    const [out, bdim] = res;
+    return wrapResult(out, bdim, level);
+  } finally {
+    ceiling = saved;
+  }
 }
 
 function wrapResult(out: unknown, bdim: number | null, level: number): unknown {
@@ -362,7 +386,7 @@ function wrapResult(out: unknown, bdim: number | null, level: number): unknown {
 // RandomBatchRules; an op on a batched tensor draws on the physical tensor).
 
 function checkRandomness(name: string): void {
-  for (const l of levels) {
+  for (const l of visibleLevels()) {
     if (l.randomness === "error")
       throw runtimeError(
         "vmap: called random operation while in randomness error mode. Please either use the 'same' or 'different' randomness flags on vmap or perform the randomness operation out of vmap",
@@ -379,7 +403,7 @@ function randomUnbatched(
   values: unknown[],
 ): unknown {
   // innermost "different" levels each add their batch dim; "same" ones draw once
-  const different = levels.filter((l) => l.randomness === "different");
+  const different = visibleLevels().filter((l) => l.randomness === "different");
   if (different.length === 0) return forward(...values);
   const sizeAt = schema.params.findIndex((p) => p.name === "size");
   const likeAt = name.endsWith("_like") ? 0 : -1;
@@ -430,3 +454,61 @@ function randomBatched(
   if (c.values.slice(1).some((_, i) => c.bdims[i + 1] !== null)) return null;
   return [c.call(...c.values), bd];
 }
+
+// ---------------------------------------------------------------------------------------------
+// the hand-written Tensor methods (tensor-methods.ts) on batched tensors
+
+type Methods = Record<string, (this: BatchedTensor, ...args: unknown[]) => unknown>;
+const proto = BatchedTensor.prototype as unknown as Methods;
+const tensorProto = Tensor.prototype as unknown as Methods;
+// casts keep the layout: the physical tensor cast, the same batch dim
+for (const name of ["to", "float", "double", "long", "int", "bool"]) {
+  proto[name] = function (...args: unknown[]): unknown {
+    const v = tensorProto[name].apply(this.value as BatchedTensor, args) as Tensor;
+    return v === this.value ? this : new BatchedTensor(v, this.bdim, this.level);
+  };
+}
+for (const name of ["zero_", "fill_"]) {
+  proto[name] = function (...args: unknown[]): unknown {
+    tensorProto[name].apply(this.value as BatchedTensor, args);
+    return this;
+  };
+}
+/** Per sample, as the fallback: indexing (`t[...]`) and copies from another tensor. */
+function perSample(name: string, inplace: boolean) {
+  return function (this: BatchedTensor, ...args: unknown[]): unknown {
+    const l = levelInfo(this.level);
+    const outs: Tensor[] = [];
+    const saved = ceiling;
+    ceiling = this.level;
+    try {
+      for (let b = 0; b < l.batchSize; b++) {
+        const sample = this.value.select(this.bdim, b);
+        const a = args.map((v) => {
+          if (!(v instanceof BatchedTensor) || v.level !== this.level) return v;
+          return v.value.select(v.bdim, b);
+        });
+        outs.push(tensorProto[name].apply(sample as BatchedTensor, a) as Tensor);
+      }
+    } finally {
+      ceiling = saved;
+    }
+    if (inplace) return this;
+    return new BatchedTensor(stack(outs), 0, this.level);
+  };
+}
+proto.index = perSample("index", false);
+proto.copy_ = perSample("copy_", true);
+proto.indexPut_ = perSample("indexPut_", true);
+Object.defineProperty(BatchedTensor.prototype, "T", {
+  get(this: BatchedTensor): Tensor {
+    return this.permute(Array.from({ length: this.dim() }, (_, i) => this.dim() - 1 - i));
+  },
+  configurable: true,
+});
+Object.defineProperty(BatchedTensor.prototype, "mT", {
+  get(this: BatchedTensor): Tensor {
+    return this.transpose(-2, -1);
+  },
+  configurable: true,
+});

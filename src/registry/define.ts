@@ -654,7 +654,9 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     if (f === null) return null;
     const name = isInplace ? `${schema.name}_` : schema.name;
     const g = (...values: unknown[]): unknown =>
-      vmapDepth === 0 ? f(...values) : batchedCall(name, schema, batchSpec, g, f, values, isInplace);
+      vmapDepth === 0
+        ? f(...values)
+        : batchedCall(name, schema, batchSpec, g, f, values, isInplace);
     return g;
   };
   const prepare = (o: OverloadDecl) => {
