@@ -537,6 +537,8 @@ export function grad<A extends AnyArgs>(
 // ---------------------------------------------------------------------------------------------
 // vjp
 
+const VJP = "vjp(f, *primals)";
+
 /** vjp's second result: cotangents (the structure of the outputs) -> gradients per primal. */
 export type VjpFn = (cotangents: PyTree) => Result[];
 
@@ -848,33 +850,34 @@ export function jacrev<A extends AnyArgs>(
   const o = parseJacOpts(argnums, opts);
   return (...args: A) => {
     const nums = validateArgnums(o.argnums, args.length);
-    const lin = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, "vjp(f, *primals)");
-    const vjpFn = makeVjpFn(lin);
+    const lin = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, VJP);
     const numels = lin.flatOut.map((t) => t.numel());
     const total = numels.reduce((s, n) => s + n, 0);
-    // rows[p]: one gradient per output element, for flat primal p
-    const rows: Tensor[][] = lin.flatPrimals.map(() => []);
-    for (let k = 0; k < total; k++) {
-      let rest = k;
-      const basis = lin.flatOut.map((out, i) => {
-        const b = zeros(out.shape, { dtype: out.dtype });
-        if (rest >= 0 && rest < numels[i]) b.typedArray[rest] = 1;
-        rest -= numels[i];
-        return b;
-      });
-      const [flatG] = flatten(vjpFn(unflatten(basis, lin.outSpec)));
-      (flatG as Tensor[]).forEach((g, p) => rows[p].push(g));
-    }
-    const jac = lin.flatOut.map((out, i) => {
-      const start = numels.slice(0, i).reduce((s, n) => s + n, 0);
-      return lin.flatPrimals.map((primal, p) => {
-        const part = rows[p].slice(start, start + numels[i]);
-        const shape = [...out.shape, ...primal.shape];
-        return part.length === 0
-          ? zeros(shape, { dtype: primal.dtype })
-          : registryStack(part, 0).view(shape);
-      });
+    const starts = numels.map((_, i) => numels.slice(0, i).reduce((s, n) => s + n, 0));
+    // functorch's jacrev: vmap of the vector-Jacobian product over the standard basis of the
+    // outputs (row k: a one-hot cotangent for output element k). The vjp runs inside vmap, so
+    // the forward runs once on `total` copies of the primals and one backward pass gives every
+    // row (Note [grad inside vmap]).
+    const basis = lin.flatOut.map((out, i) => {
+      const b = zeros([total, numels[i]], { dtype: out.dtype });
+      for (let k = 0; k < numels[i]; k++) b.typedArray[(starts[i] + k) * numels[i] + k] = 1;
+      return b.view([total, ...out.shape]);
     });
+    const rows: Tensor[] =
+      total === 0
+        ? []
+        : (vmap((...cts: Tensor[]) => {
+            const inner = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, VJP);
+            return flatten(makeVjpFn(inner)(unflatten(cts, inner.outSpec)))[0];
+          })(...basis) as Tensor[]);
+    const jac = lin.flatOut.map((out, i) =>
+      lin.flatPrimals.map((primal, p) => {
+        const shape = [...out.shape, ...primal.shape];
+        return numels[i] === 0
+          ? zeros(shape, { dtype: primal.dtype })
+          : rows[p].narrow(0, starts[i], numels[i]).view(shape);
+      }),
+    );
     const res = assembleJac(jac, lin.outSpec, lin.primalsSpec);
     return o.hasAux ? [res, lin.aux] : res;
   };
@@ -911,28 +914,35 @@ export function jacfwd<A extends AnyArgs>(
     const [flatP] = flatten(sliceArgs(args, nums));
     checkTensorList(flatP, "primals");
     const lin = linearize(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux);
-    // cols[o]: one tangent output per input element
-    const cols: Tensor[][] = lin.flatOut.map(() => []);
-    lin.flatPrimals.forEach((primal, p) => {
-      for (let e = 0; e < primal.numel(); e++) {
-        const basis = lin.flatPrimals.map((q) => zeros(q.shape, { dtype: q.dtype }));
-        basis[p].typedArray[e] = 1;
-        lin.push(basis).forEach((t, i) => cols[i].push(t as Tensor));
-      }
+    // functorch's jacfwd: vmap of the Jacobian-vector product over the standard basis of the
+    // inputs (column e: a one-hot tangent for input element e); the linearisation runs inside
+    // vmap, so its two reverse passes give every column at once
+    const numels = lin.flatPrimals.map((t) => t.numel());
+    const total = numels.reduce((s, n) => s + n, 0);
+    const starts = numels.map((_, i) => numels.slice(0, i).reduce((s, n) => s + n, 0));
+    const basis = lin.flatPrimals.map((q, p) => {
+      const b = zeros([total, numels[p]], { dtype: q.dtype });
+      for (let k = 0; k < numels[p]; k++) b.typedArray[(starts[p] + k) * numels[p] + k] = 1;
+      return b.view([total, ...q.shape]);
     });
-    let start = 0;
-    const jacT: Tensor[][] = lin.flatPrimals.map((primal) => {
-      const n = primal.numel();
-      const col = lin.flatOut.map((out, i) => {
-        const part = cols[i].slice(start, start + n);
+    const cols: Tensor[] =
+      total === 0
+        ? []
+        : (vmap((...ts: Tensor[]) => {
+            const inner = linearize(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux);
+            return inner.push(ts);
+          })(...basis) as Tensor[]);
+    const jacT: Tensor[][] = lin.flatPrimals.map((primal, p) =>
+      lin.flatOut.map((out, i) => {
         const shape = [...out.shape, ...primal.shape];
-        return part.length === 0
-          ? zeros(shape, { dtype: out.dtype })
-          : registryStack(part, -1).reshape(shape);
-      });
-      start += n;
-      return col;
-    });
+        if (numels[p] === 0) return zeros(shape, { dtype: out.dtype });
+        // [n, ...out.shape] -> [...out.shape, n] -> [...out.shape, ...primal.shape]
+        return cols[i]
+          .narrow(0, starts[p], numels[p])
+          .movedim(0, -1)
+          .reshape(shape);
+      }),
+    );
     const jac = lin.flatOut.map((_, i) => jacT.map((col) => col[i]));
     const res = assembleJac(jac, lin.outSpec, lin.primalsSpec);
     return o.hasAux ? [res, lin.aux] : res;
