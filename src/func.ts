@@ -32,7 +32,7 @@ import { enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
 import type { AccumulateGrad, Node } from "./autograd/node.js";
 import { zeros, zerosLike as plainZerosLike } from "./ops/creation.js";
 import { indexError, runtimeError, valueError } from "./errors.js";
-import { pyTypeName } from "./autograd/functional.js";
+import { pyTypeName, setBatchedVjp } from "./autograd/functional.js";
 import {
   BatchedTensor,
   activeLevels,
@@ -102,6 +102,19 @@ function wrapLike(g: Tensor, like: Tensor): Tensor {
   for (let i = chain.length - 1; i >= 0; i--) out = makeBatched(out, chain[i].bdim, chain[i].level);
   return out;
 }
+
+// jacobian(..., { vectorize: true }): the vjp of a batch of cotangents as a vmap of the vjp
+setBatchedVjp(
+  (outputs, inputs, batchedGradOutputs, createGraph) =>
+    vmap((...gos: Tensor[]) =>
+      autogradGradB(outputs, inputs, {
+        gradOutputs: gos,
+        createGraph,
+        retainGraph: true,
+        allowUnused: true,
+      }).map((g, k) => g ?? zerosLike(inputs[k])),
+    )(...batchedGradOutputs) as Tensor[],
+);
 
 /** autograd.grad through batched tensors (physical outputs, aligned cotangents, wrapped results). */
 function autogradGradB(
@@ -937,10 +950,7 @@ export function jacfwd<A extends AnyArgs>(
         const shape = [...out.shape, ...primal.shape];
         if (numels[p] === 0) return zeros(shape, { dtype: out.dtype });
         // [n, ...out.shape] -> [...out.shape, n] -> [...out.shape, ...primal.shape]
-        return cols[i]
-          .narrow(0, starts[p], numels[p])
-          .movedim(0, -1)
-          .reshape(shape);
+        return cols[i].narrow(0, starts[p], numels[p]).movedim(0, -1).reshape(shape);
       }),
     );
     const jac = lin.flatOut.map((_, i) => jacT.map((col) => col[i]));
