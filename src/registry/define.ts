@@ -653,10 +653,21 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   ): ((...args: unknown[]) => unknown) | null => {
     if (f === null) return null;
     const name = isInplace ? `${schema.name}_` : schema.name;
-    const g = (...values: unknown[]): unknown =>
-      vmapDepth === 0
-        ? f(...values)
-        : batchedCall(name, schema, batchSpec, g, f, values, isInplace);
+    // the common arities without an argument array: these run on every op call
+    const batched = (values: unknown[]): unknown =>
+      batchedCall(name, schema, batchSpec, g, f, values, isInplace);
+    const g = function (a?: unknown, b?: unknown, c?: unknown): unknown {
+      const n = arguments.length;
+      if (vmapDepth === 0) {
+        if (n === 1) return f(a);
+        if (n === 2) return f(a, b);
+        if (n === 3) return f(a, b, c);
+        // eslint-disable-next-line prefer-rest-params, prefer-spread -- the plain path passes `arguments` on without copying it
+        return f.apply(undefined, arguments as unknown as unknown[]);
+      }
+      // eslint-disable-next-line prefer-rest-params -- as above
+      return batched(Array.prototype.slice.call(arguments) as unknown[]);
+    } as (...args: unknown[]) => unknown;
     return g;
   };
   const prepare = (o: OverloadDecl) => {
