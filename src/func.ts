@@ -23,8 +23,10 @@
  * reverse mode, so transforms built on it would not nest.)
  *
  * Arguments and results may be pytrees: Tensors inside arrays (PyTorch's tuples) and plain
- * objects (dicts). Where functorch batches with vmap, these transforms loop (one backward pass
- * per Jacobian row or column).
+ * objects (dicts). `vmap` maps a function over a batch dimension (Note [batched tensors] in
+ * registry/batching.ts); `jacrev` and `jacfwd` are a vmap of `vjp` / `jvp` over the standard
+ * basis, as functorch's, and every transform works inside vmap (Note [grad inside vmap]).
+ * `functionalCall` runs a module with given parameters and buffers.
  */
 import { Tensor } from "./tensor.js";
 import { grad as autogradGrad } from "./autograd/api.js";
