@@ -881,10 +881,14 @@ export function jacrev<A extends AnyArgs>(
     const rows: Tensor[] =
       total === 0
         ? []
-        : (vmap((...cts: Tensor[]) => {
-            const inner = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, VJP);
-            return flatten(makeVjpFn(inner)(unflatten(cts, inner.outSpec)))[0];
-          })(...basis) as Tensor[]);
+        : (vmap(
+            (...cts: Tensor[]) => {
+              const inner = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, VJP);
+              return flatten(makeVjpFn(inner)(unflatten(cts, inner.outSpec)))[0];
+              // functorch evaluates the function once: random ops draw once for all rows
+            },
+            { randomness: "same" },
+          )(...basis) as Tensor[]);
     const jac = lin.flatOut.map((out, i) =>
       lin.flatPrimals.map((primal, p) => {
         const shape = [...out.shape, ...primal.shape];
@@ -943,10 +947,13 @@ export function jacfwd<A extends AnyArgs>(
     const cols: Tensor[] =
       total === 0
         ? []
-        : (vmap((...ts: Tensor[]) => {
-            const inner = linearize(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux);
-            return inner.push(ts);
-          })(...basis) as Tensor[]);
+        : (vmap(
+            (...ts: Tensor[]) => {
+              const inner = linearize(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux);
+              return inner.push(ts);
+            },
+            { randomness: "same" },
+          )(...basis) as Tensor[]);
     const jacT: Tensor[][] = lin.flatPrimals.map((primal, p) =>
       lin.flatOut.map((out, i) => {
         const shape = [...out.shape, ...primal.shape];

@@ -449,7 +449,10 @@ function randomBatched(
       const mask = c.call(...v) as Tensor;
       return [x.mul(mask.unsqueeze(bd)), bd];
     }
-    return null;
+    // the loop would draw per sample
+    throw runtimeError(
+      `vmap: randomness="same" is not supported by tensorgrad for aten::${name} on a batched input`,
+    );
   }
   if (c.values.slice(1).some((_, i) => c.bdims[i + 1] !== null)) return null;
   return [c.call(...c.values), bd];
