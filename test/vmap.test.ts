@@ -166,6 +166,25 @@ const CASES: Record<string, () => unknown> = {
   conv2d_batched_weight: () => vmap((a: T, k: T) => F.conv2d(a.unsqueeze(0), k))(I.img, I.kb),
   max_pool2d: () => vmap((a: T) => F.maxPool2d(a, 2))(I.img),
   fallback_histc: () => vmap((a: T) => torch.histc(a, 4, 0, 0))(x53),
+  inplace: () => vmap((a: T) => a.clone().mul_(2).add_(w3))(x53),
+  methods: () =>
+    vmap((a: T) => [a.T, a.index("1:", 0), a.to(torch.float64), a.double().sum()])(I.a523),
+  layer_norm_embedding: () =>
+    vmap((a: T, i: T) => [F.layerNorm(a, [3]), F.embedding(i, I.m43)])(
+      I.a523,
+      torch.tensor(
+        [
+          [0, 1],
+          [2, 3],
+          [3, 3],
+          [1, 0],
+          [2, 2],
+        ],
+        { dtype: torch.int64 },
+      ),
+    ),
+  split_unbind_expand: () =>
+    vmap((a: T) => [a.split(1, 0), a.unbind(1), a.unsqueeze(0).expand(2, -1, -1)])(I.a523),
   grad_in_vmap: () =>
     vmap(
       grad((w: T, a: T) => a.mul(w).sin().sum()),

@@ -766,6 +766,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const pyMethodParams = wrapper?.method === undefined ? null : parsePyParams(wrapper.method);
   const entry: OpEntry & { fn: Callable; vf: Callable } = {
     ...decl,
+    batch: batchSpec,
     jsName,
     namespace,
     schemas: fnOverloads.map((o) => o.schema),
