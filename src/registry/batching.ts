@@ -167,21 +167,10 @@ export function unwrapAt(x: unknown, level: number): [unknown, number | null] {
 export function moveBdimToFront(x: Tensor, bdim: number | null, batchSize: number): Tensor {
   if (bdim === null) return x.unsqueeze(0).expand([batchSize, ...x.shape]);
   if (bdim === 0) return x;
-  return x.movedimTo0(bdim);
+  // the batch dim first, the others in order (a permute: a view)
+  const rest = Array.from({ length: x.dim() }, (_, i) => i).filter((i) => i !== bdim);
+  return x.permute([bdim, ...rest]);
 }
-
-declare module "../tensor.js" {
-  interface Tensor {
-    /** @internal the dim `d` moved to the front (a permute) */
-    movedimTo0(d: number): Tensor;
-  }
-}
-(Tensor.prototype as unknown as { movedimTo0: (this: Tensor, d: number) => Tensor }).movedimTo0 =
-  function (this: Tensor, d: number): Tensor {
-    const n = this.dim();
-    const perm = [d, ...Array.from({ length: n }, (_, i) => i).filter((i) => i !== d)];
-    return this.permute(perm);
-  };
 
 /** What a batching rule receives. */
 export interface BatchCall {
