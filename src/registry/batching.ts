@@ -286,7 +286,7 @@ export function batchedCall(
   inplace: boolean,
 ): unknown {
   let level = maxLevel(values);
-  if (RANDOM.has(name)) checkRandomness(name);
+  if (RANDOM.has(name)) checkRandomness();
   // levels at or above the ceiling were unwrapped by the rule running
   if (level >= ceiling) level = 0;
   if (level === 0) {
@@ -374,14 +374,13 @@ function wrapResult(out: unknown, bdim: number | null, level: number): unknown {
 // sample (a factory gets the batch size prepended to its size, as functorch's
 // RandomBatchRules; an op on a batched tensor draws on the physical tensor).
 
-function checkRandomness(name: string): void {
+function checkRandomness(): void {
   for (const l of visibleLevels()) {
     if (l.randomness === "error")
       throw runtimeError(
         "vmap: called random operation while in randomness error mode. Please either use the 'same' or 'different' randomness flags on vmap or perform the randomness operation out of vmap",
       );
   }
-  void name;
 }
 
 /** A random op with no batched argument, inside vmap. */
