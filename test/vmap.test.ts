@@ -166,6 +166,19 @@ const CASES: Record<string, () => unknown> = {
   conv2d_batched_weight: () => vmap((a: T, k: T) => F.conv2d(a.unsqueeze(0), k))(I.img, I.kb),
   max_pool2d: () => vmap((a: T) => F.maxPool2d(a, 2))(I.img),
   fallback_histc: () => vmap((a: T) => torch.histc(a, 4, 0, 0))(x53),
+  var_std_max_other: () =>
+    vmap((a: T, b: T) => [
+      a.var(),
+      a.var(0),
+      a.std(false),
+      torch.max(a, b),
+      [a.min(1).values, a.min(1).indices],
+    ])(I.a523, I.a523.flip(0)),
+  kthvalue_loop: () =>
+    vmap((a: T) => {
+      const r = torch.kthvalue(a, 2, 0);
+      return [r.values, r.indices];
+    })(I.a523),
   inplace: () => vmap((a: T) => a.clone().mul_(2).add_(w3))(x53),
   methods: () =>
     vmap((a: T) => [a.T, a.index("1:", 0), a.to(torch.float64), a.double().sum()])(I.a523),

@@ -72,6 +72,8 @@ function withDims(
     const x = moveBdimToFront(c.values[selfAt] as Tensor, bd, c.batchSize);
     const rank = x.dim() - 1;
     if (rank === 0 && (opts.extra ?? 0) === 0) return null;
+    // an overload without these dims (var(self, unbiased) reduces everything): the loop
+    if (!names.some((n) => c.schema.params.some((p) => p.name === n))) return null;
     const vals = c.values.slice();
     vals[selfAt] = x;
     for (const name of names) {
@@ -103,6 +105,8 @@ const allDims = (rank: number): number[] => Array.from({ length: rank }, (_, i) 
 /** Full reductions (`x.sum()`): the op over the flattened sample, by its dim form. */
 function reduceAll(byDim: (x: Tensor, c: BatchCall) => unknown): BatchRule {
   return (c) => {
+    // max(self, other), min(self, other): elementwise
+    if (c.schema.params.filter((p) => p.base === "Tensor").length > 1) return pointwise(c);
     if (c.schema.params.some((p) => p.name === "dim")) return withDims(["dim"], { all: true })(c);
     const x = moveBdimToFront(c.values[0] as Tensor, c.bdims[0] as number, c.batchSize);
     return [byDim(x.reshape([c.batchSize, -1]), c), 0];

@@ -260,6 +260,12 @@ function fallback(name: string, c: BatchCall, inplace: boolean): [unknown, numbe
     const outs = first.map((_, k) => stack(results.map((r) => (r as Tensor[])[k])));
     return [outs, 0];
   }
+  if (isRecord(first) && Object.values(first).every((v) => v instanceof Tensor)) {
+    const outs = mapRecord(first, (_, k) =>
+      stack(results.map((r) => (r as Record<string, Tensor>)[k])),
+    );
+    return [outs, 0];
+  }
   throw runtimeError(
     `Batching rule not implemented for aten::${name}. We could not generate a fallback.`,
   );
@@ -365,6 +371,22 @@ export function batchedCall(
 function wrapResult(out: unknown, bdim: number | null, level: number): unknown {
   if (out instanceof Tensor) return makeBatched(out, bdim, level);
   if (Array.isArray(out)) return out.map((o) => wrapResult(o, bdim, level));
+  if (isRecord(out)) return mapRecord(out, (v) => wrapResult(v, bdim, level));
+  return out;
+}
+
+/** A plain object of results (torch.return_types: max(dim)'s `{ values, indices, 0, 1 }`). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || v instanceof Tensor) return false;
+  return Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function mapRecord(
+  r: Record<string, unknown>,
+  f: (v: unknown, k: string) => unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(r)) out[k] = f(r[k], k);
   return out;
 }
 
