@@ -29,6 +29,8 @@ function padAfterFront(x: Tensor, k: number): Tensor {
  * logical rank, so that broadcasting aligns logical dims as per sample.
  */
 export const pointwise: BatchRule = (c) => {
+  // where(condition): nonzero's tuple, a shape that depends on the values
+  if (c.schema.params.length === 1 && c.schema.params[0].name === "condition") return null;
   let maxRank = 0;
   c.values.forEach((v, i) => {
     if (v instanceof Tensor) maxRank = Math.max(maxRank, rankOf(c, i));
@@ -94,6 +96,9 @@ function withDims(
         vals[at] = s.length === 0 && opts.all ? allDims(rank) : s;
       } else if ((v === null || v === undefined) && opts.all) {
         vals[at] = allDims(rank);
+      } else if (v === null || v === undefined) {
+        // an implicit dim (F.softmax's, chosen from the rank): per sample
+        return null;
       }
     }
     return [c.call(...vals), 0];
