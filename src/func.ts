@@ -23,17 +23,157 @@
  * reverse mode, so transforms built on it would not nest.)
  *
  * Arguments and results may be pytrees: Tensors inside arrays (PyTorch's tuples) and plain
- * objects (dicts). Where functorch batches with vmap, these transforms loop (one backward pass
- * per Jacobian row or column).
+ * objects (dicts). `vmap` maps a function over a batch dimension (Note [batched tensors] in
+ * registry/batching.ts); `jacrev` and `jacfwd` are a vmap of `vjp` / `jvp` over the standard
+ * basis, as functorch's, and every transform works inside vmap (Note [grad inside vmap]).
+ * `functionalCall` runs a module with given parameters and buffers.
  */
 import { Tensor } from "./tensor.js";
 import { grad as autogradGrad } from "./autograd/api.js";
 import { enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
 import type { AccumulateGrad, Node } from "./autograd/node.js";
-import { zeros, zerosLike } from "./ops/creation.js";
-import { stack } from "./ops/views.js";
-import { runtimeError } from "./errors.js";
-import { pyTypeName } from "./autograd/functional.js";
+import { zeros, zerosLike as plainZerosLike } from "./ops/creation.js";
+import { indexError, runtimeError, valueError } from "./errors.js";
+import { pyTypeName, setBatchedVjp } from "./autograd/functional.js";
+import {
+  BatchedTensor,
+  activeLevels,
+  makeBatched,
+  withVmapLevel,
+  type Randomness,
+} from "./registry/batching.js";
+import { fn as registryFn } from "./registry/define.js";
+import type { Module } from "./nn/module.js";
+
+// ---------------------------------------------------------------------------------------------
+// transforms on batched tensors (Note [batched tensors] in registry/batching.ts)
+//
+// Note [grad inside vmap]: autograd runs on the physical tensors, so a gradient is per sample
+// only for inputs batched at every running vmap level: the transforms wrap an input that is not
+// (a parameter shared by the batch) as a batched copy first (expanded, no memory), so that each
+// sample differentiates its own slice, as functorch's per-level gradients. Cotangents are laid
+// out as their outputs (expanded where unbatched) and gradients take their inputs' layout.
+
+const registryStack = (ts: Tensor[], dim: number): Tensor => registryFn("stack")(ts, dim) as Tensor;
+
+/** zeros shaped as `t` (batched as `t` inside vmap). */
+function zerosLike(t: Tensor): Tensor {
+  return t instanceof BatchedTensor ? (registryFn("zerosLike")(t) as Tensor) : plainZerosLike(t);
+}
+
+/** The physical tensor under every batching level of `t`. */
+function physical(t: Tensor): Tensor {
+  let p = t;
+  while (p instanceof BatchedTensor) p = p.value;
+  return p;
+}
+
+/** `x` batched at every running vmap level, batch dims in front (Note [grad inside vmap]). */
+function batchedAtAllLevels(x: Tensor): Tensor {
+  const ls = activeLevels();
+  if (ls.length === 0) return x;
+  let p = x;
+  for (let i = ls.length - 1; i >= 0; i--) p = removeBatchDim(p, ls[i].level, ls[i].batchSize, 0);
+  for (const l of ls) p = makeBatched(p, 0, l.level);
+  return p;
+}
+
+/** The cotangent `ct` as a physical tensor laid out as `like`'s physical tensor. */
+function alignPhysical(ct: Tensor, like: Tensor): Tensor {
+  if (!(like instanceof BatchedTensor)) {
+    if (ct instanceof BatchedTensor)
+      throw runtimeError("vmap: a cotangent is batched where the output it belongs to is not");
+    return ct;
+  }
+  let inner: Tensor;
+  if (ct instanceof BatchedTensor && ct.level === like.level) {
+    inner = ct.bdim === like.bdim ? ct.value : ct.value.movedim(ct.bdim, like.bdim);
+  } else {
+    const size = like.value.shape;
+    inner = ct.unsqueeze(like.bdim).expand(size);
+  }
+  return alignPhysical(inner, like.value);
+}
+
+/** A physical gradient wrapped with the batching levels of the input it belongs to. */
+function wrapLike(g: Tensor, like: Tensor): Tensor {
+  if (!(like instanceof BatchedTensor)) return g;
+  const chain: BatchedTensor[] = [];
+  for (let p: Tensor = like; p instanceof BatchedTensor; p = p.value) chain.push(p);
+  let out = g;
+  for (let i = chain.length - 1; i >= 0; i--) out = makeBatched(out, chain[i].bdim, chain[i].level);
+  return out;
+}
+
+// jacobian(..., { vectorize: true }): the vjp of a batch of cotangents as a vmap of the vjp
+setBatchedVjp(
+  (outputs, inputs, batchedGradOutputs, createGraph) =>
+    vmap((...gos: Tensor[]) =>
+      autogradGradB(outputs, inputs, {
+        gradOutputs: gos,
+        createGraph,
+        retainGraph: true,
+        allowUnused: true,
+      }).map((g, k) => g ?? zerosLike(inputs[k])),
+    )(...batchedGradOutputs) as Tensor[],
+);
+
+/** autograd.grad through batched tensors (physical outputs, aligned cotangents, wrapped results). */
+function autogradGradB(
+  outputs: Tensor[],
+  inputs: Tensor[],
+  opts: {
+    gradOutputs?: Tensor[] | null;
+    createGraph?: boolean;
+    retainGraph?: boolean;
+    allowUnused?: boolean;
+  },
+): (Tensor | null)[] {
+  const batched =
+    outputs.some((t) => t instanceof BatchedTensor) ||
+    inputs.some((t) => t instanceof BatchedTensor) ||
+    (opts.gradOutputs ?? []).some((t) => t instanceof BatchedTensor);
+  if (!batched) return autogradGrad(outputs, inputs, opts);
+  // a cotangent batched at a level its output is not (vmap of a vjp function): one backward
+  // pass per sample of that level (the backward has no batching rules)
+  const levelsOf = (t: Tensor): number[] => {
+    const ls: number[] = [];
+    for (let p: Tensor = t; p instanceof BatchedTensor; p = p.value) ls.push(p.level);
+    return ls;
+  };
+  let extra = 0;
+  (opts.gradOutputs ?? []).forEach((go, i) => {
+    if (go === null || go === undefined) return;
+    const outLevels = levelsOf(outputs[i]);
+    for (const l of levelsOf(go)) if (!outLevels.includes(l) && l > extra) extra = l;
+  });
+  if (extra > 0) {
+    const size = (activeLevels().find((l) => l.level === extra) as { batchSize: number }).batchSize;
+    const per: (Tensor | null)[][] = [];
+    for (let b = 0; b < size; b++) {
+      const gos = (opts.gradOutputs as Tensor[]).map((go) =>
+        go instanceof BatchedTensor && go.level === extra ? go.value.select(go.bdim, b) : go,
+      );
+      per.push(autogradGradB(outputs, inputs, { ...opts, gradOutputs: gos, retainGraph: true }));
+    }
+    return inputs.map((_, i) => {
+      const gs = per.map((r) => r[i]);
+      if (gs.every((g) => g === null)) return null;
+      const full = gs.map((g) => g ?? zerosLike(inputs[i]));
+      return makeBatched(registryStack(full, 0), 0, extra);
+    });
+  }
+  const gos = outputs.map((o, i) => {
+    const go = opts.gradOutputs?.[i];
+    if (go !== undefined && go !== null) return alignPhysical(go, o);
+    return registryFn("onesLike")(physical(o)) as Tensor;
+  });
+  const res = autogradGrad(outputs.map(physical), inputs.map(physical), {
+    ...opts,
+    gradOutputs: gos,
+  });
+  return res.map((g, i) => (g === null ? null : wrapLike(g, inputs[i])));
+}
 
 // ---------------------------------------------------------------------------------------------
 // pytrees
@@ -201,16 +341,19 @@ class Level {
     if (!(x instanceof Tensor)) {
       throw runtimeError(`Thing passed to transform API must be Tensor, got ${pyTypeName(x)}`);
     }
-    if (x.requiresGrad) return x.view(x.shape);
-    const w = x.detach().requiresGrad_();
+    const b = batchedAtAllLevels(x);
+    if (b.requiresGrad) return b.view(b.shape);
+    const w = b.detach().requiresGrad_();
     this.own.add(w);
+    this.own.add(physical(w));
     return w;
   }
 
   /** A leaf requiring grad that belongs to this transform (the jvp trick's cotangents). */
   fresh(like: Tensor): Tensor {
-    const u = zerosLike(like, { requiresGrad: true });
+    const u = zerosLike(like).requiresGrad_(true);
     this.own.add(u);
+    this.own.add(physical(u));
     return u;
   }
 
@@ -271,7 +414,7 @@ function gradOrZeros(
   const res =
     outs.length === 0
       ? inputs.map(() => null)
-      : autogradGrad(outs, inputs.slice(), {
+      : autogradGradB(outs, inputs.slice(), {
           gradOutputs: gradOutputs === null ? null : gos,
           createGraph,
           retainGraph,
@@ -408,6 +551,8 @@ export function grad<A extends AnyArgs>(
 
 // ---------------------------------------------------------------------------------------------
 // vjp
+
+const VJP = "vjp(f, *primals)";
 
 /** vjp's second result: cotangents (the structure of the outputs) -> gradients per primal. */
 export type VjpFn = (cotangents: PyTree) => Result[];
@@ -555,7 +700,7 @@ function linearize(
     const gradInputs =
       live.length === 0
         ? flatPrimals.map(() => null)
-        : autogradGrad(live, flatPrimals, {
+        : autogradGradB(live, flatPrimals, {
             gradOutputs: us.filter((u): u is Tensor => u !== null),
             createGraph: true,
             allowUnused: true,
@@ -574,7 +719,7 @@ function linearize(
       let res: (Tensor | null)[] = uList.map(() => null);
       if (gi.length > 0 && uList.length > 0) {
         res = enableGrad(() =>
-          autogradGrad(gi, uList, {
+          autogradGradB(gi, uList, {
             gradOutputs: giIdx.map((i) => tangents[i]),
             createGraph,
             retainGraph: true,
@@ -720,33 +865,38 @@ export function jacrev<A extends AnyArgs>(
   const o = parseJacOpts(argnums, opts);
   return (...args: A) => {
     const nums = validateArgnums(o.argnums, args.length);
-    const lin = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, "vjp(f, *primals)");
-    const vjpFn = makeVjpFn(lin);
+    const lin = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, VJP);
     const numels = lin.flatOut.map((t) => t.numel());
     const total = numels.reduce((s, n) => s + n, 0);
-    // rows[p]: one gradient per output element, for flat primal p
-    const rows: Tensor[][] = lin.flatPrimals.map(() => []);
-    for (let k = 0; k < total; k++) {
-      let rest = k;
-      const basis = lin.flatOut.map((out, i) => {
-        const b = zerosLike(out);
-        if (rest >= 0 && rest < numels[i]) b.typedArray[rest] = 1;
-        rest -= numels[i];
-        return b;
-      });
-      const [flatG] = flatten(vjpFn(unflatten(basis, lin.outSpec)));
-      (flatG as Tensor[]).forEach((g, p) => rows[p].push(g));
-    }
-    const jac = lin.flatOut.map((out, i) => {
-      const start = numels.slice(0, i).reduce((s, n) => s + n, 0);
-      return lin.flatPrimals.map((primal, p) => {
-        const part = rows[p].slice(start, start + numels[i]);
-        const shape = [...out.shape, ...primal.shape];
-        return part.length === 0
-          ? zeros(shape, { dtype: primal.dtype })
-          : stack(part, 0).view(shape);
-      });
+    const starts = numels.map((_, i) => numels.slice(0, i).reduce((s, n) => s + n, 0));
+    // functorch's jacrev: vmap of the vector-Jacobian product over the standard basis of the
+    // outputs (row k: a one-hot cotangent for output element k). The vjp runs inside vmap, so
+    // the forward runs once on `total` copies of the primals and one backward pass gives every
+    // row (Note [grad inside vmap]).
+    const basis = lin.flatOut.map((out, i) => {
+      const b = zeros([total, numels[i]], { dtype: out.dtype });
+      for (let k = 0; k < numels[i]; k++) b.typedArray[(starts[i] + k) * numels[i] + k] = 1;
+      return b.view([total, ...out.shape]);
     });
+    const rows: Tensor[] =
+      total === 0
+        ? []
+        : (vmap(
+            (...cts: Tensor[]) => {
+              const inner = trace(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux, VJP);
+              return flatten(makeVjpFn(inner)(unflatten(cts, inner.outSpec)))[0];
+              // functorch evaluates the function once: random ops draw once for all rows
+            },
+            { randomness: "same" },
+          )(...basis) as Tensor[]);
+    const jac = lin.flatOut.map((out, i) =>
+      lin.flatPrimals.map((primal, p) => {
+        const shape = [...out.shape, ...primal.shape];
+        return numels[i] === 0
+          ? zeros(shape, { dtype: primal.dtype })
+          : rows[p].narrow(0, starts[i], numels[i]).view(shape);
+      }),
+    );
     const res = assembleJac(jac, lin.outSpec, lin.primalsSpec);
     return o.hasAux ? [res, lin.aux] : res;
   };
@@ -783,28 +933,35 @@ export function jacfwd<A extends AnyArgs>(
     const [flatP] = flatten(sliceArgs(args, nums));
     checkTensorList(flatP, "primals");
     const lin = linearize(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux);
-    // cols[o]: one tangent output per input element
-    const cols: Tensor[][] = lin.flatOut.map(() => []);
-    lin.flatPrimals.forEach((primal, p) => {
-      for (let e = 0; e < primal.numel(); e++) {
-        const basis = lin.flatPrimals.map((q) => zerosLike(q));
-        basis[p].typedArray[e] = 1;
-        lin.push(basis).forEach((t, i) => cols[i].push(t as Tensor));
-      }
+    // functorch's jacfwd: vmap of the Jacobian-vector product over the standard basis of the
+    // inputs (column e: a one-hot tangent for input element e); the linearisation runs inside
+    // vmap, so its two reverse passes give every column at once
+    const numels = lin.flatPrimals.map((t) => t.numel());
+    const total = numels.reduce((s, n) => s + n, 0);
+    const starts = numels.map((_, i) => numels.slice(0, i).reduce((s, n) => s + n, 0));
+    const basis = lin.flatPrimals.map((q, p) => {
+      const b = zeros([total, numels[p]], { dtype: q.dtype });
+      for (let k = 0; k < numels[p]; k++) b.typedArray[(starts[p] + k) * numels[p] + k] = 1;
+      return b.view([total, ...q.shape]);
     });
-    let start = 0;
-    const jacT: Tensor[][] = lin.flatPrimals.map((primal) => {
-      const n = primal.numel();
-      const col = lin.flatOut.map((out, i) => {
-        const part = cols[i].slice(start, start + n);
+    const cols: Tensor[] =
+      total === 0
+        ? []
+        : (vmap(
+            (...ts: Tensor[]) => {
+              const inner = linearize(fn as (...a: AnyArgs) => unknown, args, nums, o.hasAux);
+              return inner.push(ts);
+            },
+            { randomness: "same" },
+          )(...basis) as Tensor[]);
+    const jacT: Tensor[][] = lin.flatPrimals.map((primal, p) =>
+      lin.flatOut.map((out, i) => {
         const shape = [...out.shape, ...primal.shape];
-        return part.length === 0
-          ? zeros(shape, { dtype: out.dtype })
-          : stack(part, -1).reshape(shape);
-      });
-      start += n;
-      return col;
-    });
+        if (numels[p] === 0) return zeros(shape, { dtype: out.dtype });
+        // [n, ...out.shape] -> [...out.shape, n] -> [...out.shape, ...primal.shape]
+        return cols[i].narrow(0, starts[p], numels[p]).movedim(0, -1).reshape(shape);
+      }),
+    );
     const jac = lin.flatOut.map((_, i) => jacT.map((col) => col[i]));
     const res = assembleJac(jac, lin.outSpec, lin.primalsSpec);
     return o.hasAux ? [res, lin.aux] : res;
@@ -821,4 +978,374 @@ export function hessian<A extends AnyArgs>(
   argnums: Argnums = 0,
 ): (...args: A) => Result {
   return jacfwd(jacrev(fn, argnums), argnums);
+}
+
+// ---------------------------------------------------------------------------------------------
+// vmap (Note [batched tensors] in registry/batching.ts)
+
+/** in_dims / out_dims: an int, null (not mapped), or a tree matching the arguments/outputs. */
+export type Dims = number | null | readonly Dims[] | { readonly [key: string]: Dims };
+
+export interface VmapOptions {
+  /** where each argument's mapped dim is (default 0); null: not mapped */
+  inDims?: Dims;
+  /** where the outputs' mapped dim goes (default 0) */
+  outDims?: Dims;
+  /** what random ops do inside: "error" (default), "different" per sample, "same" shared */
+  randomness?: Randomness;
+  /** run the batch in chunks of this many samples (torch.func.vmap's chunk_size) */
+  chunkSize?: number | null;
+}
+
+/** Python's repr of an in_dims/out_dims value. */
+function dimsRepr(d: unknown): string {
+  if (d === null || d === undefined) return "None";
+  if (Array.isArray(d)) {
+    const items = d.map(dimsRepr);
+    return items.length === 1 ? `(${items[0]},)` : `(${items.join(", ")})`;
+  }
+  if (isPlainObject(d)) {
+    return `{${Object.keys(d)
+      .map((k) => `${pyStr(k)}: ${dimsRepr(d[k])}`)
+      .join(", ")}}`;
+  }
+  if (typeof d === "string") return pyStr(d);
+  if (typeof d === "boolean") return d ? "True" : "False";
+  return String(d);
+}
+
+/** functorch's _get_name: the function's name (a lambda's is `<lambda>`). */
+function fnName(f: unknown): string {
+  const n = typeof f === "function" ? f.name : "";
+  return n === "" ? "<lambda>" : n;
+}
+
+/** torch.utils._pytree._broadcast_to_and_flatten: `tree`'s leaves repeated over `spec`. */
+function broadcastToAndFlatten(tree: unknown, spec: Spec): unknown[] | null {
+  const leafCount = (s: Spec): number =>
+    s.kind === "leaf" ? 1 : s.children.reduce((n, c) => n + leafCount(c), 0);
+  if (!Array.isArray(tree) && !isPlainObject(tree)) return new Array(leafCount(spec)).fill(tree);
+  if (spec.kind === "leaf") return null;
+  if (Array.isArray(tree)) {
+    if (spec.kind !== "tuple" || tree.length !== spec.children.length) return null;
+    const out: unknown[] = [];
+    for (let i = 0; i < tree.length; i++) {
+      const f = broadcastToAndFlatten(tree[i], spec.children[i]);
+      if (f === null) return null;
+      out.push(...f);
+    }
+    return out;
+  }
+  const obj = tree as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (spec.kind !== "dict" || keys.join("\0") !== spec.keys.join("\0")) return null;
+  const out: unknown[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const f = broadcastToAndFlatten(obj[keys[i]], spec.children[i]);
+    if (f === null) return null;
+    out.push(...f);
+  }
+  return out;
+}
+
+function parseVmapOpts(
+  inDims: Dims | VmapOptions | undefined,
+  outDims: Dims | undefined,
+  rest: VmapOptions | Randomness | undefined,
+): Required<VmapOptions> {
+  if (isPlainObject(inDims) && outDims === undefined && rest === undefined) {
+    const o = inDims as VmapOptions;
+    return {
+      inDims: o.inDims === undefined ? 0 : o.inDims,
+      outDims: o.outDims === undefined ? 0 : o.outDims,
+      randomness: o.randomness ?? "error",
+      chunkSize: o.chunkSize ?? null,
+    };
+  }
+  const r: VmapOptions = typeof rest === "string" ? { randomness: rest } : (rest ?? {});
+  return {
+    inDims: inDims === undefined ? 0 : (inDims as Dims),
+    outDims: outDims === undefined ? 0 : outDims,
+    randomness: r.randomness ?? "error",
+    chunkSize: r.chunkSize ?? null,
+  };
+}
+
+/**
+ * torch.func.vmap (functorch.vmap in 1.13): `fn` mapped over a dimension of its inputs. Each
+ * input with an int in `inDims` is seen by `fn` without that dim (a BatchedTensor); ops run
+ * once on the whole batch through their batching rules (or a loop where an op has none, with
+ * PyTorch's warning). Outputs get the mapped dim at `outDims`. Nests, and composes with grad,
+ * vjp, jvp, jacrev, jacfwd and hessian in both orders.
+ * @example
+ * torch.func.vmap(torch.dot)(torch.randn(5, 3), torch.randn(5, 3)); // 5 dot products
+ * @example
+ * torch.func.vmap((x, w) => x.matmul(w), [0, null])(xs, w); // w shared by every sample
+ * @example
+ * torch.func.vmap(torch.func.grad(loss), { inDims: [null, 0, 0] })(params, xs, ys); // per-sample grads
+ */
+export function vmap<A extends AnyArgs>(
+  func: (...args: A) => unknown,
+  inDims?: Dims | VmapOptions,
+  outDims?: Dims,
+  opts?: VmapOptions | Randomness,
+): (...args: A) => Result {
+  const o = parseVmapOpts(inDims, outDims, opts);
+  if (!["error", "different", "same"].includes(o.randomness as string)) {
+    throw runtimeError(
+      `Only allowed values for randomness are 'error', 'different', or 'same'. Got ${String(o.randomness)}`,
+    );
+  }
+  if (o.chunkSize !== null && !(o.chunkSize > 0)) {
+    throw valueError(
+      `vmap: chunk_size should be None or greater than 0. (got ${dimsRepr(o.chunkSize)})`,
+    );
+  }
+  return (...args: A) => {
+    checkOutDimsInts(o.outDims, func);
+    const [batchSize, flatInDims, flatArgs, argsSpec] = processBatchedInputs(o.inDims, args, func);
+    if (o.chunkSize === null || o.chunkSize >= batchSize) {
+      return flatVmap(func, batchSize, flatInDims, flatArgs, argsSpec, o);
+    }
+    // chunks along each mapped dim, vmapped one by one, concatenated at out_dims
+    const chunkSize = o.chunkSize;
+    const outs: unknown[] = [];
+    for (let start = 0; start < batchSize; start += chunkSize) {
+      const n = Math.min(chunkSize, batchSize - start);
+      const chunkArgs = flatArgs.map((a, i) =>
+        flatInDims[i] === null ? a : (a as Tensor).narrow(flatInDims[i] as number, start, n),
+      );
+      outs.push(flatVmap(func, n, flatInDims, chunkArgs, argsSpec, o));
+    }
+    const [first, outSpec] = flatten(outs[0]);
+    const flatOutDims = broadcastToAndFlatten(o.outDims, outSpec) as number[];
+    const cat = (ts: Tensor[], d: number): Tensor => catFn(ts, d);
+    const flatRes = first.map((_, k) =>
+      cat(
+        outs.map((out) => (flatten(out)[0] as Tensor[])[k]),
+        flatOutDims[k],
+      ),
+    );
+    return unflatten(flatRes, outSpec);
+  };
+}
+
+const catFn = (ts: Tensor[], d: number): Tensor => registryFn("cat")(ts, d) as Tensor;
+
+function checkOutDimsInts(outDims: Dims, func: unknown): void {
+  if (typeof outDims === "number") return;
+  const [leaves] = flatten(outDims);
+  for (const l of leaves) {
+    if (typeof l !== "number" || !Number.isInteger(l)) {
+      throw valueError(
+        `vmap(${fnName(func)}, ..., out_dims=${dimsRepr(outDims)}): \`out_dims\` must be an int or a python collection of ints representing where in the outputs the vmapped dimension should appear.`,
+      );
+    }
+  }
+}
+
+function processBatchedInputs(
+  inDims: Dims,
+  args: readonly unknown[],
+  func: unknown,
+): [number, (number | null)[], unknown[], Spec] {
+  const name = fnName(func);
+  // an f-string shows the value's str(): a string without quotes
+  const shown = typeof inDims === "string" ? inDims : dimsRepr(inDims);
+  const head = `vmap(${name}, in_dims=${shown}, ...)(<inputs>)`;
+  if (!(typeof inDims === "number" && Number.isInteger(inDims)) && !Array.isArray(inDims)) {
+    throw valueError(
+      `${head}: expected \`in_dims\` to be int or a (potentially nested) tuple matching the structure of inputs, got: ${pyTypeName(inDims)}.`,
+    );
+  }
+  if (args.length === 0) {
+    throw valueError(
+      `vmap(${name})(<inputs>): got no inputs. Maybe you forgot to add inputs, or you are trying to vmap over a function with no inputs. The latter is unsupported.`,
+    );
+  }
+  const [flatArgs, argsSpec] = flatten(args.slice());
+  const flat = broadcastToAndFlatten(inDims, argsSpec);
+  if (flat === null) {
+    throw valueError(
+      `${head}: in_dims is not compatible with the structure of \`inputs\`. in_dims has structure ${specRepr(flatten(inDims)[1])} but inputs has structure ${specRepr(argsSpec)}.`,
+    );
+  }
+  const flatInDims = flat.map((d, i) => {
+    const arg = flatArgs[i];
+    if (d !== null && d !== undefined && !(typeof d === "number" && Number.isInteger(d))) {
+      throw valueError(
+        `${head}: Got in_dim=${dimsRepr(d)} for an input but in_dim must be either an integer dimension or None.`,
+      );
+    }
+    if (typeof d === "number" && !(arg instanceof Tensor)) {
+      throw valueError(
+        `${head}: Got in_dim=${d} for an input but the input is of type ${pyTypeName(arg)}. We cannot vmap over non-Tensor arguments, please use None as the respective in_dim`,
+      );
+    }
+    if (typeof d !== "number") return null;
+    const n = (arg as Tensor).dim();
+    if (d < -n || d >= n) {
+      throw valueError(
+        `${head}: Got in_dim=${d} for some input, but that input is a Tensor of dimensionality ${n} so expected in_dim to satisfy -${n} <= in_dim < ${n}.`,
+      );
+    }
+    return d < 0 ? ((d % n) + n) % n : d;
+  });
+  const sizes = flatInDims.flatMap((d, i) =>
+    d === null ? [] : [(flatArgs[i] as Tensor).shape[d]],
+  );
+  if (sizes.length === 0) throw valueError("vmap: Expected at least one Tensor to vmap over");
+  if (sizes.some((s) => s !== sizes[0])) {
+    throw valueError(
+      `vmap: Expected all tensors to have the same size in the mapped dimension, got sizes [${sizes.join(", ")}] for the mapped dimension`,
+    );
+  }
+  return [sizes[0], flatInDims, flatArgs, argsSpec];
+}
+
+function flatVmap(
+  func: (...args: AnyArgs) => unknown,
+  batchSize: number,
+  flatInDims: (number | null)[],
+  flatArgs: unknown[],
+  argsSpec: Spec,
+  o: Required<VmapOptions>,
+): unknown {
+  return withVmapLevel(batchSize, o.randomness, (l) => {
+    const batched = flatArgs.map((a, i) =>
+      flatInDims[i] === null ? a : makeBatched(a as Tensor, flatInDims[i], l.level),
+    );
+    const out = func(...(unflatten(batched, argsSpec) as AnyArgs));
+    return unwrapBatched(out, o.outDims, l.level, batchSize, func);
+  });
+}
+
+function unwrapBatched(
+  out: unknown,
+  outDims: Dims,
+  level: number,
+  batchSize: number,
+  func: unknown,
+): unknown {
+  const [flatOut, outSpec] = flatten(out);
+  for (const t of flatOut) {
+    if (!(t instanceof Tensor)) {
+      throw valueError(
+        `vmap(${fnName(func)}, ...): \`${fnName(func)}\` must only return Tensors, got type ${pyTypeName(t)} as a return.`,
+      );
+    }
+  }
+  const incompatible = (): never => {
+    throw valueError(
+      `vmap(${fnName(func)}, ..., out_dims=${dimsRepr(outDims)})(<inputs>): out_dims is not compatible with the structure of \`outputs\`. out_dims has structure ${specRepr(flatten(outDims)[1])} but outputs has structure ${specRepr(outSpec)}.`,
+    );
+  };
+  let flatOutDims: unknown[];
+  if (out instanceof Tensor) {
+    if (typeof outDims === "number") flatOutDims = [outDims];
+    else if (Array.isArray(outDims) && outDims.length === 1) flatOutDims = outDims;
+    else return incompatible();
+  } else {
+    flatOutDims = broadcastToAndFlatten(outDims, outSpec) ?? incompatible();
+  }
+  const res = (flatOut as Tensor[]).map((t, i) =>
+    removeBatchDim(t, level, batchSize, flatOutDims[i] as number),
+  );
+  return unflatten(res, outSpec);
+}
+
+/** functorch's _remove_batch_dim: the mapped dim of `level` moved (or expanded) to `outDim`. */
+function removeBatchDim(t: Tensor, level: number, batchSize: number, outDim: number): Tensor {
+  if (t instanceof BatchedTensor && t.level === level) {
+    const n = t.value.dim();
+    const d = wrapOutDim(outDim, n);
+    return t.bdim === d ? t.value : t.value.movedim(t.bdim, d);
+  }
+  const n = t.dim() + 1;
+  const d = wrapOutDim(outDim, n);
+  return t.unsqueeze(d).expand([...t.shape.slice(0, d), batchSize, ...t.shape.slice(d)]);
+}
+
+function wrapOutDim(d: number, n: number): number {
+  if (d < -n || d >= n) {
+    throw indexError(
+      `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${d})`,
+    );
+  }
+  return d < 0 ? d + n : d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// functionalCall
+
+/** Named tensors: an object (dict) or a Map keyed by PyTorch's dotted names. */
+export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
+
+/**
+ * torch.func.functional_call (torch.nn.utils.stateless.functional_call in 1.13): calls
+ * `module` with its parameters and buffers replaced by the given tensors (one dict, or an
+ * array of dicts with distinct keys), then restores them, also when the call throws. `args`
+ * is an array of positional arguments (a single non-array value is one argument); `kwargs`
+ * become a trailing options object.
+ * @example
+ * const params = Object.fromEntries(model.namedParameters().map(([k, v]) => [k, v.detach()]));
+ * torch.func.functionalCall(model, params, [x]);
+ * @example
+ * // per-sample gradients (PyTorch's tutorial)
+ * const loss = (p, b, x, y) => F.crossEntropy(torch.func.functionalCall(model, [p, b], [x.unsqueeze(0)]), y.unsqueeze(0));
+ * torch.func.vmap(torch.func.grad(loss), [null, null, 0, 0])(params, buffers, xs, ys);
+ */
+export function functionalCall(
+  module: Module,
+  parameterAndBufferDicts: NamedTensors | readonly NamedTensors[],
+  args?: unknown,
+  kwargs?: Readonly<Record<string, unknown>> | null,
+): Result {
+  const entries = (d: NamedTensors): [string, Tensor][] =>
+    d instanceof Map ? [...d.entries()] : Object.entries(d as Record<string, Tensor>);
+  let all: [string, Tensor][];
+  if (Array.isArray(parameterAndBufferDicts)) {
+    const dicts = parameterAndBufferDicts as readonly NamedTensors[];
+    if (!dicts.every((d) => d instanceof Map || isPlainObject(d))) {
+      throw valueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries");
+    }
+    all = dicts.flatMap(entries);
+    const seen = new Map<string, number>();
+    for (const [k] of all) seen.set(k, (seen.get(k) ?? 0) + 1);
+    const repeated = [...seen].filter(([, n]) => n > 1).map(([k]) => pyStr(k));
+    if (repeated.length > 0) {
+      throw valueError(
+        `[${repeated.join(", ")}] appeared in multiple dictionaries; behavior of functional call is ambiguous`,
+      );
+    }
+  } else if (parameterAndBufferDicts instanceof Map || isPlainObject(parameterAndBufferDicts)) {
+    all = entries(parameterAndBufferDicts as NamedTensors);
+  } else {
+    throw valueError(
+      `Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got ${pyTypeName(parameterAndBufferDicts)}`,
+    );
+  }
+  const callArgs: unknown[] = Array.isArray(args) ? args.slice() : args === undefined ? [] : [args];
+  if (kwargs !== undefined && kwargs !== null && Object.keys(kwargs).length > 0) {
+    callArgs.push(kwargs);
+  }
+  // swap each named tensor into its module's field, remembering the original
+  const restore: [Record<string, unknown>, string, unknown][] = [];
+  try {
+    for (const [name, value] of all) {
+      const dot = name.lastIndexOf(".");
+      const owner = (dot < 0
+        ? module
+        : module.getSubmodule(name.slice(0, dot))) as unknown as Record<string, unknown>;
+      const field = name.slice(dot + 1);
+      restore.push([owner, field, owner[field]]);
+      owner[field] = value;
+    }
+    return (module as unknown as { call(...a: unknown[]): unknown }).call(...callArgs);
+  } finally {
+    for (let i = restore.length - 1; i >= 0; i--) {
+      const [owner, field, old] = restore[i];
+      owner[field] = old;
+    }
+  }
 }

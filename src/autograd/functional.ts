@@ -7,18 +7,37 @@
  * a Tensor, nested arrays where it gives (nested) tuples.
  *
  * `jvp` and `hvp` use the double-backward trick (reverse mode twice), as PyTorch does.
- * `vectorize: true` gives the same results as `vectorize: false`, computed the same way (one
- * backward pass per row, no batching: tensorgrad has no vmap). `strategy: "forward-mode"`
+ * `vectorize: true` computes the rows as PyTorch does, by a vmap over the cotangents (torch.func's,
+ * installed from above; its backward runs once per row, as the graph is already built): the same
+ * results as `vectorize: false`. `strategy: "forward-mode"`
  * (which PyTorch only allows with `vectorize: true`) computes columns with the double-backward
  * trick.
  */
 import { Tensor } from "../tensor.js";
 import { grad as autogradGrad } from "./api.js";
 import { enableGrad, isGradEnabled, setGradEnabled } from "./grad-mode.js";
-import { zerosLike } from "../ops/creation.js";
+import { zeros, zerosLike } from "../ops/creation.js";
 import { stack } from "../ops/views.js";
 import { runtimeError, typeError } from "../errors.js";
 import { shapeEqual } from "../shape.js";
+
+/**
+ * Vector-Jacobian products for a batch of cotangents (PyTorch's autograd.grad with
+ * is_grads_batched, a vmap over the backward pass): per input, the gradients stacked along a
+ * new leading dim. Installed by torch.func (src/func.ts, a layer above), which has vmap;
+ * `jacobian(..., { vectorize: true })` uses it.
+ */
+export type BatchedVjp = (
+  outputs: Tensor[],
+  inputs: Tensor[],
+  batchedGradOutputs: Tensor[],
+  createGraph: boolean,
+) => (Tensor | null)[];
+let batchedVjp: BatchedVjp | null = null;
+/** @internal installs the batched vjp (src/func.ts) */
+export function setBatchedVjp(f: BatchedVjp): void {
+  batchedVjp = f;
+}
 
 /** What the user function may return: a Tensor or an array of Tensors (PyTorch's tuple). */
 export type FnOutput = Tensor | readonly Tensor[];
@@ -447,7 +466,37 @@ export function jacobian<I extends Tensors, R extends FnOutput>(
         "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not supported together. Please either set `strict=False` or `vectorize=False`.",
       );
     }
-    // (vectorize: PyTorch batches these rows with vmap; the rows are the same)
+    if (vectorize && batchedVjp !== null) {
+      // PyTorch's vectorized path: the standard basis of the flattened outputs as one batch of
+      // cotangents, one batched vjp, split back per output
+      const numels = outs.map((o) => o.numel());
+      const total = numels.reduce((a, b) => a + b, 0);
+      let start = 0;
+      const basis = outs.map((o, i) => {
+        const b = zeros([total, numels[i]], { dtype: o.dtype });
+        for (let k = 0; k < numels[i]; k++) b.typedArray[(start + k) * numels[i] + k] = 1;
+        start += numels[i];
+        return b;
+      });
+      const vj = batchedVjp(
+        outs.map((o) => o.reshape([-1])),
+        ins,
+        basis,
+        createGraph,
+      ).map((g, k) => g ?? zerosLike(ins[k]).expand([total, ...ins[k].shape]));
+      let s0 = 0;
+      const jac = outs.map((out, i) => {
+        const row = ins.map((inp, k) =>
+          vj[k].narrow(0, s0, numels[i]).view([...out.shape, ...inp.shape]),
+        );
+        s0 += numels[i];
+        return row;
+      });
+      return tuplePostprocess(gradPostprocess(jac, createGraph), [
+        isOutputsTuple,
+        isInputsTuple,
+      ]) as JacobianOf<R, I>;
+    }
     const jac: Tensor[][] = outs.map((out, i) => {
       const jacI: Tensor[][] = ins.map(() => []);
       const flat = out.reshape([-1]);

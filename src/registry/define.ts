@@ -55,6 +55,10 @@ import { castData, pyTypeName, scalarTypeName } from "../ops/core.js";
 import { notImplementedError, runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import type { Op } from "../autograd/derivatives.js";
+import { batchedCall, setStack, vmapDepth, type BatchSpec } from "./batching.js";
+import { batchRuleFor } from "./batch-rules.js";
+
+setStack((ts, dim) => fn("stack")(ts, dim) as Tensor);
 
 setBinderHost({
   isTensor: (v) => v instanceof Tensor,
@@ -221,6 +225,13 @@ export interface OpDecl {
   untyped?: readonly string[];
   /** TypeScript types of parameters the schema language cannot say (`p: number | "fro"`) */
   tsTypes?: Readonly<Record<string, string>>;
+  /**
+   * The batching rule under `torch.func.vmap` (Note [batched tensors] in batching.ts): a
+   * function of the unwrapped arguments and their batch dims, or `{ decompose }` computing the
+   * op from other ops. Absent: the rule of batch-rules.ts's table for this op, else the loop
+   * fallback with PyTorch's performance warning.
+   */
+  batch?: BatchSpec;
   /** one line, for JSDoc and docs/ops.md */
   doc: string;
   /** a one-line example */
@@ -633,6 +644,32 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   )
     throw new Error(`op '${k}': a Python function has one signature`);
   const numbersAsTensors = decl.numbersAsTensors ?? false;
+  const batchSpec = decl.batch ?? batchRuleFor(namespace, decl.name);
+  // Note [batched tensors]: one comparison on the plain path; the batched one inside vmap
+  const batchable = (
+    schema: Schema,
+    f: ((...args: unknown[]) => unknown) | null,
+    isInplace: boolean,
+  ): ((...args: unknown[]) => unknown) | null => {
+    if (f === null) return null;
+    const name = isInplace ? `${schema.name}_` : schema.name;
+    // the common arities without an argument array: these run on every op call
+    const batched = (values: unknown[]): unknown =>
+      batchedCall(name, schema, batchSpec, g, f, values, isInplace);
+    const g = function (a?: unknown, b?: unknown, c?: unknown): unknown {
+      const n = arguments.length;
+      if (vmapDepth === 0) {
+        if (n === 1) return f(a);
+        if (n === 2) return f(a, b);
+        if (n === 3) return f(a, b, c);
+        // eslint-disable-next-line prefer-rest-params, prefer-spread -- the plain path passes `arguments` on without copying it
+        return f.apply(undefined, arguments as unknown as unknown[]);
+      }
+      // eslint-disable-next-line prefer-rest-params -- as above
+      return batched(Array.prototype.slice.call(arguments) as unknown[]);
+    } as (...args: unknown[]) => unknown;
+    return g;
+  };
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
     const raw = o.forward as ((...args: unknown[]) => unknown) | null;
@@ -652,7 +689,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     }
     return {
       schema,
-      forward,
+      forward: batchable(schema, forward, false),
       named: raw === null ? namedOverloadError(schema, o.named) : undefined,
       inplaceFwd,
       savesSelf: inplaceDerivative?.save.includes("self") ?? true,
@@ -706,7 +743,9 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
           sig(
             o,
             true,
-            o.inplaceFwd === null ? null : inplaceForward(o.schema, o.inplaceFwd, o.savesSelf),
+            o.inplaceFwd === null
+              ? null
+              : batchable(o.schema, inplaceForward(o.schema, o.inplaceFwd, o.savesSelf), true),
           ),
         )
     : [];
@@ -727,6 +766,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const pyMethodParams = wrapper?.method === undefined ? null : parsePyParams(wrapper.method);
   const entry: OpEntry & { fn: Callable; vf: Callable } = {
     ...decl,
+    batch: batchSpec,
     jsName,
     namespace,
     schemas: fnOverloads.map((o) => o.schema),
