@@ -22,7 +22,7 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyArg = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 const REPS = quick ? 3 : 7;
-const ROUNDS = quick ? 2 : 3;
+const ROUNDS = quick ? 2 : 4;
 /** the suite's workload number for this group (`--only 8` selects every case) */
 const GROUP = 8;
 
@@ -267,9 +267,7 @@ if (cases.length > 0) {
       fmt(r.tensorgrad),
       r.torchBest ? `${fmt(r.torchBest.ms)} [${r.torchBest.which}]` : "n/a",
       r.ratio === null ? "n/a" : `**${fmt(r.ratio)}x**`,
-      ...TORCH_CONFIGS.map((k) =>
-        Number.isFinite(r.torch[k.id]) ? fmt(r.torch[k.id]) : "n/a",
-      ),
+      ...TORCH_CONFIGS.map((k) => (Number.isFinite(r.torch[k.id]) ? fmt(r.torch[k.id]) : "n/a")),
       r.load.join(", "),
     ];
   });

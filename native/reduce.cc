@@ -421,46 +421,94 @@ void reduceAll(ReduceOp op, const T* a, Index outer, Index n, Index inner, OutT*
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cumulative sum along n of [outer, n, inner], in double, in the twin's order.
+// Cumulative sum (Prod = false) or product (Prod = true) along n of [outer, n, inner], in
+// double, in the twins' order: s = 0 (1), then s = s + x (s * x) per element, rounded to T.
+// Each running value is one dependent chain of double adds (multiplies), so its latency bounds
+// a lone row; rows along n (inner = 1) go four at a time, four independent chains interleaved,
+// each still in its own order.
 
-template <typename T>
-__attribute__((always_inline)) inline void cumsumBlockImpl(const T* a, Index n, Index inner,
-                                                           Index c0, Index c1, T* out) {
-  if (inner == 1) {
-    double s = 0;
+template <bool Prod>
+__attribute__((always_inline)) inline double cumStep(double s, double x) {
+  return Prod ? s * x : s + x;
+}
+
+template <typename T, bool Prod>
+__attribute__((always_inline)) inline void cumRowsImpl(const T* a, Index rows, Index n, T* out) {
+  const double init = Prod ? 1 : 0;
+  Index r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const T *a0 = a + r * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    T *o0 = out + r * n, *o1 = o0 + n, *o2 = o1 + n, *o3 = o2 + n;
+    double s0 = init, s1 = init, s2 = init, s3 = init;
     for (Index i = 0; i < n; i++) {
-      s += double(a[i]);
-      out[i] = T(s);
+      s0 = cumStep<Prod>(s0, double(a0[i]));
+      s1 = cumStep<Prod>(s1, double(a1[i]));
+      s2 = cumStep<Prod>(s2, double(a2[i]));
+      s3 = cumStep<Prod>(s3, double(a3[i]));
+      o0[i] = T(s0);
+      o1[i] = T(s1);
+      o2[i] = T(s2);
+      o3[i] = T(s3);
     }
-    return;
   }
+  for (; r < rows; r++) {
+    const T* x = a + r * n;
+    T* o = out + r * n;
+    double s = init;
+    for (Index i = 0; i < n; i++) {
+      s = cumStep<Prod>(s, double(x[i]));
+      o[i] = T(s);
+    }
+  }
+}
+
+template <typename T, bool Prod>
+__attribute__((always_inline)) inline void cumBlockImpl(const T* a, Index n, Index inner,
+                                                        Index c0, Index c1, T* out) {
   const Index w = c1 - c0;
   double* acc = scratch(0, w);
-  for (Index c = 0; c < w; c++) acc[c] = 0;
+  for (Index c = 0; c < w; c++) acc[c] = Prod ? 1 : 0;
   for (Index r = 0; r < n; r++) {
     const T* row = a + r * inner + c0;
     T* o = out + r * inner + c0;
     for (Index c = 0; c < w; c++) {
-      acc[c] += double(row[c]);
+      acc[c] = cumStep<Prod>(acc[c], double(row[c]));
       o[c] = T(acc[c]);
     }
   }
 }
 
 #if TG_X86
-template <typename T>
-__attribute__((target("avx2,fma"))) void cumsumBlockAvx2(const T* a, Index n, Index inner,
-                                                         Index c0, Index c1, T* out) {
-  cumsumBlockImpl(a, n, inner, c0, c1, out);
+template <typename T, bool Prod>
+__attribute__((target("avx2,fma"))) void cumRowsAvx2(const T* a, Index rows, Index n, T* out) {
+  cumRowsImpl<T, Prod>(a, rows, n, out);
+}
+template <typename T, bool Prod>
+__attribute__((target("avx2,fma"))) void cumBlockAvx2(const T* a, Index n, Index inner, Index c0,
+                                                      Index c1, T* out) {
+  cumBlockImpl<T, Prod>(a, n, inner, c0, c1, out);
 }
 #endif
 
-template <typename T>
-void cumsumBlock(const T* a, Index n, Index inner, Index c0, Index c1, T* out) {
+// rows [o0, o1) of [outer, n, inner], columns [c0, c1) of each
+template <typename T, bool Prod>
+void cumBlocks(const T* a, Index o0, Index o1, Index n, Index inner, Index c0, Index c1, T* out) {
+  const Index block = n * inner;
+  if (inner == 1) {
 #if TG_X86
-  if (avx2()) return cumsumBlockAvx2(a, n, inner, c0, c1, out);
+    if (avx2()) return cumRowsAvx2<T, Prod>(a + o0 * n, o1 - o0, n, out + o0 * n);
 #endif
-  cumsumBlockImpl(a, n, inner, c0, c1, out);
+    return cumRowsImpl<T, Prod>(a + o0 * n, o1 - o0, n, out + o0 * n);
+  }
+  for (Index o = o0; o < o1; o++) {
+#if TG_X86
+    if (avx2()) {
+      cumBlockAvx2<T, Prod>(a + o * block, n, inner, c0, c1, out + o * block);
+      continue;
+    }
+#endif
+    cumBlockImpl<T, Prod>(a + o * block, n, inner, c0, c1, out + o * block);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -751,8 +799,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::reduce& arg) {
   return env.Undefined();
 }
 
-// Running sums along n of [outer, n, inner].
-Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg) {
+// Running sums (Prod = false) or products along n of [outer, n, inner].
+template <bool Prod, typename Args>
+Napi::Value runCum(const Napi::CallbackInfo& info, const Args& arg) {
   Napi::Env env = info.Env();
   const Arr &a = arg.a, &out = arg.out;
   const Index aOff = arg.aOff, outer = arg.outer, n = arg.n, inner = arg.inner;
@@ -763,15 +812,21 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg) {
     using T = std::remove_pointer_t<decltype(src)>;
     src += aOff;
     T* dst = static_cast<T*>(out.data) + outOff;
-    const Index block = n * inner;
     forBlocks(outer, n, inner, false, [&](Index o0, Index o1, Index c0, Index c1) {
-      for (Index o = o0; o < o1; o++)
-        cumsumBlock(src + o * block, n, inner, c0, c1, dst + o * block);
+      cumBlocks<T, Prod>(src, o0, o1, n, inner, c0, c1, dst);
     });
   };
   if (a.type == napi_float32_array) apply(static_cast<float*>(a.data));
   else apply(static_cast<double*>(a.data));
   return env.Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg) {
+  return runCum<false>(info, arg);
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::cumprod& arg) {
+  return runCum<true>(info, arg);
 }
 
 // softmax (log = 0) or log-softmax (log = 1) along n of [outer, n, inner].

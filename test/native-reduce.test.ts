@@ -14,6 +14,7 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import {
   Reduce,
+  cumprod,
   cumsum,
   reduce,
   reduceAxis,
@@ -218,6 +219,24 @@ test(`native reduce on [outer, inner] rows (reduce.ts reduce) and ties ${suffix}
         if (op === Reduce.Max || op === Reduce.Min)
           for (let i = 0; i < 3; i++)
             assert.ok(Object.is(r.nat[i], r.ts[i]), `${name} -0 row ${i}`);
+      }
+    }
+  });
+});
+
+test(`native cumprod matches the TypeScript twin exactly (same order) ${suffix}`, { skip }, () => {
+  forKernels((kernel) => {
+    for (const [dt, Ctor] of CTORS) {
+      for (const [outer, n, inner] of [...SHAPES, [9, 50, 1] as [number, number, number]]) {
+        // factors in [0.5, 1.5) with a zero, a NaN and an infinity: products stay in range
+        const a = filled(Ctor, 5 + outer * n * inner, n * 5 + inner).map((x) => 1 + x / 2);
+        if (a.length > 12) [a[7], a[9], a[11]] = [0, NaN, Infinity];
+        const r = both(() => {
+          const out = new Ctor(outer * n * inner);
+          cumprod(a, 5, outer, n, inner, out);
+          return out;
+        });
+        agree(`cumprod ${kernel} ${dt} [${outer}, ${n}, ${inner}]`, r.nat, r.ts);
       }
     }
   });

@@ -364,7 +364,8 @@ export function softmaxBackward(
 /**
  * Inclusive running products along the middle axis of a contiguous [outer, n, inner] input
  * starting at aOff, into a contiguous out of the same shape, kept in double (PyTorch's
- * cumprod accumulates in acc_type, double on the CPU) and rounded once per element.
+ * cumprod accumulates in acc_type, double on the CPU) and rounded once per element. Large
+ * float inputs go native from cumsum's threshold (the same chain, one multiply per element).
  */
 export function cumprod(
   a: TypedArray,
@@ -374,6 +375,8 @@ export function cumprod(
   inner: number,
   out: TypedArray,
 ): void {
+  if (outer * n * inner >= thresholds.cumsum && native.cumprod(a, aOff, outer, n, inner, out, 0))
+    return;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let p = 1;
