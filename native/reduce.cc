@@ -18,6 +18,7 @@
 // points in [-745, 710]: 0.88 ulp of double), applied to float32 inputs widened to double, so the
 // float32 results are those of the twins' Math.exp up to that one double ulp.
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -432,6 +433,88 @@ __attribute__((always_inline)) inline double cumStep(double s, double x) {
   return Prod ? s * x : s + x;
 }
 
+// Note [exact cumsum]: when every partial sum of a float32 row, in any order, is exact in
+// double, the sequential chain's results are the exact prefix sums rounded once to float32, and
+// any order of additions gives them bit for bit. It holds when all values are multiples of 2^L
+// and n * max|x| < 2^(51 + L), as for torch.rand's floats (multiples of 2^-24) and sums below
+// 2^27; L is the lowest set bit of the first 64 values, and one vector pass tests every value. Such a row is scanned in four chunks: the chunks'
+// totals first, then four independent chains from their offsets, interleaved, so the adds'
+// latency no longer bounds the scan. Other rows keep the one chain of the TypeScript twin.
+constexpr Index kExactCumsumMin = 4096;
+
+// The lowest set bit's exponent over the finite nonzero values among a[0, n): min of
+// (biased exponent - 150 + ctz(significand)); INT32_MAX when there is none.
+inline int lowestBitExp(const float* a, Index n) {
+  int low = 2147483647;
+  for (Index i = 0; i < n; i++) {
+    uint32_t b;
+    std::memcpy(&b, a + i, 4);
+    const uint32_t e = (b >> 23) & 255u;
+    const uint32_t m = b & 0x7fffffu;
+    if (e == 255 || (e == 0 && m == 0)) continue;
+    const uint32_t full = e != 0 ? (m | 0x800000u) : m;
+    low = std::min(low, int(e != 0 ? e : 1) - 150 + __builtin_ctz(full));
+  }
+  return low;
+}
+
+__attribute__((always_inline)) inline bool floatSumsExact(const float* a, Index n) {
+  // L from the first 64 values; every value must then be a multiple of 2^L (checked on all)
+  const int L = lowestBitExp(a, std::min<Index>(n, 64));
+  if (L == 2147483647) return false;
+  const double scale = std::ldexp(1.0, -L);
+  const double magic = 6755399441055744.0;  // 1.5 * 2^52: (y + magic) - magic rounds y
+  uint32_t absMax = 0;
+  Index bad = 0;
+  for (Index i = 0; i < n; i++) {
+    uint32_t b;
+    std::memcpy(&b, a + i, 4);
+    absMax = std::max(absMax, b & 0x7fffffffu);
+    const double y = double(a[i]) * scale;
+    bad += ((y + magic) - magic) != y;
+  }
+  if (bad != 0 || absMax >= 0x7f800000u) return false;
+  float mx;
+  std::memcpy(&mx, &absMax, 4);
+  // |partial sums| <= n max|x| < 2^(L + 51): multiples of 2^L, exact in double (and the scaled
+  // values below 2^51, where the rounding test above holds)
+  return double(mx) * double(n) < std::ldexp(1.0, L + 51);
+}
+
+// The sum of a[0, n) in any order (exact under Note [exact cumsum]): eight chains.
+__attribute__((always_inline)) inline double exactSum(const float* a, Index n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  Index i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) s[l] += double(a[i + l]);
+  for (; i < n; i++) s[0] += double(a[i]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+__attribute__((always_inline)) inline void cumsumExactRow(const float* a, Index n, float* out) {
+  const Index q = n / 4;
+  const float *a0 = a, *a1 = a + q, *a2 = a + 2 * q, *a3 = a + 3 * q;
+  float *o0 = out, *o1 = out + q, *o2 = out + 2 * q, *o3 = out + 3 * q;
+  double s0 = 0;
+  double s1 = exactSum(a0, q);
+  double s2 = s1 + exactSum(a1, q);
+  double s3 = s2 + exactSum(a2, q);
+  for (Index i = 0; i < q; i++) {
+    s0 += double(a0[i]);
+    s1 += double(a1[i]);
+    s2 += double(a2[i]);
+    s3 += double(a3[i]);
+    o0[i] = float(s0);
+    o1[i] = float(s1);
+    o2[i] = float(s2);
+    o3[i] = float(s3);
+  }
+  for (Index i = 4 * q; i < n; i++) {
+    s3 += double(a[i]);
+    out[i] = float(s3);
+  }
+}
+
 template <typename T, bool Prod>
 __attribute__((always_inline)) inline void cumRowsImpl(const T* a, Index rows, Index n, T* out) {
   const double init = Prod ? 1 : 0;
@@ -454,6 +537,12 @@ __attribute__((always_inline)) inline void cumRowsImpl(const T* a, Index rows, I
   for (; r < rows; r++) {
     const T* x = a + r * n;
     T* o = out + r * n;
+    if constexpr (!Prod && std::is_same_v<T, float>) {
+      if (n >= kExactCumsumMin && floatSumsExact(x, n)) {
+        cumsumExactRow(x, n, o);
+        continue;
+      }
+    }
     double s = init;
     for (Index i = 0; i < n; i++) {
       s = cumStep<Prod>(s, double(x[i]));
