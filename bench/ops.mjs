@@ -7,7 +7,10 @@
 // the rounds counts. Run by bench/suite.mjs after its own workloads (`npm run bench`), or alone:
 //   node bench/ops.mjs [--quick] [--only sort,topk,8]   (--only: ids, id prefixes or 8 for all)
 // Prints a markdown table of ratios (tensorgrad / PyTorch best; below 1 = tensorgrad faster)
-// with the load average at each case, and writes bench/results/ops.json.
+// with the load average at each case, and writes bench/results/ops.json. Next to wall time it
+// records CPU time (every thread of the process, best call): on a loaded machine wall time
+// swings with the scheduler, while CPU time measures the work, so the CPU ratio against
+// PyTorch's 1-thread run says whether a gap is real (parallel kernels pay their threads there).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -196,25 +199,31 @@ class Worker {
     const line = await this.next();
     if (line !== "ready") throw new Error(`PyTorch worker (${this.config.label}): ${line}`);
   }
-  /** best of `reps` calls of case `id`, in ms */
+  /** best of `reps` calls of case `id`: `{ wall, cpu }` in ms */
   async time(id, reps) {
     this.proc.stdin.write(`${id} ${reps}\n`);
-    return Number(await this.next());
+    const [wall, cpu] = (await this.next()).split(" ").map(Number);
+    return { wall, cpu };
   }
   close() {
     this.proc.stdin.end();
   }
 }
 
+/** best of `reps` calls (after one untimed call): `{ wall, cpu }` in ms */
 function bestOf(f, d, reps) {
   f(d);
-  let b = Infinity;
+  let wall = Infinity;
+  let cpu = Infinity;
   for (let r = 0; r < reps; r++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     f(d);
-    b = Math.min(b, performance.now() - t);
+    wall = Math.min(wall, performance.now() - t);
+    const u = process.cpuUsage(c);
+    cpu = Math.min(cpu, (u.user + u.system) / 1000);
   }
-  return b;
+  return { wall, cpu };
 }
 
 const fmt = (v) =>
@@ -232,21 +241,29 @@ if (cases.length > 0) {
   for (const c of cases) {
     torch.manualSeed(0);
     const d = c.make();
-    const r = { tensorgrad: Infinity, torch: {}, load: [] };
-    for (const w of workers) r.torch[w.config.id] = Infinity;
+    const r = { tensorgrad: Infinity, tensorgradCpu: Infinity, torch: {}, torchCpu: {}, load: [] };
+    for (const w of workers) r.torch[w.config.id] = r.torchCpu[w.config.id] = Infinity;
     for (let round = 0; round < ROUNDS; round++) {
-      r.tensorgrad = Math.min(r.tensorgrad, bestOf(c.call, d, REPS));
-      for (const w of workers)
-        r.torch[w.config.id] = Math.min(r.torch[w.config.id], await w.time(c.id, REPS));
+      const ours = bestOf(c.call, d, REPS);
+      r.tensorgrad = Math.min(r.tensorgrad, ours.wall);
+      r.tensorgradCpu = Math.min(r.tensorgradCpu, ours.cpu);
+      for (const w of workers) {
+        const theirs = await w.time(c.id, REPS);
+        r.torch[w.config.id] = Math.min(r.torch[w.config.id], theirs.wall);
+        r.torchCpu[w.config.id] = Math.min(r.torchCpu[w.config.id], theirs.cpu);
+      }
       r.load.push(load()[0]);
     }
     const best = fastest(r.torch);
     r.torchBest = best ? { ms: best.value, which: best.config.label } : null;
     r.ratio = best ? r.tensorgrad / best.value : null;
+    const oneThread = r.torchCpu[TORCH_CONFIGS[0].id];
+    r.cpuRatio = Number.isFinite(oneThread) ? r.tensorgradCpu / oneThread : null;
     results[c.id] = r;
     process.stderr.write(
       `${c.id}: tensorgrad ${fmt(r.tensorgrad)} ms, PyTorch best ${best ? fmt(best.value) + " ms" : "n/a"}` +
         (r.ratio === null ? "" : ` (${fmt(r.ratio)}x)`) +
+        (r.cpuRatio === null ? "" : `, CPU ${fmt(r.cpuRatio)}x`) +
         `, load ${r.load.join("/")}\n`,
     );
   }
@@ -258,6 +275,7 @@ if (cases.length > 0) {
     "PyTorch best ms",
     "**ratio**",
     ...TORCH_CONFIGS.map((c) => `PyTorch ${c.short} ms`),
+    `CPU ms: tensorgrad / PyTorch ${TORCH_CONFIGS[0].short}`,
     "load (1 min) per round",
   ];
   const rows = cases.map((c) => {
@@ -268,6 +286,9 @@ if (cases.length > 0) {
       r.torchBest ? `${fmt(r.torchBest.ms)} [${r.torchBest.which}]` : "n/a",
       r.ratio === null ? "n/a" : `**${fmt(r.ratio)}x**`,
       ...TORCH_CONFIGS.map((k) => (Number.isFinite(r.torch[k.id]) ? fmt(r.torch[k.id]) : "n/a")),
+      r.cpuRatio === null
+        ? "n/a"
+        : `${fmt(r.tensorgradCpu)} / ${fmt(r.torchCpu[TORCH_CONFIGS[0].id])} = ${fmt(r.cpuRatio)}x`,
       r.load.join(", "),
     ];
   });
@@ -276,7 +297,8 @@ if (cases.length > 0) {
     .join("\n");
   console.log(
     `\nOperators (issue 10): best of ${REPS} calls in each of ${ROUNDS} interleaved rounds; ` +
-      "**ratio = tensorgrad / PyTorch best** (below 1 means tensorgrad is faster).\n",
+      "**ratio = tensorgrad / PyTorch best** (wall time; below 1 means tensorgrad is faster). " +
+      "CPU ms: the best call's CPU time, every thread of the process.\n",
   );
   console.log(table);
   const loadAfter = load();
@@ -290,7 +312,8 @@ if (cases.length > 0) {
     repeats: REPS,
     rounds: ROUNDS,
     backend,
-    ratio: "tensorgrad / PyTorch best (time; < 1 means tensorgrad is faster)",
+    ratio: "tensorgrad / PyTorch best (wall time; < 1 means tensorgrad is faster)",
+    cpuRatio: "tensorgrad CPU time / PyTorch 1-thread CPU time (every thread of each process)",
     loadAverage: { before: loadBefore, after: loadAfter },
     nproc: os.availableParallelism(),
     cases: Object.fromEntries(
