@@ -242,30 +242,37 @@ test(`native cumprod matches the TypeScript twin exactly (same order) ${suffix}`
   });
 });
 
-test(`native cumsum of rows whose sums are exact (chunked scan) matches the twin ${suffix}`, { skip }, () => {
-  // Note [exact cumsum]: multiples of 2^-24 in [-0.5, 0.5) (torch.rand(n) - 0.5) take the chunked
-  // scan; one value with a lower bit, an infinity or a NaN sends the row to the chain
-  forKernels((kernel) => {
-    for (const n of [4096, 5000, 100003]) {
-      const base = filled(Float32Array, n, n).map((x) => Math.round(x * 2 ** 23) / 2 ** 24);
-      for (const variant of ["exact", "low bit", "inf", "nan", "-0"]) {
-        const a = base.slice();
-        if (variant === "low bit") a[n >> 1] = 2 ** -40;
-        if (variant === "inf") a[7] = Infinity;
-        if (variant === "nan") a[n - 3] = NaN;
-        if (variant === "-0") a.fill(-0, 0, 9);
-        const r = both(() => {
-          const out = new Float32Array(n);
-          cumsum(a, 0, 1, n, 1, out);
-          return out;
-        });
-        agree(`cumsum ${kernel} [${n}] ${variant}`, r.nat, r.ts);
-        for (let i = 0; i < 9; i++)
-          assert.ok(Object.is(r.nat[i], r.ts[i]), `cumsum ${kernel} [${n}] ${variant}: -0 at ${i}`);
+test(
+  `native cumsum of rows whose sums are exact (chunked scan) matches the twin ${suffix}`,
+  { skip },
+  () => {
+    // Note [exact cumsum]: multiples of 2^-24 in [-0.5, 0.5) (torch.rand(n) - 0.5) take the chunked
+    // scan; one value with a lower bit, an infinity or a NaN sends the row to the chain
+    forKernels((kernel) => {
+      for (const n of [4096, 5000, 100003]) {
+        const base = filled(Float32Array, n, n).map((x) => Math.round(x * 2 ** 23) / 2 ** 24);
+        for (const variant of ["exact", "low bit", "inf", "nan", "-0"]) {
+          const a = base.slice();
+          if (variant === "low bit") a[n >> 1] = 2 ** -40;
+          if (variant === "inf") a[7] = Infinity;
+          if (variant === "nan") a[n - 3] = NaN;
+          if (variant === "-0") a.fill(-0, 0, 9);
+          const r = both(() => {
+            const out = new Float32Array(n);
+            cumsum(a, 0, 1, n, 1, out);
+            return out;
+          });
+          agree(`cumsum ${kernel} [${n}] ${variant}`, r.nat, r.ts);
+          for (let i = 0; i < 9; i++)
+            assert.ok(
+              Object.is(r.nat[i], r.ts[i]),
+              `cumsum ${kernel} [${n}] ${variant}: -0 at ${i}`,
+            );
+        }
       }
-    }
-  });
-});
+    });
+  },
+);
 
 test(`native cumsum matches the TypeScript twin exactly (same order) ${suffix}`, { skip }, () => {
   forKernels((kernel) => {
