@@ -1,6 +1,7 @@
 // tensorgrad native backend: reductions, cumulative sums, softmax / log-softmax and their
 // backward passes. The TypeScript twins are src/backend/reduce.ts `reduce`, `reduceAxis`,
-// `cumsum`, `softmax` and `softmaxBackward`; each function here computes the same math.
+// `cumsum`, `cumprod`, `softmax` and `softmaxBackward`; each function here computes the same
+// math.
 //
 // Layout. Every kernel sees a contiguous input viewed as [outer, n, inner] (n = the reduced or
 // scanned axis) starting at an element offset, so a reduction over a leading or middle axis
@@ -437,9 +438,10 @@ __attribute__((always_inline)) inline double cumStep(double s, double x) {
 // double, the sequential chain's results are the exact prefix sums rounded once to float32, and
 // any order of additions gives them bit for bit. It holds when all values are multiples of 2^L
 // and n * max|x| < 2^(51 + L), as for torch.rand's floats (multiples of 2^-24) and sums below
-// 2^27; L is the lowest set bit of the first 64 values, and one vector pass tests every value. Such a row is scanned in four chunks: the chunks'
-// totals first, then four independent chains from their offsets, interleaved, so the adds'
-// latency no longer bounds the scan. Other rows keep the one chain of the TypeScript twin.
+// 2^27; L is the lowest set bit of the first 64 values, and one vector pass tests every value.
+// Such a row is scanned in four chunks: the chunks' totals first, then four independent chains
+// from their offsets, interleaved, so the adds' latency no longer bounds the scan. Other rows
+// keep the one chain of the TypeScript twin.
 constexpr Index kExactCumsumMin = 4096;
 
 // The lowest set bit's exponent over the finite nonzero values among a[0, n): min of
