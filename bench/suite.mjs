@@ -5,8 +5,11 @@
 // or run a workload is reported in the table, not a crash.
 //   npm run bench                     all workloads, 9 timed repeats each
 //   npm run bench -- --quick          3 repeats
-//   npm run bench -- --only 4,mlp     workload numbers (1-7) or ids (tiny, poly, mlp, matmul256, ...)
-// Prints a markdown table and writes bench/results/latest.json.
+//   npm run bench -- --only 4,mlp     workload numbers (1-8) or ids (tiny, poly, mlp, matmul256,
+//                                     ..., and bench/ops.mjs's: 8 for all of them, sort, topk, ...)
+// Prints a markdown table and writes bench/results/latest.json; then runs bench/ops.mjs (issue
+// 10's operator workloads against PyTorch at its best, bench/results/ops.json) with the same
+// arguments.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -154,10 +157,21 @@ function machine() {
 const fmt = (v) =>
   v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
 
+/** bench/ops.mjs in a child of its own, with this run's arguments (it selects its own cases). */
+function runOps() {
+  const r = spawnSync(process.execPath, [benchDir + "ops.mjs", ...args], { stdio: "inherit" });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
+
 // ---------------------------------------------------------------------------------------------
+const workloads = WORKLOADS.filter(selected);
+if (workloads.length === 0) {
+  // only operator workloads selected: no suite table, bench/results/latest.json kept
+  runOps();
+  process.exit();
+}
 const installNotes = installPeers();
 const loadBefore = os.loadavg().map((x) => +x.toFixed(2));
-const workloads = WORKLOADS.filter(selected);
 const results = {};
 for (const w of workloads) {
   results[w.id] = {};
@@ -292,3 +306,5 @@ try {
 }
 writeFileSync(benchDir + "results/latest.json", text);
 console.log("\nwritten: bench/results/latest.json");
+
+runOps();

@@ -199,6 +199,21 @@ Napi::Value cumsum(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value cumprod(const Napi::CallbackInfo& info) {
+  args::cumprod x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.outer) ||
+      !argInt(info, 3, fn, &x.n) ||
+      !argInt(info, 4, fn, &x.inner) ||
+      !argFloat(info, 5, fn, &x.out) ||
+      !argInt(info, 6, fn, &x.outOff) ||
+      !oneFloatType(info, fn, {&x.a, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value softmax(const Napi::CallbackInfo& info) {
   args::softmax x;
   const char* fn = x.name;
@@ -549,6 +564,7 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("scatter", Napi::Function::New(env, scatter, "scatter"));
   exports.Set("reduce", Napi::Function::New(env, reduce, "reduce"));
   exports.Set("cumsum", Napi::Function::New(env, cumsum, "cumsum"));
+  exports.Set("cumprod", Napi::Function::New(env, cumprod, "cumprod"));
   exports.Set("softmax", Napi::Function::New(env, softmax, "softmax"));
   exports.Set("softmaxBackward", Napi::Function::New(env, softmaxBackward, "softmaxBackward"));
   exports.Set("reduceExp", Napi::Function::New(env, reduceExp, "reduceExp"));

@@ -398,6 +398,18 @@ struct cumsum {
   Index outOff = 0;
 };
 
+// cumprod(a, aOff, outer, n, inner, out, outOff): native/reduce.cc
+struct cumprod {
+  static constexpr const char* name = "cumprod";
+  Arr a;
+  Index aOff = 0;
+  Index outer = 0;
+  Index n = 0;
+  Index inner = 0;
+  Arr out;
+  Index outOff = 0;
+};
+
 // softmax(a, aOff, outer, n, inner, out, outOff, log): native/reduce.cc
 struct softmax {
   static constexpr const char* name = "softmax";
@@ -689,6 +701,7 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::stridedCopy& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::scatter& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::reduce& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::cumprod& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::softmax& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::softmaxBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::reduceExp& arg);

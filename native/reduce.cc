@@ -1,6 +1,7 @@
 // tensorgrad native backend: reductions, cumulative sums, softmax / log-softmax and their
 // backward passes. The TypeScript twins are src/backend/reduce.ts `reduce`, `reduceAxis`,
-// `cumsum`, `softmax` and `softmaxBackward`; each function here computes the same math.
+// `cumsum`, `cumprod`, `softmax` and `softmaxBackward`; each function here computes the same
+// math.
 //
 // Layout. Every kernel sees a contiguous input viewed as [outer, n, inner] (n = the reduced or
 // scanned axis) starting at an element offset, so a reduction over a leading or middle axis
@@ -18,6 +19,7 @@
 // points in [-745, 710]: 0.88 ulp of double), applied to float32 inputs widened to double, so the
 // float32 results are those of the twins' Math.exp up to that one double ulp.
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -421,46 +423,183 @@ void reduceAll(ReduceOp op, const T* a, Index outer, Index n, Index inner, OutT*
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cumulative sum along n of [outer, n, inner], in double, in the twin's order.
+// Cumulative sum (Prod = false) or product (Prod = true) along n of [outer, n, inner], in
+// double, in the twins' order: s = 0 (1), then s = s + x (s * x) per element, rounded to T.
+// Each running value is one dependent chain of double adds (multiplies), so its latency bounds
+// a lone row; rows along n (inner = 1) go four at a time, four independent chains interleaved,
+// each still in its own order.
 
-template <typename T>
-__attribute__((always_inline)) inline void cumsumBlockImpl(const T* a, Index n, Index inner,
-                                                           Index c0, Index c1, T* out) {
-  if (inner == 1) {
-    double s = 0;
-    for (Index i = 0; i < n; i++) {
-      s += double(a[i]);
-      out[i] = T(s);
-    }
-    return;
+template <bool Prod>
+__attribute__((always_inline)) inline double cumStep(double s, double x) {
+  return Prod ? s * x : s + x;
+}
+
+// Note [exact cumsum]: when every partial sum of a float32 row, in any order, is exact in
+// double, the sequential chain's results are the exact prefix sums rounded once to float32, and
+// any order of additions gives them bit for bit. It holds when all values are multiples of 2^L
+// and n * max|x| < 2^(51 + L), as for torch.rand's floats (multiples of 2^-24) and sums below
+// 2^27; L is the lowest set bit of the first 64 values, and one vector pass tests every value.
+// Such a row is scanned in four chunks: the chunks' totals first, then four independent chains
+// from their offsets, interleaved, so the adds' latency no longer bounds the scan. Other rows
+// keep the one chain of the TypeScript twin.
+constexpr Index kExactCumsumMin = 4096;
+
+// The lowest set bit's exponent over the finite nonzero values among a[0, n): min of
+// (biased exponent - 150 + ctz(significand)); INT32_MAX when there is none.
+inline int lowestBitExp(const float* a, Index n) {
+  int low = 2147483647;
+  for (Index i = 0; i < n; i++) {
+    uint32_t b;
+    std::memcpy(&b, a + i, 4);
+    const uint32_t e = (b >> 23) & 255u;
+    const uint32_t m = b & 0x7fffffu;
+    if (e == 255 || (e == 0 && m == 0)) continue;
+    const uint32_t full = e != 0 ? (m | 0x800000u) : m;
+    low = std::min(low, int(e != 0 ? e : 1) - 150 + __builtin_ctz(full));
   }
+  return low;
+}
+
+__attribute__((always_inline)) inline bool floatSumsExact(const float* a, Index n) {
+  // L from the first 64 values; every value must then be a multiple of 2^L (checked on all)
+  const int L = lowestBitExp(a, std::min<Index>(n, 64));
+  if (L == 2147483647) return false;
+  const double scale = std::ldexp(1.0, -L);
+  const double magic = 6755399441055744.0;  // 1.5 * 2^52: (y + magic) - magic rounds y
+  uint32_t absMax = 0;
+  Index bad = 0;
+  for (Index i = 0; i < n; i++) {
+    uint32_t b;
+    std::memcpy(&b, a + i, 4);
+    absMax = std::max(absMax, b & 0x7fffffffu);
+    const double y = double(a[i]) * scale;
+    bad += ((y + magic) - magic) != y;
+  }
+  if (bad != 0 || absMax >= 0x7f800000u) return false;
+  float mx;
+  std::memcpy(&mx, &absMax, 4);
+  // |partial sums| <= n max|x| < 2^(L + 51): multiples of 2^L, exact in double (and the scaled
+  // values below 2^51, where the rounding test above holds)
+  return double(mx) * double(n) < std::ldexp(1.0, L + 51);
+}
+
+// The sum of a[0, n) in any order (exact under Note [exact cumsum]): eight chains.
+__attribute__((always_inline)) inline double exactSum(const float* a, Index n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  Index i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) s[l] += double(a[i + l]);
+  for (; i < n; i++) s[0] += double(a[i]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+__attribute__((always_inline)) inline void cumsumExactRow(const float* a, Index n, float* out) {
+  const Index q = n / 4;
+  const float *a0 = a, *a1 = a + q, *a2 = a + 2 * q, *a3 = a + 3 * q;
+  float *o0 = out, *o1 = out + q, *o2 = out + 2 * q, *o3 = out + 3 * q;
+  double s0 = 0;
+  double s1 = exactSum(a0, q);
+  double s2 = s1 + exactSum(a1, q);
+  double s3 = s2 + exactSum(a2, q);
+  for (Index i = 0; i < q; i++) {
+    s0 += double(a0[i]);
+    s1 += double(a1[i]);
+    s2 += double(a2[i]);
+    s3 += double(a3[i]);
+    o0[i] = float(s0);
+    o1[i] = float(s1);
+    o2[i] = float(s2);
+    o3[i] = float(s3);
+  }
+  for (Index i = 4 * q; i < n; i++) {
+    s3 += double(a[i]);
+    out[i] = float(s3);
+  }
+}
+
+template <typename T, bool Prod>
+__attribute__((always_inline)) inline void cumRowsImpl(const T* a, Index rows, Index n, T* out) {
+  const double init = Prod ? 1 : 0;
+  Index r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const T *a0 = a + r * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    T *o0 = out + r * n, *o1 = o0 + n, *o2 = o1 + n, *o3 = o2 + n;
+    double s0 = init, s1 = init, s2 = init, s3 = init;
+    for (Index i = 0; i < n; i++) {
+      s0 = cumStep<Prod>(s0, double(a0[i]));
+      s1 = cumStep<Prod>(s1, double(a1[i]));
+      s2 = cumStep<Prod>(s2, double(a2[i]));
+      s3 = cumStep<Prod>(s3, double(a3[i]));
+      o0[i] = T(s0);
+      o1[i] = T(s1);
+      o2[i] = T(s2);
+      o3[i] = T(s3);
+    }
+  }
+  for (; r < rows; r++) {
+    const T* x = a + r * n;
+    T* o = out + r * n;
+    if constexpr (!Prod && std::is_same_v<T, float>) {
+      if (n >= kExactCumsumMin && floatSumsExact(x, n)) {
+        cumsumExactRow(x, n, o);
+        continue;
+      }
+    }
+    double s = init;
+    for (Index i = 0; i < n; i++) {
+      s = cumStep<Prod>(s, double(x[i]));
+      o[i] = T(s);
+    }
+  }
+}
+
+template <typename T, bool Prod>
+__attribute__((always_inline)) inline void cumBlockImpl(const T* a, Index n, Index inner,
+                                                        Index c0, Index c1, T* out) {
   const Index w = c1 - c0;
   double* acc = scratch(0, w);
-  for (Index c = 0; c < w; c++) acc[c] = 0;
+  for (Index c = 0; c < w; c++) acc[c] = Prod ? 1 : 0;
   for (Index r = 0; r < n; r++) {
     const T* row = a + r * inner + c0;
     T* o = out + r * inner + c0;
     for (Index c = 0; c < w; c++) {
-      acc[c] += double(row[c]);
+      acc[c] = cumStep<Prod>(acc[c], double(row[c]));
       o[c] = T(acc[c]);
     }
   }
 }
 
 #if TG_X86
-template <typename T>
-__attribute__((target("avx2,fma"))) void cumsumBlockAvx2(const T* a, Index n, Index inner,
-                                                         Index c0, Index c1, T* out) {
-  cumsumBlockImpl(a, n, inner, c0, c1, out);
+template <typename T, bool Prod>
+__attribute__((target("avx2,fma"))) void cumRowsAvx2(const T* a, Index rows, Index n, T* out) {
+  cumRowsImpl<T, Prod>(a, rows, n, out);
+}
+template <typename T, bool Prod>
+__attribute__((target("avx2,fma"))) void cumBlockAvx2(const T* a, Index n, Index inner, Index c0,
+                                                      Index c1, T* out) {
+  cumBlockImpl<T, Prod>(a, n, inner, c0, c1, out);
 }
 #endif
 
-template <typename T>
-void cumsumBlock(const T* a, Index n, Index inner, Index c0, Index c1, T* out) {
+// rows [o0, o1) of [outer, n, inner], columns [c0, c1) of each
+template <typename T, bool Prod>
+void cumBlocks(const T* a, Index o0, Index o1, Index n, Index inner, Index c0, Index c1, T* out) {
+  const Index block = n * inner;
+  if (inner == 1) {
 #if TG_X86
-  if (avx2()) return cumsumBlockAvx2(a, n, inner, c0, c1, out);
+    if (avx2()) return cumRowsAvx2<T, Prod>(a + o0 * n, o1 - o0, n, out + o0 * n);
 #endif
-  cumsumBlockImpl(a, n, inner, c0, c1, out);
+    return cumRowsImpl<T, Prod>(a + o0 * n, o1 - o0, n, out + o0 * n);
+  }
+  for (Index o = o0; o < o1; o++) {
+#if TG_X86
+    if (avx2()) {
+      cumBlockAvx2<T, Prod>(a + o * block, n, inner, c0, c1, out + o * block);
+      continue;
+    }
+#endif
+    cumBlockImpl<T, Prod>(a + o * block, n, inner, c0, c1, out + o * block);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -751,8 +890,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::reduce& arg) {
   return env.Undefined();
 }
 
-// Running sums along n of [outer, n, inner].
-Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg) {
+// Running sums (Prod = false) or products along n of [outer, n, inner].
+template <bool Prod, typename Args>
+Napi::Value runCum(const Napi::CallbackInfo& info, const Args& arg) {
   Napi::Env env = info.Env();
   const Arr &a = arg.a, &out = arg.out;
   const Index aOff = arg.aOff, outer = arg.outer, n = arg.n, inner = arg.inner;
@@ -763,15 +903,21 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg) {
     using T = std::remove_pointer_t<decltype(src)>;
     src += aOff;
     T* dst = static_cast<T*>(out.data) + outOff;
-    const Index block = n * inner;
     forBlocks(outer, n, inner, false, [&](Index o0, Index o1, Index c0, Index c1) {
-      for (Index o = o0; o < o1; o++)
-        cumsumBlock(src + o * block, n, inner, c0, c1, dst + o * block);
+      cumBlocks<T, Prod>(src, o0, o1, n, inner, c0, c1, dst);
     });
   };
   if (a.type == napi_float32_array) apply(static_cast<float*>(a.data));
   else apply(static_cast<double*>(a.data));
   return env.Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::cumsum& arg) {
+  return runCum<false>(info, arg);
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::cumprod& arg) {
+  return runCum<true>(info, arg);
 }
 
 // softmax (log = 0) or log-softmax (log = 1) along n of [outer, n, inner].

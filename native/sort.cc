@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -35,6 +37,30 @@ struct LessDesc {
     return (std::isnan(a.first) && !std::isnan(b.first)) || (a.first > b.first);
   }
 };
+
+// Without NaNs the comparators above reduce to one comparison: the same answer for every pair,
+// so the algorithms take the same steps, with less work per step.
+struct LessAscPlain {
+  template <typename T>
+  bool operator()(const Elem<T>& a, const Elem<T>& b) const {
+    return a.first < b.first;
+  }
+};
+struct LessDescPlain {
+  template <typename T>
+  bool operator()(const Elem<T>& a, const Elem<T>& b) const {
+    return a.first > b.first;
+  }
+};
+template <typename Cmp>
+constexpr bool kDescending = std::is_same_v<Cmp, LessDesc> || std::is_same_v<Cmp, LessDescPlain>;
+
+template <typename T>
+bool hasNan(const T* a, Index n) {
+  bool nan = false;
+  for (Index i = 0; i < n; i++) nan |= a[i] != a[i];
+  return nan;
+}
 
 template <typename T, typename Cmp>
 void sortRange(const T* src, Index r0, Index r1, Index len, Cmp cmp, bool stable, T* outV,
@@ -79,13 +105,144 @@ void adjustHeap(Elem<T>* first, Index hole, Index len, Elem<T> value, Cmp cmp) {
   first[hole] = value;
 }
 
+// Note [topk by radix select]: when the k first of a row in comparator order have distinct
+// keys and the k-th differs from the (k+1)-th, sorted topk's result is the only correct one, so
+// any selection gives PyTorch's. Rows with ties (equal values, -0 and +0, several NaNs) take the
+// libstdc++ calls, whose order among equal keys is PyTorch's. The selection: order-preserving
+// unsigned keys (NaN largest, -0 as +0, complemented for `largest` so that the first in
+// comparator order is the smallest key), a histogram of their top 16 bits finds the bucket of
+// the k-th key, the buckets below are taken whole, the k-th's bucket is sorted to pick the rest
+// and check the boundary, then an LSD radix sort (8 bits a pass, constant bytes skipped) orders
+// the k. O(len + k) against nth_element's O(len) with a larger constant and std::sort's
+// O(k log k). The TypeScript twin (src/backend/sort.ts topkRows) radix-sorts the whole row
+// instead: the same result by the uniqueness above.
+template <typename T>
+struct KeyOf;
+template <>
+struct KeyOf<float> {
+  using K = uint32_t;
+  static K key(float v) {
+    uint32_t b;
+    std::memcpy(&b, &v, 4);
+    if (v != v) return 0xffffffffu;
+    if (v == 0) return 0x80000000u;
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+  }
+};
+template <>
+struct KeyOf<double> {
+  using K = uint64_t;
+  static K key(double v) {
+    uint64_t b;
+    std::memcpy(&b, &v, 8);
+    if (v != v) return ~uint64_t(0);
+    if (v == 0) return uint64_t(1) << 63;
+    return (b >> 63) ? ~b : (b | (uint64_t(1) << 63));
+  }
+};
+
+// The radix path pays for its 2^16-bucket histogram from this row length on.
+constexpr Index kRadixTopkMinLen = 4096;
+
+template <typename K>
+struct KeyIdx {
+  K key;
+  int32_t idx;
+};
+
+// LSD radix sort of q[0, n) by key (stable; tmp holds n); the sorted pairs end in q.
+template <typename K>
+void radixSortPairs(std::vector<KeyIdx<K>>& q, std::vector<KeyIdx<K>>& tmp, Index n) {
+  constexpr int kBytes = int(sizeof(K));
+  std::vector<uint32_t> count(256 * kBytes, 0);
+  for (Index j = 0; j < n; j++) {
+    K key = q[j].key;
+    for (int b = 0; b < kBytes; b++) count[b * 256 + ((key >> (8 * b)) & 255)]++;
+  }
+  tmp.resize(size_t(n));
+  KeyIdx<K>* from = q.data();
+  KeyIdx<K>* to = tmp.data();
+  for (int b = 0; b < kBytes; b++) {
+    uint32_t* c = count.data() + b * 256;
+    bool trivial = false;
+    for (int d = 0; d < 256; d++)
+      if (c[d] == uint32_t(n)) trivial = true;
+    if (trivial) continue;
+    uint32_t sum = 0;
+    for (int d = 0; d < 256; d++) {
+      const uint32_t x = c[d];
+      c[d] = sum;
+      sum += x;
+    }
+    for (Index j = 0; j < n; j++) to[c[(from[j].key >> (8 * b)) & 255]++] = from[j];
+    std::swap(from, to);
+  }
+  if (from != q.data()) std::copy(from, from + n, q.data());
+}
+
+// Sorted topk of one row by radix select (Note [topk by radix select]); false, with nothing
+// written, when the row has a tie among its k + 1 first or its key span makes one likely.
+template <typename T>
+bool topkRadixRow(const T* row, Index len, Index k, bool largest, T* outV, double* outI) {
+  using K = typename KeyOf<T>::K;
+  constexpr int kShift = int(sizeof(K)) * 8 - 16;
+  const K flip = largest ? ~K(0) : K(0);
+  std::vector<K> keys(static_cast<size_t>(len));
+  std::vector<uint32_t> hist(65536, 0);
+  for (Index j = 0; j < len; j++) {
+    const K key = KeyOf<T>::key(row[j]) ^ flip;
+    keys[j] = key;
+    hist[size_t(key >> kShift)]++;
+  }
+  // the bucket of the k-th key: `before` keys lie in lower buckets
+  Index before = 0;
+  size_t bucket = 0;
+  while (before + Index(hist[bucket]) < k) before += hist[bucket++];
+  // k keys drawn from fewer than k^2 / 2 distinct values likely repeat one (the birthday
+  // bound; float32 rows of 1e6 uniform values, k = 1e5, span ~2^21 keys): the tie check would
+  // fail after the work, so go to libstdc++'s calls at once
+  size_t lowest = 0;
+  while (hist[lowest] == 0) lowest++;
+  const double span = double(bucket - lowest + 1) * std::ldexp(1.0, kShift);
+  if (double(k) * double(k) > 2 * span) return false;
+  std::vector<KeyIdx<K>> q;
+  q.reserve(size_t(k) + 1);
+  std::vector<KeyIdx<K>> cand;
+  cand.reserve(hist[bucket]);
+  for (Index j = 0; j < len; j++) {
+    const K key = keys[j];
+    const size_t b = size_t(key >> kShift);
+    if (b < bucket) q.push_back({key, int32_t(j)});
+    else if (b == bucket) cand.push_back({key, int32_t(j)});
+  }
+  std::vector<KeyIdx<K>> tmp;
+  radixSortPairs(cand, tmp, Index(cand.size()));
+  const Index need = k - before;
+  // the (k+1)-th key, when there is one, must differ from the k-th
+  if (need < Index(cand.size()) && cand[need].key == cand[need - 1].key) return false;
+  q.insert(q.end(), cand.begin(), cand.begin() + need);
+  radixSortPairs(q, tmp, k);
+  for (Index j = 1; j < k; j++)
+    if (q[j].key == q[j - 1].key) return false;
+  for (Index j = 0; j < k; j++) {
+    outV[j] = row[q[j].idx];
+    outI[j] = double(q[j].idx);
+  }
+  return true;
+}
+
 template <typename T, typename Cmp>
 void topkRange(const T* src, Index r0, Index r1, Index len, Index k, Cmp cmp, bool sorted, T* outV,
                double* outI) {
   const bool partial = k * 64 <= len;
-  std::vector<Elem<T>> q(partial ? k : len);
+  const bool radix = !partial && sorted && len >= kRadixTopkMinLen;
+  std::vector<Elem<T>> q;
   for (Index r = r0; r < r1; r++) {
     const T* row = src + r * len;
+    if (radix &&
+        topkRadixRow(row, len, k, kDescending<Cmp>, outV + r * k, outI + r * k))
+      continue;
+    q.resize(size_t(partial ? k : len));
     if (partial) {
       // std::partial_sort(q, q + k, q + len) = __heap_select + __sort_heap, reading the row in
       // place: __pop_heap(first, middle, i) writes the old top to q[i], never read again
@@ -133,9 +290,17 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::sortRows& arg) {
   auto apply = [&](auto* src) {
     using T = std::remove_pointer_t<decltype(src)>;
     T* outV = static_cast<T*>(arg.outV.data);
+    const bool nan = hasNan(src, nRows * len);
     parallelFor(nRows, std::max<Index>(1, 32768 / std::max<Index>(len, 1)), [&](Index r0, Index r1) {
-      if (arg.descending != 0) sortRange(src, r0, r1, len, LessDesc(), arg.stable != 0, outV, outI);
-      else sortRange(src, r0, r1, len, LessAsc(), arg.stable != 0, outV, outI);
+      const bool stable = arg.stable != 0;
+      if (nan) {
+        if (arg.descending != 0) sortRange(src, r0, r1, len, LessDesc(), stable, outV, outI);
+        else sortRange(src, r0, r1, len, LessAsc(), stable, outV, outI);
+      } else if (arg.descending != 0) {
+        sortRange(src, r0, r1, len, LessDescPlain(), stable, outV, outI);
+      } else {
+        sortRange(src, r0, r1, len, LessAscPlain(), stable, outV, outI);
+      }
     }, 1);
   };
   if (arg.a.type == napi_float32_array) apply(static_cast<float*>(arg.a.data));
@@ -157,9 +322,17 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::topkRows& arg) {
   auto apply = [&](auto* src) {
     using T = std::remove_pointer_t<decltype(src)>;
     T* outV = static_cast<T*>(arg.outV.data);
+    const bool nan = hasNan(src, nRows * len);
     parallelFor(nRows, std::max<Index>(1, 32768 / std::max<Index>(len, 1)), [&](Index r0, Index r1) {
-      if (arg.largest != 0) topkRange(src, r0, r1, len, k, LessDesc(), arg.sorted != 0, outV, outI);
-      else topkRange(src, r0, r1, len, k, LessAsc(), arg.sorted != 0, outV, outI);
+      const bool sorted = arg.sorted != 0;
+      if (nan) {
+        if (arg.largest != 0) topkRange(src, r0, r1, len, k, LessDesc(), sorted, outV, outI);
+        else topkRange(src, r0, r1, len, k, LessAsc(), sorted, outV, outI);
+      } else if (arg.largest != 0) {
+        topkRange(src, r0, r1, len, k, LessDescPlain(), sorted, outV, outI);
+      } else {
+        topkRange(src, r0, r1, len, k, LessAscPlain(), sorted, outV, outI);
+      }
     }, 1);
   };
   if (arg.a.type == napi_float32_array) apply(static_cast<float*>(arg.a.data));

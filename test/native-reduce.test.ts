@@ -14,6 +14,7 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import {
   Reduce,
+  cumprod,
   cumsum,
   reduce,
   reduceAxis,
@@ -222,6 +223,56 @@ test(`native reduce on [outer, inner] rows (reduce.ts reduce) and ties ${suffix}
     }
   });
 });
+
+test(`native cumprod matches the TypeScript twin exactly (same order) ${suffix}`, { skip }, () => {
+  forKernels((kernel) => {
+    for (const [dt, Ctor] of CTORS) {
+      for (const [outer, n, inner] of [...SHAPES, [9, 50, 1] as [number, number, number]]) {
+        // factors in [0.5, 1.5) with a zero, a NaN and an infinity: products stay in range
+        const a = filled(Ctor, 5 + outer * n * inner, n * 5 + inner).map((x) => 1 + x / 2);
+        if (a.length > 12) [a[7], a[9], a[11]] = [0, NaN, Infinity];
+        const r = both(() => {
+          const out = new Ctor(outer * n * inner);
+          cumprod(a, 5, outer, n, inner, out);
+          return out;
+        });
+        agree(`cumprod ${kernel} ${dt} [${outer}, ${n}, ${inner}]`, r.nat, r.ts);
+      }
+    }
+  });
+});
+
+test(
+  `native cumsum of rows whose sums are exact (chunked scan) matches the twin ${suffix}`,
+  { skip },
+  () => {
+    // Note [exact cumsum]: multiples of 2^-24 in [-0.5, 0.5) (torch.rand(n) - 0.5) take the chunked
+    // scan; one value with a lower bit, an infinity or a NaN sends the row to the chain
+    forKernels((kernel) => {
+      for (const n of [4096, 5000, 100003]) {
+        const base = filled(Float32Array, n, n).map((x) => Math.round(x * 2 ** 23) / 2 ** 24);
+        for (const variant of ["exact", "low bit", "inf", "nan", "-0"]) {
+          const a = base.slice();
+          if (variant === "low bit") a[n >> 1] = 2 ** -40;
+          if (variant === "inf") a[7] = Infinity;
+          if (variant === "nan") a[n - 3] = NaN;
+          if (variant === "-0") a.fill(-0, 0, 9);
+          const r = both(() => {
+            const out = new Float32Array(n);
+            cumsum(a, 0, 1, n, 1, out);
+            return out;
+          });
+          agree(`cumsum ${kernel} [${n}] ${variant}`, r.nat, r.ts);
+          for (let i = 0; i < 9; i++)
+            assert.ok(
+              Object.is(r.nat[i], r.ts[i]),
+              `cumsum ${kernel} [${n}] ${variant}: -0 at ${i}`,
+            );
+        }
+      }
+    });
+  },
+);
 
 test(`native cumsum matches the TypeScript twin exactly (same order) ${suffix}`, { skip }, () => {
   forKernels((kernel) => {

@@ -97,6 +97,54 @@ for (const [dname, Ctor] of CTORS) {
   });
 }
 
+/** Rows of distinct values: a shuffle of j / n - 0.5 (7919 is prime to every n used). */
+function distinctRows(Ctor: FloatCtor, nRows: number, len: number, seed: number): FloatArray {
+  const n = nRows * len;
+  const out = new Ctor(n);
+  for (let i = 0; i < n; i++) out[i] = ((i * 7919 + seed) % n) / n - 0.5;
+  return out;
+}
+
+for (const [dname, Ctor] of CTORS) {
+  test(
+    `native and TypeScript topk agree on long rows, radix selection or not (${dname})`,
+    { skip },
+    () => {
+      for (const [nRows, len] of [
+        [2, 5000],
+        [1, 40000],
+      ] as [number, number][])
+        for (const k of [Math.floor(len / 32), Math.floor(len / 3), len - 1, len])
+          for (const variant of ["distinct", "nan", "boundary tie", "inner tie"])
+            for (const largest of [true, false]) {
+              const src = distinctRows(Ctor, nRows, len, len + k);
+              // the sorted row tells where the k-th and (k+1)-th of row 0 are
+              const order = new Float64Array(len);
+              sortRows(src.subarray(0, len), 1, len, largest, true, new Ctor(len), order);
+              if (variant === "nan") src[order[len >> 1]] = NaN;
+              if (variant === "boundary tie" && k < len) src[order[k]] = src[order[k - 1]];
+              if (variant === "inner tie" && k > 2) src[order[1]] = src[order[2]];
+              const [ts, nat] = both(() => {
+                const v = new Ctor(nRows * k);
+                const i = new Float64Array(nRows * k);
+                topkRows(src, nRows, len, k, largest, true, v, i);
+                return { v, i };
+              });
+              const what = `${nRows}x${len} k ${k} ${variant} largest ${largest}`;
+              same(ts.i, nat.i, `${what} indices`);
+              same(ts.v, nat.v, `${what} values`);
+              if (variant === "distinct" || variant === "nan") {
+                // distinct keys: the first k of the stable sort are the only answer
+                const all = new Float64Array(nRows * len);
+                sortRows(src, nRows, len, largest, true, new Ctor(nRows * len), all);
+                for (let r = 0; r < nRows; r++)
+                  same(nat.i.subarray(r * k, r * k + k), all.subarray(r * len, r * len + k), what);
+              }
+            }
+    },
+  );
+}
+
 test("native sort and topk refuse out-of-bounds sizes", { skip }, () => {
   const saved = setNativeSortThreshold(0);
   try {

@@ -246,6 +246,7 @@ export const NATIVE_FAMILIES = {
   reduce: {
     reduce: "op:int a:float aOff:int outer:int n:int inner:int out:typed outOff:int",
     cumsum: "a:float aOff:int outer:int n:int inner:int out:float outOff:int",
+    cumprod: "a:float aOff:int outer:int n:int inner:int out:float outOff:int",
     softmax: "a:float aOff:int outer:int n:int inner:int out:float outOff:int log:int",
     softmaxBackward:
       "g:float gOff:int y:float yOff:int outer:int n:int inner:int out:float outOff:int log:int",

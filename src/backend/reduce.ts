@@ -19,7 +19,9 @@ const native = nativeKernels("reduce");
  *   0.36, 32768: 37 vs 3.0; column sums ([n, 256], sum over n) win from the smallest sizes
  *   (1280: 3.5 vs 0.43, 32768 = the MLP's [128, 256] bias gradient: 74 vs 4.1). Crossover ~300.
  * - cumsum along a row is one dependent chain of double adds in both (native only skips the
- *   JIT's bounds checks): 640: 0.89 vs 1.06, 1280: 1.77 vs 1.70, 32768: 41 vs 36.
+ *   JIT's bounds checks): 640: 0.89 vs 1.06, 1280: 1.77 vs 1.70, 32768: 41 vs 36. Native runs
+ *   four rows' chains interleaved, and a float32 row whose partial sums are all exact in double
+ *   as four chunks (Note [exact cumsum], native/reduce.cc): the same results. cumprod likewise.
  * - softmax / log_softmax forward, rows of 10 (a classifier's logits): 40: 0.44 vs 0.40,
  *   160: 2.0 vs 0.70, 1280 (the MLP's [128, 10]): 16-20 vs 3.8-4.4; the twin pays Math.exp.
  * - their backward, rows of 10: 160: 0.38 vs 0.47 (softmax), 1.44 vs 0.77 (log_softmax);
@@ -364,7 +366,8 @@ export function softmaxBackward(
 /**
  * Inclusive running products along the middle axis of a contiguous [outer, n, inner] input
  * starting at aOff, into a contiguous out of the same shape, kept in double (PyTorch's
- * cumprod accumulates in acc_type, double on the CPU) and rounded once per element.
+ * cumprod accumulates in acc_type, double on the CPU) and rounded once per element. Large
+ * float inputs go native from cumsum's threshold (the same chain, one multiply per element).
  */
 export function cumprod(
   a: TypedArray,
@@ -374,6 +377,8 @@ export function cumprod(
   inner: number,
   out: TypedArray,
 ): void {
+  if (outer * n * inner >= thresholds.cumsum && native.cumprod(a, aOff, outer, n, inner, out, 0))
+    return;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let p = 1;

@@ -20,7 +20,7 @@ import {
 } from "../backend/reduce.js";
 import { gather } from "../backend/copy.js";
 import { normalizeDim, normalizeDims, numelOf } from "../shape.js";
-import { alloc, castData, floatDtypeOf, wrap, scalarTypeName } from "./core.js";
+import { alloc, allocOutput, castData, floatDtypeOf, wrap, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { runtimeError, indexError } from "../errors.js";
@@ -495,7 +495,8 @@ export function cumsum(t: Tensor, dim: number, dtype: DType | null = null): Tens
   // scan the middle axis of the contiguous input viewed as [outer, n, inner]
   const { data, offset } = contiguousIn(t, dt);
   const { outer, n, inner } = around(t.shape, d);
-  const out = alloc(t.shape.slice(), dt);
+  // every element is written: no zero fill
+  const out = allocOutput(t.shape.slice(), dt);
   cumsumKernel(data, offset, outer, n, inner, out.typedArray);
   return out;
 }
@@ -510,7 +511,7 @@ export function cumprod(t: Tensor, dim: number, dtype: DType | null = null): Ten
   if (t.dim() === 0) return wrap(castData(t, dt), [], dt);
   const { data, offset } = contiguousIn(t, dt);
   const { outer, n, inner } = around(t.shape, d);
-  const out = alloc(t.shape.slice(), dt);
+  const out = allocOutput(t.shape.slice(), dt);
   cumprodKernel(data, offset, outer, n, inner, out.typedArray);
   return out;
 }
