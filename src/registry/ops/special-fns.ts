@@ -204,7 +204,8 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).",
-  example: "torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])",
+  example:
+    "torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])",
   overloads: [
     {
       schema: "nextafter(Tensor self, Tensor other) -> Tensor",
@@ -230,8 +231,19 @@ defineOp({
 // ldexp: input * 2^other, PyTorch's composite (at::mul(self, at::pow(2.0, other))): records
 // MulBackward0 and PowBackward2 as PyTorch does
 
+/**
+ * 2^other as PyTorch's pow(2.0, other): a float base gives an integer exponent the default
+ * float dtype (a JS 2.0 is the integer 2 to the binder, so the exponent is cast here; integer
+ * tensors never require grad, so the graph is PyTorch's).
+ */
+const twoPow = (other: Tensor): Tensor =>
+  fn("pow")(
+    2,
+    other.dtype.isFloatingPoint ? other : E.castTensor(other, floatDtypeOf(other.dtype)),
+  ) as Tensor;
+
 const ldexpForward = (self: Tensor, other: Tensor): Tensor =>
-  fn("mul")(self, fn("pow")(2.0, other)) as Tensor;
+  fn("mul")(self, twoPow(other)) as Tensor;
 
 defineOp({
   name: "ldexp",
@@ -239,14 +251,16 @@ defineOp({
   out: true,
   doc: "input * 2^other elementwise (broadcasting; integers compute in the default float dtype).",
   example: "torch.ldexp(torch.tensor([1.0, 3]), torch.tensor([2, 1])) // tensor([4., 6.])",
-  overloads: [{ schema: "ldexp.Tensor(Tensor self, Tensor other) -> Tensor", forward: ldexpForward }],
+  overloads: [
+    { schema: "ldexp.Tensor(Tensor self, Tensor other) -> Tensor", forward: ldexpForward },
+  ],
 });
 
 // ldexp_ is PyTorch's ldexp_out(self, self, other), mul's out= form: refused when an operand
 // requires grad (before the leaf check), otherwise self.mul_(2^other)
 defineOp({
   name: "ldexp_",
-  variants: ["function", "method"],
+  variants: ["method"],
   doc: "In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).",
   example: "torch.tensor([1.0, 3]).ldexp_(torch.tensor([2, 1])) // tensor([4., 6.])",
   overloads: [
@@ -257,7 +271,7 @@ defineOp({
           throw runtimeError(
             "mul(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.",
           );
-        return self.mul_(fn("pow")(2.0, other) as Tensor);
+        return self.mul_(twoPow(other));
       },
     },
   ],
@@ -282,6 +296,24 @@ registerJvp(FREXP, ((
   s: { exponent: Tensor },
 ) => (t[0] as Tensor).div(s.exponent.exp2())) as never);
 
+function frexpCheck(self: Tensor): void {
+  if (!self.dtype.isFloatingPoint)
+    throw runtimeError("torch.frexp() only supports floating-point dtypes");
+}
+
+/** caffe2's TypeMeta name of a dtype, as PyTorch's messages print it ("float", "long int"). */
+function cTypeName(d: DType): string {
+  const names: Record<string, string> = {
+    float32: "float",
+    float64: "double",
+    int32: "int",
+    int64: "long int",
+    uint8: "unsigned char",
+    bool: "bool",
+  };
+  return names[d.name];
+}
+
 defineOp({
   name: "frexp",
   variants: ["function", "method"],
@@ -291,9 +323,21 @@ defineOp({
   overloads: [
     {
       schema: "frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)",
+      // PyTorch's frexp_out: the mantissa in the input's dtype, the exponent int32
+      checkOut: (out: Tensor | readonly Tensor[], self: Tensor) => {
+        const [mantissa, exponent] = out as readonly Tensor[];
+        frexpCheck(self);
+        if (mantissa.dtype !== self.dtype)
+          throw runtimeError(
+            `torch.frexp() expects mantissa to have dtype ${cTypeName(self.dtype)} but got ${cTypeName(mantissa.dtype)}`,
+          );
+        if (exponent.dtype !== int32)
+          throw runtimeError(
+            `torch.frexp() expects exponent to have int dtype but got ${cTypeName(exponent.dtype)}`,
+          );
+      },
       forward: (self: Tensor) => {
-        if (!self.dtype.isFloatingPoint)
-          throw runtimeError("torch.frexp() only supports floating-point dtypes");
+        frexpCheck(self);
         const mantissa = alloc(self.shape.slice(), self.dtype);
         const exponent = alloc(self.shape.slice(), int32);
         const { data, offset } = contiguousData(self);
