@@ -959,3 +959,33 @@ export function nextafterF64(x: number, y: number): number {
   }
   return F64[0];
 }
+
+/**
+ * PyTorch's calc_trigamma<float>, step by step in float32 (each operation rounded with
+ * Math.fround; sinf of the float32 argument pi_f * x): near the poles below 1/2 the float32
+ * rounding of pi x moves the result by up to ~1e-4 relative, and PyTorch's float32 values
+ * carry that error.
+ * @example trigammaF32(1) // 1.644934058189392
+ */
+export function trigammaF32(v: number): number {
+  const f = Math.fround;
+  let x = f(v);
+  let sign = 1;
+  let result = 0;
+  if (x < 0.5) {
+    sign = -1;
+    const s = f(Math.sin(f(PI_F32 * x)));
+    result = f(result - f(f(PI_F32 * PI_F32) / f(s * s)));
+    x = f(1 - x);
+  }
+  for (let i = 0; i < 6; i++) {
+    result = f(result + f(1 / f(x * x)));
+    x = f(x + 1);
+  }
+  const ixx = f(1 / f(x * x));
+  // (1 + 1/(2x)) in float; 1./6, 1./30, 1./42 are double literals, so the series, the
+  // division by x and the sum with result run in double, rounded to float once
+  const series = ixx * (1 / 6 - ixx * (1 / 30 - ixx * (1 / 42)));
+  result = f(result + (f(1 + f(1 / f(2 * x))) + series) / x);
+  return f(sign * result);
+}
