@@ -242,6 +242,14 @@ const twoPow = (other: Tensor): Tensor =>
     other.dtype.isFloatingPoint ? other : E.castTensor(other, floatDtypeOf(other.dtype)),
   ) as Tensor;
 
+/** mul's out= form refuses operands that require grad (grad mode on). */
+function refuseGrad(self: Tensor, other: Tensor): void {
+  if (isGradEnabled() && (self.requiresGrad || other.requiresGrad))
+    throw runtimeError(
+      "mul(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.",
+    );
+}
+
 const ldexpForward = (self: Tensor, other: Tensor): Tensor =>
   fn("mul")(self, twoPow(other)) as Tensor;
 
@@ -252,7 +260,13 @@ defineOp({
   doc: "input * 2^other elementwise (broadcasting; integers compute in the default float dtype).",
   example: "torch.ldexp(torch.tensor([1.0, 3]), torch.tensor([2, 1])) // tensor([4., 6.])",
   overloads: [
-    { schema: "ldexp.Tensor(Tensor self, Tensor other) -> Tensor", forward: ldexpForward },
+    {
+      schema: "ldexp.Tensor(Tensor self, Tensor other) -> Tensor",
+      forward: ldexpForward,
+      // ldexp_out is mul_out: its autograd refusal names mul
+      checkOut: (_out: Tensor | readonly Tensor[], self: Tensor, other: Tensor) =>
+        refuseGrad(self, other),
+    },
   ],
 });
 
@@ -267,10 +281,7 @@ defineOp({
     {
       schema: "ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)",
       forward: (self: Tensor, other: Tensor) => {
-        if (isGradEnabled() && (self.requiresGrad || other.requiresGrad))
-          throw runtimeError(
-            "mul(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.",
-          );
+        refuseGrad(self, other);
         return self.mul_(twoPow(other));
       },
     },
