@@ -605,9 +605,9 @@ void cumBlocks(const T* a, Index o0, Index o1, Index n, Index inner, Index c0, I
 // ---------------------------------------------------------------------------------------------
 // Softmax (log = false): y = exp(x - m) / sum(exp(x - m)), m = max(x), with the exponentials
 // first stored in out (rounded to T, as the twin stores them) and then divided by the sum in
-// double. Log-softmax (log = true): y = x - lse, lse = m + log(sum(exp(x - m))) (lse = m when m
-// is infinite), in double, rounded once. A row containing NaN becomes NaN throughout (the sum
-// is NaN), and a row of -inf is NaN (x - m = -inf - -inf), as in the twin and in PyTorch.
+// double. Log-softmax (log = true): y = x - lse, lse = m + log(sum(exp(x - m))), in double,
+// rounded once. A row containing NaN becomes NaN throughout (the sum is NaN), and so does a row
+// whose max is +-inf (x - m = inf - inf at the max), as in the twin and in PyTorch.
 
 // Rows of a contiguous [rows, n] block. The exponentials of a chunk of rows (up to ~4096
 // elements) go through one exp pass, so short rows (the class axis of a classifier's logits)
@@ -637,7 +637,7 @@ __attribute__((always_inline)) inline void softmaxRowsImpl(const T* a, Index row
       const double s = sumDoubles(tr, n);
       const double m = ms[r - r0];
       if (log) {
-        const double lse = m == kInf || m == -kInf ? m : m + std::log(s);
+        const double lse = m + std::log(s);
         for (Index i = 0; i < n; i++) o[i] = T(double(x[i]) - lse);
       } else {
         for (Index i = 0; i < n; i++) o[i] = T(double(T(tr[i])) / s);
@@ -671,8 +671,7 @@ __attribute__((always_inline)) inline void softmaxColsImpl(const T* a, Index n, 
   double* s = scratch(1, w);
   columnMaxExpSum<T>(a, n, inner, c0, w, m, s, scratch(2, w), log ? nullptr : out);
   if (log) {
-    for (Index c = 0; c < w; c++)
-      m[c] = m[c] == kInf || m[c] == -kInf ? m[c] : m[c] + std::log(s[c]);
+    for (Index c = 0; c < w; c++) m[c] = m[c] + std::log(s[c]);
   }
   for (Index r = 0; r < n; r++) {
     const T* row = a + r * inner + c0;

@@ -301,7 +301,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
         : F.restoreReduced(g.div(a.count), a.dims, a.keepdim, n.inputShape(0)),
     ],
   },
-  // d prod = g*prod/x (inputs with zeros: product of the others)
+  // d prod = g * (the product of the other elements): PyTorch's prod_backward
   prod: {
     name: (a) => (a.dims === null ? "ProdBackward0" : "ProdBackward1"),
     save: ["self", "result"],
@@ -309,7 +309,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
       const shape = n.inputShape(0);
       const gr = F.restoreReduced(g, a.dims, a.keepdim, shape);
       const r = F.restoreReduced(s.result, a.dims, a.keepdim, shape);
-      return [gr.mul(F.prodOthers(s.self, r, a.dims))];
+      return [F.prodBackward(gr, s.self, r, a.dims)];
     },
   },
   // max(dim)/min(dim): g goes to the selected index

@@ -29,7 +29,6 @@ import {
 } from "../ops/views.js";
 import { indexBackward as indexBwd, indexPutBackward as indexPutBwd } from "../ops/indexing.js";
 import type { OpNode } from "./function.js";
-import { prod } from "../ops/reduce.js";
 
 export const zerosLike = (g: Tensor): Tensor => alloc(g.shape.slice(), g.dtype);
 export const zeros = (shape: readonly number[], like: Tensor): Tensor =>
@@ -191,22 +190,40 @@ export function restoreReduced(
 }
 
 /**
- * d prod / d x_i = product of the other elements: result/x_i where x_i != 0; where x_i is the
- * only zero, the product of the non-zero elements; with two or more zeros, 0.
+ * PyTorch's prod_backward: g (restored to self's shape) times d prod / d x_i, the product of
+ * the other elements. Without zeros that is result/x_i (NaN where x_i and the result are
+ * infinite). With a zero, the products of the elements before and after each one
+ * (prod_safe_zeros_backward: exclusive cumprods from both ends, so inf * 0 gives NaN where
+ * PyTorch's does); the full product with two or more zeros is 0 outside grad mode.
  */
-export function prodOthers(
+export function prodBackward(
+  g: Tensor,
   self: Tensor,
   resultRestored: Tensor,
   dims: readonly number[] | null,
 ): Tensor {
-  const isZero = self.eq(0);
-  const nz = where(isZero, self.onesLike(), self);
-  const ds = dims ?? self.shape.map((_, i) => i);
-  const keep = (t: Tensor): Tensor => restoreReduced(t, ds, true, self.shape);
-  const prodNonZero = keep(prod(nz, ds, true));
-  const zeroCount = keep(isZero.sum(ds, true));
-  const atZero = where(zeroCount.eq(1), prodNonZero, zerosLike(prodNonZero));
-  return where(isZero, atZero, resultRestored.div(nz));
+  if (self.dim() === 0) return g;
+  const zeros = self.eq(0).sum().item() as number;
+  if (zeros === 0) return g.mul(resultRestored.div(self));
+  if (dims === null) {
+    if (!isGradEnabled() && zeros > 1) return zerosLike(g.expand(self.shape));
+    return prodSafeZerosBackward(g.reshape(-1), self.reshape(-1), 0).reshape(self.shape);
+  }
+  return prodSafeZerosBackward(g, self, dims[0]);
+}
+
+/** g * prod_{j<i} x_j * prod_{j>i} x_j along dim (exclusive cumprods, the second reversed). */
+function prodSafeZerosBackward(g: Tensor, x: Tensor, dim: number): Tensor {
+  if (x.numel() === 0) return g.expand(x.shape);
+  const n = x.shape[dim];
+  const onesShape = x.shape.slice();
+  onesShape[dim] = 1;
+  const ones = zeros(onesShape, x).add(1);
+  const before = cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim);
+  const after = cat([ones, x.narrow(dim, 1, n - 1).flip([dim])], dim)
+    .cumprod(dim)
+    .flip([dim]);
+  return g.mul(before.mul(after));
 }
 
 /** Note [un-broadcasting]: sum `t` down to `shape` (leading dims and size-1 dims). */

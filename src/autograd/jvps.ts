@@ -140,8 +140,10 @@ export const jvps: { [K in Op]: Jvp<K> } = {
   prod: (t, x, out, a) => {
     const self = x0(x);
     const r = F.restoreReduced(out, a.dims, a.keepdim, self.shape);
+    // PyTorch's prod_backward with a gradient of ones
+    const ones = F.zeros([], out).add(1).expand(self.shape);
     return t0(t)
-      .mul(F.prodOthers(self, r, a.dims))
+      .mul(F.prodBackward(ones, self, r, a.dims))
       .sum(a.dims, a.keepdim);
   },
   // max(dim)/min(dim): dx at the selected index

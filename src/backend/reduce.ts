@@ -319,7 +319,9 @@ export function softmax(
         if (!log) out[ob + r * inner] = e;
       }
       if (log) {
-        const lse = m === Infinity || m === -Infinity ? m : m + Math.log(s);
+        // m = +-inf: x - m is NaN at the infinite entries, so s and every output are NaN (as
+        // PyTorch's x - m - log(s))
+        const lse = m + Math.log(s);
         for (let r = 0; r < n; r++) out[ob + r * inner] = a[base + r * inner] - lse;
       } else {
         for (let r = 0; r < n; r++) out[ob + r * inner] = out[ob + r * inner] / s;

@@ -10869,3 +10869,115 @@ export const matrixPower = fn("matrixPower") as {
    */
   (input: Tensor, n: number, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
+export const i0 = fn("i0") as {
+  /**
+   * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
+   *
+   * PyTorch: `i0(Tensor self) -> Tensor`
+   * @example torch.i0(torch.tensor([0, 1, 2])) // tensor([1.0000, 1.2661, 2.2796])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype. */
+export const mvlgamma = fn("mvlgamma") as {
+  /**
+   * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
+   *
+   * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
+   * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+   */
+  (input: Tensor, options: { p: number; out?: Tensor | null }): Tensor;
+  /**
+   * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
+   *
+   * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
+   * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+   */
+  (input: Tensor, p: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only). */
+export const igamma = fn("igamma") as {
+  /**
+   * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `igamma(Tensor self, Tensor other) -> Tensor`
+   * @example torch.igamma(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.6321, 0.2642])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `igamma(Tensor self, Tensor other) -> Tensor`
+   * @example torch.igamma(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.6321, 0.2642])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only). */
+export const igammac = fn("igammac") as {
+  /**
+   * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `igammac(Tensor self, Tensor other) -> Tensor`
+   * @example torch.igammac(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.3679, 0.7358])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+   *
+   * PyTorch: `igammac(Tensor self, Tensor other) -> Tensor`
+   * @example torch.igammac(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.3679, 0.7358])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only). */
+export const nextafter = fn("nextafter") as {
+  /**
+   * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
+   *
+   * PyTorch: `nextafter(Tensor self, Tensor other) -> Tensor`
+   * @example torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
+   *
+   * PyTorch: `nextafter(Tensor self, Tensor other) -> Tensor`
+   * @example torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** input * 2^other elementwise (broadcasting; integers compute in the default float dtype). */
+export const ldexp = fn("ldexp") as {
+  /**
+   * input * 2^other elementwise (broadcasting; integers compute in the default float dtype).
+   *
+   * PyTorch: `ldexp.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.ldexp(torch.tensor([1.0, 3]), torch.tensor([2, 1])) // tensor([4., 6.])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * input * 2^other elementwise (broadcasting; integers compute in the default float dtype).
+   *
+   * PyTorch: `ldexp.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.ldexp(torch.tensor([1.0, 3]), torch.tensor([2, 1])) // tensor([4., 6.])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only). */
+export const frexp = fn("frexp") as {
+  /**
+   * Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only).
+   *
+   * PyTorch: `frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)`
+   * @example torch.frexp(torch.tensor([8.0, 0.3])).exponent // tensor([ 4, -1], dtype=torch.int32)
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): { mantissa: Tensor; exponent: Tensor };
+};

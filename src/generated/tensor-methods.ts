@@ -10040,5 +10040,166 @@ declare module "../tensor.js" {
      * @example torch.matrixPower(torch.tensor([[1., 1], [0, 1]]), 3) // tensor([[1., 3.], [0., 1.]])
      */
     matrixPower(n: number): Tensor;
+    /**
+     * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
+     *
+     * PyTorch: `i0(Tensor self) -> Tensor`
+     * @example torch.i0(torch.tensor([0, 1, 2])) // tensor([1.0000, 1.2661, 2.2796])
+     */
+    i0(): Tensor;
+    /**
+     * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
+     *
+     * PyTorch: `i0(Tensor self) -> Tensor`
+     * @example torch.i0(torch.tensor([0, 1, 2])) // tensor([1.0000, 1.2661, 2.2796])
+     */
+    i0_(): this;
+    /**
+     * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
+     *
+     * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     */
+    mvlgamma(options: { p: number }): Tensor;
+    /**
+     * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
+     *
+     * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     */
+    mvlgamma(p: number): Tensor;
+    /**
+     * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
+     *
+     * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     */
+    mvlgamma_(options: { p: number }): this;
+    /**
+     * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
+     *
+     * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     */
+    mvlgamma_(p: number): this;
+    /**
+     * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igamma(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igamma(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.6321, 0.2642])
+     */
+    igamma(options: { other: Tensor }): Tensor;
+    /**
+     * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igamma(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igamma(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.6321, 0.2642])
+     */
+    igamma(other: Tensor): Tensor;
+    /**
+     * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igamma(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igamma(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.6321, 0.2642])
+     */
+    igamma_(options: { other: Tensor }): this;
+    /**
+     * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igamma(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igamma(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.6321, 0.2642])
+     */
+    igamma_(other: Tensor): this;
+    /**
+     * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igammac(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igammac(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.3679, 0.7358])
+     */
+    igammac(options: { other: Tensor }): Tensor;
+    /**
+     * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igammac(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igammac(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.3679, 0.7358])
+     */
+    igammac(other: Tensor): Tensor;
+    /**
+     * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igammac(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igammac(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.3679, 0.7358])
+     */
+    igammac_(options: { other: Tensor }): this;
+    /**
+     * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
+     *
+     * PyTorch: `igammac(Tensor self, Tensor other) -> Tensor`
+     * @example torch.igammac(torch.tensor([1.0, 2]), torch.tensor([1.0, 1])) // tensor([0.3679, 0.7358])
+     */
+    igammac_(other: Tensor): this;
+    /**
+     * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
+     *
+     * PyTorch: `nextafter(Tensor self, Tensor other) -> Tensor`
+     * @example torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])
+     */
+    nextafter(options: { other: Tensor }): Tensor;
+    /**
+     * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
+     *
+     * PyTorch: `nextafter(Tensor self, Tensor other) -> Tensor`
+     * @example torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])
+     */
+    nextafter(other: Tensor): Tensor;
+    /**
+     * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
+     *
+     * PyTorch: `nextafter(Tensor self, Tensor other) -> Tensor`
+     * @example torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])
+     */
+    nextafter_(options: { other: Tensor }): this;
+    /**
+     * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
+     *
+     * PyTorch: `nextafter(Tensor self, Tensor other) -> Tensor`
+     * @example torch.nextafter(torch.tensor([1.0]), torch.tensor([2.0])).sub(1) // tensor([1.1921e-07])
+     */
+    nextafter_(other: Tensor): this;
+    /**
+     * input * 2^other elementwise (broadcasting; integers compute in the default float dtype).
+     *
+     * PyTorch: `ldexp.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.ldexp(torch.tensor([1.0, 3]), torch.tensor([2, 1])) // tensor([4., 6.])
+     */
+    ldexp(options: { other: Tensor }): Tensor;
+    /**
+     * input * 2^other elementwise (broadcasting; integers compute in the default float dtype).
+     *
+     * PyTorch: `ldexp.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.ldexp(torch.tensor([1.0, 3]), torch.tensor([2, 1])) // tensor([4., 6.])
+     */
+    ldexp(other: Tensor): Tensor;
+    /**
+     * In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).
+     *
+     * PyTorch: `ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+     * @example torch.tensor([1.0, 3]).ldexp_(torch.tensor([2, 1])) // tensor([4., 6.])
+     */
+    ldexp_(options: { other: Tensor }): Tensor;
+    /**
+     * In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).
+     *
+     * PyTorch: `ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+     * @example torch.tensor([1.0, 3]).ldexp_(torch.tensor([2, 1])) // tensor([4., 6.])
+     */
+    ldexp_(other: Tensor): Tensor;
+    /**
+     * Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only).
+     *
+     * PyTorch: `frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)`
+     * @example torch.frexp(torch.tensor([8.0, 0.3])).exponent // tensor([ 4, -1], dtype=torch.int32)
+     */
+    frexp(): { mantissa: Tensor; exponent: Tensor };
   }
 }

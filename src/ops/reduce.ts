@@ -117,7 +117,10 @@ function blockInner(t: Tensor, dims: readonly number[]): number {
 function run(op: Reduce, t: Tensor, p: Plan, inDtype: DType, outDtype: DType): Tensor {
   const out = alloc(p.outShape, outDtype);
   if (p.inner === 0 || p.outer === 0) {
+    // the empty reduction's identity: 1 for products and all(); log(sum of no exponentials) =
+    // log(0) = -inf for logsumexp (PyTorch's log(sum(exp(empty))))
     if (op === Reduce.Prod || op === Reduce.All) out.typedArray.fill(1);
+    else if (op === Reduce.LogSumExp) out.typedArray.fill(-Infinity);
     return out;
   }
   if (

@@ -127,6 +127,11 @@ export interface OverloadDecl {
   /** a deprecated signature (PyTorch's deprecated.yaml): bound, never listed in errors */
   hidden?: boolean;
   /**
+   * The out= form's own checks of the out tensors, run before the forward (frexp's dtype
+   * checks: PyTorch's frexp_out refuses a mantissa of another dtype than the input's)
+   */
+  checkOut?: (out: Tensor | readonly Tensor[], ...args: never[]) => void;
+  /**
    * A named-tensor overload (`forward: null`) whose error differs from "Name 'a' not found in
    * Tensor[None, None]." for its first name argument (Note [named overloads]): `nyi`, the op
    * PyTorch's reportNYIDimnameOverload names (gather, any, squeeze_); `nameArg`, the name
@@ -499,6 +504,9 @@ function factoryForward(
 
 type Callable = (...args: unknown[]) => unknown;
 
+/** Each overload's `checkOut`, by its parsed schema (shared by its call forms' signatures). */
+const OUT_CHECKS = new WeakMap<Schema, NonNullable<OverloadDecl["checkOut"]>>();
+
 type Binder = (self: unknown, args: unknown[]) => ReturnType<typeof bindCall>;
 
 function makeCallable(
@@ -513,6 +521,8 @@ function makeCallable(
   const slow = (self: unknown, args: unknown[]): unknown => {
     const b = bind(self, args);
     if (b.out instanceof Tensor) factoryOutDtype(b.sig.schema, b.values, b.out);
+    if (b.out !== undefined && b.out !== null)
+      OUT_CHECKS.get(b.sig.schema)?.(b.out as Tensor | Tensor[], ...(b.values as never[]));
     const r = b.sig.forward(...b.values);
     if (b.out === undefined || b.out === null) return r;
     if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);
@@ -672,6 +682,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   };
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
+    if (o.checkOut !== undefined) OUT_CHECKS.set(schema, o.checkOut);
     const raw = o.forward as ((...args: unknown[]) => unknown) | null;
     let forward = raw;
     if (forward !== null && o.derivative !== undefined)

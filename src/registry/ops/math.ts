@@ -13,7 +13,7 @@ import { bool, float32, float64, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, fn, type DerivativeDecl, type OverloadDecl } from "../define.js";
-import { polygammaScalar } from "../../backend/special.js";
+import { polygammaScalar, trigammaF32 } from "../../backend/special.js";
 import { isclose } from "./comparison.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
 
@@ -569,7 +569,9 @@ function polygammaKernel(n: number, self: Tensor): Tensor {
   const { data, offset } = contiguousData(x);
   const out = alloc(self.shape.slice(), dt);
   const o = out.typedArray;
-  for (let i = 0; i < o.length; i++) o[i] = polygammaScalar(n, data[offset + i]);
+  // float32 trigamma as PyTorch's float kernel computes it (Note in trigammaF32)
+  const f = n === 1 && dt === float32 ? trigammaF32 : (v: number) => polygammaScalar(n, v);
+  for (let i = 0; i < o.length; i++) o[i] = f(data[offset + i]);
   return out;
 }
 

@@ -595,24 +595,41 @@ function zeroMasks(x: Tensor, dim: number): { before: Tensor; first: Tensor } {
 }
 
 /**
- * d cumprod: out_j = prod_{i<=j} x_i, so dL/dx_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i. Before
- * the first zero z of a slice that is rev_cumsum(g * out)_k / x_k; at z it is
- * rev_cumsum(g * cumprod(y))_z with y = x with x_z replaced by 1; after z every product holds
- * x_z = 0. Composed of differentiable ops, so the second derivative follows.
+ * d cumprod (PyTorch's cumprod_backward): out_j = prod_{i<=j} x_i, so dL/dx_k =
+ * sum_{j>=k} g_j prod_{i<=j, i!=k} x_i. Without zeros that is rev_cumsum(g * out)_k / x_k.
+ * With zeros, before the first zero z1 of a slice it is the same sum over j < z1 only (every
+ * later product holds x_z1 = 0, even where another factor is inf or NaN); at z1 it is
+ * sum_{z1<=j<z2} g_j prod_{z1<i<=j} x_i times out_{z1-1} (1 when z1 = 0); after z1, 0.
+ * Composed of differentiable ops.
  */
 function cumprodBackward(g: Tensor, x: Tensor, dim: number, result: Tensor): Tensor {
   if (x.numel() <= 1) return g;
   const d = normalizeDim(dim, x.dim());
+  const n = x.shape[d];
+  if (n === 1) return g;
+  const w = result.mul(g);
+  const isZero = x.eq(0);
+  if (!(isZero.any().item() as boolean)) return reversedCumsum(w, d).div(x);
   // the masked formula is constant in x after the first zero, where the true derivative is
   // not: a second derivative (grad mode on in the backward) takes PyTorch's O(n^2) sum of
-  // omitted products when a zero is present
-  if (isGradEnabled() && x.shape[d] > 1 && x.eq(0).any().item()) return omittedProducts(g, x, d);
-  const { before, first } = zeroMasks(x, d);
-  const safe = F.where(before, x, 1);
-  const beforeGrad = reversedCumsum(g.mul(result), d).div(safe);
-  const y = F.where(first, 1, x);
-  const atZero = reversedCumsum(g.mul(y.cumprod(d)), d);
-  return F.where(before, beforeGrad, F.where(first, atZero, 0));
+  // omitted products
+  if (isGradEnabled()) return omittedProducts(g, x, d);
+  const seen = isZero.cumsum(d);
+  const before = seen.eq(0);
+  const beforeGrad = reversedCumsum(w.maskedFill(before.logicalNot(), 0), d).div(x);
+  const inFirst = seen.eq(1);
+  const first = isZero.logicalAnd(inFirst);
+  const between = inFirst.logicalAnd(first.logicalNot());
+  const onesShape = x.shape.slice();
+  onesShape[d] = 1;
+  // out_{z1-1} at z1: the outputs shifted one step along d, 1 first
+  const prefix = F.cat([F.zeros(onesShape, result).add(1), result.narrow(d, 0, n - 1)], d);
+  const sums = x
+    .maskedFill(between.logicalNot(), 1)
+    .cumprod(d)
+    .mul(g.maskedFill(seen.ne(1), 0))
+    .sum(d, true);
+  return F.where(before, beforeGrad, F.where(first, sums.mul(prefix), 0));
 }
 
 /**
