@@ -10869,3 +10869,226 @@ export const matrixPower = fn("matrixPower") as {
    */
   (input: Tensor, n: number, options?: { out?: Tensor | null }): Tensor;
 };
+
+/** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
+export const sliceScatter = fn("sliceScatter") as {
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    options: {
+      src: Tensor;
+      dim?: number;
+      start?: number | null;
+      end?: number | null;
+      step?: number;
+    },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    options?: { dim?: number; start?: number | null; end?: number | null; step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    options?: { start?: number | null; end?: number | null; step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    start: number | null,
+    options?: { end?: number | null; step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    start: number | null,
+    end: number | null,
+    options?: { step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    start: number | null,
+    end: number | null,
+    step: number,
+  ): Tensor;
+};
+
+/** A copy of self with the slice at `index` along `dim` replaced by src. */
+export const selectScatter = fn("selectScatter") as {
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, options: { src: Tensor; dim: number; index: number }): Tensor;
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, src: Tensor, options: { dim: number; index: number }): Tensor;
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, src: Tensor, dim: number, options: { index: number }): Tensor;
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, src: Tensor, dim: number, index: number): Tensor;
+};
+
+/** A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src. */
+export const diagonalScatter = fn("diagonalScatter") as {
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, options: { src: Tensor; offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, offset: number, dim1: number, dim2: number): Tensor;
+};
+
+/** A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src. */
+export const asStridedScatter = fn("asStridedScatter") as {
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    options: {
+      src: Tensor;
+      size: readonly number[];
+      stride: readonly number[];
+      storageOffset?: number | null;
+    },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    options: { size: readonly number[]; stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    size: readonly number[],
+    options: { stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    options?: { storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    storageOffset: number | null,
+  ): Tensor;
+};

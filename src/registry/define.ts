@@ -497,7 +497,7 @@ function factoryForward(
 // ---------------------------------------------------------------------------------------------
 // call forms
 
-type Callable = (...args: unknown[]) => unknown;
+export type Callable = (...args: unknown[]) => unknown;
 
 type Binder = (self: unknown, args: unknown[]) => ReturnType<typeof bindCall>;
 

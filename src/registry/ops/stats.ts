@@ -1,0 +1,245 @@
+/**
+ * Statistics and scatter-into-view ops: slice_scatter, select_scatter, diagonal_scatter,
+ * as_strided_scatter, quantile, nanquantile, gradient, histogram, histogramdd, segment_reduce.
+ * One `defineOp` per op (see ../define.ts). Most are composites of existing ops, as PyTorch's
+ * CompositeImplicit kernels are, so their autograd graphs follow PyTorch's.
+ */
+import { Tensor } from "../../tensor.js";
+import * as V from "../../ops/views.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { normalizeDim, shapeEqual } from "../../shape.js";
+import { runtimeError } from "../../errors.js";
+import * as F from "../../autograd/formula-ops.js";
+import { defineOp, type Callable } from "../define.js";
+
+// ------------------------------------------------------------------------------------------------
+// slice_scatter, select_scatter, diagonal_scatter, as_strided_scatter
+
+/**
+ * The *_scatter kernels: a copy of self with `view(copy)` overwritten by src (cast to self's
+ * dtype), after checking that src has the view's size, as at::native::slice_scatter and its
+ * siblings (clone, view, copy_).
+ */
+function scatterInto(self: Tensor, src: Tensor, view: (out: Tensor) => Tensor): Tensor {
+  return noGrad(() => {
+    const out = self.detach().clone();
+    const slice = view(out);
+    if (!shapeEqual(slice.shape, src.shape))
+      throw runtimeError(
+        `expected src to have a size equal to the slice of self. src size = [${src.shape.join(", ")}], slice size = [${slice.shape.join(", ")}]`,
+      );
+    slice.copy_(src.detach());
+    return out;
+  });
+}
+
+/** Tensor.slice(dim, start, end, step) with at::slice's clamping of start and end. */
+function sliceView(
+  t: Tensor,
+  dim: number,
+  start: number | null,
+  end: number | null,
+  step: number,
+): Tensor {
+  const d = normalizeDim(dim, t.dim());
+  if (step <= 0) throw runtimeError("slice step must be positive");
+  const size = t.shape[d];
+  let s = start ?? 0;
+  let e = end ?? size;
+  if (s < 0) s += size;
+  if (e < 0) e += size;
+  s = Math.min(Math.max(s, 0), size);
+  e = Math.min(Math.max(e, s), size);
+  return V.slice(t, d, s, e, step);
+}
+
+/** The op's function form, for formulas (differentiable: it records its own node). */
+const lazy = (get: () => Callable) => {
+  let f: Callable | null = null;
+  return (...args: unknown[]): Tensor => (f ??= get())(...args) as Tensor;
+};
+
+const sliceScatter: (...args: unknown[]) => Tensor = lazy(() => sliceScatterOp.fn);
+const selectScatter: (...args: unknown[]) => Tensor = lazy(() => selectScatterOp.fn);
+const diagonalScatter: (...args: unknown[]) => Tensor = lazy(() => diagonalScatterOp.fn);
+const asStridedScatter: (...args: unknown[]) => Tensor = lazy(() => asStridedScatterOp.fn);
+
+const sliceScatterOp = defineOp({
+  name: "slice_scatter",
+  variants: ["function", "method"],
+  doc: "A copy of self with the slice [start:end:step] along `dim` replaced by src.",
+  example:
+    "torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])",
+  overloads: [
+    {
+      schema:
+        "slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor",
+      forward: (
+        self: Tensor,
+        src: Tensor,
+        dim: number,
+        start: number | null,
+        end: number | null,
+        step: number,
+      ) => scatterInto(self, src, (out) => sliceView(out, dim, start, end, step)),
+      // self: slice_scatter(grad, zeros_like(src), ...); src: grad.slice(dim, start, end, step)
+      derivative: {
+        name: "SliceScatterBackward0",
+        save: ["src"],
+        attrs: ["dim", "start", "end", "step"],
+        grad: (
+          g: Tensor,
+          s: { src: Tensor },
+          a: { dim: number; start: number | null; end: number | null; step: number },
+        ) => [
+          sliceScatter(g, F.zerosLike(s.src), a.dim, a.start, a.end, a.step),
+          sliceView(g, a.dim, a.start, a.end, a.step),
+        ],
+        // auto_linear: the op on the tangents
+        jvp: (t, p, _r, a: { dim: number; start: number | null; end: number | null; step: number }) =>
+          t.self === null && t.src === null
+            ? null
+            : sliceScatter(
+                t.self ?? F.zerosLike(p.self),
+                t.src ?? F.zerosLike(p.src),
+                a.dim,
+                a.start,
+                a.end,
+                a.step,
+              ),
+      },
+    },
+  ],
+});
+
+const selectScatterOp = defineOp({
+  name: "select_scatter",
+  variants: ["function", "method"],
+  doc: "A copy of self with the slice at `index` along `dim` replaced by src.",
+  example: "torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])",
+  overloads: [
+    {
+      schema: "select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor",
+      forward: (self: Tensor, src: Tensor, dim: number, index: number) =>
+        scatterInto(self, src, (out) => V.select(out, dim, index)),
+      // self: select_scatter(grad, zeros_like(src), dim, index); src: grad.select(dim, index)
+      derivative: {
+        name: "SelectScatterBackward0",
+        save: ["src"],
+        attrs: ["dim", "index"],
+        grad: (g: Tensor, s: { src: Tensor }, a: { dim: number; index: number }) => [
+          selectScatter(g, F.zerosLike(s.src), a.dim, a.index),
+          g.select(a.dim, a.index),
+        ],
+        jvp: (t, p, _r, a: { dim: number; index: number }) =>
+          t.self === null && t.src === null
+            ? null
+            : selectScatter(
+                t.self ?? F.zerosLike(p.self),
+                t.src ?? F.zerosLike(p.src),
+                a.dim,
+                a.index,
+              ),
+      },
+    },
+  ],
+});
+
+const diagonalScatterOp = defineOp({
+  name: "diagonal_scatter",
+  variants: ["function", "method"],
+  doc: "A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.",
+  example: "torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])",
+  overloads: [
+    {
+      schema:
+        "diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor",
+      forward: (self: Tensor, src: Tensor, offset: number, dim1: number, dim2: number) =>
+        scatterInto(self, src, (out) => out.diagonal(offset, dim1, dim2)),
+      // self: diagonal_scatter(grad, zeros_like(src), ...); src: grad.diagonal(offset, dim1, dim2)
+      derivative: {
+        name: "DiagonalScatterBackward0",
+        save: ["src"],
+        attrs: ["offset", "dim1", "dim2"],
+        grad: (
+          g: Tensor,
+          s: { src: Tensor },
+          a: { offset: number; dim1: number; dim2: number },
+        ) => [
+          diagonalScatter(g, F.zerosLike(s.src), a.offset, a.dim1, a.dim2),
+          g.diagonal(a.offset, a.dim1, a.dim2),
+        ],
+        jvp: (t, p, _r, a: { offset: number; dim1: number; dim2: number }) =>
+          t.self === null && t.src === null
+            ? null
+            : diagonalScatter(
+                t.self ?? F.zerosLike(p.self),
+                t.src ?? F.zerosLike(p.src),
+                a.offset,
+                a.dim1,
+                a.dim2,
+              ),
+      },
+    },
+  ],
+});
+
+const asStridedScatterOp = defineOp({
+  name: "as_strided_scatter",
+  variants: ["function", "method"],
+  doc: "A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.",
+  example:
+    "torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])",
+  overloads: [
+    {
+      schema:
+        "as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor",
+      forward: (
+        self: Tensor,
+        src: Tensor,
+        size: number[],
+        stride: number[],
+        storageOffset: number | null,
+      ) => {
+        if (self.requiresGrad && !self.isContiguous())
+          throw runtimeError(
+            '!self.requires_grad() || self.is_contiguous() INTERNAL ASSERT FAILED at "./aten/src/ATen/native/TensorShape.cpp":3619, please report a bug to PyTorch. as_strided_scatter is currently only supported for contiguous inputs',
+          );
+        return scatterInto(self, src, (out) => out.asStrided(size, stride, storageOffset));
+      },
+      // self: as_strided_scatter_backward (grad with the scattered positions zeroed; self is
+      // contiguous); src: grad.contiguous().as_strided(size, stride, storage_offset)
+      derivative: {
+        name: "AsStridedScatterBackward0",
+        save: ["src"],
+        attrs: ["size", "stride", "storage_offset"],
+        grad: (
+          g: Tensor,
+          s: { src: Tensor },
+          a: { size: number[]; stride: number[]; storage_offset: number | null },
+        ) => {
+          const gc = g.contiguous();
+          return [
+            asStridedScatter(gc, F.zerosLike(s.src), a.size, a.stride, a.storage_offset),
+            gc.asStrided(a.size, a.stride, a.storage_offset),
+          ];
+        },
+        jvp: (
+          t,
+          p,
+          _r,
+          a: { size: number[]; stride: number[]; storage_offset: number | null },
+        ) =>
+          t.self === null && t.src === null
+            ? null
+            : asStridedScatter(
+                (t.self ?? F.zerosLike(p.self)).contiguous(),
+                t.src ?? F.zerosLike(p.src),
+                a.size,
+                a.stride,
+                a.storage_offset,
+              ),
+      },
+    },
+  ],
+});
