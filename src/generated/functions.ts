@@ -11092,3 +11092,353 @@ export const asStridedScatter = fn("asStridedScatter") as {
     storageOffset: number | null,
   ): Tensor;
 };
+
+/** The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says. */
+export const quantile = fn("quantile") as {
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says. */
+export const nanquantile = fn("nanquantile") as {
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+};

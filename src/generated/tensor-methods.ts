@@ -10248,5 +10248,275 @@ declare module "../tensor.js" {
       stride: readonly number[],
       storageOffset: number | null,
     ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor | number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor | number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor | number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor | number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor | number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor | number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
   }
 }

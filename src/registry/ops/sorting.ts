@@ -579,7 +579,7 @@ defineOp({
 // histc, bincount
 
 /** A double as c10's stream prints it in messages (1, 0.5, inf, nan, 1e+10). */
-function cppDouble(v: number): string {
+export function cppDouble(v: number): string {
   if (Number.isNaN(v)) return "nan";
   if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
   const p = Number(v.toPrecision(6));

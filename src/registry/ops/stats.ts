@@ -10,7 +10,11 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import { normalizeDim, shapeEqual } from "../../shape.js";
 import { runtimeError } from "../../errors.js";
 import * as F from "../../autograd/formula-ops.js";
-import { defineOp, type Callable } from "../define.js";
+import { defineOp, fn, type Callable } from "../define.js";
+import { float32, float64, int64 } from "../../dtype.js";
+import { broadcastShapes } from "../../shape.js";
+import { cppDouble } from "./sorting.js";
+import { scalarIn, wrap } from "../../ops/core.js";
 
 // ------------------------------------------------------------------------------------------------
 // slice_scatter, select_scatter, diagonal_scatter, as_strided_scatter
@@ -243,3 +247,135 @@ const asStridedScatterOp = defineOp({
     },
   ],
 });
+
+// ------------------------------------------------------------------------------------------------
+// quantile, nanquantile
+
+const INTERPOLATIONS = ["linear", "lower", "higher", "midpoint", "nearest"];
+
+/** quantile_output_shape: the reduced shape (kept dims as 1) after q's size when q is 1-D. */
+function quantileOutputShape(
+  self: Tensor,
+  q: Tensor,
+  dim: number | null,
+  keepdim: boolean,
+  wrapped: number,
+): number[] {
+  let shape: number[] = [];
+  if (dim !== null && self.dim() > 0) {
+    shape = self.shape.slice();
+    if (keepdim) shape[wrapped] = 1;
+    else shape.splice(wrapped, 1);
+  } else if (keepdim) shape = self.shape.map(() => 1);
+  if (q.dim() > 0) shape.unshift(q.numel());
+  return shape;
+}
+
+/**
+ * at::native's quantile_impl + quantile_compute, step by step on the public ops so that
+ * autograd records PyTorch's graph: sort the reduced dim last, turn q into fractional ranks
+ * (q * (n - 1), NaN rows pinned to the last rank for quantile; nanquantile counts the non-NaN
+ * elements), adjust them by the interpolation mode, gather the values below (and above) and
+ * lerp between them; then move q's dim first.
+ */
+function quantileImpl(
+  self: Tensor,
+  q: Tensor,
+  dim: number | null,
+  keepdim: boolean,
+  interpolation: string,
+  ignoreNan: boolean,
+): Tensor {
+  if (!INTERPOLATIONS.includes(interpolation))
+    throw runtimeError(
+      `quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but got ${interpolation}`,
+    );
+  if (self.numel() === 0) throw runtimeError("quantile() input tensor must be non-empty");
+  if (q.dim() > 1) throw runtimeError("quantile() q must be a scalar or 1D tensor");
+  if (self.dtype !== float32 && self.dtype !== float64)
+    throw runtimeError("quantile() input tensor must be either float or double dtype");
+  if (self.dtype !== q.dtype)
+    throw runtimeError("quantile() q tensor must be same dtype as the input tensor");
+  const wrapped = normalizeDim(dim ?? 0, self.dim());
+  const outShape = quantileOutputShape(self, q, dim, keepdim, wrapped);
+  const qInRange = noGrad(() => q.ge(0).logicalAnd(q.le(1)).all().item());
+  if (qInRange !== true) throw runtimeError("quantile() q values must be in the range [0, 1]");
+  let sorted: Tensor;
+  if (dim === null) sorted = self.flatten().sort().values;
+  else if (wrapped === self.dim() - 1) sorted = self.sort().values;
+  else sorted = self.unsqueeze(-1).transpose(wrapped, -1).sort().values;
+  // q as a 1-D tensor from here
+  if (q.dim() === 0) outShape.unshift(q.numel());
+  const inShape = outShape.slice(1).concat([0]);
+  inShape[inShape.length - 1] = sorted.shape[sorted.dim() - 1];
+  sorted = sorted.view(inShape);
+  const n = sorted.shape[sorted.dim() - 1];
+  if (n > 2 ** 24) throw runtimeError("quantile() input tensor is too large");
+  let ranks: Tensor;
+  if (ignoreNan) {
+    // the rank among the non-NaN values; all NaN: rank 0, whose value is NaN
+    ranks = q.mul(sorted.isnan().logicalNot_().sum(-1, true).sub(1));
+    ranks.maskedFill_(ranks.lt(0), 0);
+  } else {
+    // a row with a NaN (sorted last) gets the last rank, so its quantile is NaN
+    const last = n - 1;
+    const a = q.mul(last);
+    const b = sorted.isnan().any(-1, true);
+    const shape = broadcastShapes(a.shape, b.shape);
+    ranks = a.expand(shape).maskedFill(b.expand(shape), last);
+  }
+  if (interpolation === "lower") ranks.floor_();
+  else if (interpolation === "higher") ranks.ceil_();
+  else if (interpolation === "nearest") ranks.round_();
+  const ranksBelow = ranks.to(int64);
+  let values = sorted.gather(-1, ranksBelow);
+  if (interpolation === "linear" || interpolation === "midpoint") {
+    const weights =
+      interpolation === "midpoint" ? (fn("fullLike")(ranks, 0.5) as Tensor) : ranks.sub(ranksBelow);
+    const ranksAbove = ranks.ceil_().to(int64);
+    values = values.lerp_(sorted.gather(-1, ranksAbove), weights);
+  }
+  if (q.dim() === 0) return values.squeeze_(-1);
+  return values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1);
+}
+
+for (const name of ["quantile", "nanquantile"] as const) {
+  const ignoreNan = name === "nanquantile";
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    out: true,
+    doc: ignoreNan
+      ? "The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says."
+      : "The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.",
+    example: `torch.${name}(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)`,
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`,
+        forward: (
+          self: Tensor,
+          q: Tensor,
+          dim: number | null,
+          keepdim: boolean,
+          interpolation: string,
+        ) => quantileImpl(self, q, dim, keepdim, interpolation, ignoreNan),
+      },
+      {
+        schema: `${name}.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`,
+        forward: (
+          self: Tensor,
+          q: number,
+          dim: number | null,
+          keepdim: boolean,
+          interpolation: string,
+        ) => {
+          if (!(q >= 0 && q <= 1))
+            throw runtimeError(`quantile() q must be in the range [0, 1] but got ${cppDouble(q)}`);
+          // scalar_tensor(q, self.options())
+          const qt = wrap(self.dtype.ArrayType.of(scalarIn(q, self.dtype)), [], self.dtype);
+          return quantileImpl(self, qt, dim, keepdim, interpolation, ignoreNan);
+        },
+      },
+    ],
+  });
+}
