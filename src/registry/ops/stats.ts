@@ -211,21 +211,24 @@ const asStridedScatterOp = defineOp({
           );
         return scatterInto(self, src, (out) => out.asStrided(size, stride, storageOffset));
       },
-      // self: as_strided_scatter_backward (grad with the scattered positions zeroed; self is
-      // contiguous); src: grad.contiguous().as_strided(size, stride, storage_offset)
+      // PyTorch 1.13's as_strided_scatter_backward for self: grad's elements at the view's
+      // positions (of a contiguous self) copied into a fresh tensor whose other elements it
+      // leaves uninitialised (zeros here); src: grad.contiguous().as_strided(size, stride,
+      // storage_offset). The self formula is 1.13's (later releases zero the view's positions
+      // instead); tensorgrad follows 1.13.
       derivative: {
         name: "AsStridedScatterBackward0",
-        save: ["src"],
+        save: ["self", "src"],
         attrs: ["size", "stride", "storage_offset"],
         grad: (
           g: Tensor,
-          s: { src: Tensor },
+          s: { self: Tensor; src: Tensor },
           a: { size: number[]; stride: number[]; storage_offset: number | null },
         ) => {
-          const gc = g.contiguous();
+          const gSlice = g.contiguous().asStrided(a.size, a.stride, a.storage_offset);
           return [
-            asStridedScatter(gc, F.zerosLike(s.src), a.size, a.stride, a.storage_offset),
-            gc.asStrided(a.size, a.stride, a.storage_offset),
+            asStridedScatter(F.zerosLike(s.self), gSlice, a.size, a.stride, a.storage_offset),
+            gSlice,
           ];
         },
         jvp: (
