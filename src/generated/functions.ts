@@ -11442,3 +11442,102 @@ export const nanquantile = fn("nanquantile") as {
     options?: { interpolation?: string; out?: Tensor | null },
   ): Tensor;
 };
+
+/** The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim). */
+export const gradient = fn("gradient") as {
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (input: Tensor, options: { dim: readonly number[]; edgeOrder?: number }): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: number | boolean; dim: readonly number[]; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options?: { spacing?: number | boolean | null; dim?: number | null; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly (number | boolean)[]; dim?: number | null; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarrayarray(Tensor self, *, Scalar[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly (number | boolean)[]; dim: readonly number[]; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.tensorarrayint(Tensor self, *, Tensor[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly Tensor[]; dim?: number | null; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.tensorarray(Tensor self, *, Tensor[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly Tensor[]; dim: readonly number[]; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: {
+      spacing: number | boolean | readonly (number | boolean)[] | readonly Tensor[];
+      dim: readonly number[];
+      edgeOrder?: number;
+    },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: {
+      spacing: readonly (number | boolean)[] | readonly Tensor[];
+      dim?: number | null;
+      edgeOrder?: number;
+    },
+  ): Tensor[];
+};

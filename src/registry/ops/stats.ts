@@ -7,11 +7,11 @@
 import { Tensor } from "../../tensor.js";
 import * as V from "../../ops/views.js";
 import { noGrad } from "../../autograd/grad-mode.js";
-import { normalizeDim, shapeEqual } from "../../shape.js";
+import { normalizeDim, normalizeDims, shapeEqual } from "../../shape.js";
 import { runtimeError } from "../../errors.js";
 import * as F from "../../autograd/formula-ops.js";
 import { defineOp, fn, type Callable } from "../define.js";
-import { float32, float64, int64 } from "../../dtype.js";
+import { float32, float64, int64, uint8 } from "../../dtype.js";
 import { broadcastShapes } from "../../shape.js";
 import { cppDouble } from "./sorting.js";
 import { scalarIn, wrap } from "../../ops/core.js";
@@ -382,3 +382,213 @@ for (const name of ["quantile", "nanquantile"] as const) {
     ],
   });
 }
+
+// ------------------------------------------------------------------------------------------------
+// gradient
+
+/** pre_check_gradient: the argument checks of every torch.gradient overload, in its order. */
+function preCheckGradient(
+  self: Tensor,
+  spacingSize: number | null,
+  dim: readonly number[] | null,
+  edgeOrder: number,
+): void {
+  if (self.dtype === uint8) throw runtimeError("torch.gradient does not support uint8 input.");
+  if (spacingSize !== null && dim === null && spacingSize !== 1 && spacingSize !== self.dim())
+    throw runtimeError(
+      `torch.gradient expected spacing to be unspecified, a scalar or a list of length ${self.dim()} but got a list of length ${spacingSize}`,
+    );
+  if (spacingSize !== null && dim !== null && spacingSize !== dim.length)
+    throw runtimeError(
+      `torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim arguments to have the same length, but got a spacing argument of length ${spacingSize} and a dim argument of length ${dim.length}.`,
+    );
+  if (edgeOrder !== 1 && edgeOrder !== 2)
+    throw runtimeError("torch.gradient only supports edge_order=1 and edge_order=2.");
+  // the differentiated dims (every dim without `dim`) need edge_order + 1 samples
+  const sizes = dim === null ? self.shape : dim.map((d) => self.shape[normalizeDim(d, self.dim())]);
+  for (const size of sizes)
+    if (size < edgeOrder + 1)
+      throw runtimeError("torch.gradient expected each dimension size to be at least edge_order+1");
+  // dim_list_to_bitset: repeats
+  if (dim !== null) normalizeDims(dim, self.dim());
+}
+
+/** at::slice(t, d, start, end) with a step of 1 */
+const sl = (t: Tensor, d: number, start: number | null, end: number | null = null): Tensor =>
+  sliceView(t, d, start, end, 1);
+
+/**
+ * gradient_helper_float: central differences (x[i+1] - x[i-1]) / 2h inside; at the edges
+ * one-sided differences of first (edge_order 1) or second order (edge_order 2:
+ * (-1.5 x0 + 2 x1 - 0.5 x2) / h), joined along the dim. `spacing[i]` is the step along dims[i].
+ */
+function gradientUniform(
+  self: Tensor,
+  spacing: readonly number[],
+  dims: readonly number[],
+  edgeOrder: number,
+): Tensor[] {
+  return dims.map((dim, i) => {
+    const d = normalizeDim(dim, self.dim());
+    // a one-element spacing list serves every dim
+    const h = spacing[spacing.length === 1 ? 0 : i];
+    const center = sl(self, d, 2).sub(sl(self, d, 0, -2)).div(h);
+    let prepend: Tensor;
+    let append: Tensor;
+    if (edgeOrder === 1) {
+      prepend = sl(self, d, 1, 2).sub(sl(self, d, 0, 1)).div(h);
+      append = sl(self, d, -1).sub(sl(self, d, -2, -1)).div(h);
+    } else {
+      prepend = sl(self, d, 0, 1)
+        .mul(-1.5)
+        .add(sl(self, d, 1, 2).mul(2))
+        .sub(sl(self, d, 2, 3).mul(0.5))
+        .div(h);
+      append = sl(self, d, -3, -2)
+        .mul(0.5)
+        .sub(sl(self, d, -2, -1).mul(2))
+        .add(sl(self, d, -1).mul(1.5))
+        .div(h);
+    }
+    return catOf([prepend, center.div(2), append], d);
+  });
+}
+
+/**
+ * gradient_helper: differences over the coordinates `coords[i]` along dims[i] (second-order
+ * accurate inside for uneven steps dx1, dx2: a x[i-1] + b x[i] + c x[i+1]); edges as
+ * gradientUniform with the local steps.
+ */
+function gradientCoords(
+  self: Tensor,
+  coords: readonly Tensor[],
+  dims: readonly number[],
+  edgeOrder: number,
+): Tensor[] {
+  return dims.map((dim, i) => {
+    // a one-element list serves every dim
+    const coord = coords[coords.length === 1 ? 0 : i];
+    if (coord.dim() !== 1)
+      throw runtimeError(
+        `torch.gradient expected each element of spacing to have one dimension, but got an element with ${coord.dim()} dimensions!`,
+      );
+    const d = normalizeDim(dim, self.dim());
+    const shape: number[] = self.shape.map(() => 1);
+    shape[d] = -1;
+    const axDx = coord.diff(1, 0);
+    const dx1 = sl(axDx, 0, 0, -1);
+    const dx2 = sl(axDx, 0, 1);
+    const a = dx2.neg().div(dx1.mul(dx1.add(dx2))).reshape(shape);
+    const b = dx2.sub(dx1).div(dx1.mul(dx2)).reshape(shape);
+    const c = dx1.div(dx2.mul(dx1.add(dx2))).reshape(shape);
+    const center = a
+      .mul(sl(self, d, 0, -2))
+      .add(b.mul(sl(self, d, 1, -1)))
+      .add(c.mul(sl(self, d, 2)));
+    const n = axDx.shape[0];
+    const h0 = axDx.select(0, 0);
+    const hN = axDx.select(0, n - 1);
+    let prepend: Tensor;
+    let append: Tensor;
+    if (edgeOrder === 1) {
+      prepend = sl(self, d, 1, 2).sub(sl(self, d, 0, 1)).div(h0);
+      append = sl(self, d, -1).sub(sl(self, d, -2, -1)).div(hN);
+    } else {
+      const h1 = axDx.select(0, 1);
+      const hM = axDx.select(0, n - 2);
+      const a0 = h0.mul(2.0).add(h1).neg().div(h0.mul(h0.add(h1)));
+      const b0 = h0.add(h1).div(h0.mul(h1));
+      const c0 = h0.neg().div(h1.mul(h0.add(h1)));
+      prepend = a0
+        .mul(sl(self, d, 0, 1))
+        .add(b0.mul(sl(self, d, 1, 2)))
+        .add(c0.mul(sl(self, d, 2, 3)));
+      const a1 = hN.div(hM.mul(hN.add(hM)));
+      const b1 = hN.add(hM).neg().div(hN.mul(hM));
+      const c1 = hN.mul(2).add(hM).div(hN.mul(hN.add(hM)));
+      append = a1
+        .mul(sl(self, d, -3, -2))
+        .add(b1.mul(sl(self, d, -2, -1)))
+        .add(c1.mul(sl(self, d, -1)));
+    }
+    return catOf([prepend, center, append], d);
+  });
+}
+
+const catOf = (ts: Tensor[], d: number): Tensor => V.cat(ts, d);
+
+/** gradient_dim_preprocess: the one dim given, or every dim */
+const allDims = (self: Tensor, dim: number | null): number[] =>
+  dim !== null ? [dim] : self.shape.map((_, i) => i);
+
+defineOp({
+  name: "gradient",
+  variants: ["function"],
+  doc: "The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).",
+  example: "torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]",
+  overloads: [
+    // in the order of PyTorch's parser (its error messages list them so)
+    {
+      schema: "gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[]",
+      forward: (self: Tensor, dim: number[], edgeOrder: number) => {
+        const steps = dim.map(() => 1);
+        preCheckGradient(self, steps.length, dim, edgeOrder);
+        return gradientUniform(self, steps, dim, edgeOrder);
+      },
+    },
+    {
+      schema:
+        "gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[]",
+      forward: (self: Tensor, spacing: number | boolean, dim: number[], edgeOrder: number) => {
+        const steps = dim.map(() => Number(spacing));
+        preCheckGradient(self, steps.length, dim, edgeOrder);
+        return gradientUniform(self, steps, dim, edgeOrder);
+      },
+    },
+    {
+      schema:
+        "gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[]",
+      forward: (self: Tensor, spacing: number | boolean | null, dim: number | null, edgeOrder: number) => {
+        const dims = allDims(self, dim);
+        // an unspecified spacing is 1 along every dim
+        const steps = dims.map(() => Number(spacing ?? 1));
+        preCheckGradient(self, spacing === null ? null : steps.length, dim === null ? null : dims, edgeOrder);
+        return gradientUniform(self, steps, dims, edgeOrder);
+      },
+    },
+    {
+      schema:
+        "gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]",
+      forward: (self: Tensor, spacing: (number | boolean)[], dim: number | null, edgeOrder: number) => {
+        const dims = allDims(self, dim);
+        preCheckGradient(self, spacing.length, dim === null ? null : dims, edgeOrder);
+        return gradientUniform(self, spacing.map(Number), dims, edgeOrder);
+      },
+    },
+    {
+      schema:
+        "gradient.scalarrayarray(Tensor self, *, Scalar[] spacing, int[] dim, int edge_order=1) -> Tensor[]",
+      forward: (self: Tensor, spacing: (number | boolean)[], dim: number[], edgeOrder: number) => {
+        preCheckGradient(self, spacing.length, dim, edgeOrder);
+        return gradientUniform(self, spacing.map(Number), dim, edgeOrder);
+      },
+    },
+    {
+      schema:
+        "gradient.tensorarrayint(Tensor self, *, Tensor[] spacing, int? dim=None, int edge_order=1) -> Tensor[]",
+      forward: (self: Tensor, spacing: Tensor[], dim: number | null, edgeOrder: number) => {
+        const dims = allDims(self, dim);
+        preCheckGradient(self, spacing.length, dim === null ? null : dims, edgeOrder);
+        return gradientCoords(self, spacing, dims, edgeOrder);
+      },
+    },
+    {
+      schema:
+        "gradient.tensorarray(Tensor self, *, Tensor[] spacing, int[] dim, int edge_order=1) -> Tensor[]",
+      forward: (self: Tensor, spacing: Tensor[], dim: number[], edgeOrder: number) => {
+        preCheckGradient(self, spacing.length, dim, edgeOrder);
+        return gradientCoords(self, spacing, dim, edgeOrder);
+      },
+    },
+  ],
+});
