@@ -11541,3 +11541,320 @@ export const gradient = fn("gradient") as {
     },
   ): Tensor[];
 };
+
+/** A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density. */
+export const histogram = fn("histogram") as {
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    options: { bins: Tensor; weight?: Tensor | null; density?: boolean; out?: Tensor | null },
+  ): { hist: Tensor; bin_edges: Tensor };
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    bins: Tensor,
+    options?: { weight?: Tensor | null; density?: boolean; out?: Tensor | null },
+  ): { hist: Tensor; bin_edges: Tensor };
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    options?: {
+      bins?: number;
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+      out?: Tensor | null;
+    },
+  ): { hist: Tensor; bin_edges: Tensor };
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    bins: number,
+    options?: {
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+      out?: Tensor | null;
+    },
+  ): { hist: Tensor; bin_edges: Tensor };
+};
+
+/** A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim. */
+export const histogramdd = fn("histogramdd") as {
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: number;
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: readonly number[];
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: readonly Tensor[];
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: number | readonly number[] | readonly Tensor[];
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+};

@@ -10518,5 +10518,47 @@ declare module "../tensor.js" {
       keepdim: boolean,
       options?: { interpolation?: string },
     ): Tensor;
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(options: { bins: Tensor; weight?: Tensor | null; density?: boolean }): {
+      hist: Tensor;
+      bin_edges: Tensor;
+    };
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(
+      bins: Tensor,
+      options?: { weight?: Tensor | null; density?: boolean },
+    ): { hist: Tensor; bin_edges: Tensor };
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(options?: {
+      bins?: number;
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    }): { hist: Tensor; bin_edges: Tensor };
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(
+      bins: number,
+      options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+    ): { hist: Tensor; bin_edges: Tensor };
   }
 }

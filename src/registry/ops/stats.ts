@@ -11,10 +11,14 @@ import { normalizeDim, normalizeDims, shapeEqual } from "../../shape.js";
 import { runtimeError } from "../../errors.js";
 import * as F from "../../autograd/formula-ops.js";
 import { defineOp, fn, type Callable } from "../define.js";
-import { float32, float64, int64, uint8 } from "../../dtype.js";
+import { float32, float64, int64, uint8, type DType } from "../../dtype.js";
 import { broadcastShapes } from "../../shape.js";
 import { cppDouble } from "./sorting.js";
-import { scalarIn, wrap } from "../../ops/core.js";
+import { castData, scalarIn, scalarTypeName, wrap } from "../../ops/core.js";
+import { registerDerivative } from "../../autograd/function.js";
+import { anyNeedsGrad, record } from "../../autograd/function.js";
+import type { Op } from "../../autograd/derivatives.js";
+import { histogramdd as histogramKernel } from "../../backend/histogram.js";
 
 // ------------------------------------------------------------------------------------------------
 // slice_scatter, select_scatter, diagonal_scatter, as_strided_scatter
@@ -302,7 +306,7 @@ function quantileImpl(
   const wrapped = normalizeDim(dim ?? 0, self.dim());
   const outShape = quantileOutputShape(self, q, dim, keepdim, wrapped);
   const qInRange = noGrad(() => q.ge(0).logicalAnd(q.le(1)).all().item());
-  if (qInRange !== true) throw runtimeError("quantile() q values must be in the range [0, 1]");
+  if (!qInRange) throw runtimeError("quantile() q values must be in the range [0, 1]");
   let sorted: Tensor;
   if (dim === null) sorted = self.flatten().sort().values;
   else if (wrapped === self.dim() - 1) sorted = self.sort().values;
@@ -375,7 +379,9 @@ for (const name of ["quantile", "nanquantile"] as const) {
           if (!(q >= 0 && q <= 1))
             throw runtimeError(`quantile() q must be in the range [0, 1] but got ${cppDouble(q)}`);
           // scalar_tensor(q, self.options())
-          const qt = wrap(self.dtype.ArrayType.of(scalarIn(q, self.dtype)), [], self.dtype);
+          const qData = new self.dtype.ArrayType(1);
+          qData[0] = scalarIn(q, self.dtype);
+          const qt = wrap(qData, [], self.dtype);
           return quantileImpl(self, qt, dim, keepdim, interpolation, ignoreNan);
         },
       },
@@ -588,6 +594,345 @@ defineOp({
       forward: (self: Tensor, spacing: Tensor[], dim: number[], edgeOrder: number) => {
         preCheckGradient(self, spacing.length, dim, edgeOrder);
         return gradientCoords(self, spacing, dim, edgeOrder);
+      },
+    },
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// histogram, histogramdd
+
+/** A dtype as c10's TypeMeta prints it in messages (float, double, long int, ...). */
+function cppTypeName(d: DType): string {
+  const names: Record<string, string> = {
+    float32: "float",
+    float64: "double",
+    int64: "long int",
+    int32: "int",
+    uint8: "unsigned char",
+    bool: "bool",
+  };
+  return names[d.name];
+}
+
+/**
+ * PyTorch's histogram ops have no derivative: with an input requiring grad their outputs carry
+ * a NotImplemented node that raises when differentiated, naming the op.
+ */
+for (const op of ["histogram", "_histogramdd_from_bin_cts", "_histogramdd_bin_edges", "_histogramdd_from_bin_tensors"])
+  registerDerivative(
+    `stats.${op}` as unknown as Op,
+    {
+      name: "torch::autograd::NotImplemented",
+      save: [],
+      grad: () => {
+        throw runtimeError(`derivative for aten::${op} is not implemented`);
+      },
+    } as never,
+  );
+
+function recordNotImplemented(op: string, outs: Tensor | Tensor[], inputs: (Tensor | null)[]): void {
+  if (anyNeedsGrad(inputs))
+    record(`stats.${op}` as unknown as Op, outs as never, inputs, {} as never, {} as never);
+}
+
+/** histogramdd_check_inputs: `self` as given (n-d, points along the last dim), the edges per dim */
+function histogramCheckInputs(self: Tensor, bins: readonly Tensor[], weight: Tensor | null): void {
+  if (self.dim() < 2)
+    throw runtimeError("torch.histogramdd: input tensor should have at least 2 dimensions");
+  const d = self.shape[self.dim() - 1];
+  if (bins.length !== d)
+    throw runtimeError(
+      `torch.histogramdd: expected ${d} sequences of bin edges for a ${d}-dimensional histogram but got ${bins.length}`,
+    );
+  for (let k = 0; k < d; k++) {
+    const b = bins[k];
+    if (b.dtype !== self.dtype)
+      throw runtimeError(
+        `torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input with dtype ${cppTypeName(self.dtype)} and bins for dimension ${k} with dtype ${cppTypeName(b.dtype)}`,
+      );
+    if (b.dim() !== 1)
+      throw runtimeError(
+        `torch.histogramdd: bins tensor should have one dimension, but got ${b.dim()} dimensions in the bins tensor for dimension ${k}`,
+      );
+    if (b.numel() === 0)
+      throw runtimeError(
+        `torch.histogramdd: bins tensor should have at least 1 element, but got 0 elements in the bins tensor for dimension ${k}`,
+      );
+  }
+  if (weight !== null) {
+    if (weight.dtype !== self.dtype)
+      throw runtimeError(
+        `torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should have the same dtype, but got input(${cppTypeName(self.dtype)}), and weight(${cppTypeName(weight.dtype)})`,
+      );
+    // a 0-dim weight counts as shape [1]
+    const ws = weight.dim() === 0 ? [1] : weight.shape;
+    if (!shapeEqual(self.shape.slice(0, -1), ws))
+      throw runtimeError(
+        `torch.histogramdd: if weight tensor is provided it should have the same shape as the input tensor excluding its innermost dimension, but got input with shape [${self.shape.join(", ")}] and weight with shape [${weight.shape.join(", ")}]`,
+      );
+  }
+}
+
+/** histogramdd_prepare_out's count check */
+function checkBinCounts(counts: readonly number[]): void {
+  counts.forEach((c, k) => {
+    if (c <= 0)
+      throw runtimeError(`torch.histogram(): bins must be > 0, but got ${c} for dimension ${k}`);
+  });
+}
+
+/**
+ * select_outer_bin_edges: per dim of the (N, D) points, `range`'s pair, else the data's min and
+ * max ([0, 1] without data), an empty range widened by 0.5 each side.
+ */
+function outerBinEdges(x: Tensor, range: readonly number[] | null): [number[], number[]] {
+  const d = x.shape[1];
+  const lo = new Array<number>(d).fill(0);
+  const hi = new Array<number>(d).fill(1);
+  if (range !== null) {
+    if (range.length !== 2 * d)
+      throw runtimeError(
+        `torch.histogramdd: for a ${d}-dimensional histogram range should have ${2 * d} elements, but got ${range.length}`,
+      );
+    for (let k = 0; k < d; k++) {
+      lo[k] = range[2 * k];
+      hi[k] = range[2 * k + 1];
+    }
+  } else if (x.numel() > 0) {
+    if (!x.dtype.isFloatingPoint)
+      throw runtimeError(`"histogramdd" not implemented for '${scalarTypeName(x.dtype)}'`);
+    // aminmax(input, 0): NaN propagates
+    const data = castData(x, x.dtype);
+    const n = x.shape[0];
+    for (let k = 0; k < d; k++) {
+      let a = Infinity;
+      let b = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const v = data[i * d + k];
+        if (v !== v) {
+          a = b = NaN;
+          break;
+        }
+        if (v < a) a = v;
+        if (v > b) b = v;
+      }
+      lo[k] = a;
+      hi[k] = b;
+    }
+  }
+  for (let k = 0; k < d; k++) {
+    if (!Number.isFinite(lo[k]) || !Number.isFinite(hi[k]))
+      throw runtimeError(
+        `torch.histogramdd: dimension ${k}'s range [${cppDouble(lo[k])}, ${cppDouble(hi[k])}] is not finite`,
+      );
+    if (lo[k] > hi[k])
+      throw runtimeError(
+        `torch.histogramdd: min should not exceed max, but got min ${cppDouble(lo[k])} max ${cppDouble(hi[k])} for dimension ${k}`,
+      );
+    if (lo[k] === hi[k]) {
+      lo[k] -= 0.5;
+      hi[k] += 0.5;
+    }
+  }
+  return [lo, hi];
+}
+
+/** linspace(lo, hi, count + 1) in the input's dtype for each dim (a missing count reads as 0) */
+function linearEdges(x: Tensor, counts: readonly number[], lo: number[], hi: number[]): Tensor[] {
+  return lo.map(
+    (l, k) => fn("linspace")(l, hi[k], (counts[k] ?? 0) + 1, { dtype: x.dtype }) as Tensor,
+  );
+}
+
+/**
+ * The histogram of the (N, D) points `x` over the edges (histogramdd_stub): counts or weight
+ * sums in x's dtype; with `density`, divided by their total and by each bin's widths.
+ */
+function histogramCompute(
+  x: Tensor,
+  weight: Tensor | null,
+  edges: readonly Tensor[],
+  density: boolean,
+  linear: boolean,
+): Tensor {
+  if (!x.dtype.isFloatingPoint)
+    throw runtimeError(`"histogram_cpu" not implemented for '${scalarTypeName(x.dtype)}'`);
+  const shape = edges.map((e) => e.numel() - 1);
+  const out = new x.dtype.ArrayType(shape.reduce((a, b) => a * b, 1));
+  histogramKernel(
+    castData(x.detach(), x.dtype),
+    x.shape[0],
+    x.shape[1],
+    weight === null ? null : castData(weight.detach(), x.dtype),
+    edges.map((e) => castData(e.detach(), x.dtype)),
+    linear,
+    x.dtype === float32,
+    out,
+  );
+  let hist = wrap(out, shape, x.dtype);
+  if (density)
+    hist = noGrad(() => {
+      let h = hist.div(hist.sum());
+      edges.forEach((e, k) => {
+        const widths = shape.map(() => 1);
+        widths[k] = shape[k];
+        h = h.div(e.detach().diff().reshape(widths));
+      });
+      return h;
+    });
+  return hist;
+}
+
+interface Histogram {
+  hist: Tensor;
+  bin_edges: Tensor;
+  0: Tensor;
+  1: Tensor;
+}
+
+const histogramPair = (hist: Tensor, edges: Tensor): Histogram => ({
+  hist,
+  bin_edges: edges,
+  0: hist,
+  1: edges,
+});
+
+defineOp({
+  name: "histogram",
+  variants: ["function", "method"],
+  out: true,
+  doc: "A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.",
+  example:
+    "torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }",
+  overloads: [
+    {
+      schema:
+        "histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)",
+      forward: (self: Tensor, bins: Tensor, weight: Tensor | null, density: boolean) => {
+        const x = self.detach().reshape([self.numel(), 1]);
+        const w = weight === null ? null : weight.detach().reshape([weight.numel()]);
+        histogramCheckInputs(x, [bins], w);
+        checkBinCounts([bins.numel() - 1]);
+        const hist = histogramCompute(x, w, [bins], density, false);
+        const edges = noGrad(() => bins.detach().clone());
+        recordNotImplemented("histogram", [hist, edges], [self, bins, weight]);
+        return histogramPair(hist, edges);
+      },
+    },
+    {
+      schema:
+        "histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)",
+      forward: (
+        self: Tensor,
+        bins: number,
+        range: number[] | null,
+        weight: Tensor | null,
+        density: boolean,
+      ) => {
+        const x = self.detach().reshape([self.numel(), 1]);
+        const w = weight === null ? null : weight.detach().reshape([weight.numel()]);
+        checkBinCounts([bins]);
+        const [lo, hi] = outerBinEdges(x, range);
+        const edges = linearEdges(x, [bins], lo, hi);
+        histogramCheckInputs(x, edges, w);
+        const hist = histogramCompute(x, w, edges, density, true);
+        recordNotImplemented("histogram", [hist, edges[0]], [self, weight]);
+        return histogramPair(hist, edges[0]);
+      },
+    },
+  ],
+});
+
+interface HistogramDD {
+  hist: Tensor;
+  bin_edges: Tensor[];
+  0: Tensor;
+  1: Tensor[];
+}
+
+const histogramddPair = (hist: Tensor, edges: Tensor[]): HistogramDD => ({
+  hist,
+  bin_edges: edges,
+  0: hist,
+  1: edges,
+});
+
+/** `self` as (N, D) points: every dim but the last flattened */
+const points = (self: Tensor): Tensor =>
+  self.detach().reshape([-1, self.shape[self.dim() - 1]]);
+
+/**
+ * histogramdd with bin counts: _histogramdd_bin_edges (the linspace edges over the outer
+ * range), then _histogramdd_from_bin_cts (the counts, which checks and computes the edges again)
+ */
+function histogramddCounts(
+  self: Tensor,
+  bins: readonly number[],
+  range: number[] | null,
+  weight: Tensor | null,
+  density: boolean,
+): HistogramDD {
+  if (self.dim() < 2)
+    throw runtimeError("torch.histogramdd: input tensor should have at least 2 dimensions");
+  const x = points(self);
+  const [lo, hi] = outerBinEdges(x, range);
+  const edges = linearEdges(x, bins, lo, hi);
+  histogramCheckInputs(self, edges, weight);
+  checkBinCounts(lo.map((_l, k) => bins[k] ?? 0));
+  const w = weight === null ? null : weight.detach().reshape([-1]);
+  const hist = histogramCompute(x, w, edges, density, true);
+  recordNotImplemented("_histogramdd_bin_edges", edges, [self, weight]);
+  recordNotImplemented("_histogramdd_from_bin_cts", hist, [self, weight]);
+  return histogramddPair(hist, edges);
+}
+
+defineOp({
+  name: "histogramdd",
+  variants: ["function"],
+  doc: "A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.",
+  example:
+    "torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])",
+  overloads: [
+    // in the order of PyTorch's parser
+    {
+      schema:
+        "histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)",
+      forward: (
+        self: Tensor,
+        bins: number,
+        range: number[] | null,
+        weight: Tensor | null,
+        density: boolean,
+      ) => {
+        // a count for each dim (DimVector bins_v(self.size(-1), bins))
+        const counts = new Array<number>(self.dim() === 0 ? 1 : self.shape[self.dim() - 1]).fill(bins);
+        return histogramddCounts(self, counts, range, weight, density);
+      },
+    },
+    {
+      schema:
+        "histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)",
+      forward: histogramddCounts,
+    },
+    {
+      schema:
+        "histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)",
+      // the range is ignored; the edges returned are the bins tensors themselves
+      forward: (
+        self: Tensor,
+        bins: Tensor[],
+        _range: number[] | null,
+        weight: Tensor | null,
+        density: boolean,
+      ) => {
+        histogramCheckInputs(self, bins, weight);
+        checkBinCounts(bins.map((b) => b.numel() - 1));
+        const x = points(self);
+        const w = weight === null ? null : weight.detach().reshape([-1]);
+        const hist = histogramCompute(x, w, bins, density, false);
+        recordNotImplemented("_histogramdd_from_bin_tensors", hist, [self, ...bins, weight]);
+        return histogramddPair(hist, bins.slice());
       },
     },
   ],
