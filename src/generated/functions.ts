@@ -11858,3 +11858,43 @@ export const histogramdd = fn("histogramdd") as {
     density: boolean,
   ): { hist: Tensor; bin_edges: Tensor[] };
 };
+
+/** Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given. */
+export const segmentReduce = fn("segmentReduce") as {
+  /**
+   * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
+   *
+   * PyTorch: `segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor`
+   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])
+   */
+  (
+    data: Tensor,
+    options: {
+      reduce: string;
+      lengths?: Tensor | null;
+      indices?: Tensor | null;
+      offsets?: Tensor | null;
+      axis?: number;
+      unsafe?: boolean;
+      initial?: number | boolean | null;
+    },
+  ): Tensor;
+  /**
+   * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
+   *
+   * PyTorch: `segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor`
+   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])
+   */
+  (
+    data: Tensor,
+    reduce: string,
+    options?: {
+      lengths?: Tensor | null;
+      indices?: Tensor | null;
+      offsets?: Tensor | null;
+      axis?: number;
+      unsafe?: boolean;
+      initial?: number | boolean | null;
+    },
+  ): Tensor;
+};

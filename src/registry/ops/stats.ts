@@ -19,6 +19,14 @@ import { registerDerivative } from "../../autograd/function.js";
 import { anyNeedsGrad, record } from "../../autograd/function.js";
 import type { Op } from "../../autograd/derivatives.js";
 import { histogramdd as histogramKernel } from "../../backend/histogram.js";
+import {
+  segmentReduce as segmentKernel,
+  segmentReduceBackward as segmentBackwardKernel,
+  type SegmentLayout,
+  type SegmentReduction,
+} from "../../backend/segment.js";
+import { notImplementedError } from "../../errors.js";
+import { int32 } from "../../dtype.js";
 
 // ------------------------------------------------------------------------------------------------
 // slice_scatter, select_scatter, diagonal_scatter, as_strided_scatter
@@ -933,6 +941,198 @@ defineOp({
         const hist = histogramCompute(x, w, bins, density, false);
         recordNotImplemented("_histogramdd_from_bin_tensors", hist, [self, ...bins, weight]);
         return histogramddPair(hist, bins.slice());
+      },
+    },
+  ],
+});
+
+// ------------------------------------------------------------------------------------------------
+// segment_reduce
+
+const REDUCTIONS = ["max", "mean", "min", "sum", "prod"];
+const CHECK_HINT =
+  "  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)";
+
+/** data as (outer, size, inner) around `axis`, with `segments` outputs along it */
+function segmentLayout(data: Tensor, axis: number, segments: number, offsetsLike: boolean): SegmentLayout {
+  const prod = (a: number[]): number => a.reduce((x, y) => x * y, 1);
+  return {
+    outer: prod(data.shape.slice(0, axis)),
+    size: data.shape[axis],
+    inner: prod(data.shape.slice(axis + 1)),
+    segments,
+    offsetsLike,
+  };
+}
+
+const roundFor = (t: Tensor): ((v: number) => number) =>
+  t.dtype === float32 ? Math.fround : (v: number) => v;
+
+/** the bounds' typed array, after the index-type dispatch check (int32 or int64) */
+function segmentBounds(bounds: Tensor, kernel: string): Tensor {
+  if (bounds.dtype !== int64 && bounds.dtype !== int32)
+    throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(bounds.dtype)}'`);
+  return bounds.detach();
+}
+
+registerDerivative(
+  "stats._segment_reduce_backward" as unknown as Op,
+  {
+    name: "torch::autograd::NotImplemented",
+    save: [],
+    grad: () => {
+      throw runtimeError("derivative for aten::_segment_reduce_backward is not implemented");
+    },
+  } as never,
+);
+
+/**
+ * _segment_reduce_backward: the gradient of data from the output's (non-differentiable in
+ * PyTorch: a NotImplemented node when the graph is kept)
+ */
+function segmentReduceBackward(
+  grad: Tensor,
+  output: Tensor,
+  data: Tensor,
+  reduce: string,
+  lengths: Tensor | null,
+  offsets: Tensor | null,
+  axis: number,
+  initial: number | boolean | null,
+): Tensor {
+  const ax = normalizeDim(axis, data.dim());
+  const bounds = (offsets ?? lengths) as Tensor;
+  const segments = bounds.shape[bounds.dim() - 1] - (offsets !== null ? 1 : 0);
+  const l = segmentLayout(data, ax, segments, offsets !== null);
+  const gradIn = new data.dtype.ArrayType(data.numel());
+  segmentBackwardKernel(
+    reduce as SegmentReduction,
+    castData(grad.detach().contiguous(), data.dtype),
+    castData(output.detach(), data.dtype),
+    castData(data.detach(), data.dtype),
+    castData(bounds.detach(), int64),
+    l,
+    initial === null ? null : Number(initial),
+    roundFor(data),
+    gradIn,
+  );
+  const out = wrap(gradIn, data.shape.slice(), data.dtype);
+  recordNotImplementedAs("_segment_reduce_backward", out, [grad, output, data]);
+  return out;
+}
+
+function recordNotImplementedAs(op: string, out: Tensor, inputs: Tensor[]): void {
+  if (anyNeedsGrad(inputs))
+    record(`stats.${op}` as unknown as Op, out, inputs, {} as never, {} as never);
+}
+
+// the saved tensors (lengths and offsets may be absent: null at run time)
+type SegmentSaved = { data: Tensor; result: Tensor; lengths: Tensor; offsets: Tensor };
+type SegmentAttrs = { reduce: string; axis: number; initial: number | boolean | null };
+
+defineOp({
+  name: "segment_reduce",
+  variants: ["function"],
+  doc: "Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.",
+  example:
+    "torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])",
+  overloads: [
+    {
+      schema:
+        "segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor",
+      forward: (
+        data: Tensor,
+        reduce: string,
+        lengths: Tensor | null,
+        indices: Tensor | null,
+        offsets: Tensor | null,
+        axis: number,
+        unsafe: boolean,
+        initial: number | boolean | null,
+      ) => {
+        const ax = normalizeDim(axis, data.dim());
+        if (data.numel() <= 0)
+          throw runtimeError(`Expected data.numel() > 0 to be true, but got false.${CHECK_HINT}`);
+        if (indices !== null)
+          throw runtimeError("segment_reduce(): indices based reduction is not supported yet.");
+        if (lengths === null && offsets === null)
+          throw runtimeError("segment_reduce(): Either lengths or offsets must be defined.");
+        if (!REDUCTIONS.includes(reduce))
+          throw runtimeError(`unsupported reduction given! ${reduce}`);
+        const useOffsets = offsets !== null;
+        const bounds = (offsets ?? lengths) as Tensor;
+        const what = useOffsets ? "offsets" : "lengths";
+        if (data.dim() < bounds.dim())
+          throw runtimeError(
+            `Expected data.dim() >= ${what}_value.dim() to be true, but got false.${CHECK_HINT}`,
+          );
+        if (ax !== bounds.dim() - 1)
+          throw runtimeError(
+            `segment_reduce(): Expected axis to be the last dimension of ${what} but got ${ax}.`,
+          );
+        if (!useOffsets && !unsafe) {
+          const [minLength, sumsMatch] = noGrad(() => {
+            const lv = bounds.detach();
+            return [
+              Number(lv.min().item()),
+              Boolean(lv.sum([-1]).eq(data.shape[ax]).all().item()),
+            ];
+          });
+          if (minLength < 0) throw runtimeError("lengths contains negative value!");
+          if (!sumsMatch)
+            throw runtimeError(
+              "segment_reduce(): Expected all rows of lengths along axis to sum to data.size(lengths.dim()-1) when !unsafe.",
+            );
+        }
+        const b = segmentBounds(
+          bounds,
+          useOffsets ? "_segment_reduce_offsets_cpu_kernel1" : "_segment_reduce_lengths_cpu_kernel1",
+        );
+        if (!data.dtype.isFloatingPoint)
+          throw runtimeError(`"_segment_reduce_cpu" not implemented for '${scalarTypeName(data.dtype)}'`);
+        const segments = bounds.shape[bounds.dim() - 1] - (useOffsets ? 1 : 0);
+        const l = segmentLayout(data, ax, segments, useOffsets);
+        const shape = data.shape.slice();
+        shape[ax] = segments;
+        const out = new data.dtype.ArrayType(l.outer * segments * l.inner);
+        const ok = segmentKernel(
+          reduce as SegmentReduction,
+          castData(data.detach(), data.dtype),
+          castData(b, int64),
+          l,
+          initial === null ? null : Number(initial),
+          roundFor(data),
+          out,
+        );
+        if (!ok)
+          throw runtimeError(`Expected segment_length >= 0 to be true, but got false.${CHECK_HINT}`);
+        return wrap(out, shape, data.dtype);
+      },
+      // data: _segment_reduce_backward(grad, result, data, reduce, lengths, offsets, axis, initial)
+      derivative: {
+        name: "SegmentReduceBackward0",
+        save: ["data", "result", "lengths", "offsets"],
+        attrs: ["reduce", "axis", "initial"],
+        grad: (g: Tensor, s: SegmentSaved, a: SegmentAttrs) => [
+          segmentReduceBackward(
+            g,
+            s.result,
+            s.data,
+            a.reduce,
+            s.lengths ?? null,
+            s.offsets ?? null,
+            a.axis,
+            a.initial,
+          ),
+          null,
+          null,
+          null,
+        ],
+        jvp: () => {
+          throw notImplementedError(
+            "Trying to use forward AD with segment_reduce that does not support it because it has not been implemented yet.\nPlease file an issue to PyTorch at https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we can prioritize its implementation.\nNote that forward AD support for some operators require PyTorch to be built with TorchScript and for JIT to be enabled. If the environment var PYTORCH_JIT=0 is set or if the library is not built with TorchScript, some operators may no longer be used with forward AD.",
+          );
+        },
       },
     },
   ],
