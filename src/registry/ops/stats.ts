@@ -5,19 +5,15 @@
  * CompositeImplicit kernels are, so their autograd graphs follow PyTorch's.
  */
 import { Tensor } from "../../tensor.js";
+import { float32, float64, int32, int64, uint8, type DType } from "../../dtype.js";
+import { broadcastShapes, normalizeDim, normalizeDims, shapeEqual } from "../../shape.js";
+import { notImplementedError, runtimeError } from "../../errors.js";
 import * as V from "../../ops/views.js";
-import { noGrad } from "../../autograd/grad-mode.js";
-import { normalizeDim, normalizeDims, shapeEqual } from "../../shape.js";
-import { runtimeError } from "../../errors.js";
-import * as F from "../../autograd/formula-ops.js";
-import { defineOp, fn, type Callable } from "../define.js";
-import { float32, float64, int64, uint8, type DType } from "../../dtype.js";
-import { broadcastShapes } from "../../shape.js";
-import { cppDouble } from "./sorting.js";
 import { castData, scalarIn, scalarTypeName, wrap } from "../../ops/core.js";
-import { registerDerivative } from "../../autograd/function.js";
-import { anyNeedsGrad, record } from "../../autograd/function.js";
+import { noGrad } from "../../autograd/grad-mode.js";
+import { anyNeedsGrad, record, registerDerivative } from "../../autograd/function.js";
 import type { Op } from "../../autograd/derivatives.js";
+import * as F from "../../autograd/formula-ops.js";
 import { histogramdd as histogramKernel } from "../../backend/histogram.js";
 import {
   segmentReduce as segmentKernel,
@@ -25,8 +21,8 @@ import {
   type SegmentLayout,
   type SegmentReduction,
 } from "../../backend/segment.js";
-import { notImplementedError } from "../../errors.js";
-import { int32 } from "../../dtype.js";
+import { defineOp, fn, type Callable } from "../define.js";
+import { cppDouble } from "./sorting.js";
 
 // ------------------------------------------------------------------------------------------------
 // slice_scatter, select_scatter, diagonal_scatter, as_strided_scatter
@@ -112,7 +108,12 @@ const sliceScatterOp = defineOp({
           sliceView(g, a.dim, a.start, a.end, a.step),
         ],
         // auto_linear: the op on the tangents
-        jvp: (t, p, _r, a: { dim: number; start: number | null; end: number | null; step: number }) =>
+        jvp: (
+          t,
+          p,
+          _r,
+          a: { dim: number; start: number | null; end: number | null; step: number },
+        ) =>
           t.self === null && t.src === null
             ? null
             : sliceScatter(
@@ -132,7 +133,8 @@ const selectScatterOp = defineOp({
   name: "select_scatter",
   variants: ["function", "method"],
   doc: "A copy of self with the slice at `index` along `dim` replaced by src.",
-  example: "torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])",
+  example:
+    "torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])",
   overloads: [
     {
       schema: "select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor",
@@ -165,7 +167,8 @@ const diagonalScatterOp = defineOp({
   name: "diagonal_scatter",
   variants: ["function", "method"],
   doc: "A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.",
-  example: "torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])",
+  example:
+    "torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])",
   overloads: [
     {
       schema:
@@ -243,12 +246,7 @@ const asStridedScatterOp = defineOp({
             gSlice,
           ];
         },
-        jvp: (
-          t,
-          p,
-          _r,
-          a: { size: number[]; stride: number[]; storage_offset: number | null },
-        ) =>
+        jvp: (t, p, _r, a: { size: number[]; stride: number[]; storage_offset: number | null }) =>
           t.self === null && t.src === null
             ? null
             : asStridedScatter(
@@ -446,12 +444,18 @@ function gradientUniform(
     const d = normalizeDim(dim, self.dim());
     // a one-element spacing list serves every dim
     const h = spacing[spacing.length === 1 ? 0 : i];
-    const center = sl(self, d, 2).sub(sl(self, d, 0, -2)).div(h);
+    const center = sl(self, d, 2)
+      .sub(sl(self, d, 0, -2))
+      .div(h);
     let prepend: Tensor;
     let append: Tensor;
     if (edgeOrder === 1) {
-      prepend = sl(self, d, 1, 2).sub(sl(self, d, 0, 1)).div(h);
-      append = sl(self, d, -1).sub(sl(self, d, -2, -1)).div(h);
+      prepend = sl(self, d, 1, 2)
+        .sub(sl(self, d, 0, 1))
+        .div(h);
+      append = sl(self, d, -1)
+        .sub(sl(self, d, -2, -1))
+        .div(h);
     } else {
       prepend = sl(self, d, 0, 1)
         .mul(-1.5)
@@ -492,7 +496,10 @@ function gradientCoords(
     const axDx = coord.diff(1, 0);
     const dx1 = sl(axDx, 0, 0, -1);
     const dx2 = sl(axDx, 0, 1);
-    const a = dx2.neg().div(dx1.mul(dx1.add(dx2))).reshape(shape);
+    const a = dx2
+      .neg()
+      .div(dx1.mul(dx1.add(dx2)))
+      .reshape(shape);
     const b = dx2.sub(dx1).div(dx1.mul(dx2)).reshape(shape);
     const c = dx1.div(dx2.mul(dx1.add(dx2))).reshape(shape);
     const center = a
@@ -505,12 +512,20 @@ function gradientCoords(
     let prepend: Tensor;
     let append: Tensor;
     if (edgeOrder === 1) {
-      prepend = sl(self, d, 1, 2).sub(sl(self, d, 0, 1)).div(h0);
-      append = sl(self, d, -1).sub(sl(self, d, -2, -1)).div(hN);
+      prepend = sl(self, d, 1, 2)
+        .sub(sl(self, d, 0, 1))
+        .div(h0);
+      append = sl(self, d, -1)
+        .sub(sl(self, d, -2, -1))
+        .div(hN);
     } else {
       const h1 = axDx.select(0, 1);
       const hM = axDx.select(0, n - 2);
-      const a0 = h0.mul(2.0).add(h1).neg().div(h0.mul(h0.add(h1)));
+      const a0 = h0
+        .mul(2.0)
+        .add(h1)
+        .neg()
+        .div(h0.mul(h0.add(h1)));
       const b0 = h0.add(h1).div(h0.mul(h1));
       const c0 = h0.neg().div(h1.mul(h0.add(h1)));
       prepend = a0
@@ -519,7 +534,10 @@ function gradientCoords(
         .add(c0.mul(sl(self, d, 2, 3)));
       const a1 = hN.div(hM.mul(hN.add(hM)));
       const b1 = hN.add(hM).neg().div(hN.mul(hM));
-      const c1 = hN.mul(2).add(hM).div(hN.mul(hN.add(hM)));
+      const c1 = hN
+        .mul(2)
+        .add(hM)
+        .div(hN.mul(hN.add(hM)));
       append = a1
         .mul(sl(self, d, -3, -2))
         .add(b1.mul(sl(self, d, -2, -1)))
@@ -562,18 +580,33 @@ defineOp({
     {
       schema:
         "gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[]",
-      forward: (self: Tensor, spacing: number | boolean | null, dim: number | null, edgeOrder: number) => {
+      forward: (
+        self: Tensor,
+        spacing: number | boolean | null,
+        dim: number | null,
+        edgeOrder: number,
+      ) => {
         const dims = allDims(self, dim);
         // an unspecified spacing is 1 along every dim
         const steps = dims.map(() => Number(spacing ?? 1));
-        preCheckGradient(self, spacing === null ? null : steps.length, dim === null ? null : dims, edgeOrder);
+        preCheckGradient(
+          self,
+          spacing === null ? null : steps.length,
+          dim === null ? null : dims,
+          edgeOrder,
+        );
         return gradientUniform(self, steps, dims, edgeOrder);
       },
     },
     {
       schema:
         "gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]",
-      forward: (self: Tensor, spacing: (number | boolean)[], dim: number | null, edgeOrder: number) => {
+      forward: (
+        self: Tensor,
+        spacing: (number | boolean)[],
+        dim: number | null,
+        edgeOrder: number,
+      ) => {
         const dims = allDims(self, dim);
         preCheckGradient(self, spacing.length, dim === null ? null : dims, edgeOrder);
         return gradientUniform(self, spacing.map(Number), dims, edgeOrder);
@@ -627,7 +660,12 @@ function cppTypeName(d: DType): string {
  * PyTorch's histogram ops have no derivative: with an input requiring grad their outputs carry
  * a NotImplemented node that raises when differentiated, naming the op.
  */
-for (const op of ["histogram", "_histogramdd_from_bin_cts", "_histogramdd_bin_edges", "_histogramdd_from_bin_tensors"])
+for (const op of [
+  "histogram",
+  "_histogramdd_from_bin_cts",
+  "_histogramdd_bin_edges",
+  "_histogramdd_from_bin_tensors",
+])
   registerDerivative(
     `stats.${op}` as unknown as Op,
     {
@@ -639,7 +677,11 @@ for (const op of ["histogram", "_histogramdd_from_bin_cts", "_histogramdd_bin_ed
     } as never,
   );
 
-function recordNotImplemented(op: string, outs: Tensor | Tensor[], inputs: (Tensor | null)[]): void {
+function recordNotImplemented(
+  op: string,
+  outs: Tensor | Tensor[],
+  inputs: (Tensor | null)[],
+): void {
   if (anyNeedsGrad(inputs))
     record(`stats.${op}` as unknown as Op, outs as never, inputs, {} as never, {} as never);
 }
@@ -867,8 +909,7 @@ const histogramddPair = (hist: Tensor, edges: Tensor[]): HistogramDD => ({
 });
 
 /** `self` as (N, D) points: every dim but the last flattened */
-const points = (self: Tensor): Tensor =>
-  self.detach().reshape([-1, self.shape[self.dim() - 1]]);
+const points = (self: Tensor): Tensor => self.detach().reshape([-1, self.shape[self.dim() - 1]]);
 
 /**
  * histogramdd with bin counts: _histogramdd_bin_edges (the linspace edges over the outer
@@ -914,7 +955,9 @@ defineOp({
         density: boolean,
       ) => {
         // a count for each dim (DimVector bins_v(self.size(-1), bins))
-        const counts = new Array<number>(self.dim() === 0 ? 1 : self.shape[self.dim() - 1]).fill(bins);
+        const counts = new Array<number>(self.dim() === 0 ? 1 : self.shape[self.dim() - 1]).fill(
+          bins,
+        );
         return histogramddCounts(self, counts, range, weight, density);
       },
     },
@@ -954,7 +997,12 @@ const CHECK_HINT =
   "  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)";
 
 /** data as (outer, size, inner) around `axis`, with `segments` outputs along it */
-function segmentLayout(data: Tensor, axis: number, segments: number, offsetsLike: boolean): SegmentLayout {
+function segmentLayout(
+  data: Tensor,
+  axis: number,
+  segments: number,
+  offsetsLike: boolean,
+): SegmentLayout {
   const prod = (a: number[]): number => a.reduce((x, y) => x * y, 1);
   return {
     outer: prod(data.shape.slice(0, axis)),
@@ -1073,10 +1121,7 @@ defineOp({
         if (!useOffsets && !unsafe) {
           const [minLength, sumsMatch] = noGrad(() => {
             const lv = bounds.detach();
-            return [
-              Number(lv.min().item()),
-              Boolean(lv.sum([-1]).eq(data.shape[ax]).all().item()),
-            ];
+            return [Number(lv.min().item()), Boolean(lv.sum([-1]).eq(data.shape[ax]).all().item())];
           });
           if (minLength < 0) throw runtimeError("lengths contains negative value!");
           if (!sumsMatch)
@@ -1086,10 +1131,14 @@ defineOp({
         }
         const b = segmentBounds(
           bounds,
-          useOffsets ? "_segment_reduce_offsets_cpu_kernel1" : "_segment_reduce_lengths_cpu_kernel1",
+          useOffsets
+            ? "_segment_reduce_offsets_cpu_kernel1"
+            : "_segment_reduce_lengths_cpu_kernel1",
         );
         if (!data.dtype.isFloatingPoint)
-          throw runtimeError(`"_segment_reduce_cpu" not implemented for '${scalarTypeName(data.dtype)}'`);
+          throw runtimeError(
+            `"_segment_reduce_cpu" not implemented for '${scalarTypeName(data.dtype)}'`,
+          );
         const segments = bounds.shape[bounds.dim() - 1] - (useOffsets ? 1 : 0);
         const l = segmentLayout(data, ax, segments, useOffsets);
         const shape = data.shape.slice();
@@ -1105,7 +1154,9 @@ defineOp({
           out,
         );
         if (!ok)
-          throw runtimeError(`Expected segment_length >= 0 to be true, but got false.${CHECK_HINT}`);
+          throw runtimeError(
+            `Expected segment_length >= 0 to be true, but got false.${CHECK_HINT}`,
+          );
         return wrap(out, shape, data.dtype);
       },
       // data: _segment_reduce_backward(grad, result, data, reduce, lengths, offsets, axis, initial)
