@@ -5,6 +5,8 @@
  */
 import type { TypedArray } from "../dtype.js";
 
+export type BinSearch = "binary" | "linear" | "linearLocal";
+
 /** upper_bound(edges[lo:hi], x) - 1: the last index in [lo, hi) whose edge is <= x, or lo - 1 */
 function upperBoundMinus1(edges: TypedArray, lo: number, hi: number, x: number): number {
   let a = lo;
@@ -22,10 +24,11 @@ function upperBoundMinus1(edges: TypedArray, lo: number, hi: number, x: number):
  * (row-major, shape edges[k].length - 1 per dim, zeroed by the caller). A point outside
  * [edges[k][0], edges[k][last]] in some dim, or NaN, is skipped; the last bin of each dim
  * includes its right edge. `f32` evaluates the interpolation in float32 as PyTorch does for
- * float inputs. How a point finds its bin (PyTorch's BIN_SELECTION_ALGORITHM): with
- * `linear` (bins given as counts: LINEAR_INTERPOLATION_WITH_LOCAL_SEARCH) its position
- * (x - left) * nbins / (right - left), corrected by an upper_bound over the edges around it;
- * otherwise (bins given as edges: BINARY_SEARCH) an upper_bound over all edges.
+ * float inputs. How a point finds its bin (PyTorch's BIN_SELECTION_ALGORITHM): "binary" (bins
+ * given as edges: BINARY_SEARCH) an upper_bound over all edges; "linear" (torch.histc:
+ * LINEAR_INTERPOLATION) its position (x - left) * nbins / (right - left); "linearLocal" (bins
+ * given as counts: LINEAR_INTERPOLATION_WITH_LOCAL_SEARCH) that position corrected by an
+ * upper_bound over the edges around it.
  */
 export function histogramdd(
   input: TypedArray,
@@ -33,7 +36,7 @@ export function histogramdd(
   d: number,
   weight: TypedArray | null,
   edges: readonly TypedArray[],
-  linear: boolean,
+  search: BinSearch,
   f32: boolean,
   hist: TypedArray,
 ): void {
@@ -58,11 +61,12 @@ export function histogramdd(
       const e = edges[k];
       const m = e.length;
       let pos: number;
-      if (!linear) pos = upperBoundMinus1(e, 0, m, x);
+      if (search === "binary") pos = upperBoundMinus1(e, 0, m, x);
       else {
         // static_cast<int64_t>((elt - leftmost) * (num_bin_edges - 1) / (rightmost - leftmost))
         pos = Math.trunc(r(r(r(x - left[k]) * (m - 1)) / r(right[k] - left[k])));
-        pos = upperBoundMinus1(e, Math.max(0, pos - 1), Math.min(pos + 2, m), x);
+        if (search === "linearLocal")
+          pos = upperBoundMinus1(e, Math.max(0, pos - 1), Math.min(pos + 2, m), x);
       }
       if (pos === m - 1) pos -= 1;
       index += strides[k] * pos;

@@ -14,7 +14,7 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import { anyNeedsGrad, record, registerDerivative } from "../../autograd/function.js";
 import type { Op } from "../../autograd/derivatives.js";
 import * as F from "../../autograd/formula-ops.js";
-import { histogramdd as histogramKernel } from "../../backend/histogram.js";
+import { histogramdd as histogramKernel, type BinSearch } from "../../backend/histogram.js";
 import {
   segmentReduce as segmentKernel,
   segmentReduceBackward as segmentBackwardKernel,
@@ -804,7 +804,7 @@ function histogramCompute(
   weight: Tensor | null,
   edges: readonly Tensor[],
   density: boolean,
-  linear: boolean,
+  search: BinSearch,
 ): Tensor {
   if (!x.dtype.isFloatingPoint)
     throw runtimeError(`"histogram_cpu" not implemented for '${scalarTypeName(x.dtype)}'`);
@@ -816,7 +816,7 @@ function histogramCompute(
     x.shape[1],
     weight === null ? null : castData(weight.detach(), x.dtype),
     edges.map((e) => castData(e.detach(), x.dtype)),
-    linear,
+    search,
     x.dtype === float32,
     out,
   );
@@ -864,7 +864,7 @@ defineOp({
         const w = weight === null ? null : weight.detach().reshape([weight.numel()]);
         histogramCheckInputs(x, [bins], w);
         checkBinCounts([bins.numel() - 1]);
-        const hist = histogramCompute(x, w, [bins], density, false);
+        const hist = histogramCompute(x, w, [bins], density, "binary");
         const edges = noGrad(() => bins.detach().clone());
         recordNotImplemented("histogram", [hist, edges], [self, bins, weight]);
         return histogramPair(hist, edges);
@@ -886,7 +886,7 @@ defineOp({
         const [lo, hi] = outerBinEdges(x, range);
         const edges = linearEdges(x, [bins], lo, hi);
         histogramCheckInputs(x, edges, w);
-        const hist = histogramCompute(x, w, edges, density, true);
+        const hist = histogramCompute(x, w, edges, density, "linearLocal");
         recordNotImplemented("histogram", [hist, edges[0]], [self, weight]);
         return histogramPair(hist, edges[0]);
       },
@@ -930,7 +930,7 @@ function histogramddCounts(
   histogramCheckInputs(self, edges, weight);
   checkBinCounts(lo.map((_l, k) => bins[k] ?? 0));
   const w = weight === null ? null : weight.detach().reshape([-1]);
-  const hist = histogramCompute(x, w, edges, density, true);
+  const hist = histogramCompute(x, w, edges, density, "linearLocal");
   recordNotImplemented("_histogramdd_bin_edges", edges, [self, weight]);
   recordNotImplemented("_histogramdd_from_bin_cts", hist, [self, weight]);
   return histogramddPair(hist, edges);
@@ -981,7 +981,7 @@ defineOp({
         checkBinCounts(bins.map((b) => b.numel() - 1));
         const x = points(self);
         const w = weight === null ? null : weight.detach().reshape([-1]);
-        const hist = histogramCompute(x, w, bins, density, false);
+        const hist = histogramCompute(x, w, bins, density, "binary");
         recordNotImplemented("_histogramdd_from_bin_tensors", hist, [self, ...bins, weight]);
         return histogramddPair(hist, bins.slice());
       },
