@@ -49,6 +49,7 @@ export function histogramdd(
   }
   const left = edges.map((e) => e[0]);
   const right = edges.map((e) => e[e.length - 1]);
+  const width = edges.map((e) => r(e[e.length - 1] - e[0]));
   for (let i = 0; i < n; i++) {
     let index = 0;
     let skip = false;
@@ -64,9 +65,17 @@ export function histogramdd(
       if (search === "binary") pos = upperBoundMinus1(e, 0, m, x);
       else {
         // static_cast<int64_t>((elt - leftmost) * (num_bin_edges - 1) / (rightmost - leftmost))
-        pos = Math.trunc(r(r(r(x - left[k]) * (m - 1)) / r(right[k] - left[k])));
-        if (search === "linearLocal")
-          pos = upperBoundMinus1(e, Math.max(0, pos - 1), Math.min(pos + 2, m), x);
+        pos = f32
+          ? Math.trunc(Math.fround(Math.fround(Math.fround(x - left[k]) * (m - 1)) / width[k]))
+          : Math.trunc(((x - left[k]) * (m - 1)) / width[k]);
+        if (search === "linearLocal") {
+          // upper_bound over edges[max(0, pos - 1) : min(pos + 2, m)], minus 1
+          const lo = pos > 0 ? pos - 1 : 0;
+          const hi = pos + 2 < m ? pos + 2 : m;
+          let j = lo;
+          while (j < hi && !(x < e[j])) j++;
+          pos = j - 1;
+        }
       }
       if (pos === m - 1) pos -= 1;
       index += strides[k] * pos;

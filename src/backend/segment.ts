@@ -55,26 +55,40 @@ export function segmentReduce(
   const identity =
     reduce === "max" ? -Infinity : reduce === "min" ? Infinity : reduce === "prod" ? 1 : 0;
   const init = initial === null ? identity : round(initial);
+  const f32 = round === Math.fround;
+  const { inner, size, segments } = l;
   for (let o = 0; o < l.outer; o++) {
     let end = 0;
-    for (let s = 0; s < l.segments; s++) {
+    for (let s = 0; s < segments; s++) {
       const [start, len] = segmentBounds(bounds, l, o, s, end);
       end = start + len;
-      for (let k = 0; k < l.inner; k++) {
+      const base = o * size * inner;
+      for (let k = 0; k < inner; k++) {
+        // one loop per reduction (the element at j is data[base + j * inner + k])
         let acc = init;
-        for (let j = start; j < end; j++) {
-          const x = data[(o * l.size + j) * l.inner + k];
-          if (reduce === "max") acc = x !== x ? x : acc < x ? x : acc;
-          else if (reduce === "min") acc = x !== x ? x : x < acc ? x : acc;
-          else if (reduce === "prod") acc = round(acc * x);
-          else acc = round(acc + x);
-        }
+        const first = base + start * inner + k;
+        const last = base + end * inner + k;
+        if (reduce === "max") {
+          for (let i = first; i < last; i += inner) {
+            const x = data[i];
+            acc = x !== x ? x : acc < x ? x : acc;
+          }
+        } else if (reduce === "min") {
+          for (let i = first; i < last; i += inner) {
+            const x = data[i];
+            acc = x !== x ? x : x < acc ? x : acc;
+          }
+        } else if (reduce === "prod") {
+          if (f32) for (let i = first; i < last; i += inner) acc = Math.fround(acc * data[i]);
+          else for (let i = first; i < last; i += inner) acc *= data[i];
+        } else if (f32) for (let i = first; i < last; i += inner) acc = Math.fround(acc + data[i]);
+        else for (let i = first; i < last; i += inner) acc += data[i];
         if (len < 0) return false;
         if (reduce === "mean") {
           if (len === 0 && initial === null) acc = NaN;
           else if (len > 0 && acc === acc) acc = round(acc / len);
         }
-        out[(o * l.segments + s) * l.inner + k] = acc;
+        out[(o * segments + s) * inner + k] = acc;
       }
     }
   }

@@ -9,7 +9,8 @@ import { float32, float64, int32, int64, uint8, type DType } from "../../dtype.j
 import { broadcastShapes, normalizeDim, normalizeDims, shapeEqual } from "../../shape.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import * as V from "../../ops/views.js";
-import { castData, scalarIn, scalarTypeName, wrap } from "../../ops/core.js";
+import { castData, contiguousData, scalarIn, scalarTypeName, wrap } from "../../ops/core.js";
+import type { TypedArray } from "../../dtype.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { anyNeedsGrad, record, registerDerivative } from "../../autograd/function.js";
 import type { Op } from "../../autograd/derivatives.js";
@@ -643,6 +644,13 @@ defineOp({
 // ------------------------------------------------------------------------------------------------
 // histogram, histogramdd
 
+/** A tensor's elements in row-major order (its own storage when contiguous: no copy) */
+function flatData(t: Tensor): TypedArray {
+  const { data, offset } = contiguousData(t);
+  const n = t.numel();
+  return offset === 0 && data.length === n ? data : data.subarray(offset, offset + n);
+}
+
 /** A dtype as c10's TypeMeta prints it in messages (float, double, long int, ...). */
 function cppTypeName(d: DType): string {
   const names: Record<string, string> = {
@@ -753,7 +761,7 @@ function outerBinEdges(x: Tensor, range: readonly number[] | null): [number[], n
     if (!x.dtype.isFloatingPoint)
       throw runtimeError(`"histogramdd" not implemented for '${scalarTypeName(x.dtype)}'`);
     // aminmax(input, 0): NaN propagates
-    const data = castData(x, x.dtype);
+    const data = flatData(x);
     const n = x.shape[0];
     for (let k = 0; k < d; k++) {
       let a = Infinity;
@@ -811,7 +819,7 @@ function histogramCompute(
   const shape = edges.map((e) => e.numel() - 1);
   const out = new x.dtype.ArrayType(shape.reduce((a, b) => a * b, 1));
   histogramKernel(
-    castData(x.detach(), x.dtype),
+    flatData(x),
     x.shape[0],
     x.shape[1],
     weight === null ? null : castData(weight.detach(), x.dtype),
