@@ -136,6 +136,12 @@ export interface OverloadDecl {
    */
   named?: { nyi?: string; nameArg?: string; creates?: boolean };
   /**
+   * The `out=` form's own checks of the out tensor(s), with the schema's arguments, run after
+   * the forward and before the result is written (quantile's "out tensor must be same dtype as
+   * the input tensor", where PyTorch's out kernel checks more than the cast rule)
+   */
+  checkOut?: (out: Tensor | Tensor[], ...values: never[]) => void;
+  /**
    * The in-place form's own forward and derivative, for ops whose `x_` differs from `x`
    * (derivatives.yaml's `eq_.Scalar`: the result in self's dtype, zero gradients, EqBackward0;
    * `eq` gives bools and has no entry). The derivative is registered under `x_.overload`.
@@ -499,6 +505,9 @@ function factoryForward(
 
 export type Callable = (...args: unknown[]) => unknown;
 
+/** OverloadDecl.checkOut of the signatures that have one */
+const OUT_CHECKS = new WeakMap<Signature, NonNullable<OverloadDecl["checkOut"]>>();
+
 type Binder = (self: unknown, args: unknown[]) => ReturnType<typeof bindCall>;
 
 function makeCallable(
@@ -515,6 +524,7 @@ function makeCallable(
     if (b.out instanceof Tensor) factoryOutDtype(b.sig.schema, b.values, b.out);
     const r = b.sig.forward(...b.values);
     if (b.out === undefined || b.out === null) return r;
+    OUT_CHECKS.get(b.sig)?.(b.out as Tensor | Tensor[], ...(b.values as never[]));
     if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);
     return writeOut(pyName, r, b.out as Tensor, b.values);
   };
@@ -696,6 +706,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
       out: o.out ?? decl.out ?? false,
       hidden: o.hidden ?? false,
       hasInplace: o.inplace !== false,
+      checkOut: o.checkOut,
     };
   };
   // an overload shared by the function and method lists is prepared (and its derivative
@@ -709,8 +720,8 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const fnOverloads = decl.overloads.map(prep);
   const mOverloads =
     decl.methodOverloads === undefined ? fnOverloads : decl.methodOverloads.map(prep);
-  const sig = (o: ReturnType<typeof prepare>, method: boolean, forward = o.forward) =>
-    makeSignature(
+  const sig = (o: ReturnType<typeof prepare>, method: boolean, forward = o.forward) => {
+    const made = makeSignature(
       {
         schema: o.schema,
         forward,
@@ -722,6 +733,9 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
       },
       method,
     );
+    if (o.checkOut !== undefined) OUT_CHECKS.set(made, o.checkOut);
+    return made;
+  };
   const has = (v: Variant) => decl.variants.includes(v);
   // Note [wrapped numbers]: the function form may get a number as `self` (torch.add(2, t))
   const wrapSelf = (o: ReturnType<typeof prepare>): typeof o.forward => {

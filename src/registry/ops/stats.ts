@@ -353,6 +353,12 @@ function quantileImpl(
   return values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1);
 }
 
+/** quantile_out's own check (after the input checks, which the forward made) */
+const quantileCheckOut = (out: Tensor | Tensor[], self: Tensor): void => {
+  if ((out as Tensor).dtype !== self.dtype)
+    throw runtimeError("quantile() out tensor must be same dtype as the input tensor");
+};
+
 for (const name of ["quantile", "nanquantile"] as const) {
   const ignoreNan = name === "nanquantile";
   defineOp({
@@ -373,6 +379,7 @@ for (const name of ["quantile", "nanquantile"] as const) {
           keepdim: boolean,
           interpolation: string,
         ) => quantileImpl(self, q, dim, keepdim, interpolation, ignoreNan),
+        checkOut: quantileCheckOut,
       },
       {
         schema: `${name}.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`,
@@ -391,6 +398,7 @@ for (const name of ["quantile", "nanquantile"] as const) {
           const qt = wrap(qData, [], self.dtype);
           return quantileImpl(self, qt, dim, keepdim, interpolation, ignoreNan);
         },
+        checkOut: quantileCheckOut,
       },
     ],
   });
@@ -849,6 +857,20 @@ interface Histogram {
   1: Tensor;
 }
 
+/** histogramdd_prepare_out's dtype checks of out=(hist, bin_edges) */
+const histogramCheckOut = (out: Tensor | Tensor[], self: Tensor): void => {
+  const [hist, edges] = out as Tensor[];
+  const name = (d: DType): string => cppTypeName(d);
+  if (hist.dtype !== self.dtype)
+    throw runtimeError(
+      `torch.histogram: input tensor and hist tensor should have the same dtype, but got input ${name(self.dtype)} and hist ${name(hist.dtype)}`,
+    );
+  if (edges.dtype !== self.dtype)
+    throw runtimeError(
+      `torch.histogram: input tensor and bin_edges tensor should have the same dtype, but got input ${name(self.dtype)} and bin_edges ${name(edges.dtype)} for dimension 0`,
+    );
+};
+
 const histogramPair = (hist: Tensor, edges: Tensor): Histogram => ({
   hist,
   bin_edges: edges,
@@ -877,6 +899,7 @@ defineOp({
         recordNotImplemented("histogram", [hist, edges], [self, bins, weight]);
         return histogramPair(hist, edges);
       },
+      checkOut: histogramCheckOut,
     },
     {
       schema:
@@ -898,6 +921,7 @@ defineOp({
         recordNotImplemented("histogram", [hist, edges[0]], [self, weight]);
         return histogramPair(hist, edges[0]);
       },
+      checkOut: histogramCheckOut,
     },
   ],
 });
