@@ -10981,3 +10981,1032 @@ export const frexp = fn("frexp") as {
    */
   (input: Tensor, options?: { out?: Tensor | null }): { mantissa: Tensor; exponent: Tensor };
 };
+
+/** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
+export const sliceScatter = fn("sliceScatter") as {
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    options: {
+      src: Tensor;
+      dim?: number;
+      start?: number | null;
+      end?: number | null;
+      step?: number;
+    },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    options?: { dim?: number; start?: number | null; end?: number | null; step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    options?: { start?: number | null; end?: number | null; step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    start: number | null,
+    options?: { end?: number | null; step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    start: number | null,
+    end: number | null,
+    options?: { step?: number },
+  ): Tensor;
+  /**
+   * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+   *
+   * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+   * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    dim: number,
+    start: number | null,
+    end: number | null,
+    step: number,
+  ): Tensor;
+};
+
+/** A copy of self with the slice at `index` along `dim` replaced by src. */
+export const selectScatter = fn("selectScatter") as {
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, options: { src: Tensor; dim: number; index: number }): Tensor;
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, src: Tensor, options: { dim: number; index: number }): Tensor;
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, src: Tensor, dim: number, options: { index: number }): Tensor;
+  /**
+   * A copy of self with the slice at `index` along `dim` replaced by src.
+   *
+   * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+   * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+   */
+  (input: Tensor, src: Tensor, dim: number, index: number): Tensor;
+};
+
+/** A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src. */
+export const diagonalScatter = fn("diagonalScatter") as {
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, options: { src: Tensor; offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+  /**
+   * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+   *
+   * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+   * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+   */
+  (input: Tensor, src: Tensor, offset: number, dim1: number, dim2: number): Tensor;
+};
+
+/** A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src. */
+export const asStridedScatter = fn("asStridedScatter") as {
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    options: {
+      src: Tensor;
+      size: readonly number[];
+      stride: readonly number[];
+      storageOffset?: number | null;
+    },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    options: { size: readonly number[]; stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    size: readonly number[],
+    options: { stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    options?: { storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+   *
+   * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+   * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+   */
+  (
+    input: Tensor,
+    src: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    storageOffset: number | null,
+  ): Tensor;
+};
+
+/** The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says. */
+export const quantile = fn("quantile") as {
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+   *
+   * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says. */
+export const nanquantile = fn("nanquantile") as {
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    options?: {
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    options?: { keepdim?: boolean; interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+   *
+   * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+   * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+   */
+  (
+    input: Tensor,
+    q: Tensor | number,
+    dim: number | null,
+    keepdim: boolean,
+    options?: { interpolation?: string; out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim). */
+export const gradient = fn("gradient") as {
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (input: Tensor, options: { dim: readonly number[]; edgeOrder?: number }): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: number | boolean; dim: readonly number[]; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options?: { spacing?: number | boolean | null; dim?: number | null; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly (number | boolean)[]; dim?: number | null; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarrayarray(Tensor self, *, Scalar[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly (number | boolean)[]; dim: readonly number[]; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.tensorarrayint(Tensor self, *, Tensor[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly Tensor[]; dim?: number | null; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.tensorarray(Tensor self, *, Tensor[] spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: { spacing: readonly Tensor[]; dim: readonly number[]; edgeOrder?: number },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: {
+      spacing: number | boolean | readonly (number | boolean)[] | readonly Tensor[];
+      dim: readonly number[];
+      edgeOrder?: number;
+    },
+  ): Tensor[];
+  /**
+   * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
+   *
+   * PyTorch: `gradient.scalarrayint(Tensor self, *, Scalar[] spacing, int? dim=None, int edge_order=1) -> Tensor[]`
+   * @example torch.gradient(torch.tensor([1, 4, 9, 16])) // [tensor([3., 4., 6., 7.])]
+   */
+  (
+    input: Tensor,
+    options: {
+      spacing: readonly (number | boolean)[] | readonly Tensor[];
+      dim?: number | null;
+      edgeOrder?: number;
+    },
+  ): Tensor[];
+};
+
+/** A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density. */
+export const histogram = fn("histogram") as {
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    options: { bins: Tensor; weight?: Tensor | null; density?: boolean; out?: Tensor | null },
+  ): { hist: Tensor; bin_edges: Tensor };
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    bins: Tensor,
+    options?: { weight?: Tensor | null; density?: boolean; out?: Tensor | null },
+  ): { hist: Tensor; bin_edges: Tensor };
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    options?: {
+      bins?: number;
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+      out?: Tensor | null;
+    },
+  ): { hist: Tensor; bin_edges: Tensor };
+  /**
+   * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+   *
+   * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+   * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+   */
+  (
+    input: Tensor,
+    bins: number,
+    options?: {
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+      out?: Tensor | null;
+    },
+  ): { hist: Tensor; bin_edges: Tensor };
+};
+
+/** A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim. */
+export const histogramdd = fn("histogramdd") as {
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: number;
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: readonly number[];
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly number[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: readonly Tensor[];
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      bins: number | readonly number[] | readonly Tensor[];
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    range: readonly number[] | null,
+    options?: { weight?: Tensor | null; density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    options?: { density?: boolean },
+  ): { hist: Tensor; bin_edges: Tensor[] };
+  /**
+   * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
+   *
+   * PyTorch: `histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges)`
+   * @example torch.histogramdd(torch.tensor([[0, 1], [1, 0]]), 2).hist // tensor([[0., 1.], [1., 0.]])
+   */
+  (
+    input: Tensor,
+    bins: number | readonly number[] | readonly Tensor[],
+    range: readonly number[] | null,
+    weight: Tensor | null,
+    density: boolean,
+  ): { hist: Tensor; bin_edges: Tensor[] };
+};
+
+/** Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given. */
+export const segmentReduce = fn("segmentReduce") as {
+  /**
+   * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
+   *
+   * PyTorch: `segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor`
+   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])
+   */
+  (
+    data: Tensor,
+    options: {
+      reduce: string;
+      lengths?: Tensor | null;
+      indices?: Tensor | null;
+      offsets?: Tensor | null;
+      axis?: number;
+      unsafe?: boolean;
+      initial?: number | boolean | null;
+    },
+  ): Tensor;
+  /**
+   * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
+   *
+   * PyTorch: `segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor`
+   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])
+   */
+  (
+    data: Tensor,
+    reduce: string,
+    options?: {
+      lengths?: Tensor | null;
+      indices?: Tensor | null;
+      offsets?: Tensor | null;
+      axis?: number;
+      unsafe?: boolean;
+      initial?: number | boolean | null;
+    },
+  ): Tensor;
+};

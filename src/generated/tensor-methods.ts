@@ -10201,5 +10201,525 @@ declare module "../tensor.js" {
      * @example torch.frexp(torch.tensor([8.0, 0.3])).exponent // tensor([ 4, -1], dtype=torch.int32)
      */
     frexp(): { mantissa: Tensor; exponent: Tensor };
+    /**
+     * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+     *
+     * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+     * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+     */
+    sliceScatter(options: {
+      src: Tensor;
+      dim?: number;
+      start?: number | null;
+      end?: number | null;
+      step?: number;
+    }): Tensor;
+    /**
+     * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+     *
+     * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+     * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+     */
+    sliceScatter(
+      src: Tensor,
+      options?: { dim?: number; start?: number | null; end?: number | null; step?: number },
+    ): Tensor;
+    /**
+     * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+     *
+     * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+     * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+     */
+    sliceScatter(
+      src: Tensor,
+      dim: number,
+      options?: { start?: number | null; end?: number | null; step?: number },
+    ): Tensor;
+    /**
+     * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+     *
+     * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+     * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+     */
+    sliceScatter(
+      src: Tensor,
+      dim: number,
+      start: number | null,
+      options?: { end?: number | null; step?: number },
+    ): Tensor;
+    /**
+     * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+     *
+     * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+     * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+     */
+    sliceScatter(
+      src: Tensor,
+      dim: number,
+      start: number | null,
+      end: number | null,
+      options?: { step?: number },
+    ): Tensor;
+    /**
+     * A copy of self with the slice [start:end:step] along `dim` replaced by src.
+     *
+     * PyTorch: `slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor`
+     * @example torch.sliceScatter(torch.zeros(4), torch.ones(2), 0, 0, 4, 2) // tensor([1., 0., 1., 0.])
+     */
+    sliceScatter(
+      src: Tensor,
+      dim: number,
+      start: number | null,
+      end: number | null,
+      step: number,
+    ): Tensor;
+    /**
+     * A copy of self with the slice at `index` along `dim` replaced by src.
+     *
+     * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+     * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+     */
+    selectScatter(options: { src: Tensor; dim: number; index: number }): Tensor;
+    /**
+     * A copy of self with the slice at `index` along `dim` replaced by src.
+     *
+     * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+     * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+     */
+    selectScatter(src: Tensor, options: { dim: number; index: number }): Tensor;
+    /**
+     * A copy of self with the slice at `index` along `dim` replaced by src.
+     *
+     * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+     * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+     */
+    selectScatter(src: Tensor, dim: number, options: { index: number }): Tensor;
+    /**
+     * A copy of self with the slice at `index` along `dim` replaced by src.
+     *
+     * PyTorch: `select_scatter(Tensor self, Tensor src, int dim, int index) -> Tensor`
+     * @example torch.selectScatter(torch.zeros(2, 2), torch.ones(2), 0, 1) // tensor([[0., 0.], [1., 1.]])
+     */
+    selectScatter(src: Tensor, dim: number, index: number): Tensor;
+    /**
+     * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+     *
+     * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+     * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    diagonalScatter(options: {
+      src: Tensor;
+      offset?: number;
+      dim1?: number;
+      dim2?: number;
+    }): Tensor;
+    /**
+     * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+     *
+     * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+     * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    diagonalScatter(
+      src: Tensor,
+      options?: { offset?: number; dim1?: number; dim2?: number },
+    ): Tensor;
+    /**
+     * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+     *
+     * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+     * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    diagonalScatter(
+      src: Tensor,
+      offset: number,
+      options?: { dim1?: number; dim2?: number },
+    ): Tensor;
+    /**
+     * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+     *
+     * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+     * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    diagonalScatter(src: Tensor, offset: number, dim1: number, options?: { dim2?: number }): Tensor;
+    /**
+     * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
+     *
+     * PyTorch: `diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor`
+     * @example torch.diagonalScatter(torch.zeros(2, 2), torch.ones(2)) // tensor([[1., 0.], [0., 1.]])
+     */
+    diagonalScatter(src: Tensor, offset: number, dim1: number, dim2: number): Tensor;
+    /**
+     * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+     *
+     * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+     * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+     */
+    asStridedScatter(options: {
+      src: Tensor;
+      size: readonly number[];
+      stride: readonly number[];
+      storageOffset?: number | null;
+    }): Tensor;
+    /**
+     * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+     *
+     * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+     * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+     */
+    asStridedScatter(
+      src: Tensor,
+      options: {
+        size: readonly number[];
+        stride: readonly number[];
+        storageOffset?: number | null;
+      },
+    ): Tensor;
+    /**
+     * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+     *
+     * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+     * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+     */
+    asStridedScatter(
+      src: Tensor,
+      size: readonly number[],
+      options: { stride: readonly number[]; storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+     *
+     * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+     * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+     */
+    asStridedScatter(
+      src: Tensor,
+      size: readonly number[],
+      stride: readonly number[],
+      options?: { storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
+     *
+     * PyTorch: `as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor`
+     * @example torch.asStridedScatter(torch.zeros(4), torch.ones(2), [2], [2]) // tensor([1., 0., 1., 0.])
+     */
+    asStridedScatter(
+      src: Tensor,
+      size: readonly number[],
+      stride: readonly number[],
+      storageOffset: number | null,
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor | number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor | number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
+     *
+     * PyTorch: `quantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.quantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    quantile(
+      q: Tensor | number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(options: {
+      q: Tensor;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(options: {
+      q: number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(options: {
+      q: Tensor | number;
+      dim?: number | null;
+      keepdim?: boolean;
+      interpolation?: string;
+    }): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor | number,
+      options?: { dim?: number | null; keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor | number,
+      dim: number | null,
+      options?: { keepdim?: boolean; interpolation?: string },
+    ): Tensor;
+    /**
+     * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
+     *
+     * PyTorch: `nanquantile(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor`
+     * @example torch.nanquantile(torch.tensor([1, 2, 3, 4]), 0.5) // tensor(2.5000)
+     */
+    nanquantile(
+      q: Tensor | number,
+      dim: number | null,
+      keepdim: boolean,
+      options?: { interpolation?: string },
+    ): Tensor;
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(options: { bins: Tensor; weight?: Tensor | null; density?: boolean }): {
+      hist: Tensor;
+      bin_edges: Tensor;
+    };
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bins_tensor(Tensor self, Tensor bins, *, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(
+      bins: Tensor,
+      options?: { weight?: Tensor | null; density?: boolean },
+    ): { hist: Tensor; bin_edges: Tensor };
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(options?: {
+      bins?: number;
+      range?: readonly number[] | null;
+      weight?: Tensor | null;
+      density?: boolean;
+    }): { hist: Tensor; bin_edges: Tensor };
+    /**
+     * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
+     *
+     * PyTorch: `histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor bin_edges)`
+     * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
+     */
+    histogram(
+      bins: number,
+      options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
+    ): { hist: Tensor; bin_edges: Tensor };
   }
 }

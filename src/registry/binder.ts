@@ -136,7 +136,13 @@ function paramCheck(p: Param, numbersAsTensors: boolean): Check {
     const single = p.listSize > 0 && (p.base === "int" || p.base === "SymInt");
     // an element's type: any int (one beyond int64 is refused by badElement, as PyTorch's
     // unpacking refuses it)
-    const elType = single || p.base === "int" ? (v: unknown) => isInt(v) || base(v) : base;
+    // (a Scalar list takes numbers only: PyTorch's is_scalar_list)
+    const elType =
+      single || p.base === "int"
+        ? (v: unknown) => isInt(v) || base(v)
+        : p.base === "Scalar"
+          ? isNumber
+          : base;
     // `Tensor?[]` takes no None from Python in 1.13 (its parser checks a list of Tensors)
     // a name may be None (PyTorch's THPUtils_checkDimname)
     const el =
@@ -186,6 +192,7 @@ export function pyParamType(p: Param): string {
   if (p.base === "Tensor") return "tuple of Tensors";
   if (p.base === "Dimname") return "tuple of names";
   if (p.base === "SymInt") return "tuple of SymInts";
+  if (p.base === "Scalar") return "tuple of Scalars";
   return `tuple of ${names[p.base]}s`;
 }
 

@@ -141,6 +141,12 @@ export interface OverloadDecl {
    */
   named?: { nyi?: string; nameArg?: string; creates?: boolean };
   /**
+   * The `out=` form's own checks of the out tensor(s), with the schema's arguments, run after
+   * the forward and before the result is written (quantile's "out tensor must be same dtype as
+   * the input tensor", which PyTorch's out kernel checks after its argument checks)
+   */
+  checkOutAfter?: (out: Tensor | Tensor[], ...values: never[]) => void;
+  /**
    * The in-place form's own forward and derivative, for ops whose `x_` differs from `x`
    * (derivatives.yaml's `eq_.Scalar`: the result in self's dtype, zero gradients, EqBackward0;
    * `eq` gives bools and has no entry). The derivative is registered under `x_.overload`.
@@ -502,10 +508,12 @@ function factoryForward(
 // ---------------------------------------------------------------------------------------------
 // call forms
 
-type Callable = (...args: unknown[]) => unknown;
+export type Callable = (...args: unknown[]) => unknown;
 
 /** Each overload's `checkOut`, by its parsed schema (shared by its call forms' signatures). */
 const OUT_CHECKS = new WeakMap<Schema, NonNullable<OverloadDecl["checkOut"]>>();
+/** Each overload's `checkOutAfter`, likewise. */
+const OUT_CHECKS_AFTER = new WeakMap<Schema, NonNullable<OverloadDecl["checkOutAfter"]>>();
 
 type Binder = (self: unknown, args: unknown[]) => ReturnType<typeof bindCall>;
 
@@ -525,6 +533,7 @@ function makeCallable(
       OUT_CHECKS.get(b.sig.schema)?.(b.out as Tensor | Tensor[], ...(b.values as never[]));
     const r = b.sig.forward(...b.values);
     if (b.out === undefined || b.out === null) return r;
+    OUT_CHECKS_AFTER.get(b.sig.schema)?.(b.out as Tensor | Tensor[], ...(b.values as never[]));
     if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);
     return writeOut(pyName, r, b.out as Tensor, b.values);
   };
@@ -683,6 +692,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const prepare = (o: OverloadDecl) => {
     const schema = parseSchema(o.schema);
     if (o.checkOut !== undefined) OUT_CHECKS.set(schema, o.checkOut);
+    if (o.checkOutAfter !== undefined) OUT_CHECKS_AFTER.set(schema, o.checkOutAfter);
     const raw = o.forward as ((...args: unknown[]) => unknown) | null;
     let forward = raw;
     if (forward !== null && o.derivative !== undefined)

@@ -34,6 +34,12 @@ export interface OpSpec {
    * NotImplementedError instead of comparing tangents.
    */
   noForwardAd?: string;
+  /**
+   * The op's backward has no derivative in PyTorch (its `*_backward` op has no derivatives.yaml
+   * entry, as _segment_reduce_backward): the reason; test/gradgradcheck.test.ts then expects
+   * PyTorch's "derivative for aten::... is not implemented" instead of a gradgradcheck.
+   */
+  noDoubleBackward?: string;
 }
 
 export type Value = number | NonFinite;

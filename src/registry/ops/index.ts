@@ -19,3 +19,4 @@ import "./dunder.js";
 import "./misc.js";
 import "./decomp.js";
 import "./special-fns.js";
+import "./stats.js";

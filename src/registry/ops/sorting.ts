@@ -26,6 +26,7 @@ import { indexError, runtimeError } from "../../errors.js";
 import { needsGrad, record } from "../../autograd/function.js";
 import * as F from "../../autograd/formula-ops.js";
 import * as S from "../../backend/sort.js";
+import { histogramdd } from "../../backend/histogram.js";
 import { defineOp } from "../define.js";
 
 /** (values, indices), as torch.return_types.* of the ops here */
@@ -579,7 +580,7 @@ defineOp({
 // histc, bincount
 
 /** A double as c10's stream prints it in messages (1, 0.5, inf, nan, 1e+10). */
-function cppDouble(v: number): string {
+export function cppDouble(v: number): string {
   if (Number.isNaN(v)) return "nan";
   if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
   const p = Number(v.toPrecision(6));
@@ -633,17 +634,12 @@ function histcImpl(self: Tensor, bins: number, min: number, max: number): Tensor
   if (bins <= 0)
     throw runtimeError(`torch.histogram(): bins must be > 0, but got ${bins} for dimension 0`);
   const out = new self.dtype.ArrayType(bins);
-  // the edges in the input's dtype (linspace's first and last)
-  const left = r(lo);
-  const rightEdge = r(hi);
-  const width = r(rightEdge - left);
-  for (let i = 0; i < data.length; i++) {
-    const x = data[i];
-    if (!(x >= left && x <= rightEdge)) continue;
-    let pos = Math.trunc(r(r(r(x - left) * bins) / width));
-    if (pos === bins) pos -= 1;
-    out[pos] += 1;
-  }
+  // the edges in the input's dtype: linear interpolation reads only linspace's first and last
+  // and their count
+  const edges = new self.dtype.ArrayType(bins + 1);
+  edges[0] = r(lo);
+  edges[bins] = r(hi);
+  histogramdd(data, data.length, 1, null, [edges], "linear", f32, out);
   return wrap(out, [bins], self.dtype);
 }
 
