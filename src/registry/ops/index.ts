@@ -18,3 +18,4 @@ import "./math.js";
 import "./dunder.js";
 import "./misc.js";
 import "./decomp.js";
+import "./bitwise.js";

@@ -1,0 +1,436 @@
+/**
+ * Bitwise and integer ops: bitwise_and/or/xor/not, bitwise_left_shift/right_shift, their Python
+ * operator methods (`__and__`, `__iand__`, `__rand__`, `__lshift__`, ...), gcd, lcm and isin.
+ * One `defineOp` per op (see ../define.ts); the kernels are in src/backend/bitwise.ts.
+ *
+ * None is differentiable: they take bool and integer tensors (isin any non-bool dtype) and give
+ * integer or bool results. A floating result dtype is refused as PyTorch's CPU kernels refuse it
+ * (`"bitwise_and_cpu" not implemented for 'Float'`), after the broadcast shape is known and, in
+ * place, after the output checks, the order of PyTorch's TensorIterator.
+ */
+import { Tensor } from "../../tensor.js";
+import { bool, int32, uint8, resultType, type DType } from "../../dtype.js";
+import { broadcastShapes, shapeEqual } from "../../shape.js";
+import { allocOutput, scalarArray, scalarIn, scalarTypeName } from "../../ops/core.js";
+import { expandedData } from "../../ops/elementwise.js";
+import { BitOp, IntKind, bitwiseBinary, bitwiseNot } from "../../backend/bitwise.js";
+import { runtimeError, typeError } from "../../errors.js";
+import { defineOp, type OverloadDecl } from "../define.js";
+import { scalarArg } from "./elementwise.js";
+
+type Scalar = number | boolean | Tensor;
+type Operand = Tensor | number | boolean;
+
+/** The kernel's storage kind of an integer or bool dtype. */
+function kindOf(dt: DType): IntKind {
+  if (dt === bool) return IntKind.Bool;
+  if (dt === uint8) return IntKind.UInt8;
+  if (dt === int32) return IntKind.Int32;
+  return IntKind.Int64;
+}
+
+/** PyTorch's dispatch error of an integer-only CPU kernel for another dtype. */
+function notImplemented(kernel: string, dt: DType): Error {
+  return runtimeError(`"${kernel}" not implemented for '${scalarTypeName(dt)}'`);
+}
+
+/** The result dtype of a binary op; a number operand ranks as PyTorch's wrapped scalars. */
+function binaryDtype(a: Operand, b: Operand): DType {
+  return resultType([a, b]);
+}
+
+/**
+ * op(a, b) broadcast, computed and written in `dt` (the operands cast to it): the kernel walks
+ * contiguous operands directly and a number as a broadcast scalar, else broadcast copies.
+ */
+function compute(op: BitOp, a: Operand, b: Operand, shape: number[], dt: DType): Tensor {
+  const out = allocOutput(shape, dt);
+  const n = out.numel();
+  if (n === 0) return out;
+  const operand = (v: Operand): [Tensor["typedArray"], number, number] => {
+    if (!(v instanceof Tensor)) return [scalarArray(scalarIn(Number(v), dt), dt).slice(), 0, 0];
+    if (v.dtype === dt && v.isContiguous() && shapeEqual(v.shape, shape))
+      return [v.typedArray, v.offset, 1];
+    if (v.numel() === 1) {
+      const one = new dt.ArrayType(1);
+      one[0] = scalarIn(v.typedArray[v.offset], dt);
+      return [one, 0, 0];
+    }
+    return [expandedData(v, shape, dt), 0, 1];
+  };
+  const [A, aOff, aStep] = operand(a);
+  const [B, bOff, bStep] = operand(b);
+  bitwiseBinary(op, kindOf(dt), A, aOff, aStep, B, bOff, bStep, out.typedArray, n);
+  return out;
+}
+
+const shapeOf = (v: Operand): readonly number[] => (v instanceof Tensor ? v.shape : []);
+
+/**
+ * A binary integer op's forward: the broadcast shape (PyTorch's size mismatch error first),
+ * the result dtype, the dtype check of its kernel (`kernel`, e.g. "bitwise_and_cpu"), the
+ * kernel. `allowBool`: the kernel takes bools (and/or/xor do, shifts, gcd and lcm do not).
+ */
+function binaryForward(op: BitOp, kernel: string, allowBool: boolean) {
+  return (a: Operand, b: Operand): Tensor => {
+    const shape = broadcastShapes(shapeOf(a), shapeOf(b));
+    const dt = binaryDtype(a, b);
+    if (dt.isFloatingPoint || (dt === bool && !allowBool)) throw notImplemented(kernel, dt);
+    return compute(op, a, b, shape, dt);
+  };
+}
+
+/** Whether a result of dtype `from` may be written into a tensor of dtype `to` (can_cast). */
+function canCast(from: DType, to: DType): boolean {
+  if (from.isFloatingPoint && !to.isFloatingPoint) return false;
+  return !(from !== bool && to === bool);
+}
+
+/**
+ * The in-place form: TensorIterator's checks in its order (broadcast shape, then that it is
+ * self's shape, then that the result type casts to self's dtype), then the kernel's dtype check
+ * on the computation dtype, the promoted one (`x.bitwise_and_(True)` on int32 computes in int32).
+ */
+function inplaceForward(op: BitOp, kernel: string, allowBool: boolean) {
+  return (self: Tensor, other: Operand): Tensor => {
+    const shape = broadcastShapes(self.shape, shapeOf(other));
+    if (!shapeEqual(shape, self.shape))
+      throw runtimeError(
+        `output with shape [${self.shape.join(", ")}] doesn't match the broadcast shape [${shape.join(", ")}]`,
+      );
+    const dt = binaryDtype(self, other);
+    if (!canCast(dt, self.dtype))
+      throw runtimeError(
+        `result type ${scalarTypeName(dt)} can't be cast to the desired output type ${scalarTypeName(self.dtype)}`,
+      );
+    if (dt.isFloatingPoint || (dt === bool && !allowBool)) throw notImplemented(kernel, dt);
+    return compute(op, self, other, shape, dt);
+  };
+}
+
+/** The Tensor, Scalar-first and Scalar overloads of a binary op, and its dunder forms. */
+interface BinaryOverloads {
+  tensor: OverloadDecl;
+  scalarTensor: OverloadDecl;
+  tensorScalar: OverloadDecl;
+}
+
+function binaryOverloads(
+  name: string,
+  op: BitOp,
+  kernel: string,
+  allowBool: boolean,
+  scalarOverload: string,
+): BinaryOverloads {
+  const fwd = binaryForward(op, kernel, allowBool);
+  const inp = inplaceForward(op, kernel, allowBool);
+  return {
+    tensor: {
+      schema: `${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
+      forward: fwd,
+      inplace: { forward: inp },
+    },
+    scalarTensor: {
+      schema: `${name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`,
+      forward: (self: Scalar, other: Tensor) => fwd(scalarArg(self), other),
+      out: false,
+      inplace: false,
+    },
+    tensorScalar: {
+      schema: `${name}.${scalarOverload}(Tensor self, Scalar other) -> Tensor`,
+      forward: (self: Tensor, other: Scalar) => fwd(self, scalarArg(other)),
+      inplace: { forward: (self: Tensor, other: Scalar) => inp(self, scalarArg(other)) },
+    },
+  };
+}
+
+/** A dunder method (`__and__`) or its in-place twin (`__iand__`): method only, its own schemas. */
+function dunder(
+  name: string,
+  doc: string,
+  example: string,
+  forward: (self: Tensor, other: Operand) => Tensor,
+  inplaceName: string,
+  inplaceForward: (self: Tensor, other: Operand) => Tensor,
+): void {
+  defineOp({
+    name,
+    jsName: name,
+    variants: ["method"],
+    doc,
+    example,
+    overloads: [
+      { schema: `${name}.Tensor(Tensor self, Tensor other) -> Tensor`, forward },
+      {
+        schema: `${name}.Scalar(Tensor self, Scalar other) -> Tensor`,
+        forward: (self: Tensor, other: Scalar) => forward(self, scalarArg(other)),
+      },
+    ],
+  });
+  defineOp({
+    name: inplaceName,
+    jsName: inplaceName,
+    variants: ["method"],
+    doc: `In place: ${doc[0].toLowerCase()}${doc.slice(1)}`,
+    example: example.replace(name, inplaceName),
+    overloads: [
+      {
+        schema: `${inplaceName}.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`,
+        forward: inplaceForward,
+      },
+      {
+        schema: `${inplaceName}.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`,
+        forward: (self: Tensor, other: Scalar) => inplaceForward(self, scalarArg(other)),
+      },
+    ],
+  });
+}
+
+type Method = (this: Tensor, ...args: unknown[]) => Tensor;
+/** A registered in-place method (the generic in-place machinery: version, views, checks). */
+const callMethod = (self: Tensor, name: string, other: Operand): Tensor =>
+  ((self as unknown as Record<string, Method>)[name] as Method).call(self, other);
+
+// ---------------------------------------------------------------------------------------------
+// bitwise_and, bitwise_or, bitwise_xor and their operators
+
+for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
+  [
+    "bitwise_and",
+    BitOp.And,
+    "&",
+    "bitwiseAnd",
+    "__and__",
+    "__iand__",
+    "__rand__",
+    "and",
+    "torch.bitwiseAnd(torch.tensor([12, -3]), 10) // tensor([ 8, 8])",
+  ],
+  [
+    "bitwise_or",
+    BitOp.Or,
+    "|",
+    "bitwiseOr",
+    "__or__",
+    "__ior__",
+    "__ror__",
+    "or",
+    "torch.bitwiseOr(torch.tensor([12, -3]), 10) // tensor([14, -1])",
+  ],
+  [
+    "bitwise_xor",
+    BitOp.Xor,
+    "^",
+    "bitwiseXor",
+    "__xor__",
+    "__ixor__",
+    "__rxor__",
+    "exclusive or",
+    "torch.bitwiseXor(torch.tensor([12, -3]), 10) // tensor([  6, -9])",
+  ],
+] as const) {
+  const kernel = `${name}_cpu`;
+  const o = binaryOverloads(name, op, kernel, true, "Scalar");
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc: `The bitwise ${what} (\`${sym}\`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.`,
+    example,
+    overloads: [o.tensor, o.scalarTensor, o.tensorScalar],
+    methodOverloads: [o.tensor, o.tensorScalar],
+  });
+  const fwd = binaryForward(op, kernel, true);
+  dunder(
+    dunderName,
+    `\`input ${sym} other\` (${name}).`,
+    `torch.tensor([12, -3]).${dunderName}(10)`,
+    fwd,
+    iName,
+    (self, other) => callMethod(self, `${jsName}_`, other),
+  );
+  // Tensor.__rand__ (`other & self` in Python, its operands commuted) is the bitwise_and method
+  // itself (python_variable_methods.cpp binds it to THPVariable_bitwise_and): messages name it
+  defineOp({
+    name: rName,
+    jsName: rName,
+    variants: ["method"],
+    doc: `\`other ${sym} input\`: Python's reflected operator, the ${name} method.`,
+    example: `torch.tensor([12, -3]).${rName}(10)`,
+    overloads: [o.tensor, o.tensorScalar],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// bitwise_not and ~
+
+const notForward = (self: Tensor): Tensor => {
+  if (self.dtype.isFloatingPoint) throw notImplemented("bitwise_not_cpu", self.dtype);
+  const out = allocOutput(self.shape.slice(), self.dtype);
+  const n = out.numel();
+  if (n === 0) return out;
+  const src =
+    self.isContiguous() ? self.typedArray : expandedData(self, self.shape.slice(), self.dtype);
+  bitwiseNot(kindOf(self.dtype), src, self.isContiguous() ? self.offset : 0, out.typedArray, n);
+  return out;
+};
+
+defineOp({
+  name: "bitwise_not",
+  variants: ["function", "method", "inplace"],
+  out: true,
+  doc: "The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.",
+  example: "torch.bitwiseNot(torch.tensor([0, 5, -3])) // tensor([-1, -6,  2])",
+  overloads: [{ schema: "bitwise_not(Tensor self) -> Tensor", forward: notForward }],
+});
+
+defineOp({
+  name: "__invert__",
+  jsName: "__invert__",
+  variants: ["method"],
+  doc: "`~input`: bitwise_not, for integer and bool tensors only.",
+  example: "torch.tensor([true, false]).__invert__() // tensor([False,  True])",
+  overloads: [
+    {
+      schema: "__invert__(Tensor self) -> Tensor",
+      // python_variable_methods.cpp's THPVariable_invert refuses the other dtypes with a TypeError
+      forward: (self: Tensor) => {
+        if (self.dtype.isFloatingPoint)
+          throw typeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors",
+          );
+        return notForward(self);
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Shifts
+
+for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of [
+  [
+    "bitwise_left_shift",
+    BitOp.LeftShift,
+    "lshift_cpu",
+    "<<",
+    "bitwiseLeftShift",
+    "__lshift__",
+    "__ilshift__",
+    "left shift",
+    "torch.bitwiseLeftShift(torch.tensor([1, -3]), 2) // tensor([  4, -12])",
+  ],
+  [
+    "bitwise_right_shift",
+    BitOp.RightShift,
+    "rshift_cpu",
+    ">>",
+    "bitwiseRightShift",
+    "__rshift__",
+    "__irshift__",
+    "arithmetic right shift",
+    "torch.bitwiseRightShift(torch.tensor([16, -3]), 2) // tensor([ 4, -1])",
+  ],
+] as const) {
+  const o = binaryOverloads(name, op, kernel, false, "Tensor_Scalar");
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc: `The ${what} (\`${sym}\`) of an integer tensor by \`other\` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.`,
+    example,
+    overloads: [o.tensor, o.scalarTensor, o.tensorScalar],
+    methodOverloads: [o.tensor, o.tensorScalar],
+  });
+  dunder(
+    dunderName,
+    `\`input ${sym} other\` (${name}).`,
+    `torch.tensor([1, 2]).${dunderName}(1)`,
+    binaryForward(op, kernel, false),
+    iName,
+    (self, other) => callMethod(self, `${jsName}_`, other),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// gcd and lcm
+
+for (const [name, op, example] of [
+  ["gcd", BitOp.Gcd, "torch.gcd(torch.tensor([12, -9, 0]), torch.tensor([18, 6, 0])) // tensor([6, 3, 0])"],
+  ["lcm", BitOp.Lcm, "torch.lcm(torch.tensor([4, -6, 0]), torch.tensor([6, 4, 5])) // tensor([12, 12,  0])"],
+] as const) {
+  const kernel = `${name}_cpu`;
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc:
+      name === "gcd"
+        ? "The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0."
+        : "The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.",
+    example,
+    overloads: [
+      {
+        schema: `${name}(Tensor self, Tensor other) -> Tensor`,
+        forward: binaryForward(op, kernel, false),
+        inplace: { forward: inplaceForward(op, kernel, false) },
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// isin
+
+/**
+ * Whether each element of `elements` is among `test` (or not, `invert`), compared in their
+ * promoted dtype (so int64 16777217 is in float32 [16777216.]); NaN is in nothing. A set of the
+ * test values gives the answer in one pass over each: the result is the same whether or not
+ * `assume_unique` holds, which only chooses PyTorch's algorithm.
+ */
+function isinForward(elements: Operand, test: Operand, _assumeUnique: boolean, invert: boolean): Tensor {
+  for (const v of [elements, test])
+    if (v === true || v === false || (v instanceof Tensor && v.dtype === bool))
+      throw runtimeError("Unsupported input type encountered for isin(): Bool");
+  const dt = resultType([elements, test]);
+  const values = (v: Operand): Tensor["typedArray"] =>
+    v instanceof Tensor
+      ? expandedData(v, v.shape.slice(), dt)
+      : scalarArray(scalarIn(Number(v), dt), dt).slice();
+  const set = new Set<number>();
+  for (const x of values(test)) if (x === x) set.add(x); // NaN equals nothing
+  const shape = elements instanceof Tensor ? elements.shape.slice() : [];
+  const out = allocOutput(shape, bool);
+  const e = values(elements);
+  const o = out.typedArray;
+  const hit = invert ? 0 : 1;
+  for (let i = 0; i < o.length; i++) o[i] = set.has(e[i]) ? hit : 1 - hit;
+  return out;
+}
+
+defineOp({
+  name: "isin",
+  variants: ["function"],
+  out: true,
+  doc: "Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.",
+  example: "torch.isin(torch.tensor([1, 2, 3]), torch.tensor([2, 5])) // tensor([False,  True, False])",
+  overloads: [
+    {
+      schema:
+        "isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
+      forward: isinForward,
+    },
+    {
+      schema:
+        "isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
+      forward: (element: Scalar, test: Tensor, u: boolean, inv: boolean) =>
+        isinForward(scalarArg(element), test, u, inv),
+    },
+    {
+      schema:
+        "isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor",
+      forward: (elements: Tensor, test: Scalar, u: boolean, inv: boolean) =>
+        isinForward(elements, scalarArg(test), u, inv),
+    },
+  ],
+});
