@@ -111,7 +111,8 @@ export function bitwiseBinary(
     case BitOp.Or:
     case BitOp.Xor:
       if (i64) {
-        for (let i = 0; i < n; i++, ia += aStep, ib += bStep) out[i] = int64Bitwise(a[ia], b[ib], op);
+        for (let i = 0; i < n; i++, ia += aStep, ib += bStep)
+          out[i] = int64Bitwise(a[ia], b[ib], op);
       } else if (op === BitOp.And) {
         for (let i = 0; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] & b[ib];
       } else if (op === BitOp.Or) {
@@ -155,7 +156,13 @@ export function bitwiseBinary(
 }
 
 /** ~x: not for bools, the one's complement for integers. */
-export function bitwiseNot(kind: IntKind, a: TypedArray, aOff: number, out: TypedArray, n: number): void {
+export function bitwiseNot(
+  kind: IntKind,
+  a: TypedArray,
+  aOff: number,
+  out: TypedArray,
+  n: number,
+): void {
   switch (kind) {
     case IntKind.Bool:
       for (let i = 0; i < n; i++) out[i] = a[aOff + i] === 0 ? 1 : 0;

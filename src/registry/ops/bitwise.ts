@@ -269,8 +269,9 @@ const notForward = (self: Tensor): Tensor => {
   const out = allocOutput(self.shape.slice(), self.dtype);
   const n = out.numel();
   if (n === 0) return out;
-  const src =
-    self.isContiguous() ? self.typedArray : expandedData(self, self.shape.slice(), self.dtype);
+  const src = self.isContiguous()
+    ? self.typedArray
+    : expandedData(self, self.shape.slice(), self.dtype);
   bitwiseNot(kindOf(self.dtype), src, self.isContiguous() ? self.offset : 0, out.typedArray, n);
   return out;
 };
@@ -333,7 +334,7 @@ for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of 
   ],
 ] as const) {
   const o = binaryOverloads(name, op, kernel, false, "Tensor_Scalar");
-  defineOp({
+  const entry = defineOp({
     name,
     variants: ["function", "method", "inplace"],
     out: true,
@@ -350,14 +351,43 @@ for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of 
     iName,
     (self, other) => callMethod(self, `${jsName}_`, other),
   );
+  // Tensor.__rlshift__ / __rrshift__ (`other << self` in Python) are Python methods of
+  // torch/_tensor.py: `return torch.bitwise_left_shift(other, self)`, that function's binding
+  // checking `other`
+  const fnForm = entry.fn;
+  const rName = `__r${dunderName.slice(2)}`;
+  defineOp({
+    name: rName,
+    jsName: rName,
+    variants: ["method"],
+    python: true,
+    untyped: ["other"],
+    tsTypes: { other: "Tensor | number | boolean" },
+    doc: `\`other ${sym} input\`: Python's reflected operator, torch.${name}(other, input).`,
+    example: `torch.tensor([1, 2]).${rName}(3)`,
+    overloads: [
+      {
+        schema: `${rName}(Tensor self, Scalar other) -> Tensor`,
+        forward: (self: Tensor, other: unknown) => fnForm(other, self) as Tensor,
+      },
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // gcd and lcm
 
 for (const [name, op, example] of [
-  ["gcd", BitOp.Gcd, "torch.gcd(torch.tensor([12, -9, 0]), torch.tensor([18, 6, 0])) // tensor([6, 3, 0])"],
-  ["lcm", BitOp.Lcm, "torch.lcm(torch.tensor([4, -6, 0]), torch.tensor([6, 4, 5])) // tensor([12, 12,  0])"],
+  [
+    "gcd",
+    BitOp.Gcd,
+    "torch.gcd(torch.tensor([12, -9, 0]), torch.tensor([18, 6, 0])) // tensor([6, 3, 0])",
+  ],
+  [
+    "lcm",
+    BitOp.Lcm,
+    "torch.lcm(torch.tensor([4, -6, 0]), torch.tensor([6, 4, 5])) // tensor([12, 12,  0])",
+  ],
 ] as const) {
   const kernel = `${name}_cpu`;
   defineOp({
@@ -388,7 +418,12 @@ for (const [name, op, example] of [
  * test values gives the answer in one pass over each: the result is the same whether or not
  * `assume_unique` holds, which only chooses PyTorch's algorithm.
  */
-function isinForward(elements: Operand, test: Operand, _assumeUnique: boolean, invert: boolean): Tensor {
+function isinForward(
+  elements: Operand,
+  test: Operand,
+  _assumeUnique: boolean,
+  invert: boolean,
+): Tensor {
   for (const v of [elements, test])
     if (v === true || v === false || (v instanceof Tensor && v.dtype === bool))
       throw runtimeError("Unsupported input type encountered for isin(): Bool");
@@ -413,7 +448,8 @@ defineOp({
   variants: ["function"],
   out: true,
   doc: "Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.",
-  example: "torch.isin(torch.tensor([1, 2, 3]), torch.tensor([2, 5])) // tensor([False,  True, False])",
+  example:
+    "torch.isin(torch.tensor([1, 2, 3]), torch.tensor([2, 5])) // tensor([False,  True, False])",
   overloads: [
     {
       schema:
