@@ -13,7 +13,13 @@ import { bool, int32, uint8, resultType, type DType } from "../../dtype.js";
 import { broadcastShapes, shapeEqual } from "../../shape.js";
 import { allocOutput, scalarArray, scalarIn, scalarTypeName } from "../../ops/core.js";
 import { expandedData } from "../../ops/elementwise.js";
-import { BitOp, IntKind, bitwiseBinary, bitwiseNot } from "../../backend/bitwise.js";
+import {
+  BitOp,
+  IntKind,
+  bitwiseBinary,
+  bitwiseNot,
+  isin as isinKernel,
+} from "../../backend/bitwise.js";
 import { runtimeError, typeError } from "../../errors.js";
 import { defineOp, type OverloadDecl } from "../define.js";
 import { scalarArg } from "./elementwise.js";
@@ -414,8 +420,8 @@ for (const [name, op, example] of [
 
 /**
  * Whether each element of `elements` is among `test` (or not, `invert`), compared in their
- * promoted dtype (so int64 16777217 is in float32 [16777216.]); NaN is in nothing. A set of the
- * test values gives the answer in one pass over each: the result is the same whether or not
+ * promoted dtype (so int64 16777217 is in float32 [16777216.]); NaN is in nothing. The kernel
+ * looks each element up in a set of the test values: the result is the same whether or not
  * `assume_unique` holds, which only chooses PyTorch's algorithm.
  */
 function isinForward(
@@ -428,18 +434,17 @@ function isinForward(
     if (v === true || v === false || (v instanceof Tensor && v.dtype === bool))
       throw runtimeError("Unsupported input type encountered for isin(): Bool");
   const dt = resultType([elements, test]);
-  const values = (v: Operand): Tensor["typedArray"] =>
-    v instanceof Tensor
-      ? expandedData(v, v.shape.slice(), dt)
-      : scalarArray(scalarIn(Number(v), dt), dt).slice();
-  const set = new Set<number>();
-  for (const x of values(test)) if (x === x) set.add(x); // NaN equals nothing
+  // each operand's values in the promoted dtype: its storage when it already is contiguous
+  const values = (v: Operand): [Tensor["typedArray"], number, number] => {
+    if (!(v instanceof Tensor)) return [scalarArray(scalarIn(Number(v), dt), dt).slice(), 0, 1];
+    if (v.dtype === dt && v.isContiguous()) return [v.typedArray, v.offset, v.numel()];
+    return [expandedData(v, v.shape.slice(), dt), 0, v.numel()];
+  };
   const shape = elements instanceof Tensor ? elements.shape.slice() : [];
   const out = allocOutput(shape, bool);
-  const e = values(elements);
-  const o = out.typedArray;
-  const hit = invert ? 0 : 1;
-  for (let i = 0; i < o.length; i++) o[i] = set.has(e[i]) ? hit : 1 - hit;
+  const [e, eOff, n] = values(elements);
+  const [t, tOff, m] = values(test);
+  isinKernel(e, eOff, n, tOff === 0 ? t : t.subarray(tOff), m, out.typedArray, invert);
   return out;
 }
 
