@@ -210,7 +210,7 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
     "__iand__",
     "__rand__",
     "and",
-    "torch.bitwiseAnd(torch.tensor([12, -3]), 10) // tensor([ 8, 8])",
+    "torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])",
   ],
   [
     "bitwise_or",
@@ -221,7 +221,7 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
     "__ior__",
     "__ror__",
     "or",
-    "torch.bitwiseOr(torch.tensor([12, -3]), 10) // tensor([14, -1])",
+    "torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])",
   ],
   [
     "bitwise_xor",
@@ -232,7 +232,7 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
     "__ixor__",
     "__rxor__",
     "exclusive or",
-    "torch.bitwiseXor(torch.tensor([12, -3]), 10) // tensor([  6, -9])",
+    "torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])",
   ],
 ] as const) {
   const kernel = `${name}_cpu`;
@@ -250,7 +250,7 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
   dunder(
     dunderName,
     `\`input ${sym} other\` (${name}).`,
-    `torch.tensor([12, -3]).${dunderName}(10)`,
+    `torch.tensor([12, -3], { dtype: torch.int64 }).${dunderName}(10) // ${example.split(" // ")[1]}`,
     fwd,
     iName,
     (self, other) => callMethod(self, `${jsName}_`, other),
@@ -262,7 +262,7 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
     jsName: rName,
     variants: ["method"],
     doc: `\`other ${sym} input\`: Python's reflected operator, the ${name} method.`,
-    example: `torch.tensor([12, -3]).${rName}(10)`,
+    example: `torch.tensor([12, -3], { dtype: torch.int64 }).${rName}(10) // ${example.split(" // ")[1]}`,
     overloads: [o.tensor, o.tensorScalar],
   });
 }
@@ -287,7 +287,8 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.",
-  example: "torch.bitwiseNot(torch.tensor([0, 5, -3])) // tensor([-1, -6,  2])",
+  example:
+    "torch.bitwiseNot(torch.tensor([0, 5, -3], { dtype: torch.int64 })) // tensor([-1, -6,  2])",
   overloads: [{ schema: "bitwise_not(Tensor self) -> Tensor", forward: notForward }],
 });
 
@@ -315,7 +316,7 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // Shifts
 
-for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of [
+for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example, rExample] of [
   [
     "bitwise_left_shift",
     BitOp.LeftShift,
@@ -325,7 +326,8 @@ for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of 
     "__lshift__",
     "__ilshift__",
     "left shift",
-    "torch.bitwiseLeftShift(torch.tensor([1, -3]), 2) // tensor([  4, -12])",
+    "torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])",
+    "tensor([ 6, 12])",
   ],
   [
     "bitwise_right_shift",
@@ -336,7 +338,8 @@ for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of 
     "__rshift__",
     "__irshift__",
     "arithmetic right shift",
-    "torch.bitwiseRightShift(torch.tensor([16, -3]), 2) // tensor([ 4, -1])",
+    "torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])",
+    "tensor([1, 0])",
   ],
 ] as const) {
   const o = binaryOverloads(name, op, kernel, false, "Tensor_Scalar");
@@ -352,7 +355,7 @@ for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of 
   dunder(
     dunderName,
     `\`input ${sym} other\` (${name}).`,
-    `torch.tensor([1, 2]).${dunderName}(1)`,
+    `${example.split(" // ")[0].replace(/^torch\.\w+\((.*), (\d+)\)$/, `$1.${dunderName}($2)`)} // ${example.split(" // ")[1]}`,
     binaryForward(op, kernel, false),
     iName,
     (self, other) => callMethod(self, `${jsName}_`, other),
@@ -370,7 +373,7 @@ for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example] of 
     untyped: ["other"],
     tsTypes: { other: "Tensor | number | boolean" },
     doc: `\`other ${sym} input\`: Python's reflected operator, torch.${name}(other, input).`,
-    example: `torch.tensor([1, 2]).${rName}(3)`,
+    example: `torch.tensor([1, 2], { dtype: torch.int64 }).${rName}(3) // ${rExample}`,
     overloads: [
       {
         schema: `${rName}(Tensor self, Scalar other) -> Tensor`,
@@ -387,12 +390,12 @@ for (const [name, op, example] of [
   [
     "gcd",
     BitOp.Gcd,
-    "torch.gcd(torch.tensor([12, -9, 0]), torch.tensor([18, 6, 0])) // tensor([6, 3, 0])",
+    "torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])",
   ],
   [
     "lcm",
     BitOp.Lcm,
-    "torch.lcm(torch.tensor([4, -6, 0]), torch.tensor([6, 4, 5])) // tensor([12, 12,  0])",
+    "torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])",
   ],
 ] as const) {
   const kernel = `${name}_cpu`;
@@ -454,7 +457,7 @@ defineOp({
   out: true,
   doc: "Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.",
   example:
-    "torch.isin(torch.tensor([1, 2, 3]), torch.tensor([2, 5])) // tensor([False,  True, False])",
+    "torch.isin(torch.tensor([1, 2, 3], { dtype: torch.int64 }), torch.tensor([2, 5], { dtype: torch.int64 })) // tensor([False,  True, False])",
   overloads: [
     {
       schema:
