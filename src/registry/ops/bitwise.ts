@@ -114,6 +114,19 @@ function inplaceForward(op: BitOp, kernel: string, allowBool: boolean) {
   };
 }
 
+/**
+ * An out= tensor's check before computing, as TensorIterator's: the broadcast shape, then that
+ * the result dtype casts to out's (its kernel's dtype error comes later, from the forward).
+ */
+function checkBinaryOut(out: Tensor, a: Operand, b: Operand): void {
+  broadcastShapes(shapeOf(a), shapeOf(b));
+  const dt = binaryDtype(a, b);
+  if (!canCast(dt, out.dtype))
+    throw runtimeError(
+      `result type ${scalarTypeName(dt)} can't be cast to the desired output type ${scalarTypeName(out.dtype)}`,
+    );
+}
+
 /** The Tensor, Scalar-first and Scalar overloads of a binary op, and its dunder forms. */
 interface BinaryOverloads {
   tensor: OverloadDecl;
@@ -134,6 +147,7 @@ function binaryOverloads(
     tensor: {
       schema: `${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
       forward: fwd,
+      checkOut: checkBinaryOut,
       inplace: { forward: inp },
     },
     scalarTensor: {
@@ -145,6 +159,8 @@ function binaryOverloads(
     tensorScalar: {
       schema: `${name}.${scalarOverload}(Tensor self, Scalar other) -> Tensor`,
       forward: (self: Tensor, other: Scalar) => fwd(self, scalarArg(other)),
+      checkOut: (out: Tensor, self: Tensor, other: Scalar) =>
+        checkBinaryOut(out, self, scalarArg(other)),
       inplace: { forward: (self: Tensor, other: Scalar) => inp(self, scalarArg(other)) },
     },
   };
@@ -289,7 +305,19 @@ defineOp({
   doc: "The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.",
   example:
     "torch.bitwiseNot(torch.tensor([0, 5, -3], { dtype: torch.int64 })) // tensor([-1, -6,  2])",
-  overloads: [{ schema: "bitwise_not(Tensor self) -> Tensor", forward: notForward }],
+  overloads: [
+    {
+      schema: "bitwise_not(Tensor self) -> Tensor",
+      forward: notForward,
+      // a unary TensorIterator op whose out must have the input's dtype
+      checkOut: (out: Tensor, self: Tensor) => {
+        if (out.dtype !== self.dtype)
+          throw runtimeError(
+            `Found dtype ${scalarTypeName(out.dtype)} but expected ${scalarTypeName(self.dtype)}`,
+          );
+      },
+    },
+  ],
 });
 
 defineOp({
@@ -412,6 +440,7 @@ for (const [name, op, example] of [
       {
         schema: `${name}(Tensor self, Tensor other) -> Tensor`,
         forward: binaryForward(op, kernel, false),
+        checkOut: checkBinaryOut,
         inplace: { forward: inplaceForward(op, kernel, false) },
       },
     ],
@@ -427,15 +456,39 @@ for (const [name, op, example] of [
  * looks each element up in a set of the test values: the result is the same whether or not
  * `assume_unique` holds, which only chooses PyTorch's algorithm.
  */
+/** isin refuses bools (its meta function's check_for_unsupported_isin_dtype). */
+function checkIsinInputs(elements: Operand, test: Operand): void {
+  for (const v of [elements, test])
+    if (v === true || v === false || (v instanceof Tensor && v.dtype === bool))
+      throw runtimeError("Unsupported input type encountered for isin(): Bool");
+}
+
+/** C++'s TypeMeta name of a dtype, as structured kernels' out= messages give it. */
+const CPP_TYPE_NAMES: Record<string, string> = {
+  bool: "bool",
+  uint8: "unsigned char",
+  int32: "int",
+  int64: "long int",
+  float32: "float",
+  float64: "double",
+};
+
+/** isin's out= (a structured kernel's output of fixed dtype): bool, after the input check. */
+function checkIsinOut(out: Tensor, elements: Operand, test: Operand): void {
+  checkIsinInputs(elements, test);
+  if (out.dtype !== bool)
+    throw runtimeError(
+      `Expected out tensor to have dtype bool, but got ${CPP_TYPE_NAMES[out.dtype.name]} instead`,
+    );
+}
+
 function isinForward(
   elements: Operand,
   test: Operand,
   _assumeUnique: boolean,
   invert: boolean,
 ): Tensor {
-  for (const v of [elements, test])
-    if (v === true || v === false || (v instanceof Tensor && v.dtype === bool))
-      throw runtimeError("Unsupported input type encountered for isin(): Bool");
+  checkIsinInputs(elements, test);
   const dt = resultType([elements, test]);
   // each operand's values in the promoted dtype: its storage when it already is contiguous
   const values = (v: Operand): [Tensor["typedArray"], number, number] => {
@@ -463,18 +516,23 @@ defineOp({
       schema:
         "isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
       forward: isinForward,
+      checkOut: checkIsinOut,
     },
     {
       schema:
         "isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor",
       forward: (element: Scalar, test: Tensor, u: boolean, inv: boolean) =>
         isinForward(scalarArg(element), test, u, inv),
+      checkOut: (out: Tensor, element: Scalar, test: Tensor) =>
+        checkIsinOut(out, scalarArg(element), test),
     },
     {
       schema:
         "isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor",
       forward: (elements: Tensor, test: Scalar, u: boolean, inv: boolean) =>
         isinForward(elements, scalarArg(test), u, inv),
+      checkOut: (out: Tensor, elements: Tensor, test: Scalar) =>
+        checkIsinOut(out, elements, scalarArg(test)),
     },
   ],
 });
