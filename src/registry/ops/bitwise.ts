@@ -127,7 +127,7 @@ function checkBinaryOut(out: Tensor, a: Operand, b: Operand): void {
     );
 }
 
-/** The Tensor, Scalar-first and Scalar overloads of a binary op, and its dunder forms. */
+/** The Tensor, Scalar-first and Scalar overloads of a binary op (the first and last have in-place and out= forms). */
 interface BinaryOverloads {
   tensor: OverloadDecl;
   scalarTensor: OverloadDecl;
