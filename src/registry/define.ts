@@ -124,6 +124,13 @@ export interface OverloadDecl {
   derivative?: DerivativeDecl<any, any>;
   /** an out= variant of this overload exists (default: the entry's `out`) */
   out?: boolean;
+  /**
+   * Checks of the out= tensor that PyTorch makes before computing (TensorIterator's cast check
+   * before a kernel's dtype dispatch, a structured kernel's fixed output dtype: isin's bool),
+   * given the out tensor and the schema's arguments; writeOut's checks follow the computation.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as `forward`
+  checkOut?: (out: Tensor, ...args: any[]) => void;
   /** a deprecated signature (PyTorch's deprecated.yaml): bound, never listed in errors */
   hidden?: boolean;
   /**
@@ -499,6 +506,9 @@ function factoryForward(
 
 type Callable = (...args: unknown[]) => unknown;
 
+/** The function signatures whose out= tensor is checked before computing (OverloadDecl.checkOut). */
+const OUT_CHECKS = new WeakMap<Signature, (out: Tensor, ...args: unknown[]) => void>();
+
 type Binder = (self: unknown, args: unknown[]) => ReturnType<typeof bindCall>;
 
 function makeCallable(
@@ -512,7 +522,10 @@ function makeCallable(
   const bind: Binder = pythonBind ?? ((self, args) => bindCall(pyName, sigs, self, args));
   const slow = (self: unknown, args: unknown[]): unknown => {
     const b = bind(self, args);
-    if (b.out instanceof Tensor) factoryOutDtype(b.sig.schema, b.values, b.out);
+    if (b.out instanceof Tensor) {
+      factoryOutDtype(b.sig.schema, b.values, b.out);
+      OUT_CHECKS.get(b.sig)?.(b.out, ...b.values);
+    }
     const r = b.sig.forward(...b.values);
     if (b.out === undefined || b.out === null) return r;
     if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);
@@ -696,6 +709,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
       out: o.out ?? decl.out ?? false,
       hidden: o.hidden ?? false,
       hasInplace: o.inplace !== false,
+      checkOut: o.checkOut,
     };
   };
   // an overload shared by the function and method lists is prepared (and its derivative
@@ -735,6 +749,10 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     };
   };
   const functionSigs = has("function") ? fnOverloads.map((o) => sig(o, false, wrapSelf(o))) : [];
+  functionSigs.forEach((s, i) => {
+    const check = fnOverloads[i].checkOut;
+    if (check !== undefined) OUT_CHECKS.set(s, check as (out: Tensor, ...args: unknown[]) => void);
+  });
   const methodSigs = has("method") ? mOverloads.map((o) => sig(o, true)) : [];
   const inplaceSigs = has("inplace")
     ? mOverloads

@@ -1,6 +1,7 @@
 /**
  * Bitwise and integer ops: bitwise_and/or/xor/not, bitwise_left_shift/right_shift, their Python
- * operator methods (`__and__`, `__iand__`, `__rand__`, `__lshift__`, ...), gcd, lcm and isin.
+ * operator methods (`__and__`, `__iand__`, `__rand__`, `__lshift__`, `__invert__`, ...), gcd,
+ * lcm and isin.
  * One `defineOp` per op (see ../define.ts); the kernels are in src/backend/bitwise.ts.
  *
  * None is differentiable: they take bool and integer tensors (isin any non-bool dtype) and give
@@ -21,7 +22,8 @@ import {
   isin as isinKernel,
 } from "../../backend/bitwise.js";
 import { runtimeError, typeError } from "../../errors.js";
-import { defineOp, type OverloadDecl } from "../define.js";
+import { defineOp, fn, type OverloadDecl } from "../define.js";
+import { aliasOf, pyBinary, type Method, type Result } from "./dunder.js";
 import { scalarArg } from "./elementwise.js";
 
 type Scalar = number | boolean | Tensor;
@@ -166,65 +168,14 @@ function binaryOverloads(
   };
 }
 
-/** A dunder method (`__and__`) or its in-place twin (`__iand__`): method only, its own schemas. */
-function dunder(
-  name: string,
-  doc: string,
-  example: string,
-  forward: (self: Tensor, other: Operand) => Tensor,
-  inplaceName: string,
-  inplaceForward: (self: Tensor, other: Operand) => Tensor,
-): void {
-  defineOp({
-    name,
-    jsName: name,
-    variants: ["method"],
-    doc,
-    example,
-    overloads: [
-      { schema: `${name}.Tensor(Tensor self, Tensor other) -> Tensor`, forward },
-      {
-        schema: `${name}.Scalar(Tensor self, Scalar other) -> Tensor`,
-        forward: (self: Tensor, other: Scalar) => forward(self, scalarArg(other)),
-      },
-    ],
-  });
-  defineOp({
-    name: inplaceName,
-    jsName: inplaceName,
-    variants: ["method"],
-    doc: `In place: ${doc[0].toLowerCase()}${doc.slice(1)}`,
-    example: example.replace(name, inplaceName),
-    overloads: [
-      {
-        schema: `${inplaceName}.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)`,
-        forward: inplaceForward,
-      },
-      {
-        schema: `${inplaceName}.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)`,
-        forward: (self: Tensor, other: Scalar) => inplaceForward(self, scalarArg(other)),
-      },
-    ],
-  });
-}
-
-type Method = (this: Tensor, ...args: unknown[]) => Tensor;
-/** A registered in-place method (the generic in-place machinery: version, views, checks). */
-const callMethod = (self: Tensor, name: string, other: Operand): Tensor =>
-  ((self as unknown as Record<string, Method>)[name] as Method).call(self, other);
-
 // ---------------------------------------------------------------------------------------------
 // bitwise_and, bitwise_or, bitwise_xor and their operators
 
-for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
+for (const [name, op, sym, what, example] of [
   [
     "bitwise_and",
     BitOp.And,
     "&",
-    "bitwiseAnd",
-    "__and__",
-    "__iand__",
-    "__rand__",
     "and",
     "torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])",
   ],
@@ -232,10 +183,6 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
     "bitwise_or",
     BitOp.Or,
     "|",
-    "bitwiseOr",
-    "__or__",
-    "__ior__",
-    "__ror__",
     "or",
     "torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])",
   ],
@@ -243,10 +190,6 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
     "bitwise_xor",
     BitOp.Xor,
     "^",
-    "bitwiseXor",
-    "__xor__",
-    "__ixor__",
-    "__rxor__",
     "exclusive or",
     "torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])",
   ],
@@ -261,25 +204,6 @@ for (const [name, op, sym, jsName, dunderName, iName, rName, what, example] of [
     example,
     overloads: [o.tensor, o.scalarTensor, o.tensorScalar],
     methodOverloads: [o.tensor, o.tensorScalar],
-  });
-  const fwd = binaryForward(op, kernel, true);
-  dunder(
-    dunderName,
-    `\`input ${sym} other\` (${name}).`,
-    `torch.tensor([12, -3], { dtype: torch.int64 }).${dunderName}(10) // ${example.split(" // ")[1]}`,
-    fwd,
-    iName,
-    (self, other) => callMethod(self, `${jsName}_`, other),
-  );
-  // Tensor.__rand__ (`other & self` in Python, its operands commuted) is the bitwise_and method
-  // itself (python_variable_methods.cpp binds it to THPVariable_bitwise_and): messages name it
-  defineOp({
-    name: rName,
-    jsName: rName,
-    variants: ["method"],
-    doc: `\`other ${sym} input\`: Python's reflected operator, the ${name} method.`,
-    example: `torch.tensor([12, -3], { dtype: torch.int64 }).${rName}(10) // ${example.split(" // ")[1]}`,
-    overloads: [o.tensor, o.tensorScalar],
   });
 }
 
@@ -344,34 +268,26 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // Shifts
 
-for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example, rExample] of [
+for (const [name, op, kernel, sym, what, example] of [
   [
     "bitwise_left_shift",
     BitOp.LeftShift,
     "lshift_cpu",
     "<<",
-    "bitwiseLeftShift",
-    "__lshift__",
-    "__ilshift__",
     "left shift",
     "torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])",
-    "tensor([ 6, 12])",
   ],
   [
     "bitwise_right_shift",
     BitOp.RightShift,
     "rshift_cpu",
     ">>",
-    "bitwiseRightShift",
-    "__rshift__",
-    "__irshift__",
     "arithmetic right shift",
     "torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])",
-    "tensor([1, 0])",
   ],
 ] as const) {
   const o = binaryOverloads(name, op, kernel, false, "Tensor_Scalar");
-  const entry = defineOp({
+  defineOp({
     name,
     variants: ["function", "method", "inplace"],
     out: true,
@@ -380,35 +296,79 @@ for (const [name, op, kernel, sym, jsName, dunderName, iName, what, example, rEx
     overloads: [o.tensor, o.scalarTensor, o.tensorScalar],
     methodOverloads: [o.tensor, o.tensorScalar],
   });
-  dunder(
-    dunderName,
-    `\`input ${sym} other\` (${name}).`,
-    `${example.split(" // ")[0].replace(/^torch\.\w+\((.*), (\d+)\)$/, `$1.${dunderName}($2)`)} // ${example.split(" // ")[1]}`,
-    binaryForward(op, kernel, false),
-    iName,
-    (self, other) => callMethod(self, `${jsName}_`, other),
-  );
-  // Tensor.__rlshift__ / __rrshift__ (`other << self` in Python) are Python methods of
-  // torch/_tensor.py: `return torch.bitwise_left_shift(other, self)`, that function's binding
-  // checking `other`
-  const fnForm = entry.fn;
-  const rName = `__r${dunderName.slice(2)}`;
-  defineOp({
-    name: rName,
-    jsName: rName,
-    variants: ["method"],
-    python: true,
-    untyped: ["other"],
-    tsTypes: { other: "Tensor | number | boolean" },
-    doc: `\`other ${sym} input\`: Python's reflected operator, torch.${name}(other, input).`,
-    example: `torch.tensor([1, 2], { dtype: torch.int64 }).${rName}(3) // ${rExample}`,
-    overloads: [
-      {
-        schema: `${rName}(Tensor self, Scalar other) -> Tensor`,
-        forward: (self: Tensor, other: unknown) => fnForm(other, self) as Tensor,
-      },
-    ],
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python's operator methods (as src/registry/ops/dunder.ts's): `__and__`, `__rand__` (and's
+// operands commute), `__iand__`, the or/xor/shift ones, their TypeErrors as NotImplemented.
+// The C-level ones are the named op's binding (python_variable_methods.cpp binds `__rand__` to
+// bitwise_and itself; `__and__.Scalar`/`.Tensor` and `__lshift__` are ATen twins of
+// bitwise_and/bitwise_left_shift with the same overloads and kernels, whose TypeErrors never
+// surface); `__rlshift__`/`__rrshift__` are torch/_tensor.py's `torch.bitwise_left_shift(other,
+// self)`. `__invert__` (above) has no NotImplemented wrapper.
+
+const leftShift = fn("bitwiseLeftShift");
+const rightShift = fn("bitwiseRightShift");
+const operatorMethods: Record<string, Method> = {
+  __and__: aliasOf("bitwiseAnd"),
+  __rand__: aliasOf("bitwiseAnd"),
+  __iand__: aliasOf("bitwiseAnd_"),
+  __or__: aliasOf("bitwiseOr"),
+  __ror__: aliasOf("bitwiseOr"),
+  __ior__: aliasOf("bitwiseOr_"),
+  __xor__: aliasOf("bitwiseXor"),
+  __rxor__: aliasOf("bitwiseXor"),
+  __ixor__: aliasOf("bitwiseXor_"),
+  __lshift__: aliasOf("bitwiseLeftShift"),
+  __ilshift__: aliasOf("bitwiseLeftShift_"),
+  __rlshift__: pyBinary((self, other) => leftShift(other, self)),
+  __rshift__: aliasOf("bitwiseRightShift"),
+  __irshift__: aliasOf("bitwiseRightShift_"),
+  __rrshift__: pyBinary((self, other) => rightShift(other, self)),
+};
+for (const [name, m] of Object.entries(operatorMethods)) {
+  Object.defineProperty(Tensor.prototype, name, {
+    value: m,
+    writable: true,
+    configurable: true,
+    enumerable: false,
   });
+}
+
+type Other = Tensor | number | boolean;
+declare module "../../tensor.js" {
+  interface Tensor {
+    /** `self & other`: `bitwise_and`; NotImplemented for an operand it refuses. */
+    __and__(other: Other): Result;
+    /** `other & self`: `bitwise_and` (and commutes). */
+    __rand__(other: Other): Result;
+    /** `self &= other`: `bitwise_and_`. */
+    __iand__(other: Other): Result;
+    /** `self | other`: `bitwise_or`. */
+    __or__(other: Other): Result;
+    /** `other | self`: `bitwise_or` (or commutes). */
+    __ror__(other: Other): Result;
+    /** `self |= other`: `bitwise_or_`. */
+    __ior__(other: Other): Result;
+    /** `self ^ other`: `bitwise_xor`. */
+    __xor__(other: Other): Result;
+    /** `other ^ self`: `bitwise_xor` (xor commutes). */
+    __rxor__(other: Other): Result;
+    /** `self ^= other`: `bitwise_xor_`. */
+    __ixor__(other: Other): Result;
+    /** `self << other`: `bitwise_left_shift`. */
+    __lshift__(other: Other): Result;
+    /** `self <<= other`: `bitwise_left_shift_`. */
+    __ilshift__(other: Other): Result;
+    /** `other << self`: `torch.bitwise_left_shift(other, self)`. */
+    __rlshift__(other: Other | { other: Other }): Result;
+    /** `self >> other`: `bitwise_right_shift`. */
+    __rshift__(other: Other): Result;
+    /** `self >>= other`: `bitwise_right_shift_`. */
+    __irshift__(other: Other): Result;
+    /** `other >> self`: `torch.bitwise_right_shift(other, self)`. */
+    __rrshift__(other: Other | { other: Other }): Result;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
