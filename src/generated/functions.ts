@@ -12010,3 +12010,432 @@ export const segmentReduce = fn("segmentReduce") as {
     },
   ): Tensor;
 };
+
+/** The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
+export const bitwiseAnd = fn("bitwiseAnd") as {
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (self: number | boolean, options: { other: Tensor }): Tensor;
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (self: number | boolean, other: Tensor): Tensor;
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
+export const bitwiseOr = fn("bitwiseOr") as {
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (self: number | boolean, options: { other: Tensor }): Tensor;
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (self: number | boolean, other: Tensor): Tensor;
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
+export const bitwiseXor = fn("bitwiseXor") as {
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (self: number | boolean, options: { other: Tensor }): Tensor;
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (self: number | boolean, other: Tensor): Tensor;
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+   *
+   * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools. */
+export const bitwiseNot = fn("bitwiseNot") as {
+  /**
+   * The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.
+   *
+   * PyTorch: `bitwise_not(Tensor self) -> Tensor`
+   * @example torch.bitwiseNot(torch.tensor([0, 5, -3], { dtype: torch.int64 })) // tensor([-1, -6,  2])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel. */
+export const bitwiseLeftShift = fn("bitwiseLeftShift") as {
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (self: number | boolean, options: { other: Tensor }): Tensor;
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (self: number | boolean, other: Tensor): Tensor;
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel. */
+export const bitwiseRightShift = fn("bitwiseRightShift") as {
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (self: number | boolean, options: { other: Tensor }): Tensor;
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (self: number | boolean, other: Tensor): Tensor;
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+   *
+   * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0. */
+export const gcd = fn("gcd") as {
+  /**
+   * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+   *
+   * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+   * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+   *
+   * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+   * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0. */
+export const lcm = fn("lcm") as {
+  /**
+   * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+   *
+   * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+   * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+   *
+   * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+   * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused. */
+export const isin = fn("isin") as {
+  /**
+   * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
+   *
+   * PyTorch: `isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
+   * @example torch.isin(torch.tensor([1, 2, 3], { dtype: torch.int64 }), torch.tensor([2, 5], { dtype: torch.int64 })) // tensor([False,  True, False])
+   */
+  (
+    elements: Tensor,
+    options: {
+      testElements: Tensor;
+      assumeUnique?: boolean;
+      invert?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
+   *
+   * PyTorch: `isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
+   * @example torch.isin(torch.tensor([1, 2, 3], { dtype: torch.int64 }), torch.tensor([2, 5], { dtype: torch.int64 })) // tensor([False,  True, False])
+   */
+  (
+    elements: Tensor,
+    testElements: Tensor,
+    options?: { assumeUnique?: boolean; invert?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
+   *
+   * PyTorch: `isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
+   * @example torch.isin(torch.tensor([1, 2, 3], { dtype: torch.int64 }), torch.tensor([2, 5], { dtype: torch.int64 })) // tensor([False,  True, False])
+   */
+  (
+    element: number | boolean,
+    options: {
+      testElements: Tensor;
+      assumeUnique?: boolean;
+      invert?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
+   *
+   * PyTorch: `isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor`
+   * @example torch.isin(torch.tensor([1, 2, 3], { dtype: torch.int64 }), torch.tensor([2, 5], { dtype: torch.int64 })) // tensor([False,  True, False])
+   */
+  (
+    element: number | boolean,
+    testElements: Tensor,
+    options?: { assumeUnique?: boolean; invert?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
+   *
+   * PyTorch: `isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor`
+   * @example torch.isin(torch.tensor([1, 2, 3], { dtype: torch.int64 }), torch.tensor([2, 5], { dtype: torch.int64 })) // tensor([False,  True, False])
+   */
+  (
+    elements: Tensor,
+    options: {
+      testElement: number | boolean;
+      assumeUnique?: boolean;
+      invert?: boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
+   *
+   * PyTorch: `isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor`
+   * @example torch.isin(torch.tensor([1, 2, 3], { dtype: torch.int64 }), torch.tensor([2, 5], { dtype: torch.int64 })) // tensor([False,  True, False])
+   */
+  (
+    elements: Tensor,
+    testElement: number | boolean,
+    options?: { assumeUnique?: boolean; invert?: boolean; out?: Tensor | null },
+  ): Tensor;
+};

@@ -10721,5 +10721,502 @@ declare module "../tensor.js" {
       bins: number,
       options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
     ): { hist: Tensor; bin_edges: Tensor };
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd(options: { other: Tensor }): Tensor;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd(other: Tensor): Tensor;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd(options: { other: number | boolean }): Tensor;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd(other: number | boolean): Tensor;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd(other: Tensor | number | boolean): Tensor;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd_(options: { other: Tensor }): this;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd_(other: Tensor): this;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd_(options: { other: number | boolean }): this;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd_(other: number | boolean): this;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_and.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseAnd(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([8, 8])
+     */
+    bitwiseAnd_(other: Tensor | number | boolean): this;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr(options: { other: Tensor }): Tensor;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr(other: Tensor): Tensor;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr(options: { other: number | boolean }): Tensor;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr(other: number | boolean): Tensor;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr(other: Tensor | number | boolean): Tensor;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr_(options: { other: Tensor }): this;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr_(other: Tensor): this;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr_(options: { other: number | boolean }): this;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr_(other: number | boolean): this;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_or.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseOr(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([14, -1])
+     */
+    bitwiseOr_(other: Tensor | number | boolean): this;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor(options: { other: Tensor }): Tensor;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor(other: Tensor): Tensor;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor(options: { other: number | boolean }): Tensor;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor(other: number | boolean): Tensor;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor(other: Tensor | number | boolean): Tensor;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor_(options: { other: Tensor }): this;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor_(other: Tensor): this;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor_(options: { other: number | boolean }): this;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor_(other: number | boolean): this;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
+     *
+     * PyTorch: `bitwise_xor.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseXor(torch.tensor([12, -3], { dtype: torch.int64 }), 10) // tensor([ 6, -9])
+     */
+    bitwiseXor_(other: Tensor | number | boolean): this;
+    /**
+     * The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.
+     *
+     * PyTorch: `bitwise_not(Tensor self) -> Tensor`
+     * @example torch.bitwiseNot(torch.tensor([0, 5, -3], { dtype: torch.int64 })) // tensor([-1, -6,  2])
+     */
+    bitwiseNot(): Tensor;
+    /**
+     * The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.
+     *
+     * PyTorch: `bitwise_not(Tensor self) -> Tensor`
+     * @example torch.bitwiseNot(torch.tensor([0, 5, -3], { dtype: torch.int64 })) // tensor([-1, -6,  2])
+     */
+    bitwiseNot_(): this;
+    /**
+     * `~input`: bitwise_not, for integer and bool tensors only.
+     *
+     * PyTorch: `__invert__(Tensor self) -> Tensor`
+     * @example torch.tensor([true, false]).__invert__() // tensor([False,  True])
+     */
+    __invert__(): Tensor;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift(options: { other: Tensor }): Tensor;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift(other: Tensor): Tensor;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift(options: { other: number | boolean }): Tensor;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift(other: number | boolean): Tensor;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift(other: Tensor | number | boolean): Tensor;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift_(options: { other: Tensor }): this;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift_(other: Tensor): this;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift_(options: { other: number | boolean }): this;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift_(other: number | boolean): this;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_left_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseLeftShift(torch.tensor([1, -3], { dtype: torch.int64 }), 2) // tensor([  4, -12])
+     */
+    bitwiseLeftShift_(other: Tensor | number | boolean): this;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift(options: { other: Tensor }): Tensor;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift(other: Tensor): Tensor;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift(options: { other: number | boolean }): Tensor;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift(other: number | boolean): Tensor;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift(other: Tensor | number | boolean): Tensor;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift_(options: { other: Tensor }): this;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift_(other: Tensor): this;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift_(options: { other: number | boolean }): this;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift_(other: number | boolean): this;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
+     *
+     * PyTorch: `bitwise_right_shift.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.bitwiseRightShift(torch.tensor([16, -3], { dtype: torch.int64 }), 2) // tensor([ 4, -1])
+     */
+    bitwiseRightShift_(other: Tensor | number | boolean): this;
+    /**
+     * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+     *
+     * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+     * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+     */
+    gcd(options: { other: Tensor }): Tensor;
+    /**
+     * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+     *
+     * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+     * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+     */
+    gcd(other: Tensor): Tensor;
+    /**
+     * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+     *
+     * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+     * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+     */
+    gcd_(options: { other: Tensor }): this;
+    /**
+     * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+     *
+     * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+     * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+     */
+    gcd_(other: Tensor): this;
+    /**
+     * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+     *
+     * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+     * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+     */
+    lcm(options: { other: Tensor }): Tensor;
+    /**
+     * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+     *
+     * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+     * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+     */
+    lcm(other: Tensor): Tensor;
+    /**
+     * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+     *
+     * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+     * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+     */
+    lcm_(options: { other: Tensor }): this;
+    /**
+     * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+     *
+     * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+     * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+     */
+    lcm_(other: Tensor): this;
   }
 }

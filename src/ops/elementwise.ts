@@ -732,7 +732,7 @@ function clampOneSide(a: Tensor, bound: Tensor | number, isMin: boolean): Tensor
 // Selection
 
 /** Broadcast `t` to `shape` and return its values contiguous in `dtype`. */
-function expandedData(t: Tensor, shape: number[], dtype: DType): Tensor["typedArray"] {
+export function expandedData(t: Tensor, shape: number[], dtype: DType): Tensor["typedArray"] {
   const n = numelOf(shape);
   const src = t.dtype === dtype ? t : castTensor(t, dtype);
   const out = allocData(n, dtype);

@@ -127,10 +127,13 @@ export interface OverloadDecl {
   /** a deprecated signature (PyTorch's deprecated.yaml): bound, never listed in errors */
   hidden?: boolean;
   /**
-   * The out= form's own checks of the out tensors, run before the forward (frexp's dtype
-   * checks: PyTorch's frexp_out refuses a mantissa of another dtype than the input's)
+   * Checks of the out= tensor(s) that PyTorch makes before computing, given the out tensor(s)
+   * and the schema's arguments (frexp_out refuses a mantissa of another dtype than the
+   * input's; TensorIterator's cast check comes before a kernel's dtype dispatch; a structured
+   * kernel's fixed output dtype: isin's bool); writeOut's checks follow the computation.
    */
-  checkOut?: (out: Tensor | readonly Tensor[], ...args: never[]) => void;
+  // out: a Tensor, or the Tensor list of a multi-output op's out= (each check types its own)
+  checkOut?: (out: never, ...args: never[]) => void;
   /**
    * A named-tensor overload (`forward: null`) whose error differs from "Name 'a' not found in
    * Tensor[None, None]." for its first name argument (Note [named overloads]): `nyi`, the op
@@ -530,7 +533,7 @@ function makeCallable(
     const b = bind(self, args);
     if (b.out instanceof Tensor) factoryOutDtype(b.sig.schema, b.values, b.out);
     if (b.out !== undefined && b.out !== null)
-      OUT_CHECKS.get(b.sig.schema)?.(b.out as Tensor | Tensor[], ...(b.values as never[]));
+      OUT_CHECKS.get(b.sig.schema)?.(b.out as never, ...(b.values as never[]));
     const r = b.sig.forward(...b.values);
     if (b.out === undefined || b.out === null) return r;
     OUT_CHECKS_AFTER.get(b.sig.schema)?.(b.out as Tensor | Tensor[], ...(b.values as never[]));

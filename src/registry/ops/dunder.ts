@@ -42,8 +42,8 @@ export class NotImplementedType {
 }
 export const NotImplemented: NotImplementedType = Object.freeze(new NotImplementedType());
 
-type Method = (this: Tensor, ...args: unknown[]) => unknown;
-type Result = Tensor | NotImplementedType;
+export type Method = (this: Tensor, ...args: unknown[]) => unknown;
+export type Result = Tensor | NotImplementedType;
 
 /** Runs `f`; a TypeError (PyTorch's or JavaScript's) becomes NotImplemented. */
 function toNotImplemented(f: () => unknown): unknown {
@@ -56,7 +56,7 @@ function toNotImplemented(f: () => unknown): unknown {
 }
 
 /** A C-level dunder: the named Tensor method's own binding, TypeErrors as NotImplemented. */
-function aliasOf(method: string): Method {
+export function aliasOf(method: string): Method {
   return function (this: Tensor, ...args: unknown[]) {
     return toNotImplemented(() => {
       const m = (this as unknown as Record<string, Method>)[method];
@@ -79,7 +79,7 @@ function isOptions(v: unknown): v is Record<string, unknown> {
  * A Python-level dunder `def __x__(self, other)`: `other` positionally or as `{ other }`.
  * CPython's argument errors are TypeErrors, which the wrapper turns into NotImplemented.
  */
-function pyBinary(body: (self: Tensor, other: unknown) => unknown): Method {
+export function pyBinary(body: (self: Tensor, other: unknown) => unknown): Method {
   return function (this: Tensor, ...args: unknown[]) {
     let other: unknown;
     const last = args[args.length - 1];

@@ -20,3 +20,4 @@ import "./misc.js";
 import "./decomp.js";
 import "./special-fns.js";
 import "./stats.js";
+import "./bitwise.js";
