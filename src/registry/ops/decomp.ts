@@ -252,6 +252,25 @@ interface SolutionPair {
 }
 
 /** torch.triangular_solve(b, A): op(A) X = b; (X, A broadcast to X's batch) */
+
+/**
+ * ATen's linearSolveCheckInputs: b and A of one dtype, A square, and b's rows A's size (the
+ * messages name the op).
+ */
+function linearSolveCheckInputs(b: Tensor, A: Tensor, name: string): void {
+  if (b.dtype !== A.dtype)
+    throw runtimeError(
+      `Expected b and A to have the same dtype, but found b of type ${scalarTypeName(b.dtype)} and A of type ${scalarTypeName(A.dtype)} instead.`,
+    );
+  checkSquare(null, A);
+  const n = A.shape[A.dim() - 1];
+  const [bm, bk] = b.shape.slice(-2);
+  if (bm !== n)
+    throw runtimeError(
+      `Incompatible matrix sizes for ${name}: each A matrix is ${n} by ${n} but each b matrix is ${bm} by ${bk}`,
+    );
+}
+
 function triangularSolve(
   self: T,
   A: T,
@@ -267,17 +286,7 @@ function triangularSolve(
       throw runtimeError(
         `torch.triangular_solve: Expected ${arg} to have at least 2 dimensions, but it has ${x.dim()} dimensions instead`,
       );
-  if (self.dtype !== A.dtype)
-    throw runtimeError(
-      `Expected b and A to have the same dtype, but found b of type ${scalarTypeName(self.dtype)} and A of type ${scalarTypeName(A.dtype)} instead.`,
-    );
-  checkSquare(null, A);
-  const n = A.shape[A.dim() - 1];
-  const [bm, bk] = self.shape.slice(-2);
-  if (bm !== n)
-    throw runtimeError(
-      `Incompatible matrix sizes for triangular_solve: each A matrix is ${n} by ${n} but each b matrix is ${bm} by ${bk}`,
-    );
+  linearSolveCheckInputs(self, A, "triangular_solve");
   checkDispatch("triangular_solve_cpu", A);
   const batch = broadcastShapes(batchOf(self), batchOf(A));
   const x = triSolveBatched(A, self, upper, transpose, unitriangular, A.dtype);
@@ -496,17 +505,7 @@ defineOp({
             throw runtimeError(
               `${arg} should have at least 2 dimensions, but has ${x.dim()} dimensions instead`,
             );
-        if (self.dtype !== input2.dtype)
-          throw runtimeError(
-            `Expected b and A to have the same dtype, but found b of type ${scalarTypeName(self.dtype)} and A of type ${scalarTypeName(input2.dtype)} instead.`,
-          );
-        checkSquare(null, input2);
-        const n = input2.shape[input2.dim() - 1];
-        const [bm, bk] = self.shape.slice(-2);
-        if (bm !== n)
-          throw runtimeError(
-            `Incompatible matrix sizes for cholesky_solve: each A matrix is ${n} by ${n} but each b matrix is ${bm} by ${bk}`,
-          );
+        linearSolveCheckInputs(self, input2, "cholesky_solve");
         checkDispatch("cholesky_solve_cpu", self);
         return cholSolveKernel(self, input2, upper);
       },
