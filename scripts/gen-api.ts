@@ -282,6 +282,16 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
     const id = safe(e.jsName);
     const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}const ${id} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`;
     body.push(id === e.jsName ? decl : `${decl}\nexport { ${id} as ${e.jsName} };`);
+    // torch.abs_(t): the in-place overloads as a function, returning its first argument
+    if (e.inplaceFunctionSigs.length > 0) {
+      const inplaceSigs = [
+        ...e.inplaceFunctionSigs.flatMap((s) => overloads(e, s, "", false)),
+        ...unionOverloads(e, e.inplaceFunctionSigs, "", false),
+      ].map((o) => o.replace(/\n\(/, "\n("));
+      body.push(
+        `/** In place: ${e.doc} */\nexport const ${e.jsName}_ = fn("${e.jsName}_") as {\n${inplaceSigs.join("\n")}\n};`,
+      );
+    }
   }
   if (body.length === 0) return `${HEADER}export {};\n`;
   return `${HEADER}${typeImports(body.join("\n"))}import type { Tensor } from "../tensor.js";
@@ -307,6 +317,7 @@ function docsFile(ops: OpEntry[]): string {
       e.functionSigs.length > 0 ? `\`${ns}.${e.jsName}\`` : null,
       e.methodSigs.length > 0 ? `\`t.${e.jsName}\`` : null,
       e.inplaceSigs.length > 0 ? `\`t.${e.jsName}_\`` : null,
+      e.inplaceFunctionSigs.length > 0 ? `\`${ns}.${e.jsName}_\`` : null,
     ].filter((x) => x !== null);
     rows.push(`## ${ns}.${e.jsName}`, "", e.doc, "", `Forms: ${forms.join(", ")}`, "", "```");
     for (const s of e.schemas) rows.push(s.text);
@@ -341,11 +352,13 @@ function readmeFile(ops: OpEntry[], readme: string): string {
       e.functionSigs.length > 0 ? `\`${py}.${e.name}\`` : null,
       e.methodSigs.length > 0 ? `\`Tensor.${e.name}\`` : null,
       e.inplaceSigs.length > 0 ? `\`Tensor.${e.name}_\`` : null,
+      e.inplaceFunctionSigs.length > 0 ? `\`${py}.${e.name}_\`` : null,
     ].filter((x) => x !== null);
     const jsForms = [
       e.functionSigs.length > 0 ? `\`${py}.${e.jsName}\`` : null,
       e.methodSigs.length > 0 ? `\`t.${e.jsName}\`` : null,
       e.inplaceSigs.length > 0 ? `\`t.${e.jsName}_\`` : null,
+      e.inplaceFunctionSigs.length > 0 ? `\`${py}.${e.jsName}_\`` : null,
     ].filter((x) => x !== null);
     rows.push(`| ${pyForms.join(", ")} | ${jsForms.join(", ")} |`);
   }
@@ -362,6 +375,7 @@ function opsListFile(ops: OpEntry[]): string {
       function: e.functionSigs.length > 0,
       method: e.methodSigs.length > 0,
       inplace: e.inplaceSigs.length > 0,
+      inplaceFunction: e.inplaceFunctionSigs.length > 0,
     })),
   );
 }

@@ -22,9 +22,11 @@ interface Fx {
   signatures: {
     jsName: string;
     namespace: string;
-    form: "function" | "method" | "inplace";
+    form: "function" | "method" | "inplace" | "inplaceFunction";
     message: string | null;
   }[];
+  /** registered torch op (JS name) -> whether PyTorch has `torch.<name>_` */
+  inplaceFunctions: Record<string, boolean>;
   cases: {
     name: string;
     py: string;
@@ -59,7 +61,9 @@ for (const s of fx.signatures) {
         ? `torch.${s.namespace === "torch" ? "" : `${s.namespace}.`}${s.jsName}(x, ${Array(9).fill(S).join(", ")})`
         : s.form === "method"
           ? `x.${s.jsName}(${Array(9).fill(S).join(", ")})`
-          : `x.clone().${s.jsName}_(${Array(9).fill(S).join(", ")})`;
+          : s.form === "inplace"
+            ? `x.clone().${s.jsName}_(${Array(9).fill(S).join(", ")})`
+            : `torch.${s.jsName}_(x.clone(), ${Array(9).fill(S).join(", ")})`;
     assert.throws(
       () => evalJs(call, e),
       (err: unknown) => {
@@ -70,6 +74,24 @@ for (const s of fx.signatures) {
     );
   });
 }
+
+// torch.x_ functions: exactly PyTorch's, for every registered torch op (inplace-functions.ts)
+test("torch.x_ functions: the registered ops that PyTorch has as torch.x_ and no others", () => {
+  const fns = torch as unknown as Record<string, unknown>;
+  const wrong = Object.entries(fx.inplaceFunctions)
+    .filter(([jsName, has]) => (typeof fns[`${jsName}_`] === "function") !== has)
+    .map(([jsName, has]) => `${jsName}_ (PyTorch ${has ? "has" : "lacks"} it)`);
+  assert.deepEqual(wrong, []);
+});
+
+test("torch.x_ functions change their first argument and return it", () => {
+  const x = torch.tensor([-1.5, 2]);
+  assert.equal(torch.abs_(x), x);
+  assert.deepEqual(x.tolist(), [1.5, 2]);
+  const y = torch.tensor([1, 5, 9], { dtype: torch.float32 });
+  assert.equal(torch.clamp_(y, { min: 2, max: 6 }), y);
+  assert.deepEqual(y.tolist(), [2, 5, 6]);
+});
 
 for (const c of fx.cases) {
   test(`call: ${c.name}: ${c.js}`, () => {

@@ -492,6 +492,17 @@ export const square = fn("square") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: `input ** 2` (recorded as pow, PowBackward0, as PyTorch). */
+export const square_ = fn("square_") as {
+  /**
+   * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
+   *
+   * PyTorch: `square(Tensor self) -> Tensor`
+   * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** `-input` elementwise. */
 export const neg = fn("neg") as {
   /**
@@ -501,6 +512,17 @@ export const neg = fn("neg") as {
    * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: `-input` elementwise. */
+export const neg_ = fn("neg_") as {
+  /**
+   * `-input` elementwise.
+   *
+   * PyTorch: `neg(Tensor self) -> Tensor`
+   * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of neg: `-input` elementwise. */
@@ -514,6 +536,17 @@ export const negative = fn("negative") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of neg: `-input` elementwise. */
+export const negative_ = fn("negative_") as {
+  /**
+   * Alias of neg: `-input` elementwise.
+   *
+   * PyTorch: `negative(Tensor self) -> Tensor`
+   * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** `|input|` elementwise. */
 export const abs = fn("abs") as {
   /**
@@ -523,6 +556,17 @@ export const abs = fn("abs") as {
    * @example torch.tensor([-1.5, 2]).abs() // tensor([1.5000, 2.0000])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: `|input|` elementwise. */
+export const abs_ = fn("abs_") as {
+  /**
+   * `|input|` elementwise.
+   *
+   * PyTorch: `abs(Tensor self) -> Tensor`
+   * @example torch.tensor([-1.5, 2]).abs() // tensor([1.5000, 2.0000])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of abs: `|input|` elementwise. */
@@ -558,6 +602,17 @@ export const floor = fn("floor") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The largest integer not greater than each element (integers unchanged). */
+export const floor_ = fn("floor_") as {
+  /**
+   * The largest integer not greater than each element (integers unchanged).
+   *
+   * PyTorch: `floor(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).floor() // tensor([ 1., -2.])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The smallest integer not less than each element (integers unchanged). */
 export const ceil = fn("ceil") as {
   /**
@@ -567,6 +622,17 @@ export const ceil = fn("ceil") as {
    * @example torch.tensor([1.5, -1.5]).ceil() // tensor([ 2., -1.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The smallest integer not less than each element (integers unchanged). */
+export const ceil_ = fn("ceil_") as {
+  /**
+   * The smallest integer not less than each element (integers unchanged).
+   *
+   * PyTorch: `ceil(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).ceil() // tensor([ 2., -1.])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...). */
@@ -585,6 +651,24 @@ export const round = fn("round") as {
    * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
    */
   (input: Tensor, options: { decimals: number; out?: Tensor | null }): Tensor;
+};
+
+/** In place: Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...). */
+export const round_ = fn("round_") as {
+  /**
+   * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+   *
+   * PyTorch: `round(Tensor self) -> Tensor`
+   * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+   */
+  (input: Tensor): Tensor;
+  /**
+   * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
+   *
+   * PyTorch: `round.decimals(Tensor self, *, int decimals) -> Tensor`
+   * @example torch.tensor([0.5, 1.5, 2.567]).round({ decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])
+   */
+  (input: Tensor, options: { decimals: number }): Tensor;
 };
 
 /** The elementwise maximum of two tensors (broadcasting; NaN propagates). */
@@ -634,6 +718,17 @@ export const exp = fn("exp") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The exponential of each element. */
+export const exp_ = fn("exp_") as {
+  /**
+   * The exponential of each element.
+   *
+   * PyTorch: `exp(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).exp() // tensor([1.0000, 2.7183])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The natural logarithm of each element. */
 export const log = fn("log") as {
   /**
@@ -643,6 +738,17 @@ export const log = fn("log") as {
    * @example torch.tensor([1, 2]).log() // tensor([0.0000, 0.6931])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The natural logarithm of each element. */
+export const log_ = fn("log_") as {
+  /**
+   * The natural logarithm of each element.
+   *
+   * PyTorch: `log(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 2]).log() // tensor([0.0000, 0.6931])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** log(1 + x), accurate for small x. */
@@ -656,6 +762,17 @@ export const log1p = fn("log1p") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: log(1 + x), accurate for small x. */
+export const log1p_ = fn("log1p_") as {
+  /**
+   * log(1 + x), accurate for small x.
+   *
+   * PyTorch: `log1p(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).log1p() // tensor([0.0000, 0.6931])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** e^x - 1, accurate for small x. */
 export const expm1 = fn("expm1") as {
   /**
@@ -665,6 +782,17 @@ export const expm1 = fn("expm1") as {
    * @example torch.tensor([0, 1]).expm1() // tensor([0.0000, 1.7183])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: e^x - 1, accurate for small x. */
+export const expm1_ = fn("expm1_") as {
+  /**
+   * e^x - 1, accurate for small x.
+   *
+   * PyTorch: `expm1(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).expm1() // tensor([0.0000, 1.7183])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** The square root of each element. */
@@ -678,6 +806,17 @@ export const sqrt = fn("sqrt") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The square root of each element. */
+export const sqrt_ = fn("sqrt_") as {
+  /**
+   * The square root of each element.
+   *
+   * PyTorch: `sqrt(Tensor self) -> Tensor`
+   * @example torch.tensor([4, 9]).sqrt() // tensor([2., 3.])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The reciprocal of the square root of each element. */
 export const rsqrt = fn("rsqrt") as {
   /**
@@ -687,6 +826,17 @@ export const rsqrt = fn("rsqrt") as {
    * @example torch.tensor([4, 16]).rsqrt() // tensor([0.5000, 0.2500])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The reciprocal of the square root of each element. */
+export const rsqrt_ = fn("rsqrt_") as {
+  /**
+   * The reciprocal of the square root of each element.
+   *
+   * PyTorch: `rsqrt(Tensor self) -> Tensor`
+   * @example torch.tensor([4, 16]).rsqrt() // tensor([0.5000, 0.2500])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** 1/x for each element. */
@@ -700,6 +850,17 @@ export const reciprocal = fn("reciprocal") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: 1/x for each element. */
+export const reciprocal_ = fn("reciprocal_") as {
+  /**
+   * 1/x for each element.
+   *
+   * PyTorch: `reciprocal(Tensor self) -> Tensor`
+   * @example torch.tensor([2, 4]).reciprocal() // tensor([0.5000, 0.2500])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The sine of each element (radians). */
 export const sin = fn("sin") as {
   /**
@@ -709,6 +870,17 @@ export const sin = fn("sin") as {
    * @example torch.tensor([0]).sin() // tensor([0.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The sine of each element (radians). */
+export const sin_ = fn("sin_") as {
+  /**
+   * The sine of each element (radians).
+   *
+   * PyTorch: `sin(Tensor self) -> Tensor`
+   * @example torch.tensor([0]).sin() // tensor([0.])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** The cosine of each element (radians). */
@@ -722,6 +894,17 @@ export const cos = fn("cos") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The cosine of each element (radians). */
+export const cos_ = fn("cos_") as {
+  /**
+   * The cosine of each element (radians).
+   *
+   * PyTorch: `cos(Tensor self) -> Tensor`
+   * @example torch.tensor([0]).cos() // tensor([1.])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The tangent of each element (radians). */
 export const tan = fn("tan") as {
   /**
@@ -731,6 +914,17 @@ export const tan = fn("tan") as {
    * @example torch.tensor([0]).tan() // tensor([0.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The tangent of each element (radians). */
+export const tan_ = fn("tan_") as {
+  /**
+   * The tangent of each element (radians).
+   *
+   * PyTorch: `tan(Tensor self) -> Tensor`
+   * @example torch.tensor([0]).tan() // tensor([0.])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** max(input, min) elementwise: `min` a number or a tensor broadcast with the input. */
@@ -779,6 +973,52 @@ export const clampMin = fn("clampMin") as {
   (input: Tensor, min: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: max(input, min) elementwise: `min` a number or a tensor broadcast with the input. */
+export const clampMin_ = fn("clampMin_") as {
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, options: { min: Tensor }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, min: Tensor): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, options: { min: number | boolean }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min(Tensor self, Scalar min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, min: number | boolean): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, options: { min: Tensor | number | boolean }): Tensor;
+  /**
+   * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_min.Tensor(Tensor self, Tensor min) -> Tensor`
+   * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
+   */
+  (input: Tensor, min: Tensor | number | boolean): Tensor;
+};
+
 /** min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
 export const clampMax = fn("clampMax") as {
   /**
@@ -825,6 +1065,52 @@ export const clampMax = fn("clampMax") as {
   (input: Tensor, max: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
+export const clampMax_ = fn("clampMax_") as {
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, options: { max: Tensor }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, max: Tensor): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, options: { max: number | boolean }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max(Tensor self, Scalar max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, max: number | boolean): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, options: { max: Tensor | number | boolean }): Tensor;
+  /**
+   * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
+   *
+   * PyTorch: `clamp_max.Tensor(Tensor self, Tensor max) -> Tensor`
+   * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1., 0.])
+   */
+  (input: Tensor, max: Tensor | number | boolean): Tensor;
+};
+
 /** The error function of each element. */
 export const erf = fn("erf") as {
   /**
@@ -834,6 +1120,17 @@ export const erf = fn("erf") as {
    * @example torch.tensor([0, 1]).erf() // tensor([0.0000, 0.8427])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The error function of each element. */
+export const erf_ = fn("erf_") as {
+  /**
+   * The error function of each element.
+   *
+   * PyTorch: `erf(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).erf() // tensor([0.0000, 0.8427])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** The hyperbolic tangent of each element. */
@@ -847,6 +1144,17 @@ export const tanh = fn("tanh") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The hyperbolic tangent of each element. */
+export const tanh_ = fn("tanh_") as {
+  /**
+   * The hyperbolic tangent of each element.
+   *
+   * PyTorch: `tanh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).tanh() // tensor([0.0000, 0.7616])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The logistic sigmoid 1 / (1 + exp(-x)) of each element. */
 export const sigmoid = fn("sigmoid") as {
   /**
@@ -858,8 +1166,30 @@ export const sigmoid = fn("sigmoid") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The logistic sigmoid 1 / (1 + exp(-x)) of each element. */
+export const sigmoid_ = fn("sigmoid_") as {
+  /**
+   * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
+   *
+   * PyTorch: `sigmoid(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 2]).sigmoid() // tensor([0.5000, 0.8808])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** max(x, 0) for each element. */
 export const relu = fn("relu") as {
+  /**
+   * max(x, 0) for each element.
+   *
+   * PyTorch: `relu(Tensor self) -> Tensor`
+   * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** In place: max(x, 0) for each element. */
+export const relu_ = fn("relu_") as {
   /**
    * max(x, 0) for each element.
    *
@@ -973,6 +1303,91 @@ export const clamp = fn("clamp") as {
     min: Tensor | null | number | boolean,
     max: Tensor | null | number | boolean,
     options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** In place: Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
+export const clamp_ = fn("clamp_") as {
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, options?: { min?: Tensor | null; max?: Tensor | null }): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, min: Tensor | null, options?: { max?: Tensor | null }): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, min: Tensor | null, max: Tensor | null): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: number | boolean | null; max?: number | boolean | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: number | boolean | null,
+    options?: { max?: number | boolean | null },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, min: number | boolean | null, max: number | boolean | null): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: Tensor | null | number | boolean; max?: Tensor | null | number | boolean },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    options?: { max?: Tensor | null | number | boolean },
+  ): Tensor;
+  /**
+   * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clamp(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    max: Tensor | null | number | boolean,
   ): Tensor;
 };
 
@@ -4155,6 +4570,17 @@ export const detach = fn("detach") as {
   (input: Tensor): Tensor;
 };
 
+/** In place: self detached from the graph (it becomes a leaf that does not require grad). */
+export const detach_ = fn("detach_") as {
+  /**
+   * In place: self detached from the graph (it becomes a leaf that does not require grad).
+   *
+   * PyTorch: `detach_(Tensor(a!) self) -> Tensor(a!)`
+   * @example torch.detach_(torch.ones(2).mul(1)).gradFn // null
+   */
+  (input: Tensor): Tensor;
+};
+
 /** Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim). */
 export const gather = fn("gather") as {
   /**
@@ -4307,6 +4733,50 @@ export const indexPut = fn("indexPut") as {
    *
    * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
    * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
+};
+
+/** In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim. */
+export const indexPut_ = fn("indexPut_") as {
+  /**
+   * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
+   *
+   * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (
+    input: Tensor,
+    options: { indices: readonly (Tensor | null)[]; values: Tensor; accumulate?: boolean },
+  ): Tensor;
+  /**
+   * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
+   *
+   * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (
+    input: Tensor,
+    indices: readonly (Tensor | null)[],
+    options: { values: Tensor; accumulate?: boolean },
+  ): Tensor;
+  /**
+   * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
+   *
+   * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   */
+  (
+    input: Tensor,
+    indices: readonly (Tensor | null)[],
+    values: Tensor,
+    options?: { accumulate?: boolean },
+  ): Tensor;
+  /**
+   * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
+   *
+   * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
    */
   (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
 };
@@ -5474,6 +5944,130 @@ export const addmv = fn("addmv") as {
     vec: Tensor,
     options?: { out?: Tensor | null },
   ): Tensor;
+};
+
+/** In place: beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
+export const addmv_ = fn("addmv_") as {
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    options: { mat: Tensor; vec: Tensor; beta?: number | boolean; alpha?: number | boolean },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    mat: Tensor,
+    options: { vec: Tensor; beta?: number | boolean; alpha?: number | boolean },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Tensor self, Tensor mat, Tensor vec, *, Scalar beta=1, Scalar alpha=1) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    input: Tensor,
+    mat: Tensor,
+    vec: Tensor,
+    options?: { beta?: number | boolean; alpha?: number | boolean },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    options: { input: Tensor; alpha: number | boolean; mat: Tensor; vec: Tensor },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    options: { alpha: number | boolean; mat: Tensor; vec: Tensor },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    options: { mat: Tensor; vec: Tensor },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat: Tensor,
+    options: { vec: Tensor },
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Scalar alpha, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (
+    beta: number | boolean,
+    input: Tensor,
+    alpha: number | boolean,
+    mat: Tensor,
+    vec: Tensor,
+  ): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (beta: number | boolean, options: { input: Tensor; mat: Tensor; vec: Tensor }): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (beta: number | boolean, input: Tensor, options: { mat: Tensor; vec: Tensor }): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (beta: number | boolean, input: Tensor, mat: Tensor, options: { vec: Tensor }): Tensor;
+  /**
+   * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
+   *
+   * PyTorch: `addmv(Scalar beta, Tensor self, Tensor mat, Tensor vec) -> Tensor`
+   * @example torch.addmv(torch.ones(2), torch.ones(2, 3), torch.ones(3)) // tensor([4., 4.])
+   */
+  (beta: number | boolean, input: Tensor, mat: Tensor, vec: Tensor): Tensor;
 };
 
 /** beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included). */
@@ -8706,6 +9300,55 @@ export const asStrided = fn("asStrided") as {
   ): Tensor;
 };
 
+/** In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks). */
+export const asStrided_ = fn("asStrided_") as {
+  /**
+   * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+   *
+   * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+   * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    options: { size: readonly number[]; stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+   *
+   * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+   * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    options: { stride: readonly number[]; storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+   *
+   * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+   * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    options?: { storageOffset?: number | null },
+  ): Tensor;
+  /**
+   * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+   *
+   * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+   * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+   */
+  (
+    input: Tensor,
+    size: readonly number[],
+    stride: readonly number[],
+    storageOffset: number | null,
+  ): Tensor;
+};
+
 /** The arcsine of each element (radians; NaN outside [-1, 1]). */
 export const asin = fn("asin") as {
   /**
@@ -8715,6 +9358,17 @@ export const asin = fn("asin") as {
    * @example torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The arcsine of each element (radians; NaN outside [-1, 1]). */
+export const asin_ = fn("asin_") as {
+  /**
+   * The arcsine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `asin(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).asin() // tensor([0.0000, 1.5708])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]). */
@@ -8728,6 +9382,17 @@ export const arcsin = fn("arcsin") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]). */
+export const arcsin_ = fn("arcsin_") as {
+  /**
+   * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `arcsin(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arcsin() // tensor([0.0000, 1.5708])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The arccosine of each element (radians; NaN outside [-1, 1]). */
 export const acos = fn("acos") as {
   /**
@@ -8737,6 +9402,17 @@ export const acos = fn("acos") as {
    * @example torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The arccosine of each element (radians; NaN outside [-1, 1]). */
+export const acos_ = fn("acos_") as {
+  /**
+   * The arccosine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `acos(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).acos() // tensor([1.5708, 0.0000])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]). */
@@ -8750,6 +9426,17 @@ export const arccos = fn("arccos") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]). */
+export const arccos_ = fn("arccos_") as {
+  /**
+   * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
+   *
+   * PyTorch: `arccos(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arccos() // tensor([1.5708, 0.0000])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The arctangent of each element (radians). */
 export const atan = fn("atan") as {
   /**
@@ -8759,6 +9446,17 @@ export const atan = fn("atan") as {
    * @example torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The arctangent of each element (radians). */
+export const atan_ = fn("atan_") as {
+  /**
+   * The arctangent of each element (radians).
+   *
+   * PyTorch: `atan(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).atan() // tensor([0.0000, 0.7854])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of atan. The arctangent of each element (radians). */
@@ -8772,6 +9470,17 @@ export const arctan = fn("arctan") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of atan. The arctangent of each element (radians). */
+export const arctan_ = fn("arctan_") as {
+  /**
+   * Alias of atan. The arctangent of each element (radians).
+   *
+   * PyTorch: `arctan(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arctan() // tensor([0.0000, 0.7854])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The hyperbolic sine of each element. */
 export const sinh = fn("sinh") as {
   /**
@@ -8781,6 +9490,17 @@ export const sinh = fn("sinh") as {
    * @example torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The hyperbolic sine of each element. */
+export const sinh_ = fn("sinh_") as {
+  /**
+   * The hyperbolic sine of each element.
+   *
+   * PyTorch: `sinh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).sinh() // tensor([0.0000, 1.1752])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** The hyperbolic cosine of each element. */
@@ -8794,6 +9514,17 @@ export const cosh = fn("cosh") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The hyperbolic cosine of each element. */
+export const cosh_ = fn("cosh_") as {
+  /**
+   * The hyperbolic cosine of each element.
+   *
+   * PyTorch: `cosh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).cosh() // tensor([1.0000, 1.5431])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The inverse hyperbolic sine of each element. */
 export const asinh = fn("asinh") as {
   /**
@@ -8803,6 +9534,17 @@ export const asinh = fn("asinh") as {
    * @example torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The inverse hyperbolic sine of each element. */
+export const asinh_ = fn("asinh_") as {
+  /**
+   * The inverse hyperbolic sine of each element.
+   *
+   * PyTorch: `asinh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).asinh() // tensor([0.0000, 0.8814])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of asinh. The inverse hyperbolic sine of each element. */
@@ -8816,6 +9558,17 @@ export const arcsinh = fn("arcsinh") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of asinh. The inverse hyperbolic sine of each element. */
+export const arcsinh_ = fn("arcsinh_") as {
+  /**
+   * Alias of asinh. The inverse hyperbolic sine of each element.
+   *
+   * PyTorch: `arcsinh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).arcsinh() // tensor([0.0000, 0.8814])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The inverse hyperbolic cosine of each element (NaN below 1). */
 export const acosh = fn("acosh") as {
   /**
@@ -8825,6 +9578,17 @@ export const acosh = fn("acosh") as {
    * @example torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The inverse hyperbolic cosine of each element (NaN below 1). */
+export const acosh_ = fn("acosh_") as {
+  /**
+   * The inverse hyperbolic cosine of each element (NaN below 1).
+   *
+   * PyTorch: `acosh(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 2]).acosh() // tensor([0.0000, 1.3170])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1). */
@@ -8838,6 +9602,17 @@ export const arccosh = fn("arccosh") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1). */
+export const arccosh_ = fn("arccosh_") as {
+  /**
+   * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
+   *
+   * PyTorch: `arccosh(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 2]).arccosh() // tensor([0.0000, 1.3170])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
 export const atanh = fn("atanh") as {
   /**
@@ -8847,6 +9622,17 @@ export const atanh = fn("atanh") as {
    * @example torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
+export const atanh_ = fn("atanh_") as {
+  /**
+   * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+   *
+   * PyTorch: `atanh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).atanh() // tensor([0.0000, 0.5493])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
@@ -8860,6 +9646,17 @@ export const arctanh = fn("arctanh") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
+export const arctanh_ = fn("arctanh_") as {
+  /**
+   * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
+   *
+   * PyTorch: `arctanh(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).arctanh() // tensor([0.0000, 0.5493])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The base-2 logarithm of each element. */
 export const log2 = fn("log2") as {
   /**
@@ -8869,6 +9666,17 @@ export const log2 = fn("log2") as {
    * @example torch.tensor([1, 8]).log2() // tensor([0., 3.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The base-2 logarithm of each element. */
+export const log2_ = fn("log2_") as {
+  /**
+   * The base-2 logarithm of each element.
+   *
+   * PyTorch: `log2(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 8]).log2() // tensor([0., 3.])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** The base-10 logarithm of each element. */
@@ -8882,6 +9690,17 @@ export const log10 = fn("log10") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The base-10 logarithm of each element. */
+export const log10_ = fn("log10_") as {
+  /**
+   * The base-10 logarithm of each element.
+   *
+   * PyTorch: `log10(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 100]).log10() // tensor([0., 2.])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** 2 raised to each element. */
 export const exp2 = fn("exp2") as {
   /**
@@ -8891,6 +9710,17 @@ export const exp2 = fn("exp2") as {
    * @example torch.tensor([0, 3]).exp2() // tensor([1., 8.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: 2 raised to each element. */
+export const exp2_ = fn("exp2_") as {
+  /**
+   * 2 raised to each element.
+   *
+   * PyTorch: `exp2(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 3]).exp2() // tensor([1., 8.])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only). */
@@ -9007,6 +9837,52 @@ export const xlogy = fn("xlogy") as {
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype. */
+export const xlogy_ = fn("xlogy_") as {
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, options: { other: Tensor }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, other: Tensor): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, options: { other: number | boolean }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, other: number | boolean): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean }): Tensor;
+  /**
+   * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
+   *
+   * PyTorch: `xlogy.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])
+   */
+  (input: Tensor, other: Tensor | number | boolean): Tensor;
+};
+
 /** The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype. */
 export const copysign = fn("copysign") as {
   /**
@@ -9064,6 +9940,17 @@ export const erfc = fn("erfc") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1). */
+export const erfc_ = fn("erfc_") as {
+  /**
+   * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
+   *
+   * PyTorch: `erfc(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 1]).erfc() // tensor([1.0000, 0.1573])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The inverse error function of each element (NaN outside [-1, 1], infinite at +-1). */
 export const erfinv = fn("erfinv") as {
   /**
@@ -9086,6 +9973,17 @@ export const sinc = fn("sinc") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The normalized sinc sin(pi x) / (pi x) of each element (1 at 0). */
+export const sinc_ = fn("sinc_") as {
+  /**
+   * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
+   *
+   * PyTorch: `sinc(Tensor self) -> Tensor`
+   * @example torch.tensor([0, 0.5]).sinc() // tensor([1.0000, 0.6366])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
 export const deg2rad = fn("deg2rad") as {
   /**
@@ -9097,6 +9995,17 @@ export const deg2rad = fn("deg2rad") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
+export const deg2rad_ = fn("deg2rad_") as {
+  /**
+   * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
+   *
+   * PyTorch: `deg2rad(Tensor self) -> Tensor`
+   * @example torch.tensor([180, 90]).deg2rad() // tensor([3.1416, 1.5708])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
 export const rad2deg = fn("rad2deg") as {
   /**
@@ -9106,6 +10015,17 @@ export const rad2deg = fn("rad2deg") as {
    * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
+export const rad2deg_ = fn("rad2deg_") as {
+  /**
+   * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
+   *
+   * PyTorch: `rad2deg(Tensor self) -> Tensor`
+   * @example torch.tensor([3.1416]).rad2deg() // tensor([180.0004])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
@@ -9124,6 +10044,24 @@ export const logit = fn("logit") as {
    * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
    */
   (input: Tensor, eps: number | null, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
+export const logit_ = fn("logit_") as {
+  /**
+   * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+   *
+   * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+   * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+   */
+  (input: Tensor, options?: { eps?: number | null }): Tensor;
+  /**
+   * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
+   *
+   * PyTorch: `logit(Tensor self, float? eps=None) -> Tensor`
+   * @example torch.tensor([0.25, 0.5]).logit() // tensor([-1.0986,  0.0000])
+   */
+  (input: Tensor, eps: number | null): Tensor;
 };
 
 /** The natural logarithm of the absolute value of the gamma function of each element. */
@@ -9177,6 +10115,17 @@ export const trunc = fn("trunc") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Each element rounded toward zero (integers unchanged). */
+export const trunc_ = fn("trunc_") as {
+  /**
+   * Each element rounded toward zero (integers unchanged).
+   *
+   * PyTorch: `trunc(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).trunc() // tensor([ 1., -1.])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** Alias of trunc: each element rounded toward zero (integers unchanged). */
 export const fix = fn("fix") as {
   /**
@@ -9188,6 +10137,17 @@ export const fix = fn("fix") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: Alias of trunc: each element rounded toward zero (integers unchanged). */
+export const fix_ = fn("fix_") as {
+  /**
+   * Alias of trunc: each element rounded toward zero (integers unchanged).
+   *
+   * PyTorch: `fix(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.5]).fix() // tensor([ 1., -1.])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
 export const frac = fn("frac") as {
   /**
@@ -9197,6 +10157,17 @@ export const frac = fn("frac") as {
    * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
+export const frac_ = fn("frac_") as {
+  /**
+   * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
+   *
+   * PyTorch: `frac(Tensor self) -> Tensor`
+   * @example torch.tensor([1.5, -1.25]).frac() // tensor([ 0.5000, -0.2500])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN). */
@@ -9764,6 +10735,91 @@ export const clip = fn("clip") as {
   ): Tensor;
 };
 
+/** In place: Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
+export const clip_ = fn("clip_") as {
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, options?: { min?: Tensor | null; max?: Tensor | null }): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, min: Tensor | null, options?: { max?: Tensor | null }): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, min: Tensor | null, max: Tensor | null): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: number | boolean | null; max?: number | boolean | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: number | boolean | null,
+    options?: { max?: number | boolean | null },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (input: Tensor, min: number | boolean | null, max: number | boolean | null): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options?: { min?: Tensor | null | number | boolean; max?: Tensor | null | number | boolean },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    options?: { max?: Tensor | null | number | boolean },
+  ): Tensor;
+  /**
+   * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
+   *
+   * PyTorch: `clip.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor`
+   * @example torch.tensor([-2, 0.5, 3]).clip(-1, 1) // tensor([-1.0000,  0.5000,  1.0000])
+   */
+  (
+    input: Tensor,
+    min: Tensor | null | number | boolean,
+    max: Tensor | null | number | boolean,
+  ): Tensor;
+};
+
 /** The input itself (unary plus); bool tensors are refused. */
 export const positive = fn("positive") as {
   /**
@@ -9872,6 +10928,50 @@ export const nanToNum = fn("nanToNum") as {
     neginf: number | null,
     options?: { out?: Tensor | null },
   ): Tensor;
+};
+
+/** In place: NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied. */
+export const nanToNum_ = fn("nanToNum_") as {
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (
+    input: Tensor,
+    options?: { nan?: number | null; posinf?: number | null; neginf?: number | null },
+  ): Tensor;
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (
+    input: Tensor,
+    nan: number | null,
+    options?: { posinf?: number | null; neginf?: number | null },
+  ): Tensor;
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (
+    input: Tensor,
+    nan: number | null,
+    posinf: number | null,
+    options?: { neginf?: number | null },
+  ): Tensor;
+  /**
+   * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
+   *
+   * PyTorch: `nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor`
+   * @example torch.nanToNum(torch.tensor([NaN, Infinity, 1])) // tensor([0.0000e+00, 3.4028e+38, 1.0000e+00])
+   */
+  (input: Tensor, nan: number | null, posinf: number | null, neginf: number | null): Tensor;
 };
 
 /** The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype). */
@@ -10002,6 +11102,17 @@ export const conjPhysical = fn("conjPhysical") as {
    * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
+export const conjPhysical_ = fn("conjPhysical_") as {
+  /**
+   * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
+   *
+   * PyTorch: `conj_physical(Tensor self) -> Tensor`
+   * @example torch.conjPhysical(torch.tensor([1, -2])) // tensor([ 1., -2.])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype. */
@@ -10344,6 +11455,63 @@ export const logspace = fn("logspace") as {
       out?: Tensor | null;
     },
   ): Tensor;
+};
+
+/** In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's). */
+export const fill_ = fn("fill_") as {
+  /**
+   * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
+   *
+   * PyTorch: `fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
+   * @example torch.fill_(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, options: { value: Tensor }): Tensor;
+  /**
+   * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
+   *
+   * PyTorch: `fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
+   * @example torch.fill_(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, value: Tensor): Tensor;
+  /**
+   * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
+   *
+   * PyTorch: `fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)`
+   * @example torch.fill_(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, options: { value: number | boolean }): Tensor;
+  /**
+   * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
+   *
+   * PyTorch: `fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)`
+   * @example torch.fill_(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, value: number | boolean): Tensor;
+  /**
+   * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
+   *
+   * PyTorch: `fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
+   * @example torch.fill_(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, options: { value: Tensor | number | boolean }): Tensor;
+  /**
+   * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
+   *
+   * PyTorch: `fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)`
+   * @example torch.fill_(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, value: Tensor | number | boolean): Tensor;
+};
+
+/** In place: every element of self set to zero. */
+export const zero_ = fn("zero_") as {
+  /**
+   * In place: every element of self set to zero.
+   *
+   * PyTorch: `zero_(Tensor(a!) self) -> Tensor(a!)`
+   * @example torch.zero_(torch.ones(2)) // tensor([0., 0.])
+   */
+  (input: Tensor): Tensor;
 };
 
 /** Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`. */
@@ -10881,6 +12049,17 @@ export const i0 = fn("i0") as {
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
+export const i0_ = fn("i0_") as {
+  /**
+   * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
+   *
+   * PyTorch: `i0(Tensor self) -> Tensor`
+   * @example torch.i0(torch.tensor([0, 1, 2])) // tensor([1.0000, 1.2661, 2.2796])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype. */
 export const mvlgamma = fn("mvlgamma") as {
   /**
@@ -10969,6 +12148,24 @@ export const ldexp = fn("ldexp") as {
    * @example torch.ldexp(torch.tensor([1.0, 3]), torch.tensor([2, 1])) // tensor([4., 6.])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them). */
+export const ldexp_ = fn("ldexp_") as {
+  /**
+   * In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).
+   *
+   * PyTorch: `ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+   * @example torch.tensor([1.0, 3]).ldexp_(torch.tensor([2, 1])) // tensor([4., 6.])
+   */
+  (input: Tensor, options: { other: Tensor }): Tensor;
+  /**
+   * In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).
+   *
+   * PyTorch: `ldexp_(Tensor(a!) self, Tensor other) -> Tensor(a!)`
+   * @example torch.tensor([1.0, 3]).ldexp_(torch.tensor([2, 1])) // tensor([4., 6.])
+   */
+  (input: Tensor, other: Tensor): Tensor;
 };
 
 /** Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only). */
@@ -12340,6 +13537,24 @@ export const gcd = fn("gcd") as {
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** In place: The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0. */
+export const gcd_ = fn("gcd_") as {
+  /**
+   * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+   *
+   * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+   * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+   */
+  (input: Tensor, options: { other: Tensor }): Tensor;
+  /**
+   * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
+   *
+   * PyTorch: `gcd(Tensor self, Tensor other) -> Tensor`
+   * @example torch.gcd(torch.tensor([12, -9, 0], { dtype: torch.int64 }), torch.tensor([18, 6, 0], { dtype: torch.int64 })) // tensor([6, 3, 0])
+   */
+  (input: Tensor, other: Tensor): Tensor;
+};
+
 /** The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0. */
 export const lcm = fn("lcm") as {
   /**
@@ -12356,6 +13571,24 @@ export const lcm = fn("lcm") as {
    * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** In place: The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0. */
+export const lcm_ = fn("lcm_") as {
+  /**
+   * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+   *
+   * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+   * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+   */
+  (input: Tensor, options: { other: Tensor }): Tensor;
+  /**
+   * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
+   *
+   * PyTorch: `lcm(Tensor self, Tensor other) -> Tensor`
+   * @example torch.lcm(torch.tensor([4, -6, 0], { dtype: torch.int64 }), torch.tensor([6, 4, 5], { dtype: torch.int64 })) // tensor([12, 12,  0])
+   */
+  (input: Tensor, other: Tensor): Tensor;
 };
 
 /** Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused. */

@@ -7947,6 +7947,49 @@ declare module "../tensor.js" {
       storageOffset: number | null,
     ): Tensor;
     /**
+     * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+     *
+     * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+     * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided_(options: {
+      size: readonly number[];
+      stride: readonly number[];
+      storageOffset?: number | null;
+    }): Tensor;
+    /**
+     * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+     *
+     * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+     * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided_(
+      size: readonly number[],
+      options: { stride: readonly number[]; storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+     *
+     * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+     * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided_(
+      size: readonly number[],
+      stride: readonly number[],
+      options?: { storageOffset?: number | null },
+    ): Tensor;
+    /**
+     * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
+     *
+     * PyTorch: `as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)`
+     * @example torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])
+     */
+    asStrided_(
+      size: readonly number[],
+      stride: readonly number[],
+      storageOffset: number | null,
+    ): Tensor;
+    /**
      * The arcsine of each element (radians; NaN outside [-1, 1]).
      *
      * PyTorch: `asin(Tensor self) -> Tensor`

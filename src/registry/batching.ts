@@ -32,8 +32,11 @@ export interface VmapLevel {
 const levels: VmapLevel[] = [];
 let nextLevel = 1;
 
-/** The number of running vmaps (0 outside vmap: ops take their plain path). */
-export let vmapDepth = 0;
+/**
+ * The number of running vmaps (0 outside vmap: ops take their plain path). An object field,
+ * not a `let`, so per-op copies of the op wrappers (Note [per-op closures]) can read it.
+ */
+export const vmapState = { depth: 0 };
 
 /** Run `body` inside a new vmap level of `batchSize` samples. */
 export function withVmapLevel<T>(
@@ -43,12 +46,12 @@ export function withVmapLevel<T>(
 ): T {
   const l: VmapLevel = { level: nextLevel++, batchSize, randomness };
   levels.push(l);
-  vmapDepth = levels.length;
+  vmapState.depth = levels.length;
   try {
     return body(l);
   } finally {
     levels.pop();
-    vmapDepth = levels.length;
+    vmapState.depth = levels.length;
   }
 }
 

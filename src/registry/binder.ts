@@ -309,8 +309,10 @@ export function makeSignature(spec: SignatureSpec, method: boolean): Signature {
   }
   let slots: number[] = [];
   let params: Param[] = [];
+  // mutable parameters are out= arguments, bound apart; an in-place op's `Tensor(a!) self` is
+  // its first argument in the function form (torch.ldexp_(t, other))
   all.forEach((p, i) => {
-    if (i !== selfSlot && !p.mutable) {
+    if (i !== selfSlot && !(p.mutable && p.name !== "self")) {
       slots.push(i);
       params.push(p);
     }

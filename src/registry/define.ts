@@ -55,7 +55,9 @@ import { castData, pyTypeName, scalarTypeName } from "../ops/core.js";
 import { notImplementedError, runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import type { Op } from "../autograd/derivatives.js";
-import { batchedCall, setStack, vmapDepth, type BatchSpec } from "./batching.js";
+import { batchedCall, setStack, vmapState, type BatchSpec } from "./batching.js";
+import { perOp } from "./per-op.js";
+import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
 import { batchRuleFor } from "./batch-rules.js";
 
 setStack((ts, dim) => fn("stack")(ts, dim) as Tensor);
@@ -259,6 +261,8 @@ export interface OpEntry extends OpDecl {
   readonly functionSigs: readonly Signature[];
   readonly methodSigs: readonly Signature[];
   readonly inplaceSigs: readonly Signature[];
+  /** `torch.x_(self, ...)`: the in-place overloads as a function (TORCH_INPLACE_FUNCTIONS) */
+  readonly inplaceFunctionSigs: readonly Signature[];
   /** `pythonWrapper` ops: the parameters of the function and method forms */
   readonly pyFunctionParams: readonly PyParam[] | null;
   readonly pyMethodParams: readonly PyParam[] | null;
@@ -343,31 +347,54 @@ function withDerivative(
   const asTensor = (v: unknown): Tensor | null => (v instanceof Tensor ? v : null);
   // an integer or bool result is not differentiable (cumsum(x, dtype=int64)): not recorded.
   // One and two arguments (unary and binary ops, the hot ones): no argument array unless the
-  // call is recorded
-  if (schema.params.length === 1) {
-    const hasTensor = tensorSlots.length === 1;
-    return (a: unknown) => {
-      const out = forward(a) as Tensor;
-      const ta = hasTensor ? asTensor(a) : null;
-      return needsGrad(ta) && out.dtype.isFloatingPoint ? recordCall([a], out, [ta]) : out;
-    };
-  }
-  if (schema.params.length === 2) {
-    const [s0, s1] = tensorSlots;
-    return (a: unknown, b: unknown) => {
-      const out = forward(a, b) as Tensor;
-      const t0 = s0 === undefined ? null : asTensor(s0 === 0 ? a : b);
-      const t1 = s1 === undefined ? null : asTensor(b);
-      if (!needsGrad(t0, t1) || !out.dtype.isFloatingPoint) return out;
-      return recordCall([a, b], out, s1 === undefined ? (s0 === undefined ? [] : [t0]) : [t0, t1]);
-    };
-  }
+  // call is recorded; a copy of the wrapper per op (Note [per-op closures])
+  if (schema.params.length === 1)
+    return perOp(recordingCall1, key)(forward, needsGrad, recordCall, Tensor, tensorSlots.length);
+  if (schema.params.length === 2)
+    return perOp(recordingCall2, key)(forward, needsGrad, recordCall, Tensor, tensorSlots);
   return (...values: unknown[]) => {
     const out = forward(...values) as Tensor;
     const inputs = tensorSlots.map((i) => asTensor(values[i]));
     return anyNeedsGrad(inputs) && out.dtype.isFloatingPoint
       ? recordCall(values, out, inputs)
       : out;
+  };
+}
+
+type RecordCall = (values: unknown[], out: Tensor, inputs: (Tensor | null)[]) => Tensor;
+
+/** withDerivative's wrapper of a one-argument forward; self-contained (Note [per-op closures]). */
+function recordingCall1(
+  forward: (...args: unknown[]) => unknown,
+  needs: typeof needsGrad,
+  recordCall: RecordCall,
+  TensorClass: typeof Tensor,
+  tensorCount: number,
+): (a: unknown) => unknown {
+  return (a: unknown) => {
+    const out = forward(a) as Tensor;
+    const ta = tensorCount === 1 && a instanceof TensorClass ? a : null;
+    return needs(ta) && out.dtype.isFloatingPoint ? recordCall([a], out, [ta]) : out;
+  };
+}
+
+/** withDerivative's wrapper of a two-argument forward; self-contained (Note [per-op closures]). */
+function recordingCall2(
+  forward: (...args: unknown[]) => unknown,
+  needs: typeof needsGrad,
+  recordCall: RecordCall,
+  TensorClass: typeof Tensor,
+  tensorSlots: readonly number[],
+): (a: unknown, b: unknown) => unknown {
+  const s0 = tensorSlots[0];
+  const s1 = tensorSlots[1];
+  return (a: unknown, b: unknown) => {
+    const out = forward(a, b) as Tensor;
+    const v0 = s0 === 0 ? a : b;
+    const t0 = s0 !== undefined && v0 instanceof TensorClass ? v0 : null;
+    const t1 = s1 !== undefined && b instanceof TensorClass ? b : null;
+    if (!needs(t0, t1) || !out.dtype.isFloatingPoint) return out;
+    return recordCall([a, b], out, s1 === undefined ? (s0 === undefined ? [] : [t0]) : [t0, t1]);
   };
 }
 
@@ -648,6 +675,30 @@ function wrapperCallable(
 }
 
 /**
+ * An op's call as the binder makes it (Note [batched tensors]): `f` outside vmap (one
+ * comparison, no argument array for the common arities), the batched call inside. Copied per
+ * op (Note [per-op closures]): self-contained.
+ */
+function batchableCall(
+  f: (...args: unknown[]) => unknown,
+  batched: (values: unknown[]) => unknown,
+  state: { depth: number },
+): (...args: unknown[]) => unknown {
+  return function (a?: unknown, b?: unknown, c?: unknown): unknown {
+    const n = arguments.length;
+    if (state.depth === 0) {
+      if (n === 1) return f(a);
+      if (n === 2) return f(a, b);
+      if (n === 3) return f(a, b, c);
+      // eslint-disable-next-line prefer-rest-params, prefer-spread -- the plain path passes `arguments` on without copying it
+      return f.apply(undefined, arguments as unknown as unknown[]);
+    }
+    // eslint-disable-next-line prefer-rest-params -- as above
+    return batched(Array.prototype.slice.call(arguments) as unknown[]);
+  } as (...args: unknown[]) => unknown;
+}
+
+/**
  * Declare an op; installs its method forms on Tensor and returns its function form (`fn`) and
  * the binder of its overloads (`vf`, PyTorch's `torch._VF.x`: the function form unless the op
  * is a Python wrapper, OpDecl.pythonWrapper).
@@ -678,18 +729,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     // the common arities without an argument array: these run on every op call
     const batched = (values: unknown[]): unknown =>
       batchedCall(name, schema, batchSpec, g, f, values, isInplace);
-    const g = function (a?: unknown, b?: unknown, c?: unknown): unknown {
-      const n = arguments.length;
-      if (vmapDepth === 0) {
-        if (n === 1) return f(a);
-        if (n === 2) return f(a, b);
-        if (n === 3) return f(a, b, c);
-        // eslint-disable-next-line prefer-rest-params, prefer-spread -- the plain path passes `arguments` on without copying it
-        return f.apply(undefined, arguments as unknown as unknown[]);
-      }
-      // eslint-disable-next-line prefer-rest-params -- as above
-      return batched(Array.prototype.slice.call(arguments) as unknown[]);
-    } as (...args: unknown[]) => unknown;
+    const g = perOp(batchableCall, name)(f, batched, vmapState);
     return g;
   };
   const prepare = (o: OverloadDecl) => {
@@ -733,13 +773,18 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const fnOverloads = decl.overloads.map(prep);
   const mOverloads =
     decl.methodOverloads === undefined ? fnOverloads : decl.methodOverloads.map(prep);
-  const sig = (o: ReturnType<typeof prepare>, method: boolean, forward = o.forward) =>
+  const sig = (
+    o: ReturnType<typeof prepare>,
+    method: boolean,
+    forward = o.forward,
+    hasOut = o.out,
+  ) =>
     makeSignature(
       {
         schema: o.schema,
         forward,
         numbersAsTensors,
-        hasOut: o.out,
+        hasOut,
         hidden: o.hidden,
         untyped: decl.untyped,
         named: o.named,
@@ -760,19 +805,23 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   };
   const functionSigs = has("function") ? fnOverloads.map((o) => sig(o, false, wrapSelf(o))) : [];
   const methodSigs = has("method") ? mOverloads.map((o) => sig(o, true)) : [];
-  const inplaceSigs = has("inplace")
+  const inplaceOverloads = has("inplace")
     ? mOverloads
         .filter((o) => o.hasInplace && o.schema.params.some((p) => p.name === "self"))
-        .map((o) =>
-          sig(
-            o,
-            true,
+        .map((o) => ({
+          o,
+          forward:
             o.inplaceFwd === null
               ? null
               : batchable(o.schema, inplaceForward(o.schema, o.inplaceFwd, o.savesSelf), true),
-          ),
-        )
+        }))
     : [];
+  const inplaceSigs = inplaceOverloads.map(({ o, forward }) => sig(o, true, forward));
+  // torch.abs_(t): the same overloads bound as a function (self is the first argument)
+  const inplaceFunctionSigs =
+    namespace === "torch" && TORCH_INPLACE_FUNCTIONS.has(decl.name)
+      ? inplaceOverloads.map(({ o, forward }) => sig(o, false, forward, false))
+      : [];
   // messages name the schema's function: F.logsigmoid is the builtin log_sigmoid
   const msgName = fnOverloads[0].schema.name;
   const vf =
@@ -797,6 +846,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     functionSigs,
     methodSigs,
     inplaceSigs,
+    inplaceFunctionSigs,
     pyFunctionParams,
     pyMethodParams,
     fn:
@@ -825,6 +875,11 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   if (inplaceSigs.length > 0)
     proto[`${jsName}_`] = makeCallable(`${msgName}_`, inplaceSigs, true, numbersAsTensors);
   if (functionSigs.length > 0) FUNCTIONS.set(k, entry.fn);
+  if (inplaceFunctionSigs.length > 0)
+    FUNCTIONS.set(
+      key(namespace, `${jsName}_`),
+      makeCallable(`${msgName}_`, inplaceFunctionSigs, false, numbersAsTensors),
+    );
   return entry;
 }
 

@@ -349,17 +349,47 @@ defineOp({
       schema:
         "index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
       forward: (self: Tensor, indices: Tensor[], values: Tensor, accumulate: boolean) => {
-        for (const x of indices)
-          if (x.dtype === int32 || x.dtype.isFloatingPoint)
-            throw indexError("tensors used as indices must be long, byte or bool tensors");
-        // without accumulate, one mask and one value dispatch to masked_fill_, which casts
-        const maskedFill =
-          !accumulate && values.numel() === 1 && indices.length === 1 && indices[0].dtype === bool;
-        if (!maskedFill && values.dtype !== self.dtype)
-          throw runtimeError(
-            `Index put requires the source and destination dtypes match, got ${scalarTypeName(self.dtype)} for the destination and ${scalarTypeName(values.dtype)} for the source.`,
-          );
+        indexPutChecks(self, indices, values, accumulate);
         return I.indexPut(self, indices, values, accumulate);
+      },
+    },
+  ],
+});
+
+/** index_put's checks of the index tensors and the values' dtype. */
+function indexPutChecks(
+  self: Tensor,
+  indices: readonly Tensor[],
+  values: Tensor,
+  accumulate: boolean,
+): void {
+  for (const x of indices)
+    if (x.dtype === int32 || x.dtype.isFloatingPoint)
+      throw indexError("tensors used as indices must be long, byte or bool tensors");
+  // without accumulate, one mask and one value dispatch to masked_fill_, which casts
+  const maskedFill =
+    !accumulate && values.numel() === 1 && indices.length === 1 && indices[0].dtype === bool;
+  if (!maskedFill && values.dtype !== self.dtype)
+    throw runtimeError(
+      `Index put requires the source and destination dtypes match, got ${scalarTypeName(self.dtype)} for the destination and ${scalarTypeName(values.dtype)} for the source.`,
+    );
+}
+
+// torch.index_put_(t, indices, values); the method t.indexPut_ also takes Python's index forms
+// (ops/indexing.ts). PyTorch's parser refuses a None among the indices here, as the binder does.
+defineOp({
+  name: "index_put_",
+  variants: ["function"],
+  doc: "In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.",
+  example:
+    "torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])",
+  overloads: [
+    {
+      schema:
+        "index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)",
+      forward: (self: Tensor, indices: Tensor[], values: Tensor, accumulate: boolean) => {
+        indexPutChecks(self, indices, values, accumulate);
+        return self.indexPut_(indices, values, accumulate);
       },
     },
   ],

@@ -588,3 +588,41 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// torch.fill_ / torch.zero_: the function forms of Tensor.fill_ / Tensor.zero_ (tensor-methods.ts);
+// fill_'s overloads in PyTorch's order (its parser lists the Tensor value first)
+
+defineOp({
+  name: "fill_",
+  variants: ["function"],
+  doc: "In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).",
+  example: "torch.fill_(torch.zeros(2), 3) // tensor([3., 3.])",
+  overloads: [
+    {
+      schema: "fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)",
+      forward: (self: Tensor, value: Tensor) => {
+        if (value.dim() !== 0)
+          throw runtimeError(
+            `fill_ only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions.`,
+          );
+        // a copy of the value broadcast over self: its gradient flows back to the value
+        return self.copy_(value.expand(self.shape));
+      },
+    },
+    {
+      schema: "fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)",
+      forward: (self: Tensor, value: number | boolean) => self.fill_(value),
+    },
+  ],
+});
+
+defineOp({
+  name: "zero_",
+  variants: ["function"],
+  doc: "In place: every element of self set to zero.",
+  example: "torch.zero_(torch.ones(2)) // tensor([0., 0.])",
+  overloads: [
+    { schema: "zero_(Tensor(a!) self) -> Tensor(a!)", forward: (self: Tensor) => self.zero_() },
+  ],
+});

@@ -24,6 +24,7 @@ import { copyStrided, triangleMask } from "../../backend/shape.js";
 import { stridedOffsets } from "../../backend/copy.js";
 import { needsGrad, record } from "../../autograd/function.js";
 import { defineOp, fn } from "../define.js";
+import { inplaceView } from "./views.js";
 
 // ---------------------------------------------------------------------------------------------
 // repeat / tile
@@ -1369,7 +1370,7 @@ for (const [name, factory] of [
  * zeros); shared elements or another layout of self go through `index` at the coordinates,
  * whose backward accumulates, as PyTorch's as_strided_backward sums overlapping positions.
  */
-function recordAsStrided(self: Tensor, out: Tensor): void {
+function recordAsStrided(self: Tensor, out: Tensor, name: string): void {
   const offs = stridedOffsets(out.shape, out.strides, out.offset);
   const own = stridedOffsets(self.shape, self.strides, self.offset);
   const at = new Map<number, number>();
@@ -1385,14 +1386,14 @@ function recordAsStrided(self: Tensor, out: Tensor): void {
   }
   const distinct = new Set(offs).size === offs.length;
   if (distinct && self.isContiguous()) {
-    V.recordStrided(self, out, "AsStridedBackward0", {
+    V.recordStrided(self, out, name, {
       strides: out.strides.slice(),
       offset: out.offset - self.offset,
     });
     return;
   }
   if (self.dim() === 0) {
-    record("expand", out, [self], {}, {}, "AsStridedBackward0");
+    record("expand", out, [self], {}, {}, name);
     return;
   }
   const rowMajor = contiguousStrides(self.shape);
@@ -1401,7 +1402,42 @@ function recordAsStrided(self: Tensor, out: Tensor): void {
     for (let k = 0; k < pos.length; k++) c[k] = Math.floor(pos[k] / rowMajor[d]) % size;
     return wrap(c, out.shape.slice(), int64);
   });
-  record("index", out, [self], { indices: coords }, { nIndices: self.dim() }, "AsStridedBackward0");
+  record("index", out, [self], { indices: coords }, { nIndices: self.dim() }, name);
+}
+
+/**
+ * as_strided's checks and view, recorded as `nodeName` (as_strided_ makes self this view:
+ * AsStridedBackward1).
+ */
+function asStridedView(
+  self: Tensor,
+  size: number[],
+  stride: number[],
+  storageOffset: number | null,
+  nodeName = "AsStridedBackward0",
+): Tensor {
+  if (size.length !== stride.length) throw runtimeError("mismatch in length of strides and shape");
+  if (stride.some((s) => s < 0))
+    throw runtimeError(
+      `as_strided: Negative strides are not supported at the moment, got strides: [${stride.join(", ")}]`,
+    );
+  if (size.some((s) => s < 0))
+    throw runtimeError(
+      `Storage size calculation overflowed with sizes=[${size.join(", ")}] and strides=[${stride.join(", ")}]`,
+    );
+  const offset = storageOffset ?? self.offset;
+  if (offset < 0) throw runtimeError(`Tensor: invalid storage offset ${offset}`);
+  // setStorage's bounds: the last element addressed must lie inside the storage
+  const item = self.dtype.itemsize;
+  const n = size.reduce((a, b) => a * b, 1);
+  const need = n === 0 ? 0 : offset + 1 + size.reduce((a, s, i) => a + (s - 1) * stride[i], 0);
+  if (need * item > self.typedArray.length * item)
+    throw runtimeError(
+      `setStorage: sizes [${size.join(", ")}], strides [${stride.join(", ")}], storage offset ${offset}, and itemsize ${item} requiring a storage size of ${need * item} are out of bounds for storage of size ${self.typedArray.length * item}`,
+    );
+  const out = V.makeView(self, size.slice(), stride.slice(), offset);
+  if (needsGrad(self)) recordAsStrided(self, out, nodeName);
+  return out;
 }
 
 defineOp({
@@ -1413,32 +1449,24 @@ defineOp({
     {
       schema:
         "as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)",
-      forward: (self: Tensor, size: number[], stride: number[], storageOffset: number | null) => {
-        if (size.length !== stride.length)
-          throw runtimeError("mismatch in length of strides and shape");
-        if (stride.some((s) => s < 0))
-          throw runtimeError(
-            `as_strided: Negative strides are not supported at the moment, got strides: [${stride.join(", ")}]`,
-          );
-        if (size.some((s) => s < 0))
-          throw runtimeError(
-            `Storage size calculation overflowed with sizes=[${size.join(", ")}] and strides=[${stride.join(", ")}]`,
-          );
-        const offset = storageOffset ?? self.offset;
-        if (offset < 0) throw runtimeError(`Tensor: invalid storage offset ${offset}`);
-        // setStorage's bounds: the last element addressed must lie inside the storage
-        const item = self.dtype.itemsize;
-        const n = size.reduce((a, b) => a * b, 1);
-        const need =
-          n === 0 ? 0 : offset + 1 + size.reduce((a, s, i) => a + (s - 1) * stride[i], 0);
-        if (need * item > self.typedArray.length * item)
-          throw runtimeError(
-            `setStorage: sizes [${size.join(", ")}], strides [${stride.join(", ")}], storage offset ${offset}, and itemsize ${item} requiring a storage size of ${need * item} are out of bounds for storage of size ${self.typedArray.length * item}`,
-          );
-        const out = V.makeView(self, size.slice(), stride.slice(), offset);
-        if (needsGrad(self)) recordAsStrided(self, out);
-        return out;
-      },
+      forward: asStridedView,
+    },
+  ],
+});
+
+defineOp({
+  name: "as_strided_",
+  variants: ["function", "method"],
+  doc: "In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).",
+  example: "torch.arange(4).asStrided_([2, 2], [1, 1]) // tensor([[0, 1], [1, 2]])",
+  overloads: [
+    {
+      schema:
+        "as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!)",
+      forward: (self: Tensor, size: number[], stride: number[], storageOffset: number | null) =>
+        inplaceView(self, (p) =>
+          asStridedView(p, size, stride, storageOffset, "AsStridedBackward1"),
+        ),
     },
   ],
 });

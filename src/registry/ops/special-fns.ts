@@ -274,7 +274,7 @@ defineOp({
 // requires grad (before the leaf check), otherwise self.mul_(2^other)
 defineOp({
   name: "ldexp_",
-  variants: ["method"],
+  variants: ["function", "method"],
   doc: "In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).",
   example: "torch.tensor([1.0, 3]).ldexp_(torch.tensor([2, 1])) // tensor([4., 6.])",
   overloads: [

@@ -183,7 +183,7 @@ defineOp({
  * the view's node, named as PyTorch's in-place twin (TBackward1, ...). The view is computed
  * first, so a failing call changes nothing.
  */
-function inplaceView(self: Tensor, view: (prev: Tensor) => Tensor): Tensor {
+export function inplaceView(self: Tensor, view: (prev: Tensor) => Tensor): Tensor {
   checkInplace(self);
   checkInferenceWrite(self);
   const out = view(self._shadow(false));
@@ -618,5 +618,16 @@ defineOp({
         return d;
       },
     },
+  ],
+});
+
+// torch.detach_(t); the method is Tensor.detach_ (tensor.ts)
+defineOp({
+  name: "detach_",
+  variants: ["function"],
+  doc: "In place: self detached from the graph (it becomes a leaf that does not require grad).",
+  example: "torch.detach_(torch.ones(2).mul(1)).gradFn // null",
+  overloads: [
+    { schema: "detach_(Tensor(a!) self) -> Tensor(a!)", forward: (self: Tensor) => self.detach_() },
   ],
 });
