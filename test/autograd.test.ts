@@ -434,6 +434,31 @@ test("diamond graphs accumulate every path", () => {
   expectRec(x.grad, E.diamond_leaf.x_grad);
 });
 
+// Note [owned gradient sums]: the engine adds later gradients into a sum it made, never into a
+// gradient handed to it (which a hook, another edge or a saved tensor may hold)
+test("gradients meeting at a node: sums made in place, handed-in gradients untouched", () => {
+  const x = leaf([0.5, -1, 2]);
+  const parts = [x.mul(2), x.mul(3), x.exp(), x.mul(x)];
+  const seen: Tensor[] = [];
+  const copies: number[][] = [];
+  for (const p of parts) {
+    p.registerHook((g) => {
+      seen.push(g);
+      copies.push(g.tolist() as number[]);
+    });
+  }
+  // one upstream gradient tensor, shared by the four edges of the sum's nodes
+  parts[0].add(parts[1]).add(parts[2]).add(parts[3]).sum().backward();
+  seen.forEach((g, i) => assert.deepEqual(g.tolist(), copies[i], "a handed-in gradient changed"));
+  // each part's gradient on its own, summed: what the shared buffer must hold
+  const y = leaf([0.5, -1, 2]);
+  const each = [y.mul(2), y.mul(3), y.exp(), y.mul(y)].map(
+    (p) => torch.autograd.grad(p.sum(), [y])[0]!,
+  );
+  const want = each.reduce((a, b) => a.add(b));
+  assert.ok(torch.allclose(x.grad!, want), `${String(x.grad)} vs ${String(want)}`);
+});
+
 test("in-place ops bump the version counter shared with views", () => {
   const x = torch.ones(3);
   const vw = x.view(3);

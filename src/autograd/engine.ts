@@ -11,7 +11,7 @@ import type { Tensor } from "../tensor.js";
 import { AccumulateGrad, type Node } from "./node.js";
 import { gradientEdge } from "./function.js";
 import { swapGradEnabled } from "./grad-mode.js";
-import { accumulateGrad, fitToInput, sumGrads } from "./grad-accumulation.js";
+import { accumulateGrad, addIntoSum, fitToInput, plainSum, sumGrads } from "./grad-accumulation.js";
 import {
   anomalyEnabled,
   applyWithAnomaly,
@@ -100,11 +100,28 @@ function newBuffer(n: number): Buffer {
   return n === 1 ? [null] : new Array<Tensor | null>(n).fill(null);
 }
 
+/**
+ * Note [owned gradient sums]: the first sum at a buffer slot is a fresh tensor only the buffer
+ * holds (bit i of `_owned`), so later gradients for the slot are added into it in place
+ * instead of each allocating another sum (PyTorch's InputBuffer accumulates in place when it
+ * holds the only reference). Gradients handed in are never written: they may be saved or
+ * shared between edges.
+ */
 function accumulateInto(node: Node, i: number, g: Tensor): void {
   let buf = node._buf;
   if (buf === null) buf = node._buf = newBuffer(node.numOutputs);
   const prev = buf[i];
-  buf[i] = prev === null || prev === undefined ? g : sumGrads(prev, g);
+  if (prev === null || prev === undefined) {
+    buf[i] = g;
+    return;
+  }
+  const bit = i < 30 ? 1 << i : 0;
+  if ((node._owned & bit) !== 0 && addIntoSum(prev, g)) return;
+  const sum = plainSum(prev, g);
+  if (sum !== null) {
+    buf[i] = sum;
+    node._owned |= bit;
+  } else buf[i] = sumGrads(prev, g);
 }
 
 let runCounter = 0;
@@ -118,7 +135,7 @@ let runCounter = 0;
 interface RunFrame {
   run: number;
   withInputs: boolean;
-  stash: [Node, number, number, Buffer | null, boolean][] | null;
+  stash: [Node, number, number, Buffer | null, boolean, number][] | null;
 }
 const activeRuns: RunFrame[] = [];
 
@@ -126,7 +143,7 @@ function stashIfActive(n: Node, frame: RunFrame): void {
   if (n._run === 0) return;
   for (let i = 0; i < activeRuns.length - 1; i++) {
     if (activeRuns[i].run === n._run) {
-      (frame.stash ??= []).push([n, n._run, n._deps, n._buf, n._needed]);
+      (frame.stash ??= []).push([n, n._run, n._deps, n._buf, n._needed, n._owned]);
       return;
     }
   }
@@ -163,11 +180,12 @@ export function runBackward(
     const st = frame.stash;
     if (st !== null) {
       for (let i = st.length - 1; i >= 0; i--) {
-        const [n, r, d, b, nd] = st[i];
+        const [n, r, d, b, nd, o] = st[i];
         n._run = r;
         n._deps = d;
         n._buf = b;
         n._needed = nd;
+        n._owned = o;
       }
     }
     swapGradEnabled(prev);
@@ -249,6 +267,7 @@ function seedRoots(
       n._run = run;
       n._deps = 0;
       n._buf = null;
+      n._owned = 0;
       n._needed = true;
       rootNodes.push(n);
     }
@@ -283,6 +302,7 @@ function countDependencies(
         c._run = run;
         c._deps = 1;
         c._buf = null;
+        c._owned = 0;
         c._needed = true;
         stack.push(c);
       } else c._deps++;
@@ -362,6 +382,7 @@ function runNode(
 ): (Tensor | null)[] {
   const buf = node._buf ?? newBuffer(node.numOutputs);
   node._buf = null;
+  node._owned = 0;
   runTensorHooks(node, buf);
   collectAtNode(node, buf, opts, captures, results, pending);
   // a captured non-leaf (autograd.grad w.r.t. an intermediate) only runs if gradients must

@@ -16,7 +16,12 @@ import { Binary, binary } from "../backend/elementwise.js";
  * both are plain same-shape, same-dtype contiguous tensors (the common case), else `add`.
  */
 export function sumGrads(prev: Tensor, g: Tensor): Tensor {
-  if (
+  return plainSum(prev, g) ?? prev.add(g);
+}
+
+/** Both plain (nothing recorded), same-shape, same-dtype and contiguous. */
+function plainPair(prev: Tensor, g: Tensor): boolean {
+  return (
     prev.dtype === g.dtype &&
     !prev.requiresGrad &&
     !g.requiresGrad &&
@@ -24,23 +29,48 @@ export function sumGrads(prev: Tensor, g: Tensor): Tensor {
     shapeEqual(prev.shape, g.shape) &&
     prev.isContiguous() &&
     g.isContiguous()
-  ) {
-    const out = allocOutput(prev.shape, prev.dtype);
-    binary(
-      Binary.Add,
-      prev.typedArray,
-      prev.offset,
-      1,
-      g.typedArray,
-      g.offset,
-      1,
-      out.typedArray,
-      0,
-      out.numel(),
-    );
-    return out;
-  }
-  return prev.add(g);
+  );
+}
+
+/** prev + g as a fresh tensor by one kernel call when both are plain (`plainPair`), else null. */
+export function plainSum(prev: Tensor, g: Tensor): Tensor | null {
+  if (!plainPair(prev, g)) return null;
+  const out = allocOutput(prev.shape, prev.dtype);
+  binary(
+    Binary.Add,
+    prev.typedArray,
+    prev.offset,
+    1,
+    g.typedArray,
+    g.offset,
+    1,
+    out.typedArray,
+    0,
+    out.numel(),
+  );
+  return out;
+}
+
+/**
+ * sum += g in place when both are plain (Note [owned gradient sums]: `sum` is a fresh tensor
+ * only the engine's buffer holds); false, changing nothing, otherwise.
+ */
+export function addIntoSum(sum: Tensor, g: Tensor): boolean {
+  if (!plainPair(sum, g)) return false;
+  const n = sum.numel();
+  binary(
+    Binary.Add,
+    sum.typedArray,
+    sum.offset,
+    1,
+    g.typedArray,
+    g.offset,
+    1,
+    sum.typedArray,
+    sum.offset,
+    n,
+  );
+  return true;
 }
 
 /** Note [un-broadcasting]: sum a gradient back to its input's shape and cast to its dtype. */

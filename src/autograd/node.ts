@@ -62,6 +62,8 @@ export abstract class Node {
   _run = 0;
   _deps = 0;
   _buf: (Tensor | null)[] | null = null;
+  /** which buffer slots hold a sum the engine made (Note [owned gradient sums]) */
+  _owned = 0;
   _needed = false;
   /** hooks registered on the output tensors (t.registerHook), by output number */
   tensorPreHooks: Map<number, TensorHook[]> | null = null;
