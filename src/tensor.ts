@@ -40,6 +40,17 @@ export function setViewGradFnRegenerator(fn: (view: Tensor) => Node | null): voi
   regenerateViewGradFn = fn;
 }
 
+/** Note [rare tensor fields]: the fields most tensors never set, with their defaults. */
+class RareFields {
+  accumulateNode: AccumulateGrad | null = null;
+  retainsGrad = false;
+  fwGrad: Tensor | null = null;
+  fwLevel = 0;
+  wrappedNumber = false;
+  viewVersion = 0;
+  creationMeta: CreationMeta = "default";
+}
+
 export class Tensor {
   /**
    * The storage: the typed array this tensor views (shared with its views), read through
@@ -63,27 +74,12 @@ export class Tensor {
   _versionCounter: VersionCounter | null;
   /** @internal for views: the tensor whose storage this views */
   _base: Tensor | null;
-  /** @internal a leaf's AccumulateGrad node, created on first use */
-  _accumulateNode: AccumulateGrad | null = null;
-  /** @internal */
-  _retainsGrad = false;
-  /** @internal forward AD: the tangent, valid while `_fwLevel` is the active dual level's epoch */
-  _fwGrad: Tensor | null = null;
-  /** @internal */
-  _fwLevel = 0;
   /**
-   * @internal Note [wrapped numbers]: a 0-dim tensor made from a JS number passed where a
-   * Tensor goes (`torch.add(2, t)`); type promotion ranks it as a number, as PyTorch's
-   * wrapped numbers.
+   * @internal Note [rare tensor fields]: what only leaves, views, retained or forward-AD
+   * tensors use lives in one object made on first write (`_rare`), read through the accessors
+   * below: most tensors are intermediate results, and a smaller object is a cheaper allocation.
    */
-  _wrappedNumber = false;
-  /**
-   * @internal views: the version counter's value when the view's grad_fn was last set
-   * (PyTorch's attr_version; Note [view regeneration])
-   */
-  _viewVersion: number;
-  /** @internal views: the mode the view was made in (Note [view regeneration]) */
-  _creationMeta: CreationMeta = "default";
+  _rare: RareFields | null = null;
   /** @internal made under inferenceMode (Note [inference tensors]) */
   _inference: boolean;
 
@@ -103,9 +99,70 @@ export class Tensor {
     this.dtype = dtype;
     this._versionCounter = version ?? null;
     this._base = base ?? null;
-    this._viewVersion = version === undefined ? 0 : version.value;
+    if (version !== undefined && version.value !== 0) this._viewVersion = version.value;
     // Note [inference tensors]: a view is one when its base is; anything else when made in the mode
     this._inference = base != null ? base._inference : isInferenceModeEnabled();
+  }
+
+  /** @internal Note [rare tensor fields] */
+  private rare(): RareFields {
+    return this._rare ?? (this._rare = new RareFields());
+  }
+  /** @internal a leaf's AccumulateGrad node, created on first use */
+  get _accumulateNode(): AccumulateGrad | null {
+    return this._rare === null ? null : this._rare.accumulateNode;
+  }
+  set _accumulateNode(v: AccumulateGrad | null) {
+    if (v !== null || this._rare !== null) this.rare().accumulateNode = v;
+  }
+  /** @internal */
+  get _retainsGrad(): boolean {
+    return this._rare === null ? false : this._rare.retainsGrad;
+  }
+  set _retainsGrad(v: boolean) {
+    if (v || this._rare !== null) this.rare().retainsGrad = v;
+  }
+  /** @internal forward AD: the tangent, valid while `_fwLevel` is the active dual level's epoch */
+  get _fwGrad(): Tensor | null {
+    return this._rare === null ? null : this._rare.fwGrad;
+  }
+  set _fwGrad(v: Tensor | null) {
+    if (v !== null || this._rare !== null) this.rare().fwGrad = v;
+  }
+  /** @internal */
+  get _fwLevel(): number {
+    return this._rare === null ? 0 : this._rare.fwLevel;
+  }
+  set _fwLevel(v: number) {
+    if (v !== 0 || this._rare !== null) this.rare().fwLevel = v;
+  }
+  /**
+   * @internal Note [wrapped numbers]: a 0-dim tensor made from a JS number passed where a
+   * Tensor goes (`torch.add(2, t)`); type promotion ranks it as a number, as PyTorch's
+   * wrapped numbers.
+   */
+  get _wrappedNumber(): boolean {
+    return this._rare === null ? false : this._rare.wrappedNumber;
+  }
+  set _wrappedNumber(v: boolean) {
+    if (v || this._rare !== null) this.rare().wrappedNumber = v;
+  }
+  /**
+   * @internal views: the version counter's value when the view's grad_fn was last set
+   * (PyTorch's attr_version; Note [view regeneration])
+   */
+  get _viewVersion(): number {
+    return this._rare === null ? 0 : this._rare.viewVersion;
+  }
+  set _viewVersion(v: number) {
+    if (v !== 0 || this._rare !== null) this.rare().viewVersion = v;
+  }
+  /** @internal views: the mode the view was made in (Note [view regeneration]) */
+  get _creationMeta(): CreationMeta {
+    return this._rare === null ? "default" : this._rare.creationMeta;
+  }
+  set _creationMeta(v: CreationMeta) {
+    if (v !== "default" || this._rare !== null) this.rare().creationMeta = v;
   }
 
   /**
