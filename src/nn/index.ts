@@ -19,7 +19,23 @@ export {
   type ForwardHook,
   type ForwardPreHook,
   type CallableModule,
+  // Module machinery (h-nnmod): hooks of every module, option types
+  type BackwardHook,
+  type NamedModulesOptions,
+  type NamedMembersOptions,
+  type ModuleToOptions,
+  registerModuleForwardPreHook,
+  registerModuleForwardHook,
+  registerModuleFullBackwardHook,
+  registerModuleBackwardHook,
 } from "./module.js";
+// parameter containers (h-nnmod)
+export {
+  ParameterList,
+  ParameterDict,
+  Container,
+  type ParameterDictInit,
+} from "./param-containers.js";
 export { Parameter, isParameter } from "./parameter.js";
 export { Sequential, ModuleList, ModuleDict } from "./container.js";
 export { Identity, Linear, Bilinear, Flatten, Unflatten, type LinearOptions } from "./linear.js";

@@ -1,0 +1,355 @@
+/**
+ * The Module machinery against PyTorch 1.13 (test/fixtures/nnmod.json, from
+ * scripts/fixtures/nnmod_fx.py): named_* iterators with prefixes and duplicates, apply order,
+ * get_submodule / get_parameter / get_buffer errors, dtype conversions, zero_grad, train/eval,
+ * to_empty, forward (pre-)hooks and global hooks, full and deprecated backward hooks,
+ * ParameterList / ParameterDict.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import * as torch from "../src/index.js";
+import { Tensor } from "../src/index.js";
+import { fromFlatRec, readFixture, type Err, type FlatRec } from "./helpers/fixtures.js";
+
+const nn = torch.nn;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fixture is a tree of heterogeneous cases
+const fx = readFixture<Record<string, Record<string, any>>>("nnmod.json");
+
+function closeTo(t: Tensor | null, r: FlatRec | null, what: string, rtol = 1e-5): void {
+  if (r === null) return assert.equal(t, null, `${what}: expected null`);
+  assert.ok(t instanceof Tensor, `${what}: expected a tensor`);
+  assert.deepEqual(t.shape, r.shape, `${what}: shape`);
+  assert.equal(t.dtype.name, r.dtype, `${what}: dtype`);
+  const got = t.detach().contiguous().reshape([-1]).tolist() as number[];
+  const want = fromFlatRec(r).reshape([-1]).tolist() as number[];
+  got.forEach((v, i) =>
+    assert.ok(
+      Math.abs(v - want[i]) <= 1e-6 + rtol * Math.abs(want[i]),
+      `${what}[${i}]: ${v} vs PyTorch ${want[i]}`,
+    ),
+  );
+}
+
+function throwsErr(fn: () => unknown, e: Err): void {
+  assert.throws(fn, (x: unknown) => {
+    assert.ok(x instanceof Error);
+    assert.equal(x.name, e.type);
+    assert.equal(x.message, e.message);
+    return true;
+  });
+}
+
+/** The inputs of the fixture: sin-based, as nnmod_fx.py's vals(). */
+function vals(shape: number[], k: number, dtype = torch.float32): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Array.from({ length: n }, (_, i) => Math.sin(1 + 7 * k + 1.3 * i));
+  return torch.tensor(data, { dtype }).reshape(shape);
+}
+
+const names = (pairs: [string, unknown][]): string[] => pairs.map(([n]) => n);
+
+/** nnmod_fx.py's Net. */
+class Net extends nn.Module {
+  fc1 = new nn.Linear(3, 4);
+  act = new nn.ReLU();
+  fc2 = new nn.Linear(4, 2);
+  shared = this.fc1;
+  bn = new nn.BatchNorm1d(4);
+  override forward(x: Tensor): Tensor {
+    return this.fc2.call(this.act.call(this.bn.call(this.fc1.call(x))));
+  }
+}
+
+function seededNet(): Net {
+  torch.manualSeed(0);
+  return new Net();
+}
+
+/** nnmod_fx.py's Two: (a * b * k, a + b). */
+class Two extends nn.Module {
+  override forward(a: Tensor, k: number, b: Tensor): [Tensor, Tensor] {
+    return [a.mul(b).mul(k), a.add(b)];
+  }
+}
+
+/** nnmod_fx.py's Scale: x * s. */
+class Scale extends nn.Module {
+  s = new nn.Parameter(vals([3], 9));
+  override forward(x: Tensor): Tensor {
+    return x.mul(this.s);
+  }
+}
+
+test("traversal: named_* with prefixes, recurse and duplicates; apply order; repr", () => {
+  const f = fx.traversal;
+  const m = seededNet();
+  assert.deepEqual(names(m.namedModules()), f.named_modules);
+  assert.deepEqual(names(m.namedModules(null, "net")), f.named_modules_prefix);
+  assert.deepEqual(names(m.namedModules({ prefix: "net" })), f.named_modules_prefix);
+  assert.deepEqual(names(m.namedModules({ removeDuplicate: false })), f.named_modules_dup);
+  assert.deepEqual(names(m.namedParameters()), f.named_parameters);
+  assert.deepEqual(names(m.namedParameters("p")), f.named_parameters_prefix);
+  assert.deepEqual(names(m.namedParameters({ prefix: "p" })), f.named_parameters_prefix);
+  assert.deepEqual(names(m.fc1.namedParameters("", false)), f.named_parameters_norecurse);
+  assert.deepEqual(names(m.fc1.namedParameters({ recurse: false })), f.named_parameters_norecurse);
+  assert.deepEqual(names(m.namedBuffers()), f.named_buffers);
+  assert.deepEqual(names(m.namedBuffers({ prefix: "b" })), f.named_buffers_prefix);
+  assert.deepEqual(names(m.namedChildren()), f.named_children);
+  assert.deepEqual(Object.keys(m.stateDict()), f.state_dict_keys);
+  const order: string[] = [];
+  m.apply((mod) => order.push(mod.constructor.name));
+  assert.deepEqual(order, f.apply_order);
+  assert.equal(String(m), f.repr);
+  // a shared parameter once, or under each name (PyTorch 2.0's remove_duplicate=False)
+  assert.equal(m.namedParameters({ removeDuplicate: false }).length, 8);
+});
+
+test("traversal: getSubmodule / getParameter / getBuffer and their AttributeErrors", () => {
+  const f = fx.traversal;
+  const m = seededNet();
+  assert.equal(m.getSubmodule("fc2"), m.fc2);
+  assert.equal(m.getParameter("fc1.bias"), m.fc1.bias);
+  throwsErr(() => m.getSubmodule("fc1.nothing"), f.get_submodule_missing);
+  throwsErr(() => m.getSubmodule("fc1.weight"), f.get_submodule_not_module);
+  throwsErr(() => m.getParameter("bn.running_mean"), f.get_parameter_not_param);
+  throwsErr(() => m.getParameter("fc1.nothing"), f.get_parameter_missing);
+  throwsErr(() => m.getBuffer("fc1.weight"), f.get_buffer_not_buffer);
+  closeTo(m.getBuffer("bn.running_var"), f.get_buffer, "bn.running_var");
+});
+
+test("dtypes: double, float, type, to(tensor), to({ dtype }), to(int64) error, half", () => {
+  const f = fx.dtypes;
+  const dtypesOf = (m: torch.nn.Module): Record<string, string> =>
+    Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, String(v.dtype)]));
+  const m = seededNet();
+  const w = m.fc1.weight;
+  m.double();
+  assert.equal(m.fc1.weight, w, "the Parameter object is kept");
+  assert.deepEqual(dtypesOf(m), f.double);
+  assert.deepEqual(dtypesOf(seededNet().to(torch.float64).float()), f.float);
+  assert.deepEqual(dtypesOf(seededNet().type(torch.float64)), f.type);
+  assert.deepEqual(
+    dtypesOf(seededNet().to(torch.zeros([1], { dtype: torch.float64 }))),
+    f.to_tensor,
+  );
+  assert.deepEqual(dtypesOf(seededNet().to({ dtype: torch.float64 })), f.to_kwargs);
+  assert.deepEqual(dtypesOf(seededNet().to("cpu", torch.float64)), f.to_kwargs);
+  throwsErr(() => seededNet().to(torch.int64), f.to_int);
+  // no float16 in tensorgrad: half() raises tensorgrad's unknown-dtype error, changing nothing
+  const h = seededNet();
+  assert.throws(() => h.half(), /unknown dtype float16/);
+  assert.equal(h.fc1.weight.dtype, torch.float32);
+});
+
+test("grads and modes: zeroGrad (zeros, setToNone), requiresGrad_, eval/train, toEmpty", () => {
+  const f = fx.grads_and_modes;
+  const m = seededNet();
+  const x = vals([5, 3], 1);
+  m.call(x).sum().backward();
+  for (const [n, p] of m.namedParameters()) closeTo(p.grad, f.grads[n], `grad ${n}`);
+  m.zeroGrad();
+  for (const [n, p] of m.namedParameters()) closeTo(p.grad, f.after_zero_grad[n], `zeroed ${n}`);
+  m.call(x).sum().backward();
+  m.zeroGrad({ setToNone: true });
+  assert.deepEqual(
+    m.parameters().map((p) => p.grad === null),
+    f.after_set_to_none,
+  );
+  m.requiresGrad_(false);
+  assert.deepEqual(
+    m.parameters().map((p) => p.requiresGrad),
+    f.requires_grad_false,
+  );
+  m.eval();
+  assert.deepEqual(
+    m.modules().map((mod) => mod.training),
+    f.eval_training,
+  );
+  closeTo(m.call(x), f.eval_out, "eval output");
+  m.train();
+  assert.deepEqual(
+    m.modules().map((mod) => mod.training),
+    f.train_training,
+  );
+  const e = seededNet();
+  const w = e.fc1.weight;
+  e.toEmpty({ device: "cpu" });
+  assert.equal(e.fc1.weight, w);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(e.stateDict()).map(([k, v]) => [k, v.shape])),
+    f.to_empty_shapes,
+  );
+});
+
+test("forward hooks: pre-hooks replace the arguments (tuple or single), hooks the output; global hooks first", () => {
+  const f = fx.forward_hooks;
+  torch.manualSeed(1);
+  const lin = new nn.Linear(3, 2);
+  const x = vals([4, 3], 2);
+  const calls: string[] = [];
+  const h1 = lin.registerForwardPreHook((_m, args) => {
+    calls.push("pre");
+    return [(args[0] as Tensor).mul(2)];
+  });
+  const h2 = lin.registerForwardPreHook((_m, args) => {
+    calls.push("pre_single");
+    return (args[0] as Tensor).add(1);
+  });
+  const h3 = lin.registerForwardHook((_m, _a, out: Tensor) => {
+    calls.push("fwd");
+    return out.mul(3);
+  });
+  closeTo(lin.call(x), f.hooked, "hooked");
+  assert.deepEqual(calls, f.calls);
+  h1.remove();
+  h2.remove();
+  h3.remove();
+  closeTo(lin.call(x), f.removed, "removed");
+  const order: string[] = [];
+  const g1 = nn.registerModuleForwardPreHook(() => void order.push("gpre"));
+  const g2 = nn.registerModuleForwardHook(() => void order.push("gfwd"));
+  const h4 = lin.registerForwardPreHook(() => void order.push("pre"));
+  const h5 = lin.registerForwardHook(() => void order.push("fwd"));
+  lin.call(x);
+  for (const h of [g1, g2, h4, h5]) h.remove();
+  assert.deepEqual(order, f.global_order);
+  lin.call(x);
+  assert.deepEqual(order, f.global_order, "removed global hooks do not run");
+});
+
+type Seen = { gi?: (FlatRec | null)[]; go?: (FlatRec | null)[] };
+
+function checkSeen(
+  got: { gi: (Tensor | null)[]; go: (Tensor | null)[] } | null,
+  want: Seen,
+  what: string,
+): void {
+  assert.ok(got !== null, `${what}: the hook ran`);
+  assert.equal(got.gi.length, want.gi!.length, `${what}: gradInput length`);
+  assert.equal(got.go.length, want.go!.length, `${what}: gradOutput length`);
+  got.gi.forEach((g, i) => closeTo(g, want.gi![i], `${what} gradInput[${i}]`));
+  got.go.forEach((g, i) => closeTo(g, want.go![i], `${what} gradOutput[${i}]`));
+}
+
+test("full backward hooks: gradInput/gradOutput, replacement, non-tensor arguments, no input grad", () => {
+  const f = fx.backward_hooks;
+  torch.manualSeed(2);
+  const lin = new nn.Linear(3, 2);
+  let seen: { gi: (Tensor | null)[]; go: (Tensor | null)[] } | null = null;
+  const hook: nn.BackwardHook = (_m, gi, go) => {
+    seen = { gi, go };
+  };
+  const x = vals([4, 3], 3).requiresGrad_();
+  let h = lin.registerFullBackwardHook(hook);
+  const y = lin.call(x);
+  assert.equal(y.gradFn?.name(), f.grad_fn);
+  const w = vals([4, 2], 4);
+  y.mul(w).sum().backward();
+  checkSeen(seen, f.full, "linear");
+  closeTo(x.grad, f.x_grad, "x.grad");
+  h.remove();
+
+  const x2 = vals([4, 3], 3).requiresGrad_();
+  h = lin.registerFullBackwardHook((_m, gi) => [gi[0]!.mul(10)]);
+  lin.call(x2).mul(w).sum().backward();
+  closeTo(x2.grad, f.replaced_x_grad, "replaced x.grad");
+  // the weight's gradient is not a gradInput: unchanged (accumulated over both calls)
+  closeTo(lin.weight.grad, f.replaced_weight_grad, "weight.grad");
+  h.remove();
+
+  const two = new Two();
+  seen = null;
+  h = two.registerFullBackwardHook(hook);
+  const a = vals([3], 5).requiresGrad_();
+  const b = vals([3], 6).requiresGrad_();
+  const [p, q] = two.call(a, 2.5, b);
+  assert.deepEqual([p.gradFn?.name(), q.gradFn?.name()], f.two_grad_fns);
+  p.mul(vals([3], 7))
+    .add(q.mul(vals([3], 8)))
+    .sum()
+    .backward();
+  checkSeen(seen, f.two, "two");
+  h.remove();
+
+  seen = null;
+  h = lin.registerFullBackwardHook(hook);
+  lin.zeroGrad();
+  lin
+    .call(vals([4, 3], 3))
+    .mul(w)
+    .sum()
+    .backward();
+  checkSeen(seen, f.no_input_grad, "no input grad");
+  h.remove();
+});
+
+test("backward hooks: the deprecated hook sees its node's gradients; mixing kinds and wrong counts raise", () => {
+  const f = fx.backward_hooks;
+  let seen: { gi: (Tensor | null)[]; go: (Tensor | null)[] } | null = null;
+  const hook: nn.BackwardHook = (_m, gi, go) => {
+    seen = { gi, go };
+  };
+  const sc = new Scale();
+  const h = sc.registerBackwardHook(hook);
+  const xs = vals([3], 10).requiresGrad_();
+  sc.call(xs)
+    .mul(vals([3], 11))
+    .sum()
+    .backward();
+  checkSeen(seen, f.non_full, "non-full");
+  h.remove();
+  throwsErr(() => sc.registerFullBackwardHook(hook), f.mixed);
+  const sc2 = new Scale();
+  sc2.registerFullBackwardHook(hook);
+  throwsErr(() => sc2.registerBackwardHook(hook), f.mixed2);
+  const l3 = new nn.Linear(3, 2);
+  l3.registerFullBackwardHook((_m, gi) => [gi[0], gi[0]]);
+  throwsErr(
+    () =>
+      l3
+        .call(vals([4, 3], 3).requiresGrad_())
+        .sum()
+        .backward(),
+    f.wrong_count,
+  );
+});
+
+test("ParameterList: wrapping, names, repr, errors", () => {
+  const f = fx.param_containers;
+  torch.manualSeed(3);
+  const pl = new nn.ParameterList([new nn.Parameter(torch.randn(2, 3)), torch.randn(3)]);
+  pl.append(torch.randn([1], { dtype: torch.float64 }));
+  assert.equal(String(pl), f.list_repr);
+  assert.deepEqual(names(pl.namedParameters()), f.list_names);
+  Array.from(pl).forEach((p, i) => {
+    assert.ok(p instanceof nn.Parameter);
+    closeTo(p, f.list_values[i], `list[${i}]`);
+  });
+  assert.equal(pl.length, f.list_len);
+  throwsErr(() => pl.get(3), f.list_index_error);
+  throwsErr(() => pl.call(), f.list_call);
+  throwsErr(() => pl.extend(torch.zeros(2) as never), f.list_extend_tensor);
+  assert.equal(String(new nn.ParameterList([new nn.Parameter(torch.zeros(2))])), f.list_one_repr);
+  assert.equal(String(new nn.ParameterList([torch.zeros(2), "a", 3])), f.list_mixed_repr);
+});
+
+test("ParameterDict: sorted plain objects, wrapping, repr, errors, pop", () => {
+  const f = fx.param_containers;
+  const pd = new nn.ParameterDict({
+    right: torch.ones(2),
+    left: new nn.Parameter(torch.zeros(3, 2)),
+  });
+  pd.set("extra", torch.zeros([1], { dtype: torch.float64 }));
+  assert.equal(String(pd), f.dict_repr);
+  assert.deepEqual(pd.keys(), f.dict_keys);
+  assert.deepEqual(names(pd.namedParameters()), f.dict_names);
+  throwsErr(() => pd.call(), f.dict_call);
+  throwsErr(() => pd.get("nothing"), f.dict_missing);
+  assert.equal(pd.get("nothing", null), null);
+  throwsErr(() => pd.get(1 as never), f.dict_bad_key);
+  throwsErr(() => pd.update([["a", 1, 2]] as never), f.dict_update_bad);
+  assert.deepEqual((pd.pop("left") as Tensor).shape, f.dict_pop);
+  assert.deepEqual(pd.keys(), f.dict_after_pop);
+  assert.deepEqual(Object.keys(pd.stateDict()), f.dict_state_keys);
+});
