@@ -237,7 +237,7 @@ test("full backward hooks: gradInput/gradOutput, replacement, non-tensor argumen
   torch.manualSeed(2);
   const lin = new nn.Linear(3, 2);
   let seen: { gi: (Tensor | null)[]; go: (Tensor | null)[] } | null = null;
-  const hook: nn.BackwardHook = (_m, gi, go) => {
+  const hook: torch.nn.BackwardHook = (_m, gi, go) => {
     seen = { gi, go };
   };
   const x = vals([4, 3], 3).requiresGrad_();
@@ -287,7 +287,7 @@ test("full backward hooks: gradInput/gradOutput, replacement, non-tensor argumen
 test("backward hooks: the deprecated hook sees its node's gradients; mixing kinds and wrong counts raise", () => {
   const f = fx.backward_hooks;
   let seen: { gi: (Tensor | null)[]; go: (Tensor | null)[] } | null = null;
-  const hook: nn.BackwardHook = (_m, gi, go) => {
+  const hook: torch.nn.BackwardHook = (_m, gi, go) => {
     seen = { gi, go };
   };
   const sc = new Scale();
@@ -352,4 +352,55 @@ test("ParameterDict: sorted plain objects, wrapping, repr, errors, pop", () => {
   assert.deepEqual((pd.pop("left") as Tensor).shape, f.dict_pop);
   assert.deepEqual(pd.keys(), f.dict_after_pop);
   assert.deepEqual(Object.keys(pd.stateDict()), f.dict_state_keys);
+});
+
+test("lazy modules: repr before and after, class change, seeded initialisation, state dicts", () => {
+  const f = fx.lazy;
+  const nnl = torch.nn;
+  const cases: Record<string, [() => torch.nn.Module, number[]]> = {
+    LazyLinear: [() => new nnl.LazyLinear(3), [2, 5]],
+    LazyLinear_nobias: [() => new nnl.LazyLinear(3, false), [5]],
+    LazyConv1d: [() => new nnl.LazyConv1d(4, 3, 2, 1), [2, 3, 9]],
+    LazyConv2d: [() => new nnl.LazyConv2d(4, [2, 3], { groups: 2, bias: false }), [1, 2, 5, 6]],
+    LazyConvTranspose1d: [() => new nnl.LazyConvTranspose1d(4, 3, { stride: 2 }), [3, 5]],
+    LazyConvTranspose2d: [() => new nnl.LazyConvTranspose2d(2, 2, 2, 0, 1), [1, 3, 3, 4]],
+    LazyBatchNorm1d: [() => new nnl.LazyBatchNorm1d(), [4, 3]],
+    LazyBatchNorm2d: [() => new nnl.LazyBatchNorm2d(0.001, null, false), [2, 3, 2, 2]],
+  };
+  for (const [name, [make, shape]] of Object.entries(cases)) {
+    const want = f[name];
+    torch.manualSeed(4);
+    const m = make();
+    assert.equal(String(m), want.repr_before, `${name} repr before`);
+    assert.deepEqual(
+      m.parameters().map((p) => String(p)),
+      want.params_before,
+      `${name} parameters before`,
+    );
+    const y = m.call(vals(shape, 12)) as Tensor;
+    assert.equal(m.constructor.name, want.class_after, `${name} class after`);
+    assert.ok(
+      !(m instanceof (nnl as unknown as Record<string, new () => object>)[name.split("_")[0]]),
+    );
+    assert.equal(String(m), want.repr_after, `${name} repr after`);
+    const sd = m.stateDict();
+    assert.deepEqual(Object.keys(sd), Object.keys(want.state), `${name} state keys`);
+    for (const [k, r] of Object.entries(want.state)) closeTo(sd[k], r as FlatRec, `${name} ${k}`);
+    closeTo(y, want.out, `${name} output`);
+    for (const p of m.parameters()) assert.ok(!nnl.isLazy(p) && p instanceof nnl.Parameter);
+  }
+  // dtype conversion before the first call: materialised and drawn in float64
+  torch.manualSeed(4);
+  const d = new nnl.LazyLinear(3).double();
+  d.call(vals([2, 5], 12, torch.float64));
+  for (const [k, r] of Object.entries(f.LazyLinear_double))
+    closeTo(d.stateDict()[k], r as FlatRec, `float64 ${k}`, 1e-12);
+  // loading a state dict materialises with the loaded shapes; the module stays lazy
+  const l = new nnl.LazyLinear(3);
+  l.loadStateDict({ weight: vals([3, 2], 13), bias: vals([3], 14) });
+  assert.equal(String(l), f.loaded.repr);
+  assert.equal(l.constructor.name, f.loaded.class);
+  closeTo(l.weight, f.loaded.weight, "loaded weight");
+  throwsErr(() => new nnl.LazyConv2d(4, 3).call(vals([5, 5], 1)), f.conv_bad_dim);
+  throwsErr(() => new nnl.LazyConv1d(4, 3, { groups: 2 }).call(vals([1, 3, 5], 1)), f.conv_groups);
 });

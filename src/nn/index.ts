@@ -29,6 +29,26 @@ export {
   registerModuleFullBackwardHook,
   registerModuleBackwardHook,
 } from "./module.js";
+// lazy modules (h-nnmod): the mechanism (lazyInit & co.) is exported for other lazy layers
+export {
+  UninitializedParameter,
+  UninitializedBuffer,
+  LazyLinear,
+  LazyConv1d,
+  LazyConv2d,
+  LazyConvTranspose1d,
+  LazyConvTranspose2d,
+  LazyBatchNorm1d,
+  LazyBatchNorm2d,
+  isLazy,
+  hasUninitializedParams,
+  lazyInit,
+  lazyConvInit,
+  lazyConvInitialize,
+  lazyNormInit,
+  lazyNormInitialize,
+  type LazyModule,
+} from "./lazy.js";
 // parameter containers (h-nnmod)
 export {
   ParameterList,

@@ -800,7 +800,7 @@ export class Module {
    * @example model.to(torch.float64);
    */
   to(
-    target: DType | DTypeName | Tensor | ModuleToOptions | null | undefined,
+    target: DType | DTypeName | Tensor | ModuleToOptions | "cpu" | null | undefined,
     dtype?: DType | DTypeName | null | ModuleToOptions,
   ): this {
     // PyTorch's forms: to(dtype), to(tensor), to(device, dtype?), to({ device, dtype })
@@ -953,6 +953,10 @@ export class Module {
             );
             continue;
           }
+          // a lazy module's uninitialised tensor takes the loaded shape (PyTorch's
+          // LazyModuleMixin._lazy_load_hook)
+          if (isUninitialized(param) && !isUninitialized(input))
+            (param as unknown as { materialize(s: number[]): void }).materialize(input.shape);
           if (param.dim() === 0 && input.dim() === 1) input = input.select(0, 0);
           const inp = input as Tensor;
           if (!shapeEqual(inp.shape, param.shape)) {
@@ -1096,6 +1100,12 @@ export class Module {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+/** An UninitializedParameter / UninitializedBuffer (lazy.ts; recognised by its method). */
+function isUninitialized(t: Tensor): boolean {
+  const name = t.constructor.name;
+  return name === "UninitializedParameter" || name === "UninitializedBuffer";
 }
 
 /** Python's hasattr on a module: a field, registered name or method. */
