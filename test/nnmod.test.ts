@@ -404,3 +404,260 @@ test("lazy modules: repr before and after, class change, seeded initialisation, 
   throwsErr(() => new nnl.LazyConv2d(4, 3).call(vals([5, 5], 1)), f.conv_bad_dim);
   throwsErr(() => new nnl.LazyConv1d(4, 3, { groups: 2 }).call(vals([1, 3, 5], 1)), f.conv_groups);
 });
+
+// ---------------------------------------------------------------------------------------------
+// nn.utils
+
+const U = torch.nn.utils;
+const PZ = torch.nn.utils.parametrize;
+
+function checkState(m: torch.nn.Module, want: Record<string, FlatRec>, what: string): void {
+  const got = m.stateDict();
+  assert.deepEqual(Object.keys(got), Object.keys(want), `${what}: state dict keys`);
+  for (const [k, r] of Object.entries(want)) closeTo(got[k], r, `${what} ${k}`, 1e-4);
+}
+
+function checkGrads(m: torch.nn.Module, want: Record<string, FlatRec>, what: string): void {
+  const got = Object.fromEntries(
+    m
+      .namedParameters()
+      .filter(([, p]) => p.grad !== null)
+      .map(([n, p]) => [n, p.grad]),
+  );
+  assert.deepEqual(Object.keys(got), Object.keys(want), `${what}: parameters with grads`);
+  for (const [k, r] of Object.entries(want)) closeTo(got[k], r, `${what} grad ${k}`, 1e-4);
+}
+
+/** X -> triu(X) + triu(X, 1)^T. */
+class Symmetric extends nn.Module {
+  override forward(x: Tensor): Tensor {
+    return x.triu().add(x.triu(1).transpose(0, 1));
+  }
+}
+/** X -> 2 X; rightInverse Y -> Y / 2. */
+class Double extends nn.Module {
+  override forward(x: Tensor): Tensor {
+    return x.mul(2);
+  }
+  rightInverse(y: Tensor): Tensor {
+    return y.div(2);
+  }
+}
+/** X -> X[0] (changes the shape). */
+class Row extends nn.Module {
+  override forward(x: Tensor): Tensor {
+    return x.select(0, 0);
+  }
+}
+
+test("weightNorm / removeWeightNorm: parameters, values, gradients, errors", () => {
+  const f = fx.norms;
+  const x = vals([2, 3], 15);
+  const w = vals([2, 4], 16);
+  for (const [key, dim] of [
+    ["wn0", 0],
+    ["wn1", 1],
+    ["wnNone", null],
+  ] as const) {
+    torch.manualSeed(5);
+    const m = U.weightNorm(new nn.Linear(3, 4), "weight", dim);
+    const y = m.call(x);
+    y.mul(w).sum().backward();
+    assert.deepEqual(names(m.namedParameters()), f[key].names, key);
+    checkState(m, f[key].state, key);
+    closeTo(y, f[key].out, `${key} output`);
+    checkGrads(m, f[key].grads, key);
+    closeTo((m as unknown as { weight: Tensor }).weight, f[key].weight, `${key} weight`);
+  }
+  torch.manualSeed(5);
+  const m = U.weightNorm(new nn.Linear(3, 4), { dim: 0 });
+  throwsErr(() => U.weightNorm(m), f.wn_twice);
+  U.removeWeightNorm(m);
+  assert.deepEqual(names(m.namedParameters()), f.wn_removed.names);
+  closeTo(m.weight, f.wn_removed.weight, "removed weight");
+  throwsErr(() => U.removeWeightNorm(m), f.wn_remove_missing);
+});
+
+test("spectralNorm / removeSpectralNorm: seeded u and v, power iteration in training only", () => {
+  const f = fx.norms;
+  const x = vals([2, 3], 15);
+  const w = vals([2, 4], 16);
+  torch.manualSeed(6);
+  const m = U.spectralNorm(new nn.Linear(3, 4));
+  checkState(m, f.sn_registered, "registered");
+  const y = m.call(x);
+  y.mul(w).sum().backward();
+  closeTo(y, f.sn_train.out, "train output");
+  checkState(m, f.sn_train.state, "after a training call");
+  checkGrads(m, f.sn_train.grads, "train");
+  assert.deepEqual(names(m.namedParameters()), f.sn_train.names);
+  m.eval();
+  closeTo(m.call(x), f.sn_eval.out, "eval output");
+  checkState(m, f.sn_eval.state, "after an eval call");
+  torch.manualSeed(6);
+  const m2 = U.spectralNorm(new nn.Linear(3, 4), { nPowerIterations: 3 });
+  m2.call(x);
+  m2.call(x);
+  checkState(m2, f.sn_three, "three iterations");
+  torch.manualSeed(6);
+  const ct = U.spectralNorm(new nn.ConvTranspose2d(2, 3, 2));
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(ct.stateDict()).map(([k, v]) => [k, v.shape])),
+    f.sn_convt_shapes,
+  );
+  throwsErr(() => U.spectralNorm(m), f.sn_twice);
+  throwsErr(() => U.spectralNorm(new nn.Linear(2, 2), "weight", 0), f.sn_bad_iters);
+  U.removeSpectralNorm(m);
+  assert.deepEqual(names(m.namedParameters()), f.sn_removed.names);
+  closeTo(m.weight, f.sn_removed.weight, "removed weight");
+  assert.deepEqual(Object.keys(m.stateDict()), f.sn_removed.state_keys);
+  throwsErr(() => U.removeSpectralNorm(m), f.sn_remove_missing);
+});
+
+test("parametrize: registration, Parametrized class and repr, chaining, assignment, removal", () => {
+  const f = fx.parametrize;
+  const x = vals([2, 3], 17);
+  const w = vals([2, 3], 18);
+  torch.manualSeed(9);
+  const m = new nn.Linear(3, 3);
+  PZ.registerParametrization(m, "weight", new Symmetric());
+  const y = m.call(x);
+  y.mul(w).sum().backward();
+  assert.equal(String(m), f.sym.repr);
+  assert.equal(m.constructor.name, f.sym.cls);
+  assert.ok(m instanceof nn.Linear);
+  assert.deepEqual(names(m.namedParameters()), f.sym.names);
+  checkState(m, f.sym.state, "sym");
+  closeTo(m.weight, f.sym.weight, "sym weight");
+  closeTo(y, f.sym.out, "sym output");
+  checkGrads(m, f.sym.grads, "sym");
+  assert.deepEqual(
+    [PZ.isParametrized(m), PZ.isParametrized(m, "weight"), PZ.isParametrized(m, "bias")],
+    f.sym.is,
+  );
+  assert.equal(PZ.typeBeforeParametrizations(m), nn.Linear);
+  PZ.registerParametrization(m, "weight", new Double());
+  closeTo(m.weight, f.chain_weight, "chained weight");
+  assert.equal(String(m), f.chain_repr);
+  throwsErr(() => {
+    m.weight = torch.eye(3) as never;
+  }, f.assign_error);
+  PZ.removeParametrizations(m, "weight");
+  assert.equal(String(m), f.removed.repr);
+  assert.equal(m.constructor.name, f.removed.cls);
+  closeTo(m.weight, f.removed.weight, "removed weight");
+  assert.deepEqual(names(m.namedParameters()), f.removed.names);
+
+  torch.manualSeed(9);
+  const d = new nn.Linear(3, 3);
+  PZ.registerParametrization(d, "weight", new Double());
+  d.weight = vals([3, 3], 19) as never;
+  const plist = (d as unknown as { parametrizations: torch.nn.ModuleDict }).parametrizations;
+  closeTo(
+    (plist.get("weight") as unknown as { original: Tensor }).original,
+    f.assigned.original,
+    "original",
+  );
+  closeTo(d.weight, f.assigned.weight, "assigned weight");
+  PZ.removeParametrizations(d, "weight", false);
+  closeTo(d.weight, f.removed_original, "removed, original kept");
+  throwsErr(
+    () => PZ.registerParametrization(new nn.Linear(2, 2), "nothing", new Double()),
+    f.not_a_param,
+  );
+  throwsErr(
+    () => PZ.registerParametrization(new nn.Linear(2, 2), "weight", new Row()),
+    f.shape_change,
+  );
+  throwsErr(() => PZ.removeParametrizations(new nn.Linear(2, 2), "weight"), f.remove_missing);
+  const bn = new nn.BatchNorm1d(2);
+  PZ.registerParametrization(bn, "running_var", new Double());
+  assert.deepEqual(Object.keys(bn.stateDict()), f.buffer.state_keys);
+  closeTo(bn.running_var, f.buffer.value, "parametrized buffer");
+});
+
+test("parametrize.cached: one computation per read inside the block", () => {
+  let calls = 0;
+  class Counting extends nn.Module {
+    override forward(x: Tensor): Tensor {
+      calls++;
+      return x.mul(1);
+    }
+  }
+  const m = new nn.Linear(2, 2);
+  PZ.registerParametrization(m, "weight", new Counting());
+  calls = 0;
+  void m.weight;
+  void m.weight;
+  assert.equal(calls, 2, "uncached: every read computes");
+  calls = 0;
+  const same = PZ.cached(() => m.weight === m.weight);
+  assert.ok(same);
+  assert.equal(calls, 1, "cached: once");
+  void m.weight;
+  assert.equal(calls, 2, "the cache is dropped after the block");
+});
+
+test("parametrizations.orthogonal: maps, trivialization, seeded base, gradients, errors", () => {
+  const f = fx.parametrizations;
+  const x4 = vals([2, 4], 20);
+  const cases: Record<string, [[number, number], Record<string, unknown>]> = {
+    orth_square: [[4, 4], {}],
+    orth_cayley: [[4, 4], { orthogonalMap: "cayley" }],
+    orth_wide: [[4, 3], {}],
+    orth_tall_householder: [[3, 4], { orthogonalMap: "householder" }],
+    orth_no_trivial: [[4, 3], { useTrivialization: false }],
+  };
+  for (const [key, [[i, o], opts]] of Object.entries(cases)) {
+    torch.manualSeed(7);
+    const m = new nn.Linear(i, o);
+    U.parametrizations.orthogonal(m, { name: "weight", ...opts });
+    const x = x4.narrow(1, 0, i);
+    const y = m.call(x);
+    y.mul(vals(y.shape, 21)).sum().backward();
+    checkState(m, f[key].state, key);
+    closeTo(m.weight, f[key].weight, `${key} weight`, 1e-4);
+    closeTo(y, f[key].out, `${key} output`, 1e-4);
+    checkGrads(m, f[key].grads, key);
+    assert.equal(String(m), f[key].repr);
+  }
+  throwsErr(() => U.parametrizations.orthogonal(new nn.Linear(2, 2), "bias"), f.orth_1d);
+  throwsErr(
+    () => U.parametrizations.orthogonal(new nn.Linear(2, 2), "weight", "x" as never),
+    f.orth_bad_map,
+  );
+});
+
+test("parametrizations.spectralNorm: 15 iterations at registration, then one per training read", () => {
+  const f = fx.parametrizations;
+  torch.manualSeed(8);
+  const m = new nn.Linear(3, 4);
+  U.parametrizations.spectralNorm(m);
+  checkState(m, f.psn_registered, "registered");
+  const y = m.call(vals([2, 3], 22));
+  y.mul(vals([2, 4], 23))
+    .sum()
+    .backward();
+  closeTo(y, f.psn_train.out, "output", 1e-4);
+  checkState(m, f.psn_train.state, "after a call");
+  checkGrads(m, f.psn_train.grads, "train");
+  m.eval();
+  closeTo(m.weight, f.psn_eval, "eval weight", 1e-4);
+  throwsErr(() => U.parametrizations.spectralNorm(new nn.Linear(2, 2), { dim: 2 }), f.psn_bad_dim);
+});
+
+test("parametersToVector, vectorToParameters, clipGradValue_", () => {
+  const f = fx.vectors;
+  torch.manualSeed(10);
+  const m = new nn.Linear(3, 2);
+  closeTo(U.parametersToVector(m.parameters()), f.vec, "vector");
+  U.vectorToParameters(vals([8], 24), m.parameters());
+  checkState(m, f.after, "after vectorToParameters");
+  m.call(vals([2, 3], 25))
+    .pow(2)
+    .sum()
+    .backward();
+  U.clipGradValue_(m.parameters(), 0.5);
+  checkGrads(m, f.clipped, "clipped");
+  throwsErr(() => U.vectorToParameters([1.0] as never, m.parameters()), f.bad_vec);
+});

@@ -1022,6 +1022,11 @@ export class Module {
     return { remove: () => removeFrom(list, hook) };
   }
 
+  /** @internal The forward pre-hooks, in order (weight_norm and spectral_norm find theirs). */
+  _forwardPreHooks(): ForwardPreHook[] {
+    return this[REG].preHooks;
+  }
+
   /**
    * `hook(module, args, output)` runs after forward; a non-undefined result replaces the output.
    * @example const h = model.registerForwardHook((m, args, out) => console.log(out.shape)); h.remove();
