@@ -179,9 +179,14 @@ function flat(t: Tensor): number[] {
 /** A tensor against its record; `grad` loosens the tolerance and skips requiresGrad. */
 function checkTensor(t: unknown, r: TRec, what: string, grad = false): void {
   assert.ok(t instanceof Tensor, `${what}: expected a tensor, got ${String(t)}`);
-  assert.deepEqual(t.shape, r.shape, `${what}: shape`);
-  assert.equal(t.dtype.name, r.dtype, `${what}: dtype`);
-  if (!grad) assert.equal(t.requiresGrad, r.requires_grad, `${what}: requiresGrad`);
+  assert.deepEqual(
+    t.shape,
+    r.shape,
+    `${what}: shape [${t.shape.join(", ")}] vs [${r.shape.join(", ")}]`,
+  );
+  assert.equal(t.dtype.name, r.dtype, `${what}: dtype ${t.dtype.name} vs ${r.dtype}`);
+  if (!grad)
+    assert.equal(t.requiresGrad, r.requires_grad, `${what}: requiresGrad ${t.requiresGrad}`);
   const got = flat(t);
   const want = r.values.map((v) => (typeof v === "boolean" ? Number(v) : decodeNumber(v)));
   const { rtol, atol } = tolerance(r.dtype, grad);
@@ -229,18 +234,43 @@ function failure(err: unknown): string {
   const e = err instanceof Error ? err : new Error(String(err));
   const kind = e instanceof assert.AssertionError ? "" : `${e.constructor.name}: `;
   const msg = `${kind}${e.message}`.split("\n")[0];
-  return msg.length > 200 ? `${msg.slice(0, 197)}...` : msg;
+  return msg.length > 160 ? `${msg.slice(0, 157)}...` : msg;
+}
+
+/** An argument as a failure line shows it: T for a tensor, numbers, lists, strings. */
+function show(v: Val): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v);
+  if ("t" in v) return "T";
+  if ("int" in v) return String(v.int);
+  if ("float" in v) return String(v.float);
+  if ("list" in v) return `[${v.list.map(show).join(", ")}]`;
+  if ("tuple" in v) return `[${v.tuple.map(show).join(", ")}]`;
+  if ("fn" in v) return `F.${camel(v.fn)}`;
+  return `torch.${v.dtype}`;
+}
+
+function showCall(args: Val[], kwargs: Record<string, Val>): string {
+  const parts = args.map(show);
+  const keys = Object.keys(kwargs);
+  if (keys.length > 0)
+    parts.push(`{${keys.map((k) => `${camel(k)}: ${show(kwargs[k])}`).join(", ")}}`);
+  return parts.join(", ");
+}
+
+/** The sample's calls, for failure lines: new nn.X(...).call(...). */
+function describe(entry: ModuleEntry, s: Sample): string {
+  return `new nn.${entry.cls}(${showCall(s.ctor_args, s.ctor_kwargs)}).call(${showCall(s.fwd_args, s.fwd_kwargs)})`;
 }
 
 /** Check id -> its failure ("" when it passes), for every check that ran. */
 const observed = new Map<string, string>();
 
-function runCheck(id: string, fn: () => void): void {
+function runCheck(id: string, fn: () => void, what = ""): void {
   try {
     fn();
     observed.set(id, "");
   } catch (err) {
-    observed.set(id, failure(err));
+    observed.set(id, what === "" ? failure(err) : `${what} -> ${failure(err)}`);
   }
 }
 
@@ -262,66 +292,83 @@ function build(cls: Ctor, entry: ModuleEntry, s: Sample): { m: torch.nn.Module; 
 
 function runSample(cls: Ctor, entry: ModuleEntry, s: Sample): void {
   let built: { m: torch.nn.Module; repr: string } | null = null;
-  runCheck(s.id, () => {
-    built = build(cls, entry, s);
-    const m = built.m;
-    m.loadStateDict(Object.fromEntries(Object.entries(s.init).map(([k, r]) => [k, makeTensor(r)])));
-    const tensors = s.tensors.map(makeTensor);
-    const args = callArgs(s.fwd_args, s.fwd_kwargs, tensors);
-    torch.manualSeed(s.seed);
-    const out: unknown = m.call(...(args as never[]));
-    const gradFns: string[] = [];
-    const outs = checkTree(out, s.out, "output", gradFns);
-    runCheck(`${s.id}/grad_fn`, () => assert.deepEqual(gradFns, [], "grad_fn names"));
-    if (s.buffers !== null) {
-      const bufs = Object.fromEntries(m.namedBuffers());
-      for (const [k, r] of Object.entries(s.buffers))
-        checkTensor(bufs[k], { ...r, requires_grad: false }, `buffer ${k}`);
-    }
-    if (s.weights === null || s.grads === null || s.param_grads === null) return;
-    const terms = s.weights.flatMap((w, i) =>
-      w === null ? [] : [outs[i].mul(makeTensor(w)).sum()],
-    );
-    const total = terms.reduce((a, b) => a.add(b));
-    const inputs = tensors.filter((_, j) => s.tensors[j].requires_grad);
-    const params = Object.fromEntries(m.namedParameters());
-    const names = Object.keys(s.param_grads);
-    assert.deepEqual(
-      m
-        .namedParameters()
-        .filter(([, p]) => p.requiresGrad)
-        .map(([n]) => n),
-      names,
-      "parameters requiring grad",
-    );
-    const grads = torch.autograd.grad(total, [...inputs, ...names.map((n) => params[n])], {
-      allowUnused: true,
-    });
-    let k = 0;
-    s.tensors.forEach((r, j) => {
-      if (!r.requires_grad) return;
-      const g = grads[k++];
-      const want = s.grads![j];
-      if (want === null) assert.ok(g === null, `grad of input ${j}: expected None`);
-      else checkTensor(g, want, `grad of input ${j}`, true);
-    });
-    for (const n of names) {
-      const g = grads[k++];
-      const want = s.param_grads[n];
-      if (want === null) assert.ok(g === null, `grad of ${n}: expected None`);
-      else checkTensor(g, want, `grad of ${n}`, true);
-    }
-  });
-  runCheck(`${s.id}/repr`, () => {
-    built ??= build(cls, entry, s);
-    const got = built.repr;
-    assert.ok(got === s.repr, `repr: ${JSON.stringify(got)} vs ${JSON.stringify(s.repr)}`);
-  });
-  runCheck(`${s.id}/init`, () => {
-    // the state dict of a fresh seeded module (the forward check loaded PyTorch's into its own)
-    const { m } = build(cls, entry, s);
-    checkStateDict(m, s.init, "state dict");
-  });
+  const what = describe(entry, s);
+  runCheck(
+    s.id,
+    () => {
+      built = build(cls, entry, s);
+      const m = built.m;
+      m.loadStateDict(
+        Object.fromEntries(Object.entries(s.init).map(([k, r]) => [k, makeTensor(r)])),
+      );
+      const tensors = s.tensors.map(makeTensor);
+      const args = callArgs(s.fwd_args, s.fwd_kwargs, tensors);
+      torch.manualSeed(s.seed);
+      const out: unknown = m.call(...(args as never[]));
+      const gradFns: string[] = [];
+      const outs = checkTree(out, s.out, "output", gradFns);
+      runCheck(`${s.id}/grad_fn`, () =>
+        assert.ok(gradFns.length === 0, `grad_fn names: ${gradFns.join("; ")}`),
+      );
+      if (s.buffers !== null) {
+        const bufs = Object.fromEntries(m.namedBuffers());
+        for (const [k, r] of Object.entries(s.buffers))
+          checkTensor(bufs[k], { ...r, requires_grad: false }, `buffer ${k}`);
+      }
+      if (s.weights === null || s.grads === null || s.param_grads === null) return;
+      const terms = s.weights.flatMap((w, i) =>
+        w === null ? [] : [outs[i].mul(makeTensor(w)).sum()],
+      );
+      const total = terms.reduce((a, b) => a.add(b));
+      const inputs = tensors.filter((_, j) => s.tensors[j].requires_grad);
+      const params = Object.fromEntries(m.namedParameters());
+      const names = Object.keys(s.param_grads);
+      assert.deepEqual(
+        m
+          .namedParameters()
+          .filter(([, p]) => p.requiresGrad)
+          .map(([n]) => n),
+        names,
+        "parameters requiring grad",
+      );
+      const grads = torch.autograd.grad(total, [...inputs, ...names.map((n) => params[n])], {
+        allowUnused: true,
+      });
+      let k = 0;
+      s.tensors.forEach((r, j) => {
+        if (!r.requires_grad) return;
+        const g = grads[k++];
+        const want = s.grads![j];
+        if (want === null) assert.ok(g === null, `grad of input ${j}: expected None`);
+        else checkTensor(g, want, `grad of input ${j}`, true);
+      });
+      for (const n of names) {
+        const g = grads[k++];
+        const want = s.param_grads[n];
+        if (want === null) assert.ok(g === null, `grad of ${n}: expected None`);
+        else checkTensor(g, want, `grad of ${n}`, true);
+      }
+    },
+    what,
+  );
+  runCheck(
+    `${s.id}/repr`,
+    () => {
+      built ??= build(cls, entry, s);
+      const got = built.repr;
+      assert.ok(got === s.repr, `repr: ${JSON.stringify(got)} vs ${JSON.stringify(s.repr)}`);
+    },
+    what,
+  );
+  runCheck(
+    `${s.id}/init`,
+    () => {
+      // the state dict of a fresh seeded module (the forward check loaded PyTorch's into its own)
+      const { m } = build(cls, entry, s);
+      checkStateDict(m, s.init, "state dict");
+    },
+    what,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
