@@ -172,6 +172,7 @@ test("grads and modes: zeroGrad (zeros, setToNone), requiresGrad_, eval/train, t
     m.modules().map((mod) => mod.training),
     f.train_training,
   );
+  throwsErr(() => m.train(1 as never), f.train_not_bool);
   const e = seededNet();
   const w = e.fc1.weight;
   e.toEmpty({ device: "cpu" });

@@ -15,7 +15,14 @@ import { Tensor } from "../tensor.js";
 import { DType, type DTypeName, toDType, float32, float64 } from "../dtype.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import type { Node } from "../autograd/node.js";
-import { assertionError, attributeError, keyError, runtimeError, typeError } from "../errors.js";
+import {
+  assertionError,
+  attributeError,
+  keyError,
+  runtimeError,
+  typeError,
+  valueError,
+} from "../errors.js";
 import { Function as AutogradFunction, type FunctionCtx } from "../autograd/custom-function.js";
 import { Parameter } from "./parameter.js";
 import { castData, pyTypeName } from "../ops/core.js";
@@ -757,7 +764,7 @@ export class Module {
    * @example model.train(); model.eval();
    */
   train(mode = true): this {
-    if (typeof mode !== "boolean") throw new Error("training mode is expected to be boolean");
+    if (typeof mode !== "boolean") throw valueError("training mode is expected to be boolean");
     this.training = mode;
     for (const m of this.children()) m.train(mode);
     return this;
