@@ -136,6 +136,11 @@ test("dtypes: double, float, type, to(tensor), to({ dtype }), to(int64) error, h
   assert.deepEqual(dtypesOf(seededNet().to({ dtype: torch.float64 })), f.to_kwargs);
   assert.deepEqual(dtypesOf(seededNet().to("cpu", torch.float64)), f.to_kwargs);
   throwsErr(() => seededNet().to(torch.int64), f.to_int);
+  throwsErr(() => seededNet().cuda(), f.cuda);
+  throwsErr(() => seededNet().to("cuda" as never), f.to_cuda);
+  const c = seededNet();
+  assert.equal(c.cpu(), c);
+  assert.throws(() => c.bfloat16(), /unknown dtype bfloat16/);
   // no float16 in tensorgrad: half() raises tensorgrad's unknown-dtype error, changing nothing
   const h = seededNet();
   assert.throws(() => h.half(), /unknown dtype float16/);

@@ -855,6 +855,28 @@ export class Module {
     return this.to(float32);
   }
   /**
+   * The module on the CPU: tensorgrad's only device, so this module unchanged.
+   * @example model.cpu()
+   */
+  cpu(): this {
+    return this;
+  }
+  /**
+   * Move to a CUDA device: tensorgrad has none, so PyTorch's error of a CPU-only build.
+   * @example model.cuda() // AssertionError: Torch not compiled with CUDA enabled
+   */
+  cuda(_device?: unknown): this {
+    throw assertionError("Torch not compiled with CUDA enabled");
+  }
+  /**
+   * PyTorch's cast to bfloat16: tensorgrad has no bfloat16 dtype, so this raises the error a
+   * bfloat16 conversion raises anywhere in tensorgrad (and changes nothing).
+   * @example model.bfloat16() // TypeError: unknown dtype bfloat16
+   */
+  bfloat16(): this {
+    return this.to("bfloat16" as DTypeName);
+  }
+  /**
    * PyTorch's cast to float16: tensorgrad has no float16 dtype, so this raises the error a
    * float16 conversion raises anywhere in tensorgrad (and changes nothing).
    * @example model.half() // TypeError: unknown dtype float16
@@ -1130,7 +1152,10 @@ function checkCpu(device: unknown): void {
   if (device === null || device === undefined) return;
   const type =
     typeof device === "object" ? (device as { type?: unknown }).type : String(device).split(":")[0];
-  if (type !== "cpu") throw assertionError("Torch not compiled with CUDA enabled");
+  if (type === "cpu") return;
+  // PyTorch's error of a CPU-only build for CUDA; other devices (meta, mps) do not exist here
+  if (type === "cuda") throw assertionError("Torch not compiled with CUDA enabled");
+  throw runtimeError(`tensorgrad has no ${String(type)} device, only the CPU`);
 }
 
 function addIndent(s: string, n: number): string {
