@@ -309,6 +309,18 @@ test("backward hooks: the deprecated hook sees its node's gradients; mixing kind
   const sc2 = new Scale();
   sc2.registerFullBackwardHook(hook);
   throwsErr(() => sc2.registerBackwardHook(hook), f.mixed2);
+  const order: [string, string][] = [];
+  const g = nn.registerModuleFullBackwardHook(
+    (m) => void order.push(["global", m.constructor.name]),
+  );
+  const sc3 = new Scale();
+  sc3.registerFullBackwardHook((m) => void order.push(["own", m.constructor.name]));
+  sc3
+    .call(vals([3], 10).requiresGrad_())
+    .sum()
+    .backward();
+  g.remove();
+  assert.deepEqual(order, f.global_full);
   const l3 = new nn.Linear(3, 2);
   l3.registerFullBackwardHook((_m, gi) => [gi[0], gi[0]]);
   throwsErr(
@@ -338,6 +350,7 @@ test("ParameterList: wrapping, names, repr, errors", () => {
   throwsErr(() => pl.extend(torch.zeros(2) as never), f.list_extend_tensor);
   assert.equal(String(new nn.ParameterList([new nn.Parameter(torch.zeros(2))])), f.list_one_repr);
   assert.equal(String(new nn.ParameterList([torch.zeros(2), "a", 3])), f.list_mixed_repr);
+  assert.equal(String(pl.slice(1)), f.list_slice_repr);
 });
 
 test("ParameterDict: sorted plain objects, wrapping, repr, errors, pop", () => {
@@ -358,6 +371,27 @@ test("ParameterDict: sorted plain objects, wrapping, repr, errors, pop", () => {
   assert.deepEqual((pd.pop("left") as Tensor).shape, f.dict_pop);
   assert.deepEqual(pd.keys(), f.dict_after_pop);
   assert.deepEqual(Object.keys(pd.stateDict()), f.dict_state_keys);
+  const pd2 = new nn.ParameterDict([
+    ["b", torch.zeros(1)],
+    ["a", torch.ones(1)],
+  ]);
+  assert.deepEqual(pd2.keys(), f.dict_pairs_keys);
+  closeTo(
+    pd2.setdefault("c", torch.full([2], 3.0, { dtype: torch.float32 })) as Tensor,
+    f.dict_setdefault,
+    "setdefault",
+  );
+  assert.equal(pd2.popitem()[0], f.dict_popitem);
+  assert.deepEqual(pd2.copy().keys(), f.dict_copy_keys);
+  assert.equal(String(pd2.fromkeys(["x", "y"], torch.zeros(2))), f.dict_fromkeys);
+  const orig = console.warn;
+  const warnings: string[] = [];
+  console.warn = (m: string) => void warnings.push(m);
+  const c = new nn.Container({ a: new nn.Linear(1, 1), b: new nn.ReLU() });
+  console.warn = orig;
+  assert.equal(warnings.length, 1);
+  assert.equal(String(c), f.container.repr);
+  assert.deepEqual(names(c.namedChildren()), f.container.children);
 });
 
 test("lazy modules: repr before and after, class change, seeded initialisation, state dicts", () => {
