@@ -11,8 +11,11 @@
  *
  * A new lazy layer is a few lines: extend the concrete class, build it with zero sizes, replace
  * its parameters by `UninitializedParameter`s, implement `initializeParameters` and a
- * `resetParameters` that waits for them, and call `lazyInit(this, ConcreteClass)` (see
- * LazyConv1d below; `lazyConvInit` does the convolution part for any dimension).
+ * `resetParameters` that waits for them, and call `lazyInit(this, ConcreteClass)`. For a
+ * convolution or batch norm of another dimension this is the pattern of LazyConv1d /
+ * LazyBatchNorm1d below with its dimension: `convBaseOptions`, `lazyConvInit`,
+ * `lazyConvReady`, `lazyConvInitialize(this, 3, input)` (and `normOptions`, `lazyNormInit`,
+ * `lazyNormReady`, `lazyNormInitialize` for norms).
  */
 import { Tensor } from "../tensor.js";
 import { DType, int64 } from "../dtype.js";
@@ -210,7 +213,7 @@ const CONV_T_NAMES = [
 ];
 
 /** The options of a lazy convolution (bias false for the zero-sized base; ours come later). */
-function convBaseOptions<T extends { bias?: boolean }>(
+export function convBaseOptions<T extends { bias?: boolean }>(
   transposed: boolean,
   rest: unknown[],
 ): [T, boolean] {
@@ -255,7 +258,7 @@ export function lazyConvInitialize(m: ConvNd, n: number, input: Tensor): void {
 }
 
 /** PyTorch's _LazyConvXdMixin.reset_parameters: only once materialised. */
-function lazyConvReady(m: ConvNd): boolean {
+export function lazyConvReady(m: ConvNd): boolean {
   return !hasUninitializedParams(m) && m.inChannels !== 0;
 }
 
@@ -381,11 +384,13 @@ export function lazyNormInitialize(m: BatchNormBase, input: Tensor): void {
   });
 }
 
-function lazyNormReady(m: BatchNormBase): boolean {
+/** PyTorch's _LazyNormBase.reset_parameters condition: materialised, with features. */
+export function lazyNormReady(m: BatchNormBase): boolean {
   return !hasUninitializedParams(m) && m.numFeatures !== 0;
 }
 
-function normOptions(rest: unknown[]): BatchNormOptions {
+/** A lazy norm's arguments (eps, momentum, affine, track_running_stats, dtype) as options. */
+export function normOptions(rest: unknown[]): BatchNormOptions {
   return optionsFrom<BatchNormOptions>(NORM_NAMES, rest);
 }
 
