@@ -45,6 +45,23 @@ export class AssertionError extends Error {
   override name = "AssertionError";
 }
 
+/** Python's AttributeError: a missing attribute (Module.getSubmodule's path). */
+export class AttributeError extends Error {
+  override name = "AttributeError";
+}
+/** Python's KeyError: a missing or clashing name (Module.registerBuffer, ParameterDict). */
+export class KeyError extends Error {
+  override name = "KeyError";
+}
+
+export function attributeError(msg: string): AttributeError {
+  return new AttributeError(msg);
+}
+/** Python's KeyError prints its argument quoted: KeyError: 'weight'. */
+export function keyError(msg: string): KeyError {
+  return new KeyError(msg);
+}
+
 export function runtimeError(msg: string): RuntimeError {
   return new RuntimeError(msg);
 }

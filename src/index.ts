@@ -195,6 +195,8 @@ export {
   NotImplementedError,
   OverflowError,
   AssertionError,
+  AttributeError,
+  KeyError,
   LinAlgError,
   // PyTorch's class name (torch._C._LinAlgError), as errors report it
   LinAlgError as _LinAlgError,

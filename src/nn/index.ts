@@ -19,7 +19,43 @@ export {
   type ForwardHook,
   type ForwardPreHook,
   type CallableModule,
+  // Module machinery (h-nnmod): hooks of every module, option types
+  type BackwardHook,
+  type NamedModulesOptions,
+  type NamedMembersOptions,
+  type ModuleToOptions,
+  registerModuleForwardPreHook,
+  registerModuleForwardHook,
+  registerModuleFullBackwardHook,
+  registerModuleBackwardHook,
 } from "./module.js";
+// lazy modules (h-nnmod): the mechanism (lazyInit & co.) is exported for other lazy layers
+export {
+  UninitializedParameter,
+  UninitializedBuffer,
+  LazyLinear,
+  LazyConv1d,
+  LazyConv2d,
+  LazyConvTranspose1d,
+  LazyConvTranspose2d,
+  LazyBatchNorm1d,
+  LazyBatchNorm2d,
+  isLazy,
+  hasUninitializedParams,
+  lazyInit,
+  lazyConvInit,
+  lazyConvInitialize,
+  lazyNormInit,
+  lazyNormInitialize,
+  type LazyModule,
+} from "./lazy.js";
+// parameter containers (h-nnmod)
+export {
+  ParameterList,
+  ParameterDict,
+  Container,
+  type ParameterDictInit,
+} from "./param-containers.js";
 export { Parameter, isParameter } from "./parameter.js";
 export { Sequential, ModuleList, ModuleDict } from "./container.js";
 export { Identity, Linear, Bilinear, Flatten, Unflatten, type LinearOptions } from "./linear.js";

@@ -13,8 +13,17 @@
  */
 import { Tensor } from "../tensor.js";
 import { DType, type DTypeName, toDType, float32, float64 } from "../dtype.js";
-import { noGrad } from "../autograd/grad-mode.js";
-import { runtimeError, typeError } from "../errors.js";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import type { Node } from "../autograd/node.js";
+import {
+  assertionError,
+  attributeError,
+  keyError,
+  runtimeError,
+  typeError,
+  valueError,
+} from "../errors.js";
+import { Function as AutogradFunction, type FunctionCtx } from "../autograd/custom-function.js";
 import { Parameter } from "./parameter.js";
 import { castData, pyTypeName } from "../ops/core.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
@@ -29,6 +38,29 @@ export interface IncompatibleKeys {
   unexpectedKeys: string[];
 }
 
+/** Options of namedModules (PyTorch's named_modules keywords). */
+export interface NamedModulesOptions {
+  memo?: Set<Module> | null;
+  prefix?: string;
+  removeDuplicate?: boolean;
+}
+
+/** Options of namedParameters / namedBuffers. */
+export interface NamedMembersOptions {
+  prefix?: string;
+  recurse?: boolean;
+  /** PyTorch 2.0's keyword: list a tensor shared by several modules once (default) or each time */
+  removeDuplicate?: boolean;
+}
+
+/** Options of Module.to. */
+export interface ModuleToOptions {
+  device?: unknown;
+  dtype?: DType | DTypeName | null;
+  nonBlocking?: boolean;
+  memoryFormat?: unknown;
+}
+
 /** A handle whose `remove()` unregisters a hook. */
 export interface HookHandle {
   remove(): void;
@@ -41,6 +73,16 @@ type AnyResult = any;
 
 export type ForwardPreHook = (module: Module, args: AnyArgs) => AnyArgs | AnyResult | void;
 export type ForwardHook = (module: Module, args: AnyArgs, output: AnyResult) => AnyResult | void;
+/**
+ * `hook(module, gradInput, gradOutput)`: one entry per positional argument (forward output) of
+ * the module, null where it is not a tensor or has no gradient; may return replacement
+ * gradInput (same length).
+ */
+export type BackwardHook = (
+  module: Module,
+  gradInput: (Tensor | null)[],
+  gradOutput: (Tensor | null)[],
+) => (Tensor | null)[] | void | null | undefined;
 
 /** A module that can also be called as a function (see `Module.callable()`). */
 export type CallableModule<M extends Module> = M &
@@ -53,6 +95,183 @@ interface Registry {
   modules: Set<string>;
   preHooks: ForwardPreHook[];
   hooks: ForwardHook[];
+  backwardHooks: BackwardHook[];
+  /** PyTorch's `_is_full_backward_hook`: null until a backward hook is registered */
+  isFullBackwardHook: boolean | null;
+}
+
+/** Hooks run by every module's call (torch.nn.modules.module.register_module_*_hook). */
+const GLOBAL = {
+  preHooks: [] as ForwardPreHook[],
+  hooks: [] as ForwardHook[],
+  backwardHooks: [] as BackwardHook[],
+  isFullBackwardHook: null as boolean | null,
+};
+
+const MIXED_BACKWARD_HOOKS =
+  "Cannot use both regular backward hooks and full backward hooks on a single Module. Please use only one of them.";
+const MIXED_GLOBAL_BACKWARD_HOOKS =
+  "Cannot use both regular backward hooks and full backward hooks as a global Module hook. Please use only one of them.";
+
+/**
+ * A forward pre-hook run by every module before its own (PyTorch's
+ * torch.nn.modules.module.register_module_forward_pre_hook).
+ * @example const h = torch.nn.registerModuleForwardPreHook((m, args) => undefined); h.remove();
+ */
+export function registerModuleForwardPreHook(hook: ForwardPreHook): HookHandle {
+  GLOBAL.preHooks.push(hook);
+  return { remove: () => removeFrom(GLOBAL.preHooks, hook) };
+}
+
+/**
+ * A forward hook run by every module before its own (register_module_forward_hook).
+ * @example torch.nn.registerModuleForwardHook((m, args, out) => console.log(m.constructor.name));
+ */
+export function registerModuleForwardHook(hook: ForwardHook): HookHandle {
+  GLOBAL.hooks.push(hook);
+  return { remove: () => removeFrom(GLOBAL.hooks, hook) };
+}
+
+/**
+ * A full backward hook run for every module (register_module_full_backward_hook).
+ * @example torch.nn.registerModuleFullBackwardHook((m, gi, go) => undefined);
+ */
+export function registerModuleFullBackwardHook(hook: BackwardHook): HookHandle {
+  if (GLOBAL.isFullBackwardHook === false) throw runtimeError(MIXED_GLOBAL_BACKWARD_HOOKS);
+  GLOBAL.isFullBackwardHook = true;
+  GLOBAL.backwardHooks.push(hook);
+  return { remove: () => removeFrom(GLOBAL.backwardHooks, hook) };
+}
+
+/**
+ * A (non-full, deprecated) backward hook for every module (register_module_backward_hook).
+ * @example torch.nn.registerModuleBackwardHook((m, gi, go) => undefined);
+ */
+export function registerModuleBackwardHook(hook: BackwardHook): HookHandle {
+  if (GLOBAL.isFullBackwardHook === true) throw runtimeError(MIXED_GLOBAL_BACKWARD_HOOKS);
+  GLOBAL.isFullBackwardHook = false;
+  GLOBAL.backwardHooks.push(hook);
+  return { remove: () => removeFrom(GLOBAL.backwardHooks, hook) };
+}
+
+/**
+ * PyTorch's BackwardHookFunction (torch/nn/modules/_functions.py): the identity on its tensor
+ * arguments, so that one node (`BackwardHookFunctionBackward`) sees the gradients of all of
+ * them at once; arguments that do not require grad are marked non-differentiable.
+ */
+class BackwardHookFunction extends AutogradFunction {
+  static override forward(ctx: FunctionCtx, ...args: Tensor[]): Tensor[] {
+    ctx.markNonDifferentiable(...args.filter((a) => !a.requiresGrad));
+    return args;
+  }
+  static override backward(_ctx: FunctionCtx, ...grads: (Tensor | null)[]): (Tensor | null)[] {
+    return grads;
+  }
+}
+
+/**
+ * PyTorch's torch.utils.hooks.BackwardHook: wires the full backward hooks of one call. The
+ * inputs pass through a BackwardHookFunction whose node's post-hook calls the user hooks with
+ * (gradInput, gradOutput); the outputs pass through another whose pre-hook records gradOutput
+ * (and, when no input requires grad, calls the hooks with null gradInputs right away).
+ */
+class BackwardHookState {
+  gradOutputs: (Tensor | null)[] | null = null;
+  nInputs = -1;
+  inputIndex: number[] | null = null;
+  nOutputs = -1;
+  outputIndex: number[] | null = null;
+
+  constructor(
+    readonly module: Module,
+    readonly hooks: BackwardHook[],
+  ) {}
+
+  private pack(
+    indices: number[],
+    values: readonly (Tensor | null)[],
+    n: number,
+  ): (Tensor | null)[] {
+    const res = new Array<Tensor | null>(n).fill(null);
+    indices.forEach((idx, k) => (res[idx] = values[k] ?? null));
+    return res;
+  }
+
+  /** The args with their tensors passed through a BackwardHookFunction (when any needs grad). */
+  private wrap(args: AnyArgs, onNode: (node: Node) => void): [AnyArgs, number[] | null] {
+    const idx: number[] = [];
+    const tensors: Tensor[] = [];
+    let requiresGrad = false;
+    args.forEach((a, i) => {
+      if (a instanceof Tensor) {
+        idx.push(i);
+        tensors.push(a);
+        requiresGrad ||= a.requiresGrad;
+      }
+    });
+    if (!(requiresGrad && isGradEnabled())) return [args, null];
+    const wrapped = BackwardHookFunction.apply(...tensors) as Tensor[];
+    const node = wrapped.find(
+      (t) => t.gradFn !== null && t.gradFn.name() === "BackwardHookFunctionBackward",
+    )?.gradFn;
+    if (node === undefined || node === null)
+      throw runtimeError(
+        "Error while setting up backward hooks. Please open an issue with a code sample to reproduce this.",
+      );
+    onNode(node);
+    const out = args.slice();
+    idx.forEach((i, k) => (out[i] = wrapped[k]));
+    return [out, idx];
+  }
+
+  setupInputHook(args: AnyArgs): AnyArgs {
+    const [res, idx] = this.wrap(args, (node) => {
+      node.registerHook((gradInput) => {
+        if (this.gradOutputs === null) return undefined; // reached without passing the outputs
+        let res = this.pack(this.inputIndex!, gradInput, this.nInputs);
+        for (const hook of this.hooks) {
+          const out = hook(this.module, res, this.gradOutputs);
+          if (out === undefined || out === null) continue;
+          if (out.length !== res.length)
+            throw runtimeError(
+              `Backward hook returned an invalid number of grad_input, got ${out.length}, but expected ${res.length}`,
+            );
+          res = out;
+        }
+        this.gradOutputs = null;
+        return this.inputIndex!.map((i) => res[i]);
+      });
+    });
+    this.nInputs = args.length;
+    this.inputIndex = idx;
+    return res;
+  }
+
+  setupOutputHook(result: AnyResult): AnyResult {
+    const isTuple = Array.isArray(result);
+    const args: AnyArgs = isTuple ? (result as AnyArgs) : [result];
+    const [res, idx] = this.wrap(args, (node) => {
+      node.registerPrehook((gradOutput) => {
+        this.gradOutputs = this.pack(this.outputIndex!, gradOutput, this.nOutputs);
+        if (this.inputIndex === null) {
+          // no input requires grad: the hooks run now, with null gradInputs
+          const gradInputs = new Array<Tensor | null>(this.nInputs).fill(null);
+          for (const hook of this.hooks) {
+            const r = hook(this.module, gradInputs, this.gradOutputs);
+            if (r !== undefined && r !== null && !r.every((g) => g === null))
+              throw runtimeError(
+                "Backward hook for Modules where no input requires gradient should always return None or None for all gradients.",
+              );
+          }
+          this.gradOutputs = null;
+        }
+        return undefined;
+      });
+    });
+    this.nOutputs = args.length;
+    this.outputIndex = idx;
+    return isTuple ? res : res[0];
+  }
 }
 
 const REG = Symbol("tensorgrad.module.registry");
@@ -62,12 +281,6 @@ function typeName(v: unknown): string {
   if (v instanceof Tensor) return v.dtype.tensorTypeName;
   if (v instanceof Module) return v.constructor.name;
   return pyTypeName(v);
-}
-
-function keyError(msg: string): Error {
-  const e = new Error(msg);
-  e.name = "KeyError";
-  return e;
 }
 
 function checkName(kind: string, name: unknown): asserts name is string {
@@ -114,6 +327,8 @@ export class Module {
         modules: new Set<string>(),
         preHooks: [],
         hooks: [],
+        backwardHooks: [],
+        isFullBackwardHook: null,
       } satisfies Registry,
       enumerable: false,
       writable: false,
@@ -144,18 +359,47 @@ export class Module {
    */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
     const reg = this[REG];
-    if (reg.preHooks.length === 0 && reg.hooks.length === 0) {
+    if (
+      reg.preHooks.length === 0 &&
+      reg.hooks.length === 0 &&
+      reg.backwardHooks.length === 0 &&
+      GLOBAL.preHooks.length === 0 &&
+      GLOBAL.hooks.length === 0 &&
+      GLOBAL.backwardHooks.length === 0
+    ) {
       return this.forward(...args);
     }
+    // PyTorch's Module._call_impl, in its order
+    const full: BackwardHook[] = [];
+    const nonFull: BackwardHook[] = [];
+    if (GLOBAL.isFullBackwardHook !== null)
+      (GLOBAL.isFullBackwardHook ? full : nonFull).push(...GLOBAL.backwardHooks);
+    if (reg.isFullBackwardHook !== null)
+      (reg.isFullBackwardHook ? full : nonFull).push(...reg.backwardHooks);
     let a: AnyArgs = args;
-    for (const h of reg.preHooks.slice()) {
+    for (const h of [...GLOBAL.preHooks, ...reg.preHooks]) {
       const r = h(this, a);
-      if (r !== undefined) a = Array.isArray(r) ? r : [r];
+      if (r !== undefined && r !== null) a = Array.isArray(r) ? r : [r];
     }
+    const bw = full.length > 0 ? new BackwardHookState(this, full) : null;
+    if (bw !== null) a = bw.setupInputHook(a);
     let out = this.forward(...a);
-    for (const h of reg.hooks.slice()) {
+    for (const h of [...GLOBAL.hooks, ...reg.hooks]) {
       const r = h(this, a, out);
-      if (r !== undefined) out = r;
+      if (r !== undefined && r !== null) out = r;
+    }
+    if (bw !== null) out = bw.setupOutputHook(out);
+    if (nonFull.length > 0) {
+      // the deprecated hooks: on the grad_fn of the first output tensor, with that node's own
+      // gradients (PyTorch's _WrappedHook)
+      let v: unknown = out;
+      while (!(v instanceof Tensor) && Array.isArray(v)) v = v[0];
+      const node = v instanceof Tensor ? v.gradFn : null;
+      if (node !== null) {
+        for (const h of nonFull) {
+          node.registerHook((gi, go) => h(this, gi.slice(), go.slice()) ?? undefined);
+        }
+      }
     }
     return out;
   }
@@ -346,15 +590,21 @@ export class Module {
    * @example for (const [name, m] of model.namedModules()) console.log(name, m.constructor.name);
    */
   namedModules(
-    memo: Set<Module> = new Set(),
+    memo: Set<Module> | null | NamedModulesOptions = new Set(),
     prefix = "",
     removeDuplicate = true,
   ): [string, Module][] {
+    if (memo !== null && !(memo instanceof Set)) {
+      ({ prefix = prefix, removeDuplicate = removeDuplicate } = memo);
+      memo = memo.memo ?? null;
+    }
+    memo ??= new Set();
+    const seen = memo;
     const out: [string, Module][] = [];
     const visit = (m: Module, p: string): void => {
       if (removeDuplicate) {
-        if (memo.has(m)) return;
-        memo.add(m);
+        if (seen.has(m)) return;
+        seen.add(m);
       }
       out.push([p, m]);
       for (const [name, child] of m._ownModules()) {
@@ -420,25 +670,42 @@ export class Module {
    * Every parameter with its dotted name (`fc1.weight`), each parameter once.
    * @example new torch.nn.Linear(3, 2).namedParameters().map(([n]) => n) // ["weight", "bias"]
    */
-  namedParameters(prefix = "", recurse = true): [string, Parameter][] {
-    return this._namedMembers((m) => m._ownParameters(), prefix, recurse);
+  namedParameters(
+    prefix: string | NamedMembersOptions = "",
+    recurse = true,
+    removeDuplicate = true,
+  ): [string, Parameter][] {
+    if (typeof prefix === "object")
+      ({ prefix = "", recurse = true, removeDuplicate = true } = prefix);
+    return this._namedMembers((m) => m._ownParameters(), prefix, recurse, removeDuplicate);
   }
 
   /**
    * Every parameter (what an optimizer takes).
    * @example new torch.optim.SGD(model.parameters(), { lr: 0.1 })
    */
-  parameters(recurse = true): Parameter[] {
+  parameters(recurse: boolean | { recurse?: boolean } = true): Parameter[] {
+    if (typeof recurse === "object") recurse = recurse.recurse ?? true;
     return this.namedParameters("", recurse).map(([, p]) => p);
   }
 
-  /** Every buffer with its dotted name. */
-  namedBuffers(prefix = "", recurse = true): [string, Tensor][] {
-    return this._namedMembers((m) => m._ownBuffers(), prefix, recurse);
+  /**
+   * Every buffer with its dotted name (options as namedParameters).
+   * @example new torch.nn.BatchNorm1d(3).namedBuffers().map(([n]) => n)
+   */
+  namedBuffers(
+    prefix: string | NamedMembersOptions = "",
+    recurse = true,
+    removeDuplicate = true,
+  ): [string, Tensor][] {
+    if (typeof prefix === "object")
+      ({ prefix = "", recurse = true, removeDuplicate = true } = prefix);
+    return this._namedMembers((m) => m._ownBuffers(), prefix, recurse, removeDuplicate);
   }
 
   /** Every buffer. */
-  buffers(recurse = true): Tensor[] {
+  buffers(recurse: boolean | { recurse?: boolean } = true): Tensor[] {
+    if (typeof recurse === "object") recurse = recurse.recurse ?? true;
     return this.namedBuffers("", recurse).map(([, b]) => b);
   }
 
@@ -450,24 +717,43 @@ export class Module {
     if (target === "") return this;
     let mod = this as Module;
     for (const item of target.split(".")) {
-      const names = new Set(mod._ownModules().map(([n]) => n));
+      if (!hasAttr(mod, item))
+        throw attributeError(`${mod._getName()} has no attribute \`${item}\``);
       const child = (mod as unknown as Record<string, unknown>)[item];
-      if (!names.has(item) || !(child instanceof Module)) {
-        throw new Error(`${mod.constructor.name} has no attribute \`${item}\``);
-      }
+      if (!(child instanceof Module)) throw attributeError(`\`${item}\` is not an nn.Module`);
       mod = child;
     }
     return mod;
   }
 
-  /** The parameter at a dotted path. */
+  /**
+   * The parameter at a dotted path.
+   * @example model.getParameter("fc1.weight")
+   */
   getParameter(target: string): Parameter {
+    const [mod, name] = this._resolve(target);
+    const p = (mod as unknown as Record<string, unknown>)[name];
+    if (!(p instanceof Parameter)) throw attributeError(`\`${name}\` is not an nn.Parameter`);
+    return p;
+  }
+
+  /**
+   * The buffer at a dotted path.
+   * @example model.getBuffer("bn.running_mean")
+   */
+  getBuffer(target: string): Tensor {
+    const [mod, name] = this._resolve(target);
+    if (!mod._sync().buffers.has(name)) throw attributeError(`\`${name}\` is not a buffer`);
+    return (mod as unknown as Record<string, Tensor>)[name];
+  }
+
+  /** The module and attribute name of a dotted path (Python's rpartition(".")). */
+  private _resolve(target: string): [Module, string] {
     const i = target.lastIndexOf(".");
     const mod = this.getSubmodule(i < 0 ? "" : target.slice(0, i));
     const name = i < 0 ? target : target.slice(i + 1);
-    const p = (mod as unknown as Record<string, unknown>)[name];
-    if (!(p instanceof Parameter)) throw new Error(`\`${name}\` is not an nn.Parameter`);
-    return p;
+    if (!hasAttr(mod, name)) throw attributeError(`${mod._getName()} has no attribute \`${name}\``);
+    return [mod, name];
   }
 
   // -------------------------------------------------------------------------------------------
@@ -478,7 +764,7 @@ export class Module {
    * @example model.train(); model.eval();
    */
   train(mode = true): this {
-    if (typeof mode !== "boolean") throw new Error("training mode is expected to be boolean");
+    if (typeof mode !== "boolean") throw valueError("training mode is expected to be boolean");
     this.training = mode;
     for (const m of this.children()) m.train(mode);
     return this;
@@ -520,9 +806,28 @@ export class Module {
    * objects are kept, so optimizers holding them stay valid, as PyTorch).
    * @example model.to(torch.float64);
    */
-  to(dtype: DType | DTypeName): this {
-    const d = toDType(dtype);
-    if (d === undefined) throw typeError(`to() received an invalid dtype: ${String(dtype)}`);
+  to(
+    target: DType | DTypeName | Tensor | ModuleToOptions | "cpu" | null | undefined,
+    dtype?: DType | DTypeName | null | ModuleToOptions,
+  ): this {
+    // PyTorch's forms: to(dtype), to(tensor), to(device, dtype?), to({ device, dtype })
+    let want: unknown = null;
+    let device: unknown = null;
+    if (target instanceof Tensor) want = target.dtype;
+    else if (target instanceof DType) want = target;
+    else if (typeof target === "string" && !/^(cpu|cuda|meta|mps|xpu)(:\d+)?$/.test(target))
+      want = target;
+    else if (target !== null && typeof target === "object") {
+      ({ device = null, dtype: want = null } = target);
+    } else device = target ?? null;
+    if (dtype !== undefined && dtype !== null) {
+      if (typeof dtype === "object" && !(dtype instanceof DType)) want = dtype.dtype ?? want;
+      else want = dtype;
+    }
+    checkCpu(device);
+    if (want === null || want === undefined) return this;
+    const d = toDType(want as DType | DTypeName);
+    if (d === undefined) throw typeError(`unknown dtype ${String(want)}`);
     if (!d.isFloatingPoint) {
       throw typeError(
         `nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=${String(d)}`,
@@ -531,13 +836,72 @@ export class Module {
     return this._apply((t) => (t.dtype.isFloatingPoint ? convertInPlace(t, d) : t));
   }
 
-  /** `to(torch.float64)` */
+  /**
+   * Cast every parameter and buffer (integer ones too) to `dstType`, in place.
+   * @example new torch.nn.Linear(2, 2).type(torch.float64)
+   */
+  type(dstType: DType | DTypeName): this {
+    const d = toDType(dstType);
+    if (d === undefined) throw typeError(`unknown dtype ${String(dstType)}`);
+    return this._apply((t) => convertInPlace(t, d));
+  }
+
+  /** `to(torch.float64)` on the floating-point parameters and buffers. */
   double(): this {
     return this.to(float64);
   }
-  /** `to(torch.float32)` */
+  /** `to(torch.float32)` on the floating-point parameters and buffers. */
   float(): this {
     return this.to(float32);
+  }
+  /**
+   * The module on the CPU: tensorgrad's only device, so this module unchanged.
+   * @example model.cpu()
+   */
+  cpu(): this {
+    return this;
+  }
+  /**
+   * Move to a CUDA device: tensorgrad has none, so PyTorch's error of a CPU-only build.
+   * @example model.cuda() // AssertionError: Torch not compiled with CUDA enabled
+   */
+  cuda(_device?: unknown): this {
+    throw assertionError("Torch not compiled with CUDA enabled");
+  }
+  /**
+   * PyTorch's cast to bfloat16: tensorgrad has no bfloat16 dtype, so this raises the error a
+   * bfloat16 conversion raises anywhere in tensorgrad (and changes nothing).
+   * @example model.bfloat16() // TypeError: unknown dtype bfloat16
+   */
+  bfloat16(): this {
+    return this.to("bfloat16" as DTypeName);
+  }
+  /**
+   * PyTorch's cast to float16: tensorgrad has no float16 dtype, so this raises the error a
+   * float16 conversion raises anywhere in tensorgrad (and changes nothing).
+   * @example model.half() // TypeError: unknown dtype float16
+   */
+  half(): this {
+    return this.to("float16" as DTypeName);
+  }
+
+  /**
+   * Replace every parameter's and buffer's storage by a new uninitialised one of the same
+   * shape and dtype (PyTorch's `to_empty(device=...)`; tensorgrad's new storage is zero-filled).
+   * The Parameter objects are kept.
+   * @example lazyModel.toEmpty({ device: "cpu" })
+   */
+  toEmpty(opts: { device: unknown } | string): this {
+    const device = typeof opts === "string" ? opts : opts.device;
+    checkCpu(device);
+    return this._apply((t) => {
+      t.typedArray = new t.dtype.ArrayType(t.numel()) as typeof t.typedArray;
+      t.strides = contiguousStrides(t.shape);
+      t.offset = 0;
+      t._base = null;
+      t._versionCounter = new VersionCounter();
+      return t;
+    });
   }
 
   private _apply(fn: (t: Tensor) => Tensor): this {
@@ -618,6 +982,10 @@ export class Module {
             );
             continue;
           }
+          // a lazy module's uninitialised tensor takes the loaded shape (PyTorch's
+          // LazyModuleMixin._lazy_load_hook)
+          if (isUninitialized(param) && !isUninitialized(input))
+            (param as unknown as { materialize(s: number[]): void }).materialize(input.shape);
           if (param.dim() === 0 && input.dim() === 1) input = input.select(0, 0);
           const inp = input as Tensor;
           if (!shapeEqual(inp.shape, param.shape)) {
@@ -683,6 +1051,11 @@ export class Module {
     return { remove: () => removeFrom(list, hook) };
   }
 
+  /** @internal The forward pre-hooks, in order (weight_norm and spectral_norm find theirs). */
+  _forwardPreHooks(): ForwardPreHook[] {
+    return this[REG].preHooks;
+  }
+
   /**
    * `hook(module, args, output)` runs after forward; a non-undefined result replaces the output.
    * @example const h = model.registerForwardHook((m, args, out) => console.log(out.shape)); h.remove();
@@ -691,6 +1064,36 @@ export class Module {
     const list = this[REG].hooks;
     list.push(hook);
     return { remove: () => removeFrom(list, hook) };
+  }
+
+  /**
+   * `hook(module, gradInput, gradOutput)` runs when the gradients w.r.t. the module's inputs
+   * have been computed: gradInput has one entry per positional argument of the call (null for
+   * non-tensors), gradOutput one per output; a returned array replaces gradInput. The tensors
+   * of the call pass through `BackwardHookFunctionBackward` nodes, as in PyTorch.
+   * @example
+   * model.registerFullBackwardHook((m, gradInput, gradOutput) => console.log(gradOutput[0]));
+   */
+  registerFullBackwardHook(hook: BackwardHook): HookHandle {
+    const reg = this[REG];
+    if (reg.isFullBackwardHook === false) throw runtimeError(MIXED_BACKWARD_HOOKS);
+    reg.isFullBackwardHook = true;
+    reg.backwardHooks.push(hook);
+    return { remove: () => removeFrom(reg.backwardHooks, hook) };
+  }
+
+  /**
+   * The deprecated backward hook: `hook(module, gradInput, gradOutput)` registered on the
+   * grad_fn of the first output tensor, seeing that node's own gradients (PyTorch 1.13's
+   * `register_backward_hook`; prefer registerFullBackwardHook).
+   * @example lin.registerBackwardHook((m, gi, go) => undefined);
+   */
+  registerBackwardHook(hook: BackwardHook): HookHandle {
+    const reg = this[REG];
+    if (reg.isFullBackwardHook === true) throw runtimeError(MIXED_BACKWARD_HOOKS);
+    reg.isFullBackwardHook = false;
+    reg.backwardHooks.push(hook);
+    return { remove: () => removeFrom(reg.backwardHooks, hook) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -731,6 +1134,28 @@ export class Module {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+/** An UninitializedParameter / UninitializedBuffer (lazy.ts; recognised by its method). */
+function isUninitialized(t: Tensor): boolean {
+  const name = t.constructor.name;
+  return name === "UninitializedParameter" || name === "UninitializedBuffer";
+}
+
+/** Python's hasattr on a module: a field, registered name or method. */
+function hasAttr(m: Module, name: string): boolean {
+  return name in m && (m as unknown as Record<string, unknown>)[name] !== undefined;
+}
+
+/** tensorgrad has one device, the CPU (a CPU build of PyTorch rejects CUDA the same way). */
+function checkCpu(device: unknown): void {
+  if (device === null || device === undefined) return;
+  const type =
+    typeof device === "object" ? (device as { type?: unknown }).type : String(device).split(":")[0];
+  if (type === "cpu") return;
+  // PyTorch's error of a CPU-only build for CUDA; other devices (meta, mps) do not exist here
+  if (type === "cuda") throw assertionError("Torch not compiled with CUDA enabled");
+  throw runtimeError(`tensorgrad has no ${String(type)} device, only the CPU`);
 }
 
 function addIndent(s: string, n: number): string {

@@ -4,12 +4,23 @@
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { formatPyFloat } from "../print.js";
-import { alloc } from "../ops/core.js";
+import { alloc, pyTypeName } from "../ops/core.js";
 import { float32 } from "../dtype.js";
 import { rdiv } from "../ops/elementwise.js";
 import { norm } from "../ops/reduce.js";
 import { stack, cat } from "../ops/views.js";
 import { runtimeError, typeError } from "../errors.js";
+
+// weight and spectral normalisation, parametrizations (h-nnmod)
+export {
+  weightNorm,
+  removeWeightNorm,
+  spectralNorm,
+  removeSpectralNorm,
+  type SpectralNormOptions,
+} from "./weight-norm.js";
+export * as parametrize from "./parametrize.js";
+export * as parametrizations from "./parametrizations.js";
 
 type Params = Tensor | Iterable<Tensor>;
 
@@ -90,7 +101,8 @@ export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
  * @example torch.nn.utils.vectorToParameters(vec, model.parameters())
  */
 export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
-  if (!(vec instanceof Tensor)) throw typeError(`expected torch.Tensor, but got: ${typeof vec}`);
+  if (!(vec instanceof Tensor))
+    throw typeError(`expected torch.Tensor, but got: ${pyTypeName(vec)}`);
   noGrad(() => {
     let pointer = 0;
     for (const p of parameters) {

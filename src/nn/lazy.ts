@@ -1,0 +1,432 @@
+/**
+ * Lazy modules (PyTorch's torch.nn.modules.lazy.LazyModuleMixin): layers whose input size is
+ * inferred from the first input. Their parameters start as `UninitializedParameter`s (and
+ * buffers as `UninitializedBuffer`s); a forward pre-hook registered at construction calls the
+ * module's `initializeParameters(...input)` on the first call, which materialises them with the
+ * inferred shapes and runs the layer's `resetParameters` (drawing from the generator then, as
+ * PyTorch does, so after `torch.manualSeed` the values equal PyTorch's). The hook then removes
+ * itself and the module becomes its non-lazy class (`clsToBecome`: LazyLinear -> Linear), as
+ * PyTorch reassigns `__class__`. Loading a state dict into a lazy module materialises the
+ * uninitialised tensors with the loaded shapes.
+ *
+ * A new lazy layer is a few lines: extend the concrete class, build it with zero sizes, replace
+ * its parameters by `UninitializedParameter`s, implement `initializeParameters` and a
+ * `resetParameters` that waits for them, and call `lazyInit(this, ConcreteClass)`. For a
+ * convolution or batch norm of another dimension this is the pattern of LazyConv1d /
+ * LazyBatchNorm1d below with its dimension: `convBaseOptions`, `lazyConvInit`,
+ * `lazyConvReady`, `lazyConvInitialize(this, 3, input)` (and `normOptions`, `lazyNormInit`,
+ * `lazyNormReady`, `lazyNormInitialize` for norms).
+ */
+import { Tensor } from "../tensor.js";
+import { DType, int64 } from "../dtype.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { runtimeError, valueError } from "../errors.js";
+import { empty, tensor } from "../ops/creation.js";
+import { contiguousStrides } from "../shape.js";
+import { Module, type HookHandle } from "./module.js";
+import { Parameter } from "./parameter.js";
+import { Linear } from "./linear.js";
+import {
+  Conv1d,
+  Conv2d,
+  ConvNd,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  type ConvLayerOptions,
+  type ConvTransposeLayerOptions,
+} from "./conv-layers.js";
+import { BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormOptions } from "./norm-layers.js";
+import type { IntOrTuple } from "./functional.js";
+
+/** Give `t` new uninitialised (zero-filled) storage of `shape` (PyTorch's `.data = empty(...)`). */
+function materializeInto(t: Tensor, shape: readonly number[], dtype: DType): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  t.typedArray = new dtype.ArrayType(n) as typeof t.typedArray;
+  t.shape = shape.slice();
+  t.strides = contiguousStrides(t.shape);
+  t.offset = 0;
+  t.dtype = dtype;
+}
+
+/**
+ * A parameter whose shape is not known yet (torch.nn.parameter.UninitializedParameter): an
+ * empty tensor of the requested dtype until `materialize(shape)` gives it storage and turns it
+ * into a plain Parameter (the same object, so references stay valid).
+ * @example
+ * const p = new torch.nn.UninitializedParameter();
+ * String(p); // <UninitializedParameter>
+ * p.materialize([2, 3]); // now a Parameter of shape [2, 3]
+ */
+export class UninitializedParameter extends Parameter {
+  constructor(requiresGrad = true, dtype?: DType | { requiresGrad?: boolean; dtype?: DType }) {
+    if (typeof requiresGrad === "object") ({ requiresGrad = true, dtype } = requiresGrad);
+    if (dtype !== undefined && !(dtype instanceof DType)) dtype = dtype.dtype;
+    super(empty([0], dtype ? { dtype } : {}), requiresGrad);
+  }
+
+  /** Create the storage with `shape` (dtype: this one's unless given) and become a Parameter. */
+  materialize(shape: readonly number[], dtype?: DType): void {
+    materializeInto(this, shape, dtype ?? this.dtype);
+    Object.setPrototypeOf(this, Parameter.prototype);
+  }
+
+  override toString(): string {
+    return "<UninitializedParameter>";
+  }
+}
+
+/**
+ * A buffer whose shape is not known yet (torch.nn.parameter.UninitializedBuffer); becomes a
+ * plain Tensor on `materialize(shape)`.
+ * @example new torch.nn.UninitializedBuffer().materialize([4])
+ */
+export class UninitializedBuffer extends Tensor {
+  constructor(requiresGrad = false, dtype?: DType | { requiresGrad?: boolean; dtype?: DType }) {
+    if (typeof requiresGrad === "object") ({ requiresGrad = false, dtype } = requiresGrad);
+    if (dtype !== undefined && !(dtype instanceof DType)) dtype = dtype.dtype;
+    const t = empty([0], dtype ? { dtype } : {});
+    super(t.typedArray, [0], [1], 0, t.dtype);
+    if (requiresGrad) this.requiresGrad_(true);
+  }
+
+  /** Create the storage with `shape` and become a plain Tensor. */
+  materialize(shape: readonly number[], dtype?: DType): void {
+    materializeInto(this, shape, dtype ?? this.dtype);
+    Object.setPrototypeOf(this, Tensor.prototype);
+  }
+
+  override toString(): string {
+    return "<UninitializedBuffer>";
+  }
+}
+
+/** Whether `t` is an uninitialised parameter or buffer (PyTorch's `is_lazy`). */
+export function isLazy(t: unknown): t is UninitializedParameter | UninitializedBuffer {
+  return t instanceof UninitializedParameter || t instanceof UninitializedBuffer;
+}
+
+/** Whether a module's own parameters or buffers include uninitialised ones. */
+export function hasUninitializedParams(m: Module): boolean {
+  return (
+    m.namedParameters("", false).some(([, p]) => isLazy(p)) ||
+    m.namedBuffers("", false).some(([, b]) => isLazy(b))
+  );
+}
+
+/** What a lazy module implements. */
+export interface LazyModule extends Module {
+  /** Materialise and initialise the parameters from the first call's arguments. */
+  initializeParameters(...input: never[]): void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any module class (constructor arguments vary)
+type ModuleClass = abstract new (...args: any[]) => Module;
+
+const LAZY_HOOK = Symbol("tensorgrad.lazy.initializeHook");
+let warned = false;
+
+/**
+ * Make `m` lazy (PyTorch's LazyModuleMixin.__init__): register the forward pre-hook that
+ * initialises its parameters on the first call, after which `m` becomes a `clsToBecome`.
+ */
+export function lazyInit(m: LazyModule, clsToBecome: ModuleClass | null): void {
+  if (!warned) {
+    warned = true;
+    console.warn(
+      "UserWarning: Lazy modules are a new feature under heavy development so changes to the API or functionality can happen at any moment.",
+    );
+  }
+  const handle: HookHandle = m.registerForwardPreHook((module, input) => {
+    (module as LazyModule).initializeParameters(...(input as never[]));
+    if (hasUninitializedParams(module))
+      throw runtimeError(`module ${module.constructor.name} has not been fully initialized`);
+    handle.remove();
+    delete (module as unknown as Record<symbol, unknown>)[LAZY_HOOK];
+    if (clsToBecome !== null) Object.setPrototypeOf(module, clsToBecome.prototype);
+    return undefined;
+  });
+  Object.defineProperty(m, LAZY_HOOK, { value: handle, configurable: true, enumerable: false });
+}
+
+/** Trailing positional arguments (in PyTorch's order `names`) and an options object, merged. */
+function optionsFrom<T extends object>(names: readonly string[], rest: unknown[]): T {
+  const last = rest[rest.length - 1];
+  const hasOpts =
+    last !== null &&
+    typeof last === "object" &&
+    !Array.isArray(last) &&
+    !(last instanceof DType) &&
+    !(last instanceof Tensor);
+  const out: Record<string, unknown> = hasOpts ? { ...(last as object) } : {};
+  (hasOpts ? rest.slice(0, -1) : rest).forEach((v, i) => (out[names[i]] = v));
+  return out as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LazyLinear
+
+/**
+ * torch.nn.LazyLinear: a Linear whose `in_features` is the last size of its first input.
+ * @example
+ * const fc = new torch.nn.LazyLinear(3);
+ * String(fc); // LazyLinear(in_features=0, out_features=3, bias=True)
+ * fc.call(torch.randn(2, 5)); // fc is now a Linear(in_features=5, out_features=3, bias=True)
+ */
+export class LazyLinear extends Linear implements LazyModule {
+  constructor(outFeatures: number, ...rest: [boolean?, { bias?: boolean; dtype?: DType }?]) {
+    const o = optionsFrom<{ bias?: boolean; dtype?: DType }>(["bias"], rest);
+    super(0, 0, { bias: false, dtype: o.dtype });
+    this.weight = new UninitializedParameter(true, o.dtype);
+    this.outFeatures = outFeatures;
+    if (o.bias ?? true) this.bias = new UninitializedParameter(true, o.dtype);
+    lazyInit(this, Linear);
+  }
+
+  override resetParameters(): void {
+    if (!hasUninitializedParams(this) && this.inFeatures !== 0) super.resetParameters();
+  }
+
+  initializeParameters(input: Tensor): void {
+    if (!hasUninitializedParams(this)) return;
+    noGrad(() => {
+      this.inFeatures = input.shape[input.dim() - 1];
+      (this.weight as UninitializedParameter).materialize([this.outFeatures, this.inFeatures]);
+      if (this.bias !== null) (this.bias as UninitializedParameter).materialize([this.outFeatures]);
+      this.resetParameters();
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// convolutions
+
+const CONV_NAMES = ["stride", "padding", "dilation", "groups", "bias", "paddingMode", "dtype"];
+const CONV_T_NAMES = [
+  "stride",
+  "padding",
+  "outputPadding",
+  "groups",
+  "bias",
+  "dilation",
+  "paddingMode",
+  "dtype",
+];
+
+/** The options of a lazy convolution (bias false for the zero-sized base; ours come later). */
+export function convBaseOptions<T extends { bias?: boolean }>(
+  transposed: boolean,
+  rest: unknown[],
+): [T, boolean] {
+  const o = optionsFrom<T>(transposed ? CONV_T_NAMES : CONV_NAMES, rest);
+  return [{ ...o, bias: false }, o.bias ?? true];
+}
+
+/** The convolution part of a lazy ConvNd's construction (PyTorch's LazyConvXd __init__). */
+export function lazyConvInit(
+  m: ConvNd & LazyModule,
+  outChannels: number,
+  bias: boolean,
+  dtype: DType | undefined,
+  clsToBecome: ModuleClass,
+): void {
+  m.weight = new UninitializedParameter(true, dtype);
+  m.outChannels = outChannels;
+  if (bias) m.bias = new UninitializedParameter(true, dtype);
+  lazyInit(m, clsToBecome);
+}
+
+/**
+ * PyTorch's _LazyConvXdMixin.initialize_parameters for `n` spatial dims: in_channels from the
+ * input (dim 1 batched, dim 0 unbatched), then the weight and bias materialised and initialised.
+ */
+export function lazyConvInitialize(m: ConvNd, n: number, input: Tensor): void {
+  if (!hasUninitializedParams(m)) return;
+  const noBatch = n + 1;
+  if (input.dim() !== noBatch && input.dim() !== noBatch + 1)
+    throw runtimeError(
+      `Expected ${noBatch}D (unbatched) or ${noBatch + 1}D (batched) input to ${m.constructor.name}, but got input of size: torch.Size([${input.shape.join(", ")}])`,
+    );
+  m.inChannels = input.dim() === noBatch + 1 ? input.shape[1] : input.shape[0];
+  if (m.inChannels % m.groups !== 0) throw valueError("in_channels must be divisible by groups");
+  noGrad(() => {
+    const w = m.weight as UninitializedParameter;
+    if (m.transposed) w.materialize([m.inChannels, m.outChannels / m.groups, ...m.kernelSize]);
+    else w.materialize([m.outChannels, m.inChannels / m.groups, ...m.kernelSize]);
+    if (m.bias !== null) (m.bias as UninitializedParameter).materialize([m.outChannels]);
+    m.resetParameters();
+  });
+}
+
+/** PyTorch's _LazyConvXdMixin.reset_parameters: only once materialised. */
+export function lazyConvReady(m: ConvNd): boolean {
+  return !hasUninitializedParams(m) && m.inChannels !== 0;
+}
+
+type ConvRest = unknown[];
+
+/**
+ * torch.nn.LazyConv1d(out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+ * bias=True, padding_mode='zeros'): a Conv1d whose in_channels come from the first input.
+ * @example new torch.nn.LazyConv1d(4, 3).call(torch.randn(2, 5, 9)).shape // [2, 4, 7]
+ */
+export class LazyConv1d extends Conv1d implements LazyModule {
+  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
+    const [o, bias] = convBaseOptions<ConvLayerOptions>(false, rest);
+    super(0, 0, kernelSize, o);
+    lazyConvInit(this, outChannels, bias, o.dtype, Conv1d);
+  }
+  override resetParameters(): void {
+    if (lazyConvReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyConvInitialize(this, 1, input);
+  }
+}
+
+/**
+ * torch.nn.LazyConv2d: a Conv2d whose in_channels come from the first input.
+ * @example new torch.nn.LazyConv2d(4, 3).call(torch.randn(2, 5, 9, 9)).shape // [2, 4, 7, 7]
+ */
+export class LazyConv2d extends Conv2d implements LazyModule {
+  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
+    const [o, bias] = convBaseOptions<ConvLayerOptions>(false, rest);
+    super(0, 0, kernelSize, o);
+    lazyConvInit(this, outChannels, bias, o.dtype, Conv2d);
+  }
+  override resetParameters(): void {
+    if (lazyConvReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyConvInitialize(this, 2, input);
+  }
+}
+
+/**
+ * torch.nn.LazyConvTranspose1d(out_channels, kernel_size, stride=1, padding=0,
+ * output_padding=0, groups=1, bias=True, dilation=1, padding_mode='zeros').
+ * @example new torch.nn.LazyConvTranspose1d(4, 3).call(torch.randn(2, 5, 9)).shape // [2, 4, 11]
+ */
+export class LazyConvTranspose1d extends ConvTranspose1d implements LazyModule {
+  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
+    const [o, bias] = convBaseOptions<ConvTransposeLayerOptions>(true, rest);
+    super(0, 0, kernelSize, o);
+    lazyConvInit(this, outChannels, bias, o.dtype, ConvTranspose1d);
+  }
+  override resetParameters(): void {
+    if (lazyConvReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyConvInitialize(this, 1, input);
+  }
+}
+
+/**
+ * torch.nn.LazyConvTranspose2d: a ConvTranspose2d whose in_channels come from the first input.
+ * @example new torch.nn.LazyConvTranspose2d(4, 2, { stride: 2 }).call(torch.randn(1, 3, 5, 5)).shape // [1, 4, 10, 10]
+ */
+export class LazyConvTranspose2d extends ConvTranspose2d implements LazyModule {
+  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
+    const [o, bias] = convBaseOptions<ConvTransposeLayerOptions>(true, rest);
+    super(0, 0, kernelSize, o);
+    lazyConvInit(this, outChannels, bias, o.dtype, ConvTranspose2d);
+  }
+  override resetParameters(): void {
+    if (lazyConvReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyConvInitialize(this, 2, input);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// normalisation
+
+const NORM_NAMES = ["eps", "momentum", "affine", "trackRunningStats", "dtype"];
+
+/**
+ * PyTorch's _LazyNormBase.__init__ after the zero-feature base: uninitialised weight and bias
+ * (affine), running statistics (track_running_stats) and a fresh batch counter.
+ */
+export function lazyNormInit(
+  m: BatchNormBase & LazyModule,
+  o: BatchNormOptions,
+  clsToBecome: ModuleClass,
+): void {
+  m.affine = o.affine ?? true;
+  m.trackRunningStats = o.trackRunningStats ?? true;
+  if (m.affine) {
+    m.weight = new UninitializedParameter(true, o.dtype);
+    m.bias = new UninitializedParameter(true, o.dtype);
+  }
+  if (m.trackRunningStats) {
+    m.running_mean = new UninitializedBuffer(false, o.dtype);
+    m.running_var = new UninitializedBuffer(false, o.dtype);
+    m.num_batches_tracked = tensor(0, { dtype: int64 });
+  }
+  lazyInit(m, clsToBecome);
+}
+
+/** PyTorch's _LazyNormBase.initialize_parameters: num_features = input.shape[1]. */
+export function lazyNormInitialize(m: BatchNormBase, input: Tensor): void {
+  if (!hasUninitializedParams(m)) return;
+  noGrad(() => {
+    m.numFeatures = input.shape[1];
+    const c = [m.numFeatures];
+    if (m.affine) {
+      (m.weight as UninitializedParameter).materialize(c);
+      (m.bias as UninitializedParameter).materialize(c);
+    }
+    if (m.trackRunningStats) {
+      (m.running_mean as UninitializedBuffer).materialize(c);
+      (m.running_var as UninitializedBuffer).materialize(c);
+    }
+    m.resetParameters();
+  });
+}
+
+/** PyTorch's _LazyNormBase.reset_parameters condition: materialised, with features. */
+export function lazyNormReady(m: BatchNormBase): boolean {
+  return !hasUninitializedParams(m) && m.numFeatures !== 0;
+}
+
+/** A lazy norm's arguments (eps, momentum, affine, track_running_stats, dtype) as options. */
+export function normOptions(rest: unknown[]): BatchNormOptions {
+  return optionsFrom<BatchNormOptions>(NORM_NAMES, rest);
+}
+
+/**
+ * torch.nn.LazyBatchNorm1d(eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): a
+ * BatchNorm1d whose num_features is the first input's dim 1.
+ * @example new torch.nn.LazyBatchNorm1d().call(torch.randn(4, 3)) // now a BatchNorm1d(3, ...)
+ */
+export class LazyBatchNorm1d extends BatchNorm1d implements LazyModule {
+  constructor(...rest: unknown[]) {
+    const o = normOptions(rest);
+    super(0, { ...o, affine: false, trackRunningStats: false });
+    lazyNormInit(this, o, BatchNorm1d);
+  }
+  override resetParameters(): void {
+    if (lazyNormReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyNormInitialize(this, input);
+  }
+}
+
+/**
+ * torch.nn.LazyBatchNorm2d: a BatchNorm2d whose num_features is the first input's dim 1.
+ * @example new torch.nn.LazyBatchNorm2d().call(torch.randn(2, 3, 4, 4))
+ */
+export class LazyBatchNorm2d extends BatchNorm2d implements LazyModule {
+  constructor(...rest: unknown[]) {
+    const o = normOptions(rest);
+    super(0, { ...o, affine: false, trackRunningStats: false });
+    lazyNormInit(this, o, BatchNorm2d);
+  }
+  override resetParameters(): void {
+    if (lazyNormReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyNormInitialize(this, input);
+  }
+}
