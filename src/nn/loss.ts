@@ -7,6 +7,11 @@ import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
 import type { Reduction } from "../ops/nn.js";
+import { typeError, valueError } from "../errors.js";
+import { legacyGetString } from "../registry/ops/loss.js";
+import { warn } from "../registry/ops/nn.js";
+import { bindArgs } from "./bind-args.js";
+import { PairwiseDistance } from "./distance.js";
 
 /** `{ reduction }`: "mean" (default), "sum" or "none". */
 export interface LossOptions {
@@ -178,5 +183,413 @@ export class KLDivLoss extends Module {
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// issue 11: the remaining losses (h-nnloss). Constructor arguments in PyTorch's order, or by
+// camelCased name in a trailing options object; the deprecated sizeAverage / reduce choose the
+// reduction as PyTorch's _Loss does (legacy_get_string, with its warning).
+
+/** _Loss's reduction: legacy_get_string(size_average, reduce) when either is given. */
+function lossReduction(a: Record<string, unknown>): Reduction {
+  const sa = (a.sizeAverage ?? null) as boolean | null;
+  const rd = (a.reduce ?? null) as boolean | null;
+  return sa !== null || rd !== null ? legacyGetString(sa, rd) : ((a.reduction ?? "mean") as Reduction);
+}
+
+/** The deprecated flags every _Loss takes: `sizeAverage`, `reduce` (null: not given). */
+export interface LegacyReductionOptions extends LossOptions {
+  sizeAverage?: boolean | null;
+  reduce?: boolean | null;
+}
+
+/**
+ * Negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) with
+ * `logInput: false`); `full` adds Stirling's term.
+ * @example new torch.nn.PoissonNLLLoss(true, false, { reduction: "sum" })
+ */
+export class PoissonNLLLoss extends Loss {
+  declare logInput: boolean;
+  declare full: boolean;
+  declare eps: number;
+  constructor(
+    logInput?: boolean | (LegacyReductionOptions & { logInput?: boolean; full?: boolean; eps?: number }),
+    full?: boolean | LegacyReductionOptions,
+    sizeAverage?: boolean | null | LegacyReductionOptions,
+    eps?: number | LegacyReductionOptions,
+    reduce?: boolean | null | LegacyReductionOptions,
+    reduction?: Reduction | LegacyReductionOptions,
+  ) {
+    const a = bindArgs("PoissonNLLLoss", [logInput, full, sizeAverage, eps, reduce, reduction], [
+      "logInput",
+      "full",
+      "sizeAverage",
+      "eps",
+      "reduce",
+      "reduction",
+    ]);
+    super({ reduction: lossReduction(a) });
+    this.logInput = (a.logInput ?? true) as boolean;
+    this.full = (a.full ?? false) as boolean;
+    this.eps = (a.eps ?? 1e-8) as number;
+  }
+  override forward(logInput: Tensor, target: Tensor): Tensor {
+    return F.poissonNllLoss(logInput, target, this.logInput, this.full, {
+      eps: this.eps,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * Gaussian negative log likelihood of target given the mean `input` and variance `var`
+ * (keyword-only options, as PyTorch's).
+ * @example new torch.nn.GaussianNLLLoss({ full: true }).call(mu, y, variance)
+ */
+export class GaussianNLLLoss extends Loss {
+  declare full: boolean;
+  declare eps: number;
+  constructor(opts: { full?: boolean; eps?: number; reduction?: Reduction } = {}) {
+    const a = bindArgs("GaussianNLLLoss", [opts], [], ["full", "eps", "reduction"]);
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    this.full = (a.full ?? false) as boolean;
+    this.eps = (a.eps ?? 1e-6) as number;
+  }
+  override forward(input: Tensor, target: Tensor, variance?: Tensor): Tensor {
+    if (variance === undefined)
+      throw typeError("forward() missing 1 required positional argument: 'var'");
+    return F.gaussianNllLoss(input, target, variance, this.full, this.eps, this.reduction);
+  }
+}
+
+/** A loss with a margin and the legacy flags: Cosine/Hinge embedding, margin ranking. */
+abstract class MarginLoss extends Loss {
+  declare margin: number;
+  constructor(cls: string, dflt: number, raw: unknown[]) {
+    const a = bindArgs(cls, raw, ["margin", "sizeAverage", "reduce", "reduction"]);
+    super({ reduction: lossReduction(a) });
+    this.margin = (a.margin ?? dflt) as number;
+  }
+}
+
+type MarginArgs = [
+  margin?: number | (LegacyReductionOptions & { margin?: number }),
+  sizeAverage?: boolean | null | LegacyReductionOptions,
+  reduce?: boolean | null | LegacyReductionOptions,
+  reduction?: Reduction | LegacyReductionOptions,
+];
+
+/**
+ * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
+ * @example new torch.nn.CosineEmbeddingLoss(0.5).call(x1, x2, y)
+ */
+export class CosineEmbeddingLoss extends MarginLoss {
+  constructor(...args: MarginArgs) {
+    super("CosineEmbeddingLoss", 0, args);
+  }
+  override forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
+    return F.cosineEmbeddingLoss(input1, input2, requireTarget(target), this.margin, {
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * x where y = 1, max(0, margin - x) where y = -1.
+ * @example new torch.nn.HingeEmbeddingLoss(2).call(x, y)
+ */
+export class HingeEmbeddingLoss extends MarginLoss {
+  constructor(...args: MarginArgs) {
+    super("HingeEmbeddingLoss", 1, args);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.hingeEmbeddingLoss(input, target, this.margin, { reduction: this.reduction });
+  }
+}
+
+/**
+ * max(0, -y (x1 - x2) + margin).
+ * @example new torch.nn.MarginRankingLoss(0.1).call(x1, x2, y)
+ */
+export class MarginRankingLoss extends MarginLoss {
+  constructor(...args: MarginArgs) {
+    super("MarginRankingLoss", 0, args);
+  }
+  override forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
+    return F.marginRankingLoss(input1, input2, requireTarget(target), this.margin, {
+      reduction: this.reduction,
+    });
+  }
+}
+
+/** A third forward argument PyTorch requires. */
+function requireTarget(t: Tensor | undefined): Tensor {
+  if (t === undefined)
+    throw typeError("forward() missing 1 required positional argument: 'target'");
+  return t;
+}
+
+/**
+ * Multi-class hinge loss: sum over d != y of w[y] max(0, margin - x[y] + x[d])^p / C.
+ * @example new torch.nn.MultiMarginLoss(2, 0.5, { weight: torch.tensor([1, 2, 1]) })
+ */
+export class MultiMarginLoss extends WeightedLoss {
+  declare p: number;
+  declare margin: number;
+  constructor(
+    p?: number | (LegacyReductionOptions & { p?: number; margin?: number; weight?: Tensor | null }),
+    margin?: number | LegacyReductionOptions,
+    weight?: Tensor | null | LegacyReductionOptions,
+    sizeAverage?: boolean | null | LegacyReductionOptions,
+    reduce?: boolean | null | LegacyReductionOptions,
+    reduction?: Reduction | LegacyReductionOptions,
+  ) {
+    const a = bindArgs("MultiMarginLoss", [p, margin, weight, sizeAverage, reduce, reduction], [
+      "p",
+      "margin",
+      "weight",
+      "sizeAverage",
+      "reduce",
+      "reduction",
+    ]);
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.p = (a.p ?? 1) as number;
+    if (this.p !== 1 && this.p !== 2) throw valueError("only p == 1 and p == 2 supported");
+    if (this.weight !== null && this.weight.dim() !== 1)
+      throw valueError(
+        `MultiMarginLoss: expected weight to be None or 1D tensor, got ${this.weight.dim()}D instead`,
+      );
+    this.margin = (a.margin ?? 1) as number;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multiMarginLoss(input, target, this.p, this.margin, this.weight, {
+      reduction: this.reduction,
+    });
+  }
+}
+
+type LegacyOnlyArgs = [
+  sizeAverage?: boolean | null | LegacyReductionOptions,
+  reduce?: boolean | null | LegacyReductionOptions,
+  reduction?: Reduction | LegacyReductionOptions,
+];
+
+/**
+ * Multi-label hinge loss over the target classes of each row (its labels before the first -1).
+ * @example new torch.nn.MultiLabelMarginLoss().call(x, torch.tensor([[3, 0, -1, 1]]))
+ */
+export class MultiLabelMarginLoss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({
+      reduction: lossReduction(
+        bindArgs("MultiLabelMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
+      ),
+    });
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multilabelMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * Two-class logistic loss log(1 + exp(-y x)).
+ * @example new torch.nn.SoftMarginLoss().call(x, y)
+ */
+export class SoftMarginLoss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({
+      reduction: lossReduction(
+        bindArgs("SoftMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
+      ),
+    });
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.softMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * Multi-label one-versus-all logistic loss, averaged over classes.
+ * @example new torch.nn.MultiLabelSoftMarginLoss(torch.tensor([1, 2, 1]))
+ */
+export class MultiLabelSoftMarginLoss extends WeightedLoss {
+  constructor(
+    weight?: Tensor | null | (LegacyReductionOptions & { weight?: Tensor | null }),
+    ...rest: LegacyOnlyArgs
+  ) {
+    const a = bindArgs("MultiLabelSoftMarginLoss", [weight, ...rest], [
+      "weight",
+      "sizeAverage",
+      "reduce",
+      "reduction",
+    ]);
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multilabelSoftMarginLoss(input, target, this.weight, { reduction: this.reduction });
+  }
+}
+
+/** The options of nn.TripletMarginLoss. */
+export interface TripletMarginOptions extends LegacyReductionOptions {
+  margin?: number;
+  p?: number;
+  eps?: number;
+  swap?: boolean;
+}
+
+/**
+ * max(0, margin + ||a - p||_p - ||a - n||_p); `swap` uses min(d(a, n), d(p, n)).
+ * @example new torch.nn.TripletMarginLoss(1.0, 2).call(anchor, positive, negative)
+ */
+export class TripletMarginLoss extends Loss {
+  declare margin: number;
+  declare p: number;
+  declare eps: number;
+  declare swap: boolean;
+  constructor(
+    margin?: number | TripletMarginOptions,
+    p?: number | TripletMarginOptions,
+    eps?: number | TripletMarginOptions,
+    swap?: boolean | TripletMarginOptions,
+    sizeAverage?: boolean | null | TripletMarginOptions,
+    reduce?: boolean | null | TripletMarginOptions,
+    reduction?: Reduction | TripletMarginOptions,
+  ) {
+    const a = bindArgs(
+      "TripletMarginLoss",
+      [margin, p, eps, swap, sizeAverage, reduce, reduction],
+      ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"],
+    );
+    super({ reduction: lossReduction(a) });
+    this.margin = (a.margin ?? 1.0) as number;
+    this.p = (a.p ?? 2) as number;
+    this.eps = (a.eps ?? 1e-6) as number;
+    this.swap = (a.swap ?? false) as boolean;
+  }
+  override forward(anchor: Tensor, positive: Tensor, negative?: Tensor): Tensor {
+    return F.tripletMarginLoss(anchor, positive, requireTarget(negative), this.margin, this.p, {
+      eps: this.eps,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/** A distance: a function of two tensors, or a module such as nn.PairwiseDistance. */
+export type DistanceFn = ((x1: Tensor, x2: Tensor) => Tensor) | Module;
+
+/**
+ * max(0, d(a, p) - d(a, n) + margin) for a distance function d (default nn.PairwiseDistance(),
+ * registered as the submodule `distance_function` when d is a module, as PyTorch's).
+ * @example new torch.nn.TripletMarginWithDistanceLoss({ distanceFunction: (a, b) => a.sub(b).abs().sum(1), swap: true })
+ */
+export class TripletMarginWithDistanceLoss extends Loss {
+  declare margin: number;
+  declare swap: boolean;
+  private _distanceFn!: DistanceFn;
+  constructor(
+    opts: {
+      distanceFunction?: DistanceFn | null;
+      margin?: number;
+      swap?: boolean;
+      reduction?: Reduction;
+    } = {},
+  ) {
+    const a = bindArgs(
+      "TripletMarginWithDistanceLoss",
+      [opts],
+      [],
+      ["distanceFunction", "margin", "swap", "reduction"],
+    );
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    const d = (a.distanceFunction ?? null) as DistanceFn | null;
+    Object.defineProperty(this, "_distanceFn", { value: d ?? new PairwiseDistance(), writable: true });
+    if (this._distanceFn instanceof Module) this.addModule("distance_function", this._distanceFn);
+    this.margin = (a.margin ?? 1.0) as number;
+    this.swap = (a.swap ?? false) as boolean;
+  }
+  /** the distance function (PyTorch's `distance_function`) */
+  get distanceFunction(): DistanceFn {
+    return this._distanceFn;
+  }
+  override forward(anchor: Tensor, positive: Tensor, negative?: Tensor): Tensor {
+    const d = this._distanceFn;
+    return F.tripletMarginWithDistanceLoss(anchor, positive, requireTarget(negative), {
+      distanceFunction: d instanceof Module ? (x1, x2) => d.call(x1, x2) as Tensor : d,
+      margin: this.margin,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * The connectionist temporal classification loss of log-probabilities (T, N, C) against
+ * targets, given each input's and target's length.
+ * @example new torch.nn.CTCLoss({ blank: 0, zeroInfinity: true }).call(logProbs, targets, inputLengths, targetLengths)
+ */
+export class CTCLoss extends Loss {
+  declare blank: number;
+  declare zeroInfinity: boolean;
+  constructor(
+    blank?: number | { blank?: number; reduction?: Reduction; zeroInfinity?: boolean },
+    reduction?: Reduction | { reduction?: Reduction; zeroInfinity?: boolean },
+    zeroInfinity?: boolean | { zeroInfinity?: boolean },
+  ) {
+    const a = bindArgs("CTCLoss", [blank, reduction, zeroInfinity], [
+      "blank",
+      "reduction",
+      "zeroInfinity",
+    ]);
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    this.blank = (a.blank ?? 0) as number;
+    this.zeroInfinity = (a.zeroInfinity ?? false) as boolean;
+  }
+  override forward(
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths?: Tensor | number[],
+    targetLengths?: Tensor | number[],
+  ): Tensor {
+    if (inputLengths === undefined || targetLengths === undefined)
+      throw typeError(
+        `forward() missing ${inputLengths === undefined ? "2 required positional arguments: 'input_lengths' and 'target_lengths'" : "1 required positional argument: 'target_lengths'"}`,
+      );
+    return F.ctcLoss(logProbs, targets, inputLengths, targetLengths, this.blank, {
+      reduction: this.reduction,
+      zeroInfinity: this.zeroInfinity,
+    });
+  }
+}
+
+/**
+ * The deprecated 2-D NLL loss: NLLLoss with PyTorch's deprecation warning.
+ * @example new torch.nn.NLLLoss2d().call(logp, target) // (N, C, H, W) against (N, H, W)
+ */
+export class NLLLoss2d extends NLLLoss {
+  constructor(
+    weight?: Tensor | null | (F.NLLLossOptions & LegacyReductionOptions),
+    sizeAverage?: boolean | null | LegacyReductionOptions,
+    ignoreIndex?: number | (F.NLLLossOptions & LegacyReductionOptions),
+    reduce?: boolean | null | LegacyReductionOptions,
+    reduction?: Reduction | LegacyReductionOptions,
+  ) {
+    warn(
+      "NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.",
+    );
+    const a = bindArgs("NLLLoss2d", [weight, sizeAverage, ignoreIndex, reduce, reduction], [
+      "weight",
+      "sizeAverage",
+      "ignoreIndex",
+      "reduce",
+      "reduction",
+    ]);
+    super({
+      weight: (a.weight ?? null) as Tensor | null,
+      ignoreIndex: (a.ignoreIndex ?? -100) as number,
+      reduction: lossReduction(a),
+    });
   }
 }

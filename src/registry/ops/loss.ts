@@ -18,7 +18,7 @@ import { defineOp } from "../define.js";
 import { warn } from "./nn.js";
 
 /** torch.nn._reduction.get_enum: a reduction's name checked ('elementwise_mean' is 'mean'). */
-function getEnum(reduction: string): Reduction {
+export function getEnum(reduction: string): Reduction {
   if (reduction === "none" || reduction === "mean" || reduction === "sum") return reduction;
   if (reduction === "elementwise_mean") {
     warn("reduction='elementwise_mean' is deprecated, please use reduction='mean' instead.");
@@ -31,7 +31,7 @@ function getEnum(reduction: string): Reduction {
  * torch.nn._reduction.legacy_get_string: the reduction the deprecated size_average / reduce
  * flags choose (None counts as True), with PyTorch's warning.
  */
-function legacyGetString(sizeAverage: boolean | null, reduce: boolean | null): Reduction {
+export function legacyGetString(sizeAverage: boolean | null, reduce: boolean | null): Reduction {
   const avg = sizeAverage ?? true;
   const red = reduce ?? true;
   const ret: Reduction = avg && red ? "mean" : red ? "sum" : "none";
