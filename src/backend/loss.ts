@@ -27,6 +27,9 @@ export function pdistForward(
   p: number,
   out: FloatArray,
 ): void {
+  // differences in the input's precision, as PyTorch's float kernel computes them
+  const diff: (u: number, v: number) => number =
+    x instanceof Float32Array ? (u, v) => Math.fround(u - v) : (u, v) => u - v;
   let k = 0;
   for (let i = 0; i < n; i++) {
     const a = xo + i * m;
@@ -36,17 +39,17 @@ export function pdistForward(
       if (p === 0) {
         for (let c = 0; c < m; c++) if (x[a + c] !== x[b + c]) acc += 1;
       } else if (p === 1) {
-        for (let c = 0; c < m; c++) acc += Math.abs(x[a + c] - x[b + c]);
+        for (let c = 0; c < m; c++) acc += Math.abs(diff(x[a + c], x[b + c]));
       } else if (p === 2) {
         for (let c = 0; c < m; c++) {
-          const d = x[a + c] - x[b + c];
+          const d = diff(x[a + c], x[b + c]);
           acc += d * d;
         }
         acc = Math.sqrt(acc);
       } else if (p === Infinity) {
-        for (let c = 0; c < m; c++) acc = Math.max(acc, Math.abs(x[a + c] - x[b + c]));
+        for (let c = 0; c < m; c++) acc = Math.max(acc, Math.abs(diff(x[a + c], x[b + c])));
       } else {
-        for (let c = 0; c < m; c++) acc += Math.pow(Math.abs(x[a + c] - x[b + c]), p);
+        for (let c = 0; c < m; c++) acc += Math.pow(Math.abs(diff(x[a + c], x[b + c])), p);
         acc = Math.pow(acc, 1 / p);
       }
       out[k] = acc;
@@ -73,6 +76,7 @@ export function pdistBackward(
   out: FloatArray,
 ): void {
   if (p === 0) return;
+  const f32 = x instanceof Float32Array;
   let k = 0;
   for (let i = 0; i < n; i++) {
     const a = xo + i * m;
@@ -81,7 +85,7 @@ export function pdistBackward(
       const gk = g[go + k];
       const r = dist[k];
       for (let c = 0; c < m; c++) {
-        const d = x[a + c] - x[b + c];
+        const d = f32 ? Math.fround(x[a + c] - x[b + c]) : x[a + c] - x[b + c];
         let v: number;
         if (p === 1) v = Math.sign(d) * gk;
         else if (p < 2)

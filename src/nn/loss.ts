@@ -7,7 +7,7 @@ import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
 import type { Reduction } from "../ops/nn.js";
-import { typeError, valueError } from "../errors.js";
+import { assertionError, typeError, valueError } from "../errors.js";
 import { legacyGetString } from "../registry/ops/loss.js";
 import { warn } from "../registry/ops/nn.js";
 import { bindArgs } from "./bind-args.js";
@@ -204,6 +204,13 @@ export interface LegacyReductionOptions extends LossOptions {
   reduce?: boolean | null;
 }
 
+/** The options of nn.PoissonNLLLoss. */
+export interface PoissonNLLOptions extends LegacyReductionOptions {
+  logInput?: boolean;
+  full?: boolean;
+  eps?: number;
+}
+
 /**
  * Negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) with
  * `logInput: false`); `full` adds Stirling's term.
@@ -214,12 +221,12 @@ export class PoissonNLLLoss extends Loss {
   declare full: boolean;
   declare eps: number;
   constructor(
-    logInput?: boolean | (LegacyReductionOptions & { logInput?: boolean; full?: boolean; eps?: number }),
-    full?: boolean | LegacyReductionOptions,
-    sizeAverage?: boolean | null | LegacyReductionOptions,
-    eps?: number | LegacyReductionOptions,
-    reduce?: boolean | null | LegacyReductionOptions,
-    reduction?: Reduction | LegacyReductionOptions,
+    logInput?: boolean | PoissonNLLOptions,
+    full?: boolean | PoissonNLLOptions,
+    sizeAverage?: boolean | null | PoissonNLLOptions,
+    eps?: number | PoissonNLLOptions,
+    reduce?: boolean | null | PoissonNLLOptions,
+    reduction?: Reduction | PoissonNLLOptions,
   ) {
     const a = bindArgs("PoissonNLLLoss", [logInput, full, sizeAverage, eps, reduce, reduction], [
       "logInput",
@@ -273,11 +280,12 @@ abstract class MarginLoss extends Loss {
   }
 }
 
+type MarginOptions = LegacyReductionOptions & { margin?: number };
 type MarginArgs = [
-  margin?: number | (LegacyReductionOptions & { margin?: number }),
-  sizeAverage?: boolean | null | LegacyReductionOptions,
-  reduce?: boolean | null | LegacyReductionOptions,
-  reduction?: Reduction | LegacyReductionOptions,
+  margin?: number | MarginOptions,
+  sizeAverage?: boolean | null | MarginOptions,
+  reduce?: boolean | null | MarginOptions,
+  reduction?: Reduction | MarginOptions,
 ];
 
 /**
@@ -330,6 +338,13 @@ function requireTarget(t: Tensor | undefined): Tensor {
   return t;
 }
 
+/** The options of nn.MultiMarginLoss. */
+export interface MultiMarginOptions extends LegacyReductionOptions {
+  p?: number;
+  margin?: number;
+  weight?: Tensor | null;
+}
+
 /**
  * Multi-class hinge loss: sum over d != y of w[y] max(0, margin - x[y] + x[d])^p / C.
  * @example new torch.nn.MultiMarginLoss(2, 0.5, { weight: torch.tensor([1, 2, 1]) })
@@ -338,12 +353,12 @@ export class MultiMarginLoss extends WeightedLoss {
   declare p: number;
   declare margin: number;
   constructor(
-    p?: number | (LegacyReductionOptions & { p?: number; margin?: number; weight?: Tensor | null }),
-    margin?: number | LegacyReductionOptions,
-    weight?: Tensor | null | LegacyReductionOptions,
-    sizeAverage?: boolean | null | LegacyReductionOptions,
-    reduce?: boolean | null | LegacyReductionOptions,
-    reduction?: Reduction | LegacyReductionOptions,
+    p?: number | MultiMarginOptions,
+    margin?: number | MultiMarginOptions,
+    weight?: Tensor | null | MultiMarginOptions,
+    sizeAverage?: boolean | null | MultiMarginOptions,
+    reduce?: boolean | null | MultiMarginOptions,
+    reduction?: Reduction | MultiMarginOptions,
   ) {
     const a = bindArgs("MultiMarginLoss", [p, margin, weight, sizeAverage, reduce, reduction], [
       "p",
@@ -356,10 +371,8 @@ export class MultiMarginLoss extends WeightedLoss {
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
     this.p = (a.p ?? 1) as number;
     if (this.p !== 1 && this.p !== 2) throw valueError("only p == 1 and p == 2 supported");
-    if (this.weight !== null && this.weight.dim() !== 1)
-      throw valueError(
-        `MultiMarginLoss: expected weight to be None or 1D tensor, got ${this.weight.dim()}D instead`,
-      );
+    // PyTorch's `assert weight is None or weight.dim() == 1`
+    if (this.weight !== null && this.weight.dim() !== 1) throw assertionError("");
     this.margin = (a.margin ?? 1) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -564,17 +577,19 @@ export class CTCLoss extends Loss {
   }
 }
 
+type NLL2dOptions = F.NLLLossOptions & LegacyReductionOptions;
+
 /**
  * The deprecated 2-D NLL loss: NLLLoss with PyTorch's deprecation warning.
  * @example new torch.nn.NLLLoss2d().call(logp, target) // (N, C, H, W) against (N, H, W)
  */
 export class NLLLoss2d extends NLLLoss {
   constructor(
-    weight?: Tensor | null | (F.NLLLossOptions & LegacyReductionOptions),
-    sizeAverage?: boolean | null | LegacyReductionOptions,
-    ignoreIndex?: number | (F.NLLLossOptions & LegacyReductionOptions),
-    reduce?: boolean | null | LegacyReductionOptions,
-    reduction?: Reduction | LegacyReductionOptions,
+    weight?: Tensor | null | NLL2dOptions,
+    sizeAverage?: boolean | null | NLL2dOptions,
+    ignoreIndex?: number | NLL2dOptions,
+    reduce?: boolean | null | NLL2dOptions,
+    reduction?: Reduction | NLL2dOptions,
   ) {
     warn(
       "NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.",

@@ -236,7 +236,8 @@ function cosineEmbedding(
   const td = target.dim();
   if (td !== 1 && td !== 0)
     throw runtimeError("0D or 1D target tensor expected, multi-target not supported");
-  if (td === 1 ? input1.dim() !== 2 || input2.dim() !== 2 : input1.dim() !== 1 || input2.dim() !== 1)
+  // PyTorch 1.13 checks input1's dimensions only (input2's show in the sums below)
+  if (td === 1 ? input1.dim() !== 2 : input1.dim() !== 1)
     throw runtimeError(
       `${td}D target tensor expects ${td + 1}D input tensors, but found inputs with sizes [${input1.shape.join(", ")}] and [${input2.shape.join(", ")}].`,
     );
@@ -584,7 +585,7 @@ const multiMarginOp = recordingOp(
         const x = valuesOf(s.self);
         const t = valuesOf(s.target);
         // an absent optional weight is saved as null
-        const weight = s.weight as Tensor | null;
+        const weight = (s.weight as Tensor | undefined) ?? null;
         const w = weight === null ? null : valuesOf(weight.to(s.self.dtype));
         multiMarginBackward(
           x.data as FloatArray,
