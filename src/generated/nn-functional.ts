@@ -4642,7 +4642,8 @@ export const tripletMarginWithDistanceLoss = fn(
     options: {
       positive: Tensor;
       negative: Tensor;
-      distanceFunction?: ((x1: Tensor, x2: Tensor) => Tensor) | null;
+      distanceFunction?:
+        ((x1: Tensor, x2: Tensor) => Tensor) | { call(x1: Tensor, x2: Tensor): Tensor } | null;
       margin?: number;
       swap?: boolean;
       reduction?: string;
@@ -4659,7 +4660,8 @@ export const tripletMarginWithDistanceLoss = fn(
     positive: Tensor,
     options: {
       negative: Tensor;
-      distanceFunction?: ((x1: Tensor, x2: Tensor) => Tensor) | null;
+      distanceFunction?:
+        ((x1: Tensor, x2: Tensor) => Tensor) | { call(x1: Tensor, x2: Tensor): Tensor } | null;
       margin?: number;
       swap?: boolean;
       reduction?: string;
@@ -4676,7 +4678,8 @@ export const tripletMarginWithDistanceLoss = fn(
     positive: Tensor,
     negative: Tensor,
     options?: {
-      distanceFunction?: ((x1: Tensor, x2: Tensor) => Tensor) | null;
+      distanceFunction?:
+        ((x1: Tensor, x2: Tensor) => Tensor) | { call(x1: Tensor, x2: Tensor): Tensor } | null;
       margin?: number;
       swap?: boolean;
       reduction?: string;
