@@ -121,6 +121,11 @@ const CASES: Record<string, (i: In) => Tensor> = {
   pdist_dup: ({ x }) => torch.pdist(x),
   torch_pairwise_distance: ({ a, b }) => torch.pairwiseDistance(a, b, 1.5, 1e-6, true),
   torch_cosine_similarity: ({ a, b }) => torch.cosineSimilarity(a, b, -1),
+  torch_hinge_default_reduction: ({ x, y }) => torch.hingeEmbeddingLoss(x, y),
+  torch_ctc_default_reduction: ({ lp, t }) => torch.ctcLoss(lp, t, [4, 3], [2, 1]),
+  torch_kl_div: ({ x, t }) => torch.klDiv(x, t, 1),
+  torch_kl_div_log_target: ({ x, t }) => torch.klDiv(x, t, 0, { logTarget: true }),
+  torch_bce_logits: ({ x, t, w, pw }) => torch.binaryCrossEntropyWithLogits(x, t, w, pw, 2),
   ctc_padded: ({ lp, t }) => F.ctcLoss(lp, t, [6, 5], [3, 2]),
   ctc_concat_tensors_sum: ({ lp, t, il, tl }) => F.ctcLoss(lp, t, il, tl, { reduction: "sum" }),
   ctc_blank_none: ({ lp, t }) =>
@@ -202,8 +207,26 @@ const ERRORS: Record<string, () => unknown> = {
   pdist_1d: () => torch.pdist(X(3)),
   pdist_int: () => torch.pdist(torch.ones([3, 2], { dtype: torch.int64 })),
   pdist_negative_p: () => F.pdist(X(3, 2), -1),
-  ctc_input_length: () => F.ctcLoss(X(5, 2, 4), L([[1, 2], [3, 3]]), [6, 4], [2, 2]),
-  ctc_target_too_short: () => F.ctcLoss(X(5, 2, 4), L([[1, 2], [3, 3]]), [5, 4], [3, 2]),
+  ctc_input_length: () =>
+    F.ctcLoss(
+      X(5, 2, 4),
+      L([
+        [1, 2],
+        [3, 3],
+      ]),
+      [6, 4],
+      [2, 2],
+    ),
+  ctc_target_too_short: () =>
+    F.ctcLoss(
+      X(5, 2, 4),
+      L([
+        [1, 2],
+        [3, 3],
+      ]),
+      [5, 4],
+      [3, 2],
+    ),
   ctc_concat_size: () => F.ctcLoss(X(5, 2, 4), L([1, 2, 3, 3]), [5, 4], [2, 3]),
   ctc_blank: () => F.ctcLoss(X(5, 2, 4), L([1, 2, 3, 3]), [5, 4], [2, 2], { blank: 4 }),
   ctc_input_lengths_size: () => F.ctcLoss(X(5, 2, 4), L([1, 2, 3, 3]), [5, 4, 3], [2, 2]),
@@ -216,6 +239,9 @@ const ERRORS: Record<string, () => unknown> = {
     F.ctcLoss(torch.ones([5, 2, 4], { dtype: torch.int32 }), L([1, 2, 3, 3]), [5, 4], [2, 2]),
   ctc_bad_reduction: () =>
     F.ctcLoss(X(5, 2, 4), L([1, 2, 3, 3]), [5, 4], [2, 2], { reduction: "foo" }),
+  torch_kl_div_int: () => torch.klDiv(torch.ones([2], { dtype: torch.int64 }), torch.ones(2), 1),
+  torch_bce_logits_broadcast: () => torch.binaryCrossEntropyWithLogits(X(2, 3), X(3)),
+  torch_bce_logits_weight: () => torch.binaryCrossEntropyWithLogits(X(3), X(3), X(2, 3)),
   module_multi_margin_p: () => new nn.MultiMarginLoss({ p: 3 }),
   module_multi_margin_weight: () => new nn.MultiMarginLoss({ weight: X(2, 2) }),
   module_adaptive_cutoffs: () => new nn.AdaptiveLogSoftmaxWithLoss(8, 10, [5, 3]),
@@ -307,7 +333,8 @@ const MODULES: Record<string, ModuleCase> = {
   MultiMarginLoss: [
     [
       () => new nn.MultiMarginLoss(2, 0.5, torch.tensor([1.0, 2.0, 0.5, 1.5])),
-      () => new nn.MultiMarginLoss({ p: 2, margin: 0.5, weight: torch.tensor([1.0, 2.0, 0.5, 1.5]) }),
+      () =>
+        new nn.MultiMarginLoss({ p: 2, margin: 0.5, weight: torch.tensor([1.0, 2.0, 0.5, 1.5]) }),
     ],
     (m, { x, y }) => M2(m, x, y),
   ],
@@ -349,7 +376,10 @@ const MODULES: Record<string, ModuleCase> = {
     (m, { a, p, n }) => M3(m, a, p, n),
   ],
   CTCLoss: [
-    [() => new nn.CTCLoss(1, "sum", true), () => new nn.CTCLoss({ blank: 1, reduction: "sum", zeroInfinity: true })],
+    [
+      () => new nn.CTCLoss(1, "sum", true),
+      () => new nn.CTCLoss({ blank: 1, reduction: "sum", zeroInfinity: true }),
+    ],
     (m, { lp, t }) => (m.call as (...x: unknown[]) => Tensor)(lp, t, [4, 4], [2, 2]),
   ],
   NLLLoss2d: [
@@ -483,7 +513,10 @@ test("pdist and ctc_loss gradients pass gradcheck in float64", () => {
     { dtype: torch.float64, requiresGrad: true },
   );
   for (const p of [1, 1.5, 2, 3, Infinity])
-    assert.ok(torch.autograd.gradcheck((t: Tensor) => torch.pdist(t, p), [x]), `pdist p=${p}`);
+    assert.ok(
+      torch.autograd.gradcheck((t: Tensor) => torch.pdist(t, p), [x]),
+      `pdist p=${p}`,
+    );
   const z = torch
     .tensor(sinVals(5 * 2 * 4, 1), { dtype: torch.float64 })
     .reshape([5, 2, 4])
@@ -501,16 +534,38 @@ test("pdist and ctc_loss gradients pass gradcheck in float64", () => {
       [z],
     ),
   );
-  const mm = torch.tensor(sinVals(3 * 4, 2), { dtype: torch.float64 }).reshape([3, 4]).requiresGrad_();
+  const mm = torch
+    .tensor(sinVals(3 * 4, 2), { dtype: torch.float64 })
+    .reshape([3, 4])
+    .requiresGrad_();
   const yy = torch.tensor([0, 3, 1], { dtype: torch.int64 });
   assert.ok(
-    torch.autograd.gradcheck((t: Tensor) => F.multiMarginLoss(t, yy, 2, { reduction: "none" }), [mm]),
-  );
-  assert.ok(
     torch.autograd.gradcheck(
-      (t: Tensor) => F.multilabelMarginLoss(t, torch.tensor([[3, 0, -1, 1], [1, -1, 0, 0], [2, 0, 1, -1]], { dtype: torch.int64 })),
+      (t: Tensor) => F.multiMarginLoss(t, yy, 2, { reduction: "none" }),
       [mm],
     ),
   );
-  assert.ok(torch.autograd.gradcheck((t: Tensor) => F.softMarginLoss(t, torch.ones(3, 4, { dtype: torch.float64 }).neg()), [mm]));
+  assert.ok(
+    torch.autograd.gradcheck(
+      (t: Tensor) =>
+        F.multilabelMarginLoss(
+          t,
+          torch.tensor(
+            [
+              [3, 0, -1, 1],
+              [1, -1, 0, 0],
+              [2, 0, 1, -1],
+            ],
+            { dtype: torch.int64 },
+          ),
+        ),
+      [mm],
+    ),
+  );
+  assert.ok(
+    torch.autograd.gradcheck(
+      (t: Tensor) => F.softMarginLoss(t, torch.ones(3, 4, { dtype: torch.float64 }).neg()),
+      [mm],
+    ),
+  );
 });

@@ -227,7 +227,8 @@ export function ctcBackward(
       const t = inputLength - 1;
       for (let s = 0; s < S; s++) beta[t * S + s] = -Infinity;
       beta[t * S + 2 * targetLength] = lp[lpOffset + idx(t, b, pb.blank)];
-      coll[t * C + pb.blank] = logAlpha[la + t * S + 2 * targetLength] + beta[t * S + 2 * targetLength];
+      coll[t * C + pb.blank] =
+        logAlpha[la + t * S + 2 * targetLength] + beta[t * S + 2 * targetLength];
       if (targetLength > 0) {
         const tp = targetPrime(pb, b, 2 * targetLength - 1);
         beta[t * S + 2 * targetLength - 1] = lp[lpOffset + idx(t, b, tp)];

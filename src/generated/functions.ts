@@ -13751,6 +13751,99 @@ export const poissonNllLoss = fn("poissonNllLoss") as {
   ): Tensor;
 };
 
+/** kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum). */
+export const klDiv = fn("klDiv") as {
+  /**
+   * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
+   * @example torch.klDiv(torch.tensor([-1, -1]), torch.tensor([0.5, 0.5]), 2) // tensor(0.3069)
+   */
+  (input: Tensor, options: { target: Tensor; reduction?: number; logTarget?: boolean }): Tensor;
+  /**
+   * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
+   * @example torch.klDiv(torch.tensor([-1, -1]), torch.tensor([0.5, 0.5]), 2) // tensor(0.3069)
+   */
+  (input: Tensor, target: Tensor, options?: { reduction?: number; logTarget?: boolean }): Tensor;
+  /**
+   * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
+   * @example torch.klDiv(torch.tensor([-1, -1]), torch.tensor([0.5, 0.5]), 2) // tensor(0.3069)
+   */
+  (input: Tensor, target: Tensor, reduction: number, options?: { logTarget?: boolean }): Tensor;
+};
+
+/** binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape. */
+export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits") as {
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      weight?: Tensor | null;
+      posWeight?: Tensor | null;
+      reduction?: number;
+    },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: number },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    options?: { posWeight?: Tensor | null; reduction?: number },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    posWeight: Tensor | null,
+    options?: { reduction?: number },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    posWeight: Tensor | null,
+    reduction: number,
+  ): Tensor;
+};
+
 /** cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum). */
 export const cosineEmbeddingLoss = fn("cosineEmbeddingLoss") as {
   /**

@@ -205,4 +205,3 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
     return output;
   }
 }
-

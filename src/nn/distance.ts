@@ -40,10 +40,7 @@ export class PairwiseDistance extends Module {
 export class CosineSimilarity extends Module {
   declare dim: number;
   declare eps: number;
-  constructor(
-    dim?: number | { dim?: number; eps?: number },
-    eps?: number | { eps?: number },
-  ) {
+  constructor(dim?: number | { dim?: number; eps?: number }, eps?: number | { eps?: number }) {
     super();
     const a = bindArgs("CosineSimilarity", [dim, eps], ["dim", "eps"]);
     this.dim = (a.dim ?? 1) as number;

@@ -195,7 +195,9 @@ export class KLDivLoss extends Module {
 function lossReduction(a: Record<string, unknown>): Reduction {
   const sa = (a.sizeAverage ?? null) as boolean | null;
   const rd = (a.reduce ?? null) as boolean | null;
-  return sa !== null || rd !== null ? legacyGetString(sa, rd) : ((a.reduction ?? "mean") as Reduction);
+  return sa !== null || rd !== null
+    ? legacyGetString(sa, rd)
+    : ((a.reduction ?? "mean") as Reduction);
 }
 
 /** The deprecated flags every _Loss takes: `sizeAverage`, `reduce` (null: not given). */
@@ -228,14 +230,11 @@ export class PoissonNLLLoss extends Loss {
     reduce?: boolean | null | PoissonNLLOptions,
     reduction?: Reduction | PoissonNLLOptions,
   ) {
-    const a = bindArgs("PoissonNLLLoss", [logInput, full, sizeAverage, eps, reduce, reduction], [
-      "logInput",
-      "full",
-      "sizeAverage",
-      "eps",
-      "reduce",
-      "reduction",
-    ]);
+    const a = bindArgs(
+      "PoissonNLLLoss",
+      [logInput, full, sizeAverage, eps, reduce, reduction],
+      ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"],
+    );
     super({ reduction: lossReduction(a) });
     this.logInput = (a.logInput ?? true) as boolean;
     this.full = (a.full ?? false) as boolean;
@@ -360,14 +359,11 @@ export class MultiMarginLoss extends WeightedLoss {
     reduce?: boolean | null | MultiMarginOptions,
     reduction?: Reduction | MultiMarginOptions,
   ) {
-    const a = bindArgs("MultiMarginLoss", [p, margin, weight, sizeAverage, reduce, reduction], [
-      "p",
-      "margin",
-      "weight",
-      "sizeAverage",
-      "reduce",
-      "reduction",
-    ]);
+    const a = bindArgs(
+      "MultiMarginLoss",
+      [p, margin, weight, sizeAverage, reduce, reduction],
+      ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"],
+    );
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
     this.p = (a.p ?? 1) as number;
     if (this.p !== 1 && this.p !== 2) throw valueError("only p == 1 and p == 2 supported");
@@ -431,12 +427,11 @@ export class MultiLabelSoftMarginLoss extends WeightedLoss {
     weight?: Tensor | null | (LegacyReductionOptions & { weight?: Tensor | null }),
     ...rest: LegacyOnlyArgs
   ) {
-    const a = bindArgs("MultiLabelSoftMarginLoss", [weight, ...rest], [
-      "weight",
-      "sizeAverage",
-      "reduce",
-      "reduction",
-    ]);
+    const a = bindArgs(
+      "MultiLabelSoftMarginLoss",
+      [weight, ...rest],
+      ["weight", "sizeAverage", "reduce", "reduction"],
+    );
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -518,7 +513,10 @@ export class TripletMarginWithDistanceLoss extends Loss {
     );
     super({ reduction: (a.reduction ?? "mean") as Reduction });
     const d = (a.distanceFunction ?? null) as DistanceFn | null;
-    Object.defineProperty(this, "_distanceFn", { value: d ?? new PairwiseDistance(), writable: true });
+    Object.defineProperty(this, "_distanceFn", {
+      value: d ?? new PairwiseDistance(),
+      writable: true,
+    });
     if (this._distanceFn instanceof Module) this.addModule("distance_function", this._distanceFn);
     this.margin = (a.margin ?? 1.0) as number;
     this.swap = (a.swap ?? false) as boolean;
@@ -551,11 +549,11 @@ export class CTCLoss extends Loss {
     reduction?: Reduction | { reduction?: Reduction; zeroInfinity?: boolean },
     zeroInfinity?: boolean | { zeroInfinity?: boolean },
   ) {
-    const a = bindArgs("CTCLoss", [blank, reduction, zeroInfinity], [
-      "blank",
-      "reduction",
-      "zeroInfinity",
-    ]);
+    const a = bindArgs(
+      "CTCLoss",
+      [blank, reduction, zeroInfinity],
+      ["blank", "reduction", "zeroInfinity"],
+    );
     super({ reduction: (a.reduction ?? "mean") as Reduction });
     this.blank = (a.blank ?? 0) as number;
     this.zeroInfinity = (a.zeroInfinity ?? false) as boolean;
@@ -594,13 +592,11 @@ export class NLLLoss2d extends NLLLoss {
     warn(
       "NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.",
     );
-    const a = bindArgs("NLLLoss2d", [weight, sizeAverage, ignoreIndex, reduce, reduction], [
-      "weight",
-      "sizeAverage",
-      "ignoreIndex",
-      "reduce",
-      "reduction",
-    ]);
+    const a = bindArgs(
+      "NLLLoss2d",
+      [weight, sizeAverage, ignoreIndex, reduce, reduction],
+      ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"],
+    );
     super({
       weight: (a.weight ?? null) as Tensor | null,
       ignoreIndex: (a.ignoreIndex ?? -100) as number,

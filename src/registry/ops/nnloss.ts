@@ -27,7 +27,7 @@ import * as NN from "../../ops/nn.js";
 import { shapeEqual, broadcastShapes } from "../../shape.js";
 import { notImplementedError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, fn, getOp, recordingOp } from "../define.js";
-import { getEnum, legacyGetString } from "./loss.js";
+import { getEnum, legacyGetString, xlogy } from "./loss.js";
 import {
   ctcBackward,
   ctcForward,
@@ -45,10 +45,15 @@ import {
 // ---------------------------------------------------------------------------------------------
 // reductions
 
-/** at::Reduction: 0 none, 1 mean, 2 sum (a schema default arrives as its name). */
+/** at::Reduction: 0 none, 1 mean, 2 sum. */
 type ReductionEnum = number;
-const enumOf = (r: number | string): ReductionEnum =>
-  r === "Mean" ? 1 : r === "Sum" ? 2 : r === "None_" ? 0 : Number(r);
+/**
+ * A torch.* op's reduction argument. A schema default (`int reduction=Mean`) arrives as its
+ * name; PyTorch 1.13's Python parser reads such a default with atol, as 0: called from Python
+ * without `reduction`, torch.hinge_embedding_loss & co. do not reduce (F's functions always pass
+ * one).
+ */
+const enumOf = (r: number | string): ReductionEnum => (typeof r === "string" ? 0 : r);
 const ENUM = { none: 0, mean: 1, sum: 2 } as const;
 
 /**
@@ -113,7 +118,12 @@ function poissonNll(
     const stirling = target
       .mul(target.log())
       .sub(target)
-      .add(target.mul(2 * Math.PI).log().mul(0.5));
+      .add(
+        target
+          .mul(2 * Math.PI)
+          .log()
+          .mul(0.5),
+      );
     loss = loss.add(stirling.maskedFill(target.le(1), 0));
   }
   return applyReduction(loss, reduction);
@@ -172,6 +182,78 @@ defineOp({
 });
 
 // ---------------------------------------------------------------------------------------------
+// torch.kl_div, torch.binary_cross_entropy_with_logits: the ATen ops of loss.ts's F functions
+
+defineOp({
+  name: "kl_div",
+  variants: ["function"],
+  doc: "kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).",
+  example: "torch.klDiv(torch.tensor([-1, -1]), torch.tensor([0.5, 0.5]), 2) // tensor(0.3069)",
+  overloads: [
+    {
+      schema:
+        "kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor",
+      forward: (self: Tensor, target: Tensor, reduction: number | string, logTarget: boolean) => {
+        if (!self.dtype.isFloatingPoint || !target.dtype.isFloatingPoint)
+          throw runtimeError("kl_div: Integral inputs not supported.");
+        const out = logTarget
+          ? target.exp().mul(target.sub(self))
+          : xlogy(target).sub(target.mul(self));
+        return applyReduction(out, enumOf(reduction));
+      },
+    },
+  ],
+});
+
+/** An in-place operand's shape check: `other` must broadcast to `shape`. */
+function checkInplaceBroadcast(shape: readonly number[], other: readonly number[]): void {
+  const b = broadcastShapes(shape, other);
+  if (!shapeEqual(b, shape))
+    throw runtimeError(
+      `output with shape [${shape.join(", ")}] doesn't match the broadcast shape [${b.join(", ")}]`,
+    );
+}
+
+defineOp({
+  name: "binary_cross_entropy_with_logits",
+  variants: ["function"],
+  doc: "binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.",
+  example:
+    "torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)",
+  overloads: [
+    {
+      schema:
+        "binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor",
+      forward: (
+        self: Tensor,
+        target: Tensor,
+        weight: Tensor | null,
+        posWeight: Tensor | null,
+        reduction: number | string,
+      ) => {
+        // ATen computes (1 - target).mul_(input)...: input broadcast to target's shape, and
+        // loss.mul_(weight)
+        checkInplaceBroadcast(target.shape, self.shape);
+        if (weight !== null) checkInplaceBroadcast(target.shape, weight.shape);
+        const x = shapeEqual(self.shape, target.shape) ? self : self.expand(target.shape);
+        const w =
+          weight === null || shapeEqual(weight.shape, target.shape)
+            ? weight
+            : weight.expand(target.shape);
+        const r = enumOf(reduction);
+        return NN.binaryCrossEntropyWithLogits(
+          x,
+          target,
+          w,
+          posWeight,
+          r === 1 ? "mean" : r === 2 ? "sum" : "none",
+        );
+      },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
 // gaussian_nll_loss
 
 defineOp({
@@ -199,22 +281,20 @@ defineOp({
           const lead = input.shape.slice(0, -1);
           // one variance per row: unsqueeze to broadcast over the last dim
           if (shapeEqual(lead, v.shape)) v = v.unsqueeze(-1);
-          else if (
-            !(shapeEqual(lead, v.shape.slice(0, -1)) && v.dim() > 0 && v.shape[v.dim() - 1] === 1)
-          )
+          else if (!(
+            shapeEqual(lead, v.shape.slice(0, -1)) &&
+            v.dim() > 0 &&
+            v.shape[v.dim() - 1] === 1
+          ))
             throw valueError("var is of incorrect size");
         }
         if (reduction !== "none" && reduction !== "mean" && reduction !== "sum")
           throw valueError(`${reduction} is not valid`);
-        if (noGrad(() => v.lt(0).any().item()))
-          throw valueError("var has negative entry/entries");
+        if (noGrad(() => v.lt(0).any().item())) throw valueError("var has negative entry/entries");
         // var.clone(), clamped at eps in place without recording (gradients pass unclamped)
         v = v.clone();
         noGrad(() => v.clamp_(Number(eps)));
-        let loss = v
-          .log()
-          .add(input.sub(target).pow(2).div(v))
-          .mul(0.5);
+        let loss = v.log().add(input.sub(target).pow(2).div(v)).mul(0.5);
         if (full) loss = loss.add(0.5 * Math.log(2 * Math.PI));
         return reduction === "mean" ? loss.mean() : reduction === "sum" ? loss.sum() : loss;
       },
@@ -362,8 +442,7 @@ defineOp({
   python: true,
   variants: ["function"],
   doc: "hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.",
-  example:
-    "F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)",
+  example: "F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)",
   overloads: [
     {
       schema:
@@ -511,7 +590,8 @@ defineOp({
 /** nframe and dim of a multi-margin input, with ATen's check of its shape. */
 function marginFrames(input: Tensor): [number, number] {
   const nd = input.dim();
-  const valid = (nd === 2 && input.shape[1] !== 0) || (nd === 1 && input.shape[0] !== 0) || nd === 0;
+  const valid =
+    (nd === 2 && input.shape[1] !== 0) || (nd === 1 && input.shape[0] !== 0) || nd === 0;
   if (!valid)
     throw runtimeError(
       `Expected non-empty vector or matrix with optional 0-dim batch size, but got: [${input.shape.join(", ")}]`,
@@ -534,7 +614,14 @@ interface MultiMarginAttrs {
 // multi_margin_loss: the CPU kernel and its backward (multi_margin_loss_backward)
 const multiMarginOp = recordingOp(
   "multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=Mean) -> Tensor",
-  (self: Tensor, target: Tensor, p: number, margin: number, weight: Tensor | null, reduction: number) => {
+  (
+    self: Tensor,
+    target: Tensor,
+    p: number,
+    margin: number,
+    weight: Tensor | null,
+    reduction: number,
+  ) => {
     if (p !== 1 && p !== 2) throw runtimeError("only p == 1 and p == 2 supported");
     const [nframe, dim] = marginFrames(self);
     if (!(target.dim() <= 1 && target.numel() === nframe))
@@ -573,11 +660,7 @@ const multiMarginOp = recordingOp(
     name: "MultiMarginLossBackward0",
     save: ["self", "target", "weight"],
     attrs: ["p", "margin", "reduction"],
-    grad: (
-      g: Tensor,
-      s: { self: Tensor; target: Tensor; weight: Tensor },
-      a: MultiMarginAttrs,
-    ) =>
+    grad: (g: Tensor, s: { self: Tensor; target: Tensor; weight: Tensor }, a: MultiMarginAttrs) =>
       noGrad(() => {
         const [nframe, dim] = marginFrames(s.self);
         const out = alloc(s.self.shape.slice(), s.self.dtype);
@@ -653,9 +736,7 @@ const multilabelMarginOp = recordingOp(
         ? target.dim() <= 1 && target.numel() === dim
         : target.dim() === 2 && target.shape[0] === nframe && target.shape[1] === dim;
     if (!ok)
-      throw runtimeError(
-        `inconsistent size [${target.shape.join(", ")}] for argument #2 'target'`,
-      );
+      throw runtimeError(`inconsistent size [${target.shape.join(", ")}] for argument #2 'target'`);
     const out = alloc(reduction !== 0 || target.dim() <= 1 ? [] : [nframe], self.dtype);
     if (self.numel() === 0) return out;
     const t = valuesOf(target);
@@ -800,7 +881,8 @@ defineOp({
         eps: number,
         swap: boolean,
         reduction: number | string,
-      ) => tripletMargin(a, pos, neg, Number(margin), Number(p), Number(eps), swap, enumOf(reduction)),
+      ) =>
+        tripletMargin(a, pos, neg, Number(margin), Number(p), Number(eps), swap, enumOf(reduction)),
     },
   ],
 });
@@ -873,7 +955,8 @@ defineOp({
         reduction: string,
       ) => {
         // a function, or a module (anything with call(x1, x2), as nn.PairwiseDistance)
-        const df = distanceFunction as DistanceFunction | { call(a: Tensor, b: Tensor): Tensor } | null;
+        const df = distanceFunction as
+          DistanceFunction | { call(a: Tensor, b: Tensor): Tensor } | null;
         const dist: DistanceFunction =
           df === null
             ? (x1, x2) => fn("pairwiseDistance", "nn.functional")(x1, x2) as Tensor
@@ -964,7 +1047,10 @@ for (const namespace of ["torch", "nn.functional"] as const)
 
 // torch.pairwise_distance and torch.cosine_similarity: the ATen ops F's are (nn.ts)
 for (const name of ["pairwise_distance", "cosine_similarity"] as const) {
-  const f = getOp(name === "pairwise_distance" ? "pairwiseDistance" : "cosineSimilarity", "nn.functional");
+  const f = getOp(
+    name === "pairwise_distance" ? "pairwiseDistance" : "cosineSimilarity",
+    "nn.functional",
+  );
   if (f === undefined) throw new Error(`nn.functional.${name} is not registered`);
   defineOp({
     name,
@@ -1183,4 +1269,3 @@ defineOp({
     },
   ],
 });
-
