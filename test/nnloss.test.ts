@@ -40,7 +40,15 @@ interface Fixture {
   adaptive: Record<string, FlatRec | string | null> & {
     state_dict: Record<string, FlatRec>;
   };
-  warnings: Record<string, { warnings: string[]; reduction: string | null }> & {
+  warnings: Record<
+    string,
+    {
+      warnings: string[];
+      reduction: string | null;
+      attrs?: Record<string, unknown>;
+      state_dict?: string[] | null;
+    }
+  > & {
     legacy_values: Record<string, FlatRec>;
   };
 }
@@ -485,6 +493,26 @@ test("size_average / reduce: PyTorch's reduction mapping and deprecation warning
       }),
     module_margin_ranking: () => new nn.MarginRankingLoss({ sizeAverage: false }),
     module_nllloss2d: () => new nn.NLLLoss2d(),
+    module_mse_positional: () => new nn.MSELoss(false),
+    module_l1_reduce: () => new nn.L1Loss({ reduce: false }),
+    module_smooth_l1_positional: () => new nn.SmoothL1Loss(null, null, "sum", 0.5),
+    module_huber_positional: () => new nn.HuberLoss("sum", 2.0),
+    module_cross_entropy_positional: () =>
+      new nn.CrossEntropyLoss(null, null, 1, false, "mean", 0.1),
+    module_nll_positional: () => new nn.NLLLoss(torch.ones(3), false),
+    module_bce_positional: () => new nn.BCELoss(torch.ones(2), null, null, "sum"),
+    module_bce_logits_positional: () =>
+      new nn.BCEWithLogitsLoss(null, true, null, "mean", torch.tensor([2.0])),
+    module_kl_div_positional: () => new nn.KLDivLoss(null, null, "batchmean", true),
+    module_kl_div_legacy: () => new nn.KLDivLoss(false, null, "batchmean"),
+  };
+  // PyTorch's attribute names, as tensorgrad's modules name them
+  const ATTR: Record<string, string> = {
+    beta: "beta",
+    delta: "delta",
+    ignore_index: "ignoreIndex",
+    label_smoothing: "labelSmoothing",
+    log_target: "logTarget",
   };
   for (const [name, f] of Object.entries(cases)) {
     const [r, seen] = captureWarnings(f);
@@ -495,6 +523,10 @@ test("size_average / reduce: PyTorch's reduction mapping and deprecation warning
     );
     if (w[name].reduction !== null)
       assert.equal((r as { reduction: string }).reduction, w[name].reduction, name);
+    for (const [k, v] of Object.entries(w[name].attrs ?? {}))
+      assert.equal((r as Record<string, unknown>)[ATTR[k]], v, `${name}.${k}`);
+    if (w[name].state_dict != null)
+      assert.deepEqual(Object.keys((r as nn.Module).stateDict()), w[name].state_dict, name);
   }
   const [sum] = captureWarnings(() => F.softMarginLoss(x, y, { sizeAverage: false }));
   close(sum, w.legacy_values.soft_margin_sum, "soft margin, size_average=False");

@@ -43,11 +43,46 @@ export abstract class WeightedLoss extends Loss {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// issue 11: the remaining losses (h-nnloss). Constructor arguments in PyTorch's order, or by
+// camelCased name in a trailing options object; the deprecated sizeAverage / reduce choose the
+// reduction as PyTorch's _Loss does (legacy_get_string, with its warning).
+
+/** _Loss's reduction: legacy_get_string(size_average, reduce) when either is given. */
+function lossReduction(a: Record<string, unknown>): Reduction {
+  const sa = (a.sizeAverage ?? null) as boolean | null;
+  const rd = (a.reduce ?? null) as boolean | null;
+  return sa !== null || rd !== null
+    ? legacyGetString(sa, rd)
+    : ((a.reduction ?? "mean") as Reduction);
+}
+
+/** The deprecated flags every _Loss takes: `sizeAverage`, `reduce` (null: not given). */
+export interface LegacyReductionOptions extends LossOptions {
+  sizeAverage?: boolean | null;
+  reduce?: boolean | null;
+}
+
+/** The parameters of _Loss, in PyTorch's order. */
+const LEGACY_NAMES = ["sizeAverage", "reduce", "reduction"];
+
+/** The options of nn.SmoothL1Loss. */
+export type SmoothL1Options = LegacyReductionOptions & { beta?: number };
+/** The options of nn.CrossEntropyLoss. */
+export type CrossEntropyLossOptions = F.CrossEntropyOptions & LegacyReductionOptions;
+/** The options of nn.BCEWithLogitsLoss. */
+export type BCEWithLogitsLossOptions = F.BCEWithLogitsOptions & LegacyReductionOptions;
+/** The options of nn.KLDivLoss. */
+export type KLDivLossOptions = F.KLDivOptions & Omit<LegacyReductionOptions, "reduction">;
+
 /**
  * Mean squared error.
  * @example new torch.nn.MSELoss().call(pred, target)
  */
 export class MSELoss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({ reduction: lossReduction(bindArgs("MSELoss", args, LEGACY_NAMES)) });
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
@@ -58,6 +93,9 @@ export class MSELoss extends Loss {
  * @example new torch.nn.L1Loss({ reduction: "sum" }).call(pred, target)
  */
 export class L1Loss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({ reduction: lossReduction(bindArgs("L1Loss", args, LEGACY_NAMES)) });
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
@@ -69,9 +107,19 @@ export class L1Loss extends Loss {
  */
 export class SmoothL1Loss extends Loss {
   declare beta: number;
-  constructor(opts: LossOptions & { beta?: number } = {}) {
-    super(opts);
-    this.beta = opts.beta ?? 1.0;
+  constructor(
+    sizeAverage?: boolean | null | SmoothL1Options,
+    reduce?: boolean | null | SmoothL1Options,
+    reduction?: Reduction | SmoothL1Options,
+    beta?: number | SmoothL1Options,
+  ) {
+    const a = bindArgs(
+      "SmoothL1Loss",
+      [sizeAverage, reduce, reduction, beta],
+      [...LEGACY_NAMES, "beta"],
+    );
+    super({ reduction: lossReduction(a) });
+    this.beta = (a.beta ?? 1.0) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
@@ -84,9 +132,13 @@ export class SmoothL1Loss extends Loss {
  */
 export class HuberLoss extends Loss {
   declare delta: number;
-  constructor(opts: LossOptions & { delta?: number } = {}) {
-    super(opts);
-    this.delta = opts.delta ?? 1.0;
+  constructor(
+    reduction?: Reduction | (LossOptions & { delta?: number }),
+    delta?: number | { delta?: number },
+  ) {
+    const a = bindArgs("HuberLoss", [reduction, delta], ["reduction", "delta"]);
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    this.delta = (a.delta ?? 1.0) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
@@ -102,10 +154,22 @@ export class HuberLoss extends Loss {
 export class CrossEntropyLoss extends WeightedLoss {
   declare ignoreIndex: number;
   declare labelSmoothing: number;
-  constructor(opts: F.CrossEntropyOptions = {}) {
-    super(opts);
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
-    this.labelSmoothing = opts.labelSmoothing ?? 0.0;
+  constructor(
+    weight?: Tensor | null | CrossEntropyLossOptions,
+    sizeAverage?: boolean | null | CrossEntropyLossOptions,
+    ignoreIndex?: number | CrossEntropyLossOptions,
+    reduce?: boolean | null | CrossEntropyLossOptions,
+    reduction?: Reduction | CrossEntropyLossOptions,
+    labelSmoothing?: number | CrossEntropyLossOptions,
+  ) {
+    const a = bindArgs(
+      "CrossEntropyLoss",
+      [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing],
+      ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction", "labelSmoothing"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.ignoreIndex = (a.ignoreIndex ?? -100) as number;
+    this.labelSmoothing = (a.labelSmoothing ?? 0.0) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, {
@@ -123,9 +187,20 @@ export class CrossEntropyLoss extends WeightedLoss {
  */
 export class NLLLoss extends WeightedLoss {
   declare ignoreIndex: number;
-  constructor(opts: F.NLLLossOptions = {}) {
-    super(opts);
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
+  constructor(
+    weight?: Tensor | null | NLL2dOptions,
+    sizeAverage?: boolean | null | NLL2dOptions,
+    ignoreIndex?: number | NLL2dOptions,
+    reduce?: boolean | null | NLL2dOptions,
+    reduction?: Reduction | NLL2dOptions,
+  ) {
+    const a = bindArgs(
+      new.target.name,
+      [weight, sizeAverage, ignoreIndex, reduce, reduction],
+      ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.ignoreIndex = (a.ignoreIndex ?? -100) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.nllLoss(input, target, {
@@ -141,6 +216,13 @@ export class NLLLoss extends WeightedLoss {
  * @example new torch.nn.BCELoss().call(torch.sigmoid(z), y)
  */
 export class BCELoss extends WeightedLoss {
+  constructor(
+    weight?: Tensor | null | (LegacyReductionOptions & { weight?: Tensor | null }),
+    ...rest: LegacyOnlyArgs
+  ) {
+    const a = bindArgs("BCELoss", [weight, ...rest], ["weight", ...LEGACY_NAMES]);
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
@@ -152,9 +234,20 @@ export class BCELoss extends WeightedLoss {
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
   declare pos_weight: Tensor | null;
-  constructor(opts: F.BCEWithLogitsOptions = {}) {
-    super(opts);
-    this.registerBuffer("pos_weight", opts.posWeight ?? null);
+  constructor(
+    weight?: Tensor | null | BCEWithLogitsLossOptions,
+    sizeAverage?: boolean | null | BCEWithLogitsLossOptions,
+    reduce?: boolean | null | BCEWithLogitsLossOptions,
+    reduction?: Reduction | BCEWithLogitsLossOptions,
+    posWeight?: Tensor | null | BCEWithLogitsLossOptions,
+  ) {
+    const a = bindArgs(
+      "BCEWithLogitsLoss",
+      [weight, sizeAverage, reduce, reduction, posWeight],
+      ["weight", ...LEGACY_NAMES, "posWeight"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.registerBuffer("pos_weight", (a.posWeight ?? null) as Tensor | null);
   }
   /** the positive-class weight (the buffer `pos_weight`) */
   get posWeight(): Tensor | null {
@@ -176,34 +269,27 @@ export class BCEWithLogitsLoss extends WeightedLoss {
 export class KLDivLoss extends Module {
   declare reduction: Reduction | "batchmean";
   declare logTarget: boolean;
-  constructor(opts: F.KLDivOptions = {}) {
+  constructor(
+    sizeAverage?: boolean | null | KLDivLossOptions,
+    reduce?: boolean | null | KLDivLossOptions,
+    reduction?: Reduction | "batchmean" | KLDivLossOptions,
+    logTarget?: boolean | KLDivLossOptions,
+  ) {
     super();
-    this.reduction = opts.reduction ?? "mean";
-    this.logTarget = opts.logTarget ?? false;
+    const a = bindArgs(
+      "KLDivLoss",
+      [sizeAverage, reduce, reduction, logTarget],
+      [...LEGACY_NAMES, "logTarget"],
+    );
+    this.reduction =
+      a.sizeAverage != null || a.reduce != null
+        ? lossReduction(a)
+        : ((a.reduction ?? "mean") as Reduction | "batchmean");
+    this.logTarget = (a.logTarget ?? false) as boolean;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// issue 11: the remaining losses (h-nnloss). Constructor arguments in PyTorch's order, or by
-// camelCased name in a trailing options object; the deprecated sizeAverage / reduce choose the
-// reduction as PyTorch's _Loss does (legacy_get_string, with its warning).
-
-/** _Loss's reduction: legacy_get_string(size_average, reduce) when either is given. */
-function lossReduction(a: Record<string, unknown>): Reduction {
-  const sa = (a.sizeAverage ?? null) as boolean | null;
-  const rd = (a.reduce ?? null) as boolean | null;
-  return sa !== null || rd !== null
-    ? legacyGetString(sa, rd)
-    : ((a.reduction ?? "mean") as Reduction);
-}
-
-/** The deprecated flags every _Loss takes: `sizeAverage`, `reduce` (null: not given). */
-export interface LegacyReductionOptions extends LossOptions {
-  sizeAverage?: boolean | null;
-  reduce?: boolean | null;
 }
 
 /** The options of nn.PoissonNLLLoss. */
@@ -592,15 +678,6 @@ export class NLLLoss2d extends NLLLoss {
     warn(
       "NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.",
     );
-    const a = bindArgs(
-      "NLLLoss2d",
-      [weight, sizeAverage, ignoreIndex, reduce, reduction],
-      ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"],
-    );
-    super({
-      weight: (a.weight ?? null) as Tensor | null,
-      ignoreIndex: (a.ignoreIndex ?? -100) as number,
-      reduction: lossReduction(a),
-    });
+    super(weight, sizeAverage, ignoreIndex, reduce, reduction);
   }
 }
