@@ -84,6 +84,19 @@ export function pdistBackward(
       const b = xo + j * m;
       const gk = g[go + k];
       const r = dist[k];
+      const oi = i * m;
+      const oj = j * m;
+      if (p === 2) {
+        // d / r, the common case without per-element branching
+        if (r === 0) continue;
+        const f = gk / r;
+        for (let c = 0; c < m; c++) {
+          const d = f32 ? Math.fround(x[a + c] - x[b + c]) : x[a + c] - x[b + c];
+          out[oi + c] += f * d;
+          out[oj + c] -= f * d;
+        }
+        continue;
+      }
       for (let c = 0; c < m; c++) {
         const d = f32 ? Math.fround(x[a + c] - x[b + c]) : x[a + c] - x[b + c];
         let v: number;
@@ -93,11 +106,10 @@ export function pdistBackward(
             r === 0 || (d === 0 && p < 1)
               ? 0
               : (Math.sign(d) * Math.pow(Math.abs(d), p - 1) * gk) / Math.pow(r, p - 1);
-        else if (p === 2) v = r === 0 ? 0 : (gk * d) / r;
         else if (p === Infinity) v = Math.abs(d) === r ? Math.sign(d) * gk : 0;
         else v = r === 0 ? 0 : (d * Math.pow(Math.abs(d), p - 2) * gk) / Math.pow(r, p - 1);
-        out[i * m + c] += v;
-        out[j * m + c] -= v;
+        out[oi + c] += v;
+        out[oj + c] -= v;
       }
     }
   }
@@ -126,9 +138,12 @@ export interface CtcProblem {
   blank: number;
 }
 
-/** l'[s]: the blank at even s, the target's label (s - 1) / 2 at odd s. */
-function targetPrime(pb: CtcProblem, b: number, s: number): number {
-  return s % 2 === 0 ? pb.blank : pb.targets[pb.tgOffsets[b] + pb.tgStride * ((s - 1) >> 1)];
+/** l' of batch element b: the blank at even s, the target's label (s - 1) / 2 at odd s. */
+function targetPrimes(pb: CtcProblem, b: number, targetLength: number): Int32Array {
+  const out = new Int32Array(2 * targetLength + 1).fill(pb.blank);
+  const base = pb.tgOffsets[b];
+  for (let k = 0; k < targetLength; k++) out[2 * k + 1] = pb.targets[base + pb.tgStride * k];
+  return out;
 }
 
 /** log(exp(a) + exp(b) + exp(c)) with -inf terms, as ATen's (the max of -infs taken as 0). */
@@ -159,16 +174,17 @@ export function ctcForward(pb: CtcProblem, nll: FloatArray, logAlpha: FloatArray
       nll[b] = targetLength === 0 ? 0 : Infinity;
       continue;
     }
+    const lpr = targetPrimes(pb, b, targetLength);
     logAlpha[la] = lpAt(0, b, pb.blank);
-    if (targetLength > 0) logAlpha[la + 1] = lpAt(0, b, targetPrime(pb, b, 1));
+    if (targetLength > 0) logAlpha[la + 1] = lpAt(0, b, lpr[1]);
     for (let t = 1; t < inputLength; t++) {
       const prev = la + (t - 1) * S;
       const cur = la + t * S;
       for (let s = 0; s < 2 * targetLength + 1; s++) {
-        const tp = targetPrime(pb, b, s);
+        const tp = lpr[s];
         const la1 = logAlpha[prev + s];
         const la2 = s > 0 ? logAlpha[prev + s - 1] : -Infinity;
-        const la3 = s > 1 && targetPrime(pb, b, s - 2) !== tp ? logAlpha[prev + s - 2] : -Infinity;
+        const la3 = s > 1 && lpr[s - 2] !== tp ? logAlpha[prev + s - 2] : -Infinity;
         logAlpha[cur + s] = logSumExp3(la1, la2, la3) + lpAt(t, b, tp);
       }
     }
@@ -214,6 +230,7 @@ export function ctcBackward(
     const inputLength = pb.inputLengths[b];
     const targetLength = pb.targetLengths[b];
     const la = b * T * S;
+    const lpr = targetPrimes(pb, b, targetLength);
     coll.fill(-Infinity);
     const logPlus = (t: number, c: number, v: number): void => {
       const cur = coll[t * C + c];
@@ -230,7 +247,7 @@ export function ctcBackward(
       coll[t * C + pb.blank] =
         logAlpha[la + t * S + 2 * targetLength] + beta[t * S + 2 * targetLength];
       if (targetLength > 0) {
-        const tp = targetPrime(pb, b, 2 * targetLength - 1);
+        const tp = lpr[2 * targetLength - 1];
         beta[t * S + 2 * targetLength - 1] = lp[lpOffset + idx(t, b, tp)];
         coll[t * C + tp] =
           logAlpha[la + t * S + 2 * targetLength - 1] + beta[t * S + 2 * targetLength - 1];
@@ -238,13 +255,11 @@ export function ctcBackward(
     }
     for (let t = inputLength - 2; t >= 0; t--) {
       for (let s = 2 * targetLength; s >= 0; s--) {
-        const tp = targetPrime(pb, b, s);
+        const tp = lpr[s];
         const lb1 = beta[(t + 1) * S + s];
         const lb2 = s < 2 * targetLength ? beta[(t + 1) * S + s + 1] : -Infinity;
         const lb3 =
-          s < 2 * targetLength - 1 && targetPrime(pb, b, s + 2) !== tp
-            ? beta[(t + 1) * S + s + 2]
-            : -Infinity;
+          s < 2 * targetLength - 1 && lpr[s + 2] !== tp ? beta[(t + 1) * S + s + 2] : -Infinity;
         const v = logSumExp3(lb1, lb2, lb3) + lp[lpOffset + idx(t, b, tp)];
         beta[t * S + s] = v;
         logPlus(t, tp, logAlpha[la + t * S + s] + v);
