@@ -13672,3 +13672,858 @@ export const isin = fn("isin") as {
     options?: { assumeUnique?: boolean; invert?: boolean; out?: Tensor | null },
   ): Tensor;
 };
+
+/** poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum). */
+export const poissonNllLoss = fn("poissonNllLoss") as {
+  /**
+   * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    options: { target: Tensor; logInput: boolean; full: boolean; eps: number; reduction: number },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options: { logInput: boolean; full: boolean; eps: number; reduction: number },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    options: { full: boolean; eps: number; reduction: number },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    options: { eps: number; reduction: number },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    eps: number,
+    options: { reduction: number },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    eps: number,
+    reduction: number,
+  ): Tensor;
+};
+
+/** kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum). */
+export const klDiv = fn("klDiv") as {
+  /**
+   * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
+   * @example torch.klDiv(torch.tensor([-1, -1]), torch.tensor([0.5, 0.5]), 2) // tensor(0.3069)
+   */
+  (input: Tensor, options: { target: Tensor; reduction?: number; logTarget?: boolean }): Tensor;
+  /**
+   * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
+   * @example torch.klDiv(torch.tensor([-1, -1]), torch.tensor([0.5, 0.5]), 2) // tensor(0.3069)
+   */
+  (input: Tensor, target: Tensor, options?: { reduction?: number; logTarget?: boolean }): Tensor;
+  /**
+   * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `kl_div(Tensor self, Tensor target, int reduction=Mean, *, bool log_target=False) -> Tensor`
+   * @example torch.klDiv(torch.tensor([-1, -1]), torch.tensor([0.5, 0.5]), 2) // tensor(0.3069)
+   */
+  (input: Tensor, target: Tensor, reduction: number, options?: { logTarget?: boolean }): Tensor;
+};
+
+/** binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape. */
+export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits") as {
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      weight?: Tensor | null;
+      posWeight?: Tensor | null;
+      reduction?: number;
+    },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: number },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    options?: { posWeight?: Tensor | null; reduction?: number },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    posWeight: Tensor | null,
+    options?: { reduction?: number },
+  ): Tensor;
+  /**
+   * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
+   *
+   * PyTorch: `binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=Mean) -> Tensor`
+   * @example torch.binaryCrossEntropyWithLogits(torch.tensor([0]), torch.tensor([1]), null, null, 1) // tensor(0.6931)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    posWeight: Tensor | null,
+    reduction: number,
+  ): Tensor;
+};
+
+/** cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum). */
+export const cosineEmbeddingLoss = fn("cosineEmbeddingLoss") as {
+  /**
+   * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    options: { input2: Tensor; target: Tensor; margin?: number; reduction?: number },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    options: { target: Tensor; margin?: number; reduction?: number },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    options?: { margin?: number; reduction?: number },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    options?: { reduction?: number },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (input1: Tensor, input2: Tensor, target: Tensor, margin: number, reduction: number): Tensor;
+};
+
+/** hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum). */
+export const hingeEmbeddingLoss = fn("hingeEmbeddingLoss") as {
+  /**
+   * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (input: Tensor, options: { target: Tensor; margin?: number; reduction?: number }): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (input: Tensor, target: Tensor, options?: { margin?: number; reduction?: number }): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (input: Tensor, target: Tensor, margin: number, options?: { reduction?: number }): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (input: Tensor, target: Tensor, margin: number, reduction: number): Tensor;
+};
+
+/** margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum). */
+export const marginRankingLoss = fn("marginRankingLoss") as {
+  /**
+   * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    options: { input2: Tensor; target: Tensor; margin?: number; reduction?: number },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    options: { target: Tensor; margin?: number; reduction?: number },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    options?: { margin?: number; reduction?: number },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    options?: { reduction?: number },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (input1: Tensor, input2: Tensor, target: Tensor, margin: number, reduction: number): Tensor;
+};
+
+/** triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum). */
+export const tripletMarginLoss = fn("tripletMarginLoss") as {
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    options: {
+      positive: Tensor;
+      negative: Tensor;
+      margin?: number;
+      p?: number;
+      eps?: number;
+      swap?: boolean;
+      reduction?: number;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    options: {
+      negative: Tensor;
+      margin?: number;
+      p?: number;
+      eps?: number;
+      swap?: boolean;
+      reduction?: number;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: number },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    options?: { p?: number; eps?: number; swap?: boolean; reduction?: number },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    options?: { eps?: number; swap?: boolean; reduction?: number },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    options?: { swap?: boolean; reduction?: number },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    swap: boolean,
+    options?: { reduction?: number },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    swap: boolean,
+    reduction: number,
+  ): Tensor;
+};
+
+/** pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values. */
+export const pdist = fn("pdist") as {
+  /**
+   * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
+   *
+   * PyTorch: `pdist(Tensor self, float p=2) -> Tensor`
+   * @example torch.pdist(torch.tensor([[0, 0], [3, 4], [6, 8]])) // tensor([ 5., 10.,  5.])
+   */
+  (input: Tensor, options?: { p?: number }): Tensor;
+  /**
+   * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
+   *
+   * PyTorch: `pdist(Tensor self, float p=2) -> Tensor`
+   * @example torch.pdist(torch.tensor([[0, 0], [3, 4], [6, 8]])) // tensor([ 5., 10.,  5.])
+   */
+  (input: Tensor, p: number): Tensor;
+};
+
+/** pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim. */
+export const pairwiseDistance = fn("pairwiseDistance") as {
+  /**
+   * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
+   *
+   * PyTorch: `pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
+   * @example torch.pairwiseDistance(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([5.0000])
+   */
+  (x1: Tensor, options: { x2: Tensor; p?: number; eps?: number; keepdim?: boolean }): Tensor;
+  /**
+   * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
+   *
+   * PyTorch: `pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
+   * @example torch.pairwiseDistance(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([5.0000])
+   */
+  (x1: Tensor, x2: Tensor, options?: { p?: number; eps?: number; keepdim?: boolean }): Tensor;
+  /**
+   * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
+   *
+   * PyTorch: `pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
+   * @example torch.pairwiseDistance(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([5.0000])
+   */
+  (x1: Tensor, x2: Tensor, p: number, options?: { eps?: number; keepdim?: boolean }): Tensor;
+  /**
+   * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
+   *
+   * PyTorch: `pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
+   * @example torch.pairwiseDistance(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([5.0000])
+   */
+  (x1: Tensor, x2: Tensor, p: number, eps: number, options?: { keepdim?: boolean }): Tensor;
+  /**
+   * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
+   *
+   * PyTorch: `pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False) -> Tensor`
+   * @example torch.pairwiseDistance(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([5.0000])
+   */
+  (x1: Tensor, x2: Tensor, p: number, eps: number, keepdim: boolean): Tensor;
+};
+
+/** cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim. */
+export const cosineSimilarity = fn("cosineSimilarity") as {
+  /**
+   * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
+   *
+   * PyTorch: `cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
+   * @example torch.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])) // tensor([0.7071])
+   */
+  (x1: Tensor, options: { x2: Tensor; dim?: number; eps?: number }): Tensor;
+  /**
+   * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
+   *
+   * PyTorch: `cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
+   * @example torch.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])) // tensor([0.7071])
+   */
+  (x1: Tensor, x2: Tensor, options?: { dim?: number; eps?: number }): Tensor;
+  /**
+   * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
+   *
+   * PyTorch: `cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
+   * @example torch.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])) // tensor([0.7071])
+   */
+  (x1: Tensor, x2: Tensor, dim: number, options?: { eps?: number }): Tensor;
+  /**
+   * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
+   *
+   * PyTorch: `cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor`
+   * @example torch.cosineSimilarity(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])) // tensor([0.7071])
+   */
+  (x1: Tensor, x2: Tensor, dim: number, eps: number): Tensor;
+};
+
+/** ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum). */
+export const ctcLoss = fn("ctcLoss") as {
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    options: {
+      targets: Tensor;
+      inputLengths: readonly number[];
+      targetLengths: readonly number[];
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    options: {
+      inputLengths: readonly number[];
+      targetLengths: readonly number[];
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[],
+    options: {
+      targetLengths: readonly number[];
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[],
+    targetLengths: readonly number[],
+    options?: { blank?: number; reduction?: number; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[],
+    targetLengths: readonly number[],
+    blank: number,
+    options?: { reduction?: number; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[],
+    targetLengths: readonly number[],
+    blank: number,
+    reduction: number,
+    options?: { zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[],
+    targetLengths: readonly number[],
+    blank: number,
+    reduction: number,
+    zeroInfinity: boolean,
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    options: {
+      targets: Tensor;
+      inputLengths: Tensor;
+      targetLengths: Tensor;
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    options: {
+      inputLengths: Tensor;
+      targetLengths: Tensor;
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor,
+    options: { targetLengths: Tensor; blank?: number; reduction?: number; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor,
+    targetLengths: Tensor,
+    options?: { blank?: number; reduction?: number; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor,
+    targetLengths: Tensor,
+    blank: number,
+    options?: { reduction?: number; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor,
+    targetLengths: Tensor,
+    blank: number,
+    reduction: number,
+    options?: { zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor,
+    targetLengths: Tensor,
+    blank: number,
+    reduction: number,
+    zeroInfinity: boolean,
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    options: {
+      targets: Tensor;
+      inputLengths: readonly number[] | Tensor;
+      targetLengths: readonly number[] | Tensor;
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    options: {
+      inputLengths: readonly number[] | Tensor;
+      targetLengths: readonly number[] | Tensor;
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[] | Tensor,
+    options: {
+      targetLengths: readonly number[] | Tensor;
+      blank?: number;
+      reduction?: number;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[] | Tensor,
+    targetLengths: readonly number[] | Tensor,
+    options?: { blank?: number; reduction?: number; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[] | Tensor,
+    targetLengths: readonly number[] | Tensor,
+    blank: number,
+    options?: { reduction?: number; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[] | Tensor,
+    targetLengths: readonly number[] | Tensor,
+    blank: number,
+    reduction: number,
+    options?: { zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
+   *
+   * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: readonly number[] | Tensor,
+    targetLengths: readonly number[] | Tensor,
+    blank: number,
+    reduction: number,
+    zeroInfinity: boolean,
+  ): Tensor;
+};

@@ -3542,3 +3542,1277 @@ export const klDiv = fn("klDiv", "nn.functional") as {
     logTarget: boolean,
   ): Tensor;
 };
+
+/** poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced. */
+export const poissonNllLoss = fn("poissonNllLoss", "nn.functional") as {
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      logInput?: boolean;
+      full?: boolean;
+      sizeAverage?: boolean | null;
+      eps?: number;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: {
+      logInput?: boolean;
+      full?: boolean;
+      sizeAverage?: boolean | null;
+      eps?: number;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    options?: {
+      full?: boolean;
+      sizeAverage?: boolean | null;
+      eps?: number;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    options?: {
+      sizeAverage?: boolean | null;
+      eps?: number;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    sizeAverage: boolean | null,
+    options?: { eps?: number; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    sizeAverage: boolean | null,
+    eps: number,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    sizeAverage: boolean | null,
+    eps: number,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
+   *
+   * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    logInput: boolean,
+    full: boolean,
+    sizeAverage: boolean | null,
+    eps: number,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic). */
+export const gaussianNllLoss = fn("gaussianNllLoss", "nn.functional") as {
+  /**
+   * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
+   *
+   * PyTorch: `gaussian_nll_loss(Tensor input, Tensor target, Tensor var, bool full=False, float eps=1e-06, str reduction='mean') -> Tensor`
+   * @example F.gaussianNllLoss(torch.tensor([0, 1]), torch.tensor([1, 1]), torch.tensor([1, 1])) // tensor(0.2500)
+   */
+  (
+    input: Tensor,
+    options: { target: Tensor; var: Tensor; full?: boolean; eps?: number; reduction?: string },
+  ): Tensor;
+  /**
+   * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
+   *
+   * PyTorch: `gaussian_nll_loss(Tensor input, Tensor target, Tensor var, bool full=False, float eps=1e-06, str reduction='mean') -> Tensor`
+   * @example F.gaussianNllLoss(torch.tensor([0, 1]), torch.tensor([1, 1]), torch.tensor([1, 1])) // tensor(0.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options: { var: Tensor; full?: boolean; eps?: number; reduction?: string },
+  ): Tensor;
+  /**
+   * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
+   *
+   * PyTorch: `gaussian_nll_loss(Tensor input, Tensor target, Tensor var, bool full=False, float eps=1e-06, str reduction='mean') -> Tensor`
+   * @example F.gaussianNllLoss(torch.tensor([0, 1]), torch.tensor([1, 1]), torch.tensor([1, 1])) // tensor(0.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    var_: Tensor,
+    options?: { full?: boolean; eps?: number; reduction?: string },
+  ): Tensor;
+  /**
+   * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
+   *
+   * PyTorch: `gaussian_nll_loss(Tensor input, Tensor target, Tensor var, bool full=False, float eps=1e-06, str reduction='mean') -> Tensor`
+   * @example F.gaussianNllLoss(torch.tensor([0, 1]), torch.tensor([1, 1]), torch.tensor([1, 1])) // tensor(0.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    var_: Tensor,
+    full: boolean,
+    options?: { eps?: number; reduction?: string },
+  ): Tensor;
+  /**
+   * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
+   *
+   * PyTorch: `gaussian_nll_loss(Tensor input, Tensor target, Tensor var, bool full=False, float eps=1e-06, str reduction='mean') -> Tensor`
+   * @example F.gaussianNllLoss(torch.tensor([0, 1]), torch.tensor([1, 1]), torch.tensor([1, 1])) // tensor(0.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    var_: Tensor,
+    full: boolean,
+    eps: number,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
+   *
+   * PyTorch: `gaussian_nll_loss(Tensor input, Tensor target, Tensor var, bool full=False, float eps=1e-06, str reduction='mean') -> Tensor`
+   * @example F.gaussianNllLoss(torch.tensor([0, 1]), torch.tensor([1, 1]), torch.tensor([1, 1])) // tensor(0.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    var_: Tensor,
+    full: boolean,
+    eps: number,
+    reduction: string,
+  ): Tensor;
+};
+
+/** cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced. */
+export const cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "nn.functional") as {
+  /**
+   * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    options: {
+      input2: Tensor;
+      target: Tensor;
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    options: {
+      target: Tensor;
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    options?: {
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
+   *
+   * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced. */
+export const hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "nn.functional") as {
+  /**
+   * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor input, Tensor target, float margin=1.0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor input, Tensor target, float margin=1.0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: {
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor input, Tensor target, float margin=1.0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    margin: number,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor input, Tensor target, float margin=1.0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor input, Tensor target, float margin=1.0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
+   *
+   * PyTorch: `hinge_embedding_loss(Tensor input, Tensor target, float margin=1.0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced. */
+export const marginRankingLoss = fn("marginRankingLoss", "nn.functional") as {
+  /**
+   * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    options: {
+      input2: Tensor;
+      target: Tensor;
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    options: {
+      target: Tensor;
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    options?: {
+      margin?: number;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
+   *
+   * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   */
+  (
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: number,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}). */
+export const softMarginLoss = fn("softMarginLoss", "nn.functional") as {
+  /**
+   * soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}).
+   *
+   * PyTorch: `soft_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.softMarginLoss(torch.tensor([0, 2]), torch.tensor([1, -1])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}).
+   *
+   * PyTorch: `soft_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.softMarginLoss(torch.tensor([0, 2]), torch.tensor([1, -1])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}).
+   *
+   * PyTorch: `soft_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.softMarginLoss(torch.tensor([0, 2]), torch.tensor([1, -1])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}).
+   *
+   * PyTorch: `soft_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.softMarginLoss(torch.tensor([0, 2]), torch.tensor([1, -1])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}).
+   *
+   * PyTorch: `soft_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.softMarginLoss(torch.tensor([0, 2]), torch.tensor([1, -1])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch. */
+export const multilabelSoftMarginLoss = fn("multilabelSoftMarginLoss", "nn.functional") as {
+  /**
+   * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
+   *
+   * PyTorch: `multilabel_soft_margin_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelSoftMarginLoss(torch.tensor([[0, 2]]), torch.tensor([[1, 0]])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
+   *
+   * PyTorch: `multilabel_soft_margin_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelSoftMarginLoss(torch.tensor([[0, 2]]), torch.tensor([[1, 0]])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: {
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
+   *
+   * PyTorch: `multilabel_soft_margin_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelSoftMarginLoss(torch.tensor([[0, 2]]), torch.tensor([[1, 0]])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
+   *
+   * PyTorch: `multilabel_soft_margin_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelSoftMarginLoss(torch.tensor([[0, 2]]), torch.tensor([[1, 0]])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
+   *
+   * PyTorch: `multilabel_soft_margin_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelSoftMarginLoss(torch.tensor([[0, 2]]), torch.tensor([[1, 0]])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
+   *
+   * PyTorch: `multilabel_soft_margin_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelSoftMarginLoss(torch.tensor([[0, 2]]), torch.tensor([[1, 0]])) // tensor(1.4100)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | null,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch. */
+export const multiMarginLoss = fn("multiMarginLoss", "nn.functional") as {
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      p?: number;
+      margin?: number;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: {
+      p?: number;
+      margin?: number;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    p: number,
+    options?: {
+      margin?: number;
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    p: number,
+    margin: number,
+    options?: {
+      weight?: Tensor | null;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    p: number,
+    margin: number,
+    weight: Tensor | null,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    p: number,
+    margin: number,
+    weight: Tensor | null,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    p: number,
+    margin: number,
+    weight: Tensor | null,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
+   *
+   * PyTorch: `multi_margin_loss(Tensor input, Tensor target, int p=1, float margin=1.0, Tensor? weight=None, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multiMarginLoss(torch.tensor([[0.1, 0.8]]), torch.tensor([1])) // tensor(0.1500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    p: number,
+    margin: number,
+    weight: Tensor | null,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced. */
+export const multilabelMarginLoss = fn("multilabelMarginLoss", "nn.functional") as {
+  /**
+   * multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced.
+   *
+   * PyTorch: `multilabel_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelMarginLoss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]])) // tensor(0.8500)
+   */
+  (
+    input: Tensor,
+    options: {
+      target: Tensor;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced.
+   *
+   * PyTorch: `multilabel_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelMarginLoss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]])) // tensor(0.8500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced.
+   *
+   * PyTorch: `multilabel_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelMarginLoss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]])) // tensor(0.8500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced.
+   *
+   * PyTorch: `multilabel_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelMarginLoss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]])) // tensor(0.8500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced.
+   *
+   * PyTorch: `multilabel_margin_loss(Tensor input, Tensor target, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.multilabelMarginLoss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]])) // tensor(0.8500)
+   */
+  (
+    input: Tensor,
+    target: Tensor,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)). */
+export const tripletMarginLoss = fn("tripletMarginLoss", "nn.functional") as {
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    options: {
+      positive: Tensor;
+      negative: Tensor;
+      margin?: number;
+      p?: number;
+      eps?: number;
+      swap?: boolean;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    options: {
+      negative: Tensor;
+      margin?: number;
+      p?: number;
+      eps?: number;
+      swap?: boolean;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    options?: {
+      margin?: number;
+      p?: number;
+      eps?: number;
+      swap?: boolean;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    options?: {
+      p?: number;
+      eps?: number;
+      swap?: boolean;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    options?: {
+      eps?: number;
+      swap?: boolean;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    options?: {
+      swap?: boolean;
+      sizeAverage?: boolean | null;
+      reduce?: boolean | null;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    swap: boolean,
+    options?: { sizeAverage?: boolean | null; reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    swap: boolean,
+    sizeAverage: boolean | null,
+    options?: { reduce?: boolean | null; reduction?: string },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    swap: boolean,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    options?: { reduction?: string },
+  ): Tensor;
+  /**
+   * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
+   *
+   * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, bool? size_average=None, bool? reduce=None, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: number,
+    p: number,
+    eps: number,
+    swap: boolean,
+    sizeAverage: boolean | null,
+    reduce: boolean | null,
+    reduction: string,
+  ): Tensor;
+};
+
+/** triplet_margin_with_distance_loss(anchor, positive, negative, { distanceFunction, margin, swap }) = max(0, d(a, p) - d(a, n) + margin), reduced; d defaults to pairwise_distance. */
+export const tripletMarginWithDistanceLoss = fn(
+  "tripletMarginWithDistanceLoss",
+  "nn.functional",
+) as {
+  /**
+   * triplet_margin_with_distance_loss(anchor, positive, negative, { distanceFunction, margin, swap }) = max(0, d(a, p) - d(a, n) + margin), reduced; d defaults to pairwise_distance.
+   *
+   * PyTorch: `triplet_margin_with_distance_loss(Tensor anchor, Tensor positive, Tensor negative, *, Tensor? distance_function=None, float margin=1.0, bool swap=False, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginWithDistanceLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    options: {
+      positive: Tensor;
+      negative: Tensor;
+      distanceFunction?:
+        ((x1: Tensor, x2: Tensor) => Tensor) | { call(x1: Tensor, x2: Tensor): Tensor } | null;
+      margin?: number;
+      swap?: boolean;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_with_distance_loss(anchor, positive, negative, { distanceFunction, margin, swap }) = max(0, d(a, p) - d(a, n) + margin), reduced; d defaults to pairwise_distance.
+   *
+   * PyTorch: `triplet_margin_with_distance_loss(Tensor anchor, Tensor positive, Tensor negative, *, Tensor? distance_function=None, float margin=1.0, bool swap=False, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginWithDistanceLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    options: {
+      negative: Tensor;
+      distanceFunction?:
+        ((x1: Tensor, x2: Tensor) => Tensor) | { call(x1: Tensor, x2: Tensor): Tensor } | null;
+      margin?: number;
+      swap?: boolean;
+      reduction?: string;
+    },
+  ): Tensor;
+  /**
+   * triplet_margin_with_distance_loss(anchor, positive, negative, { distanceFunction, margin, swap }) = max(0, d(a, p) - d(a, n) + margin), reduced; d defaults to pairwise_distance.
+   *
+   * PyTorch: `triplet_margin_with_distance_loss(Tensor anchor, Tensor positive, Tensor negative, *, Tensor? distance_function=None, float margin=1.0, bool swap=False, str reduction='mean') -> Tensor`
+   * @example F.tripletMarginWithDistanceLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[0, 1.5]])) // tensor(0.5000)
+   */
+  (
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    options?: {
+      distanceFunction?:
+        ((x1: Tensor, x2: Tensor) => Tensor) | { call(x1: Tensor, x2: Tensor): Tensor } | null;
+      margin?: number;
+      swap?: boolean;
+      reduction?: string;
+    },
+  ): Tensor;
+};
+
+/** pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values. */
+export const pdist = fn("pdist", "nn.functional") as {
+  /**
+   * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
+   *
+   * PyTorch: `pdist(Tensor self, float p=2) -> Tensor`
+   * @example F.pdist(torch.tensor([[0, 0], [3, 4], [6, 8]])) // tensor([ 5., 10.,  5.])
+   */
+  (input: Tensor, options?: { p?: number }): Tensor;
+  /**
+   * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
+   *
+   * PyTorch: `pdist(Tensor self, float p=2) -> Tensor`
+   * @example F.pdist(torch.tensor([[0, 0], [3, 4], [6, 8]])) // tensor([ 5., 10.,  5.])
+   */
+  (input: Tensor, p: number): Tensor;
+};
+
+/** ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length. */
+export const ctcLoss = fn("ctcLoss", "nn.functional") as {
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
+   *
+   * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    options: {
+      targets: Tensor;
+      inputLengths: Tensor | number[];
+      targetLengths: Tensor | number[];
+      blank?: number;
+      reduction?: string;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
+   *
+   * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    options: {
+      inputLengths: Tensor | number[];
+      targetLengths: Tensor | number[];
+      blank?: number;
+      reduction?: string;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
+   *
+   * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | number[],
+    options: {
+      targetLengths: Tensor | number[];
+      blank?: number;
+      reduction?: string;
+      zeroInfinity?: boolean;
+    },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
+   *
+   * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | number[],
+    targetLengths: Tensor | number[],
+    options?: { blank?: number; reduction?: string; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
+   *
+   * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | number[],
+    targetLengths: Tensor | number[],
+    blank: number,
+    options?: { reduction?: string; zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
+   *
+   * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | number[],
+    targetLengths: Tensor | number[],
+    blank: number,
+    reduction: string,
+    options?: { zeroInfinity?: boolean },
+  ): Tensor;
+  /**
+   * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
+   *
+   * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   */
+  (
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | number[],
+    targetLengths: Tensor | number[],
+    blank: number,
+    reduction: string,
+    zeroInfinity: boolean,
+  ): Tensor;
+};

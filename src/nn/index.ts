@@ -62,6 +62,9 @@ export { Identity, Linear, Bilinear, Flatten, Unflatten, type LinearOptions } fr
 export { Dropout, Embedding, type EmbeddingModuleOptions } from "./dropout.js";
 export * from "./activation.js";
 export * from "./loss.js";
+// issue 11, losses and distances (h-nnloss)
+export { PairwiseDistance, CosineSimilarity } from "./distance.js";
+export { AdaptiveLogSoftmaxWithLoss, type ASMOutput } from "./adaptive.js";
 // convolution, pooling, normalisation layers
 export * from "./conv-layers.js";
 export * from "./pooling-layers.js";

@@ -7,6 +7,11 @@ import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
 import type { Reduction } from "../ops/nn.js";
+import { assertionError, typeError, valueError } from "../errors.js";
+import { legacyGetString } from "../registry/ops/loss.js";
+import { warn } from "../registry/ops/nn.js";
+import { bindArgs } from "./bind-args.js";
+import { PairwiseDistance } from "./distance.js";
 
 /** `{ reduction }`: "mean" (default), "sum" or "none". */
 export interface LossOptions {
@@ -38,11 +43,46 @@ export abstract class WeightedLoss extends Loss {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// issue 11: the remaining losses (h-nnloss). Constructor arguments in PyTorch's order, or by
+// camelCased name in a trailing options object; the deprecated sizeAverage / reduce choose the
+// reduction as PyTorch's _Loss does (legacy_get_string, with its warning).
+
+/** _Loss's reduction: legacy_get_string(size_average, reduce) when either is given. */
+function lossReduction(a: Record<string, unknown>): Reduction {
+  const sa = (a.sizeAverage ?? null) as boolean | null;
+  const rd = (a.reduce ?? null) as boolean | null;
+  return sa !== null || rd !== null
+    ? legacyGetString(sa, rd)
+    : ((a.reduction ?? "mean") as Reduction);
+}
+
+/** The deprecated flags every _Loss takes: `sizeAverage`, `reduce` (null: not given). */
+export interface LegacyReductionOptions extends LossOptions {
+  sizeAverage?: boolean | null;
+  reduce?: boolean | null;
+}
+
+/** The parameters of _Loss, in PyTorch's order. */
+const LEGACY_NAMES = ["sizeAverage", "reduce", "reduction"];
+
+/** The options of nn.SmoothL1Loss. */
+export type SmoothL1Options = LegacyReductionOptions & { beta?: number };
+/** The options of nn.CrossEntropyLoss. */
+export type CrossEntropyLossOptions = F.CrossEntropyOptions & LegacyReductionOptions;
+/** The options of nn.BCEWithLogitsLoss. */
+export type BCEWithLogitsLossOptions = F.BCEWithLogitsOptions & LegacyReductionOptions;
+/** The options of nn.KLDivLoss. */
+export type KLDivLossOptions = F.KLDivOptions & Omit<LegacyReductionOptions, "reduction">;
+
 /**
  * Mean squared error.
  * @example new torch.nn.MSELoss().call(pred, target)
  */
 export class MSELoss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({ reduction: lossReduction(bindArgs("MSELoss", args, LEGACY_NAMES)) });
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
@@ -53,6 +93,9 @@ export class MSELoss extends Loss {
  * @example new torch.nn.L1Loss({ reduction: "sum" }).call(pred, target)
  */
 export class L1Loss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({ reduction: lossReduction(bindArgs("L1Loss", args, LEGACY_NAMES)) });
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
@@ -64,9 +107,19 @@ export class L1Loss extends Loss {
  */
 export class SmoothL1Loss extends Loss {
   declare beta: number;
-  constructor(opts: LossOptions & { beta?: number } = {}) {
-    super(opts);
-    this.beta = opts.beta ?? 1.0;
+  constructor(
+    sizeAverage?: boolean | null | SmoothL1Options,
+    reduce?: boolean | null | SmoothL1Options,
+    reduction?: Reduction | SmoothL1Options,
+    beta?: number | SmoothL1Options,
+  ) {
+    const a = bindArgs(
+      "SmoothL1Loss",
+      [sizeAverage, reduce, reduction, beta],
+      [...LEGACY_NAMES, "beta"],
+    );
+    super({ reduction: lossReduction(a) });
+    this.beta = (a.beta ?? 1.0) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
@@ -79,9 +132,13 @@ export class SmoothL1Loss extends Loss {
  */
 export class HuberLoss extends Loss {
   declare delta: number;
-  constructor(opts: LossOptions & { delta?: number } = {}) {
-    super(opts);
-    this.delta = opts.delta ?? 1.0;
+  constructor(
+    reduction?: Reduction | (LossOptions & { delta?: number }),
+    delta?: number | { delta?: number },
+  ) {
+    const a = bindArgs("HuberLoss", [reduction, delta], ["reduction", "delta"]);
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    this.delta = (a.delta ?? 1.0) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
@@ -97,10 +154,22 @@ export class HuberLoss extends Loss {
 export class CrossEntropyLoss extends WeightedLoss {
   declare ignoreIndex: number;
   declare labelSmoothing: number;
-  constructor(opts: F.CrossEntropyOptions = {}) {
-    super(opts);
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
-    this.labelSmoothing = opts.labelSmoothing ?? 0.0;
+  constructor(
+    weight?: Tensor | null | CrossEntropyLossOptions,
+    sizeAverage?: boolean | null | CrossEntropyLossOptions,
+    ignoreIndex?: number | CrossEntropyLossOptions,
+    reduce?: boolean | null | CrossEntropyLossOptions,
+    reduction?: Reduction | CrossEntropyLossOptions,
+    labelSmoothing?: number | CrossEntropyLossOptions,
+  ) {
+    const a = bindArgs(
+      "CrossEntropyLoss",
+      [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing],
+      ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction", "labelSmoothing"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.ignoreIndex = (a.ignoreIndex ?? -100) as number;
+    this.labelSmoothing = (a.labelSmoothing ?? 0.0) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, {
@@ -118,9 +187,20 @@ export class CrossEntropyLoss extends WeightedLoss {
  */
 export class NLLLoss extends WeightedLoss {
   declare ignoreIndex: number;
-  constructor(opts: F.NLLLossOptions = {}) {
-    super(opts);
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
+  constructor(
+    weight?: Tensor | null | NLL2dOptions,
+    sizeAverage?: boolean | null | NLL2dOptions,
+    ignoreIndex?: number | NLL2dOptions,
+    reduce?: boolean | null | NLL2dOptions,
+    reduction?: Reduction | NLL2dOptions,
+  ) {
+    const a = bindArgs(
+      new.target.name,
+      [weight, sizeAverage, ignoreIndex, reduce, reduction],
+      ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.ignoreIndex = (a.ignoreIndex ?? -100) as number;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.nllLoss(input, target, {
@@ -136,6 +216,13 @@ export class NLLLoss extends WeightedLoss {
  * @example new torch.nn.BCELoss().call(torch.sigmoid(z), y)
  */
 export class BCELoss extends WeightedLoss {
+  constructor(
+    weight?: Tensor | null | (LegacyReductionOptions & { weight?: Tensor | null }),
+    ...rest: LegacyOnlyArgs
+  ) {
+    const a = bindArgs("BCELoss", [weight, ...rest], ["weight", ...LEGACY_NAMES]);
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
@@ -147,9 +234,20 @@ export class BCELoss extends WeightedLoss {
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
   declare pos_weight: Tensor | null;
-  constructor(opts: F.BCEWithLogitsOptions = {}) {
-    super(opts);
-    this.registerBuffer("pos_weight", opts.posWeight ?? null);
+  constructor(
+    weight?: Tensor | null | BCEWithLogitsLossOptions,
+    sizeAverage?: boolean | null | BCEWithLogitsLossOptions,
+    reduce?: boolean | null | BCEWithLogitsLossOptions,
+    reduction?: Reduction | BCEWithLogitsLossOptions,
+    posWeight?: Tensor | null | BCEWithLogitsLossOptions,
+  ) {
+    const a = bindArgs(
+      "BCEWithLogitsLoss",
+      [weight, sizeAverage, reduce, reduction, posWeight],
+      ["weight", ...LEGACY_NAMES, "posWeight"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.registerBuffer("pos_weight", (a.posWeight ?? null) as Tensor | null);
   }
   /** the positive-class weight (the buffer `pos_weight`) */
   get posWeight(): Tensor | null {
@@ -171,12 +269,415 @@ export class BCEWithLogitsLoss extends WeightedLoss {
 export class KLDivLoss extends Module {
   declare reduction: Reduction | "batchmean";
   declare logTarget: boolean;
-  constructor(opts: F.KLDivOptions = {}) {
+  constructor(
+    sizeAverage?: boolean | null | KLDivLossOptions,
+    reduce?: boolean | null | KLDivLossOptions,
+    reduction?: Reduction | "batchmean" | KLDivLossOptions,
+    logTarget?: boolean | KLDivLossOptions,
+  ) {
     super();
-    this.reduction = opts.reduction ?? "mean";
-    this.logTarget = opts.logTarget ?? false;
+    const a = bindArgs(
+      "KLDivLoss",
+      [sizeAverage, reduce, reduction, logTarget],
+      [...LEGACY_NAMES, "logTarget"],
+    );
+    this.reduction =
+      a.sizeAverage != null || a.reduce != null
+        ? lossReduction(a)
+        : ((a.reduction ?? "mean") as Reduction | "batchmean");
+    this.logTarget = (a.logTarget ?? false) as boolean;
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
+
+/** The options of nn.PoissonNLLLoss. */
+export interface PoissonNLLOptions extends LegacyReductionOptions {
+  logInput?: boolean;
+  full?: boolean;
+  eps?: number;
+}
+
+/**
+ * Negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) with
+ * `logInput: false`); `full` adds Stirling's term.
+ * @example new torch.nn.PoissonNLLLoss(true, false, { reduction: "sum" })
+ */
+export class PoissonNLLLoss extends Loss {
+  declare logInput: boolean;
+  declare full: boolean;
+  declare eps: number;
+  constructor(
+    logInput?: boolean | PoissonNLLOptions,
+    full?: boolean | PoissonNLLOptions,
+    sizeAverage?: boolean | null | PoissonNLLOptions,
+    eps?: number | PoissonNLLOptions,
+    reduce?: boolean | null | PoissonNLLOptions,
+    reduction?: Reduction | PoissonNLLOptions,
+  ) {
+    const a = bindArgs(
+      "PoissonNLLLoss",
+      [logInput, full, sizeAverage, eps, reduce, reduction],
+      ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"],
+    );
+    super({ reduction: lossReduction(a) });
+    this.logInput = (a.logInput ?? true) as boolean;
+    this.full = (a.full ?? false) as boolean;
+    this.eps = (a.eps ?? 1e-8) as number;
+  }
+  override forward(logInput: Tensor, target: Tensor): Tensor {
+    return F.poissonNllLoss(logInput, target, this.logInput, this.full, {
+      eps: this.eps,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * Gaussian negative log likelihood of target given the mean `input` and variance `var`
+ * (keyword-only options, as PyTorch's).
+ * @example new torch.nn.GaussianNLLLoss({ full: true }).call(mu, y, variance)
+ */
+export class GaussianNLLLoss extends Loss {
+  declare full: boolean;
+  declare eps: number;
+  constructor(opts: { full?: boolean; eps?: number; reduction?: Reduction } = {}) {
+    const a = bindArgs("GaussianNLLLoss", [opts], [], ["full", "eps", "reduction"]);
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    this.full = (a.full ?? false) as boolean;
+    this.eps = (a.eps ?? 1e-6) as number;
+  }
+  override forward(input: Tensor, target: Tensor, variance?: Tensor): Tensor {
+    if (variance === undefined)
+      throw typeError("forward() missing 1 required positional argument: 'var'");
+    return F.gaussianNllLoss(input, target, variance, this.full, this.eps, this.reduction);
+  }
+}
+
+/** A loss with a margin and the legacy flags: Cosine/Hinge embedding, margin ranking. */
+abstract class MarginLoss extends Loss {
+  declare margin: number;
+  constructor(cls: string, dflt: number, raw: unknown[]) {
+    const a = bindArgs(cls, raw, ["margin", "sizeAverage", "reduce", "reduction"]);
+    super({ reduction: lossReduction(a) });
+    this.margin = (a.margin ?? dflt) as number;
+  }
+}
+
+type MarginOptions = LegacyReductionOptions & { margin?: number };
+type MarginArgs = [
+  margin?: number | MarginOptions,
+  sizeAverage?: boolean | null | MarginOptions,
+  reduce?: boolean | null | MarginOptions,
+  reduction?: Reduction | MarginOptions,
+];
+
+/**
+ * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
+ * @example new torch.nn.CosineEmbeddingLoss(0.5).call(x1, x2, y)
+ */
+export class CosineEmbeddingLoss extends MarginLoss {
+  constructor(...args: MarginArgs) {
+    super("CosineEmbeddingLoss", 0, args);
+  }
+  override forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
+    return F.cosineEmbeddingLoss(input1, input2, requireTarget(target), this.margin, {
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * x where y = 1, max(0, margin - x) where y = -1.
+ * @example new torch.nn.HingeEmbeddingLoss(2).call(x, y)
+ */
+export class HingeEmbeddingLoss extends MarginLoss {
+  constructor(...args: MarginArgs) {
+    super("HingeEmbeddingLoss", 1, args);
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.hingeEmbeddingLoss(input, target, this.margin, { reduction: this.reduction });
+  }
+}
+
+/**
+ * max(0, -y (x1 - x2) + margin).
+ * @example new torch.nn.MarginRankingLoss(0.1).call(x1, x2, y)
+ */
+export class MarginRankingLoss extends MarginLoss {
+  constructor(...args: MarginArgs) {
+    super("MarginRankingLoss", 0, args);
+  }
+  override forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
+    return F.marginRankingLoss(input1, input2, requireTarget(target), this.margin, {
+      reduction: this.reduction,
+    });
+  }
+}
+
+/** A third forward argument PyTorch requires. */
+function requireTarget(t: Tensor | undefined): Tensor {
+  if (t === undefined)
+    throw typeError("forward() missing 1 required positional argument: 'target'");
+  return t;
+}
+
+/** The options of nn.MultiMarginLoss. */
+export interface MultiMarginOptions extends LegacyReductionOptions {
+  p?: number;
+  margin?: number;
+  weight?: Tensor | null;
+}
+
+/**
+ * Multi-class hinge loss: sum over d != y of w[y] max(0, margin - x[y] + x[d])^p / C.
+ * @example new torch.nn.MultiMarginLoss(2, 0.5, { weight: torch.tensor([1, 2, 1]) })
+ */
+export class MultiMarginLoss extends WeightedLoss {
+  declare p: number;
+  declare margin: number;
+  constructor(
+    p?: number | MultiMarginOptions,
+    margin?: number | MultiMarginOptions,
+    weight?: Tensor | null | MultiMarginOptions,
+    sizeAverage?: boolean | null | MultiMarginOptions,
+    reduce?: boolean | null | MultiMarginOptions,
+    reduction?: Reduction | MultiMarginOptions,
+  ) {
+    const a = bindArgs(
+      "MultiMarginLoss",
+      [p, margin, weight, sizeAverage, reduce, reduction],
+      ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+    this.p = (a.p ?? 1) as number;
+    if (this.p !== 1 && this.p !== 2) throw valueError("only p == 1 and p == 2 supported");
+    // PyTorch's `assert weight is None or weight.dim() == 1`
+    if (this.weight !== null && this.weight.dim() !== 1) throw assertionError("");
+    this.margin = (a.margin ?? 1) as number;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multiMarginLoss(input, target, this.p, this.margin, this.weight, {
+      reduction: this.reduction,
+    });
+  }
+}
+
+type LegacyOnlyArgs = [
+  sizeAverage?: boolean | null | LegacyReductionOptions,
+  reduce?: boolean | null | LegacyReductionOptions,
+  reduction?: Reduction | LegacyReductionOptions,
+];
+
+/**
+ * Multi-label hinge loss over the target classes of each row (its labels before the first -1).
+ * @example new torch.nn.MultiLabelMarginLoss().call(x, torch.tensor([[3, 0, -1, 1]]))
+ */
+export class MultiLabelMarginLoss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({
+      reduction: lossReduction(
+        bindArgs("MultiLabelMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
+      ),
+    });
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multilabelMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * Two-class logistic loss log(1 + exp(-y x)).
+ * @example new torch.nn.SoftMarginLoss().call(x, y)
+ */
+export class SoftMarginLoss extends Loss {
+  constructor(...args: LegacyOnlyArgs) {
+    super({
+      reduction: lossReduction(
+        bindArgs("SoftMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
+      ),
+    });
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.softMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * Multi-label one-versus-all logistic loss, averaged over classes.
+ * @example new torch.nn.MultiLabelSoftMarginLoss(torch.tensor([1, 2, 1]))
+ */
+export class MultiLabelSoftMarginLoss extends WeightedLoss {
+  constructor(
+    weight?: Tensor | null | (LegacyReductionOptions & { weight?: Tensor | null }),
+    ...rest: LegacyOnlyArgs
+  ) {
+    const a = bindArgs(
+      "MultiLabelSoftMarginLoss",
+      [weight, ...rest],
+      ["weight", "sizeAverage", "reduce", "reduction"],
+    );
+    super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.multilabelSoftMarginLoss(input, target, this.weight, { reduction: this.reduction });
+  }
+}
+
+/** The options of nn.TripletMarginLoss. */
+export interface TripletMarginOptions extends LegacyReductionOptions {
+  margin?: number;
+  p?: number;
+  eps?: number;
+  swap?: boolean;
+}
+
+/**
+ * max(0, margin + ||a - p||_p - ||a - n||_p); `swap` uses min(d(a, n), d(p, n)).
+ * @example new torch.nn.TripletMarginLoss(1.0, 2).call(anchor, positive, negative)
+ */
+export class TripletMarginLoss extends Loss {
+  declare margin: number;
+  declare p: number;
+  declare eps: number;
+  declare swap: boolean;
+  constructor(
+    margin?: number | TripletMarginOptions,
+    p?: number | TripletMarginOptions,
+    eps?: number | TripletMarginOptions,
+    swap?: boolean | TripletMarginOptions,
+    sizeAverage?: boolean | null | TripletMarginOptions,
+    reduce?: boolean | null | TripletMarginOptions,
+    reduction?: Reduction | TripletMarginOptions,
+  ) {
+    const a = bindArgs(
+      "TripletMarginLoss",
+      [margin, p, eps, swap, sizeAverage, reduce, reduction],
+      ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"],
+    );
+    super({ reduction: lossReduction(a) });
+    this.margin = (a.margin ?? 1.0) as number;
+    this.p = (a.p ?? 2) as number;
+    this.eps = (a.eps ?? 1e-6) as number;
+    this.swap = (a.swap ?? false) as boolean;
+  }
+  override forward(anchor: Tensor, positive: Tensor, negative?: Tensor): Tensor {
+    return F.tripletMarginLoss(anchor, positive, requireTarget(negative), this.margin, this.p, {
+      eps: this.eps,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/** A distance: a function of two tensors, or a module such as nn.PairwiseDistance. */
+export type DistanceFn = ((x1: Tensor, x2: Tensor) => Tensor) | Module;
+
+/**
+ * max(0, d(a, p) - d(a, n) + margin) for a distance function d (default nn.PairwiseDistance(),
+ * registered as the submodule `distance_function` when d is a module, as PyTorch's).
+ * @example new torch.nn.TripletMarginWithDistanceLoss({ distanceFunction: (a, b) => a.sub(b).abs().sum(1), swap: true })
+ */
+export class TripletMarginWithDistanceLoss extends Loss {
+  declare margin: number;
+  declare swap: boolean;
+  private _distanceFn!: DistanceFn;
+  constructor(
+    opts: {
+      distanceFunction?: DistanceFn | null;
+      margin?: number;
+      swap?: boolean;
+      reduction?: Reduction;
+    } = {},
+  ) {
+    const a = bindArgs(
+      "TripletMarginWithDistanceLoss",
+      [opts],
+      [],
+      ["distanceFunction", "margin", "swap", "reduction"],
+    );
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    const d = (a.distanceFunction ?? null) as DistanceFn | null;
+    Object.defineProperty(this, "_distanceFn", {
+      value: d ?? new PairwiseDistance(),
+      writable: true,
+    });
+    if (this._distanceFn instanceof Module) this.addModule("distance_function", this._distanceFn);
+    this.margin = (a.margin ?? 1.0) as number;
+    this.swap = (a.swap ?? false) as boolean;
+  }
+  /** the distance function (PyTorch's `distance_function`) */
+  get distanceFunction(): DistanceFn {
+    return this._distanceFn;
+  }
+  override forward(anchor: Tensor, positive: Tensor, negative?: Tensor): Tensor {
+    const d = this._distanceFn;
+    return F.tripletMarginWithDistanceLoss(anchor, positive, requireTarget(negative), {
+      distanceFunction: d instanceof Module ? (x1, x2) => d.call(x1, x2) as Tensor : d,
+      margin: this.margin,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * The connectionist temporal classification loss of log-probabilities (T, N, C) against
+ * targets, given each input's and target's length.
+ * @example new torch.nn.CTCLoss({ blank: 0, zeroInfinity: true }).call(logProbs, targets, inputLengths, targetLengths)
+ */
+export class CTCLoss extends Loss {
+  declare blank: number;
+  declare zeroInfinity: boolean;
+  constructor(
+    blank?: number | { blank?: number; reduction?: Reduction; zeroInfinity?: boolean },
+    reduction?: Reduction | { reduction?: Reduction; zeroInfinity?: boolean },
+    zeroInfinity?: boolean | { zeroInfinity?: boolean },
+  ) {
+    const a = bindArgs(
+      "CTCLoss",
+      [blank, reduction, zeroInfinity],
+      ["blank", "reduction", "zeroInfinity"],
+    );
+    super({ reduction: (a.reduction ?? "mean") as Reduction });
+    this.blank = (a.blank ?? 0) as number;
+    this.zeroInfinity = (a.zeroInfinity ?? false) as boolean;
+  }
+  override forward(
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths?: Tensor | number[],
+    targetLengths?: Tensor | number[],
+  ): Tensor {
+    if (inputLengths === undefined || targetLengths === undefined)
+      throw typeError(
+        `forward() missing ${inputLengths === undefined ? "2 required positional arguments: 'input_lengths' and 'target_lengths'" : "1 required positional argument: 'target_lengths'"}`,
+      );
+    return F.ctcLoss(logProbs, targets, inputLengths, targetLengths, this.blank, {
+      reduction: this.reduction,
+      zeroInfinity: this.zeroInfinity,
+    });
+  }
+}
+
+type NLL2dOptions = F.NLLLossOptions & LegacyReductionOptions;
+
+/**
+ * The deprecated 2-D NLL loss: NLLLoss with PyTorch's deprecation warning.
+ * @example new torch.nn.NLLLoss2d().call(logp, target) // (N, C, H, W) against (N, H, W)
+ */
+export class NLLLoss2d extends NLLLoss {
+  constructor(
+    weight?: Tensor | null | NLL2dOptions,
+    sizeAverage?: boolean | null | NLL2dOptions,
+    ignoreIndex?: number | NLL2dOptions,
+    reduce?: boolean | null | NLL2dOptions,
+    reduction?: Reduction | NLL2dOptions,
+  ) {
+    warn(
+      "NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.",
+    );
+    super(weight, sizeAverage, ignoreIndex, reduce, reduction);
   }
 }

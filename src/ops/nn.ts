@@ -475,13 +475,17 @@ export function nllLoss(
     }
   }
   if (needsGrad(input)) {
+    // PyTorch's nll_loss_nd: inputs of 3 or more dims go through nll_loss2d
+    // (NllLoss2DBackward0), those other than 4-d reshaped, so an unreduced loss is a view of it
     record(
       "nllLoss",
       out,
       [input],
       { self: input, target, weight, totalWeight },
       { reduction, ignoreIndex },
+      nd >= 3 ? "NllLoss2DBackward0" : undefined,
     );
+    if (nd >= 3 && nd !== 4 && reduction === "none") return out.view(out.shape);
   }
   return out;
 }

@@ -21,3 +21,5 @@ import "./decomp.js";
 import "./special-fns.js";
 import "./stats.js";
 import "./bitwise.js";
+// issue 11, losses and distances (h-nnloss)
+import "./nnloss.js";

@@ -7,18 +7,17 @@
  */
 import { Tensor, Size } from "../../tensor.js";
 import { int32, int64 } from "../../dtype.js";
-import { where } from "../../autograd/formula-ops.js";
 import * as NN from "../../ops/nn.js";
 import type { Reduction } from "../../ops/nn.js";
 import * as R from "../../ops/reduce.js";
 import { scalarTypeName } from "../../ops/core.js";
 import { broadcastShapes, shapeEqual } from "../../shape.js";
 import { runtimeError, valueError } from "../../errors.js";
-import { defineOp } from "../define.js";
+import { defineOp, fn } from "../define.js";
 import { warn } from "./nn.js";
 
 /** torch.nn._reduction.get_enum: a reduction's name checked ('elementwise_mean' is 'mean'). */
-function getEnum(reduction: string): Reduction {
+export function getEnum(reduction: string): Reduction {
   if (reduction === "none" || reduction === "mean" || reduction === "sum") return reduction;
   if (reduction === "elementwise_mean") {
     warn("reduction='elementwise_mean' is deprecated, please use reduction='mean' instead.");
@@ -31,7 +30,7 @@ function getEnum(reduction: string): Reduction {
  * torch.nn._reduction.legacy_get_string: the reduction the deprecated size_average / reduce
  * flags choose (None counts as True), with PyTorch's warning.
  */
-function legacyGetString(sizeAverage: boolean | null, reduce: boolean | null): Reduction {
+export function legacyGetString(sizeAverage: boolean | null, reduce: boolean | null): Reduction {
   const avg = sizeAverage ?? true;
   const red = reduce ?? true;
   const ret: Reduction = avg && red ? "mean" : red ? "sum" : "none";
@@ -337,11 +336,12 @@ defineOp({
   ],
 });
 
-/** xlogy(t, t) = t * log(t), 0 where t == 0 */
-function xlogy(t: Tensor): Tensor {
-  const zero = t.eq(0);
-  const safe = where(zero, 1, t);
-  return where(zero, 0, t.mul(safe.log()));
+/**
+ * ATen's at::xlogy(t, t) = t * log(t), 0 where t == 0 (XlogyBackward0: the target's gradient
+ * is NaN at 0, as PyTorch's)
+ */
+export function xlogy(t: Tensor): Tensor {
+  return fn("xlogy")(t, t) as Tensor;
 }
 
 defineOp({

@@ -1,0 +1,52 @@
+/**
+ * Distance modules: PairwiseDistance and CosineSimilarity, over torch.nn.functional's
+ * pairwise_distance and cosine_similarity (issue 11, h-nnloss). Arguments in PyTorch's order
+ * or by camelCased name in a trailing options object.
+ */
+import type { Tensor } from "../tensor.js";
+import { Module } from "./module.js";
+import * as F from "./functional.js";
+import { bindArgs } from "./bind-args.js";
+
+/**
+ * ||x1 - x2 + eps||_p over the last dimension.
+ * @example new torch.nn.PairwiseDistance(1).call(x1, x2)
+ */
+export class PairwiseDistance extends Module {
+  /** p, named `norm` as PyTorch's attribute */
+  declare norm: number;
+  declare eps: number;
+  declare keepdim: boolean;
+  constructor(
+    p?: number | { p?: number; eps?: number; keepdim?: boolean },
+    eps?: number | { eps?: number; keepdim?: boolean },
+    keepdim?: boolean | { keepdim?: boolean },
+  ) {
+    super();
+    const a = bindArgs("PairwiseDistance", [p, eps, keepdim], ["p", "eps", "keepdim"]);
+    this.norm = (a.p ?? 2.0) as number;
+    this.eps = (a.eps ?? 1e-6) as number;
+    this.keepdim = (a.keepdim ?? false) as boolean;
+  }
+  override forward(x1: Tensor, x2: Tensor): Tensor {
+    return F.pairwiseDistance(x1, x2, this.norm, this.eps, this.keepdim);
+  }
+}
+
+/**
+ * The cosine similarity x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along `dim`.
+ * @example new torch.nn.CosineSimilarity(0).call(a, b)
+ */
+export class CosineSimilarity extends Module {
+  declare dim: number;
+  declare eps: number;
+  constructor(dim?: number | { dim?: number; eps?: number }, eps?: number | { eps?: number }) {
+    super();
+    const a = bindArgs("CosineSimilarity", [dim, eps], ["dim", "eps"]);
+    this.dim = (a.dim ?? 1) as number;
+    this.eps = (a.eps ?? 1e-8) as number;
+  }
+  override forward(x1: Tensor, x2: Tensor): Tensor {
+    return F.cosineSimilarity(x1, x2, this.dim, this.eps);
+  }
+}
