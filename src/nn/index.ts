@@ -78,6 +78,22 @@ export {
   type AttentionForwardOptions,
 } from "./attention.js";
 
+// transformers (h-nntf)
+export {
+  Transformer,
+  TransformerEncoder,
+  TransformerDecoder,
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  generateSquareSubsequentMask,
+  type Activation,
+  type TransformerLayerOptions,
+  type TransformerOptions,
+  type EncoderMasks,
+  type DecoderMasks,
+  type TransformerMasks,
+} from "./transformer.js";
+
 export * as functional from "./functional.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
