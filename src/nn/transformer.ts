@@ -416,7 +416,7 @@ export class TransformerEncoder extends Module {
     this.layers = getClones(a.encoderLayer as Module, a.numLayers as number);
     this.numLayers = a.numLayers as number;
     if (a.norm instanceof Module) this.norm = a.norm;
-    else this.registerModule("norm", null);
+    else Object.assign(this, { norm: null });
     this.enableNestedTensor = (a.enableNestedTensor as boolean | undefined) ?? true;
     this.maskCheck = (a.maskCheck as boolean | undefined) ?? true;
   }
@@ -503,7 +503,7 @@ export class TransformerDecoder extends Module {
     this.layers = getClones(a.decoderLayer as Module, a.numLayers as number);
     this.numLayers = a.numLayers as number;
     if (a.norm instanceof Module) this.norm = a.norm;
-    else this.registerModule("norm", null);
+    else Object.assign(this, { norm: null });
   }
 
   override forward(
