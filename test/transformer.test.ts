@@ -33,6 +33,13 @@ interface Fixture {
   cases: Case[];
   errors: Record<string, { type: string; message: string }>;
   causal: FlatRec;
+  mhaFunctional: {
+    name: string;
+    inputs: FlatRec[];
+    output: FlatRec;
+    weights: FlatRec | null;
+    grads: (number[] | null)[];
+  }[];
 }
 const fx = readFixture<Fixture>("transformer.json");
 
@@ -261,3 +268,70 @@ test("bad arguments raise PyTorch's errors", () => {
     /unexpected keyword argument 'dimFeedforwad'/,
   );
 });
+
+// the F.multi_head_attention_forward cases of transformer_fx.py
+const E = 6;
+const H = 2;
+const MHA_F: Record<string, (xs: Tensor[]) => [Tensor, Tensor | null]> = {
+  packed: ([q, k, v, w, b, ow, ob]) =>
+    F.multiHeadAttentionForward(q, k, v, E, H, w, b, null, null, false, 0.0, ow, ob),
+  positional_kwargs_float_kpm: ([q, k, v, w, b, ow, ob]) =>
+    F.multiHeadAttentionForward(q, k, v, E, H, w, b, null, null, false, 0.0, ow, ob, false, {
+      keyPaddingMask: torch.tensor([
+        [0.0, 0.0, -0.5, 0.0, -Infinity],
+        [0.0, 1.0, 0.0, 0.0, 0.0],
+      ]),
+      averageAttnWeights: false,
+    }),
+  bias_kv_zero_attn_masks: ([q, k, v, w, b, bk, bv, ow, ob]) =>
+    F.multiHeadAttentionForward(q, k, v, E, H, w, b, bk, bv, true, 0.0, ow, ob, {
+      keyPaddingMask: torch.tensor([
+        [false, false, false, false, true],
+        [false, false, false, false, false],
+      ]),
+      attnMask: torch.ones([4, 5], { dtype: torch.bool }).triu(2),
+    }),
+  separate_proj_no_weights: ([q, k, v, wq, wk, wv, b, ow]) =>
+    F.multiHeadAttentionForward(q, k, v, E, H, null, b, null, null, false, 0.0, ow, null, {
+      needWeights: false,
+      useSeparateProjWeight: true,
+      qProjWeight: wq,
+      kProjWeight: wk,
+      vProjWeight: wv,
+    }),
+  static_kv_dropout: ([q, k, v, w, b, ow, ob, sk, sv]) =>
+    F.multiHeadAttentionForward(q, k, v, E, H, w, b, null, null, false, 0.3, ow, ob, {
+      staticK: sk,
+      staticV: sv,
+    }),
+};
+
+fx.mhaFunctional.forEach((c, idx) => {
+  test(`F.multiHeadAttentionForward ${c.name} matches PyTorch (values, weights, gradients)`, () => {
+    const xs = c.inputs.map((r) => fromFlatRec(r, true));
+    torch.manualSeed(idx);
+    const [y, w] = MHA_F[c.name](xs);
+    assert.deepEqual(y.shape, c.output.shape);
+    close(y, c.output.values, "output");
+    let loss = y.mul(sinVals(y.shape, 399 + idx)).sum();
+    if (c.weights === null) assert.equal(w, null);
+    else {
+      const ww = w as Tensor;
+      assert.deepEqual(ww.shape, c.weights.shape);
+      close(ww, c.weights.values, "weights");
+      loss = loss.add(ww.mul(sinVals(ww.shape, 398 + idx)).sum());
+    }
+    loss.backward();
+    c.grads.forEach((g, i) => {
+      if (g === null) assert.equal(xs[i].grad, null, `grad of input ${i}`);
+      else close(xs[i].grad as Tensor, g, `grad of input ${i}`);
+    });
+  });
+});
+
+/** The fixture's deterministic values: sin(1 + 7k + 1.3i), float32. */
+function sinVals(shape: number[], k: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = Array.from({ length: n }, (_, i) => Math.sin(1 + 7 * k + 1.3 * i));
+  return torch.tensor(v).reshape(shape);
+}
