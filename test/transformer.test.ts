@@ -49,7 +49,11 @@ function values(t: Tensor): number[] {
 
 function close(actual: Tensor, expected: (number | string)[], what: string, tol = 1e-4): void {
   const a = values(actual);
-  assert.equal(a.length, expected.length, `${what}: ${a.length} values, expected ${expected.length}`);
+  assert.equal(
+    a.length,
+    expected.length,
+    `${what}: ${a.length} values, expected ${expected.length}`,
+  );
   for (let i = 0; i < a.length; i++) {
     const e = Number(expected[i]);
     if (!(Math.abs(a[i] - e) <= tol + tol * Math.abs(e))) {
@@ -67,7 +71,8 @@ const CASES: Record<string, [() => nn.Module, (m: nn.Module, xs: Tensor[], k: Ma
     (m, [x], k) => m.call(x, { srcMask: k.mask }),
   ],
   enc_layer_masks: [
-    () => new nn.TransformerEncoderLayer(8, 4, { dimFeedforward: 16, dropout: 0.0, batchFirst: true }),
+    () =>
+      new nn.TransformerEncoderLayer(8, 4, { dimFeedforward: 16, dropout: 0.0, batchFirst: true }),
     (m, [x], k) => m.call(x, k.mask, k.kpm),
   ],
   enc_layer_unbatched: [
@@ -84,7 +89,11 @@ const CASES: Record<string, [() => nn.Module, (m: nn.Module, xs: Tensor[], k: Ma
   ],
   encoder: [
     () =>
-      new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, 16, 0.0), 2, new nn.LayerNorm(8)),
+      new nn.TransformerEncoder(
+        new nn.TransformerEncoderLayer(8, 2, 16, 0.0),
+        2,
+        new nn.LayerNorm(8),
+      ),
     (m, [x], k) => m.call(x, { mask: k.mask }),
   ],
   dec_layer: [
@@ -172,7 +181,9 @@ fx.cases.forEach((c, idx) => {
     y.mul(torch.tensor(c.weight as number[], { dtype: y.dtype }).reshape(y.shape))
       .sum()
       .backward();
-    (c.inputGrads as number[][]).forEach((g, i) => close(xs[i].grad as Tensor, g, `grad of input ${i}`));
+    (c.inputGrads as number[][]).forEach((g, i) =>
+      close(xs[i].grad as Tensor, g, `grad of input ${i}`),
+    );
     const params = new Map(m.namedParameters());
     for (const [k, g] of c.paramGrads as [string, number[] | null][]) {
       const p = params.get(k) as Tensor;

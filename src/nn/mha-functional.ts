@@ -18,7 +18,6 @@ function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   return b === null ? y : y.add(b);
 }
 
-
 /** Options of the attention forward. */
 export interface AttentionForwardOptions {
   /** [N, S] (or [S] unbatched): true (or -inf in a float mask) excludes a key */
@@ -381,4 +380,3 @@ export function multiHeadAttentionForward(
     },
   );
 }
-

@@ -495,11 +495,7 @@ export class TransformerDecoder extends Module {
   constructor(decoderLayer: Module, numLayers: number, ...rest: unknown[]);
   constructor(...args: unknown[]) {
     super();
-    const a = bindArgs(
-      "TransformerDecoder.__init__",
-      ["decoderLayer", "numLayers", "norm"],
-      args,
-    );
+    const a = bindArgs("TransformerDecoder.__init__", ["decoderLayer", "numLayers", "norm"], args);
     this.layers = getClones(a.decoderLayer as Module, a.numLayers as number);
     this.numLayers = a.numLayers as number;
     if (a.norm instanceof Module) this.norm = a.norm;
