@@ -70,7 +70,17 @@ export * from "./conv-layers.js";
 export * from "./pooling-layers.js";
 export * from "./norm-layers.js";
 // recurrent layers and attention
-export { RNNBase, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions } from "./rnn.js";
+export {
+  RNNBase,
+  RNN,
+  LSTM,
+  GRU,
+  RNNCellBase,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+} from "./rnn.js";
 export {
   MultiheadAttention,
   NonDynamicallyQuantizableLinear,

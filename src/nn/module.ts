@@ -1225,7 +1225,12 @@ export function deepcopyModule<M extends Module>(m: M, memo = new Map<object, un
     if (v instanceof Parameter) {
       out = noGrad(() => new Parameter(v.detach().clone(), v.requiresGrad));
     } else if (v instanceof Tensor) {
-      out = noGrad(() => v.detach().clone().requiresGrad_(v.requiresGrad && v.isLeaf));
+      out = noGrad(() =>
+        v
+          .detach()
+          .clone()
+          .requiresGrad_(v.requiresGrad && v.isLeaf),
+      );
     } else if (Array.isArray(v)) {
       out = v.map(copyValue);
     } else return v;
