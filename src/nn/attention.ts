@@ -139,9 +139,12 @@ export class MultiheadAttention extends Module {
   ): [Tensor, Tensor | null] {
     const batched = query.dim() === 3;
     if (this.batchFirst && batched) {
+      // keep identity (self-attention takes the packed projection), as PyTorch's forward
+      const same = query === key && key === value;
+      const kv = key === value;
       query = query.transpose(1, 0);
-      key = key.transpose(1, 0);
-      value = value.transpose(1, 0);
+      key = same ? query : key.transpose(1, 0);
+      value = kv ? key : value.transpose(1, 0);
     }
     const [out, w] = mhaForward(
       query,

@@ -107,7 +107,10 @@ export function mhaForward(
   let k: Tensor;
   let v: Tensor;
   const [bq, bk, bv] = p.inProjBias === null ? [null, null, null] : p.inProjBias.chunk(3);
-  if (p.inProjWeight !== null) {
+  if (p.inProjWeight !== null && query === key && key === value) {
+    // self-attention: one [.., 3E] projection, split (PyTorch's _in_projection_packed)
+    [q, k, v] = linear(query, p.inProjWeight, p.inProjBias).chunk(3, -1);
+  } else if (p.inProjWeight !== null) {
     const [wq, wk, wv] = p.inProjWeight.chunk(3);
     q = linear(query, wq, bq);
     k = linear(key, wk, bk);
