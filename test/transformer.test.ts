@@ -270,13 +270,32 @@ test("bad arguments raise PyTorch's errors", () => {
       }),
     fx.errors.intPaddingMask,
   );
-  assert.throws(
-    () => new nn.TransformerEncoderLayer(8, 2, 16, { dimFeedforward: 16 }),
-    /multiple values for argument 'dimFeedforward'/,
+  check(
+    () => new nn.TransformerEncoderLayer(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+    fx.errors.tooManyArgs,
   );
-  assert.throws(
-    () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforwad: 16 } as never),
-    /unexpected keyword argument 'dimFeedforwad'/,
+  check(
+    () => new nn.TransformerEncoderLayer(8, 2, { foo: 1 } as never),
+    fx.errors.unexpectedKeyword,
+  );
+  check(
+    () => new nn.TransformerEncoderLayer(8, 2, 16, { dimFeedforward: 3 }),
+    fx.errors.multipleValues,
+  );
+  check(
+    () => new (nn.TransformerEncoderLayer as unknown as new (d: number) => nn.Module)(8),
+    fx.errors.missingNhead,
+  );
+  check(
+    () => new nn.Transformer(...Array.from({ length: 15 }, (_, i) => i)),
+    fx.errors.transformerTooMany,
+  );
+  check(
+    () =>
+      new (nn.TransformerEncoder as unknown as new (l: nn.Module) => nn.Module)(
+        new nn.Linear(1, 1),
+      ),
+    fx.errors.encoderMissing,
   );
 });
 

@@ -62,14 +62,19 @@ function isOptions(v: unknown): v is Record<string, unknown> {
   );
 }
 
+/** A camelCase option name as Python spells it (dimFeedforward -> dim_feedforward). */
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /**
  * Bind PyTorch-style arguments: positional values in `names` order, then an optional trailing
- * options object by camelCased name; a name given both ways is CPython's TypeError.
+ * options object by camelCased name; the first `required` names must be given. Wrong calls
+ * raise CPython's TypeErrors (with `self` counted, names in snake_case).
  */
 function bindArgs(
   fn: string,
   names: readonly string[],
   args: readonly unknown[],
+  required = 0,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let pos = args.slice();
@@ -80,16 +85,29 @@ function bindArgs(
   }
   if (pos.length > names.length) {
     throw typeError(
-      `${fn}() takes from 1 to ${names.length + 1} positional arguments but ${pos.length + 1} were given`,
+      `${fn}() takes from ${required + 1} to ${names.length + 1} positional arguments but ${pos.length + 1} were given`,
     );
   }
   pos.forEach((v, i) => {
     if (v !== undefined) out[names[i]] = v;
   });
   for (const [k, v] of Object.entries(opts)) {
-    if (!names.includes(k)) throw typeError(`${fn}() got an unexpected keyword argument '${k}'`);
-    if (k in out) throw typeError(`${fn}() got multiple values for argument '${k}'`);
+    if (!names.includes(k)) {
+      throw typeError(`${fn}() got an unexpected keyword argument '${snake(k)}'`);
+    }
+    if (k in out) throw typeError(`${fn}() got multiple values for argument '${snake(k)}'`);
     if (v !== undefined) out[k] = v;
+  }
+  const missing = names.slice(0, required).filter((k) => out[k] === undefined);
+  if (missing.length > 0) {
+    const quoted = missing.map((k) => `'${snake(k)}'`);
+    const list =
+      quoted.length === 1
+        ? quoted[0]
+        : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+    throw typeError(
+      `${fn}() missing ${missing.length} required positional argument${missing.length === 1 ? "" : "s"}: ${list}`,
+    );
   }
   return out;
 }
@@ -142,10 +160,7 @@ interface LayerArgs {
 }
 
 function layerArgs(fn: string, args: readonly unknown[]): LayerArgs {
-  const a = bindArgs(fn, LAYER_ARGS, args);
-  for (const k of ["dModel", "nhead"]) {
-    if (a[k] === undefined) throw typeError(`${fn}() missing required positional argument: '${k}'`);
-  }
+  const a = bindArgs(fn, LAYER_ARGS, args, 2);
   return {
     dModel: a.dModel as number,
     nhead: a.nhead as number,
@@ -412,6 +427,7 @@ export class TransformerEncoder extends Module {
       "TransformerEncoder.__init__",
       ["encoderLayer", "numLayers", "norm", "enableNestedTensor", "maskCheck"],
       args,
+      2,
     );
     this.layers = getClones(a.encoderLayer as Module, a.numLayers as number);
     this.numLayers = a.numLayers as number;
