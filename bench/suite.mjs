@@ -5,8 +5,9 @@
 // or run a workload is reported in the table, not a crash.
 //   npm run bench                     all workloads, 9 timed repeats each
 //   npm run bench -- --quick          3 repeats
-//   npm run bench -- --only 4,mlp     workload numbers (1-8) or ids (tiny, poly, mlp, matmul256,
-//                                     ..., and bench/ops.mjs's: 8 for all of them, sort, topk, ...)
+//   npm run bench -- --only 4,mlp     workload numbers (1-10) or ids (tiny, poly, mlp, matmul256,
+//                                     ..., gpt, lstm, and bench/ops.mjs's: 8 for all of them, sort,
+//                                     topk, ...)
 // Prints a markdown table and writes bench/results/latest.json; then runs bench/ops.mjs (issue
 // 10's operator workloads against PyTorch at its best, bench/results/ops.json) with the same
 // arguments.
@@ -33,6 +34,9 @@ const WORKLOADS = [
   { id: "elementwise", n: 5, label: "5. elementwise 1e6 tanh(x·w+b)² bwd", unit: "ms", scale: 1 },
   { id: "cnn", n: 6, label: "6. CNN step 32×1×28×28", unit: "ms/step", scale: 1 },
   { id: "memory", n: 7, label: "7. peak RSS, 1,000 MLP steps", unit: "MB", scale: 1 },
+  // 8 is bench/ops.mjs's operator group
+  { id: "gpt", n: 9, label: "9. GPT step 4×128, ctx 64, batch 16", unit: "ms/step", scale: 1 },
+  { id: "lstm", n: 10, label: "10. LSTM step 2×256, 32×35×64", unit: "ms/step", scale: 1 },
 ];
 
 // Libraries whose 1,000 MLP steps take minutes are left out of the memory workload.

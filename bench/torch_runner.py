@@ -117,6 +117,50 @@ def cnn():
     return train(model, randn(32, 1, 28, 28), torch.randint(0, 10, (32,)))
 
 
+def gpt():
+    # examples/gpt's model (bench/libs/tensorgrad.mjs builds the same), dropout 0
+    nn = torch.nn
+    layers, heads, width, context, batch, vocab = 4, 4, 128, 64, 16, 65
+    tok, pos = nn.Embedding(vocab, width), nn.Embedding(context, width)
+    blocks = [
+        nn.TransformerEncoderLayer(width, heads, 4 * width, 0.0, activation="gelu", batch_first=True, norm_first=True)
+        for _ in range(layers)
+    ]
+    ln_f, head = nn.LayerNorm(width), nn.Linear(width, vocab, bias=False)
+    model = nn.ModuleList([tok, pos, *blocks, ln_f, head])
+    mask = nn.Transformer.generate_square_subsequent_mask(context)
+    positions = torch.arange(context)
+    x = torch.randint(0, vocab, (batch, context))
+    y = torch.randint(0, vocab, (batch * context,))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        h = tok(x) + pos(positions)
+        for b in blocks:
+            h = b(h, mask)
+        logits = head(ln_f(h))
+        F.cross_entropy(logits.view(batch * context, vocab), y).backward()
+        opt.step()
+
+    return step
+
+
+def lstm():
+    batch, seq, inp, hidden, layers = 32, 35, 64, 256, 2
+    model = torch.nn.LSTM(inp, hidden, num_layers=layers)
+    x = randn(seq, batch, inp)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+    def step():
+        opt.zero_grad()
+        out, _ = model(x)
+        out.pow(2).mean().backward()
+        opt.step()
+
+    return step
+
+
 def memory():
     step = mlp()
     steps, warmup = 1000, 100
@@ -144,6 +188,8 @@ MAKERS = {
     "matmul1024": lambda: matmul(1024),
     "elementwise": elementwise,
     "cnn": cnn,
+    "gpt": gpt,
+    "lstm": lstm,
 }
 
 try:

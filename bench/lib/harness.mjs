@@ -8,6 +8,10 @@ export const SHAPES = {
   cnn: { batch: 32, channels: 16, side: 28, out: 10 },
   elementwise: { n: 1_000_000 },
   memory: { steps: 1000, warmup: 100 },
+  // one training step of examples/gpt's model (dropout 0): forward, cross-entropy, backward, AdamW
+  gpt: { layers: 4, heads: 4, width: 128, context: 64, batch: 16, vocab: 65 },
+  // one step of a 2-layer LSTM: forward, mean square of the outputs, backward, SGD
+  lstm: { batch: 32, seq: 35, inp: 64, hidden: 256, layers: 2 },
 };
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms

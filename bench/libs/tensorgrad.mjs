@@ -38,6 +38,55 @@ async function backendInfo() {
   }
 }
 
+/** examples/gpt's model (bench/torch_runner.py builds the same), dropout 0. */
+function gpt() {
+  const { layers, heads, width, context, batch, vocab } = SHAPES.gpt;
+  torch.manualSeed(0);
+  const tok = new nn.Embedding(vocab, width);
+  const pos = new nn.Embedding(context, width);
+  const blocks = Array.from(
+    { length: layers },
+    () =>
+      new nn.TransformerEncoderLayer(width, heads, 4 * width, 0.0, {
+        activation: "gelu",
+        batchFirst: true,
+        normFirst: true,
+      }),
+  );
+  const lnF = new nn.LayerNorm(width);
+  const head = new nn.Linear(width, vocab, { bias: false });
+  const model = new nn.ModuleList([tok, pos, ...blocks, lnF, head]);
+  const mask = nn.Transformer.generateSquareSubsequentMask(context);
+  const positions = torch.arange(context);
+  const ids = (seed) =>
+    torch.tensor(Array.from(randomLabels(batch * context, vocab, seed)), { dtype: torch.int64 });
+  const x = ids(7).reshape([batch, context]);
+  const y = ids(8);
+  const opt = new optim.AdamW(model.parameters(), { lr: 1e-3 });
+  return () => {
+    opt.zeroGrad();
+    let h = tok.forward(x).add(pos.forward(positions));
+    for (const b of blocks) h = b.forward(h, mask);
+    const logits = head.forward(lnF.forward(h));
+    nn.functional.crossEntropy(logits.view(batch * context, vocab), y).backward();
+    opt.step();
+  };
+}
+
+function lstm() {
+  const { batch, seq, inp, hidden, layers } = SHAPES.lstm;
+  torch.manualSeed(0);
+  const model = new nn.LSTM(inp, hidden, { numLayers: layers });
+  const x = f32(randomF32(seq * batch * inp), [seq, batch, inp]);
+  const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+  return () => {
+    opt.zeroGrad();
+    const [out] = model.forward(x);
+    out.pow(2).mean().backward();
+    opt.step();
+  };
+}
+
 export async function load() {
   return {
     info: await backendInfo(),
@@ -89,6 +138,8 @@ export async function load() {
         const x = f32(randomF32(batch * side * side), [batch, 1, side, side]);
         return train(model, x, labels(batch, out));
       },
+      gpt,
+      lstm,
     },
   };
 }

@@ -110,3 +110,9 @@ export function embeddingRenorm_(
 ): void {
   embeddingRenorm(weight, indices, maxNorm, normType);
 }
+
+// transformers (h-nntf): PyTorch 1.13's multi_head_attention_forward
+export {
+  multiHeadAttentionForward,
+  type MultiHeadAttentionForwardOptions,
+} from "./mha-functional.js";

@@ -70,13 +70,39 @@ export * from "./conv-layers.js";
 export * from "./pooling-layers.js";
 export * from "./norm-layers.js";
 // recurrent layers and attention
-export { RNNBase, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions } from "./rnn.js";
+export {
+  RNNBase,
+  RNN,
+  LSTM,
+  GRU,
+  RNNCellBase,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+} from "./rnn.js";
 export {
   MultiheadAttention,
   NonDynamicallyQuantizableLinear,
   type MultiheadAttentionOptions,
   type AttentionForwardOptions,
 } from "./attention.js";
+
+// transformers (h-nntf)
+export {
+  Transformer,
+  TransformerEncoder,
+  TransformerDecoder,
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  generateSquareSubsequentMask,
+  type Activation,
+  type TransformerLayerOptions,
+  type TransformerOptions,
+  type EncoderMasks,
+  type DecoderMasks,
+  type TransformerMasks,
+} from "./transformer.js";
 
 export * as functional from "./functional.js";
 export * as init from "./init.js";

@@ -1204,3 +1204,52 @@ function convertInPlace(t: Tensor, d: DType): Tensor {
   t._versionCounter = new VersionCounter();
   return t;
 }
+
+/**
+ * copy.deepcopy of a module tree (what PyTorch's `_get_clones` uses to stack transformer
+ * layers): the same class and fields, every parameter and buffer a fresh leaf holding a copy
+ * of the values (requires_grad kept), children copied recursively, the registry (order,
+ * null-registered names, persistence) and hooks copied; other values are shared, arrays
+ * copied. A tensor reached twice is copied once (deepcopy's memo).
+ * @example const layer2 = deepcopyModule(layer1); // equal parameters, no shared storage
+ */
+export function deepcopyModule<M extends Module>(m: M, memo = new Map<object, unknown>()): M {
+  const seen = memo.get(m);
+  if (seen !== undefined) return seen as M;
+  const copyValue = (v: unknown): unknown => {
+    if (v === null || typeof v !== "object") return v;
+    const hit = memo.get(v);
+    if (hit !== undefined) return hit;
+    let out: unknown;
+    if (v instanceof Module) return deepcopyModule(v, memo);
+    if (v instanceof Parameter) {
+      out = noGrad(() => new Parameter(v.detach().clone(), v.requiresGrad));
+    } else if (v instanceof Tensor) {
+      out = noGrad(() =>
+        v
+          .detach()
+          .clone()
+          .requiresGrad_(v.requiresGrad && v.isLeaf),
+      );
+    } else if (Array.isArray(v)) {
+      out = v.map(copyValue);
+    } else return v;
+    memo.set(v, out);
+    return out;
+  };
+  // a bare instance of m's class: Module's constructor only (fresh registry), m's prototype
+  const c = Reflect.construct(Module, [], m.constructor) as M;
+  memo.set(m, c);
+  const src = m[REG];
+  const dst = c[REG];
+  for (const name of src.parameters) dst.parameters.add(name);
+  for (const name of src.buffers) dst.buffers.add(name);
+  for (const name of src.nonPersistent) dst.nonPersistent.add(name);
+  for (const name of src.modules) dst.modules.add(name);
+  dst.preHooks.push(...src.preHooks);
+  dst.hooks.push(...src.hooks);
+  c.training = m.training;
+  const rec = m as unknown as Record<string, unknown>;
+  for (const key of Object.keys(m)) setField(c, key, copyValue(rec[key]));
+  return c;
+}

@@ -13,7 +13,8 @@ import { Parameter } from "./parameter.js";
 import { empty, zeros } from "../ops/creation.js";
 import { dropout } from "./functional.js";
 import { cat, stack } from "../ops/views.js";
-import { runtimeError } from "../errors.js";
+import { runtimeError, valueError } from "../errors.js";
+import { PackedSequence } from "./rnn-utils.js";
 import { pyBool, pyFloat, uniformInit } from "./layer-utils.js";
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -40,6 +41,7 @@ function step(
   c: Tensor | null,
   whh: Tensor,
   bhh: Tensor | null,
+  whr: Tensor | null = null,
 ): [Tensor, Tensor | null] {
   const gh = linear(h, whh, bhh);
   switch (mode) {
@@ -53,7 +55,9 @@ function step(
         .sigmoid()
         .mul(c as Tensor)
         .add(i.sigmoid().mul(g.tanh()));
-      return [o.sigmoid().mul(cy.tanh()), cy];
+      const hy = o.sigmoid().mul(cy.tanh());
+      // with proj_size: h = (o * tanh(c)) W_hr^T
+      return [whr === null ? hy : hy.matmul(whr.t()), cy];
     }
     case "GRU": {
       const [ir, iz, inn] = gi.chunk(3, 1);
@@ -78,6 +82,8 @@ export interface RNNOptions {
   /** dropout on the outputs of each layer but the last, in training */
   dropout?: number;
   bidirectional?: boolean;
+  /** LSTM only: project the hidden state to this size (0: no projection) */
+  projSize?: number;
   dtype?: DType;
 }
 
@@ -91,6 +97,7 @@ export abstract class RNNBase extends Module {
   declare batchFirst: boolean;
   declare dropout: number;
   declare bidirectional: boolean;
+  declare projSize: number;
   /** the parameter names in PyTorch's order (`_flat_weights_names`) */
   declare flatWeightsNames: string[];
 
@@ -103,6 +110,10 @@ export abstract class RNNBase extends Module {
       );
     }
     const numLayers = o.numLayers ?? 1;
+    const projSize = o.projSize ?? 0;
+    if (o.projSize !== undefined && mode !== "LSTM") {
+      throw valueError("proj_size argument is only supported for LSTM, not RNN or GRU");
+    }
     if (dropout > 0 && numLayers === 1) {
       console.warn(
         `dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${dropout} and num_layers=${numLayers}`,
@@ -117,21 +128,28 @@ export abstract class RNNBase extends Module {
       batchFirst: o.batchFirst ?? false,
       dropout,
       bidirectional: o.bidirectional ?? false,
+      projSize,
       flatWeightsNames: [],
     });
+    if (projSize < 0) {
+      throw valueError("proj_size should be a positive integer or zero to disable projections");
+    }
+    if (projSize >= hiddenSize) throw valueError("proj_size has to be smaller than hidden_size");
+    const realHidden = projSize > 0 ? projSize : hiddenSize;
     const gate = gateMultiplier(mode) * hiddenSize;
     const dirs = this.bidirectional ? 2 : 1;
     const dt = o.dtype ? { dtype: o.dtype } : {};
     const self = this as unknown as Record<string, Parameter>;
     for (let layer = 0; layer < numLayers; layer++) {
       for (let d = 0; d < dirs; d++) {
-        const inSize = layer === 0 ? inputSize : hiddenSize * dirs;
+        const inSize = layer === 0 ? inputSize : realHidden * dirs;
         const sfx = `_l${layer}${d === 1 ? "_reverse" : ""}`;
         const params: [string, number[]][] = [
           [`weight_ih${sfx}`, [gate, inSize]],
-          [`weight_hh${sfx}`, [gate, hiddenSize]],
+          [`weight_hh${sfx}`, [gate, realHidden]],
         ];
         if (this.bias) params.push([`bias_ih${sfx}`, [gate]], [`bias_hh${sfx}`, [gate]]);
+        if (projSize > 0) params.push([`weight_hr${sfx}`, [projSize, hiddenSize]]);
         for (const [name, shape] of params) {
           self[name] = new Parameter(empty(shape, dt));
           this.flatWeightsNames.push(name);
@@ -147,8 +165,11 @@ export abstract class RNNBase extends Module {
     for (const p of this.parameters()) uniformInit(p, stdv);
   }
 
-  /** The parameters of one layer and direction: [w_ih, w_hh, b_ih | null, b_hh | null]. */
-  protected layerParams(layer: number, d: number): [Tensor, Tensor, Tensor | null, Tensor | null] {
+  /** The parameters of one layer and direction: [w_ih, w_hh, b_ih | null, b_hh | null, w_hr | null]. */
+  protected layerParams(
+    layer: number,
+    d: number,
+  ): [Tensor, Tensor, Tensor | null, Tensor | null, Tensor | null] {
     const self = this as unknown as Record<string, Parameter>;
     const sfx = `_l${layer}${d === 1 ? "_reverse" : ""}`;
     return [
@@ -156,7 +177,13 @@ export abstract class RNNBase extends Module {
       self[`weight_hh${sfx}`],
       this.bias ? self[`bias_ih${sfx}`] : null,
       this.bias ? self[`bias_hh${sfx}`] : null,
+      this.projSize > 0 ? self[`weight_hr${sfx}`] : null,
     ];
+  }
+
+  /** The size of h: projSize when projecting, else hiddenSize. */
+  protected get realHidden(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
   /** Normalise the input to [L, N, in]; returns whether it was batched. */
@@ -175,14 +202,90 @@ export abstract class RNNBase extends Module {
     return { x, batched };
   }
 
-  protected checkHidden(h: Tensor, batch: number, name = "hidden"): void {
+  protected checkHidden(h: Tensor, batch: number, name = "hidden", size = this.realHidden): void {
     const dirs = this.bidirectional ? 2 : 1;
-    const expected = [this.numLayers * dirs, batch, this.hiddenSize];
+    const expected = [this.numLayers * dirs, batch, size];
     if (h.shape.join() !== expected.join()) {
       throw runtimeError(
         `Expected ${name} size (${expected.join(", ")}), got [${h.shape.join(", ")}]`,
       );
     }
+  }
+
+  /** A packed input's data [sum of lengths, in], checked as PyTorch's check_input. */
+  protected preparePacked(p: PackedSequence): { data: Tensor; sizes: number[] } {
+    if (p.data.dim() !== 2) {
+      throw runtimeError(`input must have 2 dimensions, got ${p.data.dim()}`);
+    }
+    if (p.data.shape[1] !== this.inputSize) {
+      throw runtimeError(
+        `input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${p.data.shape[1]}`,
+      );
+    }
+    return { data: p.data, sizes: (p.batchSizes.tolist() as number[]).map(Number) };
+  }
+
+  /**
+   * Every layer over packed data [sum of sizes, in] (time step t holds the first sizes[t]
+   * sequences): each step updates the first sizes[t] rows of the state, so a sequence's final
+   * state is the one after its last step (and a reversed direction starts each sequence from
+   * its initial state at its own last step).
+   */
+  protected runPacked(
+    data: Tensor,
+    sizes: number[],
+    h0: Tensor,
+    c0: Tensor | null,
+  ): [Tensor, Tensor, Tensor | null] {
+    const dirs = this.bidirectional ? 2 : 1;
+    const T = sizes.length;
+    const offsets: number[] = [];
+    let total = 0;
+    for (const b of sizes) {
+      offsets.push(total);
+      total += b;
+    }
+    const hn: Tensor[] = [];
+    const cn: Tensor[] = [];
+    let layerInput = data;
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < dirs; d++) {
+        const [wih, whh, bih, bhh, whr] = this.layerParams(layer, d);
+        const gi = linear(layerInput, wih, bih);
+        const k = layer * dirs + d;
+        let h = h0.select(0, k);
+        let c = c0 === null ? null : c0.select(0, k);
+        const B = h.shape[0];
+        const steps = new Array<Tensor>(T);
+        for (let s = 0; s < T; s++) {
+          const t = d === 0 ? s : T - 1 - s;
+          const b = sizes[t];
+          const keep = (x: Tensor, y: Tensor): Tensor =>
+            b === B ? y : cat([y, x.narrow(0, b, B - b)], 0);
+          const [h1, c1] = step(
+            this.mode,
+            gi.narrow(0, offsets[t], b),
+            h.narrow(0, 0, b),
+            c === null ? null : c.narrow(0, 0, b),
+            whh,
+            bhh,
+            whr,
+          );
+          steps[t] = h1;
+          h = keep(h, h1);
+          if (c !== null) c = keep(c, c1 as Tensor);
+        }
+        outs.push(T > 0 ? cat(steps, 0) : layerInput.narrow(1, 0, 0));
+        hn.push(h);
+        if (c !== null) cn.push(c);
+      }
+      layerInput = dirs === 1 ? outs[0] : cat(outs, 1);
+      if (this.dropout > 0 && this.training && layer < this.numLayers - 1) {
+        layerInput = dropoutTrain(layerInput, this.dropout);
+      }
+    }
+    return [layerInput, stack(hn, 0), c0 === null ? null : stack(cn, 0)];
   }
 
   /**
@@ -198,7 +301,7 @@ export abstract class RNNBase extends Module {
     for (let layer = 0; layer < this.numLayers; layer++) {
       const outs: Tensor[] = [];
       for (let d = 0; d < dirs; d++) {
-        const [wih, whh, bih, bhh] = this.layerParams(layer, d);
+        const [wih, whh, bih, bhh, whr] = this.layerParams(layer, d);
         const gi = linear(layerInput, wih, bih); // [L, N, gates], the whole sequence at once
         const k = layer * dirs + d;
         let h = h0.select(0, k);
@@ -206,7 +309,7 @@ export abstract class RNNBase extends Module {
         const steps = new Array<Tensor>(L);
         for (let s = 0; s < L; s++) {
           const t = d === 0 ? s : L - 1 - s;
-          [h, c] = step(this.mode, gi.select(0, t), h, c, whh, bhh);
+          [h, c] = step(this.mode, gi.select(0, t), h, c, whh, bhh, whr);
           steps[t] = h;
         }
         outs.push(L > 0 ? stack(steps, 0) : layerInput.narrow(2, 0, 0));
@@ -227,13 +330,14 @@ export abstract class RNNBase extends Module {
     return y;
   }
 
-  protected zerosState(x: Tensor): Tensor {
+  protected zerosState(x: Tensor, batch = x.shape[1], size = this.realHidden): Tensor {
     const dirs = this.bidirectional ? 2 : 1;
-    return zeros([this.numLayers * dirs, x.shape[1], this.hiddenSize], { dtype: x.dtype });
+    return zeros([this.numLayers * dirs, batch, size], { dtype: x.dtype });
   }
 
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
     if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
     if (!this.bias) s += `, bias=${pyBool(this.bias)}`;
     if (this.batchFirst) s += `, batch_first=${pyBool(this.batchFirst)}`;
@@ -245,7 +349,32 @@ export abstract class RNNBase extends Module {
 
 /** RNN and GRU: `forward(input, hx?)` -> `[output, h_n]`. */
 abstract class SingleStateRNN extends RNNBase {
-  override forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
+  override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  override forward(
+    input: Tensor | PackedSequence,
+    hx: Tensor | null = null,
+  ): [Tensor | PackedSequence, Tensor] {
+    if (input instanceof PackedSequence) {
+      const { data, sizes } = this.preparePacked(input);
+      const B = sizes.length === 0 ? 0 : sizes[0];
+      let h0: Tensor;
+      if (hx === null) h0 = this.zerosState(data, B);
+      else {
+        // permute_hidden: the caller's batch order to the packed (sorted) order
+        h0 = input.sortedIndices === null ? hx : hx.indexSelect(1, input.sortedIndices);
+        this.checkHidden(h0, B);
+      }
+      const [out, hn] = this.runPacked(data, sizes, h0, null);
+      const packed = new PackedSequence(
+        out,
+        input.batchSizes,
+        input.sortedIndices,
+        input.unsortedIndices,
+      );
+      const u = input.unsortedIndices;
+      return [packed, u === null ? hn : hn.indexSelect(1, u)];
+    }
     const { x, batched } = this.prepare(input);
     let h0: Tensor;
     if (hx === null) h0 = this.zerosState(x);
@@ -270,7 +399,8 @@ abstract class SingleStateRNN extends RNNBase {
 
 /**
  * torch.nn.RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
- * `forward(input, h0?)` returns `[output, h_n]`.
+ * `forward(input, h0?)` returns `[output, h_n]`; a PackedSequence input gives a PackedSequence
+ * output (call `forward` for its static type: `call` types the Tensor form).
  *
  * @example
  * const rnn = new torch.nn.RNN(10, 20, { numLayers: 2 });
@@ -316,15 +446,48 @@ export class LSTM extends RNNBase {
   }
 
   override forward(
+    input: PackedSequence,
+    hx?: readonly [Tensor, Tensor] | null,
+  ): [PackedSequence, [Tensor, Tensor]];
+  override forward(
     input: Tensor,
+    hx?: readonly [Tensor, Tensor] | null,
+  ): [Tensor, [Tensor, Tensor]];
+  override forward(
+    input: Tensor | PackedSequence,
     hx: readonly [Tensor, Tensor] | null = null,
-  ): [Tensor, [Tensor, Tensor]] {
+  ): [Tensor | PackedSequence, [Tensor, Tensor]] {
+    if (input instanceof PackedSequence) {
+      const { data, sizes } = this.preparePacked(input);
+      const B = sizes.length === 0 ? 0 : sizes[0];
+      let h0: Tensor;
+      let c0: Tensor;
+      if (hx === null) {
+        h0 = this.zerosState(data, B);
+        c0 = this.zerosState(data, B, this.hiddenSize);
+      } else {
+        const s = input.sortedIndices;
+        [h0, c0] = s === null ? hx : [hx[0].indexSelect(1, s), hx[1].indexSelect(1, s)];
+        this.checkHidden(h0, B, "hidden[0]");
+        this.checkHidden(c0, B, "hidden[1]", this.hiddenSize);
+      }
+      const [out, hn, cn] = this.runPacked(data, sizes, h0, c0);
+      const packed = new PackedSequence(
+        out,
+        input.batchSizes,
+        input.sortedIndices,
+        input.unsortedIndices,
+      );
+      const u = input.unsortedIndices;
+      const c = cn as Tensor;
+      return [packed, u === null ? [hn, c] : [hn.indexSelect(1, u), c.indexSelect(1, u)]];
+    }
     const { x, batched } = this.prepare(input);
     let h0: Tensor;
     let c0: Tensor;
     if (hx === null) {
       h0 = this.zerosState(x);
-      c0 = this.zerosState(x);
+      c0 = this.zerosState(x, x.shape[1], this.hiddenSize);
     } else {
       const [h, c] = hx;
       const want = batched ? 3 : 2;
@@ -338,7 +501,7 @@ export class LSTM extends RNNBase {
       h0 = batched ? h : h.unsqueeze(1);
       c0 = batched ? c : c.unsqueeze(1);
       this.checkHidden(h0, x.shape[1], "hidden[0]");
-      this.checkHidden(c0, x.shape[1], "hidden[1]");
+      this.checkHidden(c0, x.shape[1], "hidden[1]", this.hiddenSize);
     }
     const [out, hn, cn] = this.run(x, h0, c0);
     const c = cn as Tensor;
@@ -349,8 +512,15 @@ export class LSTM extends RNNBase {
 // ---------------------------------------------------------------------------------------------
 // cells
 
-/** PyTorch's RNNCellBase: weight_ih, weight_hh, bias_ih, bias_hh. */
-abstract class RNNCellBase extends Module {
+/**
+ * torch.nn.RNNCellBase(inputSize, hiddenSize, bias, numChunks): the parameters of a cell,
+ * weight_ih [numChunks·hidden, input], weight_hh [numChunks·hidden, hidden], bias_ih, bias_hh,
+ * each U(-1/sqrt(hidden), 1/sqrt(hidden)). RNNCell, LSTMCell and GRUCell add the step.
+ *
+ * @example
+ * const base = new torch.nn.RNNCellBase(3, 4, true, 2); // weight_ih [8, 3]
+ */
+export class RNNCellBase extends Module {
   declare inputSize: number;
   declare hiddenSize: number;
   declare bias: boolean;
@@ -360,11 +530,18 @@ abstract class RNNCellBase extends Module {
   declare bias_hh: Parameter | null;
   declare protected mode: Mode;
 
-  constructor(mode: Mode, inputSize: number, hiddenSize: number, bias: boolean, dtype?: DType) {
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    bias: boolean,
+    numChunks: number,
+    opts: { dtype?: DType } = {},
+  ) {
     super();
-    Object.assign(this, { inputSize, hiddenSize, bias, mode });
-    const gate = gateMultiplier(mode) * hiddenSize;
-    const dt = dtype ? { dtype } : {};
+    Object.assign(this, { inputSize, hiddenSize, bias });
+    Object.assign(this, { mode: "RNN_TANH" });
+    const gate = numChunks * hiddenSize;
+    const dt = opts.dtype ? { dtype: opts.dtype } : {};
     this.weight_ih = new Parameter(empty([gate, inputSize], dt));
     this.weight_hh = new Parameter(empty([gate, hiddenSize], dt));
     if (bias) {
@@ -401,7 +578,8 @@ abstract class RNNCellBase extends Module {
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (!this.bias) s += ", bias=False";
-    if (this.mode === "RNN_RELU") s += ", nonlinearity=relu";
+    const nl = (this as { nonlinearity?: string }).nonlinearity;
+    if (nl !== undefined && nl !== "tanh") s += `, nonlinearity=${nl}`;
     return s;
   }
 }
@@ -414,19 +592,16 @@ abstract class RNNCellBase extends Module {
  * const h = cell.call(torch.randn(3, 10)); // [3, 20]
  */
 export class RNNCell extends RNNCellBase {
+  declare nonlinearity: "tanh" | "relu";
   constructor(
     inputSize: number,
     hiddenSize: number,
     opts: { bias?: boolean; nonlinearity?: "tanh" | "relu"; dtype?: DType } = {},
   ) {
     const nl = opts.nonlinearity ?? "tanh";
-    super(
-      nl === "relu" ? "RNN_RELU" : "RNN_TANH",
-      inputSize,
-      hiddenSize,
-      opts.bias ?? true,
-      opts.dtype,
-    );
+    super(inputSize, hiddenSize, opts.bias ?? true, 1, { dtype: opts.dtype });
+    this.nonlinearity = nl;
+    this.mode = nl === "relu" ? "RNN_RELU" : "RNN_TANH";
   }
   override forward(x: Tensor, h: Tensor | null = null): Tensor {
     return this.cell(x, h, null)[0];
@@ -441,7 +616,8 @@ export class RNNCell extends RNNCellBase {
  */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; dtype?: DType } = {}) {
-    super("GRU", inputSize, hiddenSize, opts.bias ?? true, opts.dtype);
+    super(inputSize, hiddenSize, opts.bias ?? true, 3, { dtype: opts.dtype });
+    this.mode = "GRU";
   }
   override forward(x: Tensor, h: Tensor | null = null): Tensor {
     return this.cell(x, h, null)[0];
@@ -456,7 +632,8 @@ export class GRUCell extends RNNCellBase {
  */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; dtype?: DType } = {}) {
-    super("LSTM", inputSize, hiddenSize, opts.bias ?? true, opts.dtype);
+    super(inputSize, hiddenSize, opts.bias ?? true, 4, { dtype: opts.dtype });
+    this.mode = "LSTM";
   }
   override forward(x: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     const [h, c] = this.cell(x, hx === null ? null : hx[0], hx === null ? null : hx[1]);

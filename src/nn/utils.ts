@@ -112,3 +112,6 @@ export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): v
     }
   });
 }
+
+// recurrent-sequence utilities (h-nntf): torch.nn.utils.rnn
+export * as rnn from "./rnn-utils.js";
