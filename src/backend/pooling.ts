@@ -359,7 +359,7 @@ export function fractionalMaxPool(
       for (let y = 0; y < oh; y++) {
         for (let xx = 0; xx < ow; xx++) {
           let best = -Infinity;
-          let bestIdx = -1;
+          let bestIdx = (zs[z] * h + ys[y]) * w + xs[xx];
           for (let iz = zs[z]; iz < zs[z] + kd; iz++) {
             for (let iy = ys[y]; iy < ys[y] + kh; iy++) {
               const at = (iz * h + iy) * w;
