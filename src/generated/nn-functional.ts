@@ -3948,7 +3948,7 @@ export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as
     options: {
       kernelSize: number | readonly number[];
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -3964,7 +3964,7 @@ export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as
     kernelSize: number | readonly number[],
     options?: {
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -3980,7 +3980,7 @@ export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
     options?: {
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -3995,7 +3995,7 @@ export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
   ): Tensor;
   /**
@@ -4008,7 +4008,7 @@ export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     options?: { _randomSamples?: Tensor | null },
   ): Tensor;
@@ -4022,7 +4022,7 @@ export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     _randomSamples: Tensor | null,
   ): Tensor;
@@ -4044,7 +4044,7 @@ export const fractionalMaxPool2dWithIndices = fn(
     options: {
       kernelSize: number | readonly number[];
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4060,7 +4060,7 @@ export const fractionalMaxPool2dWithIndices = fn(
     kernelSize: number | readonly number[],
     options?: {
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4076,7 +4076,7 @@ export const fractionalMaxPool2dWithIndices = fn(
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
     options?: {
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4091,7 +4091,7 @@ export const fractionalMaxPool2dWithIndices = fn(
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
   ): [Tensor, Tensor];
   /**
@@ -4104,7 +4104,7 @@ export const fractionalMaxPool2dWithIndices = fn(
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     options?: { _randomSamples?: Tensor | null },
   ): [Tensor, Tensor];
@@ -4118,7 +4118,7 @@ export const fractionalMaxPool2dWithIndices = fn(
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     _randomSamples: Tensor | null,
   ): [Tensor, Tensor];
@@ -4137,7 +4137,7 @@ export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as
     options: {
       kernelSize: number | readonly number[];
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4153,7 +4153,7 @@ export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as
     kernelSize: number | readonly number[],
     options?: {
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4169,7 +4169,7 @@ export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
     options?: {
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4184,7 +4184,7 @@ export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
   ): Tensor;
   /**
@@ -4197,7 +4197,7 @@ export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     options?: { _randomSamples?: Tensor | null },
   ): Tensor;
@@ -4211,7 +4211,7 @@ export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     _randomSamples: Tensor | null,
   ): Tensor;
@@ -4233,7 +4233,7 @@ export const fractionalMaxPool3dWithIndices = fn(
     options: {
       kernelSize: number | readonly number[];
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4249,7 +4249,7 @@ export const fractionalMaxPool3dWithIndices = fn(
     kernelSize: number | readonly number[],
     options?: {
       outputSize?: number | readonly number[] | null;
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4265,7 +4265,7 @@ export const fractionalMaxPool3dWithIndices = fn(
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
     options?: {
-      outputRatio?: readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
       returnIndices?: boolean;
       _randomSamples?: Tensor | null;
     },
@@ -4280,7 +4280,7 @@ export const fractionalMaxPool3dWithIndices = fn(
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
   ): [Tensor, Tensor];
   /**
@@ -4293,7 +4293,7 @@ export const fractionalMaxPool3dWithIndices = fn(
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     options?: { _randomSamples?: Tensor | null },
   ): [Tensor, Tensor];
@@ -4307,7 +4307,7 @@ export const fractionalMaxPool3dWithIndices = fn(
     input: Tensor,
     kernelSize: number | readonly number[],
     outputSize: number | readonly number[] | null,
-    outputRatio: readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
     returnIndices: boolean,
     _randomSamples: Tensor | null,
   ): [Tensor, Tensor];

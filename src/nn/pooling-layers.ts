@@ -601,7 +601,8 @@ abstract class FractionalMaxPoolNd extends Module {
   declare outputSize: number[] | null;
   declare outputRatio: number[] | null;
   declare returnIndices: boolean;
-  declare _randomSamples: Tensor | null;
+  /** the `_random_samples` buffer (PyTorch's name) */
+  declare _random_samples: Tensor | null;
 
   constructor(
     n: number,
@@ -624,7 +625,7 @@ abstract class FractionalMaxPoolNd extends Module {
       kernelSize: toTuple(kernelSize, n),
       returnIndices: o.returnIndices ?? false,
     });
-    this.registerBuffer("_randomSamples", o._randomSamples ?? null);
+    this.registerBuffer("_random_samples", o._randomSamples ?? null);
     const outputSize = o.outputSize ?? null;
     const outputRatio = o.outputRatio ?? null;
     Object.assign(this, {
@@ -641,7 +642,7 @@ abstract class FractionalMaxPoolNd extends Module {
 
   protected pool(f: unknown, x: Tensor): Tensor {
     return call(f, x, this.kernelSize, this.outputSize, this.outputRatio, this.returnIndices, {
-      _randomSamples: this._randomSamples,
+      _randomSamples: this._random_samples,
     });
   }
 }

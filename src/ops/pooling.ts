@@ -17,7 +17,7 @@ import {
   maxPoolBackward as maxBackwardKernel,
   type Window2d,
 } from "../backend/pooling.js";
-import { alloc, checkTensor, contiguousData } from "./core.js";
+import { alloc, checkTensor, contiguousData, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
 
@@ -67,7 +67,7 @@ function checkPoolInput(x: Tensor, fn: string, k: number): void {
     );
   }
   if (!x.dtype.isFloatingPoint) {
-    throw runtimeError(`"${fn}" not implemented for '${x.dtype.name}'`);
+    throw runtimeError(`"${fn}" not implemented for '${scalarTypeName(x.dtype)}'`);
   }
 }
 
@@ -244,7 +244,7 @@ export function adaptiveAvgPool(x: Tensor, outputSize: readonly (number | null)[
       true,
     );
   if (!x.dtype.isFloatingPoint) {
-    throw runtimeError(`"${name}_cpu" not implemented for '${x.dtype.name}'`);
+    throw runtimeError(`"${name}_cpu" not implemented for '${scalarTypeName(x.dtype)}'`);
   }
   const out = alloc(outShapeOf(x, os), x.dtype);
   const xs = contiguousData(x);
@@ -382,18 +382,19 @@ export function maxUnpool(x: Tensor, indices: Tensor, outputSize: readonly numbe
   const xs = contiguousData(x);
   const is = contiguousData(indices);
   const o = out.typedArray;
+  // PyTorch's kernel writes every valid index and reports the last invalid one afterwards
+  let bad: number | null = null;
   for (let p = 0; p < planes; p++) {
     for (let i = 0; i < inPlane; i++) {
       const at = Number(is.data[is.offset + p * inPlane + i]);
-      if (at < 0 || at >= outPlane) {
-        throw runtimeError(
-          k === 2
-            ? `Found an invalid max index: ${at} (output volumes are of size ${outputSize[0]}x${outputSize[1]}`
-            : `Found an invalid max index: ${at} (output volumes are of size ${outputSize[0]}x${outputSize[1]}x${outputSize[2]}`,
-        );
-      }
-      o[p * outPlane + at] = xs.data[xs.offset + p * inPlane + i];
+      if (at < 0 || at >= outPlane) bad = at;
+      else o[p * outPlane + at] = xs.data[xs.offset + p * inPlane + i];
     }
+  }
+  if (bad !== null) {
+    throw runtimeError(
+      `Found an invalid max index: ${bad} (output volumes are of size ${outputSize.join("x")}`,
+    );
   }
   if (needsGrad(x))
     record(k === 2 ? "maxUnpool2d" : "maxUnpool3d", out, [x], { indices }, { k });

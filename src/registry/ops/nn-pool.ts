@@ -22,7 +22,7 @@ import { randUniform } from "../../ops/distributions.js";
 import { alloc, scalarTypeName } from "../../ops/core.js";
 import { isGradEnabled } from "../../autograd/grad-mode.js";
 import { hasTangent } from "../../autograd/forward-ad.js";
-import { indexError, runtimeError, valueError } from "../../errors.js";
+import { indexError, runtimeError, typeError, valueError } from "../../errors.js";
 import { defineOp, type Namespace } from "../define.js";
 
 /** C++'s integer division (truncating towards zero). */
@@ -561,15 +561,30 @@ for (const ns of BOTH) {
 // adaptive pooling
 
 /**
- * F.adaptive_*_pool2d/3d's _list_with_default: None takes the input's size (the list needs
- * fewer dims than the input; PyTorch skips this check for a single int, which arrives here as
- * a list).
+ * F.adaptive_*_pool2d/3d's _list_with_default: an int passes as it is (ATen repeats it); in a
+ * list None takes the input's size (the list needs fewer dims than the input).
  */
-function listWithDefault(input: Tensor, outputSize: readonly (number | null)[]): number[] {
+function listWithDefault(
+  input: Tensor,
+  outputSize: number | readonly (number | null)[],
+  k: number,
+): number[] {
+  if (typeof outputSize === "number") return new Array<number>(k).fill(outputSize);
   if (input.dim() <= outputSize.length)
     throw valueError(`Input dimension should be at least ${outputSize.length + 1}`);
   const nd = input.dim();
   return outputSize.map((v, i) => v ?? input.shape[nd - outputSize.length + i]);
+}
+
+/**
+ * An untyped output size: an int, or a list of ints and Nones (the TypeError PyTorch's builtin
+ * raises for anything else).
+ */
+function checkSize(fn: string, v: unknown): number | (number | null)[] {
+  const isInt = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x);
+  if (isInt(v)) return v;
+  if (Array.isArray(v) && v.every((x) => x === null || isInt(x))) return v as (number | null)[];
+  throw typeError(`${fn}(): argument 'output_size' must be tuple of ints, not ${typeof v}`);
 }
 
 /** adaptive_avg_pool2d / 3d's checks of the output size (after Python's None filling). */
@@ -597,6 +612,9 @@ for (const k of [2, 3] as const) {
     name,
     namespace: "nn.functional",
     python: true,
+    // an int and a list differ (_list_with_default checks only a list against the input)
+    untyped: ["output_size"],
+    tsTypes: { output_size: "number | readonly (number | null)[]" },
     variants: ["function"],
     doc: `${name}(x, output_size): average pooling to a fixed output size (None keeps that input size).`,
     example:
@@ -606,8 +624,8 @@ for (const k of [2, 3] as const) {
     overloads: [
       {
         schema: `${name}(Tensor input, SymInt?[${k}] output_size) -> Tensor`,
-        forward: (input: Tensor, outputSize: (number | null)[]) =>
-          adaptiveAvgPool(k, input, listWithDefault(input, outputSize)),
+        forward: (input: Tensor, outputSize: number | (number | null)[]) =>
+          adaptiveAvgPool(k, input, listWithDefault(input, checkSize(name, outputSize), k)),
       },
     ],
   });
@@ -678,10 +696,18 @@ function adaptiveMaxPool1d(self: Tensor, outputSize: number[]): [Tensor, Tensor]
 for (const k of [1, 2, 3] as const) {
   const name = `adaptive_max_pool${k}d`;
   const sizeType = k === 1 ? "int[1]" : `SymInt?[${k}]`;
-  const run = (input: Tensor, outputSize: (number | null)[]): [Tensor, Tensor] =>
+  const run = (input: Tensor, outputSize: number | (number | null)[]): [Tensor, Tensor] =>
     k === 1
       ? adaptiveMaxPool1d(input, outputSize as number[])
-      : adaptiveMaxPool(k, input, listWithDefault(input, outputSize));
+      : adaptiveMaxPool(k, input, listWithDefault(input, checkSize(name, outputSize), k));
+  const untyped =
+    k === 1
+      ? {}
+      : {
+          // an int and a list differ (_list_with_default checks only a list)
+          untyped: ["output_size"],
+          tsTypes: { output_size: "number | readonly (number | null)[]" },
+        };
   const ex =
     k === 1
       ? "F.adaptiveMaxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3, 4]])"
@@ -692,13 +718,18 @@ for (const k of [1, 2, 3] as const) {
     name,
     namespace: "nn.functional",
     python: { flag: "return_indices", ifTrue: `${name}_with_indices`, ifFalse: `_${name}` },
+    ...untyped,
     variants: ["function"],
     doc: `${name}(x, output_size): max pooling to a fixed output size${k > 1 ? " (None keeps that input size)" : ""}; \`[values, indices]\` with \`return_indices\`.`,
     example: ex.replace("tensor([[3, 4]])", "tensor([[3., 4.]])"),
     overloads: [
       {
         schema: `${name}(Tensor input, ${sizeType} output_size, bool return_indices=False) -> Tensor`,
-        forward: (input: Tensor, outputSize: (number | null)[], returnIndices: boolean) => {
+        forward: (
+          input: Tensor,
+          outputSize: number | (number | null)[],
+          returnIndices: boolean,
+        ) => {
           const r = run(input, outputSize);
           return returnIndices ? r : r[0];
         },
@@ -709,13 +740,15 @@ for (const k of [1, 2, 3] as const) {
     name: `${name}_with_indices`,
     namespace: "nn.functional",
     python: true,
+    ...untyped,
     variants: ["function"],
     doc: `${name}_with_indices(x, output_size): \`[values, indices]\` of adaptive max pooling.`,
     example: `F.${k === 1 ? "adaptiveMaxPool1dWithIndices(torch.tensor([[1., 3, 2, 4]]), 2)[1] // tensor([[1, 3]])" : k === 2 ? "adaptiveMaxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 1)[1] // tensor([[[3]]])" : "adaptiveMaxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 1)[1] // tensor([[[[7]]]])"}`,
     overloads: [
       {
         schema: `${name}_with_indices(Tensor input, ${sizeType} output_size, bool return_indices=False) -> (Tensor, Tensor)`,
-        forward: (input: Tensor, outputSize: (number | null)[]) => run(input, outputSize),
+        forward: (input: Tensor, outputSize: number | (number | null)[]) =>
+          run(input, outputSize),
       },
     ],
   });
@@ -863,7 +896,7 @@ for (const k of [2, 3] as const) {
     input: Tensor,
     kernel: number[],
     outputSize: number[] | null,
-    outputRatio: number[] | null,
+    outputRatio: number | number[] | null,
     samples: Tensor | null,
   ): [Tensor, Tensor] => {
     if (outputSize === null && outputRatio === null)
@@ -872,7 +905,10 @@ for (const k of [2, 3] as const) {
       );
     let os = outputSize;
     if (os === null) {
-      const r = spread(outputRatio as number[], k);
+      const r =
+        typeof outputRatio === "number"
+          ? new Array<number>(k).fill(outputRatio)
+          : spread(outputRatio as number[], k);
       const nd = input.dim();
       os = r.map((v, i) => Math.trunc(input.shape[nd - k + i] * v));
     }
@@ -891,12 +927,18 @@ for (const k of [2, 3] as const) {
     k === 2
       ? "F.fractionalMaxPool2d(torch.randn(1, 8, 8), 2, { outputSize: 4 }).shape // [1, 4, 4]"
       : "F.fractionalMaxPool3d(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 }).shape // [1, 4, 4, 4]";
+  // BroadcastingList of floats: one ratio or one per dim (_pair / _triple)
+  const ratioUntyped = {
+    untyped: ["output_ratio"],
+    tsTypes: { output_ratio: "number | readonly number[] | null" },
+  };
   const pySchema = (n: string, ret: string) =>
     `${n}(Tensor input, int[${k}] kernel_size, int[${k}]? output_size=None, float[${k}]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> ${ret}`;
   defineOp({
     name,
     namespace: "nn.functional",
     python: { flag: "return_indices", ifTrue: `${name}_with_indices`, ifFalse: `_${name}` },
+    ...ratioUntyped,
     variants: ["function"],
     doc: `${name}(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless \`_random_samples\` gives them); \`[values, indices]\` with \`return_indices\`.`,
     example: ex,
@@ -907,7 +949,7 @@ for (const k of [2, 3] as const) {
           input: Tensor,
           kernel: number[],
           outputSize: number[] | null,
-          outputRatio: number[] | null,
+          outputRatio: number | number[] | null,
           returnIndices: boolean,
           samples: Tensor | null,
         ) => {
@@ -921,6 +963,7 @@ for (const k of [2, 3] as const) {
     name: `${name}_with_indices`,
     namespace: "nn.functional",
     python: true,
+    ...ratioUntyped,
     variants: ["function"],
     doc: `${name}_with_indices(x, kernel_size, output_size | output_ratio): \`[values, indices]\` of fractional max pooling.`,
     example: ex.replace(`fractionalMaxPool${k}d(`, `fractionalMaxPool${k}dWithIndices(`).replace(").shape", ")[0].shape"),
@@ -931,7 +974,7 @@ for (const k of [2, 3] as const) {
           input: Tensor,
           kernel: number[],
           outputSize: number[] | null,
-          outputRatio: number[] | null,
+          outputRatio: number | number[] | null,
           _returnIndices: boolean,
           samples: Tensor | null,
         ) => run(input, kernel, outputSize, outputRatio, samples),
