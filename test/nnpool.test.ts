@@ -14,7 +14,13 @@ import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import { setNativeFamily } from "../src/backend/native.js";
-import { closeValues, decodeNumber, readFixture, type Err, type NonFinite } from "./helpers/fixtures.js";
+import {
+  closeValues,
+  decodeNumber,
+  readFixture,
+  type Err,
+  type NonFinite,
+} from "./helpers/fixtures.js";
 
 const F = torch.nn.functional;
 const nn = torch.nn;
@@ -95,8 +101,7 @@ const A = (v: unknown): any => v;
 
 /** The JavaScript twin of each Python case (same arguments, positional or by option). */
 const FUNCTIONAL: Record<string, (...xs: Tensor[]) => Out> = {
-  conv3d: (x, w, b) =>
-    F.conv3d(x, w, b, [1, 2, 1], [1, 0, 1], { dilation: [2, 1, 1], groups: 2 }),
+  conv3d: (x, w, b) => F.conv3d(x, w, b, [1, 2, 1], [1, 0, 1], { dilation: [2, 1, 1], groups: 2 }),
   conv3d_same: (x, w) => F.conv3d(x, w, null, { padding: "same" }),
   conv3d_valid_unbatched: (x, w) => F.conv3d(x, w, { padding: "valid" }),
   torch_conv3d: (x, w) => torch.conv3d(x, w, null, 1, 1),
@@ -190,10 +195,18 @@ for (const c of FX.functional) {
     const rtol = c.dtype === "float32" ? 2e-5 : 1e-10;
     ys.forEach((y, i) => expectEnc(y, c.outputs[i], rtol, `output ${i}`));
     assert.equal(ys[0].gradFn?.name() ?? null, c.gradFn, "grad_fn");
-    ys[0].mul(torch.tensor(dec(c.weight), { dtype: dt }).reshape(ys[0].shape)).sum().backward();
+    ys[0]
+      .mul(torch.tensor(dec(c.weight), { dtype: dt }).reshape(ys[0].shape))
+      .sum()
+      .backward();
     xs.forEach((x, i) => {
       assert.ok(x.grad !== null, `input ${i} gradient`);
-      closeValues(flatOf(x.grad), dec(c.grads[i]), c.dtype === "float32" ? 1e-4 : 1e-9, `grad ${i}`);
+      closeValues(
+        flatOf(x.grad),
+        dec(c.grads[i]),
+        c.dtype === "float32" ? 1e-4 : 1e-9,
+        `grad ${i}`,
+      );
       assert.deepEqual(flatOf(x.detach()), before[i], `input ${i} unchanged`);
     });
   });
@@ -206,70 +219,66 @@ const make = (C: any, ...args: Rest): torch.nn.Module => new C(...args) as torch
 const callM = (m: torch.nn.Module, ...args: unknown[]): Out => (m as any).call(...args) as Out;
 
 /** The JavaScript twin of each module case: construction and call. */
-const MODULES: Record<string, [() => torch.nn.Module, ((m: torch.nn.Module, ...xs: Tensor[]) => Out)?]> =
-  {
-    Conv3d: [
-      () =>
-        new nn.Conv3d(4, 6, [3, 2, 2], {
-          stride: [2, 1, 1],
-          padding: 1,
-          dilation: [1, 2, 1],
-          groups: 2,
-        }),
-    ],
-    Conv3d_positional: [() => make(nn.Conv3d, 2, 3, 2, 1, 0, 1, 1, false)],
-    Conv3d_same: [() => new nn.Conv3d(2, 2, 3, { padding: "same" })],
-    ConvTranspose3d: [
-      () => new nn.ConvTranspose3d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 }),
-    ],
-    ConvTranspose3d_positional: [() => make(nn.ConvTranspose3d, 2, 4, [2, 3, 2], 1, 0, 0, 2, false, 1)],
-    ConvTranspose3d_output_size: [
-      () => new nn.ConvTranspose3d(2, 2, 3, { stride: 2 }),
-      (m, x) => callM(m, x, [6, 5, 6]),
-    ],
-    MaxPool1d: [() => make(nn.MaxPool1d, 3, 2, 1, 1, true, true)],
-    MaxPool2d: [() => new nn.MaxPool2d([3, 2], { stride: 1, padding: 1, ceilMode: true })],
-    MaxPool3d: [() => new nn.MaxPool3d(2, { returnIndices: true })],
-    AvgPool1d: [() => make(nn.AvgPool1d, 3, 2, 1, true, false)],
-    AvgPool2d: [() => make(nn.AvgPool2d, 3, 2, 1, false, true, 4)],
-    AvgPool3d: [
-      () =>
-        new nn.AvgPool3d([2, 3, 2], { stride: 1, padding: [1, 1, 0], countIncludePad: false }),
-    ],
-    AdaptiveAvgPool1d: [() => new nn.AdaptiveAvgPool1d(4)],
-    AdaptiveAvgPool3d: [() => new nn.AdaptiveAvgPool3d([2, null, 3])],
-    AdaptiveMaxPool1d: [() => new nn.AdaptiveMaxPool1d(4, true)],
-    AdaptiveMaxPool2d: [() => new nn.AdaptiveMaxPool2d([3, null])],
-    AdaptiveMaxPool3d: [() => new nn.AdaptiveMaxPool3d(2, { returnIndices: true })],
-    LPPool1d: [() => new nn.LPPool1d(2, 3, 2)],
-    LPPool2d: [() => new nn.LPPool2d(1.5, [2, 3], { ceilMode: true })],
-    MaxUnpool1d: [
-      () => new nn.MaxUnpool1d(2),
-      (m, x) => callM(m, ...(A(F.maxPool1d)(x, 2, { returnIndices: true }) as Tensor[])),
-    ],
-    MaxUnpool2d: [
-      () => make(nn.MaxUnpool2d, 3, 2, 1),
-      (m, x) =>
-        callM(m, ...(A(F.maxPool2d)(x, 3, 2, 1, { returnIndices: true }) as Tensor[]), [1, 2, 6, 7]),
-    ],
-    MaxUnpool3d: [
-      () => new nn.MaxUnpool3d(2, { stride: 2 }),
-      (m, x) => callM(m, ...(A(F.maxPool3d)(x, 2, { returnIndices: true }) as Tensor[])),
-    ],
-    FractionalMaxPool2d: [() => new nn.FractionalMaxPool2d(3, { outputRatio: [0.5, 0.75] })],
-    FractionalMaxPool2d_samples: [
-      () =>
-        make(
-          nn.FractionalMaxPool2d,
-          2,
-          [4, 3],
-          null,
-          true,
-          SAMPLES2.narrow(0, 0, 1).contiguous(),
-        ),
-    ],
-    FractionalMaxPool3d: [() => new nn.FractionalMaxPool3d(2, { outputSize: 3 })],
-  };
+const MODULES: Record<
+  string,
+  [() => torch.nn.Module, ((m: torch.nn.Module, ...xs: Tensor[]) => Out)?]
+> = {
+  Conv3d: [
+    () =>
+      new nn.Conv3d(4, 6, [3, 2, 2], {
+        stride: [2, 1, 1],
+        padding: 1,
+        dilation: [1, 2, 1],
+        groups: 2,
+      }),
+  ],
+  Conv3d_positional: [() => make(nn.Conv3d, 2, 3, 2, 1, 0, 1, 1, false)],
+  Conv3d_same: [() => new nn.Conv3d(2, 2, 3, { padding: "same" })],
+  ConvTranspose3d: [
+    () => new nn.ConvTranspose3d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 }),
+  ],
+  ConvTranspose3d_positional: [
+    () => make(nn.ConvTranspose3d, 2, 4, [2, 3, 2], 1, 0, 0, 2, false, 1),
+  ],
+  ConvTranspose3d_output_size: [
+    () => new nn.ConvTranspose3d(2, 2, 3, { stride: 2 }),
+    (m, x) => callM(m, x, [6, 5, 6]),
+  ],
+  MaxPool1d: [() => make(nn.MaxPool1d, 3, 2, 1, 1, true, true)],
+  MaxPool2d: [() => new nn.MaxPool2d([3, 2], { stride: 1, padding: 1, ceilMode: true })],
+  MaxPool3d: [() => new nn.MaxPool3d(2, { returnIndices: true })],
+  AvgPool1d: [() => make(nn.AvgPool1d, 3, 2, 1, true, false)],
+  AvgPool2d: [() => make(nn.AvgPool2d, 3, 2, 1, false, true, 4)],
+  AvgPool3d: [
+    () => new nn.AvgPool3d([2, 3, 2], { stride: 1, padding: [1, 1, 0], countIncludePad: false }),
+  ],
+  AdaptiveAvgPool1d: [() => new nn.AdaptiveAvgPool1d(4)],
+  AdaptiveAvgPool3d: [() => new nn.AdaptiveAvgPool3d([2, null, 3])],
+  AdaptiveMaxPool1d: [() => new nn.AdaptiveMaxPool1d(4, true)],
+  AdaptiveMaxPool2d: [() => new nn.AdaptiveMaxPool2d([3, null])],
+  AdaptiveMaxPool3d: [() => new nn.AdaptiveMaxPool3d(2, { returnIndices: true })],
+  LPPool1d: [() => new nn.LPPool1d(2, 3, 2)],
+  LPPool2d: [() => new nn.LPPool2d(1.5, [2, 3], { ceilMode: true })],
+  MaxUnpool1d: [
+    () => new nn.MaxUnpool1d(2),
+    (m, x) => callM(m, ...(A(F.maxPool1d)(x, 2, { returnIndices: true }) as Tensor[])),
+  ],
+  MaxUnpool2d: [
+    () => make(nn.MaxUnpool2d, 3, 2, 1),
+    (m, x) =>
+      callM(m, ...(A(F.maxPool2d)(x, 3, 2, 1, { returnIndices: true }) as Tensor[]), [1, 2, 6, 7]),
+  ],
+  MaxUnpool3d: [
+    () => new nn.MaxUnpool3d(2, { stride: 2 }),
+    (m, x) => callM(m, ...(A(F.maxPool3d)(x, 2, { returnIndices: true }) as Tensor[])),
+  ],
+  FractionalMaxPool2d: [() => new nn.FractionalMaxPool2d(3, { outputRatio: [0.5, 0.75] })],
+  FractionalMaxPool2d_samples: [
+    () =>
+      make(nn.FractionalMaxPool2d, 2, [4, 3], null, true, SAMPLES2.narrow(0, 0, 1).contiguous()),
+  ],
+  FractionalMaxPool3d: [() => new nn.FractionalMaxPool3d(2, { outputSize: 3 })],
+};
 
 test("every module fixture case has its JavaScript twin and vice versa", () => {
   assert.deepEqual(FX.modules.map((c) => c.name).sort(), Object.keys(MODULES).sort());
@@ -282,7 +291,11 @@ FX.modules.forEach((c, seed) => {
     const m = build();
     assert.equal(String(m), c.repr, "repr");
     const state = m.stateDict();
-    assert.deepEqual(Object.keys(state), c.state.map(([k]) => k), "state dict keys");
+    assert.deepEqual(
+      Object.keys(state),
+      c.state.map(([k]) => k),
+      "state dict keys",
+    );
     for (const [k, e] of c.state) expectEnc(state[k], e, 1e-6, `state ${k}`);
     const xs = c.inputs.map((e) => fromEnc(e).requiresGrad_());
     const out = run === undefined ? callM(m, ...xs) : run(m, ...xs);
@@ -290,10 +303,19 @@ FX.modules.forEach((c, seed) => {
     assert.equal(ys.length, c.outputs.length, "outputs");
     ys.forEach((y, i) => expectEnc(y, c.outputs[i], 2e-5, `output ${i}`));
     assert.equal(ys[0].gradFn?.name() ?? null, c.gradFn, "grad_fn");
-    ys[0].mul(torch.tensor(dec(c.weight)).reshape(ys[0].shape)).sum().backward();
-    xs.forEach((x, i) => closeValues(flatOf(x.grad as Tensor), dec(c.inputGrads[i]), 1e-4, `grad ${i}`));
+    ys[0]
+      .mul(torch.tensor(dec(c.weight)).reshape(ys[0].shape))
+      .sum()
+      .backward();
+    xs.forEach((x, i) =>
+      closeValues(flatOf(x.grad as Tensor), dec(c.inputGrads[i]), 1e-4, `grad ${i}`),
+    );
     const params = new Map(m.namedParameters());
-    assert.deepEqual([...params.keys()], c.paramGrads.map(([k]) => k), "parameters");
+    assert.deepEqual(
+      [...params.keys()],
+      c.paramGrads.map(([k]) => k),
+      "parameters",
+    );
     for (const [k, g] of c.paramGrads)
       closeValues(flatOf(params.get(k)?.grad as Tensor), dec(g), 1e-4, `grad ${k}`);
   });
@@ -304,9 +326,12 @@ const X4 = () => torch.sin(torch.arange(72).mul(1.3).add(15)).reshape([1, 2, 6, 
 const X3 = () => torch.sin(torch.arange(12).mul(1.3).add(22)).reshape([1, 2, 6]);
 const v = (...shape: number[]) => torch.randn(...shape);
 const zi = (...shape: number[]) => torch.zeros(shape, { dtype: torch.int32 });
-const pool2 = (x: Tensor, ...a: unknown[]) => A(F.maxPool2d)(x, ...a, { returnIndices: true }) as Tensor[];
-const pool3 = (x: Tensor, ...a: unknown[]) => A(F.maxPool3d)(x, ...a, { returnIndices: true }) as Tensor[];
-const pool1 = (x: Tensor, ...a: unknown[]) => A(F.maxPool1d)(x, ...a, { returnIndices: true }) as Tensor[];
+const pool2 = (x: Tensor, ...a: unknown[]) =>
+  A(F.maxPool2d)(x, ...a, { returnIndices: true }) as Tensor[];
+const pool3 = (x: Tensor, ...a: unknown[]) =>
+  A(F.maxPool3d)(x, ...a, { returnIndices: true }) as Tensor[];
+const pool1 = (x: Tensor, ...a: unknown[]) =>
+  A(F.maxPool1d)(x, ...a, { returnIndices: true }) as Tensor[];
 
 /** The JavaScript twin of each error case. */
 const ERRORS: Record<string, () => unknown> = {
@@ -358,7 +383,10 @@ const ERRORS: Record<string, () => unknown> = {
       _randomSamples: torch.rand([1, 2, 2], { dtype: torch.float64 }),
     }),
   fractional_int: () =>
-    F.fractionalMaxPool2d(zi(1, 2, 6, 6), 2, { outputSize: 3, _randomSamples: torch.rand(1, 2, 2) }),
+    F.fractionalMaxPool2d(zi(1, 2, 6, 6), 2, {
+      outputSize: 3,
+      _randomSamples: torch.rand(1, 2, 2),
+    }),
   fractional_2d_input: () => F.fractionalMaxPool2d(v(6, 6), 2, { outputSize: 3 }),
   fractional_empty: () => F.fractionalMaxPool2d(torch.zeros(2, 0, 6), 2, { outputSize: 3 }),
   fractional3d_too_large: () => F.fractionalMaxPool3d(X5(), 2, { outputSize: 4 }),

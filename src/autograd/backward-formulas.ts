@@ -487,8 +487,7 @@ const mulGo = (x: Inputs, ti: Tensor): Tensor => ti.mul(X(x, 0));
 /** linear in grad_output: the same scatter of its tangent */
 function indexPoolBackwardJvp<K extends IndexPoolBackwardOp>(kind: IndexPool): Jvp<K> {
   const j: Jvp<"maxPool2dBackward"> = (t, x, out, _a, s) =>
-    term(t, 0, (tg) => indexPoolBackward(tg, X(x, 1), s.indices as Tensor, kind)) ??
-    zerosLike(out);
+    term(t, 0, (tg) => indexPoolBackward(tg, X(x, 1), s.indices as Tensor, kind)) ?? zerosLike(out);
   // one definition for the index poolings' backwards (IndexPoolBackwardDef)
   return j as unknown as Jvp<K>;
 }

@@ -219,8 +219,10 @@ export const nnJvps: { [K in NnOp]: Jvp<K> } = {
   adaptiveAvgPool3d: (t, _x, _o, a) => adaptiveAvgPool(t[0] as Tensor, a.outputSize),
   adaptiveAvgPool3dBackward: (t, _x, _o, a) =>
     adaptiveAvgPoolBackward(t[0] as Tensor, a.inputShape, 3),
-  maxUnpool2d: (t, _x, out, a, s) => maxUnpool(t[0] as Tensor, s.indices as Tensor, out.shape.slice(-a.k)),
-  maxUnpool3d: (t, _x, out, a, s) => maxUnpool(t[0] as Tensor, s.indices as Tensor, out.shape.slice(-a.k)),
+  maxUnpool2d: (t, _x, out, a, s) =>
+    maxUnpool(t[0] as Tensor, s.indices as Tensor, out.shape.slice(-a.k)),
+  maxUnpool3d: (t, _x, out, a, s) =>
+    maxUnpool(t[0] as Tensor, s.indices as Tensor, out.shape.slice(-a.k)),
   // w * dxhat + dw * xhat + db
   nativeLayerNorm: normJ,
   nativeGroupNorm: normJ,

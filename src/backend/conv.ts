@@ -89,7 +89,10 @@ export function col2im(
   const g = window3d(g0);
   const P = g.oh * g.ow;
   const L = g.od * P;
-  if (c * g.kd * g.kh * g.kw * L >= MIN_ELEMENTS && native.col2im(cols, c, geoArray(g), out, outOff))
+  if (
+    c * g.kd * g.kh * g.kw * L >= MIN_ELEMENTS &&
+    native.col2im(cols, c, geoArray(g), out, outOff)
+  )
     return;
   const { d, h, w, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow } = g;
   let row = 0;

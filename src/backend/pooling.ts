@@ -192,8 +192,7 @@ export function avgPool(
 
 /** PyTorch's adaptive pooling window of output cell `a` out of `b` over an input of `c`. */
 export const startIndex = (a: number, b: number, c: number): number => Math.floor((a * c) / b);
-export const endIndex = (a: number, b: number, c: number): number =>
-  Math.ceil(((a + 1) * c) / b);
+export const endIndex = (a: number, b: number, c: number): number => Math.ceil(((a + 1) * c) / b);
 
 /** Input and output sizes of an adaptive pooling, [d, h, w] and [od, oh, ow]. */
 export interface AdaptiveSizes {
@@ -324,8 +323,7 @@ export function fractionalIntervals(
   if (outSize > 1) {
     const alpha = round((inSize - poolSize) / (outSize - 1));
     for (let i = 0; i < outSize - 1; i++) {
-      seq[i] =
-        Math.trunc(round(round(i + u) * alpha)) - Math.trunc(round(u * alpha));
+      seq[i] = Math.trunc(round(round(i + u) * alpha)) - Math.trunc(round(u * alpha));
     }
   }
   if (outSize > 0) seq[outSize - 1] = inSize - poolSize;

@@ -285,7 +285,16 @@ function convOptionsFrom<T extends object>(names: readonly string[], rest: reado
   return out as T;
 }
 
-const CONV_ARGS = ["stride", "padding", "dilation", "groups", "bias", "paddingMode", "device", "dtype"];
+const CONV_ARGS = [
+  "stride",
+  "padding",
+  "dilation",
+  "groups",
+  "bias",
+  "paddingMode",
+  "device",
+  "dtype",
+];
 const CONV_T_ARGS = [
   "stride",
   "padding",

@@ -509,7 +509,11 @@ abstract class MaxUnpoolNd extends Module {
   constructor(
     n: number,
     kernelSize: IntOrTuple,
-    rest: [(IntOrTuple | null | MaxUnpoolOptions)?, (IntOrTuple | MaxUnpoolOptions)?, MaxUnpoolOptions?],
+    rest: [
+      (IntOrTuple | null | MaxUnpoolOptions)?,
+      (IntOrTuple | MaxUnpoolOptions)?,
+      MaxUnpoolOptions?,
+    ],
   ) {
     super();
     const o = optionsFrom<MaxUnpoolOptions>(["stride", "padding"], rest);

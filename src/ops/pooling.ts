@@ -62,9 +62,7 @@ export type IndexPool =
 
 function checkPoolInput(x: Tensor, fn: string, k: number): void {
   if ((x.dim() !== k + 1 && x.dim() !== k + 2) || x.shape.slice(1).some((s) => s === 0)) {
-    throw runtimeError(
-      `non-empty ${k + 1}D or ${k + 2}D (batch mode) tensor expected for input`,
-    );
+    throw runtimeError(`non-empty ${k + 1}D or ${k + 2}D (batch mode) tensor expected for input`);
   }
   if (!x.dtype.isFloatingPoint) {
     throw runtimeError(`"${fn}" not implemented for '${scalarTypeName(x.dtype)}'`);
@@ -138,7 +136,8 @@ export function maxPoolWithIndices(x: Tensor, a: PoolArgs): [Tensor, Tensor] {
   const idx = alloc(shape.slice(), int64);
   const xs = contiguousData(x);
   maxKernel(xs.data, xs.offset, planesOf(x, k), g, out.typedArray, idx.typedArray);
-  if (needsGrad(x)) record(k === 2 ? "maxPool2d" : "maxPool3d", out, [x], { self: x, indices: idx }, {});
+  if (needsGrad(x))
+    record(k === 2 ? "maxPool2d" : "maxPool3d", out, [x], { self: x, indices: idx }, {});
   return [out, idx];
 }
 
@@ -190,7 +189,13 @@ export function avgPool(x: Tensor, a: AvgPoolArgs): Tensor {
   const xs = contiguousData(x);
   avgKernel(xs.data, xs.offset, planesOf(x, k), g, a, out.typedArray, false);
   if (needsGrad(x))
-    record(k === 2 ? "avgPool2d" : "avgPool3d", out, [x], {}, { ...a, inputShape: x.shape.slice() });
+    record(
+      k === 2 ? "avgPool2d" : "avgPool3d",
+      out,
+      [x],
+      {},
+      { ...a, inputShape: x.shape.slice() },
+    );
   return out;
 }
 
@@ -396,7 +401,6 @@ export function maxUnpool(x: Tensor, indices: Tensor, outputSize: readonly numbe
       `Found an invalid max index: ${bad} (output volumes are of size ${outputSize.join("x")}`,
     );
   }
-  if (needsGrad(x))
-    record(k === 2 ? "maxUnpool2d" : "maxUnpool3d", out, [x], { indices }, { k });
+  if (needsGrad(x)) record(k === 2 ? "maxUnpool2d" : "maxUnpool3d", out, [x], { indices }, { k });
   return out;
 }

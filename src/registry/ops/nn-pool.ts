@@ -186,11 +186,15 @@ function maxPoolPair(
     );
   // an empty batch: empty values and indices
   if (input.numel() === 0) {
-    const shape = input.shape.slice(0, input.dim() - k).concat(
-      input.shape.slice(input.dim() - k).map((v, i) =>
-        poolOutputSize(v, a.kernel[i], a.padding[i], a.stride[i], a.dilation[i], ceilMode),
-      ),
-    );
+    const shape = input.shape
+      .slice(0, input.dim() - k)
+      .concat(
+        input.shape
+          .slice(input.dim() - k)
+          .map((v, i) =>
+            poolOutputSize(v, a.kernel[i], a.padding[i], a.stride[i], a.dilation[i], ceilMode),
+          ),
+      );
     return [alloc(shape, input.dtype), alloc(shape.slice(), int64)];
   }
   return maxPoolOp(input, a);
@@ -297,7 +301,9 @@ function avgPoolNd(
   if (divisorOverride === 0) throw runtimeError("divisor must be not zero");
   const a = poolArgs(name, self, kernel, stride, padding, [1], ceilMode);
   if (k === 3 && !self.dtype.isFloatingPoint)
-    throw runtimeError(`"avg_pool3d_out_frame" not implemented for '${scalarTypeName(self.dtype)}'`);
+    throw runtimeError(
+      `"avg_pool3d_out_frame" not implemented for '${scalarTypeName(self.dtype)}'`,
+    );
   return avgPoolOp(self, { ...a, countIncludePad, divisorOverride: divisorOverride ?? 0 });
 }
 
@@ -589,8 +595,7 @@ function checkSize(fn: string, v: unknown): number | (number | null)[] {
 
 /** adaptive_avg_pool2d / 3d's checks of the output size (after Python's None filling). */
 function adaptiveAvgPool(k: 2 | 3, input: Tensor, size: number[]): Tensor {
-  if (size.length !== k)
-    throw runtimeError(`adaptive_avg_pool${k}d: output_size must be ${k}`);
+  if (size.length !== k) throw runtimeError(`adaptive_avg_pool${k}d: output_size must be ${k}`);
   if (size.some((v) => v < 0))
     throw runtimeError(
       `adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received ${braces(size)}`,
@@ -747,8 +752,7 @@ for (const k of [1, 2, 3] as const) {
     overloads: [
       {
         schema: `${name}_with_indices(Tensor input, ${sizeType} output_size, bool return_indices=False) -> (Tensor, Tensor)`,
-        forward: (input: Tensor, outputSize: number | (number | null)[]) =>
-          run(input, outputSize),
+        forward: (input: Tensor, outputSize: number | (number | null)[]) => run(input, outputSize),
       },
     ],
   });
@@ -800,7 +804,11 @@ for (const k of [1, 2] as const) {
               : avgPoolNd(2, x, ks, stride ?? [], [0], ceilMode, true, null);
           // _pair(kernel_size): kw * kh
           const area = k === 1 ? ks[0] : ks.length === 1 ? ks[0] * ks[0] : ks[0] * ks[1];
-          return out.sign().mul(out.abs().relu()).mul(area).pow(1 / normType);
+          return out
+            .sign()
+            .mul(out.abs().relu())
+            .mul(area)
+            .pow(1 / normType);
         },
       },
     ],
@@ -846,7 +854,9 @@ function fractionalMaxPool(
   const os = spread(outputSize, k);
   const nd = input.dim();
   if (nd !== k + 1 && nd !== k + 2)
-    throw runtimeError(`${fn}: Expected ${k + 1}D or ${k + 2}D tensor, but got: ${fmtShape(input.shape)}`);
+    throw runtimeError(
+      `${fn}: Expected ${k + 1}D or ${k + 2}D tensor, but got: ${fmtShape(input.shape)}`,
+    );
   for (let i = 1; i < nd; i++) {
     if (input.shape[i] === 0)
       throw runtimeError(
@@ -900,9 +910,7 @@ for (const k of [2, 3] as const) {
     samples: Tensor | null,
   ): [Tensor, Tensor] => {
     if (outputSize === null && outputRatio === null)
-      throw valueError(
-        `${name} requires specifying either an output_size or an output_ratio`,
-      );
+      throw valueError(`${name} requires specifying either an output_size or an output_ratio`);
     let os = outputSize;
     if (os === null) {
       const r =
@@ -966,7 +974,9 @@ for (const k of [2, 3] as const) {
     ...ratioUntyped,
     variants: ["function"],
     doc: `${name}_with_indices(x, kernel_size, output_size | output_ratio): \`[values, indices]\` of fractional max pooling.`,
-    example: ex.replace(`fractionalMaxPool${k}d(`, `fractionalMaxPool${k}dWithIndices(`).replace(").shape", ")[0].shape"),
+    example: ex
+      .replace(`fractionalMaxPool${k}d(`, `fractionalMaxPool${k}dWithIndices(`)
+      .replace(").shape", ")[0].shape"),
     overloads: [
       {
         schema: pySchema(`${name}_with_indices`, "(Tensor, Tensor)"),
@@ -1048,10 +1058,7 @@ function maxUnpool(
         `There should be exactly three elements (depth, height, width) in output_size, but got ${outputSize.length} elements.`,
       );
   }
-  if (
-    self.dim() !== indices.dim() ||
-    self.shape.some((v, i) => v !== indices.shape[i])
-  )
+  if (self.dim() !== indices.dim() || self.shape.some((v, i) => v !== indices.shape[i]))
     throw runtimeError(
       `Expected shape of indices to be same as that of the input tensor (${fmtShape(self.shape)}) but got indices tensor with shape: ${fmtShape(indices.shape)}`,
     );
@@ -1062,13 +1069,9 @@ function maxUnpool(
       );
   }
   if (k === 3 && stride.some((v) => v <= 0))
-    throw runtimeError(
-      `strides should be greater than zero, but got stride: ${fmtShape(stride)}`,
-    );
+    throw runtimeError(`strides should be greater than zero, but got stride: ${fmtShape(stride)}`);
   if (!self.dtype.isFloatingPoint)
-    throw runtimeError(
-      `"max_unpool${k}d" not implemented for '${scalarTypeName(self.dtype)}'`,
-    );
+    throw runtimeError(`"max_unpool${k}d" not implemented for '${scalarTypeName(self.dtype)}'`);
   return maxUnpoolOp(self, indices, outputSize);
 }
 
@@ -1103,8 +1106,9 @@ for (const k of [1, 2, 3] as const) {
           const ps = spread(padding, k);
           const os = unpoolOutputSize(input, ks, ss, ps, outputSize);
           if (k === 1)
-            return maxUnpool(2, input.unsqueeze(-1), indices.unsqueeze(-1), [os[0], 1], [])
-              .squeeze(-1);
+            return maxUnpool(2, input.unsqueeze(-1), indices.unsqueeze(-1), [os[0], 1], []).squeeze(
+              -1,
+            );
           return maxUnpool(k, input, indices, os, ss);
         },
       },

@@ -26,12 +26,11 @@ import { zeros } from "../../ops/creation.js";
 import { cat } from "../../ops/views.js";
 import { alloc, scalarTypeName } from "../../ops/core.js";
 import { inplace } from "../../ops/inplace.js";
-import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
-import { hasTangent } from "../../autograd/forward-ad.js";
+import { noGrad } from "../../autograd/grad-mode.js";
 import { fillBernoulli } from "../../random.js";
 import { defaultGenerator } from "../../generator.js";
 import { broadcastShapes } from "../../shape.js";
-import { assertionError, indexError, runtimeError, valueError } from "../../errors.js";
+import { assertionError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, recordingOp, writeOut } from "../define.js";
 import { formatPyFloat } from "../../print.js";
 
@@ -1015,7 +1014,8 @@ function convTbc(x: Tensor, w: Tensor, b: Tensor, pad: number): Tensor {
       `Trying to create tensor with negative dimension ${olen}: [${olen}, ${x.shape[1]}, ${w.shape[2]}]`,
     );
   const [xc, wc, args] = tbcAsConv1d(x, w, pad);
-  if (olen === 0 || x.shape[1] === 0) return zeros([olen, x.shape[1], w.shape[2]], { dtype: x.dtype });
+  if (olen === 0 || x.shape[1] === 0)
+    return zeros([olen, x.shape[1], w.shape[2]], { dtype: x.dtype });
   return convolution(xc, wc, b, args).permute([2, 0, 1]).contiguous();
 }
 
@@ -1037,14 +1037,11 @@ defineOp({
         attrs: ["pad"],
         grad: (g: Tensor, s: { self: Tensor; weight: Tensor }, a: { pad: number }, n) => {
           const [xc, wc, args] = tbcAsConv1d(s.self, s.weight, a.pad);
-          const [gx, gw, gb] = convolutionBackward(
-            g.permute([1, 2, 0]),
-            xc,
-            wc,
-            xc.shape,
-            args,
-            [n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)],
-          );
+          const [gx, gw, gb] = convolutionBackward(g.permute([1, 2, 0]), xc, wc, xc.shape, args, [
+            n.needsInputGrad(0),
+            n.needsInputGrad(1),
+            n.needsInputGrad(2),
+          ]);
           let gxt: Tensor | null = null;
           if (gx !== null) {
             // a negative pad narrowed the input: its cut ends get no gradient
