@@ -115,6 +115,7 @@ const FUNCTIONAL: Record<string, (...xs: Tensor[]) => Out> = {
     }),
   torch_conv_transpose3d: (x, w) => torch.convTranspose3d(x, w, { stride: 2 }),
   conv_tbc: (x, w, b) => torch.convTbc(x, w, b, 1),
+  F_conv_tbc: (x, w, b) => F.convTbc(x, w, b),
   conv_tbc_negative_pad: (x, w, b) => torch.convTbc(x, w, b, { pad: -1 }),
   max_pool3d: (x) =>
     A(F.maxPool3d)(x, [3, 2, 3], {

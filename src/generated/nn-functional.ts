@@ -2247,6 +2247,38 @@ export const convTranspose3d = fn("convTranspose3d", "nn.functional") as {
   ): Tensor;
 };
 
+/** conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout). */
+export const convTbc = fn("convTbc", "nn.functional") as {
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, options: { weight: Tensor; bias: Tensor; pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, options: { bias: Tensor; pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor, options?: { pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor, pad: number): Tensor;
+};
+
 /** batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place). */
 export const batchNorm = fn("batchNorm", "nn.functional") as {
   /**

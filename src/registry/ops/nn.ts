@@ -1019,63 +1019,67 @@ function convTbc(x: Tensor, w: Tensor, b: Tensor, pad: number): Tensor {
   return convolution(xc, wc, b, args).permute([2, 0, 1]).contiguous();
 }
 
-defineOp({
-  name: "conv_tbc",
-  variants: ["function"],
-  doc: "conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).",
-  example:
-    "torch.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])",
-  overloads: [
-    {
-      schema: "conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor",
-      forward: (self: Tensor, weight: Tensor, bias: Tensor, pad: number) =>
-        noGrad(() => convTbc(self, weight, bias, pad)),
-      // conv_tbc_backward: conv1d's input, weight and bias gradients, permuted back
-      derivative: {
-        name: "ConvTbcBackward0",
-        save: ["self", "weight"],
-        attrs: ["pad"],
-        grad: (g: Tensor, s: { self: Tensor; weight: Tensor }, a: { pad: number }, n) => {
-          const [xc, wc, args] = tbcAsConv1d(s.self, s.weight, a.pad);
-          const [gx, gw, gb] = convolutionBackward(g.permute([1, 2, 0]), xc, wc, xc.shape, args, [
-            n.needsInputGrad(0),
-            n.needsInputGrad(1),
-            n.needsInputGrad(2),
-          ]);
-          let gxt: Tensor | null = null;
-          if (gx !== null) {
-            // a negative pad narrowed the input: its cut ends get no gradient
-            let full = gx;
-            if (a.pad < 0) {
-              const edge = [gx.shape[0], gx.shape[1], -a.pad];
-              const z = zeros(edge, { dtype: gx.dtype });
-              full = cat([z, gx, z], 2);
-            }
-            gxt = full.permute([2, 0, 1]);
-          }
-          return [gxt, gw === null ? null : gw.permute([2, 1, 0]), gb];
-        },
-        // bilinear: conv_tbc(dx, w, 0) + conv_tbc(x, dw, 0) + db
-        jvp: (
-          t: { self: Tensor | null; weight: Tensor | null; bias: Tensor | null },
-          p: { self: Tensor; weight: Tensor; bias: Tensor },
-          out: Tensor,
-          a: { pad: number },
-        ) => {
-          const zb = zeros([out.shape[2]], { dtype: out.dtype });
-          let r: Tensor | null = null;
-          if (t.self !== null) r = convTbc(t.self, p.weight, zb, a.pad);
-          if (t.weight !== null) {
-            const term = convTbc(p.self, t.weight, zb, a.pad);
-            r = r === null ? term : r.add(term);
-          }
-          if (t.bias !== null) r = r === null ? t.bias.expand(out.shape) : r.add(t.bias);
-          return r;
-        },
-      },
+const CONV_TBC_SCHEMA = "conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor";
+// torch.conv_tbc and F.conv_tbc are one builtin: one recording op for both entries
+const convTbcOp = recordingOp(
+  CONV_TBC_SCHEMA,
+  (self: Tensor, weight: Tensor, bias: Tensor, pad: number) =>
+    noGrad(() => convTbc(self, weight, bias, pad)),
+  // conv_tbc_backward: conv1d's input, weight and bias gradients, permuted back
+  {
+    name: "ConvTbcBackward0",
+    save: ["self", "weight"],
+    attrs: ["pad"],
+    grad: (g: Tensor, s: { self: Tensor; weight: Tensor }, a: { pad: number }, n) => {
+      const [xc, wc, args] = tbcAsConv1d(s.self, s.weight, a.pad);
+      const [gx, gw, gb] = convolutionBackward(g.permute([1, 2, 0]), xc, wc, xc.shape, args, [
+        n.needsInputGrad(0),
+        n.needsInputGrad(1),
+        n.needsInputGrad(2),
+      ]);
+      let gxt: Tensor | null = null;
+      if (gx !== null) {
+        // a negative pad narrowed the input: its cut ends get no gradient
+        let full = gx;
+        if (a.pad < 0) {
+          const edge = [gx.shape[0], gx.shape[1], -a.pad];
+          const z = zeros(edge, { dtype: gx.dtype });
+          full = cat([z, gx, z], 2);
+        }
+        gxt = full.permute([2, 0, 1]);
+      }
+      return [gxt, gw === null ? null : gw.permute([2, 1, 0]), gb];
     },
-  ],
-});
+    // bilinear: conv_tbc(dx, w, 0) + conv_tbc(x, dw, 0) + db
+    jvp: (
+      t: { self: Tensor | null; weight: Tensor | null; bias: Tensor | null },
+      p: { self: Tensor; weight: Tensor; bias: Tensor },
+      out: Tensor,
+      a: { pad: number },
+    ) => {
+      const zb = zeros([out.shape[2]], { dtype: out.dtype });
+      let r: Tensor | null = null;
+      if (t.self !== null) r = convTbc(t.self, p.weight, zb, a.pad);
+      if (t.weight !== null) {
+        const term = convTbc(p.self, t.weight, zb, a.pad);
+        r = r === null ? term : r.add(term);
+      }
+      if (t.bias !== null) r = r === null ? t.bias.expand(out.shape) : r.add(t.bias);
+      return r;
+    },
+  },
+);
+
+for (const ns of ["torch", "nn.functional"] as const) {
+  defineOp({
+    name: "conv_tbc",
+    namespace: ns,
+    variants: ["function"],
+    doc: "conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).",
+    example: `${ns === "torch" ? "torch" : "F"}.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])`,
+    overloads: [{ schema: CONV_TBC_SCHEMA, forward: convTbcOp }],
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // normalisation
