@@ -22,7 +22,7 @@ import { randUniform } from "../../ops/distributions.js";
 import { alloc, scalarTypeName } from "../../ops/core.js";
 import { isGradEnabled } from "../../autograd/grad-mode.js";
 import { hasTangent } from "../../autograd/forward-ad.js";
-import { indexError, runtimeError, typeError, valueError } from "../../errors.js";
+import { indexError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, type Namespace } from "../define.js";
 
 /** C++'s integer division (truncating towards zero). */
@@ -567,30 +567,16 @@ for (const ns of BOTH) {
 // adaptive pooling
 
 /**
- * F.adaptive_*_pool2d/3d's _list_with_default: an int passes as it is (ATen repeats it); in a
- * list None takes the input's size (the list needs fewer dims than the input).
+ * F.adaptive_*_pool2d/3d's _list_with_default: None takes the input's size (the list needs
+ * fewer dims than the input). PyTorch skips this check for a single int, which the binder has
+ * already made a list: such a call on an input with too few dims gets this ValueError instead
+ * of ATen's RuntimeError.
  */
-function listWithDefault(
-  input: Tensor,
-  outputSize: number | readonly (number | null)[],
-  k: number,
-): number[] {
-  if (typeof outputSize === "number") return new Array<number>(k).fill(outputSize);
+function listWithDefault(input: Tensor, outputSize: readonly (number | null)[]): number[] {
   if (input.dim() <= outputSize.length)
     throw valueError(`Input dimension should be at least ${outputSize.length + 1}`);
   const nd = input.dim();
   return outputSize.map((v, i) => v ?? input.shape[nd - outputSize.length + i]);
-}
-
-/**
- * An untyped output size: an int, or a list of ints and Nones (the TypeError PyTorch's builtin
- * raises for anything else).
- */
-function checkSize(fn: string, v: unknown): number | (number | null)[] {
-  const isInt = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x);
-  if (isInt(v)) return v;
-  if (Array.isArray(v) && v.every((x) => x === null || isInt(x))) return v as (number | null)[];
-  throw typeError(`${fn}(): argument 'output_size' must be tuple of ints, not ${typeof v}`);
 }
 
 /** adaptive_avg_pool2d / 3d's checks of the output size (after Python's None filling). */
@@ -617,9 +603,6 @@ for (const k of [2, 3] as const) {
     name,
     namespace: "nn.functional",
     python: true,
-    // an int and a list differ (_list_with_default checks only a list against the input)
-    untyped: ["output_size"],
-    tsTypes: { output_size: "number | readonly (number | null)[]" },
     variants: ["function"],
     doc: `${name}(x, output_size): average pooling to a fixed output size (None keeps that input size).`,
     example:
@@ -629,8 +612,8 @@ for (const k of [2, 3] as const) {
     overloads: [
       {
         schema: `${name}(Tensor input, SymInt?[${k}] output_size) -> Tensor`,
-        forward: (input: Tensor, outputSize: number | (number | null)[]) =>
-          adaptiveAvgPool(k, input, listWithDefault(input, checkSize(name, outputSize), k)),
+        forward: (input: Tensor, outputSize: (number | null)[]) =>
+          adaptiveAvgPool(k, input, listWithDefault(input, outputSize)),
       },
     ],
   });
@@ -701,18 +684,10 @@ function adaptiveMaxPool1d(self: Tensor, outputSize: number[]): [Tensor, Tensor]
 for (const k of [1, 2, 3] as const) {
   const name = `adaptive_max_pool${k}d`;
   const sizeType = k === 1 ? "int[1]" : `SymInt?[${k}]`;
-  const run = (input: Tensor, outputSize: number | (number | null)[]): [Tensor, Tensor] =>
+  const run = (input: Tensor, outputSize: (number | null)[]): [Tensor, Tensor] =>
     k === 1
       ? adaptiveMaxPool1d(input, outputSize as number[])
-      : adaptiveMaxPool(k, input, listWithDefault(input, checkSize(name, outputSize), k));
-  const untyped =
-    k === 1
-      ? {}
-      : {
-          // an int and a list differ (_list_with_default checks only a list)
-          untyped: ["output_size"],
-          tsTypes: { output_size: "number | readonly (number | null)[]" },
-        };
+      : adaptiveMaxPool(k, input, listWithDefault(input, outputSize));
   const ex =
     k === 1
       ? "F.adaptiveMaxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3, 4]])"
@@ -723,18 +698,13 @@ for (const k of [1, 2, 3] as const) {
     name,
     namespace: "nn.functional",
     python: { flag: "return_indices", ifTrue: `${name}_with_indices`, ifFalse: `_${name}` },
-    ...untyped,
     variants: ["function"],
     doc: `${name}(x, output_size): max pooling to a fixed output size${k > 1 ? " (None keeps that input size)" : ""}; \`[values, indices]\` with \`return_indices\`.`,
     example: ex.replace("tensor([[3, 4]])", "tensor([[3., 4.]])"),
     overloads: [
       {
         schema: `${name}(Tensor input, ${sizeType} output_size, bool return_indices=False) -> Tensor`,
-        forward: (
-          input: Tensor,
-          outputSize: number | (number | null)[],
-          returnIndices: boolean,
-        ) => {
+        forward: (input: Tensor, outputSize: (number | null)[], returnIndices: boolean) => {
           const r = run(input, outputSize);
           return returnIndices ? r : r[0];
         },
@@ -745,14 +715,13 @@ for (const k of [1, 2, 3] as const) {
     name: `${name}_with_indices`,
     namespace: "nn.functional",
     python: true,
-    ...untyped,
     variants: ["function"],
     doc: `${name}_with_indices(x, output_size): \`[values, indices]\` of adaptive max pooling.`,
     example: `F.${k === 1 ? "adaptiveMaxPool1dWithIndices(torch.tensor([[1., 3, 2, 4]]), 2)[1] // tensor([[1, 3]])" : k === 2 ? "adaptiveMaxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 1)[1] // tensor([[[3]]])" : "adaptiveMaxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 1)[1] // tensor([[[[7]]]])"}`,
     overloads: [
       {
         schema: `${name}_with_indices(Tensor input, ${sizeType} output_size, bool return_indices=False) -> (Tensor, Tensor)`,
-        forward: (input: Tensor, outputSize: number | (number | null)[]) => run(input, outputSize),
+        forward: (input: Tensor, outputSize: (number | null)[]) => run(input, outputSize),
       },
     ],
   });
