@@ -371,8 +371,8 @@ Napi::Value channelSum(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
-Napi::Value maxPool2d(const Napi::CallbackInfo& info) {
-  args::maxPool2d x;
+Napi::Value maxPool(const Napi::CallbackInfo& info) {
+  args::maxPool x;
   const char* fn = x.name;
   if (!argFloat(info, 0, fn, &x.x) ||
       !argInt(info, 1, fn, &x.xOff) ||
@@ -385,8 +385,8 @@ Napi::Value maxPool2d(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
-Napi::Value maxPool2dBackward(const Napi::CallbackInfo& info) {
-  args::maxPool2dBackward x;
+Napi::Value maxPoolBackward(const Napi::CallbackInfo& info) {
+  args::maxPoolBackward x;
   const char* fn = x.name;
   if (!argFloat(info, 0, fn, &x.gOut) ||
       !argF64(info, 1, fn, &x.indices) ||
@@ -399,8 +399,8 @@ Napi::Value maxPool2dBackward(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
-Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
-  args::avgPool2d x;
+Napi::Value avgPool(const Napi::CallbackInfo& info) {
+  args::avgPool x;
   const char* fn = x.name;
   if (!argFloat(info, 0, fn, &x.src) ||
       !argInt(info, 1, fn, &x.srcOff) ||
@@ -415,18 +415,20 @@ Napi::Value avgPool2d(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
-Napi::Value adaptiveAvgPool2d(const Napi::CallbackInfo& info) {
-  args::adaptiveAvgPool2d x;
+Napi::Value adaptiveAvgPool(const Napi::CallbackInfo& info) {
+  args::adaptiveAvgPool x;
   const char* fn = x.name;
   if (!argFloat(info, 0, fn, &x.src) ||
       !argInt(info, 1, fn, &x.srcOff) ||
       !argInt(info, 2, fn, &x.planes) ||
-      !argInt(info, 3, fn, &x.h) ||
-      !argInt(info, 4, fn, &x.w) ||
-      !argInt(info, 5, fn, &x.oh) ||
-      !argInt(info, 6, fn, &x.ow) ||
-      !argFloat(info, 7, fn, &x.dst) ||
-      !argInt(info, 8, fn, &x.backward) ||
+      !argInt(info, 3, fn, &x.d) ||
+      !argInt(info, 4, fn, &x.h) ||
+      !argInt(info, 5, fn, &x.w) ||
+      !argInt(info, 6, fn, &x.od) ||
+      !argInt(info, 7, fn, &x.oh) ||
+      !argInt(info, 8, fn, &x.ow) ||
+      !argFloat(info, 9, fn, &x.dst) ||
+      !argInt(info, 10, fn, &x.backward) ||
       !oneFloatType(info, fn, {&x.src, &x.dst}))
     return info.Env().Undefined();
   return run(info, x);
@@ -575,10 +577,10 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dDirect", Napi::Function::New(env, conv2dDirect, "conv2dDirect"));
   exports.Set("convWeightGrad", Napi::Function::New(env, convWeightGrad, "convWeightGrad"));
   exports.Set("channelSum", Napi::Function::New(env, channelSum, "channelSum"));
-  exports.Set("maxPool2d", Napi::Function::New(env, maxPool2d, "maxPool2d"));
-  exports.Set("maxPool2dBackward", Napi::Function::New(env, maxPool2dBackward, "maxPool2dBackward"));
-  exports.Set("avgPool2d", Napi::Function::New(env, avgPool2d, "avgPool2d"));
-  exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, adaptiveAvgPool2d, "adaptiveAvgPool2d"));
+  exports.Set("maxPool", Napi::Function::New(env, maxPool, "maxPool"));
+  exports.Set("maxPoolBackward", Napi::Function::New(env, maxPoolBackward, "maxPoolBackward"));
+  exports.Set("avgPool", Napi::Function::New(env, avgPool, "avgPool"));
+  exports.Set("adaptiveAvgPool", Napi::Function::New(env, adaptiveAvgPool, "adaptiveAvgPool"));
   exports.Set("sortRows", Napi::Function::New(env, sortRows, "sortRows"));
   exports.Set("topkRows", Napi::Function::New(env, topkRows, "topkRows"));
   exports.Set("sgdStep", Napi::Function::New(env, sgdStep, "sgdStep"));

@@ -538,9 +538,9 @@ struct channelSum {
   Arr out;
 };
 
-// maxPool2d(x, xOff, planes, geo, out, indices): native/pooling.cc
-struct maxPool2d {
-  static constexpr const char* name = "maxPool2d";
+// maxPool(x, xOff, planes, geo, out, indices): native/pooling.cc
+struct maxPool {
+  static constexpr const char* name = "maxPool";
   Arr x;
   Index xOff = 0;
   Index planes = 0;
@@ -549,9 +549,9 @@ struct maxPool2d {
   Arr indices;
 };
 
-// maxPool2dBackward(gOut, indices, planes, inSize, outSize, out): native/pooling.cc
-struct maxPool2dBackward {
-  static constexpr const char* name = "maxPool2dBackward";
+// maxPoolBackward(gOut, indices, planes, inSize, outSize, out): native/pooling.cc
+struct maxPoolBackward {
+  static constexpr const char* name = "maxPoolBackward";
   Arr gOut;
   Arr indices;
   Index planes = 0;
@@ -560,9 +560,9 @@ struct maxPool2dBackward {
   Arr out;
 };
 
-// avgPool2d(src, srcOff, planes, geo, countIncludePad, divisorOverride, dst, backward): native/pooling.cc
-struct avgPool2d {
-  static constexpr const char* name = "avgPool2d";
+// avgPool(src, srcOff, planes, geo, countIncludePad, divisorOverride, dst, backward): native/pooling.cc
+struct avgPool {
+  static constexpr const char* name = "avgPool";
   Arr src;
   Index srcOff = 0;
   Index planes = 0;
@@ -573,14 +573,16 @@ struct avgPool2d {
   Index backward = 0;
 };
 
-// adaptiveAvgPool2d(src, srcOff, planes, h, w, oh, ow, dst, backward): native/pooling.cc
-struct adaptiveAvgPool2d {
-  static constexpr const char* name = "adaptiveAvgPool2d";
+// adaptiveAvgPool(src, srcOff, planes, d, h, w, od, oh, ow, dst, backward): native/pooling.cc
+struct adaptiveAvgPool {
+  static constexpr const char* name = "adaptiveAvgPool";
   Arr src;
   Index srcOff = 0;
   Index planes = 0;
+  Index d = 0;
   Index h = 0;
   Index w = 0;
+  Index od = 0;
   Index oh = 0;
   Index ow = 0;
   Arr dst;
@@ -712,10 +714,10 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::addChannelBias& arg)
 Napi::Value run(const Napi::CallbackInfo& info, const args::conv2dDirect& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::convWeightGrad& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::channelSum& arg);
-Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2d& arg);
-Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2dBackward& arg);
-Napi::Value run(const Napi::CallbackInfo& info, const args::avgPool2d& arg);
-Napi::Value run(const Napi::CallbackInfo& info, const args::adaptiveAvgPool2d& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::maxPoolBackward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::avgPool& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::adaptiveAvgPool& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sortRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::topkRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg);

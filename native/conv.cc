@@ -39,31 +39,39 @@ std::vector<Index> columnRanges(const Geo& g) {
 // ---------------------------------------------------------------------------------------------
 // im2col / col2im (twins: conv.ts im2col, col2im)
 
-// cols[(ci*kh + i)*kw + j][y*ow + x] = x[ci, y*sh + i*dh - ph, x*sw + j*dw - pw] (0 outside).
+// cols[((ci*kd + a)*kh + i)*kw + j][(z*oh + y)*ow + x] =
+//   x[ci, z*sd + a*dd - pd, y*sh + i*dh - ph, x*sw + j*dw - pw] (0 outside); 2-D: kd = od = 1.
 template <typename T>
 void im2colRows(const T* x, const Geo& g, T* cols, Index r0, Index r1) {
-  const Index L = g.oh * g.ow;
-  const Index KK = g.kh * g.kw;
+  const Index P = g.oh * g.ow, L = g.od * P;
+  const Index KK = g.kh * g.kw, KKK = g.kd * KK;
   for (Index row = r0; row < r1; row++) {
-    const Index ci = row / KK, i = (row % KK) / g.kw, j = row % g.kw;
-    const T* plane = x + ci * g.h * g.w;
-    const Index di = i * g.dh - g.ph, dj = j * g.dw - g.pw;
+    const Index ci = row / KKK, a = (row % KKK) / KK, i = (row % KK) / g.kw, j = row % g.kw;
+    const Index di = i * g.dh - g.ph, dj = j * g.dw - g.pw, da = a * g.dd - g.pd;
     Index xa, xb;
     validRange(dj, g.sw, g.w, g.ow, &xa, &xb);
-    T* base = cols + row * L;
-    for (Index y = 0; y < g.oh; y++) {
-      T* o = base + y * g.ow;
-      const Index iy = y * g.sh + di;
-      if (iy < 0 || iy >= g.h) {
-        std::fill(o, o + g.ow, T(0));
+    for (Index z = 0; z < g.od; z++) {
+      T* base = cols + row * L + z * P;
+      const Index iz = z * g.sd + da;
+      if (iz < 0 || iz >= g.d) {
+        std::fill(base, base + P, T(0));
         continue;
       }
-      const T* r = plane + iy * g.w + dj;
-      std::fill(o, o + xa, T(0));
-      if (g.sw == 1) std::memcpy(o + xa, r + xa, size_t(xb - xa) * sizeof(T));
-      else
-        for (Index xx = xa; xx < xb; xx++) o[xx] = r[xx * g.sw];
-      std::fill(o + xb, o + g.ow, T(0));
+      const T* plane = x + (ci * g.d + iz) * g.h * g.w;
+      for (Index y = 0; y < g.oh; y++) {
+        T* o = base + y * g.ow;
+        const Index iy = y * g.sh + di;
+        if (iy < 0 || iy >= g.h) {
+          std::fill(o, o + g.ow, T(0));
+          continue;
+        }
+        const T* r = plane + iy * g.w + dj;
+        std::fill(o, o + xa, T(0));
+        if (g.sw == 1) std::memcpy(o + xa, r + xa, size_t(xb - xa) * sizeof(T));
+        else
+          for (Index xx = xa; xx < xb; xx++) o[xx] = r[xx * g.sw];
+        std::fill(o + xb, o + g.ow, T(0));
+      }
     }
   }
 }
@@ -71,21 +79,28 @@ void im2colRows(const T* x, const Geo& g, T* cols, Index r0, Index r1) {
 // out[ci] += the entries of cols read from it (the adjoint of im2col), channels [c0, c1).
 template <typename T>
 void col2imChannels(const T* cols, const Geo& g, T* out, Index c0, Index c1) {
-  const Index L = g.oh * g.ow;
+  const Index P = g.oh * g.ow, L = g.od * P;
   for (Index ci = c0; ci < c1; ci++) {
-    T* plane = out + ci * g.h * g.w;
-    for (Index i = 0; i < g.kh; i++) {
-      for (Index j = 0; j < g.kw; j++) {
-        const Index row = (ci * g.kh + i) * g.kw + j;
-        const Index di = i * g.dh - g.ph, dj = j * g.dw - g.pw;
-        Index xa, xb;
-        validRange(dj, g.sw, g.w, g.ow, &xa, &xb);
-        for (Index y = 0; y < g.oh; y++) {
-          const Index iy = y * g.sh + di;
-          if (iy < 0 || iy >= g.h) continue;
-          const T* c = cols + row * L + y * g.ow;
-          T* r = plane + iy * g.w + dj;
-          for (Index xx = xa; xx < xb; xx++) r[xx * g.sw] += c[xx];
+    for (Index a = 0; a < g.kd; a++) {
+      const Index da = a * g.dd - g.pd;
+      for (Index i = 0; i < g.kh; i++) {
+        for (Index j = 0; j < g.kw; j++) {
+          const Index row = ((ci * g.kd + a) * g.kh + i) * g.kw + j;
+          const Index di = i * g.dh - g.ph, dj = j * g.dw - g.pw;
+          Index xa, xb;
+          validRange(dj, g.sw, g.w, g.ow, &xa, &xb);
+          for (Index z = 0; z < g.od; z++) {
+            const Index iz = z * g.sd + da;
+            if (iz < 0 || iz >= g.d) continue;
+            T* plane = out + (ci * g.d + iz) * g.h * g.w;
+            for (Index y = 0; y < g.oh; y++) {
+              const Index iy = y * g.sh + di;
+              if (iy < 0 || iy >= g.h) continue;
+              const T* c = cols + row * L + z * P + y * g.ow;
+              T* r = plane + iy * g.w + dj;
+              for (Index xx = xa; xx < xb; xx++) r[xx * g.sw] += c[xx];
+            }
+          }
         }
       }
     }
@@ -359,12 +374,12 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::im2col& arg) {
   const Arr &x = arg.x, &cols = arg.cols;
   const Index xOff = arg.xOff, c = arg.c;
   const Geo& g = arg.geo;
-  if (!need(info, fn, c >= 0 && c < kMaxDim && fits(x.len, xOff, double(c) * g.h * g.w),
+  if (!need(info, fn, c >= 0 && c < kMaxDim && fits(x.len, xOff, double(c) * g.inVol()),
             "input out of bounds") ||
-      !need(info, fn, fits(cols.len, 0, double(c) * g.kh * g.kw * g.oh * g.ow),
+      !need(info, fn, fits(cols.len, 0, double(c) * g.kd * g.kh * g.kw * g.outVol()),
             "cols out of bounds"))
     return info.Env().Undefined();
-  const Index rows = c * g.kh * g.kw, L = g.oh * g.ow;
+  const Index rows = c * g.kd * g.kh * g.kw, L = g.outVol();
   // a copy: two threads only pay off for large matrices (measured: 1 MB of cols)
   const Index minRows = std::max<Index>(1, (Index(1) << 18) / std::max<Index>(L, 1));
   parallelFor(
@@ -386,12 +401,14 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::col2im& arg) {
   const Arr &cols = arg.cols, &out = arg.out;
   const Index c = arg.c, outOff = arg.outOff;
   const Geo& g = arg.geo;
-  const Index L = g.oh * g.ow;
-  if (!need(info, fn, c >= 0 && c < kMaxDim && fits(cols.len, 0, double(c) * g.kh * g.kw * L),
+  const Index L = g.outVol();
+  if (!need(info, fn,
+            c >= 0 && c < kMaxDim && fits(cols.len, 0, double(c) * g.kd * g.kh * g.kw * L),
             "cols out of bounds") ||
-      !need(info, fn, fits(out.len, outOff, double(c) * g.h * g.w), "output out of bounds"))
+      !need(info, fn, fits(out.len, outOff, double(c) * g.inVol()), "output out of bounds"))
     return info.Env().Undefined();
-  const Index minC = std::max<Index>(1, (Index(1) << 18) / std::max<Index>(g.kh * g.kw * L, 1));
+  const Index minC =
+      std::max<Index>(1, (Index(1) << 18) / std::max<Index>(g.kd * g.kh * g.kw * L, 1));
   parallelFor(
       c, minC,
       [&](Index lo, Index hi) {
@@ -437,7 +454,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::conv2dDirect& arg) {
   const Arr &x = arg.x, &w = arg.w, &bias = arg.bias, &out = arg.out;
   const Index xOff = arg.xOff, wOff = arg.wOff, biasOff = arg.biasOff;
   const Geo& g = arg.geo;
-  if (!need(info, fn, wholeWindows(g), "output size does not match the window geometry"))
+  if (!need(info, fn, wholeWindows(g), "output size does not match the window geometry") ||
+      !need(info, fn, g.planar(), "a 2-D window is needed"))
     return env.Undefined();
   const ConvShape cs{arg.N, arg.C, arg.O, arg.G};
   if (!need(info, fn,
@@ -508,7 +526,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::convWeightGrad& arg)
   const Index lhsOff = arg.lhsOff, rhsOff = arg.rhsOff;
   const Index N = arg.N, lhsC = arg.lhsC, rhsC = arg.rhsC, G = arg.G;
   const Geo& g = arg.geo;
-  if (!need(info, fn, wholeWindows(g), "output size does not match the window geometry"))
+  if (!need(info, fn, wholeWindows(g), "output size does not match the window geometry") ||
+      !need(info, fn, g.planar(), "a 2-D window is needed"))
     return env.Undefined();
   if (!need(info, fn,
             N >= 0 && lhsC >= 1 && rhsC >= 1 && G >= 1 && lhsC % G == 0 && rhsC % G == 0 &&

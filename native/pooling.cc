@@ -1,4 +1,4 @@
-// tensorgrad native backend: 2-D pooling (max with indices, average, adaptive average; forward
+// tensorgrad native backend: 2-D and 3-D pooling (max with indices, average, adaptive average; forward
 // and backward), the twins of src/backend/pooling.ts (tested against them in
 // test/native-nn.test.ts). Windows: window.h.
 #include <cmath>
@@ -25,25 +25,36 @@ namespace {
 // in row-major order, a tap wins when it is greater than the best so far or NaN (so the last
 // NaN wins); indices are the flat position iy*w + ix in the plane (stored as doubles: int64).
 
-struct Window {
-  Index y0, y1;  // rows [y0, y1) step dh, inside the input
-};
+// 3-D: depth taps outermost (z0, z1 step dd), the index the flat position (iz*h + iy)*w + ix in
+// the volume; a 2-D window is one plane deep.
+
+// The taps [t0, t1) step dil of output o along a dim of `size` (window from o*st - pad).
+inline void tapRange(Index o, Index st, Index pad, Index k, Index dil, Index size, Index* t0,
+                     Index* t1) {
+  Index a = o * st - pad;
+  *t1 = std::min(a + (k - 1) * dil + 1, size);
+  while (a < 0) a += dil;
+  *t0 = a;
+}
 
 template <typename T>
-void maxPoolScalarCell(const T* plane, const Geo& g, Index y0, Index y1, Index xx, T* out,
-                       double* idx) {
+void maxPoolScalarCell(const T* vol, const Geo& g, Index z0, Index z1, Index y0, Index y1,
+                       Index xx, T* out, double* idx) {
   Index x0 = xx * g.sw - g.pw;
   const Index x1 = std::min(x0 + (g.kw - 1) * g.dw + 1, g.w);
   while (x0 < 0) x0 += g.dw;
   T best = -INFINITY;
-  Index bestIdx = y0 * g.w + x0;
-  for (Index iy = y0; iy < y1; iy += g.dh) {
-    const T* r = plane + iy * g.w;
-    for (Index ix = x0; ix < x1; ix += g.dw) {
-      const T v = r[ix];
-      if (v > best || v != v) {
-        best = v;
-        bestIdx = iy * g.w + ix;
+  Index bestIdx = (z0 * g.h + y0) * g.w + x0;
+  for (Index iz = z0; iz < z1; iz += g.dd) {
+    for (Index iy = y0; iy < y1; iy += g.dh) {
+      const Index rowAt = (iz * g.h + iy) * g.w;
+      const T* r = vol + rowAt;
+      for (Index ix = x0; ix < x1; ix += g.dw) {
+        const T v = r[ix];
+        if (v > best || v != v) {
+          best = v;
+          bestIdx = rowAt + ix;
+        }
       }
     }
   }
@@ -53,16 +64,19 @@ void maxPoolScalarCell(const T* plane, const Geo& g, Index y0, Index y1, Index x
 
 template <typename T>
 void maxPoolPlanes(const T* x, const Geo& g, T* out, double* idx, Index p0, Index p1) {
-  const Index L = g.oh * g.ow;
+  const Index L = g.outVol();
   for (Index p = p0; p < p1; p++) {
-    const T* plane = x + p * g.h * g.w;
-    for (Index y = 0; y < g.oh; y++) {
-      Index y0 = y * g.sh - g.ph;
-      const Index y1 = std::min(y0 + (g.kh - 1) * g.dh + 1, g.h);
-      while (y0 < 0) y0 += g.dh;
-      const Index o = p * L + y * g.ow;
-      for (Index xx = 0; xx < g.ow; xx++)
-        maxPoolScalarCell(plane, g, y0, y1, xx, out + o + xx, idx + o + xx);
+    const T* vol = x + p * g.inVol();
+    for (Index z = 0; z < g.od; z++) {
+      Index z0, z1;
+      tapRange(z, g.sd, g.pd, g.kd, g.dd, g.d, &z0, &z1);
+      for (Index y = 0; y < g.oh; y++) {
+        Index y0, y1;
+        tapRange(y, g.sh, g.ph, g.kh, g.dh, g.h, &y0, &y1);
+        const Index o = p * L + (z * g.oh + y) * g.ow;
+        for (Index xx = 0; xx < g.ow; xx++)
+          maxPoolScalarCell(vol, g, z0, z1, y0, y1, xx, out + o + xx, idx + o + xx);
+      }
     }
   }
 }
@@ -88,7 +102,7 @@ __attribute__((target("avx2,fma"))) inline __m256 tap8(const float* plane, Index
 __attribute__((target("avx2,fma"))) void maxPoolPlanesAvx2(const float* x, const Geo& g,
                                                             float* out, double* idx, Index p0,
                                                             Index p1) {
-  const Index L = g.oh * g.ow;
+  const Index L = g.outVol();
   // interior columns [xa, xb); with sw = 2 the deinterleave reads 15 elements past the first
   // tap of a block, so a block must also end inside the row
   const Index xa = std::min(g.ow, (g.pw + g.sw - 1) / g.sw);
@@ -98,20 +112,22 @@ __attribute__((target("avx2,fma"))) void maxPoolPlanesAvx2(const float* x, const
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i laneStride = _mm256_mullo_epi32(lane, _mm256_set1_epi32(int(g.sw)));
   for (Index p = p0; p < p1; p++) {
-    const float* plane = x + p * g.h * g.w;
-    for (Index y = 0; y < g.oh; y++) {
-      Index y0 = y * g.sh - g.ph;
-      const Index y1 = std::min(y0 + (g.kh - 1) * g.dh + 1, g.h);
-      while (y0 < 0) y0 += g.dh;
-      const Index o = p * L + y * g.ow;
+    const float* plane = x + p * g.inVol();
+    for (Index zy = 0; zy < g.od * g.oh; zy++) {
+      const Index z = zy / g.oh, y = zy % g.oh;
+      Index z0, z1, y0, y1;
+      tapRange(z, g.sd, g.pd, g.kd, g.dd, g.d, &z0, &z1);
+      tapRange(y, g.sh, g.ph, g.kh, g.dh, g.h, &y0, &y1);
+      const Index o = p * L + zy * g.ow;
       auto block = [&](Index xx) {
         const Index c0 = xx * g.sw - g.pw;  // column of the first window's first tap
         const __m256i col = _mm256_add_epi32(laneStride, _mm256_set1_epi32(int(c0)));
         __m256 best = _mm256_set1_ps(-INFINITY);
-        __m256i bestIdx = _mm256_add_epi32(col, _mm256_set1_epi32(int(y0 * g.w)));
+        __m256i bestIdx = _mm256_add_epi32(col, _mm256_set1_epi32(int((z0 * g.h + y0) * g.w)));
+        for (Index iz = z0; iz < z1; iz += g.dd)
         for (Index iy = y0; iy < y1; iy += g.dh) {
           for (Index j = 0; j < g.kw; j++) {
-            const Index base = iy * g.w + c0 + j * g.dw;
+            const Index base = (iz * g.h + iy) * g.w + c0 + j * g.dw;
             const __m256i at = _mm256_add_epi32(laneStride, _mm256_set1_epi32(int(base)));
             const __m256 v = tap8(plane, base, g.sw, at);
             const __m256 win = _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ),
@@ -127,7 +143,7 @@ __attribute__((target("avx2,fma"))) void maxPoolPlanesAvx2(const float* x, const
                          _mm256_cvtepi32_pd(_mm256_extracti128_si256(bestIdx, 1)));
       };
       for (Index xx = 0; xx < xa; xx++)
-        maxPoolScalarCell(plane, g, y0, y1, xx, out + o + xx, idx + o + xx);
+        maxPoolScalarCell(plane, g, z0, z1, y0, y1, xx, out + o + xx, idx + o + xx);
       Index xx = xa;
       for (; xx + 8 <= xb; xx += 8) block(xx);
       if (xx < xb && xb - xa >= 8) {
@@ -135,7 +151,7 @@ __attribute__((target("avx2,fma"))) void maxPoolPlanesAvx2(const float* x, const
         xx = xb;
       }
       for (; xx < g.ow; xx++)
-        maxPoolScalarCell(plane, g, y0, y1, xx, out + o + xx, idx + o + xx);
+        maxPoolScalarCell(plane, g, z0, z1, y0, y1, xx, out + o + xx, idx + o + xx);
     }
   }
 }
@@ -147,44 +163,56 @@ __attribute__((target("avx2,fma"))) void maxPoolPlanesAvx2(const float* x, const
 // formed in double and rounded once at the store, exactly as the TypeScript loops do, so the
 // results are bit-identical.
 
+// The clipped window [*a, *b) of output o along a dim of `size` (no dilation) and its length
+// clipped to the padded input only (count_include_pad's count).
+inline Index avgRange(Index o, Index st, Index pad, Index k, Index size, Index* a, Index* b) {
+  Index lo = o * st - pad;
+  Index hi = std::min(lo + k, size + pad);
+  const Index padded = hi - lo;
+  *a = std::max<Index>(lo, 0);
+  *b = std::min(hi, size);
+  return padded;
+}
+
 template <typename T>
 void avgPoolPlanes(const T* src, const Geo& g, bool includePad, Index divisorOverride, T* dst,
                    bool backward, Index p0, Index p1) {
+  const Index HW = g.h * g.w;
   for (Index p = p0; p < p1; p++) {
-    const Index plane = p * g.h * g.w, obase = p * g.oh * g.ow;
-    for (Index y = 0; y < g.oh; y++) {
-      Index y0 = y * g.sh - g.ph;
-      Index y1 = std::min(y0 + g.kh, g.h + g.ph);
-      const Index poolH = y1 - y0;
-      y0 = std::max<Index>(y0, 0);
-      y1 = std::min(y1, g.h);
-      for (Index xx = 0; xx < g.ow; xx++) {
-        Index x0 = xx * g.sw - g.pw;
-        Index x1 = std::min(x0 + g.kw, g.w + g.pw);
-        const Index poolSize = poolH * (x1 - x0);
-        x0 = std::max<Index>(x0, 0);
-        x1 = std::min(x1, g.w);
-        const Index oi = obase + y * g.ow + xx;
-        if (y0 >= y1 || x0 >= x1) {
-          if (!backward) dst[oi] = 0;
-          continue;
-        }
-        const double div = divisorOverride != 0 ? double(divisorOverride)
-                           : includePad         ? double(poolSize)
-                                                : double((y1 - y0) * (x1 - x0));
-        if (backward) {
-          const double gv = double(src[oi]) / div;
-          for (Index iy = y0; iy < y1; iy++) {
-            T* r = dst + plane + iy * g.w;
-            for (Index ix = x0; ix < x1; ix++) r[ix] = T(double(r[ix]) + gv);
+    const Index vol = p * g.inVol(), obase = p * g.outVol();
+    for (Index z = 0; z < g.od; z++) {
+      Index z0, z1;
+      const Index poolD = avgRange(z, g.sd, g.pd, g.kd, g.d, &z0, &z1);
+      for (Index y = 0; y < g.oh; y++) {
+        Index y0, y1;
+        const Index poolH = avgRange(y, g.sh, g.ph, g.kh, g.h, &y0, &y1);
+        for (Index xx = 0; xx < g.ow; xx++) {
+          Index x0, x1;
+          const Index poolW = avgRange(xx, g.sw, g.pw, g.kw, g.w, &x0, &x1);
+          const Index oi = obase + (z * g.oh + y) * g.ow + xx;
+          if (z0 >= z1 || y0 >= y1 || x0 >= x1) {
+            if (!backward) dst[oi] = 0;
+            continue;
           }
-        } else {
-          double s = 0;
-          for (Index iy = y0; iy < y1; iy++) {
-            const T* r = src + plane + iy * g.w;
-            for (Index ix = x0; ix < x1; ix++) s += double(r[ix]);
+          const double div = divisorOverride != 0 ? double(divisorOverride)
+                             : includePad ? double(poolD * poolH * poolW)
+                                          : double((z1 - z0) * (y1 - y0) * (x1 - x0));
+          if (backward) {
+            const double gv = double(src[oi]) / div;
+            for (Index iz = z0; iz < z1; iz++)
+              for (Index iy = y0; iy < y1; iy++) {
+                T* r = dst + vol + iz * HW + iy * g.w;
+                for (Index ix = x0; ix < x1; ix++) r[ix] = T(double(r[ix]) + gv);
+              }
+          } else {
+            double s = 0;
+            for (Index iz = z0; iz < z1; iz++)
+              for (Index iy = y0; iy < y1; iy++) {
+                const T* r = src + vol + iz * HW + iy * g.w;
+                for (Index ix = x0; ix < x1; ix++) s += double(r[ix]);
+              }
+            dst[oi] = T(s / div);
           }
-          dst[oi] = T(s / div);
         }
       }
     }
@@ -197,29 +225,34 @@ inline Index startIndex(Index a, Index b, Index c) { return (a * c) / b; }
 inline Index endIndex(Index a, Index b, Index c) { return ((a + 1) * c + b - 1) / b; }
 
 template <typename T>
-void adaptivePlanes(const T* src, Index h, Index w, Index oh, Index ow, T* dst, bool backward,
-                    Index p0, Index p1) {
+void adaptivePlanes(const T* src, Index d, Index h, Index w, Index od, Index oh, Index ow, T* dst,
+                    bool backward, Index p0, Index p1) {
   for (Index p = p0; p < p1; p++) {
-    const Index plane = p * h * w, obase = p * oh * ow;
-    for (Index y = 0; y < oh; y++) {
-      const Index y0 = startIndex(y, oh, h), y1 = endIndex(y, oh, h);
-      for (Index xx = 0; xx < ow; xx++) {
-        const Index x0 = startIndex(xx, ow, w), x1 = endIndex(xx, ow, w);
-        const double count = double((y1 - y0) * (x1 - x0));
-        const Index oi = obase + y * ow + xx;
-        if (backward) {
-          const double gv = double(src[oi]) / count;
-          for (Index iy = y0; iy < y1; iy++) {
-            T* r = dst + plane + iy * w;
-            for (Index ix = x0; ix < x1; ix++) r[ix] = T(double(r[ix]) + gv);
+    const Index vol = p * d * h * w, obase = p * od * oh * ow;
+    for (Index z = 0; z < od; z++) {
+      const Index z0 = startIndex(z, od, d), z1 = endIndex(z, od, d);
+      for (Index y = 0; y < oh; y++) {
+        const Index y0 = startIndex(y, oh, h), y1 = endIndex(y, oh, h);
+        for (Index xx = 0; xx < ow; xx++) {
+          const Index x0 = startIndex(xx, ow, w), x1 = endIndex(xx, ow, w);
+          const double count = double((z1 - z0) * (y1 - y0) * (x1 - x0));
+          const Index oi = obase + (z * oh + y) * ow + xx;
+          if (backward) {
+            const double gv = double(src[oi]) / count;
+            for (Index iz = z0; iz < z1; iz++)
+              for (Index iy = y0; iy < y1; iy++) {
+                T* r = dst + vol + (iz * h + iy) * w;
+                for (Index ix = x0; ix < x1; ix++) r[ix] = T(double(r[ix]) + gv);
+              }
+          } else {
+            double s = 0;
+            for (Index iz = z0; iz < z1; iz++)
+              for (Index iy = y0; iy < y1; iy++) {
+                const T* r = src + vol + (iz * h + iy) * w;
+                for (Index ix = x0; ix < x1; ix++) s += double(r[ix]);
+              }
+            dst[oi] = T(s / count);
           }
-        } else {
-          double s = 0;
-          for (Index iy = y0; iy < y1; iy++) {
-            const T* r = src + plane + iy * w;
-            for (Index ix = x0; ix < x1; ix++) s += double(r[ix]);
-          }
-          dst[oi] = T(s / count);
         }
       }
     }
@@ -232,19 +265,19 @@ void adaptivePlanes(const T* src, Index h, Index w, Index oh, Index ow, T* dst, 
 // ---------------------------------------------------------------------------------------------
 // Bindings (arguments parsed by abi.gen.cc)
 
-Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2d& arg) {
+Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool& arg) {
   const char* fn = arg.name;
   const Arr &x = arg.x, &out = arg.out, &idx = arg.indices;
   const Index xOff = arg.xOff, planes = arg.planes;
   const Geo& g = arg.geo;
-  const Index L = g.oh * g.ow;
+  const Index L = g.outVol();
   if (!need(info, fn, planes >= 0 && planes < kMaxDim, "invalid plane count") ||
-      !need(info, fn, fits(x.len, xOff, double(planes) * g.h * g.w), "input out of bounds") ||
+      !need(info, fn, fits(x.len, xOff, double(planes) * g.inVol()), "input out of bounds") ||
       !need(info, fn, fits(out.len, 0, double(planes) * L) && fits(idx.len, 0, double(planes) * L),
             "output out of bounds"))
     return info.Env().Undefined();
   double* id = static_cast<double*>(idx.data);
-  const Index minPlanes = std::max<Index>(1, 32768 / std::max<Index>(g.h * g.w, 1));
+  const Index minPlanes = std::max<Index>(1, 32768 / std::max<Index>(g.inVol(), 1));
   parallelFor(
       planes, minPlanes,
       [&](Index lo, Index hi) {
@@ -268,7 +301,7 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2d& arg) {
 
 // out[p] = zeros, then out[p, indices[p, i]] += gOut[p, i]. Every index is checked to lie in
 // [0, inSize).
-Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2dBackward& arg) {
+Napi::Value run(const Napi::CallbackInfo& info, const args::maxPoolBackward& arg) {
   const char* fn = arg.name;
   Napi::Env env = info.Env();
   const Arr &gOut = arg.gOut, &idx = arg.indices, &out = arg.out;
@@ -315,18 +348,18 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool2dBackward& a
   return env.Undefined();
 }
 
-Napi::Value run(const Napi::CallbackInfo& info, const args::avgPool2d& arg) {
+Napi::Value run(const Napi::CallbackInfo& info, const args::avgPool& arg) {
   const char* fn = arg.name;
   const Arr &src = arg.src, &dst = arg.dst;
   const Index srcOff = arg.srcOff, planes = arg.planes, divisorOverride = arg.divisorOverride;
   const bool includePad = arg.countIncludePad != 0, backward = arg.backward != 0;
   const Geo& g = arg.geo;
-  const Index inN = planes * g.h * g.w, outN = planes * g.oh * g.ow;
+  const Index inN = planes * g.inVol(), outN = planes * g.outVol();
   if (!need(info, fn, planes >= 0 && planes < kMaxDim, "invalid plane count") ||
       !need(info, fn, fits(src.len, srcOff, backward ? outN : inN), "input out of bounds") ||
       !need(info, fn, fits(dst.len, 0, backward ? inN : outN), "output out of bounds"))
     return info.Env().Undefined();
-  const Index minPlanes = std::max<Index>(1, 32768 / std::max<Index>(g.h * g.w, 1));
+  const Index minPlanes = std::max<Index>(1, 32768 / std::max<Index>(g.inVol(), 1));
   parallelFor(
       planes, minPlanes,
       [&](Index lo, Index hi) {
@@ -341,30 +374,31 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::avgPool2d& arg) {
   return info.Env().Undefined();
 }
 
-Napi::Value run(const Napi::CallbackInfo& info, const args::adaptiveAvgPool2d& arg) {
+Napi::Value run(const Napi::CallbackInfo& info, const args::adaptiveAvgPool& arg) {
   const char* fn = arg.name;
   const Arr &src = arg.src, &dst = arg.dst;
   const Index srcOff = arg.srcOff, planes = arg.planes;
-  const Index h = arg.h, w = arg.w, oh = arg.oh, ow = arg.ow;
+  const Index d = arg.d, h = arg.h, w = arg.w, od = arg.od, oh = arg.oh, ow = arg.ow;
   const bool backward = arg.backward != 0;
   if (!need(info, fn,
-            planes >= 0 && planes < kMaxDim && h >= 1 && w >= 1 && oh >= 1 && ow >= 1 &&
-                h < kMaxDim && w < kMaxDim && oh < kMaxDim && ow < kMaxDim &&
-                h * w < kMaxDim && oh * ow < kMaxDim,
+            planes >= 0 && planes < kMaxDim && d >= 1 && h >= 1 && w >= 1 && od >= 1 &&
+                oh >= 1 && ow >= 1 && d < kMaxDim && h < kMaxDim && w < kMaxDim &&
+                od < kMaxDim && oh < kMaxDim && ow < kMaxDim &&
+                double(d) * h * w < double(kMaxDim) && double(od) * oh * ow < double(kMaxDim),
             "invalid sizes"))
     return info.Env().Undefined();
-  const Index inN = planes * h * w, outN = planes * oh * ow;
+  const Index inN = planes * d * h * w, outN = planes * od * oh * ow;
   if (!need(info, fn, fits(src.len, srcOff, backward ? outN : inN), "input out of bounds") ||
       !need(info, fn, fits(dst.len, 0, backward ? inN : outN), "output out of bounds"))
     return info.Env().Undefined();
   parallelFor(
-      planes, std::max<Index>(1, 32768 / (h * w)),
+      planes, std::max<Index>(1, 32768 / (d * h * w)),
       [&](Index lo, Index hi) {
         if (src.type == napi_float32_array)
-          adaptivePlanes(static_cast<const float*>(src.data) + srcOff, h, w, oh, ow,
+          adaptivePlanes(static_cast<const float*>(src.data) + srcOff, d, h, w, od, oh, ow,
                          static_cast<float*>(dst.data), backward, lo, hi);
         else
-          adaptivePlanes(static_cast<const double*>(src.data) + srcOff, h, w, oh, ow,
+          adaptivePlanes(static_cast<const double*>(src.data) + srcOff, d, h, w, od, oh, ow,
                          static_cast<double*>(dst.data), backward, lo, hi);
       },
       1);

@@ -1,8 +1,9 @@
-// tensorgrad native backend: 2-D sliding windows, shared by convolution (conv.cc) and pooling
-// (pooling.cc). A window's geometry comes from JavaScript as the array
-// [h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow] (input plane, kernel, stride, padding,
-// dilation, output plane; src/backend/window.ts), the `geo` argument kind of abi.ts. Images are
-// contiguous planes: a batch of planes of h*w elements.
+// tensorgrad native backend: sliding windows of up to three spatial dims, shared by convolution
+// (conv.cc) and pooling (pooling.cc). A window's geometry comes from JavaScript as the array
+// [h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, d, kd, sd, pd, dd, od] (input plane, kernel,
+// stride, padding, dilation, output plane, then the same for depth; src/backend/window.ts), the
+// `geo` argument kind of abi.ts. A 2-D window is the depth-1 case. Images are contiguous
+// volumes: a batch of volumes of d*h*w elements.
 #pragma once
 
 #include "common.h"
@@ -11,6 +12,12 @@ namespace tg {
 
 struct Geo {
   Index h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+  Index d, kd, sd, pd, dd, od;
+  // elements of an input and of an output volume
+  Index inVol() const { return d * h * w; }
+  Index outVol() const { return od * oh * ow; }
+  // one plane deep: what the 2-D-only kernels (the direct convolution) accept
+  bool planar() const { return d == 1 && kd == 1 && od == 1 && pd == 0; }
 };
 
 // Every size a window kernel accepts is below this, so products of two stay far from overflow.
@@ -29,18 +36,23 @@ inline Index fullWindows(Index size, Index k, Index st, Index pad, Index d) {
 inline bool argGeo(const Napi::CallbackInfo& info, size_t i, const char* fn, Geo* g) {
   std::vector<Index> v;
   if (!argIntArray(info, i, fn, &v)) return false;
-  if (v.size() != 12) return typeError(info.Env(), fn, "the window geometry needs 12 numbers");
-  *g = Geo{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+  if (v.size() != 18) return typeError(info.Env(), fn, "the window geometry needs 18 numbers");
+  *g = Geo{v[0],  v[1],  v[2],  v[3],  v[4],  v[5],  v[6],  v[7],  v[8],
+           v[9],  v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17]};
   const bool positive = g->h >= 1 && g->w >= 1 && g->kh >= 1 && g->kw >= 1 && g->sh >= 1 &&
-                        g->sw >= 1 && g->dh >= 1 && g->dw >= 1;
-  const bool nonNeg = g->ph >= 0 && g->pw >= 0 && g->oh >= 0 && g->ow >= 0;
+                        g->sw >= 1 && g->dh >= 1 && g->dw >= 1 && g->d >= 1 && g->kd >= 1 &&
+                        g->sd >= 1 && g->dd >= 1;
+  const bool nonNeg =
+      g->ph >= 0 && g->pw >= 0 && g->oh >= 0 && g->ow >= 0 && g->pd >= 0 && g->od >= 0;
   if (!positive || !nonNeg) return rangeError(info.Env(), fn, "invalid window geometry");
   for (Index x : v)
     if (x >= kMaxDim) return rangeError(info.Env(), fn, "window geometry too large");
-  if (g->h * g->w >= kMaxDim || g->oh * g->ow >= kMaxDim)
+  if (double(g->d) * g->h * g->w >= double(kMaxDim) ||
+      double(g->od) * g->oh * g->ow >= double(kMaxDim))
     return rangeError(info.Env(), fn, "plane too large");
   if (g->oh > fullWindows(g->h, g->kh, g->sh, g->ph, g->dh) + 1 ||
-      g->ow > fullWindows(g->w, g->kw, g->sw, g->pw, g->dw) + 1)
+      g->ow > fullWindows(g->w, g->kw, g->sw, g->pw, g->dw) + 1 ||
+      g->od > fullWindows(g->d, g->kd, g->sd, g->pd, g->dd) + 1)
     return rangeError(info.Env(), fn, "output size does not match the window geometry");
   return true;
 }
@@ -49,7 +61,8 @@ inline bool argGeo(const Napi::CallbackInfo& info, size_t i, const char* fn, Geo
 // what kernels that read a zero-padded copy of the input need.
 inline bool wholeWindows(const Geo& g) {
   return g.oh <= fullWindows(g.h, g.kh, g.sh, g.ph, g.dh) &&
-         g.ow <= fullWindows(g.w, g.kw, g.sw, g.pw, g.dw);
+         g.ow <= fullWindows(g.w, g.kw, g.sw, g.pw, g.dw) &&
+         g.od <= fullWindows(g.d, g.kd, g.sd, g.pd, g.dd);
 }
 
 // Whether [off, off + count) lies inside [0, len); count in double, so a product of sizes

@@ -14,7 +14,7 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import * as conv from "../src/backend/conv.js";
 import * as pooling from "../src/backend/pooling.js";
-import type { Window2d } from "../src/backend/window.js";
+import { geoArray, type Window2d } from "../src/backend/window.js";
 import { nativeAddon, nativeStatus, setNativeFamily } from "../src/backend/native.js";
 import {
   F32,
@@ -76,7 +76,21 @@ const dataOf = (t: Tensor): number[] => {
   return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()));
 };
 
-function win(h: number, w: number, k: number[], s: number[], p: number[], d: number[]): Window2d {
+/** A window; with k, s, p, d of length 3 and `depth`, a 3-D one (depth first). */
+function win(
+  h: number,
+  w: number,
+  k: number[],
+  s: number[],
+  p: number[],
+  d: number[],
+  depth?: number,
+): Window2d {
+  if (depth !== undefined) {
+    const g = win(h, w, k.slice(1), s.slice(1), p.slice(1), d.slice(1));
+    const od = Math.floor((depth + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0]) + 1;
+    return { ...g, d: depth, kd: k[0], sd: s[0], pd: p[0], dd: d[0], od };
+  }
   const oh = Math.floor((h + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0]) + 1;
   const ow = Math.floor((w + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1]) + 1;
   return {
@@ -101,22 +115,27 @@ const GEOMETRIES: [string, Window2d][] = [
   ["2x3 stride 2 pad", win(12, 15, [2, 3], [2, 2], [1, 1], [1, 1])],
   ["3x2 dilation 2", win(14, 10, [3, 2], [1, 1], [2, 0], [2, 3])],
   ["5x5 stride 3", win(19, 23, [5, 5], [3, 3], [2, 2], [1, 1])],
+  ["3-D 3x3x3 pad 1", win(7, 9, [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], 6)],
+  ["3-D 2x3x2 stride 2 dilation", win(11, 8, [2, 3, 2], [2, 1, 2], [1, 0, 1], [2, 1, 1], 9)],
 ];
+/** Input and output elements of a window (a 2-D one is one plane deep). */
+const inVol = (g: Window2d): number => (g.d ?? 1) * g.h * g.w;
+const outVol = (g: Window2d): number => (g.od ?? 1) * g.oh * g.ow;
 
 for (const [dt, Ctor] of CTORS) {
   for (const [name, g] of GEOMETRIES) {
     test(`im2col / col2im (${dt}, ${name}): native equals TypeScript`, { skip }, () => {
       const c = 3;
       const off = 5;
-      const x = filled(Ctor, off + c * g.h * g.w, 1);
+      const x = filled(Ctor, off + c * inVol(g), 1);
       const cols = twin(() => {
-        const out = new Ctor(c * g.kh * g.kw * g.oh * g.ow).fill(7);
+        const out = new Ctor(c * (g.kd ?? 1) * g.kh * g.kw * outVol(g)).fill(7);
         conv.im2col(x, off, c, g, out);
         return out;
       });
       assertSame(cols.nat, cols.ts, "im2col");
       const back = twin(() => {
-        const out = filled(Ctor, 3 + c * g.h * g.w, 2);
+        const out = filled(Ctor, 3 + c * inVol(g), 2);
         conv.col2im(cols.ts, c, g, out, 3);
         return out;
       });
@@ -192,6 +211,13 @@ const POOLS: [string, Window2d][] = [
     "ceil mode (ragged last window)",
     { ...win(9, 27, [2, 2], [2, 2], [0, 0], [1, 1]), oh: 5, ow: 14 },
   ],
+  ["3-D 2x2x2 stride 2", win(10, 12, [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], 8)],
+  ["3-D 3x3x3 stride 1 pad 1", win(9, 19, [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], 5)],
+  ["3-D 3x2x3 dilation 2", win(9, 30, [3, 2, 3], [2, 1, 2], [1, 1, 1], [2, 1, 2], 11)],
+  [
+    "3-D ceil mode",
+    { ...win(9, 27, [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], 5), od: 3, oh: 5, ow: 14 },
+  ],
 ];
 
 for (const [dt, Ctor] of CTORS) {
@@ -202,24 +228,24 @@ for (const [dt, Ctor] of CTORS) {
       () => {
         const planes = 7;
         const off = 3;
-        const x = filled(Ctor, off + planes * g.h * g.w, 7);
+        const x = filled(Ctor, off + planes * inVol(g), 7);
         // ties, NaNs and -inf
         for (let i = off; i < x.length; i += 13) x[i] = x[i - 1];
         for (let i = off + 5; i < x.length; i += 97) x[i] = NaN;
         for (let i = off + 9; i < x.length; i += 31) x[i] = -Infinity;
-        const L = g.oh * g.ow;
+        const L = outVol(g);
         const fwd = twin(() => {
           const out = new Ctor(planes * L);
           const idx = new Float64Array(planes * L);
-          pooling.maxPool2d(x, off, planes, g, out, idx);
+          pooling.maxPool(x, off, planes, g, out, idx);
           return { out, idx };
         });
         assertSame(fwd.nat.out, fwd.ts.out, "values");
         assertSame(fwd.nat.idx, fwd.ts.idx, "indices");
         const gOut = filled(Ctor, planes * L, 8);
         const bwd = twin(() => {
-          const out = new Ctor(planes * g.h * g.w).fill(3); // overwritten
-          pooling.maxPool2dBackward(gOut, fwd.ts.idx, planes, g.h * g.w, L, out);
+          const out = new Ctor(planes * inVol(g)).fill(3); // overwritten
+          pooling.maxPoolBackward(gOut, fwd.ts.idx, planes, inVol(g), L, out);
           return out;
         });
         assertSame(bwd.nat, bwd.ts, "backward");
@@ -231,22 +257,22 @@ for (const [dt, Ctor] of CTORS) {
       { skip },
       () => {
         const planes = 5;
-        const x = filled(Ctor, 2 + planes * g.h * g.w, 9);
+        const x = filled(Ctor, 2 + planes * inVol(g), 9);
         for (const o of [
           { countIncludePad: true, divisorOverride: 0 },
           { countIncludePad: false, divisorOverride: 0 },
           { countIncludePad: true, divisorOverride: 3 },
         ]) {
           const fwd = twin(() => {
-            const out = new Ctor(planes * g.oh * g.ow);
-            pooling.avgPool2d(x, 2, planes, g, o, out, false);
+            const out = new Ctor(planes * outVol(g));
+            pooling.avgPool(x, 2, planes, g, o, out, false);
             return out;
           });
           assertSame(fwd.nat, fwd.ts, "forward");
-          const gOut = filled(Ctor, 1 + planes * g.oh * g.ow, 10);
+          const gOut = filled(Ctor, 1 + planes * outVol(g), 10);
           const bwd = twin(() => {
-            const out = new Ctor(planes * g.h * g.w);
-            pooling.avgPool2d(gOut, 1, planes, g, o, out, true);
+            const out = new Ctor(planes * inVol(g));
+            pooling.avgPool(gOut, 1, planes, g, o, out, true);
             return out;
           });
           assertSame(bwd.nat, bwd.ts, "backward");
@@ -256,23 +282,26 @@ for (const [dt, Ctor] of CTORS) {
   }
 
   test(`adaptive average pooling (${dt}): forward and backward equal TypeScript`, { skip }, () => {
-    for (const [h, w, oh, ow] of [
-      [13, 17, 5, 3],
-      [20, 20, 7, 7],
-      [9, 31, 4, 10],
+    for (const [d, h, w, od, oh, ow] of [
+      [1, 13, 17, 1, 5, 3],
+      [1, 20, 20, 1, 7, 7],
+      [1, 9, 31, 1, 4, 10],
+      [7, 9, 11, 3, 4, 5],
+      [5, 6, 30, 4, 6, 7],
     ]) {
       const planes = 6;
-      const x = filled(Ctor, 4 + planes * h * w, 11);
+      const sizes = { inSize: [d, h, w], outSize: [od, oh, ow] };
+      const x = filled(Ctor, 4 + planes * d * h * w, 11);
       const fwd = twin(() => {
-        const out = new Ctor(planes * oh * ow);
-        pooling.adaptiveAvgPool2d(x, 4, planes, h, w, oh, ow, out, false);
+        const out = new Ctor(planes * od * oh * ow);
+        pooling.adaptiveAvgPool(x, 4, planes, sizes, out, false);
         return out;
       });
       assertSame(fwd.nat, fwd.ts, "forward");
-      const gOut = filled(Ctor, planes * oh * ow, 12);
+      const gOut = filled(Ctor, planes * od * oh * ow, 12);
       const bwd = twin(() => {
-        const out = new Ctor(planes * h * w);
-        pooling.adaptiveAvgPool2d(gOut, 0, planes, h, w, oh, ow, out, true);
+        const out = new Ctor(planes * d * h * w);
+        pooling.adaptiveAvgPool(gOut, 0, planes, sizes, out, true);
         return out;
       });
       assertSame(bwd.nat, bwd.ts, "backward");
@@ -494,29 +523,32 @@ test("portable (scalar) conv and pooling kernels agree with the AVX2 ones", { sk
 test("the nn kernels reject bad arguments", { skip }, () => {
   const a = nativeAddon;
   if (a === null) return;
-  const geo = [4, 4, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2];
+  const geo = [4, 4, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2, 1, 1, 1, 0, 1, 1];
   const f32 = new Float32Array(16);
   const f64 = new Float64Array(16);
   assert.throws(() => a.im2col(f32, 0, 1, geo, new Float32Array(15)), RangeError);
   assert.throws(() => a.im2col(f32, 1, 1, geo, new Float32Array(16)), RangeError);
   assert.throws(() => a.im2col(f32, 0, 1, geo, new Float64Array(16) as never), TypeError);
   assert.throws(() => a.im2col(f32, 0, 1, [4, 4, 2], f32), TypeError);
-  assert.throws(() => a.im2col(f32, 0, 1, [4, 4, 0, 2, 2, 2, 0, 0, 1, 1, 2, 2], f32), RangeError);
+  assert.throws(
+    () => a.im2col(f32, 0, 1, [4, 4, 0, 2, 2, 2, 0, 0, 1, 1, 2, 2, 1, 1, 1, 0, 1, 1], f32),
+    RangeError,
+  );
   assert.throws(() => a.col2im(f32, 1, geo, f32, 1), RangeError);
   assert.throws(
-    () => a.maxPool2d(f32, 0, 2, geo, new Float32Array(8), new Float64Array(8)),
+    () => a.maxPool(f32, 0, 2, geo, new Float32Array(8), new Float64Array(8)),
     RangeError,
   );
   assert.throws(
-    () => a.maxPool2d(f32, 0, 1, geo, new Float32Array(4), new Float32Array(4) as never),
+    () => a.maxPool(f32, 0, 1, geo, new Float32Array(4), new Float32Array(4) as never),
     TypeError,
   );
   assert.throws(
-    () => a.maxPool2dBackward(new Float32Array(4), Float64Array.of(0, 1, 2, 16), 1, 16, 4, f32),
+    () => a.maxPoolBackward(new Float32Array(4), Float64Array.of(0, 1, 2, 16), 1, 16, 4, f32),
     RangeError,
   );
   assert.throws(
-    () => a.maxPool2dBackward(new Float32Array(4), Float64Array.of(0, NaN, 2, 3), 1, 16, 4, f32),
+    () => a.maxPoolBackward(new Float32Array(4), Float64Array.of(0, NaN, 2, 3), 1, 16, 4, f32),
     RangeError,
   );
   assert.throws(
@@ -532,19 +564,38 @@ test("the nn kernels reject bad arguments", { skip }, () => {
         12,
         null,
         0,
-        [4, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2, 2],
+        [4, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2, 2, 1, 1, 1, 0, 1, 1],
         f32,
       ),
     RangeError,
   );
   assert.throws(() => a.conv2dDirect(f32, 0, 1, 2, 2, 3, f32, 0, null, 0, geo, f32), RangeError);
+  // the direct kernels are 2-D only; a window two planes deep is refused
+  const deep = [2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 2, 2, 2, 1, 1, 0, 1, 2];
+  assert.throws(() => a.conv2dDirect(f32, 0, 1, 1, 1, 1, f32, 0, null, 0, deep, f32), RangeError);
   assert.throws(
-    () => a.convWeightGrad(f32, 0, f32, 0, 2, 1, 1, 1, [4, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, 4], f32),
+    () => a.im2col(f32, 0, 1, [...deep.slice(0, 12), 2, 1, 1, 0, 1, 4], f32),
+    RangeError,
+  );
+  assert.throws(
+    () =>
+      a.convWeightGrad(
+        f32,
+        0,
+        f32,
+        0,
+        2,
+        1,
+        1,
+        1,
+        [4, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4, 4, 1, 1, 1, 0, 1, 1],
+        f32,
+      ),
     RangeError,
   );
   assert.throws(() => a.channelSum(f32, 1, 2, 2, 4, f32), RangeError);
-  assert.throws(() => a.avgPool2d(f32, 0, 2, geo, 1, 0, f32, 0), RangeError);
-  assert.throws(() => a.adaptiveAvgPool2d(f32, 0, 1, 4, 4, 0, 2, f32, 0), RangeError);
+  assert.throws(() => a.avgPool(f32, 0, 2, geo, 1, 0, f32, 0), RangeError);
+  assert.throws(() => a.adaptiveAvgPool(f32, 0, 1, 1, 4, 4, 1, 0, 2, f32, 0), RangeError);
   assert.throws(() => a.sgdStep(f32, 0, f64 as never, 0, 16, null, 0, 0, 1, -0.1, 0), TypeError);
   assert.throws(() => a.sgdStep(f32, 1, f32, 0, 16, null, 0, 0, 1, -0.1, 0), RangeError);
   assert.throws(() => a.sgdStep(f32, 0, f32, 0, 16, null, 0, 0.9, 1, -0.1, 4), TypeError);
@@ -642,35 +693,11 @@ for (const [dt, Ctor] of CTORS) {
         a.setKernel(kernel);
         try {
           const out = new Ctor(N * O * g.oh * g.ow);
-          a.conv2dDirect(
-            x,
-            0,
-            N,
-            C,
-            O,
-            G,
-            w,
-            0,
-            b,
-            0,
-            [g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow],
-            out,
-          );
+          a.conv2dDirect(x, 0, N, C, O, G, w, 0, b, 0, geoArray(g), out);
           assertClose(out, dataOf(want), tol, `${kernel} forward`);
           const dw = new Ctor(O * (C / G) * 9);
           const ones = new Ctor(N * O * g.oh * g.ow).fill(1);
-          a.convWeightGrad(
-            ones,
-            0,
-            x,
-            0,
-            N,
-            O,
-            C,
-            G,
-            [g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow],
-            dw,
-          );
+          a.convWeightGrad(ones, 0, x, 0, N, O, C, G, geoArray(g), dw);
           assertClose(dw, dataOf(wl.grad as Tensor), tol, `${kernel} weight gradient`);
         } finally {
           a.setKernel("auto");

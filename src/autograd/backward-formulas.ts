@@ -26,7 +26,7 @@ import {
   leakyReluBackward,
   logSigmoidBackward,
   logSoftmaxBackwardData,
-  maxPool2dWithIndicesBackward,
+  indexPoolBackward,
   mseLossBackward,
   nllLossBackward,
   sigmoidBackward,
@@ -36,6 +36,7 @@ import {
   tanhBackward,
   thresholdBackward,
 } from "../ops/backward.js";
+import type { IndexPool } from "../ops/pooling.js";
 import { noGrad } from "./grad-mode.js";
 import { divScalar, mulScalar, zeros, zerosLike } from "./formula-ops.js";
 
@@ -67,8 +68,17 @@ export interface BackwardOpDefs {
     save: "indices";
     attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean };
   };
-  maxPool2dBackward: { save: "indices"; attrs: Record<string, never> };
+  maxPool2dBackward: IndexPoolBackwardDef;
+  maxPool3dBackward: IndexPoolBackwardDef;
+  adaptiveMaxPool2dBackward: IndexPoolBackwardDef;
+  adaptiveMaxPool3dBackward: IndexPoolBackwardDef;
+  fractionalMaxPool2dBackward: IndexPoolBackwardDef;
+  fractionalMaxPool3dBackward: IndexPoolBackwardDef;
 }
+
+/** The backward of an index pooling: `k` spatial dims. */
+type IndexPoolBackwardDef = { save: "indices"; attrs: { k: number } };
+type IndexPoolBackwardOp = `${IndexPool}Backward`;
 
 type BackwardOp = keyof BackwardOpDefs;
 
@@ -228,8 +238,8 @@ function bceDoubleBackwardGradOutput(
 }
 
 /** max_pool_double_backward: grad gathered at the maxima's positions, in the pooled shape */
-function maxPoolDoubleBackward(grad: Tensor, indices: Tensor): Tensor {
-  const size = [...indices.shape.slice(0, -2), -1];
+function maxPoolDoubleBackward(grad: Tensor, indices: Tensor, k = 2): Tensor {
+  const size = [...indices.shape.slice(0, indices.dim() - k), -1];
   return grad.contiguous().view(size).gather(-1, indices.view(size)).view(indices.shape);
 }
 
@@ -238,6 +248,20 @@ function embeddingDenseDoubleBackward(grad: Tensor, indices: Tensor, paddingIdx:
   let gg = grad.indexSelect(0, indices.reshape([-1]));
   if (paddingIdx >= 0) gg = gg.maskedFill(indices.eq(paddingIdx).reshape([-1, 1]), 0);
   return gg.view([...indices.shape, -1]);
+}
+
+/** d (g scattered to indices) = grad gathered at the indices; self gets zeros */
+function indexPoolDoubleBackward<K extends IndexPoolBackwardOp>(name: string): Derivative<K> {
+  const d: Derivative<"maxPool2dBackward"> = {
+    name,
+    save: ["indices"],
+    grad: (grad, s, a, n) => [
+      n.needsInputGrad(0) ? maxPoolDoubleBackward(grad, s.indices, a.k) : null,
+      n.needsInputGrad(1) ? zeros(n.inputShape(1), grad) : null,
+    ],
+  };
+  // the index poolings' backwards share one definition (IndexPoolBackwardDef)
+  return d as unknown as Derivative<K>;
 }
 
 export const backwardDerivatives: { [K in BackwardOp]: Derivative<K> } = {
@@ -420,14 +444,12 @@ export const backwardDerivatives: { [K in BackwardOp]: Derivative<K> } = {
     save: ["indices"],
     grad: (grad, s, a) => [embeddingDenseDoubleBackward(grad, s.indices, a.paddingIdx)],
   },
-  maxPool2dBackward: {
-    name: "MaxPool2DWithIndicesBackwardBackward0",
-    save: ["indices"],
-    grad: (grad, s, _a, n) => [
-      n.needsInputGrad(0) ? maxPoolDoubleBackward(grad, s.indices) : null,
-      n.needsInputGrad(1) ? zeros(n.inputShape(1), grad) : null,
-    ],
-  },
+  maxPool2dBackward: indexPoolDoubleBackward("MaxPool2DWithIndicesBackwardBackward0"),
+  maxPool3dBackward: indexPoolDoubleBackward("MaxPool3DWithIndicesBackwardBackward0"),
+  adaptiveMaxPool2dBackward: indexPoolDoubleBackward("AdaptiveMaxPool2DBackwardBackward0"),
+  adaptiveMaxPool3dBackward: indexPoolDoubleBackward("AdaptiveMaxPool3DBackwardBackward0"),
+  fractionalMaxPool2dBackward: indexPoolDoubleBackward("FractionalMaxPool2DBackwardBackward0"),
+  fractionalMaxPool3dBackward: indexPoolDoubleBackward("FractionalMaxPool3DBackwardBackward0"),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -461,6 +483,14 @@ function lossJvp(
 }
 
 const mulGo = (x: Inputs, ti: Tensor): Tensor => ti.mul(X(x, 0));
+
+/** linear in grad_output: the same scatter of its tangent */
+function indexPoolBackwardJvp<K extends IndexPoolBackwardOp>(kind: IndexPool): Jvp<K> {
+  const j: Jvp<"maxPool2dBackward"> = (t, x, out, _a, s) =>
+    term(t, 0, (tg) => indexPoolBackward(tg, X(x, 1), s.indices as Tensor, kind)) ?? zerosLike(out);
+  // one definition for the index poolings' backwards (IndexPoolBackwardDef)
+  return j as unknown as Jvp<K>;
+}
 
 export const backwardJvps: { [K in BackwardOp]: Jvp<K> } = {
   tanhBackward: (t, x) =>
@@ -576,7 +606,10 @@ export const backwardJvps: { [K in BackwardOp]: Jvp<K> } = {
       a.paddingIdx,
       a.scaleGradByFreq,
     ),
-  maxPool2dBackward: (t, x, out, _a, s) =>
-    term(t, 0, (tg) => maxPool2dWithIndicesBackward(tg, X(x, 1), s.indices as Tensor)) ??
-    zerosLike(out),
+  maxPool2dBackward: indexPoolBackwardJvp("maxPool2d"),
+  maxPool3dBackward: indexPoolBackwardJvp("maxPool3d"),
+  adaptiveMaxPool2dBackward: indexPoolBackwardJvp("adaptiveMaxPool2d"),
+  adaptiveMaxPool3dBackward: indexPoolBackwardJvp("adaptiveMaxPool3d"),
+  fractionalMaxPool2dBackward: indexPoolBackwardJvp("fractionalMaxPool2d"),
+  fractionalMaxPool3dBackward: indexPoolBackwardJvp("fractionalMaxPool3d"),
 };

@@ -215,7 +215,8 @@ export function opTable(list: readonly number[]): Uint8Array {
 //   u8     a Uint8Array (bool)                                 C++ Arr
 //   typed  any typed array (the binding checks it further)     C++ Arr
 //   int[]  an array of integers (shape, strides)               C++ std::vector<Index>
-//   geo    a 2-D window [h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow] (window.ts)  C++ Geo
+//   geo    a window [h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, d, kd, sd, pd, dd, od]
+//          (window.ts; 2-D: depth 1)                           C++ Geo
 // Every binding returns undefined; bad arguments throw a TypeError or RangeError before any
 // memory is touched. Each family is implemented by native/<family>.cc and has its TypeScript
 // twins in src/backend/<family>.ts.
@@ -267,12 +268,12 @@ export const NATIVE_FAMILIES = {
     channelSum: "g:float gOff:int N:int C:int L:int out:float",
   },
   pooling: {
-    maxPool2d: "x:float xOff:int planes:int geo:geo out:float indices:f64",
-    maxPool2dBackward: "gOut:float indices:f64 planes:int inSize:int outSize:int out:float",
-    avgPool2d:
+    maxPool: "x:float xOff:int planes:int geo:geo out:float indices:f64",
+    maxPoolBackward: "gOut:float indices:f64 planes:int inSize:int outSize:int out:float",
+    avgPool:
       "src:float srcOff:int planes:int geo:geo countIncludePad:int divisorOverride:int dst:float backward:int",
-    adaptiveAvgPool2d:
-      "src:float srcOff:int planes:int h:int w:int oh:int ow:int dst:float backward:int",
+    adaptiveAvgPool:
+      "src:float srcOff:int planes:int d:int h:int w:int od:int oh:int ow:int dst:float backward:int",
   },
   sort: {
     sortRows: "a:float nRows:int len:int descending:int stable:int outV:float outI:f64",

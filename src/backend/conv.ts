@@ -8,7 +8,7 @@
  */
 import type { TypedArray } from "../dtype.js";
 import { nativeKernels } from "./native.js";
-import { geoArray, type Window2d } from "./window.js";
+import { geoArray, isPlanar, window3d, type Window2d } from "./window.js";
 
 export type { Window2d };
 
@@ -22,47 +22,51 @@ const native = nativeKernels("conv");
 const MIN_ELEMENTS = 640;
 
 /**
- * im2col for `c` input planes starting at `xOff`: writes `cols`, a [c*kh*kw, oh*ow] matrix whose
- * row (ci, i, j) holds, for every output position, the input element under kernel tap (i, j)
- * (0 in the padding).
+ * im2col for `c` input volumes starting at `xOff`: writes `cols`, a [c*kd*kh*kw, od*oh*ow]
+ * matrix whose row (ci, a, i, j) holds, for every output position, the input element under
+ * kernel tap (a, i, j) (0 in the padding). A 2-D window is one plane deep (kd = od = 1).
  */
 export function im2col(
   x: TypedArray,
   xOff: number,
   c: number,
-  g: Window2d,
+  g0: Window2d,
   cols: TypedArray,
 ): void {
-  if (c * g.kh * g.kw * g.oh * g.ow >= MIN_ELEMENTS && native.im2col(x, xOff, c, geoArray(g), cols))
+  const g = window3d(g0);
+  const P = g.oh * g.ow;
+  const L = g.od * P;
+  if (c * g.kd * g.kh * g.kw * L >= MIN_ELEMENTS && native.im2col(x, xOff, c, geoArray(g), cols))
     return;
-  const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
-  const L = oh * ow;
+  const { d, h, w, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow } = g;
   let row = 0;
   for (let ci = 0; ci < c; ci++) {
-    const plane = xOff + ci * h * w;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++, row++) {
-        const base = row * L;
-        const di = i * dh - ph;
-        const dj = j * dw - pw;
-        for (let y = 0; y < oh; y++) {
-          const iy = y * sh + di;
-          const o = base + y * ow;
-          if (iy < 0 || iy >= h) {
-            for (let xx = 0; xx < ow; xx++) cols[o + xx] = 0;
-            continue;
-          }
-          const rowOff = plane + iy * w;
-          if (sw === 1) {
-            // contiguous run: only the edges can fall into the padding
-            for (let xx = 0; xx < ow; xx++) {
-              const ix = xx + dj;
-              cols[o + xx] = ix >= 0 && ix < w ? x[rowOff + ix] : 0;
+    for (let a = 0; a < kd; a++) {
+      const da = a * dd - pd;
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++, row++) {
+          const di = i * dh - ph;
+          const dj = j * dw - pw;
+          for (let z = 0; z < od; z++) {
+            const base = row * L + z * P;
+            const iz = z * sd + da;
+            if (iz < 0 || iz >= d) {
+              cols.fill(0, base, base + P);
+              continue;
             }
-          } else {
-            for (let xx = 0; xx < ow; xx++) {
-              const ix = xx * sw + dj;
-              cols[o + xx] = ix >= 0 && ix < w ? x[rowOff + ix] : 0;
+            const plane = xOff + (ci * d + iz) * h * w;
+            for (let y = 0; y < oh; y++) {
+              const iy = y * sh + di;
+              const o = base + y * ow;
+              if (iy < 0 || iy >= h) {
+                for (let xx = 0; xx < ow; xx++) cols[o + xx] = 0;
+                continue;
+              }
+              const rowOff = plane + iy * w;
+              for (let xx = 0; xx < ow; xx++) {
+                const ix = xx * sw + dj;
+                cols[o + xx] = ix >= 0 && ix < w ? x[rowOff + ix] : 0;
+              }
             }
           }
         }
@@ -72,39 +76,47 @@ export function im2col(
 }
 
 /**
- * col2im, the adjoint of im2col: adds each entry of `cols` ([c*kh*kw, oh*ow]) into the input
- * plane element it was read from. `out` (c planes at `outOff`) must be initialised.
+ * col2im, the adjoint of im2col: adds each entry of `cols` ([c*kd*kh*kw, od*oh*ow]) into the
+ * input element it was read from. `out` (c volumes at `outOff`) must be initialised.
  */
 export function col2im(
   cols: TypedArray,
   c: number,
-  g: Window2d,
+  g0: Window2d,
   out: TypedArray,
   outOff: number,
 ): void {
+  const g = window3d(g0);
+  const P = g.oh * g.ow;
+  const L = g.od * P;
   if (
-    c * g.kh * g.kw * g.oh * g.ow >= MIN_ELEMENTS &&
+    c * g.kd * g.kh * g.kw * L >= MIN_ELEMENTS &&
     native.col2im(cols, c, geoArray(g), out, outOff)
   )
     return;
-  const { h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
-  const L = oh * ow;
+  const { d, h, w, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, od, oh, ow } = g;
   let row = 0;
   for (let ci = 0; ci < c; ci++) {
-    const plane = outOff + ci * h * w;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++, row++) {
-        const base = row * L;
-        const di = i * dh - ph;
-        const dj = j * dw - pw;
-        for (let y = 0; y < oh; y++) {
-          const iy = y * sh + di;
-          if (iy < 0 || iy >= h) continue;
-          const o = base + y * ow;
-          const rowOff = plane + iy * w;
-          for (let xx = 0; xx < ow; xx++) {
-            const ix = xx * sw + dj;
-            if (ix >= 0 && ix < w) out[rowOff + ix] += cols[o + xx];
+    for (let a = 0; a < kd; a++) {
+      const da = a * dd - pd;
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++, row++) {
+          const di = i * dh - ph;
+          const dj = j * dw - pw;
+          for (let z = 0; z < od; z++) {
+            const iz = z * sd + da;
+            if (iz < 0 || iz >= d) continue;
+            const plane = outOff + (ci * d + iz) * h * w;
+            for (let y = 0; y < oh; y++) {
+              const iy = y * sh + di;
+              if (iy < 0 || iy >= h) continue;
+              const o = row * L + z * P + y * ow;
+              const rowOff = plane + iy * w;
+              for (let xx = 0; xx < ow; xx++) {
+                const ix = xx * sw + dj;
+                if (ix >= 0 && ix < w) out[rowOff + ix] += cols[o + xx];
+              }
+            }
           }
         }
       }
@@ -186,8 +198,9 @@ export function tryNativeConv2dDirect(
   out: TypedArray,
 ): boolean {
   const taps = (C / G) * g.kh * g.kw;
-  // float32 only: the AVX2 kernels are what beats im2col + GEMM
+  // float32 only: the AVX2 kernels are what beats im2col + GEMM; 2-D windows only
   if (
+    !isPlanar(g) ||
     taps > DIRECT_CONV_MAX_TAPS ||
     g.sw !== 1 ||
     g.ow < 8 ||
@@ -216,6 +229,7 @@ export function tryNativeConvWeightGrad(
 ): boolean {
   const taps = (rhsC / G) * g.kh * g.kw;
   if (
+    !isPlanar(g) ||
     taps > DIRECT_CONV_MAX_TAPS ||
     g.sw !== 1 ||
     N * lhsC * taps * g.oh * g.ow < MIN_CONV_WORK ||

@@ -3598,6 +3598,1970 @@ export const corrcoef = fn("corrcoef") as {
   (input: Tensor): Tensor;
 };
 
+/** conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
+export const conv1d = fn("conv1d") as {
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: { padding?: string; dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, str padding="valid", int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+};
+
+/** conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...]. */
+export const convTranspose1d = fn("convTranspose1d") as {
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: {
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    options?: { groups?: number; dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    options?: { dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=1, int[1] padding=0, int[1] output_padding=0, int groups=1, int[1] dilation=1) -> Tensor`
+   * @example torch.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    dilation: number | readonly number[],
+  ): Tensor;
+};
+
+/** conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
+export const conv2d = fn("conv2d") as {
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: { padding?: string; dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+};
+
+/** conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...]. */
+export const convTranspose2d = fn("convTranspose2d") as {
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: {
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    options?: { groups?: number; dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    options?: { dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor`
+   * @example torch.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    dilation: number | readonly number[],
+  ): Tensor;
+};
+
+/** conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
+export const conv3d = fn("conv3d") as {
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: { padding?: string; dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example torch.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+};
+
+/** conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...]. */
+export const convTranspose3d = fn("convTranspose3d") as {
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: {
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    options?: { groups?: number; dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    options?: { dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example torch.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    dilation: number | readonly number[],
+  ): Tensor;
+};
+
+/** conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout). */
+export const convTbc = fn("convTbc") as {
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example torch.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, options: { weight: Tensor; bias: Tensor; pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example torch.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, options: { bias: Tensor; pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example torch.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor, options?: { pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example torch.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor, pad: number): Tensor;
+};
+
+/** torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls). */
+export const maxPool2d = fn("maxPool2d") as {
+  /**
+   * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
+   *
+   * PyTorch: `max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
+   *
+   * PyTorch: `max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
+   *
+   * PyTorch: `max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
+   *
+   * PyTorch: `max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
+   *
+   * PyTorch: `max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
+   *
+   * PyTorch: `max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+  ): Tensor;
+};
+
+/** torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls). */
+export const maxPool3d = fn("maxPool3d") as {
+  /**
+   * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
+   *
+   * PyTorch: `max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
+   *
+   * PyTorch: `max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
+   *
+   * PyTorch: `max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
+   *
+   * PyTorch: `max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
+   *
+   * PyTorch: `max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
+   *
+   * PyTorch: `max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+  ): Tensor;
+};
+
+/** torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls). */
+export const maxPool1d = fn("maxPool1d") as {
+  /**
+   * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
+   *
+   * PyTorch: `max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
+   *
+   * PyTorch: `max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
+   *
+   * PyTorch: `max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
+   *
+   * PyTorch: `max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
+   *
+   * PyTorch: `max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
+   *
+   * PyTorch: `max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> Tensor`
+   * @example torch.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+  ): Tensor;
+};
+
+/** torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling. */
+export const maxPool1dWithIndices = fn("maxPool1dWithIndices") as {
+  /**
+   * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
+   * @example torch.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
+   * @example torch.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
+   * @example torch.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
+   * @example torch.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; ceilMode?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
+   * @example torch.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
+   *
+   * PyTorch: `max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, int[1] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)`
+   * @example torch.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+  ): [Tensor, Tensor];
+};
+
+/** avg_pool1d(x, kernel_size): the mean of each window along the last dim. */
+export const avgPool1d = fn("avgPool1d") as {
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example torch.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+    },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example torch.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+    },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example torch.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+    },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example torch.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { ceilMode?: boolean; countIncludePad?: boolean },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example torch.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    ceilMode: boolean,
+    options?: { countIncludePad?: boolean },
+  ): Tensor;
+  /**
+   * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
+   *
+   * PyTorch: `avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor`
+   * @example torch.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    ceilMode: boolean,
+    countIncludePad: boolean,
+  ): Tensor;
+};
+
+/** adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size. */
+export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d") as {
+  /**
+   * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
+   *
+   * PyTorch: `adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
+   * @example torch.adaptiveAvgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (input: Tensor, options: { outputSize: number | readonly number[] }): Tensor;
+  /**
+   * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
+   *
+   * PyTorch: `adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor`
+   * @example torch.adaptiveAvgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])
+   */
+  (input: Tensor, outputSize: number | readonly number[]): Tensor;
+};
+
+/** torch.adaptive_max_pool1d(x, output_size): `[values, indices]` of adaptive max pooling along the last dim. */
+export const adaptiveMaxPool1d = fn("adaptiveMaxPool1d") as {
+  /**
+   * torch.adaptive_max_pool1d(x, output_size): `[values, indices]` of adaptive max pooling along the last dim.
+   *
+   * PyTorch: `adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)`
+   * @example torch.adaptiveMaxPool1d(torch.tensor([[1., 3, 2, 4]]), 2)[0] // tensor([[3., 4.]])
+   */
+  (input: Tensor, options: { outputSize: number | readonly number[] }): [Tensor, Tensor];
+  /**
+   * torch.adaptive_max_pool1d(x, output_size): `[values, indices]` of adaptive max pooling along the last dim.
+   *
+   * PyTorch: `adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)`
+   * @example torch.adaptiveMaxPool1d(torch.tensor([[1., 3, 2, 4]]), 2)[0] // tensor([[3., 4.]])
+   */
+  (input: Tensor, outputSize: number | readonly number[]): [Tensor, Tensor];
+};
+
 /** A tensor of zeros of the given size (varargs or a list). */
 export const zeros = fn("zeros") as {
   /**

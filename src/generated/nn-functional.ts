@@ -1770,6 +1770,778 @@ export const convTranspose2d = fn("convTranspose2d", "nn.functional") as {
   ): Tensor;
 };
 
+/** conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
+export const conv3d = fn("conv3d", "nn.functional") as {
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: { padding?: string; dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[] | string;
+      dilation?: number | readonly number[];
+      groups?: number;
+    },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    options?: { dilation?: number | readonly number[]; groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    options?: { groups?: number },
+  ): Tensor;
+  /**
+   * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
+   *
+   * PyTorch: `conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor`
+   * @example F.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[] | string,
+    dilation: number | readonly number[],
+    groups: number,
+  ): Tensor;
+};
+
+/** conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...]. */
+export const convTranspose3d = fn("convTranspose3d", "nn.functional") as {
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      bias?: Tensor | null;
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options?: {
+      stride?: number | readonly number[];
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    options?: {
+      padding?: number | readonly number[];
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    options?: {
+      outputPadding?: number | readonly number[];
+      groups?: number;
+      dilation?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    options?: { groups?: number; dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    options?: { dilation?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
+   *
+   * PyTorch: `conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor`
+   * @example F.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: number | readonly number[],
+    padding: number | readonly number[],
+    outputPadding: number | readonly number[],
+    groups: number,
+    dilation: number | readonly number[],
+  ): Tensor;
+};
+
+/** conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout). */
+export const convTbc = fn("convTbc", "nn.functional") as {
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, options: { weight: Tensor; bias: Tensor; pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, options: { bias: Tensor; pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor, options?: { pad?: number }): Tensor;
+  /**
+   * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
+   *
+   * PyTorch: `conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor`
+   * @example F.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])
+   */
+  (input: Tensor, weight: Tensor, bias: Tensor, pad: number): Tensor;
+};
+
+/** batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place). */
+export const batchNorm = fn("batchNorm", "nn.functional") as {
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    options: {
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      training?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    options: {
+      runningVar: Tensor | null;
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      training?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    options?: {
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      training?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    options?: { bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options?: { training?: boolean; momentum?: number; eps?: number },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    training: boolean,
+    options?: { momentum?: number; eps?: number },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    training: boolean,
+    momentum: number,
+    options?: { eps?: number },
+  ): Tensor;
+  /**
+   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): Tensor;
+};
+
+/** layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims. */
+export const layerNorm = fn("layerNorm", "nn.functional") as {
+  /**
+   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    options: {
+      normalizedShape: readonly number[];
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number },
+  ): Tensor;
+  /**
+   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    options?: { bias?: Tensor | null; eps?: number },
+  ): Tensor;
+  /**
+   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options?: { eps?: number },
+  ): Tensor;
+  /**
+   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+  ): Tensor;
+};
+
+/** group_norm(x, num_groups, weight, bias, eps): normalise each group of channels. */
+export const groupNorm = fn("groupNorm", "nn.functional") as {
+  /**
+   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options: { numGroups: number; weight?: Tensor | null; bias?: Tensor | null; eps?: number },
+  ): Tensor;
+  /**
+   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number },
+  ): Tensor;
+  /**
+   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    weight: Tensor | null,
+    options?: { bias?: Tensor | null; eps?: number },
+  ): Tensor;
+  /**
+   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options?: { eps?: number },
+  ): Tensor;
+  /**
+   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
+   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+  ): Tensor;
+};
+
 /** max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`. */
 export const maxPool2d = fn("maxPool2d", "nn.functional") as {
   /**
@@ -2002,6 +2774,238 @@ export const maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional") 
   ): [Tensor, Tensor];
 };
 
+/** max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`. */
+export const maxPool3d = fn("maxPool3d", "nn.functional") as {
+  /**
+   * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool3d(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool3d(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool3d(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool3d(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: {
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): Tensor;
+  /**
+   * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool3d(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean; returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool3d(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    options?: { returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `max_pool3d(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> Tensor`
+   * @example F.maxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    returnIndices: boolean,
+  ): Tensor;
+};
+
+/** max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume. */
+export const maxPool3dWithIndices = fn("maxPool3dWithIndices", "nn.functional") as {
+  /**
+   * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
+   *
+   * PyTorch: `max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 2)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
+   *
+   * PyTorch: `max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 2)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
+   *
+   * PyTorch: `max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 2)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
+   *
+   * PyTorch: `max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 2)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: {
+      dilation?: number | readonly number[];
+      ceilMode?: boolean;
+      returnIndices?: boolean;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
+   *
+   * PyTorch: `max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 2)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { ceilMode?: boolean; returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
+   *
+   * PyTorch: `max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 2)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    options?: { returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
+   *
+   * PyTorch: `max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.maxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 2)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    dilation: number | readonly number[],
+    ceilMode: boolean,
+    returnIndices: boolean,
+  ): [Tensor, Tensor];
+};
+
 /** avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size). */
 export const avgPool2d = fn("avgPool2d", "nn.functional") as {
   /**
@@ -2123,22 +3127,125 @@ export const avgPool2d = fn("avgPool2d", "nn.functional") as {
   ): Tensor;
 };
 
-/** adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size). */
-export const adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional") as {
+/** avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size). */
+export const avgPool3d = fn("avgPool3d", "nn.functional") as {
   /**
-   * adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).
+   * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
    *
-   * PyTorch: `adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor`
-   * @example F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])
+   * PyTorch: `avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[3.5000]]]])
    */
-  (input: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
   /**
-   * adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).
+   * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
    *
-   * PyTorch: `adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor`
-   * @example F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])
+   * PyTorch: `avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[3.5000]]]])
    */
-  (input: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
+   *
+   * PyTorch: `avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[3.5000]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: {
+      padding?: number | readonly number[];
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
+   *
+   * PyTorch: `avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[3.5000]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: {
+      ceilMode?: boolean;
+      countIncludePad?: boolean;
+      divisorOverride?: number | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
+   *
+   * PyTorch: `avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[3.5000]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    ceilMode: boolean,
+    options?: { countIncludePad?: boolean; divisorOverride?: number | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
+   *
+   * PyTorch: `avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[3.5000]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    ceilMode: boolean,
+    countIncludePad: boolean,
+    options?: { divisorOverride?: number | null; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
+   *
+   * PyTorch: `avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor`
+   * @example F.avgPool3d(torch.arange(8).float().view(1, 2, 2, 2), 2) // tensor([[[[3.5000]]]])
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    ceilMode: boolean,
+    countIncludePad: boolean,
+    divisorOverride: number | null,
+    options?: { out?: Tensor | null },
+  ): Tensor;
 };
 
 /** max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`. */
@@ -2466,6 +3573,42 @@ export const avgPool1d = fn("avgPool1d", "nn.functional") as {
   ): Tensor;
 };
 
+/** adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size). */
+export const adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional") as {
+  /**
+   * adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).
+   *
+   * PyTorch: `adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor`
+   * @example F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])
+   */
+  (input: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
+  /**
+   * adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).
+   *
+   * PyTorch: `adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor`
+   * @example F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])
+   */
+  (input: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+};
+
+/** adaptive_avg_pool3d(x, output_size): average pooling to a fixed output size (None keeps that input size). */
+export const adaptiveAvgPool3d = fn("adaptiveAvgPool3d", "nn.functional") as {
+  /**
+   * adaptive_avg_pool3d(x, output_size): average pooling to a fixed output size (None keeps that input size).
+   *
+   * PyTorch: `adaptive_avg_pool3d(Tensor input, SymInt?[3] output_size) -> Tensor`
+   * @example F.adaptiveAvgPool3d(torch.ones(1, 2, 4, 4), [1, 2, 2]).shape // [1, 1, 2, 2]
+   */
+  (input: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
+  /**
+   * adaptive_avg_pool3d(x, output_size): average pooling to a fixed output size (None keeps that input size).
+   *
+   * PyTorch: `adaptive_avg_pool3d(Tensor input, SymInt?[3] output_size) -> Tensor`
+   * @example F.adaptiveAvgPool3d(torch.ones(1, 2, 4, 4), [1, 2, 2]).shape // [1, 1, 2, 2]
+   */
+  (input: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+};
+
 /** adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size. */
 export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional") as {
   /**
@@ -2484,266 +3627,1000 @@ export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional") as {
   (input: Tensor, outputSize: number | readonly number[]): Tensor;
 };
 
-/** batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place). */
-export const batchNorm = fn("batchNorm", "nn.functional") as {
+/** adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`. */
+export const adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "nn.functional") as {
   /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   * adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   * PyTorch: `adaptive_max_pool1d(Tensor input, int[1] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    options: { outputSize: number | readonly number[]; returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool1d(Tensor input, int[1] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly number[],
+    options?: { returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool1d(Tensor input, int[1] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])
+   */
+  (input: Tensor, outputSize: number | readonly number[], returnIndices: boolean): Tensor;
+};
+
+/** adaptive_max_pool1d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling. */
+export const adaptiveMaxPool1dWithIndices = fn("adaptiveMaxPool1dWithIndices", "nn.functional") as {
+  /**
+   * adaptive_max_pool1d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool1d_with_indices(Tensor input, int[1] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool1dWithIndices(torch.tensor([[1., 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    options: { outputSize: number | readonly number[]; returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * adaptive_max_pool1d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool1d_with_indices(Tensor input, int[1] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool1dWithIndices(torch.tensor([[1., 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly number[],
+    options?: { returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * adaptive_max_pool1d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool1d_with_indices(Tensor input, int[1] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool1dWithIndices(torch.tensor([[1., 3, 2, 4]]), 2)[1] // tensor([[1, 3]])
+   */
+  (input: Tensor, outputSize: number | readonly number[], returnIndices: boolean): [Tensor, Tensor];
+};
+
+/** adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`. */
+export const adaptiveMaxPool2d = fn("adaptiveMaxPool2d", "nn.functional") as {
+  /**
+   * adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool2d(Tensor input, SymInt?[2] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    options: { outputSize: number | readonly (number | null)[]; returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool2d(Tensor input, SymInt?[2] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly (number | null)[],
+    options?: { returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool2d(Tensor input, SymInt?[2] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])
+   */
+  (input: Tensor, outputSize: number | readonly (number | null)[], returnIndices: boolean): Tensor;
+};
+
+/** adaptive_max_pool2d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling. */
+export const adaptiveMaxPool2dWithIndices = fn("adaptiveMaxPool2dWithIndices", "nn.functional") as {
+  /**
+   * adaptive_max_pool2d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool2d_with_indices(Tensor input, SymInt?[2] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 1)[1] // tensor([[[3]]])
+   */
+  (
+    input: Tensor,
+    options: { outputSize: number | readonly (number | null)[]; returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * adaptive_max_pool2d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool2d_with_indices(Tensor input, SymInt?[2] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 1)[1] // tensor([[[3]]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly (number | null)[],
+    options?: { returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * adaptive_max_pool2d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool2d_with_indices(Tensor input, SymInt?[2] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 1)[1] // tensor([[[3]]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly (number | null)[],
+    returnIndices: boolean,
+  ): [Tensor, Tensor];
+};
+
+/** adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`. */
+export const adaptiveMaxPool3d = fn("adaptiveMaxPool3d", "nn.functional") as {
+  /**
+   * adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool3d(Tensor input, SymInt?[3] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 1) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    options: { outputSize: number | readonly (number | null)[]; returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool3d(Tensor input, SymInt?[3] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 1) // tensor([[[[7.]]]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly (number | null)[],
+    options?: { returnIndices?: boolean },
+  ): Tensor;
+  /**
+   * adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `adaptive_max_pool3d(Tensor input, SymInt?[3] output_size, bool return_indices=False) -> Tensor`
+   * @example F.adaptiveMaxPool3d(torch.arange(8).float().view(1, 2, 2, 2), 1) // tensor([[[[7.]]]])
+   */
+  (input: Tensor, outputSize: number | readonly (number | null)[], returnIndices: boolean): Tensor;
+};
+
+/** adaptive_max_pool3d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling. */
+export const adaptiveMaxPool3dWithIndices = fn("adaptiveMaxPool3dWithIndices", "nn.functional") as {
+  /**
+   * adaptive_max_pool3d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool3d_with_indices(Tensor input, SymInt?[3] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 1)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    options: { outputSize: number | readonly (number | null)[]; returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * adaptive_max_pool3d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool3d_with_indices(Tensor input, SymInt?[3] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 1)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly (number | null)[],
+    options?: { returnIndices?: boolean },
+  ): [Tensor, Tensor];
+  /**
+   * adaptive_max_pool3d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
+   *
+   * PyTorch: `adaptive_max_pool3d_with_indices(Tensor input, SymInt?[3] output_size, bool return_indices=False) -> (Tensor, Tensor)`
+   * @example F.adaptiveMaxPool3dWithIndices(torch.arange(8).float().view(1, 2, 2, 2), 1)[1] // tensor([[[[7]]]])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly (number | null)[],
+    returnIndices: boolean,
+  ): [Tensor, Tensor];
+};
+
+/** lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size). */
+export const lpPool1d = fn("lpPool1d", "nn.functional") as {
+  /**
+   * lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool1d(Tensor input, float norm_type, int kernel_size, int[1]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool1d(torch.tensor([[3, 4]]), 2, 2) // tensor([[5.]])
    */
   (
     input: Tensor,
     options: {
-      runningMean: Tensor | null;
-      runningVar: Tensor | null;
-      weight?: Tensor | null;
-      bias?: Tensor | null;
-      training?: boolean;
-      momentum?: number;
-      eps?: number;
+      normType: number;
+      kernelSize: number;
+      stride?: number | readonly number[] | null;
+      ceilMode?: boolean;
     },
   ): Tensor;
   /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   * lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
    *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   * PyTorch: `lp_pool1d(Tensor input, float norm_type, int kernel_size, int[1]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool1d(torch.tensor([[3, 4]]), 2, 2) // tensor([[5.]])
    */
   (
     input: Tensor,
-    runningMean: Tensor | null,
+    normType: number,
+    options: { kernelSize: number; stride?: number | readonly number[] | null; ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool1d(Tensor input, float norm_type, int kernel_size, int[1]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool1d(torch.tensor([[3, 4]]), 2, 2) // tensor([[5.]])
+   */
+  (
+    input: Tensor,
+    normType: number,
+    kernelSize: number,
+    options?: { stride?: number | readonly number[] | null; ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool1d(Tensor input, float norm_type, int kernel_size, int[1]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool1d(torch.tensor([[3, 4]]), 2, 2) // tensor([[5.]])
+   */
+  (
+    input: Tensor,
+    normType: number,
+    kernelSize: number,
+    stride: number | readonly number[] | null,
+    options?: { ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool1d(Tensor input, float norm_type, int kernel_size, int[1]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool1d(torch.tensor([[3, 4]]), 2, 2) // tensor([[5.]])
+   */
+  (
+    input: Tensor,
+    normType: number,
+    kernelSize: number,
+    stride: number | readonly number[] | null,
+    ceilMode: boolean,
+  ): Tensor;
+};
+
+/** lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size). */
+export const lpPool2d = fn("lpPool2d", "nn.functional") as {
+  /**
+   * lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool2d(Tensor input, float norm_type, int[2] kernel_size, int[2]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool2d(torch.ones(1, 2, 2), 1, 2) // tensor([[[4.]]])
+   */
+  (
+    input: Tensor,
     options: {
-      runningVar: Tensor | null;
-      weight?: Tensor | null;
-      bias?: Tensor | null;
-      training?: boolean;
-      momentum?: number;
-      eps?: number;
+      normType: number;
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      ceilMode?: boolean;
     },
   ): Tensor;
   /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   * lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
    *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   * PyTorch: `lp_pool2d(Tensor input, float norm_type, int[2] kernel_size, int[2]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool2d(torch.ones(1, 2, 2), 1, 2) // tensor([[[4.]]])
    */
   (
     input: Tensor,
-    runningMean: Tensor | null,
-    runningVar: Tensor | null,
+    normType: number,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      ceilMode?: boolean;
+    },
+  ): Tensor;
+  /**
+   * lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool2d(Tensor input, float norm_type, int[2] kernel_size, int[2]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool2d(torch.ones(1, 2, 2), 1, 2) // tensor([[[4.]]])
+   */
+  (
+    input: Tensor,
+    normType: number,
+    kernelSize: number | readonly number[],
+    options?: { stride?: number | readonly number[] | null; ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool2d(Tensor input, float norm_type, int[2] kernel_size, int[2]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool2d(torch.ones(1, 2, 2), 1, 2) // tensor([[[4.]]])
+   */
+  (
+    input: Tensor,
+    normType: number,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: { ceilMode?: boolean },
+  ): Tensor;
+  /**
+   * lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
+   *
+   * PyTorch: `lp_pool2d(Tensor input, float norm_type, int[2] kernel_size, int[2]? stride=None, bool ceil_mode=False) -> Tensor`
+   * @example F.lpPool2d(torch.ones(1, 2, 2), 1, 2) // tensor([[[4.]]])
+   */
+  (
+    input: Tensor,
+    normType: number,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    ceilMode: boolean,
+  ): Tensor;
+};
+
+/** fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`. */
+export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as {
+  /**
+   * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `fractional_max_pool2d(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool2d(torch.randn(1, 8, 8), 2, { outputSize: 4 }).shape // [1, 4, 4]
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `fractional_max_pool2d(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool2d(torch.randn(1, 8, 8), 2, { outputSize: 4 }).shape // [1, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
     options?: {
-      weight?: Tensor | null;
-      bias?: Tensor | null;
-      training?: boolean;
-      momentum?: number;
-      eps?: number;
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
     },
   ): Tensor;
   /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   * PyTorch: `fractional_max_pool2d(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool2d(torch.randn(1, 8, 8), 2, { outputSize: 4 }).shape // [1, 4, 4]
    */
   (
     input: Tensor,
-    runningMean: Tensor | null,
-    runningVar: Tensor | null,
-    weight: Tensor | null,
-    options?: { bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number },
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    options?: {
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
   ): Tensor;
   /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   * PyTorch: `fractional_max_pool2d(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool2d(torch.randn(1, 8, 8), 2, { outputSize: 4 }).shape // [1, 4, 4]
    */
   (
     input: Tensor,
-    runningMean: Tensor | null,
-    runningVar: Tensor | null,
-    weight: Tensor | null,
-    bias: Tensor | null,
-    options?: { training?: boolean; momentum?: number; eps?: number },
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
   ): Tensor;
   /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   * PyTorch: `fractional_max_pool2d(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool2d(torch.randn(1, 8, 8), 2, { outputSize: 4 }).shape // [1, 4, 4]
    */
   (
     input: Tensor,
-    runningMean: Tensor | null,
-    runningVar: Tensor | null,
-    weight: Tensor | null,
-    bias: Tensor | null,
-    training: boolean,
-    options?: { momentum?: number; eps?: number },
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    options?: { _randomSamples?: Tensor | null },
   ): Tensor;
   /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
+   * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
+   * PyTorch: `fractional_max_pool2d(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool2d(torch.randn(1, 8, 8), 2, { outputSize: 4 }).shape // [1, 4, 4]
    */
   (
     input: Tensor,
-    runningMean: Tensor | null,
-    runningVar: Tensor | null,
-    weight: Tensor | null,
-    bias: Tensor | null,
-    training: boolean,
-    momentum: number,
-    options?: { eps?: number },
-  ): Tensor;
-  /**
-   * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
-   *
-   * PyTorch: `batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight=None, Tensor? bias=None, bool training=False, float momentum=0.1, float eps=1e-05) -> Tensor`
-   * @example F.batchNorm(torch.tensor([[1], [3]]), null, null, { training: true }) // tensor([[-1.0000], [ 1.0000]])
-   */
-  (
-    input: Tensor,
-    runningMean: Tensor | null,
-    runningVar: Tensor | null,
-    weight: Tensor | null,
-    bias: Tensor | null,
-    training: boolean,
-    momentum: number,
-    eps: number,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    _randomSamples: Tensor | null,
   ): Tensor;
 };
 
-/** layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims. */
-export const layerNorm = fn("layerNorm", "nn.functional") as {
+/** fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling. */
+export const fractionalMaxPool2dWithIndices = fn(
+  "fractionalMaxPool2dWithIndices",
+  "nn.functional",
+) as {
   /**
-   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
    *
-   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   * PyTorch: `fractional_max_pool2d_with_indices(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool2dWithIndices(torch.randn(1, 8, 8), 2, { outputSize: 4 })[0].shape // [1, 4, 4]
    */
   (
     input: Tensor,
     options: {
-      normalizedShape: readonly number[];
-      weight?: Tensor | null;
-      bias?: Tensor | null;
-      eps?: number;
+      kernelSize: number | readonly number[];
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool2d_with_indices(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool2dWithIndices(torch.randn(1, 8, 8), 2, { outputSize: 4 })[0].shape // [1, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool2d_with_indices(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool2dWithIndices(torch.randn(1, 8, 8), 2, { outputSize: 4 })[0].shape // [1, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    options?: {
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool2d_with_indices(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool2dWithIndices(torch.randn(1, 8, 8), 2, { outputSize: 4 })[0].shape // [1, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool2d_with_indices(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool2dWithIndices(torch.randn(1, 8, 8), 2, { outputSize: 4 })[0].shape // [1, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    options?: { _randomSamples?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool2d_with_indices(Tensor input, int[2] kernel_size, int[2]? output_size=None, float[2]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool2dWithIndices(torch.randn(1, 8, 8), 2, { outputSize: 4 })[0].shape // [1, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    _randomSamples: Tensor | null,
+  ): [Tensor, Tensor];
+};
+
+/** fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`. */
+export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as {
+  /**
+   * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `fractional_max_pool3d(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool3d(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 }).shape // [1, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
     },
   ): Tensor;
   /**
-   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   * PyTorch: `fractional_max_pool3d(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool3d(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 }).shape // [1, 4, 4, 4]
    */
   (
     input: Tensor,
-    normalizedShape: readonly number[],
-    options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number },
+    kernelSize: number | readonly number[],
+    options?: {
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
   ): Tensor;
   /**
-   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   * PyTorch: `fractional_max_pool3d(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool3d(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 }).shape // [1, 4, 4, 4]
    */
   (
     input: Tensor,
-    normalizedShape: readonly number[],
-    weight: Tensor | null,
-    options?: { bias?: Tensor | null; eps?: number },
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    options?: {
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
   ): Tensor;
   /**
-   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   * PyTorch: `fractional_max_pool3d(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool3d(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 }).shape // [1, 4, 4, 4]
    */
   (
     input: Tensor,
-    normalizedShape: readonly number[],
-    weight: Tensor | null,
-    bias: Tensor | null,
-    options?: { eps?: number },
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
   ): Tensor;
   /**
-   * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
+   * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
-   * PyTorch: `layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   * PyTorch: `fractional_max_pool3d(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool3d(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 }).shape // [1, 4, 4, 4]
    */
   (
     input: Tensor,
-    normalizedShape: readonly number[],
-    weight: Tensor | null,
-    bias: Tensor | null,
-    eps: number,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    options?: { _randomSamples?: Tensor | null },
+  ): Tensor;
+  /**
+   * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
+   *
+   * PyTorch: `fractional_max_pool3d(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> Tensor`
+   * @example F.fractionalMaxPool3d(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 }).shape // [1, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    _randomSamples: Tensor | null,
   ): Tensor;
 };
 
-/** group_norm(x, num_groups, weight, bias, eps): normalise each group of channels. */
-export const groupNorm = fn("groupNorm", "nn.functional") as {
+/** fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling. */
+export const fractionalMaxPool3dWithIndices = fn(
+  "fractionalMaxPool3dWithIndices",
+  "nn.functional",
+) as {
   /**
-   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
    *
-   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   * PyTorch: `fractional_max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool3dWithIndices(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 })[0].shape // [1, 4, 4, 4]
    */
   (
     input: Tensor,
-    options: { numGroups: number; weight?: Tensor | null; bias?: Tensor | null; eps?: number },
+    options: {
+      kernelSize: number | readonly number[];
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool3dWithIndices(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 })[0].shape // [1, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      outputSize?: number | readonly number[] | null;
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool3dWithIndices(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 })[0].shape // [1, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    options?: {
+      outputRatio?: number | readonly number[] | null;
+      returnIndices?: boolean;
+      _randomSamples?: Tensor | null;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool3dWithIndices(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 })[0].shape // [1, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    options?: { returnIndices?: boolean; _randomSamples?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool3dWithIndices(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 })[0].shape // [1, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    options?: { _randomSamples?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
+   *
+   * PyTorch: `fractional_max_pool3d_with_indices(Tensor input, int[3] kernel_size, int[3]? output_size=None, float[3]? output_ratio=None, bool return_indices=False, Tensor? _random_samples=None) -> (Tensor, Tensor)`
+   * @example F.fractionalMaxPool3dWithIndices(torch.randn(1, 8, 8, 8), 2, { outputRatio: 0.5 })[0].shape // [1, 4, 4, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    outputSize: number | readonly number[] | null,
+    outputRatio: number | readonly number[] | null,
+    returnIndices: boolean,
+    _randomSamples: Tensor | null,
+  ): [Tensor, Tensor];
+};
+
+/** max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
+export const maxUnpool1d = fn("maxUnpool1d", "nn.functional") as {
+  /**
+   * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool1d(Tensor input, Tensor indices, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool1d(torch.tensor([[3., 4]]), torch.tensor([[1, 3]], { dtype: torch.int64 }), 2) // tensor([[0., 3., 0., 4.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      indices: Tensor;
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
   ): Tensor;
   /**
-   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
-   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   * PyTorch: `max_unpool1d(Tensor input, Tensor indices, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool1d(torch.tensor([[3., 4]]), torch.tensor([[1, 3]], { dtype: torch.int64 }), 2) // tensor([[0., 3., 0., 4.]])
    */
   (
     input: Tensor,
-    numGroups: number,
-    options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number },
+    indices: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
   ): Tensor;
   /**
-   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
-   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   * PyTorch: `max_unpool1d(Tensor input, Tensor indices, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool1d(torch.tensor([[3., 4]]), torch.tensor([[1, 3]], { dtype: torch.int64 }), 2) // tensor([[0., 3., 0., 4.]])
    */
   (
     input: Tensor,
-    numGroups: number,
-    weight: Tensor | null,
-    options?: { bias?: Tensor | null; eps?: number },
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
   ): Tensor;
   /**
-   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
-   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   * PyTorch: `max_unpool1d(Tensor input, Tensor indices, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool1d(torch.tensor([[3., 4]]), torch.tensor([[1, 3]], { dtype: torch.int64 }), 2) // tensor([[0., 3., 0., 4.]])
    */
   (
     input: Tensor,
-    numGroups: number,
-    weight: Tensor | null,
-    bias: Tensor | null,
-    options?: { eps?: number },
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: { padding?: number | readonly number[]; outputSize?: readonly number[] | null },
   ): Tensor;
   /**
-   * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
+   * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
-   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05) -> Tensor`
-   * @example F.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   * PyTorch: `max_unpool1d(Tensor input, Tensor indices, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool1d(torch.tensor([[3., 4]]), torch.tensor([[1, 3]], { dtype: torch.int64 }), 2) // tensor([[0., 3., 0., 4.]])
    */
   (
     input: Tensor,
-    numGroups: number,
-    weight: Tensor | null,
-    bias: Tensor | null,
-    eps: number,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { outputSize?: readonly number[] | null },
+  ): Tensor;
+  /**
+   * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool1d(Tensor input, Tensor indices, int[1] kernel_size, int[1]? stride=None, int[1] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool1d(torch.tensor([[3., 4]]), torch.tensor([[1, 3]], { dtype: torch.int64 }), 2) // tensor([[0., 3., 0., 4.]])
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    outputSize: readonly number[] | null,
+  ): Tensor;
+};
+
+/** max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
+export const maxUnpool2d = fn("maxUnpool2d", "nn.functional") as {
+  /**
+   * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool2d(Tensor input, Tensor indices, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool2d(torch.tensor([[[5.]]]), torch.tensor([[[3]]], { dtype: torch.int64 }), 2) // tensor([[[0., 0.], [0., 5.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      indices: Tensor;
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool2d(Tensor input, Tensor indices, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool2d(torch.tensor([[[5.]]]), torch.tensor([[[3]]], { dtype: torch.int64 }), 2) // tensor([[[0., 0.], [0., 5.]]])
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool2d(Tensor input, Tensor indices, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool2d(torch.tensor([[[5.]]]), torch.tensor([[[3]]], { dtype: torch.int64 }), 2) // tensor([[[0., 0.], [0., 5.]]])
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool2d(Tensor input, Tensor indices, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool2d(torch.tensor([[[5.]]]), torch.tensor([[[3]]], { dtype: torch.int64 }), 2) // tensor([[[0., 0.], [0., 5.]]])
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: { padding?: number | readonly number[]; outputSize?: readonly number[] | null },
+  ): Tensor;
+  /**
+   * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool2d(Tensor input, Tensor indices, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool2d(torch.tensor([[[5.]]]), torch.tensor([[[3]]], { dtype: torch.int64 }), 2) // tensor([[[0., 0.], [0., 5.]]])
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { outputSize?: readonly number[] | null },
+  ): Tensor;
+  /**
+   * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool2d(Tensor input, Tensor indices, int[2] kernel_size, int[2]? stride=None, int[2] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool2d(torch.tensor([[[5.]]]), torch.tensor([[[3]]], { dtype: torch.int64 }), 2) // tensor([[[0., 0.], [0., 5.]]])
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    outputSize: readonly number[] | null,
+  ): Tensor;
+};
+
+/** max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
+export const maxUnpool3d = fn("maxUnpool3d", "nn.functional") as {
+  /**
+   * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool3d(Tensor input, Tensor indices, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool3d(torch.tensor([[[[7.]]]]), torch.tensor([[[[7]]]], { dtype: torch.int64 }), 2).shape // [1, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    options: {
+      indices: Tensor;
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool3d(Tensor input, Tensor indices, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool3d(torch.tensor([[[[7.]]]]), torch.tensor([[[[7]]]], { dtype: torch.int64 }), 2).shape // [1, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool3d(Tensor input, Tensor indices, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool3d(torch.tensor([[[[7.]]]]), torch.tensor([[[[7]]]], { dtype: torch.int64 }), 2).shape // [1, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      stride?: number | readonly number[] | null;
+      padding?: number | readonly number[];
+      outputSize?: readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool3d(Tensor input, Tensor indices, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool3d(torch.tensor([[[[7.]]]]), torch.tensor([[[[7]]]], { dtype: torch.int64 }), 2).shape // [1, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    options?: { padding?: number | readonly number[]; outputSize?: readonly number[] | null },
+  ): Tensor;
+  /**
+   * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool3d(Tensor input, Tensor indices, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool3d(torch.tensor([[[[7.]]]]), torch.tensor([[[[7]]]], { dtype: torch.int64 }), 2).shape // [1, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    options?: { outputSize?: readonly number[] | null },
+  ): Tensor;
+  /**
+   * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
+   *
+   * PyTorch: `max_unpool3d(Tensor input, Tensor indices, int[3] kernel_size, int[3]? stride=None, int[3] padding=0, int[]? output_size=None) -> Tensor`
+   * @example F.maxUnpool3d(torch.tensor([[[[7.]]]]), torch.tensor([[[[7]]]], { dtype: torch.int64 }), 2).shape // [1, 2, 2, 2]
+   */
+  (
+    input: Tensor,
+    indices: Tensor,
+    kernelSize: number | readonly number[],
+    stride: number | readonly number[] | null,
+    padding: number | readonly number[],
+    outputSize: readonly number[] | null,
   ): Tensor;
 };
 

@@ -1,5 +1,5 @@
 /**
- * Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (PyTorch's _ConvNd),
+ * Convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d (PyTorch's _ConvNd),
  * with PyTorch's parameters, default initialisation, state-dict names and repr.
  */
 import type { Tensor } from "../tensor.js";
@@ -8,9 +8,9 @@ import { Parameter } from "./parameter.js";
 import { empty } from "../ops/creation.js";
 import { runtimeError } from "../errors.js";
 import { convolution } from "../ops/conv.js";
-import { conv1d, conv2d, type ConvPadding, type IntOrTuple } from "./functional.js";
+import { conv1d, conv2d, conv3d, type ConvPadding, type IntOrTuple } from "./functional.js";
 import { biasInit, kaimingUniformDefault, pyTuple, toTuple } from "./layer-utils.js";
-import type { DType } from "../dtype.js";
+import { DType } from "../dtype.js";
 
 /** Options of the convolution layers. */
 export interface ConvLayerOptions {
@@ -267,5 +267,92 @@ export class ConvTranspose2d extends ConvTransposeNd {
   }
   override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     return this.run(2, x, outputSize);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3-d convolution layers (issue 11, h-nnpool): PyTorch's positional arguments or options
+
+/** Trailing positional arguments (in PyTorch's order `names`) and an options object, merged. */
+function convOptionsFrom<T extends object>(names: readonly string[], rest: readonly unknown[]): T {
+  const last = rest[rest.length - 1];
+  const hasOpts =
+    last !== null && typeof last === "object" && !Array.isArray(last) && !(last instanceof DType);
+  const out: Record<string, unknown> = hasOpts ? { ...(last as object) } : {};
+  (hasOpts ? rest.slice(0, -1) : rest).forEach((v, i) => {
+    if (v !== undefined) out[names[i]] = v;
+  });
+  return out as T;
+}
+
+const CONV_ARGS = [
+  "stride",
+  "padding",
+  "dilation",
+  "groups",
+  "bias",
+  "paddingMode",
+  "device",
+  "dtype",
+];
+const CONV_T_ARGS = [
+  "stride",
+  "padding",
+  "outputPadding",
+  "groups",
+  "bias",
+  "dilation",
+  "paddingMode",
+  "device",
+  "dtype",
+];
+
+/**
+ * torch.nn.Conv3d: x [N, C_in, D, H, W] -> [N, C_out, D_out, H_out, W_out]; PyTorch's default
+ * initialisation. Arguments after the kernel size positionally in PyTorch's order (stride,
+ * padding, dilation, groups, bias, padding_mode) or in an options object.
+ *
+ * @example
+ * torch.manualSeed(0);
+ * const conv = new torch.nn.Conv3d(2, 4, 3, { padding: 1 });
+ * String(conv); // Conv3d(2, 4, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 1, 1))
+ * conv.call(torch.randn(1, 2, 5, 6, 7)).shape; // [1, 4, 5, 6, 7]
+ */
+export class Conv3d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    ...rest: (ConvLayerOptions | IntOrTuple | ConvPadding | boolean | string | null | undefined)[]
+  ) {
+    super(3, inChannels, outChannels, kernelSize, false, convOptionsFrom(CONV_ARGS, rest));
+  }
+  override forward(x: Tensor): Tensor {
+    const p = this.padding;
+    return typeof p === "string"
+      ? conv3d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups)
+      : conv3d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups);
+  }
+}
+
+/**
+ * torch.nn.ConvTranspose3d: the adjoint of Conv3d; `outputSize` picks the output padding.
+ * Arguments after the kernel size positionally in PyTorch's order (stride, padding,
+ * output_padding, groups, bias, dilation, padding_mode) or in an options object.
+ *
+ * @example
+ * new torch.nn.ConvTranspose3d(4, 2, 2, 2).call(torch.randn(1, 4, 3, 3, 3)).shape // [1, 2, 6, 6, 6]
+ */
+export class ConvTranspose3d extends ConvTransposeNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    ...rest: (ConvTransposeLayerOptions | IntOrTuple | boolean | string | null | undefined)[]
+  ) {
+    super(3, inChannels, outChannels, kernelSize, true, convOptionsFrom(CONV_T_ARGS, rest));
+  }
+  override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    return this.run(3, x, outputSize);
   }
 }

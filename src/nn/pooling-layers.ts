@@ -1,21 +1,123 @@
 /**
- * Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (PyTorch's reprs and defaults).
+ * Pooling layers (PyTorch's torch/nn/modules/pooling.py): MaxPool1d/2d/3d, AvgPool1d/2d/3d,
+ * AdaptiveMaxPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, LPPool1d/2d, MaxUnpool1d/2d/3d,
+ * FractionalMaxPool2d/3d, with PyTorch's constructor arguments (positional in its order, or by
+ * camelCased name in a trailing options object), stored values, reprs and buffers. One class
+ * per PyTorch base (_MaxPoolNd, _AvgPoolNd, ...) holds the logic; the public classes fix the
+ * dimension.
  */
-import type { Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
+import { DType } from "../dtype.js";
 import { Module } from "./module.js";
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type IntOrTuple } from "./functional.js";
-import { pyBool } from "./layer-utils.js";
+import * as F from "./functional.js";
+import type { IntOrTuple } from "./functional.js";
+import { pyBool, pyTuple, toTuple } from "./layer-utils.js";
+import { valueError } from "../errors.js";
 
-const fmt = (v: IntOrTuple | readonly (number | null)[]): string =>
-  typeof v === "number" ? String(v) : `(${v.map((x) => (x === null ? "None" : x)).join(", ")})`;
+/** A size as PyTorch stores it: an int, or a tuple whose entries may be None. */
+type Size = number | readonly (number | null)[];
 
-/** Options of MaxPool2d. */
-export interface MaxPool2dOptions {
+/** Python's str of an int, float or tuple (None for null). */
+function py(v: Size | null): string {
+  if (v === null) return "None";
+  if (typeof v === "number") return String(v);
+  const items = v.map((x) => (x === null ? "None" : String(x)));
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(", ")})`;
+}
+
+/** A stored copy of a size (arrays copied, so the module keeps its own). */
+const keep = <T extends Size | null>(v: T): T =>
+  (Array.isArray(v) ? (v.slice() as unknown) : v) as T;
+
+/** Trailing positional arguments (in PyTorch's order `names`) and an options object, merged. */
+function optionsFrom<T extends object>(names: readonly string[], rest: readonly unknown[]): T {
+  const last = rest[rest.length - 1];
+  const hasOpts =
+    last !== null &&
+    typeof last === "object" &&
+    !Array.isArray(last) &&
+    !(last instanceof DType) &&
+    !(last instanceof Tensor);
+  const out: Record<string, unknown> = hasOpts ? { ...(last as object) } : {};
+  (hasOpts ? rest.slice(0, -1) : rest).forEach((v, i) => {
+    if (v !== undefined) out[names[i]] = v;
+  });
+  return out as T;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the F functions' overload sets are called with PyTorch's positional arguments
+type Fn = (...args: any[]) => any;
+const call = (f: unknown, ...args: unknown[]): Tensor => (f as Fn)(...args) as Tensor;
+
+// ---------------------------------------------------------------------------------------------
+// max pooling
+
+/** Options of MaxPool1d/2d/3d (after the kernel size). */
+export interface MaxPoolOptions {
   stride?: IntOrTuple | null;
   padding?: IntOrTuple;
   dilation?: IntOrTuple;
   returnIndices?: boolean;
   ceilMode?: boolean;
+}
+type MaxPoolRest = [
+  (IntOrTuple | null | MaxPoolOptions)?,
+  (IntOrTuple | MaxPoolOptions)?,
+  (IntOrTuple | MaxPoolOptions)?,
+  (boolean | MaxPoolOptions)?,
+  (boolean | MaxPoolOptions)?,
+  MaxPoolOptions?,
+];
+const MAX_POOL_ARGS = ["stride", "padding", "dilation", "returnIndices", "ceilMode"];
+
+/** PyTorch's _MaxPoolNd: sizes stored as given, stride defaulting to the kernel size. */
+abstract class MaxPoolNd extends Module {
+  declare kernelSize: IntOrTuple;
+  declare stride: IntOrTuple;
+  declare padding: IntOrTuple;
+  declare dilation: IntOrTuple;
+  declare returnIndices: boolean;
+  declare ceilMode: boolean;
+
+  constructor(kernelSize: IntOrTuple, rest: MaxPoolRest) {
+    super();
+    const o = optionsFrom<MaxPoolOptions>(MAX_POOL_ARGS, rest);
+    Object.assign(this, {
+      kernelSize: keep(kernelSize),
+      stride: keep(o.stride ?? kernelSize),
+      padding: keep(o.padding ?? 0),
+      dilation: keep(o.dilation ?? 1),
+      returnIndices: o.returnIndices ?? false,
+      ceilMode: o.ceilMode ?? false,
+    });
+  }
+
+  protected pool(f: unknown, x: Tensor): Tensor {
+    return call(f, x, this.kernelSize, this.stride, this.padding, this.dilation, {
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/**
+ * torch.nn.MaxPool1d: the maximum over each window along the last dim; with `returnIndices`,
+ * forward returns `[values, indices]`.
+ *
+ * @example
+ * String(new torch.nn.MaxPool1d(3, 2)); // MaxPool1d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)
+ */
+export class MaxPool1d extends MaxPoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: MaxPoolRest) {
+    super(kernelSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.maxPool1d, x);
+  }
 }
 
 /**
@@ -27,45 +129,113 @@ export interface MaxPool2dOptions {
  * String(pool); // MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
  * pool.call(torch.randn(1, 16, 26, 26)).shape; // [1, 16, 13, 13]
  */
-export class MaxPool2d extends Module {
-  declare kernelSize: IntOrTuple;
-  declare stride: IntOrTuple;
-  declare padding: IntOrTuple;
-  declare dilation: IntOrTuple;
-  declare returnIndices: boolean;
-  declare ceilMode: boolean;
-
-  constructor(kernelSize: IntOrTuple, opts: MaxPool2dOptions = {}) {
-    super();
-    Object.assign(this, {
-      kernelSize,
-      stride: opts.stride ?? kernelSize,
-      padding: opts.padding ?? 0,
-      dilation: opts.dilation ?? 1,
-      returnIndices: opts.returnIndices ?? false,
-      ceilMode: opts.ceilMode ?? false,
-    });
+export class MaxPool2d extends MaxPoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: MaxPoolRest) {
+    super(kernelSize, rest);
   }
-
   override forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, this.stride, this.padding, this.dilation, {
-      ceilMode: this.ceilMode,
-      returnIndices: this.returnIndices,
-    });
-  }
-
-  override extraRepr(): string {
-    return `kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}, padding=${fmt(this.padding)}, dilation=${fmt(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+    return this.pool(F.maxPool2d, x);
   }
 }
 
-/** Options of AvgPool2d. */
-export interface AvgPool2dOptions {
+/**
+ * torch.nn.MaxPool3d: the maximum over each kernelSize window of [N, C, D, H, W] input.
+ *
+ * @example
+ * new torch.nn.MaxPool3d(2).call(torch.randn(1, 4, 8, 8, 8)).shape; // [1, 4, 4, 4, 4]
+ */
+export class MaxPool3d extends MaxPoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: MaxPoolRest) {
+    super(kernelSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.maxPool3d, x);
+  }
+}
+
+/** Options of MaxPool2d (the name before MaxPool1d/3d shared it). */
+export type MaxPool2dOptions = MaxPoolOptions;
+
+// ---------------------------------------------------------------------------------------------
+// average pooling
+
+/** Options of AvgPool1d/2d/3d (after the kernel size). */
+export interface AvgPoolOptions {
   stride?: IntOrTuple | null;
   padding?: IntOrTuple;
   ceilMode?: boolean;
   countIncludePad?: boolean;
+  /** AvgPool2d and AvgPool3d only */
   divisorOverride?: number | null;
+}
+type AvgPoolRest = [
+  (IntOrTuple | null | AvgPoolOptions)?,
+  (IntOrTuple | AvgPoolOptions)?,
+  (boolean | AvgPoolOptions)?,
+  (boolean | AvgPoolOptions)?,
+  (number | null | AvgPoolOptions)?,
+  AvgPoolOptions?,
+];
+const AVG_POOL_ARGS = ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"];
+
+/** PyTorch's _AvgPoolNd (AvgPool1d stores _single tuples, 2d and 3d the values as given). */
+abstract class AvgPoolNd extends Module {
+  declare kernelSize: IntOrTuple;
+  declare stride: IntOrTuple;
+  declare padding: IntOrTuple;
+  declare ceilMode: boolean;
+  declare countIncludePad: boolean;
+  declare divisorOverride: number | null;
+
+  constructor(kernelSize: IntOrTuple, rest: AvgPoolRest, single: boolean) {
+    super();
+    const o = optionsFrom<AvgPoolOptions>(AVG_POOL_ARGS, rest);
+    const s = (v: IntOrTuple): IntOrTuple => (single ? toTuple(v, 1) : keep(v));
+    Object.assign(this, {
+      kernelSize: s(kernelSize),
+      stride: s(o.stride ?? kernelSize),
+      padding: s(o.padding ?? 0),
+      ceilMode: o.ceilMode ?? false,
+      countIncludePad: o.countIncludePad ?? true,
+    });
+    if (!single) this.divisorOverride = o.divisorOverride ?? null;
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+/**
+ * torch.nn.AvgPool1d: the mean over each window along the last dim.
+ *
+ * @example
+ * new torch.nn.AvgPool1d(2).call(torch.tensor([[1, 3, 2, 4]])) // tensor([[2., 3.]])
+ */
+export class AvgPool1d extends AvgPoolNd {
+  constructor(
+    kernelSize: IntOrTuple,
+    ...rest: [
+      (IntOrTuple | null | AvgPoolOptions)?,
+      (IntOrTuple | AvgPoolOptions)?,
+      (boolean | AvgPoolOptions)?,
+      (boolean | AvgPoolOptions)?,
+      AvgPoolOptions?,
+    ]
+  ) {
+    super(kernelSize, rest, true);
+  }
+  override forward(x: Tensor): Tensor {
+    return call(
+      F.avgPool1d,
+      x,
+      this.kernelSize,
+      this.stride,
+      this.padding,
+      this.ceilMode,
+      this.countIncludePad,
+    );
+  }
 }
 
 /**
@@ -74,28 +244,13 @@ export interface AvgPool2dOptions {
  * @example
  * new torch.nn.AvgPool2d(2).call(torch.ones(1, 1, 4, 4)) // ones(1, 1, 2, 2)
  */
-export class AvgPool2d extends Module {
-  declare kernelSize: IntOrTuple;
-  declare stride: IntOrTuple;
-  declare padding: IntOrTuple;
-  declare ceilMode: boolean;
-  declare countIncludePad: boolean;
-  declare divisorOverride: number | null;
-
-  constructor(kernelSize: IntOrTuple, opts: AvgPool2dOptions = {}) {
-    super();
-    Object.assign(this, {
-      kernelSize,
-      stride: opts.stride ?? kernelSize,
-      padding: opts.padding ?? 0,
-      ceilMode: opts.ceilMode ?? false,
-      countIncludePad: opts.countIncludePad ?? true,
-      divisorOverride: opts.divisorOverride ?? null,
-    });
+export class AvgPool2d extends AvgPoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: AvgPoolRest) {
+    super(kernelSize, rest, false);
   }
-
   override forward(x: Tensor): Tensor {
-    return avgPool2d(
+    return call(
+      F.avgPool2d,
       x,
       this.kernelSize,
       this.stride,
@@ -105,9 +260,64 @@ export class AvgPool2d extends Module {
       this.divisorOverride,
     );
   }
+}
+
+/**
+ * torch.nn.AvgPool3d: the mean over each window of [N, C, D, H, W] input.
+ *
+ * @example
+ * new torch.nn.AvgPool3d(2).call(torch.ones(1, 1, 4, 4, 4)).shape // [1, 1, 2, 2, 2]
+ */
+export class AvgPool3d extends AvgPoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: AvgPoolRest) {
+    super(kernelSize, rest, false);
+  }
+  override forward(x: Tensor): Tensor {
+    return call(
+      F.avgPool3d,
+      x,
+      this.kernelSize,
+      this.stride,
+      this.padding,
+      this.ceilMode,
+      this.countIncludePad,
+      this.divisorOverride,
+    );
+  }
+}
+
+/** Options of AvgPool2d (the name before AvgPool1d/3d shared it). */
+export type AvgPool2dOptions = AvgPoolOptions;
+
+// ---------------------------------------------------------------------------------------------
+// adaptive pooling
+
+/** PyTorch's _AdaptiveAvgPoolNd / _AdaptiveMaxPoolNd: the output size as given. */
+abstract class AdaptivePoolNd extends Module {
+  declare outputSize: Size;
+
+  constructor(outputSize: Size) {
+    super();
+    Object.assign(this, { outputSize: keep(outputSize) });
+  }
 
   override extraRepr(): string {
-    return `kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}, padding=${fmt(this.padding)}`;
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
+
+/**
+ * torch.nn.AdaptiveAvgPool1d: average pooling of the last dim to a fixed size.
+ *
+ * @example
+ * new torch.nn.AdaptiveAvgPool1d(2).call(torch.tensor([[1, 3, 2, 4]])) // tensor([[2., 3.]])
+ */
+export class AdaptiveAvgPool1d extends AdaptivePoolNd {
+  constructor(outputSize: IntOrTuple) {
+    super(outputSize);
+  }
+  override forward(x: Tensor): Tensor {
+    return call(F.adaptiveAvgPool1d, x, this.outputSize);
   }
 }
 
@@ -118,21 +328,364 @@ export class AvgPool2d extends Module {
  * @example
  * new torch.nn.AdaptiveAvgPool2d([5, 7]).call(torch.randn(1, 64, 8, 9)).shape // [1, 64, 5, 7]
  */
-export class AdaptiveAvgPool2d extends Module {
-  declare outputSize: number | (number | null)[];
+export class AdaptiveAvgPool2d extends AdaptivePoolNd {
+  constructor(outputSize: Size) {
+    super(outputSize);
+  }
+  override forward(x: Tensor): Tensor {
+    return call(F.adaptiveAvgPool2d, x, this.outputSize);
+  }
+}
 
-  constructor(outputSize: number | readonly (number | null)[]) {
+/**
+ * torch.nn.AdaptiveAvgPool3d: average pooling of [N, C, D, H, W] input to a fixed size.
+ *
+ * @example
+ * new torch.nn.AdaptiveAvgPool3d([2, null, 3]).call(torch.randn(1, 4, 5, 6, 7)).shape // [1, 4, 2, 6, 3]
+ */
+export class AdaptiveAvgPool3d extends AdaptivePoolNd {
+  constructor(outputSize: Size) {
+    super(outputSize);
+  }
+  override forward(x: Tensor): Tensor {
+    return call(F.adaptiveAvgPool3d, x, this.outputSize);
+  }
+}
+
+/** PyTorch's _AdaptiveMaxPoolNd: the output size and return_indices. */
+abstract class AdaptiveMaxPoolNd extends AdaptivePoolNd {
+  declare returnIndices: boolean;
+
+  constructor(outputSize: Size, rest: [(boolean | { returnIndices?: boolean })?]) {
+    super(outputSize);
+    const o = optionsFrom<{ returnIndices?: boolean }>(["returnIndices"], rest);
+    this.returnIndices = o.returnIndices ?? false;
+  }
+
+  protected pool(f: unknown, x: Tensor): Tensor {
+    return call(f, x, this.outputSize, this.returnIndices);
+  }
+}
+
+/**
+ * torch.nn.AdaptiveMaxPool1d: max pooling of the last dim to a fixed size; `[values, indices]`
+ * with `returnIndices`.
+ *
+ * @example
+ * new torch.nn.AdaptiveMaxPool1d(2).call(torch.tensor([[1, 3, 2, 4]])) // tensor([[3., 4.]])
+ */
+export class AdaptiveMaxPool1d extends AdaptiveMaxPoolNd {
+  constructor(outputSize: IntOrTuple, ...rest: [(boolean | { returnIndices?: boolean })?]) {
+    super(outputSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.adaptiveMaxPool1d, x);
+  }
+}
+
+/**
+ * torch.nn.AdaptiveMaxPool2d: max pooling to a fixed output size (null keeps that input size).
+ *
+ * @example
+ * new torch.nn.AdaptiveMaxPool2d(2).call(torch.randn(1, 3, 7, 9)).shape // [1, 3, 2, 2]
+ */
+export class AdaptiveMaxPool2d extends AdaptiveMaxPoolNd {
+  constructor(outputSize: Size, ...rest: [(boolean | { returnIndices?: boolean })?]) {
+    super(outputSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.adaptiveMaxPool2d, x);
+  }
+}
+
+/**
+ * torch.nn.AdaptiveMaxPool3d: max pooling of [N, C, D, H, W] input to a fixed size.
+ *
+ * @example
+ * new torch.nn.AdaptiveMaxPool3d([1, 2, 2]).call(torch.randn(1, 3, 4, 5, 6)).shape // [1, 3, 1, 2, 2]
+ */
+export class AdaptiveMaxPool3d extends AdaptiveMaxPoolNd {
+  constructor(outputSize: Size, ...rest: [(boolean | { returnIndices?: boolean })?]) {
+    super(outputSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.adaptiveMaxPool3d, x);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LP pooling
+
+/** Options of LPPool1d/2d (after norm type and kernel size). */
+export interface LPPoolOptions {
+  stride?: IntOrTuple | null;
+  ceilMode?: boolean;
+}
+
+/** PyTorch's _LPPoolNd: values stored as given (stride None stays None). */
+abstract class LPPoolNd extends Module {
+  declare normType: number;
+  declare kernelSize: IntOrTuple;
+  declare stride: IntOrTuple | null;
+  declare ceilMode: boolean;
+
+  constructor(
+    normType: number,
+    kernelSize: IntOrTuple,
+    rest: [(IntOrTuple | null | LPPoolOptions)?, (boolean | LPPoolOptions)?, LPPoolOptions?],
+  ) {
     super();
+    const o = optionsFrom<LPPoolOptions>(["stride", "ceilMode"], rest);
     Object.assign(this, {
-      outputSize: typeof outputSize === "number" ? outputSize : outputSize.slice(),
+      normType,
+      kernelSize: keep(kernelSize),
+      stride: keep(o.stride ?? null),
+      ceilMode: o.ceilMode ?? false,
     });
   }
 
-  override forward(x: Tensor): Tensor {
-    return adaptiveAvgPool2d(x, this.outputSize);
+  protected pool(f: unknown, x: Tensor): Tensor {
+    return call(f, x, this.normType, this.kernelSize, this.stride, this.ceilMode);
   }
 
   override extraRepr(): string {
-    return `output_size=${fmt(this.outputSize)}`;
+    return `norm_type=${py(this.normType)}, kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/**
+ * torch.nn.LPPool1d: the p-norm over each window along the last dim.
+ *
+ * @example
+ * new torch.nn.LPPool1d(2, 2).call(torch.tensor([[3, 4]])) // tensor([[5.]])
+ */
+export class LPPool1d extends LPPoolNd {
+  constructor(
+    normType: number,
+    kernelSize: number,
+    ...rest: [(IntOrTuple | null | LPPoolOptions)?, (boolean | LPPoolOptions)?, LPPoolOptions?]
+  ) {
+    super(normType, kernelSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.lpPool1d, x);
+  }
+}
+
+/**
+ * torch.nn.LPPool2d: the p-norm over each window.
+ *
+ * @example
+ * new torch.nn.LPPool2d(1, 2).call(torch.ones(1, 2, 2)) // tensor([[[4.]]])
+ */
+export class LPPool2d extends LPPoolNd {
+  constructor(
+    normType: number,
+    kernelSize: IntOrTuple,
+    ...rest: [(IntOrTuple | null | LPPoolOptions)?, (boolean | LPPoolOptions)?, LPPoolOptions?]
+  ) {
+    super(normType, kernelSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.lpPool2d, x);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// max unpooling
+
+/** Options of MaxUnpool1d/2d/3d (after the kernel size). */
+export interface MaxUnpoolOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+}
+
+/** PyTorch's _MaxUnpoolNd: kernel, stride and padding stored as n-tuples. */
+abstract class MaxUnpoolNd extends Module {
+  declare kernelSize: number[];
+  declare stride: number[];
+  declare padding: number[];
+
+  constructor(
+    n: number,
+    kernelSize: IntOrTuple,
+    rest: [
+      (IntOrTuple | null | MaxUnpoolOptions)?,
+      (IntOrTuple | MaxUnpoolOptions)?,
+      MaxUnpoolOptions?,
+    ],
+  ) {
+    super();
+    const o = optionsFrom<MaxUnpoolOptions>(["stride", "padding"], rest);
+    Object.assign(this, {
+      kernelSize: toTuple(kernelSize, n),
+      stride: toTuple(o.stride ?? kernelSize, n),
+      padding: toTuple(o.padding ?? 0, n),
+    });
+  }
+
+  protected unpool(f: unknown, x: Tensor, indices: Tensor, outputSize?: readonly number[] | null) {
+    return call(f, x, indices, this.kernelSize, this.stride, this.padding, outputSize ?? null);
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
+  }
+}
+
+type UnpoolRest = [
+  (IntOrTuple | null | MaxUnpoolOptions)?,
+  (IntOrTuple | MaxUnpoolOptions)?,
+  MaxUnpoolOptions?,
+];
+
+/**
+ * torch.nn.MaxUnpool1d: the partial inverse of MaxPool1d (`call(values, indices, outputSize?)`).
+ *
+ * @example
+ * const [y, i] = F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2);
+ * new torch.nn.MaxUnpool1d(2).call(y, i) // tensor([[0., 3., 0., 4.]])
+ */
+export class MaxUnpool1d extends MaxUnpoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: UnpoolRest) {
+    super(1, kernelSize, rest);
+  }
+  override forward(x: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
+    return this.unpool(F.maxUnpool1d, x, indices, outputSize);
+  }
+}
+
+/**
+ * torch.nn.MaxUnpool2d: the partial inverse of MaxPool2d.
+ *
+ * @example
+ * const [y, i] = F.maxPool2dWithIndices(torch.randn(1, 4, 4), 2);
+ * new torch.nn.MaxUnpool2d(2).call(y, i).shape // [1, 4, 4]
+ */
+export class MaxUnpool2d extends MaxUnpoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: UnpoolRest) {
+    super(2, kernelSize, rest);
+  }
+  override forward(x: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
+    return this.unpool(F.maxUnpool2d, x, indices, outputSize);
+  }
+}
+
+/**
+ * torch.nn.MaxUnpool3d: the partial inverse of MaxPool3d.
+ *
+ * @example
+ * const [y, i] = F.maxPool3dWithIndices(torch.randn(1, 4, 4, 4), 2);
+ * new torch.nn.MaxUnpool3d(2).call(y, i).shape // [1, 4, 4, 4]
+ */
+export class MaxUnpool3d extends MaxUnpoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: UnpoolRest) {
+    super(3, kernelSize, rest);
+  }
+  override forward(x: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
+    return this.unpool(F.maxUnpool3d, x, indices, outputSize);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fractional max pooling
+
+/** Options of FractionalMaxPool2d/3d (after the kernel size). */
+export interface FractionalMaxPoolOptions {
+  outputSize?: IntOrTuple | null;
+  outputRatio?: number | readonly number[] | null;
+  returnIndices?: boolean;
+  /** fixed samples in [0, 1), [N, C, 2 or 3] (a buffer; drawn per call when absent) */
+  _randomSamples?: Tensor | null;
+}
+
+/** PyTorch's FractionalMaxPool2d/3d: sizes as n-tuples, `_random_samples` a buffer. */
+abstract class FractionalMaxPoolNd extends Module {
+  declare kernelSize: number[];
+  declare outputSize: number[] | null;
+  declare outputRatio: number[] | null;
+  declare returnIndices: boolean;
+  /** the `_random_samples` buffer (PyTorch's name) */
+  declare _random_samples: Tensor | null;
+
+  constructor(
+    n: number,
+    kernelSize: IntOrTuple,
+    rest: [
+      (IntOrTuple | null | FractionalMaxPoolOptions)?,
+      (number | readonly number[] | null | FractionalMaxPoolOptions)?,
+      (boolean | FractionalMaxPoolOptions)?,
+      (Tensor | null | FractionalMaxPoolOptions)?,
+      FractionalMaxPoolOptions?,
+    ],
+  ) {
+    super();
+    const o = optionsFrom<FractionalMaxPoolOptions>(
+      ["outputSize", "outputRatio", "returnIndices", "_randomSamples"],
+      rest,
+    );
+    const name = `FractionalMaxPool${n}d`;
+    Object.assign(this, {
+      kernelSize: toTuple(kernelSize, n),
+      returnIndices: o.returnIndices ?? false,
+    });
+    this.registerBuffer("_random_samples", o._randomSamples ?? null);
+    const outputSize = o.outputSize ?? null;
+    const outputRatio = o.outputRatio ?? null;
+    Object.assign(this, {
+      outputSize: outputSize === null ? null : toTuple(outputSize, n),
+      outputRatio: outputRatio === null ? null : toTuple(outputRatio, n),
+    });
+    if (outputSize === null && outputRatio === null)
+      throw valueError(`${name} requires specifying either an output size, or a pooling ratio`);
+    if (outputSize !== null && outputRatio !== null)
+      throw valueError("only one of output_size and output_ratio may be specified");
+    if (this.outputRatio !== null && !this.outputRatio.every((r) => 0 < r && r < 1))
+      throw valueError(`output_ratio must be between 0 and 1 (got ${py(outputRatio as Size)})`);
+  }
+
+  protected pool(f: unknown, x: Tensor): Tensor {
+    return call(f, x, this.kernelSize, this.outputSize, this.outputRatio, this.returnIndices, {
+      _randomSamples: this._random_samples,
+    });
+  }
+}
+
+type FractionalRest = [
+  (IntOrTuple | null | FractionalMaxPoolOptions)?,
+  (number | readonly number[] | null | FractionalMaxPoolOptions)?,
+  (boolean | FractionalMaxPoolOptions)?,
+  (Tensor | null | FractionalMaxPoolOptions)?,
+  FractionalMaxPoolOptions?,
+];
+
+/**
+ * torch.nn.FractionalMaxPool2d: max pooling over pseudo-randomly placed windows (Graham,
+ * 2014), one uniform sample per plane and dim drawn as PyTorch draws them.
+ *
+ * @example
+ * new torch.nn.FractionalMaxPool2d(3, { outputRatio: 0.5 }).call(torch.randn(1, 2, 10, 10)).shape // [1, 2, 5, 5]
+ */
+export class FractionalMaxPool2d extends FractionalMaxPoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: FractionalRest) {
+    super(2, kernelSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.fractionalMaxPool2d, x);
+  }
+}
+
+/**
+ * torch.nn.FractionalMaxPool3d: fractional max pooling of [N, C, D, H, W] input.
+ *
+ * @example
+ * new torch.nn.FractionalMaxPool3d(2, { outputSize: 3 }).call(torch.randn(1, 2, 6, 6, 6)).shape // [1, 2, 3, 3, 3]
+ */
+export class FractionalMaxPool3d extends FractionalMaxPoolNd {
+  constructor(kernelSize: IntOrTuple, ...rest: FractionalRest) {
+    super(3, kernelSize, rest);
+  }
+  override forward(x: Tensor): Tensor {
+    return this.pool(F.fractionalMaxPool3d, x);
   }
 }

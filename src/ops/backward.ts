@@ -25,7 +25,7 @@ import { alloc, allocOutput, contiguousData } from "./core.js";
 import { whereForward as where, rsub } from "./elementwise.js";
 import { softmaxBackward as softmaxBackwardKernel } from "./reduce.js";
 import { erf, erfScalar, type Reduction } from "./nn.js";
-import { maxPool2dBackward as maxPool2dBackwardKernel } from "./pooling.js";
+import { indexPoolBackward as indexPoolBackwardKernel, type IndexPool } from "./pooling.js";
 import { numelOf } from "../shape.js";
 
 /** `fn`'s value with no graph and no tangents recorded (a primitive's value from composed ops). */
@@ -599,12 +599,43 @@ export function embeddingDenseBackward(
   return out;
 }
 
+/** The backward op of each index pooling (its grad_fn is <Name>BackwardBackward0). */
+const INDEX_POOL_BACKWARD = {
+  maxPool2d: "maxPool2dBackward",
+  maxPool3d: "maxPool3dBackward",
+  adaptiveMaxPool2d: "adaptiveMaxPool2dBackward",
+  adaptiveMaxPool3d: "adaptiveMaxPool3dBackward",
+  fractionalMaxPool2d: "fractionalMaxPool2dBackward",
+  fractionalMaxPool3d: "fractionalMaxPool3dBackward",
+} as const;
+
+/** Spatial dims of each index pooling. */
+export const INDEX_POOL_DIMS: Record<IndexPool, number> = {
+  maxPool2d: 2,
+  maxPool3d: 3,
+  adaptiveMaxPool2d: 2,
+  adaptiveMaxPool3d: 3,
+  fractionalMaxPool2d: 2,
+  fractionalMaxPool3d: 3,
+};
+
 /**
- * max_pool2d_with_indices_backward(grad_output, self, ..., indices): grad_output added into
+ * max_pool2d_with_indices_backward (and max_pool3d's, adaptive_max_pool*'s,
+ * fractional_max_pool*'s backward) (grad_output, self, ..., indices): grad_output added into
  * zeros of self's shape at the positions of the maxima.
  */
-export function maxPool2dWithIndicesBackward(g: Tensor, self: Tensor, indices: Tensor): Tensor {
-  const out = maxPool2dBackwardKernel(g, indices, self.shape);
-  if (needsGrad(g, self)) record("maxPool2dBackward", out, [g, self], { indices }, {});
+export function indexPoolBackward(
+  g: Tensor,
+  self: Tensor,
+  indices: Tensor,
+  kind: IndexPool = "maxPool2d",
+): Tensor {
+  const k = INDEX_POOL_DIMS[kind];
+  const out = indexPoolBackwardKernel(g, indices, self.shape, k);
+  if (needsGrad(g, self)) record(INDEX_POOL_BACKWARD[kind], out, [g, self], { indices }, { k });
   return out;
 }
+
+/** max_pool2d_with_indices_backward (the 2-D name). */
+export const maxPool2dWithIndicesBackward = (g: Tensor, self: Tensor, indices: Tensor): Tensor =>
+  indexPoolBackward(g, self, indices, "maxPool2d");

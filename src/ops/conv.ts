@@ -1,5 +1,5 @@
 /**
- * Convolution: one primitive, `convolution` (PyTorch's aten::convolution), for 1-D and 2-D,
+ * Convolution: one primitive, `convolution` (PyTorch's aten::convolution), for 1-D, 2-D and 3-D,
  * plain and transposed, with stride, padding, dilation, groups and output padding. The forward
  * is im2col + the strided matmul kernel (transposed: matmul + col2im). Its derivative
  * (ConvolutionBackward0, nn-derivatives.ts) is written with `convolution` itself, so every
@@ -84,7 +84,9 @@ function checkConv(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): void {
     );
   }
   if (!x.dtype.isFloatingPoint) {
-    throw runtimeError(`"slow_conv2d_cpu" not implemented for '${upperName(x)}'`);
+    throw runtimeError(
+      `"${x.dim() === 5 ? "slow_conv3d_cpu" : "slow_conv2d_cpu"}" not implemented for '${upperName(x)}'`,
+    );
   }
   if (w.dtype !== x.dtype) {
     throw runtimeError(`expected scalar type ${upperName(x)} but found ${upperName(w)}`);
@@ -137,7 +139,7 @@ function checkConv(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): void {
   }
 }
 
-/** The 2-D window of a 1-D or 2-D convolution (1-D: a plane of height 1). */
+/** The window of a 1-D, 2-D or 3-D convolution (1-D: a plane of height 1; 2-D: one plane deep). */
 function window(
   inSpatial: readonly number[],
   kernel: readonly number[],
@@ -160,20 +162,31 @@ function window(
       ow: outSpatial[0],
     };
   }
-  return {
-    h: inSpatial[0],
-    w: inSpatial[1],
-    kh: kernel[0],
-    kw: kernel[1],
-    sh: a.stride[0],
-    sw: a.stride[1],
-    ph: a.padding[0],
-    pw: a.padding[1],
-    dh: a.dilation[0],
-    dw: a.dilation[1],
-    oh: outSpatial[0],
-    ow: outSpatial[1],
+  // the last two dims are h, w; a third (first) is the depth
+  const o = inSpatial.length - 2;
+  const g: Window2d = {
+    h: inSpatial[o],
+    w: inSpatial[o + 1],
+    kh: kernel[o],
+    kw: kernel[o + 1],
+    sh: a.stride[o],
+    sw: a.stride[o + 1],
+    ph: a.padding[o],
+    pw: a.padding[o + 1],
+    dh: a.dilation[o],
+    dw: a.dilation[o + 1],
+    oh: outSpatial[o],
+    ow: outSpatial[o + 1],
   };
+  if (o === 1) {
+    g.d = inSpatial[0];
+    g.kd = kernel[0];
+    g.sd = a.stride[0];
+    g.pd = a.padding[0];
+    g.dd = a.dilation[0];
+    g.od = outSpatial[0];
+  }
+  return g;
 }
 
 function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
@@ -302,9 +315,9 @@ function forward(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
 export function convolution(x: Tensor, w: Tensor, b: Tensor | null, a: ConvArgs): Tensor {
   x = checkTensor(x, "convolution", "input", 0);
   w = checkTensor(w, "convolution", "weight", 1);
-  if (x.dim() !== 3 && x.dim() !== 4) {
+  if (x.dim() < 3 || x.dim() > 5) {
     throw runtimeError(
-      `Expected 3D or 4D input to convolution, but got input of size: [${x.shape.join(", ")}]`,
+      `Expected 3D, 4D or 5D input to convolution, but got input of size: [${x.shape.join(", ")}]`,
     );
   }
   checkConv(x, w, b, a);

@@ -714,7 +714,8 @@ function tryBind(
         );
       }
     }
-    values[sig.slots[i]] = convert(p, v);
+    // an untyped parameter reaches the forward as given (Note [untyped parameters])
+    values[sig.slots[i]] = sig.untyped[i] ? v : convert(p, v);
   }
   let out: unknown = undefined;
   if (kw !== null) {
@@ -945,7 +946,8 @@ export function bindPython(
           `${name}(): argument '${sig.pyNames[i]}' must be ${pyParamType(p)}, but found element of type ${H().pyTypeName(v[bad])} at pos ${bad + 1}`,
         );
     }
-    values[sig.slots[i]] = convert(p, v);
+    // an untyped parameter reaches the forward as given (Note [untyped parameters])
+    values[sig.slots[i]] = sig.untyped[i] ? v : convert(p, v);
   }
   return { sig, values, out: undefined };
 }

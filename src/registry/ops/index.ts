@@ -6,6 +6,8 @@ import "./elementwise.js";
 import "./comparison.js";
 import "./reduce.js";
 import "./nn.js";
+// 3-d convolution and every pooling (issue 11, h-nnpool)
+import "./nn-pool.js";
 import "./loss.js";
 import "./creation.js";
 import "./views.js";

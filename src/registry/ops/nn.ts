@@ -16,14 +16,7 @@ import * as E from "../../ops/elementwise.js";
 import { where } from "../../autograd/formula-ops.js";
 import * as R from "../../ops/reduce.js";
 import * as NN from "../../ops/nn.js";
-import { convolution } from "../../ops/conv.js";
-import {
-  adaptiveAvgPool2d as adaptiveAvgPoolOp,
-  avgPool2d as avgPoolOp,
-  maxPool2dWithIndices as maxPoolOp,
-  poolOutputSize,
-  type PoolArgs,
-} from "../../ops/pooling.js";
+import { convolution, convolutionBackward, type ConvArgs } from "../../ops/conv.js";
 import {
   batchNorm as batchNormOp,
   groupNorm as groupNormOp,
@@ -33,12 +26,11 @@ import { zeros } from "../../ops/creation.js";
 import { cat } from "../../ops/views.js";
 import { alloc, scalarTypeName } from "../../ops/core.js";
 import { inplace } from "../../ops/inplace.js";
-import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
-import { hasTangent } from "../../autograd/forward-ad.js";
+import { noGrad } from "../../autograd/grad-mode.js";
 import { fillBernoulli } from "../../random.js";
 import { defaultGenerator } from "../../generator.js";
 import { broadcastShapes } from "../../shape.js";
-import { assertionError, indexError, runtimeError, valueError } from "../../errors.js";
+import { assertionError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, recordingOp, writeOut } from "../define.js";
 import { formatPyFloat } from "../../print.js";
 
@@ -902,17 +894,23 @@ function convTransposeNd(
   return batched ? y : y.squeeze(0);
 }
 
-for (const k of [1, 2]) {
+// conv1d/2d/3d and conv_transpose1d/2d/3d are builtins PyTorch has as torch.x and F.x
+for (const [k, ns] of [1, 2, 3].flatMap((d) =>
+  (["torch", "nn.functional"] as const).map((n) => [d, n] as const),
+)) {
   const name = `conv${k}d`;
+  const prefix = ns === "torch" ? "torch" : "F";
   defineOp({
     name,
-    namespace: "nn.functional",
+    namespace: ns,
     variants: ["function"],
     doc: `${name}(x, weight, bias): ${k}-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.`,
     example:
       k === 1
-        ? "F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])"
-        : "F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]",
+        ? `${prefix}.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2)) // tensor([[[2., 2., 2.]]])`
+        : k === 2
+          ? `${prefix}.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2), null, { padding: 'same' }).shape // [1, 1, 3, 3]`
+          : `${prefix}.conv3d(torch.ones(1, 1, 3, 3, 3), torch.ones(2, 1, 2, 2, 2)).shape // [1, 2, 2, 2, 2]`,
     overloads: [
       {
         schema: `${name}(Tensor input, Tensor weight, Tensor? bias=None, int[${k}] stride=1, int[${k}] padding=0, int[${k}] dilation=1, int groups=1) -> Tensor`,
@@ -943,16 +941,18 @@ for (const k of [1, 2]) {
   const tname = `conv_transpose${k}d`;
   defineOp({
     name: tname,
-    namespace: "nn.functional",
+    namespace: ns,
     variants: ["function"],
     doc: `${tname}(x, weight, bias): the ${k}-D transposed convolution (the adjoint of ${name}), weight [in, out/groups, ...].`,
     example:
       k === 1
-        ? "F.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])"
-        : "F.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]",
+        ? `${prefix}.convTranspose1d(torch.ones(1, 1, 2), torch.ones(1, 1, 2)) // tensor([[[1., 2., 1.]]])`
+        : k === 2
+          ? `${prefix}.convTranspose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3), null, 2).shape // [1, 1, 5, 5]`
+          : `${prefix}.convTranspose3d(torch.ones(1, 1, 2, 2, 2), torch.ones(1, 3, 2, 2, 2), null, 2).shape // [1, 3, 4, 4, 4]`,
     overloads: [
       {
-        schema: `${tname}${k === 2 ? ".input" : ""}(Tensor input, Tensor weight, Tensor? bias=None, int[${k}] stride=1, int[${k}] padding=0, int[${k}] output_padding=0, int groups=1, int[${k}] dilation=1) -> Tensor`,
+        schema: `${tname}${k > 1 ? ".input" : ""}(Tensor input, Tensor weight, Tensor? bias=None, int[${k}] stride=1, int[${k}] padding=0, int[${k}] output_padding=0, int groups=1, int[${k}] dilation=1) -> Tensor`,
         forward: (
           input: Tensor,
           weight: Tensor,
@@ -980,437 +980,106 @@ for (const k of [1, 2]) {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// pooling
+// conv_tbc (issue 11, h-nnpool): a 1-D convolution over [time, batch, channels] input with a
+// [kernel, in, out] weight, out[t, b, o] = bias[o] + sum_{k, c} x[t + k - pad, b, c] w[k, c, o];
+// computed as conv1d on permuted views, recorded as one ConvTbcBackward0 node
 
-/** C++'s integer division (truncating towards zero). */
-const cdiv = (a: number, b: number): number => Math.trunc(a / b);
-
-/**
- * PyTorch's pooling_output_shape checks, for one spatial dim: stride, then the padding against
- * the kernel size.
- */
-function checkPoolPad(k: number, pad: number, stride: number): void {
-  if (stride === 0) throw runtimeError("stride should not be zero");
-  if (pad < 0) throw runtimeError(`pad must be non-negative, but got pad: ${pad}`);
-  if (pad > cdiv(k, 2))
-    throw runtimeError(
-      `pad should be at most half of kernel size, but got pad=${pad} and kernel_size=${k}`,
-    );
+/** conv_tbc's operands as conv1d's: x [B, Cin, T] (narrowed for a negative pad), w [Cout, Cin, K]. */
+function tbcAsConv1d(x: Tensor, w: Tensor, pad: number): [Tensor, Tensor, ConvArgs] {
+  let xc = x.permute([1, 2, 0]);
+  if (pad < 0) xc = xc.narrow(2, -pad, Math.max(xc.shape[2] + 2 * pad, 0));
+  const args: ConvArgs = {
+    stride: [1],
+    padding: [Math.max(pad, 0)],
+    dilation: [1],
+    transposed: false,
+    outputPadding: [0],
+    groups: 1,
+  };
+  return [xc, w.permute([2, 1, 0]), args];
 }
 
-/**
- * The window arguments of a 2-D pooling from PyTorch's int[] arguments (a single value for
- * both dims or one per dim; stride empty: the kernel), with the checks of its meta function in
- * order (argument lengths, pooling_output_shape, pool2d_shape_check).
- */
-function poolArgs2d(
-  name: "max_pool2d" | "avg_pool2d",
-  x: Tensor,
-  kernel: readonly number[],
-  stride: readonly number[] | null,
-  padding: readonly number[],
-  dilation: readonly number[],
-  ceilMode: boolean,
-): PoolArgs {
-  if (kernel.length !== 1 && kernel.length !== 2)
-    throw runtimeError(`${name}: kernel_size must either be a single int, or a tuple of two ints`);
-  const kh = kernel[0];
-  const kw = kernel.length === 1 ? kh : kernel[1];
-  const st = stride ?? [];
-  if (st.length > 2)
+function convTbc(x: Tensor, w: Tensor, b: Tensor, pad: number): Tensor {
+  if (x.dim() !== 3) throw runtimeError("Input must have 3 dims: time, batch, in_channel");
+  if (w.dim() !== 3)
+    throw runtimeError("Weight tensor must have 3 dims: kernel_width, in_channels, out_channels.");
+  if (b.dim() !== 1) throw runtimeError("Bias must be 1-D");
+  if (x.shape[2] !== w.shape[1])
+    throw runtimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor");
+  if (w.shape[2] !== b.shape[0])
+    throw runtimeError("Bias size must equal dim 2 in the weight tensor (output channels).");
+  const olen = x.shape[0] - w.shape[0] + 1 + 2 * pad;
+  if (olen < 0)
     throw runtimeError(
-      `${name}: stride must either be omitted, a single int, or a tuple of two ints`,
+      `Trying to create tensor with negative dimension ${olen}: [${olen}, ${x.shape[1]}, ${w.shape[2]}]`,
     );
-  const sh = st.length === 0 ? kh : st[0];
-  const sw = st.length === 0 ? kw : st.length === 1 ? sh : st[1];
-  if (padding.length !== 1 && padding.length !== 2)
-    throw runtimeError(
-      name === "max_pool2d"
-        ? "max_pool2d: padding must be either be a single int, or a tuple of two ints"
-        : "avg_pool2d: padding must either be a single int, or a tuple of two ints",
-    );
-  const ph = padding[0];
-  const pw = padding.length === 1 ? ph : padding[1];
-  if (dilation.length !== 1 && dilation.length !== 2)
-    throw runtimeError("max_pool2d: dilation must be either a single int, or a tuple of two ints");
-  const dh = dilation[0];
-  const dw = dilation.length === 1 ? dh : dilation[1];
-  if (name === "max_pool2d" && x.dim() !== 3 && x.dim() !== 4)
-    throw runtimeError("non-empty 3D or 4D (batch mode) tensor expected for input");
-  if (name === "avg_pool2d" && x.dim() < 3) {
-    throw indexError(
-      `Dimension out of range (expected to be in range of [${-Math.max(x.dim(), 1)}, ${Math.max(x.dim(), 1) - 1}], but got -3)`,
-    );
-  }
-  checkPoolPad(kh, ph, sh);
-  checkPoolPad(kw, pw, sw);
-  // pool2d_shape_check
-  if (kh <= 0 || kw <= 0)
-    throw runtimeError(`kernel size should be greater than zero, but got kH: ${kh} kW: ${kw}`);
-  if (sh <= 0 || sw <= 0)
-    throw runtimeError(`stride should be greater than zero, but got dH: ${sh} dW: ${sw}`);
-  if (dh <= 0 || dw <= 0)
-    throw runtimeError(
-      `dilation should be greater than zero, but got dilationH: ${dh} dilationW: ${dw}`,
-    );
-  const nd = x.dim();
-  const s = x.shape;
-  const validDims = s[nd - 3] !== 0 && s[nd - 2] !== 0;
-  if (!((nd === 3 && s[0] !== 0 && validDims) || (nd === 4 && validDims && s[3] !== 0)))
-    throw runtimeError(
-      `Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:[${s.join(", ")}]`,
-    );
-  const oh = poolOutputSize(s[nd - 2], kh, ph, sh, dh, ceilMode);
-  const ow = poolOutputSize(s[nd - 1], kw, pw, sw, dw, ceilMode);
-  if (oh < 1 || ow < 1)
-    throw runtimeError(
-      `Given input size: (${s[nd - 3]}x${s[nd - 2]}x${s[nd - 1]}). Calculated output size: (${s[nd - 3]}x${oh}x${ow}). Output size is too small`,
-    );
-  return { kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw], dilation: [dh, dw], ceilMode };
+  const [xc, wc, args] = tbcAsConv1d(x, w, pad);
+  if (olen === 0 || x.shape[1] === 0)
+    return zeros([olen, x.shape[1], w.shape[2]], { dtype: x.dtype });
+  return convolution(xc, wc, b, args).permute([2, 0, 1]).contiguous();
 }
 
-const maxPoolSchema = (name: string, k: number, ret: string): string =>
-  `${name}(Tensor input, int[${k}] kernel_size, int[${k}]? stride=None, int[${k}] padding=0, int[${k}] dilation=1, bool ceil_mode=False, bool return_indices=False) -> ${ret}`;
+const CONV_TBC_SCHEMA = "conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor";
+// torch.conv_tbc and F.conv_tbc are one builtin: one recording op for both entries
+const convTbcOp = recordingOp(
+  CONV_TBC_SCHEMA,
+  (self: Tensor, weight: Tensor, bias: Tensor, pad: number) =>
+    noGrad(() => convTbc(self, weight, bias, pad)),
+  // conv_tbc_backward: conv1d's input, weight and bias gradients, permuted back
+  {
+    name: "ConvTbcBackward0",
+    save: ["self", "weight"],
+    attrs: ["pad"],
+    grad: (g: Tensor, s: { self: Tensor; weight: Tensor }, a: { pad: number }, n) => {
+      const [xc, wc, args] = tbcAsConv1d(s.self, s.weight, a.pad);
+      const [gx, gw, gb] = convolutionBackward(g.permute([1, 2, 0]), xc, wc, xc.shape, args, [
+        n.needsInputGrad(0),
+        n.needsInputGrad(1),
+        n.needsInputGrad(2),
+      ]);
+      let gxt: Tensor | null = null;
+      if (gx !== null) {
+        // a negative pad narrowed the input: its cut ends get no gradient
+        let full = gx;
+        if (a.pad < 0) {
+          const edge = [gx.shape[0], gx.shape[1], -a.pad];
+          const z = zeros(edge, { dtype: gx.dtype });
+          full = cat([z, gx, z], 2);
+        }
+        gxt = full.permute([2, 0, 1]);
+      }
+      return [gxt, gw === null ? null : gw.permute([2, 1, 0]), gb];
+    },
+    // bilinear: conv_tbc(dx, w, 0) + conv_tbc(x, dw, 0) + db
+    jvp: (
+      t: { self: Tensor | null; weight: Tensor | null; bias: Tensor | null },
+      p: { self: Tensor; weight: Tensor; bias: Tensor },
+      out: Tensor,
+      a: { pad: number },
+    ) => {
+      const zb = zeros([out.shape[2]], { dtype: out.dtype });
+      let r: Tensor | null = null;
+      if (t.self !== null) r = convTbc(t.self, p.weight, zb, a.pad);
+      if (t.weight !== null) {
+        const term = convTbc(p.self, t.weight, zb, a.pad);
+        r = r === null ? term : r.add(term);
+      }
+      if (t.bias !== null) r = r === null ? t.bias.expand(out.shape) : r.add(t.bias);
+      return r;
+    },
+  },
+);
 
-/** max_pool2d with its indices (flat positions in each H*W plane, int64). */
-function maxPool2dPair(
-  input: Tensor,
-  kernel: number[],
-  stride: number[] | null,
-  padding: number[],
-  dilation: number[],
-  ceilMode: boolean,
-): [Tensor, Tensor] {
-  return maxPoolOp(
-    input,
-    poolArgs2d("max_pool2d", input, kernel, stride, padding, dilation, ceilMode),
-  );
+for (const ns of ["torch", "nn.functional"] as const) {
+  defineOp({
+    name: "conv_tbc",
+    namespace: ns,
+    variants: ["function"],
+    doc: "conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).",
+    example: `${ns === "torch" ? "torch" : "F"}.convTbc(torch.ones(4, 1, 1), torch.ones(2, 1, 1), torch.zeros(1)).view(-1) // tensor([2., 2., 2.])`,
+    overloads: [{ schema: CONV_TBC_SCHEMA, forward: convTbcOp }],
+  });
 }
-
-defineOp({
-  name: "max_pool2d",
-  namespace: "nn.functional",
-  python: { flag: "return_indices", ifTrue: "max_pool2d_with_indices", ifFalse: "_max_pool2d" },
-  variants: ["function"],
-  doc: "max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.",
-  example:
-    "F.maxPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 5.,  7.], [13., 15.]]])",
-  overloads: [
-    {
-      schema: maxPoolSchema("max_pool2d", 2, "Tensor"),
-      forward: (
-        input: Tensor,
-        kernel: number[],
-        stride: number[] | null,
-        padding: number[],
-        dilation: number[],
-        ceilMode: boolean,
-        returnIndices: boolean,
-      ) => {
-        const r = maxPool2dPair(input, kernel, stride, padding, dilation, ceilMode);
-        return returnIndices ? r : r[0];
-      },
-    },
-  ],
-});
-
-defineOp({
-  name: "max_pool2d_with_indices",
-  namespace: "nn.functional",
-  python: true,
-  variants: ["function"],
-  doc: "max_pool2d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each H*W plane.",
-  example: "F.maxPool2dWithIndices(torch.arange(4).float().view(1, 2, 2), 2)[1] // tensor([[[3]]])",
-  overloads: [
-    {
-      schema: maxPoolSchema("max_pool2d_with_indices", 2, "(Tensor, Tensor)"),
-      forward: (
-        input: Tensor,
-        kernel: number[],
-        stride: number[] | null,
-        padding: number[],
-        dilation: number[],
-        ceilMode: boolean,
-      ) => maxPool2dPair(input, kernel, stride, padding, dilation, ceilMode),
-    },
-  ],
-});
-
-defineOp({
-  name: "avg_pool2d",
-  namespace: "nn.functional",
-  variants: ["function"],
-  out: true,
-  doc: "avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size).",
-  example:
-    "F.avgPool2d(torch.arange(16).float().view(1, 4, 4), 2) // tensor([[[ 2.5000,  4.5000], [10.5000, 12.5000]]])",
-  overloads: [
-    {
-      schema:
-        "avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor",
-      forward: (
-        self: Tensor,
-        kernel: number[],
-        stride: number[],
-        padding: number[],
-        ceilMode: boolean,
-        countIncludePad: boolean,
-        divisorOverride: number | null,
-      ) => {
-        if (kernel.length !== 1 && kernel.length !== 2)
-          throw runtimeError(
-            "avg_pool2d: kernel_size must either be a single int, or a tuple of two ints",
-          );
-        if (stride.length > 2)
-          throw runtimeError(
-            "avg_pool2d: stride must either be omitted, a single int, or a tuple of two ints",
-          );
-        if (padding.length !== 1 && padding.length !== 2)
-          throw runtimeError(
-            "avg_pool2d: padding must either be a single int, or a tuple of two ints",
-          );
-        if (divisorOverride === 0) throw runtimeError("divisor must be not zero");
-        const a = poolArgs2d("avg_pool2d", self, kernel, stride, padding, [1], ceilMode);
-        return avgPoolOp(self, { ...a, countIncludePad, divisorOverride: divisorOverride ?? 0 });
-      },
-    },
-  ],
-});
-
-defineOp({
-  name: "adaptive_avg_pool2d",
-  namespace: "nn.functional",
-  python: true,
-  variants: ["function"],
-  doc: "adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).",
-  example: "F.adaptiveAvgPool2d(torch.ones(1, 4, 4), 1) // tensor([[[1.]]])",
-  overloads: [
-    {
-      schema: "adaptive_avg_pool2d(Tensor input, SymInt?[2] output_size) -> Tensor",
-      forward: (input: Tensor, outputSize: (number | null)[]) => {
-        // _list_with_default: None takes the input's size (the list needs fewer dims than the
-        // input; PyTorch skips this check for a single int, which arrives here as a list)
-        if (input.dim() <= outputSize.length)
-          throw valueError(`Input dimension should be at least ${outputSize.length + 1}`);
-        const nd = input.dim();
-        const size = outputSize.map((v, i) => v ?? input.shape[nd - outputSize.length + i]);
-        return adaptiveAvgPool2d(input, size);
-      },
-    },
-  ],
-});
-
-// 1-D pooling: the 2-D pooling of the input with a height-1 plane (unsqueeze(-2) ... squeeze(-2),
-// SqueezeBackward1), as PyTorch's, with its 1-D argument checks
-
-/** checkDimRange(name, self, 2, 4) */
-function checkDims1d(name: string, x: Tensor): void {
-  if (x.dim() < 2 || x.dim() > 3)
-    throw runtimeError(
-      `Expected 2 to 3 dimensions, but got ${x.dim()}-dimensional tensor for argument #1 'self' (while checking arguments for ${name})`,
-    );
-}
-
-/** check1d(name, arg, v) */
-function check1d(name: string, arg: string, v: readonly number[]): void {
-  if (v.length !== 1)
-    throw runtimeError(`${name}() argument '${arg}' should contain one int (got ${v.length})`);
-}
-
-/** max_pool1d_with_indices: 2-D max pooling of the unsqueezed input, values and indices. */
-function maxPool1dPair(
-  input: Tensor,
-  kernel: number[],
-  stride: number[] | null,
-  padding: number[],
-  dilation: number[],
-  ceilMode: boolean,
-): [Tensor, Tensor] {
-  const st = stride === null || stride.length === 0 ? kernel : stride;
-  checkDims1d("max_pool1d", input);
-  check1d("max_pool1d", "kernel_size", kernel);
-  check1d("max_pool1d", "stride", st);
-  check1d("max_pool1d", "padding", padding);
-  check1d("max_pool1d", "dilation", dilation);
-  const [v, i] = maxPool2dPair(
-    input.unsqueeze(-2),
-    [1, kernel[0]],
-    [1, st[0]],
-    [0, padding[0]],
-    [1, dilation[0]],
-    ceilMode,
-  );
-  return [v.squeeze(-2), i.squeeze(-2)];
-}
-
-/**
- * max_pool1d's values: with a graph to record (or a tangent), through max_pool1d_with_indices;
- * otherwise PyTorch's indices-free path, with its own checks (check_max_pool1d), which allows
- * an empty output.
- */
-function maxPool1dValues(
-  input: Tensor,
-  kernel: number[],
-  stride: number[] | null,
-  padding: number[],
-  dilation: number[],
-  ceilMode: boolean,
-): Tensor {
-  const s = input.shape;
-  const nd = input.dim();
-  if (!((nd === 2 && s[0] !== 0 && s[1] !== 0) || (nd === 3 && s[1] !== 0 && s[2] !== 0)))
-    throw runtimeError(
-      `max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:[${s.join(", ")}]`,
-    );
-  if ((input.requiresGrad && isGradEnabled()) || hasTangent(input))
-    return maxPool1dPair(input, kernel, stride, padding, dilation, ceilMode)[0];
-  const st = stride ?? [];
-  const sizeError = (arg: string, what: string, n: number) =>
-    runtimeError(`max_pool1d() ${arg} must be ${what} of size 1 but got size ${n}`);
-  if (kernel.length !== 1)
-    throw sizeError("kernel_size", "an int, list of ints or tuple of ints", kernel.length);
-  if (st.length > 1)
-    throw sizeError("stride", "None, an int, list of ints, or tuple of ints", st.length);
-  if (padding.length !== 1)
-    throw sizeError("padding", "an int, list of ints, or tuple of ints", padding.length);
-  if (dilation.length !== 1)
-    throw sizeError("dilation", "an int, list of ints or tuple of ints", dilation.length);
-  const k = kernel[0];
-  const sw = st.length === 0 ? k : st[0];
-  const p = padding[0];
-  const d = dilation[0];
-  if (k <= 0)
-    throw runtimeError(`max_pool1d() kernel_size must be greater than zero, but got ${k}`);
-  if (sw <= 0) throw runtimeError(`max_pool1d() stride must be greater than zero, but got ${sw}`);
-  if (p < 0) throw runtimeError(`max_pool1d() padding must be non-negative, but got ${p}`);
-  if (p > cdiv(k, 2))
-    throw runtimeError(
-      `max_pool1d() padding should be at most half of kernel size, but got padding=${p} and kernel_size=${k}`,
-    );
-  if (d <= 0) throw runtimeError(`max_pool1d() dilation must be greater than zero, but got ${d}`);
-  const ow = poolOutputSize(s[nd - 1], k, p, sw, d, ceilMode);
-  if (ow < 0) throw runtimeError(`max_pool1d() Invalid computed output size: ${ow}`);
-  if (!input.dtype.isFloatingPoint)
-    throw runtimeError(`"max_pool1d_impl" not implemented for '${scalarTypeName(input.dtype)}'`);
-  if (ow === 0) return alloc(s.slice(0, -1).concat([0]), input.dtype);
-  return maxPool1dPair(input, kernel, st, padding, dilation, ceilMode)[0];
-}
-
-defineOp({
-  name: "max_pool1d",
-  namespace: "nn.functional",
-  python: { flag: "return_indices", ifTrue: "max_pool1d_with_indices", ifFalse: "_max_pool1d" },
-  variants: ["function"],
-  doc: "max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.",
-  example: "F.maxPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[3., 4.]])",
-  overloads: [
-    {
-      schema: maxPoolSchema("max_pool1d", 1, "Tensor"),
-      forward: (
-        input: Tensor,
-        kernel: number[],
-        stride: number[] | null,
-        padding: number[],
-        dilation: number[],
-        ceilMode: boolean,
-        returnIndices: boolean,
-      ) =>
-        returnIndices
-          ? maxPool1dPair(input, kernel, stride, padding, dilation, ceilMode)
-          : maxPool1dValues(input, kernel, stride, padding, dilation, ceilMode),
-    },
-  ],
-});
-
-defineOp({
-  name: "max_pool1d_with_indices",
-  namespace: "nn.functional",
-  python: true,
-  variants: ["function"],
-  doc: "max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.",
-  example: "F.maxPool1dWithIndices(torch.tensor([[1, 3, 2, 4]]), 2)[1] // tensor([[1, 3]])",
-  overloads: [
-    {
-      schema: maxPoolSchema("max_pool1d_with_indices", 1, "(Tensor, Tensor)"),
-      forward: (
-        input: Tensor,
-        kernel: number[],
-        stride: number[] | null,
-        padding: number[],
-        dilation: number[],
-        ceilMode: boolean,
-      ) => maxPool1dPair(input, kernel, stride, padding, dilation, ceilMode),
-    },
-  ],
-});
-
-defineOp({
-  name: "avg_pool1d",
-  namespace: "nn.functional",
-  variants: ["function"],
-  doc: "avg_pool1d(x, kernel_size): the mean of each window along the last dim.",
-  example: "F.avgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])",
-  overloads: [
-    {
-      schema:
-        "avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=0, bool ceil_mode=False, bool count_include_pad=True) -> Tensor",
-      forward: (
-        self: Tensor,
-        kernel: number[],
-        stride: number[],
-        padding: number[],
-        ceilMode: boolean,
-        countIncludePad: boolean,
-      ) => {
-        const st = stride.length === 0 ? kernel : stride;
-        checkDims1d("avg_pool1d", self);
-        check1d("avg_pool1d", "kernel_size", kernel);
-        check1d("avg_pool1d", "stride", st);
-        check1d("avg_pool1d", "padding", padding);
-        const x = self.unsqueeze(-2);
-        const a = poolArgs2d(
-          "avg_pool2d",
-          x,
-          [1, kernel[0]],
-          [1, st[0]],
-          [0, padding[0]],
-          [1],
-          ceilMode,
-        );
-        return avgPoolOp(x, { ...a, countIncludePad, divisorOverride: 0 }).squeeze(-2);
-      },
-    },
-  ],
-});
-
-/** adaptive_avg_pool2d's checks of the output size (after Python's None filling). */
-function adaptiveAvgPool2d(input: Tensor, size: number[]): Tensor {
-  if (size.length !== 2) throw runtimeError("adaptive_avg_pool2d: output_size must be 2");
-  if (size.some((v) => v < 0))
-    throw runtimeError(
-      `adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${size.join(", ")}}`,
-    );
-  return adaptiveAvgPoolOp(input, size);
-}
-
-defineOp({
-  name: "adaptive_avg_pool1d",
-  namespace: "nn.functional",
-  variants: ["function"],
-  doc: "adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.",
-  example: "F.adaptiveAvgPool1d(torch.tensor([[1, 3, 2, 4]]), 2) // tensor([[2., 3.]])",
-  overloads: [
-    {
-      schema: "adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor",
-      forward: (self: Tensor, outputSize: number[]) => {
-        checkDims1d("adaptive_avg_pool1d", self);
-        check1d("adaptive_avg_pool1d", "output_size", outputSize);
-        return adaptiveAvgPool2d(self.unsqueeze(-2), [1, outputSize[0]]).squeeze(-2);
-      },
-    },
-  ],
-});
 
 // ---------------------------------------------------------------------------------------------
 // normalisation
