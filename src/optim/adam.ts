@@ -78,8 +78,8 @@ abstract class AdamBase extends Optimizer {
       if (grad === null) continue;
       let st = this.state.get(p);
       if (st === undefined || Object.keys(st).length === 0) {
-        st = { step: scalarTensor(0), expAvg: zerosLikeParam(p), expAvgSq: zerosLikeParam(p) };
-        if (amsgrad) st.maxExpAvgSq = zerosLikeParam(p);
+        st = { step: scalarTensor(0), exp_avg: zerosLikeParam(p), exp_avg_sq: zerosLikeParam(p) };
+        if (amsgrad) st.max_exp_avg_sq = zerosLikeParam(p);
         this.state.set(p, st);
       }
       const stepT = st.step as Tensor;
@@ -89,9 +89,9 @@ abstract class AdamBase extends Optimizer {
       const n = p.numel();
       const arr = (t: Tensor): Float32Array | Float64Array =>
         t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
-      const m = arr(st.expAvg as Tensor);
-      const v = arr(st.expAvgSq as Tensor);
-      const vmax = amsgrad ? arr(st.maxExpAvgSq as Tensor) : null;
+      const m = arr(st.exp_avg as Tensor);
+      const v = arr(st.exp_avg_sq as Tensor);
+      const vmax = amsgrad ? arr(st.max_exp_avg_sq as Tensor) : null;
       const A = arithOf(p);
       const opts = {
         step,
@@ -109,8 +109,8 @@ abstract class AdamBase extends Optimizer {
 }
 
 /**
- * Adam. State per parameter: `step` (a float32 0-dim tensor, as PyTorch 1.13), `expAvg`,
- * `expAvgSq` and, with amsgrad, `maxExpAvgSq`.
+ * Adam. State per parameter: `step` (a float32 0-dim tensor, as PyTorch 1.13), `exp_avg`,
+ * `exp_avg_sq` and, with amsgrad, `max_exp_avg_sq`.
  * @example const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
  */
 export class Adam extends AdamBase {
