@@ -23,13 +23,7 @@ interface Rec {
 }
 /** A state-dict value as recorded: tensors as {tensor: rec}, non-finite floats as strings. */
 type SdValue =
-  | number
-  | string
-  | boolean
-  | null
-  | { tensor: Rec }
-  | SdValue[]
-  | { [k: string]: SdValue };
+  number | string | boolean | null | { tensor: Rec } | SdValue[] | { [k: string]: SdValue };
 interface RecordedStateDict {
   state: Record<string, Record<string, SdValue>>;
   param_groups: Record<string, SdValue>[];
@@ -51,6 +45,7 @@ interface Fixture {
     sd_step: number;
   }[];
   optim_errors: Record<string, ErrRec | RecordedStateDict>;
+  reprs: Record<string, string>;
   schedules: {
     name: string;
     lrs: number[][];
@@ -85,7 +80,9 @@ const FX = JSON.parse(
 ) as Fixture;
 
 const fromRec = (r: Rec): Tensor =>
-  torch.tensor(r.values, { dtype: r.dtype === "float64" ? torch.float64 : torch.float32 }).reshape(r.shape);
+  torch
+    .tensor(r.values, { dtype: r.dtype === "float64" ? torch.float64 : torch.float32 })
+    .reshape(r.shape);
 const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 type P = Tensor[];
@@ -137,12 +134,17 @@ const OPTIMS: Record<string, (ps: P) => torch.optim.Optimizer> = {
   radam_wd_betas: (ps) =>
     new optim.RAdam(ps, { lr: 0.05, betas: [0.8, 0.95], weightDecay: 0.1, eps: 1e-6 }),
   adamax: (ps) => new optim.Adamax(ps),
-  adamax_wd_maximize: (ps) =>
-    new optim.Adamax(ps, 0.01, undefined, 1e-3, 0.1, { maximize: true }),
+  adamax_wd_maximize: (ps) => new optim.Adamax(ps, 0.01, undefined, 1e-3, 0.1, { maximize: true }),
   adamax_groups: (ps) =>
-    new optim.Adamax([{ params: [ps[0]], betas: [0.5, 0.9] }, { params: [ps[1]], lr: 0.1 }], {
-      lr: 0.02,
-    }),
+    new optim.Adamax(
+      [
+        { params: [ps[0]], betas: [0.5, 0.9] },
+        { params: [ps[1]], lr: 0.1 },
+      ],
+      {
+        lr: 0.02,
+      },
+    ),
   adadelta: (ps) => new optim.Adadelta(ps),
   adadelta_rho_wd_maximize: (ps) =>
     new optim.Adadelta(ps, { lr: 0.5, rho: 0.8, eps: 1e-4, weightDecay: 0.1, maximize: true }),
@@ -248,10 +250,29 @@ function encodeSd(v: unknown): unknown {
 function sameSd(a: unknown, e: unknown, what: string, rtol = 0, loose = false): void {
   const tensorScalar = (x: unknown): number | undefined =>
     x !== null && typeof x === "object" && "tensor" in x
-      ? ((x as { tensor: Rec }).tensor.shape.length === 0
-          ? (x as { tensor: Rec }).tensor.values[0]
-          : undefined)
+      ? (x as { tensor: Rec }).tensor.shape.length === 0
+        ? (x as { tensor: Rec }).tensor.values[0]
+        : undefined
       : undefined;
+  if (
+    loose &&
+    e !== null &&
+    typeof e === "object" &&
+    "tensor" in e &&
+    (e as { tensor: Rec }).tensor.shape.length > 0
+  ) {
+    // a vector: within rtol of its largest magnitude (LBFGS's directions and gradient
+    // differences are small differences of float32 sums)
+    const er = (e as { tensor: Rec }).tensor;
+    const ar = (a as { tensor: Rec }).tensor;
+    assert.deepEqual(ar.shape, er.shape, `${what}: shape`);
+    const scale = Math.max(...er.values.map((x) => Math.abs(x)));
+    er.values.forEach((x, i) => {
+      if (!(Math.abs(ar.values[i] - x) <= rtol * scale + 1e-12))
+        assert.fail(`${what}[${i}]: ${ar.values[i]} vs PyTorch ${x} (scale ${scale})`);
+    });
+    return;
+  }
   if (loose && typeof a === "number" && tensorScalar(e) !== undefined) e = tensorScalar(e);
   if (loose && typeof e === "number" && tensorScalar(a) !== undefined) a = tensorScalar(a);
   if (typeof e === "number" && typeof a === "number") {
@@ -313,7 +334,12 @@ test("every optimizer spec has a recorded state dict", () => {
 });
 
 test("loadStateDict accepts tensorgrad 0.1's camelCase format (paramGroups, momentumBuffer, expAvg)", () => {
-  for (const name of ["adam_amsgrad", "sgd_nesterov", "rmsprop_centered_momentum", "adagrad_lr_decay"]) {
+  for (const name of [
+    "adam_amsgrad",
+    "sgd_nesterov",
+    "rmsprop_centered_momentum",
+    "adagrad_lr_decay",
+  ]) {
     const sd = decodeStateDict(FX.state_dicts[name]);
     // the layout tensorgrad 0.1 documented: camelCase everywhere, groups under paramGroups
     const legacy: torch.optim.LegacyOptimizerStateDict = {
@@ -335,7 +361,10 @@ test("loadStateDict accepts tensorgrad 0.1's camelCase format (paramGroups, mome
     const ps = paramsAt(traj, FX.sd_step);
     const opt = OPTIMS[name](ps);
     opt.loadStateDict(legacy);
-    assert.deepEqual(Object.keys(opt.stateDict().param_groups[0]).sort(), Object.keys(FX.state_dicts[name].param_groups[0]).sort());
+    assert.deepEqual(
+      Object.keys(opt.stateDict().param_groups[0]).sort(),
+      Object.keys(FX.state_dicts[name].param_groups[0]).sort(),
+    );
     for (let s = FX.sd_step; s < traj.steps.length; s++) {
       runSteps(opt, ps, s, s + 1);
       traj.steps[s].forEach((r, i) => sameValues(ps[i], r, `${name} step ${s} param ${i}`));
@@ -356,6 +385,193 @@ test("loadStateDict casts floating state to the parameter's dtype, except step",
   runSteps(opt, ps, 0, 1);
   assert.deepEqual((sd.state[0].exp_avg as Tensor).tolist(), before);
 });
+
+// ---------------------------------------------------------------------------------------------
+// LBFGS
+
+/** The fixture's objective, sum(0.02 (x[i+1] - x[i]^2)^2 + 0.01 (1 - x[i])^2) of both
+ * parameters flattened, in float64 (so that both libraries get the same loss and gradients). */
+function lbfgsLoss(ps: Tensor[]): Tensor {
+  const x = torch.cat(ps.map((p) => p.reshape([-1]))).double();
+  const n = x.shape[0];
+  const head = x.narrow(0, 0, n - 1);
+  const tail = x.narrow(0, 1, n - 1);
+  return tail
+    .sub(head.pow(2))
+    .pow(2)
+    .mul(0.02)
+    .add(head.neg().add(1).pow(2).mul(0.01))
+    .sum()
+    .to(ps[0].dtype);
+}
+
+const LBFGS_SPECS: Record<string, (ps: P) => torch.optim.LBFGS> = {
+  lbfgs: (ps) => new optim.LBFGS(ps, { lr: 0.5, maxIter: 3 }),
+  lbfgs_history: (ps) => new optim.LBFGS(ps, 0.5, 4, undefined, undefined, undefined, 2),
+  lbfgs_wolfe: (ps) => new optim.LBFGS(ps, { maxIter: 3, lineSearchFn: "strong_wolfe" }),
+  lbfgs_wolfe_history_eval: (ps) =>
+    new optim.LBFGS(ps, {
+      lr: 0.8,
+      maxIter: 5,
+      maxEval: 6,
+      historySize: 3,
+      lineSearchFn: "strong_wolfe",
+    }),
+  lbfgs_tolerances: (ps) =>
+    new optim.LBFGS(ps, { maxIter: 20, toleranceGrad: 1e-3, toleranceChange: 1e-4 }),
+  lbfgs_wolfe_f64: (ps) => new optim.LBFGS(ps, { maxIter: 3, lineSearchFn: "strong_wolfe" }),
+};
+
+/** A closure that counts its evaluations. */
+function lbfgsClosure(opt: torch.optim.Optimizer, ps: Tensor[], evals: { n: number }) {
+  return (): Tensor => {
+    opt.zeroGrad();
+    const loss = lbfgsLoss(ps);
+    loss.backward();
+    evals.n += 1;
+    return loss;
+  };
+}
+
+// float32: bit-exact (the vectors update with PyTorch's roundings, the scalars keep its mix of
+// Python floats and 0-dim tensors); float64: PyTorch's double sums may round differently
+const lbfgsRtol = (name: string): number => (name.endsWith("_f64") ? 1e-10 : 0);
+
+for (const c of FX.lbfgs) {
+  const dtype = c.name.endsWith("_f64") ? torch.float64 : torch.float32;
+  test(`LBFGS ${c.name}: ${c.steps.length} steps of step(closure) follow PyTorch's`, () => {
+    const ps = freshParams(dtype);
+    const opt = LBFGS_SPECS[c.name](ps);
+    const evals = { n: 0 };
+    const closure = lbfgsClosure(opt, ps, evals);
+    const rtol = lbfgsRtol(c.name);
+    c.steps.forEach((e, s) => {
+      const loss = opt.step(closure) as Tensor;
+      const l = loss.item() as number;
+      assert.ok(
+        Math.abs(l - e.loss) <= rtol * Math.abs(e.loss),
+        `step ${s} loss ${l} vs ${e.loss}`,
+      );
+      assert.equal(evals.n, e.evals, `step ${s}: closure evaluations`);
+      e.params.forEach((r, i) => sameValues(ps[i], r, `step ${s} param ${i}`, rtol));
+      if (s + 1 === c.sd_step)
+        sameSd(
+          encodeSd(opt.stateDict()),
+          c.state_dict,
+          `state dict at ${c.sd_step}`,
+          rtol,
+          rtol > 0,
+        );
+    });
+  });
+
+  test(`LBFGS ${c.name}: PyTorch's state dict after ${c.sd_step} steps continues PyTorch's run`, () => {
+    const ps = c.steps[c.sd_step - 1].params.map((r) => fromRec(r).requiresGrad_(true));
+    const rtol = lbfgsRtol(c.name);
+    const opt = LBFGS_SPECS[c.name](ps);
+    opt.loadStateDict(decodeStateDict(c.state_dict));
+    const evals = { n: c.steps[c.sd_step - 1].evals };
+    const closure = lbfgsClosure(opt, ps, evals);
+    for (let s = c.sd_step; s < c.steps.length; s++) {
+      opt.step(closure);
+      assert.equal(evals.n, c.steps[s].evals, `step ${s}: closure evaluations`);
+      c.steps[s].params.forEach((r, i) => sameValues(ps[i], r, `step ${s} param ${i}`, rtol));
+    }
+  });
+}
+
+test("LBFGS: per-group options are refused, and step() needs a closure", () => {
+  const ps = freshParams();
+  throwsLike(
+    () => new optim.LBFGS([{ params: [ps[0]] }, { params: [ps[1]] }]),
+    FX.optim_errors.lbfgs_groups as ErrRec,
+    "groups",
+  );
+  const opt = new optim.LBFGS(ps, { lineSearchFn: "backtracking" as "strong_wolfe" });
+  throwsLike(
+    () => opt.step(lbfgsClosure(opt, ps, { n: 0 })),
+    FX.optim_errors.lbfgs_line_search as ErrRec,
+    "line search",
+  );
+  assert.throws(
+    () => new optim.LBFGS(ps).step(),
+    /missing 1 required positional argument: 'closure'/,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// constructor errors and SparseAdam
+
+const OPTIM_ERRORS: Record<string, (ps: P) => unknown> = {
+  nadam_lr: (ps) => new optim.NAdam(ps, { lr: -0.1 }),
+  nadam_eps: (ps) => new optim.NAdam(ps, { eps: -0.5 }),
+  nadam_beta0: (ps) => new optim.NAdam(ps, { betas: [1.5, 0.9] }),
+  nadam_beta1: (ps) => new optim.NAdam(ps, { betas: [0.9, -0.5] }),
+  nadam_wd: (ps) => new optim.NAdam(ps, { weightDecay: -1 }),
+  nadam_md: (ps) => new optim.NAdam(ps, { momentumDecay: -0.5 }),
+  radam_lr: (ps) => new optim.RAdam(ps, -1),
+  radam_beta0: (ps) => new optim.RAdam(ps, { betas: [1.5, 0.9] }),
+  radam_wd: (ps) => new optim.RAdam(ps, { weightDecay: -0.25 }),
+  adamax_eps: (ps) => new optim.Adamax(ps, { eps: -0.5 }),
+  adamax_beta1: (ps) => new optim.Adamax(ps, { betas: [0.5, 1.25] }),
+  adadelta_rho: (ps) => new optim.Adadelta(ps, { rho: 1.5 }),
+  adadelta_lr: (ps) => new optim.Adadelta(ps, -2.5),
+  adadelta_eps: (ps) => new optim.Adadelta(ps, { eps: -2.5 }),
+  asgd_lr: (ps) => new optim.ASGD(ps, { lr: -0.5 }),
+  asgd_wd: (ps) => new optim.ASGD(ps, { weightDecay: -0.5 }),
+  rprop_lr: (ps) => new optim.Rprop(ps, { lr: -0.5 }),
+  rprop_etas: (ps) => new optim.Rprop(ps, { etas: [1.5, 1.2] }),
+  rprop_etas_hi: (ps) => new optim.Rprop(ps, { etas: [0.5, 0.9] }),
+  lbfgs_groups: (ps) => new optim.LBFGS([{ params: [ps[0]] }, { params: [ps[1]] }]),
+  sparse_adam_lr: (ps) => new optim.SparseAdam(ps, { lr: -0.5 }),
+  sparse_adam_eps: (ps) => new optim.SparseAdam(ps, { eps: -0.5 }),
+  sparse_adam_beta0: (ps) => new optim.SparseAdam(ps, { betas: [-0.1, 0.9] }),
+  sparse_adam_beta1: (ps) => new optim.SparseAdam(ps, { betas: [0.9, 1.5] }),
+  nadam_positional_twice: (ps) => new optim.NAdam(ps, 0.1, { lr: 0.2 }),
+  nadam_positional_too_many: (ps) => new optim.NAdam(ps, 0.1, [0.9, 0.9], 1e-8, 0, 0.004, null, 3),
+  sparse_adam_dense_grad: (ps) => {
+    const opt = new optim.SparseAdam(ps);
+    setGrads(ps, 0);
+    opt.step();
+  },
+  lbfgs_line_search: (ps) => {
+    const opt = new optim.LBFGS(ps, { lineSearchFn: "backtracking" as "strong_wolfe" });
+    opt.step(lbfgsClosure(opt, ps, { n: 0 }));
+  },
+};
+
+for (const [name, e] of Object.entries(FX.optim_errors)) {
+  if (!("message" in e)) continue;
+  test(`optimizer error ${name}: PyTorch's`, () => {
+    const ps = freshParams();
+    const before = ps.map((p) => p.tolist());
+    throwsLike(() => OPTIM_ERRORS[name](ps), e, name);
+    // a failed call leaves the parameters unchanged
+    ps.forEach((p, i) => assert.deepEqual(p.tolist(), before[i]));
+  });
+}
+
+test("SparseAdam: PyTorch's state dict, and a step without gradients does nothing", () => {
+  const ps = freshParams();
+  const opt = new optim.SparseAdam(ps);
+  sameSd(encodeSd(opt.stateDict()), FX.optim_errors.sparse_adam_state_dict, "state dict");
+  const before = ps[0].tolist();
+  opt.step();
+  assert.deepEqual(ps[0].tolist(), before);
+});
+
+const REPRS: Record<string, (ps: P) => torch.optim.Optimizer> = {
+  ...OPTIMS,
+  lbfgs_default: (ps) => new optim.LBFGS(ps),
+  lbfgs_wolfe: LBFGS_SPECS.lbfgs_wolfe,
+  sparse_adam: (ps) => new optim.SparseAdam(ps),
+};
+
+for (const [name, expected] of Object.entries(FX.reprs)) {
+  test(`repr of ${name}: PyTorch's`, () => {
+    assert.equal(String(REPRS[name](freshParams())), expected);
+  });
+}
 
 test("zeroGrad: zeros by default (PyTorch 1.13), null with setToNone", () => {
   const ps = freshParams();
@@ -431,10 +647,7 @@ const LR = sched;
 
 const SCHEDULES: Record<
   string,
-  [
-    () => torch.optim.Optimizer,
-    (o: torch.optim.Optimizer) => Sched,
-  ]
+  [() => torch.optim.Optimizer, (o: torch.optim.Optimizer) => Sched]
 > = {
   step_lr: [sgd2, (o) => new sched.StepLR(o, 3, 0.5)],
   multi_step_lr: [sgd2, (o) => new sched.MultiStepLR(o, [2, 5, 5, 9], 0.3)],
@@ -609,7 +822,11 @@ for (const s of FX.schedules) {
       sc.step();
       sc.getLastLr().forEach((lr, i) => near(lr, s.lrs[k][i], `step ${k} lr ${i}`));
       opt.paramGroups.forEach((g, i) =>
-        near((g.momentum as number | undefined) ?? null, s.momentum[k][i], `step ${k} momentum ${i}`),
+        near(
+          (g.momentum as number | undefined) ?? null,
+          s.momentum[k][i],
+          `step ${k} momentum ${i}`,
+        ),
       );
     }
   });
@@ -621,7 +838,10 @@ test("every recorded schedule has a spec", () => {
   for (const s of FX.schedules) assert.ok(SCHEDULES[s.name], s.name);
 });
 
-const WARM: Record<string, (o: torch.optim.Optimizer) => torch.optim.lrScheduler.CosineAnnealingWarmRestarts> = {
+const WARM: Record<
+  string,
+  (o: torch.optim.Optimizer) => torch.optim.lrScheduler.CosineAnnealingWarmRestarts
+> = {
   t0_3: (o) => new LR.CosineAnnealingWarmRestarts(o, 3),
   t0_2_mult_2: (o) => new LR.CosineAnnealingWarmRestarts(o, 2, 2, 0.01),
 };
@@ -659,12 +879,20 @@ const SCHED_ERRORS: Record<string, () => unknown> = {
   warm_negative_epoch: () => new LR.CosineAnnealingWarmRestarts(sgd2(), 2).step(-1),
   sequential_milestones: () => {
     const o = sgd2();
-    return new LR.SequentialLR(o, [new LR.ExponentialLR(o, 0.9), new LR.ExponentialLR(o, 0.5)], [2, 4]);
+    return new LR.SequentialLR(
+      o,
+      [new LR.ExponentialLR(o, 0.9), new LR.ExponentialLR(o, 0.5)],
+      [2, 4],
+    );
   },
   sequential_optimizer: () => {
     const o = sgd2();
     const other = new optim.SGD(freshParams(), { lr: 0.1 });
-    return new LR.SequentialLR(o, [new LR.ExponentialLR(o, 0.9), new LR.ExponentialLR(other, 0.5)], [2]);
+    return new LR.SequentialLR(
+      o,
+      [new LR.ExponentialLR(o, 0.9), new LR.ExponentialLR(other, 0.5)],
+      [2],
+    );
   },
   chained_optimizer: () =>
     new LR.ChainedScheduler([
@@ -694,14 +922,21 @@ test("scheduler warnings: getLr() outside step(), step() before optimizer.step()
     const opt = sgd2();
     const sc = new LR.LinearLR(opt);
     sc.step();
-    assert.match(seen.join("\n"), /Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`/);
+    assert.match(
+      seen.join("\n"),
+      /Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`/,
+    );
     seen.length = 0;
     sc.getLr();
     assert.match(seen.join("\n"), /please use `get_last_lr\(\)`/);
     seen.length = 0;
     opt.step();
     // SequentialLR restarts the next scheduler with step(0): PyTorch's deprecation warning
-    const seq = new LR.SequentialLR(opt, [new LR.ConstantLR(opt), new LR.ExponentialLR(opt, 0.9)], [1]);
+    const seq = new LR.SequentialLR(
+      opt,
+      [new LR.ConstantLR(opt), new LR.ExponentialLR(opt, 0.9)],
+      [1],
+    );
     seq.step();
     assert.match(seen.join("\n"), /The epoch parameter in `scheduler.step\(\)` was not necessary/);
   } finally {

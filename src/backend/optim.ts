@@ -544,3 +544,26 @@ export function rpropStep(
     prev[i] = gr;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// LBFGS vector operations (torch.optim.lbfgs on flat float32/float64 vectors)
+
+/** y += alpha * x, as PyTorch's `y.add_(x, alpha=alpha)` (a fused multiply-add per element). */
+export function axpyInto(A: Arith, y: Arr, x: Arr, alpha: number): void {
+  const a = A.r(alpha);
+  const { fma } = A;
+  for (let i = 0; i < y.length; i++) y[i] = fma(x[i], a, y[i]);
+}
+
+/**
+ * x · y as PyTorch's CPU `dot` (BLAS ?dot): each product rounded to the dtype, summed in
+ * double, the sum rounded once. OpenBLAS's sdot does exactly this below 32 elements; above,
+ * its vector kernel sums blocks of 32 in another order (so long float32 dots may differ in the
+ * last bit).
+ */
+export function dotOf(A: Arith, x: Arr, y: Arr): number {
+  const { r } = A;
+  let acc = 0;
+  for (let i = 0; i < x.length; i++) acc += r(x[i] * y[i]);
+  return r(acc);
+}

@@ -113,6 +113,8 @@ export interface AdadeltaOptions {
  * @example const opt = new torch.optim.Adadelta(model.parameters(), { rho: 0.95 });
  */
 export class Adadelta extends Optimizer {
+  protected override _floatDefaults = { lr: 1.0 };
+
   constructor(params: Params, ...args: OptimArgs<AdadeltaOptions>) {
     const o = optimOptions<AdadeltaOptions>("Adadelta", args, [
       "lr",

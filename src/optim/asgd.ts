@@ -44,6 +44,8 @@ export interface ASGDOptions {
  * @example const opt = new torch.optim.ASGD(model.parameters(), { lr: 0.01, t0: 100 });
  */
 export class ASGD extends Optimizer {
+  protected override _floatDefaults = { t0: 1e6 };
+
   constructor(params: Params, ...args: OptimArgs<ASGDOptions>) {
     const o = optimOptions<ASGDOptions>("ASGD", args, [
       "lr",
@@ -141,9 +143,7 @@ export class Rprop extends Optimizer {
     ]);
     const lr = o.lr ?? 1e-2;
     const etas: [number, number] = o.etas ? [o.etas[0], o.etas[1]] : [0.5, 1.2];
-    const stepSizes: [number, number] = o.stepSizes
-      ? [o.stepSizes[0], o.stepSizes[1]]
-      : [1e-6, 50];
+    const stepSizes: [number, number] = o.stepSizes ? [o.stepSizes[0], o.stepSizes[1]] : [1e-6, 50];
     if (!(0 <= lr)) throw valueError(`Invalid learning rate: ${pyFloat(lr)}`);
     if (!(0 < etas[0] && etas[0] < 1 && 1 < etas[1]))
       throw valueError(`Invalid eta values: ${pyFloat(etas[0])}, ${pyFloat(etas[1])}`);

@@ -574,8 +574,7 @@ export class OneCycleLR extends LRScheduler {
   override loadStateDict(sd: Record<string, unknown>): void {
     loadFields(this, sd, ["_schedule_phases", "_schedulePhases"]);
     const phases = (sd._schedule_phases ?? sd._schedulePhases) as
-      | Record<string, unknown>[]
-      | undefined;
+      Record<string, unknown>[] | undefined;
     if (phases !== undefined) this._schedulePhases = phases.map(tsPhase);
   }
 
@@ -994,9 +993,7 @@ export class PolynomialLR extends LRScheduler {
   }
   protected override _getClosedFormLr(): number[] {
     const T = this.totalIters;
-    return this.baseLrs.map(
-      (b) => b * Math.pow(1.0 - Math.min(T, this.lastEpoch) / T, this.power),
-    );
+    return this.baseLrs.map((b) => b * Math.pow(1.0 - Math.min(T, this.lastEpoch) / T, this.power));
   }
 }
 
@@ -1210,7 +1207,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   getLr(): number[] {
     this._warnGetLr();
     return this.baseLrs.map(
-      (b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2,
+      (b) =>
+        this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2,
     );
   }
 

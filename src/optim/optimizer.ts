@@ -243,30 +243,52 @@ export abstract class Optimizer {
       next.params = g.params;
       return next as ParamGroup;
     });
-    this._afterLoad();
   }
 
-  /** Hook run after `loadStateDict` (PyTorch's `__setstate__` upgrades). */
-  protected _afterLoad(): void {}
+  /**
+   * Options whose PyTorch defaults are integral Python floats (Adadelta's `lr=1.0`, ASGD's
+   * `t0=1e6`): at that value `toString` prints them with a `.0`, as PyTorch's repr does; other
+   * integral numbers print as Python ints (JavaScript has one number type).
+   */
+  protected _floatDefaults: Readonly<Record<string, number>> = {};
 
-  /** The class name and the groups' options, as PyTorch's repr. */
+  /**
+   * The class name and each group's options under PyTorch's names, sorted, as PyTorch's repr.
+   * @example String(new torch.optim.Adam(model.parameters())) // "Adam (\nParameter Group 0\n    amsgrad: False\n ..."
+   */
   toString(): string {
     let s = `${this.constructor.name} (`;
     this.paramGroups.forEach((g, i) => {
-      s += `\nParameter Group ${i}`;
-      for (const k of Object.keys(g).sort()) {
-        if (k === "params") continue;
-        s += `\n    ${k}: ${formatOption(g[k])}`;
+      s += `\nParameter Group ${i}\n`;
+      const keys = Object.keys(g).filter((k) => k !== "params");
+      const names = new Map(keys.map((k) => [snakeCase(k), k]));
+      for (const name of [...names.keys()].sort()) {
+        const k = names.get(name) as string;
+        s += `    ${name}: ${formatOption(g[k], this._floatDefaults[k] === g[k])}\n`;
       }
     });
-    return `${s}\n)`;
+    return `${s})`;
   }
 }
 
-function formatOption(v: unknown): string {
+/** A number as Python's repr prints a float: shortest digits, exponent below 1e-4 or from 1e16. */
+export function pyFloatRepr(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  const [mant, ex] = v.toExponential().split("e");
+  const exp = Number(ex);
+  if (exp < -4 || exp >= 16)
+    return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  const fixed = String(v);
+  return Number.isInteger(v) ? `${fixed}.0` : fixed;
+}
+
+function formatOption(v: unknown, isFloat = false): string {
   if (typeof v === "boolean") return v ? "True" : "False";
   if (v === null || v === undefined) return "None";
-  if (Array.isArray(v)) return `(${v.map(formatOption).join(", ")})`;
+  if (Array.isArray(v)) return `(${v.map((x) => formatOption(x, isFloat)).join(", ")})`;
+  if (typeof v === "number")
+    return Number.isInteger(v) && !isFloat && Math.abs(v) < 1e16 ? String(v) : pyFloatRepr(v);
   return String(v);
 }
 

@@ -3,7 +3,13 @@
  * optimizer exists with PyTorch's constructor checks and state dict, and `step()` raises
  * PyTorch's error for the dense gradients it is given (a step with no gradients does nothing).
  */
-import { Optimizer, optimOptions, type OptimArgs, type ParamGroup, type Params } from "./optimizer.js";
+import {
+  Optimizer,
+  optimOptions,
+  type OptimArgs,
+  type ParamGroup,
+  type Params,
+} from "./optimizer.js";
 import { runtimeError, valueError } from "../errors.js";
 import { pyFloat } from "./nadam.js";
 
