@@ -90,7 +90,8 @@ const OPTIMS: Record<string, (ps: P) => torch.optim.Optimizer> = {
   sgd: (ps) => new optim.SGD(ps, { lr: 0.1 }),
   sgd_momentum: (ps) => new optim.SGD(ps, { lr: 0.1, momentum: 0.9 }),
   sgd_dampening: (ps) => new optim.SGD(ps, { lr: 0.05, momentum: 0.9, dampening: 0.3 }),
-  sgd_nesterov: (ps) => new optim.SGD(ps, { lr: 0.1, momentum: 0.8, nesterov: true }),
+  // positional arguments in PyTorch's order
+  sgd_nesterov: (ps) => new optim.SGD(ps, 0.1, 0.8, 0, 0, true),
   sgd_weight_decay: (ps) => new optim.SGD(ps, { lr: 0.1, momentum: 0.5, weightDecay: 0.01 }),
   sgd_maximize: (ps) => new optim.SGD(ps, { lr: 0.03, momentum: 0.9, maximize: true }),
   sgd_all: (ps) => new optim.SGD(ps, { lr: 0.07, momentum: 0.9, nesterov: true, weightDecay: 0.1 }),
@@ -104,7 +105,7 @@ const OPTIMS: Record<string, (ps: P) => torch.optim.Optimizer> = {
   adam_amsgrad: (ps) => new optim.Adam(ps, { lr: 0.02, amsgrad: true }),
   adam_weight_decay: (ps) => new optim.Adam(ps, { lr: 0.01, weightDecay: 0.1 }),
   adam_maximize: (ps) => new optim.Adam(ps, { lr: 0.01, maximize: true }),
-  adam_betas_eps: (ps) => new optim.Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 1e-4 }),
+  adam_betas_eps: (ps) => new optim.Adam(ps, 0.05, [0.8, 0.9], 1e-4),
   adamw: (ps) => new optim.AdamW(ps, { lr: 0.01 }),
   adamw_amsgrad: (ps) => new optim.AdamW(ps, { lr: 0.02, amsgrad: true, weightDecay: 0.05 }),
   adamw_weight_decay: (ps) => new optim.AdamW(ps, { lr: 0.01, weightDecay: 0.3 }),
@@ -112,12 +113,12 @@ const OPTIMS: Record<string, (ps: P) => torch.optim.Optimizer> = {
   rmsprop_momentum: (ps) => new optim.RMSprop(ps, { lr: 0.01, momentum: 0.9 }),
   rmsprop_centered: (ps) => new optim.RMSprop(ps, { lr: 0.01, centered: true }),
   rmsprop_centered_momentum: (ps) =>
-    new optim.RMSprop(ps, { lr: 0.005, centered: true, momentum: 0.5 }),
+    new optim.RMSprop(ps, 0.005, { centered: true, momentum: 0.5 }),
   rmsprop_weight_decay_alpha: (ps) =>
     new optim.RMSprop(ps, { lr: 0.01, alpha: 0.9, weightDecay: 0.1, eps: 1e-6 }),
   rmsprop_maximize: (ps) => new optim.RMSprop(ps, { lr: 0.01, maximize: true }),
   adagrad: (ps) => new optim.Adagrad(ps, { lr: 0.1 }),
-  adagrad_lr_decay: (ps) => new optim.Adagrad(ps, { lr: 0.1, lrDecay: 0.05 }),
+  adagrad_lr_decay: (ps) => new optim.Adagrad(ps, 0.1, 0.05),
   adagrad_weight_decay: (ps) => new optim.Adagrad(ps, { lr: 0.1, weightDecay: 0.1 }),
   adagrad_init_acc_eps: (ps) =>
     new optim.Adagrad(ps, { lr: 0.1, initialAccumulatorValue: 0.1, eps: 1e-5 }),
@@ -328,6 +329,21 @@ for (const [name, expected] of Object.entries(FX.state_dicts)) {
     }
   });
 }
+
+test("loadStateDict of its own stateDict (a new optimizer) resumes a run exactly", () => {
+  for (const name of Object.keys(OPTIMS)) {
+    const traj = FX.trajectories.find((t) => t.name === name) as Fixture["trajectories"][0];
+    const ps = freshParams();
+    const opt = OPTIMS[name](ps);
+    runSteps(opt, ps, 0, 5);
+    const opt2 = OPTIMS[name](ps);
+    opt2.loadStateDict(opt.stateDict());
+    for (let s = 5; s < 10; s++) {
+      runSteps(opt2, ps, s, s + 1);
+      traj.steps[s].forEach((r, i) => sameValues(ps[i], r, `${name} step ${s} param ${i}`));
+    }
+  }
+});
 
 test("every optimizer spec has a recorded state dict", () => {
   for (const name of Object.keys(OPTIMS)) assert.ok(FX.state_dicts[name], name);
@@ -642,7 +658,6 @@ interface Sched {
   stateDict(): Record<string, unknown>;
   loadStateDict(sd: Record<string, unknown>): void;
 }
-const sgd1 = (): torch.optim.Optimizer => new optim.SGD(freshParams(), { lr: 0.1, momentum: 0.9 });
 const LR = sched;
 
 const SCHEDULES: Record<

@@ -286,8 +286,8 @@ export function adagradStep(
 }
 
 // ---------------------------------------------------------------------------------------------
-// NAdam, RAdam, Adamax, Adadelta, ASGD and Rprop: TypeScript only (no native twin yet); each
-// reproduces the rounding of PyTorch 1.13's _single_tensor_* loop op by op, as above.
+// NAdam, RAdam, Adamax, Adadelta, ASGD and Rprop: each reproduces the rounding of PyTorch 1.13's
+// _single_tensor_* loop op by op, as above (native twins: scalar loops in native/optim.cc).
 
 /** NAdam (torch.optim.nadam._single_tensor_nadam); `coefG`, `coefM` are -lr(1-mu)/(1-prod),
  * -lr mu_next/(1-prod_next), computed by the caller from the float32 mu_product. */
@@ -321,6 +321,11 @@ export function nadamStep(
   const bc2 = r(o.biasCorrection2);
   const cg = r(o.coefG);
   const cm = r(o.coefM);
+  if (worthNative(A, n, p)) {
+    const flags = useWd ? OptFlag.WeightDecay : 0;
+    if (native.nadamStep(p, po, g, go, n, m, v, b1, b2, omb1, omb2, eps, wd, bc2, cg, cm, flags))
+      return;
+  }
   for (let i = 0; i < n; i++) {
     let pv = p[po + i];
     let gr = g[go + i];
@@ -371,6 +376,11 @@ export function radamStep(
   const sqrtBc2 = r(Math.sqrt(o.biasCorrection2));
   const rect = o.rect === null ? 0 : r(o.rect);
   const rectified = o.rect !== null;
+  if (worthNative(A, n, p)) {
+    const flags = (useWd ? OptFlag.WeightDecay : 0) | (rectified ? OptFlag.Rectified : 0);
+    const args = [b1, b2, omb1, omb2, eps, wd, bc1, lr, sqrtBc2, rect] as const;
+    if (native.radamStep(p, po, g, go, n, m, v, ...args, flags)) return;
+  }
   for (let i = 0; i < n; i++) {
     const pv = p[po + i];
     let gr = g[go + i];
@@ -419,6 +429,10 @@ export function adamaxStep(
   const useWd = o.weightDecay !== 0;
   const negClr = r(o.negClr);
   const maximize = o.maximize;
+  if (worthNative(A, n, p)) {
+    const flags = (maximize ? OptFlag.Maximize : 0) | (useWd ? OptFlag.WeightDecay : 0);
+    if (native.adamaxStep(p, po, g, go, n, m, u, b1, b2, omb1, eps, wd, negClr, flags)) return;
+  }
   for (let i = 0; i < n; i++) {
     const pv = p[po + i];
     let gr = g[go + i];
@@ -455,6 +469,10 @@ export function adadeltaStep(
   const useWd = o.weightDecay !== 0;
   const negLr = r(-o.lr);
   const maximize = o.maximize;
+  if (worthNative(A, n, p)) {
+    const flags = (maximize ? OptFlag.Maximize : 0) | (useWd ? OptFlag.WeightDecay : 0);
+    if (native.adadeltaStep(p, po, g, go, n, sq, acc, rho, omr, eps, wd, negLr, flags)) return;
+  }
   for (let i = 0; i < n; i++) {
     const pv = p[po + i];
     let gr = g[go + i];
@@ -489,6 +507,13 @@ export function asgdStep(
   const mu = r(o.mu);
   const average = o.mu !== 1;
   const maximize = o.maximize;
+  if (worthNative(A, n, p)) {
+    const flags =
+      (maximize ? OptFlag.Maximize : 0) |
+      (useWd ? OptFlag.WeightDecay : 0) |
+      (average ? OptFlag.Average : 0);
+    if (native.asgdStep(p, po, g, go, n, ax, wd, decay, negEta, mu, flags)) return;
+  }
   for (let i = 0; i < n; i++) {
     let pv = p[po + i];
     let gr = g[go + i];
@@ -526,6 +551,10 @@ export function rpropStep(
   const lo = r(o.stepSizeMin);
   const hi = r(o.stepSizeMax);
   const maximize = o.maximize;
+  if (worthNative(A, n, p)) {
+    const flags = maximize ? OptFlag.Maximize : 0;
+    if (native.rpropStep(p, po, g, go, n, prev, stepSize, etaminus, etaplus, lo, hi, flags)) return;
+  }
   for (let i = 0; i < n; i++) {
     let gr = g[go + i];
     if (maximize) gr = -gr;

@@ -7,9 +7,11 @@ import {
   Optimizer,
   arithOf,
   gradData,
+  optimOptions,
   scalarTensor,
   updateParam,
   zerosLikeParam,
+  type OptimArgs,
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
@@ -32,6 +34,9 @@ export interface AdamOptions {
   differentiable?: boolean;
   fused?: boolean;
 }
+
+/** Adam's and AdamW's positional parameters after `params`. */
+const ADAM_ARGS = ["lr", "betas", "eps", "weightDecay", "amsgrad"];
 
 function check(lr: number, eps: number, betas: [number, number], wd: number): void {
   if (!(0 <= lr)) throw valueError(`Invalid learning rate: ${lr}`);
@@ -115,8 +120,8 @@ abstract class AdamBase extends Optimizer {
  */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
-  constructor(params: Params, opts: AdamOptions = {}) {
-    super(params, opts, 0, false);
+  constructor(params: Params, ...args: OptimArgs<AdamOptions>) {
+    super(params, optimOptions<AdamOptions>("Adam", args, ADAM_ARGS), 0, false);
   }
 }
 
@@ -126,7 +131,7 @@ export class Adam extends AdamBase {
  */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: Params, opts: AdamOptions = {}) {
-    super(params, opts, 1e-2, true);
+  constructor(params: Params, ...args: OptimArgs<AdamOptions>) {
+    super(params, optimOptions<AdamOptions>("AdamW", args, ADAM_ARGS), 1e-2, true);
   }
 }

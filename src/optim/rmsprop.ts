@@ -7,8 +7,10 @@ import {
   Optimizer,
   arithOf,
   gradData,
+  optimOptions,
   updateParam,
   zerosLikeParam,
+  type OptimArgs,
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
@@ -40,7 +42,18 @@ export interface RMSpropOptions {
  * @example const opt = new torch.optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer {
-  constructor(params: Params, o: RMSpropOptions = {}) {
+  constructor(params: Params, ...args: OptimArgs<RMSpropOptions>) {
+    const o = optimOptions<RMSpropOptions>("RMSprop", args, [
+      "lr",
+      "alpha",
+      "eps",
+      "weightDecay",
+      "momentum",
+      "centered",
+      "foreach",
+      "maximize",
+      "differentiable",
+    ]);
     const lr = o.lr ?? 1e-2;
     const alpha = o.alpha ?? 0.99;
     const eps = o.eps ?? 1e-8;

@@ -7,7 +7,9 @@ import {
   Optimizer,
   arithOf,
   gradData,
+  optimOptions,
   required,
+  type OptimArgs,
   updateParam,
   type ParamGroup,
   type Params,
@@ -42,8 +44,14 @@ export interface SGDOptions {
  * }
  */
 export class SGD extends Optimizer {
-  constructor(params: Params, opts: SGDOptions) {
-    const o = opts ?? ({} as SGDOptions);
+  constructor(params: Params, ...args: OptimArgs<SGDOptions>) {
+    const o = optimOptions<SGDOptions>("SGD", args, [
+      "lr",
+      "momentum",
+      "dampening",
+      "weightDecay",
+      "nesterov",
+    ]);
     const lr = o.lr;
     const momentum = o.momentum ?? 0;
     const dampening = o.dampening ?? 0;
