@@ -64,6 +64,7 @@ interface Fixture {
     name: string;
     metrics: number[];
     lrs: number[][];
+    state_dict: Record<string, SdValue>;
   }[];
   clip: {
     name: string;
@@ -1012,6 +1013,11 @@ for (const p of FX.plateau) {
         `epoch ${k}`,
       );
     });
+    sameSd(encodeSd(sc.stateDict()), p.state_dict, "state_dict");
+    // and loading PyTorch's state dict restores it
+    const sc2 = new sched.ReduceLROnPlateau(sgd2(), PLATEAU[p.name]);
+    sc2.loadStateDict(decodeSd(p.state_dict as SdValue) as Record<string, unknown>);
+    sameSd(encodeSd(sc2.stateDict()), p.state_dict, "loaded state_dict");
   });
 }
 
