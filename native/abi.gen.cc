@@ -551,6 +551,139 @@ Napi::Value adagradStep(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value nadamStep(const Napi::CallbackInfo& info) {
+  args::nadamStep x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.p) ||
+      !argInt(info, 1, fn, &x.pOff) ||
+      !argFloat(info, 2, fn, &x.g) ||
+      !argInt(info, 3, fn, &x.gOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argFloat(info, 5, fn, &x.m) ||
+      !argFloat(info, 6, fn, &x.v) ||
+      !argNumber(info, 7, fn, &x.b1) ||
+      !argNumber(info, 8, fn, &x.b2) ||
+      !argNumber(info, 9, fn, &x.omb1) ||
+      !argNumber(info, 10, fn, &x.omb2) ||
+      !argNumber(info, 11, fn, &x.eps) ||
+      !argNumber(info, 12, fn, &x.wd) ||
+      !argNumber(info, 13, fn, &x.bc2) ||
+      !argNumber(info, 14, fn, &x.cg) ||
+      !argNumber(info, 15, fn, &x.cm) ||
+      !argInt(info, 16, fn, &x.flags) ||
+      !oneFloatType(info, fn, {&x.p, &x.g, &x.m, &x.v}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value radamStep(const Napi::CallbackInfo& info) {
+  args::radamStep x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.p) ||
+      !argInt(info, 1, fn, &x.pOff) ||
+      !argFloat(info, 2, fn, &x.g) ||
+      !argInt(info, 3, fn, &x.gOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argFloat(info, 5, fn, &x.m) ||
+      !argFloat(info, 6, fn, &x.v) ||
+      !argNumber(info, 7, fn, &x.b1) ||
+      !argNumber(info, 8, fn, &x.b2) ||
+      !argNumber(info, 9, fn, &x.omb1) ||
+      !argNumber(info, 10, fn, &x.omb2) ||
+      !argNumber(info, 11, fn, &x.eps) ||
+      !argNumber(info, 12, fn, &x.wd) ||
+      !argNumber(info, 13, fn, &x.bc1) ||
+      !argNumber(info, 14, fn, &x.lr) ||
+      !argNumber(info, 15, fn, &x.sqrtBc2) ||
+      !argNumber(info, 16, fn, &x.rect) ||
+      !argInt(info, 17, fn, &x.flags) ||
+      !oneFloatType(info, fn, {&x.p, &x.g, &x.m, &x.v}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value adamaxStep(const Napi::CallbackInfo& info) {
+  args::adamaxStep x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.p) ||
+      !argInt(info, 1, fn, &x.pOff) ||
+      !argFloat(info, 2, fn, &x.g) ||
+      !argInt(info, 3, fn, &x.gOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argFloat(info, 5, fn, &x.m) ||
+      !argFloat(info, 6, fn, &x.u) ||
+      !argNumber(info, 7, fn, &x.b1) ||
+      !argNumber(info, 8, fn, &x.b2) ||
+      !argNumber(info, 9, fn, &x.omb1) ||
+      !argNumber(info, 10, fn, &x.eps) ||
+      !argNumber(info, 11, fn, &x.wd) ||
+      !argNumber(info, 12, fn, &x.negClr) ||
+      !argInt(info, 13, fn, &x.flags) ||
+      !oneFloatType(info, fn, {&x.p, &x.g, &x.m, &x.u}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value adadeltaStep(const Napi::CallbackInfo& info) {
+  args::adadeltaStep x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.p) ||
+      !argInt(info, 1, fn, &x.pOff) ||
+      !argFloat(info, 2, fn, &x.g) ||
+      !argInt(info, 3, fn, &x.gOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argFloat(info, 5, fn, &x.sq) ||
+      !argFloat(info, 6, fn, &x.acc) ||
+      !argNumber(info, 7, fn, &x.rho) ||
+      !argNumber(info, 8, fn, &x.omr) ||
+      !argNumber(info, 9, fn, &x.eps) ||
+      !argNumber(info, 10, fn, &x.wd) ||
+      !argNumber(info, 11, fn, &x.negLr) ||
+      !argInt(info, 12, fn, &x.flags) ||
+      !oneFloatType(info, fn, {&x.p, &x.g, &x.sq, &x.acc}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value asgdStep(const Napi::CallbackInfo& info) {
+  args::asgdStep x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.p) ||
+      !argInt(info, 1, fn, &x.pOff) ||
+      !argFloat(info, 2, fn, &x.g) ||
+      !argInt(info, 3, fn, &x.gOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argFloat(info, 5, fn, &x.ax) ||
+      !argNumber(info, 6, fn, &x.wd) ||
+      !argNumber(info, 7, fn, &x.decay) ||
+      !argNumber(info, 8, fn, &x.negEta) ||
+      !argNumber(info, 9, fn, &x.mu) ||
+      !argInt(info, 10, fn, &x.flags) ||
+      !oneFloatType(info, fn, {&x.p, &x.g, &x.ax}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value rpropStep(const Napi::CallbackInfo& info) {
+  args::rpropStep x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.p) ||
+      !argInt(info, 1, fn, &x.pOff) ||
+      !argFloat(info, 2, fn, &x.g) ||
+      !argInt(info, 3, fn, &x.gOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argFloat(info, 5, fn, &x.prev) ||
+      !argFloat(info, 6, fn, &x.ss) ||
+      !argNumber(info, 7, fn, &x.etaminus) ||
+      !argNumber(info, 8, fn, &x.etaplus) ||
+      !argNumber(info, 9, fn, &x.lo) ||
+      !argNumber(info, 10, fn, &x.hi) ||
+      !argInt(info, 11, fn, &x.flags) ||
+      !oneFloatType(info, fn, {&x.p, &x.g, &x.prev, &x.ss}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 }  // namespace
 
 void registerKernels(Napi::Env env, Napi::Object exports) {
@@ -587,6 +720,12 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("adamStep", Napi::Function::New(env, adamStep, "adamStep"));
   exports.Set("rmspropStep", Napi::Function::New(env, rmspropStep, "rmspropStep"));
   exports.Set("adagradStep", Napi::Function::New(env, adagradStep, "adagradStep"));
+  exports.Set("nadamStep", Napi::Function::New(env, nadamStep, "nadamStep"));
+  exports.Set("radamStep", Napi::Function::New(env, radamStep, "radamStep"));
+  exports.Set("adamaxStep", Napi::Function::New(env, adamaxStep, "adamaxStep"));
+  exports.Set("adadeltaStep", Napi::Function::New(env, adadeltaStep, "adadeltaStep"));
+  exports.Set("asgdStep", Napi::Function::New(env, asgdStep, "asgdStep"));
+  exports.Set("rpropStep", Napi::Function::New(env, rpropStep, "rpropStep"));
 }
 
 }  // namespace tg

@@ -127,6 +127,8 @@ enum OptFlag : int {
   kDecoupled = 32,
   kAmsgrad = 64,
   kCentered = 128,
+  kAverage = 256,
+  kRectified = 512,
 };
 
 // UNARY_MATH: a libm-class call per element
@@ -688,6 +690,121 @@ struct adagradStep {
   Index flags = 0;
 };
 
+// nadamStep(p, pOff, g, gOff, n, m, v, b1, b2, omb1, omb2, eps, wd, bc2, cg, cm, flags): native/optim.cc
+struct nadamStep {
+  static constexpr const char* name = "nadamStep";
+  Arr p;
+  Index pOff = 0;
+  Arr g;
+  Index gOff = 0;
+  Index n = 0;
+  Arr m;
+  Arr v;
+  double b1 = 0;
+  double b2 = 0;
+  double omb1 = 0;
+  double omb2 = 0;
+  double eps = 0;
+  double wd = 0;
+  double bc2 = 0;
+  double cg = 0;
+  double cm = 0;
+  Index flags = 0;
+};
+
+// radamStep(p, pOff, g, gOff, n, m, v, b1, b2, omb1, omb2, eps, wd, bc1, lr, sqrtBc2, rect, flags): native/optim.cc
+struct radamStep {
+  static constexpr const char* name = "radamStep";
+  Arr p;
+  Index pOff = 0;
+  Arr g;
+  Index gOff = 0;
+  Index n = 0;
+  Arr m;
+  Arr v;
+  double b1 = 0;
+  double b2 = 0;
+  double omb1 = 0;
+  double omb2 = 0;
+  double eps = 0;
+  double wd = 0;
+  double bc1 = 0;
+  double lr = 0;
+  double sqrtBc2 = 0;
+  double rect = 0;
+  Index flags = 0;
+};
+
+// adamaxStep(p, pOff, g, gOff, n, m, u, b1, b2, omb1, eps, wd, negClr, flags): native/optim.cc
+struct adamaxStep {
+  static constexpr const char* name = "adamaxStep";
+  Arr p;
+  Index pOff = 0;
+  Arr g;
+  Index gOff = 0;
+  Index n = 0;
+  Arr m;
+  Arr u;
+  double b1 = 0;
+  double b2 = 0;
+  double omb1 = 0;
+  double eps = 0;
+  double wd = 0;
+  double negClr = 0;
+  Index flags = 0;
+};
+
+// adadeltaStep(p, pOff, g, gOff, n, sq, acc, rho, omr, eps, wd, negLr, flags): native/optim.cc
+struct adadeltaStep {
+  static constexpr const char* name = "adadeltaStep";
+  Arr p;
+  Index pOff = 0;
+  Arr g;
+  Index gOff = 0;
+  Index n = 0;
+  Arr sq;
+  Arr acc;
+  double rho = 0;
+  double omr = 0;
+  double eps = 0;
+  double wd = 0;
+  double negLr = 0;
+  Index flags = 0;
+};
+
+// asgdStep(p, pOff, g, gOff, n, ax, wd, decay, negEta, mu, flags): native/optim.cc
+struct asgdStep {
+  static constexpr const char* name = "asgdStep";
+  Arr p;
+  Index pOff = 0;
+  Arr g;
+  Index gOff = 0;
+  Index n = 0;
+  Arr ax;
+  double wd = 0;
+  double decay = 0;
+  double negEta = 0;
+  double mu = 0;
+  Index flags = 0;
+};
+
+// rpropStep(p, pOff, g, gOff, n, prev, ss, etaminus, etaplus, lo, hi, flags): native/optim.cc
+struct rpropStep {
+  static constexpr const char* name = "rpropStep";
+  Arr p;
+  Index pOff = 0;
+  Arr g;
+  Index gOff = 0;
+  Index n = 0;
+  Arr prev;
+  Arr ss;
+  double etaminus = 0;
+  double etaplus = 0;
+  double lo = 0;
+  double hi = 0;
+  Index flags = 0;
+};
+
 }  // namespace args
 
 // The bindings (native/<family>.cc).
@@ -724,6 +841,12 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::rmspropStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adagradStep& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::nadamStep& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::radamStep& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::adamaxStep& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::adadeltaStep& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::asgdStep& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::rpropStep& arg);
 
 // Adds every binding to the addon's exports (abi.gen.cc).
 void registerKernels(Napi::Env env, Napi::Object exports);

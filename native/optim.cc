@@ -1,5 +1,5 @@
-// tensorgrad native backend: the optimizers' update steps (SGD, Adam/AdamW, RMSprop, Adagrad),
-// the twins of src/backend/optim.ts (tested against them in test/native-nn.test.ts).
+// tensorgrad native backend: the optimizers' update steps (SGD, Adam/AdamW, RMSprop, Adagrad;
+// NAdam, RAdam, Adamax, Adadelta, ASGD, Rprop without an AVX2 path), the twins of src/backend/optim.ts (tested against them in test/native-nn.test.ts).
 //
 // The steps must round exactly as PyTorch 1.13's CPU ops (and the TypeScript twins) do: every
 // multiply, add, divide and sqrt is rounded separately, and only the ops PyTorch fuses are fused
@@ -299,6 +299,182 @@ __attribute__((target("avx2,fma"))) void adagradAvx2(float* p, const float* g, f
 // second costs 5-20 µs).
 constexpr Index kOptMinPerThread = 1 << 16;
 
+// ---------------------------------------------------------------------------------------------
+// NAdam, RAdam, Adamax, Adadelta, ASGD, Rprop: scalar loops, element for element the operations
+// of their twins in src/backend/optim.ts. Each is also instantiated inside an avx2/fma-targeted
+// wrapper (TG_FMA_TWIN below), where std::fma is the FMA instruction instead of a libm call.
+
+#define TG_ALWAYS_INLINE __attribute__((always_inline)) inline
+
+struct NadamC {
+  double b1, b2, omb1, omb2, eps, wd, bc2, cg, cm;
+};
+
+template <typename T>
+TG_ALWAYS_INLINE void nadamScalar(T* p, const T* g, T* m, T* v, Index lo, Index hi, const NadamC& k, int f) {
+  const T b1 = T(k.b1), b2 = T(k.b2), omb1 = T(k.omb1), omb2 = T(k.omb2), eps = T(k.eps);
+  const T wd = T(k.wd), bc2 = T(k.bc2), cg = T(k.cg), cm = T(k.cm);
+  for (Index i = lo; i < hi; i++) {
+    T pv = p[i];
+    T gr = g[i];
+    if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    const T mb = m[i] * b1;
+    const T mi = std::fma(gr, omb1, mb);
+    const T vb = v[i] * b2;
+    const T og = omb2 * gr;
+    const T vi = std::fma(og, gr, vb);
+    m[i] = mi;
+    v[i] = vi;
+    const T q = vi / bc2;
+    const T s = std::sqrt(q);
+    const T denom = s + eps;
+    const T a = cg * gr;
+    const T b = a / denom;
+    pv = pv + b;
+    const T c = cm * mi;
+    const T e = c / denom;
+    p[i] = pv + e;
+  }
+}
+
+struct RadamC {
+  double b1, b2, omb1, omb2, eps, wd, bc1, lr, sqrtBc2, rect;
+};
+
+template <typename T>
+TG_ALWAYS_INLINE void radamScalar(T* p, const T* g, T* m, T* v, Index lo, Index hi, const RadamC& k, int f) {
+  const T b1 = T(k.b1), b2 = T(k.b2), omb1 = T(k.omb1), omb2 = T(k.omb2), eps = T(k.eps);
+  const T wd = T(k.wd), bc1 = T(k.bc1), lr = T(k.lr), sqrtBc2 = T(k.sqrtBc2), rect = T(k.rect);
+  for (Index i = lo; i < hi; i++) {
+    const T pv = p[i];
+    T gr = g[i];
+    if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    const T mb = m[i] * b1;
+    const T mi = std::fma(gr, omb1, mb);
+    const T vb = v[i] * b2;
+    const T og = omb2 * gr;
+    const T vi = std::fma(og, gr, vb);
+    m[i] = mi;
+    v[i] = vi;
+    const T corrected = mi / bc1;
+    T upd = corrected * lr;
+    if (f & kRectified) {
+      const T s = std::sqrt(vi);
+      const T d = s + eps;
+      const T inv = T(1) / d;
+      const T adaptive = inv * sqrtBc2;
+      upd = upd * adaptive;
+      upd = upd * rect;
+    }
+    p[i] = pv - upd;
+  }
+}
+
+struct AdamaxC {
+  double b1, b2, omb1, eps, wd, negClr;
+};
+
+template <typename T>
+TG_ALWAYS_INLINE void adamaxScalar(T* p, const T* g, T* m, T* u, Index lo, Index hi, const AdamaxC& k, int f) {
+  const T b1 = T(k.b1), b2 = T(k.b2), omb1 = T(k.omb1), eps = T(k.eps), wd = T(k.wd);
+  const T negClr = T(k.negClr);
+  for (Index i = lo; i < hi; i++) {
+    const T pv = p[i];
+    T gr = g[i];
+    if (f & kMaximize) gr = -gr;
+    if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    const T mb = m[i] * b1;
+    const T mi = std::fma(gr, omb1, mb);
+    m[i] = mi;
+    const T a = u[i] * b2;
+    const T b = std::fabs(gr) + eps;
+    const T ui = (a != a || b != b) ? T(NAN) : (a > b ? a : b);
+    u[i] = ui;
+    const T c = negClr * mi;
+    const T d = c / ui;
+    p[i] = pv + d;
+  }
+}
+
+struct AdadeltaC {
+  double rho, omr, eps, wd, negLr;
+};
+
+template <typename T>
+TG_ALWAYS_INLINE void adadeltaScalar(T* p, const T* g, T* sq, T* acc, Index lo, Index hi, const AdadeltaC& k,
+                    int f) {
+  const T rho = T(k.rho), omr = T(k.omr), eps = T(k.eps), wd = T(k.wd), negLr = T(k.negLr);
+  for (Index i = lo; i < hi; i++) {
+    const T pv = p[i];
+    T gr = g[i];
+    if (f & kMaximize) gr = -gr;
+    if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    const T sr = sq[i] * rho;
+    const T og = omr * gr;
+    const T s = std::fma(og, gr, sr);
+    sq[i] = s;
+    const T se = s + eps;
+    const T stdv = std::sqrt(se);
+    const T ae = acc[i] + eps;
+    const T num = std::sqrt(ae);
+    const T ratio = num / stdv;
+    const T delta = ratio * gr;
+    const T ar = acc[i] * rho;
+    const T od = omr * delta;
+    acc[i] = std::fma(od, delta, ar);
+    p[i] = std::fma(delta, negLr, pv);
+  }
+}
+
+struct AsgdC {
+  double wd, decay, negEta, mu;
+};
+
+template <typename T>
+TG_ALWAYS_INLINE void asgdScalar(T* p, const T* g, T* ax, Index lo, Index hi, const AsgdC& k, int f) {
+  const T wd = T(k.wd), decay = T(k.decay), negEta = T(k.negEta), mu = T(k.mu);
+  for (Index i = lo; i < hi; i++) {
+    T pv = p[i];
+    T gr = g[i];
+    if (f & kMaximize) gr = -gr;
+    if (f & kWeightDecay) gr = std::fma(pv, wd, gr);
+    pv = pv * decay;
+    pv = std::fma(gr, negEta, pv);
+    p[i] = pv;
+    if (f & kAverage) {
+      const T diff = pv - ax[i];
+      const T scaled = diff * mu;
+      ax[i] = ax[i] + scaled;
+    } else {
+      ax[i] = pv;
+    }
+  }
+}
+
+struct RpropC {
+  double etaminus, etaplus, lo, hi;
+};
+
+template <typename T>
+TG_ALWAYS_INLINE void rpropScalar(T* p, const T* g, T* prev, T* ss, Index lo, Index hi, const RpropC& k, int f) {
+  const T etaminus = T(k.etaminus), etaplus = T(k.etaplus), smin = T(k.lo), smax = T(k.hi);
+  for (Index i = lo; i < hi; i++) {
+    T gr = g[i];
+    if (f & kMaximize) gr = -gr;
+    const T prod = gr * prev[i];
+    const T sign = prod > 0 ? etaplus : prod < 0 ? etaminus : prod == 0 ? T(1) : T(NAN);
+    T s = ss[i] * sign;
+    if (s < smin) s = smin;
+    else if (s > smax) s = smax;
+    ss[i] = s;
+    if (sign == etaminus) gr = T(0);
+    const T sg = gr > 0 ? T(1) : gr < 0 ? T(-1) : gr == 0 ? T(0) : T(NAN);
+    const T step = sg * s;
+    p[i] = p[i] - step;
+    prev[i] = gr;
+  }
+}
+
 template <typename F>
 void optRun(Index n, F body) {
   parallelFor(n, kOptMinPerThread, body, 64);
@@ -435,6 +611,125 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::adagradStep& arg) {
     double* sum = state<double>(arg.sum);
     optRun(arg.n, [&](Index lo, Index hi) { adagradScalar(p, g, sum, lo, hi, k, flags); });
   }
+  return info.Env().Undefined();
+}
+
+#if TG_X86
+// name##Fma: the scalar loop compiled for AVX2+FMA (same operations, hardware fma).
+#define TG_FMA_TWIN(name)                                                  \
+  template <typename T, typename... Args>                                  \
+  __attribute__((target("avx2,fma"))) void name##Fma(Args... args) {       \
+    name##Scalar<T>(args...);                                              \
+  }
+TG_FMA_TWIN(nadam)
+TG_FMA_TWIN(radam)
+TG_FMA_TWIN(adamax)
+TG_FMA_TWIN(adadelta)
+TG_FMA_TWIN(asgd)
+TG_FMA_TWIN(rprop)
+#undef TG_FMA_TWIN
+#define TG_SCALAR_STEP(name, T, ...) \
+  (avx2() ? name##Fma<T>(__VA_ARGS__) : name##Scalar<T>(__VA_ARGS__))
+#else
+#define TG_SCALAR_STEP(name, T, ...) name##Scalar<T>(__VA_ARGS__)
+#endif
+
+// The scalar-only steps: `kernel` is called with a null pointer of the parameter's element type
+// (float or double), from which it takes T.
+template <typename Kernel>
+void runTyped(const Arr& p, Kernel kernel) {
+  if (p.type == napi_float32_array) kernel(static_cast<float*>(nullptr));
+  else kernel(static_cast<double*>(nullptr));
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::nadamStep& arg) {
+  if (!stepInBounds(info, arg.name, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.m, &arg.v}))
+    return info.Env().Undefined();
+  const NadamC k{arg.b1, arg.b2, arg.omb1, arg.omb2, arg.eps, arg.wd, arg.bc2, arg.cg, arg.cm};
+  const int flags = int(arg.flags);
+  runTyped(arg.p, [&](auto tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* p = static_cast<T*>(arg.p.data) + arg.pOff;
+    const T* g = static_cast<const T*>(arg.g.data) + arg.gOff;
+    T *m = state<T>(arg.m), *v = state<T>(arg.v);
+    optRun(arg.n, [&](Index lo, Index hi) { TG_SCALAR_STEP(nadam, T, p, g, m, v, lo, hi, k, flags); });
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::radamStep& arg) {
+  if (!stepInBounds(info, arg.name, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.m, &arg.v}))
+    return info.Env().Undefined();
+  const RadamC k{arg.b1,  arg.b2, arg.omb1,    arg.omb2, arg.eps,
+                 arg.wd, arg.bc1, arg.lr, arg.sqrtBc2, arg.rect};
+  const int flags = int(arg.flags);
+  runTyped(arg.p, [&](auto tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* p = static_cast<T*>(arg.p.data) + arg.pOff;
+    const T* g = static_cast<const T*>(arg.g.data) + arg.gOff;
+    T *m = state<T>(arg.m), *v = state<T>(arg.v);
+    optRun(arg.n, [&](Index lo, Index hi) { TG_SCALAR_STEP(radam, T, p, g, m, v, lo, hi, k, flags); });
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::adamaxStep& arg) {
+  if (!stepInBounds(info, arg.name, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.m, &arg.u}))
+    return info.Env().Undefined();
+  const AdamaxC k{arg.b1, arg.b2, arg.omb1, arg.eps, arg.wd, arg.negClr};
+  const int flags = int(arg.flags);
+  runTyped(arg.p, [&](auto tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* p = static_cast<T*>(arg.p.data) + arg.pOff;
+    const T* g = static_cast<const T*>(arg.g.data) + arg.gOff;
+    T *m = state<T>(arg.m), *u = state<T>(arg.u);
+    optRun(arg.n, [&](Index lo, Index hi) { TG_SCALAR_STEP(adamax, T, p, g, m, u, lo, hi, k, flags); });
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::adadeltaStep& arg) {
+  if (!stepInBounds(info, arg.name, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.sq, &arg.acc}))
+    return info.Env().Undefined();
+  const AdadeltaC k{arg.rho, arg.omr, arg.eps, arg.wd, arg.negLr};
+  const int flags = int(arg.flags);
+  runTyped(arg.p, [&](auto tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* p = static_cast<T*>(arg.p.data) + arg.pOff;
+    const T* g = static_cast<const T*>(arg.g.data) + arg.gOff;
+    T *sq = state<T>(arg.sq), *acc = state<T>(arg.acc);
+    optRun(arg.n, [&](Index lo, Index hi) { TG_SCALAR_STEP(adadelta, T, p, g, sq, acc, lo, hi, k, flags); });
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::asgdStep& arg) {
+  if (!stepInBounds(info, arg.name, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.ax}))
+    return info.Env().Undefined();
+  const AsgdC k{arg.wd, arg.decay, arg.negEta, arg.mu};
+  const int flags = int(arg.flags);
+  runTyped(arg.p, [&](auto tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* p = static_cast<T*>(arg.p.data) + arg.pOff;
+    const T* g = static_cast<const T*>(arg.g.data) + arg.gOff;
+    T* ax = state<T>(arg.ax);
+    optRun(arg.n, [&](Index lo, Index hi) { TG_SCALAR_STEP(asgd, T, p, g, ax, lo, hi, k, flags); });
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::rpropStep& arg) {
+  if (!stepInBounds(info, arg.name, arg.p, arg.pOff, arg.g, arg.gOff, arg.n, {&arg.prev, &arg.ss}))
+    return info.Env().Undefined();
+  const RpropC k{arg.etaminus, arg.etaplus, arg.lo, arg.hi};
+  const int flags = int(arg.flags);
+  runTyped(arg.p, [&](auto tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* p = static_cast<T*>(arg.p.data) + arg.pOff;
+    const T* g = static_cast<const T*>(arg.g.data) + arg.gOff;
+    T *prev = state<T>(arg.prev), *ss = state<T>(arg.ss);
+    optRun(arg.n, [&](Index lo, Index hi) { TG_SCALAR_STEP(rprop, T, p, g, prev, ss, lo, hi, k, flags); });
+  });
   return info.Env().Undefined();
 }
 

@@ -19,9 +19,15 @@ import { nativeAddon, nativeStatus, setNativeFamily } from "../src/backend/nativ
 import {
   F32,
   F64,
+  adadeltaStep,
   adagradStep,
+  adamaxStep,
   adamStep,
+  asgdStep,
+  nadamStep,
+  radamStep,
   rmspropStep,
+  rpropStep,
   sgdStep,
   type Arith,
 } from "../src/backend/optim.js";
@@ -448,6 +454,112 @@ const STEPS: [string, number, Step][] = [
         maximize: false,
       }),
   ],
+  // (h-optim) NAdam, RAdam, Adamax, Adadelta, ASGD, Rprop
+  [
+    "NAdam weight decay",
+    2,
+    (A, p, g, st, n) =>
+      nadamStep(A, p, 1, g, 2, st[0], st[1], n, {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0.01,
+        biasCorrection2: 1 - 0.999 ** 3,
+        coefG: -0.0013,
+        coefM: -0.0071,
+      }),
+  ],
+  [
+    "RAdam rectified",
+    2,
+    (A, p, g, st, n) =>
+      radamStep(A, p, 1, g, 2, st[0], st[1], n, {
+        lr: 0.01,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0.1,
+        biasCorrection1: 1 - 0.9 ** 7,
+        biasCorrection2: 1 - 0.999 ** 7,
+        rect: 0.37,
+      }),
+  ],
+  [
+    "RAdam unrectified",
+    2,
+    (A, p, g, st, n) =>
+      radamStep(A, p, 1, g, 2, st[0], st[1], n, {
+        lr: 0.01,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0,
+        biasCorrection1: 1 - 0.9 ** 2,
+        biasCorrection2: 1 - 0.999 ** 2,
+        rect: null,
+      }),
+  ],
+  [
+    "Adamax maximize",
+    2,
+    (A, p, g, st, n) =>
+      adamaxStep(A, p, 1, g, 2, st[0], st[1], n, {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0.05,
+        maximize: true,
+        negClr: -0.002 / (1 - 0.9 ** 3),
+      }),
+  ],
+  [
+    "Adadelta",
+    2,
+    (A, p, g, st, n) =>
+      adadeltaStep(A, p, 1, g, 2, st[0], st[1], n, {
+        lr: 1.0,
+        rho: 0.9,
+        eps: 1e-6,
+        weightDecay: 0.01,
+        maximize: false,
+      }),
+  ],
+  [
+    "ASGD averaging",
+    1,
+    (A, p, g, st, n) =>
+      asgdStep(A, p, 1, g, 2, st[0], n, {
+        lambd: 1e-4,
+        eta: 0.0099,
+        mu: 0.25,
+        weightDecay: 0.1,
+        maximize: true,
+      }),
+  ],
+  [
+    "ASGD",
+    1,
+    (A, p, g, st, n) =>
+      asgdStep(A, p, 1, g, 2, st[0], n, {
+        lambd: 1e-4,
+        eta: 0.01,
+        mu: 1,
+        weightDecay: 0,
+        maximize: false,
+      }),
+  ],
+  [
+    "Rprop",
+    2,
+    (A, p, g, st, n) =>
+      rpropStep(A, p, 1, g, 2, st[0], st[1], n, {
+        etaminus: 0.5,
+        etaplus: 1.2,
+        stepSizeMin: 1e-6,
+        stepSizeMax: 0.5,
+        maximize: false,
+      }),
+  ],
 ];
 
 for (const [dt, Ctor] of CTORS) {
@@ -463,7 +575,12 @@ for (const [dt, Ctor] of CTORS) {
           const st = Array.from({ length: states }, (_, i) => {
             const s = filled(Ctor, n, 22 + i);
             // second-moment state must be non-negative
-            if (i === 1 || name.startsWith("RMSprop") || name === "Adagrad")
+            if (
+              i === 1 ||
+              name.startsWith("RMSprop") ||
+              name === "Adagrad" ||
+              name.startsWith("Adadelta")
+            )
               for (let k = 0; k < n; k++) s[k] = Math.abs(s[k]);
             if (name.startsWith("RMSprop") && i === 1) for (let k = 0; k < n; k++) s[k] *= 0.01;
             return s;

@@ -129,6 +129,10 @@ export enum OptFlag {
   Decoupled = 32,
   Amsgrad = 64,
   Centered = 128,
+  /** ASGD: average the iterates (mu != 1) */
+  Average = 256,
+  /** RAdam: the variance rectification applies (rho_t > 5) */
+  Rectified = 512,
 }
 
 /**
@@ -288,6 +292,18 @@ export const NATIVE_FAMILIES = {
       "p:float pOff:int g:float gOff:int n:int sq:float gavg:float? buf:float? alpha:num oma:num eps:num wd:num mom:num negLr:num flags:int",
     adagradStep:
       "p:float pOff:int g:float gOff:int n:int sum:float wd:num eps:num negClr:num flags:int",
+    nadamStep:
+      "p:float pOff:int g:float gOff:int n:int m:float v:float b1:num b2:num omb1:num omb2:num eps:num wd:num bc2:num cg:num cm:num flags:int",
+    radamStep:
+      "p:float pOff:int g:float gOff:int n:int m:float v:float b1:num b2:num omb1:num omb2:num eps:num wd:num bc1:num lr:num sqrtBc2:num rect:num flags:int",
+    adamaxStep:
+      "p:float pOff:int g:float gOff:int n:int m:float u:float b1:num b2:num omb1:num eps:num wd:num negClr:num flags:int",
+    adadeltaStep:
+      "p:float pOff:int g:float gOff:int n:int sq:float acc:float rho:num omr:num eps:num wd:num negLr:num flags:int",
+    asgdStep:
+      "p:float pOff:int g:float gOff:int n:int ax:float wd:num decay:num negEta:num mu:num flags:int",
+    rpropStep:
+      "p:float pOff:int g:float gOff:int n:int prev:float ss:float etaminus:num etaplus:num lo:num hi:num flags:int",
   },
 } as const;
 

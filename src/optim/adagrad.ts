@@ -7,9 +7,11 @@ import {
   Optimizer,
   arithOf,
   gradData,
+  optimOptions,
   scalarTensor,
   updateParam,
   zerosLikeParam,
+  type OptimArgs,
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
@@ -37,7 +39,15 @@ export interface AdagradOptions {
  * @example const opt = new torch.optim.Adagrad(model.parameters(), { lr: 0.1 });
  */
 export class Adagrad extends Optimizer {
-  constructor(params: Params, o: AdagradOptions = {}) {
+  constructor(params: Params, ...args: OptimArgs<AdagradOptions>) {
+    const o = optimOptions<AdagradOptions>("Adagrad", args, [
+      "lr",
+      "lrDecay",
+      "weightDecay",
+      "initialAccumulatorValue",
+      "eps",
+      "foreach",
+    ]);
     const lr = o.lr ?? 1e-2;
     const lrDecay = o.lrDecay ?? 0;
     const weightDecay = o.weightDecay ?? 0;

@@ -7,9 +7,11 @@ import {
   Optimizer,
   arithOf,
   gradData,
+  optimOptions,
   scalarTensor,
   updateParam,
   zerosLikeParam,
+  type OptimArgs,
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
@@ -32,6 +34,9 @@ export interface AdamOptions {
   differentiable?: boolean;
   fused?: boolean;
 }
+
+/** Adam's and AdamW's positional parameters after `params`. */
+const ADAM_ARGS = ["lr", "betas", "eps", "weightDecay", "amsgrad"];
 
 function check(lr: number, eps: number, betas: [number, number], wd: number): void {
   if (!(0 <= lr)) throw valueError(`Invalid learning rate: ${lr}`);
@@ -78,8 +83,8 @@ abstract class AdamBase extends Optimizer {
       if (grad === null) continue;
       let st = this.state.get(p);
       if (st === undefined || Object.keys(st).length === 0) {
-        st = { step: scalarTensor(0), expAvg: zerosLikeParam(p), expAvgSq: zerosLikeParam(p) };
-        if (amsgrad) st.maxExpAvgSq = zerosLikeParam(p);
+        st = { step: scalarTensor(0), exp_avg: zerosLikeParam(p), exp_avg_sq: zerosLikeParam(p) };
+        if (amsgrad) st.max_exp_avg_sq = zerosLikeParam(p);
         this.state.set(p, st);
       }
       const stepT = st.step as Tensor;
@@ -89,9 +94,9 @@ abstract class AdamBase extends Optimizer {
       const n = p.numel();
       const arr = (t: Tensor): Float32Array | Float64Array =>
         t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
-      const m = arr(st.expAvg as Tensor);
-      const v = arr(st.expAvgSq as Tensor);
-      const vmax = amsgrad ? arr(st.maxExpAvgSq as Tensor) : null;
+      const m = arr(st.exp_avg as Tensor);
+      const v = arr(st.exp_avg_sq as Tensor);
+      const vmax = amsgrad ? arr(st.max_exp_avg_sq as Tensor) : null;
       const A = arithOf(p);
       const opts = {
         step,
@@ -109,14 +114,14 @@ abstract class AdamBase extends Optimizer {
 }
 
 /**
- * Adam. State per parameter: `step` (a float32 0-dim tensor, as PyTorch 1.13), `expAvg`,
- * `expAvgSq` and, with amsgrad, `maxExpAvgSq`.
+ * Adam. State per parameter: `step` (a float32 0-dim tensor, as PyTorch 1.13), `exp_avg`,
+ * `exp_avg_sq` and, with amsgrad, `max_exp_avg_sq`.
  * @example const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
  */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
-  constructor(params: Params, opts: AdamOptions = {}) {
-    super(params, opts, 0, false);
+  constructor(params: Params, ...args: OptimArgs<AdamOptions>) {
+    super(params, optimOptions<AdamOptions>("Adam", args, ADAM_ARGS), 0, false);
   }
 }
 
@@ -126,7 +131,7 @@ export class Adam extends AdamBase {
  */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: Params, opts: AdamOptions = {}) {
-    super(params, opts, 1e-2, true);
+  constructor(params: Params, ...args: OptimArgs<AdamOptions>) {
+    super(params, optimOptions<AdamOptions>("AdamW", args, ADAM_ARGS), 1e-2, true);
   }
 }

@@ -2,13 +2,89 @@
  * torch.optim.lr_scheduler: learning-rate schedules in PyTorch 1.13's chainable form (each step
  * derives the new lr from the current one with the same float arithmetic, so the sequences
  * equal PyTorch's). Group keys PyTorch adds are camelCase: `initialLr`, `maxLr`, `minLr`,
- * `maxMomentum`, `baseMomentum`.
+ * `maxMomentum`, `baseMomentum` (`initial_lr`, ... in the optimizer's state dict). A scheduler's
+ * `stateDict()` has PyTorch's keys (`last_epoch`, `base_lrs`, `_step_count`, `T_max`, ...).
  */
-import { Optimizer, type ParamGroup } from "./optimizer.js";
+import { Optimizer, camelCase, snakeCase, type ParamGroup } from "./optimizer.js";
 import { valueError } from "../errors.js";
 
 function warn(msg: string): void {
   console.warn(`UserWarning: ${msg}`);
+}
+
+/** Python's `"{:.4e}".format(x)`: a two-digit exponent at least (`1.0000e-01`). */
+function pyExp4(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const [mant, exp] = x.toExponential(4).split("e");
+  const e = Number(exp);
+  return `${mant}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+}
+
+/** PyTorch's `print_lr`: `epoch` as `%.2f` when fractional, else `%.5d`. */
+function printLr(group: number, lr: number, epoch?: number): void {
+  if (epoch === undefined)
+    console.log(`Adjusting learning rate of group ${group} to ${pyExp4(lr)}.`);
+  else {
+    const e = Number.isInteger(epoch)
+      ? `${epoch < 0 ? "-" : ""}${String(Math.abs(epoch)).padStart(epoch < 0 ? 4 : 5, "0")}`
+      : epoch.toFixed(2);
+    console.log(`Epoch ${e}: adjusting learning rate of group ${group} to ${pyExp4(lr)}.`);
+  }
+}
+
+/** Field names whose PyTorch spelling is not the plain snake_case of the camelCase one. */
+const PY_NAMES: Record<string, string> = {
+  tMax: "T_max",
+  t0: "T_0",
+  tI: "T_i",
+  tMult: "T_mult",
+  tCur: "T_cur",
+};
+const TS_NAMES: Record<string, string> = Object.fromEntries(
+  Object.entries(PY_NAMES).map(([k, v]) => [v, k]),
+);
+
+/** A scheduler field's name in PyTorch's state dict. */
+const pyName = (k: string): string => PY_NAMES[k] ?? snakeCase(k);
+/** The field named `k` in a PyTorch state dict (camelCase names pass through). */
+const tsName = (k: string): string => TS_NAMES[k] ?? camelCase(k);
+
+/** A field value as PyTorch's state dict holds it (a Map as a dict, arrays copied). */
+function pyValue(v: unknown): unknown {
+  if (v instanceof Map) return Object.fromEntries(v);
+  if (Array.isArray(v)) return v.map(pyValue);
+  return v;
+}
+
+/**
+ * Every field of a scheduler but the optimizer, under PyTorch's names (PyTorch's
+ * `state_dict()`: its `__dict__` without the optimizer).
+ */
+function fieldsStateDict(obj: object, skip: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === "optimizer" || v === undefined || skip.includes(k)) continue;
+    out[pyName(k)] = pyValue(v);
+  }
+  return out;
+}
+
+/**
+ * Restore fields from a state dict with PyTorch's (or tensorgrad 0.1's camelCase) names. A
+ * saved function placeholder (a state dict that went through JSON) leaves the field as it is.
+ */
+function loadFields(obj: object, sd: Record<string, unknown>, skip: readonly string[] = []): void {
+  const self = obj as Record<string, unknown>;
+  for (const [k, v] of Object.entries(sd)) {
+    if (k === "optimizer" || skip.includes(k)) continue;
+    const name = tsName(k);
+    const cur = self[name];
+    if (typeof cur === "function" && typeof v !== "function") continue;
+    if (cur instanceof Map && v !== null && typeof v === "object" && !(v instanceof Map))
+      self[name] = new Map(Object.entries(v).map(([a, b]) => [Number(a), b]));
+    else if (Array.isArray(v)) self[name] = v.slice();
+    else self[name] = v;
+  }
 }
 
 const EPOCH_DEPRECATION_WARNING =
@@ -32,7 +108,7 @@ export abstract class LRScheduler {
 
   constructor(optimizer: Optimizer, lastEpoch = -1, verbose = false) {
     if (!(optimizer instanceof Optimizer))
-      throw new TypeError(`${(optimizer as object)?.constructor?.name} is not an Optimizer`);
+      throw new TypeError(`${pyTypeName(optimizer)} is not an Optimizer`);
     this.optimizer = optimizer;
     if (lastEpoch === -1) {
       for (const g of optimizer.paramGroups) if (!("initialLr" in g)) g.initialLr = g.lr;
@@ -86,8 +162,7 @@ export abstract class LRScheduler {
     }
     this.optimizer.paramGroups.forEach((g, i) => {
       g.lr = values[i];
-      if (this.verbose)
-        console.log(`Adjusting learning rate of group ${i} to ${values[i].toExponential(4)}.`);
+      if (this.verbose) printLr(i, values[i], epoch);
     });
     this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -108,23 +183,32 @@ export abstract class LRScheduler {
       warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.");
   }
 
-  /** Every field but the optimizer. */
+  /**
+   * Every field but the optimizer, under PyTorch's names (`last_epoch`, `base_lrs`,
+   * `_step_count`, `_last_lr`, ...), as PyTorch's `state_dict()`.
+   * @example const saved = sched.stateDict(); // { step_size: 30, gamma: 0.1, last_epoch: 4, ... }
+   */
   stateDict(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this)) {
-      if (k === "optimizer" || k === "lrLambdas" || typeof v === "function") continue;
-      out[k] = Array.isArray(v) ? v.slice() : v;
-    }
-    return out;
+    return fieldsStateDict(this);
   }
 
-  /** Restore fields saved by `stateDict()`. */
+  /**
+   * Restore fields saved by `stateDict()` (PyTorch's names, or tensorgrad 0.1's camelCase).
+   * @example sched.loadStateDict(saved);
+   */
   loadStateDict(sd: Record<string, unknown>): void {
-    for (const [k, v] of Object.entries(sd)) {
-      if (k === "optimizer") continue;
-      (this as unknown as Record<string, unknown>)[k] = Array.isArray(v) ? v.slice() : v;
-    }
+    loadFields(this, sd);
   }
+}
+
+/**
+ * LambdaLR / MultiplicativeLR state dicts: the lambdas are saved as nulls (PyTorch saves only
+ * callable objects' attributes, and a JavaScript function has none).
+ */
+function lambdaStateDict(s: { lrLambdas: unknown[] }): Record<string, unknown> {
+  const out = fieldsStateDict(s, ["lrLambdas"]);
+  out.lr_lambdas = s.lrLambdas.map(() => null);
+  return out;
 }
 
 const lrs = (o: Optimizer): number[] => o.paramGroups.map((g) => g.lr);
@@ -157,6 +241,12 @@ export class LambdaLR extends LRScheduler {
     this._warnGetLr();
     return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));
   }
+  override stateDict(): Record<string, unknown> {
+    return lambdaStateDict(this);
+  }
+  override loadStateDict(sd: Record<string, unknown>): void {
+    loadFields(this, sd, ["lr_lambdas", "lrLambdas"]);
+  }
 }
 
 /**
@@ -172,6 +262,10 @@ export class MultiplicativeLR extends LRScheduler {
     verbose = false,
   ) {
     super(optimizer, lastEpoch, verbose);
+    if (Array.isArray(lrLambda) && lrLambda.length !== optimizer.paramGroups.length)
+      throw valueError(
+        `Expected ${optimizer.paramGroups.length} lr_lambdas, but got ${lrLambda.length}`,
+      );
     this.lrLambdas = Array.isArray(lrLambda)
       ? lrLambda.slice()
       : optimizer.paramGroups.map(() => lrLambda);
@@ -182,6 +276,12 @@ export class MultiplicativeLR extends LRScheduler {
     if (this.lastEpoch > 0)
       return this.optimizer.paramGroups.map((g, i) => g.lr * this.lrLambdas[i](this.lastEpoch));
     return lrs(this.optimizer);
+  }
+  override stateDict(): Record<string, unknown> {
+    return lambdaStateDict(this);
+  }
+  override loadStateDict(sd: Record<string, unknown>): void {
+    loadFields(this, sd, ["lr_lambdas", "lrLambdas"]);
   }
 }
 
@@ -355,8 +455,10 @@ interface Phase {
 export class OneCycleLR extends LRScheduler {
   totalSteps: number;
   cycleMomentum: boolean;
-  useBeta1 = false;
-  annealStrategy: "cos" | "linear";
+  /** whether Adam's beta1 is cycled (set only with cycleMomentum, as PyTorch's `use_beta1`) */
+  useBeta1?: boolean;
+  /** the annealing function (PyTorch's `anneal_func`: cosine or linear) */
+  annealFunc: (start: number, end: number, pct: number) => number;
   _schedulePhases: Phase[];
 
   constructor(optimizer: Optimizer, maxLr: number | number[], o: OneCycleLROptions = {}) {
@@ -457,18 +559,23 @@ export class OneCycleLR extends LRScheduler {
     super(optimizer, lastEpoch, o.verbose ?? false);
     this.totalSteps = totalSteps;
     this._schedulePhases = phases;
-    this.annealStrategy = anneal;
+    this.annealFunc = anneal === "cos" ? annealingCos : annealingLinear;
     this.cycleMomentum = cycle;
-    this.useBeta1 = useBeta1;
+    if (cycle) this.useBeta1 = useBeta1;
     this._initialStep();
   }
 
-  private anneal(start: number, end: number, pct: number): number {
-    if (this.annealStrategy === "cos") {
-      const cosOut = Math.cos(Math.PI * pct) + 1;
-      return end + ((start - end) / 2.0) * cosOut;
-    }
-    return (end - start) * pct + start;
+  override stateDict(): Record<string, unknown> {
+    const out = fieldsStateDict(this);
+    out._schedule_phases = this._schedulePhases.map(pyPhase);
+    return out;
+  }
+
+  override loadStateDict(sd: Record<string, unknown>): void {
+    loadFields(this, sd, ["_schedule_phases", "_schedulePhases"]);
+    const phases = (sd._schedule_phases ?? sd._schedulePhases) as
+      Record<string, unknown>[] | undefined;
+    if (phases !== undefined) this._schedulePhases = phases.map(tsPhase);
   }
 
   getLr(): number[] {
@@ -489,9 +596,9 @@ export class OneCycleLR extends LRScheduler {
         const endStep = ph.endStep;
         if (stepNum <= endStep || i === phases.length - 1) {
           const pct = (stepNum - startStep) / (endStep - startStep);
-          lr = this.anneal(group[ph.startLr] as number, group[ph.endLr] as number, pct);
+          lr = this.annealFunc(group[ph.startLr] as number, group[ph.endLr] as number, pct);
           if (this.cycleMomentum)
-            mom = this.anneal(
+            mom = this.annealFunc(
               group[ph.startMomentum] as number,
               group[ph.endMomentum] as number,
               pct,
@@ -508,6 +615,39 @@ export class OneCycleLR extends LRScheduler {
     }
     return out;
   }
+}
+
+/** Cosine annealing from start to end as pct goes from 0 to 1. */
+function annealingCos(start: number, end: number, pct: number): number {
+  const cosOut = Math.cos(Math.PI * pct) + 1;
+  return end + ((start - end) / 2.0) * cosOut;
+}
+
+/** Linear annealing from start to end as pct goes from 0 to 1. */
+function annealingLinear(start: number, end: number, pct: number): number {
+  return (end - start) * pct + start;
+}
+
+/** A schedule phase with PyTorch's keys and group-key names (`end_step`, `"initial_lr"`). */
+function pyPhase(ph: Phase): Record<string, unknown> {
+  return {
+    end_step: ph.endStep,
+    start_lr: snakeCase(ph.startLr),
+    end_lr: snakeCase(ph.endLr),
+    start_momentum: snakeCase(ph.startMomentum),
+    end_momentum: snakeCase(ph.endMomentum),
+  };
+}
+
+function tsPhase(ph: Record<string, unknown>): Phase {
+  const get = (py: string, ts: string): unknown => ph[py] ?? ph[ts];
+  return {
+    endStep: get("end_step", "endStep") as number,
+    startLr: camelCase(get("start_lr", "startLr") as string),
+    endLr: camelCase(get("end_lr", "endLr") as string),
+    startMomentum: camelCase(get("start_momentum", "startMomentum") as string),
+    endMomentum: camelCase(get("end_momentum", "endMomentum") as string),
+  };
 }
 
 function formatParam(name: string, groups: ParamGroup[], v: number | number[]): number[] {
@@ -639,7 +779,7 @@ export class ReduceLROnPlateau {
         g.lr = next;
         if (this.verbose)
           console.log(
-            `Epoch ${String(epoch).padStart(5, "0")}: reducing learning rate of group ${i} to ${next.toExponential(4)}.`,
+            `Epoch ${Number.isInteger(epoch) ? String(epoch).padStart(5, "0") : epoch.toFixed(2)}: reducing learning rate of group ${i} to ${pyExp4(next)}.`,
           );
       }
     });
@@ -650,21 +790,612 @@ export class ReduceLROnPlateau {
     return this._lastLr;
   }
 
-  /** Every field but the optimizer. */
+  /** Every field but the optimizer, under PyTorch's names (`min_lrs`, `num_bad_epochs`, ...). */
   stateDict(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this)) {
-      if (k === "optimizer") continue;
-      out[k] = Array.isArray(v) ? v.slice() : v;
+    return fieldsStateDict(this);
+  }
+
+  /** Restore fields saved by `stateDict()` (PyTorch's names, or tensorgrad 0.1's camelCase). */
+  loadStateDict(sd: Record<string, unknown>): void {
+    loadFields(this, sd);
+    this.initIsBetter();
+  }
+}
+
+/** Positional arguments after the optimizer, or a trailing options object (camelCase names). */
+function schedOptions<O extends object>(
+  args: readonly unknown[],
+  names: readonly string[],
+): Partial<O> {
+  const out: Record<string, unknown> = {};
+  let positional = args;
+  const last = args[args.length - 1];
+  if (
+    args.length > 0 &&
+    last !== null &&
+    typeof last === "object" &&
+    !Array.isArray(last) &&
+    !(last instanceof Optimizer)
+  ) {
+    Object.assign(out, last);
+    positional = args.slice(0, -1);
+  }
+  positional.forEach((v, i) => {
+    if (v !== undefined && i < names.length) out[names[i]] = v;
+  });
+  return out as Partial<O>;
+}
+
+/** Options of ConstantLR. */
+export interface ConstantLROptions {
+  /** the factor applied until totalIters (default 1/3) */
+  factor?: number;
+  totalIters?: number;
+  lastEpoch?: number;
+  verbose?: boolean;
+}
+
+/**
+ * lr = initial lr * factor until epoch totalIters, then the initial lr.
+ * @example new torch.optim.lrScheduler.ConstantLR(opt, 0.5, 4)
+ */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+  constructor(
+    optimizer: Optimizer,
+    ...args:
+      | [options?: ConstantLROptions]
+      | [factor?: number, totalIters?: number, lastEpoch?: number, verbose?: boolean]
+  ) {
+    const o = schedOptions<ConstantLROptions>(args, [
+      "factor",
+      "totalIters",
+      "lastEpoch",
+      "verbose",
+    ]);
+    const factor = o.factor ?? 1.0 / 3;
+    if (factor > 1.0 || factor < 0)
+      throw valueError("Constant multiplicative factor expected to be between 0 and 1.");
+    super(optimizer, o.lastEpoch ?? -1, o.verbose ?? false);
+    this.factor = factor;
+    this.totalIters = o.totalIters ?? 5;
+    this._initialStep();
+  }
+  getLr(): number[] {
+    this._warnGetLr();
+    const groups = this.optimizer.paramGroups;
+    if (this.lastEpoch === 0) return groups.map((g) => g.lr * this.factor);
+    if (this.lastEpoch !== this.totalIters) return lrs(this.optimizer);
+    return groups.map((g) => g.lr * (1.0 / this.factor));
+  }
+  protected override _getClosedFormLr(): number[] {
+    const after = this.lastEpoch >= this.totalIters ? 1 : 0;
+    return this.baseLrs.map((b) => b * (this.factor + after * (1 - this.factor)));
+  }
+}
+
+/** Options of LinearLR. */
+export interface LinearLROptions {
+  /** the factor of the first epoch (default 1/3) */
+  startFactor?: number;
+  /** the factor from totalIters on (default 1) */
+  endFactor?: number;
+  totalIters?: number;
+  lastEpoch?: number;
+  verbose?: boolean;
+}
+
+/**
+ * The lr factor goes linearly from startFactor to endFactor over totalIters epochs (a
+ * warm-up, or a linear decay).
+ * @example new torch.optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 })
+ */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+  constructor(
+    optimizer: Optimizer,
+    ...args:
+      | [options?: LinearLROptions]
+      | [
+          startFactor?: number,
+          endFactor?: number,
+          totalIters?: number,
+          lastEpoch?: number,
+          verbose?: boolean,
+        ]
+  ) {
+    const o = schedOptions<LinearLROptions>(args, [
+      "startFactor",
+      "endFactor",
+      "totalIters",
+      "lastEpoch",
+      "verbose",
+    ]);
+    const startFactor = o.startFactor ?? 1.0 / 3;
+    const endFactor = o.endFactor ?? 1.0;
+    if (startFactor > 1.0 || startFactor < 0)
+      throw valueError("Starting multiplicative factor expected to be between 0 and 1.");
+    if (endFactor > 1.0 || endFactor < 0)
+      throw valueError("Ending multiplicative factor expected to be between 0 and 1.");
+    super(optimizer, o.lastEpoch ?? -1, o.verbose ?? false);
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
+    this.totalIters = o.totalIters ?? 5;
+    this._initialStep();
+  }
+  getLr(): number[] {
+    this._warnGetLr();
+    const groups = this.optimizer.paramGroups;
+    if (this.lastEpoch === 0) return groups.map((g) => g.lr * this.startFactor);
+    if (this.lastEpoch > this.totalIters) return lrs(this.optimizer);
+    const d = this.endFactor - this.startFactor;
+    // the ratio of consecutive factors: 1 + d / (T start + (e - 1) d)
+    return groups.map(
+      (g) => g.lr * (1 + d / (this.totalIters * this.startFactor + (this.lastEpoch - 1) * d)),
+    );
+  }
+  protected override _getClosedFormLr(): number[] {
+    return this.baseLrs.map(
+      (b) =>
+        b *
+        (this.startFactor +
+          ((this.endFactor - this.startFactor) * Math.min(this.totalIters, this.lastEpoch)) /
+            this.totalIters),
+    );
+  }
+}
+
+/** Options of PolynomialLR. */
+export interface PolynomialLROptions {
+  totalIters?: number;
+  /** the power of the polynomial (default 1) */
+  power?: number;
+  lastEpoch?: number;
+  verbose?: boolean;
+}
+
+/**
+ * lr = initial lr * (1 - epoch / totalIters)^power, then 0 from totalIters on.
+ * @example new torch.optim.lrScheduler.PolynomialLR(opt, 100, 2)
+ */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+  constructor(
+    optimizer: Optimizer,
+    ...args:
+      | [options?: PolynomialLROptions]
+      | [totalIters?: number, power?: number, lastEpoch?: number, verbose?: boolean]
+  ) {
+    const o = schedOptions<PolynomialLROptions>(args, [
+      "totalIters",
+      "power",
+      "lastEpoch",
+      "verbose",
+    ]);
+    super(optimizer, o.lastEpoch ?? -1, o.verbose ?? false);
+    this.totalIters = o.totalIters ?? 5;
+    this.power = o.power ?? 1.0;
+    this._initialStep();
+  }
+  getLr(): number[] {
+    this._warnGetLr();
+    if (this.lastEpoch === 0 || this.lastEpoch > this.totalIters) return lrs(this.optimizer);
+    const T = this.totalIters;
+    const decay = Math.pow(
+      (1.0 - this.lastEpoch / T) / (1.0 - (this.lastEpoch - 1) / T),
+      this.power,
+    );
+    return this.optimizer.paramGroups.map((g) => g.lr * decay);
+  }
+  protected override _getClosedFormLr(): number[] {
+    const T = this.totalIters;
+    return this.baseLrs.map((b) => b * Math.pow(1.0 - Math.min(T, this.lastEpoch) / T, this.power));
+  }
+}
+
+/** Options of CyclicLR (PyTorch's keyword arguments, camelCase). */
+export interface CyclicLROptions {
+  /** iterations in the increasing half of a cycle (default 2000) */
+  stepSizeUp?: number;
+  /** iterations in the decreasing half (default stepSizeUp) */
+  stepSizeDown?: number | null;
+  mode?: "triangular" | "triangular2" | "exp_range";
+  /** exp_range's factor: gamma^(cycle iterations) (default 1) */
+  gamma?: number;
+  /** a custom amplitude scaling (mode is then ignored) */
+  scaleFn?: ((x: number) => number) | null;
+  /** whether scaleFn takes the cycle number or the iteration ("cycle") */
+  scaleMode?: "cycle" | "iterations";
+  /** cycle the momentum inversely to the lr (default true; the optimizer needs `momentum`) */
+  cycleMomentum?: boolean;
+  baseMomentum?: number | number[];
+  maxMomentum?: number | number[];
+  lastEpoch?: number;
+  verbose?: boolean;
+}
+
+/**
+ * The cyclical learning rate policy (CLR): the lr cycles between baseLr and maxLr
+ * (triangular, triangular2 or exp_range amplitude, or a custom scaleFn), the momentum
+ * inversely. Step once per batch. As in PyTorch 1.13, momentum cycling needs an optimizer
+ * with a `momentum` option (Adam's betas are not cycled: pass `cycleMomentum: false`).
+ * @example new torch.optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { stepSizeUp: 2000 })
+ */
+export class CyclicLR extends LRScheduler {
+  maxLrs: number[];
+  totalSize: number;
+  stepRatio: number;
+  mode: string;
+  gamma: number;
+  /** the custom scale function, or null (PyTorch's `_scale_fn_custom`) */
+  _scaleFnCustom: ((x: number) => number) | null;
+  /** the built-in scale function of the mode, or null (PyTorch's `_scale_fn_ref`) */
+  _scaleFnRef: ((x: number) => number) | null;
+  scaleMode: string;
+  cycleMomentum: boolean;
+  baseMomentums?: number[];
+  maxMomentums?: number[];
+
+  constructor(
+    optimizer: Optimizer,
+    baseLr: number | number[],
+    maxLr: number | number[],
+    ...args:
+      | [options?: CyclicLROptions]
+      | [
+          stepSizeUp?: number,
+          stepSizeDown?: number | null,
+          mode?: "triangular" | "triangular2" | "exp_range",
+          gamma?: number,
+          scaleFn?: ((x: number) => number) | null,
+          scaleMode?: "cycle" | "iterations",
+          cycleMomentum?: boolean,
+          baseMomentum?: number | number[],
+          maxMomentum?: number | number[],
+          lastEpoch?: number,
+          verbose?: boolean,
+        ]
+  ) {
+    const o = schedOptions<CyclicLROptions>(args, [
+      "stepSizeUp",
+      "stepSizeDown",
+      "mode",
+      "gamma",
+      "scaleFn",
+      "scaleMode",
+      "cycleMomentum",
+      "baseMomentum",
+      "maxMomentum",
+      "lastEpoch",
+      "verbose",
+    ]);
+    if (!(optimizer instanceof Optimizer))
+      throw new TypeError(`${pyTypeName(optimizer)} is not an Optimizer`);
+    const lastEpoch = o.lastEpoch ?? -1;
+    const groups = optimizer.paramGroups;
+    const baseLrs = formatParam("base_lr", groups, baseLr);
+    if (lastEpoch === -1) groups.forEach((g, i) => (g.lr = baseLrs[i]));
+    const maxLrs = formatParam("max_lr", groups, maxLr);
+    const up = o.stepSizeUp ?? 2000;
+    const down = o.stepSizeDown ?? up;
+    const mode = o.mode ?? "triangular";
+    const scaleFn = o.scaleFn ?? null;
+    if (!["triangular", "triangular2", "exp_range"].includes(mode) && scaleFn === null)
+      throw valueError("mode is invalid and scale_fn is None");
+    const cycleMomentum = o.cycleMomentum ?? true;
+    let baseMomentums: number[] | undefined;
+    let maxMomentums: number[] | undefined;
+    if (cycleMomentum) {
+      if (!("momentum" in optimizer.defaults))
+        throw valueError("optimizer must support momentum with `cycle_momentum` option enabled");
+      const bm = formatParam("base_momentum", groups, o.baseMomentum ?? 0.8);
+      if (lastEpoch === -1) groups.forEach((g, i) => (g.momentum = bm[i]));
+      baseMomentums = groups.map((g) => g.momentum as number);
+      maxMomentums = formatParam("max_momentum", groups, o.maxMomentum ?? 0.9);
+    }
+    super(optimizer, lastEpoch, o.verbose ?? false);
+    this.maxLrs = maxLrs;
+    this.totalSize = up + down;
+    this.stepRatio = up / this.totalSize;
+    this.mode = mode;
+    this.gamma = o.gamma ?? 1.0;
+    if (scaleFn === null) {
+      this._scaleFnCustom = null;
+      this._scaleFnRef =
+        mode === "triangular"
+          ? () => 1.0
+          : mode === "triangular2"
+            ? (x) => 1 / Math.pow(2.0, x - 1)
+            : (x) => Math.pow(this.gamma, x);
+      this.scaleMode = mode === "exp_range" ? "iterations" : "cycle";
+    } else {
+      this._scaleFnCustom = scaleFn;
+      this._scaleFnRef = null;
+      this.scaleMode = o.scaleMode ?? "cycle";
+    }
+    this.cycleMomentum = cycleMomentum;
+    if (cycleMomentum) {
+      this.baseMomentums = baseMomentums;
+      this.maxMomentums = maxMomentums;
+    }
+    this._initialStep();
+    this.baseLrs = baseLrs;
+  }
+
+  /** The amplitude scaling at x (a cycle number or an iteration). */
+  scaleFn(x: number): number {
+    return (this._scaleFnCustom ?? (this._scaleFnRef as (x: number) => number))(x);
+  }
+
+  getLr(): number[] {
+    this._warnGetLr();
+    const cycle = Math.floor(1 + this.lastEpoch / this.totalSize);
+    const x = 1 + this.lastEpoch / this.totalSize - cycle;
+    const scaleFactor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const at = this.scaleMode === "cycle" ? cycle : this.lastEpoch;
+    const out = this.baseLrs.map((base, i) => {
+      const baseHeight = (this.maxLrs[i] - base) * scaleFactor;
+      return base + baseHeight * this.scaleFn(at);
+    });
+    if (this.cycleMomentum) {
+      const bm = this.baseMomentums as number[];
+      const mm = this.maxMomentums as number[];
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const baseHeight = (mm[i] - bm[i]) * scaleFactor;
+        g.momentum = mm[i] - baseHeight * this.scaleFn(at);
+      });
     }
     return out;
   }
+}
 
-  /** Restore fields saved by `stateDict()`. */
-  loadStateDict(sd: Record<string, unknown>): void {
-    for (const [k, v] of Object.entries(sd)) {
-      if (k !== "optimizer") (this as unknown as Record<string, unknown>)[k] = v;
-    }
-    this.initIsBetter();
+/** Options of CosineAnnealingWarmRestarts. */
+export interface CosineAnnealingWarmRestartsOptions {
+  /** the factor by which the period grows after each restart (an integer, default 1) */
+  tMult?: number;
+  etaMin?: number;
+  lastEpoch?: number;
+  verbose?: boolean;
+}
+
+/**
+ * SGDR: cosine annealing from the initial lr to etaMin over t0 epochs, restarting with a
+ * period multiplied by tMult each time. `step(epoch)` takes fractional epochs (e.g.
+ * `epoch + i / iters` per batch).
+ * @example
+ * const sched = new torch.optim.lrScheduler.CosineAnnealingWarmRestarts(opt, 10, 2);
+ * for (let i = 0; i < iters; i++) { train(); sched.step(epoch + i / iters); }
+ */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  t0: number;
+  tI: number;
+  tMult: number;
+  etaMin: number;
+  tCur: number;
+  constructor(
+    optimizer: Optimizer,
+    t0: number,
+    ...args:
+      | [options?: CosineAnnealingWarmRestartsOptions]
+      | [tMult?: number, etaMin?: number, lastEpoch?: number, verbose?: boolean]
+  ) {
+    const o = schedOptions<CosineAnnealingWarmRestartsOptions>(args, [
+      "tMult",
+      "etaMin",
+      "lastEpoch",
+      "verbose",
+    ]);
+    const tMult = o.tMult ?? 1;
+    if (t0 <= 0 || !Number.isInteger(t0))
+      throw valueError(`Expected positive integer T_0, but got ${t0}`);
+    if (tMult < 1 || !Number.isInteger(tMult))
+      throw valueError(`Expected integer T_mult >= 1, but got ${tMult}`);
+    const lastEpoch = o.lastEpoch ?? -1;
+    super(optimizer, lastEpoch, o.verbose ?? false);
+    this.t0 = t0;
+    this.tI = t0;
+    this.tMult = tMult;
+    this.etaMin = o.etaMin ?? 0;
+    this.tCur = lastEpoch;
+    this._initialStep();
   }
+
+  getLr(): number[] {
+    this._warnGetLr();
+    return this.baseLrs.map(
+      (b) =>
+        this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2,
+    );
+  }
+
+  /**
+   * Advance one epoch, or go to `epoch` (fractional epochs allowed), restarting the cosine
+   * whenever the current period ends.
+   */
+  override step(epoch?: number): void {
+    if (epoch === undefined && this.lastEpoch < 0) epoch = 0;
+    if (epoch === undefined) {
+      epoch = this.lastEpoch + 1;
+      this.tCur = this.tCur + 1;
+      if (this.tCur >= this.tI) {
+        this.tCur = this.tCur - this.tI;
+        this.tI = this.tI * this.tMult;
+      }
+    } else {
+      if (epoch < 0) throw valueError(`Expected non-negative epoch, but got ${epoch}`);
+      if (epoch >= this.t0) {
+        if (this.tMult === 1) this.tCur = pyMod(epoch, this.t0);
+        else {
+          // n = the number of completed periods: t0 (tMult^n - 1) / (tMult - 1) <= epoch
+          const n = Math.trunc(
+            Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult),
+          );
+          this.tCur = epoch - (this.t0 * (Math.pow(this.tMult, n) - 1)) / (this.tMult - 1);
+          this.tI = this.t0 * Math.pow(this.tMult, n);
+        }
+      } else {
+        this.tI = this.t0;
+        this.tCur = epoch;
+      }
+    }
+    this.lastEpoch = Math.floor(epoch);
+    this._getLrCalledWithinStep = true;
+    let values: number[];
+    try {
+      values = this.getLr();
+    } finally {
+      this._getLrCalledWithinStep = false;
+    }
+    this.optimizer.paramGroups.forEach((g, i) => {
+      g.lr = values[i];
+      if (this.verbose) printLr(i, values[i], epoch);
+    });
+    this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+}
+
+/** The state dicts of the wrapped schedulers, and restoring them. */
+function childStateDicts(s: { _schedulers: LRScheduler[] }): Record<string, unknown>[] {
+  return s._schedulers.map((c) => c.stateDict());
+}
+
+/**
+ * Run schedulers one after another: schedulers[i] from milestones[i - 1] on (each restarts
+ * from its closed form at its milestone, with PyTorch's epoch-deprecation warning).
+ * @example
+ * const warmup = new lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const decay = new lrScheduler.ExponentialLR(opt, 0.9);
+ * const sched = new lrScheduler.SequentialLR(opt, [warmup, decay], [5]);
+ */
+export class SequentialLR extends LRScheduler {
+  _schedulers: LRScheduler[];
+  _milestones: number[];
+  constructor(
+    optimizer: Optimizer,
+    schedulers: LRScheduler[],
+    milestones: number[] | { milestones: number[]; lastEpoch?: number; verbose?: boolean },
+    lastEpoch = -1,
+    verbose = false,
+  ) {
+    const o = Array.isArray(milestones) ? { milestones, lastEpoch, verbose } : milestones;
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== optimizer)
+        throw valueError(
+          `Sequential Schedulers expects all schedulers to belong to the same optimizer, but got schedulers at index ${i} to be different than the optimizer passed in.`,
+        );
+      if (s.optimizer !== schedulers[0].optimizer)
+        throw valueError(
+          `Sequential Schedulers expects all schedulers to belong to the same optimizer, but got schedulers at index 0 and ${i} to be different.`,
+        );
+    });
+    if (o.milestones.length !== schedulers.length - 1)
+      throw valueError(
+        `Sequential Schedulers expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers ${schedulers.length} and the number of milestones to be equal to ${o.milestones.length}`,
+      );
+    super(optimizer, -1, o.verbose ?? false);
+    this._schedulers = schedulers.slice();
+    this._milestones = o.milestones.slice();
+    this.lastEpoch = (o.lastEpoch ?? -1) + 1;
+    // reset the lr and rewind the schedulers, then replay the first one's initial step
+    for (const g of optimizer.paramGroups) g.lr = g.initialLr as number;
+    for (const s of this._schedulers) s.lastEpoch -= 1;
+    (this._schedulers[0] as unknown as { _initialStep(): void })._initialStep();
+    this._lastLr = this._schedulers[0].getLastLr();
+  }
+
+  getLr(): number[] {
+    return this._lastLr;
+  }
+
+  /** Step the scheduler whose interval contains the next epoch. */
+  override step(): void {
+    this.lastEpoch += 1;
+    const idx = bisectRight(this._milestones, this.lastEpoch);
+    const s = this._schedulers[idx];
+    if (idx > 0 && this._milestones[idx - 1] === this.lastEpoch) s.step(0);
+    else s.step();
+    this._lastLr = s.getLastLr();
+  }
+
+  /** PyTorch's fields (`_schedulers` as their state dicts, `_milestones`, `last_epoch`, `_last_lr`). */
+  override stateDict(): Record<string, unknown> {
+    return {
+      _schedulers: childStateDicts(this),
+      _milestones: this._milestones.slice(),
+      last_epoch: this.lastEpoch,
+      _last_lr: this._lastLr.slice(),
+    };
+  }
+
+  override loadStateDict(sd: Record<string, unknown>): void {
+    loadFields(this, sd, ["_schedulers"]);
+    (sd._schedulers as Record<string, unknown>[]).forEach((c, i) =>
+      this._schedulers[i].loadStateDict(c),
+    );
+  }
+}
+
+/**
+ * Step several schedulers of one optimizer together (their factors multiply).
+ * @example new lrScheduler.ChainedScheduler([new lrScheduler.ConstantLR(opt, 0.1, 2), new lrScheduler.ExponentialLR(opt, 0.9)])
+ */
+export class ChainedScheduler extends LRScheduler {
+  _schedulers: LRScheduler[];
+  constructor(schedulers: LRScheduler[]) {
+    for (let i = 1; i < schedulers.length; i++)
+      if (schedulers[i].optimizer !== schedulers[0].optimizer)
+        throw valueError(
+          `ChainedScheduler expects all schedulers to belong to the same optimizer, but got schedulers at index 0 and ${i} to be different`,
+        );
+    super(schedulers[0].optimizer);
+    this._schedulers = schedulers.slice();
+    this._lastLr = lrs(this._schedulers[this._schedulers.length - 1].optimizer);
+  }
+
+  getLr(): number[] {
+    return this._lastLr;
+  }
+
+  /** Step every scheduler. */
+  override step(): void {
+    for (const s of this._schedulers) s.step();
+    this._lastLr = lrs(this._schedulers[this._schedulers.length - 1].optimizer);
+  }
+
+  /** PyTorch's fields (`_schedulers` as their state dicts, `_last_lr`). */
+  override stateDict(): Record<string, unknown> {
+    return { _schedulers: childStateDicts(this), _last_lr: this._lastLr.slice() };
+  }
+
+  override loadStateDict(sd: Record<string, unknown>): void {
+    loadFields(this, sd, ["_schedulers"]);
+    (sd._schedulers as Record<string, unknown>[]).forEach((c, i) =>
+      this._schedulers[i].loadStateDict(c),
+    );
+  }
+}
+
+/** Python's bisect.bisect_right: the index after the last element <= x. */
+function bisectRight(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x < a[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Python's `type(x).__name__` for a scheduler's optimizer argument. */
+function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "string") return "str";
+  if (typeof v === "boolean") return "bool";
+  return (v as object).constructor?.name ?? "object";
 }

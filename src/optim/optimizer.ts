@@ -23,13 +23,40 @@ export type ParamGroupInput = { params: Iterable<Tensor> | Tensor } & Record<str
 /** What optimizers take: parameters, or parameter groups. */
 export type Params = Iterable<Tensor> | Iterable<ParamGroupInput>;
 
-/** Per-parameter optimizer state (tensors such as `momentumBuffer`, `expAvg`, `step`). */
+/**
+ * Per-parameter optimizer state, keyed as PyTorch keys it (`momentum_buffer`, `exp_avg`,
+ * `exp_avg_sq`, `max_exp_avg_sq`, `step`, `sum`, `square_avg`, ...): the keys are data, like a
+ * module's buffer names, so a state dict means the same thing in both libraries.
+ */
 export type ParamState = Record<string, unknown>;
 
-/** An optimizer's state dict: state keyed by parameter index, and the groups' options. */
+/**
+ * An optimizer's state dict in PyTorch's format: `state` keyed by integer parameter ids (the
+ * parameters numbered in group order), and `param_groups` with PyTorch's snake_case option
+ * names and `params` as those ids.
+ */
 export interface OptimizerStateDict {
   state: Record<number, ParamState>;
-  paramGroups: (Omit<ParamGroup, "params"> & { params: number[] })[];
+  param_groups: (Record<string, unknown> & { params: number[] })[];
+}
+
+/**
+ * The format tensorgrad 0.1's `stateDict()` produced (documented in its README): camelCase
+ * state and option keys under `paramGroups`. `loadStateDict` still accepts it.
+ */
+export interface LegacyOptimizerStateDict {
+  state: Record<number, ParamState>;
+  paramGroups: (Record<string, unknown> & { params: number[] })[];
+}
+
+/** camelCase → snake_case (`weightDecay` → `weight_decay`, `initialLr` → `initial_lr`). */
+export function snakeCase(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** snake_case → camelCase (`weight_decay` → `weightDecay`; a leading `_` stays). */
+export function camelCase(k: string): string {
+  return k.replace(/(?<=[A-Za-z0-9])_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Marker for options without a default (PyTorch's `required`, e.g. SGD's lr). */
@@ -141,37 +168,44 @@ export abstract class Optimizer {
   protected abstract _updateGroup(group: ParamGroup): void;
 
   /**
-   * The state, keyed by parameter index, and the groups' options (parameters as indices).
+   * The state dict in PyTorch's format: `{ state: { 0: { exp_avg: ..., step: ... }, ... },
+   * param_groups: [{ lr, weight_decay, ..., params: [0, 1] }] }`. Like PyTorch's, the state
+   * tensors are the optimizer's own (not copies).
    * @example const saved = opt.stateDict(); other.loadStateDict(saved);
    */
   stateDict(): OptimizerStateDict {
     const mapping = new Map<Tensor, number>();
     let start = 0;
-    const paramGroups = this.paramGroups.map((g) => {
+    const groups = this.paramGroups.map((g) => {
       const packed: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(g)) if (k !== "params") packed[k] = v;
+      for (const [k, v] of Object.entries(g)) if (k !== "params") packed[snakeCase(k)] = v;
       g.params.forEach((p, i) => {
         if (!mapping.has(p)) mapping.set(p, start + i);
       });
       packed.params = g.params.map((p) => mapping.get(p) as number);
       start += g.params.length;
-      return packed as Omit<ParamGroup, "params"> & { params: number[] };
+      return packed as Record<string, unknown> & { params: number[] };
     });
     const state: Record<number, ParamState> = {};
     for (const [p, s] of this.state) {
       const idx = mapping.get(p);
-      if (idx !== undefined) state[idx] = s;
+      if (idx !== undefined) state[idx] = { ...s };
     }
-    return { state, paramGroups };
+    return { state, param_groups: groups };
   }
 
   /**
-   * Load a state dict (deep-copied; floating state tensors cast to their parameter's dtype,
-   * except `step`).
+   * Load a state dict in PyTorch's format (or tensorgrad 0.1's camelCase one): deep-copied,
+   * floating state tensors cast to their parameter's dtype except `step`, as PyTorch's
+   * `load_state_dict`.
+   * @example opt.loadStateDict(saved);
    */
-  loadStateDict(sd: OptimizerStateDict): void {
+  loadStateDict(sd: OptimizerStateDict | LegacyOptimizerStateDict): void {
+    const legacy = !("param_groups" in sd) && "paramGroups" in sd;
+    const saved = legacy
+      ? (sd as LegacyOptimizerStateDict).paramGroups
+      : (sd as OptimizerStateDict).param_groups;
     const groups = this.paramGroups;
-    const saved = sd.paramGroups;
     if (groups.length !== saved.length)
       throw valueError("loaded state dict has a different number of parameter groups");
     if (groups.some((g, i) => g.params.length !== saved[i].params.length))
@@ -180,6 +214,7 @@ export abstract class Optimizer {
       );
     const idMap = new Map<number, Tensor>();
     saved.forEach((sg, i) => sg.params.forEach((idx, j) => idMap.set(idx, groups[i].params[j])));
+    // PyTorch's _cast: floating tensors take the parameter's dtype, except `step`
     const cast = (param: Tensor, value: unknown, key: string): unknown => {
       if (value instanceof Tensor) {
         const v = value.detach();
@@ -187,7 +222,7 @@ export abstract class Optimizer {
           return wrap(castCopy(v, param), v.shape.slice(), param.dtype);
         return v.clone();
       }
-      if (Array.isArray(value)) return value.slice();
+      if (Array.isArray(value)) return value.map((x) => cast(param, x, key));
       return value;
     };
     this.state = new Map();
@@ -195,36 +230,65 @@ export abstract class Optimizer {
       const param = idMap.get(Number(k));
       if (param === undefined) continue;
       const st: ParamState = {};
-      for (const [key, val] of Object.entries(v)) st[key] = cast(param, val, key);
+      for (const [key, val] of Object.entries(v)) {
+        const name = legacy ? snakeCase(key) : key;
+        st[name] = cast(param, val, name);
+      }
       this.state.set(param, st);
     }
     this.paramGroups = groups.map((g, i) => {
       const next: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(saved[i]))
-        if (k !== "params") next[k] = Array.isArray(v) ? v.slice() : v;
+        if (k !== "params") next[legacy ? k : camelCase(k)] = Array.isArray(v) ? v.slice() : v;
       next.params = g.params;
       return next as ParamGroup;
     });
   }
 
-  /** The class name and the groups' options, as PyTorch's repr. */
+  /**
+   * Options whose PyTorch defaults are integral Python floats (Adadelta's `lr=1.0`, ASGD's
+   * `t0=1e6`): at that value `toString` prints them with a `.0`, as PyTorch's repr does; other
+   * integral numbers print as Python ints (JavaScript has one number type).
+   */
+  protected _floatDefaults: Readonly<Record<string, number>> = {};
+
+  /**
+   * The class name and each group's options under PyTorch's names, sorted, as PyTorch's repr.
+   * @example String(new torch.optim.Adam(model.parameters())) // "Adam (\nParameter Group 0\n    amsgrad: False\n ..."
+   */
   toString(): string {
     let s = `${this.constructor.name} (`;
     this.paramGroups.forEach((g, i) => {
-      s += `\nParameter Group ${i}`;
-      for (const k of Object.keys(g).sort()) {
-        if (k === "params") continue;
-        s += `\n    ${k}: ${formatOption(g[k])}`;
+      s += `\nParameter Group ${i}\n`;
+      const keys = Object.keys(g).filter((k) => k !== "params");
+      const names = new Map(keys.map((k) => [snakeCase(k), k]));
+      for (const name of [...names.keys()].sort()) {
+        const k = names.get(name) as string;
+        s += `    ${name}: ${formatOption(g[k], this._floatDefaults[k] === g[k])}\n`;
       }
     });
-    return `${s}\n)`;
+    return `${s})`;
   }
 }
 
-function formatOption(v: unknown): string {
+/** A number as Python's repr prints a float: shortest digits, exponent below 1e-4 or from 1e16. */
+export function pyFloatRepr(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  const [mant, ex] = v.toExponential().split("e");
+  const exp = Number(ex);
+  if (exp < -4 || exp >= 16)
+    return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  const fixed = String(v);
+  return Number.isInteger(v) ? `${fixed}.0` : fixed;
+}
+
+function formatOption(v: unknown, isFloat = false): string {
   if (typeof v === "boolean") return v ? "True" : "False";
   if (v === null || v === undefined) return "None";
-  if (Array.isArray(v)) return `(${v.map(formatOption).join(", ")})`;
+  if (Array.isArray(v)) return `(${v.map((x) => formatOption(x, isFloat)).join(", ")})`;
+  if (typeof v === "number")
+    return Number.isInteger(v) && !isFloat && Math.abs(v) < 1e16 ? String(v) : pyFloatRepr(v);
   return String(v);
 }
 
@@ -281,4 +345,42 @@ export function scalarTensor(v: number): Tensor {
   const t = wrap(new Float32Array(1), [], float32);
   t.typedArray[0] = v;
   return t;
+}
+
+/**
+ * Constructor arguments of an optimizer: the options object, or PyTorch's positional arguments
+ * after `params` (e.g. `new NAdam(params, 0.01, [0.9, 0.99])`), optionally followed by the
+ * options object for the rest.
+ */
+export type OptimArgs<O> = [options?: O] | [lr: number | undefined, ...rest: unknown[]];
+
+/**
+ * The options of an optimizer given as `OptimArgs`: positional values take `names` in order
+ * (PyTorch's parameter order after `params`, camelCased); a trailing plain object supplies the
+ * rest by name. A value given both ways is PyTorch's "got multiple values" TypeError.
+ */
+export function optimOptions<O extends object>(
+  cls: string,
+  args: readonly unknown[],
+  names: readonly string[],
+): O {
+  const isOptions = (v: unknown): boolean =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Tensor);
+  let positional = args;
+  let opts: Record<string, unknown> = {};
+  if (args.length > 0 && isOptions(args[args.length - 1])) {
+    opts = { ...(args[args.length - 1] as Record<string, unknown>) };
+    positional = args.slice(0, -1);
+  }
+  if (positional.length > names.length)
+    throw new TypeError(
+      `${cls}.__init__() takes from 2 to ${names.length + 2} positional arguments but ${positional.length + 2} were given`,
+    );
+  positional.forEach((v, i) => {
+    if (v === undefined) return;
+    if (names[i] in opts && opts[names[i]] !== undefined)
+      throw new TypeError(`${cls}.__init__() got multiple values for argument '${names[i]}'`);
+    opts[names[i]] = v;
+  });
+  return opts as O;
 }

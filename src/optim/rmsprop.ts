@@ -7,8 +7,10 @@ import {
   Optimizer,
   arithOf,
   gradData,
+  optimOptions,
   updateParam,
   zerosLikeParam,
+  type OptimArgs,
   type ParamGroup,
   type Params,
 } from "./optimizer.js";
@@ -35,12 +37,23 @@ export interface RMSpropOptions {
 }
 
 /**
- * RMSprop. State per parameter: `step` (a number), `squareAvg`, and `momentumBuffer` /
- * `gradAvg` when momentum / centered.
+ * RMSprop. State per parameter: `step` (a number), `square_avg`, and `momentum_buffer` /
+ * `grad_avg` when momentum / centered.
  * @example const opt = new torch.optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer {
-  constructor(params: Params, o: RMSpropOptions = {}) {
+  constructor(params: Params, ...args: OptimArgs<RMSpropOptions>) {
+    const o = optimOptions<RMSpropOptions>("RMSprop", args, [
+      "lr",
+      "alpha",
+      "eps",
+      "weightDecay",
+      "momentum",
+      "centered",
+      "foreach",
+      "maximize",
+      "differentiable",
+    ]);
     const lr = o.lr ?? 1e-2;
     const alpha = o.alpha ?? 0.99;
     const eps = o.eps ?? 1e-8;
@@ -72,17 +85,17 @@ export class RMSprop extends Optimizer {
       if (grad === null) continue;
       let st = this.state.get(p);
       if (st === undefined || Object.keys(st).length === 0) {
-        st = { step: 0, squareAvg: zerosLikeParam(p) };
-        if (momentum > 0) st.momentumBuffer = zerosLikeParam(p);
-        if (centered) st.gradAvg = zerosLikeParam(p);
+        st = { step: 0, square_avg: zerosLikeParam(p) };
+        if (momentum > 0) st.momentum_buffer = zerosLikeParam(p);
+        if (centered) st.grad_avg = zerosLikeParam(p);
         this.state.set(p, st);
       }
       st.step = (st.step as number) + 1;
       const n = p.numel();
       const g = gradData(p, grad);
-      const sq = view(st.squareAvg as Tensor, n);
-      const ga = centered ? view(st.gradAvg as Tensor, n) : null;
-      const buf = momentum > 0 ? view(st.momentumBuffer as Tensor, n) : null;
+      const sq = view(st.square_avg as Tensor, n);
+      const ga = centered ? view(st.grad_avg as Tensor, n) : null;
+      const buf = momentum > 0 ? view(st.momentum_buffer as Tensor, n) : null;
       const A = arithOf(p);
       const opts = {
         lr: group.lr,

@@ -7,7 +7,9 @@ import {
   Optimizer,
   arithOf,
   gradData,
+  optimOptions,
   required,
+  type OptimArgs,
   updateParam,
   type ParamGroup,
   type Params,
@@ -32,7 +34,7 @@ export interface SGDOptions {
 
 /**
  * Stochastic gradient descent (optionally with momentum): the state per parameter is
- * `momentumBuffer` (null without momentum).
+ * `momentum_buffer` (null without momentum).
  * @example
  * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  * for (const [x, y] of batches) {
@@ -42,8 +44,14 @@ export interface SGDOptions {
  * }
  */
 export class SGD extends Optimizer {
-  constructor(params: Params, opts: SGDOptions) {
-    const o = opts ?? ({} as SGDOptions);
+  constructor(params: Params, ...args: OptimArgs<SGDOptions>) {
+    const o = optimOptions<SGDOptions>("SGD", args, [
+      "lr",
+      "momentum",
+      "dampening",
+      "weightDecay",
+      "nesterov",
+    ]);
     const lr = o.lr;
     const momentum = o.momentum ?? 0;
     const dampening = o.dampening ?? 0;
@@ -85,7 +93,7 @@ export class SGD extends Optimizer {
       }
       const g = gradData(p, grad);
       const n = p.numel();
-      let buf: Tensor | null = (st.momentumBuffer as Tensor | null | undefined) ?? null;
+      let buf: Tensor | null = (st.momentum_buffer as Tensor | null | undefined) ?? null;
       let init = false;
       if (opts.momentum !== 0 && buf === null) {
         buf = wrap(new p.dtype.ArrayType(n), p.shape.slice(), p.dtype);
@@ -100,7 +108,7 @@ export class SGD extends Optimizer {
           ? (buf.typedArray.subarray(buf.offset, buf.offset + n) as Float32Array | Float64Array)
           : null;
       updateParam(p, (pd, po) => sgdStep(A, pd, po, g.data, g.offset, bufData, init, n, opts));
-      st.momentumBuffer = opts.momentum !== 0 ? buf : null;
+      st.momentum_buffer = opts.momentum !== 0 ? buf : null;
     }
   }
 }
