@@ -6,6 +6,8 @@ import "./elementwise.js";
 import "./comparison.js";
 import "./reduce.js";
 import "./nn.js";
+// issue 11 activations, dropout, normalisation, embedding bag (h-nnact)
+import "./nn-activation.js";
 import "./loss.js";
 import "./creation.js";
 import "./views.js";
