@@ -4500,6 +4500,178 @@ export const selu_ = fn("selu_") as {
   (): Tensor;
 };
 
+/** dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training. */
+export const dropout = fn("dropout") as {
+  /**
+   * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.dropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.dropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.dropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: dropout(self, p, train) written into self. */
+export const dropout_ = fn("dropout_") as {
+  /**
+   * In place: dropout(self, p, train) written into self.
+   *
+   * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.dropout_(x, 0.5, true)
+   */
+  (p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: dropout(self, p, train) written into self.
+   *
+   * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.dropout_(x, 0.5, true)
+   */
+  (p: number, train: boolean): Tensor;
+};
+
+/** feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training. */
+export const featureDropout = fn("featureDropout") as {
+  /**
+   * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `feature_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `feature_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `feature_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: feature_dropout(self, p, train) written into self. */
+export const featureDropout_ = fn("featureDropout_") as {
+  /**
+   * In place: feature_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureDropout_(x, 0.5, true)
+   */
+  (p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: feature_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureDropout_(x, 0.5, true)
+   */
+  (p: number, train: boolean): Tensor;
+};
+
+/** alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
+export const alphaDropout = fn("alphaDropout") as {
+  /**
+   * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.alphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.alphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.alphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: alpha_dropout(self, p, train) written into self. */
+export const alphaDropout_ = fn("alphaDropout_") as {
+  /**
+   * In place: alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.alphaDropout_(x, 0.5, true)
+   */
+  (p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.alphaDropout_(x, 0.5, true)
+   */
+  (p: number, train: boolean): Tensor;
+};
+
+/** feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
+export const featureAlphaDropout = fn("featureAlphaDropout") as {
+  /**
+   * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureAlphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureAlphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureAlphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: feature_alpha_dropout(self, p, train) written into self. */
+export const featureAlphaDropout_ = fn("featureAlphaDropout_") as {
+  /**
+   * In place: feature_alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   */
+  (p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: feature_alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   */
+  (p: number, train: boolean): Tensor;
+};
+
 /** A tensor of zeros of the given size (varargs or a list). */
 export const zeros = fn("zeros") as {
   /**

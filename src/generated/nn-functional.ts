@@ -3109,6 +3109,166 @@ export const gumbelSoftmax = fn("gumbelSoftmax", "nn.functional") as {
   (logits: Tensor, tau: number, hard: boolean, eps: number, dim: number): Tensor;
 };
 
+/** dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training). */
+export const dropout1d = fn("dropout1d", "nn.functional") as {
+  /**
+   * dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout1d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout1d(torch.ones(2, 3, 4), 0.5, false).shape // [2, 3, 4]
+   */
+  (input: Tensor, options?: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout1d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout1d(torch.ones(2, 3, 4), 0.5, false).shape // [2, 3, 4]
+   */
+  (input: Tensor, p: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout1d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout1d(torch.ones(2, 3, 4), 0.5, false).shape // [2, 3, 4]
+   */
+  (input: Tensor, p: number, training: boolean, options?: { inplace?: boolean }): Tensor;
+  /**
+   * dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout1d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout1d(torch.ones(2, 3, 4), 0.5, false).shape // [2, 3, 4]
+   */
+  (input: Tensor, p: number, training: boolean, inplace: boolean): Tensor;
+};
+
+/** dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training). */
+export const dropout2d = fn("dropout2d", "nn.functional") as {
+  /**
+   * dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout2d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout2d(torch.ones(2, 3, 4, 4), 0.5, false).shape // [2, 3, 4, 4]
+   */
+  (input: Tensor, options?: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout2d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout2d(torch.ones(2, 3, 4, 4), 0.5, false).shape // [2, 3, 4, 4]
+   */
+  (input: Tensor, p: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout2d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout2d(torch.ones(2, 3, 4, 4), 0.5, false).shape // [2, 3, 4, 4]
+   */
+  (input: Tensor, p: number, training: boolean, options?: { inplace?: boolean }): Tensor;
+  /**
+   * dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout2d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout2d(torch.ones(2, 3, 4, 4), 0.5, false).shape // [2, 3, 4, 4]
+   */
+  (input: Tensor, p: number, training: boolean, inplace: boolean): Tensor;
+};
+
+/** dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training). */
+export const dropout3d = fn("dropout3d", "nn.functional") as {
+  /**
+   * dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout3d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout3d(torch.ones(1, 2, 2, 2, 2), 0.5, false).shape // [1, 2, 2, 2, 2]
+   */
+  (input: Tensor, options?: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout3d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout3d(torch.ones(1, 2, 2, 2, 2), 0.5, false).shape // [1, 2, 2, 2, 2]
+   */
+  (input: Tensor, p: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout3d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout3d(torch.ones(1, 2, 2, 2, 2), 0.5, false).shape // [1, 2, 2, 2, 2]
+   */
+  (input: Tensor, p: number, training: boolean, options?: { inplace?: boolean }): Tensor;
+  /**
+   * dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training).
+   *
+   * PyTorch: `dropout3d(Tensor input, float p=0.5, bool training=True, bool inplace=False) -> Tensor`
+   * @example F.dropout3d(torch.ones(1, 2, 2, 2, 2), 0.5, false).shape // [1, 2, 2, 2, 2]
+   */
+  (input: Tensor, p: number, training: boolean, inplace: boolean): Tensor;
+};
+
+/** alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training). */
+export const alphaDropout = fn("alphaDropout", "nn.functional") as {
+  /**
+   * alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training).
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.alphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, options?: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training).
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.alphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, p: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training).
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.alphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, p: number, training: boolean, options?: { inplace?: boolean }): Tensor;
+  /**
+   * alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training).
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.alphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, p: number, training: boolean, inplace: boolean): Tensor;
+};
+
+/** feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training). */
+export const featureAlphaDropout = fn("featureAlphaDropout", "nn.functional") as {
+  /**
+   * feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training).
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.featureAlphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, options?: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training).
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.featureAlphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, p: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
+  /**
+   * feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training).
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.featureAlphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, p: number, training: boolean, options?: { inplace?: boolean }): Tensor;
+  /**
+   * feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training).
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p=0.5, bool training=False, bool inplace=False) -> Tensor`
+   * @example F.featureAlphaDropout(torch.ones(2, 2), 0.5) // tensor([[1., 1.], [1., 1.]])
+   */
+  (input: Tensor, p: number, training: boolean, inplace: boolean): Tensor;
+};
+
 /** mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise). */
 export const mseLoss = fn("mseLoss", "nn.functional") as {
   /**

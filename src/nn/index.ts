@@ -39,6 +39,10 @@ export {
   type AttentionForwardOptions,
 } from "./attention.js";
 
+// issue 11: activations, dropout, normalisation, embedding bag (h-nnact)
+export * from "./activation-extra.js";
+export * from "./dropout-layers.js";
+
 export * as functional from "./functional.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";

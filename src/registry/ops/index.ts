@@ -8,6 +8,7 @@ import "./reduce.js";
 import "./nn.js";
 // issue 11 activations, dropout, normalisation, embedding bag (h-nnact)
 import "./nn-activation.js";
+import "./nn-dropout.js";
 import "./loss.js";
 import "./creation.js";
 import "./views.js";
