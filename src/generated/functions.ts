@@ -4672,6 +4672,165 @@ export const featureAlphaDropout_ = fn("featureAlphaDropout_") as {
   (p: number, train: boolean): Tensor;
 };
 
+/** instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims. */
+export const instanceNorm = fn("instanceNorm") as {
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor | null;
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    options: {
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options: {
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    options: {
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    options: { useInputStats: boolean; momentum: number; eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    options: { momentum: number; eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    options: { eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    eps: number,
+    options: { cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    eps: number,
+    cudnnEnabled: boolean,
+  ): Tensor;
+};
+
 /** A tensor of zeros of the given size (varargs or a list). */
 export const zeros = fn("zeros") as {
   /**

@@ -3269,6 +3269,177 @@ export const featureAlphaDropout = fn("featureAlphaDropout", "nn.functional") as
   (input: Tensor, p: number, training: boolean, inplace: boolean): Tensor;
 };
 
+/** instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given). */
+export const instanceNorm = fn("instanceNorm", "nn.functional") as {
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      runningMean?: Tensor | null;
+      runningVar?: Tensor | null;
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      useInputStats?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    options?: {
+      runningVar?: Tensor | null;
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      useInputStats?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    options?: {
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      useInputStats?: boolean;
+      momentum?: number;
+      eps?: number;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    options?: { bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number },
+  ): Tensor;
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options?: { useInputStats?: boolean; momentum?: number; eps?: number },
+  ): Tensor;
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    useInputStats: boolean,
+    options?: { momentum?: number; eps?: number },
+  ): Tensor;
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    options?: { eps?: number },
+  ): Tensor;
+  /**
+   * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? running_mean=None, Tensor? running_var=None, Tensor? weight=None, Tensor? bias=None, bool use_input_stats=True, float momentum=0.1, float eps=1e-05) -> Tensor`
+   * @example F.instanceNorm(torch.tensor([[[1, 3]]])) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    eps: number,
+  ): Tensor;
+};
+
+/** local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta. */
+export const localResponseNorm = fn("localResponseNorm", "nn.functional") as {
+  /**
+   * local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta.
+   *
+   * PyTorch: `local_response_norm(Tensor input, int size, float alpha=0.0001, float beta=0.75, float k=1.0) -> Tensor`
+   * @example F.localResponseNorm(torch.ones(1, 3, 2), 2).shape // [1, 3, 2]
+   */
+  (input: Tensor, options: { size: number; alpha?: number; beta?: number; k?: number }): Tensor;
+  /**
+   * local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta.
+   *
+   * PyTorch: `local_response_norm(Tensor input, int size, float alpha=0.0001, float beta=0.75, float k=1.0) -> Tensor`
+   * @example F.localResponseNorm(torch.ones(1, 3, 2), 2).shape // [1, 3, 2]
+   */
+  (input: Tensor, size: number, options?: { alpha?: number; beta?: number; k?: number }): Tensor;
+  /**
+   * local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta.
+   *
+   * PyTorch: `local_response_norm(Tensor input, int size, float alpha=0.0001, float beta=0.75, float k=1.0) -> Tensor`
+   * @example F.localResponseNorm(torch.ones(1, 3, 2), 2).shape // [1, 3, 2]
+   */
+  (input: Tensor, size: number, alpha: number, options?: { beta?: number; k?: number }): Tensor;
+  /**
+   * local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta.
+   *
+   * PyTorch: `local_response_norm(Tensor input, int size, float alpha=0.0001, float beta=0.75, float k=1.0) -> Tensor`
+   * @example F.localResponseNorm(torch.ones(1, 3, 2), 2).shape // [1, 3, 2]
+   */
+  (input: Tensor, size: number, alpha: number, beta: number, options?: { k?: number }): Tensor;
+  /**
+   * local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta.
+   *
+   * PyTorch: `local_response_norm(Tensor input, int size, float alpha=0.0001, float beta=0.75, float k=1.0) -> Tensor`
+   * @example F.localResponseNorm(torch.ones(1, 3, 2), 2).shape // [1, 3, 2]
+   */
+  (input: Tensor, size: number, alpha: number, beta: number, k: number): Tensor;
+};
+
 /** mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise). */
 export const mseLoss = fn("mseLoss", "nn.functional") as {
   /**

@@ -42,6 +42,7 @@ export {
 // issue 11: activations, dropout, normalisation, embedding bag (h-nnact)
 export * from "./activation-extra.js";
 export * from "./dropout-layers.js";
+export * from "./instance-norm.js";
 
 export * as functional from "./functional.js";
 export * as init from "./init.js";

@@ -9,6 +9,7 @@ import "./nn.js";
 // issue 11 activations, dropout, normalisation, embedding bag (h-nnact)
 import "./nn-activation.js";
 import "./nn-dropout.js";
+import "./nn-norm.js";
 import "./loss.js";
 import "./creation.js";
 import "./views.js";
