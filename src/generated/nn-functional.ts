@@ -3440,6 +3440,234 @@ export const localResponseNorm = fn("localResponseNorm", "nn.functional") as {
   (input: Tensor, size: number, alpha: number, beta: number, k: number): Tensor;
 };
 
+/** embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode). */
+export const embeddingBag = fn("embeddingBag", "nn.functional") as {
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      offsets?: Tensor | null;
+      maxNorm?: number | null;
+      normType?: number;
+      scaleGradByFreq?: boolean;
+      mode?: string;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options?: {
+      offsets?: Tensor | null;
+      maxNorm?: number | null;
+      normType?: number;
+      scaleGradByFreq?: boolean;
+      mode?: string;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    options?: {
+      maxNorm?: number | null;
+      normType?: number;
+      scaleGradByFreq?: boolean;
+      mode?: string;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    options?: {
+      normType?: number;
+      scaleGradByFreq?: boolean;
+      mode?: string;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    normType: number,
+    options?: {
+      scaleGradByFreq?: boolean;
+      mode?: string;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    normType: number,
+    scaleGradByFreq: boolean,
+    options?: {
+      mode?: string;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    normType: number,
+    scaleGradByFreq: boolean,
+    mode: string,
+    options?: {
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    normType: number,
+    scaleGradByFreq: boolean,
+    mode: string,
+    sparse: boolean,
+    options?: {
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+      paddingIdx?: number | null;
+    },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    normType: number,
+    scaleGradByFreq: boolean,
+    mode: string,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    options?: { includeLastOffset?: boolean; paddingIdx?: number | null },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    normType: number,
+    scaleGradByFreq: boolean,
+    mode: string,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    includeLastOffset: boolean,
+    options?: { paddingIdx?: number | null },
+  ): Tensor;
+  /**
+   * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
+   *
+   * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | null,
+    maxNorm: number | null,
+    normType: number,
+    scaleGradByFreq: boolean,
+    mode: string,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    includeLastOffset: boolean,
+    paddingIdx: number | null,
+  ): Tensor;
+};
+
 /** mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise). */
 export const mseLoss = fn("mseLoss", "nn.functional") as {
   /**

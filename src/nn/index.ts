@@ -43,6 +43,7 @@ export {
 export * from "./activation-extra.js";
 export * from "./dropout-layers.js";
 export * from "./instance-norm.js";
+export * from "./embedding-bag.js";
 
 export * as functional from "./functional.js";
 export * as init from "./init.js";

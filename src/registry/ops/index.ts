@@ -10,6 +10,7 @@ import "./nn.js";
 import "./nn-activation.js";
 import "./nn-dropout.js";
 import "./nn-norm.js";
+import "./embedding-bag.js";
 import "./loss.js";
 import "./creation.js";
 import "./views.js";
