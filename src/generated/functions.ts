@@ -4275,14 +4275,21 @@ export const threshold_ = fn("threshold_") as {
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
    * @example torch.threshold_(x, 0, -1)
    */
-  (threshold: number | boolean, options: { value: number | boolean }): Tensor;
+  (input: Tensor, options: { threshold: number | boolean; value: number | boolean }): Tensor;
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
    * @example torch.threshold_(x, 0, -1)
    */
-  (threshold: number | boolean, value: number | boolean): Tensor;
+  (input: Tensor, threshold: number | boolean, options: { value: number | boolean }): Tensor;
+  /**
+   * In place: threshold(x, threshold, value) written into x.
+   *
+   * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
+   * @example torch.threshold_(x, 0, -1)
+   */
+  (input: Tensor, threshold: number | boolean, value: number | boolean): Tensor;
 };
 
 /** hardshrink(x, lambd) = x where |x| > lambd, else 0. */
@@ -4398,6 +4405,22 @@ export const rrelu_ = fn("rrelu_") as {
    * @example torch.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
+    options?: {
+      lower?: number | boolean;
+      upper?: number | boolean;
+      training?: boolean;
+      generator?: Generator | null;
+    },
+  ): Tensor;
+  /**
+   * In place: rrelu(x, lower, upper, training) written into x.
+   *
+   * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
+   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   */
+  (
+    input: Tensor,
     lower: number | boolean,
     options?: { upper?: number | boolean; training?: boolean; generator?: Generator | null },
   ): Tensor;
@@ -4408,6 +4431,7 @@ export const rrelu_ = fn("rrelu_") as {
    * @example torch.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
     lower: number | boolean,
     upper: number | boolean,
     options?: { training?: boolean; generator?: Generator | null },
@@ -4419,6 +4443,7 @@ export const rrelu_ = fn("rrelu_") as {
    * @example torch.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
     lower: number | boolean,
     upper: number | boolean,
     training: boolean,
@@ -4431,6 +4456,7 @@ export const rrelu_ = fn("rrelu_") as {
    * @example torch.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
     lower: number | boolean,
     upper: number | boolean,
     training: boolean,
@@ -4475,7 +4501,7 @@ export const relu_ = fn("relu_") as {
    * PyTorch: `relu_(Tensor(a!) self) -> Tensor(a!)`
    * @example torch.relu_(x)
    */
-  (): Tensor;
+  (input: Tensor): Tensor;
 };
 
 /** In place: celu(x) written into x. */
@@ -4486,7 +4512,14 @@ export const celu_ = fn("celu_") as {
    * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
    * @example torch.celu_(x)
    */
-  (alpha: number | boolean): Tensor;
+  (input: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * In place: celu(x) written into x.
+   *
+   * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
+   * @example torch.celu_(x)
+   */
+  (input: Tensor, alpha: number | boolean): Tensor;
 };
 
 /** In place: selu(x) written into x. */
@@ -4497,7 +4530,7 @@ export const selu_ = fn("selu_") as {
    * PyTorch: `selu_(Tensor(a!) self) -> Tensor(a!)`
    * @example torch.selu_(x)
    */
-  (): Tensor;
+  (input: Tensor): Tensor;
 };
 
 /** dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training. */
@@ -4533,14 +4566,21 @@ export const dropout_ = fn("dropout_") as {
    * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.dropout_(x, 0.5, true)
    */
-  (p: number, options: { train: boolean }): Tensor;
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: dropout(self, p, train) written into self.
    *
    * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.dropout_(x, 0.5, true)
    */
-  (p: number, train: boolean): Tensor;
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: dropout(self, p, train) written into self.
+   *
+   * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.dropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
 };
 
 /** feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training. */
@@ -4576,14 +4616,21 @@ export const featureDropout_ = fn("featureDropout_") as {
    * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.featureDropout_(x, 0.5, true)
    */
-  (p: number, options: { train: boolean }): Tensor;
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: feature_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.featureDropout_(x, 0.5, true)
    */
-  (p: number, train: boolean): Tensor;
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: feature_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
 };
 
 /** alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
@@ -4619,14 +4666,21 @@ export const alphaDropout_ = fn("alphaDropout_") as {
    * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.alphaDropout_(x, 0.5, true)
    */
-  (p: number, options: { train: boolean }): Tensor;
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.alphaDropout_(x, 0.5, true)
    */
-  (p: number, train: boolean): Tensor;
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.alphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
 };
 
 /** feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
@@ -4662,14 +4716,21 @@ export const featureAlphaDropout_ = fn("featureAlphaDropout_") as {
    * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.featureAlphaDropout_(x, 0.5, true)
    */
-  (p: number, options: { train: boolean }): Tensor;
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: feature_alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
    * @example torch.featureAlphaDropout_(x, 0.5, true)
    */
-  (p: number, train: boolean): Tensor;
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: feature_alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
 };
 
 /** instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims. */

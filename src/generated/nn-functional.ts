@@ -2788,14 +2788,21 @@ export const threshold_ = fn("threshold_", "nn.functional") as {
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
    * @example F.threshold_(x, 0, -1)
    */
-  (threshold: number | boolean, options: { value: number | boolean }): Tensor;
+  (input: Tensor, options: { threshold: number | boolean; value: number | boolean }): Tensor;
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
    * @example F.threshold_(x, 0, -1)
    */
-  (threshold: number | boolean, value: number | boolean): Tensor;
+  (input: Tensor, threshold: number | boolean, options: { value: number | boolean }): Tensor;
+  /**
+   * In place: threshold(x, threshold, value) written into x.
+   *
+   * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
+   * @example F.threshold_(x, 0, -1)
+   */
+  (input: Tensor, threshold: number | boolean, value: number | boolean): Tensor;
 };
 
 /** glu(x, dim) = a * sigmoid(b), with a and b the two halves of x along dim. */
@@ -2936,6 +2943,22 @@ export const rrelu_ = fn("rrelu_", "nn.functional") as {
    * @example F.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
+    options?: {
+      lower?: number | boolean;
+      upper?: number | boolean;
+      training?: boolean;
+      generator?: Generator | null;
+    },
+  ): Tensor;
+  /**
+   * In place: rrelu(x, lower, upper, training) written into x.
+   *
+   * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
+   * @example F.rrelu_(x, 0.1, 0.3, true)
+   */
+  (
+    input: Tensor,
     lower: number | boolean,
     options?: { upper?: number | boolean; training?: boolean; generator?: Generator | null },
   ): Tensor;
@@ -2946,6 +2969,7 @@ export const rrelu_ = fn("rrelu_", "nn.functional") as {
    * @example F.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
     lower: number | boolean,
     upper: number | boolean,
     options?: { training?: boolean; generator?: Generator | null },
@@ -2957,6 +2981,7 @@ export const rrelu_ = fn("rrelu_", "nn.functional") as {
    * @example F.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
     lower: number | boolean,
     upper: number | boolean,
     training: boolean,
@@ -2969,6 +2994,7 @@ export const rrelu_ = fn("rrelu_", "nn.functional") as {
    * @example F.rrelu_(x, 0.1, 0.3, true)
    */
   (
+    input: Tensor,
     lower: number | boolean,
     upper: number | boolean,
     training: boolean,
@@ -2984,7 +3010,7 @@ export const relu_ = fn("relu_", "nn.functional") as {
    * PyTorch: `relu_(Tensor(a!) self) -> Tensor(a!)`
    * @example F.relu_(x)
    */
-  (): Tensor;
+  (input: Tensor): Tensor;
 };
 
 /** In place: celu(x) written into x. */
@@ -2995,7 +3021,14 @@ export const celu_ = fn("celu_", "nn.functional") as {
    * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
    * @example F.celu_(x)
    */
-  (alpha: number | boolean): Tensor;
+  (input: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * In place: celu(x) written into x.
+   *
+   * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
+   * @example F.celu_(x)
+   */
+  (input: Tensor, alpha: number | boolean): Tensor;
 };
 
 /** In place: selu(x) written into x. */
@@ -3006,7 +3039,7 @@ export const selu_ = fn("selu_", "nn.functional") as {
    * PyTorch: `selu_(Tensor(a!) self) -> Tensor(a!)`
    * @example F.selu_(x)
    */
-  (): Tensor;
+  (input: Tensor): Tensor;
 };
 
 /** In place: elu(x) written into x. */
@@ -3018,6 +3051,17 @@ export const elu_ = fn("elu_", "nn.functional") as {
    * @example F.elu_(x)
    */
   (
+    input: Tensor,
+    options?: { alpha?: number | boolean; scale?: number | boolean; inputScale?: number | boolean },
+  ): Tensor;
+  /**
+   * In place: elu(x) written into x.
+   *
+   * PyTorch: `elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
+   * @example F.elu_(x)
+   */
+  (
+    input: Tensor,
     alpha: number | boolean,
     options?: { scale?: number | boolean; inputScale?: number | boolean },
   ): Tensor;
@@ -3028,6 +3072,7 @@ export const elu_ = fn("elu_", "nn.functional") as {
    * @example F.elu_(x)
    */
   (
+    input: Tensor,
     alpha: number | boolean,
     scale: number | boolean,
     options?: { inputScale?: number | boolean },
@@ -3038,7 +3083,12 @@ export const elu_ = fn("elu_", "nn.functional") as {
    * PyTorch: `elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
    * @example F.elu_(x)
    */
-  (alpha: number | boolean, scale: number | boolean, inputScale: number | boolean): Tensor;
+  (
+    input: Tensor,
+    alpha: number | boolean,
+    scale: number | boolean,
+    inputScale: number | boolean,
+  ): Tensor;
 };
 
 /** In place: leaky_relu(x) written into x. */
@@ -3049,7 +3099,14 @@ export const leakyRelu_ = fn("leakyRelu_", "nn.functional") as {
    * PyTorch: `leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)`
    * @example F.leakyRelu_(x)
    */
-  (negativeSlope: number | boolean): Tensor;
+  (input: Tensor, options?: { negativeSlope?: number | boolean }): Tensor;
+  /**
+   * In place: leaky_relu(x) written into x.
+   *
+   * PyTorch: `leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)`
+   * @example F.leakyRelu_(x)
+   */
+  (input: Tensor, negativeSlope: number | boolean): Tensor;
 };
 
 /** In place: hardtanh(x) written into x. */
@@ -3060,14 +3117,21 @@ export const hardtanh_ = fn("hardtanh_", "nn.functional") as {
    * PyTorch: `hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
    * @example F.hardtanh_(x)
    */
-  (minVal: number | boolean, options?: { maxVal?: number | boolean }): Tensor;
+  (input: Tensor, options?: { minVal?: number | boolean; maxVal?: number | boolean }): Tensor;
   /**
    * In place: hardtanh(x) written into x.
    *
    * PyTorch: `hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
    * @example F.hardtanh_(x)
    */
-  (minVal: number | boolean, maxVal: number | boolean): Tensor;
+  (input: Tensor, minVal: number | boolean, options?: { maxVal?: number | boolean }): Tensor;
+  /**
+   * In place: hardtanh(x) written into x.
+   *
+   * PyTorch: `hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
+   * @example F.hardtanh_(x)
+   */
+  (input: Tensor, minVal: number | boolean, maxVal: number | boolean): Tensor;
 };
 
 /** gumbel_softmax(logits, tau, hard, eps, dim): softmax((logits + g) / tau) with Gumbel(0, 1) noise g (drawn as -log of exponential_ samples); with `hard`, the one-hot of its argmax with the soft sample's gradient. */

@@ -30,13 +30,19 @@ export class Threshold extends Module {
     threshold?: number | { threshold: number; value: number; inplace?: boolean },
     value?: number | { value?: number; inplace?: boolean },
     inplace?: boolean | { inplace?: boolean },
+    ...extra: never[]
   ) {
     super();
     Object.assign(
       this,
-      ctorArgs("Threshold", [threshold, value, inplace], ["threshold", "value", "inplace"], {
-        inplace: false,
-      }),
+      ctorArgs(
+        "Threshold",
+        [threshold, value, inplace, ...extra],
+        ["threshold", "value", "inplace"],
+        {
+          inplace: false,
+        },
+      ),
     );
   }
   override forward(input: Tensor): Tensor {

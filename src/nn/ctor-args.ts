@@ -33,17 +33,16 @@ export function ctorArgs<T extends Record<string, unknown>>(
   names: readonly (keyof T & string)[],
   defaults: NoInfer<Partial<T>>,
 ): T {
-  let positional = args;
+  // trailing undefined positionals are omitted arguments
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  let positional = args.slice(0, n);
   let opts: Record<string, unknown> = {};
   // an options object may only trail (a plain object is never a positional argument here)
-  if (args.length > 0 && isOptions(args[args.length - 1])) {
-    positional = args.slice(0, -1);
-    opts = args[args.length - 1] as Record<string, unknown>;
+  if (n > 0 && isOptions(args[n - 1])) {
+    positional = args.slice(0, n - 1);
+    opts = args[n - 1] as Record<string, unknown>;
   }
-  // trailing undefined positionals are omitted arguments
-  let n = positional.length;
-  while (n > 0 && positional[n - 1] === undefined) n--;
-  positional = positional.slice(0, n);
   const required = names.filter((k) => !(k in defaults));
   if (positional.length > names.length) {
     const range =

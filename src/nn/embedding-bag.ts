@@ -64,7 +64,7 @@ export class EmbeddingBag extends Module {
   declare weight: Parameter;
 
   constructor(
-    numEmbeddings: number | EmbeddingBagOptions,
+    numEmbeddings: number | (EmbeddingBagOptions & { numEmbeddings: number; embeddingDim: number }),
     embeddingDim?: number | EmbeddingBagOptions,
     ...rest: unknown[]
   ) {
