@@ -4897,139 +4897,6 @@ export const embeddingBag = fn("embeddingBag") as {
   /**
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    options: {
-      indices: Tensor;
-      offsets: Tensor;
-      scaleGradByFreq?: boolean;
-      mode?: number;
-      sparse?: boolean;
-      perSampleWeights?: Tensor | null;
-      includeLastOffset?: boolean;
-    },
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    indices: Tensor,
-    options: {
-      offsets: Tensor;
-      scaleGradByFreq?: boolean;
-      mode?: number;
-      sparse?: boolean;
-      perSampleWeights?: Tensor | null;
-      includeLastOffset?: boolean;
-    },
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    indices: Tensor,
-    offsets: Tensor,
-    options?: {
-      scaleGradByFreq?: boolean;
-      mode?: number;
-      sparse?: boolean;
-      perSampleWeights?: Tensor | null;
-      includeLastOffset?: boolean;
-    },
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    indices: Tensor,
-    offsets: Tensor,
-    scaleGradByFreq: boolean,
-    options?: {
-      mode?: number;
-      sparse?: boolean;
-      perSampleWeights?: Tensor | null;
-      includeLastOffset?: boolean;
-    },
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    indices: Tensor,
-    offsets: Tensor,
-    scaleGradByFreq: boolean,
-    mode: number,
-    options?: { sparse?: boolean; perSampleWeights?: Tensor | null; includeLastOffset?: boolean },
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    indices: Tensor,
-    offsets: Tensor,
-    scaleGradByFreq: boolean,
-    mode: number,
-    sparse: boolean,
-    options?: { perSampleWeights?: Tensor | null; includeLastOffset?: boolean },
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    indices: Tensor,
-    offsets: Tensor,
-    scaleGradByFreq: boolean,
-    mode: number,
-    sparse: boolean,
-    perSampleWeights: Tensor | null,
-    options?: { includeLastOffset?: boolean },
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
-   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
-   */
-  (
-    weight: Tensor,
-    indices: Tensor,
-    offsets: Tensor,
-    scaleGradByFreq: boolean,
-    mode: number,
-    sparse: boolean,
-    perSampleWeights: Tensor | null,
-    includeLastOffset: boolean,
-  ): [Tensor, Tensor, Tensor, Tensor];
-  /**
-   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
-   *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
    * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
    */
@@ -5190,6 +5057,139 @@ export const embeddingBag = fn("embeddingBag") as {
     perSampleWeights: Tensor | null,
     includeLastOffset: boolean,
     paddingIdx: number | null,
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    options: {
+      indices: Tensor;
+      offsets: Tensor;
+      scaleGradByFreq?: boolean;
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    options: {
+      offsets: Tensor;
+      scaleGradByFreq?: boolean;
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    options?: {
+      scaleGradByFreq?: boolean;
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    options?: {
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    options?: { sparse?: boolean; perSampleWeights?: Tensor | null; includeLastOffset?: boolean },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    options?: { perSampleWeights?: Tensor | null; includeLastOffset?: boolean },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    options?: { includeLastOffset?: boolean },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    includeLastOffset: boolean,
   ): [Tensor, Tensor, Tensor, Tensor];
 };
 

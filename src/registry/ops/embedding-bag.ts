@@ -378,21 +378,7 @@ defineOp({
   example:
     "torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])",
   overloads: [
-    {
-      schema:
-        "embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)",
-      forward: (
-        weight: Tensor,
-        indices: Tensor,
-        offsets: Tensor,
-        scaleGradByFreq: boolean,
-        mode: number,
-        _sparse: boolean,
-        psw: Tensor | null,
-        includeLastOffset: boolean,
-      ) =>
-        embeddingBag(weight, indices, offsets, scaleGradByFreq, mode, psw, includeLastOffset, null),
-    },
+    // PyTorch's parser lists (and tries) the padding_idx overload first
     {
       schema:
         "embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)",
@@ -417,6 +403,21 @@ defineOp({
           includeLastOffset,
           paddingIdx,
         ),
+    },
+    {
+      schema:
+        "embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)",
+      forward: (
+        weight: Tensor,
+        indices: Tensor,
+        offsets: Tensor,
+        scaleGradByFreq: boolean,
+        mode: number,
+        _sparse: boolean,
+        psw: Tensor | null,
+        includeLastOffset: boolean,
+      ) =>
+        embeddingBag(weight, indices, offsets, scaleGradByFreq, mode, psw, includeLastOffset, null),
     },
   ],
 });
