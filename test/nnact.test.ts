@@ -244,6 +244,10 @@ const MODULES: Record<string, () => nn.Module> = {
   "LocalResponseNorm(2)": () => new nn.LocalResponseNorm(2),
   "LocalResponseNorm(3, alpha=0.01, beta=0.5, k=2.0)": () =>
     new nn.LocalResponseNorm(3, { alpha: 0.01, beta: 0.5, k: 2.0 }),
+  "CrossMapLRN2d(3)": () => new nn.CrossMapLRN2d(3),
+  "CrossMapLRN2d(2, alpha=0.01, beta=0.5, k=2.0)": () =>
+    new nn.CrossMapLRN2d(2, { alpha: 0.01, beta: 0.5, k: 2.0 }),
+  "CrossMapLRN2d(5, k=1.5)": () => new nn.CrossMapLRN2d(5, { k: 1.5 }),
   "EmbeddingBag(6, 3)": () => new nn.EmbeddingBag(6, 3),
   "EmbeddingBag(6, 3, mode='max', padding_idx=2)": () =>
     new nn.EmbeddingBag(6, 3, { mode: "max", paddingIdx: 2 }),
@@ -342,6 +346,7 @@ const ERRORS: Record<string, { inputs?: () => Tensor[]; call: (...t: Tensor[]) =
   "InstanceNorm1d 4d": { call: () => new nn.InstanceNorm1d(3).call(ones(2, 3, 4, 5)) },
   "InstanceNorm2d 2d": { call: () => new nn.InstanceNorm2d(3).call(ones(2, 3)) },
   "BatchNorm3d 4d": { call: () => new nn.BatchNorm3d(3).call(ones(2, 3, 4, 5)) },
+  "CrossMapLRN2d 3d": { call: () => new nn.CrossMapLRN2d(3).call(ones(2, 3, 4)) },
   "Dropout2d p": { call: () => new nn.Dropout2d(2) },
   "Softmax2d 2d": { call: () => new nn.Softmax2d().call(ones(2, 2)) },
   "Threshold missing": { call: () => new nn.Threshold() },

@@ -1,10 +1,12 @@
 /**
  * The normalisation modules of issue 11 (h-nnact): InstanceNorm1d/2d/3d, LocalResponseNorm,
- * BatchNorm3d and SyncBatchNorm, with PyTorch's arguments (positional, or camelCased in a
+ * CrossMapLRN2d, BatchNorm3d and SyncBatchNorm, with PyTorch's arguments (positional, or camelCased in a
  * trailing options object), buffers, reprs and input checks.
  */
 import type { Tensor } from "../tensor.js";
-import { valueError } from "../errors.js";
+import { assertionError, valueError } from "../errors.js";
+import { Function as AutogradFunction, type FunctionCtx } from "../autograd/custom-function.js";
+import { zeros } from "../ops/creation.js";
 import { Module } from "./module.js";
 import { BatchNormBase, type BatchNormOptions } from "./norm-layers.js";
 import * as F from "./functional.js";
@@ -177,5 +179,105 @@ export class LocalResponseNorm extends Module {
   }
   override extraRepr(): string {
     return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}, k=${pyFloat(this.k)}`;
+  }
+}
+
+/**
+ * torch.nn._functions.CrossMapLRN2d, PyTorch's legacy custom autograd Function (so its node is
+ * CrossMapLRN2dBackward), step for step in the input's dtype: the scale of channel c is k +
+ * alpha/size * the sum of squares over a sliding window of channels (the window's first
+ * pre_pad = floor((size-1)/2 + 1) channels, then each step adding channel c + pre_pad - 1 while
+ * c < C - pre_pad + 1 and removing channel c - pre_pad once c > pre_pad, as PyTorch's loop
+ * does); output = input * scale^-beta. The backward is PyTorch's hand-written one (not
+ * differentiable again).
+ */
+const CrossMapLRN2dFn = class CrossMapLRN2d extends AutogradFunction {
+  static override forward(
+    ctx: FunctionCtx,
+    input: Tensor,
+    size: number,
+    alpha: number,
+    beta: number,
+    k: number,
+  ): Tensor {
+    Object.assign(ctx, { size, alpha, beta, k });
+    if (input.dim() !== 4) throw assertionError("");
+    const C = input.shape[1];
+    const sq = input.pow(2);
+    const scale = zeros(input.shape.slice(), { dtype: input.dtype });
+    const prePad = Math.trunc((size - 1) / 2 + 1);
+    const prePadCrop = prePad > C ? C : prePad;
+    const first = scale.select(1, 0);
+    for (let c = 0; c < prePadCrop; c++) first.add_(sq.select(1, c));
+    for (let c = 1; c < C; c++) {
+      const cur = scale.select(1, c);
+      cur.copy_(scale.select(1, c - 1));
+      if (c < C - prePad + 1) cur.add_(sq.select(1, c + prePad - 1));
+      if (c > prePad) cur.add_(sq.select(1, c - prePad), { alpha: -1 });
+    }
+    scale.mul_(alpha / size).add_(k);
+    const output = scale.pow(-beta).mul_(input);
+    ctx.scale = scale;
+    ctx.saveForBackward(input, output);
+    return output;
+  }
+
+  static override backward(ctx: FunctionCtx, gradOutput: Tensor | null): (Tensor | null)[] {
+    const [input, output] = ctx.savedTensors as Tensor[];
+    const g = gradOutput as Tensor;
+    const { size, alpha, beta } = ctx as unknown as { size: number; alpha: number; beta: number };
+    const scale = ctx.scale as Tensor;
+    const [N, C, H, W] = input.shape;
+    const padded = zeros([C + size - 1, H, W], { dtype: input.dtype });
+    const cacheRatio = (2 * alpha * beta) / size;
+    const inversePrePad = Math.trunc(size - (size - 1) / 2);
+    const gradInput = scale.pow(-beta).mul_(g);
+    const center = padded.narrow(0, inversePrePad, C);
+    for (let n = 0; n < N; n++) {
+      center.copy_(g.select(0, n).mul(output.select(0, n)));
+      center.div_(scale.select(0, n));
+      const accum = padded.narrow(0, 0, size - 1).sum(0);
+      for (let c = 0; c < C; c++) {
+        accum.add_(padded.select(0, c + size - 1));
+        gradInput
+          .select(0, n)
+          .select(0, c)
+          .addcmul_(input.select(0, n).select(0, c), accum, { value: -cacheRatio });
+        accum.add_(padded.select(0, c), { alpha: -1 });
+      }
+    }
+    return [gradInput, null, null, null, null];
+  }
+};
+
+/**
+ * torch.nn.CrossMapLRN2d: local response normalisation across the channels of a [N, C, H, W]
+ * input with PyTorch's legacy algorithm (a custom Function: CrossMapLRN2dBackward).
+ * @example String(new torch.nn.CrossMapLRN2d(3)) // CrossMapLRN2d(3, alpha=0.0001, beta=0.75, k=1)
+ */
+export class CrossMapLRN2d extends Module {
+  declare size: number;
+  declare alpha: number;
+  declare beta: number;
+  declare k: number;
+  /** whether k was given (a given k prints as the float it is annotated as) */
+  declare private kGiven: boolean;
+  constructor(size: number | Record<string, unknown>, ...rest: unknown[]) {
+    super();
+    const a = ctorArgs<{ size: number; alpha: number; beta: number; k: number | null }>(
+      "CrossMapLRN2d",
+      [size, ...rest],
+      ["size", "alpha", "beta", "k"],
+      { alpha: 1e-4, beta: 0.75, k: null },
+    );
+    Object.assign(this, { ...a, k: a.k ?? 1, kGiven: a.k !== null });
+  }
+  override forward(input: Tensor): Tensor {
+    return CrossMapLRN2dFn.apply(input, this.size, this.alpha, this.beta, this.k);
+  }
+  /** PyTorch's default k is the int 1 (printed "k=1"); a given k prints as a float */
+  override extraRepr(): string {
+    const kStr = this.kGiven ? pyFloat(this.k) : String(this.k);
+    return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}, k=${kStr}`;
   }
 }
