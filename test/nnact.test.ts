@@ -48,7 +48,12 @@ interface ErrorCase {
   message: string;
 }
 
-const fx = readFixture<{ ops: OpCase[]; modules: ModuleCase[]; errors: ErrorCase[] }>("nnact.json");
+const fx = readFixture<{
+  ops: OpCase[];
+  modules: ModuleCase[];
+  errors: ErrorCase[];
+  convert: { repr: string; state: [string, FlatRec][]; shared: boolean };
+}>("nnact.json");
 
 function values(t: Tensor): number[] {
   return (t.detach().contiguous().reshape([-1]).tolist() as (number | boolean)[]).map(Number);
@@ -507,4 +512,27 @@ test("train/eval: RReLU draws only in training; dropout modules are the identity
     const y = torch.ones(2, 3, 4);
     assert.equal(m.call(y), y);
   }
+});
+
+test("SyncBatchNorm.convertSyncBatchnorm replaces the batch norms, sharing parameters and buffers", () => {
+  torch.manualSeed(0);
+  const bn = new nn.BatchNorm1d(3);
+  const m = new nn.Sequential(
+    new nn.Linear(2, 3),
+    bn,
+    new nn.Sequential(new nn.BatchNorm2d(3, { affine: false }), new nn.InstanceNorm1d(3)),
+  );
+  const v = Array.from({ length: 12 }, (_, i) => Math.sin(1 + 7 * 1 + 1.3 * i));
+  bn.call(torch.tensor(v).reshape(4, 3));
+  const c = nn.SyncBatchNorm.convertSyncBatchnorm(m);
+  assert.equal(String(c), fx.convert.repr);
+  const state = c.stateDict();
+  assert.deepEqual(
+    Object.keys(state),
+    fx.convert.state.map(([k]) => k),
+  );
+  for (const [k, r] of fx.convert.state) close(state[k], r, `state ${k}`, 1e-6);
+  const converted = Object.fromEntries(c.namedModules())["1"] as nn.SyncBatchNorm;
+  assert.ok(converted instanceof nn.SyncBatchNorm);
+  assert.equal(converted.weight === bn.weight, fx.convert.shared);
 });

@@ -151,6 +151,36 @@ export class SyncBatchNorm extends BatchNormBase {
   protected checkInputDim(x: Tensor): void {
     if (x.dim() < 2) throw valueError(`expected at least 2D input (got ${x.dim()}D input)`);
   }
+
+  /**
+   * `module` with every batch-norm layer (BatchNorm1d/2d/3d, SyncBatchNorm; not the instance
+   * norms) replaced by a SyncBatchNorm sharing its parameters and buffers, recursively
+   * (PyTorch's convert_sync_batchnorm; `processGroup` is ignored, as by the stand-in).
+   * @example const m = torch.nn.SyncBatchNorm.convertSyncBatchnorm(model);
+   */
+  static convertSyncBatchnorm(module: Module, processGroup: unknown = null): Module {
+    let out = module;
+    if (module instanceof BatchNormBase && !(module instanceof InstanceNormBase)) {
+      const s = new SyncBatchNorm(module.numFeatures, {
+        eps: module.eps,
+        momentum: module.momentum,
+        affine: module.affine,
+        trackRunningStats: module.trackRunningStats,
+        processGroup,
+      });
+      if (module.affine) {
+        s.weight = module.weight;
+        s.bias = module.bias;
+      }
+      s.running_mean = module.running_mean;
+      s.running_var = module.running_var;
+      s.num_batches_tracked = module.num_batches_tracked;
+      out = s;
+    }
+    for (const [name, child] of module.namedChildren())
+      out.addModule(name, SyncBatchNorm.convertSyncBatchnorm(child, processGroup));
+    return out;
+  }
 }
 
 /**
