@@ -4493,17 +4493,6 @@ export const selu = fn("selu") as {
   (input: Tensor): Tensor;
 };
 
-/** In place: relu(x) written into x. */
-export const relu_ = fn("relu_") as {
-  /**
-   * In place: relu(x) written into x.
-   *
-   * PyTorch: `relu_(Tensor(a!) self) -> Tensor(a!)`
-   * @example torch.relu_(x)
-   */
-  (input: Tensor): Tensor;
-};
-
 /** In place: celu(x) written into x. */
 export const celu_ = fn("celu_") as {
   /**

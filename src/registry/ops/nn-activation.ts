@@ -593,7 +593,8 @@ defineOp({
 
 /** The in-place functions: [name, schema, forward, doc], each in torch and/or F. */
 const INPLACE_FNS: [string, string, (...a: never[]) => Tensor, ("torch" | "F")[]][] = [
-  ["relu_", "relu_(Tensor(a!) self) -> Tensor(a!)", relu_, ["torch", "F"]],
+  // torch.relu_ is the relu op's own in-place function form (inplace-functions.ts)
+  ["relu_", "relu_(Tensor(a!) self) -> Tensor(a!)", relu_, ["F"]],
   ["celu_", "celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)", celu_, ["torch", "F"]],
   ["selu_", "selu_(Tensor(a!) self) -> Tensor(a!)", selu_, ["torch", "F"]],
   [
