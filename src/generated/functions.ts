@@ -5562,6 +5562,1590 @@ export const adaptiveMaxPool1d = fn("adaptiveMaxPool1d") as {
   (input: Tensor, outputSize: number | readonly number[]): [Tensor, Tensor];
 };
 
+/** The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order. */
+export const sort = fn("sort") as {
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    options: { stable: boolean | null; dim?: number; descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number; descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { descending?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+   *
+   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    descending: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
+export const argsort = fn("argsort") as {
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, options: { stable: boolean; dim?: number; descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, options?: { dim?: number; descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, dim: number, options?: { descending?: boolean }): Tensor;
+  /**
+   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+   *
+   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+   */
+  (input: Tensor, dim: number, descending: boolean): Tensor;
+};
+
+/** The elements sorted along the first dim (torch.sort(input, 0).values). */
+export const msort = fn("msort") as {
+  /**
+   * The elements sorted along the first dim (torch.sort(input, 0).values).
+   *
+   * PyTorch: `msort(Tensor self) -> Tensor`
+   * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The `k` largest (or smallest) elements along `dim`, `{ values, indices }`. */
+export const topk = fn("topk") as {
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    options: { k: number; dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    options?: { dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    options?: { largest?: boolean; sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    largest: boolean,
+    options?: { sorted?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+   *
+   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    largest: boolean,
+    sorted: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
+export const kthvalue = fn("kthvalue") as {
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    options: { k: number; dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+   *
+   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    k: number,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
+export const median = fn("median") as {
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median(Tensor self) -> Tensor`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
+export const nanmedian = fn("nanmedian") as {
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian(Tensor self) -> Tensor`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+   *
+   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
+export const mode = fn("mode") as {
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+  /**
+   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+   *
+   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   */
+  (
+    input: Tensor,
+    dim: number,
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): { values: Tensor; indices: Tensor };
+};
+
+/** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
+export const searchsorted = fn("searchsorted") as {
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    options: {
+      input: Tensor;
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    input: Tensor,
+    options?: {
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    options: {
+      self: number | boolean;
+      outInt32?: boolean;
+      right?: boolean;
+      side?: string | null;
+      sorter?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
+   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
+   */
+  (
+    sortedSequence: Tensor,
+    self: number | boolean,
+    options?: { outInt32?: boolean; right?: boolean; side?: string | null; sorter?: Tensor | null },
+  ): Tensor;
+};
+
+/** The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`). */
+export const bucketize = fn("bucketize") as {
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    input: Tensor,
+    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    input: Tensor,
+    boundaries: Tensor,
+    options?: { outInt32?: boolean; right?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    self: number | boolean,
+    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean },
+  ): Tensor;
+  /**
+   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
+   *
+   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
+   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
+   */
+  (
+    self: number | boolean,
+    boundaries: Tensor,
+    options?: { outInt32?: boolean; right?: boolean },
+  ): Tensor;
+};
+
+/** A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0). */
+export const histc = fn("histc") as {
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    options?: {
+      bins?: number;
+      min?: number | boolean;
+      max?: number | boolean;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    options?: { min?: number | boolean; max?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    min: number | boolean,
+    options?: { max?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+   *
+   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+   */
+  (
+    input: Tensor,
+    bins: number,
+    min: number | boolean,
+    max: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value). */
+export const bincount = fn("bincount") as {
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, options?: { weights?: Tensor | null; minlength?: number }): Tensor;
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, weights: Tensor | null, options?: { minlength?: number }): Tensor;
+  /**
+   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+   *
+   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   */
+  (input: Tensor, weights: Tensor | null, minlength: number): Tensor;
+};
+
+/** The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
+export const unique = fn("unique") as {
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    options?: {
+      sorted?: boolean;
+      returnInverse?: boolean;
+      returnCounts?: boolean;
+      dim?: number | null;
+    },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    options?: { returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    options?: { dim?: number | null },
+  ): Tensor;
+  /**
+   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   */
+  (
+    input: Tensor,
+    sorted: boolean,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    dim: number | null,
+  ): Tensor;
+};
+
+/** One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
+export const uniqueConsecutive = fn("uniqueConsecutive") as {
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    returnInverse: boolean,
+    options?: { returnCounts?: boolean; dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (
+    input: Tensor,
+    returnInverse: boolean,
+    returnCounts: boolean,
+    options?: { dim?: number | null },
+  ): Tensor;
+  /**
+   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+   *
+   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   */
+  (input: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
+};
+
+/** threshold(x, threshold, value) = x where x > threshold, else value. */
+export const threshold = fn("threshold") as {
+  /**
+   * threshold(x, threshold, value) = x where x > threshold, else value.
+   *
+   * PyTorch: `threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
+   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5, 2, 3])
+   */
+  (
+    input: Tensor,
+    options: { threshold: number | boolean; value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * threshold(x, threshold, value) = x where x > threshold, else value.
+   *
+   * PyTorch: `threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
+   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5, 2, 3])
+   */
+  (
+    input: Tensor,
+    threshold: number | boolean,
+    options: { value: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * threshold(x, threshold, value) = x where x > threshold, else value.
+   *
+   * PyTorch: `threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
+   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5, 2, 3])
+   */
+  (
+    input: Tensor,
+    threshold: number | boolean,
+    value: number | boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** In place: threshold(x, threshold, value) written into x. */
+export const threshold_ = fn("threshold_") as {
+  /**
+   * In place: threshold(x, threshold, value) written into x.
+   *
+   * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
+   * @example torch.threshold_(x, 0, -1)
+   */
+  (input: Tensor, options: { threshold: number | boolean; value: number | boolean }): Tensor;
+  /**
+   * In place: threshold(x, threshold, value) written into x.
+   *
+   * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
+   * @example torch.threshold_(x, 0, -1)
+   */
+  (input: Tensor, threshold: number | boolean, options: { value: number | boolean }): Tensor;
+  /**
+   * In place: threshold(x, threshold, value) written into x.
+   *
+   * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
+   * @example torch.threshold_(x, 0, -1)
+   */
+  (input: Tensor, threshold: number | boolean, value: number | boolean): Tensor;
+};
+
+/** hardshrink(x, lambd) = x where |x| > lambd, else 0. */
+export const hardshrink = fn("hardshrink") as {
+  /**
+   * hardshrink(x, lambd) = x where |x| > lambd, else 0.
+   *
+   * PyTorch: `hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
+   * @example torch.hardshrink(torch.tensor([-1, 0.2, 0.7])) // tensor([-1.0000,  0.0000,  0.7000])
+   */
+  (input: Tensor, options?: { lambd?: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * hardshrink(x, lambd) = x where |x| > lambd, else 0.
+   *
+   * PyTorch: `hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
+   * @example torch.hardshrink(torch.tensor([-1, 0.2, 0.7])) // tensor([-1.0000,  0.0000,  0.7000])
+   */
+  (input: Tensor, lambd: number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel). */
+export const prelu = fn("prelu") as {
+  /**
+   * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
+   *
+   * PyTorch: `prelu(Tensor self, Tensor weight) -> Tensor`
+   * @example torch.prelu(torch.tensor([-2, 3]), torch.tensor([0.25])) // tensor([-0.5000,  3.0000])
+   */
+  (input: Tensor, options: { weight: Tensor }): Tensor;
+  /**
+   * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
+   *
+   * PyTorch: `prelu(Tensor self, Tensor weight) -> Tensor`
+   * @example torch.prelu(torch.tensor([-2, 3]), torch.tensor([0.25])) // tensor([-0.5000,  3.0000])
+   */
+  (input: Tensor, weight: Tensor): Tensor;
+};
+
+/** Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2. */
+export const rrelu = fn("rrelu") as {
+  /**
+   * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
+   *
+   * PyTorch: `rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`
+   * @example torch.rrelu(torch.tensor([-1, 2])) // tensor([-0.2292,  2.0000])
+   */
+  (
+    input: Tensor,
+    options?: {
+      lower?: number | boolean;
+      upper?: number | boolean;
+      training?: boolean;
+      generator?: Generator | null;
+    },
+  ): Tensor;
+  /**
+   * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
+   *
+   * PyTorch: `rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`
+   * @example torch.rrelu(torch.tensor([-1, 2])) // tensor([-0.2292,  2.0000])
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    options?: { upper?: number | boolean; training?: boolean; generator?: Generator | null },
+  ): Tensor;
+  /**
+   * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
+   *
+   * PyTorch: `rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`
+   * @example torch.rrelu(torch.tensor([-1, 2])) // tensor([-0.2292,  2.0000])
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    upper: number | boolean,
+    options?: { training?: boolean; generator?: Generator | null },
+  ): Tensor;
+  /**
+   * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
+   *
+   * PyTorch: `rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`
+   * @example torch.rrelu(torch.tensor([-1, 2])) // tensor([-0.2292,  2.0000])
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    upper: number | boolean,
+    training: boolean,
+    options?: { generator?: Generator | null },
+  ): Tensor;
+  /**
+   * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
+   *
+   * PyTorch: `rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor`
+   * @example torch.rrelu(torch.tensor([-1, 2])) // tensor([-0.2292,  2.0000])
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    upper: number | boolean,
+    training: boolean,
+    generator: Generator | null,
+  ): Tensor;
+};
+
+/** In place: rrelu(x, lower, upper, training) written into x. */
+export const rrelu_ = fn("rrelu_") as {
+  /**
+   * In place: rrelu(x, lower, upper, training) written into x.
+   *
+   * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
+   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   */
+  (
+    input: Tensor,
+    options?: {
+      lower?: number | boolean;
+      upper?: number | boolean;
+      training?: boolean;
+      generator?: Generator | null;
+    },
+  ): Tensor;
+  /**
+   * In place: rrelu(x, lower, upper, training) written into x.
+   *
+   * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
+   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    options?: { upper?: number | boolean; training?: boolean; generator?: Generator | null },
+  ): Tensor;
+  /**
+   * In place: rrelu(x, lower, upper, training) written into x.
+   *
+   * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
+   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    upper: number | boolean,
+    options?: { training?: boolean; generator?: Generator | null },
+  ): Tensor;
+  /**
+   * In place: rrelu(x, lower, upper, training) written into x.
+   *
+   * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
+   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    upper: number | boolean,
+    training: boolean,
+    options?: { generator?: Generator | null },
+  ): Tensor;
+  /**
+   * In place: rrelu(x, lower, upper, training) written into x.
+   *
+   * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
+   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   */
+  (
+    input: Tensor,
+    lower: number | boolean,
+    upper: number | boolean,
+    training: boolean,
+    generator: Generator | null,
+  ): Tensor;
+};
+
+/** celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
+export const celu = fn("celu") as {
+  /**
+   * celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+   *
+   * PyTorch: `celu(Tensor self, Scalar alpha=1.0) -> Tensor`
+   * @example torch.celu(torch.tensor([-1, 2]), 0.5) // tensor([-0.4323,  2.0000])
+   */
+  (input: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+   *
+   * PyTorch: `celu(Tensor self, Scalar alpha=1.0) -> Tensor`
+   * @example torch.celu(torch.tensor([-1, 2]), 0.5) // tensor([-0.4323,  2.0000])
+   */
+  (input: Tensor, alpha: number | boolean): Tensor;
+};
+
+/** selu(x) = scale * elu(x, alpha) with the self-normalising constants. */
+export const selu = fn("selu") as {
+  /**
+   * selu(x) = scale * elu(x, alpha) with the self-normalising constants.
+   *
+   * PyTorch: `selu(Tensor self) -> Tensor`
+   * @example torch.selu(torch.tensor([-1, 2])) // tensor([-1.1113,  2.1014])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** In place: celu(x) written into x. */
+export const celu_ = fn("celu_") as {
+  /**
+   * In place: celu(x) written into x.
+   *
+   * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
+   * @example torch.celu_(x)
+   */
+  (input: Tensor, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * In place: celu(x) written into x.
+   *
+   * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
+   * @example torch.celu_(x)
+   */
+  (input: Tensor, alpha: number | boolean): Tensor;
+};
+
+/** In place: selu(x) written into x. */
+export const selu_ = fn("selu_") as {
+  /**
+   * In place: selu(x) written into x.
+   *
+   * PyTorch: `selu_(Tensor(a!) self) -> Tensor(a!)`
+   * @example torch.selu_(x)
+   */
+  (input: Tensor): Tensor;
+};
+
+/** dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training. */
+export const dropout = fn("dropout") as {
+  /**
+   * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.dropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.dropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.dropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: dropout(self, p, train) written into self. */
+export const dropout_ = fn("dropout_") as {
+  /**
+   * In place: dropout(self, p, train) written into self.
+   *
+   * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.dropout_(x, 0.5, true)
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * In place: dropout(self, p, train) written into self.
+   *
+   * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.dropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: dropout(self, p, train) written into self.
+   *
+   * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.dropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training. */
+export const featureDropout = fn("featureDropout") as {
+  /**
+   * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `feature_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `feature_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
+   *
+   * PyTorch: `feature_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: feature_dropout(self, p, train) written into self. */
+export const featureDropout_ = fn("featureDropout_") as {
+  /**
+   * In place: feature_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureDropout_(x, 0.5, true)
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * In place: feature_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: feature_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
+export const alphaDropout = fn("alphaDropout") as {
+  /**
+   * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.alphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.alphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.alphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: alpha_dropout(self, p, train) written into self. */
+export const alphaDropout_ = fn("alphaDropout_") as {
+  /**
+   * In place: alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.alphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * In place: alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.alphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.alphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
+export const featureAlphaDropout = fn("featureAlphaDropout") as {
+  /**
+   * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureAlphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureAlphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
+   *
+   * PyTorch: `feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor`
+   * @example torch.featureAlphaDropout(torch.ones(2, 3), 0.5, false) // tensor([[1., 1., 1.], [1., 1., 1.]])
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** In place: feature_alpha_dropout(self, p, train) written into self. */
+export const featureAlphaDropout_ = fn("featureAlphaDropout_") as {
+  /**
+   * In place: feature_alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, options: { p: number; train: boolean }): Tensor;
+  /**
+   * In place: feature_alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, options: { train: boolean }): Tensor;
+  /**
+   * In place: feature_alpha_dropout(self, p, train) written into self.
+   *
+   * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
+   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   */
+  (input: Tensor, p: number, train: boolean): Tensor;
+};
+
+/** instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims. */
+export const instanceNorm = fn("instanceNorm") as {
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor | null;
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    options: {
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options: {
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    options: {
+      runningVar: Tensor | null;
+      useInputStats: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    options: { useInputStats: boolean; momentum: number; eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    options: { momentum: number; eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    options: { eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    eps: number,
+    options: { cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
+   *
+   * PyTorch: `instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.instanceNorm(torch.tensor([[[1, 3]]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[[-1.0000,  1.0000]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    useInputStats: boolean,
+    momentum: number,
+    eps: number,
+    cudnnEnabled: boolean,
+  ): Tensor;
+};
+
+/** embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices]. */
+export const embeddingBag = fn("embeddingBag") as {
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    options: {
+      indices: Tensor;
+      offsets: Tensor;
+      scaleGradByFreq: boolean;
+      mode: number;
+      sparse: boolean;
+      perSampleWeights: Tensor | null;
+      includeLastOffset: boolean;
+      paddingIdx: number | null;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    options: {
+      offsets: Tensor;
+      scaleGradByFreq: boolean;
+      mode: number;
+      sparse: boolean;
+      perSampleWeights: Tensor | null;
+      includeLastOffset: boolean;
+      paddingIdx: number | null;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    options: {
+      scaleGradByFreq: boolean;
+      mode: number;
+      sparse: boolean;
+      perSampleWeights: Tensor | null;
+      includeLastOffset: boolean;
+      paddingIdx: number | null;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    options: {
+      mode: number;
+      sparse: boolean;
+      perSampleWeights: Tensor | null;
+      includeLastOffset: boolean;
+      paddingIdx: number | null;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    options: {
+      sparse: boolean;
+      perSampleWeights: Tensor | null;
+      includeLastOffset: boolean;
+      paddingIdx: number | null;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    options: {
+      perSampleWeights: Tensor | null;
+      includeLastOffset: boolean;
+      paddingIdx: number | null;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    options: { includeLastOffset: boolean; paddingIdx: number | null },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    includeLastOffset: boolean,
+    options: { paddingIdx: number | null },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    includeLastOffset: boolean,
+    paddingIdx: number | null,
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    options: {
+      indices: Tensor;
+      offsets: Tensor;
+      scaleGradByFreq?: boolean;
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    options: {
+      offsets: Tensor;
+      scaleGradByFreq?: boolean;
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    options?: {
+      scaleGradByFreq?: boolean;
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    options?: {
+      mode?: number;
+      sparse?: boolean;
+      perSampleWeights?: Tensor | null;
+      includeLastOffset?: boolean;
+    },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    options?: { sparse?: boolean; perSampleWeights?: Tensor | null; includeLastOffset?: boolean },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    options?: { perSampleWeights?: Tensor | null; includeLastOffset?: boolean },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    options?: { includeLastOffset?: boolean },
+  ): [Tensor, Tensor, Tensor, Tensor];
+  /**
+   * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
+   *
+   * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scaleGradByFreq: boolean,
+    mode: number,
+    sparse: boolean,
+    perSampleWeights: Tensor | null,
+    includeLastOffset: boolean,
+  ): [Tensor, Tensor, Tensor, Tensor];
+};
+
 /** A tensor of zeros of the given size (varargs or a list). */
 export const zeros = fn("zeros") as {
   /**
@@ -9505,638 +11089,6 @@ export const multinomial = fn("multinomial") as {
     replacement: boolean,
     options?: { generator?: Generator | null; out?: Tensor | null },
   ): Tensor;
-};
-
-/** The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order. */
-export const sort = fn("sort") as {
-  /**
-   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-   *
-   * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-   */
-  (
-    input: Tensor,
-    options: { stable: boolean | null; dim?: number; descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-   *
-   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-   */
-  (
-    input: Tensor,
-    options?: { dim?: number; descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-   *
-   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-   */
-  (
-    input: Tensor,
-    dim: number,
-    options?: { descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-   *
-   * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-   */
-  (
-    input: Tensor,
-    dim: number,
-    descending: boolean,
-    options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-};
-
-/** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
-export const argsort = fn("argsort") as {
-  /**
-   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-   *
-   * PyTorch: `argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
-   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-   */
-  (input: Tensor, options: { stable: boolean; dim?: number; descending?: boolean }): Tensor;
-  /**
-   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-   *
-   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
-   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-   */
-  (input: Tensor, options?: { dim?: number; descending?: boolean }): Tensor;
-  /**
-   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-   *
-   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
-   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-   */
-  (input: Tensor, dim: number, options?: { descending?: boolean }): Tensor;
-  /**
-   * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-   *
-   * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
-   * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-   */
-  (input: Tensor, dim: number, descending: boolean): Tensor;
-};
-
-/** The elements sorted along the first dim (torch.sort(input, 0).values). */
-export const msort = fn("msort") as {
-  /**
-   * The elements sorted along the first dim (torch.sort(input, 0).values).
-   *
-   * PyTorch: `msort(Tensor self) -> Tensor`
-   * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
-   */
-  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
-};
-
-/** The `k` largest (or smallest) elements along `dim`, `{ values, indices }`. */
-export const topk = fn("topk") as {
-  /**
-   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-   *
-   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-   */
-  (
-    input: Tensor,
-    options: { k: number; dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-   *
-   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-   */
-  (
-    input: Tensor,
-    k: number,
-    options?: { dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-   *
-   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-   */
-  (
-    input: Tensor,
-    k: number,
-    dim: number,
-    options?: { largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-   *
-   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-   */
-  (
-    input: Tensor,
-    k: number,
-    dim: number,
-    largest: boolean,
-    options?: { sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-   *
-   * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-   */
-  (
-    input: Tensor,
-    k: number,
-    dim: number,
-    largest: boolean,
-    sorted: boolean,
-    options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-};
-
-/** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
-export const kthvalue = fn("kthvalue") as {
-  /**
-   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-   *
-   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-   */
-  (
-    input: Tensor,
-    options: { k: number; dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-   *
-   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-   */
-  (
-    input: Tensor,
-    k: number,
-    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-   *
-   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-   */
-  (
-    input: Tensor,
-    k: number,
-    dim: number,
-    options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-   *
-   * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-   */
-  (
-    input: Tensor,
-    k: number,
-    dim: number,
-    keepdim: boolean,
-    options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-};
-
-/** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
-export const median = fn("median") as {
-  /**
-   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `median(Tensor self) -> Tensor`
-   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-   */
-  (input: Tensor): Tensor;
-  /**
-   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-   */
-  (
-    input: Tensor,
-    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-   */
-  (
-    input: Tensor,
-    dim: number,
-    options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-   */
-  (
-    input: Tensor,
-    dim: number,
-    keepdim: boolean,
-    options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-};
-
-/** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
-export const nanmedian = fn("nanmedian") as {
-  /**
-   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `nanmedian(Tensor self) -> Tensor`
-   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-   */
-  (input: Tensor): Tensor;
-  /**
-   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-   */
-  (
-    input: Tensor,
-    options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-   */
-  (
-    input: Tensor,
-    dim: number,
-    options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-   *
-   * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-   */
-  (
-    input: Tensor,
-    dim: number,
-    keepdim: boolean,
-    options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-};
-
-/** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
-export const mode = fn("mode") as {
-  /**
-   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
-   *
-   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
-   */
-  (
-    input: Tensor,
-    options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
-   *
-   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
-   */
-  (
-    input: Tensor,
-    dim: number,
-    options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-  /**
-   * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
-   *
-   * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
-   */
-  (
-    input: Tensor,
-    dim: number,
-    keepdim: boolean,
-    options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
-};
-
-/** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
-export const searchsorted = fn("searchsorted") as {
-  /**
-   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
-   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
-   */
-  (
-    sortedSequence: Tensor,
-    options: {
-      input: Tensor;
-      outInt32?: boolean;
-      right?: boolean;
-      side?: string | null;
-      sorter?: Tensor | null;
-      out?: Tensor | null;
-    },
-  ): Tensor;
-  /**
-   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
-   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
-   */
-  (
-    sortedSequence: Tensor,
-    input: Tensor,
-    options?: {
-      outInt32?: boolean;
-      right?: boolean;
-      side?: string | null;
-      sorter?: Tensor | null;
-      out?: Tensor | null;
-    },
-  ): Tensor;
-  /**
-   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
-   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
-   */
-  (
-    sortedSequence: Tensor,
-    options: {
-      self: number | boolean;
-      outInt32?: boolean;
-      right?: boolean;
-      side?: string | null;
-      sorter?: Tensor | null;
-    },
-  ): Tensor;
-  /**
-   * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor`
-   * @example torch.searchsorted(torch.tensor([1, 3, 5, 7]), torch.tensor([3, 6])) // tensor([1, 3])
-   */
-  (
-    sortedSequence: Tensor,
-    self: number | boolean,
-    options?: { outInt32?: boolean; right?: boolean; side?: string | null; sorter?: Tensor | null },
-  ): Tensor;
-};
-
-/** The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`). */
-export const bucketize = fn("bucketize") as {
-  /**
-   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
-   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
-   */
-  (
-    input: Tensor,
-    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
-   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
-   */
-  (
-    input: Tensor,
-    boundaries: Tensor,
-    options?: { outInt32?: boolean; right?: boolean; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
-   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
-   */
-  (
-    self: number | boolean,
-    options: { boundaries: Tensor; outInt32?: boolean; right?: boolean },
-  ): Tensor;
-  /**
-   * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
-   *
-   * PyTorch: `bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor`
-   * @example torch.bucketize(torch.tensor([3, 6, 9]), torch.tensor([1, 3, 5, 7])) // tensor([1, 3, 4])
-   */
-  (
-    self: number | boolean,
-    boundaries: Tensor,
-    options?: { outInt32?: boolean; right?: boolean },
-  ): Tensor;
-};
-
-/** A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0). */
-export const histc = fn("histc") as {
-  /**
-   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-   *
-   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-   */
-  (
-    input: Tensor,
-    options?: {
-      bins?: number;
-      min?: number | boolean;
-      max?: number | boolean;
-      out?: Tensor | null;
-    },
-  ): Tensor;
-  /**
-   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-   *
-   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-   */
-  (
-    input: Tensor,
-    bins: number,
-    options?: { min?: number | boolean; max?: number | boolean; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-   *
-   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-   */
-  (
-    input: Tensor,
-    bins: number,
-    min: number | boolean,
-    options?: { max?: number | boolean; out?: Tensor | null },
-  ): Tensor;
-  /**
-   * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-   *
-   * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-   * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-   */
-  (
-    input: Tensor,
-    bins: number,
-    min: number | boolean,
-    max: number | boolean,
-    options?: { out?: Tensor | null },
-  ): Tensor;
-};
-
-/** The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value). */
-export const bincount = fn("bincount") as {
-  /**
-   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
-   *
-   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
-   */
-  (input: Tensor, options?: { weights?: Tensor | null; minlength?: number }): Tensor;
-  /**
-   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
-   *
-   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
-   */
-  (input: Tensor, weights: Tensor | null, options?: { minlength?: number }): Tensor;
-  /**
-   * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
-   *
-   * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
-   */
-  (input: Tensor, weights: Tensor | null, minlength: number): Tensor;
-};
-
-/** The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
-export const unique = fn("unique") as {
-  /**
-   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-   */
-  (
-    input: Tensor,
-    options?: {
-      sorted?: boolean;
-      returnInverse?: boolean;
-      returnCounts?: boolean;
-      dim?: number | null;
-    },
-  ): Tensor;
-  /**
-   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-   */
-  (
-    input: Tensor,
-    sorted: boolean,
-    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
-  ): Tensor;
-  /**
-   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-   */
-  (
-    input: Tensor,
-    sorted: boolean,
-    returnInverse: boolean,
-    options?: { returnCounts?: boolean; dim?: number | null },
-  ): Tensor;
-  /**
-   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-   */
-  (
-    input: Tensor,
-    sorted: boolean,
-    returnInverse: boolean,
-    returnCounts: boolean,
-    options?: { dim?: number | null },
-  ): Tensor;
-  /**
-   * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-   */
-  (
-    input: Tensor,
-    sorted: boolean,
-    returnInverse: boolean,
-    returnCounts: boolean,
-    dim: number | null,
-  ): Tensor;
-};
-
-/** One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
-export const uniqueConsecutive = fn("uniqueConsecutive") as {
-  /**
-   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-   */
-  (
-    input: Tensor,
-    options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
-  ): Tensor;
-  /**
-   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-   */
-  (
-    input: Tensor,
-    returnInverse: boolean,
-    options?: { returnCounts?: boolean; dim?: number | null },
-  ): Tensor;
-  /**
-   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-   */
-  (
-    input: Tensor,
-    returnInverse: boolean,
-    returnCounts: boolean,
-    options?: { dim?: number | null },
-  ): Tensor;
-  /**
-   * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-   *
-   * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-   */
-  (input: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
 };
 
 /** The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank. */

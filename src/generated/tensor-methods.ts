@@ -3252,6 +3252,415 @@ declare module "../tensor.js" {
      */
     corrcoef(): Tensor;
     /**
+     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+     *
+     * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     */
+    sort(options: { stable: boolean | null; dim?: number; descending?: boolean }): {
+      values: Tensor;
+      indices: Tensor;
+    };
+    /**
+     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+     *
+     * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     */
+    sort(options?: { dim?: number; descending?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+     *
+     * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     */
+    sort(dim: number, options?: { descending?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
+     *
+     * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     */
+    sort(dim: number, descending: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+     *
+     * PyTorch: `argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
+     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+     */
+    argsort(options: { stable: boolean; dim?: number; descending?: boolean }): Tensor;
+    /**
+     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+     *
+     * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+     */
+    argsort(options?: { dim?: number; descending?: boolean }): Tensor;
+    /**
+     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+     *
+     * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+     */
+    argsort(dim: number, options?: { descending?: boolean }): Tensor;
+    /**
+     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
+     *
+     * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
+     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
+     */
+    argsort(dim: number, descending: boolean): Tensor;
+    /**
+     * The elements sorted along the first dim (torch.sort(input, 0).values).
+     *
+     * PyTorch: `msort(Tensor self) -> Tensor`
+     * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
+     */
+    msort(): Tensor;
+    /**
+     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     */
+    topk(options: { k: number; dim?: number; largest?: boolean; sorted?: boolean }): {
+      values: Tensor;
+      indices: Tensor;
+    };
+    /**
+     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     */
+    topk(
+      k: number,
+      options?: { dim?: number; largest?: boolean; sorted?: boolean },
+    ): { values: Tensor; indices: Tensor };
+    /**
+     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     */
+    topk(
+      k: number,
+      dim: number,
+      options?: { largest?: boolean; sorted?: boolean },
+    ): { values: Tensor; indices: Tensor };
+    /**
+     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     */
+    topk(
+      k: number,
+      dim: number,
+      largest: boolean,
+      options?: { sorted?: boolean },
+    ): { values: Tensor; indices: Tensor };
+    /**
+     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
+     *
+     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     */
+    topk(
+      k: number,
+      dim: number,
+      largest: boolean,
+      sorted: boolean,
+    ): { values: Tensor; indices: Tensor };
+    /**
+     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+     *
+     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+     */
+    kthvalue(options: { k: number; dim?: number; keepdim?: boolean }): {
+      values: Tensor;
+      indices: Tensor;
+    };
+    /**
+     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+     *
+     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+     */
+    kthvalue(
+      k: number,
+      options?: { dim?: number; keepdim?: boolean },
+    ): { values: Tensor; indices: Tensor };
+    /**
+     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+     *
+     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+     */
+    kthvalue(
+      k: number,
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): { values: Tensor; indices: Tensor };
+    /**
+     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+     *
+     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+     */
+    kthvalue(k: number, dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `median(Tensor self) -> Tensor`
+     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+     */
+    median(): Tensor;
+    /**
+     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+     */
+    median(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+     */
+    median(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
+     */
+    median(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `nanmedian(Tensor self) -> Tensor`
+     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+     */
+    nanmedian(): Tensor;
+    /**
+     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+     */
+    nanmedian(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+     */
+    nanmedian(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
+     *
+     * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
+     */
+    nanmedian(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+     *
+     * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+     */
+    mode(options?: { dim?: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+     *
+     * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+     */
+    mode(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    /**
+     * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
+     *
+     * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+     */
+    mode(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(options?: { bins?: number; min?: number | boolean; max?: number | boolean }): Tensor;
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(bins: number, options?: { min?: number | boolean; max?: number | boolean }): Tensor;
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(bins: number, min: number | boolean, options?: { max?: number | boolean }): Tensor;
+    /**
+     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
+     *
+     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
+     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
+     */
+    histc(bins: number, min: number | boolean, max: number | boolean): Tensor;
+    /**
+     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+     *
+     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     */
+    bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor;
+    /**
+     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+     *
+     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     */
+    bincount(weights: Tensor | null, options?: { minlength?: number }): Tensor;
+    /**
+     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
+     *
+     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
+     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     */
+    bincount(weights: Tensor | null, minlength: number): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(options?: {
+      sorted?: boolean;
+      returnInverse?: boolean;
+      returnCounts?: boolean;
+      dim?: number | null;
+    }): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
+    ): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      returnInverse: boolean,
+      options?: { returnCounts?: boolean; dim?: number | null },
+    ): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      returnInverse: boolean,
+      returnCounts: boolean,
+      options?: { dim?: number | null },
+    ): Tensor;
+    /**
+     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     */
+    unique(
+      sorted: boolean,
+      returnInverse: boolean,
+      returnCounts: boolean,
+      dim: number | null,
+    ): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(options?: {
+      returnInverse?: boolean;
+      returnCounts?: boolean;
+      dim?: number | null;
+    }): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(
+      returnInverse: boolean,
+      options?: { returnCounts?: boolean; dim?: number | null },
+    ): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(
+      returnInverse: boolean,
+      returnCounts: boolean,
+      options?: { dim?: number | null },
+    ): Tensor;
+    /**
+     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
+     *
+     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     */
+    uniqueConsecutive(returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
+    /**
+     * hardshrink(x, lambd) = x where |x| > lambd, else 0.
+     *
+     * PyTorch: `hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
+     * @example torch.hardshrink(torch.tensor([-1, 0.2, 0.7])) // tensor([-1.0000,  0.0000,  0.7000])
+     */
+    hardshrink(options?: { lambd?: number | boolean }): Tensor;
+    /**
+     * hardshrink(x, lambd) = x where |x| > lambd, else 0.
+     *
+     * PyTorch: `hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor`
+     * @example torch.hardshrink(torch.tensor([-1, 0.2, 0.7])) // tensor([-1.0000,  0.0000,  0.7000])
+     */
+    hardshrink(lambd: number | boolean): Tensor;
+    /**
+     * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
+     *
+     * PyTorch: `prelu(Tensor self, Tensor weight) -> Tensor`
+     * @example torch.prelu(torch.tensor([-2, 3]), torch.tensor([0.25])) // tensor([-0.5000,  3.0000])
+     */
+    prelu(options: { weight: Tensor }): Tensor;
+    /**
+     * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
+     *
+     * PyTorch: `prelu(Tensor self, Tensor weight) -> Tensor`
+     * @example torch.prelu(torch.tensor([-2, 3]), torch.tensor([0.25])) // tensor([-0.5000,  3.0000])
+     */
+    prelu(weight: Tensor): Tensor;
+    /**
      * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
      *
      * PyTorch: `reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)`
@@ -6417,387 +6826,6 @@ declare module "../tensor.js" {
      * @example torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })
      */
     random_(to: number, options?: { generator?: Generator | null }): Tensor;
-    /**
-     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-     *
-     * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-     */
-    sort(options: { stable: boolean | null; dim?: number; descending?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
-    };
-    /**
-     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-     *
-     * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-     */
-    sort(options?: { dim?: number; descending?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-     *
-     * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-     */
-    sort(dim: number, options?: { descending?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
-     *
-     * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
-     */
-    sort(dim: number, descending: boolean): { values: Tensor; indices: Tensor };
-    /**
-     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-     *
-     * PyTorch: `argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor`
-     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-     */
-    argsort(options: { stable: boolean; dim?: number; descending?: boolean }): Tensor;
-    /**
-     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-     *
-     * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
-     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-     */
-    argsort(options?: { dim?: number; descending?: boolean }): Tensor;
-    /**
-     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-     *
-     * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
-     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-     */
-    argsort(dim: number, options?: { descending?: boolean }): Tensor;
-    /**
-     * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
-     *
-     * PyTorch: `argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor`
-     * @example torch.tensor([3, 1, 2]).argsort() // tensor([1, 2, 0])
-     */
-    argsort(dim: number, descending: boolean): Tensor;
-    /**
-     * The elements sorted along the first dim (torch.sort(input, 0).values).
-     *
-     * PyTorch: `msort(Tensor self) -> Tensor`
-     * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
-     */
-    msort(): Tensor;
-    /**
-     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-     *
-     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-     */
-    topk(options: { k: number; dim?: number; largest?: boolean; sorted?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
-    };
-    /**
-     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-     *
-     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-     */
-    topk(
-      k: number,
-      options?: { dim?: number; largest?: boolean; sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
-    /**
-     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-     *
-     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-     */
-    topk(
-      k: number,
-      dim: number,
-      options?: { largest?: boolean; sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
-    /**
-     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-     *
-     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-     */
-    topk(
-      k: number,
-      dim: number,
-      largest: boolean,
-      options?: { sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
-    /**
-     * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
-     *
-     * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
-     */
-    topk(
-      k: number,
-      dim: number,
-      largest: boolean,
-      sorted: boolean,
-    ): { values: Tensor; indices: Tensor };
-    /**
-     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-     *
-     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-     */
-    kthvalue(options: { k: number; dim?: number; keepdim?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
-    };
-    /**
-     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-     *
-     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-     */
-    kthvalue(
-      k: number,
-      options?: { dim?: number; keepdim?: boolean },
-    ): { values: Tensor; indices: Tensor };
-    /**
-     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-     *
-     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-     */
-    kthvalue(
-      k: number,
-      dim: number,
-      options?: { keepdim?: boolean },
-    ): { values: Tensor; indices: Tensor };
-    /**
-     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-     *
-     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-     */
-    kthvalue(k: number, dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
-    /**
-     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `median(Tensor self) -> Tensor`
-     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-     */
-    median(): Tensor;
-    /**
-     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-     */
-    median(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-     */
-    median(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
-     */
-    median(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
-    /**
-     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `nanmedian(Tensor self) -> Tensor`
-     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-     */
-    nanmedian(): Tensor;
-    /**
-     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-     */
-    nanmedian(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-     */
-    nanmedian(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
-     *
-     * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
-     */
-    nanmedian(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
-    /**
-     * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
-     *
-     * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
-     */
-    mode(options?: { dim?: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
-     *
-     * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
-     */
-    mode(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-    /**
-     * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
-     *
-     * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
-     */
-    mode(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
-    /**
-     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-     *
-     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-     */
-    histc(options?: { bins?: number; min?: number | boolean; max?: number | boolean }): Tensor;
-    /**
-     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-     *
-     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-     */
-    histc(bins: number, options?: { min?: number | boolean; max?: number | boolean }): Tensor;
-    /**
-     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-     *
-     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-     */
-    histc(bins: number, min: number | boolean, options?: { max?: number | boolean }): Tensor;
-    /**
-     * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
-     *
-     * PyTorch: `histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor`
-     * @example torch.histc(torch.tensor([1, 2, 1]), 4, 0, 3) // tensor([0., 2., 1., 0.])
-     */
-    histc(bins: number, min: number | boolean, max: number | boolean): Tensor;
-    /**
-     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
-     *
-     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
-     */
-    bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor;
-    /**
-     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
-     *
-     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
-     */
-    bincount(weights: Tensor | null, options?: { minlength?: number }): Tensor;
-    /**
-     * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
-     *
-     * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
-     */
-    bincount(weights: Tensor | null, minlength: number): Tensor;
-    /**
-     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-     */
-    unique(options?: {
-      sorted?: boolean;
-      returnInverse?: boolean;
-      returnCounts?: boolean;
-      dim?: number | null;
-    }): Tensor;
-    /**
-     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-     */
-    unique(
-      sorted: boolean,
-      options?: { returnInverse?: boolean; returnCounts?: boolean; dim?: number | null },
-    ): Tensor;
-    /**
-     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-     */
-    unique(
-      sorted: boolean,
-      returnInverse: boolean,
-      options?: { returnCounts?: boolean; dim?: number | null },
-    ): Tensor;
-    /**
-     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-     */
-    unique(
-      sorted: boolean,
-      returnInverse: boolean,
-      returnCounts: boolean,
-      options?: { dim?: number | null },
-    ): Tensor;
-    /**
-     * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
-     */
-    unique(
-      sorted: boolean,
-      returnInverse: boolean,
-      returnCounts: boolean,
-      dim: number | null,
-    ): Tensor;
-    /**
-     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-     */
-    uniqueConsecutive(options?: {
-      returnInverse?: boolean;
-      returnCounts?: boolean;
-      dim?: number | null;
-    }): Tensor;
-    /**
-     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-     */
-    uniqueConsecutive(
-      returnInverse: boolean,
-      options?: { returnCounts?: boolean; dim?: number | null },
-    ): Tensor;
-    /**
-     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-     */
-    uniqueConsecutive(
-      returnInverse: boolean,
-      returnCounts: boolean,
-      options?: { dim?: number | null },
-    ): Tensor;
-    /**
-     * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
-     *
-     * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
-     */
-    uniqueConsecutive(returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
     /**
      * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
      *

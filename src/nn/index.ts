@@ -103,6 +103,11 @@ export {
   type DecoderMasks,
   type TransformerMasks,
 } from "./transformer.js";
+// issue 11: activations, dropout, normalisation, embedding bag (h-nnact)
+export * from "./activation-extra.js";
+export * from "./dropout-layers.js";
+export * from "./instance-norm.js";
+export * from "./embedding-bag.js";
 
 export * as functional from "./functional.js";
 export * as init from "./init.js";

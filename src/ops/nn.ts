@@ -94,8 +94,11 @@ export function silu(a: Tensor): Tensor {
   return out;
 }
 
-/** torch.nn.functional.leaky_relu(input, negative_slope=0.01) */
-export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
+/**
+ * torch.nn.functional.leaky_relu(input, negative_slope=0.01); `name`: the node's name when it
+ * differs (leaky_relu_'s LeakyReluBackward1).
+ */
+export function leakyRelu(a: Tensor, slope = 0.01, name?: string): Tensor {
   checkFloat(a, "leaky_relu_cpu");
   const { x, xo, out, n } = io(a);
   const o = out.typedArray;
@@ -104,18 +107,24 @@ export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
     const v = x[xo + i];
     o[i] = v > 0 ? v : v * s;
   }
-  if (needsGrad(a)) record("leakyRelu", out, [a], { self: a }, { slope });
+  if (needsGrad(a)) record("leakyRelu", out, [a], { self: a }, { slope }, name);
   return out;
 }
 
-/** torch.nn.functional.elu(input, alpha=1): x > 0 ? x : alpha*(exp(x) - 1) (with PyTorch's scale and input_scale). */
-export function elu(a: Tensor, alpha = 1, scale = 1, inputScale = 1): Tensor {
-  return eluOp(a, alpha, scale, inputScale);
+/**
+ * torch.nn.functional.elu(input, alpha=1): x > 0 ? x : alpha*(exp(x) - 1) (with PyTorch's scale
+ * and input_scale); `name`: the node's name when it differs (elu_'s EluBackward1).
+ */
+export function elu(a: Tensor, alpha = 1, scale = 1, inputScale = 1, name?: string): Tensor {
+  return eluOp(a, alpha, scale, inputScale, name);
 }
 
-/** torch.celu(input, alpha=1) = elu(input, alpha, 1, 1/alpha), recorded as CeluBackward0. */
-export function celu(a: Tensor, alpha = 1): Tensor {
-  return eluOp(a, alpha, 1, 1 / alpha, "CeluBackward0");
+/**
+ * torch.celu(input, alpha=1) = elu(input, alpha, 1, 1/alpha), recorded as CeluBackward0 (celu_:
+ * CeluBackward1).
+ */
+export function celu(a: Tensor, alpha = 1, name = "CeluBackward0"): Tensor {
+  return eluOp(a, alpha, 1, 1 / alpha, name);
 }
 
 function eluOp(a: Tensor, alpha: number, scale: number, inputScale: number, name?: string): Tensor {

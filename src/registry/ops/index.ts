@@ -8,6 +8,11 @@ import "./reduce.js";
 import "./nn.js";
 // 3-d convolution and every pooling (issue 11, h-nnpool)
 import "./nn-pool.js";
+// issue 11 activations, dropout, normalisation, embedding bag (h-nnact)
+import "./nn-activation.js";
+import "./nn-dropout.js";
+import "./nn-norm.js";
+import "./embedding-bag.js";
 import "./loss.js";
 import "./creation.js";
 import "./views.js";

@@ -121,7 +121,9 @@ defineOp({
       schema: "leaky_relu(Tensor input, Scalar negative_slope=0.01, bool inplace=False) -> Tensor",
       forward: (input: Tensor, slope: number | Tensor, inp: boolean) => {
         const s = num(slope);
-        return maybeInplace(input, inp, true, (t) => NN.leakyRelu(t, s));
+        return maybeInplace(input, inp, true, (t) =>
+          NN.leakyRelu(t, s, inp ? "LeakyReluBackward1" : undefined),
+        );
       },
     },
   ],
@@ -169,7 +171,9 @@ defineOp({
       schema: "elu(Tensor input, Scalar alpha=1.0, bool inplace=False) -> Tensor",
       forward: (input: Tensor, alpha: number | Tensor, inp: boolean) => {
         const a = num(alpha);
-        return maybeInplace(input, inp, true, (t) => NN.elu(t, a));
+        return maybeInplace(input, inp, true, (t) =>
+          NN.elu(t, a, 1, 1, inp ? "EluBackward1" : undefined),
+        );
       },
     },
   ],
@@ -190,7 +194,9 @@ defineOp({
     {
       schema: "selu(Tensor input, bool inplace=False) -> Tensor",
       forward: (input: Tensor, inp: boolean) =>
-        maybeInplace(input, inp, true, (t) => NN.elu(t, SELU_ALPHA, SELU_SCALE)),
+        maybeInplace(input, inp, true, (t) =>
+          NN.elu(t, SELU_ALPHA, SELU_SCALE, 1, inp ? "EluBackward1" : undefined),
+        ),
     },
   ],
 });
@@ -207,7 +213,9 @@ defineOp({
       schema: "celu(Tensor input, Scalar alpha=1.0, bool inplace=False) -> Tensor",
       forward: (input: Tensor, alpha: number | Tensor, inp: boolean) => {
         const a = num(alpha);
-        return maybeInplace(input, inp, true, (t) => NN.celu(t, a));
+        return maybeInplace(input, inp, true, (t) =>
+          NN.celu(t, a, inp ? "CeluBackward1" : undefined),
+        );
       },
     },
   ],

@@ -1,0 +1,166 @@
+/**
+ * torch.nn.EmbeddingBag (issue 11, h-nnact): a lookup table whose forward reduces each bag of
+ * indices to one row (sum, mean or max; F.embedding_bag). Weight initialised N(0, 1) as
+ * PyTorch's (the padding row zeroed). `sparse` is accepted and stored (its repr and behaviour
+ * otherwise as PyTorch's) but gradients are always dense: tensorgrad has no sparse tensors.
+ */
+import type { Tensor } from "../tensor.js";
+import { type DType, type DTypeName, toDType, getDefaultDtype } from "../dtype.js";
+import { alloc } from "../ops/core.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { formatPyFloat } from "../print.js";
+import { assertionError } from "../errors.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import * as init from "./init.js";
+import * as F from "./functional.js";
+import { ctorArgs } from "./ctor-args.js";
+
+/** EmbeddingBag's arguments after numEmbeddings and embeddingDim. */
+export interface EmbeddingBagOptions {
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  mode?: "sum" | "mean" | "max";
+  sparse?: boolean;
+  _weight?: Tensor | null;
+  includeLastOffset?: boolean;
+  paddingIdx?: number | null;
+  dtype?: DType | DTypeName | null;
+}
+
+type BagArgs = Required<EmbeddingBagOptions> & { numEmbeddings: number; embeddingDim: number };
+
+const NAMES = [
+  "numEmbeddings",
+  "embeddingDim",
+  "maxNorm",
+  "normType",
+  "scaleGradByFreq",
+  "mode",
+  "sparse",
+  "_weight",
+  "includeLastOffset",
+  "paddingIdx",
+  "dtype",
+] as const;
+
+/**
+ * Sums, means or maxima of bags of embeddings, without building the per-index embeddings.
+ * @example
+ * const bag = new torch.nn.EmbeddingBag(10, 3, { mode: "sum" });
+ * bag.call(torch.tensor([1, 2, 4, 5, 4, 3]), torch.tensor([0, 3])).shape; // [2, 3]
+ */
+export class EmbeddingBag extends Module {
+  declare numEmbeddings: number;
+  declare embeddingDim: number;
+  declare maxNorm: number | null;
+  declare normType: number;
+  declare scaleGradByFreq: boolean;
+  declare mode: "sum" | "mean" | "max";
+  declare sparse: boolean;
+  declare includeLastOffset: boolean;
+  declare paddingIdx: number | null;
+  declare weight: Parameter;
+
+  constructor(
+    numEmbeddings: number | (EmbeddingBagOptions & { numEmbeddings: number; embeddingDim: number }),
+    embeddingDim?: number | EmbeddingBagOptions,
+    ...rest: unknown[]
+  ) {
+    super();
+    const a = ctorArgs<BagArgs>("EmbeddingBag", [numEmbeddings, embeddingDim, ...rest], NAMES, {
+      maxNorm: null,
+      normType: 2.0,
+      scaleGradByFreq: false,
+      mode: "mean",
+      sparse: false,
+      _weight: null,
+      includeLastOffset: false,
+      paddingIdx: null,
+      dtype: null,
+    });
+    this.numEmbeddings = a.numEmbeddings;
+    this.embeddingDim = a.embeddingDim;
+    this.maxNorm = a.maxNorm;
+    this.normType = a.normType;
+    this.scaleGradByFreq = a.scaleGradByFreq;
+    let pad = a.paddingIdx;
+    if (pad !== null) {
+      if (pad > 0 && !(pad < a.numEmbeddings))
+        throw assertionError("padding_idx must be within num_embeddings");
+      if (pad < 0) {
+        if (!(pad >= -a.numEmbeddings))
+          throw assertionError("padding_idx must be within num_embeddings");
+        pad = a.numEmbeddings + pad;
+      }
+    }
+    this.paddingIdx = pad;
+    if (a._weight === null) {
+      const dt = toDType(a.dtype ?? undefined) ?? getDefaultDtype();
+      this.weight = new Parameter(alloc([a.numEmbeddings, a.embeddingDim], dt));
+      this.resetParameters();
+    } else {
+      const w = a._weight;
+      if (w.dim() !== 2 || w.shape[0] !== a.numEmbeddings || w.shape[1] !== a.embeddingDim)
+        throw assertionError("Shape of weight does not match num_embeddings and embedding_dim");
+      this.weight = new Parameter(w);
+    }
+    this.mode = a.mode;
+    this.sparse = a.sparse;
+    this.includeLastOffset = a.includeLastOffset;
+  }
+
+  /** N(0, 1), then the padding row zeroed. */
+  resetParameters(): void {
+    init.normal_(this.weight);
+    if (this.paddingIdx !== null) {
+      const idx = this.paddingIdx;
+      noGrad(() => this.weight.select(0, idx).fill_(0));
+    }
+  }
+
+  /**
+   * An EmbeddingBag holding `embeddings` (frozen unless `freeze: false`).
+   * @example torch.nn.EmbeddingBag.fromPretrained(torch.randn(5, 2), { mode: "max" })
+   */
+  static fromPretrained(
+    embeddings: Tensor,
+    opts: Omit<EmbeddingBagOptions, "_weight" | "dtype"> & { freeze?: boolean } = {},
+  ): EmbeddingBag {
+    if (embeddings.dim() !== 2)
+      throw assertionError("Embeddings parameter is expected to be 2-dimensional");
+    const [rows, cols] = embeddings.shape;
+    const { freeze, ...rest } = opts;
+    const e = new EmbeddingBag(rows, cols, { ...rest, _weight: embeddings });
+    e.weight.requiresGrad_(!(freeze ?? true));
+    return e;
+  }
+
+  override forward(
+    input: Tensor,
+    offsets: Tensor | null = null,
+    perSampleWeights: Tensor | null = null,
+  ): Tensor {
+    return F.embeddingBag(input, this.weight, offsets, {
+      maxNorm: this.maxNorm,
+      normType: this.normType,
+      scaleGradByFreq: this.scaleGradByFreq,
+      mode: this.mode,
+      sparse: this.sparse,
+      perSampleWeights,
+      includeLastOffset: this.includeLastOffset,
+      paddingIdx: this.paddingIdx,
+    });
+  }
+
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.maxNorm !== null) s += `, max_norm=${formatPyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${formatPyFloat(this.normType)}`;
+    if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
+    s += `, mode=${this.mode}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    return s;
+  }
+}
