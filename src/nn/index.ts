@@ -107,3 +107,5 @@ export {
 export * as functional from "./functional.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
+// padding, upsampling and vision layers (issue 11: padding / resampling family)
+export * from "./resample-layers.js";

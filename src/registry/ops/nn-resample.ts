@@ -22,6 +22,7 @@ import { notImplementedError, runtimeError, valueError } from "../../errors.js";
 import { defineOp, fn, recordingOp } from "../define.js";
 import { zeros, linspace } from "../../ops/creation.js";
 import { grad as autogradGrad } from "../../autograd/api.js";
+import { formatPyFloat } from "../../print.js";
 import { warn } from "./nn.js";
 
 type Float = Float32Array | Float64Array;
@@ -121,6 +122,10 @@ function padTaps(shape: readonly number[], padding: readonly number[], reflect: 
 
 const DIM_LETTERS = ["D", "H", "W"];
 
+/** A tensor as C++'s operator<< prints an empty one in messages: `[ torch.FloatTensor{1,0,3} ]`. */
+const cppTensorStr = (x: Tensor): string =>
+  `[ torch.${x.dtype === float64 ? "Double" : x.dtype === int64 ? "Long" : "Float"}Tensor{${x.shape.join(",")}} ]`;
+
 /** ATen 1.13's shape checks of reflection_pad{k}d (its meta functions), in order. */
 function checkReflectionPad(k: number, x: Tensor, p: readonly number[]): void {
   const nd = x.dim();
@@ -128,13 +133,13 @@ function checkReflectionPad(k: number, x: Tensor, p: readonly number[]): void {
   if (k === 1) {
     if (!((nd === 2 && s[1] !== 0) || (nd === 3 && s[1] !== 0 && s[2] !== 0)))
       throw runtimeError(
-        `Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${sizesStr(s)}`,
+        `2D or 3D (batch mode) tensor expected for input, but got: ${cppTensorStr(x)}`,
       );
   } else if (k === 2) {
     const valid = s[1] !== 0 && s[2] !== 0;
     if (!((nd === 3 && valid) || (nd === 4 && valid && s[3] !== 0)))
       throw runtimeError(
-        `Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${sizesStr(s)}`,
+        `3D or 4D (batch mode) tensor expected for input, but got: ${cppTensorStr(x)}`,
       );
   } else {
     const valid = s[1] !== 0 && s[2] !== 0 && s[3] !== 0;
@@ -143,30 +148,36 @@ function checkReflectionPad(k: number, x: Tensor, p: readonly number[]): void {
         `Expected 4D or 5D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${sizesStr(s)}`,
       );
   }
-  const batched = nd === k + 2;
   const outs: number[] = [];
   for (let i = 0; i < k; i++) {
     const dim = nd - 1 - i;
     const n = s[dim];
     const [l, r] = [p[2 * i], p[2 * i + 1]];
+    // 1.13 prints the input's sizes, but its dimension count in the 2-d op's messages
     if (!(l < n && r < n))
       throw runtimeError(
-        `Argument #${4 + 2 * i}: Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${batched ? dim : dim} of input ${sizesStr(s)}`,
+        `Argument #${4 + 2 * i}: Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${dim} of input ${k === 2 ? nd : sizesStr(s)}`,
       );
     outs.push(n + l + r);
   }
-  if (outs.every((o) => o < 1) || (k === 1 && outs[0] < 1)) {
+  // the output must have one non-empty padded dim (1-d: the one), as 1.13's checks
+  if (outs.every((o) => o < 1)) {
     const ins: number[] = [];
     for (let i = k - 1; i >= 0; i--) ins.push(s[nd - 1 - i]);
-    const names = DIM_LETTERS.slice(3 - k);
-    const outStr = names.map((n, i) => `${n}: ${outs[k - 1 - i]}`).join(" ");
+    const o = outs.slice().reverse();
+    if (k === 1)
+      throw runtimeError(`${nd - 1}input (W: ${ins[0]})is too small. Calculated output W: ${o[0]}`);
+    if (k === 2)
+      throw runtimeError(
+        `input (H: ${ins[0]}, W: ${ins[1]} )is too small. Calculated output H: ${o[0]} W: ${o[1]}`,
+      );
     throw runtimeError(
-      `input (${names.map((n, i) => `${n}: ${ins[i]}`).join(", ")})is too small. Calculated output ${outStr}`,
+      `input (D: ${ins[0]} H: ${ins[1]}, W: ${ins[2]}) is too small. Calculated output D: ${o[0]} H: ${o[1]} W: ${o[2]}`,
     );
   }
 }
 
-/** ATen 1.13's shape checks of replication_pad{k}d. */
+/** ATen 1.13's shape checks of replication_pad{k}d (only the 1-d op checks the output size). */
 function checkReplicationPad(k: number, x: Tensor, p: readonly number[]): void {
   const nd = x.dim();
   const s = x.shape;
@@ -176,19 +187,11 @@ function checkReplicationPad(k: number, x: Tensor, p: readonly number[]): void {
     throw runtimeError(
       `Expected ${k + 1}D or ${k + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${sizesStr(s)}`,
     );
-  const names = DIM_LETTERS.slice(3 - k);
-  const ins: number[] = [];
-  const outs: number[] = [];
-  for (let d = 0; d < k; d++) {
-    const i = k - 1 - d;
-    const n = s[nd - k + d];
-    ins.push(n);
-    outs.push(n + p[2 * i] + p[2 * i + 1]);
+  if (k === 1) {
+    const n = s[nd - 1];
+    const o = n + p[0] + p[1];
+    if (o < 1) throw runtimeError(`input (W: ${n}) is too small. Calculated output W: ${o}`);
   }
-  if (outs.some((o) => o < 1))
-    throw runtimeError(
-      `input (${names.map((n, i) => `${n}: ${ins[i]}`).join(" ")}) is too small. Calculated output ${names.map((n, i) => `${n}: ${outs[i]}`).join(" ")}`,
-    );
 }
 
 /** The float dtypes ATen's padding kernels dispatch over (float and double here). */
@@ -256,9 +259,10 @@ function padCircular(self: Tensor, padding: readonly number[]): Tensor {
   const ndim = inShape.length;
   const ndimPadded = padding.length / 2;
   const ndimNonpadded = ndim - ndimPadded;
-  if (ndimNonpadded !== 1 && ndimNonpadded !== 2)
+  // 1.13 pads a batch of channels only: exactly two leading dims
+  if (padding.length !== 2 * (ndim - 2))
     throw runtimeError(
-      `Invalid padding size, expected 1 or 2 non-padded dimensions, which would be equivalent to padding of length ${(ndim - 1) * 2} or ${(ndim - 2) * 2} respectively but got ${padding.length}`,
+      `Invalid padding size, expected ${2 * (ndim - 2)} but got ${padding.length}`,
     );
   const outShape = inShape.slice(0, ndimNonpadded);
   for (let i = 0; i < ndimPadded; i++) {
@@ -309,10 +313,7 @@ function padForward(
     throw notImplementedError(`Unrecognised padding mode ${mode}`);
   const inputDim = self.dim();
   if (pad.length % 2 !== 0) throw runtimeError("Padding length must be divisible by 2");
-  if (pad.length > inputDim * 2)
-    throw runtimeError(
-      `Padding length should be less than or equal to two times the input dimension but got padding length ${pad.length} and input of dimension ${inputDim}`,
-    );
+  if (pad.length > inputDim * 2) throw runtimeError("Padding length too large");
   if (mode === "constant") return fn("constantPadNd")(self, pad, value ?? 0) as Tensor;
   if (value !== null && value !== 0)
     throw runtimeError(`Padding mode "${mode}" doesn't take in value argument`);
@@ -652,15 +653,10 @@ const UPSAMPLE: Record<string, UpsampleFn> = {
   bicubic2: upsamplePair("upsample_bicubic2d", 2, "cubic"),
 };
 
-/** Python's repr of a list of sizes or scale factors as interpolate's messages print it. */
-function pyList(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyScalar).join(", ")}]`;
-  return pyScalar(v);
-}
-function pyScalar(v: unknown): string {
-  if (typeof v === "number") return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : String(v);
-  return String(v);
-}
+/** Python's repr of a list of ints. */
+const pyIntList = (v: readonly number[]): string => `[${v.join(", ")}]`;
+/** Python's repr of a list of scale factors (floats). */
+const pyFloatList = (v: readonly number[]): string => `[${v.map(formatPyFloat).join(", ")}]`;
 
 /** Python's `float(x)` repr for a scale factor that is a float in Python. */
 const isList = (v: unknown): v is number[] => Array.isArray(v);
@@ -690,7 +686,7 @@ function interpolate(
     if (isList(size)) {
       if (size.length !== dim)
         throw valueError(
-          `Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of ${pyList(input.shape.slice(2))} and output size of ${pyList(size)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.`,
+          `Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of ${pyIntList(input.shape.slice(2))} and output size of ${pyIntList(size)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.`,
         );
       outputSize = size.slice();
     } else outputSize = new Array<number>(Math.max(dim, 0)).fill(size);
@@ -698,7 +694,7 @@ function interpolate(
     if (isList(scaleFactor)) {
       if (scaleFactor.length !== dim)
         throw valueError(
-          `Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of ${pyList(input.shape.slice(2))} and scale_factor of shape ${pyList(scaleFactor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.`,
+          `Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of ${pyIntList(input.shape.slice(2))} and scale_factor of shape ${pyFloatList(scaleFactor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.`,
         );
       scaleFactors = scaleFactor.slice();
     } else scaleFactors = new Array<number>(Math.max(dim, 0)).fill(scaleFactor);
@@ -744,7 +740,7 @@ function interpolate(
   );
 }
 
-const SIZE_TYPE = "number | number[] | null";
+const SIZE_TYPE = "number | readonly number[] | null";
 
 defineOp({
   name: "interpolate",
@@ -924,7 +920,7 @@ pixelUnshuffle = recordingOp(
 function channelShuffle(self: Tensor, groups: number): Tensor {
   if (self.dim() <= 2)
     throw runtimeError(
-      `channel_shuffle expects input to have at least 3 dimensions, but got input with ${self.dim()} dimension(s)`,
+      `channel_shuffle expects input with > 2 dims, but got input with sizes ${sizesStr(self.shape)}`,
     );
   if (groups <= 0)
     throw runtimeError(`Number of groups to divide channels in must be positive. Value of groups:${groups}`);
@@ -1027,6 +1023,9 @@ const pairStr = (v: number[]): string => `(${v[0]}, ${v[1]})`;
 
 function im2colImpl(self: Tensor, k: number[], d: number[], p: number[], s: number[]): Tensor {
   checkWindowArgs(k, d, p, s, false);
+  // ATen reads input.size(1) and input.size(2) first (IndexError for fewer dims)
+  self.size(1);
+  self.size(2);
   const nd = self.dim();
   const sh = self.shape;
   const valid = sh[1] !== 0 && sh[2] !== 0;
@@ -1480,36 +1479,67 @@ function linspaceNegOne(theta: Tensor, n: number, alignCorners: boolean): Tensor
   return r;
 }
 
-/**
- * ATen's affine_grid_generator: the base grid [.., x, y, (z,) 1] of the output's spatial size,
- * times theta^T (one batched matrix product, recorded as its ops: PyTorch's is a composite
- * whose grad_fn is the product's).
- */
-function affineGridGenerator(theta: Tensor, size: number[], alignCorners: boolean): Tensor {
-  if (!(size.length === 4 || size.length === 5))
-    throw runtimeError("AffineGridGenerator needs 4d (spatial) or 5d (volumetric) inputs.");
-  const N = size[0];
+/** ATen's make_base_grid_{4,5}D: [1, L, k+1] rows (x, y, (z,) 1) over the output's spatial size. */
+function baseGrid(dtype: DType, size: readonly number[], alignCorners: boolean): Tensor {
   const spatial = size.slice(2);
   const k = spatial.length;
-  const base = noGrad(() => {
-    const b = zeros([...spatial, k + 1], { dtype: theta.dtype });
+  return noGrad(() => {
+    const b = zeros([...spatial, k + 1], { dtype });
     // last axis: x (W), y (H), (z (D)), 1
     for (let i = 0; i < k; i++) {
       const dim = k - 1 - i; // spatial dim of coordinate i
       const shape = new Array<number>(k).fill(1);
       shape[dim] = spatial[dim];
-      b.select(k, i).copy_(linspaceNegOne(theta, spatial[dim], alignCorners).view(shape));
+      const n = spatial[dim];
+      // linspace_from_neg_one: n points over [-1, 1], scaled by (n-1)/n unless aligned
+      let r = n <= 1 ? zeros([1], { dtype }) : linspace(-1, 1, n, { dtype });
+      if (n > 1 && !alignCorners) r = r.mul((n - 1) / n);
+      b.select(k, i).copy_(r.view(shape));
     }
     b.select(k, k).fill_(1);
-    return b;
+    return b.view([1, spatial.reduce((u, v) => u * v, 1), k + 1]);
   });
-  const L = spatial.reduce((a, c) => a * c, 1);
-  return base
-    .view([1, L, k + 1])
-    .expand([N, L, k + 1])
-    .bmm(theta.transpose(1, 2))
-    .view([N, ...spatial, k]);
 }
+
+type AG = { size: number[]; align_corners: boolean };
+
+/**
+ * ATen's affine_grid_generator: the base grid times theta^T, [N, *spatial, k]; its backward
+ * (affine_grid_generator_backward) is base^T grad, transposed, written with differentiable ops.
+ */
+const affineGridGenerator: (theta: Tensor, size: number[], ac: boolean) => Tensor = recordingOp(
+  "affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor",
+  (theta: Tensor, size: number[], alignCorners: boolean) => {
+    if (!(size.length === 4 || size.length === 5))
+      throw runtimeError("AffineGridGenerator needs 4d (spatial) or 5d (volumetric) inputs.");
+    const base = baseGrid(theta.dtype, size, alignCorners);
+    const [N, L, k1] = [size[0], base.shape[1], base.shape[2]];
+    return noGrad(() =>
+      base
+        .expand([N, L, k1])
+        .bmm(theta.transpose(1, 2))
+        .view([N, ...size.slice(2), k1 - 1]),
+    );
+  },
+  {
+    name: "AffineGridGeneratorBackward0",
+    save: [],
+    attrs: ["size", "align_corners"],
+    grad: (g: Tensor, _s: object, a: AG) => {
+      const base = baseGrid(g.dtype, a.size, a.align_corners);
+      const [N, L, k1] = [a.size[0], base.shape[1], base.shape[2]];
+      return [
+        base
+          .expand([N, L, k1])
+          .transpose(1, 2)
+          .bmm(g.reshape([N, L, k1 - 1]))
+          .transpose(1, 2),
+      ];
+    },
+    jvp: (t, _p, _r, a: AG): Tensor | null =>
+      t.theta === null ? null : affineGridGenerator(t.theta, a.size, a.align_corners),
+  },
+);
 
 defineOp({
   name: "affine_grid_generator",
@@ -1519,7 +1549,7 @@ defineOp({
   overloads: [
     {
       schema: "affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor",
-      forward: affineGridGenerator,
+      forward: (theta: Tensor, size: number[], ac: boolean) => affineGridGenerator(theta, size, ac),
     },
   ],
 });
