@@ -13,6 +13,8 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import * as nn from "../src/nn/index.js";
 import { fromFlatRec, readFixture, type Err, type FlatRec } from "./helpers/fixtures.js";
+import { skip } from "./helpers/native.js";
+import { setNativeFamily } from "../src/backend/native.js";
 
 const F = nn.functional;
 
@@ -142,8 +144,7 @@ test("nnpad: every fixture case has a tensorgrad call", () => {
 for (const [name, c] of Object.entries(fx.functional)) {
   test(`nnpad functional: ${name}`, () => {
     const leaves: In = {};
-    for (const [k, r] of Object.entries(c.inputs))
-      leaves[k] = fromFlatRec(r, c.diff.includes(k));
+    for (const [k, r] of Object.entries(c.inputs)) leaves[k] = fromFlatRec(r, c.diff.includes(k));
     const out = quiet(() => CASES[name](leaves));
     close(out, c.out, "out");
     assert.equal(out.gradFn?.name() ?? null, c.grad_fn, "grad_fn");
@@ -185,8 +186,7 @@ const ERRORS: Record<string, () => unknown> = {
   interp_neither: () => F.interpolate(z(1, 1, 3)),
   interp_size_len: () => F.interpolate(z(1, 1, 3), { size: [4, 4] }),
   interp_scale_len: () => F.interpolate(z(1, 1, 3, 3), { scaleFactor: [2.0] }),
-  interp_recompute_size: () =>
-    F.interpolate(z(1, 1, 3), { size: 4, recomputeScaleFactor: true }),
+  interp_recompute_size: () => F.interpolate(z(1, 1, 3), { size: 4, recomputeScaleFactor: true }),
   interp_bilinear_3d: () => F.interpolate(z(1, 1, 3), { size: 4, mode: "bilinear" }),
   interp_linear_4d: () => F.interpolate(z(1, 1, 3, 3), { size: 4, mode: "linear" }),
   interp_2d_input: () => F.interpolate(z(1, 3), { size: 4 }),
@@ -217,7 +217,8 @@ const ERRORS: Record<string, () => unknown> = {
     F.affineGrid(torch.zeros([1, 2, 3], { dtype: torch.int64 }), [1, 1, 2, 2], {
       alignCorners: false,
     }),
-  conv_padding_mode_transposed: () => new nn.ConvTranspose2d(1, 1, 3, { paddingMode: "reflect" as "zeros" }),
+  conv_padding_mode_transposed: () =>
+    new nn.ConvTranspose2d(1, 1, 3, { paddingMode: "reflect" as "zeros" }),
 };
 
 test("nnpad: every fixture error has a tensorgrad call", () => {
@@ -243,7 +244,12 @@ test("nnpad: a failed pad leaves its input and graph unchanged", () => {
   const y = x.mul(2);
   assert.throws(() => F.pad(y, [3, 1], "reflect"));
   assert.throws(() => F.pad(y, [4, 1], "circular"));
-  assert.deepEqual(y.tolist(), [[[0, 2, 4], [6, 8, 10]]]);
+  assert.deepEqual(y.tolist(), [
+    [
+      [0, 2, 4],
+      [6, 8, 10],
+    ],
+  ]);
   assert.equal(y.gradFn?.name(), "MulBackward0");
   assert.equal(y._version.value, 0);
 });
@@ -338,6 +344,71 @@ test("nnpad: forward-mode AD of the upsampling and padding primitives", () => {
   ]) {
     const [, jvp] = torch.func.jvp(f, [x], [v]) as [Tensor, Tensor];
     // the ops are linear: J v = f(v)
-    close(jvp, { shape: f(v).shape, dtype: "float64", values: f(v).flatten().tolist() as number[] }, "jvp");
+    close(
+      jvp,
+      { shape: f(v).shape, dtype: "float64", values: f(v).flatten().tolist() as number[] },
+      "jvp",
+    );
   }
 });
+
+test(
+  "nnpad: the native tap walk (native/resample.cc) matches its TypeScript twin bit for bit",
+  { skip },
+  () => {
+    const cases: [string, (t: Tensor) => Tensor][] = [
+      ["nearest", (t) => F.interpolate(t, { scaleFactor: 2 })],
+      ["nearest-exact", (t) => F.interpolate(t, { size: [11, 5], mode: "nearest-exact" })],
+      ["bilinear", (t) => F.interpolate(t, { size: [13, 9], mode: "bilinear" })],
+      [
+        "bicubic",
+        (t) => F.interpolate(t, { scaleFactor: 1.7, mode: "bicubic", alignCorners: true }),
+      ],
+      ["reflect", (t) => F.pad(t, [3, 2, 1, 4], "reflect")],
+      ["replicate", (t) => F.pad(t, [-1, 5, 2, 0], "replicate")],
+      [
+        "trilinear",
+        (t) =>
+          F.interpolate(t.unsqueeze(2).expand([3, 5, 3, 7, 6]), {
+            size: [4, 9, 5],
+            mode: "trilinear",
+          }),
+      ],
+    ];
+    for (const dtype of [torch.float32, torch.float64]) {
+      for (const [name, f] of cases) {
+        const run = () => {
+          const x = torch
+            .linspace(-3, 5, 3 * 5 * 7 * 6, { dtype })
+            .sin()
+            .reshape([3, 5, 7, 6]);
+          const xg = x.clone().requiresGrad_();
+          const y = f(xg);
+          const g = torch.linspace(1, -2, y.numel(), { dtype }).cos().reshape(y.shape);
+          y.backward(g);
+          return [
+            y.flatten().tolist() as number[],
+            (xg.grad as Tensor).flatten().tolist() as number[],
+          ];
+        };
+        setNativeFamily("resample", false);
+        let ts: number[][];
+        try {
+          ts = run();
+        } finally {
+          setNativeFamily("resample", true);
+        }
+        const nat = run();
+        for (let k = 0; k < 2; k++) {
+          assert.equal(ts[k].length, nat[k].length);
+          ts[k].forEach((v, i) => {
+            if (!Object.is(v, nat[k][i]))
+              assert.fail(
+                `${name} ${dtype.name} ${k ? "backward" : "forward"}[${i}]: ${v} vs ${nat[k][i]}`,
+              );
+          });
+        }
+      }
+    }
+  },
+);

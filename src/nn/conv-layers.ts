@@ -82,9 +82,7 @@ export abstract class ConvNd extends Module {
       );
     }
     if (transposed && mode !== "zeros") {
-      throw valueError(
-        `Only "zeros" padding mode is supported for ConvTranspose${n}d`,
-      );
+      throw valueError(`Only "zeros" padding mode is supported for ConvTranspose${n}d`);
     }
     const k = toTuple(kernelSize, n);
     // plain fields: not parameters, so not registered

@@ -241,11 +241,12 @@ export class UpsamplingNearest2d extends Upsample {
     size?: IntOrTuple | null | UpsampleOptions,
     scaleFactor?: number | readonly number[] | null | UpsampleOptions,
   ) {
-    const a = bind(
-      [size, scaleFactor],
-      ["size", "scaleFactor"],
+    const a = bind([size, scaleFactor], ["size", "scaleFactor"]);
+    super(
+      (a.size as IntOrTuple | undefined) ?? null,
+      (a.scaleFactor as number | undefined) ?? null,
+      "nearest",
     );
-    super((a.size as IntOrTuple | undefined) ?? null, (a.scaleFactor as number | undefined) ?? null, "nearest");
   }
 }
 
@@ -258,10 +259,7 @@ export class UpsamplingBilinear2d extends Upsample {
     size?: IntOrTuple | null | UpsampleOptions,
     scaleFactor?: number | readonly number[] | null | UpsampleOptions,
   ) {
-    const a = bind(
-      [size, scaleFactor],
-      ["size", "scaleFactor"],
-    );
+    const a = bind([size, scaleFactor], ["size", "scaleFactor"]);
     super(
       (a.size as IntOrTuple | undefined) ?? null,
       (a.scaleFactor as number | undefined) ?? null,

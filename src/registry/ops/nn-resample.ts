@@ -303,12 +303,7 @@ function padCircular(self: Tensor, padding: readonly number[]): Tensor {
 }
 
 /** ATen's pad / _pad_enum: constant_pad_nd, or the k-d padding op the pad length selects. */
-function padForward(
-  self: Tensor,
-  pad: number[],
-  mode: string,
-  value: number | null,
-): Tensor {
+function padForward(self: Tensor, pad: number[], mode: string, value: number | null): Tensor {
   if (mode !== "reflect" && mode !== "constant" && mode !== "replicate" && mode !== "circular")
     throw notImplementedError(`Unrecognised padding mode ${mode}`);
   const inputDim = self.dim();
@@ -534,7 +529,6 @@ type UpsampleFn = (
  */
 function upsamplePair(aten: string, k: number, mode: UpMode): UpsampleFn {
   const interp = mode === "linear" || mode === "cubic";
-  const ac = interp ? "bool align_corners, " : "";
   const node = `${UP_NAMES[aten.replace(/^_?upsample_/, "").replace(/\dd$/, "")]}${k}D`;
   const name = aten;
   const scalesOf = (sf: number[] | null): Scales =>
@@ -554,7 +548,14 @@ function upsamplePair(aten: string, k: number, mode: UpMode): UpsampleFn {
       throw runtimeError(
         `Expected grad_output to have the same shape as output; output.size(${2}) = ${osize[0]} but got grad_output.size(${2}) = ${g.shape[2]}`,
       );
-    const taps = upsampleTaps(mode, g.dtype, inputSize, osize, alignCorners, scalesOf(scaleFactors));
+    const taps = upsampleTaps(
+      mode,
+      g.dtype,
+      inputSize,
+      osize,
+      alignCorners,
+      scalesOf(scaleFactors),
+    );
     return runTapsBackward(g, inputSize, taps);
   };
   const bwdSchema = interp
@@ -563,7 +564,11 @@ function upsamplePair(aten: string, k: number, mode: UpMode): UpsampleFn {
   const bwdAttrs = interp
     ? ["output_size", "align_corners", "scale_factors"]
     : ["output_size", "scale_factors"];
-  type A = { output_size: number[] | null; align_corners?: boolean; scale_factors: number[] | null };
+  type A = {
+    output_size: number[] | null;
+    align_corners?: boolean;
+    scale_factors: number[] | null;
+  };
   const bwdRaw = recordingOp(
     bwdSchema,
     interp
@@ -580,7 +585,13 @@ function upsamplePair(aten: string, k: number, mode: UpMode): UpsampleFn {
       jvp: (t, _p, r: Tensor, a: A) =>
         t.grad_output === null
           ? null
-          : backward(t.grad_output, a.output_size, r.shape, a.align_corners ?? false, a.scale_factors),
+          : backward(
+              t.grad_output,
+              a.output_size,
+              r.shape,
+              a.align_corners ?? false,
+              a.scale_factors,
+            ),
     },
   ) as (...args: unknown[]) => Tensor;
   const backward = (
@@ -716,7 +727,8 @@ function interpolate(
   const nd = input.dim();
   const ac = alignCorners ?? false;
   if (mode === "nearest" || mode === "nearest-exact") {
-    if (nd >= 3 && nd <= 5) return UPSAMPLE[`${mode}${nd - 2}`](input, outputSize, ac, scaleFactors);
+    if (nd >= 3 && nd <= 5)
+      return UPSAMPLE[`${mode}${nd - 2}`](input, outputSize, ac, scaleFactors);
   }
   if (mode === "area" && nd >= 3 && nd <= 5) {
     const f = ["adaptiveAvgPool1d", "adaptiveAvgPool2d", "adaptiveAvgPool3d"][nd - 3];
@@ -834,8 +846,7 @@ function pixelShuffleImpl(self: Tensor, r: number): Tensor {
     throw runtimeError(
       `pixel_shuffle expects input to have at least 3 dimensions, but got input with ${self.dim()} dimension(s)`,
     );
-  if (r <= 0)
-    throw runtimeError(`pixel_shuffle expects a positive upscale_factor, but got ${r}`);
+  if (r <= 0) throw runtimeError(`pixel_shuffle expects a positive upscale_factor, but got ${r}`);
   const nd = self.dim();
   const c = self.shape[nd - 3];
   if (c % (r * r) !== 0)
@@ -923,7 +934,9 @@ function channelShuffle(self: Tensor, groups: number): Tensor {
       `channel_shuffle expects input with > 2 dims, but got input with sizes ${sizesStr(self.shape)}`,
     );
   if (groups <= 0)
-    throw runtimeError(`Number of groups to divide channels in must be positive. Value of groups:${groups}`);
+    throw runtimeError(
+      `Number of groups to divide channels in must be positive. Value of groups:${groups}`,
+    );
   const c = self.shape[1];
   if (c % groups !== 0)
     throw runtimeError(
@@ -944,7 +957,8 @@ for (const ns of ["torch", "nn.functional"] as const) {
     namespace: ns,
     variants: ["function"],
     doc: "pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).",
-    example: "F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])",
+    example:
+      "F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])",
     overloads: [
       {
         schema: "pixel_shuffle(Tensor self, int upscale_factor) -> Tensor",
@@ -970,17 +984,24 @@ for (const ns of ["torch", "nn.functional"] as const) {
     namespace: ns,
     variants: ["function"],
     doc: "channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).",
-    example: "F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
-    overloads: [{ schema: "channel_shuffle(Tensor self, int groups) -> Tensor", forward: channelShuffle }],
+    example:
+      "F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
+    overloads: [
+      { schema: "channel_shuffle(Tensor self, int groups) -> Tensor", forward: channelShuffle },
+    ],
   });
 }
 defineOp({
   name: "native_channel_shuffle",
   variants: ["function"],
   doc: "native_channel_shuffle(x, groups): channel_shuffle's kernel.",
-  example: "torch.nativeChannelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
+  example:
+    "torch.nativeChannelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
   overloads: [
-    { schema: "native_channel_shuffle(Tensor self, int groups) -> Tensor", forward: channelShuffle },
+    {
+      schema: "native_channel_shuffle(Tensor self, int groups) -> Tensor",
+      forward: channelShuffle,
+    },
   ],
 });
 
@@ -1062,7 +1083,13 @@ function im2colImpl(self: Tensor, k: number[], d: number[], p: number[], s: numb
   const { data, offset } = contiguousData(x);
   const o = out.typedArray;
   for (let b = 0; b < n; b++)
-    im2colKernel(data, offset + b * c * h * w, c, geo, o.subarray(b * rows * L, (b + 1) * rows * L));
+    im2colKernel(
+      data,
+      offset + b * c * h * w,
+      c,
+      geo,
+      o.subarray(b * rows * L, (b + 1) * rows * L),
+    );
   return batched ? out : out.squeeze(0);
 }
 
@@ -1130,22 +1157,22 @@ type W4 = { kernel_size: number[]; dilation: number[]; padding: number[]; stride
 let col2im: (x: Tensor, o: number[], k: number[], d: number[], p: number[], s: number[]) => Tensor;
 const im2col: (x: Tensor, k: number[], d: number[], p: number[], s: number[]) => Tensor =
   recordingOp(
-  "im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
-  im2colImpl,
-  {
-    name: "Im2ColBackward0",
-    save: [],
-    attrs: ["kernel_size", "dilation", "padding", "stride"],
-    // the adjoint of im2col is col2im onto the input's spatial size
-    grad: (g: Tensor, _s: object, a: W4, node) => {
-      const shape = node.inputShape(0);
-      const hw = shape.slice(shape.length - 2);
-      return [col2im(g, hw, a.kernel_size, a.dilation, a.padding, a.stride)];
+    "im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
+    im2colImpl,
+    {
+      name: "Im2ColBackward0",
+      save: [],
+      attrs: ["kernel_size", "dilation", "padding", "stride"],
+      // the adjoint of im2col is col2im onto the input's spatial size
+      grad: (g: Tensor, _s: object, a: W4, node) => {
+        const shape = node.inputShape(0);
+        const hw = shape.slice(shape.length - 2);
+        return [col2im(g, hw, a.kernel_size, a.dilation, a.padding, a.stride)];
+      },
+      jvp: (t, _p, _r, a: W4): Tensor | null =>
+        t.self === null ? null : im2col(t.self, a.kernel_size, a.dilation, a.padding, a.stride),
     },
-    jvp: (t, _p, _r, a: W4): Tensor | null =>
-      t.self === null ? null : im2col(t.self, a.kernel_size, a.dilation, a.padding, a.stride),
-  },
-);
+  );
 col2im = recordingOp(
   "col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor",
   col2imImpl,
@@ -1189,7 +1216,8 @@ defineOp({
   python: true,
   variants: ["function"],
   doc: "fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).",
-  example: "F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])",
+  example:
+    "F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])",
   overloads: [
     {
       schema:
@@ -1226,7 +1254,12 @@ function gridSampleComposite(
   // coordinate of dim i of the input (grid's last axis lists x (W) first)
   const coord = (i: number): Tensor => g.select(2, k - 1 - i);
   const unnorm = (c: Tensor, size: number): Tensor =>
-    alignCorners ? c.add(1).div(2).mul(size - 1) : c.add(1).mul(size).sub(1).div(2);
+    alignCorners
+      ? c
+          .add(1)
+          .div(2)
+          .mul(size - 1)
+      : c.add(1).mul(size).sub(1).div(2);
   const clip = (c: Tensor, size: number): Tensor => {
     // clip_coordinates: 0 below 0, size-1 above it (gradient 0 where clipped)
     const hi = size - 1;
@@ -1240,7 +1273,15 @@ function gridSampleComposite(
     const extra = a.fmod(span);
     const flips = a.div(span).floor();
     const even = flips.remainder(2).eq(0);
-    return extra.add(min).mul(even).add(extra.neg().add(span + min).mul(even.logicalNot()));
+    return extra
+      .add(min)
+      .mul(even)
+      .add(
+        extra
+          .neg()
+          .add(span + min)
+          .mul(even.logicalNot()),
+      );
   };
   const source = (c: Tensor, size: number): Tensor => {
     let v = unnorm(c, size);
@@ -1275,14 +1316,30 @@ function gridSampleComposite(
     const tx = ix.sub(x0);
     const ty = iy.sub(y0);
     const A = -0.75;
-    const c1 = (x: Tensor) => x.mul(A + 2).sub(A + 3).mul(x).mul(x).add(1);
-    const c2 = (x: Tensor) => x.mul(A).sub(5 * A).mul(x).add(8 * A).mul(x).sub(4 * A);
+    const c1 = (x: Tensor) =>
+      x
+        .mul(A + 2)
+        .sub(A + 3)
+        .mul(x)
+        .mul(x)
+        .add(1);
+    const c2 = (x: Tensor) =>
+      x
+        .mul(A)
+        .sub(5 * A)
+        .mul(x)
+        .add(8 * A)
+        .mul(x)
+        .sub(4 * A);
     const wx = [c2(tx.add(1)), c1(tx), c1(tx.neg().add(1)), c2(tx.neg().add(2))];
     const wy = [c2(ty.add(1)), c1(ty), c1(ty.neg().add(1)), c2(ty.neg().add(2))];
     const padCoord = (c: Tensor, size: number): Tensor => {
       if (padding === 1) return clip(c, size);
       if (padding === 2)
-        return clip(alignCorners ? reflect(c, 0, 2 * (size - 1)) : reflect(c, -1, 2 * size - 1), size);
+        return clip(
+          alignCorners ? reflect(c, 0, 2 * (size - 1)) : reflect(c, -1, 2 * size - 1),
+          size,
+        );
       return c;
     };
     let acc: Tensor | null = null;
@@ -1356,7 +1413,9 @@ function checkGridSampler(input: Tensor, grid: Tensor, interp: number): void {
   if (k === 3 && interp === 2)
     throw runtimeError("grid_sampler(): bicubic interpolation only supports 4D input");
   if (!input.dtype.isFloatingPoint)
-    throw runtimeError(`"grid_sampler_${k}d_cpu" not implemented for '${scalarTypeName(input.dtype)}'`);
+    throw runtimeError(
+      `"grid_sampler_${k}d_cpu" not implemented for '${scalarTypeName(input.dtype)}'`,
+    );
 }
 
 type GridSamplerFn = (i: Tensor, g: Tensor, m: number, p: number, ac: boolean) => Tensor;
@@ -1381,7 +1440,13 @@ function gridSamplerOp(k: number): GridSamplerFn {
         enableGrad(() => {
           const i = s.input.detach().requiresGrad_(true);
           const gr = s.grid.detach().requiresGrad_(true);
-          const out = gridSampleComposite(i, gr, a.interpolation_mode, a.padding_mode, a.align_corners);
+          const out = gridSampleComposite(
+            i,
+            gr,
+            a.interpolation_mode,
+            a.padding_mode,
+            a.align_corners,
+          );
           return autogradGrad([out], [i, gr], { gradOutputs: [g], allowUnused: true });
         }),
       jvp: (t, p, _r, a: GA) => {
@@ -1391,7 +1456,13 @@ function gridSamplerOp(k: number): GridSamplerFn {
         return enableGrad(() => {
           const i = p.input.detach().requiresGrad_(true);
           const gr = p.grid.detach().requiresGrad_(true);
-          const out = gridSampleComposite(i, gr, a.interpolation_mode, a.padding_mode, a.align_corners);
+          const out = gridSampleComposite(
+            i,
+            gr,
+            a.interpolation_mode,
+            a.padding_mode,
+            a.align_corners,
+          );
           // J v = d/du <u, J v>: the VJP with a dummy cotangent u, then its derivative along v
           const u = out.detach().mul(0).requiresGrad_(true);
           const [vi, vg] = autogradGrad([out], [i, gr], {
@@ -1422,7 +1493,8 @@ defineOp({
   name: "grid_sampler",
   variants: ["function"],
   doc: "grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).",
-  example: "torch.gridSampler(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])",
+  example:
+    "torch.gridSampler(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])",
   overloads: [
     {
       schema:
@@ -1431,6 +1503,31 @@ defineOp({
     },
   ],
 });
+
+for (const k of [2, 3]) {
+  defineOp({
+    name: `grid_sampler_${k}d`,
+    variants: ["function"],
+    doc: `grid_sampler_${k}d(input, grid, interpolation_mode, padding_mode, align_corners): the ${k}-D sampler behind grid_sample.`,
+    example:
+      k === 2
+        ? "torch.gridSampler2d(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])"
+        : "torch.gridSampler3d(torch.ones(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), 0, 0, false).shape // [1, 1, 1, 1, 1]",
+    overloads: [
+      {
+        schema: `grid_sampler_${k}d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`,
+        forward: (input: Tensor, grid: Tensor, m: number, p: number, ac: boolean) => {
+          checkGridSampler(input, grid, m);
+          if (input.dim() !== k + 2)
+            throw runtimeError(
+              `grid_sampler_${k}d(): expected ${k + 2}D input and grid with same number of dimensions, but got input with sizes ${sizesStr(input.shape)} and grid with sizes ${sizesStr(grid.shape)}`,
+            );
+          return (k === 2 ? gridSampler2d : gridSampler3d)(input, grid, m, p, ac);
+        },
+      },
+    ],
+  });
+}
 
 const ALIGN_WARNING =
   "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please specify align_corners=True if the old behavior is desired. See the documentation of grid_sample for details.";
@@ -1442,7 +1539,7 @@ defineOp({
   variants: ["function"],
   doc: 'grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).',
   example:
-    'F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])',
+    "F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])",
   overloads: [
     {
       schema:
@@ -1470,14 +1567,6 @@ defineOp({
     },
   ],
 });
-
-/** ATen's linspace_from_neg_one: num points over [-1, 1], scaled by (n-1)/n unless aligned. */
-function linspaceNegOne(theta: Tensor, n: number, alignCorners: boolean): Tensor {
-  if (n <= 1) return zeros([1], { dtype: theta.dtype });
-  let r = linspace(-1, 1, n, { dtype: theta.dtype });
-  if (!alignCorners) r = r.mul((n - 1) / n);
-  return r;
-}
 
 /** ATen's make_base_grid_{4,5}D: [1, L, k+1] rows (x, y, (z,) 1) over the output's spatial size. */
 function baseGrid(dtype: DType, size: readonly number[], alignCorners: boolean): Tensor {
@@ -1545,7 +1634,8 @@ defineOp({
   name: "affine_grid_generator",
   variants: ["function"],
   doc: "affine_grid_generator(theta, size, align_corners): affine_grid's builtin.",
-  example: "torch.affineGridGenerator(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 1, 2], false).shape // [1, 1, 2, 2]",
+  example:
+    "torch.affineGridGenerator(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 1, 2], false).shape // [1, 1, 2, 2]",
   overloads: [
     {
       schema: "affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor",
@@ -1560,7 +1650,8 @@ defineOp({
   python: true,
   variants: ["function"],
   doc: "affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]).",
-  example: "F.affineGrid(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 2, 2], { alignCorners: false }).shape // [1, 2, 2, 2]",
+  example:
+    "F.affineGrid(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 2, 2], { alignCorners: false }).shape // [1, 2, 2, 2]",
   overloads: [
     {
       schema: "affine_grid(Tensor theta, int[] size, bool? align_corners=None) -> Tensor",
