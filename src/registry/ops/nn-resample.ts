@@ -19,7 +19,7 @@ import { resample, resampleBackward, type Taps } from "../../backend/resample.js
 import { col2im as col2imKernel, im2col as im2colKernel } from "../../backend/conv.js";
 import type { Window2d } from "../../backend/window.js";
 import { notImplementedError, runtimeError, valueError } from "../../errors.js";
-import { defineOp, fn, recordingOp } from "../define.js";
+import { defineOp, fn, getOp, recordingOp } from "../define.js";
 import { zeros, linspace } from "../../ops/creation.js";
 import { grad as autogradGrad } from "../../autograd/api.js";
 import { formatPyFloat } from "../../print.js";
@@ -731,12 +731,12 @@ function interpolate(
       return UPSAMPLE[`${mode}${nd - 2}`](input, outputSize, ac, scaleFactors);
   }
   if (mode === "area" && nd >= 3 && nd <= 5) {
+    // adaptive average pooling (F.adaptive_avg_pool{1,2,3}d, looked up when called: the 3-d
+    // one belongs to the pooling family)
     const f = ["adaptiveAvgPool1d", "adaptiveAvgPool2d", "adaptiveAvgPool3d"][nd - 3];
-    const pool = (fn as (n: string, ns: "nn.functional") => (...a: unknown[]) => unknown)(
-      f,
-      "nn.functional",
-    );
-    return pool(input, outputSize) as Tensor;
+    if (getOp(f, "nn.functional") === undefined)
+      throw notImplementedError(`interpolate(mode="area") of a ${nd}D input needs F.${f}`);
+    return fn(f, "nn.functional")(input, outputSize) as Tensor;
   }
   if (nd === 3 && mode === "linear") return UPSAMPLE.linear1(input, outputSize, ac, scaleFactors);
   if (nd === 4 && mode === "bilinear")
