@@ -335,20 +335,45 @@ test("nnpad: gradcheck and gradgradcheck of the padding and upsampling primitive
     assert.ok(gradcheck((a, b) => F.gridSample(a, b, { mode, alignCorners: false }), [x, g]));
 });
 
-test("nnpad: forward-mode AD of the upsampling and padding primitives", () => {
-  const x = torch.randn([1, 1, 3, 3], { dtype: torch.float64 });
-  const v = torch.randn([1, 1, 3, 3], { dtype: torch.float64 });
-  for (const f of [
-    (t: Tensor) => F.interpolate(t, { scaleFactor: 2, mode: "bilinear" }),
-    (t: Tensor) => F.pad(t, [1, 1, 2, 0], "reflect"),
-  ]) {
-    const [, jvp] = torch.func.jvp(f, [x], [v]) as [Tensor, Tensor];
-    // the ops are linear: J v = f(v)
-    close(
-      jvp,
-      { shape: f(v).shape, dtype: "float64", values: f(v).flatten().tolist() as number[] },
-      "jvp",
+test("nnpad: forward-mode AD (dual tensors and torch.func.jvp) against central differences", () => {
+  const fw = torch.autograd.forwardAd;
+  const x = torch.linspace(-2, 3, 40, { dtype: torch.float64 }).sin().reshape([1, 2, 4, 5]);
+  const g = torch.linspace(-0.9, 0.8, 12, { dtype: torch.float64 }).reshape([1, 3, 2, 2]);
+  const vx = torch.linspace(1, -1, 40, { dtype: torch.float64 }).cos().reshape([1, 2, 4, 5]);
+  const vg = torch.linspace(0.3, -0.5, 12, { dtype: torch.float64 }).reshape([1, 3, 2, 2]);
+  const eps = 1e-6;
+  const cases: [string, (a: Tensor, b: Tensor) => Tensor][] = [
+    ["grid bilinear", (a, b) => F.gridSample(a, b, { alignCorners: false })],
+    ["grid bicubic", (a, b) => F.gridSample(a, b, { mode: "bicubic", alignCorners: true })],
+    ["grid reflection", (a, b) => F.gridSample(a, b.mul(2), "bilinear", "reflection", false)],
+    ["bilinear", (a) => F.interpolate(a, { scaleFactor: 1.5, mode: "bilinear" })],
+    ["bicubic", (a) => F.interpolate(a, { size: [3, 7], mode: "bicubic" })],
+    ["reflect", (a) => F.pad(a, [1, 2, 2, 1], "reflect")],
+    ["replicate", (a) => F.pad(a, [3, 0, 1, 1], "replicate")],
+    ["unfold", (a) => F.unfold(a, 2)],
+    ["fold", (a) => F.fold(a.reshape([1, 8, 5]), [3, 4], 2, { dilation: [1, 2] })],
+    ["pixel_unshuffle", (a) => F.pixelUnshuffle(a.narrow(3, 0, 4), 2)],
+    [
+      "affine_grid",
+      (_a, b) =>
+        F.affineGrid(b.reshape([2, 6]).narrow(0, 0, 1).reshape([1, 2, 3]), [1, 1, 3, 2], true),
+    ],
+  ];
+  for (const [name, f] of cases) {
+    const num = f(x.add(vx.mul(eps)), g.add(vg.mul(eps)))
+      .sub(f(x.sub(vx.mul(eps)), g.sub(vg.mul(eps))))
+      .div(2 * eps);
+    const dual = fw.dualLevel(
+      () => fw.unpackDual(f(fw.makeDual(x, vx), fw.makeDual(g, vg))).tangent as Tensor,
     );
+    const [, viaFunc] = torch.func.jvp(f, [x, g], [vx, vg]) as [Tensor, Tensor];
+    for (const [how, t] of [
+      ["dual", dual],
+      ["torch.func.jvp", viaFunc],
+    ] as const) {
+      const err = t.sub(num).abs().max().item() as number;
+      assert.ok(err < 1e-7, `${name} (${how}): ${err}`);
+    }
   }
 });
 

@@ -14,7 +14,7 @@
 import { Tensor } from "../../tensor.js";
 import { float32, float64, int64, type DType } from "../../dtype.js";
 import { alloc, contiguousData, scalarTypeName } from "../../ops/core.js";
-import { noGrad, enableGrad } from "../../autograd/grad-mode.js";
+import { enableGrad, isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
 import { resample, resampleBackward, type Taps } from "../../backend/resample.js";
 import { col2im as col2imKernel, im2col as im2colKernel } from "../../backend/conv.js";
 import type { Window2d } from "../../backend/window.js";
@@ -1431,13 +1431,19 @@ function gridSamplerOp(k: number): GridSamplerFn {
   return recordingOp(
     `grid_sampler_${k}d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`,
     (input: Tensor, grid: Tensor, m: number, p: number, ac: boolean) =>
-      noGrad(() => gridSampleComposite(input, grid, m, p, ac)),
+      // on detached primals: the composite's own ops record nothing and carry no tangent (the
+      // node's JVP below gives the output's)
+      noGrad(() => gridSampleComposite(input.detach(), grid.detach(), m, p, ac)),
     {
       name: `GridSampler${k}DBackward0`,
       save: ["input", "grid"],
       attrs: ["interpolation_mode", "padding_mode", "align_corners"],
-      grad: (g: Tensor, s: { input: Tensor; grid: Tensor }, a: GA) =>
-        enableGrad(() => {
+      // with create_graph the gradients stay differentiable in g (they are linear in it), so
+      // torch.func's double-vjp JVP works; their derivatives in input and grid are not kept
+      // (PyTorch's grid_sampler backward has none)
+      grad: (g: Tensor, s: { input: Tensor; grid: Tensor }, a: GA) => {
+        const create = isGradEnabled();
+        return enableGrad(() => {
           const i = s.input.detach().requiresGrad_(true);
           const gr = s.grid.detach().requiresGrad_(true);
           const out = gridSampleComposite(
@@ -1447,8 +1453,13 @@ function gridSamplerOp(k: number): GridSamplerFn {
             a.padding_mode,
             a.align_corners,
           );
-          return autogradGrad([out], [i, gr], { gradOutputs: [g], allowUnused: true });
-        }),
+          return autogradGrad([out], [i, gr], {
+            gradOutputs: [g],
+            allowUnused: true,
+            createGraph: create,
+          });
+        });
+      },
       jvp: (t, p, _r, a: GA) => {
         // linear in the input; the grid's tangent goes through the weights' derivatives
         const ti = t.input ?? p.input.mul(0);
