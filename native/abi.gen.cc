@@ -434,6 +434,20 @@ Napi::Value adaptiveAvgPool(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value resample(const Napi::CallbackInfo& info) {
+  args::resample x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argInt(info, 2, fn, &x.planes) ||
+      !argF64(info, 3, fn, &x.taps) ||
+      !argFloat(info, 4, fn, &x.out) ||
+      !argInt(info, 5, fn, &x.backward) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value sortRows(const Napi::CallbackInfo& info) {
   args::sortRows x;
   const char* fn = x.name;
@@ -714,6 +728,7 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolBackward", Napi::Function::New(env, maxPoolBackward, "maxPoolBackward"));
   exports.Set("avgPool", Napi::Function::New(env, avgPool, "avgPool"));
   exports.Set("adaptiveAvgPool", Napi::Function::New(env, adaptiveAvgPool, "adaptiveAvgPool"));
+  exports.Set("resample", Napi::Function::New(env, resample, "resample"));
   exports.Set("sortRows", Napi::Function::New(env, sortRows, "sortRows"));
   exports.Set("topkRows", Napi::Function::New(env, topkRows, "topkRows"));
   exports.Set("sgdStep", Napi::Function::New(env, sgdStep, "sgdStep"));

@@ -591,6 +591,17 @@ struct adaptiveAvgPool {
   Index backward = 0;
 };
 
+// resample(x, xOff, planes, taps, out, backward): native/resample.cc
+struct resample {
+  static constexpr const char* name = "resample";
+  Arr x;
+  Index xOff = 0;
+  Index planes = 0;
+  Arr taps;
+  Arr out;
+  Index backward = 0;
+};
+
 // sortRows(a, nRows, len, descending, stable, outV, outI): native/sort.cc
 struct sortRows {
   static constexpr const char* name = "sortRows";
@@ -835,6 +846,7 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::maxPool& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::maxPoolBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::avgPool& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adaptiveAvgPool& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::resample& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sortRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::topkRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg);

@@ -16,6 +16,7 @@
         "matmul.cc",
         "conv.cc",
         "pooling.cc",
+        "resample.cc",
         "optim.cc",
         "sort.cc"
       ],

@@ -279,6 +279,9 @@ export const NATIVE_FAMILIES = {
     adaptiveAvgPool:
       "src:float srcOff:int planes:int d:int h:int w:int od:int oh:int ow:int dst:float backward:int",
   },
+  resample: {
+    resample: "x:float xOff:int planes:int taps:f64 out:float backward:int",
+  },
   sort: {
     sortRows: "a:float nRows:int len:int descending:int stable:int outV:float outI:f64",
     topkRows: "a:float nRows:int len:int k:int largest:int sorted:int outV:float outI:f64",

@@ -172,6 +172,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   matmul: false,
   conv: false,
   pooling: false,
+  resample: false,
   optim: false,
   sort: false,
 };

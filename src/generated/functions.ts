@@ -17443,3 +17443,304 @@ export const ctcLoss = fn("ctcLoss") as {
     zeroInfinity: boolean,
   ): Tensor;
 };
+
+/** pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement). */
+export const pixelShuffle = fn("pixelShuffle") as {
+  /**
+   * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
+   *
+   * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
+   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   */
+  (input: Tensor, options: { upscaleFactor: number }): Tensor;
+  /**
+   * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
+   *
+   * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
+   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   */
+  (input: Tensor, upscaleFactor: number): Tensor;
+};
+
+/** pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle. */
+export const pixelUnshuffle = fn("pixelUnshuffle") as {
+  /**
+   * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
+   *
+   * PyTorch: `pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor`
+   * @example F.pixelUnshuffle(torch.arange(4.).view(1, 1, 2, 2), 2).shape // [1, 4, 1, 1]
+   */
+  (input: Tensor, options: { downscaleFactor: number }): Tensor;
+  /**
+   * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
+   *
+   * PyTorch: `pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor`
+   * @example F.pixelUnshuffle(torch.arange(4.).view(1, 1, 2, 2), 2).shape // [1, 4, 1, 1]
+   */
+  (input: Tensor, downscaleFactor: number): Tensor;
+};
+
+/** channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet). */
+export const channelShuffle = fn("channelShuffle") as {
+  /**
+   * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
+   *
+   * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
+   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   */
+  (input: Tensor, options: { groups: number }): Tensor;
+  /**
+   * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
+   *
+   * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
+   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   */
+  (input: Tensor, groups: number): Tensor;
+};
+
+/** native_channel_shuffle(x, groups): channel_shuffle's kernel. */
+export const nativeChannelShuffle = fn("nativeChannelShuffle") as {
+  /**
+   * native_channel_shuffle(x, groups): channel_shuffle's kernel.
+   *
+   * PyTorch: `native_channel_shuffle(Tensor self, int groups) -> Tensor`
+   * @example torch.nativeChannelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   */
+  (input: Tensor, options: { groups: number }): Tensor;
+  /**
+   * native_channel_shuffle(x, groups): channel_shuffle's kernel.
+   *
+   * PyTorch: `native_channel_shuffle(Tensor self, int groups) -> Tensor`
+   * @example torch.nativeChannelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   */
+  (input: Tensor, groups: number): Tensor;
+};
+
+/** grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers). */
+export const gridSampler = fn("gridSampler") as {
+  /**
+   * grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).
+   *
+   * PyTorch: `grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      grid: Tensor;
+      interpolationMode: number;
+      paddingMode: number;
+      alignCorners: boolean;
+    },
+  ): Tensor;
+  /**
+   * grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).
+   *
+   * PyTorch: `grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    options: { interpolationMode: number; paddingMode: number; alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).
+   *
+   * PyTorch: `grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    options: { paddingMode: number; alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).
+   *
+   * PyTorch: `grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    paddingMode: number,
+    options: { alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).
+   *
+   * PyTorch: `grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    paddingMode: number,
+    alignCorners: boolean,
+  ): Tensor;
+};
+
+/** grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample. */
+export const gridSampler2d = fn("gridSampler2d") as {
+  /**
+   * grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler2d(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      grid: Tensor;
+      interpolationMode: number;
+      paddingMode: number;
+      alignCorners: boolean;
+    },
+  ): Tensor;
+  /**
+   * grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler2d(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    options: { interpolationMode: number; paddingMode: number; alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler2d(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    options: { paddingMode: number; alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler2d(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    paddingMode: number,
+    options: { alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler2d(torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), 0, 0, false) // tensor([[[[1.]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    paddingMode: number,
+    alignCorners: boolean,
+  ): Tensor;
+};
+
+/** grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample. */
+export const gridSampler3d = fn("gridSampler3d") as {
+  /**
+   * grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler3d(torch.ones(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), 0, 0, false).shape // [1, 1, 1, 1, 1]
+   */
+  (
+    input: Tensor,
+    options: {
+      grid: Tensor;
+      interpolationMode: number;
+      paddingMode: number;
+      alignCorners: boolean;
+    },
+  ): Tensor;
+  /**
+   * grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler3d(torch.ones(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), 0, 0, false).shape // [1, 1, 1, 1, 1]
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    options: { interpolationMode: number; paddingMode: number; alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler3d(torch.ones(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), 0, 0, false).shape // [1, 1, 1, 1, 1]
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    options: { paddingMode: number; alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler3d(torch.ones(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), 0, 0, false).shape // [1, 1, 1, 1, 1]
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    paddingMode: number,
+    options: { alignCorners: boolean },
+  ): Tensor;
+  /**
+   * grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample.
+   *
+   * PyTorch: `grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor`
+   * @example torch.gridSampler3d(torch.ones(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), 0, 0, false).shape // [1, 1, 1, 1, 1]
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    interpolationMode: number,
+    paddingMode: number,
+    alignCorners: boolean,
+  ): Tensor;
+};
+
+/** affine_grid_generator(theta, size, align_corners): affine_grid's builtin. */
+export const affineGridGenerator = fn("affineGridGenerator") as {
+  /**
+   * affine_grid_generator(theta, size, align_corners): affine_grid's builtin.
+   *
+   * PyTorch: `affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor`
+   * @example torch.affineGridGenerator(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 1, 2], false).shape // [1, 1, 2, 2]
+   */
+  (theta: Tensor, options: { size: readonly number[]; alignCorners: boolean }): Tensor;
+  /**
+   * affine_grid_generator(theta, size, align_corners): affine_grid's builtin.
+   *
+   * PyTorch: `affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor`
+   * @example torch.affineGridGenerator(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 1, 2], false).shape // [1, 1, 2, 2]
+   */
+  (theta: Tensor, size: readonly number[], options: { alignCorners: boolean }): Tensor;
+  /**
+   * affine_grid_generator(theta, size, align_corners): affine_grid's builtin.
+   *
+   * PyTorch: `affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor`
+   * @example torch.affineGridGenerator(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 1, 2], false).shape // [1, 1, 2, 2]
+   */
+  (theta: Tensor, size: readonly number[], alignCorners: boolean): Tensor;
+};

@@ -7678,3 +7678,620 @@ export const ctcLoss = fn("ctcLoss", "nn.functional") as {
     zeroInfinity: boolean,
   ): Tensor;
 };
+
+/** pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular". */
+export const pad = fn("pad", "nn.functional") as {
+  /**
+   * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
+   *
+   * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   */
+  (
+    input: Tensor,
+    options: { pad: readonly number[]; mode?: string; value?: number | null },
+  ): Tensor;
+  /**
+   * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
+   *
+   * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   */
+  (
+    input: Tensor,
+    pad: readonly number[],
+    options?: { mode?: string; value?: number | null },
+  ): Tensor;
+  /**
+   * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
+   *
+   * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   */
+  (
+    input: Tensor,
+    pad: readonly number[],
+    mode: string,
+    options?: { value?: number | null },
+  ): Tensor;
+  /**
+   * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
+   *
+   * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   */
+  (input: Tensor, pad: readonly number[], mode: string, value: number | null): Tensor;
+};
+
+/** interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"). */
+export const interpolate = fn("interpolate", "nn.functional") as {
+  /**
+   * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
+   *
+   * PyTorch: `interpolate(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False) -> Tensor`
+   * @example F.interpolate(torch.tensor([[[1., 2.]]]), { scaleFactor: 2, mode: "linear" }) // tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      size?: number | readonly number[] | null;
+      scaleFactor?: number | readonly number[] | null;
+      mode?: string;
+      alignCorners?: boolean | null;
+      recomputeScaleFactor?: boolean | null;
+      antialias?: boolean;
+    },
+  ): Tensor;
+  /**
+   * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
+   *
+   * PyTorch: `interpolate(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False) -> Tensor`
+   * @example F.interpolate(torch.tensor([[[1., 2.]]]), { scaleFactor: 2, mode: "linear" }) // tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    options?: {
+      scaleFactor?: number | readonly number[] | null;
+      mode?: string;
+      alignCorners?: boolean | null;
+      recomputeScaleFactor?: boolean | null;
+      antialias?: boolean;
+    },
+  ): Tensor;
+  /**
+   * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
+   *
+   * PyTorch: `interpolate(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False) -> Tensor`
+   * @example F.interpolate(torch.tensor([[[1., 2.]]]), { scaleFactor: 2, mode: "linear" }) // tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    options?: {
+      mode?: string;
+      alignCorners?: boolean | null;
+      recomputeScaleFactor?: boolean | null;
+      antialias?: boolean;
+    },
+  ): Tensor;
+  /**
+   * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
+   *
+   * PyTorch: `interpolate(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False) -> Tensor`
+   * @example F.interpolate(torch.tensor([[[1., 2.]]]), { scaleFactor: 2, mode: "linear" }) // tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    mode: string,
+    options?: {
+      alignCorners?: boolean | null;
+      recomputeScaleFactor?: boolean | null;
+      antialias?: boolean;
+    },
+  ): Tensor;
+  /**
+   * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
+   *
+   * PyTorch: `interpolate(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False) -> Tensor`
+   * @example F.interpolate(torch.tensor([[[1., 2.]]]), { scaleFactor: 2, mode: "linear" }) // tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    mode: string,
+    alignCorners: boolean | null,
+    options?: { recomputeScaleFactor?: boolean | null; antialias?: boolean },
+  ): Tensor;
+  /**
+   * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
+   *
+   * PyTorch: `interpolate(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False) -> Tensor`
+   * @example F.interpolate(torch.tensor([[[1., 2.]]]), { scaleFactor: 2, mode: "linear" }) // tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    mode: string,
+    alignCorners: boolean | null,
+    recomputeScaleFactor: boolean | null,
+    options?: { antialias?: boolean },
+  ): Tensor;
+  /**
+   * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
+   *
+   * PyTorch: `interpolate(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False) -> Tensor`
+   * @example F.interpolate(torch.tensor([[[1., 2.]]]), { scaleFactor: 2, mode: "linear" }) // tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    mode: string,
+    alignCorners: boolean | null,
+    recomputeScaleFactor: boolean | null,
+    antialias: boolean,
+  ): Tensor;
+};
+
+/** upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate. */
+export const upsample = fn("upsample", "nn.functional") as {
+  /**
+   * upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate.
+   *
+   * PyTorch: `upsample(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None) -> Tensor`
+   * @example F.upsample(torch.ones(1, 1, 2), { scaleFactor: 2 }).shape // [1, 1, 4]
+   */
+  (
+    input: Tensor,
+    options?: {
+      size?: number | readonly number[] | null;
+      scaleFactor?: number | readonly number[] | null;
+      mode?: string;
+      alignCorners?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate.
+   *
+   * PyTorch: `upsample(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None) -> Tensor`
+   * @example F.upsample(torch.ones(1, 1, 2), { scaleFactor: 2 }).shape // [1, 1, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    options?: {
+      scaleFactor?: number | readonly number[] | null;
+      mode?: string;
+      alignCorners?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate.
+   *
+   * PyTorch: `upsample(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None) -> Tensor`
+   * @example F.upsample(torch.ones(1, 1, 2), { scaleFactor: 2 }).shape // [1, 1, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    options?: { mode?: string; alignCorners?: boolean | null },
+  ): Tensor;
+  /**
+   * upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate.
+   *
+   * PyTorch: `upsample(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None) -> Tensor`
+   * @example F.upsample(torch.ones(1, 1, 2), { scaleFactor: 2 }).shape // [1, 1, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    mode: string,
+    options?: { alignCorners?: boolean | null },
+  ): Tensor;
+  /**
+   * upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate.
+   *
+   * PyTorch: `upsample(Tensor input, Scalar? size=None, Scalar? scale_factor=None, str mode="nearest", bool? align_corners=None) -> Tensor`
+   * @example F.upsample(torch.ones(1, 1, 2), { scaleFactor: 2 }).shape // [1, 1, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+    mode: string,
+    alignCorners: boolean | null,
+  ): Tensor;
+};
+
+/** upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest". */
+export const upsampleNearest = fn("upsampleNearest", "nn.functional") as {
+  /**
+   * upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest".
+   *
+   * PyTorch: `upsample_nearest(Tensor input, Scalar? size=None, Scalar? scale_factor=None) -> Tensor`
+   * @example F.upsampleNearest(torch.ones(1, 1, 2, 2), { scaleFactor: 2 }).shape // [1, 1, 4, 4]
+   */
+  (
+    input: Tensor,
+    options?: {
+      size?: number | readonly number[] | null;
+      scaleFactor?: number | readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest".
+   *
+   * PyTorch: `upsample_nearest(Tensor input, Scalar? size=None, Scalar? scale_factor=None) -> Tensor`
+   * @example F.upsampleNearest(torch.ones(1, 1, 2, 2), { scaleFactor: 2 }).shape // [1, 1, 4, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    options?: { scaleFactor?: number | readonly number[] | null },
+  ): Tensor;
+  /**
+   * upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest".
+   *
+   * PyTorch: `upsample_nearest(Tensor input, Scalar? size=None, Scalar? scale_factor=None) -> Tensor`
+   * @example F.upsampleNearest(torch.ones(1, 1, 2, 2), { scaleFactor: 2 }).shape // [1, 1, 4, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+  ): Tensor;
+};
+
+/** upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True. */
+export const upsampleBilinear = fn("upsampleBilinear", "nn.functional") as {
+  /**
+   * upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True.
+   *
+   * PyTorch: `upsample_bilinear(Tensor input, Scalar? size=None, Scalar? scale_factor=None) -> Tensor`
+   * @example F.upsampleBilinear(torch.ones(1, 1, 2, 2), { scaleFactor: 2 }).shape // [1, 1, 4, 4]
+   */
+  (
+    input: Tensor,
+    options?: {
+      size?: number | readonly number[] | null;
+      scaleFactor?: number | readonly number[] | null;
+    },
+  ): Tensor;
+  /**
+   * upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True.
+   *
+   * PyTorch: `upsample_bilinear(Tensor input, Scalar? size=None, Scalar? scale_factor=None) -> Tensor`
+   * @example F.upsampleBilinear(torch.ones(1, 1, 2, 2), { scaleFactor: 2 }).shape // [1, 1, 4, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    options?: { scaleFactor?: number | readonly number[] | null },
+  ): Tensor;
+  /**
+   * upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True.
+   *
+   * PyTorch: `upsample_bilinear(Tensor input, Scalar? size=None, Scalar? scale_factor=None) -> Tensor`
+   * @example F.upsampleBilinear(torch.ones(1, 1, 2, 2), { scaleFactor: 2 }).shape // [1, 1, 4, 4]
+   */
+  (
+    input: Tensor,
+    size: number | readonly number[] | null,
+    scaleFactor: number | readonly number[] | null,
+  ): Tensor;
+};
+
+/** pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement). */
+export const pixelShuffle = fn("pixelShuffle", "nn.functional") as {
+  /**
+   * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
+   *
+   * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
+   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   */
+  (input: Tensor, options: { upscaleFactor: number }): Tensor;
+  /**
+   * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
+   *
+   * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
+   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   */
+  (input: Tensor, upscaleFactor: number): Tensor;
+};
+
+/** pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle. */
+export const pixelUnshuffle = fn("pixelUnshuffle", "nn.functional") as {
+  /**
+   * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
+   *
+   * PyTorch: `pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor`
+   * @example F.pixelUnshuffle(torch.arange(4.).view(1, 1, 2, 2), 2).shape // [1, 4, 1, 1]
+   */
+  (input: Tensor, options: { downscaleFactor: number }): Tensor;
+  /**
+   * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
+   *
+   * PyTorch: `pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor`
+   * @example F.pixelUnshuffle(torch.arange(4.).view(1, 1, 2, 2), 2).shape // [1, 4, 1, 1]
+   */
+  (input: Tensor, downscaleFactor: number): Tensor;
+};
+
+/** channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet). */
+export const channelShuffle = fn("channelShuffle", "nn.functional") as {
+  /**
+   * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
+   *
+   * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
+   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   */
+  (input: Tensor, options: { groups: number }): Tensor;
+  /**
+   * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
+   *
+   * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
+   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   */
+  (input: Tensor, groups: number): Tensor;
+};
+
+/** unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col). */
+export const unfold = fn("unfold", "nn.functional") as {
+  /**
+   * unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col).
+   *
+   * PyTorch: `unfold(Tensor input, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.unfold(torch.ones(1, 2, 3, 3), 2).shape // [1, 8, 4]
+   */
+  (
+    input: Tensor,
+    options: {
+      kernelSize: number | readonly number[];
+      dilation?: number | readonly number[];
+      padding?: number | readonly number[];
+      stride?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col).
+   *
+   * PyTorch: `unfold(Tensor input, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.unfold(torch.ones(1, 2, 3, 3), 2).shape // [1, 8, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    options?: {
+      dilation?: number | readonly number[];
+      padding?: number | readonly number[];
+      stride?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col).
+   *
+   * PyTorch: `unfold(Tensor input, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.unfold(torch.ones(1, 2, 3, 3), 2).shape // [1, 8, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { padding?: number | readonly number[]; stride?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col).
+   *
+   * PyTorch: `unfold(Tensor input, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.unfold(torch.ones(1, 2, 3, 3), 2).shape // [1, 8, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    dilation: number | readonly number[],
+    padding: number | readonly number[],
+    options?: { stride?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col).
+   *
+   * PyTorch: `unfold(Tensor input, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.unfold(torch.ones(1, 2, 3, 3), 2).shape // [1, 8, 4]
+   */
+  (
+    input: Tensor,
+    kernelSize: number | readonly number[],
+    dilation: number | readonly number[],
+    padding: number | readonly number[],
+    stride: number | readonly number[],
+  ): Tensor;
+};
+
+/** fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im). */
+export const fold = fn("fold", "nn.functional") as {
+  /**
+   * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
+   *
+   * PyTorch: `fold(Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+   */
+  (
+    input: Tensor,
+    options: {
+      outputSize: number | readonly number[];
+      kernelSize: number | readonly number[];
+      dilation?: number | readonly number[];
+      padding?: number | readonly number[];
+      stride?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
+   *
+   * PyTorch: `fold(Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly number[],
+    options: {
+      kernelSize: number | readonly number[];
+      dilation?: number | readonly number[];
+      padding?: number | readonly number[];
+      stride?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
+   *
+   * PyTorch: `fold(Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly number[],
+    kernelSize: number | readonly number[],
+    options?: {
+      dilation?: number | readonly number[];
+      padding?: number | readonly number[];
+      stride?: number | readonly number[];
+    },
+  ): Tensor;
+  /**
+   * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
+   *
+   * PyTorch: `fold(Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly number[],
+    kernelSize: number | readonly number[],
+    dilation: number | readonly number[],
+    options?: { padding?: number | readonly number[]; stride?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
+   *
+   * PyTorch: `fold(Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly number[],
+    kernelSize: number | readonly number[],
+    dilation: number | readonly number[],
+    padding: number | readonly number[],
+    options?: { stride?: number | readonly number[] },
+  ): Tensor;
+  /**
+   * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
+   *
+   * PyTorch: `fold(Tensor input, int[2] output_size, int[2] kernel_size, int[2] dilation=1, int[2] padding=0, int[2] stride=1) -> Tensor`
+   * @example F.fold(torch.ones(1, 4, 4), [3, 3], 2).flatten() // tensor([1., 2., 1., 2., 4., 2., 1., 2., 1.])
+   */
+  (
+    input: Tensor,
+    outputSize: number | readonly number[],
+    kernelSize: number | readonly number[],
+    dilation: number | readonly number[],
+    padding: number | readonly number[],
+    stride: number | readonly number[],
+  ): Tensor;
+};
+
+/** grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection). */
+export const gridSample = fn("gridSample", "nn.functional") as {
+  /**
+   * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
+   *
+   * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
+   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   */
+  (
+    input: Tensor,
+    options: { grid: Tensor; mode?: string; paddingMode?: string; alignCorners?: boolean | null },
+  ): Tensor;
+  /**
+   * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
+   *
+   * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
+   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    options?: { mode?: string; paddingMode?: string; alignCorners?: boolean | null },
+  ): Tensor;
+  /**
+   * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
+   *
+   * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
+   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    mode: string,
+    options?: { paddingMode?: string; alignCorners?: boolean | null },
+  ): Tensor;
+  /**
+   * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
+   *
+   * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
+   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    mode: string,
+    paddingMode: string,
+    options?: { alignCorners?: boolean | null },
+  ): Tensor;
+  /**
+   * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
+   *
+   * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
+   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   */
+  (
+    input: Tensor,
+    grid: Tensor,
+    mode: string,
+    paddingMode: string,
+    alignCorners: boolean | null,
+  ): Tensor;
+};
+
+/** affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]). */
+export const affineGrid = fn("affineGrid", "nn.functional") as {
+  /**
+   * affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]).
+   *
+   * PyTorch: `affine_grid(Tensor theta, int[] size, bool? align_corners=None) -> Tensor`
+   * @example F.affineGrid(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 2, 2], { alignCorners: false }).shape // [1, 2, 2, 2]
+   */
+  (theta: Tensor, options: { size: readonly number[]; alignCorners?: boolean | null }): Tensor;
+  /**
+   * affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]).
+   *
+   * PyTorch: `affine_grid(Tensor theta, int[] size, bool? align_corners=None) -> Tensor`
+   * @example F.affineGrid(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 2, 2], { alignCorners: false }).shape // [1, 2, 2, 2]
+   */
+  (theta: Tensor, size: readonly number[], options?: { alignCorners?: boolean | null }): Tensor;
+  /**
+   * affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]).
+   *
+   * PyTorch: `affine_grid(Tensor theta, int[] size, bool? align_corners=None) -> Tensor`
+   * @example F.affineGrid(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 2, 2], { alignCorners: false }).shape // [1, 2, 2, 2]
+   */
+  (theta: Tensor, size: readonly number[], alignCorners: boolean | null): Tensor;
+};

@@ -6,9 +6,9 @@ import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { empty } from "../ops/creation.js";
-import { runtimeError } from "../errors.js";
+import { runtimeError, valueError } from "../errors.js";
 import { convolution } from "../ops/conv.js";
-import { conv1d, conv2d, conv3d, type ConvPadding, type IntOrTuple } from "./functional.js";
+import { conv1d, conv2d, conv3d, pad, type ConvPadding, type IntOrTuple } from "./functional.js";
 import { biasInit, kaimingUniformDefault, pyTuple, toTuple } from "./layer-utils.js";
 import { DType } from "../dtype.js";
 
@@ -19,8 +19,8 @@ export interface ConvLayerOptions {
   dilation?: IntOrTuple;
   groups?: number;
   bias?: boolean;
-  /** only "zeros" is supported */
-  paddingMode?: "zeros";
+  /** "zeros" (default), or F.pad's "reflect", "replicate", "circular" before an unpadded convolution */
+  paddingMode?: "zeros" | "reflect" | "replicate" | "circular";
   dtype?: DType;
 }
 
@@ -48,6 +48,7 @@ export abstract class ConvNd extends Module {
   declare outputPadding: number[];
   declare groups: number;
   declare paddingMode: string;
+  declare _reversedPaddingRepeatedTwice: number[];
   declare weight: Parameter;
   declare bias: Parameter | null;
 
@@ -75,8 +76,13 @@ export abstract class ConvNd extends Module {
       }
     }
     const mode = o.paddingMode ?? "zeros";
-    if (mode !== "zeros") {
-      throw new Error(`padding_mode '${mode}' is not supported by tensorgrad (only 'zeros')`);
+    if (!["zeros", "reflect", "replicate", "circular"].includes(mode)) {
+      throw valueError(
+        `padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='${mode}'`,
+      );
+    }
+    if (transposed && mode !== "zeros") {
+      throw valueError(`Only "zeros" padding mode is supported for ConvTranspose${n}d`);
     }
     const k = toTuple(kernelSize, n);
     // plain fields: not parameters, so not registered
@@ -92,6 +98,24 @@ export abstract class ConvNd extends Module {
       groups,
       paddingMode: mode,
     });
+    // PyTorch's _reversed_padding_repeated_twice: F.pad's amounts (last dim first) of the
+    // padding, for the non-"zeros" modes; "same" splits d*(k-1) with the extra on the right
+    const dil = this.dilation;
+    this._reversedPaddingRepeatedTwice = new Array<number>(2 * n).fill(0);
+    for (let d = 0; d < n; d++) {
+      const i = n - 1 - d;
+      let left = 0;
+      let right = 0;
+      if (pad === "same") {
+        const total = dil[d] * (k[d] - 1);
+        left = Math.floor(total / 2);
+        right = total - left;
+      } else if (typeof pad !== "string") {
+        left = right = (this.padding as number[])[d];
+      }
+      this._reversedPaddingRepeatedTwice[2 * i] = left;
+      this._reversedPaddingRepeatedTwice[2 * i + 1] = right;
+    }
     const shape = transposed
       ? [inChannels, outChannels / groups, ...k]
       : [outChannels, inChannels / groups, ...k];
@@ -142,6 +166,10 @@ export class Conv1d extends ConvNd {
   }
   override forward(x: Tensor): Tensor {
     const p = this.padding;
+    if (this.paddingMode !== "zeros") {
+      const padded = pad(x, this._reversedPaddingRepeatedTwice, this.paddingMode);
+      return conv1d(padded, this.weight, this.bias, this.stride, 0, this.dilation, this.groups);
+    }
     return typeof p === "string"
       ? conv1d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups)
       : conv1d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups);
@@ -169,6 +197,10 @@ export class Conv2d extends ConvNd {
   }
   override forward(x: Tensor): Tensor {
     const p = this.padding;
+    if (this.paddingMode !== "zeros") {
+      const padded = pad(x, this._reversedPaddingRepeatedTwice, this.paddingMode);
+      return conv2d(padded, this.weight, this.bias, this.stride, 0, this.dilation, this.groups);
+    }
     return typeof p === "string"
       ? conv2d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups)
       : conv2d(x, this.weight, this.bias, this.stride, p, this.dilation, this.groups);

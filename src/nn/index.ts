@@ -112,3 +112,5 @@ export * from "./embedding-bag.js";
 export * as functional from "./functional.js";
 export * as init from "./init.js";
 export * as utils from "./utils.js";
+// padding, upsampling and vision layers (issue 11: padding / resampling family)
+export * from "./resample-layers.js";

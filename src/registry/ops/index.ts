@@ -30,3 +30,5 @@ import "./stats.js";
 import "./bitwise.js";
 // issue 11, losses and distances (h-nnloss)
 import "./nnloss.js";
+// issue 11, padding / resampling / vision (h-nnpad)
+import "./nn-resample.js";
