@@ -38,6 +38,8 @@ export {
   LazyConv2d,
   LazyConvTranspose1d,
   LazyConvTranspose2d,
+  LazyConv3d,
+  LazyConvTranspose3d,
   LazyBatchNorm1d,
   LazyBatchNorm2d,
   isLazy,

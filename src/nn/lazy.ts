@@ -26,12 +26,15 @@ import { contiguousStrides } from "../shape.js";
 import { Module, type HookHandle } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { Linear } from "./linear.js";
+import { optionsFrom } from "./layer-utils.js";
 import {
   Conv1d,
   Conv2d,
+  Conv3d,
   ConvNd,
   ConvTranspose1d,
   ConvTranspose2d,
+  ConvTranspose3d,
   type ConvLayerOptions,
   type ConvTransposeLayerOptions,
 } from "./conv-layers.js";
@@ -146,20 +149,6 @@ export function lazyInit(m: LazyModule, clsToBecome: ModuleClass | null): void {
     return undefined;
   });
   Object.defineProperty(m, LAZY_HOOK, { value: handle, configurable: true, enumerable: false });
-}
-
-/** Trailing positional arguments (in PyTorch's order `names`) and an options object, merged. */
-function optionsFrom<T extends object>(names: readonly string[], rest: unknown[]): T {
-  const last = rest[rest.length - 1];
-  const hasOpts =
-    last !== null &&
-    typeof last === "object" &&
-    !Array.isArray(last) &&
-    !(last instanceof DType) &&
-    !(last instanceof Tensor);
-  const out: Record<string, unknown> = hasOpts ? { ...(last as object) } : {};
-  (hasOpts ? rest.slice(0, -1) : rest).forEach((v, i) => (out[names[i]] = v));
-  return out as T;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +324,44 @@ export class LazyConvTranspose2d extends ConvTranspose2d implements LazyModule {
   }
   initializeParameters(input: Tensor): void {
     lazyConvInitialize(this, 2, input);
+  }
+}
+
+/**
+ * torch.nn.LazyConv3d(out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+ * bias=True, padding_mode='zeros').
+ * @example new torch.nn.LazyConv3d(4, 3).call(torch.randn(1, 2, 5, 5, 5)).shape // [1, 4, 3, 3, 3]
+ */
+export class LazyConv3d extends Conv3d implements LazyModule {
+  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
+    const [o, bias] = convBaseOptions<ConvLayerOptions>(false, rest);
+    super(0, 0, kernelSize, o);
+    lazyConvInit(this, outChannels, bias, o.dtype, Conv3d);
+  }
+  override resetParameters(): void {
+    if (lazyConvReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyConvInitialize(this, 3, input);
+  }
+}
+
+/**
+ * torch.nn.LazyConvTranspose3d(out_channels, kernel_size, stride=1, padding=0,
+ * output_padding=0, groups=1, bias=True, dilation=1, padding_mode='zeros').
+ * @example new torch.nn.LazyConvTranspose3d(4, 3).call(torch.randn(1, 2, 3, 3, 3)).shape // [1, 4, 5, 5, 5]
+ */
+export class LazyConvTranspose3d extends ConvTranspose3d implements LazyModule {
+  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
+    const [o, bias] = convBaseOptions<ConvTransposeLayerOptions>(true, rest);
+    super(0, 0, kernelSize, o);
+    lazyConvInit(this, outChannels, bias, o.dtype, ConvTranspose3d);
+  }
+  override resetParameters(): void {
+    if (lazyConvReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyConvInitialize(this, 3, input);
   }
 }
 

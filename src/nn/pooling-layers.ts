@@ -7,11 +7,10 @@
  * dimension.
  */
 import { Tensor } from "../tensor.js";
-import { DType } from "../dtype.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
 import type { IntOrTuple } from "./functional.js";
-import { pyBool, pyTuple, toTuple } from "./layer-utils.js";
+import { optionsFrom, pyBool, pyTuple, toTuple } from "./layer-utils.js";
 import { valueError } from "../errors.js";
 
 /** A size as PyTorch stores it: an int, or a tuple whose entries may be None. */
@@ -28,22 +27,6 @@ function py(v: Size | null): string {
 /** A stored copy of a size (arrays copied, so the module keeps its own). */
 const keep = <T extends Size | null>(v: T): T =>
   (Array.isArray(v) ? (v.slice() as unknown) : v) as T;
-
-/** Trailing positional arguments (in PyTorch's order `names`) and an options object, merged. */
-function optionsFrom<T extends object>(names: readonly string[], rest: readonly unknown[]): T {
-  const last = rest[rest.length - 1];
-  const hasOpts =
-    last !== null &&
-    typeof last === "object" &&
-    !Array.isArray(last) &&
-    !(last instanceof DType) &&
-    !(last instanceof Tensor);
-  const out: Record<string, unknown> = hasOpts ? { ...(last as object) } : {};
-  (hasOpts ? rest.slice(0, -1) : rest).forEach((v, i) => {
-    if (v !== undefined) out[names[i]] = v;
-  });
-  return out as T;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the F functions' overload sets are called with PyTorch's positional arguments
 type Fn = (...args: any[]) => any;
@@ -81,10 +64,14 @@ abstract class MaxPoolNd extends Module {
 
   constructor(kernelSize: IntOrTuple, rest: MaxPoolRest) {
     super();
-    const o = optionsFrom<MaxPoolOptions>(MAX_POOL_ARGS, rest);
+    // every argument may come by name: `new MaxPool2d({ kernelSize: 2 })`
+    const o = optionsFrom<MaxPoolOptions & { kernelSize: IntOrTuple }>(
+      ["kernelSize", ...MAX_POOL_ARGS],
+      [kernelSize, ...rest],
+    );
     Object.assign(this, {
-      kernelSize: keep(kernelSize),
-      stride: keep(o.stride ?? kernelSize),
+      kernelSize: keep(o.kernelSize),
+      stride: keep(o.stride ?? o.kernelSize),
       padding: keep(o.padding ?? 0),
       dilation: keep(o.dilation ?? 1),
       returnIndices: o.returnIndices ?? false,
@@ -189,11 +176,15 @@ abstract class AvgPoolNd extends Module {
 
   constructor(kernelSize: IntOrTuple, rest: AvgPoolRest, single: boolean) {
     super();
-    const o = optionsFrom<AvgPoolOptions>(AVG_POOL_ARGS, rest);
+    // every argument may come by name: `new AvgPool1d({ kernelSize: 2 })`
+    const o = optionsFrom<AvgPoolOptions & { kernelSize: IntOrTuple }>(
+      ["kernelSize", ...AVG_POOL_ARGS],
+      [kernelSize, ...rest],
+    );
     const s = (v: IntOrTuple): IntOrTuple => (single ? toTuple(v, 1) : keep(v));
     Object.assign(this, {
-      kernelSize: s(kernelSize),
-      stride: s(o.stride ?? kernelSize),
+      kernelSize: s(o.kernelSize),
+      stride: s(o.stride ?? o.kernelSize),
       padding: s(o.padding ?? 0),
       ceilMode: o.ceilMode ?? false,
       countIncludePad: o.countIncludePad ?? true,
