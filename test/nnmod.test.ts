@@ -406,6 +406,12 @@ test("lazy modules: repr before and after, class change, seeded initialisation, 
     LazyConvTranspose2d: [() => new nnl.LazyConvTranspose2d(2, 2, 2, 0, 1), [1, 3, 3, 4]],
     LazyBatchNorm1d: [() => new nnl.LazyBatchNorm1d(), [4, 3]],
     LazyBatchNorm2d: [() => new nnl.LazyBatchNorm2d(0.001, null, false), [2, 3, 2, 2]],
+    LazyBatchNorm3d: [() => new nnl.LazyBatchNorm3d(), [2, 3, 2, 2, 2]],
+    LazyInstanceNorm1d: [() => new nnl.LazyInstanceNorm1d(), [2, 3, 5]],
+    LazyInstanceNorm2d: [() => new nnl.LazyInstanceNorm2d({ affine: false }), [2, 3, 4, 4]],
+    LazyInstanceNorm3d: [() => new nnl.LazyInstanceNorm3d(1e-3, 0.2), [2, 3, 2, 2, 2]],
+    LazyConv3d: [() => new nnl.LazyConv3d(4, 2), [1, 2, 3, 3, 3]],
+    LazyConvTranspose3d: [() => new nnl.LazyConvTranspose3d(2, 2, { stride: 2 }), [1, 3, 2, 2, 2]],
   };
   for (const [name, [make, shape]] of Object.entries(cases)) {
     const want = f[name];
@@ -700,4 +706,19 @@ test("parametersToVector, vectorToParameters, clipGradValue_", () => {
   U.clipGradValue_(m.parameters(), 0.5);
   checkGrads(m, f.clipped, "clipped");
   throwsErr(() => U.vectorToParameters([1.0] as never, m.parameters()), f.bad_vec);
+});
+
+test("DataParallel without CUDA devices is the wrapped module's call; F.assertIntOrPair", () => {
+  const f = fx.data_parallel;
+  torch.manualSeed(5);
+  const m = new nn.DataParallel(new nn.Linear(2, 3));
+  assert.equal(String(m), f.repr);
+  assert.deepEqual(Object.keys(m.stateDict()), f.keys);
+  assert.deepEqual(m.device_ids, f.device_ids);
+  closeTo(m.call(vals([4, 2], 21)) as Tensor, f.y, "output");
+  nn.functional.assertIntOrPair([2, 2], "kernel_size", "{} must be int or pair");
+  throwsErr(
+    () => nn.functional.assertIntOrPair([1, 2, 3], "kernel_size", "{} must be int or pair"),
+    f.bad_pair,
+  );
 });

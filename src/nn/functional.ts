@@ -16,7 +16,7 @@ import type { Tensor } from "../tensor.js";
 import type { Reduction } from "../ops/nn.js";
 import { fillBernoulli, type CPUGeneratorImpl } from "../random.js";
 import { defaultGenerator } from "../generator.js";
-import { runtimeError } from "../errors.js";
+import { assertionError, runtimeError } from "../errors.js";
 import { embeddingRenorm } from "../registry/ops/nn.js";
 
 export * from "../generated/nn-functional.js";
@@ -116,3 +116,20 @@ export {
   multiHeadAttentionForward,
   type MultiHeadAttentionForwardOptions,
 } from "./mha-functional.js";
+
+/** torch.nn.functional.native_channel_shuffle: ATen's channel shuffle (torch.nativeChannelShuffle). */
+export { nativeChannelShuffle } from "../generated/functions.js";
+
+/**
+ * torch.nn.functional.assert_int_or_pair: Python's `assert` that `arg` is an int or a pair, with
+ * `message` formatted with `argName` (str.format's `{}`) as the AssertionError's text.
+ * @example F.assertIntOrPair([2, 2], "kernel_size", "{} must be int or pair") // passes
+ */
+export function assertIntOrPair(
+  arg: number | readonly number[],
+  argName: string,
+  message: string,
+): void {
+  if (typeof arg === "number" || arg.length === 2) return;
+  throw assertionError(message.replace("{}", argName));
+}

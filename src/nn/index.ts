@@ -40,6 +40,10 @@ export {
   LazyConvTranspose2d,
   LazyConv3d,
   LazyConvTranspose3d,
+  LazyBatchNorm3d,
+  LazyInstanceNorm1d,
+  LazyInstanceNorm2d,
+  LazyInstanceNorm3d,
   LazyBatchNorm1d,
   LazyBatchNorm2d,
   isLazy,
@@ -110,6 +114,8 @@ export * from "./activation-extra.js";
 export * from "./dropout-layers.js";
 export * from "./instance-norm.js";
 export * from "./embedding-bag.js";
+
+export { DataParallel } from "./data-parallel.js";
 
 export * as functional from "./functional.js";
 export * as init from "./init.js";

@@ -39,6 +39,7 @@ import {
   type ConvTransposeLayerOptions,
 } from "./conv-layers.js";
 import { BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormOptions } from "./norm-layers.js";
+import { BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from "./instance-norm.js";
 import type { IntOrTuple } from "./functional.js";
 
 /** Give `t` new uninitialised (zero-filled) storage of `shape` (PyTorch's `.data = empty(...)`). */
@@ -449,6 +450,82 @@ export class LazyBatchNorm2d extends BatchNorm2d implements LazyModule {
     const o = normOptions(rest);
     super(0, { ...o, affine: false, trackRunningStats: false });
     lazyNormInit(this, o, BatchNorm2d);
+  }
+  override resetParameters(): void {
+    if (lazyNormReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyNormInitialize(this, input);
+  }
+}
+
+/**
+ * torch.nn.LazyBatchNorm3d(eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): a BatchNorm3d
+ * whose num_features is the first input's dim 1 (the lazy form's defaults are BatchNorm's).
+ * @example new torch.nn.LazyBatchNorm3d().call(torch.randn(2, 3, 2, 2, 2))
+ */
+export class LazyBatchNorm3d extends BatchNorm3d implements LazyModule {
+  constructor(...rest: unknown[]) {
+    const o = normOptions(rest);
+    super(0, { ...o, affine: false, trackRunningStats: false });
+    lazyNormInit(this, o, BatchNorm3d);
+  }
+  override resetParameters(): void {
+    if (lazyNormReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyNormInitialize(this, input);
+  }
+}
+
+/**
+ * torch.nn.LazyInstanceNorm1d(eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): a InstanceNorm1d
+ * whose num_features is the first input's dim 1 (the lazy form's defaults are BatchNorm's).
+ * @example new torch.nn.LazyInstanceNorm1d().call(torch.randn(2, 3, 5))
+ */
+export class LazyInstanceNorm1d extends InstanceNorm1d implements LazyModule {
+  constructor(...rest: unknown[]) {
+    const o = normOptions(rest);
+    super(0, { ...o, affine: false, trackRunningStats: false });
+    lazyNormInit(this, o, InstanceNorm1d);
+  }
+  override resetParameters(): void {
+    if (lazyNormReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyNormInitialize(this, input);
+  }
+}
+
+/**
+ * torch.nn.LazyInstanceNorm2d(eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): a InstanceNorm2d
+ * whose num_features is the first input's dim 1 (the lazy form's defaults are BatchNorm's).
+ * @example new torch.nn.LazyInstanceNorm2d().call(torch.randn(2, 3, 4, 4))
+ */
+export class LazyInstanceNorm2d extends InstanceNorm2d implements LazyModule {
+  constructor(...rest: unknown[]) {
+    const o = normOptions(rest);
+    super(0, { ...o, affine: false, trackRunningStats: false });
+    lazyNormInit(this, o, InstanceNorm2d);
+  }
+  override resetParameters(): void {
+    if (lazyNormReady(this)) super.resetParameters();
+  }
+  initializeParameters(input: Tensor): void {
+    lazyNormInitialize(this, input);
+  }
+}
+
+/**
+ * torch.nn.LazyInstanceNorm3d(eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): a InstanceNorm3d
+ * whose num_features is the first input's dim 1 (the lazy form's defaults are BatchNorm's).
+ * @example new torch.nn.LazyInstanceNorm3d().call(torch.randn(2, 3, 2, 2, 2))
+ */
+export class LazyInstanceNorm3d extends InstanceNorm3d implements LazyModule {
+  constructor(...rest: unknown[]) {
+    const o = normOptions(rest);
+    super(0, { ...o, affine: false, trackRunningStats: false });
+    lazyNormInit(this, o, InstanceNorm3d);
   }
   override resetParameters(): void {
     if (lazyNormReady(this)) super.resetParameters();
