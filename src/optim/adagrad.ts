@@ -14,12 +14,12 @@ import {
   type OptimArgs,
   type ParamGroup,
   type Params,
+  floatView,
 } from "./optimizer.js";
 import { adagradStep } from "../backend/optim.js";
 import { valueError } from "../errors.js";
 
-const view = (t: Tensor, n: number): Float32Array | Float64Array =>
-  t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+const view = floatView;
 
 /** Options of Adagrad. */
 export interface AdagradOptions {

@@ -14,13 +14,13 @@ import {
   type OptimArgs,
   type ParamGroup,
   type Params,
+  floatView,
 } from "./optimizer.js";
 import { adadeltaStep, adamaxStep } from "../backend/optim.js";
 import { valueError } from "../errors.js";
 import { checkAdamLike, pyFloat } from "./nadam.js";
 
-const view = (t: Tensor, n: number): Float32Array | Float64Array =>
-  t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+const view = floatView;
 
 /** Options of Adamax (PyTorch's keyword arguments, camelCase). */
 export interface AdamaxOptions {

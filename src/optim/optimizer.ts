@@ -323,6 +323,10 @@ export function updateParam(
   p._version.value++;
 }
 
+/** The first n elements of a contiguous float tensor's storage, from its offset (no copy). */
+export const floatView = (t: Tensor, n: number): Float32Array | Float64Array =>
+  t.typedArray.subarray(t.offset, t.offset + n) as Float32Array | Float64Array;
+
 /** A gradient's values as a contiguous array in the parameter's dtype. */
 export function gradData(
   p: Tensor,
