@@ -11,7 +11,14 @@ import type { Tensor } from "../tensor.js";
 import { AccumulateGrad, type Node } from "./node.js";
 import { gradientEdge } from "./function.js";
 import { swapGradEnabled } from "./grad-mode.js";
-import { accumulateGrad, addIntoSum, fitToInput, plainSum, sumGrads } from "./grad-accumulation.js";
+import {
+  accumulateGrad,
+  addIntoSum,
+  fitToInput,
+  plainPair,
+  sumGrads,
+  sumPlain,
+} from "./grad-accumulation.js";
 import {
   anomalyEnabled,
   applyWithAnomaly,
@@ -116,12 +123,12 @@ function accumulateInto(node: Node, i: number, g: Tensor): void {
     return;
   }
   const bit = i < 30 ? 1 << i : 0;
-  if ((node._owned & bit) !== 0 && addIntoSum(prev, g)) return;
-  const sum = plainSum(prev, g);
-  if (sum !== null) {
-    buf[i] = sum;
+  if (!plainPair(prev, g)) buf[i] = sumGrads(prev, g);
+  else if ((node._owned & bit) !== 0) addIntoSum(prev, g);
+  else {
+    buf[i] = sumPlain(prev, g);
     node._owned |= bit;
-  } else buf[i] = sumGrads(prev, g);
+  }
 }
 
 let runCounter = 0;

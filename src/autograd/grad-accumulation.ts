@@ -12,15 +12,10 @@ import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
 import { Binary, binary } from "../backend/elementwise.js";
 
 /**
- * prev + g for the gradient buffers: a direct kernel call when nothing is being recorded and
- * both are plain same-shape, same-dtype contiguous tensors (the common case), else `add`.
+ * Whether two gradients meeting at a buffer slot take the plain sum (`sumPlain`,
+ * `addIntoSum`): nothing is recorded, same shape and dtype, both contiguous.
  */
-export function sumGrads(prev: Tensor, g: Tensor): Tensor {
-  return plainSum(prev, g) ?? prev.add(g);
-}
-
-/** Both plain (nothing recorded), same-shape, same-dtype and contiguous. */
-function plainPair(prev: Tensor, g: Tensor): boolean {
+export function plainPair(prev: Tensor, g: Tensor): boolean {
   return (
     prev.dtype === g.dtype &&
     !prev.requiresGrad &&
@@ -32,9 +27,13 @@ function plainPair(prev: Tensor, g: Tensor): boolean {
   );
 }
 
-/** prev + g as a fresh tensor by one kernel call when both are plain (`plainPair`), else null. */
-export function plainSum(prev: Tensor, g: Tensor): Tensor | null {
-  if (!plainPair(prev, g)) return null;
+/** prev + g for a pair that is not plain (`plainPair`): `add`, recorded under createGraph. */
+export function sumGrads(prev: Tensor, g: Tensor): Tensor {
+  return prev.add(g);
+}
+
+/** prev + g into a fresh tensor by one kernel call, for a plain pair (`plainPair`). */
+export function sumPlain(prev: Tensor, g: Tensor): Tensor {
   const out = allocOutput(prev.shape, prev.dtype);
   binary(
     Binary.Add,
@@ -52,25 +51,11 @@ export function plainSum(prev: Tensor, g: Tensor): Tensor | null {
 }
 
 /**
- * sum += g in place when both are plain (Note [owned gradient sums]: `sum` is a fresh tensor
- * only the engine's buffer holds); false, changing nothing, otherwise.
+ * sum += g in place, for a plain pair whose `sum` is a fresh tensor only the engine's buffer
+ * holds (Note [owned gradient sums]).
  */
-export function addIntoSum(sum: Tensor, g: Tensor): boolean {
-  if (!plainPair(sum, g)) return false;
-  const n = sum.numel();
-  binary(
-    Binary.Add,
-    sum.typedArray,
-    sum.offset,
-    1,
-    g.typedArray,
-    g.offset,
-    1,
-    sum.typedArray,
-    sum.offset,
-    n,
-  );
-  return true;
+export function addIntoSum(sum: Tensor, g: Tensor): void {
+  F.addInto(sum, g);
 }
 
 /** Note [un-broadcasting]: sum a gradient back to its input's shape and cast to its dtype. */
