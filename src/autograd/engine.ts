@@ -8,7 +8,7 @@
  * `.grad` and the graph as they were.
  */
 import type { Tensor } from "../tensor.js";
-import { AccumulateGrad, type Node } from "./node.js";
+import { AccumulateGrad, type Node, type NodeHooks } from "./node.js";
 import { gradientEdge } from "./function.js";
 import { swapGradEnabled } from "./grad-mode.js";
 import {
@@ -339,10 +339,10 @@ function captureInputs(
 }
 
 /** Tensor hooks (t.registerHook) may replace a gradient; retainGrad then sees the result. */
-function runTensorHooks(node: Node, buf: Buffer): void {
-  if (node.tensorPreHooks === null) return;
-  for (const [outNr, hooks] of node.tensorPreHooks) {
-    for (const h of hooks.slice()) {
+function runTensorHooks(hooks: NodeHooks, buf: Buffer): void {
+  if (hooks.tensorPre === null) return;
+  for (const [outNr, list] of hooks.tensorPre) {
+    for (const h of list.slice()) {
       const g = buf[outNr];
       if (g === null || g === undefined) continue;
       const r = h(g);
@@ -360,8 +360,9 @@ function collectAtNode(
   results: (Tensor | null)[],
   pending: Scratch,
 ): void {
-  if (node.retainGradTargets !== null && opts.accumulate) {
-    for (const [outNr, t] of node.retainGradTargets) {
+  const retainTargets = node._hooks === null ? null : node._hooks.retainGrad;
+  if (retainTargets !== null && opts.accumulate) {
+    for (const [outNr, t] of retainTargets) {
       const g = buf[outNr];
       if (g) (pending.retain ??= []).push([t, g]);
     }
@@ -372,7 +373,7 @@ function collectAtNode(
     const g = buf[outNr] ?? null;
     results[k] = g;
     // a non-leaf input that also retains its grad is accumulated once (above)
-    const retained = node.retainGradTargets?.get(outNr) === opts.inputs![k];
+    const retained = retainTargets?.get(outNr) === opts.inputs![k];
     if (opts.accumulate && !node.isLeafSink && g !== null && !retained) {
       (pending.retain ??= []).push([opts.inputs![k], g]);
     }
@@ -390,8 +391,10 @@ function runNode(
   const buf = node._buf ?? newBuffer(node.numOutputs);
   node._buf = null;
   node._owned = 0;
-  runTensorHooks(node, buf);
-  collectAtNode(node, buf, opts, captures, results, pending);
+  const hooks = node._hooks;
+  if (hooks !== null) runTensorHooks(hooks, buf);
+  if (hooks !== null || captures !== null)
+    collectAtNode(node, buf, opts, captures, results, pending);
   // a captured non-leaf (autograd.grad w.r.t. an intermediate) only runs if gradients must
   // flow on through it to another wanted node
   let shouldRun = node._needed;
@@ -407,9 +410,14 @@ function runNode(
     return EMPTY;
   }
   if (!shouldRun) return EMPTY;
+  if (hooks === null && !anomalyEnabled) {
+    const gradInputs = node.apply(buf);
+    pending.ran.push(node);
+    return gradInputs;
+  }
   let gradOutputs = buf;
-  if (node.preHooks !== null) {
-    for (const h of node.preHooks) {
+  if (hooks !== null && hooks.pre !== null) {
+    for (const h of hooks.pre) {
       const r = h(gradOutputs);
       if (r) gradOutputs = r;
     }
@@ -419,8 +427,8 @@ function runNode(
     const go = gradOutputs;
     gradInputs = applyWithAnomaly(node, () => node.apply(go));
   } else gradInputs = node.apply(gradOutputs);
-  if (node.postHooks !== null) {
-    for (const h of node.postHooks) {
+  if (hooks !== null && hooks.post !== null) {
+    for (const h of hooks.post) {
       const r = h(gradInputs, gradOutputs);
       if (r) gradInputs = r;
     }

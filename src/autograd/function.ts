@@ -170,6 +170,11 @@ export class OpNode<K extends Op = Op> extends Node {
 }
 
 type SaveArg = Tensor | null | undefined | (Tensor | null)[];
+/** the saved record of nodes that save nothing (never written: `record` fills fresh ones) */
+const NO_SAVED: Record<string, SavedVariable | SavedVariable[]> = Object.freeze({}) as Record<
+  string,
+  SavedVariable | SavedVariable[]
+>;
 
 /** Whether an op with these tensor inputs should be recorded (or, in a dual level, has tangents). */
 export function needsGrad(a: Tensor | null | undefined, b?: Tensor | null): boolean {
@@ -223,8 +228,15 @@ export function record<K extends Op>(
       edges[i] = { node, inputNr: nr, shape: t.shape, dtypeName: t.dtype.name };
     }
   }
-  // `save` may only name keys the table's `save` list declares (checked by its type)
-  const saved: Record<string, SavedVariable | SavedVariable[]> = {};
+  // `save` may only name keys the table's `save` list declares (checked by its type); a node
+  // that saves nothing shares one empty record
+  let saved = NO_SAVED;
+  for (const key in save) {
+    if ((save as Record<string, SaveArg>)[key] != null) {
+      saved = {};
+      break;
+    }
+  }
   const node = new OpNode(op, edges, saved, attrs, nameOverride);
   if (Array.isArray(outputs)) {
     node.numOutputs = outputs.length;

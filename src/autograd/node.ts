@@ -44,6 +44,20 @@ let sequenceCounter = 0;
 /** a stable pseudo-address for printing, as PyTorch's `<AddBackward0 object at 0x...>` */
 const ADDRESS_BASE = 0x7f3a1c000000;
 
+/**
+ * Note [node hooks]: a node's hooks and retainGrad targets. Most nodes have none, so they
+ * live in one object made on first registration: a node stays small, and the engine tests one
+ * field (`_hooks`) to skip all of them.
+ */
+export class NodeHooks {
+  pre: NodePrehook[] | null = null;
+  post: NodeHook[] | null = null;
+  /** hooks registered on the output tensors (t.registerHook), by output number */
+  tensorPre: Map<number, TensorHook[]> | null = null;
+  /** retainGrad targets, by output number */
+  retainGrad: Map<number, Tensor> | null = null;
+}
+
 export abstract class Node {
   /** Note [sequence numbers]: creation order; the engine runs later nodes first, as PyTorch. */
   readonly sequenceNr = sequenceCounter++;
@@ -51,8 +65,6 @@ export abstract class Node {
   declare readonly isLeafSink: boolean;
   edges: Edge[];
   numOutputs = 1;
-  preHooks: NodePrehook[] | null = null;
-  postHooks: NodeHook[] | null = null;
   /**
    * Note [engine scratch]: per-run state kept on the node (faster than maps on small graphs):
    * the id of the run that last visited it, its remaining dependency count, its gradient
@@ -65,16 +77,37 @@ export abstract class Node {
   /** which buffer slots hold a sum the engine made (Note [owned gradient sums]) */
   _owned = 0;
   _needed = false;
-  /** hooks registered on the output tensors (t.registerHook), by output number */
-  tensorPreHooks: Map<number, TensorHook[]> | null = null;
-  /** retainGrad targets, by output number */
-  retainGradTargets: Map<number, Tensor> | null = null;
+  /** Note [node hooks] */
+  _hooks: NodeHooks | null = null;
   /** Note [anomaly metadata]: set only while anomaly detection is on (anomaly-mode.ts) */
   declare anomaly?: AnomalyMetadata;
 
   constructor(edges: Edge[]) {
     this.edges = edges;
     if (anomalyEnabled) recordAnomalyMetadata(this);
+  }
+
+  private hooks(): NodeHooks {
+    return this._hooks ?? (this._hooks = new NodeHooks());
+  }
+  /** hooks run before the node (registerPrehook) */
+  get preHooks(): NodePrehook[] | null {
+    return this._hooks === null ? null : this._hooks.pre;
+  }
+  /** hooks run after the node (registerHook) */
+  get postHooks(): NodeHook[] | null {
+    return this._hooks === null ? null : this._hooks.post;
+  }
+  /** hooks registered on the output tensors (t.registerHook), by output number */
+  get tensorPreHooks(): Map<number, TensorHook[]> | null {
+    return this._hooks === null ? null : this._hooks.tensorPre;
+  }
+  /** retainGrad targets, by output number */
+  get retainGradTargets(): Map<number, Tensor> | null {
+    return this._hooks === null ? null : this._hooks.retainGrad;
+  }
+  set retainGradTargets(v: Map<number, Tensor> | null) {
+    if (v !== null || this._hooks !== null) this.hooks().retainGrad = v;
   }
 
   /** The tensors this node saved for backward (graph inspection: explain, saved bytes). */
@@ -110,24 +143,27 @@ export abstract class Node {
    * @example y.gradFn.registerHook((gi, go) => console.log(gi));
    */
   registerHook(fn: NodeHook): RemovableHandle {
-    if (this.postHooks === null) this.postHooks = [];
-    this.postHooks.push(fn);
-    return removableHandle(this.postHooks, fn);
+    const h = this.hooks();
+    if (h.post === null) h.post = [];
+    h.post.push(fn);
+    return removableHandle(h.post, fn);
   }
 
   /** Register a hook called before this node runs: `hook(gradOutputs)` may replace them. */
   registerPrehook(fn: NodePrehook): RemovableHandle {
-    if (this.preHooks === null) this.preHooks = [];
-    this.preHooks.push(fn);
-    return removableHandle(this.preHooks, fn);
+    const h = this.hooks();
+    if (h.pre === null) h.pre = [];
+    h.pre.push(fn);
+    return removableHandle(h.pre, fn);
   }
 
   addTensorPreHook(outputNr: number, fn: TensorHook): RemovableHandle {
-    if (this.tensorPreHooks === null) this.tensorPreHooks = new Map();
-    let list = this.tensorPreHooks.get(outputNr);
+    const h = this.hooks();
+    if (h.tensorPre === null) h.tensorPre = new Map();
+    let list = h.tensorPre.get(outputNr);
     if (list === undefined) {
       list = [];
-      this.tensorPreHooks.set(outputNr, list);
+      h.tensorPre.set(outputNr, list);
     }
     list.push(fn);
     return removableHandle(list, fn);
