@@ -41,6 +41,8 @@ export function isContiguous(shape: readonly number[], strides: readonly number[
 }
 
 export function shapeEqual(a: readonly number[], b: readonly number[]): boolean {
+  // results share their operand's shape array (Note [immutable shapes]): often the same one
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -249,7 +249,15 @@ function execute(
   // later-created nodes first (the queue's order), each once all its gradients arrived
   while (queue.size > 0) {
     const node = queue.pop();
-    const gradInputs = runNode(node, opts, captures, results, pending);
+    let gradInputs: (Tensor | null)[];
+    if (captures === null && node._hooks === null && !node.isLeafSink && !anomalyEnabled) {
+      // the common node, inline: no hooks, nothing captured, not a leaf
+      const buf = node._buf ?? newBuffer(node.numOutputs);
+      node._buf = null;
+      node._owned = 0;
+      gradInputs = node.apply(buf);
+      pending.ran.push(node);
+    } else gradInputs = runNode(node, opts, captures, results, pending);
     propagate(node, gradInputs, queue);
   }
   commit(pending, opts);
@@ -410,11 +418,6 @@ function runNode(
     return EMPTY;
   }
   if (!shouldRun) return EMPTY;
-  if (hooks === null && !anomalyEnabled) {
-    const gradInputs = node.apply(buf);
-    pending.ran.push(node);
-    return gradInputs;
-  }
   let gradOutputs = buf;
   if (hooks !== null && hooks.pre !== null) {
     for (const h of hooks.pre) {
