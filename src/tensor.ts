@@ -220,6 +220,13 @@ export class Tensor {
   get _version(): VersionCounter {
     return this._versionCounter ?? (this._versionCounter = new VersionCounter());
   }
+  /**
+   * @internal the version, without making a counter: a tensor that has none was never
+   * modified in place (or viewed), so it is at version 0
+   */
+  get _versionValue(): number {
+    return this._versionCounter === null ? 0 : this._versionCounter.value;
+  }
 
   // -------------------------------------------------------------------------------------------
   // metadata

@@ -218,7 +218,7 @@ export class SavedVariable {
       throw runtimeError(
         "Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.",
       );
-    this.version = t._version.value;
+    this.version = t._versionValue;
     this.producer = t.gradFn;
     this.producerOutputNr = t.outputNr;
     this.isOutput = t.gradFn !== null && t.gradFn.sequenceNr === sequenceCounter - 1;
@@ -246,7 +246,7 @@ export class SavedVariable {
     if (this.released) throw runtimeError(FREED_GRAPH_MESSAGE);
     if (this.hooks !== null) return this.unpackHooked(this.hooks);
     const t = this.tensor as Tensor;
-    if (t._version.value !== this.version) {
+    if (t._versionValue !== this.version) {
       const desc = `[${t.dtype.tensorTypeName} [${t.shape.join(", ")}]]`;
       const node = this.isOutput ? this.producer : t.gradFn;
       const which =
