@@ -47,6 +47,11 @@ export function registerDerivative(key: Op, def: Derivative<Op>): void {
   DERIVATIVES.set(key, def);
 }
 
+/** The registered formula of `key` (registry ops keep it to record without a lookup). */
+export function derivativeOf(key: Op): Derivative<Op> | undefined {
+  return DERIVATIVES.get(key);
+}
+
 /**
  * Note [declared saved set]: with strict checks on (tests), a formula reading a saved name its
  * entry did not declare fails instead of seeing `undefined`.
@@ -86,11 +91,12 @@ export class OpNode<K extends Op = Op> extends Node {
     saved: Record<string, SavedVariable | SavedVariable[]>,
     readonly attrs: OpDefs[K]["attrs"],
     nameOverride?: string,
+    def?: Derivative<K>,
   ) {
     super(edges);
     this.saved = saved;
     this.nameOverride = nameOverride;
-    this.def = DERIVATIVES.get(op) as unknown as Derivative<K>;
+    this.def = def ?? (DERIVATIVES.get(op) as unknown as Derivative<K>);
   }
 
   /** The node's PyTorch name, from the table (computed on demand: only printing needs it). */
@@ -204,6 +210,19 @@ export function record<K extends Op>(
   attrs: OpDefs[K]["attrs"],
   nameOverride?: string,
 ): OpNode<K> | null {
+  return recordWith(undefined, op, outputs, inputs, save, attrs, nameOverride);
+}
+
+/** `record` with the op's registered formula at hand (`derivativeOf(op)`): no table lookup. */
+export function recordWith<K extends Op>(
+  def: Derivative<K> | undefined,
+  op: K,
+  outputs: Tensor | Tensor[],
+  inputs: readonly (Tensor | null | undefined)[],
+  save: { [P in OpDefs[K]["save"]]?: SaveArg },
+  attrs: OpDefs[K]["attrs"],
+  nameOverride?: string,
+): OpNode<K> | null {
   // the one check forward AD adds to recording when no dual level is active
   const fw = isForwardADActive();
   if (fw && !needsNode(inputs)) {
@@ -237,7 +256,7 @@ export function record<K extends Op>(
       break;
     }
   }
-  const node = new OpNode(op, edges, saved, attrs, nameOverride);
+  const node = new OpNode(op, edges, saved, attrs, nameOverride, def);
   if (Array.isArray(outputs)) {
     node.numOutputs = outputs.length;
     node.outputShapes = outputs.map((o) => o.shape);

@@ -38,8 +38,9 @@ import {
 } from "./binder.js";
 import {
   anyNeedsGrad,
+  derivativeOf,
   needsGrad,
-  record,
+  recordWith,
   registerDerivative,
   type OpNode,
 } from "../autograd/function.js";
@@ -56,7 +57,7 @@ import { notImplementedError, runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import type { Op } from "../autograd/derivatives.js";
 import { batchedCall, setStack, vmapState, type BatchSpec } from "./batching.js";
-import { perOp } from "./per-op.js";
+import { compileOrNull, perOp } from "./per-op.js";
 import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
 import { batchRuleFor } from "./batch-rules.js";
 
@@ -329,21 +330,24 @@ function withDerivative(
   const EMPTY = Object.freeze({});
   const saveNames = d.save;
   const attrNames = d.attrs ?? [];
-  const recordCall = (values: readonly unknown[], out: Tensor, inputs: (Tensor | null)[]) => {
-    const save: Record<string, Tensor | null> = {};
-    for (let j = 0; j < saveNames.length; j++) {
-      const s = saveSlots[j];
-      const v = s < 0 ? out : values[s];
-      save[saveNames[j]] = v instanceof Tensor ? v : null;
-    }
-    let attrs: Record<string, unknown> = EMPTY;
-    if (attrNames.length > 0) {
-      attrs = {};
-      for (let j = 0; j < attrNames.length; j++) attrs[attrNames[j]] = values[attrSlots[j]];
-    }
-    record(key as Op, out, inputs, save as never, attrs as never);
-    return out;
-  };
+  const def = derivativeOf(key as Op);
+  const recordCall =
+    compiledRecordCall(key, def, saveNames, saveSlots, attrNames, attrSlots) ??
+    ((values: readonly unknown[], out: Tensor, inputs: (Tensor | null)[]) => {
+      const save: Record<string, Tensor | null> = {};
+      for (let j = 0; j < saveNames.length; j++) {
+        const s = saveSlots[j];
+        const v = s < 0 ? out : values[s];
+        save[saveNames[j]] = v instanceof Tensor ? v : null;
+      }
+      let attrs: Record<string, unknown> = EMPTY;
+      if (attrNames.length > 0) {
+        attrs = {};
+        for (let j = 0; j < attrNames.length; j++) attrs[attrNames[j]] = values[attrSlots[j]];
+      }
+      recordWith(def, key as Op, out, inputs, save as never, attrs as never);
+      return out;
+    });
   const asTensor = (v: unknown): Tensor | null => (v instanceof Tensor ? v : null);
   // an integer or bool result is not differentiable (cumsum(x, dtype=int64)): not recorded.
   // One and two arguments (unary and binary ops, the hot ones): no argument array unless the
@@ -362,6 +366,40 @@ function withDerivative(
 }
 
 type RecordCall = (values: unknown[], out: Tensor, inputs: (Tensor | null)[]) => Tensor;
+
+/**
+ * withDerivative's recording step compiled for one op: its saved record and attributes built
+ * as object literals with the op's own keys (one shape per op, where a loop writing
+ * computed keys makes every op's objects slow dictionary-like ones), and its formula at hand.
+ * Null where eval is refused.
+ */
+function compiledRecordCall(
+  key: string,
+  def: unknown,
+  saveNames: readonly string[],
+  saveSlots: readonly number[],
+  attrNames: readonly string[],
+  attrSlots: readonly number[],
+): RecordCall | null {
+  const saveSrc = saveNames
+    .map((n, j) => {
+      const v = saveSlots[j] < 0 ? "out" : `values[${saveSlots[j]}]`;
+      return `${JSON.stringify(n)}: ${v} instanceof T ? ${v} : null`;
+    })
+    .join(", ");
+  const attrSrc =
+    attrNames.length === 0
+      ? "EMPTY"
+      : `{ ${attrNames.map((n, j) => `${JSON.stringify(n)}: values[${attrSlots[j]}]`).join(", ")} }`;
+  const make = compileOrNull(
+    ["recordWith", "def", "key", "T", "EMPTY"],
+    `return function recordCall(values, out, inputs) {
+  recordWith(def, key, out, inputs, { ${saveSrc} }, ${attrSrc});
+  return out;
+}; // ${key.replace(/\n/g, " ")}`,
+  ) as ((...a: unknown[]) => RecordCall) | null;
+  return make === null ? null : make(recordWith, def, key, Tensor, Object.freeze({}));
+}
 
 /** withDerivative's wrapper of a one-argument forward; self-contained (Note [per-op closures]). */
 function recordingCall1(

@@ -27,3 +27,21 @@ export function perOp<F extends (...args: never[]) => unknown>(factory: F, tag: 
     return factory;
   }
 }
+
+/**
+ * A function compiled from generated source (`new Function(...params, body)`), or null where
+ * eval is refused (the caller then uses its general, slower form). Used for per-op code whose
+ * object shapes depend on the op (Note [per-op closures]).
+ */
+export function compileOrNull(params: readonly string[], body: string): unknown {
+  if (evalWorks === false) return null;
+  try {
+    const f: unknown = new Function(...params, body);
+    evalWorks = true;
+    return f;
+  } catch (e) {
+    if (evalWorks === true) throw e; // a bug in the generated source, not a refused eval
+    evalWorks = false;
+    return null;
+  }
+}
