@@ -71,6 +71,14 @@ function entriesOf(d: TensorDict): [string, Tensor][] {
   return Object.entries(d);
 }
 
+/**
+ * Names from a file are plain data: an own property even for `__proto__` (an assignment would
+ * set the object's prototype instead, and the tensor would vanish from its keys).
+ */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 const UTF8 = new TextEncoder();
 
 /** Rust's String ordering: byte-wise on UTF-8. */
@@ -243,11 +251,12 @@ function readHeader(bytes: Uint8Array): {
     if (name === "__metadata__") {
       if (info === null) continue;
       if (typeof info !== "object" || Array.isArray(info)) fail("__metadata__ is not an object");
-      metadata = {};
+      const meta: Record<string, string> = {};
       for (const [k, v] of Object.entries(info as object)) {
         if (typeof v !== "string") fail(`__metadata__["${k}"] is not a string`);
-        metadata[k] = v as string;
+        setOwn(meta, k, v as string);
       }
+      metadata = meta;
       continue;
     }
     if (info === null || typeof info !== "object" || Array.isArray(info)) {
@@ -393,7 +402,7 @@ export function deserialize(bytes: Uint8Array): Loaded {
   const names = entries.map((e) => e.name).sort(compareBytes);
   const byName = new Map(entries.map((e) => [e.name, e]));
   const tensors: Record<string, Tensor> = {};
-  for (const name of names) tensors[name] = decode(byName.get(name) as Entry, bytes, start);
+  for (const name of names) setOwn(tensors, name, decode(byName.get(name) as Entry, bytes, start));
   return { tensors, metadata };
 }
 

@@ -216,3 +216,31 @@ print(json.dumps({"meta": meta, "y": m(x).view(-1).tolist(), "yOther": other.eva
     );
   },
 );
+
+test("tensor and metadata names are plain data: __proto__ and constructor round-trip as keys", () => {
+  const names = ["__proto__", "constructor", "toString", "w"];
+  const d: Record<string, Tensor> = {};
+  names.forEach((n, i) =>
+    Object.defineProperty(d, n, {
+      value: torch.full([2], i),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    }),
+  );
+  const metadata: Record<string, string> = {};
+  Object.defineProperty(metadata, "__proto__", { value: "m", enumerable: true });
+  const { tensors, metadata: meta } = torch.safetensors.deserialize(
+    torch.safetensors.serialize(d, { metadata }),
+  );
+  assert.equal(Object.getPrototypeOf(tensors), Object.prototype);
+  assert.deepEqual(Object.keys(tensors).sort(), names.slice().sort());
+  names.forEach((n, i) => {
+    const t = Object.getOwnPropertyDescriptor(tensors, n)?.value as Tensor;
+    assert.ok(t instanceof torch.Tensor, n);
+    assert.deepEqual(values(t), [i, i], n);
+  });
+  assert.ok(meta !== null);
+  assert.equal(Object.getPrototypeOf(meta), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(meta, "__proto__")?.value, "m");
+});
