@@ -1,11 +1,15 @@
 // tensorgrad native backend: the scatter walk, the twin of src/backend/scatter.ts `scatter`.
 // Over `shape` (row-major), each position reads an index value v and a source element and
 // combines the element into out[outOff + pos . outStrides + v * dStride] (write, add, multiply,
-// max, min); an index outside [0, dSize) stops the walk (RangeError). One thread, in row-major order: repeated indices combine in index order as
-// PyTorch's CPU kernels do (the last write wins), so results do not depend on threading.
+// max, min); an index outside [0, dSize) stops the walk (RangeError). In row-major order:
+// repeated indices combine in index order as PyTorch's CPU kernels do (the last write wins), so
+// results do not depend on threading. The one exception, Note [split scatter_add], changes the
+// order of float additions by a rule that depends on the sizes only, never on the threads.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #include "abi.gen.h"
 #include "strided.h"
@@ -32,6 +36,81 @@ inline void combine(int op, T& o, T v) {
   }
 }
 
+// One contiguous run of n index values and source elements combined into `row` (stride
+// dStride, dSize slots); false at the first index value outside [0, dSize).
+template <typename T, int Op>
+bool combineRun(T* row, Index dStride, Index dSize, const double* ix, const T* sx, Index n) {
+  // int64 index values are whole numbers stored as doubles (Note [int64 storage]): the bounds
+  // test on the double is the whole check
+  const double hi = double(dSize);
+  // eight index values converted and bounds-tested together (NaN converts to INT64_MIN, out
+  // of range as unsigned), then combined in order (eight a group: ~5% faster than four on
+  // 1e6 random indices into 1e4 rows, one branch per group)
+  const uint64_t ud = uint64_t(dSize);
+  Index j = 0;
+  for (; j + 8 <= n; j += 8) {
+    Index k[8];
+    uint64_t bad = 0;
+    for (int l = 0; l < 8; l++) {
+      k[l] = Index(ix[j + l]);
+      bad |= uint64_t(uint64_t(k[l]) >= ud);
+    }
+    if (bad != 0) break;
+    for (int l = 0; l < 8; l++) combine<T>(Op, row[k[l] * dStride], sx[j + l]);
+  }
+  // the tail, and the exact check of a group that failed the quick one
+  for (; j < n; j++) {
+    const double v = ix[j];
+    if (!(v >= 0 && v < hi)) return false;
+    combine<T>(Op, row[Index(v) * dStride], sx[j]);
+  }
+  return true;
+}
+
+// Note [split scatter_add]: PyTorch's scatter_add / index_add over a 1-D index is one serial
+// loop. A float add-scatter of one long contiguous run (n >= kSplitMin elements into at most
+// n / 4 slots) is cut in two halves at splitPoint(n), run on two threads: the first half adds
+// into out as before, the second into a private buffer of dSize slots set to -0 (the identity
+// of +: -0 + x is x for every x, so slots the second half never touches add back exactly), and
+// then the buffer is added into out, slot by slot. Each slot's sum is thus (self + the first
+// half's elements in order) + (the second half's elements in order): the same terms, one more
+// rounding point than the serial order. The rule depends on n and dSize only (the twin,
+// src/backend/scatter.ts, applies it too), so results are the same with one thread or two.
+constexpr Index kSplitMin = Index(1) << 16;
+inline bool splitWorth(Index n, Index dSize) { return n >= kSplitMin && dSize * 4 <= n; }
+inline Index splitPoint(Index n) { return n / 2 / 8 * 8; }
+
+template <typename T>
+T* splitBuffer(Index n) {
+  thread_local std::vector<T> buf;
+  if (Index(buf.size()) < n) buf.resize(size_t(n));
+  return buf.data();
+}
+
+template <typename T>
+bool splitAccumulate(T* row, Index dStride, Index dSize, const double* ix, const T* sx, Index n) {
+  const Index h = splitPoint(n);
+  T* buf = splitBuffer<T>(dSize);
+  bool ok[2] = {true, true};
+  runTasks(2, numThreads, [&](size_t t) {
+    if (t == 0) {
+      ok[0] = combineRun<T, kAccumulate>(row, dStride, dSize, ix, sx, h);
+    } else {
+      std::fill(buf, buf + dSize, T(-0.0));
+      ok[1] = combineRun<T, kAccumulate>(buf, 1, dSize, ix + h, sx + h, n - h);
+    }
+  });
+  if (!ok[0] || !ok[1]) return false;
+  // the merge: elementwise, two threads from 32k slots each
+  parallelFor(dSize, Index(1) << 15, [&](Index lo, Index hi) {
+    if (dStride == 1)
+      for (Index k = lo; k < hi; k++) row[k] += buf[k];
+    else
+      for (Index k = lo; k < hi; k++) row[k * dStride] += buf[k];
+  });
+  return true;
+}
+
 template <typename T, int Op>
 bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, const double* idx,
           Index idxOff, const std::vector<Index>& is, const T* src, Index srcOff,
@@ -44,36 +123,15 @@ bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, con
   for (size_t d = 0; d + 1 < nd; d++) rows *= shape[d];
   std::vector<Index> pos(nd > 1 ? nd - 1 : 1, 0);
   Index ob = outOff, ib = idxOff, sb = srcOff;
+  const double hi = double(dSize);
+  if constexpr (Op == kAccumulate && std::is_floating_point_v<T>) {
+    if (rows == 1 && osl == 0 && isl == 1 && ssl == 1 && splitWorth(inner, dSize))
+      return splitAccumulate<T>(out + ob, dStride, dSize, idx + ib, src + sb, inner);
+  }
   for (Index r = 0; r < rows; r++) {
-    // int64 index values are whole numbers stored as doubles (Note [int64 storage]): the bounds
-    // test on the double is the whole check
-    const double hi = double(dSize);
     if (osl == 0 && isl == 1 && ssl == 1) {
       // the common row: contiguous index and source into one output row
-      T* row = out + ob;
-      const double* ix = idx + ib;
-      const T* sx = src + sb;
-      // eight index values converted and bounds-tested together (NaN converts to INT64_MIN, out
-      // of range as unsigned), then combined in order (eight a group: ~5% faster than four on
-      // 1e6 random indices into 1e4 rows, one branch per group)
-      const uint64_t ud = uint64_t(dSize);
-      Index j = 0;
-      for (; j + 8 <= inner; j += 8) {
-        Index k[8];
-        uint64_t bad = 0;
-        for (int l = 0; l < 8; l++) {
-          k[l] = Index(ix[j + l]);
-          bad |= uint64_t(uint64_t(k[l]) >= ud);
-        }
-        if (bad != 0) break;
-        for (int l = 0; l < 8; l++) combine<T>(Op, row[k[l] * dStride], sx[j + l]);
-      }
-      // the tail, and the exact check of a group that failed the quick one
-      for (; j < inner; j++) {
-        const double v = ix[j];
-        if (!(v >= 0 && v < hi)) return false;
-        combine<T>(Op, row[Index(v) * dStride], sx[j]);
-      }
+      if (!combineRun<T, Op>(out + ob, dStride, dSize, idx + ib, src + sb, inner)) return false;
     } else if (isl == 0) {
       // one index value for the whole row (index_add's slices): a row-to-row combine
       const double v = idx[ib];

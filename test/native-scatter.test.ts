@@ -114,3 +114,61 @@ test("an index outside [0, dSize) stops the walk on both backends", { skip }, ()
     /index out of range/,
   );
 });
+
+test("a long add-scatter (Note [split scatter_add]) matches the TypeScript walk", { skip }, () => {
+  // one contiguous run of n >= 2^16 elements into at most n / 4 slots takes the split: both
+  // backends add the halves separately, then merge; slots only the second half touches, slots
+  // neither touches (kept -0 / NaN / inf in self) and repeated indices all compare bit for bit
+  for (const Ctor of [Float32Array, Float64Array] as const) {
+    for (const [n, dSize, dStride] of [
+      [1 << 16, 1 << 14, 1],
+      [100003, 1000, 1],
+      [70000, 17, 3],
+      [1 << 16, (1 << 14) + 1, 1], // above n / 4: the serial walk
+    ]) {
+      const idx = new Float64Array(n);
+      let s = 5;
+      for (let i = 0; i < n; i++) {
+        s = (s * 69069 + 1) % 4294967296;
+        idx[i] = s % dSize;
+      }
+      // the last slot only from the second half, slot 1 from neither
+      for (let i = 0; i < n; i++) if (idx[i] === dSize - 1 || idx[i] === 1) idx[i] = 0;
+      idx[n - 2] = dSize - 1;
+      const src = new Ctor(values(Float64Array, n, 9).map((v) => v / 3 + 1e-3 * v * v));
+      src[5] = Infinity;
+      const run = (native: boolean): TypedArray => {
+        const out = new Ctor(dSize * dStride).fill(0.1);
+        out[dStride] = -0;
+        out[2 * dStride] = NaN;
+        setNativeFamily("scatter", native);
+        try {
+          const ok = scatter(
+            ScatterOp.Accumulate,
+            out,
+            0,
+            [0],
+            dStride,
+            dSize,
+            idx,
+            0,
+            [1],
+            src,
+            0,
+            [1],
+            [n],
+          );
+          assert.ok(ok);
+        } finally {
+          setNativeFamily("scatter", true);
+        }
+        return out;
+      };
+      const ts = run(false);
+      const nat = run(true);
+      const name = `${Ctor.name} n ${n} dSize ${dSize} dStride ${dStride}`;
+      assert.deepEqual(Array.from(nat), Array.from(ts), name);
+      assert.ok(Object.is(nat[dStride], -0) && Object.is(ts[dStride], -0), `${name}: -0 kept`);
+    }
+  }
+});
