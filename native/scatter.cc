@@ -36,16 +36,14 @@ inline void combine(int op, T& o, T v) {
   }
 }
 
-// One contiguous run of n index values and source elements combined into `row` (stride
-// dStride, dSize slots); false at the first index value outside [0, dSize).
+// The groups of eight of a contiguous run, portable: eight index values converted and
+// bounds-tested together (NaN converts to INT64_MIN, out of range as unsigned), then combined
+// in order (eight a group: ~5% faster than four on 1e6 random indices into 1e4 rows, one
+// branch per group). Returns where it stopped: n rounded down to eight, or the first group
+// holding a bad value (the caller's exact check finds it).
 template <typename T, int Op>
-bool combineRun(T* row, Index dStride, Index dSize, const double* ix, const T* sx, Index n) {
-  // int64 index values are whole numbers stored as doubles (Note [int64 storage]): the bounds
-  // test on the double is the whole check
-  const double hi = double(dSize);
-  // eight index values converted and bounds-tested together (NaN converts to INT64_MIN, out
-  // of range as unsigned), then combined in order (eight a group: ~5% faster than four on
-  // 1e6 random indices into 1e4 rows, one branch per group)
+__attribute__((always_inline)) inline Index combineGroups(T* row, Index dStride, Index dSize,
+                                                          const double* ix, const T* sx, Index n) {
   const uint64_t ud = uint64_t(dSize);
   Index j = 0;
   for (; j + 8 <= n; j += 8) {
@@ -58,7 +56,62 @@ bool combineRun(T* row, Index dStride, Index dSize, const double* ix, const T* s
     if (bad != 0) break;
     for (int l = 0; l < 8; l++) combine<T>(Op, row[k[l] * dStride], sx[j + l]);
   }
-  // the tail, and the exact check of a group that failed the quick one
+  return j;
+}
+
+#if TG_X86
+// The same groups with AVX2 (dSize < 2^31): the eight doubles convert to int32 in two
+// instructions (values outside int32 and NaN give INT32_MIN, 2^31 as unsigned, so one unsigned
+// compare against dSize is the bounds test), and the offsets leave the vector registers as
+// four 64-bit pairs (a store and eight 32-bit reloads stalls the loads: measured slower than
+// the scalar groups). 1e6 random indices into 1e4 / 1e5 slots: ~15-25% faster than the scalar
+// groups, whose eight conversions and compares were most of the loop.
+template <typename T, int Op, bool Unit>
+__attribute__((target("avx2,fma"))) Index combineGroupsAvx2(T* row, Index dStride, Index dSize,
+                                                            const double* ix, const T* sx,
+                                                            Index n) {
+  const __m256i top = _mm256_set1_epi32(int32_t(dSize - 1));
+  auto at = [&](uint64_t k) { return Unit ? Index(k) : Index(k) * dStride; };
+  Index j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m128i lo = _mm256_cvttpd_epi32(_mm256_loadu_pd(ix + j));
+    const __m128i hi = _mm256_cvttpd_epi32(_mm256_loadu_pd(ix + j + 4));
+    const __m256i kv = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+    // k <= dSize - 1 as unsigned: min(k, dSize - 1) == k
+    const __m256i ok = _mm256_cmpeq_epi32(_mm256_min_epu32(kv, top), kv);
+    if (_mm256_movemask_epi8(ok) != -1) break;
+    const uint64_t k01 = uint64_t(_mm_cvtsi128_si64(lo)), k23 = uint64_t(_mm_extract_epi64(lo, 1));
+    const uint64_t k45 = uint64_t(_mm_cvtsi128_si64(hi)), k67 = uint64_t(_mm_extract_epi64(hi, 1));
+    const T* x = sx + j;
+    combine<T>(Op, row[at(uint32_t(k01))], x[0]);
+    combine<T>(Op, row[at(k01 >> 32)], x[1]);
+    combine<T>(Op, row[at(uint32_t(k23))], x[2]);
+    combine<T>(Op, row[at(k23 >> 32)], x[3]);
+    combine<T>(Op, row[at(uint32_t(k45))], x[4]);
+    combine<T>(Op, row[at(k45 >> 32)], x[5]);
+    combine<T>(Op, row[at(uint32_t(k67))], x[6]);
+    combine<T>(Op, row[at(k67 >> 32)], x[7]);
+  }
+  return j;
+}
+#endif
+
+// One contiguous run of n index values and source elements combined into `row` (stride
+// dStride, dSize slots) in order; false at the first index value outside [0, dSize).
+template <typename T, int Op>
+bool combineRun(T* row, Index dStride, Index dSize, const double* ix, const T* sx, Index n) {
+  Index j;
+#if TG_X86
+  if (avx2() && dSize <= Index(INT32_MAX))
+    j = dStride == 1 ? combineGroupsAvx2<T, Op, true>(row, dStride, dSize, ix, sx, n)
+                     : combineGroupsAvx2<T, Op, false>(row, dStride, dSize, ix, sx, n);
+  else
+#endif
+    j = combineGroups<T, Op>(row, dStride, dSize, ix, sx, n);
+  // int64 index values are whole numbers stored as doubles (Note [int64 storage]): the bounds
+  // test on the double is the whole check. The tail, and the exact check of a group that
+  // failed the quick one:
+  const double hi = double(dSize);
   for (; j < n; j++) {
     const double v = ix[j];
     if (!(v >= 0 && v < hi)) return false;
