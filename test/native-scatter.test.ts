@@ -172,3 +172,50 @@ test("a long add-scatter (Note [split scatter_add]) matches the TypeScript walk"
     }
   }
 });
+
+test("1-D runs (the contiguous groups of eight) match the TypeScript walk", { skip }, () => {
+  // a contiguous index and source into one output row, the groups' path: every op and array
+  // type, unit and wider dStride, a ragged tail, with the AVX2 groups and the portable ones
+  const kernels = nativeAddon!.simd !== "scalar" ? ["auto", "scalar"] : ["scalar"];
+  for (const kernel of kernels) {
+    nativeAddon!.setKernel(kernel as "auto" | "scalar");
+    try {
+      for (const [name, Ctor] of CTORS) {
+        for (const op of [
+          ScatterOp.Assign,
+          ScatterOp.Accumulate,
+          ScatterOp.Multiply,
+          ScatterOp.KeepMax,
+          ScatterOp.KeepMin,
+        ]) {
+          for (const [n, dSize, dStride] of [
+            [5003, 97, 1],
+            [4099, 31, 2],
+          ]) {
+            const idx = new Float64Array(n);
+            let s = 3;
+            for (let i = 0; i < n; i++) {
+              s = (s * 69069 + 1) % 4294967296;
+              idx[i] = s % dSize;
+            }
+            const src = values(Ctor, n, 5);
+            const run = (native: boolean): TypedArray => {
+              const out = values(Ctor, dSize * dStride, 13);
+              setNativeFamily("scatter", native);
+              try {
+                assert.ok(scatter(op, out, 0, [0], dStride, dSize, idx, 0, [1], src, 0, [1], [n]));
+              } finally {
+                setNativeFamily("scatter", true);
+              }
+              return out;
+            };
+            const what = `${kernel} ${name} op ${op} n ${n} dStride ${dStride}`;
+            assert.deepEqual(Array.from(run(true)), Array.from(run(false)), what);
+          }
+        }
+      }
+    } finally {
+      nativeAddon!.setKernel("auto");
+    }
+  }
+});
