@@ -164,6 +164,48 @@ bool splitAccumulate(T* row, Index dStride, Index dSize, const double* ix, const
   return true;
 }
 
+// The walks with one index value per row (index_add / index_copy / index_fill's slices: the
+// index read with stride 0 along the last dim), columns [c0, c1) of every row, rows in
+// row-major order. Each element's combines keep their order whatever the column range, so
+// the columns can be split across threads without changing any result.
+template <typename T, int Op>
+bool sliceWalk(T* out, Index outOff, const std::vector<Index>& os, Index dStride,
+               const double* idx, Index idxOff, const std::vector<Index>& is, const T* src,
+               Index srcOff, const std::vector<Index>& ss, const std::vector<Index>& shape,
+               Index dSize, Index rows, Index c0, Index c1) {
+  const size_t nd = shape.size();
+  const Index osl = os[nd - 1], ssl = ss[nd - 1];
+  const double hi = double(dSize);
+  std::vector<Index> pos(nd > 1 ? nd - 1 : 1, 0);
+  Index ob = outOff, ib = idxOff, sb = srcOff;
+  for (Index r = 0; r < rows; r++) {
+    const double v = idx[ib];
+    if (!(v >= 0 && v < hi)) return false;
+    T* row = out + ob + Index(v) * dStride;
+    const T* sx = src + sb;
+    if (osl == 1 && ssl == 1)
+      for (Index j = c0; j < c1; j++) combine<T>(Op, row[j], sx[j]);
+    else
+      for (Index j = c0; j < c1; j++) combine<T>(Op, row[j * osl], sx[j * ssl]);
+    for (int d = int(nd) - 2; d >= 0; d--) {
+      ob += os[d];
+      ib += is[d];
+      sb += ss[d];
+      if (++pos[d] < shape[d]) break;
+      ob -= os[d] * shape[d];
+      ib -= is[d] * shape[d];
+      sb -= ss[d] * shape[d];
+      pos[d] = 0;
+    }
+  }
+  return true;
+}
+
+// Slice walks of kSplitMin elements or more, with rows of at least kSliceSplitCols distinct
+// output elements, split their columns in two halves, one a thread (an index_add of 1e4 rows
+// of 100: two threads).
+constexpr Index kSliceSplitCols = 64;
+
 template <typename T, int Op>
 bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, const double* idx,
           Index idxOff, const std::vector<Index>& is, const T* src, Index srcOff,
@@ -181,20 +223,24 @@ bool walk(T* out, Index outOff, const std::vector<Index>& os, Index dStride, con
     if (rows == 1 && osl == 0 && isl == 1 && ssl == 1 && splitWorth(inner, dSize))
       return splitAccumulate<T>(out + ob, dStride, dSize, idx + ib, src + sb, inner);
   }
+  if (nd >= 1 && isl == 0) {
+    // (osl = 0: every column of a row lands in one element, which the halves would share)
+    if (rows * inner < kSplitMin || inner < kSliceSplitCols || osl == 0)
+      return sliceWalk<T, Op>(out, outOff, os, dStride, idx, idxOff, is, src, srcOff, ss, shape,
+                              dSize, rows, 0, inner);
+    // the halves' edges on 16 elements (64 bytes of float32)
+    const Index h = inner / 2 / 16 * 16;
+    bool ok[2] = {true, true};
+    runTasks(2, numThreads, [&](size_t t) {
+      ok[t] = sliceWalk<T, Op>(out, outOff, os, dStride, idx, idxOff, is, src, srcOff, ss, shape,
+                               dSize, rows, t == 0 ? 0 : h, t == 0 ? h : inner);
+    });
+    return ok[0] && ok[1];
+  }
   for (Index r = 0; r < rows; r++) {
     if (osl == 0 && isl == 1 && ssl == 1) {
       // the common row: contiguous index and source into one output row
       if (!combineRun<T, Op>(out + ob, dStride, dSize, idx + ib, src + sb, inner)) return false;
-    } else if (isl == 0) {
-      // one index value for the whole row (index_add's slices): a row-to-row combine
-      const double v = idx[ib];
-      if (!(v >= 0 && v < hi)) return false;
-      T* row = out + ob + Index(v) * dStride;
-      const T* sx = src + sb;
-      if (osl == 1 && ssl == 1)
-        for (Index j = 0; j < inner; j++) combine<T>(Op, row[j], sx[j]);
-      else
-        for (Index j = 0; j < inner; j++) combine<T>(Op, row[j * osl], sx[j * ssl]);
     } else {
       Index o = ob, i = ib, s = sb;
       for (Index j = 0; j < inner; j++, o += osl, i += isl, s += ssl) {

@@ -219,3 +219,63 @@ test("1-D runs (the contiguous groups of eight) match the TypeScript walk", { sk
     }
   }
 });
+
+test("slice walks (one index value per row) match the TypeScript walk", { skip }, () => {
+  // index_add's walk: [k, cols] positions, the index read along dim 0 only; from 2^16 elements
+  // with rows of 64 or more the addon splits the columns across two threads. Also a row whose
+  // columns all land in one element (out stride 0 along the row: scatter along the last dim
+  // with an expanded index), which stays on one thread
+  for (const [name, Ctor] of CTORS) {
+    for (const op of [ScatterOp.Assign, ScatterOp.Accumulate, ScatterOp.KeepMax]) {
+      for (const [k, cols, dSize, outRow] of [
+        [1200, 100, 300, 1],
+        [700, 64, 50, 1],
+        [2000, 40, 60, 1],
+        [1000, 80, 40, 0],
+      ]) {
+        const idx = new Float64Array(k);
+        let s = 11;
+        for (let i = 0; i < k; i++) {
+          s = (s * 69069 + 1) % 4294967296;
+          idx[i] = s % dSize;
+        }
+        const src = values(Ctor, k * cols, 17);
+        const run = (native: boolean, bad: boolean): [boolean, TypedArray] => {
+          const id = idx.slice();
+          if (bad) id[k >> 1] = dSize;
+          const out = values(Ctor, dSize * cols, 19);
+          setNativeFamily("scatter", native);
+          try {
+            // outRow 1: out [dSize, cols] along dim 0; outRow 0: every column into one element
+            const dStride = outRow === 1 ? cols : 1;
+            const ok = scatter(
+              op,
+              out,
+              0,
+              [0, outRow],
+              dStride,
+              dSize,
+              id,
+              0,
+              [1, 0],
+              src,
+              0,
+              [cols, 1],
+              [k, cols],
+            );
+            return [ok, out];
+          } finally {
+            setNativeFamily("scatter", true);
+          }
+        };
+        const what = `${name} op ${op} [${k}, ${cols}] out row stride ${outRow}`;
+        const [okTs, ts] = run(false, false);
+        const [okNat, nat] = run(true, false);
+        assert.ok(okTs && okNat, what);
+        assert.deepEqual(Array.from(nat), Array.from(ts), what);
+        assert.equal(run(true, true)[0], false, `${what}: bad index (native)`);
+        assert.equal(run(false, true)[0], false, `${what}: bad index (TypeScript)`);
+      }
+    }
+  }
+});
