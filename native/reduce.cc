@@ -517,9 +517,64 @@ __attribute__((always_inline)) inline void cumsumExactRow(const float* a, Index 
   }
 }
 
+// Note [chunked cumprod]: PyTorch's float32 cumprod runs one chain of double multiplies, whose
+// latency bounds a lone row. A float32 row of n >= kChunkedCumprodMin (any row along n, in
+// both backends: the twin, src/backend/reduce.ts cumprod, does the same) is scanned in four
+// chunks instead, as cumsumExactRow: the totals of the first three chunks first (chunkProd,
+// eight lanes), then four chains interleaved, chain k starting from the product of the totals
+// before it. Element i of chunk k is thus (T0 T1 ... T(k-1)) x(kq) ... x(i) in double instead
+// of x0 x1 ... x(i): the same factors associated differently, a few double roundings apart
+// (relative 1e-15 on rows of 1e6), which the rounding to float32 hides except where a product
+// lies next to a float32 rounding boundary (then one float32 ulp). 0, inf and NaN factors give
+// the same 0 / inf / NaN as the chain; only a chunk total that overflows or underflows double
+// where every prefix of the chain stays in range (factors beyond 1e38 meeting factors below
+// 1e-38 within one row) can differ.
+constexpr Index kChunkedCumprodMin = 4096;
+
+// The product of a[0, n) in the twin's order: lane l takes a[i + l] for i = 0, 8, ... below
+// n - n % 8, the tail goes into lane 0 in order, then ((p0 p1)(p2 p3))((p4 p5)(p6 p7)).
+__attribute__((always_inline)) inline double chunkProd(const float* a, Index n) {
+  double p[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  Index i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; l++) p[l] *= double(a[i + l]);
+  for (; i < n; i++) p[0] *= double(a[i]);
+  return ((p[0] * p[1]) * (p[2] * p[3])) * ((p[4] * p[5]) * (p[6] * p[7]));
+}
+
+__attribute__((always_inline)) inline void cumprodChunkedRow(const float* a, Index n, float* out) {
+  const Index q = n / 4;
+  const float *a0 = a, *a1 = a + q, *a2 = a + 2 * q, *a3 = a + 3 * q;
+  float *o0 = out, *o1 = out + q, *o2 = out + 2 * q, *o3 = out + 3 * q;
+  double s0 = 1;
+  double s1 = chunkProd(a0, q);
+  double s2 = s1 * chunkProd(a1, q);
+  double s3 = s2 * chunkProd(a2, q);
+  for (Index i = 0; i < q; i++) {
+    s0 *= double(a0[i]);
+    s1 *= double(a1[i]);
+    s2 *= double(a2[i]);
+    s3 *= double(a3[i]);
+    o0[i] = float(s0);
+    o1[i] = float(s1);
+    o2[i] = float(s2);
+    o3[i] = float(s3);
+  }
+  for (Index i = 4 * q; i < n; i++) {
+    s3 *= double(a[i]);
+    out[i] = float(s3);
+  }
+}
+
 template <typename T, bool Prod>
 __attribute__((always_inline)) inline void cumRowsImpl(const T* a, Index rows, Index n, T* out) {
   const double init = Prod ? 1 : 0;
+  if constexpr (Prod && std::is_same_v<T, float>) {
+    if (n >= kChunkedCumprodMin) {
+      for (Index r = 0; r < rows; r++) cumprodChunkedRow(a + r * n, n, out + r * n);
+      return;
+    }
+  }
   Index r = 0;
   for (; r + 4 <= rows; r += 4) {
     const T *a0 = a + r * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;

@@ -243,6 +243,44 @@ test(`native cumprod matches the TypeScript twin exactly (same order) ${suffix}`
 });
 
 test(
+  `native cumprod of long float32 rows (chunked scan) matches the twin ${suffix}`,
+  { skip },
+  () => {
+    // Note [chunked cumprod]: float32 rows of n >= 4096 along n take the four-chunk scan in both
+    // backends; factors near 1 keep 1e5 products in range, and a zero, an infinity or a NaN in
+    // one chunk carries into the later chunks through the totals
+    forKernels((kernel) => {
+      for (const [outer, n] of [
+        [1, 4096],
+        [1, 100003],
+        [3, 5001],
+      ]) {
+        for (const variant of ["plain", "zero", "inf", "nan", "zero and inf", "range"]) {
+          const a = filled(Float32Array, 2 + outer * n, n + outer).map((x) => 1 + x / 1000);
+          if (variant === "zero" || variant === "zero and inf") a[2 + (n >> 3)] = 0;
+          if (variant === "inf" || variant === "zero and inf") a[2 + (n >> 1)] = Infinity;
+          if (variant === "nan") a[2 + n - 5] = NaN;
+          if (variant === "range") {
+            // the note's one difference from the chain, in both backends alike: the chain's
+            // products come back into float32 range (1e-300 * 1e330), while chunk 1's total
+            // alone overflows double, so the later chunks start from inf
+            const q = n >> 2;
+            for (let i = 0; i < 10; i++) a[2 + i] = 1e-30;
+            for (let i = 0; i < 11; i++) a[2 + q + i] = 1e30;
+          }
+          const r = both(() => {
+            const out = new Float32Array(outer * n);
+            cumprod(a, 2, outer, n, 1, out);
+            return out;
+          });
+          agree(`cumprod ${kernel} [${outer}, ${n}] ${variant}`, r.nat, r.ts);
+        }
+      }
+    });
+  },
+);
+
+test(
   `native cumsum of rows whose sums are exact (chunked scan) matches the twin ${suffix}`,
   { skip },
   () => {

@@ -114,3 +114,168 @@ test("an index outside [0, dSize) stops the walk on both backends", { skip }, ()
     /index out of range/,
   );
 });
+
+test("a long add-scatter (Note [split scatter_add]) matches the TypeScript walk", { skip }, () => {
+  // one contiguous run of n >= 2^16 elements into at most n / 4 slots takes the split: both
+  // backends add the halves separately, then merge; slots only the second half touches, slots
+  // neither touches (kept -0 / NaN / inf in self) and repeated indices all compare bit for bit
+  for (const Ctor of [Float32Array, Float64Array] as const) {
+    for (const [n, dSize, dStride] of [
+      [1 << 16, 1 << 14, 1],
+      [100003, 1000, 1],
+      [70000, 17, 3],
+      [1 << 16, (1 << 14) + 1, 1], // above n / 4: the serial walk
+    ]) {
+      const idx = new Float64Array(n);
+      let s = 5;
+      for (let i = 0; i < n; i++) {
+        s = (s * 69069 + 1) % 4294967296;
+        idx[i] = s % dSize;
+      }
+      // the last slot only from the second half, slot 1 from neither
+      for (let i = 0; i < n; i++) if (idx[i] === dSize - 1 || idx[i] === 1) idx[i] = 0;
+      idx[n - 2] = dSize - 1;
+      const src = new Ctor(values(Float64Array, n, 9).map((v) => v / 3 + 1e-3 * v * v));
+      src[5] = Infinity;
+      const run = (native: boolean): TypedArray => {
+        const out = new Ctor(dSize * dStride).fill(0.1);
+        out[dStride] = -0;
+        out[2 * dStride] = NaN;
+        setNativeFamily("scatter", native);
+        try {
+          const ok = scatter(
+            ScatterOp.Accumulate,
+            out,
+            0,
+            [0],
+            dStride,
+            dSize,
+            idx,
+            0,
+            [1],
+            src,
+            0,
+            [1],
+            [n],
+          );
+          assert.ok(ok);
+        } finally {
+          setNativeFamily("scatter", true);
+        }
+        return out;
+      };
+      const ts = run(false);
+      const nat = run(true);
+      const name = `${Ctor.name} n ${n} dSize ${dSize} dStride ${dStride}`;
+      assert.deepEqual(Array.from(nat), Array.from(ts), name);
+      assert.ok(Object.is(nat[dStride], -0) && Object.is(ts[dStride], -0), `${name}: -0 kept`);
+    }
+  }
+});
+
+test("1-D runs (the contiguous groups of eight) match the TypeScript walk", { skip }, () => {
+  // a contiguous index and source into one output row, the groups' path: every op and array
+  // type, unit and wider dStride, a ragged tail, with the AVX2 groups and the portable ones
+  const kernels = nativeAddon!.simd !== "scalar" ? ["auto", "scalar"] : ["scalar"];
+  for (const kernel of kernels) {
+    nativeAddon!.setKernel(kernel as "auto" | "scalar");
+    try {
+      for (const [name, Ctor] of CTORS) {
+        for (const op of [
+          ScatterOp.Assign,
+          ScatterOp.Accumulate,
+          ScatterOp.Multiply,
+          ScatterOp.KeepMax,
+          ScatterOp.KeepMin,
+        ]) {
+          for (const [n, dSize, dStride] of [
+            [5003, 97, 1],
+            [4099, 31, 2],
+          ]) {
+            const idx = new Float64Array(n);
+            let s = 3;
+            for (let i = 0; i < n; i++) {
+              s = (s * 69069 + 1) % 4294967296;
+              idx[i] = s % dSize;
+            }
+            const src = values(Ctor, n, 5);
+            const run = (native: boolean): TypedArray => {
+              const out = values(Ctor, dSize * dStride, 13);
+              setNativeFamily("scatter", native);
+              try {
+                assert.ok(scatter(op, out, 0, [0], dStride, dSize, idx, 0, [1], src, 0, [1], [n]));
+              } finally {
+                setNativeFamily("scatter", true);
+              }
+              return out;
+            };
+            const what = `${kernel} ${name} op ${op} n ${n} dStride ${dStride}`;
+            assert.deepEqual(Array.from(run(true)), Array.from(run(false)), what);
+          }
+        }
+      }
+    } finally {
+      nativeAddon!.setKernel("auto");
+    }
+  }
+});
+
+test("slice walks (one index value per row) match the TypeScript walk", { skip }, () => {
+  // index_add's walk: [k, cols] positions, the index read along dim 0 only; from 2^16 elements
+  // with rows of 64 or more the addon splits the columns across two threads. Also a row whose
+  // columns all land in one element (out stride 0 along the row: scatter along the last dim
+  // with an expanded index), which stays on one thread
+  for (const [name, Ctor] of CTORS) {
+    for (const op of [ScatterOp.Assign, ScatterOp.Accumulate, ScatterOp.KeepMax]) {
+      for (const [k, cols, dSize, outRow] of [
+        [1200, 100, 300, 1],
+        [700, 64, 50, 1],
+        [2000, 40, 60, 1],
+        [1000, 80, 40, 0],
+      ]) {
+        const idx = new Float64Array(k);
+        let s = 11;
+        for (let i = 0; i < k; i++) {
+          s = (s * 69069 + 1) % 4294967296;
+          idx[i] = s % dSize;
+        }
+        const src = values(Ctor, k * cols, 17);
+        const run = (native: boolean, bad: boolean): [boolean, TypedArray] => {
+          const id = idx.slice();
+          if (bad) id[k >> 1] = dSize;
+          const out = values(Ctor, dSize * cols, 19);
+          setNativeFamily("scatter", native);
+          try {
+            // outRow 1: out [dSize, cols] along dim 0; outRow 0: every column into one element
+            const dStride = outRow === 1 ? cols : 1;
+            const ok = scatter(
+              op,
+              out,
+              0,
+              [0, outRow],
+              dStride,
+              dSize,
+              id,
+              0,
+              [1, 0],
+              src,
+              0,
+              [cols, 1],
+              [k, cols],
+            );
+            return [ok, out];
+          } finally {
+            setNativeFamily("scatter", true);
+          }
+        };
+        const what = `${name} op ${op} [${k}, ${cols}] out row stride ${outRow}`;
+        const [okTs, ts] = run(false, false);
+        const [okNat, nat] = run(true, false);
+        assert.ok(okTs && okNat, what);
+        assert.deepEqual(Array.from(nat), Array.from(ts), what);
+        assert.equal(run(true, true)[0], false, `${what}: bad index (native)`);
+        assert.equal(run(false, true)[0], false, `${what}: bad index (TypeScript)`);
+      }
+    }
+  }
+});

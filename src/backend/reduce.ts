@@ -21,7 +21,8 @@ const native = nativeKernels("reduce");
  * - cumsum along a row is one dependent chain of double adds in both (native only skips the
  *   JIT's bounds checks): 640: 0.89 vs 1.06, 1280: 1.77 vs 1.70, 32768: 41 vs 36. Native runs
  *   four rows' chains interleaved, and a float32 row whose partial sums are all exact in double
- *   as four chunks (Note [exact cumsum], native/reduce.cc): the same results. cumprod likewise.
+ *   as four chunks (Note [exact cumsum], native/reduce.cc): the same results. cumprod likewise,
+ *   and a float32 row of 4096 or more as four chunks in both backends (Note [chunked cumprod]).
  * - softmax / log_softmax forward, rows of 10 (a classifier's logits): 40: 0.44 vs 0.40,
  *   160: 2.0 vs 0.70, 1280 (the MLP's [128, 10]): 16-20 vs 3.8-4.4; the twin pays Math.exp.
  * - their backward, rows of 10: 160: 0.38 vs 0.47 (softmax), 1.44 vs 0.77 (log_softmax);
@@ -366,6 +367,64 @@ export function softmaxBackward(
 }
 
 /**
+ * Note [chunked cumprod] (native/reduce.cc): a float32 row of n >= CHUNKED_CUMPROD_MIN along n
+ * is scanned as four chunks, chunk k's running product starting from the product of the
+ * earlier chunks' totals (each total over eight lanes), in both backends: the same factors
+ * associated differently from PyTorch's one chain (a float32 ulp apart at most, where a
+ * product lies next to a rounding boundary), so the native scan runs four independent chains.
+ */
+const CHUNKED_CUMPROD_MIN = 4096;
+
+/** The product of a[off, off + n) in chunkProd's order (native/reduce.cc): eight lanes. */
+function chunkProd(a: TypedArray, off: number, n: number): number {
+  let p0 = 1,
+    p1 = 1,
+    p2 = 1,
+    p3 = 1,
+    p4 = 1,
+    p5 = 1,
+    p6 = 1,
+    p7 = 1;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const b = off + i;
+    p0 *= a[b];
+    p1 *= a[b + 1];
+    p2 *= a[b + 2];
+    p3 *= a[b + 3];
+    p4 *= a[b + 4];
+    p5 *= a[b + 5];
+    p6 *= a[b + 6];
+    p7 *= a[b + 7];
+  }
+  for (; i < n; i++) p0 *= a[off + i];
+  return p0 * p1 * (p2 * p3) * (p4 * p5 * (p6 * p7));
+}
+
+/** cumprodChunkedRow (native/reduce.cc): a[aOff, aOff + n) into out[oOff, oOff + n). */
+function cumprodChunkedRow(
+  a: TypedArray,
+  aOff: number,
+  n: number,
+  out: TypedArray,
+  oOff: number,
+): void {
+  const q = Math.floor(n / 4);
+  let s = 1;
+  // chunk k starts from T0 T1 ... T(k-1), the totals multiplied left to right
+  for (let k = 0; k < 4; k++) {
+    const lo = k * q;
+    const hi = k === 3 ? n : lo + q;
+    const start = s;
+    for (let i = lo; i < hi; i++) {
+      s *= a[aOff + i];
+      out[oOff + i] = s;
+    }
+    if (k < 3) s = start * chunkProd(a, aOff + lo, q);
+  }
+}
+
+/**
  * Inclusive running products along the middle axis of a contiguous [outer, n, inner] input
  * starting at aOff, into a contiguous out of the same shape, kept in double (PyTorch's
  * cumprod accumulates in acc_type, double on the CPU) and rounded once per element. Large
@@ -381,6 +440,10 @@ export function cumprod(
 ): void {
   if (outer * n * inner >= thresholds.cumsum && native.cumprod(a, aOff, outer, n, inner, out, 0))
     return;
+  if (inner === 1 && n >= CHUNKED_CUMPROD_MIN && a instanceof Float32Array) {
+    for (let o = 0; o < outer; o++) cumprodChunkedRow(a, aOff + o * n, n, out, o * n);
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let p = 1;

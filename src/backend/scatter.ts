@@ -11,6 +11,13 @@
  * order as PyTorch's CPU kernels do (the last write wins for Assign). An index value outside
  * [0, dSize) stops the walk and returns false, earlier elements combined: `out` must be a fresh
  * result the caller drops then (raising PyTorch's error), checking values in the same pass.
+ *
+ * The one change of order, as native/scatter.cc's Note [split scatter_add]: a float add-scatter
+ * of one long contiguous run (n >= SPLIT_MIN elements into at most n / 4 slots) adds its first
+ * half into out, its second half into a buffer of -0s (the identity of +), then the buffer into
+ * out slot by slot, so each slot gets (self + first half in order) + (second half in order).
+ * The addon runs the halves on two threads; the rule depends on the sizes only, so both
+ * backends (and any thread count) give the same bits.
  */
 import type { TypedArray } from "../dtype.js";
 import { ScatterOp } from "./abi.js";
@@ -23,6 +30,34 @@ export { ScatterOp };
 
 /** Elements from which the walk goes native (the TypeScript loop is a few ns per element). */
 const NATIVE_MIN = 4096;
+
+/** Note [split scatter_add] (native/scatter.cc kSplitMin, splitWorth, splitPoint). */
+const SPLIT_MIN = 1 << 16;
+const splitWorth = (n: number, dSize: number): boolean => n >= SPLIT_MIN && dSize * 4 <= n;
+const splitPoint = (n: number): number => Math.floor(n / 16) * 8;
+
+/**
+ * Adds src[s0 + j] into out[o0 + idx[i0 + j] * dStride] for j in [0, count), in order; false at
+ * the first index value outside [0, dSize).
+ */
+function addRun(
+  out: TypedArray,
+  o0: number,
+  dStride: number,
+  dSize: number,
+  idx: TypedArray,
+  i0: number,
+  src: TypedArray,
+  s0: number,
+  count: number,
+): boolean {
+  for (let j = 0; j < count; j++) {
+    const x = idx[i0 + j];
+    if (!(x >= 0 && x < dSize)) return false;
+    out[o0 + x * dStride] += src[s0 + j];
+  }
+  return true;
+}
 
 export function scatter(
   op: ScatterOp,
@@ -76,6 +111,25 @@ export function scatter(
   const os = nd === 0 ? 0 : outStrides[last];
   const is = nd === 0 ? 0 : idxStrides[last];
   const ss = nd === 0 ? 0 : srcStrides[last];
+  if (
+    op === ScatterOp.Accumulate &&
+    (out instanceof Float32Array || out instanceof Float64Array) &&
+    inner === n &&
+    os === 0 &&
+    is === 1 &&
+    ss === 1 &&
+    splitWorth(n, dSize)
+  ) {
+    // Note [split scatter_add]: the first half into out, the second into -0s, then merged
+    const h = splitPoint(n);
+    const buf = (
+      out instanceof Float32Array ? new Float32Array(dSize) : new Float64Array(dSize)
+    ).fill(-0);
+    if (!addRun(out, outOff, dStride, dSize, idx, idxOff, src, srcOff, h)) return false;
+    if (!addRun(buf, 0, 1, dSize, idx, idxOff + h, src, srcOff + h, n - h)) return false;
+    for (let k = 0; k < dSize; k++) out[outOff + k * dStride] += buf[k];
+    return true;
+  }
   const pos = new Array<number>(Math.max(nd - 1, 0)).fill(0);
   let ob = outOff;
   let ib = idxOff;
