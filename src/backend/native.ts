@@ -175,6 +175,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   resample: false,
   optim: false,
   sort: false,
+  activation: false,
 };
 
 /**

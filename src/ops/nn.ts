@@ -7,7 +7,7 @@
  */
 import { Tensor } from "../tensor.js";
 import { bool, int64, int32, float64, getDefaultDtype } from "../dtype.js";
-import { alloc, asDtype, contiguousData, scalarTypeName } from "./core.js";
+import { alloc, allocOutput, asDtype, contiguousData, scalarTypeName } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";
@@ -16,6 +16,7 @@ import { indexError, runtimeError, valueError } from "../errors.js";
 import { columnMajor, mm } from "./linalg.js";
 import { numelOf, shapeEqual } from "../shape.js";
 import { erfScalar } from "../backend/special.js";
+import { gelu as geluKernel } from "../backend/activation.js";
 
 export { erfScalar };
 
@@ -52,19 +53,6 @@ export function erf(a: Tensor): Tensor {
   return out;
 }
 
-const SQRT1_2 = Math.SQRT1_2;
-const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5; // sqrt(2/pi)
-const GELU_KAPPA = 0.044715;
-
-/** GELU forward on one value. */
-export function geluScalar(x: number, tanhApprox: boolean): number {
-  if (tanhApprox) {
-    const inner = GELU_BETA * (x + GELU_KAPPA * x * x * x);
-    return 0.5 * x * (1 + Math.tanh(inner));
-  }
-  return x * 0.5 * (1 + erfScalar(x * SQRT1_2));
-}
-
 /**
  * torch.nn.functional.gelu(input, approximate='none' | 'tanh')
  * @example torch.nn.functional.gelu(torch.tensor([1])) // tensor([0.8413])
@@ -73,10 +61,9 @@ export function gelu(a: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   if (approximate !== "none" && approximate !== "tanh")
     throw runtimeError(`approximate argument must be either none or tanh.`);
   checkFloat(a, "GeluKernelImpl");
-  const { x, xo, out, n } = io(a);
-  const o = out.typedArray;
-  const t = approximate === "tanh";
-  for (let i = 0; i < n; i++) o[i] = geluScalar(x[xo + i], t);
+  const { data, offset } = contiguousData(a);
+  const out = allocOutput(a.shape.slice(), a.dtype);
+  geluKernel(data, offset, out.typedArray, out.numel(), approximate === "tanh");
   if (needsGrad(a)) record("gelu", out, [a], { self: a }, { approximate });
   return out;
 }
