@@ -19,7 +19,8 @@
         "resample.cc",
         "optim.cc",
         "sort.cc",
-        "activation.cc"
+        "activation.cc",
+        "norm.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -176,6 +176,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   optim: false,
   sort: false,
   activation: false,
+  norm: false,
 };
 
 /**
