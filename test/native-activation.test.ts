@@ -2,8 +2,9 @@
  * Parity of the native activation kernels (native/activation.cc, dispatched from
  * src/backend/activation.ts) with their TypeScript twins: GELU forward and backward, exact and
  * tanh-approximated, float32 and float64, odd sizes and offsets, the multithreaded sizes, special
- * values (NaN, infinities, signed zeros) and the far tails. Each comparison runs the same call
- * with the native threshold at 0 (native) and at infinity (TypeScript). Skipped, with the
+ * values (NaN, infinities, signed zeros) and the far tails, through the addon's portable loop
+ * and its AVX2 one. Each comparison runs the same call with the native threshold at 0 (native)
+ * and at infinity (TypeScript). Skipped, with the
  * reason, when the addon is not built or not loaded.
  */
 import { test } from "node:test";
@@ -15,6 +16,7 @@ import {
   getNativeActivationThreshold,
   setNativeActivationThreshold,
 } from "../src/backend/activation.js";
+import { nativeAddon } from "../src/backend/native.js";
 import { skip, filled, type FloatArray, type FloatCtor } from "./helpers/native.js";
 
 const CTORS: [string, FloatCtor][] = [
@@ -22,15 +24,24 @@ const CTORS: [string, FloatCtor][] = [
   ["float64", Float64Array],
 ];
 
-/** Run f on the TypeScript kernel (threshold at infinity), then on the addon (at 0). */
+/** The addon's kernel levels compared: its portable loop, and the best the CPU has (AVX2). */
+const KERNELS = ["scalar", "auto"] as const;
+let kernel: (typeof KERNELS)[number] = "auto";
+
+/**
+ * Run f on the TypeScript kernel (threshold at infinity), then on the addon (at 0) with the
+ * current `kernel` level.
+ */
 function both<T>(f: () => T): [T, T] {
   const saved = getNativeActivationThreshold();
   try {
     setNativeActivationThreshold(Infinity);
     const ts = f();
     setNativeActivationThreshold(0);
+    nativeAddon?.setKernel(kernel);
     return [ts, f()];
   } finally {
+    nativeAddon?.setKernel("auto");
     setNativeActivationThreshold(saved);
   }
 }
@@ -65,18 +76,20 @@ const SIZES = [1, 7, 64, 1000, 40_000];
 
 test("native GELU forward matches the TypeScript kernel", { skip }, () => {
   for (const [dt, Ctor] of CTORS) {
-    for (const tanh of [false, true]) {
-      for (const n of SIZES) {
-        for (const off of [0, 3]) {
-          const x = inputs(Ctor, n + off, n + off, 6);
-          const [ts, nat] = both(() => {
-            const out = new Ctor(n);
-            gelu(x, off, out, n, tanh);
-            return out;
-          });
-          const abs = new Float64Array(n);
-          for (let i = 0; i < n; i++) abs[i] = Math.abs(x[off + i]) * 2 ** -52;
-          assertClose(nat, ts, abs, `gelu ${dt} tanh=${tanh} n=${n} off=${off}`);
+    for (kernel of KERNELS) {
+      for (const tanh of [false, true]) {
+        for (const n of SIZES) {
+          for (const off of [0, 3]) {
+            const x = inputs(Ctor, n + off, n + off, 6);
+            const [ts, nat] = both(() => {
+              const out = new Ctor(n);
+              gelu(x, off, out, n, tanh);
+              return out;
+            });
+            const abs = new Float64Array(n);
+            for (let i = 0; i < n; i++) abs[i] = Math.abs(x[off + i]) * 2 ** -52;
+            assertClose(nat, ts, abs, `gelu ${dt} ${kernel} tanh=${tanh} n=${n} off=${off}`);
+          }
         }
       }
     }
@@ -85,27 +98,33 @@ test("native GELU forward matches the TypeScript kernel", { skip }, () => {
 
 test("native GELU backward matches the TypeScript kernel", { skip }, () => {
   for (const [dt, Ctor] of CTORS) {
-    for (const tanh of [false, true]) {
-      for (const n of SIZES) {
-        for (const off of [0, 5]) {
-          const x = inputs(Ctor, n + off, 3 * n + off, 6);
-          const g = inputs(Ctor, n + off, 7 * n + 1, 2);
-          const [ts, nat] = both(() => {
-            const out = new Ctor(n);
-            geluBackward(g, off, x, off, out, n, tanh);
-            return out;
-          });
-          const abs = new Float64Array(n);
-          for (let i = 0; i < n; i++) abs[i] = Math.abs(g[off + i]) * 2 ** -52;
-          assertClose(nat, ts, abs, `gelu backward ${dt} tanh=${tanh} n=${n} off=${off}`);
+    for (kernel of KERNELS) {
+      for (const tanh of [false, true]) {
+        for (const n of SIZES) {
+          for (const off of [0, 5]) {
+            const x = inputs(Ctor, n + off, 3 * n + off, 6);
+            const g = inputs(Ctor, n + off, 7 * n + 1, 2);
+            const [ts, nat] = both(() => {
+              const out = new Ctor(n);
+              geluBackward(g, off, x, off, out, n, tanh);
+              return out;
+            });
+            const abs = new Float64Array(n);
+            for (let i = 0; i < n; i++) abs[i] = Math.abs(g[off + i]) * 2 ** -52;
+            assertClose(
+              nat,
+              ts,
+              abs,
+              `gelu backward ${dt} ${kernel} tanh=${tanh} n=${n} off=${off}`,
+            );
+          }
         }
       }
     }
   }
 });
 
-test("native GELU refuses ranges outside its arrays", { skip }, async () => {
-  const { nativeAddon } = await import("../src/backend/native.js");
+test("native GELU refuses ranges outside its arrays", { skip }, () => {
   const a = new Float32Array(8);
   assert.throws(() => nativeAddon?.geluForward(a, 4, a, 8, 0), RangeError);
   assert.throws(() => nativeAddon?.geluBackward(a, 0, a, 1, a, 8, 0), RangeError);
