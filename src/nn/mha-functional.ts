@@ -8,12 +8,18 @@ import type { DType } from "../dtype.js";
 import { bool } from "../dtype.js";
 import { zeros } from "../ops/creation.js";
 import { softmax } from "../ops/reduce.js";
+import { addmm } from "../ops/nn.js";
 import { cat } from "../ops/views.js";
 import { assertionError, runtimeError, typeError } from "../errors.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { dropout } from "../generated/nn-functional.js";
 
+/**
+ * F.linear as PyTorch's MHA calls it: addmm for a 2-D input with a bias (AddmmBackward0, the
+ * bias added into the product's storage), else matmul then the bias added (AddBackward0).
+ */
 function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  if (b !== null && x.dim() === 2) return addmm(b, x, w.t());
   const y = x.matmul(w.t());
   return b === null ? y : y.add(b);
 }

@@ -11,7 +11,8 @@ import { alloc, allocOutput, asDtype, contiguousData, scalarTypeName } from "./c
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";
-import { clamp } from "./elementwise.js";
+import { broadcastBinaryInto, clamp } from "./elementwise.js";
+import { Binary } from "../backend/elementwise.js";
 import { indexError, runtimeError, valueError } from "../errors.js";
 import { columnMajor, mm } from "./linalg.js";
 import { numelOf, shapeEqual } from "../shape.js";
@@ -178,12 +179,33 @@ export function logSigmoid(a: Tensor): Tensor {
 // linear algebra for layers
 
 /**
+ * Whether bias can be added into prod's own storage: prod is mm's fresh contiguous result, and
+ * bias has its dtype and broadcasts to its shape ([N], [1, N], [M, N], [M, 1], [] ...).
+ */
+function biasFits(bias: Tensor, prod: Tensor): boolean {
+  if (bias.dtype !== prod.dtype || bias.dim() > 2 || !prod.isContiguous() || prod.offset !== 0)
+    return false;
+  if (prod.typedArray.length !== prod.numel()) return false;
+  for (let i = 1; i <= bias.dim(); i++) {
+    const s = bias.shape[bias.dim() - i];
+    if (s !== 1 && s !== prod.shape[prod.dim() - i]) return false;
+  }
+  return true;
+}
+
+/** prod + bias written over prod (one pass over memory mm just wrote; the sum is the same). */
+function addBiasInPlace(prod: Tensor, bias: Tensor): Tensor {
+  broadcastBinaryInto(Binary.Add, prod, bias, prod.shape, prod.typedArray, 0);
+  return prod;
+}
+
+/**
  * torch.addmm(bias, mat1, mat2) with beta = alpha = 1: bias + mat1 @ mat2 (nn.Linear's 2-D path).
  * @example torch.nn.functional.linear(x, w, b) // addmm(b, x, w.t())
  */
 export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   const prod = noGrad(() => mm(mat1, mat2));
-  const out = noGrad(() => prod.add(bias));
+  const out = biasFits(bias, prod) ? addBiasInPlace(prod, bias) : noGrad(() => prod.add(bias));
   if (!shapeEqual(out.shape, prod.shape)) {
     throw runtimeError(
       `The expanded size of the tensor (${prod.shape[1]}) must match the existing size (${bias.shape[bias.dim() - 1]}) at non-singleton dimension 1.  Target sizes: [${prod.shape.join(", ")}].  Tensor sizes: [${bias.shape.join(", ")}]`,
