@@ -217,8 +217,13 @@ export function mhaForward(
   // scaled dot-product attention
   const E = q.shape[2];
   const qScaled = q.div(Math.sqrt(E));
-  let scores = qScaled.bmm(k.transpose(-2, -1));
-  if (attnMask !== null) scores = scores.add(attnMask);
+  // PyTorch 1.13's _scaled_dot_product_attention: baddbmm(attn_mask, q, k^T) with a mask (a
+  // mask of another dtype is added after the product, with type promotion)
+  const kT = k.transpose(-2, -1);
+  let scores: Tensor;
+  if (attnMask === null) scores = qScaled.bmm(kT);
+  else if (attnMask.dtype === qScaled.dtype) scores = attnMask.baddbmm(qScaled, kT);
+  else scores = qScaled.bmm(kT).add(attnMask);
   let weights = softmax(scores, -1);
   if (p.dropout > 0 && p.training) weights = dropout(weights, p.dropout, { training: true });
   let out = weights.bmm(v);
