@@ -479,6 +479,72 @@ Napi::Value topkRows(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value geluForward(const Napi::CallbackInfo& info) {
+  args::geluForward x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argFloat(info, 2, fn, &x.out) ||
+      !argInt(info, 3, fn, &x.n) ||
+      !argInt(info, 4, fn, &x.tanh) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value geluBackward(const Napi::CallbackInfo& info) {
+  args::geluBackward x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.g) ||
+      !argInt(info, 1, fn, &x.gOff) ||
+      !argFloat(info, 2, fn, &x.x) ||
+      !argInt(info, 3, fn, &x.xOff) ||
+      !argFloat(info, 4, fn, &x.out) ||
+      !argInt(info, 5, fn, &x.n) ||
+      !argInt(info, 6, fn, &x.tanh) ||
+      !oneFloatType(info, fn, {&x.g, &x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value layerNormForward(const Napi::CallbackInfo& info) {
+  args::layerNormForward x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argInt(info, 2, fn, &x.rows) ||
+      !argInt(info, 3, fn, &x.D) ||
+      !argOptFloat(info, 4, fn, &x.w) ||
+      !argInt(info, 5, fn, &x.wOff) ||
+      !argOptFloat(info, 6, fn, &x.b) ||
+      !argInt(info, 7, fn, &x.bOff) ||
+      !argNumber(info, 8, fn, &x.eps) ||
+      !argFloat(info, 9, fn, &x.out) ||
+      !oneFloatType(info, fn, {&x.x, &x.w, &x.b, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value layerNormBackward(const Napi::CallbackInfo& info) {
+  args::layerNormBackward x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.g) ||
+      !argInt(info, 1, fn, &x.gOff) ||
+      !argFloat(info, 2, fn, &x.x) ||
+      !argInt(info, 3, fn, &x.xOff) ||
+      !argInt(info, 4, fn, &x.rows) ||
+      !argInt(info, 5, fn, &x.D) ||
+      !argOptFloat(info, 6, fn, &x.w) ||
+      !argInt(info, 7, fn, &x.wOff) ||
+      !argNumber(info, 8, fn, &x.eps) ||
+      !argOptFloat(info, 9, fn, &x.gx) ||
+      !argOptFloat(info, 10, fn, &x.gw) ||
+      !argOptFloat(info, 11, fn, &x.gb) ||
+      !oneFloatType(info, fn, {&x.g, &x.x, &x.w, &x.gx, &x.gw, &x.gb}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value sgdStep(const Napi::CallbackInfo& info) {
   args::sgdStep x;
   const char* fn = x.name;
@@ -731,6 +797,10 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("resample", Napi::Function::New(env, resample, "resample"));
   exports.Set("sortRows", Napi::Function::New(env, sortRows, "sortRows"));
   exports.Set("topkRows", Napi::Function::New(env, topkRows, "topkRows"));
+  exports.Set("geluForward", Napi::Function::New(env, geluForward, "geluForward"));
+  exports.Set("geluBackward", Napi::Function::New(env, geluBackward, "geluBackward"));
+  exports.Set("layerNormForward", Napi::Function::New(env, layerNormForward, "layerNormForward"));
+  exports.Set("layerNormBackward", Napi::Function::New(env, layerNormBackward, "layerNormBackward"));
   exports.Set("sgdStep", Napi::Function::New(env, sgdStep, "sgdStep"));
   exports.Set("adamStep", Napi::Function::New(env, adamStep, "adamStep"));
   exports.Set("rmspropStep", Napi::Function::New(env, rmspropStep, "rmspropStep"));

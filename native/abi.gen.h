@@ -627,6 +627,60 @@ struct topkRows {
   Arr outI;
 };
 
+// geluForward(x, xOff, out, n, tanh): native/activation.cc
+struct geluForward {
+  static constexpr const char* name = "geluForward";
+  Arr x;
+  Index xOff = 0;
+  Arr out;
+  Index n = 0;
+  Index tanh = 0;
+};
+
+// geluBackward(g, gOff, x, xOff, out, n, tanh): native/activation.cc
+struct geluBackward {
+  static constexpr const char* name = "geluBackward";
+  Arr g;
+  Index gOff = 0;
+  Arr x;
+  Index xOff = 0;
+  Arr out;
+  Index n = 0;
+  Index tanh = 0;
+};
+
+// layerNormForward(x, xOff, rows, D, w, wOff, b, bOff, eps, out): native/norm.cc
+struct layerNormForward {
+  static constexpr const char* name = "layerNormForward";
+  Arr x;
+  Index xOff = 0;
+  Index rows = 0;
+  Index D = 0;
+  Arr w;
+  Index wOff = 0;
+  Arr b;
+  Index bOff = 0;
+  double eps = 0;
+  Arr out;
+};
+
+// layerNormBackward(g, gOff, x, xOff, rows, D, w, wOff, eps, gx, gw, gb): native/norm.cc
+struct layerNormBackward {
+  static constexpr const char* name = "layerNormBackward";
+  Arr g;
+  Index gOff = 0;
+  Arr x;
+  Index xOff = 0;
+  Index rows = 0;
+  Index D = 0;
+  Arr w;
+  Index wOff = 0;
+  double eps = 0;
+  Arr gx;
+  Arr gw;
+  Arr gb;
+};
+
 // sgdStep(p, pOff, g, gOff, n, buf, wd, mom, damp, negLr, flags): native/optim.cc
 struct sgdStep {
   static constexpr const char* name = "sgdStep";
@@ -849,6 +903,10 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::adaptiveAvgPool& arg
 Napi::Value run(const Napi::CallbackInfo& info, const args::resample& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sortRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::topkRows& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::geluForward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::geluBackward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormForward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::rmspropStep& arg);

@@ -18,7 +18,9 @@
         "pooling.cc",
         "resample.cc",
         "optim.cc",
-        "sort.cc"
+        "sort.cc",
+        "activation.cc",
+        "norm.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -286,6 +286,16 @@ export const NATIVE_FAMILIES = {
     sortRows: "a:float nRows:int len:int descending:int stable:int outV:float outI:f64",
     topkRows: "a:float nRows:int len:int k:int largest:int sorted:int outV:float outI:f64",
   },
+  activation: {
+    geluForward: "x:float xOff:int out:float n:int tanh:int",
+    geluBackward: "g:float gOff:int x:float xOff:int out:float n:int tanh:int",
+  },
+  norm: {
+    layerNormForward:
+      "x:float xOff:int rows:int D:int w:float? wOff:int b:float? bOff:int eps:num out:float",
+    layerNormBackward:
+      "g:float gOff:int x:float xOff:int rows:int D:int w:float? wOff:int eps:num gx:float? gw:float? gb:float?",
+  },
   optim: {
     sgdStep:
       "p:float pOff:int g:float gOff:int n:int buf:float? wd:num mom:num damp:num negLr:num flags:int",

@@ -175,6 +175,8 @@ const familyOff: Record<NativeFamily, boolean> = {
   resample: false,
   optim: false,
   sort: false,
+  activation: false,
+  norm: false,
 };
 
 /**

@@ -8,12 +8,18 @@ import type { DType } from "../dtype.js";
 import { bool } from "../dtype.js";
 import { zeros } from "../ops/creation.js";
 import { softmax } from "../ops/reduce.js";
+import { addmm } from "../ops/nn.js";
 import { cat } from "../ops/views.js";
 import { assertionError, runtimeError, typeError } from "../errors.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { dropout } from "../generated/nn-functional.js";
 
+/**
+ * F.linear as PyTorch's MHA calls it: addmm for a 2-D input with a bias (AddmmBackward0, the
+ * bias added into the product's storage), else matmul then the bias added (AddBackward0).
+ */
 function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  if (b !== null && x.dim() === 2) return addmm(b, x, w.t());
   const y = x.matmul(w.t());
   return b === null ? y : y.add(b);
 }
@@ -211,8 +217,13 @@ export function mhaForward(
   // scaled dot-product attention
   const E = q.shape[2];
   const qScaled = q.div(Math.sqrt(E));
-  let scores = qScaled.bmm(k.transpose(-2, -1));
-  if (attnMask !== null) scores = scores.add(attnMask);
+  // PyTorch 1.13's _scaled_dot_product_attention: baddbmm(attn_mask, q, k^T) with a mask (a
+  // mask of another dtype is added after the product, with type promotion)
+  const kT = k.transpose(-2, -1);
+  let scores: Tensor;
+  if (attnMask === null) scores = qScaled.bmm(kT);
+  else if (attnMask.dtype === qScaled.dtype) scores = attnMask.baddbmm(qScaled, kT);
+  else scores = qScaled.bmm(kT).add(attnMask);
   let weights = softmax(scores, -1);
   if (p.dropout > 0 && p.training) weights = dropout(weights, p.dropout, { training: true });
   let out = weights.bmm(v);

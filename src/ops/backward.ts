@@ -24,9 +24,10 @@ import { noForwardGrad } from "../autograd/forward-ad.js";
 import { alloc, allocOutput, contiguousData } from "./core.js";
 import { whereForward as where, rsub } from "./elementwise.js";
 import { softmaxBackward as softmaxBackwardKernel } from "./reduce.js";
-import { erf, erfScalar, type Reduction } from "./nn.js";
+import { erf, type Reduction } from "./nn.js";
 import { indexPoolBackward as indexPoolBackwardKernel, type IndexPool } from "./pooling.js";
 import { numelOf } from "../shape.js";
+import { geluBackward as geluBackwardKernel } from "../backend/activation.js";
 
 /** `fn`'s value with no graph and no tangents recorded (a primitive's value from composed ops). */
 export function untracked<T>(fn: () => T): T {
@@ -105,14 +106,10 @@ export function thresholdBackward(g: Tensor, self: Tensor, threshold: number): T
   return out;
 }
 
-const NO_PARAMS: readonly number[] = [];
-
 /** The activations whose backward is one pass over (grad_output, self). */
 const enum Act {
   Elu,
   Softplus,
-  Gelu,
-  GeluTanh,
   LeakyRelu,
   Hardtanh,
 }
@@ -134,10 +131,6 @@ function actBackward(kind: Act, g: number, x: number, p: readonly number[]): num
       const z = Math.exp(bx);
       return (g * z) / (z + 1);
     }
-    case Act.Gelu:
-      return g * geluDeriv(x, false);
-    case Act.GeluTanh:
-      return g * geluDeriv(x, true);
     case Act.LeakyRelu:
       return x > 0 ? g : g * p[0];
     case Act.Hardtanh:
@@ -208,24 +201,29 @@ const GELU_ALPHA = M_2_SQRTPI * SQRT1_2 * 0.5;
 const GELU_BETA = Math.SQRT2 * M_2_SQRTPI * 0.5;
 const GELU_KAPPA = 0.044715;
 
-/** d gelu(x)/dx at one value (PyTorch's GeluBackwardKernelImpl). */
-function geluDeriv(x: number, tanhApprox: boolean): number {
-  if (tanhApprox) {
-    const x2 = x * x;
-    const inner = GELU_BETA * (x + GELU_KAPPA * x2 * x);
-    const t = Math.tanh(inner);
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_BETA * (1 + 3 * GELU_KAPPA * x2);
-  }
-  const cdf = 0.5 * (1 + erfScalar(x * SQRT1_2));
-  const pdf = Math.exp(-0.5 * x * x) * GELU_ALPHA;
-  return cdf + x * pdf;
+/** gelu'(self) * grad_output in one pass (backend/activation.ts); null when the operands differ. */
+function fusedGelu(g: Tensor, x: Tensor, tanhApprox: boolean): Tensor | null {
+  if (g.dtype !== x.dtype || !sameShape(g.shape, x.shape)) return null;
+  const gd = contiguousData(g);
+  const xd = contiguousData(x);
+  const out = allocOutput(x.shape, x.dtype);
+  geluBackwardKernel(
+    gd.data,
+    gd.offset,
+    xd.data,
+    xd.offset,
+    out.typedArray,
+    out.numel(),
+    tanhApprox,
+  );
+  return out;
 }
 
 /** gelu_backward(grad_output, self, approximate): grad_output * gelu'(self). */
 export function geluBackward(g: Tensor, x: Tensor, approximate: "none" | "tanh"): Tensor {
   const tanhApprox = approximate === "tanh";
   const out =
-    fusedAct(tanhApprox ? Act.GeluTanh : Act.Gelu, g, x, NO_PARAMS) ??
+    fusedGelu(g, x, tanhApprox) ??
     untracked(() => {
       if (tanhApprox) {
         const x2 = x.mul(x);

@@ -75,6 +75,12 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
 /** Contiguous copy of the values converted to `dtype` (PyTorch's .to(dtype) semantics). */
 export function castData(t: Tensor, dtype: DType): TypedArray {
   const n = t.numel();
+  if (dtype === t.dtype && !t.isContiguous()) {
+    // a copy in the same dtype: gather once into the result
+    const out = allocData(n, dtype);
+    gather(t.typedArray, t, out);
+    return out;
+  }
   const { data, offset } = contiguousData(t);
   const out = allocData(n, dtype);
   const src = offset === 0 && data.length === n ? data : data.subarray(offset, offset + n);

@@ -5,7 +5,7 @@
 import { Tensor } from "../tensor.js";
 import { matmul as matmulKernel } from "../backend/matmul.js";
 import { broadcastShapes, numelOf } from "../shape.js";
-import { alloc, checkTensor, scalarTypeName } from "./core.js";
+import { alloc, allocOutput, checkTensor, scalarTypeName } from "./core.js";
 import { needsGrad, record } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
 import { expand, reshape, t2, transpose, unsafeView, unsqueeze } from "./views.js";
@@ -43,7 +43,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   sameDtype(a, b, "mat1 and mat2");
   const [m, k] = a.shape;
   const n = b.shape[1];
-  const out = alloc([m, n], a.dtype);
+  // the product kernel writes every element (zeros when k = 0)
+  const out = allocOutput([m, n], a.dtype);
   matmulKernel(
     a.typedArray,
     a.offset,
@@ -85,7 +86,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   }
   sameDtype(a, b, "scalar type");
   const n = b.shape[2];
-  const out = alloc([B, m, n], a.dtype);
+  const out = allocOutput([B, m, n], a.dtype);
   matmulKernel(
     a.typedArray,
     a.offset,

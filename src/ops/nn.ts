@@ -7,15 +7,17 @@
  */
 import { Tensor } from "../tensor.js";
 import { bool, int64, int32, float64, getDefaultDtype } from "../dtype.js";
-import { alloc, asDtype, contiguousData, scalarTypeName } from "./core.js";
+import { alloc, allocOutput, asDtype, contiguousData, scalarTypeName } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";
-import { clamp } from "./elementwise.js";
+import { broadcastBinaryInto, clamp } from "./elementwise.js";
+import { Binary } from "../backend/elementwise.js";
 import { indexError, runtimeError, valueError } from "../errors.js";
 import { columnMajor, mm } from "./linalg.js";
 import { numelOf, shapeEqual } from "../shape.js";
 import { erfScalar } from "../backend/special.js";
+import { gelu as geluKernel } from "../backend/activation.js";
 
 export { erfScalar };
 
@@ -52,19 +54,6 @@ export function erf(a: Tensor): Tensor {
   return out;
 }
 
-const SQRT1_2 = Math.SQRT1_2;
-const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5; // sqrt(2/pi)
-const GELU_KAPPA = 0.044715;
-
-/** GELU forward on one value. */
-export function geluScalar(x: number, tanhApprox: boolean): number {
-  if (tanhApprox) {
-    const inner = GELU_BETA * (x + GELU_KAPPA * x * x * x);
-    return 0.5 * x * (1 + Math.tanh(inner));
-  }
-  return x * 0.5 * (1 + erfScalar(x * SQRT1_2));
-}
-
 /**
  * torch.nn.functional.gelu(input, approximate='none' | 'tanh')
  * @example torch.nn.functional.gelu(torch.tensor([1])) // tensor([0.8413])
@@ -73,10 +62,9 @@ export function gelu(a: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   if (approximate !== "none" && approximate !== "tanh")
     throw runtimeError(`approximate argument must be either none or tanh.`);
   checkFloat(a, "GeluKernelImpl");
-  const { x, xo, out, n } = io(a);
-  const o = out.typedArray;
-  const t = approximate === "tanh";
-  for (let i = 0; i < n; i++) o[i] = geluScalar(x[xo + i], t);
+  const { data, offset } = contiguousData(a);
+  const out = allocOutput(a.shape.slice(), a.dtype);
+  geluKernel(data, offset, out.typedArray, out.numel(), approximate === "tanh");
   if (needsGrad(a)) record("gelu", out, [a], { self: a }, { approximate });
   return out;
 }
@@ -191,12 +179,33 @@ export function logSigmoid(a: Tensor): Tensor {
 // linear algebra for layers
 
 /**
+ * Whether bias can be added into prod's own storage: prod is mm's fresh contiguous result, and
+ * bias has its dtype and broadcasts to its shape ([N], [1, N], [M, N], [M, 1], [] ...).
+ */
+function biasFits(bias: Tensor, prod: Tensor): boolean {
+  if (bias.dtype !== prod.dtype || bias.dim() > 2 || !prod.isContiguous() || prod.offset !== 0)
+    return false;
+  if (prod.typedArray.length !== prod.numel()) return false;
+  for (let i = 1; i <= bias.dim(); i++) {
+    const s = bias.shape[bias.dim() - i];
+    if (s !== 1 && s !== prod.shape[prod.dim() - i]) return false;
+  }
+  return true;
+}
+
+/** prod + bias written over prod (one pass over memory mm just wrote; the sum is the same). */
+function addBiasInPlace(prod: Tensor, bias: Tensor): Tensor {
+  broadcastBinaryInto(Binary.Add, prod, bias, prod.shape, prod.typedArray, 0);
+  return prod;
+}
+
+/**
  * torch.addmm(bias, mat1, mat2) with beta = alpha = 1: bias + mat1 @ mat2 (nn.Linear's 2-D path).
  * @example torch.nn.functional.linear(x, w, b) // addmm(b, x, w.t())
  */
 export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   const prod = noGrad(() => mm(mat1, mat2));
-  const out = noGrad(() => prod.add(bias));
+  const out = biasFits(bias, prod) ? addBiasInPlace(prod, bias) : noGrad(() => prod.add(bias));
   if (!shapeEqual(out.shape, prod.shape)) {
     throw runtimeError(
       `The expanded size of the tensor (${prod.shape[1]}) must match the existing size (${bias.shape[bias.dim() - 1]}) at non-singleton dimension 1.  Target sizes: [${prod.shape.join(", ")}].  Tensor sizes: [${bias.shape.join(", ")}]`,

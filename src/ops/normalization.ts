@@ -9,10 +9,12 @@
  * optional per-feature affine map.
  */
 import { Tensor } from "../tensor.js";
-import { checkTensor, scalarTypeName } from "./core.js";
+import { allocOutput, checkTensor, contiguousData, scalarTypeName } from "./core.js";
 import { normalizeDim } from "../shape.js";
 import { anyNeedsGrad, record } from "../autograd/function.js";
-import { noGrad } from "../autograd/grad-mode.js";
+import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import { anyTangent } from "../autograd/forward-ad.js";
+import { layerNormBackward, layerNormForward } from "../backend/norm.js";
 import { runtimeError } from "../errors.js";
 
 /** What a normalisation node needs to recompute its statistics. */
@@ -95,6 +97,13 @@ export function normBackward(
   a: NormAttrs,
   need: readonly [boolean, boolean, boolean],
 ): [Tensor | null, Tensor | null, Tensor | null] {
+  if (
+    g.dtype === x.dtype &&
+    fusedLayer(x, w, null, a) &&
+    !isGradEnabled() &&
+    !anyTangent([g, x, w])
+  )
+    return layerBackward(g, x, w, a, need);
   const { xhat, xhatL, rstd, dims, toLayout } = normalized(x, a);
   let gx: Tensor | null = null;
   if (need[0]) {
@@ -151,8 +160,90 @@ export function normJvp(
   return out;
 }
 
+/**
+ * Whether layer norm of x with w and b fits the fused kernels (backend/norm.ts): float x, and
+ * parameters of x's dtype or absent; the rows are x's last `a.n` dims.
+ */
+function fusedLayer(x: Tensor, w: Tensor | null, b: Tensor | null, a: NormAttrs): boolean {
+  return (
+    a.kind === "layer" &&
+    a.mean === null &&
+    x.numel() > 0 &&
+    (x.dtype.name === "float32" || x.dtype.name === "float64") &&
+    (w === null || w.dtype === x.dtype) &&
+    (b === null || b.dtype === x.dtype)
+  );
+}
+
+/** Row length D and row count of layer norm over x's last `a.n` dims. */
+function rowsOf(x: Tensor, a: NormAttrs): [rows: number, D: number] {
+  let D = 1;
+  for (let i = x.dim() - a.n; i < x.dim(); i++) D *= x.shape[i];
+  return [x.numel() / D, D];
+}
+
+/** Layer norm's forward in one kernel (mean and variance in double, each output rounded once). */
+function layerForward(x: Tensor, w: Tensor | null, b: Tensor | null, a: NormAttrs): Tensor {
+  const [rows, D] = rowsOf(x, a);
+  const xd = contiguousData(x);
+  const wd = w === null ? null : contiguousData(w);
+  const bd = b === null ? null : contiguousData(b);
+  const out = allocOutput(x.shape, x.dtype);
+  layerNormForward(
+    xd.data,
+    xd.offset,
+    rows,
+    D,
+    wd?.data ?? null,
+    wd?.offset ?? 0,
+    bd?.data ?? null,
+    bd?.offset ?? 0,
+    a.eps,
+    out.typedArray,
+  );
+  return out;
+}
+
+/**
+ * Layer norm's input, weight and bias gradients in one kernel, for a backward that records
+ * nothing (no createGraph, no tangents): the formula of normBackward, fused.
+ */
+function layerBackward(
+  g: Tensor,
+  x: Tensor,
+  w: Tensor | null,
+  a: NormAttrs,
+  need: readonly [boolean, boolean, boolean],
+): [Tensor | null, Tensor | null, Tensor | null] {
+  const [rows, D] = rowsOf(x, a);
+  const gd = contiguousData(g);
+  const xd = contiguousData(x);
+  const wd = w === null ? null : contiguousData(w);
+  const pshape = x.shape.slice(x.dim() - a.n);
+  const gx = need[0] ? allocOutput(x.shape, x.dtype) : null;
+  const gw = need[1] && w !== null ? allocOutput(w.shape, x.dtype) : null;
+  const gb = need[2] ? allocOutput(pshape, x.dtype) : null;
+  layerNormBackward(
+    gd.data,
+    gd.offset,
+    xd.data,
+    xd.offset,
+    rows,
+    D,
+    wd?.data ?? null,
+    wd?.offset ?? 0,
+    a.eps,
+    gx?.typedArray ?? null,
+    gw?.typedArray ?? null,
+    gb?.typedArray ?? null,
+  );
+  return [gx, gw, gb];
+}
+
 function run(x: Tensor, w: Tensor | null, b: Tensor | null, a: NormAttrs): Tensor {
-  const out = noGrad(() => affine(normalized(x, a).xhat, x, w, b, a));
+  const out = fusedLayer(x, w, b, a)
+    ? layerForward(x, w, b, a)
+    : noGrad(() => affine(normalized(x, a).xhat, x, w, b, a));
   if (anyNeedsGrad([x, w, b])) {
     const name =
       a.kind === "layer"

@@ -10,6 +10,8 @@ import { indexError, runtimeError } from "../errors.js";
 import { promoteTypes as promoteTypesOf } from "../dtype.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { bmm, mm, mv } from "./linalg.js";
+import { broadcastBinaryInto } from "./elementwise.js";
+import { Binary } from "../backend/elementwise.js";
 import {
   expand,
   permute,
@@ -436,10 +438,20 @@ function combine(
   return noGrad(() => {
     const b = scalarFor(prod, beta);
     const a = scalarFor(prod, alpha);
+    if (a === 1 && b === 1 && self.dtype === prod.dtype && ownsContiguous(prod)) {
+      // self + prod written over the product (a fresh buffer of mm / bmm): no second buffer
+      broadcastBinaryInto(Binary.Add, prod, self, prod.shape, prod.typedArray, 0);
+      return prod;
+    }
     let r = a === 1 ? prod : prod.mul(a);
     if (b !== 0) r = r.add(b === 1 ? self : self.mul(b));
     return r;
   });
+}
+
+/** t is contiguous and alone in its storage (mm's and bmm's results) */
+function ownsContiguous(t: Tensor): boolean {
+  return t.isContiguous() && t.offset === 0 && t.typedArray.length === t.numel();
 }
 
 function sameDtype(a: Tensor, b: Tensor, what: string): void {

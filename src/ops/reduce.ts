@@ -592,7 +592,7 @@ function softmaxForward(t: Tensor, d: number, log: boolean): Tensor {
     throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(t.dtype)}'`);
   }
   const dt = t.dtype;
-  const out = alloc(t.shape.slice(), dt);
+  const out = allocOutput(t.shape.slice(), dt);
   if (out.typedArray.length === 0) return out;
   const { data, offset } = contiguousIn(t, dt);
   const { outer, n, inner } = around(t.shape, d);
@@ -609,7 +609,7 @@ export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean)
   if (g.dtype !== y.dtype || !g.dtype.isFloatingPoint) return null;
   const shape = y.shape;
   if (g.shape.length !== shape.length || g.shape.some((s, i) => s !== shape[i])) return null;
-  const out = alloc(shape.slice(), y.dtype);
+  const out = allocOutput(shape.slice(), y.dtype);
   if (out.typedArray.length === 0) return out;
   const gd = contiguousIn(g, g.dtype);
   const yd = contiguousIn(y, y.dtype);

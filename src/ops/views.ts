@@ -12,11 +12,11 @@ import {
   shapeEqual,
   viewStrides,
 } from "../shape.js";
-import { alloc, castData, checkTensor, contiguousData, wrap } from "./core.js";
+import { alloc, allocOutput, castData, checkTensor, contiguousData, wrap } from "./core.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { isGradEnabled, isInferenceModeEnabled, noGrad } from "../autograd/grad-mode.js";
 import { indexError, runtimeError, typeError } from "../errors.js";
-import { scatter, stridedOffsets } from "../backend/copy.js";
+import { scatter, stridedOffsets, tryNativeCopy } from "../backend/copy.js";
 
 /** A view of t's storage with a new layout (no autograd). */
 export function makeView(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
@@ -359,10 +359,24 @@ export function embed(
   offset: number,
 ): Tensor {
   const out = alloc(shape.slice(), g.dtype);
+  // g's layout straight to its place in one strided copy, or through a contiguous copy of g
   // (a contiguous g may start at an offset, e.g. a narrowed gradient)
-  const src = contiguousData(g);
-  const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
-  scatter(data, out.typedArray, { shape: g.shape, strides, offset });
+  if (
+    !tryNativeCopy(
+      g.typedArray,
+      g.offset,
+      g.strides,
+      out.typedArray,
+      offset,
+      strides,
+      g.shape,
+      g.numel(),
+    )
+  ) {
+    const src = contiguousData(g);
+    const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
+    scatter(data, out.typedArray, { shape: g.shape, strides, offset });
+  }
   if (needsGrad(g)) record("embed", out, [g], {}, { shape: g.shape.slice(), strides, offset });
   return out;
 }
@@ -427,10 +441,28 @@ export function cat(tensors: readonly Tensor[], dim = 0, name = "CatBackward0"):
   });
   const shape = ref.shape.slice();
   shape[d] = total;
-  const out = alloc(shape, dtype);
+  // the parts cover every element
+  const out = allocOutput(shape, dtype);
   const outStrides = out.strides;
   let start = 0;
   for (const t of parts) {
+    // a part of the output's dtype: one strided copy from its layout to its place
+    if (
+      t.dtype === dtype &&
+      tryNativeCopy(
+        t.typedArray,
+        t.offset,
+        t.strides,
+        out.typedArray,
+        start * outStrides[d],
+        outStrides,
+        t.shape,
+        t.numel(),
+      )
+    ) {
+      start += t.shape[d];
+      continue;
+    }
     const src = t.dtype === dtype ? contiguousData(t) : { data: castData(t, dtype), offset: 0 };
     const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
     scatter(data, out.typedArray, {

@@ -1,0 +1,187 @@
+// tensorgrad native backend: layer-norm kernels, the twins of src/backend/norm.ts (forward,
+// and the input / weight / bias gradients in one pass over the rows). Everything is computed
+// in double with the TypeScript kernel's order of operations (a row's sums over four
+// interleaved partial sums) and rounded once per output element; the column sums of the weight
+// and bias gradients accumulate per task in double and are added in task order.
+#include <cmath>
+#include <vector>
+
+#include "abi.gen.h"
+
+namespace tg {
+namespace {
+
+// Elements per thread below which a call stays on the calling thread (a few cheap passes per
+// element, as elementwise.cc's cheap ops).
+constexpr Index kNormPerThread = 1 << 15;
+
+template <typename T>
+inline double rowSum(const T* a, Index D) {
+  double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  Index i = 0;
+  for (; i + 4 <= D; i += 4) {
+    p0 += double(a[i]);
+    p1 += double(a[i + 1]);
+    p2 += double(a[i + 2]);
+    p3 += double(a[i + 3]);
+  }
+  if (i < D) p0 += double(a[i]);
+  if (i + 1 < D) p1 += double(a[i + 1]);
+  if (i + 2 < D) p2 += double(a[i + 2]);
+  return (p0 + p1) + (p2 + p3);
+}
+
+template <typename T>
+inline void rowStats(const T* x, Index D, double eps, double* mean, double* rstd) {
+  const double m = rowSum(x, D) / double(D);
+  double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+  Index i = 0;
+  for (; i + 4 <= D; i += 4) {
+    const double d0 = double(x[i]) - m, d1 = double(x[i + 1]) - m;
+    const double d2 = double(x[i + 2]) - m, d3 = double(x[i + 3]) - m;
+    p0 += d0 * d0;
+    p1 += d1 * d1;
+    p2 += d2 * d2;
+    p3 += d3 * d3;
+  }
+  for (Index j = 0; i + j < D; j++) {
+    const double d = double(x[i + j]) - m;
+    if (j == 0)
+      p0 += d * d;
+    else if (j == 1)
+      p1 += d * d;
+    else
+      p2 += d * d;
+  }
+  const double variance = ((p0 + p1) + (p2 + p3)) / double(D);
+  *mean = m;
+  *rstd = 1 / std::sqrt(variance + eps);
+}
+
+// The number of tasks the rows are split into: one per thread when the call is large enough.
+Index taskCount(Index rows, Index D) {
+  const Index n = rows * D;
+  if (n < 2 * kNormPerThread) return 1;
+  return std::max<Index>(1, std::min<Index>(rows, Index(numThreads)));
+}
+
+template <typename T>
+void forward(const T* x, Index rows, Index D, const T* w, const T* b, double eps, T* out) {
+  const Index tasks = taskCount(rows, D);
+  runTasks(size_t(tasks), size_t(tasks), [&](size_t t) {
+    const Index r0 = rows * Index(t) / tasks, r1 = rows * Index(t + 1) / tasks;
+    for (Index r = r0; r < r1; r++) {
+      const T* xr = x + r * D;
+      T* o = out + r * D;
+      double mean, rstd;
+      rowStats(xr, D, eps, &mean, &rstd);
+      for (Index i = 0; i < D; i++) {
+        double y = (double(xr[i]) - mean) * rstd;
+        if (w != nullptr) y *= double(w[i]);
+        if (b != nullptr) y += double(b[i]);
+        o[i] = T(y);
+      }
+    }
+  });
+}
+
+template <typename T>
+void backward(const T* g, const T* x, Index rows, Index D, const T* w, double eps, T* gx, T* gw,
+              T* gb) {
+  const Index tasks = taskCount(rows, D);
+  // per task: gw partials, gb partials, then scratch rows gy, xhat, gy * xhat
+  std::vector<double> scratch(size_t(tasks) * size_t(5 * D), 0.0);
+  runTasks(size_t(tasks), size_t(tasks), [&](size_t t) {
+    double* sw = scratch.data() + t * size_t(5 * D);
+    double* sb = sw + D;
+    double* gy = sb + D;
+    double* xh = gy + D;
+    double* prod = xh + D;
+    const Index r0 = rows * Index(t) / tasks, r1 = rows * Index(t + 1) / tasks;
+    for (Index r = r0; r < r1; r++) {
+      const T* gr = g + r * D;
+      const T* xr = x + r * D;
+      double mean, rstd;
+      rowStats(xr, D, eps, &mean, &rstd);
+      for (Index i = 0; i < D; i++) {
+        const double gi = double(gr[i]);
+        const double h = (double(xr[i]) - mean) * rstd;
+        xh[i] = h;
+        sw[i] += gi * h;
+        sb[i] += gi;
+        gy[i] = w == nullptr ? gi : gi * double(w[i]);
+        prod[i] = gy[i] * h;
+      }
+      if (gx == nullptr) continue;
+      const double a = rowSum(gy, D) / double(D);
+      const double c = rowSum(prod, D) / double(D);
+      T* o = gx + r * D;
+      for (Index i = 0; i < D; i++) o[i] = T(rstd * (gy[i] - a - xh[i] * c));
+    }
+  });
+  for (Index i = 0; i < D; i++) {
+    double w_ = 0, b_ = 0;
+    for (Index t = 0; t < tasks; t++) {
+      w_ += scratch[size_t(t) * size_t(5 * D) + size_t(i)];
+      b_ += scratch[size_t(t) * size_t(5 * D) + size_t(D + i)];
+    }
+    if (gw != nullptr) gw[i] = T(w_);
+    if (gb != nullptr) gb[i] = T(b_);
+  }
+}
+
+}  // namespace
+
+// out[r*D + i] = layer norm of row r of x (from xOff), r < rows, with optional w and b.
+Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormForward& arg) {
+  const char* fn = arg.name;
+  Napi::Env env = info.Env();
+  const Arr &x = arg.x, &w = arg.w, &b = arg.b, &o = arg.out;
+  const Index xOff = arg.xOff, rows = arg.rows, D = arg.D, wOff = arg.wOff, bOff = arg.bOff;
+  if (rows < 0 || D <= 0 || xOff < 0 || rows > (x.len - xOff) / D || rows * D > o.len ||
+      (w.present && (wOff < 0 || wOff + D > w.len)) ||
+      (b.present && (bOff < 0 || bOff + D > b.len)))
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  if (x.type == napi_float32_array) {
+    forward(static_cast<const float*>(x.data) + xOff, rows, D,
+            w.present ? static_cast<const float*>(w.data) + wOff : nullptr,
+            b.present ? static_cast<const float*>(b.data) + bOff : nullptr, arg.eps,
+            static_cast<float*>(o.data));
+  } else {
+    forward(static_cast<const double*>(x.data) + xOff, rows, D,
+            w.present ? static_cast<const double*>(w.data) + wOff : nullptr,
+            b.present ? static_cast<const double*>(b.data) + bOff : nullptr, arg.eps,
+            static_cast<double*>(o.data));
+  }
+  return env.Undefined();
+}
+
+// gx (rows*D, optional), gw and gb (D each, optional) of layer norm over rows of g and x.
+Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormBackward& arg) {
+  const char* fn = arg.name;
+  Napi::Env env = info.Env();
+  const Arr &g = arg.g, &x = arg.x, &w = arg.w, &gx = arg.gx, &gw = arg.gw, &gb = arg.gb;
+  const Index gOff = arg.gOff, xOff = arg.xOff, rows = arg.rows, D = arg.D, wOff = arg.wOff;
+  if (rows < 0 || D <= 0 || xOff < 0 || gOff < 0 || rows > (x.len - xOff) / D ||
+      rows > (g.len - gOff) / D || (gx.present && rows * D > gx.len) ||
+      (gw.present && D > gw.len) || (gb.present && D > gb.len) ||
+      (w.present && (wOff < 0 || wOff + D > w.len)))
+    return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
+  if (x.type == napi_float32_array) {
+    backward(static_cast<const float*>(g.data) + gOff, static_cast<const float*>(x.data) + xOff,
+             rows, D, w.present ? static_cast<const float*>(w.data) + wOff : nullptr, arg.eps,
+             gx.present ? static_cast<float*>(gx.data) : nullptr,
+             gw.present ? static_cast<float*>(gw.data) : nullptr,
+             gb.present ? static_cast<float*>(gb.data) : nullptr);
+  } else {
+    backward(static_cast<const double*>(g.data) + gOff,
+             static_cast<const double*>(x.data) + xOff, rows, D,
+             w.present ? static_cast<const double*>(w.data) + wOff : nullptr, arg.eps,
+             gx.present ? static_cast<double*>(gx.data) : nullptr,
+             gw.present ? static_cast<double*>(gw.data) : nullptr,
+             gb.present ? static_cast<double*>(gb.data) : nullptr);
+  }
+  return env.Undefined();
+}
+
+}  // namespace tg
