@@ -13,7 +13,7 @@ import { Module } from "./module.js";
 import { Linear } from "./linear.js";
 import { ModuleList, Sequential } from "./container.js";
 import * as F from "./functional.js";
-import { bindArgs } from "./bind-args.js";
+import { ctorArgs } from "./ctor-args.js";
 
 /** forward's named tuple (PyTorch's _ASMoutput): the target log-probabilities and the loss. */
 export interface ASMOutput {
@@ -25,7 +25,11 @@ export interface ASMOutput {
 
 /** The options of nn.AdaptiveLogSoftmaxWithLoss. */
 export interface AdaptiveLogSoftmaxOptions {
+  inFeatures?: number;
+  nClasses?: number;
+  cutoffs?: readonly number[];
   divValue?: number;
+  device?: string | null;
   headBias?: boolean;
   dtype?: DType | DTypeName;
 }
@@ -48,50 +52,58 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
   declare head: Linear;
   declare tail: ModuleList;
   constructor(
-    inFeatures: number,
-    nClasses: number,
-    cutoffs: readonly number[],
+    inFeatures: number | AdaptiveLogSoftmaxOptions,
+    nClasses?: number | AdaptiveLogSoftmaxOptions,
+    cutoffs?: readonly number[] | AdaptiveLogSoftmaxOptions,
     divValue?: number | AdaptiveLogSoftmaxOptions,
     headBias?: boolean | AdaptiveLogSoftmaxOptions,
-    opts?: AdaptiveLogSoftmaxOptions,
+    ...rest: unknown[]
   ) {
     super();
-    const a = bindArgs(
+    const a = ctorArgs<{
+      inFeatures: number;
+      nClasses: number;
+      cutoffs: readonly number[];
+      divValue: number;
+      headBias: boolean;
+      device: unknown;
+      dtype: DType | DTypeName | null;
+    }>(
       "AdaptiveLogSoftmaxWithLoss",
-      [divValue, headBias, opts],
-      ["divValue", "headBias"],
-      ["dtype", "device"],
+      [inFeatures, nClasses, cutoffs, divValue, headBias, ...rest],
+      ["inFeatures", "nClasses", "cutoffs", "divValue", "headBias", "device", "dtype"],
+      { divValue: 4.0, headBias: false, device: null, dtype: null },
     );
-    const cs = [...cutoffs];
+    const cs = [...a.cutoffs];
     const sorted = [...cs].sort((x, y) => x - y);
     if (
       cs.some((c, i) => c !== sorted[i]) ||
       Math.min(...cs) <= 0 ||
-      Math.max(...cs) > nClasses - 1 ||
+      Math.max(...cs) > a.nClasses - 1 ||
       new Set(cs).size !== cs.length ||
       cs.some((c) => !Number.isInteger(c))
     )
       throw valueError(
         "cutoffs should be a sequence of unique, positive integers sorted in an increasing order, where each value is between 1 and n_classes-1",
       );
-    const dtype = a.dtype as DType | DTypeName | undefined;
-    this.inFeatures = inFeatures;
-    this.nClasses = nClasses;
-    this.cutoffs = [...cs, nClasses];
-    this.divValue = (a.divValue ?? 4.0) as number;
-    this.headBias = (a.headBias ?? false) as boolean;
+    const dtype = a.dtype ?? undefined;
+    this.inFeatures = a.inFeatures;
+    this.nClasses = a.nClasses;
+    this.cutoffs = [...cs, a.nClasses];
+    this.divValue = a.divValue;
+    this.headBias = a.headBias;
     this.shortlistSize = this.cutoffs[0];
     this.nClusters = this.cutoffs.length - 1;
     this.headSize = this.shortlistSize + this.nClusters;
-    this.head = new Linear(inFeatures, this.headSize, { bias: this.headBias, dtype });
+    this.head = new Linear(this.inFeatures, this.headSize, { bias: this.headBias, dtype });
     this.tail = new ModuleList();
     for (let i = 0; i < this.nClusters; i++) {
       // int(in_features // div_value ** (i + 1)): Python's floor division
-      const hsz = Math.floor(inFeatures / Math.pow(this.divValue, i + 1));
+      const hsz = Math.floor(this.inFeatures / Math.pow(this.divValue, i + 1));
       const osz = this.cutoffs[i + 1] - this.cutoffs[i];
       this.tail.append(
         new Sequential(
-          new Linear(inFeatures, hsz, { bias: false, dtype }),
+          new Linear(this.inFeatures, hsz, { bias: false, dtype }),
           new Linear(hsz, osz, { bias: false, dtype }),
         ),
       );

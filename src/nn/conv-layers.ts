@@ -10,7 +10,8 @@ import { runtimeError, valueError } from "../errors.js";
 import { convolution } from "../ops/conv.js";
 import { conv1d, conv2d, conv3d, pad, type ConvPadding, type IntOrTuple } from "./functional.js";
 import { biasInit, kaimingUniformDefault, pyTuple, toTuple } from "./layer-utils.js";
-import { DType } from "../dtype.js";
+import type { DType } from "../dtype.js";
+import { ctorArgs } from "./ctor-args.js";
 
 /** Options of the convolution layers. */
 export interface ConvLayerOptions {
@@ -36,6 +37,83 @@ export interface ConvTransposeLayerOptions {
   dtype?: DType;
 }
 
+/** A convolution's constructor arguments, bound (see `convArgs`). */
+export interface ConvArgs extends ConvLayerOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: IntOrTuple;
+  outputPadding?: IntOrTuple;
+  device?: string | null;
+}
+
+/** The arguments after the kernel size, in PyTorch's order. */
+const CONV_ARGS = [
+  "stride",
+  "padding",
+  "dilation",
+  "groups",
+  "bias",
+  "paddingMode",
+  "device",
+  "dtype",
+];
+const CONV_T_ARGS = [
+  "stride",
+  "padding",
+  "outputPadding",
+  "groups",
+  "bias",
+  "dilation",
+  "paddingMode",
+  "device",
+  "dtype",
+];
+const CONV_DEFAULTS = {
+  stride: 1,
+  padding: 0,
+  outputPadding: 0,
+  dilation: 1,
+  groups: 1,
+  bias: true,
+  paddingMode: "zeros",
+  device: null,
+  dtype: undefined,
+} as const;
+
+/**
+ * The arguments of `cls` (Conv2d, ConvTranspose1d, LazyConv3d, ...) bound as its `__init__`
+ * binds them: (in_channels, out_channels, kernel_size, stride, ...) positionally or by name; a
+ * lazy convolution has no in_channels.
+ */
+export function convArgs(
+  cls: string,
+  transposed: boolean,
+  args: readonly unknown[],
+  lazy = false,
+): ConvArgs {
+  const names = [
+    ...(lazy ? [] : ["inChannels"]),
+    "outChannels",
+    "kernelSize",
+    ...(transposed ? CONV_T_ARGS : CONV_ARGS),
+  ];
+  const a = ctorArgs<Record<string, unknown>>(cls, args, names, CONV_DEFAULTS);
+  if (a.dtype === null) a.dtype = undefined;
+  return (lazy ? { ...a, inChannels: 0 } : a) as unknown as ConvArgs;
+}
+
+/** The arguments of a convolution's constructor: every one positional or in an options object. */
+export type ConvCtorArgs = (
+  | IntOrTuple
+  | ConvLayerOptions
+  | ConvTransposeLayerOptions
+  | boolean
+  | string
+  | DType
+  | null
+  | undefined
+)[];
+
 /** PyTorch's _ConvNd: the parameters, their initialisation and the repr. */
 export abstract class ConvNd extends Module {
   declare inChannels: number;
@@ -52,15 +130,9 @@ export abstract class ConvNd extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
 
-  constructor(
-    n: number,
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrTuple,
-    transposed: boolean,
-    o: ConvLayerOptions & { outputPadding?: IntOrTuple },
-  ) {
+  constructor(n: number, transposed: boolean, o: ConvArgs) {
     super();
+    const { inChannels, outChannels, kernelSize } = o;
     const groups = o.groups ?? 1;
     if (groups <= 0) throw new Error("groups must be a positive integer");
     if (inChannels % groups !== 0) throw new Error("in_channels must be divisible by groups");
@@ -157,12 +229,12 @@ export abstract class ConvNd extends Module {
  */
 export class Conv1d extends ConvNd {
   constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrTuple,
-    opts: ConvLayerOptions = {},
+    inChannels: number | ConvArgs,
+    outChannels?: number | ConvLayerOptions,
+    kernelSize?: IntOrTuple | ConvLayerOptions,
+    ...rest: ConvCtorArgs
   ) {
-    super(1, inChannels, outChannels, kernelSize, false, opts);
+    super(1, false, convArgs("Conv1d", false, [inChannels, outChannels, kernelSize, ...rest]));
   }
   override forward(x: Tensor): Tensor {
     const p = this.padding;
@@ -188,12 +260,12 @@ export class Conv1d extends ConvNd {
  */
 export class Conv2d extends ConvNd {
   constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrTuple,
-    opts: ConvLayerOptions = {},
+    inChannels: number | ConvArgs,
+    outChannels?: number | ConvLayerOptions,
+    kernelSize?: IntOrTuple | ConvLayerOptions,
+    ...rest: ConvCtorArgs
   ) {
-    super(2, inChannels, outChannels, kernelSize, false, opts);
+    super(2, false, convArgs("Conv2d", false, [inChannels, outChannels, kernelSize, ...rest]));
   }
   override forward(x: Tensor): Tensor {
     const p = this.padding;
@@ -268,12 +340,16 @@ abstract class ConvTransposeNd extends ConvNd {
  */
 export class ConvTranspose1d extends ConvTransposeNd {
   constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrTuple,
-    opts: ConvTransposeLayerOptions = {},
+    inChannels: number | ConvArgs,
+    outChannels?: number | ConvTransposeLayerOptions,
+    kernelSize?: IntOrTuple | ConvTransposeLayerOptions,
+    ...rest: ConvCtorArgs
   ) {
-    super(1, inChannels, outChannels, kernelSize, true, opts);
+    super(
+      1,
+      true,
+      convArgs("ConvTranspose1d", true, [inChannels, outChannels, kernelSize, ...rest]),
+    );
   }
   override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     return this.run(1, x, outputSize);
@@ -290,12 +366,16 @@ export class ConvTranspose1d extends ConvTransposeNd {
  */
 export class ConvTranspose2d extends ConvTransposeNd {
   constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrTuple,
-    opts: ConvTransposeLayerOptions = {},
+    inChannels: number | ConvArgs,
+    outChannels?: number | ConvTransposeLayerOptions,
+    kernelSize?: IntOrTuple | ConvTransposeLayerOptions,
+    ...rest: ConvCtorArgs
   ) {
-    super(2, inChannels, outChannels, kernelSize, true, opts);
+    super(
+      2,
+      true,
+      convArgs("ConvTranspose2d", true, [inChannels, outChannels, kernelSize, ...rest]),
+    );
   }
   override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     return this.run(2, x, outputSize);
@@ -303,41 +383,7 @@ export class ConvTranspose2d extends ConvTransposeNd {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3-d convolution layers (issue 11, h-nnpool): PyTorch's positional arguments or options
-
-/** Trailing positional arguments (in PyTorch's order `names`) and an options object, merged. */
-function convOptionsFrom<T extends object>(names: readonly string[], rest: readonly unknown[]): T {
-  const last = rest[rest.length - 1];
-  const hasOpts =
-    last !== null && typeof last === "object" && !Array.isArray(last) && !(last instanceof DType);
-  const out: Record<string, unknown> = hasOpts ? { ...(last as object) } : {};
-  (hasOpts ? rest.slice(0, -1) : rest).forEach((v, i) => {
-    if (v !== undefined) out[names[i]] = v;
-  });
-  return out as T;
-}
-
-const CONV_ARGS = [
-  "stride",
-  "padding",
-  "dilation",
-  "groups",
-  "bias",
-  "paddingMode",
-  "device",
-  "dtype",
-];
-const CONV_T_ARGS = [
-  "stride",
-  "padding",
-  "outputPadding",
-  "groups",
-  "bias",
-  "dilation",
-  "paddingMode",
-  "device",
-  "dtype",
-];
+// 3-d convolution layers (issue 11, h-nnpool)
 
 /**
  * torch.nn.Conv3d: x [N, C_in, D, H, W] -> [N, C_out, D_out, H_out, W_out]; PyTorch's default
@@ -352,12 +398,12 @@ const CONV_T_ARGS = [
  */
 export class Conv3d extends ConvNd {
   constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrTuple,
-    ...rest: (ConvLayerOptions | IntOrTuple | ConvPadding | boolean | string | null | undefined)[]
+    inChannels: number | ConvArgs,
+    outChannels?: number | ConvLayerOptions,
+    kernelSize?: IntOrTuple | ConvLayerOptions,
+    ...rest: ConvCtorArgs
   ) {
-    super(3, inChannels, outChannels, kernelSize, false, convOptionsFrom(CONV_ARGS, rest));
+    super(3, false, convArgs("Conv3d", false, [inChannels, outChannels, kernelSize, ...rest]));
   }
   override forward(x: Tensor): Tensor {
     const p = this.padding;
@@ -377,12 +423,16 @@ export class Conv3d extends ConvNd {
  */
 export class ConvTranspose3d extends ConvTransposeNd {
   constructor(
-    inChannels: number,
-    outChannels: number,
-    kernelSize: IntOrTuple,
-    ...rest: (ConvTransposeLayerOptions | IntOrTuple | boolean | string | null | undefined)[]
+    inChannels: number | ConvArgs,
+    outChannels?: number | ConvTransposeLayerOptions,
+    kernelSize?: IntOrTuple | ConvTransposeLayerOptions,
+    ...rest: ConvCtorArgs
   ) {
-    super(3, inChannels, outChannels, kernelSize, true, convOptionsFrom(CONV_T_ARGS, rest));
+    super(
+      3,
+      true,
+      convArgs("ConvTranspose3d", true, [inChannels, outChannels, kernelSize, ...rest]),
+    );
   }
   override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     return this.run(3, x, outputSize);

@@ -1,30 +1,48 @@
 /**
- * Module constructor arguments as PyTorch's `__init__` takes them: positionally in PyTorch's
- * order, or by camelCased name in a trailing options object, with CPython's TypeErrors for too
- * many, missing, repeated or unknown arguments (Python 3.10+ wording, `Cls.__init__() ...`).
+ * The one binder of module constructor arguments: PyTorch's `__init__(self, a, b=..., *, c=...)`
+ * called from TypeScript with the values positionally in PyTorch's order, or by camelCased name
+ * in a trailing options object, or both. Wrong calls raise CPython 3.11's TypeErrors
+ * (`Cls.__init__() ...`, names in snake_case as Python spells them), checked in CPython's order:
+ * keyword arguments (unexpected, given twice), then too many positional arguments, then missing
+ * positional, then missing keyword-only ones.
  */
-import { Tensor } from "../tensor.js";
 import { typeError } from "../errors.js";
 
-const isOptions = (v: unknown): v is Record<string, unknown> =>
-  v !== null &&
-  typeof v === "object" &&
-  !Array.isArray(v) &&
-  !(v instanceof Tensor) &&
-  Object.getPrototypeOf(v) === Object.prototype;
+/** A plain options object (`{...}`): never a Tensor, DType, Module, array or function. */
+export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v) as unknown;
+  return p === Object.prototype || p === null;
+}
+
+/** A camelCase name as Python spells it: dimFeedforward -> dim_feedforward. */
+export const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** CPython's list of names: 'a', 'a' and 'b', 'a', 'b', and 'c'. */
 function nameList(names: readonly string[]): string {
-  const q = names.map((n) => `'${n}'`);
+  const q = names.map((n) => `'${snake(n)}'`);
   if (q.length <= 2) return q.join(" and ");
   return `${q.slice(0, -1).join(", ")}, and ${q[q.length - 1]}`;
 }
 
-const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** How a signature is bound beyond its positional names and defaults. */
+export interface CtorSpec {
+  /** keyword-only parameters (after `*` in Python): only from the options object */
+  kwOnly?: readonly string[];
+  /**
+   * positional parameters before `names` that the caller binds itself and CPython counts in
+   * its messages: 1 (`self`, the default), 2 for RNNBase (`self, mode`)
+   */
+  leading?: number;
+}
 
 /**
  * Binds `args` (positional values, then optionally an options object) to `names` (camelCase,
- * PyTorch's order); `defaults` holds the optional ones (a name without a default is required).
+ * PyTorch's order) and `spec.kwOnly`; `defaults` holds the optional ones (a name without a
+ * default is required). Trailing `undefined` positionals and `undefined` options count as not
+ * given; `null` is Python's None.
  * @example ctorArgs("Threshold", [0.1, 20, { inplace: true }], ["threshold", "value", "inplace"], { inplace: false })
  */
 export function ctorArgs<T extends Record<string, unknown>>(
@@ -32,42 +50,65 @@ export function ctorArgs<T extends Record<string, unknown>>(
   args: readonly unknown[],
   names: readonly (keyof T & string)[],
   defaults: NoInfer<Partial<T>>,
+  spec: CtorSpec = {},
 ): T {
-  // trailing undefined positionals are omitted arguments
+  const fn = `${cls}.__init__()`;
+  const kwOnly = spec.kwOnly ?? [];
+  const leading = spec.leading ?? 1;
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
   let positional = args.slice(0, n);
   let opts: Record<string, unknown> = {};
   // an options object may only trail (a plain object is never a positional argument here)
-  if (n > 0 && isOptions(args[n - 1])) {
+  if (n > 0 && isOptionsObject(args[n - 1])) {
     positional = args.slice(0, n - 1);
     opts = args[n - 1] as Record<string, unknown>;
   }
-  const required = names.filter((k) => !(k in defaults));
-  if (positional.length > names.length) {
-    const range =
-      required.length === names.length
-        ? `${names.length + 1}`
-        : `from ${required.length + 1} to ${names.length + 1}`;
-    throw typeError(
-      `${cls}.__init__() takes ${range} positional arguments but ${positional.length + 1} were given`,
-    );
-  }
   const out: Record<string, unknown> = {};
-  positional.forEach((v, i) => (out[names[i]] = v));
+  positional.forEach((v, i) => {
+    if (i < names.length && v !== undefined) out[names[i]] = v;
+  });
+  let kwOnlyGiven = 0;
   for (const [k, v] of Object.entries(opts)) {
     if (v === undefined) continue;
-    if (!names.includes(k as keyof T & string))
-      throw typeError(`${cls}.__init__() got an unexpected keyword argument '${k}'`);
-    if (k in out)
-      throw typeError(`${cls}.__init__() got multiple values for argument '${snake(k)}'`);
+    const isKwOnly = kwOnly.includes(k);
+    if (!isKwOnly && !names.includes(k as keyof T & string))
+      throw typeError(`${fn} got an unexpected keyword argument '${snake(k)}'`);
+    if (k in out) throw typeError(`${fn} got multiple values for argument '${snake(k)}'`);
+    if (isKwOnly) kwOnlyGiven++;
     out[k] = v;
+  }
+  const required = names.filter((k) => !(k in defaults));
+  if (positional.length > names.length) {
+    const most = names.length + leading;
+    const least = required.length + leading;
+    const takes =
+      least === most
+        ? `takes ${plural(most, "positional argument")}`
+        : `takes from ${least} to ${most} positional arguments`;
+    const given = positional.length + leading;
+    const was = given === 1 ? "was" : "were";
+    const gave =
+      kwOnlyGiven > 0
+        ? `${plural(given, "positional argument")} (and ${plural(kwOnlyGiven, "keyword-only argument")}) ${was} given`
+        : `${given} ${was} given`;
+    throw typeError(`${fn} ${takes} but ${gave}`);
   }
   const missing = required.filter((k) => !(k in out));
   if (missing.length > 0)
     throw typeError(
-      `${cls}.__init__() missing ${missing.length} required positional argument${missing.length > 1 ? "s" : ""}: ${nameList(missing.map(snake))}`,
+      `${fn} missing ${plural(missing.length, "required positional argument")}: ${nameList(missing)}`,
     );
-  for (const k of names) if (!(k in out)) out[k] = defaults[k];
+  const missingKw = kwOnly.filter((k) => !(k in out) && !(k in defaults));
+  if (missingKw.length > 0)
+    throw typeError(
+      `${fn} missing ${plural(missingKw.length, "required keyword-only argument")}: ${nameList(missingKw)}`,
+    );
+  for (const k of [...names, ...kwOnly]) if (!(k in out)) out[k] = (defaults as T)[k];
   return out as T;
+}
+
+/** Defaults of `undefined` for `names`: every one optional, "not given" left to the caller. */
+export function optional<K extends string>(names: readonly K[]): Partial<Record<K, unknown>> {
+  return Object.fromEntries(names.map((k) => [k, undefined])) as Partial<Record<K, unknown>>;
 }

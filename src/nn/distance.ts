@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
-import { bindArgs } from "./bind-args.js";
+import { ctorArgs } from "./ctor-args.js";
 
 /**
  * ||x1 - x2 + eps||_p over the last dimension.
@@ -23,10 +23,15 @@ export class PairwiseDistance extends Module {
     keepdim?: boolean | { keepdim?: boolean },
   ) {
     super();
-    const a = bindArgs("PairwiseDistance", [p, eps, keepdim], ["p", "eps", "keepdim"]);
-    this.norm = (a.p ?? 2.0) as number;
-    this.eps = (a.eps ?? 1e-6) as number;
-    this.keepdim = (a.keepdim ?? false) as boolean;
+    const a = ctorArgs<{ p: number; eps: number; keepdim: boolean }>(
+      "PairwiseDistance",
+      [p, eps, keepdim],
+      ["p", "eps", "keepdim"],
+      { p: 2.0, eps: 1e-6, keepdim: false },
+    );
+    this.norm = a.p;
+    this.eps = a.eps;
+    this.keepdim = a.keepdim;
   }
   override forward(x1: Tensor, x2: Tensor): Tensor {
     return F.pairwiseDistance(x1, x2, this.norm, this.eps, this.keepdim);
@@ -42,9 +47,14 @@ export class CosineSimilarity extends Module {
   declare eps: number;
   constructor(dim?: number | { dim?: number; eps?: number }, eps?: number | { eps?: number }) {
     super();
-    const a = bindArgs("CosineSimilarity", [dim, eps], ["dim", "eps"]);
-    this.dim = (a.dim ?? 1) as number;
-    this.eps = (a.eps ?? 1e-8) as number;
+    const a = ctorArgs<{ dim: number; eps: number }>(
+      "CosineSimilarity",
+      [dim, eps],
+      ["dim", "eps"],
+      { dim: 1, eps: 1e-8 },
+    );
+    this.dim = a.dim;
+    this.eps = a.eps;
   }
   override forward(x1: Tensor, x2: Tensor): Tensor {
     return F.cosineSimilarity(x1, x2, this.dim, this.eps);

@@ -4,7 +4,6 @@
  * Python formatting of their reprs.
  */
 import { Tensor } from "../tensor.js";
-import { DType } from "../dtype.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { formatPyFloat } from "../print.js";
 import { runtimeError } from "../errors.js";
@@ -68,27 +67,4 @@ export const pyFloat = (v: number): string => formatPyFloat(v);
 export function toTuple(v: number | readonly number[], n: number): number[] {
   if (typeof v === "number") return new Array<number>(n).fill(v);
   return v.slice();
-}
-
-/**
- * Trailing positional arguments (in PyTorch's order `names`) and an options object, merged
- * (the options object is the last argument when it is a plain object).
- * @example optionsFrom(["stride", "padding"], [2, { ceilMode: true }]) // { stride: 2, ceilMode: true }
- */
-export function optionsFrom<T extends object>(
-  names: readonly string[],
-  rest: readonly unknown[],
-): T {
-  const last = rest[rest.length - 1];
-  const hasOpts =
-    last !== null &&
-    typeof last === "object" &&
-    !Array.isArray(last) &&
-    !(last instanceof DType) &&
-    !(last instanceof Tensor);
-  const out: Record<string, unknown> = hasOpts ? { ...(last as object) } : {};
-  (hasOpts ? rest.slice(0, -1) : rest).forEach((v, i) => {
-    if (v !== undefined) out[names[i]] = v;
-  });
-  return out as T;
 }

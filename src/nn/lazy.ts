@@ -26,7 +26,7 @@ import { contiguousStrides } from "../shape.js";
 import { Module, type HookHandle } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { Linear } from "./linear.js";
-import { optionsFrom } from "./layer-utils.js";
+import { ctorArgs, optional } from "./ctor-args.js";
 import {
   Conv1d,
   Conv2d,
@@ -35,8 +35,9 @@ import {
   ConvTranspose1d,
   ConvTranspose2d,
   ConvTranspose3d,
+  convArgs,
+  type ConvArgs,
   type ConvLayerOptions,
-  type ConvTransposeLayerOptions,
 } from "./conv-layers.js";
 import { BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormOptions } from "./norm-layers.js";
 import { BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from "./instance-norm.js";
@@ -163,12 +164,25 @@ export function lazyInit(m: LazyModule, clsToBecome: ModuleClass | null): void {
  * fc.call(torch.randn(2, 5)); // fc is now a Linear(in_features=5, out_features=3, bias=True)
  */
 export class LazyLinear extends Linear implements LazyModule {
-  constructor(outFeatures: number, ...rest: [boolean?, { bias?: boolean; dtype?: DType }?]) {
-    const o = optionsFrom<{ bias?: boolean; dtype?: DType }>(["bias"], rest);
-    super(0, 0, { bias: false, dtype: o.dtype });
-    this.weight = new UninitializedParameter(true, o.dtype);
-    this.outFeatures = outFeatures;
-    if (o.bias ?? true) this.bias = new UninitializedParameter(true, o.dtype);
+  constructor(
+    outFeatures: number | { outFeatures?: number; bias?: boolean; dtype?: DType },
+    ...rest: [(boolean | { bias?: boolean; dtype?: DType })?, unknown?, unknown?]
+  ) {
+    const o = ctorArgs<{
+      outFeatures: number;
+      bias: boolean;
+      device: unknown;
+      dtype: DType | null;
+    }>("LazyLinear", [outFeatures, ...rest], ["outFeatures", "bias", "device", "dtype"], {
+      bias: true,
+      device: null,
+      dtype: null,
+    });
+    const dtype = o.dtype ?? undefined;
+    super(0, 0, { bias: false, dtype });
+    this.weight = new UninitializedParameter(true, dtype);
+    this.outFeatures = o.outFeatures;
+    if (o.bias) this.bias = new UninitializedParameter(true, dtype);
     lazyInit(this, Linear);
   }
 
@@ -190,38 +204,30 @@ export class LazyLinear extends Linear implements LazyModule {
 // ---------------------------------------------------------------------------------------------
 // convolutions
 
-const CONV_NAMES = ["stride", "padding", "dilation", "groups", "bias", "paddingMode", "dtype"];
-const CONV_T_NAMES = [
-  "stride",
-  "padding",
-  "outputPadding",
-  "groups",
-  "bias",
-  "dilation",
-  "paddingMode",
-  "dtype",
-];
-
-/** The options of a lazy convolution (bias false for the zero-sized base; ours come later). */
-export function convBaseOptions<T extends { bias?: boolean }>(
+/**
+ * A lazy convolution's arguments bound as PyTorch's LazyConvXd.__init__ binds them (no
+ * in_channels): the arguments of the zero-channel, bias-free base (ours come later), and the
+ * bound arguments.
+ */
+export function convBaseOptions(
+  cls: string,
   transposed: boolean,
-  rest: unknown[],
-): [T, boolean] {
-  const o = optionsFrom<T>(transposed ? CONV_T_NAMES : CONV_NAMES, rest);
-  return [{ ...o, bias: false }, o.bias ?? true];
+  args: unknown[],
+): [ConvArgs, ConvArgs] {
+  const o = convArgs(cls, transposed, args, true);
+  return [{ ...o, outChannels: 0, bias: false }, o];
 }
 
 /** The convolution part of a lazy ConvNd's construction (PyTorch's LazyConvXd __init__). */
 export function lazyConvInit(
   m: ConvNd & LazyModule,
-  outChannels: number,
-  bias: boolean,
-  dtype: DType | undefined,
+  args: ConvArgs,
   clsToBecome: ModuleClass,
 ): void {
+  const dtype = args.dtype ?? undefined;
   m.weight = new UninitializedParameter(true, dtype);
-  m.outChannels = outChannels;
-  if (bias) m.bias = new UninitializedParameter(true, dtype);
+  m.outChannels = args.outChannels;
+  if (args.bias ?? true) m.bias = new UninitializedParameter(true, dtype);
   lazyInit(m, clsToBecome);
 }
 
@@ -260,10 +266,10 @@ type ConvRest = unknown[];
  * @example new torch.nn.LazyConv1d(4, 3).call(torch.randn(2, 5, 9)).shape // [2, 4, 7]
  */
 export class LazyConv1d extends Conv1d implements LazyModule {
-  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
-    const [o, bias] = convBaseOptions<ConvLayerOptions>(false, rest);
-    super(0, 0, kernelSize, o);
-    lazyConvInit(this, outChannels, bias, o.dtype, Conv1d);
+  constructor(outChannels: number | ConvLayerOptions, kernelSize?: IntOrTuple, ...rest: ConvRest) {
+    const [base, o] = convBaseOptions("LazyConv1d", false, [outChannels, kernelSize, ...rest]);
+    super(base);
+    lazyConvInit(this, o, Conv1d);
   }
   override resetParameters(): void {
     if (lazyConvReady(this)) super.resetParameters();
@@ -278,10 +284,10 @@ export class LazyConv1d extends Conv1d implements LazyModule {
  * @example new torch.nn.LazyConv2d(4, 3).call(torch.randn(2, 5, 9, 9)).shape // [2, 4, 7, 7]
  */
 export class LazyConv2d extends Conv2d implements LazyModule {
-  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
-    const [o, bias] = convBaseOptions<ConvLayerOptions>(false, rest);
-    super(0, 0, kernelSize, o);
-    lazyConvInit(this, outChannels, bias, o.dtype, Conv2d);
+  constructor(outChannels: number | ConvLayerOptions, kernelSize?: IntOrTuple, ...rest: ConvRest) {
+    const [base, o] = convBaseOptions("LazyConv2d", false, [outChannels, kernelSize, ...rest]);
+    super(base);
+    lazyConvInit(this, o, Conv2d);
   }
   override resetParameters(): void {
     if (lazyConvReady(this)) super.resetParameters();
@@ -297,10 +303,14 @@ export class LazyConv2d extends Conv2d implements LazyModule {
  * @example new torch.nn.LazyConvTranspose1d(4, 3).call(torch.randn(2, 5, 9)).shape // [2, 4, 11]
  */
 export class LazyConvTranspose1d extends ConvTranspose1d implements LazyModule {
-  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
-    const [o, bias] = convBaseOptions<ConvTransposeLayerOptions>(true, rest);
-    super(0, 0, kernelSize, o);
-    lazyConvInit(this, outChannels, bias, o.dtype, ConvTranspose1d);
+  constructor(outChannels: number | ConvLayerOptions, kernelSize?: IntOrTuple, ...rest: ConvRest) {
+    const [base, o] = convBaseOptions("LazyConvTranspose1d", true, [
+      outChannels,
+      kernelSize,
+      ...rest,
+    ]);
+    super(base);
+    lazyConvInit(this, o, ConvTranspose1d);
   }
   override resetParameters(): void {
     if (lazyConvReady(this)) super.resetParameters();
@@ -315,10 +325,14 @@ export class LazyConvTranspose1d extends ConvTranspose1d implements LazyModule {
  * @example new torch.nn.LazyConvTranspose2d(4, 2, { stride: 2 }).call(torch.randn(1, 3, 5, 5)).shape // [1, 4, 10, 10]
  */
 export class LazyConvTranspose2d extends ConvTranspose2d implements LazyModule {
-  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
-    const [o, bias] = convBaseOptions<ConvTransposeLayerOptions>(true, rest);
-    super(0, 0, kernelSize, o);
-    lazyConvInit(this, outChannels, bias, o.dtype, ConvTranspose2d);
+  constructor(outChannels: number | ConvLayerOptions, kernelSize?: IntOrTuple, ...rest: ConvRest) {
+    const [base, o] = convBaseOptions("LazyConvTranspose2d", true, [
+      outChannels,
+      kernelSize,
+      ...rest,
+    ]);
+    super(base);
+    lazyConvInit(this, o, ConvTranspose2d);
   }
   override resetParameters(): void {
     if (lazyConvReady(this)) super.resetParameters();
@@ -334,10 +348,10 @@ export class LazyConvTranspose2d extends ConvTranspose2d implements LazyModule {
  * @example new torch.nn.LazyConv3d(4, 3).call(torch.randn(1, 2, 5, 5, 5)).shape // [1, 4, 3, 3, 3]
  */
 export class LazyConv3d extends Conv3d implements LazyModule {
-  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
-    const [o, bias] = convBaseOptions<ConvLayerOptions>(false, rest);
-    super(0, 0, kernelSize, o);
-    lazyConvInit(this, outChannels, bias, o.dtype, Conv3d);
+  constructor(outChannels: number | ConvLayerOptions, kernelSize?: IntOrTuple, ...rest: ConvRest) {
+    const [base, o] = convBaseOptions("LazyConv3d", false, [outChannels, kernelSize, ...rest]);
+    super(base);
+    lazyConvInit(this, o, Conv3d);
   }
   override resetParameters(): void {
     if (lazyConvReady(this)) super.resetParameters();
@@ -353,10 +367,14 @@ export class LazyConv3d extends Conv3d implements LazyModule {
  * @example new torch.nn.LazyConvTranspose3d(4, 3).call(torch.randn(1, 2, 3, 3, 3)).shape // [1, 4, 5, 5, 5]
  */
 export class LazyConvTranspose3d extends ConvTranspose3d implements LazyModule {
-  constructor(outChannels: number, kernelSize: IntOrTuple, ...rest: ConvRest) {
-    const [o, bias] = convBaseOptions<ConvTransposeLayerOptions>(true, rest);
-    super(0, 0, kernelSize, o);
-    lazyConvInit(this, outChannels, bias, o.dtype, ConvTranspose3d);
+  constructor(outChannels: number | ConvLayerOptions, kernelSize?: IntOrTuple, ...rest: ConvRest) {
+    const [base, o] = convBaseOptions("LazyConvTranspose3d", true, [
+      outChannels,
+      kernelSize,
+      ...rest,
+    ]);
+    super(base);
+    lazyConvInit(this, o, ConvTranspose3d);
   }
   override resetParameters(): void {
     if (lazyConvReady(this)) super.resetParameters();
@@ -369,7 +387,7 @@ export class LazyConvTranspose3d extends ConvTranspose3d implements LazyModule {
 // ---------------------------------------------------------------------------------------------
 // normalisation
 
-const NORM_NAMES = ["eps", "momentum", "affine", "trackRunningStats", "dtype"];
+const NORM_NAMES = ["eps", "momentum", "affine", "trackRunningStats", "device", "dtype"];
 
 /**
  * PyTorch's _LazyNormBase.__init__ after the zero-feature base: uninitialised weight and bias
@@ -419,7 +437,8 @@ export function lazyNormReady(m: BatchNormBase): boolean {
 
 /** A lazy norm's arguments (eps, momentum, affine, track_running_stats, dtype) as options. */
 export function normOptions(rest: unknown[]): BatchNormOptions {
-  return optionsFrom<BatchNormOptions>(NORM_NAMES, rest);
+  // not given stays undefined: lazyNormInit and the base apply PyTorch's defaults
+  return ctorArgs("_LazyNormBase", rest, NORM_NAMES, optional(NORM_NAMES)) as BatchNormOptions;
 }
 
 /**

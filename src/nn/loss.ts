@@ -10,7 +10,7 @@ import type { Reduction } from "../ops/nn.js";
 import { assertionError, typeError, valueError } from "../errors.js";
 import { legacyGetString } from "../registry/ops/loss.js";
 import { warn } from "../registry/ops/nn.js";
-import { bindArgs } from "./bind-args.js";
+import { ctorArgs, optional } from "./ctor-args.js";
 import { PairwiseDistance } from "./distance.js";
 
 /** `{ reduction }`: "mean" (default), "sum" or "none". */
@@ -63,6 +63,19 @@ export interface LegacyReductionOptions extends LossOptions {
   reduce?: boolean | null;
 }
 
+/**
+ * A loss's constructor arguments through the module binder (ctor-args.ts): every parameter of a
+ * loss is optional; "not given" stays undefined so the deprecated flags can be told apart.
+ */
+function lossArgs(
+  cls: string,
+  raw: readonly unknown[],
+  names: readonly string[],
+  kwOnly: readonly string[] = [],
+): Record<string, unknown> {
+  return ctorArgs(cls, raw, names, optional([...names, ...kwOnly]), { kwOnly });
+}
+
 /** The parameters of _Loss, in PyTorch's order. */
 const LEGACY_NAMES = ["sizeAverage", "reduce", "reduction"];
 
@@ -81,7 +94,7 @@ export type KLDivLossOptions = F.KLDivOptions & Omit<LegacyReductionOptions, "re
  */
 export class MSELoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
-    super({ reduction: lossReduction(bindArgs("MSELoss", args, LEGACY_NAMES)) });
+    super({ reduction: lossReduction(lossArgs("MSELoss", args, LEGACY_NAMES)) });
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
@@ -94,7 +107,7 @@ export class MSELoss extends Loss {
  */
 export class L1Loss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
-    super({ reduction: lossReduction(bindArgs("L1Loss", args, LEGACY_NAMES)) });
+    super({ reduction: lossReduction(lossArgs("L1Loss", args, LEGACY_NAMES)) });
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
@@ -113,7 +126,7 @@ export class SmoothL1Loss extends Loss {
     reduction?: Reduction | SmoothL1Options,
     beta?: number | SmoothL1Options,
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "SmoothL1Loss",
       [sizeAverage, reduce, reduction, beta],
       [...LEGACY_NAMES, "beta"],
@@ -136,7 +149,7 @@ export class HuberLoss extends Loss {
     reduction?: Reduction | (LossOptions & { delta?: number }),
     delta?: number | { delta?: number },
   ) {
-    const a = bindArgs("HuberLoss", [reduction, delta], ["reduction", "delta"]);
+    const a = lossArgs("HuberLoss", [reduction, delta], ["reduction", "delta"]);
     super({ reduction: (a.reduction ?? "mean") as Reduction });
     this.delta = (a.delta ?? 1.0) as number;
   }
@@ -162,7 +175,7 @@ export class CrossEntropyLoss extends WeightedLoss {
     reduction?: Reduction | CrossEntropyLossOptions,
     labelSmoothing?: number | CrossEntropyLossOptions,
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "CrossEntropyLoss",
       [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing],
       ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction", "labelSmoothing"],
@@ -194,7 +207,7 @@ export class NLLLoss extends WeightedLoss {
     reduce?: boolean | null | NLL2dOptions,
     reduction?: Reduction | NLL2dOptions,
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       new.target.name,
       [weight, sizeAverage, ignoreIndex, reduce, reduction],
       ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"],
@@ -220,7 +233,7 @@ export class BCELoss extends WeightedLoss {
     weight?: Tensor | null | (LegacyReductionOptions & { weight?: Tensor | null }),
     ...rest: LegacyOnlyArgs
   ) {
-    const a = bindArgs("BCELoss", [weight, ...rest], ["weight", ...LEGACY_NAMES]);
+    const a = lossArgs("BCELoss", [weight, ...rest], ["weight", ...LEGACY_NAMES]);
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
   }
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -241,7 +254,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
     reduction?: Reduction | BCEWithLogitsLossOptions,
     posWeight?: Tensor | null | BCEWithLogitsLossOptions,
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "BCEWithLogitsLoss",
       [weight, sizeAverage, reduce, reduction, posWeight],
       ["weight", ...LEGACY_NAMES, "posWeight"],
@@ -276,7 +289,7 @@ export class KLDivLoss extends Module {
     logTarget?: boolean | KLDivLossOptions,
   ) {
     super();
-    const a = bindArgs(
+    const a = lossArgs(
       "KLDivLoss",
       [sizeAverage, reduce, reduction, logTarget],
       [...LEGACY_NAMES, "logTarget"],
@@ -316,7 +329,7 @@ export class PoissonNLLLoss extends Loss {
     reduce?: boolean | null | PoissonNLLOptions,
     reduction?: Reduction | PoissonNLLOptions,
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "PoissonNLLLoss",
       [logInput, full, sizeAverage, eps, reduce, reduction],
       ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"],
@@ -343,7 +356,7 @@ export class GaussianNLLLoss extends Loss {
   declare full: boolean;
   declare eps: number;
   constructor(opts: { full?: boolean; eps?: number; reduction?: Reduction } = {}) {
-    const a = bindArgs("GaussianNLLLoss", [opts], [], ["full", "eps", "reduction"]);
+    const a = lossArgs("GaussianNLLLoss", [opts], [], ["full", "eps", "reduction"]);
     super({ reduction: (a.reduction ?? "mean") as Reduction });
     this.full = (a.full ?? false) as boolean;
     this.eps = (a.eps ?? 1e-6) as number;
@@ -359,7 +372,7 @@ export class GaussianNLLLoss extends Loss {
 abstract class MarginLoss extends Loss {
   declare margin: number;
   constructor(cls: string, dflt: number, raw: unknown[]) {
-    const a = bindArgs(cls, raw, ["margin", "sizeAverage", "reduce", "reduction"]);
+    const a = lossArgs(cls, raw, ["margin", "sizeAverage", "reduce", "reduction"]);
     super({ reduction: lossReduction(a) });
     this.margin = (a.margin ?? dflt) as number;
   }
@@ -445,7 +458,7 @@ export class MultiMarginLoss extends WeightedLoss {
     reduce?: boolean | null | MultiMarginOptions,
     reduction?: Reduction | MultiMarginOptions,
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "MultiMarginLoss",
       [p, margin, weight, sizeAverage, reduce, reduction],
       ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"],
@@ -478,7 +491,7 @@ export class MultiLabelMarginLoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
     super({
       reduction: lossReduction(
-        bindArgs("MultiLabelMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
+        lossArgs("MultiLabelMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
       ),
     });
   }
@@ -495,7 +508,7 @@ export class SoftMarginLoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
     super({
       reduction: lossReduction(
-        bindArgs("SoftMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
+        lossArgs("SoftMarginLoss", args, ["sizeAverage", "reduce", "reduction"]),
       ),
     });
   }
@@ -513,7 +526,7 @@ export class MultiLabelSoftMarginLoss extends WeightedLoss {
     weight?: Tensor | null | (LegacyReductionOptions & { weight?: Tensor | null }),
     ...rest: LegacyOnlyArgs
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "MultiLabelSoftMarginLoss",
       [weight, ...rest],
       ["weight", "sizeAverage", "reduce", "reduction"],
@@ -551,7 +564,7 @@ export class TripletMarginLoss extends Loss {
     reduce?: boolean | null | TripletMarginOptions,
     reduction?: Reduction | TripletMarginOptions,
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "TripletMarginLoss",
       [margin, p, eps, swap, sizeAverage, reduce, reduction],
       ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"],
@@ -591,7 +604,7 @@ export class TripletMarginWithDistanceLoss extends Loss {
       reduction?: Reduction;
     } = {},
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "TripletMarginWithDistanceLoss",
       [opts],
       [],
@@ -635,7 +648,7 @@ export class CTCLoss extends Loss {
     reduction?: Reduction | { reduction?: Reduction; zeroInfinity?: boolean },
     zeroInfinity?: boolean | { zeroInfinity?: boolean },
   ) {
-    const a = bindArgs(
+    const a = lossArgs(
       "CTCLoss",
       [blank, reduction, zeroInfinity],
       ["blank", "reduction", "zeroInfinity"],

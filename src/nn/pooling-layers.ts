@@ -10,7 +10,8 @@ import { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
 import type { IntOrTuple } from "./functional.js";
-import { optionsFrom, pyBool, pyTuple, toTuple } from "./layer-utils.js";
+import { pyBool, pyTuple, toTuple } from "./layer-utils.js";
+import { ctorArgs } from "./ctor-args.js";
 import { valueError } from "../errors.js";
 
 /** A size as PyTorch stores it: an int, or a tuple whose entries may be None. */
@@ -51,7 +52,7 @@ type MaxPoolRest = [
   (boolean | MaxPoolOptions)?,
   MaxPoolOptions?,
 ];
-const MAX_POOL_ARGS = ["stride", "padding", "dilation", "returnIndices", "ceilMode"];
+const MAX_POOL_ARGS = ["stride", "padding", "dilation", "returnIndices", "ceilMode"] as const;
 
 /** PyTorch's _MaxPoolNd: sizes stored as given, stride defaulting to the kernel size. */
 abstract class MaxPoolNd extends Module {
@@ -65,17 +66,19 @@ abstract class MaxPoolNd extends Module {
   constructor(kernelSize: IntOrTuple, rest: MaxPoolRest) {
     super();
     // every argument may come by name: `new MaxPool2d({ kernelSize: 2 })`
-    const o = optionsFrom<MaxPoolOptions & { kernelSize: IntOrTuple }>(
-      ["kernelSize", ...MAX_POOL_ARGS],
+    const o = ctorArgs<Required<MaxPoolOptions> & { kernelSize: IntOrTuple }>(
+      "_MaxPoolNd",
       [kernelSize, ...rest],
+      ["kernelSize", ...MAX_POOL_ARGS],
+      { stride: null, padding: 0, dilation: 1, returnIndices: false, ceilMode: false },
     );
     Object.assign(this, {
       kernelSize: keep(o.kernelSize),
       stride: keep(o.stride ?? o.kernelSize),
-      padding: keep(o.padding ?? 0),
-      dilation: keep(o.dilation ?? 1),
-      returnIndices: o.returnIndices ?? false,
-      ceilMode: o.ceilMode ?? false,
+      padding: keep(o.padding),
+      dilation: keep(o.dilation),
+      returnIndices: o.returnIndices,
+      ceilMode: o.ceilMode,
     });
   }
 
@@ -163,7 +166,13 @@ type AvgPoolRest = [
   (number | null | AvgPoolOptions)?,
   AvgPoolOptions?,
 ];
-const AVG_POOL_ARGS = ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"];
+const AVG_POOL_ARGS = [
+  "stride",
+  "padding",
+  "ceilMode",
+  "countIncludePad",
+  "divisorOverride",
+] as const;
 
 /** PyTorch's _AvgPoolNd (AvgPool1d stores _single tuples, 2d and 3d the values as given). */
 abstract class AvgPoolNd extends Module {
@@ -177,19 +186,22 @@ abstract class AvgPoolNd extends Module {
   constructor(kernelSize: IntOrTuple, rest: AvgPoolRest, single: boolean) {
     super();
     // every argument may come by name: `new AvgPool1d({ kernelSize: 2 })`
-    const o = optionsFrom<AvgPoolOptions & { kernelSize: IntOrTuple }>(
-      ["kernelSize", ...AVG_POOL_ARGS],
+    // AvgPool1d has no divisor_override; each class has its own __init__
+    const o = ctorArgs<Required<AvgPoolOptions> & { kernelSize: IntOrTuple }>(
+      new.target.name,
       [kernelSize, ...rest],
+      ["kernelSize", ...(single ? AVG_POOL_ARGS.slice(0, -1) : AVG_POOL_ARGS)],
+      { stride: null, padding: 0, ceilMode: false, countIncludePad: true, divisorOverride: null },
     );
     const s = (v: IntOrTuple): IntOrTuple => (single ? toTuple(v, 1) : keep(v));
     Object.assign(this, {
       kernelSize: s(o.kernelSize),
       stride: s(o.stride ?? o.kernelSize),
-      padding: s(o.padding ?? 0),
-      ceilMode: o.ceilMode ?? false,
-      countIncludePad: o.countIncludePad ?? true,
+      padding: s(o.padding),
+      ceilMode: o.ceilMode,
+      countIncludePad: o.countIncludePad,
     });
-    if (!single) this.divisorOverride = o.divisorOverride ?? null;
+    if (!single) this.divisorOverride = o.divisorOverride;
   }
 
   override extraRepr(): string {
@@ -287,9 +299,15 @@ export type AvgPool2dOptions = AvgPoolOptions;
 abstract class AdaptivePoolNd extends Module {
   declare outputSize: Size;
 
-  constructor(outputSize: Size) {
+  constructor(outputSize: Size | { outputSize?: Size }) {
     super();
-    Object.assign(this, { outputSize: keep(outputSize) });
+    const a = ctorArgs<{ outputSize: Size }>(
+      "_AdaptiveAvgPoolNd",
+      [outputSize],
+      ["outputSize"],
+      {},
+    );
+    Object.assign(this, { outputSize: keep(a.outputSize) });
   }
 
   override extraRepr(): string {
@@ -348,9 +366,14 @@ abstract class AdaptiveMaxPoolNd extends AdaptivePoolNd {
   declare returnIndices: boolean;
 
   constructor(outputSize: Size, rest: [(boolean | { returnIndices?: boolean })?]) {
-    super(outputSize);
-    const o = optionsFrom<{ returnIndices?: boolean }>(["returnIndices"], rest);
-    this.returnIndices = o.returnIndices ?? false;
+    const o = ctorArgs<{ outputSize: Size; returnIndices: boolean }>(
+      "_AdaptiveMaxPoolNd",
+      [outputSize, ...rest],
+      ["outputSize", "returnIndices"],
+      { returnIndices: false },
+    );
+    super(o.outputSize);
+    this.returnIndices = o.returnIndices;
   }
 
   protected pool(f: unknown, x: Tensor): Tensor {
@@ -426,12 +449,17 @@ abstract class LPPoolNd extends Module {
     rest: [(IntOrTuple | null | LPPoolOptions)?, (boolean | LPPoolOptions)?, LPPoolOptions?],
   ) {
     super();
-    const o = optionsFrom<LPPoolOptions>(["stride", "ceilMode"], rest);
+    const o = ctorArgs<Required<LPPoolOptions> & { normType: number; kernelSize: IntOrTuple }>(
+      "_LPPoolNd",
+      [normType, kernelSize, ...rest],
+      ["normType", "kernelSize", "stride", "ceilMode"],
+      { stride: null, ceilMode: false },
+    );
     Object.assign(this, {
-      normType,
-      kernelSize: keep(kernelSize),
-      stride: keep(o.stride ?? null),
-      ceilMode: o.ceilMode ?? false,
+      normType: o.normType,
+      kernelSize: keep(o.kernelSize),
+      stride: keep(o.stride),
+      ceilMode: o.ceilMode,
     });
   }
 
@@ -507,11 +535,16 @@ abstract class MaxUnpoolNd extends Module {
     ],
   ) {
     super();
-    const o = optionsFrom<MaxUnpoolOptions>(["stride", "padding"], rest);
+    const o = ctorArgs<Required<MaxUnpoolOptions> & { kernelSize: IntOrTuple }>(
+      `MaxUnpool${n}d`,
+      [kernelSize, ...rest],
+      ["kernelSize", "stride", "padding"],
+      { stride: null, padding: 0 },
+    );
     Object.assign(this, {
-      kernelSize: toTuple(kernelSize, n),
-      stride: toTuple(o.stride ?? kernelSize, n),
-      padding: toTuple(o.padding ?? 0, n),
+      kernelSize: toTuple(o.kernelSize, n),
+      stride: toTuple(o.stride ?? o.kernelSize, n),
+      padding: toTuple(o.padding, n),
     });
   }
 
@@ -611,18 +644,20 @@ abstract class FractionalMaxPoolNd extends Module {
     ],
   ) {
     super();
-    const o = optionsFrom<FractionalMaxPoolOptions>(
-      ["outputSize", "outputRatio", "returnIndices", "_randomSamples"],
-      rest,
-    );
     const name = `FractionalMaxPool${n}d`;
+    const o = ctorArgs<Required<FractionalMaxPoolOptions> & { kernelSize: IntOrTuple }>(
+      name,
+      [kernelSize, ...rest],
+      ["kernelSize", "outputSize", "outputRatio", "returnIndices", "_randomSamples"],
+      { outputSize: null, outputRatio: null, returnIndices: false, _randomSamples: null },
+    );
     Object.assign(this, {
-      kernelSize: toTuple(kernelSize, n),
-      returnIndices: o.returnIndices ?? false,
+      kernelSize: toTuple(o.kernelSize, n),
+      returnIndices: o.returnIndices,
     });
-    this.registerBuffer("_random_samples", o._randomSamples ?? null);
-    const outputSize = o.outputSize ?? null;
-    const outputRatio = o.outputRatio ?? null;
+    this.registerBuffer("_random_samples", o._randomSamples);
+    const outputSize = o.outputSize;
+    const outputRatio = o.outputRatio;
     Object.assign(this, {
       outputSize: outputSize === null ? null : toTuple(outputSize, n),
       outputRatio: outputRatio === null ? null : toTuple(outputRatio, n),

@@ -18,10 +18,11 @@ import { LayerNorm } from "./norm-layers.js";
 import { ReLU, GELU } from "./activation.js";
 import { MultiheadAttention } from "./attention.js";
 import { xavierUniform } from "./layer-utils.js";
+import { ctorArgs, isOptionsObject, optional } from "./ctor-args.js";
 import * as F from "./functional.js";
 import { full } from "../ops/creation.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
-import { assertionError, runtimeError, typeError } from "../errors.js";
+import { assertionError, runtimeError } from "../errors.js";
 
 /** An activation: "relu", "gelu", a unary function or a module (e.g. `new nn.GELU()`). */
 export type Activation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
@@ -51,65 +52,17 @@ export interface TransformerOptions extends TransformerLayerOptions {
   customDecoder?: Module | null;
 }
 
-/** A trailing options object (a plain object), as opposed to a positional value. */
-function isOptions(v: unknown): v is Record<string, unknown> {
-  return (
-    v !== null &&
-    typeof v === "object" &&
-    !(v instanceof Tensor) &&
-    !(v instanceof Module) &&
-    Object.getPrototypeOf(v) === Object.prototype
-  );
-}
-
-/** A camelCase option name as Python spells it (dimFeedforward -> dim_feedforward). */
-const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /**
- * Bind PyTorch-style arguments: positional values in `names` order, then an optional trailing
- * options object by camelCased name; the first `required` names must be given. Wrong calls
- * raise CPython's TypeErrors (with `self` counted, names in snake_case).
+ * PyTorch-style arguments through the module binder (ctor-args.ts): the first `required` of
+ * `names` must be given, the others stay undefined when not given (defaults applied below).
  */
 function bindArgs(
-  fn: string,
+  cls: string,
   names: readonly string[],
   args: readonly unknown[],
   required = 0,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  let pos = args.slice();
-  let opts: Record<string, unknown> = {};
-  if (pos.length > 0 && isOptions(pos[pos.length - 1])) {
-    opts = pos[pos.length - 1] as Record<string, unknown>;
-    pos = pos.slice(0, -1);
-  }
-  if (pos.length > names.length) {
-    throw typeError(
-      `${fn}() takes from ${required + 1} to ${names.length + 1} positional arguments but ${pos.length + 1} were given`,
-    );
-  }
-  pos.forEach((v, i) => {
-    if (v !== undefined) out[names[i]] = v;
-  });
-  for (const [k, v] of Object.entries(opts)) {
-    if (!names.includes(k)) {
-      throw typeError(`${fn}() got an unexpected keyword argument '${snake(k)}'`);
-    }
-    if (k in out) throw typeError(`${fn}() got multiple values for argument '${snake(k)}'`);
-    if (v !== undefined) out[k] = v;
-  }
-  const missing = names.slice(0, required).filter((k) => out[k] === undefined);
-  if (missing.length > 0) {
-    const quoted = missing.map((k) => `'${snake(k)}'`);
-    const list =
-      quoted.length === 1
-        ? quoted[0]
-        : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
-    throw typeError(
-      `${fn}() missing ${missing.length} required positional argument${missing.length === 1 ? "" : "s"}: ${list}`,
-    );
-  }
-  return out;
+  return ctorArgs(cls, args, names, optional(names.slice(required)));
 }
 
 /** PyTorch's _get_activation_fn for strings; functions and modules as given. */
@@ -208,7 +161,7 @@ export class TransformerEncoderLayer extends Module {
   constructor(dModel: number, nhead: number, ...rest: unknown[]);
   constructor(...args: unknown[]) {
     super();
-    const a = layerArgs("TransformerEncoderLayer.__init__", args);
+    const a = layerArgs("TransformerEncoderLayer", args);
     const f = { dtype: a.dtype };
     this.self_attn = new MultiheadAttention(a.dModel, a.nhead, {
       dropout: a.dropout,
@@ -234,7 +187,7 @@ export class TransformerEncoderLayer extends Module {
     srcMask: Tensor | null | { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } = null,
     srcKeyPaddingMask: Tensor | null = null,
   ): Tensor {
-    if (isOptions(srcMask)) {
+    if (isOptionsObject(srcMask)) {
       const o = srcMask as { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null };
       return this.forward(src, o.srcMask ?? null, o.srcKeyPaddingMask ?? null);
     }
@@ -292,7 +245,7 @@ export class TransformerDecoderLayer extends Module {
   constructor(dModel: number, nhead: number, ...rest: unknown[]);
   constructor(...args: unknown[]) {
     super();
-    const a = layerArgs("TransformerDecoderLayer.__init__", args);
+    const a = layerArgs("TransformerDecoderLayer", args);
     const f = { dtype: a.dtype };
     const mha = { dropout: a.dropout, batchFirst: a.batchFirst, ...f };
     this.self_attn = new MultiheadAttention(a.dModel, a.nhead, mha);
@@ -318,7 +271,7 @@ export class TransformerDecoderLayer extends Module {
     tgtKeyPaddingMask: Tensor | null = null,
     memoryKeyPaddingMask: Tensor | null = null,
   ): Tensor {
-    if (isOptions(tgtMask)) {
+    if (isOptionsObject(tgtMask)) {
       const o = tgtMask as DecoderMasks;
       return this.forward(
         tgt,
@@ -424,7 +377,7 @@ export class TransformerEncoder extends Module {
   constructor(...args: unknown[]) {
     super();
     const a = bindArgs(
-      "TransformerEncoder.__init__",
+      "TransformerEncoder",
       ["encoderLayer", "numLayers", "norm", "enableNestedTensor", "maskCheck"],
       args,
       2,
@@ -471,7 +424,7 @@ export class TransformerEncoder extends Module {
     mask: Tensor | null | EncoderMasks = null,
     srcKeyPaddingMask: Tensor | null = null,
   ): Tensor {
-    if (isOptions(mask)) {
+    if (isOptionsObject(mask)) {
       const o = mask as EncoderMasks;
       return this.forward(src, o.mask ?? null, o.srcKeyPaddingMask ?? null);
     }
@@ -511,7 +464,7 @@ export class TransformerDecoder extends Module {
   constructor(decoderLayer: Module, numLayers: number, ...rest: unknown[]);
   constructor(...args: unknown[]) {
     super();
-    const a = bindArgs("TransformerDecoder.__init__", ["decoderLayer", "numLayers", "norm"], args);
+    const a = bindArgs("TransformerDecoder", ["decoderLayer", "numLayers", "norm"], args, 2);
     this.layers = getClones(a.decoderLayer as Module, a.numLayers as number);
     this.numLayers = a.numLayers as number;
     if (a.norm instanceof Module) this.norm = a.norm;
@@ -526,7 +479,7 @@ export class TransformerDecoder extends Module {
     tgtKeyPaddingMask: Tensor | null = null,
     memoryKeyPaddingMask: Tensor | null = null,
   ): Tensor {
-    if (isOptions(tgtMask)) {
+    if (isOptionsObject(tgtMask)) {
       const o = tgtMask as DecoderMasks;
       return this.forward(
         tgt,
@@ -601,7 +554,7 @@ export class Transformer extends Module {
   constructor(...args: unknown[]) {
     super();
     const a = bindArgs(
-      "Transformer.__init__",
+      "Transformer",
       [
         "dModel",
         "nhead",
@@ -674,7 +627,7 @@ export class Transformer extends Module {
     tgtKeyPaddingMask: Tensor | null = null,
     memoryKeyPaddingMask: Tensor | null = null,
   ): Tensor {
-    if (isOptions(srcMask)) {
+    if (isOptionsObject(srcMask)) {
       const o = srcMask as TransformerMasks;
       return this.forward(
         src,
