@@ -16,6 +16,7 @@ import { cat, stack } from "../ops/views.js";
 import { runtimeError, valueError } from "../errors.js";
 import { PackedSequence } from "./rnn-utils.js";
 import { pyBool, pyFloat, uniformInit } from "./layer-utils.js";
+import { ctorArgs, isOptionsObject } from "./ctor-args.js";
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -74,6 +75,8 @@ const gateMultiplier = (mode: Mode): number => (mode === "LSTM" ? 4 : mode === "
 
 /** Options of RNN, LSTM and GRU. */
 export interface RNNOptions {
+  inputSize?: number;
+  hiddenSize?: number;
   numLayers?: number;
   /** RNN only: "tanh" (default) or "relu" */
   nonlinearity?: "tanh" | "relu";
@@ -84,8 +87,61 @@ export interface RNNOptions {
   bidirectional?: boolean;
   /** LSTM only: project the hidden state to this size (0: no projection) */
   projSize?: number;
-  dtype?: DType;
+  device?: string | null;
+  dtype?: DType | null;
 }
+
+/** An argument of RNN, LSTM or GRU: PyTorch's positional values, or a trailing options object. */
+export type RNNArg = number | boolean | string | DType | null | undefined | RNNOptions;
+
+/** RNNBase's parameters after `mode`, in PyTorch's order. */
+const RNN_NAMES = [
+  "inputSize",
+  "hiddenSize",
+  "numLayers",
+  "bias",
+  "batchFirst",
+  "dropout",
+  "bidirectional",
+  "projSize",
+  "device",
+  "dtype",
+] as const;
+
+type RNNArgs = Required<Omit<RNNOptions, "nonlinearity">>;
+
+/**
+ * RNN and GRU take `*args, **kwargs` and reject a `proj_size` keyword before binding them to
+ * RNNBase (PyTorch's check, made even for proj_size=0); RNN pops its keyword-only
+ * `nonlinearity`. Returns the arguments for RNNBase and the nonlinearity given.
+ */
+function popKeywords(
+  args: readonly RNNArg[],
+  popNonlinearity: boolean,
+): [RNNArg[], string | undefined] {
+  const out = args.slice();
+  let n = out.length;
+  while (n > 0 && out[n - 1] === undefined) n--;
+  const last = out[n - 1];
+  if (n === 0 || !isOptionsObject(last)) return [out, undefined];
+  if (last.projSize !== undefined)
+    throw valueError("proj_size argument is only supported for LSTM, not RNN or GRU");
+  if (!popNonlinearity) return [out, undefined];
+  const { nonlinearity, ...rest } = last as RNNOptions;
+  out[n - 1] = rest;
+  return [out, nonlinearity];
+}
+
+const RNN_DEFAULTS = {
+  numLayers: 1,
+  bias: true,
+  batchFirst: false,
+  dropout: 0,
+  bidirectional: false,
+  projSize: 0,
+  device: null,
+  dtype: null,
+};
 
 /** PyTorch's RNNBase. */
 export abstract class RNNBase extends Module {
@@ -101,18 +157,20 @@ export abstract class RNNBase extends Module {
   /** the parameter names in PyTorch's order (`_flat_weights_names`) */
   declare flatWeightsNames: string[];
 
-  constructor(mode: Mode, inputSize: number, hiddenSize: number, o: RNNOptions = {}) {
+  /**
+   * PyTorch's RNNBase(mode, input_size, hidden_size, num_layers=1, bias=True,
+   * batch_first=False, dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None)
+   * with `args` after the mode, positionally or by name.
+   */
+  constructor(mode: Mode, args: readonly RNNArg[]) {
     super();
-    const dropout = o.dropout ?? 0;
-    if (!(dropout >= 0 && dropout <= 1)) {
-      throw new Error(
+    const o = ctorArgs<RNNArgs>("RNNBase", args, RNN_NAMES, RNN_DEFAULTS, { leading: 2 });
+    const { inputSize, hiddenSize, numLayers, projSize } = o;
+    const dropout = o.dropout;
+    if (typeof dropout !== "number" || !(dropout >= 0 && dropout <= 1)) {
+      throw valueError(
         "dropout should be a number in range [0, 1] representing the probability of an element being zeroed",
       );
-    }
-    const numLayers = o.numLayers ?? 1;
-    const projSize = o.projSize ?? 0;
-    if (o.projSize !== undefined && mode !== "LSTM") {
-      throw valueError("proj_size argument is only supported for LSTM, not RNN or GRU");
     }
     if (dropout > 0 && numLayers === 1) {
       console.warn(
@@ -124,10 +182,10 @@ export abstract class RNNBase extends Module {
       inputSize,
       hiddenSize,
       numLayers,
-      bias: o.bias ?? true,
-      batchFirst: o.batchFirst ?? false,
+      bias: o.bias,
+      batchFirst: o.batchFirst,
       dropout,
-      bidirectional: o.bidirectional ?? false,
+      bidirectional: o.bidirectional,
       projSize,
       flatWeightsNames: [],
     });
@@ -408,12 +466,11 @@ abstract class SingleStateRNN extends RNNBase {
  */
 export class RNN extends SingleStateRNN {
   declare nonlinearity: "tanh" | "relu";
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
-    const nl = opts.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") {
-      throw new Error(`Unknown nonlinearity '${String(nl)}'. Select from 'tanh' or 'relu'.`);
-    }
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
+  constructor(...args: RNNArg[]) {
+    const [rest, given] = popKeywords(args, true);
+    const nl = given ?? "tanh";
+    if (nl !== "tanh" && nl !== "relu") throw valueError(`Unknown nonlinearity '${nl}'`);
+    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", rest);
     Object.assign(this, { nonlinearity: nl });
   }
 }
@@ -427,8 +484,8 @@ export class RNN extends SingleStateRNN {
  * const [out, hn] = gru.call(torch.randn(4, 7, 8)); // out [4, 7, 16], hn [1, 4, 16]
  */
 export class GRU extends SingleStateRNN {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
-    super("GRU", inputSize, hiddenSize, opts);
+  constructor(...args: RNNArg[]) {
+    super("GRU", popKeywords(args, false)[0]);
   }
 }
 
@@ -441,8 +498,8 @@ export class GRU extends SingleStateRNN {
  * const [out, [hn, cn]] = lstm.call(torch.randn(5, 3, 10)); // out [5, 3, 40], hn [4, 3, 20]
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
-    super("LSTM", inputSize, hiddenSize, opts);
+  constructor(...args: RNNArg[]) {
+    super("LSTM", args);
   }
 
   override forward(
@@ -512,6 +569,44 @@ export class LSTM extends RNNBase {
 // ---------------------------------------------------------------------------------------------
 // cells
 
+/** Arguments of RNNCellBase by name. */
+export interface RNNCellBaseOptions {
+  inputSize?: number;
+  hiddenSize?: number;
+  bias?: boolean;
+  numChunks?: number;
+  device?: string | null;
+  dtype?: DType | null;
+}
+
+/** Arguments of RNNCell, LSTMCell and GRUCell by name. */
+export interface RNNCellOptions {
+  inputSize?: number;
+  hiddenSize?: number;
+  bias?: boolean;
+  /** RNNCell only */
+  nonlinearity?: "tanh" | "relu";
+  device?: string | null;
+  dtype?: DType | null;
+}
+
+/** An argument of a cell: PyTorch's positional values, or a trailing options object. */
+export type RNNCellArg = number | boolean | string | DType | null | undefined | RNNCellOptions;
+
+/**
+ * A cell's arguments bound as `cls.__init__(input_size, hidden_size, bias=True,
+ * [nonlinearity='tanh',] device=None, dtype=None)` binds them.
+ */
+function cellArgs(cls: string, args: readonly RNNCellArg[]): Required<RNNCellOptions> {
+  const names = ["inputSize", "hiddenSize", "bias", "nonlinearity", "device", "dtype"] as const;
+  return ctorArgs<Required<RNNCellOptions>>(
+    cls,
+    args,
+    cls === "RNNCell" ? names : names.filter((n) => n !== "nonlinearity"),
+    { bias: true, nonlinearity: "tanh", device: null, dtype: null },
+  );
+}
+
 /**
  * torch.nn.RNNCellBase(inputSize, hiddenSize, bias, numChunks): the parameters of a cell,
  * weight_ih [numChunks·hidden, input], weight_hh [numChunks·hidden, hidden], bias_ih, bias_hh,
@@ -530,21 +625,28 @@ export class RNNCellBase extends Module {
   declare bias_hh: Parameter | null;
   declare protected mode: Mode;
 
+  /** PyTorch's RNNCellBase(input_size, hidden_size, bias, num_chunks, device=None, dtype=None). */
   constructor(
-    inputSize: number,
-    hiddenSize: number,
-    bias: boolean,
-    numChunks: number,
-    opts: { dtype?: DType } = {},
+    inputSize: number | RNNCellBaseOptions,
+    hiddenSize?: number | RNNCellBaseOptions,
+    bias?: boolean | RNNCellBaseOptions,
+    numChunks?: number | RNNCellBaseOptions,
+    ...rest: (string | DType | null | undefined | RNNCellBaseOptions)[]
   ) {
     super();
-    Object.assign(this, { inputSize, hiddenSize, bias });
+    const a = ctorArgs<Required<RNNCellBaseOptions>>(
+      "RNNCellBase",
+      [inputSize, hiddenSize, bias, numChunks, ...rest],
+      ["inputSize", "hiddenSize", "bias", "numChunks", "device", "dtype"],
+      { device: null, dtype: null },
+    );
+    Object.assign(this, { inputSize: a.inputSize, hiddenSize: a.hiddenSize, bias: a.bias });
     Object.assign(this, { mode: "RNN_TANH" });
-    const gate = numChunks * hiddenSize;
-    const dt = opts.dtype ? { dtype: opts.dtype } : {};
-    this.weight_ih = new Parameter(empty([gate, inputSize], dt));
-    this.weight_hh = new Parameter(empty([gate, hiddenSize], dt));
-    if (bias) {
+    const gate = a.numChunks * a.hiddenSize;
+    const dt = a.dtype ? { dtype: a.dtype } : {};
+    this.weight_ih = new Parameter(empty([gate, a.inputSize], dt));
+    this.weight_hh = new Parameter(empty([gate, a.hiddenSize], dt));
+    if (a.bias) {
       this.bias_ih = new Parameter(empty([gate], dt));
       this.bias_hh = new Parameter(empty([gate], dt));
     } else {
@@ -593,13 +695,9 @@ export class RNNCellBase extends Module {
  */
 export class RNNCell extends RNNCellBase {
   declare nonlinearity: "tanh" | "relu";
-  constructor(
-    inputSize: number,
-    hiddenSize: number,
-    opts: { bias?: boolean; nonlinearity?: "tanh" | "relu"; dtype?: DType } = {},
-  ) {
-    const nl = opts.nonlinearity ?? "tanh";
-    super(inputSize, hiddenSize, opts.bias ?? true, 1, { dtype: opts.dtype });
+  constructor(...args: RNNCellArg[]) {
+    const { nonlinearity: nl, ...a } = cellArgs("RNNCell", args);
+    super({ ...a, numChunks: 1 });
     this.nonlinearity = nl;
     this.mode = nl === "relu" ? "RNN_RELU" : "RNN_TANH";
   }
@@ -615,8 +713,9 @@ export class RNNCell extends RNNCellBase {
  * const h = new torch.nn.GRUCell(10, 20).call(torch.randn(3, 10)); // [3, 20]
  */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; dtype?: DType } = {}) {
-    super(inputSize, hiddenSize, opts.bias ?? true, 3, { dtype: opts.dtype });
+  constructor(...args: RNNCellArg[]) {
+    const { nonlinearity: _, ...a } = cellArgs("GRUCell", args);
+    super({ ...a, numChunks: 3 });
     this.mode = "GRU";
   }
   override forward(x: Tensor, h: Tensor | null = null): Tensor {
@@ -631,8 +730,9 @@ export class GRUCell extends RNNCellBase {
  * const [h, c] = new torch.nn.LSTMCell(10, 20).call(torch.randn(3, 10));
  */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; dtype?: DType } = {}) {
-    super(inputSize, hiddenSize, opts.bias ?? true, 4, { dtype: opts.dtype });
+  constructor(...args: RNNCellArg[]) {
+    const { nonlinearity: _, ...a } = cellArgs("LSTMCell", args);
+    super({ ...a, numChunks: 4 });
     this.mode = "LSTM";
   }
   override forward(x: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
