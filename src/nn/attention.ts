@@ -12,6 +12,8 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { mhaForward, type AttentionForwardOptions } from "./mha-functional.js";
 import { xavierUniform } from "./layer-utils.js";
 import { Linear } from "./linear.js";
+import { ctorArgs } from "./ctor-args.js";
+import { assertionError } from "../errors.js";
 
 /**
  * The out_proj of MultiheadAttention: PyTorch's NonDynamicallyQuantizableLinear, a Linear (with
@@ -21,6 +23,8 @@ export class NonDynamicallyQuantizableLinear extends Linear {}
 
 /** Options of MultiheadAttention. */
 export interface MultiheadAttentionOptions {
+  embedDim?: number;
+  numHeads?: number;
   dropout?: number;
   bias?: boolean;
   addBiasKv?: boolean;
@@ -30,8 +34,24 @@ export interface MultiheadAttentionOptions {
   vdim?: number | null;
   /** inputs and output are [N, L, E] */
   batchFirst?: boolean;
-  dtype?: DType;
+  device?: string | null;
+  dtype?: DType | null;
 }
+
+/** MultiheadAttention's parameters in PyTorch's order. */
+const MHA_NAMES = [
+  "embedDim",
+  "numHeads",
+  "dropout",
+  "bias",
+  "addBiasKv",
+  "addZeroAttn",
+  "kdim",
+  "vdim",
+  "batchFirst",
+  "device",
+  "dtype",
+] as const;
 
 /**
  * torch.nn.MultiheadAttention: `forward(query, key, value, { keyPaddingMask, needWeights,
@@ -63,22 +83,41 @@ export class MultiheadAttention extends Module {
   declare bias_k: Parameter | null;
   declare bias_v: Parameter | null;
 
-  constructor(embedDim: number, numHeads: number, o: MultiheadAttentionOptions = {}) {
+  /**
+   * PyTorch's MultiheadAttention(embed_dim, num_heads, dropout=0.0, bias=True,
+   * add_bias_kv=False, add_zero_attn=False, kdim=None, vdim=None, batch_first=False,
+   * device=None, dtype=None), positionally or by name.
+   */
+  constructor(
+    ...args: (number | boolean | string | DType | null | undefined | MultiheadAttentionOptions)[]
+  ) {
     super();
+    const o = ctorArgs<Required<MultiheadAttentionOptions>>("MultiheadAttention", args, MHA_NAMES, {
+      dropout: 0.0,
+      bias: true,
+      addBiasKv: false,
+      addZeroAttn: false,
+      kdim: null,
+      vdim: null,
+      batchFirst: false,
+      device: null,
+      dtype: null,
+    });
+    const { embedDim, numHeads } = o;
     const kdim = o.kdim ?? embedDim;
     const vdim = o.vdim ?? embedDim;
     const headDim = Math.floor(embedDim / numHeads);
     if (headDim * numHeads !== embedDim)
-      throw new Error("embed_dim must be divisible by num_heads");
+      throw assertionError("embed_dim must be divisible by num_heads");
     Object.assign(this, {
       embedDim,
       kdim,
       vdim,
       numHeads,
-      dropout: o.dropout ?? 0,
-      batchFirst: o.batchFirst ?? false,
+      dropout: o.dropout,
+      batchFirst: o.batchFirst,
       headDim,
-      addZeroAttn: o.addZeroAttn ?? false,
+      addZeroAttn: o.addZeroAttn,
     });
     const dt = o.dtype ? { dtype: o.dtype } : {};
     const same = kdim === embedDim && vdim === embedDim;
@@ -93,12 +132,12 @@ export class MultiheadAttention extends Module {
       this.registerParameter("k_proj_weight", null);
       this.registerParameter("v_proj_weight", null);
     }
-    const bias = o.bias ?? true;
+    const bias = o.bias;
     if (bias) this.in_proj_bias = new Parameter(empty([3 * embedDim], dt));
     else this.registerParameter("in_proj_bias", null);
     this.out_proj = new NonDynamicallyQuantizableLinear(embedDim, embedDim, {
       bias,
-      dtype: o.dtype,
+      dtype: o.dtype ?? undefined,
     });
     if (o.addBiasKv) {
       this.bias_k = new Parameter(empty([1, 1, embedDim], dt));

@@ -10,7 +10,8 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import * as init from "./init.js";
 import * as F from "./functional.js";
-import { valueError } from "../errors.js";
+import { assertionError, valueError } from "../errors.js";
+import { ctorArgs } from "./ctor-args.js";
 
 /**
  * In training mode, zeroes each element with probability p and scales the rest by 1/(1-p); the
@@ -43,6 +44,8 @@ export class Dropout extends Module {
 
 /** Options of Embedding. */
 export interface EmbeddingModuleOptions {
+  numEmbeddings?: number;
+  embeddingDim?: number;
   /** this row gets no gradient and starts at zeros */
   paddingIdx?: number | null;
   /** renormalise looked-up rows whose norm exceeds maxNorm */
@@ -52,8 +55,23 @@ export interface EmbeddingModuleOptions {
   sparse?: boolean;
   /** use this tensor as the weight instead of N(0, 1) */
   _weight?: Tensor | null;
-  dtype?: DType | DTypeName;
+  device?: string | null;
+  dtype?: DType | DTypeName | null;
 }
+
+/** Embedding's parameters in PyTorch's order. */
+const EMBEDDING_NAMES = [
+  "numEmbeddings",
+  "embeddingDim",
+  "paddingIdx",
+  "maxNorm",
+  "normType",
+  "scaleGradByFreq",
+  "sparse",
+  "_weight",
+  "device",
+  "dtype",
+] as const;
 
 /**
  * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, initialised N(0, 1) as
@@ -72,32 +90,59 @@ export class Embedding extends Module {
   declare sparse: boolean;
   declare weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingModuleOptions = {}) {
+  /**
+   * PyTorch's Embedding(num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+   * norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None, device=None,
+   * dtype=None), positionally or by name.
+   */
+  constructor(
+    numEmbeddings: number | EmbeddingModuleOptions,
+    embeddingDim?: number | EmbeddingModuleOptions,
+    ...rest: (
+      number | boolean | string | Tensor | DType | null | undefined | EmbeddingModuleOptions
+    )[]
+  ) {
     super();
-    this.numEmbeddings = numEmbeddings;
-    this.embeddingDim = embeddingDim;
-    let pad = opts.paddingIdx ?? null;
+    const opts = ctorArgs<Required<EmbeddingModuleOptions>>(
+      "Embedding",
+      [numEmbeddings, embeddingDim, ...rest],
+      EMBEDDING_NAMES,
+      {
+        paddingIdx: null,
+        maxNorm: null,
+        normType: 2.0,
+        scaleGradByFreq: false,
+        sparse: false,
+        _weight: null,
+        device: null,
+        dtype: null,
+      },
+    );
+    const n = opts.numEmbeddings;
+    this.numEmbeddings = n;
+    this.embeddingDim = opts.embeddingDim;
+    let pad = opts.paddingIdx;
     if (pad !== null) {
       if (pad > 0) {
-        if (!(pad < numEmbeddings)) throw new Error("Padding_idx must be within num_embeddings");
+        if (!(pad < n)) throw assertionError("Padding_idx must be within num_embeddings");
       } else if (pad < 0) {
-        if (!(pad >= -numEmbeddings)) throw new Error("Padding_idx must be within num_embeddings");
-        pad = numEmbeddings + pad;
+        if (!(pad >= -n)) throw assertionError("Padding_idx must be within num_embeddings");
+        pad = n + pad;
       }
     }
     this.paddingIdx = pad;
-    this.maxNorm = opts.maxNorm ?? null;
-    this.normType = opts.normType ?? 2.0;
-    this.scaleGradByFreq = opts.scaleGradByFreq ?? false;
-    this.sparse = opts.sparse ?? false;
-    if (opts._weight !== undefined && opts._weight !== null) {
+    this.maxNorm = opts.maxNorm;
+    this.normType = opts.normType;
+    this.scaleGradByFreq = opts.scaleGradByFreq;
+    this.sparse = opts.sparse;
+    if (opts._weight !== null) {
       const w = opts._weight;
-      if (w.dim() !== 2 || w.shape[0] !== numEmbeddings || w.shape[1] !== embeddingDim)
-        throw new Error("Shape of weight does not match num_embeddings and embedding_dim");
+      if (w.dim() !== 2 || w.shape[0] !== n || w.shape[1] !== this.embeddingDim)
+        throw assertionError("Shape of weight does not match num_embeddings and embedding_dim");
       this.weight = new Parameter(w);
     } else {
-      const dt = toDType(opts.dtype) ?? getDefaultDtype();
-      this.weight = new Parameter(alloc([numEmbeddings, embeddingDim], dt));
+      const dt = toDType(opts.dtype ?? undefined) ?? getDefaultDtype();
+      this.weight = new Parameter(alloc([n, this.embeddingDim], dt));
       this.resetParameters();
     }
   }
@@ -124,10 +169,11 @@ export class Embedding extends Module {
     opts: Omit<EmbeddingModuleOptions, "_weight" | "dtype"> & { freeze?: boolean } = {},
   ): Embedding {
     if (embeddings.dim() !== 2)
-      throw new Error("Embeddings parameter is expected to be 2-dimensional");
+      throw assertionError("Embeddings parameter is expected to be 2-dimensional");
     const [rows, cols] = embeddings.shape;
-    const e = new Embedding(rows, cols, { ...opts, _weight: embeddings });
-    e.weight.requiresGrad_(!(opts.freeze ?? true));
+    const { freeze, ...rest } = opts;
+    const e = new Embedding(rows, cols, { ...rest, _weight: embeddings });
+    e.weight.requiresGrad_(!(freeze ?? true));
     return e;
   }
 
