@@ -116,6 +116,7 @@ export type ConvCtorArgs = (
 
 /** PyTorch's _ConvNd: the parameters, their initialisation and the repr. */
 export abstract class ConvNd extends Module {
+  static override forwardArgs: readonly string[] = ["input"];
   declare inChannels: number;
   declare outChannels: number;
   declare kernelSize: number[];
@@ -312,6 +313,7 @@ function outputPaddingFor(
 }
 
 abstract class ConvTransposeNd extends ConvNd {
+  static override forwardArgs: readonly string[] = ["input", "outputSize?"];
   protected run(n: number, x: Tensor, outputSize?: readonly number[]): Tensor {
     if (x.dim() !== n + 1 && x.dim() !== n + 2) {
       throw runtimeError(

@@ -36,6 +36,8 @@ export interface CtorSpec {
    * its messages: 1 (`self`, the default), 2 for RNNBase (`self, mode`)
    */
   leading?: number;
+  /** the method bound, for the messages: "__init__" (default) or "forward" */
+  method?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export function ctorArgs<T extends Record<string, unknown>>(
   defaults: NoInfer<Partial<T>>,
   spec: CtorSpec = {},
 ): T {
-  const fn = `${cls}.__init__()`;
+  const fn = `${cls}.${spec.method ?? "__init__"}()`;
   const kwOnly = spec.kwOnly ?? [];
   const leading = spec.leading ?? 1;
   let n = args.length;
@@ -111,4 +113,26 @@ export function ctorArgs<T extends Record<string, unknown>>(
 /** Defaults of `undefined` for `names`: every one optional, "not given" left to the caller. */
 export function optional<K extends string>(names: readonly K[]): Partial<Record<K, unknown>> {
   return Object.fromEntries(names.map((k) => [k, undefined])) as Partial<Record<K, unknown>>;
+}
+
+/**
+ * A module's `forward` arguments with PyTorch's keyword arguments bound (`m(input=x)`):
+ * `positional` then the values of `kwargs` by the camelCased names of `forward`'s parameters
+ * (`params`, PyTorch's order, an optional one marked `name?`), as one positional list, with
+ * CPython's TypeErrors (`Cls.forward() ...`). An optional parameter not given is left
+ * `undefined`, so forward's own default applies.
+ * @example forwardArgs("Linear", [], { input: x }, ["input"]) // [x]
+ */
+export function forwardArgs(
+  cls: string,
+  positional: readonly unknown[],
+  kwargs: Record<string, unknown>,
+  params: readonly string[],
+): unknown[] {
+  const names = params.map((p) => (p.endsWith("?") ? p.slice(0, -1) : p));
+  const defaults = optional(names.filter((_, i) => params[i].endsWith("?")));
+  const a = ctorArgs(cls, [...positional, kwargs], names, defaults, { method: "forward" });
+  const out = names.map((k) => a[k]);
+  while (out.length > 0 && out[out.length - 1] === undefined) out.pop();
+  return out;
 }

@@ -81,6 +81,7 @@ const EMBEDDING_NAMES = [
  * emb.call(torch.tensor([[1, 2], [0, 9]], { dtype: torch.int64 })).shape; // [2, 2, 3]
  */
 export class Embedding extends Module {
+  static override forwardArgs = ["input"];
   declare numEmbeddings: number;
   declare embeddingDim: number;
   declare paddingIdx: number | null;

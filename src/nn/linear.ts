@@ -8,18 +8,25 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import * as init from "./init.js";
 import * as F from "./functional.js";
+import { ctorArgs } from "./ctor-args.js";
 
 /** Options of Linear and Bilinear. */
 export interface LinearOptions {
   /** learn an additive bias (default true) */
   bias?: boolean;
-  dtype?: DType | DTypeName;
+  device?: string | null;
+  dtype?: DType | DTypeName | null;
 }
+
+/** An argument of Linear or Bilinear: PyTorch's positional values, or a trailing options object. */
+type LinearArg = number | boolean | string | DType | null | undefined | LinearOptions;
+
+const LINEAR_DEFAULTS = { bias: true, device: null, dtype: null };
 
 const pyBool = (b: boolean): string => (b ? "True" : "False");
 
-function emptyParam(shape: number[], dtype?: DType | DTypeName): Parameter {
-  return new Parameter(alloc(shape, toDType(dtype) ?? getDefaultDtype()));
+function emptyParam(shape: number[], dtype: DType | DTypeName | null): Parameter {
+  return new Parameter(alloc(shape, toDType(dtype ?? undefined) ?? getDefaultDtype()));
 }
 
 /**
@@ -50,12 +57,25 @@ export class Linear extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+  static override forwardArgs = ["input"];
+
+  /** PyTorch's Linear(in_features, out_features, bias=True, device=None, dtype=None). */
+  constructor(
+    inFeatures: number | (LinearOptions & { inFeatures?: number; outFeatures?: number }),
+    outFeatures?: LinearArg,
+    ...rest: LinearArg[]
+  ) {
     super();
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
-    this.weight = emptyParam([outFeatures, inFeatures], opts.dtype);
-    if (opts.bias ?? true) this.bias = emptyParam([outFeatures], opts.dtype);
+    const a = ctorArgs<Required<LinearOptions> & { inFeatures: number; outFeatures: number }>(
+      "Linear",
+      [inFeatures, outFeatures, ...rest],
+      ["inFeatures", "outFeatures", "bias", "device", "dtype"],
+      LINEAR_DEFAULTS,
+    );
+    this.inFeatures = a.inFeatures;
+    this.outFeatures = a.outFeatures;
+    this.weight = emptyParam([a.outFeatures, a.inFeatures], a.dtype);
+    if (a.bias) this.bias = emptyParam([a.outFeatures], a.dtype);
     else this.registerParameter("bias", null);
     this.resetParameters();
   }
@@ -90,18 +110,29 @@ export class Bilinear extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
 
+  static override forwardArgs = ["input1", "input2"];
+
+  /** PyTorch's Bilinear(in1_features, in2_features, out_features, bias=True, device, dtype). */
   constructor(
-    in1Features: number,
-    in2Features: number,
-    outFeatures: number,
-    opts: LinearOptions = {},
+    in1Features: number | LinearOptions,
+    in2Features?: LinearArg,
+    outFeatures?: LinearArg,
+    ...rest: LinearArg[]
   ) {
     super();
-    this.in1Features = in1Features;
-    this.in2Features = in2Features;
-    this.outFeatures = outFeatures;
-    this.weight = emptyParam([outFeatures, in1Features, in2Features], opts.dtype);
-    if (opts.bias ?? true) this.bias = emptyParam([outFeatures], opts.dtype);
+    type Args = Required<LinearOptions> &
+      Record<"in1Features" | "in2Features" | "outFeatures", number>;
+    const a = ctorArgs<Args>(
+      "Bilinear",
+      [in1Features, in2Features, outFeatures, ...rest],
+      ["in1Features", "in2Features", "outFeatures", "bias", "device", "dtype"],
+      LINEAR_DEFAULTS,
+    );
+    this.in1Features = a.in1Features;
+    this.in2Features = a.in2Features;
+    this.outFeatures = a.outFeatures;
+    this.weight = emptyParam([a.outFeatures, a.in1Features, a.in2Features], a.dtype);
+    if (a.bias) this.bias = emptyParam([a.outFeatures], a.dtype);
     else this.registerParameter("bias", null);
     this.resetParameters();
   }

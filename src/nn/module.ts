@@ -25,6 +25,7 @@ import {
 } from "../errors.js";
 import { Function as AutogradFunction, type FunctionCtx } from "../autograd/custom-function.js";
 import { Parameter } from "./parameter.js";
+import { forwardArgs, isOptionsObject } from "./ctor-args.js";
 import { castData, pyTypeName } from "../ops/core.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import { VersionCounter } from "../tensor.js";
@@ -297,6 +298,57 @@ function checkName(kind: string, name: unknown): asserts name is string {
 }
 
 /**
+ * PyTorch's Module._call_impl: forward pre-hooks, `forward`, forward hooks, backward hooks;
+ * `bind` turns the (pre-hooked) positional arguments into forward's (keyword arguments bound).
+ */
+function callImpl(m: Module, args: AnyArgs, bind: ((a: AnyArgs) => AnyArgs) | null): AnyResult {
+  const reg = m[REG];
+  if (
+    reg.preHooks.length === 0 &&
+    reg.hooks.length === 0 &&
+    reg.backwardHooks.length === 0 &&
+    GLOBAL.preHooks.length === 0 &&
+    GLOBAL.hooks.length === 0 &&
+    GLOBAL.backwardHooks.length === 0
+  ) {
+    return m.forward(...(bind === null ? args : bind(args)));
+  }
+  // PyTorch's Module._call_impl, in its order
+  const full: BackwardHook[] = [];
+  const nonFull: BackwardHook[] = [];
+  if (GLOBAL.isFullBackwardHook !== null)
+    (GLOBAL.isFullBackwardHook ? full : nonFull).push(...GLOBAL.backwardHooks);
+  if (reg.isFullBackwardHook !== null)
+    (reg.isFullBackwardHook ? full : nonFull).push(...reg.backwardHooks);
+  let a: AnyArgs = args;
+  for (const h of [...GLOBAL.preHooks, ...reg.preHooks]) {
+    const r = h(m, a);
+    if (r !== undefined && r !== null) a = Array.isArray(r) ? r : [r];
+  }
+  const bw = full.length > 0 ? new BackwardHookState(m, full) : null;
+  if (bw !== null) a = bw.setupInputHook(a);
+  let out = m.forward(...(bind === null ? a : bind(a)));
+  for (const h of [...GLOBAL.hooks, ...reg.hooks]) {
+    const r = h(m, a, out);
+    if (r !== undefined && r !== null) out = r;
+  }
+  if (bw !== null) out = bw.setupOutputHook(out);
+  if (nonFull.length > 0) {
+    // the deprecated hooks: on the grad_fn of the first output tensor, with that node's own
+    // gradients (PyTorch's _WrappedHook)
+    let v: unknown = out;
+    while (!(v instanceof Tensor) && Array.isArray(v)) v = v[0];
+    const node = v instanceof Tensor ? v.gradFn : null;
+    if (node !== null) {
+      for (const h of nonFull) {
+        node.registerHook((gi, go) => h(m, gi.slice(), go.slice()) ?? undefined);
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Base class for all neural network modules (torch.nn.Module). Subclasses assign layers and
  * parameters to fields and define `forward`; call a module with `m.call(x)` (PyTorch's
  * `m(x)`, running forward hooks) or `m.forward(x)`, or make a callable with `m.callable()`.
@@ -314,6 +366,14 @@ function checkName(kind: string, name: unknown): asserts name is string {
  * const y = net.call(torch.randn(3, 4));
  */
 export class Module {
+  /**
+   * The camelCased names of PyTorch's `forward` parameters (an optional one marked `name?`),
+   * declared by a module class whose `call` binds a trailing options object to them, as
+   * PyTorch's `m(input=x)`: `new Linear(3, 2).call({ input: x })`. Undeclared (the default),
+   * `call` passes its arguments through unchanged.
+   */
+  static forwardArgs?: readonly string[];
+
   /** whether the module is in training mode (see `train()` / `eval()`) */
   declare training: boolean;
   declare [REG]: Registry;
@@ -358,50 +418,20 @@ export class Module {
    * @example const y = new torch.nn.Linear(3, 2).call(torch.randn(4, 3));
    */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
-    const reg = this[REG];
-    if (
-      reg.preHooks.length === 0 &&
-      reg.hooks.length === 0 &&
-      reg.backwardHooks.length === 0 &&
-      GLOBAL.preHooks.length === 0 &&
-      GLOBAL.hooks.length === 0 &&
-      GLOBAL.backwardHooks.length === 0
-    ) {
-      return this.forward(...args);
+    const params = (this.constructor as typeof Module).forwardArgs;
+    if (params !== undefined && args.length > 0 && isOptionsObject(args[args.length - 1])) {
+      // PyTorch's `m(*input, **kwargs)`: the hooks see the positional arguments only, forward
+      // gets both, bound by name
+      const kwargs = args[args.length - 1] as Record<string, unknown>;
+      // CPython names the class that defines forward (Linear.forward() for a subclass)
+      let owner = Object.getPrototypeOf(this) as object;
+      while (!Object.prototype.hasOwnProperty.call(owner, "forward"))
+        owner = Object.getPrototypeOf(owner) as object;
+      const cls = (owner.constructor as { name: string }).name;
+      const bind = (a: AnyArgs): AnyArgs => forwardArgs(cls, a, kwargs, params);
+      return callImpl(this, args.slice(0, -1), bind) as ReturnType<this["forward"]>;
     }
-    // PyTorch's Module._call_impl, in its order
-    const full: BackwardHook[] = [];
-    const nonFull: BackwardHook[] = [];
-    if (GLOBAL.isFullBackwardHook !== null)
-      (GLOBAL.isFullBackwardHook ? full : nonFull).push(...GLOBAL.backwardHooks);
-    if (reg.isFullBackwardHook !== null)
-      (reg.isFullBackwardHook ? full : nonFull).push(...reg.backwardHooks);
-    let a: AnyArgs = args;
-    for (const h of [...GLOBAL.preHooks, ...reg.preHooks]) {
-      const r = h(this, a);
-      if (r !== undefined && r !== null) a = Array.isArray(r) ? r : [r];
-    }
-    const bw = full.length > 0 ? new BackwardHookState(this, full) : null;
-    if (bw !== null) a = bw.setupInputHook(a);
-    let out = this.forward(...a);
-    for (const h of [...GLOBAL.hooks, ...reg.hooks]) {
-      const r = h(this, a, out);
-      if (r !== undefined && r !== null) out = r;
-    }
-    if (bw !== null) out = bw.setupOutputHook(out);
-    if (nonFull.length > 0) {
-      // the deprecated hooks: on the grad_fn of the first output tensor, with that node's own
-      // gradients (PyTorch's _WrappedHook)
-      let v: unknown = out;
-      while (!(v instanceof Tensor) && Array.isArray(v)) v = v[0];
-      const node = v instanceof Tensor ? v.gradFn : null;
-      if (node !== null) {
-        for (const h of nonFull) {
-          node.registerHook((gi, go) => h(this, gi.slice(), go.slice()) ?? undefined);
-        }
-      }
-    }
-    return out;
+    return callImpl(this, args, null) as ReturnType<this["forward"]>;
   }
 
   /**
