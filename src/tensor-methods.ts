@@ -96,8 +96,11 @@ declare module "./tensor.js" {
 
     /** Fill with zeros (ZeroBackward0). */
     zero_(): this;
-    /** Fill with a value (FillBackward2). */
-    fill_(value: number | boolean): this;
+    /**
+     * Fill with a value: a number (FillBackward2) or a 0-dim tensor, whose gradient is the sum
+     * of this tensor's (FillBackward3).
+     */
+    fill_(value: number | boolean | Tensor): this;
     /** Copy src's values (broadcast, cast) into this tensor. */
     copy_(src: Tensor): this;
   }
@@ -287,8 +290,15 @@ class TensorMethods extends Tensor {
   override zero_(): this {
     return fillWith(this, 0, "ZeroBackward0");
   }
-  override fill_(value: number | boolean): this {
-    return fillWith(this, Number(value), "FillBackward2");
+  override fill_(value: number | boolean | Tensor): this {
+    if (!(value instanceof Tensor)) return fillWith(this, Number(value), "FillBackward2");
+    if (value.dim() !== 0)
+      throw runtimeError(
+        `fill_ only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions.`,
+      );
+    // the value cast to this tensor's dtype as PyTorch's fill_ casts it
+    const cast = noGrad(() => value.to(this.dtype));
+    return fillWith(this, Number(cast.typedArray[cast.offset]), "FillBackward3", value);
   }
   override copy_(src: Tensor): this {
     if (!(src instanceof Tensor))
@@ -303,8 +313,16 @@ class TensorMethods extends Tensor {
   }
 }
 
-/** zero_ / fill_: one value written everywhere, recorded as `name`. */
-function fillWith<T extends Tensor>(self: T, value: number, name: string): T {
+/**
+ * zero_ / fill_: one value written everywhere, recorded as `name`; `source` is the 0-dim
+ * tensor the value came from (fill_(Tensor)), which then gets the gradient.
+ */
+function fillWith<T extends Tensor>(
+  self: T,
+  value: number,
+  name: string,
+  source: Tensor | null = null,
+): T {
   // fills write one value everywhere: PyTorch does not check them for internal overlap
   inplace(
     self,
@@ -312,7 +330,9 @@ function fillWith<T extends Tensor>(self: T, value: number, name: string): T {
     (p) => {
       const out = wrap(new self.dtype.ArrayType(self.numel()), self.shape.slice(), self.dtype);
       out.typedArray.fill(value);
-      if (needsGrad(p)) record("fill", out, [p], {}, {}, name);
+      if (source !== null) {
+        if (needsGrad(p, source)) record("fillTensor", out, [p, source], {}, {});
+      } else if (needsGrad(p)) record("fill", out, [p], {}, {}, name);
       return out;
     },
     false,

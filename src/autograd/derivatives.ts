@@ -72,6 +72,7 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
   indexPut: { save: "indices"; attrs: { accumulate: boolean } };
   toCopy: { save: never; attrs: Record<string, never> };
   fill: { save: never; attrs: Record<string, never> };
+  fillTensor: { save: never; attrs: Record<string, never> };
   copy: { save: never; attrs: Record<string, never> };
 }
 
@@ -449,6 +450,9 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   toCopy: { name: "ToCopyBackward0", save: [], grad: (g) => [g] },
   // random fills and samplers too (named after their op): a zero gradient for every input
   fill: { name: "FillBackward0", save: [], grad: (g, _s, _a, n) => n.edges.map(() => zero(g)) },
+  // self.fill_(value) with a 0-dim tensor value: self's old value is overwritten; every
+  // element is the value, so d value = sum(g)
+  fillTensor: { name: "FillBackward3", save: [], grad: (g) => [zero(g), g.sum()] },
   // self.copy_(src): self's old value is overwritten; src gets g
   copy: { name: "CopyBackwards", save: [], grad: (g) => [zero(g), g] },
 };

@@ -285,6 +285,9 @@ export const jvps: { [K in Op]: Jvp<K> } = {
   toCopy: (t, _x, out) => t0(t).to(out.dtype),
   // the values no longer depend on the input
   fill: (_t, _x, out) => zeroTangent(out),
+  // self.fill_(value): the value's tangent everywhere (cast to self's dtype)
+  fillTensor: (t, _x, out) =>
+    t[1] === null ? zeroTangent(out) : t[1].expand(out.shape).to(out.dtype),
   // self.copy_(src): the tangent of src, broadcast and cast to self's
   copy: (t, _x, out) => (t[1] === null ? zeroTangent(out) : t[1].expand(out.shape).to(out.dtype)),
 };

@@ -4,26 +4,23 @@
  */
 import type { Tensor } from "../tensor.js";
 import { formatPyFloat } from "../print.js";
+import { assertionError } from "../errors.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
+import { ctorArgs } from "./ctor-args.js";
 
 const inplaceStr = (inplace: boolean, lead = ""): string => (inplace ? `${lead}inplace=True` : "");
 
-/** A constructor argument given positionally (as PyTorch) or inside an options object. */
-function pick<T>(arg: unknown, key: string, dflt: T): T {
-  if (arg !== null && typeof arg === "object") {
-    const v = (arg as Record<string, unknown>)[key];
-    return v === undefined ? dflt : (v as T);
-  }
-  return arg === undefined ? dflt : (arg as T);
+/**
+ * `args` bound as `cls.__init__` binds them when every parameter is optional: `defaults` lists
+ * them in PyTorch's order with their defaults.
+ */
+function bind<T extends Record<string, unknown>>(cls: string, args: unknown[], defaults: T): T {
+  return ctorArgs<T>(cls, args, Object.keys(defaults), defaults);
 }
-function inplaceOf(...args: unknown[]): boolean {
-  for (const a of args) {
-    if (a !== null && typeof a === "object" && "inplace" in a) return Boolean(a.inplace);
-    if (typeof a === "boolean") return a;
-  }
-  return false;
-}
+
+/** The options form of `{ inplace }`. */
+type InplaceArg = boolean | { inplace?: boolean } | undefined;
 
 /**
  * max(x, 0) elementwise.
@@ -31,9 +28,9 @@ function inplaceOf(...args: unknown[]): boolean {
  */
 export class ReLU extends Module {
   declare inplace: boolean;
-  constructor(opts: { inplace?: boolean } | boolean = {}) {
+  constructor(...args: InplaceArg[]) {
     super();
-    this.inplace = inplaceOf(opts);
+    this.inplace = bind("ReLU", args, { inplace: false }).inplace;
   }
   override forward(input: Tensor): Tensor {
     return F.relu(input, this.inplace);
@@ -49,9 +46,9 @@ export class ReLU extends Module {
  */
 export class ReLU6 extends Module {
   declare inplace: boolean;
-  constructor(opts: { inplace?: boolean } | boolean = {}) {
+  constructor(...args: InplaceArg[]) {
     super();
-    this.inplace = inplaceOf(opts);
+    this.inplace = bind("ReLU6", args, { inplace: false }).inplace;
   }
   override forward(input: Tensor): Tensor {
     return F.relu6(input, this.inplace);
@@ -70,11 +67,12 @@ export class LeakyReLU extends Module {
   declare inplace: boolean;
   constructor(
     negativeSlope?: number | { negativeSlope?: number; inplace?: boolean },
-    opts: { inplace?: boolean } | boolean = {},
+    ...rest: InplaceArg[]
   ) {
     super();
-    this.negativeSlope = pick(negativeSlope, "negativeSlope", 0.01);
-    this.inplace = inplaceOf(negativeSlope, opts);
+    const a = bind("LeakyReLU", [negativeSlope, ...rest], { negativeSlope: 0.01, inplace: false });
+    this.negativeSlope = a.negativeSlope;
+    this.inplace = a.inplace;
   }
   override forward(input: Tensor): Tensor {
     return F.leakyRelu(input, this.negativeSlope, this.inplace);
@@ -90,9 +88,9 @@ export class LeakyReLU extends Module {
  */
 export class GELU extends Module {
   declare approximate: "none" | "tanh";
-  constructor(approximate?: "none" | "tanh" | { approximate?: "none" | "tanh" }) {
+  constructor(...args: ("none" | "tanh" | { approximate?: "none" | "tanh" } | undefined)[]) {
     super();
-    this.approximate = pick(approximate, "approximate", "none" as "none" | "tanh");
+    this.approximate = bind("GELU", args, { approximate: "none" as "none" | "tanh" }).approximate;
   }
   override forward(input: Tensor): Tensor {
     return F.gelu(input, { approximate: this.approximate });
@@ -108,9 +106,9 @@ export class GELU extends Module {
  */
 export class SiLU extends Module {
   declare inplace: boolean;
-  constructor(opts: { inplace?: boolean } | boolean = {}) {
+  constructor(...args: InplaceArg[]) {
     super();
-    this.inplace = inplaceOf(opts);
+    this.inplace = bind("SiLU", args, { inplace: false }).inplace;
   }
   override forward(input: Tensor): Tensor {
     return F.silu(input, this.inplace);
@@ -125,8 +123,16 @@ export class SiLU extends Module {
  * @example new torch.nn.Mish().call(x)
  */
 export class Mish extends Module {
+  declare inplace: boolean;
+  constructor(...args: InplaceArg[]) {
+    super();
+    this.inplace = bind("Mish", args, { inplace: false }).inplace;
+  }
   override forward(input: Tensor): Tensor {
-    return F.mish(input);
+    return F.mish(input, this.inplace);
+  }
+  override extraRepr(): string {
+    return inplaceStr(this.inplace);
   }
 }
 
@@ -137,13 +143,11 @@ export class Mish extends Module {
 export class ELU extends Module {
   declare alpha: number;
   declare inplace: boolean;
-  constructor(
-    alpha?: number | { alpha?: number; inplace?: boolean },
-    opts: { inplace?: boolean } | boolean = {},
-  ) {
+  constructor(alpha?: number | { alpha?: number; inplace?: boolean }, ...rest: InplaceArg[]) {
     super();
-    this.alpha = pick(alpha, "alpha", 1.0);
-    this.inplace = inplaceOf(alpha, opts);
+    const a = bind("ELU", [alpha, ...rest], { alpha: 1.0, inplace: false });
+    this.alpha = a.alpha;
+    this.inplace = a.inplace;
   }
   override forward(input: Tensor): Tensor {
     return F.elu(input, this.alpha, this.inplace);
@@ -159,9 +163,9 @@ export class ELU extends Module {
  */
 export class SELU extends Module {
   declare inplace: boolean;
-  constructor(opts: { inplace?: boolean } | boolean = {}) {
+  constructor(...args: InplaceArg[]) {
     super();
-    this.inplace = inplaceOf(opts);
+    this.inplace = bind("SELU", args, { inplace: false }).inplace;
   }
   override forward(input: Tensor): Tensor {
     return F.selu(input, this.inplace);
@@ -176,6 +180,10 @@ export class SELU extends Module {
  * @example new torch.nn.Tanh().call(x)
  */
 export class Tanh extends Module {
+  constructor(...args: unknown[]) {
+    super();
+    ctorArgs("Module", args, [], {}); // Module.__init__(self): no arguments
+  }
   override forward(input: Tensor): Tensor {
     return input.tanh();
   }
@@ -186,6 +194,10 @@ export class Tanh extends Module {
  * @example new torch.nn.Sigmoid().call(x)
  */
 export class Sigmoid extends Module {
+  constructor(...args: unknown[]) {
+    super();
+    ctorArgs("Module", args, [], {}); // Module.__init__(self): no arguments
+  }
   override forward(input: Tensor): Tensor {
     return input.sigmoid();
   }
@@ -196,6 +208,10 @@ export class Sigmoid extends Module {
  * @example new torch.nn.LogSigmoid().call(x)
  */
 export class LogSigmoid extends Module {
+  constructor(...args: unknown[]) {
+    super();
+    ctorArgs("Module", args, [], {}); // Module.__init__(self): no arguments
+  }
   override forward(input: Tensor): Tensor {
     return F.logsigmoid(input);
   }
@@ -206,9 +222,23 @@ export class LogSigmoid extends Module {
  * @example new torch.nn.Softsign().call(x)
  */
 export class Softsign extends Module {
+  constructor(...args: unknown[]) {
+    super();
+    ctorArgs("Module", args, [], {}); // Module.__init__(self): no arguments
+  }
   override forward(input: Tensor): Tensor {
     return F.softsign(input);
   }
+}
+
+/** Hardtanh's arguments by name. */
+export interface HardtanhOptions {
+  minVal?: number;
+  maxVal?: number;
+  inplace?: boolean;
+  /** deprecated names of minVal / maxVal */
+  minValue?: number | null;
+  maxValue?: number | null;
 }
 
 /**
@@ -219,11 +249,20 @@ export class Hardtanh extends Module {
   declare minVal: number;
   declare maxVal: number;
   declare inplace: boolean;
-  constructor(minVal = -1.0, maxVal = 1.0, opts: { inplace?: boolean } | boolean = {}) {
+  constructor(minVal?: number | HardtanhOptions, ...rest: (number | boolean | null | HardtanhOptions | undefined)[]) {
     super();
-    this.minVal = minVal;
-    this.maxVal = maxVal;
-    this.inplace = inplaceOf(opts);
+    const a = bind("Hardtanh", [minVal, ...rest], {
+      minVal: -1.0,
+      maxVal: 1.0,
+      inplace: false,
+      minValue: null as number | null,
+      maxValue: null as number | null,
+    });
+    // the deprecated min_value / max_value win (PyTorch warns)
+    this.minVal = a.minValue ?? a.minVal;
+    this.maxVal = a.maxValue ?? a.maxVal;
+    this.inplace = a.inplace;
+    if (!(this.maxVal > this.minVal)) throw assertionError("");
   }
   override forward(input: Tensor): Tensor {
     return F.hardtanh(input, this.minVal, this.maxVal, this.inplace);
@@ -239,9 +278,9 @@ export class Hardtanh extends Module {
  */
 export class Softmax extends Module {
   declare dim: number | null;
-  constructor(dim?: number | null | { dim?: number | null }) {
+  constructor(...args: (number | null | { dim?: number | null } | undefined)[]) {
     super();
-    this.dim = pick(dim, "dim", null as number | null);
+    this.dim = bind("Softmax", args, { dim: null as number | null }).dim;
   }
   override forward(input: Tensor): Tensor {
     return F.softmax(input, this.dim);
@@ -257,9 +296,9 @@ export class Softmax extends Module {
  */
 export class Softmin extends Module {
   declare dim: number | null;
-  constructor(dim?: number | null | { dim?: number | null }) {
+  constructor(...args: (number | null | { dim?: number | null } | undefined)[]) {
     super();
-    this.dim = pick(dim, "dim", null as number | null);
+    this.dim = bind("Softmin", args, { dim: null as number | null }).dim;
   }
   override forward(input: Tensor): Tensor {
     return F.softmin(input, this.dim);
@@ -275,9 +314,9 @@ export class Softmin extends Module {
  */
 export class LogSoftmax extends Module {
   declare dim: number | null;
-  constructor(dim?: number | null | { dim?: number | null }) {
+  constructor(...args: (number | null | { dim?: number | null } | undefined)[]) {
     super();
-    this.dim = pick(dim, "dim", null as number | null);
+    this.dim = bind("LogSoftmax", args, { dim: null as number | null }).dim;
   }
   override forward(input: Tensor): Tensor {
     return F.logSoftmax(input, this.dim);
@@ -294,11 +333,11 @@ export class LogSoftmax extends Module {
 export class Softplus extends Module {
   declare beta: number;
   declare threshold: number;
-  constructor(beta?: number | { beta?: number; threshold?: number }, threshold?: number) {
+  constructor(...args: (number | { beta?: number; threshold?: number } | undefined)[]) {
     super();
-    this.beta = pick(beta, "beta", 1);
-    this.threshold =
-      typeof beta === "object" && beta !== null ? (beta.threshold ?? 20) : (threshold ?? 20);
+    const a = bind("Softplus", args, { beta: 1, threshold: 20 });
+    this.beta = a.beta;
+    this.threshold = a.threshold;
   }
   override forward(input: Tensor): Tensor {
     return F.softplus(input, this.beta, this.threshold);

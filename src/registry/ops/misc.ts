@@ -601,14 +601,8 @@ defineOp({
   overloads: [
     {
       schema: "fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)",
-      forward: (self: Tensor, value: Tensor) => {
-        if (value.dim() !== 0)
-          throw runtimeError(
-            `fill_ only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions.`,
-          );
-        // a copy of the value broadcast over self: its gradient flows back to the value
-        return self.copy_(value.expand(self.shape));
-      },
+      // Tensor.fill_ checks the value and records FillBackward3
+      forward: (self: Tensor, value: Tensor) => self.fill_(value),
     },
     {
       schema: "fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)",
