@@ -59,9 +59,9 @@ export class Threshold extends Module {
  */
 export class GLU extends Module {
   declare dim: number;
-  constructor(dim?: number | { dim?: number }) {
+  constructor(dim?: number | { dim?: number }, ...extra: never[]) {
     super();
-    Object.assign(this, ctorArgs("GLU", [dim], ["dim"], { dim: -1 }));
+    Object.assign(this, ctorArgs("GLU", [dim, ...extra], ["dim"], { dim: -1 }));
   }
   override forward(input: Tensor): Tensor {
     return F.glu(input, this.dim);
@@ -77,9 +77,9 @@ export class GLU extends Module {
  */
 export class Hardshrink extends Module {
   declare lambd: number;
-  constructor(lambd?: number | { lambd?: number }) {
+  constructor(lambd?: number | { lambd?: number }, ...extra: never[]) {
     super();
-    Object.assign(this, ctorArgs("Hardshrink", [lambd], ["lambd"], { lambd: 0.5 }));
+    Object.assign(this, ctorArgs("Hardshrink", [lambd, ...extra], ["lambd"], { lambd: 0.5 }));
   }
   override forward(input: Tensor): Tensor {
     return F.hardshrink(input, this.lambd);
@@ -95,9 +95,9 @@ export class Hardshrink extends Module {
  */
 export class Softshrink extends Module {
   declare lambd: number;
-  constructor(lambd?: number | { lambd?: number }) {
+  constructor(lambd?: number | { lambd?: number }, ...extra: never[]) {
     super();
-    Object.assign(this, ctorArgs("Softshrink", [lambd], ["lambd"], { lambd: 0.5 }));
+    Object.assign(this, ctorArgs("Softshrink", [lambd, ...extra], ["lambd"], { lambd: 0.5 }));
   }
   override forward(input: Tensor): Tensor {
     return F.softshrink(input, this.lambd);
@@ -112,6 +112,10 @@ export class Softshrink extends Module {
  * @example new torch.nn.Tanhshrink().call(x)
  */
 export class Tanhshrink extends Module {
+  constructor(...args: unknown[]) {
+    super();
+    ctorArgs("Module", args, [], {}); // Module.__init__(self): no arguments
+  }
   override forward(input: Tensor): Tensor {
     return F.tanhshrink(input);
   }
@@ -121,7 +125,8 @@ export class Tanhshrink extends Module {
 export interface PReLUOptions {
   numParameters?: number;
   init?: number;
-  dtype?: DType | DTypeName;
+  device?: string | null;
+  dtype?: DType | DTypeName | null;
 }
 
 /**
@@ -136,14 +141,20 @@ export class PReLU extends Module {
   constructor(
     numParameters?: number | PReLUOptions,
     init?: number | PReLUOptions,
-    o?: PReLUOptions,
+    ...rest: (string | DType | DTypeName | null | PReLUOptions | undefined)[]
   ) {
     super();
-    const a = ctorArgs<{ numParameters: number; init: number; dtype: DType | DTypeName | null }>(
+    type Args = {
+      numParameters: number;
+      init: number;
+      device: unknown;
+      dtype: DType | DTypeName | null;
+    };
+    const a = ctorArgs<Args>(
       "PReLU",
-      [numParameters, init, o],
-      ["numParameters", "init", "dtype"],
-      { numParameters: 1, init: 0.25, dtype: null },
+      [numParameters, init, ...rest],
+      ["numParameters", "init", "device", "dtype"],
+      { numParameters: 1, init: 0.25, device: null, dtype: null },
     );
     this.numParameters = a.numParameters;
     this.init = a.init;
@@ -176,11 +187,12 @@ export class RReLU extends Module {
     lower?: number | { lower?: number; upper?: number; inplace?: boolean },
     upper?: number | { upper?: number; inplace?: boolean },
     inplace?: boolean | { inplace?: boolean },
+    ...extra: never[]
   ) {
     super();
     Object.assign(
       this,
-      ctorArgs("RReLU", [lower, upper, inplace], ["lower", "upper", "inplace"], {
+      ctorArgs("RReLU", [lower, upper, inplace, ...extra], ["lower", "upper", "inplace"], {
         lower: 1.0 / 8,
         upper: 1.0 / 3,
         inplace: false,
@@ -205,11 +217,15 @@ export class CELU extends Module {
   constructor(
     alpha?: number | { alpha?: number; inplace?: boolean },
     inplace?: boolean | { inplace?: boolean },
+    ...extra: never[]
   ) {
     super();
     Object.assign(
       this,
-      ctorArgs("CELU", [alpha, inplace], ["alpha", "inplace"], { alpha: 1.0, inplace: false }),
+      ctorArgs("CELU", [alpha, inplace, ...extra], ["alpha", "inplace"], {
+        alpha: 1.0,
+        inplace: false,
+      }),
     );
   }
   override forward(input: Tensor): Tensor {
@@ -226,9 +242,12 @@ export class CELU extends Module {
  */
 export class Hardsigmoid extends Module {
   declare inplace: boolean;
-  constructor(inplace?: boolean | { inplace?: boolean }) {
+  constructor(inplace?: boolean | { inplace?: boolean }, ...extra: never[]) {
     super();
-    Object.assign(this, ctorArgs("Hardsigmoid", [inplace], ["inplace"], { inplace: false }));
+    Object.assign(
+      this,
+      ctorArgs("Hardsigmoid", [inplace, ...extra], ["inplace"], { inplace: false }),
+    );
   }
   override forward(input: Tensor): Tensor {
     return F.hardsigmoid(input, this.inplace);
@@ -241,9 +260,12 @@ export class Hardsigmoid extends Module {
  */
 export class Hardswish extends Module {
   declare inplace: boolean;
-  constructor(inplace?: boolean | { inplace?: boolean }) {
+  constructor(inplace?: boolean | { inplace?: boolean }, ...extra: never[]) {
     super();
-    Object.assign(this, ctorArgs("Hardswish", [inplace], ["inplace"], { inplace: false }));
+    Object.assign(
+      this,
+      ctorArgs("Hardswish", [inplace, ...extra], ["inplace"], { inplace: false }),
+    );
   }
   override forward(input: Tensor): Tensor {
     return F.hardswish(input, this.inplace);
@@ -255,6 +277,10 @@ export class Hardswish extends Module {
  * @example new torch.nn.Softmax2d().call(torch.randn(2, 3, 4, 4)).sum(1) // all ones
  */
 export class Softmax2d extends Module {
+  constructor(...args: unknown[]) {
+    super();
+    ctorArgs("Module", args, [], {}); // Module.__init__(self): no arguments
+  }
   override forward(input: Tensor): Tensor {
     if (input.dim() !== 3 && input.dim() !== 4)
       throw assertionError("Softmax2d requires a 3D or 4D tensor as input");

@@ -249,7 +249,10 @@ export class Hardtanh extends Module {
   declare minVal: number;
   declare maxVal: number;
   declare inplace: boolean;
-  constructor(minVal?: number | HardtanhOptions, ...rest: (number | boolean | null | HardtanhOptions | undefined)[]) {
+  constructor(
+    minVal?: number | HardtanhOptions,
+    ...rest: (number | boolean | null | HardtanhOptions | undefined)[]
+  ) {
     super();
     const a = bind("Hardtanh", [minVal, ...rest], {
       minVal: -1.0,

@@ -21,11 +21,12 @@ export class PairwiseDistance extends Module {
     p?: number | { p?: number; eps?: number; keepdim?: boolean },
     eps?: number | { eps?: number; keepdim?: boolean },
     keepdim?: boolean | { keepdim?: boolean },
+    ...extra: never[]
   ) {
     super();
     const a = ctorArgs<{ p: number; eps: number; keepdim: boolean }>(
       "PairwiseDistance",
-      [p, eps, keepdim],
+      [p, eps, keepdim, ...extra],
       ["p", "eps", "keepdim"],
       { p: 2.0, eps: 1e-6, keepdim: false },
     );
@@ -45,11 +46,15 @@ export class PairwiseDistance extends Module {
 export class CosineSimilarity extends Module {
   declare dim: number;
   declare eps: number;
-  constructor(dim?: number | { dim?: number; eps?: number }, eps?: number | { eps?: number }) {
+  constructor(
+    dim?: number | { dim?: number; eps?: number },
+    eps?: number | { eps?: number },
+    ...extra: never[]
+  ) {
     super();
     const a = ctorArgs<{ dim: number; eps: number }>(
       "CosineSimilarity",
-      [dim, eps],
+      [dim, eps, ...extra],
       ["dim", "eps"],
       { dim: 1, eps: 1e-8 },
     );

@@ -18,11 +18,12 @@ export abstract class DropoutNd extends Module {
   constructor(
     p?: number | { p?: number; inplace?: boolean },
     inplace?: boolean | { inplace?: boolean },
+    ...extra: never[]
   ) {
     super();
     const a = ctorArgs<{ p: number; inplace: boolean }>(
-      this.constructor.name,
-      [p, inplace],
+      "_DropoutNd",
+      [p, inplace, ...extra],
       ["p", "inplace"],
       { p: 0.5, inplace: false },
     );

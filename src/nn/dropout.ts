@@ -24,13 +24,25 @@ export class Dropout extends Module {
   declare p: number;
   declare inplace: boolean;
 
-  constructor(p: number | { p?: number; inplace?: boolean } = 0.5, inplace = false) {
+  /** PyTorch's _DropoutNd(p=0.5, inplace=False), positionally or by name. */
+  constructor(
+    p?: number | { p?: number; inplace?: boolean },
+    inplace?: boolean | { inplace?: boolean },
+    ...extra: never[]
+  ) {
     super();
-    const pv = typeof p === "object" ? (p.p ?? 0.5) : p;
-    if (pv < 0 || pv > 1)
-      throw valueError(`dropout probability has to be between 0 and 1, but got ${pv}`);
-    this.p = pv;
-    this.inplace = typeof p === "object" ? (p.inplace ?? false) : inplace;
+    const a = ctorArgs<{ p: number; inplace: boolean }>(
+      "_DropoutNd",
+      [p, inplace, ...extra],
+      ["p", "inplace"],
+      { p: 0.5, inplace: false },
+    );
+    if (a.p < 0 || a.p > 1) {
+      const shown = Number.isInteger(a.p) ? String(a.p) : formatPyFloat(a.p);
+      throw valueError(`dropout probability has to be between 0 and 1, but got ${shown}`);
+    }
+    this.p = a.p;
+    this.inplace = a.inplace;
   }
 
   override forward(input: Tensor): Tensor {

@@ -29,7 +29,11 @@ export interface EmbeddingBagOptions {
   dtype?: DType | DTypeName | null;
 }
 
-type BagArgs = Required<EmbeddingBagOptions> & { numEmbeddings: number; embeddingDim: number };
+type BagArgs = Required<EmbeddingBagOptions> & {
+  numEmbeddings: number;
+  embeddingDim: number;
+  device: unknown;
+};
 
 const NAMES = [
   "numEmbeddings",
@@ -42,6 +46,7 @@ const NAMES = [
   "_weight",
   "includeLastOffset",
   "paddingIdx",
+  "device",
   "dtype",
 ] as const;
 
@@ -78,6 +83,7 @@ export class EmbeddingBag extends Module {
       _weight: null,
       includeLastOffset: false,
       paddingIdx: null,
+      device: null,
       dtype: null,
     });
     this.numEmbeddings = a.numEmbeddings;

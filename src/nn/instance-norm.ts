@@ -15,6 +15,7 @@ import { pyFloat } from "./layer-utils.js";
 
 type NormArgs = Required<Omit<BatchNormOptions, "dtype">> & {
   numFeatures: number;
+  device: unknown;
   dtype: BatchNormOptions["dtype"] | null;
 };
 
@@ -23,8 +24,8 @@ function normArgs(cls: string, args: unknown[], affine: boolean, track: boolean)
   return ctorArgs<NormArgs>(
     cls,
     args,
-    ["numFeatures", "eps", "momentum", "affine", "trackRunningStats", "dtype"],
-    { eps: 1e-5, momentum: 0.1, affine, trackRunningStats: track, dtype: null },
+    ["numFeatures", "eps", "momentum", "affine", "trackRunningStats", "device", "dtype"],
+    { eps: 1e-5, momentum: 0.1, affine, trackRunningStats: track, device: null, dtype: null },
   );
 }
 
@@ -44,7 +45,7 @@ const toOptions = (a: NormArgs): BatchNormOptions => ({
  */
 export abstract class InstanceNormBase extends BatchNormBase {
   constructor(numFeatures: number | Record<string, unknown>, ...rest: unknown[]) {
-    const a = normArgs(new.target.name, [numFeatures, ...rest], false, false);
+    const a = normArgs("_InstanceNorm", [numFeatures, ...rest], false, false);
     super(a.numFeatures, toOptions(a));
   }
   protected abstract noBatchDim(): number;
@@ -115,7 +116,7 @@ export class InstanceNorm3d extends InstanceNormBase {
  */
 export class BatchNorm3d extends BatchNormBase {
   constructor(numFeatures: number | Record<string, unknown>, ...rest: unknown[]) {
-    const a = normArgs("BatchNorm3d", [numFeatures, ...rest], true, true);
+    const a = normArgs("_BatchNorm", [numFeatures, ...rest], true, true);
     super(a.numFeatures, toOptions(a));
   }
   protected checkInputDim(x: Tensor): void {
@@ -136,8 +137,18 @@ export class SyncBatchNorm extends BatchNormBase {
     const a = ctorArgs<NormArgs & { processGroup: unknown }>(
       "SyncBatchNorm",
       [numFeatures, ...rest],
-      ["numFeatures", "eps", "momentum", "affine", "trackRunningStats", "processGroup", "dtype"],
+      [
+        "numFeatures",
+        "eps",
+        "momentum",
+        "affine",
+        "trackRunningStats",
+        "processGroup",
+        "device",
+        "dtype",
+      ],
       {
+        device: null,
         eps: 1e-5,
         momentum: 0.1,
         affine: true,

@@ -400,13 +400,14 @@ export function lazyNormInit(
 ): void {
   m.affine = o.affine ?? true;
   m.trackRunningStats = o.trackRunningStats ?? true;
+  const dtype = o.dtype ?? undefined;
   if (m.affine) {
-    m.weight = new UninitializedParameter(true, o.dtype);
-    m.bias = new UninitializedParameter(true, o.dtype);
+    m.weight = new UninitializedParameter(true, dtype);
+    m.bias = new UninitializedParameter(true, dtype);
   }
   if (m.trackRunningStats) {
-    m.running_mean = new UninitializedBuffer(false, o.dtype);
-    m.running_var = new UninitializedBuffer(false, o.dtype);
+    m.running_mean = new UninitializedBuffer(false, dtype);
+    m.running_var = new UninitializedBuffer(false, dtype);
     m.num_batches_tracked = tensor(0, { dtype: int64 });
   }
   lazyInit(m, clsToBecome);

@@ -125,10 +125,11 @@ export class SmoothL1Loss extends Loss {
     reduce?: boolean | null | SmoothL1Options,
     reduction?: Reduction | SmoothL1Options,
     beta?: number | SmoothL1Options,
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "SmoothL1Loss",
-      [sizeAverage, reduce, reduction, beta],
+      [sizeAverage, reduce, reduction, beta, ...extra],
       [...LEGACY_NAMES, "beta"],
     );
     super({ reduction: lossReduction(a) });
@@ -148,8 +149,9 @@ export class HuberLoss extends Loss {
   constructor(
     reduction?: Reduction | (LossOptions & { delta?: number }),
     delta?: number | { delta?: number },
+    ...extra: never[]
   ) {
-    const a = lossArgs("HuberLoss", [reduction, delta], ["reduction", "delta"]);
+    const a = lossArgs("HuberLoss", [reduction, delta, ...extra], ["reduction", "delta"]);
     super({ reduction: (a.reduction ?? "mean") as Reduction });
     this.delta = (a.delta ?? 1.0) as number;
   }
@@ -174,10 +176,11 @@ export class CrossEntropyLoss extends WeightedLoss {
     reduce?: boolean | null | CrossEntropyLossOptions,
     reduction?: Reduction | CrossEntropyLossOptions,
     labelSmoothing?: number | CrossEntropyLossOptions,
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "CrossEntropyLoss",
-      [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing],
+      [weight, sizeAverage, ignoreIndex, reduce, reduction, labelSmoothing, ...extra],
       ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction", "labelSmoothing"],
     );
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
@@ -206,10 +209,11 @@ export class NLLLoss extends WeightedLoss {
     ignoreIndex?: number | NLL2dOptions,
     reduce?: boolean | null | NLL2dOptions,
     reduction?: Reduction | NLL2dOptions,
+    ...extra: never[]
   ) {
     const a = lossArgs(
       new.target.name,
-      [weight, sizeAverage, ignoreIndex, reduce, reduction],
+      [weight, sizeAverage, ignoreIndex, reduce, reduction, ...extra],
       ["weight", "sizeAverage", "ignoreIndex", "reduce", "reduction"],
     );
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
@@ -253,10 +257,11 @@ export class BCEWithLogitsLoss extends WeightedLoss {
     reduce?: boolean | null | BCEWithLogitsLossOptions,
     reduction?: Reduction | BCEWithLogitsLossOptions,
     posWeight?: Tensor | null | BCEWithLogitsLossOptions,
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "BCEWithLogitsLoss",
-      [weight, sizeAverage, reduce, reduction, posWeight],
+      [weight, sizeAverage, reduce, reduction, posWeight, ...extra],
       ["weight", ...LEGACY_NAMES, "posWeight"],
     );
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
@@ -287,11 +292,12 @@ export class KLDivLoss extends Module {
     reduce?: boolean | null | KLDivLossOptions,
     reduction?: Reduction | "batchmean" | KLDivLossOptions,
     logTarget?: boolean | KLDivLossOptions,
+    ...extra: never[]
   ) {
     super();
     const a = lossArgs(
       "KLDivLoss",
-      [sizeAverage, reduce, reduction, logTarget],
+      [sizeAverage, reduce, reduction, logTarget, ...extra],
       [...LEGACY_NAMES, "logTarget"],
     );
     this.reduction =
@@ -328,10 +334,11 @@ export class PoissonNLLLoss extends Loss {
     eps?: number | PoissonNLLOptions,
     reduce?: boolean | null | PoissonNLLOptions,
     reduction?: Reduction | PoissonNLLOptions,
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "PoissonNLLLoss",
-      [logInput, full, sizeAverage, eps, reduce, reduction],
+      [logInput, full, sizeAverage, eps, reduce, reduction, ...extra],
       ["logInput", "full", "sizeAverage", "eps", "reduce", "reduction"],
     );
     super({ reduction: lossReduction(a) });
@@ -355,8 +362,11 @@ export class PoissonNLLLoss extends Loss {
 export class GaussianNLLLoss extends Loss {
   declare full: boolean;
   declare eps: number;
-  constructor(opts: { full?: boolean; eps?: number; reduction?: Reduction } = {}) {
-    const a = lossArgs("GaussianNLLLoss", [opts], [], ["full", "eps", "reduction"]);
+  constructor(
+    opts: { full?: boolean; eps?: number; reduction?: Reduction } = {},
+    ...extra: never[]
+  ) {
+    const a = lossArgs("GaussianNLLLoss", [opts, ...extra], [], ["full", "eps", "reduction"]);
     super({ reduction: (a.reduction ?? "mean") as Reduction });
     this.full = (a.full ?? false) as boolean;
     this.eps = (a.eps ?? 1e-6) as number;
@@ -457,10 +467,11 @@ export class MultiMarginLoss extends WeightedLoss {
     sizeAverage?: boolean | null | MultiMarginOptions,
     reduce?: boolean | null | MultiMarginOptions,
     reduction?: Reduction | MultiMarginOptions,
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "MultiMarginLoss",
-      [p, margin, weight, sizeAverage, reduce, reduction],
+      [p, margin, weight, sizeAverage, reduce, reduction, ...extra],
       ["p", "margin", "weight", "sizeAverage", "reduce", "reduction"],
     );
     super({ reduction: lossReduction(a), weight: (a.weight ?? null) as Tensor | null });
@@ -563,10 +574,11 @@ export class TripletMarginLoss extends Loss {
     sizeAverage?: boolean | null | TripletMarginOptions,
     reduce?: boolean | null | TripletMarginOptions,
     reduction?: Reduction | TripletMarginOptions,
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "TripletMarginLoss",
-      [margin, p, eps, swap, sizeAverage, reduce, reduction],
+      [margin, p, eps, swap, sizeAverage, reduce, reduction, ...extra],
       ["margin", "p", "eps", "swap", "sizeAverage", "reduce", "reduction"],
     );
     super({ reduction: lossReduction(a) });
@@ -603,10 +615,11 @@ export class TripletMarginWithDistanceLoss extends Loss {
       swap?: boolean;
       reduction?: Reduction;
     } = {},
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "TripletMarginWithDistanceLoss",
-      [opts],
+      [opts, ...extra],
       [],
       ["distanceFunction", "margin", "swap", "reduction"],
     );
@@ -647,10 +660,11 @@ export class CTCLoss extends Loss {
     blank?: number | { blank?: number; reduction?: Reduction; zeroInfinity?: boolean },
     reduction?: Reduction | { reduction?: Reduction; zeroInfinity?: boolean },
     zeroInfinity?: boolean | { zeroInfinity?: boolean },
+    ...extra: never[]
   ) {
     const a = lossArgs(
       "CTCLoss",
-      [blank, reduction, zeroInfinity],
+      [blank, reduction, zeroInfinity, ...extra],
       ["blank", "reduction", "zeroInfinity"],
     );
     super({ reduction: (a.reduction ?? "mean") as Reduction });

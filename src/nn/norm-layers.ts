@@ -11,6 +11,8 @@ import { ones, tensor, zeros } from "../ops/creation.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { batchNorm, groupNorm, layerNorm } from "./functional.js";
 import { pyBool, pyFloat, pyTuple } from "./layer-utils.js";
+import { ctorArgs } from "./ctor-args.js";
+import { valueError } from "../errors.js";
 
 /** Options of the batch-norm layers. */
 export interface BatchNormOptions {
@@ -19,7 +21,8 @@ export interface BatchNormOptions {
   momentum?: number | null;
   affine?: boolean;
   trackRunningStats?: boolean;
-  dtype?: DType;
+  device?: string | null;
+  dtype?: DType | null;
 }
 
 /** PyTorch's _BatchNorm. */
@@ -35,14 +38,35 @@ export abstract class BatchNormBase extends Module {
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
 
-  constructor(numFeatures: number, o: BatchNormOptions = {}) {
+  /**
+   * PyTorch's _BatchNorm(num_features, eps=1e-05, momentum=0.1, affine=True,
+   * track_running_stats=True, device=None, dtype=None), positionally or by name.
+   */
+  constructor(
+    numFeatures: number | (BatchNormOptions & { numFeatures?: number }),
+    ...rest: (number | boolean | string | DType | null | undefined | BatchNormOptions)[]
+  ) {
     super();
+    const o = ctorArgs<Required<BatchNormOptions> & { numFeatures: number }>(
+      "_BatchNorm",
+      [numFeatures, ...rest],
+      ["numFeatures", "eps", "momentum", "affine", "trackRunningStats", "device", "dtype"],
+      {
+        eps: 1e-5,
+        momentum: 0.1,
+        affine: true,
+        trackRunningStats: true,
+        device: null,
+        dtype: null,
+      },
+    );
+    numFeatures = o.numFeatures;
     Object.assign(this, {
       numFeatures,
-      eps: o.eps ?? 1e-5,
-      momentum: o.momentum === undefined ? 0.1 : o.momentum,
-      affine: o.affine ?? true,
-      trackRunningStats: o.trackRunningStats ?? true,
+      eps: o.eps,
+      momentum: o.momentum,
+      affine: o.affine,
+      trackRunningStats: o.trackRunningStats,
     });
     const dt = o.dtype ? { dtype: o.dtype } : {};
     if (this.affine) {
@@ -156,9 +180,11 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Options of LayerNorm. */
 export interface LayerNormOptions {
+  normalizedShape?: number | readonly number[];
   eps?: number;
   elementwiseAffine?: boolean;
-  dtype?: DType;
+  device?: string | null;
+  dtype?: DType | null;
 }
 
 /**
@@ -176,13 +202,24 @@ export class LayerNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
 
-  constructor(normalizedShape: number | readonly number[], o: LayerNormOptions = {}) {
+  /** PyTorch's LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, device, dtype). */
+  constructor(
+    normalizedShape: number | readonly number[] | LayerNormOptions,
+    ...rest: (number | boolean | string | DType | null | undefined | LayerNormOptions)[]
+  ) {
     super();
-    const shape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape.slice();
+    const o = ctorArgs<Required<LayerNormOptions>>(
+      "LayerNorm",
+      [normalizedShape, ...rest],
+      ["normalizedShape", "eps", "elementwiseAffine", "device", "dtype"],
+      { eps: 1e-5, elementwiseAffine: true, device: null, dtype: null },
+    );
+    const ns = o.normalizedShape;
+    const shape = typeof ns === "number" ? [ns] : ns.slice();
     Object.assign(this, {
       normalizedShape: shape,
-      eps: o.eps ?? 1e-5,
-      elementwiseAffine: o.elementwiseAffine ?? true,
+      eps: o.eps,
+      elementwiseAffine: o.elementwiseAffine,
     });
     const dt = o.dtype ? { dtype: o.dtype } : {};
     if (this.elementwiseAffine) {
@@ -205,9 +242,12 @@ export class LayerNorm extends Module {
 
 /** Options of GroupNorm. */
 export interface GroupNormOptions {
+  numGroups?: number;
+  numChannels?: number;
   eps?: number;
   affine?: boolean;
-  dtype?: DType;
+  device?: string | null;
+  dtype?: DType | null;
 }
 
 /**
@@ -225,12 +265,23 @@ export class GroupNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
 
-  constructor(numGroups: number, numChannels: number, o: GroupNormOptions = {}) {
+  /** PyTorch's GroupNorm(num_groups, num_channels, eps=1e-05, affine=True, device, dtype). */
+  constructor(
+    numGroups: number | GroupNormOptions,
+    ...rest: (number | boolean | string | DType | null | undefined | GroupNormOptions)[]
+  ) {
     super();
-    if (numChannels % numGroups !== 0) {
-      throw new Error("num_channels must be divisible by num_groups");
+    const o = ctorArgs<Required<GroupNormOptions>>(
+      "GroupNorm",
+      [numGroups, ...rest],
+      ["numGroups", "numChannels", "eps", "affine", "device", "dtype"],
+      { eps: 1e-5, affine: true, device: null, dtype: null },
+    );
+    const numChannels = o.numChannels;
+    if (numChannels % o.numGroups !== 0) {
+      throw valueError("num_channels must be divisible by num_groups");
     }
-    Object.assign(this, { numGroups, numChannels, eps: o.eps ?? 1e-5, affine: o.affine ?? true });
+    Object.assign(this, { numGroups: o.numGroups, numChannels, eps: o.eps, affine: o.affine });
     const dt = o.dtype ? { dtype: o.dtype } : {};
     if (this.affine) {
       this.weight = new Parameter(ones([numChannels], dt));

@@ -299,11 +299,11 @@ export type AvgPool2dOptions = AvgPoolOptions;
 abstract class AdaptivePoolNd extends Module {
   declare outputSize: Size;
 
-  constructor(outputSize: Size | { outputSize?: Size }) {
+  constructor(outputSize: Size | { outputSize?: Size }, ...extra: never[]) {
     super();
     const a = ctorArgs<{ outputSize: Size }>(
       "_AdaptiveAvgPoolNd",
-      [outputSize],
+      [outputSize, ...extra],
       ["outputSize"],
       {},
     );
@@ -322,8 +322,8 @@ abstract class AdaptivePoolNd extends Module {
  * new torch.nn.AdaptiveAvgPool1d(2).call(torch.tensor([[1, 3, 2, 4]])) // tensor([[2., 3.]])
  */
 export class AdaptiveAvgPool1d extends AdaptivePoolNd {
-  constructor(outputSize: IntOrTuple) {
-    super(outputSize);
+  constructor(outputSize: IntOrTuple, ...extra: never[]) {
+    super(outputSize, ...extra);
   }
   override forward(x: Tensor): Tensor {
     return call(F.adaptiveAvgPool1d, x, this.outputSize);
@@ -338,8 +338,8 @@ export class AdaptiveAvgPool1d extends AdaptivePoolNd {
  * new torch.nn.AdaptiveAvgPool2d([5, 7]).call(torch.randn(1, 64, 8, 9)).shape // [1, 64, 5, 7]
  */
 export class AdaptiveAvgPool2d extends AdaptivePoolNd {
-  constructor(outputSize: Size) {
-    super(outputSize);
+  constructor(outputSize: Size, ...extra: never[]) {
+    super(outputSize, ...extra);
   }
   override forward(x: Tensor): Tensor {
     return call(F.adaptiveAvgPool2d, x, this.outputSize);
@@ -353,8 +353,8 @@ export class AdaptiveAvgPool2d extends AdaptivePoolNd {
  * new torch.nn.AdaptiveAvgPool3d([2, null, 3]).call(torch.randn(1, 4, 5, 6, 7)).shape // [1, 4, 2, 6, 3]
  */
 export class AdaptiveAvgPool3d extends AdaptivePoolNd {
-  constructor(outputSize: Size) {
-    super(outputSize);
+  constructor(outputSize: Size, ...extra: never[]) {
+    super(outputSize, ...extra);
   }
   override forward(x: Tensor): Tensor {
     return call(F.adaptiveAvgPool3d, x, this.outputSize);
