@@ -161,10 +161,20 @@ export class Flatten extends Module {
   declare startDim: number;
   declare endDim: number;
 
-  constructor(startDim = 1, endDim = -1) {
+  /** PyTorch's Flatten(start_dim=1, end_dim=-1), positionally or by name. */
+  constructor(
+    startDim?: number | { startDim?: number; endDim?: number },
+    ...rest: (number | { endDim?: number } | undefined)[]
+  ) {
     super();
-    this.startDim = startDim;
-    this.endDim = endDim;
+    const a = ctorArgs<{ startDim: number; endDim: number }>(
+      "Flatten",
+      [startDim, ...rest],
+      ["startDim", "endDim"],
+      { startDim: 1, endDim: -1 },
+    );
+    this.startDim = a.startDim;
+    this.endDim = a.endDim;
   }
 
   override forward(input: Tensor): Tensor {
@@ -184,10 +194,20 @@ export class Unflatten extends Module {
   declare dim: number;
   declare unflattenedSize: number[];
 
-  constructor(dim: number, unflattenedSize: readonly number[]) {
+  /** PyTorch's Unflatten(dim, unflattened_size), positionally or by name. */
+  constructor(
+    dim: number | { dim?: number; unflattenedSize?: readonly number[] },
+    ...rest: (readonly number[] | { unflattenedSize?: readonly number[] } | undefined)[]
+  ) {
     super();
-    this.dim = dim;
-    this.unflattenedSize = unflattenedSize.slice();
+    const a = ctorArgs<{ dim: number; unflattenedSize: readonly number[] }>(
+      "Unflatten",
+      [dim, ...rest],
+      ["dim", "unflattenedSize"],
+      {},
+    );
+    this.dim = a.dim;
+    this.unflattenedSize = a.unflattenedSize.slice();
   }
 
   override forward(input: Tensor): Tensor {

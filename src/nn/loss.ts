@@ -701,10 +701,11 @@ export class NLLLoss2d extends NLLLoss {
     ignoreIndex?: number | NLL2dOptions,
     reduce?: boolean | null | NLL2dOptions,
     reduction?: Reduction | NLL2dOptions,
+    ...extra: never[]
   ) {
     warn(
       "NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.",
     );
-    super(weight, sizeAverage, ignoreIndex, reduce, reduction);
+    super(weight, sizeAverage, ignoreIndex, reduce, reduction, ...extra);
   }
 }

@@ -9,27 +9,21 @@ import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import * as F from "./functional.js";
 import { pyFloat, pyTuple } from "./layer-utils.js";
+import { ctorArgs, optional } from "./ctor-args.js";
 
 type IntOrTuple = number | readonly number[];
 
 /**
- * Constructor arguments given positionally in PyTorch's order, or by camelCased name in a
- * trailing options object (a plain object, not an array).
+ * `args` bound as `cls.__init__` binds them (ctor-args.ts): the first `required` of `names` must
+ * be given, the others stay undefined when not given (defaults applied by the caller).
  */
-function bind(args: readonly unknown[], names: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  let n = args.length;
-  while (n > 0 && args[n - 1] === undefined) n--;
-  let list = args.slice(0, n);
-  const last = list[list.length - 1];
-  if (last !== null && typeof last === "object" && !Array.isArray(last)) {
-    Object.assign(out, last);
-    list = list.slice(0, -1);
-  }
-  list.forEach((v, i) => {
-    if (v !== undefined) out[names[i]] = v;
-  });
-  return out;
+function bind(
+  cls: string,
+  args: readonly unknown[],
+  names: readonly string[],
+  required: number,
+): Record<string, unknown> {
+  return ctorArgs(cls, args, names, optional(names.slice(required)));
 }
 
 /** Python's repr of an int or a tuple of ints as given. */
@@ -51,7 +45,7 @@ export abstract class ConstantPadNd extends Module {
   declare value: number;
   protected constructor(n: number, args: readonly unknown[]) {
     super();
-    const a = bind(args, ["padding", "value"]);
+    const a = bind(new.target.name, args, ["padding", "value"], 2);
     this.padding = ntuple(a.padding as IntOrTuple, 2 * n);
     this.value = a.value as number;
   }
@@ -72,20 +66,32 @@ export abstract class ConstantPadNd extends Module {
  * @example new torch.nn.ConstantPad1d(2, 3.5).call(torch.zeros(1, 2)) // [[3.5, 3.5, 0, 0, 3.5, 3.5]]
  */
 export class ConstantPad1d extends ConstantPadNd {
-  constructor(padding: IntOrTuple | ConstantPadOptions, value?: number | ConstantPadOptions) {
-    super(1, [padding, value]);
+  constructor(
+    padding: IntOrTuple | ConstantPadOptions,
+    value?: number | ConstantPadOptions,
+    ...extra: never[]
+  ) {
+    super(1, [padding, value, ...extra]);
   }
 }
 /** torch.nn.ConstantPad2d(padding, value): pads the last two dims with `value`. */
 export class ConstantPad2d extends ConstantPadNd {
-  constructor(padding: IntOrTuple | ConstantPadOptions, value?: number | ConstantPadOptions) {
-    super(2, [padding, value]);
+  constructor(
+    padding: IntOrTuple | ConstantPadOptions,
+    value?: number | ConstantPadOptions,
+    ...extra: never[]
+  ) {
+    super(2, [padding, value, ...extra]);
   }
 }
 /** torch.nn.ConstantPad3d(padding, value): pads the last three dims with `value`. */
 export class ConstantPad3d extends ConstantPadNd {
-  constructor(padding: IntOrTuple | ConstantPadOptions, value?: number | ConstantPadOptions) {
-    super(3, [padding, value]);
+  constructor(
+    padding: IntOrTuple | ConstantPadOptions,
+    value?: number | ConstantPadOptions,
+    ...extra: never[]
+  ) {
+    super(3, [padding, value, ...extra]);
   }
 }
 
@@ -94,8 +100,8 @@ export class ConstantPad3d extends ConstantPadNd {
  * @example String(new torch.nn.ZeroPad2d(1)) // ZeroPad2d(padding=(1, 1, 1, 1), value=0.0)
  */
 export class ZeroPad2d extends ConstantPadNd {
-  constructor(padding: IntOrTuple | { padding?: IntOrTuple }) {
-    super(2, [padding, 0]);
+  constructor(padding: IntOrTuple | { padding?: IntOrTuple }, ...extra: never[]) {
+    super(2, [bind("ZeroPad2d", [padding, ...extra], ["padding"], 1).padding, 0]);
   }
   // 1.13's ZeroPad2d prints the padding only
   override extraRepr(): string {
@@ -109,7 +115,7 @@ abstract class ModePadNd extends Module {
   protected abstract readonly mode: "reflect" | "replicate";
   protected constructor(n: number, args: readonly unknown[]) {
     super();
-    this.padding = ntuple(bind(args, ["padding"]).padding as IntOrTuple, 2 * n);
+    this.padding = ntuple(bind(new.target.name, args, ["padding"], 1).padding as IntOrTuple, 2 * n);
   }
   override forward(input: Tensor): Tensor {
     return F.pad(input, this.padding, this.mode);
@@ -127,22 +133,22 @@ type PadArg = IntOrTuple | { padding?: IntOrTuple };
  */
 export class ReflectionPad1d extends ModePadNd {
   protected readonly mode = "reflect";
-  constructor(padding: PadArg) {
-    super(1, [padding]);
+  constructor(padding: PadArg, ...extra: never[]) {
+    super(1, [padding, ...extra]);
   }
 }
 /** torch.nn.ReflectionPad2d(padding): pads the last two dims with their mirror image. */
 export class ReflectionPad2d extends ModePadNd {
   protected readonly mode = "reflect";
-  constructor(padding: PadArg) {
-    super(2, [padding]);
+  constructor(padding: PadArg, ...extra: never[]) {
+    super(2, [padding, ...extra]);
   }
 }
 /** torch.nn.ReflectionPad3d(padding): pads the last three dims with their mirror image. */
 export class ReflectionPad3d extends ModePadNd {
   protected readonly mode = "reflect";
-  constructor(padding: PadArg) {
-    super(3, [padding]);
+  constructor(padding: PadArg, ...extra: never[]) {
+    super(3, [padding, ...extra]);
   }
 }
 /**
@@ -151,22 +157,22 @@ export class ReflectionPad3d extends ModePadNd {
  */
 export class ReplicationPad1d extends ModePadNd {
   protected readonly mode = "replicate";
-  constructor(padding: PadArg) {
-    super(1, [padding]);
+  constructor(padding: PadArg, ...extra: never[]) {
+    super(1, [padding, ...extra]);
   }
 }
 /** torch.nn.ReplicationPad2d(padding): pads the last two dims by repeating the edges. */
 export class ReplicationPad2d extends ModePadNd {
   protected readonly mode = "replicate";
-  constructor(padding: PadArg) {
-    super(2, [padding]);
+  constructor(padding: PadArg, ...extra: never[]) {
+    super(2, [padding, ...extra]);
   }
 }
 /** torch.nn.ReplicationPad3d(padding): pads the last three dims by repeating the edges. */
 export class ReplicationPad3d extends ModePadNd {
   protected readonly mode = "replicate";
-  constructor(padding: PadArg) {
-    super(3, [padding]);
+  constructor(padding: PadArg, ...extra: never[]) {
+    super(3, [padding, ...extra]);
   }
 }
 
@@ -204,11 +210,14 @@ export class Upsample extends Module {
     mode?: string | UpsampleOptions,
     alignCorners?: boolean | null | UpsampleOptions,
     recomputeScaleFactor?: boolean | null | UpsampleOptions,
+    ...extra: never[]
   ) {
     super();
     const a = bind(
-      [size, scaleFactor, mode, alignCorners, recomputeScaleFactor],
+      "Upsample",
+      [size, scaleFactor, mode, alignCorners, recomputeScaleFactor, ...extra],
       ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"],
+      0,
     );
     this.size = (a.size as IntOrTuple | null | undefined) ?? null;
     const sf = a.scaleFactor as number | number[] | null | undefined;
@@ -240,8 +249,14 @@ export class UpsamplingNearest2d extends Upsample {
   constructor(
     size?: IntOrTuple | null | UpsampleOptions,
     scaleFactor?: number | readonly number[] | null | UpsampleOptions,
+    ...extra: never[]
   ) {
-    const a = bind([size, scaleFactor], ["size", "scaleFactor"]);
+    const a = bind(
+      "UpsamplingNearest2d",
+      [size, scaleFactor, ...extra],
+      ["size", "scaleFactor"],
+      0,
+    );
     super(
       (a.size as IntOrTuple | undefined) ?? null,
       (a.scaleFactor as number | undefined) ?? null,
@@ -258,8 +273,14 @@ export class UpsamplingBilinear2d extends Upsample {
   constructor(
     size?: IntOrTuple | null | UpsampleOptions,
     scaleFactor?: number | readonly number[] | null | UpsampleOptions,
+    ...extra: never[]
   ) {
-    const a = bind([size, scaleFactor], ["size", "scaleFactor"]);
+    const a = bind(
+      "UpsamplingBilinear2d",
+      [size, scaleFactor, ...extra],
+      ["size", "scaleFactor"],
+      0,
+    );
     super(
       (a.size as IntOrTuple | undefined) ?? null,
       (a.scaleFactor as number | undefined) ?? null,
@@ -275,9 +296,10 @@ export class UpsamplingBilinear2d extends Upsample {
  */
 export class PixelShuffle extends Module {
   declare upscaleFactor: number;
-  constructor(upscaleFactor: number | { upscaleFactor: number }) {
+  constructor(upscaleFactor: number | { upscaleFactor: number }, ...extra: never[]) {
     super();
-    this.upscaleFactor = bind([upscaleFactor], ["upscaleFactor"]).upscaleFactor as number;
+    this.upscaleFactor = bind("PixelShuffle", [upscaleFactor, ...extra], ["upscaleFactor"], 1)
+      .upscaleFactor as number;
   }
   override forward(input: Tensor): Tensor {
     return F.pixelShuffle(input, this.upscaleFactor);
@@ -290,9 +312,14 @@ export class PixelShuffle extends Module {
 /** torch.nn.PixelUnshuffle(downscaleFactor): the inverse of PixelShuffle. */
 export class PixelUnshuffle extends Module {
   declare downscaleFactor: number;
-  constructor(downscaleFactor: number | { downscaleFactor: number }) {
+  constructor(downscaleFactor: number | { downscaleFactor: number }, ...extra: never[]) {
     super();
-    this.downscaleFactor = bind([downscaleFactor], ["downscaleFactor"]).downscaleFactor as number;
+    this.downscaleFactor = bind(
+      "PixelUnshuffle",
+      [downscaleFactor, ...extra],
+      ["downscaleFactor"],
+      1,
+    ).downscaleFactor as number;
   }
   override forward(input: Tensor): Tensor {
     return F.pixelUnshuffle(input, this.downscaleFactor);
@@ -305,9 +332,9 @@ export class PixelUnshuffle extends Module {
 /** torch.nn.ChannelShuffle(groups): F.channel_shuffle(input, groups). */
 export class ChannelShuffle extends Module {
   declare groups: number;
-  constructor(groups: number | { groups: number }) {
+  constructor(groups: number | { groups: number }, ...extra: never[]) {
     super();
-    this.groups = bind([groups], ["groups"]).groups as number;
+    this.groups = bind("ChannelShuffle", [groups, ...extra], ["groups"], 1).groups as number;
   }
   override forward(input: Tensor): Tensor {
     return F.channelShuffle(input, this.groups);
@@ -340,11 +367,14 @@ export class Fold extends Module {
     dilation?: IntOrTuple | FoldOptions,
     padding?: IntOrTuple | FoldOptions,
     stride?: IntOrTuple | FoldOptions,
+    ...extra: never[]
   ) {
     super();
     const a = bind(
-      [outputSize, kernelSize, dilation, padding, stride],
+      "Fold",
+      [outputSize, kernelSize, dilation, padding, stride, ...extra],
       ["outputSize", "kernelSize", "dilation", "padding", "stride"],
+      2,
     );
     this.outputSize = a.outputSize as IntOrTuple;
     this.kernelSize = a.kernelSize as IntOrTuple;
@@ -381,11 +411,14 @@ export class Unfold extends Module {
     dilation?: IntOrTuple | FoldOptions,
     padding?: IntOrTuple | FoldOptions,
     stride?: IntOrTuple | FoldOptions,
+    ...extra: never[]
   ) {
     super();
     const a = bind(
-      [kernelSize, dilation, padding, stride],
+      "Unfold",
+      [kernelSize, dilation, padding, stride, ...extra],
       ["kernelSize", "dilation", "padding", "stride"],
+      1,
     );
     this.kernelSize = a.kernelSize as IntOrTuple;
     this.dilation = (a.dilation as IntOrTuple | undefined) ?? 1;
