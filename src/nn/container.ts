@@ -4,6 +4,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
+import { ctorArgs } from "./ctor-args.js";
 import { indexError, typeError } from "../errors.js";
 
 function absIndex(idx: number, n: number): number {
@@ -128,9 +129,19 @@ export class Sequential extends Module {
 export class ModuleList extends Module {
   [index: number]: Module;
 
-  constructor(modules?: Iterable<Module>) {
+  /** PyTorch's ModuleList(modules=None), positionally or by name. */
+  constructor(
+    modules?: Iterable<Module> | null | { modules?: Iterable<Module> | null },
+    ...extra: never[]
+  ) {
     super();
-    if (modules !== undefined) this.extend(modules);
+    const a = ctorArgs<{ modules: Iterable<Module> | null }>(
+      "ModuleList",
+      [modules, ...extra],
+      ["modules"],
+      { modules: null },
+    );
+    if (a.modules !== null) this.extend(a.modules);
   }
 
   get length(): number {
@@ -216,9 +227,22 @@ export class ModuleList extends Module {
  * heads.get("cls").call(x);
  */
 export class ModuleDict extends Module {
-  constructor(modules?: Record<string, Module> | Map<string, Module> | [string, Module][]) {
+  /**
+   * PyTorch's ModuleDict(modules=None): a single plain object is the mapping itself (not an
+   * options object); with more arguments they bind as PyTorch's.
+   */
+  constructor(
+    modules?: Record<string, Module> | Map<string, Module> | [string, Module][] | null,
+    ...extra: never[]
+  ) {
     super();
-    if (modules !== undefined) this.update(modules);
+    const m =
+      extra.length === 0
+        ? modules
+        : ctorArgs<{ modules: typeof modules }>("ModuleDict", [modules, ...extra], ["modules"], {
+            modules: null,
+          }).modules;
+    if (m !== undefined && m !== null) this.update(m);
   }
 
   get length(): number {

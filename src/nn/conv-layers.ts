@@ -135,17 +135,17 @@ export abstract class ConvNd extends Module {
     super();
     const { inChannels, outChannels, kernelSize } = o;
     const groups = o.groups ?? 1;
-    if (groups <= 0) throw new Error("groups must be a positive integer");
-    if (inChannels % groups !== 0) throw new Error("in_channels must be divisible by groups");
-    if (outChannels % groups !== 0) throw new Error("out_channels must be divisible by groups");
+    if (groups <= 0) throw valueError("groups must be a positive integer");
+    if (inChannels % groups !== 0) throw valueError("in_channels must be divisible by groups");
+    if (outChannels % groups !== 0) throw valueError("out_channels must be divisible by groups");
     const pad = o.padding ?? 0;
     const stride = toTuple(o.stride ?? 1, n);
     if (typeof pad === "string") {
       if (pad !== "valid" && pad !== "same") {
-        throw new Error(`Invalid padding string '${pad}', should be one of ["valid", "same"]`);
+        throw valueError(`Invalid padding string '${pad}', should be one of ["valid", "same"]`);
       }
       if (pad === "same" && stride.some((s) => s !== 1)) {
-        throw new Error("padding='same' is not supported for strided convolutions");
+        throw valueError("padding='same' is not supported for strided convolutions");
       }
     }
     const mode = o.paddingMode ?? "zeros";

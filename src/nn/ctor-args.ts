@@ -31,11 +31,6 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
 export interface CtorSpec {
   /** keyword-only parameters (after `*` in Python): only from the options object */
   kwOnly?: readonly string[];
-  /**
-   * positional parameters before `names` that the caller binds itself and CPython counts in
-   * its messages: 1 (`self`, the default), 2 for RNNBase (`self, mode`)
-   */
-  leading?: number;
   /** the method bound, for the messages: "__init__" (default) or "forward" */
   method?: string;
 }
@@ -56,7 +51,7 @@ export function ctorArgs<T extends Record<string, unknown>>(
 ): T {
   const fn = `${cls}.${spec.method ?? "__init__"}()`;
   const kwOnly = spec.kwOnly ?? [];
-  const leading = spec.leading ?? 1;
+  const leading = 1; // `self`, counted in CPython's messages
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
   let positional = args.slice(0, n);

@@ -4,6 +4,7 @@
  * this stand-in is exactly that (state-dict keys under `module.`, PyTorch's repr).
  */
 import { Module } from "./module.js";
+import { ctorArgs } from "./ctor-args.js";
 
 export class DataParallel extends Module {
   /** PyTorch's device_ids: empty without CUDA devices */
@@ -15,14 +16,16 @@ export class DataParallel extends Module {
    * devices they change nothing.
    * @example new torch.nn.DataParallel(new torch.nn.Linear(2, 3)).call(torch.randn(4, 2)).shape // [4, 3]
    */
-  constructor(
-    module: Module,
-    _deviceIds: number[] | null = null,
-    _outputDevice: number | null = null,
-    _dim = 0,
-  ) {
+  /** PyTorch's DataParallel(module, device_ids=None, output_device=None, dim=0). */
+  constructor(module: Module | { module: Module }, ...rest: unknown[]) {
     super();
-    this.module = module;
+    const a = ctorArgs<{ module: Module; deviceIds: unknown; outputDevice: unknown; dim: number }>(
+      "DataParallel",
+      [module, ...rest],
+      ["module", "deviceIds", "outputDevice", "dim"],
+      { deviceIds: null, outputDevice: null, dim: 0 },
+    );
+    this.module = a.module;
   }
 
   override forward(...inputs: unknown[]): unknown {

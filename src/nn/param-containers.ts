@@ -15,6 +15,7 @@ import {
 } from "../errors.js";
 import { pyTypeName } from "../ops/core.js";
 import { Module } from "./module.js";
+import { ctorArgs } from "./ctor-args.js";
 import { Parameter } from "./parameter.js";
 
 type Entry = unknown;
@@ -58,10 +59,20 @@ function entryLine(k: string, p: Entry, typeName: (t: Tensor) => string): string
 export class ParameterList extends Module {
   declare private _size: number;
 
-  constructor(values?: Iterable<Entry> | null) {
+  /** PyTorch's ParameterList(values=None), positionally or by name. */
+  constructor(
+    values?: Iterable<Entry> | null | { values?: Iterable<Entry> | null },
+    ...extra: never[]
+  ) {
     super();
     Object.defineProperty(this, "_size", { value: 0, writable: true, enumerable: false });
-    if (values !== undefined && values !== null) this.extend(values);
+    const a = ctorArgs<{ values: Iterable<Entry> | null }>(
+      "ParameterList",
+      [values, ...extra],
+      ["values"],
+      { values: null },
+    );
+    if (a.values !== null) this.extend(a.values);
   }
 
   private _abs(idx: number): string {
@@ -146,10 +157,23 @@ export class ParameterList extends Module {
 export class ParameterDict extends Module {
   declare private _keys: string[];
 
-  constructor(parameters?: ParameterDictInit | null) {
+  /**
+   * PyTorch's ParameterDict(parameters=None): a single plain object is the mapping itself (not
+   * an options object); with more arguments they bind as PyTorch's.
+   */
+  constructor(parameters?: ParameterDictInit | null, ...extra: never[]) {
     super();
     Object.defineProperty(this, "_keys", { value: [], writable: true, enumerable: false });
-    if (parameters !== undefined && parameters !== null) this.update(parameters);
+    const p =
+      extra.length === 0
+        ? parameters
+        : ctorArgs<{ parameters: ParameterDictInit | null }>(
+            "ParameterDict",
+            [parameters, ...extra],
+            ["parameters"],
+            { parameters: null },
+          ).parameters;
+    if (p !== undefined && p !== null) this.update(p);
   }
 
   private _attr(key: unknown): string {

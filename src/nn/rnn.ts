@@ -94,8 +94,9 @@ export interface RNNOptions {
 /** An argument of RNN, LSTM or GRU: PyTorch's positional values, or a trailing options object. */
 export type RNNArg = number | boolean | string | DType | null | undefined | RNNOptions;
 
-/** RNNBase's parameters after `mode`, in PyTorch's order. */
+/** RNNBase's parameters, in PyTorch's order. */
 const RNN_NAMES = [
+  "mode",
   "inputSize",
   "hiddenSize",
   "numLayers",
@@ -108,7 +109,7 @@ const RNN_NAMES = [
   "dtype",
 ] as const;
 
-type RNNArgs = Required<Omit<RNNOptions, "nonlinearity">>;
+type RNNArgs = Required<Omit<RNNOptions, "nonlinearity">> & { mode: Mode };
 
 /**
  * RNN and GRU take `*args, **kwargs` and reject a `proj_size` keyword before binding them to
@@ -160,11 +161,12 @@ export abstract class RNNBase extends Module {
   /**
    * PyTorch's RNNBase(mode, input_size, hidden_size, num_layers=1, bias=True,
    * batch_first=False, dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None)
-   * with `args` after the mode, positionally or by name.
+   * (RNN, GRU and LSTM pass their mode first), positionally or by name.
    */
-  constructor(mode: Mode, args: readonly RNNArg[]) {
+  constructor(mode: Mode | RNNOptions, ...args: RNNArg[]) {
     super();
-    const o = ctorArgs<RNNArgs>("RNNBase", args, RNN_NAMES, RNN_DEFAULTS, { leading: 2 });
+    const o = ctorArgs<RNNArgs>("RNNBase", [mode, ...args], RNN_NAMES, RNN_DEFAULTS);
+    mode = o.mode;
     const { inputSize, hiddenSize, numLayers, projSize } = o;
     const dropout = o.dropout;
     if (typeof dropout !== "number" || !(dropout >= 0 && dropout <= 1)) {
@@ -193,6 +195,8 @@ export abstract class RNNBase extends Module {
       throw valueError("proj_size should be a positive integer or zero to disable projections");
     }
     if (projSize >= hiddenSize) throw valueError("proj_size has to be smaller than hidden_size");
+    if (!["LSTM", "GRU", "RNN_TANH", "RNN_RELU"].includes(mode))
+      throw valueError(`Unrecognized RNN mode: ${String(mode)}`);
     const realHidden = projSize > 0 ? projSize : hiddenSize;
     const gate = gateMultiplier(mode) * hiddenSize;
     const dirs = this.bidirectional ? 2 : 1;
@@ -470,7 +474,7 @@ export class RNN extends SingleStateRNN {
     const [rest, given] = popKeywords(args, true);
     const nl = given ?? "tanh";
     if (nl !== "tanh" && nl !== "relu") throw valueError(`Unknown nonlinearity '${nl}'`);
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", rest);
+    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", ...rest);
     Object.assign(this, { nonlinearity: nl });
   }
 }
@@ -485,7 +489,7 @@ export class RNN extends SingleStateRNN {
  */
 export class GRU extends SingleStateRNN {
   constructor(...args: RNNArg[]) {
-    super("GRU", popKeywords(args, false)[0]);
+    super("GRU", ...popKeywords(args, false)[0]);
   }
 }
 
@@ -499,7 +503,7 @@ export class GRU extends SingleStateRNN {
  */
 export class LSTM extends RNNBase {
   constructor(...args: RNNArg[]) {
-    super("LSTM", args);
+    super("LSTM", ...args);
   }
 
   override forward(
