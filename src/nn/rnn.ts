@@ -706,6 +706,11 @@ export class RNNCell extends RNNCellBase {
     this.mode = nl === "relu" ? "RNN_RELU" : "RNN_TANH";
   }
   override forward(x: Tensor, h: Tensor | null = null): Tensor {
+    // the constructor takes any nonlinearity; PyTorch's forward rejects an unknown one after
+    // checking the input's dims
+    const nl: string = this.nonlinearity;
+    if (nl !== "tanh" && nl !== "relu" && (x.dim() === 1 || x.dim() === 2))
+      throw runtimeError(`Unknown nonlinearity: ${nl}`);
     return this.cell(x, h, null)[0];
   }
 }
