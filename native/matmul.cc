@@ -10,27 +10,43 @@
 // Blocking scheme (the BLIS/GotoBLAS loop nest):
 //
 //   for jc in [0, n) step NC            B panel columns            (B panel lives in L3)
-//     for pc in [0, k) step KC          depth
-//       pack B[pc:pc+KC, jc:jc+NC] into NR-wide column slivers, each KC x NR, zero padded
-//       for ic in [0, m) step MC        A block rows               (A block lives in L2)
-//         pack A[ic:ic+MC, pc:pc+KC] into MR-tall row slivers, each MR x KC, zero padded
+//     for pc in [0, k) step kc          depth
+//       pack B[pc:pc+kc, jc:jc+NC] into NR-wide column slivers, each kc x NR, zero padded
+//       for ic in [0, m) step mc        A block rows               (A block lives in L2)
+//         pack A[ic:ic+mc, pc:pc+kc] into MR-tall row slivers, each MR x kc, zero padded
 //         for jr in [0, nc) step NR     one B sliver               (sliver lives in L1)
 //           for ir in [0, mc) step MR   one A sliver
 //             micro-kernel: C[MR x NR] (+)= A sliver @ B sliver, the MR x NR tile of C held
-//             in registers for the whole KC loop (overwrite on the first depth block,
+//             in registers for the whole kc loop (overwrite on the first depth block,
 //             accumulate after)
 //
-// Micro-kernels: AVX2+FMA (float32 6x16, float64 6x8: 12 ymm accumulators, 2 ymm of B, one
-// broadcast of A) compiled with __attribute__((target("avx2,fma"))) and chosen at run time
-// with __builtin_cpu_supports, so one build runs on any x86-64; a portable scalar micro-kernel
-// with the same packing otherwise.
+// Summation order: each output is, per depth block of kc (kc depends on k only: the same for
+// every kernel and thread count), one fused multiply-add chain over p from zero, and the blocks'
+// sums are added to C in order. So the AVX-512 and AVX2 kernels, and one or several threads,
+// give bitwise equal results; the portable kernel rounds each product separately.
 //
-// Threads: a small persistent pool (std::thread). A large product is cut into one piece per
-// thread along M (or N when N is the larger side), each piece a full independent GEMM on its
-// own packed buffers; batched products with many items hand out whole items instead. Small
-// products run on the calling thread.
+// Micro-kernels, chosen at run time with __builtin_cpu_supports so one build runs on any x86-64:
+// - AVX-512F (float32 8x32, float64 8x16): 16 zmm accumulators (two per row of the tile), two
+//   zmm of B and one broadcast of A per step: 16 independent FMA chains cover the FMA latency
+//   (4 cycles) on both 512-bit FMA pipes of Zen 5 / Intel server cores; measured with the
+//   operands in cache, 97% of one core's peak (a 6x16 tile, 6 chains, reached 70%).
+// - AVX2+FMA (float32 6x16, float64 6x8: 12 ymm accumulators).
+// - a portable scalar kernel with the AVX2 kernels' tile otherwise.
+//
+// Packing: float32 row-major A and transposed B (columns contiguous, as x @ W^T in linear) are
+// packed with 8x8 AVX transposes; contiguous lanes (row-major B, transposed A) with vector
+// copies; anything else element by element.
+//
+// Threads: a small persistent pool (common.h). A large product with m >= n is cut along M
+// among a team of threads that share each packed B panel (each thread packs a share of its
+// slivers; a barrier; then each computes its rows against the whole panel, with its own packed
+// A block): B is packed once in all instead of once per thread. Otherwise it is cut along N into
+// independent pieces (each packs its own B columns and, duplicated, the thin A). Batched
+// products with many items hand out whole items instead. Small products run on the calling
+// thread.
 
 #include <cstring>
+#include <type_traits>
 
 #include "abi.gen.h"
 
@@ -39,21 +55,17 @@ namespace {
 using namespace tg;
 
 // ---------------------------------------------------------------------------------------------
-// Per-type blocking parameters. MR x NR is the register tile; KC x NR (B sliver) fits L1,
-// MC x KC (A block) fits L2, KC x NC (B panel) fits L3.
+// Blocking. The depth block is kc = k split into ceil(k / KC) near-equal blocks, rounded up to
+// 8 (the transposes' width): KC x NR (a B sliver: 32 KiB for float32 8x32) fits L1 next to an A
+// sliver; MC x KC (an A block) fits L2; KC x NC (a B panel) fits L3.
+constexpr Index KC = 256;
 
-template <typename T>
-struct Blocking;
-template <>
-struct Blocking<float> {
-  static constexpr Index MR = 6, NR = 16, KC = 256, MC = 144, NC = 3072;
-};
-template <>
-struct Blocking<double> {
-  static constexpr Index MR = 6, NR = 8, KC = 256, MC = 96, NC = 2048;
-};
+Index depthBlock(Index k) {
+  const Index blocks = (k + KC - 1) / KC;
+  return ((k + blocks - 1) / blocks + 7) / 8 * 8;
+}
 
-// A strided matrix view: element (i, j) is data[off + i*rs + j*cs].
+// A strided matrix view: element (i, j) is data[i*rs + j*cs].
 template <typename T>
 struct View {
   const T* data;
@@ -64,73 +76,105 @@ struct View {
 template <typename T>
 using MicroKernel = void (*)(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumulate);
 
-// ---------------------------------------------------------------------------------------------
-// Packing
-
-// A[i0:i0+mc, p0:p0+kc] into MR-row slivers: sliver s holds, for p = 0..kc-1, the MR values
-// A[i0 + s*MR + r, p0 + p] (r = 0..MR-1), rows past mc zero.
+// A kernel and its tile: the register tile MR x NR is a template argument of the loop nest
+// (packing widths), MC and NC are the L2 and L3 block sizes for this tile.
 template <typename T>
-void packA(const View<T>& A, Index i0, Index p0, Index mc, Index kc, T* dst) {
-  constexpr Index MR = Blocking<T>::MR;
-  for (Index s = 0; s < mc; s += MR) {
-    const Index rows = std::min(MR, mc - s);
-    const T* base = A.data + (i0 + s) * A.rs + p0 * A.cs;
-    if (rows == MR && A.cs == 1) {
-      // common case: rows of A contiguous
-      for (Index p = 0; p < kc; p++)
-        for (Index r = 0; r < MR; r++) dst[p * MR + r] = base[r * A.rs + p];
-    } else {
-      for (Index p = 0; p < kc; p++) {
-        for (Index r = 0; r < rows; r++) dst[p * MR + r] = base[r * A.rs + p * A.cs];
-        for (Index r = rows; r < MR; r++) dst[p * MR + r] = T(0);
-      }
+struct Engine {
+  MicroKernel<T> kernel;
+  int mr, nr;
+  Index mc, nc;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Packing. A sliver of W lanes (W = MR rows of A, or NR columns of B) over kc steps:
+//   dst[p*W + l] = base[l*ls + p*ps] for l < lanes, 0 for lanes <= l < W.
+
+#if TG_X86
+// dst[p*W + r] = src[r*ld + p] for r < 8, p < kc: 8x8 transposes of eight rows of src.
+__attribute__((target("avx2"))) void transpose8(const float* src, Index ld, Index kc, float* dst,
+                                                Index W) {
+  const float* s0 = src;
+  const float* s1 = src + ld;
+  const float* s2 = src + 2 * ld;
+  const float* s3 = src + 3 * ld;
+  const float* s4 = src + 4 * ld;
+  const float* s5 = src + 5 * ld;
+  const float* s6 = src + 6 * ld;
+  const float* s7 = src + 7 * ld;
+  Index p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    const __m256 r0 = _mm256_loadu_ps(s0 + p), r1 = _mm256_loadu_ps(s1 + p);
+    const __m256 r2 = _mm256_loadu_ps(s2 + p), r3 = _mm256_loadu_ps(s3 + p);
+    const __m256 r4 = _mm256_loadu_ps(s4 + p), r5 = _mm256_loadu_ps(s5 + p);
+    const __m256 r6 = _mm256_loadu_ps(s6 + p), r7 = _mm256_loadu_ps(s7 + p);
+    // pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    float* d = dst + p * W;
+    _mm256_storeu_ps(d + 0 * W, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + 1 * W, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * W, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * W, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * W, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * W, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * W, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * W, _mm256_permute2f128_ps(u3, u7, 0x31));
+  }
+  for (; p < kc; p++)
+    for (Index r = 0; r < 8; r++) dst[p * W + r] = src[r * ld + p];
+}
+#endif
+
+template <typename T, int W>
+void packSliver(const T* base, Index ls, Index ps, Index lanes, Index kc, T* dst) {
+  if (lanes == W && ls == 1) {
+    // lanes contiguous (rows of B, or columns of a transposed A): one vector copy per step
+    for (Index p = 0; p < kc; p++) std::memcpy(dst + p * W, base + p * ps, W * sizeof(T));
+    return;
+  }
+#if TG_X86
+  if constexpr (std::is_same_v<T, float> && W % 8 == 0) {
+    if (lanes == W && ps == 1 && avx2()) {
+      // steps contiguous (rows of A, or columns of a transposed B): 8 lanes at a time
+      for (Index l = 0; l < W; l += 8) transpose8(base + l * ls, ls, kc, dst + l, W);
+      return;
     }
-    dst += kc * MR;
+  }
+#endif
+  for (Index p = 0; p < kc; p++) {
+    for (Index l = 0; l < lanes; l++) dst[p * W + l] = base[l * ls + p * ps];
+    for (Index l = lanes; l < W; l++) dst[p * W + l] = T(0);
   }
 }
 
-// B[p0:p0+kc, j0:j0+nc] into NR-column slivers: sliver s holds, for p = 0..kc-1, the NR values
-// B[p0 + p, j0 + s*NR + c] (c = 0..NR-1), columns past nc zero.
-template <typename T>
-void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, T* dst) {
-  constexpr Index NR = Blocking<T>::NR;
-  const Index full = nc / NR * NR;  // columns in whole slivers
-  if (B.cs == 1) {
-    // rows of B contiguous: walk B row by row (one sequential stream), scattering each row's
-    // NR-wide pieces to their slivers
-    for (Index p = 0; p < kc; p++) {
-      const T* row = B.data + (p0 + p) * B.rs + j0;
-      T* d = dst + p * NR;
-      for (Index s = 0; s < full; s += NR, d += kc * NR) std::memcpy(d, row + s, NR * sizeof(T));
-    }
-  } else {
-    // columns of B contiguous (a transposed operand) or general strides: walk each sliver
-    for (Index s = 0; s < full; s += NR) {
-      T* d = dst + s * kc;
-      const T* base = B.data + p0 * B.rs + (j0 + s) * B.cs;
-      for (Index p = 0; p < kc; p++)
-        for (Index c = 0; c < NR; c++) d[p * NR + c] = base[p * B.rs + c * B.cs];
-    }
-  }
-  if (full < nc) {
-    // the last, partial sliver, zero padded
-    const Index cols = nc - full;
-    T* d = dst + full * kc;
-    const T* base = B.data + p0 * B.rs + (j0 + full) * B.cs;
-    for (Index p = 0; p < kc; p++) {
-      for (Index c = 0; c < cols; c++) d[p * NR + c] = base[p * B.rs + c * B.cs];
-      for (Index c = cols; c < NR; c++) d[p * NR + c] = T(0);
-    }
-  }
+// A[i0:i0+mc, p0:p0+kc] into MR-row slivers, each kc*MR long.
+template <typename T, int MR>
+void packA(const View<T>& A, Index i0, Index p0, Index mc, Index kc, T* dst) {
+  for (Index s = 0; s < mc; s += MR, dst += kc * MR)
+    packSliver<T, MR>(A.data + (i0 + s) * A.rs + p0 * A.cs, A.rs, A.cs, std::min<Index>(MR, mc - s),
+                      kc, dst);
+}
+
+// Slivers s0..s1-1 of B[p0:p0+kc, j0:j0+nc] (NR columns each) into dst + s*kc*NR.
+template <typename T, int NR>
+void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, Index s0, Index s1, T* dst) {
+  for (Index s = s0; s < s1; s++)
+    packSliver<T, NR>(B.data + p0 * B.rs + (j0 + s * NR) * B.cs, B.cs, B.rs,
+                      std::min<Index>(NR, nc - s * NR), kc, dst + s * kc * NR);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Micro-kernels
 
 // Portable: the compiler keeps the small accumulator array in registers where it can.
-template <typename T>
+template <typename T, int MR, int NR>
 void kernelScalar(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumulate) {
-  constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   T acc[MR][NR] = {};
   for (Index p = 0; p < kc; p++) {
     for (Index r = 0; r < MR; r++) {
@@ -242,125 +286,182 @@ __attribute__((target("avx2,fma"))) void kernelAvx2F64(Index kc, const double* a
   }
 }
 
-// AVX-512F (float32 6x16: one zmm per row; float64 6x8: one zmm per row): half the
-// instructions of the AVX2 kernels for the same tile and packing.
-__attribute__((target("avx512f"))) void kernelAvx512F32(Index kc, const float* a, const float* b,
-                                                       float* c, Index ldc, bool accumulate) {
-  __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
-  __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
-  for (Index p = 0; p < kc; p++) {
-    const __m512 bv = _mm512_loadu_ps(b);
-    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), bv, c0);
-    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), bv, c1);
-    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), bv, c2);
-    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), bv, c3);
-    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), bv, c4);
-    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), bv, c5);
-    a += 6;
-    b += 16;
-  }
-  const __m512 rows[6] = {c0, c1, c2, c3, c4, c5};
-  for (int r = 0; r < 6; r++) {
-    float* cr = c + r * ldc;
-    _mm512_storeu_ps(cr, accumulate ? _mm512_add_ps(rows[r], _mm512_loadu_ps(cr)) : rows[r]);
-  }
-}
-
-__attribute__((target("avx512f"))) void kernelAvx512F64(Index kc, const double* a,
-                                                       const double* b, double* c, Index ldc,
-                                                       bool accumulate) {
-  __m512d c0 = _mm512_setzero_pd(), c1 = _mm512_setzero_pd(), c2 = _mm512_setzero_pd();
-  __m512d c3 = _mm512_setzero_pd(), c4 = _mm512_setzero_pd(), c5 = _mm512_setzero_pd();
-  for (Index p = 0; p < kc; p++) {
-    const __m512d bv = _mm512_loadu_pd(b);
-    c0 = _mm512_fmadd_pd(_mm512_set1_pd(a[0]), bv, c0);
-    c1 = _mm512_fmadd_pd(_mm512_set1_pd(a[1]), bv, c1);
-    c2 = _mm512_fmadd_pd(_mm512_set1_pd(a[2]), bv, c2);
-    c3 = _mm512_fmadd_pd(_mm512_set1_pd(a[3]), bv, c3);
-    c4 = _mm512_fmadd_pd(_mm512_set1_pd(a[4]), bv, c4);
-    c5 = _mm512_fmadd_pd(_mm512_set1_pd(a[5]), bv, c5);
-    a += 6;
-    b += 8;
-  }
-  const __m512d rows[6] = {c0, c1, c2, c3, c4, c5};
-  for (int r = 0; r < 6; r++) {
-    double* cr = c + r * ldc;
-    _mm512_storeu_pd(cr, accumulate ? _mm512_add_pd(rows[r], _mm512_loadu_pd(cr)) : rows[r]);
-  }
-}
-#endif
-
+// AVX-512F, 8 x 2V tiles (float32 8x32, float64 8x16): row r of the tile in two zmm, so each
+// step is two loads of B, eight broadcasts of A and 16 independent FMAs. The loops below are
+// fully unrolled by the compiler (constant trip counts), the accumulators stay in registers.
+template <typename T>
+struct Zmm;
+template <>
+struct Zmm<float> {
+  using V = __m512;
+  static constexpr int kLanes = 16;
+  __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_ps(); }
+  __attribute__((target("avx512f"))) static V load(const float* p) { return _mm512_loadu_ps(p); }
+  __attribute__((target("avx512f"))) static V set1(float x) { return _mm512_set1_ps(x); }
+  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  __attribute__((target("avx512f"))) static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  __attribute__((target("avx512f"))) static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+};
+template <>
+struct Zmm<double> {
+  using V = __m512d;
+  static constexpr int kLanes = 8;
+  __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_pd(); }
+  __attribute__((target("avx512f"))) static V load(const double* p) { return _mm512_loadu_pd(p); }
+  __attribute__((target("avx512f"))) static V set1(double x) { return _mm512_set1_pd(x); }
+  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  __attribute__((target("avx512f"))) static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  __attribute__((target("avx512f"))) static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+};
 
 template <typename T>
-MicroKernel<T> pickKernel();
-template <>
-MicroKernel<float> pickKernel<float>() {
-#if TG_X86
-  if (avx512()) return kernelAvx512F32;
-  if (avx2()) return kernelAvx2F32;
-#endif
-  return kernelScalar<float>;
+__attribute__((target("avx512f"))) void kernelAvx512(Index kc, const T* a, const T* b, T* c,
+                                                     Index ldc, bool accumulate) {
+  using Z = Zmm<T>;
+  using V = typename Z::V;
+  constexpr int L = Z::kLanes;
+  V c00 = Z::zero(), c01 = Z::zero(), c10 = Z::zero(), c11 = Z::zero();
+  V c20 = Z::zero(), c21 = Z::zero(), c30 = Z::zero(), c31 = Z::zero();
+  V c40 = Z::zero(), c41 = Z::zero(), c50 = Z::zero(), c51 = Z::zero();
+  V c60 = Z::zero(), c61 = Z::zero(), c70 = Z::zero(), c71 = Z::zero();
+  // the C tile's lines are fetched while the loop runs
+  for (int r = 0; r < 8; r++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 2 * L - 1), _MM_HINT_T0);
+  }
+  for (Index p = 0; p < kc; p++) {
+    const V b0 = Z::load(b), b1 = Z::load(b + L);
+    V av;
+    av = Z::set1(a[0]);
+    c00 = Z::fma(av, b0, c00);
+    c01 = Z::fma(av, b1, c01);
+    av = Z::set1(a[1]);
+    c10 = Z::fma(av, b0, c10);
+    c11 = Z::fma(av, b1, c11);
+    av = Z::set1(a[2]);
+    c20 = Z::fma(av, b0, c20);
+    c21 = Z::fma(av, b1, c21);
+    av = Z::set1(a[3]);
+    c30 = Z::fma(av, b0, c30);
+    c31 = Z::fma(av, b1, c31);
+    av = Z::set1(a[4]);
+    c40 = Z::fma(av, b0, c40);
+    c41 = Z::fma(av, b1, c41);
+    av = Z::set1(a[5]);
+    c50 = Z::fma(av, b0, c50);
+    c51 = Z::fma(av, b1, c51);
+    av = Z::set1(a[6]);
+    c60 = Z::fma(av, b0, c60);
+    c61 = Z::fma(av, b1, c61);
+    av = Z::set1(a[7]);
+    c70 = Z::fma(av, b0, c70);
+    c71 = Z::fma(av, b1, c71);
+    a += 8;
+    b += 2 * L;
+  }
+  const V rows[8][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                        {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+  for (int r = 0; r < 8; r++) {
+    T* cr = c + r * ldc;
+    V v0 = rows[r][0], v1 = rows[r][1];
+    if (accumulate) {
+      v0 = Z::add(v0, Z::load(cr));
+      v1 = Z::add(v1, Z::load(cr + L));
+    }
+    Z::store(cr, v0);
+    Z::store(cr + L, v1);
+  }
 }
-template <>
-MicroKernel<double> pickKernel<double>() {
-#if TG_X86
-  if (avx512()) return kernelAvx512F64;
-  if (avx2()) return kernelAvx2F64;
 #endif
-  return kernelScalar<double>;
-}
 
 // ---------------------------------------------------------------------------------------------
-// Packing buffers: one pair per thread, 64-byte aligned, grown on demand and kept.
+// Packing buffers: one pair per thread, 64-byte aligned, grown on demand and kept; and the B
+// panels a team shares (used only under the pool's lock, so by one team at a time).
 
-struct Buffers {
-  std::vector<unsigned char> a, b;
+struct Buffer {
+  std::vector<unsigned char> bytes;
   template <typename T>
-  static T* aligned(std::vector<unsigned char>& v, size_t count) {
-    const size_t bytes = count * sizeof(T) + 64;
-    if (v.size() < bytes) v.resize(bytes);
-    const uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
+  T* get(size_t count) {
+    const size_t need = count * sizeof(T) + 64;
+    if (bytes.size() < need) bytes.resize(need);
+    const uintptr_t p = reinterpret_cast<uintptr_t>(bytes.data());
     return reinterpret_cast<T*>((p + 63) & ~uintptr_t(63));
   }
 };
-thread_local Buffers tlsBuffers;
+thread_local Buffer tlsA, tlsB;
+Buffer sharedB[2];
 
-// One GEMM: C (m x n, row stride ldc) = A (m x k) @ B (k x n).
+// The team of one GEMM: `size` threads, this one number `id`, the barrier they share and the
+// two B panel buffers (the panel of one depth block is packed while the other may still be
+// read). A team of one packs into its own buffer and never waits.
 template <typename T>
-void gemm(const View<T>& A, const View<T>& B, T* C, Index ldc, Index m, Index k, Index n) {
-  using Bk = Blocking<T>;
-  constexpr Index MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
-  if (m <= 0 || n <= 0) return;
+struct Team {
+  size_t id = 0, size = 1;
+  SpinBarrier* barrier = nullptr;
+  T* panels[2] = {nullptr, nullptr};
+  int round = 0;  // depth blocks packed so far (the same count on every member)
+};
+
+// One GEMM: C (m x n, row stride ldc) = A (m x k) @ B (k x n); in a team, rows [lo, hi) of C
+// (thread `id`'s share, MR-aligned), against B panels the team packs together.
+template <typename T, int MR, int NR>
+void gemm(const Engine<T>& e, const View<T>& A, const View<T>& B, T* C, Index ldc, Index m, Index k,
+          Index n, Team<T>& team) {
+  Index lo = 0, hi = m;
+  if (team.size > 1) {
+    const Index step = ((m + Index(team.size) - 1) / Index(team.size) + MR - 1) / MR * MR;
+    lo = std::min(m, Index(team.id) * step);
+    hi = std::min(m, lo + step);
+  }
   if (k <= 0) {
-    for (Index i = 0; i < m; i++) std::fill(C + i * ldc, C + i * ldc + n, T(0));
+    for (Index i = lo; i < hi; i++) std::fill(C + i * ldc, C + i * ldc + n, T(0));
     return;
   }
-  const MicroKernel<T> kernel = pickKernel<T>();
-  T* pa = Buffers::aligned<T>(tlsBuffers.a, size_t(MC) * KC);
-  T* pb = Buffers::aligned<T>(tlsBuffers.b, size_t(std::min(NC, (n + NR - 1) / NR * NR)) * KC);
-  T edge[MR * NR];
+  const Index kcMax = depthBlock(k);
+  const Index ncMax = std::min(e.nc, (n + NR - 1) / NR * NR);
+  // this thread's rows in A blocks of at most MC rows, near-equal and MR-aligned
+  const Index rows = hi - lo;
+  const Index blocks = std::max<Index>(1, (rows + e.mc - 1) / e.mc);
+  const Index mcMax = ((rows + blocks - 1) / blocks + MR - 1) / MR * MR;
+  T* pa = tlsA.get<T>(size_t(std::max<Index>(mcMax, MR)) * kcMax);
+  T* own = team.size == 1 ? tlsB.get<T>(size_t(ncMax) * kcMax) : nullptr;
+  alignas(64) T edge[MR * NR];
 
-  for (Index jc = 0; jc < n; jc += NC) {
-    const Index nc = std::min(NC, n - jc);
-    for (Index pc = 0; pc < k; pc += KC) {
-      const Index kc = std::min(KC, k - pc);
+  for (Index jc = 0; jc < n; jc += e.nc) {
+    const Index nc = std::min(e.nc, n - jc);
+    const Index slivers = (nc + NR - 1) / NR;
+    for (Index pc = 0; pc < k; pc += kcMax) {
+      const Index kc = std::min(kcMax, k - pc);
       const bool accumulate = pc > 0;
-      packB(B, pc, jc, kc, nc, pb);
-      for (Index ic = 0; ic < m; ic += MC) {
-        const Index mc = std::min(MC, m - ic);
-        packA(A, ic, pc, mc, kc, pa);
+      T* pb = own;
+      if (team.size == 1) {
+        packB<T, NR>(B, pc, jc, kc, nc, 0, slivers, pb);
+      } else {
+        // this thread's share of the slivers, then wait until every share is packed. (The
+        // buffer alternates per round: a thread packing round r+2 into it has passed round
+        // r+1's barrier, so every thread has finished computing round r.)
+        pb = team.panels[team.round & 1];
+        const Index s0 = slivers * Index(team.id) / Index(team.size);
+        const Index s1 = slivers * Index(team.id + 1) / Index(team.size);
+        packB<T, NR>(B, pc, jc, kc, nc, s0, s1, pb);
+        team.barrier->wait();
+        team.round++;
+      }
+      for (Index ic = lo; ic < hi; ic += mcMax) {
+        const Index mc = std::min(mcMax, hi - ic);
+        packA<T, MR>(A, ic, pc, mc, kc, pa);
         for (Index jr = 0; jr < nc; jr += NR) {
-          const Index nr = std::min(NR, nc - jr);
+          const Index nr = std::min<Index>(NR, nc - jr);
           const T* bs = pb + jr * kc;
           for (Index ir = 0; ir < mc; ir += MR) {
-            const Index mr = std::min(MR, mc - ir);
+            const Index mr = std::min<Index>(MR, mc - ir);
             const T* as = pa + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
             if (mr == MR && nr == NR) {
-              kernel(kc, as, bs, c, ldc, accumulate);
+              e.kernel(kc, as, bs, c, ldc, accumulate);
             } else {
               // partial tile at the matrix edge: compute the full tile aside, copy the part
-              kernel(kc, as, bs, edge, NR, false);
+              e.kernel(kc, as, bs, edge, NR, false);
               for (Index r = 0; r < mr; r++)
                 for (Index j = 0; j < nr; j++)
                   c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
@@ -372,6 +473,33 @@ void gemm(const View<T>& A, const View<T>& B, T* C, Index ldc, Index m, Index k,
   }
 }
 
+// The tile of the kernel in use and its loop nest.
+template <typename T>
+struct Gemm {
+  Engine<T> engine;
+  void (*run)(const Engine<T>&, const View<T>&, const View<T>&, T*, Index, Index, Index, Index,
+              Team<T>&);
+};
+
+template <typename T>
+Gemm<T> pickGemm();
+template <>
+Gemm<float> pickGemm<float>() {
+#if TG_X86
+  if (avx512()) return {{kernelAvx512<float>, 8, 32, 256, 4096}, gemm<float, 8, 32>};
+  if (avx2()) return {{kernelAvx2F32, 6, 16, 144, 3072}, gemm<float, 6, 16>};
+#endif
+  return {{kernelScalar<float, 6, 16>, 6, 16, 144, 3072}, gemm<float, 6, 16>};
+}
+template <>
+Gemm<double> pickGemm<double>() {
+#if TG_X86
+  if (avx512()) return {{kernelAvx512<double>, 8, 16, 128, 2048}, gemm<double, 8, 16>};
+  if (avx2()) return {{kernelAvx2F64, 6, 8, 96, 2048}, gemm<double, 6, 8>};
+#endif
+  return {{kernelScalar<double, 6, 8>, 6, 8, 96, 2048}, gemm<double, 6, 8>};
+}
+
 // Below this many multiply-adds per product, threads cost more than they save.
 constexpr double kParallelMinWork = 64.0 * 64.0 * 64.0;
 
@@ -379,40 +507,72 @@ template <typename T>
 void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol, const T* b,
                    Index bOff, Index bBatch, Index bRow, Index bCol, T* out, Index batch, Index m,
                    Index k, Index n) {
+  const Gemm<T> g = pickGemm<T>();
+  const Engine<T>& e = g.engine;
   const double work = double(m) * double(n) * double(k);
   size_t threads = numThreads;
   if (work * double(batch) < kParallelMinWork) threads = 1;
+  auto item = [&](Index bt) {
+    return std::make_pair(View<T>{a + aOff + bt * aBatch, aRow, aCol},
+                          View<T>{b + bOff + bt * bBatch, bRow, bCol});
+  };
 
-  // Split each product into `parts` pieces along M or N (whole items when the batch alone
-  // gives every thread work).
-  size_t parts = 1;
-  bool splitM = m >= n;
-  if (threads > 1 && size_t(batch) < threads * 2 && work >= kParallelMinWork) {
-    constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR;
-    const Index blocks = splitM ? (m + MR - 1) / MR : (n + NR - 1) / NR;
-    parts = std::min<size_t>(threads, size_t(blocks));
+  if (threads == 1 || size_t(batch) >= threads * 2 || work < kParallelMinWork) {
+    // whole items per task
+    runTasks(size_t(batch), threads, [&](size_t t) {
+      const auto [A, B] = item(Index(t));
+      Team<T> solo;
+      g.run(e, A, B, out + Index(t) * m * n, n, m, k, n, solo);
+    });
+    return;
   }
+
+  if (m >= n && m >= Index(threads) * e.mr * 2) {
+    // along M, the team sharing each B panel
+    const Index kc = depthBlock(k), nc = std::min(e.nc, (n + e.nr - 1) / e.nr * e.nr);
+    SpinBarrier barrier(threads);
+    runTeam(threads, [&](size_t id, size_t size) {
+      Team<T> team;
+      team.id = id;
+      team.size = size;
+      if (size > 1) {
+        if (id == 0) {
+          sharedB[0].get<T>(size_t(kc) * nc);
+          sharedB[1].get<T>(size_t(kc) * nc);
+        }
+        barrier.wait();  // (every member must have joined before the size is trusted)
+        team.barrier = &barrier;
+        team.panels[0] = sharedB[0].get<T>(size_t(kc) * nc);
+        team.panels[1] = sharedB[1].get<T>(size_t(kc) * nc);
+      }
+      for (Index bt = 0; bt < batch; bt++) {
+        const auto [A, B] = item(bt);
+        g.run(e, A, B, out + bt * m * n, n, m, k, n, team);
+      }
+    });
+    return;
+  }
+
+  // along N (or M when N is narrow): independent pieces, each packing what it reads
+  const bool splitM = m >= n;
   const Index side = splitM ? m : n;
-  const Index align = splitM ? Blocking<T>::MR : Blocking<T>::NR;
+  const Index align = splitM ? e.mr : e.nr;
+  const size_t parts = std::min<size_t>(threads, size_t((side + align - 1) / align));
   // piece boundaries rounded to the register tile, so only the last piece has an edge
   const Index step = ((side + Index(parts) - 1) / Index(parts) + align - 1) / align * align;
   const size_t piecesPerItem = size_t((side + step - 1) / step);
-
-  auto task = [&](size_t t) {
+  runTasks(size_t(batch) * piecesPerItem, threads, [&](size_t t) {
     const Index bt = Index(t / piecesPerItem);
-    const Index piece = Index(t % piecesPerItem);
-    const Index lo = piece * step, hi = std::min(side, lo + step);
-    const T* ab = a + aOff + bt * aBatch;
-    const T* bb = b + bOff + bt * bBatch;
+    const Index lo = Index(t % piecesPerItem) * step, hi = std::min(side, lo + step);
+    const auto [A, B] = item(bt);
     T* ob = out + bt * m * n;
+    Team<T> solo;
     if (splitM) {
-      gemm<T>({ab + lo * aRow, aRow, aCol}, {bb, bRow, bCol}, ob + lo * n, n, hi - lo, k, n);
+      g.run(e, {A.data + lo * A.rs, A.rs, A.cs}, B, ob + lo * n, n, hi - lo, k, n, solo);
     } else {
-      gemm<T>({ab, aRow, aCol}, {bb + lo * bCol, bRow, bCol}, ob + lo, n, m, k, hi - lo);
+      g.run(e, A, {B.data + lo * B.cs, B.rs, B.cs}, ob + lo, n, m, k, hi - lo, solo);
     }
-  };
-  const size_t tasks = size_t(batch) * piecesPerItem;
-  runTasks(tasks, threads, task);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
