@@ -78,9 +78,11 @@ using MicroKernel = void (*)(Index kc, const T* a, const T* b, T* c, Index ldc, 
 
 // A kernel and its tile: the register tile MR x NR is a template argument of the loop nest
 // (packing widths), MC and NC are the L2 and L3 block sizes for this tile.
+// `half` (or null) is the same kernel on an MR x NR/2 tile, for a last sliver at most NR/2 wide
+// (n = 10 outputs, the odd 16 columns of 784): half the multiply-adds of padding to NR.
 template <typename T>
 struct Engine {
-  MicroKernel<T> kernel;
+  MicroKernel<T> kernel, half;
   int mr, nr;
   Index mc, nc;
 };
@@ -161,12 +163,20 @@ void packA(const View<T>& A, Index i0, Index p0, Index mc, Index kc, T* dst) {
                       kc, dst);
 }
 
-// Slivers s0..s1-1 of B[p0:p0+kc, j0:j0+nc] (NR columns each) into dst + s*kc*NR.
+// Slivers s0..s1-1 of B[p0:p0+kc, j0:j0+nc] (NR columns each) into dst + s*kc*NR; a last
+// sliver of at most NR/2 columns is NR/2 wide when `half` (for the half-width kernel).
 template <typename T, int NR>
-void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, Index s0, Index s1, T* dst) {
-  for (Index s = s0; s < s1; s++)
-    packSliver<T, NR>(B.data + p0 * B.rs + (j0 + s * NR) * B.cs, B.cs, B.rs,
-                      std::min<Index>(NR, nc - s * NR), kc, dst + s * kc * NR);
+void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, Index s0, Index s1, bool half,
+           T* dst) {
+  for (Index s = s0; s < s1; s++) {
+    const T* base = B.data + p0 * B.rs + (j0 + s * NR) * B.cs;
+    const Index cols = std::min<Index>(NR, nc - s * NR);
+    if (half && cols <= NR / 2) {
+      packSliver<T, NR / 2>(base, B.cs, B.rs, cols, kc, dst + s * kc * NR);
+    } else {
+      packSliver<T, NR>(base, B.cs, B.rs, cols, kc, dst + s * kc * NR);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,6 +382,35 @@ __attribute__((target("avx512f"))) void kernelAvx512(Index kc, const T* a, const
     Z::store(cr + L, v1);
   }
 }
+
+// The same on an 8 x V tile (one zmm per row, 8 FMA chains): the last sliver of a product whose
+// width leaves at most V columns there.
+template <typename T>
+__attribute__((target("avx512f"))) void kernelAvx512Half(Index kc, const T* a, const T* b, T* c,
+                                                         Index ldc, bool accumulate) {
+  using Z = Zmm<T>;
+  using V = typename Z::V;
+  V c0 = Z::zero(), c1 = Z::zero(), c2 = Z::zero(), c3 = Z::zero();
+  V c4 = Z::zero(), c5 = Z::zero(), c6 = Z::zero(), c7 = Z::zero();
+  for (Index p = 0; p < kc; p++) {
+    const V bv = Z::load(b);
+    c0 = Z::fma(Z::set1(a[0]), bv, c0);
+    c1 = Z::fma(Z::set1(a[1]), bv, c1);
+    c2 = Z::fma(Z::set1(a[2]), bv, c2);
+    c3 = Z::fma(Z::set1(a[3]), bv, c3);
+    c4 = Z::fma(Z::set1(a[4]), bv, c4);
+    c5 = Z::fma(Z::set1(a[5]), bv, c5);
+    c6 = Z::fma(Z::set1(a[6]), bv, c6);
+    c7 = Z::fma(Z::set1(a[7]), bv, c7);
+    a += 8;
+    b += Z::kLanes;
+  }
+  const V rows[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
+  for (int r = 0; r < 8; r++) {
+    T* cr = c + r * ldc;
+    Z::store(cr, accumulate ? Z::add(rows[r], Z::load(cr)) : rows[r]);
+  }
+}
 #endif
 
 // ---------------------------------------------------------------------------------------------
@@ -426,6 +465,7 @@ void gemm(const Engine<T>& e, const View<T>& A, const View<T>& B, T* C, Index ld
   T* pa = tlsA.get<T>(size_t(std::max<Index>(mcMax, MR)) * kcMax);
   T* own = team.size == 1 ? tlsB.get<T>(size_t(ncMax) * kcMax) : nullptr;
   alignas(64) T edge[MR * NR];
+  const bool half = e.half != nullptr;
 
   for (Index jc = 0; jc < n; jc += e.nc) {
     const Index nc = std::min(e.nc, n - jc);
@@ -435,7 +475,7 @@ void gemm(const Engine<T>& e, const View<T>& A, const View<T>& B, T* C, Index ld
       const bool accumulate = pc > 0;
       T* pb = own;
       if (team.size == 1) {
-        packB<T, NR>(B, pc, jc, kc, nc, 0, slivers, pb);
+        packB<T, NR>(B, pc, jc, kc, nc, 0, slivers, half, pb);
       } else {
         // this thread's share of the slivers, then wait until every share is packed. (The
         // buffer alternates per round: a thread packing round r+2 into it has passed round
@@ -443,7 +483,7 @@ void gemm(const Engine<T>& e, const View<T>& A, const View<T>& B, T* C, Index ld
         pb = team.panels[team.round & 1];
         const Index s0 = slivers * Index(team.id) / Index(team.size);
         const Index s1 = slivers * Index(team.id + 1) / Index(team.size);
-        packB<T, NR>(B, pc, jc, kc, nc, s0, s1, pb);
+        packB<T, NR>(B, pc, jc, kc, nc, s0, s1, half, pb);
         team.barrier->wait();
         team.round++;
       }
@@ -457,11 +497,12 @@ void gemm(const Engine<T>& e, const View<T>& A, const View<T>& B, T* C, Index ld
             const Index mr = std::min<Index>(MR, mc - ir);
             const T* as = pa + ir * kc;
             T* c = C + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              e.kernel(kc, as, bs, c, ldc, accumulate);
+            const MicroKernel<T> kernel = half && nr <= NR / 2 ? e.half : e.kernel;
+            if (mr == MR && (nr == NR || (kernel == e.half && nr == NR / 2))) {
+              kernel(kc, as, bs, c, ldc, accumulate);
             } else {
               // partial tile at the matrix edge: compute the full tile aside, copy the part
-              e.kernel(kc, as, bs, edge, NR, false);
+              kernel(kc, as, bs, edge, NR, false);
               for (Index r = 0; r < mr; r++)
                 for (Index j = 0; j < nr; j++)
                   c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
@@ -486,22 +527,26 @@ Gemm<T> pickGemm();
 template <>
 Gemm<float> pickGemm<float>() {
 #if TG_X86
-  if (avx512()) return {{kernelAvx512<float>, 8, 32, 256, 4096}, gemm<float, 8, 32>};
-  if (avx2()) return {{kernelAvx2F32, 6, 16, 144, 3072}, gemm<float, 6, 16>};
+  if (avx512()) return {{kernelAvx512<float>, kernelAvx512Half<float>, 8, 32, 256, 4096}, gemm<float, 8, 32>};
+  if (avx2()) return {{kernelAvx2F32, nullptr, 6, 16, 144, 3072}, gemm<float, 6, 16>};
 #endif
-  return {{kernelScalar<float, 6, 16>, 6, 16, 144, 3072}, gemm<float, 6, 16>};
+  return {{kernelScalar<float, 6, 16>, nullptr, 6, 16, 144, 3072}, gemm<float, 6, 16>};
 }
 template <>
 Gemm<double> pickGemm<double>() {
 #if TG_X86
-  if (avx512()) return {{kernelAvx512<double>, 8, 16, 128, 2048}, gemm<double, 8, 16>};
-  if (avx2()) return {{kernelAvx2F64, 6, 8, 96, 2048}, gemm<double, 6, 8>};
+  if (avx512()) return {{kernelAvx512<double>, kernelAvx512Half<double>, 8, 16, 128, 2048}, gemm<double, 8, 16>};
+  if (avx2()) return {{kernelAvx2F64, nullptr, 6, 8, 96, 2048}, gemm<double, 6, 8>};
 #endif
-  return {{kernelScalar<double, 6, 8>, 6, 8, 96, 2048}, gemm<double, 6, 8>};
+  return {{kernelScalar<double, 6, 8>, nullptr, 6, 8, 96, 2048}, gemm<double, 6, 8>};
 }
 
 // Below this many multiply-adds per product, threads cost more than they save.
 constexpr double kParallelMinWork = 64.0 * 64.0 * 64.0;
+// Below this, a product split along M packs B once per thread rather than share it: packing B
+// again costs little next to m*k*n, and each barrier of a team is a wait for the slower thread
+// (on a loaded machine, for a descheduled one).
+constexpr double kTeamMinWork = 256.0 * 256.0 * 256.0;
 
 template <typename T>
 void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol, const T* b,
@@ -527,7 +572,7 @@ void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol,
     return;
   }
 
-  if (m >= n && m >= Index(threads) * e.mr * 2) {
+  if (m >= n && m >= Index(threads) * e.mr * 2 && work >= kTeamMinWork) {
     // along M, the team sharing each B panel
     const Index kc = depthBlock(k), nc = std::min(e.nc, (n + e.nr - 1) / e.nr * e.nr);
     SpinBarrier barrier(threads);
