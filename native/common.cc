@@ -55,8 +55,8 @@ void Pool::resize(size_t threads) {
   workers_.clear();
   stop_.store(false);
   // a new worker waits for jobs after the current one: had it read the job word itself, it could
-  // start after the next run() posted its job and wait past it (harmless for runTasks, whose
-  // caller runs unclaimed tasks itself, but a runTeam task waits for every member)
+  // start after the next run() posted its job and sit that job out (its tasks then all run on
+  // the caller)
   const uint64_t seen = jobGen(job_.load());
   for (size_t i = 0; i < want; i++) workers_.emplace_back([this, seen] { loop(seen); });
 }
@@ -136,35 +136,6 @@ void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& f
     }
   }
   for (size_t t = 0; t < tasks; t++) fn(t);
-}
-
-void runTeam(size_t threads, const std::function<void(size_t, size_t)>& fn) {
-  if (threads > 1) {
-    std::unique_lock<std::mutex> lock(poolUse, std::try_to_lock);
-    if (lock.owns_lock()) {
-      // with team tasks and team threads (the caller plus team-1 workers), each thread claims
-      // one task: a thread whose task waits at a barrier claims no other (Pool::claimAndRun)
-      pool.resize(threads);
-      pool.run(threads, [&](size_t t) { fn(t, threads); });
-      return;
-    }
-  }
-  fn(0, 1);
-}
-
-void SpinBarrier::wait() {
-  const uint64_t gen = generation_.load(std::memory_order_acquire);
-  if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
-    // the last to arrive resets the count before it releases the others, so an early waiter of
-    // the next round counts from zero
-    arrived_.store(0, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
-    return;
-  }
-  for (int spins = 0; generation_.load(std::memory_order_acquire) == gen; spins++) {
-    if ((spins & 255) == 255) std::this_thread::yield();
-    else cpuRelax();
-  }
 }
 
 void parallelFor(Index n, Index minPerThread, const std::function<void(Index, Index)>& fn,

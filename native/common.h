@@ -84,26 +84,6 @@ extern size_t numThreads;   // torch.setNumThreads; default: hardware concurrenc
 // Run fn(0..tasks-1) on up to `threads` threads (the pool when it is free, else inline).
 void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& fn);
 
-// Run fn(t, team) for t = 0..team-1 on `team` threads that run at the same time (the caller
-// and team-1 pool workers), so the tasks may wait for one another at a SpinBarrier of `team`
-// members. team = threads when the pool is free; when another caller holds it (or
-// threads <= 1), team = 1 and fn(0, 1) runs on the calling thread.
-void runTeam(size_t threads, const std::function<void(size_t, size_t)>& fn);
-
-// A reusable barrier for the `count` threads of one runTeam call: wait() returns once all of
-// them have called it. Waiters spin (the members are running anyway), yielding the core now and
-// then so a descheduled member on a shared machine gets to run.
-class SpinBarrier {
- public:
-  explicit SpinBarrier(size_t count) : count_(count) {}
-  void wait();
-
- private:
-  const size_t count_;
-  std::atomic<size_t> arrived_{0};
-  std::atomic<uint64_t> generation_{0};
-};
-
 // Split [0, n) into contiguous chunks, one per thread, when n >= 2 * minPerThread (else one
 // chunk on the calling thread), and run fn(lo, hi) on each. Chunk edges are multiples of
 // `align` so SIMD loops only see a ragged end in the last chunk.

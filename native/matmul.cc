@@ -84,7 +84,7 @@ template <typename T>
 struct Engine {
   MicroKernel<T> kernel, half;
   int mr, nr;
-  Index mc, nc;
+  Index mc;  // rows of an A block (mc x kc in L2)
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -152,30 +152,6 @@ void packSliver(const T* base, Index ls, Index ps, Index lanes, Index kc, T* dst
   for (Index p = 0; p < kc; p++) {
     for (Index l = 0; l < lanes; l++) dst[p * W + l] = base[l * ls + p * ps];
     for (Index l = lanes; l < W; l++) dst[p * W + l] = T(0);
-  }
-}
-
-// A[i0:i0+mc, p0:p0+kc] into MR-row slivers, each kc*MR long.
-template <typename T, int MR>
-void packA(const View<T>& A, Index i0, Index p0, Index mc, Index kc, T* dst) {
-  for (Index s = 0; s < mc; s += MR, dst += kc * MR)
-    packSliver<T, MR>(A.data + (i0 + s) * A.rs + p0 * A.cs, A.rs, A.cs, std::min<Index>(MR, mc - s),
-                      kc, dst);
-}
-
-// Slivers s0..s1-1 of B[p0:p0+kc, j0:j0+nc] (NR columns each) into dst + s*kc*NR; a last
-// sliver of at most NR/2 columns is NR/2 wide when `half` (for the half-width kernel).
-template <typename T, int NR>
-void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, Index s0, Index s1, bool half,
-           T* dst) {
-  for (Index s = s0; s < s1; s++) {
-    const T* base = B.data + p0 * B.rs + (j0 + s * NR) * B.cs;
-    const Index cols = std::min<Index>(NR, nc - s * NR);
-    if (half && cols <= NR / 2) {
-      packSliver<T, NR / 2>(base, B.cs, B.rs, cols, kc, dst + s * kc * NR);
-    } else {
-      packSliver<T, NR>(base, B.cs, B.rs, cols, kc, dst + s * kc * NR);
-    }
   }
 }
 
@@ -414,8 +390,8 @@ __attribute__((target("avx512f"))) void kernelAvx512Half(Index kc, const T* a, c
 #endif
 
 // ---------------------------------------------------------------------------------------------
-// Packing buffers: one pair per thread, 64-byte aligned, grown on demand and kept; and the B
-// panels a team shares (used only under the pool's lock, so by one team at a time).
+// Packing buffers: one pair per thread, 64-byte aligned, grown on demand and kept. A team uses
+// its caller's pair (the caller waits in runTasks until every member is done with it).
 
 struct Buffer {
   std::vector<unsigned char> bytes;
@@ -428,98 +404,218 @@ struct Buffer {
   }
 };
 thread_local Buffer tlsA, tlsB;
-Buffer sharedB[2];
 
-// The team of one GEMM: `size` threads, this one number `id`, the barrier they share and the
-// two B panel buffers (the panel of one depth block is packed while the other may still be
-// read). A team of one packs into its own buffer and never waits.
-template <typename T>
-struct Team {
-  size_t id = 0, size = 1;
-  SpinBarrier* barrier = nullptr;
-  T* panels[2] = {nullptr, nullptr};
-  int round = 0;  // depth blocks packed so far (the same count on every member)
+// ---------------------------------------------------------------------------------------------
+// One product C (m x n, row stride ldc) = A (m x k) @ B (k x n), in phases that any number of
+// threads work through together:
+//
+//   for each B panel (all of k x np columns; np = n unless k x n exceeds kPackMax)
+//     for each A panel (all of mp rows x k)
+//       pack phase: every NR-column sliver of the B panel (first A panel only) and every MR-row
+//                   sliver of the A panel (when A has several panels, or for the first B panel),
+//                   over all depth blocks
+//       compute phase: units of C (row block x column block); a unit loops over depth blocks
+//                   (pc), over its B slivers (jr), over its A slivers (ir): the BLIS order, the
+//                   unit's A block (<= MC x kc) staying in L2 and each B sliver in L1
+//
+// A thread claims the items of a phase (slivers, units) one at a time from a shared counter,
+// then waits until all of them are done before the next phase (the next phase's packing may
+// overwrite what they read). So B is packed once in all, the work balances itself when one
+// thread is slower (a descheduled thread on a shared machine delays a phase by at most the
+// item it holds), and a member that starts late finds the finished phases done.
+
+// Elements of A or B packed at once (16 MiB): larger operands are packed panel by panel.
+constexpr Index kPackBytes = Index(16) << 20;
+
+struct PhaseState {
+  std::atomic<Index> next{0}, done{0};
 };
 
-// One GEMM: C (m x n, row stride ldc) = A (m x k) @ B (k x n); in a team, rows [lo, hi) of C
-// (thread `id`'s share, MR-aligned), against B panels the team packs together.
-template <typename T, int MR, int NR>
-void gemm(const Engine<T>& e, const View<T>& A, const View<T>& B, T* C, Index ldc, Index m, Index k,
-          Index n, Team<T>& team) {
-  Index lo = 0, hi = m;
-  if (team.size > 1) {
-    const Index step = ((m + Index(team.size) - 1) / Index(team.size) + MR - 1) / MR * MR;
-    lo = std::min(m, Index(team.id) * step);
-    hi = std::min(m, lo + step);
+// Claim and run items 0..count-1 of a phase, then wait for the other threads' items.
+template <typename F>
+void phase(PhaseState& s, Index count, F&& item) {
+  for (Index i; (i = s.next.fetch_add(1, std::memory_order_relaxed)) < count;) {
+    item(i);
+    s.done.fetch_add(1, std::memory_order_acq_rel);
   }
-  if (k <= 0) {
-    for (Index i = lo; i < hi; i++) std::fill(C + i * ldc, C + i * ldc + n, T(0));
-    return;
+  for (int spins = 0; s.done.load(std::memory_order_acquire) < count; spins++) {
+    if ((spins & 255) == 255) {
+      std::this_thread::yield();
+    } else {
+#if TG_X86
+      _mm_pause();
+#endif
+    }
   }
-  const Index kcMax = depthBlock(k);
-  const Index ncMax = std::min(e.nc, (n + NR - 1) / NR * NR);
-  // this thread's rows in A blocks of at most MC rows, near-equal and MR-aligned
-  const Index rows = hi - lo;
-  const Index blocks = std::max<Index>(1, (rows + e.mc - 1) / e.mc);
-  const Index mcMax = ((rows + blocks - 1) / blocks + MR - 1) / MR * MR;
-  T* pa = tlsA.get<T>(size_t(std::max<Index>(mcMax, MR)) * kcMax);
-  T* own = team.size == 1 ? tlsB.get<T>(size_t(ncMax) * kcMax) : nullptr;
-  alignas(64) T edge[MR * NR];
-  const bool half = e.half != nullptr;
+}
 
-  for (Index jc = 0; jc < n; jc += e.nc) {
-    const Index nc = std::min(e.nc, n - jc);
-    const Index slivers = (nc + NR - 1) / NR;
-    for (Index pc = 0; pc < k; pc += kcMax) {
-      const Index kc = std::min(kcMax, k - pc);
-      const bool accumulate = pc > 0;
-      T* pb = own;
-      if (team.size == 1) {
-        packB<T, NR>(B, pc, jc, kc, nc, 0, slivers, half, pb);
-      } else {
-        // this thread's share of the slivers, then wait until every share is packed. (The
-        // buffer alternates per round: a thread packing round r+2 into it has passed round
-        // r+1's barrier, so every thread has finished computing round r.)
-        pb = team.panels[team.round & 1];
-        const Index s0 = slivers * Index(team.id) / Index(team.size);
-        const Index s1 = slivers * Index(team.id + 1) / Index(team.size);
-        packB<T, NR>(B, pc, jc, kc, nc, s0, s1, half, pb);
-        team.barrier->wait();
-        team.round++;
+template <typename T, int MR, int NR>
+struct Product {
+  const Engine<T>& e;
+  View<T> A, B;
+  T* C;
+  Index ldc, m, k, n;
+  T* pa;  // packed A panel: depth block at pc holds rows' slivers from pa + pc * mpPad
+  T* pb;  // packed B panel: depth block at pc holds columns' slivers from pb + pc * npPad
+  Index kc, mp, np;  // depth block, A panel rows, B panel columns
+
+  static Index roundUp(Index x, Index to) { return (x + to - 1) / to * to; }
+
+  Product(const Engine<T>& e_, View<T> A_, View<T> B_, T* C_, Index ldc_, Index m_, Index k_,
+          Index n_)
+      : e(e_), A(A_), B(B_), C(C_), ldc(ldc_), m(m_), k(k_), n(n_), kc(depthBlock(k_)) {
+    const Index maxElems = kPackBytes / Index(sizeof(T));
+    np = std::min(roundUp(n, NR), std::max<Index>(NR, maxElems / k / NR * NR));
+    mp = std::min(roundUp(m, MR), std::max<Index>(MR, maxElems / k / MR * MR));
+  }
+  size_t aElems() const { return size_t(mp) * size_t(k); }
+  size_t bElems() const { return size_t(np) * size_t(k); }
+  // phases per product: a pack and a compute phase per pair of panels
+  Index phases() const { return 2 * ((m + mp - 1) / mp) * ((n + np - 1) / np); }
+
+  // Run this thread's share of every phase; `state` holds phases() counters.
+  void run(PhaseState* state, size_t teamSize) const {
+    const Index aPanels = (m + mp - 1) / mp;
+    for (Index jc = 0; jc < n; jc += np) {
+      const Index ncur = std::min(np, n - jc);
+      const Index bSlivers = (ncur + NR - 1) / NR;
+      for (Index ic = 0; ic < m; ic += mp) {
+        const Index mcur = std::min(mp, m - ic);
+        const Index aSlivers = (mcur + MR - 1) / MR;
+        const Index bItems = ic == 0 ? bSlivers : 0;
+        const Index aItems = jc == 0 || aPanels > 1 ? aSlivers : 0;
+        phase(*state++, bItems + aItems, [&](Index i) {
+          if (i < bItems) packBSliver(jc, ncur, i);
+          else packASliver(ic, mcur, i - bItems);
+        });
+        // units: row blocks of at most MC rows; in a team, halved (rows or columns, whichever
+        // spans more register tiles) until there are 8 per thread, for balance
+        Index rb = (mcur + e.mc - 1) / e.mc, cb = 1;
+        while (teamSize > 1 && rb * cb < 8 * Index(teamSize)) {
+          // (halves stay at least 4 tiles tall and 2 wide: each B sliver brought to L1 serves 4
+          // A slivers or more)
+          const Index rows = (mcur + rb - 1) / rb, cols = (ncur + cb - 1) / cb;
+          const bool byRows = rows >= 8 * MR, byCols = cols >= 4 * NR;
+          if (byRows && (!byCols || rows / MR >= cols / NR)) rb *= 2;
+          else if (byCols) cb *= 2;
+          else break;
+        }
+        const Index rowsPer = roundUp((mcur + rb - 1) / rb, MR);
+        const Index colsPer = roundUp((ncur + cb - 1) / cb, NR);
+        rb = (mcur + rowsPer - 1) / rowsPer;
+        cb = (ncur + colsPer - 1) / colsPer;
+        phase(*state++, rb * cb, [&](Index u) {
+          const Index r0 = u / cb * rowsPer, c0 = u % cb * colsPer;
+          compute(ic, mcur, r0, std::min(mcur, r0 + rowsPer), jc, ncur, c0,
+                  std::min(ncur, c0 + colsPer));
+        });
       }
-      for (Index ic = lo; ic < hi; ic += mcMax) {
-        const Index mc = std::min(mcMax, hi - ic);
-        packA<T, MR>(A, ic, pc, mc, kc, pa);
-        for (Index jr = 0; jr < nc; jr += NR) {
-          const Index nr = std::min<Index>(NR, nc - jr);
-          const T* bs = pb + jr * kc;
-          for (Index ir = 0; ir < mc; ir += MR) {
-            const Index mr = std::min<Index>(MR, mc - ir);
-            const T* as = pa + ir * kc;
-            T* c = C + (ic + ir) * ldc + jc + jr;
-            const MicroKernel<T> kernel = half && nr <= NR / 2 ? e.half : e.kernel;
-            if (mr == MR && (nr == NR || (kernel == e.half && nr == NR / 2))) {
-              kernel(kc, as, bs, c, ldc, accumulate);
-            } else {
-              // partial tile at the matrix edge: compute the full tile aside, copy the part
-              kernel(kc, as, bs, edge, NR, false);
-              for (Index r = 0; r < mr; r++)
-                for (Index j = 0; j < nr; j++)
-                  c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
-            }
+    }
+  }
+
+  // Sliver s of the B panel at column jc (ncur wide) over every depth block; a last sliver of at
+  // most NR/2 columns is NR/2 wide when the half-width kernel exists.
+  void packBSliver(Index jc, Index ncur, Index s) const {
+    const Index npPad = roundUp(ncur, NR);
+    const Index cols = std::min<Index>(NR, ncur - s * NR);
+    for (Index pc = 0; pc < k; pc += kc) {
+      const Index kb = std::min(kc, k - pc);
+      const T* src = B.data + pc * B.rs + (jc + s * NR) * B.cs;
+      T* dst = pb + pc * npPad + s * NR * kb;
+      if (e.half != nullptr && cols <= NR / 2) packSliver<T, NR / 2>(src, B.cs, B.rs, cols, kb, dst);
+      else packSliver<T, NR>(src, B.cs, B.rs, cols, kb, dst);
+    }
+  }
+
+  // Sliver s of the A panel at row ic (mcur tall) over every depth block.
+  void packASliver(Index ic, Index mcur, Index s) const {
+    const Index mpPad = roundUp(mcur, MR);
+    const Index rows = std::min<Index>(MR, mcur - s * MR);
+    for (Index pc = 0; pc < k; pc += kc) {
+      const Index kb = std::min(kc, k - pc);
+      packSliver<T, MR>(A.data + (ic + s * MR) * A.rs + pc * A.cs, A.rs, A.cs, rows, kb,
+                        pa + pc * mpPad + s * MR * kb);
+    }
+  }
+
+  // C[ic+r0 : ic+r1, jc+c0 : jc+c1] from the packed panels (r0, c0 tile-aligned).
+  void compute(Index ic, Index mcur, Index r0, Index r1, Index jc, Index ncur, Index c0,
+               Index c1) const {
+    const Index mpPad = roundUp(mcur, MR), npPad = roundUp(ncur, NR);
+    alignas(64) T edge[MR * NR];
+    for (Index pc = 0; pc < k; pc += kc) {
+      const Index kb = std::min(kc, k - pc);
+      const bool accumulate = pc > 0;
+      for (Index jr = c0; jr < c1; jr += NR) {
+        const Index nr = std::min<Index>(NR, c1 - jr);
+        const T* bs = pb + pc * npPad + jr * kb;
+        const bool halfWidth = e.half != nullptr && ncur - jr <= NR / 2;
+        const MicroKernel<T> kernel = halfWidth ? e.half : e.kernel;
+        for (Index ir = r0; ir < r1; ir += MR) {
+          const Index mr = std::min<Index>(MR, r1 - ir);
+          const T* as = pa + pc * mpPad + ir * kb;
+          T* c = C + (ic + ir) * ldc + jc + jr;
+          if (mr == MR && nr == (halfWidth ? NR / 2 : NR)) {
+            kernel(kb, as, bs, c, ldc, accumulate);
+          } else {
+            // partial tile at the matrix edge: compute the full tile aside, copy the part
+            kernel(kb, as, bs, edge, NR, false);
+            for (Index r = 0; r < mr; r++)
+              for (Index j = 0; j < nr; j++)
+                c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
           }
         }
       }
     }
   }
+};
+
+// Every product of a batch, by `threads` threads (1: on the calling thread; each item whole on
+// one thread when the batch alone gives every thread work; else the items one after another,
+// each shared by a team).
+template <typename T, int MR, int NR>
+void gemmBatch(const Engine<T>& e, const T* a, Index aBatch, Index aRow, Index aCol, const T* b,
+               Index bBatch, Index bRow, Index bCol, T* out, Index batch, Index m, Index k,
+               Index n, size_t threads, bool wholeItems) {
+  using P = Product<T, MR, NR>;
+  if (m <= 0 || n <= 0 || batch <= 0) return;
+  if (k <= 0) {
+    std::fill(out, out + batch * m * n, T(0));
+    return;
+  }
+  auto product = [&](Index bt, T* pa, T* pb) {
+    P p(e, {a + bt * aBatch, aRow, aCol}, {b + bt * bBatch, bRow, bCol}, out + bt * m * n, n, m, k,
+        n);
+    p.pa = pa;
+    p.pb = pb;
+    return p;
+  };
+  const P shape = product(0, nullptr, nullptr);
+  if (threads <= 1 || wholeItems) {
+    runTasks(size_t(batch), threads, [&](size_t t) {
+      P p = product(Index(t), tlsA.get<T>(shape.aElems()), tlsB.get<T>(shape.bElems()));
+      std::vector<PhaseState> state(size_t(p.phases()));
+      p.run(state.data(), 1);
+    });
+    return;
+  }
+  T* pa = tlsA.get<T>(shape.aElems());
+  T* pb = tlsB.get<T>(shape.bElems());
+  std::vector<PhaseState> state(size_t(shape.phases() * batch));
+  // (a thread only waits for items another thread has claimed and is running, so the tasks
+  // need not run at once: when the pool is busy they run one after the other here)
+  runTasks(threads, threads, [&](size_t) {
+    for (Index bt = 0; bt < batch; bt++)
+      product(bt, pa, pb).run(state.data() + bt * shape.phases(), threads);
+  });
 }
 
-// The tile of the kernel in use and its loop nest.
+// The kernels in use and their loop nest.
 template <typename T>
 struct Gemm {
   Engine<T> engine;
-  void (*run)(const Engine<T>&, const View<T>&, const View<T>&, T*, Index, Index, Index, Index,
-              Team<T>&);
+  void (*run)(const Engine<T>&, const T*, Index, Index, Index, const T*, Index, Index, Index, T*,
+              Index, Index, Index, Index, size_t, bool);
 };
 
 template <typename T>
@@ -527,97 +623,35 @@ Gemm<T> pickGemm();
 template <>
 Gemm<float> pickGemm<float>() {
 #if TG_X86
-  if (avx512()) return {{kernelAvx512<float>, kernelAvx512Half<float>, 8, 32, 256, 4096}, gemm<float, 8, 32>};
-  if (avx2()) return {{kernelAvx2F32, nullptr, 6, 16, 144, 3072}, gemm<float, 6, 16>};
+  if (avx512()) return {{kernelAvx512<float>, kernelAvx512Half<float>, 8, 32, 256}, gemmBatch<float, 8, 32>};
+  if (avx2()) return {{kernelAvx2F32, nullptr, 6, 16, 144}, gemmBatch<float, 6, 16>};
 #endif
-  return {{kernelScalar<float, 6, 16>, nullptr, 6, 16, 144, 3072}, gemm<float, 6, 16>};
+  return {{kernelScalar<float, 6, 16>, nullptr, 6, 16, 144}, gemmBatch<float, 6, 16>};
 }
 template <>
 Gemm<double> pickGemm<double>() {
 #if TG_X86
-  if (avx512()) return {{kernelAvx512<double>, kernelAvx512Half<double>, 8, 16, 128, 2048}, gemm<double, 8, 16>};
-  if (avx2()) return {{kernelAvx2F64, nullptr, 6, 8, 96, 2048}, gemm<double, 6, 8>};
+  if (avx512()) return {{kernelAvx512<double>, kernelAvx512Half<double>, 8, 16, 128}, gemmBatch<double, 8, 16>};
+  if (avx2()) return {{kernelAvx2F64, nullptr, 6, 8, 96}, gemmBatch<double, 6, 8>};
 #endif
-  return {{kernelScalar<double, 6, 8>, nullptr, 6, 8, 96, 2048}, gemm<double, 6, 8>};
+  return {{kernelScalar<double, 6, 8>, nullptr, 6, 8, 96}, gemmBatch<double, 6, 8>};
 }
 
 // Below this many multiply-adds per product, threads cost more than they save.
 constexpr double kParallelMinWork = 64.0 * 64.0 * 64.0;
-// Below this, a product split along M packs B once per thread rather than share it: packing B
-// again costs little next to m*k*n, and each barrier of a team is a wait for the slower thread
-// (on a loaded machine, for a descheduled one).
-constexpr double kTeamMinWork = 256.0 * 256.0 * 256.0;
 
 template <typename T>
 void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol, const T* b,
                    Index bOff, Index bBatch, Index bRow, Index bCol, T* out, Index batch, Index m,
                    Index k, Index n) {
   const Gemm<T> g = pickGemm<T>();
-  const Engine<T>& e = g.engine;
   const double work = double(m) * double(n) * double(k);
-  size_t threads = numThreads;
-  if (work * double(batch) < kParallelMinWork) threads = 1;
-  auto item = [&](Index bt) {
-    return std::make_pair(View<T>{a + aOff + bt * aBatch, aRow, aCol},
-                          View<T>{b + bOff + bt * bBatch, bRow, bCol});
-  };
-
-  if (threads == 1 || size_t(batch) >= threads * 2 || work < kParallelMinWork) {
-    // whole items per task
-    runTasks(size_t(batch), threads, [&](size_t t) {
-      const auto [A, B] = item(Index(t));
-      Team<T> solo;
-      g.run(e, A, B, out + Index(t) * m * n, n, m, k, n, solo);
-    });
-    return;
-  }
-
-  if (m >= n && m >= Index(threads) * e.mr * 2 && work >= kTeamMinWork) {
-    // along M, the team sharing each B panel
-    const Index kc = depthBlock(k), nc = std::min(e.nc, (n + e.nr - 1) / e.nr * e.nr);
-    SpinBarrier barrier(threads);
-    runTeam(threads, [&](size_t id, size_t size) {
-      Team<T> team;
-      team.id = id;
-      team.size = size;
-      if (size > 1) {
-        if (id == 0) {
-          sharedB[0].get<T>(size_t(kc) * nc);
-          sharedB[1].get<T>(size_t(kc) * nc);
-        }
-        barrier.wait();  // (every member must have joined before the size is trusted)
-        team.barrier = &barrier;
-        team.panels[0] = sharedB[0].get<T>(size_t(kc) * nc);
-        team.panels[1] = sharedB[1].get<T>(size_t(kc) * nc);
-      }
-      for (Index bt = 0; bt < batch; bt++) {
-        const auto [A, B] = item(bt);
-        g.run(e, A, B, out + bt * m * n, n, m, k, n, team);
-      }
-    });
-    return;
-  }
-
-  // along N (or M when N is narrow): independent pieces, each packing what it reads
-  const bool splitM = m >= n;
-  const Index side = splitM ? m : n;
-  const Index align = splitM ? e.mr : e.nr;
-  const size_t parts = std::min<size_t>(threads, size_t((side + align - 1) / align));
-  // piece boundaries rounded to the register tile, so only the last piece has an edge
-  const Index step = ((side + Index(parts) - 1) / Index(parts) + align - 1) / align * align;
-  const size_t piecesPerItem = size_t((side + step - 1) / step);
-  runTasks(size_t(batch) * piecesPerItem, threads, [&](size_t t) {
-    const Index bt = Index(t / piecesPerItem);
-    const Index lo = Index(t % piecesPerItem) * step, hi = std::min(side, lo + step);
-    const auto [A, B] = item(bt);
-    T* ob = out + bt * m * n;
-    Team<T> solo;
-    if (splitM) {
-      g.run(e, {A.data + lo * A.rs, A.rs, A.cs}, B, ob + lo * n, n, hi - lo, k, n, solo);
-    } else {
-      g.run(e, A, {B.data + lo * B.cs, B.rs, B.cs}, ob + lo, n, m, k, hi - lo, solo);
-    }
-  });
+  // several threads when the whole batch is worth it; whole items per thread when the batch
+  // alone gives each thread work or the items are small, else a team per product
+  const size_t threads = work * double(batch) < kParallelMinWork ? 1 : numThreads;
+  const bool wholeItems = size_t(batch) >= 2 * threads || work < kParallelMinWork;
+  g.run(g.engine, a + aOff, aBatch, aRow, aCol, b + bOff, bBatch, bRow, bCol, out, batch, m, k, n,
+        threads, wholeItems);
 }
 
 // ---------------------------------------------------------------------------------------------
