@@ -7,18 +7,16 @@
 // broadcast), and likewise for B. Inputs are read straight from the typed arrays' memory; the
 // only copies are the packed panels below. The output is written in place.
 //
-// Blocking scheme (the BLIS/GotoBLAS loop nest):
+// Blocking (the BLIS/GotoBLAS loop nest, details at Product below):
 //
-//   for jc in [0, n) step NC            B panel columns            (B panel lives in L3)
-//     for pc in [0, k) step kc          depth
-//       pack B[pc:pc+kc, jc:jc+NC] into NR-wide column slivers, each kc x NR, zero padded
-//       for ic in [0, m) step mc        A block rows               (A block lives in L2)
-//         pack A[ic:ic+mc, pc:pc+kc] into MR-tall row slivers, each MR x kc, zero padded
-//         for jr in [0, nc) step NR     one B sliver               (sliver lives in L1)
-//           for ir in [0, mc) step MR   one A sliver
-//             micro-kernel: C[MR x NR] (+)= A sliver @ B sliver, the MR x NR tile of C held
-//             in registers for the whole kc loop (overwrite on the first depth block,
-//             accumulate after)
+//   pack B (k x n, or panels of it) into NR-wide column slivers per depth block of kc, zero padded
+//   pack A (m x k, or panels) into MR-tall row slivers per depth block, zero padded
+//   for each unit of C (a block of at most MC rows x some columns)
+//     for pc in [0, k) step kc          depth block
+//       for jr over the unit's columns step NR     one B sliver (kc x NR: lives in L1)
+//         for ir over the unit's rows step MR      one A sliver (the unit's A block: in L2)
+//           micro-kernel: C[MR x NR] (+)= A sliver @ B sliver, the MR x NR tile of C held in
+//           registers for the whole kc loop (overwrite on the first depth block, accumulate after)
 //
 // Summation order: each output is, per depth block of kc (kc depends on k only: the same for
 // every kernel and thread count), one fused multiply-add chain over p from zero, and the blocks'
@@ -29,7 +27,7 @@
 // - AVX-512F (float32 8x32, float64 8x16): 16 zmm accumulators (two per row of the tile), two
 //   zmm of B and one broadcast of A per step: 16 independent FMA chains cover the FMA latency
 //   (4 cycles) on both 512-bit FMA pipes of Zen 5 / Intel server cores; measured with the
-//   operands in cache, 97% of one core's peak (a 6x16 tile, 6 chains, reached 70%).
+//   operands in cache, 97% of one core's peak (a 6x16 tile, 6 chains, reached 60-70%).
 // - AVX2+FMA (float32 6x16, float64 6x8: 12 ymm accumulators).
 // - a portable scalar kernel with the AVX2 kernels' tile otherwise.
 //
@@ -37,13 +35,11 @@
 // packed with 8x8 AVX transposes; contiguous lanes (row-major B, transposed A) with vector
 // copies; anything else element by element.
 //
-// Threads: a small persistent pool (common.h). A large product with m >= n is cut along M
-// among a team of threads that share each packed B panel (each thread packs a share of its
-// slivers; a barrier; then each computes its rows against the whole panel, with its own packed
-// A block): B is packed once in all instead of once per thread. Otherwise it is cut along N into
-// independent pieces (each packs its own B columns and, duplicated, the thin A). Batched
-// products with many items hand out whole items instead. Small products run on the calling
-// thread.
+// Threads: a small persistent pool (common.h). The threads working on one product claim its
+// packing slivers and then its units one at a time from shared counters (Product::run): each
+// operand is packed once in all, and the work balances itself when one thread runs slower.
+// Batched products with many items hand out whole items instead. Small products run on the
+// calling thread.
 
 #include <cstring>
 #include <type_traits>
@@ -56,8 +52,8 @@ using namespace tg;
 
 // ---------------------------------------------------------------------------------------------
 // Blocking. The depth block is kc = k split into ceil(k / KC) near-equal blocks, rounded up to
-// 8 (the transposes' width): KC x NR (a B sliver: 32 KiB for float32 8x32) fits L1 next to an A
-// sliver; MC x KC (an A block) fits L2; KC x NC (a B panel) fits L3.
+// 8 (the transposes' width): KC x NR (a B sliver: 32 KiB for float32 8x32) fits L1 (48 KiB on
+// Zen 5) next to an A sliver; MC x KC (an A block: 256 KiB) fits L2 (1 MiB).
 constexpr Index KC = 256;
 
 Index depthBlock(Index k) {
@@ -171,7 +167,8 @@ void kernelScalar(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumu
     b += NR;
   }
   for (Index r = 0; r < MR; r++)
-    for (Index j = 0; j < NR; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+    for (Index j = 0; j < NR; j++)
+      c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
 }
 
 #if TG_X86
@@ -284,7 +281,9 @@ struct Zmm<float> {
   __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_ps(); }
   __attribute__((target("avx512f"))) static V load(const float* p) { return _mm512_loadu_ps(p); }
   __attribute__((target("avx512f"))) static V set1(float x) { return _mm512_set1_ps(x); }
-  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) {
+    return _mm512_fmadd_ps(a, b, c);
+  }
   __attribute__((target("avx512f"))) static V add(V a, V b) { return _mm512_add_ps(a, b); }
   __attribute__((target("avx512f"))) static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
 };
@@ -295,7 +294,9 @@ struct Zmm<double> {
   __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_pd(); }
   __attribute__((target("avx512f"))) static V load(const double* p) { return _mm512_loadu_pd(p); }
   __attribute__((target("avx512f"))) static V set1(double x) { return _mm512_set1_pd(x); }
-  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) {
+    return _mm512_fmadd_pd(a, b, c);
+  }
   __attribute__((target("avx512f"))) static V add(V a, V b) { return _mm512_add_pd(a, b); }
   __attribute__((target("avx512f"))) static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
 };
@@ -522,8 +523,11 @@ struct Product {
       const Index kb = std::min(kc, k - pc);
       const T* src = B.data + pc * B.rs + (jc + s * NR) * B.cs;
       T* dst = pb + pc * npPad + s * NR * kb;
-      if (e.half != nullptr && cols <= NR / 2) packSliver<T, NR / 2>(src, B.cs, B.rs, cols, kb, dst);
-      else packSliver<T, NR>(src, B.cs, B.rs, cols, kb, dst);
+      if (e.half != nullptr && cols <= NR / 2) {
+        packSliver<T, NR / 2>(src, B.cs, B.rs, cols, kb, dst);
+      } else {
+        packSliver<T, NR>(src, B.cs, B.rs, cols, kb, dst);
+      }
     }
   }
 
@@ -623,7 +627,8 @@ Gemm<T> pickGemm();
 template <>
 Gemm<float> pickGemm<float>() {
 #if TG_X86
-  if (avx512()) return {{kernelAvx512<float>, kernelAvx512Half<float>, 8, 32, 256}, gemmBatch<float, 8, 32>};
+  if (avx512())
+    return {{kernelAvx512<float>, kernelAvx512Half<float>, 8, 32, 256}, gemmBatch<float, 8, 32>};
   if (avx2()) return {{kernelAvx2F32, nullptr, 6, 16, 144}, gemmBatch<float, 6, 16>};
 #endif
   return {{kernelScalar<float, 6, 16>, nullptr, 6, 16, 144}, gemmBatch<float, 6, 16>};
@@ -631,7 +636,9 @@ Gemm<float> pickGemm<float>() {
 template <>
 Gemm<double> pickGemm<double>() {
 #if TG_X86
-  if (avx512()) return {{kernelAvx512<double>, kernelAvx512Half<double>, 8, 16, 128}, gemmBatch<double, 8, 16>};
+  if (avx512())
+    return {{kernelAvx512<double>, kernelAvx512Half<double>, 8, 16, 128},
+            gemmBatch<double, 8, 16>};
   if (avx2()) return {{kernelAvx2F64, nullptr, 6, 8, 96}, gemmBatch<double, 6, 8>};
 #endif
   return {{kernelScalar<double, 6, 8>, nullptr, 6, 8, 96}, gemmBatch<double, 6, 8>};
