@@ -6,6 +6,7 @@
 // as the backward of mm and the forward of linear do, without copies.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
 import { TORCH_CONFIGS, TORCH_PY, fastest, torchEnv, torchAvailable } from "./lib/pytorch.mjs";
 
 const SHAPES = [
@@ -43,7 +44,10 @@ function best(run) {
   run();
   let t0 = performance.now();
   let reps = 0;
-  while (performance.now() - t0 < 5) (run(), reps++);
+  while (performance.now() - t0 < 5) {
+    run();
+    reps++;
+  }
   let min = Infinity;
   for (let r = 0; r < 10; r++) {
     t0 = performance.now();
