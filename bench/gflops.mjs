@@ -1,7 +1,8 @@
 // GFLOP/s of the float32 matrix product (2mkn flops per product): tensorgrad's native kernel
 // against torch.mm/bmm at its best (each configuration of bench/lib/pytorch.mjs, fastest wins).
 // Each figure is the best of 10 timed repeats, a repeat being enough products to last ~5 ms.
-//   node bench/gflops.mjs [--no-torch] [--dtype float64] [shape names...]
+//   node bench/gflops.mjs [--no-torch] [--dtype float64] [--addon path.node] [shape names...]
+// (--addon: another build of the addon, e.g. a main checkout's, for before/after figures)
 // Layouts: "tn" reads A transposed (A^T stored k x m), "nt" reads B transposed (B^T stored n x k),
 // as the backward of mm and the forward of linear do, without copies.
 import { spawnSync } from "node:child_process";
@@ -24,10 +25,15 @@ const SHAPES = [
 
 const args = process.argv.slice(2);
 const dtype = args.includes("--dtype") ? args[args.indexOf("--dtype") + 1] : "float32";
-const names = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--dtype");
+const valued = ["--dtype", "--addon"];
+const names = args.filter((a, i) => !a.startsWith("--") && !valued.includes(args[i - 1]));
 const shapes = SHAPES.filter((s) => names.length === 0 || names.includes(s[0]));
 const Arr = dtype === "float64" ? Float64Array : Float32Array;
-const addon = createRequire(import.meta.url)("../native/build/Release/tensorgrad_native.node");
+const addon = createRequire(import.meta.url)(
+  args.includes("--addon")
+    ? args[args.indexOf("--addon") + 1]
+    : "../native/build/Release/tensorgrad_native.node",
+);
 
 function ours([, batch, m, k, n, layout]) {
   const a = Arr.from({ length: batch * m * k }, () => Math.random() * 2 - 1);
