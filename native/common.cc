@@ -54,7 +54,11 @@ void Pool::resize(size_t threads) {
   for (auto& w : workers_) w.join();
   workers_.clear();
   stop_.store(false);
-  for (size_t i = 0; i < want; i++) workers_.emplace_back([this] { loop(); });
+  // a new worker waits for jobs after the current one: had it read the job word itself, it could
+  // start after the next run() posted its job and sit that job out (its tasks then all run on
+  // the caller)
+  const uint64_t seen = jobGen(job_.load());
+  for (size_t i = 0; i < want; i++) workers_.emplace_back([this, seen] { loop(seen); });
 }
 
 bool Pool::claimAndRun(uint64_t gen) {
@@ -94,8 +98,7 @@ void Pool::run(size_t tasks, const std::function<void(size_t)>& fn) {
   }
 }
 
-void Pool::loop() {
-  uint64_t seen = jobGen(job_.load());
+void Pool::loop(uint64_t seen) {
   for (;;) {
     // wait for a new job: spin for kSpinFor, then sleep until run() or resize() wakes us
     auto spinUntil = std::chrono::steady_clock::now() + kSpinFor;

@@ -65,7 +65,7 @@ class Pool {
 
  private:
   bool claimAndRun(uint64_t gen);  // run tasks of job `gen` until none is left; false if none
-  void loop();
+  void loop(uint64_t seen);  // a worker: run the tasks of every job after generation `seen`
 
   std::vector<std::thread> workers_;
   std::mutex mu_;

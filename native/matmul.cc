@@ -7,30 +7,42 @@
 // broadcast), and likewise for B. Inputs are read straight from the typed arrays' memory; the
 // only copies are the packed panels below. The output is written in place.
 //
-// Blocking scheme (the BLIS/GotoBLAS loop nest):
+// Blocking (the BLIS/GotoBLAS loop nest, details at Product below):
 //
-//   for jc in [0, n) step NC            B panel columns            (B panel lives in L3)
-//     for pc in [0, k) step KC          depth
-//       pack B[pc:pc+KC, jc:jc+NC] into NR-wide column slivers, each KC x NR, zero padded
-//       for ic in [0, m) step MC        A block rows               (A block lives in L2)
-//         pack A[ic:ic+MC, pc:pc+KC] into MR-tall row slivers, each MR x KC, zero padded
-//         for jr in [0, nc) step NR     one B sliver               (sliver lives in L1)
-//           for ir in [0, mc) step MR   one A sliver
-//             micro-kernel: C[MR x NR] (+)= A sliver @ B sliver, the MR x NR tile of C held
-//             in registers for the whole KC loop (overwrite on the first depth block,
-//             accumulate after)
+//   pack B (k x n, or panels of it) into NR-wide column slivers per depth block of kc, zero padded
+//   pack A (m x k, or panels) into MR-tall row slivers per depth block, zero padded
+//   for each unit of C (a block of at most MC rows x some columns)
+//     for pc in [0, k) step kc          depth block
+//       for jr over the unit's columns step NR     one B sliver (kc x NR: lives in L1)
+//         for ir over the unit's rows step MR      one A sliver (the unit's A block: in L2)
+//           micro-kernel: C[MR x NR] (+)= A sliver @ B sliver, the MR x NR tile of C held in
+//           registers for the whole kc loop (overwrite on the first depth block, accumulate after)
 //
-// Micro-kernels: AVX2+FMA (float32 6x16, float64 6x8: 12 ymm accumulators, 2 ymm of B, one
-// broadcast of A) compiled with __attribute__((target("avx2,fma"))) and chosen at run time
-// with __builtin_cpu_supports, so one build runs on any x86-64; a portable scalar micro-kernel
-// with the same packing otherwise.
+// Summation order: each output is, per depth block of kc (kc depends on k only: the same for
+// every kernel and thread count), one fused multiply-add chain over p from zero, and the blocks'
+// sums are added to C in order. So the AVX-512 and AVX2 kernels, and one or several threads,
+// give bitwise equal results; the portable kernel rounds each product separately.
 //
-// Threads: a small persistent pool (std::thread). A large product is cut into one piece per
-// thread along M (or N when N is the larger side), each piece a full independent GEMM on its
-// own packed buffers; batched products with many items hand out whole items instead. Small
-// products run on the calling thread.
+// Micro-kernels, chosen at run time with __builtin_cpu_supports so one build runs on any x86-64:
+// - AVX-512F (float32 8x32, float64 8x16): 16 zmm accumulators (two per row of the tile), two
+//   zmm of B and one broadcast of A per step: 16 independent FMA chains cover the FMA latency
+//   (4 cycles) on both 512-bit FMA pipes of Zen 5 / Intel server cores; measured with the
+//   operands in cache, 97% of one core's peak (a 6x16 tile, 6 chains, reached 60-70%).
+// - AVX2+FMA (float32 6x16, float64 6x8: 12 ymm accumulators).
+// - a portable scalar kernel with the AVX2 kernels' tile otherwise.
+//
+// Packing: float32 row-major A and transposed B (columns contiguous, as x @ W^T in linear) are
+// packed with 8x8 AVX transposes; contiguous lanes (row-major B, transposed A) with vector
+// copies; anything else element by element.
+//
+// Threads: a small persistent pool (common.h). The threads working on one product claim its
+// packing slivers and then its units one at a time from shared counters (Product::run): each
+// operand is packed once in all, and the work balances itself when one thread runs slower.
+// Batched products with many items hand out whole items instead. Small products run on the
+// calling thread.
 
 #include <cstring>
+#include <type_traits>
 
 #include "abi.gen.h"
 
@@ -39,21 +51,17 @@ namespace {
 using namespace tg;
 
 // ---------------------------------------------------------------------------------------------
-// Per-type blocking parameters. MR x NR is the register tile; KC x NR (B sliver) fits L1,
-// MC x KC (A block) fits L2, KC x NC (B panel) fits L3.
+// Blocking. The depth block is kc = k split into ceil(k / KC) near-equal blocks, rounded up to
+// 8 (the transposes' width): KC x NR (a B sliver: 32 KiB for float32 8x32) fits L1 (48 KiB on
+// Zen 5) next to an A sliver; MC x KC (an A block: 256 KiB) fits L2 (1 MiB).
+constexpr Index KC = 256;
 
-template <typename T>
-struct Blocking;
-template <>
-struct Blocking<float> {
-  static constexpr Index MR = 6, NR = 16, KC = 256, MC = 144, NC = 3072;
-};
-template <>
-struct Blocking<double> {
-  static constexpr Index MR = 6, NR = 8, KC = 256, MC = 96, NC = 2048;
-};
+Index depthBlock(Index k) {
+  const Index blocks = (k + KC - 1) / KC;
+  return ((k + blocks - 1) / blocks + 7) / 8 * 8;
+}
 
-// A strided matrix view: element (i, j) is data[off + i*rs + j*cs].
+// A strided matrix view: element (i, j) is data[i*rs + j*cs].
 template <typename T>
 struct View {
   const T* data;
@@ -64,63 +72,82 @@ struct View {
 template <typename T>
 using MicroKernel = void (*)(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumulate);
 
+// A kernel and its tile: the register tile MR x NR is a template argument of the loop nest
+// (packing widths), MC and NC are the L2 and L3 block sizes for this tile.
+// `half` (or null) is the same kernel on an MR x NR/2 tile, for a last sliver at most NR/2 wide
+// (n = 10 outputs, the odd 16 columns of 784): half the multiply-adds of padding to NR.
+template <typename T>
+struct Engine {
+  MicroKernel<T> kernel, half;
+  int mr, nr;
+  Index mc;  // rows of an A block (mc x kc in L2)
+};
+
 // ---------------------------------------------------------------------------------------------
-// Packing
+// Packing. A sliver of W lanes (W = MR rows of A, or NR columns of B) over kc steps:
+//   dst[p*W + l] = base[l*ls + p*ps] for l < lanes, 0 for lanes <= l < W.
 
-// A[i0:i0+mc, p0:p0+kc] into MR-row slivers: sliver s holds, for p = 0..kc-1, the MR values
-// A[i0 + s*MR + r, p0 + p] (r = 0..MR-1), rows past mc zero.
-template <typename T>
-void packA(const View<T>& A, Index i0, Index p0, Index mc, Index kc, T* dst) {
-  constexpr Index MR = Blocking<T>::MR;
-  for (Index s = 0; s < mc; s += MR) {
-    const Index rows = std::min(MR, mc - s);
-    const T* base = A.data + (i0 + s) * A.rs + p0 * A.cs;
-    if (rows == MR && A.cs == 1) {
-      // common case: rows of A contiguous
-      for (Index p = 0; p < kc; p++)
-        for (Index r = 0; r < MR; r++) dst[p * MR + r] = base[r * A.rs + p];
-    } else {
-      for (Index p = 0; p < kc; p++) {
-        for (Index r = 0; r < rows; r++) dst[p * MR + r] = base[r * A.rs + p * A.cs];
-        for (Index r = rows; r < MR; r++) dst[p * MR + r] = T(0);
-      }
-    }
-    dst += kc * MR;
+#if TG_X86
+// dst[p*W + r] = src[r*ld + p] for r < 8, p < kc: 8x8 transposes of eight rows of src.
+__attribute__((target("avx2"))) void transpose8(const float* src, Index ld, Index kc, float* dst,
+                                                Index W) {
+  const float* s0 = src;
+  const float* s1 = src + ld;
+  const float* s2 = src + 2 * ld;
+  const float* s3 = src + 3 * ld;
+  const float* s4 = src + 4 * ld;
+  const float* s5 = src + 5 * ld;
+  const float* s6 = src + 6 * ld;
+  const float* s7 = src + 7 * ld;
+  Index p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    const __m256 r0 = _mm256_loadu_ps(s0 + p), r1 = _mm256_loadu_ps(s1 + p);
+    const __m256 r2 = _mm256_loadu_ps(s2 + p), r3 = _mm256_loadu_ps(s3 + p);
+    const __m256 r4 = _mm256_loadu_ps(s4 + p), r5 = _mm256_loadu_ps(s5 + p);
+    const __m256 r6 = _mm256_loadu_ps(s6 + p), r7 = _mm256_loadu_ps(s7 + p);
+    // pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    float* d = dst + p * W;
+    _mm256_storeu_ps(d + 0 * W, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + 1 * W, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * W, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * W, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * W, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * W, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * W, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * W, _mm256_permute2f128_ps(u3, u7, 0x31));
   }
+  for (; p < kc; p++)
+    for (Index r = 0; r < 8; r++) dst[p * W + r] = src[r * ld + p];
 }
+#endif
 
-// B[p0:p0+kc, j0:j0+nc] into NR-column slivers: sliver s holds, for p = 0..kc-1, the NR values
-// B[p0 + p, j0 + s*NR + c] (c = 0..NR-1), columns past nc zero.
-template <typename T>
-void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, T* dst) {
-  constexpr Index NR = Blocking<T>::NR;
-  const Index full = nc / NR * NR;  // columns in whole slivers
-  if (B.cs == 1) {
-    // rows of B contiguous: walk B row by row (one sequential stream), scattering each row's
-    // NR-wide pieces to their slivers
-    for (Index p = 0; p < kc; p++) {
-      const T* row = B.data + (p0 + p) * B.rs + j0;
-      T* d = dst + p * NR;
-      for (Index s = 0; s < full; s += NR, d += kc * NR) std::memcpy(d, row + s, NR * sizeof(T));
-    }
-  } else {
-    // columns of B contiguous (a transposed operand) or general strides: walk each sliver
-    for (Index s = 0; s < full; s += NR) {
-      T* d = dst + s * kc;
-      const T* base = B.data + p0 * B.rs + (j0 + s) * B.cs;
-      for (Index p = 0; p < kc; p++)
-        for (Index c = 0; c < NR; c++) d[p * NR + c] = base[p * B.rs + c * B.cs];
+template <typename T, int W>
+void packSliver(const T* base, Index ls, Index ps, Index lanes, Index kc, T* dst) {
+  if (lanes == W && ls == 1) {
+    // lanes contiguous (rows of B, or columns of a transposed A): one vector copy per step
+    for (Index p = 0; p < kc; p++) std::memcpy(dst + p * W, base + p * ps, W * sizeof(T));
+    return;
+  }
+#if TG_X86
+  if constexpr (std::is_same_v<T, float> && W % 8 == 0) {
+    if (lanes == W && ps == 1 && avx2()) {
+      // steps contiguous (rows of A, or columns of a transposed B): 8 lanes at a time
+      for (Index l = 0; l < W; l += 8) transpose8(base + l * ls, ls, kc, dst + l, W);
+      return;
     }
   }
-  if (full < nc) {
-    // the last, partial sliver, zero padded
-    const Index cols = nc - full;
-    T* d = dst + full * kc;
-    const T* base = B.data + p0 * B.rs + (j0 + full) * B.cs;
-    for (Index p = 0; p < kc; p++) {
-      for (Index c = 0; c < cols; c++) d[p * NR + c] = base[p * B.rs + c * B.cs];
-      for (Index c = cols; c < NR; c++) d[p * NR + c] = T(0);
-    }
+#endif
+  for (Index p = 0; p < kc; p++) {
+    for (Index l = 0; l < lanes; l++) dst[p * W + l] = base[l * ls + p * ps];
+    for (Index l = lanes; l < W; l++) dst[p * W + l] = T(0);
   }
 }
 
@@ -128,9 +155,8 @@ void packB(const View<T>& B, Index p0, Index j0, Index kc, Index nc, T* dst) {
 // Micro-kernels
 
 // Portable: the compiler keeps the small accumulator array in registers where it can.
-template <typename T>
+template <typename T, int MR, int NR>
 void kernelScalar(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumulate) {
-  constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   T acc[MR][NR] = {};
   for (Index p = 0; p < kc; p++) {
     for (Index r = 0; r < MR; r++) {
@@ -141,7 +167,8 @@ void kernelScalar(Index kc, const T* a, const T* b, T* c, Index ldc, bool accumu
     b += NR;
   }
   for (Index r = 0; r < MR; r++)
-    for (Index j = 0; j < NR; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+    for (Index j = 0; j < NR; j++)
+      c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
 }
 
 #if TG_X86
@@ -242,134 +269,379 @@ __attribute__((target("avx2,fma"))) void kernelAvx2F64(Index kc, const double* a
   }
 }
 
-// AVX-512F (float32 6x16: one zmm per row; float64 6x8: one zmm per row): half the
-// instructions of the AVX2 kernels for the same tile and packing.
-__attribute__((target("avx512f"))) void kernelAvx512F32(Index kc, const float* a, const float* b,
-                                                       float* c, Index ldc, bool accumulate) {
-  __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
-  __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
-  for (Index p = 0; p < kc; p++) {
-    const __m512 bv = _mm512_loadu_ps(b);
-    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), bv, c0);
-    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), bv, c1);
-    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), bv, c2);
-    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), bv, c3);
-    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), bv, c4);
-    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), bv, c5);
-    a += 6;
-    b += 16;
+// AVX-512F, 8 x 2V tiles (float32 8x32, float64 8x16): row r of the tile in two zmm, so each
+// step is two loads of B, eight broadcasts of A and 16 independent FMAs. The loops below are
+// fully unrolled by the compiler (constant trip counts), the accumulators stay in registers.
+template <typename T>
+struct Zmm;
+template <>
+struct Zmm<float> {
+  using V = __m512;
+  static constexpr int kLanes = 16;
+  __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_ps(); }
+  __attribute__((target("avx512f"))) static V load(const float* p) { return _mm512_loadu_ps(p); }
+  __attribute__((target("avx512f"))) static V set1(float x) { return _mm512_set1_ps(x); }
+  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) {
+    return _mm512_fmadd_ps(a, b, c);
   }
-  const __m512 rows[6] = {c0, c1, c2, c3, c4, c5};
-  for (int r = 0; r < 6; r++) {
-    float* cr = c + r * ldc;
-    _mm512_storeu_ps(cr, accumulate ? _mm512_add_ps(rows[r], _mm512_loadu_ps(cr)) : rows[r]);
+  __attribute__((target("avx512f"))) static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  __attribute__((target("avx512f"))) static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+};
+template <>
+struct Zmm<double> {
+  using V = __m512d;
+  static constexpr int kLanes = 8;
+  __attribute__((target("avx512f"))) static V zero() { return _mm512_setzero_pd(); }
+  __attribute__((target("avx512f"))) static V load(const double* p) { return _mm512_loadu_pd(p); }
+  __attribute__((target("avx512f"))) static V set1(double x) { return _mm512_set1_pd(x); }
+  __attribute__((target("avx512f"))) static V fma(V a, V b, V c) {
+    return _mm512_fmadd_pd(a, b, c);
   }
-}
-
-__attribute__((target("avx512f"))) void kernelAvx512F64(Index kc, const double* a,
-                                                       const double* b, double* c, Index ldc,
-                                                       bool accumulate) {
-  __m512d c0 = _mm512_setzero_pd(), c1 = _mm512_setzero_pd(), c2 = _mm512_setzero_pd();
-  __m512d c3 = _mm512_setzero_pd(), c4 = _mm512_setzero_pd(), c5 = _mm512_setzero_pd();
-  for (Index p = 0; p < kc; p++) {
-    const __m512d bv = _mm512_loadu_pd(b);
-    c0 = _mm512_fmadd_pd(_mm512_set1_pd(a[0]), bv, c0);
-    c1 = _mm512_fmadd_pd(_mm512_set1_pd(a[1]), bv, c1);
-    c2 = _mm512_fmadd_pd(_mm512_set1_pd(a[2]), bv, c2);
-    c3 = _mm512_fmadd_pd(_mm512_set1_pd(a[3]), bv, c3);
-    c4 = _mm512_fmadd_pd(_mm512_set1_pd(a[4]), bv, c4);
-    c5 = _mm512_fmadd_pd(_mm512_set1_pd(a[5]), bv, c5);
-    a += 6;
-    b += 8;
-  }
-  const __m512d rows[6] = {c0, c1, c2, c3, c4, c5};
-  for (int r = 0; r < 6; r++) {
-    double* cr = c + r * ldc;
-    _mm512_storeu_pd(cr, accumulate ? _mm512_add_pd(rows[r], _mm512_loadu_pd(cr)) : rows[r]);
-  }
-}
-#endif
-
+  __attribute__((target("avx512f"))) static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  __attribute__((target("avx512f"))) static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+};
 
 template <typename T>
-MicroKernel<T> pickKernel();
-template <>
-MicroKernel<float> pickKernel<float>() {
-#if TG_X86
-  if (avx512()) return kernelAvx512F32;
-  if (avx2()) return kernelAvx2F32;
-#endif
-  return kernelScalar<float>;
+__attribute__((target("avx512f"))) void kernelAvx512(Index kc, const T* a, const T* b, T* c,
+                                                     Index ldc, bool accumulate) {
+  using Z = Zmm<T>;
+  using V = typename Z::V;
+  constexpr int L = Z::kLanes;
+  V c00 = Z::zero(), c01 = Z::zero(), c10 = Z::zero(), c11 = Z::zero();
+  V c20 = Z::zero(), c21 = Z::zero(), c30 = Z::zero(), c31 = Z::zero();
+  V c40 = Z::zero(), c41 = Z::zero(), c50 = Z::zero(), c51 = Z::zero();
+  V c60 = Z::zero(), c61 = Z::zero(), c70 = Z::zero(), c71 = Z::zero();
+  // the C tile's lines are fetched while the loop runs
+  for (int r = 0; r < 8; r++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 2 * L - 1), _MM_HINT_T0);
+  }
+  for (Index p = 0; p < kc; p++) {
+    const V b0 = Z::load(b), b1 = Z::load(b + L);
+    V av;
+    av = Z::set1(a[0]);
+    c00 = Z::fma(av, b0, c00);
+    c01 = Z::fma(av, b1, c01);
+    av = Z::set1(a[1]);
+    c10 = Z::fma(av, b0, c10);
+    c11 = Z::fma(av, b1, c11);
+    av = Z::set1(a[2]);
+    c20 = Z::fma(av, b0, c20);
+    c21 = Z::fma(av, b1, c21);
+    av = Z::set1(a[3]);
+    c30 = Z::fma(av, b0, c30);
+    c31 = Z::fma(av, b1, c31);
+    av = Z::set1(a[4]);
+    c40 = Z::fma(av, b0, c40);
+    c41 = Z::fma(av, b1, c41);
+    av = Z::set1(a[5]);
+    c50 = Z::fma(av, b0, c50);
+    c51 = Z::fma(av, b1, c51);
+    av = Z::set1(a[6]);
+    c60 = Z::fma(av, b0, c60);
+    c61 = Z::fma(av, b1, c61);
+    av = Z::set1(a[7]);
+    c70 = Z::fma(av, b0, c70);
+    c71 = Z::fma(av, b1, c71);
+    a += 8;
+    b += 2 * L;
+  }
+  const V rows[8][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                        {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+  for (int r = 0; r < 8; r++) {
+    T* cr = c + r * ldc;
+    V v0 = rows[r][0], v1 = rows[r][1];
+    if (accumulate) {
+      v0 = Z::add(v0, Z::load(cr));
+      v1 = Z::add(v1, Z::load(cr + L));
+    }
+    Z::store(cr, v0);
+    Z::store(cr + L, v1);
+  }
 }
-template <>
-MicroKernel<double> pickKernel<double>() {
-#if TG_X86
-  if (avx512()) return kernelAvx512F64;
-  if (avx2()) return kernelAvx2F64;
-#endif
-  return kernelScalar<double>;
+
+// The same on an 8 x V tile (one zmm per row, 8 FMA chains): the last sliver of a product whose
+// width leaves at most V columns there.
+template <typename T>
+__attribute__((target("avx512f"))) void kernelAvx512Half(Index kc, const T* a, const T* b, T* c,
+                                                         Index ldc, bool accumulate) {
+  using Z = Zmm<T>;
+  using V = typename Z::V;
+  V c0 = Z::zero(), c1 = Z::zero(), c2 = Z::zero(), c3 = Z::zero();
+  V c4 = Z::zero(), c5 = Z::zero(), c6 = Z::zero(), c7 = Z::zero();
+  for (Index p = 0; p < kc; p++) {
+    const V bv = Z::load(b);
+    c0 = Z::fma(Z::set1(a[0]), bv, c0);
+    c1 = Z::fma(Z::set1(a[1]), bv, c1);
+    c2 = Z::fma(Z::set1(a[2]), bv, c2);
+    c3 = Z::fma(Z::set1(a[3]), bv, c3);
+    c4 = Z::fma(Z::set1(a[4]), bv, c4);
+    c5 = Z::fma(Z::set1(a[5]), bv, c5);
+    c6 = Z::fma(Z::set1(a[6]), bv, c6);
+    c7 = Z::fma(Z::set1(a[7]), bv, c7);
+    a += 8;
+    b += Z::kLanes;
+  }
+  const V rows[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
+  for (int r = 0; r < 8; r++) {
+    T* cr = c + r * ldc;
+    Z::store(cr, accumulate ? Z::add(rows[r], Z::load(cr)) : rows[r]);
+  }
 }
+#endif
 
 // ---------------------------------------------------------------------------------------------
-// Packing buffers: one pair per thread, 64-byte aligned, grown on demand and kept.
+// Packing buffers: one pair per thread, 64-byte aligned, grown on demand and kept. A team uses
+// its caller's pair (the caller waits in runTasks until every member is done with it).
 
-struct Buffers {
-  std::vector<unsigned char> a, b;
+struct Buffer {
+  std::vector<unsigned char> bytes;
   template <typename T>
-  static T* aligned(std::vector<unsigned char>& v, size_t count) {
-    const size_t bytes = count * sizeof(T) + 64;
-    if (v.size() < bytes) v.resize(bytes);
-    const uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
+  T* get(size_t count) {
+    const size_t need = count * sizeof(T) + 64;
+    if (bytes.size() < need) bytes.resize(need);
+    const uintptr_t p = reinterpret_cast<uintptr_t>(bytes.data());
     return reinterpret_cast<T*>((p + 63) & ~uintptr_t(63));
   }
 };
-thread_local Buffers tlsBuffers;
+thread_local Buffer tlsA, tlsB;
 
-// One GEMM: C (m x n, row stride ldc) = A (m x k) @ B (k x n).
-template <typename T>
-void gemm(const View<T>& A, const View<T>& B, T* C, Index ldc, Index m, Index k, Index n) {
-  using Bk = Blocking<T>;
-  constexpr Index MR = Bk::MR, NR = Bk::NR, KC = Bk::KC, MC = Bk::MC, NC = Bk::NC;
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    for (Index i = 0; i < m; i++) std::fill(C + i * ldc, C + i * ldc + n, T(0));
-    return;
+// ---------------------------------------------------------------------------------------------
+// One product C (m x n, row stride ldc) = A (m x k) @ B (k x n), in phases that any number of
+// threads work through together:
+//
+//   for each B panel (all of k x np columns; np = n unless k x n exceeds kPackMax)
+//     for each A panel (all of mp rows x k)
+//       pack phase: every NR-column sliver of the B panel (first A panel only) and every MR-row
+//                   sliver of the A panel (when A has several panels, or for the first B panel),
+//                   over all depth blocks
+//       compute phase: units of C (row block x column block); a unit loops over depth blocks
+//                   (pc), over its B slivers (jr), over its A slivers (ir): the BLIS order, the
+//                   unit's A block (<= MC x kc) staying in L2 and each B sliver in L1
+//
+// A thread claims the items of a phase (slivers, units) one at a time from a shared counter,
+// then waits until all of them are done before the next phase (the next phase's packing may
+// overwrite what they read). So B is packed once in all, the work balances itself when one
+// thread is slower (a descheduled thread on a shared machine delays a phase by at most the
+// item it holds), and a member that starts late finds the finished phases done.
+
+// Elements of A or B packed at once (16 MiB): larger operands are packed panel by panel.
+constexpr Index kPackBytes = Index(16) << 20;
+
+struct PhaseState {
+  std::atomic<Index> next{0}, done{0};
+};
+
+// Claim and run items 0..count-1 of a phase, then wait for the other threads' items.
+template <typename F>
+void phase(PhaseState& s, Index count, F&& item) {
+  for (Index i; (i = s.next.fetch_add(1, std::memory_order_relaxed)) < count;) {
+    item(i);
+    s.done.fetch_add(1, std::memory_order_acq_rel);
   }
-  const MicroKernel<T> kernel = pickKernel<T>();
-  T* pa = Buffers::aligned<T>(tlsBuffers.a, size_t(MC) * KC);
-  T* pb = Buffers::aligned<T>(tlsBuffers.b, size_t(std::min(NC, (n + NR - 1) / NR * NR)) * KC);
-  T edge[MR * NR];
+  for (int spins = 0; s.done.load(std::memory_order_acquire) < count; spins++) {
+    if ((spins & 255) == 255) {
+      std::this_thread::yield();
+    } else {
+#if TG_X86
+      _mm_pause();
+#endif
+    }
+  }
+}
 
-  for (Index jc = 0; jc < n; jc += NC) {
-    const Index nc = std::min(NC, n - jc);
-    for (Index pc = 0; pc < k; pc += KC) {
-      const Index kc = std::min(KC, k - pc);
+template <typename T, int MR, int NR>
+struct Product {
+  const Engine<T>& e;
+  View<T> A, B;
+  T* C;
+  Index ldc, m, k, n;
+  T* pa;  // packed A panel: depth block at pc holds rows' slivers from pa + pc * mpPad
+  T* pb;  // packed B panel: depth block at pc holds columns' slivers from pb + pc * npPad
+  Index kc, mp, np;  // depth block, A panel rows, B panel columns
+
+  static Index roundUp(Index x, Index to) { return (x + to - 1) / to * to; }
+
+  Product(const Engine<T>& e_, View<T> A_, View<T> B_, T* C_, Index ldc_, Index m_, Index k_,
+          Index n_)
+      : e(e_), A(A_), B(B_), C(C_), ldc(ldc_), m(m_), k(k_), n(n_), kc(depthBlock(k_)) {
+    const Index maxElems = kPackBytes / Index(sizeof(T));
+    np = std::min(roundUp(n, NR), std::max<Index>(NR, maxElems / k / NR * NR));
+    mp = std::min(roundUp(m, MR), std::max<Index>(MR, maxElems / k / MR * MR));
+  }
+  size_t aElems() const { return size_t(mp) * size_t(k); }
+  size_t bElems() const { return size_t(np) * size_t(k); }
+  // phases per product: a pack and a compute phase per pair of panels
+  Index phases() const { return 2 * ((m + mp - 1) / mp) * ((n + np - 1) / np); }
+
+  // Run this thread's share of every phase; `state` holds phases() counters.
+  void run(PhaseState* state, size_t teamSize) const {
+    const Index aPanels = (m + mp - 1) / mp;
+    for (Index jc = 0; jc < n; jc += np) {
+      const Index ncur = std::min(np, n - jc);
+      const Index bSlivers = (ncur + NR - 1) / NR;
+      for (Index ic = 0; ic < m; ic += mp) {
+        const Index mcur = std::min(mp, m - ic);
+        const Index aSlivers = (mcur + MR - 1) / MR;
+        const Index bItems = ic == 0 ? bSlivers : 0;
+        const Index aItems = jc == 0 || aPanels > 1 ? aSlivers : 0;
+        phase(*state++, bItems + aItems, [&](Index i) {
+          if (i < bItems) packBSliver(jc, ncur, i);
+          else packASliver(ic, mcur, i - bItems);
+        });
+        // units: row blocks of at most MC rows; in a team, halved (rows or columns, whichever
+        // spans more register tiles) until there are 8 per thread, for balance
+        Index rb = (mcur + e.mc - 1) / e.mc, cb = 1;
+        while (teamSize > 1 && rb * cb < 8 * Index(teamSize)) {
+          // (halves stay at least 4 tiles tall and 2 wide: each B sliver brought to L1 serves 4
+          // A slivers or more)
+          const Index rows = (mcur + rb - 1) / rb, cols = (ncur + cb - 1) / cb;
+          const bool byRows = rows >= 8 * MR, byCols = cols >= 4 * NR;
+          if (byRows && (!byCols || rows / MR >= cols / NR)) rb *= 2;
+          else if (byCols) cb *= 2;
+          else break;
+        }
+        const Index rowsPer = roundUp((mcur + rb - 1) / rb, MR);
+        const Index colsPer = roundUp((ncur + cb - 1) / cb, NR);
+        rb = (mcur + rowsPer - 1) / rowsPer;
+        cb = (ncur + colsPer - 1) / colsPer;
+        phase(*state++, rb * cb, [&](Index u) {
+          const Index r0 = u / cb * rowsPer, c0 = u % cb * colsPer;
+          compute(ic, mcur, r0, std::min(mcur, r0 + rowsPer), jc, ncur, c0,
+                  std::min(ncur, c0 + colsPer));
+        });
+      }
+    }
+  }
+
+  // Sliver s of the B panel at column jc (ncur wide) over every depth block; a last sliver of at
+  // most NR/2 columns is NR/2 wide when the half-width kernel exists.
+  void packBSliver(Index jc, Index ncur, Index s) const {
+    const Index npPad = roundUp(ncur, NR);
+    const Index cols = std::min<Index>(NR, ncur - s * NR);
+    for (Index pc = 0; pc < k; pc += kc) {
+      const Index kb = std::min(kc, k - pc);
+      const T* src = B.data + pc * B.rs + (jc + s * NR) * B.cs;
+      T* dst = pb + pc * npPad + s * NR * kb;
+      if (e.half != nullptr && cols <= NR / 2) {
+        packSliver<T, NR / 2>(src, B.cs, B.rs, cols, kb, dst);
+      } else {
+        packSliver<T, NR>(src, B.cs, B.rs, cols, kb, dst);
+      }
+    }
+  }
+
+  // Sliver s of the A panel at row ic (mcur tall) over every depth block.
+  void packASliver(Index ic, Index mcur, Index s) const {
+    const Index mpPad = roundUp(mcur, MR);
+    const Index rows = std::min<Index>(MR, mcur - s * MR);
+    for (Index pc = 0; pc < k; pc += kc) {
+      const Index kb = std::min(kc, k - pc);
+      packSliver<T, MR>(A.data + (ic + s * MR) * A.rs + pc * A.cs, A.rs, A.cs, rows, kb,
+                        pa + pc * mpPad + s * MR * kb);
+    }
+  }
+
+  // C[ic+r0 : ic+r1, jc+c0 : jc+c1] from the packed panels (r0, c0 tile-aligned).
+  void compute(Index ic, Index mcur, Index r0, Index r1, Index jc, Index ncur, Index c0,
+               Index c1) const {
+    const Index mpPad = roundUp(mcur, MR), npPad = roundUp(ncur, NR);
+    alignas(64) T edge[MR * NR];
+    for (Index pc = 0; pc < k; pc += kc) {
+      const Index kb = std::min(kc, k - pc);
       const bool accumulate = pc > 0;
-      packB(B, pc, jc, kc, nc, pb);
-      for (Index ic = 0; ic < m; ic += MC) {
-        const Index mc = std::min(MC, m - ic);
-        packA(A, ic, pc, mc, kc, pa);
-        for (Index jr = 0; jr < nc; jr += NR) {
-          const Index nr = std::min(NR, nc - jr);
-          const T* bs = pb + jr * kc;
-          for (Index ir = 0; ir < mc; ir += MR) {
-            const Index mr = std::min(MR, mc - ir);
-            const T* as = pa + ir * kc;
-            T* c = C + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              kernel(kc, as, bs, c, ldc, accumulate);
-            } else {
-              // partial tile at the matrix edge: compute the full tile aside, copy the part
-              kernel(kc, as, bs, edge, NR, false);
-              for (Index r = 0; r < mr; r++)
-                for (Index j = 0; j < nr; j++)
-                  c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
-            }
+      for (Index jr = c0; jr < c1; jr += NR) {
+        const Index nr = std::min<Index>(NR, c1 - jr);
+        const T* bs = pb + pc * npPad + jr * kb;
+        const bool halfWidth = e.half != nullptr && ncur - jr <= NR / 2;
+        const MicroKernel<T> kernel = halfWidth ? e.half : e.kernel;
+        for (Index ir = r0; ir < r1; ir += MR) {
+          const Index mr = std::min<Index>(MR, r1 - ir);
+          const T* as = pa + pc * mpPad + ir * kb;
+          T* c = C + (ic + ir) * ldc + jc + jr;
+          if (mr == MR && nr == (halfWidth ? NR / 2 : NR)) {
+            kernel(kb, as, bs, c, ldc, accumulate);
+          } else {
+            // partial tile at the matrix edge: compute the full tile aside, copy the part
+            kernel(kb, as, bs, edge, NR, false);
+            for (Index r = 0; r < mr; r++)
+              for (Index j = 0; j < nr; j++)
+                c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
           }
         }
       }
     }
   }
+};
+
+// Every product of a batch, by `threads` threads (1: on the calling thread; each item whole on
+// one thread when the batch alone gives every thread work; else the items one after another,
+// each shared by a team).
+template <typename T, int MR, int NR>
+void gemmBatch(const Engine<T>& e, const T* a, Index aBatch, Index aRow, Index aCol, const T* b,
+               Index bBatch, Index bRow, Index bCol, T* out, Index batch, Index m, Index k,
+               Index n, size_t threads, bool wholeItems) {
+  using P = Product<T, MR, NR>;
+  if (m <= 0 || n <= 0 || batch <= 0) return;
+  if (k <= 0) {
+    std::fill(out, out + batch * m * n, T(0));
+    return;
+  }
+  auto product = [&](Index bt, T* pa, T* pb) {
+    P p(e, {a + bt * aBatch, aRow, aCol}, {b + bt * bBatch, bRow, bCol}, out + bt * m * n, n, m, k,
+        n);
+    p.pa = pa;
+    p.pb = pb;
+    return p;
+  };
+  const P shape = product(0, nullptr, nullptr);
+  if (threads <= 1 || wholeItems) {
+    runTasks(size_t(batch), threads, [&](size_t t) {
+      P p = product(Index(t), tlsA.get<T>(shape.aElems()), tlsB.get<T>(shape.bElems()));
+      std::vector<PhaseState> state(size_t(p.phases()));
+      p.run(state.data(), 1);
+    });
+    return;
+  }
+  T* pa = tlsA.get<T>(shape.aElems());
+  T* pb = tlsB.get<T>(shape.bElems());
+  std::vector<PhaseState> state(size_t(shape.phases() * batch));
+  // (a thread only waits for items another thread has claimed and is running, so the tasks
+  // need not run at once: when the pool is busy they run one after the other here)
+  runTasks(threads, threads, [&](size_t) {
+    for (Index bt = 0; bt < batch; bt++)
+      product(bt, pa, pb).run(state.data() + bt * shape.phases(), threads);
+  });
+}
+
+// The kernels in use and their loop nest.
+template <typename T>
+struct Gemm {
+  Engine<T> engine;
+  void (*run)(const Engine<T>&, const T*, Index, Index, Index, const T*, Index, Index, Index, T*,
+              Index, Index, Index, Index, size_t, bool);
+};
+
+template <typename T>
+Gemm<T> pickGemm();
+template <>
+Gemm<float> pickGemm<float>() {
+#if TG_X86
+  if (avx512())
+    return {{kernelAvx512<float>, kernelAvx512Half<float>, 8, 32, 256}, gemmBatch<float, 8, 32>};
+  if (avx2()) return {{kernelAvx2F32, nullptr, 6, 16, 144}, gemmBatch<float, 6, 16>};
+#endif
+  return {{kernelScalar<float, 6, 16>, nullptr, 6, 16, 144}, gemmBatch<float, 6, 16>};
+}
+template <>
+Gemm<double> pickGemm<double>() {
+#if TG_X86
+  if (avx512())
+    return {{kernelAvx512<double>, kernelAvx512Half<double>, 8, 16, 128},
+            gemmBatch<double, 8, 16>};
+  if (avx2()) return {{kernelAvx2F64, nullptr, 6, 8, 96}, gemmBatch<double, 6, 8>};
+#endif
+  return {{kernelScalar<double, 6, 8>, nullptr, 6, 8, 96}, gemmBatch<double, 6, 8>};
 }
 
 // Below this many multiply-adds per product, threads cost more than they save.
@@ -379,40 +651,14 @@ template <typename T>
 void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol, const T* b,
                    Index bOff, Index bBatch, Index bRow, Index bCol, T* out, Index batch, Index m,
                    Index k, Index n) {
+  const Gemm<T> g = pickGemm<T>();
   const double work = double(m) * double(n) * double(k);
-  size_t threads = numThreads;
-  if (work * double(batch) < kParallelMinWork) threads = 1;
-
-  // Split each product into `parts` pieces along M or N (whole items when the batch alone
-  // gives every thread work).
-  size_t parts = 1;
-  bool splitM = m >= n;
-  if (threads > 1 && size_t(batch) < threads * 2 && work >= kParallelMinWork) {
-    constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR;
-    const Index blocks = splitM ? (m + MR - 1) / MR : (n + NR - 1) / NR;
-    parts = std::min<size_t>(threads, size_t(blocks));
-  }
-  const Index side = splitM ? m : n;
-  const Index align = splitM ? Blocking<T>::MR : Blocking<T>::NR;
-  // piece boundaries rounded to the register tile, so only the last piece has an edge
-  const Index step = ((side + Index(parts) - 1) / Index(parts) + align - 1) / align * align;
-  const size_t piecesPerItem = size_t((side + step - 1) / step);
-
-  auto task = [&](size_t t) {
-    const Index bt = Index(t / piecesPerItem);
-    const Index piece = Index(t % piecesPerItem);
-    const Index lo = piece * step, hi = std::min(side, lo + step);
-    const T* ab = a + aOff + bt * aBatch;
-    const T* bb = b + bOff + bt * bBatch;
-    T* ob = out + bt * m * n;
-    if (splitM) {
-      gemm<T>({ab + lo * aRow, aRow, aCol}, {bb, bRow, bCol}, ob + lo * n, n, hi - lo, k, n);
-    } else {
-      gemm<T>({ab, aRow, aCol}, {bb + lo * bCol, bRow, bCol}, ob + lo, n, m, k, hi - lo);
-    }
-  };
-  const size_t tasks = size_t(batch) * piecesPerItem;
-  runTasks(tasks, threads, task);
+  // several threads when the whole batch is worth it; whole items per thread when the batch
+  // alone gives each thread work or the items are small, else a team per product
+  const size_t threads = work * double(batch) < kParallelMinWork ? 1 : numThreads;
+  const bool wholeItems = size_t(batch) >= 2 * threads || work < kParallelMinWork;
+  g.run(g.engine, a + aOff, aBatch, aRow, aCol, b + bOff, bBatch, bRow, bCol, out, batch, m, k, n,
+        threads, wholeItems);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -295,6 +295,29 @@ test(
   },
 );
 
+test(`native matmul: operands larger than one packed panel (16 MiB) ${suffix}`, { skip }, () => {
+  // k x n and m x k above 2^22 float32 elements: B packed in two column panels (A once), and
+  // A in two row panels (repacked for each B panel)
+  const saved = getNumThreads();
+  try {
+    for (const [m, k, n, ka, kb] of [
+      [20, 4100, 1030, "rowmajor", "transposed"],
+      [1030, 4100, 17, "transposed", "rowmajor"],
+    ] as const) {
+      const A = operand(Float32Array, 1, m, k, ka, m);
+      const B = operand(Float32Array, 1, k, n, kb, n);
+      const ts = run(Infinity, A, B, Float32Array, 1, m, k, n);
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        const nat = run(0, A, B, Float32Array, 1, m, k, n);
+        assertClose(nat, ts, A, B, Float32Array, 1, m, k, n, 0, 0, `${m}x${k}x${n} ${threads}`);
+      }
+    }
+  } finally {
+    setNumThreads(saved);
+  }
+});
+
 test(
   `native matmul: empty inner dimension gives zeros, bad arguments throw ${suffix}`,
   { skip },
