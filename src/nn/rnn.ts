@@ -16,6 +16,7 @@ import { cat, stack } from "../ops/views.js";
 import { runtimeError, valueError } from "../errors.js";
 import { PackedSequence } from "./rnn-utils.js";
 import { pyBool, pyFloat, uniformInit } from "./layer-utils.js";
+import { lstmLayer, lstmLayerSupported } from "../ops/rnn.js";
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -306,6 +307,14 @@ export abstract class RNNBase extends Module {
         const k = layer * dirs + d;
         let h = h0.select(0, k);
         let c = c0 === null ? null : c0.select(0, k);
+        if (c !== null && whr === null && lstmLayerSupported(gi, h, c, whh, bhh)) {
+          // the whole recurrence as one node with fused kernels (ops/rnn.ts)
+          const [y, hT, cT] = lstmLayer(gi, h, c, whh, bhh, d === 1);
+          outs.push(y);
+          hn.push(hT);
+          cn.push(cT);
+          continue;
+        }
         const steps = new Array<Tensor>(L);
         for (let s = 0; s < L; s++) {
           const t = d === 0 ? s : L - 1 - s;
