@@ -11,35 +11,26 @@ import type { Tensor } from "../tensor.js";
 import type { Derivative, Grads } from "./derivatives.js";
 import type { Jvp } from "./jvps.js";
 import { isGradEnabled } from "./grad-mode.js";
-import { lstmLayerBackward } from "../ops/rnn.js";
+import { lstmLayerBackward, type LstmSaved } from "../ops/rnn.js";
 import { notImplementedError } from "../errors.js";
 import * as F from "./formula-ops.js";
 
 /** The fused recurrent layers: what each saves and its attributes (merged into OpDefs). */
 export interface RnnOpDefs {
   lstmLayer: {
-    save: "gi" | "h0" | "c0" | "whh" | "bhh" | "output" | "gates" | "cells";
+    save: "x" | "h0" | "c0" | "wih" | "whh" | "bih" | "bhh" | "output" | "gates" | "cells";
     attrs: { reverse: boolean };
   };
 }
 
-type LstmSaved = {
-  gi: Tensor;
-  h0: Tensor;
-  c0: Tensor;
-  whh: Tensor;
-  bhh?: Tensor;
-  output: Tensor;
-  gates: Tensor;
-  cells: Tensor;
-};
-
 /**
- * The LSTM layer backward with recorded ops: the forward steps again from gi, h0, c0, w_hh,
- * b_hh, then, from the last step to the first (dh, dc the running state gradients):
+ * The LSTM layer backward with recorded ops: the forward steps again from x, h0, c0 and the
+ * weights (gi = x W_ih^T + b_ih), then, from the last step to the first (dh, dc the running
+ * state gradients):
  *   tc = tanh(c_t), dc' = dc + dh o (1 - tc^2)
  *   dG_t = [dc' g i(1-i), dc' c_{t-1} f(1-f), dc' i (1-g^2), dh tc o(1-o)]
  *   dh <- dG_t W_hh + gy_{t-1},  dc <- dc' f,  dW_hh += dG_t^T h_{t-1}
+ * and dx = dG W_ih, dW_ih = dG^T x, db_ih = db_hh = the sum of dG over steps and rows.
  */
 function lstmLayerBackwardComposite(
   gy: Tensor | null,
@@ -49,9 +40,12 @@ function lstmLayerBackwardComposite(
   reverse: boolean,
   needs: readonly boolean[],
 ): Grads {
-  const { gi, h0, c0, whh } = s;
+  const { x, h0, c0, wih, whh } = s;
+  const bih = s.bih ?? null;
   const bhh = s.bhh ?? null;
-  const L = gi.shape[0];
+  const L = x.shape[0];
+  let gi = x.matmul(wih.t());
+  if (bih !== null) gi = gi.add(bih);
   type Step = { i: Tensor; f: Tensor; g: Tensor; o: Tensor; cp: Tensor; c: Tensor; hp: Tensor };
   const steps = new Array<Step>(L);
   let h = h0;
@@ -92,7 +86,7 @@ function lstmLayerBackwardComposite(
       1,
     );
     dG[t] = d;
-    if (needs[3]) {
+    if (needs[4]) {
       const w = d.t().matmul(hp);
       dwhh = dwhh === null ? w : dwhh.add(w);
     }
@@ -100,12 +94,19 @@ function lstmLayerBackwardComposite(
     dc = dcv.mul(f);
   }
   const dgi = F.stack(dG, 0);
+  const db = needs[5] || needs[6] ? dgi.sum([0, 1]) : null;
   return [
-    needs[0] ? dgi : null,
+    needs[0] ? dgi.matmul(wih) : null,
     needs[1] ? dh : null,
     needs[2] ? dc : null,
+    needs[3]
+      ? F.reshape(dgi, [-1, dgi.shape[2]])
+          .t()
+          .matmul(F.reshape(x, [-1, x.shape[2]]))
+      : null,
     dwhh,
-    needs[4] ? dgi.sum([0, 1]) : null,
+    needs[5] ? db : null,
+    needs[6] ? db : null,
   ];
 }
 
@@ -113,11 +114,11 @@ export const rnnDerivatives: { [K in keyof RnnOpDefs]: Derivative<K> } = {
   // ops/rnn.ts: the layer node carries the name of PyTorch's node for the layer output
   lstmLayer: {
     name: "StackBackward0",
-    save: ["gi", "h0", "c0", "whh", "bhh", "output", "gates", "cells"],
+    save: ["x", "h0", "c0", "wih", "whh", "bih", "bhh", "output", "gates", "cells"],
     grad: (_g, saved, a, node): Grads => {
       const s = saved as unknown as LstmSaved;
       const [gy, ghN, gcN] = node.gradOutputs;
-      const needs = [0, 1, 2, 3, 4].map((i) => node.needsInputGrad(i));
+      const needs = [0, 1, 2, 3, 4, 5, 6].map((i) => node.needsInputGrad(i));
       if (isGradEnabled()) {
         return lstmLayerBackwardComposite(
           gy ?? null,

@@ -1,11 +1,12 @@
 /**
  * Recurrent layers on typed arrays (the twins of native/rnn.cc, and the time loops around
  * them): an LSTM layer forward and backward over a whole sequence, as PyTorch's CPU LSTM
- * computes it. The input projection x W_ih^T + b_ih of every time step is computed before (one
- * big product); each step then runs one product h_{t-1} W_hh^T (matmul.ts) and one fused
- * pointwise pass (`lstmCell`: gates, cell and hidden state); backward runs one fused pass
- * (`lstmCellBackward`) and one product dG_t W_hh per step, then the weight gradient of the
- * whole sequence as a single product dG^T [h_{t-1}] and the bias gradient as one column sum.
+ * computes it. The input projection x W_ih^T of every time step is computed first (one big
+ * product); each step then runs one product h_{t-1} W_hh^T (matmul.ts) and one fused
+ * pointwise pass (`lstmCell`: biases, gates, cell and hidden state); backward runs one fused
+ * pass (`lstmCellBackward`) and one product dG_t W_hh per step, then the input and weight
+ * gradients of the whole sequence as single products (dG W_ih, dG^T x, dG^T [h_{t-1}]) and
+ * the bias gradient as one column sum.
  *
  * Layout (PyTorch's gate order i, f, g, o): gate arrays are [L, N, 4H] with chunk k of row r
  * at columns kH .. (k+1)H - 1; states are [L, N, H] or [N, H]; all contiguous from an offset.
@@ -136,34 +137,49 @@ export interface Buf {
   off: number;
 }
 
-/** The sizes of a layer: L steps, N sequences, H hidden units; `reverse`: t from L-1 to 0. */
+/**
+ * The sizes of a layer: L steps, N sequences, I input features, H hidden units; `reverse`:
+ * time runs from L-1 to 0.
+ */
 export interface LayerDims {
   L: number;
   N: number;
+  I: number;
   H: number;
   reverse: boolean;
 }
 
 /**
- * An LSTM layer over the sequence: gi [L, N, 4H] (x_t W_ih^T + b_ih), h0 and c0 [N, H], whh
- * [4H, H], bhh [4H] or null. Writes y [L, N, H] (h_t), cN [N, H] (the last cell state) and,
+ * An LSTM layer over the sequence: x [L, N, I], h0 and c0 [N, H], wih [4H, I], whh [4H, H],
+ * bih and bhh [4H] or null. Writes y [L, N, H] (h_t), cN [N, H] (the last cell state) and,
  * when given (for backward), the activated gates [L, N, 4H] and cell states [L, N, H].
  */
 export function lstmLayerForward(
   d: LayerDims,
-  gi: Buf,
+  x: Buf,
   h0: Buf,
   c0: Buf,
+  wih: Buf,
   whh: Buf,
+  bih: FloatArray | null,
   bhh: FloatArray | null,
   y: FloatArray,
   cN: FloatArray,
   gates: FloatArray | null,
   cells: FloatArray | null,
 ): void {
-  const { L, N, H, reverse } = d;
+  const { L, N, H, I, reverse } = d;
   const G = 4 * H;
   const Ctor = y.constructor as new (n: number) => FloatArray;
+  // the input projection of every step at once: gi = x W_ih^T [L*N, 4H]
+  const gi = { data: new Ctor(L * N * G), off: 0 };
+  matmul(x.data, x.off, 0, I, 1, wih.data, wih.off, 0, 1, I, gi.data, 1, L * N, I, G);
+  // both biases enter every pre-activation: one vector b_ih + b_hh
+  let b = bih ?? bhh;
+  if (bih !== null && bhh !== null) {
+    b = new Ctor(G);
+    for (let j = 0; j < G; j++) b[j] = bih[j] + bhh[j];
+  }
   // without saved gates, each step's product and activated gates share one scratch [N, 4H]
   const scratch = gates === null ? new Ctor(N * G) : null;
   // without saved cells, the cell state is updated in place in cN
@@ -189,23 +205,7 @@ export function lstmLayerForward(
     }
     const cOut = cells === null ? cN : cells;
     const cOff = cells === null ? 0 : t * N * H;
-    lstmCell(
-      g,
-      0,
-      gi.data,
-      gi.off + t * N * G,
-      bhh,
-      cp,
-      cpOff,
-      g,
-      0,
-      cOut,
-      cOff,
-      y,
-      t * N * H,
-      N,
-      H,
-    );
+    lstmCell(g, 0, gi.data, gi.off + t * N * G, b, cp, cpOff, g, 0, cOut, cOff, y, t * N * H, N, H);
   }
   if (cells !== null) {
     const last = (reverse ? 0 : L - 1) * N * H;
@@ -215,16 +215,18 @@ export function lstmLayerForward(
 
 /** What `lstmLayerBackward` computes: each array is filled when given. */
 export interface LstmGrads {
-  /** [L, N, 4H]: the gradient of gi (always needed: it drives the recurrence) */
-  dgi: FloatArray;
+  /** [L, N, I] or null */
+  dx: FloatArray | null;
+  /** [4H, I] or null */
+  dwih: FloatArray | null;
   /** [N, H] */
   dh0: FloatArray;
   /** [N, H] */
   dc0: FloatArray;
   /** [4H, H] or null */
   dwhh: FloatArray | null;
-  /** [4H] or null */
-  dbhh: FloatArray | null;
+  /** [4H] or null: the gradient of b_ih and of b_hh (both enter every step alike) */
+  dbias: FloatArray | null;
 }
 
 /**
@@ -237,18 +239,23 @@ export function lstmLayerBackward(
   gates: FloatArray,
   cells: FloatArray,
   y: FloatArray,
+  x: Buf,
   h0: Buf,
   c0: Buf,
+  wih: Buf,
   whh: Buf,
   gy: Buf | null,
   ghN: Buf | null,
   gcN: Buf | null,
   out: LstmGrads,
 ): void {
-  const { L, N, H, reverse } = d;
+  const { L, N, I, H, reverse } = d;
   const G = 4 * H;
   const NH = N * H;
-  const { dgi, dh0, dc0 } = out;
+  const { dh0, dc0 } = out;
+  const Ctor = y.constructor as new (n: number) => FloatArray;
+  // the pre-activation gradients of every step [L, N, 4H]
+  const dgi = new Ctor(L * N * G);
   // dh0 and dc0 carry the running gradients of h_{t-1} and c_{t-1}
   if (ghN === null) dh0.fill(0);
   else for (let e = 0; e < NH; e++) dh0[e] = ghN.data[ghN.off + e];
@@ -278,9 +285,11 @@ export function lstmLayerBackward(
     // dh_{t-1} = dG_t W_hh: [N, 4H] @ [4H, H]
     matmul(dgi, t * N * G, 0, G, 1, whh.data, whh.off, 0, H, 1, dh0, 1, N, G, H);
   }
+  // dx = dG W_ih: [L*N, 4H] @ [4H, I];  dW_ih = dG^T x: [4H, L*N] @ [L*N, I]
+  if (out.dx !== null) matmul(dgi, 0, 0, G, 1, wih.data, wih.off, 0, I, 1, out.dx, 1, L * N, G, I);
+  if (out.dwih !== null) matmul(dgi, 0, 0, 1, G, x.data, x.off, 0, I, 1, out.dwih, 1, G, L * N, I);
   if (out.dwhh !== null) {
     // dW_hh = sum_t dG_t^T h_{t-1} = dG^T [L*N, 4H]^T @ Hprev [L*N, H], Hprev[t] = h_{t-1}
-    const Ctor = y.constructor as new (n: number) => FloatArray;
     const hPrev = new Ctor(L * NH);
     for (let s = 0; s < L; s++) {
       const t = reverse ? L - 1 - s : s;
@@ -290,6 +299,6 @@ export function lstmLayerBackward(
     }
     matmul(dgi, 0, 0, 1, G, hPrev, 0, 0, H, 1, out.dwhh, 1, G, L * N, H);
   }
-  // db_hh = the column sums of dG (b_hh enters every gate pre-activation once per row)
-  if (out.dbhh !== null) reduceAxis(Reduce.Sum, dgi, 0, 1, L * N, G, out.dbhh);
+  // db = the column sums of dG (each bias enters every gate pre-activation once per row)
+  if (out.dbias !== null) reduceAxis(Reduce.Sum, dgi, 0, 1, L * N, G, out.dbias);
 }

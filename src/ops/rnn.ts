@@ -1,7 +1,6 @@
 /**
- * The fused LSTM layer: the recurrence of one layer and direction over a whole sequence as one
- * recorded node (kernels: backend/rnn.ts, native/rnn.cc). nn.LSTM computes the input
- * projection of the sequence first (recorded as ordinary ops), then calls `lstmLayer`.
+ * The fused LSTM layer: one layer and direction over a whole sequence (input projection and
+ * recurrence) as one recorded node (kernels: backend/rnn.ts, native/rnn.cc).
  *
  * PyTorch's CPU LSTM records a node per op of every step; the output of a layer is
  * `stack(h_1..h_L)`. This node stands for that whole per-step graph and carries the name of
@@ -20,7 +19,6 @@ import {
   lstmLayerForward,
   type Buf,
   type FloatArray,
-  type LayerDims,
 } from "../backend/rnn.js";
 
 const buf = (t: Tensor): Buf => {
@@ -34,68 +32,74 @@ const flat = (t: Tensor): FloatArray => {
 };
 
 /**
- * Whether `lstmLayer` computes this layer: a non-empty sequence gi [L, N, 4H], states [N, H]
+ * Whether `lstmLayer` computes this layer: a non-empty sequence x [L, N, I], states [N, H]
  * and weights of one floating dtype (float32 or float64), and no forward-mode AD level (whose
  * tangents the composite form propagates).
  */
 export function lstmLayerSupported(
-  gi: Tensor,
+  x: Tensor,
   h0: Tensor,
   c0: Tensor,
+  wih: Tensor,
   whh: Tensor,
+  bih: Tensor | null,
   bhh: Tensor | null,
 ): boolean {
-  const dt = gi.dtype;
+  const dt = x.dtype;
   if (dt !== float32 && dt !== float64) return false;
   if (isForwardADActive()) return false;
-  if (gi.dim() !== 3 || gi.shape[0] === 0 || gi.shape[1] === 0) return false;
+  if (x.dim() !== 3 || x.shape[0] === 0 || x.shape[1] === 0) return false;
   const H = whh.shape[1];
-  if (whh.dim() !== 2 || whh.shape[0] !== 4 * H || gi.shape[2] !== 4 * H || H === 0) return false;
+  const [N, I] = [x.shape[1], x.shape[2]];
+  const same = (t: Tensor | null, shape: number[]): boolean =>
+    t === null || (t.dtype === dt && t.shape.join() === shape.join());
   return (
-    h0.dtype === dt &&
-    c0.dtype === dt &&
-    whh.dtype === dt &&
-    (bhh === null || bhh.dtype === dt) &&
-    h0.dim() === 2 &&
-    c0.dim() === 2 &&
-    h0.shape[0] === gi.shape[1] &&
-    h0.shape[1] === H &&
-    c0.shape[0] === gi.shape[1] &&
-    c0.shape[1] === H
+    H > 0 &&
+    same(whh, [4 * H, H]) &&
+    same(wih, [4 * H, I]) &&
+    same(bih, [4 * H]) &&
+    same(bhh, [4 * H]) &&
+    same(h0, [N, H]) &&
+    same(c0, [N, H])
   );
 }
 
 /**
- * One LSTM layer and direction (checked by `lstmLayerSupported`): from gi [L, N, 4H]
- * (x_t W_ih^T + b_ih), h0 and c0 [N, H], w_hh [4H, H] and b_hh [4H] (or null), the outputs
- * h_t of every step [L, N, H], the last hidden state and the last cell state [N, H] (for
- * `reverse`, time runs from L-1 to 0 and "last" is step 0).
+ * One LSTM layer and direction (checked by `lstmLayerSupported`): from x [L, N, I], h0 and c0
+ * [N, H], w_ih [4H, I], w_hh [4H, H] and b_ih, b_hh [4H] (or null), the outputs h_t of every
+ * step [L, N, H], the last hidden state and the last cell state [N, H] (for `reverse`, time
+ * runs from L-1 to 0 and "last" is step 0).
  */
 export function lstmLayer(
-  gi: Tensor,
+  x: Tensor,
   h0: Tensor,
   c0: Tensor,
+  wih: Tensor,
   whh: Tensor,
+  bih: Tensor | null,
   bhh: Tensor | null,
   reverse: boolean,
 ): [Tensor, Tensor, Tensor] {
-  const [L, N, G] = gi.shape;
-  const H = G / 4;
-  const dt = gi.dtype;
-  const grad = anyNeedsGrad([gi, h0, c0, whh, bhh]);
+  const [L, N, I] = x.shape;
+  const H = whh.shape[1];
+  const G = 4 * H;
+  const dt = x.dtype;
+  const inputs = [x, h0, c0, wih, whh, bih, bhh];
+  const grad = anyNeedsGrad(inputs);
   const y = allocOutput([L, N, H], dt);
   const hN = allocOutput([N, H], dt);
   const cN = allocOutput([N, H], dt);
   const gates = grad ? allocOutput([L, N, G], dt) : null;
   const cells = grad ? allocOutput([L, N, H], dt) : null;
-  const d: LayerDims = { L, N, H, reverse };
   const yd = y.typedArray as FloatArray;
   lstmLayerForward(
-    d,
-    buf(gi),
+    { L, N, I, H, reverse },
+    buf(x),
     buf(h0),
     buf(c0),
+    buf(wih),
     buf(whh),
+    bih === null ? null : flat(bih),
     bhh === null ? null : flat(bhh),
     yd,
     cN.typedArray as FloatArray,
@@ -108,53 +112,83 @@ export function lstmLayer(
     record(
       "lstmLayer",
       [y, hN, cN],
-      [gi, h0, c0, whh, bhh],
-      { gi, h0, c0, whh, bhh, output: y, gates, cells },
+      inputs,
+      { x, h0, c0, wih, whh, bih, bhh, output: y, gates, cells },
       { reverse },
     );
   }
   return [y, hN, cN];
 }
 
+/** What the fused LSTM backward reads (the saved set of `lstmLayer`). */
+export interface LstmSaved {
+  x: Tensor;
+  h0: Tensor;
+  c0: Tensor;
+  wih: Tensor;
+  whh: Tensor;
+  bih?: Tensor;
+  bhh?: Tensor;
+  output: Tensor;
+  gates: Tensor;
+  cells: Tensor;
+}
+
 /**
- * The input gradients of `lstmLayer` [gi, h0, c0, w_hh, b_hh] from the gradients of its three
- * outputs (null: none reached it), computed by the fused kernels (no graph is recorded).
+ * The input gradients of `lstmLayer` [x, h0, c0, w_ih, w_hh, b_ih, b_hh] from the gradients
+ * of its three outputs (null: none reached it), computed by the fused kernels (no graph is
+ * recorded); null where `needs` says no.
  */
 export function lstmLayerBackward(
   gy: Tensor | null,
   ghN: Tensor | null,
   gcN: Tensor | null,
-  s: { h0: Tensor; c0: Tensor; whh: Tensor; output: Tensor; gates: Tensor; cells: Tensor },
+  s: LstmSaved,
   reverse: boolean,
   needs: readonly boolean[],
 ): (Tensor | null)[] {
-  const [L, N, G] = s.gates.shape;
-  const H = G / 4;
+  const [L, N, I] = s.x.shape;
+  const H = s.whh.shape[1];
+  const G = 4 * H;
   const dt = s.gates.dtype;
-  const dgi = allocOutput([L, N, G], dt);
+  const dx = needs[0] ? allocOutput([L, N, I], dt) : null;
   const dh0 = alloc([N, H], dt);
   const dc0 = alloc([N, H], dt);
-  const dwhh = needs[3] ? allocOutput([G, H], dt) : null;
-  const dbhh = needs[4] ? allocOutput([G], dt) : null;
+  const dwih = needs[3] ? allocOutput([G, I], dt) : null;
+  const dwhh = needs[4] ? allocOutput([G, H], dt) : null;
+  const db = needs[5] || needs[6] ? allocOutput([G], dt) : null;
+  const arr = (t: Tensor | null): FloatArray | null =>
+    t === null ? null : (t.typedArray as FloatArray);
   const cast = (t: Tensor | null): Buf | null => (t === null ? null : buf(t.to(dt)));
   lstmLayerBackwardKernel(
-    { L, N, H, reverse },
+    { L, N, I, H, reverse },
     s.gates.typedArray as FloatArray,
     s.cells.typedArray as FloatArray,
     flat(s.output),
+    buf(s.x),
     buf(s.h0),
     buf(s.c0),
+    buf(s.wih),
     buf(s.whh),
     cast(gy),
     cast(ghN),
     cast(gcN),
     {
-      dgi: dgi.typedArray as FloatArray,
+      dx: arr(dx),
       dh0: dh0.typedArray as FloatArray,
       dc0: dc0.typedArray as FloatArray,
-      dwhh: dwhh === null ? null : (dwhh.typedArray as FloatArray),
-      dbhh: dbhh === null ? null : (dbhh.typedArray as FloatArray),
+      dwih: arr(dwih),
+      dwhh: arr(dwhh),
+      dbias: arr(db),
     },
   );
-  return [needs[0] ? dgi : null, needs[1] ? dh0 : null, needs[2] ? dc0 : null, dwhh, dbhh];
+  return [
+    dx,
+    needs[1] ? dh0 : null,
+    needs[2] ? dc0 : null,
+    dwih,
+    dwhh,
+    needs[5] ? db : null,
+    needs[6] ? (needs[5] ? (db as Tensor).clone() : db) : null,
+  ];
 }
