@@ -26,6 +26,25 @@ const MIN_CELL_ELEMENTS = 64;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+type Ctor = new (n: number) => FloatArray;
+
+/**
+ * Scratch arrays kept between calls, one per role and array type, grown on demand: the input
+ * projection of a layer, its gate gradients and the previous-state matrix are transient but a
+ * few megabytes each, and a fresh allocation per call costs its zero fill and leaves garbage
+ * collection the rest. Every element a caller reads it has written first in the same call.
+ */
+const SCRATCH = new Map<string, FloatArray>();
+function scratch(C: Ctor, n: number, role: string): FloatArray {
+  const key = `${role}:${C.name}`;
+  let a = SCRATCH.get(key);
+  if (a === undefined || a.length < n) {
+    a = new C(n);
+    SCRATCH.set(key, a);
+  }
+  return a.length === n ? a : a.subarray(0, n);
+}
+
 /**
  * One LSTM step after the hidden product, for rows 0..n-1:
  *   pre_k = s_k + b_k + gi_k;  i, f, o = sigmoid(pre), g = tanh(pre_g)
@@ -170,24 +189,24 @@ export function lstmLayerForward(
 ): void {
   const { L, N, H, I, reverse } = d;
   const G = 4 * H;
-  const Ctor = y.constructor as new (n: number) => FloatArray;
+  const C = y.constructor as Ctor;
   // the input projection of every step at once: gi = x W_ih^T [L*N, 4H]
-  const gi = { data: new Ctor(L * N * G), off: 0 };
+  const gi = { data: scratch(C, L * N * G, "gi"), off: 0 };
   matmul(x.data, x.off, 0, I, 1, wih.data, wih.off, 0, 1, I, gi.data, 1, L * N, I, G);
   // both biases enter every pre-activation: one vector b_ih + b_hh
   let b = bih ?? bhh;
   if (bih !== null && bhh !== null) {
-    b = new Ctor(G);
+    b = scratch(C, G, "bias");
     for (let j = 0; j < G; j++) b[j] = bih[j] + bhh[j];
   }
   // without saved gates, each step's product and activated gates share one scratch [N, 4H]
-  const scratch = gates === null ? new Ctor(N * G) : null;
+  const step = gates === null ? scratch(C, N * G, "step") : null;
   // without saved cells, the cell state is updated in place in cN
   if (cells === null) for (let e = 0; e < N * H; e++) cN[e] = c0.data[c0.off + e];
   for (let s = 0; s < L; s++) {
     const t = reverse ? L - 1 - s : s;
     const tp = reverse ? t + 1 : t - 1; // the previous step
-    const g = gates === null ? (scratch as FloatArray) : gates.subarray(t * N * G, (t + 1) * N * G);
+    const g = gates === null ? (step as FloatArray) : gates.subarray(t * N * G, (t + 1) * N * G);
     // s = h_{t-1} W_hh^T: [N, H] @ [H, 4H], W_hh read transposed through its strides
     if (s === 0) matmul(h0.data, h0.off, 0, H, 1, whh.data, whh.off, 0, 1, H, g, 1, N, H, G);
     else matmul(y, tp * N * H, 0, H, 1, whh.data, whh.off, 0, 1, H, g, 1, N, H, G);
@@ -253,9 +272,9 @@ export function lstmLayerBackward(
   const G = 4 * H;
   const NH = N * H;
   const { dh0, dc0 } = out;
-  const Ctor = y.constructor as new (n: number) => FloatArray;
+  const C = y.constructor as Ctor;
   // the pre-activation gradients of every step [L, N, 4H]
-  const dgi = new Ctor(L * N * G);
+  const dgi = scratch(C, L * N * G, "dgi");
   // dh0 and dc0 carry the running gradients of h_{t-1} and c_{t-1}
   if (ghN === null) dh0.fill(0);
   else for (let e = 0; e < NH; e++) dh0[e] = ghN.data[ghN.off + e];
@@ -290,7 +309,7 @@ export function lstmLayerBackward(
   if (out.dwih !== null) matmul(dgi, 0, 0, 1, G, x.data, x.off, 0, I, 1, out.dwih, 1, G, L * N, I);
   if (out.dwhh !== null) {
     // dW_hh = sum_t dG_t^T h_{t-1} = dG^T [L*N, 4H]^T @ Hprev [L*N, H], Hprev[t] = h_{t-1}
-    const hPrev = new Ctor(L * NH);
+    const hPrev = scratch(C, L * NH, "hPrev");
     for (let s = 0; s < L; s++) {
       const t = reverse ? L - 1 - s : s;
       const tp = reverse ? t + 1 : t - 1;
