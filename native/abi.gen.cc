@@ -590,6 +590,38 @@ Napi::Value lstmCellBackward(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value packPanel(const Napi::CallbackInfo& info) {
+  args::packPanel x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.w) ||
+      !argInt(info, 1, fn, &x.wOff) ||
+      !argInt(info, 2, fn, &x.k) ||
+      !argInt(info, 3, fn, &x.n) ||
+      !argInt(info, 4, fn, &x.rs) ||
+      !argInt(info, 5, fn, &x.cs) ||
+      !argFloat(info, 6, fn, &x.packed) ||
+      !oneFloatType(info, fn, {&x.w, &x.packed}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value panelProduct(const Napi::CallbackInfo& info) {
+  args::panelProduct x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.lda) ||
+      !argInt(info, 3, fn, &x.m) ||
+      !argInt(info, 4, fn, &x.k) ||
+      !argFloat(info, 5, fn, &x.packed) ||
+      !argInt(info, 6, fn, &x.n) ||
+      !argFloat(info, 7, fn, &x.out) ||
+      !argInt(info, 8, fn, &x.outOff) ||
+      !oneFloatType(info, fn, {&x.a, &x.packed, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value sgdStep(const Napi::CallbackInfo& info) {
   args::sgdStep x;
   const char* fn = x.name;
@@ -848,6 +880,8 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("layerNormBackward", Napi::Function::New(env, layerNormBackward, "layerNormBackward"));
   exports.Set("lstmCell", Napi::Function::New(env, lstmCell, "lstmCell"));
   exports.Set("lstmCellBackward", Napi::Function::New(env, lstmCellBackward, "lstmCellBackward"));
+  exports.Set("packPanel", Napi::Function::New(env, packPanel, "packPanel"));
+  exports.Set("panelProduct", Napi::Function::New(env, panelProduct, "panelProduct"));
   exports.Set("sgdStep", Napi::Function::New(env, sgdStep, "sgdStep"));
   exports.Set("adamStep", Napi::Function::New(env, adamStep, "adamStep"));
   exports.Set("rmspropStep", Napi::Function::New(env, rmspropStep, "rmspropStep"));

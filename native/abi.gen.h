@@ -720,6 +720,32 @@ struct lstmCellBackward {
   Index hidden = 0;
 };
 
+// packPanel(w, wOff, k, n, rs, cs, packed): native/rnn.cc
+struct packPanel {
+  static constexpr const char* name = "packPanel";
+  Arr w;
+  Index wOff = 0;
+  Index k = 0;
+  Index n = 0;
+  Index rs = 0;
+  Index cs = 0;
+  Arr packed;
+};
+
+// panelProduct(a, aOff, lda, m, k, packed, n, out, outOff): native/rnn.cc
+struct panelProduct {
+  static constexpr const char* name = "panelProduct";
+  Arr a;
+  Index aOff = 0;
+  Index lda = 0;
+  Index m = 0;
+  Index k = 0;
+  Arr packed;
+  Index n = 0;
+  Arr out;
+  Index outOff = 0;
+};
+
 // sgdStep(p, pOff, g, gOff, n, buf, wd, mom, damp, negLr, flags): native/optim.cc
 struct sgdStep {
   static constexpr const char* name = "sgdStep";
@@ -948,6 +974,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormForward& ar
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCell& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCellBackward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::packPanel& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::panelProduct& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::rmspropStep& arg);

@@ -163,6 +163,71 @@ TG_AVX2 void cellBackwardAvx2(const float* gates, const float* c, const float* c
 }
 #endif
 
+// ---------------------------------------------------------------------------------------------
+// The per-step products (h_{t-1} W_hh^T forward, dG_t W_hh backward) multiply a thin matrix
+// (n = batch rows) by the same weight matrix at every step. matmul.cc packs its right operand
+// on every call, which for 32 rows costs about as much as the product; here the weight matrix
+// is packed once per layer (`packPanel`) and each step only runs the register tiles
+// (`panelProduct`). Panel layout: B (k x n) in 16-column slivers, sliver s holding for
+// p = 0..k-1 the 16 values B[p][16s .. 16s+15] (zero past n). AVX-512 only (the caller uses
+// matmul otherwise).
+
+constexpr Index kNR = 16;  // columns per sliver: one zmm
+constexpr Index kMR = 6;   // rows per register tile
+
+// Portable: the same tiles with an array accumulator.
+void panelRowsScalar(const float* a, Index lda, Index m, Index k, const float* packed, Index n,
+                     float* out, Index s0, Index s1) {
+  for (Index s = s0; s < s1; s++) {
+    const float* b = packed + s * k * kNR;
+    const Index cols = std::min(kNR, n - s * kNR);
+    for (Index r = 0; r < m; r++) {
+      float acc[kNR] = {};
+      for (Index p = 0; p < k; p++) {
+        const float av = a[r * lda + p];
+        for (Index c = 0; c < kNR; c++) acc[c] += av * b[p * kNR + c];
+      }
+      for (Index c = 0; c < cols; c++) out[r * n + s * kNR + c] = acc[c];
+    }
+  }
+}
+
+#if TG_X86
+// C rows r0..r0+R-1, sliver s: C[r][16s + c] = sum_p A[r][p] B[p][16s + c] (c < cols).
+template <int R>
+__attribute__((target("avx512f"))) void panelTile(const float* a, Index lda, const float* b,
+                                                  Index k, float* c, Index ldc, Index cols) {
+  __m512 acc[kMR];
+  for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+  for (Index p = 0; p < k; p++) {
+    const __m512 bv = _mm512_loadu_ps(b + p * kNR);
+    for (int r = 0; r < R; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + p]), bv, acc[r]);
+  }
+  const __mmask16 m = cols >= kNR ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
+  for (int r = 0; r < R; r++) _mm512_mask_storeu_ps(c + r * ldc, m, acc[r]);
+}
+
+__attribute__((target("avx512f"))) void panelRows(const float* a, Index lda, Index m, Index k,
+                                                  const float* packed, Index n, float* out,
+                                                  Index s0, Index s1) {
+  for (Index s = s0; s < s1; s++) {
+    const float* b = packed + s * k * kNR;
+    const Index cols = std::min(kNR, n - s * kNR);
+    float* c = out + s * kNR;
+    Index r = 0;
+    for (; r + kMR <= m; r += kMR) panelTile<kMR>(a + r * lda, lda, b, k, c + r * n, n, cols);
+    switch (m - r) {
+      case 1: panelTile<1>(a + r * lda, lda, b, k, c + r * n, n, cols); break;
+      case 2: panelTile<2>(a + r * lda, lda, b, k, c + r * n, n, cols); break;
+      case 3: panelTile<3>(a + r * lda, lda, b, k, c + r * n, n, cols); break;
+      case 4: panelTile<4>(a + r * lda, lda, b, k, c + r * n, n, cols); break;
+      case 5: panelTile<5>(a + r * lda, lda, b, k, c + r * n, n, cols); break;
+      default: break;
+    }
+  }
+}
+#endif
+
 // Whether an array holds `count` elements from `off` (count 0 always fits).
 bool fits(const Arr& a, Index off, Index count) {
   return count == 0 || (a.present && off >= 0 && off <= a.len && count <= a.len - off);
@@ -244,6 +309,67 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCellBackward& ar
   };
   if (arg.gates.type == napi_float32_array) body(0.0f);
   else body(0.0);
+  return env.Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::packPanel& arg) {
+  Napi::Env env = info.Env();
+  const Index k = arg.k, n = arg.n;
+  if (arg.w.type != napi_float32_array) {
+    typeError(env, arg.name, "float32 arrays only");
+    return env.Undefined();
+  }
+  if (k < 0 || n < 0 || double(k) * double(n) > 1e15 ||
+      (k > 0 && n > 0 && !stridedInBounds(arg.w.len, arg.wOff, {k, n}, {arg.rs, arg.cs})) ||
+      !fits(arg.packed, 0, (n + kNR - 1) / kNR * kNR * k)) {
+    rangeError(env, arg.name, "layout out of the arrays' bounds");
+    return env.Undefined();
+  }
+  const float* w = static_cast<const float*>(arg.w.data) + arg.wOff;
+  float* dst = static_cast<float*>(arg.packed.data);
+  for (Index s = 0; s * kNR < n; s++) {
+    const Index cols = std::min(kNR, n - s * kNR);
+    for (Index p = 0; p < k; p++) {
+      float* d = dst + (s * k + p) * kNR;
+      for (Index c = 0; c < cols; c++) d[c] = w[p * arg.rs + (s * kNR + c) * arg.cs];
+      for (Index c = cols; c < kNR; c++) d[c] = 0.0f;
+    }
+  }
+  return env.Undefined();
+}
+
+Napi::Value run(const Napi::CallbackInfo& info, const args::panelProduct& arg) {
+  Napi::Env env = info.Env();
+  const Index m = arg.m, k = arg.k, n = arg.n, lda = arg.lda;
+  if (arg.a.type != napi_float32_array) {
+    typeError(env, arg.name, "float32 arrays only");
+    return env.Undefined();
+  }
+  if (m < 0 || k < 0 || n < 0 || lda < 0 || double(m) * double(n) > 1e15 ||
+      double(k) * double(n) > 1e15 ||
+      (m > 0 && k > 0 && !stridedInBounds(arg.a.len, arg.aOff, {m, k}, {lda, 1})) ||
+      !fits(arg.packed, 0, (n + kNR - 1) / kNR * kNR * k) || !fits(arg.out, arg.outOff, m * n)) {
+    rangeError(env, arg.name, "layout out of the arrays' bounds");
+    return env.Undefined();
+  }
+  float* out = static_cast<float*>(arg.out.data) + arg.outOff;
+  if (m == 0 || n == 0) return env.Undefined();
+  if (k == 0) {
+    std::fill(out, out + m * n, 0.0f);
+    return env.Undefined();
+  }
+  const float* a = static_cast<const float*>(arg.a.data) + arg.aOff;
+  const float* packed = static_cast<const float*>(arg.packed.data);
+  const Index slivers = (n + kNR - 1) / kNR;
+  // split the slivers over threads when the product is worth a handoff (~64^3 multiply-adds)
+  const Index minSlivers =
+      std::max<Index>(1, Index(64 * 64 * 64) / std::max<Index>(1, m * k * kNR));
+  parallelFor(slivers, minSlivers, [&](Index s0, Index s1) {
+#if TG_X86
+    if (avx512()) return panelRows(a, lda, m, k, packed, n, out, s0, s1);
+#endif
+    panelRowsScalar(a, lda, m, k, packed, n, out, s0, s1);
+  }, 1);
   return env.Undefined();
 }
 

@@ -15,7 +15,8 @@ import assert from "node:assert/strict";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
-import { lstmCell, lstmCellBackward } from "../src/backend/rnn.js";
+import { lstmCell, lstmCellBackward, packedProduct } from "../src/backend/rnn.js";
+import { matmul } from "../src/backend/matmul.js";
 import { setNativeFamily } from "../src/backend/native.js";
 import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
 
@@ -102,6 +103,51 @@ for (const [dt, Ctor] of CTORS) {
         },
       );
     }
+  }
+}
+
+// the per-step products over a packed weight panel (float32; float64 takes matmul): m rows
+// (register tiles of 6 and the rest), k, n (16-column slivers and a partial one), the weight
+// read transposed (forward, W_hh^T) or not (backward, W_hh)
+for (const [m, k, n] of [
+  [1, 3, 5],
+  [7, 13, 52],
+  [32, 64, 96],
+  [13, 100, 1040],
+]) {
+  for (const transposed of [false, true]) {
+    test(`packed step product ${m}x${k}x${n} (transposed ${transposed}) equals matmul`, () => {
+      const off = 2;
+      const a = filled(Float32Array, off + m * k, 11);
+      const w = filled(Float32Array, off + k * n, 12);
+      const [rs, cs] = transposed ? [1, k] : [n, 1];
+      const run = (): Float32Array => {
+        const out = new Float32Array(m * n);
+        packedProduct(a, off, m, k, { data: w, off }, rs, cs, n, out);
+        return out;
+      };
+      const { ts, nat } = twin(run);
+      const ref = new Float64Array(m * n);
+      matmul(
+        Float64Array.from(a),
+        off,
+        0,
+        k,
+        1,
+        Float64Array.from(w),
+        off,
+        0,
+        rs,
+        cs,
+        ref,
+        1,
+        m,
+        k,
+        n,
+      );
+      assertClose(ts, ref, 1e-5, "TypeScript");
+      assertClose(nat, ref, 1e-5, "native");
+    });
   }
 }
 

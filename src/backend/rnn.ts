@@ -46,6 +46,53 @@ function scratch(C: Ctor, n: number, role: string): FloatArray {
 }
 
 /**
+ * A weight matrix packed once for the per-step products (native/rnn.cc `packPanel`): B (k x n)
+ * with B[p][j] = w[off + p*rs + j*cs], in a kept scratch array; null when the products run
+ * through `matmul` instead (no addon, or float64).
+ */
+function packWeights(w: Buf, k: number, n: number, rs: number, cs: number): Float32Array | null {
+  if (!(w.data instanceof Float32Array)) return null;
+  const packed = scratch(Float32Array, Math.ceil(n / 16) * 16 * k, "panel") as Float32Array;
+  return native.packPanel(w.data, w.off, k, n, rs, cs, packed) ? packed : null;
+}
+
+/**
+ * out (m x n) = A (m x k, rows contiguous from aOff) @ B, B the matrix `packWeights` packed
+ * (`panel`) or, without a panel, read from w through its strides by `matmul` (the twin: the
+ * same products, summed in another order).
+ */
+export function stepProduct(
+  a: FloatArray,
+  aOff: number,
+  m: number,
+  k: number,
+  panel: Float32Array | null,
+  w: Buf,
+  rs: number,
+  cs: number,
+  n: number,
+  out: FloatArray,
+): void {
+  if (panel !== null && native.panelProduct(a, aOff, k, m, k, panel, n, out, 0)) return;
+  matmul(a, aOff, 0, k, 1, w.data, w.off, 0, rs, cs, out, 1, m, k, n);
+}
+
+/** `stepProduct` with the panel packed here (one product: the parity tests' entry point). */
+export function packedProduct(
+  a: FloatArray,
+  aOff: number,
+  m: number,
+  k: number,
+  w: Buf,
+  rs: number,
+  cs: number,
+  n: number,
+  out: FloatArray,
+): void {
+  stepProduct(a, aOff, m, k, packWeights(w, k, n, rs, cs), w, rs, cs, n, out);
+}
+
+/**
  * One LSTM step after the hidden product, for rows 0..n-1:
  *   pre_k = s_k + b_k + gi_k;  i, f, o = sigmoid(pre), g = tanh(pre_g)
  *   c = f * c_prev + i * g;    h = o * tanh(c)
@@ -201,15 +248,17 @@ export function lstmLayerForward(
   }
   // without saved gates, each step's product and activated gates share one scratch [N, 4H]
   const step = gates === null ? scratch(C, N * G, "step") : null;
+  // W_hh^T [H, 4H] packed once for the L step products
+  const panel = packWeights(whh, H, G, 1, H);
   // without saved cells, the cell state is updated in place in cN
   if (cells === null) for (let e = 0; e < N * H; e++) cN[e] = c0.data[c0.off + e];
   for (let s = 0; s < L; s++) {
     const t = reverse ? L - 1 - s : s;
     const tp = reverse ? t + 1 : t - 1; // the previous step
     const g = gates === null ? (step as FloatArray) : gates.subarray(t * N * G, (t + 1) * N * G);
-    // s = h_{t-1} W_hh^T: [N, H] @ [H, 4H], W_hh read transposed through its strides
-    if (s === 0) matmul(h0.data, h0.off, 0, H, 1, whh.data, whh.off, 0, 1, H, g, 1, N, H, G);
-    else matmul(y, tp * N * H, 0, H, 1, whh.data, whh.off, 0, 1, H, g, 1, N, H, G);
+    // s = h_{t-1} W_hh^T: [N, H] @ [H, 4H], W_hh read transposed
+    if (s === 0) stepProduct(h0.data, h0.off, N, H, panel, whh, 1, H, G, g);
+    else stepProduct(y, tp * N * H, N, H, panel, whh, 1, H, G, g);
     let cp: FloatArray;
     let cpOff: number;
     if (cells === null) {
@@ -280,6 +329,8 @@ export function lstmLayerBackward(
   else for (let e = 0; e < NH; e++) dh0[e] = ghN.data[ghN.off + e];
   if (gcN === null) dc0.fill(0);
   else for (let e = 0; e < NH; e++) dc0[e] = gcN.data[gcN.off + e];
+  // W_hh [4H, H] packed once for the L step products
+  const panel = packWeights(whh, G, H, H, 1);
   for (let s = L - 1; s >= 0; s--) {
     const t = reverse ? L - 1 - s : s;
     const tp = reverse ? t + 1 : t - 1;
@@ -302,7 +353,7 @@ export function lstmLayerBackward(
       H,
     );
     // dh_{t-1} = dG_t W_hh: [N, 4H] @ [4H, H]
-    matmul(dgi, t * N * G, 0, G, 1, whh.data, whh.off, 0, H, 1, dh0, 1, N, G, H);
+    stepProduct(dgi, t * N * G, N, G, panel, whh, H, 1, H, dh0);
   }
   // dx = dG W_ih: [L*N, 4H] @ [4H, I];  dW_ih = dG^T x: [4H, L*N] @ [L*N, I]
   if (out.dx !== null) matmul(dgi, 0, 0, G, 1, wih.data, wih.off, 0, I, 1, out.dx, 1, L * N, G, I);
