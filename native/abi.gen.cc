@@ -545,6 +545,83 @@ Napi::Value layerNormBackward(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value lstmCell(const Napi::CallbackInfo& info) {
+  args::lstmCell x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.s) ||
+      !argInt(info, 1, fn, &x.sOff) ||
+      !argFloat(info, 2, fn, &x.gi) ||
+      !argInt(info, 3, fn, &x.giOff) ||
+      !argOptFloat(info, 4, fn, &x.b) ||
+      !argFloat(info, 5, fn, &x.cp) ||
+      !argInt(info, 6, fn, &x.cpOff) ||
+      !argFloat(info, 7, fn, &x.gates) ||
+      !argInt(info, 8, fn, &x.gOff) ||
+      !argFloat(info, 9, fn, &x.c) ||
+      !argInt(info, 10, fn, &x.cOff) ||
+      !argFloat(info, 11, fn, &x.h) ||
+      !argInt(info, 12, fn, &x.hOff) ||
+      !argInt(info, 13, fn, &x.n) ||
+      !argInt(info, 14, fn, &x.hidden) ||
+      !oneFloatType(info, fn, {&x.s, &x.gi, &x.b, &x.cp, &x.gates, &x.c, &x.h}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value lstmCellBackward(const Napi::CallbackInfo& info) {
+  args::lstmCellBackward x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.gates) ||
+      !argInt(info, 1, fn, &x.gOff) ||
+      !argFloat(info, 2, fn, &x.c) ||
+      !argInt(info, 3, fn, &x.cOff) ||
+      !argFloat(info, 4, fn, &x.cp) ||
+      !argInt(info, 5, fn, &x.cpOff) ||
+      !argOptFloat(info, 6, fn, &x.dh) ||
+      !argInt(info, 7, fn, &x.dhOff) ||
+      !argFloat(info, 8, fn, &x.dhx) ||
+      !argFloat(info, 9, fn, &x.dc) ||
+      !argFloat(info, 10, fn, &x.dg) ||
+      !argInt(info, 11, fn, &x.dgOff) ||
+      !argInt(info, 12, fn, &x.n) ||
+      !argInt(info, 13, fn, &x.hidden) ||
+      !oneFloatType(info, fn, {&x.gates, &x.c, &x.cp, &x.dh, &x.dhx, &x.dc, &x.dg}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value packPanel(const Napi::CallbackInfo& info) {
+  args::packPanel x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.w) ||
+      !argInt(info, 1, fn, &x.wOff) ||
+      !argInt(info, 2, fn, &x.k) ||
+      !argInt(info, 3, fn, &x.n) ||
+      !argInt(info, 4, fn, &x.rs) ||
+      !argInt(info, 5, fn, &x.cs) ||
+      !argFloat(info, 6, fn, &x.packed) ||
+      !oneFloatType(info, fn, {&x.w, &x.packed}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value panelProduct(const Napi::CallbackInfo& info) {
+  args::panelProduct x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.lda) ||
+      !argInt(info, 3, fn, &x.m) ||
+      !argInt(info, 4, fn, &x.k) ||
+      !argFloat(info, 5, fn, &x.packed) ||
+      !argInt(info, 6, fn, &x.n) ||
+      !argFloat(info, 7, fn, &x.out) ||
+      !argInt(info, 8, fn, &x.outOff) ||
+      !oneFloatType(info, fn, {&x.a, &x.packed, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value sgdStep(const Napi::CallbackInfo& info) {
   args::sgdStep x;
   const char* fn = x.name;
@@ -801,6 +878,10 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("geluBackward", Napi::Function::New(env, geluBackward, "geluBackward"));
   exports.Set("layerNormForward", Napi::Function::New(env, layerNormForward, "layerNormForward"));
   exports.Set("layerNormBackward", Napi::Function::New(env, layerNormBackward, "layerNormBackward"));
+  exports.Set("lstmCell", Napi::Function::New(env, lstmCell, "lstmCell"));
+  exports.Set("lstmCellBackward", Napi::Function::New(env, lstmCellBackward, "lstmCellBackward"));
+  exports.Set("packPanel", Napi::Function::New(env, packPanel, "packPanel"));
+  exports.Set("panelProduct", Napi::Function::New(env, panelProduct, "panelProduct"));
   exports.Set("sgdStep", Napi::Function::New(env, sgdStep, "sgdStep"));
   exports.Set("adamStep", Napi::Function::New(env, adamStep, "adamStep"));
   exports.Set("rmspropStep", Napi::Function::New(env, rmspropStep, "rmspropStep"));

@@ -681,6 +681,71 @@ struct layerNormBackward {
   Arr gb;
 };
 
+// lstmCell(s, sOff, gi, giOff, b, cp, cpOff, gates, gOff, c, cOff, h, hOff, n, hidden): native/rnn.cc
+struct lstmCell {
+  static constexpr const char* name = "lstmCell";
+  Arr s;
+  Index sOff = 0;
+  Arr gi;
+  Index giOff = 0;
+  Arr b;
+  Arr cp;
+  Index cpOff = 0;
+  Arr gates;
+  Index gOff = 0;
+  Arr c;
+  Index cOff = 0;
+  Arr h;
+  Index hOff = 0;
+  Index n = 0;
+  Index hidden = 0;
+};
+
+// lstmCellBackward(gates, gOff, c, cOff, cp, cpOff, dh, dhOff, dhx, dc, dg, dgOff, n, hidden): native/rnn.cc
+struct lstmCellBackward {
+  static constexpr const char* name = "lstmCellBackward";
+  Arr gates;
+  Index gOff = 0;
+  Arr c;
+  Index cOff = 0;
+  Arr cp;
+  Index cpOff = 0;
+  Arr dh;
+  Index dhOff = 0;
+  Arr dhx;
+  Arr dc;
+  Arr dg;
+  Index dgOff = 0;
+  Index n = 0;
+  Index hidden = 0;
+};
+
+// packPanel(w, wOff, k, n, rs, cs, packed): native/rnn.cc
+struct packPanel {
+  static constexpr const char* name = "packPanel";
+  Arr w;
+  Index wOff = 0;
+  Index k = 0;
+  Index n = 0;
+  Index rs = 0;
+  Index cs = 0;
+  Arr packed;
+};
+
+// panelProduct(a, aOff, lda, m, k, packed, n, out, outOff): native/rnn.cc
+struct panelProduct {
+  static constexpr const char* name = "panelProduct";
+  Arr a;
+  Index aOff = 0;
+  Index lda = 0;
+  Index m = 0;
+  Index k = 0;
+  Arr packed;
+  Index n = 0;
+  Arr out;
+  Index outOff = 0;
+};
+
 // sgdStep(p, pOff, g, gOff, n, buf, wd, mom, damp, negLr, flags): native/optim.cc
 struct sgdStep {
   static constexpr const char* name = "sgdStep";
@@ -907,6 +972,10 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::geluForward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::geluBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormForward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormBackward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCell& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCellBackward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::packPanel& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::panelProduct& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::rmspropStep& arg);

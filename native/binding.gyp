@@ -20,7 +20,8 @@
         "optim.cc",
         "sort.cc",
         "activation.cc",
-        "norm.cc"
+        "norm.cc",
+        "rnn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

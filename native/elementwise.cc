@@ -17,6 +17,7 @@
 
 #include "abi.gen.h"
 #include "strided.h"
+#include "vecmath.h"
 
 namespace tg {
 namespace {
@@ -121,39 +122,10 @@ inline double logAddExp2(double x, double y) {
 // measured over 4M inputs spread evenly over each function's range plus 1M magnitudes from
 // 2^-40 to 2^5 of both signs and the special values: exp 1 ulp (also on subnormal results),
 // log 1, log1p 2, expm1 2, tanh 1, sigmoid 2; infinities, NaN and signed zeros exact.
-// test/native-elementwise.test.ts checks these bounds.
+// test/native-elementwise.test.ts checks these bounds. exp, tanh and sigmoid live in vecmath.h
+// (the recurrent cells of rnn.cc use them too).
 
 #if TG_X86
-#define TG_AVX2 __attribute__((target("avx2,fma")))
-
-// e^x: x = n ln2 + r (|r| <= ln2/2, ln2 in two parts so n*C1 is exact), e^r by a degree-7
-// polynomial, times 2^n built as 2^n1 * 2^n2 (n1 = n >> 1) so both factors are normal floats
-// and a subnormal result is rounded once. x is clamped to [-104, 88.8]: below, the result
-// rounds to 0; above, the product overflows to infinity, as it should. NaN is put back last.
-TG_AVX2 inline __m256 expPs(__m256 x) {
-  const __m256 xc =
-      _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)), _mm256_set1_ps(88.8f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  __m256 y = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
-  y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
-  const __m256i ni = _mm256_cvtps_epi32(n);
-  const __m256i n1 = _mm256_srai_epi32(ni, 1);
-  const __m256i n2 = _mm256_sub_epi32(ni, n1);
-  const __m256i bias = _mm256_set1_epi32(127);
-  const __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
-  const __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
-  y = _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
-  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
 
 // log x: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f^2/2 + f^3 P(f) (f = m - 1),
 // plus e ln2 in two parts. Subnormal inputs are scaled by 2^23 first. x < 0 gives NaN, 0 gives
@@ -225,38 +197,6 @@ TG_AVX2 inline __m256 expm1Ps(__m256 x) {
   const __m256 large = _mm256_sub_ps(expPs(x), _mm256_set1_ps(1.0f));
   __m256 r = _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.5f), _CMP_LT_OQ));
   return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
-}
-
-// tanh |x|: |x| + |x|^3 P(x^2) below 0.625 (Cephes tanhf), else 1 - 2 / (e^(2|x|) + 1)
-// (e^(2|x|) overflowing to infinity gives exactly 1); x's sign is put back, so tanh(-0) = -0.
-TG_AVX2 inline __m256 tanhPs(__m256 x) {
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  const __m256 ax = _mm256_andnot_ps(sign, x);
-  const __m256 s = _mm256_mul_ps(x, x);
-  __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
-  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(2.06390887954e-2f));
-  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-5.37397155531e-2f));
-  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.33314422036e-1f));
-  p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-3.33332819422e-1f));
-  const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, s), ax, ax);
-  const __m256 e = expPs(_mm256_add_ps(ax, ax));
-  const __m256 large = _mm256_sub_ps(
-      _mm256_set1_ps(1.0f),
-      _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
-  const __m256 r =
-      _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
-  return _mm256_or_ps(r, _mm256_and_ps(x, sign));
-}
-
-// 1 / (1 + e^-x) as n / (1 + e) with e = e^-|x| and n = 1 for x >= 0, e for x < 0, so neither
-// side overflows and tiny results (down to subnormals) keep their relative accuracy.
-TG_AVX2 inline __m256 sigmoidPs(__m256 x) {
-  const __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-  const __m256 e = expPs(_mm256_sub_ps(_mm256_setzero_ps(), ax));
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 num =
-      _mm256_blendv_ps(one, e, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
-  return _mm256_div_ps(num, _mm256_add_ps(one, e));
 }
 
 // The lane mask of the first `rem` (< 8) lanes, for the ragged end of a loop.

@@ -285,6 +285,13 @@ const LAYERS: Record<string, [() => nn.Module, Call]> = {
   ],
   GRU: [() => new nn.GRU(3, 4, { bidirectional: true }), (m, x) => (m as nn.GRU).call(x)],
   GRU_h0: [() => new nn.GRU(3, 4, { numLayers: 2 }), (m, x, h) => (m as nn.GRU).call(x, h)],
+  LSTM_wide: [
+    () => new nn.LSTM(5, 21, { numLayers: 2, bidirectional: true }),
+    (m, x, h0, c0) => {
+      const [out, [h, c]] = (m as nn.LSTM).call(x, [h0, c0]);
+      return [out, h, c];
+    },
+  ],
   LSTMCell: [() => new nn.LSTMCell(3, 4), (m, x, h, c) => (m as nn.LSTMCell).call(x, [h, c])],
   GRUCell: [() => new nn.GRUCell(3, 4), (m, x) => m.call(x)],
   MultiheadAttention: [

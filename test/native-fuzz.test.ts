@@ -81,6 +81,8 @@ function workload(): void {
   a.max(0);
   a.argmin(1);
   a.logsumexp(1);
+  const [lstmOut] = new nn.LSTM(5, 20).call(torch.randn(3, 4, 5));
+  lstmOut.sum().backward();
   nn.functional.avgPool2d(torch.randn(2, 3, 20, 20), 2);
   nn.functional.conv2d(torch.randn(2, 40, 12, 12), torch.randn(4, 40, 3, 3), null, {
     padding: 1,

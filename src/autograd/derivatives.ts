@@ -24,12 +24,13 @@ import {
 import { nnDerivatives, type NnOpDefs } from "./nn-derivatives.js";
 import { layerDerivatives, type LayerOpDefs } from "./nn-formulas.js";
 import { backwardDerivatives, type BackwardOpDefs } from "./backward-formulas.js";
+import { rnnDerivatives, type RnnOpDefs } from "./rnn-formulas.js";
 
 /**
  * Every differentiable primitive: the tensors it may save and its non-tensor attributes (the
  * neural-network ones are declared by NnOpDefs in nn-derivatives.ts).
  */
-export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs {
+export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs, RnnOpDefs {
   add: { save: never; attrs: { alpha: number } };
   sub: { save: never; attrs: { alpha: number } };
   rsub: { save: never; attrs: { alpha: number; tensorOther: boolean } };
@@ -182,6 +183,8 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
   ...layerDerivatives,
   // PyTorch's *_backward ops: the double backwards (backward-formulas.ts)
   ...backwardDerivatives,
+  // the fused LSTM layer (rnn-formulas.ts)
+  ...rnnDerivatives,
   // d(self + alpha*other) = g, alpha*g (PyTorch's maybe_multiply: no op for alpha 1)
   add: {
     name: "AddBackward0",

@@ -25,6 +25,7 @@ import { advancedIndex, indexPut } from "../ops/indexing.js";
 import { nnJvps } from "./nn-derivatives.js";
 import { layerJvps } from "./nn-formulas.js";
 import { backwardJvps } from "./backward-formulas.js";
+import { rnnJvps } from "./rnn-formulas.js";
 
 type SaveArg = Tensor | null | undefined | (Tensor | null)[];
 /** the `save` object given to `record` (entries may be null when reverse mode needs none) */
@@ -71,6 +72,8 @@ export const jvps: { [K in Op]: Jvp<K> } = {
   ...layerJvps,
   // PyTorch's *_backward ops (backward-formulas.ts)
   ...backwardJvps,
+  // the fused LSTM layer (rnn-formulas.ts)
+  ...rnnJvps,
   // d(a + alpha*b) = da + alpha*db
   add: (t, _x, _o, a) => plus(t[0], t[1] === null ? null : t[1].mul(a.alpha)),
   // d(a - alpha*b) = da - alpha*db

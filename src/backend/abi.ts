@@ -296,6 +296,14 @@ export const NATIVE_FAMILIES = {
     layerNormBackward:
       "g:float gOff:int x:float xOff:int rows:int D:int w:float? wOff:int eps:num gx:float? gw:float? gb:float?",
   },
+  rnn: {
+    lstmCell:
+      "s:float sOff:int gi:float giOff:int b:float? cp:float cpOff:int gates:float gOff:int c:float cOff:int h:float hOff:int n:int hidden:int",
+    lstmCellBackward:
+      "gates:float gOff:int c:float cOff:int cp:float cpOff:int dh:float? dhOff:int dhx:float dc:float dg:float dgOff:int n:int hidden:int",
+    packPanel: "w:float wOff:int k:int n:int rs:int cs:int packed:float",
+    panelProduct: "a:float aOff:int lda:int m:int k:int packed:float n:int out:float outOff:int",
+  },
   optim: {
     sgdStep:
       "p:float pOff:int g:float gOff:int n:int buf:float? wd:num mom:num damp:num negLr:num flags:int",

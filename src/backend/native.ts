@@ -177,6 +177,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   sort: false,
   activation: false,
   norm: false,
+  rnn: false,
 };
 
 /**

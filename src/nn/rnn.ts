@@ -17,6 +17,7 @@ import { runtimeError, valueError } from "../errors.js";
 import { PackedSequence } from "./rnn-utils.js";
 import { pyBool, pyFloat, uniformInit } from "./layer-utils.js";
 import { ctorArgs, isOptionsObject } from "./ctor-args.js";
+import { lstmLayer, lstmLayerSupported } from "../ops/rnn.js";
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -364,10 +365,22 @@ export abstract class RNNBase extends Module {
       const outs: Tensor[] = [];
       for (let d = 0; d < dirs; d++) {
         const [wih, whh, bih, bhh, whr] = this.layerParams(layer, d);
-        const gi = linear(layerInput, wih, bih); // [L, N, gates], the whole sequence at once
         const k = layer * dirs + d;
         let h = h0.select(0, k);
         let c = c0 === null ? null : c0.select(0, k);
+        if (
+          c !== null &&
+          whr === null &&
+          lstmLayerSupported(layerInput, h, c, wih, whh, bih, bhh)
+        ) {
+          // input projection and recurrence as one node with fused kernels (ops/rnn.ts)
+          const [y, hT, cT] = lstmLayer(layerInput, h, c, wih, whh, bih, bhh, d === 1);
+          outs.push(y);
+          hn.push(hT);
+          cn.push(cT);
+          continue;
+        }
+        const gi = linear(layerInput, wih, bih); // [L, N, gates], the whole sequence at once
         const steps = new Array<Tensor>(L);
         for (let s = 0; s < L; s++) {
           const t = d === 0 ? s : L - 1 - s;
