@@ -10,8 +10,9 @@ import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import * as init from "./init.js";
 import * as F from "./functional.js";
-import { assertionError, valueError } from "../errors.js";
+import { assertionError } from "../errors.js";
 import { ctorArgs } from "./ctor-args.js";
+import { DropoutNd } from "./dropout-layers.js";
 
 /**
  * In training mode, zeroes each element with probability p and scales the rest by 1/(1-p); the
@@ -20,37 +21,9 @@ import { ctorArgs } from "./ctor-args.js";
  * const drop = new torch.nn.Dropout(0.2);
  * drop.call(x); drop.eval(); drop.call(x) === x;
  */
-export class Dropout extends Module {
-  declare p: number;
-  declare inplace: boolean;
-
-  /** PyTorch's _DropoutNd(p=0.5, inplace=False), positionally or by name. */
-  constructor(
-    p?: number | { p?: number; inplace?: boolean },
-    inplace?: boolean | { inplace?: boolean },
-    ...extra: never[]
-  ) {
-    super();
-    const a = ctorArgs<{ p: number; inplace: boolean }>(
-      "_DropoutNd",
-      [p, inplace, ...extra],
-      ["p", "inplace"],
-      { p: 0.5, inplace: false },
-    );
-    if (a.p < 0 || a.p > 1) {
-      const shown = Number.isInteger(a.p) ? String(a.p) : formatPyFloat(a.p);
-      throw valueError(`dropout probability has to be between 0 and 1, but got ${shown}`);
-    }
-    this.p = a.p;
-    this.inplace = a.inplace;
-  }
-
+export class Dropout extends DropoutNd {
   override forward(input: Tensor): Tensor {
     return F.dropout(input, this.p, { training: this.training, inplace: this.inplace });
-  }
-
-  override extraRepr(): string {
-    return `p=${formatPyFloat(this.p)}, inplace=${this.inplace ? "True" : "False"}`;
   }
 }
 
