@@ -252,10 +252,7 @@ function execute(
     let gradInputs: (Tensor | null)[];
     if (captures === null && node._hooks === null && !node.isLeafSink && !anomalyEnabled) {
       // the common node, inline: no hooks, nothing captured, not a leaf
-      const buf = node._buf ?? newBuffer(node.numOutputs);
-      node._buf = null;
-      node._owned = 0;
-      gradInputs = node.apply(buf);
+      gradInputs = node.apply(takeBuffer(node));
       pending.ran.push(node);
     } else gradInputs = runNode(node, opts, captures, results, pending);
     propagate(node, gradInputs, queue);
@@ -346,6 +343,14 @@ function captureInputs(
   return caps;
 }
 
+/** The node's gradient buffer, taken from it (the engine's scratch on the node is reset). */
+function takeBuffer(node: Node): Buffer {
+  const buf = node._buf ?? newBuffer(node.numOutputs);
+  node._buf = null;
+  node._owned = 0;
+  return buf;
+}
+
 /** Tensor hooks (t.registerHook) may replace a gradient; retainGrad then sees the result. */
 function runTensorHooks(hooks: NodeHooks, buf: Buffer): void {
   if (hooks.tensorPre === null) return;
@@ -396,9 +401,7 @@ function runNode(
   results: (Tensor | null)[],
   pending: Scratch,
 ): (Tensor | null)[] {
-  const buf = node._buf ?? newBuffer(node.numOutputs);
-  node._buf = null;
-  node._owned = 0;
+  const buf = takeBuffer(node);
   const hooks = node._hooks;
   if (hooks !== null) runTensorHooks(hooks, buf);
   if (hooks !== null || captures !== null)

@@ -332,7 +332,7 @@ function withDerivative(
   const attrNames = d.attrs ?? [];
   const def = derivativeOf(key as Op);
   const recordCall =
-    compiledRecordCall(key, def, saveNames, saveSlots, attrNames, attrSlots) ??
+    compiledRecordCall(key, def, saveNames, saveSlots, attrNames, attrSlots, EMPTY) ??
     ((values: readonly unknown[], out: Tensor, inputs: (Tensor | null)[]) => {
       const save: Record<string, Tensor | null> = {};
       for (let j = 0; j < saveNames.length; j++) {
@@ -380,6 +380,7 @@ function compiledRecordCall(
   saveSlots: readonly number[],
   attrNames: readonly string[],
   attrSlots: readonly number[],
+  empty: object,
 ): RecordCall | null {
   const saveSrc = saveNames
     .map((n, j) => {
@@ -398,7 +399,7 @@ function compiledRecordCall(
   return out;
 }; // ${key.replace(/\n/g, " ")}`,
   ) as ((...a: unknown[]) => RecordCall) | null;
-  return make === null ? null : make(recordWith, def, key, Tensor, Object.freeze({}));
+  return make === null ? null : make(recordWith, def, key, Tensor, empty);
 }
 
 /** withDerivative's wrapper of a one-argument forward; self-contained (Note [per-op closures]). */
