@@ -1,7 +1,16 @@
 /**
- * The backward engine, after PyTorch's engine.cpp: count each node's dependencies, then run
- * nodes whose gradients are complete, later nodes first, in an iterative loop (no recursion,
- * so a chain of 100,000 ops is fine). It knows no op math: nodes compute their own gradients.
+ * The backward engine, after PyTorch's engine.cpp: run the nodes reached from the roots, later
+ * nodes first, each once all its gradients arrived, in an iterative loop (no recursion, so a
+ * chain of 100,000 ops is fine). It knows no op math: nodes compute their own gradients.
+ *
+ * Note [sequence-order readiness]: every edge points from a node to an older one (a node's
+ * inputs exist before it is built, so their nodes have smaller sequence numbers: Note
+ * [sequence numbers]). Popping the reached nodes largest sequence number first therefore
+ * reaches a node only after every reached node that feeds it ran: those are all newer, and a
+ * node not yet reached cannot be newer than the popped one (it would be reached through a
+ * newer node still waiting). So the walk needs no dependency counts, and no pass over the
+ * graph before it, unlike PyTorch's engine; `inputs` (autograd.grad) still takes one, to mark
+ * the nodes on a path to a wanted tensor.
  *
  * Note [atomic backward]: leaf `.grad` updates, retained gradients and the freeing of saved
  * tensors are applied only after every node ran, so a backward pass that throws leaves
@@ -142,7 +151,7 @@ let runCounter = 0;
 interface RunFrame {
   run: number;
   withInputs: boolean;
-  stash: [Node, number, number, Buffer | null, boolean, number][] | null;
+  stash: [Node, number, boolean, Buffer | null, boolean, number][] | null;
 }
 const activeRuns: RunFrame[] = [];
 
@@ -150,7 +159,7 @@ function stashIfActive(n: Node, frame: RunFrame): void {
   if (n._run === 0) return;
   for (let i = 0; i < activeRuns.length - 1; i++) {
     if (activeRuns[i].run === n._run) {
-      (frame.stash ??= []).push([n, n._run, n._deps, n._buf, n._needed, n._owned]);
+      (frame.stash ??= []).push([n, n._run, n._queued, n._buf, n._needed, n._owned]);
       return;
     }
   }
@@ -189,7 +198,7 @@ export function runBackward(
       for (let i = st.length - 1; i >= 0; i--) {
         const [n, r, d, b, nd, o] = st[i];
         n._run = r;
-        n._deps = d;
+        n._queued = d;
         n._buf = b;
         n._needed = nd;
         n._owned = o;
@@ -237,16 +246,14 @@ function execute(
   frame: RunFrame,
   pending: Scratch,
 ): (Tensor | null)[] {
-  const rootNodes = seedRoots(roots, rootGrads, frame, pending.rootNodes);
-  const order = countDependencies(rootNodes, frame, opts.inputs !== null, pending.stack);
-  const results: (Tensor | null)[] = opts.inputs === null ? NO_RESULTS : [];
-  const captures = order === null ? null : captureInputs(order, opts, frame.run, results);
   const queue = pending.queue;
-  for (let i = 0; i < rootNodes.size; i++) {
-    const n = rootNodes.at(i);
-    if (n._deps === 0) queue.push(n);
-  }
-  // later-created nodes first (the queue's order), each once all its gradients arrived
+  const withInputs = opts.inputs !== null;
+  seedRoots(roots, rootGrads, frame, withInputs ? pending.rootNodes : null, queue);
+  const results: (Tensor | null)[] = withInputs ? [] : NO_RESULTS;
+  const captures = withInputs
+    ? captureInputs(reachable(pending.rootNodes, frame, pending.stack), opts, frame.run, results)
+    : null;
+  // Note [sequence-order readiness]: the newest reached node has all its gradients
   while (queue.size > 0) {
     const node = queue.pop();
     let gradInputs: (Tensor | null)[];
@@ -255,69 +262,62 @@ function execute(
       gradInputs = node.apply(takeBuffer(node));
       pending.ran.push(node);
     } else gradInputs = runNode(node, opts, captures, results, pending);
-    propagate(node, gradInputs, queue);
+    propagate(node, gradInputs, queue, frame);
   }
   commit(pending, opts);
   return results;
 }
 
-/** Note [engine scratch]: give each root node this run's scratch and its head gradient. */
+/** Note [engine scratch]: give a node this run's scratch (stashing an outer run's). */
+function visit(n: Node, frame: RunFrame): void {
+  if (activeRuns.length > 1) stashIfActive(n, frame);
+  n._run = frame.run;
+  n._queued = false;
+  n._buf = null;
+  n._owned = 0;
+  n._needed = true;
+}
+
+/**
+ * Hand each root node its head gradient and queue it; with `inputs`, also list the root nodes
+ * (`rootNodes`) for the pass that marks the needed nodes.
+ */
 function seedRoots(
   roots: readonly Tensor[],
   rootGrads: readonly Tensor[],
   frame: RunFrame,
-  rootNodes: WorkList<Node>,
-): WorkList<Node> {
-  const run = frame.run;
-  const nested = activeRuns.length > 1;
+  rootNodes: WorkList<Node> | null,
+  queue: ReadyQueue,
+): void {
   for (let i = 0; i < roots.length; i++) {
     const e = gradientEdge(roots[i]);
     const n = e.node;
     if (n === null) continue;
-    if (n._run !== run) {
-      if (nested) stashIfActive(n, frame);
-      n._run = run;
-      n._deps = 0;
-      n._buf = null;
-      n._owned = 0;
-      n._needed = true;
-      rootNodes.push(n);
+    if (n._run !== frame.run) {
+      visit(n, frame);
+      n._queued = true;
+      queue.push(n);
+      if (rootNodes !== null) rootNodes.push(n);
     }
     accumulateInto(n, e.inputNr, rootGrads[i]);
   }
-  return rootNodes;
 }
 
-/**
- * How many edges from reachable nodes point at each node (`_deps`). Returns the nodes in
- * discovery order when `inputs` are given (for markNeeded), else null.
- */
-function countDependencies(
-  rootNodes: WorkList<Node>,
-  frame: RunFrame,
-  withInputs: boolean,
-  stack: WorkList<Node>,
-): Node[] | null {
-  const run = frame.run;
-  const nested = activeRuns.length > 1;
-  const order: Node[] | null = withInputs ? [] : null;
+/** The nodes reachable from the root nodes, in discovery order, each visited (for markNeeded). */
+function reachable(rootNodes: WorkList<Node>, frame: RunFrame, stack: WorkList<Node>): Node[] {
+  const order: Node[] = [];
   for (let i = 0; i < rootNodes.size; i++) stack.push(rootNodes.at(i));
   while (stack.size > 0) {
     const n = stack.pop();
-    if (order !== null) order.push(n);
+    order.push(n);
     const edges = n.edges;
     for (let i = 0; i < edges.length; i++) {
       const c = edges[i].node;
       if (c === null) continue;
-      if (c._run !== run) {
-        if (nested) stashIfActive(c, frame);
-        c._run = run;
-        c._deps = 1;
-        c._buf = null;
-        c._owned = 0;
-        c._needed = true;
+      if (c._run !== frame.run) {
+        visit(c, frame);
         stack.push(c);
-      } else c._deps++;
+      }
     }
   }
   return order;
@@ -444,19 +444,36 @@ function runNode(
   return gradInputs;
 }
 
-/** Hand each input gradient to its edge's node; queue the nodes whose gradients are complete. */
-function propagate(node: Node, gradInputs: readonly (Tensor | null)[], queue: ReadyQueue): void {
+/** Hand each input gradient to its edge's node, queueing the nodes reached for the first time. */
+function propagate(
+  node: Node,
+  gradInputs: readonly (Tensor | null)[],
+  queue: ReadyQueue,
+  frame: RunFrame,
+): void {
   const edges = node.edges;
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i];
     const child = e.node;
     if (child === null) continue;
+    if (child._run !== frame.run) visit(child, frame);
+    if (!child._queued) {
+      if (child.sequenceNr >= node.sequenceNr) throw outOfOrder(node, child);
+      child._queued = true;
+      queue.push(child);
+    }
     const g = gradInputs[i] ?? null;
     if (g !== null && child._needed) {
       accumulateInto(child, e.inputNr, fitToInput(g, e.shape!, e.dtypeName!));
     }
-    if (--child._deps === 0) queue.push(child);
   }
+}
+
+/** A broken Note [sequence-order readiness]: a bug in whatever built this edge. */
+function outOfOrder(node: Node, child: Node): Error {
+  return new Error(
+    `autograd engine: ${node.name()} (sequence number ${node.sequenceNr}) has an edge to the newer ${child.name()} (${child.sequenceNr})`,
+  );
 }
 
 /** Note [atomic backward]: free saved tensors, write retained and leaf gradients, run hooks. */
@@ -481,10 +498,14 @@ const EMPTY: (Tensor | null)[] = [];
  * sweep over a topological order (Kahn's algorithm on a copy of the dependency counts).
  */
 function markNeeded(order: readonly Node[], captures: ReadonlyMap<Node, unknown>): void {
+  // how many edges from reachable nodes point at each node
   const count = new Map<Node, number>();
-  for (const n of order) count.set(n, n._deps);
+  for (const n of order) count.set(n, count.get(n) ?? 0);
+  for (const n of order)
+    for (const e of n.edges)
+      if (e.node !== null) count.set(e.node, (count.get(e.node) as number) + 1);
   const topo: Node[] = [];
-  const stack = order.filter((n) => n._deps === 0);
+  const stack = order.filter((n) => count.get(n) === 0);
   while (stack.length > 0) {
     const n = stack.pop() as Node;
     topo.push(n);

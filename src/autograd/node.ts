@@ -67,12 +67,12 @@ export abstract class Node {
   numOutputs = 1;
   /**
    * Note [engine scratch]: per-run state kept on the node (faster than maps on small graphs):
-   * the id of the run that last visited it, its remaining dependency count, its gradient
-   * buffer and whether it must run. A backward started from inside a hook of another backward
-   * must not share nodes with it.
+   * the id of the run that last visited it, whether the run queued it, its gradient buffer and
+   * whether it must run. A backward started from inside a hook of another backward must not
+   * share nodes with it.
    */
   _run = 0;
-  _deps = 0;
+  _queued = false;
   _buf: (Tensor | null)[] | null = null;
   /** which buffer slots hold a sum the engine made (Note [owned gradient sums]) */
   _owned = 0;
