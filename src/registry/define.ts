@@ -270,6 +270,8 @@ export interface OpEntry extends OpDecl {
 }
 
 const REGISTRY = new Map<string, OpEntry>();
+/** each op's builder (Note [lazy ops]) */
+const BUILDERS = new Map<string, () => BuiltOp>();
 
 /** Every registered op, in registration order. */
 export function registeredOps(): OpEntry[] {
@@ -450,10 +452,13 @@ export function recordingOp<F extends (...args: never[]) => Tensor>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- formulas type their own saved set and attributes
   derivative: DerivativeDecl<any, any>,
 ): F {
-  return withDerivative(
-    parseSchema(schema),
-    forward as unknown as (...args: unknown[]) => unknown,
-    derivative,
+  // built on first call (Note [lazy ops])
+  return lazyCallable(forward.name, () =>
+    withDerivative(
+      parseSchema(schema),
+      forward as unknown as (...args: unknown[]) => unknown,
+      derivative,
+    ),
   ) as unknown as F;
 }
 
@@ -738,9 +743,81 @@ function batchableCall(
 }
 
 /**
+ * Note [lazy ops]: declaring an op costs next to nothing; its schemas are parsed, its
+ * derivative registered and its callers compiled (Note [binder fast path], Note [per-op
+ * closures]) on its first use: the first call of any of its forms, or the first read of its
+ * signatures (registeredOps()). The function forms are small forwarders to the built callable,
+ * the methods accessors that replace themselves with it, so a program pays at import only for
+ * the ops it calls, when it calls them (importing every op's compiled callers took ~0.8 s of
+ * CPU).
+ */
+type BuiltOp = Pick<
+  OpEntry,
+  | "schemas"
+  | "functionSigs"
+  | "methodSigs"
+  | "inplaceSigs"
+  | "inplaceFunctionSigs"
+  | "pyFunctionParams"
+  | "pyMethodParams"
+> & {
+  fn: Callable;
+  vf: Callable;
+  method: Callable | null;
+  inplace: Callable | null;
+  inplaceFunction: Callable | null;
+};
+
+/**
+ * The forwarder of a lazy function form; self-contained, and copied per op (Note [per-op
+ * closures]) so that its call of the built callable sees one target and V8 inlines it.
+ */
+function forwarder(make: () => Callable): Callable {
+  let impl: Callable | null = null;
+  return function (this: unknown): unknown {
+    if (impl === null) impl = make();
+    // eslint-disable-next-line prefer-rest-params -- forwarded as is: the count matters to the binder
+    return impl.apply(this, arguments as unknown as unknown[]);
+  };
+}
+
+/** A function that builds `make()`'s callable on its first call and forwards to it. */
+function lazyCallable(name: string, make: () => Callable): Callable {
+  const f = perOp(forwarder, name)(make);
+  Object.defineProperty(f, "name", { value: name });
+  return f;
+}
+
+/**
+ * A Tensor method that replaces itself with `make()`'s callable on its first call. A plain
+ * value swap: redefining an accessor as a data property would turn Tensor.prototype into a
+ * dictionary-mode object, and every method load on every tensor 2-3x slower.
+ */
+function lazyMethod(name: string, make: () => Callable): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  const stub = lazyCallable(name, () => {
+    const f = make();
+    if (proto[name] === stub) proto[name] = f;
+    return f;
+  });
+  proto[name] = stub;
+}
+
+/** Whether a schema string has a `self` parameter (its in-place form needs one). */
+const hasSelfParam = (schema: string): boolean =>
+  /[ (]self[,)= ]/.test(schema.slice(0, schema.indexOf("->")));
+
+/** Whether an op has an in-place method, from its declaration alone (buildOp checks it). */
+const hasInplaceForm = (decl: OpDecl): boolean =>
+  decl.variants.includes("inplace") &&
+  (decl.methodOverloads ?? decl.overloads).some(
+    (o) => o.inplace !== false && hasSelfParam(o.schema),
+  );
+
+/**
  * Declare an op; installs its method forms on Tensor and returns its function form (`fn`) and
  * the binder of its overloads (`vf`, PyTorch's `torch._VF.x`: the function form unless the op
- * is a Python wrapper, OpDecl.pythonWrapper).
+ * is a Python wrapper, OpDecl.pythonWrapper). Built on first use (Note [lazy ops]).
  * @example export const atan2 = defineOp({ name: "atan2", ... }).fn;
  */
 export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable } {
@@ -755,8 +832,52 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     (decl.overloads.length !== 1 || (decl.methodOverloads?.length ?? 1) !== 1)
   )
     throw new Error(`op '${k}': a Python function has one signature`);
-  const numbersAsTensors = decl.numbersAsTensors ?? false;
   const batchSpec = decl.batch ?? batchRuleFor(namespace, decl.name);
+  let built: BuiltOp | null = null;
+  const build = (): BuiltOp => (built ??= buildOp(decl, jsName, namespace, batchSpec));
+  const has = (v: Variant): boolean => decl.variants.includes(v);
+  const hasInplace = hasInplaceForm(decl);
+  const fnName = /^[\w]+/.exec(decl.overloads[0].schema)?.[0] ?? jsName;
+  const fnForm = has("function") ? lazyCallable(fnName, () => build().fn) : notAFunction(decl.name);
+  const entry = { ...decl, batch: batchSpec, jsName, namespace } as OpEntry & {
+    fn: Callable;
+    vf: Callable;
+  };
+  const lazyFields = [
+    "schemas",
+    "functionSigs",
+    "methodSigs",
+    "inplaceSigs",
+    "inplaceFunctionSigs",
+    "pyFunctionParams",
+    "pyMethodParams",
+  ] as const;
+  for (const f of lazyFields)
+    Object.defineProperty(entry, f, { get: () => build()[f], enumerable: true });
+  entry.fn = fnForm;
+  entry.vf = has("function") ? lazyCallable(fnName, () => build().vf) : fnForm;
+  REGISTRY.set(k, entry);
+  BUILDERS.set(k, build);
+  if (has("method")) lazyMethod(jsName, () => build().method as Callable);
+  if (hasInplace) lazyMethod(`${jsName}_`, () => build().inplace as Callable);
+  if (has("function")) FUNCTIONS.set(k, fnForm);
+  if (hasInplace && namespace === "torch" && TORCH_INPLACE_FUNCTIONS.has(decl.name))
+    FUNCTIONS.set(
+      key(namespace, `${jsName}_`),
+      lazyCallable(`${fnName}_`, () => build().inplaceFunction as Callable),
+    );
+  return entry;
+}
+
+/** Everything defineOp defers (Note [lazy ops]): the parsed schemas, signatures and callers. */
+function buildOp(
+  decl: OpDecl,
+  jsName: string,
+  namespace: Namespace,
+  batchSpec: BatchSpec | undefined,
+): BuiltOp {
+  const k = key(namespace, jsName);
+  const numbersAsTensors = decl.numbersAsTensors ?? false;
   // Note [batched tensors]: one comparison on the plain path; the batched one inside vmap
   const batchable = (
     schema: Schema,
@@ -876,11 +997,33 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const wrapper = decl.pythonWrapper;
   const pyFunctionParams = wrapper?.function === undefined ? null : parsePyParams(wrapper.function);
   const pyMethodParams = wrapper?.method === undefined ? null : parsePyParams(wrapper.method);
-  const entry: OpEntry & { fn: Callable; vf: Callable } = {
-    ...decl,
-    batch: batchSpec,
-    jsName,
-    namespace,
+  const methodName = decl.python === undefined ? msgName : `Tensor.${msgName}`;
+  const method =
+    methodSigs.length === 0
+      ? null
+      : wrapper !== undefined && pyMethodParams !== null
+        ? wrapperCallable(`Tensor.${decl.name}`, pyMethodParams as PyParam[], true, wrapper.body)
+        : makeCallable(
+            methodName,
+            methodSigs,
+            true,
+            numbersAsTensors,
+            decl.python === undefined
+              ? undefined
+              : (self, args) => bindPython(methodName, msgName, methodSigs[0], args, self),
+          );
+  const inplace =
+    inplaceSigs.length === 0
+      ? null
+      : makeCallable(`${msgName}_`, inplaceSigs, true, numbersAsTensors);
+  const inplaceFunction =
+    inplaceFunctionSigs.length === 0
+      ? null
+      : makeCallable(`${msgName}_`, inplaceFunctionSigs, false, numbersAsTensors);
+  // defineOp installed the forms from the declaration alone: they must be these
+  if ((method !== null) !== has("method") || (inplace !== null) !== hasInplaceForm(decl))
+    throw new Error(`op '${k}': its forms differ from its declaration's`);
+  return {
     schemas: fnOverloads.map((o) => o.schema),
     functionSigs,
     methodSigs,
@@ -893,33 +1036,10 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
         ? vf
         : wrapperCallable(decl.name, pyFunctionParams as PyParam[], false, wrapper.body),
     vf,
+    method,
+    inplace,
+    inplaceFunction,
   };
-  REGISTRY.set(k, entry);
-  const proto = Tensor.prototype as unknown as Record<string, unknown>;
-  // Python names a Python method by its class (Tensor.norm)
-  const methodName = decl.python === undefined ? msgName : `Tensor.${msgName}`;
-  if (methodSigs.length > 0)
-    proto[jsName] =
-      wrapper !== undefined && pyMethodParams !== null
-        ? wrapperCallable(`Tensor.${decl.name}`, pyMethodParams as PyParam[], true, wrapper.body)
-        : makeCallable(
-            methodName,
-            methodSigs,
-            true,
-            numbersAsTensors,
-            decl.python === undefined
-              ? undefined
-              : (self, args) => bindPython(methodName, msgName, methodSigs[0], args, self),
-          );
-  if (inplaceSigs.length > 0)
-    proto[`${jsName}_`] = makeCallable(`${msgName}_`, inplaceSigs, true, numbersAsTensors);
-  if (functionSigs.length > 0) FUNCTIONS.set(k, entry.fn);
-  if (inplaceFunctionSigs.length > 0)
-    FUNCTIONS.set(
-      key(namespace, `${jsName}_`),
-      makeCallable(`${msgName}_`, inplaceFunctionSigs, false, numbersAsTensors),
-    );
-  return entry;
 }
 
 /**
@@ -972,6 +1092,16 @@ function notAFunction(name: string): Callable {
   return () => {
     throw new TypeError(`torch.${name} is a Tensor method only`);
   };
+}
+
+/**
+ * The callable an op's function form forwards to once built (Note [lazy ops]): its compiled
+ * caller, for inspection.
+ */
+export function builtFunction(jsName: string, namespace: Namespace = "torch"): Callable {
+  const e = BUILDERS.get(key(namespace, jsName));
+  if (e === undefined) throw new Error(`op '${key(namespace, jsName)}' has no function form`);
+  return e().fn;
 }
 
 /** The function form of a registered op (`fn("atan2")`, `fn("softplus", "nn.functional")`). */
