@@ -280,7 +280,8 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
     sigs = sigs.map((o) => o.replace(/\n\(/, "\n("));
     // a reserved word (`var`) is exported under its own name through a renamed binding
     const id = safe(e.jsName);
-    const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}const ${id} = fn("${e.jsName}"${namespace === "torch" ? "" : `, "${namespace}"`}) as {\n${sigs.join("\n")}\n};`;
+    // Note [lazy ops]: the binding becomes the built callable when the op is first used
+    const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}let ${id} = fn("${e.jsName}", "${namespace}", (f) => {\n  ${id} = f as never;\n}) as {\n${sigs.join("\n")}\n};`;
     body.push(id === e.jsName ? decl : `${decl}\nexport { ${id} as ${e.jsName} };`);
     // torch.abs_(t): the in-place overloads as a function, returning its first argument
     if (e.inplaceFunctionSigs.length > 0) {
@@ -289,7 +290,7 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
         ...unionOverloads(e, e.inplaceFunctionSigs, "", false),
       ].map((o) => o.replace(/\n\(/, "\n("));
       body.push(
-        `/** In place: ${e.doc} */\nexport const ${e.jsName}_ = fn("${e.jsName}_") as {\n${inplaceSigs.join("\n")}\n};`,
+        `/** In place: ${e.doc} */\nexport let ${e.jsName}_ = fn("${e.jsName}_", "torch", (f) => {\n  ${e.jsName}_ = f as never;\n}) as {\n${inplaceSigs.join("\n")}\n};`,
       );
     }
   }

@@ -6,7 +6,9 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting). */
-export const add = fn("add") as {
+export let add = fn("add", "torch", (f) => {
+  add = f as never;
+}) as {
   /**
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
    *
@@ -64,7 +66,9 @@ export const add = fn("add") as {
 };
 
 /** Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other. */
-export const sub = fn("sub") as {
+export let sub = fn("sub", "torch", (f) => {
+  sub = f as never;
+}) as {
   /**
    * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
    *
@@ -122,7 +126,9 @@ export const sub = fn("sub") as {
 };
 
 /** Multiplies `input` by `other` elementwise (broadcasting). */
-export const mul = fn("mul") as {
+export let mul = fn("mul", "torch", (f) => {
+  mul = f as never;
+}) as {
   /**
    * Multiplies `input` by `other` elementwise (broadcasting).
    *
@@ -140,7 +146,9 @@ export const mul = fn("mul") as {
 };
 
 /** Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype. */
-export const div = fn("div") as {
+export let div = fn("div", "torch", (f) => {
+  div = f as never;
+}) as {
   /**
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
@@ -221,7 +229,9 @@ export const div = fn("div") as {
 };
 
 /** Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype. */
-export const divide = fn("divide") as {
+export let divide = fn("divide", "torch", (f) => {
+  divide = f as never;
+}) as {
   /**
    * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
@@ -330,7 +340,9 @@ export const divide = fn("divide") as {
 };
 
 /** Alias of div without rounding: `input / other`, integers giving floats. */
-export const trueDivide = fn("trueDivide") as {
+export let trueDivide = fn("trueDivide", "torch", (f) => {
+  trueDivide = f as never;
+}) as {
   /**
    * Alias of div without rounding: `input / other`, integers giving floats.
    *
@@ -376,7 +388,9 @@ export const trueDivide = fn("trueDivide") as {
 };
 
 /** `input // other`: the quotient rounded down (div with roundingMode "floor"). */
-export const floorDivide = fn("floorDivide") as {
+export let floorDivide = fn("floorDivide", "torch", (f) => {
+  floorDivide = f as never;
+}) as {
   /**
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
@@ -422,7 +436,9 @@ export const floorDivide = fn("floorDivide") as {
 };
 
 /** `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow). */
-export const pow = fn("pow") as {
+export let pow = fn("pow", "torch", (f) => {
+  pow = f as never;
+}) as {
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
@@ -482,7 +498,9 @@ export const pow = fn("pow") as {
 };
 
 /** `input ** 2` (recorded as pow, PowBackward0, as PyTorch). */
-export const square = fn("square") as {
+export let square = fn("square", "torch", (f) => {
+  square = f as never;
+}) as {
   /**
    * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
    *
@@ -493,7 +511,9 @@ export const square = fn("square") as {
 };
 
 /** In place: `input ** 2` (recorded as pow, PowBackward0, as PyTorch). */
-export const square_ = fn("square_") as {
+export let square_ = fn("square_", "torch", (f) => {
+  square_ = f as never;
+}) as {
   /**
    * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
    *
@@ -504,7 +524,9 @@ export const square_ = fn("square_") as {
 };
 
 /** `-input` elementwise. */
-export const neg = fn("neg") as {
+export let neg = fn("neg", "torch", (f) => {
+  neg = f as never;
+}) as {
   /**
    * `-input` elementwise.
    *
@@ -515,7 +537,9 @@ export const neg = fn("neg") as {
 };
 
 /** In place: `-input` elementwise. */
-export const neg_ = fn("neg_") as {
+export let neg_ = fn("neg_", "torch", (f) => {
+  neg_ = f as never;
+}) as {
   /**
    * `-input` elementwise.
    *
@@ -526,7 +550,9 @@ export const neg_ = fn("neg_") as {
 };
 
 /** Alias of neg: `-input` elementwise. */
-export const negative = fn("negative") as {
+export let negative = fn("negative", "torch", (f) => {
+  negative = f as never;
+}) as {
   /**
    * Alias of neg: `-input` elementwise.
    *
@@ -537,7 +563,9 @@ export const negative = fn("negative") as {
 };
 
 /** In place: Alias of neg: `-input` elementwise. */
-export const negative_ = fn("negative_") as {
+export let negative_ = fn("negative_", "torch", (f) => {
+  negative_ = f as never;
+}) as {
   /**
    * Alias of neg: `-input` elementwise.
    *
@@ -548,7 +576,9 @@ export const negative_ = fn("negative_") as {
 };
 
 /** `|input|` elementwise. */
-export const abs = fn("abs") as {
+export let abs = fn("abs", "torch", (f) => {
+  abs = f as never;
+}) as {
   /**
    * `|input|` elementwise.
    *
@@ -559,7 +589,9 @@ export const abs = fn("abs") as {
 };
 
 /** In place: `|input|` elementwise. */
-export const abs_ = fn("abs_") as {
+export let abs_ = fn("abs_", "torch", (f) => {
+  abs_ = f as never;
+}) as {
   /**
    * `|input|` elementwise.
    *
@@ -570,7 +602,9 @@ export const abs_ = fn("abs_") as {
 };
 
 /** Alias of abs: `|input|` elementwise. */
-export const absolute = fn("absolute") as {
+export let absolute = fn("absolute", "torch", (f) => {
+  absolute = f as never;
+}) as {
   /**
    * Alias of abs: `|input|` elementwise.
    *
@@ -581,7 +615,9 @@ export const absolute = fn("absolute") as {
 };
 
 /** The sign of each element: -1, 0 or 1 (0 for NaN). */
-export const sign = fn("sign") as {
+export let sign = fn("sign", "torch", (f) => {
+  sign = f as never;
+}) as {
   /**
    * The sign of each element: -1, 0 or 1 (0 for NaN).
    *
@@ -592,7 +628,9 @@ export const sign = fn("sign") as {
 };
 
 /** The largest integer not greater than each element (integers unchanged). */
-export const floor = fn("floor") as {
+export let floor = fn("floor", "torch", (f) => {
+  floor = f as never;
+}) as {
   /**
    * The largest integer not greater than each element (integers unchanged).
    *
@@ -603,7 +641,9 @@ export const floor = fn("floor") as {
 };
 
 /** In place: The largest integer not greater than each element (integers unchanged). */
-export const floor_ = fn("floor_") as {
+export let floor_ = fn("floor_", "torch", (f) => {
+  floor_ = f as never;
+}) as {
   /**
    * The largest integer not greater than each element (integers unchanged).
    *
@@ -614,7 +654,9 @@ export const floor_ = fn("floor_") as {
 };
 
 /** The smallest integer not less than each element (integers unchanged). */
-export const ceil = fn("ceil") as {
+export let ceil = fn("ceil", "torch", (f) => {
+  ceil = f as never;
+}) as {
   /**
    * The smallest integer not less than each element (integers unchanged).
    *
@@ -625,7 +667,9 @@ export const ceil = fn("ceil") as {
 };
 
 /** In place: The smallest integer not less than each element (integers unchanged). */
-export const ceil_ = fn("ceil_") as {
+export let ceil_ = fn("ceil_", "torch", (f) => {
+  ceil_ = f as never;
+}) as {
   /**
    * The smallest integer not less than each element (integers unchanged).
    *
@@ -636,7 +680,9 @@ export const ceil_ = fn("ceil_") as {
 };
 
 /** Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...). */
-export const round = fn("round") as {
+export let round = fn("round", "torch", (f) => {
+  round = f as never;
+}) as {
   /**
    * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
    *
@@ -654,7 +700,9 @@ export const round = fn("round") as {
 };
 
 /** In place: Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...). */
-export const round_ = fn("round_") as {
+export let round_ = fn("round_", "torch", (f) => {
+  round_ = f as never;
+}) as {
   /**
    * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
    *
@@ -672,7 +720,9 @@ export const round_ = fn("round_") as {
 };
 
 /** The elementwise maximum of two tensors (broadcasting; NaN propagates). */
-export const maximum = fn("maximum") as {
+export let maximum = fn("maximum", "torch", (f) => {
+  maximum = f as never;
+}) as {
   /**
    * The elementwise maximum of two tensors (broadcasting; NaN propagates).
    *
@@ -690,7 +740,9 @@ export const maximum = fn("maximum") as {
 };
 
 /** The elementwise minimum of two tensors (broadcasting; NaN propagates). */
-export const minimum = fn("minimum") as {
+export let minimum = fn("minimum", "torch", (f) => {
+  minimum = f as never;
+}) as {
   /**
    * The elementwise minimum of two tensors (broadcasting; NaN propagates).
    *
@@ -708,7 +760,9 @@ export const minimum = fn("minimum") as {
 };
 
 /** The exponential of each element. */
-export const exp = fn("exp") as {
+export let exp = fn("exp", "torch", (f) => {
+  exp = f as never;
+}) as {
   /**
    * The exponential of each element.
    *
@@ -719,7 +773,9 @@ export const exp = fn("exp") as {
 };
 
 /** In place: The exponential of each element. */
-export const exp_ = fn("exp_") as {
+export let exp_ = fn("exp_", "torch", (f) => {
+  exp_ = f as never;
+}) as {
   /**
    * The exponential of each element.
    *
@@ -730,7 +786,9 @@ export const exp_ = fn("exp_") as {
 };
 
 /** The natural logarithm of each element. */
-export const log = fn("log") as {
+export let log = fn("log", "torch", (f) => {
+  log = f as never;
+}) as {
   /**
    * The natural logarithm of each element.
    *
@@ -741,7 +799,9 @@ export const log = fn("log") as {
 };
 
 /** In place: The natural logarithm of each element. */
-export const log_ = fn("log_") as {
+export let log_ = fn("log_", "torch", (f) => {
+  log_ = f as never;
+}) as {
   /**
    * The natural logarithm of each element.
    *
@@ -752,7 +812,9 @@ export const log_ = fn("log_") as {
 };
 
 /** log(1 + x), accurate for small x. */
-export const log1p = fn("log1p") as {
+export let log1p = fn("log1p", "torch", (f) => {
+  log1p = f as never;
+}) as {
   /**
    * log(1 + x), accurate for small x.
    *
@@ -763,7 +825,9 @@ export const log1p = fn("log1p") as {
 };
 
 /** In place: log(1 + x), accurate for small x. */
-export const log1p_ = fn("log1p_") as {
+export let log1p_ = fn("log1p_", "torch", (f) => {
+  log1p_ = f as never;
+}) as {
   /**
    * log(1 + x), accurate for small x.
    *
@@ -774,7 +838,9 @@ export const log1p_ = fn("log1p_") as {
 };
 
 /** e^x - 1, accurate for small x. */
-export const expm1 = fn("expm1") as {
+export let expm1 = fn("expm1", "torch", (f) => {
+  expm1 = f as never;
+}) as {
   /**
    * e^x - 1, accurate for small x.
    *
@@ -785,7 +851,9 @@ export const expm1 = fn("expm1") as {
 };
 
 /** In place: e^x - 1, accurate for small x. */
-export const expm1_ = fn("expm1_") as {
+export let expm1_ = fn("expm1_", "torch", (f) => {
+  expm1_ = f as never;
+}) as {
   /**
    * e^x - 1, accurate for small x.
    *
@@ -796,7 +864,9 @@ export const expm1_ = fn("expm1_") as {
 };
 
 /** The square root of each element. */
-export const sqrt = fn("sqrt") as {
+export let sqrt = fn("sqrt", "torch", (f) => {
+  sqrt = f as never;
+}) as {
   /**
    * The square root of each element.
    *
@@ -807,7 +877,9 @@ export const sqrt = fn("sqrt") as {
 };
 
 /** In place: The square root of each element. */
-export const sqrt_ = fn("sqrt_") as {
+export let sqrt_ = fn("sqrt_", "torch", (f) => {
+  sqrt_ = f as never;
+}) as {
   /**
    * The square root of each element.
    *
@@ -818,7 +890,9 @@ export const sqrt_ = fn("sqrt_") as {
 };
 
 /** The reciprocal of the square root of each element. */
-export const rsqrt = fn("rsqrt") as {
+export let rsqrt = fn("rsqrt", "torch", (f) => {
+  rsqrt = f as never;
+}) as {
   /**
    * The reciprocal of the square root of each element.
    *
@@ -829,7 +903,9 @@ export const rsqrt = fn("rsqrt") as {
 };
 
 /** In place: The reciprocal of the square root of each element. */
-export const rsqrt_ = fn("rsqrt_") as {
+export let rsqrt_ = fn("rsqrt_", "torch", (f) => {
+  rsqrt_ = f as never;
+}) as {
   /**
    * The reciprocal of the square root of each element.
    *
@@ -840,7 +916,9 @@ export const rsqrt_ = fn("rsqrt_") as {
 };
 
 /** 1/x for each element. */
-export const reciprocal = fn("reciprocal") as {
+export let reciprocal = fn("reciprocal", "torch", (f) => {
+  reciprocal = f as never;
+}) as {
   /**
    * 1/x for each element.
    *
@@ -851,7 +929,9 @@ export const reciprocal = fn("reciprocal") as {
 };
 
 /** In place: 1/x for each element. */
-export const reciprocal_ = fn("reciprocal_") as {
+export let reciprocal_ = fn("reciprocal_", "torch", (f) => {
+  reciprocal_ = f as never;
+}) as {
   /**
    * 1/x for each element.
    *
@@ -862,7 +942,9 @@ export const reciprocal_ = fn("reciprocal_") as {
 };
 
 /** The sine of each element (radians). */
-export const sin = fn("sin") as {
+export let sin = fn("sin", "torch", (f) => {
+  sin = f as never;
+}) as {
   /**
    * The sine of each element (radians).
    *
@@ -873,7 +955,9 @@ export const sin = fn("sin") as {
 };
 
 /** In place: The sine of each element (radians). */
-export const sin_ = fn("sin_") as {
+export let sin_ = fn("sin_", "torch", (f) => {
+  sin_ = f as never;
+}) as {
   /**
    * The sine of each element (radians).
    *
@@ -884,7 +968,9 @@ export const sin_ = fn("sin_") as {
 };
 
 /** The cosine of each element (radians). */
-export const cos = fn("cos") as {
+export let cos = fn("cos", "torch", (f) => {
+  cos = f as never;
+}) as {
   /**
    * The cosine of each element (radians).
    *
@@ -895,7 +981,9 @@ export const cos = fn("cos") as {
 };
 
 /** In place: The cosine of each element (radians). */
-export const cos_ = fn("cos_") as {
+export let cos_ = fn("cos_", "torch", (f) => {
+  cos_ = f as never;
+}) as {
   /**
    * The cosine of each element (radians).
    *
@@ -906,7 +994,9 @@ export const cos_ = fn("cos_") as {
 };
 
 /** The tangent of each element (radians). */
-export const tan = fn("tan") as {
+export let tan = fn("tan", "torch", (f) => {
+  tan = f as never;
+}) as {
   /**
    * The tangent of each element (radians).
    *
@@ -917,7 +1007,9 @@ export const tan = fn("tan") as {
 };
 
 /** In place: The tangent of each element (radians). */
-export const tan_ = fn("tan_") as {
+export let tan_ = fn("tan_", "torch", (f) => {
+  tan_ = f as never;
+}) as {
   /**
    * The tangent of each element (radians).
    *
@@ -928,7 +1020,9 @@ export const tan_ = fn("tan_") as {
 };
 
 /** max(input, min) elementwise: `min` a number or a tensor broadcast with the input. */
-export const clampMin = fn("clampMin") as {
+export let clampMin = fn("clampMin", "torch", (f) => {
+  clampMin = f as never;
+}) as {
   /**
    * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
    *
@@ -974,7 +1068,9 @@ export const clampMin = fn("clampMin") as {
 };
 
 /** In place: max(input, min) elementwise: `min` a number or a tensor broadcast with the input. */
-export const clampMin_ = fn("clampMin_") as {
+export let clampMin_ = fn("clampMin_", "torch", (f) => {
+  clampMin_ = f as never;
+}) as {
   /**
    * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
    *
@@ -1020,7 +1116,9 @@ export const clampMin_ = fn("clampMin_") as {
 };
 
 /** min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
-export const clampMax = fn("clampMax") as {
+export let clampMax = fn("clampMax", "torch", (f) => {
+  clampMax = f as never;
+}) as {
   /**
    * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
    *
@@ -1066,7 +1164,9 @@ export const clampMax = fn("clampMax") as {
 };
 
 /** In place: min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
-export const clampMax_ = fn("clampMax_") as {
+export let clampMax_ = fn("clampMax_", "torch", (f) => {
+  clampMax_ = f as never;
+}) as {
   /**
    * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
    *
@@ -1112,7 +1212,9 @@ export const clampMax_ = fn("clampMax_") as {
 };
 
 /** The error function of each element. */
-export const erf = fn("erf") as {
+export let erf = fn("erf", "torch", (f) => {
+  erf = f as never;
+}) as {
   /**
    * The error function of each element.
    *
@@ -1123,7 +1225,9 @@ export const erf = fn("erf") as {
 };
 
 /** In place: The error function of each element. */
-export const erf_ = fn("erf_") as {
+export let erf_ = fn("erf_", "torch", (f) => {
+  erf_ = f as never;
+}) as {
   /**
    * The error function of each element.
    *
@@ -1134,7 +1238,9 @@ export const erf_ = fn("erf_") as {
 };
 
 /** The hyperbolic tangent of each element. */
-export const tanh = fn("tanh") as {
+export let tanh = fn("tanh", "torch", (f) => {
+  tanh = f as never;
+}) as {
   /**
    * The hyperbolic tangent of each element.
    *
@@ -1145,7 +1251,9 @@ export const tanh = fn("tanh") as {
 };
 
 /** In place: The hyperbolic tangent of each element. */
-export const tanh_ = fn("tanh_") as {
+export let tanh_ = fn("tanh_", "torch", (f) => {
+  tanh_ = f as never;
+}) as {
   /**
    * The hyperbolic tangent of each element.
    *
@@ -1156,7 +1264,9 @@ export const tanh_ = fn("tanh_") as {
 };
 
 /** The logistic sigmoid 1 / (1 + exp(-x)) of each element. */
-export const sigmoid = fn("sigmoid") as {
+export let sigmoid = fn("sigmoid", "torch", (f) => {
+  sigmoid = f as never;
+}) as {
   /**
    * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
    *
@@ -1167,7 +1277,9 @@ export const sigmoid = fn("sigmoid") as {
 };
 
 /** In place: The logistic sigmoid 1 / (1 + exp(-x)) of each element. */
-export const sigmoid_ = fn("sigmoid_") as {
+export let sigmoid_ = fn("sigmoid_", "torch", (f) => {
+  sigmoid_ = f as never;
+}) as {
   /**
    * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
    *
@@ -1178,7 +1290,9 @@ export const sigmoid_ = fn("sigmoid_") as {
 };
 
 /** max(x, 0) for each element. */
-export const relu = fn("relu") as {
+export let relu = fn("relu", "torch", (f) => {
+  relu = f as never;
+}) as {
   /**
    * max(x, 0) for each element.
    *
@@ -1189,7 +1303,9 @@ export const relu = fn("relu") as {
 };
 
 /** In place: max(x, 0) for each element. */
-export const relu_ = fn("relu_") as {
+export let relu_ = fn("relu_", "torch", (f) => {
+  relu_ = f as never;
+}) as {
   /**
    * max(x, 0) for each element.
    *
@@ -1200,7 +1316,9 @@ export const relu_ = fn("relu_") as {
 };
 
 /** Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export const clamp = fn("clamp") as {
+export let clamp = fn("clamp", "torch", (f) => {
+  clamp = f as never;
+}) as {
   /**
    * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -1307,7 +1425,9 @@ export const clamp = fn("clamp") as {
 };
 
 /** In place: Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export const clamp_ = fn("clamp_") as {
+export let clamp_ = fn("clamp_", "torch", (f) => {
+  clamp_ = f as never;
+}) as {
   /**
    * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -1392,7 +1512,9 @@ export const clamp_ = fn("clamp_") as {
 };
 
 /** other - alpha * input (Python's `number - tensor`). */
-export const rsub = fn("rsub") as {
+export let rsub = fn("rsub", "torch", (f) => {
+  rsub = f as never;
+}) as {
   /**
    * other - alpha * input (Python's `number - tensor`).
    *
@@ -1431,7 +1553,9 @@ export const rsub = fn("rsub") as {
 };
 
 /** The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype). */
-export const atan2 = fn("atan2") as {
+export let atan2 = fn("atan2", "torch", (f) => {
+  atan2 = f as never;
+}) as {
   /**
    * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
    *
@@ -1449,7 +1573,9 @@ export const atan2 = fn("atan2") as {
 };
 
 /** `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export const eq = fn("eq") as {
+export let eq = fn("eq", "torch", (f) => {
+  eq = f as never;
+}) as {
   /**
    * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1495,7 +1621,9 @@ export const eq = fn("eq") as {
 };
 
 /** `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export const ne = fn("ne") as {
+export let ne = fn("ne", "torch", (f) => {
+  ne = f as never;
+}) as {
   /**
    * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1541,7 +1669,9 @@ export const ne = fn("ne") as {
 };
 
 /** `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export const lt = fn("lt") as {
+export let lt = fn("lt", "torch", (f) => {
+  lt = f as never;
+}) as {
   /**
    * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1587,7 +1717,9 @@ export const lt = fn("lt") as {
 };
 
 /** `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export const le = fn("le") as {
+export let le = fn("le", "torch", (f) => {
+  le = f as never;
+}) as {
   /**
    * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1633,7 +1765,9 @@ export const le = fn("le") as {
 };
 
 /** `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export const gt = fn("gt") as {
+export let gt = fn("gt", "torch", (f) => {
+  gt = f as never;
+}) as {
   /**
    * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1679,7 +1813,9 @@ export const gt = fn("gt") as {
 };
 
 /** `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export const ge = fn("ge") as {
+export let ge = fn("ge", "torch", (f) => {
+  ge = f as never;
+}) as {
   /**
    * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1725,7 +1861,9 @@ export const ge = fn("ge") as {
 };
 
 /** The logical and of two tensors (non-zero is true), as a bool tensor. */
-export const logicalAnd = fn("logicalAnd") as {
+export let logicalAnd = fn("logicalAnd", "torch", (f) => {
+  logicalAnd = f as never;
+}) as {
   /**
    * The logical and of two tensors (non-zero is true), as a bool tensor.
    *
@@ -1743,7 +1881,9 @@ export const logicalAnd = fn("logicalAnd") as {
 };
 
 /** The logical or of two tensors (non-zero is true), as a bool tensor. */
-export const logicalOr = fn("logicalOr") as {
+export let logicalOr = fn("logicalOr", "torch", (f) => {
+  logicalOr = f as never;
+}) as {
   /**
    * The logical or of two tensors (non-zero is true), as a bool tensor.
    *
@@ -1761,7 +1901,9 @@ export const logicalOr = fn("logicalOr") as {
 };
 
 /** The logical exclusive or of two tensors (non-zero is true), as a bool tensor. */
-export const logicalXor = fn("logicalXor") as {
+export let logicalXor = fn("logicalXor", "torch", (f) => {
+  logicalXor = f as never;
+}) as {
   /**
    * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
    *
@@ -1779,7 +1921,9 @@ export const logicalXor = fn("logicalXor") as {
 };
 
 /** The logical negation of each element (zero is false), as a bool tensor. */
-export const logicalNot = fn("logicalNot") as {
+export let logicalNot = fn("logicalNot", "torch", (f) => {
+  logicalNot = f as never;
+}) as {
   /**
    * The logical negation of each element (zero is false), as a bool tensor.
    *
@@ -1790,7 +1934,9 @@ export const logicalNot = fn("logicalNot") as {
 };
 
 /** Whether each element is NaN. */
-export const isnan = fn("isnan") as {
+export let isnan = fn("isnan", "torch", (f) => {
+  isnan = f as never;
+}) as {
   /**
    * Whether each element is NaN.
    *
@@ -1801,7 +1947,9 @@ export const isnan = fn("isnan") as {
 };
 
 /** Whether each element is finite (not NaN, not infinite). */
-export const isfinite = fn("isfinite") as {
+export let isfinite = fn("isfinite", "torch", (f) => {
+  isfinite = f as never;
+}) as {
   /**
    * Whether each element is finite (not NaN, not infinite).
    *
@@ -1812,7 +1960,9 @@ export const isfinite = fn("isfinite") as {
 };
 
 /** Whether each element is +inf or -inf. */
-export const isinf = fn("isinf") as {
+export let isinf = fn("isinf", "torch", (f) => {
+  isinf = f as never;
+}) as {
   /**
    * Whether each element is +inf or -inf.
    *
@@ -1823,7 +1973,9 @@ export const isinf = fn("isinf") as {
 };
 
 /** `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension. */
-export const where = fn("where") as {
+export let where = fn("where", "torch", (f) => {
+  where = f as never;
+}) as {
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
@@ -1967,7 +2119,9 @@ export const where = fn("where") as {
 };
 
 /** `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim). */
-export const maskedFill = fn("maskedFill") as {
+export let maskedFill = fn("maskedFill", "torch", (f) => {
+  maskedFill = f as never;
+}) as {
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
@@ -2034,7 +2188,9 @@ export const maskedFill = fn("maskedFill") as {
 };
 
 /** Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`). */
-export const allclose = fn("allclose") as {
+export let allclose = fn("allclose", "torch", (f) => {
+  allclose = f as never;
+}) as {
   /**
    * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
    *
@@ -2091,7 +2247,9 @@ export const allclose = fn("allclose") as {
 };
 
 /** Whether the two tensors have the same shape and the same values. */
-export const equal = fn("equal") as {
+export let equal = fn("equal", "torch", (f) => {
+  equal = f as never;
+}) as {
   /**
    * Whether the two tensors have the same shape and the same values.
    *
@@ -2109,7 +2267,9 @@ export const equal = fn("equal") as {
 };
 
 /** Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`). */
-export const sum = fn("sum") as {
+export let sum = fn("sum", "torch", (f) => {
+  sum = f as never;
+}) as {
   /**
    * Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`).
    *
@@ -2158,7 +2318,9 @@ export const sum = fn("sum") as {
 };
 
 /** Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`). */
-export const mean = fn("mean") as {
+export let mean = fn("mean", "torch", (f) => {
+  mean = f as never;
+}) as {
   /**
    * Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`).
    *
@@ -2207,7 +2369,9 @@ export const mean = fn("mean") as {
 };
 
 /** Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`). */
-export const prod = fn("prod") as {
+export let prod = fn("prod", "torch", (f) => {
+  prod = f as never;
+}) as {
   /**
    * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
    *
@@ -2251,7 +2415,9 @@ export const prod = fn("prod") as {
 };
 
 /** The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`. */
-export const max = fn("max") as {
+export let max = fn("max", "torch", (f) => {
+  max = f as never;
+}) as {
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2309,7 +2475,9 @@ export const max = fn("max") as {
 };
 
 /** The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`. */
-export const min = fn("min") as {
+export let min = fn("min", "torch", (f) => {
+  min = f as never;
+}) as {
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2367,7 +2535,9 @@ export const min = fn("min") as {
 };
 
 /** The largest elements over `dim` (all dims by default); gradient shared among ties. */
-export const amax = fn("amax") as {
+export let amax = fn("amax", "torch", (f) => {
+  amax = f as never;
+}) as {
   /**
    * The largest elements over `dim` (all dims by default); gradient shared among ties.
    *
@@ -2404,7 +2574,9 @@ export const amax = fn("amax") as {
 };
 
 /** The smallest elements over `dim` (all dims by default); gradient shared among ties. */
-export const amin = fn("amin") as {
+export let amin = fn("amin", "torch", (f) => {
+  amin = f as never;
+}) as {
   /**
    * The smallest elements over `dim` (all dims by default); gradient shared among ties.
    *
@@ -2441,7 +2613,9 @@ export const amin = fn("amin") as {
 };
 
 /** Index of the largest element (of the flattened input), or along `dim` (int64). */
-export const argmax = fn("argmax") as {
+export let argmax = fn("argmax", "torch", (f) => {
+  argmax = f as never;
+}) as {
   /**
    * Index of the largest element (of the flattened input), or along `dim` (int64).
    *
@@ -2469,7 +2643,9 @@ export const argmax = fn("argmax") as {
 };
 
 /** Index of the smallest element (of the flattened input), or along `dim` (int64). */
-export const argmin = fn("argmin") as {
+export let argmin = fn("argmin", "torch", (f) => {
+  argmin = f as never;
+}) as {
   /**
    * Index of the smallest element (of the flattened input), or along `dim` (int64).
    *
@@ -2497,7 +2673,9 @@ export const argmin = fn("argmin") as {
 };
 
 /** Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1). */
-const var_ = fn("var") as {
+let var_ = fn("var", "torch", (f) => {
+  var_ = f as never;
+}) as {
   /**
    * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
    *
@@ -2593,7 +2771,9 @@ const var_ = fn("var") as {
 export { var_ as var };
 
 /** Standard deviation over `dim` (all dims by default), dividing by N - correction. */
-export const std = fn("std") as {
+export let std = fn("std", "torch", (f) => {
+  std = f as never;
+}) as {
   /**
    * Standard deviation over `dim` (all dims by default), dividing by N - correction.
    *
@@ -2688,7 +2868,9 @@ export const std = fn("std") as {
 };
 
 /** The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported). */
-export const norm = fn("norm") as {
+export let norm = fn("norm", "torch", (f) => {
+  norm = f as never;
+}) as {
   /**
    * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
    *
@@ -2777,7 +2959,9 @@ export const norm = fn("norm") as {
 };
 
 /** log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats). */
-export const logsumexp = fn("logsumexp") as {
+export let logsumexp = fn("logsumexp", "torch", (f) => {
+  logsumexp = f as never;
+}) as {
   /**
    * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
    *
@@ -2814,7 +2998,9 @@ export const logsumexp = fn("logsumexp") as {
 };
 
 /** Running sums along `dim` (integer inputs sum in int64 unless `dtype`). */
-export const cumsum = fn("cumsum") as {
+export let cumsum = fn("cumsum", "torch", (f) => {
+  cumsum = f as never;
+}) as {
   /**
    * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
    *
@@ -2832,7 +3018,9 @@ export const cumsum = fn("cumsum") as {
 };
 
 /** exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given). */
-export const softmax = fn("softmax") as {
+export let softmax = fn("softmax", "torch", (f) => {
+  softmax = f as never;
+}) as {
   /**
    * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
    *
@@ -2857,7 +3045,9 @@ export const softmax = fn("softmax") as {
 };
 
 /** x - logsumexp(x) along `dim` (computed in `dtype` when given). */
-export const logSoftmax = fn("logSoftmax") as {
+export let logSoftmax = fn("logSoftmax", "torch", (f) => {
+  logSoftmax = f as never;
+}) as {
   /**
    * x - logsumexp(x) along `dim` (computed in `dtype` when given).
    *
@@ -2882,7 +3072,9 @@ export const logSoftmax = fn("logSoftmax") as {
 };
 
 /** Whether any element is non-zero, or along `dim` (a bool tensor). */
-export const any = fn("any") as {
+export let any = fn("any", "torch", (f) => {
+  any = f as never;
+}) as {
   /**
    * Whether any element is non-zero, or along `dim` (a bool tensor).
    *
@@ -2914,7 +3106,9 @@ export const any = fn("any") as {
 };
 
 /** Whether every element is non-zero, or along `dim` (a bool tensor). */
-export const all = fn("all") as {
+export let all = fn("all", "torch", (f) => {
+  all = f as never;
+}) as {
   /**
    * Whether every element is non-zero, or along `dim` (a bool tensor).
    *
@@ -2946,7 +3140,9 @@ export const all = fn("all") as {
 };
 
 /** The number of elements (a number). */
-export const numel = fn("numel") as {
+export let numel = fn("numel", "torch", (f) => {
+  numel = f as never;
+}) as {
   /**
    * The number of elements (a number).
    *
@@ -2957,7 +3153,9 @@ export const numel = fn("numel") as {
 };
 
 /** Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`). */
-export const cumprod = fn("cumprod") as {
+export let cumprod = fn("cumprod", "torch", (f) => {
+  cumprod = f as never;
+}) as {
   /**
    * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
    *
@@ -2975,7 +3173,9 @@ export const cumprod = fn("cumprod") as {
 };
 
 /** The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
-export const cummax = fn("cummax") as {
+export let cummax = fn("cummax", "torch", (f) => {
+  cummax = f as never;
+}) as {
   /**
    * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
@@ -3000,7 +3200,9 @@ export const cummax = fn("cummax") as {
 };
 
 /** The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
-export const cummin = fn("cummin") as {
+export let cummin = fn("cummin", "torch", (f) => {
+  cummin = f as never;
+}) as {
   /**
    * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
@@ -3025,7 +3227,9 @@ export const cummin = fn("cummin") as {
 };
 
 /** Running log(sum(exp(x))) along `dim`, computed stably (floating inputs). */
-export const logcumsumexp = fn("logcumsumexp") as {
+export let logcumsumexp = fn("logcumsumexp", "torch", (f) => {
+  logcumsumexp = f as never;
+}) as {
   /**
    * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
    *
@@ -3043,7 +3247,9 @@ export const logcumsumexp = fn("logcumsumexp") as {
 };
 
 /** Sum over `dim` (all dims by default) treating NaN as zero. */
-export const nansum = fn("nansum") as {
+export let nansum = fn("nansum", "torch", (f) => {
+  nansum = f as never;
+}) as {
   /**
    * Sum over `dim` (all dims by default) treating NaN as zero.
    *
@@ -3085,7 +3291,9 @@ export const nansum = fn("nansum") as {
 };
 
 /** Mean over `dim` (all dims by default) of the elements that are not NaN. */
-export const nanmean = fn("nanmean") as {
+export let nanmean = fn("nanmean", "torch", (f) => {
+  nanmean = f as never;
+}) as {
   /**
    * Mean over `dim` (all dims by default) of the elements that are not NaN.
    *
@@ -3127,7 +3335,9 @@ export const nanmean = fn("nanmean") as {
 };
 
 /** The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`. */
-export const varMean = fn("varMean") as {
+export let varMean = fn("varMean", "torch", (f) => {
+  varMean = f as never;
+}) as {
   /**
    * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
    *
@@ -3215,7 +3425,9 @@ export const varMean = fn("varMean") as {
 };
 
 /** The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`. */
-export const stdMean = fn("stdMean") as {
+export let stdMean = fn("stdMean", "torch", (f) => {
+  stdMean = f as never;
+}) as {
   /**
    * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
    *
@@ -3303,7 +3515,9 @@ export const stdMean = fn("stdMean") as {
 };
 
 /** The smallest and largest elements, over all elements or along `dim`: `{ min, max }`. */
-export const aminmax = fn("aminmax") as {
+export let aminmax = fn("aminmax", "torch", (f) => {
+  aminmax = f as never;
+}) as {
   /**
    * The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.
    *
@@ -3317,7 +3531,9 @@ export const aminmax = fn("aminmax") as {
 };
 
 /** The number of non-zero elements over `dim` (all dims by default), as int64. */
-export const countNonzero = fn("countNonzero") as {
+export let countNonzero = fn("countNonzero", "torch", (f) => {
+  countNonzero = f as never;
+}) as {
   /**
    * The number of non-zero elements over `dim` (all dims by default), as int64.
    *
@@ -3349,7 +3565,9 @@ export const countNonzero = fn("countNonzero") as {
 };
 
 /** The p-norm of input - other (broadcasting), over all elements. */
-export const dist = fn("dist") as {
+export let dist = fn("dist", "torch", (f) => {
+  dist = f as never;
+}) as {
   /**
    * The p-norm of input - other (broadcasting), over all elements.
    *
@@ -3374,7 +3592,9 @@ export const dist = fn("dist") as {
 };
 
 /** Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`. */
-export const renorm = fn("renorm") as {
+export let renorm = fn("renorm", "torch", (f) => {
+  renorm = f as never;
+}) as {
   /**
    * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
    *
@@ -3424,7 +3644,9 @@ export const renorm = fn("renorm") as {
 };
 
 /** The n-th forward difference along `dim` (after concatenating `prepend` and `append`). */
-export const diff = fn("diff") as {
+export let diff = fn("diff", "torch", (f) => {
+  diff = f as never;
+}) as {
   /**
    * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
    *
@@ -3499,7 +3721,9 @@ export const diff = fn("diff") as {
 };
 
 /** The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`. */
-export const trapezoid = fn("trapezoid") as {
+export let trapezoid = fn("trapezoid", "torch", (f) => {
+  trapezoid = f as never;
+}) as {
   /**
    * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
    *
@@ -3524,7 +3748,9 @@ export const trapezoid = fn("trapezoid") as {
 };
 
 /** The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`. */
-export const trapz = fn("trapz") as {
+export let trapz = fn("trapz", "torch", (f) => {
+  trapz = f as never;
+}) as {
   /**
    * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
    *
@@ -3549,7 +3775,9 @@ export const trapz = fn("trapz") as {
 };
 
 /** The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`. */
-export const cumulativeTrapezoid = fn("cumulativeTrapezoid") as {
+export let cumulativeTrapezoid = fn("cumulativeTrapezoid", "torch", (f) => {
+  cumulativeTrapezoid = f as never;
+}) as {
   /**
    * The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`.
    *
@@ -3574,7 +3802,9 @@ export const cumulativeTrapezoid = fn("cumulativeTrapezoid") as {
 };
 
 /** The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`. */
-export const cov = fn("cov") as {
+export let cov = fn("cov", "torch", (f) => {
+  cov = f as never;
+}) as {
   /**
    * The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`.
    *
@@ -3588,7 +3818,9 @@ export const cov = fn("cov") as {
 };
 
 /** The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1]. */
-export const corrcoef = fn("corrcoef") as {
+export let corrcoef = fn("corrcoef", "torch", (f) => {
+  corrcoef = f as never;
+}) as {
   /**
    * The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1].
    *
@@ -3599,7 +3831,9 @@ export const corrcoef = fn("corrcoef") as {
 };
 
 /** conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export const conv1d = fn("conv1d") as {
+export let conv1d = fn("conv1d", "torch", (f) => {
+  conv1d = f as never;
+}) as {
   /**
    * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -3935,7 +4169,9 @@ export const conv1d = fn("conv1d") as {
 };
 
 /** conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...]. */
-export const convTranspose1d = fn("convTranspose1d") as {
+export let convTranspose1d = fn("convTranspose1d", "torch", (f) => {
+  convTranspose1d = f as never;
+}) as {
   /**
    * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
    *
@@ -4076,7 +4312,9 @@ export const convTranspose1d = fn("convTranspose1d") as {
 };
 
 /** conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export const conv2d = fn("conv2d") as {
+export let conv2d = fn("conv2d", "torch", (f) => {
+  conv2d = f as never;
+}) as {
   /**
    * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -4412,7 +4650,9 @@ export const conv2d = fn("conv2d") as {
 };
 
 /** conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...]. */
-export const convTranspose2d = fn("convTranspose2d") as {
+export let convTranspose2d = fn("convTranspose2d", "torch", (f) => {
+  convTranspose2d = f as never;
+}) as {
   /**
    * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
    *
@@ -4553,7 +4793,9 @@ export const convTranspose2d = fn("convTranspose2d") as {
 };
 
 /** conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export const conv3d = fn("conv3d") as {
+export let conv3d = fn("conv3d", "torch", (f) => {
+  conv3d = f as never;
+}) as {
   /**
    * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -4889,7 +5131,9 @@ export const conv3d = fn("conv3d") as {
 };
 
 /** conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...]. */
-export const convTranspose3d = fn("convTranspose3d") as {
+export let convTranspose3d = fn("convTranspose3d", "torch", (f) => {
+  convTranspose3d = f as never;
+}) as {
   /**
    * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
    *
@@ -5030,7 +5274,9 @@ export const convTranspose3d = fn("convTranspose3d") as {
 };
 
 /** conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout). */
-export const convTbc = fn("convTbc") as {
+export let convTbc = fn("convTbc", "torch", (f) => {
+  convTbc = f as never;
+}) as {
   /**
    * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
    *
@@ -5062,7 +5308,9 @@ export const convTbc = fn("convTbc") as {
 };
 
 /** torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls). */
-export const maxPool2d = fn("maxPool2d") as {
+export let maxPool2d = fn("maxPool2d", "torch", (f) => {
+  maxPool2d = f as never;
+}) as {
   /**
    * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
    *
@@ -5155,7 +5403,9 @@ export const maxPool2d = fn("maxPool2d") as {
 };
 
 /** torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls). */
-export const maxPool3d = fn("maxPool3d") as {
+export let maxPool3d = fn("maxPool3d", "torch", (f) => {
+  maxPool3d = f as never;
+}) as {
   /**
    * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
    *
@@ -5248,7 +5498,9 @@ export const maxPool3d = fn("maxPool3d") as {
 };
 
 /** torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls). */
-export const maxPool1d = fn("maxPool1d") as {
+export let maxPool1d = fn("maxPool1d", "torch", (f) => {
+  maxPool1d = f as never;
+}) as {
   /**
    * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
    *
@@ -5341,7 +5593,9 @@ export const maxPool1d = fn("maxPool1d") as {
 };
 
 /** torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling. */
-export const maxPool1dWithIndices = fn("maxPool1dWithIndices") as {
+export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "torch", (f) => {
+  maxPool1dWithIndices = f as never;
+}) as {
   /**
    * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
    *
@@ -5434,7 +5688,9 @@ export const maxPool1dWithIndices = fn("maxPool1dWithIndices") as {
 };
 
 /** avg_pool1d(x, kernel_size): the mean of each window along the last dim. */
-export const avgPool1d = fn("avgPool1d") as {
+export let avgPool1d = fn("avgPool1d", "torch", (f) => {
+  avgPool1d = f as never;
+}) as {
   /**
    * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
    *
@@ -5527,7 +5783,9 @@ export const avgPool1d = fn("avgPool1d") as {
 };
 
 /** adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size. */
-export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d") as {
+export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "torch", (f) => {
+  adaptiveAvgPool1d = f as never;
+}) as {
   /**
    * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
    *
@@ -5545,7 +5803,9 @@ export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d") as {
 };
 
 /** torch.adaptive_max_pool1d(x, output_size): `[values, indices]` of adaptive max pooling along the last dim. */
-export const adaptiveMaxPool1d = fn("adaptiveMaxPool1d") as {
+export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "torch", (f) => {
+  adaptiveMaxPool1d = f as never;
+}) as {
   /**
    * torch.adaptive_max_pool1d(x, output_size): `[values, indices]` of adaptive max pooling along the last dim.
    *
@@ -5563,7 +5823,9 @@ export const adaptiveMaxPool1d = fn("adaptiveMaxPool1d") as {
 };
 
 /** The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order. */
-export const sort = fn("sort") as {
+export let sort = fn("sort", "torch", (f) => {
+  sort = f as never;
+}) as {
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
@@ -5610,7 +5872,9 @@ export const sort = fn("sort") as {
 };
 
 /** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
-export const argsort = fn("argsort") as {
+export let argsort = fn("argsort", "torch", (f) => {
+  argsort = f as never;
+}) as {
   /**
    * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
    *
@@ -5642,7 +5906,9 @@ export const argsort = fn("argsort") as {
 };
 
 /** The elements sorted along the first dim (torch.sort(input, 0).values). */
-export const msort = fn("msort") as {
+export let msort = fn("msort", "torch", (f) => {
+  msort = f as never;
+}) as {
   /**
    * The elements sorted along the first dim (torch.sort(input, 0).values).
    *
@@ -5653,7 +5919,9 @@ export const msort = fn("msort") as {
 };
 
 /** The `k` largest (or smallest) elements along `dim`, `{ values, indices }`. */
-export const topk = fn("topk") as {
+export let topk = fn("topk", "torch", (f) => {
+  topk = f as never;
+}) as {
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
@@ -5717,7 +5985,9 @@ export const topk = fn("topk") as {
 };
 
 /** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
-export const kthvalue = fn("kthvalue") as {
+export let kthvalue = fn("kthvalue", "torch", (f) => {
+  kthvalue = f as never;
+}) as {
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
@@ -5767,7 +6037,9 @@ export const kthvalue = fn("kthvalue") as {
 };
 
 /** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
-export const median = fn("median") as {
+export let median = fn("median", "torch", (f) => {
+  median = f as never;
+}) as {
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -5811,7 +6083,9 @@ export const median = fn("median") as {
 };
 
 /** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
-export const nanmedian = fn("nanmedian") as {
+export let nanmedian = fn("nanmedian", "torch", (f) => {
+  nanmedian = f as never;
+}) as {
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -5855,7 +6129,9 @@ export const nanmedian = fn("nanmedian") as {
 };
 
 /** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
-export const mode = fn("mode") as {
+export let mode = fn("mode", "torch", (f) => {
+  mode = f as never;
+}) as {
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
    *
@@ -5892,7 +6168,9 @@ export const mode = fn("mode") as {
 };
 
 /** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
-export const searchsorted = fn("searchsorted") as {
+export let searchsorted = fn("searchsorted", "torch", (f) => {
+  searchsorted = f as never;
+}) as {
   /**
    * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
    *
@@ -5957,7 +6235,9 @@ export const searchsorted = fn("searchsorted") as {
 };
 
 /** The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`). */
-export const bucketize = fn("bucketize") as {
+export let bucketize = fn("bucketize", "torch", (f) => {
+  bucketize = f as never;
+}) as {
   /**
    * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
    *
@@ -6003,7 +6283,9 @@ export const bucketize = fn("bucketize") as {
 };
 
 /** A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0). */
-export const histc = fn("histc") as {
+export let histc = fn("histc", "torch", (f) => {
+  histc = f as never;
+}) as {
   /**
    * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
    *
@@ -6058,7 +6340,9 @@ export const histc = fn("histc") as {
 };
 
 /** The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value). */
-export const bincount = fn("bincount") as {
+export let bincount = fn("bincount", "torch", (f) => {
+  bincount = f as never;
+}) as {
   /**
    * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
    *
@@ -6083,7 +6367,9 @@ export const bincount = fn("bincount") as {
 };
 
 /** The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
-export const unique = fn("unique") as {
+export let unique = fn("unique", "torch", (f) => {
+  unique = f as never;
+}) as {
   /**
    * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
@@ -6151,7 +6437,9 @@ export const unique = fn("unique") as {
 };
 
 /** One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
-export const uniqueConsecutive = fn("uniqueConsecutive") as {
+export let uniqueConsecutive = fn("uniqueConsecutive", "torch", (f) => {
+  uniqueConsecutive = f as never;
+}) as {
   /**
    * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
@@ -6195,7 +6483,9 @@ export const uniqueConsecutive = fn("uniqueConsecutive") as {
 };
 
 /** threshold(x, threshold, value) = x where x > threshold, else value. */
-export const threshold = fn("threshold") as {
+export let threshold = fn("threshold", "torch", (f) => {
+  threshold = f as never;
+}) as {
   /**
    * threshold(x, threshold, value) = x where x > threshold, else value.
    *
@@ -6232,7 +6522,9 @@ export const threshold = fn("threshold") as {
 };
 
 /** In place: threshold(x, threshold, value) written into x. */
-export const threshold_ = fn("threshold_") as {
+export let threshold_ = fn("threshold_", "torch", (f) => {
+  threshold_ = f as never;
+}) as {
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
@@ -6257,7 +6549,9 @@ export const threshold_ = fn("threshold_") as {
 };
 
 /** hardshrink(x, lambd) = x where |x| > lambd, else 0. */
-export const hardshrink = fn("hardshrink") as {
+export let hardshrink = fn("hardshrink", "torch", (f) => {
+  hardshrink = f as never;
+}) as {
   /**
    * hardshrink(x, lambd) = x where |x| > lambd, else 0.
    *
@@ -6275,7 +6569,9 @@ export const hardshrink = fn("hardshrink") as {
 };
 
 /** prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel). */
-export const prelu = fn("prelu") as {
+export let prelu = fn("prelu", "torch", (f) => {
+  prelu = f as never;
+}) as {
   /**
    * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
    *
@@ -6293,7 +6589,9 @@ export const prelu = fn("prelu") as {
 };
 
 /** Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2. */
-export const rrelu = fn("rrelu") as {
+export let rrelu = fn("rrelu", "torch", (f) => {
+  rrelu = f as never;
+}) as {
   /**
    * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
    *
@@ -6361,7 +6659,9 @@ export const rrelu = fn("rrelu") as {
 };
 
 /** In place: rrelu(x, lower, upper, training) written into x. */
-export const rrelu_ = fn("rrelu_") as {
+export let rrelu_ = fn("rrelu_", "torch", (f) => {
+  rrelu_ = f as never;
+}) as {
   /**
    * In place: rrelu(x, lower, upper, training) written into x.
    *
@@ -6429,7 +6729,9 @@ export const rrelu_ = fn("rrelu_") as {
 };
 
 /** celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
-export const celu = fn("celu") as {
+export let celu = fn("celu", "torch", (f) => {
+  celu = f as never;
+}) as {
   /**
    * celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
    *
@@ -6447,7 +6749,9 @@ export const celu = fn("celu") as {
 };
 
 /** selu(x) = scale * elu(x, alpha) with the self-normalising constants. */
-export const selu = fn("selu") as {
+export let selu = fn("selu", "torch", (f) => {
+  selu = f as never;
+}) as {
   /**
    * selu(x) = scale * elu(x, alpha) with the self-normalising constants.
    *
@@ -6458,7 +6762,9 @@ export const selu = fn("selu") as {
 };
 
 /** In place: celu(x) written into x. */
-export const celu_ = fn("celu_") as {
+export let celu_ = fn("celu_", "torch", (f) => {
+  celu_ = f as never;
+}) as {
   /**
    * In place: celu(x) written into x.
    *
@@ -6476,7 +6782,9 @@ export const celu_ = fn("celu_") as {
 };
 
 /** In place: selu(x) written into x. */
-export const selu_ = fn("selu_") as {
+export let selu_ = fn("selu_", "torch", (f) => {
+  selu_ = f as never;
+}) as {
   /**
    * In place: selu(x) written into x.
    *
@@ -6487,7 +6795,9 @@ export const selu_ = fn("selu_") as {
 };
 
 /** dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training. */
-export const dropout = fn("dropout") as {
+export let dropout = fn("dropout", "torch", (f) => {
+  dropout = f as never;
+}) as {
   /**
    * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
    *
@@ -6512,7 +6822,9 @@ export const dropout = fn("dropout") as {
 };
 
 /** In place: dropout(self, p, train) written into self. */
-export const dropout_ = fn("dropout_") as {
+export let dropout_ = fn("dropout_", "torch", (f) => {
+  dropout_ = f as never;
+}) as {
   /**
    * In place: dropout(self, p, train) written into self.
    *
@@ -6537,7 +6849,9 @@ export const dropout_ = fn("dropout_") as {
 };
 
 /** feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training. */
-export const featureDropout = fn("featureDropout") as {
+export let featureDropout = fn("featureDropout", "torch", (f) => {
+  featureDropout = f as never;
+}) as {
   /**
    * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
    *
@@ -6562,7 +6876,9 @@ export const featureDropout = fn("featureDropout") as {
 };
 
 /** In place: feature_dropout(self, p, train) written into self. */
-export const featureDropout_ = fn("featureDropout_") as {
+export let featureDropout_ = fn("featureDropout_", "torch", (f) => {
+  featureDropout_ = f as never;
+}) as {
   /**
    * In place: feature_dropout(self, p, train) written into self.
    *
@@ -6587,7 +6903,9 @@ export const featureDropout_ = fn("featureDropout_") as {
 };
 
 /** alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
-export const alphaDropout = fn("alphaDropout") as {
+export let alphaDropout = fn("alphaDropout", "torch", (f) => {
+  alphaDropout = f as never;
+}) as {
   /**
    * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
    *
@@ -6612,7 +6930,9 @@ export const alphaDropout = fn("alphaDropout") as {
 };
 
 /** In place: alpha_dropout(self, p, train) written into self. */
-export const alphaDropout_ = fn("alphaDropout_") as {
+export let alphaDropout_ = fn("alphaDropout_", "torch", (f) => {
+  alphaDropout_ = f as never;
+}) as {
   /**
    * In place: alpha_dropout(self, p, train) written into self.
    *
@@ -6637,7 +6957,9 @@ export const alphaDropout_ = fn("alphaDropout_") as {
 };
 
 /** feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
-export const featureAlphaDropout = fn("featureAlphaDropout") as {
+export let featureAlphaDropout = fn("featureAlphaDropout", "torch", (f) => {
+  featureAlphaDropout = f as never;
+}) as {
   /**
    * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
    *
@@ -6662,7 +6984,9 @@ export const featureAlphaDropout = fn("featureAlphaDropout") as {
 };
 
 /** In place: feature_alpha_dropout(self, p, train) written into self. */
-export const featureAlphaDropout_ = fn("featureAlphaDropout_") as {
+export let featureAlphaDropout_ = fn("featureAlphaDropout_", "torch", (f) => {
+  featureAlphaDropout_ = f as never;
+}) as {
   /**
    * In place: feature_alpha_dropout(self, p, train) written into self.
    *
@@ -6687,7 +7011,9 @@ export const featureAlphaDropout_ = fn("featureAlphaDropout_") as {
 };
 
 /** instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims. */
-export const instanceNorm = fn("instanceNorm") as {
+export let instanceNorm = fn("instanceNorm", "torch", (f) => {
+  instanceNorm = f as never;
+}) as {
   /**
    * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
    *
@@ -6846,7 +7172,9 @@ export const instanceNorm = fn("instanceNorm") as {
 };
 
 /** embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices]. */
-export const embeddingBag = fn("embeddingBag") as {
+export let embeddingBag = fn("embeddingBag", "torch", (f) => {
+  embeddingBag = f as never;
+}) as {
   /**
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
@@ -7147,7 +7475,9 @@ export const embeddingBag = fn("embeddingBag") as {
 };
 
 /** A tensor of zeros of the given size (varargs or a list). */
-export const zeros = fn("zeros") as {
+export let zeros = fn("zeros", "torch", (f) => {
+  zeros = f as never;
+}) as {
   /**
    * A tensor of zeros of the given size (varargs or a list).
    *
@@ -7194,7 +7524,9 @@ export const zeros = fn("zeros") as {
 };
 
 /** A tensor of ones of the given size (varargs or a list). */
-export const ones = fn("ones") as {
+export let ones = fn("ones", "torch", (f) => {
+  ones = f as never;
+}) as {
   /**
    * A tensor of ones of the given size (varargs or a list).
    *
@@ -7241,7 +7573,9 @@ export const ones = fn("ones") as {
 };
 
 /** A new tensor of the given size; uninitialised in PyTorch, zero-filled here. */
-export const empty = fn("empty") as {
+export let empty = fn("empty", "torch", (f) => {
+  empty = f as never;
+}) as {
   /**
    * A new tensor of the given size; uninitialised in PyTorch, zero-filled here.
    *
@@ -7290,7 +7624,9 @@ export const empty = fn("empty") as {
 };
 
 /** A tensor of the given size filled with `fill_value` (dtype from the value: bool, int64 for integers, else the default). */
-export const full = fn("full") as {
+export let full = fn("full", "torch", (f) => {
+  full = f as never;
+}) as {
   /**
    * A tensor of the given size filled with `fill_value` (dtype from the value: bool, int64 for integers, else the default).
    *
@@ -7330,7 +7666,9 @@ export const full = fn("full") as {
 };
 
 /** Zeros in the input's size (and dtype unless given). */
-export const zerosLike = fn("zerosLike") as {
+export let zerosLike = fn("zerosLike", "torch", (f) => {
+  zerosLike = f as never;
+}) as {
   /**
    * Zeros in the input's size (and dtype unless given).
    *
@@ -7351,7 +7689,9 @@ export const zerosLike = fn("zerosLike") as {
 };
 
 /** Ones in the input's size (and dtype unless given). */
-export const onesLike = fn("onesLike") as {
+export let onesLike = fn("onesLike", "torch", (f) => {
+  onesLike = f as never;
+}) as {
   /**
    * Ones in the input's size (and dtype unless given).
    *
@@ -7372,7 +7712,9 @@ export const onesLike = fn("onesLike") as {
 };
 
 /** A new tensor in the input's size (and dtype unless given); zero-filled here. */
-export const emptyLike = fn("emptyLike") as {
+export let emptyLike = fn("emptyLike", "torch", (f) => {
+  emptyLike = f as never;
+}) as {
   /**
    * A new tensor in the input's size (and dtype unless given); zero-filled here.
    *
@@ -7393,7 +7735,9 @@ export const emptyLike = fn("emptyLike") as {
 };
 
 /** `fill_value` in the input's size (and dtype unless given). */
-export const fullLike = fn("fullLike") as {
+export let fullLike = fn("fullLike", "torch", (f) => {
+  fullLike = f as never;
+}) as {
   /**
    * `fill_value` in the input's size (and dtype unless given).
    *
@@ -7433,7 +7777,9 @@ export const fullLike = fn("fullLike") as {
 };
 
 /** Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers. */
-export const arange = fn("arange") as {
+export let arange = fn("arange", "torch", (f) => {
+  arange = f as never;
+}) as {
   /**
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
@@ -7545,7 +7891,9 @@ export const arange = fn("arange") as {
 };
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
-export const linspace = fn("linspace") as {
+export let linspace = fn("linspace", "torch", (f) => {
+  linspace = f as never;
+}) as {
   /**
    * `steps` evenly spaced values from `start` to `end` inclusive.
    *
@@ -7606,7 +7954,9 @@ export const linspace = fn("linspace") as {
 };
 
 /** The n x m identity matrix (m = n by default). */
-export const eye = fn("eye") as {
+export let eye = fn("eye", "torch", (f) => {
+  eye = f as never;
+}) as {
   /**
    * The n x m identity matrix (m = n by default).
    *
@@ -7663,7 +8013,9 @@ export const eye = fn("eye") as {
 };
 
 /** The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy. */
-export const reshape = fn("reshape") as {
+export let reshape = fn("reshape", "torch", (f) => {
+  reshape = f as never;
+}) as {
   /**
    * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
    *
@@ -7681,7 +8033,9 @@ export const reshape = fn("reshape") as {
 };
 
 /** Dims start_dim..end_dim merged into one (a view when possible, as reshape). */
-export const flatten = fn("flatten") as {
+export let flatten = fn("flatten", "torch", (f) => {
+  flatten = f as never;
+}) as {
   /**
    * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
    *
@@ -7706,7 +8060,9 @@ export const flatten = fn("flatten") as {
 };
 
 /** A view without the dims of size 1 (all of them, or only `dim`). */
-export const squeeze = fn("squeeze") as {
+export let squeeze = fn("squeeze", "torch", (f) => {
+  squeeze = f as never;
+}) as {
   /**
    * A view without the dims of size 1 (all of them, or only `dim`).
    *
@@ -7731,7 +8087,9 @@ export const squeeze = fn("squeeze") as {
 };
 
 /** A view with a new dim of size 1 at `dim`. */
-export const unsqueeze = fn("unsqueeze") as {
+export let unsqueeze = fn("unsqueeze", "torch", (f) => {
+  unsqueeze = f as never;
+}) as {
   /**
    * A view with a new dim of size 1 at `dim`.
    *
@@ -7749,7 +8107,9 @@ export const unsqueeze = fn("unsqueeze") as {
 };
 
 /** A view with dims dim0 and dim1 swapped. */
-export const transpose = fn("transpose") as {
+export let transpose = fn("transpose", "torch", (f) => {
+  transpose = f as never;
+}) as {
   /**
    * A view with dims dim0 and dim1 swapped.
    *
@@ -7774,7 +8134,9 @@ export const transpose = fn("transpose") as {
 };
 
 /** The transpose of a matrix (a view); vectors and scalars are returned as they are. */
-export const t = fn("t") as {
+export let t = fn("t", "torch", (f) => {
+  t = f as never;
+}) as {
   /**
    * The transpose of a matrix (a view); vectors and scalars are returned as they are.
    *
@@ -7785,7 +8147,9 @@ export const t = fn("t") as {
 };
 
 /** A view with the dims reordered: dim i of the result is dim dims[i] of the input. */
-export const permute = fn("permute") as {
+export let permute = fn("permute", "torch", (f) => {
+  permute = f as never;
+}) as {
   /**
    * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
    *
@@ -7803,7 +8167,9 @@ export const permute = fn("permute") as {
 };
 
 /** A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor). */
-export const narrow = fn("narrow") as {
+export let narrow = fn("narrow", "torch", (f) => {
+  narrow = f as never;
+}) as {
   /**
    * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
    *
@@ -7891,7 +8257,9 @@ export const narrow = fn("narrow") as {
 };
 
 /** A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]). */
-export const select = fn("select") as {
+export let select = fn("select", "torch", (f) => {
+  select = f as never;
+}) as {
   /**
    * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
    *
@@ -7916,7 +8284,9 @@ export const select = fn("select") as {
 };
 
 /** The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote). */
-export const cat = fn("cat") as {
+export let cat = fn("cat", "torch", (f) => {
+  cat = f as never;
+}) as {
   /**
    * The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote).
    *
@@ -7934,7 +8304,9 @@ export const cat = fn("cat") as {
 };
 
 /** Alias of torch.cat. */
-export const concat = fn("concat") as {
+export let concat = fn("concat", "torch", (f) => {
+  concat = f as never;
+}) as {
   /**
    * Alias of torch.cat.
    *
@@ -7952,7 +8324,9 @@ export const concat = fn("concat") as {
 };
 
 /** The tensors (all of one size) joined along a new dim. */
-export const stack = fn("stack") as {
+export let stack = fn("stack", "torch", (f) => {
+  stack = f as never;
+}) as {
   /**
    * The tensors (all of one size) joined along a new dim.
    *
@@ -7970,7 +8344,9 @@ export const stack = fn("stack") as {
 };
 
 /** Views of consecutive pieces of the given sizes along `dim` (they must sum to its size). */
-export const splitWithSizes = fn("splitWithSizes") as {
+export let splitWithSizes = fn("splitWithSizes", "torch", (f) => {
+  splitWithSizes = f as never;
+}) as {
   /**
    * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
    *
@@ -7995,7 +8371,9 @@ export const splitWithSizes = fn("splitWithSizes") as {
 };
 
 /** Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes. */
-export const split = fn("split") as {
+export let split = fn("split", "torch", (f) => {
+  split = f as never;
+}) as {
   /**
    * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
    *
@@ -8069,7 +8447,9 @@ export const split = fn("split") as {
 };
 
 /** `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many. */
-export const chunk = fn("chunk") as {
+export let chunk = fn("chunk", "torch", (f) => {
+  chunk = f as never;
+}) as {
   /**
    * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
    *
@@ -8094,7 +8474,9 @@ export const chunk = fn("chunk") as {
 };
 
 /** A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous). */
-export const clone = fn("clone") as {
+export let clone = fn("clone", "torch", (f) => {
+  clone = f as never;
+}) as {
   /**
    * A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).
    *
@@ -8108,7 +8490,9 @@ export const clone = fn("clone") as {
 };
 
 /** A new tensor sharing this one's storage and version counter, detached from the graph (never requires grad). */
-export const detach = fn("detach") as {
+export let detach = fn("detach", "torch", (f) => {
+  detach = f as never;
+}) as {
   /**
    * A new tensor sharing this one's storage and version counter, detached from the graph (never requires grad).
    *
@@ -8119,7 +8503,9 @@ export const detach = fn("detach") as {
 };
 
 /** In place: self detached from the graph (it becomes a leaf that does not require grad). */
-export const detach_ = fn("detach_") as {
+export let detach_ = fn("detach_", "torch", (f) => {
+  detach_ = f as never;
+}) as {
   /**
    * In place: self detached from the graph (it becomes a leaf that does not require grad).
    *
@@ -8130,7 +8516,9 @@ export const detach_ = fn("detach_") as {
 };
 
 /** Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim). */
-export const gather = fn("gather") as {
+export let gather = fn("gather", "torch", (f) => {
+  gather = f as never;
+}) as {
   /**
    * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
    *
@@ -8167,7 +8555,9 @@ export const gather = fn("gather") as {
 };
 
 /** self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0. */
-export const scatterAdd = fn("scatterAdd") as {
+export let scatterAdd = fn("scatterAdd", "torch", (f) => {
+  scatterAdd = f as never;
+}) as {
   /**
    * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
    *
@@ -8217,7 +8607,9 @@ export const scatterAdd = fn("scatterAdd") as {
 };
 
 /** The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`. */
-export const indexSelect = fn("indexSelect") as {
+export let indexSelect = fn("indexSelect", "torch", (f) => {
+  indexSelect = f as never;
+}) as {
   /**
    * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
    *
@@ -8242,7 +8634,9 @@ export const indexSelect = fn("indexSelect") as {
 };
 
 /** A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_). */
-export const indexPut = fn("indexPut") as {
+export let indexPut = fn("indexPut", "torch", (f) => {
+  indexPut = f as never;
+}) as {
   /**
    * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
    *
@@ -8286,7 +8680,9 @@ export const indexPut = fn("indexPut") as {
 };
 
 /** In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim. */
-export const indexPut_ = fn("indexPut_") as {
+export let indexPut_ = fn("indexPut_", "torch", (f) => {
+  indexPut_ = f as never;
+}) as {
   /**
    * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
    *
@@ -8330,7 +8726,9 @@ export const indexPut_ = fn("indexPut_") as {
 };
 
 /** A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead. */
-export const scatter = fn("scatter") as {
+export let scatter = fn("scatter", "torch", (f) => {
+  scatter = f as never;
+}) as {
   /**
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
@@ -8524,7 +8922,9 @@ export const scatter = fn("scatter") as {
 };
 
 /** self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions. */
-export const scatterReduce = fn("scatterReduce") as {
+export let scatterReduce = fn("scatterReduce", "torch", (f) => {
+  scatterReduce = f as never;
+}) as {
   /**
    * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
    *
@@ -8601,7 +9001,9 @@ export const scatterReduce = fn("scatterReduce") as {
 };
 
 /** self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order). */
-export const indexAdd = fn("indexAdd") as {
+export let indexAdd = fn("indexAdd", "torch", (f) => {
+  indexAdd = f as never;
+}) as {
   /**
    * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
    *
@@ -8657,7 +9059,9 @@ export const indexAdd = fn("indexAdd") as {
 };
 
 /** self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice). */
-export const indexCopy = fn("indexCopy") as {
+export let indexCopy = fn("indexCopy", "torch", (f) => {
+  indexCopy = f as never;
+}) as {
   /**
    * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
    *
@@ -8707,7 +9111,9 @@ export const indexCopy = fn("indexCopy") as {
 };
 
 /** self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end). */
-export const indexFill = fn("indexFill") as {
+export let indexFill = fn("indexFill", "torch", (f) => {
+  indexFill = f as never;
+}) as {
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
@@ -8807,7 +9213,9 @@ export const indexFill = fn("indexFill") as {
 };
 
 /** The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order. */
-export const maskedSelect = fn("maskedSelect") as {
+export let maskedSelect = fn("maskedSelect", "torch", (f) => {
+  maskedSelect = f as never;
+}) as {
   /**
    * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
    *
@@ -8825,7 +9233,9 @@ export const maskedSelect = fn("maskedSelect") as {
 };
 
 /** input with source's elements, in row-major order, written where `mask` (broadcast with input) is true. */
-export const maskedScatter = fn("maskedScatter") as {
+export let maskedScatter = fn("maskedScatter", "torch", (f) => {
+  maskedScatter = f as never;
+}) as {
   /**
    * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
    *
@@ -8850,7 +9260,9 @@ export const maskedScatter = fn("maskedScatter") as {
 };
 
 /** The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape. */
-export const take = fn("take") as {
+export let take = fn("take", "torch", (f) => {
+  take = f as never;
+}) as {
   /**
    * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
    *
@@ -8868,7 +9280,9 @@ export const take = fn("take") as {
 };
 
 /** A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included. */
-export const put = fn("put") as {
+export let put = fn("put", "torch", (f) => {
+  put = f as never;
+}) as {
   /**
    * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
    *
@@ -8900,7 +9314,9 @@ export const put = fn("put") as {
 };
 
 /** The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D. */
-export const takeAlongDim = fn("takeAlongDim") as {
+export let takeAlongDim = fn("takeAlongDim", "torch", (f) => {
+  takeAlongDim = f as never;
+}) as {
   /**
    * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
    *
@@ -8925,7 +9341,9 @@ export const takeAlongDim = fn("takeAlongDim") as {
 };
 
 /** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]). */
-export const argwhere = fn("argwhere") as {
+export let argwhere = fn("argwhere", "torch", (f) => {
+  argwhere = f as never;
+}) as {
   /**
    * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).
    *
@@ -8936,7 +9354,9 @@ export const argwhere = fn("argwhere") as {
 };
 
 /** self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there. */
-export const indexReduce = fn("indexReduce") as {
+export let indexReduce = fn("indexReduce", "torch", (f) => {
+  indexReduce = f as never;
+}) as {
   /**
    * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
    *
@@ -9013,7 +9433,9 @@ export const indexReduce = fn("indexReduce") as {
 };
 
 /** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim). */
-export const nonzero = fn("nonzero") as {
+export let nonzero = fn("nonzero", "torch", (f) => {
+  nonzero = f as never;
+}) as {
   /**
    * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
    *
@@ -9024,7 +9446,9 @@ export const nonzero = fn("nonzero") as {
 };
 
 /** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
-export const matmul = fn("matmul") as {
+export let matmul = fn("matmul", "torch", (f) => {
+  matmul = f as never;
+}) as {
   /**
    * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
    *
@@ -9042,7 +9466,9 @@ export const matmul = fn("matmul") as {
 };
 
 /** The product of two matrices, (n x m) @ (m x p). */
-export const mm = fn("mm") as {
+export let mm = fn("mm", "torch", (f) => {
+  mm = f as never;
+}) as {
   /**
    * The product of two matrices, (n x m) @ (m x p).
    *
@@ -9060,7 +9486,9 @@ export const mm = fn("mm") as {
 };
 
 /** Batched matrix products, (b x n x m) @ (b x m x p). */
-export const bmm = fn("bmm") as {
+export let bmm = fn("bmm", "torch", (f) => {
+  bmm = f as never;
+}) as {
   /**
    * Batched matrix products, (b x n x m) @ (b x m x p).
    *
@@ -9078,7 +9506,9 @@ export const bmm = fn("bmm") as {
 };
 
 /** The product of a matrix and a vector, (n x m) @ (m). */
-export const mv = fn("mv") as {
+export let mv = fn("mv", "torch", (f) => {
+  mv = f as never;
+}) as {
   /**
    * The product of a matrix and a vector, (n x m) @ (m).
    *
@@ -9096,7 +9526,9 @@ export const mv = fn("mv") as {
 };
 
 /** The inner product of two vectors of the same size and dtype. */
-export const dot = fn("dot") as {
+export let dot = fn("dot", "torch", (f) => {
+  dot = f as never;
+}) as {
   /**
    * The inner product of two vectors of the same size and dtype.
    *
@@ -9114,7 +9546,9 @@ export const dot = fn("dot") as {
 };
 
 /** The outer product of two vectors: out[i][j] = input[i] * vec2[j]. */
-export const outer = fn("outer") as {
+export let outer = fn("outer", "torch", (f) => {
+  outer = f as never;
+}) as {
   /**
    * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
    *
@@ -9132,7 +9566,9 @@ export const outer = fn("outer") as {
 };
 
 /** Alias of torch.outer. */
-export const ger = fn("ger") as {
+export let ger = fn("ger", "torch", (f) => {
+  ger = f as never;
+}) as {
   /**
    * Alias of torch.outer.
    *
@@ -9150,7 +9586,9 @@ export const ger = fn("ger") as {
 };
 
 /** The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation. */
-export const einsum = fn("einsum") as {
+export let einsum = fn("einsum", "torch", (f) => {
+  einsum = f as never;
+}) as {
   /**
    * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
    *
@@ -9175,7 +9613,9 @@ export const einsum = fn("einsum") as {
 };
 
 /** beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included). */
-export const addmm = fn("addmm") as {
+export let addmm = fn("addmm", "torch", (f) => {
+  addmm = f as never;
+}) as {
   /**
    * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
    *
@@ -9335,7 +9775,9 @@ export const addmm = fn("addmm") as {
 };
 
 /** beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
-export const addmv = fn("addmv") as {
+export let addmv = fn("addmv", "torch", (f) => {
+  addmv = f as never;
+}) as {
   /**
    * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
    *
@@ -9495,7 +9937,9 @@ export const addmv = fn("addmv") as {
 };
 
 /** In place: beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
-export const addmv_ = fn("addmv_") as {
+export let addmv_ = fn("addmv_", "torch", (f) => {
+  addmv_ = f as never;
+}) as {
   /**
    * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
    *
@@ -9619,7 +10063,9 @@ export const addmv_ = fn("addmv_") as {
 };
 
 /** beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included). */
-export const addr = fn("addr") as {
+export let addr = fn("addr", "torch", (f) => {
+  addr = f as never;
+}) as {
   /**
    * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
    *
@@ -9779,7 +10225,9 @@ export const addr = fn("addr") as {
 };
 
 /** beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included). */
-export const addbmm = fn("addbmm") as {
+export let addbmm = fn("addbmm", "torch", (f) => {
+  addbmm = f as never;
+}) as {
   /**
    * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
    *
@@ -9939,7 +10387,9 @@ export const addbmm = fn("addbmm") as {
 };
 
 /** beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included). */
-export const baddbmm = fn("baddbmm") as {
+export let baddbmm = fn("baddbmm", "torch", (f) => {
+  baddbmm = f as never;
+}) as {
   /**
    * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
    *
@@ -10099,7 +10549,9 @@ export const baddbmm = fn("baddbmm") as {
 };
 
 /** Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product. */
-export const tensordot = fn("tensordot") as {
+export let tensordot = fn("tensordot", "torch", (f) => {
+  tensordot = f as never;
+}) as {
   /**
    * Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product.
    *
@@ -10129,7 +10581,9 @@ export const tensordot = fn("tensordot") as {
 };
 
 /** The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim). */
-export const inner = fn("inner") as {
+export let inner = fn("inner", "torch", (f) => {
+  inner = f as never;
+}) as {
   /**
    * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
    *
@@ -10147,7 +10601,9 @@ export const inner = fn("inner") as {
 };
 
 /** The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot). */
-export const vdot = fn("vdot") as {
+export let vdot = fn("vdot", "torch", (f) => {
+  vdot = f as never;
+}) as {
   /**
    * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
    *
@@ -10165,7 +10621,9 @@ export const vdot = fn("vdot") as {
 };
 
 /** The Kronecker product: every element of `input` times a copy of `other`, in blocks. */
-export const kron = fn("kron") as {
+export let kron = fn("kron", "torch", (f) => {
+  kron = f as never;
+}) as {
   /**
    * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
    *
@@ -10183,7 +10641,9 @@ export const kron = fn("kron") as {
 };
 
 /** The sum of the main diagonal of a matrix (integers sum in int64). */
-export const trace = fn("trace") as {
+export let trace = fn("trace", "torch", (f) => {
+  trace = f as never;
+}) as {
   /**
    * The sum of the main diagonal of a matrix (integers sum in int64).
    *
@@ -10194,7 +10654,9 @@ export const trace = fn("trace") as {
 };
 
 /** The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast. */
-export const cross = fn("cross") as {
+export let cross = fn("cross", "torch", (f) => {
+  cross = f as never;
+}) as {
   /**
    * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
    *
@@ -10219,7 +10681,9 @@ export const cross = fn("cross") as {
 };
 
 /** The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot). */
-export const chainMatmul = fn("chainMatmul") as {
+export let chainMatmul = fn("chainMatmul", "torch", (f) => {
+  chainMatmul = f as never;
+}) as {
   /**
    * The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).
    *
@@ -10237,7 +10701,9 @@ export const chainMatmul = fn("chainMatmul") as {
 };
 
 /** The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses). */
-export const cdist = fn("cdist") as {
+export let cdist = fn("cdist", "torch", (f) => {
+  cdist = f as never;
+}) as {
   /**
    * The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses).
    *
@@ -10273,7 +10739,9 @@ export const cdist = fn("cdist") as {
 };
 
 /** A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype. */
-export const blockDiag = fn("blockDiag") as {
+export let blockDiag = fn("blockDiag", "torch", (f) => {
+  blockDiag = f as never;
+}) as {
   /**
    * A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype.
    *
@@ -10284,7 +10752,9 @@ export const blockDiag = fn("blockDiag") as {
 };
 
 /** Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is. */
-export const cartesianProd = fn("cartesianProd") as {
+export let cartesianProd = fn("cartesianProd", "torch", (f) => {
+  cartesianProd = f as never;
+}) as {
   /**
    * Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.
    *
@@ -10295,7 +10765,9 @@ export const cartesianProd = fn("cartesianProd") as {
 };
 
 /** The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order. */
-export const combinations = fn("combinations") as {
+export let combinations = fn("combinations", "torch", (f) => {
+  combinations = f as never;
+}) as {
   /**
    * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
    *
@@ -10320,7 +10792,9 @@ export const combinations = fn("combinations") as {
 };
 
 /** Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed. */
-export const rand = fn("rand") as {
+export let rand = fn("rand", "torch", (f) => {
+  rand = f as never;
+}) as {
   /**
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
@@ -10412,7 +10886,9 @@ export const rand = fn("rand") as {
 };
 
 /** Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed. */
-export const randn = fn("randn") as {
+export let randn = fn("randn", "torch", (f) => {
+  randn = f as never;
+}) as {
   /**
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
@@ -10504,7 +10980,9 @@ export const randn = fn("randn") as {
 };
 
 /** Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given. */
-export const randint = fn("randint") as {
+export let randint = fn("randint", "torch", (f) => {
+  randint = f as never;
+}) as {
   /**
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
@@ -10699,7 +11177,9 @@ export const randint = fn("randint") as {
 };
 
 /** A random permutation of 0..n-1 (int64 unless a dtype is given). */
-export const randperm = fn("randperm") as {
+export let randperm = fn("randperm", "torch", (f) => {
+  randperm = f as never;
+}) as {
   /**
    * A random permutation of 0..n-1 (int64 unless a dtype is given).
    *
@@ -10738,7 +11218,9 @@ export const randperm = fn("randperm") as {
 };
 
 /** Uniform samples on [0, 1) in the input's size (and dtype unless given), from the default generator. */
-export const randLike = fn("randLike") as {
+export let randLike = fn("randLike", "torch", (f) => {
+  randLike = f as never;
+}) as {
   /**
    * Uniform samples on [0, 1) in the input's size (and dtype unless given), from the default generator.
    *
@@ -10759,7 +11241,9 @@ export const randLike = fn("randLike") as {
 };
 
 /** Standard normal samples in the input's size (and dtype unless given), from the default generator. */
-export const randnLike = fn("randnLike") as {
+export let randnLike = fn("randnLike", "torch", (f) => {
+  randnLike = f as never;
+}) as {
   /**
    * Standard normal samples in the input's size (and dtype unless given), from the default generator.
    *
@@ -10780,7 +11264,9 @@ export const randnLike = fn("randnLike") as {
 };
 
 /** Integers drawn uniformly from [low, high) in the input's size (and dtype unless given), from the default generator. */
-export const randintLike = fn("randintLike") as {
+export let randintLike = fn("randintLike", "torch", (f) => {
+  randintLike = f as never;
+}) as {
   /**
    * Integers drawn uniformly from [low, high) in the input's size (and dtype unless given), from the default generator.
    *
@@ -10877,7 +11363,9 @@ export const randintLike = fn("randintLike") as {
 };
 
 /** Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed. */
-export const normal = fn("normal") as {
+export let normal = fn("normal", "torch", (f) => {
+  normal = f as never;
+}) as {
   /**
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
@@ -11025,7 +11513,9 @@ export const normal = fn("normal") as {
 };
 
 /** 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype. */
-export const bernoulli = fn("bernoulli") as {
+export let bernoulli = fn("bernoulli", "torch", (f) => {
+  bernoulli = f as never;
+}) as {
   /**
    * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
    *
@@ -11050,7 +11540,9 @@ export const bernoulli = fn("bernoulli") as {
 };
 
 /** For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement. */
-export const multinomial = fn("multinomial") as {
+export let multinomial = fn("multinomial", "torch", (f) => {
+  multinomial = f as never;
+}) as {
   /**
    * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
    *
@@ -11092,7 +11584,9 @@ export const multinomial = fn("multinomial") as {
 };
 
 /** The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank. */
-export const tile = fn("tile") as {
+export let tile = fn("tile", "torch", (f) => {
+  tile = f as never;
+}) as {
   /**
    * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
    *
@@ -11110,7 +11604,9 @@ export const tile = fn("tile") as {
 };
 
 /** A copy with the order of the elements reversed along the given dims. */
-export const flip = fn("flip") as {
+export let flip = fn("flip", "torch", (f) => {
+  flip = f as never;
+}) as {
   /**
    * A copy with the order of the elements reversed along the given dims.
    *
@@ -11128,7 +11624,9 @@ export const flip = fn("flip") as {
 };
 
 /** flip along dim 1 (left/right); the input must have at least 2 dims. */
-export const fliplr = fn("fliplr") as {
+export let fliplr = fn("fliplr", "torch", (f) => {
+  fliplr = f as never;
+}) as {
   /**
    * flip along dim 1 (left/right); the input must have at least 2 dims.
    *
@@ -11139,7 +11637,9 @@ export const fliplr = fn("fliplr") as {
 };
 
 /** flip along dim 0 (up/down); the input must have at least 1 dim. */
-export const flipud = fn("flipud") as {
+export let flipud = fn("flipud", "torch", (f) => {
+  flipud = f as never;
+}) as {
   /**
    * flip along dim 0 (up/down); the input must have at least 1 dim.
    *
@@ -11150,7 +11650,9 @@ export const flipud = fn("flipud") as {
 };
 
 /** The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given). */
-export const roll = fn("roll") as {
+export let roll = fn("roll", "torch", (f) => {
+  roll = f as never;
+}) as {
   /**
    * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
    *
@@ -11186,7 +11688,9 @@ export const roll = fn("roll") as {
 };
 
 /** The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero. */
-export const tril = fn("tril") as {
+export let tril = fn("tril", "torch", (f) => {
+  tril = f as never;
+}) as {
   /**
    * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
    *
@@ -11204,7 +11708,9 @@ export const tril = fn("tril") as {
 };
 
 /** The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero. */
-export const triu = fn("triu") as {
+export let triu = fn("triu", "torch", (f) => {
+  triu = f as never;
+}) as {
   /**
    * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
    *
@@ -11222,7 +11728,9 @@ export const triu = fn("triu") as {
 };
 
 /** A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim. */
-export const diagonal = fn("diagonal") as {
+export let diagonal = fn("diagonal", "torch", (f) => {
+  diagonal = f as never;
+}) as {
   /**
    * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
    *
@@ -11254,7 +11762,9 @@ export const diagonal = fn("diagonal") as {
 };
 
 /** Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere. */
-export const diagEmbed = fn("diagEmbed") as {
+export let diagEmbed = fn("diagEmbed", "torch", (f) => {
+  diagEmbed = f as never;
+}) as {
   /**
    * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
    *
@@ -11286,7 +11796,9 @@ export const diagEmbed = fn("diagEmbed") as {
 };
 
 /** For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy). */
-export const diag = fn("diag") as {
+export let diag = fn("diag", "torch", (f) => {
+  diag = f as never;
+}) as {
   /**
    * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
    *
@@ -11304,7 +11816,9 @@ export const diag = fn("diag") as {
 };
 
 /** The square matrix with the flattened input on diagonal `offset`. */
-export const diagflat = fn("diagflat") as {
+export let diagflat = fn("diagflat", "torch", (f) => {
+  diagflat = f as never;
+}) as {
   /**
    * The square matrix with the flattened input on diagonal `offset`.
    *
@@ -11322,7 +11836,9 @@ export const diagflat = fn("diagflat") as {
 };
 
 /** A view with the dims at `source` moved to `destination` (the other dims keep their order). */
-export const movedim = fn("movedim") as {
+export let movedim = fn("movedim", "torch", (f) => {
+  movedim = f as never;
+}) as {
   /**
    * A view with the dims at `source` moved to `destination` (the other dims keep their order).
    *
@@ -11400,7 +11916,9 @@ export const movedim = fn("movedim") as {
 };
 
 /** Alias of torch.movedim. */
-export const moveaxis = fn("moveaxis") as {
+export let moveaxis = fn("moveaxis", "torch", (f) => {
+  moveaxis = f as never;
+}) as {
   /**
    * Alias of torch.movedim.
    *
@@ -11478,7 +11996,9 @@ export const moveaxis = fn("moveaxis") as {
 };
 
 /** Alias of torch.transpose. */
-export const swapaxes = fn("swapaxes") as {
+export let swapaxes = fn("swapaxes", "torch", (f) => {
+  swapaxes = f as never;
+}) as {
   /**
    * Alias of torch.transpose.
    *
@@ -11503,7 +12023,9 @@ export const swapaxes = fn("swapaxes") as {
 };
 
 /** Alias of torch.transpose. */
-export const swapdims = fn("swapdims") as {
+export let swapdims = fn("swapdims", "torch", (f) => {
+  swapdims = f as never;
+}) as {
   /**
    * Alias of torch.transpose.
    *
@@ -11528,7 +12050,9 @@ export const swapdims = fn("swapdims") as {
 };
 
 /** The slices along `dim`, each without that dim (views). */
-export const unbind = fn("unbind") as {
+export let unbind = fn("unbind", "torch", (f) => {
+  unbind = f as never;
+}) as {
   /**
    * The slices along `dim`, each without that dim (views).
    *
@@ -11546,7 +12070,9 @@ export const unbind = fn("unbind") as {
 };
 
 /** Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices. */
-export const tensorSplit = fn("tensorSplit") as {
+export let tensorSplit = fn("tensorSplit", "torch", (f) => {
+  tensorSplit = f as never;
+}) as {
   /**
    * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
    *
@@ -11613,7 +12139,9 @@ export const tensorSplit = fn("tensorSplit") as {
 };
 
 /** tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices. */
-export const hsplit = fn("hsplit") as {
+export let hsplit = fn("hsplit", "torch", (f) => {
+  hsplit = f as never;
+}) as {
   /**
    * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
    *
@@ -11645,7 +12173,9 @@ export const hsplit = fn("hsplit") as {
 };
 
 /** tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices. */
-export const vsplit = fn("vsplit") as {
+export let vsplit = fn("vsplit", "torch", (f) => {
+  vsplit = f as never;
+}) as {
   /**
    * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
    *
@@ -11677,7 +12207,9 @@ export const vsplit = fn("vsplit") as {
 };
 
 /** tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices. */
-export const dsplit = fn("dsplit") as {
+export let dsplit = fn("dsplit", "torch", (f) => {
+  dsplit = f as never;
+}) as {
   /**
    * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
    *
@@ -11709,7 +12241,9 @@ export const dsplit = fn("dsplit") as {
 };
 
 /** The tensors joined column-wise: along dim 1 (dim 0 for vectors). */
-export const hstack = fn("hstack") as {
+export let hstack = fn("hstack", "torch", (f) => {
+  hstack = f as never;
+}) as {
   /**
    * The tensors joined column-wise: along dim 1 (dim 0 for vectors).
    *
@@ -11720,7 +12254,9 @@ export const hstack = fn("hstack") as {
 };
 
 /** The tensors joined row-wise (along dim 0), vectors as rows. */
-export const vstack = fn("vstack") as {
+export let vstack = fn("vstack", "torch", (f) => {
+  vstack = f as never;
+}) as {
   /**
    * The tensors joined row-wise (along dim 0), vectors as rows.
    *
@@ -11731,7 +12267,9 @@ export const vstack = fn("vstack") as {
 };
 
 /** The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first. */
-export const dstack = fn("dstack") as {
+export let dstack = fn("dstack", "torch", (f) => {
+  dstack = f as never;
+}) as {
   /**
    * The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first.
    *
@@ -11742,7 +12280,9 @@ export const dstack = fn("dstack") as {
 };
 
 /** The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack. */
-export const columnStack = fn("columnStack") as {
+export let columnStack = fn("columnStack", "torch", (f) => {
+  columnStack = f as never;
+}) as {
   /**
    * The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack.
    *
@@ -11753,7 +12293,9 @@ export const columnStack = fn("columnStack") as {
 };
 
 /** Alias of torch.vstack. */
-export const rowStack = fn("rowStack") as {
+export let rowStack = fn("rowStack", "torch", (f) => {
+  rowStack = f as never;
+}) as {
   /**
    * Alias of torch.vstack.
    *
@@ -11764,7 +12306,9 @@ export const rowStack = fn("rowStack") as {
 };
 
 /** A view of the tensor broadcast to `size` (expand). */
-export const broadcastTo = fn("broadcastTo") as {
+export let broadcastTo = fn("broadcastTo", "torch", (f) => {
+  broadcastTo = f as never;
+}) as {
   /**
    * A view of the tensor broadcast to `size` (expand).
    *
@@ -11782,13 +12326,17 @@ export const broadcastTo = fn("broadcastTo") as {
 };
 
 /** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
-export const broadcastTensors = fn("broadcastTensors") as {
+export let broadcastTensors = fn("broadcastTensors", "torch", (f) => {
+  broadcastTensors = f as never;
+}) as {
   /** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
   (...tensors: Tensor[]): Tensor[];
 };
 
 /** The elements as a vector: a view of a contiguous tensor, else of a contiguous copy. */
-export const ravel = fn("ravel") as {
+export let ravel = fn("ravel", "torch", (f) => {
+  ravel = f as never;
+}) as {
   /**
    * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
    *
@@ -11799,7 +12347,9 @@ export const ravel = fn("ravel") as {
 };
 
 /** A contiguous copy of narrow(dim, start, length). */
-export const narrowCopy = fn("narrowCopy") as {
+export let narrowCopy = fn("narrowCopy", "torch", (f) => {
+  narrowCopy = f as never;
+}) as {
   /**
    * A contiguous copy of narrow(dim, start, length).
    *
@@ -11849,7 +12399,9 @@ export const narrowCopy = fn("narrowCopy") as {
 };
 
 /** A view with dim `dim` split into dims of the given sizes (one may be -1). */
-export const unflatten = fn("unflatten") as {
+export let unflatten = fn("unflatten", "torch", (f) => {
+  unflatten = f as never;
+}) as {
   /**
    * A view with dim `dim` split into dims of the given sizes (one may be -1).
    *
@@ -11874,7 +12426,9 @@ export const unflatten = fn("unflatten") as {
 };
 
 /** A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes. */
-export const adjoint = fn("adjoint") as {
+export let adjoint = fn("adjoint", "torch", (f) => {
+  adjoint = f as never;
+}) as {
   /**
    * A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes.
    *
@@ -11885,7 +12439,9 @@ export const adjoint = fn("adjoint") as {
 };
 
 /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
-export const atleast1d = fn("atleast1d") as {
+export let atleast1d = fn("atleast1d", "torch", (f) => {
+  atleast1d = f as never;
+}) as {
   /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
   (tensor: Tensor): Tensor;
   /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
@@ -11893,7 +12449,9 @@ export const atleast1d = fn("atleast1d") as {
 };
 
 /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
-export const atleast2d = fn("atleast2d") as {
+export let atleast2d = fn("atleast2d", "torch", (f) => {
+  atleast2d = f as never;
+}) as {
   /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
   (tensor: Tensor): Tensor;
   /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
@@ -11901,7 +12459,9 @@ export const atleast2d = fn("atleast2d") as {
 };
 
 /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
-export const atleast3d = fn("atleast3d") as {
+export let atleast3d = fn("atleast3d", "torch", (f) => {
+  atleast3d = f as never;
+}) as {
   /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
   (tensor: Tensor): Tensor;
   /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
@@ -11909,7 +12469,9 @@ export const atleast3d = fn("atleast3d") as {
 };
 
 /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
-export const meshgrid = fn("meshgrid") as {
+export let meshgrid = fn("meshgrid", "torch", (f) => {
+  meshgrid = f as never;
+}) as {
   /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
   (...tensors: Tensor[]): Tensor[];
   /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
@@ -11917,7 +12479,9 @@ export const meshgrid = fn("meshgrid") as {
 };
 
 /** A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]). */
-export const rot90 = fn("rot90") as {
+export let rot90 = fn("rot90", "torch", (f) => {
+  rot90 = f as never;
+}) as {
   /**
    * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
    *
@@ -11942,7 +12506,9 @@ export const rot90 = fn("rot90") as {
 };
 
 /** Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count. */
-export const repeatInterleave = fn("repeatInterleave") as {
+export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
+  repeatInterleave = f as never;
+}) as {
   /**
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
@@ -12052,7 +12618,9 @@ export const repeatInterleave = fn("repeatInterleave") as {
 };
 
 /** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down. */
-export const trilIndices = fn("trilIndices") as {
+export let trilIndices = fn("trilIndices", "torch", (f) => {
+  trilIndices = f as never;
+}) as {
   /**
    * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
    *
@@ -12110,7 +12678,9 @@ export const trilIndices = fn("trilIndices") as {
 };
 
 /** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up. */
-export const triuIndices = fn("triuIndices") as {
+export let triuIndices = fn("triuIndices", "torch", (f) => {
+  triuIndices = f as never;
+}) as {
   /**
    * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
    *
@@ -12168,7 +12738,9 @@ export const triuIndices = fn("triuIndices") as {
 };
 
 /** A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage. */
-export const asStrided = fn("asStrided") as {
+export let asStrided = fn("asStrided", "torch", (f) => {
+  asStrided = f as never;
+}) as {
   /**
    * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
    *
@@ -12217,7 +12789,9 @@ export const asStrided = fn("asStrided") as {
 };
 
 /** In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks). */
-export const asStrided_ = fn("asStrided_") as {
+export let asStrided_ = fn("asStrided_", "torch", (f) => {
+  asStrided_ = f as never;
+}) as {
   /**
    * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
    *
@@ -12266,7 +12840,9 @@ export const asStrided_ = fn("asStrided_") as {
 };
 
 /** The arcsine of each element (radians; NaN outside [-1, 1]). */
-export const asin = fn("asin") as {
+export let asin = fn("asin", "torch", (f) => {
+  asin = f as never;
+}) as {
   /**
    * The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12277,7 +12853,9 @@ export const asin = fn("asin") as {
 };
 
 /** In place: The arcsine of each element (radians; NaN outside [-1, 1]). */
-export const asin_ = fn("asin_") as {
+export let asin_ = fn("asin_", "torch", (f) => {
+  asin_ = f as never;
+}) as {
   /**
    * The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12288,7 +12866,9 @@ export const asin_ = fn("asin_") as {
 };
 
 /** Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]). */
-export const arcsin = fn("arcsin") as {
+export let arcsin = fn("arcsin", "torch", (f) => {
+  arcsin = f as never;
+}) as {
   /**
    * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12299,7 +12879,9 @@ export const arcsin = fn("arcsin") as {
 };
 
 /** In place: Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]). */
-export const arcsin_ = fn("arcsin_") as {
+export let arcsin_ = fn("arcsin_", "torch", (f) => {
+  arcsin_ = f as never;
+}) as {
   /**
    * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12310,7 +12892,9 @@ export const arcsin_ = fn("arcsin_") as {
 };
 
 /** The arccosine of each element (radians; NaN outside [-1, 1]). */
-export const acos = fn("acos") as {
+export let acos = fn("acos", "torch", (f) => {
+  acos = f as never;
+}) as {
   /**
    * The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12321,7 +12905,9 @@ export const acos = fn("acos") as {
 };
 
 /** In place: The arccosine of each element (radians; NaN outside [-1, 1]). */
-export const acos_ = fn("acos_") as {
+export let acos_ = fn("acos_", "torch", (f) => {
+  acos_ = f as never;
+}) as {
   /**
    * The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12332,7 +12918,9 @@ export const acos_ = fn("acos_") as {
 };
 
 /** Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]). */
-export const arccos = fn("arccos") as {
+export let arccos = fn("arccos", "torch", (f) => {
+  arccos = f as never;
+}) as {
   /**
    * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12343,7 +12931,9 @@ export const arccos = fn("arccos") as {
 };
 
 /** In place: Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]). */
-export const arccos_ = fn("arccos_") as {
+export let arccos_ = fn("arccos_", "torch", (f) => {
+  arccos_ = f as never;
+}) as {
   /**
    * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -12354,7 +12944,9 @@ export const arccos_ = fn("arccos_") as {
 };
 
 /** The arctangent of each element (radians). */
-export const atan = fn("atan") as {
+export let atan = fn("atan", "torch", (f) => {
+  atan = f as never;
+}) as {
   /**
    * The arctangent of each element (radians).
    *
@@ -12365,7 +12957,9 @@ export const atan = fn("atan") as {
 };
 
 /** In place: The arctangent of each element (radians). */
-export const atan_ = fn("atan_") as {
+export let atan_ = fn("atan_", "torch", (f) => {
+  atan_ = f as never;
+}) as {
   /**
    * The arctangent of each element (radians).
    *
@@ -12376,7 +12970,9 @@ export const atan_ = fn("atan_") as {
 };
 
 /** Alias of atan. The arctangent of each element (radians). */
-export const arctan = fn("arctan") as {
+export let arctan = fn("arctan", "torch", (f) => {
+  arctan = f as never;
+}) as {
   /**
    * Alias of atan. The arctangent of each element (radians).
    *
@@ -12387,7 +12983,9 @@ export const arctan = fn("arctan") as {
 };
 
 /** In place: Alias of atan. The arctangent of each element (radians). */
-export const arctan_ = fn("arctan_") as {
+export let arctan_ = fn("arctan_", "torch", (f) => {
+  arctan_ = f as never;
+}) as {
   /**
    * Alias of atan. The arctangent of each element (radians).
    *
@@ -12398,7 +12996,9 @@ export const arctan_ = fn("arctan_") as {
 };
 
 /** The hyperbolic sine of each element. */
-export const sinh = fn("sinh") as {
+export let sinh = fn("sinh", "torch", (f) => {
+  sinh = f as never;
+}) as {
   /**
    * The hyperbolic sine of each element.
    *
@@ -12409,7 +13009,9 @@ export const sinh = fn("sinh") as {
 };
 
 /** In place: The hyperbolic sine of each element. */
-export const sinh_ = fn("sinh_") as {
+export let sinh_ = fn("sinh_", "torch", (f) => {
+  sinh_ = f as never;
+}) as {
   /**
    * The hyperbolic sine of each element.
    *
@@ -12420,7 +13022,9 @@ export const sinh_ = fn("sinh_") as {
 };
 
 /** The hyperbolic cosine of each element. */
-export const cosh = fn("cosh") as {
+export let cosh = fn("cosh", "torch", (f) => {
+  cosh = f as never;
+}) as {
   /**
    * The hyperbolic cosine of each element.
    *
@@ -12431,7 +13035,9 @@ export const cosh = fn("cosh") as {
 };
 
 /** In place: The hyperbolic cosine of each element. */
-export const cosh_ = fn("cosh_") as {
+export let cosh_ = fn("cosh_", "torch", (f) => {
+  cosh_ = f as never;
+}) as {
   /**
    * The hyperbolic cosine of each element.
    *
@@ -12442,7 +13048,9 @@ export const cosh_ = fn("cosh_") as {
 };
 
 /** The inverse hyperbolic sine of each element. */
-export const asinh = fn("asinh") as {
+export let asinh = fn("asinh", "torch", (f) => {
+  asinh = f as never;
+}) as {
   /**
    * The inverse hyperbolic sine of each element.
    *
@@ -12453,7 +13061,9 @@ export const asinh = fn("asinh") as {
 };
 
 /** In place: The inverse hyperbolic sine of each element. */
-export const asinh_ = fn("asinh_") as {
+export let asinh_ = fn("asinh_", "torch", (f) => {
+  asinh_ = f as never;
+}) as {
   /**
    * The inverse hyperbolic sine of each element.
    *
@@ -12464,7 +13074,9 @@ export const asinh_ = fn("asinh_") as {
 };
 
 /** Alias of asinh. The inverse hyperbolic sine of each element. */
-export const arcsinh = fn("arcsinh") as {
+export let arcsinh = fn("arcsinh", "torch", (f) => {
+  arcsinh = f as never;
+}) as {
   /**
    * Alias of asinh. The inverse hyperbolic sine of each element.
    *
@@ -12475,7 +13087,9 @@ export const arcsinh = fn("arcsinh") as {
 };
 
 /** In place: Alias of asinh. The inverse hyperbolic sine of each element. */
-export const arcsinh_ = fn("arcsinh_") as {
+export let arcsinh_ = fn("arcsinh_", "torch", (f) => {
+  arcsinh_ = f as never;
+}) as {
   /**
    * Alias of asinh. The inverse hyperbolic sine of each element.
    *
@@ -12486,7 +13100,9 @@ export const arcsinh_ = fn("arcsinh_") as {
 };
 
 /** The inverse hyperbolic cosine of each element (NaN below 1). */
-export const acosh = fn("acosh") as {
+export let acosh = fn("acosh", "torch", (f) => {
+  acosh = f as never;
+}) as {
   /**
    * The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -12497,7 +13113,9 @@ export const acosh = fn("acosh") as {
 };
 
 /** In place: The inverse hyperbolic cosine of each element (NaN below 1). */
-export const acosh_ = fn("acosh_") as {
+export let acosh_ = fn("acosh_", "torch", (f) => {
+  acosh_ = f as never;
+}) as {
   /**
    * The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -12508,7 +13126,9 @@ export const acosh_ = fn("acosh_") as {
 };
 
 /** Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1). */
-export const arccosh = fn("arccosh") as {
+export let arccosh = fn("arccosh", "torch", (f) => {
+  arccosh = f as never;
+}) as {
   /**
    * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -12519,7 +13139,9 @@ export const arccosh = fn("arccosh") as {
 };
 
 /** In place: Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1). */
-export const arccosh_ = fn("arccosh_") as {
+export let arccosh_ = fn("arccosh_", "torch", (f) => {
+  arccosh_ = f as never;
+}) as {
   /**
    * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -12530,7 +13152,9 @@ export const arccosh_ = fn("arccosh_") as {
 };
 
 /** The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export const atanh = fn("atanh") as {
+export let atanh = fn("atanh", "torch", (f) => {
+  atanh = f as never;
+}) as {
   /**
    * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -12541,7 +13165,9 @@ export const atanh = fn("atanh") as {
 };
 
 /** In place: The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export const atanh_ = fn("atanh_") as {
+export let atanh_ = fn("atanh_", "torch", (f) => {
+  atanh_ = f as never;
+}) as {
   /**
    * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -12552,7 +13178,9 @@ export const atanh_ = fn("atanh_") as {
 };
 
 /** Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export const arctanh = fn("arctanh") as {
+export let arctanh = fn("arctanh", "torch", (f) => {
+  arctanh = f as never;
+}) as {
   /**
    * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -12563,7 +13191,9 @@ export const arctanh = fn("arctanh") as {
 };
 
 /** In place: Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export const arctanh_ = fn("arctanh_") as {
+export let arctanh_ = fn("arctanh_", "torch", (f) => {
+  arctanh_ = f as never;
+}) as {
   /**
    * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -12574,7 +13204,9 @@ export const arctanh_ = fn("arctanh_") as {
 };
 
 /** The base-2 logarithm of each element. */
-export const log2 = fn("log2") as {
+export let log2 = fn("log2", "torch", (f) => {
+  log2 = f as never;
+}) as {
   /**
    * The base-2 logarithm of each element.
    *
@@ -12585,7 +13217,9 @@ export const log2 = fn("log2") as {
 };
 
 /** In place: The base-2 logarithm of each element. */
-export const log2_ = fn("log2_") as {
+export let log2_ = fn("log2_", "torch", (f) => {
+  log2_ = f as never;
+}) as {
   /**
    * The base-2 logarithm of each element.
    *
@@ -12596,7 +13230,9 @@ export const log2_ = fn("log2_") as {
 };
 
 /** The base-10 logarithm of each element. */
-export const log10 = fn("log10") as {
+export let log10 = fn("log10", "torch", (f) => {
+  log10 = f as never;
+}) as {
   /**
    * The base-10 logarithm of each element.
    *
@@ -12607,7 +13243,9 @@ export const log10 = fn("log10") as {
 };
 
 /** In place: The base-10 logarithm of each element. */
-export const log10_ = fn("log10_") as {
+export let log10_ = fn("log10_", "torch", (f) => {
+  log10_ = f as never;
+}) as {
   /**
    * The base-10 logarithm of each element.
    *
@@ -12618,7 +13256,9 @@ export const log10_ = fn("log10_") as {
 };
 
 /** 2 raised to each element. */
-export const exp2 = fn("exp2") as {
+export let exp2 = fn("exp2", "torch", (f) => {
+  exp2 = f as never;
+}) as {
   /**
    * 2 raised to each element.
    *
@@ -12629,7 +13269,9 @@ export const exp2 = fn("exp2") as {
 };
 
 /** In place: 2 raised to each element. */
-export const exp2_ = fn("exp2_") as {
+export let exp2_ = fn("exp2_", "torch", (f) => {
+  exp2_ = f as never;
+}) as {
   /**
    * 2 raised to each element.
    *
@@ -12640,7 +13282,9 @@ export const exp2_ = fn("exp2_") as {
 };
 
 /** sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only). */
-export const hypot = fn("hypot") as {
+export let hypot = fn("hypot", "torch", (f) => {
+  hypot = f as never;
+}) as {
   /**
    * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
    *
@@ -12658,7 +13302,9 @@ export const hypot = fn("hypot") as {
 };
 
 /** log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only). */
-export const logaddexp = fn("logaddexp") as {
+export let logaddexp = fn("logaddexp", "torch", (f) => {
+  logaddexp = f as never;
+}) as {
   /**
    * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
    *
@@ -12676,7 +13322,9 @@ export const logaddexp = fn("logaddexp") as {
 };
 
 /** log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only). */
-export const logaddexp2 = fn("logaddexp2") as {
+export let logaddexp2 = fn("logaddexp2", "torch", (f) => {
+  logaddexp2 = f as never;
+}) as {
   /**
    * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
    *
@@ -12694,7 +13342,9 @@ export const logaddexp2 = fn("logaddexp2") as {
 };
 
 /** input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype. */
-export const xlogy = fn("xlogy") as {
+export let xlogy = fn("xlogy", "torch", (f) => {
+  xlogy = f as never;
+}) as {
   /**
    * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
    *
@@ -12754,7 +13404,9 @@ export const xlogy = fn("xlogy") as {
 };
 
 /** In place: input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype. */
-export const xlogy_ = fn("xlogy_") as {
+export let xlogy_ = fn("xlogy_", "torch", (f) => {
+  xlogy_ = f as never;
+}) as {
   /**
    * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
    *
@@ -12800,7 +13452,9 @@ export const xlogy_ = fn("xlogy_") as {
 };
 
 /** The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype. */
-export const copysign = fn("copysign") as {
+export let copysign = fn("copysign", "torch", (f) => {
+  copysign = f as never;
+}) as {
   /**
    * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
    *
@@ -12846,7 +13500,9 @@ export const copysign = fn("copysign") as {
 };
 
 /** The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1). */
-export const erfc = fn("erfc") as {
+export let erfc = fn("erfc", "torch", (f) => {
+  erfc = f as never;
+}) as {
   /**
    * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
    *
@@ -12857,7 +13513,9 @@ export const erfc = fn("erfc") as {
 };
 
 /** In place: The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1). */
-export const erfc_ = fn("erfc_") as {
+export let erfc_ = fn("erfc_", "torch", (f) => {
+  erfc_ = f as never;
+}) as {
   /**
    * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
    *
@@ -12868,7 +13526,9 @@ export const erfc_ = fn("erfc_") as {
 };
 
 /** The inverse error function of each element (NaN outside [-1, 1], infinite at +-1). */
-export const erfinv = fn("erfinv") as {
+export let erfinv = fn("erfinv", "torch", (f) => {
+  erfinv = f as never;
+}) as {
   /**
    * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -12879,7 +13539,9 @@ export const erfinv = fn("erfinv") as {
 };
 
 /** The normalized sinc sin(pi x) / (pi x) of each element (1 at 0). */
-export const sinc = fn("sinc") as {
+export let sinc = fn("sinc", "torch", (f) => {
+  sinc = f as never;
+}) as {
   /**
    * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
    *
@@ -12890,7 +13552,9 @@ export const sinc = fn("sinc") as {
 };
 
 /** In place: The normalized sinc sin(pi x) / (pi x) of each element (1 at 0). */
-export const sinc_ = fn("sinc_") as {
+export let sinc_ = fn("sinc_", "torch", (f) => {
+  sinc_ = f as never;
+}) as {
   /**
    * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
    *
@@ -12901,7 +13565,9 @@ export const sinc_ = fn("sinc_") as {
 };
 
 /** Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
-export const deg2rad = fn("deg2rad") as {
+export let deg2rad = fn("deg2rad", "torch", (f) => {
+  deg2rad = f as never;
+}) as {
   /**
    * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
    *
@@ -12912,7 +13578,9 @@ export const deg2rad = fn("deg2rad") as {
 };
 
 /** In place: Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
-export const deg2rad_ = fn("deg2rad_") as {
+export let deg2rad_ = fn("deg2rad_", "torch", (f) => {
+  deg2rad_ = f as never;
+}) as {
   /**
    * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
    *
@@ -12923,7 +13591,9 @@ export const deg2rad_ = fn("deg2rad_") as {
 };
 
 /** Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
-export const rad2deg = fn("rad2deg") as {
+export let rad2deg = fn("rad2deg", "torch", (f) => {
+  rad2deg = f as never;
+}) as {
   /**
    * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
    *
@@ -12934,7 +13604,9 @@ export const rad2deg = fn("rad2deg") as {
 };
 
 /** In place: Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
-export const rad2deg_ = fn("rad2deg_") as {
+export let rad2deg_ = fn("rad2deg_", "torch", (f) => {
+  rad2deg_ = f as never;
+}) as {
   /**
    * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
    *
@@ -12945,7 +13617,9 @@ export const rad2deg_ = fn("rad2deg_") as {
 };
 
 /** The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
-export const logit = fn("logit") as {
+export let logit = fn("logit", "torch", (f) => {
+  logit = f as never;
+}) as {
   /**
    * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
    *
@@ -12963,7 +13637,9 @@ export const logit = fn("logit") as {
 };
 
 /** In place: The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
-export const logit_ = fn("logit_") as {
+export let logit_ = fn("logit_", "torch", (f) => {
+  logit_ = f as never;
+}) as {
   /**
    * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
    *
@@ -12981,7 +13657,9 @@ export const logit_ = fn("logit_") as {
 };
 
 /** The natural logarithm of the absolute value of the gamma function of each element. */
-export const lgamma = fn("lgamma") as {
+export let lgamma = fn("lgamma", "torch", (f) => {
+  lgamma = f as never;
+}) as {
   /**
    * The natural logarithm of the absolute value of the gamma function of each element.
    *
@@ -12992,7 +13670,9 @@ export const lgamma = fn("lgamma") as {
 };
 
 /** The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers. */
-export const digamma = fn("digamma") as {
+export let digamma = fn("digamma", "torch", (f) => {
+  digamma = f as never;
+}) as {
   /**
    * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
    *
@@ -13003,7 +13683,9 @@ export const digamma = fn("digamma") as {
 };
 
 /** The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype. */
-export const polygamma = fn("polygamma") as {
+export let polygamma = fn("polygamma", "torch", (f) => {
+  polygamma = f as never;
+}) as {
   /**
    * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
    *
@@ -13021,7 +13703,9 @@ export const polygamma = fn("polygamma") as {
 };
 
 /** Each element rounded toward zero (integers unchanged). */
-export const trunc = fn("trunc") as {
+export let trunc = fn("trunc", "torch", (f) => {
+  trunc = f as never;
+}) as {
   /**
    * Each element rounded toward zero (integers unchanged).
    *
@@ -13032,7 +13716,9 @@ export const trunc = fn("trunc") as {
 };
 
 /** In place: Each element rounded toward zero (integers unchanged). */
-export const trunc_ = fn("trunc_") as {
+export let trunc_ = fn("trunc_", "torch", (f) => {
+  trunc_ = f as never;
+}) as {
   /**
    * Each element rounded toward zero (integers unchanged).
    *
@@ -13043,7 +13729,9 @@ export const trunc_ = fn("trunc_") as {
 };
 
 /** Alias of trunc: each element rounded toward zero (integers unchanged). */
-export const fix = fn("fix") as {
+export let fix = fn("fix", "torch", (f) => {
+  fix = f as never;
+}) as {
   /**
    * Alias of trunc: each element rounded toward zero (integers unchanged).
    *
@@ -13054,7 +13742,9 @@ export const fix = fn("fix") as {
 };
 
 /** In place: Alias of trunc: each element rounded toward zero (integers unchanged). */
-export const fix_ = fn("fix_") as {
+export let fix_ = fn("fix_", "torch", (f) => {
+  fix_ = f as never;
+}) as {
   /**
    * Alias of trunc: each element rounded toward zero (integers unchanged).
    *
@@ -13065,7 +13755,9 @@ export const fix_ = fn("fix_") as {
 };
 
 /** The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
-export const frac = fn("frac") as {
+export let frac = fn("frac", "torch", (f) => {
+  frac = f as never;
+}) as {
   /**
    * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
    *
@@ -13076,7 +13768,9 @@ export const frac = fn("frac") as {
 };
 
 /** In place: The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
-export const frac_ = fn("frac_") as {
+export let frac_ = fn("frac_", "torch", (f) => {
+  frac_ = f as never;
+}) as {
   /**
    * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
    *
@@ -13087,7 +13781,9 @@ export const frac_ = fn("frac_") as {
 };
 
 /** The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN). */
-export const sgn = fn("sgn") as {
+export let sgn = fn("sgn", "torch", (f) => {
+  sgn = f as never;
+}) as {
   /**
    * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
    *
@@ -13098,7 +13794,9 @@ export const sgn = fn("sgn") as {
 };
 
 /** input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype). */
-export const addcmul = fn("addcmul") as {
+export let addcmul = fn("addcmul", "torch", (f) => {
+  addcmul = f as never;
+}) as {
   /**
    * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
    *
@@ -13181,7 +13879,9 @@ export const addcmul = fn("addcmul") as {
 };
 
 /** input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused). */
-export const addcdiv = fn("addcdiv") as {
+export let addcdiv = fn("addcdiv", "torch", (f) => {
+  addcdiv = f as never;
+}) as {
   /**
    * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
    *
@@ -13264,7 +13964,9 @@ export const addcdiv = fn("addcdiv") as {
 };
 
 /** Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype). */
-export const lerp = fn("lerp") as {
+export let lerp = fn("lerp", "torch", (f) => {
+  lerp = f as never;
+}) as {
   /**
    * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
    *
@@ -13343,7 +14045,9 @@ export const lerp = fn("lerp") as {
 };
 
 /** C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises). */
-export const fmod = fn("fmod") as {
+export let fmod = fn("fmod", "torch", (f) => {
+  fmod = f as never;
+}) as {
   /**
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
@@ -13389,7 +14093,9 @@ export const fmod = fn("fmod") as {
 };
 
 /** Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises). */
-export const remainder = fn("remainder") as {
+export let remainder = fn("remainder", "torch", (f) => {
+  remainder = f as never;
+}) as {
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
@@ -13449,7 +14155,9 @@ export const remainder = fn("remainder") as {
 };
 
 /** input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes). */
-export const floatPower = fn("floatPower") as {
+export let floatPower = fn("floatPower", "torch", (f) => {
+  floatPower = f as never;
+}) as {
   /**
    * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
    *
@@ -13509,7 +14217,9 @@ export const floatPower = fn("floatPower") as {
 };
 
 /** The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting). */
-export const fmax = fn("fmax") as {
+export let fmax = fn("fmax", "torch", (f) => {
+  fmax = f as never;
+}) as {
   /**
    * The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting).
    *
@@ -13527,7 +14237,9 @@ export const fmax = fn("fmax") as {
 };
 
 /** The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting). */
-export const fmin = fn("fmin") as {
+export let fmin = fn("fmin", "torch", (f) => {
+  fmin = f as never;
+}) as {
   /**
    * The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting).
    *
@@ -13545,7 +14257,9 @@ export const fmin = fn("fmin") as {
 };
 
 /** Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export const clip = fn("clip") as {
+export let clip = fn("clip", "torch", (f) => {
+  clip = f as never;
+}) as {
   /**
    * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -13652,7 +14366,9 @@ export const clip = fn("clip") as {
 };
 
 /** In place: Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export const clip_ = fn("clip_") as {
+export let clip_ = fn("clip_", "torch", (f) => {
+  clip_ = f as never;
+}) as {
   /**
    * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -13737,7 +14453,9 @@ export const clip_ = fn("clip_") as {
 };
 
 /** The input itself (unary plus); bool tensors are refused. */
-export const positive = fn("positive") as {
+export let positive = fn("positive", "torch", (f) => {
+  positive = f as never;
+}) as {
   /**
    * The input itself (unary plus); bool tensors are refused.
    *
@@ -13748,7 +14466,9 @@ export const positive = fn("positive") as {
 };
 
 /** Whether each element's sign bit is set (true for -0; integers: x < 0). */
-export const signbit = fn("signbit") as {
+export let signbit = fn("signbit", "torch", (f) => {
+  signbit = f as never;
+}) as {
   /**
    * Whether each element's sign bit is set (true for -0; integers: x < 0).
    *
@@ -13759,7 +14479,9 @@ export const signbit = fn("signbit") as {
 };
 
 /** Whether each element is +inf. */
-export const isposinf = fn("isposinf") as {
+export let isposinf = fn("isposinf", "torch", (f) => {
+  isposinf = f as never;
+}) as {
   /**
    * Whether each element is +inf.
    *
@@ -13770,7 +14492,9 @@ export const isposinf = fn("isposinf") as {
 };
 
 /** Whether each element is -inf. */
-export const isneginf = fn("isneginf") as {
+export let isneginf = fn("isneginf", "torch", (f) => {
+  isneginf = f as never;
+}) as {
   /**
    * Whether each element is -inf.
    *
@@ -13781,7 +14505,9 @@ export const isneginf = fn("isneginf") as {
 };
 
 /** Whether each element is real: true everywhere for tensorgrad's real dtypes. */
-export const isreal = fn("isreal") as {
+export let isreal = fn("isreal", "torch", (f) => {
+  isreal = f as never;
+}) as {
   /**
    * Whether each element is real: true everywhere for tensorgrad's real dtypes.
    *
@@ -13792,7 +14518,9 @@ export const isreal = fn("isreal") as {
 };
 
 /** NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied. */
-export const nanToNum = fn("nanToNum") as {
+export let nanToNum = fn("nanToNum", "torch", (f) => {
+  nanToNum = f as never;
+}) as {
   /**
    * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
    *
@@ -13847,7 +14575,9 @@ export const nanToNum = fn("nanToNum") as {
 };
 
 /** In place: NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied. */
-export const nanToNum_ = fn("nanToNum_") as {
+export let nanToNum_ = fn("nanToNum_", "torch", (f) => {
+  nanToNum_ = f as never;
+}) as {
   /**
    * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
    *
@@ -13891,7 +14621,9 @@ export const nanToNum_ = fn("nanToNum_") as {
 };
 
 /** The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype). */
-export const heaviside = fn("heaviside") as {
+export let heaviside = fn("heaviside", "torch", (f) => {
+  heaviside = f as never;
+}) as {
   /**
    * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
    *
@@ -13909,7 +14641,9 @@ export const heaviside = fn("heaviside") as {
 };
 
 /** Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype). */
-export const isclose = fn("isclose") as {
+export let isclose = fn("isclose", "torch", (f) => {
+  isclose = f as never;
+}) as {
   /**
    * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
    *
@@ -13966,7 +14700,9 @@ export const isclose = fn("isclose") as {
 };
 
 /** The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself. */
-export const conj = fn("conj") as {
+export let conj = fn("conj", "torch", (f) => {
+  conj = f as never;
+}) as {
   /**
    * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
    *
@@ -13977,7 +14713,9 @@ export const conj = fn("conj") as {
 };
 
 /** Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself. */
-export const resolveConj = fn("resolveConj") as {
+export let resolveConj = fn("resolveConj", "torch", (f) => {
+  resolveConj = f as never;
+}) as {
   /**
    * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
    *
@@ -13988,7 +14726,9 @@ export const resolveConj = fn("resolveConj") as {
 };
 
 /** Materialises a lazy negation: a real tensor is never negated lazily, so the input itself. */
-export const resolveNeg = fn("resolveNeg") as {
+export let resolveNeg = fn("resolveNeg", "torch", (f) => {
+  resolveNeg = f as never;
+}) as {
   /**
    * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
    *
@@ -13999,7 +14739,9 @@ export const resolveNeg = fn("resolveNeg") as {
 };
 
 /** The real part: for a real tensor (tensorgrad has no complex dtype) the input itself. */
-export const real = fn("real") as {
+export let real = fn("real", "torch", (f) => {
+  real = f as never;
+}) as {
   /**
    * The real part: for a real tensor (tensorgrad has no complex dtype) the input itself.
    *
@@ -14010,7 +14752,9 @@ export const real = fn("real") as {
 };
 
 /** The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
-export const conjPhysical = fn("conjPhysical") as {
+export let conjPhysical = fn("conjPhysical", "torch", (f) => {
+  conjPhysical = f as never;
+}) as {
   /**
    * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
    *
@@ -14021,7 +14765,9 @@ export const conjPhysical = fn("conjPhysical") as {
 };
 
 /** In place: The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
-export const conjPhysical_ = fn("conjPhysical_") as {
+export let conjPhysical_ = fn("conjPhysical_", "torch", (f) => {
+  conjPhysical_ = f as never;
+}) as {
   /**
    * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
    *
@@ -14032,7 +14778,9 @@ export const conjPhysical_ = fn("conjPhysical_") as {
 };
 
 /** Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype. */
-export const isConj = fn("isConj") as {
+export let isConj = fn("isConj", "torch", (f) => {
+  isConj = f as never;
+}) as {
   /**
    * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
    *
@@ -14043,7 +14791,9 @@ export const isConj = fn("isConj") as {
 };
 
 /** Whether the tensor's negative bit is set: never (only conjugated complex views set it). */
-export const isNeg = fn("isNeg") as {
+export let isNeg = fn("isNeg", "torch", (f) => {
+  isNeg = f as never;
+}) as {
   /**
    * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
    *
@@ -14054,7 +14804,9 @@ export const isNeg = fn("isNeg") as {
 };
 
 /** The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats. */
-export const angle = fn("angle") as {
+export let angle = fn("angle", "torch", (f) => {
+  angle = f as never;
+}) as {
   /**
    * The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats.
    *
@@ -14065,7 +14817,9 @@ export const angle = fn("angle") as {
 };
 
 /** Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps). */
-export const nativeLayerNorm = fn("nativeLayerNorm") as {
+export let nativeLayerNorm = fn("nativeLayerNorm", "torch", (f) => {
+  nativeLayerNorm = f as never;
+}) as {
   /**
    * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
    *
@@ -14133,7 +14887,9 @@ export const nativeLayerNorm = fn("nativeLayerNorm") as {
 };
 
 /** Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors. */
-export const nativeBatchNorm = fn("nativeBatchNorm") as {
+export let nativeBatchNorm = fn("nativeBatchNorm", "torch", (f) => {
+  nativeBatchNorm = f as never;
+}) as {
   /**
    * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
    *
@@ -14265,7 +15021,9 @@ export const nativeBatchNorm = fn("nativeBatchNorm") as {
 };
 
 /** Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop. */
-export const constantPadNd = fn("constantPadNd") as {
+export let constantPadNd = fn("constantPadNd", "torch", (f) => {
+  constantPadNd = f as never;
+}) as {
   /**
    * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
    *
@@ -14290,7 +15048,9 @@ export const constantPadNd = fn("constantPadNd") as {
 };
 
 /** `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`). */
-export const logspace = fn("logspace") as {
+export let logspace = fn("logspace", "torch", (f) => {
+  logspace = f as never;
+}) as {
   /**
    * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
    *
@@ -14374,7 +15134,9 @@ export const logspace = fn("logspace") as {
 };
 
 /** In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's). */
-export const fill_ = fn("fill_") as {
+export let fill_ = fn("fill_", "torch", (f) => {
+  fill_ = f as never;
+}) as {
   /**
    * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
    *
@@ -14420,7 +15182,9 @@ export const fill_ = fn("fill_") as {
 };
 
 /** In place: every element of self set to zero. */
-export const zero_ = fn("zero_") as {
+export let zero_ = fn("zero_", "torch", (f) => {
+  zero_ = f as never;
+}) as {
   /**
    * In place: every element of self set to zero.
    *
@@ -14431,7 +15195,9 @@ export const zero_ = fn("zero_") as {
 };
 
 /** Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`. */
-export const triangularSolve = fn("triangularSolve") as {
+export let triangularSolve = fn("triangularSolve", "torch", (f) => {
+  triangularSolve = f as never;
+}) as {
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -14506,7 +15272,9 @@ export const triangularSolve = fn("triangularSolve") as {
 };
 
 /** The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky). */
-export const cholesky = fn("cholesky") as {
+export let cholesky = fn("cholesky", "torch", (f) => {
+  cholesky = f as never;
+}) as {
   /**
    * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
    *
@@ -14524,7 +15292,9 @@ export const cholesky = fn("cholesky") as {
 };
 
 /** Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims. */
-export const choleskySolve = fn("choleskySolve") as {
+export let choleskySolve = fn("choleskySolve", "torch", (f) => {
+  choleskySolve = f as never;
+}) as {
   /**
    * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
    *
@@ -14549,7 +15319,9 @@ export const choleskySolve = fn("choleskySolve") as {
 };
 
 /** The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched. */
-export const choleskyInverse = fn("choleskyInverse") as {
+export let choleskyInverse = fn("choleskyInverse", "torch", (f) => {
+  choleskyInverse = f as never;
+}) as {
   /**
    * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
    *
@@ -14567,7 +15339,9 @@ export const choleskyInverse = fn("choleskyInverse") as {
 };
 
 /** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
-export const inverse = fn("inverse") as {
+export let inverse = fn("inverse", "torch", (f) => {
+  inverse = f as never;
+}) as {
   /**
    * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
    *
@@ -14578,7 +15352,9 @@ export const inverse = fn("inverse") as {
 };
 
 /** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
-export const slogdet = fn("slogdet") as {
+export let slogdet = fn("slogdet", "torch", (f) => {
+  slogdet = f as never;
+}) as {
   /**
    * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
    *
@@ -14589,7 +15365,9 @@ export const slogdet = fn("slogdet") as {
 };
 
 /** The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix. */
-export const logdet = fn("logdet") as {
+export let logdet = fn("logdet", "torch", (f) => {
+  logdet = f as never;
+}) as {
   /**
    * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
    *
@@ -14600,7 +15378,9 @@ export const logdet = fn("logdet") as {
 };
 
 /** The determinant of square matrices, batched. */
-export const det = fn("det") as {
+export let det = fn("det", "torch", (f) => {
+  det = f as never;
+}) as {
   /**
    * The determinant of square matrices, batched.
    *
@@ -14611,7 +15391,9 @@ export const det = fn("det") as {
 };
 
 /** The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring). */
-export const matrixExp = fn("matrixExp") as {
+export let matrixExp = fn("matrixExp", "torch", (f) => {
+  matrixExp = f as never;
+}) as {
   /**
    * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
    *
@@ -14622,7 +15404,9 @@ export const matrixExp = fn("matrixExp") as {
 };
 
 /** The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`. */
-export const lu = fn("lu") as {
+export let lu = fn("lu", "torch", (f) => {
+  lu = f as never;
+}) as {
   /**
    * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
    *
@@ -14666,7 +15450,9 @@ export const lu = fn("lu") as {
 };
 
 /** P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U. */
-export const luUnpack = fn("luUnpack") as {
+export let luUnpack = fn("luUnpack", "torch", (f) => {
+  luUnpack = f as never;
+}) as {
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -14721,7 +15507,9 @@ export const luUnpack = fn("luUnpack") as {
 };
 
 /** Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed). */
-export const luSolve = fn("luSolve") as {
+export let luSolve = fn("luSolve", "torch", (f) => {
+  luSolve = f as never;
+}) as {
   /**
    * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
    *
@@ -14746,7 +15534,9 @@ export const luSolve = fn("luSolve") as {
 };
 
 /** LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`. */
-export const geqrf = fn("geqrf") as {
+export let geqrf = fn("geqrf", "torch", (f) => {
+  geqrf = f as never;
+}) as {
   /**
    * LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`.
    *
@@ -14757,7 +15547,9 @@ export const geqrf = fn("geqrf") as {
 };
 
 /** LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not. */
-export const ormqr = fn("ormqr") as {
+export let ormqr = fn("ormqr", "torch", (f) => {
+  ormqr = f as never;
+}) as {
   /**
    * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
    *
@@ -14827,7 +15619,9 @@ export const ormqr = fn("ormqr") as {
 };
 
 /** The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr). */
-export const qr = fn("qr") as {
+export let qr = fn("qr", "torch", (f) => {
+  qr = f as never;
+}) as {
   /**
    * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
    *
@@ -14845,7 +15639,9 @@ export const qr = fn("qr") as {
 };
 
 /** The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`. */
-export const svd = fn("svd") as {
+export let svd = fn("svd", "torch", (f) => {
+  svd = f as never;
+}) as {
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
    *
@@ -14882,7 +15678,9 @@ export const svd = fn("svd") as {
 };
 
 /** The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched. */
-export const pinverse = fn("pinverse") as {
+export let pinverse = fn("pinverse", "torch", (f) => {
+  pinverse = f as never;
+}) as {
   /**
    * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
    *
@@ -14900,7 +15698,9 @@ export const pinverse = fn("pinverse") as {
 };
 
 /** The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh). */
-export const symeig = fn("symeig") as {
+export let symeig = fn("symeig", "torch", (f) => {
+  symeig = f as never;
+}) as {
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
    *
@@ -14937,7 +15737,9 @@ export const symeig = fn("symeig") as {
 };
 
 /** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
-export const matrixPower = fn("matrixPower") as {
+export let matrixPower = fn("matrixPower", "torch", (f) => {
+  matrixPower = f as never;
+}) as {
   /**
    * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
    *
@@ -14955,7 +15757,9 @@ export const matrixPower = fn("matrixPower") as {
 };
 
 /** The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
-export const i0 = fn("i0") as {
+export let i0 = fn("i0", "torch", (f) => {
+  i0 = f as never;
+}) as {
   /**
    * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
    *
@@ -14966,7 +15770,9 @@ export const i0 = fn("i0") as {
 };
 
 /** In place: The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
-export const i0_ = fn("i0_") as {
+export let i0_ = fn("i0_", "torch", (f) => {
+  i0_ = f as never;
+}) as {
   /**
    * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
    *
@@ -14977,7 +15783,9 @@ export const i0_ = fn("i0_") as {
 };
 
 /** The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype. */
-export const mvlgamma = fn("mvlgamma") as {
+export let mvlgamma = fn("mvlgamma", "torch", (f) => {
+  mvlgamma = f as never;
+}) as {
   /**
    * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
    *
@@ -14995,7 +15803,9 @@ export const mvlgamma = fn("mvlgamma") as {
 };
 
 /** The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only). */
-export const igamma = fn("igamma") as {
+export let igamma = fn("igamma", "torch", (f) => {
+  igamma = f as never;
+}) as {
   /**
    * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
    *
@@ -15013,7 +15823,9 @@ export const igamma = fn("igamma") as {
 };
 
 /** The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only). */
-export const igammac = fn("igammac") as {
+export let igammac = fn("igammac", "torch", (f) => {
+  igammac = f as never;
+}) as {
   /**
    * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
    *
@@ -15031,7 +15843,9 @@ export const igammac = fn("igammac") as {
 };
 
 /** The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only). */
-export const nextafter = fn("nextafter") as {
+export let nextafter = fn("nextafter", "torch", (f) => {
+  nextafter = f as never;
+}) as {
   /**
    * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
    *
@@ -15049,7 +15863,9 @@ export const nextafter = fn("nextafter") as {
 };
 
 /** input * 2^other elementwise (broadcasting; integers compute in the default float dtype). */
-export const ldexp = fn("ldexp") as {
+export let ldexp = fn("ldexp", "torch", (f) => {
+  ldexp = f as never;
+}) as {
   /**
    * input * 2^other elementwise (broadcasting; integers compute in the default float dtype).
    *
@@ -15067,7 +15883,9 @@ export const ldexp = fn("ldexp") as {
 };
 
 /** In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them). */
-export const ldexp_ = fn("ldexp_") as {
+export let ldexp_ = fn("ldexp_", "torch", (f) => {
+  ldexp_ = f as never;
+}) as {
   /**
    * In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).
    *
@@ -15085,7 +15903,9 @@ export const ldexp_ = fn("ldexp_") as {
 };
 
 /** Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only). */
-export const frexp = fn("frexp") as {
+export let frexp = fn("frexp", "torch", (f) => {
+  frexp = f as never;
+}) as {
   /**
    * Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only).
    *
@@ -15096,7 +15916,9 @@ export const frexp = fn("frexp") as {
 };
 
 /** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
-export const sliceScatter = fn("sliceScatter") as {
+export let sliceScatter = fn("sliceScatter", "torch", (f) => {
+  sliceScatter = f as never;
+}) as {
   /**
    * A copy of self with the slice [start:end:step] along `dim` replaced by src.
    *
@@ -15180,7 +16002,9 @@ export const sliceScatter = fn("sliceScatter") as {
 };
 
 /** A copy of self with the slice at `index` along `dim` replaced by src. */
-export const selectScatter = fn("selectScatter") as {
+export let selectScatter = fn("selectScatter", "torch", (f) => {
+  selectScatter = f as never;
+}) as {
   /**
    * A copy of self with the slice at `index` along `dim` replaced by src.
    *
@@ -15212,7 +16036,9 @@ export const selectScatter = fn("selectScatter") as {
 };
 
 /** A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src. */
-export const diagonalScatter = fn("diagonalScatter") as {
+export let diagonalScatter = fn("diagonalScatter", "torch", (f) => {
+  diagonalScatter = f as never;
+}) as {
   /**
    * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
    *
@@ -15251,7 +16077,9 @@ export const diagonalScatter = fn("diagonalScatter") as {
 };
 
 /** A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src. */
-export const asStridedScatter = fn("asStridedScatter") as {
+export let asStridedScatter = fn("asStridedScatter", "torch", (f) => {
+  asStridedScatter = f as never;
+}) as {
   /**
    * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
    *
@@ -15319,7 +16147,9 @@ export const asStridedScatter = fn("asStridedScatter") as {
 };
 
 /** The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says. */
-export const quantile = fn("quantile") as {
+export let quantile = fn("quantile", "torch", (f) => {
+  quantile = f as never;
+}) as {
   /**
    * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
    *
@@ -15494,7 +16324,9 @@ export const quantile = fn("quantile") as {
 };
 
 /** The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says. */
-export const nanquantile = fn("nanquantile") as {
+export let nanquantile = fn("nanquantile", "torch", (f) => {
+  nanquantile = f as never;
+}) as {
   /**
    * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
    *
@@ -15669,7 +16501,9 @@ export const nanquantile = fn("nanquantile") as {
 };
 
 /** The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim). */
-export const gradient = fn("gradient") as {
+export let gradient = fn("gradient", "torch", (f) => {
+  gradient = f as never;
+}) as {
   /**
    * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
    *
@@ -15768,7 +16602,9 @@ export const gradient = fn("gradient") as {
 };
 
 /** A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density. */
-export const histogram = fn("histogram") as {
+export let histogram = fn("histogram", "torch", (f) => {
+  histogram = f as never;
+}) as {
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -15825,7 +16661,9 @@ export const histogram = fn("histogram") as {
 };
 
 /** A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim. */
-export const histogramdd = fn("histogramdd") as {
+export let histogramdd = fn("histogramdd", "torch", (f) => {
+  histogramdd = f as never;
+}) as {
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16085,7 +16923,9 @@ export const histogramdd = fn("histogramdd") as {
 };
 
 /** Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given. */
-export const segmentReduce = fn("segmentReduce") as {
+export let segmentReduce = fn("segmentReduce", "torch", (f) => {
+  segmentReduce = f as never;
+}) as {
   /**
    * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
    *
@@ -16125,7 +16965,9 @@ export const segmentReduce = fn("segmentReduce") as {
 };
 
 /** The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
-export const bitwiseAnd = fn("bitwiseAnd") as {
+export let bitwiseAnd = fn("bitwiseAnd", "torch", (f) => {
+  bitwiseAnd = f as never;
+}) as {
   /**
    * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
    *
@@ -16185,7 +17027,9 @@ export const bitwiseAnd = fn("bitwiseAnd") as {
 };
 
 /** The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
-export const bitwiseOr = fn("bitwiseOr") as {
+export let bitwiseOr = fn("bitwiseOr", "torch", (f) => {
+  bitwiseOr = f as never;
+}) as {
   /**
    * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
    *
@@ -16245,7 +17089,9 @@ export const bitwiseOr = fn("bitwiseOr") as {
 };
 
 /** The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
-export const bitwiseXor = fn("bitwiseXor") as {
+export let bitwiseXor = fn("bitwiseXor", "torch", (f) => {
+  bitwiseXor = f as never;
+}) as {
   /**
    * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
    *
@@ -16305,7 +17151,9 @@ export const bitwiseXor = fn("bitwiseXor") as {
 };
 
 /** The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools. */
-export const bitwiseNot = fn("bitwiseNot") as {
+export let bitwiseNot = fn("bitwiseNot", "torch", (f) => {
+  bitwiseNot = f as never;
+}) as {
   /**
    * The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.
    *
@@ -16316,7 +17164,9 @@ export const bitwiseNot = fn("bitwiseNot") as {
 };
 
 /** The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel. */
-export const bitwiseLeftShift = fn("bitwiseLeftShift") as {
+export let bitwiseLeftShift = fn("bitwiseLeftShift", "torch", (f) => {
+  bitwiseLeftShift = f as never;
+}) as {
   /**
    * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
    *
@@ -16376,7 +17226,9 @@ export const bitwiseLeftShift = fn("bitwiseLeftShift") as {
 };
 
 /** The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel. */
-export const bitwiseRightShift = fn("bitwiseRightShift") as {
+export let bitwiseRightShift = fn("bitwiseRightShift", "torch", (f) => {
+  bitwiseRightShift = f as never;
+}) as {
   /**
    * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
    *
@@ -16436,7 +17288,9 @@ export const bitwiseRightShift = fn("bitwiseRightShift") as {
 };
 
 /** The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0. */
-export const gcd = fn("gcd") as {
+export let gcd = fn("gcd", "torch", (f) => {
+  gcd = f as never;
+}) as {
   /**
    * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
    *
@@ -16454,7 +17308,9 @@ export const gcd = fn("gcd") as {
 };
 
 /** In place: The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0. */
-export const gcd_ = fn("gcd_") as {
+export let gcd_ = fn("gcd_", "torch", (f) => {
+  gcd_ = f as never;
+}) as {
   /**
    * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
    *
@@ -16472,7 +17328,9 @@ export const gcd_ = fn("gcd_") as {
 };
 
 /** The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0. */
-export const lcm = fn("lcm") as {
+export let lcm = fn("lcm", "torch", (f) => {
+  lcm = f as never;
+}) as {
   /**
    * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
    *
@@ -16490,7 +17348,9 @@ export const lcm = fn("lcm") as {
 };
 
 /** In place: The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0. */
-export const lcm_ = fn("lcm_") as {
+export let lcm_ = fn("lcm_", "torch", (f) => {
+  lcm_ = f as never;
+}) as {
   /**
    * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
    *
@@ -16508,7 +17368,9 @@ export const lcm_ = fn("lcm_") as {
 };
 
 /** Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused. */
-export const isin = fn("isin") as {
+export let isin = fn("isin", "torch", (f) => {
+  isin = f as never;
+}) as {
   /**
    * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
    *
@@ -16590,7 +17452,9 @@ export const isin = fn("isin") as {
 };
 
 /** poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum). */
-export const poissonNllLoss = fn("poissonNllLoss") as {
+export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
+  poissonNllLoss = f as never;
+}) as {
   /**
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
@@ -16668,7 +17532,9 @@ export const poissonNllLoss = fn("poissonNllLoss") as {
 };
 
 /** kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum). */
-export const klDiv = fn("klDiv") as {
+export let klDiv = fn("klDiv", "torch", (f) => {
+  klDiv = f as never;
+}) as {
   /**
    * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
    *
@@ -16693,7 +17559,9 @@ export const klDiv = fn("klDiv") as {
 };
 
 /** binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape. */
-export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits") as {
+export let binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "torch", (f) => {
+  binaryCrossEntropyWithLogits = f as never;
+}) as {
   /**
    * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
    *
@@ -16761,7 +17629,9 @@ export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits") a
 };
 
 /** cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export const cosineEmbeddingLoss = fn("cosineEmbeddingLoss") as {
+export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
+  cosineEmbeddingLoss = f as never;
+}) as {
   /**
    * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -16818,7 +17688,9 @@ export const cosineEmbeddingLoss = fn("cosineEmbeddingLoss") as {
 };
 
 /** hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export const hingeEmbeddingLoss = fn("hingeEmbeddingLoss") as {
+export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "torch", (f) => {
+  hingeEmbeddingLoss = f as never;
+}) as {
   /**
    * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -16850,7 +17722,9 @@ export const hingeEmbeddingLoss = fn("hingeEmbeddingLoss") as {
 };
 
 /** margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export const marginRankingLoss = fn("marginRankingLoss") as {
+export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
+  marginRankingLoss = f as never;
+}) as {
   /**
    * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -16907,7 +17781,9 @@ export const marginRankingLoss = fn("marginRankingLoss") as {
 };
 
 /** triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export const tripletMarginLoss = fn("tripletMarginLoss") as {
+export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
+  tripletMarginLoss = f as never;
+}) as {
   /**
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -17033,7 +17909,9 @@ export const tripletMarginLoss = fn("tripletMarginLoss") as {
 };
 
 /** pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values. */
-export const pdist = fn("pdist") as {
+export let pdist = fn("pdist", "torch", (f) => {
+  pdist = f as never;
+}) as {
   /**
    * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
    *
@@ -17051,7 +17929,9 @@ export const pdist = fn("pdist") as {
 };
 
 /** pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim. */
-export const pairwiseDistance = fn("pairwiseDistance") as {
+export let pairwiseDistance = fn("pairwiseDistance", "torch", (f) => {
+  pairwiseDistance = f as never;
+}) as {
   /**
    * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
    *
@@ -17090,7 +17970,9 @@ export const pairwiseDistance = fn("pairwiseDistance") as {
 };
 
 /** cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim. */
-export const cosineSimilarity = fn("cosineSimilarity") as {
+export let cosineSimilarity = fn("cosineSimilarity", "torch", (f) => {
+  cosineSimilarity = f as never;
+}) as {
   /**
    * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
    *
@@ -17122,7 +18004,9 @@ export const cosineSimilarity = fn("cosineSimilarity") as {
 };
 
 /** ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export const ctcLoss = fn("ctcLoss") as {
+export let ctcLoss = fn("ctcLoss", "torch", (f) => {
+  ctcLoss = f as never;
+}) as {
   /**
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -17445,7 +18329,9 @@ export const ctcLoss = fn("ctcLoss") as {
 };
 
 /** pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement). */
-export const pixelShuffle = fn("pixelShuffle") as {
+export let pixelShuffle = fn("pixelShuffle", "torch", (f) => {
+  pixelShuffle = f as never;
+}) as {
   /**
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
@@ -17463,7 +18349,9 @@ export const pixelShuffle = fn("pixelShuffle") as {
 };
 
 /** pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle. */
-export const pixelUnshuffle = fn("pixelUnshuffle") as {
+export let pixelUnshuffle = fn("pixelUnshuffle", "torch", (f) => {
+  pixelUnshuffle = f as never;
+}) as {
   /**
    * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
    *
@@ -17481,7 +18369,9 @@ export const pixelUnshuffle = fn("pixelUnshuffle") as {
 };
 
 /** channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet). */
-export const channelShuffle = fn("channelShuffle") as {
+export let channelShuffle = fn("channelShuffle", "torch", (f) => {
+  channelShuffle = f as never;
+}) as {
   /**
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
@@ -17499,7 +18389,9 @@ export const channelShuffle = fn("channelShuffle") as {
 };
 
 /** native_channel_shuffle(x, groups): channel_shuffle's kernel. */
-export const nativeChannelShuffle = fn("nativeChannelShuffle") as {
+export let nativeChannelShuffle = fn("nativeChannelShuffle", "torch", (f) => {
+  nativeChannelShuffle = f as never;
+}) as {
   /**
    * native_channel_shuffle(x, groups): channel_shuffle's kernel.
    *
@@ -17517,7 +18409,9 @@ export const nativeChannelShuffle = fn("nativeChannelShuffle") as {
 };
 
 /** grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers). */
-export const gridSampler = fn("gridSampler") as {
+export let gridSampler = fn("gridSampler", "torch", (f) => {
+  gridSampler = f as never;
+}) as {
   /**
    * grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).
    *
@@ -17585,7 +18479,9 @@ export const gridSampler = fn("gridSampler") as {
 };
 
 /** grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample. */
-export const gridSampler2d = fn("gridSampler2d") as {
+export let gridSampler2d = fn("gridSampler2d", "torch", (f) => {
+  gridSampler2d = f as never;
+}) as {
   /**
    * grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample.
    *
@@ -17653,7 +18549,9 @@ export const gridSampler2d = fn("gridSampler2d") as {
 };
 
 /** grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample. */
-export const gridSampler3d = fn("gridSampler3d") as {
+export let gridSampler3d = fn("gridSampler3d", "torch", (f) => {
+  gridSampler3d = f as never;
+}) as {
   /**
    * grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample.
    *
@@ -17721,7 +18619,9 @@ export const gridSampler3d = fn("gridSampler3d") as {
 };
 
 /** affine_grid_generator(theta, size, align_corners): affine_grid's builtin. */
-export const affineGridGenerator = fn("affineGridGenerator") as {
+export let affineGridGenerator = fn("affineGridGenerator", "torch", (f) => {
+  affineGridGenerator = f as never;
+}) as {
   /**
    * affine_grid_generator(theta, size, align_corners): affine_grid's builtin.
    *

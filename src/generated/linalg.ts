@@ -5,7 +5,9 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** The cross product of 3-vectors along `dim` (default -1), inputs broadcast. */
-export const cross = fn("cross", "linalg") as {
+export let cross = fn("cross", "linalg", (f) => {
+  cross = f as never;
+}) as {
   /**
    * The cross product of 3-vectors along `dim` (default -1), inputs broadcast.
    *
@@ -23,7 +25,9 @@ export const cross = fn("cross", "linalg") as {
 };
 
 /** Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched. */
-export const solveTriangular = fn("solveTriangular", "linalg") as {
+export let solveTriangular = fn("solveTriangular", "linalg", (f) => {
+  solveTriangular = f as never;
+}) as {
   /**
    * Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched.
    *
@@ -54,7 +58,9 @@ export const solveTriangular = fn("solveTriangular", "linalg") as {
 };
 
 /** The Cholesky factor L of symmetric positive-definite matrices (A = L L^T; U = L^T with `upper`), batched. */
-export const cholesky = fn("cholesky", "linalg") as {
+export let cholesky = fn("cholesky", "linalg", (f) => {
+  cholesky = f as never;
+}) as {
   /**
    * The Cholesky factor L of symmetric positive-definite matrices (A = L L^T; U = L^T with `upper`), batched.
    *
@@ -65,7 +71,9 @@ export const cholesky = fn("cholesky", "linalg") as {
 };
 
 /** linalg.cholesky without the error: `(L, info)`, info > 0 the order of the first leading minor that is not positive-definite (raised with `checkErrors`). */
-export const choleskyEx = fn("choleskyEx", "linalg") as {
+export let choleskyEx = fn("choleskyEx", "linalg", (f) => {
+  choleskyEx = f as never;
+}) as {
   /**
    * linalg.cholesky without the error: `(L, info)`, info > 0 the order of the first leading minor that is not positive-definite (raised with `checkErrors`).
    *
@@ -79,7 +87,9 @@ export const choleskyEx = fn("choleskyEx", "linalg") as {
 };
 
 /** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
-export const inv = fn("inv", "linalg") as {
+export let inv = fn("inv", "linalg", (f) => {
+  inv = f as never;
+}) as {
   /**
    * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
    *
@@ -90,7 +100,9 @@ export const inv = fn("inv", "linalg") as {
 };
 
 /** linalg.inv without the error: `(inverse, info)`, info > 0 the index of a zero pivot (raised with `checkErrors`). */
-export const invEx = fn("invEx", "linalg") as {
+export let invEx = fn("invEx", "linalg", (f) => {
+  invEx = f as never;
+}) as {
   /**
    * linalg.inv without the error: `(inverse, info)`, info > 0 the index of a zero pivot (raised with `checkErrors`).
    *
@@ -104,7 +116,9 @@ export const invEx = fn("invEx", "linalg") as {
 };
 
 /** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
-export const slogdet = fn("slogdet", "linalg") as {
+export let slogdet = fn("slogdet", "linalg", (f) => {
+  slogdet = f as never;
+}) as {
   /**
    * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
    *
@@ -115,7 +129,9 @@ export const slogdet = fn("slogdet", "linalg") as {
 };
 
 /** The determinant of square matrices, batched. */
-export const det = fn("det", "linalg") as {
+export let det = fn("det", "linalg", (f) => {
+  det = f as never;
+}) as {
   /**
    * The determinant of square matrices, batched.
    *
@@ -126,7 +142,9 @@ export const det = fn("det", "linalg") as {
 };
 
 /** The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring). */
-export const matrixExp = fn("matrixExp", "linalg") as {
+export let matrixExp = fn("matrixExp", "linalg", (f) => {
+  matrixExp = f as never;
+}) as {
   /**
    * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
    *
@@ -137,7 +155,9 @@ export const matrixExp = fn("matrixExp", "linalg") as {
 };
 
 /** The LU factorization with partial pivoting, packed: `(LU, pivots, info)` (pivots 1-based int32, info > 0 marks a zero pivot of U). */
-export const luFactorEx = fn("luFactorEx", "linalg") as {
+export let luFactorEx = fn("luFactorEx", "linalg", (f) => {
+  luFactorEx = f as never;
+}) as {
   /**
    * The LU factorization with partial pivoting, packed: `(LU, pivots, info)` (pivots 1-based int32, info > 0 marks a zero pivot of U).
    *
@@ -151,7 +171,9 @@ export const luFactorEx = fn("luFactorEx", "linalg") as {
 };
 
 /** The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises. */
-export const luFactor = fn("luFactor", "linalg") as {
+export let luFactor = fn("luFactor", "linalg", (f) => {
+  luFactor = f as never;
+}) as {
   /**
    * The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises.
    *
@@ -162,7 +184,9 @@ export const luFactor = fn("luFactor", "linalg") as {
 };
 
 /** The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U. */
-export const lu = fn("lu", "linalg") as {
+export let lu = fn("lu", "linalg", (f) => {
+  lu = f as never;
+}) as {
   /**
    * The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U.
    *
@@ -176,7 +200,9 @@ export const lu = fn("lu", "linalg") as {
 };
 
 /** Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched. */
-export const luSolve = fn("luSolve", "linalg") as {
+export let luSolve = fn("luSolve", "linalg", (f) => {
+  luSolve = f as never;
+}) as {
   /**
    * Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched.
    *
@@ -213,7 +239,9 @@ export const luSolve = fn("luSolve", "linalg") as {
 };
 
 /** The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only). */
-export const qr = fn("qr", "linalg") as {
+export let qr = fn("qr", "linalg", (f) => {
+  qr = f as never;
+}) as {
   /**
    * The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only).
    *
@@ -231,7 +259,9 @@ export const qr = fn("qr", "linalg") as {
 };
 
 /** The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign). */
-export const svd = fn("svd", "linalg") as {
+export let svd = fn("svd", "linalg", (f) => {
+  svd = f as never;
+}) as {
   /**
    * The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign).
    *
@@ -256,7 +286,9 @@ export const svd = fn("svd", "linalg") as {
 };
 
 /** The singular values of matrices, descending, batched. */
-export const svdvals = fn("svdvals", "linalg") as {
+export let svdvals = fn("svdvals", "linalg", (f) => {
+  svdvals = f as never;
+}) as {
   /**
    * The singular values of matrices, descending, batched.
    *
@@ -267,7 +299,9 @@ export const svdvals = fn("svdvals", "linalg") as {
 };
 
 /** The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition). */
-export const pinv = fn("pinv", "linalg") as {
+export let pinv = fn("pinv", "linalg", (f) => {
+  pinv = f as never;
+}) as {
   /**
    * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
    *
@@ -391,7 +425,9 @@ export const pinv = fn("pinv", "linalg") as {
 };
 
 /** The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign). */
-export const eigh = fn("eigh", "linalg") as {
+export let eigh = fn("eigh", "linalg", (f) => {
+  eigh = f as never;
+}) as {
   /**
    * The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign).
    *
@@ -416,7 +452,9 @@ export const eigh = fn("eigh", "linalg") as {
 };
 
 /** The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched. */
-export const eigvalsh = fn("eigvalsh", "linalg") as {
+export let eigvalsh = fn("eigvalsh", "linalg", (f) => {
+  eigvalsh = f as never;
+}) as {
   /**
    * The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched.
    *
@@ -434,7 +472,9 @@ export const eigvalsh = fn("eigvalsh", "linalg") as {
 };
 
 /** Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors). */
-export const solve = fn("solve", "linalg") as {
+export let solve = fn("solve", "linalg", (f) => {
+  solve = f as never;
+}) as {
   /**
    * Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors).
    *
@@ -452,7 +492,9 @@ export const solve = fn("solve", "linalg") as {
 };
 
 /** linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`). */
-export const solveEx = fn("solveEx", "linalg") as {
+export let solveEx = fn("solveEx", "linalg", (f) => {
+  solveEx = f as never;
+}) as {
   /**
    * linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`).
    *
@@ -477,7 +519,9 @@ export const solveEx = fn("solveEx", "linalg") as {
 };
 
 /** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
-export const matrixPower = fn("matrixPower", "linalg") as {
+export let matrixPower = fn("matrixPower", "linalg", (f) => {
+  matrixPower = f as never;
+}) as {
   /**
    * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
    *
@@ -495,7 +539,9 @@ export const matrixPower = fn("matrixPower", "linalg") as {
 };
 
 /** The vector ord-norm (sum |x|^ord)^(1/ord) over `dim` (all dims by default); ord = inf, -inf, 0 give max |x|, min |x| and the count of non-zeros. */
-export const vectorNorm = fn("vectorNorm", "linalg") as {
+export let vectorNorm = fn("vectorNorm", "linalg", (f) => {
+  vectorNorm = f as never;
+}) as {
   /**
    * The vector ord-norm (sum |x|^ord)^(1/ord) over `dim` (all dims by default); ord = inf, -inf, 0 give max |x|, min |x| and the count of non-zeros.
    *
@@ -556,7 +602,9 @@ export const vectorNorm = fn("vectorNorm", "linalg") as {
 };
 
 /** The matrix norm over the two dims `dim`: 'fro' (default), 'nuc', or ord = ±1, ±2, ±inf (max/min column sum, singular value, row sum). */
-export const matrixNorm = fn("matrixNorm", "linalg") as {
+export let matrixNorm = fn("matrixNorm", "linalg", (f) => {
+  matrixNorm = f as never;
+}) as {
   /**
    * The matrix norm over the two dims `dim`: 'fro' (default), 'nuc', or ord = ±1, ±2, ±inf (max/min column sum, singular value, row sum).
    *
@@ -674,7 +722,9 @@ export const matrixNorm = fn("matrixNorm", "linalg") as {
 };
 
 /** linalg.vector_norm or linalg.matrix_norm by `ord` and `dim`: a matrix norm for a string ord, or a number ord over two dims (a 2-D input without dim); the 2-norm of the flattened input by default. */
-export const norm = fn("norm", "linalg") as {
+export let norm = fn("norm", "linalg", (f) => {
+  norm = f as never;
+}) as {
   /**
    * linalg.vector_norm or linalg.matrix_norm by `ord` and `dim`: a matrix norm for a string ord, or a number ord over two dims (a 2-D input without dim); the 2-norm of the flattened input by default.
    *
@@ -792,7 +842,9 @@ export const norm = fn("norm", "linalg") as {
 };
 
 /** Alias of torch.matmul. */
-export const matmul = fn("matmul", "linalg") as {
+export let matmul = fn("matmul", "linalg", (f) => {
+  matmul = f as never;
+}) as {
   /**
    * Alias of torch.matmul.
    *
@@ -810,7 +862,9 @@ export const matmul = fn("matmul", "linalg") as {
 };
 
 /** torch.diagonal with the last two dims as default: the diagonal (offset `offset`) of each matrix, as a view. */
-export const diagonal = fn("diagonal", "linalg") as {
+export let diagonal = fn("diagonal", "linalg", (f) => {
+  diagonal = f as never;
+}) as {
   /**
    * torch.diagonal with the last two dims as default: the diagonal (offset `offset`) of each matrix, as a view.
    *
@@ -821,7 +875,9 @@ export const diagonal = fn("diagonal", "linalg") as {
 };
 
 /** The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim). */
-export const vecdot = fn("vecdot", "linalg") as {
+export let vecdot = fn("vecdot", "linalg", (f) => {
+  vecdot = f as never;
+}) as {
   /**
    * The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim).
    *
@@ -839,7 +895,9 @@ export const vecdot = fn("vecdot", "linalg") as {
 };
 
 /** The Vandermonde matrix of `x`: columns x^0, x^1, ..., x^(N-1) (N = len(x) by default), batched over leading dims. */
-export const vander = fn("vander", "linalg") as {
+export let vander = fn("vander", "linalg", (f) => {
+  vander = f as never;
+}) as {
   /**
    * The Vandermonde matrix of `x`: columns x^0, x^1, ..., x^(N-1) (N = len(x) by default), batched over leading dims.
    *
@@ -850,7 +908,9 @@ export const vander = fn("vander", "linalg") as {
 };
 
 /** The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched. */
-export const matrixRank = fn("matrixRank", "linalg") as {
+export let matrixRank = fn("matrixRank", "linalg", (f) => {
+  matrixRank = f as never;
+}) as {
   /**
    * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
    *
@@ -974,7 +1034,9 @@ export const matrixRank = fn("matrixRank", "linalg") as {
 };
 
 /** The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix). */
-export const tensorinv = fn("tensorinv", "linalg") as {
+export let tensorinv = fn("tensorinv", "linalg", (f) => {
+  tensorinv = f as never;
+}) as {
   /**
    * The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix).
    *
@@ -992,7 +1054,9 @@ export const tensorinv = fn("tensorinv", "linalg") as {
 };
 
 /** The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved. */
-export const tensorsolve = fn("tensorsolve", "linalg") as {
+export let tensorsolve = fn("tensorsolve", "linalg", (f) => {
+  tensorsolve = f as never;
+}) as {
   /**
    * The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved.
    *
@@ -1029,7 +1093,9 @@ export const tensorsolve = fn("tensorsolve", "linalg") as {
 };
 
 /** The product of a chain of matrices in the cheapest order (the first and last may be vectors). */
-export const multiDot = fn("multiDot", "linalg") as {
+export let multiDot = fn("multiDot", "linalg", (f) => {
+  multiDot = f as never;
+}) as {
   /**
    * The product of a chain of matrices in the cheapest order (the first and last may be vectors).
    *
@@ -1040,7 +1106,9 @@ export const multiDot = fn("multiDot", "linalg") as {
 };
 
 /** The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix). */
-export const cond = fn("cond", "linalg") as {
+export let cond = fn("cond", "linalg", (f) => {
+  cond = f as never;
+}) as {
   /**
    * The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix).
    *
@@ -1072,7 +1140,9 @@ export const cond = fn("cond", "linalg") as {
 };
 
 /** The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them. */
-export const lstsq = fn("lstsq", "linalg") as {
+export let lstsq = fn("lstsq", "linalg", (f) => {
+  lstsq = f as never;
+}) as {
   /**
    * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
    *

@@ -6,7 +6,9 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** relu(x) = max(x, 0), elementwise (in place with `inplace`). */
-export const relu = fn("relu", "nn.functional") as {
+export let relu = fn("relu", "nn.functional", (f) => {
+  relu = f as never;
+}) as {
   /**
    * relu(x) = max(x, 0), elementwise (in place with `inplace`).
    *
@@ -24,7 +26,9 @@ export const relu = fn("relu", "nn.functional") as {
 };
 
 /** relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0). */
-export const relu6 = fn("relu6", "nn.functional") as {
+export let relu6 = fn("relu6", "nn.functional", (f) => {
+  relu6 = f as never;
+}) as {
   /**
    * relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0).
    *
@@ -42,7 +46,9 @@ export const relu6 = fn("relu6", "nn.functional") as {
 };
 
 /** hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds. */
-export const hardtanh = fn("hardtanh", "nn.functional") as {
+export let hardtanh = fn("hardtanh", "nn.functional", (f) => {
+  hardtanh = f as never;
+}) as {
   /**
    * hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds.
    *
@@ -86,7 +92,9 @@ export const hardtanh = fn("hardtanh", "nn.functional") as {
 };
 
 /** leaky_relu(x) = x where x > 0, else negative_slope * x. */
-export const leakyRelu = fn("leakyRelu", "nn.functional") as {
+export let leakyRelu = fn("leakyRelu", "nn.functional", (f) => {
+  leakyRelu = f as never;
+}) as {
   /**
    * leaky_relu(x) = x where x > 0, else negative_slope * x.
    *
@@ -111,7 +119,9 @@ export const leakyRelu = fn("leakyRelu", "nn.functional") as {
 };
 
 /** gelu(x) = x * Phi(x), exact (erf) or with `approximate: 'tanh'`. */
-export const gelu = fn("gelu", "nn.functional") as {
+export let gelu = fn("gelu", "nn.functional", (f) => {
+  gelu = f as never;
+}) as {
   /**
    * gelu(x) = x * Phi(x), exact (erf) or with `approximate: 'tanh'`.
    *
@@ -122,7 +132,9 @@ export const gelu = fn("gelu", "nn.functional") as {
 };
 
 /** silu(x) = x * sigmoid(x) (swish). */
-export const silu = fn("silu", "nn.functional") as {
+export let silu = fn("silu", "nn.functional", (f) => {
+  silu = f as never;
+}) as {
   /**
    * silu(x) = x * sigmoid(x) (swish).
    *
@@ -140,7 +152,9 @@ export const silu = fn("silu", "nn.functional") as {
 };
 
 /** elu(x) = x where x > 0, else alpha * (exp(x) - 1). */
-export const elu = fn("elu", "nn.functional") as {
+export let elu = fn("elu", "nn.functional", (f) => {
+  elu = f as never;
+}) as {
   /**
    * elu(x) = x where x > 0, else alpha * (exp(x) - 1).
    *
@@ -165,7 +179,9 @@ export const elu = fn("elu", "nn.functional") as {
 };
 
 /** selu(x) = scale * elu(x, alpha) with the self-normalising constants. */
-export const selu = fn("selu", "nn.functional") as {
+export let selu = fn("selu", "nn.functional", (f) => {
+  selu = f as never;
+}) as {
   /**
    * selu(x) = scale * elu(x, alpha) with the self-normalising constants.
    *
@@ -183,7 +199,9 @@ export const selu = fn("selu", "nn.functional") as {
 };
 
 /** celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
-export const celu = fn("celu", "nn.functional") as {
+export let celu = fn("celu", "nn.functional", (f) => {
+  celu = f as never;
+}) as {
   /**
    * celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
    *
@@ -208,7 +226,9 @@ export const celu = fn("celu", "nn.functional") as {
 };
 
 /** softplus(x) = log(1 + exp(beta * x)) / beta, and x where beta * x > threshold. */
-export const softplus = fn("softplus", "nn.functional") as {
+export let softplus = fn("softplus", "nn.functional", (f) => {
+  softplus = f as never;
+}) as {
   /**
    * softplus(x) = log(1 + exp(beta * x)) / beta, and x where beta * x > threshold.
    *
@@ -245,7 +265,9 @@ export const softplus = fn("softplus", "nn.functional") as {
 };
 
 /** logsigmoid(x) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)). */
-export const logsigmoid = fn("logsigmoid", "nn.functional") as {
+export let logsigmoid = fn("logsigmoid", "nn.functional", (f) => {
+  logsigmoid = f as never;
+}) as {
   /**
    * logsigmoid(x) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)).
    *
@@ -256,7 +278,9 @@ export const logsigmoid = fn("logsigmoid", "nn.functional") as {
 };
 
 /** softsign(x) = x / (1 + |x|). */
-export const softsign = fn("softsign", "nn.functional") as {
+export let softsign = fn("softsign", "nn.functional", (f) => {
+  softsign = f as never;
+}) as {
   /**
    * softsign(x) = x / (1 + |x|).
    *
@@ -267,7 +291,9 @@ export const softsign = fn("softsign", "nn.functional") as {
 };
 
 /** tanhshrink(x) = x - tanh(x). */
-export const tanhshrink = fn("tanhshrink", "nn.functional") as {
+export let tanhshrink = fn("tanhshrink", "nn.functional", (f) => {
+  tanhshrink = f as never;
+}) as {
   /**
    * tanhshrink(x) = x - tanh(x).
    *
@@ -278,7 +304,9 @@ export const tanhshrink = fn("tanhshrink", "nn.functional") as {
 };
 
 /** mish(x) = x * tanh(softplus(x)). */
-export const mish = fn("mish", "nn.functional") as {
+export let mish = fn("mish", "nn.functional", (f) => {
+  mish = f as never;
+}) as {
   /**
    * mish(x) = x * tanh(softplus(x)).
    *
@@ -296,7 +324,9 @@ export const mish = fn("mish", "nn.functional") as {
 };
 
 /** hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1). */
-export const hardsigmoid = fn("hardsigmoid", "nn.functional") as {
+export let hardsigmoid = fn("hardsigmoid", "nn.functional", (f) => {
+  hardsigmoid = f as never;
+}) as {
   /**
    * hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1).
    *
@@ -314,7 +344,9 @@ export const hardsigmoid = fn("hardsigmoid", "nn.functional") as {
 };
 
 /** hardswish(x) = x * hardsigmoid(x). */
-export const hardswish = fn("hardswish", "nn.functional") as {
+export let hardswish = fn("hardswish", "nn.functional", (f) => {
+  hardswish = f as never;
+}) as {
   /**
    * hardswish(x) = x * hardsigmoid(x).
    *
@@ -332,7 +364,9 @@ export const hardswish = fn("hardswish", "nn.functional") as {
 };
 
 /** sigmoid(x) = 1 / (1 + exp(-x)) (deprecated in PyTorch: use torch.sigmoid). */
-export const sigmoid = fn("sigmoid", "nn.functional") as {
+export let sigmoid = fn("sigmoid", "nn.functional", (f) => {
+  sigmoid = f as never;
+}) as {
   /**
    * sigmoid(x) = 1 / (1 + exp(-x)) (deprecated in PyTorch: use torch.sigmoid).
    *
@@ -343,7 +377,9 @@ export const sigmoid = fn("sigmoid", "nn.functional") as {
 };
 
 /** tanh(x) (deprecated in PyTorch: use torch.tanh). */
-export const tanh = fn("tanh", "nn.functional") as {
+export let tanh = fn("tanh", "nn.functional", (f) => {
+  tanh = f as never;
+}) as {
   /**
    * tanh(x) (deprecated in PyTorch: use torch.tanh).
    *
@@ -354,7 +390,9 @@ export const tanh = fn("tanh", "nn.functional") as {
 };
 
 /** softmax(x, dim) = exp(x) / sum(exp(x)) along dim (optionally computed in `dtype`). */
-export const softmax = fn("softmax", "nn.functional") as {
+export let softmax = fn("softmax", "nn.functional", (f) => {
+  softmax = f as never;
+}) as {
   /**
    * softmax(x, dim) = exp(x) / sum(exp(x)) along dim (optionally computed in `dtype`).
    *
@@ -398,7 +436,9 @@ export const softmax = fn("softmax", "nn.functional") as {
 };
 
 /** log_softmax(x, dim) = x - logsumexp(x, dim). */
-export const logSoftmax = fn("logSoftmax", "nn.functional") as {
+export let logSoftmax = fn("logSoftmax", "nn.functional", (f) => {
+  logSoftmax = f as never;
+}) as {
   /**
    * log_softmax(x, dim) = x - logsumexp(x, dim).
    *
@@ -442,7 +482,9 @@ export const logSoftmax = fn("logSoftmax", "nn.functional") as {
 };
 
 /** softmin(x, dim) = softmax(-x, dim). */
-export const softmin = fn("softmin", "nn.functional") as {
+export let softmin = fn("softmin", "nn.functional", (f) => {
+  softmin = f as never;
+}) as {
   /**
    * softmin(x, dim) = softmax(-x, dim).
    *
@@ -486,7 +528,9 @@ export const softmin = fn("softmin", "nn.functional") as {
 };
 
 /** normalize(x, p, dim) = x / max(||x||_p, eps) along dim. */
-export const normalize = fn("normalize", "nn.functional") as {
+export let normalize = fn("normalize", "nn.functional", (f) => {
+  normalize = f as never;
+}) as {
   /**
    * normalize(x, p, dim) = x / max(||x||_p, eps) along dim.
    *
@@ -528,7 +572,9 @@ export const normalize = fn("normalize", "nn.functional") as {
 };
 
 /** cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim. */
-export const cosineSimilarity = fn("cosineSimilarity", "nn.functional") as {
+export let cosineSimilarity = fn("cosineSimilarity", "nn.functional", (f) => {
+  cosineSimilarity = f as never;
+}) as {
   /**
    * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
    *
@@ -560,7 +606,9 @@ export const cosineSimilarity = fn("cosineSimilarity", "nn.functional") as {
 };
 
 /** pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim. */
-export const pairwiseDistance = fn("pairwiseDistance", "nn.functional") as {
+export let pairwiseDistance = fn("pairwiseDistance", "nn.functional", (f) => {
+  pairwiseDistance = f as never;
+}) as {
   /**
    * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
    *
@@ -599,7 +647,9 @@ export const pairwiseDistance = fn("pairwiseDistance", "nn.functional") as {
 };
 
 /** dropout(x, p): zero elements with probability p and scale the rest by 1/(1-p) (training). */
-export const dropout = fn("dropout", "nn.functional") as {
+export let dropout = fn("dropout", "nn.functional", (f) => {
+  dropout = f as never;
+}) as {
   /**
    * dropout(x, p): zero elements with probability p and scale the rest by 1/(1-p) (training).
    *
@@ -631,7 +681,9 @@ export const dropout = fn("dropout", "nn.functional") as {
 };
 
 /** linear(x, weight, bias) = x @ weight^T + bias (addmm for 2-D inputs, as PyTorch). */
-export const linear = fn("linear", "nn.functional") as {
+export let linear = fn("linear", "nn.functional", (f) => {
+  linear = f as never;
+}) as {
   /**
    * linear(x, weight, bias) = x @ weight^T + bias (addmm for 2-D inputs, as PyTorch).
    *
@@ -656,7 +708,9 @@ export const linear = fn("linear", "nn.functional") as {
 };
 
 /** bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2]. */
-export const bilinear = fn("bilinear", "nn.functional") as {
+export let bilinear = fn("bilinear", "nn.functional", (f) => {
+  bilinear = f as never;
+}) as {
   /**
    * bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
    *
@@ -688,7 +742,9 @@ export const bilinear = fn("bilinear", "nn.functional") as {
 };
 
 /** embedding(indices, weight): the rows of `weight` at the integer indices. */
-export const embedding = fn("embedding", "nn.functional") as {
+export let embedding = fn("embedding", "nn.functional", (f) => {
+  embedding = f as never;
+}) as {
   /**
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
@@ -800,7 +856,9 @@ export const embedding = fn("embedding", "nn.functional") as {
 };
 
 /** one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index. */
-export const oneHot = fn("oneHot", "nn.functional") as {
+export let oneHot = fn("oneHot", "nn.functional", (f) => {
+  oneHot = f as never;
+}) as {
   /**
    * one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index.
    *
@@ -818,7 +876,9 @@ export const oneHot = fn("oneHot", "nn.functional") as {
 };
 
 /** conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export const conv1d = fn("conv1d", "nn.functional") as {
+export let conv1d = fn("conv1d", "nn.functional", (f) => {
+  conv1d = f as never;
+}) as {
   /**
    * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -1154,7 +1214,9 @@ export const conv1d = fn("conv1d", "nn.functional") as {
 };
 
 /** conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...]. */
-export const convTranspose1d = fn("convTranspose1d", "nn.functional") as {
+export let convTranspose1d = fn("convTranspose1d", "nn.functional", (f) => {
+  convTranspose1d = f as never;
+}) as {
   /**
    * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
    *
@@ -1295,7 +1357,9 @@ export const convTranspose1d = fn("convTranspose1d", "nn.functional") as {
 };
 
 /** conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export const conv2d = fn("conv2d", "nn.functional") as {
+export let conv2d = fn("conv2d", "nn.functional", (f) => {
+  conv2d = f as never;
+}) as {
   /**
    * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -1631,7 +1695,9 @@ export const conv2d = fn("conv2d", "nn.functional") as {
 };
 
 /** conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...]. */
-export const convTranspose2d = fn("convTranspose2d", "nn.functional") as {
+export let convTranspose2d = fn("convTranspose2d", "nn.functional", (f) => {
+  convTranspose2d = f as never;
+}) as {
   /**
    * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
    *
@@ -1772,7 +1838,9 @@ export const convTranspose2d = fn("convTranspose2d", "nn.functional") as {
 };
 
 /** conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export const conv3d = fn("conv3d", "nn.functional") as {
+export let conv3d = fn("conv3d", "nn.functional", (f) => {
+  conv3d = f as never;
+}) as {
   /**
    * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -2108,7 +2176,9 @@ export const conv3d = fn("conv3d", "nn.functional") as {
 };
 
 /** conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...]. */
-export const convTranspose3d = fn("convTranspose3d", "nn.functional") as {
+export let convTranspose3d = fn("convTranspose3d", "nn.functional", (f) => {
+  convTranspose3d = f as never;
+}) as {
   /**
    * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
    *
@@ -2249,7 +2319,9 @@ export const convTranspose3d = fn("convTranspose3d", "nn.functional") as {
 };
 
 /** conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout). */
-export const convTbc = fn("convTbc", "nn.functional") as {
+export let convTbc = fn("convTbc", "nn.functional", (f) => {
+  convTbc = f as never;
+}) as {
   /**
    * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
    *
@@ -2281,7 +2353,9 @@ export const convTbc = fn("convTbc", "nn.functional") as {
 };
 
 /** batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place). */
-export const batchNorm = fn("batchNorm", "nn.functional") as {
+export let batchNorm = fn("batchNorm", "nn.functional", (f) => {
+  batchNorm = f as never;
+}) as {
   /**
    * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
    *
@@ -2413,7 +2487,9 @@ export const batchNorm = fn("batchNorm", "nn.functional") as {
 };
 
 /** layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims. */
-export const layerNorm = fn("layerNorm", "nn.functional") as {
+export let layerNorm = fn("layerNorm", "nn.functional", (f) => {
+  layerNorm = f as never;
+}) as {
   /**
    * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
    *
@@ -2481,7 +2557,9 @@ export const layerNorm = fn("layerNorm", "nn.functional") as {
 };
 
 /** group_norm(x, num_groups, weight, bias, eps): normalise each group of channels. */
-export const groupNorm = fn("groupNorm", "nn.functional") as {
+export let groupNorm = fn("groupNorm", "nn.functional", (f) => {
+  groupNorm = f as never;
+}) as {
   /**
    * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
    *
@@ -2544,7 +2622,9 @@ export const groupNorm = fn("groupNorm", "nn.functional") as {
 };
 
 /** max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`. */
-export const maxPool2d = fn("maxPool2d", "nn.functional") as {
+export let maxPool2d = fn("maxPool2d", "nn.functional", (f) => {
+  maxPool2d = f as never;
+}) as {
   /**
    * max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
    *
@@ -2660,7 +2740,9 @@ export const maxPool2d = fn("maxPool2d", "nn.functional") as {
 };
 
 /** max_pool2d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each H*W plane. */
-export const maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional") as {
+export let maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional", (f) => {
+  maxPool2dWithIndices = f as never;
+}) as {
   /**
    * max_pool2d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each H*W plane.
    *
@@ -2776,7 +2858,9 @@ export const maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional") 
 };
 
 /** max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`. */
-export const maxPool3d = fn("maxPool3d", "nn.functional") as {
+export let maxPool3d = fn("maxPool3d", "nn.functional", (f) => {
+  maxPool3d = f as never;
+}) as {
   /**
    * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
    *
@@ -2892,7 +2976,9 @@ export const maxPool3d = fn("maxPool3d", "nn.functional") as {
 };
 
 /** max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume. */
-export const maxPool3dWithIndices = fn("maxPool3dWithIndices", "nn.functional") as {
+export let maxPool3dWithIndices = fn("maxPool3dWithIndices", "nn.functional", (f) => {
+  maxPool3dWithIndices = f as never;
+}) as {
   /**
    * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
    *
@@ -3008,7 +3094,9 @@ export const maxPool3dWithIndices = fn("maxPool3dWithIndices", "nn.functional") 
 };
 
 /** avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size). */
-export const avgPool2d = fn("avgPool2d", "nn.functional") as {
+export let avgPool2d = fn("avgPool2d", "nn.functional", (f) => {
+  avgPool2d = f as never;
+}) as {
   /**
    * avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
    *
@@ -3129,7 +3217,9 @@ export const avgPool2d = fn("avgPool2d", "nn.functional") as {
 };
 
 /** avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size). */
-export const avgPool3d = fn("avgPool3d", "nn.functional") as {
+export let avgPool3d = fn("avgPool3d", "nn.functional", (f) => {
+  avgPool3d = f as never;
+}) as {
   /**
    * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
    *
@@ -3250,7 +3340,9 @@ export const avgPool3d = fn("avgPool3d", "nn.functional") as {
 };
 
 /** max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`. */
-export const maxPool1d = fn("maxPool1d", "nn.functional") as {
+export let maxPool1d = fn("maxPool1d", "nn.functional", (f) => {
+  maxPool1d = f as never;
+}) as {
   /**
    * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
    *
@@ -3366,7 +3458,9 @@ export const maxPool1d = fn("maxPool1d", "nn.functional") as {
 };
 
 /** max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling. */
-export const maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional") as {
+export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional", (f) => {
+  maxPool1dWithIndices = f as never;
+}) as {
   /**
    * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
    *
@@ -3482,7 +3576,9 @@ export const maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional") 
 };
 
 /** avg_pool1d(x, kernel_size): the mean of each window along the last dim. */
-export const avgPool1d = fn("avgPool1d", "nn.functional") as {
+export let avgPool1d = fn("avgPool1d", "nn.functional", (f) => {
+  avgPool1d = f as never;
+}) as {
   /**
    * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
    *
@@ -3575,7 +3671,9 @@ export const avgPool1d = fn("avgPool1d", "nn.functional") as {
 };
 
 /** adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size). */
-export const adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional") as {
+export let adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional", (f) => {
+  adaptiveAvgPool2d = f as never;
+}) as {
   /**
    * adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).
    *
@@ -3593,7 +3691,9 @@ export const adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional") as {
 };
 
 /** adaptive_avg_pool3d(x, output_size): average pooling to a fixed output size (None keeps that input size). */
-export const adaptiveAvgPool3d = fn("adaptiveAvgPool3d", "nn.functional") as {
+export let adaptiveAvgPool3d = fn("adaptiveAvgPool3d", "nn.functional", (f) => {
+  adaptiveAvgPool3d = f as never;
+}) as {
   /**
    * adaptive_avg_pool3d(x, output_size): average pooling to a fixed output size (None keeps that input size).
    *
@@ -3611,7 +3711,9 @@ export const adaptiveAvgPool3d = fn("adaptiveAvgPool3d", "nn.functional") as {
 };
 
 /** adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size. */
-export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional") as {
+export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional", (f) => {
+  adaptiveAvgPool1d = f as never;
+}) as {
   /**
    * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
    *
@@ -3629,7 +3731,9 @@ export const adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional") as {
 };
 
 /** adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`. */
-export const adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "nn.functional") as {
+export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "nn.functional", (f) => {
+  adaptiveMaxPool1d = f as never;
+}) as {
   /**
    * adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`.
    *
@@ -3661,7 +3765,13 @@ export const adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "nn.functional") as {
 };
 
 /** adaptive_max_pool1d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling. */
-export const adaptiveMaxPool1dWithIndices = fn("adaptiveMaxPool1dWithIndices", "nn.functional") as {
+export let adaptiveMaxPool1dWithIndices = fn(
+  "adaptiveMaxPool1dWithIndices",
+  "nn.functional",
+  (f) => {
+    adaptiveMaxPool1dWithIndices = f as never;
+  },
+) as {
   /**
    * adaptive_max_pool1d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
    *
@@ -3693,7 +3803,9 @@ export const adaptiveMaxPool1dWithIndices = fn("adaptiveMaxPool1dWithIndices", "
 };
 
 /** adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`. */
-export const adaptiveMaxPool2d = fn("adaptiveMaxPool2d", "nn.functional") as {
+export let adaptiveMaxPool2d = fn("adaptiveMaxPool2d", "nn.functional", (f) => {
+  adaptiveMaxPool2d = f as never;
+}) as {
   /**
    * adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
    *
@@ -3725,7 +3837,13 @@ export const adaptiveMaxPool2d = fn("adaptiveMaxPool2d", "nn.functional") as {
 };
 
 /** adaptive_max_pool2d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling. */
-export const adaptiveMaxPool2dWithIndices = fn("adaptiveMaxPool2dWithIndices", "nn.functional") as {
+export let adaptiveMaxPool2dWithIndices = fn(
+  "adaptiveMaxPool2dWithIndices",
+  "nn.functional",
+  (f) => {
+    adaptiveMaxPool2dWithIndices = f as never;
+  },
+) as {
   /**
    * adaptive_max_pool2d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
    *
@@ -3761,7 +3879,9 @@ export const adaptiveMaxPool2dWithIndices = fn("adaptiveMaxPool2dWithIndices", "
 };
 
 /** adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`. */
-export const adaptiveMaxPool3d = fn("adaptiveMaxPool3d", "nn.functional") as {
+export let adaptiveMaxPool3d = fn("adaptiveMaxPool3d", "nn.functional", (f) => {
+  adaptiveMaxPool3d = f as never;
+}) as {
   /**
    * adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
    *
@@ -3793,7 +3913,13 @@ export const adaptiveMaxPool3d = fn("adaptiveMaxPool3d", "nn.functional") as {
 };
 
 /** adaptive_max_pool3d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling. */
-export const adaptiveMaxPool3dWithIndices = fn("adaptiveMaxPool3dWithIndices", "nn.functional") as {
+export let adaptiveMaxPool3dWithIndices = fn(
+  "adaptiveMaxPool3dWithIndices",
+  "nn.functional",
+  (f) => {
+    adaptiveMaxPool3dWithIndices = f as never;
+  },
+) as {
   /**
    * adaptive_max_pool3d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
    *
@@ -3829,7 +3955,9 @@ export const adaptiveMaxPool3dWithIndices = fn("adaptiveMaxPool3dWithIndices", "
 };
 
 /** lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size). */
-export const lpPool1d = fn("lpPool1d", "nn.functional") as {
+export let lpPool1d = fn("lpPool1d", "nn.functional", (f) => {
+  lpPool1d = f as never;
+}) as {
   /**
    * lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
    *
@@ -3897,7 +4025,9 @@ export const lpPool1d = fn("lpPool1d", "nn.functional") as {
 };
 
 /** lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size). */
-export const lpPool2d = fn("lpPool2d", "nn.functional") as {
+export let lpPool2d = fn("lpPool2d", "nn.functional", (f) => {
+  lpPool2d = f as never;
+}) as {
   /**
    * lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
    *
@@ -3969,7 +4099,9 @@ export const lpPool2d = fn("lpPool2d", "nn.functional") as {
 };
 
 /** fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`. */
-export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as {
+export let fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional", (f) => {
+  fractionalMaxPool2d = f as never;
+}) as {
   /**
    * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
@@ -4062,9 +4194,12 @@ export const fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional") as
 };
 
 /** fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling. */
-export const fractionalMaxPool2dWithIndices = fn(
+export let fractionalMaxPool2dWithIndices = fn(
   "fractionalMaxPool2dWithIndices",
   "nn.functional",
+  (f) => {
+    fractionalMaxPool2dWithIndices = f as never;
+  },
 ) as {
   /**
    * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
@@ -4158,7 +4293,9 @@ export const fractionalMaxPool2dWithIndices = fn(
 };
 
 /** fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`. */
-export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as {
+export let fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional", (f) => {
+  fractionalMaxPool3d = f as never;
+}) as {
   /**
    * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
@@ -4251,9 +4388,12 @@ export const fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional") as
 };
 
 /** fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling. */
-export const fractionalMaxPool3dWithIndices = fn(
+export let fractionalMaxPool3dWithIndices = fn(
   "fractionalMaxPool3dWithIndices",
   "nn.functional",
+  (f) => {
+    fractionalMaxPool3dWithIndices = f as never;
+  },
 ) as {
   /**
    * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
@@ -4347,7 +4487,9 @@ export const fractionalMaxPool3dWithIndices = fn(
 };
 
 /** max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
-export const maxUnpool1d = fn("maxUnpool1d", "nn.functional") as {
+export let maxUnpool1d = fn("maxUnpool1d", "nn.functional", (f) => {
+  maxUnpool1d = f as never;
+}) as {
   /**
    * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
@@ -4440,7 +4582,9 @@ export const maxUnpool1d = fn("maxUnpool1d", "nn.functional") as {
 };
 
 /** max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
-export const maxUnpool2d = fn("maxUnpool2d", "nn.functional") as {
+export let maxUnpool2d = fn("maxUnpool2d", "nn.functional", (f) => {
+  maxUnpool2d = f as never;
+}) as {
   /**
    * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
@@ -4533,7 +4677,9 @@ export const maxUnpool2d = fn("maxUnpool2d", "nn.functional") as {
 };
 
 /** max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
-export const maxUnpool3d = fn("maxUnpool3d", "nn.functional") as {
+export let maxUnpool3d = fn("maxUnpool3d", "nn.functional", (f) => {
+  maxUnpool3d = f as never;
+}) as {
   /**
    * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
@@ -4626,7 +4772,9 @@ export const maxUnpool3d = fn("maxUnpool3d", "nn.functional") as {
 };
 
 /** threshold(x, threshold, value) = x where x > threshold, else value (in place with `inplace`). */
-export const threshold = fn("threshold", "nn.functional") as {
+export let threshold = fn("threshold", "nn.functional", (f) => {
+  threshold = f as never;
+}) as {
   /**
    * threshold(x, threshold, value) = x where x > threshold, else value (in place with `inplace`).
    *
@@ -4658,7 +4806,9 @@ export const threshold = fn("threshold", "nn.functional") as {
 };
 
 /** In place: threshold(x, threshold, value) written into x. */
-export const threshold_ = fn("threshold_", "nn.functional") as {
+export let threshold_ = fn("threshold_", "nn.functional", (f) => {
+  threshold_ = f as never;
+}) as {
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
@@ -4683,7 +4833,9 @@ export const threshold_ = fn("threshold_", "nn.functional") as {
 };
 
 /** glu(x, dim) = a * sigmoid(b), with a and b the two halves of x along dim. */
-export const glu = fn("glu", "nn.functional") as {
+export let glu = fn("glu", "nn.functional", (f) => {
+  glu = f as never;
+}) as {
   /**
    * glu(x, dim) = a * sigmoid(b), with a and b the two halves of x along dim.
    *
@@ -4701,7 +4853,9 @@ export const glu = fn("glu", "nn.functional") as {
 };
 
 /** hardshrink(x, lambd) = x where |x| > lambd, else 0. */
-export const hardshrink = fn("hardshrink", "nn.functional") as {
+export let hardshrink = fn("hardshrink", "nn.functional", (f) => {
+  hardshrink = f as never;
+}) as {
   /**
    * hardshrink(x, lambd) = x where |x| > lambd, else 0.
    *
@@ -4719,7 +4873,9 @@ export const hardshrink = fn("hardshrink", "nn.functional") as {
 };
 
 /** softshrink(x, lambd) = x - lambd above lambd, x + lambd below -lambd, else 0. */
-export const softshrink = fn("softshrink", "nn.functional") as {
+export let softshrink = fn("softshrink", "nn.functional", (f) => {
+  softshrink = f as never;
+}) as {
   /**
    * softshrink(x, lambd) = x - lambd above lambd, x + lambd below -lambd, else 0.
    *
@@ -4737,7 +4893,9 @@ export const softshrink = fn("softshrink", "nn.functional") as {
 };
 
 /** prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel). */
-export const prelu = fn("prelu", "nn.functional") as {
+export let prelu = fn("prelu", "nn.functional", (f) => {
+  prelu = f as never;
+}) as {
   /**
    * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
    *
@@ -4755,7 +4913,9 @@ export const prelu = fn("prelu", "nn.functional") as {
 };
 
 /** Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2. */
-export const rrelu = fn("rrelu", "nn.functional") as {
+export let rrelu = fn("rrelu", "nn.functional", (f) => {
+  rrelu = f as never;
+}) as {
   /**
    * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
    *
@@ -4812,7 +4972,9 @@ export const rrelu = fn("rrelu", "nn.functional") as {
 };
 
 /** In place: rrelu(x, lower, upper, training) written into x. */
-export const rrelu_ = fn("rrelu_", "nn.functional") as {
+export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
+  rrelu_ = f as never;
+}) as {
   /**
    * In place: rrelu(x, lower, upper, training) written into x.
    *
@@ -4880,7 +5042,9 @@ export const rrelu_ = fn("rrelu_", "nn.functional") as {
 };
 
 /** In place: relu(x) written into x. */
-export const relu_ = fn("relu_", "nn.functional") as {
+export let relu_ = fn("relu_", "nn.functional", (f) => {
+  relu_ = f as never;
+}) as {
   /**
    * In place: relu(x) written into x.
    *
@@ -4891,7 +5055,9 @@ export const relu_ = fn("relu_", "nn.functional") as {
 };
 
 /** In place: celu(x) written into x. */
-export const celu_ = fn("celu_", "nn.functional") as {
+export let celu_ = fn("celu_", "nn.functional", (f) => {
+  celu_ = f as never;
+}) as {
   /**
    * In place: celu(x) written into x.
    *
@@ -4909,7 +5075,9 @@ export const celu_ = fn("celu_", "nn.functional") as {
 };
 
 /** In place: selu(x) written into x. */
-export const selu_ = fn("selu_", "nn.functional") as {
+export let selu_ = fn("selu_", "nn.functional", (f) => {
+  selu_ = f as never;
+}) as {
   /**
    * In place: selu(x) written into x.
    *
@@ -4920,7 +5088,9 @@ export const selu_ = fn("selu_", "nn.functional") as {
 };
 
 /** In place: elu(x) written into x. */
-export const elu_ = fn("elu_", "nn.functional") as {
+export let elu_ = fn("elu_", "nn.functional", (f) => {
+  elu_ = f as never;
+}) as {
   /**
    * In place: elu(x) written into x.
    *
@@ -4969,7 +5139,9 @@ export const elu_ = fn("elu_", "nn.functional") as {
 };
 
 /** In place: leaky_relu(x) written into x. */
-export const leakyRelu_ = fn("leakyRelu_", "nn.functional") as {
+export let leakyRelu_ = fn("leakyRelu_", "nn.functional", (f) => {
+  leakyRelu_ = f as never;
+}) as {
   /**
    * In place: leaky_relu(x) written into x.
    *
@@ -4987,7 +5159,9 @@ export const leakyRelu_ = fn("leakyRelu_", "nn.functional") as {
 };
 
 /** In place: hardtanh(x) written into x. */
-export const hardtanh_ = fn("hardtanh_", "nn.functional") as {
+export let hardtanh_ = fn("hardtanh_", "nn.functional", (f) => {
+  hardtanh_ = f as never;
+}) as {
   /**
    * In place: hardtanh(x) written into x.
    *
@@ -5012,7 +5186,9 @@ export const hardtanh_ = fn("hardtanh_", "nn.functional") as {
 };
 
 /** gumbel_softmax(logits, tau, hard, eps, dim): softmax((logits + g) / tau) with Gumbel(0, 1) noise g (drawn as -log of exponential_ samples); with `hard`, the one-hot of its argmax with the soft sample's gradient. */
-export const gumbelSoftmax = fn("gumbelSoftmax", "nn.functional") as {
+export let gumbelSoftmax = fn("gumbelSoftmax", "nn.functional", (f) => {
+  gumbelSoftmax = f as never;
+}) as {
   /**
    * gumbel_softmax(logits, tau, hard, eps, dim): softmax((logits + g) / tau) with Gumbel(0, 1) noise g (drawn as -log of exponential_ samples); with `hard`, the one-hot of its argmax with the soft sample's gradient.
    *
@@ -5051,7 +5227,9 @@ export const gumbelSoftmax = fn("gumbelSoftmax", "nn.functional") as {
 };
 
 /** dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training). */
-export const dropout1d = fn("dropout1d", "nn.functional") as {
+export let dropout1d = fn("dropout1d", "nn.functional", (f) => {
+  dropout1d = f as never;
+}) as {
   /**
    * dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training).
    *
@@ -5083,7 +5261,9 @@ export const dropout1d = fn("dropout1d", "nn.functional") as {
 };
 
 /** dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training). */
-export const dropout2d = fn("dropout2d", "nn.functional") as {
+export let dropout2d = fn("dropout2d", "nn.functional", (f) => {
+  dropout2d = f as never;
+}) as {
   /**
    * dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training).
    *
@@ -5115,7 +5295,9 @@ export const dropout2d = fn("dropout2d", "nn.functional") as {
 };
 
 /** dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training). */
-export const dropout3d = fn("dropout3d", "nn.functional") as {
+export let dropout3d = fn("dropout3d", "nn.functional", (f) => {
+  dropout3d = f as never;
+}) as {
   /**
    * dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training).
    *
@@ -5147,7 +5329,9 @@ export const dropout3d = fn("dropout3d", "nn.functional") as {
 };
 
 /** alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training). */
-export const alphaDropout = fn("alphaDropout", "nn.functional") as {
+export let alphaDropout = fn("alphaDropout", "nn.functional", (f) => {
+  alphaDropout = f as never;
+}) as {
   /**
    * alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training).
    *
@@ -5179,7 +5363,9 @@ export const alphaDropout = fn("alphaDropout", "nn.functional") as {
 };
 
 /** feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training). */
-export const featureAlphaDropout = fn("featureAlphaDropout", "nn.functional") as {
+export let featureAlphaDropout = fn("featureAlphaDropout", "nn.functional", (f) => {
+  featureAlphaDropout = f as never;
+}) as {
   /**
    * feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training).
    *
@@ -5211,7 +5397,9 @@ export const featureAlphaDropout = fn("featureAlphaDropout", "nn.functional") as
 };
 
 /** instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given). */
-export const instanceNorm = fn("instanceNorm", "nn.functional") as {
+export let instanceNorm = fn("instanceNorm", "nn.functional", (f) => {
+  instanceNorm = f as never;
+}) as {
   /**
    * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
    *
@@ -5343,7 +5531,9 @@ export const instanceNorm = fn("instanceNorm", "nn.functional") as {
 };
 
 /** local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta. */
-export const localResponseNorm = fn("localResponseNorm", "nn.functional") as {
+export let localResponseNorm = fn("localResponseNorm", "nn.functional", (f) => {
+  localResponseNorm = f as never;
+}) as {
   /**
    * local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta.
    *
@@ -5382,7 +5572,9 @@ export const localResponseNorm = fn("localResponseNorm", "nn.functional") as {
 };
 
 /** embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode). */
-export const embeddingBag = fn("embeddingBag", "nn.functional") as {
+export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
+  embeddingBag = f as never;
+}) as {
   /**
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
@@ -5610,7 +5802,9 @@ export const embeddingBag = fn("embeddingBag", "nn.functional") as {
 };
 
 /** mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise). */
-export const mseLoss = fn("mseLoss", "nn.functional") as {
+export let mseLoss = fn("mseLoss", "nn.functional", (f) => {
+  mseLoss = f as never;
+}) as {
   /**
    * mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise).
    *
@@ -5678,7 +5872,9 @@ export const mseLoss = fn("mseLoss", "nn.functional") as {
 };
 
 /** l1_loss(input, target) = mean(|input - target|). */
-export const l1Loss = fn("l1Loss", "nn.functional") as {
+export let l1Loss = fn("l1Loss", "nn.functional", (f) => {
+  l1Loss = f as never;
+}) as {
   /**
    * l1_loss(input, target) = mean(|input - target|).
    *
@@ -5746,7 +5942,9 @@ export const l1Loss = fn("l1Loss", "nn.functional") as {
 };
 
 /** smooth_l1_loss(input, target, beta): 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2. */
-export const smoothL1Loss = fn("smoothL1Loss", "nn.functional") as {
+export let smoothL1Loss = fn("smoothL1Loss", "nn.functional", (f) => {
+  smoothL1Loss = f as never;
+}) as {
   /**
    * smooth_l1_loss(input, target, beta): 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2.
    *
@@ -5835,7 +6033,9 @@ export const smoothL1Loss = fn("smoothL1Loss", "nn.functional") as {
 };
 
 /** huber_loss(input, target, delta): 0.5 d^2 where |d| < delta, else delta (|d| - delta / 2). */
-export const huberLoss = fn("huberLoss", "nn.functional") as {
+export let huberLoss = fn("huberLoss", "nn.functional", (f) => {
+  huberLoss = f as never;
+}) as {
   /**
    * huber_loss(input, target, delta): 0.5 d^2 where |d| < delta, else delta (|d| - delta / 2).
    *
@@ -5867,7 +6067,9 @@ export const huberLoss = fn("huberLoss", "nn.functional") as {
 };
 
 /** nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced. */
-export const nllLoss = fn("nllLoss", "nn.functional") as {
+export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
+  nllLoss = f as never;
+}) as {
   /**
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
@@ -5979,7 +6181,9 @@ export const nllLoss = fn("nllLoss", "nn.functional") as {
 };
 
 /** cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing. */
-export const crossEntropy = fn("crossEntropy", "nn.functional") as {
+export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
+  crossEntropy = f as never;
+}) as {
   /**
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
@@ -6116,7 +6320,9 @@ export const crossEntropy = fn("crossEntropy", "nn.functional") as {
 };
 
 /** binary_cross_entropy(probs, target, weight) = -mean(w (t log p + (1 - t) log(1 - p))). */
-export const binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional") as {
+export let binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional", (f) => {
+  binaryCrossEntropy = f as never;
+}) as {
   /**
    * binary_cross_entropy(probs, target, weight) = -mean(w (t log p + (1 - t) log(1 - p))).
    *
@@ -6205,7 +6411,13 @@ export const binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional") as {
 };
 
 /** binary_cross_entropy_with_logits(logits, target, weight, pos_weight): sigmoid and binary cross entropy in one numerically stable op. */
-export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "nn.functional") as {
+export let binaryCrossEntropyWithLogits = fn(
+  "binaryCrossEntropyWithLogits",
+  "nn.functional",
+  (f) => {
+    binaryCrossEntropyWithLogits = f as never;
+  },
+) as {
   /**
    * binary_cross_entropy_with_logits(logits, target, weight, pos_weight): sigmoid and binary cross entropy in one numerically stable op.
    *
@@ -6317,7 +6529,9 @@ export const binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "
 };
 
 /** kl_div(log_probs, target): target * (log(target) - input), reduced ('batchmean' divides the sum by the batch size). */
-export const klDiv = fn("klDiv", "nn.functional") as {
+export let klDiv = fn("klDiv", "nn.functional", (f) => {
+  klDiv = f as never;
+}) as {
   /**
    * kl_div(log_probs, target): target * (log(target) - input), reduced ('batchmean' divides the sum by the batch size).
    *
@@ -6406,7 +6620,9 @@ export const klDiv = fn("klDiv", "nn.functional") as {
 };
 
 /** poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced. */
-export const poissonNllLoss = fn("poissonNllLoss", "nn.functional") as {
+export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
+  poissonNllLoss = f as never;
+}) as {
   /**
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
@@ -6543,7 +6759,9 @@ export const poissonNllLoss = fn("poissonNllLoss", "nn.functional") as {
 };
 
 /** gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic). */
-export const gaussianNllLoss = fn("gaussianNllLoss", "nn.functional") as {
+export let gaussianNllLoss = fn("gaussianNllLoss", "nn.functional", (f) => {
+  gaussianNllLoss = f as never;
+}) as {
   /**
    * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
    *
@@ -6621,7 +6839,9 @@ export const gaussianNllLoss = fn("gaussianNllLoss", "nn.functional") as {
 };
 
 /** cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced. */
-export const cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "nn.functional") as {
+export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "nn.functional", (f) => {
+  cosineEmbeddingLoss = f as never;
+}) as {
   /**
    * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
    *
@@ -6733,7 +6953,9 @@ export const cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "nn.functional") as
 };
 
 /** hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced. */
-export const hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "nn.functional") as {
+export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "nn.functional", (f) => {
+  hingeEmbeddingLoss = f as never;
+}) as {
   /**
    * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
    *
@@ -6822,7 +7044,9 @@ export const hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "nn.functional") as {
 };
 
 /** margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced. */
-export const marginRankingLoss = fn("marginRankingLoss", "nn.functional") as {
+export let marginRankingLoss = fn("marginRankingLoss", "nn.functional", (f) => {
+  marginRankingLoss = f as never;
+}) as {
   /**
    * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
    *
@@ -6934,7 +7158,9 @@ export const marginRankingLoss = fn("marginRankingLoss", "nn.functional") as {
 };
 
 /** soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}). */
-export const softMarginLoss = fn("softMarginLoss", "nn.functional") as {
+export let softMarginLoss = fn("softMarginLoss", "nn.functional", (f) => {
+  softMarginLoss = f as never;
+}) as {
   /**
    * soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}).
    *
@@ -7002,7 +7228,9 @@ export const softMarginLoss = fn("softMarginLoss", "nn.functional") as {
 };
 
 /** multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch. */
-export const multilabelSoftMarginLoss = fn("multilabelSoftMarginLoss", "nn.functional") as {
+export let multilabelSoftMarginLoss = fn("multilabelSoftMarginLoss", "nn.functional", (f) => {
+  multilabelSoftMarginLoss = f as never;
+}) as {
   /**
    * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
    *
@@ -7091,7 +7319,9 @@ export const multilabelSoftMarginLoss = fn("multilabelSoftMarginLoss", "nn.funct
 };
 
 /** multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch. */
-export const multiMarginLoss = fn("multiMarginLoss", "nn.functional") as {
+export let multiMarginLoss = fn("multiMarginLoss", "nn.functional", (f) => {
+  multiMarginLoss = f as never;
+}) as {
   /**
    * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
    *
@@ -7228,7 +7458,9 @@ export const multiMarginLoss = fn("multiMarginLoss", "nn.functional") as {
 };
 
 /** multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced. */
-export const multilabelMarginLoss = fn("multilabelMarginLoss", "nn.functional") as {
+export let multilabelMarginLoss = fn("multilabelMarginLoss", "nn.functional", (f) => {
+  multilabelMarginLoss = f as never;
+}) as {
   /**
    * multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced.
    *
@@ -7296,7 +7528,9 @@ export const multilabelMarginLoss = fn("multilabelMarginLoss", "nn.functional") 
 };
 
 /** triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)). */
-export const tripletMarginLoss = fn("tripletMarginLoss", "nn.functional") as {
+export let tripletMarginLoss = fn("tripletMarginLoss", "nn.functional", (f) => {
+  tripletMarginLoss = f as never;
+}) as {
   /**
    * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
    *
@@ -7489,9 +7723,12 @@ export const tripletMarginLoss = fn("tripletMarginLoss", "nn.functional") as {
 };
 
 /** triplet_margin_with_distance_loss(anchor, positive, negative, { distanceFunction, margin, swap }) = max(0, d(a, p) - d(a, n) + margin), reduced; d defaults to pairwise_distance. */
-export const tripletMarginWithDistanceLoss = fn(
+export let tripletMarginWithDistanceLoss = fn(
   "tripletMarginWithDistanceLoss",
   "nn.functional",
+  (f) => {
+    tripletMarginWithDistanceLoss = f as never;
+  },
 ) as {
   /**
    * triplet_margin_with_distance_loss(anchor, positive, negative, { distanceFunction, margin, swap }) = max(0, d(a, p) - d(a, n) + margin), reduced; d defaults to pairwise_distance.
@@ -7550,7 +7787,9 @@ export const tripletMarginWithDistanceLoss = fn(
 };
 
 /** pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values. */
-export const pdist = fn("pdist", "nn.functional") as {
+export let pdist = fn("pdist", "nn.functional", (f) => {
+  pdist = f as never;
+}) as {
   /**
    * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
    *
@@ -7568,7 +7807,9 @@ export const pdist = fn("pdist", "nn.functional") as {
 };
 
 /** ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length. */
-export const ctcLoss = fn("ctcLoss", "nn.functional") as {
+export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
+  ctcLoss = f as never;
+}) as {
   /**
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
@@ -7680,7 +7921,9 @@ export const ctcLoss = fn("ctcLoss", "nn.functional") as {
 };
 
 /** pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular". */
-export const pad = fn("pad", "nn.functional") as {
+export let pad = fn("pad", "nn.functional", (f) => {
+  pad = f as never;
+}) as {
   /**
    * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
    *
@@ -7724,7 +7967,9 @@ export const pad = fn("pad", "nn.functional") as {
 };
 
 /** interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"). */
-export const interpolate = fn("interpolate", "nn.functional") as {
+export let interpolate = fn("interpolate", "nn.functional", (f) => {
+  interpolate = f as never;
+}) as {
   /**
    * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
    *
@@ -7840,7 +8085,9 @@ export const interpolate = fn("interpolate", "nn.functional") as {
 };
 
 /** upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate. */
-export const upsample = fn("upsample", "nn.functional") as {
+export let upsample = fn("upsample", "nn.functional", (f) => {
+  upsample = f as never;
+}) as {
   /**
    * upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate.
    *
@@ -7912,7 +8159,9 @@ export const upsample = fn("upsample", "nn.functional") as {
 };
 
 /** upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest". */
-export const upsampleNearest = fn("upsampleNearest", "nn.functional") as {
+export let upsampleNearest = fn("upsampleNearest", "nn.functional", (f) => {
+  upsampleNearest = f as never;
+}) as {
   /**
    * upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest".
    *
@@ -7951,7 +8200,9 @@ export const upsampleNearest = fn("upsampleNearest", "nn.functional") as {
 };
 
 /** upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True. */
-export const upsampleBilinear = fn("upsampleBilinear", "nn.functional") as {
+export let upsampleBilinear = fn("upsampleBilinear", "nn.functional", (f) => {
+  upsampleBilinear = f as never;
+}) as {
   /**
    * upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True.
    *
@@ -7990,7 +8241,9 @@ export const upsampleBilinear = fn("upsampleBilinear", "nn.functional") as {
 };
 
 /** pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement). */
-export const pixelShuffle = fn("pixelShuffle", "nn.functional") as {
+export let pixelShuffle = fn("pixelShuffle", "nn.functional", (f) => {
+  pixelShuffle = f as never;
+}) as {
   /**
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
@@ -8008,7 +8261,9 @@ export const pixelShuffle = fn("pixelShuffle", "nn.functional") as {
 };
 
 /** pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle. */
-export const pixelUnshuffle = fn("pixelUnshuffle", "nn.functional") as {
+export let pixelUnshuffle = fn("pixelUnshuffle", "nn.functional", (f) => {
+  pixelUnshuffle = f as never;
+}) as {
   /**
    * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
    *
@@ -8026,7 +8281,9 @@ export const pixelUnshuffle = fn("pixelUnshuffle", "nn.functional") as {
 };
 
 /** channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet). */
-export const channelShuffle = fn("channelShuffle", "nn.functional") as {
+export let channelShuffle = fn("channelShuffle", "nn.functional", (f) => {
+  channelShuffle = f as never;
+}) as {
   /**
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
@@ -8044,7 +8301,9 @@ export const channelShuffle = fn("channelShuffle", "nn.functional") as {
 };
 
 /** unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col). */
-export const unfold = fn("unfold", "nn.functional") as {
+export let unfold = fn("unfold", "nn.functional", (f) => {
+  unfold = f as never;
+}) as {
   /**
    * unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col).
    *
@@ -8116,7 +8375,9 @@ export const unfold = fn("unfold", "nn.functional") as {
 };
 
 /** fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im). */
-export const fold = fn("fold", "nn.functional") as {
+export let fold = fn("fold", "nn.functional", (f) => {
+  fold = f as never;
+}) as {
   /**
    * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
    *
@@ -8209,7 +8470,9 @@ export const fold = fn("fold", "nn.functional") as {
 };
 
 /** grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection). */
-export const gridSample = fn("gridSample", "nn.functional") as {
+export let gridSample = fn("gridSample", "nn.functional", (f) => {
+  gridSample = f as never;
+}) as {
   /**
    * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
    *
@@ -8272,7 +8535,9 @@ export const gridSample = fn("gridSample", "nn.functional") as {
 };
 
 /** affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]). */
-export const affineGrid = fn("affineGrid", "nn.functional") as {
+export let affineGrid = fn("affineGrid", "nn.functional", (f) => {
+  affineGrid = f as never;
+}) as {
   /**
    * affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]).
    *

@@ -769,8 +769,11 @@ type BuiltOp = Pick<
 };
 
 /**
- * The forwarder of a lazy function form; self-contained, and copied per op (Note [per-op
- * closures]) so that its call of the built callable sees one target and V8 inlines it.
+ * The forwarder of a lazy form. One function literal for every op (copying it per op, Note
+ * [per-op closures], cost more at import than it saves): the program's own references are
+ * swapped for the built callable (the generated modules' bindings through `fn`'s `onBuilt`,
+ * Tensor.prototype's methods, FUNCTIONS), so only a reference captured before the first call
+ * keeps forwarding.
  */
 function forwarder(make: () => Callable): Callable {
   let impl: Callable | null = null;
@@ -783,10 +786,13 @@ function forwarder(make: () => Callable): Callable {
 
 /** A function that builds `make()`'s callable on its first call and forwards to it. */
 function lazyCallable(name: string, make: () => Callable): Callable {
-  const f = perOp(forwarder, name)(make);
+  const f = forwarder(make);
   Object.defineProperty(f, "name", { value: name });
+  LAZY_FORMS.add(f);
   return f;
 }
+/** the forwarders lazyCallable made */
+const LAZY_FORMS = new WeakSet<Callable>();
 
 /**
  * A Tensor method that replaces itself with `make()`'s callable on its first call. A plain
@@ -801,6 +807,24 @@ function lazyMethod(name: string, make: () => Callable): void {
     return f;
   });
   proto[name] = stub;
+}
+
+/** What a registry entry reads from its built op (Note [lazy ops]), as getters. */
+const ENTRY_PROTO: object = {};
+for (const f of [
+  "schemas",
+  "functionSigs",
+  "methodSigs",
+  "inplaceSigs",
+  "inplaceFunctionSigs",
+  "pyFunctionParams",
+  "pyMethodParams",
+] as const) {
+  Object.defineProperty(ENTRY_PROTO, f, {
+    get(this: OpEntry) {
+      return (BUILDERS.get(key(this.namespace, this.jsName)) as () => BuiltOp)()[f];
+    },
+  });
 }
 
 /** Whether a schema string has a `self` parameter (its in-place form needs one). */
@@ -838,22 +862,15 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const has = (v: Variant): boolean => decl.variants.includes(v);
   const hasInplace = hasInplaceForm(decl);
   const fnName = /^[\w]+/.exec(decl.overloads[0].schema)?.[0] ?? jsName;
-  const fnForm = has("function") ? lazyCallable(fnName, () => build().fn) : notAFunction(decl.name);
-  const entry = { ...decl, batch: batchSpec, jsName, namespace } as OpEntry & {
-    fn: Callable;
-    vf: Callable;
-  };
-  const lazyFields = [
-    "schemas",
-    "functionSigs",
-    "methodSigs",
-    "inplaceSigs",
-    "inplaceFunctionSigs",
-    "pyFunctionParams",
-    "pyMethodParams",
-  ] as const;
-  for (const f of lazyFields)
-    Object.defineProperty(entry, f, { get: () => build()[f], enumerable: true });
+  const fnForm = has("function")
+    ? lazyCallable(fnName, () => swapIn(k, build().fn))
+    : notAFunction(decl.name);
+  // the built fields are ENTRY_PROTO's getters
+  const entry = Object.assign(Object.create(ENTRY_PROTO) as object, decl, {
+    batch: batchSpec,
+    jsName,
+    namespace,
+  }) as OpEntry & { fn: Callable; vf: Callable };
   entry.fn = fnForm;
   entry.vf = has("function") ? lazyCallable(fnName, () => build().vf) : fnForm;
   REGISTRY.set(k, entry);
@@ -864,7 +881,9 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   if (hasInplace && namespace === "torch" && TORCH_INPLACE_FUNCTIONS.has(decl.name))
     FUNCTIONS.set(
       key(namespace, `${jsName}_`),
-      lazyCallable(`${fnName}_`, () => build().inplaceFunction as Callable),
+      lazyCallable(`${fnName}_`, () =>
+        swapIn(key(namespace, `${jsName}_`), build().inplaceFunction as Callable),
+      ),
     );
   return entry;
 }
@@ -1104,9 +1123,37 @@ export function builtFunction(jsName: string, namespace: Namespace = "torch"): C
   return e().fn;
 }
 
-/** The function form of a registered op (`fn("atan2")`, `fn("softplus", "nn.functional")`). */
-export function fn(jsName: string, namespace: Namespace = "torch"): Callable {
-  const f = FUNCTIONS.get(key(namespace, jsName));
-  if (f === undefined) throw new Error(`op '${key(namespace, jsName)}' has no function form`);
+/** Bindings to swap for an op's built function form (Note [lazy ops]), by key. */
+const SWAPS = new Map<string, ((f: Callable) => void)[]>();
+
+/** A function form is built: FUNCTIONS and the bindings given to `fn` take it. */
+function swapIn(k: string, f: Callable): Callable {
+  FUNCTIONS.set(k, f);
+  const swaps = SWAPS.get(k);
+  if (swaps !== undefined) {
+    SWAPS.delete(k);
+    for (const s of swaps) s(f);
+  }
+  return f;
+}
+
+/**
+ * The function form of a registered op (`fn("atan2")`, `fn("softplus", "nn.functional")`);
+ * `onBuilt` is given the built callable when the op is built (Note [lazy ops]), so that a
+ * module's binding of this form can become it.
+ */
+export function fn(
+  jsName: string,
+  namespace: Namespace = "torch",
+  onBuilt?: (f: Callable) => void,
+): Callable {
+  const k = key(namespace, jsName);
+  const f = FUNCTIONS.get(k);
+  if (f === undefined) throw new Error(`op '${k}' has no function form`);
+  if (onBuilt !== undefined && LAZY_FORMS.has(f)) {
+    const swaps = SWAPS.get(k);
+    if (swaps === undefined) SWAPS.set(k, [onBuilt]);
+    else swaps.push(onBuilt);
+  }
   return f;
 }
