@@ -35,8 +35,17 @@ import {
   scalarTypeName,
   pyTypeName,
 } from "./core.js";
-import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
+import {
+  anyNeedsGrad,
+  needsGrad,
+  record,
+  recordWith,
+  derivativeSlots,
+} from "../autograd/function.js";
 import { runtimeError, typeError } from "../errors.js";
+
+/** Note [derivative slots] */
+const DEFS = derivativeSlots(["add", "sub", "rsub", "mul", "div", "relu", "clamp", "clampTensor"]);
 
 /**
  * Run binary kernel `op` over a and b (tensor or number), computing in `computeDtype` and
@@ -181,7 +190,7 @@ export function add(a: Tensor, b: Operand, alpha = 1): Tensor {
   else if (typeof b === "number") out = binaryKernel(Binary.Add, a, b * alpha, dt, dt);
   else out = binaryKernel(Binary.Add, a, binaryKernel(Binary.Mul, b, alpha, dt, dt), dt, dt);
   if (needsGrad(a, typeof b === "number" ? null : b)) {
-    record("add", out, [a, typeof b === "number" ? null : b], {}, { alpha });
+    recordWith(DEFS.add.def, "add", out, [a, typeof b === "number" ? null : b], {}, { alpha });
   }
   return out;
 }
@@ -191,7 +200,7 @@ export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
   b = checkOperand(b, "sub", "other", 1);
   const out = subValue(a, b, alpha);
   if (needsGrad(a, typeof b === "number" ? null : b)) {
-    record("sub", out, [a, typeof b === "number" ? null : b], {}, { alpha });
+    recordWith(DEFS.sub.def, "sub", out, [a, typeof b === "number" ? null : b], {}, { alpha });
   }
   return out;
 }
@@ -231,13 +240,14 @@ export function rsub(a: Tensor, other: Operand, alpha = 1): Tensor {
   other = checkOperand(other, "rsub", "other", 1);
   if (typeof other !== "number") {
     const out = subValue(other, a, alpha);
-    if (needsGrad(a, other)) record("rsub", out, [a, other], {}, { alpha, tensorOther: true });
+    if (needsGrad(a, other))
+      recordWith(DEFS.rsub.def, "rsub", out, [a, other], {}, { alpha, tensorOther: true });
     return out;
   }
   const dt = arithDtype(a, other);
   const scaled = alpha === 1 ? a : binaryKernel(Binary.Mul, a, alpha, dt, dt);
   const out = neg(binaryKernel(Binary.Sub, scaled, other, dt, dt));
-  if (needsGrad(a)) record("rsub", out, [a], {}, { alpha, tensorOther: false });
+  if (needsGrad(a)) recordWith(DEFS.rsub.def, "rsub", out, [a], {}, { alpha, tensorOther: false });
   return out;
 }
 
@@ -247,9 +257,10 @@ export function mul(a: Tensor, b: Operand): Tensor {
   const dt = arithDtype(a, b);
   const out = binaryKernel(Binary.Mul, a, b, dt, dt);
   if (typeof b === "number") {
-    if (needsGrad(a)) record("mul", out, [a, null], {}, { scalar: b });
+    if (needsGrad(a)) recordWith(DEFS.mul.def, "mul", out, [a, null], {}, { scalar: b });
   } else if (needsGrad(a, b)) {
-    record(
+    recordWith(
+      DEFS.mul.def,
       "mul",
       out,
       [a, b],
@@ -400,9 +411,18 @@ export function div(a: Tensor | number, b: Operand, roundingMode?: string | null
   // as PyTorch, each operand is saved only for the other's gradient: self for d/dother; a
   // number divisor is kept as an attribute
   if (tb === null)
-    record("div", out, [ta, null], {}, { scalar: b as number, roundingMode: mode }, name);
+    recordWith(
+      DEFS.div.def,
+      "div",
+      out,
+      [ta, null],
+      {},
+      { scalar: b as number, roundingMode: mode },
+      name,
+    );
   else
-    record(
+    recordWith(
+      DEFS.div.def,
       "div",
       out,
       [ta, tb],
@@ -592,7 +612,7 @@ export const sign = (a: Tensor): Tensor => unaryKernel(Unary.Sign, a, a.dtype);
 /** torch.relu(input) = max(input, 0) */
 export function relu(a: Tensor): Tensor {
   const out = unaryKernel(Unary.Relu, a, a.dtype);
-  if (needsGrad(a)) record("relu", out, [a], { result: out }, {});
+  if (needsGrad(a)) recordWith(DEFS.relu.def, "relu", out, [a], { result: out }, {});
   return out;
 }
 
@@ -668,7 +688,8 @@ export function clamp(a: Tensor, min?: Bound, max?: Bound): Tensor {
     lo === null ? -Infinity : scalarIn(lo, dt),
     hi === null ? Infinity : scalarIn(hi, dt),
   );
-  if (needsGrad(a)) record("clamp", out, [a], { self: a }, { min: lo, max: hi });
+  if (needsGrad(a))
+    recordWith(DEFS.clamp.def, "clamp", out, [a], { self: a }, { min: lo, max: hi });
   return out;
 }
 
@@ -694,7 +715,14 @@ function clampTensor(a: Tensor, lo: Tensor | null, hi: Tensor | null): Tensor {
   if (hi !== null) out = binaryKernel(Binary.Minimum, out, hi, dt, dt);
   if (out === a) out = castTensor(a, dt);
   if (anyNeedsGrad([a, lo, hi]))
-    record("clampTensor", out, [a, lo, hi], { self: a, min: lo, max: hi }, {});
+    recordWith(
+      DEFS.clampTensor.def,
+      "clampTensor",
+      out,
+      [a, lo, hi],
+      { self: a, min: lo, max: hi },
+      {},
+    );
   return out;
 }
 

@@ -21,9 +21,22 @@ import {
 import { gather } from "../backend/copy.js";
 import { normalizeDim, normalizeDims, numelOf } from "../shape.js";
 import { alloc, allocOutput, castData, floatDtypeOf, wrap, scalarTypeName } from "./core.js";
-import { needsGrad, record } from "../autograd/function.js";
+import { needsGrad, recordWith, derivativeSlots } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { runtimeError, indexError } from "../errors.js";
+
+/** Note [derivative slots] */
+const DEFS = derivativeSlots([
+  "sum",
+  "mean",
+  "prod",
+  "maxDim",
+  "var",
+  "std",
+  "norm",
+  "softmax",
+  "logSoftmax",
+]);
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -174,7 +187,8 @@ export function sum(t: Tensor, dim?: Dims, keepdim = false, dtype: DType | null 
   const out = accumulate(Reduce.Sum, t, p, dtype);
   // an integer result (dtype=int64 of a float input) is not differentiable
   if (needsGrad(t) && out.dtype.isFloatingPoint)
-    record(
+    recordWith(
+      DEFS.sum.def,
       "sum",
       out,
       [t],
@@ -201,7 +215,8 @@ export function mean(t: Tensor, dim?: Dims, keepdim = false, dtype: DType | null
   const o = out.typedArray;
   for (let i = 0; i < o.length; i++) o[i] = o[i] / p.inner;
   if (needsGrad(t)) {
-    record(
+    recordWith(
+      DEFS.mean.def,
       "mean",
       out,
       [t],
@@ -217,7 +232,8 @@ export function prod(t: Tensor, dim?: Dims, keepdim = false, dtype: DType | null
   const p = plan(t, dim, keepdim);
   const out = accumulate(Reduce.Prod, t, p, dtype);
   if (needsGrad(t) && out.dtype.isFloatingPoint) {
-    record(
+    recordWith(
+      DEFS.prod.def,
       "prod",
       out,
       [t],
@@ -267,7 +283,8 @@ function extremeDim(t: Tensor, dim: number, keepdim: boolean, isMax: boolean): V
   const indices = run(isMax ? Reduce.ArgMax : Reduce.ArgMin, t, p, t.dtype, int64);
   const values = run(isMax ? Reduce.Max : Reduce.Min, t, p, t.dtype, t.dtype);
   if (needsGrad(t)) {
-    record(
+    recordWith(
+      DEFS.maxDim.def,
       "maxDim",
       values,
       [t],
@@ -387,7 +404,8 @@ export function variance(
   const correction = correctionOf(opts);
   const out = varCore(t, p, correction, keepdim);
   if (needsGrad(t))
-    record(
+    recordWith(
+      DEFS.var.def,
       "var",
       out,
       [t],
@@ -410,7 +428,8 @@ export function std(
   const correction = correctionOf(opts);
   const out = noGrad(() => varCore(t, p, correction, keepdim).sqrt());
   if (needsGrad(t))
-    record(
+    recordWith(
+      DEFS.std.def,
       "std",
       out,
       [t],
@@ -465,7 +484,8 @@ export function norm(
     return sum(a.pow(pn), pl.dims, kd).pow(1 / pn);
   });
   if (needsGrad(t))
-    record(
+    recordWith(
+      DEFS.norm.def,
       "norm",
       out,
       [t],
@@ -553,7 +573,7 @@ export function logcumsumexp(t: Tensor, dim: number): Tensor {
 export function softmax(t: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, t.dim());
   const out = softmaxForward(t, d, false);
-  if (needsGrad(t)) record("softmax", out, [t], { result: out }, { dim: d });
+  if (needsGrad(t)) recordWith(DEFS.softmax.def, "softmax", out, [t], { result: out }, { dim: d });
   return out;
 }
 
@@ -561,7 +581,8 @@ export function softmax(t: Tensor, dim: number): Tensor {
 export function logSoftmax(t: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, t.dim());
   const out = softmaxForward(t, d, true);
-  if (needsGrad(t)) record("logSoftmax", out, [t], { result: out }, { dim: d });
+  if (needsGrad(t))
+    recordWith(DEFS.logSoftmax.def, "logSoftmax", out, [t], { result: out }, { dim: d });
   return out;
 }
 

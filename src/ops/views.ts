@@ -13,10 +13,25 @@ import {
   viewStrides,
 } from "../shape.js";
 import { alloc, allocOutput, castData, checkTensor, contiguousData, wrap } from "./core.js";
-import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
+import { anyNeedsGrad, needsGrad, recordWith, derivativeSlots } from "../autograd/function.js";
 import { isGradEnabled, isInferenceModeEnabled, noGrad } from "../autograd/grad-mode.js";
 import { indexError, runtimeError, typeError } from "../errors.js";
 import { scatter, stridedOffsets, tryNativeCopy } from "../backend/copy.js";
+
+/** Note [derivative slots] */
+const DEFS = derivativeSlots([
+  "view",
+  "transpose",
+  "permute",
+  "expand",
+  "squeeze",
+  "unsqueeze",
+  "asStrided",
+  "embed",
+  "cat",
+  "split",
+  "unbind",
+]);
 
 /** A view of t's storage with a new layout (no autograd). */
 export function makeView(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
@@ -49,7 +64,7 @@ export function view(t: Tensor, shape: number[], name = "ViewBackward0"): Tensor
     );
   }
   const out = makeView(t, s, st, t.offset);
-  if (needsGrad(t)) record("view", out, [t], {}, { name });
+  if (needsGrad(t)) recordWith(DEFS.view.def, "view", out, [t], {}, { name });
   return out;
 }
 
@@ -67,7 +82,7 @@ export function unsafeView(t: Tensor, shape: number[], name = "UnsafeViewBackwar
     st !== null
       ? new Tensor(t.typedArray, s, st, t.offset, t.dtype)
       : wrap(castData(t, t.dtype), s, t.dtype);
-  if (needsGrad(t)) record("view", out, [t], {}, { name });
+  if (needsGrad(t)) recordWith(DEFS.view.def, "view", out, [t], {}, { name });
   return out;
 }
 
@@ -77,13 +92,15 @@ export function reshape(t: Tensor, shape: number[]): Tensor {
   const st = viewStrides(t.shape, t.strides, s);
   if (st !== null) {
     const out = makeView(t, s, st, t.offset);
-    if (needsGrad(t)) record("view", out, [t], {}, { name: "ReshapeAliasBackward0" });
+    if (needsGrad(t))
+      recordWith(DEFS.view.def, "view", out, [t], {}, { name: "ReshapeAliasBackward0" });
     return out;
   }
   // as PyTorch: a copy (CloneBackward0), then _unsafe_view (UnsafeViewBackward0)
   const c = t.clone({ memoryFormat: "contiguous_format" });
   const out = wrap(c.typedArray, s, t.dtype);
-  if (needsGrad(c)) record("view", out, [c], {}, { name: "UnsafeViewBackward0" });
+  if (needsGrad(c))
+    recordWith(DEFS.view.def, "view", out, [c], {}, { name: "UnsafeViewBackward0" });
   return out;
 }
 
@@ -117,7 +134,8 @@ export function transpose(
     [strides[a], strides[b]] = [strides[b], strides[a]];
   }
   const out = makeView(t, shape, strides, t.offset);
-  if (needsGrad(t)) record("transpose", out, [t], {}, { dim0: a, dim1: b, name });
+  if (needsGrad(t))
+    recordWith(DEFS.transpose.def, "transpose", out, [t], {}, { dim0: a, dim1: b, name });
   return out;
 }
 
@@ -128,7 +146,15 @@ export function t2(t: Tensor): Tensor {
   }
   if (t.dim() < 2) {
     const out = makeView(t, t.shape.slice(), t.strides.slice(), t.offset);
-    if (needsGrad(t)) record("transpose", out, [t], {}, { dim0: 0, dim1: 0, name: "TBackward0" });
+    if (needsGrad(t))
+      recordWith(
+        DEFS.transpose.def,
+        "transpose",
+        out,
+        [t],
+        {},
+        { dim0: 0, dim1: 0, name: "TBackward0" },
+      );
     return out;
   }
   return transpose(t, 0, 1, "TBackward0");
@@ -151,7 +177,7 @@ export function permute(t: Tensor, dims: number[]): Tensor {
     d.map((i) => t.strides[i]),
     t.offset,
   );
-  if (needsGrad(t)) record("permute", out, [t], {}, { dims: d });
+  if (needsGrad(t)) recordWith(DEFS.permute.def, "permute", out, [t], {}, { dims: d });
   return out;
 }
 
@@ -197,7 +223,7 @@ export function expand(t: Tensor, sizes: number[]): Tensor {
   if (shape.some((s) => s < 0) && !shape.includes(0))
     throw runtimeError("numel: integer multiplication overflow");
   const out = makeView(t, shape, strides, t.offset);
-  if (needsGrad(t)) record("expand", out, [t], {}, {});
+  if (needsGrad(t)) recordWith(DEFS.expand.def, "expand", out, [t], {}, {});
   return out;
 }
 
@@ -216,7 +242,8 @@ export function squeeze(t: Tensor, dim?: number): Tensor {
     t.offset,
   );
   if (needsGrad(t))
-    record(
+    recordWith(
+      DEFS.squeeze.def,
       "squeeze",
       out,
       [t],
@@ -235,7 +262,7 @@ export function unsqueeze(t: Tensor, dim: number): Tensor {
   shape.splice(d, 0, 1);
   strides.splice(d, 0, st);
   const out = makeView(t, shape, strides, t.offset);
-  if (needsGrad(t)) record("unsqueeze", out, [t], {}, { dim: d });
+  if (needsGrad(t)) recordWith(DEFS.unsqueeze.def, "unsqueeze", out, [t], {}, { dim: d });
   return out;
 }
 
@@ -255,7 +282,14 @@ export function stridedView(
 ): Tensor {
   const out = makeView(t, shape, strides, offset);
   if (needsGrad(t)) {
-    record("asStrided", out, [t], {}, { name, shape, strides: rel.strides, offset: rel.offset });
+    recordWith(
+      DEFS.asStrided.def,
+      "asStrided",
+      out,
+      [t],
+      {},
+      { name, shape, strides: rel.strides, offset: rel.offset },
+    );
   }
   return out;
 }
@@ -270,7 +304,8 @@ export function recordStrided(
   name: string,
   rel: { strides: number[]; offset: number },
 ): void {
-  record(
+  recordWith(
+    DEFS.asStrided.def,
     "asStrided",
     out,
     [t],
@@ -377,7 +412,8 @@ export function embed(
     const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
     scatter(data, out.typedArray, { shape: g.shape, strides, offset });
   }
-  if (needsGrad(g)) record("embed", out, [g], {}, { shape: g.shape.slice(), strides, offset });
+  if (needsGrad(g))
+    recordWith(DEFS.embed.def, "embed", out, [g], {}, { shape: g.shape.slice(), strides, offset });
   return out;
 }
 
@@ -391,7 +427,8 @@ export function asStridedOfContiguous(
   const c = g.isContiguous() ? g : noGrad(() => g.contiguous());
   const out = makeView(c, viewShape.slice(), strides.slice(), c.offset + offset);
   if (needsGrad(g)) {
-    record(
+    recordWith(
+      DEFS.asStrided.def,
       "asStrided",
       out,
       [g],
@@ -477,7 +514,7 @@ export function cat(tensors: readonly Tensor[], dim = 0, name = "CatBackward0"):
       t.dim() === 1 && t.shape[0] === 0 && nd !== 1 ? 0 : t.shape[d],
     );
     // skipped empty 1-D inputs get an empty slice; the engine sums it back to shape [0]
-    record("cat", out, tensors as Tensor[], {}, { dim: d, sizes }, name);
+    recordWith(DEFS.cat.def, "cat", out, tensors as Tensor[], {}, { dim: d, sizes }, name);
   }
   return out;
 }
@@ -502,7 +539,15 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   );
   if (anyNeedsGrad(tensors)) {
     const sizes = tensors.map(() => 1);
-    record("cat", out, tensors as Tensor[], {}, { dim: d, sizes, stack: true }, "StackBackward0");
+    recordWith(
+      DEFS.cat.def,
+      "cat",
+      out,
+      tensors as Tensor[],
+      {},
+      { dim: d, sizes, stack: true },
+      "StackBackward0",
+    );
   }
   return out;
 }
@@ -542,7 +587,7 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
   });
   if (needsGrad(t)) {
     const name = typeof sizeOrSections === "number" ? undefined : "SplitWithSizesBackward0";
-    record("split", outs, [t], {}, { dim: d }, name);
+    recordWith(DEFS.split.def, "split", outs, [t], {}, { dim: d }, name);
   }
   // outputs of an op returning several views: never modified in place (Note [view regeneration])
   if (isGradEnabled()) {
@@ -560,7 +605,7 @@ export function unbind(t: Tensor, dim = 0): Tensor[] {
   if (t.dim() === 0) throw indexError(`Dimension specified as ${dim} but tensor has no dimensions`);
   const d = normalizeDim(dim, t.dim());
   const outs = noGrad(() => Array.from({ length: t.shape[d] }, (_, i) => select(t, d, i)));
-  if (needsGrad(t)) record("unbind", outs, [t], {}, { dim: d });
+  if (needsGrad(t)) recordWith(DEFS.unbind.def, "unbind", outs, [t], {}, { dim: d });
   // outputs of an op returning several views: never modified in place (Note [view regeneration])
   if (isGradEnabled()) {
     const meta = creationMeta(t, "multiOutput");
