@@ -102,7 +102,8 @@ const NOTHING_SAVED: Record<string, Tensor> = Object.freeze({}) as Record<string
 
 /** A recorded op: its derivative entry, what it saved and its attributes. */
 export class OpNode<K extends Op = Op> extends Node {
-  private readonly saved: Record<string, SavedVariable | SavedVariable[]>;
+  /** @internal set once, by recordWith, right after construction */
+  saved: Record<string, SavedVariable | SavedVariable[]>;
   /** multi-output nodes: the current gradients of each output (set by the engine) */
   gradOutputs: Grads = EMPTY_GRADS;
   private readonly nameOverride: string | undefined;
@@ -270,16 +271,7 @@ export function recordWith<K extends Op>(
       edges[i] = { node, inputNr: nr, shape: t.shape, dtypeName: t.dtype.name };
     }
   }
-  // `save` may only name keys the table's `save` list declares (checked by its type); a node
-  // that saves nothing shares one empty record
-  let saved = NO_SAVED;
-  for (const key in save) {
-    if ((save as Record<string, SaveArg>)[key] != null) {
-      saved = {};
-      break;
-    }
-  }
-  const node = new OpNode(op, edges, saved, attrs, nameOverride, def);
+  const node = new OpNode(op, edges, NO_SAVED, attrs, nameOverride, def);
   if (Array.isArray(outputs)) {
     node.numOutputs = outputs.length;
     node.outputShapes = outputs.map((o) => o.shape);
@@ -293,10 +285,14 @@ export function recordWith<K extends Op>(
     outputs.gradFn = node;
     outputs.outputNr = 0;
   }
-  // saved after the outputs joined the graph: a saved output knows its producer (this node)
+  // saved after the outputs joined the graph: a saved output knows its producer (this node).
+  // `save` may only name keys the table's `save` list declares (checked by its type); a node
+  // that saves nothing keeps the shared empty record
+  let saved = NO_SAVED;
   for (const key in save) {
     const v = (save as Record<string, SaveArg>)[key];
     if (v == null) continue;
+    if (saved === NO_SAVED) node.saved = saved = {};
     if (Array.isArray(v)) {
       saved[key] = v.map((x) =>
         x === null ? (null as unknown as SavedVariable) : new SavedVariable(x),
