@@ -154,6 +154,7 @@ interface RunFrame {
   stash: [Node, number, boolean, Buffer | null, boolean, number][] | null;
 }
 const activeRuns: RunFrame[] = [];
+const TOP_FRAME: RunFrame = { run: 0, withInputs: false, stash: null };
 
 function stashIfActive(n: Node, frame: RunFrame): void {
   if (n._run === 0) return;
@@ -184,16 +185,20 @@ export function runBackward(
   opts: EngineOptions,
 ): (Tensor | null)[] {
   const prev = swapGradEnabled(opts.createGraph);
-  const frame: RunFrame = { run: ++runCounter, withInputs: opts.inputs !== null, stash: null };
+  // Note [engine work lists]: the outermost run reuses one frame and one set of lists
+  const outermost = activeRuns.length === 0;
+  const frame: RunFrame = outermost ? TOP_FRAME : { run: 0, withInputs: false, stash: null };
+  frame.run = ++runCounter;
+  frame.withInputs = opts.inputs !== null;
+  frame.stash = null;
   activeRuns.push(frame);
-  // Note [engine work lists]: the outermost run reuses one set
-  const scratch = activeRuns.length === 1 ? TOP_SCRATCH : new Scratch();
+  const scratch = outermost ? TOP_SCRATCH : new Scratch();
   try {
     return execute(roots, rootGrads, opts, frame, scratch);
   } finally {
     scratch.clear();
     activeRuns.pop();
-    const st = frame.stash;
+    const st = frame.stash as RunFrame["stash"];
     if (st !== null) {
       for (let i = st.length - 1; i >= 0; i--) {
         const [n, r, d, b, nd, o] = st[i];
