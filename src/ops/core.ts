@@ -16,15 +16,16 @@ import {
 import { contiguousStrides, numelOf } from "../shape.js";
 import { CastKind, castInto, gather, scatter } from "../backend/copy.js";
 import { typeError } from "../errors.js";
+import { nativeAddon } from "../backend/native.js";
 
 /** A new contiguous tensor over `data`. */
 export function wrap(data: TypedArray, shape: number[], dtype: DType): Tensor {
   return new Tensor(data, shape, contiguousStrides(shape), 0, dtype);
 }
 
-/** A new uninitialised (zero-filled) contiguous tensor. */
+/** A new zero-filled contiguous tensor. */
 export function alloc(shape: number[], dtype: DType): Tensor {
-  return wrap(new dtype.ArrayType(numelOf(shape)), shape, dtype);
+  return wrap(allocZeros(numelOf(shape), dtype), shape, dtype);
 }
 
 /** Node's Buffer, when present (an uninitialised allocation; absent in browsers). */
@@ -48,17 +49,36 @@ export function allocOutput(shape: number[], dtype: DType): Tensor {
   return wrap(allocData(numelOf(shape), dtype), shape, dtype);
 }
 
+/** Every ArrayType also takes (buffer, byteOffset, length). */
+type ViewCtor = new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
+
+/**
+ * Bytes from which arrays come from the native backend's buffer pool (Note [buffer pool],
+ * native/buffers.cc: reused blocks in huge-page memory instead of fresh pages) when the addon
+ * provides it. Below it, a fresh allocation is cheap and V8's own allocator serves it.
+ */
+const POOL_MIN_BYTES = 65536;
+const poolAlloc = nativeAddon?.allocBuffer ?? null;
+
 /** A new array of n elements of `dtype` that the caller fills entirely (as `allocOutput`). */
 export function allocData(n: number, dtype: DType): TypedArray {
   if (n < UNINIT_MIN || NodeBuffer === undefined) return new dtype.ArrayType(n);
-  const bytes = NodeBuffer.allocUnsafeSlow(n * dtype.itemsize);
-  // every ArrayType also takes (buffer, byteOffset, length)
-  const View = dtype.ArrayType as unknown as new (
-    b: ArrayBufferLike,
-    o: number,
-    n: number,
-  ) => TypedArray;
-  return new View(bytes.buffer, bytes.byteOffset, n);
+  const nbytes = n * dtype.itemsize;
+  if (poolAlloc !== null && nbytes >= POOL_MIN_BYTES) {
+    const buf = poolAlloc(nbytes, false);
+    if (buf !== null) return new (dtype.ArrayType as unknown as ViewCtor)(buf, 0, n);
+  }
+  const bytes = NodeBuffer.allocUnsafeSlow(nbytes);
+  return new (dtype.ArrayType as unknown as ViewCtor)(bytes.buffer, bytes.byteOffset, n);
+}
+
+/** A new zero-filled array of n elements of `dtype`. */
+export function allocZeros(n: number, dtype: DType): TypedArray {
+  if (poolAlloc !== null && n * dtype.itemsize >= POOL_MIN_BYTES) {
+    const buf = poolAlloc(n * dtype.itemsize, true);
+    if (buf !== null) return new (dtype.ArrayType as unknown as ViewCtor)(buf, 0, n);
+  }
+  return new dtype.ArrayType(n);
 }
 
 /**
