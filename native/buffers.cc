@@ -144,11 +144,13 @@ class BufferPool {
     return !free_[cls].empty();
   }
 
-  // Bytes mapped for blocks, and bytes of freed blocks kept resident for reuse.
-  void stats(size_t* mapped, size_t* cached) {
+  // Bytes mapped for blocks, bytes of freed blocks kept resident for reuse, freed blocks.
+  void stats(size_t* mapped, size_t* cached, size_t* blocks) {
     std::lock_guard<std::mutex> lock(mu_);
     *mapped = mapped_;
     *cached = cached_;
+    *blocks = 0;
+    for (const std::vector<Block>& list : free_) *blocks += list.size();
   }
 
   // Back onto its free list (any thread).
@@ -240,13 +242,15 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
   return Napi::Value(env, toNapi(v8::ArrayBuffer::New(isolate, std::move(store))));
 }
 
-// bufferPoolStats(): { mapped, cached } in bytes (the tests check reuse with it).
+// bufferPoolStats(): { mapped, cached } in bytes and the number of freed blocks (`free`) (the
+// tests check reuse with it).
 Napi::Value BufferPoolStats(const Napi::CallbackInfo& info) {
-  size_t mapped = 0, cached = 0;
-  bufferPool().stats(&mapped, &cached);
+  size_t mapped = 0, cached = 0, blocks = 0;
+  bufferPool().stats(&mapped, &cached, &blocks);
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("mapped", Napi::Number::New(info.Env(), double(mapped)));
   o.Set("cached", Napi::Number::New(info.Env(), double(cached)));
+  o.Set("free", Napi::Number::New(info.Env(), double(blocks)));
   return o;
 }
 

@@ -67,8 +67,11 @@ export interface NativeControls {
    * TENSORGRAD_BUFFER_POOL=0.
    */
   readonly allocBuffer?: (bytes: number, zero: boolean) => ArrayBuffer | null;
-  /** The pool's mapped bytes and the bytes of freed blocks it keeps for reuse (with allocBuffer). */
-  readonly bufferPoolStats?: () => { mapped: number; cached: number };
+  /**
+   * The pool's mapped bytes, the bytes of freed blocks it keeps resident for reuse, and the
+   * number of freed blocks (with allocBuffer).
+   */
+  readonly bufferPoolStats?: () => { mapped: number; cached: number; free: number };
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 import { contiguousStrides, numelOf } from "../shape.js";
 import { CastKind, castInto, gather, scatter } from "../backend/copy.js";
 import { typeError } from "../errors.js";
-import { nativeAddon } from "../backend/native.js";
+import { newArray } from "../backend/buffers.js";
 
 /** A new contiguous tensor over `data`. */
 export function wrap(data: TypedArray, shape: number[], dtype: DType): Tensor {
@@ -28,57 +28,23 @@ export function alloc(shape: number[], dtype: DType): Tensor {
   return wrap(allocZeros(numelOf(shape), dtype), shape, dtype);
 }
 
-/** Node's Buffer, when present (an uninitialised allocation; absent in browsers). */
-type BufferLike = { allocUnsafeSlow(size: number): Uint8Array };
-const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
-
-/**
- * Elements from which `allocOutput` skips the zero fill. Measured here (float32, allocate and
- * touch every page, best of 5, µs, zero-filled vs Buffer.allocUnsafeSlow): 1024: 0.5 vs 0.5,
- * 4096: 1.2 vs 0.5, 16K: 2.7 vs 0.6, 64K: 11 vs 4.6, 1M: 480 vs 190.
- */
-const UNINIT_MIN = 4096;
-
 /**
  * A new contiguous tensor whose every element the caller overwrites (kernel outputs): large
- * arrays skip the zero fill, through Node's `Buffer.allocUnsafeSlow` (its own, unpooled
- * ArrayBuffer, so `data.buffer` holds exactly this tensor). Never use it for a tensor some
- * element of which might stay unwritten.
+ * arrays skip the zero fill (backend/buffers.ts). Never use it for a tensor some element of
+ * which might stay unwritten.
  */
 export function allocOutput(shape: number[], dtype: DType): Tensor {
-  return wrap(allocData(numelOf(shape), dtype), shape, dtype);
+  return wrap(newArray(numelOf(shape), dtype, false), shape, dtype);
 }
-
-/** Every ArrayType also takes (buffer, byteOffset, length). */
-type ViewCtor = new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
-
-/**
- * Bytes from which arrays come from the native backend's buffer pool (Note [buffer pool],
- * native/buffers.cc: reused blocks in huge-page memory instead of fresh pages) when the addon
- * provides it. Below it, a fresh allocation is cheap and V8's own allocator serves it.
- */
-const POOL_MIN_BYTES = 65536;
-const poolAlloc = nativeAddon?.allocBuffer ?? null;
 
 /** A new array of n elements of `dtype` that the caller fills entirely (as `allocOutput`). */
 export function allocData(n: number, dtype: DType): TypedArray {
-  if (n < UNINIT_MIN || NodeBuffer === undefined) return new dtype.ArrayType(n);
-  const nbytes = n * dtype.itemsize;
-  if (poolAlloc !== null && nbytes >= POOL_MIN_BYTES) {
-    const buf = poolAlloc(nbytes, false);
-    if (buf !== null) return new (dtype.ArrayType as unknown as ViewCtor)(buf, 0, n);
-  }
-  const bytes = NodeBuffer.allocUnsafeSlow(nbytes);
-  return new (dtype.ArrayType as unknown as ViewCtor)(bytes.buffer, bytes.byteOffset, n);
+  return newArray(n, dtype, false);
 }
 
 /** A new zero-filled array of n elements of `dtype`. */
 export function allocZeros(n: number, dtype: DType): TypedArray {
-  if (poolAlloc !== null && n * dtype.itemsize >= POOL_MIN_BYTES) {
-    const buf = poolAlloc(n * dtype.itemsize, true);
-    if (buf !== null) return new (dtype.ArrayType as unknown as ViewCtor)(buf, 0, n);
-  }
-  return new dtype.ArrayType(n);
+  return newArray(n, dtype, true);
 }
 
 /**
