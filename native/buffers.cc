@@ -19,8 +19,9 @@
 // Note [buffer pool]: a tensor's storage is an ArrayBuffer, freed only when V8's garbage
 // collector finds it dead, so a training loop leaves tens of megabytes of dead buffers between
 // collections and its heap grows into memory never touched before. On this machine (a VM) the
-// first touch of a 4 KB page costs ~20 us (measured: 64 MB touched page by page, 20 us per page;
-// with MADV_HUGEPAGE, 32 faults of 2 MB and 0.7 us per 4 KB), so early steps, and every step of
+// first touch of a 4 KB page costs 20-35 us (measured: 64 MB touched page by page; with
+// MADV_HUGEPAGE, 32 faults of 2 MB at 0.2-1 us per 4 KB when the guest has the memory at hand,
+// ~15 us per 4 KB when it must first get it from the host), so early steps, and every step of
 // a workload whose heap keeps growing, spend most of their time in page faults (MLP: 350 faults
 // per step in the first steps). Buffers of kPoolMin bytes or more therefore come from this
 // pool:
@@ -220,7 +221,8 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const double want = info[0].As<Napi::Number>().DoubleValue();
-  if (!(want >= double(kPoolMin)) || want > double(size_t(1) << 46) || want != double(size_t(want))) {
+  if (!(want >= double(kPoolMin)) || want > double(size_t(1) << 46) ||
+      want != double(size_t(want))) {
     Napi::RangeError::New(env, "allocBuffer: bytes must be an integer of at least 65536")
         .ThrowAsJavaScriptException();
     return env.Undefined();
