@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { Worker } from "node:worker_threads";
 
 import * as torch from "../src/index.js";
 import { nativeAddon } from "../src/backend/native.js";
@@ -154,3 +155,60 @@ test("large zero-filled tensors read zeros after pool blocks were reused", async
     assert.equal(e.abs().max().item(), 0);
   }
 });
+
+test(
+  "worker threads share the pool; blocks a worker frees never alias live buffers",
+  { skip: poolSkip },
+  async () => {
+    const { createRequire } = await import("node:module");
+    const path = createRequire(import.meta.url).resolve(
+      "../native/build/Release/tensorgrad_native.node",
+    );
+    const alloc = nativeAddon!.allocBuffer!;
+    // buffers the main thread keeps alive, tagged, across the workers' lives and exits
+    const mine = Array.from({ length: 16 }, (_, i) => {
+      const v = new Int32Array(alloc(65536 * (1 + (i % 4)), false)!);
+      v.fill(1000 + i);
+      return v;
+    });
+    // each worker allocates, tags and checks its own buffers, drops them, then exits: its
+    // isolate's teardown hands every block back to the one pool
+    const source = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    const addon = require(workerData.path);
+    let ok = true;
+    for (let round = 0; round < 20; round++) {
+      const bufs = [];
+      for (let i = 0; i < 8; i++) {
+        const v = new Int32Array(addon.allocBuffer(65536 * (1 + (i % 4)), false));
+        v.fill(workerData.tag + i);
+        bufs.push(v);
+      }
+      for (let i = 0; i < 8; i++) if (bufs[i][0] !== workerData.tag + i || bufs[i][bufs[i].length - 1] !== workerData.tag + i) ok = false;
+    }
+    parentPort.postMessage(ok);
+  `;
+    const run = (tag: number) =>
+      new Promise<boolean>((resolve, reject) => {
+        const w = new Worker(source, { eval: true, workerData: { path, tag } });
+        let ok = false;
+        w.on("message", (m: boolean) => (ok = m));
+        w.on("error", reject);
+        w.on("exit", (code) => (code === 0 ? resolve(ok) : reject(new Error(`exit ${code}`))));
+      });
+    assert.deepEqual(await Promise.all([run(1 << 20), run(2 << 20)]), [true, true]);
+    // the main thread now takes blocks the workers freed; its own stay intact
+    const again = Array.from({ length: 16 }, (_, i) => {
+      const v = new Int32Array(alloc(65536 * (1 + (i % 4)), false)!);
+      v.fill(-1 - i);
+      return v;
+    });
+    mine.forEach((v, i) =>
+      assert.ok(
+        v.every((x) => x === 1000 + i),
+        `buffer ${i} was overwritten`,
+      ),
+    );
+    again.forEach((v, i) => assert.ok(v.every((x) => x === -1 - i)));
+  },
+);
