@@ -2,6 +2,7 @@
 // family, declared in the generated abi.gen.h) are registered by registerKernels; this file adds
 // the backend-wide controls.
 #include "abi.gen.h"
+#include "buffers.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -63,6 +64,7 @@ void tuneMalloc() {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneMalloc();
   registerKernels(env, exports);
+  registerBufferPool(env, exports);
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
   exports.Set("setKernel", Napi::Function::New(env, SetKernel, "setKernel"));

@@ -7,6 +7,7 @@
       "target_name": "tensorgrad_native",
       "sources": [
         "addon.cc",
+        "buffers.cc",
         "abi.gen.cc",
         "common.cc",
         "elementwise.cc",

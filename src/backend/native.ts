@@ -60,6 +60,18 @@ export interface NativeControls {
   setKernel(which: "scalar" | "avx2" | "auto"): string;
   /** The kernels chosen at load: "avx512f" (AVX-512 matmul, AVX2 elsewhere), "avx2-fma" or "scalar". */
   readonly simd: string;
+  /**
+   * An ArrayBuffer of `bytes` (at least 65536) from the buffer pool (Note [buffer pool],
+   * native/buffers.cc), zero-filled when `zero`, else uninitialised; null when the system
+   * refuses memory. Absent when this Node cannot take the pool's buffers or
+   * TENSORGRAD_BUFFER_POOL=0.
+   */
+  readonly allocBuffer?: (bytes: number, zero: boolean) => ArrayBuffer | null;
+  /**
+   * The pool's mapped bytes, the bytes of freed blocks it keeps resident for reuse, and the
+   * number of freed blocks (with allocBuffer).
+   */
+  readonly bufferPoolStats?: () => { mapped: number; cached: number; free: number };
 }
 
 /**

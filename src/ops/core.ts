@@ -16,49 +16,35 @@ import {
 import { contiguousStrides, numelOf } from "../shape.js";
 import { CastKind, castInto, gather, scatter } from "../backend/copy.js";
 import { typeError } from "../errors.js";
+import { newArray } from "../backend/buffers.js";
 
 /** A new contiguous tensor over `data`. */
 export function wrap(data: TypedArray, shape: number[], dtype: DType): Tensor {
   return new Tensor(data, shape, contiguousStrides(shape), 0, dtype);
 }
 
-/** A new uninitialised (zero-filled) contiguous tensor. */
+/** A new zero-filled contiguous tensor. */
 export function alloc(shape: number[], dtype: DType): Tensor {
-  return wrap(new dtype.ArrayType(numelOf(shape)), shape, dtype);
+  return wrap(allocZeros(numelOf(shape), dtype), shape, dtype);
 }
-
-/** Node's Buffer, when present (an uninitialised allocation; absent in browsers). */
-type BufferLike = { allocUnsafeSlow(size: number): Uint8Array };
-const NodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
-
-/**
- * Elements from which `allocOutput` skips the zero fill. Measured here (float32, allocate and
- * touch every page, best of 5, µs, zero-filled vs Buffer.allocUnsafeSlow): 1024: 0.5 vs 0.5,
- * 4096: 1.2 vs 0.5, 16K: 2.7 vs 0.6, 64K: 11 vs 4.6, 1M: 480 vs 190.
- */
-const UNINIT_MIN = 4096;
 
 /**
  * A new contiguous tensor whose every element the caller overwrites (kernel outputs): large
- * arrays skip the zero fill, through Node's `Buffer.allocUnsafeSlow` (its own, unpooled
- * ArrayBuffer, so `data.buffer` holds exactly this tensor). Never use it for a tensor some
- * element of which might stay unwritten.
+ * arrays skip the zero fill (backend/buffers.ts). Never use it for a tensor some element of
+ * which might stay unwritten.
  */
 export function allocOutput(shape: number[], dtype: DType): Tensor {
-  return wrap(allocData(numelOf(shape), dtype), shape, dtype);
+  return wrap(newArray(numelOf(shape), dtype, false), shape, dtype);
 }
 
 /** A new array of n elements of `dtype` that the caller fills entirely (as `allocOutput`). */
 export function allocData(n: number, dtype: DType): TypedArray {
-  if (n < UNINIT_MIN || NodeBuffer === undefined) return new dtype.ArrayType(n);
-  const bytes = NodeBuffer.allocUnsafeSlow(n * dtype.itemsize);
-  // every ArrayType also takes (buffer, byteOffset, length)
-  const View = dtype.ArrayType as unknown as new (
-    b: ArrayBufferLike,
-    o: number,
-    n: number,
-  ) => TypedArray;
-  return new View(bytes.buffer, bytes.byteOffset, n);
+  return newArray(n, dtype, false);
+}
+
+/** A new zero-filled array of n elements of `dtype`. */
+export function allocZeros(n: number, dtype: DType): TypedArray {
+  return newArray(n, dtype, true);
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   toDType,
 } from "../dtype.js";
 import { parseShape } from "../shape.js";
-import { alloc, castData, pyTypeName, wrap } from "./core.js";
+import { alloc, allocOutput, castData, pyTypeName, wrap } from "./core.js";
 import { runtimeError, typeError } from "../errors.js";
 
 /** Keyword arguments accepted by creation functions. */
@@ -157,7 +157,7 @@ export function zeros(...args: ShapeArgs): Tensor {
 /** torch.ones(*size, {dtype, requiresGrad}) */
 export function ones(...args: ShapeArgs): Tensor {
   const { shape, opts } = splitOptions(args);
-  const t = alloc(shape, toDType(opts?.dtype) ?? getDefaultDtype());
+  const t = allocOutput(shape, toDType(opts?.dtype) ?? getDefaultDtype());
   t.typedArray.fill(1);
   return finish(t, opts);
 }
@@ -175,7 +175,7 @@ export function full(
 ): Tensor {
   const shape = parseShape([size]).shape;
   const dt = toDType(opts?.dtype) ?? (typeof fillValue === "boolean" ? bool : getDefaultDtype());
-  const t = alloc(shape, dt);
+  const t = allocOutput(shape, dt);
   t.typedArray.fill(typeof fillValue === "boolean" ? Number(fillValue) : fillValue);
   return finish(t, opts);
 }
@@ -188,14 +188,14 @@ export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor =>
   finish(alloc(t.shape.slice(), likeDtype(t, opts)), opts);
 /** torch.ones_like(t) */
 export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => {
-  const r = alloc(t.shape.slice(), likeDtype(t, opts));
+  const r = allocOutput(t.shape.slice(), likeDtype(t, opts));
   r.typedArray.fill(1);
   return finish(r, opts);
 };
 export const emptyLike = zerosLike;
 /** torch.full_like(t, value) */
 export const fullLike = (t: Tensor, v: number, opts?: TensorOptions): Tensor => {
-  const r = alloc(t.shape.slice(), likeDtype(t, opts));
+  const r = allocOutput(t.shape.slice(), likeDtype(t, opts));
   r.typedArray.fill(v);
   return finish(r, opts);
 };
