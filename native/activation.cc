@@ -394,7 +394,10 @@ inline float expOneDnn(float x) {
   const bool under = x < kFLnMin;
   x = x < kFLnMax ? x : kFLnMax;
   x = x > kFLnMin ? x : kFLnMin;
-  const float t = std::floor(x * kFLog2e + 0.5f);
+  // (two statements: clang's default -ffp-contract=on fuses a product and a sum only within
+  // one expression, and GCC's contraction is off in this section)
+  const float fx = x * kFLog2e;
+  const float t = std::floor(fx + 0.5f);
   const float r = std::fma(-t, kFLn2, x);
   float p = std::fma(kFExp5, r, kFExp4);
   p = std::fma(p, r, kFExp3);
