@@ -1,8 +1,16 @@
 // tensorgrad native backend: activation kernels, the twins of src/backend/activation.ts:
-// GELU forward and backward, exact (erf) and tanh-approximated. Each element is computed in
-// double and rounded once to the output's type, with the TypeScript kernel's formulas; erf is
-// the same fdlibm algorithm as erfScalar (src/backend/special.ts), so the twins differ only by
-// libm's exp and tanh against V8's (an ulp of double, below float32's rounding).
+// GELU forward and backward, exact (erf) and tanh-approximated.
+//
+// float32 exact GELU is Note [float32 GELU]: PyTorch 1.13's own float32 CPU GELU, which goes
+// through oneDNN's gelu_erf (Abramowitz & Stegun 7.1.26 for erf, with oneDNN's degree-5 exp),
+// step for step in float32 with its FMAs; on this project's development machine it is bit for
+// bit the result of torch.nn.functional.gelu and of its backward (test/fixtures/gelu_f32.json).
+// AVX-512 (16 lanes), AVX2 (8 lanes) and a portable loop compute the same roundings.
+//
+// Everything else (float64, and the tanh approximation) is computed in double and rounded once
+// to the output's type, with the TypeScript kernel's formulas; erf there is the same fdlibm
+// algorithm as erfScalar (src/backend/special.ts), so the twins differ only by libm's exp and
+// tanh against V8's (an ulp of double, below float32's rounding).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -14,8 +22,10 @@ namespace tg {
 namespace {
 
 // Elements per thread below which a kernel stays on the calling thread: an erf per element
-// (~10 ns) pays for waking the second thread from ~16K elements (as elementwise.cc's math).
+// (~10 ns) pays for waking the second thread from ~16K elements (as elementwise.cc's math);
+// the float32 exact GELU (Note [float32 GELU], ~0.2 ns per element) from ~64K.
 constexpr Index kGeluPerThread = 1 << 14;
+constexpr Index kGeluF32PerThread = 1 << 16;
 
 // fdlibm's s_erf.c (Sun Microsystems, freely redistributable), as erfScalar.
 constexpr double kErx = 8.45062911510467529297e-1;
@@ -315,11 +325,18 @@ TG_AVX2 void geluBackwardRangeAvx2(const T* g, const T* x, T* o, Index lo, Index
 }
 #endif  // TG_X86
 
+// Note [float32 GELU] (below): the float32 exact GELU.
+void geluF32(const float* x, float* o, Index lo, Index hi);
+void geluBackwardF32(const float* g, const float* x, float* o, Index lo, Index hi);
+
 // float32 takes the AVX2 path when the CPU has it; float64 always the scalar one (its result
 // is kept to the last bits of the TypeScript kernel's, which the AVX2 tanh through exp is not
 // where gelu' nears 0)
 template <typename T>
 void geluRange(const T* x, T* o, Index lo, Index hi, bool tanhApprox) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!tanhApprox) return geluF32(x, o, lo, hi);
+  }
 #if TG_X86
   if (std::is_same_v<T, float> && avx2()) return geluRangeAvx2(x, o, lo, hi, tanhApprox);
 #endif
@@ -328,11 +345,271 @@ void geluRange(const T* x, T* o, Index lo, Index hi, bool tanhApprox) {
 
 template <typename T>
 void geluBackwardRange(const T* g, const T* x, T* o, Index lo, Index hi, bool tanhApprox) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!tanhApprox) return geluBackwardF32(g, x, o, lo, hi);
+  }
 #if TG_X86
   if (std::is_same_v<T, float> && avx2()) return geluBackwardRangeAvx2(g, x, o, lo, hi, tanhApprox);
 #endif
   for (Index i = lo; i < hi; i++) o[i] = T(double(g[i]) * geluDeriv(double(x[i]), tanhApprox));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Note [float32 GELU]. oneDNN's gelu_erf as PyTorch 1.13 runs it for float32 tensors:
+//
+//   exp(x): under = x < ln(FLT_MIN); x = max(min(x, ln FLT_MAX), ln FLT_MIN);
+//           t = floor(x * log2(e) + 0.5); r = x - t ln2 (one FMA);
+//           p = 1 + r (e1 + r (e2 + r (e3 + r (e4 + r e5)))) (five FMAs); exp = p * 2^t
+//           (2^t read as 0 where `under`)
+//   forward:  x = s / sqrt2; E = exp(-x^2); w = 1 / (1 + 0.3275911 |x|);
+//             erf = sign(x) (1 - E w P(w)), P(w) = a1 + w (a2 + ... + w a5) (A&S 7.1.26);
+//             gelu = S + S erf with S = s / 2 (one FMA)
+//   backward: R = s / sqrt2; Q = exp(-R^2); T = R / sqrt(pi) * Q; erf as above;
+//             gelu'(s) = (T + 1/2) + erf / 2 (one FMA); ds = g * gelu'(s)
+//
+// Every step is one float32 rounding (min/max with x86's NaN rule: min(a, b) = a < b ? a : b),
+// so the vector and the portable loops, and the TypeScript twin, agree bit for bit. GCC would
+// fuse a product and a sum (vector intrinsics included) into an FMA under its default
+// -ffp-contract=fast, moving a rounding: this section is compiled with contraction off.
+// (GCC 12 also flags the AVX-512 intrinsics' own _mm512_undefined_* pass-through operands as
+// maybe uninitialized under this pragma: a false positive of its headers, silenced here.)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+constexpr float kFLog2e = 0x1.715476p+0f;
+constexpr float kFLnMax = 0x1.62e43p+6f;
+constexpr float kFLnMin = -0x1.5d58ap+6f;
+constexpr float kFLn2 = 0x1.62e43p-1f;
+constexpr float kFExp1 = 0x1.fffff6p-1f, kFExp2 = 0x1.fffdc6p-2f, kFExp3 = 0x1.555a8p-3f,
+                kFExp4 = 0x1.573a1ap-5f, kFExp5 = 0x1.0f9f9cp-7f;
+constexpr float kFErfP = 0x1.4f740ap-2f;  // 0.3275911
+constexpr float kFErf1 = 0x1.04f20cp-2f, kFErf2 = -0x1.23531cp-2f, kFErf3 = 0x1.6be1c6p+0f,
+                kFErf4 = -0x1.7401c6p+0f, kFErf5 = 0x1.0fb844p+0f;
+constexpr float kFRsqrt2 = 0x1.6a09e6p-1f;
+constexpr float kFRsqrtPi = 0x1.20dd74p-1f;
+
+inline float expOneDnn(float x) {
+  const bool under = x < kFLnMin;
+  x = x < kFLnMax ? x : kFLnMax;
+  x = x > kFLnMin ? x : kFLnMin;
+  // (two statements: clang's default -ffp-contract=on fuses a product and a sum only within
+  // one expression, and GCC's contraction is off in this section)
+  const float fx = x * kFLog2e;
+  const float t = std::floor(fx + 0.5f);
+  const float r = std::fma(-t, kFLn2, x);
+  float p = std::fma(kFExp5, r, kFExp4);
+  p = std::fma(p, r, kFExp3);
+  p = std::fma(p, r, kFExp2);
+  p = std::fma(p, r, kFExp1);
+  p = std::fma(p, r, 1.0f);
+  const uint32_t bits = under ? 0u : uint32_t(int32_t(t) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+// sign(x) (1 - E w P(w)) given mE = -E and w
+inline float erfTail(float x, float mE, float w) {
+  float r = std::fma(kFErf5, w, kFErf4);
+  r = std::fma(r, w, kFErf3);
+  r = std::fma(r, w, kFErf2);
+  r = std::fma(r, w, kFErf1);
+  const float e = std::fma(mE * w, r, 1.0f);
+  return std::signbit(x) ? -e : e;
+}
+
+inline float geluF32(float s) {
+  const float x = s * kFRsqrt2;
+  const float mE = -expOneDnn(-(x * x));
+  const float w = 1.0f / std::fma(kFErfP, std::fabs(x), 1.0f);
+  const float erf = erfTail(x, mE, w);
+  const float S = s * 0.5f;
+  return std::fma(erf, S, S);
+}
+
+inline float geluDerivF32(float s) {
+  const float R = s * kFRsqrt2;
+  const float Q = expOneDnn(-(R * R));
+  const float T = (R * kFRsqrtPi) * Q;
+  const float w = 1.0f / std::fma(kFErfP, std::fabs(R), 1.0f);
+  const float erf = erfTail(R, -Q, w);
+  return std::fma(erf, 0.5f, T + 0.5f);
+}
+
+#if TG_X86
+#define TG_AVX512 __attribute__((target("avx512f")))
+
+TG_AVX512 inline __m512 ps16(float v) { return _mm512_set1_ps(v); }
+TG_AVX512 inline __m512 xorSign16(__m512 a, __m512 signs) {
+  return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_castps_si512(signs)));
+}
+TG_AVX512 inline __m512 signOf16(__m512 a) {
+  return _mm512_castsi512_ps(
+      _mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(int32_t(0x80000000u))));
+}
+TG_AVX512 inline __m512 abs16(__m512 a) {
+  return _mm512_castsi512_ps(
+      _mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffffff)));
+}
+
+TG_AVX512 inline __m512 exp16(__m512 x) {
+  const __mmask16 under = _mm512_cmp_ps_mask(x, ps16(kFLnMin), _CMP_LT_OS);
+  x = _mm512_min_ps(x, ps16(kFLnMax));
+  x = _mm512_max_ps(x, ps16(kFLnMin));
+  const __m512 t = _mm512_roundscale_ps(_mm512_add_ps(_mm512_mul_ps(x, ps16(kFLog2e)), ps16(0.5f)),
+                                        _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  const __m512 r = _mm512_fnmadd_ps(t, ps16(kFLn2), x);
+  __m512 p = _mm512_fmadd_ps(ps16(kFExp5), r, ps16(kFExp4));
+  p = _mm512_fmadd_ps(p, r, ps16(kFExp3));
+  p = _mm512_fmadd_ps(p, r, ps16(kFExp2));
+  p = _mm512_fmadd_ps(p, r, ps16(kFExp1));
+  p = _mm512_fmadd_ps(p, r, ps16(1.0f));
+  __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(t), _mm512_set1_epi32(127)), 23);
+  e = _mm512_mask_mov_epi32(e, under, _mm512_setzero_si512());
+  return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+TG_AVX512 inline __m512 erfTail16(__m512 x, __m512 mE, __m512 w) {
+  __m512 r = _mm512_fmadd_ps(ps16(kFErf5), w, ps16(kFErf4));
+  r = _mm512_fmadd_ps(r, w, ps16(kFErf3));
+  r = _mm512_fmadd_ps(r, w, ps16(kFErf2));
+  r = _mm512_fmadd_ps(r, w, ps16(kFErf1));
+  return xorSign16(_mm512_fmadd_ps(_mm512_mul_ps(mE, w), r, ps16(1.0f)), signOf16(x));
+}
+
+TG_AVX512 inline __m512 gelu16(__m512 s) {
+  const __m512 x = _mm512_mul_ps(s, ps16(kFRsqrt2));
+  const __m512 minus = ps16(-0.0f);
+  const __m512 mE = xorSign16(exp16(xorSign16(_mm512_mul_ps(x, x), minus)), minus);
+  const __m512 w = _mm512_div_ps(ps16(1.0f), _mm512_fmadd_ps(ps16(kFErfP), abs16(x), ps16(1.0f)));
+  const __m512 erf = erfTail16(x, mE, w);
+  const __m512 S = _mm512_mul_ps(s, ps16(0.5f));
+  return _mm512_fmadd_ps(erf, S, S);
+}
+
+TG_AVX512 inline __m512 geluDeriv16(__m512 s) {
+  const __m512 R = _mm512_mul_ps(s, ps16(kFRsqrt2));
+  const __m512 minus = ps16(-0.0f);
+  const __m512 Q = exp16(xorSign16(_mm512_mul_ps(R, R), minus));
+  const __m512 T = _mm512_mul_ps(_mm512_mul_ps(R, ps16(kFRsqrtPi)), Q);
+  const __m512 w = _mm512_div_ps(ps16(1.0f), _mm512_fmadd_ps(ps16(kFErfP), abs16(R), ps16(1.0f)));
+  const __m512 erf = erfTail16(R, xorSign16(Q, minus), w);
+  return _mm512_fmadd_ps(erf, ps16(0.5f), _mm512_add_ps(T, ps16(0.5f)));
+}
+
+TG_AVX512 void geluF32Avx512(const float* x, float* o, Index lo, Index hi) {
+  Index i = lo;
+  for (; i + 16 <= hi; i += 16) _mm512_storeu_ps(o + i, gelu16(_mm512_loadu_ps(x + i)));
+  if (i < hi) {
+    const __mmask16 m = __mmask16((1u << (hi - i)) - 1);
+    _mm512_mask_storeu_ps(o + i, m, gelu16(_mm512_maskz_loadu_ps(m, x + i)));
+  }
+}
+
+TG_AVX512 void geluBackwardF32Avx512(const float* g, const float* x, float* o, Index lo, Index hi) {
+  Index i = lo;
+  for (; i + 16 <= hi; i += 16)
+    _mm512_storeu_ps(o + i, _mm512_mul_ps(_mm512_loadu_ps(g + i), geluDeriv16(_mm512_loadu_ps(x + i))));
+  if (i < hi) {
+    const __mmask16 m = __mmask16((1u << (hi - i)) - 1);
+    _mm512_mask_storeu_ps(
+        o + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + i), geluDeriv16(_mm512_maskz_loadu_ps(m, x + i))));
+  }
+}
+
+// The same in 8 lanes for AVX2 machines.
+TG_AVX2 inline __m256 ps8(float v) { return _mm256_set1_ps(v); }
+
+TG_AVX2 inline __m256 exp8(__m256 x) {
+  const __m256 under = _mm256_cmp_ps(x, ps8(kFLnMin), _CMP_LT_OS);
+  x = _mm256_min_ps(x, ps8(kFLnMax));
+  x = _mm256_max_ps(x, ps8(kFLnMin));
+  const __m256 t = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(x, ps8(kFLog2e)), ps8(0.5f)));
+  const __m256 r = _mm256_fnmadd_ps(t, ps8(kFLn2), x);
+  __m256 p = _mm256_fmadd_ps(ps8(kFExp5), r, ps8(kFExp4));
+  p = _mm256_fmadd_ps(p, r, ps8(kFExp3));
+  p = _mm256_fmadd_ps(p, r, ps8(kFExp2));
+  p = _mm256_fmadd_ps(p, r, ps8(kFExp1));
+  p = _mm256_fmadd_ps(p, r, ps8(1.0f));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(t), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_andnot_ps(under, _mm256_castsi256_ps(e)));
+}
+
+TG_AVX2 inline __m256 erfTail8(__m256 x, __m256 mE, __m256 w) {
+  __m256 r = _mm256_fmadd_ps(ps8(kFErf5), w, ps8(kFErf4));
+  r = _mm256_fmadd_ps(r, w, ps8(kFErf3));
+  r = _mm256_fmadd_ps(r, w, ps8(kFErf2));
+  r = _mm256_fmadd_ps(r, w, ps8(kFErf1));
+  const __m256 e = _mm256_fmadd_ps(_mm256_mul_ps(mE, w), r, ps8(1.0f));
+  return _mm256_xor_ps(e, _mm256_and_ps(x, ps8(-0.0f)));
+}
+
+TG_AVX2 inline __m256 gelu8(__m256 s) {
+  const __m256 x = _mm256_mul_ps(s, ps8(kFRsqrt2));
+  const __m256 minus = ps8(-0.0f);
+  const __m256 mE = _mm256_xor_ps(exp8(_mm256_xor_ps(_mm256_mul_ps(x, x), minus)), minus);
+  const __m256 w = _mm256_div_ps(ps8(1.0f), _mm256_fmadd_ps(ps8(kFErfP), _mm256_andnot_ps(minus, x), ps8(1.0f)));
+  const __m256 erf = erfTail8(x, mE, w);
+  const __m256 S = _mm256_mul_ps(s, ps8(0.5f));
+  return _mm256_fmadd_ps(erf, S, S);
+}
+
+TG_AVX2 inline __m256 geluDeriv8(__m256 s) {
+  const __m256 R = _mm256_mul_ps(s, ps8(kFRsqrt2));
+  const __m256 minus = ps8(-0.0f);
+  const __m256 Q = exp8(_mm256_xor_ps(_mm256_mul_ps(R, R), minus));
+  const __m256 T = _mm256_mul_ps(_mm256_mul_ps(R, ps8(kFRsqrtPi)), Q);
+  const __m256 w = _mm256_div_ps(ps8(1.0f), _mm256_fmadd_ps(ps8(kFErfP), _mm256_andnot_ps(minus, R), ps8(1.0f)));
+  const __m256 erf = erfTail8(R, _mm256_xor_ps(Q, minus), w);
+  return _mm256_fmadd_ps(erf, ps8(0.5f), _mm256_add_ps(T, ps8(0.5f)));
+}
+
+TG_AVX2 void geluF32Avx2(const float* x, float* o, Index lo, Index hi) {
+  Index i = lo;
+  for (; i + 8 <= hi; i += 8) _mm256_storeu_ps(o + i, gelu8(_mm256_loadu_ps(x + i)));
+  if (i < hi) {
+    float bx[8] = {0, 0, 0, 0, 0, 0, 0, 0}, bo[8];
+    for (Index j = 0; i + j < hi; j++) bx[j] = x[i + j];
+    _mm256_storeu_ps(bo, gelu8(_mm256_loadu_ps(bx)));
+    for (Index j = 0; i + j < hi; j++) o[i + j] = bo[j];
+  }
+}
+
+TG_AVX2 void geluBackwardF32Avx2(const float* g, const float* x, float* o, Index lo, Index hi) {
+  Index i = lo;
+  for (; i + 8 <= hi; i += 8)
+    _mm256_storeu_ps(o + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), geluDeriv8(_mm256_loadu_ps(x + i))));
+  if (i < hi) {
+    float bg[8] = {0, 0, 0, 0, 0, 0, 0, 0}, bx[8] = {0, 0, 0, 0, 0, 0, 0, 0}, bo[8];
+    for (Index j = 0; i + j < hi; j++) {
+      bg[j] = g[i + j];
+      bx[j] = x[i + j];
+    }
+    _mm256_storeu_ps(bo, _mm256_mul_ps(_mm256_loadu_ps(bg), geluDeriv8(_mm256_loadu_ps(bx))));
+    for (Index j = 0; i + j < hi; j++) o[i + j] = bo[j];
+  }
+}
+#endif  // TG_X86
+
+void geluF32(const float* x, float* o, Index lo, Index hi) {
+#if TG_X86
+  if (avx512()) return geluF32Avx512(x, o, lo, hi);
+  if (avx2()) return geluF32Avx2(x, o, lo, hi);
+#endif
+  for (Index i = lo; i < hi; i++) o[i] = geluF32(x[i]);
+}
+
+void geluBackwardF32(const float* g, const float* x, float* o, Index lo, Index hi) {
+#if TG_X86
+  if (avx512()) return geluBackwardF32Avx512(g, x, o, lo, hi);
+  if (avx2()) return geluBackwardF32Avx2(g, x, o, lo, hi);
+#endif
+  for (Index i = lo; i < hi; i++) o[i] = g[i] * geluDerivF32(x[i]);
+}
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
 
 }  // namespace
 
@@ -346,7 +623,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::geluForward& arg) {
   if (n < 0 || xOff < 0 || xOff + n > x.len || n > o.len)
     return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
   auto apply = [&](auto* px, auto* po) {
-    parallelFor(n, kGeluPerThread, [&](Index lo, Index hi) { geluRange(px, po, lo, hi, th); });
+    const bool f32 = std::is_same_v<std::remove_const_t<std::remove_pointer_t<decltype(px)>>, float>;
+    parallelFor(n, f32 && !th ? kGeluF32PerThread : kGeluPerThread,
+                [&](Index lo, Index hi) { geluRange(px, po, lo, hi, th); });
   };
   if (x.type == napi_float32_array)
     apply(static_cast<const float*>(x.data) + xOff, static_cast<float*>(o.data));
@@ -365,7 +644,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::geluBackward& arg) {
   if (n < 0 || gOff < 0 || xOff < 0 || gOff + n > g.len || xOff + n > x.len || n > o.len)
     return rangeError(env, fn, "range out of the arrays' bounds"), env.Undefined();
   auto apply = [&](auto* pg, auto* px, auto* po) {
-    parallelFor(n, kGeluPerThread,
+    const bool f32 = std::is_same_v<std::remove_const_t<std::remove_pointer_t<decltype(px)>>, float>;
+    parallelFor(n, f32 && !th ? kGeluF32PerThread : kGeluPerThread,
                 [&](Index lo, Index hi) { geluBackwardRange(pg, px, po, lo, hi, th); });
   };
   if (x.type == napi_float32_array)
