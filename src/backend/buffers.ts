@@ -34,6 +34,9 @@ const poolAlloc = nativeAddon?.allocBuffer ?? null;
  * ArrayBuffer alone (`data.buffer` holds exactly this array).
  */
 export function newArray(n: number, dtype: DType, zero: boolean): TypedArray {
+  // small arrays first, float32 by its own constructor (which V8 allocates inline, where a
+  // constructor read from the dtype is a generic call): most arrays of a small graph
+  if (n < 1024) return dtype.name === "float32" ? new Float32Array(n) : new dtype.ArrayType(n);
   const nbytes = n * dtype.itemsize;
   if (poolAlloc !== null && nbytes >= POOL_MIN_BYTES) {
     const buf = poolAlloc(nbytes, zero);
