@@ -2,12 +2,12 @@
 // against torch.mm/bmm at its best (each configuration of bench/lib/pytorch.mjs, fastest wins).
 // Each figure is the best of 10 timed repeats, a repeat being enough products to last ~5 ms.
 //   node bench/gflops.mjs [--no-torch] [--dtype float64] [--addon path.node] [--vs path.node]
-//                         [--threads n] [--rounds r] [shape names...]
+//                         [--threads n] [--rounds r] [shape names or BxMxKxN[tn|nt]...]
 // (--addon: another build of the addon, e.g. a main checkout's, for before/after figures;
 // --vs: a second build timed in the same process, A B A B ... over r rounds (default 5), for
 // before/after figures on a loaded machine: each column is the best round, "ratio" the median of
 // the rounds' A/B time ratios; --threads: the addons' thread count. "cpu" is GFLOP per
-// CPU-second of this process (user + system time, spinning threads included) in the best repeat.)
+// CPU-second of this process (user + system time, spinning threads included) over all repeats.)
 // Layouts: "tn" reads A transposed (A^T stored k x m), "nt" reads B transposed (B^T stored n x k),
 // as the backward of mm and the forward of linear do, without copies.
 import { spawnSync } from "node:child_process";
@@ -34,7 +34,12 @@ const dtype = args.includes("--dtype") ? args[args.indexOf("--dtype") + 1] : "fl
 const valued = ["--dtype", "--addon", "--vs", "--threads", "--rounds"];
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const names = args.filter((a, i) => !a.startsWith("--") && !valued.includes(args[i - 1]));
-const shapes = SHAPES.filter((s) => names.length === 0 || names.includes(s[0]));
+// a name b x m x k x n with an optional layout (e.g. 1x128x1024x1024tn) is a shape of its own
+const adHoc = names
+  .map((name) => [name, name.match(/^(\d+)x(\d+)x(\d+)x(\d+)(tn|nt)?$/)])
+  .filter(([, m]) => m !== null)
+  .map(([name, m]) => [name, ...m.slice(1, 5).map(Number), m[5] ?? ""]);
+const shapes = SHAPES.filter((s) => names.length === 0 || names.includes(s[0])).concat(adHoc);
 const Arr = dtype === "float64" ? Float64Array : Float32Array;
 const require = createRequire(import.meta.url);
 const addon = require(opt("--addon", "../native/build/Release/tensorgrad_native.node"));
@@ -63,18 +68,16 @@ function best(run) {
     run();
     reps++;
   }
+  // (CPU time is sampled at the scheduler's tick, a few ms: it is summed over all repeats)
   let min = Infinity;
-  let cpu = Infinity;
+  const c0 = process.cpuUsage();
   for (let r = 0; r < 10; r++) {
-    const c0 = process.cpuUsage();
     t0 = performance.now();
     for (let i = 0; i < reps; i++) run();
-    const ms = (performance.now() - t0) / reps;
-    if (ms < min) {
-      const c = process.cpuUsage(c0);
-      [min, cpu] = [ms, (c.user + c.system) / 1000 / reps];
-    }
+    min = Math.min(min, (performance.now() - t0) / reps);
   }
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1000 / (10 * reps);
   return { ms: min, cpu };
 }
 
