@@ -445,6 +445,10 @@ thread_local Buffer tlsA, tlsB;
 // Elements of A or B packed at once (16 MiB): larger operands are packed panel by panel.
 constexpr Index kPackBytes = Index(16) << 20;
 
+// Largest A (bytes) multiplied in place, B sliver by B sliver (Product::runColumns): the L2 of
+// one core (1 MiB on Zen 5).
+constexpr double kColumnsMaxA = 1 << 20;
+
 struct PhaseState {
   std::atomic<Index> next{0}, done{0};
 };
@@ -596,20 +600,28 @@ struct Product {
         c[r * ldc + j] = accumulate ? c[r * ldc + j] + edge[r * NR + j] : edge[r * NR + j];
   }
 
-  // Whether runColumns applies: A at most one row block tall (its depth block stays in L2 for
-  // every B sliver) and read in place (rows or columns contiguous).
-  bool columnsOnly() const { return m <= e.mc && (A.cs == 1 || A.rs == 1); }
+  // Whether runColumns applies: A read in place (rows or columns contiguous) and small enough
+  // (at most kColumnsMaxA bytes) that it stays in each core's L2 while B slivers stream past.
+  bool columnsOnly() const {
+    return double(m) * double(k) * sizeof(T) <= kColumnsMaxA && (A.cs == 1 || A.rs == 1);
+  }
 
-  // Thin products (columnsOnly): the threads split the columns only, claiming one B sliver at a
-  // time from `next`. A thread packs the sliver it claimed itself, a depth block at a time, into
-  // its own buffer `pbOwn` (kc x NR: stays in L1), and multiplies every MR-row sliver of A, read
-  // in place, with it (a last partial A sliver is packed into `paOwn`, MR x kc). No operand is
-  // shared, so there is no phase to wait for: the threads only meet when the product is done.
-  // Same sums as run(): per depth block one chain over p, blocks added in order.
+  // Small-A products (columnsOnly): row blocks of at most MC rows (one for m <= MC), each
+  // split into its B slivers: the threads claim (row block, B sliver) items one at a time from
+  // `next`. A thread packs the sliver it claimed itself, a depth block at a time, into its own
+  // buffer `pbOwn` (kc x NR: stays in L1), and multiplies every MR-row sliver of the row block,
+  // read in place, with it (a last partial A sliver is packed into `paOwn`, MR x kc). No operand
+  // is shared, so there is no phase to wait for: the threads only meet when the product is
+  // done. (B is packed once per row block: one element copied per MC multiply-adds.) Same sums
+  // as run(): per depth block one chain over p, blocks added in order.
   void runColumns(std::atomic<Index>& next, T* pbOwn, T* paOwn) const {
     alignas(64) T edge[MR * NR];
     const Index slivers = (n + NR - 1) / NR;
-    for (Index s; (s = next.fetch_add(1, std::memory_order_relaxed)) < slivers;) {
+    const Index blocks = (m + e.mc - 1) / e.mc;
+    const Index rowsPer = roundUp((m + blocks - 1) / blocks, MR);
+    for (Index item; (item = next.fetch_add(1, std::memory_order_relaxed)) < blocks * slivers;) {
+      const Index s = item % slivers, i0 = item / slivers * rowsPer;
+      const Index i1 = std::min(m, i0 + rowsPer);
       const Index jr = s * NR, nr = std::min<Index>(NR, n - jr);
       const bool halfWidth = e.half != nullptr && nr <= NR / 2;
       for (Index pc = 0; pc < k; pc += kc) {
@@ -617,8 +629,8 @@ struct Product {
         const T* src = B.data + pc * B.rs + jr * B.cs;
         if (halfWidth) packSliver<T, NR / 2>(src, B.cs, B.rs, nr, kb, pbOwn);
         else packSliver<T, NR>(src, B.cs, B.rs, nr, kb, pbOwn);
-        for (Index ir = 0; ir < m; ir += MR) {
-          const Index mr = std::min<Index>(MR, m - ir);
+        for (Index ir = i0; ir < i1; ir += MR) {
+          const Index mr = std::min<Index>(MR, i1 - ir);
           T* c = C + ir * ldc + jr;
           if (mr == MR) {
             tile(halfWidth ? e.directHalf : e.direct, kb, A.data + ir * A.rs + pc * A.cs, A.rs,
@@ -666,8 +678,9 @@ void gemmBatch(const Engine<T>& e, const T* a, Index aBatch, Index aRow, Index a
       });
       return;
     }
-    // (no more threads than B slivers: n = 10 outputs make one item)
-    const size_t team = std::min<size_t>(threads, size_t((n + NR - 1) / NR));
+    // (no more threads than items: n = 10 outputs on at most MC rows make one)
+    const size_t team = std::min<size_t>(
+        threads, size_t((n + NR - 1) / NR * ((m + shape.e.mc - 1) / shape.e.mc)));
     std::vector<std::atomic<Index>> next(static_cast<size_t>(batch));
     runTasks(team, team, [&](size_t) {
       T* buf = tlsB.get<T>(own);
