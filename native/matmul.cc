@@ -35,11 +35,15 @@
 // packed with 8x8 AVX transposes; contiguous lanes (row-major B, transposed A) with vector
 // copies; anything else element by element.
 //
-// Threads: a small persistent pool (common.h). The threads working on one product claim its
-// packing slivers and then its units one at a time from shared counters (Product::run): each
-// operand is packed once in all, and the work balances itself when one thread runs slower.
-// Batched products with many items hand out whole items instead. Small products run on the
-// calling thread.
+// Threads: a small persistent pool (common.h). When A is at most 1 MiB and has contiguous rows
+// or columns (the MLP's products, n = 512, a transformer's x @ W^T at width 128), the threads
+// claim (row block, B sliver) items from one counter; each packs the B sliver it claimed into
+// its own L1-sized buffer and reads A in place (Product::runColumns): nothing is shared, so no
+// thread ever waits for a phase another one has not finished. Otherwise they claim a larger
+// product's packing slivers and then its units one at a time from shared counters
+// (Product::run): each operand is packed once in all, and the work balances itself when one
+// thread runs slower. Batched products with many items hand out whole items instead. Products
+// under 1M multiply-adds run on the calling thread.
 
 #include <cstring>
 #include <type_traits>
