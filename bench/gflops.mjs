@@ -1,12 +1,18 @@
 // GFLOP/s of the float32 matrix product (2mkn flops per product): tensorgrad's native kernel
 // against torch.mm/bmm at its best (each configuration of bench/lib/pytorch.mjs, fastest wins).
 // Each figure is the best of 10 timed repeats, a repeat being enough products to last ~5 ms.
-//   node bench/gflops.mjs [--no-torch] [--dtype float64] [--addon path.node] [shape names...]
-// (--addon: another build of the addon, e.g. a main checkout's, for before/after figures)
+//   node bench/gflops.mjs [--no-torch] [--dtype float64] [--addon path.node] [--vs path.node]
+//                         [--threads n] [--rounds r] [shape names or BxMxKxN[tn|nt]...]
+// (--addon: another build of the addon, e.g. a main checkout's, for before/after figures;
+// --vs: a second build timed in the same process, A B A B ... over r rounds (default 5), for
+// before/after figures on a loaded machine: each column is the best round, "ratio" the median of
+// the rounds' A/B time ratios; --threads: the addons' thread count. "cpu" is GFLOP per
+// CPU-second of this process (user + system time, spinning threads included) over all repeats.)
 // Layouts: "tn" reads A transposed (A^T stored k x m), "nt" reads B transposed (B^T stored n x k),
 // as the backward of mm and the forward of linear do, without copies.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { TORCH_CONFIGS, TORCH_PY, fastest, torchEnv, torchAvailable } from "./lib/pytorch.mjs";
 
@@ -25,24 +31,32 @@ const SHAPES = [
 
 const args = process.argv.slice(2);
 const dtype = args.includes("--dtype") ? args[args.indexOf("--dtype") + 1] : "float32";
-const valued = ["--dtype", "--addon"];
+const valued = ["--dtype", "--addon", "--vs", "--threads", "--rounds"];
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const names = args.filter((a, i) => !a.startsWith("--") && !valued.includes(args[i - 1]));
-const shapes = SHAPES.filter((s) => names.length === 0 || names.includes(s[0]));
+// a name b x m x k x n with an optional layout (e.g. 1x128x1024x1024tn) is a shape of its own
+const adHoc = names
+  .map((name) => [name, name.match(/^(\d+)x(\d+)x(\d+)x(\d+)(tn|nt)?$/)])
+  .filter(([, m]) => m !== null)
+  .map(([name, m]) => [name, ...m.slice(1, 5).map(Number), m[5] ?? ""]);
+const shapes = SHAPES.filter((s) => names.length === 0 || names.includes(s[0])).concat(adHoc);
 const Arr = dtype === "float64" ? Float64Array : Float32Array;
-const addon = createRequire(import.meta.url)(
-  args.includes("--addon")
-    ? args[args.indexOf("--addon") + 1]
-    : "../native/build/Release/tensorgrad_native.node",
-);
+const require = createRequire(import.meta.url);
+const addon = require(opt("--addon", "../native/build/Release/tensorgrad_native.node"));
+const other = args.includes("--vs") ? require(opt("--vs")) : null;
+if (args.includes("--threads")) {
+  for (const x of [addon, other]) x?.setNumThreads(Number(opt("--threads")));
+}
 
-function ours([, batch, m, k, n, layout]) {
+/** The best repeat's milliseconds per product and the process CPU milliseconds per product. */
+function ours([, batch, m, k, n, layout], lib = addon) {
   const a = Arr.from({ length: batch * m * k }, () => Math.random() * 2 - 1);
   const b = Arr.from({ length: batch * k * n }, () => Math.random() * 2 - 1);
   const out = new Arr(batch * m * n);
   const [aRow, aCol] = layout === "tn" ? [1, m] : [k, 1];
   const [bRow, bCol] = layout === "nt" ? [1, k] : [n, 1];
   const run = () =>
-    addon.matmul(a, 0, m * k, aRow, aCol, b, 0, k * n, bRow, bCol, out, batch, m, k, n);
+    lib.matmul(a, 0, m * k, aRow, aCol, b, 0, k * n, bRow, bCol, out, batch, m, k, n);
   return best(run);
 }
 
@@ -54,13 +68,17 @@ function best(run) {
     run();
     reps++;
   }
+  // (CPU time is sampled at the scheduler's tick, a few ms: it is summed over all repeats)
   let min = Infinity;
+  const c0 = process.cpuUsage();
   for (let r = 0; r < 10; r++) {
     t0 = performance.now();
     for (let i = 0; i < reps; i++) run();
     min = Math.min(min, (performance.now() - t0) / reps);
   }
-  return min;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1000 / (10 * reps);
+  return { ms: min, cpu };
 }
 
 const PY = `
@@ -100,17 +118,45 @@ function torch() {
 }
 
 const gf = ([, batch, m, k, n], ms) => (2 * batch * m * k * n) / (ms * 1e6);
+const load = () => loadavg()[0].toFixed(2);
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+if (other) {
+  // interleaved A/B: A's and B's repeats alternate shape by shape, round by round
+  const rounds = Number(opt("--rounds", "5"));
+  console.log(`${dtype}, load ${load()}, ${rounds} rounds A B A B ...`);
+  console.log("shape        b x m x k x n          A GFLOP/s (cpu)    B GFLOP/s (cpu)    A/B time");
+  for (const s of shapes) {
+    const a = [];
+    const b = [];
+    for (let r = 0; r < rounds; r++) {
+      a.push(ours(s, addon));
+      b.push(ours(s, other));
+    }
+    const bestOf = (xs) => xs.reduce((p, x) => (x.ms < p.ms ? x : p));
+    const [ba, bb] = [bestOf(a), bestOf(b)];
+    const col = (x) =>
+      `${gf(s, x.ms).toFixed(1).padStart(7)} (${gf(s, x.cpu).toFixed(1).padStart(6)})`;
+    const dims = `${s[1]}x${s[2]}x${s[3]}x${s[4]}${s[5] ? " " + s[5] : ""}`;
+    const ratio = median(a.map((x, i) => x.ms / b[i].ms));
+    console.log(
+      `${s[0].padEnd(12)} ${dims.padEnd(22)} ${col(ba)}   ${col(bb)}   ${ratio.toFixed(3)}`,
+    );
+  }
+  process.exit(0);
+}
+
 const mine = shapes.map((s) => ours(s));
 const theirs = args.includes("--no-torch") || !torchAvailable() ? null : torch();
-console.log(`${dtype}, load ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
+console.log(`${dtype}, load ${load()}`);
 console.log(
-  "shape        b x m x k x n          tensorgrad GFLOP/s   PyTorch best GFLOP/s (config)",
+  "shape        b x m x k x n          tensorgrad GFLOP/s (cpu)   PyTorch best GFLOP/s (config)",
 );
 shapes.forEach((s, i) => {
   const t = theirs && fastest(theirs[s[0]]);
   const dims = `${s[1]}x${s[2]}x${s[3]}x${s[4]}${s[5] ? " " + s[5] : ""}`;
   const torchCol = t ? `${gf(s, t.value).toFixed(1).padStart(7)} (${t.config.short})` : "";
   console.log(
-    `${s[0].padEnd(12)} ${dims.padEnd(22)} ${gf(s, mine[i]).toFixed(1).padStart(9)}          ${torchCol}`,
+    `${s[0].padEnd(12)} ${dims.padEnd(22)} ${gf(s, mine[i].ms).toFixed(1).padStart(9)} (${gf(s, mine[i].cpu).toFixed(1).padStart(6)})      ${torchCol}`,
   );
 });

@@ -295,6 +295,45 @@ test(
   },
 );
 
+test(
+  `native matmul: products of at most one row block, A read in place, on one and two threads ${suffix}`,
+  { skip },
+  () => {
+    // m <= 256 with A's rows or columns contiguous: threads split the columns, A is read where it
+    // lies (a partial last row tile packed), several depth blocks (k > 256) and a half-width last
+    // column sliver (n = 10, 300 = 9 * 32 + 12); the same sums on any number of threads
+    const saved = getNumThreads();
+    try {
+      for (const Ctor of [Float32Array, Float64Array]) {
+        for (const [m, k, n] of [
+          [128, 520, 300],
+          [131, 300, 10],
+          [10, 130, 256],
+        ]) {
+          for (const [ka, kb] of [
+            ["rowmajor", "transposed"],
+            ["transposed", "rowmajor"],
+            ["rowmajor", "strided"],
+          ] as const) {
+            const A = operand(Ctor, 1, m, k, ka, m + k);
+            const B = operand(Ctor, 1, k, n, kb, k + n);
+            const ts = run(Infinity, A, B, Ctor, 1, m, k, n);
+            setNumThreads(1);
+            const one = run(0, A, B, Ctor, 1, m, k, n);
+            setNumThreads(2);
+            const two = run(0, A, B, Ctor, 1, m, k, n);
+            const what = `${Ctor.name} ${m}x${k}x${n} ${ka}@${kb}`;
+            assert.deepEqual(two, one, what);
+            assertClose(one, ts, A, B, Ctor, 1, m, k, n, 0, 0, what);
+          }
+        }
+      }
+    } finally {
+      setNumThreads(saved);
+    }
+  },
+);
+
 test(`native matmul: operands larger than one packed panel (16 MiB) ${suffix}`, { skip }, () => {
   // k x n and m x k above 2^22 float32 elements: B packed in two column panels (A once), and
   // A in two row panels (repacked for each B panel)
