@@ -11,6 +11,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { float32, float64 } from "../dtype.js";
+import { shapeEqual } from "../shape.js";
 import { alloc, allocOutput, contiguousData } from "./core.js";
 import { anyNeedsGrad, record } from "../autograd/function.js";
 import { isForwardADActive } from "../autograd/forward-ad.js";
@@ -52,7 +53,7 @@ export function lstmLayerSupported(
   const H = whh.shape[1];
   const [N, I] = [x.shape[1], x.shape[2]];
   const same = (t: Tensor | null, shape: number[]): boolean =>
-    t === null || (t.dtype === dt && t.shape.join() === shape.join());
+    t === null || (t.dtype === dt && shapeEqual(t.shape, shape));
   return (
     H > 0 &&
     same(whh, [4 * H, H]) &&
