@@ -302,7 +302,7 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     grad: (g, _s, a, n) => [
       a.count === 0
         ? F.restoreReduced(g, a.dims, a.keepdim, n.inputShape(0)).div(a.count)
-        : F.restoreReduced(g.div(a.count), a.dims, a.keepdim, n.inputShape(0)),
+        : F.restoreReduced(F.divGrad(g, a.count), a.dims, a.keepdim, n.inputShape(0)),
     ],
   },
   // d prod = g * (the product of the other elements): PyTorch's prod_backward

@@ -124,6 +124,11 @@ function newBuffer(n: number): Buffer {
  * shared between edges.
  */
 function accumulateInto(node: Node, i: number, g: Tensor): void {
+  if (node.numOutputs === 1) {
+    const prev = node._g0;
+    node._g0 = prev === null ? g : sumInto(node, 1, prev, g);
+    return;
+  }
   let buf = node._buf;
   if (buf === null) buf = node._buf = newBuffer(node.numOutputs);
   const prev = buf[i];
@@ -131,13 +136,18 @@ function accumulateInto(node: Node, i: number, g: Tensor): void {
     buf[i] = g;
     return;
   }
-  const bit = i < 30 ? 1 << i : 0;
-  if (!plainPair(prev, g)) buf[i] = sumGrads(prev, g);
-  else if ((node._owned & bit) !== 0) addIntoSum(prev, g);
-  else {
-    buf[i] = sumPlain(prev, g);
-    node._owned |= bit;
+  buf[i] = sumInto(node, i < 30 ? 1 << i : 0, prev, g);
+}
+
+/** prev + g at the slot of `bit` (Note [owned gradient sums]): the slot's new content. */
+function sumInto(node: Node, bit: number, prev: Tensor, g: Tensor): Tensor {
+  if (!plainPair(prev, g)) return sumGrads(prev, g);
+  if ((node._owned & bit) !== 0) {
+    addIntoSum(prev, g);
+    return prev;
   }
+  node._owned |= bit;
+  return sumPlain(prev, g);
 }
 
 let runCounter = 0;
@@ -151,7 +161,7 @@ let runCounter = 0;
 interface RunFrame {
   run: number;
   withInputs: boolean;
-  stash: [Node, number, boolean, Buffer | null, boolean, number][] | null;
+  stash: [Node, number, boolean, Buffer | null, Tensor | null, boolean, number][] | null;
 }
 const activeRuns: RunFrame[] = [];
 const TOP_FRAME: RunFrame = { run: 0, withInputs: false, stash: null };
@@ -160,7 +170,7 @@ function stashIfActive(n: Node, frame: RunFrame): void {
   if (n._run === 0) return;
   for (let i = 0; i < activeRuns.length - 1; i++) {
     if (activeRuns[i].run === n._run) {
-      (frame.stash ??= []).push([n, n._run, n._queued, n._buf, n._needed, n._owned]);
+      (frame.stash ??= []).push([n, n._run, n._queued, n._buf, n._g0, n._needed, n._owned]);
       return;
     }
   }
@@ -201,10 +211,11 @@ export function runBackward(
     const st = frame.stash as RunFrame["stash"];
     if (st !== null) {
       for (let i = st.length - 1; i >= 0; i--) {
-        const [n, r, d, b, nd, o] = st[i];
+        const [n, r, d, b, g0, nd, o] = st[i];
         n._run = r;
         n._queued = d;
         n._buf = b;
+        n._g0 = g0;
         n._needed = nd;
         n._owned = o;
       }
@@ -262,9 +273,19 @@ function execute(
   while (queue.size > 0) {
     const node = queue.pop();
     let gradInputs: (Tensor | null)[];
-    if (captures === null && node._hooks === null && !node.isLeafSink && !anomalyEnabled) {
+    if (captures === null && node._hooks === null && !anomalyEnabled) {
+      if (node.isLeafSink) {
+        // a leaf without hooks: its gradient waits for the commit (runNode's leaf case)
+        const g = takeGrad(node);
+        if (opts.accumulate && g) {
+          pending.leafNodes.push(node as AccumulateGrad);
+          pending.leafGrads.push(g);
+        }
+        continue;
+      }
       // the common node, inline: no hooks, nothing captured, not a leaf
-      gradInputs = node.apply(takeBuffer(node));
+      gradInputs =
+        node.numOutputs === 1 ? node.applyOne(takeGrad(node)) : node.apply(takeBuffer(node));
       pending.ran.push(node);
     } else gradInputs = runNode(node, opts, captures, results, pending);
     propagate(node, gradInputs, queue, frame);
@@ -279,6 +300,7 @@ function visit(n: Node, frame: RunFrame): void {
   n._run = frame.run;
   n._queued = false;
   n._buf = null;
+  n._g0 = null;
   n._owned = 0;
   n._needed = true;
 }
@@ -295,8 +317,15 @@ function seedRoots(
   queue: ReadyQueue,
 ): void {
   for (let i = 0; i < roots.length; i++) {
-    const e = gradientEdge(roots[i]);
-    const n = e.node;
+    const root = roots[i];
+    // gradientEdge without its edge object: the root's node and output number
+    let n: Node | null = root.gradFn;
+    let nr = root.outputNr;
+    if (n === null) {
+      const e = gradientEdge(root);
+      n = e.node;
+      nr = e.inputNr;
+    }
     if (n === null) continue;
     if (n._run !== frame.run) {
       visit(n, frame);
@@ -304,7 +333,7 @@ function seedRoots(
       queue.push(n);
       if (rootNodes !== null) rootNodes.push(n);
     }
-    accumulateInto(n, e.inputNr, rootGrads[i]);
+    accumulateInto(n, nr, rootGrads[i]);
   }
 }
 
@@ -350,10 +379,19 @@ function captureInputs(
 
 /** The node's gradient buffer, taken from it (the engine's scratch on the node is reset). */
 function takeBuffer(node: Node): Buffer {
+  if (node.numOutputs === 1) return [takeGrad(node)];
   const buf = node._buf ?? newBuffer(node.numOutputs);
   node._buf = null;
   node._owned = 0;
   return buf;
+}
+
+/** A single-output node's gradient, taken from it (`takeBuffer` without the array). */
+function takeGrad(node: Node): Tensor | null {
+  const g = node._g0;
+  node._g0 = null;
+  node._owned = 0;
+  return g;
 }
 
 /** Tensor hooks (t.registerHook) may replace a gradient; retainGrad then sees the result. */
@@ -469,7 +507,9 @@ function propagate(
     }
     const g = gradInputs[i] ?? null;
     if (g !== null && child._needed) {
-      accumulateInto(child, e.inputNr, fitToInput(g, e.shape!, e.dtypeName!));
+      // the common gradient already fits: the input's own shape array and dtype
+      const fits = g.shape === e.shape && g.dtype.name === e.dtypeName;
+      accumulateInto(child, e.inputNr, fits ? g : fitToInput(g, e.shape!, e.dtypeName!));
     }
   }
 }

@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor.js";
 import { dtypes, resultType, type DTypeName } from "../dtype.js";
 import { shapeEqual } from "../shape.js";
-import { alloc, allocOutput, scalarIn } from "../ops/core.js";
+import { alloc, allocOutput, scalarArray, scalarIn } from "../ops/core.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { isForwardADActive, noForwardGrad } from "./forward-ad.js";
 import { needsGrad, record } from "./function.js";
@@ -83,6 +83,29 @@ export function mmMat1Backward(g: Tensor, mat2: Tensor, mat1ColumnMajor: boolean
 /** d(A@B)/dB = A^T @ g, in B's layout: (g^T @ A)^T for a column-major B (mm_mat2_backward). */
 export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean): Tensor {
   return mat2ColumnMajor ? g.t().mm(mat1).t() : mat1.t().mm(g);
+}
+/**
+ * g / s with g.div(s)'s values (the same kernel), without the op's dispatch when nothing is
+ * recorded: a mean's backward divides its gradient on every step.
+ */
+export function divGrad(g: Tensor, s: number): Tensor {
+  if (isGradEnabled() || isForwardADActive() || !g.dtype.isFloatingPoint || !g.isContiguous())
+    return g.div(s);
+  const out = allocOutput(g.shape, g.dtype); // Note [immutable shapes]: sharing is safe
+  const n = out.typedArray.length;
+  binaryKernel(
+    Binary.Div,
+    g.typedArray,
+    g.offset,
+    1,
+    scalarArray(s, g.dtype),
+    0,
+    0,
+    out.typedArray,
+    0,
+    n,
+  );
+  return out;
 }
 /** dst += g in place, for a contiguous `dst` of g's shape and dtype (any layout of g). */
 export function addInto(dst: Tensor, g: Tensor): void {

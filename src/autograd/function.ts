@@ -155,20 +155,31 @@ export class OpNode<K extends Op = Op> extends Node {
   outputDtypeProbe!: Tensor;
 
   apply(gradOutputs: Grads): Grads {
+    this.gradOutputs = gradOutputs;
+    return this.run(gradOutputs[0]);
+  }
+
+  override applyOne(gradOutput: Tensor | null): Grads {
+    // an op that returned a list (of one tensor) reads its gradients as a list
+    if (this.outputShapes !== null) this.gradOutputs = [gradOutput];
+    return this.run(gradOutput);
+  }
+
+  private run(gradOutput: Tensor | null): Grads {
     // Note [freed graph]: an entry that saves a scalar operand as a tensor in PyTorch
     // (MulBackward0, DivBackward0) fails a second backward even when it kept no tensor here
     if (this.released && this.def.savesScalar === true) throw runtimeError(FREED_GRAPH_MESSAGE);
     const def = this.def;
     const saved = this.saved;
     let unpacked: Record<string, Tensor> = NOTHING_SAVED;
-    for (const key in saved) {
-      const v = saved[key];
-      if (Array.isArray(v)) continue;
-      if (unpacked === NOTHING_SAVED) unpacked = {};
-      unpacked[key] = v.unpack();
-    }
-    this.gradOutputs = gradOutputs;
-    let g = gradOutputs[0];
+    if (saved !== NO_SAVED)
+      for (const key in saved) {
+        const v = saved[key];
+        if (Array.isArray(v)) continue;
+        if (unpacked === NOTHING_SAVED) unpacked = {};
+        unpacked[key] = v.unpack();
+      }
+    let g = gradOutput;
     if (g === null || g === undefined) g = zeros(this.outputShape(0), this.outputDtypeProbe);
     if (strictSaved) unpacked = strictView(this.name(), unpacked);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased at this point; the table entry and its saved record match by construction
@@ -191,6 +202,7 @@ export class OpNode<K extends Op = Op> extends Node {
   override release(): void {
     this.released = true;
     const saved = this.saved;
+    if (saved === NO_SAVED) return;
     for (const k in saved) {
       const v = saved[k];
       if (Array.isArray(v)) for (const x of v) x?.release();

@@ -74,6 +74,8 @@ export abstract class Node {
   _run = 0;
   _queued = false;
   _buf: (Tensor | null)[] | null = null;
+  /** a single-output node's gradient slot, without a buffer array (Note [engine scratch]) */
+  _g0: Tensor | null = null;
   /** which buffer slots hold a sum the engine made (Note [owned gradient sums]) */
   _owned = 0;
   _needed = false;
@@ -123,6 +125,11 @@ export abstract class Node {
 
   /** gradients w.r.t. outputs -> gradients w.r.t. inputs (one per edge) */
   abstract apply(gradOutputs: (Tensor | null)[]): (Tensor | null)[];
+
+  /** `apply` of a single-output node given its one gradient (OpNode skips the array). */
+  applyOne(g: Tensor | null): (Tensor | null)[] {
+    return this.apply([g]);
+  }
 
   /** Free saved tensors (called by the engine unless retainGraph). */
   release(): void {}
