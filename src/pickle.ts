@@ -75,6 +75,13 @@ export function pyTypeName(v: unknown): string {
   return `<class '${name}'>`;
 }
 
+/** Python's str() of a value in messages: strings and numbers as they are, others by type. */
+function pyStr(v: unknown): string {
+  if (typeof v === "string" || typeof v === "number" || typeof v === "bigint") return String(v);
+  if (v instanceof PyGlobal) return `<class '${v.fullName}'>`;
+  return pyTypeName(v);
+}
+
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Python's decode_long: little-endian two's complement of any length. */
@@ -163,7 +170,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
         const args = pop();
         const cls = pop();
         if (!(cls instanceof PyGlobal) || !(args instanceof PyTuple))
-          fail(`Trying to instantiate unsupported class ${String(cls)}`);
+          fail(`Trying to instantiate unsupported class ${pyStr(cls)}`);
         stack.push(hooks.newobj(cls as PyGlobal, (args as PyTuple).items));
         break;
       }
@@ -172,7 +179,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
         const args = pop();
         const fn = top();
         if (!(fn instanceof PyGlobal))
-          fail(`Trying to call reduce for unrecognized function ${pyTypeName(fn)}`);
+          fail(`Trying to call reduce for unrecognized function ${pyStr(fn)}`);
         if (!(args instanceof PyTuple))
           fail(`REDUCE's arguments must be a tuple, got ${pyTypeName(args)}`);
         stack[stack.length - 1] = hooks.reduce(fn as PyGlobal, (args as PyTuple).items);

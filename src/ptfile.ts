@@ -243,10 +243,9 @@ let ALLOWED: Map<string, Allowed> | null = null;
 // ---------------------------------------------------------------------------------------------
 // reading
 
+/** A refusal while unpickling (`loadZip` prefixes PyTorch's "Weights only load failed."). */
 const loadError = (msg: string): never => {
-  throw new UnpicklingError(
-    `Weights only load failed. tensorgrad's torch.load reads tensors and plain data only (what PyTorch's weights_only=True accepts). WeightsUnpickler error: ${msg}`,
-  );
+  throw new UnpicklingError(msg);
 };
 
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v);
@@ -312,7 +311,7 @@ function hooks(records: (name: string) => Uint8Array | undefined): UnpickleHooks
     global: (full) => allowed.get(full),
     newobj(cls, args) {
       if ((cls.value as Allowed).kind !== "Parameter")
-        return loadError(`Trying to instantiate unsupported class ${cls.fullName}`);
+        return loadError(`Trying to instantiate unsupported class <class '${cls.fullName}'>`);
       const [data, rg = true] = args;
       if (!(data instanceof Tensor)) return loadError("Parameter's data must be a tensor");
       if (typeof rg !== "boolean") return loadError("Parameter's requires_grad must be a bool");
@@ -367,7 +366,8 @@ function hooks(records: (name: string) => Uint8Array | undefined): UnpickleHooks
         return loadError(`a storage's type must be a storage class, got ${pyTypeName(type)}`);
       if (typeof key !== "string" || typeof location !== "string")
         return loadError("a storage's key and location must be strings");
-      if (!isInt(numel) || numel < 0)
+      // a non-negative int: a number, or a bigint (LONG1) only a record's length can refute
+      if (!((isInt(numel) && numel >= 0) || (typeof numel === "bigint" && numel >= 0n)))
         return loadError(`a storage's size must be a non-negative int, got ${String(numel)}`);
       const name = (type.value as { name: string }).name;
       const kind = STORAGE_KINDS[name];
@@ -381,11 +381,13 @@ function hooks(records: (name: string) => Uint8Array | undefined): UnpickleHooks
       const rec = records(`data/${key}`);
       if (rec === undefined)
         return loadError(`PytorchStreamReader failed locating file data/${key}: file not found`);
-      if (rec.length !== numel * kind.itemsize)
+      // exact in BigInt: a declared size is checked against bytes already read, never allocated
+      const declared = BigInt(numel as number | bigint) * BigInt(kind.itemsize);
+      if (BigInt(rec.length) !== declared)
         loadError(
-          `storage data/${key} has ${rec.length} bytes, but its pickle declares ${numel} elements of torch.${name} (${numel * kind.itemsize} bytes)`,
+          `storage data/${key} has ${rec.length} bytes, but its pickle declares ${numel} elements of torch.${name} (${declared} bytes)`,
         );
-      const s = new Storage(kind.decode(rec, numel), kind.dtype, name);
+      const s = new Storage(kind.decode(rec, Number(numel)), kind.dtype, name);
       storages.set(key, s);
       return s;
     },
@@ -571,11 +573,20 @@ function loadZip(bytes: Uint8Array): unknown {
   const pkl = files.get(`${prefix}data.pkl`);
   if (pkl === undefined)
     throw new RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found");
-  const obj = unpickle(
-    pkl,
-    hooks((name) => files.get(prefix + name)),
-  );
-  return toJs(obj);
+  try {
+    return toJs(
+      unpickle(
+        pkl,
+        hooks((name) => files.get(prefix + name)),
+      ),
+    );
+  } catch (e) {
+    if (!(e instanceof UnpicklingError)) throw e;
+    // PyTorch's wording, less its advice to retry with weights_only=False (tensorgrad has none)
+    throw new UnpicklingError(
+      `Weights only load failed. tensorgrad's torch.load reads tensors and plain data only (what PyTorch's weights_only=True accepts). WeightsUnpickler error: ${e.message}`,
+    );
+  }
 }
 
 /** Bytes of a file or of the caller's array. */
@@ -656,6 +667,8 @@ class Writer {
   /** storages by their array: key and dtype */
   readonly storages = new Map<TypedArray, { key: string; dtype: DType }>();
   private depth = 0;
+  /** the containers being written (an object met again inside itself is a cycle) */
+  private readonly active = new Set<object>();
 
   value(v: unknown): void {
     const p = this.p;
@@ -680,11 +693,16 @@ class Writer {
         throw new TypeError(`torch.save: PyTorch 1.13's weights-only loading has no ${String(v)}`);
       return p.global("torch", v.name);
     }
+    if (this.active.has(v))
+      throw new ValueError(
+        "torch.save: the object contains itself (a cycle torch.load would refuse)",
+      );
     if (p.recall(v)) return;
     if (++this.depth > MAX_NESTING)
       throw new ValueError(
         `torch.save: the object nests deeper than ${MAX_NESTING} levels (or contains itself)`,
       );
+    this.active.add(v);
     if (Array.isArray(v)) {
       p.emptyList();
       p.memoize(v);
@@ -707,6 +725,7 @@ class Writer {
         `torch.save: cannot save a ${name}; checkpoints hold tensors, numbers, strings, booleans, null, arrays, plain objects and Maps`,
       );
     }
+    this.active.delete(v);
     this.depth--;
   }
 
