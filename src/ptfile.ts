@@ -624,7 +624,11 @@ export function load<T = LoadResult>(f: string | Uint8Array): T {
     throw new RuntimeError(
       "torch.load: this is PyTorch's legacy (pre-1.6, non-zip) format, which tensorgrad does not read; re-save it in PyTorch with torch.save(obj, path)",
     );
-  return st.deserialize(bytes).tensors as T;
+  // safetensors: an 8-byte header length, then the JSON header's "{"
+  if (bytes.length > 8 && bytes[8] === 0x7b) return st.deserialize(bytes).tensors as T;
+  throw new RuntimeError(
+    "torch.load: the data is neither a PyTorch checkpoint (a zip archive, as torch.save writes) nor a safetensors file",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

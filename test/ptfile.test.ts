@@ -394,7 +394,10 @@ const CORPUS: Record<
     type: torch.RuntimeError,
     pattern: /failed locating file data.pkl: file not found/,
   },
-  not_a_checkpoint: { type: Error, pattern: /invalid safetensors data/ },
+  not_a_checkpoint: {
+    type: torch.RuntimeError,
+    pattern: /neither a PyTorch checkpoint .* nor a safetensors file/,
+  },
   legacy_format: { type: torch.RuntimeError, pattern: /legacy \(pre-1.6, non-zip\) format/ },
   zip_bomb_declared_size: {
     type: torch.RuntimeError,
