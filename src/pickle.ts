@@ -299,7 +299,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): unknown {
         if (!(pid instanceof PyTuple) && typeof pid !== "number")
           fail(`persistent_load id must be tuple or int, but got ${pyTypeName(pid)}`);
         if (pid instanceof PyTuple && pid.items.length > 0 && pid.items[0] !== "storage")
-          fail(`Only persistent_load of storage is allowed, but got ${String(pid.items[0])}`);
+          fail(`Only persistent_load of storage is allowed, but got ${pyStr(pid.items[0])}`);
         stack.push(hooks.persistentLoad(pid));
         break;
       }

@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { unzipSync, zipSync } from "fflate";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
@@ -435,6 +436,44 @@ test("the corpus of malicious and malformed checkpoints: each refused with a cle
     () => torch.load(file("bad/global_os_system.pt")),
     /^UnpicklingError: Weights only load failed/,
   );
+});
+
+test("mutated checkpoints (seeded byte flips in the pickle and in the zip): loaded or refused with tensorgrad's errors", () => {
+  const orig = file("views.pt");
+  const files = unzipSync(orig);
+  const pkl = files["archive/data.pkl"];
+  let seed = 12345;
+  // a linear congruential generator: the same mutations on every run
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 2 ** 32) * n);
+  };
+  const outcomes = new Map<string, number>();
+  for (let it = 0; it < 600; it++) {
+    let bytes: Uint8Array;
+    if (it % 2 === 0) {
+      // a valid archive around a damaged pickle (the CRCs match), so the unpickler sees it
+      const p = pkl.slice();
+      for (let j = 0, n = 1 + rnd(4); j < n; j++) p[rnd(p.length)] = rnd(256);
+      bytes = zipSync({ ...files, "archive/data.pkl": p }, { level: 0 });
+    } else {
+      bytes = orig.slice();
+      for (let j = 0, n = 1 + rnd(4); j < n; j++) bytes[rnd(bytes.length)] = rnd(256);
+    }
+    try {
+      torch.load(bytes);
+      outcomes.set("loaded", (outcomes.get("loaded") ?? 0) + 1);
+    } catch (e) {
+      assert.ok(
+        e instanceof torch.UnpicklingError || e instanceof torch.RuntimeError,
+        `mutation ${it}: ${(e as Error).stack}`,
+      );
+      outcomes.set(e.name, (outcomes.get(e.name) ?? 0) + 1);
+    }
+  }
+  // both kinds of refusal happen (the mutations reach the unpickler and the zip reader)
+  assert.ok((outcomes.get("UnpicklingError") ?? 0) > 100, JSON.stringify([...outcomes]));
+  assert.ok((outcomes.get("RuntimeError") ?? 0) > 100, JSON.stringify([...outcomes]));
 });
 
 const python = "/usr/bin/python3";
