@@ -167,7 +167,7 @@ import { nativeStatus } from "./backend/native.js";
  */
 export const backends = { native: nativeStatus };
 export { safetensors } from "./serialization.js";
-export { save, load, type LoadResult } from "./ptfile.js";
+export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";
 /** torch.is_anomaly_enabled() */
 export { isAnomalyEnabled };
 export type { ExplainOptions } from "./autograd/explain.js";

@@ -163,6 +163,20 @@ const loaded = (name: string) => torch.load<Record<string, unknown>>(file(`${nam
 test("torch.load reads PyTorch 1.13's files: dtypes, views, shared storages, containers", () => {
   for (const name of ["dtypes", "views", "model", "resume", "deflated"])
     matches(loaded(name), fx.files[name], name);
+  // PyTorch's options, as far as they apply
+  matches(
+    torch.load(file("views.pt"), { mapLocation: "cpu", weightsOnly: true }),
+    fx.files.views,
+    "views (options)",
+  );
+  assert.throws(() => torch.load(file("views.pt"), { weightsOnly: false }), /only loads weights/);
+  assert.throws(
+    () => torch.load(file("views.pt"), { mapLocation: "cuda:0" }),
+    /loads every tensor to the CPU/,
+  );
+  // an option PyTorch 1.13's torch.load does not have
+  const mmap = { mmap: true } as torch.LoadOptions;
+  assert.throws(() => torch.load(file("views.pt"), mmap), /unexpected keyword argument 'mmap'/);
   // from a path too
   const dir = mkdtempSync(join(tmpdir(), "tg-ckpt-"));
   writeFileSync(join(dir, "v.pt"), file("views.pt"));
