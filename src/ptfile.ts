@@ -394,7 +394,8 @@ function hooks(records: (name: string) => Uint8Array | undefined): UnpickleHooks
   };
 }
 
-const INT_KEY = /^-?(0|[1-9][0-9]*)$/;
+/** Strings that read as Python ints (no "-0", no leading zeros: those stay strings). */
+const INT_KEY = /^(0|-?[1-9][0-9]*)$/;
 /** Keys a plain object keeps as integers, in ascending order before its other keys. */
 const MAX_INDEX = 2 ** 32 - 2;
 
@@ -581,6 +582,12 @@ function loadZip(bytes: Uint8Array): unknown {
   if (first.done === true) return zipError("the archive is empty");
   const slash = first.value.indexOf("/");
   const prefix = slash < 0 ? "" : first.value.slice(0, slash + 1);
+  // PyTorch 2.x records the byte order; every storage reader here is little-endian
+  const order = files.get(`${prefix}byteorder`);
+  if (order !== undefined && new TextDecoder().decode(order) !== "little")
+    throw new RuntimeError(
+      `torch.load: the checkpoint's storages are ${new TextDecoder().decode(order)}-endian; tensorgrad reads little-endian ones`,
+    );
   const pkl = files.get(`${prefix}data.pkl`);
   if (pkl === undefined)
     throw new RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found");

@@ -328,12 +328,41 @@ test("torch.save keeps what it cannot represent out of the file, with a clear er
     () => torch.save({ b: torch.ones(1) }, join(tmpdir(), "x.pt"), { metadata: { a: "b" } }),
     /metadata/,
   );
+  // keys: integer-like strings become Python ints, "-0" and "007" stay strings
+  const keys = torch.load<Map<unknown, unknown>>(
+    torch.save(
+      new Map<unknown, unknown>([
+        ["-0", 1],
+        ["007", 2],
+        [-3, 3],
+        ["x", 4],
+      ]),
+    ),
+  );
+  assert.deepEqual([...keys.keys()], ["-0", "007", -3, "x"]);
+  const plain = torch.load<Record<string, number>>(torch.save({ 2: "a", "-0": "b", 10: "c" }));
+  assert.deepEqual(Object.entries(plain), [
+    ["2", "a"],
+    ["10", "c"],
+    ["-0", "b"],
+  ]);
   // shared objects stay shared, without being cycles
   const t = torch.ones(2);
   const shared = { x: [t], y: [t] };
   shared.y = shared.x;
   const back = torch.load<{ x: Tensor[]; y: Tensor[] }>(torch.save(shared));
   assert.equal(back.x, back.y);
+});
+
+test("a big-endian checkpoint (PyTorch 2's byteorder record) is refused, not misread", () => {
+  const files = unzipSync(torch.save({ w: torch.ones(2) }));
+  files["archive/byteorder"] = new TextEncoder().encode("big");
+  assert.throws(
+    () => torch.load(zipSync(files, { level: 0 })),
+    /big-endian; tensorgrad reads little-endian/,
+  );
+  files["archive/byteorder"] = new TextEncoder().encode("little");
+  assert.ok(torch.equal(torch.load(zipSync(files, { level: 0 })).w, torch.ones(2)));
 });
 
 test("safetensors stay readable: torch.load detects them by content; .safetensors paths write them", () => {
