@@ -297,7 +297,9 @@ function setRequiresGrad(t: Tensor, v: unknown): void {
   if (typeof v !== "boolean") loadError(`requires_grad must be a bool, got ${pyTypeName(v)}`);
   if (v === true) {
     if (!t.dtype.isFloatingPoint)
-      throw new RuntimeError("only Tensors of floating point dtype can require gradients");
+      throw new RuntimeError(
+        "only Tensors of floating point and complex dtype can require gradients",
+      );
     t.requiresGrad_(true);
   }
 }
