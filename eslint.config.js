@@ -38,7 +38,10 @@ const LAYERS = [
   { name: "autograd", modules: ["autograd/"] },
   { name: "tensor methods", modules: ["tensor-methods", "install"] },
   { name: "op registry", modules: ["registry/", "generated/"] },
-  { name: "nn, optim, data", modules: ["nn/", "optim/", "data/", "serialization"] },
+  {
+    name: "nn, optim, data",
+    modules: ["nn/", "optim/", "data/", "serialization", "pickle", "ptfile"],
+  },
   { name: "torch.func", modules: ["func"] },
   { name: "public API", modules: ["index"] },
 ];

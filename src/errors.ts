@@ -54,6 +54,15 @@ export class KeyError extends Error {
   override name = "KeyError";
 }
 
+/**
+ * Python's pickle.UnpicklingError: torch.load refused a checkpoint (a pickle with anything but
+ * tensors and plain data, or a malformed one). PyTorch's message for it starts "Weights only
+ * load failed."
+ */
+export class UnpicklingError extends Error {
+  override name = "UnpicklingError";
+}
+
 export function attributeError(msg: string): AttributeError {
   return new AttributeError(msg);
 }

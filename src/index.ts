@@ -166,7 +166,8 @@ import { nativeStatus } from "./backend/native.js";
  * @example if (!torch.backends.native.active) console.log(torch.backends.native.reason);
  */
 export const backends = { native: nativeStatus };
-export { save, load, safetensors } from "./serialization.js";
+export { safetensors } from "./serialization.js";
+export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";
 /** torch.is_anomaly_enabled() */
 export { isAnomalyEnabled };
 export type { ExplainOptions } from "./autograd/explain.js";
@@ -200,4 +201,5 @@ export {
   LinAlgError,
   // PyTorch's class name (torch._C._LinAlgError), as errors report it
   LinAlgError as _LinAlgError,
+  UnpicklingError,
 } from "./errors.js";

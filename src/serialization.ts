@@ -1,6 +1,7 @@
 /**
- * torch.save / torch.load for state dicts, in the safetensors format, byte for byte what
- * Python's `safetensors.torch.save_file` writes (and it reads what that writes):
+ * `torch.safetensors`: state dicts in the safetensors format, byte for byte what Python's
+ * `safetensors.torch.save_file` writes (and it reads what that writes). `torch.save` writes it
+ * for a path ending in `.safetensors` and `torch.load` reads it by content (src/ptfile.ts):
  *
  *   8 bytes   N, the header's length (little-endian uint64)
  *   N bytes   the header: compact JSON, `__metadata__` (string to string) first, then one entry
@@ -21,7 +22,7 @@ import { nodeFs } from "./data/node-io.js";
 /** A state dict: tensors by name (an object or a Map). */
 export type TensorDict = Record<string, Tensor> | Map<string, Tensor>;
 
-/** Options of `serialize` / `torch.save`. */
+/** Options of `serialize` / `torch.safetensors.save` (and `torch.save` to a .safetensors path). */
 export interface SaveOptions {
   /** string key-value pairs stored in the header's `__metadata__` */
   metadata?: Record<string, string> | null;
@@ -407,28 +408,29 @@ export function deserialize(bytes: Uint8Array): Loaded {
 }
 
 /**
- * torch.save(stateDict, path, { metadata? }): write a state dict as a .safetensors file that
- * Python loads with `safetensors.torch.load_file(path)` (and `model.load_state_dict(...)`).
+ * torch.safetensors.save(stateDict, path, { metadata? }): write a state dict as a .safetensors
+ * file that Python loads with `safetensors.torch.load_file(path)` (and
+ * `model.load_state_dict(...)`). `torch.save` does the same for a path ending in `.safetensors`.
  *
  * @example
- * torch.save(model.stateDict(), "model.safetensors");
+ * torch.safetensors.save(model.stateDict(), "model.safetensors");
  */
 export function save(stateDict: TensorDict, path: string, opts: SaveOptions = {}): void {
   nodeFs().writeFileSync(path, serialize(stateDict, opts));
 }
 
 /**
- * torch.load(path): read a .safetensors file (from tensorgrad or Python's
- * `safetensors.torch.save_file`) as a state dict, keys sorted.
+ * torch.safetensors.load(path): read a .safetensors file (from tensorgrad or Python's
+ * `safetensors.torch.save_file`) as a state dict, keys sorted (what `torch.load` gives for one).
  *
  * @example
- * model.loadStateDict(torch.load("model.safetensors"));
+ * model.loadStateDict(torch.safetensors.load("model.safetensors"));
  */
 export function load(path: string): Record<string, Tensor> {
   return loadWithMetadata(path).tensors;
 }
 
-/** torch.load that also returns the header's `__metadata__`. */
+/** torch.safetensors.load that also returns the header's `__metadata__`. */
 export function loadWithMetadata(path: string): Loaded {
   return deserialize(new Uint8Array(nodeFs().readFileSync(path)));
 }

@@ -7,7 +7,7 @@
  *
  * Options: --model mlp|cnn|both|none (default both), --epochs N (default: 5 for the MLP, 9 for the
  * CNN), --idx DIR, --limit N (images per split from the IDX folder; default all),
- * --idx-epochs N (default 2), --save FILE (the CNN's weights as .safetensors).
+ * --idx-epochs N (default 2), --save FILE (the CNN's weights: a PyTorch .pt file, or safetensors for a .safetensors name).
  *
  * Images are standardised with MNIST's mean and standard deviation (torchvision's
  * `Normalize((0.1307,), (0.3081,))`); Adam with the learning rate decayed by 0.8 per epoch.
@@ -154,7 +154,7 @@ function main(): void {
     if (save !== undefined) {
       torch.save(model.stateDict(), save);
       console.log(
-        `saved the CNN's weights to ${save} (load in PyTorch with safetensors.torch.load_file)`,
+        `saved the CNN's weights to ${save} (load in PyTorch with ${save.endsWith(".safetensors") ? "safetensors.torch.load_file" : "torch.load"})`,
       );
     }
   }
