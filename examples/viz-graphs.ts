@@ -27,7 +27,12 @@ function pictures(): Picture[] {
   {
     const x = torch.tensor(1.0, { requiresGrad: true });
     const y = x.pow(4).add(x.pow(3).mul(3)).add(x.pow(2).mul(3)).add(x.mul(5)).add(1);
-    out.push({ name: "00-polynomial", title: "y = x**4 + 3*x**3 + 3*x**2 + 5*x + 1", output: y, params: { x } });
+    out.push({
+      name: "00-polynomial",
+      title: "y = x**4 + 3*x**3 + 3*x**2 + 5*x + 1",
+      output: y,
+      params: { x },
+    });
   }
   // 000: two layers and a mean: o = mean((2x + 1)^2)
   {
@@ -39,7 +44,12 @@ function pictures(): Picture[] {
       { requiresGrad: true },
     );
     const o = x.mul(2).add(1).pow(2).mean();
-    out.push({ name: "00-layers-mean", title: "o = ((2*x + 1)**2).mean()", output: o, params: { x } });
+    out.push({
+      name: "00-layers-mean",
+      title: "o = ((2*x + 1)**2).mean()",
+      output: o,
+      params: { x },
+    });
   }
   // 001 "Autograd": z = mean(x + 2); y = x^2 (backward with a vector)
   {
@@ -67,7 +77,12 @@ function pictures(): Picture[] {
     const x = torch.ones(2, 2, { requiresGrad: true });
     const y = x.add(2);
     const z = y.mul(y).mul(3);
-    out.push({ name: "03-mean", title: "out = (y * y * 3).mean(), y = x + 2", output: z.mean(), params: { x } });
+    out.push({
+      name: "03-mean",
+      title: "out = (y * y * 3).mean(), y = x + 2",
+      output: z.mean(),
+      params: { x },
+    });
   }
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
@@ -42,9 +43,7 @@ function canonical(source: string): string {
       const m = /^\t(\d+)(?: -> (\d+))?(.*)$/.exec(line);
       if (m === null) return line;
       const [, a, b, rest] = m;
-      return b === undefined
-        ? `\t${rename(a)}${rest}`
-        : `\t${rename(a)} -> ${rename(b)}${rest}`;
+      return b === undefined ? `\t${rename(a)}${rest}` : `\t${rename(a)} -> ${rename(b)}${rest}`;
     })
     .join("\n");
 }
@@ -148,7 +147,13 @@ const BUILD: Record<string, () => Built> = {
     const x = torch.randn(3, { requiresGrad: true });
     const w = torch.randn(3, { requiresGrad: true });
     const e = x.mul(w).exp();
-    return { output: e.div(2).sum(), params: new Map([["x", x], ["w", w]]) };
+    return {
+      output: e.div(2).sum(),
+      params: new Map([
+        ["x", x],
+        ["w", w],
+      ]),
+    };
   },
   attrs: () => {
     const x = torch.randn(3, { requiresGrad: true });
@@ -241,7 +246,10 @@ test("showSaved after backward raises PyTorch's freed-graph error; before, it do
   torch.viz.makeDot(y, { showSaved: true });
   y.backward();
   assert.doesNotThrow(() => torch.viz.makeDot(y));
-  assert.throws(() => torch.viz.makeDot(y, { showSaved: true }), /backward through the graph a second time/);
+  assert.throws(
+    () => torch.viz.makeDot(y, { showSaved: true }),
+    /backward through the graph a second time/,
+  );
 });
 
 test("a leaf output without history; graph size grows with the statements (resize_graph)", () => {
@@ -269,7 +277,7 @@ test("toSvg and render: Graphviz (WebAssembly) lays the graph out as SVG with th
   for (const label of ["MeanBackward0", "AddmmBackward0", "ReluBackward0", "AccumulateGrad"])
     assert.ok(svg.includes(`>${label}</text>`), `${label} in the SVG`);
   assert.ok(svg.includes(">0.weight</text>") && svg.includes(">0.bias</text>"));
-  assert.ok(svg.includes("fill=\"lightblue\"") && svg.includes("fill=\"orange\""));
+  assert.ok(svg.includes('fill="lightblue"') && svg.includes('fill="orange"'));
   const { mkdtemp, readFile, rm } = await import("node:fs/promises");
   const { join } = await import("node:path");
   const { tmpdir } = await import("node:os");
@@ -282,4 +290,39 @@ test("toSvg and render: Graphviz (WebAssembly) lays the graph out as SVG with th
   } finally {
     await rm(dir, { recursive: true });
   }
+});
+
+test("importing tensorgrad and making DOT does not load Graphviz; the first render does", () => {
+  // a resolve hook (run in Node's loader thread) reports every resolution of @viz-js/viz
+  const hooks =
+    "export async function resolve(s, c, next) {" +
+    ' if (s.includes("@viz-js/viz")) process.stderr.write("LOADED @viz-js/viz\\n");' +
+    " return next(s, c); }";
+  const register =
+    'import { register } from "node:module";' +
+    `register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  const index = new URL("../src/index.ts", import.meta.url).href;
+  const program =
+    `const torch = await import(${JSON.stringify(index)});` +
+    "const x = torch.randn(2, { requiresGrad: true });" +
+    "torch.viz.makeDot(x.mul(2));" +
+    'process.stderr.write("DOT MADE\\n");' +
+    "await torch.viz.makeDot(x.mul(2)).toSvg();" +
+    'process.stderr.write("SVG MADE\\n");';
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--import",
+      `data:text/javascript,${encodeURIComponent(register)}`,
+      "--input-type=module",
+      "-e",
+      program,
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr.split("\n").filter((l) => /^(LOADED|DOT MADE|SVG MADE)/.test(l));
+  assert.deepEqual(lines, ["DOT MADE", "LOADED @viz-js/viz", "SVG MADE"]);
 });

@@ -22,12 +22,13 @@
  * With `showAttrs` a node's label also lists what it saved: tensors as "[saved tensor]", and the
  * non-tensor attributes tensorgrad's node records (snake_case names, Python formatting).
  */
-import { Tensor } from "../tensor.js";
-import { AccumulateGrad, Node } from "./node.js";
-import { OpNode } from "./function.js";
-import { CustomFunctionNode } from "./custom-function.js";
-import { typeError } from "../errors.js";
-import { formatPyFloat } from "../print.js";
+import { Tensor } from "./tensor.js";
+import { AccumulateGrad, Node } from "./autograd/node.js";
+import { OpNode } from "./autograd/function.js";
+import { CustomFunctionNode } from "./autograd/custom-function.js";
+import { typeError } from "./errors.js";
+import { formatPyFloat } from "./print.js";
+import { nodeFs } from "./data/node-io.js";
 
 // ------------------------------------------------------------------------------------------
 // DOT text, as the Python graphviz package (0.20) writes it
@@ -155,17 +156,17 @@ export class Digraph {
   }
 
   /**
-   * Node only: write the DOT source to `filename` and the rendered graph to
+   * Node (20.16 or newer) only: write the DOT source to `filename` and the rendered graph to
    * `filename.<format>`, as graphviz's `render`; returns the rendered file's path.
    * @example await torch.viz.makeDot(loss, { params }).render("mlp") // "mlp.svg"
    */
   async render(filename = "Digraph.gv", options: RenderOptions = {}): Promise<string> {
     const format = options.format ?? "svg";
     const out = await this.pipe(format);
-    const fs = await import("node:fs/promises");
-    await fs.writeFile(filename, this.source);
+    const fs = nodeFs();
+    fs.writeFileSync(filename, this.source);
     const path = `${filename}.${format}`;
-    await fs.writeFile(path, out);
+    fs.writeFileSync(path, out);
     return path;
   }
 }
@@ -195,7 +196,8 @@ const OPTION_KEYS = new Set(["params", "showAttrs", "showSaved", "maxAttrChars"]
 
 /** A stable id per tensor for DOT, as Python's id(): the same object gets the same number. */
 const tensorIds = new WeakMap<object, string>();
-let nextTensorId = 0x7f3b00000000;
+// 8 mod 16, where node addresses are 0 mod 16: a tensor's id is never a node's
+let nextTensorId = 0x7f3b00000008;
 function objectId(o: object): string {
   if (o instanceof Node) return String(o.address);
   let id = tensorIds.get(o);
@@ -383,7 +385,7 @@ export function makeDot(
       throw typeError(`make_dot() got multiple values for argument '${snake(names[i])}'`);
   }
   const pick = <T>(i: number, fallback: T): T =>
-    (i < last ? positional[i] : (opts as Record<string, unknown>)[names[i]]) as T ?? fallback;
+    ((i < last ? positional[i] : (opts as Record<string, unknown>)[names[i]]) as T) ?? fallback;
   const paramMap = paramNames(pick<ParamsArg | null>(0, null));
   const attrsOn = pick(1, false);
   const savedOn = pick(2, false);
