@@ -236,12 +236,27 @@ interface SavedEntry {
 }
 
 /**
- * Saved names of tensorgrad's entries that PyTorch's node calls otherwise (its schema's
- * argument names: mm(self, mat2), bmm(self, mat2)).
+ * Saved names of tensorgrad's entries that PyTorch's node calls otherwise: its schema's
+ * argument names (mm(Tensor self, Tensor mat2), convolution(Tensor input, ...),
+ * native_layer_norm(Tensor input, ...)) and `result1` for the second output of the max
+ * poolings that return indices.
  */
+const MAT2 = { other: "mat2" };
+const INPUT = { self: "input" };
+const RESULT1 = { indices: "result1" };
 const PYTORCH_SAVED_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  MmBackward0: { other: "mat2" },
-  BmmBackward0: { other: "mat2" },
+  MmBackward0: MAT2,
+  BmmBackward0: MAT2,
+  ConvolutionBackward0: INPUT,
+  NativeLayerNormBackward0: INPUT,
+  NativeGroupNormBackward0: INPUT,
+  NativeBatchNormBackward0: INPUT,
+  MaxPool2DWithIndicesBackward0: RESULT1,
+  MaxPool3DWithIndicesBackward0: RESULT1,
+  AdaptiveMaxPool2DBackward0: RESULT1,
+  AdaptiveMaxPool3DBackward0: RESULT1,
+  FractionalMaxPool2DBackward0: RESULT1,
+  FractionalMaxPool3DBackward0: RESULT1,
 };
 
 /** `key` of `node`'s saved record as PyTorch's attribute name (without `_saved_`). */
