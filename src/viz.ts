@@ -41,7 +41,7 @@ const DOT_KEYWORDS = new Set(["node", "edge", "graph", "digraph", "subgraph", "s
  * An identifier or attribute value for DOT (graphviz.quoting.quote): left bare when it is a
  * DOT ID and not a keyword, else in double quotes with each unescaped `"` escaped.
  */
-export function quoteDot(s: string): string {
+function quoteDot(s: string): string {
   if (DOT_ID.test(s) && !DOT_KEYWORDS.has(s.toLowerCase())) return s;
   if (s.startsWith("<") && s.endsWith(">")) return s; // an HTML-like label
   return `"${s.replace(/(?<!\\)((?:\\\\)*)"/g, '$1\\"')}"`;
