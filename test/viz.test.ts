@@ -401,3 +401,35 @@ test("importing tensorgrad and making DOT does not load Graphviz; the first rend
   const lines = r.stderr.split("\n").filter((l) => /^(LOADED|DOT MADE|SVG MADE)/.test(l));
   assert.deepEqual(lines, ["DOT MADE", "LOADED @viz-js/viz", "SVG MADE"]);
 });
+
+test("examples/viz-graphs.ts writes the seed tutorials' graphs as SVG files", async () => {
+  const { mkdtemp, readdir, readFile, rm } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const dir = await mkdtemp(join(tmpdir(), "viz-graphs-"));
+  try {
+    const example = new URL("../examples/viz-graphs.ts", import.meta.url).pathname;
+    const r = spawnSync(process.execPath, ["--import", "tsx", example, dir], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const files = (await readdir(dir)).sort();
+    assert.equal(files.length, 14);
+    assert.equal(r.stdout.trim().split("\n").length, 14);
+    for (const f of files) {
+      const svg = await readFile(join(dir, f), "utf8");
+      assert.match(svg, /<svg /, f);
+      assert.ok(svg.includes(">AccumulateGrad</text>"), f);
+      // torchviz's colour of an output
+      assert.ok(svg.includes('fill="#caff70"'), f);
+    }
+    const poly = await readFile(join(dir, "00-polynomial.svg"), "utf8");
+    assert.equal(poly.split(">PowBackward0</text>").length - 1, 3);
+    assert.equal(poly.split(">MulBackward0</text>").length - 1, 3);
+    assert.ok(poly.includes('fill="lightblue"') && !poly.includes('fill="orange"'));
+    // y * y saves y twice (one box) and `* 3` a wrapped number
+    const mean = await readFile(join(dir, "03-mean-saved.svg"), "utf8");
+    assert.equal(mean.split('fill="orange"').length - 1, 2);
+    assert.ok(mean.includes(">self</text>") && mean.includes(">other</text>"));
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
