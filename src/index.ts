@@ -136,6 +136,11 @@ export declare namespace autograd {
   type Function = AutogradFunction;
   type FunctionCtx = import("./autograd/custom-function.js").FunctionCtx;
 }
+/**
+ * torch.viz: pictures of the backward graph (torchviz's make_dot): makeDot(output, { params,
+ * showAttrs, showSaved, maxAttrChars }) returns a Digraph with the DOT source; toSvg() renders it.
+ */
+export * as viz from "./viz.js";
 /** torch.func: grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian (composable transforms) */
 export * as func from "./func.js";
 /** torch.utils: checkpoint(fn, ...args), checkpointWith(options, fn, ...args), data. */

@@ -136,6 +136,19 @@ export class OpNode<K extends Op = Op> extends Node {
     return m;
   }
 
+  /**
+   * Note [freed graph]: whether PyTorch saves this op's number operand as a wrapped 0-dim
+   * tensor (MulBackward0, DivBackward0), which tensorgrad keeps as an attribute instead.
+   */
+  get savesScalarOperand(): boolean {
+    return this.def.savesScalar === true;
+  }
+
+  /** The names this op's entry may save (its declared saved set), saved or not this time. */
+  get declaredSaved(): readonly string[] {
+    return this.def.save as readonly string[];
+  }
+
   /** A saved list of tensors (e.g. the index tensors of advanced indexing). */
   savedList(name: string): (Tensor | null)[] {
     const s = this.saved[name];
