@@ -694,3 +694,71 @@ test("atomicity: failing ops leave their inputs untouched", () => {
   y.sum().backward();
   expectRec(x.grad, fx.x_grad);
 });
+
+// Note [stolen gradients]: a leaf's first gradient from mm's backward is the product itself,
+// but never a tensor that user code (a hook, a custom backward, the caller) holds, and never
+// the same storage for two leaves (PyTorch clones whenever the use count says it is shared).
+test("mm backward: the leaf's first gradient is never storage user code or another leaf holds", () => {
+  const rand = (r: number, c: number): Tensor => torch.rand([r, c]).requiresGrad_(true);
+  const expected = (g: Tensor, b: Tensor): number[] =>
+    Array.from(torch.noGrad(() => g.mm(b.t())).typedArray);
+  torch.manualSeed(3);
+  // plain: values right, the root gradient not aliased
+  {
+    const [a, b] = [rand(3, 4), rand(4, 5)];
+    const g = torch.rand([3, 5]);
+    a.mm(b).backward(g);
+    assert.deepEqual(Array.from(a.grad!.typedArray), expected(g, b));
+    assert.notEqual(a.grad!.typedArray.buffer, g.typedArray.buffer);
+  }
+  // a hook on the leaf keeps its gradient: .grad is a copy
+  {
+    const [a, b] = [rand(3, 4), rand(4, 5)];
+    const seen: Tensor[] = [];
+    a.registerHook((gr) => void seen.push(gr));
+    a.mm(b).backward(torch.onesLike(a.mm(b)));
+    assert.equal(seen.length, 1);
+    assert.notEqual(a.grad!.typedArray.buffer, seen[0]!.typedArray.buffer);
+    const kept = Array.from(seen[0]!.typedArray);
+    a.grad!.add_(1);
+    assert.deepEqual(Array.from(seen[0]!.typedArray), kept);
+  }
+  // the node's post hook sees the products: .grad is a copy
+  {
+    const [a, b] = [rand(3, 4), rand(4, 5)];
+    const c = a.mm(b);
+    let gi: (Tensor | null)[] = [];
+    c.gradFn!.registerHook((gradInputs) => void (gi = gradInputs));
+    c.backward(torch.onesLike(c));
+    assert.notEqual(a.grad!.typedArray.buffer, gi[0]!.typedArray.buffer);
+    assert.notEqual(b.grad!.typedArray.buffer, gi[1]!.typedArray.buffer);
+  }
+  // one product handed to two leaves by add's backward: two storages
+  {
+    const [x, y, w] = [rand(3, 4), rand(3, 4), rand(4, 5)];
+    const c = x.add(y).mm(w);
+    c.backward(torch.onesLike(c));
+    assert.notEqual(x.grad!.typedArray.buffer, y.grad!.typedArray.buffer);
+    assert.deepEqual(Array.from(x.grad!.typedArray), Array.from(y.grad!.typedArray));
+    x.grad!.add_(1);
+    assert.notDeepEqual(Array.from(x.grad!.typedArray), Array.from(y.grad!.typedArray));
+  }
+  // a custom backward that keeps its gradient and passes it on: .grad is a copy
+  {
+    let kept: Tensor | null = null;
+    class Keep extends torch.autograd.Function {
+      static override forward(_ctx: torch.autograd.FunctionCtx, x: Tensor): Tensor {
+        return x.clone();
+      }
+      static override backward(_ctx: torch.autograd.FunctionCtx, g: Tensor): Tensor {
+        kept = g;
+        return g;
+      }
+    }
+    const [x, w] = [rand(3, 4), rand(4, 5)];
+    const c = (Keep.apply(x) as Tensor).mm(w);
+    c.backward(torch.onesLike(c));
+    assert.notEqual(kept, null);
+    assert.notEqual(x.grad!.typedArray.buffer, kept!.typedArray.buffer);
+  }
+});

@@ -358,6 +358,34 @@ test(`native matmul: operands larger than one packed panel (16 MiB) ${suffix}`, 
 });
 
 test(
+  `native matmul: packed operands whose lanes are contiguous, in groups ${suffix}`,
+  { skip },
+  () => {
+    // A above 1 MiB (so both operands are packed) read transposed (its rows contiguous) and B
+    // row-major: several slivers are packed per item, a whole 256-byte run of each source row,
+    // with a partial last sliver of rows (m % 8) and of columns (n % 32, the half-width sliver)
+    const saved = getNumThreads();
+    try {
+      for (const [Ctor, m, k, n] of [
+        [Float32Array, 533, 600, 70],
+        [Float64Array, 301, 520, 45],
+      ] as const) {
+        const A = operand(Ctor, 1, m, k, "transposed", m);
+        const B = operand(Ctor, 1, k, n, "rowmajor", n);
+        const ts = run(Infinity, A, B, Ctor, 1, m, k, n);
+        for (const threads of [1, 2]) {
+          setNumThreads(threads);
+          const nat = run(0, A, B, Ctor, 1, m, k, n);
+          assertClose(nat, ts, A, B, Ctor, 1, m, k, n, 0, 0, `${m}x${k}x${n} ${threads}`);
+        }
+      }
+    } finally {
+      setNumThreads(saved);
+    }
+  },
+);
+
+test(
   `native matmul: empty inner dimension gives zeros, bad arguments throw ${suffix}`,
   { skip },
   () => {

@@ -4,8 +4,11 @@ import * as torch from "../../dist/index.js";
 import { SHAPES, randomF32, randomLabels } from "../lib/harness.mjs";
 
 const { nn, optim } = torch;
+// (a leaf of the given shape, as bench/torch_runner.py makes them: a reshape of a leaf that
+// requires grad is a view whose gradient lands on the flat leaf, whose .grad the steps' `x.grad =
+// null` never clears, so each backward added into it: 1M-element adds PyTorch's run does not do)
 const f32 = (data, shape, requiresGrad = false) =>
-  torch.tensor(Array.from(data), { requiresGrad }).reshape(shape);
+  torch.tensor(Array.from(data)).reshape(shape).requiresGrad_(requiresGrad);
 const labels = (n, k) => torch.tensor(Array.from(randomLabels(n, k)), { dtype: torch.int64 });
 
 function matmul(n) {

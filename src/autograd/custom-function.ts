@@ -11,6 +11,7 @@
 import { Tensor } from "../tensor.js";
 import { AccumulateGrad, FREED_GRAPH_MESSAGE, Node, SavedVariable, type Edge } from "./node.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
+import { disownGradients } from "./owned-grads.js";
 import { runtimeError, typeError } from "../errors.js";
 import { alloc, pyTypeName } from "../ops/core.js";
 import type { DType } from "../dtype.js";
@@ -402,6 +403,8 @@ export class CustomFunctionNode extends Node {
   }
 
   apply(gradOutputs: (Tensor | null)[]): (Tensor | null)[] {
+    // the user's backward may keep them (Note [stolen gradients])
+    disownGradients(gradOutputs);
     const ctx = this.ctx;
     const name = this.name();
     const grads = this.outputMeta.map((m, i) => {

@@ -18,6 +18,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { AccumulateGrad, type Node, type NodeHooks } from "./node.js";
+import { disownGradients } from "./owned-grads.js";
 import { gradientEdge } from "./function.js";
 import { swapGradEnabled } from "./grad-mode.js";
 import {
@@ -316,6 +317,8 @@ function seedRoots(
   rootNodes: WorkList<Node> | null,
   queue: ReadyQueue,
 ): void {
+  // (the caller holds the root gradients: Note [stolen gradients])
+  disownGradients(rootGrads);
   for (let i = 0; i < roots.length; i++) {
     const root = roots[i];
     // gradientEdge without its edge object: the root's node and output number
@@ -446,6 +449,8 @@ function runNode(
 ): (Tensor | null)[] {
   const buf = takeBuffer(node);
   const hooks = node._hooks;
+  // hooks and captures may keep a reference (Note [stolen gradients])
+  if (hooks !== null || captures !== null) disownGradients(buf);
   if (hooks !== null) runTensorHooks(hooks, buf);
   if (hooks !== null || captures !== null)
     collectAtNode(node, buf, opts, captures, results, pending);
@@ -481,6 +486,7 @@ function runNode(
       const r = h(gradInputs, gradOutputs);
       if (r) gradInputs = r;
     }
+    disownGradients(gradInputs);
   }
   if (anomalyEnabled && isAnomalyCheckNanEnabled()) checkNanGradients(node, gradInputs);
   pending.ran.push(node);

@@ -8,6 +8,7 @@ import { dtypes, resultType, type DTypeName } from "../dtype.js";
 import { shapeEqual } from "../shape.js";
 import { alloc, allocOutput, scalarArray, scalarIn } from "../ops/core.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
+import { ownGradient } from "./owned-grads.js";
 import { isForwardADActive, noForwardGrad } from "./forward-ad.js";
 import { needsGrad, record } from "./function.js";
 import {
@@ -77,12 +78,13 @@ export const embed = embedOp;
  * its TBackward and accumulates into .grad without a strided pass.
  */
 export function mmMat1Backward(g: Tensor, mat2: Tensor, mat1ColumnMajor: boolean): Tensor {
-  return mat1ColumnMajor ? mat2.mm(g.t()).t() : g.mm(mat2.t());
+  // a fresh product only the engine holds (Note [stolen gradients])
+  return mat1ColumnMajor ? mat2.mm(g.t()).t() : ownGradient(g.mm(mat2.t()));
 }
 
 /** d(A@B)/dB = A^T @ g, in B's layout: (g^T @ A)^T for a column-major B (mm_mat2_backward). */
 export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean): Tensor {
-  return mat2ColumnMajor ? g.t().mm(mat1).t() : mat1.t().mm(g);
+  return mat2ColumnMajor ? g.t().mm(mat1).t() : ownGradient(mat1.t().mm(g));
 }
 /**
  * g / s with g.div(s)'s values (the same kernel), without the op's dispatch when nothing is

@@ -10,6 +10,7 @@ import { isForwardADActive } from "./forward-ad.js";
 import { shapeEqual } from "../shape.js";
 import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
 import { Binary, binary } from "../backend/elementwise.js";
+import { takeOwnedGradient } from "./owned-grads.js";
 
 /**
  * Whether two gradients meeting at a buffer slot take the plain sum (`sumPlain`,
@@ -67,6 +68,23 @@ export function fitToInput(g: Tensor, shape: readonly number[], dtypeName: strin
 }
 
 /**
+ * Whether leaf `t` may take `g` itself as its first gradient (Note [stolen gradients]): a
+ * claimed fresh result, not recorded, alone in its whole storage, contiguous, of t's shape.
+ */
+function stealable(t: Tensor, g: Tensor): boolean {
+  return (
+    g._base === null &&
+    g.gradFn === null &&
+    !g.requiresGrad &&
+    g.offset === 0 &&
+    g.typedArray.length === g.numel() &&
+    g.isContiguous() &&
+    shapeEqual(g.shape, t.shape) &&
+    takeOwnedGradient(g)
+  );
+}
+
+/**
  * AccumulateGrad: `t.grad += g`, owning its own storage (Note [atomic backward]). `retained`:
  * a non-leaf's retained gradient (PyTorch's retain_grad hook).
  */
@@ -77,6 +95,7 @@ export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retai
     // recorded as PyTorch does: a copy into new storage (grad_fn=<CopyBackwards>) for a leaf,
     // a clone (CloneBackward0) for a retained gradient
     if (createGraph) t._grad = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
+    else if (!retained && stealable(t, g)) t._grad = g;
     else t._grad = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
   } else if (createGraph || prev.requiresGrad) {
     const was = swapGradEnabled(createGraph);
