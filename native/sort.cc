@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "abi.gen.h"
+#include "introsort.h"
 
 namespace tg {
 namespace {
@@ -69,8 +70,9 @@ void sortRange(const T* src, Index r0, Index r1, Index len, Cmp cmp, bool stable
   for (Index r = r0; r < r1; r++) {
     const T* row = src + r * len;
     for (Index j = 0; j < len; j++) q[j] = {row[j], int32_t(j)};
+    // std::sort's array by a faster route (Note [exact introsort], introsort.h)
     if (stable) std::stable_sort(q.begin(), q.end(), cmp);
-    else std::sort(q.begin(), q.end(), cmp);
+    else introsort::sort(q.data(), q.data() + len, cmp);
     for (Index j = 0; j < len; j++) {
       outV[r * len + j] = q[j].first;
       outI[r * len + j] = double(q[j].second);
@@ -255,8 +257,9 @@ void topkRange(const T* src, Index r0, Index r1, Index len, Index k, Cmp cmp, bo
       std::sort_heap(q.begin(), q.end(), cmp);
     } else {
       for (Index j = 0; j < len; j++) q[j] = {row[j], int32_t(j)};
-      std::nth_element(q.begin(), q.begin() + k - 1, q.end(), cmp);
-      if (sorted) std::sort(q.begin(), q.begin() + k - 1, cmp);
+      // std::nth_element's and std::sort's arrays (Note [exact introsort], introsort.h)
+      introsort::nthElement(q.data(), q.data() + k - 1, q.data() + len, cmp);
+      if (sorted) introsort::sort(q.data(), q.data() + k - 1, cmp);
     }
     for (Index j = 0; j < k; j++) {
       outV[r * k + j] = q[j].first;
