@@ -42,7 +42,8 @@ constexpr int kBlock = 128;
 // rescanned).
 constexpr std::ptrdiff_t kBlockMin = 4 * kBlock;
 
-inline int lg(std::ptrdiff_t n) { return int(sizeof(long long) * 8 - 1) - __builtin_clzll((unsigned long long)n); }
+// std::__lg: floor(log2(n)) for n > 0
+inline int lg(std::ptrdiff_t n) { return 63 - __builtin_clzll((unsigned long long)n); }
 
 // std::__unguarded_partition from first, last with the pivot at *pivot.
 template <typename E, typename Cmp>
@@ -57,13 +58,26 @@ E* hoare(E* first, E* last, const E* pivot, Cmp cmp) {
   }
 }
 
+// A partition's block scans with vector instructions, for the element and comparator types
+// that have them (a specialization next to the comparator, native/sort.cc): `left` appends to
+// q the positions base + j, for j from 0 in steps of 16 while j + 16 <= b, of the elements
+// x[j] with !cmp(x[j], p), `right` those base - j of the elements x[-j] with !cmp(p, x[-j]);
+// both return how far they got (the rest is the scalar loop's). q has room for 16 more.
+template <typename E, typename Cmp>
+struct VectorScan {
+  static bool usable() { return false; }
+  static int left(const E*, int, const E&, uint32_t, uint32_t*, int*) { return 0; }
+  static int right(const E*, int, const E&, uint32_t, uint32_t*, int*) { return 0; }
+};
+
 // std::__unguarded_partition(first, last, pivot) by blocks: the same array, the same result.
 template <typename E, typename Cmp>
 E* partition(E* first, E* last, const E* pivot, Cmp cmp) {
   if (last - first < kBlockMin) return hoare(first, last, pivot, cmp);
   const E p = *pivot;
-  uint32_t ql[kBlock], qr[kBlock];  // positions from `first`
+  uint32_t ql[kBlock + 16], qr[kBlock + 16];  // positions from `first`
   int nl = 0, sl = 0, nr = 0, sr = 0;
+  const bool vec = VectorScan<E, Cmp>::usable();
   std::ptrdiff_t scanL = 0, scanR = last - first;  // not yet scanned: [scanL, scanR)
   std::ptrdiff_t lastL = -1, lastR = last - first;  // the last pair swapped
   for (;;) {
@@ -72,7 +86,8 @@ E* partition(E* first, E* last, const E* pivot, Cmp cmp) {
       const int b = int(std::min<std::ptrdiff_t>(kBlock, scanR - scanL));
       nl = sl = 0;
       const E* x = first + scanL;
-      for (int j = 0; j < b; j++) {
+      int j = vec ? VectorScan<E, Cmp>::left(x, b, p, uint32_t(scanL), ql, &nl) : 0;
+      for (; j < b; j++) {
         ql[nl] = uint32_t(scanL + j);
         nl += !cmp(x[j], p);
       }
@@ -84,7 +99,8 @@ E* partition(E* first, E* last, const E* pivot, Cmp cmp) {
       const int b = int(std::min<std::ptrdiff_t>(kBlock, scanR - scanL));
       nr = sr = 0;
       const E* x = first + scanR - 1;
-      for (int j = 0; j < b; j++) {
+      int j = vec ? VectorScan<E, Cmp>::right(x, b, p, uint32_t(scanR - 1), qr, &nr) : 0;
+      for (; j < b; j++) {
         qr[nr] = uint32_t(scanR - 1 - j);
         nr += !cmp(p, x[-j]);
       }
