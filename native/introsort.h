@@ -63,9 +63,11 @@ E* hoare(E* first, E* last, const E* pivot, Cmp cmp) {
 // q the positions base + j, for j from 0 in steps of 16 while j + 16 <= b, of the elements
 // x[j] with !cmp(x[j], p), `right` those base - j of the elements x[-j] with !cmp(p, x[-j]);
 // both return how far they got (the rest is the scalar loop's). q has room for 16 more.
+// `small` sorts 2 to kThreshold elements as smallSort does, or returns false.
 template <typename E, typename Cmp>
 struct VectorScan {
   static bool usable() { return false; }
+  static bool small(E*, int) { return false; }
   static int left(const E*, int, const E&, uint32_t, uint32_t*, int*) { return 0; }
   static int right(const E*, int, const E&, uint32_t, uint32_t*, int*) { return 0; }
 };
@@ -146,6 +148,7 @@ template <typename E, typename Cmp>
 void smallSort(E* first, E* last, Cmp cmp) {
   const int n = int(last - first);
   if (n < 2) return;
+  if (VectorScan<E, Cmp>::usable() && VectorScan<E, Cmp>::small(first, n)) return;
   E tmp[kThreshold];
   for (int i = 0; i < n; i++) tmp[i] = first[i];
   for (int i = 0; i < n; i++) {

@@ -58,10 +58,30 @@ struct LessDescPlain {
 // (value, position) pairs a step, their values gathered into one register, compared with the
 // pivot's, the positions of the hits compressed into the list. The same positions as the
 // scalar loop (no NaN: the ordered and unordered predicates agree; -0 equals +0 both ways).
-// Predicates: kLeft for !cmp(x, p), kRight for !cmp(p, x).
-template <int kLeft, int kRight>
+// Predicates: kLeft for !cmp(x, p), kRight for !cmp(p, x). `small` is introsort.h's
+// smallSort by the same ranks, sixteen comparisons a step (kLess: cmp(a, b) as a < b or a > b;
+// without NaN, equivalent is equal).
+template <int kLeft, int kRight, int kLess>
 struct FloatScan {
   static bool usable() { return avx512(); }
+  __attribute__((target("avx512f"))) static bool small(Elem<float>* first, int n) {
+    const __mmask16 valid = __mmask16((1u << n) - 1);
+    const double* d = reinterpret_cast<const double*>(first);  // a pair: 8 bytes
+    const __m512d lo = _mm512_maskz_loadu_pd(__mmask8(valid), d);
+    const __m512d hi = _mm512_maskz_loadu_pd(__mmask8(valid >> 8), d + 8);
+    alignas(64) Elem<float> tmp[16];
+    _mm512_store_pd(reinterpret_cast<double*>(tmp), lo);
+    _mm512_store_pd(reinterpret_cast<double*>(tmp) + 8, hi);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512 keys = _mm512_permutex2var_ps(_mm512_castpd_ps(lo), even, _mm512_castpd_ps(hi));
+    for (int i = 0; i < n; i++) {
+      const __m512 ki = _mm512_set1_ps(tmp[i].first);
+      const __mmask16 less = _mm512_mask_cmp_ps_mask(valid, keys, ki, kLess);
+      const __mmask16 eq = _mm512_mask_cmp_ps_mask(__mmask16((1u << i) - 1), keys, ki, _CMP_EQ_OQ);
+      first[__builtin_popcount(less) + __builtin_popcount(eq)] = tmp[i];
+    }
+    return true;
+  }
   __attribute__((target("avx512f"))) static int left(const Elem<float>* x, int b, const Elem<float>& p,
                                                      uint32_t base, uint32_t* q, int* n) {
     const __m512 pv = _mm512_set1_ps(p.first);
@@ -107,9 +127,9 @@ constexpr bool kDescending = std::is_same_v<Cmp, LessDesc> || std::is_same_v<Cmp
 #if TG_X86
 namespace introsort {
 template <>
-struct VectorScan<Elem<float>, LessAscPlain> : FloatScan<_CMP_NLT_UQ, _CMP_NGT_UQ> {};
+struct VectorScan<Elem<float>, LessAscPlain> : FloatScan<_CMP_NLT_UQ, _CMP_NGT_UQ, _CMP_LT_OQ> {};
 template <>
-struct VectorScan<Elem<float>, LessDescPlain> : FloatScan<_CMP_NGT_UQ, _CMP_NLT_UQ> {};
+struct VectorScan<Elem<float>, LessDescPlain> : FloatScan<_CMP_NGT_UQ, _CMP_NLT_UQ, _CMP_GT_OQ> {};
 }  // namespace introsort
 #endif
 
