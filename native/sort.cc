@@ -2,9 +2,10 @@
 // `sortRows` and `topkRows`. PyTorch 1.13's CPU kernels (aten/src/ATen/native/cpu/
 // SortingKernel.cpp, TopKImpl.h) run libstdc++'s std::stable_sort / std::sort and
 // std::partial_sort / std::nth_element on (value, index) pairs with comparators that put NaN
-// above every number; these are the same calls on the same pairs, so equal keys land where
-// PyTorch puts them (the TypeScript twins replicate the algorithms step for step). Rows are
-// contiguous; several rows are split across the pool's threads.
+// above every number; these are the same calls on the same pairs (std::sort and
+// std::nth_element replayed by introsort.h, Note [exact introsort]: the same arrays, faster),
+// so equal keys land where PyTorch puts them (the TypeScript twins replicate the algorithms
+// step for step). Rows are contiguous; several rows are split across the pool's threads.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
