@@ -6,6 +6,8 @@
 // results do not depend on threading. The one exception, Note [split scatter_add], changes the
 // order of float additions by a rule that depends on the sizes only, never on the threads.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -181,19 +183,45 @@ T* splitBuffer(Index n) {
   return buf.data();
 }
 
+// Whether the halves go to the pool (Note [split scatter_add]): they do unless a recent split
+// found the second core busy, i.e. the two halves together took well over the longer one
+// (the worker started late or was preempted, and this thread waited for it: on a loaded
+// machine measured slower than both halves on this thread). Then the next kSplitSerial splits
+// run both halves here, and the one after tries the pool again. The result is the same either
+// way; only the time changes.
+constexpr int kSplitSerial = 32;
+std::atomic<int> splitSerialLeft{0};
+
 template <typename T>
 bool splitAccumulate(T* row, Index dStride, Index dSize, const double* ix, const T* sx, Index n) {
+  using Clock = std::chrono::steady_clock;
   const Index h = splitPoint(n);
   T* buf = splitBuffer<T>(dSize);
   bool ok[2] = {true, true};
-  runTasks(2, numThreads, [&](size_t t) {
+  Clock::duration took[2] = {};
+  auto half = [&](size_t t) {
+    const auto start = Clock::now();
     if (t == 0) {
       ok[0] = combineRun<T, kAccumulate>(row, dStride, dSize, ix, sx, h);
     } else {
       std::fill(buf, buf + dSize, T(-0.0));
       ok[1] = combineRun<T, kAccumulate>(buf, 1, dSize, ix + h, sx + h, n - h);
     }
-  });
+    took[t] = Clock::now() - start;
+  };
+  const int serial = splitSerialLeft.load(std::memory_order_relaxed);
+  if (numThreads < 2 || serial > 0) {
+    if (serial > 0) splitSerialLeft.store(serial - 1, std::memory_order_relaxed);
+    half(0);
+    half(1);
+  } else {
+    const auto start = Clock::now();
+    runTasks(2, numThreads, half);
+    const auto all = Clock::now() - start;
+    // (4/3 of the longer half: a worker that kept pace finishes within a few percent)
+    if (3 * all > 4 * std::max(took[0], took[1]))
+      splitSerialLeft.store(kSplitSerial, std::memory_order_relaxed);
+  }
   if (!ok[0] || !ok[1]) return false;
   // the merge, on this thread: at most n / 4 slots, a few percent of the walk; a second
   // handoff to the pool cost more than it saved (1e5 slots: measured slower with two threads,
