@@ -2,9 +2,10 @@
 // `sortRows` and `topkRows`. PyTorch 1.13's CPU kernels (aten/src/ATen/native/cpu/
 // SortingKernel.cpp, TopKImpl.h) run libstdc++'s std::stable_sort / std::sort and
 // std::partial_sort / std::nth_element on (value, index) pairs with comparators that put NaN
-// above every number; these are the same calls on the same pairs, so equal keys land where
-// PyTorch puts them (the TypeScript twins replicate the algorithms step for step). Rows are
-// contiguous; several rows are split across the pool's threads.
+// above every number; these are the same calls on the same pairs (std::sort and
+// std::nth_element replayed by introsort.h, Note [exact introsort]: the same arrays, faster),
+// so equal keys land where PyTorch puts them (the TypeScript twins replicate the algorithms
+// step for step). Rows are contiguous; several rows are split across the pool's threads.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "abi.gen.h"
+#include "introsort.h"
 
 namespace tg {
 namespace {
@@ -52,8 +54,87 @@ struct LessDescPlain {
     return a.first > b.first;
   }
 };
+#if TG_X86
+// The partition's block scans (introsort.h VectorScan) for float rows without NaN: sixteen
+// (value, position) pairs a step, their values gathered into one register, compared with the
+// pivot's, the positions of the hits compressed into the list. The same positions as the
+// scalar loop (no NaN: the ordered and unordered predicates agree; -0 equals +0 both ways).
+// Predicates: kLeft for !cmp(x, p), kRight for !cmp(p, x). `small` is introsort.h's
+// smallSort by the same ranks, sixteen comparisons a step (kLess: cmp(a, b) as a < b or a > b;
+// without NaN, equivalent is equal).
+template <int kLeft, int kRight, int kLess>
+struct FloatScan {
+  static bool usable() { return avx512(); }
+  __attribute__((target("avx512f"))) static bool small(Elem<float>* first, int n) {
+    const __mmask16 valid = __mmask16((1u << n) - 1);
+    const double* d = reinterpret_cast<const double*>(first);  // a pair: 8 bytes
+    const __m512d lo = _mm512_maskz_loadu_pd(__mmask8(valid), d);
+    const __m512d hi = _mm512_maskz_loadu_pd(__mmask8(valid >> 8), d + 8);
+    alignas(64) Elem<float> tmp[16];
+    _mm512_store_pd(reinterpret_cast<double*>(tmp), lo);
+    _mm512_store_pd(reinterpret_cast<double*>(tmp) + 8, hi);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512 keys = _mm512_permutex2var_ps(_mm512_castpd_ps(lo), even, _mm512_castpd_ps(hi));
+    for (int i = 0; i < n; i++) {
+      const __m512 ki = _mm512_set1_ps(tmp[i].first);
+      const __mmask16 less = _mm512_mask_cmp_ps_mask(valid, keys, ki, kLess);
+      const __mmask16 eq = _mm512_mask_cmp_ps_mask(__mmask16((1u << i) - 1), keys, ki, _CMP_EQ_OQ);
+      first[__builtin_popcount(less) + __builtin_popcount(eq)] = tmp[i];
+    }
+    return true;
+  }
+  __attribute__((target("avx512f"))) static int left(const Elem<float>* x, int b, const Elem<float>& p,
+                                                     uint32_t base, uint32_t* q, int* n) {
+    const __m512 pv = _mm512_set1_ps(p.first);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int j = 0;
+    for (; j + 16 <= b; j += 16) {
+      const float* f = reinterpret_cast<const float*>(x + j);
+      const __m512 keys =
+          _mm512_permutex2var_ps(_mm512_loadu_ps(f), even, _mm512_loadu_ps(f + 16));
+      const __mmask16 m = _mm512_cmp_ps_mask(keys, pv, kLeft);
+      const __m512i pos = _mm512_add_epi32(_mm512_set1_epi32(int32_t(base + uint32_t(j))), step);
+      _mm512_storeu_si512(q + *n, _mm512_maskz_compress_epi32(m, pos));
+      *n += __builtin_popcount(m);
+    }
+    return j;
+  }
+  // lane l of a step reads x[-j - l]: the sixteen pairs ending at x[-j], in reverse
+  __attribute__((target("avx512f"))) static int right(const Elem<float>* x, int b, const Elem<float>& p,
+                                                      uint32_t base, uint32_t* q, int* n) {
+    const __m512 pv = _mm512_set1_ps(p.first);
+    const __m512i odd = _mm512_setr_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int j = 0;
+    for (; j + 16 <= b; j += 16) {
+      const float* f = reinterpret_cast<const float*>(x - j - 15);
+      const __m512 keys = _mm512_permutex2var_ps(_mm512_loadu_ps(f), odd, _mm512_loadu_ps(f + 16));
+      const __mmask16 m = _mm512_cmp_ps_mask(keys, pv, kRight);
+      const __m512i pos = _mm512_sub_epi32(_mm512_set1_epi32(int32_t(base - uint32_t(j))), step);
+      _mm512_storeu_si512(q + *n, _mm512_maskz_compress_epi32(m, pos));
+      *n += __builtin_popcount(m);
+    }
+    return j;
+  }
+};
+#endif
+
 template <typename Cmp>
 constexpr bool kDescending = std::is_same_v<Cmp, LessDesc> || std::is_same_v<Cmp, LessDescPlain>;
+
+}  // namespace
+
+#if TG_X86
+namespace introsort {
+template <>
+struct VectorScan<Elem<float>, LessAscPlain> : FloatScan<_CMP_NLT_UQ, _CMP_NGT_UQ, _CMP_LT_OQ> {};
+template <>
+struct VectorScan<Elem<float>, LessDescPlain> : FloatScan<_CMP_NGT_UQ, _CMP_NLT_UQ, _CMP_GT_OQ> {};
+}  // namespace introsort
+#endif
+
+namespace {
 
 template <typename T>
 bool hasNan(const T* a, Index n) {
@@ -69,8 +150,9 @@ void sortRange(const T* src, Index r0, Index r1, Index len, Cmp cmp, bool stable
   for (Index r = r0; r < r1; r++) {
     const T* row = src + r * len;
     for (Index j = 0; j < len; j++) q[j] = {row[j], int32_t(j)};
+    // std::sort's array by a faster route (Note [exact introsort], introsort.h)
     if (stable) std::stable_sort(q.begin(), q.end(), cmp);
-    else std::sort(q.begin(), q.end(), cmp);
+    else introsort::sort(q.data(), q.data() + len, cmp);
     for (Index j = 0; j < len; j++) {
       outV[r * len + j] = q[j].first;
       outI[r * len + j] = double(q[j].second);
@@ -255,8 +337,9 @@ void topkRange(const T* src, Index r0, Index r1, Index len, Index k, Cmp cmp, bo
       std::sort_heap(q.begin(), q.end(), cmp);
     } else {
       for (Index j = 0; j < len; j++) q[j] = {row[j], int32_t(j)};
-      std::nth_element(q.begin(), q.begin() + k - 1, q.end(), cmp);
-      if (sorted) std::sort(q.begin(), q.begin() + k - 1, cmp);
+      // std::nth_element's and std::sort's arrays (Note [exact introsort], introsort.h)
+      introsort::nthElement(q.data(), q.data() + k - 1, q.data() + len, cmp);
+      if (sorted) introsort::sort(q.data(), q.data() + k - 1, cmp);
     }
     for (Index j = 0; j < k; j++) {
       outV[r * k + j] = q[j].first;

@@ -18,9 +18,18 @@ const CTORS: [string, FloatCtor][] = [
   ["float64", Float64Array],
 ];
 
-/** Deterministic rows (LCG): few distinct values (ties) or many, with NaN, ±inf and ±0 mixed in. */
-function rowsOf(Ctor: FloatCtor, n: number, seed: number, distinct: number): FloatArray {
-  const specials = [NaN, Infinity, -Infinity, 0, -0];
+/**
+ * Deterministic rows (LCG): few distinct values (ties) or many, with NaN (unless `nan` is
+ * false), ±inf and ±0 mixed in.
+ */
+function rowsOf(
+  Ctor: FloatCtor,
+  n: number,
+  seed: number,
+  distinct: number,
+  nan = true,
+): FloatArray {
+  const specials = nan ? [NaN, Infinity, -Infinity, 0, -0] : [Infinity, -Infinity, 0, -0];
   const out = new Ctor(n);
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
@@ -59,7 +68,8 @@ const SHAPES: [number, number][] = [
 
 for (const [dname, Ctor] of CTORS) {
   test(`native sort matches the TypeScript sort (${dname})`, { skip }, () => {
-    for (const [nRows, len] of SHAPES)
+    // (a row of 1e5: many levels of native/introsort.h's block partition)
+    for (const [nRows, len] of [...SHAPES, [1, 100000]])
       for (const distinct of [3, 50, 2e9])
         for (const descending of [false, true])
           for (const stable of [false, true]) {
@@ -95,6 +105,40 @@ for (const [dname, Ctor] of CTORS) {
               same(ts.v, nat.v, `${what} values`);
             }
   });
+}
+
+// Inputs without NaN take the one-comparison comparators, and for float32 the vector steps of
+// native/introsort.h's partition and final ranges (native/sort.cc FloatScan): ties and ±0 here.
+for (const [dname, Ctor] of CTORS) {
+  test(
+    `native sort and topk match the TypeScript ones without NaN, with ties (${dname})`,
+    { skip },
+    () => {
+      for (const [nRows, len] of [...SHAPES, [1, 100000]])
+        for (const distinct of [3, 50, 5000])
+          for (const descending of [false, true]) {
+            const src = rowsOf(Ctor, nRows * len, nRows * 5 + len + distinct, distinct, false);
+            const [ts, nat] = both(() => {
+              const v = new Ctor(nRows * len);
+              const i = new Float64Array(nRows * len);
+              sortRows(src, nRows, len, descending, false, v, i);
+              return { v, i };
+            });
+            const what = `${nRows}x${len} distinct ${distinct} desc ${descending}`;
+            same(ts.i, nat.i, `${what} indices`);
+            same(ts.v, nat.v, `${what} values`);
+            const k = Math.floor(len / 3);
+            const [tsk, natk] = both(() => {
+              const v = new Ctor(nRows * k);
+              const i = new Float64Array(nRows * k);
+              topkRows(src, nRows, len, k, descending, true, v, i);
+              return { v, i };
+            });
+            same(tsk.i, natk.i, `${what} topk ${k} indices`);
+            same(tsk.v, natk.v, `${what} topk ${k} values`);
+          }
+    },
+  );
 }
 
 /** Rows of distinct values: a shuffle of j / n - 0.5 (7919 is prime to every n used). */
