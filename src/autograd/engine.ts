@@ -18,7 +18,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import { AccumulateGrad, type Node, type NodeHooks } from "./node.js";
-import { disownGradients } from "./owned-grads.js";
+import { disownGradients, endClaims } from "./owned-grads.js";
 import { gradientEdge } from "./function.js";
 import { swapGradEnabled } from "./grad-mode.js";
 import {
@@ -209,6 +209,7 @@ export function runBackward(
   } finally {
     scratch.clear();
     activeRuns.pop();
+    if (outermost) endClaims();
     const st = frame.stash as RunFrame["stash"];
     if (st !== null) {
       for (let i = st.length - 1; i >= 0; i--) {

@@ -8,19 +8,25 @@
  * custom Function's backward or an autograd.grad capture sees, and the root gradients handed
  * to backward (`disownGradients`). accumulateGrad then takes an owned, contiguous, unviewed
  * gradient as the leaf's `.grad` (once: a second leaf given the same tensor copies it).
+ * Claims live for one outermost backward run (`endClaims`); a run that made none (a small
+ * graph without products) pays no set look-ups.
  */
 import type { Tensor } from "../tensor.js";
 
-const owned = new WeakSet<Tensor>();
+let owned = new WeakSet<Tensor>();
+/** claims made in this run (an upper bound on the set's size) */
+let claims = 0;
 
 /** Claim: `t` is a fresh result only the engine holds (returns `t`). */
 export function ownGradient(t: Tensor): Tensor {
   owned.add(t);
+  claims++;
   return t;
 }
 
 /** Forget the claim on each gradient (user code may now hold it). */
 export function disownGradients(gs: readonly (Tensor | null | undefined)[]): void {
+  if (claims === 0) return;
   for (let i = 0; i < gs.length; i++) {
     const g = gs[i];
     if (g !== null && g !== undefined) owned.delete(g);
@@ -29,5 +35,15 @@ export function disownGradients(gs: readonly (Tensor | null | undefined)[]): voi
 
 /** Whether `g` was claimed; the claim is used up (true at most once per claim). */
 export function takeOwnedGradient(g: Tensor): boolean {
-  return owned.delete(g);
+  return claims !== 0 && owned.delete(g);
+}
+
+/**
+ * The end of an outermost backward run: its unused claims lapse (their tensors were dropped,
+ * or copied into `.grad`; none can reach a later run's accumulation unseen).
+ */
+export function endClaims(): void {
+  if (claims === 0) return;
+  owned = new WeakSet<Tensor>();
+  claims = 0;
 }
