@@ -315,6 +315,11 @@ export class SavedVariable {
     return this.released;
   }
 
+  /** Whether unpacking runs saved-tensor hooks (user code). */
+  get hooked(): boolean {
+    return this.hooks !== null;
+  }
+
   release(): void {
     this.released = true;
     this.tensor = null;
