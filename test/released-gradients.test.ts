@@ -154,3 +154,52 @@ test("tensors kept by saved-tensor hooks stay intact", () => {
   same(x.grad!, gx, "x.grad");
   for (const [i, p] of packed.entries()) assert.equal(p.typedArray.length, p.numel(), `kept ${i}`);
 });
+
+/**
+ * Note [released temporaries] (src/autograd/temporaries.ts): multi-head attention hands its
+ * unsaved intermediates back to the pool when it returns. Its outputs, weights and gradients
+ * must equal a run under identity saved-tensor hooks, which releases nothing.
+ */
+test("attention's released temporaries change no output or gradient", () => {
+  const run = (hooked: boolean, needWeights: boolean, grad: boolean) => {
+    torch.manualSeed(0);
+    const mha = new torch.nn.MultiheadAttention(64, 4);
+    // [L, N, E] = [64, 8, 64]: the packed projection is 393 KB, the scores 512 KB
+    const x = torch.randn([64, 8, 64], { requiresGrad: grad });
+    const mask = torch.nn.Transformer.generateSquareSubsequentMask(64);
+    const before = poolBuffersReleased();
+    const f = () => mha.forward(x, x, x, { attnMask: mask, needWeights });
+    const [out, w] = !grad
+      ? torch.noGrad(f)
+      : hooked
+        ? torch.autograd.graph.savedTensorsHooks(
+            (t: Tensor) => t,
+            (t: Tensor) => t,
+            f,
+          )
+        : f();
+    const released = poolBuffersReleased() - before;
+    if (grad)
+      out
+        .pow(2)
+        .sum()
+        .add(w === null ? 0 : w.sum())
+        .backward();
+    const grads = grad ? [x.grad!, ...mha.parameters().map((p) => p.grad!)] : [];
+    return { out, w, grads, released };
+  };
+  for (const needWeights of [false, true]) {
+    const ref = run(true, needWeights, true);
+    const got = run(false, needWeights, true);
+    same(got.out, ref.out, "output");
+    if (needWeights) same(got.w!, ref.w!, "weights");
+    ref.grads.forEach((g, i) => same(got.grads[i], g, `gradient ${i}`));
+    const inference = run(false, needWeights, false);
+    same(inference.out, ref.out, "output without grad");
+    assert.equal(ref.released, 0, "under saved-tensor hooks");
+    if (poolSkip === false) {
+      assert.ok(got.released >= 4, `released ${got.released}`);
+      assert.ok(inference.released > got.released, `no grad: ${inference.released}`);
+    }
+  }
+});

@@ -41,6 +41,11 @@ export function removableHandle<T>(list: T[], item: T): RemovableHandle {
 }
 
 let sequenceCounter = 0;
+
+/** The sequence number the next node will get (nodes made from now on have this or more). */
+export function nextSequenceNr(): number {
+  return sequenceCounter;
+}
 /** a stable pseudo-address for printing, as PyTorch's `<AddBackward0 object at 0x...>` */
 const ADDRESS_BASE = 0x7f3a1c000000;
 
