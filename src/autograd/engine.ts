@@ -200,7 +200,9 @@ class Owned {
 
   /** `t` is now held by a gradient slot or the pending leaf gradients. */
   hold(t: Tensor): void {
-    if (this.off) return;
+    // nothing counted or made (a small graph): no buffer to look up (reading `.buffer` of a
+    // small typed array would make V8 allocate one)
+    if (this.off || (this.log.length === 0 && this.refs.size === 0)) return;
     if (t.constructor !== Tensor) {
       this.off = true;
       this.refs.clear();
@@ -214,7 +216,7 @@ class Owned {
 
   /** A slot or pending leaf gradient no longer holds `t`: release its buffer at zero. */
   drop(t: Tensor | null | undefined): void {
-    if (t === null || t === undefined || this.off) return;
+    if (t === null || t === undefined || this.off || this.refs.size === 0) return;
     const b = t.typedArray.buffer as ArrayBuffer;
     const c = this.refs.get(b);
     if (c === undefined) return;
@@ -227,7 +229,7 @@ class Owned {
 
   /** The node's gradients reach code that may keep them: never release their buffers. */
   escape(node: Node): void {
-    if (this.off) return;
+    if (this.off || this.refs.size === 0) return;
     const g0 = node._g0;
     if (g0 !== null) this.refs.delete(g0.typedArray.buffer as ArrayBuffer);
     const buf = node._buf;
