@@ -17,7 +17,7 @@
  * `.grad` and the graph as they were.
  */
 import { Tensor } from "../tensor.js";
-import { AccumulateGrad, type Node, type NodeHooks } from "./node.js";
+import { AccumulateGrad, anyHookedSaves, type Node, type NodeHooks } from "./node.js";
 import { OpNode, gradientEdge } from "./function.js";
 import { disownGradients } from "./owned-grads.js";
 import { canReleasePoolBuffers, releasePoolBuffer, setPoolLog } from "../backend/buffers.js";
@@ -188,7 +188,9 @@ function sumInto(node: Node, bit: number, prev: Tensor, g: Tensor): Tensor {
  *   tensors unpack through saved-tensor hooks, and a leaf with hooks all take their gradients
  *   out of the count for the rest of the run (`escape`), before they run;
  * - `.grad` gets a copy or an in-place sum (accumulateGrad), never the gradient itself.
- * A gradient that is not a plain Tensor (a vmap BatchedTensor wraps its storage) switches the
+ * Counting starts at the run's first pool buffer (a small graph, which makes none, pays only a
+ * check per node); what was made before it is not counted and goes to the collector. A
+ * gradient that is not a plain Tensor (a vmap BatchedTensor wraps its storage) switches the
  * counting off for the rest of the run. A failed run releases nothing more; its buffers go to
  * the collector as before.
  */
@@ -197,6 +199,8 @@ class Owned {
   /** the pool buffers the running node's backward made (setPoolLog) */
   readonly log: ArrayBuffer[] = [];
   off = false;
+  /** set at the run's first pool buffer: nodes are counted from then on */
+  active = false;
 
   /** `t` is now held by a gradient slot or the pending leaf gradients. */
   hold(t: Tensor): void {
@@ -241,16 +245,17 @@ class Owned {
   }
 
   clear(): void {
-    this.refs.clear();
-    this.log.length = 0;
+    if (this.refs.size !== 0) this.refs.clear();
+    if (this.log.length !== 0) this.log.length = 0;
     this.off = false;
+    this.active = false;
   }
 }
 const TOP_OWNED = new Owned();
 
 /** Whether a node's backward is a built-in formula that runs no user code (Note [released gradients]). */
 function plainFormula(node: Node): boolean {
-  return node instanceof OpNode && !node.unpacksWithHooks();
+  return node instanceof OpNode && (!anyHookedSaves() || !node.unpacksWithHooks());
 }
 
 let runCounter = 0;
@@ -382,6 +387,32 @@ function execute(
     canReleasePoolBuffers && !opts.createGraph && !withInputs && frame === TOP_FRAME
       ? TOP_OWNED
       : null;
+  // the log stays on for the run; each counted node starts it afresh, so what other nodes,
+  // hooks or the commit make is never taken for a formula's
+  const outerLog = own !== null ? setPoolLog(own.log) : null;
+  try {
+    runNodes(queue, frame, opts, captures, results, pending, own);
+    commit(pending, opts);
+  } finally {
+    if (own !== null) setPoolLog(outerLog);
+  }
+  if (own !== null && own.refs.size !== 0) {
+    // the leaf gradients were copied or added into .grad
+    for (let i = 0; i < pending.leafGrads.size; i++) own.drop(pending.leafGrads.at(i));
+  }
+  return results;
+}
+
+/** The walk: run every queued node (Note [sequence-order readiness]). */
+function runNodes(
+  queue: ReadyQueue,
+  frame: RunFrame,
+  opts: EngineOptions,
+  captures: ReadonlyMap<Node, [number, number][]> | null,
+  results: (Tensor | null)[],
+  pending: Scratch,
+  own: Owned | null,
+): void {
   // Note [sequence-order readiness]: the newest reached node has all its gradients
   while (queue.size > 0) {
     const node = queue.pop();
@@ -397,27 +428,23 @@ function execute(
         }
         continue;
       }
-      if (own !== null && !own.off && plainFormula(node)) {
+      // counting starts with the run's first pool buffer: a small graph never pays for it
+      if (own !== null && !own.off && (own.active || own.log.length !== 0) && plainFormula(node)) {
+        own.active = true;
         runCounted(node, queue, frame, own, pending);
         continue;
       }
-      if (own !== null) own.escape(node);
+      if (own !== null && own.refs.size !== 0) own.escape(node);
       // the common node, inline: no hooks, nothing captured, not a leaf
       gradInputs =
         node.numOutputs === 1 ? node.applyOne(takeGrad(node)) : node.apply(takeBuffer(node));
       pending.ran.push(node);
     } else {
-      if (own !== null) own.escape(node);
+      if (own !== null && own.refs.size !== 0) own.escape(node);
       gradInputs = runNode(node, opts, captures, results, pending);
     }
     propagate(node, gradInputs, queue, frame, null);
   }
-  commit(pending, opts);
-  if (own !== null) {
-    // the leaf gradients were copied or added into .grad
-    for (let i = 0; i < pending.leafGrads.size; i++) own.drop(pending.leafGrads.at(i));
-  }
-  return results;
 }
 
 /**
@@ -436,20 +463,17 @@ function runCounted(
   const one = node.numOutputs === 1;
   const g0 = one ? takeGrad(node) : null;
   const buf = one ? null : takeBuffer(node);
-  own.log.length = 0;
-  const outer = setPoolLog(own.log);
-  try {
-    const gradInputs = one ? node.applyOne(g0) : node.apply(buf!);
-    pending.ran.push(node);
-    propagate(node, gradInputs, queue, frame, own);
-  } finally {
-    setPoolLog(outer);
-  }
+  const log = own.log;
+  if (log.length !== 0) log.length = 0;
+  const gradInputs = one ? node.applyOne(g0) : node.apply(buf!);
+  pending.ran.push(node);
+  propagate(node, gradInputs, queue, frame, own);
   // what the formula made and no slot holds (its temporaries, results summed into a slot or
   // fitted to their input's shape) is already unreachable
-  const log = own.log;
-  for (let i = 0; i < log.length; i++) if (!own.refs.has(log[i])) releasePoolBuffer(log[i]);
-  log.length = 0;
+  if (log.length !== 0) {
+    for (let i = 0; i < log.length; i++) if (!own.refs.has(log[i])) releasePoolBuffer(log[i]);
+    log.length = 0;
+  }
   if (one) own.drop(g0);
   else for (let i = 0; i < buf!.length; i++) own.drop(buf![i]);
 }
