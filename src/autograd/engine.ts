@@ -187,7 +187,8 @@ function sumInto(node: Node, bit: number, prev: Tensor, g: Tensor): Tensor {
  *   (registerHook, retainGrad, module hooks), a custom Function's node, a node whose saved
  *   tensors unpack through saved-tensor hooks, and a leaf with hooks all take their gradients
  *   out of the count for the rest of the run (`escape`), before they run;
- * - `.grad` gets a copy or an in-place sum (accumulateGrad), never the gradient itself.
+ * - `.grad` gets a copy or an in-place sum (accumulateGrad), or the gradient itself when it
+ *   steals it (Note [stolen gradients]): such a gradient leaves the count after the commit.
  * Counting starts at the run's first pool buffer (a small graph, which makes none, pays only a
  * check per node); what was made before it is not counted and goes to the collector. A
  * gradient that is not a plain Tensor (a vmap BatchedTensor wraps its storage) switches the
@@ -229,6 +230,11 @@ class Owned {
       this.refs.delete(b);
       releasePoolBuffer(b);
     }
+  }
+
+  /** `t` is kept outside the engine: never release its buffer. */
+  escapeTensor(t: Tensor): void {
+    if (!this.off) this.refs.delete(t.typedArray.buffer as ArrayBuffer);
   }
 
   /** The node's gradients reach code that may keep them: never release their buffers. */
@@ -397,8 +403,13 @@ function execute(
     if (own !== null) setPoolLog(outerLog);
   }
   if (own !== null && own.refs.size !== 0) {
-    // the leaf gradients were copied or added into .grad
-    for (let i = 0; i < pending.leafGrads.size; i++) own.drop(pending.leafGrads.at(i));
+    // the leaf gradients were copied or added into .grad, or taken as it (Note [stolen
+    // gradients]): a taken one is the leaf's now and never released
+    for (let i = 0; i < pending.leafGrads.size; i++) {
+      const g = pending.leafGrads.at(i);
+      if (pending.leafNodes.at(i).variable._grad === g) own.escapeTensor(g);
+      else own.drop(g);
+    }
   }
   return results;
 }
