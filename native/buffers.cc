@@ -244,6 +244,27 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
   return Napi::Value(env, toNapi(v8::ArrayBuffer::New(isolate, std::move(store))));
 }
 
+// releaseBuffer(buffer): detach an ArrayBuffer that allocBuffer made and that its caller knows no
+// other code can reach (Note [released gradients], src/autograd/engine.ts). Detaching drops the
+// buffer's reference to its backing store, so the store's deleter hands the block back to its
+// free list now instead of at the garbage collection that would find the buffer dead, and V8
+// takes the bytes off its external-memory count (which schedules those collections). Every view
+// of the buffer reads as empty afterwards. Returns whether the buffer was detached.
+Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) {
+    Napi::TypeError::New(env, "releaseBuffer(buffer) expects an ArrayBuffer")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  if (ab.ByteLength() < kPoolMin) return Napi::Boolean::New(env, false);
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached)
+    return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, napi_detach_arraybuffer(env, ab) == napi_ok);
+}
+
 // bufferPoolStats(): { mapped, cached } in bytes and the number of freed blocks (`free`) (the
 // tests check reuse with it).
 Napi::Value BufferPoolStats(const Napi::CallbackInfo& info) {
@@ -282,6 +303,7 @@ void registerBufferPool(Napi::Env env, Napi::Object exports) {
 #if TG_BUFFER_POOL
   if (bufferPoolWorks(env)) {
     exports.Set("allocBuffer", Napi::Function::New(env, AllocBuffer, "allocBuffer"));
+    exports.Set("releaseBuffer", Napi::Function::New(env, ReleaseBuffer, "releaseBuffer"));
     exports.Set("bufferPoolStats", Napi::Function::New(env, BufferPoolStats, "bufferPoolStats"));
   }
 #else

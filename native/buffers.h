@@ -5,7 +5,7 @@
 
 namespace tg {
 
-// Adds allocBuffer(bytes, zero) and bufferPoolStats() to the exports when this Node lets the
+// Adds allocBuffer(bytes, zero), releaseBuffer(buffer) and bufferPoolStats() to the exports when this Node lets the
 // pool hand out its ArrayBuffers (and TENSORGRAD_BUFFER_POOL is not "0").
 void registerBufferPool(Napi::Env env, Napi::Object exports);
 

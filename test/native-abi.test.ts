@@ -42,6 +42,7 @@ test("the loaded addon exports exactly the bindings of abi.ts", { skip }, () => 
     "setKernel",
     "simd",
     "allocBuffer",
+    "releaseBuffer",
     "bufferPoolStats",
   ];
   const exported = Object.keys(nativeAddon!).filter((k) => !controls.includes(k));

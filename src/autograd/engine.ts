@@ -16,10 +16,11 @@
  * tensors are applied only after every node ran, so a backward pass that throws leaves
  * `.grad` and the graph as they were.
  */
-import type { Tensor } from "../tensor.js";
-import { AccumulateGrad, type Node, type NodeHooks } from "./node.js";
+import { Tensor } from "../tensor.js";
+import { AccumulateGrad, anyHookedSaves, type Node, type NodeHooks } from "./node.js";
+import { OpNode, gradientEdge } from "./function.js";
 import { disownGradients, endClaims } from "./owned-grads.js";
-import { gradientEdge } from "./function.js";
+import { canReleasePoolBuffers, releasePoolBuffer, setPoolLog } from "../backend/buffers.js";
 import { swapGradEnabled } from "./grad-mode.js";
 import {
   accumulateGrad,
@@ -124,10 +125,13 @@ function newBuffer(n: number): Buffer {
  * holds the only reference). Gradients handed in are never written: they may be saved or
  * shared between edges.
  */
-function accumulateInto(node: Node, i: number, g: Tensor): void {
+function accumulateInto(node: Node, i: number, g: Tensor, own: Owned | null): void {
   if (node.numOutputs === 1) {
     const prev = node._g0;
-    node._g0 = prev === null ? g : sumInto(node, 1, prev, g);
+    if (prev === null) {
+      node._g0 = g;
+      if (own !== null) own.hold(g);
+    } else node._g0 = sumOwned(node, 1, prev, g, own);
     return;
   }
   let buf = node._buf;
@@ -135,9 +139,20 @@ function accumulateInto(node: Node, i: number, g: Tensor): void {
   const prev = buf[i];
   if (prev === null || prev === undefined) {
     buf[i] = g;
+    if (own !== null) own.hold(g);
     return;
   }
-  buf[i] = sumInto(node, i < 30 ? 1 << i : 0, prev, g);
+  buf[i] = sumOwned(node, i < 30 ? 1 << i : 0, prev, g, own);
+}
+
+/** sumInto, with the slot's change of content counted (Note [released gradients]). */
+function sumOwned(node: Node, bit: number, prev: Tensor, g: Tensor, own: Owned | null): Tensor {
+  const sum = sumInto(node, bit, prev, g);
+  if (own !== null && sum !== prev) {
+    own.hold(sum);
+    own.drop(prev);
+  }
+  return sum;
 }
 
 /** prev + g at the slot of `bit` (Note [owned gradient sums]): the slot's new content. */
@@ -149,6 +164,104 @@ function sumInto(node: Node, bit: number, prev: Tensor, g: Tensor): Tensor {
   }
   node._owned |= bit;
   return sumPlain(prev, g);
+}
+
+/**
+ * Note [released gradients]: a training step's gradients are mostly large buffers from the
+ * native pool (Note [buffer pool]) that no code but the engine can reach once made, yet each
+ * would stay allocated until a garbage collection finds it dead, and V8 schedules its
+ * collections by these bytes (a GPT step's backward made ~70 MB of them). So, in a run that
+ * records nothing (no createGraph), wants no `inputs` and is not nested in another, the engine
+ * counts the references its gradient slots and pending leaf gradients hold to each pool buffer
+ * a built-in formula made (Note [buffer pool] logs them while the node's backward and the
+ * hand-off of its results run), and hands a buffer back to the pool when its count drops to
+ * zero: after the node that consumed it ran, or after the commit copied or added it into
+ * `.grad`; the buffers a formula made that no slot holds (its temporaries, results that were
+ * summed into a slot or fitted to their input's shape) go back when the node is done. The
+ * rule is sound because such a buffer is reachable from nothing else:
+ * - built-in formulas (OpNode) run with grad mode off and save nothing, keep no state between
+ *   calls (no cache holds a tensor), and see the gradients only as arguments; a backward run
+ *   nested in a formula logs nothing; what a formula returns may be its input gradient itself
+ *   or a view of it, which is why the count is per ArrayBuffer, not per tensor;
+ * - user code that could keep a gradient never sees a counted one: a node with hooks
+ *   (registerHook, retainGrad, module hooks), a custom Function's node, a node whose saved
+ *   tensors unpack through saved-tensor hooks, and a leaf with hooks all take their gradients
+ *   out of the count for the rest of the run (`escape`), before they run;
+ * - `.grad` gets a copy or an in-place sum (accumulateGrad), or the gradient itself when it
+ *   steals it (Note [stolen gradients]): such a gradient leaves the count after the commit.
+ * Counting starts at the run's first pool buffer (a small graph, which makes none, pays only a
+ * check per node); what was made before it is not counted and goes to the collector. A
+ * gradient that is not a plain Tensor (a vmap BatchedTensor wraps its storage) switches the
+ * counting off for the rest of the run. A failed run releases nothing more; its buffers go to
+ * the collector as before.
+ */
+class Owned {
+  readonly refs = new Map<ArrayBuffer, number>();
+  /** the pool buffers the running node's backward made (setPoolLog) */
+  readonly log: ArrayBuffer[] = [];
+  off = false;
+  /** set at the run's first pool buffer: nodes are counted from then on */
+  active = false;
+
+  /** `t` is now held by a gradient slot or the pending leaf gradients. */
+  hold(t: Tensor): void {
+    // nothing counted or made (a small graph): no buffer to look up (reading `.buffer` of a
+    // small typed array would make V8 allocate one)
+    if (this.off || (this.log.length === 0 && this.refs.size === 0)) return;
+    if (t.constructor !== Tensor) {
+      this.off = true;
+      this.refs.clear();
+      return;
+    }
+    const b = t.typedArray.buffer as ArrayBuffer;
+    const c = this.refs.get(b);
+    if (c !== undefined) this.refs.set(b, c + 1);
+    else if (this.log.includes(b)) this.refs.set(b, 1);
+  }
+
+  /** A slot or pending leaf gradient no longer holds `t`: release its buffer at zero. */
+  drop(t: Tensor | null | undefined): void {
+    if (t === null || t === undefined || this.off || this.refs.size === 0) return;
+    const b = t.typedArray.buffer as ArrayBuffer;
+    const c = this.refs.get(b);
+    if (c === undefined) return;
+    if (c > 1) this.refs.set(b, c - 1);
+    else {
+      this.refs.delete(b);
+      releasePoolBuffer(b);
+    }
+  }
+
+  /** `t` is kept outside the engine: never release its buffer. */
+  escapeTensor(t: Tensor): void {
+    if (!this.off) this.refs.delete(t.typedArray.buffer as ArrayBuffer);
+  }
+
+  /** The node's gradients reach code that may keep them: never release their buffers. */
+  escape(node: Node): void {
+    if (this.off || this.refs.size === 0) return;
+    const g0 = node._g0;
+    if (g0 !== null) this.refs.delete(g0.typedArray.buffer as ArrayBuffer);
+    const buf = node._buf;
+    if (buf === null) return;
+    for (let i = 0; i < buf.length; i++) {
+      const t = buf[i];
+      if (t !== null && t !== undefined) this.refs.delete(t.typedArray.buffer as ArrayBuffer);
+    }
+  }
+
+  clear(): void {
+    if (this.refs.size !== 0) this.refs.clear();
+    if (this.log.length !== 0) this.log.length = 0;
+    this.off = false;
+    this.active = false;
+  }
+}
+const TOP_OWNED = new Owned();
+
+/** Whether a node's backward is a built-in formula that runs no user code (Note [released gradients]). */
+function plainFormula(node: Node): boolean {
+  return node instanceof OpNode && (!anyHookedSaves() || !node.unpacksWithHooks());
 }
 
 let runCounter = 0;
@@ -204,9 +317,14 @@ export function runBackward(
   frame.stash = null;
   activeRuns.push(frame);
   const scratch = outermost ? TOP_SCRATCH : new Scratch();
+  // a run nested in a formula's backward makes buffers that formula did not (Note [released
+  // gradients])
+  const outerLog = outermost ? null : setPoolLog(null);
   try {
     return execute(roots, rootGrads, opts, frame, scratch);
   } finally {
+    if (!outermost) setPoolLog(outerLog);
+    else TOP_OWNED.clear();
     scratch.clear();
     activeRuns.pop();
     if (outermost) endClaims();
@@ -271,13 +389,50 @@ function execute(
   const captures = withInputs
     ? captureInputs(reachable(pending.rootNodes, frame, pending.stack), opts, frame.run, results)
     : null;
+  // Note [released gradients]: only in an outermost run that records nothing and wants no inputs
+  const own =
+    canReleasePoolBuffers && !opts.createGraph && !withInputs && frame === TOP_FRAME
+      ? TOP_OWNED
+      : null;
+  // the log stays on for the run; each counted node starts it afresh, so what other nodes,
+  // hooks or the commit make is never taken for a formula's
+  const outerLog = own !== null ? setPoolLog(own.log) : null;
+  try {
+    runNodes(queue, frame, opts, captures, results, pending, own);
+    commit(pending, opts);
+  } finally {
+    if (own !== null) setPoolLog(outerLog);
+  }
+  if (own !== null && own.refs.size !== 0) {
+    // the leaf gradients were copied or added into .grad, or taken as it (Note [stolen
+    // gradients]): a taken one is the leaf's now and never released
+    for (let i = 0; i < pending.leafGrads.size; i++) {
+      const g = pending.leafGrads.at(i);
+      if (pending.leafNodes.at(i).variable._grad === g) own.escapeTensor(g);
+      else own.drop(g);
+    }
+  }
+  return results;
+}
+
+/** The walk: run every queued node (Note [sequence-order readiness]). */
+function runNodes(
+  queue: ReadyQueue,
+  frame: RunFrame,
+  opts: EngineOptions,
+  captures: ReadonlyMap<Node, [number, number][]> | null,
+  results: (Tensor | null)[],
+  pending: Scratch,
+  own: Owned | null,
+): void {
   // Note [sequence-order readiness]: the newest reached node has all its gradients
   while (queue.size > 0) {
     const node = queue.pop();
     let gradInputs: (Tensor | null)[];
     if (captures === null && node._hooks === null && !anomalyEnabled) {
       if (node.isLeafSink) {
-        // a leaf without hooks: its gradient waits for the commit (runNode's leaf case)
+        // a leaf without hooks: its gradient waits for the commit (runNode's leaf case), still
+        // counted (Note [released gradients])
         const g = takeGrad(node);
         if (opts.accumulate && g) {
           pending.leafNodes.push(node as AccumulateGrad);
@@ -285,15 +440,54 @@ function execute(
         }
         continue;
       }
+      // counting starts with the run's first pool buffer: a small graph never pays for it
+      if (own !== null && !own.off && (own.active || own.log.length !== 0) && plainFormula(node)) {
+        own.active = true;
+        runCounted(node, queue, frame, own, pending);
+        continue;
+      }
+      if (own !== null && own.refs.size !== 0) own.escape(node);
       // the common node, inline: no hooks, nothing captured, not a leaf
       gradInputs =
         node.numOutputs === 1 ? node.applyOne(takeGrad(node)) : node.apply(takeBuffer(node));
       pending.ran.push(node);
-    } else gradInputs = runNode(node, opts, captures, results, pending);
-    propagate(node, gradInputs, queue, frame);
+    } else {
+      if (own !== null && own.refs.size !== 0) own.escape(node);
+      gradInputs = runNode(node, opts, captures, results, pending);
+    }
+    propagate(node, gradInputs, queue, frame, null);
   }
-  commit(pending, opts);
-  return results;
+}
+
+/**
+ * Run a built-in formula's node with its gradients counted (Note [released gradients]): the
+ * pool buffers its backward and the hand-off make are logged, the slots it fills hold them,
+ * its own gradients are dropped once its results are handed on, and what it made that no slot
+ * holds is released.
+ */
+function runCounted(
+  node: Node,
+  queue: ReadyQueue,
+  frame: RunFrame,
+  own: Owned,
+  pending: Scratch,
+): void {
+  const one = node.numOutputs === 1;
+  const g0 = one ? takeGrad(node) : null;
+  const buf = one ? null : takeBuffer(node);
+  const log = own.log;
+  if (log.length !== 0) log.length = 0;
+  const gradInputs = one ? node.applyOne(g0) : node.apply(buf!);
+  pending.ran.push(node);
+  propagate(node, gradInputs, queue, frame, own);
+  // what the formula made and no slot holds (its temporaries, results summed into a slot or
+  // fitted to their input's shape) is already unreachable
+  if (log.length !== 0) {
+    for (let i = 0; i < log.length; i++) if (!own.refs.has(log[i])) releasePoolBuffer(log[i]);
+    log.length = 0;
+  }
+  if (one) own.drop(g0);
+  else for (let i = 0; i < buf!.length; i++) own.drop(buf![i]);
 }
 
 /** Note [engine scratch]: give a node this run's scratch (stashing an outer run's). */
@@ -337,7 +531,7 @@ function seedRoots(
       queue.push(n);
       if (rootNodes !== null) rootNodes.push(n);
     }
-    accumulateInto(n, nr, rootGrads[i]);
+    accumulateInto(n, nr, rootGrads[i], null);
   }
 }
 
@@ -500,6 +694,7 @@ function propagate(
   gradInputs: readonly (Tensor | null)[],
   queue: ReadyQueue,
   frame: RunFrame,
+  own: Owned | null,
 ): void {
   const edges = node.edges;
   for (let i = 0; i < edges.length; i++) {
@@ -516,7 +711,7 @@ function propagate(
     if (g !== null && child._needed) {
       // the common gradient already fits: the input's own shape array and dtype
       const fits = g.shape === e.shape && g.dtype.name === e.dtypeName;
-      accumulateInto(child, e.inputNr, fits ? g : fitToInput(g, e.shape!, e.dtypeName!));
+      accumulateInto(child, e.inputNr, fits ? g : fitToInput(g, e.shape!, e.dtypeName!), own);
     }
   }
 }

@@ -156,6 +156,18 @@ export class OpNode<K extends Op = Op> extends Node {
     return s.map((v) => (v === null ? null : v.unpack()));
   }
 
+  /** Whether a saved tensor unpacks through saved-tensor hooks (user code). */
+  unpacksWithHooks(): boolean {
+    const saved = this.saved;
+    for (const key in saved) {
+      const v = saved[key];
+      if (Array.isArray(v)) {
+        for (const x of v) if (x !== null && x.hooked) return true;
+      } else if (v.hooked) return true;
+    }
+    return false;
+  }
+
   /** The output gradients with missing ones filled by zeros (PyTorch's materialize_grads). */
   materializedGradOutputs(): Tensor[] {
     return this.gradOutputs.map((g, i) => g ?? zeros(this.outputShape(i), this.outputDtypeProbe));
@@ -196,7 +208,11 @@ export class OpNode<K extends Op = Op> extends Node {
     if (g === null || g === undefined) g = zeros(this.outputShape(0), this.outputDtypeProbe);
     if (strictSaved) unpacked = strictView(this.name(), unpacked);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased at this point; the table entry and its saved record match by construction
-    return (def.grad as any)(g, unpacked, this.attrs, this);
+    const r: Grads = (def.grad as any)(g, unpacked, this.attrs, this);
+    // the engine may release these gradients' buffers once this node ran (Note [released
+    // gradients]), so the node keeps no reference to them
+    this.gradOutputs = EMPTY_GRADS;
+    return r;
   }
 
   override savedVariables(): readonly SavedVariable[] {

@@ -41,6 +41,19 @@ export function removableHandle<T>(list: T[], item: T): RemovableHandle {
 }
 
 let sequenceCounter = 0;
+
+/** Whether a tensor was ever saved through saved-tensor hooks (SavedVariable.hooked). */
+let hookedSaves = false;
+
+/** False until some tensor is saved through saved-tensor hooks: then no node's saves are. */
+export function anyHookedSaves(): boolean {
+  return hookedSaves;
+}
+
+/** The sequence number the next node will get (nodes made from now on have this or more). */
+export function nextSequenceNr(): number {
+  return sequenceCounter;
+}
 /** a stable pseudo-address for printing, as PyTorch's `<AddBackward0 object at 0x...>` */
 const ADDRESS_BASE = 0x7f3a1c000000;
 
@@ -236,6 +249,7 @@ export class SavedVariable {
       return;
     }
     this.tensor = null;
+    hookedSaves = true;
     if (t.gradFn === null && t._requiresGrad)
       this.leafAccumulate = t._accumulateNode ?? (t._accumulateNode = new AccumulateGrad(t));
     this.packed = callPackHook(hooks, t);
@@ -313,6 +327,11 @@ export class SavedVariable {
 
   get isReleased(): boolean {
     return this.released;
+  }
+
+  /** Whether unpacking runs saved-tensor hooks (user code). */
+  get hooked(): boolean {
+    return this.hooks !== null;
   }
 
   release(): void {

@@ -27,6 +27,42 @@ const UNINIT_MIN = 4096;
  */
 const POOL_MIN_BYTES = 65536;
 const poolAlloc = nativeAddon?.allocBuffer ?? null;
+const poolRelease = nativeAddon?.releaseBuffer ?? null;
+
+/**
+ * While not null, every buffer `newArray` takes from the pool is appended here (the engine's
+ * Note [released gradients]: which buffers a node's backward made).
+ */
+let poolLog: ArrayBuffer[] | null = null;
+
+/** Whether pool buffers can be released early (`releasePoolBuffer`). */
+export const canReleasePoolBuffers = poolAlloc !== null && poolRelease !== null;
+
+/**
+ * Start (a list) or stop (null) logging the pool buffers `newArray` makes; returns the log
+ * that was active, for a caller that nests.
+ */
+export function setPoolLog(log: ArrayBuffer[] | null): ArrayBuffer[] | null {
+  const prev = poolLog;
+  poolLog = log;
+  return prev;
+}
+
+/**
+ * Hand a pool buffer back to the pool now (native/buffers.cc releaseBuffer): only for a
+ * buffer `setPoolLog` recorded that no code can reach any more, since every view of it reads
+ * as empty afterwards.
+ */
+export function releasePoolBuffer(buf: ArrayBuffer): void {
+  if (poolRelease !== null && poolRelease(buf)) released++;
+}
+
+let released = 0;
+
+/** How many pool buffers `releasePoolBuffer` has handed back (the tests check it). */
+export function poolBuffersReleased(): number {
+  return released;
+}
 
 /**
  * A new array of n elements of `dtype`: zero-filled when `zero`, else with unspecified contents
@@ -40,7 +76,10 @@ export function newArray(n: number, dtype: DType, zero: boolean): TypedArray {
   const nbytes = n * dtype.itemsize;
   if (poolAlloc !== null && nbytes >= POOL_MIN_BYTES) {
     const buf = poolAlloc(nbytes, zero);
-    if (buf !== null) return new (dtype.ArrayType as unknown as ViewCtor)(buf, 0, n);
+    if (buf !== null) {
+      if (poolLog !== null) poolLog.push(buf);
+      return new (dtype.ArrayType as unknown as ViewCtor)(buf, 0, n);
+    }
   }
   if (zero || n < UNINIT_MIN || NodeBuffer === undefined) return new dtype.ArrayType(n);
   const bytes = NodeBuffer.allocUnsafeSlow(nbytes);

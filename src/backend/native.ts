@@ -68,6 +68,11 @@ export interface NativeControls {
    */
   readonly allocBuffer?: (bytes: number, zero: boolean) => ArrayBuffer | null;
   /**
+   * Detach a buffer allocBuffer made, so that its block goes back to the pool now (with
+   * allocBuffer); only for a buffer no code can reach any more. Returns whether it detached.
+   */
+  readonly releaseBuffer?: (buffer: ArrayBuffer) => boolean;
+  /**
    * The pool's mapped bytes, the bytes of freed blocks it keeps resident for reuse, and the
    * number of freed blocks (with allocBuffer).
    */

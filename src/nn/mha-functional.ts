@@ -13,15 +13,19 @@ import { cat } from "../ops/views.js";
 import { assertionError, runtimeError, typeError } from "../errors.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { dropout } from "../generated/nn-functional.js";
+import { nextSequenceNr } from "../autograd/node.js";
+import { releaseTemporaries } from "../autograd/temporaries.js";
 
 /**
  * F.linear as PyTorch's MHA calls it: addmm for a 2-D input with a bias (AddmmBackward0, the
  * bias added into the product's storage), else matmul then the bias added (AddBackward0).
  */
-function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+function linear(x: Tensor, w: Tensor, b: Tensor | null, temps: Tensor[]): Tensor {
   if (b !== null && x.dim() === 2) return addmm(b, x, w.t());
   const y = x.matmul(w.t());
-  return b === null ? y : y.add(b);
+  if (b === null) return y;
+  temps.push(y);
+  return y.add(b);
 }
 
 /** Options of the attention forward. */
@@ -78,6 +82,51 @@ export function mhaForward(
   p: MhaParams,
   o: AttentionForwardOptions = {},
 ): [Tensor, Tensor | null] {
+  // Note [released temporaries]: the intermediates nothing saved go back to the pool
+  const firstSeq = nextSequenceNr();
+  const temps: Tensor[] = [];
+  const res = attention(query, key, value, p, o, temps);
+  releaseTemporaries(temps, res, mhaInputs(query, key, value, p, o), firstSeq);
+  return res;
+}
+
+/** Every tensor mhaForward was given (its temporaries never share their buffers). */
+function mhaInputs(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  p: MhaParams,
+  o: AttentionForwardOptions,
+): (Tensor | null)[] {
+  return [
+    query,
+    key,
+    value,
+    p.inProjWeight,
+    p.inProjBias,
+    p.qProjWeight,
+    p.kProjWeight,
+    p.vProjWeight,
+    p.biasK,
+    p.biasV,
+    p.outProjWeight,
+    p.outProjBias,
+    p.staticK ?? null,
+    p.staticV ?? null,
+    o.keyPaddingMask ?? null,
+    o.attnMask ?? null,
+  ];
+}
+
+/** mhaForward's computation; the intermediates it makes are appended to `temps`. */
+function attention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  p: MhaParams,
+  o: AttentionForwardOptions,
+  temps: Tensor[],
+): [Tensor, Tensor | null] {
   const needWeights = o.needWeights ?? true;
   const average = o.averageAttnWeights ?? true;
   let keyPaddingMask = o.keyPaddingMask ?? null;
@@ -115,16 +164,18 @@ export function mhaForward(
   const [bq, bk, bv] = p.inProjBias === null ? [null, null, null] : p.inProjBias.chunk(3);
   if (p.inProjWeight !== null && query === key && key === value) {
     // self-attention: one [.., 3E] projection, split (PyTorch's _in_projection_packed)
-    [q, k, v] = linear(query, p.inProjWeight, p.inProjBias).chunk(3, -1);
+    const packed = linear(query, p.inProjWeight, p.inProjBias, temps);
+    temps.push(packed);
+    [q, k, v] = packed.chunk(3, -1);
   } else if (p.inProjWeight !== null) {
     const [wq, wk, wv] = p.inProjWeight.chunk(3);
-    q = linear(query, wq, bq);
-    k = linear(key, wk, bk);
-    v = linear(value, wv, bv);
+    q = linear(query, wq, bq, temps);
+    k = linear(key, wk, bk, temps);
+    v = linear(value, wv, bv, temps);
   } else {
-    q = linear(query, p.qProjWeight as Tensor, bq);
-    k = linear(key, p.kProjWeight as Tensor, bk);
-    v = linear(value, p.vProjWeight as Tensor, bv);
+    q = linear(query, p.qProjWeight as Tensor, bq, temps);
+    k = linear(key, p.kProjWeight as Tensor, bk, temps);
+    v = linear(value, p.vProjWeight as Tensor, bv, temps);
   }
   // masks
   let srcLen = key.shape[0];
@@ -156,6 +207,7 @@ export function mhaForward(
     if (attnMask !== null) attnMask = padLast(attnMask);
     if (keyPaddingMask !== null) keyPaddingMask = padLast(keyPaddingMask);
   }
+  temps.push(q, k, v);
   q = q
     .contiguous()
     .view(tgtLen, bsz * H, headDim)
@@ -225,13 +277,16 @@ export function mhaForward(
   else if (attnMask.dtype === qScaled.dtype) scores = attnMask.baddbmm(qScaled, kT);
   else scores = qScaled.bmm(kT).add(attnMask);
   let weights = softmax(scores, -1);
+  temps.push(q, k, v, qScaled, scores, weights);
   if (p.dropout > 0 && p.training) weights = dropout(weights, p.dropout, { training: true });
   let out = weights.bmm(v);
+  temps.push(weights, out);
   out = out
     .transpose(0, 1)
     .contiguous()
     .view(tgtLen * bsz, embedDim);
-  out = linear(out, p.outProjWeight, p.outProjBias);
+  temps.push(out);
+  out = linear(out, p.outProjWeight, p.outProjBias, temps);
   out = out.view(tgtLen, bsz, out.shape[1]);
   if (!needWeights) return [batched ? out : out.squeeze(1), null];
   let w = weights.view(bsz, H, tgtLen, srcLen);

@@ -1,0 +1,205 @@
+/**
+ * Note [released gradients] (src/autograd/engine.ts): in a plain backward the engine hands the
+ * pool buffers of gradients only it can reach back to the native pool as soon as they are
+ * consumed. Every gradient user code can see (hooks, retainGrad, custom functions, saved-tensor
+ * hooks, `.grad`) must keep its values, and the gradients must equal those of a run that
+ * releases nothing (autograd.grad with `inputs`, createGraph). Tensors here are 256 x 256
+ * float32 (256 KB), above the pool's 64 KB threshold.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import * as torch from "../src/index.js";
+import type { Tensor } from "../src/index.js";
+import { nativeAddon } from "../src/backend/native.js";
+import { filled, skip } from "./helpers/native.js";
+import { poolBuffersReleased } from "../src/backend/buffers.js";
+
+const N = 256;
+const poolSkip = skip !== false ? skip : nativeAddon?.releaseBuffer ? false : "no buffer pool";
+
+const data = (seed: number): Tensor =>
+  torch
+    .tensor(Array.from(filled(Float32Array, N * N, seed)), { requiresGrad: true })
+    .reshape([N, N]);
+const leaf = (seed: number): Tensor => data(seed).detach().requiresGrad_();
+
+/** A graph whose gradients meet (x is used three times), with views and a matrix product. */
+function graph(x: Tensor, w: Tensor): Tensor {
+  const h = x.matmul(w).tanh();
+  const v = h.t().reshape([N, N]).mul(x);
+  return v.add(x.exp()).sigmoid().mul(h).sum();
+}
+
+/** The gradients of `graph` by autograd.grad with `inputs`: a run that releases nothing. */
+function reference(x: Tensor, w: Tensor): Tensor[] {
+  return torch.autograd.grad(graph(x, w), [x, w]) as Tensor[];
+}
+
+const same = (a: Tensor, b: Tensor, what: string): void => {
+  assert.equal(a.typedArray.length, b.typedArray.length, `${what}: storage length`);
+  assert.deepEqual(Array.from(a.flatten().typedArray), Array.from(b.flatten().typedArray), what);
+};
+
+test("backward gives the gradients of a run that releases nothing", () => {
+  const x = leaf(1);
+  const w = leaf(2);
+  const [gx, gw] = reference(x, w);
+  graph(x, w).backward();
+  same(x.grad!, gx, "x.grad");
+  same(w.grad!, gw, "w.grad");
+  // a second backward accumulates into .grad
+  graph(x, w).backward();
+  same(x.grad!, gx.mul(2), "x.grad after two");
+  // createGraph (nothing released) agrees
+  const x2 = leaf(1);
+  const w2 = leaf(2);
+  graph(x2, w2).backward(null, { createGraph: true });
+  same(x2.grad!.detach(), gx, "x.grad under createGraph");
+});
+
+test(
+  "the consumed gradients' buffers go back to the pool during backward",
+  { skip: poolSkip },
+  () => {
+    // a chain of 20 ops: each one's incoming gradient is dead once it ran
+    const chain = (x: Tensor): Tensor => {
+      let h = x;
+      for (let i = 0; i < 20; i++) h = h.tanh();
+      return h.sum();
+    };
+    const x = leaf(3);
+    let before = poolBuffersReleased();
+    chain(x).backward();
+    assert.ok(poolBuffersReleased() - before >= 19, `released ${poolBuffersReleased() - before}`);
+    const gx = x.grad!.clone();
+    // runs that hand gradients to user code or record them release nothing
+    before = poolBuffersReleased();
+    const [g] = torch.autograd.grad(chain(x), [x]) as Tensor[];
+    x.grad = null;
+    chain(x).backward(null, { createGraph: true });
+    assert.equal(poolBuffersReleased(), before);
+    same(g, gx, "autograd.grad");
+    same(x.grad!.detach(), gx, "createGraph");
+  },
+);
+
+test("gradients seen by hooks and retainGrad keep their values", () => {
+  const x = leaf(5);
+  const w = leaf(6);
+  const [gx] = reference(x, w);
+  const seen: Tensor[] = [];
+  const h = x.matmul(w);
+  h.registerHook((g) => void seen.push(g));
+  h.retainGrad();
+  const t = h.tanh();
+  t.gradFn!.registerHook((gi, go) => {
+    seen.push(gi[0]!, go[0]!);
+  });
+  const v = t.t().reshape([N, N]).mul(x);
+  v.add(x.exp()).sigmoid().mul(t).sum().backward();
+  same(x.grad!, gx, "x.grad");
+  // the hook's gradient and the retained one are the same values, still readable
+  same(seen[0], h.grad!, "tensor hook vs retained");
+  for (const [i, s] of seen.entries()) assert.equal(s.typedArray.length, N * N, `seen ${i}`);
+});
+
+test("a leaf's tensor hook keeps the gradient it saw", () => {
+  const x = leaf(11);
+  const kept: Tensor[] = [];
+  x.registerHook((g) => void kept.push(g));
+  x.tanh().exp().sum().backward();
+  assert.equal(kept.length, 1);
+  same(kept[0], x.grad!, "hooked gradient");
+});
+
+test("a custom Function that keeps its gradient sees it intact", () => {
+  const kept: Tensor[] = [];
+  class Keep extends torch.autograd.Function {
+    static override forward(_ctx: unknown, x: Tensor): Tensor {
+      return x.mul(1);
+    }
+    static override backward(_ctx: unknown, g: Tensor): Tensor {
+      // kept and handed on as is: the next node's formula consumes the very same buffer
+      kept.push(g);
+      return g;
+    }
+  }
+  const x = leaf(7);
+  const w = leaf(8);
+  const y = (Keep.apply(x.matmul(w)) as Tensor).tanh().mul(x).sum();
+  y.backward();
+  const x2 = leaf(7);
+  const w2 = leaf(8);
+  const h2 = x2.matmul(w2);
+  const [g] = torch.autograd.grad(h2.tanh().mul(x2).sum(), [h2]) as Tensor[];
+  same(kept[0], g, "kept gradient");
+});
+
+test("tensors kept by saved-tensor hooks stay intact", () => {
+  const packed: Tensor[] = [];
+  const x = leaf(9);
+  const w = leaf(10);
+  const loss = torch.autograd.graph.savedTensorsHooks(
+    (t: Tensor) => t,
+    (t: Tensor) => {
+      const c = t.clone();
+      packed.push(c);
+      return c;
+    },
+    () => graph(x, w),
+  );
+  loss.backward();
+  const [gx] = reference(x, w);
+  same(x.grad!, gx, "x.grad");
+  for (const [i, p] of packed.entries()) assert.equal(p.typedArray.length, p.numel(), `kept ${i}`);
+});
+
+/**
+ * Note [released temporaries] (src/autograd/temporaries.ts): multi-head attention hands its
+ * unsaved intermediates back to the pool when it returns. Its outputs, weights and gradients
+ * must equal a run under identity saved-tensor hooks, which releases nothing.
+ */
+test("attention's released temporaries change no output or gradient", () => {
+  const run = (hooked: boolean, needWeights: boolean, grad: boolean) => {
+    torch.manualSeed(0);
+    const mha = new torch.nn.MultiheadAttention(64, 4);
+    // [L, N, E] = [64, 8, 64]: the packed projection is 393 KB, the scores 512 KB
+    const x = torch.randn([64, 8, 64], { requiresGrad: grad });
+    const mask = torch.nn.Transformer.generateSquareSubsequentMask(64);
+    const before = poolBuffersReleased();
+    const f = () => mha.forward(x, x, x, { attnMask: mask, needWeights });
+    const [out, w] = !grad
+      ? torch.noGrad(f)
+      : hooked
+        ? torch.autograd.graph.savedTensorsHooks(
+            (t: Tensor) => t,
+            (t: Tensor) => t,
+            f,
+          )
+        : f();
+    const released = poolBuffersReleased() - before;
+    if (grad)
+      out
+        .pow(2)
+        .sum()
+        .add(w === null ? 0 : w.sum())
+        .backward();
+    const grads = grad ? [x.grad!, ...mha.parameters().map((p) => p.grad!)] : [];
+    return { out, w, grads, released };
+  };
+  for (const needWeights of [false, true]) {
+    const ref = run(true, needWeights, true);
+    const got = run(false, needWeights, true);
+    same(got.out, ref.out, "output");
+    if (needWeights) same(got.w!, ref.w!, "weights");
+    ref.grads.forEach((g, i) => same(got.grads[i], g, `gradient ${i}`));
+    const inference = run(false, needWeights, false);
+    same(inference.out, ref.out, "output without grad");
+    assert.equal(ref.released, 0, "under saved-tensor hooks");
+    if (poolSkip === false) {
+      assert.ok(got.released >= 4, `released ${got.released}`);
+      assert.ok(inference.released > got.released, `no grad: ${inference.released}`);
+    }
+  }
+});
