@@ -81,16 +81,6 @@ function direct(
   };
 }
 
-/** IEEE half bits to a number. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m === 0 ? s * Infinity : NaN;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 function viaView(
   ArrayType: new (n: number) => TypedArray,
   get: (v: DataView, i: number) => number,
@@ -136,7 +126,7 @@ const STORAGE_KINDS: Record<string, StorageKind> = {
   HalfStorage: {
     dtype: float32,
     itemsize: 2,
-    decode: viaView(Float32Array, (v, i) => halfToFloat(v.getUint16(2 * i, true))),
+    decode: viaView(Float32Array, (v, i) => st.halfToFloat(v.getUint16(2 * i, true))),
   },
   BFloat16Storage: {
     dtype: float32,

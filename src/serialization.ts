@@ -316,8 +316,8 @@ function readHeader(bytes: Uint8Array): {
   return { entries, metadata, start: 8 + n };
 }
 
-/** float16 bits to a number */
-function halfToFloat(h: number): number {
+/** float16 bits to a number (also read by ptfile.ts) */
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;
