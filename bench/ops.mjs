@@ -2,9 +2,10 @@
 // cumprod), tensorgrad (TENSORGRAD_BACKEND, native by default) side by side with PyTorch at its
 // best (bench/lib/pytorch.mjs: the fastest configuration counts). One long-lived PyTorch worker
 // per configuration (bench/ops_runner.py) holds the same data (both draw it after
-// manualSeed(0), with PyTorch's generator streams); per round each case runs best-of-`REPS` in
-// tensorgrad, then in each worker, so load on the shared machine hits both alike, and the best of
-// the rounds counts. Run by bench/suite.mjs after its own workloads (`npm run bench`), or alone:
+// manualSeed(0), with PyTorch's generator streams), and as many tensorgrad worker processes
+// (Note [one process per configuration]); per round each case runs best-of-`REPS` in each
+// tensorgrad worker, then in each PyTorch worker, so load on the shared machine hits both
+// alike, and the best of the rounds counts. Run by bench/suite.mjs after its own workloads (`npm run bench`), or alone:
 //   node bench/ops.mjs [--quick] [--only sort,topk,8]   (--only: ids, id prefixes or 8 for all)
 // Prints a markdown table of ratios (tensorgrad / PyTorch best; below 1 = tensorgrad faster)
 // with the load average at each case, and writes bench/results/ops.json. Next to wall time it
@@ -236,22 +237,66 @@ const fmt = (v) =>
 const load = () => os.loadavg().map((v) => +v.toFixed(2));
 
 // ---------------------------------------------------------------------------------------------
+/**
+ * A tensorgrad worker: this script with `--worker`, answering `<id> <repeats>` lines as
+ * ops_runner.py does (each case's data drawn after manualSeed(0) on first use).
+ */
+class OwnWorker {
+  constructor() {
+    this.proc = spawn(process.execPath, [fileURLToPath(import.meta.url), "--worker"], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  async time(id, reps) {
+    this.proc.stdin.write(`${id} ${reps}\n`);
+    const r = await this.lines.next();
+    if (r.done) throw new Error("tensorgrad worker exited");
+    const [wall, cpu] = r.value.split(" ").map(Number);
+    return { wall, cpu };
+  }
+  close() {
+    this.proc.stdin.end();
+  }
+}
+
+if (args.includes("--worker")) {
+  const data = new Map();
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [id, reps] = line.split(" ");
+    const c = CASES.find((k) => k.id === id);
+    if (!data.has(id)) {
+      torch.manualSeed(0);
+      data.set(id, c.make());
+    }
+    const { wall, cpu } = bestOf(c.call, data.get(id), Number(reps));
+    process.stdout.write(`${wall} ${cpu}\n`);
+  }
+  process.exit(0);
+}
+
+// Note [one process per configuration]: the machine's two vCPUs often differ 1.6-1.75x in
+// single-threaded speed (docs/performance.md, "Measuring on this VM"), and a process mostly
+// stays where it started. PyTorch's side has a worker process per configuration, so its best
+// already draws on as many placements; tensorgrad gets as many worker processes of its own
+// (identical ones), and each side's best call over its processes and rounds counts.
 const cases = CASES.filter(selected);
 if (cases.length > 0) {
   const backend = process.env.TENSORGRAD_BACKEND ?? "native";
   const workers = torchAvailable() ? TORCH_CONFIGS.map((c) => new Worker(c, cases)) : [];
+  const own = TORCH_CONFIGS.map(() => new OwnWorker());
   for (const w of workers) await w.ready();
   const loadBefore = load();
   const results = {};
   for (const c of cases) {
-    torch.manualSeed(0);
-    const d = c.make();
     const r = { tensorgrad: Infinity, tensorgradCpu: Infinity, torch: {}, torchCpu: {}, load: [] };
     for (const w of workers) r.torch[w.config.id] = r.torchCpu[w.config.id] = Infinity;
     for (let round = 0; round < ROUNDS; round++) {
-      const ours = bestOf(c.call, d, REPS);
-      r.tensorgrad = Math.min(r.tensorgrad, ours.wall);
-      r.tensorgradCpu = Math.min(r.tensorgradCpu, ours.cpu);
+      for (const w of own) {
+        const ours = await w.time(c.id, REPS);
+        r.tensorgrad = Math.min(r.tensorgrad, ours.wall);
+        r.tensorgradCpu = Math.min(r.tensorgradCpu, ours.cpu);
+      }
       for (const w of workers) {
         const theirs = await w.time(c.id, REPS);
         r.torch[w.config.id] = Math.min(r.torch[w.config.id], theirs.wall);
@@ -273,6 +318,7 @@ if (cases.length > 0) {
     );
   }
   for (const w of workers) w.close();
+  for (const w of own) w.close();
 
   const header = [
     "workload",
