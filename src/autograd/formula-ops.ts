@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor.js";
 import { dtypes, resultType, type DTypeName } from "../dtype.js";
 import { shapeEqual } from "../shape.js";
-import { alloc, allocOutput, scalarArray, scalarIn } from "../ops/core.js";
+import { alloc, allocOutput, scalarIn } from "../ops/core.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { ownGradient } from "./owned-grads.js";
 import { isForwardADActive, noForwardGrad } from "./forward-ad.js";
@@ -16,7 +16,11 @@ import {
   binary as binaryKernel,
   powBackward as powBackwardKernel,
 } from "../backend/elementwise.js";
-import { rsub, broadcastBinaryInto } from "../ops/elementwise.js";
+import {
+  rsub,
+  broadcastBinaryInto,
+  binaryKernel as elementwiseKernel,
+} from "../ops/elementwise.js";
 import {
   embed as embedOp,
   asStridedOfContiguous as asStridedOp,
@@ -87,27 +91,12 @@ export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean
   return mat2ColumnMajor ? g.t().mm(mat1).t() : ownGradient(mat1.t().mm(g));
 }
 /**
- * g / s with g.div(s)'s values (the same kernel), without the op's dispatch when nothing is
- * recorded: a mean's backward divides its gradient on every step.
+ * g / s with g.div(s)'s values (its kernel call), without the op's dispatch and recording when
+ * nothing is recorded: a mean's backward divides its gradient on every step.
  */
 export function divGrad(g: Tensor, s: number): Tensor {
-  if (isGradEnabled() || isForwardADActive() || !g.dtype.isFloatingPoint || !g.isContiguous())
-    return g.div(s);
-  const out = allocOutput(g.shape, g.dtype); // Note [immutable shapes]: sharing is safe
-  const n = out.typedArray.length;
-  binaryKernel(
-    Binary.Div,
-    g.typedArray,
-    g.offset,
-    1,
-    scalarArray(s, g.dtype),
-    0,
-    0,
-    out.typedArray,
-    0,
-    n,
-  );
-  return out;
+  if (isGradEnabled() || isForwardADActive() || !g.dtype.isFloatingPoint) return g.div(s);
+  return elementwiseKernel(Binary.Div, g, s, g.dtype, g.dtype);
 }
 /** dst += g in place, for a contiguous `dst` of g's shape and dtype (any layout of g). */
 export function addInto(dst: Tensor, g: Tensor): void {
