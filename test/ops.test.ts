@@ -12,152 +12,17 @@ import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import {
+  checkSpec,
   compile,
-  decode,
   fixtures,
-  flat,
   gradcheckInputs,
   isGradchecked,
-  makeInput,
-  needsGrad,
   outputsOf,
   specs,
 } from "./helpers/op-specs.js";
-import type { Fixture, OpSpec, Value } from "./helpers/op-specs.js";
+import type { OpSpec } from "./helpers/op-specs.js";
 
 const { gradcheck, gradgradcheck, GradcheckError } = torch.autograd;
-
-function tolerance(dtype: string): { rtol: number; atol: number } {
-  if (dtype === "float32") return { rtol: 1e-5, atol: 1e-6 };
-  if (dtype === "float64") return { rtol: 1e-9, atol: 1e-12 };
-  return { rtol: 0, atol: 0 };
-}
-
-function close(x: number, y: number, rtol: number, atol: number): boolean {
-  if (Number.isNaN(y)) return Number.isNaN(x);
-  if (!Number.isFinite(y)) return x === y;
-  return Math.abs(x - y) <= atol + rtol * Math.abs(y);
-}
-
-/** Compare a tensor with expected values; push descriptions of mismatches to `errs`. */
-function compareValues(
-  errs: string[],
-  what: string,
-  t: Tensor,
-  expected: Value[],
-  shape: readonly number[],
-  dtype: string,
-  tolDtype = dtype,
-): void {
-  if (t.shape.join() !== shape.join()) {
-    errs.push(`${what}: shape [${t.shape}] != expected [${shape}]`);
-    return;
-  }
-  if (t.dtype.name !== dtype) errs.push(`${what}: dtype ${t.dtype.name} != expected ${dtype}`);
-  const got = flat(t);
-  const want = expected.map(decode);
-  const { rtol, atol } = tolerance(tolDtype);
-  const bad = got.findIndex((x, i) => !close(x, want[i], rtol, atol));
-  if (bad >= 0) {
-    errs.push(
-      `${what}: values differ at ${bad}: got ${got[bad]}, expected ${want[bad]}\n  got      [${got.join(", ")}]\n  expected [${want.join(", ")}]`,
-    );
-  }
-}
-
-/**
- * Gradients: fixture null (not reached) and all-zero gradients are treated as equal. `tolDtype`:
- * a float64 gradient computed in float32 (mixed-dtype ops) is compared at float32 tolerance.
- */
-function compareGrads(
-  errs: string[],
-  what: string,
-  got: (Tensor | null)[],
-  expected: (Value[] | null)[],
-  inputs: Tensor[],
-  tolDtype: (x: Tensor) => string,
-): void {
-  got.forEach((g, j) => {
-    const want = expected[j];
-    const x = inputs[j];
-    const label = `${what} ${j}`;
-    if (want === null) {
-      if (g !== null && flat(g).some((v) => v !== 0))
-        errs.push(`${label}: expected none, got [${flat(g)}]`);
-      return;
-    }
-    if (g === null) {
-      if (want.some((v) => decode(v) !== 0)) errs.push(`${label}: got none, expected [${want}]`);
-      return;
-    }
-    compareValues(errs, label, g, want, x.shape, x.dtype.name, tolDtype(x));
-  });
-}
-
-function weightedSum(ts: (Tensor | null)[], ws: (Tensor | null)[]): Tensor | null {
-  let loss: Tensor | null = null;
-  ts.forEach((t, k) => {
-    const w = ws[k];
-    if (t === null || w === null) return;
-    const term = t.mul(w).sum();
-    loss = loss === null ? term : loss.add(term);
-  });
-  return loss;
-}
-
-function checkSpec(spec: OpSpec, fx: Fixture): string[] {
-  const errs: string[] = [];
-  const fn = compile(spec.js);
-  const inputs = spec.inputs.map((inp, i) =>
-    makeInput(inp, fx.inputs[i].values, inp.dtype ?? "float32", needsGrad(spec, inp)),
-  );
-  const outs = outputsOf(fn(torch, ...inputs));
-  if (outs.length !== fx.outputs.length) {
-    return [`${outs.length} outputs, expected ${fx.outputs.length}`];
-  }
-  outs.forEach((o, k) => {
-    const e = fx.outputs[k];
-    compareValues(errs, `output ${k}`, o, e.values, e.shape, e.dtype);
-    const name = o.gradFn === null ? null : o.gradFn.name();
-    if (name !== e.gradFn) errs.push(`output ${k}: gradFn ${name} != expected ${e.gradFn}`);
-  });
-  if (fx.weights === undefined) return errs;
-
-  const gradInputs = inputs.filter((_, i) => needsGrad(spec, spec.inputs[i]));
-  const ws = fx.weights.map((w, k) =>
-    w === null || !outs[k].dtype.isFloatingPoint
-      ? null
-      : torch.tensor(w.map(decode), { dtype: outs[k].dtype }).reshape(outs[k].shape),
-  );
-  const loss = weightedSum(outs, ws);
-  if (fx.grads === null || fx.grads === undefined) {
-    if (loss !== null && loss.requiresGrad) errs.push("loss requires grad, PyTorch's does not");
-    return errs;
-  }
-  if (loss === null || !loss.requiresGrad) return [...errs, "loss does not require grad"];
-  const order2 = spec.order === 2;
-  const mixed =
-    spec.inputs.some((inp) => (inp.dtype ?? "float32") === "float32") ||
-    fx.outputs.some((o) => o.dtype === "float32");
-  const tolDtype = (x: Tensor): string => (mixed ? "float32" : x.dtype.name);
-  const grads = torch.autograd.grad(loss, gradInputs, { allowUnused: true, createGraph: order2 });
-  compareGrads(errs, "grad of input", grads, fx.grads, gradInputs, tolDtype);
-  if (!order2) return errs;
-
-  const vs = (fx.v ?? []).map((v, j) =>
-    torch.tensor(v.map(decode), { dtype: gradInputs[j].dtype }).reshape(gradInputs[j].shape),
-  );
-  const live = grads.map((g) => (g !== null && g.requiresGrad ? g : null));
-  const loss2 = weightedSum(live, vs);
-  if (fx.second === null || fx.second === undefined) {
-    if (loss2 !== null) errs.push("first derivatives require grad, PyTorch's do not");
-    return errs;
-  }
-  if (loss2 === null) return [...errs, "first derivatives do not require grad"];
-  const second = torch.autograd.grad(loss2, gradInputs, { allowUnused: true });
-  compareGrads(errs, "second derivative of input", second, fx.second, gradInputs, tolDtype);
-  return errs;
-}
 
 /**
  * gradgradcheck's grad outputs: fixed values in (-1, 1) for the differentiable outputs (k-th

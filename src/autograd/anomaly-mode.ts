@@ -138,9 +138,21 @@ export function detectAnomaly<T>(
 // ------------------------------------------------------------------------------------------
 // Reporting (used by the engine while the mode is on)
 
-/** file URL and path prefixes of this library's own modules (src/ or dist/) */
-const OWN_URL = new URL("../", import.meta.url).href;
-const OWN_PATH = decodeURIComponent(new URL("../", import.meta.url).pathname);
+/**
+ * The file URL and path prefixes of this library's own modules (src/ or dist/); null where this
+ * module's URL has no parent to resolve against (a bundle run as an inline, `data:` or `blob:`
+ * script in a page: `new URL("../", "about:blank")` throws), and then no frame is taken for the
+ * library's by its location.
+ */
+const OWN = ownPrefixes();
+function ownPrefixes(): { url: string; path: string } | null {
+  try {
+    const u = new URL("../", import.meta.url);
+    return { url: u.href, path: decodeURIComponent(u.pathname) };
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The frames of a recorded stack that belong to the user's code: drops the "Error" line,
@@ -153,8 +165,7 @@ export function userFrames(stack: string | undefined): string[] {
     .slice(1)
     .filter(
       (l) =>
-        !l.includes(OWN_URL) &&
-        !l.includes(OWN_PATH) &&
+        (OWN === null || (!l.includes(OWN.url) && !l.includes(OWN.path))) &&
         !l.includes("node:internal") &&
         !l.includes("(native)"),
     );

@@ -13,7 +13,9 @@ import { readFileSync } from "node:fs";
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
 
-export type NonFinite = "nan" | "inf" | "-inf";
+import { decodeNumber, type NonFinite } from "./decode.js";
+
+export { decodeNumber, type NonFinite };
 export type Encoded = number | boolean | NonFinite | Encoded[];
 export interface Rec {
   shape: number[];
@@ -35,14 +37,6 @@ export function readTestJson<T>(path: string): T {
 /** test/fixtures/<name> parsed as JSON. */
 export function readFixture<T>(name: string): T {
   return readTestJson<T>(`fixtures/${name}`);
-}
-
-/** A recorded number: "nan", "inf" and "-inf" as NaN and ±Infinity. */
-export function decodeNumber(v: number | NonFinite): number {
-  if (v === "nan") return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  return v;
 }
 
 /** Recorded values (a number, a bool or nested lists) with the non-finite strings decoded. */

@@ -1,0 +1,113 @@
+/**
+ * The library in a real browser: headless Chromium (Debian's `chromium`, driven by
+ * puppeteer-core) loads the package bundled for the browser and runs the op table (values,
+ * dtypes, grad_fn names, gradients and second derivatives against PyTorch's fixtures, as
+ * test/ops.test.ts does in Node) and PyTorch's printing fixtures. `.ci/run` installs Chromium
+ * when it is missing; without one (CHROMIUM_PATH, else /usr/bin/chromium) the tests skip and
+ * say so.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import type { Browser, Page } from "puppeteer-core";
+
+import { fixtures, specs, type Fixture, type OpSpec } from "./helpers/op-specs.js";
+import { readFixture } from "./helpers/fixtures.js";
+import type { PageApi, PrintCase } from "./browser/entry.js";
+
+/** The page's global scope, where test/browser/entry.ts put its API. */
+type Page_ = { tensorgradTest: PageApi };
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const skip = existsSync(chromium)
+  ? false
+  : `no Chromium at ${chromium} (set CHROMIUM_PATH; .ci/run installs Debian's chromium)`;
+
+let browser: Browser | null = null;
+let page: Page | null = null;
+
+before(async () => {
+  if (skip !== false) return;
+  const bundle = await build({
+    entryPoints: [join(root, "test", "browser", "entry.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
+  const { launch } = await import("puppeteer-core");
+  browser = await launch({
+    executablePath: chromium,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
+  page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto("about:blank");
+  await page.addScriptTag({ content: bundle.outputFiles[0].text, type: "module" });
+  await page.waitForFunction("globalThis.tensorgradTest !== undefined", { timeout: 60_000 });
+  assert.deepEqual(errors, []);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test("the page is a browser: no Node globals, TypeScript kernels", { skip }, async () => {
+  const env = await page!.evaluate(() => {
+    const t = (
+      globalThis as unknown as { tensorgradTest: { backend: string; hasProcess: boolean } }
+    ).tensorgradTest;
+    return { backend: t.backend, hasProcess: t.hasProcess };
+  });
+  assert.deepEqual(env, { backend: "typescript", hasProcess: false });
+});
+
+test("the op table matches PyTorch in Chromium", { skip }, async () => {
+  const withFixture = specs.filter((s) => fixtures.has(s.name));
+  // the fixtures as their file's text, parsed in the page: the protocol's JSON would turn the
+  // inputs' -0.0 into 0
+  const text = readFileSync(join(root, "test", "fixtures", "ops.json"), "utf8");
+  const result = await page!.evaluate(
+    (s: OpSpec[], f: string) =>
+      (globalThis as unknown as Page_).tensorgradTest.runOpTable(s, JSON.parse(f) as Fixture[]),
+    withFixture,
+    text,
+  );
+  assert.equal(result.ran, withFixture.length);
+  assert.deepEqual(
+    result.failures.map((f) => `${f.name}: ${f.errors.join("; ")}`),
+    [],
+  );
+});
+
+test("tensors print as PyTorch prints them in Chromium", { skip }, async () => {
+  interface Case extends PrintCase {
+    kind: string;
+    name: string;
+    grad_fn: string | null;
+    printopts: unknown;
+    default_dtype: string | null;
+    expected: string;
+  }
+  // the default print options and dtype, tensors made from values (no grad_fn)
+  const cases = readFixture<Case[]>("print.json").filter(
+    (c) =>
+      c.kind === "tensor" && c.printopts === null && c.default_dtype === null && c.grad_fn === null,
+  );
+  assert.ok(cases.length >= 20, `expected the print fixtures, found ${cases.length}`);
+  const printed = await page!.evaluate(
+    (cs: PrintCase[]) => (globalThis as unknown as Page_).tensorgradTest.printAll(cs),
+    cases,
+  );
+  const wrong = cases
+    .map((c, i) => ({ name: c.name, expected: c.expected, got: printed[i] }))
+    .filter((r) => r.got !== r.expected);
+  assert.deepEqual(wrong, []);
+});
