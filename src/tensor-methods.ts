@@ -6,8 +6,9 @@
  * as the registry installs its ops' methods. Their declarations merge into the class (the
  * `declare module` block), so users see one Tensor type.
  */
-import { Tensor, type NestedList } from "./tensor.js";
+import { Size, Tensor, type NestedList } from "./tensor.js";
 import {
+  DType as DTypeClass,
   type DType,
   type DTypeName,
   bool,
@@ -356,4 +357,31 @@ for (const name of Object.getOwnPropertyNames(TensorMethods.prototype)) {
     name,
     Object.getOwnPropertyDescriptor(TensorMethods.prototype, name) as PropertyDescriptor,
   );
+}
+
+/**
+ * Note [devtools formatter]: a browser's console shows an object as its fields (a Tensor as
+ * `Tensor {typedArray: Float32Array(3), shape: ...}`), never as its text, and Node's
+ * `util.inspect.custom` is Node's alone. Chromium's and Firefox's developer tools (and Node's
+ * inspector, which is Chromium's) call the custom formatters listed in
+ * `globalThis.devtoolsFormatters` when "custom formatters" is on in their settings: this one
+ * shows a tensor, a torch.Size or a dtype as Python prints it (`console.log(t)` then reads
+ * `tensor([1., 2.], requires_grad=True)`). Other objects are left to the next formatter.
+ */
+interface DevtoolsFormatter {
+  header(value: unknown): unknown[] | null;
+  hasBody(): boolean;
+}
+const devtoolsFormatter: DevtoolsFormatter = {
+  header(value) {
+    if (!(value instanceof Tensor || value instanceof Size || value instanceof DTypeClass))
+      return null;
+    return ["span", { style: "white-space: pre; font-family: monospace" }, String(value)];
+  },
+  hasBody: () => false,
+};
+{
+  const g = globalThis as { devtoolsFormatters?: unknown };
+  if (g.devtoolsFormatters === undefined) g.devtoolsFormatters = [devtoolsFormatter];
+  else if (Array.isArray(g.devtoolsFormatters)) g.devtoolsFormatters.push(devtoolsFormatter);
 }

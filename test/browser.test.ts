@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { Browser, Page } from "puppeteer-core";
 
+import * as torch from "../src/index.js";
+
 import { fixtures, specs, type Fixture, type OpSpec } from "./helpers/op-specs.js";
 import { readFixture } from "./helpers/fixtures.js";
 import type { PageApi, PrintCase } from "./browser/entry.js";
@@ -37,6 +39,8 @@ before(async () => {
     bundle: true,
     format: "esm",
     platform: "browser",
+    // the examples import the package by name: the same module as the entry's sources
+    alias: { tensorgrad: join(root, "src", "index.ts") },
     write: false,
     logLevel: "silent",
   });
@@ -110,4 +114,41 @@ test("tensors print as PyTorch prints them in Chromium", { skip }, async () => {
     .map((c, i) => ({ name: c.name, expected: c.expected, got: printed[i] }))
     .filter((r) => r.got !== r.expected);
   assert.deepEqual(wrong, []);
+});
+
+test("the tour's tutorials print in Chromium what PyTorch prints", { skip }, async () => {
+  type Fixtures = Record<string, Record<string, { source: string; output: string }>>;
+  const expected = readFixture<Fixtures>("tour.json");
+  const printed = await page!.evaluate(() =>
+    (globalThis as unknown as Page_).tensorgradTest.runTour(),
+  );
+  // memory addresses (`0x...`) differ from run to run (test/tour.test.ts does the same)
+  const normalise = (s: string): string => s.replace(/0x[0-9a-f]+/g, "0x…");
+  assert.deepEqual(Object.keys(printed), Object.keys(expected));
+  for (const [name, cells] of Object.entries(expected)) {
+    assert.deepEqual(Object.keys(printed[name]), Object.keys(cells), name);
+    for (const [title, cell] of Object.entries(cells))
+      assert.equal(normalise(printed[name][title]), normalise(cell.output), `${name} ${title}`);
+  }
+});
+
+test("the console's custom formatters show tensors as PyTorch prints them", { skip }, async () => {
+  const expressions = [
+    "torch.tensor([1.5, 2], { requiresGrad: true }).mul(2)",
+    "torch.arange(6).view(2, 3)",
+    "torch.zeros(2, 3).size()",
+    "torch.float64",
+    "({ shape: [1] })",
+  ];
+  const headers = await page!.evaluate(
+    (e: string[]) => (globalThis as unknown as Page_).tensorgradTest.devtoolsHeaders(e),
+    expressions,
+  );
+  const f = new Function(
+    "torch",
+    "e",
+    "return e.map((s) => String(new Function('torch', `return (${s});`)(torch)));",
+  );
+  const inNode = f(torch, expressions.slice(0, 4)) as string[];
+  assert.deepEqual(headers, [...inNode, null]);
 });

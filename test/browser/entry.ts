@@ -6,6 +6,33 @@ import * as torch from "../../src/index.js";
 import type { DTypeName } from "../../src/index.js";
 import { decodeNumber, type NonFinite } from "../helpers/decode.js";
 import { checkSpec, type Fixture, type OpSpec } from "../helpers/op-eval.js";
+import { captureOut, type Tutorial } from "../../examples/cell.js";
+import * as polynomial from "../../examples/01-autograd-polynomial.js";
+import * as basics from "../../examples/02-autograd-basics.js";
+import * as differentiation from "../../examples/03-automatic-differentiation.js";
+import * as graph from "../../examples/04-autograd-graph.js";
+
+/** The tour's tutorials (examples/tour.ts lists the same; it also reads files, so not here). */
+const tutorials: Tutorial[] = [
+  { name: "01-autograd-polynomial", ...polynomial },
+  { name: "02-autograd-basics", ...basics },
+  { name: "03-automatic-differentiation", ...differentiation },
+  { name: "04-autograd-graph", ...graph },
+];
+
+/** What each cell of each tutorial prints, run in order: tutorial -> cell title -> text. */
+function runTour(): Record<string, Record<string, string>> {
+  const printed: Record<string, Record<string, string>> = {};
+  for (const t of tutorials) {
+    const cells: Record<string, string> = (printed[t.name] = {});
+    for (const cell of t.cells) {
+      const { out, text } = captureOut();
+      cell.run(out);
+      cells[cell.title] = text();
+    }
+  }
+  return printed;
+}
 
 /** One spec's mismatches (or the error it threw). */
 export interface SpecFailure {
@@ -52,10 +79,29 @@ function printAll(cases: PrintCase[]): string[] {
   });
 }
 
+/**
+ * What the console's custom formatters (Note [devtools formatter]) show for each expression's
+ * value: the text of the first formatter that takes it, else null.
+ */
+function devtoolsHeaders(expressions: string[]): (string | null)[] {
+  const formatters = (globalThis as { devtoolsFormatters?: { header(v: unknown): unknown }[] })
+    .devtoolsFormatters;
+  return expressions.map((src) => {
+    const v = (new Function("torch", `return (${src});`) as (t: typeof torch) => unknown)(torch);
+    for (const f of formatters ?? []) {
+      const h = f.header(v);
+      if (Array.isArray(h)) return String(h[2]);
+    }
+    return null;
+  });
+}
+
 /** What the page exposes to the test (plain data in and out). */
 export interface PageApi {
   runOpTable(specs: OpSpec[], fixtures: Fixture[]): { ran: number; failures: SpecFailure[] };
   printAll(cases: PrintCase[]): string[];
+  runTour(): Record<string, Record<string, string>>;
+  devtoolsHeaders(expressions: string[]): (string | null)[];
   backend: "native" | "typescript";
   hasProcess: boolean;
 }
@@ -63,6 +109,8 @@ export interface PageApi {
 const api: PageApi = {
   runOpTable,
   printAll,
+  runTour,
+  devtoolsHeaders,
   backend: torch.backends.native.active ? "native" : "typescript",
   hasProcess: typeof (globalThis as { process?: unknown }).process !== "undefined",
 };
