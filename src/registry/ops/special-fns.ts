@@ -26,6 +26,7 @@ import {
   nextafterF64,
 } from "../../backend/special.js";
 import { floatUnary } from "./elementwise.js";
+import { f32, i1Scalar as i1Kernel } from "../../backend/special-fns.js";
 
 /** PyTorch's message for an op without forward-mode AD (derivatives.yaml lists no `result:`). */
 function noForwardAd(op: string): Error {
@@ -53,9 +54,13 @@ function mapFloat(x: Tensor, dt: DType, f: (v: number) => number): Tensor {
 // i0: the modified Bessel function of the first kind of order 0; i0' = i1
 
 /** special_i1 without a call form: recorded, so i0's gradient differentiates again. */
-const i1 = recordingOp(
+export const i1 = recordingOp(
   "special_i1(Tensor self) -> Tensor",
-  (self: Tensor) => mapFloat(self, floatDtypeOf(self.dtype), i1Scalar),
+  // float32 as PyTorch's float kernel: float arithmetic with the truncated tables
+  (self: Tensor) => {
+    const dt = floatDtypeOf(self.dtype);
+    return mapFloat(self, dt, (v) => i1Kernel(v, dt === float32 ? f32 : undefined));
+  },
   {
     name: "SpecialI1Backward0",
     save: ["self", "result"],
