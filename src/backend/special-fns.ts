@@ -13,6 +13,13 @@ import { erfcScalar } from "./special.js";
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/** How a kernel rounds each operation: not at all (float64), or to float32 as PyTorch's float kernels. */
+export type Round = (v: number) => number;
+/** float64: no rounding beyond double's own */
+export const exact: Round = (v) => v;
+/** float32 arithmetic: every operation rounded to float32 (C++'s float evaluation) */
+export const f32: Round = Math.fround;
+
 /** Horner's rule, coefficients highest order first (Cephes' polevl). */
 function polevl(x: number, c: readonly number[]): number {
   let r = 0;
@@ -57,7 +64,7 @@ function erfcxPositive(x: number): number {
  * below -26.7).
  * @example erfcxScalar(1) // 0.42758357615580705
  */
-export function erfcxScalar(x: number): number {
+export function erfcxScalar(x: number, R: Round = exact): number {
   if (Number.isNaN(x)) return x;
   if (x >= 0) {
     if (x < 50) return erfcxPositive(x);
@@ -67,8 +74,10 @@ export function erfcxScalar(x: number): number {
     return (INV_SQRT_PI * (x2 * (x2 + 4.5) + 2)) / (x * (x2 * (x2 + 5) + 3.75));
   }
   if (x < -26.7) return Infinity;
-  if (x < -6.1) return 2 * Math.exp(x * x);
-  return 2 * Math.exp(x * x) - erfcxPositive(-x);
+  // 2 e^(x^2) with x^2 rounded in the kernel's precision, as PyTorch's
+  const twoExp = R(2 * R(Math.exp(R(x * x))));
+  if (x < -6.1) return twoExp;
+  return R(twoExp - R(erfcxPositive(-x)));
 }
 
 /**
@@ -330,12 +339,6 @@ const THPIO4 = 2.356194490192345; // 3 pi/4
 const SQ2OPI = 0.7978845608028654; // sqrt(2/pi)
 const TWOOPI = 0.6366197723675814; // 2/pi
 
-/** How a kernel rounds each operation: not at all (float64), or to float32 as PyTorch's float kernels. */
-export type Round = (v: number) => number;
-/** float64: no rounding beyond double's own */
-export const exact: Round = (v) => v;
-/** float32 arithmetic: every operation rounded to float32 (C++'s float evaluation) */
-export const f32: Round = Math.fround;
 
 /** Horner's rule in the kernel's precision, coefficients highest order first (polevl). */
 function polevlR(x: number, c: readonly number[], R: Round): number {
@@ -875,3 +878,97 @@ export const legendreP: PolyKernel = (x, nf, R) => {
   }
   return r;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Airy function Ai (Cephes airy.c, as PyTorch's airy_ai_forward)
+
+const AIRY_AN = [
+  3.46538101525629032477e-1, 1.20075952739645805542e1, 7.62796053615234516538e1,
+  1.68089224934630576269e2, 1.59756391350164413639e2, 7.05360906840444183113e1,
+  1.40264691163389668864e1, 9.99999999999999995305e-1,
+];
+const AIRY_AD = [
+  5.67594532638770212846e-1, 1.47562562584847203173e1, 8.45138970141474626562e1,
+  1.77318088145400459522e2, 1.64234692871529701831e2, 7.14778400825575695274e1,
+  1.40959135607834029598e1, 1.0000000000000000047,
+];
+const AIRY_AFN = [
+  -1.31696323418331795333e-1, -6.26456544431912369773e-1, -6.93158036036933542233e-1,
+  -2.79779981545119124951e-1, -4.9190013260950031802e-2, -4.06265923594885404393e-3,
+  -1.5927649623926209634e-4, -2.77649108155232920844e-6, -1.6778769848911463378e-8,
+];
+const AIRY_AFD = [
+  1.33560420706553243746e1, 3.26825032795224613948e1, 2.67367040941499554804e1,
+  9.1870740290725962584, 1.47529146771666414581, 1.15687173795188044134e-1,
+  4.40291641615211203805e-3, 7.54720348287414296618e-5, 4.51850092970580378464e-7,
+];
+const AIRY_AGN = [
+  1.97339932091685679179e-2, 3.91103029615688277255e-1, 1.06579897599595591108,
+  9.39169229816650230044e-1, 3.51465656105547619242e-1, 6.33888919628925490927e-2,
+  5.85804113048388458567e-3, 2.82851600836737019778e-4, 6.98793669997260967291e-6,
+  8.11789239554389293311e-8, 3.41551784765923618484e-10,
+];
+const AIRY_AGD = [
+  9.30892908077441974853, 1.98352928718312140417e1, 1.55646628932864612953e1,
+  5.47686069422975497931, 9.54293611618961883998e-1, 8.64580826352392193095e-2,
+  4.12656523824222607191e-3, 1.0125908511650913551e-4, 1.17166733214413521882e-6,
+  4.91834570062930015649e-9,
+];
+const SQRT_1_OVER_PI = 5.64189583547756286948e-1;
+
+/**
+ * The Airy function Ai(x): the asymptotic forms in zeta = 2/3 |x|^(3/2) below -2.09 (an
+ * oscillation) and above 2.09 (a decaying exponential, used beyond 8.32), the Maclaurin series
+ * Ai = c1 f - c2 g in between; NaN at +-inf, 0 above 103.892.
+ * @example airyAiScalar(0) // 0.3550280538878172
+ */
+export function airyAiScalar(x: number, R: Round = exact): number {
+  if (x === Infinity || x === -Infinity) return NaN;
+  if (x > 103.892) return 0;
+  if (x < -2.09) {
+    const zeta = R(R(R(-2 * x) * sqrt(-x, R)) / 3);
+    const z = R(1 / zeta);
+    const zz = R(z * z);
+    const afn = polevlR(zz, AIRY_AFN, R);
+    const afd = polevlR(zz, AIRY_AFD, R);
+    const agn = polevlR(zz, AIRY_AGN, R);
+    const agd = polevlR(zz, AIRY_AGD, R);
+    const t = R(zeta + R(R(0.25) * R(Math.PI)));
+    const f = R(R(Math.sin(t)) * R(1 + R(R(zz * afn) / afd)));
+    const g = R(R(Math.cos(t)) * R(R(z * agn) / agd));
+    return R(R(R(SQRT_1_OVER_PI) / sqrt(sqrt(-x, R), R)) * R(f - g));
+  }
+  if (x >= 2.09) {
+    const zeta = R(R(R(2 * x) * sqrt(x, R)) / 3);
+    const w = R(1 / zeta);
+    const an = polevlR(w, AIRY_AN, R);
+    const ad = polevlR(w, AIRY_AD, R);
+    const den = R(R(2 * sqrt(sqrt(x, R), R)) * exp(zeta, R));
+    // between 2.09 and 8.32 PyTorch runs the series below too, then returns this
+    return R(R(R(SQRT_1_OVER_PI) * R(an / ad)) / den);
+  }
+  // Maclaurin series: f = sum 3^k (1/3)_k x^3k / (3k)!, g = sum 3^k (2/3)_k x^(3k+1) / (3k+1)!
+  const eps = R === exact ? Number.EPSILON : 1.1920928955078125e-7;
+  let f = 1;
+  let g = x;
+  let k = 1;
+  let m = 1;
+  let n = x;
+  let t = 1;
+  const z = R(R(x * x) * x);
+  while (t > eps) {
+    m = R(m * z);
+    k += 1;
+    m = R(m / k);
+    n = R(n * z);
+    k += 1;
+    n = R(n / k);
+    m = R(m / k);
+    f = R(f + m);
+    k += 1;
+    n = R(n / k);
+    g = R(g + n);
+    t = Math.abs(R(m / f));
+  }
+  return R(R(R(0.35502805388781723926) * f) - R(R(0.258819403792806798405) * g));
+}

@@ -779,6 +779,19 @@ export let scaledModifiedBesselK1 = fn("scaledModifiedBesselK1", "special", (f) 
   (x: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** The Airy function Ai(x) of each element, the solution of y'' = x y decaying for large x. */
+export let airyAi = fn("airyAi", "special", (f) => {
+  airyAi = f as never;
+}) as {
+  /**
+   * The Airy function Ai(x) of each element, the solution of y'' = x y decaying for large x.
+   *
+   * PyTorch: `special_airy_ai(Tensor x) -> Tensor`
+   * @example torch.special.airyAi(torch.tensor([0, 1])) // tensor([0.3550, 0.1353])
+   */
+  (x: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** The spherical Bessel function of the first kind of order 0, sin(x)/x, of each element. */
 export let sphericalBesselJ0 = fn("sphericalBesselJ0", "special", (f) => {
   sphericalBesselJ0 = f as never;

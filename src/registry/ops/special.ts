@@ -696,6 +696,13 @@ besselOp(
   "torch.special.scaledModifiedBesselK1(torch.tensor([1, 2])) // tensor([1.6362, 1.0335])",
 );
 besselOp(
+  "airy_ai",
+  "x",
+  S.airyAiScalar,
+  "The Airy function Ai(x) of each element, the solution of y'' = x y decaying for large x.",
+  "torch.special.airyAi(torch.tensor([0, 1])) // tensor([0.3550, 0.1353])",
+);
+besselOp(
   "spherical_bessel_j0",
   "x",
   S.sphericalJ0Scalar,
