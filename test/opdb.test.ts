@@ -258,7 +258,8 @@ function describe(op: Op, c: Call, variant: Variant, form: Form): string {
   const parts = positional.map(show);
   const keys = Object.keys(kw).map(camel);
   if (keys.length > 0) parts.push(`{${keys.join(", ")}}`);
-  const ns = op.section === "functional" ? "F" : op.section === "special" ? "torch.special" : "torch";
+  const ns =
+    op.section === "functional" ? "F" : op.section === "special" ? "torch.special" : "torch";
   const tail = camel(op.name.split(".").pop()!);
   if (variant === "function") return `${ns}.${tail}(${parts.join(", ")})`;
   return `${parts[0]}.${methodName(op, variant)}(${parts.slice(1).join(", ")})`;

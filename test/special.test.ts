@@ -28,11 +28,7 @@ interface TRec extends FlatRec {
   grad_fn?: string | null;
 }
 type Arg =
-  | TRec
-  | { num: number | NonFinite }
-  | { list: number[] }
-  | { bool: boolean }
-  | { dtype: string };
+  TRec | { num: number | NonFinite } | { list: number[] } | { bool: boolean } | { dtype: string };
 interface Case {
   name: string;
   fn: string;
@@ -131,4 +127,35 @@ test("torch.special: every function of PyTorch 1.13's torch.special exists", () 
   const names = new Set(cases.map((c) => camel(c.fn)));
   for (const n of names) assert.equal(typeof special[n], "function", n);
   assert.ok(names.size >= 50, `${names.size} functions in the fixture`);
+});
+
+/**
+ * Forward mode: for an elementwise function of one input, the tangent of f at x along ones is
+ * f'(x), which is PyTorch's gradient of sum(f(x)) recorded in the fixture (the JVP rules are
+ * derivatives.yaml's `result:` formulas, checked here against PyTorch's backward).
+ */
+const fw = torch.autograd.forwardAd;
+for (const c of cases) {
+  if (!c.name.endsWith(" grad") || c.args.length !== 1 || c.grads === null) continue;
+  if ("error" in c.grads || c.grads[0] === null) continue;
+  const want = c.grads[0];
+  test(`torch.special.${camel(c.fn)}: forward mode (${c.name})`, () => {
+    const x = (makeArg(c.args[0]) as Tensor).detach();
+    const tangent = fw.dualLevel(() => {
+      const y = special[camel(c.fn)](fw.makeDual(x, torch.onesLike(x)));
+      return fw.unpackDual(y).tangent;
+    });
+    assert.ok(tangent instanceof Tensor, "a tangent");
+    checkTensor(tangent, { ...want, requires_grad: false, grad_fn: null }, "tangent", true);
+  });
+}
+
+test("torch.special.zeta: no forward mode, as PyTorch 1.13", () => {
+  const x = torch.tensor([2.0, 3.0], { dtype: torch.float64 });
+  assert.throws(
+    () => fw.dualLevel(() => special.zeta(fw.makeDual(x, torch.onesLike(x)), x)),
+    (e: unknown) =>
+      e instanceof torch.NotImplementedError &&
+      e.message.startsWith("Trying to use forward AD with special_zeta that does not support it"),
+  );
 });

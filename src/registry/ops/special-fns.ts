@@ -18,7 +18,6 @@ import { defineOp, fn, recordingOp, type DerivativeDecl } from "../define.js";
 import {
   frexp as frexpKernel,
   i0Scalar,
-  i1Scalar,
   igammaScalar,
   igammacScalar,
   lgammaScalar,

@@ -192,7 +192,8 @@ defineOp({
   variants: ["function"],
   out: true,
   doc: "Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (torch.round).",
-  example: "torch.special.round(torch.tensor([0.5, 1.5, 2.567]), { decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])",
+  example:
+    "torch.special.round(torch.tensor([0.5, 1.5, 2.567]), { decimals: 1 }) // tensor([0.5000, 1.5000, 2.6000])",
   overloads: [
     {
       schema: "special_round(Tensor self, *, int decimals=0) -> Tensor",
@@ -200,9 +201,7 @@ defineOp({
       // refuses integers naming round_vml_cpu (torch.round(i) without decimals returns them)
       forward: (self: Tensor, decimals: number) => {
         if (decimals === 0 && !self.dtype.isFloatingPoint)
-          throw runtimeError(
-            `"round_vml_cpu" not implemented for '${scalarTypeName(self.dtype)}'`,
-          );
+          throw runtimeError(`"round_vml_cpu" not implemented for '${scalarTypeName(self.dtype)}'`);
         return call("round", self, { decimals });
       },
     },
@@ -267,7 +266,8 @@ defineOp({
   variants: ["function"],
   out: true,
   doc: "input * log(other) elementwise, 0 where input is 0 (torch.xlogy).",
-  example: "torch.special.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])",
+  example:
+    "torch.special.xlogy(torch.tensor([0, 2]), torch.tensor([0, 4])) // tensor([0.0000, 2.7726])",
   overloads: [
     {
       schema: "special_xlogy(Tensor self, Tensor other) -> Tensor",
@@ -397,7 +397,12 @@ unaryPrimitive(
   S.erfcxScalar,
   "SpecialErfcxBackward0",
   "both",
-  (g, x, r) => x.mul(2).mul(r).sub(2 / Math.sqrt(Math.PI)).mul(g),
+  (g, x, r) =>
+    x
+      .mul(2)
+      .mul(r)
+      .sub(2 / Math.sqrt(Math.PI))
+      .mul(g),
   "The scaled complementary error function erfcx(x) = e^(x^2) erfc(x) of each element (no overflow for large x).",
   "torch.special.erfcx(torch.tensor([0, 1, 30])) // tensor([1.0000, 0.4276, 0.0188])",
 );
@@ -419,10 +424,7 @@ unaryPrimitive(
   S.logNdtrScalar,
   "SpecialLogNdtrBackward0",
   "both",
-  (g, x, r) =>
-    g
-      .div(Math.sqrt(2 * Math.PI))
-      .mul(r.add(x.pow(2).div(2)).neg().exp()),
+  (g, x, r) => g.div(Math.sqrt(2 * Math.PI)).mul(r.add(x.pow(2).div(2)).neg().exp()),
   "The log of the standard normal cumulative distribution function of each element, accurate in the lower tail.",
   "torch.special.logNdtr(torch.tensor([0, -10])) // tensor([ -0.6931, -53.2313])",
 );
