@@ -221,14 +221,14 @@ export let multigammaln = fn("multigammaln", "special", (f) => {
    * The log of the multivariate gamma function of dimension `p` of each element (torch.mvlgamma).
    *
    * PyTorch: `special_multigammaln(Tensor self, int p) -> Tensor`
-   * @example torch.special.multigammaln(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+   * @example torch.special.multigammaln(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
    */
   (input: Tensor, options: { p: number; out?: Tensor | null }): Tensor;
   /**
    * The log of the multivariate gamma function of dimension `p` of each element (torch.mvlgamma).
    *
    * PyTorch: `special_multigammaln(Tensor self, int p) -> Tensor`
-   * @example torch.special.multigammaln(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+   * @example torch.special.multigammaln(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
    */
   (input: Tensor, p: number, options?: { out?: Tensor | null }): Tensor;
 };
@@ -507,7 +507,7 @@ export let entr = fn("entr", "special", (f) => {
    * The elementwise entropy -x log(x) (0 at 0, -inf for negative x).
    *
    * PyTorch: `special_entr(Tensor self) -> Tensor`
-   * @example torch.special.entr(torch.tensor([0, 0.5, 1])) // tensor([0.0000, 0.3466, 0.0000])
+   * @example torch.special.entr(torch.tensor([0, 0.5, 1])) // tensor([0.0000, 0.3466, -0.0000])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -1020,49 +1020,49 @@ export let chebyshevPolynomialW = fn("chebyshevPolynomialW", "special", (f) => {
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (x: Tensor, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (x: Tensor, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (x: number | boolean, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (x: number | boolean, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (x: Tensor, options: { n: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (x: Tensor, n: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (
     x: Tensor | number | boolean,
@@ -1072,7 +1072,7 @@ export let chebyshevPolynomialW = fn("chebyshevPolynomialW", "special", (f) => {
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
    * PyTorch: `special_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])
+   * @example torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])
    */
   (
     x: Tensor | number | boolean,
@@ -1089,49 +1089,49 @@ export let shiftedChebyshevPolynomialT = fn("shiftedChebyshevPolynomialT", "spec
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (x: Tensor, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (x: Tensor, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (x: number | boolean, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (x: number | boolean, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (x: Tensor, options: { n: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (x: Tensor, n: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (
     x: Tensor | number | boolean,
@@ -1141,7 +1141,7 @@ export let shiftedChebyshevPolynomialT = fn("shiftedChebyshevPolynomialT", "spec
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_t(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialT(torch.tensor([0.25, 1]), 2) // tensor([-0.5000,  1.0000])
    */
   (
     x: Tensor | number | boolean,
@@ -1158,49 +1158,49 @@ export let shiftedChebyshevPolynomialU = fn("shiftedChebyshevPolynomialU", "spec
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (x: Tensor, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (x: Tensor, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (x: number | boolean, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (x: number | boolean, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (x: Tensor, options: { n: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (x: Tensor, n: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (
     x: Tensor | number | boolean,
@@ -1210,7 +1210,7 @@ export let shiftedChebyshevPolynomialU = fn("shiftedChebyshevPolynomialU", "spec
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_u(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialU(torch.tensor([0.25, 1]), 2) // tensor([0., 3.])
    */
   (
     x: Tensor | number | boolean,
@@ -1227,49 +1227,49 @@ export let shiftedChebyshevPolynomialV = fn("shiftedChebyshevPolynomialV", "spec
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (x: Tensor, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (x: Tensor, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (x: number | boolean, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (x: number | boolean, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (x: Tensor, options: { n: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (x: Tensor, n: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (
     x: Tensor | number | boolean,
@@ -1279,7 +1279,7 @@ export let shiftedChebyshevPolynomialV = fn("shiftedChebyshevPolynomialV", "spec
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_v(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialV(torch.tensor([0.25, 1]), 2) // tensor([1., 1.])
    */
   (
     x: Tensor | number | boolean,
@@ -1296,49 +1296,49 @@ export let shiftedChebyshevPolynomialW = fn("shiftedChebyshevPolynomialW", "spec
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (x: Tensor, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (x: Tensor, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (x: number | boolean, options: { n: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w.x_scalar(Scalar x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (x: number | boolean, n: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (x: Tensor, options: { n: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w.n_scalar(Tensor x, Scalar n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (x: Tensor, n: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (
     x: Tensor | number | boolean,
@@ -1348,7 +1348,7 @@ export let shiftedChebyshevPolynomialW = fn("shiftedChebyshevPolynomialW", "spec
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
    * PyTorch: `special_shifted_chebyshev_polynomial_w(Tensor x, Tensor n) -> Tensor`
-   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2)
+   * @example torch.special.shiftedChebyshevPolynomialW(torch.tensor([0.25, 1]), 2) // tensor([-1.,  5.])
    */
   (
     x: Tensor | number | boolean,

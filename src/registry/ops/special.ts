@@ -229,7 +229,7 @@ defineOp({
   variants: ["function"],
   out: true,
   doc: "The log of the multivariate gamma function of dimension `p` of each element (torch.mvlgamma).",
-  example: "torch.special.multigammaln(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])",
+  example: "torch.special.multigammaln(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])",
   overloads: [
     {
       schema: "special_multigammaln(Tensor self, int p) -> Tensor",
@@ -472,7 +472,7 @@ unaryPrimitive(
   "self",
   (g, x) => g.mul(x.log().add(1).neg()),
   "The elementwise entropy -x log(x) (0 at 0, -inf for negative x).",
-  "torch.special.entr(torch.tensor([0, 0.5, 1])) // tensor([0.0000, 0.3466, 0.0000])",
+  "torch.special.entr(torch.tensor([0, 0.5, 1])) // tensor([0.0000, 0.3466, -0.0000])",
 );
 
 defineOp({
@@ -774,14 +774,21 @@ polynomialOp(
   "chebyshev_polynomial_w",
   same(S.chebyshevW),
   "The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.",
-  "torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([ 1., 71.])",
+  "torch.special.chebyshevPolynomialW(torch.tensor([0.5, 2]), 3) // tensor([-1., 71.])",
 );
+/** what each shifted polynomial's example prints */
+const SHIFTED_EXAMPLE = {
+  t: "tensor([-0.5000,  1.0000])",
+  u: "tensor([0., 3.])",
+  v: "tensor([1., 1.])",
+  w: "tensor([-1.,  5.])",
+};
 for (const kind of ["t", "u", "v", "w"] as const) {
   polynomialOp(
     `shifted_chebyshev_polynomial_${kind}`,
     same(S.shiftedChebyshev(kind)),
     `The shifted Chebyshev polynomial of the ${{ t: "first", u: "second", v: "third", w: "fourth" }[kind]} kind, ${kind.toUpperCase()}_n(2x - 1), elementwise over x and the degree n.`,
-    `torch.special.shiftedChebyshevPolynomial${kind.toUpperCase()}(torch.tensor([0.25, 1]), 2)`,
+    `torch.special.shiftedChebyshevPolynomial${kind.toUpperCase()}(torch.tensor([0.25, 1]), 2) // ${SHIFTED_EXAMPLE[kind]}`,
   );
 }
 polynomialOp(
