@@ -390,6 +390,8 @@ async function main(): Promise<void> {
     ["src/generated/nn-functional.ts", functionsFile(ops, "nn.functional"), "typescript"],
     // torch.linalg's registry ops (exported as `linalg` by src/index.ts)
     ["src/generated/linalg.ts", functionsFile(ops, "linalg"), "typescript"],
+    // torch.special's registry ops (exported as `special` by src/index.ts)
+    ["src/generated/special.ts", functionsFile(ops, "special"), "typescript"],
     ["docs/ops.md", docsFile(ops), "markdown"],
     ["README.md", readmeFile(ops, readFileSync(join(root, "README.md"), "utf8")), "markdown"],
     // the op list PyTorch's fixture script (scripts/fixtures/binder_fx.py) checks signatures of

@@ -63,6 +63,8 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 /** torch.linalg: the registry's linalg ops (linalg.cross) */
 export * as linalg from "./generated/linalg.js";
+/** torch.special: the special functions (erfcx, logNdtr, besselJ0, xlog1py, zeta, ...) */
+export * as special from "./generated/special.js";
 export {
   noGrad,
   enableGrad,

@@ -6,6 +6,7 @@
  * function, a few of its `sample_inputs` (inputs, args, kwargs; outputs with grad_fn names;
  * gradients of sum_i sum(out_i * w_i)) and its `error_inputs` (the exception PyTorch raises).
  * For each op that tensorgrad has (`torch[camelName]`, `torch.nn.functional[camelName]`,
+ * `torch.special[camelName]` for op_db's `special.*` entries,
  * `t[camelName]`, `t[camelName_]`; a Python operator method named `__x__` is the Tensor method
  * of exactly that name, `t.__radd__`, and has no function; other names starting with `_` are
  * private and absent), every sample is called in each variant PyTorch has:
@@ -98,7 +99,7 @@ interface ErrorSample extends Call {
 interface Op {
   name: string;
   variant_test_name: string;
-  section: "torch" | "functional";
+  section: "torch" | "functional" | "special";
   autograd: boolean;
   variants: Variant[];
   samples: Sample[];
@@ -124,7 +125,13 @@ type Fn = (...args: unknown[]) => unknown;
 function functionOf(op: Op): Fn | null {
   const tail = op.name.split(".").pop()!;
   if (tail.startsWith("_")) return null; // private and dunder names have no camelCase twin
-  const ns = (op.section === "functional" ? torch.nn.functional : torch) as Record<string, unknown>;
+  const ns = (
+    op.section === "functional"
+      ? torch.nn.functional
+      : op.section === "special"
+        ? torch.special
+        : torch
+  ) as Record<string, unknown>;
   const f = ns[camel(tail)];
   return typeof f === "function" ? (f as Fn) : null;
 }
@@ -251,7 +258,8 @@ function describe(op: Op, c: Call, variant: Variant, form: Form): string {
   const parts = positional.map(show);
   const keys = Object.keys(kw).map(camel);
   if (keys.length > 0) parts.push(`{${keys.join(", ")}}`);
-  const ns = op.section === "functional" ? "F" : "torch";
+  const ns =
+    op.section === "functional" ? "F" : op.section === "special" ? "torch.special" : "torch";
   const tail = camel(op.name.split(".").pop()!);
   if (variant === "function") return `${ns}.${tail}(${parts.join(", ")})`;
   return `${parts[0]}.${methodName(op, variant)}(${parts.slice(1).join(", ")})`;
@@ -512,7 +520,7 @@ function tally(samples: Call[]): string {
 }
 
 test("opdb: coverage, and the known-failures list names only samples of present ops", () => {
-  for (const section of ["torch", "functional"] as const) {
+  for (const section of ["torch", "functional", "special"] as const) {
     const all = ops.filter((op) => op.section === section);
     const have = present.filter((op) => op.section === section);
     const names = (list: Op[]): number => new Set(list.map((op) => op.name)).size;

@@ -307,6 +307,9 @@ const ZETA_A = ((): number[] => {
 })();
 const MACHEP = 1.11022302462515654042e-16;
 
+/** C's pow: 1 to any power (NaN and infinities included) is 1, where JavaScript's is NaN. */
+const cPow = (a: number, b: number): number => (a === 1 ? 1 : Math.pow(a, b));
+
 /**
  * The Hurwitz zeta function sum_k (k + q)^-x (Cephes' zeta, which PyTorch's polygamma uses):
  * direct summation, then the Euler-Maclaurin tail.
@@ -319,14 +322,14 @@ export function zetaScalar(x: number, q: number): number {
     if (q === Math.trunc(q)) return Infinity;
     if (x !== Math.trunc(x)) return NaN;
   }
-  let s = Math.pow(q, -x);
+  let s = cPow(q, -x);
   let a = q;
   let i = 0;
   let b = 0;
   while (i < 9 || a <= 9) {
     i += 1;
     a += 1;
-    b = Math.pow(a, -x);
+    b = cPow(a, -x);
     s += b;
     if (-MACHEP * s < b && b < MACHEP * s) return s;
   }

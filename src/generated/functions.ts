@@ -15790,14 +15790,14 @@ export let mvlgamma = fn("mvlgamma", "torch", (f) => {
    * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
    *
    * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
-   * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+   * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
    */
   (input: Tensor, options: { p: number; out?: Tensor | null }): Tensor;
   /**
    * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
    *
    * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
-   * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+   * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
    */
   (input: Tensor, p: number, options?: { out?: Tensor | null }): Tensor;
 };

@@ -10129,28 +10129,28 @@ declare module "../tensor.js" {
      * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
      *
      * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
-     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
      */
     mvlgamma(options: { p: number }): Tensor;
     /**
      * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
      *
      * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
-     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
      */
     mvlgamma(p: number): Tensor;
     /**
      * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
      *
      * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
-     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
      */
     mvlgamma_(options: { p: number }): this;
     /**
      * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
      *
      * PyTorch: `mvlgamma(Tensor self, int p) -> Tensor`
-     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])
+     * @example torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])
      */
     mvlgamma_(p: number): this;
     /**

@@ -26,6 +26,7 @@ import "./dunder.js";
 import "./misc.js";
 import "./decomp.js";
 import "./special-fns.js";
+import "./special.js";
 import "./stats.js";
 import "./bitwise.js";
 // issue 11, losses and distances (h-nnloss)

@@ -18,7 +18,6 @@ import { defineOp, fn, recordingOp, type DerivativeDecl } from "../define.js";
 import {
   frexp as frexpKernel,
   i0Scalar,
-  i1Scalar,
   igammaScalar,
   igammacScalar,
   lgammaScalar,
@@ -26,6 +25,7 @@ import {
   nextafterF64,
 } from "../../backend/special.js";
 import { floatUnary } from "./elementwise.js";
+import { f32, i1Scalar as i1Kernel } from "../../backend/special-fns.js";
 
 /** PyTorch's message for an op without forward-mode AD (derivatives.yaml lists no `result:`). */
 function noForwardAd(op: string): Error {
@@ -53,9 +53,13 @@ function mapFloat(x: Tensor, dt: DType, f: (v: number) => number): Tensor {
 // i0: the modified Bessel function of the first kind of order 0; i0' = i1
 
 /** special_i1 without a call form: recorded, so i0's gradient differentiates again. */
-const i1 = recordingOp(
+export const i1 = recordingOp(
   "special_i1(Tensor self) -> Tensor",
-  (self: Tensor) => mapFloat(self, floatDtypeOf(self.dtype), i1Scalar),
+  // float32 as PyTorch's float kernel: float arithmetic with the truncated tables
+  (self: Tensor) => {
+    const dt = floatDtypeOf(self.dtype);
+    return mapFloat(self, dt, (v) => i1Kernel(v, dt === float32 ? f32 : undefined));
+  },
   {
     name: "SpecialI1Backward0",
     save: ["self", "result"],
@@ -131,7 +135,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.",
-  example: "torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])",
+  example: "torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])",
   overloads: [
     {
       schema: "mvlgamma(Tensor self, int p) -> Tensor",
