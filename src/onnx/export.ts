@@ -212,7 +212,9 @@ export function exportModel(
     if (!graph.isKnown(t)) {
       const node = t.gradFn;
       if (node !== null && node.sequenceNr >= startSeq)
-        throw unsupportedOperator(opOfNode(node.name()), opset);
+        throw runtimeError(
+          `Exporting the operator 'aten::${opOfNode(node.name())}' to ONNX opset version ${opset} is not supported: it was computed outside the op registry that torch.onnx.export traces (by code that calls tensorgrad's kernels directly)`,
+        );
     }
     return graph.value(t);
   };
@@ -239,7 +241,8 @@ export function exportModel(
       return out;
     }
     // the in-place form's self is read before it is written
-    const selfName = inplace && values[0] instanceof Tensor ? run(() => valueOf(values[0] as Tensor)) : null;
+    const selfName =
+      inplace && values[0] instanceof Tensor ? run(() => valueOf(values[0] as Tensor)) : null;
     const out = run(() => forward(...values));
     run(() => emit(schema, symbolic, values, out, selfName));
     return out;
@@ -272,10 +275,12 @@ export function exportModel(
       a,
       out,
       v: (x, dtype) => {
-        if (x instanceof Tensor) return selfName !== null && x === values[0] ? selfName : valueOf(x);
+        if (x instanceof Tensor)
+          return selfName !== null && x === values[0] ? selfName : valueOf(x);
         if (typeof x === "number" || typeof x === "boolean") {
           const dt = dtype ?? (out instanceof Tensor ? out.dtype : undefined);
-          if (dt === undefined) throw runtimeError(`ONNX export of ${schema.name}: no dtype for ${x}`);
+          if (dt === undefined)
+            throw runtimeError(`ONNX export of ${schema.name}: no dtype for ${x}`);
           return graph.scalar(Number(x), dt);
         }
         throw runtimeError(`ONNX export of ${schema.name}: expected a tensor argument`);
@@ -325,8 +330,7 @@ export function exportModel(
       const qd = graph.dynOf(graph.nameOf(query) ?? "");
       graph.bind(res[0], outName, qd);
       const batchDim = this.batchFirst ? 0 : 1;
-      if (res[1] !== null && wName !== null)
-        graph.bind(res[1], wName, [qd[batchDim] ?? false]);
+      if (res[1] !== null && wName !== null) graph.bind(res[1], wName, [qd[batchDim] ?? false]);
     });
     return res;
   };
@@ -363,7 +367,12 @@ export function exportModel(
     let name = valueOf(t);
     const wanted = o.outputNames?.[i];
     const isInit = graph.initializers.some((x) => x.name === name);
-    if (seen.has(name) || inputSet.has(name) || isInit || (wanted !== undefined && wanted !== name && params.has(t))) {
+    if (
+      seen.has(name) ||
+      inputSet.has(name) ||
+      isInit ||
+      (wanted !== undefined && wanted !== name && params.has(t))
+    ) {
       const d = graph.dynOf(name);
       name = graph.op1("Identity", [name]);
       graph.bind(t, name, d);

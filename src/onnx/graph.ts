@@ -216,7 +216,11 @@ export class Graph {
   }
 
   /** A one-output node. */
-  op1(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, Attr>> = {}): string {
+  op1(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Readonly<Record<string, Attr>> = {},
+  ): string {
     return this.op(opType, inputs, attrs)[0];
   }
 

@@ -34,7 +34,9 @@ const SYMBOLICS = new Map<string, Symbolic>();
 
 /** The mapping of an op by `name.overload`, then by `name`. */
 export function symbolicOf(name: string, overload: string): Symbolic | undefined {
-  return (overload !== "" ? SYMBOLICS.get(`${name}.${overload}`) : undefined) ?? SYMBOLICS.get(name);
+  return (
+    (overload !== "" ? SYMBOLICS.get(`${name}.${overload}`) : undefined) ?? SYMBOLICS.get(name)
+  );
 }
 
 /** The names of the ops with a mapping (the coverage list). */
@@ -392,8 +394,16 @@ def("batch_norm", (c) => {
   if (c.a.training === true) throw unsupportedCase("batch_norm", "training mode is not supported");
   const C = x.shape[1];
   const g = c.g;
-  const ones = (): string => g.constant(Array.from({ length: C }, () => 1), onnxDataType(x.dtype));
-  const zeros = (): string => g.constant(Array.from({ length: C }, () => 0), onnxDataType(x.dtype));
+  const ones = (): string =>
+    g.constant(
+      Array.from({ length: C }, () => 1),
+      onnxDataType(x.dtype),
+    );
+  const zeros = (): string =>
+    g.constant(
+      Array.from({ length: C }, () => 0),
+      onnxDataType(x.dtype),
+    );
   const opt = (t: unknown, d: () => string): string => (t instanceof Tensor ? c.v(t) : d());
   return g.op1(
     "BatchNormalization",
@@ -438,11 +448,14 @@ def("layer_norm", (c) => {
   if (b !== null) y = g.op1("Add", [y, c.v(b)]);
   return y;
 });
-def(["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"], (c) => {
-  if (c.a.train === true || c.a.training === true)
-    throw unsupportedCase(c.op, "training mode is not supported (export runs in eval mode)");
-  return c.g.op1("Identity", [c.v(self(c))]);
-});
+def(
+  ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"],
+  (c) => {
+    if (c.a.train === true || c.a.training === true)
+      throw unsupportedCase(c.op, "training mode is not supported (export runs in eval mode)");
+    return c.g.op1("Identity", [c.v(self(c))]);
+  },
+);
 def("embedding", (c) => {
   if (c.a.max_norm !== null && c.a.max_norm !== undefined)
     throw unsupportedCase("embedding", "max_norm is not supported");
@@ -537,9 +550,7 @@ def("expand", (c) => {
   const shape = size.map((s, i) => (s === -1 || (i >= off && d[i - off]) ? 1 : s));
   return c.g.op1("Expand", [c.v(x), c.g.ints(shape)]);
 });
-def("expand_as", (c) =>
-  c.g.op1("Expand", [c.v(self(c)), c.g.op1("Shape", [c.v(c.a.other)])]),
-);
+def("expand_as", (c) => c.g.op1("Expand", [c.v(self(c)), c.g.op1("Shape", [c.v(c.a.other)])]));
 def("cat", (c) => {
   const ts = (c.a.tensors as Tensor[]).filter((t) => !(t.dim() === 1 && t.shape[0] === 0));
   const r = Math.max(...ts.map((t) => t.dim()));
@@ -588,9 +599,16 @@ def(["narrow", "slice.Tensor"], (c) => {
   const d = wrapDim(c.a.dim as number, x.dim());
   const start = (c.a.start as number | null) ?? 0;
   const begin = start < 0 ? start + x.shape[d] : start;
-  const end = c.op === "narrow" ? begin + (c.a.length as number) : ((c.a.end as number | null) ?? 2 ** 62);
+  const end =
+    c.op === "narrow" ? begin + (c.a.length as number) : ((c.a.end as number | null) ?? 2 ** 62);
   const step = (c.a.step as number | undefined) ?? 1;
-  return c.g.op1("Slice", [c.v(x), c.g.ints([begin]), c.g.ints([end]), c.g.ints([d]), c.g.ints([step])]);
+  return c.g.op1("Slice", [
+    c.v(x),
+    c.g.ints([begin]),
+    c.g.ints([end]),
+    c.g.ints([d]),
+    c.g.ints([step]),
+  ]);
 });
 def("select.int", (c) => {
   const x = self(c);
@@ -625,9 +643,13 @@ def("constant_pad_nd", (c) => {
     begins[r - 1 - i] = pad[2 * i];
     ends[r - 1 - i] = pad[2 * i + 1];
   }
-  return c.g.op1("Pad", [c.v(x), c.g.ints([...begins, ...ends]), cast(c, c.a.value ?? 0, x.dtype)], {
-    mode: "constant",
-  });
+  return c.g.op1(
+    "Pad",
+    [c.v(x), c.g.ints([...begins, ...ends]), cast(c, c.a.value ?? 0, x.dtype)],
+    {
+      mode: "constant",
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -687,5 +709,8 @@ def("cumsum", (c) => {
   const x = self(c);
   const dt = c.a.dtype as DType | null | undefined;
   const xv = dt !== null && dt !== undefined ? cast(c, x, dt) : c.v(x);
-  return c.g.op1("CumSum", [xv, c.g.constant([wrapDim(c.a.dim as number, Math.max(x.dim(), 1))], 7, [])]);
+  return c.g.op1("CumSum", [
+    xv,
+    c.g.constant([wrapDim(c.a.dim as number, Math.max(x.dim(), 1))], 7, []),
+  ]);
 });
