@@ -79,8 +79,9 @@ export function mhaSymbolic(
   const attnMask = opts.attnMask ?? null;
   if (attnMask !== null) {
     // [L, S] broadcasts; [N*H, L, S] is [N, H, L, S]
+    const [, L, S] = attnMask.shape;
     addMask(attnMask, (mv) =>
-      attnMask.dim() === 2 ? mv : g.op1("Reshape", [mv, g.ints([-1, H, 0, 0])]),
+      attnMask.dim() === 2 ? mv : g.op1("Reshape", [mv, g.ints([-1, H, L, S])]),
     );
   }
   const kpm = opts.keyPaddingMask ?? null;

@@ -120,6 +120,7 @@ function bindOptions(rest: readonly unknown[]): ExportOptions {
 function flattenOutputs(r: unknown): Tensor[] {
   if (r instanceof Tensor) return [r];
   if (Array.isArray(r)) return r.flatMap(flattenOutputs);
+  if (typeof r === "object" && r !== null && 0 in r) return flattenOutputs(tensorsOf(r));
   if (r === null || r === undefined) return [];
   throw runtimeError(
     `Only tuples, lists and Variables are supported as JIT inputs/outputs. Dictionaries and strings are also accepted, but their usage is not recommended. Here, received an input of unsupported type: ${typeof r}`,
@@ -425,5 +426,11 @@ export function exportModel(
 function tensorsOf(out: unknown): Tensor[] {
   if (out instanceof Tensor) return [out];
   if (Array.isArray(out)) return out.filter((t): t is Tensor => t instanceof Tensor);
+  // a named tuple (max.dim's { values, indices }, also indexable as 0, 1)
+  if (typeof out === "object" && out !== null && 0 in out) {
+    const items: unknown[] = [];
+    for (let i = 0; i in out; i++) items.push((out as Record<number, unknown>)[i]);
+    return tensorsOf(items);
+  }
   return [];
 }

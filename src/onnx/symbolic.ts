@@ -8,6 +8,7 @@
  */
 import { Tensor } from "../tensor.js";
 import { resultType, type DType } from "../dtype.js";
+import { runtimeError } from "../errors.js";
 import { f, onnxDataType, unsupportedCase, type Graph } from "./graph.js";
 
 /** One traced call as a mapping sees it. */
@@ -126,6 +127,19 @@ function reshape(c: Call, x: Tensor, target: readonly number[]): string {
   return c.g.op1("Reshape", [c.v(x), c.g.ints(shape)]);
 }
 
+/**
+ * PyTorch's UnsupportedOperatorError for an op whose ONNX form needs a newer opset ("Support
+ * for this operator was added in version N, try exporting with this version."); undefined when
+ * the opset has it.
+ */
+function onlyFrom(c: Call, opset: number): undefined {
+  if (c.g.opset >= opset) return undefined;
+  throw runtimeError(
+    `Exporting the operator 'aten::${c.op}' to ONNX opset version ${c.g.opset} is not supported. ` +
+      `Support for this operator was added in version ${opset}, try exporting with this version.`,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // elementwise
 
@@ -188,16 +202,25 @@ def("gelu", (c) => {
 def("leaky_relu", (c) =>
   c.g.op1("LeakyRelu", [c.v(self(c))], { alpha: f(c.a.negative_slope as number) }),
 );
+// elu(x) = scale (x > 0 ? x : alpha (exp(x) - 1)) with input_scale 1: Elu, or Selu (gamma = scale)
 def("elu", (c) => {
-  if (c.a.scale !== 1 || c.a.input_scale !== 1)
-    throw unsupportedCase("elu", "does not support scale or input_scale other than 1");
-  return c.g.op1("Elu", [c.v(self(c))], { alpha: f(c.a.alpha as number) });
+  // F.elu's schema has no scale / input_scale (both 1)
+  if ((c.a.input_scale ?? 1) !== 1)
+    throw unsupportedCase("elu", "does not support input_scale other than 1");
+  const alpha = f(c.a.alpha as number);
+  if ((c.a.scale ?? 1) === 1) return c.g.op1("Elu", [c.v(self(c))], { alpha });
+  return c.g.op1("Selu", [c.v(self(c))], { alpha, gamma: f(c.a.scale as number) });
 });
 def("celu", (c) => c.g.op1("Celu", [c.v(self(c))], { alpha: f(c.a.alpha as number) }));
 def("hardsigmoid", (c) =>
   c.g.op1("HardSigmoid", [c.v(self(c))], { alpha: f(1 / 6), beta: f(0.5) }),
 );
-def("hardswish", (c) => c.g.op1("HardSwish", [c.v(self(c))]));
+// hardswish(x) = x hardsigmoid(x): HardSwish from opset 14
+def("hardswish", (c) => {
+  const x = c.v(self(c));
+  if (c.g.opset >= 14) return c.g.op1("HardSwish", [x]);
+  return c.g.op1("Mul", [x, c.g.op1("HardSigmoid", [x], { alpha: f(1 / 6), beta: f(0.5) })]);
+});
 // softplus(x) = log(1 + exp(βx)) / β (PyTorch's export ignores the threshold, as here)
 def("softplus", (c) => {
   const x = self(c);
@@ -627,10 +650,13 @@ def("gather", (c) => {
     axis: wrapDim(c.a.dim as number, x.dim()),
   });
 });
-def(["tril", "triu"], (c) =>
-  c.g.op1("Trilu", [c.v(self(c)), c.g.constant([c.a.diagonal as number], 7, [])], {
-    upper: c.op === "triu" ? 1 : 0,
-  }),
+def(
+  ["tril", "triu"],
+  (c) =>
+    onlyFrom(c, 14) ??
+    c.g.op1("Trilu", [c.v(self(c)), c.g.constant([c.a.diagonal as number], 7, [])], {
+      upper: c.op === "triu" ? 1 : 0,
+    }),
 );
 def("constant_pad_nd", (c) => {
   const x = self(c);
