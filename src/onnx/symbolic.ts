@@ -40,7 +40,11 @@ export function symbolicOf(name: string, overload: string): Symbolic | undefined
   );
 }
 
-/** The names of the ops with a mapping (the coverage list). */
+/**
+ * The registry ops torch.onnx.export maps to ONNX nodes, by schema name (`name.overload` where
+ * the mapping is per overload); nn.MultiheadAttention is mapped as a module.
+ * @example torch.onnx.supportedOps().includes("linear") // true
+ */
 export function mappedOps(): string[] {
   return [...SYMBOLICS.keys()].sort();
 }
