@@ -143,6 +143,11 @@ export declare namespace autograd {
  * showAttrs, showSaved, maxAttrChars }) returns a Digraph with the DOT source; toSvg() renders it.
  */
 export * as viz from "./viz.js";
+/**
+ * torch.onnx: export(model, args, f, { inputNames, outputNames, dynamicAxes, opsetVersion })
+ * writes a module's forward as an ONNX model (opsets 13 to 17; PyTorch 1.13's argument order).
+ */
+export * as onnx from "./onnx/index.js";
 /** torch.func: grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian (composable transforms) */
 export * as func from "./func.js";
 /** torch.utils: checkpoint(fn, ...args), checkpointWith(options, fn, ...args), data. */

@@ -57,6 +57,7 @@ import { notImplementedError, runtimeError } from "../errors.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import type { Op } from "../autograd/derivatives.js";
 import { batchedCall, setStack, vmapState, type BatchSpec } from "./batching.js";
+import { activeTracer } from "./op-trace.js";
 import { compileOrNull, perOp } from "./per-op.js";
 import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
 import { batchRuleFor } from "./batch-rules.js";
@@ -906,8 +907,13 @@ function buildOp(
     if (f === null) return null;
     const name = isInplace ? `${schema.name}_` : schema.name;
     // the common arities without an argument array: these run on every op call
-    const batched = (values: unknown[]): unknown =>
-      batchedCall(name, schema, batchSpec, g, f, values, isInplace);
+    // Note [op tracing]: a running tracer takes the call when no vmap level runs
+    const batched = (values: unknown[]): unknown => {
+      const tracer = activeTracer();
+      return tracer !== null
+        ? tracer(name, schema, f, values)
+        : batchedCall(name, schema, batchSpec, g, f, values, isInplace);
+    };
     const g = perOp(batchableCall, name)(f, batched, vmapState);
     return g;
   };
