@@ -2448,7 +2448,10 @@ export let max = fn("max", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+  };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2459,7 +2462,10 @@ export let max = fn("max", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+  };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2471,7 +2477,10 @@ export let max = fn("max", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+  };
 };
 
 /** The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`. */
@@ -2508,7 +2517,10 @@ export let min = fn("min", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+  };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2519,7 +2531,10 @@ export let min = fn("min", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+  };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2531,7 +2546,10 @@ export let min = fn("min", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+  };
 };
 
 /** The largest elements over `dim` (all dims by default); gradient shared among ties. */
@@ -3185,7 +3203,10 @@ export let cummax = fn("cummax", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+  };
   /**
    * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
@@ -3196,7 +3217,10 @@ export let cummax = fn("cummax", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+  };
 };
 
 /** The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
@@ -3212,7 +3236,10 @@ export let cummin = fn("cummin", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+  };
   /**
    * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
@@ -3223,7 +3250,10 @@ export let cummin = fn("cummin", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+  };
 };
 
 /** Running log(sum(exp(x))) along `dim`, computed stably (floating inputs). */
@@ -3527,7 +3557,10 @@ export let aminmax = fn("aminmax", "torch", (f) => {
   (
     input: Tensor,
     options?: { dim?: number | null; keepdim?: boolean; out?: Tensor | null },
-  ): { min: Tensor; max: Tensor };
+  ): {
+    /** The `min` field of PyTorch's `torch.return_types.aminmax`. */ min: Tensor;
+    /** The `max` field of PyTorch's `torch.return_types.aminmax`. */ max: Tensor;
+  };
 };
 
 /** The number of non-zero elements over `dim` (all dims by default), as int64. */
@@ -5835,7 +5868,10 @@ export let sort = fn("sort", "torch", (f) => {
   (
     input: Tensor,
     options: { stable: boolean | null; dim?: number; descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
@@ -5845,7 +5881,10 @@ export let sort = fn("sort", "torch", (f) => {
   (
     input: Tensor,
     options?: { dim?: number; descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
@@ -5856,7 +5895,10 @@ export let sort = fn("sort", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
@@ -5868,7 +5910,10 @@ export let sort = fn("sort", "torch", (f) => {
     dim: number,
     descending: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
 };
 
 /** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
@@ -5931,7 +5976,10 @@ export let topk = fn("topk", "torch", (f) => {
   (
     input: Tensor,
     options: { k: number; dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
@@ -5942,7 +5990,10 @@ export let topk = fn("topk", "torch", (f) => {
     input: Tensor,
     k: number,
     options?: { dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
@@ -5954,7 +6005,10 @@ export let topk = fn("topk", "torch", (f) => {
     k: number,
     dim: number,
     options?: { largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
@@ -5967,7 +6021,10 @@ export let topk = fn("topk", "torch", (f) => {
     dim: number,
     largest: boolean,
     options?: { sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
@@ -5981,7 +6038,10 @@ export let topk = fn("topk", "torch", (f) => {
     largest: boolean,
     sorted: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
 };
 
 /** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
@@ -5997,7 +6057,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   (
     input: Tensor,
     options: { k: number; dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
@@ -6008,7 +6071,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
     input: Tensor,
     k: number,
     options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
@@ -6020,7 +6086,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
     k: number,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
@@ -6033,7 +6102,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
 };
 
 /** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
@@ -6056,7 +6128,10 @@ export let median = fn("median", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+  };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6067,7 +6142,10 @@ export let median = fn("median", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+  };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6079,7 +6157,10 @@ export let median = fn("median", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+  };
 };
 
 /** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
@@ -6102,7 +6183,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+  };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6113,7 +6197,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+  };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6125,7 +6212,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+  };
 };
 
 /** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
@@ -6141,7 +6231,10 @@ export let mode = fn("mode", "torch", (f) => {
   (
     input: Tensor,
     options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+  };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
    *
@@ -6152,7 +6245,10 @@ export let mode = fn("mode", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+  };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
    *
@@ -6164,7 +6260,10 @@ export let mode = fn("mode", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+  };
 };
 
 /** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
@@ -15213,7 +15312,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
       unitriangular?: boolean;
       out?: Tensor | null;
     },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15229,7 +15331,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
       unitriangular?: boolean;
       out?: Tensor | null;
     },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15241,7 +15346,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
     A: Tensor,
     upper: boolean,
     options?: { transpose?: boolean; unitriangular?: boolean; out?: Tensor | null },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15254,7 +15362,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
     upper: boolean,
     transpose: boolean,
     options?: { unitriangular?: boolean; out?: Tensor | null },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15268,7 +15379,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
     transpose: boolean,
     unitriangular: boolean,
     options?: { out?: Tensor | null },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
 };
 
 /** The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky). */
@@ -15361,7 +15475,13 @@ export let slogdet = fn("slogdet", "torch", (f) => {
    * PyTorch: `slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
    * @example torch.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
    */
-  (input: Tensor, options?: { out?: Tensor | null }): { sign: Tensor; logabsdet: Tensor };
+  (
+    input: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `sign` field of PyTorch's `torch.return_types.slogdet`. */ sign: Tensor;
+    /** The `logabsdet` field of PyTorch's `torch.return_types.slogdet`. */ logabsdet: Tensor;
+  };
 };
 
 /** The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix. */
@@ -15467,7 +15587,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
       unpackPivots?: boolean;
       out?: Tensor | null;
     },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -15478,7 +15602,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     LUData: Tensor,
     LUPivots: Tensor,
     options?: { unpackData?: boolean; unpackPivots?: boolean; out?: Tensor | null },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -15490,7 +15618,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     LUPivots: Tensor,
     unpackData: boolean,
     options?: { unpackPivots?: boolean; out?: Tensor | null },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -15503,7 +15635,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     unpackData: boolean,
     unpackPivots: boolean,
     options?: { out?: Tensor | null },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
 };
 
 /** Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed). */
@@ -15543,7 +15679,13 @@ export let geqrf = fn("geqrf", "torch", (f) => {
    * PyTorch: `geqrf(Tensor self) -> (Tensor a, Tensor tau)`
    * @example torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])
    */
-  (input: Tensor, options?: { out?: Tensor | null }): { a: Tensor; tau: Tensor };
+  (
+    input: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `a` field of PyTorch's `torch.return_types.geqrf`. */ a: Tensor;
+    /** The `tau` field of PyTorch's `torch.return_types.geqrf`. */ tau: Tensor;
+  };
 };
 
 /** LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not. */
@@ -15628,14 +15770,27 @@ export let qr = fn("qr", "torch", (f) => {
    * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
    * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
    */
-  (input: Tensor, options?: { some?: boolean; out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  (
+    input: Tensor,
+    options?: { some?: boolean; out?: Tensor | null },
+  ): {
+    /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+    /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+  };
   /**
    * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
    *
    * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
    * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
    */
-  (input: Tensor, some: boolean, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  (
+    input: Tensor,
+    some: boolean,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+    /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+  };
 };
 
 /** The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`. */
@@ -15651,7 +15806,11 @@ export let svd = fn("svd", "torch", (f) => {
   (
     input: Tensor,
     options?: { some?: boolean; computeUv?: boolean; out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; V: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+    /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+  };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
    *
@@ -15662,7 +15821,11 @@ export let svd = fn("svd", "torch", (f) => {
     input: Tensor,
     some: boolean,
     options?: { computeUv?: boolean; out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; V: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+    /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+  };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
    *
@@ -15674,7 +15837,11 @@ export let svd = fn("svd", "torch", (f) => {
     some: boolean,
     computeUv: boolean,
     options?: { out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; V: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+    /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+  };
 };
 
 /** The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched. */
@@ -15710,7 +15877,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   (
     input: Tensor,
     options?: { eigenvectors?: boolean; upper?: boolean; out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+  };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
    *
@@ -15721,7 +15891,10 @@ export let symeig = fn("symeig", "torch", (f) => {
     input: Tensor,
     eigenvectors: boolean,
     options?: { upper?: boolean; out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+  };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
    *
@@ -15733,7 +15906,10 @@ export let symeig = fn("symeig", "torch", (f) => {
     eigenvectors: boolean,
     upper: boolean,
     options?: { out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+  };
 };
 
 /** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
@@ -15912,7 +16088,13 @@ export let frexp = fn("frexp", "torch", (f) => {
    * PyTorch: `frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)`
    * @example torch.frexp(torch.tensor([8.0, 0.3])).exponent // tensor([ 4, -1], dtype=torch.int32)
    */
-  (input: Tensor, options?: { out?: Tensor | null }): { mantissa: Tensor; exponent: Tensor };
+  (
+    input: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `mantissa` field of PyTorch's `torch.return_types.frexp`. */ mantissa: Tensor;
+    /** The `exponent` field of PyTorch's `torch.return_types.frexp`. */ exponent: Tensor;
+  };
 };
 
 /** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
@@ -16614,7 +16796,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   (
     input: Tensor,
     options: { bins: Tensor; weight?: Tensor | null; density?: boolean; out?: Tensor | null },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -16625,7 +16810,10 @@ export let histogram = fn("histogram", "torch", (f) => {
     input: Tensor,
     bins: Tensor,
     options?: { weight?: Tensor | null; density?: boolean; out?: Tensor | null },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -16641,7 +16829,10 @@ export let histogram = fn("histogram", "torch", (f) => {
       density?: boolean;
       out?: Tensor | null;
     },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -16657,7 +16848,10 @@ export let histogram = fn("histogram", "torch", (f) => {
       density?: boolean;
       out?: Tensor | null;
     },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
 };
 
 /** A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim. */
@@ -16678,7 +16872,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16689,7 +16886,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: number,
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16701,7 +16901,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: number,
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16714,7 +16917,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16727,7 +16933,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16742,7 +16951,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16753,7 +16965,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: readonly number[],
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16765,7 +16980,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: readonly number[],
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16778,7 +16996,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16791,7 +17012,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16806,7 +17030,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16817,7 +17044,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: readonly Tensor[],
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16829,7 +17059,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: readonly Tensor[],
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16842,7 +17075,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16855,7 +17091,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16870,7 +17109,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16881,7 +17123,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: number | readonly number[] | readonly Tensor[],
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16893,7 +17138,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: number | readonly number[] | readonly Tensor[],
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16906,7 +17154,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16919,7 +17170,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
 };
 
 /** Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given. */

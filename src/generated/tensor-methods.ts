@@ -2392,21 +2392,36 @@ declare module "../tensor.js" {
      * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
      */
-    max(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    max(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    };
     /**
      * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
      */
-    max(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    max(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    };
     /**
      * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
      */
-    max(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    max(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
      *
@@ -2434,21 +2449,36 @@ declare module "../tensor.js" {
      * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
      */
-    min(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    min(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
      */
-    min(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    min(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
      */
-    min(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    min(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    };
     /**
      * The largest elements over `dim` (all dims by default); gradient shared among ties.
      *
@@ -2962,28 +2992,40 @@ declare module "../tensor.js" {
      * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
      */
-    cummax(options: { dim: number }): { values: Tensor; indices: Tensor };
+    cummax(options: { dim: number }): {
+      /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+    };
     /**
      * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
      *
      * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
      */
-    cummax(dim: number): { values: Tensor; indices: Tensor };
+    cummax(dim: number): {
+      /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+    };
     /**
      * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
      *
      * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
      */
-    cummin(options: { dim: number }): { values: Tensor; indices: Tensor };
+    cummin(options: { dim: number }): {
+      /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+    };
     /**
      * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
      *
      * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
      */
-    cummin(dim: number): { values: Tensor; indices: Tensor };
+    cummin(dim: number): {
+      /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+    };
     /**
      * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
      *
@@ -3068,7 +3110,10 @@ declare module "../tensor.js" {
      * PyTorch: `aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)`
      * @example torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1), max: tensor(3) }
      */
-    aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor };
+    aminmax(options?: { dim?: number | null; keepdim?: boolean }): {
+      /** The `min` field of PyTorch's `torch.return_types.aminmax`. */ min: Tensor;
+      /** The `max` field of PyTorch's `torch.return_types.aminmax`. */ max: Tensor;
+    };
     /**
      * The number of non-zero elements over `dim` (all dims by default), as int64.
      *
@@ -3258,8 +3303,8 @@ declare module "../tensor.js" {
      * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
      */
     sort(options: { stable: boolean | null; dim?: number; descending?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
     };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -3267,21 +3312,36 @@ declare module "../tensor.js" {
      * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
      */
-    sort(options?: { dim?: number; descending?: boolean }): { values: Tensor; indices: Tensor };
+    sort(options?: { dim?: number; descending?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
      *
      * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
      */
-    sort(dim: number, options?: { descending?: boolean }): { values: Tensor; indices: Tensor };
+    sort(
+      dim: number,
+      options?: { descending?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
      *
      * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
      */
-    sort(dim: number, descending: boolean): { values: Tensor; indices: Tensor };
+    sort(
+      dim: number,
+      descending: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    };
     /**
      * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
      *
@@ -3324,8 +3384,8 @@ declare module "../tensor.js" {
      * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
      */
     topk(options: { k: number; dim?: number; largest?: boolean; sorted?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
     };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -3336,7 +3396,10 @@ declare module "../tensor.js" {
     topk(
       k: number,
       options?: { dim?: number; largest?: boolean; sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
@@ -3347,7 +3410,10 @@ declare module "../tensor.js" {
       k: number,
       dim: number,
       options?: { largest?: boolean; sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
@@ -3359,7 +3425,10 @@ declare module "../tensor.js" {
       dim: number,
       largest: boolean,
       options?: { sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
@@ -3371,7 +3440,10 @@ declare module "../tensor.js" {
       dim: number,
       largest: boolean,
       sorted: boolean,
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
      *
@@ -3379,8 +3451,8 @@ declare module "../tensor.js" {
      * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
      */
     kthvalue(options: { k: number; dim?: number; keepdim?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
     };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -3391,7 +3463,10 @@ declare module "../tensor.js" {
     kthvalue(
       k: number,
       options?: { dim?: number; keepdim?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
      *
@@ -3402,14 +3477,24 @@ declare module "../tensor.js" {
       k: number,
       dim: number,
       options?: { keepdim?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
      *
      * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
      */
-    kthvalue(k: number, dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    kthvalue(
+      k: number,
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
      *
@@ -3423,21 +3508,36 @@ declare module "../tensor.js" {
      * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
      */
-    median(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    median(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
      */
-    median(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    median(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
      */
-    median(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    median(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
      *
@@ -3451,42 +3551,72 @@ declare module "../tensor.js" {
      * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
      */
-    nanmedian(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    nanmedian(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
      */
-    nanmedian(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    nanmedian(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
      */
-    nanmedian(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    nanmedian(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
      *
      * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
      */
-    mode(options?: { dim?: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    mode(options?: { dim?: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
      *
      * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
      */
-    mode(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    mode(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
      *
      * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
      */
-    mode(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    mode(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    };
     /**
      * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
      *
@@ -9803,7 +9933,10 @@ declare module "../tensor.js" {
       upper?: boolean;
       transpose?: boolean;
       unitriangular?: boolean;
-    }): { solution: Tensor; cloned_coefficient: Tensor };
+    }): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9813,7 +9946,10 @@ declare module "../tensor.js" {
     triangularSolve(
       A: Tensor,
       options?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean },
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9824,7 +9960,10 @@ declare module "../tensor.js" {
       A: Tensor,
       upper: boolean,
       options?: { transpose?: boolean; unitriangular?: boolean },
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9836,7 +9975,10 @@ declare module "../tensor.js" {
       upper: boolean,
       transpose: boolean,
       options?: { unitriangular?: boolean },
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9848,7 +9990,10 @@ declare module "../tensor.js" {
       upper: boolean,
       transpose: boolean,
       unitriangular: boolean,
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
      *
@@ -9911,7 +10056,10 @@ declare module "../tensor.js" {
      * PyTorch: `slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
      * @example torch.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
      */
-    slogdet(): { sign: Tensor; logabsdet: Tensor };
+    slogdet(): {
+      /** The `sign` field of PyTorch's `torch.return_types.slogdet`. */ sign: Tensor;
+      /** The `logabsdet` field of PyTorch's `torch.return_types.slogdet`. */ logabsdet: Tensor;
+    };
     /**
      * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
      *
@@ -9981,7 +10129,10 @@ declare module "../tensor.js" {
      * PyTorch: `geqrf(Tensor self) -> (Tensor a, Tensor tau)`
      * @example torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])
      */
-    geqrf(): { a: Tensor; tau: Tensor };
+    geqrf(): {
+      /** The `a` field of PyTorch's `torch.return_types.geqrf`. */ a: Tensor;
+      /** The `tau` field of PyTorch's `torch.return_types.geqrf`. */ tau: Tensor;
+    };
     /**
      * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
      *
@@ -10027,35 +10178,59 @@ declare module "../tensor.js" {
      * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
      * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
      */
-    qr(options?: { some?: boolean }): { Q: Tensor; R: Tensor };
+    qr(options?: { some?: boolean }): {
+      /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+      /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+    };
     /**
      * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
      *
      * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
      * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
      */
-    qr(some: boolean): { Q: Tensor; R: Tensor };
+    qr(some: boolean): {
+      /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+      /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+    };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
      *
      * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
      * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
      */
-    svd(options?: { some?: boolean; computeUv?: boolean }): { U: Tensor; S: Tensor; V: Tensor };
+    svd(options?: { some?: boolean; computeUv?: boolean }): {
+      /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+      /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+      /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
      *
      * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
      * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
      */
-    svd(some: boolean, options?: { computeUv?: boolean }): { U: Tensor; S: Tensor; V: Tensor };
+    svd(
+      some: boolean,
+      options?: { computeUv?: boolean },
+    ): {
+      /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+      /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+      /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
      *
      * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
      * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
      */
-    svd(some: boolean, computeUv: boolean): { U: Tensor; S: Tensor; V: Tensor };
+    svd(
+      some: boolean,
+      computeUv: boolean,
+    ): {
+      /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+      /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+      /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    };
     /**
      * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
      *
@@ -10077,8 +10252,8 @@ declare module "../tensor.js" {
      * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
      */
     symeig(options?: { eigenvectors?: boolean; upper?: boolean }): {
-      eigenvalues: Tensor;
-      eigenvectors: Tensor;
+      /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+      /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
     };
     /**
      * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -10089,14 +10264,23 @@ declare module "../tensor.js" {
     symeig(
       eigenvectors: boolean,
       options?: { upper?: boolean },
-    ): { eigenvalues: Tensor; eigenvectors: Tensor };
+    ): {
+      /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+      /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+    };
     /**
      * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
      *
      * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
      * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
      */
-    symeig(eigenvectors: boolean, upper: boolean): { eigenvalues: Tensor; eigenvectors: Tensor };
+    symeig(
+      eigenvectors: boolean,
+      upper: boolean,
+    ): {
+      /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+      /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+    };
     /**
      * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
      *
@@ -10271,7 +10455,10 @@ declare module "../tensor.js" {
      * PyTorch: `frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)`
      * @example torch.frexp(torch.tensor([8.0, 0.3])).exponent // tensor([ 4, -1], dtype=torch.int32)
      */
-    frexp(): { mantissa: Tensor; exponent: Tensor };
+    frexp(): {
+      /** The `mantissa` field of PyTorch's `torch.return_types.frexp`. */ mantissa: Tensor;
+      /** The `exponent` field of PyTorch's `torch.return_types.frexp`. */ exponent: Tensor;
+    };
     /**
      * A copy of self with the slice [start:end:step] along `dim` replaced by src.
      *
@@ -10757,8 +10944,8 @@ declare module "../tensor.js" {
      * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
      */
     histogram(options: { bins: Tensor; weight?: Tensor | null; density?: boolean }): {
-      hist: Tensor;
-      bin_edges: Tensor;
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
     };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -10769,7 +10956,10 @@ declare module "../tensor.js" {
     histogram(
       bins: Tensor,
       options?: { weight?: Tensor | null; density?: boolean },
-    ): { hist: Tensor; bin_edges: Tensor };
+    ): {
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
      *
@@ -10781,7 +10971,10 @@ declare module "../tensor.js" {
       range?: readonly number[] | null;
       weight?: Tensor | null;
       density?: boolean;
-    }): { hist: Tensor; bin_edges: Tensor };
+    }): {
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
      *
@@ -10791,7 +10984,10 @@ declare module "../tensor.js" {
     histogram(
       bins: number,
       options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-    ): { hist: Tensor; bin_edges: Tensor };
+    ): {
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    };
     /**
      * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
      *
