@@ -15,7 +15,8 @@ export function load(app) {
     const project = context.project;
     for (const r of project.getReflectionsByKind(ReflectionKind.All)) {
       if (/^_(?!_)/.test(r.name) || /^\[.*\]$/.test(r.name)) {
-        if (r.name === "[iterator]" || r.name === "[asyncIterator]" || r.name === "[dispose]") continue;
+        if (r.name === "[iterator]" || r.name === "[asyncIterator]" || r.name === "[dispose]")
+          continue;
         project.removeReflection(r);
       }
     }

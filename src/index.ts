@@ -155,8 +155,12 @@ export declare namespace utils {
     type Subset<T> = import("./data/dataset.js").Subset<T>;
     type ConcatDataset<T> = import("./data/dataset.js").ConcatDataset<T>;
     type DatasetLike<T> = import("./data/dataset.js").DatasetLike<T>;
-    type DataLoader<T = unknown, B = unknown> = import("./data/dataloader.js").DataLoader<T, B>;
+    type DataLoader<
+      T = unknown,
+      B = import("./data/dataloader.js").Collated<T>,
+    > = import("./data/dataloader.js").DataLoader<T, B>;
     type DataLoaderOptions<T, B> = import("./data/dataloader.js").DataLoaderOptions<T, B>;
+    type Collated<T> = import("./data/dataloader.js").Collated<T>;
     type Sampler<T = number> = import("./data/dataloader.js").Sampler<T>;
     type MNIST = import("./data/idx.js").MNIST;
     type IdxArray = import("./data/idx.js").IdxArray;
