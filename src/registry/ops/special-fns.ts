@@ -131,7 +131,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.",
-  example: "torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([1.2260, 2.0007])",
+  example: "torch.mvlgamma(torch.tensor([2.5, 3]), 2) // tensor([0.8570, 1.5502])",
   overloads: [
     {
       schema: "mvlgamma(Tensor self, int p) -> Tensor",
