@@ -8,7 +8,8 @@
  * exceptions, and TypeDoc also fails when an entry is no longer needed (documented since, or
  * gone), so they only shrink: docs/undocumented.json, the declarations still without a doc
  * comment, and the types the public API refers to that src/index.ts does not export
- * (`intentionallyNotExported` below).
+ * (`intentionallyNotExported` below). `TYPEDOC_ALL=1 npx typedoc --emit none` reports every
+ * undocumented declaration.
  */
 import { readFileSync } from "node:fs";
 
@@ -31,7 +32,9 @@ const config = {
   skipErrorChecking: true,
   validation: { notExported: true, invalidLink: true, notDocumented: true },
   treatValidationWarningsAsErrors: true,
-  intentionallyNotDocumented: list("./docs/undocumented.json"),
+  // TYPEDOC_ALL=1: no exceptions, every undocumented declaration reported (to rebuild the list)
+  intentionallyNotDocumented:
+    process.env.TYPEDOC_ALL === "1" ? [] : list("./docs/undocumented.json"),
   intentionallyNotExported: list("./docs/not-exported.json"),
 };
 export default config;

@@ -44,7 +44,15 @@ declare module "./tensor.js" {
      * @example const h = x.registerHook((g) => g.mul(2)); h.remove();
      */
     registerHook(hook: TensorHook): RemovableHandle;
-    /** Register `hook(tensor)`, called after this leaf's .grad was updated. */
+    /**
+     * Register `hook(tensor)`, called after this leaf's .grad was updated (PyTorch's
+     * `register_post_accumulate_grad_hook`).
+     * @example
+     * const w = torch.ones(2, { requiresGrad: true });
+     * const h = w.registerPostAccumulateGradHook((t) => console.log(String(t.grad)));
+     * w.sum().backward(); // prints tensor([1., 1.])
+     * h.remove();
+     */
     registerPostAccumulateGradHook(hook: (t: Tensor) => void): RemovableHandle;
     /** @internal Note [in-place shadow]: this tensor's graph identity before an in-place op (see ops/inplace.ts). */
     _shadow(copyValues: boolean): Tensor;
@@ -60,11 +68,35 @@ declare module "./tensor.js" {
 
     /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
     to(dtype: DType | DTypeName): Tensor;
+    /**
+     * This tensor as float32 (PyTorch's `t.float()`; itself when already float32).
+     * @example torch.arange(2).float() // tensor([0., 1.])
+     */
     float(): Tensor;
+    /**
+     * This tensor as float64 (PyTorch's `t.double()`).
+     * @example torch.tensor([0.5]).double() // tensor([0.5000], dtype=torch.float64)
+     */
     double(): Tensor;
+    /**
+     * This tensor as int64, truncating toward zero (PyTorch's `t.long()`).
+     * @example torch.tensor([1.7, -1.7]).long() // tensor([ 1, -1])
+     */
     long(): Tensor;
+    /**
+     * This tensor as int32, truncating toward zero (PyTorch's `t.int()`).
+     * @example torch.tensor([2.5]).int() // tensor([2], dtype=torch.int32)
+     */
     int(): Tensor;
+    /**
+     * This tensor as bool: nonzero elements true (PyTorch's `t.bool()`).
+     * @example torch.tensor([0, 2]).bool() // tensor([False,  True])
+     */
     bool(): Tensor;
+    /**
+     * Ones of this tensor's shape and dtype (`torch.onesLike(t)`).
+     * @example torch.zeros(2).onesLike() // tensor([1., 1.])
+     */
     onesLike(): Tensor;
 
     /** Reversed dims (PyTorch's .T) */

@@ -25,6 +25,7 @@ const inplaceStr = (inplace: boolean): string => (inplace ? ", inplace=True" : "
 export class Threshold extends Module {
   declare threshold: number;
   declare value: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     threshold?: number | { threshold: number; value: number; inplace?: boolean },
@@ -182,6 +183,7 @@ export class PReLU extends Module {
 export class RReLU extends Module {
   declare lower: number;
   declare upper: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     lower?: number | { lower?: number; upper?: number; inplace?: boolean },
@@ -213,6 +215,7 @@ export class RReLU extends Module {
  */
 export class CELU extends Module {
   declare alpha: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     alpha?: number | { alpha?: number; inplace?: boolean },
@@ -241,6 +244,7 @@ export class CELU extends Module {
  * @example new torch.nn.Hardsigmoid().call(torch.tensor([0])) // tensor([0.5000])
  */
 export class Hardsigmoid extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean }, ...extra: never[]) {
     super();
@@ -259,6 +263,7 @@ export class Hardsigmoid extends Module {
  * @example new torch.nn.Hardswish().call(torch.tensor([1])) // tensor([0.6667])
  */
 export class Hardswish extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean }, ...extra: never[]) {
     super();

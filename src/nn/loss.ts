@@ -23,6 +23,7 @@ export interface LossOptions {
  * @example class MyLoss extends torch.nn.Loss { forward(a, b) { return a.sub(b).abs().max(); } }
  */
 export abstract class Loss extends Module {
+  /** How the per-element losses are combined: `"mean"` (default), `"sum"` or `"none"` (PyTorch's `reduction`). */
   declare reduction: Reduction;
   constructor(opts: LossOptions = {}) {
     super();
@@ -36,6 +37,7 @@ export abstract class Loss extends Module {
  * @example new torch.nn.NLLLoss({ weight: torch.tensor([1, 2, 1]) }).weight
  */
 export abstract class WeightedLoss extends Loss {
+  /** The per-class rescaling weight buffer, or null (PyTorch's `weight`). */
   declare weight: Tensor | null;
   constructor(opts: LossOptions & { weight?: Tensor | null } = {}) {
     super(opts);
@@ -59,7 +61,9 @@ function lossReduction(a: Record<string, unknown>): Reduction {
 
 /** The deprecated flags every _Loss takes: `sizeAverage`, `reduce` (null: not given). */
 export interface LegacyReductionOptions extends LossOptions {
+  /** Deprecated (use reduction): average (true) or sum (false) over the batch. */
   sizeAverage?: boolean | null;
+  /** Deprecated (use reduction): false returns per-element losses. */
   reduce?: boolean | null;
 }
 
@@ -119,6 +123,7 @@ export class L1Loss extends Loss {
  * @example new torch.nn.SmoothL1Loss({ beta: 0.5 })
  */
 export class SmoothL1Loss extends Loss {
+  /** Where the loss changes from quadratic to linear (PyTorch's `beta`). */
   declare beta: number;
   constructor(
     sizeAverage?: boolean | null | SmoothL1Options,
@@ -145,6 +150,7 @@ export class SmoothL1Loss extends Loss {
  * @example new torch.nn.HuberLoss({ delta: 2 })
  */
 export class HuberLoss extends Loss {
+  /** Where the loss changes from quadratic to linear (PyTorch's `delta`). */
   declare delta: number;
   constructor(
     reduction?: Reduction | (LossOptions & { delta?: number }),
@@ -167,7 +173,9 @@ export class HuberLoss extends Loss {
  * const loss = lossFn.call(logits, labels); // labels: int64 class indices
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** A target value that contributes nothing to the loss or its gradient (PyTorch's `ignore_index`). */
   declare ignoreIndex: number;
+  /** The amount of smoothing of the target distribution, in [0, 1] (PyTorch's `label_smoothing`). */
   declare labelSmoothing: number;
   constructor(
     weight?: Tensor | null | CrossEntropyLossOptions,
@@ -202,6 +210,7 @@ export class CrossEntropyLoss extends WeightedLoss {
  * @example new torch.nn.NLLLoss().call(F.logSoftmax(z, 1), labels)
  */
 export class NLLLoss extends WeightedLoss {
+  /** A target value that contributes nothing to the loss or its gradient (PyTorch's `ignore_index`). */
   declare ignoreIndex: number;
   constructor(
     weight?: Tensor | null | NLL2dOptions,
@@ -286,6 +295,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
  */
 export class KLDivLoss extends Module {
   declare reduction: Reduction | "batchmean";
+  /** Whether the target is given as log-probabilities (PyTorch's `log_target`). */
   declare logTarget: boolean;
   constructor(
     sizeAverage?: boolean | null | KLDivLossOptions,
@@ -314,7 +324,9 @@ export class KLDivLoss extends Module {
 /** The options of nn.PoissonNLLLoss. */
 export interface PoissonNLLOptions extends LegacyReductionOptions {
   logInput?: boolean;
+  /** Add the Stirling approximation term (default false). */
   full?: boolean;
+  /** A small value against log(0) or division by zero. */
   eps?: number;
 }
 
@@ -324,8 +336,11 @@ export interface PoissonNLLOptions extends LegacyReductionOptions {
  * @example new torch.nn.PoissonNLLLoss(true, false, { reduction: "sum" })
  */
 export class PoissonNLLLoss extends Loss {
+  /** Whether the input is the log of the rate (PyTorch's `log_input`). */
   declare logInput: boolean;
+  /** Whether the constant term is included (PyTorch's `full`). */
   declare full: boolean;
+  /** A small value for numerical stability (PyTorch's `eps`). */
   declare eps: number;
   constructor(
     logInput?: boolean | PoissonNLLOptions,
@@ -360,7 +375,9 @@ export class PoissonNLLLoss extends Loss {
  * @example new torch.nn.GaussianNLLLoss({ full: true }).call(mu, y, variance)
  */
 export class GaussianNLLLoss extends Loss {
+  /** Whether the constant term is included (PyTorch's `full`). */
   declare full: boolean;
+  /** A small value for numerical stability (PyTorch's `eps`). */
   declare eps: number;
   constructor(
     opts: { full?: boolean; eps?: number; reduction?: Reduction } = {},
@@ -380,6 +397,7 @@ export class GaussianNLLLoss extends Loss {
 
 /** A loss with a margin and the legacy flags: Cosine/Hinge embedding, margin ranking. */
 abstract class MarginLoss extends Loss {
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
   constructor(cls: string, dflt: number, raw: unknown[]) {
     const a = lossArgs(cls, raw, ["margin", "sizeAverage", "reduce", "reduction"]);
@@ -448,7 +466,9 @@ function requireTarget(t: Tensor | undefined): Tensor {
 
 /** The options of nn.MultiMarginLoss. */
 export interface MultiMarginOptions extends LegacyReductionOptions {
+  /** The norm degree (default 1 for MultiMarginLoss, 2 for TripletMarginLoss). */
   p?: number;
+  /** The margin (default 1). */
   margin?: number;
   weight?: Tensor | null;
 }
@@ -458,7 +478,9 @@ export interface MultiMarginOptions extends LegacyReductionOptions {
  * @example new torch.nn.MultiMarginLoss(2, 0.5, { weight: torch.tensor([1, 2, 1]) })
  */
 export class MultiMarginLoss extends WeightedLoss {
+  /** The norm degree (PyTorch's `p`). */
   declare p: number;
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
   constructor(
     p?: number | MultiMarginOptions,
@@ -551,9 +573,13 @@ export class MultiLabelSoftMarginLoss extends WeightedLoss {
 
 /** The options of nn.TripletMarginLoss. */
 export interface TripletMarginOptions extends LegacyReductionOptions {
+  /** The margin (default 1). */
   margin?: number;
+  /** The norm degree (default 1 for MultiMarginLoss, 2 for TripletMarginLoss). */
   p?: number;
+  /** A small value against log(0) or division by zero. */
   eps?: number;
+  /** Use the distance swap of Balntas et al. (default false). */
   swap?: boolean;
 }
 
@@ -562,9 +588,13 @@ export interface TripletMarginOptions extends LegacyReductionOptions {
  * @example new torch.nn.TripletMarginLoss(1.0, 2).call(anchor, positive, negative)
  */
 export class TripletMarginLoss extends Loss {
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
+  /** The norm degree (PyTorch's `p`). */
   declare p: number;
+  /** A small value for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** Whether the distance swap is used (PyTorch's `swap`). */
   declare swap: boolean;
   constructor(
     margin?: number | TripletMarginOptions,
@@ -605,13 +635,17 @@ export type DistanceFn = ((x1: Tensor, x2: Tensor) => Tensor) | Module;
  * @example new torch.nn.TripletMarginWithDistanceLoss({ distanceFunction: (a, b) => a.sub(b).abs().sum(1), swap: true })
  */
 export class TripletMarginWithDistanceLoss extends Loss {
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
+  /** Whether the distance swap is used (PyTorch's `swap`). */
   declare swap: boolean;
   private _distanceFn!: DistanceFn;
   constructor(
     opts: {
       distanceFunction?: DistanceFn | null;
+      /** The margin (default 1). */
       margin?: number;
+      /** Use the distance swap of Balntas et al. (default false). */
       swap?: boolean;
       reduction?: Reduction;
     } = {},
@@ -654,7 +688,9 @@ export class TripletMarginWithDistanceLoss extends Loss {
  * @example new torch.nn.CTCLoss({ blank: 0, zeroInfinity: true }).call(logProbs, targets, inputLengths, targetLengths)
  */
 export class CTCLoss extends Loss {
+  /** The blank label (PyTorch's `blank`). */
   declare blank: number;
+  /** Whether infinite losses and their gradients are zeroed (PyTorch's `zero_infinity`). */
   declare zeroInfinity: boolean;
   constructor(
     blank?: number | { blank?: number; reduction?: Reduction; zeroInfinity?: boolean },

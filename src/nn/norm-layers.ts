@@ -27,15 +27,25 @@ export interface BatchNormOptions {
 
 /** PyTorch's _BatchNorm. */
 export abstract class BatchNormBase extends Module {
+  /** C, the number of channels normalised (PyTorch's `num_features`). */
   declare numFeatures: number;
+  /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** The running statistics' update factor; null: a cumulative average (PyTorch's `momentum`). */
   declare momentum: number | null;
+  /** Whether the layer has a learnable `weight` and `bias` (PyTorch's `affine`). */
   declare affine: boolean;
+  /** Whether running mean and variance are kept and used in eval mode (PyTorch's `track_running_stats`). */
   declare trackRunningStats: boolean;
+  /** The learnable scale, or null without `affine` (PyTorch's `weight`). */
   declare weight: Parameter | null;
+  /** The learnable shift, or null without `affine` (PyTorch's `bias`). */
   declare bias: Parameter | null;
+  /** The running mean buffer (PyTorch's `running_mean`), null without `trackRunningStats`. */
   declare running_mean: Tensor | null;
+  /** The running variance buffer (PyTorch's `running_var`), null without `trackRunningStats`. */
   declare running_var: Tensor | null;
+  /** The number of batches seen in training (PyTorch's `num_batches_tracked`). */
   declare num_batches_tracked: Tensor | null;
 
   /**
@@ -197,9 +207,12 @@ export interface LayerNormOptions {
  */
 export class LayerNorm extends Module {
   declare normalizedShape: number[];
+  /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;
   declare elementwiseAffine: boolean;
+  /** The learnable scale, or null without `affine` (PyTorch's `weight`). */
   declare weight: Parameter | null;
+  /** The learnable shift, or null without `affine` (PyTorch's `bias`). */
   declare bias: Parameter | null;
 
   /** PyTorch's LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, device, dtype). */
@@ -260,9 +273,13 @@ export interface GroupNormOptions {
 export class GroupNorm extends Module {
   declare numGroups: number;
   declare numChannels: number;
+  /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** Whether the layer has a learnable `weight` and `bias` (PyTorch's `affine`). */
   declare affine: boolean;
+  /** The learnable scale, or null without `affine` (PyTorch's `weight`). */
   declare weight: Parameter | null;
+  /** The learnable shift, or null without `affine` (PyTorch's `bias`). */
   declare bias: Parameter | null;
 
   /** PyTorch's GroupNorm(num_groups, num_channels, eps=1e-05, affine=True, device, dtype). */

@@ -35,13 +35,17 @@ const ntuple = (v: IntOrTuple, n: number): number[] =>
 
 /** The options of ConstantPad{1,2,3}d. */
 export interface ConstantPadOptions {
+  /** The padding: one size for every side, or (left, right, top, bottom, ...). */
   padding?: IntOrTuple;
+  /** The fill value (default 0). */
   value?: number;
 }
 
 /** PyTorch's _ConstantPadNd: F.pad(input, padding, "constant", value). */
 export abstract class ConstantPadNd extends Module {
+  /** The padding per side, PyTorch's order: (left, right, top, bottom, front, back). */
   declare padding: number[];
+  /** The fill value (PyTorch's `value`). */
   declare value: number;
   protected constructor(n: number, args: readonly unknown[]) {
     super();
@@ -111,6 +115,7 @@ export class ZeroPad2d extends ConstantPadNd {
 
 /** PyTorch's _ReflectionPadNd / _ReplicationPadNd: F.pad(input, padding, mode). */
 abstract class ModePadNd extends Module {
+  /** The padding per side, PyTorch's order: (left, right, top, bottom, front, back). */
   declare padding: number[];
   protected abstract readonly mode: "reflect" | "replicate";
   protected constructor(n: number, args: readonly unknown[]) {
@@ -178,10 +183,15 @@ export class ReplicationPad3d extends ModePadNd {
 
 /** The options of nn.Upsample. */
 export interface UpsampleOptions {
+  /** The output's spatial size (or scaleFactor instead). */
   size?: IntOrTuple | null;
+  /** The multiplier of the spatial size (or size instead). */
   scaleFactor?: number | readonly number[] | null;
+  /** "nearest" (default), "nearest-exact", "linear", "bilinear", "bicubic", "trilinear" or "area". */
   mode?: string;
+  /** Align the corner pixels' centres of input and output (linear modes). */
   alignCorners?: boolean | null;
+  /** Recompute the scale from the output size (PyTorch's `recompute_scale_factor`). */
   recomputeScaleFactor?: boolean | null;
 }
 
@@ -199,10 +209,15 @@ const floatRepr = (v: number | readonly number[]): string =>
  * @example new torch.nn.Upsample({ scaleFactor: 2, mode: "bilinear" }).call(torch.ones(1, 1, 2, 2)).shape // [1, 1, 4, 4]
  */
 export class Upsample extends Module {
+  /** The output's spatial size (PyTorch's `size`). */
   declare size: IntOrTuple | null;
+  /** The multiplier of the spatial size (PyTorch's `scale_factor`). */
   declare scaleFactor: number | number[] | null;
+  /** The interpolation mode (PyTorch's `mode`). */
   declare mode: string;
+  /** Whether corners are aligned (PyTorch's `align_corners`). */
   declare alignCorners: boolean | null;
+  /** Whether the scale is recomputed (PyTorch's `recompute_scale_factor`). */
   declare recomputeScaleFactor: boolean | null;
   constructor(
     size?: IntOrTuple | null | UpsampleOptions,
@@ -347,6 +362,7 @@ export class ChannelShuffle extends Module {
 /** The options of nn.Fold / nn.Unfold. */
 export interface FoldOptions {
   dilation?: IntOrTuple;
+  /** The padding: one size for every side, or (left, right, top, bottom, ...). */
   padding?: IntOrTuple;
   stride?: IntOrTuple;
 }

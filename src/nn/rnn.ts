@@ -76,15 +76,21 @@ const gateMultiplier = (mode: Mode): number => (mode === "LSTM" ? 4 : mode === "
 
 /** Options of RNN, LSTM and GRU. */
 export interface RNNOptions {
+  /** The number of features of the input x. */
   inputSize?: number;
+  /** The number of features of the hidden state h. */
   hiddenSize?: number;
+  /** Stacked recurrent layers (default 1). */
   numLayers?: number;
   /** RNN only: "tanh" (default) or "relu" */
   nonlinearity?: "tanh" | "relu";
+  /** Whether the layers have the biases b_ih and b_hh (default true). */
   bias?: boolean;
+  /** Input and output as [batch, seq, feature] instead of [seq, batch, feature] (default false). */
   batchFirst?: boolean;
   /** dropout on the outputs of each layer but the last, in training */
   dropout?: number;
+  /** A bidirectional layer (default false). */
   bidirectional?: boolean;
   /** LSTM only: project the hidden state to this size (0: no projection) */
   projSize?: number;
@@ -147,14 +153,23 @@ const RNN_DEFAULTS = {
 
 /** PyTorch's RNNBase. */
 export abstract class RNNBase extends Module {
+  /** The cell type: "RNN_TANH", "RNN_RELU", "LSTM" or "GRU" (PyTorch's `mode`). */
   declare mode: Mode;
+  /** The number of input features (PyTorch's `input_size`). */
   declare inputSize: number;
+  /** The number of hidden features (PyTorch's `hidden_size`). */
   declare hiddenSize: number;
+  /** Stacked recurrent layers (PyTorch's `num_layers`). */
   declare numLayers: number;
+  /** Whether the layers have biases (PyTorch's `bias`). */
   declare bias: boolean;
+  /** Whether input and output are batch-first (PyTorch's `batch_first`). */
   declare batchFirst: boolean;
+  /** Dropout between layers (PyTorch's `dropout`). */
   declare dropout: number;
+  /** Whether the layer is bidirectional (PyTorch's `bidirectional`). */
   declare bidirectional: boolean;
+  /** The LSTM projection size, 0 for none (PyTorch's `proj_size`). */
   declare projSize: number;
   /** the parameter names in PyTorch's order (`_flat_weights_names`) */
   declare flatWeightsNames: string[];
@@ -588,8 +603,11 @@ export class LSTM extends RNNBase {
 
 /** Arguments of RNNCellBase by name. */
 export interface RNNCellBaseOptions {
+  /** The number of features of the input x. */
   inputSize?: number;
+  /** The number of features of the hidden state h. */
   hiddenSize?: number;
+  /** Whether the layers have the biases b_ih and b_hh (default true). */
   bias?: boolean;
   numChunks?: number;
   device?: string | null;
@@ -598,8 +616,11 @@ export interface RNNCellBaseOptions {
 
 /** Arguments of RNNCell, LSTMCell and GRUCell by name. */
 export interface RNNCellOptions {
+  /** The number of features of the input x. */
   inputSize?: number;
+  /** The number of features of the hidden state h. */
   hiddenSize?: number;
+  /** Whether the layers have the biases b_ih and b_hh (default true). */
   bias?: boolean;
   /** RNNCell only */
   nonlinearity?: "tanh" | "relu";
@@ -633,8 +654,11 @@ function cellArgs(cls: string, args: readonly RNNCellArg[]): Required<RNNCellOpt
  * const base = new torch.nn.RNNCellBase(3, 4, true, 2); // weight_ih [8, 3]
  */
 export class RNNCellBase extends Module {
+  /** The number of input features (PyTorch's `input_size`). */
   declare inputSize: number;
+  /** The number of hidden features (PyTorch's `hidden_size`). */
   declare hiddenSize: number;
+  /** Whether the layers have biases (PyTorch's `bias`). */
   declare bias: boolean;
   declare weight_ih: Parameter;
   declare weight_hh: Parameter;

@@ -98,9 +98,13 @@ const EPOCH_DEPRECATION_WARNING =
  * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
  */
 export abstract class LRScheduler {
+  /** The optimizer whose learning rates this scheduler sets. */
   optimizer: Optimizer;
+  /** Each param group's initial learning rate (PyTorch's `base_lrs`). */
   baseLrs: number[];
+  /** The number of `step()` calls so far (PyTorch's `last_epoch`; -1 before the first). */
   lastEpoch: number;
+  /** Print a message on each learning-rate update (PyTorch's `verbose`). */
   verbose: boolean;
   _stepCount = 0;
   _lastLr: number[] = [];
@@ -290,7 +294,9 @@ export class MultiplicativeLR extends LRScheduler {
  * @example new torch.optim.lrScheduler.StepLR(opt, 30, 0.1)
  */
 export class StepLR extends LRScheduler {
+  /** The period of learning-rate decay, in epochs. */
   stepSize: number;
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   constructor(
     optimizer: Optimizer,
@@ -322,7 +328,9 @@ export class StepLR extends LRScheduler {
  * @example new torch.optim.lrScheduler.MultiStepLR(opt, [30, 80], 0.1)
  */
 export class MultiStepLR extends LRScheduler {
+  /** Epoch indices at which the learning rate decays (increasing). */
   milestones: Map<number, number>;
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   constructor(
     optimizer: Optimizer,
@@ -358,6 +366,7 @@ export class MultiStepLR extends LRScheduler {
  * @example new torch.optim.lrScheduler.ExponentialLR(opt, 0.9)
  */
 export class ExponentialLR extends LRScheduler {
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   constructor(optimizer: Optimizer, gamma: number, lastEpoch = -1, verbose = false) {
     super(optimizer, lastEpoch, verbose);
@@ -379,7 +388,9 @@ export class ExponentialLR extends LRScheduler {
  * @example new torch.optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5)
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** The maximum number of iterations of the half cosine (PyTorch's `T_max`). */
   tMax: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
   constructor(optimizer: Optimizer, tMax: number, etaMin = 0, lastEpoch = -1, verbose = false) {
     super(optimizer, lastEpoch, verbose);
@@ -424,18 +435,31 @@ function pyMod(a: number, b: number): number {
 
 /** Options of OneCycleLR (PyTorch's keyword arguments, camelCase). */
 export interface OneCycleLROptions {
+  /** The total number of steps in the cycle. */
   totalSteps?: number | null;
+  /** The number of epochs (with stepsPerEpoch, instead of totalSteps). */
   epochs?: number | null;
+  /** Steps per epoch (with `epochs`, instead of totalSteps). */
   stepsPerEpoch?: number | null;
+  /** The fraction of the cycle spent increasing the learning rate (default 0.3). */
   pctStart?: number;
+  /** "cos" (default) or "linear" annealing. */
   annealStrategy?: "cos" | "linear";
+  /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum?: boolean;
+  /** The lower momentum boundary of the cycle. */
   baseMomentum?: number | number[];
+  /** The upper momentum boundary of the cycle. */
   maxMomentum?: number | number[];
+  /** The initial learning rate is maxLr / divFactor (default 25). */
   divFactor?: number;
+  /** The minimum learning rate is initialLr / finalDivFactor (default 1e4). */
   finalDivFactor?: number;
+  /** Use a third phase annihilating the learning rate (default false). */
   threePhase?: boolean;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -453,7 +477,9 @@ interface Phase {
  * @example new torch.optim.lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 1000 })
  */
 export class OneCycleLR extends LRScheduler {
+  /** The total number of steps in the cycle. */
   totalSteps: number;
+  /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum: boolean;
   /** whether Adam's beta1 is cycled (set only with cycleMomentum, as PyTorch's `use_beta1`) */
   useBeta1?: boolean;
@@ -661,14 +687,23 @@ function formatParam(name: string, groups: ParamGroup[], v: number | number[]): 
 
 /** Options of ReduceLROnPlateau (PyTorch's keyword arguments, camelCase). */
 export interface ReduceLROnPlateauOptions {
+  /** The schedule's mode (see the class's doc). */
   mode?: "min" | "max";
+  /** The multiplicative factor (see the class's doc). */
   factor?: number;
+  /** Epochs without improvement before the learning rate is reduced. */
   patience?: number;
+  /** The threshold for measuring a new optimum. */
   threshold?: number;
+  /** "rel" or "abs": how `threshold` measures an improvement. */
   thresholdMode?: "rel" | "abs";
+  /** Epochs to wait after a reduction before resuming normal operation. */
   cooldown?: number;
+  /** A lower bound on the learning rate(s) (default 0). */
   minLr?: number | number[];
+  /** Updates smaller than this are ignored (default 1e-8). */
   eps?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -679,19 +714,29 @@ export interface ReduceLROnPlateauOptions {
  * sched.step(valLoss);
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose learning rates this scheduler sets. */
   optimizer: Optimizer;
+  /** The multiplicative factor (see the class's doc). */
   factor: number;
+  /** The lower bound of each group's learning rate. */
   minLrs: number[];
+  /** Epochs without improvement before the learning rate is reduced. */
   patience: number;
+  /** Print a message on each learning-rate update (PyTorch's `verbose`). */
   verbose: boolean;
+  /** Epochs to wait after a reduction before resuming normal operation. */
   cooldown: number;
   cooldownCounter = 0;
+  /** The schedule's mode (see the class's doc). */
   mode: "min" | "max";
+  /** The threshold for measuring a new optimum. */
   threshold: number;
+  /** "rel" or "abs": how `threshold` measures an improvement. */
   thresholdMode: "rel" | "abs";
   best = Infinity;
   numBadEpochs = 0;
   modeWorse = Infinity;
+  /** Updates smaller than this are ignored (default 1e-8). */
   eps: number;
   lastEpoch = 0;
   _lastLr: number[] = [];
@@ -830,8 +875,11 @@ function schedOptions<O extends object>(
 export interface ConstantLROptions {
   /** the factor applied until totalIters (default 1/3) */
   factor?: number;
+  /** The number of steps over which the factor applies. */
   totalIters?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -840,7 +888,9 @@ export interface ConstantLROptions {
  * @example new torch.optim.lrScheduler.ConstantLR(opt, 0.5, 4)
  */
 export class ConstantLR extends LRScheduler {
+  /** The multiplicative factor (see the class's doc). */
   factor: number;
+  /** The number of steps over which the factor applies. */
   totalIters: number;
   constructor(
     optimizer: Optimizer,
@@ -881,8 +931,11 @@ export interface LinearLROptions {
   startFactor?: number;
   /** the factor from totalIters on (default 1) */
   endFactor?: number;
+  /** The number of steps over which the factor applies. */
   totalIters?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -892,8 +945,11 @@ export interface LinearLROptions {
  * @example new torch.optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 })
  */
 export class LinearLR extends LRScheduler {
+  /** The factor of the first epoch's learning rate. */
   startFactor: number;
+  /** The factor at the end of the linear change. */
   endFactor: number;
+  /** The number of steps over which the factor applies. */
   totalIters: number;
   constructor(
     optimizer: Optimizer,
@@ -950,10 +1006,13 @@ export class LinearLR extends LRScheduler {
 
 /** Options of PolynomialLR. */
 export interface PolynomialLROptions {
+  /** The number of steps over which the factor applies. */
   totalIters?: number;
   /** the power of the polynomial (default 1) */
   power?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -962,7 +1021,9 @@ export interface PolynomialLROptions {
  * @example new torch.optim.lrScheduler.PolynomialLR(opt, 100, 2)
  */
 export class PolynomialLR extends LRScheduler {
+  /** The number of steps over which the factor applies. */
   totalIters: number;
+  /** The power of the polynomial. */
   power: number;
   constructor(
     optimizer: Optimizer,
@@ -1003,6 +1064,7 @@ export interface CyclicLROptions {
   stepSizeUp?: number;
   /** iterations in the decreasing half (default stepSizeUp) */
   stepSizeDown?: number | null;
+  /** The schedule's mode (see the class's doc). */
   mode?: "triangular" | "triangular2" | "exp_range";
   /** exp_range's factor: gamma^(cycle iterations) (default 1) */
   gamma?: number;
@@ -1012,9 +1074,13 @@ export interface CyclicLROptions {
   scaleMode?: "cycle" | "iterations";
   /** cycle the momentum inversely to the lr (default true; the optimizer needs `momentum`) */
   cycleMomentum?: boolean;
+  /** The lower momentum boundary of the cycle. */
   baseMomentum?: number | number[];
+  /** The upper momentum boundary of the cycle. */
   maxMomentum?: number | number[];
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -1027,15 +1093,21 @@ export interface CyclicLROptions {
  */
 export class CyclicLR extends LRScheduler {
   maxLrs: number[];
+  /** The number of iterations of one cycle. */
   totalSize: number;
+  /** The fraction of a cycle spent increasing. */
   stepRatio: number;
+  /** The schedule's mode (see the class's doc). */
   mode: string;
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   /** the custom scale function, or null (PyTorch's `_scale_fn_custom`) */
   _scaleFnCustom: ((x: number) => number) | null;
   /** the built-in scale function of the mode, or null (PyTorch's `_scale_fn_ref`) */
   _scaleFnRef: ((x: number) => number) | null;
+  /** "cycle" or "iterations": what scaleFn is evaluated on. */
   scaleMode: string;
+  /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum: boolean;
   baseMomentums?: number[];
   maxMomentums?: number[];
@@ -1157,8 +1229,11 @@ export class CyclicLR extends LRScheduler {
 export interface CosineAnnealingWarmRestartsOptions {
   /** the factor by which the period grows after each restart (an integer, default 1) */
   tMult?: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -1172,9 +1247,13 @@ export interface CosineAnnealingWarmRestartsOptions {
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   t0: number;
+  /** The current restart period (PyTorch's `T_i`). */
   tI: number;
+  /** The factor by which the restart period grows after each restart (PyTorch's `T_mult`). */
   tMult: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
+  /** Epochs since the last restart (PyTorch's `T_cur`). */
   tCur: number;
   constructor(
     optimizer: Optimizer,

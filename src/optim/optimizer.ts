@@ -12,6 +12,7 @@ import { valueError } from "../errors.js";
 
 /** A parameter group: its parameters and its options (lr, momentum, ...). */
 export interface ParamGroup {
+  /** The group's parameters. */
   params: Tensor[];
   lr: number;
   [option: string]: unknown;
