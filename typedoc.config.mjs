@@ -12,6 +12,7 @@
  * undocumented declaration.
  */
 import { readFileSync } from "node:fs";
+import { URL } from "node:url";
 
 /** @param {string} rel */
 const list = (rel) => JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8"));

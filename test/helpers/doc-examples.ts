@@ -16,7 +16,8 @@ import * as torch from "../../src/index.js";
 export function splitExample(example: string): { code: string; expected: string | null } {
   const m = /^([\s\S]*?)\s*\/\/ ([^\n]*)$/.exec(example.trim());
   // a `//` inside a string literal ("https://...") is not a comment
-  if (m === null || (m[1].split('"').length - 1) % 2 === 1) return { code: example, expected: null };
+  if (m === null || (m[1].split('"').length - 1) % 2 === 1)
+    return { code: example, expected: null };
   return { code: m[1], expected: m[2] };
 }
 
@@ -25,7 +26,8 @@ export function show(v: unknown): string {
   if (v instanceof torch.Tensor) return String(v);
   if (Array.isArray(v)) return `[${v.map(show).join(", ")}]`;
   if (typeof v === "string") return inspect(v);
-  if (v instanceof Map) return `Map(${[...v].map(([k, x]) => `${show(k)} => ${show(x)}`).join(", ")})`;
+  if (v instanceof Map)
+    return `Map(${[...v].map(([k, x]) => `${show(k)} => ${show(x)}`).join(", ")})`;
   if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
     // a named tuple also has its fields by position ('0', '1'): the names suffice
     const keys = Object.keys(v).filter((k) => !/^\d+$/.test(k));
@@ -57,7 +59,6 @@ export function runExample(code: string): unknown {
     .filter((s) => s !== "");
   const last = statements.pop() ?? "undefined";
   const body = `${statements.join(";\n")};\nreturn (${last});`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the example's text is the code under test
   const f = new Function("torch", "F", body) as (t: typeof torch, f: unknown) => unknown;
   return f(torch, torch.nn.functional);
 }
@@ -68,12 +69,12 @@ const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
 
 /** Runs an example of several lines: TypeScript statements, with top-level await. */
 export async function runProgram(code: string): Promise<void> {
-  const body = code
-    .replace(/^```\w*$/gm, "")
-    .replace(/^import [^;]*from "tensorgrad";?$/gm, "");
-  const js = ts.transpileModule(body, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-  }).outputText.replace(/^export \{\};$/m, "");
+  const body = code.replace(/^```\w*$/gm, "").replace(/^import [^;]*from "tensorgrad";?$/gm, "");
+  const js = ts
+    .transpileModule(body, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+    })
+    .outputText.replace(/^export \{\};$/m, "");
   await new AsyncFunction("torch", "F", js)(torch, torch.nn.functional);
 }
 
