@@ -214,7 +214,7 @@ import { nativeStatus } from "./backend/native.js";
 /**
  * Which kernels run: `torch.backends.native.active` is true when the native addon is loaded
  * (built by `npm install`; `TENSORGRAD_BACKEND=js|native` forces a choice).
- * @example if (!torch.backends.native.active) console.log(torch.backends.native.reason);
+ * @example torch.backends.native.active ? "native kernels" : torch.backends.native.reason
  */
 export const backends = {
   /** The native addon's status: `active`, and `reason` when it is not. */

@@ -36,12 +36,12 @@ declare module "./tensor.js" {
   interface Tensor {
     /**
      * Compute gradients of this tensor w.r.t. graph leaves (accumulated into their `.grad`).
-     * @example y.backward(); y.backward(torch.ones(3), { retainGraph: true });
+     * @example const x = torch.ones(3, { requiresGrad: true }); const y = x.mul(2); y.backward(torch.ones(3), { retainGraph: true }); y.sum().backward(); x.grad // tensor([4., 4., 4.])
      */
     backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
     /**
      * Register `hook(grad)`, called with this tensor's gradient; returning a tensor replaces it.
-     * @example const h = x.registerHook((g) => g.mul(2)); h.remove();
+     * @example const x = torch.ones(2, { requiresGrad: true }); const h = x.registerHook((g) => g.mul(2)); x.sum().backward(); h.remove(); x.grad // tensor([2., 2.])
      */
     registerHook(hook: TensorHook): RemovableHandle;
     /**
@@ -110,7 +110,7 @@ declare module "./tensor.js" {
     /**
      * Indexing like Python's `t[...]`: integers, slices (`":"`, `"1:3"`, `"::2"`,
      * `torch.slice(1, 3)`), `null` for a new axis, `"..."`, integer/boolean tensors and arrays.
-     * @example x.index(0, "1:") // x[0, 1:]
+     * @example torch.arange(6).view(2, 3).index(0, "1:") // tensor([1, 2])
      */
     index(...indices: I.IndexArg[]): Tensor;
     /**
@@ -118,7 +118,7 @@ declare module "./tensor.js" {
      * `{ accumulate }`), values are added, repeated indices summing. For a list of index tensors
      * this is ATen's index_put_ (whose None entries, which PyTorch 1.13's Python binding refuses,
      * would differ: `null` here is Python's None in `t[None]`, a new axis).
-     * @example x.indexPut_([0, ":"], 5) // x[0, :] = 5
+     * @example torch.zeros(2, 2).indexPut_([0, ":"], 5) // tensor([[5., 5.], [0., 0.]])
      */
     indexPut_(
       indices: I.IndexArg[] | I.IndexArg,

@@ -214,7 +214,7 @@ export class Tensor {
   /**
    * PyTorch's `t.data`: a tensor sharing this one's storage, detached from the graph, with its
    * own version counter (in-place changes through it are invisible to autograd, as in PyTorch).
-   * @example p.data.sub_(p.grad.mul(lr)); loss.data.item();
+   * @example const p = torch.ones(2, { requiresGrad: true }); p.sum().backward(); p.data.sub_(p.grad.mul(0.1)); p // tensor([0.9000, 0.9000], requires_grad=True)
    */
   get data(): Tensor {
     const d = new Tensor(this.typedArray, this.shape, this.strides, this.offset, this.dtype);

@@ -35,20 +35,27 @@ export type StateDict = Record<string, Tensor>;
 
 /** What `loadStateDict` returns (PyTorch's `_IncompatibleKeys`). */
 export interface IncompatibleKeys {
+  /** Keys the module has that the state dict lacks. */
   missingKeys: string[];
+  /** Keys of the state dict the module does not have. */
   unexpectedKeys: string[];
 }
 
 /** Options of namedModules (PyTorch's named_modules keywords). */
 export interface NamedModulesOptions {
+  /** Modules already visited (skipped). */
   memo?: Set<Module> | null;
+  /** Prepended to every name (default ""). */
   prefix?: string;
+  /** Yield a module reachable by several paths once (default true). */
   removeDuplicate?: boolean;
 }
 
 /** Options of namedParameters / namedBuffers. */
 export interface NamedMembersOptions {
+  /** Prepended to every name (default ""). */
   prefix?: string;
+  /** Include the members of submodules (default true). */
   recurse?: boolean;
   /** PyTorch 2.0's keyword: list a tensor shared by several modules once (default) or each time */
   removeDuplicate?: boolean;
@@ -56,9 +63,13 @@ export interface NamedMembersOptions {
 
 /** Options of Module.to. */
 export interface ModuleToOptions {
+  /** Only "cpu". */
   device?: unknown;
+  /** The floating-point dtype to convert parameters and buffers to. */
   dtype?: DType | DTypeName | null;
+  /** Accepted for PyTorch compatibility. */
   nonBlocking?: boolean;
+  /** Accepted for PyTorch compatibility. */
   memoryFormat?: unknown;
 }
 

@@ -16,12 +16,17 @@ import { valueError } from "../errors.js";
 
 /** Options of the batch-norm layers. */
 export interface BatchNormOptions {
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
   /** null: a cumulative moving average */
   momentum?: number | null;
+  /** Learnable per-channel weight and bias (default true). */
   affine?: boolean;
+  /** Keep running statistics for eval mode (default true). */
   trackRunningStats?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' and buffers' dtype. */
   dtype?: DType | null;
 }
 
@@ -190,10 +195,15 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Options of LayerNorm. */
 export interface LayerNormOptions {
+  /** The trailing shape normalised over (PyTorch's `normalized_shape`). */
   normalizedShape?: number | readonly number[];
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
+  /** Learnable per-element weight and bias (PyTorch's `elementwise_affine`, default true). */
   elementwiseAffine?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' and buffers' dtype. */
   dtype?: DType | null;
 }
 
@@ -206,9 +216,11 @@ export interface LayerNormOptions {
  * String(ln); // LayerNorm((4,), eps=1e-05, elementwise_affine=True)
  */
 export class LayerNorm extends Module {
+  /** The trailing shape normalised over (PyTorch's `normalized_shape`). */
   declare normalizedShape: number[];
   /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** Learnable per-element weight and bias (PyTorch's `elementwise_affine`, default true). */
   declare elementwiseAffine: boolean;
   /** The learnable scale, or null without `affine` (PyTorch's `weight`). */
   declare weight: Parameter | null;
@@ -255,11 +267,17 @@ export class LayerNorm extends Module {
 
 /** Options of GroupNorm. */
 export interface GroupNormOptions {
+  /** The number of groups the channels are split into (PyTorch's `num_groups`). */
   numGroups?: number;
+  /** The number of channels expected in the input (PyTorch's `num_channels`). */
   numChannels?: number;
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
+  /** Learnable per-channel weight and bias (default true). */
   affine?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' and buffers' dtype. */
   dtype?: DType | null;
 }
 
@@ -271,7 +289,9 @@ export interface GroupNormOptions {
  * new torch.nn.GroupNorm(2, 4).call(torch.randn(3, 4, 5)).shape // [3, 4, 5]
  */
 export class GroupNorm extends Module {
+  /** The number of groups the channels are split into (PyTorch's `num_groups`). */
   declare numGroups: number;
+  /** The number of channels expected in the input (PyTorch's `num_channels`). */
   declare numChannels: number;
   /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;

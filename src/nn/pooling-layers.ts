@@ -201,6 +201,7 @@ abstract class AvgPoolNd extends Module {
   declare ceilMode: boolean;
   /** Whether padding counts in the divisor (PyTorch's `count_include_pad`). */
   declare countIncludePad: boolean;
+  /** Divide by this instead of the window size (PyTorch's `divisor_override`). */
   declare divisorOverride: number | null;
 
   constructor(kernelSize: IntOrTuple, rest: AvgPoolRest, single: boolean) {
@@ -462,6 +463,7 @@ export interface LPPoolOptions {
 
 /** PyTorch's _LPPoolNd: values stored as given (stride None stays None). */
 abstract class LPPoolNd extends Module {
+  /** The p of the power average (PyTorch's `norm_type`). */
   declare normType: number;
   /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
@@ -552,7 +554,9 @@ export interface MaxUnpoolOptions {
 abstract class MaxUnpoolNd extends Module {
   /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: number[];
+  /** The stride the pooling used (PyTorch's `stride`). */
   declare stride: number[];
+  /** The padding the pooling used (PyTorch's `padding`). */
   declare padding: number[];
 
   constructor(
@@ -646,7 +650,9 @@ export class MaxUnpool3d extends MaxUnpoolNd {
 
 /** Options of FractionalMaxPool2d/3d (after the kernel size). */
 export interface FractionalMaxPoolOptions {
+  /** The target output size (PyTorch's `output_size`). */
   outputSize?: IntOrTuple | null;
+  /** The output size as a fraction of the input size (PyTorch's `output_ratio`). */
   outputRatio?: number | readonly number[] | null;
   /** Also return the argmax indices (for MaxUnpool; default false). */
   returnIndices?: boolean;
@@ -658,7 +664,9 @@ export interface FractionalMaxPoolOptions {
 abstract class FractionalMaxPoolNd extends Module {
   /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: number[];
+  /** The target output size (PyTorch's `output_size`). */
   declare outputSize: number[] | null;
+  /** The output size as a fraction of the input size (PyTorch's `output_ratio`). */
   declare outputRatio: number[] | null;
   /** Whether forward also returns the argmax indices (PyTorch's `return_indices`). */
   declare returnIndices: boolean;

@@ -94,7 +94,9 @@ export interface RNNOptions {
   bidirectional?: boolean;
   /** LSTM only: project the hidden state to this size (0: no projection) */
   projSize?: number;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
@@ -497,6 +499,7 @@ abstract class SingleStateRNN extends RNNBase {
  * const [out, hn] = rnn.call(torch.randn(5, 3, 10)); // out [5, 3, 20], hn [2, 3, 20]
  */
 export class RNN extends SingleStateRNN {
+  /** "tanh" or "relu" (PyTorch's `nonlinearity`). */
   declare nonlinearity: "tanh" | "relu";
   constructor(...args: RNNArg[]) {
     const [rest, given] = popKeywords(args, true);
@@ -610,7 +613,9 @@ export interface RNNCellBaseOptions {
   /** Whether the layers have the biases b_ih and b_hh (default true). */
   bias?: boolean;
   numChunks?: number;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
@@ -624,7 +629,9 @@ export interface RNNCellOptions {
   bias?: boolean;
   /** RNNCell only */
   nonlinearity?: "tanh" | "relu";
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
@@ -660,9 +667,13 @@ export class RNNCellBase extends Module {
   declare hiddenSize: number;
   /** Whether the layers have biases (PyTorch's `bias`). */
   declare bias: boolean;
+  /** The learnable input-hidden weight (PyTorch's `weight_ih`). */
   declare weight_ih: Parameter;
+  /** The learnable hidden-hidden weight (PyTorch's `weight_hh`). */
   declare weight_hh: Parameter;
+  /** The learnable input-hidden bias (PyTorch's `bias_ih`), or null without bias. */
   declare bias_ih: Parameter | null;
+  /** The learnable hidden-hidden bias (PyTorch's `bias_hh`), or null without bias. */
   declare bias_hh: Parameter | null;
   declare protected mode: Mode;
 
@@ -735,6 +746,7 @@ export class RNNCellBase extends Module {
  * const h = cell.call(torch.randn(3, 10)); // [3, 20]
  */
 export class RNNCell extends RNNCellBase {
+  /** "tanh" or "relu" (PyTorch's `nonlinearity`). */
   declare nonlinearity: "tanh" | "relu";
   constructor(...args: RNNCellArg[]) {
     const { nonlinearity: nl, ...a } = cellArgs("RNNCell", args);

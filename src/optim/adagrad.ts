@@ -25,11 +25,17 @@ const view = floatView;
 export interface AdagradOptions {
   /** default 1e-2 */
   lr?: number;
+  /** The learning-rate decay (default 0). */
   lrDecay?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** The initial value of the sum of squared gradients (default 0). */
   initialAccumulatorValue?: number;
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** Accepted for PyTorch compatibility (one implementation here). */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 

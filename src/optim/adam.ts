@@ -24,14 +24,21 @@ export interface AdamOptions {
   lr?: number;
   /** coefficients of the running averages of the gradient and its square (0.9, 0.999) */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps?: number;
   /** L2 penalty (Adam; default 0) or decoupled weight decay (AdamW; default 1e-2) */
   weightDecay?: number;
+  /** Use AMSGrad's maximum of the second moments (default false). */
   amsgrad?: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
+  /** Accepted for PyTorch compatibility (one implementation here). */
   foreach?: boolean | null;
+  /** Accepted for PyTorch compatibility (false; CUDA graphs only). */
   capturable?: boolean;
+  /** Accepted for PyTorch compatibility (false). */
   differentiable?: boolean;
+  /** Accepted for PyTorch compatibility (CUDA only). */
   fused?: boolean;
 }
 

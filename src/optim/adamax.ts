@@ -26,11 +26,15 @@ const view = floatView;
 export interface AdamaxOptions {
   /** default 2e-3 */
   lr?: number;
+  /** The decay rates of the running averages of the gradient and its square. */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 
@@ -100,10 +104,13 @@ export interface AdadeltaOptions {
   lr?: number;
   /** coefficient of the running averages (0.9) */
   rho?: number;
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 

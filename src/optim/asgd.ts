@@ -32,9 +32,11 @@ export interface ASGDOptions {
   alpha?: number;
   /** the step from which averaging starts (1e6) */
   t0?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 
@@ -124,6 +126,7 @@ export interface RpropOptions {
   stepSizes?: [number, number];
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 

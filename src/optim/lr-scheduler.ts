@@ -1092,6 +1092,7 @@ export interface CyclicLROptions {
  * @example new torch.optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { stepSizeUp: 2000 })
  */
 export class CyclicLR extends LRScheduler {
+  /** Each group's upper learning-rate boundary. */
   maxLrs: number[];
   /** The number of iterations of one cycle. */
   totalSize: number;
@@ -1109,7 +1110,9 @@ export class CyclicLR extends LRScheduler {
   scaleMode: string;
   /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum: boolean;
+  /** Each group's lower momentum boundary. */
   baseMomentums?: number[];
+  /** Each group's upper momentum boundary. */
   maxMomentums?: number[];
 
   constructor(
@@ -1246,6 +1249,7 @@ export interface CosineAnnealingWarmRestartsOptions {
  * for (let i = 0; i < iters; i++) { train(); sched.step(epoch + i / iters); }
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** The number of iterations of the first restart period (PyTorch's `T_0`). */
   t0: number;
   /** The current restart period (PyTorch's `T_i`). */
   tI: number;

@@ -14,6 +14,7 @@ import { valueError } from "../errors.js";
 export interface ParamGroup {
   /** The group's parameters. */
   params: Tensor[];
+  /** The learning rate. */
   lr: number;
   [option: string]: unknown;
 }

@@ -26,13 +26,19 @@ export interface RMSpropOptions {
   lr?: number;
   /** smoothing constant (0.99) */
   alpha?: number;
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** The momentum factor (default 0). */
   momentum?: number;
   /** normalise by the estimated variance of the gradient */
   centered?: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
+  /** Accepted for PyTorch compatibility (one implementation here). */
   foreach?: boolean | null;
+  /** Accepted for PyTorch compatibility (false). */
   differentiable?: boolean;
 }
 

@@ -3,7 +3,8 @@
  *
  * An example is JavaScript with `torch` (the package) and `F` (`torch.nn.functional`, as
  * PyTorch's docs use it) in scope: statements separated by `;`, the last one an expression
- * whose value a trailing `// comment` may state. The value is shown as the comment shows it
+ * whose value a trailing `// comment` may state (a declaration last: the declared value;
+ * `await` allowed). The value is shown as the comment shows it
  * (`show`): a tensor as it prints, an array as `[a, b]`, a named tuple or plain object as
  * `{ name: value }`, a string quoted. An example of several lines is a TypeScript program (its
  * `import ... from "tensorgrad"` lines may be left in): it runs, and its output is not checked.
@@ -38,9 +39,12 @@ export function show(v: unknown): string {
 
 /**
  * Whether `actual` is what `expected` says: `...` stands for any text, a run of whitespace for
- * any run of whitespace (a multi-line tensor written on one line).
+ * any run of whitespace (a multi-line tensor written on one line), `"` for `'`.
  */
 export function matches(expected: string, actual: string): boolean {
+  // a string may be quoted either way in the comment ("a" or 'a', as util.inspect shows it)
+  if (expected.includes('"'))
+    return matches(expected.replaceAll('"', "'"), actual.replaceAll('"', "'"));
   const literal = (p: string) =>
     p
       .trim()
@@ -51,21 +55,48 @@ export function matches(expected: string, actual: string): boolean {
   return new RegExp(`^\\s*${parts.join("[\\s\\S]*?")}\\s*$`).test(actual);
 }
 
-/** Runs an example's code; the value of its last statement. */
-export function runExample(code: string): unknown {
-  const statements = code
-    .split(/;\s*(?=\S)/)
-    .map((s) => s.trim().replace(/;$/, ""))
-    .filter((s) => s !== "");
-  const last = statements.pop() ?? "undefined";
-  const body = `${statements.join(";\n")};\nreturn (${last});`;
-  const f = new Function("torch", "F", body) as (t: typeof torch, f: unknown) => unknown;
-  return f(torch, torch.nn.functional);
-}
-
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
   ...args: string[]
 ) => (...a: unknown[]) => Promise<unknown>;
+
+/** The `;`-separated statements of one line of code (not splitting inside brackets or strings). */
+function splitStatements(code: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i];
+    if (quote !== null) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'" || c === "`") quote = c;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === ";" && depth === 0) {
+      out.push(code.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(code.slice(start));
+  return out;
+}
+
+/** Runs an example's code (await allowed); the value of its last statement. */
+export async function runExample(code: string): Promise<unknown> {
+  const statements = splitStatements(code)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  let last = statements.pop() ?? "undefined";
+  // a declaration last (`const x = ...`): its value is the declared name's
+  const decl = /^(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/.exec(last);
+  if (decl !== null) {
+    statements.push(last);
+    last = decl[1];
+  }
+  const body = `${statements.join(";\n")};\nreturn (${last});`;
+  return await new AsyncFunction("torch", "F", body)(torch, torch.nn.functional);
+}
 
 /** Runs an example of several lines: TypeScript statements, with top-level await. */
 export async function runProgram(code: string): Promise<void> {
