@@ -94,7 +94,7 @@ export type KLDivLossOptions = F.KLDivOptions & Omit<LegacyReductionOptions, "re
 
 /**
  * Mean squared error.
- * @example new torch.nn.MSELoss().call(pred, target)
+ * @example new torch.nn.MSELoss().call(torch.tensor([1, 2]), torch.tensor([1, 4])) // tensor(2.)
  */
 export class MSELoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -107,7 +107,7 @@ export class MSELoss extends Loss {
 
 /**
  * Mean absolute error.
- * @example new torch.nn.L1Loss({ reduction: "sum" }).call(pred, target)
+ * @example new torch.nn.L1Loss({ reduction: "sum" }).call(torch.tensor([1, 2]), torch.tensor([0, 4])) // tensor(3.)
  */
 export class L1Loss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -207,7 +207,7 @@ export class CrossEntropyLoss extends WeightedLoss {
 
 /**
  * Negative log likelihood of log-probabilities at the target classes.
- * @example new torch.nn.NLLLoss().call(F.logSoftmax(z, 1), labels)
+ * @example new torch.nn.NLLLoss().call(F.logSoftmax(torch.tensor([[1, 2], [3, 1]]), 1), torch.tensor([1, 0], { dtype: torch.long })) // tensor(0.2201)
  */
 export class NLLLoss extends WeightedLoss {
   /** A target value that contributes nothing to the loss or its gradient (PyTorch's `ignore_index`). */
@@ -239,7 +239,7 @@ export class NLLLoss extends WeightedLoss {
 
 /**
  * Binary cross entropy of probabilities.
- * @example new torch.nn.BCELoss().call(torch.sigmoid(z), y)
+ * @example new torch.nn.BCELoss().call(torch.sigmoid(torch.tensor([0, 2])), torch.tensor([0, 1])) // tensor(0.4100)
  */
 export class BCELoss extends WeightedLoss {
   constructor(
@@ -372,7 +372,7 @@ export class PoissonNLLLoss extends Loss {
 /**
  * Gaussian negative log likelihood of target given the mean `input` and variance `var`
  * (keyword-only options, as PyTorch's).
- * @example new torch.nn.GaussianNLLLoss({ full: true }).call(mu, y, variance)
+ * @example new torch.nn.GaussianNLLLoss({ full: true }).call(torch.tensor([0, 1]), torch.tensor([0.5, 1]), torch.tensor([1, 2])) // tensor(1.1547)
  */
 export class GaussianNLLLoss extends Loss {
   /** Whether the constant term is included (PyTorch's `full`). */
@@ -416,7 +416,7 @@ type MarginArgs = [
 
 /**
  * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
- * @example new torch.nn.CosineEmbeddingLoss(0.5).call(x1, x2, y)
+ * @example new torch.nn.CosineEmbeddingLoss(0.5).call(torch.tensor([[1, 0]]), torch.tensor([[1, 1]]), torch.tensor([-1])) // tensor(0.2071)
  */
 export class CosineEmbeddingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
@@ -431,7 +431,7 @@ export class CosineEmbeddingLoss extends MarginLoss {
 
 /**
  * x where y = 1, max(0, margin - x) where y = -1.
- * @example new torch.nn.HingeEmbeddingLoss(2).call(x, y)
+ * @example new torch.nn.HingeEmbeddingLoss(2).call(torch.tensor([0.5, 3]), torch.tensor([1, -1])) // tensor(0.2500)
  */
 export class HingeEmbeddingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
@@ -444,7 +444,7 @@ export class HingeEmbeddingLoss extends MarginLoss {
 
 /**
  * max(0, -y (x1 - x2) + margin).
- * @example new torch.nn.MarginRankingLoss(0.1).call(x1, x2, y)
+ * @example new torch.nn.MarginRankingLoss(0.1).call(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5500)
  */
 export class MarginRankingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
@@ -518,7 +518,7 @@ type LegacyOnlyArgs = [
 
 /**
  * Multi-label hinge loss over the target classes of each row (its labels before the first -1).
- * @example new torch.nn.MultiLabelMarginLoss().call(x, torch.tensor([[3, 0, -1, 1]]))
+ * @example new torch.nn.MultiLabelMarginLoss().call(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]], { dtype: torch.long })) // tensor(0.8500)
  */
 export class MultiLabelMarginLoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -535,7 +535,7 @@ export class MultiLabelMarginLoss extends Loss {
 
 /**
  * Two-class logistic loss log(1 + exp(-y x)).
- * @example new torch.nn.SoftMarginLoss().call(x, y)
+ * @example new torch.nn.SoftMarginLoss().call(torch.tensor([0.5, -1]), torch.tensor([1, -1])) // tensor(0.3937)
  */
 export class SoftMarginLoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -585,7 +585,7 @@ export interface TripletMarginOptions extends LegacyReductionOptions {
 
 /**
  * max(0, margin + ||a - p||_p - ||a - n||_p); `swap` uses min(d(a, n), d(p, n)).
- * @example new torch.nn.TripletMarginLoss(1.0, 2).call(anchor, positive, negative)
+ * @example new torch.nn.TripletMarginLoss(1.0, 2).call(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[1, 1]])) // tensor(0.5858)
  */
 export class TripletMarginLoss extends Loss {
   /** The margin of the loss (PyTorch's `margin`). */

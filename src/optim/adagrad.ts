@@ -42,7 +42,7 @@ export interface AdagradOptions {
 /**
  * Adagrad. State per parameter (created at construction, as PyTorch): `step` (a float32 0-dim
  * tensor) and `sum`.
- * @example const opt = new torch.optim.Adagrad(model.parameters(), { lr: 0.1 });
+ * @example const opt = new torch.optim.Adagrad(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 });
  */
 export class Adagrad extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<AdagradOptions>) {

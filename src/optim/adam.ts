@@ -123,7 +123,7 @@ abstract class AdamBase extends Optimizer {
 /**
  * Adam. State per parameter: `step` (a float32 0-dim tensor, as PyTorch 1.13), `exp_avg`,
  * `exp_avg_sq` and, with amsgrad, `max_exp_avg_sq`.
- * @example const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+ * @example const opt = new torch.optim.Adam(new torch.nn.Linear(2, 1).parameters(), { lr: 1e-3 });
  */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
@@ -134,7 +134,7 @@ export class Adam extends AdamBase {
 
 /**
  * AdamW: Adam with decoupled weight decay (default 1e-2).
- * @example const opt = new torch.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01, amsgrad: true });
+ * @example const opt = new torch.optim.AdamW(new torch.nn.Linear(2, 1).parameters(), { lr: 1e-3, weightDecay: 0.01, amsgrad: true });
  */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;

@@ -40,7 +40,7 @@ export interface AdamaxOptions {
 
 /**
  * Adamax. State per parameter: `step` (float32 0-dim tensor), `exp_avg`, `exp_inf`.
- * @example const opt = new torch.optim.Adamax(model.parameters(), { lr: 2e-3 });
+ * @example const opt = new torch.optim.Adamax(new torch.nn.Linear(2, 1).parameters(), { lr: 2e-3 });
  */
 export class Adamax extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<AdamaxOptions>) {
@@ -117,7 +117,7 @@ export interface AdadeltaOptions {
 /**
  * Adadelta. State per parameter: `step` (a number, as PyTorch 1.13), `square_avg`,
  * `acc_delta`.
- * @example const opt = new torch.optim.Adadelta(model.parameters(), { rho: 0.95 });
+ * @example const opt = new torch.optim.Adadelta(new torch.nn.Linear(2, 1).parameters(), { rho: 0.95 });
  */
 export class Adadelta extends Optimizer {
   protected override _floatDefaults = { lr: 1.0 };

@@ -43,7 +43,7 @@ export interface ASGDOptions {
 /**
  * Averaged stochastic gradient descent. State per parameter: `step`, `eta` and `mu` (float32
  * 0-dim tensors, as PyTorch 1.13) and `ax`, the average of the iterates once step > t0.
- * @example const opt = new torch.optim.ASGD(model.parameters(), { lr: 0.01, t0: 100 });
+ * @example const opt = new torch.optim.ASGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.01, t0: 100 });
  */
 export class ASGD extends Optimizer {
   protected override _floatDefaults = { t0: 1e6 };
@@ -133,7 +133,7 @@ export interface RpropOptions {
 /**
  * Rprop. State per parameter: `step` (a number, as PyTorch 1.13), `prev` (the previous
  * gradient, zeroed where its sign flipped) and `step_size`.
- * @example const opt = new torch.optim.Rprop(model.parameters(), { lr: 0.01, etas: [0.5, 1.2] });
+ * @example const opt = new torch.optim.Rprop(new torch.nn.Linear(2, 1).parameters(), { lr: 0.01, etas: [0.5, 1.2] });
  */
 export class Rprop extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<RpropOptions>) {

@@ -219,7 +219,7 @@ const lrs = (o: Optimizer): number[] => o.paramGroups.map((g) => g.lr);
 
 /**
  * lr = initial lr * lrLambda(epoch) (one function, or one per group).
- * @example new torch.optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch)
  */
 export class LambdaLR extends LRScheduler {
   lrLambdas: ((epoch: number) => number)[];
@@ -255,7 +255,7 @@ export class LambdaLR extends LRScheduler {
 
 /**
  * lr *= factor(epoch) at every epoch after the first.
- * @example new torch.optim.lrScheduler.MultiplicativeLR(opt, () => 0.95)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.MultiplicativeLR(opt, () => 0.95)
  */
 export class MultiplicativeLR extends LRScheduler {
   lrLambdas: ((epoch: number) => number)[];
@@ -291,7 +291,7 @@ export class MultiplicativeLR extends LRScheduler {
 
 /**
  * lr *= gamma every `stepSize` epochs.
- * @example new torch.optim.lrScheduler.StepLR(opt, 30, 0.1)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.StepLR(opt, 30, 0.1)
  */
 export class StepLR extends LRScheduler {
   /** The period of learning-rate decay, in epochs. */
@@ -325,7 +325,7 @@ export class StepLR extends LRScheduler {
 
 /**
  * lr *= gamma at each milestone epoch.
- * @example new torch.optim.lrScheduler.MultiStepLR(opt, [30, 80], 0.1)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.MultiStepLR(opt, [30, 80], 0.1)
  */
 export class MultiStepLR extends LRScheduler {
   /** Epoch indices at which the learning rate decays (increasing). */
@@ -363,7 +363,7 @@ export class MultiStepLR extends LRScheduler {
 
 /**
  * lr *= gamma every epoch.
- * @example new torch.optim.lrScheduler.ExponentialLR(opt, 0.9)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.ExponentialLR(opt, 0.9)
  */
 export class ExponentialLR extends LRScheduler {
   /** The multiplicative factor of learning-rate decay. */
@@ -385,7 +385,7 @@ export class ExponentialLR extends LRScheduler {
 
 /**
  * Cosine annealing from the initial lr to etaMin over tMax epochs (SGDR without restarts).
- * @example new torch.optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5)
  */
 export class CosineAnnealingLR extends LRScheduler {
   /** The maximum number of iterations of the half cosine (PyTorch's `T_max`). */
@@ -474,7 +474,7 @@ interface Phase {
 /**
  * The 1cycle policy: lr rises from maxLr/divFactor to maxLr, then anneals to
  * initialLr/finalDivFactor, cycling momentum (or Adam's beta1) inversely. Step once per batch.
- * @example new torch.optim.lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 1000 })
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 1000 })
  */
 export class OneCycleLR extends LRScheduler {
   /** The total number of steps in the cycle. */
@@ -885,7 +885,7 @@ export interface ConstantLROptions {
 
 /**
  * lr = initial lr * factor until epoch totalIters, then the initial lr.
- * @example new torch.optim.lrScheduler.ConstantLR(opt, 0.5, 4)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.ConstantLR(opt, 0.5, 4)
  */
 export class ConstantLR extends LRScheduler {
   /** The multiplicative factor (see the class's doc). */
@@ -942,7 +942,7 @@ export interface LinearLROptions {
 /**
  * The lr factor goes linearly from startFactor to endFactor over totalIters epochs (a
  * warm-up, or a linear decay).
- * @example new torch.optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 })
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 })
  */
 export class LinearLR extends LRScheduler {
   /** The factor of the first epoch's learning rate. */
@@ -1018,7 +1018,7 @@ export interface PolynomialLROptions {
 
 /**
  * lr = initial lr * (1 - epoch / totalIters)^power, then 0 from totalIters on.
- * @example new torch.optim.lrScheduler.PolynomialLR(opt, 100, 2)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.PolynomialLR(opt, 100, 2)
  */
 export class PolynomialLR extends LRScheduler {
   /** The number of steps over which the factor applies. */
@@ -1089,7 +1089,7 @@ export interface CyclicLROptions {
  * (triangular, triangular2 or exp_range amplitude, or a custom scaleFn), the momentum
  * inversely. Step once per batch. As in PyTorch 1.13, momentum cycling needs an optimizer
  * with a `momentum` option (Adam's betas are not cycled: pass `cycleMomentum: false`).
- * @example new torch.optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { stepSizeUp: 2000 })
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { stepSizeUp: 2000 })
  */
 export class CyclicLR extends LRScheduler {
   /** Each group's upper learning-rate boundary. */
@@ -1424,7 +1424,7 @@ export class SequentialLR extends LRScheduler {
 
 /**
  * Step several schedulers of one optimizer together (their factors multiply).
- * @example new lrScheduler.ChainedScheduler([new lrScheduler.ConstantLR(opt, 0.1, 2), new lrScheduler.ExponentialLR(opt, 0.9)])
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.ChainedScheduler([new torch.optim.lrScheduler.ConstantLR(opt, 0.1, 2), new torch.optim.lrScheduler.ExponentialLR(opt, 0.9)])
  */
 export class ChainedScheduler extends LRScheduler {
   _schedulers: LRScheduler[];

@@ -77,7 +77,7 @@ export interface NAdamOptions {
 /**
  * NAdam: Adam with Nesterov momentum. State per parameter: `step` and `mu_product` (float32
  * 0-dim tensors, as PyTorch 1.13), `exp_avg`, `exp_avg_sq`.
- * @example const opt = new torch.optim.NAdam(model.parameters(), { lr: 2e-3 });
+ * @example const opt = new torch.optim.NAdam(new torch.nn.Linear(2, 1).parameters(), { lr: 2e-3 });
  */
 export class NAdam extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<NAdamOptions>) {
@@ -164,7 +164,7 @@ export interface RAdamOptions {
  * RAdam: Adam with the variance of the adaptive lr rectified (plain momentum SGD while the
  * approximated SMA length rho_t is at most 5). State: `step` (float32 0-dim), `exp_avg`,
  * `exp_avg_sq`.
- * @example const opt = new torch.optim.RAdam(model.parameters(), { lr: 1e-3 });
+ * @example const opt = new torch.optim.RAdam(new torch.nn.Linear(2, 1).parameters(), { lr: 1e-3 });
  */
 export class RAdam extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<RAdamOptions>) {

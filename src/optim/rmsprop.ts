@@ -45,7 +45,7 @@ export interface RMSpropOptions {
 /**
  * RMSprop. State per parameter: `step` (a number), `square_avg`, and `momentum_buffer` /
  * `grad_avg` when momentum / centered.
- * @example const opt = new torch.optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * @example const opt = new torch.optim.RMSprop(new torch.nn.Linear(2, 1).parameters(), { lr: 0.01, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<RMSpropOptions>) {

@@ -6,10 +6,9 @@
  * whose value a trailing `// comment` may state (a declaration last: the declared value;
  * `await` allowed). The value is shown as the comment shows it
  * (`show`): a tensor as it prints, an array as `[a, b]`, a named tuple or plain object as
- * `{ name: value }`, a string quoted. An example of several lines is a TypeScript program (its
+ * `{ name: value }`, a string as a JSON string. An example of several lines is a TypeScript program (its
  * `import ... from "tensorgrad"` lines may be left in): it runs, and its output is not checked.
  */
-import { inspect } from "node:util";
 import ts from "typescript";
 import * as torch from "../../src/index.js";
 
@@ -26,7 +25,7 @@ export function splitExample(example: string): { code: string; expected: string 
 export function show(v: unknown): string {
   if (v instanceof torch.Tensor) return String(v);
   if (Array.isArray(v)) return `[${v.map(show).join(", ")}]`;
-  if (typeof v === "string") return inspect(v);
+  if (typeof v === "string") return JSON.stringify(v);
   if (v instanceof Map)
     return `Map(${[...v].map(([k, x]) => `${show(k)} => ${show(x)}`).join(", ")})`;
   if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
@@ -42,8 +41,8 @@ export function show(v: unknown): string {
  * any run of whitespace (a multi-line tensor written on one line), `"` for `'`.
  */
 export function matches(expected: string, actual: string): boolean {
-  // a string may be quoted either way in the comment ("a" or 'a', as util.inspect shows it)
-  if (expected.includes('"'))
+  // a string may be quoted either way in the comment ("a" or 'a')
+  if (expected.includes('"') || actual.includes('"'))
     return matches(expected.replaceAll('"', "'"), actual.replaceAll('"', "'"));
   const literal = (p: string) =>
     p
@@ -111,6 +110,10 @@ export async function runProgram(code: string): Promise<void> {
 
 /** The outcome of one example: null when it ran and matched its comment, else what went wrong. */
 export async function checkExample(example: string): Promise<string | null> {
+  // each example starts from the defaults, whatever global mode the previous one left set
+  torch.setGradEnabled(true);
+  torch.setDefaultDtype(torch.float32);
+  torch.autograd.setDetectAnomaly(false);
   const multiline = example.trim().includes("\n");
   const { code, expected } = multiline ? { code: example, expected: null } : splitExample(example);
   let v: unknown;
