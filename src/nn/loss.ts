@@ -15,6 +15,7 @@ import { PairwiseDistance } from "./distance.js";
 
 /** `{ reduction }`: "mean" (default), "sum" or "none". */
 export interface LossOptions {
+  /** "mean" (default), "sum" or "none"; "batchmean" too for KLDivLoss. */
   reduction?: Reduction;
 }
 
@@ -259,6 +260,7 @@ export class BCELoss extends WeightedLoss {
  * @example new torch.nn.BCEWithLogitsLoss({ posWeight: torch.tensor([2]) })
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
+  /** The weight of positive examples per class (PyTorch's `pos_weight`), or null. */
   declare pos_weight: Tensor | null;
   constructor(
     weight?: Tensor | null | BCEWithLogitsLossOptions,
@@ -294,6 +296,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
  * @example new torch.nn.KLDivLoss({ reduction: "batchmean" })
  */
 export class KLDivLoss extends Module {
+  /** "mean" (default), "sum" or "none"; "batchmean" too for KLDivLoss. */
   declare reduction: Reduction | "batchmean";
   /** Whether the target is given as log-probabilities (PyTorch's `log_target`). */
   declare logTarget: boolean;
@@ -323,6 +326,7 @@ export class KLDivLoss extends Module {
 
 /** The options of nn.PoissonNLLLoss. */
 export interface PoissonNLLOptions extends LegacyReductionOptions {
+  /** Whether the input is the log of the rate (default true). */
   logInput?: boolean;
   /** Add the Stirling approximation term (default false). */
   full?: boolean;
@@ -470,6 +474,7 @@ export interface MultiMarginOptions extends LegacyReductionOptions {
   p?: number;
   /** The margin (default 1). */
   margin?: number;
+  /** A manual rescaling weight per class. */
   weight?: Tensor | null;
 }
 

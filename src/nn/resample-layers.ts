@@ -310,6 +310,7 @@ export class UpsamplingBilinear2d extends Upsample {
  * @example new torch.nn.PixelShuffle(2).call(torch.zeros(1, 8, 3, 3)).shape // [1, 2, 6, 6]
  */
 export class PixelShuffle extends Module {
+  /** The factor by which the spatial size grows (PyTorch's `upscale_factor`). */
   declare upscaleFactor: number;
   constructor(upscaleFactor: number | { upscaleFactor: number }, ...extra: never[]) {
     super();
@@ -326,6 +327,7 @@ export class PixelShuffle extends Module {
 
 /** torch.nn.PixelUnshuffle(downscaleFactor): the inverse of PixelShuffle. */
 export class PixelUnshuffle extends Module {
+  /** The factor by which the spatial size shrinks (PyTorch's `downscale_factor`). */
   declare downscaleFactor: number;
   constructor(downscaleFactor: number | { downscaleFactor: number }, ...extra: never[]) {
     super();
@@ -346,6 +348,7 @@ export class PixelUnshuffle extends Module {
 
 /** torch.nn.ChannelShuffle(groups): F.channel_shuffle(input, groups). */
 export class ChannelShuffle extends Module {
+  /** The number of groups channels are divided into (PyTorch's `groups`). */
   declare groups: number;
   constructor(groups: number | { groups: number }, ...extra: never[]) {
     super();
@@ -361,9 +364,11 @@ export class ChannelShuffle extends Module {
 
 /** The options of nn.Fold / nn.Unfold. */
 export interface FoldOptions {
+  /** The spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntOrTuple;
   /** The padding: one size for every side, or (left, right, top, bottom, ...). */
   padding?: IntOrTuple;
+  /** The step of the sliding blocks (PyTorch's `stride`). */
   stride?: IntOrTuple;
 }
 
@@ -372,10 +377,15 @@ export interface FoldOptions {
  * @example new torch.nn.Fold([3, 3], 2).call(torch.ones(1, 4, 4)).shape // [1, 1, 3, 3]
  */
 export class Fold extends Module {
+  /** The spatial shape of the output (PyTorch's `output_size`). */
   declare outputSize: IntOrTuple;
+  /** The size of the sliding blocks (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
+  /** The spacing between kernel elements (PyTorch's `dilation`). */
   declare dilation: IntOrTuple;
+  /** Implicit zero padding on both sides (PyTorch's `padding`). */
   declare padding: IntOrTuple;
+  /** The step of the sliding blocks (PyTorch's `stride`). */
   declare stride: IntOrTuple;
   constructor(
     outputSize: IntOrTuple,
@@ -418,9 +428,13 @@ export class Fold extends Module {
  * @example new torch.nn.Unfold(2).call(torch.ones(1, 1, 3, 3)).shape // [1, 4, 4]
  */
 export class Unfold extends Module {
+  /** The size of the sliding blocks (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
+  /** The spacing between kernel elements (PyTorch's `dilation`). */
   declare dilation: IntOrTuple;
+  /** Implicit zero padding on both sides (PyTorch's `padding`). */
   declare padding: IntOrTuple;
+  /** The step of the sliding blocks (PyTorch's `stride`). */
   declare stride: IntOrTuple;
   constructor(
     kernelSize: IntOrTuple,

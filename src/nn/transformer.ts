@@ -370,6 +370,7 @@ export interface DecoderMasks {
 
 /** The masks of an encoder forward, by name. */
 export interface EncoderMasks {
+  /** An attention mask. */
   mask?: Tensor | null;
   /** True at source keys to ignore (padding) [N, S]. */
   srcKeyPaddingMask?: Tensor | null;
