@@ -447,4 +447,15 @@ export function loadWithMetadata(path: string): Loaded {
  * const bytes = torch.safetensors.serialize(model.stateDict());
  * model.loadStateDict(torch.safetensors.deserialize(bytes).tensors);
  */
-export const safetensors = { serialize, deserialize, save, load, loadWithMetadata };
+export const safetensors = {
+  /** A state dict as the bytes of a safetensors file (safetensors.torch.save). */
+  serialize,
+  /** The tensors and metadata of a safetensors file's bytes (safetensors.torch.load). */
+  deserialize,
+  /** Writes a state dict to a .safetensors file (safetensors.torch.save_file). */
+  save,
+  /** Reads a .safetensors file's tensors (safetensors.torch.load_file). */
+  load,
+  /** Reads a .safetensors file's tensors and metadata. */
+  loadWithMetadata,
+};

@@ -286,12 +286,15 @@ export class ModuleDict extends Module {
     for (const [k] of entriesOf(this)) this.deleteAttr(k);
   }
 
+  /** The keys, in insertion order (Python's `d.keys()`). */
   keys(): string[] {
     return entriesOf(this).map(([k]) => k);
   }
+  /** The modules, in insertion order (Python's `d.values()`). */
   values(): Module[] {
     return entriesOf(this).map(([, m]) => m);
   }
+  /** [key, module] pairs, in insertion order (Python's `d.items()`). */
   items(): [string, Module][] {
     return entriesOf(this);
   }

@@ -222,6 +222,7 @@ const lrs = (o: Optimizer): number[] => o.paramGroups.map((g) => g.lr);
  * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch)
  */
 export class LambdaLR extends LRScheduler {
+  /** One function of the epoch per param group. */
   lrLambdas: ((epoch: number) => number)[];
   constructor(
     optimizer: Optimizer,
@@ -258,6 +259,7 @@ export class LambdaLR extends LRScheduler {
  * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.MultiplicativeLR(opt, () => 0.95)
  */
 export class MultiplicativeLR extends LRScheduler {
+  /** One function of the epoch per param group. */
   lrLambdas: ((epoch: number) => number)[];
   constructor(
     optimizer: Optimizer,
@@ -726,6 +728,7 @@ export class ReduceLROnPlateau {
   verbose: boolean;
   /** Epochs to wait after a reduction before resuming normal operation. */
   cooldown: number;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
   /** The schedule's mode (see the class's doc). */
   mode: "min" | "max";
@@ -733,11 +736,15 @@ export class ReduceLROnPlateau {
   threshold: number;
   /** "rel" or "abs": how `threshold` measures an improvement. */
   thresholdMode: "rel" | "abs";
+  /** The best metric value seen. */
   best = Infinity;
+  /** Epochs since the last improvement. */
   numBadEpochs = 0;
+  /** The worst value for the mode (infinity for "min"). */
   modeWorse = Infinity;
   /** Updates smaller than this are ignored (default 1e-8). */
   eps: number;
+  /** The number of `step()` calls so far. */
   lastEpoch = 0;
   _lastLr: number[] = [];
 
@@ -787,6 +794,7 @@ export class ReduceLROnPlateau {
     return a > best + this.threshold;
   }
 
+  /** Whether a reduction happened less than `cooldown` epochs ago. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
