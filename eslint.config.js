@@ -115,7 +115,7 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "test/fixtures/", "bench/peers/"] },
+  { ignores: ["dist/", "docs/api/", "node_modules/", "test/fixtures/", "bench/peers/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -91,8 +91,9 @@ function returnType(sig: Signature, inplace: boolean): string {
   };
   if (r.length === 0) return "void";
   if (r.length === 1) return one(r[0].type);
+  // a named tuple (torch.return_types.<op>): each field documented for the reference
   if (r.every((x) => x.name !== ""))
-    return `{ ${r.map((x) => `${x.name}: ${one(x.type)}`).join("; ")} }`;
+    return `{ ${r.map((x) => `/** The \`${x.name}\` field of PyTorch's \`torch.return_types.${sig.schema.name}\`. */ ${x.name}: ${one(x.type)}`).join("; ")} }`;
   return `[${r.map((x) => one(x.type)).join(", ")}]`;
 }
 

@@ -13,19 +13,27 @@ type ArrayCtor = new (n: number) => TypedArray;
 /** A tensor element type; `String(torch.float32) === "torch.float32"`. */
 export class DType {
   constructor(
+    /** The dtype's name: "float32", "int64", ... */
     readonly name: DTypeName,
     /** 0 bool, 1 integer, 2 floating: PyTorch's promotion categories. */
     readonly category: 0 | 1 | 2,
     /** order within the promotion lattice */
     readonly rank: number,
+    /** Bytes per element (PyTorch's `dtype.itemsize`). */
     readonly itemsize: number,
+    /** The typed-array class holding this dtype's elements (Float32Array, ...). */
     readonly ArrayType: ArrayCtor,
     /** the legacy tensor type name used in error messages, e.g. "torch.FloatTensor" */
     readonly tensorTypeName: string,
   ) {}
+  /**
+   * Whether this is a floating-point dtype (PyTorch's `dtype.is_floating_point`).
+   * @example torch.float64.isFloatingPoint // true
+   */
   get isFloatingPoint(): boolean {
     return this.category === 2;
   }
+  /** PyTorch's repr: `torch.float32`. */
   toString(): string {
     return `torch.${this.name}`;
   }
@@ -34,12 +42,17 @@ export class DType {
   }
 }
 
+/** torch.bool: true/false elements, one byte each. */
 export const bool = new DType("bool", 0, 0, 1, Uint8Array, "torch.BoolTensor");
 /** torch.uint8: what generator states (`getState()`) are made of; stores wrap modulo 256 as in C++. */
 export const uint8 = new DType("uint8", 1, 1, 1, Uint8Array, "torch.ByteTensor");
+/** torch.int32 (torch.int): 32-bit signed integers. */
 export const int32 = new DType("int32", 1, 2, 4, Int32Array, "torch.IntTensor");
+/** torch.int64 (torch.long): integers, exact up to 2^53 (Note [int64 storage]); indices are int64. */
 export const int64 = new DType("int64", 1, 3, 8, Float64Array, "torch.LongTensor");
+/** torch.float32 (torch.float): the default dtype of tensors made from JS numbers. */
 export const float32 = new DType("float32", 2, 4, 4, Float32Array, "torch.FloatTensor");
+/** torch.float64 (torch.double): double precision, what gradcheck wants. */
 export const float64 = new DType("float64", 2, 5, 8, Float64Array, "torch.DoubleTensor");
 
 export const dtypes: Record<DTypeName, DType> = { bool, uint8, int32, int64, float32, float64 };

@@ -10,6 +10,7 @@
 
 /** PyTorch's RuntimeError: most tensor errors (shapes, dtypes, autograd). */
 export class RuntimeError extends Error {
+  /** PyTorch's (Python's) class name, `RuntimeError`, as an uncaught error prints it. */
   override name = "RuntimeError";
 }
 /**
@@ -17,40 +18,49 @@ export class RuntimeError extends Error {
  * factorization or inversion that cannot complete (singular or not positive-definite input).
  */
 export class LinAlgError extends RuntimeError {
+  /** PyTorch's (Python's) class name, `_LinAlgError`, as an uncaught error prints it. */
   override name = "_LinAlgError";
 }
 /** Python's TypeError: an argument of the wrong type or count. */
 export class TypeError extends globalThis.TypeError {
+  /** PyTorch's (Python's) class name, `TypeError`, as an uncaught error prints it. */
   override name = "TypeError";
 }
 /** Python's IndexError: a dimension or index out of range. */
 export class IndexError extends RangeError {
+  /** PyTorch's (Python's) class name, `IndexError`, as an uncaught error prints it. */
   override name = "IndexError";
 }
 /** Python's ValueError: an argument of the right type with a bad value. */
 export class ValueError extends Error {
+  /** PyTorch's (Python's) class name, `ValueError`, as an uncaught error prints it. */
   override name = "ValueError";
 }
 /** Python's NotImplementedError: a combination PyTorch does not implement either. */
 export class NotImplementedError extends Error {
+  /** PyTorch's (Python's) class name, `NotImplementedError`, as an uncaught error prints it. */
   override name = "NotImplementedError";
 }
 /** Python's OverflowError: a number too large for the integer it must become (int(inf)). */
 export class OverflowError extends RangeError {
+  /** PyTorch's (Python's) class name, `OverflowError`, as an uncaught error prints it. */
   override name = "OverflowError";
 }
 
 /** Python's AssertionError: a failed `assert` in PyTorch's Python code (F.embedding's checks). */
 export class AssertionError extends Error {
+  /** PyTorch's (Python's) class name, `AssertionError`, as an uncaught error prints it. */
   override name = "AssertionError";
 }
 
 /** Python's AttributeError: a missing attribute (Module.getSubmodule's path). */
 export class AttributeError extends Error {
+  /** PyTorch's (Python's) class name, `AttributeError`, as an uncaught error prints it. */
   override name = "AttributeError";
 }
 /** Python's KeyError: a missing or clashing name (Module.registerBuffer, ParameterDict). */
 export class KeyError extends Error {
+  /** PyTorch's (Python's) class name, `KeyError`, as an uncaught error prints it. */
   override name = "KeyError";
 }
 
@@ -60,6 +70,7 @@ export class KeyError extends Error {
  * load failed."
  */
 export class UnpicklingError extends Error {
+  /** PyTorch's (Python's) class name, `UnpicklingError`, as an uncaught error prints it. */
   override name = "UnpicklingError";
 }
 

@@ -42,10 +42,13 @@ export {
   promoteTypes,
 } from "./dtype.js";
 import { float32, float64, int64, int32 } from "./dtype.js";
-/** PyTorch's aliases */
+/** torch.float: PyTorch's alias of float32. */
 export const float = float32;
+/** torch.double: PyTorch's alias of float64. */
 export const double = float64;
+/** torch.long: PyTorch's alias of int64. */
 export const long = int64;
+/** torch.int: PyTorch's alias of int32. */
 export const int = int32;
 
 export { tensor } from "./ops/creation.js";
@@ -95,18 +98,26 @@ export const index = (x: Tensor, ...indices: I.IndexArg[]): Tensor => x.index(..
  * `x.contiguous({ memoryFormat: torch.channelsLast })`.
  */
 export const contiguousFormat = "contiguous_format";
+/** torch.preserve_format: keep the input's layout (the default of `clone`, `*Like`). */
 export const preserveFormat = "preserve_format";
+/** torch.channels_last: NHWC strides for 4-d tensors (`x.contiguous({ memoryFormat })`). */
 export const channelsLast = "channels_last";
 
 /** torch.is_tensor(obj) */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 
 /**
- * torch.autograd: backward, grad, Variable.
- * @example torch.autograd.grad(y, [x])
+ * torch.autograd: backward, grad, Variable, custom functions, forward-mode AD, saved-tensor
+ * hooks, anomaly detection, functional transforms and gradient checks.
+ * @example
+ * const x = torch.tensor([1, 2], { requiresGrad: true });
+ * const [g] = torch.autograd.grad(x.pow(2).sum(), [x]);
+ * console.log(String(g)); // tensor([2., 4.])
  */
 export const autograd = {
+  /** torch.autograd.backward(tensors, grads, { retainGraph, createGraph, inputs }). */
   backward: api.backward,
+  /** torch.autograd.grad(outputs, inputs, { gradOutputs, retainGraph, createGraph, allowUnused }). */
   grad: api.grad,
   /** The deprecated torch.autograd.Variable: returns the tensor, optionally requiring grad. */
   Variable(data: Tensor, opts?: { requiresGrad?: boolean }): Tensor {
@@ -117,11 +128,20 @@ export const autograd = {
   forwardAd,
   /** custom functions: `class F extends torch.autograd.Function { static forward/backward }` */
   Function: AutogradFunction,
+  /** The `ctx` of a custom Function's forward and backward (saveForBackward, needsInputGrad). */
   FunctionCtx,
   /** torch.autograd.graph: savedTensorsHooks, disableSavedTensorsHooks */
-  graph: { savedTensorsHooks, disableSavedTensorsHooks },
+  graph: {
+    /** Pack/unpack hooks for the tensors saved for backward (PyTorch's saved_tensors_hooks). */
+    savedTensorsHooks,
+    /** Refuse saved-tensor hooks inside fn, with a message (disable_saved_tensors_hooks). */
+    disableSavedTensorsHooks,
+  },
+  /** torch.autograd.detect_anomaly: forward stacks for failing backward nodes, NaN checks. */
   detectAnomaly,
+  /** torch.autograd.set_detect_anomaly(mode): anomaly detection on or off. */
   setDetectAnomaly,
+  /** torch.is_anomaly_enabled(): whether anomaly detection is on. */
   isAnomalyEnabled,
   /** "Why is my grad null?": explain(output, input) */
   explain,
@@ -129,13 +149,17 @@ export const autograd = {
   functional,
   /** finite-difference checks of first and second derivatives */
   gradcheck,
+  /** Second derivatives against finite differences of the first (gradgradcheck). */
   gradgradcheck,
+  /** The error gradcheck and gradgradcheck throw on a mismatch. */
   GradcheckError,
 };
 /** Types under torch.autograd (`ctx: torch.autograd.FunctionCtx`). */
 // eslint-disable-next-line @typescript-eslint/no-namespace -- types merged with the const above
 export declare namespace autograd {
+  /** The type of a custom Function class's instances. */
   type Function = AutogradFunction;
+  /** The type of `ctx` in a custom Function (`static forward(ctx: torch.autograd.FunctionCtx, ...)`). */
   type FunctionCtx = import("./autograd/custom-function.js").FunctionCtx;
 }
 /**
@@ -151,21 +175,43 @@ export * as onnx from "./onnx/index.js";
 /** torch.func: grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian (composable transforms) */
 export * as func from "./func.js";
 /** torch.utils: checkpoint(fn, ...args), checkpointWith(options, fn, ...args), data. */
-export const utils = { checkpoint, checkpointWith, data };
+export const utils = {
+  /** torch.utils.checkpoint.checkpoint(fn, ...args): recompute fn's activations in backward. */
+  checkpoint,
+  /** checkpoint with options first: checkpointWith({ preserveRngState }, fn, ...args). */
+  checkpointWith,
+  /** torch.utils.data: datasets, samplers, DataLoader, MNIST. */
+  data,
+};
 /** Types under torch.utils.data (`loader: torch.utils.data.DataLoader<...>`). */
 // eslint-disable-next-line @typescript-eslint/no-namespace -- types merged with the const above
 export declare namespace utils {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- torch.utils.data's types
   namespace data {
+    /** A map-style dataset: `getItem(i)` and `length` (torch.utils.data.Dataset). */
     type Dataset<T = unknown> = import("./data/dataset.js").Dataset<T>;
+    /** Samples `[t0[i], t1[i], ...]` of tensors sharing their first dim. */
     type TensorDataset = import("./data/dataset.js").TensorDataset;
+    /** The samples of a dataset at given indices. */
     type Subset<T> = import("./data/dataset.js").Subset<T>;
+    /** Datasets one after another. */
     type ConcatDataset<T> = import("./data/dataset.js").ConcatDataset<T>;
+    /** Anything with `getItem(i)` and `length`. */
     type DatasetLike<T> = import("./data/dataset.js").DatasetLike<T>;
-    type DataLoader<T = unknown, B = unknown> = import("./data/dataloader.js").DataLoader<T, B>;
+    /** Iterates a dataset in (shuffled) batches of type B. */
+    type DataLoader<
+      T = unknown,
+      B = import("./data/dataloader.js").Collated<T>,
+    > = import("./data/dataloader.js").DataLoader<T, B>;
+    /** DataLoader's options (batchSize, shuffle, sampler, dropLast, collateFn, generator). */
     type DataLoaderOptions<T, B> = import("./data/dataloader.js").DataLoaderOptions<T, B>;
+    /** The batch type the default collate makes from samples of type T. */
+    type Collated<T> = import("./data/dataloader.js").Collated<T>;
+    /** An iterable of indices with a length. */
     type Sampler<T = number> = import("./data/dataloader.js").Sampler<T>;
+    /** MNIST-style IDX files as a dataset of [image, label]. */
     type MNIST = import("./data/idx.js").MNIST;
+    /** A parsed IDX file: `{ type, shape, data }`. */
     type IdxArray = import("./data/idx.js").IdxArray;
   }
 }
@@ -175,9 +221,12 @@ import { nativeStatus } from "./backend/native.js";
 /**
  * Which kernels run: `torch.backends.native.active` is true when the native addon is loaded
  * (built by `npm install`; `TENSORGRAD_BACKEND=js|native` forces a choice).
- * @example if (!torch.backends.native.active) console.log(torch.backends.native.reason);
+ * @example torch.backends.native.active ? "native kernels" : torch.backends.native.reason
  */
-export const backends = { native: nativeStatus };
+export const backends = {
+  /** The native addon's status: `active`, and `reason` when it is not. */
+  native: nativeStatus,
+};
 export { safetensors } from "./serialization.js";
 export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";
 /** torch.is_anomaly_enabled() */

@@ -395,7 +395,8 @@ function decode(e: Entry, bytes: Uint8Array, start: number): Tensor {
  * bfloat16 load as float32; 8- and 16-bit integers as int32; U32/U64 as int64.
  *
  * @example
- * const { tensors, metadata } = torch.safetensors.deserialize(bytes);
+ * const bytes = torch.safetensors.serialize({ w: torch.ones(2) }, { metadata: { epoch: "1" } });
+ * const { tensors, metadata } = torch.safetensors.deserialize(bytes); // { w: tensor([1., 1.]) }, { epoch: "1" }
  */
 export function deserialize(bytes: Uint8Array): Loaded {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("deserialize expects a Uint8Array");
@@ -413,6 +414,7 @@ export function deserialize(bytes: Uint8Array): Loaded {
  * `model.load_state_dict(...)`). `torch.save` does the same for a path ending in `.safetensors`.
  *
  * @example
+ * const model = new torch.nn.Linear(2, 1);
  * torch.safetensors.save(model.stateDict(), "model.safetensors");
  */
 export function save(stateDict: TensorDict, path: string, opts: SaveOptions = {}): void {
@@ -424,6 +426,8 @@ export function save(stateDict: TensorDict, path: string, opts: SaveOptions = {}
  * `safetensors.torch.save_file`) as a state dict, keys sorted (what `torch.load` gives for one).
  *
  * @example
+ * const model = new torch.nn.Linear(2, 1);
+ * torch.safetensors.save(model.stateDict(), "model.safetensors");
  * model.loadStateDict(torch.safetensors.load("model.safetensors"));
  */
 export function load(path: string): Record<string, Tensor> {
@@ -439,7 +443,19 @@ export function loadWithMetadata(path: string): Loaded {
  * The safetensors functions on bytes (no file system: these work in a browser too).
  *
  * @example
+ * const model = new torch.nn.Linear(2, 1);
  * const bytes = torch.safetensors.serialize(model.stateDict());
  * model.loadStateDict(torch.safetensors.deserialize(bytes).tensors);
  */
-export const safetensors = { serialize, deserialize, save, load, loadWithMetadata };
+export const safetensors = {
+  /** A state dict as the bytes of a safetensors file (safetensors.torch.save). */
+  serialize,
+  /** The tensors and metadata of a safetensors file's bytes (safetensors.torch.load). */
+  deserialize,
+  /** Writes a state dict to a .safetensors file (safetensors.torch.save_file). */
+  save,
+  /** Reads a .safetensors file's tensors (safetensors.torch.load_file). */
+  load,
+  /** Reads a .safetensors file's tensors and metadata. */
+  loadWithMetadata,
+};

@@ -37,15 +37,23 @@ declare module "./tensor.js" {
   interface Tensor {
     /**
      * Compute gradients of this tensor w.r.t. graph leaves (accumulated into their `.grad`).
-     * @example y.backward(); y.backward(torch.ones(3), { retainGraph: true });
+     * @example const x = torch.ones(3, { requiresGrad: true }); const y = x.mul(2); y.backward(torch.ones(3), { retainGraph: true }); y.sum().backward(); x.grad // tensor([4., 4., 4.])
      */
     backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
     /**
      * Register `hook(grad)`, called with this tensor's gradient; returning a tensor replaces it.
-     * @example const h = x.registerHook((g) => g.mul(2)); h.remove();
+     * @example const x = torch.ones(2, { requiresGrad: true }); const h = x.registerHook((g) => g.mul(2)); x.sum().backward(); h.remove(); x.grad // tensor([2., 2.])
      */
     registerHook(hook: TensorHook): RemovableHandle;
-    /** Register `hook(tensor)`, called after this leaf's .grad was updated. */
+    /**
+     * Register `hook(tensor)`, called after this leaf's .grad was updated (PyTorch's
+     * `register_post_accumulate_grad_hook`).
+     * @example
+     * const w = torch.ones(2, { requiresGrad: true });
+     * const h = w.registerPostAccumulateGradHook((t) => console.log(String(t.grad)));
+     * w.sum().backward(); // prints tensor([1., 1.])
+     * h.remove();
+     */
     registerPostAccumulateGradHook(hook: (t: Tensor) => void): RemovableHandle;
     /** @internal Note [in-place shadow]: this tensor's graph identity before an in-place op (see ops/inplace.ts). */
     _shadow(copyValues: boolean): Tensor;
@@ -61,11 +69,35 @@ declare module "./tensor.js" {
 
     /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
     to(dtype: DType | DTypeName): Tensor;
+    /**
+     * This tensor as float32 (PyTorch's `t.float()`; itself when already float32).
+     * @example torch.arange(2).float() // tensor([0., 1.])
+     */
     float(): Tensor;
+    /**
+     * This tensor as float64 (PyTorch's `t.double()`).
+     * @example torch.tensor([0.5]).double() // tensor([0.5000], dtype=torch.float64)
+     */
     double(): Tensor;
+    /**
+     * This tensor as int64, truncating toward zero (PyTorch's `t.long()`).
+     * @example torch.tensor([1.7, -1.7]).long() // tensor([ 1, -1])
+     */
     long(): Tensor;
+    /**
+     * This tensor as int32, truncating toward zero (PyTorch's `t.int()`).
+     * @example torch.tensor([2.5]).int() // tensor([2], dtype=torch.int32)
+     */
     int(): Tensor;
+    /**
+     * This tensor as bool: nonzero elements true (PyTorch's `t.bool()`).
+     * @example torch.tensor([0, 2]).bool() // tensor([False,  True])
+     */
     bool(): Tensor;
+    /**
+     * Ones of this tensor's shape and dtype (`torch.onesLike(t)`).
+     * @example torch.zeros(2).onesLike() // tensor([1., 1.])
+     */
     onesLike(): Tensor;
 
     /** Reversed dims (PyTorch's .T) */
@@ -79,7 +111,7 @@ declare module "./tensor.js" {
     /**
      * Indexing like Python's `t[...]`: integers, slices (`":"`, `"1:3"`, `"::2"`,
      * `torch.slice(1, 3)`), `null` for a new axis, `"..."`, integer/boolean tensors and arrays.
-     * @example x.index(0, "1:") // x[0, 1:]
+     * @example torch.arange(6).view(2, 3).index(0, "1:") // tensor([1, 2])
      */
     index(...indices: I.IndexArg[]): Tensor;
     /**
@@ -87,7 +119,7 @@ declare module "./tensor.js" {
      * `{ accumulate }`), values are added, repeated indices summing. For a list of index tensors
      * this is ATen's index_put_ (whose None entries, which PyTorch 1.13's Python binding refuses,
      * would differ: `null` here is Python's None in `t[None]`, a new axis).
-     * @example x.indexPut_([0, ":"], 5) // x[0, :] = 5
+     * @example torch.zeros(2, 2).indexPut_([0, ":"], 5) // tensor([[5., 5.], [0., 0.]])
      */
     indexPut_(
       indices: I.IndexArg[] | I.IndexArg,

@@ -51,6 +51,18 @@ class RareFields {
   creationMeta: CreationMeta = "default";
 }
 
+/**
+ * torch.Tensor: a strided n-dimensional view over a typed array, with PyTorch 1.13's autograd
+ * metadata (`requiresGrad`, `grad`, `gradFn`). Made by factories (`torch.tensor`, `torch.zeros`,
+ * `torch.randn`, ...) and ops; every registry op is also a method (`x.add(y)`, `x.sum(1)`), with
+ * its in-place form (`x.add_(y)`). Printed (`String(t)`, `console.log(t)`) as PyTorch prints.
+ *
+ * @example
+ * const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum();
+ * y.backward();
+ * console.log(String(x.grad)); // tensor([[2., 4.], [6., 8.]])
+ */
 export class Tensor {
   /**
    * The storage: the typed array this tensor views (shared with its views), read through
@@ -59,8 +71,20 @@ export class Tensor {
   typedArray: TypedArray;
   /** sizes; Note [immutable shapes]: never mutated in place */
   shape: number[];
+  /**
+   * Elements to step in `typedArray` per step along each dim (PyTorch's `t.stride()`).
+   * @example torch.zeros(2, 3).strides // [3, 1]
+   */
   strides: number[];
+  /**
+   * Where this tensor's first element is in `typedArray` (PyTorch's `t.storage_offset()`).
+   * @example torch.arange(4).narrow(0, 1, 2).offset // 1
+   */
   offset: number;
+  /**
+   * The element type (PyTorch's `t.dtype`).
+   * @example torch.tensor([1, 2]).dtype // torch.float32
+   */
   dtype: DType;
   /** @internal the stored grad_fn, read through `gradFn` (Note [view regeneration]) */
   _gradFn: Node | null = null;
@@ -176,6 +200,7 @@ export class Tensor {
       return regenerateViewGradFn(this);
     return this._gradFn;
   }
+  /** Sets the node that produced this tensor (autograd internals and custom functions). */
   set gradFn(node: Node | null) {
     this._gradFn = node;
     if (this._base !== null) {
@@ -189,7 +214,7 @@ export class Tensor {
   /**
    * PyTorch's `t.data`: a tensor sharing this one's storage, detached from the graph, with its
    * own version counter (in-place changes through it are invisible to autograd, as in PyTorch).
-   * @example p.data.sub_(p.grad.mul(lr)); loss.data.item();
+   * @example const p = torch.ones(2, { requiresGrad: true }); p.sum().backward(); p.data.sub_(p.grad.mul(0.1)); p // tensor([0.9000, 0.9000], requires_grad=True)
    */
   get data(): Tensor {
     const d = new Tensor(this.typedArray, this.shape, this.strides, this.offset, this.dtype);
@@ -238,15 +263,31 @@ export class Tensor {
     if (dim === undefined) return new Size(this.shape);
     return this.shape[normalizeDim(dim, this.dim())];
   }
+  /**
+   * The number of dimensions (PyTorch's `t.dim()`).
+   * @example torch.zeros(2, 3).dim() // 2
+   */
   dim(): number {
     return this.shape.length;
   }
+  /**
+   * The number of dimensions, as a property (PyTorch's `t.ndim`).
+   * @example torch.zeros(2, 3).ndim // 2
+   */
   get ndim(): number {
     return this.shape.length;
   }
+  /**
+   * Whether the elements are laid out row-major without gaps (PyTorch's `t.is_contiguous()`).
+   * @example torch.zeros(2, 3).t().isContiguous() // false
+   */
   isContiguous(): boolean {
     return layoutContiguous(this.shape, this.strides);
   }
+  /**
+   * Whether the dtype is a floating-point type (PyTorch's `t.is_floating_point()`).
+   * @example torch.arange(3).isFloatingPoint() // false
+   */
   isFloatingPoint(): boolean {
     return this.dtype.isFloatingPoint;
   }
@@ -267,9 +308,15 @@ export class Tensor {
   // -------------------------------------------------------------------------------------------
   // autograd metadata
 
+  /**
+   * Whether autograd records operations on this tensor (PyTorch's `t.requires_grad`): set on
+   * leaves, true for results of recorded ops on such tensors.
+   * @example torch.ones(2, { requiresGrad: true }).mul(2).requiresGrad // true
+   */
   get requiresGrad(): boolean {
     return this._requiresGrad || this.gradFn !== null;
   }
+  /** Sets requires_grad on a leaf (`t.requiresGrad = true`), as `requiresGrad_(flag)`. */
   set requiresGrad(flag: boolean) {
     // PyTorch's setter words this error differently from requires_grad_()
     if (flag === true && this.gradFn === null && !this.dtype.isFloatingPoint)
@@ -305,6 +352,11 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * Whether this tensor has no grad_fn (PyTorch's `t.is_leaf`): made by the user, not by a
+   * recorded op. Only leaves get `.grad` filled by backward (unless `retainGrad()`).
+   * @example torch.ones(2, { requiresGrad: true }).mul(2).isLeaf // false
+   */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
@@ -319,6 +371,7 @@ export class Tensor {
     }
     return this._grad;
   }
+  /** Replaces the gradient (same dtype and shape) or clears it with null (PyTorch's `t.grad = g`). */
   set grad(g: Tensor | null) {
     if (g !== null && g !== undefined) {
       if (!(g instanceof Tensor))
@@ -355,6 +408,11 @@ export class Tensor {
     if (node.retainGradTargets === null) node.retainGradTargets = new Map();
     node.retainGradTargets.set(this.outputNr, this);
   }
+  /**
+   * Whether a non-leaf keeps its gradient in `.grad` (after `retainGrad()`; PyTorch's
+   * `t.retains_grad`).
+   * @example torch.ones(2, { requiresGrad: true }).mul(2).retainsGrad // false
+   */
   get retainsGrad(): boolean {
     return this._retainsGrad;
   }
@@ -396,6 +454,10 @@ export class Size extends Array<number> {
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
   }
+  /**
+   * The number of elements a tensor of this size has (PyTorch's `torch.Size.numel()`).
+   * @example torch.zeros(2, 3).size().numel() // 6
+   */
   numel(): number {
     return numelOf(this);
   }

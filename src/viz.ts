@@ -85,6 +85,7 @@ export interface RenderOptions {
  * A directed graph in DOT, as torchviz returns it (Python graphviz's `Digraph`): statements
  * are added with `node` and `edge`; `source` is the DOT text.
  * @example
+ * const y = torch.ones(2, { requiresGrad: true }).exp().sum();
  * const dot = torch.viz.makeDot(y);
  * console.log(dot.source); // digraph { ... }
  * await dot.toSvg(); // "<svg ..."
@@ -140,7 +141,7 @@ export class Digraph {
   /**
    * The graph laid out by Graphviz (dot) in `format` (default "svg"), as a string; loads
    * Graphviz's WebAssembly build on first use. Works in Node and in browsers.
-   * @example const svg = await torch.viz.makeDot(y).pipe("svg");
+   * @example const svg = await torch.viz.makeDot(torch.ones(2, { requiresGrad: true }).sum()).pipe("svg");
    */
   async pipe(format = "svg"): Promise<string> {
     const viz = await graphvizInstance();

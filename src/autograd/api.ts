@@ -8,17 +8,25 @@ import { runtimeError, typeError } from "../errors.js";
 import { alloc } from "../ops/core.js";
 import { shapeEqual } from "../shape.js";
 
+/** Options of `t.backward()` and `torch.autograd.backward()`. */
 export interface BackwardOptions {
+  /** Keep the graph's saved tensors for another backward (default: createGraph). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, so the gradients can be differentiated again (default false). */
   createGraph?: boolean;
   /** accumulate only into these tensors' .grad */
   inputs?: Tensor | Tensor[];
 }
 
+/** Options of `torch.autograd.grad()`. */
 export interface GradOptions {
+  /** The vector of the vector-Jacobian product, one per output (default: ones for scalar outputs). */
   gradOutputs?: Tensor | (Tensor | null)[] | null;
+  /** Keep the graph's saved tensors for another backward (default: createGraph). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, so the gradients can be differentiated again (default false). */
   createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on instead of raising (default false). */
   allowUnused?: boolean;
 }
 

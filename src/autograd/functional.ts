@@ -59,6 +59,7 @@ export type JacobianOf<R, I> = R extends Tensor
 /** hessian's result: a Tensor for a single input, Tensor[][] for an array of inputs. */
 export type HessianOf<I> = I extends Tensor ? Tensor : Tensor[][];
 
+/** Options of torch.autograd.functional's vjp, jvp, hvp and vhp. */
 export interface FunctionalOptions {
   /** compute the result in a differentiable way (default false) */
   createGraph?: boolean;
@@ -66,6 +67,7 @@ export interface FunctionalOptions {
   strict?: boolean;
 }
 
+/** Options of torch.autograd.functional.jacobian. */
 export interface JacobianOptions extends FunctionalOptions {
   /**
    * PyTorch batches the backward passes with vmap; tensorgrad computes the same result one row
@@ -76,7 +78,9 @@ export interface JacobianOptions extends FunctionalOptions {
   strategy?: "reverse-mode" | "forward-mode";
 }
 
+/** Options of torch.autograd.functional.hessian. */
 export interface HessianOptions extends FunctionalOptions {
+  /** As jacobian's vectorize: the same result, computed one row at a time. */
   vectorize?: boolean;
   /** how the outer Jacobian is computed: "reverse-mode" (default) or "forward-mode" */
   outerJacobianStrategy?: "reverse-mode" | "forward-mode";

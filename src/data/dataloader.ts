@@ -185,6 +185,21 @@ export function defaultCollate(batch: readonly unknown[]): unknown {
   );
 }
 
+/**
+ * The type of `defaultCollate`'s batch of samples of type T: tensors, numbers and booleans
+ * stacked into one tensor, strings (and null) kept as an array, arrays, tuples and objects
+ * collated field by field. A DataLoader without `collateFn` yields this.
+ */
+export type Collated<T> = T extends Tensor | number | boolean
+  ? Tensor
+  : T extends string | null | undefined
+    ? T[]
+    : T extends Map<infer K, infer V>
+      ? Map<K, Collated<V>>
+      : T extends object
+        ? { [K in keyof T]: Collated<T[K]> }
+        : unknown;
+
 /** Options of DataLoader. */
 export interface DataLoaderOptions<T, B> {
   /** samples per batch (default 1); null: no batching (each sample through collateFn alone) */
@@ -206,7 +221,9 @@ export interface DataLoaderOptions<T, B> {
 /**
  * torch.utils.data.DataLoader: iterate a dataset in (shuffled) batches. `for (const batch of
  * loader)`; `loader.length` is the number of batches. A TensorDataset with the default collate is
- * batched with one `indexSelect` per tensor (same values as stacking the samples).
+ * batched with one `indexSelect` per tensor (same values as stacking the samples). Without
+ * `collateFn` a batch has the type `Collated<T>`; with `batchSize: null` (samples unbatched) give
+ * the type as `DataLoader<T, T>`.
  *
  * @example
  * torch.manualSeed(0);
@@ -218,7 +235,7 @@ export interface DataLoaderOptions<T, B> {
  *   // xb [64, ...], yb [64]: the same batches as PyTorch's loader after torch.manual_seed(0)
  * }
  */
-export class DataLoader<T = unknown, B = unknown> implements Iterable<B> {
+export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   readonly dataset: DatasetLike<T>;
   readonly batchSize: number | null;
   readonly dropLast: boolean;

@@ -13,7 +13,7 @@ export let add = fn("add", "torch", (f) => {
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
    *
    * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
-   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
    */
   (
     input: Tensor | number,
@@ -23,7 +23,7 @@ export let add = fn("add", "torch", (f) => {
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
    *
    * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
-   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
    */
   (
     input: Tensor | number,
@@ -34,7 +34,7 @@ export let add = fn("add", "torch", (f) => {
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
    *
    * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
    */
   (
     input: Tensor | number,
@@ -44,7 +44,7 @@ export let add = fn("add", "torch", (f) => {
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
    *
    * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
    */
   (
     input: Tensor | number,
@@ -55,7 +55,7 @@ export let add = fn("add", "torch", (f) => {
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
    *
    * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+   * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
    */
   (
     input: Tensor | number,
@@ -153,21 +153,21 @@ export let div = fn("div", "torch", (f) => {
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
   /**
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
   /**
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (
     input: Tensor | number,
@@ -177,7 +177,7 @@ export let div = fn("div", "torch", (f) => {
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (
     input: Tensor | number,
@@ -188,7 +188,7 @@ export let div = fn("div", "torch", (f) => {
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (
     input: Tensor | number,
@@ -198,7 +198,7 @@ export let div = fn("div", "torch", (f) => {
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (
     input: Tensor | number,
@@ -209,7 +209,7 @@ export let div = fn("div", "torch", (f) => {
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (
     input: Tensor | number,
@@ -219,7 +219,7 @@ export let div = fn("div", "torch", (f) => {
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
    * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+   * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
    */
   (
     input: Tensor | number,
@@ -395,42 +395,42 @@ export let floorDivide = fn("floorDivide", "torch", (f) => {
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
    * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
    */
   (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
   /**
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
    * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
    */
   (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
   /**
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
    * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
-   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
    */
   (input: Tensor | number, options: { other: number | boolean }): Tensor;
   /**
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
    * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
-   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
    */
   (input: Tensor | number, other: number | boolean): Tensor;
   /**
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
    * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
    */
   (input: Tensor | number, options: { other: Tensor | number | boolean }): Tensor;
   /**
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
    * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+   * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
    */
   (input: Tensor | number, other: Tensor | number | boolean): Tensor;
 };
@@ -443,56 +443,56 @@ export let pow = fn("pow", "torch", (f) => {
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (input: Tensor, options: { exponent: Tensor; out?: Tensor | null }): Tensor;
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (input: Tensor, exponent: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Scalar(Scalar self, Tensor exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (self: number | boolean, options: { exponent: Tensor; out?: Tensor | null }): Tensor;
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Scalar(Scalar self, Tensor exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (self: number | boolean, exponent: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (input: Tensor, options: { exponent: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (input: Tensor, exponent: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (input: Tensor, options: { exponent: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
    * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+   * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
    */
   (input: Tensor, exponent: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
@@ -505,7 +505,7 @@ export let square = fn("square", "torch", (f) => {
    * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
    *
    * PyTorch: `square(Tensor self) -> Tensor`
-   * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+   * @example torch.square(torch.tensor([2, -3])) // tensor([4., 9.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -518,7 +518,7 @@ export let square_ = fn("square_", "torch", (f) => {
    * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
    *
    * PyTorch: `square(Tensor self) -> Tensor`
-   * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+   * @example torch.square(torch.tensor([2, -3])) // tensor([4., 9.])
    */
   (input: Tensor): Tensor;
 };
@@ -531,7 +531,7 @@ export let neg = fn("neg", "torch", (f) => {
    * `-input` elementwise.
    *
    * PyTorch: `neg(Tensor self) -> Tensor`
-   * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+   * @example torch.tensor([1, -2]).neg() // tensor([-1.,  2.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -544,7 +544,7 @@ export let neg_ = fn("neg_", "torch", (f) => {
    * `-input` elementwise.
    *
    * PyTorch: `neg(Tensor self) -> Tensor`
-   * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+   * @example torch.tensor([1, -2]).neg() // tensor([-1.,  2.])
    */
   (input: Tensor): Tensor;
 };
@@ -557,7 +557,7 @@ export let negative = fn("negative", "torch", (f) => {
    * Alias of neg: `-input` elementwise.
    *
    * PyTorch: `negative(Tensor self) -> Tensor`
-   * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+   * @example torch.tensor([1, -2]).negative() // tensor([-1.,  2.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -570,7 +570,7 @@ export let negative_ = fn("negative_", "torch", (f) => {
    * Alias of neg: `-input` elementwise.
    *
    * PyTorch: `negative(Tensor self) -> Tensor`
-   * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+   * @example torch.tensor([1, -2]).negative() // tensor([-1.,  2.])
    */
   (input: Tensor): Tensor;
 };
@@ -622,7 +622,7 @@ export let sign = fn("sign", "torch", (f) => {
    * The sign of each element: -1, 0 or 1 (0 for NaN).
    *
    * PyTorch: `sign(Tensor self) -> Tensor`
-   * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])
+   * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1.,  0.,  1.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -727,14 +727,14 @@ export let maximum = fn("maximum", "torch", (f) => {
    * The elementwise maximum of two tensors (broadcasting; NaN propagates).
    *
    * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
-   * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+   * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3., 5.])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The elementwise maximum of two tensors (broadcasting; NaN propagates).
    *
    * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
-   * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+   * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3., 5.])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -747,14 +747,14 @@ export let minimum = fn("minimum", "torch", (f) => {
    * The elementwise minimum of two tensors (broadcasting; NaN propagates).
    *
    * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
-   * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+   * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1., 2.])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The elementwise minimum of two tensors (broadcasting; NaN propagates).
    *
    * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
-   * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+   * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1., 2.])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -1297,7 +1297,7 @@ export let relu = fn("relu", "torch", (f) => {
    * max(x, 0) for each element.
    *
    * PyTorch: `relu(Tensor self) -> Tensor`
-   * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+   * @example torch.tensor([-1, 2]).relu() // tensor([0., 2.])
    */
   (input: Tensor): Tensor;
 };
@@ -1310,7 +1310,7 @@ export let relu_ = fn("relu_", "torch", (f) => {
    * max(x, 0) for each element.
    *
    * PyTorch: `relu(Tensor self) -> Tensor`
-   * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+   * @example torch.tensor([-1, 2]).relu() // tensor([0., 2.])
    */
   (input: Tensor): Tensor;
 };
@@ -1980,119 +1980,119 @@ export let where = fn("where", "torch", (f) => {
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where(Tensor condition) -> Tensor[]`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor): Tensor[];
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, options: { input: Tensor; other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, options: { self: number | boolean; other: Tensor }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, self: number | boolean, options: { other: Tensor }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, self: number | boolean, other: Tensor): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, options: { input: Tensor; other: number | boolean }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, input: Tensor, options: { other: number | boolean }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, input: Tensor, other: number | boolean): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, options: { self: number | boolean; other: number | boolean }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, self: number | boolean, options: { other: number | boolean }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, self: number | boolean, other: number | boolean): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, options: { input: Tensor; other: Tensor | number | boolean }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, input: Tensor, options: { other: Tensor | number | boolean }): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, input: Tensor, other: Tensor | number | boolean): Tensor;
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (
     condition: Tensor,
@@ -2102,7 +2102,7 @@ export let where = fn("where", "torch", (f) => {
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (
     condition: Tensor,
@@ -2113,7 +2113,7 @@ export let where = fn("where", "torch", (f) => {
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
    * PyTorch: `where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor`
-   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+   * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
    */
   (condition: Tensor, self: number | boolean, other: Tensor | number | boolean): Tensor;
 };
@@ -2126,63 +2126,63 @@ export let maskedFill = fn("maskedFill", "torch", (f) => {
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, options: { mask: Tensor; value: Tensor }): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, mask: Tensor, options: { value: Tensor }): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, mask: Tensor, value: Tensor): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, options: { mask: Tensor; value: number | boolean }): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, mask: Tensor, options: { value: number | boolean }): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, mask: Tensor, value: number | boolean): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, options: { mask: Tensor; value: Tensor | number | boolean }): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, mask: Tensor, options: { value: Tensor | number | boolean }): Tensor;
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
    * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+   * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
    */
   (input: Tensor, mask: Tensor, value: Tensor | number | boolean): Tensor;
 };
@@ -2448,7 +2448,10 @@ export let max = fn("max", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+  };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2459,7 +2462,10 @@ export let max = fn("max", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+  };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2471,7 +2477,10 @@ export let max = fn("max", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+  };
 };
 
 /** The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`. */
@@ -2508,7 +2517,10 @@ export let min = fn("min", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+  };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2519,7 +2531,10 @@ export let min = fn("min", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+  };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2531,7 +2546,10 @@ export let min = fn("min", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+  };
 };
 
 /** The largest elements over `dim` (all dims by default); gradient shared among ties. */
@@ -3079,28 +3097,28 @@ export let any = fn("any", "torch", (f) => {
    * Whether any element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `any(Tensor self) -> Tensor`
-   * @example torch.tensor([0, 1]).any() // tensor(true)
+   * @example torch.tensor([0, 1]).any() // tensor(True)
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * Whether any element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-   * @example torch.tensor([0, 1]).any() // tensor(true)
+   * @example torch.tensor([0, 1]).any() // tensor(True)
    */
   (input: Tensor, options: { dim: number; keepdim?: boolean; out?: Tensor | null }): Tensor;
   /**
    * Whether any element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-   * @example torch.tensor([0, 1]).any() // tensor(true)
+   * @example torch.tensor([0, 1]).any() // tensor(True)
    */
   (input: Tensor, dim: number, options?: { keepdim?: boolean; out?: Tensor | null }): Tensor;
   /**
    * Whether any element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-   * @example torch.tensor([0, 1]).any() // tensor(true)
+   * @example torch.tensor([0, 1]).any() // tensor(True)
    */
   (input: Tensor, dim: number, keepdim: boolean, options?: { out?: Tensor | null }): Tensor;
 };
@@ -3113,28 +3131,28 @@ export let all = fn("all", "torch", (f) => {
    * Whether every element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `all(Tensor self) -> Tensor`
-   * @example torch.tensor([0, 1]).all() // tensor(false)
+   * @example torch.tensor([0, 1]).all() // tensor(False)
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * Whether every element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-   * @example torch.tensor([0, 1]).all() // tensor(false)
+   * @example torch.tensor([0, 1]).all() // tensor(False)
    */
   (input: Tensor, options: { dim: number; keepdim?: boolean; out?: Tensor | null }): Tensor;
   /**
    * Whether every element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-   * @example torch.tensor([0, 1]).all() // tensor(false)
+   * @example torch.tensor([0, 1]).all() // tensor(False)
    */
   (input: Tensor, dim: number, options?: { keepdim?: boolean; out?: Tensor | null }): Tensor;
   /**
    * Whether every element is non-zero, or along `dim` (a bool tensor).
    *
    * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-   * @example torch.tensor([0, 1]).all() // tensor(false)
+   * @example torch.tensor([0, 1]).all() // tensor(False)
    */
   (input: Tensor, dim: number, keepdim: boolean, options?: { out?: Tensor | null }): Tensor;
 };
@@ -3160,14 +3178,14 @@ export let cumprod = fn("cumprod", "torch", (f) => {
    * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
    *
    * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+   * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1., 2., 6.])
    */
   (input: Tensor, options: { dim: number; dtype?: DType | null; out?: Tensor | null }): Tensor;
   /**
    * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
    *
    * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+   * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1., 2., 6.])
    */
   (input: Tensor, dim: number, options?: { dtype?: DType | null; out?: Tensor | null }): Tensor;
 };
@@ -3180,23 +3198,29 @@ export let cummax = fn("cummax", "torch", (f) => {
    * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
    * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+   * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1., 3., 3.])
    */
   (
     input: Tensor,
     options: { dim: number; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+  };
   /**
    * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
    * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+   * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1., 3., 3.])
    */
   (
     input: Tensor,
     dim: number,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+  };
 };
 
 /** The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
@@ -3207,23 +3231,29 @@ export let cummin = fn("cummin", "torch", (f) => {
    * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
    * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+   * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1., 1., 1.])
    */
   (
     input: Tensor,
     options: { dim: number; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+  };
   /**
    * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
    * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+   * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1., 1., 1.])
    */
   (
     input: Tensor,
     dim: number,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+  };
 };
 
 /** Running log(sum(exp(x))) along `dim`, computed stably (floating inputs). */
@@ -3522,12 +3552,15 @@ export let aminmax = fn("aminmax", "torch", (f) => {
    * The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.
    *
    * PyTorch: `aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)`
-   * @example torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1), max: tensor(3) }
+   * @example torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1.), max: tensor(3.) }
    */
   (
     input: Tensor,
     options?: { dim?: number | null; keepdim?: boolean; out?: Tensor | null },
-  ): { min: Tensor; max: Tensor };
+  ): {
+    /** The `min` field of PyTorch's `torch.return_types.aminmax`. */ min: Tensor;
+    /** The `max` field of PyTorch's `torch.return_types.aminmax`. */ max: Tensor;
+  };
 };
 
 /** The number of non-zero elements over `dim` (all dims by default), as int64. */
@@ -3651,7 +3684,7 @@ export let diff = fn("diff", "torch", (f) => {
    * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
    *
    * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
    */
   (
     input: Tensor,
@@ -3667,7 +3700,7 @@ export let diff = fn("diff", "torch", (f) => {
    * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
    *
    * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
    */
   (
     input: Tensor,
@@ -3683,7 +3716,7 @@ export let diff = fn("diff", "torch", (f) => {
    * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
    *
    * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
    */
   (
     input: Tensor,
@@ -3695,7 +3728,7 @@ export let diff = fn("diff", "torch", (f) => {
    * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
    *
    * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
    */
   (
     input: Tensor,
@@ -3708,7 +3741,7 @@ export let diff = fn("diff", "torch", (f) => {
    * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
    *
    * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+   * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
    */
   (
     input: Tensor,
@@ -5830,45 +5863,57 @@ export let sort = fn("sort", "torch", (f) => {
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
    * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
    */
   (
     input: Tensor,
     options: { stable: boolean | null; dim?: number; descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
    * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
    */
   (
     input: Tensor,
     options?: { dim?: number; descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
    * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
    */
   (
     input: Tensor,
     dim: number,
     options?: { descending?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
    * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+   * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
    */
   (
     input: Tensor,
     dim: number,
     descending: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+  };
 };
 
 /** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
@@ -5913,7 +5958,7 @@ export let msort = fn("msort", "torch", (f) => {
    * The elements sorted along the first dim (torch.sort(input, 0).values).
    *
    * PyTorch: `msort(Tensor self) -> Tensor`
-   * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
+   * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1., 1.], [3., 2.]])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -5926,40 +5971,49 @@ export let topk = fn("topk", "torch", (f) => {
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
    * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
    */
   (
     input: Tensor,
     options: { k: number; dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
    * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
    */
   (
     input: Tensor,
     k: number,
     options?: { dim?: number; largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
    * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
    */
   (
     input: Tensor,
     k: number,
     dim: number,
     options?: { largest?: boolean; sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
    * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
    */
   (
     input: Tensor,
@@ -5967,12 +6021,15 @@ export let topk = fn("topk", "torch", (f) => {
     dim: number,
     largest: boolean,
     options?: { sorted?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
    * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+   * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
    */
   (
     input: Tensor,
@@ -5981,7 +6038,10 @@ export let topk = fn("topk", "torch", (f) => {
     largest: boolean,
     sorted: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+  };
 };
 
 /** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
@@ -5992,40 +6052,49 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
    * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
    */
   (
     input: Tensor,
     options: { k: number; dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
    * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
    */
   (
     input: Tensor,
     k: number,
     options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
    * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
    */
   (
     input: Tensor,
     k: number,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
    * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+   * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
    */
   (
     input: Tensor,
@@ -6033,7 +6102,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+  };
 };
 
 /** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
@@ -6056,7 +6128,10 @@ export let median = fn("median", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+  };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6067,7 +6142,10 @@ export let median = fn("median", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+  };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6079,7 +6157,10 @@ export let median = fn("median", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+  };
 };
 
 /** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
@@ -6102,7 +6183,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   (
     input: Tensor,
     options: { dim: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+  };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6113,7 +6197,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+  };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6125,7 +6212,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+  };
 };
 
 /** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
@@ -6136,35 +6226,44 @@ export let mode = fn("mode", "torch", (f) => {
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
    *
    * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2.), indices: tensor(2) }
    */
   (
     input: Tensor,
     options?: { dim?: number; keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+  };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
    *
    * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2.), indices: tensor(2) }
    */
   (
     input: Tensor,
     dim: number,
     options?: { keepdim?: boolean; out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+  };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
    *
    * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+   * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2.), indices: tensor(2) }
    */
   (
     input: Tensor,
     dim: number,
     keepdim: boolean,
     options?: { out?: Tensor | null },
-  ): { values: Tensor; indices: Tensor };
+  ): {
+    /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+    /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+  };
 };
 
 /** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
@@ -6347,21 +6446,21 @@ export let bincount = fn("bincount", "torch", (f) => {
    * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
    *
    * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   * @example torch.tensor([1, 2, 2, 5], { dtype: torch.long }).bincount() // tensor([0, 1, 2, 0, 0, 1])
    */
   (input: Tensor, options?: { weights?: Tensor | null; minlength?: number }): Tensor;
   /**
    * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
    *
    * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   * @example torch.tensor([1, 2, 2, 5], { dtype: torch.long }).bincount() // tensor([0, 1, 2, 0, 0, 1])
    */
   (input: Tensor, weights: Tensor | null, options?: { minlength?: number }): Tensor;
   /**
    * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
    *
    * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-   * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+   * @example torch.tensor([1, 2, 2, 5], { dtype: torch.long }).bincount() // tensor([0, 1, 2, 0, 0, 1])
    */
   (input: Tensor, weights: Tensor | null, minlength: number): Tensor;
 };
@@ -6374,7 +6473,7 @@ export let unique = fn("unique", "torch", (f) => {
    * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
    */
   (
     input: Tensor,
@@ -6389,7 +6488,7 @@ export let unique = fn("unique", "torch", (f) => {
    * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
    */
   (
     input: Tensor,
@@ -6400,7 +6499,7 @@ export let unique = fn("unique", "torch", (f) => {
    * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
    */
   (
     input: Tensor,
@@ -6412,7 +6511,7 @@ export let unique = fn("unique", "torch", (f) => {
    * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
    */
   (
     input: Tensor,
@@ -6425,7 +6524,7 @@ export let unique = fn("unique", "torch", (f) => {
    * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+   * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
    */
   (
     input: Tensor,
@@ -6444,7 +6543,7 @@ export let uniqueConsecutive = fn("uniqueConsecutive", "torch", (f) => {
    * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
    */
   (
     input: Tensor,
@@ -6454,7 +6553,7 @@ export let uniqueConsecutive = fn("uniqueConsecutive", "torch", (f) => {
    * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
    */
   (
     input: Tensor,
@@ -6465,7 +6564,7 @@ export let uniqueConsecutive = fn("uniqueConsecutive", "torch", (f) => {
    * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
    */
   (
     input: Tensor,
@@ -6477,7 +6576,7 @@ export let uniqueConsecutive = fn("uniqueConsecutive", "torch", (f) => {
    * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
    * PyTorch: `unique_consecutive(Tensor input, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+   * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
    */
   (input: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
 };
@@ -6490,7 +6589,7 @@ export let threshold = fn("threshold", "torch", (f) => {
    * threshold(x, threshold, value) = x where x > threshold, else value.
    *
    * PyTorch: `threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
-   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5, 2, 3])
+   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5., 2., 3.])
    */
   (
     input: Tensor,
@@ -6500,7 +6599,7 @@ export let threshold = fn("threshold", "torch", (f) => {
    * threshold(x, threshold, value) = x where x > threshold, else value.
    *
    * PyTorch: `threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
-   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5, 2, 3])
+   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5., 2., 3.])
    */
   (
     input: Tensor,
@@ -6511,7 +6610,7 @@ export let threshold = fn("threshold", "torch", (f) => {
    * threshold(x, threshold, value) = x where x > threshold, else value.
    *
    * PyTorch: `threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor`
-   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5, 2, 3])
+   * @example torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5., 2., 3.])
    */
   (
     input: Tensor,
@@ -6529,21 +6628,21 @@ export let threshold_ = fn("threshold_", "torch", (f) => {
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
-   * @example torch.threshold_(x, 0, -1)
+   * @example torch.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])
    */
   (input: Tensor, options: { threshold: number | boolean; value: number | boolean }): Tensor;
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
-   * @example torch.threshold_(x, 0, -1)
+   * @example torch.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])
    */
   (input: Tensor, threshold: number | boolean, options: { value: number | boolean }): Tensor;
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
-   * @example torch.threshold_(x, 0, -1)
+   * @example torch.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])
    */
   (input: Tensor, threshold: number | boolean, value: number | boolean): Tensor;
 };
@@ -6666,7 +6765,7 @@ export let rrelu_ = fn("rrelu_", "torch", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   * @example torch.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -6681,7 +6780,7 @@ export let rrelu_ = fn("rrelu_", "torch", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   * @example torch.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -6692,7 +6791,7 @@ export let rrelu_ = fn("rrelu_", "torch", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   * @example torch.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -6704,7 +6803,7 @@ export let rrelu_ = fn("rrelu_", "torch", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   * @example torch.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -6717,7 +6816,7 @@ export let rrelu_ = fn("rrelu_", "torch", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example torch.rrelu_(x, 0.1, 0.3, true)
+   * @example torch.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -6769,14 +6868,14 @@ export let celu_ = fn("celu_", "torch", (f) => {
    * In place: celu(x) written into x.
    *
    * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
-   * @example torch.celu_(x)
+   * @example torch.celu_(torch.tensor([-1, 2]))
    */
   (input: Tensor, options?: { alpha?: number | boolean }): Tensor;
   /**
    * In place: celu(x) written into x.
    *
    * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
-   * @example torch.celu_(x)
+   * @example torch.celu_(torch.tensor([-1, 2]))
    */
   (input: Tensor, alpha: number | boolean): Tensor;
 };
@@ -6789,7 +6888,7 @@ export let selu_ = fn("selu_", "torch", (f) => {
    * In place: selu(x) written into x.
    *
    * PyTorch: `selu_(Tensor(a!) self) -> Tensor(a!)`
-   * @example torch.selu_(x)
+   * @example torch.selu_(torch.tensor([-1, 2]))
    */
   (input: Tensor): Tensor;
 };
@@ -6829,21 +6928,21 @@ export let dropout_ = fn("dropout_", "torch", (f) => {
    * In place: dropout(self, p, train) written into self.
    *
    * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.dropout_(x, 0.5, true)
+   * @example torch.dropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: dropout(self, p, train) written into self.
    *
    * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.dropout_(x, 0.5, true)
+   * @example torch.dropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, options: { train: boolean }): Tensor;
   /**
    * In place: dropout(self, p, train) written into self.
    *
    * PyTorch: `dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.dropout_(x, 0.5, true)
+   * @example torch.dropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, train: boolean): Tensor;
 };
@@ -6883,21 +6982,21 @@ export let featureDropout_ = fn("featureDropout_", "torch", (f) => {
    * In place: feature_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.featureDropout_(x, 0.5, true)
+   * @example torch.featureDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: feature_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.featureDropout_(x, 0.5, true)
+   * @example torch.featureDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, options: { train: boolean }): Tensor;
   /**
    * In place: feature_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.featureDropout_(x, 0.5, true)
+   * @example torch.featureDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, train: boolean): Tensor;
 };
@@ -6937,21 +7036,21 @@ export let alphaDropout_ = fn("alphaDropout_", "torch", (f) => {
    * In place: alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.alphaDropout_(x, 0.5, true)
+   * @example torch.alphaDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.alphaDropout_(x, 0.5, true)
+   * @example torch.alphaDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, options: { train: boolean }): Tensor;
   /**
    * In place: alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.alphaDropout_(x, 0.5, true)
+   * @example torch.alphaDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, train: boolean): Tensor;
 };
@@ -6991,21 +7090,21 @@ export let featureAlphaDropout_ = fn("featureAlphaDropout_", "torch", (f) => {
    * In place: feature_alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   * @example torch.featureAlphaDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, options: { p: number; train: boolean }): Tensor;
   /**
    * In place: feature_alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   * @example torch.featureAlphaDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, options: { train: boolean }): Tensor;
   /**
    * In place: feature_alpha_dropout(self, p, train) written into self.
    *
    * PyTorch: `feature_alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`
-   * @example torch.featureAlphaDropout_(x, 0.5, true)
+   * @example torch.featureAlphaDropout_(torch.ones(2, 3), 0.5, true).shape // [2, 3]
    */
   (input: Tensor, p: number, train: boolean): Tensor;
 };
@@ -7179,7 +7278,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7198,7 +7297,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7217,7 +7316,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7236,7 +7335,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7255,7 +7354,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7274,7 +7373,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7293,7 +7392,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7309,7 +7408,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7326,7 +7425,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7343,7 +7442,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7361,7 +7460,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7379,7 +7478,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7397,7 +7496,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7415,7 +7514,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7429,7 +7528,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7444,7 +7543,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7460,7 +7559,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
    * PyTorch: `embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)`
-   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])
+   * @example torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])
    */
   (
     weight: Tensor,
@@ -7482,7 +7581,7 @@ export let zeros = fn("zeros", "torch", (f) => {
    * A tensor of zeros of the given size (varargs or a list).
    *
    * PyTorch: `zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.zeros(2, 3) // or torch.zeros([2, 3], { dtype: torch.int64 })
+   * @example torch.zeros(2, 3) // tensor([[0., 0., 0.], [0., 0., 0.]])
    */
   (
     size: readonly number[],
@@ -7499,14 +7598,14 @@ export let zeros = fn("zeros", "torch", (f) => {
    * A tensor of zeros of the given size (varargs or a list).
    *
    * PyTorch: `zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.zeros(2, 3) // or torch.zeros([2, 3], { dtype: torch.int64 })
+   * @example torch.zeros(2, 3) // tensor([[0., 0., 0.], [0., 0., 0.]])
    */
   (...size: number[]): Tensor;
   /**
    * A tensor of zeros of the given size (varargs or a list).
    *
    * PyTorch: `zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.zeros(2, 3) // or torch.zeros([2, 3], { dtype: torch.int64 })
+   * @example torch.zeros(2, 3) // tensor([[0., 0., 0.], [0., 0., 0.]])
    */
   (
     ...args: [
@@ -7531,7 +7630,7 @@ export let ones = fn("ones", "torch", (f) => {
    * A tensor of ones of the given size (varargs or a list).
    *
    * PyTorch: `ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.ones(2, 3) // or torch.ones([2, 3], { dtype: torch.int64 })
+   * @example torch.ones(2, 3) // tensor([[1., 1., 1.], [1., 1., 1.]])
    */
   (
     size: readonly number[],
@@ -7548,14 +7647,14 @@ export let ones = fn("ones", "torch", (f) => {
    * A tensor of ones of the given size (varargs or a list).
    *
    * PyTorch: `ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.ones(2, 3) // or torch.ones([2, 3], { dtype: torch.int64 })
+   * @example torch.ones(2, 3) // tensor([[1., 1., 1.], [1., 1., 1.]])
    */
   (...size: number[]): Tensor;
   /**
    * A tensor of ones of the given size (varargs or a list).
    *
    * PyTorch: `ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.ones(2, 3) // or torch.ones([2, 3], { dtype: torch.int64 })
+   * @example torch.ones(2, 3) // tensor([[1., 1., 1.], [1., 1., 1.]])
    */
   (
     ...args: [
@@ -7673,7 +7772,7 @@ export let zerosLike = fn("zerosLike", "torch", (f) => {
    * Zeros in the input's size (and dtype unless given).
    *
    * PyTorch: `zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
-   * @example torch.zerosLike(x)
+   * @example torch.zerosLike(torch.ones(2, 3)) // tensor([[0., 0., 0.], [0., 0., 0.]])
    */
   (
     input: Tensor,
@@ -7696,7 +7795,7 @@ export let onesLike = fn("onesLike", "torch", (f) => {
    * Ones in the input's size (and dtype unless given).
    *
    * PyTorch: `ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
-   * @example torch.onesLike(x)
+   * @example torch.onesLike(torch.zeros(2, 3)) // tensor([[1., 1., 1.], [1., 1., 1.]])
    */
   (
     input: Tensor,
@@ -7719,7 +7818,7 @@ export let emptyLike = fn("emptyLike", "torch", (f) => {
    * A new tensor in the input's size (and dtype unless given); zero-filled here.
    *
    * PyTorch: `empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor`
-   * @example torch.emptyLike(x)
+   * @example torch.emptyLike(torch.zeros(2, 3)).shape // [2, 3]
    */
   (
     input: Tensor,
@@ -7784,7 +7883,7 @@ export let arange = fn("arange", "torch", (f) => {
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
    * PyTorch: `arange(Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   * @example torch.arange(4) // tensor([0, 1, 2, 3])
    */
   (
     end: number | boolean,
@@ -7801,7 +7900,7 @@ export let arange = fn("arange", "torch", (f) => {
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
    * PyTorch: `arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   * @example torch.arange(4) // tensor([0, 1, 2, 3])
    */
   (
     start: number | boolean,
@@ -7818,7 +7917,7 @@ export let arange = fn("arange", "torch", (f) => {
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
    * PyTorch: `arange.start(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   * @example torch.arange(4) // tensor([0, 1, 2, 3])
    */
   (
     start: number | boolean,
@@ -7835,7 +7934,7 @@ export let arange = fn("arange", "torch", (f) => {
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
    * PyTorch: `arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   * @example torch.arange(4) // tensor([0, 1, 2, 3])
    */
   (
     start: number | boolean,
@@ -7854,7 +7953,7 @@ export let arange = fn("arange", "torch", (f) => {
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
    * PyTorch: `arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   * @example torch.arange(4) // tensor([0, 1, 2, 3])
    */
   (
     start: number | boolean,
@@ -7873,7 +7972,7 @@ export let arange = fn("arange", "torch", (f) => {
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
    * PyTorch: `arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)
+   * @example torch.arange(4) // tensor([0, 1, 2, 3])
    */
   (
     start: number | boolean,
@@ -8141,7 +8240,7 @@ export let t = fn("t", "torch", (f) => {
    * The transpose of a matrix (a view); vectors and scalars are returned as they are.
    *
    * PyTorch: `t(Tensor(a) self) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1, 3], [2, 4]])
+   * @example torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1., 3.], [2., 4.]])
    */
   (input: Tensor): Tensor;
 };
@@ -8264,21 +8363,21 @@ export let select = fn("select", "torch", (f) => {
    * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
    *
    * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1., 3.])
    */
   (input: Tensor, options: { dim: number; index: number }): Tensor;
   /**
    * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
    *
    * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1., 3.])
    */
   (input: Tensor, dim: number, options: { index: number }): Tensor;
   /**
    * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
    *
    * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+   * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1., 3.])
    */
   (input: Tensor, dim: number, index: number): Tensor;
 };
@@ -8291,14 +8390,14 @@ export let cat = fn("cat", "torch", (f) => {
    * The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote).
    *
    * PyTorch: `cat(Tensor[] tensors, int dim=0) -> Tensor`
-   * @example torch.cat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   * @example torch.cat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])
    */
   (tensors: readonly Tensor[], options?: { dim?: number; out?: Tensor | null }): Tensor;
   /**
    * The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote).
    *
    * PyTorch: `cat(Tensor[] tensors, int dim=0) -> Tensor`
-   * @example torch.cat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   * @example torch.cat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])
    */
   (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
 };
@@ -8311,14 +8410,14 @@ export let concat = fn("concat", "torch", (f) => {
    * Alias of torch.cat.
    *
    * PyTorch: `concat(Tensor[] tensors, int dim=0) -> Tensor`
-   * @example torch.concat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   * @example torch.concat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])
    */
   (tensors: readonly Tensor[], options?: { dim?: number; out?: Tensor | null }): Tensor;
   /**
    * Alias of torch.cat.
    *
    * PyTorch: `concat(Tensor[] tensors, int dim=0) -> Tensor`
-   * @example torch.concat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])
+   * @example torch.concat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])
    */
   (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
 };
@@ -8331,14 +8430,14 @@ export let stack = fn("stack", "torch", (f) => {
    * The tensors (all of one size) joined along a new dim.
    *
    * PyTorch: `stack(Tensor[] tensors, int dim=0) -> Tensor`
-   * @example torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1, 2], [3, 4]])
+   * @example torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1., 2.], [3., 4.]])
    */
   (tensors: readonly Tensor[], options?: { dim?: number; out?: Tensor | null }): Tensor;
   /**
    * The tensors (all of one size) joined along a new dim.
    *
    * PyTorch: `stack(Tensor[] tensors, int dim=0) -> Tensor`
-   * @example torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1, 2], [3, 4]])
+   * @example torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1., 2.], [3., 4.]])
    */
   (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
 };
@@ -8481,7 +8580,7 @@ export let clone = fn("clone", "torch", (f) => {
    * A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).
    *
    * PyTorch: `clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
-   * @example torch.tensor([1, 2]).clone() // tensor([1, 2])
+   * @example torch.tensor([1, 2]).clone() // tensor([1., 2.])
    */
   (
     input: Tensor,
@@ -8523,7 +8622,7 @@ export let gather = fn("gather", "torch", (f) => {
    * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
    *
    * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]], { dtype: torch.long })) // tensor([[2.], [3.]])
    */
   (
     input: Tensor,
@@ -8533,7 +8632,7 @@ export let gather = fn("gather", "torch", (f) => {
    * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
    *
    * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]], { dtype: torch.long })) // tensor([[2.], [3.]])
    */
   (
     input: Tensor,
@@ -8544,7 +8643,7 @@ export let gather = fn("gather", "torch", (f) => {
    * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
    *
    * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+   * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]], { dtype: torch.long })) // tensor([[2.], [3.]])
    */
   (
     input: Tensor,
@@ -8562,7 +8661,7 @@ export let scatterAdd = fn("scatterAdd", "torch", (f) => {
    * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
    *
    * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -8572,7 +8671,7 @@ export let scatterAdd = fn("scatterAdd", "torch", (f) => {
    * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
    *
    * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -8583,7 +8682,7 @@ export let scatterAdd = fn("scatterAdd", "torch", (f) => {
    * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
    *
    * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -8595,7 +8694,7 @@ export let scatterAdd = fn("scatterAdd", "torch", (f) => {
    * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
    *
    * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -8614,21 +8713,21 @@ export let indexSelect = fn("indexSelect", "torch", (f) => {
    * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
    *
    * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1], { dtype: torch.long })) // tensor([[3., 4.], [3., 4.]])
    */
   (input: Tensor, options: { dim: number; index: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
    *
    * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1], { dtype: torch.long })) // tensor([[3., 4.], [3., 4.]])
    */
   (input: Tensor, dim: number, options: { index: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
    *
    * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+   * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1], { dtype: torch.long })) // tensor([[3., 4.], [3., 4.]])
    */
   (input: Tensor, dim: number, index: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -8641,7 +8740,7 @@ export let indexPut = fn("indexPut", "torch", (f) => {
    * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
    *
    * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (
     input: Tensor,
@@ -8651,7 +8750,7 @@ export let indexPut = fn("indexPut", "torch", (f) => {
    * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
    *
    * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (
     input: Tensor,
@@ -8662,7 +8761,7 @@ export let indexPut = fn("indexPut", "torch", (f) => {
    * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
    *
    * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (
     input: Tensor,
@@ -8674,7 +8773,7 @@ export let indexPut = fn("indexPut", "torch", (f) => {
    * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
    *
    * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
 };
@@ -8687,7 +8786,7 @@ export let indexPut_ = fn("indexPut_", "torch", (f) => {
    * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
    *
    * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
-   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (
     input: Tensor,
@@ -8697,7 +8796,7 @@ export let indexPut_ = fn("indexPut_", "torch", (f) => {
    * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
    *
    * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
-   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (
     input: Tensor,
@@ -8708,7 +8807,7 @@ export let indexPut_ = fn("indexPut_", "torch", (f) => {
    * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
    *
    * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
-   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (
     input: Tensor,
@@ -8720,7 +8819,7 @@ export let indexPut_ = fn("indexPut_", "torch", (f) => {
    * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
    *
    * PyTorch: `index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)`
-   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+   * @example torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
    */
   (input: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
 };
@@ -8733,7 +8832,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8743,7 +8842,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8754,7 +8853,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8766,7 +8865,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8779,7 +8878,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8789,7 +8888,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8800,7 +8899,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8812,7 +8911,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8825,7 +8924,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8835,7 +8934,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8846,7 +8945,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8858,7 +8957,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8871,7 +8970,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8887,7 +8986,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8898,7 +8997,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8910,7 +9009,7 @@ export let scatter = fn("scatter", "torch", (f) => {
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
    * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -8929,7 +9028,7 @@ export let scatterReduce = fn("scatterReduce", "torch", (f) => {
    * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
    *
    * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
    */
   (
     input: Tensor,
@@ -8946,7 +9045,7 @@ export let scatterReduce = fn("scatterReduce", "torch", (f) => {
    * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
    *
    * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
    */
   (
     input: Tensor,
@@ -8963,7 +9062,7 @@ export let scatterReduce = fn("scatterReduce", "torch", (f) => {
    * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
    *
    * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
    */
   (
     input: Tensor,
@@ -8975,7 +9074,7 @@ export let scatterReduce = fn("scatterReduce", "torch", (f) => {
    * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
    *
    * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
    */
   (
     input: Tensor,
@@ -8988,7 +9087,7 @@ export let scatterReduce = fn("scatterReduce", "torch", (f) => {
    * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
    *
    * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+   * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
    */
   (
     input: Tensor,
@@ -9008,7 +9107,7 @@ export let indexAdd = fn("indexAdd", "torch", (f) => {
    * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
    *
    * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -9024,7 +9123,7 @@ export let indexAdd = fn("indexAdd", "torch", (f) => {
    * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
    *
    * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -9035,7 +9134,7 @@ export let indexAdd = fn("indexAdd", "torch", (f) => {
    * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
    *
    * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -9047,7 +9146,7 @@ export let indexAdd = fn("indexAdd", "torch", (f) => {
    * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
    *
    * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+   * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
    */
   (
     input: Tensor,
@@ -9066,7 +9165,7 @@ export let indexCopy = fn("indexCopy", "torch", (f) => {
    * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
    *
    * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -9076,7 +9175,7 @@ export let indexCopy = fn("indexCopy", "torch", (f) => {
    * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
    *
    * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -9087,7 +9186,7 @@ export let indexCopy = fn("indexCopy", "torch", (f) => {
    * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
    *
    * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -9099,7 +9198,7 @@ export let indexCopy = fn("indexCopy", "torch", (f) => {
    * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
    *
    * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+   * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
    */
   (
     input: Tensor,
@@ -9118,63 +9217,63 @@ export let indexFill = fn("indexFill", "torch", (f) => {
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, options: { dim: number; index: Tensor; value: Tensor }): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, dim: number, options: { index: Tensor; value: Tensor }): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, dim: number, index: Tensor, options: { value: Tensor }): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, dim: number, index: Tensor, value: Tensor): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, dim: number, index: Tensor, value: number | boolean): Tensor;
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (
     input: Tensor,
@@ -9184,7 +9283,7 @@ export let indexFill = fn("indexFill", "torch", (f) => {
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (
     input: Tensor,
@@ -9195,7 +9294,7 @@ export let indexFill = fn("indexFill", "torch", (f) => {
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (
     input: Tensor,
@@ -9207,7 +9306,7 @@ export let indexFill = fn("indexFill", "torch", (f) => {
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
    * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+   * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
    */
   (input: Tensor, dim: number, index: Tensor, value: Tensor | number | boolean): Tensor;
 };
@@ -9220,14 +9319,14 @@ export let maskedSelect = fn("maskedSelect", "torch", (f) => {
    * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
    *
    * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1., 3.])
    */
   (input: Tensor, options: { mask: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
    *
    * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
-   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+   * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1., 3.])
    */
   (input: Tensor, mask: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -9267,14 +9366,14 @@ export let take = fn("take", "torch", (f) => {
    * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
    *
    * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1], { dtype: torch.long })) // tensor([1., 4.])
    */
   (input: Tensor, options: { index: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
    *
    * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+   * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1], { dtype: torch.long })) // tensor([1., 4.])
    */
   (input: Tensor, index: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -9287,28 +9386,28 @@ export let put = fn("put", "torch", (f) => {
    * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
    *
    * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, options: { index: Tensor; source: Tensor; accumulate?: boolean }): Tensor;
   /**
    * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
    *
    * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, index: Tensor, options: { source: Tensor; accumulate?: boolean }): Tensor;
   /**
    * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
    *
    * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor;
   /**
    * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
    *
    * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-   * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+   * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, index: Tensor, source: Tensor, accumulate: boolean): Tensor;
 };
@@ -9321,21 +9420,21 @@ export let takeAlongDim = fn("takeAlongDim", "torch", (f) => {
    * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
    *
    * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]], { dtype: torch.long }), 1) // tensor([[2.], [3.]])
    */
   (input: Tensor, options: { indices: Tensor; dim?: number | null; out?: Tensor | null }): Tensor;
   /**
    * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
    *
    * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]], { dtype: torch.long }), 1) // tensor([[2.], [3.]])
    */
   (input: Tensor, indices: Tensor, options?: { dim?: number | null; out?: Tensor | null }): Tensor;
   /**
    * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
    *
    * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
-   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+   * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]], { dtype: torch.long }), 1) // tensor([[2.], [3.]])
    */
   (input: Tensor, indices: Tensor, dim: number | null, options?: { out?: Tensor | null }): Tensor;
 };
@@ -9361,7 +9460,7 @@ export let indexReduce = fn("indexReduce", "torch", (f) => {
    * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
    *
    * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
    */
   (
     input: Tensor,
@@ -9378,7 +9477,7 @@ export let indexReduce = fn("indexReduce", "torch", (f) => {
    * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
    *
    * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
    */
   (
     input: Tensor,
@@ -9395,7 +9494,7 @@ export let indexReduce = fn("indexReduce", "torch", (f) => {
    * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
    *
    * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
    */
   (
     input: Tensor,
@@ -9407,7 +9506,7 @@ export let indexReduce = fn("indexReduce", "torch", (f) => {
    * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
    *
    * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
    */
   (
     input: Tensor,
@@ -9420,7 +9519,7 @@ export let indexReduce = fn("indexReduce", "torch", (f) => {
    * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
    *
    * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+   * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
    */
   (
     input: Tensor,
@@ -9453,14 +9552,14 @@ export let matmul = fn("matmul", "torch", (f) => {
    * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
    *
    * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
-   * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
    *
    * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
-   * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -9513,14 +9612,14 @@ export let mv = fn("mv", "torch", (f) => {
    * The product of a matrix and a vector, (n x m) @ (m).
    *
    * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
-   * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
    */
   (input: Tensor, options: { vec: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The product of a matrix and a vector, (n x m) @ (m).
    *
    * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
-   * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+   * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
    */
   (input: Tensor, vec: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -9533,14 +9632,14 @@ export let dot = fn("dot", "torch", (f) => {
    * The inner product of two vectors of the same size and dtype.
    *
    * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
-   * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
    */
   (input: Tensor, options: { tensor: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The inner product of two vectors of the same size and dtype.
    *
    * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
-   * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
    */
   (input: Tensor, tensor: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -9553,14 +9652,14 @@ export let outer = fn("outer", "torch", (f) => {
    * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
    *
    * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
-   * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
    */
   (input: Tensor, options: { vec2: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
    *
    * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
-   * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
    */
   (input: Tensor, vec2: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -9573,14 +9672,14 @@ export let ger = fn("ger", "torch", (f) => {
    * Alias of torch.outer.
    *
    * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
-   * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
    */
   (input: Tensor, options: { vec2: Tensor; out?: Tensor | null }): Tensor;
   /**
    * Alias of torch.outer.
    *
    * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
-   * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+   * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
    */
   (input: Tensor, vec2: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -10588,14 +10687,14 @@ export let inner = fn("inner", "torch", (f) => {
    * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
    *
    * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
-   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
    *
    * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
-   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -10608,14 +10707,14 @@ export let vdot = fn("vdot", "torch", (f) => {
    * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
    *
    * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
-   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
    *
    * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
-   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+   * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -10648,7 +10747,7 @@ export let trace = fn("trace", "torch", (f) => {
    * The sum of the main diagonal of a matrix (integers sum in int64).
    *
    * PyTorch: `trace(Tensor self) -> Tensor`
-   * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)
+   * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5.)
    */
   (input: Tensor): Tensor;
 };
@@ -10759,7 +10858,7 @@ export let cartesianProd = fn("cartesianProd", "torch", (f) => {
    * Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.
    *
    * PyTorch: `cartesian_prod(Tensor[] tensors) -> Tensor`
-   * @example torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1, 3], [1, 4], [2, 3], [2, 4]])
+   * @example torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1., 3.], [1., 4.], [2., 3.], [2., 4.]])
    */
   (...tensors: Tensor[]): Tensor;
 };
@@ -10772,21 +10871,21 @@ export let combinations = fn("combinations", "torch", (f) => {
    * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
    *
    * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
-   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1., 2.], [1., 3.], [2., 3.]])
    */
   (input: Tensor, options?: { r?: number; withReplacement?: boolean }): Tensor;
   /**
    * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
    *
    * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
-   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1., 2.], [1., 3.], [2., 3.]])
    */
   (input: Tensor, r: number, options?: { withReplacement?: boolean }): Tensor;
   /**
    * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
    *
    * PyTorch: `combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor`
-   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])
+   * @example torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1., 2.], [1., 3.], [2., 3.]])
    */
   (input: Tensor, r: number, withReplacement: boolean): Tensor;
 };
@@ -10799,7 +10898,7 @@ export let rand = fn("rand", "torch", (f) => {
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `rand.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682]); torch.rand([2, 3], { generator: g })
+   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682])
    */
   (
     size: readonly number[],
@@ -10817,14 +10916,14 @@ export let rand = fn("rand", "torch", (f) => {
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `rand.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682]); torch.rand([2, 3], { generator: g })
+   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682])
    */
   (...size: number[]): Tensor;
   /**
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `rand.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682]); torch.rand([2, 3], { generator: g })
+   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682])
    */
   (
     ...args: [
@@ -10844,7 +10943,7 @@ export let rand = fn("rand", "torch", (f) => {
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `rand(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682]); torch.rand([2, 3], { generator: g })
+   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682])
    */
   (
     size: readonly number[],
@@ -10861,14 +10960,14 @@ export let rand = fn("rand", "torch", (f) => {
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `rand(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682]); torch.rand([2, 3], { generator: g })
+   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682])
    */
   (...size: number[]): Tensor;
   /**
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `rand(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682]); torch.rand([2, 3], { generator: g })
+   * @example torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682])
    */
   (
     ...args: [
@@ -10893,7 +10992,7 @@ export let randn = fn("randn", "torch", (f) => {
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `randn.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.randn(2, 3); torch.randn([27, 10], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randn([27, 10], { generator: g }).shape // [27, 10]
    */
   (
     size: readonly number[],
@@ -10911,14 +11010,14 @@ export let randn = fn("randn", "torch", (f) => {
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `randn.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.randn(2, 3); torch.randn([27, 10], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randn([27, 10], { generator: g }).shape // [27, 10]
    */
   (...size: number[]): Tensor;
   /**
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `randn.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.randn(2, 3); torch.randn([27, 10], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randn([27, 10], { generator: g }).shape // [27, 10]
    */
   (
     ...args: [
@@ -10938,7 +11037,7 @@ export let randn = fn("randn", "torch", (f) => {
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `randn(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.randn(2, 3); torch.randn([27, 10], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randn([27, 10], { generator: g }).shape // [27, 10]
    */
   (
     size: readonly number[],
@@ -10955,14 +11054,14 @@ export let randn = fn("randn", "torch", (f) => {
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `randn(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.randn(2, 3); torch.randn([27, 10], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randn([27, 10], { generator: g }).shape // [27, 10]
    */
   (...size: number[]): Tensor;
   /**
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
    * PyTorch: `randn(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.manualSeed(0); torch.randn(2, 3); torch.randn([27, 10], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randn([27, 10], { generator: g }).shape // [27, 10]
    */
   (
     ...args: [
@@ -10987,7 +11086,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.generator(int high, int[] size, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     high: number,
@@ -11006,7 +11105,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.generator(int high, int[] size, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     high: number,
@@ -11025,7 +11124,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint(int high, int[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     high: number,
@@ -11043,7 +11142,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint(int high, int[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     high: number,
@@ -11061,7 +11160,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.low_generator(int low, int high, int[] size, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     low: number,
@@ -11081,7 +11180,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.low_generator(int low, int high, int[] size, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     low: number,
@@ -11101,7 +11200,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.low_generator(int low, int high, int[] size, *, Generator? generator, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     low: number,
@@ -11121,7 +11220,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.low(int low, int high, int[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     low: number,
@@ -11140,7 +11239,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.low(int low, int high, int[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     low: number,
@@ -11159,7 +11258,7 @@ export let randint = fn("randint", "torch", (f) => {
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
    * PyTorch: `randint.low(int low, int high, int[] size, *, ScalarType? dtype=long, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })
+   * @example const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64
    */
   (
     low: number,
@@ -11370,7 +11469,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: Tensor,
@@ -11380,7 +11479,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: Tensor,
@@ -11391,7 +11490,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.Tensor_float(Tensor mean, float std=1, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: Tensor,
@@ -11401,7 +11500,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.Tensor_float(Tensor mean, float std=1, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: Tensor,
@@ -11412,7 +11511,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.float_Tensor(float mean, Tensor std, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: number,
@@ -11422,7 +11521,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.float_Tensor(float mean, Tensor std, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: number,
@@ -11433,7 +11532,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.float_float(float mean, float std, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: number,
@@ -11453,7 +11552,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.float_float(float mean, float std, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: number,
@@ -11473,7 +11572,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.float_float(float mean, float std, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: number,
@@ -11493,7 +11592,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: Tensor | number,
@@ -11503,7 +11602,7 @@ export let normal = fn("normal", "torch", (f) => {
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
    * PyTorch: `normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor`
-   * @example torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))
+   * @example const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]
    */
   (
     mean: Tensor | number,
@@ -11520,21 +11619,21 @@ export let bernoulli = fn("bernoulli", "torch", (f) => {
    * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
    *
    * PyTorch: `bernoulli(Tensor self, *, Generator? generator=None) -> Tensor`
-   * @example torch.bernoulli(torch.full([3], 0.5), { generator: g }); x.bernoulli(0.3)
+   * @example const g = new torch.Generator().manualSeed(0); torch.bernoulli(torch.full([3], 0.5), { generator: g }); torch.zeros(3).bernoulli(0.3).shape // [3]
    */
   (input: Tensor, options?: { generator?: Generator | null; out?: Tensor | null }): Tensor;
   /**
    * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
    *
    * PyTorch: `bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor`
-   * @example torch.bernoulli(torch.full([3], 0.5), { generator: g }); x.bernoulli(0.3)
+   * @example const g = new torch.Generator().manualSeed(0); torch.bernoulli(torch.full([3], 0.5), { generator: g }); torch.zeros(3).bernoulli(0.3).shape // [3]
    */
   (input: Tensor, options: { p: number; generator?: Generator | null }): Tensor;
   /**
    * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
    *
    * PyTorch: `bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor`
-   * @example torch.bernoulli(torch.full([3], 0.5), { generator: g }); x.bernoulli(0.3)
+   * @example const g = new torch.Generator().manualSeed(0); torch.bernoulli(torch.full([3], 0.5), { generator: g }); torch.zeros(3).bernoulli(0.3).shape // [3]
    */
   (input: Tensor, p: number, options?: { generator?: Generator | null }): Tensor;
 };
@@ -11547,7 +11646,7 @@ export let multinomial = fn("multinomial", "torch", (f) => {
    * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
    *
    * PyTorch: `multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor`
-   * @example torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g })
+   * @example const g = new torch.Generator().manualSeed(0); torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g }).shape // [4]
    */
   (
     input: Tensor,
@@ -11562,7 +11661,7 @@ export let multinomial = fn("multinomial", "torch", (f) => {
    * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
    *
    * PyTorch: `multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor`
-   * @example torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g })
+   * @example const g = new torch.Generator().manualSeed(0); torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g }).shape // [4]
    */
   (
     input: Tensor,
@@ -11573,7 +11672,7 @@ export let multinomial = fn("multinomial", "torch", (f) => {
    * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
    *
    * PyTorch: `multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor`
-   * @example torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g })
+   * @example const g = new torch.Generator().manualSeed(0); torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g }).shape // [4]
    */
   (
     input: Tensor,
@@ -11591,14 +11690,14 @@ export let tile = fn("tile", "torch", (f) => {
    * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
    *
    * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
-   * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+   * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1., 2., 1., 2.])
    */
   (input: Tensor, options: { dims: readonly number[] }): Tensor;
   /**
    * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
    *
    * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
-   * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+   * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1., 2., 1., 2.])
    */
   (input: Tensor, dims: readonly number[]): Tensor;
 };
@@ -11611,14 +11710,14 @@ export let flip = fn("flip", "torch", (f) => {
    * A copy with the order of the elements reversed along the given dims.
    *
    * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
-   * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+   * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2., 1.], [4., 3.]])
    */
   (input: Tensor, options: { dims: readonly number[] }): Tensor;
   /**
    * A copy with the order of the elements reversed along the given dims.
    *
    * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
-   * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+   * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2., 1.], [4., 3.]])
    */
   (input: Tensor, dims: readonly number[]): Tensor;
 };
@@ -11631,7 +11730,7 @@ export let fliplr = fn("fliplr", "torch", (f) => {
    * flip along dim 1 (left/right); the input must have at least 2 dims.
    *
    * PyTorch: `fliplr(Tensor self) -> Tensor`
-   * @example torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 1], [4, 3]])
+   * @example torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 1.], [4., 3.]])
    */
   (input: Tensor): Tensor;
 };
@@ -11644,7 +11743,7 @@ export let flipud = fn("flipud", "torch", (f) => {
    * flip along dim 0 (up/down); the input must have at least 1 dim.
    *
    * PyTorch: `flipud(Tensor self) -> Tensor`
-   * @example torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3, 4], [1, 2]])
+   * @example torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3., 4.], [1., 2.]])
    */
   (input: Tensor): Tensor;
 };
@@ -11657,7 +11756,7 @@ export let roll = fn("roll", "torch", (f) => {
    * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
    *
    * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
-   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4., 1., 2., 3.])
    */
   (
     input: Tensor,
@@ -11667,7 +11766,7 @@ export let roll = fn("roll", "torch", (f) => {
    * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
    *
    * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
-   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4., 1., 2., 3.])
    */
   (
     input: Tensor,
@@ -11678,7 +11777,7 @@ export let roll = fn("roll", "torch", (f) => {
    * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
    *
    * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
-   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+   * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4., 1., 2., 3.])
    */
   (
     input: Tensor,
@@ -11735,28 +11834,28 @@ export let diagonal = fn("diagonal", "torch", (f) => {
    * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
    *
    * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
    */
   (input: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   /**
    * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
    *
    * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
    */
   (input: Tensor, offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
   /**
    * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
    *
    * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
    */
   (input: Tensor, offset: number, dim1: number, options?: { dim2?: number }): Tensor;
   /**
    * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
    *
    * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+   * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
    */
   (input: Tensor, offset: number, dim1: number, dim2: number): Tensor;
 };
@@ -11769,28 +11868,28 @@ export let diagEmbed = fn("diagEmbed", "torch", (f) => {
    * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
    *
    * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   /**
    * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
    *
    * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
   /**
    * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
    *
    * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, offset: number, dim1: number, options?: { dim2?: number }): Tensor;
   /**
    * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
    *
    * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, offset: number, dim1: number, dim2: number): Tensor;
 };
@@ -11803,14 +11902,14 @@ export let diag = fn("diag", "torch", (f) => {
    * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
    *
    * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
-   * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diag(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, options?: { diagonal?: number; out?: Tensor | null }): Tensor;
   /**
    * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
    *
    * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
-   * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diag(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, diagonal: number, options?: { out?: Tensor | null }): Tensor;
 };
@@ -11823,14 +11922,14 @@ export let diagflat = fn("diagflat", "torch", (f) => {
    * The square matrix with the flattened input on diagonal `offset`.
    *
    * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
-   * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, options?: { offset?: number }): Tensor;
   /**
    * The square matrix with the flattened input on diagonal `offset`.
    *
    * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
-   * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+   * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1., 0.], [0., 2.]])
    */
   (input: Tensor, offset: number): Tensor;
 };
@@ -12057,14 +12156,14 @@ export let unbind = fn("unbind", "torch", (f) => {
    * The slices along `dim`, each without that dim (views).
    *
    * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
-   * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+   * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1., 2.]), tensor([3., 4.])]
    */
   (input: Tensor, options?: { dim?: number }): Tensor[];
   /**
    * The slices along `dim`, each without that dim (views).
    *
    * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
-   * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+   * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1., 2.]), tensor([3., 4.])]
    */
   (input: Tensor, dim: number): Tensor[];
 };
@@ -12313,14 +12412,14 @@ export let broadcastTo = fn("broadcastTo", "torch", (f) => {
    * A view of the tensor broadcast to `size` (expand).
    *
    * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
-   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1., 2.], [1., 2.]])
    */
   (input: Tensor, options: { size: readonly number[] }): Tensor;
   /**
    * A view of the tensor broadcast to `size` (expand).
    *
    * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
-   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+   * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1., 2.], [1., 2.]])
    */
   (input: Tensor, size: readonly number[]): Tensor;
 };
@@ -12341,7 +12440,7 @@ export let ravel = fn("ravel", "torch", (f) => {
    * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
    *
    * PyTorch: `ravel(Tensor(a) self) -> Tensor(a)`
-   * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])
+   * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1., 2., 3., 4.])
    */
   (input: Tensor): Tensor;
 };
@@ -12486,21 +12585,21 @@ export let rot90 = fn("rot90", "torch", (f) => {
    * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
    *
    * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
-   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 4.], [1., 3.]])
    */
   (input: Tensor, options?: { k?: number; dims?: readonly number[] }): Tensor;
   /**
    * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
    *
    * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
-   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 4.], [1., 3.]])
    */
   (input: Tensor, k: number, options?: { dims?: readonly number[] }): Tensor;
   /**
    * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
    *
    * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
-   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+   * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 4.], [1., 3.]])
    */
   (input: Tensor, k: number, dims: readonly number[]): Tensor;
 };
@@ -12513,7 +12612,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12523,7 +12622,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12534,7 +12633,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12546,7 +12645,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12556,7 +12655,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12567,7 +12666,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12579,14 +12678,14 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (repeats: Tensor, options?: { outputSize?: number | null }): Tensor;
   /**
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12596,7 +12695,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -12607,7 +12706,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
    * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+   * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
    */
   (
     input: Tensor,
@@ -13788,7 +13887,7 @@ export let sgn = fn("sgn", "torch", (f) => {
    * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
    *
    * PyTorch: `sgn(Tensor self) -> Tensor`
-   * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+   * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1.,  0.,  1.])
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -14052,42 +14151,42 @@ export let fmod = fn("fmod", "torch", (f) => {
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
-   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
    */
   (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
-   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
    */
   (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
    */
   (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+   * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
    */
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
@@ -14100,56 +14199,56 @@ export let remainder = fn("remainder", "torch", (f) => {
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (self: number | boolean, options: { other: Tensor }): Tensor;
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (self: number | boolean, other: Tensor): Tensor;
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
    * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+   * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
    */
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
@@ -14460,7 +14559,7 @@ export let positive = fn("positive", "torch", (f) => {
    * The input itself (unary plus); bool tensors are refused.
    *
    * PyTorch: `positive(Tensor(a) self) -> Tensor(a)`
-   * @example torch.positive(torch.tensor([-1, 2])) // tensor([-1,  2])
+   * @example torch.positive(torch.tensor([-1, 2])) // tensor([-1.,  2.])
    */
   (input: Tensor): Tensor;
 };
@@ -14628,14 +14727,14 @@ export let heaviside = fn("heaviside", "torch", (f) => {
    * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
    *
    * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
-   * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+   * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0., 5., 1.])
    */
   (input: Tensor, options: { values: Tensor; out?: Tensor | null }): Tensor;
   /**
    * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
    *
    * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
-   * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+   * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0., 5., 1.])
    */
   (input: Tensor, values: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
@@ -15213,7 +15312,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
       unitriangular?: boolean;
       out?: Tensor | null;
     },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15229,7 +15331,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
       unitriangular?: boolean;
       out?: Tensor | null;
     },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15241,7 +15346,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
     A: Tensor,
     upper: boolean,
     options?: { transpose?: boolean; unitriangular?: boolean; out?: Tensor | null },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15254,7 +15362,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
     upper: boolean,
     transpose: boolean,
     options?: { unitriangular?: boolean; out?: Tensor | null },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15268,7 +15379,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
     transpose: boolean,
     unitriangular: boolean,
     options?: { out?: Tensor | null },
-  ): { solution: Tensor; cloned_coefficient: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+    /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+  };
 };
 
 /** The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky). */
@@ -15361,7 +15475,13 @@ export let slogdet = fn("slogdet", "torch", (f) => {
    * PyTorch: `slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
    * @example torch.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
    */
-  (input: Tensor, options?: { out?: Tensor | null }): { sign: Tensor; logabsdet: Tensor };
+  (
+    input: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `sign` field of PyTorch's `torch.return_types.slogdet`. */ sign: Tensor;
+    /** The `logabsdet` field of PyTorch's `torch.return_types.slogdet`. */ logabsdet: Tensor;
+  };
 };
 
 /** The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix. */
@@ -15467,7 +15587,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
       unpackPivots?: boolean;
       out?: Tensor | null;
     },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -15478,7 +15602,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     LUData: Tensor,
     LUPivots: Tensor,
     options?: { unpackData?: boolean; unpackPivots?: boolean; out?: Tensor | null },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -15490,7 +15618,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     LUPivots: Tensor,
     unpackData: boolean,
     options?: { unpackPivots?: boolean; out?: Tensor | null },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -15503,7 +15635,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     unpackData: boolean,
     unpackPivots: boolean,
     options?: { out?: Tensor | null },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+  };
 };
 
 /** Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed). */
@@ -15543,7 +15679,13 @@ export let geqrf = fn("geqrf", "torch", (f) => {
    * PyTorch: `geqrf(Tensor self) -> (Tensor a, Tensor tau)`
    * @example torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])
    */
-  (input: Tensor, options?: { out?: Tensor | null }): { a: Tensor; tau: Tensor };
+  (
+    input: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `a` field of PyTorch's `torch.return_types.geqrf`. */ a: Tensor;
+    /** The `tau` field of PyTorch's `torch.return_types.geqrf`. */ tau: Tensor;
+  };
 };
 
 /** LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not. */
@@ -15628,14 +15770,27 @@ export let qr = fn("qr", "torch", (f) => {
    * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
    * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
    */
-  (input: Tensor, options?: { some?: boolean; out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  (
+    input: Tensor,
+    options?: { some?: boolean; out?: Tensor | null },
+  ): {
+    /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+    /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+  };
   /**
    * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
    *
    * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
    * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
    */
-  (input: Tensor, some: boolean, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  (
+    input: Tensor,
+    some: boolean,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+    /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+  };
 };
 
 /** The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`. */
@@ -15651,7 +15806,11 @@ export let svd = fn("svd", "torch", (f) => {
   (
     input: Tensor,
     options?: { some?: boolean; computeUv?: boolean; out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; V: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+    /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+  };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
    *
@@ -15662,7 +15821,11 @@ export let svd = fn("svd", "torch", (f) => {
     input: Tensor,
     some: boolean,
     options?: { computeUv?: boolean; out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; V: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+    /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+  };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
    *
@@ -15674,7 +15837,11 @@ export let svd = fn("svd", "torch", (f) => {
     some: boolean,
     computeUv: boolean,
     options?: { out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; V: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+    /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+  };
 };
 
 /** The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched. */
@@ -15710,7 +15877,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   (
     input: Tensor,
     options?: { eigenvectors?: boolean; upper?: boolean; out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+  };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
    *
@@ -15721,7 +15891,10 @@ export let symeig = fn("symeig", "torch", (f) => {
     input: Tensor,
     eigenvectors: boolean,
     options?: { upper?: boolean; out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+  };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
    *
@@ -15733,7 +15906,10 @@ export let symeig = fn("symeig", "torch", (f) => {
     eigenvectors: boolean,
     upper: boolean,
     options?: { out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+  };
 };
 
 /** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
@@ -15912,7 +16088,13 @@ export let frexp = fn("frexp", "torch", (f) => {
    * PyTorch: `frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)`
    * @example torch.frexp(torch.tensor([8.0, 0.3])).exponent // tensor([ 4, -1], dtype=torch.int32)
    */
-  (input: Tensor, options?: { out?: Tensor | null }): { mantissa: Tensor; exponent: Tensor };
+  (
+    input: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `mantissa` field of PyTorch's `torch.return_types.frexp`. */ mantissa: Tensor;
+    /** The `exponent` field of PyTorch's `torch.return_types.frexp`. */ exponent: Tensor;
+  };
 };
 
 /** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
@@ -16614,7 +16796,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   (
     input: Tensor,
     options: { bins: Tensor; weight?: Tensor | null; density?: boolean; out?: Tensor | null },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -16625,7 +16810,10 @@ export let histogram = fn("histogram", "torch", (f) => {
     input: Tensor,
     bins: Tensor,
     options?: { weight?: Tensor | null; density?: boolean; out?: Tensor | null },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -16641,7 +16829,10 @@ export let histogram = fn("histogram", "torch", (f) => {
       density?: boolean;
       out?: Tensor | null;
     },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -16657,7 +16848,10 @@ export let histogram = fn("histogram", "torch", (f) => {
       density?: boolean;
       out?: Tensor | null;
     },
-  ): { hist: Tensor; bin_edges: Tensor };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+  };
 };
 
 /** A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim. */
@@ -16678,7 +16872,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16689,7 +16886,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: number,
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16701,7 +16901,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: number,
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16714,7 +16917,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16727,7 +16933,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16742,7 +16951,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16753,7 +16965,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: readonly number[],
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16765,7 +16980,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: readonly number[],
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16778,7 +16996,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16791,7 +17012,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16806,7 +17030,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16817,7 +17044,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: readonly Tensor[],
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16829,7 +17059,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: readonly Tensor[],
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16842,7 +17075,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16855,7 +17091,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16870,7 +17109,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
       weight?: Tensor | null;
       density?: boolean;
     },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16881,7 +17123,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     input: Tensor,
     bins: number | readonly number[] | readonly Tensor[],
     options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16893,7 +17138,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     bins: number | readonly number[] | readonly Tensor[],
     range: readonly number[] | null,
     options?: { weight?: Tensor | null; density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16906,7 +17154,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     options?: { density?: boolean },
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -16919,7 +17170,10 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
     range: readonly number[] | null,
     weight: Tensor | null,
     density: boolean,
-  ): { hist: Tensor; bin_edges: Tensor[] };
+  ): {
+    /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
+    /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+  };
 };
 
 /** Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given. */
@@ -16930,7 +17184,7 @@ export let segmentReduce = fn("segmentReduce", "torch", (f) => {
    * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
    *
    * PyTorch: `segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor`
-   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])
+   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), "sum", { lengths: torch.tensor([2, 1], { dtype: torch.long }) }) // tensor([3., 3.])
    */
   (
     data: Tensor,
@@ -16948,7 +17202,7 @@ export let segmentReduce = fn("segmentReduce", "torch", (f) => {
    * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
    *
    * PyTorch: `segment_reduce(Tensor data, str reduce, *, Tensor? lengths=None, Tensor? indices=None, Tensor? offsets=None, int axis=0, bool unsafe=False, Scalar? initial=None) -> Tensor`
-   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])
+   * @example torch.segmentReduce(torch.tensor([1, 2, 3]), "sum", { lengths: torch.tensor([2, 1], { dtype: torch.long }) }) // tensor([3., 3.])
    */
   (
     data: Tensor,
@@ -17459,7 +17713,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
-   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -17469,7 +17723,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
-   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -17480,7 +17734,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
-   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -17492,7 +17746,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
-   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -17505,7 +17759,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
-   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -17519,7 +17773,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor`
-   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.3591)
+   * @example torch.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2]), true, false, 1e-8, 1) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -17636,7 +17890,7 @@ export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
    * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor([1.])
    */
   (
     input1: Tensor,
@@ -17646,7 +17900,7 @@ export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
    * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor([1.])
    */
   (
     input1: Tensor,
@@ -17657,7 +17911,7 @@ export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
    * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor([1.])
    */
   (
     input1: Tensor,
@@ -17669,7 +17923,7 @@ export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
    * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor([1.])
    */
   (
     input1: Tensor,
@@ -17682,7 +17936,7 @@ export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
    * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor(1.)
+   * @example torch.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[0, 1]]), torch.tensor([1])) // tensor([1.])
    */
   (input1: Tensor, input2: Tensor, target: Tensor, margin: number, reduction: number): Tensor;
 };
@@ -17695,28 +17949,28 @@ export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "torch", (f) => {
    * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
-   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor([0.5000, 2.0000])
    */
   (input: Tensor, options: { target: Tensor; margin?: number; reduction?: number }): Tensor;
   /**
    * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
-   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor([0.5000, 2.0000])
    */
   (input: Tensor, target: Tensor, options?: { margin?: number; reduction?: number }): Tensor;
   /**
    * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
-   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor([0.5000, 2.0000])
    */
   (input: Tensor, target: Tensor, margin: number, options?: { reduction?: number }): Tensor;
   /**
    * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `hinge_embedding_loss(Tensor self, Tensor target, float margin=1.0, int reduction=Mean) -> Tensor`
-   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor(1.2500)
+   * @example torch.hingeEmbeddingLoss(torch.tensor([0.5, 2]), torch.tensor([-1, 1])) // tensor([0.5000, 2.0000])
    */
   (input: Tensor, target: Tensor, margin: number, reduction: number): Tensor;
 };
@@ -17729,7 +17983,7 @@ export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
    * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor([1., 0.])
    */
   (
     input1: Tensor,
@@ -17739,7 +17993,7 @@ export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
    * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor([1., 0.])
    */
   (
     input1: Tensor,
@@ -17750,7 +18004,7 @@ export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
    * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor([1., 0.])
    */
   (
     input1: Tensor,
@@ -17762,7 +18016,7 @@ export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
    * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor([1., 0.])
    */
   (
     input1: Tensor,
@@ -17775,7 +18029,7 @@ export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
    * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=Mean) -> Tensor`
-   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5000)
+   * @example torch.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor([1., 0.])
    */
   (input1: Tensor, input2: Tensor, target: Tensor, margin: number, reduction: number): Tensor;
 };
@@ -17788,7 +18042,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -17806,7 +18060,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -17824,7 +18078,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -17836,7 +18090,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -17849,7 +18103,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -17863,7 +18117,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -17878,7 +18132,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -17894,7 +18148,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2, float eps=1e-06, bool swap=False, int reduction=Mean) -> Tensor`
-   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor(0.)
+   * @example torch.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 4]])) // tensor([0.])
    */
   (
     anchor: Tensor,
@@ -18011,7 +18265,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18028,7 +18282,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18045,7 +18299,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18062,7 +18316,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18075,7 +18329,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18089,7 +18343,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18104,7 +18358,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18119,7 +18373,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18136,7 +18390,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18153,7 +18407,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18165,7 +18419,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18178,7 +18432,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18192,7 +18446,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18207,7 +18461,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18222,7 +18476,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18239,7 +18493,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18256,7 +18510,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18273,7 +18527,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18286,7 +18540,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18300,7 +18554,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18315,7 +18569,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
    * PyTorch: `ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=Mean, bool zero_infinity=False) -> Tensor`
-   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(0.6931)
+   * @example torch.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1], 0, 2) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -18336,14 +18590,14 @@ export let pixelShuffle = fn("pixelShuffle", "torch", (f) => {
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
    * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
-   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   * @example F.pixelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
    */
   (input: Tensor, options: { upscaleFactor: number }): Tensor;
   /**
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
    * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
-   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   * @example F.pixelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
    */
   (input: Tensor, upscaleFactor: number): Tensor;
 };
@@ -18376,14 +18630,14 @@ export let channelShuffle = fn("channelShuffle", "torch", (f) => {
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
    * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
-   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   * @example F.channelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
    */
   (input: Tensor, options: { groups: number }): Tensor;
   /**
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
    * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
-   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   * @example F.channelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
    */
   (input: Tensor, groups: number): Tensor;
 };
@@ -18396,14 +18650,14 @@ export let nativeChannelShuffle = fn("nativeChannelShuffle", "torch", (f) => {
    * native_channel_shuffle(x, groups): channel_shuffle's kernel.
    *
    * PyTorch: `native_channel_shuffle(Tensor self, int groups) -> Tensor`
-   * @example torch.nativeChannelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   * @example torch.nativeChannelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
    */
   (input: Tensor, options: { groups: number }): Tensor;
   /**
    * native_channel_shuffle(x, groups): channel_shuffle's kernel.
    *
    * PyTorch: `native_channel_shuffle(Tensor self, int groups) -> Tensor`
-   * @example torch.nativeChannelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   * @example torch.nativeChannelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
    */
   (input: Tensor, groups: number): Tensor;
 };

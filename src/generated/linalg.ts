@@ -83,7 +83,10 @@ export let choleskyEx = fn("choleskyEx", "linalg", (f) => {
   (
     input: Tensor,
     options?: { upper?: boolean; checkErrors?: boolean; out?: Tensor | null },
-  ): { L: Tensor; info: Tensor };
+  ): {
+    /** The `L` field of PyTorch's `torch.return_types.linalg_cholesky_ex`. */ L: Tensor;
+    /** The `info` field of PyTorch's `torch.return_types.linalg_cholesky_ex`. */ info: Tensor;
+  };
 };
 
 /** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
@@ -112,7 +115,10 @@ export let invEx = fn("invEx", "linalg", (f) => {
   (
     A: Tensor,
     options?: { checkErrors?: boolean; out?: Tensor | null },
-  ): { inverse: Tensor; info: Tensor };
+  ): {
+    /** The `inverse` field of PyTorch's `torch.return_types.linalg_inv_ex`. */ inverse: Tensor;
+    /** The `info` field of PyTorch's `torch.return_types.linalg_inv_ex`. */ info: Tensor;
+  };
 };
 
 /** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
@@ -125,7 +131,13 @@ export let slogdet = fn("slogdet", "linalg", (f) => {
    * PyTorch: `linalg_slogdet(Tensor A) -> (Tensor sign, Tensor logabsdet)`
    * @example torch.linalg.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
    */
-  (A: Tensor, options?: { out?: Tensor | null }): { sign: Tensor; logabsdet: Tensor };
+  (
+    A: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `sign` field of PyTorch's `torch.return_types.linalg_slogdet`. */ sign: Tensor;
+    /** The `logabsdet` field of PyTorch's `torch.return_types.linalg_slogdet`. */ logabsdet: Tensor;
+  };
 };
 
 /** The determinant of square matrices, batched. */
@@ -167,7 +179,11 @@ export let luFactorEx = fn("luFactorEx", "linalg", (f) => {
   (
     A: Tensor,
     options?: { pivot?: boolean; checkErrors?: boolean; out?: Tensor | null },
-  ): { LU: Tensor; pivots: Tensor; info: Tensor };
+  ): {
+    /** The `LU` field of PyTorch's `torch.return_types.linalg_lu_factor_ex`. */ LU: Tensor;
+    /** The `pivots` field of PyTorch's `torch.return_types.linalg_lu_factor_ex`. */ pivots: Tensor;
+    /** The `info` field of PyTorch's `torch.return_types.linalg_lu_factor_ex`. */ info: Tensor;
+  };
 };
 
 /** The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises. */
@@ -180,7 +196,13 @@ export let luFactor = fn("luFactor", "linalg", (f) => {
    * PyTorch: `linalg_lu_factor(Tensor A, *, bool pivot=True) -> (Tensor LU, Tensor pivots)`
    * @example torch.linalg.luFactor(torch.tensor([[1., 2], [3, 4]])).LU // tensor([[3.0000, 4.0000], [0.3333, 0.6667]])
    */
-  (A: Tensor, options?: { pivot?: boolean; out?: Tensor | null }): { LU: Tensor; pivots: Tensor };
+  (
+    A: Tensor,
+    options?: { pivot?: boolean; out?: Tensor | null },
+  ): {
+    /** The `LU` field of PyTorch's `torch.return_types.linalg_lu_factor`. */ LU: Tensor;
+    /** The `pivots` field of PyTorch's `torch.return_types.linalg_lu_factor`. */ pivots: Tensor;
+  };
 };
 
 /** The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U. */
@@ -196,7 +218,11 @@ export let lu = fn("lu", "linalg", (f) => {
   (
     A: Tensor,
     options?: { pivot?: boolean; out?: Tensor | null },
-  ): { P: Tensor; L: Tensor; U: Tensor };
+  ): {
+    /** The `P` field of PyTorch's `torch.return_types.linalg_lu`. */ P: Tensor;
+    /** The `L` field of PyTorch's `torch.return_types.linalg_lu`. */ L: Tensor;
+    /** The `U` field of PyTorch's `torch.return_types.linalg_lu`. */ U: Tensor;
+  };
 };
 
 /** Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched. */
@@ -248,14 +274,27 @@ export let qr = fn("qr", "linalg", (f) => {
    * PyTorch: `linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)`
    * @example torch.linalg.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
    */
-  (A: Tensor, options?: { mode?: string; out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  (
+    A: Tensor,
+    options?: { mode?: string; out?: Tensor | null },
+  ): {
+    /** The `Q` field of PyTorch's `torch.return_types.linalg_qr`. */ Q: Tensor;
+    /** The `R` field of PyTorch's `torch.return_types.linalg_qr`. */ R: Tensor;
+  };
   /**
    * The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only).
    *
    * PyTorch: `linalg_qr(Tensor A, str mode='reduced') -> (Tensor Q, Tensor R)`
    * @example torch.linalg.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
    */
-  (A: Tensor, mode: string, options?: { out?: Tensor | null }): { Q: Tensor; R: Tensor };
+  (
+    A: Tensor,
+    mode: string,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `Q` field of PyTorch's `torch.return_types.linalg_qr`. */ Q: Tensor;
+    /** The `R` field of PyTorch's `torch.return_types.linalg_qr`. */ R: Tensor;
+  };
 };
 
 /** The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign). */
@@ -271,7 +310,11 @@ export let svd = fn("svd", "linalg", (f) => {
   (
     A: Tensor,
     options?: { fullMatrices?: boolean; driver?: string | null; out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; Vh: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.linalg_svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.linalg_svd`. */ S: Tensor;
+    /** The `Vh` field of PyTorch's `torch.return_types.linalg_svd`. */ Vh: Tensor;
+  };
   /**
    * The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign).
    *
@@ -282,7 +325,11 @@ export let svd = fn("svd", "linalg", (f) => {
     A: Tensor,
     fullMatrices: boolean,
     options?: { driver?: string | null; out?: Tensor | null },
-  ): { U: Tensor; S: Tensor; Vh: Tensor };
+  ): {
+    /** The `U` field of PyTorch's `torch.return_types.linalg_svd`. */ U: Tensor;
+    /** The `S` field of PyTorch's `torch.return_types.linalg_svd`. */ S: Tensor;
+    /** The `Vh` field of PyTorch's `torch.return_types.linalg_svd`. */ Vh: Tensor;
+  };
 };
 
 /** The singular values of matrices, descending, batched. */
@@ -437,7 +484,10 @@ export let eigh = fn("eigh", "linalg", (f) => {
   (
     input: Tensor,
     options?: { UPLO?: string; out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvectors: Tensor;
+  };
   /**
    * The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign).
    *
@@ -448,7 +498,10 @@ export let eigh = fn("eigh", "linalg", (f) => {
     input: Tensor,
     UPLO: string,
     options?: { out?: Tensor | null },
-  ): { eigenvalues: Tensor; eigenvectors: Tensor };
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvectors: Tensor;
+  };
 };
 
 /** The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched. */
@@ -504,7 +557,10 @@ export let solveEx = fn("solveEx", "linalg", (f) => {
   (
     A: Tensor,
     options: { B: Tensor; left?: boolean; checkErrors?: boolean; out?: Tensor | null },
-  ): { result: Tensor; info: Tensor };
+  ): {
+    /** The `result` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ result: Tensor;
+    /** The `info` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ info: Tensor;
+  };
   /**
    * linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`).
    *
@@ -515,7 +571,10 @@ export let solveEx = fn("solveEx", "linalg", (f) => {
     A: Tensor,
     B: Tensor,
     options?: { left?: boolean; checkErrors?: boolean; out?: Tensor | null },
-  ): { result: Tensor; info: Tensor };
+  ): {
+    /** The `result` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ result: Tensor;
+    /** The `info` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ info: Tensor;
+  };
 };
 
 /** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
@@ -1152,7 +1211,12 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
   (
     input: Tensor,
     options: { b: Tensor; rcond?: number | null; driver?: string | null; out?: Tensor | null },
-  ): { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.linalg_lstsq`. */ solution: Tensor;
+    /** The `residuals` field of PyTorch's `torch.return_types.linalg_lstsq`. */ residuals: Tensor;
+    /** The `rank` field of PyTorch's `torch.return_types.linalg_lstsq`. */ rank: Tensor;
+    /** The `singular_values` field of PyTorch's `torch.return_types.linalg_lstsq`. */ singular_values: Tensor;
+  };
   /**
    * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
    *
@@ -1163,7 +1227,12 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
     input: Tensor,
     b: Tensor,
     options?: { rcond?: number | null; driver?: string | null; out?: Tensor | null },
-  ): { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.linalg_lstsq`. */ solution: Tensor;
+    /** The `residuals` field of PyTorch's `torch.return_types.linalg_lstsq`. */ residuals: Tensor;
+    /** The `rank` field of PyTorch's `torch.return_types.linalg_lstsq`. */ rank: Tensor;
+    /** The `singular_values` field of PyTorch's `torch.return_types.linalg_lstsq`. */ singular_values: Tensor;
+  };
   /**
    * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
    *
@@ -1175,5 +1244,10 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
     b: Tensor,
     rcond: number | null,
     options?: { driver?: string | null; out?: Tensor | null },
-  ): { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
+  ): {
+    /** The `solution` field of PyTorch's `torch.return_types.linalg_lstsq`. */ solution: Tensor;
+    /** The `residuals` field of PyTorch's `torch.return_types.linalg_lstsq`. */ residuals: Tensor;
+    /** The `rank` field of PyTorch's `torch.return_types.linalg_lstsq`. */ rank: Tensor;
+    /** The `singular_values` field of PyTorch's `torch.return_types.linalg_lstsq`. */ singular_values: Tensor;
+  };
 };

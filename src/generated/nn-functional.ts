@@ -749,7 +749,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
    * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
-   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   * @example F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])
    */
   (
     input: Tensor,
@@ -766,7 +766,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
    * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
-   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   * @example F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])
    */
   (
     input: Tensor,
@@ -783,7 +783,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
    * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
-   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   * @example F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])
    */
   (
     input: Tensor,
@@ -800,7 +800,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
    * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
-   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   * @example F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])
    */
   (
     input: Tensor,
@@ -813,7 +813,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
    * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
-   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   * @example F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])
    */
   (
     input: Tensor,
@@ -827,7 +827,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
    * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
-   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   * @example F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])
    */
   (
     input: Tensor,
@@ -842,7 +842,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
    * PyTorch: `embedding(Tensor input, Tensor weight, int? padding_idx=None, float? max_norm=None, float norm_type=2.0, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
-   * @example F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])
+   * @example F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])
    */
   (
     input: Tensor,
@@ -863,14 +863,14 @@ export let oneHot = fn("oneHot", "nn.functional", (f) => {
    * one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index.
    *
    * PyTorch: `one_hot(Tensor self, int num_classes=-1) -> Tensor`
-   * @example F.oneHot(torch.tensor([0, 2]), 3) // tensor([[1, 0, 0], [0, 0, 1]])
+   * @example F.oneHot(torch.tensor([0, 2], { dtype: torch.long }), 3) // tensor([[1, 0, 0], [0, 0, 1]])
    */
   (input: Tensor, options?: { numClasses?: number }): Tensor;
   /**
    * one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index.
    *
    * PyTorch: `one_hot(Tensor self, int num_classes=-1) -> Tensor`
-   * @example F.oneHot(torch.tensor([0, 2]), 3) // tensor([[1, 0, 0], [0, 0, 1]])
+   * @example F.oneHot(torch.tensor([0, 2], { dtype: torch.long }), 3) // tensor([[1, 0, 0], [0, 0, 1]])
    */
   (input: Tensor, numClasses: number): Tensor;
 };
@@ -4813,21 +4813,21 @@ export let threshold_ = fn("threshold_", "nn.functional", (f) => {
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
-   * @example F.threshold_(x, 0, -1)
+   * @example F.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])
    */
   (input: Tensor, options: { threshold: number | boolean; value: number | boolean }): Tensor;
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
-   * @example F.threshold_(x, 0, -1)
+   * @example F.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])
    */
   (input: Tensor, threshold: number | boolean, options: { value: number | boolean }): Tensor;
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
    * PyTorch: `threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)`
-   * @example F.threshold_(x, 0, -1)
+   * @example F.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])
    */
   (input: Tensor, threshold: number | boolean, value: number | boolean): Tensor;
 };
@@ -4979,7 +4979,7 @@ export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example F.rrelu_(x, 0.1, 0.3, true)
+   * @example F.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -4994,7 +4994,7 @@ export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example F.rrelu_(x, 0.1, 0.3, true)
+   * @example F.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -5005,7 +5005,7 @@ export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example F.rrelu_(x, 0.1, 0.3, true)
+   * @example F.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -5017,7 +5017,7 @@ export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example F.rrelu_(x, 0.1, 0.3, true)
+   * @example F.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -5030,7 +5030,7 @@ export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
    * In place: rrelu(x, lower, upper, training) written into x.
    *
    * PyTorch: `rrelu_(Tensor(a!) self, Scalar lower=0.125, Scalar upper=0.3333333333333333, bool training=False, Generator? generator=None) -> Tensor(a!)`
-   * @example F.rrelu_(x, 0.1, 0.3, true)
+   * @example F.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)
    */
   (
     input: Tensor,
@@ -5049,7 +5049,7 @@ export let relu_ = fn("relu_", "nn.functional", (f) => {
    * In place: relu(x) written into x.
    *
    * PyTorch: `relu_(Tensor(a!) self) -> Tensor(a!)`
-   * @example F.relu_(x)
+   * @example F.relu_(torch.tensor([-1, 2]))
    */
   (input: Tensor): Tensor;
 };
@@ -5062,14 +5062,14 @@ export let celu_ = fn("celu_", "nn.functional", (f) => {
    * In place: celu(x) written into x.
    *
    * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
-   * @example F.celu_(x)
+   * @example F.celu_(torch.tensor([-1, 2]))
    */
   (input: Tensor, options?: { alpha?: number | boolean }): Tensor;
   /**
    * In place: celu(x) written into x.
    *
    * PyTorch: `celu_(Tensor(a!) self, Scalar alpha=1.0) -> Tensor(a!)`
-   * @example F.celu_(x)
+   * @example F.celu_(torch.tensor([-1, 2]))
    */
   (input: Tensor, alpha: number | boolean): Tensor;
 };
@@ -5082,7 +5082,7 @@ export let selu_ = fn("selu_", "nn.functional", (f) => {
    * In place: selu(x) written into x.
    *
    * PyTorch: `selu_(Tensor(a!) self) -> Tensor(a!)`
-   * @example F.selu_(x)
+   * @example F.selu_(torch.tensor([-1, 2]))
    */
   (input: Tensor): Tensor;
 };
@@ -5095,7 +5095,7 @@ export let elu_ = fn("elu_", "nn.functional", (f) => {
    * In place: elu(x) written into x.
    *
    * PyTorch: `elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
-   * @example F.elu_(x)
+   * @example F.elu_(torch.tensor([-1, 2]))
    */
   (
     input: Tensor,
@@ -5105,7 +5105,7 @@ export let elu_ = fn("elu_", "nn.functional", (f) => {
    * In place: elu(x) written into x.
    *
    * PyTorch: `elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
-   * @example F.elu_(x)
+   * @example F.elu_(torch.tensor([-1, 2]))
    */
   (
     input: Tensor,
@@ -5116,7 +5116,7 @@ export let elu_ = fn("elu_", "nn.functional", (f) => {
    * In place: elu(x) written into x.
    *
    * PyTorch: `elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
-   * @example F.elu_(x)
+   * @example F.elu_(torch.tensor([-1, 2]))
    */
   (
     input: Tensor,
@@ -5128,7 +5128,7 @@ export let elu_ = fn("elu_", "nn.functional", (f) => {
    * In place: elu(x) written into x.
    *
    * PyTorch: `elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)`
-   * @example F.elu_(x)
+   * @example F.elu_(torch.tensor([-1, 2]))
    */
   (
     input: Tensor,
@@ -5146,14 +5146,14 @@ export let leakyRelu_ = fn("leakyRelu_", "nn.functional", (f) => {
    * In place: leaky_relu(x) written into x.
    *
    * PyTorch: `leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)`
-   * @example F.leakyRelu_(x)
+   * @example F.leakyRelu_(torch.tensor([-1, 2]))
    */
   (input: Tensor, options?: { negativeSlope?: number | boolean }): Tensor;
   /**
    * In place: leaky_relu(x) written into x.
    *
    * PyTorch: `leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)`
-   * @example F.leakyRelu_(x)
+   * @example F.leakyRelu_(torch.tensor([-1, 2]))
    */
   (input: Tensor, negativeSlope: number | boolean): Tensor;
 };
@@ -5166,21 +5166,21 @@ export let hardtanh_ = fn("hardtanh_", "nn.functional", (f) => {
    * In place: hardtanh(x) written into x.
    *
    * PyTorch: `hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
-   * @example F.hardtanh_(x)
+   * @example F.hardtanh_(torch.tensor([-1, 2]))
    */
   (input: Tensor, options?: { minVal?: number | boolean; maxVal?: number | boolean }): Tensor;
   /**
    * In place: hardtanh(x) written into x.
    *
    * PyTorch: `hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
-   * @example F.hardtanh_(x)
+   * @example F.hardtanh_(torch.tensor([-1, 2]))
    */
   (input: Tensor, minVal: number | boolean, options?: { maxVal?: number | boolean }): Tensor;
   /**
    * In place: hardtanh(x) written into x.
    *
    * PyTorch: `hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)`
-   * @example F.hardtanh_(x)
+   * @example F.hardtanh_(torch.tensor([-1, 2]))
    */
   (input: Tensor, minVal: number | boolean, maxVal: number | boolean): Tensor;
 };
@@ -5579,7 +5579,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5600,7 +5600,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5621,7 +5621,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5642,7 +5642,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5663,7 +5663,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5684,7 +5684,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5705,7 +5705,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5726,7 +5726,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5747,7 +5747,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5765,7 +5765,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -5784,7 +5784,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
    * PyTorch: `embedding_bag(Tensor input, Tensor weight, Tensor? offsets=None, float? max_norm=None, float norm_type=2, bool scale_grad_by_freq=False, str mode="mean", bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int? padding_idx=None) -> Tensor`
-   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])
+   * @example F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])
    */
   (
     input: Tensor,
@@ -6074,7 +6074,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
    * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)
    */
   (
     input: Tensor,
@@ -6091,7 +6091,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
    * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)
    */
   (
     input: Tensor,
@@ -6108,7 +6108,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
    * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)
    */
   (
     input: Tensor,
@@ -6125,7 +6125,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
    * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)
    */
   (
     input: Tensor,
@@ -6138,7 +6138,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
    * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)
    */
   (
     input: Tensor,
@@ -6152,7 +6152,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
    * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)
    */
   (
     input: Tensor,
@@ -6167,7 +6167,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
    * PyTorch: `nll_loss(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)
+   * @example F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)
    */
   (
     input: Tensor,
@@ -6188,7 +6188,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6206,7 +6206,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6224,7 +6224,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6242,7 +6242,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6260,7 +6260,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6274,7 +6274,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6289,7 +6289,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6305,7 +6305,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
    * PyTorch: `cross_entropy(Tensor input, Tensor target, Tensor? weight=None, bool? size_average=None, int ignore_index=-100, bool? reduce=None, str reduction='mean', float label_smoothing=0.0) -> Tensor`
-   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)
+   * @example F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)
    */
   (
     input: Tensor,
@@ -6627,7 +6627,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -6645,7 +6645,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -6663,7 +6663,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -6681,7 +6681,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -6699,7 +6699,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -6713,7 +6713,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -6728,7 +6728,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -6744,7 +6744,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
    * PyTorch: `poisson_nll_loss(Tensor input, Tensor target, bool log_input=True, bool full=False, bool? size_average=None, float eps=1e-08, bool? reduce=None, str reduction='mean') -> Tensor`
-   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.3591)
+   * @example F.poissonNllLoss(torch.tensor([0, 1]), torch.tensor([1, 2])) // tensor(0.8591)
    */
   (
     input: Tensor,
@@ -7814,7 +7814,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
    * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
-   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -7831,7 +7831,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
    * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
-   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -7848,7 +7848,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
    * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
-   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -7865,7 +7865,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
    * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
-   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -7878,7 +7878,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
    * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
-   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -7892,7 +7892,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
    * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
-   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -7907,7 +7907,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
    * PyTorch: `ctc_loss(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, str reduction='mean', bool zero_infinity=False) -> Tensor`
-   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(0.6931)
+   * @example F.ctcLoss(torch.zeros(2, 1, 2), torch.tensor([[1]]), [2], [1]) // tensor(-1.0986)
    */
   (
     logProbs: Tensor,
@@ -7928,7 +7928,7 @@ export let pad = fn("pad", "nn.functional", (f) => {
    * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
    *
    * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
-   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3., 2., 1., 2., 3., 2.]])
    */
   (
     input: Tensor,
@@ -7938,7 +7938,7 @@ export let pad = fn("pad", "nn.functional", (f) => {
    * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
    *
    * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
-   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3., 2., 1., 2., 3., 2.]])
    */
   (
     input: Tensor,
@@ -7949,7 +7949,7 @@ export let pad = fn("pad", "nn.functional", (f) => {
    * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
    *
    * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
-   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3., 2., 1., 2., 3., 2.]])
    */
   (
     input: Tensor,
@@ -7961,7 +7961,7 @@ export let pad = fn("pad", "nn.functional", (f) => {
    * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
    *
    * PyTorch: `pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor`
-   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])
+   * @example F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3., 2., 1., 2., 3., 2.]])
    */
   (input: Tensor, pad: readonly number[], mode: string, value: number | null): Tensor;
 };
@@ -8248,14 +8248,14 @@ export let pixelShuffle = fn("pixelShuffle", "nn.functional", (f) => {
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
    * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
-   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   * @example F.pixelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
    */
   (input: Tensor, options: { upscaleFactor: number }): Tensor;
   /**
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
    * PyTorch: `pixel_shuffle(Tensor self, int upscale_factor) -> Tensor`
-   * @example F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
+   * @example F.pixelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])
    */
   (input: Tensor, upscaleFactor: number): Tensor;
 };
@@ -8288,14 +8288,14 @@ export let channelShuffle = fn("channelShuffle", "nn.functional", (f) => {
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
    * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
-   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   * @example F.channelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
    */
   (input: Tensor, options: { groups: number }): Tensor;
   /**
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
    * PyTorch: `channel_shuffle(Tensor self, int groups) -> Tensor`
-   * @example F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
+   * @example F.channelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])
    */
   (input: Tensor, groups: number): Tensor;
 };
@@ -8477,7 +8477,7 @@ export let gridSample = fn("gridSample", "nn.functional", (f) => {
    * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
    *
    * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
-   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   * @example F.gridSample(torch.arange(4, { dtype: torch.float32 }).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
    */
   (
     input: Tensor,
@@ -8487,7 +8487,7 @@ export let gridSample = fn("gridSample", "nn.functional", (f) => {
    * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
    *
    * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
-   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   * @example F.gridSample(torch.arange(4, { dtype: torch.float32 }).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
    */
   (
     input: Tensor,
@@ -8498,7 +8498,7 @@ export let gridSample = fn("gridSample", "nn.functional", (f) => {
    * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
    *
    * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
-   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   * @example F.gridSample(torch.arange(4, { dtype: torch.float32 }).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
    */
   (
     input: Tensor,
@@ -8510,7 +8510,7 @@ export let gridSample = fn("gridSample", "nn.functional", (f) => {
    * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
    *
    * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
-   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   * @example F.gridSample(torch.arange(4, { dtype: torch.float32 }).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
    */
   (
     input: Tensor,
@@ -8523,7 +8523,7 @@ export let gridSample = fn("gridSample", "nn.functional", (f) => {
    * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
    *
    * PyTorch: `grid_sample(Tensor input, Tensor grid, str mode="bilinear", str padding_mode="zeros", bool? align_corners=None) -> Tensor`
-   * @example F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
+   * @example F.gridSample(torch.arange(4, { dtype: torch.float32 }).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])
    */
   (
     input: Tensor,

@@ -8,70 +8,70 @@ declare module "../tensor.js" {
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add(options: { other: Tensor | number; alpha?: number | boolean }): Tensor;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add(other: Tensor | number, options?: { alpha?: number | boolean }): Tensor;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add(options: { alpha: number | boolean; other: Tensor | number }): Tensor;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add(alpha: number | boolean, options: { other: Tensor | number }): Tensor;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add(alpha: number | boolean, other: Tensor | number): Tensor;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add_(options: { other: Tensor | number; alpha?: number | boolean }): this;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add_(other: Tensor | number, options?: { alpha?: number | boolean }): this;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add_(options: { alpha: number | boolean; other: Tensor | number }): this;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add_(alpha: number | boolean, options: { other: Tensor | number }): this;
     /**
      * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
      *
      * PyTorch: `add(Tensor self, Scalar alpha, Tensor other) -> Tensor`
-     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])
+     * @example torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])
      */
     add_(alpha: number | boolean, other: Tensor | number): this;
     /**
@@ -176,112 +176,112 @@ declare module "../tensor.js" {
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(options: { other: Tensor | number }): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(other: Tensor | number): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(options: { other: Tensor | number; roundingMode: string | null }): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(other: Tensor | number, options: { roundingMode: string | null }): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(options: { other: number | boolean; roundingMode: string | null }): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(other: number | boolean, options: { roundingMode: string | null }): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(options: { other: Tensor | number | boolean; roundingMode: string | null }): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div(other: Tensor | number | boolean, options: { roundingMode: string | null }): Tensor;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(options: { other: Tensor | number }): this;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(other: Tensor | number): this;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(options: { other: Tensor | number; roundingMode: string | null }): this;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(other: Tensor | number, options: { roundingMode: string | null }): this;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(options: { other: number | boolean; roundingMode: string | null }): this;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(other: number | boolean, options: { roundingMode: string | null }): this;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(options: { other: Tensor | number | boolean; roundingMode: string | null }): this;
     /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor`
-     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+     * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
      */
     div_(other: Tensor | number | boolean, options: { roundingMode: string | null }): this;
     /**
@@ -540,210 +540,210 @@ declare module "../tensor.js" {
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide(options: { other: Tensor | number }): Tensor;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide(other: Tensor | number): Tensor;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide(options: { other: number | boolean }): Tensor;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide(other: number | boolean): Tensor;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide(options: { other: Tensor | number | boolean }): Tensor;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide(other: Tensor | number | boolean): Tensor;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide_(options: { other: Tensor | number }): this;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide_(other: Tensor | number): this;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide_(options: { other: number | boolean }): this;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide_(other: number | boolean): this;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide_(options: { other: Tensor | number | boolean }): this;
     /**
      * `input // other`: the quotient rounded down (div with roundingMode "floor").
      *
      * PyTorch: `floor_divide(Tensor self, Tensor other) -> Tensor`
-     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])
+     * @example torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])
      */
     floorDivide_(other: Tensor | number | boolean): this;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow(options: { exponent: Tensor }): Tensor;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow(exponent: Tensor): Tensor;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow(options: { exponent: number | boolean }): Tensor;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow(exponent: number | boolean): Tensor;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow(options: { exponent: Tensor | number | boolean }): Tensor;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow(exponent: Tensor | number | boolean): Tensor;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow_(options: { exponent: Tensor }): this;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow_(exponent: Tensor): this;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow_(options: { exponent: number | boolean }): this;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow_(exponent: number | boolean): this;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow_(options: { exponent: Tensor | number | boolean }): this;
     /**
      * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
      *
      * PyTorch: `pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])
+     * @example torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])
      */
     pow_(exponent: Tensor | number | boolean): this;
     /**
      * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
      *
      * PyTorch: `square(Tensor self) -> Tensor`
-     * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+     * @example torch.square(torch.tensor([2, -3])) // tensor([4., 9.])
      */
     square(): Tensor;
     /**
      * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
      *
      * PyTorch: `square(Tensor self) -> Tensor`
-     * @example torch.square(torch.tensor([2, -3])) // tensor([4, 9])
+     * @example torch.square(torch.tensor([2, -3])) // tensor([4., 9.])
      */
     square_(): this;
     /**
      * `-input` elementwise.
      *
      * PyTorch: `neg(Tensor self) -> Tensor`
-     * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+     * @example torch.tensor([1, -2]).neg() // tensor([-1.,  2.])
      */
     neg(): Tensor;
     /**
      * `-input` elementwise.
      *
      * PyTorch: `neg(Tensor self) -> Tensor`
-     * @example torch.tensor([1, -2]).neg() // tensor([-1,  2])
+     * @example torch.tensor([1, -2]).neg() // tensor([-1.,  2.])
      */
     neg_(): this;
     /**
      * Alias of neg: `-input` elementwise.
      *
      * PyTorch: `negative(Tensor self) -> Tensor`
-     * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+     * @example torch.tensor([1, -2]).negative() // tensor([-1.,  2.])
      */
     negative(): Tensor;
     /**
      * Alias of neg: `-input` elementwise.
      *
      * PyTorch: `negative(Tensor self) -> Tensor`
-     * @example torch.tensor([1, -2]).negative() // tensor([-1,  2])
+     * @example torch.tensor([1, -2]).negative() // tensor([-1.,  2.])
      */
     negative_(): this;
     /**
@@ -778,14 +778,14 @@ declare module "../tensor.js" {
      * The sign of each element: -1, 0 or 1 (0 for NaN).
      *
      * PyTorch: `sign(Tensor self) -> Tensor`
-     * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])
+     * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1.,  0.,  1.])
      */
     sign(): Tensor;
     /**
      * The sign of each element: -1, 0 or 1 (0 for NaN).
      *
      * PyTorch: `sign(Tensor self) -> Tensor`
-     * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])
+     * @example torch.tensor([-2, 0, 3]).sign() // tensor([-1.,  0.,  1.])
      */
     sign_(): this;
     /**
@@ -848,28 +848,28 @@ declare module "../tensor.js" {
      * The elementwise maximum of two tensors (broadcasting; NaN propagates).
      *
      * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
-     * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+     * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3., 5.])
      */
     maximum(options: { other: Tensor }): Tensor;
     /**
      * The elementwise maximum of two tensors (broadcasting; NaN propagates).
      *
      * PyTorch: `maximum(Tensor self, Tensor other) -> Tensor`
-     * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3, 5])
+     * @example torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([3., 5.])
      */
     maximum(other: Tensor): Tensor;
     /**
      * The elementwise minimum of two tensors (broadcasting; NaN propagates).
      *
      * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
-     * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+     * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1., 2.])
      */
     minimum(options: { other: Tensor }): Tensor;
     /**
      * The elementwise minimum of two tensors (broadcasting; NaN propagates).
      *
      * PyTorch: `minimum(Tensor self, Tensor other) -> Tensor`
-     * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1, 2])
+     * @example torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([1., 2.])
      */
     minimum(other: Tensor): Tensor;
     /**
@@ -1226,14 +1226,14 @@ declare module "../tensor.js" {
      * max(x, 0) for each element.
      *
      * PyTorch: `relu(Tensor self) -> Tensor`
-     * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+     * @example torch.tensor([-1, 2]).relu() // tensor([0., 2.])
      */
     relu(): Tensor;
     /**
      * max(x, 0) for each element.
      *
      * PyTorch: `relu(Tensor self) -> Tensor`
-     * @example torch.tensor([-1, 2]).relu() // tensor([0, 2])
+     * @example torch.tensor([-1, 2]).relu() // tensor([0., 2.])
      */
     relu_(): this;
     /**
@@ -2064,147 +2064,147 @@ declare module "../tensor.js" {
      * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
      *
      * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
      */
     where(options: { condition: Tensor; other: Tensor }): Tensor;
     /**
      * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
      *
      * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
      */
     where(condition: Tensor, options: { other: Tensor }): Tensor;
     /**
      * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
      *
      * PyTorch: `where.self(Tensor condition, Tensor self, Tensor other) -> Tensor`
-     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])
+     * @example torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])
      */
     where(condition: Tensor, other: Tensor): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(options: { mask: Tensor; value: Tensor }): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(mask: Tensor, options: { value: Tensor }): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(mask: Tensor, value: Tensor): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(options: { mask: Tensor; value: number | boolean }): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(mask: Tensor, options: { value: number | boolean }): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(mask: Tensor, value: number | boolean): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(options: { mask: Tensor; value: Tensor | number | boolean }): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(mask: Tensor, options: { value: Tensor | number | boolean }): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill(mask: Tensor, value: Tensor | number | boolean): Tensor;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(options: { mask: Tensor; value: Tensor }): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(mask: Tensor, options: { value: Tensor }): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(mask: Tensor, value: Tensor): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(options: { mask: Tensor; value: number | boolean }): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(mask: Tensor, options: { value: number | boolean }): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(mask: Tensor, value: number | boolean): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(options: { mask: Tensor; value: Tensor | number | boolean }): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(mask: Tensor, options: { value: Tensor | number | boolean }): this;
     /**
      * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
      *
      * PyTorch: `masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])
+     * @example torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])
      */
     maskedFill_(mask: Tensor, value: Tensor | number | boolean): this;
     /**
@@ -2392,21 +2392,36 @@ declare module "../tensor.js" {
      * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
      */
-    max(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    max(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    };
     /**
      * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
      */
-    max(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    max(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    };
     /**
      * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).max(1) // { values: tensor([5., 4.]), indices: tensor([1, 0]) }
      */
-    max(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    max(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
      *
@@ -2434,21 +2449,36 @@ declare module "../tensor.js" {
      * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
      */
-    min(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    min(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
      */
-    min(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    min(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
      *
      * PyTorch: `min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([[1, 5], [4, 2]]).min(1) // { values: tensor([1., 2.]), indices: tensor([0, 1]) }
      */
-    min(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    min(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    };
     /**
      * The largest elements over `dim` (all dims by default); gradient shared among ties.
      *
@@ -2869,56 +2899,56 @@ declare module "../tensor.js" {
      * Whether any element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `any(Tensor self) -> Tensor`
-     * @example torch.tensor([0, 1]).any() // tensor(true)
+     * @example torch.tensor([0, 1]).any() // tensor(True)
      */
     any(): Tensor;
     /**
      * Whether any element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-     * @example torch.tensor([0, 1]).any() // tensor(true)
+     * @example torch.tensor([0, 1]).any() // tensor(True)
      */
     any(options: { dim: number; keepdim?: boolean }): Tensor;
     /**
      * Whether any element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-     * @example torch.tensor([0, 1]).any() // tensor(true)
+     * @example torch.tensor([0, 1]).any() // tensor(True)
      */
     any(dim: number, options?: { keepdim?: boolean }): Tensor;
     /**
      * Whether any element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-     * @example torch.tensor([0, 1]).any() // tensor(true)
+     * @example torch.tensor([0, 1]).any() // tensor(True)
      */
     any(dim: number, keepdim: boolean): Tensor;
     /**
      * Whether every element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `all(Tensor self) -> Tensor`
-     * @example torch.tensor([0, 1]).all() // tensor(false)
+     * @example torch.tensor([0, 1]).all() // tensor(False)
      */
     all(): Tensor;
     /**
      * Whether every element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-     * @example torch.tensor([0, 1]).all() // tensor(false)
+     * @example torch.tensor([0, 1]).all() // tensor(False)
      */
     all(options: { dim: number; keepdim?: boolean }): Tensor;
     /**
      * Whether every element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-     * @example torch.tensor([0, 1]).all() // tensor(false)
+     * @example torch.tensor([0, 1]).all() // tensor(False)
      */
     all(dim: number, options?: { keepdim?: boolean }): Tensor;
     /**
      * Whether every element is non-zero, or along `dim` (a bool tensor).
      *
      * PyTorch: `all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor`
-     * @example torch.tensor([0, 1]).all() // tensor(false)
+     * @example torch.tensor([0, 1]).all() // tensor(False)
      */
     all(dim: number, keepdim: boolean): Tensor;
     /**
@@ -2932,58 +2962,70 @@ declare module "../tensor.js" {
      * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
      *
      * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1., 2., 6.])
      */
     cumprod(options: { dim: number; dtype?: DType | null }): Tensor;
     /**
      * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
      *
      * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1., 2., 6.])
      */
     cumprod(dim: number, options?: { dtype?: DType | null }): Tensor;
     /**
      * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
      *
      * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1., 2., 6.])
      */
     cumprod_(options: { dim: number; dtype?: DType | null }): this;
     /**
      * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
      *
      * PyTorch: `cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])
+     * @example torch.tensor([1, 2, 3]).cumprod(0) // tensor([1., 2., 6.])
      */
     cumprod_(dim: number, options?: { dtype?: DType | null }): this;
     /**
      * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
      *
      * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+     * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1., 3., 3.])
      */
-    cummax(options: { dim: number }): { values: Tensor; indices: Tensor };
+    cummax(options: { dim: number }): {
+      /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+    };
     /**
      * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
      *
      * PyTorch: `cummax(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1, 3, 3])
+     * @example torch.tensor([1, 3, 2]).cummax(0).values // tensor([1., 3., 3.])
      */
-    cummax(dim: number): { values: Tensor; indices: Tensor };
+    cummax(dim: number): {
+      /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+    };
     /**
      * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
      *
      * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+     * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1., 1., 1.])
      */
-    cummin(options: { dim: number }): { values: Tensor; indices: Tensor };
+    cummin(options: { dim: number }): {
+      /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+    };
     /**
      * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
      *
      * PyTorch: `cummin(Tensor self, int dim) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1, 1, 1])
+     * @example torch.tensor([1, 3, 2]).cummin(0).values // tensor([1., 1., 1.])
      */
-    cummin(dim: number): { values: Tensor; indices: Tensor };
+    cummin(dim: number): {
+      /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+    };
     /**
      * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
      *
@@ -3066,9 +3108,12 @@ declare module "../tensor.js" {
      * The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.
      *
      * PyTorch: `aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)`
-     * @example torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1), max: tensor(3) }
+     * @example torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1.), max: tensor(3.) }
      */
-    aminmax(options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor };
+    aminmax(options?: { dim?: number | null; keepdim?: boolean }): {
+      /** The `min` field of PyTorch's `torch.return_types.aminmax`. */ min: Tensor;
+      /** The `max` field of PyTorch's `torch.return_types.aminmax`. */ max: Tensor;
+    };
     /**
      * The number of non-zero elements over `dim` (all dims by default), as int64.
      *
@@ -3185,7 +3230,7 @@ declare module "../tensor.js" {
      * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
      *
      * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
      */
     diff(options?: {
       n?: number;
@@ -3197,7 +3242,7 @@ declare module "../tensor.js" {
      * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
      *
      * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
      */
     diff(
       n: number,
@@ -3207,7 +3252,7 @@ declare module "../tensor.js" {
      * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
      *
      * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
      */
     diff(
       n: number,
@@ -3218,7 +3263,7 @@ declare module "../tensor.js" {
      * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
      *
      * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
      */
     diff(
       n: number,
@@ -3230,7 +3275,7 @@ declare module "../tensor.js" {
      * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
      *
      * PyTorch: `diff(Tensor self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None) -> Tensor`
-     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])
+     * @example torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])
      */
     diff(n: number, dim: number, prepend: Tensor | null, append: Tensor | null): Tensor;
     /**
@@ -3255,33 +3300,48 @@ declare module "../tensor.js" {
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
      *
      * PyTorch: `sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
      */
     sort(options: { stable: boolean | null; dim?: number; descending?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
     };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
      *
      * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
      */
-    sort(options?: { dim?: number; descending?: boolean }): { values: Tensor; indices: Tensor };
+    sort(options?: { dim?: number; descending?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
      *
      * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
      */
-    sort(dim: number, options?: { descending?: boolean }): { values: Tensor; indices: Tensor };
+    sort(
+      dim: number,
+      options?: { descending?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
      *
      * PyTorch: `sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }
+     * @example torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }
      */
-    sort(dim: number, descending: boolean): { values: Tensor; indices: Tensor };
+    sort(
+      dim: number,
+      descending: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    };
     /**
      * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
      *
@@ -3314,102 +3374,127 @@ declare module "../tensor.js" {
      * The elements sorted along the first dim (torch.sort(input, 0).values).
      *
      * PyTorch: `msort(Tensor self) -> Tensor`
-     * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])
+     * @example torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1., 1.], [3., 2.]])
      */
     msort(): Tensor;
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
      * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
      */
     topk(options: { k: number; dim?: number; largest?: boolean; sorted?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
     };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
      * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
      */
     topk(
       k: number,
       options?: { dim?: number; largest?: boolean; sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
      * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
      */
     topk(
       k: number,
       dim: number,
       options?: { largest?: boolean; sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
      * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
      */
     topk(
       k: number,
       dim: number,
       largest: boolean,
       options?: { sorted?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
      *
      * PyTorch: `topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }
+     * @example torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }
      */
     topk(
       k: number,
       dim: number,
       largest: boolean,
       sorted: boolean,
-    ): { values: Tensor; indices: Tensor };
-    /**
-     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
-     *
-     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
-     */
-    kthvalue(options: { k: number; dim?: number; keepdim?: boolean }): {
-      values: Tensor;
-      indices: Tensor;
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
     };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
      *
      * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
      */
-    kthvalue(
-      k: number,
-      options?: { dim?: number; keepdim?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    kthvalue(options: { k: number; dim?: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
      *
      * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
+     */
+    kthvalue(
+      k: number,
+      options?: { dim?: number; keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    };
+    /**
+     * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
+     *
+     * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
      */
     kthvalue(
       k: number,
       dim: number,
       options?: { keepdim?: boolean },
-    ): { values: Tensor; indices: Tensor };
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
      *
      * PyTorch: `kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }
+     * @example torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }
      */
-    kthvalue(k: number, dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    kthvalue(
+      k: number,
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
      *
@@ -3423,21 +3508,36 @@ declare module "../tensor.js" {
      * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
      */
-    median(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    median(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
      */
-    median(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    median(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, 4, 3, 2]).median() // tensor(2.)
      */
-    median(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    median(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
      *
@@ -3451,42 +3551,72 @@ declare module "../tensor.js" {
      * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
      */
-    nanmedian(options: { dim: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    nanmedian(options: { dim: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
      */
-    nanmedian(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    nanmedian(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
      *
      * PyTorch: `nanmedian.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)`
      * @example torch.tensor([1, NaN, 3, 2]).nanmedian() // tensor(2.)
      */
-    nanmedian(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    nanmedian(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
      *
      * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2.), indices: tensor(2) }
      */
-    mode(options?: { dim?: number; keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    mode(options?: { dim?: number; keepdim?: boolean }): {
+      /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
      *
      * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2.), indices: tensor(2) }
      */
-    mode(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
+    mode(
+      dim: number,
+      options?: { keepdim?: boolean },
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
      *
      * PyTorch: `mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)`
-     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }
+     * @example torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2.), indices: tensor(2) }
      */
-    mode(dim: number, keepdim: boolean): { values: Tensor; indices: Tensor };
+    mode(
+      dim: number,
+      keepdim: boolean,
+    ): {
+      /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
+      /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    };
     /**
      * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
      *
@@ -3519,28 +3649,28 @@ declare module "../tensor.js" {
      * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
      *
      * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     * @example torch.tensor([1, 2, 2, 5], { dtype: torch.long }).bincount() // tensor([0, 1, 2, 0, 0, 1])
      */
     bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor;
     /**
      * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
      *
      * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     * @example torch.tensor([1, 2, 2, 5], { dtype: torch.long }).bincount() // tensor([0, 1, 2, 0, 0, 1])
      */
     bincount(weights: Tensor | null, options?: { minlength?: number }): Tensor;
     /**
      * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
      *
      * PyTorch: `bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor`
-     * @example torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])
+     * @example torch.tensor([1, 2, 2, 5], { dtype: torch.long }).bincount() // tensor([0, 1, 2, 0, 0, 1])
      */
     bincount(weights: Tensor | null, minlength: number): Tensor;
     /**
      * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
      */
     unique(options?: {
       sorted?: boolean;
@@ -3552,7 +3682,7 @@ declare module "../tensor.js" {
      * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
      */
     unique(
       sorted: boolean,
@@ -3562,7 +3692,7 @@ declare module "../tensor.js" {
      * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
      */
     unique(
       sorted: boolean,
@@ -3573,7 +3703,7 @@ declare module "../tensor.js" {
      * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
      */
     unique(
       sorted: boolean,
@@ -3585,7 +3715,7 @@ declare module "../tensor.js" {
      * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])
+     * @example torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])
      */
     unique(
       sorted: boolean,
@@ -3597,7 +3727,7 @@ declare module "../tensor.js" {
      * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
      */
     uniqueConsecutive(options?: {
       returnInverse?: boolean;
@@ -3608,7 +3738,7 @@ declare module "../tensor.js" {
      * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
      */
     uniqueConsecutive(
       returnInverse: boolean,
@@ -3618,7 +3748,7 @@ declare module "../tensor.js" {
      * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
      */
     uniqueConsecutive(
       returnInverse: boolean,
@@ -3629,7 +3759,7 @@ declare module "../tensor.js" {
      * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
      *
      * PyTorch: `unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> Tensor`
-     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])
+     * @example torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])
      */
     uniqueConsecutive(returnInverse: boolean, returnCounts: boolean, dim: number | null): Tensor;
     /**
@@ -3811,7 +3941,7 @@ declare module "../tensor.js" {
      * The transpose of a matrix (a view); vectors and scalars are returned as they are.
      *
      * PyTorch: `t(Tensor(a) self) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1, 3], [2, 4]])
+     * @example torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1., 3.], [2., 4.]])
      */
     t(): Tensor;
     /**
@@ -3902,42 +4032,42 @@ declare module "../tensor.js" {
      * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
      *
      * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
-     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1., 2.], [1., 2.], [1., 2.]])
      */
     expand(options: { size: readonly number[]; implicit?: boolean }): Tensor;
     /**
      * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
      *
      * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
-     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1., 2.], [1., 2.], [1., 2.]])
      */
     expand(size: readonly number[], options?: { implicit?: boolean }): Tensor;
     /**
      * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
      *
      * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
-     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1., 2.], [1., 2.], [1., 2.]])
      */
     expand(...size: number[]): Tensor;
     /**
      * A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).
      *
      * PyTorch: `expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)`
-     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])
+     * @example torch.tensor([1, 2]).expand(3, 2) // tensor([[1., 2.], [1., 2.], [1., 2.]])
      */
     expand(...args: [...size: number[], options: { implicit?: boolean }]): Tensor;
     /**
      * self.expand(other.size()).
      *
      * PyTorch: `expand_as(Tensor(a) self, Tensor other) -> Tensor(a)`
-     * @example torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1, 2], [1, 2]])
+     * @example torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1., 2.], [1., 2.]])
      */
     expandAs(options: { other: Tensor }): Tensor;
     /**
      * self.expand(other.size()).
      *
      * PyTorch: `expand_as(Tensor(a) self, Tensor other) -> Tensor(a)`
-     * @example torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1, 2], [1, 2]])
+     * @example torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1., 2.], [1., 2.]])
      */
     expandAs(other: Tensor): Tensor;
     /**
@@ -4028,21 +4158,21 @@ declare module "../tensor.js" {
      * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
      *
      * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1., 3.])
      */
     select(options: { dim: number; index: number }): Tensor;
     /**
      * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
      *
      * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1., 3.])
      */
     select(dim: number, options: { index: number }): Tensor;
     /**
      * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
      *
      * PyTorch: `select.int(Tensor(a) self, int dim, int index) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])
+     * @example torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1., 3.])
      */
     select(dim: number, index: number): Tensor;
     /**
@@ -4154,7 +4284,7 @@ declare module "../tensor.js" {
      * A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).
      *
      * PyTorch: `clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`
-     * @example torch.tensor([1, 2]).clone() // tensor([1, 2])
+     * @example torch.tensor([1, 2]).clone() // tensor([1., 2.])
      */
     clone(options?: {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
@@ -4179,105 +4309,105 @@ declare module "../tensor.js" {
      * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
      *
      * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]], { dtype: torch.long })) // tensor([[2.], [3.]])
      */
     gather(options: { dim: number; index: Tensor; sparseGrad?: boolean }): Tensor;
     /**
      * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
      *
      * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]], { dtype: torch.long })) // tensor([[2.], [3.]])
      */
     gather(dim: number, options: { index: Tensor; sparseGrad?: boolean }): Tensor;
     /**
      * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
      *
      * PyTorch: `gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])
+     * @example torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]], { dtype: torch.long })) // tensor([[2.], [3.]])
      */
     gather(dim: number, index: Tensor, options?: { sparseGrad?: boolean }): Tensor;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd(options: { dim: number; index: Tensor; src: Tensor }): Tensor;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd(dim: number, options: { index: Tensor; src: Tensor }): Tensor;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd(dim: number, index: Tensor, options: { src: Tensor }): Tensor;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd_(options: { dim: number; index: Tensor; src: Tensor }): this;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd_(dim: number, options: { index: Tensor; src: Tensor }): this;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd_(dim: number, index: Tensor, options: { src: Tensor }): this;
     /**
      * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
      *
      * PyTorch: `scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
     /**
      * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
      *
      * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1], { dtype: torch.long })) // tensor([[3., 4.], [3., 4.]])
      */
     indexSelect(options: { dim: number; index: Tensor }): Tensor;
     /**
      * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
      *
      * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1], { dtype: torch.long })) // tensor([[3., 4.], [3., 4.]])
      */
     indexSelect(dim: number, options: { index: Tensor }): Tensor;
     /**
      * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
      *
      * PyTorch: `index_select(Tensor self, int dim, Tensor index) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])
+     * @example torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1], { dtype: torch.long })) // tensor([[3., 4.], [3., 4.]])
      */
     indexSelect(dim: number, index: Tensor): Tensor;
     /**
      * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
      *
      * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
      */
     indexPut(options: {
       indices: readonly (Tensor | null)[];
@@ -4288,7 +4418,7 @@ declare module "../tensor.js" {
      * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
      *
      * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
      */
     indexPut(
       indices: readonly (Tensor | null)[],
@@ -4298,7 +4428,7 @@ declare module "../tensor.js" {
      * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
      *
      * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
      */
     indexPut(
       indices: readonly (Tensor | null)[],
@@ -4309,98 +4439,98 @@ declare module "../tensor.js" {
      * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
      *
      * PyTorch: `index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])
+     * @example torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])
      */
     indexPut(indices: readonly (Tensor | null)[], values: Tensor, accumulate: boolean): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(options: { dim: number; index: Tensor; src: Tensor }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, options: { index: Tensor; src: Tensor }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, index: Tensor, options: { src: Tensor }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, index: Tensor, src: Tensor): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(options: { dim: number; index: Tensor; src: Tensor; reduce: string }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, options: { index: Tensor; src: Tensor; reduce: string }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, index: Tensor, options: { src: Tensor; reduce: string }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, index: Tensor, src: Tensor, options: { reduce: string }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(dim: number, index: Tensor, value: number | boolean): Tensor;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(options: {
       dim: number;
@@ -4412,7 +4542,7 @@ declare module "../tensor.js" {
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(
       dim: number,
@@ -4422,7 +4552,7 @@ declare module "../tensor.js" {
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(
       dim: number,
@@ -4433,7 +4563,7 @@ declare module "../tensor.js" {
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter(
       dim: number,
@@ -4445,91 +4575,91 @@ declare module "../tensor.js" {
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(options: { dim: number; index: Tensor; src: Tensor }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, options: { index: Tensor; src: Tensor }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, index: Tensor, options: { src: Tensor }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, index: Tensor, src: Tensor): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(options: { dim: number; index: Tensor; src: Tensor; reduce: string }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, options: { index: Tensor; src: Tensor; reduce: string }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, index: Tensor, options: { src: Tensor; reduce: string }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, index: Tensor, src: Tensor, options: { reduce: string }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(options: { dim: number; index: Tensor; value: number | boolean }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, options: { index: Tensor; value: number | boolean }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, index: Tensor, options: { value: number | boolean }): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(dim: number, index: Tensor, value: number | boolean): this;
     /**
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(options: {
       dim: number;
@@ -4541,7 +4671,7 @@ declare module "../tensor.js" {
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(
       dim: number,
@@ -4551,7 +4681,7 @@ declare module "../tensor.js" {
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(
       dim: number,
@@ -4562,7 +4692,7 @@ declare module "../tensor.js" {
      * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
      *
      * PyTorch: `scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor`
-     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     scatter_(
       dim: number,
@@ -4574,7 +4704,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce(options: {
       dim: number;
@@ -4587,7 +4717,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce(
       dim: number,
@@ -4597,7 +4727,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce(
       dim: number,
@@ -4608,7 +4738,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce(
       dim: number,
@@ -4620,7 +4750,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce(
       dim: number,
@@ -4633,7 +4763,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce_(options: {
       dim: number;
@@ -4646,7 +4776,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce_(
       dim: number,
@@ -4656,7 +4786,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce_(
       dim: number,
@@ -4667,7 +4797,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce_(
       dim: number,
@@ -4679,7 +4809,7 @@ declare module "../tensor.js" {
      * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
      *
      * PyTorch: `scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])
+     * @example torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])
      */
     scatterReduce_(
       dim: number,
@@ -4692,7 +4822,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd(options: {
       dim: number;
@@ -4704,7 +4834,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd(
       dim: number,
@@ -4714,7 +4844,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd(
       dim: number,
@@ -4725,7 +4855,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd(
       dim: number,
@@ -4737,7 +4867,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd_(options: {
       dim: number;
@@ -4749,7 +4879,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd_(
       dim: number,
@@ -4759,7 +4889,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd_(
       dim: number,
@@ -4770,7 +4900,7 @@ declare module "../tensor.js" {
      * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
      *
      * PyTorch: `index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor`
-     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])
+     * @example torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])
      */
     indexAdd_(
       dim: number,
@@ -4782,238 +4912,238 @@ declare module "../tensor.js" {
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy(options: { dim: number; index: Tensor; source: Tensor }): Tensor;
     /**
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy(dim: number, options: { index: Tensor; source: Tensor }): Tensor;
     /**
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy(dim: number, index: Tensor, options: { source: Tensor }): Tensor;
     /**
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy(dim: number, index: Tensor, source: Tensor): Tensor;
     /**
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy_(options: { dim: number; index: Tensor; source: Tensor }): this;
     /**
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy_(dim: number, options: { index: Tensor; source: Tensor }): this;
     /**
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy_(dim: number, index: Tensor, options: { source: Tensor }): this;
     /**
      * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
      *
      * PyTorch: `index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor`
-     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])
+     * @example torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])
      */
     indexCopy_(dim: number, index: Tensor, source: Tensor): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(options: { dim: number; index: Tensor; value: Tensor }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, options: { index: Tensor; value: Tensor }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, index: Tensor, options: { value: Tensor }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, index: Tensor, value: Tensor): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(options: { dim: number; index: Tensor; value: number | boolean }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, options: { index: Tensor; value: number | boolean }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, index: Tensor, options: { value: number | boolean }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, index: Tensor, value: number | boolean): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(options: { dim: number; index: Tensor; value: Tensor | number | boolean }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, options: { index: Tensor; value: Tensor | number | boolean }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, index: Tensor, options: { value: Tensor | number | boolean }): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill(dim: number, index: Tensor, value: Tensor | number | boolean): Tensor;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(options: { dim: number; index: Tensor; value: Tensor }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, options: { index: Tensor; value: Tensor }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, index: Tensor, options: { value: Tensor }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, index: Tensor, value: Tensor): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(options: { dim: number; index: Tensor; value: number | boolean }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, options: { index: Tensor; value: number | boolean }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, index: Tensor, options: { value: number | boolean }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, index: Tensor, value: number | boolean): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(options: { dim: number; index: Tensor; value: Tensor | number | boolean }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, options: { index: Tensor; value: Tensor | number | boolean }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, index: Tensor, options: { value: Tensor | number | boolean }): this;
     /**
      * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
      *
      * PyTorch: `index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor`
-     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])
+     * @example torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])
      */
     indexFill_(dim: number, index: Tensor, value: Tensor | number | boolean): this;
     /**
      * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
      *
      * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1., 3.])
      */
     maskedSelect(options: { mask: Tensor }): Tensor;
     /**
      * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
      *
      * PyTorch: `masked_select(Tensor self, Tensor mask) -> Tensor`
-     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])
+     * @example torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1., 3.])
      */
     maskedSelect(mask: Tensor): Tensor;
     /**
@@ -5062,91 +5192,91 @@ declare module "../tensor.js" {
      * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
      *
      * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1], { dtype: torch.long })) // tensor([1., 4.])
      */
     take(options: { index: Tensor }): Tensor;
     /**
      * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
      *
      * PyTorch: `take(Tensor self, Tensor index) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])
+     * @example torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1], { dtype: torch.long })) // tensor([1., 4.])
      */
     take(index: Tensor): Tensor;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put(options: { index: Tensor; source: Tensor; accumulate?: boolean }): Tensor;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put(index: Tensor, options: { source: Tensor; accumulate?: boolean }): Tensor;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): Tensor;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put(index: Tensor, source: Tensor, accumulate: boolean): Tensor;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put_(options: { index: Tensor; source: Tensor; accumulate?: boolean }): this;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put_(index: Tensor, options: { source: Tensor; accumulate?: boolean }): this;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put_(index: Tensor, source: Tensor, options?: { accumulate?: boolean }): this;
     /**
      * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
      *
      * PyTorch: `put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor`
-     * @example torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])
+     * @example torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     put_(index: Tensor, source: Tensor, accumulate: boolean): this;
     /**
      * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
      *
      * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]], { dtype: torch.long }), 1) // tensor([[2.], [3.]])
      */
     takeAlongDim(options: { indices: Tensor; dim?: number | null }): Tensor;
     /**
      * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
      *
      * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]], { dtype: torch.long }), 1) // tensor([[2.], [3.]])
      */
     takeAlongDim(indices: Tensor, options?: { dim?: number | null }): Tensor;
     /**
      * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
      *
      * PyTorch: `take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor`
-     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])
+     * @example torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]], { dtype: torch.long }), 1) // tensor([[2.], [3.]])
      */
     takeAlongDim(indices: Tensor, dim: number | null): Tensor;
     /**
@@ -5160,7 +5290,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce(options: {
       dim: number;
@@ -5173,7 +5303,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce(
       dim: number,
@@ -5183,7 +5313,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce(
       dim: number,
@@ -5194,7 +5324,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce(
       dim: number,
@@ -5206,7 +5336,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce(
       dim: number,
@@ -5219,7 +5349,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce_(options: {
       dim: number;
@@ -5232,7 +5362,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce_(
       dim: number,
@@ -5242,7 +5372,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce_(
       dim: number,
@@ -5253,7 +5383,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce_(
       dim: number,
@@ -5265,7 +5395,7 @@ declare module "../tensor.js" {
      * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
      *
      * PyTorch: `index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor`
-     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])
+     * @example torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])
      */
     indexReduce_(
       dim: number,
@@ -5292,14 +5422,14 @@ declare module "../tensor.js" {
      * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
      *
      * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
-     * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
      */
     matmul(options: { other: Tensor }): Tensor;
     /**
      * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
      *
      * PyTorch: `matmul(Tensor self, Tensor other) -> Tensor`
-     * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     * @example torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
      */
     matmul(other: Tensor): Tensor;
     /**
@@ -5334,56 +5464,56 @@ declare module "../tensor.js" {
      * The product of a matrix and a vector, (n x m) @ (m).
      *
      * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
-     * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
      */
     mv(options: { vec: Tensor }): Tensor;
     /**
      * The product of a matrix and a vector, (n x m) @ (m).
      *
      * PyTorch: `mv(Tensor self, Tensor vec) -> Tensor`
-     * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])
+     * @example torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])
      */
     mv(vec: Tensor): Tensor;
     /**
      * The inner product of two vectors of the same size and dtype.
      *
      * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
-     * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
      */
     dot(options: { tensor: Tensor }): Tensor;
     /**
      * The inner product of two vectors of the same size and dtype.
      *
      * PyTorch: `dot(Tensor self, Tensor tensor) -> Tensor`
-     * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     * @example torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
      */
     dot(tensor: Tensor): Tensor;
     /**
      * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
      *
      * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
-     * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
      */
     outer(options: { vec2: Tensor }): Tensor;
     /**
      * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
      *
      * PyTorch: `outer(Tensor self, Tensor vec2) -> Tensor`
-     * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     * @example torch.outer(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
      */
     outer(vec2: Tensor): Tensor;
     /**
      * Alias of torch.outer.
      *
      * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
-     * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
      */
     ger(options: { vec2: Tensor }): Tensor;
     /**
      * Alias of torch.outer.
      *
      * PyTorch: `ger(Tensor self, Tensor vec2) -> Tensor`
-     * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])
+     * @example torch.ger(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])
      */
     ger(vec2: Tensor): Tensor;
     /**
@@ -6525,28 +6655,28 @@ declare module "../tensor.js" {
      * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
      *
      * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
-     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
      */
     inner(options: { other: Tensor }): Tensor;
     /**
      * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
      *
      * PyTorch: `inner(Tensor self, Tensor other) -> Tensor`
-     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     * @example torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
      */
     inner(other: Tensor): Tensor;
     /**
      * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
      *
      * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
-     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
      */
     vdot(options: { other: Tensor }): Tensor;
     /**
      * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
      *
      * PyTorch: `vdot(Tensor self, Tensor other) -> Tensor`
-     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)
+     * @example torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)
      */
     vdot(other: Tensor): Tensor;
     /**
@@ -6567,7 +6697,7 @@ declare module "../tensor.js" {
      * The sum of the main diagonal of a matrix (integers sum in int64).
      *
      * PyTorch: `trace(Tensor self) -> Tensor`
-     * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)
+     * @example torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5.)
      */
     trace(): Tensor;
     /**
@@ -6595,28 +6725,28 @@ declare module "../tensor.js" {
      * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
      *
      * PyTorch: `bernoulli(Tensor self, *, Generator? generator=None) -> Tensor`
-     * @example torch.bernoulli(torch.full([3], 0.5), { generator: g }); x.bernoulli(0.3)
+     * @example const g = new torch.Generator().manualSeed(0); torch.bernoulli(torch.full([3], 0.5), { generator: g }); torch.zeros(3).bernoulli(0.3).shape // [3]
      */
     bernoulli(options?: { generator?: Generator | null }): Tensor;
     /**
      * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
      *
      * PyTorch: `bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor`
-     * @example torch.bernoulli(torch.full([3], 0.5), { generator: g }); x.bernoulli(0.3)
+     * @example const g = new torch.Generator().manualSeed(0); torch.bernoulli(torch.full([3], 0.5), { generator: g }); torch.zeros(3).bernoulli(0.3).shape // [3]
      */
     bernoulli(options: { p: number; generator?: Generator | null }): Tensor;
     /**
      * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
      *
      * PyTorch: `bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor`
-     * @example torch.bernoulli(torch.full([3], 0.5), { generator: g }); x.bernoulli(0.3)
+     * @example const g = new torch.Generator().manualSeed(0); torch.bernoulli(torch.full([3], 0.5), { generator: g }); torch.zeros(3).bernoulli(0.3).shape // [3]
      */
     bernoulli(p: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
      *
      * PyTorch: `multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor`
-     * @example torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g }).shape // [4]
      */
     multinomial(options: {
       numSamples: number;
@@ -6627,7 +6757,7 @@ declare module "../tensor.js" {
      * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
      *
      * PyTorch: `multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor`
-     * @example torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g }).shape // [4]
      */
     multinomial(
       numSamples: number,
@@ -6637,7 +6767,7 @@ declare module "../tensor.js" {
      * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
      *
      * PyTorch: `multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor`
-     * @example torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g }).shape // [4]
      */
     multinomial(
       numSamples: number,
@@ -6648,266 +6778,266 @@ declare module "../tensor.js" {
      * In place: uniform samples on [from, to).
      *
      * PyTorch: `uniform_(Tensor(a!) self, float from=0, float to=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).uniform_(-1, 1, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).uniform_(-1, 1, { generator: g }).shape // [3]
      */
     uniform_(options?: { from?: number; to?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: uniform samples on [from, to).
      *
      * PyTorch: `uniform_(Tensor(a!) self, float from=0, float to=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).uniform_(-1, 1, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).uniform_(-1, 1, { generator: g }).shape // [3]
      */
     uniform_(from: number, options?: { to?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: uniform samples on [from, to).
      *
      * PyTorch: `uniform_(Tensor(a!) self, float from=0, float to=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).uniform_(-1, 1, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).uniform_(-1, 1, { generator: g }).shape // [3]
      */
     uniform_(from: number, to: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: normal samples of the given mean and std.
      *
      * PyTorch: `normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(2, 3).normal_(0, 0.02, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(2, 3).normal_(0, 0.02, { generator: g }).shape // [2, 3]
      */
     normal_(options?: { mean?: number; std?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: normal samples of the given mean and std.
      *
      * PyTorch: `normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(2, 3).normal_(0, 0.02, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(2, 3).normal_(0, 0.02, { generator: g }).shape // [2, 3]
      */
     normal_(mean: number, options?: { std?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: normal samples of the given mean and std.
      *
      * PyTorch: `normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(2, 3).normal_(0, 0.02, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(2, 3).normal_(0, 0.02, { generator: g }).shape // [2, 3]
      */
     normal_(mean: number, std: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the exponential distribution of rate lambd.
      *
      * PyTorch: `exponential_(Tensor(a!) self, float lambd=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(4).exponential_(2, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(4).exponential_(2, { generator: g }).shape // [4]
      */
     exponential_(options?: { lambd?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the exponential distribution of rate lambd.
      *
      * PyTorch: `exponential_(Tensor(a!) self, float lambd=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(4).exponential_(2, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(4).exponential_(2, { generator: g }).shape // [4]
      */
     exponential_(lambd: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the Cauchy distribution of the given median and scale sigma.
      *
      * PyTorch: `cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).cauchy_(0, 1, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).cauchy_(0, 1, { generator: g }).shape // [3]
      */
     cauchy_(options?: { median?: number; sigma?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the Cauchy distribution of the given median and scale sigma.
      *
      * PyTorch: `cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).cauchy_(0, 1, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).cauchy_(0, 1, { generator: g }).shape // [3]
      */
     cauchy_(median: number, options?: { sigma?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the Cauchy distribution of the given median and scale sigma.
      *
      * PyTorch: `cauchy_(Tensor(a!) self, float median=0, float sigma=1, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).cauchy_(0, 1, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).cauchy_(0, 1, { generator: g }).shape // [3]
      */
     cauchy_(median: number, sigma: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the log-normal distribution (exp of normal(mean, std) samples).
      *
      * PyTorch: `log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).logNormal_(0, 0.5, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).logNormal_(0, 0.5, { generator: g }).shape // [3]
      */
     logNormal_(options?: { mean?: number; std?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the log-normal distribution (exp of normal(mean, std) samples).
      *
      * PyTorch: `log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).logNormal_(0, 0.5, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).logNormal_(0, 0.5, { generator: g }).shape // [3]
      */
     logNormal_(mean: number, options?: { std?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the log-normal distribution (exp of normal(mean, std) samples).
      *
      * PyTorch: `log_normal_(Tensor(a!) self, float mean=1, float std=2, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3).logNormal_(0, 0.5, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3).logNormal_(0, 0.5, { generator: g }).shape // [3]
      */
     logNormal_(mean: number, std: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the geometric distribution (trials up to the first success of probability p).
      *
      * PyTorch: `geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(4).geometric_(0.3, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(4).geometric_(0.3, { generator: g }).shape // [4]
      */
     geometric_(options: { p: number; generator?: Generator | null }): Tensor;
     /**
      * In place: samples of the geometric distribution (trials up to the first success of probability p).
      *
      * PyTorch: `geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(4).geometric_(0.3, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(4).geometric_(0.3, { generator: g }).shape // [4]
      */
     geometric_(p: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: 1 with probability p (a number, or a tensor broadcastable to self), else 0.
      *
      * PyTorch: `bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(5).bernoulli_(0.3, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(5).bernoulli_(0.3, { generator: g }).shape // [5]
      */
     bernoulli_(options: { p: Tensor; generator?: Generator | null }): Tensor;
     /**
      * In place: 1 with probability p (a number, or a tensor broadcastable to self), else 0.
      *
      * PyTorch: `bernoulli_.Tensor(Tensor(a!) self, Tensor p, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(5).bernoulli_(0.3, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(5).bernoulli_(0.3, { generator: g }).shape // [5]
      */
     bernoulli_(p: Tensor, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: 1 with probability p (a number, or a tensor broadcastable to self), else 0.
      *
      * PyTorch: `bernoulli_.float(Tensor(a!) self, float p=0.5, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(5).bernoulli_(0.3, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(5).bernoulli_(0.3, { generator: g }).shape // [5]
      */
     bernoulli_(options?: { p?: number; generator?: Generator | null }): Tensor;
     /**
      * In place: 1 with probability p (a number, or a tensor broadcastable to self), else 0.
      *
      * PyTorch: `bernoulli_.float(Tensor(a!) self, float p=0.5, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(5).bernoulli_(0.3, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(5).bernoulli_(0.3, { generator: g }).shape // [5]
      */
     bernoulli_(p: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: integers drawn uniformly from [from, to) (from 0; to past the dtype's largest value when not given, or None).
      *
      * PyTorch: `random_(Tensor(a!) self, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g }).shape // [3]
      */
     random_(options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: integers drawn uniformly from [from, to) (from 0; to past the dtype's largest value when not given, or None).
      *
      * PyTorch: `random_.from(Tensor(a!) self, int from, int? to, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g }).shape // [3]
      */
     random_(options: { from: number; to: number | null; generator?: Generator | null }): Tensor;
     /**
      * In place: integers drawn uniformly from [from, to) (from 0; to past the dtype's largest value when not given, or None).
      *
      * PyTorch: `random_.from(Tensor(a!) self, int from, int? to, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g }).shape // [3]
      */
     random_(from: number, options: { to: number | null; generator?: Generator | null }): Tensor;
     /**
      * In place: integers drawn uniformly from [from, to) (from 0; to past the dtype's largest value when not given, or None).
      *
      * PyTorch: `random_.from(Tensor(a!) self, int from, int? to, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g }).shape // [3]
      */
     random_(from: number, to: number | null, options?: { generator?: Generator | null }): Tensor;
     /**
      * In place: integers drawn uniformly from [from, to) (from 0; to past the dtype's largest value when not given, or None).
      *
      * PyTorch: `random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g }).shape // [3]
      */
     random_(options: { to: number; generator?: Generator | null }): Tensor;
     /**
      * In place: integers drawn uniformly from [from, to) (from 0; to past the dtype's largest value when not given, or None).
      *
      * PyTorch: `random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)`
-     * @example torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })
+     * @example const g = new torch.Generator().manualSeed(0); torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g }).shape // [3]
      */
     random_(to: number, options?: { generator?: Generator | null }): Tensor;
     /**
      * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
      *
      * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
-     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1., 2., 1., 2.], [1., 2., 1., 2.]])
      */
     repeat(options: { repeats: readonly number[] }): Tensor;
     /**
      * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
      *
      * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
-     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1., 2., 1., 2.], [1., 2., 1., 2.]])
      */
     repeat(repeats: readonly number[]): Tensor;
     /**
      * The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.
      *
      * PyTorch: `repeat(Tensor self, SymInt[] repeats) -> Tensor`
-     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])
+     * @example torch.tensor([1, 2]).repeat(2, 2) // tensor([[1., 2., 1., 2.], [1., 2., 1., 2.]])
      */
     repeat(...repeats: number[]): Tensor;
     /**
      * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
      *
      * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
-     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1., 2., 1., 2.])
      */
     tile(options: { dims: readonly number[] }): Tensor;
     /**
      * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
      *
      * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
-     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1., 2., 1., 2.])
      */
     tile(dims: readonly number[]): Tensor;
     /**
      * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
      *
      * PyTorch: `tile(Tensor self, int[] dims) -> Tensor`
-     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])
+     * @example torch.tile(torch.tensor([1, 2]), [2]) // tensor([1., 2., 1., 2.])
      */
     tile(...dims: number[]): Tensor;
     /**
      * A copy with the order of the elements reversed along the given dims.
      *
      * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
-     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2., 1.], [4., 3.]])
      */
     flip(options: { dims: readonly number[] }): Tensor;
     /**
      * A copy with the order of the elements reversed along the given dims.
      *
      * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
-     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2., 1.], [4., 3.]])
      */
     flip(dims: readonly number[]): Tensor;
     /**
      * A copy with the order of the elements reversed along the given dims.
      *
      * PyTorch: `flip(Tensor self, int[] dims) -> Tensor`
-     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])
+     * @example torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2., 1.], [4., 3.]])
      */
     flip(...dims: number[]): Tensor;
     /**
      * flip along dim 1 (left/right); the input must have at least 2 dims.
      *
      * PyTorch: `fliplr(Tensor self) -> Tensor`
-     * @example torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 1], [4, 3]])
+     * @example torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 1.], [4., 3.]])
      */
     fliplr(): Tensor;
     /**
      * flip along dim 0 (up/down); the input must have at least 1 dim.
      *
      * PyTorch: `flipud(Tensor self) -> Tensor`
-     * @example torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3, 4], [1, 2]])
+     * @example torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3., 4.], [1., 2.]])
      */
     flipud(): Tensor;
     /**
      * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
      *
      * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
-     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4., 1., 2., 3.])
      */
     roll(options: {
       shifts: number | readonly number[];
@@ -6917,7 +7047,7 @@ declare module "../tensor.js" {
      * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
      *
      * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
-     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4., 1., 2., 3.])
      */
     roll(
       shifts: number | readonly number[],
@@ -6927,7 +7057,7 @@ declare module "../tensor.js" {
      * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
      *
      * PyTorch: `roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor`
-     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])
+     * @example torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4., 1., 2., 3.])
      */
     roll(shifts: number | readonly number[], dims: number | readonly number[] | null): Tensor;
     /**
@@ -6990,84 +7120,84 @@ declare module "../tensor.js" {
      * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
      *
      * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
      */
     diagonal(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     /**
      * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
      *
      * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
      */
     diagonal(offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
     /**
      * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
      *
      * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
      */
     diagonal(offset: number, dim1: number, options?: { dim2?: number }): Tensor;
     /**
      * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
      *
      * PyTorch: `diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])
+     * @example torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])
      */
     diagonal(offset: number, dim1: number, dim2: number): Tensor;
     /**
      * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
      *
      * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     diagEmbed(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     /**
      * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
      *
      * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     diagEmbed(offset: number, options?: { dim1?: number; dim2?: number }): Tensor;
     /**
      * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
      *
      * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     diagEmbed(offset: number, dim1: number, options?: { dim2?: number }): Tensor;
     /**
      * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
      *
      * PyTorch: `diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor`
-     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     diagEmbed(offset: number, dim1: number, dim2: number): Tensor;
     /**
      * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
      *
      * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
-     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     diag(options?: { diagonal?: number }): Tensor;
     /**
      * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
      *
      * PyTorch: `diag(Tensor self, int diagonal=0) -> Tensor`
-     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diag(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])
      */
     diag(diagonal: number): Tensor;
     /**
      * The square matrix with the flattened input on diagonal `offset`.
      *
      * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
-     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1., 0.], [0., 2.]])
      */
     diagflat(options?: { offset?: number }): Tensor;
     /**
      * The square matrix with the flattened input on diagonal `offset`.
      *
      * PyTorch: `diagflat(Tensor self, int offset=0) -> Tensor`
-     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])
+     * @example torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1., 0.], [0., 2.]])
      */
     diagflat(offset: number): Tensor;
     /**
@@ -7296,14 +7426,14 @@ declare module "../tensor.js" {
      * The slices along `dim`, each without that dim (views).
      *
      * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
-     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1., 2.]), tensor([3., 4.])]
      */
     unbind(options?: { dim?: number }): Tensor[];
     /**
      * The slices along `dim`, each without that dim (views).
      *
      * PyTorch: `unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]`
-     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]
+     * @example torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1., 2.]), tensor([3., 4.])]
      */
     unbind(dim: number): Tensor[];
     /**
@@ -7478,21 +7608,21 @@ declare module "../tensor.js" {
      * A view of the tensor broadcast to `size` (expand).
      *
      * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
-     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1., 2.], [1., 2.]])
      */
     broadcastTo(options: { size: readonly number[] }): Tensor;
     /**
      * A view of the tensor broadcast to `size` (expand).
      *
      * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
-     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1., 2.], [1., 2.]])
      */
     broadcastTo(size: readonly number[]): Tensor;
     /**
      * A view of the tensor broadcast to `size` (expand).
      *
      * PyTorch: `broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)`
-     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])
+     * @example torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1., 2.], [1., 2.]])
      */
     broadcastTo(...size: number[]): Tensor;
     /**
@@ -7541,7 +7671,7 @@ declare module "../tensor.js" {
      * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
      *
      * PyTorch: `ravel(Tensor(a) self) -> Tensor(a)`
-     * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])
+     * @example torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1., 2., 3., 4.])
      */
     ravel(): Tensor;
     /**
@@ -7604,28 +7734,28 @@ declare module "../tensor.js" {
      * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
      *
      * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
-     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 4.], [1., 3.]])
      */
     rot90(options?: { k?: number; dims?: readonly number[] }): Tensor;
     /**
      * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
      *
      * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
-     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 4.], [1., 3.]])
      */
     rot90(k: number, options?: { dims?: readonly number[] }): Tensor;
     /**
      * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
      *
      * PyTorch: `rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor`
-     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])
+     * @example torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 4.], [1., 3.]])
      */
     rot90(k: number, dims: readonly number[]): Tensor;
     /**
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(options: {
       repeats: Tensor;
@@ -7636,7 +7766,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(
       repeats: Tensor,
@@ -7646,7 +7776,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(
       repeats: Tensor,
@@ -7657,7 +7787,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(options: {
       repeats: number;
@@ -7668,7 +7798,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(
       repeats: number,
@@ -7678,7 +7808,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(
       repeats: number,
@@ -7689,7 +7819,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(options: {
       repeats: Tensor | number;
@@ -7700,7 +7830,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(
       repeats: Tensor | number,
@@ -7710,7 +7840,7 @@ declare module "../tensor.js" {
      * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
      *
      * PyTorch: `repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor`
-     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])
+     * @example torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])
      */
     repeatInterleave(
       repeats: Tensor | number,
@@ -7721,7 +7851,7 @@ declare module "../tensor.js" {
      * torch.empty(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // torch.int32
      */
     newEmpty(options: {
       size: readonly number[];
@@ -7735,7 +7865,7 @@ declare module "../tensor.js" {
      * torch.empty(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // torch.int32
      */
     newEmpty(
       size: readonly number[],
@@ -7751,14 +7881,14 @@ declare module "../tensor.js" {
      * torch.empty(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // torch.int32
      */
     newEmpty(...size: number[]): Tensor;
     /**
      * torch.empty(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newEmpty([2]).dtype // torch.int32
      */
     newEmpty(
       ...args: [
@@ -7776,7 +7906,7 @@ declare module "../tensor.js" {
      * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // torch.int32
      */
     newFull(options: {
       size: readonly number[];
@@ -7791,7 +7921,7 @@ declare module "../tensor.js" {
      * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // torch.int32
      */
     newFull(
       size: readonly number[],
@@ -7808,7 +7938,7 @@ declare module "../tensor.js" {
      * torch.full(size, fillValue) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newFull([2], 7).dtype // torch.int32
      */
     newFull(
       size: readonly number[],
@@ -7825,7 +7955,7 @@ declare module "../tensor.js" {
      * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // torch.int32
      */
     newZeros(options: {
       size: readonly number[];
@@ -7839,7 +7969,7 @@ declare module "../tensor.js" {
      * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // torch.int32
      */
     newZeros(
       size: readonly number[],
@@ -7855,14 +7985,14 @@ declare module "../tensor.js" {
      * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // torch.int32
      */
     newZeros(...size: number[]): Tensor;
     /**
      * torch.zeros(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newZeros([2]).dtype // torch.int32
      */
     newZeros(
       ...args: [
@@ -7880,7 +8010,7 @@ declare module "../tensor.js" {
      * torch.ones(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // torch.int32
      */
     newOnes(options: {
       size: readonly number[];
@@ -7894,7 +8024,7 @@ declare module "../tensor.js" {
      * torch.ones(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // torch.int32
      */
     newOnes(
       size: readonly number[],
@@ -7910,14 +8040,14 @@ declare module "../tensor.js" {
      * torch.ones(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // torch.int32
      */
     newOnes(...size: number[]): Tensor;
     /**
      * torch.ones(size) with this tensor's dtype unless `dtype` is given.
      *
      * PyTorch: `new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // int32
+     * @example torch.ones(2, { dtype: torch.int32 }).newOnes([2]).dtype // torch.int32
      */
     newOnes(
       ...args: [
@@ -8679,14 +8809,14 @@ declare module "../tensor.js" {
      * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
      *
      * PyTorch: `sgn(Tensor self) -> Tensor`
-     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1.,  0.,  1.])
      */
     sgn(): Tensor;
     /**
      * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
      *
      * PyTorch: `sgn(Tensor self) -> Tensor`
-     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])
+     * @example torch.tensor([-2, 0, 3]).sgn() // tensor([-1.,  0.,  1.])
      */
     sgn_(): this;
     /**
@@ -9015,168 +9145,168 @@ declare module "../tensor.js" {
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod(options: { other: Tensor }): Tensor;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod(other: Tensor): Tensor;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod(options: { other: number | boolean }): Tensor;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod(other: number | boolean): Tensor;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod(options: { other: Tensor | number | boolean }): Tensor;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod(other: Tensor | number | boolean): Tensor;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod_(options: { other: Tensor }): this;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod_(other: Tensor): this;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod_(options: { other: number | boolean }): this;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod_(other: number | boolean): this;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod_(options: { other: Tensor | number | boolean }): this;
     /**
      * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `fmod.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])
+     * @example torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])
      */
     fmod_(other: Tensor | number | boolean): this;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder(options: { other: Tensor }): Tensor;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder(other: Tensor): Tensor;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder(options: { other: number | boolean }): Tensor;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder(other: number | boolean): Tensor;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder(options: { other: Tensor | number | boolean }): Tensor;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder(other: Tensor | number | boolean): Tensor;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder_(options: { other: Tensor }): this;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder_(other: Tensor): this;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder_(options: { other: number | boolean }): this;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Scalar(Tensor self, Scalar other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder_(other: number | boolean): this;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder_(options: { other: Tensor | number | boolean }): this;
     /**
      * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
      *
      * PyTorch: `remainder.Tensor(Tensor self, Tensor other) -> Tensor`
-     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])
+     * @example torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])
      */
     remainder_(other: Tensor | number | boolean): this;
     /**
@@ -9433,7 +9563,7 @@ declare module "../tensor.js" {
      * The input itself (unary plus); bool tensors are refused.
      *
      * PyTorch: `positive(Tensor(a) self) -> Tensor(a)`
-     * @example torch.positive(torch.tensor([-1, 2])) // tensor([-1,  2])
+     * @example torch.positive(torch.tensor([-1, 2])) // tensor([-1.,  2.])
      */
     positive(): Tensor;
     /**
@@ -9546,28 +9676,28 @@ declare module "../tensor.js" {
      * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
      *
      * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
-     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0., 5., 1.])
      */
     heaviside(options: { values: Tensor }): Tensor;
     /**
      * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
      *
      * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
-     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0., 5., 1.])
      */
     heaviside(values: Tensor): Tensor;
     /**
      * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
      *
      * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
-     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0., 5., 1.])
      */
     heaviside_(options: { values: Tensor }): this;
     /**
      * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
      *
      * PyTorch: `heaviside(Tensor self, Tensor values) -> Tensor`
-     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])
+     * @example torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0., 5., 1.])
      */
     heaviside_(values: Tensor): this;
     /**
@@ -9803,7 +9933,10 @@ declare module "../tensor.js" {
       upper?: boolean;
       transpose?: boolean;
       unitriangular?: boolean;
-    }): { solution: Tensor; cloned_coefficient: Tensor };
+    }): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9813,7 +9946,10 @@ declare module "../tensor.js" {
     triangularSolve(
       A: Tensor,
       options?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean },
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9824,7 +9960,10 @@ declare module "../tensor.js" {
       A: Tensor,
       upper: boolean,
       options?: { transpose?: boolean; unitriangular?: boolean },
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9836,7 +9975,10 @@ declare module "../tensor.js" {
       upper: boolean,
       transpose: boolean,
       options?: { unitriangular?: boolean },
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *
@@ -9848,7 +9990,10 @@ declare module "../tensor.js" {
       upper: boolean,
       transpose: boolean,
       unitriangular: boolean,
-    ): { solution: Tensor; cloned_coefficient: Tensor };
+    ): {
+      /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
+      /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    };
     /**
      * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
      *
@@ -9911,7 +10056,10 @@ declare module "../tensor.js" {
      * PyTorch: `slogdet(Tensor self) -> (Tensor sign, Tensor logabsdet)`
      * @example torch.slogdet(torch.tensor([[-2., 0], [0, 4]])).logabsdet // tensor(2.0794)
      */
-    slogdet(): { sign: Tensor; logabsdet: Tensor };
+    slogdet(): {
+      /** The `sign` field of PyTorch's `torch.return_types.slogdet`. */ sign: Tensor;
+      /** The `logabsdet` field of PyTorch's `torch.return_types.slogdet`. */ logabsdet: Tensor;
+    };
     /**
      * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
      *
@@ -9981,7 +10129,10 @@ declare module "../tensor.js" {
      * PyTorch: `geqrf(Tensor self) -> (Tensor a, Tensor tau)`
      * @example torch.geqrf(torch.tensor([[3., 1], [4, 2]])).a // tensor([[-5.0000, -2.2000], [ 0.5000,  0.4000]])
      */
-    geqrf(): { a: Tensor; tau: Tensor };
+    geqrf(): {
+      /** The `a` field of PyTorch's `torch.return_types.geqrf`. */ a: Tensor;
+      /** The `tau` field of PyTorch's `torch.return_types.geqrf`. */ tau: Tensor;
+    };
     /**
      * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
      *
@@ -10027,35 +10178,59 @@ declare module "../tensor.js" {
      * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
      * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
      */
-    qr(options?: { some?: boolean }): { Q: Tensor; R: Tensor };
+    qr(options?: { some?: boolean }): {
+      /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+      /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+    };
     /**
      * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
      *
      * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`
      * @example torch.qr(torch.tensor([[3., 1], [4, 2]])).R // tensor([[-5.0000, -2.2000], [ 0.0000,  0.4000]])
      */
-    qr(some: boolean): { Q: Tensor; R: Tensor };
+    qr(some: boolean): {
+      /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
+      /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+    };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
      *
      * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
      * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
      */
-    svd(options?: { some?: boolean; computeUv?: boolean }): { U: Tensor; S: Tensor; V: Tensor };
+    svd(options?: { some?: boolean; computeUv?: boolean }): {
+      /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+      /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+      /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
      *
      * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
      * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
      */
-    svd(some: boolean, options?: { computeUv?: boolean }): { U: Tensor; S: Tensor; V: Tensor };
+    svd(
+      some: boolean,
+      options?: { computeUv?: boolean },
+    ): {
+      /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+      /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+      /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
      *
      * PyTorch: `svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V)`
      * @example torch.svd(torch.tensor([[3., 0], [0, 4]])).S // tensor([4., 3.])
      */
-    svd(some: boolean, computeUv: boolean): { U: Tensor; S: Tensor; V: Tensor };
+    svd(
+      some: boolean,
+      computeUv: boolean,
+    ): {
+      /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
+      /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
+      /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    };
     /**
      * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
      *
@@ -10077,8 +10252,8 @@ declare module "../tensor.js" {
      * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
      */
     symeig(options?: { eigenvectors?: boolean; upper?: boolean }): {
-      eigenvalues: Tensor;
-      eigenvectors: Tensor;
+      /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+      /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
     };
     /**
      * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -10089,14 +10264,23 @@ declare module "../tensor.js" {
     symeig(
       eigenvectors: boolean,
       options?: { upper?: boolean },
-    ): { eigenvalues: Tensor; eigenvectors: Tensor };
+    ): {
+      /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+      /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+    };
     /**
      * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
      *
      * PyTorch: `symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)`
      * @example torch.symeig(torch.tensor([[2., 1], [1, 2]])).eigenvalues // tensor([1., 3.])
      */
-    symeig(eigenvectors: boolean, upper: boolean): { eigenvalues: Tensor; eigenvectors: Tensor };
+    symeig(
+      eigenvectors: boolean,
+      upper: boolean,
+    ): {
+      /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
+      /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+    };
     /**
      * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
      *
@@ -10271,7 +10455,10 @@ declare module "../tensor.js" {
      * PyTorch: `frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent)`
      * @example torch.frexp(torch.tensor([8.0, 0.3])).exponent // tensor([ 4, -1], dtype=torch.int32)
      */
-    frexp(): { mantissa: Tensor; exponent: Tensor };
+    frexp(): {
+      /** The `mantissa` field of PyTorch's `torch.return_types.frexp`. */ mantissa: Tensor;
+      /** The `exponent` field of PyTorch's `torch.return_types.frexp`. */ exponent: Tensor;
+    };
     /**
      * A copy of self with the slice [start:end:step] along `dim` replaced by src.
      *
@@ -10757,8 +10944,8 @@ declare module "../tensor.js" {
      * @example torch.histogram(torch.tensor([1, 2, 1]), 2) // { hist: tensor([2., 1.]), bin_edges: tensor([1.0000, 1.5000, 2.0000]) }
      */
     histogram(options: { bins: Tensor; weight?: Tensor | null; density?: boolean }): {
-      hist: Tensor;
-      bin_edges: Tensor;
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
     };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -10769,7 +10956,10 @@ declare module "../tensor.js" {
     histogram(
       bins: Tensor,
       options?: { weight?: Tensor | null; density?: boolean },
-    ): { hist: Tensor; bin_edges: Tensor };
+    ): {
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
      *
@@ -10781,7 +10971,10 @@ declare module "../tensor.js" {
       range?: readonly number[] | null;
       weight?: Tensor | null;
       density?: boolean;
-    }): { hist: Tensor; bin_edges: Tensor };
+    }): {
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
      *
@@ -10791,7 +10984,10 @@ declare module "../tensor.js" {
     histogram(
       bins: number,
       options?: { range?: readonly number[] | null; weight?: Tensor | null; density?: boolean },
-    ): { hist: Tensor; bin_edges: Tensor };
+    ): {
+      /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
+      /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    };
     /**
      * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
      *

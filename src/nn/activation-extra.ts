@@ -23,8 +23,11 @@ const inplaceStr = (inplace: boolean): string => (inplace ? ", inplace=True" : "
  * @example new torch.nn.Threshold(0.1, 20).call(torch.tensor([0, 1])) // tensor([20.,  1.])
  */
 export class Threshold extends Module {
+  /** The value to threshold at (PyTorch's `threshold`). */
   declare threshold: number;
+  /** The value replacing inputs at or below the threshold. */
   declare value: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     threshold?: number | { threshold: number; value: number; inplace?: boolean },
@@ -58,6 +61,7 @@ export class Threshold extends Module {
  * @example new torch.nn.GLU().call(torch.randn(4, 2)).shape // [4, 1]
  */
 export class GLU extends Module {
+  /** The dim split in half (PyTorch's `dim`). */
   declare dim: number;
   constructor(dim?: number | { dim?: number }, ...extra: never[]) {
     super();
@@ -76,6 +80,7 @@ export class GLU extends Module {
  * @example new torch.nn.Hardshrink(0.5)
  */
 export class Hardshrink extends Module {
+  /** The λ of the shrinkage (PyTorch's `lambd`). */
   declare lambd: number;
   constructor(lambd?: number | { lambd?: number }, ...extra: never[]) {
     super();
@@ -94,6 +99,7 @@ export class Hardshrink extends Module {
  * @example new torch.nn.Softshrink(0.5)
  */
 export class Softshrink extends Module {
+  /** The λ of the shrinkage (PyTorch's `lambd`). */
   declare lambd: number;
   constructor(lambd?: number | { lambd?: number }, ...extra: never[]) {
     super();
@@ -123,9 +129,13 @@ export class Tanhshrink extends Module {
 
 /** Options of PReLU. */
 export interface PReLUOptions {
+  /** The number of a's to learn: 1 or the number of input channels. */
   numParameters?: number;
+  /** The initial value of a (default 0.25). */
   init?: number;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameter's dtype. */
   dtype?: DType | DTypeName | null;
 }
 
@@ -135,8 +145,11 @@ export interface PReLUOptions {
  * @example new torch.nn.PReLU(3).weight // tensor([0.2500, 0.2500, 0.2500], requires_grad=True)
  */
 export class PReLU extends Module {
+  /** The number of a's to learn: 1 or the number of input channels. */
   declare numParameters: number;
+  /** The initial value of a (default 0.25). */
   declare init: number;
+  /** The learnable a [numParameters]. */
   declare weight: Parameter;
   constructor(
     numParameters?: number | PReLUOptions,
@@ -180,8 +193,11 @@ export class PReLU extends Module {
  * @example new torch.nn.RReLU(0.1, 0.3)
  */
 export class RReLU extends Module {
+  /** The lower bound of the random slope (PyTorch's `lower`). */
   declare lower: number;
+  /** The upper bound of the random slope (PyTorch's `upper`). */
   declare upper: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     lower?: number | { lower?: number; upper?: number; inplace?: boolean },
@@ -212,7 +228,9 @@ export class RReLU extends Module {
  * @example new torch.nn.CELU(2.0)
  */
 export class CELU extends Module {
+  /** The α of CELU (PyTorch's `alpha`). */
   declare alpha: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     alpha?: number | { alpha?: number; inplace?: boolean },
@@ -241,6 +259,7 @@ export class CELU extends Module {
  * @example new torch.nn.Hardsigmoid().call(torch.tensor([0])) // tensor([0.5000])
  */
 export class Hardsigmoid extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean }, ...extra: never[]) {
     super();
@@ -259,6 +278,7 @@ export class Hardsigmoid extends Module {
  * @example new torch.nn.Hardswish().call(torch.tensor([1])) // tensor([0.6667])
  */
 export class Hardswish extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean }, ...extra: never[]) {
     super();

@@ -27,6 +27,7 @@ type InplaceArg = boolean | { inplace?: boolean } | undefined;
  * @example new torch.nn.ReLU().call(torch.tensor([-1, 1])) // tensor([0., 1.])
  */
 export class ReLU extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(...args: InplaceArg[]) {
     super();
@@ -45,6 +46,7 @@ export class ReLU extends Module {
  * @example new torch.nn.ReLU6().call(torch.tensor([-1, 3, 8])) // tensor([0., 3., 6.])
  */
 export class ReLU6 extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(...args: InplaceArg[]) {
     super();
@@ -63,7 +65,9 @@ export class ReLU6 extends Module {
  * @example new torch.nn.LeakyReLU(0.2)
  */
 export class LeakyReLU extends Module {
+  /** The slope for negative inputs (PyTorch's `negative_slope`). */
   declare negativeSlope: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     negativeSlope?: number | { negativeSlope?: number; inplace?: boolean },
@@ -87,6 +91,7 @@ export class LeakyReLU extends Module {
  * @example new torch.nn.GELU({ approximate: "tanh" })
  */
 export class GELU extends Module {
+  /** "none" (erf) or "tanh" approximation (PyTorch's `approximate`). */
   declare approximate: "none" | "tanh";
   constructor(...args: ("none" | "tanh" | { approximate?: "none" | "tanh" } | undefined)[]) {
     super();
@@ -105,6 +110,7 @@ export class GELU extends Module {
  * @example new torch.nn.SiLU().call(x)
  */
 export class SiLU extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(...args: InplaceArg[]) {
     super();
@@ -123,6 +129,7 @@ export class SiLU extends Module {
  * @example new torch.nn.Mish().call(x)
  */
 export class Mish extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(...args: InplaceArg[]) {
     super();
@@ -141,7 +148,9 @@ export class Mish extends Module {
  * @example new torch.nn.ELU(0.5)
  */
 export class ELU extends Module {
+  /** The α of the formula (PyTorch's `alpha`). */
   declare alpha: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(alpha?: number | { alpha?: number; inplace?: boolean }, ...rest: InplaceArg[]) {
     super();
@@ -162,6 +171,7 @@ export class ELU extends Module {
  * @example new torch.nn.SELU().call(x)
  */
 export class SELU extends Module {
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(...args: InplaceArg[]) {
     super();
@@ -233,11 +243,15 @@ export class Softsign extends Module {
 
 /** Hardtanh's arguments by name. */
 export interface HardtanhOptions {
+  /** The lower bound (default -1). */
   minVal?: number;
+  /** The upper bound (default 1). */
   maxVal?: number;
+  /** Modify the input in place (default false). */
   inplace?: boolean;
   /** deprecated names of minVal / maxVal */
   minValue?: number | null;
+  /** Deprecated name of maxVal. */
   maxValue?: number | null;
 }
 
@@ -246,8 +260,11 @@ export interface HardtanhOptions {
  * @example new torch.nn.Hardtanh(-2, 2).call(x)
  */
 export class Hardtanh extends Module {
+  /** The lower bound (PyTorch's `min_val`). */
   declare minVal: number;
+  /** The upper bound (PyTorch's `max_val`). */
   declare maxVal: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     minVal?: number | HardtanhOptions,
@@ -280,6 +297,7 @@ export class Hardtanh extends Module {
  * @example new torch.nn.Softmax(1)
  */
 export class Softmax extends Module {
+  /** The dim along which the function is computed (PyTorch's `dim`). */
   declare dim: number | null;
   constructor(...args: (number | null | { dim?: number | null } | undefined)[]) {
     super();
@@ -298,6 +316,7 @@ export class Softmax extends Module {
  * @example new torch.nn.Softmin(1).call(x)
  */
 export class Softmin extends Module {
+  /** The dim along which the function is computed (PyTorch's `dim`). */
   declare dim: number | null;
   constructor(...args: (number | null | { dim?: number | null } | undefined)[]) {
     super();
@@ -316,6 +335,7 @@ export class Softmin extends Module {
  * @example new torch.nn.LogSoftmax(1)
  */
 export class LogSoftmax extends Module {
+  /** The dim along which the function is computed (PyTorch's `dim`). */
   declare dim: number | null;
   constructor(...args: (number | null | { dim?: number | null } | undefined)[]) {
     super();
@@ -334,7 +354,9 @@ export class LogSoftmax extends Module {
  * @example new torch.nn.Softplus(2, 10)
  */
 export class Softplus extends Module {
+  /** The β of the formula (PyTorch's `beta`). */
   declare beta: number;
+  /** Above input × β this threshold, the function is linear (PyTorch's `threshold`). */
   declare threshold: number;
   constructor(...args: (number | { beta?: number; threshold?: number } | undefined)[]) {
     super();

@@ -17,7 +17,9 @@ import { ctorArgs } from "./ctor-args.js";
 
 /** forward's named tuple (PyTorch's _ASMoutput): the target log-probabilities and the loss. */
 export interface ASMOutput {
+  /** The target's log-probability for each sample [N]. */
   output: Tensor;
+  /** The mean loss (a scalar). */
   loss: Tensor;
   0: Tensor;
   1: Tensor;
@@ -25,11 +27,16 @@ export interface ASMOutput {
 
 /** The options of nn.AdaptiveLogSoftmaxWithLoss. */
 export interface AdaptiveLogSoftmaxOptions {
+  /** The number of input features. */
   inFeatures?: number;
+  /** The number of classes. */
   nClasses?: number;
+  /** The increasing class indices at which the clusters start. */
   cutoffs?: readonly number[];
+  /** The ratio by which cluster sizes shrink (PyTorch's `div_value`, default 4). */
   divValue?: number;
   device?: string | null;
+  /** Whether the head classifier has a bias (default false). */
   headBias?: boolean;
   dtype?: DType | DTypeName;
 }
@@ -41,15 +48,25 @@ export interface AdaptiveLogSoftmaxOptions {
  * @example new torch.nn.AdaptiveLogSoftmaxWithLoss(16, 100, [10, 50], { divValue: 2 })
  */
 export class AdaptiveLogSoftmaxWithLoss extends Module {
+  /** The number of input features. */
   declare inFeatures: number;
+  /** The number of classes. */
   declare nClasses: number;
+  /** The increasing class indices at which the clusters start. */
   declare cutoffs: number[];
+  /** The ratio by which cluster sizes shrink (PyTorch's `div_value`, default 4). */
   declare divValue: number;
+  /** Whether the head classifier has a bias (default false). */
   declare headBias: boolean;
+  /** The number of classes in the head (cutoffs[0]). */
   declare shortlistSize: number;
+  /** The number of tail clusters. */
   declare nClusters: number;
+  /** The head's output size: shortlistSize + nClusters. */
   declare headSize: number;
+  /** The head classifier (shortlist and one output per cluster). */
   declare head: Linear;
+  /** The tail clusters' projections (a ModuleList). */
   declare tail: ModuleList;
   constructor(
     inFeatures: number | AdaptiveLogSoftmaxOptions,

@@ -23,18 +23,27 @@ export class NonDynamicallyQuantizableLinear extends Linear {}
 
 /** Options of MultiheadAttention. */
 export interface MultiheadAttentionOptions {
+  /** The model's total dimension (PyTorch's `embed_dim`). */
   embedDim?: number;
+  /** The number of parallel attention heads (embedDim must be divisible by it). */
   numHeads?: number;
+  /** Dropout on the attention weights (default 0). */
   dropout?: number;
+  /** Whether the input and output projections have biases (default true). */
   bias?: boolean;
+  /** Add a learnable bias to the key and value sequences (default false). */
   addBiasKv?: boolean;
+  /** Add a batch of zeros to the key and value sequences (default false). */
   addZeroAttn?: boolean;
   /** key / value feature sizes (default embedDim) */
   kdim?: number | null;
+  /** The number of features of the values (default: embedDim). */
   vdim?: number | null;
   /** inputs and output are [N, L, E] */
   batchFirst?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
@@ -66,21 +75,37 @@ const MHA_NAMES = [
  * const [y, w] = mha.call(x, x, x); // y [3, 5, 8], w [3, 5, 5]
  */
 export class MultiheadAttention extends Module {
+  /** The model's total dimension (PyTorch's `embed_dim`). */
   declare embedDim: number;
+  /** The number of features of the keys (default: embedDim). */
   declare kdim: number;
+  /** The number of features of the values (default: embedDim). */
   declare vdim: number;
+  /** The number of parallel attention heads (embedDim must be divisible by it). */
   declare numHeads: number;
+  /** Dropout on the attention weights (default 0). */
   declare dropout: number;
+  /** Inputs and outputs as [batch, seq, feature] (default false). */
   declare batchFirst: boolean;
+  /** embedDim / numHeads (PyTorch's `head_dim`). */
   declare headDim: number;
+  /** Add a batch of zeros to the key and value sequences (default false). */
   declare addZeroAttn: boolean;
+  /** The packed query/key/value projection weight [3 * embedDim, embedDim]. */
   declare in_proj_weight: Parameter | null;
+  /** The query projection weight when kdim or vdim differ from embedDim. */
   declare q_proj_weight: Parameter | null;
+  /** The key projection weight when kdim or vdim differ from embedDim. */
   declare k_proj_weight: Parameter | null;
+  /** The value projection weight when kdim or vdim differ from embedDim. */
   declare v_proj_weight: Parameter | null;
+  /** The packed projection bias [3 * embedDim], or null. */
   declare in_proj_bias: Parameter | null;
+  /** The output projection (a Linear). */
   declare out_proj: NonDynamicallyQuantizableLinear;
+  /** The learnable key bias of addBiasKv, or null. */
   declare bias_k: Parameter | null;
+  /** The learnable value bias of addBiasKv, or null. */
   declare bias_v: Parameter | null;
 
   /**

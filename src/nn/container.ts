@@ -107,6 +107,7 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** Iterates the modules in order (`for (const m of container)`). */
   [Symbol.iterator](): Iterator<Module> {
     const mods = entriesOf(this).map(([, m]) => m);
     return mods[Symbol.iterator]();
@@ -144,6 +145,7 @@ export class ModuleList extends Module {
     if (a.modules !== null) this.extend(a.modules);
   }
 
+  /** The number of entries (Python's `len(container)`). */
   get length(): number {
     return entriesOf(this).length;
   }
@@ -214,6 +216,7 @@ export class ModuleList extends Module {
     );
   }
 
+  /** Iterates the modules in order (`for (const m of container)`). */
   [Symbol.iterator](): Iterator<Module> {
     const mods = entriesOf(this).map(([, m]) => m);
     return mods[Symbol.iterator]();
@@ -245,6 +248,7 @@ export class ModuleDict extends Module {
     if (m !== undefined && m !== null) this.update(m);
   }
 
+  /** The number of entries (Python's `len(container)`). */
   get length(): number {
     return entriesOf(this).length;
   }
@@ -282,12 +286,15 @@ export class ModuleDict extends Module {
     for (const [k] of entriesOf(this)) this.deleteAttr(k);
   }
 
+  /** The keys, in insertion order (Python's `d.keys()`). */
   keys(): string[] {
     return entriesOf(this).map(([k]) => k);
   }
+  /** The modules, in insertion order (Python's `d.values()`). */
   values(): Module[] {
     return entriesOf(this).map(([, m]) => m);
   }
+  /** [key, module] pairs, in insertion order (Python's `d.items()`). */
   items(): [string, Module][] {
     return entriesOf(this);
   }
@@ -303,6 +310,7 @@ export class ModuleDict extends Module {
     for (const [k, m] of entries) this.addModule(k, m);
   }
 
+  /** Iterates the keys, as Python's `for k in dict`. */
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }

@@ -15,34 +15,53 @@ import { ctorArgs } from "./ctor-args.js";
 
 /** Options of the convolution layers. */
 export interface ConvLayerOptions {
+  /** The step between windows, per spatial dim or one for all (default 1). */
   stride?: IntOrTuple;
+  /** Zeros (or `paddingMode` values) added on each side, per dim, or `"valid"` / `"same"` (default 0). */
   padding?: ConvPadding;
+  /** The spacing between kernel elements (default 1). */
   dilation?: IntOrTuple;
+  /** Blocked connections: in and out channels split into this many groups (default 1). */
   groups?: number;
+  /** Whether the layer has a learnable bias (default true). */
   bias?: boolean;
   /** "zeros" (default), or F.pad's "reflect", "replicate", "circular" before an unpadded convolution */
   paddingMode?: "zeros" | "reflect" | "replicate" | "circular";
+  /** The parameters' dtype (default: the default dtype). */
   dtype?: DType;
 }
 
 /** Options of the transposed convolution layers. */
 export interface ConvTransposeLayerOptions {
+  /** The step between windows, per spatial dim or one for all (default 1). */
   stride?: IntOrTuple;
+  /** `dilation * (kernelSize - 1) - padding` zeros are added to each side of the input (default 0). */
   padding?: IntOrTuple;
+  /** Added to one side of each output dim, to choose among the output sizes a stride allows (default 0). */
   outputPadding?: IntOrTuple;
+  /** Blocked connections: in and out channels split into this many groups (default 1). */
   groups?: number;
+  /** Whether the layer has a learnable bias (default true). */
   bias?: boolean;
+  /** The spacing between kernel elements (default 1). */
   dilation?: IntOrTuple;
+  /** Only `"zeros"` for transposed convolutions, as in PyTorch. */
   paddingMode?: "zeros";
+  /** The parameters' dtype (default: the default dtype). */
   dtype?: DType;
 }
 
 /** A convolution's constructor arguments, bound (see `convArgs`). */
 export interface ConvArgs extends ConvLayerOptions {
+  /** Channels of the input. */
   inChannels: number;
+  /** Channels the convolution produces. */
   outChannels: number;
+  /** The size of the convolving kernel, per spatial dim or one for all. */
   kernelSize: IntOrTuple;
+  /** Added to one side of each output dim, to choose among the output sizes a stride allows (default 0). */
   outputPadding?: IntOrTuple;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
 }
 
@@ -116,19 +135,32 @@ export type ConvCtorArgs = (
 
 /** PyTorch's _ConvNd: the parameters, their initialisation and the repr. */
 export abstract class ConvNd extends Module {
+  /** The names of forward's arguments, for error messages. */
   static override forwardArgs: readonly string[] = ["input"];
+  /** Channels of the input (PyTorch's `in_channels`). */
   declare inChannels: number;
+  /** Channels of the output (PyTorch's `out_channels`). */
   declare outChannels: number;
+  /** The kernel's size per spatial dim (PyTorch's `kernel_size`). */
   declare kernelSize: number[];
+  /** The step between windows per spatial dim (PyTorch's `stride`). */
   declare stride: number[];
+  /** The padding per spatial dim, or `"valid"` / `"same"` (PyTorch's `padding`). */
   declare padding: number[] | "valid" | "same";
+  /** The spacing between kernel elements per spatial dim (PyTorch's `dilation`). */
   declare dilation: number[];
+  /** Whether this is a transposed convolution (PyTorch's `transposed`). */
   declare transposed: boolean;
+  /** Extra size on one side of each output dim, transposed only (PyTorch's `output_padding`). */
   declare outputPadding: number[];
+  /** The number of blocked connection groups (PyTorch's `groups`). */
   declare groups: number;
+  /** `"zeros"`, `"reflect"`, `"replicate"` or `"circular"` (PyTorch's `padding_mode`). */
   declare paddingMode: string;
   declare _reversedPaddingRepeatedTwice: number[];
+  /** The kernel: [out, in / groups, ...kernelSize] ([in, out / groups, ...] transposed). */
   declare weight: Parameter;
+  /** The learnable bias [out], or null with `bias: false`. */
   declare bias: Parameter | null;
 
   constructor(n: number, transposed: boolean, o: ConvArgs) {

@@ -9,6 +9,7 @@ import { ctorArgs } from "./ctor-args.js";
 export class DataParallel extends Module {
   /** PyTorch's device_ids: empty without CUDA devices */
   readonly device_ids: number[] = [];
+  /** The wrapped module. */
   readonly module: Module;
 
   /**

@@ -15,7 +15,9 @@ import { ctorArgs } from "./ctor-args.js";
 export class PairwiseDistance extends Module {
   /** p, named `norm` as PyTorch's attribute */
   declare norm: number;
+  /** A small value against division by zero (PyTorch's `eps`). */
   declare eps: number;
+  /** Keep the reduced dim with size 1 (PyTorch's `keepdim`). */
   declare keepdim: boolean;
   constructor(
     p?: number | { p?: number; eps?: number; keepdim?: boolean },
@@ -44,7 +46,9 @@ export class PairwiseDistance extends Module {
  * @example new torch.nn.CosineSimilarity(0).call(a, b)
  */
 export class CosineSimilarity extends Module {
+  /** The dim along which the similarity is computed (PyTorch's `dim`). */
   declare dim: number;
+  /** A small value against division by zero (PyTorch's `eps`). */
   declare eps: number;
   constructor(
     dim?: number | { dim?: number; eps?: number },

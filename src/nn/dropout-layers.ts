@@ -13,7 +13,9 @@ import { ctorArgs } from "./ctor-args.js";
 
 /** PyTorch's _DropoutNd: p, inplace and their repr. */
 export abstract class DropoutNd extends Module {
+  /** The probability of an element being zeroed (PyTorch's `p`). */
   declare p: number;
+  /** Whether forward modifies its input in place (PyTorch's `inplace`). */
   declare inplace: boolean;
   constructor(
     p?: number | { p?: number; inplace?: boolean },

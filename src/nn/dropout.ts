@@ -29,18 +29,25 @@ export class Dropout extends DropoutNd {
 
 /** Options of Embedding. */
 export interface EmbeddingModuleOptions {
+  /** The size of the dictionary (PyTorch's `num_embeddings`). */
   numEmbeddings?: number;
+  /** The size of each embedding vector (PyTorch's `embedding_dim`). */
   embeddingDim?: number;
   /** this row gets no gradient and starts at zeros */
   paddingIdx?: number | null;
   /** renormalise looked-up rows whose norm exceeds maxNorm */
   maxNorm?: number | null;
+  /** The p of the norm for maxNorm (default 2). */
   normType?: number;
+  /** Scale gradients by the inverse frequency of the words in the batch (default false). */
   scaleGradByFreq?: boolean;
+  /** Accepted for PyTorch compatibility (false); tensorgrad has no sparse gradients. */
   sparse?: boolean;
   /** use this tensor as the weight instead of N(0, 1) */
   _weight?: Tensor | null;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The weight's dtype (default: the default dtype). */
   dtype?: DType | DTypeName | null;
 }
 
@@ -67,13 +74,21 @@ const EMBEDDING_NAMES = [
  */
 export class Embedding extends Module {
   static override forwardArgs = ["input"];
+  /** The size of the dictionary (PyTorch's `num_embeddings`). */
   declare numEmbeddings: number;
+  /** The size of each embedding vector (PyTorch's `embedding_dim`). */
   declare embeddingDim: number;
+  /** An index whose embedding gets no gradient (PyTorch's `padding_idx`). */
   declare paddingIdx: number | null;
+  /** Renormalise embeddings whose norm exceeds this (PyTorch's `max_norm`). */
   declare maxNorm: number | null;
+  /** The p of the norm for maxNorm (default 2). */
   declare normType: number;
+  /** Scale gradients by the inverse frequency of the words in the batch (default false). */
   declare scaleGradByFreq: boolean;
+  /** Accepted for PyTorch compatibility (false); tensorgrad has no sparse gradients. */
   declare sparse: boolean;
+  /** The learnable embeddings [numEmbeddings, embeddingDim], drawn from N(0, 1). */
   declare weight: Parameter;
 
   /**

@@ -18,20 +18,31 @@ import { ctorArgs } from "./ctor-args.js";
 
 /** EmbeddingBag's arguments after numEmbeddings and embeddingDim. */
 export interface EmbeddingBagOptions {
+  /** Renormalise embeddings whose norm exceeds this (PyTorch's `max_norm`). */
   maxNorm?: number | null;
+  /** The p of the norm for maxNorm (default 2). */
   normType?: number;
+  /** Scale gradients by the inverse frequency of the words in the batch (default false). */
   scaleGradByFreq?: boolean;
+  /** How a bag's embeddings are reduced: "sum", "mean" (default) or "max". */
   mode?: "sum" | "mean" | "max";
+  /** Accepted for PyTorch compatibility (false); tensorgrad has no sparse gradients. */
   sparse?: boolean;
   _weight?: Tensor | null;
+  /** Whether offsets has one more entry, the end of the last bag (default false). */
   includeLastOffset?: boolean;
+  /** An index excluded from the bags (PyTorch's `padding_idx`). */
   paddingIdx?: number | null;
+  /** The weight's dtype (default: the default dtype). */
   dtype?: DType | DTypeName | null;
 }
 
 type BagArgs = Required<EmbeddingBagOptions> & {
+  /** The size of the dictionary (PyTorch's `num_embeddings`). */
   numEmbeddings: number;
+  /** The size of each embedding vector (PyTorch's `embedding_dim`). */
   embeddingDim: number;
+  /** Only "cpu" (PyTorch's `device`). */
   device: unknown;
 };
 
@@ -57,15 +68,25 @@ const NAMES = [
  * bag.call(torch.tensor([1, 2, 4, 5, 4, 3]), torch.tensor([0, 3])).shape; // [2, 3]
  */
 export class EmbeddingBag extends Module {
+  /** The size of the dictionary (PyTorch's `num_embeddings`). */
   declare numEmbeddings: number;
+  /** The size of each embedding vector (PyTorch's `embedding_dim`). */
   declare embeddingDim: number;
+  /** Renormalise embeddings whose norm exceeds this (PyTorch's `max_norm`). */
   declare maxNorm: number | null;
+  /** The p of the norm for maxNorm (default 2). */
   declare normType: number;
+  /** Scale gradients by the inverse frequency of the words in the batch (default false). */
   declare scaleGradByFreq: boolean;
+  /** How a bag's embeddings are reduced: "sum", "mean" (default) or "max". */
   declare mode: "sum" | "mean" | "max";
+  /** Accepted for PyTorch compatibility (false); tensorgrad has no sparse gradients. */
   declare sparse: boolean;
+  /** Whether offsets has one more entry, the end of the last bag (default false). */
   declare includeLastOffset: boolean;
+  /** An index excluded from the bags (PyTorch's `padding_idx`). */
   declare paddingIdx: number | null;
+  /** The learnable embeddings [numEmbeddings, embeddingDim], drawn from N(0, 1). */
   declare weight: Parameter;
 
   constructor(

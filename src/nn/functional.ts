@@ -31,6 +31,7 @@ export type ConvPadding = IntOrTuple | "valid" | "same";
 
 /** `{ reduction }` of the losses (nn.*Loss constructors): "mean" (default), "sum" or "none". */
 export interface ReductionOptions {
+  /** "mean" (default), "sum" or "none". */
   reduction?: Reduction;
 }
 

@@ -164,7 +164,9 @@ export function xavierNormal_(tensor: Tensor, gain = 1.0): Tensor {
 export interface KaimingOptions {
   /** the negative slope of the rectifier after this layer (leaky_relu) */
   a?: number;
+  /** "fan_in" (default) keeps the forward pass's variance, "fan_out" the backward pass's. */
   mode?: FanMode;
+  /** The nonlinearity after the layer, for the gain (default "leaky_relu"). */
   nonlinearity?: Nonlinearity;
 }
 

@@ -200,9 +200,13 @@ export class SyncBatchNorm extends BatchNormBase {
  * @example String(new torch.nn.LocalResponseNorm(2)) // LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)
  */
 export class LocalResponseNorm extends Module {
+  /** The number of neighbouring channels used (PyTorch's `size`). */
   declare size: number;
+  /** The multiplicative factor α (PyTorch's `alpha`). */
   declare alpha: number;
+  /** The exponent β (PyTorch's `beta`). */
   declare beta: number;
+  /** The additive factor k (PyTorch's `k`). */
   declare k: number;
   constructor(size: number | Record<string, unknown>, ...rest: unknown[]) {
     super();
@@ -297,9 +301,13 @@ const CrossMapLRN2dFn = class CrossMapLRN2d extends AutogradFunction {
  * @example String(new torch.nn.CrossMapLRN2d(3)) // CrossMapLRN2d(3, alpha=0.0001, beta=0.75, k=1)
  */
 export class CrossMapLRN2d extends Module {
+  /** The number of neighbouring channels used (PyTorch's `size`). */
   declare size: number;
+  /** The multiplicative factor α (PyTorch's `alpha`). */
   declare alpha: number;
+  /** The exponent β (PyTorch's `beta`). */
   declare beta: number;
+  /** The additive factor k (PyTorch's `k`). */
   declare k: number;
   /** whether k was given (a given k prints as the float it is annotated as) */
   declare private kGiven: boolean;

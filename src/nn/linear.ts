@@ -14,7 +14,9 @@ import { ctorArgs } from "./ctor-args.js";
 export interface LinearOptions {
   /** learn an additive bias (default true) */
   bias?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype (default: the default dtype). */
   dtype?: DType | DTypeName | null;
 }
 
@@ -52,9 +54,13 @@ export class Identity extends Module {
  * fc.call(torch.randn(4, 3)).shape; // [4, 2]
  */
 export class Linear extends Module {
+  /** The size of each input sample (PyTorch's `in_features`). */
   declare inFeatures: number;
+  /** The size of each output sample (PyTorch's `out_features`). */
   declare outFeatures: number;
+  /** The learnable weight [outFeatures, inFeatures...], initialised as PyTorch does. */
   declare weight: Parameter;
+  /** The learnable bias [outFeatures], or null with `bias: false`. */
   declare bias: Parameter | null;
 
   static override forwardArgs = ["input"];
@@ -104,10 +110,15 @@ export class Linear extends Module {
  * @example new torch.nn.Bilinear(20, 30, 40).call(torch.randn(128, 20), torch.randn(128, 30)).shape // [128, 40]
  */
 export class Bilinear extends Module {
+  /** The size of each first input sample (PyTorch's `in1_features`). */
   declare in1Features: number;
+  /** The size of each second input sample (PyTorch's `in2_features`). */
   declare in2Features: number;
+  /** The size of each output sample (PyTorch's `out_features`). */
   declare outFeatures: number;
+  /** The learnable weight [outFeatures, inFeatures...], initialised as PyTorch does. */
   declare weight: Parameter;
+  /** The learnable bias [outFeatures], or null with `bias: false`. */
   declare bias: Parameter | null;
 
   static override forwardArgs = ["input1", "input2"];
@@ -158,7 +169,9 @@ export class Bilinear extends Module {
  * @example new torch.nn.Flatten().call(torch.zeros(32, 1, 28, 28)).shape // [32, 784]
  */
 export class Flatten extends Module {
+  /** The first dim to flatten (PyTorch's `start_dim`). */
   declare startDim: number;
+  /** The last dim to flatten (PyTorch's `end_dim`). */
   declare endDim: number;
 
   /** PyTorch's Flatten(start_dim=1, end_dim=-1), positionally or by name. */
@@ -191,7 +204,9 @@ export class Flatten extends Module {
  * @example new torch.nn.Unflatten(1, [2, 5]).call(torch.zeros(3, 10)).shape // [3, 2, 5]
  */
 export class Unflatten extends Module {
+  /** The dim to unflatten (PyTorch's `dim`). */
   declare dim: number;
+  /** The sizes that dim becomes (PyTorch's `unflattened_size`). */
   declare unflattenedSize: number[];
 
   /** PyTorch's Unflatten(dim, unflattened_size), positionally or by name. */

@@ -15,6 +15,7 @@ import { PairwiseDistance } from "./distance.js";
 
 /** `{ reduction }`: "mean" (default), "sum" or "none". */
 export interface LossOptions {
+  /** "mean" (default), "sum" or "none"; "batchmean" too for KLDivLoss. */
   reduction?: Reduction;
 }
 
@@ -23,6 +24,7 @@ export interface LossOptions {
  * @example class MyLoss extends torch.nn.Loss { forward(a, b) { return a.sub(b).abs().max(); } }
  */
 export abstract class Loss extends Module {
+  /** How the per-element losses are combined: `"mean"` (default), `"sum"` or `"none"` (PyTorch's `reduction`). */
   declare reduction: Reduction;
   constructor(opts: LossOptions = {}) {
     super();
@@ -36,6 +38,7 @@ export abstract class Loss extends Module {
  * @example new torch.nn.NLLLoss({ weight: torch.tensor([1, 2, 1]) }).weight
  */
 export abstract class WeightedLoss extends Loss {
+  /** The per-class rescaling weight buffer, or null (PyTorch's `weight`). */
   declare weight: Tensor | null;
   constructor(opts: LossOptions & { weight?: Tensor | null } = {}) {
     super(opts);
@@ -59,7 +62,9 @@ function lossReduction(a: Record<string, unknown>): Reduction {
 
 /** The deprecated flags every _Loss takes: `sizeAverage`, `reduce` (null: not given). */
 export interface LegacyReductionOptions extends LossOptions {
+  /** Deprecated (use reduction): average (true) or sum (false) over the batch. */
   sizeAverage?: boolean | null;
+  /** Deprecated (use reduction): false returns per-element losses. */
   reduce?: boolean | null;
 }
 
@@ -90,7 +95,7 @@ export type KLDivLossOptions = F.KLDivOptions & Omit<LegacyReductionOptions, "re
 
 /**
  * Mean squared error.
- * @example new torch.nn.MSELoss().call(pred, target)
+ * @example new torch.nn.MSELoss().call(torch.tensor([1, 2]), torch.tensor([1, 4])) // tensor(2.)
  */
 export class MSELoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -103,7 +108,7 @@ export class MSELoss extends Loss {
 
 /**
  * Mean absolute error.
- * @example new torch.nn.L1Loss({ reduction: "sum" }).call(pred, target)
+ * @example new torch.nn.L1Loss({ reduction: "sum" }).call(torch.tensor([1, 2]), torch.tensor([0, 4])) // tensor(3.)
  */
 export class L1Loss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -119,6 +124,7 @@ export class L1Loss extends Loss {
  * @example new torch.nn.SmoothL1Loss({ beta: 0.5 })
  */
 export class SmoothL1Loss extends Loss {
+  /** Where the loss changes from quadratic to linear (PyTorch's `beta`). */
   declare beta: number;
   constructor(
     sizeAverage?: boolean | null | SmoothL1Options,
@@ -145,6 +151,7 @@ export class SmoothL1Loss extends Loss {
  * @example new torch.nn.HuberLoss({ delta: 2 })
  */
 export class HuberLoss extends Loss {
+  /** Where the loss changes from quadratic to linear (PyTorch's `delta`). */
   declare delta: number;
   constructor(
     reduction?: Reduction | (LossOptions & { delta?: number }),
@@ -167,7 +174,9 @@ export class HuberLoss extends Loss {
  * const loss = lossFn.call(logits, labels); // labels: int64 class indices
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** A target value that contributes nothing to the loss or its gradient (PyTorch's `ignore_index`). */
   declare ignoreIndex: number;
+  /** The amount of smoothing of the target distribution, in [0, 1] (PyTorch's `label_smoothing`). */
   declare labelSmoothing: number;
   constructor(
     weight?: Tensor | null | CrossEntropyLossOptions,
@@ -199,9 +208,10 @@ export class CrossEntropyLoss extends WeightedLoss {
 
 /**
  * Negative log likelihood of log-probabilities at the target classes.
- * @example new torch.nn.NLLLoss().call(F.logSoftmax(z, 1), labels)
+ * @example new torch.nn.NLLLoss().call(F.logSoftmax(torch.tensor([[1, 2], [3, 1]]), 1), torch.tensor([1, 0], { dtype: torch.long })) // tensor(0.2201)
  */
 export class NLLLoss extends WeightedLoss {
+  /** A target value that contributes nothing to the loss or its gradient (PyTorch's `ignore_index`). */
   declare ignoreIndex: number;
   constructor(
     weight?: Tensor | null | NLL2dOptions,
@@ -230,7 +240,7 @@ export class NLLLoss extends WeightedLoss {
 
 /**
  * Binary cross entropy of probabilities.
- * @example new torch.nn.BCELoss().call(torch.sigmoid(z), y)
+ * @example new torch.nn.BCELoss().call(torch.sigmoid(torch.tensor([0, 2])), torch.tensor([0, 1])) // tensor(0.4100)
  */
 export class BCELoss extends WeightedLoss {
   constructor(
@@ -250,6 +260,7 @@ export class BCELoss extends WeightedLoss {
  * @example new torch.nn.BCEWithLogitsLoss({ posWeight: torch.tensor([2]) })
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
+  /** The weight of positive examples per class (PyTorch's `pos_weight`), or null. */
   declare pos_weight: Tensor | null;
   constructor(
     weight?: Tensor | null | BCEWithLogitsLossOptions,
@@ -285,7 +296,9 @@ export class BCEWithLogitsLoss extends WeightedLoss {
  * @example new torch.nn.KLDivLoss({ reduction: "batchmean" })
  */
 export class KLDivLoss extends Module {
+  /** "mean" (default), "sum" or "none"; "batchmean" too for KLDivLoss. */
   declare reduction: Reduction | "batchmean";
+  /** Whether the target is given as log-probabilities (PyTorch's `log_target`). */
   declare logTarget: boolean;
   constructor(
     sizeAverage?: boolean | null | KLDivLossOptions,
@@ -313,8 +326,11 @@ export class KLDivLoss extends Module {
 
 /** The options of nn.PoissonNLLLoss. */
 export interface PoissonNLLOptions extends LegacyReductionOptions {
+  /** Whether the input is the log of the rate (default true). */
   logInput?: boolean;
+  /** Add the Stirling approximation term (default false). */
   full?: boolean;
+  /** A small value against log(0) or division by zero. */
   eps?: number;
 }
 
@@ -324,8 +340,11 @@ export interface PoissonNLLOptions extends LegacyReductionOptions {
  * @example new torch.nn.PoissonNLLLoss(true, false, { reduction: "sum" })
  */
 export class PoissonNLLLoss extends Loss {
+  /** Whether the input is the log of the rate (PyTorch's `log_input`). */
   declare logInput: boolean;
+  /** Whether the constant term is included (PyTorch's `full`). */
   declare full: boolean;
+  /** A small value for numerical stability (PyTorch's `eps`). */
   declare eps: number;
   constructor(
     logInput?: boolean | PoissonNLLOptions,
@@ -357,10 +376,12 @@ export class PoissonNLLLoss extends Loss {
 /**
  * Gaussian negative log likelihood of target given the mean `input` and variance `var`
  * (keyword-only options, as PyTorch's).
- * @example new torch.nn.GaussianNLLLoss({ full: true }).call(mu, y, variance)
+ * @example new torch.nn.GaussianNLLLoss({ full: true }).call(torch.tensor([0, 1]), torch.tensor([0.5, 1]), torch.tensor([1, 2])) // tensor(1.1547)
  */
 export class GaussianNLLLoss extends Loss {
+  /** Whether the constant term is included (PyTorch's `full`). */
   declare full: boolean;
+  /** A small value for numerical stability (PyTorch's `eps`). */
   declare eps: number;
   constructor(
     opts: { full?: boolean; eps?: number; reduction?: Reduction } = {},
@@ -380,6 +401,7 @@ export class GaussianNLLLoss extends Loss {
 
 /** A loss with a margin and the legacy flags: Cosine/Hinge embedding, margin ranking. */
 abstract class MarginLoss extends Loss {
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
   constructor(cls: string, dflt: number, raw: unknown[]) {
     const a = lossArgs(cls, raw, ["margin", "sizeAverage", "reduce", "reduction"]);
@@ -398,7 +420,7 @@ type MarginArgs = [
 
 /**
  * 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
- * @example new torch.nn.CosineEmbeddingLoss(0.5).call(x1, x2, y)
+ * @example new torch.nn.CosineEmbeddingLoss(0.5).call(torch.tensor([[1, 0]]), torch.tensor([[1, 1]]), torch.tensor([-1])) // tensor(0.2071)
  */
 export class CosineEmbeddingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
@@ -413,7 +435,7 @@ export class CosineEmbeddingLoss extends MarginLoss {
 
 /**
  * x where y = 1, max(0, margin - x) where y = -1.
- * @example new torch.nn.HingeEmbeddingLoss(2).call(x, y)
+ * @example new torch.nn.HingeEmbeddingLoss(2).call(torch.tensor([0.5, 3]), torch.tensor([1, -1])) // tensor(0.2500)
  */
 export class HingeEmbeddingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
@@ -426,7 +448,7 @@ export class HingeEmbeddingLoss extends MarginLoss {
 
 /**
  * max(0, -y (x1 - x2) + margin).
- * @example new torch.nn.MarginRankingLoss(0.1).call(x1, x2, y)
+ * @example new torch.nn.MarginRankingLoss(0.1).call(torch.tensor([1, 2]), torch.tensor([2, 1]), torch.tensor([1, 1])) // tensor(0.5500)
  */
 export class MarginRankingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
@@ -448,8 +470,11 @@ function requireTarget(t: Tensor | undefined): Tensor {
 
 /** The options of nn.MultiMarginLoss. */
 export interface MultiMarginOptions extends LegacyReductionOptions {
+  /** The norm degree (default 1 for MultiMarginLoss, 2 for TripletMarginLoss). */
   p?: number;
+  /** The margin (default 1). */
   margin?: number;
+  /** A manual rescaling weight per class. */
   weight?: Tensor | null;
 }
 
@@ -458,7 +483,9 @@ export interface MultiMarginOptions extends LegacyReductionOptions {
  * @example new torch.nn.MultiMarginLoss(2, 0.5, { weight: torch.tensor([1, 2, 1]) })
  */
 export class MultiMarginLoss extends WeightedLoss {
+  /** The norm degree (PyTorch's `p`). */
   declare p: number;
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
   constructor(
     p?: number | MultiMarginOptions,
@@ -496,7 +523,7 @@ type LegacyOnlyArgs = [
 
 /**
  * Multi-label hinge loss over the target classes of each row (its labels before the first -1).
- * @example new torch.nn.MultiLabelMarginLoss().call(x, torch.tensor([[3, 0, -1, 1]]))
+ * @example new torch.nn.MultiLabelMarginLoss().call(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]], { dtype: torch.long })) // tensor(0.8500)
  */
 export class MultiLabelMarginLoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -513,7 +540,7 @@ export class MultiLabelMarginLoss extends Loss {
 
 /**
  * Two-class logistic loss log(1 + exp(-y x)).
- * @example new torch.nn.SoftMarginLoss().call(x, y)
+ * @example new torch.nn.SoftMarginLoss().call(torch.tensor([0.5, -1]), torch.tensor([1, -1])) // tensor(0.3937)
  */
 export class SoftMarginLoss extends Loss {
   constructor(...args: LegacyOnlyArgs) {
@@ -551,20 +578,28 @@ export class MultiLabelSoftMarginLoss extends WeightedLoss {
 
 /** The options of nn.TripletMarginLoss. */
 export interface TripletMarginOptions extends LegacyReductionOptions {
+  /** The margin (default 1). */
   margin?: number;
+  /** The norm degree (default 1 for MultiMarginLoss, 2 for TripletMarginLoss). */
   p?: number;
+  /** A small value against log(0) or division by zero. */
   eps?: number;
+  /** Use the distance swap of Balntas et al. (default false). */
   swap?: boolean;
 }
 
 /**
  * max(0, margin + ||a - p||_p - ||a - n||_p); `swap` uses min(d(a, n), d(p, n)).
- * @example new torch.nn.TripletMarginLoss(1.0, 2).call(anchor, positive, negative)
+ * @example new torch.nn.TripletMarginLoss(1.0, 2).call(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[1, 1]])) // tensor(0.5858)
  */
 export class TripletMarginLoss extends Loss {
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
+  /** The norm degree (PyTorch's `p`). */
   declare p: number;
+  /** A small value for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** Whether the distance swap is used (PyTorch's `swap`). */
   declare swap: boolean;
   constructor(
     margin?: number | TripletMarginOptions,
@@ -605,13 +640,17 @@ export type DistanceFn = ((x1: Tensor, x2: Tensor) => Tensor) | Module;
  * @example new torch.nn.TripletMarginWithDistanceLoss({ distanceFunction: (a, b) => a.sub(b).abs().sum(1), swap: true })
  */
 export class TripletMarginWithDistanceLoss extends Loss {
+  /** The margin of the loss (PyTorch's `margin`). */
   declare margin: number;
+  /** Whether the distance swap is used (PyTorch's `swap`). */
   declare swap: boolean;
   private _distanceFn!: DistanceFn;
   constructor(
     opts: {
       distanceFunction?: DistanceFn | null;
+      /** The margin (default 1). */
       margin?: number;
+      /** Use the distance swap of Balntas et al. (default false). */
       swap?: boolean;
       reduction?: Reduction;
     } = {},
@@ -654,7 +693,9 @@ export class TripletMarginWithDistanceLoss extends Loss {
  * @example new torch.nn.CTCLoss({ blank: 0, zeroInfinity: true }).call(logProbs, targets, inputLengths, targetLengths)
  */
 export class CTCLoss extends Loss {
+  /** The blank label (PyTorch's `blank`). */
   declare blank: number;
+  /** Whether infinite losses and their gradients are zeroed (PyTorch's `zero_infinity`). */
   declare zeroInfinity: boolean;
   constructor(
     blank?: number | { blank?: number; reduction?: Reduction; zeroInfinity?: boolean },

@@ -45,8 +45,11 @@ export interface MhaParams {
   numHeads: number;
   inProjWeight: Tensor | null;
   inProjBias: Tensor | null;
+  /** The query projection weight when useSeparateProjWeight. */
   qProjWeight: Tensor | null;
+  /** The key projection weight when useSeparateProjWeight. */
   kProjWeight: Tensor | null;
+  /** The value projection weight when useSeparateProjWeight. */
   vProjWeight: Tensor | null;
   biasK: Tensor | null;
   biasV: Tensor | null;
@@ -54,8 +57,11 @@ export interface MhaParams {
   dropout: number;
   outProjWeight: Tensor;
   outProjBias: Tensor | null;
+  /** Apply dropout (default true). */
   training: boolean;
+  /** A precomputed key projection to use as it is. */
   staticK?: Tensor | null;
+  /** A precomputed value projection to use as it is. */
   staticV?: Tensor | null;
 }
 
@@ -300,17 +306,27 @@ function attention(
 
 /** The keyword arguments of F.multiHeadAttentionForward after `outProjBias`. */
 export interface MultiHeadAttentionForwardOptions {
+  /** Apply dropout (default true). */
   training?: boolean;
+  /** True (or -inf) at key positions to ignore [N, S]. */
   keyPaddingMask?: Tensor | null;
+  /** Also return the attention weights (default true). */
   needWeights?: boolean;
+  /** A mask of the attention [L, S] or [N * numHeads, L, S]: true or -inf where not allowed. */
   attnMask?: Tensor | null;
+  /** Use separate q/k/v projection weights instead of in_proj_weight. */
   useSeparateProjWeight?: boolean;
+  /** The query projection weight when useSeparateProjWeight. */
   qProjWeight?: Tensor | null;
+  /** The key projection weight when useSeparateProjWeight. */
   kProjWeight?: Tensor | null;
+  /** The value projection weight when useSeparateProjWeight. */
   vProjWeight?: Tensor | null;
   /** precomputed keys / values [N*heads, S, headDim], replacing the projected ones */
   staticK?: Tensor | null;
+  /** A precomputed value projection to use as it is. */
   staticV?: Tensor | null;
+  /** Average the returned weights over the heads (default true). */
   averageAttnWeights?: boolean;
 }
 

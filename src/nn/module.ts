@@ -35,20 +35,27 @@ export type StateDict = Record<string, Tensor>;
 
 /** What `loadStateDict` returns (PyTorch's `_IncompatibleKeys`). */
 export interface IncompatibleKeys {
+  /** Keys the module has that the state dict lacks. */
   missingKeys: string[];
+  /** Keys of the state dict the module does not have. */
   unexpectedKeys: string[];
 }
 
 /** Options of namedModules (PyTorch's named_modules keywords). */
 export interface NamedModulesOptions {
+  /** Modules already visited (skipped). */
   memo?: Set<Module> | null;
+  /** Prepended to every name (default ""). */
   prefix?: string;
+  /** Yield a module reachable by several paths once (default true). */
   removeDuplicate?: boolean;
 }
 
 /** Options of namedParameters / namedBuffers. */
 export interface NamedMembersOptions {
+  /** Prepended to every name (default ""). */
   prefix?: string;
+  /** Include the members of submodules (default true). */
   recurse?: boolean;
   /** PyTorch 2.0's keyword: list a tensor shared by several modules once (default) or each time */
   removeDuplicate?: boolean;
@@ -56,9 +63,13 @@ export interface NamedMembersOptions {
 
 /** Options of Module.to. */
 export interface ModuleToOptions {
+  /** Only "cpu". */
   device?: unknown;
+  /** The floating-point dtype to convert parameters and buffers to. */
   dtype?: DType | DTypeName | null;
+  /** Accepted for PyTorch compatibility. */
   nonBlocking?: boolean;
+  /** Accepted for PyTorch compatibility. */
   memoryFormat?: unknown;
 }
 
@@ -126,7 +137,7 @@ export function registerModuleForwardPreHook(hook: ForwardPreHook): HookHandle {
 
 /**
  * A forward hook run by every module before its own (register_module_forward_hook).
- * @example torch.nn.registerModuleForwardHook((m, args, out) => console.log(m.constructor.name));
+ * @example const h = torch.nn.registerModuleForwardHook((m, args, out) => console.log(m.constructor.name)); h.remove();
  */
 export function registerModuleForwardHook(hook: ForwardHook): HookHandle {
   GLOBAL.hooks.push(hook);
@@ -135,7 +146,7 @@ export function registerModuleForwardHook(hook: ForwardHook): HookHandle {
 
 /**
  * A full backward hook run for every module (register_module_full_backward_hook).
- * @example torch.nn.registerModuleFullBackwardHook((m, gi, go) => undefined);
+ * @example const h = torch.nn.registerModuleFullBackwardHook((m, gi, go) => undefined); h.remove();
  */
 export function registerModuleFullBackwardHook(hook: BackwardHook): HookHandle {
   if (GLOBAL.isFullBackwardHook === false) throw runtimeError(MIXED_GLOBAL_BACKWARD_HOOKS);
@@ -617,7 +628,7 @@ export class Module {
 
   /**
    * Every submodule with its dotted name, this module first ("" as its name), each module once.
-   * @example for (const [name, m] of model.namedModules()) console.log(name, m.constructor.name);
+   * @example new torch.nn.Sequential(new torch.nn.Linear(2, 2)).namedModules().map(([name, m]) => `${name}: ${m.constructor.name}`) // [': Sequential', '0: Linear']
    */
   namedModules(
     memo: Set<Module> | null | NamedModulesOptions = new Set(),
@@ -648,7 +659,7 @@ export class Module {
 
   /**
    * Every module of the tree, this one first.
-   * @example model.modules().length
+   * @example new torch.nn.Sequential(new torch.nn.Linear(2, 2), new torch.nn.ReLU()).modules().length // 3
    */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
@@ -656,7 +667,7 @@ export class Module {
 
   /**
    * The direct children with their names.
-   * @example model.namedChildren() // [["fc1", Linear], ["fc2", Linear]]
+   * @example new torch.nn.Sequential(new torch.nn.Linear(2, 2), new torch.nn.ReLU()).namedChildren().map(([n]) => n) // ['0', '1']
    */
   namedChildren(): [string, Module][] {
     const memo = new Set<Module>();
@@ -712,7 +723,7 @@ export class Module {
 
   /**
    * Every parameter (what an optimizer takes).
-   * @example new torch.optim.SGD(model.parameters(), { lr: 0.1 })
+   * @example new torch.optim.SGD(new torch.nn.Linear(2, 2).parameters(), { lr: 0.1 }).paramGroups[0].params.length // 2
    */
   parameters(recurse: boolean | { recurse?: boolean } = true): Parameter[] {
     if (typeof recurse === "object") recurse = recurse.recurse ?? true;
@@ -741,7 +752,7 @@ export class Module {
 
   /**
    * The submodule at a dotted path ("" is this module).
-   * @example model.getSubmodule("encoder.0")
+   * @example String(new torch.nn.Sequential(new torch.nn.Sequential(new torch.nn.Linear(2, 2))).getSubmodule("0.0")) // 'Linear(in_features=2, out_features=2, bias=True)'
    */
   getSubmodule(target: string): Module {
     if (target === "") return this;
@@ -758,7 +769,7 @@ export class Module {
 
   /**
    * The parameter at a dotted path.
-   * @example model.getParameter("fc1.weight")
+   * @example new torch.nn.Sequential(new torch.nn.Linear(2, 3)).getParameter("0.weight").shape // [3, 2]
    */
   getParameter(target: string): Parameter {
     const [mod, name] = this._resolve(target);
@@ -769,7 +780,7 @@ export class Module {
 
   /**
    * The buffer at a dotted path.
-   * @example model.getBuffer("bn.running_mean")
+   * @example new torch.nn.Sequential(new torch.nn.BatchNorm1d(2)).getBuffer("0.running_mean") // tensor([0., 0.])
    */
   getBuffer(target: string): Tensor {
     const [mod, name] = this._resolve(target);
@@ -791,7 +802,7 @@ export class Module {
 
   /**
    * Set training mode (`true`) or evaluation mode on this module and all descendants.
-   * @example model.train(); model.eval();
+   * @example const model = new torch.nn.Dropout(0.5); model.train(); model.eval(); model.training // false
    */
   train(mode = true): this {
     if (typeof mode !== "boolean") throw valueError("training mode is expected to be boolean");
@@ -814,7 +825,7 @@ export class Module {
   /**
    * Reset the gradients of every parameter: zero them (PyTorch 1.13's default) or set them to
    * null with `{ setToNone: true }`.
-   * @example model.zeroGrad();
+   * @example const model = new torch.nn.Linear(2, 1); model.call(torch.ones(2)).sum().backward(); model.zeroGrad(); model.bias.grad.tolist() // [0]
    */
   zeroGrad(opts: { setToNone?: boolean } | boolean = {}): void {
     const setToNone = typeof opts === "boolean" ? opts : (opts.setToNone ?? false);
@@ -823,7 +834,7 @@ export class Module {
 
   /**
    * Call `fn` on every submodule (children first) and on this module; returns this.
-   * @example model.apply((m) => { if (m instanceof torch.nn.Linear) torch.nn.init.zeros_(m.bias); });
+   * @example const model = new torch.nn.Sequential(new torch.nn.Linear(2, 2)); model.apply((m) => { if (m instanceof torch.nn.Linear) torch.nn.init.zeros_(m.bias); }); model.getParameter("0.bias") // Parameter containing: tensor([0., 0.], requires_grad=True)
    */
   apply(fn: (m: Module) => void): this {
     for (const m of this.children()) m.apply(fn);
@@ -834,7 +845,7 @@ export class Module {
   /**
    * Convert the floating-point parameters and buffers to `dtype`, in place (the Parameter
    * objects are kept, so optimizers holding them stay valid, as PyTorch).
-   * @example model.to(torch.float64);
+   * @example new torch.nn.Linear(2, 2).to(torch.float64).weight.dtype // torch.float64
    */
   to(
     target: DType | DTypeName | Tensor | ModuleToOptions | "cpu" | null | undefined,
@@ -886,7 +897,7 @@ export class Module {
   }
   /**
    * The module on the CPU: tensorgrad's only device, so this module unchanged.
-   * @example model.cpu()
+   * @example new torch.nn.Linear(2, 2).cpu().weight.shape // [2, 2]
    */
   cpu(): this {
     return this;
@@ -981,7 +992,7 @@ export class Module {
   /**
    * Copy a state dict's tensors into this module's parameters and buffers. With `strict`
    * (the default), missing and unexpected keys raise PyTorch's error; returns the lists.
-   * @example model.loadStateDict(other.stateDict());
+   * @example const model = new torch.nn.Linear(2, 2); const other = new torch.nn.Linear(2, 2); model.loadStateDict(other.stateDict()); model.weight.equal(other.weight) // true
    */
   loadStateDict(
     stateDict: StateDict | Map<string, Tensor>,
@@ -1088,7 +1099,7 @@ export class Module {
 
   /**
    * `hook(module, args, output)` runs after forward; a non-undefined result replaces the output.
-   * @example const h = model.registerForwardHook((m, args, out) => console.log(out.shape)); h.remove();
+   * @example const model = new torch.nn.Linear(2, 1); const h = model.registerForwardHook((m, args, out) => console.log(out.shape)); model.call(torch.ones(2)); h.remove();
    */
   registerForwardHook(hook: ForwardHook): HookHandle {
     const list = this[REG].hooks;
@@ -1116,7 +1127,7 @@ export class Module {
    * The deprecated backward hook: `hook(module, gradInput, gradOutput)` registered on the
    * grad_fn of the first output tensor, seeing that node's own gradients (PyTorch 1.13's
    * `register_backward_hook`; prefer registerFullBackwardHook).
-   * @example lin.registerBackwardHook((m, gi, go) => undefined);
+   * @example const lin = new torch.nn.Linear(2, 1); const h = lin.registerBackwardHook((m, gi, go) => undefined); h.remove();
    */
   registerBackwardHook(hook: BackwardHook): HookHandle {
     const reg = this[REG];

@@ -16,26 +16,41 @@ import { valueError } from "../errors.js";
 
 /** Options of the batch-norm layers. */
 export interface BatchNormOptions {
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
   /** null: a cumulative moving average */
   momentum?: number | null;
+  /** Learnable per-channel weight and bias (default true). */
   affine?: boolean;
+  /** Keep running statistics for eval mode (default true). */
   trackRunningStats?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' and buffers' dtype. */
   dtype?: DType | null;
 }
 
 /** PyTorch's _BatchNorm. */
 export abstract class BatchNormBase extends Module {
+  /** C, the number of channels normalised (PyTorch's `num_features`). */
   declare numFeatures: number;
+  /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** The running statistics' update factor; null: a cumulative average (PyTorch's `momentum`). */
   declare momentum: number | null;
+  /** Whether the layer has a learnable `weight` and `bias` (PyTorch's `affine`). */
   declare affine: boolean;
+  /** Whether running mean and variance are kept and used in eval mode (PyTorch's `track_running_stats`). */
   declare trackRunningStats: boolean;
+  /** The learnable scale, or null without `affine` (PyTorch's `weight`). */
   declare weight: Parameter | null;
+  /** The learnable shift, or null without `affine` (PyTorch's `bias`). */
   declare bias: Parameter | null;
+  /** The running mean buffer (PyTorch's `running_mean`), null without `trackRunningStats`. */
   declare running_mean: Tensor | null;
+  /** The running variance buffer (PyTorch's `running_var`), null without `trackRunningStats`. */
   declare running_var: Tensor | null;
+  /** The number of batches seen in training (PyTorch's `num_batches_tracked`). */
   declare num_batches_tracked: Tensor | null;
 
   /**
@@ -180,10 +195,15 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Options of LayerNorm. */
 export interface LayerNormOptions {
+  /** The trailing shape normalised over (PyTorch's `normalized_shape`). */
   normalizedShape?: number | readonly number[];
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
+  /** Learnable per-element weight and bias (PyTorch's `elementwise_affine`, default true). */
   elementwiseAffine?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' and buffers' dtype. */
   dtype?: DType | null;
 }
 
@@ -196,10 +216,15 @@ export interface LayerNormOptions {
  * String(ln); // LayerNorm((4,), eps=1e-05, elementwise_affine=True)
  */
 export class LayerNorm extends Module {
+  /** The trailing shape normalised over (PyTorch's `normalized_shape`). */
   declare normalizedShape: number[];
+  /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** Learnable per-element weight and bias (PyTorch's `elementwise_affine`, default true). */
   declare elementwiseAffine: boolean;
+  /** The learnable scale, or null without `affine` (PyTorch's `weight`). */
   declare weight: Parameter | null;
+  /** The learnable shift, or null without `affine` (PyTorch's `bias`). */
   declare bias: Parameter | null;
 
   /** PyTorch's LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, device, dtype). */
@@ -242,11 +267,17 @@ export class LayerNorm extends Module {
 
 /** Options of GroupNorm. */
 export interface GroupNormOptions {
+  /** The number of groups the channels are split into (PyTorch's `num_groups`). */
   numGroups?: number;
+  /** The number of channels expected in the input (PyTorch's `num_channels`). */
   numChannels?: number;
+  /** Added to the variance for numerical stability (default 1e-5). */
   eps?: number;
+  /** Learnable per-channel weight and bias (default true). */
   affine?: boolean;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' and buffers' dtype. */
   dtype?: DType | null;
 }
 
@@ -258,11 +289,17 @@ export interface GroupNormOptions {
  * new torch.nn.GroupNorm(2, 4).call(torch.randn(3, 4, 5)).shape // [3, 4, 5]
  */
 export class GroupNorm extends Module {
+  /** The number of groups the channels are split into (PyTorch's `num_groups`). */
   declare numGroups: number;
+  /** The number of channels expected in the input (PyTorch's `num_channels`). */
   declare numChannels: number;
+  /** Added to the variance for numerical stability (PyTorch's `eps`). */
   declare eps: number;
+  /** Whether the layer has a learnable `weight` and `bias` (PyTorch's `affine`). */
   declare affine: boolean;
+  /** The learnable scale, or null without `affine` (PyTorch's `weight`). */
   declare weight: Parameter | null;
+  /** The learnable shift, or null without `affine` (PyTorch's `bias`). */
   declare bias: Parameter | null;
 
   /** PyTorch's GroupNorm(num_groups, num_channels, eps=1e-05, affine=True, device, dtype). */

@@ -258,12 +258,15 @@ export class ParameterDict extends Module {
     return new ParameterDict(Array.from(keys, (k): [string, Entry] => [k, defaultValue]));
   }
 
+  /** The keys, in insertion order (Python's `d.keys()`). */
   keys(): string[] {
     return this._keys.slice();
   }
+  /** The entries, in insertion order (Python's `d.values()`). */
   values(): Entry[] {
     return this._keys.map((k) => this.get(k));
   }
+  /** [key, entry] pairs, in insertion order (Python's `d.items()`). */
   items(): [string, Entry][] {
     return this._keys.map((k) => [k, this.get(k)]);
   }

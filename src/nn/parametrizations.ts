@@ -75,6 +75,7 @@ type OrthMap = "matrix_exp" | "cayley" | "householder";
 /** PyTorch's _Orthogonal parametrization. */
 class _Orthogonal extends Module {
   declare shape: number[];
+  /** "matrix_exp", "cayley" or "householder" (default: by the matrix's shape). */
   declare orthogonalMap: OrthMap;
   declare base?: Tensor | null;
 
@@ -165,8 +166,11 @@ class _Orthogonal extends Module {
 
 /** Options of orthogonal. */
 export interface OrthogonalOptions {
+  /** The parameter to parametrize (default "weight"). */
   name?: string;
+  /** "matrix_exp", "cayley" or "householder" (default: by the matrix's shape). */
   orthogonalMap?: OrthMap | null;
+  /** Optimise in the Lie algebra, with a base (default true). */
   useTrivialization?: boolean;
 }
 
@@ -211,8 +215,11 @@ export function orthogonal<M extends Module>(
 
 /** PyTorch's _SpectralNorm parametrization. */
 class _SpectralNorm extends Module {
+  /** The dim of the output channels (default 0). */
   declare dim: number;
+  /** A small value for numerical stability (default 1e-12). */
   declare eps: number;
+  /** Power iterations per forward (default 1). */
   declare nPowerIterations: number;
   declare _u: Tensor;
   declare _v: Tensor;
@@ -280,9 +287,13 @@ class _SpectralNorm extends Module {
 
 /** Options of parametrizations.spectralNorm. */
 export interface SpectralNormParametrizationOptions {
+  /** The parameter to parametrize (default "weight"). */
   name?: string;
+  /** Power iterations per forward (default 1). */
   nPowerIterations?: number;
+  /** A small value for numerical stability (default 1e-12). */
   eps?: number;
+  /** The dim of the output channels (default 0). */
   dim?: number | null;
 }
 

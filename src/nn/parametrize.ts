@@ -55,9 +55,13 @@ const isNotImplemented = (e: unknown): boolean =>
  * rightInverse returns several tensors).
  */
 export class ParametrizationList extends ModuleList {
+  /** Whether the shape and dtype checks are skipped. */
   declare unsafe: boolean;
+  /** Whether the original is one tensor (not several). */
   declare isTensor: boolean;
+  /** The number of original tensors. */
   declare ntensors: number;
+  /** The unparametrized tensor (PyTorch's `original`). */
   declare original?: Tensor;
 
   constructor(modules: Parametrization[], original: Tensor, unsafe = false) {

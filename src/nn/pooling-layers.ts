@@ -38,10 +38,15 @@ const call = (f: unknown, ...args: unknown[]): Tensor => (f as Fn)(...args) as T
 
 /** Options of MaxPool1d/2d/3d (after the kernel size). */
 export interface MaxPoolOptions {
+  /** The step between windows (default: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Implicit padding on both sides (default 0; at most half the kernel). */
   padding?: IntOrTuple;
+  /** The spacing between window elements (default 1). */
   dilation?: IntOrTuple;
+  /** Also return the argmax indices (for MaxUnpool; default false). */
   returnIndices?: boolean;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
 }
 type MaxPoolRest = [
@@ -56,11 +61,17 @@ const MAX_POOL_ARGS = ["stride", "padding", "dilation", "returnIndices", "ceilMo
 
 /** PyTorch's _MaxPoolNd: sizes stored as given, stride defaulting to the kernel size. */
 abstract class MaxPoolNd extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
+  /** The step between windows (PyTorch's `stride`). */
   declare stride: IntOrTuple;
+  /** Implicit padding on both sides (PyTorch's `padding`). */
   declare padding: IntOrTuple;
+  /** The spacing between window elements (PyTorch's `dilation`). */
   declare dilation: IntOrTuple;
+  /** Whether forward also returns the argmax indices (PyTorch's `return_indices`). */
   declare returnIndices: boolean;
+  /** Whether output sizes round up (PyTorch's `ceil_mode`). */
   declare ceilMode: boolean;
 
   constructor(kernelSize: IntOrTuple, rest: MaxPoolRest) {
@@ -151,9 +162,13 @@ export type MaxPool2dOptions = MaxPoolOptions;
 
 /** Options of AvgPool1d/2d/3d (after the kernel size). */
 export interface AvgPoolOptions {
+  /** The step between windows (default: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Implicit padding on both sides (default 0; at most half the kernel). */
   padding?: IntOrTuple;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
+  /** Count the zero padding in the averaging divisor (default true). */
   countIncludePad?: boolean;
   /** AvgPool2d and AvgPool3d only */
   divisorOverride?: number | null;
@@ -176,11 +191,17 @@ const AVG_POOL_ARGS = [
 
 /** PyTorch's _AvgPoolNd (AvgPool1d stores _single tuples, 2d and 3d the values as given). */
 abstract class AvgPoolNd extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
+  /** The step between windows (PyTorch's `stride`). */
   declare stride: IntOrTuple;
+  /** Implicit padding on both sides (PyTorch's `padding`). */
   declare padding: IntOrTuple;
+  /** Whether output sizes round up (PyTorch's `ceil_mode`). */
   declare ceilMode: boolean;
+  /** Whether padding counts in the divisor (PyTorch's `count_include_pad`). */
   declare countIncludePad: boolean;
+  /** Divide by this instead of the window size (PyTorch's `divisor_override`). */
   declare divisorOverride: number | null;
 
   constructor(kernelSize: IntOrTuple, rest: AvgPoolRest, single: boolean) {
@@ -297,6 +318,7 @@ export type AvgPool2dOptions = AvgPoolOptions;
 
 /** PyTorch's _AdaptiveAvgPoolNd / _AdaptiveMaxPoolNd: the output size as given. */
 abstract class AdaptivePoolNd extends Module {
+  /** The target output size; null entries keep the input's (PyTorch's `output_size`). */
   declare outputSize: Size;
 
   constructor(outputSize: Size | { outputSize?: Size }, ...extra: never[]) {
@@ -363,6 +385,7 @@ export class AdaptiveAvgPool3d extends AdaptivePoolNd {
 
 /** PyTorch's _AdaptiveMaxPoolNd: the output size and return_indices. */
 abstract class AdaptiveMaxPoolNd extends AdaptivePoolNd {
+  /** Whether forward also returns the argmax indices (PyTorch's `return_indices`). */
   declare returnIndices: boolean;
 
   constructor(outputSize: Size, rest: [(boolean | { returnIndices?: boolean })?]) {
@@ -432,15 +455,21 @@ export class AdaptiveMaxPool3d extends AdaptiveMaxPoolNd {
 
 /** Options of LPPool1d/2d (after norm type and kernel size). */
 export interface LPPoolOptions {
+  /** The step between windows (default: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
 }
 
 /** PyTorch's _LPPoolNd: values stored as given (stride None stays None). */
 abstract class LPPoolNd extends Module {
+  /** The p of the power average (PyTorch's `norm_type`). */
   declare normType: number;
+  /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
+  /** The step between windows; null: the kernel size (PyTorch's `stride`). */
   declare stride: IntOrTuple | null;
+  /** Whether output sizes round up (PyTorch's `ceil_mode`). */
   declare ceilMode: boolean;
 
   constructor(
@@ -515,14 +544,19 @@ export class LPPool2d extends LPPoolNd {
 
 /** Options of MaxUnpool1d/2d/3d (after the kernel size). */
 export interface MaxUnpoolOptions {
+  /** The step between windows (default: the kernel size). */
   stride?: IntOrTuple | null;
+  /** Implicit padding on both sides (default 0; at most half the kernel). */
   padding?: IntOrTuple;
 }
 
 /** PyTorch's _MaxUnpoolNd: kernel, stride and padding stored as n-tuples. */
 abstract class MaxUnpoolNd extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: number[];
+  /** The stride the pooling used (PyTorch's `stride`). */
   declare stride: number[];
+  /** The padding the pooling used (PyTorch's `padding`). */
   declare padding: number[];
 
   constructor(
@@ -616,8 +650,11 @@ export class MaxUnpool3d extends MaxUnpoolNd {
 
 /** Options of FractionalMaxPool2d/3d (after the kernel size). */
 export interface FractionalMaxPoolOptions {
+  /** The target output size (PyTorch's `output_size`). */
   outputSize?: IntOrTuple | null;
+  /** The output size as a fraction of the input size (PyTorch's `output_ratio`). */
   outputRatio?: number | readonly number[] | null;
+  /** Also return the argmax indices (for MaxUnpool; default false). */
   returnIndices?: boolean;
   /** fixed samples in [0, 1), [N, C, 2 or 3] (a buffer; drawn per call when absent) */
   _randomSamples?: Tensor | null;
@@ -625,9 +662,13 @@ export interface FractionalMaxPoolOptions {
 
 /** PyTorch's FractionalMaxPool2d/3d: sizes as n-tuples, `_random_samples` a buffer. */
 abstract class FractionalMaxPoolNd extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   declare kernelSize: number[];
+  /** The target output size (PyTorch's `output_size`). */
   declare outputSize: number[] | null;
+  /** The output size as a fraction of the input size (PyTorch's `output_ratio`). */
   declare outputRatio: number[] | null;
+  /** Whether forward also returns the argmax indices (PyTorch's `return_indices`). */
   declare returnIndices: boolean;
   /** the `_random_samples` buffer (PyTorch's name) */
   declare _random_samples: Tensor | null;

@@ -35,13 +35,17 @@ const ntuple = (v: IntOrTuple, n: number): number[] =>
 
 /** The options of ConstantPad{1,2,3}d. */
 export interface ConstantPadOptions {
+  /** The padding: one size for every side, or (left, right, top, bottom, ...). */
   padding?: IntOrTuple;
+  /** The fill value (default 0). */
   value?: number;
 }
 
 /** PyTorch's _ConstantPadNd: F.pad(input, padding, "constant", value). */
 export abstract class ConstantPadNd extends Module {
+  /** The padding per side, PyTorch's order: (left, right, top, bottom, front, back). */
   declare padding: number[];
+  /** The fill value (PyTorch's `value`). */
   declare value: number;
   protected constructor(n: number, args: readonly unknown[]) {
     super();
@@ -111,6 +115,7 @@ export class ZeroPad2d extends ConstantPadNd {
 
 /** PyTorch's _ReflectionPadNd / _ReplicationPadNd: F.pad(input, padding, mode). */
 abstract class ModePadNd extends Module {
+  /** The padding per side, PyTorch's order: (left, right, top, bottom, front, back). */
   declare padding: number[];
   protected abstract readonly mode: "reflect" | "replicate";
   protected constructor(n: number, args: readonly unknown[]) {
@@ -178,10 +183,15 @@ export class ReplicationPad3d extends ModePadNd {
 
 /** The options of nn.Upsample. */
 export interface UpsampleOptions {
+  /** The output's spatial size (or scaleFactor instead). */
   size?: IntOrTuple | null;
+  /** The multiplier of the spatial size (or size instead). */
   scaleFactor?: number | readonly number[] | null;
+  /** "nearest" (default), "nearest-exact", "linear", "bilinear", "bicubic", "trilinear" or "area". */
   mode?: string;
+  /** Align the corner pixels' centres of input and output (linear modes). */
   alignCorners?: boolean | null;
+  /** Recompute the scale from the output size (PyTorch's `recompute_scale_factor`). */
   recomputeScaleFactor?: boolean | null;
 }
 
@@ -199,10 +209,15 @@ const floatRepr = (v: number | readonly number[]): string =>
  * @example new torch.nn.Upsample({ scaleFactor: 2, mode: "bilinear" }).call(torch.ones(1, 1, 2, 2)).shape // [1, 1, 4, 4]
  */
 export class Upsample extends Module {
+  /** The output's spatial size (PyTorch's `size`). */
   declare size: IntOrTuple | null;
+  /** The multiplier of the spatial size (PyTorch's `scale_factor`). */
   declare scaleFactor: number | number[] | null;
+  /** The interpolation mode (PyTorch's `mode`). */
   declare mode: string;
+  /** Whether corners are aligned (PyTorch's `align_corners`). */
   declare alignCorners: boolean | null;
+  /** Whether the scale is recomputed (PyTorch's `recompute_scale_factor`). */
   declare recomputeScaleFactor: boolean | null;
   constructor(
     size?: IntOrTuple | null | UpsampleOptions,
@@ -295,6 +310,7 @@ export class UpsamplingBilinear2d extends Upsample {
  * @example new torch.nn.PixelShuffle(2).call(torch.zeros(1, 8, 3, 3)).shape // [1, 2, 6, 6]
  */
 export class PixelShuffle extends Module {
+  /** The factor by which the spatial size grows (PyTorch's `upscale_factor`). */
   declare upscaleFactor: number;
   constructor(upscaleFactor: number | { upscaleFactor: number }, ...extra: never[]) {
     super();
@@ -311,6 +327,7 @@ export class PixelShuffle extends Module {
 
 /** torch.nn.PixelUnshuffle(downscaleFactor): the inverse of PixelShuffle. */
 export class PixelUnshuffle extends Module {
+  /** The factor by which the spatial size shrinks (PyTorch's `downscale_factor`). */
   declare downscaleFactor: number;
   constructor(downscaleFactor: number | { downscaleFactor: number }, ...extra: never[]) {
     super();
@@ -331,6 +348,7 @@ export class PixelUnshuffle extends Module {
 
 /** torch.nn.ChannelShuffle(groups): F.channel_shuffle(input, groups). */
 export class ChannelShuffle extends Module {
+  /** The number of groups channels are divided into (PyTorch's `groups`). */
   declare groups: number;
   constructor(groups: number | { groups: number }, ...extra: never[]) {
     super();
@@ -346,8 +364,11 @@ export class ChannelShuffle extends Module {
 
 /** The options of nn.Fold / nn.Unfold. */
 export interface FoldOptions {
+  /** The spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntOrTuple;
+  /** The padding: one size for every side, or (left, right, top, bottom, ...). */
   padding?: IntOrTuple;
+  /** The step of the sliding blocks (PyTorch's `stride`). */
   stride?: IntOrTuple;
 }
 
@@ -356,10 +377,15 @@ export interface FoldOptions {
  * @example new torch.nn.Fold([3, 3], 2).call(torch.ones(1, 4, 4)).shape // [1, 1, 3, 3]
  */
 export class Fold extends Module {
+  /** The spatial shape of the output (PyTorch's `output_size`). */
   declare outputSize: IntOrTuple;
+  /** The size of the sliding blocks (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
+  /** The spacing between kernel elements (PyTorch's `dilation`). */
   declare dilation: IntOrTuple;
+  /** Implicit zero padding on both sides (PyTorch's `padding`). */
   declare padding: IntOrTuple;
+  /** The step of the sliding blocks (PyTorch's `stride`). */
   declare stride: IntOrTuple;
   constructor(
     outputSize: IntOrTuple,
@@ -402,9 +428,13 @@ export class Fold extends Module {
  * @example new torch.nn.Unfold(2).call(torch.ones(1, 1, 3, 3)).shape // [1, 4, 4]
  */
 export class Unfold extends Module {
+  /** The size of the sliding blocks (PyTorch's `kernel_size`). */
   declare kernelSize: IntOrTuple;
+  /** The spacing between kernel elements (PyTorch's `dilation`). */
   declare dilation: IntOrTuple;
+  /** Implicit zero padding on both sides (PyTorch's `padding`). */
   declare padding: IntOrTuple;
+  /** The step of the sliding blocks (PyTorch's `stride`). */
   declare stride: IntOrTuple;
   constructor(
     kernelSize: IntOrTuple,

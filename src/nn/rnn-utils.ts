@@ -27,9 +27,13 @@ import { noGrad } from "../autograd/grad-mode.js";
  * p.data // tensor([1, 4, 2, 3]); p.batchSizes // tensor([2, 1, 1])
  */
 export class PackedSequence {
+  /** The packed sequences' elements, time step by time step. */
   readonly data: Tensor;
+  /** The batch size at each time step (int64). */
   readonly batchSizes: Tensor;
+  /** The order that sorted the sequences by length, or null. */
   readonly sortedIndices: Tensor | null;
+  /** The inverse of sortedIndices, or null. */
   readonly unsortedIndices: Tensor | null;
 
   constructor(

@@ -76,19 +76,27 @@ const gateMultiplier = (mode: Mode): number => (mode === "LSTM" ? 4 : mode === "
 
 /** Options of RNN, LSTM and GRU. */
 export interface RNNOptions {
+  /** The number of features of the input x. */
   inputSize?: number;
+  /** The number of features of the hidden state h. */
   hiddenSize?: number;
+  /** Stacked recurrent layers (default 1). */
   numLayers?: number;
   /** RNN only: "tanh" (default) or "relu" */
   nonlinearity?: "tanh" | "relu";
+  /** Whether the layers have the biases b_ih and b_hh (default true). */
   bias?: boolean;
+  /** Input and output as [batch, seq, feature] instead of [seq, batch, feature] (default false). */
   batchFirst?: boolean;
   /** dropout on the outputs of each layer but the last, in training */
   dropout?: number;
+  /** A bidirectional layer (default false). */
   bidirectional?: boolean;
   /** LSTM only: project the hidden state to this size (0: no projection) */
   projSize?: number;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
@@ -147,14 +155,23 @@ const RNN_DEFAULTS = {
 
 /** PyTorch's RNNBase. */
 export abstract class RNNBase extends Module {
+  /** The cell type: "RNN_TANH", "RNN_RELU", "LSTM" or "GRU" (PyTorch's `mode`). */
   declare mode: Mode;
+  /** The number of input features (PyTorch's `input_size`). */
   declare inputSize: number;
+  /** The number of hidden features (PyTorch's `hidden_size`). */
   declare hiddenSize: number;
+  /** Stacked recurrent layers (PyTorch's `num_layers`). */
   declare numLayers: number;
+  /** Whether the layers have biases (PyTorch's `bias`). */
   declare bias: boolean;
+  /** Whether input and output are batch-first (PyTorch's `batch_first`). */
   declare batchFirst: boolean;
+  /** Dropout between layers (PyTorch's `dropout`). */
   declare dropout: number;
+  /** Whether the layer is bidirectional (PyTorch's `bidirectional`). */
   declare bidirectional: boolean;
+  /** The LSTM projection size, 0 for none (PyTorch's `proj_size`). */
   declare projSize: number;
   /** the parameter names in PyTorch's order (`_flat_weights_names`) */
   declare flatWeightsNames: string[];
@@ -482,6 +499,7 @@ abstract class SingleStateRNN extends RNNBase {
  * const [out, hn] = rnn.call(torch.randn(5, 3, 10)); // out [5, 3, 20], hn [2, 3, 20]
  */
 export class RNN extends SingleStateRNN {
+  /** "tanh" or "relu" (PyTorch's `nonlinearity`). */
   declare nonlinearity: "tanh" | "relu";
   constructor(...args: RNNArg[]) {
     const [rest, given] = popKeywords(args, true);
@@ -588,22 +606,32 @@ export class LSTM extends RNNBase {
 
 /** Arguments of RNNCellBase by name. */
 export interface RNNCellBaseOptions {
+  /** The number of features of the input x. */
   inputSize?: number;
+  /** The number of features of the hidden state h. */
   hiddenSize?: number;
+  /** Whether the layers have the biases b_ih and b_hh (default true). */
   bias?: boolean;
   numChunks?: number;
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
 /** Arguments of RNNCell, LSTMCell and GRUCell by name. */
 export interface RNNCellOptions {
+  /** The number of features of the input x. */
   inputSize?: number;
+  /** The number of features of the hidden state h. */
   hiddenSize?: number;
+  /** Whether the layers have the biases b_ih and b_hh (default true). */
   bias?: boolean;
   /** RNNCell only */
   nonlinearity?: "tanh" | "relu";
+  /** Only "cpu" (PyTorch's `device`). */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
@@ -633,12 +661,19 @@ function cellArgs(cls: string, args: readonly RNNCellArg[]): Required<RNNCellOpt
  * const base = new torch.nn.RNNCellBase(3, 4, true, 2); // weight_ih [8, 3]
  */
 export class RNNCellBase extends Module {
+  /** The number of input features (PyTorch's `input_size`). */
   declare inputSize: number;
+  /** The number of hidden features (PyTorch's `hidden_size`). */
   declare hiddenSize: number;
+  /** Whether the layers have biases (PyTorch's `bias`). */
   declare bias: boolean;
+  /** The learnable input-hidden weight (PyTorch's `weight_ih`). */
   declare weight_ih: Parameter;
+  /** The learnable hidden-hidden weight (PyTorch's `weight_hh`). */
   declare weight_hh: Parameter;
+  /** The learnable input-hidden bias (PyTorch's `bias_ih`), or null without bias. */
   declare bias_ih: Parameter | null;
+  /** The learnable hidden-hidden bias (PyTorch's `bias_hh`), or null without bias. */
   declare bias_hh: Parameter | null;
   declare protected mode: Mode;
 
@@ -711,6 +746,7 @@ export class RNNCellBase extends Module {
  * const h = cell.call(torch.randn(3, 10)); // [3, 20]
  */
 export class RNNCell extends RNNCellBase {
+  /** "tanh" or "relu" (PyTorch's `nonlinearity`). */
   declare nonlinearity: "tanh" | "relu";
   constructor(...args: RNNCellArg[]) {
     const { nonlinearity: nl, ...a } = cellArgs("RNNCell", args);

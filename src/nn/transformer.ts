@@ -29,9 +29,13 @@ export type Activation = "relu" | "gelu" | ((x: Tensor) => Tensor) | Module;
 
 /** Options of TransformerEncoderLayer and TransformerDecoderLayer (PyTorch's keyword names). */
 export interface TransformerLayerOptions {
+  /** The feedforward network's hidden size (default 2048). */
   dimFeedforward?: number;
+  /** The dropout probability (default 0.1). */
   dropout?: number;
+  /** The feedforward network's activation: "relu" (default), "gelu" or a function. */
   activation?: Activation;
+  /** The layer norms' eps (default 1e-5). */
   layerNormEps?: number;
   /** inputs and outputs are [N, L, E] instead of [L, N, E] */
   batchFirst?: boolean;
@@ -39,16 +43,23 @@ export interface TransformerLayerOptions {
   normFirst?: boolean;
   /** accepted for PyTorch's signature; only "cpu" exists */
   device?: string | null;
+  /** The parameters' dtype. */
   dtype?: DType | null;
 }
 
 /** Options of Transformer. */
 export interface TransformerOptions extends TransformerLayerOptions {
+  /** The number of expected features in the input (PyTorch's `d_model`). */
   dModel?: number;
+  /** The number of attention heads. */
   nhead?: number;
+  /** The number of encoder layers (default 6). */
   numEncoderLayers?: number;
+  /** The number of decoder layers (default 6). */
   numDecoderLayers?: number;
+  /** An encoder to use instead of the default one. */
   customEncoder?: Module | null;
+  /** A decoder to use instead of the default one. */
   customDecoder?: Module | null;
 }
 
@@ -101,14 +112,23 @@ const LAYER_ARGS = [
 ] as const;
 
 interface LayerArgs {
+  /** The number of expected features in the input (PyTorch's `d_model`). */
   dModel: number;
+  /** The number of attention heads. */
   nhead: number;
+  /** The feedforward network's hidden size (default 2048). */
   dimFeedforward: number;
+  /** The dropout probability (default 0.1). */
   dropout: number;
+  /** The feedforward network's activation: "relu" (default), "gelu" or a function. */
   activation: Activation;
+  /** The layer norms' eps (default 1e-5). */
   layerNormEps: number;
+  /** Inputs and outputs as [batch, seq, feature] (default false). */
   batchFirst: boolean;
+  /** Layer norm before attention and feedforward (pre-norm) instead of after (default false). */
   normFirst: boolean;
+  /** The parameters' dtype. */
   dtype: DType | undefined;
 }
 
@@ -145,17 +165,27 @@ interface MaskArgs {
  * layer.call(torch.randn(2, 5, 16)).shape // [2, 5, 16]
  */
 export class TransformerEncoderLayer extends Module {
+  /** The self-attention block (PyTorch's `self_attn`). */
   declare self_attn: MultiheadAttention;
+  /** The feedforward network's first linear layer (dModel → dimFeedforward). */
   declare linear1: Linear;
+  /** The dropout probability (default 0.1). */
   declare dropout: Dropout;
+  /** The feedforward network's second linear layer (dimFeedforward → dModel). */
   declare linear2: Linear;
+  /** Layer norm before attention and feedforward (pre-norm) instead of after (default false). */
   declare normFirst: boolean;
+  /** The layer norm around self-attention. */
   declare norm1: LayerNorm;
+  /** The layer norm around the next block. */
   declare norm2: LayerNorm;
+  /** The dropout after self-attention. */
   declare dropout1: Dropout;
+  /** The dropout after the next block. */
   declare dropout2: Dropout;
   /** 1 for relu, 2 for gelu, 0 otherwise (PyTorch's fast-path flag) */
   declare activationReluOrGelu: number;
+  /** The feedforward network's activation: "relu" (default), "gelu" or a function. */
   declare activation: Activation;
 
   constructor(dModel: number, nhead: number, ...rest: unknown[]);
@@ -228,18 +258,31 @@ export class TransformerEncoderLayer extends Module {
  * layer.call(torch.randn(5, 2, 16), torch.randn(7, 2, 16)).shape // [5, 2, 16]
  */
 export class TransformerDecoderLayer extends Module {
+  /** The self-attention block (PyTorch's `self_attn`). */
   declare self_attn: MultiheadAttention;
+  /** The attention to the encoder's output (PyTorch's `multihead_attn`). */
   declare multihead_attn: MultiheadAttention;
+  /** The feedforward network's first linear layer (dModel → dimFeedforward). */
   declare linear1: Linear;
+  /** The dropout probability (default 0.1). */
   declare dropout: Dropout;
+  /** The feedforward network's second linear layer (dimFeedforward → dModel). */
   declare linear2: Linear;
+  /** Layer norm before attention and feedforward (pre-norm) instead of after (default false). */
   declare normFirst: boolean;
+  /** The layer norm around self-attention. */
   declare norm1: LayerNorm;
+  /** The layer norm around the next block. */
   declare norm2: LayerNorm;
+  /** The layer norm around the feedforward block. */
   declare norm3: LayerNorm;
+  /** The dropout after self-attention. */
   declare dropout1: Dropout;
+  /** The dropout after the next block. */
   declare dropout2: Dropout;
+  /** The dropout after the feedforward block. */
   declare dropout3: Dropout;
+  /** The feedforward network's activation: "relu" (default), "gelu" or a function. */
   declare activation: Activation;
 
   constructor(dModel: number, nhead: number, ...rest: unknown[]);
@@ -315,15 +358,21 @@ export class TransformerDecoderLayer extends Module {
 
 /** The masks of a decoder (layer) forward, by name. */
 export interface DecoderMasks {
+  /** An additive or boolean mask of the target sequence's attention [T, T]. */
   tgtMask?: Tensor | null;
+  /** An additive or boolean mask of the attention to the encoder's output [T, S]. */
   memoryMask?: Tensor | null;
+  /** True at target keys to ignore (padding) [N, T]. */
   tgtKeyPaddingMask?: Tensor | null;
+  /** True at memory keys to ignore (padding) [N, S]. */
   memoryKeyPaddingMask?: Tensor | null;
 }
 
 /** The masks of an encoder forward, by name. */
 export interface EncoderMasks {
+  /** An attention mask. */
   mask?: Tensor | null;
+  /** True at source keys to ignore (padding) [N, S]. */
   srcKeyPaddingMask?: Tensor | null;
 }
 
@@ -367,9 +416,13 @@ function leftAligned(keep: Tensor): boolean {
  * enc.call(torch.randn(5, 2, 16)).shape // [5, 2, 16]
  */
 export class TransformerEncoder extends Module {
+  /** The stacked layers (a ModuleList). */
   declare layers: ModuleList;
+  /** The number of stacked layers. */
   declare numLayers: number;
+  /** An optional final layer norm. */
   declare norm: Module | null;
+  /** Accepted for PyTorch compatibility; tensorgrad has no nested tensors. */
   declare enableNestedTensor: boolean;
   declare maskCheck: boolean;
 
@@ -457,8 +510,11 @@ export class TransformerEncoder extends Module {
  * dec.call(torch.randn(5, 2, 16), torch.randn(7, 2, 16)).shape // [5, 2, 16]
  */
 export class TransformerDecoder extends Module {
+  /** The stacked layers (a ModuleList). */
   declare layers: ModuleList;
+  /** The number of stacked layers. */
   declare numLayers: number;
+  /** An optional final layer norm. */
   declare norm: Module | null;
 
   constructor(decoderLayer: Module, numLayers: number, ...rest: unknown[]);
@@ -508,11 +564,17 @@ export class TransformerDecoder extends Module {
 
 /** The masks of a Transformer forward, by name. */
 export interface TransformerMasks {
+  /** An additive or boolean mask of the source sequence's attention [S, S]. */
   srcMask?: Tensor | null;
+  /** An additive or boolean mask of the target sequence's attention [T, T]. */
   tgtMask?: Tensor | null;
+  /** An additive or boolean mask of the attention to the encoder's output [T, S]. */
   memoryMask?: Tensor | null;
+  /** True at source keys to ignore (padding) [N, S]. */
   srcKeyPaddingMask?: Tensor | null;
+  /** True at target keys to ignore (padding) [N, T]. */
   tgtKeyPaddingMask?: Tensor | null;
+  /** True at memory keys to ignore (padding) [N, S]. */
   memoryKeyPaddingMask?: Tensor | null;
 }
 
@@ -541,10 +603,15 @@ export function generateSquareSubsequentMask(sz: number, device = "cpu"): Tensor
  * model.call(torch.randn(6, 2, 16), torch.randn(5, 2, 16)).shape // [5, 2, 16]
  */
 export class Transformer extends Module {
+  /** The encoder stack. */
   declare encoder: Module;
+  /** The decoder stack. */
   declare decoder: Module;
+  /** The number of expected features in the input (PyTorch's `d_model`). */
   declare dModel: number;
+  /** The number of attention heads. */
   declare nhead: number;
+  /** Inputs and outputs as [batch, seq, feature] (default false). */
   declare batchFirst: boolean;
 
   static generateSquareSubsequentMask = generateSquareSubsequentMask;

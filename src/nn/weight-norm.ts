@@ -184,9 +184,13 @@ class SpectralNorm {
 
 /** Options of spectralNorm (PyTorch's keywords). */
 export interface SpectralNormOptions {
+  /** The parameter to normalise (default "weight"). */
   name?: string;
+  /** Power iterations per forward (default 1). */
   nPowerIterations?: number;
+  /** A small value for numerical stability (default 1e-12). */
   eps?: number;
+  /** The dim of the output channels (default 0). */
   dim?: number | null;
 }
 

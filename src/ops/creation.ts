@@ -20,7 +20,9 @@ import { runtimeError, typeError } from "../errors.js";
 
 /** Keyword arguments accepted by creation functions. */
 export interface TensorOptions {
+  /** The element type (default: inferred from the data, float32 for JS numbers). */
   dtype?: DType | DTypeName;
+  /** Record operations on the new tensor for autograd (default false). */
   requiresGrad?: boolean;
 }
 

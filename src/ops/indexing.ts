@@ -44,8 +44,11 @@ export { advancedIndex, indexPut } from "./advanced-indexing.js";
 
 /** A Python slice `start:stop:step` (`null` parts take Python's defaults). */
 export interface Slice {
+  /** The first index (null: from the start). */
   readonly start: number | null;
+  /** The end index, excluded (null: to the end). */
   readonly stop: number | null;
+  /** The step (null: 1). */
   readonly step: number | null;
 }
 

@@ -271,9 +271,13 @@ function extremeAll(t: Tensor, isMax: boolean): Tensor {
 
 /** (values, indices) of max/min along one dim, as torch.return_types.max. */
 export interface ValuesIndices {
+  /** The selected values. */
   values: Tensor;
+  /** Their indices along the reduced dim (int64). */
   indices: Tensor;
+  /** values, by position (PyTorch's `result[0]`). */
   0: Tensor;
+  /** indices, by position (PyTorch's `result[1]`). */
   1: Tensor;
 }
 
@@ -365,10 +369,13 @@ function argImpl(
   return run(isMax ? Reduce.ArgMax : Reduce.ArgMin, t, p, t.dtype, int64);
 }
 
+/** Options of var and std: the correction (or unbiased), dims and keepdim. */
 export interface VarOptions {
+  /** Subtracted from the number of elements in the divisor: 1 (Bessel's correction, the default) or 0. */
   correction?: number;
   /** PyTorch's `unbiased` (true = correction 1) */
   unbiased?: boolean;
+  /** Keep the reduced dims with size 1 (default false). */
   keepdim?: boolean;
 }
 

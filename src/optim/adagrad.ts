@@ -25,18 +25,24 @@ const view = floatView;
 export interface AdagradOptions {
   /** default 1e-2 */
   lr?: number;
+  /** The learning-rate decay (default 0). */
   lrDecay?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** The initial value of the sum of squared gradients (default 0). */
   initialAccumulatorValue?: number;
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** Accepted for PyTorch compatibility (one implementation here). */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 
 /**
  * Adagrad. State per parameter (created at construction, as PyTorch): `step` (a float32 0-dim
  * tensor) and `sum`.
- * @example const opt = new torch.optim.Adagrad(model.parameters(), { lr: 0.1 });
+ * @example const opt = new torch.optim.Adagrad(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 });
  */
 export class Adagrad extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<AdagradOptions>) {

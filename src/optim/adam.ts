@@ -24,14 +24,21 @@ export interface AdamOptions {
   lr?: number;
   /** coefficients of the running averages of the gradient and its square (0.9, 0.999) */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps?: number;
   /** L2 penalty (Adam; default 0) or decoupled weight decay (AdamW; default 1e-2) */
   weightDecay?: number;
+  /** Use AMSGrad's maximum of the second moments (default false). */
   amsgrad?: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
+  /** Accepted for PyTorch compatibility (one implementation here). */
   foreach?: boolean | null;
+  /** Accepted for PyTorch compatibility (false; CUDA graphs only). */
   capturable?: boolean;
+  /** Accepted for PyTorch compatibility (false). */
   differentiable?: boolean;
+  /** Accepted for PyTorch compatibility (CUDA only). */
   fused?: boolean;
 }
 
@@ -116,7 +123,7 @@ abstract class AdamBase extends Optimizer {
 /**
  * Adam. State per parameter: `step` (a float32 0-dim tensor, as PyTorch 1.13), `exp_avg`,
  * `exp_avg_sq` and, with amsgrad, `max_exp_avg_sq`.
- * @example const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+ * @example const opt = new torch.optim.Adam(new torch.nn.Linear(2, 1).parameters(), { lr: 1e-3 });
  */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
@@ -127,7 +134,7 @@ export class Adam extends AdamBase {
 
 /**
  * AdamW: Adam with decoupled weight decay (default 1e-2).
- * @example const opt = new torch.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01, amsgrad: true });
+ * @example const opt = new torch.optim.AdamW(new torch.nn.Linear(2, 1).parameters(), { lr: 1e-3, weightDecay: 0.01, amsgrad: true });
  */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;

@@ -26,17 +26,21 @@ const view = floatView;
 export interface AdamaxOptions {
   /** default 2e-3 */
   lr?: number;
+  /** The decay rates of the running averages of the gradient and its square. */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 
 /**
  * Adamax. State per parameter: `step` (float32 0-dim tensor), `exp_avg`, `exp_inf`.
- * @example const opt = new torch.optim.Adamax(model.parameters(), { lr: 2e-3 });
+ * @example const opt = new torch.optim.Adamax(new torch.nn.Linear(2, 1).parameters(), { lr: 2e-3 });
  */
 export class Adamax extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<AdamaxOptions>) {
@@ -100,17 +104,20 @@ export interface AdadeltaOptions {
   lr?: number;
   /** coefficient of the running averages (0.9) */
   rho?: number;
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 
 /**
  * Adadelta. State per parameter: `step` (a number, as PyTorch 1.13), `square_avg`,
  * `acc_delta`.
- * @example const opt = new torch.optim.Adadelta(model.parameters(), { rho: 0.95 });
+ * @example const opt = new torch.optim.Adadelta(new torch.nn.Linear(2, 1).parameters(), { rho: 0.95 });
  */
 export class Adadelta extends Optimizer {
   protected override _floatDefaults = { lr: 1.0 };

@@ -32,16 +32,18 @@ export interface ASGDOptions {
   alpha?: number;
   /** the step from which averaging starts (1e6) */
   t0?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 
 /**
  * Averaged stochastic gradient descent. State per parameter: `step`, `eta` and `mu` (float32
  * 0-dim tensors, as PyTorch 1.13) and `ax`, the average of the iterates once step > t0.
- * @example const opt = new torch.optim.ASGD(model.parameters(), { lr: 0.01, t0: 100 });
+ * @example const opt = new torch.optim.ASGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.01, t0: 100 });
  */
 export class ASGD extends Optimizer {
   protected override _floatDefaults = { t0: 1e6 };
@@ -124,13 +126,14 @@ export interface RpropOptions {
   stepSizes?: [number, number];
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 
 /**
  * Rprop. State per parameter: `step` (a number, as PyTorch 1.13), `prev` (the previous
  * gradient, zeroed where its sign flipped) and `step_size`.
- * @example const opt = new torch.optim.Rprop(model.parameters(), { lr: 0.01, etas: [0.5, 1.2] });
+ * @example const opt = new torch.optim.Rprop(new torch.nn.Linear(2, 1).parameters(), { lr: 0.01, etas: [0.5, 1.2] });
  */
 export class Rprop extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<RpropOptions>) {

@@ -98,9 +98,13 @@ const EPOCH_DEPRECATION_WARNING =
  * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
  */
 export abstract class LRScheduler {
+  /** The optimizer whose learning rates this scheduler sets. */
   optimizer: Optimizer;
+  /** Each param group's initial learning rate (PyTorch's `base_lrs`). */
   baseLrs: number[];
+  /** The number of `step()` calls so far (PyTorch's `last_epoch`; -1 before the first). */
   lastEpoch: number;
+  /** Print a message on each learning-rate update (PyTorch's `verbose`). */
   verbose: boolean;
   _stepCount = 0;
   _lastLr: number[] = [];
@@ -215,9 +219,10 @@ const lrs = (o: Optimizer): number[] => o.paramGroups.map((g) => g.lr);
 
 /**
  * lr = initial lr * lrLambda(epoch) (one function, or one per group).
- * @example new torch.optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch)
  */
 export class LambdaLR extends LRScheduler {
+  /** One function of the epoch per param group. */
   lrLambdas: ((epoch: number) => number)[];
   constructor(
     optimizer: Optimizer,
@@ -251,9 +256,10 @@ export class LambdaLR extends LRScheduler {
 
 /**
  * lr *= factor(epoch) at every epoch after the first.
- * @example new torch.optim.lrScheduler.MultiplicativeLR(opt, () => 0.95)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.MultiplicativeLR(opt, () => 0.95)
  */
 export class MultiplicativeLR extends LRScheduler {
+  /** One function of the epoch per param group. */
   lrLambdas: ((epoch: number) => number)[];
   constructor(
     optimizer: Optimizer,
@@ -287,10 +293,12 @@ export class MultiplicativeLR extends LRScheduler {
 
 /**
  * lr *= gamma every `stepSize` epochs.
- * @example new torch.optim.lrScheduler.StepLR(opt, 30, 0.1)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.StepLR(opt, 30, 0.1)
  */
 export class StepLR extends LRScheduler {
+  /** The period of learning-rate decay, in epochs. */
   stepSize: number;
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   constructor(
     optimizer: Optimizer,
@@ -319,10 +327,12 @@ export class StepLR extends LRScheduler {
 
 /**
  * lr *= gamma at each milestone epoch.
- * @example new torch.optim.lrScheduler.MultiStepLR(opt, [30, 80], 0.1)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.MultiStepLR(opt, [30, 80], 0.1)
  */
 export class MultiStepLR extends LRScheduler {
+  /** Epoch indices at which the learning rate decays (increasing). */
   milestones: Map<number, number>;
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   constructor(
     optimizer: Optimizer,
@@ -355,9 +365,10 @@ export class MultiStepLR extends LRScheduler {
 
 /**
  * lr *= gamma every epoch.
- * @example new torch.optim.lrScheduler.ExponentialLR(opt, 0.9)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.ExponentialLR(opt, 0.9)
  */
 export class ExponentialLR extends LRScheduler {
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   constructor(optimizer: Optimizer, gamma: number, lastEpoch = -1, verbose = false) {
     super(optimizer, lastEpoch, verbose);
@@ -376,10 +387,12 @@ export class ExponentialLR extends LRScheduler {
 
 /**
  * Cosine annealing from the initial lr to etaMin over tMax epochs (SGDR without restarts).
- * @example new torch.optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.CosineAnnealingLR(opt, 100, 1e-5)
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** The maximum number of iterations of the half cosine (PyTorch's `T_max`). */
   tMax: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
   constructor(optimizer: Optimizer, tMax: number, etaMin = 0, lastEpoch = -1, verbose = false) {
     super(optimizer, lastEpoch, verbose);
@@ -424,18 +437,31 @@ function pyMod(a: number, b: number): number {
 
 /** Options of OneCycleLR (PyTorch's keyword arguments, camelCase). */
 export interface OneCycleLROptions {
+  /** The total number of steps in the cycle. */
   totalSteps?: number | null;
+  /** The number of epochs (with stepsPerEpoch, instead of totalSteps). */
   epochs?: number | null;
+  /** Steps per epoch (with `epochs`, instead of totalSteps). */
   stepsPerEpoch?: number | null;
+  /** The fraction of the cycle spent increasing the learning rate (default 0.3). */
   pctStart?: number;
+  /** "cos" (default) or "linear" annealing. */
   annealStrategy?: "cos" | "linear";
+  /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum?: boolean;
+  /** The lower momentum boundary of the cycle. */
   baseMomentum?: number | number[];
+  /** The upper momentum boundary of the cycle. */
   maxMomentum?: number | number[];
+  /** The initial learning rate is maxLr / divFactor (default 25). */
   divFactor?: number;
+  /** The minimum learning rate is initialLr / finalDivFactor (default 1e4). */
   finalDivFactor?: number;
+  /** Use a third phase annihilating the learning rate (default false). */
   threePhase?: boolean;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -450,10 +476,12 @@ interface Phase {
 /**
  * The 1cycle policy: lr rises from maxLr/divFactor to maxLr, then anneals to
  * initialLr/finalDivFactor, cycling momentum (or Adam's beta1) inversely. Step once per batch.
- * @example new torch.optim.lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 1000 })
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 1000 })
  */
 export class OneCycleLR extends LRScheduler {
+  /** The total number of steps in the cycle. */
   totalSteps: number;
+  /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum: boolean;
   /** whether Adam's beta1 is cycled (set only with cycleMomentum, as PyTorch's `use_beta1`) */
   useBeta1?: boolean;
@@ -661,14 +689,23 @@ function formatParam(name: string, groups: ParamGroup[], v: number | number[]): 
 
 /** Options of ReduceLROnPlateau (PyTorch's keyword arguments, camelCase). */
 export interface ReduceLROnPlateauOptions {
+  /** The schedule's mode (see the class's doc). */
   mode?: "min" | "max";
+  /** The multiplicative factor (see the class's doc). */
   factor?: number;
+  /** Epochs without improvement before the learning rate is reduced. */
   patience?: number;
+  /** The threshold for measuring a new optimum. */
   threshold?: number;
+  /** "rel" or "abs": how `threshold` measures an improvement. */
   thresholdMode?: "rel" | "abs";
+  /** Epochs to wait after a reduction before resuming normal operation. */
   cooldown?: number;
+  /** A lower bound on the learning rate(s) (default 0). */
   minLr?: number | number[];
+  /** Updates smaller than this are ignored (default 1e-8). */
   eps?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -679,20 +716,35 @@ export interface ReduceLROnPlateauOptions {
  * sched.step(valLoss);
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose learning rates this scheduler sets. */
   optimizer: Optimizer;
+  /** The multiplicative factor (see the class's doc). */
   factor: number;
+  /** The lower bound of each group's learning rate. */
   minLrs: number[];
+  /** Epochs without improvement before the learning rate is reduced. */
   patience: number;
+  /** Print a message on each learning-rate update (PyTorch's `verbose`). */
   verbose: boolean;
+  /** Epochs to wait after a reduction before resuming normal operation. */
   cooldown: number;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** The schedule's mode (see the class's doc). */
   mode: "min" | "max";
+  /** The threshold for measuring a new optimum. */
   threshold: number;
+  /** "rel" or "abs": how `threshold` measures an improvement. */
   thresholdMode: "rel" | "abs";
+  /** The best metric value seen. */
   best = Infinity;
+  /** Epochs since the last improvement. */
   numBadEpochs = 0;
+  /** The worst value for the mode (infinity for "min"). */
   modeWorse = Infinity;
+  /** Updates smaller than this are ignored (default 1e-8). */
   eps: number;
+  /** The number of `step()` calls so far. */
   lastEpoch = 0;
   _lastLr: number[] = [];
 
@@ -742,6 +794,7 @@ export class ReduceLROnPlateau {
     return a > best + this.threshold;
   }
 
+  /** Whether a reduction happened less than `cooldown` epochs ago. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
@@ -830,17 +883,22 @@ function schedOptions<O extends object>(
 export interface ConstantLROptions {
   /** the factor applied until totalIters (default 1/3) */
   factor?: number;
+  /** The number of steps over which the factor applies. */
   totalIters?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
 /**
  * lr = initial lr * factor until epoch totalIters, then the initial lr.
- * @example new torch.optim.lrScheduler.ConstantLR(opt, 0.5, 4)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.ConstantLR(opt, 0.5, 4)
  */
 export class ConstantLR extends LRScheduler {
+  /** The multiplicative factor (see the class's doc). */
   factor: number;
+  /** The number of steps over which the factor applies. */
   totalIters: number;
   constructor(
     optimizer: Optimizer,
@@ -881,19 +939,25 @@ export interface LinearLROptions {
   startFactor?: number;
   /** the factor from totalIters on (default 1) */
   endFactor?: number;
+  /** The number of steps over which the factor applies. */
   totalIters?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
 /**
  * The lr factor goes linearly from startFactor to endFactor over totalIters epochs (a
  * warm-up, or a linear decay).
- * @example new torch.optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 })
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 })
  */
 export class LinearLR extends LRScheduler {
+  /** The factor of the first epoch's learning rate. */
   startFactor: number;
+  /** The factor at the end of the linear change. */
   endFactor: number;
+  /** The number of steps over which the factor applies. */
   totalIters: number;
   constructor(
     optimizer: Optimizer,
@@ -950,19 +1014,24 @@ export class LinearLR extends LRScheduler {
 
 /** Options of PolynomialLR. */
 export interface PolynomialLROptions {
+  /** The number of steps over which the factor applies. */
   totalIters?: number;
   /** the power of the polynomial (default 1) */
   power?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
 /**
  * lr = initial lr * (1 - epoch / totalIters)^power, then 0 from totalIters on.
- * @example new torch.optim.lrScheduler.PolynomialLR(opt, 100, 2)
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.PolynomialLR(opt, 100, 2)
  */
 export class PolynomialLR extends LRScheduler {
+  /** The number of steps over which the factor applies. */
   totalIters: number;
+  /** The power of the polynomial. */
   power: number;
   constructor(
     optimizer: Optimizer,
@@ -1003,6 +1072,7 @@ export interface CyclicLROptions {
   stepSizeUp?: number;
   /** iterations in the decreasing half (default stepSizeUp) */
   stepSizeDown?: number | null;
+  /** The schedule's mode (see the class's doc). */
   mode?: "triangular" | "triangular2" | "exp_range";
   /** exp_range's factor: gamma^(cycle iterations) (default 1) */
   gamma?: number;
@@ -1012,9 +1082,13 @@ export interface CyclicLROptions {
   scaleMode?: "cycle" | "iterations";
   /** cycle the momentum inversely to the lr (default true; the optimizer needs `momentum`) */
   cycleMomentum?: boolean;
+  /** The lower momentum boundary of the cycle. */
   baseMomentum?: number | number[];
+  /** The upper momentum boundary of the cycle. */
   maxMomentum?: number | number[];
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -1023,21 +1097,30 @@ export interface CyclicLROptions {
  * (triangular, triangular2 or exp_range amplitude, or a custom scaleFn), the momentum
  * inversely. Step once per batch. As in PyTorch 1.13, momentum cycling needs an optimizer
  * with a `momentum` option (Adam's betas are not cycled: pass `cycleMomentum: false`).
- * @example new torch.optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { stepSizeUp: 2000 })
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.CyclicLR(opt, 0.01, 0.1, { stepSizeUp: 2000 })
  */
 export class CyclicLR extends LRScheduler {
+  /** Each group's upper learning-rate boundary. */
   maxLrs: number[];
+  /** The number of iterations of one cycle. */
   totalSize: number;
+  /** The fraction of a cycle spent increasing. */
   stepRatio: number;
+  /** The schedule's mode (see the class's doc). */
   mode: string;
+  /** The multiplicative factor of learning-rate decay. */
   gamma: number;
   /** the custom scale function, or null (PyTorch's `_scale_fn_custom`) */
   _scaleFnCustom: ((x: number) => number) | null;
   /** the built-in scale function of the mode, or null (PyTorch's `_scale_fn_ref`) */
   _scaleFnRef: ((x: number) => number) | null;
+  /** "cycle" or "iterations": what scaleFn is evaluated on. */
   scaleMode: string;
+  /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum: boolean;
+  /** Each group's lower momentum boundary. */
   baseMomentums?: number[];
+  /** Each group's upper momentum boundary. */
   maxMomentums?: number[];
 
   constructor(
@@ -1157,8 +1240,11 @@ export class CyclicLR extends LRScheduler {
 export interface CosineAnnealingWarmRestartsOptions {
   /** the factor by which the period grows after each restart (an integer, default 1) */
   tMult?: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin?: number;
+  /** The index of the last epoch, to resume a schedule (default -1: start). */
   lastEpoch?: number;
+  /** Print a message on each learning-rate update (default false; deprecated in later PyTorch). */
   verbose?: boolean;
 }
 
@@ -1171,10 +1257,15 @@ export interface CosineAnnealingWarmRestartsOptions {
  * for (let i = 0; i < iters; i++) { train(); sched.step(epoch + i / iters); }
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** The number of iterations of the first restart period (PyTorch's `T_0`). */
   t0: number;
+  /** The current restart period (PyTorch's `T_i`). */
   tI: number;
+  /** The factor by which the restart period grows after each restart (PyTorch's `T_mult`). */
   tMult: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
+  /** Epochs since the last restart (PyTorch's `T_cur`). */
   tCur: number;
   constructor(
     optimizer: Optimizer,
@@ -1341,7 +1432,7 @@ export class SequentialLR extends LRScheduler {
 
 /**
  * Step several schedulers of one optimizer together (their factors multiply).
- * @example new lrScheduler.ChainedScheduler([new lrScheduler.ConstantLR(opt, 0.1, 2), new lrScheduler.ExponentialLR(opt, 0.9)])
+ * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.ChainedScheduler([new torch.optim.lrScheduler.ConstantLR(opt, 0.1, 2), new torch.optim.lrScheduler.ExponentialLR(opt, 0.9)])
  */
 export class ChainedScheduler extends LRScheduler {
   _schedulers: LRScheduler[];

@@ -31,9 +31,13 @@ function setScalar(t: Tensor, v: number): void {
 
 /** Adam-style argument checks (PyTorch's messages). */
 export function checkAdamLike(o: {
+  /** The learning rate. */
   lr: number;
+  /** Added to the denominator for numerical stability. */
   eps: number;
+  /** The decay rates of the running averages of the gradient and its square. */
   betas: [number, number];
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
 }): void {
   if (!(0 <= o.lr)) throw valueError(`Invalid learning rate: ${pyFloat(o.lr)}`);
@@ -58,8 +62,11 @@ export function pyFloat(v: number): string {
 export interface NAdamOptions {
   /** default 2e-3 */
   lr?: number;
+  /** The decay rates of the running averages of the gradient and its square. */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** the momentum decay ψ of mu_t = beta1 (1 - 0.5 * 0.96^(t ψ)) (default 4e-3) */
   momentumDecay?: number;
@@ -70,7 +77,7 @@ export interface NAdamOptions {
 /**
  * NAdam: Adam with Nesterov momentum. State per parameter: `step` and `mu_product` (float32
  * 0-dim tensors, as PyTorch 1.13), `exp_avg`, `exp_avg_sq`.
- * @example const opt = new torch.optim.NAdam(model.parameters(), { lr: 2e-3 });
+ * @example const opt = new torch.optim.NAdam(new torch.nn.Linear(2, 1).parameters(), { lr: 2e-3 });
  */
 export class NAdam extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<NAdamOptions>) {
@@ -143,8 +150,11 @@ export class NAdam extends Optimizer {
 export interface RAdamOptions {
   /** default 1e-3 */
   lr?: number;
+  /** The decay rates of the running averages of the gradient and its square. */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
@@ -154,7 +164,7 @@ export interface RAdamOptions {
  * RAdam: Adam with the variance of the adaptive lr rectified (plain momentum SGD while the
  * approximated SMA length rho_t is at most 5). State: `step` (float32 0-dim), `exp_avg`,
  * `exp_avg_sq`.
- * @example const opt = new torch.optim.RAdam(model.parameters(), { lr: 1e-3 });
+ * @example const opt = new torch.optim.RAdam(new torch.nn.Linear(2, 1).parameters(), { lr: 1e-3 });
  */
 export class RAdam extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<RAdamOptions>) {

@@ -12,7 +12,9 @@ import { valueError } from "../errors.js";
 
 /** A parameter group: its parameters and its options (lr, momentum, ...). */
 export interface ParamGroup {
+  /** The group's parameters. */
   params: Tensor[];
+  /** The learning rate. */
   lr: number;
   [option: string]: unknown;
 }
@@ -254,7 +256,7 @@ export abstract class Optimizer {
 
   /**
    * The class name and each group's options under PyTorch's names, sorted, as PyTorch's repr.
-   * @example String(new torch.optim.Adam(model.parameters())) // "Adam (\nParameter Group 0\n    amsgrad: False\n ..."
+   * @example String(new torch.optim.Adam(new torch.nn.Linear(2, 1).parameters())) // "Adam (\nParameter Group 0\n    amsgrad: False\n ..."
    */
   toString(): string {
     let s = `${this.constructor.name} (`;

@@ -26,20 +26,26 @@ export interface RMSpropOptions {
   lr?: number;
   /** smoothing constant (0.99) */
   alpha?: number;
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** The momentum factor (default 0). */
   momentum?: number;
   /** normalise by the estimated variance of the gradient */
   centered?: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
+  /** Accepted for PyTorch compatibility (one implementation here). */
   foreach?: boolean | null;
+  /** Accepted for PyTorch compatibility (false). */
   differentiable?: boolean;
 }
 
 /**
  * RMSprop. State per parameter: `step` (a number), `square_avg`, and `momentum_buffer` /
  * `grad_avg` when momentum / centered.
- * @example const opt = new torch.optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * @example const opt = new torch.optim.RMSprop(new torch.nn.Linear(2, 1).parameters(), { lr: 0.01, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<RMSpropOptions>) {

@@ -22,13 +22,19 @@ import { valueError } from "../errors.js";
 export interface SGDOptions {
   /** learning rate (required) */
   lr: number;
+  /** The momentum factor (default 0). */
   momentum?: number;
+  /** Dampening for momentum (default 0). */
   dampening?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Nesterov momentum (default false). */
   nesterov?: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
   /** accepted for compatibility; the single-tensor path is always used */
   foreach?: boolean | null;
+  /** Accepted for PyTorch compatibility (false). */
   differentiable?: boolean;
 }
 

@@ -17,8 +17,11 @@ import { pyFloat } from "./nadam.js";
 export interface SparseAdamOptions {
   /** default 1e-3 */
   lr?: number;
+  /** The decay rates of the running averages of the gradient and its square. */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps?: number;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize?: boolean;
 }
 

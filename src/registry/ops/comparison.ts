@@ -160,7 +160,7 @@ defineOp({
   name: "where",
   variants: ["function", "method"],
   doc: "`input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.",
-  example: "torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1, 6])",
+  example: "torch.where(torch.tensor([true, false]), 1, torch.tensor([5, 6])) // tensor([1., 6.])",
   overloads: [
     { schema: "where(Tensor condition) -> Tensor[]", forward: E.nonzeroTuple },
     whereSelf,
@@ -211,7 +211,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   doc: "`value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).",
   example:
-    "torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0, 2, 0])",
+    "torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0) // tensor([0., 2., 0.])",
   overloads: [
     {
       schema: "masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",

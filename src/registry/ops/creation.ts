@@ -127,13 +127,13 @@ constant(
   "zeros",
   0,
   "A tensor of zeros of the given size (varargs or a list).",
-  "torch.zeros(2, 3) // or torch.zeros([2, 3], { dtype: torch.int64 })",
+  "torch.zeros(2, 3) // tensor([[0., 0., 0.], [0., 0., 0.]])",
 );
 constant(
   "ones",
   1,
   "A tensor of ones of the given size (varargs or a list).",
-  "torch.ones(2, 3) // or torch.ones([2, 3], { dtype: torch.int64 })",
+  "torch.ones(2, 3) // tensor([[1., 1., 1.], [1., 1., 1.]])",
 );
 constant(
   "empty",
@@ -208,13 +208,23 @@ function like(
   });
 }
 
-like("zeros_like", 0, "Zeros in the input's size (and dtype unless given).", "torch.zerosLike(x)");
-like("ones_like", 1, "Ones in the input's size (and dtype unless given).", "torch.onesLike(x)");
+like(
+  "zeros_like",
+  0,
+  "Zeros in the input's size (and dtype unless given).",
+  "torch.zerosLike(torch.ones(2, 3)) // tensor([[0., 0., 0.], [0., 0., 0.]])",
+);
+like(
+  "ones_like",
+  1,
+  "Ones in the input's size (and dtype unless given).",
+  "torch.onesLike(torch.zeros(2, 3)) // tensor([[1., 1., 1.], [1., 1., 1.]])",
+);
 like(
   "empty_like",
   0,
   "A new tensor in the input's size (and dtype unless given); zero-filled here.",
-  "torch.emptyLike(x)",
+  "torch.emptyLike(torch.zeros(2, 3)).shape // [2, 3]",
 );
 
 defineOp({
@@ -283,7 +293,7 @@ defineOp({
   name: "arange",
   variants: ["function"],
   doc: "Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.",
-  example: "torch.arange(4) // tensor([0, 1, 2, 3]); torch.arange(0, 1, 0.25)",
+  example: "torch.arange(4) // tensor([0, 1, 2, 3])",
   overloads: [
     {
       schema: `arange(Scalar end, *, ${OPTS}) -> Tensor`,

@@ -37,7 +37,7 @@ defineOp({
   numbersAsTensors: true,
   out: true,
   doc: "Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).",
-  example: "torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([7., 10.])",
+  example: "torch.tensor([1, 2]).add(torch.tensor([3, 4]), { alpha: 2 }) // tensor([ 7., 10.])",
   overloads: [
     {
       schema: "add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
@@ -109,7 +109,7 @@ defineOp({
 const DIV_DOC =
   'Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.';
 const DIV_EXAMPLE =
-  'torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])';
+  'torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])';
 
 /**
  * div and its alias divide: true division (DivBackward0), and with a rounding mode
@@ -203,7 +203,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   numbersAsTensors: true,
   doc: '`input // other`: the quotient rounded down (div with roundingMode "floor").',
-  example: "torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3, -4])",
+  example: "torch.floorDivide(torch.tensor([7, -7]), 2) // tensor([ 3., -4.])",
   overloads: [
     {
       schema: "floor_divide(Tensor self, Tensor other) -> Tensor",
@@ -319,7 +319,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "`input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).",
-  example: "torch.tensor([1, 2, 3]).pow(2) // tensor([1, 4, 9])",
+  example: "torch.tensor([1, 2, 3]).pow(2) // tensor([1., 4., 9.])",
   overloads: [powTensorTensor, powScalar, powTensorScalar],
   methodOverloads: [powTensorTensor, powTensorScalar],
 });
@@ -329,7 +329,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "`input ** 2` (recorded as pow, PowBackward0, as PyTorch).",
-  example: "torch.square(torch.tensor([2, -3])) // tensor([4, 9])",
+  example: "torch.square(torch.tensor([2, -3])) // tensor([4., 9.])",
   overloads: [{ schema: "square(Tensor self) -> Tensor", forward: (self: Tensor) => self.pow(2) }],
 });
 
@@ -343,7 +343,7 @@ for (const name of ["neg", "negative"]) {
     variants: ["function", "method", "inplace"],
     out: true,
     doc: name === "neg" ? "`-input` elementwise." : "Alias of neg: `-input` elementwise.",
-    example: `torch.tensor([1, -2]).${name}() // tensor([-1,  2])`,
+    example: `torch.tensor([1, -2]).${name}() // tensor([-1.,  2.])`,
     overloads: [
       {
         schema: `${name}(Tensor self) -> Tensor`,
@@ -392,7 +392,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The sign of each element: -1, 0 or 1 (0 for NaN).",
-  example: "torch.tensor([-2, 0, 3]).sign() // tensor([-1,  0,  1])",
+  example: "torch.tensor([-2, 0, 3]).sign() // tensor([-1.,  0.,  1.])",
   overloads: [
     {
       schema: "sign(Tensor self) -> Tensor",
@@ -490,7 +490,7 @@ for (const isMax of [true, false]) {
     variants: ["function", "method"],
     out: true,
     doc: `The elementwise ${isMax ? "maximum" : "minimum"} of two tensors (broadcasting; NaN propagates).`,
-    example: `torch.${name}(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([${isMax ? "3, 5" : "1, 2"}])`,
+    example: `torch.${name}(torch.tensor([1, 5]), torch.tensor([3, 2])) // tensor([${isMax ? "3., 5." : "1., 2."}])`,
     overloads: [
       {
         schema: `${name}(Tensor self, Tensor other) -> Tensor`,
@@ -752,7 +752,7 @@ defineOp({
   name: "relu",
   variants: ["function", "method", "inplace"],
   doc: "max(x, 0) for each element.",
-  example: "torch.tensor([-1, 2]).relu() // tensor([0, 2])",
+  example: "torch.tensor([-1, 2]).relu() // tensor([0., 2.])",
   overloads: [{ schema: "relu(Tensor self) -> Tensor", forward: E.relu }],
 });
 

@@ -376,7 +376,7 @@ defineOp({
   variants: ["function"],
   doc: "embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].",
   example:
-    "torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2]), torch.tensor([0, 2]))[0] // tensor([[0., 0., 0.], [0., 0., 1.]])",
+    "torch.embeddingBag(torch.eye(3), torch.tensor([0, 1, 2], { dtype: torch.long }), torch.tensor([0, 2], { dtype: torch.long }))[0] // tensor([[1., 1., 0.], [0., 0., 1.]])",
   overloads: [
     // PyTorch's parser lists (and tries) the padding_idx overload first
     {
@@ -429,7 +429,7 @@ defineOp({
   variants: ["function"],
   doc: "embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).",
   example:
-    "F.embeddingBag(torch.tensor([[0, 1], [2, 2]]), torch.eye(3), null, { mode: 'sum' }) // tensor([[1., 1., 0.], [0., 0., 2.]])",
+    'F.embeddingBag(torch.tensor([[0, 1], [2, 2]], { dtype: torch.long }), torch.eye(3), null, { mode: "sum" }) // tensor([[1., 1., 0.], [0., 0., 2.]])',
   overloads: [
     {
       schema:

@@ -163,7 +163,7 @@ defineOp({
   out: true,
   doc: "Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).",
   example:
-    "torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]])) // tensor([[2], [3]])",
+    "torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[1], [0]], { dtype: torch.long })) // tensor([[2.], [3.]])",
   overloads: [
     {
       // sparse_grad asks for a sparse gradient, a layout tensorgrad lacks: the gradient is dense
@@ -242,7 +242,7 @@ defineOp({
   out: true,
   doc: "self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.",
   example:
-    "torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])",
+    "torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])",
   overloads: [
     {
       schema: "scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
@@ -287,7 +287,7 @@ defineOp({
   out: true,
   doc: "The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.",
   example:
-    "torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1])) // tensor([[3, 4], [3, 4]])",
+    "torch.tensor([[1, 2], [3, 4]]).indexSelect(0, torch.tensor([1, 1], { dtype: torch.long })) // tensor([[3., 4.], [3., 4.]])",
   overloads: [
     {
       schema: "index_select(Tensor self, int dim, Tensor index) -> Tensor",
@@ -343,7 +343,7 @@ defineOp({
   variants: ["function", "method"],
   doc: "A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).",
   example:
-    "torch.zeros(3).indexPut([torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])",
+    "torch.zeros(3).indexPut([torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])",
   overloads: [
     {
       schema:
@@ -382,7 +382,7 @@ defineOp({
   variants: ["function"],
   doc: "In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.",
   example:
-    "torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2])], torch.tensor(1.)) // tensor([1., 0., 1.])",
+    "torch.indexPut_(torch.zeros(3), [torch.tensor([0, 2], { dtype: torch.long })], torch.tensor(1)) // tensor([1., 0., 1.])",
   overloads: [
     {
       schema:
@@ -495,7 +495,7 @@ defineOp({
   out: true,
   doc: 'A copy of self with src\'s values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.',
   example:
-    "torch.zeros(3).scatter(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])",
+    "torch.zeros(3).scatter(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])",
   overloads: [
     scatterSrc,
     scatterReduce,
@@ -606,7 +606,7 @@ defineOp({
   out: true,
   doc: 'self with src\'s values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self\'s own values out at those positions.',
   example:
-    'torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3]), "amax") // tensor([2., 0., 3.])',
+    'torch.zeros(3).scatterReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3]), "amax") // tensor([2., 0., 3.])',
   overloads: [
     {
       schema:
@@ -803,7 +803,7 @@ defineOp({
   out: true,
   doc: "self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).",
   example:
-    "torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1., 2, 3])) // tensor([3., 0., 3.])",
+    "torch.zeros(3).indexAdd(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([1, 2, 3])) // tensor([3., 0., 3.])",
   overloads: [
     {
       schema:
@@ -894,7 +894,7 @@ defineOp({
   out: true,
   doc: "self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).",
   example:
-    "torch.zeros(3).indexCopy(0, torch.tensor([2, 0]), torch.tensor([1., 2])) // tensor([2., 0., 1.])",
+    "torch.zeros(3).indexCopy(0, torch.tensor([2, 0], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([2., 0., 1.])",
   overloads: [
     {
       schema: "index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
@@ -968,7 +968,8 @@ defineOp({
   name: "index_fill",
   variants: ["function", "method", "inplace"],
   doc: "self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).",
-  example: "torch.zeros(2, 2).indexFill(1, torch.tensor([1]), 5) // tensor([[0., 5.], [0., 5.]])",
+  example:
+    "torch.zeros(2, 2).indexFill(1, torch.tensor([1], { dtype: torch.long }), 5) // tensor([[0., 5.], [0., 5.]])",
   overloads: [
     {
       schema: "index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor",
@@ -1037,7 +1038,7 @@ defineOp({
   out: true,
   doc: "The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.",
   example:
-    "torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1, 3])",
+    "torch.tensor([1, 2, 3]).maskedSelect(torch.tensor([true, false, true])) // tensor([1., 3.])",
   overloads: [
     {
       schema: "masked_select(Tensor self, Tensor mask) -> Tensor",
@@ -1171,7 +1172,8 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.",
-  example: "torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1])) // tensor([1, 4])",
+  example:
+    "torch.tensor([[1, 2], [3, 4]]).take(torch.tensor([0, -1], { dtype: torch.long })) // tensor([1., 4.])",
   overloads: [
     {
       schema: "take(Tensor self, Tensor index) -> Tensor",
@@ -1247,7 +1249,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   doc: "A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.",
   example:
-    "torch.zeros(2, 2).put(torch.tensor([0, 3]), torch.tensor([1., 2])) // tensor([[1., 0.], [0., 2.]])",
+    "torch.zeros(2, 2).put(torch.tensor([0, 3], { dtype: torch.long }), torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])",
   overloads: [
     {
       schema: "put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor",
@@ -1279,7 +1281,7 @@ defineOp({
   out: true,
   doc: "The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.",
   example:
-    "torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]]), 1) // tensor([[2], [3]])",
+    "torch.tensor([[1, 2], [3, 4]]).takeAlongDim(torch.tensor([[1], [0]], { dtype: torch.long }), 1) // tensor([[2.], [3.]])",
   overloads: [
     {
       schema: "take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor",
@@ -1348,7 +1350,7 @@ defineOp({
   out: true,
   doc: 'self with source\'s slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self\'s own values out there.',
   example:
-    'torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2]), torch.tensor([2., 3, 4]), "prod") // tensor([6., 1., 4.])',
+    'torch.ones(3).indexReduce(0, torch.tensor([0, 0, 2], { dtype: torch.long }), torch.tensor([2, 3, 4]), "prod") // tensor([6., 1., 4.])',
   overloads: [
     {
       schema:

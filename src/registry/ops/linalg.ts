@@ -30,7 +30,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.",
-  example: "torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])",
+  example: "torch.matmul(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])",
   overloads: [
     {
       schema: "matmul(Tensor self, Tensor other) -> Tensor",
@@ -72,7 +72,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The product of a matrix and a vector, (n x m) @ (m).",
-  example: "torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3, 7])",
+  example: "torch.mv(torch.tensor([[1, 2], [3, 4]]), torch.tensor([1, 1])) // tensor([3., 7.])",
   overloads: [
     {
       schema: "mv(Tensor self, Tensor vec) -> Tensor",
@@ -89,7 +89,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The inner product of two vectors of the same size and dtype.",
-  example: "torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)",
+  example: "torch.dot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)",
   overloads: [
     {
       schema: "dot(Tensor self, Tensor tensor) -> Tensor",
@@ -131,7 +131,7 @@ for (const name of ["outer", "ger"]) {
       name === "outer"
         ? "The outer product of two vectors: out[i][j] = input[i] * vec2[j]."
         : "Alias of torch.outer.",
-    example: `torch.${name}(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3, 4], [6, 8]])`,
+    example: `torch.${name}(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[3., 4.], [6., 8.]])`,
     overloads: [
       {
         schema: `${name}(Tensor self, Tensor vec2) -> Tensor`,
@@ -497,7 +497,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).",
-  example: "torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)",
+  example: "torch.inner(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)",
   overloads: [
     {
       schema: "inner(Tensor self, Tensor other) -> Tensor",
@@ -520,7 +520,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).",
-  example: "torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11)",
+  example: "torch.vdot(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor(11.)",
   overloads: [
     {
       schema: "vdot(Tensor self, Tensor other) -> Tensor",
@@ -558,7 +558,7 @@ defineOp({
   name: "trace",
   variants: ["function", "method"],
   doc: "The sum of the main diagonal of a matrix (integers sum in int64).",
-  example: "torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5)",
+  example: "torch.trace(torch.tensor([[1, 2], [3, 4]])) // tensor(5.)",
   overloads: [
     {
       schema: "trace(Tensor self) -> Tensor",
@@ -929,7 +929,7 @@ const cartesianProd = defineOp({
   variants: ["function"],
   doc: "Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.",
   example:
-    "torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1, 3], [1, 4], [2, 3], [2, 4]])",
+    "torch.cartesianProd(torch.tensor([1, 2]), torch.tensor([3, 4])) // tensor([[1., 3.], [1., 4.], [2., 3.], [2., 4.]])",
   pythonWrapper: {
     function: "*tensors",
     method: "",
@@ -961,7 +961,7 @@ defineOp({
   name: "combinations",
   variants: ["function"],
   doc: "The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.",
-  example: "torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1, 2], [1, 3], [2, 3]])",
+  example: "torch.combinations(torch.tensor([1, 2, 3])) // tensor([[1., 2.], [1., 3.], [2., 3.]])",
   overloads: [
     {
       schema: "combinations(Tensor self, int r=2, bool with_replacement=False) -> Tensor",

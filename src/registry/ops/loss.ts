@@ -172,7 +172,8 @@ defineOp({
   python: true,
   variants: ["function"],
   doc: "nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.",
-  example: "F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1])) // tensor(2.)",
+  example:
+    "F.nllLoss(torch.tensor([[-1, -2]]), torch.tensor([1], { dtype: torch.long })) // tensor(2.)",
   overloads: [
     {
       schema:
@@ -245,7 +246,8 @@ defineOp({
   python: true,
   variants: ["function"],
   doc: "cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.",
-  example: "F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1])) // tensor(0.6931)",
+  example:
+    "F.crossEntropy(torch.tensor([[0, 0]]), torch.tensor([1], { dtype: torch.long })) // tensor(0.6931)",
   overloads: [
     {
       schema:

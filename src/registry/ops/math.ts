@@ -668,7 +668,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).",
-  example: "torch.tensor([-2, 0, 3]).sgn() // tensor([-1,  0,  1])",
+  example: "torch.tensor([-2, 0, 3]).sgn() // tensor([-1.,  0.,  1.])",
   overloads: [
     {
       schema: "sgn(Tensor self) -> Tensor",
@@ -1033,8 +1033,8 @@ for (const name of ["fmod", "remainder"] as const) {
         : "Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).",
     example:
       name === "fmod"
-        ? "torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1,  1])"
-        : "torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1, 1])",
+        ? "torch.fmod(torch.tensor([-3, 3]), 2) // tensor([-1.,  1.])"
+        : "torch.remainder(torch.tensor([-3, 3]), 2) // tensor([1., 1.])",
     overloads:
       name === "fmod"
         ? [tensorOverload, scalarOverload]
@@ -1178,7 +1178,7 @@ defineOp({
   name: "positive",
   variants: ["function", "method"],
   doc: "The input itself (unary plus); bool tensors are refused.",
-  example: "torch.positive(torch.tensor([-1, 2])) // tensor([-1,  2])",
+  example: "torch.positive(torch.tensor([-1, 2])) // tensor([-1.,  2.])",
   overloads: [
     {
       schema: "positive(Tensor(a) self) -> Tensor(a)",
@@ -1291,7 +1291,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).",
-  example: "torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0, 5, 1])",
+  example: "torch.heaviside(torch.tensor([-1, 0, 2]), torch.tensor(5)) // tensor([0., 5., 1.])",
   overloads: [
     {
       schema: "heaviside(Tensor self, Tensor values) -> Tensor",

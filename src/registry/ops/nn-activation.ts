@@ -104,7 +104,7 @@ defineOp({
   variants: ["function"],
   out: true,
   doc: "threshold(x, threshold, value) = x where x > threshold, else value.",
-  example: "torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5, 2, 3])",
+  example: "torch.threshold(torch.tensor([1, 2, 3]), 1, 5) // tensor([5., 2., 3.])",
   overloads: [
     {
       schema: "threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor",
@@ -117,7 +117,8 @@ defineOp({
   name: "threshold_",
   variants: ["function"],
   doc: "In place: threshold(x, threshold, value) written into x.",
-  example: "torch.threshold_(x, 0, -1)",
+  example:
+    "torch.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])",
   overloads: [
     {
       schema: "threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)",
@@ -147,7 +148,7 @@ defineOp({
   namespace: "nn.functional",
   variants: ["function"],
   doc: "In place: threshold(x, threshold, value) written into x.",
-  example: "F.threshold_(x, 0, -1)",
+  example: "F.threshold_(torch.tensor([-1, 0.5, 2]), 0, -1) // tensor([-1.0000,  0.5000,  2.0000])",
   overloads: [
     {
       schema: "threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!)",
@@ -520,7 +521,7 @@ defineOp({
   name: "rrelu_",
   variants: ["function"],
   doc: "In place: rrelu(x, lower, upper, training) written into x.",
-  example: "torch.rrelu_(x, 0.1, 0.3, true)",
+  example: "torch.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)",
   overloads: [{ schema: `rrelu_(Tensor(a!) self, ${RRELU_ARGS}) -> Tensor(a!)`, forward: rrelu_ }],
 });
 
@@ -548,7 +549,7 @@ defineOp({
   namespace: "nn.functional",
   variants: ["function"],
   doc: "In place: rrelu(x, lower, upper, training) written into x.",
-  example: "F.rrelu_(x, 0.1, 0.3, true)",
+  example: "F.rrelu_(torch.tensor([-1, 2]), 0.1, 0.3, true)",
   overloads: [{ schema: `rrelu_(Tensor(a!) self, ${RRELU_ARGS}) -> Tensor(a!)`, forward: rrelu_ }],
 });
 
@@ -630,7 +631,7 @@ for (const [name, schema, forward, where_] of INPLACE_FNS) {
       namespace: ns === "F" ? "nn.functional" : "torch",
       variants: ["function"],
       doc: `In place: ${base}(x) written into x.`,
-      example: `${ns === "F" ? "F" : "torch"}.${name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}(x)`,
+      example: `${ns === "F" ? "F" : "torch"}.${name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}(torch.tensor([-1, 2]))`,
       overloads: [{ schema, forward }],
     });
   }

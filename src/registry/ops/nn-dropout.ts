@@ -97,7 +97,7 @@ for (const [name, feature, alpha] of KINDS) {
     name: `${name}_`,
     variants: ["function"],
     doc: `In place: ${name}(self, p, train) written into self.`,
-    example: `torch.${name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}_(x, 0.5, true)`,
+    example: `torch.${name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}_(torch.ones(2, 3), 0.5, true).shape // [2, 3]`,
     overloads: [
       {
         schema: `${name}_(Tensor(a!) self, float p, bool train) -> Tensor(a!)`,

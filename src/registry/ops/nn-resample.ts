@@ -328,7 +328,8 @@ defineOp({
   namespace: "nn.functional",
   variants: ["function"],
   doc: 'pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".',
-  example: 'F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3, 2, 1, 2, 3, 2]])',
+  example:
+    'F.pad(torch.tensor([[1, 2, 3]]), [2, 1], "reflect") // tensor([[3., 2., 1., 2., 3., 2.]])',
   overloads: [
     {
       schema: 'pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor',
@@ -958,7 +959,7 @@ for (const ns of ["torch", "nn.functional"] as const) {
     variants: ["function"],
     doc: "pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).",
     example:
-      "F.pixelShuffle(torch.arange(4.).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])",
+      "F.pixelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1, 1), 2) // tensor([[[[0., 1.], [2., 3.]]]])",
     overloads: [
       {
         schema: "pixel_shuffle(Tensor self, int upscale_factor) -> Tensor",
@@ -985,7 +986,7 @@ for (const ns of ["torch", "nn.functional"] as const) {
     variants: ["function"],
     doc: "channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).",
     example:
-      "F.channelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
+      "F.channelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
     overloads: [
       { schema: "channel_shuffle(Tensor self, int groups) -> Tensor", forward: channelShuffle },
     ],
@@ -996,7 +997,7 @@ defineOp({
   variants: ["function"],
   doc: "native_channel_shuffle(x, groups): channel_shuffle's kernel.",
   example:
-    "torch.nativeChannelShuffle(torch.arange(4.).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
+    "torch.nativeChannelShuffle(torch.arange(4, { dtype: torch.float32 }).view(1, 4, 1), 2).flatten() // tensor([0., 2., 1., 3.])",
   overloads: [
     {
       schema: "native_channel_shuffle(Tensor self, int groups) -> Tensor",
@@ -1550,7 +1551,7 @@ defineOp({
   variants: ["function"],
   doc: 'grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).',
   example:
-    "F.gridSample(torch.arange(4.).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])",
+    "F.gridSample(torch.arange(4, { dtype: torch.float32 }).view(1, 1, 2, 2), torch.zeros(1, 1, 1, 2), { alignCorners: false }) // tensor([[[[1.5000]]]])",
   overloads: [
     {
       schema:

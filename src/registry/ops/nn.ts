@@ -722,7 +722,8 @@ defineOp({
   python: true,
   variants: ["function"],
   doc: "embedding(indices, weight): the rows of `weight` at the integer indices.",
-  example: "F.embedding(torch.tensor([1]), torch.eye(2)) // tensor([[0., 1.]])",
+  example:
+    "F.embedding(torch.tensor([1], { dtype: torch.long }), torch.eye(2)) // tensor([[0., 1.]])",
   overloads: [
     {
       schema:
@@ -756,7 +757,8 @@ defineOp({
   namespace: "nn.functional",
   variants: ["function"],
   doc: "one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index.",
-  example: "F.oneHot(torch.tensor([0, 2]), 3) // tensor([[1, 0, 0], [0, 0, 1]])",
+  example:
+    "F.oneHot(torch.tensor([0, 2], { dtype: torch.long }), 3) // tensor([[1, 0, 0], [0, 0, 1]])",
   overloads: [
     {
       schema: "one_hot(Tensor self, int num_classes=-1) -> Tensor",

@@ -113,13 +113,13 @@ sizeFactory(
   "rand",
   (size, dtype, gen) => D.randUniform(size, dtype, gen),
   "Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.",
-  "torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682]); torch.rand([2, 3], { generator: g })",
+  "torch.manualSeed(0); torch.rand(2) // tensor([0.4963, 0.7682])",
 );
 sizeFactory(
   "randn",
   (size, dtype, gen) => D.randNormal(size, dtype, 0, 1, gen),
   "Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.",
-  "torch.manualSeed(0); torch.randn(2, 3); torch.randn([27, 10], { generator: g })",
+  "const g = new torch.Generator().manualSeed(2147483647); torch.randn([27, 10], { generator: g }).shape // [27, 10]",
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -164,7 +164,8 @@ defineOp({
   name: "randint",
   variants: ["function"],
   doc: "Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.",
-  example: "torch.randint(0, 10, [3]); torch.randint(27, [32], { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(2147483647); torch.randint(27, [32], { generator: g }).dtype // torch.int64",
   overloads: [
     {
       schema: `randint.generator(int high, int[] size, *, Generator? generator, ${LONG_OPTS}) -> Tensor`,
@@ -380,7 +381,7 @@ defineOp({
   variants: ["function"],
   doc: "Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.",
   example:
-    "torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]); torch.normal(torch.zeros(3), torch.ones(3))",
+    "const g = new torch.Generator().manualSeed(0); torch.normal(torch.zeros(3), 1, { generator: g }); torch.normal(0, 1, [2, 3]).shape // [2, 3]",
   overloads: [
     {
       schema:
@@ -446,7 +447,8 @@ defineOp({
   name: "bernoulli",
   variants: ["function", "method"],
   doc: "0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.",
-  example: "torch.bernoulli(torch.full([3], 0.5), { generator: g }); x.bernoulli(0.3)",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.bernoulli(torch.full([3], 0.5), { generator: g }); torch.zeros(3).bernoulli(0.3).shape // [3]",
   overloads: [
     {
       schema: "bernoulli(Tensor self, *, Generator? generator=None) -> Tensor",
@@ -466,7 +468,8 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.",
-  example: "torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.multinomial(torch.tensor([0.2, 0.8]), 4, true, { generator: g }).shape // [4]",
   overloads: [
     {
       schema:
@@ -485,7 +488,8 @@ defineOp({
   name: "uniform_",
   variants: ["method"],
   doc: "In place: uniform samples on [from, to).",
-  example: "torch.empty(3).uniform_(-1, 1, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(3).uniform_(-1, 1, { generator: g }).shape // [3]",
   overloads: [
     {
       schema:
@@ -499,7 +503,8 @@ defineOp({
   name: "normal_",
   variants: ["method"],
   doc: "In place: normal samples of the given mean and std.",
-  example: "torch.empty(2, 3).normal_(0, 0.02, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(2, 3).normal_(0, 0.02, { generator: g }).shape // [2, 3]",
   overloads: [
     {
       schema:
@@ -513,7 +518,8 @@ defineOp({
   name: "exponential_",
   variants: ["method"],
   doc: "In place: samples of the exponential distribution of rate lambd.",
-  example: "torch.empty(4).exponential_(2, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(4).exponential_(2, { generator: g }).shape // [4]",
   overloads: [
     {
       schema:
@@ -527,7 +533,8 @@ defineOp({
   name: "cauchy_",
   variants: ["method"],
   doc: "In place: samples of the Cauchy distribution of the given median and scale sigma.",
-  example: "torch.empty(3).cauchy_(0, 1, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(3).cauchy_(0, 1, { generator: g }).shape // [3]",
   overloads: [
     {
       schema:
@@ -541,7 +548,8 @@ defineOp({
   name: "log_normal_",
   variants: ["method"],
   doc: "In place: samples of the log-normal distribution (exp of normal(mean, std) samples).",
-  example: "torch.empty(3).logNormal_(0, 0.5, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(3).logNormal_(0, 0.5, { generator: g }).shape // [3]",
   overloads: [
     {
       schema:
@@ -555,7 +563,8 @@ defineOp({
   name: "geometric_",
   variants: ["method"],
   doc: "In place: samples of the geometric distribution (trials up to the first success of probability p).",
-  example: "torch.empty(4).geometric_(0.3, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(4).geometric_(0.3, { generator: g }).shape // [4]",
   overloads: [
     {
       schema: "geometric_(Tensor(a!) self, float p, *, Generator? generator=None) -> Tensor(a!)",
@@ -568,7 +577,8 @@ defineOp({
   name: "bernoulli_",
   variants: ["method"],
   doc: "In place: 1 with probability p (a number, or a tensor broadcastable to self), else 0.",
-  example: "torch.empty(5).bernoulli_(0.3, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(5).bernoulli_(0.3, { generator: g }).shape // [5]",
   overloads: [
     {
       schema:
@@ -587,7 +597,8 @@ defineOp({
   name: "random_",
   variants: ["method"],
   doc: "In place: integers drawn uniformly from [from, to) (from 0; to past the dtype's largest value when not given, or None).",
-  example: "torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g })",
+  example:
+    "const g = new torch.Generator().manualSeed(0); torch.empty(3, { dtype: torch.int64 }).random_(0, 10, { generator: g }).shape // [3]",
   overloads: [
     {
       schema: "random_(Tensor(a!) self, *, Generator? generator=None) -> Tensor(a!)",

@@ -526,8 +526,8 @@ for (const name of ["any", "all"] as const) {
         : "Whether every element is non-zero, or along `dim` (a bool tensor).",
     example:
       name === "any"
-        ? "torch.tensor([0, 1]).any() // tensor(true)"
-        : "torch.tensor([0, 1]).all() // tensor(false)",
+        ? "torch.tensor([0, 1]).any() // tensor(True)"
+        : "torch.tensor([0, 1]).all() // tensor(False)",
     overloads: [
       { schema: `${name}(Tensor self) -> Tensor`, forward: (self: Tensor) => f(self) },
       {
@@ -559,7 +559,7 @@ defineOp({
   variants: ["function", "method", "inplace"],
   out: true,
   doc: "Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).",
-  example: "torch.tensor([1, 2, 3]).cumprod(0) // tensor([1, 2, 6])",
+  example: "torch.tensor([1, 2, 3]).cumprod(0) // tensor([1., 2., 6.])",
   overloads: [
     {
       schema: "cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
@@ -706,7 +706,7 @@ for (const name of ["cummax", "cummin"] as const) {
     variants: ["function", "method"],
     out: true,
     doc: `The running ${isMax ? "maximum" : "minimum"} along \`dim\` and the index it came from (\`{ values, indices }\`; NaN propagates, ties take the later index).`,
-    example: `torch.tensor([1, 3, 2]).${name}(0).values // tensor([${isMax ? "1, 3, 3" : "1, 1, 1"}])`,
+    example: `torch.tensor([1, 3, 2]).${name}(0).values // tensor([${isMax ? "1., 3., 3." : "1., 1., 1."}])`,
     overloads: [
       {
         schema: `${name}(Tensor self, int dim) -> (Tensor values, Tensor indices)`,
@@ -982,7 +982,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.",
-  example: "torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1), max: tensor(3) }",
+  example: "torch.tensor([3, 1, 2]).aminmax() // { min: tensor(1.), max: tensor(3.) }",
   overloads: [
     {
       schema:
@@ -1155,7 +1155,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The n-th forward difference along `dim` (after concatenating `prepend` and `append`).",
-  example: "torch.tensor([1, 4, 9, 16]).diff() // tensor([3, 5, 7])",
+  example: "torch.tensor([1, 4, 9, 16]).diff() // tensor([3., 5., 7.])",
   overloads: [
     {
       schema:

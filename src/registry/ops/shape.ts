@@ -97,7 +97,7 @@ defineOp({
   name: "repeat",
   variants: ["method"],
   doc: "The tensor tiled repeats[i] times along dim i (leading dims added when there are more repeats than dims); a copy.",
-  example: "torch.tensor([1, 2]).repeat(2, 2) // tensor([[1, 2, 1, 2], [1, 2, 1, 2]])",
+  example: "torch.tensor([1, 2]).repeat(2, 2) // tensor([[1., 2., 1., 2.], [1., 2., 1., 2.]])",
   overloads: [
     {
       schema: "repeat(Tensor self, SymInt[] repeats) -> Tensor",
@@ -120,7 +120,7 @@ defineOp({
   name: "tile",
   variants: ["function", "method"],
   doc: "The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.",
-  example: "torch.tile(torch.tensor([1, 2]), [2]) // tensor([1, 2, 1, 2])",
+  example: "torch.tile(torch.tensor([1, 2]), [2]) // tensor([1., 2., 1., 2.])",
   overloads: [
     {
       schema: "tile(Tensor self, int[] dims) -> Tensor",
@@ -160,7 +160,7 @@ const flip = defineOp({
   name: "flip",
   variants: ["function", "method"],
   doc: "A copy with the order of the elements reversed along the given dims.",
-  example: "torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2, 1], [4, 3]])",
+  example: "torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]) // tensor([[2., 1.], [4., 3.]])",
   overloads: [
     {
       schema: "flip(Tensor self, int[] dims) -> Tensor",
@@ -181,7 +181,7 @@ defineOp({
   name: "fliplr",
   variants: ["function", "method"],
   doc: "flip along dim 1 (left/right); the input must have at least 2 dims.",
-  example: "torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 1], [4, 3]])",
+  example: "torch.fliplr(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 1.], [4., 3.]])",
   overloads: [
     {
       schema: "fliplr(Tensor self) -> Tensor",
@@ -197,7 +197,7 @@ defineOp({
   name: "flipud",
   variants: ["function", "method"],
   doc: "flip along dim 0 (up/down); the input must have at least 1 dim.",
-  example: "torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3, 4], [1, 2]])",
+  example: "torch.flipud(torch.tensor([[1, 2], [3, 4]])) // tensor([[3., 4.], [1., 2.]])",
   overloads: [
     {
       schema: "flipud(Tensor self) -> Tensor",
@@ -279,7 +279,7 @@ const roll = defineOp({
   name: "roll",
   variants: ["function", "method"],
   doc: "The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).",
-  example: "torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4, 1, 2, 3])",
+  example: "torch.roll(torch.tensor([1, 2, 3, 4]), 1) // tensor([4., 1., 2., 3.])",
   overloads: [
     {
       schema: "roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor",
@@ -398,7 +398,7 @@ const diagonal = defineOp({
   name: "diagonal",
   variants: ["function", "method"],
   doc: "A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.",
-  example: "torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1, 4])",
+  example: "torch.tensor([[1, 2], [3, 4]]).diagonal() // tensor([1., 4.])",
   overloads: [
     {
       schema:
@@ -434,7 +434,7 @@ const diagEmbed = defineOp({
   name: "diag_embed",
   variants: ["function", "method"],
   doc: "Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.",
-  example: "torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])",
+  example: "torch.diagEmbed(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])",
   overloads: [
     {
       schema: "diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor",
@@ -486,7 +486,7 @@ const diag = defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).",
-  example: "torch.diag(torch.tensor([1, 2])) // tensor([[1, 0], [0, 2]])",
+  example: "torch.diag(torch.tensor([1, 2])) // tensor([[1., 0.], [0., 2.]])",
   overloads: [
     {
       schema: "diag(Tensor self, int diagonal=0) -> Tensor",
@@ -509,7 +509,7 @@ defineOp({
   name: "diagflat",
   variants: ["function", "method"],
   doc: "The square matrix with the flattened input on diagonal `offset`.",
-  example: "torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1, 0], [0, 2]])",
+  example: "torch.diagflat(torch.tensor([[1, 2]])) // tensor([[1., 0.], [0., 2.]])",
   overloads: [
     {
       schema: "diagflat(Tensor self, int offset=0) -> Tensor",
@@ -603,7 +603,7 @@ defineOp({
   name: "unbind",
   variants: ["function", "method"],
   doc: "The slices along `dim`, each without that dim (views).",
-  example: "torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1, 2]), tensor([3, 4])]",
+  example: "torch.unbind(torch.tensor([[1, 2], [3, 4]])) // [tensor([1., 2.]), tensor([3., 4.])]",
   overloads: [
     {
       schema: "unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]",
@@ -814,7 +814,7 @@ defineOp({
   name: "broadcast_to",
   variants: ["function", "method"],
   doc: "A view of the tensor broadcast to `size` (expand).",
-  example: "torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1, 2], [1, 2]])",
+  example: "torch.broadcastTo(torch.tensor([1, 2]), [2, 2]) // tensor([[1., 2.], [1., 2.]])",
   overloads: [
     {
       schema: "broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)",
@@ -945,7 +945,7 @@ defineOp({
   name: "ravel",
   variants: ["function", "method"],
   doc: "The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.",
-  example: "torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1, 2, 3, 4])",
+  example: "torch.tensor([[1, 2], [3, 4]]).ravel() // tensor([1., 2., 3., 4.])",
   overloads: [
     {
       schema: "ravel(Tensor(a) self) -> Tensor(a)",
@@ -1185,7 +1185,7 @@ const rot90 = defineOp({
   name: "rot90",
   variants: ["function", "method"],
   doc: "A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).",
-  example: "torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2, 4], [1, 3]])",
+  example: "torch.rot90(torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 4.], [1., 3.]])",
   overloads: [
     {
       schema: "rot90(Tensor self, int k=1, int[] dims=[0,1]) -> Tensor",
@@ -1271,7 +1271,7 @@ defineOp({
   name: "repeat_interleave",
   variants: ["function", "method"],
   doc: "Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.",
-  example: "torch.tensor([1, 2]).repeatInterleave(2) // tensor([1, 1, 2, 2])",
+  example: "torch.tensor([1, 2]).repeatInterleave(2) // tensor([1., 1., 2., 2.])",
   overloads: [
     ...repeatInterleaveSelf,
     {
@@ -1345,7 +1345,7 @@ for (const [name, factory] of [
     name,
     variants: ["method"],
     doc: `torch.${factory}(size${full ? ", fillValue" : ""}) with this tensor's dtype unless \`dtype\` is given.`,
-    example: `torch.ones(2, { dtype: torch.int32 }).${camel(name)}([2]${full ? ", 7" : ""}).dtype // int32`,
+    example: `torch.ones(2, { dtype: torch.int32 }).${camel(name)}([2]${full ? ", 7" : ""}).dtype // torch.int32`,
     overloads: [
       {
         schema: `${name}(Tensor self, SymInt[] size, ${full ? "Scalar fill_value, " : ""}*, ${OPTS}) -> Tensor`,

@@ -116,7 +116,7 @@ defineOp({
   out: true,
   doc: "The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.",
   example:
-    "torch.tensor([3, 1, 2]).sort() // { values: tensor([1, 2, 3]), indices: tensor([1, 2, 0]) }",
+    "torch.tensor([3, 1, 2]).sort() // { values: tensor([1., 2., 3.]), indices: tensor([1, 2, 0]) }",
   overloads: [
     {
       schema:
@@ -172,7 +172,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The elements sorted along the first dim (torch.sort(input, 0).values).",
-  example: "torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1, 1], [3, 2]])",
+  example: "torch.tensor([[3, 1], [1, 2]]).msort() // tensor([[1., 1.], [3., 2.]])",
   overloads: [
     {
       schema: "msort(Tensor self) -> Tensor",
@@ -214,7 +214,8 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.",
-  example: "torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5, 3]), indices: tensor([1, 2]) }",
+  example:
+    "torch.tensor([1, 5, 3]).topk(2) // { values: tensor([5., 3.]), indices: tensor([1, 2]) }",
   overloads: [
     {
       schema:
@@ -287,7 +288,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.",
-  example: "torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3), indices: tensor(2) }",
+  example: "torch.tensor([4, 1, 3]).kthvalue(2) // { values: tensor(3.), indices: tensor(2) }",
   overloads: [
     {
       schema:
@@ -394,7 +395,7 @@ defineOp({
   variants: ["function", "method"],
   out: true,
   doc: "The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.",
-  example: "torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2), indices: tensor(2) }",
+  example: "torch.tensor([1, 2, 2, 3]).mode() // { values: tensor(2.), indices: tensor(2) }",
   overloads: [
     {
       schema:
@@ -699,7 +700,8 @@ defineOp({
   name: "bincount",
   variants: ["function", "method"],
   doc: "The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).",
-  example: "torch.tensor([1, 2, 2, 5]).bincount() // tensor([0, 1, 2, 0, 0, 1])",
+  example:
+    "torch.tensor([1, 2, 2, 5], { dtype: torch.long }).bincount() // tensor([0, 1, 2, 0, 0, 1])",
   overloads: [
     {
       schema: "bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor",
@@ -859,7 +861,7 @@ defineOp({
     ifFalse: { flag: "return_counts", ifTrue: "_return_counts", ifFalse: "_return_output" },
   },
   doc: "The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.",
-  example: "torch.unique(torch.tensor([3, 1, 3])) // tensor([1, 3])",
+  example: "torch.unique(torch.tensor([3, 1, 3])) // tensor([1., 3.])",
   overloads: [
     {
       schema:
@@ -905,7 +907,7 @@ defineOp({
     },
   },
   doc: "One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.",
-  example: "torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1, 2, 1])",
+  example: "torch.uniqueConsecutive(torch.tensor([1, 1, 2, 1])) // tensor([1., 2., 1.])",
   overloads: [
     {
       schema:

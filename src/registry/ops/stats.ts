@@ -1115,7 +1115,7 @@ defineOp({
   variants: ["function"],
   doc: "Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.",
   example:
-    "torch.segmentReduce(torch.tensor([1, 2, 3]), 'sum', { lengths: torch.tensor([2, 1]) }) // tensor([3., 3.])",
+    'torch.segmentReduce(torch.tensor([1, 2, 3]), "sum", { lengths: torch.tensor([2, 1], { dtype: torch.long }) }) // tensor([3., 3.])',
   overloads: [
     {
       schema:

@@ -172,7 +172,7 @@ defineOp({
   name: "t",
   variants: ["function", "method"],
   doc: "The transpose of a matrix (a view); vectors and scalars are returned as they are.",
-  example: "torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1, 3], [2, 4]])",
+  example: "torch.tensor([[1, 2], [3, 4]]).t() // tensor([[1., 3.], [2., 4.]])",
   overloads: [{ schema: "t(Tensor(a) self) -> Tensor(a)", forward: (self: Tensor) => V.t2(self) }],
 });
 
@@ -327,7 +327,7 @@ defineOp({
   name: "expand",
   variants: ["method"],
   doc: "A view broadcast to a larger size without copying (-1 keeps a size; new dims lead).",
-  example: "torch.tensor([1, 2]).expand(3, 2) // tensor([[1, 2], [1, 2], [1, 2]])",
+  example: "torch.tensor([1, 2]).expand(3, 2) // tensor([[1., 2.], [1., 2.], [1., 2.]])",
   overloads: [
     {
       // `implicit` only marks expansions made by broadcasting in TorchScript: no effect here
@@ -341,7 +341,7 @@ defineOp({
   name: "expand_as",
   variants: ["method"],
   doc: "self.expand(other.size()).",
-  example: "torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1, 2], [1, 2]])",
+  example: "torch.tensor([1, 2]).expandAs(torch.zeros(2, 2)) // tensor([[1., 2.], [1., 2.]])",
   overloads: [
     {
       schema: "expand_as(Tensor(a) self, Tensor other) -> Tensor(a)",
@@ -377,7 +377,7 @@ defineOp({
   name: "select",
   variants: ["function", "method"],
   doc: "A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).",
-  example: "torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1, 3])",
+  example: "torch.tensor([[1, 2], [3, 4]]).select(1, 0) // tensor([1., 3.])",
   overloads: [
     {
       schema: "select.int(Tensor(a) self, int dim, int index) -> Tensor(a)",
@@ -399,7 +399,7 @@ for (const name of ["cat", "concat"]) {
       name === "cat"
         ? "The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote)."
         : "Alias of torch.cat.",
-    example: `torch.${name}([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1, 2, 3])`,
+    example: `torch.${name}([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])`,
     overloads: [
       {
         schema: `${name}(Tensor[] tensors, int dim=0) -> Tensor`,
@@ -415,7 +415,8 @@ defineOp({
   variants: ["function"],
   out: true,
   doc: "The tensors (all of one size) joined along a new dim.",
-  example: "torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1, 2], [3, 4]])",
+  example:
+    "torch.stack([torch.tensor([1, 2]), torch.tensor([3, 4])]) // tensor([[1., 2.], [3., 4.]])",
   overloads: [
     {
       schema: "stack(Tensor[] tensors, int dim=0) -> Tensor",
@@ -556,7 +557,7 @@ defineOp({
   name: "clone",
   variants: ["function", "method"],
   doc: "A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).",
-  example: "torch.tensor([1, 2]).clone() // tensor([1, 2])",
+  example: "torch.tensor([1, 2]).clone() // tensor([1., 2.])",
   overloads: [
     {
       schema: "clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",

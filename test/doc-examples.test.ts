@@ -1,0 +1,98 @@
+/**
+ * The `@example`s of the API docs run (doc tests; the conventions are test/helpers/doc-examples.ts's).
+ *
+ * - Every registry op's example (its entry's `example`, which the generated declarations' JSDoc,
+ *   docs/ops.md and the API reference show) runs and shows the value its comment states.
+ * - The hand-written `@example`s of src/ run too, except those listed in
+ *   test/doc-examples-known-failures.json: examples written as fragments (names they use are not
+ *   defined in them) before examples were executed. The list is exact: an example that starts to
+ *   run, or a new one that does not, fails the test until the list says so (regenerate it with
+ *   `UPDATE_DOC_EXAMPLES=1`); new examples should run.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import "../src/registry/ops/index.js";
+import { registeredOps } from "../src/registry/define.js";
+import { checkExample } from "./helpers/doc-examples.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const knownPath = join(root, "test", "doc-examples-known-failures.json");
+
+/** Runs fn in a scratch working directory (examples may write files) with console.log muted. */
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "tensorgrad-doc-examples-"));
+  const cwd = process.cwd();
+  const log = console.log;
+  process.chdir(dir);
+  console.log = () => {};
+  try {
+    return await fn();
+  } finally {
+    console.log = log;
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("every registry op's example runs and shows what its comment says", async () => {
+  const failures = await quietly(async () => {
+    const out: string[] = [];
+    for (const e of registeredOps()) {
+      const r = await checkExample(e.example ?? "");
+      if (e.example === undefined || r !== null)
+        out.push(`${e.namespace}.${e.jsName}: ${e.example ?? "no example"}: ${r}`);
+    }
+    return out;
+  });
+  assert.deepEqual(failures, []);
+});
+
+/** The `@example`s of a source file's doc comments: [key, example]. */
+function examplesOf(file: string): [string, string][] {
+  const text = readFileSync(join(root, file), "utf8");
+  const out: [string, string][] = [];
+  for (const c of text.matchAll(/\/\*\*([\s\S]*?)\*\//g)) {
+    const body = c[1]
+      .split("\n")
+      .map((l) => l.replace(/^\s*\* ?/, ""))
+      .join("\n");
+    for (const m of body.matchAll(/@example\s*([\s\S]*?)(?=\n@\w|$)/g)) {
+      const ex = m[1].trim();
+      out.push([`${file}: ${ex.split("\n")[0].slice(0, 100)}`, ex]);
+    }
+  }
+  return out;
+}
+
+test("the hand-written @examples of src/ run, except the listed fragments", async () => {
+  const files = execFileSync("git", ["ls-files", "src/*.ts", "src/**/*.ts"], {
+    cwd: root,
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .filter((f) => !f.startsWith("src/generated/"));
+  const examples = files.flatMap(examplesOf);
+  assert.ok(examples.length > 100, `found only ${examples.length} examples`);
+  const failing = await quietly(async () => {
+    const out = new Set<string>();
+    for (const [key, ex] of examples) if ((await checkExample(ex)) !== null) out.add(key);
+    return [...out].sort();
+  });
+  if (process.env.UPDATE_DOC_EXAMPLES === "1")
+    writeFileSync(knownPath, `${JSON.stringify(failing, null, 2)}\n`);
+  const known = JSON.parse(readFileSync(knownPath, "utf8")) as string[];
+  const nowRun = known.filter((k) => !failing.includes(k));
+  const newlyFailing = failing.filter((k) => !known.includes(k));
+  assert.deepEqual(
+    { nowRun, newlyFailing },
+    { nowRun: [], newlyFailing: [] },
+    "nowRun: listed examples that run now (or were edited): remove them from the list; " +
+      "newlyFailing: examples that do not run (fix them)",
+  );
+});
