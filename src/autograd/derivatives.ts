@@ -302,7 +302,9 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     grad: (g, _s, a, n) => [
       a.count === 0
         ? F.restoreReduced(g, a.dims, a.keepdim, n.inputShape(0)).div(a.count)
-        : F.restoreReduced(F.divGrad(g, a.count), a.dims, a.keepdim, n.inputShape(0)),
+        : a.dims === null
+          ? F.meanAllGrad(g, a.count, n.inputShape(0))
+          : F.restoreReduced(F.divGrad(g, a.count), a.dims, a.keepdim, n.inputShape(0)),
     ],
   },
   // d prod = g * (the product of the other elements): PyTorch's prod_backward

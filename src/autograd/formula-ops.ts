@@ -98,6 +98,38 @@ export function divGrad(g: Tensor, s: number): Tensor {
   if (isGradEnabled() || isForwardADActive() || !g.dtype.isFloatingPoint) return g.div(s);
   return elementwiseKernel(Binary.Div, g, s, g.dtype, g.dtype);
 }
+/**
+ * Elements up to which `meanAllGrad` fills a new array; above, the quotient is expanded (a view:
+ * no write of the input's size, and the next formula reads it with stride 0).
+ */
+const MEAN_FILL_MAX = 4096;
+/** count and g / count, in each float dtype: the Div kernel's operand and result */
+const meanScratch = { float32: new Float32Array(2), float64: new Float64Array(2) };
+
+/**
+ * d mean(x) / dx for a mean over every element: g / count at each of x's positions (PyTorch's
+ * mean_backward, grad.expand(sizes) / numel). A small x, when nothing is recorded, gets a new
+ * contiguous array filled with the quotient (the Div kernel's, computed once): one tensor, of
+ * x's own shape array, which the engine hands on without fitting; otherwise the quotient is
+ * broadcast back as `restoreReduced` does.
+ */
+export function meanAllGrad(g: Tensor, count: number, shape: readonly number[]): Tensor {
+  const name = g.dtype.name;
+  if (
+    count > MEAN_FILL_MAX ||
+    (name !== "float32" && name !== "float64") ||
+    isGradEnabled() ||
+    isForwardADActive()
+  )
+    return restoreReduced(divGrad(g, count), null, false, shape);
+  const q = meanScratch[name];
+  q[0] = count;
+  binaryKernel(Binary.Div, g.typedArray, g.offset, 0, q, 0, 0, q, 1, 1);
+  // Note [immutable shapes]: the input's shape array is shared, never written
+  const out = allocOutput(shape as number[], g.dtype);
+  out.typedArray.fill(q[1]);
+  return out;
+}
 /** dst += g in place, for a contiguous `dst` of g's shape and dtype (any layout of g). */
 export function addInto(dst: Tensor, g: Tensor): void {
   if (g.isContiguous()) {
