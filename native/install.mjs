@@ -62,7 +62,7 @@ function missingTool() {
   }
   const python =
     process.env.npm_config_python ?? process.env.PYTHON ?? which(["python3", "python"]);
-  if (python === undefined) return { reason: "python3 not found (node-gyp needs it)" };
+  if (python === undefined) return { reason: "python3 not found" };
   if (which(["make", "gmake"]) === undefined) return { reason: "make not found" };
   return { cxx };
 }
@@ -70,12 +70,22 @@ function missingTool() {
 function build() {
   const tools = missingTool();
   if (tools?.reason !== undefined) return { ok: false, reason: `${tools.reason} at install` };
-  // npm hands its bundled node-gyp to install scripts as npm_config_node_gyp; else use PATH
-  const gyp = process.env.npm_config_node_gyp;
+  // npm hands its bundled node-gyp to install scripts as npm_config_node_gyp; else npm's copy
+  // next to this Node, else node-gyp on PATH
+  const bundled = join(dirname(process.execPath), "..", "lib", "node_modules", "npm");
+  const gyp = [
+    process.env.npm_config_node_gyp,
+    join(bundled, "node_modules", "node-gyp", "bin", "node-gyp.js"),
+  ].find((f) => f !== undefined && existsSync(f));
   const [cmd, args] =
-    gyp !== undefined && existsSync(gyp)
-      ? [process.execPath, [gyp, "rebuild"]]
-      : ["node-gyp", ["rebuild"]];
+    gyp !== undefined ? [process.execPath, [gyp, "rebuild"]] : ["node-gyp", ["rebuild"]];
+  // the running Node's own headers when it has them (node-gyp would otherwise download them)
+  const nodedir = join(dirname(process.execPath), "..");
+  if (
+    process.env.npm_config_nodedir === undefined &&
+    existsSync(join(nodedir, "include", "node", "node_api.h"))
+  )
+    args.push(`--nodedir=${nodedir}`);
   // the compiler found above (make would otherwise call g++ even where only clang++ exists)
   const env = tools?.cxx !== undefined ? { ...process.env, CXX: tools.cxx } : process.env;
   const res = spawnSync(cmd, args, {
@@ -85,7 +95,7 @@ function build() {
     shell: win && cmd === "node-gyp",
   });
   if (res.status === 0 && existsSync(addon)) return { ok: true };
-  // the most telling line: a compiler error, else node-gyp's own error, else the exit status
+  // the most telling line: a compiler error, else make's, else node-gyp's, else the exit status
   const lines = `${res.stdout ?? ""}${res.stderr ?? ""}`.split("\n").map((l) => l.trim());
   const compiler = lines.find((l) => /(^|: )(fatal )?error:/.test(l) && !l.startsWith("gyp"));
   const gypAt = lines.findIndex((l) => l.startsWith("gyp ERR! stack Error:"));
@@ -93,7 +103,11 @@ function build() {
     gypAt >= 0
       ? `${lines[gypAt]} ${lines[gypAt + 1] ?? ""}`.replace(/gyp ERR! stack /g, "")
       : undefined;
-  const why = res.error?.message ?? compiler ?? gypError ?? `node-gyp exit code ${res.status}`;
+  if (res.error?.code === "ENOENT") return { ok: false, reason: "node-gyp not found at install" };
+  // make's own complaint (a tool its recipes call is missing), before node-gyp's "make failed"
+  const make = lines.find((l) => /^g?make(\[\d+\])?: (?!\*\*\*|Entering|Leaving)/.test(l));
+  const why =
+    res.error?.message ?? compiler ?? make ?? gypError ?? `node-gyp exit code ${res.status}`;
   return { ok: false, reason: `the build from source failed at install (${why.trim()})` };
 }
 

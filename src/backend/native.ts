@@ -189,36 +189,40 @@ function load(): { addon: NativeAddon | null; reason: string } {
         failures.push(`${c.file} failed to load: ${(e as Error).message ?? String(e)}`);
       }
     }
+    // what the install hook found (it tried the prebuild too) explains both halves, else the
+    // failures here, else why there is no addon at all
+    const recorded = installRecord(path, fs);
     reason =
-      failures.length > 0
-        ? `the native addon ${failures.join("; ")}`
-        : notInstalledReason(target, path, fs);
+      recorded?.backend === "js" && typeof recorded.reason === "string"
+        ? recorded.reason
+        : failures.length > 0
+          ? `the native addon ${failures.join("; ")}`
+          : notInstalledReason(target, path, fs, recorded);
   }
   if (choice === "native") throw new Error(`TENSORGRAD_BACKEND=native, but ${reason}`);
   return { addon: null, reason };
 }
 
-/**
- * Why no addon file exists: what the install hook recorded (native/build/install-reason.json,
- * written by native/install.mjs), or why it did not run.
- */
+type InstallRecord = { backend?: string; reason?: string } | null;
+type Fs = { existsSync(p: string): boolean; readFileSync(p: string, enc: "utf8"): string };
+
+/** What the install hook recorded (native/build/install-reason.json, native/install.mjs). */
+function installRecord(path: (rel: string) => string, fs: Fs): InstallRecord {
+  try {
+    const text = fs.readFileSync(path("native/build/install-reason.json"), "utf8");
+    return JSON.parse(text) as InstallRecord;
+  } catch {
+    return null; // the install hook did not run
+  }
+}
+
+/** Why no addon file exists, when the install hook did not record why. */
 function notInstalledReason(
   target: string,
   path: (rel: string) => string,
-  fs: { existsSync(p: string): boolean; readFileSync(p: string, enc: "utf8"): string },
+  fs: Fs,
+  recorded: InstallRecord,
 ): string {
-  type Recorded = { backend?: string; reason?: string } | null;
-  const read = (): Recorded => {
-    try {
-      return JSON.parse(
-        fs.readFileSync(path("native/build/install-reason.json"), "utf8"),
-      ) as Recorded;
-    } catch {
-      return null; // the install hook did not run
-    }
-  };
-  const recorded = read();
-  if (recorded?.backend === "js" && typeof recorded.reason === "string") return recorded.reason;
   if (fs.existsSync(path(".git"))) return "the addon is not built (run `npm run build:native`)";
   if (recorded !== null) {
     return `the native addon installed for ${target} is missing (run \`npm rebuild tensorgrad\`)`;
