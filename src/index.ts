@@ -169,7 +169,9 @@ export { setNumThreads, getNumThreads } from "./backend/native.js";
 import { nativeStatus } from "./backend/native.js";
 /**
  * Which kernels run: `torch.backends.native.active` is true when the native addon is loaded
- * (built by `npm install`; `TENSORGRAD_BACKEND=js|native` forces a choice).
+ * (the package's prebuilt binary for this platform, or built from source by `npm install`;
+ * `TENSORGRAD_BACKEND=js|native` forces a choice); `reason` names it, or says why there is
+ * none, in the words of the line the first tensor prints (`TENSORGRAD_QUIET=1` silences it).
  * @example if (!torch.backends.native.active) console.log(torch.backends.native.reason);
  */
 export const backends = { native: nativeStatus };
