@@ -220,11 +220,13 @@ export { setNumThreads, getNumThreads } from "./backend/native.js";
 import { nativeStatus } from "./backend/native.js";
 /**
  * Which kernels run: `torch.backends.native.active` is true when the native addon is loaded
- * (built by `npm install`; `TENSORGRAD_BACKEND=js|native` forces a choice).
- * @example torch.backends.native.active ? "native kernels" : torch.backends.native.reason
+ * (the package's prebuilt binary for this platform, or built from source by `npm install`;
+ * `TENSORGRAD_BACKEND=js|native` forces a choice); `reason` names it, or says why there is
+ * none, in the words of the line the first tensor prints (`TENSORGRAD_QUIET=1` silences it).
+ * @example if (!torch.backends.native.active) console.log(torch.backends.native.reason);
  */
 export const backends = {
-  /** The native addon's status: `active`, and `reason` when it is not. */
+  /** The native addon's status: `active`, and `reason` (which binary, or why there is none). */
   native: nativeStatus,
 };
 export { safetensors } from "./serialization.js";

@@ -10,6 +10,7 @@ import { isContiguous as layoutContiguous, normalizeDim, numelOf, shapeEqual } f
 import type { AccumulateGrad, Node } from "./autograd/node.js";
 import { isInferenceModeEnabled } from "./autograd/grad-mode.js";
 import { runtimeError, typeError } from "./errors.js";
+import { announceBackend } from "./backend/notice.js";
 
 /** Note [version counter]: shared by a tensor and its views; bumped by in-place ops. */
 export class VersionCounter {
@@ -26,6 +27,8 @@ export class VersionCounter {
 export type CreationMeta = "default" | "noGrad" | "inference" | "multiOutput";
 
 let warnedNonLeafGrad = false;
+/** Note [backend notice]: whether this process has made a tensor (and named its backend). */
+let madeTensor = false;
 
 /**
  * Note [view regeneration]: rebuilds a stale view's grad_fn from its base's current history.
@@ -126,6 +129,10 @@ export class Tensor {
     if (version !== undefined && version.value !== 0) this._viewVersion = version.value;
     // Note [inference tensors]: a view is one when its base is; anything else when made in the mode
     this._inference = base != null ? base._inference : isInferenceModeEnabled();
+    if (!madeTensor) {
+      madeTensor = true;
+      announceBackend();
+    }
   }
 
   /** @internal Note [rare tensor fields] */

@@ -6,9 +6,10 @@
  * addon is absent (a browser, a machine without a C++ compiler).
  *
  * `TENSORGRAD_BACKEND=js` never loads it; `TENSORGRAD_BACKEND=native` requires it (an error at
- * import if it cannot be loaded); unset: use it if present. Nothing here imports a `node:`
- * module statically: `createRequire` is fetched at run time (`process.getBuiltinModule`), so
- * the browser build loads this file and simply finds no addon.
+ * import if it cannot be loaded); unset: use it if present (Note [addon precedence]: a build
+ * from source, else the prebuilt binary for this platform). Nothing here imports a `node:`
+ * module statically: `createRequire` is fetched at run time (`process.getBuiltinModule`, Node
+ * 20.16+, the `engines` range), so the browser build loads this file and finds no addon.
  */
 import type { TypedArray } from "../dtype.js";
 import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
@@ -93,7 +94,11 @@ export type FloatArray = Float32Array | Float64Array;
 /** Where the native backend stands: `active` when kernels dispatch to it. */
 export interface NativeStatus {
   readonly active: boolean;
-  /** Why it is inactive (or "loaded"), for messages and skipped tests. */
+  /**
+   * Which addon runs and its kernels (e.g. "prebuilt linux-x64, AVX-512"), or why none does
+   * (e.g. "no C++ compiler found at install and no prebuilt binary for win32-arm64"): the text
+   * of the backend notice (Note [backend notice]).
+   */
   readonly reason: string;
   readonly simd: string | null;
 }
@@ -101,15 +106,43 @@ export interface NativeStatus {
 type Proc = {
   env?: Record<string, string | undefined>;
   versions?: { node?: string };
+  version?: string;
+  platform?: string;
+  arch?: string;
   getBuiltinModule?: (id: string) => unknown;
 };
 
-// native/build/Release/<name>.node relative to this module, which is src/backend/native.ts
-// under tsx and dist/backend/native.js when built: both two levels below the package root.
-// A relative require resolves against this module's directory; the path is joined at run time
-// so bundlers do not try to resolve it.
-const ADDON_PATH = ["..", "..", "native", "build", "Release", "tensorgrad_native.node"].join("/");
+type NodeRequire = (id: string) => unknown;
 
+/**
+ * The package root relative to this module, which is src/backend/native.ts under tsx and
+ * dist/backend/native.js when built: both two levels below it. Paths are joined at run time
+ * so that bundlers do not try to resolve them.
+ */
+const ROOT = ["..", ".."].join("/");
+const ADDON = "tensorgrad_native.node";
+
+/** The kernels an addon dispatched to, as the notice names them (common.cc simdName). */
+function simdLabel(simd: string): string {
+  if (simd === "avx512f") return "AVX-512";
+  if (simd === "avx2-fma") return "AVX2";
+  return "portable C++ kernels";
+}
+
+/**
+ * Loads the native addon; self-contained (reads nothing at module scope but the constants
+ * above), so that it can run at import or on first use.
+ *
+ * Note [addon precedence]: two files can provide the addon: a build from source,
+ * native/build/Release/tensorgrad_native.node (`npm run build:native`, or the install hook
+ * when no prebuilt binary fits), and the prebuilt binary the package ships,
+ * prebuilds/<platform>-<arch>/tensorgrad_native.node (`npm pack`: scripts/prebuild.mjs). A
+ * build from source is tried first: the install hook makes one only when no prebuilt binary
+ * loads, and in a clone of the repository it is what its developers just compiled (a prebuilds/
+ * left by `npm pack` may be older). The first that loads and has every binding of abi.ts wins.
+ * With none, the reason comes from what the install hook recorded
+ * (native/build/install-reason.json: "no C++ compiler found at install", ...).
+ */
 function load(): { addon: NativeAddon | null; reason: string } {
   const proc = (globalThis as { process?: Proc }).process;
   const choice = proc?.env?.TENSORGRAD_BACKEND ?? "";
@@ -117,37 +150,87 @@ function load(): { addon: NativeAddon | null; reason: string } {
     throw new Error(`TENSORGRAD_BACKEND must be "js" or "native", got "${choice}"`);
   }
   if (choice === "js") return { addon: null, reason: "disabled by TENSORGRAD_BACKEND=js" };
-  let addon: NativeAddon | null = null;
   let reason: string;
-  let missing = true;
   if (proc?.versions?.node === undefined) {
     reason = "not running on Node.js";
+  } else if (proc.getBuiltinModule === undefined) {
+    reason = `Node.js 20.16 or newer is needed to load the native addon (this is ${proc.version})`;
   } else {
-    try {
-      const mod = proc.getBuiltinModule?.("node:module") as
-        { createRequire(url: string | URL): (id: string) => unknown } | undefined;
-      if (mod === undefined) {
-        reason = "Node.js 20.16 or newer is needed to load the addon";
-      } else {
-        addon = mod.createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
-        reason = "loaded";
+    const mod = proc.getBuiltinModule("node:module") as {
+      createRequire(url: string | URL): NodeRequire;
+    };
+    const fs = proc.getBuiltinModule("node:fs") as {
+      existsSync(path: string): boolean;
+      readFileSync(path: string, encoding: "utf8"): string;
+    };
+    const url = proc.getBuiltinModule("node:url") as { fileURLToPath(u: URL): string };
+    const path = (rel: string) => url.fileURLToPath(new URL(`${ROOT}/${rel}`, import.meta.url));
+    const require = mod.createRequire(import.meta.url);
+    const target = `${proc.platform}-${proc.arch}`;
+    const candidates = [
+      { file: `native/build/Release/${ADDON}`, label: "built from source" },
+      { file: `prebuilds/${target}/${ADDON}`, label: `prebuilt ${target}` },
+    ];
+    const failures: string[] = [];
+    for (const c of candidates) {
+      if (!fs.existsSync(path(c.file))) continue;
+      try {
+        const a = require(`${ROOT}/${c.file}`) as NativeAddon;
+        // an addon older than abi.ts would throw on its first call: refuse it here instead
+        const missing = Object.values(NATIVE_FAMILIES)
+          .flatMap((f) => Object.keys(f))
+          .find((name) => typeof (a as unknown as Record<string, unknown>)[name] !== "function");
+        if (missing !== undefined) {
+          failures.push(`${c.file} is out of date (it has no ${missing} binding)`);
+        } else {
+          return { addon: a, reason: `${c.label}, ${simdLabel(a.simd)}` };
+        }
+      } catch (e) {
+        failures.push(`${c.file} failed to load: ${(e as Error).message ?? String(e)}`);
       }
-    } catch (e) {
-      const err = e as { code?: string; message?: string };
-      missing = err.code === "MODULE_NOT_FOUND";
-      reason = missing
-        ? "the addon is not built (run `npm run build:native`)"
-        : `the addon failed to load: ${err.message ?? String(e)}`;
     }
+    // what the install hook found (it tried the prebuild too) explains both halves, else the
+    // failures here, else why there is no addon at all
+    const recorded = installRecord(path, fs);
+    reason =
+      recorded?.backend === "js" && typeof recorded.reason === "string"
+        ? recorded.reason
+        : failures.length > 0
+          ? `the native addon ${failures.join("; ")}`
+          : notInstalledReason(target, path, fs, recorded);
   }
-  if (addon === null && choice === "native") {
-    throw new Error(`TENSORGRAD_BACKEND=native, but ${reason}`);
+  if (choice === "native") throw new Error(`TENSORGRAD_BACKEND=native, but ${reason}`);
+  return { addon: null, reason };
+}
+
+type InstallRecord = { backend?: string; reason?: string } | null;
+type Fs = { existsSync(p: string): boolean; readFileSync(p: string, enc: "utf8"): string };
+
+/** What the install hook recorded (native/build/install-reason.json, native/install.mjs). */
+function installRecord(path: (rel: string) => string, fs: Fs): InstallRecord {
+  try {
+    const text = fs.readFileSync(path("native/build/install-reason.json"), "utf8");
+    return JSON.parse(text) as InstallRecord;
+  } catch {
+    return null; // the install hook did not run
   }
-  if (addon === null && !missing) {
-    // built but unusable (e.g. built for another Node ABI): say so once, then run on TypeScript
-    console.warn(`tensorgrad: using the TypeScript backend: ${reason}`);
+}
+
+/** Why no addon file exists, when the install hook did not record why. */
+function notInstalledReason(
+  target: string,
+  path: (rel: string) => string,
+  fs: Fs,
+  recorded: InstallRecord,
+): string {
+  if (fs.existsSync(path(".git"))) return "the addon is not built (run `npm run build:native`)";
+  if (recorded !== null) {
+    return `the native addon installed for ${target} is missing (run \`npm rebuild tensorgrad\`)`;
   }
-  return { addon, reason };
+  return (
+    `no prebuilt binary for ${target} and the package's install script did not run ` +
+    "(run `npm rebuild tensorgrad`)"
+  );
 }
 
 const loaded = load();

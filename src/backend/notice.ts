@@ -1,0 +1,35 @@
+/**
+ * The backend notice (Note [backend notice]): one line naming the backend a process runs on,
+ * printed when it makes its first tensor.
+ */
+import { nativeStatus } from "./native.js";
+
+type Proc = { env?: Record<string, string | undefined>; versions?: { node?: string } };
+
+/**
+ * Note [backend notice]: the first tensor a process makes (src/tensor.ts calls this once)
+ * prints one line to stderr naming the backend and why, e.g. "tensorgrad: native backend
+ * (prebuilt linux-x64, AVX-512)" or "tensorgrad: TypeScript backend: no C++ compiler found at
+ * install and no prebuilt binary for win32-arm64 (10-60x slower)": npm hides what the install
+ * hook prints, and a silent fall back to the TypeScript kernels looks like a slow library.
+ * Not printed with TENSORGRAD_QUIET=1, under `node --test` (whose test files each run in a
+ * process marked by NODE_TEST_CONTEXT: the test command would print it once per file), or
+ * outside Node.js (a browser has no other backend to choose).
+ */
+export function backendNotice(): string | null {
+  const proc = (globalThis as { process?: Proc }).process;
+  const env = proc?.env;
+  if (proc?.versions?.node === undefined || env === undefined) return null;
+  const quiet = env.TENSORGRAD_QUIET;
+  if ((quiet !== undefined && quiet !== "" && quiet !== "0") || env.NODE_TEST_CONTEXT !== undefined)
+    return null;
+  return nativeStatus.active
+    ? `tensorgrad: native backend (${nativeStatus.reason})`
+    : `tensorgrad: TypeScript backend: ${nativeStatus.reason} (10-60x slower)`;
+}
+
+/** Prints Note [backend notice]'s line (when not suppressed); the caller calls it once. */
+export function announceBackend(): void {
+  const line = backendNotice();
+  if (line !== null) console.warn(line);
+}
