@@ -223,7 +223,7 @@ import { nativeStatus } from "./backend/native.js";
  * (the package's prebuilt binary for this platform, or built from source by `npm install`;
  * `TENSORGRAD_BACKEND=js|native` forces a choice); `reason` names it, or says why there is
  * none, in the words of the line the first tensor prints (`TENSORGRAD_QUIET=1` silences it).
- * @example if (!torch.backends.native.active) console.log(torch.backends.native.reason);
+ * @example torch.backends.native.active ? "native kernels" : torch.backends.native.reason
  */
 export const backends = {
   /** The native addon's status: `active`, and `reason` (which binary, or why there is none). */
