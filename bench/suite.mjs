@@ -7,10 +7,10 @@
 //   npm run bench -- --quick          3 repeats
 //   npm run bench -- --only 4,mlp     workload numbers (1-10) or ids (tiny, poly, mlp, matmul256,
 //                                     ..., gpt, lstm, and bench/ops.mjs's: 8 for all of them, sort,
-//                                     topk, ...)
+//                                     topk, ...; startup for the import cost alone)
 // Prints a markdown table and writes bench/results/latest.json; then runs bench/ops.mjs (issue
 // 10's operator workloads against PyTorch at its best, bench/results/ops.json) with the same
-// arguments.
+// arguments, and bench/startup.mjs (the import cost: whole `node` processes against bare node).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -167,11 +167,19 @@ function runOps() {
   if (r.status !== 0) process.exitCode = r.status ?? 1;
 }
 
+/** bench/startup.mjs (the import cost: whole processes against bare node) in a child. */
+function runStartup() {
+  const n = quick ? ["--n", "9"] : [];
+  const r = spawnSync(process.execPath, [benchDir + "startup.mjs", ...n], { stdio: "inherit" });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
+
 // ---------------------------------------------------------------------------------------------
 const workloads = WORKLOADS.filter(selected);
 if (workloads.length === 0) {
   // only operator workloads selected: no suite table, bench/results/latest.json kept
-  runOps();
+  if (onlyArg.split(",").includes("startup")) runStartup();
+  else runOps();
   process.exit();
 }
 const installNotes = installPeers();
@@ -312,3 +320,4 @@ writeFileSync(benchDir + "results/latest.json", text);
 console.log("\nwritten: bench/results/latest.json");
 
 runOps();
+runStartup();

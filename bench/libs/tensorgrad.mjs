@@ -33,12 +33,8 @@ function train(model, x, y) {
 }
 
 async function backendInfo() {
-  try {
-    const { nativeStatus } = await import("../../dist/backend/native.js");
-    return nativeStatus.active ? `native backend (${nativeStatus.simd})` : "TypeScript backend";
-  } catch {
-    return process.env.TENSORGRAD_BACKEND === "native" ? "native backend" : "TypeScript backend";
-  }
+  const status = torch.backends.native;
+  return status.active ? `native backend (${status.simd})` : "TypeScript backend";
 }
 
 /** examples/gpt's model (bench/torch_runner.py builds the same), dropout 0. */
