@@ -37,8 +37,9 @@ const common = {
   target: "es2022",
   sourcemap: true,
   sourcesContent: true,
-  // class and function names are printed (module reprs, node names): a bundle renames a
-  // top-level name that two modules share, so the original names are kept
+  // class and function names are printed (module reprs, node names, op names): a bundle
+  // renames a top-level name that two modules share, so the original names are kept (with
+  // keepNameOnlyWhenRenamed below)
   keepNames: true,
   logLevel: "warning",
   metafile: true,
@@ -52,6 +53,28 @@ const declarations = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfi
 });
 if (declarations.status !== 0) process.exit(declarations.status ?? 1);
 
+/**
+ * keepNames wraps every function and class esbuild emits in `__name(f, "f")`, closures made on
+ * every call included; its helper redefines `name` each time, which made a small graph's
+ * forward and backward 3-4x slower (bench/overhead.mjs). Only top-level names are ever renamed
+ * by bundling, so the helper now redefines `name` only where it differs.
+ */
+function keepNameOnlyWhenRenamed(file) {
+  const helper =
+    'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
+  const text = readFileSync(file, "utf8");
+  if (text.split(helper).length !== 2)
+    throw new Error(`esbuild's __name helper not found in ${file}`);
+  writeFileSync(
+    file,
+    text.replace(
+      helper,
+      "var __name = (target, value) => target.name === value ? target : " +
+        '__defProp(target, "name", { value, configurable: true });',
+    ),
+  );
+}
+
 // The ES module bundle first: its metafile lists the entry's export names.
 const esm = await build({
   ...common,
@@ -60,6 +83,7 @@ const esm = await build({
   mainFields: ["module", "main"],
   outfile: join(dist, "browser", "index.js"),
 });
+keepNameOnlyWhenRenamed(join(dist, "browser", "index.js"));
 const names = Object.values(esm.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
 
 await build({
@@ -76,6 +100,7 @@ await build({
   // has no module loader for import() without an experimental option
   supported: { "dynamic-import": false },
 });
+keepNameOnlyWhenRenamed(join(dist, "cjs", "tensorgrad.cjs"));
 writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 
 // Note [compile cache]: the CJS entry compiles the bundle with V8's code cache, so that a
