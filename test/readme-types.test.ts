@@ -5,13 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import ts from "typescript";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { readmeTsBlocks, root } from "./helpers/readme.js";
 
 test("the README's complete examples compile under tsc --strict against dist/*.d.ts", (t) => {
   const dts = join(root, "dist", "index.d.ts");
@@ -19,10 +17,7 @@ test("the README's complete examples compile under tsc --strict against dist/*.d
     t.skip("dist/ is not built (npm test builds it before the tests)");
     return;
   }
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
-    .map((m) => m[1])
-    .filter((b) => b.includes('from "tensorgrad"'));
+  const blocks = readmeTsBlocks();
   assert.ok(blocks.length >= 10, `expected the README's examples, found ${blocks.length}`);
   const dir = mkdtempSync(join(tmpdir(), "tensorgrad-readme-"));
   const files = blocks.map((b, i) => {
