@@ -123,8 +123,8 @@ console.log(typeof torch.nn.Linear, typeof torch.optim.SGD);`,
   assert.equal(node(dir, "main.js"), `${GRAD}\nfunction function\n`);
 });
 
-/** tsc --strict --module nodenext --noEmit on files in a scratch project; the diagnostics. */
-function typecheck(dir: string, files: Record<string, string>): string[] {
+/** tsc --strict --noEmit (module nodenext, or bundler) on files in a scratch project; the diagnostics. */
+function typecheck(dir: string, files: Record<string, string>, bundler = false): string[] {
   const paths = Object.entries(files).map(([name, text]) => {
     writeFileSync(join(dir, name), text);
     return join(dir, name);
@@ -133,8 +133,8 @@ function typecheck(dir: string, files: Record<string, string>): string[] {
     strict: true,
     noEmit: true,
     target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    module: bundler ? ts.ModuleKind.ESNext : ts.ModuleKind.NodeNext,
+    moduleResolution: bundler ? ts.ModuleResolutionKind.Bundler : ts.ModuleResolutionKind.NodeNext,
     lib: ["lib.es2022.d.ts", "lib.esnext.disposable.d.ts"],
     types: ["node"],
     // the package's declarations are checked where the examples use them
@@ -149,7 +149,7 @@ function typecheck(dir: string, files: Record<string, string>): string[] {
   });
 }
 
-test("strict TypeScript (module nodenext) compiles the README's examples as ESM and CommonJS", (t) => {
+test("strict TypeScript (module nodenext, bundler) compiles the README's examples as ESM and CommonJS", (t) => {
   if (!built) return t.skip("dist/ is not built (npm test builds it before the tests)");
   const blocks = readmeTsBlocks();
   assert.ok(blocks.length >= 10, `expected the README's examples, found ${blocks.length}`);
@@ -159,6 +159,9 @@ test("strict TypeScript (module nodenext) compiles the README's examples as ESM 
     blocks.map((b, i) => [`example-${i}.ts`, `${b}\nexport {};\n`]),
   );
   assert.deepEqual(typecheck(esm, esmFiles), []);
+  // a bundler's resolution (moduleResolution bundler) finds the same declarations
+  const bundled = project("ts-bundler", "module");
+  assert.deepEqual(typecheck(bundled, { "main.ts": esmFiles["example-0.ts"] }, true), []);
   // CommonJS: `import` compiles to require() and resolves the "require" condition's
   // declarations; top-level await has no CommonJS form, so those blocks are left out
   const cjs = project("ts-cjs", "commonjs");
