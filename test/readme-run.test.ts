@@ -20,6 +20,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { format } from "node:util";
 
+import { matches } from "./helpers/doc-examples.js";
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** One README code block: its text and the line of README.md it starts on. */
@@ -50,21 +52,6 @@ function expectations(lines: readonly string[]): Map<number, string> {
     if (expected.length > 0) out.set(i, expected.join("\n"));
   }
   return out;
-}
-
-/**
- * `...` in an expected output matches any text; everything else literally, except that a run of
- * whitespace matches any run of whitespace (a comment may wrap a long printed line).
- */
-function matches(expected: string, actual: string): boolean {
-  const literal = (p: string) =>
-    p
-      .trim()
-      .split(/\s+/)
-      .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-      .join("\\s+");
-  const parts = expected.split("...").map(literal);
-  return new RegExp(`^\\s*${parts.join("[\\s\\S]*?")}\\s*$`).test(actual);
 }
 
 const logs = new Map<number, string[]>();

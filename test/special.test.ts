@@ -16,6 +16,7 @@ import { test } from "node:test";
 import * as torch from "../src/index.js";
 import { Tensor } from "../src/index.js";
 import {
+  DTYPES,
   decodeNumber,
   readFixture,
   type Err,
@@ -41,14 +42,6 @@ interface Case {
 const { cases } = readFixture<{ cases: Case[] }>("special.json");
 
 const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-const DTYPES: Record<string, torch.DType> = {
-  float32: torch.float32,
-  float64: torch.float64,
-  int64: torch.int64,
-  int32: torch.int32,
-  bool: torch.bool,
-};
 
 function makeArg(a: Arg): unknown {
   if ("num" in a) return decodeNumber(a.num);

@@ -47,7 +47,7 @@ export function decode(v: Encoded): unknown {
 }
 
 /** The dtypes flat records name (others give the default dtype). */
-const DTYPES: Record<string, torch.DType> = {
+export const DTYPES: Record<string, torch.DType> = {
   float32: torch.float32,
   float64: torch.float64,
   int64: torch.int64,
