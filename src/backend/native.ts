@@ -101,6 +101,11 @@ export interface NativeStatus {
    */
   readonly reason: string;
   readonly simd: string | null;
+  /**
+   * @internal `observeNativeCalls` for code outside the bundle (the prebuild test under qemu
+   * checks that each kernel family ran natively).
+   */
+  readonly _observeCalls: (f: ((binding: string, args: readonly unknown[]) => void) | null) => void;
 }
 
 type Proc = {
@@ -242,6 +247,7 @@ export const nativeStatus: NativeStatus = {
   active: loaded.addon !== null,
   reason: loaded.reason,
   simd: loaded.addon?.simd ?? null,
+  _observeCalls: observeNativeCalls,
 };
 
 /** Threads for native kernels (default: the machine's hardware concurrency). */
