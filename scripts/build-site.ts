@@ -78,7 +78,8 @@ function mnistData(dir: string): void {
 /** The API reference: TypeDoc into `dir`, or docs/api/ copied, or a page saying how. */
 function apiReference(dir: string, run: boolean): void {
   if (run) {
-    const typedoc = createRequire(import.meta.url).resolve("typedoc/bin/typedoc");
+    const pkg = createRequire(import.meta.url).resolve("typedoc/package.json");
+    const typedoc = join(dirname(pkg), "bin", "typedoc");
     const r = spawnSync(process.execPath, [typedoc, "--out", dir], { cwd: root, stdio: "inherit" });
     if (r.status !== 0) throw new Error(`typedoc failed (exit ${r.status})`);
     return;
