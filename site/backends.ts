@@ -17,6 +17,8 @@ export interface BackendChoice {
   id: BackendId;
   label: string;
   available: boolean;
+  /** whether its kernels run now (the library's default: the selector starts there) */
+  active: boolean;
   /** why it is not available, or what runs */
   detail: string;
 }
@@ -72,12 +74,19 @@ export async function detectBackends(): Promise<BackendChoice[]> {
   const w = wasmSwitch();
   const gpu = await webgpuProbe();
   return [
-    { id: "typescript", label: "TypeScript", available: true, detail: "the TypeScript kernels" },
+    {
+      id: "typescript",
+      label: "TypeScript",
+      available: true,
+      active: w?.active !== true,
+      detail: "the TypeScript kernels",
+    },
     {
       id: "wasm",
       label: "WebAssembly",
       available:
         w !== null && (typeof w.setEnabled === "function" || "enabled" in w || w.active === true),
+      active: w?.active === true,
       detail:
         w === null
           ? "this build of tensorgrad has no WebAssembly backend (torch.backends.wasm)"
@@ -87,6 +96,7 @@ export async function detectBackends(): Promise<BackendChoice[]> {
       id: "webgpu",
       label: "WebGPU",
       available: gpu === null,
+      active: false,
       detail: gpu ?? "tensors on the WebGPU device",
     },
   ];

@@ -223,6 +223,7 @@ async function main(): Promise<void> {
     o.title = b.detail;
     o.disabled = !b.available;
     select.append(o);
+    if (b.active) select.value = b.id;
   }
   const api = { train, last: null as Summary | null, stop: () => (stopRequested = true) };
   (globalThis as { siteMnist?: typeof api }).siteMnist = api;

@@ -238,6 +238,7 @@ async function main(): Promise<void> {
     o.title = b.detail;
     o.disabled = !b.available || b.id === "webgpu"; // the notebooks print: CPU tensors
     backends.append(o);
+    if (b.active) backends.value = b.id;
   }
   backends.onchange = () => useBackend(backends.value as "typescript" | "wasm");
   document.body.dataset.ready = "true";
