@@ -99,6 +99,8 @@ class Notebook {
     output: HTMLPreElement;
     select: HTMLSelectElement;
     picture: HTMLDivElement;
+    /** the notebook's tensors as the cell left them (its graph is drawn from these) */
+    snapshot: Scope;
   }[] = [];
 
   constructor(readonly tutorial: SiteTutorial) {
@@ -136,7 +138,6 @@ class Notebook {
       const run = el("button", { class: "run" }, "Run");
       const graph = el("button", { class: "graph" }, "Draw graph");
       const select = el("select", { class: "graph-of", title: "the tensor whose graph to draw" });
-      select.onchange = () => (select.dataset.picked = "true");
       actions.append(run, graph, select);
       const output = el("pre", { class: "output" });
       const picture = el("div", { class: "picture" });
@@ -144,7 +145,7 @@ class Notebook {
       graph.onclick = () => void this.draw(k);
       box.append(python, code, actions, output, picture);
       s.append(box);
-      this.cells.push({ cell, code, output, select, picture });
+      this.cells.push({ cell, code, output, select, picture, snapshot: {} });
     }
   }
 
@@ -161,7 +162,7 @@ class Notebook {
       c.output.classList.remove("error");
       c.picture.textContent = "";
       c.select.textContent = "";
-      delete c.select.dataset.picked;
+      c.snapshot = {};
     }
     this.section.dataset.state = "idle";
   }
@@ -181,7 +182,7 @@ class Notebook {
       c.output.classList.add("error");
     }
     c.output.textContent = text;
-    this.refreshGraphChoices();
+    this.snapshot(k);
     return text;
   }
 
@@ -193,29 +194,32 @@ class Notebook {
     this.section.dataset.state = "done";
   }
 
-  private refreshGraphChoices(): void {
-    const names = graphTensors(this.scope).map(([n]) => n);
-    for (const c of this.cells) {
-      const was = c.select.value;
-      c.select.textContent = "";
-      for (const n of names) c.select.append(el("option", { value: n }, n));
-      // the cell's own tensor by default: the last graph variable its code mentions
-      const mentioned = names.filter((n) => new RegExp(`\\b${n}\\b`).test(c.code.value));
-      const picked = c.select.dataset.picked === "true" && names.includes(was);
-      c.select.value = picked ? was : (mentioned.at(-1) ?? names.at(-1) ?? "");
-    }
+  /**
+   * Keep the notebook's tensors as cell k left them: a later cell may rebind a name (`y = ...`),
+   * and the cell's picture is of its own `y`. The selector offers those with a grad_fn, the
+   * last one the cell's code names first.
+   */
+  private snapshot(k: number): void {
+    const c = this.cells[k];
+    c.snapshot = { ...this.scope };
+    const names = graphTensors(c.snapshot).map(([n]) => n);
+    c.select.textContent = "";
+    for (const n of names) c.select.append(el("option", { value: n }, n));
+    const mentioned = names.filter((n) => new RegExp(`\\b${n}\\b`).test(c.code.value));
+    c.select.value = mentioned.at(-1) ?? names.at(-1) ?? "";
   }
 
   /** Draw the graph of the tensor chosen in cell k's selector. */
   async draw(k: number): Promise<void> {
     const c = this.cells[k];
-    const t = this.scope[c.select.value];
+    const t = c.snapshot[c.select.value];
     if (!(t instanceof torch.Tensor) || t.gradFn === null) {
-      c.picture.textContent = "No tensor of this notebook has a grad_fn yet: run the cells first.";
+      c.picture.textContent =
+        "No tensor of this notebook had a grad_fn after this cell ran (run it first).";
       return;
     }
     c.picture.textContent = "drawing…";
-    const dot = torch.viz.makeDot(t, { params: namedLeaves(this.scope) });
+    const dot = torch.viz.makeDot(t, { params: namedLeaves(c.snapshot) });
     c.picture.innerHTML = await dot.toSvg();
     c.picture.dataset.drawn = c.select.value;
   }
