@@ -236,6 +236,8 @@ async function main(): Promise<void> {
     try {
       api.last = await train({
         steps: total,
+        // mnist.html?test=N: evaluate on the first N test digits (the tests keep it short)
+        testSize: Number(new URLSearchParams(location.search).get("test") ?? "") || 2000,
         backend: select.value as BackendId,
         onStep: (s) => {
           plot(canvas, s, total);
