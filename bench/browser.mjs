@@ -6,6 +6,7 @@
 //   npm run bench:browser                   9 timed repeats each
 //   npm run bench:browser -- --quick        3 repeats
 //   npm run bench:browser -- --only 3,cnn   workload numbers (1-6) or ids
+//   npm run bench:browser -- --libs tensorgrad-ts,tfjs-wasm   some columns only (ids below)
 // Prints a markdown table (the layout of `npm run bench`) and writes bench/results/browser.json.
 import { spawnSync } from "node:child_process";
 import {
@@ -30,6 +31,7 @@ const peersDir = join(benchDir, "peers");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyArg = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+const libsArg = args.includes("--libs") ? args[args.indexOf("--libs") + 1].split(",") : null;
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const repeats = quick ? 3 : 9;
 const CASE_TIMEOUT_MS = (quick ? 120 : 300) * 1000;
@@ -185,6 +187,11 @@ async function newPage() {
 
 const results = Object.fromEntries(workloads.map((w) => [w.id, {}]));
 for (const lib of LIBRARIES) {
+  if (libsArg !== null && !libsArg.includes(lib.id)) {
+    for (const w of workloads)
+      results[w.id][lib.id] = { ok: false, status: "skipped", reason: "not in --libs" };
+    continue;
+  }
   if (lib.peer && peerNote !== null) {
     for (const w of workloads)
       results[w.id][lib.id] = { ok: false, status: "not installed", reason: peerNote };
