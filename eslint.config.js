@@ -115,7 +115,16 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ["dist/", "docs/api/", "node_modules/", "test/fixtures/", "bench/peers/"] },
+  {
+    ignores: [
+      "dist/",
+      "site-dist/",
+      "docs/api/",
+      "node_modules/",
+      "test/fixtures/",
+      "bench/peers/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

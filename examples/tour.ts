@@ -26,7 +26,7 @@ export const tutorials: Tutorial[] = [
  * The TypeScript of each cell (the body of its `run`), read from the tutorial's source file so
  * the tour shows the code as written, comments included.
  */
-function cellSources(name: string, titles: readonly string[]): string[] {
+export function cellSources(name: string, titles: readonly string[]): string[] {
   const text = readFileSync(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), "utf8");
   let from = 0;
   return titles.map((title) => {

@@ -14,7 +14,10 @@ export const SHAPES = {
   lstm: { batch: 32, seq: 35, inp: 64, hidden: 256, layers: 2 },
 };
 
-const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
+// ms; in a browser page (bench/browser.mjs) performance.now(), 5 µs steps when cross-origin isolated
+const now = globalThis.process?.hrtime
+  ? () => Number(process.hrtime.bigint()) / 1e6
+  : () => globalThis.performance.now();
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

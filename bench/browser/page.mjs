@@ -1,0 +1,52 @@
+// The page side of bench/browser.mjs: bench/libs/*.mjs bundled for the browser, and one call to
+// time a workload: `globalThis.benchRun(library, variant, workload, options)`.
+import * as tensorgrad from "../libs/tensorgrad.mjs";
+import * as tfjs from "../libs/tfjs.mjs";
+import * as jaxjs from "../libs/jax-js.mjs";
+import { measure } from "../lib/harness.mjs";
+import { detectBackends, useBackend } from "../../site/backends.ts";
+
+const LIBS = { tensorgrad, tfjs, "jax-js": jaxjs };
+const loaded = new Map();
+
+/** tensorgrad's kernels: `variant` is typescript, wasm or webgpu (Note [site backends]). */
+async function tensorgradVariant(variant) {
+  const choice = (await detectBackends()).find((b) => b.id === variant);
+  if (!choice?.available) return { status: "not available", reason: choice?.detail ?? variant };
+  // Note [browser bench devices]: the workloads make their tensors on the CPU; on WebGPU they
+  // would need a device placement that bench/libs/tensorgrad.mjs does not do yet
+  if (variant === "webgpu")
+    return { status: "not wired", reason: "the workloads do not place tensors on WebGPU yet" };
+  useBackend(variant);
+  return null;
+}
+
+globalThis.benchRun = async (lib, variant, workload, { repeats, minRepMs, warmupMs }) => {
+  try {
+    const key = `${lib}/${variant}`;
+    if (!loaded.has(key)) {
+      if (lib === "tensorgrad") {
+        const absent = await tensorgradVariant(variant);
+        if (absent) return { ok: false, ...absent };
+      }
+      loaded.set(key, await LIBS[lib].load(variant));
+    }
+    const impl = loaded.get(key);
+    let info = impl.info;
+    if (lib === "tensorgrad") info = `${variant} kernels in Chromium`;
+    const make = impl.workloads[workload];
+    if (typeof make !== "function")
+      return {
+        ok: false,
+        status: "unsupported",
+        reason: impl.unsupported?.[workload] ?? "not implemented",
+      };
+    const step = await make();
+    const big = workload === "matmul1024";
+    const r = await measure(step, { repeats, minRepMs, warmupMs: big ? 0 : warmupMs });
+    return { ok: true, ...r, info };
+  } catch (e) {
+    return { ok: false, status: "error", reason: String(e?.message ?? e).split("\n")[0] };
+  }
+};
+globalThis.benchReady = true;
