@@ -34,7 +34,8 @@
 // Packing: float32 row-major A and transposed B (columns contiguous, as x @ W^T in linear) are
 // packed with 8x8 AVX transposes; contiguous lanes (row-major B, transposed A) with vector
 // copies, several slivers at once so that each source row is read in whole cache lines
-// (Product::group); anything else element by element.
+// (Product::group); anything else element by element. Each source row is read once, from L3 or
+// memory: the packers request it kPackAhead rows (or 128 bytes) ahead of the copy.
 //
 // Threads: a small persistent pool (common.h). When A is at most 1 MiB and has contiguous rows
 // or columns (the MLP's products, n = 512, a transformer's x @ W^T at width 128), the threads
