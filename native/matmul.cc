@@ -34,7 +34,8 @@
 // Packing: float32 row-major A and transposed B (columns contiguous, as x @ W^T in linear) are
 // packed with 8x8 AVX transposes; contiguous lanes (row-major B, transposed A) with vector
 // copies, several slivers at once so that each source row is read in whole cache lines
-// (Product::group); anything else element by element.
+// (Product::group); anything else element by element. Each source row is read once, from L3 or
+// memory: the packers request it kPackAhead rows (or 128 bytes) ahead of the copy.
 //
 // Threads: a small persistent pool (common.h). When A is at most 1 MiB and has contiguous rows
 // or columns (the MLP's products, n = 512, a transformer's x @ W^T at width 128), the threads
@@ -54,6 +55,20 @@
 namespace {
 
 using namespace tg;
+
+// A hint that the line at p will be read soon (into L1); nothing where there is no intrinsic.
+inline void prefetch(const void* p) {
+#if TG_X86
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+#elif defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
+// Packing reads source rows this many rows ahead of the copy (see packContiguous).
+constexpr Index kPackAhead = 8;
 
 // ---------------------------------------------------------------------------------------------
 // Blocking. The depth block is kc = k split into ceil(k / KC) near-equal blocks, rounded up to
@@ -112,6 +127,12 @@ __attribute__((target("avx2"))) void transpose8(const float* src, Index ld, Inde
   const float* s7 = src + 7 * ld;
   Index p = 0;
   for (; p + 8 <= kc; p += 8) {
+    // each row is read once, 32 bytes a step: its line two steps ahead is requested now
+    if (p % 16 == 0 && p + 32 < kc) {
+      prefetch(s0 + p + 32), prefetch(s1 + p + 32), prefetch(s2 + p + 32);
+      prefetch(s3 + p + 32), prefetch(s4 + p + 32), prefetch(s5 + p + 32);
+      prefetch(s6 + p + 32), prefetch(s7 + p + 32);
+    }
     const __m256 r0 = _mm256_loadu_ps(s0 + p), r1 = _mm256_loadu_ps(s1 + p);
     const __m256 r2 = _mm256_loadu_ps(s2 + p), r3 = _mm256_loadu_ps(s3 + p);
     const __m256 r4 = _mm256_loadu_ps(s4 + p), r5 = _mm256_loadu_ps(s5 + p);
@@ -143,8 +164,16 @@ __attribute__((target("avx2"))) void transpose8(const float* src, Index ld, Inde
 template <typename T, int W>
 void packSliver(const T* base, Index ls, Index ps, Index lanes, Index kc, T* dst) {
   if (lanes == W && ls == 1) {
-    // lanes contiguous (rows of B, or columns of a transposed A): one vector copy per step
-    for (Index p = 0; p < kc; p++) std::memcpy(dst + p * W, base + p * ps, W * sizeof(T));
+    // lanes contiguous (rows of B, or columns of a transposed A): one vector copy per step,
+    // the row kPackAhead steps down requested meanwhile (rows ps apart: see packContiguous)
+    for (Index p = 0; p < kc; p++) {
+      if (p + kPackAhead < kc) {
+        const char* ahead = reinterpret_cast<const char*>(base + (p + kPackAhead) * ps);
+        for (Index off = 0; off < Index(W * sizeof(T)); off += 64) prefetch(ahead + off);
+        prefetch(ahead + W * sizeof(T) - 1);  // (the last line, when the row is not aligned)
+      }
+      std::memcpy(dst + p * W, base + p * ps, W * sizeof(T));
+    }
     return;
   }
 #if TG_X86
@@ -558,10 +587,18 @@ struct Product {
 
   // Full W-lane slivers [s0, s1) of a panel whose lanes are contiguous (lane l of sliver s at
   // src + (s - s0) * W + l, step p at + p * ps) for kb steps: dst of sliver s at dst + s*W*kb.
+  // The source rows are ps apart (4 KB at n = 1024), each read once: the copies wait on
+  // memory unless the lines are requested ahead, kPackAhead rows down.
   template <int W>
   static void packContiguous(const T* src, Index ps, Index kb, Index s0, Index s1, T* dst) {
+    const Index bytes = (s1 - s0) * W * Index(sizeof(T));
     for (Index p = 0; p < kb; p++) {
       const T* row = src + p * ps;
+      if (p + kPackAhead < kb) {
+        const char* ahead = reinterpret_cast<const char*>(row + kPackAhead * ps);
+        for (Index off = 0; off < bytes; off += 64) prefetch(ahead + off);
+        prefetch(ahead + bytes - 1);  // (the last line, when the row is not aligned)
+      }
       for (Index s = s0; s < s1; s++)
         std::memcpy(dst + s * W * kb + p * W, row + (s - s0) * W, W * sizeof(T));
     }
