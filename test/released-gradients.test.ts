@@ -203,3 +203,85 @@ test("attention's released temporaries change no output or gradient", () => {
     }
   }
 });
+
+/**
+ * Note [released saved temporaries] (src/autograd/temporaries.ts): the intermediates attention
+ * and a transformer layer made and only their nodes saved go back to the pool when backward
+ * frees the graph. Outputs and gradients must equal a run under identity saved-tensor hooks
+ * (nothing released), a second backward after retainGraph must still work, and a tensor user
+ * code saw (a forward hook on a sublayer) must keep its values.
+ */
+/** The distinct pool-sized buffers the saved variables of `t`'s graph hold. */
+function savedBuffers(t: Tensor): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const stack = t.gradFn === null ? [] : [t.gradFn];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const v of n.savedVariables()) {
+      const h = v.held;
+      if (h instanceof torch.Tensor && h.typedArray.byteLength >= 65536)
+        out.add(h.typedArray.buffer as ArrayBuffer);
+    }
+    for (const [next] of n.nextFunctions) if (next !== null) stack.push(next);
+  }
+  return [...out];
+}
+
+const LAYER_CASES = [
+  { normFirst: true, batchFirst: true, activation: "gelu" },
+  { normFirst: false, batchFirst: false, activation: "relu" },
+  { normFirst: true, batchFirst: false, activation: "relu" },
+] as const;
+
+for (const c of LAYER_CASES) {
+  test(`a transformer layer's saved temporaries go back after backward (${JSON.stringify(c)})`, () => {
+    const run = (mode: "hooked" | "plain" | "retain" | "userHook") => {
+      torch.manualSeed(0);
+      const layer = new torch.nn.TransformerEncoderLayer(64, 4, 128, 0.0, c);
+      // [64, 8, 64] (or batch first [8, 64, 64]) float32 activations: 128 KB, above the
+      // pool's threshold
+      const x = torch.randn(c.batchFirst ? [8, 64, 64] : [64, 8, 64], { requiresGrad: true });
+      const mask = torch.nn.Transformer.generateSquareSubsequentMask(64);
+      let seen: Tensor | null = null;
+      if (mode === "userHook")
+        layer.linear1.registerForwardHook((_m, _a, out) => void (seen = out as Tensor));
+      const f = () => layer.forward(x, mask);
+      const out =
+        mode === "hooked"
+          ? torch.autograd.graph.savedTensorsHooks(
+              (t: Tensor) => t,
+              (t: Tensor) => t,
+              f,
+            )
+          : f();
+      const seenCopy = seen === null ? null : (seen as Tensor).clone();
+      const saved = savedBuffers(out);
+      const loss = out.pow(2).sum();
+      if (mode === "retain") {
+        loss.backward(null, { retainGraph: true });
+        loss.backward();
+      } else loss.backward();
+      const released = saved.filter((b) => b.byteLength === 0).length;
+      if (seen !== null) same(seen, seenCopy!, "a hooked sublayer's output");
+      const grads = [x.grad!, ...layer.parameters().map((p) => p.grad!)];
+      return { out, grads, released };
+    };
+    const ref = run("hooked");
+    for (const mode of ["plain", "retain", "userHook"] as const) {
+      const got = run(mode);
+      same(got.out, ref.out, `${mode}: output`);
+      ref.grads.forEach((g, i) =>
+        same(got.grads[i], mode === "retain" ? g.mul(2) : g, `${mode}: gradient ${i}`),
+      );
+      // the saved intermediates released: attention's heads, weights and projections, the
+      // layer's normalised input and its MLP's hidden activations; none under saved-tensor
+      // hooks, and not the linear1 output a forward hook saw
+      assert.equal(ref.released, 0, "under saved-tensor hooks");
+      if (poolSkip === false && mode !== "userHook")
+        assert.ok(got.released >= 8, `${mode}: released ${got.released}`);
+    }
+  });
+}

@@ -7,6 +7,16 @@ import type { Tensor } from "../tensor.js";
 import { runtimeError, typeError } from "../errors.js";
 import { anomalyEnabled, recordAnomalyMetadata, type AnomalyMetadata } from "./anomaly-mode.js";
 import { callPackHook, currentSavedTensorsHooks, type SavedTensorsHooks } from "./saved-hooks.js";
+import { releasePoolBuffer } from "../backend/buffers.js";
+
+/**
+ * A pool buffer only saved variables hold (Note [released saved temporaries],
+ * temporaries.ts): `holders` of them have not been released yet.
+ */
+export interface SavedShare {
+  buffer: ArrayBuffer;
+  holders: number;
+}
 
 /**
  * Where a gradient goes: input `inputNr` of `node` (null: no gradient needed). Edges made by
@@ -334,10 +344,18 @@ export class SavedVariable {
     return this.hooks !== null;
   }
 
+  /** Note [released saved temporaries]: the buffer this shares with other holders, if any. */
+  share: SavedShare | null = null;
+
   release(): void {
     this.released = true;
     this.tensor = null;
     this.packed = null;
+    const share = this.share;
+    if (share !== null) {
+      this.share = null;
+      if (--share.holders === 0) releasePoolBuffer(share.buffer);
+    }
   }
 }
 

@@ -13,8 +13,7 @@ import { cat } from "../ops/views.js";
 import { assertionError, runtimeError, typeError } from "../errors.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { dropout } from "../generated/nn-functional.js";
-import { nextSequenceNr } from "../autograd/node.js";
-import { releaseTemporaries } from "../autograd/temporaries.js";
+import { beginComposite, endComposite } from "../autograd/temporaries.js";
 
 /**
  * F.linear as PyTorch's MHA calls it: addmm for a 2-D input with a bias (AddmmBackward0, the
@@ -88,11 +87,16 @@ export function mhaForward(
   p: MhaParams,
   o: AttentionForwardOptions = {},
 ): [Tensor, Tensor | null] {
-  // Note [released temporaries]: the intermediates nothing saved go back to the pool
-  const firstSeq = nextSequenceNr();
+  // Note [released temporaries]: the intermediates nothing saved go back to the pool now,
+  // those only saved variables hold after backward (Note [released saved temporaries])
+  const scope = beginComposite();
   const temps: Tensor[] = [];
-  const res = attention(query, key, value, p, o, temps);
-  releaseTemporaries(temps, res, mhaInputs(query, key, value, p, o), firstSeq);
+  let res: [Tensor, Tensor | null] | null = null;
+  try {
+    res = attention(query, key, value, p, o, temps);
+  } finally {
+    if (scope !== null) endComposite(scope, temps, res ?? [], mhaInputs(query, key, value, p, o));
+  }
   return res;
 }
 

@@ -312,6 +312,22 @@ function checkName(kind: string, name: unknown): asserts name is string {
  * PyTorch's Module._call_impl: forward pre-hooks, `forward`, forward hooks, backward hooks;
  * `bind` turns the (pre-hooked) positional arguments into forward's (keyword arguments bound).
  */
+/**
+ * Whether no forward or backward hook (global, or of `m` or a module under it) would see a
+ * tensor while `m` runs: a composite layer may then release what it made (Note [released saved
+ * temporaries], autograd/temporaries.ts).
+ */
+export function runsWithoutHooks(m: Module): boolean {
+  if (GLOBAL.preHooks.length + GLOBAL.hooks.length + GLOBAL.backwardHooks.length > 0) return false;
+  const visit = (x: Module): boolean => {
+    const reg = x[REG];
+    if (reg.preHooks.length + reg.hooks.length + reg.backwardHooks.length > 0) return false;
+    for (const [, child] of x.namedChildren()) if (!visit(child)) return false;
+    return true;
+  };
+  return visit(m);
+}
+
 function callImpl(m: Module, args: AnyArgs, bind: ((a: AnyArgs) => AnyArgs) | null): AnyResult {
   const reg = m[REG];
   if (

@@ -10,7 +10,8 @@
 import { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { bool } from "../dtype.js";
-import { Module, deepcopyModule } from "./module.js";
+import { Module, deepcopyModule, runsWithoutHooks } from "./module.js";
+import { beginComposite, endComposite } from "../autograd/temporaries.js";
 import { ModuleList } from "./container.js";
 import { Linear } from "./linear.js";
 import { Dropout } from "./dropout.js";
@@ -224,13 +225,43 @@ export class TransformerEncoderLayer extends Module {
     const mask = srcMask as Tensor | null;
     checkKeyPaddingMask(srcKeyPaddingMask);
     const m = { attnMask: mask, keyPaddingMask: srcKeyPaddingMask };
+    // Note [released saved temporaries]: what the layer made and only its nodes saved goes
+    // back to the pool after backward; nothing but the result escapes unless user code
+    // (hooks, a custom activation) sees the intermediates
+    // (activationReluOrGelu: F.relu / F.gelu or a ReLU / GELU module, as constructed)
+    const act = this.activation;
+    const scope =
+      this.activationReluOrGelu !== 0 &&
+      (!(act instanceof Module) || runsWithoutHooks(act)) &&
+      runsWithoutHooks(this)
+        ? beginComposite()
+        : null;
+    const temps: Tensor[] = [];
+    let x: Tensor | null = null;
+    try {
+      x = this.layer(src, m, temps);
+    } finally {
+      if (scope !== null) {
+        const inputs = [src, mask, srcKeyPaddingMask, ...this.parameters()];
+        endComposite(scope, temps, x === null ? [] : [x], inputs);
+      }
+    }
+    return x;
+  }
+
+  /** The layer's computation; its intermediates are appended to `temps`. */
+  private layer(src: Tensor, m: MaskArgs, temps: Tensor[]): Tensor {
+    const keep = (t: Tensor): Tensor => {
+      temps.push(t);
+      return t;
+    };
     let x = src;
     if (this.normFirst) {
-      x = x.add(this.saBlock(this.norm1.call(x), m));
-      x = x.add(this.ffBlock(this.norm2.call(x)));
+      x = x.add(keep(this.saBlock(keep(this.norm1.call(x)), m)));
+      x = x.add(keep(this.ffBlock(keep(this.norm2.call(x)))));
     } else {
-      x = this.norm1.call(x.add(this.saBlock(x, m)));
-      x = this.norm2.call(x.add(this.ffBlock(x)));
+      x = this.norm1.call(keep(x.add(keep(this.saBlock(x, m)))));
+      x = this.norm2.call(keep(x.add(keep(this.ffBlock(x)))));
     }
     return x;
   }
