@@ -465,6 +465,7 @@ void phase(PhaseState& s, Index count, F&& item) {
     item(i);
     s.done.fetch_add(1, std::memory_order_acq_rel);
   }
+#if !TG_WASM  // (one thread: every item is done)
   for (int spins = 0; s.done.load(std::memory_order_acquire) < count; spins++) {
     if ((spins & 255) == 255) {
       std::this_thread::yield();
@@ -474,6 +475,7 @@ void phase(PhaseState& s, Index count, F&& item) {
 #endif
     }
   }
+#endif
 }
 
 template <typename T, int MR, int NR>
