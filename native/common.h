@@ -22,6 +22,7 @@
 // threads), so no pool: runTasks and parallelFor run every task on the calling thread.
 #if defined(__wasm__)
 #define TG_WASM 1
+#include <wasm_simd128.h>
 #else
 #define TG_WASM 0
 #include <condition_variable>
