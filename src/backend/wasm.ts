@@ -141,7 +141,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
  * WebAssembly, or no SIMD128).
  */
 export function loadWasm(): WasmBindings {
-  const mod = new WebAssembly.Module(moduleBytes());
+  const mod = compile(moduleBytes());
   let memory: WebAssembly.Memory | null = null;
   // the one WASI call the C library makes (a clock libc++ reads at startup); nothing else
   const wasi = {
@@ -184,6 +184,26 @@ export function loadWasm(): WasmBindings {
     }
   }
   return out as WasmBindings;
+}
+
+/**
+ * Note [wasm tiers]: V8 runs a module's functions first as Liftoff's baseline code and
+ * compiles the optimised code in the background once a function is hot; on a busy machine that
+ * took seconds, and the kernels ran 3-4x slower meanwhile (matmul 256 forward and backward:
+ * 54-87 ms against 18-26 ms optimised up front, load 14). In Node the module is compiled with
+ * the optimising compiler only (V8's --no-liftoff, for this module; the flag is restored).
+ */
+function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = proc?.getBuiltinModule?.("node:v8") as
+    { setFlagsFromString(flags: string): void } | undefined;
+  if (v8 === undefined) return new WebAssembly.Module(bytes);
+  v8.setFlagsFromString("--no-liftoff");
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    v8.setFlagsFromString("--liftoff");
+  }
 }
 
 function readString(ex: Exports, p: number): string {
