@@ -53,6 +53,12 @@ const LIBRARIES = [
     js: "tensorgrad",
     env: { TENSORGRAD_BACKEND: "native" },
   },
+  {
+    id: "tensorgrad-wasm",
+    label: "tensorgrad (wasm)",
+    js: "tensorgrad",
+    env: { TENSORGRAD_BACKEND: "wasm" },
+  },
   ...TORCH_CONFIGS.map((c) => ({ id: c.id, label: `PyTorch ${c.label}`, py: c.threads, torch: c })),
   { id: "tfjs-cpu", label: "TF.js cpu", js: "tfjs", variant: "cpu", peer: true, noMemory: true },
   { id: "tfjs-wasm", label: "TF.js wasm", js: "tfjs", variant: "wasm", peer: true },

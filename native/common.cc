@@ -24,6 +24,13 @@ const char* simdName(int level) {
   return level >= kAvx512 ? "avx512f" : level >= kAvx2 ? "avx2-fma" : "scalar";
 }
 
+#if TG_WASM
+size_t numThreads = 1;
+
+void runTasks(size_t tasks, size_t, const std::function<void(size_t)>& fn) {
+  for (size_t t = 0; t < tasks; t++) fn(t);
+}
+#else
 namespace {
 constexpr int kIndexBits = 20, kTaskBits = 20;
 constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
@@ -137,6 +144,7 @@ void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& f
   }
   for (size_t t = 0; t < tasks; t++) fn(t);
 }
+#endif
 
 void parallelFor(Index n, Index minPerThread, const std::function<void(Index, Index)>& fn,
                  Index align) {
@@ -168,6 +176,7 @@ bool rangeError(const Napi::Env& env, const char* fn, const std::string& what) {
   return false;
 }
 
+#if !TG_WASM  // the WebAssembly build's argument helpers: native/wasm/shim.cc
 bool argInt(const Napi::CallbackInfo& info, size_t i, const char* fn, Index* out) {
   if (i >= info.Length() || !info[i].IsNumber())
     return typeError(info.Env(), fn, "argument " + std::to_string(i) + " must be a number");
@@ -252,6 +261,8 @@ bool oneFloatType(const Napi::CallbackInfo& info, const char* fn,
   }
   return true;
 }
+
+#endif  // !TG_WASM
 
 bool stridedInBounds(Index len, Index off, const std::vector<Index>& shape,
                      const std::vector<Index>& strides) {

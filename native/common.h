@@ -8,18 +8,27 @@
 // call throws a JavaScript error instead of reading out of bounds.
 #pragma once
 
-#include <napi.h>
+#include <napi.h>  // the WebAssembly build's is native/wasm/napi.h
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+// The WebAssembly build (native/wasm/build.sh): single-threaded (Debian's wasm32 libc++ has no
+// threads), so no pool: runTasks and parallelFor run every task on the calling thread.
+#if defined(__wasm__)
+#define TG_WASM 1
+#include <wasm_simd128.h>
+#else
+#define TG_WASM 0
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#endif
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define TG_X86 1
@@ -56,6 +65,7 @@ const char* simdName(int level);
 // which fails if the job has changed, so a late worker can never run a task of a newer job
 // with an older job's view (or the reverse).
 
+#if !TG_WASM
 class Pool {
  public:
   ~Pool() { resize(0); }
@@ -79,6 +89,7 @@ class Pool {
 
 extern Pool pool;
 extern std::mutex poolUse;  // one user of the pool at a time (worker_threads may share the addon)
+#endif
 extern size_t numThreads;   // torch.setNumThreads; default: hardware concurrency
 
 // Run fn(0..tasks-1) on up to `threads` threads (the pool when it is free, else inline).

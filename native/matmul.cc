@@ -213,6 +213,58 @@ void kernelScalar(Index kc, const T* a, Index ars, Index aps, const T* b, T* c, 
       c[r * ldc + j] = accumulate ? c[r * ldc + j] + acc[r][j] : acc[r][j];
 }
 
+#if TG_WASM
+// WebAssembly SIMD128, float32 6x8: rows r = 0..5 each in two v128 (columns 0-3, 4-7): 12
+// accumulators, two of B and one broadcast of A, within the 16 vector registers V8 allocates on
+// x86-64 (the portable kernel's 6x16 tile, 24 accumulators, spilled: 3-5 GF/s against ~20).
+// SIMD128 has no fused multiply-add: each product is rounded, as in the portable kernel, so the
+// two give bitwise equal results.
+template <bool Direct>
+void kernelWasmF32(Index kc, const float* a, Index ars, Index aps, const float* b, float* c,
+                   Index ldc, bool accumulate) {
+  if constexpr (!Direct) ars = 1, aps = 6;
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (Index p = 0; p < kc; p++) {
+    const v128_t b0 = wasm_v128_load(b);
+    const v128_t b1 = wasm_v128_load(b + 4);
+    v128_t av;
+    av = wasm_f32x4_splat(a[0 * ars]);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(av, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(av, b1));
+    av = wasm_f32x4_splat(a[1 * ars]);
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(av, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(av, b1));
+    av = wasm_f32x4_splat(a[2 * ars]);
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(av, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(av, b1));
+    av = wasm_f32x4_splat(a[3 * ars]);
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(av, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(av, b1));
+    av = wasm_f32x4_splat(a[4 * ars]);
+    c40 = wasm_f32x4_add(c40, wasm_f32x4_mul(av, b0));
+    c41 = wasm_f32x4_add(c41, wasm_f32x4_mul(av, b1));
+    av = wasm_f32x4_splat(a[5 * ars]);
+    c50 = wasm_f32x4_add(c50, wasm_f32x4_mul(av, b0));
+    c51 = wasm_f32x4_add(c51, wasm_f32x4_mul(av, b1));
+    a += aps;
+    b += 8;
+  }
+  const v128_t rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                             {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int r = 0; r < 6; r++) {
+    float* cr = c + r * ldc;
+    v128_t v0 = rows[r][0], v1 = rows[r][1];
+    if (accumulate) {
+      v0 = wasm_f32x4_add(v0, wasm_v128_load(cr));
+      v1 = wasm_f32x4_add(v1, wasm_v128_load(cr + 4));
+    }
+    wasm_v128_store(cr, v0);
+    wasm_v128_store(cr + 4, v1);
+  }
+}
+#endif
+
 #if TG_X86
 // float32 6x16: rows r = 0..5 each in two ymm (columns 0-7, 8-15).
 template <bool Direct>
@@ -494,6 +546,7 @@ void phase(PhaseState& s, Index count, F&& item) {
     item(i);
     s.done.fetch_add(1, std::memory_order_acq_rel);
   }
+#if !TG_WASM  // (one thread: every item is done)
   for (int spins = 0; s.done.load(std::memory_order_acquire) < count; spins++) {
     if ((spins & 255) == 255) {
       std::this_thread::yield();
@@ -503,6 +556,7 @@ void phase(PhaseState& s, Index count, F&& item) {
 #endif
     }
   }
+#endif
 }
 
 template <typename T, int MR, int NR>
@@ -812,6 +866,10 @@ Gemm<float> pickGemm<float>() {
   if (avx2())
     return {{kernelAvx2F32<false>, nullptr, kernelAvx2F32<true>, nullptr, 6, 16, 144},
             gemmBatch<float, 6, 16>};
+#endif
+#if TG_WASM
+  return {{kernelWasmF32<false>, nullptr, kernelWasmF32<true>, nullptr, 6, 8, 144},
+          gemmBatch<float, 6, 8>};
 #endif
   return {{kernelScalar<float, 6, 16, false>, nullptr, kernelScalar<float, 6, 16, true>, nullptr,
            6, 16, 144},

@@ -63,14 +63,14 @@ after(async () => {
   await browser?.close();
 });
 
-test("the page is a browser: no Node globals, TypeScript kernels", { skip }, async () => {
+test("the page is a browser: no Node globals, the WebAssembly kernels", { skip }, async () => {
   const env = await page!.evaluate(() => {
     const t = (
       globalThis as unknown as { tensorgradTest: { backend: string; hasProcess: boolean } }
     ).tensorgradTest;
     return { backend: t.backend, hasProcess: t.hasProcess };
   });
-  assert.deepEqual(env, { backend: "typescript", hasProcess: false });
+  assert.deepEqual(env, { backend: "wasm", hasProcess: false });
 });
 
 test("the op table matches PyTorch in Chromium", { skip }, async () => {

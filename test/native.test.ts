@@ -14,7 +14,13 @@ import {
   setNativeMatmulThreshold,
 } from "../src/backend/matmul.js";
 import { getNumThreads, nativeAddon, nativeStatus, setNumThreads } from "../src/backend/native.js";
-import { skip, type FloatArray, type FloatCtor, filled } from "./helpers/native.js";
+import {
+  skip,
+  skipUnlessAddon,
+  type FloatArray,
+  type FloatCtor,
+  filled,
+} from "./helpers/native.js";
 
 const suffix = nativeStatus.active ? `(${nativeStatus.simd})` : `(skipped: ${nativeStatus.reason})`;
 
@@ -238,7 +244,7 @@ for (const Ctor of [Float32Array, Float64Array]) {
 
 test(
   `native matmul: the AVX-512, AVX2 and portable micro-kernels agree ${suffix}`,
-  { skip },
+  { skip: skipUnlessAddon },
   () => {
     // the SIMD kernels run the same fused multiply-add chain per element: bitwise equal; the
     // portable one rounds each product (no FMA contraction), within the dot-product bound
@@ -468,7 +474,7 @@ test(
 
 test(
   `native addon used from two worker threads at once gives the main thread's products ${suffix}`,
-  { skip },
+  { skip: skipUnlessAddon },
   async () => {
     const { Worker } = await import("node:worker_threads");
     const { createRequire } = await import("node:module");

@@ -1,4 +1,4 @@
-// tensorgrad (the built dist/). The parent sets TENSORGRAD_BACKEND=js or =native for the child;
+// tensorgrad (the built dist/). The parent sets TENSORGRAD_BACKEND=js, =native or =wasm for the child;
 // with =native, importing tensorgrad fails when the addon is not built.
 import * as torch from "../../dist/index.js";
 import { SHAPES, randomF32, randomLabels } from "../lib/harness.mjs";
@@ -34,6 +34,7 @@ function train(model, x, y) {
 
 async function backendInfo() {
   const status = torch.backends.native;
+  if (status.backend === "wasm") return "WebAssembly backend (SIMD128, 1 thread)";
   return status.active ? `native backend (${status.simd})` : "TypeScript backend";
 }
 

@@ -20,7 +20,7 @@ import {
   Unary,
   opTable,
 } from "./abi.js";
-import { nativeAddon, nativeKernels } from "./native.js";
+import { nativeAddon, nativeKernels, nativeStatus } from "./native.js";
 import { digammaScalar, erfcScalar, erfinvScalar, lgammaScalar, sincScalar } from "./special.js";
 
 export { Activation, Binary, Unary };
@@ -34,9 +34,16 @@ const native = nativeKernels("elementwise");
  * 128: 0.37 vs 0.22, 256: 0.51 vs 0.23; a transposed copy 11x11: 0.86 vs 1.24, 16x16: 1.5 vs
  * 1.1; tanh 64: 1.6 vs 0.50; exp 64: 0.85 vs 0.41. Cheap ops (arithmetic, copies, selects)
  * therefore switch at 256 elements, libm-class math (tanh, exp, pow, ...) at 64.
+ *
+ * The WebAssembly backend (wasm.ts) copies its arrays in and out (Note [wasm copies]) and has no
+ * vector math (exp, tanh, ... are wasi-libc's scalar functions, about as fast as V8's Math):
+ * measured (µs, TypeScript vs wasm, float32, a loaded machine), add 256: 0.7 vs 1.2, 1024: 2.5
+ * vs 1.1, 4096: 22 vs 2.0; tanh 256: 11 vs 22, 1024: 97 vs 64, 16384: 966 vs 1260. Both
+ * switch at 1024 there.
  */
-let cheapMin = 256;
-let mathMin = 64;
+const WASM = nativeStatus.backend === "wasm";
+let cheapMin = WASM ? 1024 : 256;
+let mathMin = WASM ? 1024 : 64;
 
 /** Set the element thresholds (tests use 0 to send every float call native). */
 export function setNativeElementwiseThresholds(cheap: number, math: number): void {

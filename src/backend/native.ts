@@ -6,13 +6,16 @@
  * addon is absent (a browser, a machine without a C++ compiler).
  *
  * `TENSORGRAD_BACKEND=js` never loads it; `TENSORGRAD_BACKEND=native` requires it (an error at
- * import if it cannot be loaded); unset: use it if present (Note [addon precedence]: a build
- * from source, else the prebuilt binary for this platform). Nothing here imports a `node:`
+ * import if it cannot be loaded); `TENSORGRAD_BACKEND=wasm` runs the WebAssembly build of the
+ * same kernels instead (wasm.ts); unset: use the addon if present (Note [addon precedence]: a
+ * build from source, else the prebuilt binary for this platform), else the WebAssembly module
+ * (in browsers, and in Node without the addon), else TypeScript only. Nothing here imports a `node:`
  * module statically: `createRequire` is fetched at run time (`process.getBuiltinModule`, Node
  * 20.16+, the `engines` range), so the browser build loads this file and finds no addon.
  */
 import type { TypedArray } from "../dtype.js";
 import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
+import { loadWasm, WASM_FAMILIES } from "./wasm.js";
 
 /** The TypeScript type of each argument kind of abi.ts. */
 interface KindTypes {
@@ -95,6 +98,11 @@ export type FloatArray = Float32Array | Float64Array;
 export interface NativeStatus {
   readonly active: boolean;
   /**
+   * Which kernels run: "native" (the addon), "wasm" (its kernels compiled to WebAssembly,
+   * wasm.ts) or "js" (TypeScript only).
+   */
+  readonly backend: "native" | "wasm" | "js";
+  /**
    * Which addon runs and its kernels (e.g. "prebuilt linux-x64, AVX-512"), or why none does
    * (e.g. "no C++ compiler found at install and no prebuilt binary for win32-arm64"): the text
    * of the backend notice (Note [backend notice]).
@@ -131,6 +139,7 @@ const ADDON = "tensorgrad_native.node";
 function simdLabel(simd: string): string {
   if (simd === "avx512f") return "AVX-512";
   if (simd === "avx2-fma") return "AVX2";
+  if (simd === "wasm-simd128") return "SIMD128";
   return "portable C++ kernels";
 }
 
@@ -148,13 +157,20 @@ function simdLabel(simd: string): string {
  * With none, the reason comes from what the install hook recorded
  * (native/build/install-reason.json: "no C++ compiler found at install", ...).
  */
-function load(): { addon: NativeAddon | null; reason: string } {
+function load(): { addon: NativeAddon | null; reason: string; wasm: boolean } {
   const proc = (globalThis as { process?: Proc }).process;
   const choice = proc?.env?.TENSORGRAD_BACKEND ?? "";
-  if (choice !== "" && choice !== "js" && choice !== "native") {
-    throw new Error(`TENSORGRAD_BACKEND must be "js" or "native", got "${choice}"`);
+  if (choice !== "" && choice !== "js" && choice !== "native" && choice !== "wasm") {
+    throw new Error(`TENSORGRAD_BACKEND must be "js", "native" or "wasm", got "${choice}"`);
   }
-  if (choice === "js") return { addon: null, reason: "disabled by TENSORGRAD_BACKEND=js" };
+  if (choice === "js") {
+    return { addon: null, reason: "disabled by TENSORGRAD_BACKEND=js", wasm: false };
+  }
+  if (choice === "wasm") {
+    const w = wasmAddon();
+    if (w.addon === null) throw new Error(`TENSORGRAD_BACKEND=wasm, but ${w.reason}`);
+    return { addon: w.addon, reason: "TENSORGRAD_BACKEND=wasm, SIMD128, 1 thread", wasm: true };
+  }
   let reason: string;
   if (proc?.versions?.node === undefined) {
     reason = "not running on Node.js";
@@ -188,7 +204,7 @@ function load(): { addon: NativeAddon | null; reason: string } {
         if (missing !== undefined) {
           failures.push(`${c.file} is out of date (it has no ${missing} binding)`);
         } else {
-          return { addon: a, reason: `${c.label}, ${simdLabel(a.simd)}` };
+          return { addon: a, reason: `${c.label}, ${simdLabel(a.simd)}`, wasm: false };
         }
       } catch (e) {
         failures.push(`${c.file} failed to load: ${(e as Error).message ?? String(e)}`);
@@ -205,7 +221,26 @@ function load(): { addon: NativeAddon | null; reason: string } {
           : notInstalledReason(target, path, fs, recorded);
   }
   if (choice === "native") throw new Error(`TENSORGRAD_BACKEND=native, but ${reason}`);
-  return { addon: null, reason };
+  // Note [wasm fallback]: without the addon, its kernels compiled to WebAssembly
+  const w = wasmAddon();
+  if (w.addon !== null)
+    return { addon: w.addon, reason: `SIMD128, 1 thread; ${reason}`, wasm: true };
+  return { addon: null, reason: `${reason}; ${w.reason}`, wasm: false };
+}
+
+/** The WebAssembly module as the addon (wasm.ts), or why this engine cannot run it. */
+function wasmAddon(): { addon: NativeAddon | null; reason: string } {
+  if (typeof WebAssembly === "undefined") {
+    return { addon: null, reason: "this JavaScript engine has no WebAssembly" };
+  }
+  try {
+    return { addon: loadWasm() as unknown as NativeAddon, reason: "" };
+  } catch (e) {
+    return {
+      addon: null,
+      reason: `the WebAssembly module failed to load: ${(e as Error).message ?? String(e)}`,
+    };
+  }
 }
 
 type InstallRecord = { backend?: string; reason?: string } | null;
@@ -245,6 +280,7 @@ export const nativeAddon: NativeAddon | null = loaded.addon;
 
 export const nativeStatus: NativeStatus = {
   active: loaded.addon !== null,
+  backend: loaded.addon === null ? "js" : loaded.wasm ? "wasm" : "native",
   reason: loaded.reason,
   simd: loaded.addon?.simd ?? null,
   _observeCalls: observeNativeCalls,
@@ -361,7 +397,10 @@ export function nativeKernels<F extends NativeFamily>(family: F): NativeCalls<F>
   const addon = nativeAddon as unknown as Record<string, (...args: unknown[]) => void> | null;
   for (const [name, sig] of Object.entries(NATIVE_FAMILIES[family] as Record<string, string>)) {
     const kinds = parseSignature(sig).map(([, kind]) => kind);
-    calls[name] = addon === null ? () => false : checkedCall(family, name, kinds, addon[name]);
+    calls[name] =
+      addon === null || (loaded.wasm && !WASM_FAMILIES.has(family))
+        ? () => false
+        : checkedCall(family, name, kinds, addon[name]);
   }
   return calls as NativeCalls<F>;
 }

@@ -23,6 +23,8 @@ export function backendNotice(): string | null {
   const quiet = env.TENSORGRAD_QUIET;
   if ((quiet !== undefined && quiet !== "" && quiet !== "0") || env.NODE_TEST_CONTEXT !== undefined)
     return null;
+  if (nativeStatus.backend === "wasm")
+    return `tensorgrad: WebAssembly backend (${nativeStatus.reason})`;
   return nativeStatus.active
     ? `tensorgrad: native backend (${nativeStatus.reason})`
     : `tensorgrad: TypeScript backend: ${nativeStatus.reason} (10-60x slower)`;

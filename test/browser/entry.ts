@@ -102,7 +102,7 @@ export interface PageApi {
   printAll(cases: PrintCase[]): string[];
   runTour(): Record<string, Record<string, string>>;
   devtoolsHeaders(expressions: string[]): (string | null)[];
-  backend: "native" | "typescript";
+  backend: "native" | "wasm" | "js";
   hasProcess: boolean;
 }
 
@@ -111,7 +111,7 @@ const api: PageApi = {
   printAll,
   runTour,
   devtoolsHeaders,
-  backend: torch.backends.native.active ? "native" : "typescript",
+  backend: torch.backends.native.backend,
   hasProcess: typeof (globalThis as { process?: unknown }).process !== "undefined",
 };
 (globalThis as { tensorgradTest?: PageApi }).tensorgradTest = api;

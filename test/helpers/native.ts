@@ -9,6 +9,13 @@ export const skip: string | false = nativeStatus.active
   ? false
   : `native backend inactive: ${nativeStatus.reason}`;
 
+/**
+ * `{ skip }` for tests of the addon itself (its x86 kernel choice, its use from worker threads):
+ * also skipped on the WebAssembly build of the kernels (TENSORGRAD_BACKEND=wasm).
+ */
+export const skipUnlessAddon: string | false =
+  skip || (nativeStatus.backend === "wasm" ? "the WebAssembly backend runs, not the addon" : false);
+
 export type FloatArray = Float32Array | Float64Array;
 export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 

@@ -1,0 +1,328 @@
+/**
+ * The WebAssembly backend: the native kernels (native/*.cc, all families but sort) compiled to
+ * one WebAssembly module with SIMD128 (native/wasm/build.sh), behind the addon's interface
+ * (native.ts `NativeAddon`), so the TypeScript kernels dispatch to it exactly as to the addon.
+ * native.ts loads it when the addon does not load (a browser, a machine without a compiler or
+ * a prebuilt binary) or when TENSORGRAD_BACKEND=wasm.
+ *
+ * The module is embedded (src/backend/wasm-module.gen.ts, base64), so neither users nor a fresh
+ * clone need its toolchain; `npm run build:wasm` rebuilds it and test/wasm.test.ts checks the
+ * embedded bytes are what the sources give (Note [wasm reproducibility], build.sh).
+ *
+ * Note [wasm copies]: a kernel reads and writes the module's own memory, not the caller's
+ * typed arrays. So each call copies its arrays in (one span per ArrayBuffer, so views of one
+ * buffer keep their overlap: an in-place op's input and output stay one array), runs, and
+ * copies back the arrays the binding writes (`WRITES`). The copies are linear in the data, as
+ * the elementwise work itself is: the size thresholds of the kernel families keep calls where
+ * that cost dominates on TypeScript.
+ *
+ * Single-threaded: Debian's wasm32 libc++ has no threads (native/common.h TG_WASM).
+ */
+import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
+import { WASM_MODULE } from "./wasm-module.gen.js";
+
+/** The kernel families the module runs (Note [wasm families], native/wasm/shim.cc). */
+export const WASM_FAMILIES: ReadonlySet<NativeFamily> = new Set(
+  (Object.keys(NATIVE_FAMILIES) as NativeFamily[]).filter((f) => f !== "sort"),
+);
+
+/**
+ * The arguments each binding writes (in place or as its output), copied back after the call
+ * (Note [wasm copies]); every other array is only read.
+ */
+export const WRITES: Readonly<Record<string, readonly string[]>> = {
+  ewUnary: ["out"],
+  ewBinary: ["out"],
+  ewBinaryStrided: ["out"],
+  ewPowBackward: ["out"],
+  ewActivationBackward: ["out"],
+  ewClamp: ["out"],
+  ewWhere: ["out"],
+  ewMaskedFill: ["out"],
+  stridedCopy: ["dst"],
+  scatter: ["out"],
+  reduce: ["out"],
+  cumsum: ["out"],
+  cumprod: ["out"],
+  softmax: ["out"],
+  softmaxBackward: ["out"],
+  reduceExp: ["v"],
+  matmul: ["out"],
+  im2col: ["cols"],
+  col2im: ["out"],
+  addChannelBias: ["out"],
+  conv2dDirect: ["out"],
+  convWeightGrad: ["out"],
+  channelSum: ["out"],
+  maxPool: ["out", "indices"],
+  maxPoolBackward: ["out"],
+  avgPool: ["dst"],
+  adaptiveAvgPool: ["dst"],
+  resample: ["out"],
+  geluForward: ["out"],
+  geluBackward: ["out"],
+  layerNormForward: ["out"],
+  layerNormBackward: ["gx", "gw", "gb"],
+  lstmCell: ["gates", "c", "h"],
+  lstmCellBackward: ["dhx", "dc", "dg"],
+  packPanel: ["packed"],
+  panelProduct: ["out"],
+  sgdStep: ["p", "buf"],
+  adamStep: ["p", "m", "v", "vmax"],
+  rmspropStep: ["p", "sq", "gavg", "buf"],
+  adagradStep: ["p", "sum"],
+  nadamStep: ["p", "m", "v"],
+  radamStep: ["p", "m", "v"],
+  adamaxStep: ["p", "m", "u"],
+  adadeltaStep: ["p", "sq", "acc"],
+  asgdStep: ["p", "ax"],
+  rpropStep: ["p", "prev", "ss"],
+};
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  tg_init(): number;
+  tg_binding_name(i: number): number;
+  tg_slots(): number;
+  tg_max_args(): number;
+  tg_call(binding: number, count: number): number;
+  tg_error_message(): number;
+  tg_malloc(bytes: number): number;
+  tg_free(p: number): void;
+}
+
+/** Node-API's typed array type codes (native/wasm/napi.h), by constructor. */
+const TYPE_CODE = new Map<unknown, number>([
+  [Int8Array, 0],
+  [Uint8Array, 1],
+  [Uint8ClampedArray, 2],
+  [Int16Array, 3],
+  [Uint16Array, 4],
+  [Int32Array, 5],
+  [Uint32Array, 6],
+  [Float32Array, 7],
+  [Float64Array, 8],
+  [BigInt64Array, 9],
+  [BigUint64Array, 10],
+]);
+
+// Slot tags (native/wasm/napi.h Napi::Slot)
+const UNDEFINED = 0,
+  NUMBER = 1,
+  NULL = 2,
+  TYPED = 3,
+  ARRAY = 4;
+
+type View = ArrayBufferView & { length: number };
+
+/** The module's exports as the addon's bindings and controls. */
+export type WasmBindings = Record<string, (...args: unknown[]) => void> & {
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  setKernel(which: string): string;
+  readonly simd: string;
+};
+
+/** The kernels' name in `simd` and the backend notice. */
+export const WASM_SIMD = "wasm-simd128";
+
+/** The module's bytes, decoded from base64. */
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const text = atob(WASM_MODULE);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compiles and instantiates the module (synchronously: ~1 MB, under browsers' limit for
+ * compiling on the main thread) and wraps its bindings; throws when this engine cannot (no
+ * WebAssembly, or no SIMD128).
+ */
+export function loadWasm(): WasmBindings {
+  const mod = compile(moduleBytes());
+  let memory: WebAssembly.Memory | null = null;
+  // the one WASI call the C library makes (a clock libc++ reads at startup); nothing else
+  const wasi = {
+    clock_time_get: (_id: number, _precision: bigint, out: number): number => {
+      new DataView(memory!.buffer).setBigUint64(
+        out,
+        BigInt(Math.round(performance.now() * 1e6)),
+        true,
+      );
+      return 0;
+    },
+  };
+  const instance = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: wasi });
+  const ex = instance.exports as unknown as Exports;
+  memory = ex.memory;
+  ex._initialize();
+  const count = ex.tg_init();
+  const ids = new Map<string, number>();
+  for (let i = 0; i < count; i++) ids.set(readString(ex, ex.tg_binding_name(i)), i);
+  const out: Record<string, unknown> = {
+    setNumThreads: () => {},
+    getNumThreads: () => 1,
+    setKernel: () => WASM_SIMD,
+    simd: WASM_SIMD,
+  };
+  for (const [family, table] of Object.entries(NATIVE_FAMILIES) as [NativeFamily, object][]) {
+    if (!WASM_FAMILIES.has(family)) continue;
+    for (const [name, sig] of Object.entries(table as Record<string, string>)) {
+      const id = ids.get(name);
+      if (id === undefined) throw new Error(`the WebAssembly module has no ${name} binding`);
+      const args = parseSignature(sig);
+      const writes = WRITES[name] ?? [];
+      out[name] = wasmCall(
+        ex,
+        id,
+        name,
+        args.map(([, k]) => k),
+        args.map(([a]) => writes.includes(a)),
+      );
+    }
+  }
+  return out as WasmBindings;
+}
+
+/**
+ * Note [wasm tiers]: V8 runs a module's functions first as Liftoff's baseline code and
+ * compiles the optimised code in the background once a function is hot; on a busy machine that
+ * took seconds, and the kernels ran 3-4x slower meanwhile (matmul 256 forward and backward:
+ * 54-87 ms against 18-26 ms optimised up front, load 14). In Node the module is compiled with
+ * the optimising compiler only (V8's --no-liftoff, for this module; the flag is restored).
+ */
+function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = proc?.getBuiltinModule?.("node:v8") as
+    { setFlagsFromString(flags: string): void } | undefined;
+  if (v8 === undefined) return new WebAssembly.Module(bytes);
+  v8.setFlagsFromString("--no-liftoff");
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    v8.setFlagsFromString("--liftoff");
+  }
+}
+
+function readString(ex: Exports, p: number): string {
+  const bytes = new Uint8Array(ex.memory.buffer);
+  let end = p;
+  while (bytes[end] !== 0) end++;
+  return new TextDecoder().decode(bytes.subarray(p, end));
+}
+
+/**
+ * One binding as a call: the arrays copied in (Note [wasm copies]), the arguments written to
+ * the slots (Note [wasm calls], native/wasm/napi.h), the call, the errors it recorded thrown
+ * as the addon throws them, the written arrays copied back.
+ */
+function wasmCall(
+  ex: Exports,
+  id: number,
+  name: string,
+  kinds: readonly ArgKind[],
+  written: readonly boolean[],
+): (...args: unknown[]) => void {
+  const slotsAt = ex.tg_slots();
+  const nArgs = kinds.length;
+  // per call, reused: the spans (one per ArrayBuffer) and where each argument's array lies
+  const spanBuf: ArrayBufferLike[] = [];
+  const spanLo: number[] = [];
+  const spanHi: number[] = [];
+  const spanWrite: boolean[] = [];
+  const spanAt: number[] = [];
+  const argSpan: number[] = new Array<number>(nArgs).fill(-1);
+  return (...args: unknown[]) => {
+    const n = Math.min(args.length, ex.tg_max_args());
+    let spans = 0;
+    let intWords = 0;
+    for (let i = 0; i < n; i++) {
+      argSpan[i] = -1;
+      const a = args[i];
+      if (ArrayBuffer.isView(a) && !(a instanceof DataView)) {
+        const buf = a.buffer;
+        const lo = a.byteOffset;
+        const hi = lo + a.byteLength;
+        const w = written[i] === true;
+        let s = 0;
+        while (s < spans && spanBuf[s] !== buf) s++;
+        if (s === spans) {
+          spanBuf[s] = buf;
+          spanLo[s] = lo;
+          spanHi[s] = hi;
+          spanWrite[s] = w;
+          spans++;
+        } else {
+          spanLo[s] = Math.min(spanLo[s], lo);
+          spanHi[s] = Math.max(spanHi[s], hi);
+          spanWrite[s] ||= w;
+        }
+        argSpan[i] = s;
+      } else if (Array.isArray(a)) {
+        intWords += a.length;
+      }
+    }
+    // the block: the int arrays as doubles, then each span at its offset's alignment mod 8
+    let bytes = intWords * 8;
+    for (let s = 0; s < spans; s++) {
+      bytes = ((bytes + 15) & ~15) + (spanLo[s] & 7);
+      spanAt[s] = bytes;
+      bytes += spanHi[s] - spanLo[s];
+    }
+    const base = ex.tg_malloc(Math.max(bytes, 8));
+    if (base === 0) throw new RangeError(`${name}: out of WebAssembly memory`);
+    try {
+      let u8 = new Uint8Array(ex.memory.buffer);
+      let f64 = new Float64Array(ex.memory.buffer);
+      for (let s = 0; s < spans; s++) {
+        u8.set(new Uint8Array(spanBuf[s], spanLo[s], spanHi[s] - spanLo[s]), base + spanAt[s]);
+      }
+      let ints = base / 8;
+      const slot = slotsAt / 8;
+      for (let i = 0; i < n; i++) {
+        const a = args[i];
+        const at = slot + i * 4;
+        const s = argSpan[i];
+        if (s >= 0) {
+          const v = a as View;
+          f64[at] = TYPE_CODE.has(v.constructor) ? TYPED : UNDEFINED;
+          f64[at + 1] = base + spanAt[s] + (v.byteOffset - spanLo[s]);
+          f64[at + 2] = v.length;
+          f64[at + 3] = TYPE_CODE.get(v.constructor) ?? 0;
+        } else if (typeof a === "number") {
+          f64[at] = NUMBER;
+          f64[at + 1] = a;
+        } else if (a === null) {
+          f64[at] = NULL;
+        } else if (Array.isArray(a)) {
+          f64[at] = ARRAY;
+          f64[at + 1] = ints * 8;
+          f64[at + 2] = a.length;
+          for (const x of a as unknown[]) f64[ints++] = typeof x === "number" ? x : NaN;
+        } else {
+          f64[at] = UNDEFINED;
+        }
+      }
+      const err = ex.tg_call(id, n);
+      if (err !== 0) {
+        const message = readString(ex, ex.tg_error_message());
+        throw err === 2 ? new RangeError(message) : new TypeError(message);
+      }
+      // (the call may have grown the memory: new views)
+      u8 = new Uint8Array(ex.memory.buffer);
+      f64 = new Float64Array(ex.memory.buffer);
+      for (let s = 0; s < spans; s++) {
+        if (!spanWrite[s]) continue;
+        const len = spanHi[s] - spanLo[s];
+        new Uint8Array(spanBuf[s], spanLo[s], len).set(
+          u8.subarray(base + spanAt[s], base + spanAt[s] + len),
+        );
+      }
+    } finally {
+      ex.tg_free(base);
+      for (let s = 0; s < spans; s++) spanBuf[s] = null as unknown as ArrayBufferLike;
+    }
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The WebAssembly backend (src/backend/wasm.ts, native/wasm/): the embedded module is what the
+ * sources give (rebuilt and compared byte for byte where Debian's clang, lld and wasm32 libc++
+ * are installed: .ci/run installs them), it has every binding of its families, and a table of
+ * real calls (an MLP's and a CNN's training steps with four optimizers, and a set of ops,
+ * recorded from the loaded backend) gives the addon's results on the module, arrays that share
+ * a buffer included. The kernels' parity with their TypeScript twins is test/native*.test.ts
+ * run with TENSORGRAD_BACKEND=wasm (.ci/run).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+
+import * as torch from "../src/index.js";
+import { NATIVE_FAMILIES, type NativeFamily } from "../src/backend/abi.js";
+import { nativeAddon, nativeStatus, observeNativeCalls } from "../src/backend/native.js";
+import { loadWasm, WASM_FAMILIES, WRITES } from "../src/backend/wasm.js";
+import { WASM_MODULE } from "../src/backend/wasm-module.gen.js";
+// @ts-expect-error: a plain .mjs script without declarations
+import { buildWasm } from "../scripts/build-wasm.mjs";
+
+const wasm = loadWasm();
+
+/** Why the module cannot be rebuilt here, or false. */
+function toolchainMissing(): string | false {
+  const cxx = spawnSync("clang++", ["--version"]);
+  if (cxx.status !== 0) return "clang++ is not installed";
+  if (!existsSync("/usr/lib/wasm32-wasi/libc.a")) return "wasi-libc is not installed";
+  if (!existsSync("/usr/lib/llvm-14/lib/wasm32-wasi/libc++.a"))
+    return "libc++-14-dev-wasm32 is not installed";
+  if (spawnSync("wasm-ld-14", ["--version"]).status !== 0) return "lld-14 is not installed";
+  return false;
+}
+
+test(
+  "the embedded module is reproducible from native/ (Note [wasm reproducibility])",
+  {
+    skip: toolchainMissing(),
+    timeout: 900_000,
+  },
+  () => {
+    const bytes = buildWasm() as Uint8Array;
+    assert.equal(
+      Buffer.from(bytes).toString("base64") === WASM_MODULE,
+      true,
+      `native/wasm/build.sh gives ${bytes.length} bytes that differ from src/backend/wasm-module.gen.ts: run \`npm run build:wasm\``,
+    );
+  },
+);
+
+test("the module has every binding of its families, and WRITES names real arguments", () => {
+  const bindings = wasm as unknown as Record<string, unknown>;
+  for (const [family, table] of Object.entries(NATIVE_FAMILIES) as [NativeFamily, object][]) {
+    for (const [name, sig] of Object.entries(table as Record<string, string>)) {
+      if (!WASM_FAMILIES.has(family)) {
+        assert.equal(bindings[name], undefined, `${name}: family ${family} is not in the module`);
+        continue;
+      }
+      assert.equal(typeof bindings[name], "function", name);
+      const args = sig.split(" ").map((w) => w.split(":")[0]);
+      const writes = WRITES[name];
+      assert.ok(writes !== undefined && writes.length > 0, `${name}: WRITES has no entry`);
+      for (const w of writes) assert.ok(args.includes(w), `${name}: no argument ${w}`);
+    }
+  }
+});
+
+test("the module throws the addon's errors, and leaves the arrays alone", () => {
+  const a = new Float32Array([1, 2, 3, 4]);
+  const out = new Float32Array(4);
+  const call = () => wasm.matmul(a, 0, 4, 2, 1, a, 0, 4, 2, 1, out, 1, 2, 3, 2);
+  assert.throws(call, { name: "RangeError", message: "matmul: layout out of the arrays' bounds" });
+  assert.deepEqual(out, new Float32Array(4));
+  assert.throws(() => wasm.ewUnary(0, a, 0.5, out, 4), {
+    name: "TypeError",
+    message: "ewUnary: argument 2 must be an integer",
+  });
+  assert.throws(() => wasm.ewUnary(0, a, 0, new Float64Array(4), 4), {
+    name: "TypeError",
+    message: "ewUnary: float arrays must share one dtype",
+  });
+  assert.throws(() => wasm.ewUnary(0, a, 0, out, 5), { name: "RangeError" });
+});
+
+test("arrays that share a buffer keep their overlap (in place, views)", () => {
+  // exp in place
+  const buf = new Float64Array([0, 1, 2, 3, 4, 5]);
+  wasm.ewUnary(3, buf, 0, buf, 6);
+  assert.deepEqual(buf, new Float64Array([0, 1, 2, 3, 4, 5].map(Math.exp)));
+  // out = x[0..5) from a = x[1..6): out[i] = -x[i + 1], each read before it is written
+  const x = new Float64Array([1, 2, 3, 4, 5, 6]);
+  const later = new Float64Array(x.buffer, 8, 5);
+  wasm.ewUnary(0, later, 0, x, 5);
+  assert.deepEqual(x, new Float64Array([-2, -3, -4, -5, -6, 6]));
+});
+
+type Arg = unknown;
+const copy = (x: Arg): Arg =>
+  ArrayBuffer.isView(x)
+    ? (x as Float32Array).slice()
+    : Array.isArray(x)
+      ? (x as number[]).slice()
+      : x;
+
+/** Up to 4 argument lists of each binding a workload calls (before the call: the inputs). */
+function record(): Map<string, Arg[][]> {
+  const seen = new Map<string, Arg[][]>();
+  observeNativeCalls((name, args) => {
+    const list = seen.get(name) ?? [];
+    if (list.length < 4) list.push(args.map(copy));
+    seen.set(name, list);
+  });
+  try {
+    torch.manualSeed(0);
+    const { nn, optim } = torch;
+    const mlp = new nn.Sequential(new nn.Linear(40, 64), new nn.ReLU(), new nn.Linear(64, 10));
+    const cnn = new nn.Sequential(
+      new nn.Conv2d(1, 8, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(8 * 14 * 14, 10),
+    );
+    const y = torch.randint(0, 10, [32]);
+    for (const [model, x] of [
+      [mlp, torch.randn(32, 40)],
+      [cnn, torch.randn(32, 1, 28, 28)],
+    ] as const) {
+      for (const opt of [
+        new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 }),
+        new optim.Adam(model.parameters()),
+        new optim.RMSprop(model.parameters(), { centered: true, momentum: 0.5 }),
+        new optim.Adagrad(model.parameters()),
+      ]) {
+        opt.zeroGrad();
+        nn.functional.crossEntropy(model.forward(x), y).backward();
+        opt.step();
+      }
+    }
+    const a = torch.randn(90, 70, { requiresGrad: true });
+    const r = torch
+      .tanh(a)
+      .mul(a.exp().log1p())
+      .add(a.sin())
+      .clamp(-0.5, 2)
+      .maskedFill(a.lt(0), 1)
+      .where(a.gt(-1), a.t().contiguous().t())
+      .softmax(0)
+      .cumsum(1);
+    r.sum().backward();
+    nn.functional.layerNorm(a, [70]).sum().backward();
+    nn.functional.gelu(a).sum().backward();
+  } finally {
+    observeNativeCalls(null);
+  }
+  return seen;
+}
+
+test(
+  "recorded calls give the addon's results on the module",
+  {
+    skip:
+      nativeStatus.backend !== "native"
+        ? `the addon is not loaded (${nativeStatus.backend} backend): nothing to compare with`
+        : false,
+  },
+  () => {
+    const calls = record();
+    const addon = nativeAddon as unknown as Record<string, (...a: Arg[]) => void>;
+    const bindings = wasm as unknown as Record<string, (...a: Arg[]) => void>;
+    let compared = 0;
+    for (const [name, lists] of calls) {
+      if (bindings[name] === undefined) continue; // (sort: not in the module)
+      for (const args of lists) {
+        const mine = args.map(copy);
+        const theirs = args.map(copy);
+        addon[name](...theirs);
+        bindings[name](...mine);
+        for (let i = 0; i < args.length; i++) {
+          if (!ArrayBuffer.isView(args[i])) continue;
+          const got = mine[i] as Float32Array;
+          const want = theirs[i] as Float32Array;
+          // the addon's x86 kernels fuse multiply-adds and use their own exp/tanh: agreement
+          // to a few float32 ulps relative to the largest value
+          const f32 = got instanceof Float32Array;
+          let scale = 0;
+          for (let j = 0; j < want.length; j++) scale = Math.max(scale, Math.abs(want[j]) || 0);
+          const tol = (f32 ? 2e-5 : 1e-12) * Math.max(scale, 1);
+          for (let j = 0; j < want.length; j++) {
+            if (Number.isNaN(want[j]) && Number.isNaN(got[j])) continue;
+            assert.ok(
+              Math.abs(got[j] - want[j]) <= tol,
+              `${name} argument ${i} element ${j}: wasm ${got[j]} vs addon ${want[j]}`,
+            );
+          }
+        }
+        compared++;
+      }
+    }
+    assert.ok(compared >= 40, `only ${compared} calls compared`);
+  },
+);
