@@ -217,7 +217,7 @@ export declare namespace utils {
 }
 /** torch.set_num_threads / get_num_threads: threads of the native kernels (when built). */
 export { setNumThreads, getNumThreads } from "./backend/native.js";
-import { nativeStatus } from "./backend/native.js";
+import { nativeStatus, wasmStatus } from "./backend/native.js";
 /**
  * Which kernels run: `torch.backends.native.active` is true when the native addon is loaded
  * (the package's prebuilt binary for this platform, or built from source by `npm install`;
@@ -228,6 +228,13 @@ import { nativeStatus } from "./backend/native.js";
 export const backends = {
   /** The native addon's status: `active`, and `reason` (which binary, or why there is none). */
   native: nativeStatus,
+  /**
+   * The WebAssembly backend (the addon's kernels compiled to WebAssembly, the default where
+   * the addon does not load, browsers included): `active`, `reason`, and the settable
+   * `enabled`, as PyTorch's `torch.backends.mkldnn.enabled`.
+   * @example torch.backends.wasm.enabled = false // every kernel family on its TypeScript twin
+   */
+  wasm: wasmStatus,
 };
 export { safetensors } from "./serialization.js";
 export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";

@@ -201,3 +201,34 @@ test(
     assert.ok(compared >= 40, `only ${compared} calls compared`);
   },
 );
+
+test("torch.backends.wasm.enabled switches every family between the module and the twins", () => {
+  // a child process on the WebAssembly backend: count the module's calls for one matmul
+  const script = `
+    import * as torch from "./src/index.js";
+    const calls = () => { let n = 0; torch.backends.native._observeCalls(() => n++);
+      torch.ones(64, 64).matmul(torch.ones(64, 64)); torch.backends.native._observeCalls(null); return n; };
+    const w = torch.backends.wasm;
+    const before = [w.active, w.enabled, calls()];
+    w.enabled = false;
+    const off = [w.active, w.enabled, calls()];
+    w.enabled = true;
+    console.log(JSON.stringify({ before, off, after: [w.active, w.enabled, calls()], reason: w.reason }));`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_BACKEND: "wasm", TENSORGRAD_QUIET: "1" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, [boolean, boolean, number] | string>;
+  assert.deepEqual(out.off, [false, false, 0]);
+  const [activeBefore, enabledBefore, callsBefore] = out.before as [boolean, boolean, number];
+  assert.deepEqual([activeBefore, enabledBefore], [true, true]);
+  assert.ok(callsBefore > 0, "the module ran the matmul");
+  assert.deepEqual(out.after, out.before);
+  assert.match(out.reason as string, /SIMD128/);
+  // the loaded backend of this process is not WebAssembly: the switch changes nothing
+  if (nativeStatus.backend !== "wasm") {
+    assert.equal(torch.backends.wasm.active, false);
+    assert.match(torch.backends.wasm.reason, /run: /);
+  }
+});

@@ -286,6 +286,42 @@ export const nativeStatus: NativeStatus = {
   _observeCalls: observeNativeCalls,
 };
 
+/** The WebAssembly backend's status and switch (`torch.backends.wasm`). */
+export interface WasmStatus {
+  /** Whether the kernels run on the WebAssembly module now (loaded, and `enabled`). */
+  readonly active: boolean;
+  /**
+   * Whether the module's kernels may run, as `torch.backends.mkldnn.enabled` in PyTorch:
+   * false sends every kernel family to its TypeScript twin (a page comparing the two, the
+   * site's backend selector); true gives them back. Setting it is a no-op when the WebAssembly
+   * module is not the loaded backend.
+   */
+  enabled: boolean;
+  /** Why the WebAssembly module is or is not the loaded backend (the backend notice's text). */
+  readonly reason: string;
+}
+
+let wasmEnabled = true;
+
+export const wasmStatus: WasmStatus = {
+  get active(): boolean {
+    return loaded.wasm && wasmEnabled;
+  },
+  get enabled(): boolean {
+    return wasmEnabled;
+  },
+  set enabled(on: boolean) {
+    wasmEnabled = on;
+    if (!loaded.wasm) return;
+    for (const f of Object.keys(familyOff) as NativeFamily[]) familyOff[f] = !on;
+  },
+  get reason(): string {
+    return loaded.wasm
+      ? loaded.reason
+      : `the ${loaded.addon === null ? "TypeScript kernels" : "native addon"} run: ${loaded.reason}`;
+  },
+};
+
 /** Threads for native kernels (default: the machine's hardware concurrency). */
 export function setNumThreads(n: number): void {
   nativeAddon?.setNumThreads(n);
