@@ -867,12 +867,15 @@ for (const [name, ns, arg] of [
           checkFloating(nm, A);
           return detKernel(A);
         },
-        // linalg_det_backward: g det A^{-H} (the cofactor matrix), for invertible A
+        // linalg_det_backward: g det A^{-H} (the cofactor matrix), for invertible A; no
+        // gradient (undefined) for an empty A, as ATen returns
         derivative: {
           name: "LinalgDetBackward0",
           save: [arg, "result"],
           grad: (g: T, s: Primals & { result: T }) => [
-            mT(invEx(s[arg])).mul(g.mul(s.result).unsqueeze(-1).unsqueeze(-1)),
+            s[arg].numel() === 0
+              ? null
+              : mT(invEx(s[arg])).mul(g.mul(s.result).unsqueeze(-1).unsqueeze(-1)),
           ],
           // d det A = det A tr(A^{-1} dA)
           jvp: (t: Tangents, p: Primals, r: T) => {
@@ -2470,7 +2473,8 @@ function matrixPower(self: T, n0: number): T {
     const bit = n % 2;
     n = Math.floor(n / 2);
     z = z === null ? a : z.matmul(z);
-    if (bit === 1) result = result === null ? z.clone() : result.matmul(z);
+    // n >= 4: result ends as a matmul product even when it starts as A itself (odd n)
+    if (bit === 1) result = result === null ? z : result.matmul(z);
   }
   return result as T;
 }
@@ -2709,13 +2713,15 @@ defineOp({
   overloads: [
     {
       schema: "linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor",
-      // ATen: (x.conj() * y).sum(dim) (SumBackward1 over MulBackward0)
+      // ATen: vdot for two vectors (VdotBackward0), else (x.conj() * y).sum(dim) (SumBackward1
+      // over MulBackward0)
       forward: (x: T, y: T, dim: number) => {
         checkFloating("linalg.vecdot", x);
         if (x.dtype !== y.dtype)
           throw runtimeError(
             `linalg.vecdot: Expected x and y to have the same dtype, but found x of type ${scalarTypeName(x.dtype)} and y of type ${scalarTypeName(y.dtype)} instead`,
           );
+        if (x.dim() === 1 && y.dim() === 1) return fn("vdot")(x, y) as T;
         return x.mul(y).sum(dim);
       },
     },
