@@ -4,7 +4,29 @@
  * eigenproblem (cyclic Jacobi) and the matrix exponential (scaling and squaring with a degree-18
  * Taylor polynomial). Every matrix is row-major at an offset of a Float64Array, so float32
  * inputs are factored with Float64 accumulation and rounded once at the end.
+ *
+ * LU and Cholesky of large matrices go to their blocked native twins (native/linalg.cc), whose
+ * trailing updates are matrix products: equal up to rounding, and equal partial results where
+ * a factorization stops (Note [factorization fallback] there).
  */
+import { nativeKernels } from "./native.js";
+
+const native = nativeKernels("linalg");
+
+/** Elements (m n) from which LU and Cholesky go native: one 64-column panel's worth. */
+let nativeMin = 64 * 64;
+
+/** Set the element threshold (tests use 0 to send every call native, Infinity for none). */
+export function setNativeLinalgThreshold(n: number): void {
+  nativeMin = n;
+}
+
+export function getNativeLinalgThreshold(): number {
+  return nativeMin;
+}
+
+/** one-element scratch for the native calls' info */
+const infoOut = new Float64Array(1);
 
 /**
  * LU with partial pivoting (LAPACK's getrf) of the m x n matrix at `a[o..]`, in place: L (unit
@@ -23,6 +45,13 @@ export function luFactor(
   pivot: boolean,
 ): number {
   const k = Math.min(m, n);
+  if (m * n >= nativeMin) {
+    const p = new Float64Array(k);
+    if (native.luFactor(a, o, m, n, p, pivot ? 1 : 0, infoOut)) {
+      for (let j = 0; j < k; j++) piv[po + j] = p[j];
+      return infoOut[0];
+    }
+  }
   let info = 0;
   for (let j = 0; j < k; j++) {
     let p = j;
@@ -68,6 +97,7 @@ export function luFactor(
  * minor that is not positive-definite (LAPACK's potrf info).
  */
 export function cholesky(a: Float64Array, o: number, n: number): number {
+  if (n * n >= nativeMin && native.cholesky(a, o, n, infoOut)) return infoOut[0];
   for (let j = 0; j < n; j++) {
     const rj = o + j * n;
     let s = a[rj + j];
