@@ -1,5 +1,5 @@
 // Operator workloads of issue 10's speed bar (sort/topk, scatterAdd/indexAdd, einsum, cumsum/
-// cumprod), tensorgrad (TENSORGRAD_BACKEND, native by default) side by side with PyTorch at its
+// cumprod) and issue 14's linalg rows (solve, cholesky, svd, eigh), tensorgrad (TENSORGRAD_BACKEND, native by default) side by side with PyTorch at its
 // best (bench/lib/pytorch.mjs: the fastest configuration counts). One long-lived PyTorch worker
 // per configuration (bench/ops_runner.py) holds the same data (both draw it after
 // manualSeed(0), with PyTorch's generator streams), and as many tensorgrad worker processes
@@ -77,6 +77,22 @@ const draw = {
       x: torch.rand(N).mul(0.002).add(0.999),
       m: torch.rand(1000, 1000).mul(0.002).add(0.999),
     }),
+  ],
+  // issue 14's linalg sizes: a symmetric positive-definite 512 x 512 (a a^T + 512 I) with one
+  // right-hand side, a 256 x 256 uniform matrix and its symmetric part
+  spd: [
+    "a = torch.rand(512, 512); A = a @ a.mT + 512 * torch.eye(512); b = torch.rand(512, 1)",
+    () => {
+      const a = torch.rand(512, 512);
+      return { A: a.matmul(a.mT).add(torch.eye(512).mul(512)), b: torch.rand(512, 1) };
+    },
+  ],
+  square: [
+    "s = torch.rand(256, 256); S = s + s.mT",
+    () => {
+      const s = torch.rand(256, 256);
+      return { s, S: s.add(s.mT) };
+    },
   ],
 };
 
@@ -171,6 +187,34 @@ const CASES = [
     draw.prod,
     "torch.cumprod(m, 1)",
     (d) => torch.cumprod(d.m, 1),
+  ],
+  [
+    "linalgSolve",
+    "linalg.solve 512×512, b 512×1",
+    draw.spd,
+    "torch.linalg.solve(A, b)",
+    (d) => torch.linalg.solve(d.A, d.b),
+  ],
+  [
+    "linalgCholesky",
+    "linalg.cholesky 512×512",
+    draw.spd,
+    "torch.linalg.cholesky(A)",
+    (d) => torch.linalg.cholesky(d.A),
+  ],
+  [
+    "linalgSvd",
+    "linalg.svd 256×256",
+    draw.square,
+    "torch.linalg.svd(s)",
+    (d) => torch.linalg.svd(d.s),
+  ],
+  [
+    "linalgEigh",
+    "linalg.eigh 256×256",
+    draw.square,
+    "torch.linalg.eigh(S)",
+    (d) => torch.linalg.eigh(d.S),
   ],
 ].map(([id, label, [setup, make], expr, call]) => ({ id, label, setup, make, expr, call }));
 

@@ -507,6 +507,31 @@ Napi::Value geluBackward(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value luFactor(const Napi::CallbackInfo& info) {
+  args::luFactor x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.m) ||
+      !argInt(info, 3, fn, &x.n) ||
+      !argF64(info, 4, fn, &x.piv) ||
+      !argInt(info, 5, fn, &x.pivot) ||
+      !argF64(info, 6, fn, &x.info))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value cholesky(const Napi::CallbackInfo& info) {
+  args::cholesky x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.n) ||
+      !argF64(info, 3, fn, &x.info))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value layerNormForward(const Napi::CallbackInfo& info) {
   args::layerNormForward x;
   const char* fn = x.name;
@@ -876,6 +901,8 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("topkRows", Napi::Function::New(env, topkRows, "topkRows"));
   exports.Set("geluForward", Napi::Function::New(env, geluForward, "geluForward"));
   exports.Set("geluBackward", Napi::Function::New(env, geluBackward, "geluBackward"));
+  exports.Set("luFactor", Napi::Function::New(env, luFactor, "luFactor"));
+  exports.Set("cholesky", Napi::Function::New(env, cholesky, "cholesky"));
   exports.Set("layerNormForward", Napi::Function::New(env, layerNormForward, "layerNormForward"));
   exports.Set("layerNormBackward", Napi::Function::New(env, layerNormBackward, "layerNormBackward"));
   exports.Set("lstmCell", Napi::Function::New(env, lstmCell, "lstmCell"));

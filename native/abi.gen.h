@@ -649,6 +649,27 @@ struct geluBackward {
   Index tanh = 0;
 };
 
+// luFactor(a, aOff, m, n, piv, pivot, info): native/linalg.cc
+struct luFactor {
+  static constexpr const char* name = "luFactor";
+  Arr a;
+  Index aOff = 0;
+  Index m = 0;
+  Index n = 0;
+  Arr piv;
+  Index pivot = 0;
+  Arr info;
+};
+
+// cholesky(a, aOff, n, info): native/linalg.cc
+struct cholesky {
+  static constexpr const char* name = "cholesky";
+  Arr a;
+  Index aOff = 0;
+  Index n = 0;
+  Arr info;
+};
+
 // layerNormForward(x, xOff, rows, D, w, wOff, b, bOff, eps, out): native/norm.cc
 struct layerNormForward {
   static constexpr const char* name = "layerNormForward";
@@ -970,6 +991,8 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::sortRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::topkRows& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::geluForward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::geluBackward& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::luFactor& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::cholesky& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormForward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCell& arg);

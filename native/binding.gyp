@@ -22,6 +22,7 @@
         "sort.cc",
         "activation.cc",
         "norm.cc",
+        "linalg.cc",
         "rnn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

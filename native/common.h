@@ -146,4 +146,9 @@ bool typeError(const Napi::Env& env, const char* fn, const std::string& what);
 bool stridedInBounds(Index len, Index off, const std::vector<Index>& shape,
                      const std::vector<Index>& strides);
 
+// out (m x n, contiguous) = A @ B in double with matmul.cc's packed kernels and threads; A and B
+// read through (row, column) strides. For the blocked factorizations of linalg.cc.
+void matmulF64(const double* a, Index aRow, Index aCol, const double* b, Index bRow, Index bCol,
+               double* out, Index m, Index k, Index n);
+
 }  // namespace tg

@@ -924,6 +924,11 @@ bool inBounds(Index len, Index off, Index batch, Index sb, Index rows, Index sr,
 
 namespace tg {
 
+void matmulF64(const double* a, Index aRow, Index aCol, const double* b, Index bRow, Index bCol,
+               double* out, Index m, Index k, Index n) {
+  batchedMatmul<double>(a, 0, 0, aRow, aCol, b, 0, 0, bRow, bCol, out, 1, m, k, n);
+}
+
 // out[b] (m x n, contiguous) = A[b] @ B[b], A and B read through their strides.
 Napi::Value run(const Napi::CallbackInfo& info, const args::matmul& arg) {
   Napi::Env env = info.Env();

@@ -6,7 +6,8 @@
  * function, a few of its `sample_inputs` (inputs, args, kwargs; outputs with grad_fn names;
  * gradients of sum_i sum(out_i * w_i)) and its `error_inputs` (the exception PyTorch raises).
  * For each op that tensorgrad has (`torch[camelName]`, `torch.nn.functional[camelName]`,
- * `torch.special[camelName]` for op_db's `special.*` entries,
+ * `torch.special[camelName]` for op_db's `special.*` entries, `torch.linalg[camelName]` for
+ * its `linalg.*` ones (test/fixtures/opdb_linalg.json),
  * `t[camelName]`, `t[camelName_]`; a Python operator method named `__x__` is the Tensor method
  * of exactly that name, `t.__radd__`, and has no function; other names starting with `_` are
  * private and absent), every sample is called in each variant PyTorch has:
@@ -99,7 +100,7 @@ interface ErrorSample extends Call {
 interface Op {
   name: string;
   variant_test_name: string;
-  section: "torch" | "functional" | "special";
+  section: "torch" | "functional" | "special" | "linalg";
   autograd: boolean;
   variants: Variant[];
   samples: Sample[];
@@ -107,6 +108,8 @@ interface Op {
 }
 
 const fixture = readFixture<{ torch: string; ops: Op[] }>("opdb.json");
+// op_db's linalg.* OpInfos: a file of their own (scripts/fixtures/opdb_linalg_fx.py)
+const linalgFixture = readFixture<{ torch: string; ops: Op[] }>("opdb_linalg.json");
 const KNOWN_PATH = "opdb-known-failures.json";
 const known = readTestJson<Record<string, string>>(KNOWN_PATH);
 const UPDATE = process.env.OPDB_UPDATE_KNOWN === "1";
@@ -130,7 +133,9 @@ function functionOf(op: Op): Fn | null {
       ? torch.nn.functional
       : op.section === "special"
         ? torch.special
-        : torch
+        : op.section === "linalg"
+          ? torch.linalg
+          : torch
   ) as Record<string, unknown>;
   const f = ns[camel(tail)];
   return typeof f === "function" ? (f as Fn) : null;
@@ -259,7 +264,11 @@ function describe(op: Op, c: Call, variant: Variant, form: Form): string {
   const keys = Object.keys(kw).map(camel);
   if (keys.length > 0) parts.push(`{${keys.join(", ")}}`);
   const ns =
-    op.section === "functional" ? "F" : op.section === "special" ? "torch.special" : "torch";
+    op.section === "functional"
+      ? "F"
+      : op.section === "special" || op.section === "linalg"
+        ? `torch.${op.section}`
+        : "torch";
   const tail = camel(op.name.split(".").pop()!);
   if (variant === "function") return `${ns}.${tail}(${parts.join(", ")})`;
   return `${parts[0]}.${methodName(op, variant)}(${parts.slice(1).join(", ")})`;
@@ -299,7 +308,11 @@ function checkTensor(t: unknown, r: TRec, what: string, grad = false): void {
   if (!grad) {
     assert.equal(t.requiresGrad, r.requires_grad, `${what}: requiresGrad`);
     if (r.grad_fn !== undefined)
-      assert.equal(t.gradFn?.name() ?? null, r.grad_fn, `${what}: grad_fn`);
+      assert.equal(
+        gaugeGradFn.has(t) ? gaugeGradFn.get(t) : (t.gradFn?.name() ?? null),
+        r.grad_fn,
+        `${what}: grad_fn`,
+      );
   }
   if (r.values === null) return;
   const got = flat(t);
@@ -307,6 +320,64 @@ function checkTensor(t: unknown, r: TRec, what: string, grad = false): void {
   const { rtol, atol } = tolerance(r.dtype, grad);
   const bad = want.findIndex((y, i) => !close(got[i], y, rtol, atol));
   assert.ok(bad < 0, `${what}: values differ at ${bad}: ${got[bad]} vs ${want[bad]}`);
+}
+
+/**
+ * Note [eigenvector gauge]: an eigenvector or a pair of singular vectors is defined up to its
+ * sign (LAPACK picks one its own way), and so are the values and gradients that depend on it.
+ * Before comparing, each such column (eigh's eigenvectors, svd's U; svd's Vh rows and
+ * torch.svd's V columns share U's signs) is multiplied by the sign that aligns it with
+ * PyTorch's: the product is a constant in the graph, so the gradients of sum(out * w) through
+ * it are PyTorch's. `GAUGE` lists, per op, which result holds the vectors as columns and which
+ * share their signs as rows (Vh) or columns (V).
+ */
+const GAUGE: Record<string, { cols: number; rows?: number; alsoCols?: number }> = {
+  "linalg.eigh": { cols: 1 },
+  "linalg.svd": { cols: 0, rows: 2 },
+  svd: { cols: 0, alsoCols: 2 },
+  symeig: { cols: 1 },
+};
+
+/** grad_fn names of the aligned stand-ins (Note [eigenvector gauge]): their originals'. */
+const gaugeGradFn = new WeakMap<Tensor, string | null>();
+
+/** The result with its gauge columns aligned to the record's (Note [eigenvector gauge]). */
+function alignGauge(op: Op, result: unknown, tree: Tree): unknown {
+  const g = GAUGE[op.name];
+  if (g === undefined || !isTagged(tree, "tuple") || typeof result !== "object") return result;
+  const seq = result as Record<number, unknown>;
+  const items = tree.tuple as Tree[];
+  const u = seq[g.cols];
+  const rec = items[g.cols];
+  if (!(u instanceof Tensor) || !isTagged(rec, "tensor")) return result;
+  const r = rec.tensor as TRec;
+  if (r.values === null || u.numel() === 0 || u.shape.join() !== r.shape.join()) return result;
+  const [m, k] = u.shape.slice(-2);
+  const got = flat(u);
+  const want = r.values.map((v) => decodeNumber(v as number | NonFinite));
+  const signs: number[] = [];
+  for (let b = 0; b < got.length / (m * k); b++) {
+    for (let j = 0; j < k; j++) {
+      let dot = 0;
+      for (let i = 0; i < m; i++) dot += got[b * m * k + i * k + j] * want[b * m * k + i * k + j];
+      signs.push(dot < 0 ? -1 : 1);
+    }
+  }
+  const batch = u.shape.slice(0, -2);
+  const d = torch.tensor(signs, { dtype: u.dtype }).reshape([...batch, 1, k]);
+  const out = items.map((_t, i) => seq[i]);
+  const swap = (i: number, f: (t: Tensor) => Tensor): void => {
+    const t = out[i];
+    if (!(t instanceof Tensor)) return;
+    const a = f(t);
+    gaugeGradFn.set(a, t.gradFn?.name() ?? null);
+    out[i] = a;
+  };
+  swap(g.cols, (t) => t.mul(d));
+  // Vh has min(m, n) rows: the first ones of U's columns
+  if (g.rows !== undefined) swap(g.rows, (t) => t.mul(d.narrow(-1, 0, t.shape.at(-2)!).mT));
+  if (g.alsoCols !== undefined) swap(g.alsoCols, (t) => t.mul(d.narrow(-1, 0, t.shape.at(-1)!)));
+  return out;
 }
 
 /** A result against its tree; returns the result's tensors in the fixture's (pre-)order. */
@@ -443,7 +514,7 @@ function runSample(op: Op, s: Sample): Outcome {
           continue;
         }
         const inv = invoke(op, s, variant, form);
-        const outs = checkTree(inv.result, s.out!, "result");
+        const outs = checkTree(alignGauge(op, inv.result, s.out!), s.out!, "result");
         checkGrads(s, outs, inv.tensors);
       } catch (err) {
         out.failures.push(failure(describe(op, s, variant, form), err));
@@ -490,7 +561,7 @@ function runError(op: Op, e: ErrorSample): Outcome {
 
 /** Failures of each sample that ran (at least one call). */
 const observed = new Map<string, string[]>();
-const ops = fixture.ops;
+const ops = [...fixture.ops, ...linalgFixture.ops];
 const present = ops.filter((op) => variantsOf(op).length > 0);
 
 for (const op of present) {
@@ -520,7 +591,7 @@ function tally(samples: Call[]): string {
 }
 
 test("opdb: coverage, and the known-failures list names only samples of present ops", () => {
-  for (const section of ["torch", "functional", "special"] as const) {
+  for (const section of ["torch", "functional", "special", "linalg"] as const) {
     const all = ops.filter((op) => op.section === section);
     const have = present.filter((op) => op.section === section);
     const names = (list: Op[]): number => new Set(list.map((op) => op.name)).size;

@@ -290,6 +290,10 @@ export const NATIVE_FAMILIES = {
     geluForward: "x:float xOff:int out:float n:int tanh:int",
     geluBackward: "g:float gOff:int x:float xOff:int out:float n:int tanh:int",
   },
+  linalg: {
+    luFactor: "a:f64 aOff:int m:int n:int piv:f64 pivot:int info:f64",
+    cholesky: "a:f64 aOff:int n:int info:f64",
+  },
   norm: {
     layerNormForward:
       "x:float xOff:int rows:int D:int w:float? wOff:int b:float? bOff:int eps:num out:float",

@@ -1,10 +1,32 @@
 /**
  * Dense linear-algebra kernels on typed arrays (never Tensor): LU with partial pivoting,
  * Cholesky, triangular solves, Householder QR (LAPACK's geqrf/ormqr conventions), the symmetric
- * eigenproblem (cyclic Jacobi) and the matrix exponential (scaling and squaring with a degree-18
+ * eigenproblem (cyclic Jacobi; tridiagonalization and QL from order 32) and the matrix exponential (scaling and squaring with a degree-18
  * Taylor polynomial). Every matrix is row-major at an offset of a Float64Array, so float32
  * inputs are factored with Float64 accumulation and rounded once at the end.
+ *
+ * LU and Cholesky of large matrices go to their blocked native twins (native/linalg.cc), whose
+ * trailing updates are matrix products: equal up to rounding, and equal partial results where
+ * a factorization stops (Note [factorization fallback] there).
  */
+import { nativeKernels } from "./native.js";
+
+const native = nativeKernels("linalg");
+
+/** Elements (m n) from which LU and Cholesky go native: one 64-column panel's worth. */
+let nativeMin = 64 * 64;
+
+/** Set the element threshold (tests use 0 to send every call native, Infinity for none). */
+export function setNativeLinalgThreshold(n: number): void {
+  nativeMin = n;
+}
+
+export function getNativeLinalgThreshold(): number {
+  return nativeMin;
+}
+
+/** one-element scratch for the native calls' info */
+const infoOut = new Float64Array(1);
 
 /**
  * LU with partial pivoting (LAPACK's getrf) of the m x n matrix at `a[o..]`, in place: L (unit
@@ -23,6 +45,13 @@ export function luFactor(
   pivot: boolean,
 ): number {
   const k = Math.min(m, n);
+  if (m * n >= nativeMin) {
+    const p = new Float64Array(k);
+    if (native.luFactor(a, o, m, n, p, pivot ? 1 : 0, infoOut)) {
+      for (let j = 0; j < k; j++) piv[po + j] = p[j];
+      return infoOut[0];
+    }
+  }
   let info = 0;
   for (let j = 0; j < k; j++) {
     let p = j;
@@ -68,6 +97,7 @@ export function luFactor(
  * minor that is not positive-definite (LAPACK's potrf info).
  */
 export function cholesky(a: Float64Array, o: number, n: number): number {
+  if (n * n >= nativeMin && native.cholesky(a, o, n, infoOut)) return infoOut[0];
   for (let j = 0; j < n; j++) {
     const rj = o + j * n;
     let s = a[rj + j];
@@ -229,6 +259,156 @@ export function ormqr(
   }
 }
 
+/** From this order on, symEig tridiagonalizes (O(n^3) once) instead of Jacobi sweeps. */
+const TRIDIAGONAL_MIN = 32;
+
+/**
+ * The symmetric eigenproblem of the full symmetric n x n matrix `a` (row-major, destroyed) by
+ * Householder tridiagonalization and the implicit QL iteration (EISPACK's tred2 and tql2, as
+ * JAMA writes them): eigenvalues into `d` (unsorted), eigenvectors as the rows of `z`. Returns
+ * false when the QL iteration does not converge within 30 n steps (then the caller falls back
+ * to Jacobi).
+ */
+function tridiagonalEig(a: Float64Array, n: number, d: Float64Array, z: Float64Array): boolean {
+  const V = a;
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
+  // tred2: Householder reduction to tridiagonal form, accumulating the transformations in V
+  for (let i = n - 1; i > 0; i--) {
+    let scale = 0;
+    let h = 0;
+    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
+    if (scale === 0) {
+      e[i] = d[i - 1];
+      for (let j = 0; j < i; j++) {
+        d[j] = V[(i - 1) * n + j];
+        V[i * n + j] = 0;
+        V[j * n + i] = 0;
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      let f = d[i - 1];
+      let g = Math.sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (let j = 0; j < i; j++) e[j] = 0;
+      for (let j = 0; j < i; j++) {
+        f = d[j];
+        V[j * n + i] = f;
+        g = e[j] + V[j * n + j] * f;
+        for (let k = j + 1; k <= i - 1; k++) {
+          g += V[k * n + j] * d[k];
+          e[k] += V[k * n + j] * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
+      for (let j = 0; j < i; j++) {
+        f = d[j];
+        g = e[j];
+        for (let k = j; k <= i - 1; k++) V[k * n + j] -= f * e[k] + g * d[k];
+        d[j] = V[(i - 1) * n + j];
+        V[i * n + j] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    V[(n - 1) * n + i] = V[i * n + i];
+    V[i * n + i] = 1;
+    const h = d[i + 1];
+    if (h !== 0) {
+      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1] / h;
+      for (let j = 0; j <= i; j++) {
+        let g = 0;
+        for (let k = 0; k <= i; k++) g += V[k * n + i + 1] * V[k * n + j];
+        for (let k = 0; k <= i; k++) V[k * n + j] -= g * d[k];
+      }
+    }
+    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
+  }
+  for (let j = 0; j < n; j++) {
+    d[j] = V[(n - 1) * n + j];
+    V[(n - 1) * n + j] = 0;
+  }
+  V[(n - 1) * n + n - 1] = 1;
+  e[0] = 0;
+  // the eigenvector matrix transposed: the QL rotations then combine contiguous rows
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) z[i * n + k] = V[k * n + i];
+  // tql2: implicit QL with Wilkinson shifts on the tridiagonal (d, e)
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  e[n - 1] = 0;
+  let f = 0;
+  let tst1 = 0;
+  const eps = 2 ** -52;
+  let steps = 0;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
+    let m = l;
+    while (m < n && Math.abs(e[m]) > eps * tst1) m++;
+    if (m === n) m = n - 1;
+    if (m > l) {
+      do {
+        if (++steps > 30 * n) return false;
+        let g = d[l];
+        let p = (d[l + 1] - g) / (2 * e[l]);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const dl1 = d[l + 1];
+        let h = g - d[l];
+        for (let i = l + 2; i < n; i++) d[i] -= h;
+        f += h;
+        p = d[m];
+        let c = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = e[l + 1];
+        let s = 0;
+        let s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = Math.hypot(p, e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          const zi = i * n;
+          const zj = zi + n;
+          for (let k = 0; k < n; k++) {
+            const t = z[zj + k];
+            z[zj + k] = s * z[zi + k] + c * t;
+            z[zi + k] = c * z[zi + k] - s * t;
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]) > eps * tst1);
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+  return true;
+}
+
 /**
  * The symmetric eigenproblem of the n x n matrix at `a[o..]` (the triangle chosen by `upper` is
  * read and mirrored) by cyclic Jacobi rotations: eigenvalues ascending into `w[wo..]`, the
@@ -253,6 +433,14 @@ export function symEig(
       const x = upper === !lowerPart || i === j ? src[o + i * n + j] : src[o + j * n + i];
       a[i * n + j] = x;
     }
+  if (n >= TRIDIAGONAL_MIN && a.every(Number.isFinite)) {
+    const d = new Float64Array(n);
+    const z = new Float64Array(n * n);
+    if (tridiagonalEig(a.slice(), n, d, z)) {
+      sortedEigen(d, (k, i) => z[i * n + k], n, w, wo, v, vo);
+      return;
+    }
+  }
   const q = new Float64Array(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
@@ -295,17 +483,33 @@ export function symEig(
       }
     }
   }
-  const order = Array.from({ length: n }, (_x, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
+  const diag = Float64Array.from({ length: n }, (_x, i) => a[i * n + i]);
+  sortedEigen(diag, (k, i) => q[k * n + i], n, w, wo, v, vo);
+}
+
+/**
+ * Eigenvalues `d` ascending into `w[wo..]`, and eigenvector i (entry k: `vec(k, i)`) as column
+ * c of the n x n matrix at `v[vo..]` in the same order, signed so that its largest-magnitude
+ * entry is positive (a fixed gauge).
+ */
+function sortedEigen(
+  d: Float64Array,
+  vec: (k: number, i: number) => number,
+  n: number,
+  w: Float64Array,
+  wo: number,
+  v: Float64Array | null,
+  vo: number,
+): void {
+  const order = Array.from({ length: n }, (_x, i) => i).sort((i, j) => d[i] - d[j]);
   for (let c = 0; c < n; c++) {
     const src = order[c];
-    w[wo + c] = a[src * n + src];
+    w[wo + c] = d[src];
     if (v !== null) {
-      // sign: the largest-magnitude entry of each eigenvector positive (a fixed gauge)
       let big = 0;
-      for (let k = 0; k < n; k++)
-        if (Math.abs(q[k * n + src]) > Math.abs(big)) big = q[k * n + src];
+      for (let k = 0; k < n; k++) if (Math.abs(vec(k, src)) > Math.abs(big)) big = vec(k, src);
       const sg = big < 0 ? -1 : 1;
-      for (let k = 0; k < n; k++) v[vo + k * n + c] = sg * q[k * n + src];
+      for (let k = 0; k < n; k++) v[vo + k * n + c] = sg * vec(k, src);
     }
   }
 }

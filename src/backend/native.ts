@@ -354,6 +354,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   optim: false,
   sort: false,
   activation: false,
+  linalg: false,
   norm: false,
   rnn: false,
 };

@@ -15760,6 +15760,26 @@ export let ormqr = fn("ormqr", "torch", (f) => {
   ): Tensor;
 };
 
+/** Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau). */
+export let orgqr = fn("orgqr", "torch", (f) => {
+  orgqr = f as never;
+}) as {
+  /**
+   * Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau).
+   *
+   * PyTorch: `orgqr(Tensor self, Tensor input2) -> Tensor`
+   * @example torch.orgqr(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])
+   */
+  (input: Tensor, options: { input2: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau).
+   *
+   * PyTorch: `orgqr(Tensor self, Tensor input2) -> Tensor`
+   * @example torch.orgqr(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])
+   */
+  (input: Tensor, input2: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr). */
 export let qr = fn("qr", "torch", (f) => {
   qr = f as never;

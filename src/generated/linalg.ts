@@ -264,6 +264,26 @@ export let luSolve = fn("luSolve", "linalg", (f) => {
   ): Tensor;
 };
 
+/** The first n columns of the product H_0 ... H_{k-1} of the Householder reflectors H_i = I - tau_i v_i v_i^T stored below the diagonal of `input` (LAPACK's orgqr), batched. */
+export let householderProduct = fn("householderProduct", "linalg", (f) => {
+  householderProduct = f as never;
+}) as {
+  /**
+   * The first n columns of the product H_0 ... H_{k-1} of the Householder reflectors H_i = I - tau_i v_i v_i^T stored below the diagonal of `input` (LAPACK's orgqr), batched.
+   *
+   * PyTorch: `linalg_householder_product(Tensor input, Tensor tau) -> Tensor`
+   * @example torch.linalg.householderProduct(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])
+   */
+  (input: Tensor, options: { tau: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The first n columns of the product H_0 ... H_{k-1} of the Householder reflectors H_i = I - tau_i v_i v_i^T stored below the diagonal of `input` (LAPACK's orgqr), batched.
+   *
+   * PyTorch: `linalg_householder_product(Tensor input, Tensor tau) -> Tensor`
+   * @example torch.linalg.householderProduct(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])
+   */
+  (input: Tensor, tau: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only). */
 export let qr = fn("qr", "linalg", (f) => {
   qr = f as never;

@@ -10173,6 +10173,20 @@ declare module "../tensor.js" {
      */
     ormqr(input2: Tensor, input3: Tensor, left: boolean, transpose: boolean): Tensor;
     /**
+     * Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau).
+     *
+     * PyTorch: `orgqr(Tensor self, Tensor input2) -> Tensor`
+     * @example torch.orgqr(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])
+     */
+    orgqr(options: { input2: Tensor }): Tensor;
+    /**
+     * Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau).
+     *
+     * PyTorch: `orgqr(Tensor self, Tensor input2) -> Tensor`
+     * @example torch.orgqr(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])
+     */
+    orgqr(input2: Tensor): Tensor;
+    /**
      * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
      *
      * PyTorch: `qr(Tensor self, bool some=True) -> (Tensor Q, Tensor R)`

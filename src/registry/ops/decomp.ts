@@ -40,7 +40,9 @@ function f64(t: T): Float64Array {
   const n = t.numel();
   const { data, offset } = contiguousData(t);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Number(data[offset + i]);
+  // typed-array set converts element by element natively (an element loop here is megamorphic
+  // over the storage types: several times slower on a 512 x 512 matrix)
+  out.set(data.subarray(offset, offset + n));
   return out;
 }
 
@@ -48,7 +50,7 @@ function f64(t: T): Float64Array {
 function make(a: Float64Array, shape: number[], dtype: DType): T {
   if (dtype === float64) return wrap(a, shape, dtype);
   const out = new dtype.ArrayType(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  out.set(a); // rounds each element as an assignment does
   return wrap(out, shape, dtype);
 }
 
@@ -867,12 +869,15 @@ for (const [name, ns, arg] of [
           checkFloating(nm, A);
           return detKernel(A);
         },
-        // linalg_det_backward: g det A^{-H} (the cofactor matrix), for invertible A
+        // linalg_det_backward: g det A^{-H} (the cofactor matrix), for invertible A; no
+        // gradient (undefined) for an empty A, as ATen returns
         derivative: {
           name: "LinalgDetBackward0",
           save: [arg, "result"],
           grad: (g: T, s: Primals & { result: T }) => [
-            mT(invEx(s[arg])).mul(g.mul(s.result).unsqueeze(-1).unsqueeze(-1)),
+            s[arg].numel() === 0
+              ? null
+              : mT(invEx(s[arg])).mul(g.mul(s.result).unsqueeze(-1).unsqueeze(-1)),
           ],
           // d det A = det A tr(A^{-1} dA)
           jvp: (t: Tangents, p: Primals, r: T) => {
@@ -1609,6 +1614,179 @@ defineOp({
           record(ORMQR, out, [self, tau, other], {} as never, {} as never);
         return out;
       },
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// linalg.householder_product (torch.orgqr)
+
+/**
+ * The reflectors' vectors of householder_product's `input`: v_i = e_i + the part of column i
+ * below the diagonal (the m x k unit lower-trapezoidal V), and H_i = I - tau_i v_i v_i^T.
+ */
+function householderFactors(A: T, tau: T): { v: T[]; H: T[]; E: T; I: T } {
+  const [m, n] = A.shape.slice(-2);
+  const k = tau.shape[tau.dim() - 1];
+  const batch = batchOf(A);
+  const I = eye(m, A.dtype);
+  const V = A.narrow(-1, 0, k)
+    .tril(-1)
+    .add(I.narrow(-1, 0, k));
+  const v: T[] = [];
+  const H: T[] = [];
+  for (let i = 0; i < k; i++) {
+    const vi = V.narrow(-1, i, 1);
+    v.push(vi);
+    const t = tau.narrow(-1, i, 1).unsqueeze(-1);
+    H.push(I.sub(vi.matmul(mT(vi)).mul(t)));
+  }
+  return { v, H, E: expandBatch(I.narrow(-1, 0, n), batch), I };
+}
+
+/**
+ * householder_product's backward: Q = H_0 ... H_{k-1} E (E the first n columns of I), so with
+ * L_i = H_0 ... H_{i-1}, R_i = H_{i+1} ... H_{k-1} E and M_i = L_i^T G R_i^T (the gradient
+ * of H_i): d tau_i = -v_i^T M_i v_i and d v_i = -tau_i (M_i + M_i^T) v_i, whose entries below
+ * the diagonal are column i's gradient (v_i's unit and zeros are constants). Written with
+ * tensor ops, so it differentiates again.
+ */
+function householderProductBackward(g: T, A: T, tau: T): [T, T] {
+  const [m, n] = A.shape.slice(-2);
+  const k = tau.shape[tau.dim() - 1];
+  const { v, H, E, I } = householderFactors(A, tau);
+  const rights: T[] = new Array<T>(k);
+  let R = E;
+  for (let i = k - 1; i >= 0; i--) {
+    rights[i] = R;
+    R = H[i].matmul(R);
+  }
+  let L = expandBatch(I, batchOf(A));
+  const cols: T[] = [];
+  const dtaus: T[] = [];
+  for (let i = 0; i < k; i++) {
+    const M = mT(L).matmul(g).matmul(mT(rights[i]));
+    dtaus.push(mT(v[i]).matmul(M).matmul(v[i]).squeeze(-1).neg());
+    const t = tau.narrow(-1, i, 1).unsqueeze(-1);
+    const dv = M.add(mT(M)).matmul(v[i]).mul(t).neg();
+    // only the entries below the diagonal are free
+    const below = make(
+      Float64Array.from({ length: m }, (_x, r) => (r > i ? 1 : 0)),
+      [m, 1],
+      A.dtype,
+    );
+    cols.push(dv.mul(below));
+    L = L.matmul(H[i]);
+  }
+  const cat = fn("cat");
+  const zeros = (c: number): T => A.narrow(-1, 0, c).mul(0);
+  const gA = k === 0 ? A.mul(0) : (cat([...cols, zeros(n - k)], -1) as T);
+  const gtau = k === 0 ? tau.mul(0) : (cat(dtaus, -1) as T);
+  return [gA, gtau];
+}
+
+/** dQ = sum_i L_i dH_i R_i, dH_i = -(dtau_i v_i v_i^T + tau_i (dv_i v_i^T + v_i dv_i^T)) */
+function householderProductJvp(dA: T | null, dtau: T | null, A: T, tau: T): T | null {
+  if (dA === null && dtau === null) return null;
+  const k = tau.shape[tau.dim() - 1];
+  const { v, H, E } = householderFactors(A, tau);
+  const dV = dA === null ? null : dA.narrow(-1, 0, k).tril(-1);
+  let out: T | null = null;
+  let L: T | null = null;
+  for (let i = 0; i < k; i++) {
+    let R = E;
+    for (let j = k - 1; j > i; j--) R = H[j].matmul(R);
+    const vi = v[i];
+    const t = tau.narrow(-1, i, 1).unsqueeze(-1);
+    let dH = vi.mul(0).matmul(mT(vi));
+    if (dtau !== null) dH = dH.add(vi.matmul(mT(vi)).mul(dtau.narrow(-1, i, 1).unsqueeze(-1)));
+    if (dV !== null) {
+      const dv = dV.narrow(-1, i, 1);
+      dH = dH.add(
+        dv
+          .matmul(mT(vi))
+          .add(vi.matmul(mT(dv)))
+          .mul(t),
+      );
+    }
+    const term = (L === null ? dH : L.matmul(dH)).matmul(R).neg();
+    out = out === null ? term : out.add(term);
+    L = L === null ? H[i] : L.matmul(H[i]);
+  }
+  return out ?? E.mul(0);
+}
+
+function householderProduct(A: T, tau: T): T {
+  const nm = "torch.linalg.householder_product";
+  if (A.dim() < 2) throw runtimeError(`${nm}: input must have at least 2 dimensions.`);
+  const [m, n] = A.shape.slice(-2);
+  if (m < n)
+    throw runtimeError(`${nm}: input.shape[-2] must be greater than or equal to input.shape[-1]`);
+  const k = tau.dim() === 0 ? 1 : tau.shape[tau.dim() - 1];
+  if (n < k)
+    throw runtimeError(`${nm}: input.shape[-1] must be greater than or equal to tau.shape[-1]`);
+  if (A.dim() - tau.dim() !== 1)
+    throw runtimeError(
+      `${nm}: Expected tau to have one dimension less than input, but got tau.ndim equal to ${tau.dim()} and input.ndim is equal to ${A.dim()}`,
+    );
+  const batch = batchOf(A);
+  if (tau.shape.slice(0, -1).join() !== batch.join())
+    throw runtimeError(
+      `${nm}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got [${tau.shape.slice(0, -1).join(", ")}]`,
+    );
+  if (A.dtype !== tau.dtype)
+    throw runtimeError(
+      `${nm}: tau dtype ${scalarTypeName(tau.dtype)} does not match input dtype ${scalarTypeName(A.dtype)}`,
+    );
+  checkDispatch("orgqr_cpu", A);
+  // Q = H_0 ... H_{k-1} applied to the first n columns of I (LAPACK's orgqr through ormqr)
+  const a = f64(A);
+  const tv = f64(tau);
+  const count = prod(batch);
+  const Q = new Float64Array(count * m * n);
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < n; i++) Q[b * m * n + i * n + i] = 1;
+    K.ormqr(a, b * m * n, n, k, tv, b * k, Q, b * m * n, m, n, true, false);
+  }
+  return make(Q, A.shape.slice(), A.dtype);
+}
+
+const householderDerivative = (self: string, tau: string) => ({
+  name: "LinalgHouseholderProductBackward0",
+  save: [self, tau],
+  grad: (g: T, s: Primals) => householderProductBackward(g, s[self], s[tau]),
+  jvp: (t: Tangents, p: Primals) => householderProductJvp(t[self], t[tau], p[self], p[tau]),
+});
+
+defineOp({
+  name: "householder_product",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The first n columns of the product H_0 ... H_{k-1} of the Householder reflectors H_i = I - tau_i v_i v_i^T stored below the diagonal of `input` (LAPACK's orgqr), batched.",
+  example:
+    "torch.linalg.householderProduct(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])",
+  overloads: [
+    {
+      schema: "linalg_householder_product(Tensor input, Tensor tau) -> Tensor",
+      forward: householderProduct,
+      derivative: householderDerivative("input", "tau"),
+    },
+  ],
+});
+
+defineOp({
+  name: "orgqr",
+  variants: ["function", "method"],
+  out: true,
+  doc: "Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau).",
+  example:
+    "torch.orgqr(...Object.values(torch.geqrf(torch.tensor([[3., 1], [4, 2]]))).slice(0, 2)) // tensor([[-0.6000, -0.8000], [-0.8000,  0.6000]])",
+  overloads: [
+    {
+      schema: "orgqr(Tensor self, Tensor input2) -> Tensor",
+      forward: householderProduct,
+      derivative: householderDerivative("self", "input2"),
     },
   ],
 });
@@ -2470,7 +2648,8 @@ function matrixPower(self: T, n0: number): T {
     const bit = n % 2;
     n = Math.floor(n / 2);
     z = z === null ? a : z.matmul(z);
-    if (bit === 1) result = result === null ? z.clone() : result.matmul(z);
+    // n >= 4: result ends as a matmul product even when it starts as A itself (odd n)
+    if (bit === 1) result = result === null ? z : result.matmul(z);
   }
   return result as T;
 }
@@ -2709,13 +2888,15 @@ defineOp({
   overloads: [
     {
       schema: "linalg_vecdot(Tensor x, Tensor y, *, int dim=-1) -> Tensor",
-      // ATen: (x.conj() * y).sum(dim) (SumBackward1 over MulBackward0)
+      // ATen: vdot for two vectors (VdotBackward0), else (x.conj() * y).sum(dim) (SumBackward1
+      // over MulBackward0)
       forward: (x: T, y: T, dim: number) => {
         checkFloating("linalg.vecdot", x);
         if (x.dtype !== y.dtype)
           throw runtimeError(
             `linalg.vecdot: Expected x and y to have the same dtype, but found x of type ${scalarTypeName(x.dtype)} and y of type ${scalarTypeName(y.dtype)} instead`,
           );
+        if (x.dim() === 1 && y.dim() === 1) return fn("vdot")(x, y) as T;
         return x.mul(y).sum(dim);
       },
     },

@@ -1,0 +1,210 @@
+/**
+ * Parity of the blocked native LU and Cholesky (native/linalg.cc, dispatched from
+ * src/backend/linalg.ts) with their TypeScript twins: square, tall and wide matrices around the
+ * 64-column panel size, with and without pivoting, offsets into the array, and the matrices on
+ * which a factorization stops (a zero pivot, a minor that is not positive-definite), where Note
+ * [factorization fallback] makes the partial results agree too. Each comparison runs the same
+ * call with the native threshold at 0 (native) and at infinity (TypeScript). The factors agree
+ * within rounding (the trailing updates sum in another order); pivots and info exactly. The
+ * residuals ||PA - LU|| and ||A - LL^T|| (max-abs, relative to ||A||) of the native results are
+ * checked against n * 2^-52 * a small constant, LAPACK's backward-error bound.
+ * Skipped, with the reason, when the addon is not built or not loaded.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import {
+  cholesky,
+  getNativeLinalgThreshold,
+  luFactor,
+  setNativeLinalgThreshold,
+} from "../src/backend/linalg.js";
+import { filled, skip } from "./helpers/native.js";
+
+function both<T>(f: () => T): [T, T] {
+  const saved = getNativeLinalgThreshold();
+  try {
+    setNativeLinalgThreshold(Infinity);
+    const ts = f();
+    setNativeLinalgThreshold(0);
+    return [ts, f()];
+  } finally {
+    setNativeLinalgThreshold(saved);
+  }
+}
+
+function assertClose(got: Float64Array, want: Float64Array, tol: number, what: string): void {
+  assert.equal(got.length, want.length, what);
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) {
+    const ok = Object.is(got[i], want[i]) || Math.abs(got[i] - want[i]) <= tol * Math.max(scale, 1);
+    assert.ok(ok, `${what} [${i}]: native ${got[i]} vs TypeScript ${want[i]}`);
+  }
+}
+
+const EPS = 2 ** -52;
+const OFF = 5;
+
+/** max |PA - LU| / max |A| of an LU factorization (row-major, 1-based sequential swaps) */
+function luResidual(
+  a: Float64Array,
+  lu: Float64Array,
+  piv: Int32Array,
+  m: number,
+  n: number,
+): number {
+  const pa = a.slice();
+  const k = Math.min(m, n);
+  for (let j = 0; j < k; j++) {
+    const p = piv[j] - 1;
+    for (let c = 0; c < n; c++) {
+      const t = pa[j * n + c];
+      pa[j * n + c] = pa[p * n + c];
+      pa[p * n + c] = t;
+    }
+  }
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < m; i++) {
+    for (let c = 0; c < n; c++) {
+      worst = Math.max(worst, Math.abs(pa[i * n + c] - luProduct(lu, i, c, m, n)));
+      scale = Math.max(scale, Math.abs(pa[i * n + c]));
+    }
+  }
+  return worst / scale;
+}
+
+/** (L U)[i, c] from the packed factors: L unit lower m x k, U upper k x n */
+function luProduct(lu: Float64Array, i: number, c: number, m: number, n: number): number {
+  const k = Math.min(m, n);
+  let s = 0;
+  for (let t = 0; t <= Math.min(i, c, k - 1); t++) {
+    const l = t === i ? 1 : lu[i * n + t];
+    s += l * lu[t * n + c];
+  }
+  return s;
+}
+
+/** max |A - L L^T| / max |A| */
+function cholResidual(a: Float64Array, l: Float64Array, n: number): number {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let t = 0; t <= j; t++) s += l[i * n + t] * l[j * n + t];
+      worst = Math.max(worst, Math.abs(a[i * n + j] - s));
+      scale = Math.max(scale, Math.abs(a[i * n + j]));
+    }
+  }
+  return worst / scale;
+}
+
+// [m, n]: below, at and across the panel size, tall and wide
+const LU_SHAPES: [number, number][] = [
+  [1, 1],
+  [5, 5],
+  [64, 64],
+  [65, 65],
+  [130, 130],
+  [200, 70],
+  [70, 200],
+  [257, 257],
+];
+
+test("native LU matches the TypeScript kernel; residual at LAPACK's level", { skip }, () => {
+  for (const [m, n] of LU_SHAPES) {
+    for (const pivot of [true, false]) {
+      const a = filled(Float64Array, m * n + OFF, m * 31 + n, 1) as Float64Array;
+      // diagonally heavier without pivoting, so that no pivot is tiny
+      if (!pivot) for (let i = 0; i < Math.min(m, n); i++) a[OFF + i * n + i] += 4;
+      const k = Math.min(m, n);
+      const [ts, nat] = both(() => {
+        const x = a.slice();
+        const piv = new Int32Array(k);
+        const info = luFactor(x, OFF, m, n, piv, 0, pivot);
+        return { x, piv, info };
+      });
+      const what = `lu ${m}x${n} pivot=${pivot}`;
+      assert.equal(nat.info, ts.info, `${what}: info`);
+      assert.deepEqual(nat.piv, ts.piv, `${what}: pivots`);
+      assertClose(nat.x, ts.x, 1e-10, what);
+      const r = luResidual(a.subarray(OFF), nat.x.subarray(OFF), nat.piv, m, n);
+      // without pivoting the growth of the factors enters (bounded here by the heavier diagonal)
+      const bound = (pivot ? 4 : 64) * Math.max(m, n) * EPS;
+      assert.ok(r <= bound, `${what}: residual ${r}`);
+      if (process.env.LINALG_RESIDUALS === "1")
+        console.log(`${what}: residual ${r.toExponential(2)}`);
+    }
+  }
+});
+
+test("native LU stops as the TypeScript kernel does at a zero pivot", { skip }, () => {
+  for (const n of [70, 130]) {
+    for (const pivot of [true, false]) {
+      const a = filled(Float64Array, n * n, n, 1) as Float64Array;
+      // column 66 zero (an exact zero pivot there), and a zero at (0, 0) without pivoting
+      for (let i = 0; i < n; i++) a[i * n + 66] = 0;
+      if (!pivot) a[0] = 0;
+      const [ts, nat] = both(() => {
+        const x = a.slice();
+        const piv = new Int32Array(n);
+        return { x, piv, info: luFactor(x, 0, n, n, piv, 0, pivot) };
+      });
+      const what = `singular lu ${n} pivot=${pivot}`;
+      assert.equal(nat.info, ts.info, `${what}: info`);
+      assert.deepEqual(nat.piv, ts.piv, `${what}: pivots`);
+      assertClose(nat.x, ts.x, 0, what);
+    }
+  }
+});
+
+/** B B^T + n I: symmetric positive-definite */
+function spd(n: number, seed: number): Float64Array {
+  const b = filled(Float64Array, n * n, seed, 1);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = i === j ? n : 0;
+      for (let t = 0; t < n; t++) s += b[i * n + t] * b[j * n + t];
+      a[i * n + j] = s;
+    }
+  return a;
+}
+
+test("native Cholesky matches the TypeScript kernel; residual at LAPACK's level", { skip }, () => {
+  for (const n of [1, 5, 64, 65, 130, 257]) {
+    const a = spd(n, n + 7);
+    const full = new Float64Array(n * n + OFF);
+    full.set(a, OFF);
+    const [ts, nat] = both(() => {
+      const x = full.slice();
+      return { x, info: cholesky(x, OFF, n) };
+    });
+    assert.equal(nat.info, 0, `cholesky ${n}: info`);
+    assert.equal(ts.info, 0, `cholesky ${n}: TypeScript info`);
+    assertClose(nat.x, ts.x, 1e-12, `cholesky ${n}`);
+    const r = cholResidual(a, nat.x.subarray(OFF), n);
+    assert.ok(r <= 4 * n * EPS, `cholesky ${n}: residual ${r}`);
+    if (process.env.LINALG_RESIDUALS === "1")
+      console.log(`cholesky ${n}: residual ${r.toExponential(2)}`);
+  }
+});
+
+test("native Cholesky stops as the TypeScript kernel does on indefinite input", { skip }, () => {
+  for (const [n, bad] of [
+    [70, 3],
+    [130, 100],
+  ]) {
+    const a = spd(n, n);
+    a[bad * n + bad] = -1; // the leading minor of order bad + 1 is not positive-definite
+    const [ts, nat] = both(() => {
+      const x = a.slice();
+      return { x, info: cholesky(x, 0, n) };
+    });
+    assert.equal(nat.info, bad + 1, `indefinite cholesky ${n}: info`);
+    assert.equal(ts.info, bad + 1, `indefinite cholesky ${n}: TypeScript info`);
+    assertClose(nat.x, ts.x, 0, `indefinite cholesky ${n}`);
+  }
+});
