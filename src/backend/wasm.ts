@@ -48,6 +48,8 @@ export const WRITES: Readonly<Record<string, readonly string[]>> = {
   softmaxBackward: ["out"],
   reduceExp: ["v"],
   matmul: ["out"],
+  luFactor: ["a", "piv", "info"],
+  cholesky: ["a", "info"],
   im2col: ["cols"],
   col2im: ["out"],
   addChannelBias: ["out"],
