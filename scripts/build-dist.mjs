@@ -92,6 +92,41 @@ function asciiOnly(file) {
   );
 }
 
+/**
+ * Note [lazy dependencies]: in the Node bundle, a dependency's `require` runs when one of its
+ * exports is first used, not when the package loads. fflate's Node build requires
+ * worker_threads (and with it Node's stream modules) as it loads, a tenth of the import cost
+ * (bench/startup.mjs), for torch.save / torch.load only. Each import of a listed package
+ * becomes a CommonJS module whose named exports are getters; esbuild reads CommonJS imports
+ * at each use (`(0, import_fflate.unzipSync)(...)`), so the getter runs at the first call.
+ */
+const lazyDependencies = { fflate: ["unzipSync", "zipSync"] };
+const lazyDependencyPlugin = {
+  name: "lazy-dependencies",
+  setup(b) {
+    const names = Object.keys(lazyDependencies);
+    const filter = new RegExp(
+      `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")})$`,
+    );
+    b.onResolve({ filter }, (a) =>
+      a.namespace === "lazy-dependency"
+        ? { path: a.path, external: true }
+        : { path: a.path, namespace: "lazy-dependency" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-dependency" }, (a) => ({
+      loader: "js",
+      contents:
+        `let m;\nconst load = () => (m ??= require(${JSON.stringify(a.path)}));\n` +
+        lazyDependencies[a.path]
+          .map(
+            (n) =>
+              `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load().${n} });`,
+          )
+          .join("\n"),
+    }));
+  },
+};
+
 // The ES module bundle first: its metafile lists the entry's export names.
 const esm = await build({
   ...common,
@@ -116,6 +151,7 @@ await build({
   // import() becomes require(): the bundle is compiled through vm.Script (below), whose code
   // has no module loader for import() without an experimental option
   supported: { "dynamic-import": false },
+  plugins: [lazyDependencyPlugin],
 });
 keepNameOnlyWhenRenamed(join(dist, "cjs", "tensorgrad.cjs"));
 asciiOnly(join(dist, "cjs", "tensorgrad.cjs"));
