@@ -24,6 +24,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import ts from "typescript";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -73,6 +74,64 @@ function keepNameOnlyWhenRenamed(file) {
         '__defProp(target, "name", { value, configurable: true });',
     ),
   );
+}
+
+/**
+ * Note [inferred names]: keepNames also wraps function literals that the language names by
+ * itself, `const build = __name(() => ..., "build")` and `{ forward: __name((a) => ..., "forward") }`:
+ * the wrapped literal is anonymous, so `__name` must redefine its `name`, which turns the
+ * function into a dictionary-mode object (~500 bytes and ~10 us each). The registry's op
+ * declarations hold thousands of them: a fifth of the import cost (bench/startup.mjs). Where the
+ * variable or property name is the string, the wrapper is blanked out (spaces, so that the
+ * source map's positions hold) and the literal is named as in the sources. `__name(f, "f");`
+ * statements after declarations are blanked out too (the name is already right).
+ */
+function dropInferredNames(file) {
+  const text = readFileSync(file, "utf8");
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  const blanks = []; // [start, end) ranges to blank out
+  const isNameCall = (n) =>
+    ts.isCallExpression(n) &&
+    ts.isIdentifier(n.expression) &&
+    n.expression.text === "__name" &&
+    n.arguments.length === 2 &&
+    ts.isStringLiteral(n.arguments[1]);
+  const keyText = (name) =>
+    ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined;
+  const visit = (n) => {
+    if (isNameCall(n)) {
+      const [f, s] = n.arguments;
+      const p = n.parent;
+      const anonymous =
+        ts.isArrowFunction(f) ||
+        ((ts.isFunctionExpression(f) || ts.isClassExpression(f)) && f.name === undefined);
+      const inferred =
+        (ts.isVariableDeclaration(p) && p.initializer === n && keyText(p.name) === s.text) ||
+        (ts.isPropertyAssignment(p) && p.initializer === n && keyText(p.name) === s.text);
+      if (anonymous && inferred) {
+        blanks.push([n.getStart(sf), f.getStart(sf)], [f.end, n.end]);
+      } else if (
+        ts.isExpressionStatement(p) &&
+        ts.isIdentifier(f) &&
+        f.text === s.text &&
+        text.slice(n.end, p.end) === ";"
+      ) {
+        blanks.push([p.getStart(sf), p.end]);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  blanks.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let at = 0;
+  for (const [start, end] of blanks) {
+    // spaces, keeping line breaks (a blanked range may span lines)
+    out += text.slice(at, start) + text.slice(start, end).replace(/[^\n]/g, " ");
+    at = end;
+  }
+  writeFileSync(file, out + text.slice(at));
+  return blanks.length;
 }
 
 /**
@@ -136,6 +195,7 @@ const esm = await build({
   outfile: join(dist, "browser", "index.js"),
 });
 keepNameOnlyWhenRenamed(join(dist, "browser", "index.js"));
+dropInferredNames(join(dist, "browser", "index.js"));
 const names = Object.values(esm.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
 
 await build({
@@ -154,6 +214,7 @@ await build({
   plugins: [lazyDependencyPlugin],
 });
 keepNameOnlyWhenRenamed(join(dist, "cjs", "tensorgrad.cjs"));
+dropInferredNames(join(dist, "cjs", "tensorgrad.cjs"));
 asciiOnly(join(dist, "cjs", "tensorgrad.cjs"));
 writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 

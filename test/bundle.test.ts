@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
 import { build } from "esbuild";
 import * as source from "../src/index.js";
 
@@ -52,4 +53,44 @@ test("the browser bundle keeps the side-effect imports and computes as the sourc
   const bundled = (await import(pathToFileURL(file).href)) as typeof source;
   assert.notEqual(bundled.Tensor, source.Tensor);
   assert.deepEqual(exercise(bundled), exercise(source));
+});
+
+/**
+ * The names of every function and class reachable from the package's namespaces and of every
+ * Tensor method, `name` first: `{ "nn.Linear": "Linear", "Tensor#add": "add", ... }`.
+ */
+function functionNames(torch: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Set<unknown>();
+  const walk = (obj: object, path: string, depth: number): void => {
+    if (seen.has(obj) || depth > 3) return;
+    seen.add(obj);
+    for (const k of Object.keys(obj).sort()) {
+      const v = (obj as Record<string, unknown>)[k];
+      if (typeof v === "function") out[`${path}${k}`] = v.name;
+      else if (typeof v === "object" && v !== null && !ArrayBuffer.isView(v))
+        walk(v, `${path}${k}.`, depth + 1);
+    }
+  };
+  walk(torch, "", 0);
+  const proto = (torch as typeof source).Tensor.prototype as unknown as Record<string, unknown>;
+  for (const k of Object.getOwnPropertyNames(proto).sort()) {
+    const d = Object.getOwnPropertyDescriptor(proto, k);
+    if (typeof d?.value === "function") out[`Tensor#${k}`] = (d.value as () => void).name;
+  }
+  return out;
+}
+
+// Note [inferred names] and Note [named forwarders]: the build blanks out esbuild's keepNames
+// wrappers where the language names the function, and the registry names its forwarders by a
+// computed key; both must leave every name as the sources have it
+test("the built package names its functions, classes and methods as the sources do", async () => {
+  const expected = functionNames(source);
+  assert.ok(Object.keys(expected).length > 1000, "the walk reaches the namespaces");
+  const cjs = createRequire(import.meta.url)(join(root, "dist", "cjs", "index.cjs")) as object;
+  assert.deepEqual(functionNames(cjs), expected);
+  const browser = (await import(
+    pathToFileURL(join(root, "dist", "browser", "index.js")).href
+  )) as object;
+  assert.deepEqual(functionNames(browser), expected);
 });
