@@ -198,24 +198,199 @@ keepNameOnlyWhenRenamed(join(dist, "browser", "index.js"));
 dropInferredNames(join(dist, "browser", "index.js"));
 const names = Object.values(esm.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
 
-await build({
+/**
+ * Note [lazy chunks]: the Node bundle leaves out the namespaces a program may never use
+ * (torch.nn, torch.optim, torch.onnx, torch.viz, torch.utils.data: a fifth of the code) and
+ * loads each, as `dist/cjs/tensorgrad-<name>.cjs`, when a property of its namespace is first
+ * read (issue 12, the import cost). The namespace the package exports is an object of getters
+ * for the chunk's export names, made when the package loads (so `Object.keys(torch.nn)` and
+ * the ESM entry's bindings load nothing). A module belongs to the core bundle when the package
+ * entry reaches it without going through a lazy namespace, else to the first chunk (in the
+ * order below) that reaches it; a chunk reaches the modules of the core and of earlier chunks
+ * through their namespace objects (`__tgChunks.module(owner, path)`), whose getters read the
+ * live bindings, so there is still one copy of every module. Each chunk is a function of the
+ * core's `__tgChunks`, called once. The browser bundle stays one file.
+ */
+const lazyChunks = {
+  nn: "src/nn/index.ts",
+  optim: "src/optim/index.ts",
+  onnx: "src/onnx/index.ts",
+  viz: "src/viz.ts",
+  data: "src/data/data.ts",
+};
+const rel = (abs) =>
+  abs
+    .slice(root.length + 1)
+    .split("\\")
+    .join("/");
+/** The export names of a module, from an esbuild metafile. */
+async function exportNames(entry) {
+  const r = await build({
+    ...common,
+    entryPoints: [join(root, entry)],
+    format: "esm",
+    write: false,
+    outdir: join(dist, "tmp"),
+    sourcemap: false,
+  });
+  return Object.values(r.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
+}
+const chunkKeys = Object.fromEntries(
+  await Promise.all(Object.entries(lazyChunks).map(async ([n, e]) => [n, await exportNames(e)])),
+);
+/** Modules other bundles read, by owner: { core: Set of paths, nn: ... } */
+const owners = new Map(); // path -> owner
+const wanted = { core: new Set() };
+function chunkPlugin(self) {
+  return {
+    name: "lazy-chunks",
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, async (a) => {
+        if (a.pluginData === "resolving" || a.namespace !== "file") return undefined;
+        const r = await b.resolve(a.path, {
+          resolveDir: a.resolveDir,
+          kind: a.kind,
+          importer: a.importer,
+          pluginData: "resolving",
+        });
+        if (r.errors.length > 0 || r.external) return undefined;
+        const path = rel(r.path);
+        const chunk = Object.keys(lazyChunks).find((n) => lazyChunks[n] === path);
+        if (self === "core" && chunk !== undefined && rel(a.importer) === "src/index.ts")
+          return { path: chunk, namespace: "lazy-namespace" };
+        const owner = owners.get(path);
+        if (owner === undefined || owner === self) return undefined;
+        wanted[owner].add(path);
+        return { path: `${owner}:${path}`, namespace: "chunk-module" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "lazy-namespace" }, (a) => ({
+        loader: "js",
+        contents: `module.exports = __tgChunks.namespace(${JSON.stringify(a.path)}, ${JSON.stringify(chunkKeys[a.path])});`,
+      }));
+      b.onLoad({ filter: /.*/, namespace: "chunk-module" }, (a) => {
+        const i = a.path.indexOf(":");
+        return {
+          loader: "js",
+          contents: `module.exports = __tgChunks.module(${JSON.stringify(a.path.slice(0, i))}, ${JSON.stringify(a.path.slice(i + 1))});`,
+        };
+      });
+    },
+  };
+}
+/** The entry of a bundle: the modules other bundles read, by path, and (chunks) the namespace. */
+function entryPlugin(self, entry, modules) {
+  return {
+    name: "chunk-entry",
+    setup(b) {
+      b.onResolve({ filter: /^chunk-entry$/ }, () => ({ path: self, namespace: "chunk-entry" }));
+      b.onLoad({ filter: /.*/, namespace: "chunk-entry" }, () => {
+        const lines = [...modules].map(
+          (m, i) => `import * as m${i} from ${JSON.stringify(join(root, m))};`,
+        );
+        const table = `{ ${[...modules].map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ")} }`;
+        if (self === "core")
+          lines.push(
+            `export * from ${JSON.stringify(join(root, entry))};`,
+            `__tgChunks.core = ${table};`,
+          );
+        else
+          lines.push(
+            `import * as namespace from ${JSON.stringify(join(root, entry))};`,
+            `export { namespace };`,
+            `export const modules = ${table};`,
+          );
+        return { loader: "js", contents: lines.join("\n"), resolveDir: root };
+      });
+    },
+  };
+}
+// the core's side: load a chunk once, and give its modules and namespaces to the others
+const chunkRuntime = `var __tgChunks = {
+  core: null,
+  loaded: Object.create(null),
+  load(name) {
+    return (this.loaded[name] ??= require("./tensorgrad-" + name + ".cjs")(this));
+  },
+  module(owner, path) {
+    return owner === "core" ? this.core[path] : this.load(owner).modules[path];
+  },
+  namespace(name, keys) {
+    const chunks = this;
+    const ns = Object.create(Object.create(Object.prototype, { __esModule: { value: true } }));
+    for (const k of keys)
+      Object.defineProperty(ns, k, { enumerable: true, get: () => chunks.load(name).namespace[k] });
+    return ns;
+  },
+};`;
+const urlBanner =
+  'var __tensorgrad_module_url = require("node:url").pathToFileURL(__filename).href;';
+const cjsOptions = {
   ...common,
+  entryPoints: ["chunk-entry"],
   format: "cjs",
   platform: "node",
-  outfile: join(dist, "cjs", "tensorgrad.cjs"),
   // import.meta.url is the module's own URL: in CommonJS, __filename's
   define: { "import.meta.url": "__tensorgrad_module_url" },
-  banner: {
-    js: 'var __tensorgrad_module_url = require("node:url").pathToFileURL(__filename).href;',
-  },
   // import() becomes require(): the bundle is compiled through vm.Script (below), whose code
   // has no module loader for import() without an experimental option
   supported: { "dynamic-import": false },
-  plugins: [lazyDependencyPlugin],
-});
-keepNameOnlyWhenRenamed(join(dist, "cjs", "tensorgrad.cjs"));
-dropInferredNames(join(dist, "cjs", "tensorgrad.cjs"));
-asciiOnly(join(dist, "cjs", "tensorgrad.cjs"));
+};
+async function buildCjs(self, entry, modules) {
+  const file = join(dist, "cjs", self === "core" ? "tensorgrad.cjs" : `tensorgrad-${self}.cjs`);
+  const r = await build({
+    ...cjsOptions,
+    outfile: file,
+    write: modules !== null,
+    banner: {
+      js:
+        self === "core"
+          ? `${urlBanner}\n${chunkRuntime}`
+          : `${urlBanner}\nmodule.exports = function (__tgChunks) {\nvar module = { exports: {} }, exports = module.exports;`,
+    },
+    footer: self === "core" ? undefined : { js: "return module.exports;\n};" },
+    plugins: [entryPlugin(self, entry, modules ?? []), chunkPlugin(self), lazyDependencyPlugin],
+  });
+  if (modules === null) {
+    // the first pass: which modules this bundle holds
+    for (const input of Object.keys(r.metafile.inputs))
+      if (input.startsWith("src/") && !owners.has(input)) owners.set(input, self);
+    return;
+  }
+  keepNameOnlyWhenRenamed(file);
+  dropInferredNames(file);
+  if (self === "core") namespacesAsIs(file);
+  asciiOnly(file);
+}
+
+/**
+ * esbuild imports a CommonJS module's exports as a copy with a `default` key added
+ * (`__toESM(require_nn(), 1)`): the lazy namespaces are taken as they are instead (blanked
+ * out to the same length, so that the source map's positions hold).
+ */
+function namespacesAsIs(file) {
+  const text = readFileSync(file, "utf8");
+  const requires = [
+    ...text.matchAll(/\/\/ lazy-namespace:\w+\nvar (require_\w+) = __commonJS/g),
+  ].map((m) => m[1]);
+  if (requires.length !== Object.keys(lazyChunks).length)
+    throw new Error(`lazy namespaces not found in ${file}`);
+  let out = text;
+  for (const r of requires) {
+    const call = `__toESM(${r}(), 1)`;
+    if (!out.includes(call)) throw new Error(`${call} not found in ${file}`);
+    out = out.split(call).join(`${r}()`.padEnd(call.length, " "));
+  }
+  writeFileSync(file, out);
+}
+// two passes: the first assigns the modules to bundles and finds what each reads from the
+// others; the second writes every bundle with the table of its modules the others read
+await buildCjs("core", "src/index.ts", null);
+for (const [n, e] of Object.entries(lazyChunks)) {
+  wanted[n] = new Set();
+  await buildCjs(n, e, null);
+}
+await buildCjs("core", "src/index.ts", wanted.core);
+for (const [n, e] of Object.entries(lazyChunks)) await buildCjs(n, e, wanted[n]);
 writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 
 // Note [compile cache]: the CJS entry compiles the bundle with V8's code cache, so that a
