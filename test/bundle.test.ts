@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
+import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 import * as source from "../src/index.js";
 
@@ -93,4 +94,36 @@ test("the built package names its functions, classes and methods as the sources 
     pathToFileURL(join(root, "dist", "browser", "index.js")).href
   )) as object;
   assert.deepEqual(functionNames(browser), expected);
+});
+
+// Note [lazy chunks], Note [deferred seed], Note [lazy dependencies]: what a process that takes
+// one gradient loads (the import cost, bench/startup.mjs), and what using torch.nn adds
+test("importing the package and taking a gradient loads no lazy chunk, WebCrypto or worker_threads", () => {
+  const program = `
+    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "index.cjs"))});
+    const loaded = () => ({
+      chunks: Object.keys(require.cache).map((f) => /tensorgrad-(\\w+)\\.cjs$/.exec(f)?.[1]).filter(Boolean).sort(),
+      builtins: ["internal/crypto/webcrypto", "worker_threads"].filter((m) => process.moduleLoadList.includes("NativeModule " + m)),
+    });
+    const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+    x.mul(x).sum().backward();
+    const nnKeys = Object.keys(torch.nn).length;
+    const before = loaded();
+    const m = new torch.nn.Linear(3, 1);
+    console.log(JSON.stringify({ before, nnKeys, after: loaded(), param: m.weight instanceof torch.Tensor }));`;
+  const r = spawnSync(process.execPath, ["-e", program], {
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_QUIET: "1" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as {
+    before: { chunks: string[]; builtins: string[] };
+    nnKeys: number;
+    after: { chunks: string[]; builtins: string[] };
+    param: boolean;
+  };
+  assert.deepEqual(out.before, { chunks: [], builtins: [] });
+  assert.equal(out.nnKeys, Object.keys(source.nn).length);
+  assert.deepEqual(out.after.chunks, ["nn"]);
+  assert.equal(out.param, true);
 });
