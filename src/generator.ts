@@ -65,6 +65,7 @@ function checkDevice(device: unknown): void {
 
 /** Options of `new torch.Generator({ device })`. */
 export interface GeneratorOptions {
+  /** The device of the generator: "cpu" (the only one; others raise PyTorch's error). */
   device?: string;
 }
 
