@@ -335,6 +335,8 @@ const cjsOptions = {
   // has no module loader for import() without an experimental option
   supported: { "dynamic-import": false },
 };
+// The sources are ES modules, so strict code; esbuild marks a CommonJS bundle strict only when
+// its entry is a file, so the banners say it (first, for the whole file).
 async function buildCjs(self, entry, modules) {
   const file = join(dist, "cjs", self === "core" ? "tensorgrad.cjs" : `tensorgrad-${self}.cjs`);
   const r = await build({
@@ -344,8 +346,8 @@ async function buildCjs(self, entry, modules) {
     banner: {
       js:
         self === "core"
-          ? `${urlBanner}\n${chunkRuntime}`
-          : `${urlBanner}\nmodule.exports = function (__tgChunks) {\nvar module = { exports: {} }, exports = module.exports;`,
+          ? `"use strict";\n${urlBanner}\n${chunkRuntime}`
+          : `"use strict";\n${urlBanner}\nmodule.exports = function (__tgChunks) {\nvar module = { exports: {} }, exports = module.exports;`,
     },
     footer: self === "core" ? undefined : { js: "return module.exports;\n};" },
     plugins: [entryPlugin(self, entry, modules ?? []), chunkPlugin(self), lazyDependencyPlugin],

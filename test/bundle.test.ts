@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -126,4 +126,13 @@ test("importing the package and taking a gradient loads no lazy chunk, WebCrypto
   assert.equal(out.nnKeys, Object.keys(source.nn).length);
   assert.deepEqual(out.after.chunks, ["nn"]);
   assert.equal(out.param, true);
+});
+
+// the sources are ES modules (strict code): the CommonJS bundles must say "use strict" first
+test("every CommonJS bundle is strict code", () => {
+  const dir = join(root, "dist", "cjs");
+  const bundles = readdirSync(dir).filter((f) => /^tensorgrad(-\w+)?\.cjs$/.test(f));
+  assert.ok(bundles.length > 1, "the core and its lazy chunks");
+  for (const f of bundles)
+    assert.ok(readFileSync(join(dir, f), "latin1").startsWith('"use strict";\n'), f);
 });
