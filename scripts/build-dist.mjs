@@ -24,6 +24,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import ts from "typescript";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -76,6 +77,64 @@ function keepNameOnlyWhenRenamed(file) {
 }
 
 /**
+ * Note [inferred names]: keepNames also wraps function literals that the language names by
+ * itself, `const build = __name(() => ..., "build")` and `{ forward: __name((a) => ..., "forward") }`:
+ * the wrapped literal is anonymous, so `__name` must redefine its `name`, which turns the
+ * function into a dictionary-mode object (~500 bytes and ~10 us each). The registry's op
+ * declarations hold thousands of them: a fifth of the import cost (bench/startup.mjs). Where the
+ * variable or property name is the string, the wrapper is blanked out (spaces, so that the
+ * source map's positions hold) and the literal is named as in the sources. `__name(f, "f");`
+ * statements after declarations are blanked out too (the name is already right).
+ */
+function dropInferredNames(file) {
+  const text = readFileSync(file, "utf8");
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  const blanks = []; // [start, end) ranges to blank out
+  const isNameCall = (n) =>
+    ts.isCallExpression(n) &&
+    ts.isIdentifier(n.expression) &&
+    n.expression.text === "__name" &&
+    n.arguments.length === 2 &&
+    ts.isStringLiteral(n.arguments[1]);
+  const keyText = (name) =>
+    ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined;
+  const visit = (n) => {
+    if (isNameCall(n)) {
+      const [f, s] = n.arguments;
+      const p = n.parent;
+      const anonymous =
+        ts.isArrowFunction(f) ||
+        ((ts.isFunctionExpression(f) || ts.isClassExpression(f)) && f.name === undefined);
+      const inferred =
+        (ts.isVariableDeclaration(p) && p.initializer === n && keyText(p.name) === s.text) ||
+        (ts.isPropertyAssignment(p) && p.initializer === n && keyText(p.name) === s.text);
+      if (anonymous && inferred) {
+        blanks.push([n.getStart(sf), f.getStart(sf)], [f.end, n.end]);
+      } else if (
+        ts.isExpressionStatement(p) &&
+        ts.isIdentifier(f) &&
+        f.text === s.text &&
+        text.slice(n.end, p.end) === ";"
+      ) {
+        blanks.push([p.getStart(sf), p.end]);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  blanks.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let at = 0;
+  for (const [start, end] of blanks) {
+    // spaces, keeping line breaks (a blanked range may span lines)
+    out += text.slice(at, start) + text.slice(start, end).replace(/[^\n]/g, " ");
+    at = end;
+  }
+  writeFileSync(file, out + text.slice(at));
+  return blanks.length;
+}
+
+/**
  * esbuild escapes non-ASCII characters in strings, regular expressions and identifiers
  * (charset "ascii") but keeps comments as written: those are escaped too, so that the loader
  * reads the bundle as a one-byte string (latin1), which is several times faster than decoding
@@ -92,6 +151,41 @@ function asciiOnly(file) {
   );
 }
 
+/**
+ * Note [lazy dependencies]: in the Node bundle, a dependency's `require` runs when one of its
+ * exports is first used, not when the package loads. fflate's Node build requires
+ * worker_threads (and with it Node's stream modules) as it loads, a tenth of the import cost
+ * (bench/startup.mjs), for torch.save / torch.load only. Each import of a listed package
+ * becomes a CommonJS module whose named exports are getters; esbuild reads CommonJS imports
+ * at each use (`(0, import_fflate.unzipSync)(...)`), so the getter runs at the first call.
+ */
+const lazyDependencies = { fflate: ["unzipSync", "zipSync"] };
+const lazyDependencyPlugin = {
+  name: "lazy-dependencies",
+  setup(b) {
+    const names = Object.keys(lazyDependencies);
+    const filter = new RegExp(
+      `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")})$`,
+    );
+    b.onResolve({ filter }, (a) =>
+      a.namespace === "lazy-dependency"
+        ? { path: a.path, external: true }
+        : { path: a.path, namespace: "lazy-dependency" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-dependency" }, (a) => ({
+      loader: "js",
+      contents:
+        `let m;\nconst load = () => (m ??= require(${JSON.stringify(a.path)}));\n` +
+        lazyDependencies[a.path]
+          .map(
+            (n) =>
+              `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load().${n} });`,
+          )
+          .join("\n"),
+    }));
+  },
+};
+
 // The ES module bundle first: its metafile lists the entry's export names.
 const esm = await build({
   ...common,
@@ -101,24 +195,204 @@ const esm = await build({
   outfile: join(dist, "browser", "index.js"),
 });
 keepNameOnlyWhenRenamed(join(dist, "browser", "index.js"));
+dropInferredNames(join(dist, "browser", "index.js"));
 const names = Object.values(esm.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
 
-await build({
+/**
+ * Note [lazy chunks]: the Node bundle leaves out the namespaces a program may never use
+ * (torch.nn, torch.optim, torch.onnx, torch.viz, torch.utils.data: a fifth of the code) and
+ * loads each, as `dist/cjs/tensorgrad-<name>.cjs`, when a property of its namespace is first
+ * read (issue 12, the import cost). The namespace the package exports is an object of getters
+ * for the chunk's export names, made when the package loads (so `Object.keys(torch.nn)` and
+ * the ESM entry's bindings load nothing). A module belongs to the core bundle when the package
+ * entry reaches it without going through a lazy namespace, else to the first chunk (in the
+ * order below) that reaches it; a chunk reaches the modules of the core and of earlier chunks
+ * through their namespace objects (`__tgChunks.module(owner, path)`), whose getters read the
+ * live bindings, so there is still one copy of every module. Each chunk is a function of the
+ * core's `__tgChunks`, called once. The browser bundle stays one file.
+ */
+const lazyChunks = {
+  nn: "src/nn/index.ts",
+  optim: "src/optim/index.ts",
+  onnx: "src/onnx/index.ts",
+  viz: "src/viz.ts",
+  data: "src/data/data.ts",
+};
+const rel = (abs) =>
+  abs
+    .slice(root.length + 1)
+    .split("\\")
+    .join("/");
+/** The export names of a module, from an esbuild metafile. */
+async function exportNames(entry) {
+  const r = await build({
+    ...common,
+    entryPoints: [join(root, entry)],
+    format: "esm",
+    write: false,
+    outdir: join(dist, "tmp"),
+    sourcemap: false,
+  });
+  return Object.values(r.metafile.outputs).find((o) => o.entryPoint !== undefined).exports;
+}
+const chunkKeys = Object.fromEntries(
+  await Promise.all(Object.entries(lazyChunks).map(async ([n, e]) => [n, await exportNames(e)])),
+);
+/** Modules other bundles read, by owner: { core: Set of paths, nn: ... } */
+const owners = new Map(); // path -> owner
+const wanted = { core: new Set() };
+function chunkPlugin(self) {
+  return {
+    name: "lazy-chunks",
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, async (a) => {
+        if (a.pluginData === "resolving" || a.namespace !== "file") return undefined;
+        const r = await b.resolve(a.path, {
+          resolveDir: a.resolveDir,
+          kind: a.kind,
+          importer: a.importer,
+          pluginData: "resolving",
+        });
+        if (r.errors.length > 0 || r.external) return undefined;
+        const path = rel(r.path);
+        const chunk = Object.keys(lazyChunks).find((n) => lazyChunks[n] === path);
+        if (self === "core" && chunk !== undefined && rel(a.importer) === "src/index.ts")
+          return { path: chunk, namespace: "lazy-namespace" };
+        const owner = owners.get(path);
+        if (owner === undefined || owner === self) return undefined;
+        wanted[owner].add(path);
+        return { path: `${owner}:${path}`, namespace: "chunk-module" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "lazy-namespace" }, (a) => ({
+        loader: "js",
+        contents: `module.exports = __tgChunks.namespace(${JSON.stringify(a.path)}, ${JSON.stringify(chunkKeys[a.path])});`,
+      }));
+      b.onLoad({ filter: /.*/, namespace: "chunk-module" }, (a) => {
+        const i = a.path.indexOf(":");
+        return {
+          loader: "js",
+          contents: `module.exports = __tgChunks.module(${JSON.stringify(a.path.slice(0, i))}, ${JSON.stringify(a.path.slice(i + 1))});`,
+        };
+      });
+    },
+  };
+}
+/** The entry of a bundle: the modules other bundles read, by path, and (chunks) the namespace. */
+function entryPlugin(self, entry, modules) {
+  return {
+    name: "chunk-entry",
+    setup(b) {
+      b.onResolve({ filter: /^chunk-entry$/ }, () => ({ path: self, namespace: "chunk-entry" }));
+      b.onLoad({ filter: /.*/, namespace: "chunk-entry" }, () => {
+        const lines = [...modules].map(
+          (m, i) => `import * as m${i} from ${JSON.stringify(join(root, m))};`,
+        );
+        const table = `{ ${[...modules].map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ")} }`;
+        if (self === "core")
+          lines.push(
+            `export * from ${JSON.stringify(join(root, entry))};`,
+            `__tgChunks.core = ${table};`,
+          );
+        else
+          lines.push(
+            `import * as namespace from ${JSON.stringify(join(root, entry))};`,
+            `export { namespace };`,
+            `export const modules = ${table};`,
+          );
+        return { loader: "js", contents: lines.join("\n"), resolveDir: root };
+      });
+    },
+  };
+}
+// the core's side: load a chunk once, and give its modules and namespaces to the others
+const chunkRuntime = `var __tgChunks = {
+  core: null,
+  loaded: Object.create(null),
+  load(name) {
+    return (this.loaded[name] ??= require("./tensorgrad-" + name + ".cjs")(this));
+  },
+  module(owner, path) {
+    return owner === "core" ? this.core[path] : this.load(owner).modules[path];
+  },
+  namespace(name, keys) {
+    const chunks = this;
+    const ns = Object.create(Object.create(Object.prototype, { __esModule: { value: true } }));
+    for (const k of keys)
+      Object.defineProperty(ns, k, { enumerable: true, get: () => chunks.load(name).namespace[k] });
+    return ns;
+  },
+};`;
+const urlBanner =
+  'var __tensorgrad_module_url = require("node:url").pathToFileURL(__filename).href;';
+const cjsOptions = {
   ...common,
+  entryPoints: ["chunk-entry"],
   format: "cjs",
   platform: "node",
-  outfile: join(dist, "cjs", "tensorgrad.cjs"),
   // import.meta.url is the module's own URL: in CommonJS, __filename's
   define: { "import.meta.url": "__tensorgrad_module_url" },
-  banner: {
-    js: 'var __tensorgrad_module_url = require("node:url").pathToFileURL(__filename).href;',
-  },
   // import() becomes require(): the bundle is compiled through vm.Script (below), whose code
   // has no module loader for import() without an experimental option
   supported: { "dynamic-import": false },
-});
-keepNameOnlyWhenRenamed(join(dist, "cjs", "tensorgrad.cjs"));
-asciiOnly(join(dist, "cjs", "tensorgrad.cjs"));
+};
+// The sources are ES modules, so strict code; esbuild marks a CommonJS bundle strict only when
+// its entry is a file, so the banners say it (first, for the whole file).
+async function buildCjs(self, entry, modules) {
+  const file = join(dist, "cjs", self === "core" ? "tensorgrad.cjs" : `tensorgrad-${self}.cjs`);
+  const r = await build({
+    ...cjsOptions,
+    outfile: file,
+    write: modules !== null,
+    banner: {
+      js:
+        self === "core"
+          ? `"use strict";\n${urlBanner}\n${chunkRuntime}`
+          : `"use strict";\n${urlBanner}\nmodule.exports = function (__tgChunks) {\nvar module = { exports: {} }, exports = module.exports;`,
+    },
+    footer: self === "core" ? undefined : { js: "return module.exports;\n};" },
+    plugins: [entryPlugin(self, entry, modules ?? []), chunkPlugin(self), lazyDependencyPlugin],
+  });
+  if (modules === null) {
+    // the first pass: which modules this bundle holds
+    for (const input of Object.keys(r.metafile.inputs))
+      if (input.startsWith("src/") && !owners.has(input)) owners.set(input, self);
+    return;
+  }
+  keepNameOnlyWhenRenamed(file);
+  dropInferredNames(file);
+  if (self === "core") namespacesAsIs(file);
+  asciiOnly(file);
+}
+
+/**
+ * esbuild imports a CommonJS module's exports as a copy with a `default` key added
+ * (`__toESM(require_nn(), 1)`): the lazy namespaces are taken as they are instead (blanked
+ * out to the same length, so that the source map's positions hold).
+ */
+function namespacesAsIs(file) {
+  const text = readFileSync(file, "utf8");
+  const requires = [
+    ...text.matchAll(/\/\/ lazy-namespace:\w+\nvar (require_\w+) = __commonJS/g),
+  ].map((m) => m[1]);
+  if (requires.length !== Object.keys(lazyChunks).length)
+    throw new Error(`lazy namespaces not found in ${file}`);
+  let out = text;
+  for (const r of requires) {
+    const call = `__toESM(${r}(), 1)`;
+    if (!out.includes(call)) throw new Error(`${call} not found in ${file}`);
+    out = out.split(call).join(`${r}()`.padEnd(call.length, " "));
+  }
+  writeFileSync(file, out);
+}
+// two passes: the first assigns the modules to bundles and finds what each reads from the
+// others; the second writes every bundle with the table of its modules the others read
+await buildCjs("core", "src/index.ts", null);
+for (const [n, e] of Object.entries(lazyChunks)) {
+  wanted[n] = new Set();
+  await buildCjs(n, e, null);
+}
+await buildCjs("core", "src/index.ts", wanted.core);
+for (const [n, e] of Object.entries(lazyChunks)) await buildCjs(n, e, wanted[n]);
 writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 
 // Note [compile cache]: the CJS entry compiles the bundle with V8's code cache, so that a

@@ -270,6 +270,7 @@ function pyList(leaves: readonly unknown[]): string {
 // ---------------------------------------------------------------------------------------------
 // argnums (functorch's _slice_argnums and friends)
 
+/** Which positional argument(s) a transform differentiates: one index, or an array of them. */
 export type Argnums = number | readonly number[];
 
 function pyTuple(xs: readonly number[]): string {
@@ -450,6 +451,7 @@ function splitAux(output: unknown, api: string): [unknown, unknown] {
 // ---------------------------------------------------------------------------------------------
 // grad, gradAndValue
 
+/** Options of func.grad and func.gradAndValue (functorch's keyword arguments). */
 export interface GradOptions {
   /** which positional argument(s) to differentiate (default 0); an array gives an array */
   argnums?: Argnums;
@@ -760,6 +762,7 @@ function checkTensorList(xs: readonly unknown[], argname: string): asserts xs is
   }
 }
 
+/** Options of func.jvp. */
 export interface JvpOptions {
   /** throw when an output does not depend on the primals (default false: zeros) */
   strict?: boolean;
@@ -830,6 +833,7 @@ function jvpWithArgnums(
 // ---------------------------------------------------------------------------------------------
 // jacrev, jacfwd, hessian
 
+/** Options of func.jacrev, func.jacfwd and func.hessian. */
 export interface JacOptions {
   /** which positional argument(s) (default 0); an array gives an array of Jacobians */
   argnums?: Argnums;
@@ -986,6 +990,7 @@ export function hessian<A extends AnyArgs>(
 /** in_dims / out_dims: an int, null (not mapped), or a tree matching the arguments/outputs. */
 export type Dims = number | null | readonly Dims[] | { readonly [key: string]: Dims };
 
+/** Options of func.vmap: the mapped dims of the arguments and the outputs. */
 export interface VmapOptions {
   /** where each argument's mapped dim is (default 0); null: not mapped */
   inDims?: Dims;

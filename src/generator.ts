@@ -8,7 +8,7 @@
 import { numelOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { uint8 } from "./dtype.js";
-import { CPUGeneratorImpl, STATE_SIZE, nondeterministicSeed, pyType } from "./random.js";
+import { CPUGeneratorImpl, STATE_SIZE, pyType } from "./random.js";
 import { overflowError, runtimeError, typeError, valueError } from "./errors.js";
 
 /** The device types PyTorch 1.13 parses at the start of a device string. */
@@ -65,6 +65,7 @@ function checkDevice(device: unknown): void {
 
 /** Options of `new torch.Generator({ device })`. */
 export interface GeneratorOptions {
+  /** The device of the generator: "cpu" (the only one; others raise PyTorch's error). */
   device?: string;
 }
 
@@ -144,8 +145,7 @@ export class Generator extends CPUGeneratorImpl {
  * torch.default_generator: what random ops draw from without `{ generator }`. Like PyTorch's,
  * it starts from a non-deterministic seed.
  */
-export const defaultGenerator: Generator = new Generator();
-defaultGenerator.manualSeed(nondeterministicSeed());
+export const defaultGenerator: Generator = new Generator().seedLater(); // Note [deferred seed]
 
 /** Python's int(v) for torch.manual_seed's argument (which the Python wrapper converts first). */
 function pythonInt(v: unknown): bigint {

@@ -131,6 +131,14 @@ export class CPUGeneratorImpl {
    */
   private nextFloatNormal = 0;
   private hasNextFloatNormal = false;
+  /**
+   * Note [deferred seed]: a generator made by `seedLater()` (the default generator) draws its
+   * non-deterministic seed when it is first used (a draw, `initialSeed`, `getState`), not when
+   * the package loads: Node's `crypto.getRandomValues` loads WebCrypto and the stream modules,
+   * a tenth of the import cost (bench/startup.mjs). Draws refill the state through `twist`
+   * first (`left` is 1 after seeding), so the check costs nothing per draw.
+   */
+  private seedPending = false;
 
   constructor(seed: number | bigint = DEFAULT_RNG_SEED) {
     this.manualSeed(seed);
@@ -147,6 +155,7 @@ export class CPUGeneratorImpl {
    */
   manualSeed(seed: number | bigint): this {
     const s = parseSeed(seed);
+    this.seedPending = false;
     this.seedValue = s;
     this.hasNextDoubleNormal = false;
     this.nextDoubleNormal = 0;
@@ -172,6 +181,7 @@ export class CPUGeneratorImpl {
    * new CPUGeneratorImpl().manualSeed(7).initialSeed(); // 7
    */
   initialSeed(): number {
+    if (this.seedPending) this.manualSeed(nondeterministicSeed());
     return Number(this.seedValue);
   }
 
@@ -182,6 +192,7 @@ export class CPUGeneratorImpl {
    * new CPUGeneratorImpl().manualSeed(-1).initialSeedBigInt(); // 18446744073709551615n
    */
   initialSeedBigInt(): bigint {
+    if (this.seedPending) this.manualSeed(nondeterministicSeed());
     return this.seedValue;
   }
 
@@ -207,6 +218,7 @@ export class CPUGeneratorImpl {
    * const s = g.getStateBytes(); fillUniform(a, false, 0, 1, g); g.setStateBytes(s); fillUniform(b, false, 0, 1, g); // a == b
    */
   getStateBytes(): Uint8Array {
+    if (this.seedPending) this.manualSeed(nondeterministicSeed());
     const bytes = new Uint8Array(STATE_SIZE);
     const v = new DataView(bytes.buffer);
     v.setBigUint64(OFF_SEED, this.seedValue, true);
@@ -265,6 +277,7 @@ export class CPUGeneratorImpl {
       hasFloat = true;
       float = v.getFloat32(OFF_FLOAT_NORMAL, true);
     }
+    this.seedPending = false;
     this.seedValue = v.getBigUint64(OFF_SEED, true);
     this.left = left;
     this.next = next;
@@ -277,8 +290,19 @@ export class CPUGeneratorImpl {
     return this;
   }
 
+  /**
+   * @internal Seeds the generator non-deterministically on its first use (Note [deferred seed]).
+   */
+  seedLater(): this {
+    this.manualSeed(DEFAULT_RNG_SEED);
+    this.seedPending = true;
+    return this;
+  }
+
   /** mt19937_engine::next_state: regenerates all 624 words at once. */
   private twist(): void {
+    // Note [deferred seed]: seeding leaves left = 1, so the first draw lands here
+    if (this.seedPending) this.manualSeed(nondeterministicSeed());
     const mt = this.mt;
     let kk = 0;
     for (; kk < MT_N - MT_M; kk++) {

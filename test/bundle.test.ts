@@ -6,10 +6,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
+import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 import * as source from "../src/index.js";
 
@@ -52,4 +54,85 @@ test("the browser bundle keeps the side-effect imports and computes as the sourc
   const bundled = (await import(pathToFileURL(file).href)) as typeof source;
   assert.notEqual(bundled.Tensor, source.Tensor);
   assert.deepEqual(exercise(bundled), exercise(source));
+});
+
+/**
+ * The names of every function and class reachable from the package's namespaces and of every
+ * Tensor method, `name` first: `{ "nn.Linear": "Linear", "Tensor#add": "add", ... }`.
+ */
+function functionNames(torch: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Set<unknown>();
+  const walk = (obj: object, path: string, depth: number): void => {
+    if (seen.has(obj) || depth > 3) return;
+    seen.add(obj);
+    for (const k of Object.keys(obj).sort()) {
+      const v = (obj as Record<string, unknown>)[k];
+      if (typeof v === "function") out[`${path}${k}`] = v.name;
+      else if (typeof v === "object" && v !== null && !ArrayBuffer.isView(v))
+        walk(v, `${path}${k}.`, depth + 1);
+    }
+  };
+  walk(torch, "", 0);
+  const proto = (torch as typeof source).Tensor.prototype as unknown as Record<string, unknown>;
+  for (const k of Object.getOwnPropertyNames(proto).sort()) {
+    const d = Object.getOwnPropertyDescriptor(proto, k);
+    if (typeof d?.value === "function") out[`Tensor#${k}`] = (d.value as () => void).name;
+  }
+  return out;
+}
+
+// Note [inferred names] and Note [named forwarders]: the build blanks out esbuild's keepNames
+// wrappers where the language names the function, and the registry names its forwarders by a
+// computed key; both must leave every name as the sources have it
+test("the built package names its functions, classes and methods as the sources do", async () => {
+  const expected = functionNames(source);
+  assert.ok(Object.keys(expected).length > 1000, "the walk reaches the namespaces");
+  const cjs = createRequire(import.meta.url)(join(root, "dist", "cjs", "index.cjs")) as object;
+  assert.deepEqual(functionNames(cjs), expected);
+  const browser = (await import(
+    pathToFileURL(join(root, "dist", "browser", "index.js")).href
+  )) as object;
+  assert.deepEqual(functionNames(browser), expected);
+});
+
+// Note [lazy chunks], Note [deferred seed], Note [lazy dependencies]: what a process that takes
+// one gradient loads (the import cost, bench/startup.mjs), and what using torch.nn adds
+test("importing the package and taking a gradient loads no lazy chunk, WebCrypto or worker_threads", () => {
+  const program = `
+    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "index.cjs"))});
+    const loaded = () => ({
+      chunks: Object.keys(require.cache).map((f) => /tensorgrad-(\\w+)\\.cjs$/.exec(f)?.[1]).filter(Boolean).sort(),
+      builtins: ["internal/crypto/webcrypto", "worker_threads"].filter((m) => process.moduleLoadList.includes("NativeModule " + m)),
+    });
+    const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+    x.mul(x).sum().backward();
+    const nnKeys = Object.keys(torch.nn).length;
+    const before = loaded();
+    const m = new torch.nn.Linear(3, 1);
+    console.log(JSON.stringify({ before, nnKeys, after: loaded(), param: m.weight instanceof torch.Tensor }));`;
+  const r = spawnSync(process.execPath, ["-e", program], {
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_QUIET: "1" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as {
+    before: { chunks: string[]; builtins: string[] };
+    nnKeys: number;
+    after: { chunks: string[]; builtins: string[] };
+    param: boolean;
+  };
+  assert.deepEqual(out.before, { chunks: [], builtins: [] });
+  assert.equal(out.nnKeys, Object.keys(source.nn).length);
+  assert.deepEqual(out.after.chunks, ["nn"]);
+  assert.equal(out.param, true);
+});
+
+// the sources are ES modules (strict code): the CommonJS bundles must say "use strict" first
+test("every CommonJS bundle is strict code", () => {
+  const dir = join(root, "dist", "cjs");
+  const bundles = readdirSync(dir).filter((f) => /^tensorgrad(-\w+)?\.cjs$/.test(f));
+  assert.ok(bundles.length > 1, "the core and its lazy chunks");
+  for (const f of bundles)
+    assert.ok(readFileSync(join(dir, f), "latin1").startsWith('"use strict";\n'), f);
 });

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
+import { CPUGeneratorImpl } from "../src/random.js";
 import { decode, readFixture, throwsLike, type Encoded, type Err } from "./helpers/fixtures.js";
 
 type DT = "float32" | "float64" | "int64" | "int32" | "uint8" | "bool";
@@ -627,3 +628,33 @@ for (const c of (fx as unknown as { calls: CallCase[] }).calls) {
     assert.deepEqual(flat(torch.rand(2, { generator: g })), c.g_next, "g's next numbers");
   });
 }
+
+// Note [deferred seed]: the default generator takes its non-deterministic seed on first use
+test("a deferred seed is drawn at first use, and then behaves as manualSeed with it", () => {
+  const uses: [string, (g: CPUGeneratorImpl) => unknown][] = [
+    ["random", (g) => g.random()],
+    ["uniform53", (g) => g.uniform53()],
+    ["normalDouble", (g) => g.normalDouble(0, 1)],
+    ["initialSeed", (g) => g.initialSeed()],
+    ["initialSeedBigInt", (g) => g.initialSeedBigInt()],
+    ["getStateBytes", (g) => g.getStateBytes()],
+  ];
+  for (const [name, use] of uses) {
+    const g = new CPUGeneratorImpl().seedLater();
+    use(g);
+    const seed = g.initialSeedBigInt();
+    // 2^-53 chance of drawing PyTorch's fixed default seed
+    assert.notEqual(seed, 67280421310721n, name);
+    const h = new CPUGeneratorImpl().manualSeed(seed);
+    use(h);
+    assert.equal(g.random(), h.random(), name);
+    assert.deepEqual(g.getStateBytes(), h.getStateBytes(), name);
+  }
+  // a seed or state given before the first use wins
+  const a = new CPUGeneratorImpl().seedLater().manualSeed(3);
+  assert.equal(a.random(), new CPUGeneratorImpl().manualSeed(3).random());
+  const state = new CPUGeneratorImpl().manualSeed(9).getStateBytes();
+  const b = new CPUGeneratorImpl().seedLater().setStateBytes(state);
+  assert.equal(b.initialSeed(), 9);
+  assert.equal(b.random(), new CPUGeneratorImpl().manualSeed(9).random());
+});

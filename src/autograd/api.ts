@@ -91,7 +91,7 @@ function asList<T>(v: T | T[] | readonly T[]): T[] {
 /**
  * torch.autograd.backward(tensors, gradTensors?, options): accumulate gradients of `tensors`
  * into the leaves' `.grad`.
- * @example torch.autograd.backward([y], [torch.ones(3)]);
+ * @example const x = torch.tensor([1, 2, 3], { requiresGrad: true }); torch.autograd.backward([x.mul(2)], [torch.ones(3)]); x.grad // tensor([2., 2., 2.])
  */
 const PLAIN_BACKWARD = { keepGraph: false, createGraph: false, inputs: null, accumulate: true };
 
@@ -134,7 +134,7 @@ export function backward(
 /**
  * torch.autograd.grad(outputs, inputs, options): gradients of outputs w.r.t. inputs, returned
  * (not accumulated into .grad).
- * @example const [dx] = torch.autograd.grad(y, [x], { createGraph: true });
+ * @example const x = torch.tensor([1, 2], { requiresGrad: true }); const [dx] = torch.autograd.grad(x.pow(3).sum(), [x], { createGraph: true }); dx.requiresGrad // true
  */
 export function grad(
   outputs: Tensor | Tensor[],

@@ -104,16 +104,27 @@ export function unpackDual(tensor: Tensor, opts: LevelOptions = {}): UnpackedDua
  * });
  */
 export const forwardAd = {
+  /** forward_ad.dual_level: runs fn inside a new dual level (tangents live while it runs). */
   dualLevel,
+  /** forward_ad.make_dual(tensor, tangent, { level }): a dual tensor carrying the tangent. */
   makeDual,
+  /** forward_ad.unpack_dual(tensor, { level }): `{ primal, tangent }` (tangent null if none). */
   unpackDual,
+  /** forward_ad.enter_dual_level(): opens a dual level and returns its number. */
   enterDualLevel,
+  /** forward_ad.exit_dual_level({ level }): closes the level, dropping its tangents. */
   exitDualLevel,
+  /** The tangent a tensor carries at the current level, or null. */
   getTangent,
+  /** Sets a tensor's tangent at the current level. */
   setTangent,
+  /** Whether a tensor carries a tangent at the current level. */
   hasTangent,
+  /** Whether any of the tensors carries a tangent. */
   anyTangent,
+  /** Runs fn with forward gradients off (tangents are not propagated). */
   noForwardGrad,
+  /** Whether a dual level is open. */
   isDualLevelActive,
 };
 

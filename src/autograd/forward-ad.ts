@@ -383,6 +383,7 @@ export function dualLevel<T>(fn?: (level: number) => T): T | DualLevelGuard {
 
 /** forward_ad.make_dual / unpack_dual's optional level. */
 export interface LevelOptions {
+  /** The dual level the tangent belongs to (default: the innermost active level). */
   level?: number;
 }
 

@@ -144,7 +144,7 @@ export function isInferenceModeEnabled(): boolean {
 /**
  * torch.set_grad_enabled(flag). Inside an async scope (Note [async grad mode]) it sets that
  * scope's mode.
- * @example torch.setGradEnabled(false); const y = x.mul(2); torch.setGradEnabled(true);
+ * @example const x = torch.ones(2, { requiresGrad: true }); torch.setGradEnabled(false); const y = x.mul(2); torch.setGradEnabled(true); y.requiresGrad // false
  */
 export function setGradEnabled(flag: boolean): ModeGuard {
   const target = currentTarget();
@@ -212,7 +212,7 @@ function withMode<T>(
  * torch.no_grad(): run `fn` without recording the graph and return its result; with no
  * argument, return a guard for `using`. Given an async function, in Node, the mode holds across
  * its awaits for that task alone (Note [async grad mode]).
- * @example const y = torch.noGrad(() => x.mul(2)); // y.requiresGrad === false
+ * @example const x = torch.ones(2, { requiresGrad: true }); const y = torch.noGrad(() => x.mul(2)); y.requiresGrad // false
  * @example const loss = await torch.noGrad(async () => evaluate(await nextBatch()));
  */
 export function noGrad<T>(fn: () => T): T;
@@ -223,7 +223,7 @@ export function noGrad<T>(fn?: () => T): T | ModeGuard {
 
 /**
  * torch.enable_grad(): run `fn` with recording on (inside noGrad, for example).
- * @example torch.noGrad(() => torch.enableGrad(() => x.mul(2))).requiresGrad === true
+ * @example torch.noGrad(() => torch.enableGrad(() => torch.ones(2, { requiresGrad: true }).mul(2))).requiresGrad // true
  */
 export function enableGrad<T>(fn: () => T): T;
 export function enableGrad(): ModeGuard;
@@ -241,7 +241,7 @@ export function enableGrad<T>(fn?: () => T): T | ModeGuard {
  * (SavedVariable's constructor), updated in place (`inplace()`, after the kernel's own checks,
  * as PyTorch's version-counter bump; unlike PyTorch nothing is written first) or made to
  * require grad (`requiresGrad_`), each with PyTorch's message.
- * @example const y = torch.inferenceMode(() => model.forward(x)); // y.isInference() === true
+ * @example const y = torch.inferenceMode(() => torch.ones(2).mul(2)); y.isInference() // true
  */
 export function inferenceMode<T>(fn: () => T): T;
 export function inferenceMode(): ModeGuard;

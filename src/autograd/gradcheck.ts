@@ -30,6 +30,7 @@ export class GradcheckError extends Error {
 /** A function of the inputs returning a Tensor or an array of Tensors. */
 export type GradcheckFn = (...inputs: never[]) => Tensor | readonly Tensor[] | readonly unknown[];
 
+/** Options of gradcheck (PyTorch's keyword arguments, camelCased). */
 export interface GradcheckOptions {
   /** perturbation for the finite differences (default 1e-6) */
   eps?: number;
@@ -47,6 +48,7 @@ export interface GradcheckOptions {
   checkGradDtypes?: boolean;
 }
 
+/** Options of gradgradcheck: gradcheck's, and PyTorch's `gen_non_contig_grad_outputs`. */
 export interface GradgradcheckOptions extends GradcheckOptions {
   /** (PyTorch's) make generated grad outputs non-contiguous: not supported, must be false */
   genNonContigGradOutputs?: boolean;

@@ -81,12 +81,22 @@ export class NodeHooks {
   retainGrad: Map<number, Tensor> | null = null;
 }
 
+/**
+ * A node of the backward graph (PyTorch's torch.autograd.graph.Node): `t.gradFn` of a tensor
+ * made by a differentiable op. `name()`, `nextFunctions`, hooks and saved tensors, as PyTorch.
+ * @example
+ * const x = torch.tensor([1, 2], { requiresGrad: true });
+ * const y = x.mul(2).sum();
+ * console.log(y.gradFn?.name()); // SumBackward0
+ */
 export abstract class Node {
   /** Note [sequence numbers]: creation order; the engine runs later nodes first, as PyTorch. */
   readonly sequenceNr = sequenceCounter++;
   /** true only for AccumulateGrad (a field test is cheaper than instanceof in the engine) */
   declare readonly isLeafSink: boolean;
+  /** The node's inputs in the graph: one edge (next node, input number) per input. */
   edges: Edge[];
+  /** How many outputs the op had, so how many gradients the node takes. */
   numOutputs = 1;
   /**
    * Note [engine scratch]: per-run state kept on the node (faster than maps on small graphs):
@@ -127,10 +137,11 @@ export abstract class Node {
   get tensorPreHooks(): Map<number, TensorHook[]> | null {
     return this._hooks === null ? null : this._hooks.tensorPre;
   }
-  /** retainGrad targets, by output number */
+  /** retainGrad targets (tensors whose `.grad` the node fills), by output number */
   get retainGradTargets(): Map<number, Tensor> | null {
     return this._hooks === null ? null : this._hooks.retainGrad;
   }
+  /** Replaces the retainGrad targets (null: none). */
   set retainGradTargets(v: Map<number, Tensor> | null) {
     if (v !== null || this._hooks !== null) this.hooks().retainGrad = v;
   }
@@ -140,10 +151,12 @@ export abstract class Node {
     return [];
   }
 
+  /** A stable pseudo address, as Python prints in `<MulBackward0 object at 0x...>`. */
   get address(): number {
     return ADDRESS_BASE + this.sequenceNr * 0x30;
   }
 
+  /** The node's name as PyTorch gives it (`MulBackward0`, `AccumulateGrad`, ...). */
   abstract name(): string;
 
   /** gradients w.r.t. outputs -> gradients w.r.t. inputs (one per edge) */
@@ -187,6 +200,7 @@ export abstract class Node {
     return removableHandle(h.pre, fn);
   }
 
+  /** Register a hook on output `outputNr`'s gradient (what `t.registerHook` does on non-leaves). */
   addTensorPreHook(outputNr: number, fn: TensorHook): RemovableHandle {
     const h = this.hooks();
     if (h.tensorPre === null) h.tensorPre = new Map();
@@ -199,6 +213,7 @@ export abstract class Node {
     return removableHandle(list, fn);
   }
 
+  /** Python's repr: `<MulBackward0 object at 0x...>`. */
   toString(): string {
     return `<${this.name()} object at 0x${this.address.toString(16)}>`;
   }

@@ -61,6 +61,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
  * The samples of `dataset` at `indices`, in that order.
  *
  * @example
+ * const ds = new torch.utils.data.TensorDataset(torch.arange(100));
  * const firstTen = new torch.utils.data.Subset(ds, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
  */
 export class Subset<T> extends Dataset<T> {
@@ -84,7 +85,9 @@ export class Subset<T> extends Dataset<T> {
  * Datasets one after another.
  *
  * @example
- * const both = new torch.utils.data.ConcatDataset([trainSet, extraSet]);
+ * const trainSet = new torch.utils.data.TensorDataset(torch.arange(8));
+ * const extraSet = new torch.utils.data.TensorDataset(torch.arange(2));
+ * const both = new torch.utils.data.ConcatDataset([trainSet, extraSet]); // 10 samples
  */
 export class ConcatDataset<T> extends Dataset<T> {
   private readonly ends: number[] = [];
@@ -118,6 +121,7 @@ export class ConcatDataset<T> extends Dataset<T> {
  * fractions summing to 1), from `randperm(n, generator)`, so it matches PyTorch's split.
  *
  * @example
+ * const ds = new torch.utils.data.TensorDataset(torch.arange(10000));
  * const [train, test] = torch.utils.data.randomSplit(ds, [8000, 2000], new torch.Generator().manualSeed(42));
  */
 export function randomSplit<T>(

@@ -107,7 +107,7 @@ export class GELU extends Module {
 
 /**
  * x * sigmoid(x)
- * @example new torch.nn.SiLU().call(x)
+ * @example new torch.nn.SiLU().call(torch.tensor([-1, 0, 2]))
  */
 export class SiLU extends Module {
   /** Whether forward modifies its input in place (PyTorch's `inplace`). */
@@ -126,7 +126,7 @@ export class SiLU extends Module {
 
 /**
  * x * tanh(softplus(x))
- * @example new torch.nn.Mish().call(x)
+ * @example new torch.nn.Mish().call(torch.tensor([-1, 0, 2]))
  */
 export class Mish extends Module {
   /** Whether forward modifies its input in place (PyTorch's `inplace`). */
@@ -168,7 +168,7 @@ export class ELU extends Module {
 
 /**
  * scale * elu(x, alpha) with the self-normalising constants
- * @example new torch.nn.SELU().call(x)
+ * @example new torch.nn.SELU().call(torch.tensor([-1, 0, 2]))
  */
 export class SELU extends Module {
   /** Whether forward modifies its input in place (PyTorch's `inplace`). */
@@ -187,7 +187,7 @@ export class SELU extends Module {
 
 /**
  * tanh(x)
- * @example new torch.nn.Tanh().call(x)
+ * @example new torch.nn.Tanh().call(torch.tensor([-1, 0, 2]))
  */
 export class Tanh extends Module {
   constructor(...args: unknown[]) {
@@ -201,7 +201,7 @@ export class Tanh extends Module {
 
 /**
  * 1 / (1 + exp(-x))
- * @example new torch.nn.Sigmoid().call(x)
+ * @example new torch.nn.Sigmoid().call(torch.tensor([-1, 0, 2]))
  */
 export class Sigmoid extends Module {
   constructor(...args: unknown[]) {
@@ -215,7 +215,7 @@ export class Sigmoid extends Module {
 
 /**
  * log(sigmoid(x))
- * @example new torch.nn.LogSigmoid().call(x)
+ * @example new torch.nn.LogSigmoid().call(torch.tensor([-1, 0, 2]))
  */
 export class LogSigmoid extends Module {
   constructor(...args: unknown[]) {
@@ -229,7 +229,7 @@ export class LogSigmoid extends Module {
 
 /**
  * x / (1 + |x|)
- * @example new torch.nn.Softsign().call(x)
+ * @example new torch.nn.Softsign().call(torch.tensor([-1, 0, 2]))
  */
 export class Softsign extends Module {
   constructor(...args: unknown[]) {
@@ -257,7 +257,7 @@ export interface HardtanhOptions {
 
 /**
  * clamp(x, minVal, maxVal)
- * @example new torch.nn.Hardtanh(-2, 2).call(x)
+ * @example new torch.nn.Hardtanh(-2, 2).call(torch.tensor([-1, 0, 2]))
  */
 export class Hardtanh extends Module {
   /** The lower bound (PyTorch's `min_val`). */
@@ -313,7 +313,7 @@ export class Softmax extends Module {
 
 /**
  * softmax of -x along `dim`
- * @example new torch.nn.Softmin(1).call(x)
+ * @example new torch.nn.Softmin(1).call(torch.tensor([[1, 2, 3]]))
  */
 export class Softmin extends Module {
   /** The dim along which the function is computed (PyTorch's `dim`). */

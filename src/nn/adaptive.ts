@@ -21,7 +21,9 @@ export interface ASMOutput {
   output: Tensor;
   /** The mean loss (a scalar). */
   loss: Tensor;
+  /** `output` by position, as the Python named tuple. */
   0: Tensor;
+  /** `loss` by position, as the Python named tuple. */
   1: Tensor;
 }
 

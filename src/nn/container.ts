@@ -56,7 +56,7 @@ export class Sequential extends Module {
 
   /**
    * The module at `idx` (negative counts from the end).
-   * @example seq.get(-1)
+   * @example new torch.nn.Sequential(new torch.nn.Linear(2, 3), new torch.nn.ReLU()).get(-1) // ReLU()
    */
   get(idx: number): Module {
     const items = entriesOf(this);
@@ -125,6 +125,7 @@ export class Sequential extends Module {
  * A list of modules, registered as children "0", "1", ... (no forward of its own).
  * @example
  * const layers = new torch.nn.ModuleList([new torch.nn.Linear(4, 4), new torch.nn.Linear(4, 4)]);
+ * let x = torch.randn(2, 4);
  * for (const l of layers) x = l.call(x);
  */
 export class ModuleList extends Module {
@@ -227,7 +228,7 @@ export class ModuleList extends Module {
  * A dictionary of modules, registered under their keys.
  * @example
  * const heads = new torch.nn.ModuleDict({ cls: new torch.nn.Linear(8, 10), box: new torch.nn.Linear(8, 4) });
- * heads.get("cls").call(x);
+ * heads.get("cls").call(torch.randn(2, 8));
  */
 export class ModuleDict extends Module {
   /**

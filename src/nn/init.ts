@@ -55,7 +55,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number | null)
 
 /**
  * [fan_in, fan_out] of a weight (torch.nn.init._calculate_fan_in_and_fan_out).
- * @example calculateFanInAndFanOut(torch.empty(2, 3)) // [3, 2]
+ * @example torch.nn.init.calculateFanInAndFanOut(torch.empty(2, 3)) // [3, 2]
  */
 export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
   const d = tensor.dim();
@@ -85,7 +85,7 @@ function warnEmpty(tensor: Tensor): boolean {
 
 /**
  * Fill with U(a, b).
- * @example torch.nn.init.uniform_(w, -0.1, 0.1)
+ * @example torch.nn.init.uniform_(torch.empty(3, 5), -0.1, 0.1)
  */
 export function uniform_(tensor: Tensor, a = 0, b = 1): Tensor {
   return noGrad(() => tensor.uniform_(a, b));
@@ -93,7 +93,7 @@ export function uniform_(tensor: Tensor, a = 0, b = 1): Tensor {
 
 /**
  * Fill with N(mean, std^2).
- * @example torch.nn.init.normal_(w, 0, 0.02)
+ * @example torch.nn.init.normal_(torch.empty(3, 5), 0, 0.02)
  */
 export function normal_(tensor: Tensor, mean = 0, std = 1): Tensor {
   return noGrad(() => tensor.normal_(mean, std));
@@ -101,7 +101,7 @@ export function normal_(tensor: Tensor, mean = 0, std = 1): Tensor {
 
 /**
  * Fill with a constant.
- * @example torch.nn.init.constant_(b, 0.1)
+ * @example torch.nn.init.constant_(torch.empty(3), 0.1)
  */
 export function constant_(tensor: Tensor, val: number): Tensor {
   return noGrad(() => tensor.fill_(val));
@@ -109,7 +109,7 @@ export function constant_(tensor: Tensor, val: number): Tensor {
 
 /**
  * Fill with ones.
- * @example torch.nn.init.ones_(ln.weight)
+ * @example torch.nn.init.ones_(new torch.nn.LayerNorm(4).weight)
  */
 export function ones_(tensor: Tensor): Tensor {
   return constant_(tensor, 1);
@@ -117,7 +117,7 @@ export function ones_(tensor: Tensor): Tensor {
 
 /**
  * Fill with zeros.
- * @example torch.nn.init.zeros_(linear.bias)
+ * @example torch.nn.init.zeros_(new torch.nn.Linear(2, 3).bias)
  */
 export function zeros_(tensor: Tensor): Tensor {
   return constant_(tensor, 0);
@@ -141,7 +141,7 @@ export function eye_(tensor: Tensor): Tensor {
 
 /**
  * Xavier/Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
- * @example torch.nn.init.xavierUniform_(w, torch.nn.init.calculateGain("relu"))
+ * @example torch.nn.init.xavierUniform_(torch.empty(3, 5), torch.nn.init.calculateGain("relu"))
  */
 export function xavierUniform_(tensor: Tensor, gain = 1.0): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
@@ -152,7 +152,7 @@ export function xavierUniform_(tensor: Tensor, gain = 1.0): Tensor {
 
 /**
  * Xavier/Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
- * @example torch.nn.init.xavierNormal_(w)
+ * @example torch.nn.init.xavierNormal_(torch.empty(3, 5))
  */
 export function xavierNormal_(tensor: Tensor, gain = 1.0): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
@@ -184,7 +184,7 @@ function kaimingArgs(
 /**
  * Kaiming/He uniform: U(-b, b), b = gain * sqrt(3 / fan). Positional (a, mode, nonlinearity)
  * as PyTorch, or an options object.
- * @example torch.nn.init.kaimingUniform_(w, { mode: "fan_in", nonlinearity: "relu" })
+ * @example torch.nn.init.kaimingUniform_(torch.empty(3, 5), { mode: "fan_in", nonlinearity: "relu" })
  */
 export function kaimingUniform_(
   tensor: Tensor,
@@ -203,7 +203,7 @@ export function kaimingUniform_(
 
 /**
  * Kaiming/He normal: N(0, std^2), std = gain / sqrt(fan).
- * @example torch.nn.init.kaimingNormal_(w, 0, "fan_out", "relu")
+ * @example torch.nn.init.kaimingNormal_(torch.empty(3, 5), 0, "fan_out", "relu")
  */
 export function kaimingNormal_(
   tensor: Tensor,

@@ -85,7 +85,10 @@ function lossArgs(
 const LEGACY_NAMES = ["sizeAverage", "reduce", "reduction"];
 
 /** The options of nn.SmoothL1Loss. */
-export type SmoothL1Options = LegacyReductionOptions & { beta?: number };
+export type SmoothL1Options = LegacyReductionOptions & {
+  /** Where the loss turns from quadratic to linear (default 1). */
+  beta?: number;
+};
 /** The options of nn.CrossEntropyLoss. */
 export type CrossEntropyLossOptions = F.CrossEntropyOptions & LegacyReductionOptions;
 /** The options of nn.BCEWithLogitsLoss. */
@@ -426,6 +429,7 @@ export class CosineEmbeddingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
     super("CosineEmbeddingLoss", 0, args);
   }
+  /** The loss of pairs (input1[i], input2[i]) labelled target[i] (1: similar, -1: dissimilar). */
   override forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
     return F.cosineEmbeddingLoss(input1, input2, requireTarget(target), this.margin, {
       reduction: this.reduction,
@@ -441,6 +445,7 @@ export class HingeEmbeddingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
     super("HingeEmbeddingLoss", 1, args);
   }
+  /** The loss of distances `input` labelled target (1: similar, -1: dissimilar). */
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.hingeEmbeddingLoss(input, target, this.margin, { reduction: this.reduction });
   }
@@ -454,6 +459,7 @@ export class MarginRankingLoss extends MarginLoss {
   constructor(...args: MarginArgs) {
     super("MarginRankingLoss", 0, args);
   }
+  /** The loss of ranking input1 above input2 where target is 1 (below where -1). */
   override forward(input1: Tensor, input2: Tensor, target?: Tensor): Tensor {
     return F.marginRankingLoss(input1, input2, requireTarget(target), this.margin, {
       reduction: this.reduction,

@@ -75,6 +75,7 @@ export interface ModuleToOptions {
 
 /** A handle whose `remove()` unregisters a hook. */
 export interface HookHandle {
+  /** Unregisters the hook (a second call does nothing). */
   remove(): void;
 }
 

@@ -130,6 +130,7 @@ export class ParameterList extends Module {
     return this;
   }
 
+  /** The parameters, in order (`for (const p of list)`). */
   [Symbol.iterator](): Iterator<Entry> {
     const items: Entry[] = [];
     for (let i = 0; i < this._size; i++) items.push(this.get(i));
@@ -308,6 +309,7 @@ export class ParameterDict extends Module {
     }
   }
 
+  /** The keys, in insertion order, as iterating a Python dict. */
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }

@@ -54,13 +54,16 @@ export class PackedSequence {
     if (data === this.data) return this;
     return new PackedSequence(data, this.batchSizes, this.sortedIndices, this.unsortedIndices);
   }
+  /** The same sequences with float32 `data`. */
   float(): PackedSequence {
     return this.to("float32");
   }
+  /** The same sequences with float64 `data`. */
   double(): PackedSequence {
     return this.to("float64");
   }
 
+  /** Unpacks as the Python named tuple: data, batchSizes, sortedIndices, unsortedIndices. */
   *[Symbol.iterator](): Iterator<Tensor | null> {
     yield this.data;
     yield this.batchSizes;

@@ -441,7 +441,9 @@ export abstract class RNNBase extends Module {
 
 /** RNN and GRU: `forward(input, hx?)` -> `[output, h_n]`. */
 abstract class SingleStateRNN extends RNNBase {
+  /** A packed batch: `[output, h_n]` with the output packed as the input. */
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  /** `[output, h_n]`: every step's last-layer state, and every layer's last state. */
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(
     input: Tensor | PackedSequence,
@@ -537,10 +539,12 @@ export class LSTM extends RNNBase {
     super("LSTM", ...args);
   }
 
+  /** A packed batch: `[output, [h_n, c_n]]` with the output packed as the input. */
   override forward(
     input: PackedSequence,
     hx?: readonly [Tensor, Tensor] | null,
   ): [PackedSequence, [Tensor, Tensor]];
+  /** `[output, [h_n, c_n]]`: every step's last-layer state, and every layer's last states. */
   override forward(
     input: Tensor,
     hx?: readonly [Tensor, Tensor] | null,
@@ -708,6 +712,7 @@ export class RNNCellBase extends Module {
     this.resetParameters();
   }
 
+  /** Every parameter U(-1/sqrt(hidden), 1/sqrt(hidden)), as PyTorch's reset_parameters. */
   resetParameters(): void {
     const stdv = this.hiddenSize > 0 ? 1.0 / Math.sqrt(this.hiddenSize) : 0;
     for (const p of this.parameters()) uniformInit(p, stdv);

@@ -455,6 +455,7 @@ export class TransformerEncoder extends Module {
   declare norm: Module | null;
   /** Accepted for PyTorch compatibility; tensorgrad has no nested tensors. */
   declare enableNestedTensor: boolean;
+  /** Check that a key padding mask pads on the right before taking the fast path (default true). */
   declare maskCheck: boolean;
 
   constructor(encoderLayer: Module, numLayers: number, ...rest: unknown[]);
@@ -645,6 +646,7 @@ export class Transformer extends Module {
   /** Inputs and outputs as [batch, seq, feature] (default false). */
   declare batchFirst: boolean;
 
+  /** The [sz, sz] causal mask: -inf above the diagonal, 0 elsewhere (generate_square_subsequent_mask). */
   static generateSquareSubsequentMask = generateSquareSubsequentMask;
 
   constructor(opts?: TransformerOptions);

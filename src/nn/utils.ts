@@ -68,13 +68,13 @@ export function clipGradNorm_(
 
 /**
  * Alias of clipGradNorm_ (PyTorch's deprecated clip_grad_norm).
- * @example torch.nn.utils.clipGradNorm(model.parameters(), 1.0)
+ * @example torch.nn.utils.clipGradNorm(new torch.nn.Linear(3, 2).parameters(), 1.0)
  */
 export const clipGradNorm = clipGradNorm_;
 
 /**
  * Clamp every gradient to [-clipValue, clipValue] in place.
- * @example torch.nn.utils.clipGradValue_(model.parameters(), 0.5)
+ * @example torch.nn.utils.clipGradValue_(new torch.nn.Linear(3, 2).parameters(), 0.5)
  */
 export function clipGradValue_(parameters: Params, clipValue: number): void {
   noGrad(() => {
@@ -87,7 +87,7 @@ export function clipGradValue_(parameters: Params, clipValue: number): void {
 
 /**
  * The parameters flattened into one vector.
- * @example torch.nn.utils.parametersToVector(model.parameters()).shape // [numParams]
+ * @example torch.nn.utils.parametersToVector(new torch.nn.Linear(3, 2).parameters()).shape // [8]
  */
 export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
   return cat(
@@ -98,7 +98,7 @@ export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
 
 /**
  * Copy consecutive slices of `vec` into the parameters (in place).
- * @example torch.nn.utils.vectorToParameters(vec, model.parameters())
+ * @example torch.nn.utils.vectorToParameters(torch.zeros(8), new torch.nn.Linear(3, 2).parameters())
  */
 export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
   if (!(vec instanceof Tensor))

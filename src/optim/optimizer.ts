@@ -20,7 +20,10 @@ export interface ParamGroup {
 }
 
 /** A parameter group as given to an optimizer: `params` and any options to override. */
-export type ParamGroupInput = { params: Iterable<Tensor> | Tensor } & Record<string, unknown>;
+export type ParamGroupInput = {
+  /** The group's parameters (a tensor or an iterable of them). */
+  params: Iterable<Tensor> | Tensor;
+} & Record<string, unknown>;
 
 /** What optimizers take: parameters, or parameter groups. */
 export type Params = Iterable<Tensor> | Iterable<ParamGroupInput>;
@@ -38,8 +41,13 @@ export type ParamState = Record<string, unknown>;
  * names and `params` as those ids.
  */
 export interface OptimizerStateDict {
+  /** Each parameter's state, keyed by its id (its position counting through the groups). */
   state: Record<number, ParamState>;
-  param_groups: (Record<string, unknown> & { params: number[] })[];
+  /** The groups' options (snake_case names), with their parameters as ids. */
+  param_groups: (Record<string, unknown> & {
+    /** The ids of the group's parameters. */
+    params: number[];
+  })[];
 }
 
 /**
@@ -47,8 +55,13 @@ export interface OptimizerStateDict {
  * state and option keys under `paramGroups`. `loadStateDict` still accepts it.
  */
 export interface LegacyOptimizerStateDict {
+  /** Each parameter's state (camelCase keys), keyed by its id. */
   state: Record<number, ParamState>;
-  paramGroups: (Record<string, unknown> & { params: number[] })[];
+  /** The groups' options (camelCase names), with their parameters as ids. */
+  paramGroups: (Record<string, unknown> & {
+    /** The ids of the group's parameters. */
+    params: number[];
+  })[];
 }
 
 /** camelCase → snake_case (`weightDecay` → `weight_decay`, `initialLr` → `initial_lr`). */

@@ -36,6 +36,7 @@ import { fn } from "../define.js";
 
 /** Python's NotImplemented: what a binary operator method returns for an operand it refuses. */
 export class NotImplementedType {
+  /** Python's repr: "NotImplemented". */
   toString(): string {
     return "NotImplemented";
   }
