@@ -16,6 +16,11 @@ import {
   float64,
   int32,
   int64,
+  int8,
+  int16,
+  uint8,
+  float16,
+  bfloat16,
   toDType,
   getDefaultDtype,
 } from "./dtype.js";
@@ -29,7 +34,7 @@ import { formatPyFloat, formatTensor } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as V from "./ops/views.js";
 import * as I from "./ops/indexing.js";
-import { castData, contiguousData, wrap } from "./ops/core.js";
+import { castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 
@@ -94,6 +99,31 @@ declare module "./tensor.js" {
      * @example torch.tensor([0, 2]).bool() // tensor([False,  True])
      */
     bool(): Tensor;
+    /**
+     * This tensor as float16, rounding to nearest even (PyTorch's `t.half()`).
+     * @example torch.tensor([0.1]).half() // tensor([0.1000], dtype=torch.float16)
+     */
+    half(): Tensor;
+    /**
+     * This tensor as bfloat16, rounding to nearest even (PyTorch's `t.bfloat16()`).
+     * @example torch.tensor([0.1]).bfloat16() // tensor([0.1001], dtype=torch.bfloat16)
+     */
+    bfloat16(): Tensor;
+    /**
+     * This tensor as int8 (PyTorch's `t.char()`): floats truncate, then wrap modulo 256.
+     * @example torch.tensor([1.7, 200]).char() // tensor([  1, -56], dtype=torch.int8)
+     */
+    char(): Tensor;
+    /**
+     * This tensor as int16 (PyTorch's `t.short()`).
+     * @example torch.tensor([-1.5, 3]).short() // tensor([-1,  3], dtype=torch.int16)
+     */
+    short(): Tensor;
+    /**
+     * This tensor as uint8 (PyTorch's `t.byte()`): floats truncate, then wrap modulo 256.
+     * @example torch.tensor([1, -1]).byte() // tensor([  1, 255], dtype=torch.uint8)
+     */
+    byte(): Tensor;
     /**
      * Ones of this tensor's shape and dtype (`torch.onesLike(t)`).
      * @example torch.zeros(2).onesLike() // tensor([1., 1.])
@@ -206,7 +236,7 @@ class TensorMethods extends Tensor {
 
   override tolist<T = NestedList>(): T;
   override tolist(): unknown {
-    const { data, offset } = contiguousData(this);
+    const { data, offset } = valuesOf(this);
     const isBool = this.dtype === bool;
     const shape = this.shape;
     let k = offset;
@@ -223,7 +253,7 @@ class TensorMethods extends Tensor {
   }
 
   override toString(): string {
-    const { data, offset } = contiguousData(this);
+    const { data, offset } = valuesOf(this);
     return formatTensor(
       { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
       {
@@ -261,8 +291,23 @@ class TensorMethods extends Tensor {
   }
   override onesLike(): Tensor {
     const t = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
-    t.typedArray.fill(1);
+    t.typedArray.fill(scalarArray(1, this.dtype)[0]);
     return t;
+  }
+  override half(): Tensor {
+    return this.to(float16);
+  }
+  override bfloat16(): Tensor {
+    return this.to(bfloat16);
+  }
+  override char(): Tensor {
+    return this.to(int8);
+  }
+  override short(): Tensor {
+    return this.to(int16);
+  }
+  override byte(): Tensor {
+    return this.to(uint8);
   }
 
   // -------------------------------------------------------------------------------------------
