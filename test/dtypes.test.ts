@@ -304,3 +304,21 @@ test("gradients in float16 and bfloat16", () => {
   }
   assert.ok(compared >= 6);
 });
+
+test("torch.save / torch.load and safetensors keep the new dtypes bit for bit", () => {
+  const src: Record<string, Tensor> = {
+    h: torch.tensor([1, -2.5, 65504, 6e-8, Infinity, 0.1], { dtype: torch.float16 }),
+    bf: torch.tensor([1, -3.140625, 1e30, 0.1], { dtype: torch.bfloat16 }),
+    u8: torch.tensor([0, 255, 7], { dtype: torch.uint8 }),
+    i8: torch.tensor([-128, 127, -1], { dtype: torch.int8 }),
+    i16: torch.tensor([-32768, 300, 32767], { dtype: torch.int16 }),
+  };
+  const viaPt = torch.load<Record<string, Tensor>>(torch.save(src));
+  const viaSt = torch.safetensors.deserialize(torch.safetensors.serialize(src)).tensors;
+  for (const loaded of [viaPt, viaSt]) {
+    for (const [k, t] of Object.entries(src)) {
+      assert.equal(loaded[k].dtype, t.dtype, k);
+      assert.deepEqual(bits(loaded[k]), bits(t), k);
+    }
+  }
+});
