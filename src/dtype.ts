@@ -251,7 +251,10 @@ export class FInfo {
   readonly smallestNormal: number;
   /** 10 to the minus the number of decimal digits the type holds. */
   readonly resolution: number;
-  constructor(readonly dtype: DType) {
+  constructor(
+    /** The dtype described. */
+    readonly dtype: DType,
+  ) {
     const f = FLOAT_FORMATS[dtype.name];
     if (f === undefined)
       throw new TypeError(
@@ -286,7 +289,10 @@ export class IInfo {
   readonly max: number;
   /** The smallest value. */
   readonly min: number;
-  constructor(readonly dtype: DType) {
+  constructor(
+    /** The dtype described. */
+    readonly dtype: DType,
+  ) {
     if (dtype === bool) throw new TypeError("torch.bool is not supported by torch.iinfo");
     if (dtype.category !== 1)
       throw new TypeError(

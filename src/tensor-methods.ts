@@ -22,6 +22,7 @@ import {
   float16,
   bfloat16,
   toDType,
+  dtypes,
   getDefaultDtype,
 } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
@@ -29,7 +30,7 @@ import { removableHandle, type AccumulateGrad, type Node } from "./autograd/node
 import type { RemovableHandle, TensorHook } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
 import { noGrad } from "./autograd/grad-mode.js";
-import { runtimeError, typeError } from "./errors.js";
+import { ValueError, runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as V from "./ops/views.js";
@@ -104,6 +105,13 @@ declare module "./tensor.js" {
      * @example torch.tensor([0.1]).half() // tensor([0.1000], dtype=torch.float16)
      */
     half(): Tensor;
+    /**
+     * PyTorch's `t.type()`: without an argument the legacy type name ("torch.HalfTensor");
+     * with a dtype or such a name, this tensor cast to it (itself when the type matches).
+     * @example torch.tensor([1.5]).type(torch.float16) // tensor([1.5000], dtype=torch.float16)
+     */
+    type(): string;
+    type(dtype: DType | DTypeName | string): Tensor;
     /**
      * This tensor as bfloat16, rounding to nearest even (PyTorch's `t.bfloat16()`).
      * @example torch.tensor([0.1]).bfloat16() // tensor([0.1001], dtype=torch.bfloat16)
@@ -293,6 +301,19 @@ class TensorMethods extends Tensor {
     const t = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
     t.typedArray.fill(scalarArray(1, this.dtype)[0]);
     return t;
+  }
+  override type(): string;
+  override type(dtype: DType | DTypeName | string): Tensor;
+  override type(dtype?: DType | DTypeName | string): string | Tensor {
+    if (dtype === undefined) return this.dtype.tensorTypeName;
+    if (typeof dtype === "string" && dtype.startsWith("torch.")) {
+      const d = Object.values(dtypes).find(
+        (x) => x.tensorTypeName === dtype || `torch.${x.name}` === dtype,
+      );
+      if (d === undefined) throw new ValueError(`invalid type: '${dtype}'`);
+      return this.to(d);
+    }
+    return this.to(dtype as DType | DTypeName);
   }
   override half(): Tensor {
     return this.to(float16);

@@ -73,6 +73,8 @@ const fx = readFixture<{
   info: InfoCase[];
   sweep: SweepCase[];
   grads: GradCase[];
+  type_names: Record<string, string>;
+  type_error: Err;
 }>("dtypes.json");
 
 /** A half tensor's bit patterns (Note [half storage]). */
@@ -143,6 +145,19 @@ test("casting methods: half, bfloat16, char, short, byte", () => {
     const ref = torch.tensor(x.tolist() as number[]).to(D(name));
     assert.deepEqual(flat(t), flat(ref), name);
   }
+});
+
+test("Tensor.type(): legacy type names, and casts by name or dtype", () => {
+  for (const [name, typeName] of Object.entries(fx.type_names)) {
+    const t = torch.zeros(1, { dtype: D(name) });
+    assert.equal(t.type(), typeName);
+    assert.equal(torch.zeros(1).type(typeName).dtype, D(name), typeName);
+    assert.equal(torch.zeros(1).type(D(name)).dtype, D(name));
+  }
+  assert.throws(() => torch.zeros(1).type("torch.Foo"), {
+    name: fx.type_error.type,
+    message: fx.type_error.message,
+  });
 });
 
 test("printing the new dtypes", () => {

@@ -126,6 +126,12 @@ export function halfCompute(schema: Schema, f: Forward, differentiable: boolean)
     for (const k of written) noGrad(() => writeInto(orig[k], conv[k]));
     const back = (x: unknown): unknown => {
       if (Array.isArray(x)) return x.map(back);
+      if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+        // a named tuple: { values, indices }
+        const o: Record<string, unknown> = {};
+        for (const [k, e] of Object.entries(x)) o[k] = back(e);
+        return o;
+      }
       if (!(x instanceof Tensor)) return x;
       const k = conv.indexOf(x);
       if (k >= 0) return orig[k];
