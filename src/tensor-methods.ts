@@ -111,6 +111,11 @@ declare module "./tensor.js" {
      * @example torch.tensor([1.5]).type(torch.float16) // tensor([1.5000], dtype=torch.float16)
      */
     type(): string;
+    /**
+     * This tensor cast to `dtype`, given as a dtype, its name or its legacy type name
+     * ("torch.HalfTensor"); itself when the type matches (PyTorch's `t.type(dtype)`).
+     * @example torch.tensor([1.5]).type("torch.HalfTensor") // tensor([1.5000], dtype=torch.float16)
+     */
     type(dtype: DType | DTypeName | string): Tensor;
     /**
      * This tensor as bfloat16, rounding to nearest even (PyTorch's `t.bfloat16()`).

@@ -149,5 +149,24 @@ export function halfCompute(schema: Schema, f: Forward, differentiable: boolean)
     };
     return back(r);
   };
+  // the common arities without an argument array (the hot path of small graphs: one
+  // dtype test per tensor argument, Note [per-op closures] in define.ts)
+  const s0 = tensorSlots[0];
+  const plain = listSlots.length === 0 && dtypeSlots.length === 0;
+  const half = (t: unknown): boolean => t instanceof Tensor && t.dtype.isHalf;
+  const n = schema.params.length;
+  if (plain && n === 1 && tensorSlots.length === 1)
+    return (a: unknown) => (half(a) ? run([a]) : f(a));
+  if (plain && n === 2 && tensorSlots.length === 1 && s0 === 0)
+    return (a: unknown, b: unknown) => (half(a) ? run([a, b]) : f(a, b));
+  if (plain && n === 2 && tensorSlots.length === 2)
+    return (a: unknown, b: unknown) => (half(a) || half(b) ? run([a, b]) : f(a, b));
+  if (plain && n === 3 && tensorSlots.length <= 3) {
+    const i0 = tensorSlots.includes(0);
+    const i1 = tensorSlots.includes(1);
+    const i2 = tensorSlots.includes(2);
+    return (a: unknown, b: unknown, c: unknown) =>
+      (i0 && half(a)) || (i1 && half(b)) || (i2 && half(c)) ? run([a, b, c]) : f(a, b, c);
+  }
   return (...values: unknown[]) => (involvesHalf(values) ? run(values) : f(...values));
 }
