@@ -74,6 +74,7 @@ const fx = readFixture<{
   sweep: SweepCase[];
   grads: GradCase[];
   type_names: Record<string, string>;
+  creation: { values: Encoded[]; dtype: string; result?: Encoded[]; error?: Err }[];
   type_error: Err;
 }>("dtypes.json");
 
@@ -158,6 +159,21 @@ test("Tensor.type(): legacy type names, and casts by name or dtype", () => {
     name: fx.type_error.type,
     message: fx.type_error.message,
   });
+});
+
+test("torch.tensor in the narrow types: PyTorch's overflow check", () => {
+  for (const c of fx.creation) {
+    const make = (): Tensor =>
+      torch.tensor(
+        c.values.map((v) => decode(v) as number),
+        { dtype: D(c.dtype) },
+      );
+    if (c.error !== undefined) {
+      assert.throws(make, { name: c.error.type, message: c.error.message }, JSON.stringify(c));
+    } else {
+      sameNumbers(flat(make()), c.result as Encoded[], JSON.stringify(c));
+    }
+  }
 });
 
 test("printing the new dtypes", () => {

@@ -13,6 +13,7 @@ import {
   int64,
   int8,
   int16,
+  uint8,
   bfloat16,
   type TypedArray,
   getDefaultDtype,
@@ -123,7 +124,23 @@ export function tensor(data: Nested | Tensor, opts?: TensorOptions): Tensor {
   walk(data, 0);
   const inferred = sawBool && !sawNumber ? bool : getDefaultDtype();
   const dt = want ?? inferred;
+  if (dt === int8 || dt === int16 || dt === uint8) for (const v of flat) checkFits(v, dt);
   return finish(wrap(fromNumbers(flat, dt), shape, dt), opts);
+}
+
+/**
+ * c10's `overflows<To>` check of torch.tensor's element conversion, for the narrow integer
+ * types: a value outside the type's range (after no truncation: 127.9 overflows int8), NaN
+ * or an infinity raises; a negative integer wraps into uint8 (two's complement) when its
+ * magnitude fits.
+ */
+function checkFits(v: number, dt: DType): void {
+  const [lo, hi] = dt === uint8 ? [0, 255] : dt === int8 ? [-128, 127] : [-32768, 32767];
+  const bad =
+    dt === uint8 && Number.isInteger(v)
+      ? v > hi || (v < 0 && -v > hi)
+      : Number.isNaN(v) || v < lo || v > hi;
+  if (bad) throw runtimeError(`value cannot be converted to type ${dt.name} without overflow`);
 }
 
 /**
