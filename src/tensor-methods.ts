@@ -395,12 +395,14 @@ class TensorMethods extends Tensor {
     return fillWith(this, 0, "ZeroBackward0");
   }
   override fill_(value: number | boolean | Tensor): this {
-    if (!(value instanceof Tensor)) return fillWith(this, Number(value), "FillBackward2");
+    if (!(value instanceof Tensor))
+      // the stored element (a half type's bit pattern, Note [half storage])
+      return fillWith(this, scalarArray(Number(value), this.dtype)[0], "FillBackward2");
     if (value.dim() !== 0)
       throw runtimeError(
         `fill_ only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions.`,
       );
-    // the value cast to this tensor's dtype as PyTorch's fill_ casts it
+    // the value cast to this tensor's dtype as PyTorch's fill_ casts it (its stored element)
     const cast = noGrad(() => value.to(this.dtype));
     return fillWith(this, Number(cast.typedArray[cast.offset]), "FillBackward3", value);
   }

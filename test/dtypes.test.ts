@@ -74,6 +74,7 @@ const fx = readFixture<{
   sweep: SweepCase[];
   grads: GradCase[];
   type_names: Record<string, string>;
+  inplace: { dtype: string; steps: number[][] }[];
   creation: { values: Encoded[]; dtype: string; result?: Encoded[]; error?: Err }[];
   type_error: Err;
 }>("dtypes.json");
@@ -173,6 +174,26 @@ test("torch.tensor in the narrow types: PyTorch's overflow check", () => {
     } else {
       sameNumbers(flat(make()), c.result as Encoded[], JSON.stringify(c));
     }
+  }
+});
+
+test("in-place ops on half tensors and their views", () => {
+  for (const c of fx.inplace) {
+    const d = D(c.dtype);
+    const x = torch.tensor([1, 2, 3, 4], { dtype: d });
+    const steps: (() => unknown)[] = [
+      () => x.add_(1.1),
+      () => x.index("1:3").mul_(10),
+      () => x.fill_(2.7),
+      () => x.copy_(torch.tensor([0.1, 0.2, 0.3, 0.4])),
+      () => x.maskedFill_(torch.tensor([true, false, true, false]), 7.3),
+      () =>
+        x.indexPut_([torch.tensor([0], { dtype: torch.int64 })], torch.tensor(9.1, { dtype: d })),
+    ];
+    steps.forEach((step, i) => {
+      step();
+      assert.deepEqual(bits(x), c.steps[i], `${c.dtype} step ${i}`);
+    });
   }
 });
 
