@@ -6,8 +6,19 @@
  * int64 results truncate explicitly.
  */
 
-export type DTypeName = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool";
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type DTypeName =
+  | "float32"
+  | "float64"
+  | "float16"
+  | "bfloat16"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "bool";
+export type TypedArray =
+  Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
 type ArrayCtor = new (n: number) => TypedArray;
 
 /** A tensor element type; `String(torch.float32) === "torch.float32"`. */
@@ -33,6 +44,17 @@ export class DType {
   get isFloatingPoint(): boolean {
     return this.category === 2;
   }
+  /**
+   * Whether the elements are 16-bit float patterns (float16, bfloat16; Note [half storage]):
+   * values are read and written through conversions, never straight from the array.
+   */
+  get isHalf(): boolean {
+    return this.ArrayType === Uint16Array;
+  }
+  /** Whether the type is signed (PyTorch's `dtype.is_signed`). */
+  get isSigned(): boolean {
+    return this.name !== "uint8" && this.name !== "bool";
+  }
   /** PyTorch's repr: `torch.float32`. */
   toString(): string {
     return `torch.${this.name}`;
@@ -46,16 +68,38 @@ export class DType {
 export const bool = new DType("bool", 0, 0, 1, Uint8Array, "torch.BoolTensor");
 /** torch.uint8: what generator states (`getState()`) are made of; stores wrap modulo 256 as in C++. */
 export const uint8 = new DType("uint8", 1, 1, 1, Uint8Array, "torch.ByteTensor");
+/** torch.int8: 8-bit signed integers; stores wrap modulo 256 as PyTorch's int8 does. */
+export const int8 = new DType("int8", 1, 1, 1, Int8Array, "torch.CharTensor");
+/** torch.int16 (torch.short): 16-bit signed integers; stores wrap modulo 65536. */
+export const int16 = new DType("int16", 1, 2, 2, Int16Array, "torch.ShortTensor");
 /** torch.int32 (torch.int): 32-bit signed integers. */
-export const int32 = new DType("int32", 1, 2, 4, Int32Array, "torch.IntTensor");
+export const int32 = new DType("int32", 1, 3, 4, Int32Array, "torch.IntTensor");
 /** torch.int64 (torch.long): integers, exact up to 2^53 (Note [int64 storage]); indices are int64. */
-export const int64 = new DType("int64", 1, 3, 8, Float64Array, "torch.LongTensor");
+export const int64 = new DType("int64", 1, 4, 8, Float64Array, "torch.LongTensor");
+/**
+ * torch.float16 (torch.half): IEEE half precision, stored as bit patterns and computed in
+ * float32 with each result rounded to half (Note [half storage]).
+ */
+export const float16 = new DType("float16", 2, 5, 2, Uint16Array, "torch.HalfTensor");
+/** torch.bfloat16: float32's exponent range with 8 significant bits (Note [half storage]). */
+export const bfloat16 = new DType("bfloat16", 2, 5, 2, Uint16Array, "torch.BFloat16Tensor");
 /** torch.float32 (torch.float): the default dtype of tensors made from JS numbers. */
-export const float32 = new DType("float32", 2, 4, 4, Float32Array, "torch.FloatTensor");
+export const float32 = new DType("float32", 2, 6, 4, Float32Array, "torch.FloatTensor");
 /** torch.float64 (torch.double): double precision, what gradcheck wants. */
-export const float64 = new DType("float64", 2, 5, 8, Float64Array, "torch.DoubleTensor");
+export const float64 = new DType("float64", 2, 7, 8, Float64Array, "torch.DoubleTensor");
 
-export const dtypes: Record<DTypeName, DType> = { bool, uint8, int32, int64, float32, float64 };
+export const dtypes: Record<DTypeName, DType> = {
+  bool,
+  uint8,
+  int8,
+  int16,
+  int32,
+  int64,
+  float16,
+  bfloat16,
+  float32,
+  float64,
+};
 
 let defaultDtype: DType = float32;
 /** torch.get_default_dtype() */
@@ -80,11 +124,22 @@ export function toDType(d: DType | DTypeName | undefined | null): DType | undefi
 }
 
 /**
- * promote_types(a, b): the larger of the two in the chain bool < uint8 < int32 < int64 < float32 <
- * float64 (PyTorch's lattice restricted to these dtypes is this chain: uint8 with int32 gives
- * int32, and there is no int8, whose promotion with uint8 would leave the chain).
+ * promote_types(a, b), PyTorch's promotion lattice (c10/core/ScalarType.h's table): bool
+ * below everything; among integers the wider, except that uint8 with a signed type needs a
+ * sign and 9 bits (int16 at least); an integer with a float gives the float; among floats the
+ * wider, except float16 with bfloat16, which neither holds: float32.
  */
 export function promoteTypes(a: DType, b: DType): DType {
+  if (a === b) return a;
+  if (a.category !== b.category) return a.category > b.category ? a : b;
+  if (a.category === 1) {
+    if (a === uint8 || b === uint8) {
+      const s = a === uint8 ? b : a;
+      return s.rank < int16.rank ? int16 : s;
+    }
+  } else if (a.category === 2 && a.isHalf && b.isHalf) {
+    return float32;
+  }
   return a.rank >= b.rank ? a : b;
 }
 
@@ -139,4 +194,136 @@ export function resultType(
     }
   }
   return r ?? defaultDtype;
+}
+
+/**
+ * C++'s default stream formatting of a double (`%g`, 6 significant digits). printf rounds the
+ * exact binary value, so a tie (0.0009765625) goes to the even digit, where JS's toPrecision
+ * goes up: the tie is detected on 21 digits, which show such short values exactly.
+ */
+function formatG(v: number): string {
+  if (v === 0) return "0";
+  let p = v.toPrecision(6);
+  const long = Math.abs(v).toPrecision(21);
+  const [lm, le] = long.split("e");
+  const digits = lm.replace(".", "").replace(/^0+/, "");
+  if (/^\d{5}[02468]50*$/.test(digits.padEnd(21, "0"))) {
+    // a tie whose 6th digit is even: truncate instead of rounding up
+    const exp = le === undefined ? Math.floor(Math.log10(Math.abs(v))) : Number(le);
+    const trunc = Number(`${digits.slice(0, 6)}e${exp - 5}`);
+    p = (v < 0 ? -trunc : trunc).toPrecision(6);
+  }
+  const e = Math.floor(Math.log10(Math.abs(Number(p))));
+  if (e < -4 || e >= 6) {
+    const [m, x] = Number(p).toExponential(5).split("e");
+    const mant = m.replace(/0+$/, "").replace(/\.$/, "");
+    const ex = Number(x);
+    return `${mant}e${ex < 0 ? "-" : "+"}${String(Math.abs(ex)).padStart(2, "0")}`;
+  }
+  const s = Number(p).toFixed(Math.max(0, 5 - e));
+  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+}
+
+/** Significand bits (without the implicit one) and exponent bias of each float dtype. */
+const FLOAT_FORMATS: Partial<Record<DTypeName, { mant: number; emax: number }>> = {
+  float16: { mant: 10, emax: 15 },
+  bfloat16: { mant: 7, emax: 127 },
+  float32: { mant: 23, emax: 127 },
+  float64: { mant: 52, emax: 1023 },
+};
+
+/**
+ * torch.finfo: the numerical properties of a floating-point dtype.
+ * @example torch.finfo(torch.float16).max // 65504
+ */
+export class FInfo {
+  /** Bits per element. */
+  readonly bits: number;
+  /** The difference between 1 and the next representable number. */
+  readonly eps: number;
+  /** The largest finite value. */
+  readonly max: number;
+  /** The smallest (most negative) finite value. */
+  readonly min: number;
+  /** The smallest positive normal number. */
+  readonly tiny: number;
+  /** The smallest positive normal number (PyTorch's `smallest_normal`, equal to `tiny`). */
+  readonly smallestNormal: number;
+  /** 10 to the minus the number of decimal digits the type holds. */
+  readonly resolution: number;
+  constructor(
+    /** The dtype described. */
+    readonly dtype: DType,
+  ) {
+    const f = FLOAT_FORMATS[dtype.name];
+    if (f === undefined)
+      throw new TypeError(
+        "torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'",
+      );
+    this.bits = dtype.itemsize * 8;
+    this.eps = 2 ** -f.mant;
+    this.max = (2 - this.eps) * 2 ** f.emax;
+    this.min = -this.max;
+    this.tiny = 2 ** (1 - f.emax);
+    this.smallestNormal = this.tiny;
+    this.resolution = 10 ** -Math.floor(f.mant * Math.log10(2));
+  }
+  /** PyTorch's repr. */
+  toString(): string {
+    const g = formatG;
+    return `finfo(resolution=${g(this.resolution)}, min=${g(this.min)}, max=${g(this.max)}, eps=${g(this.eps)}, smallest_normal=${g(this.smallestNormal)}, tiny=${g(this.tiny)}, dtype=${this.dtype.name})`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * torch.iinfo: the numerical properties of an integer dtype.
+ * @example torch.iinfo(torch.int8).min // -128
+ */
+export class IInfo {
+  /** Bits per element. */
+  readonly bits: number;
+  /** The largest value (int64's is 2^63, the nearest double to 2^63 - 1). */
+  readonly max: number;
+  /** The smallest value. */
+  readonly min: number;
+  constructor(
+    /** The dtype described. */
+    readonly dtype: DType,
+  ) {
+    if (dtype === bool) throw new TypeError("torch.bool is not supported by torch.iinfo");
+    if (dtype.category !== 1)
+      throw new TypeError(
+        "torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'",
+      );
+    this.bits = dtype.itemsize * 8;
+    this.min = dtype === uint8 ? 0 : -(2 ** (this.bits - 1));
+    this.max = dtype === uint8 ? 255 : 2 ** (this.bits - 1) - 1;
+  }
+  /** PyTorch's repr. */
+  toString(): string {
+    return `iinfo(min=${formatG(this.min)}, max=${formatG(this.max)}, dtype=${this.dtype.name})`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * torch.finfo(dtype): eps, max, min, tiny, resolution, bits of a float dtype (the default
+ * dtype when omitted).
+ * @example torch.finfo(torch.bfloat16).eps // 0.0078125
+ */
+export function finfo(dtype?: DType | DTypeName): FInfo {
+  return new FInfo(toDType(dtype) ?? defaultDtype);
+}
+
+/**
+ * torch.iinfo(dtype): min, max, bits of an integer dtype.
+ * @example torch.iinfo(torch.int16).max // 32767
+ */
+export function iinfo(dtype: DType | DTypeName): IInfo {
+  return new IInfo(toDType(dtype) as DType);
 }

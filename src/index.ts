@@ -33,6 +33,10 @@ export type { DTypeName, TensorOptions };
 export {
   float32,
   float64,
+  float16,
+  bfloat16,
+  int8,
+  int16,
   int32,
   int64,
   uint8,
@@ -40,8 +44,16 @@ export {
   getDefaultDtype,
   setDefaultDtype,
   promoteTypes,
+  finfo,
+  iinfo,
+  FInfo,
+  IInfo,
 } from "./dtype.js";
-import { float32, float64, int64, int32 } from "./dtype.js";
+import { float16, float32, float64, int16, int64, int32 } from "./dtype.js";
+/** torch.half: PyTorch's alias of float16. */
+export const half = float16;
+/** torch.short: PyTorch's alias of int16. */
+export const short = int16;
 /** torch.float: PyTorch's alias of float32. */
 export const float = float32;
 /** torch.double: PyTorch's alias of float64. */

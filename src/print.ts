@@ -222,7 +222,8 @@ interface Formatter {
  * decides the mode and the common width; every element is then right-aligned to that width.
  */
 function makeFormatter(values: Iterable<number>, dtype: DTypeName): Formatter {
-  const floating = dtype === "float32" || dtype === "float64";
+  const floating =
+    dtype === "float32" || dtype === "float64" || dtype === "float16" || dtype === "bfloat16";
   const precision = PRINT_OPTS.precision;
   let intMode = true;
   let sciMode = false;

@@ -24,7 +24,8 @@
  * strings that read as integers, or an order a plain object cannot keep) loads as a Map. Saving
  * inverts this: a plain object's integer-like keys are written as Python ints, a Map's keys as
  * they are. Numbers that are safe integers are written as Python ints, others as floats; bigints
- * as ints. Float16/bfloat16 storages load as float32, int8/int16 as int32 (as safetensors).
+ * as ints. Every storage class of the dtypes tensorgrad has loads in that dtype (float16 and
+ * bfloat16 as their bit patterns, Note [half storage]).
  */
 import { unzipSync, zipSync } from "fflate";
 import { Tensor } from "./tensor.js";
@@ -35,6 +36,10 @@ import {
   int32,
   int64,
   uint8,
+  int8,
+  int16,
+  float16,
+  bfloat16,
   dtypes,
   DType,
   type TypedArray,
@@ -93,8 +98,6 @@ function viaView(
   };
 }
 
-const bf16 = new DataView(new ArrayBuffer(4));
-
 /** The storage classes tensorgrad reads, by their pickled names. */
 const STORAGE_KINDS: Record<string, StorageKind> = {
   FloatStorage: {
@@ -123,25 +126,23 @@ const STORAGE_KINDS: Record<string, StorageKind> = {
   },
   ByteStorage: { dtype: uint8, itemsize: 1, decode: (b) => b.slice() },
   BoolStorage: { dtype: bool, itemsize: 1, decode: (b) => b.map((x) => (x !== 0 ? 1 : 0)) },
+  // the half types keep their bit patterns (Note [half storage])
   HalfStorage: {
-    dtype: float32,
+    dtype: float16,
     itemsize: 2,
-    decode: viaView(Float32Array, (v, i) => st.halfToFloat(v.getUint16(2 * i, true))),
+    decode: viaView(Uint16Array, (v, i) => v.getUint16(2 * i, true)),
   },
   BFloat16Storage: {
-    dtype: float32,
+    dtype: bfloat16,
     itemsize: 2,
-    decode: viaView(Float32Array, (v, i) => {
-      bf16.setUint32(0, v.getUint16(2 * i, true) << 16, true);
-      return bf16.getFloat32(0, true);
-    }),
+    decode: viaView(Uint16Array, (v, i) => v.getUint16(2 * i, true)),
   },
   ShortStorage: {
-    dtype: int32,
+    dtype: int16,
     itemsize: 2,
-    decode: viaView(Int32Array, (v, i) => v.getInt16(2 * i, true)),
+    decode: viaView(Int16Array, (v, i) => v.getInt16(2 * i, true)),
   },
-  CharStorage: { dtype: int32, itemsize: 1, decode: viaView(Int32Array, (v, i) => v.getInt8(i)) },
+  CharStorage: { dtype: int8, itemsize: 1, decode: viaView(Int8Array, (v, i) => v.getInt8(i)) },
 };
 
 /** The storage class PyTorch pickles for each of tensorgrad's dtypes. */
@@ -152,6 +153,10 @@ const STORAGE_OF: Record<string, string> = {
   int64: "LongStorage",
   uint8: "ByteStorage",
   bool: "BoolStorage",
+  int8: "CharStorage",
+  int16: "ShortStorage",
+  float16: "HalfStorage",
+  bfloat16: "BFloat16Storage",
 };
 
 /** A loaded storage: one array shared by every tensor that views it. */
@@ -690,6 +695,7 @@ function storageBytes(a: TypedArray, dtype: DType): Uint8Array {
   for (let i = 0; i < a.length; i++) {
     if (dtype === float32) v.setFloat32(4 * i, a[i], true);
     else if (dtype === float64) v.setFloat64(8 * i, a[i], true);
+    else if (a.BYTES_PER_ELEMENT === 2) v.setUint16(2 * i, a[i] & 0xffff, true);
     else v.setInt32(4 * i, a[i], true);
   }
   return out;

@@ -15,7 +15,19 @@
  * truncated file gets a clear error, never an out-of-bounds read.
  */
 import { Tensor } from "./tensor.js";
-import { bool, float32, float64, int32, int64, type DType } from "./dtype.js";
+import {
+  bool,
+  bfloat16,
+  float16,
+  float32,
+  float64,
+  int8,
+  int16,
+  int32,
+  int64,
+  uint8,
+  type DType,
+} from "./dtype.js";
 import { contiguousData, wrap } from "./ops/core.js";
 import { nodeFs } from "./data/node-io.js";
 
@@ -59,6 +71,11 @@ const TO_ST: Record<string, string> = {
   int32: "I32",
   int64: "I64",
   bool: "BOOL",
+  float16: "F16",
+  bfloat16: "BF16",
+  int16: "I16",
+  int8: "I8",
+  uint8: "U8",
 };
 
 /** safetensors' MAX_HEADER_SIZE */
@@ -122,14 +139,22 @@ function tensorBytes(t: Tensor): Uint8Array {
       for (let i = 0; i < n; i++) out[i] = data[offset + i] !== 0 ? 1 : 0;
       return out;
     }
-    default:
-      throw new TypeError(`cannot save a tensor of dtype ${t.dtype}`);
+    default: {
+      // uint8, int8, and the 16-bit types (float16/bfloat16 as their bit patterns, Note
+      // [half storage]): the stored elements themselves
+      if (t.dtype.itemsize > 2) throw new TypeError(`cannot save a tensor of dtype ${t.dtype}`);
+      const out = new t.dtype.ArrayType(n) as Uint8Array | Int8Array | Int16Array | Uint16Array;
+      out.set(data.subarray(offset, offset + n));
+      return out instanceof Uint8Array ? out : leBytes(out);
+    }
   }
 }
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function leBytes(a: Float32Array | Float64Array | Int32Array): Uint8Array {
+function leBytes(
+  a: Float32Array | Float64Array | Int32Array | Int8Array | Int16Array | Uint16Array,
+): Uint8Array {
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   if (LITTLE) return bytes;
   const size = a.BYTES_PER_ELEMENT;
@@ -316,16 +341,6 @@ function readHeader(bytes: Uint8Array): {
   return { entries, metadata, start: 8 + n };
 }
 
-/** float16 bits to a number (also read by ptfile.ts) */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m === 0 ? s * Infinity : NaN;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 function decode(e: Entry, bytes: Uint8Array, start: number): Tensor {
   const view = new DataView(bytes.buffer, bytes.byteOffset + start + e.begin, e.end - e.begin);
   let numel = 1;
@@ -340,18 +355,12 @@ function decode(e: Entry, bytes: Uint8Array, start: number): Tensor {
     case "F64":
       [dtype, read] = [float64, (i) => view.getFloat64(8 * i, true)];
       break;
+    // the half types keep their bit patterns (Note [half storage])
     case "F16":
-      [dtype, read] = [float32, (i) => halfToFloat(view.getUint16(2 * i, true))];
+      [dtype, read] = [float16, (i) => view.getUint16(2 * i, true)];
       break;
     case "BF16":
-      [dtype, read] = [
-        float32,
-        (i) => {
-          const tmp = new DataView(new ArrayBuffer(4));
-          tmp.setUint32(0, view.getUint16(2 * i, true) << 16, true);
-          return tmp.getFloat32(0, true);
-        },
-      ];
+      [dtype, read] = [bfloat16, (i) => view.getUint16(2 * i, true)];
       break;
     case "I32":
       [dtype, read] = [int32, (i) => view.getInt32(4 * i, true)];
@@ -366,16 +375,16 @@ function decode(e: Entry, bytes: Uint8Array, start: number): Tensor {
       [dtype, read] = [int64, (i) => view.getUint32(4 * i, true)];
       break;
     case "I16":
-      [dtype, read] = [int32, (i) => view.getInt16(2 * i, true)];
+      [dtype, read] = [int16, (i) => view.getInt16(2 * i, true)];
       break;
     case "U16":
       [dtype, read] = [int32, (i) => view.getUint16(2 * i, true)];
       break;
     case "I8":
-      [dtype, read] = [int32, (i) => view.getInt8(i)];
+      [dtype, read] = [int8, (i) => view.getInt8(i)];
       break;
     case "U8":
-      [dtype, read] = [int32, (i) => view.getUint8(i)];
+      [dtype, read] = [uint8, (i) => view.getUint8(i)];
       break;
     case "BOOL":
       [dtype, read] = [bool, (i) => (view.getUint8(i) !== 0 ? 1 : 0)];
@@ -391,8 +400,8 @@ function decode(e: Entry, bytes: Uint8Array, start: number): Tensor {
 }
 
 /**
- * Parse safetensors bytes (what Python's `safetensors.torch.save` produced). Float16 and
- * bfloat16 load as float32; 8- and 16-bit integers as int32; U32/U64 as int64.
+ * Parse safetensors bytes (what Python's `safetensors.torch.save` produced). F16, BF16, I8,
+ * I16 and U8 load as float16, bfloat16, int8, int16 and uint8; U16 as int32; U32/U64 as int64.
  *
  * @example
  * const bytes = torch.safetensors.serialize({ w: torch.ones(2) }, { metadata: { epoch: "1" } });

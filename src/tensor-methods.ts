@@ -16,7 +16,13 @@ import {
   float64,
   int32,
   int64,
+  int8,
+  int16,
+  uint8,
+  float16,
+  bfloat16,
   toDType,
+  dtypes,
   getDefaultDtype,
 } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
@@ -24,12 +30,12 @@ import { removableHandle, type AccumulateGrad, type Node } from "./autograd/node
 import type { RemovableHandle, TensorHook } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
 import { noGrad } from "./autograd/grad-mode.js";
-import { runtimeError, typeError } from "./errors.js";
+import { ValueError, runtimeError, typeError } from "./errors.js";
 import { formatPyFloat, formatTensor } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as V from "./ops/views.js";
 import * as I from "./ops/indexing.js";
-import { castData, contiguousData, wrap } from "./ops/core.js";
+import { castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 
@@ -94,6 +100,43 @@ declare module "./tensor.js" {
      * @example torch.tensor([0, 2]).bool() // tensor([False,  True])
      */
     bool(): Tensor;
+    /**
+     * This tensor as float16, rounding to nearest even (PyTorch's `t.half()`).
+     * @example torch.tensor([0.1]).half() // tensor([0.1000], dtype=torch.float16)
+     */
+    half(): Tensor;
+    /**
+     * PyTorch's `t.type()`: without an argument the legacy type name ("torch.HalfTensor");
+     * with a dtype or such a name, this tensor cast to it (itself when the type matches).
+     * @example torch.tensor([1.5]).type(torch.float16) // tensor([1.5000], dtype=torch.float16)
+     */
+    type(): string;
+    /**
+     * This tensor cast to `dtype`, given as a dtype, its name or its legacy type name
+     * ("torch.HalfTensor"); itself when the type matches (PyTorch's `t.type(dtype)`).
+     * @example torch.tensor([1.5]).type("torch.HalfTensor") // tensor([1.5000], dtype=torch.float16)
+     */
+    type(dtype: DType | DTypeName | string): Tensor;
+    /**
+     * This tensor as bfloat16, rounding to nearest even (PyTorch's `t.bfloat16()`).
+     * @example torch.tensor([0.1]).bfloat16() // tensor([0.1001], dtype=torch.bfloat16)
+     */
+    bfloat16(): Tensor;
+    /**
+     * This tensor as int8 (PyTorch's `t.char()`): floats truncate, then wrap modulo 256.
+     * @example torch.tensor([1.7, 200]).char() // tensor([  1, -56], dtype=torch.int8)
+     */
+    char(): Tensor;
+    /**
+     * This tensor as int16 (PyTorch's `t.short()`).
+     * @example torch.tensor([-1.5, 3]).short() // tensor([-1,  3], dtype=torch.int16)
+     */
+    short(): Tensor;
+    /**
+     * This tensor as uint8 (PyTorch's `t.byte()`): floats truncate, then wrap modulo 256.
+     * @example torch.tensor([1, -1]).byte() // tensor([  1, 255], dtype=torch.uint8)
+     */
+    byte(): Tensor;
     /**
      * Ones of this tensor's shape and dtype (`torch.onesLike(t)`).
      * @example torch.zeros(2).onesLike() // tensor([1., 1.])
@@ -206,7 +249,7 @@ class TensorMethods extends Tensor {
 
   override tolist<T = NestedList>(): T;
   override tolist(): unknown {
-    const { data, offset } = contiguousData(this);
+    const { data, offset } = valuesOf(this);
     const isBool = this.dtype === bool;
     const shape = this.shape;
     let k = offset;
@@ -223,7 +266,7 @@ class TensorMethods extends Tensor {
   }
 
   override toString(): string {
-    const { data, offset } = contiguousData(this);
+    const { data, offset } = valuesOf(this);
     return formatTensor(
       { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
       {
@@ -261,8 +304,36 @@ class TensorMethods extends Tensor {
   }
   override onesLike(): Tensor {
     const t = wrap(new this.dtype.ArrayType(this.numel()), this.shape.slice(), this.dtype);
-    t.typedArray.fill(1);
+    t.typedArray.fill(scalarArray(1, this.dtype)[0]);
     return t;
+  }
+  override type(): string;
+  override type(dtype: DType | DTypeName | string): Tensor;
+  override type(dtype?: DType | DTypeName | string): string | Tensor {
+    if (dtype === undefined) return this.dtype.tensorTypeName;
+    if (typeof dtype === "string" && dtype.startsWith("torch.")) {
+      const d = Object.values(dtypes).find(
+        (x) => x.tensorTypeName === dtype || `torch.${x.name}` === dtype,
+      );
+      if (d === undefined) throw new ValueError(`invalid type: '${dtype}'`);
+      return this.to(d);
+    }
+    return this.to(dtype as DType | DTypeName);
+  }
+  override half(): Tensor {
+    return this.to(float16);
+  }
+  override bfloat16(): Tensor {
+    return this.to(bfloat16);
+  }
+  override char(): Tensor {
+    return this.to(int8);
+  }
+  override short(): Tensor {
+    return this.to(int16);
+  }
+  override byte(): Tensor {
+    return this.to(uint8);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -324,12 +395,14 @@ class TensorMethods extends Tensor {
     return fillWith(this, 0, "ZeroBackward0");
   }
   override fill_(value: number | boolean | Tensor): this {
-    if (!(value instanceof Tensor)) return fillWith(this, Number(value), "FillBackward2");
+    if (!(value instanceof Tensor))
+      // the stored element (a half type's bit pattern, Note [half storage])
+      return fillWith(this, scalarArray(Number(value), this.dtype)[0], "FillBackward2");
     if (value.dim() !== 0)
       throw runtimeError(
         `fill_ only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions.`,
       );
-    // the value cast to this tensor's dtype as PyTorch's fill_ casts it
+    // the value cast to this tensor's dtype as PyTorch's fill_ casts it (its stored element)
     const cast = noGrad(() => value.to(this.dtype));
     return fillWith(this, Number(cast.typedArray[cast.offset]), "FillBackward3", value);
   }

@@ -5,7 +5,8 @@
  * methods that run ops or autograd are installed on the prototype by src/tensor-methods.ts, the
  * registry's ops by src/registry/define.ts.
  */
-import { DType, type TypedArray, bool } from "./dtype.js";
+import { DType, type TypedArray, bool, bfloat16 } from "./dtype.js";
+import { fromBFloat16Bits, fromHalfBits } from "./backend/half.js";
 import { isContiguous as layoutContiguous, normalizeDim, numelOf, shapeEqual } from "./shape.js";
 import type { AccumulateGrad, Node } from "./autograd/node.js";
 import { isInferenceModeEnabled } from "./autograd/grad-mode.js";
@@ -437,6 +438,7 @@ export class Tensor {
     const n = this.numel();
     if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
     const v = this.typedArray[this.offset];
+    if (this.dtype.isHalf) return this.dtype === bfloat16 ? fromBFloat16Bits(v) : fromHalfBits(v);
     return this.dtype === bool ? v !== 0 : v;
   }
 

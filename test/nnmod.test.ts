@@ -140,11 +140,25 @@ test("dtypes: double, float, type, to(tensor), to({ dtype }), to(int64) error, h
   throwsErr(() => seededNet().to("cuda" as never), f.to_cuda);
   const c = seededNet();
   assert.equal(c.cpu(), c);
-  assert.throws(() => c.bfloat16(), /unknown dtype bfloat16/);
-  // no float16 in tensorgrad: half() raises tensorgrad's unknown-dtype error, changing nothing
-  const h = seededNet();
-  assert.throws(() => h.half(), /unknown dtype float16/);
-  assert.equal(h.fc1.weight.dtype, torch.float32);
+  // half() and bfloat16() cast the float parameters, keeping the Parameter objects
+  for (const [cast, d] of [
+    [(m: torch.nn.Module) => m.half(), torch.float16],
+    [(m: torch.nn.Module) => m.bfloat16(), torch.bfloat16],
+  ] as const) {
+    const h = seededNet();
+    const w0 = h.fc1.weight;
+    const before = w0.tolist();
+    cast(h);
+    assert.equal(h.fc1.weight, w0);
+    assert.equal(h.fc1.weight.dtype, d);
+    assert.deepEqual(
+      h.fc1.weight.tolist(),
+      torch
+        .tensor(before as number[][])
+        .to(d)
+        .tolist(),
+    );
+  }
 });
 
 test("grads and modes: zeroGrad (zeros, setToNone), requiresGrad_, eval/train, toEmpty", () => {

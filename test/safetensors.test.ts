@@ -62,15 +62,22 @@ test("torch.load reads Python-written files: values, dtypes, metadata, sorted ke
     assert.deepEqual(tensors[k].shape, e.shape, k);
     assert.deepEqual(values(tensors[k]), e.values, k);
   }
-  // float16 / bfloat16 load as float32, small integer types as int32
-  const h = torch.safetensors.deserialize(file("halfs.safetensors")).tensors;
-  assert.equal(h.h.dtype, torch.float32);
-  assert.deepEqual(values(h.h), fx.halfs.h.values.map(decodeNumber));
-  assert.deepEqual(values(h.bf), fx.halfs.bf.values.map(decodeNumber));
-  for (const k of ["u8", "i8", "i16"]) {
-    assert.equal(h[k].dtype, torch.int32);
-    assert.deepEqual(values(h[k]), fx.halfs[k].values);
+  // F16, BF16, U8, I8, I16 load in their own dtypes, and save back to the same bytes
+  const bytes = file("halfs.safetensors");
+  const h = torch.safetensors.deserialize(bytes).tensors;
+  const want: Record<string, torch.DType> = {
+    h: torch.float16,
+    bf: torch.bfloat16,
+    u8: torch.uint8,
+    i8: torch.int8,
+    i16: torch.int16,
+  };
+  for (const [k, d] of Object.entries(want)) {
+    assert.equal(h[k].dtype, d, k);
+    const v = fx.halfs[k].values;
+    assert.deepEqual(values(h[k]), d.isFloatingPoint ? v.map(decodeNumber) : v, k);
   }
+  assert.deepEqual(Buffer.from(torch.safetensors.serialize(h)), Buffer.from(bytes));
 });
 
 test("a PyTorch state dict loads into the same tensorgrad model and gives PyTorch's output", () => {

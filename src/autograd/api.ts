@@ -5,7 +5,7 @@
 import type { Tensor } from "../tensor.js";
 import { runBackward } from "./engine.js";
 import { runtimeError, typeError } from "../errors.js";
-import { alloc } from "../ops/core.js";
+import { alloc, scalarArray } from "../ops/core.js";
 import { shapeEqual } from "../shape.js";
 
 /** Options of `t.backward()` and `torch.autograd.backward()`. */
@@ -50,7 +50,7 @@ function makeGrads(
         );
       }
       const one = alloc(out.shape.slice(), out.dtype);
-      one.typedArray[0] = 1;
+      one.typedArray[0] = scalarArray(1, out.dtype)[0];
       return one;
     }
     if (typeof g !== "object" || !("shape" in g)) {
@@ -112,7 +112,7 @@ export function backward(
   ) {
     // fast path of the common `loss.backward()`: a scalar with a graph, no options
     const one = alloc(tensors.shape, tensors.dtype);
-    one.typedArray[0] = 1;
+    one.typedArray[0] = scalarArray(1, tensors.dtype)[0];
     runBackward([tensors], [one], PLAIN_BACKWARD);
     return;
   }

@@ -95,7 +95,8 @@ export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean
  * nothing is recorded: a mean's backward divides its gradient on every step.
  */
 export function divGrad(g: Tensor, s: number): Tensor {
-  if (isGradEnabled() || isForwardADActive() || !g.dtype.isFloatingPoint) return g.div(s);
+  if (isGradEnabled() || isForwardADActive() || !g.dtype.isFloatingPoint || g.dtype.isHalf)
+    return g.div(s);
   return elementwiseKernel(Binary.Div, g, s, g.dtype, g.dtype);
 }
 /**
@@ -177,7 +178,14 @@ export function indexPutBackward(
  * or the operands are not plain, and the caller composes tensor ops instead.
  */
 function fusedGradStep(g: Tensor, x: Tensor): 0 | 1 | null {
-  if (isGradEnabled() || isForwardADActive() || g.dtype !== x.dtype || !x.isContiguous())
+  if (
+    isGradEnabled() ||
+    isForwardADActive() ||
+    g.dtype !== x.dtype ||
+    // Note [half compute]: PyTorch composes these formulas, each op rounding to half
+    x.dtype.isHalf ||
+    !x.isContiguous()
+  )
     return null;
   // g broadcast from one value (e.g. by a mean's backward) is read as a scalar
   if (g.numel() === 1 || g.strides.every((st) => st === 0)) return 0;

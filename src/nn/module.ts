@@ -927,17 +927,15 @@ export class Module {
     throw assertionError("Torch not compiled with CUDA enabled");
   }
   /**
-   * PyTorch's cast to bfloat16: tensorgrad has no bfloat16 dtype, so this raises the error a
-   * bfloat16 conversion raises anywhere in tensorgrad (and changes nothing).
-   * @example model.bfloat16() // TypeError: unknown dtype bfloat16
+   * PyTorch's `module.bfloat16()`: every floating-point parameter and buffer cast to bfloat16.
+   * @example model.bfloat16() // parameters now torch.bfloat16
    */
   bfloat16(): this {
     return this.to("bfloat16" as DTypeName);
   }
   /**
-   * PyTorch's cast to float16: tensorgrad has no float16 dtype, so this raises the error a
-   * float16 conversion raises anywhere in tensorgrad (and changes nothing).
-   * @example model.half() // TypeError: unknown dtype float16
+   * PyTorch's `module.half()`: every floating-point parameter and buffer cast to float16.
+   * @example model.half() // parameters now torch.float16
    */
   half(): this {
     return this.to("float16" as DTypeName);

@@ -21,7 +21,7 @@ import {
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";
-import { alloc, allocOutput, contiguousData } from "./core.js";
+import { alloc, allocOutput, contiguousData, floatToHalf, halfToFloat } from "./core.js";
 import { whereForward as where, rsub } from "./elementwise.js";
 import { softmaxBackward as softmaxBackwardKernel } from "./reduce.js";
 import { erf, type Reduction } from "./nn.js";
@@ -52,6 +52,11 @@ function gradStep(g: Tensor, y: Tensor): 0 | 1 | null {
 
 /** tanh, sigmoid and threshold-at-0 backward in one kernel; null when it does not apply. */
 function fusedActivation(g: Tensor, y: Tensor, kind: Activation): Tensor | null {
+  if (y.dtype.isHalf && g.dtype === y.dtype) {
+    // Note [half compute]: PyTorch's kernel computes the formula in float32, rounding once
+    const r = fusedActivation(halfToFloat(g), halfToFloat(y), kind);
+    return r === null ? null : floatToHalf(r, y.dtype);
+  }
   const step = gradStep(g, y);
   if (step === null) return null;
   const out = allocOutput(y.shape, y.dtype);

@@ -11,12 +11,24 @@ import {
   float32,
   int32,
   uint8,
+  int8,
+  int16,
+  float16,
+  bfloat16,
   getDefaultDtype,
 } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
 import { CastKind, castInto, gather, scatter } from "../backend/copy.js";
 import { typeError } from "../errors.js";
 import { newArray } from "../backend/buffers.js";
+import {
+  decodeHalf,
+  encodeHalf,
+  fromBFloat16Bits,
+  fromHalfBits,
+  toBFloat16Bits,
+  toHalfBits,
+} from "../backend/half.js";
 
 /** A new contiguous tensor over `data`. */
 export function wrap(data: TypedArray, shape: number[], dtype: DType): Tensor {
@@ -58,7 +70,11 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
   return { data: out, offset: 0 };
 }
 
-/** Contiguous copy of the values converted to `dtype` (PyTorch's .to(dtype) semantics). */
+/**
+ * Contiguous copy of the values converted to `dtype` (PyTorch's .to(dtype) semantics). Half
+ * types (Note [half storage]) go through float32: a half source is decoded to float32 values
+ * first, a half target gets float32 values rounded to its bit patterns, as c10's casts do.
+ */
 export function castData(t: Tensor, dtype: DType): TypedArray {
   const n = t.numel();
   if (dtype === t.dtype && !t.isContiguous()) {
@@ -68,18 +84,62 @@ export function castData(t: Tensor, dtype: DType): TypedArray {
     return out;
   }
   const { data, offset } = contiguousData(t);
+  let src = offset === 0 && data.length === n ? data : data.subarray(offset, offset + n);
+  let from = t.dtype;
+  if (from.isHalf && dtype !== from) {
+    const f = new Float32Array(n);
+    decodeHalf(src, 0, f, n, from === bfloat16);
+    src = f;
+    from = float32;
+  }
+  if (dtype.isHalf) {
+    const out = allocData(n, dtype) as Uint16Array;
+    if (from === dtype) {
+      out.set(src);
+      return out;
+    }
+    const f = from === float32 ? src : castPlain(src, n, float32, from);
+    encodeHalf(f, out, n, dtype === bfloat16);
+    return out;
+  }
+  return castPlain(src, n, dtype, from);
+}
+
+/** castData's conversion between two types stored as their values (not half types). */
+function castPlain(src: TypedArray, n: number, dtype: DType, from: DType): TypedArray {
   const out = allocData(n, dtype);
-  const src = offset === 0 && data.length === n ? data : data.subarray(offset, offset + n);
   const kind =
     dtype === bool
       ? CastKind.Bool
-      : dtype === int64 && t.dtype.isFloatingPoint
+      : dtype === int64 && from.isFloatingPoint
         ? CastKind.Int64
-        : (dtype === int32 || dtype === uint8) && t.dtype.isFloatingPoint
-          ? CastKind.Int32 // to uint8: through int32, then the low byte (x86's cvttss2si)
+        : dtype.category === 1 && from.isFloatingPoint
+          ? CastKind.Int32 // to uint8, int8, int16: through int32, then the low bits (x86's cvttss2si)
           : CastKind.Plain;
   castInto(src, out, n, kind);
   return out;
+}
+
+/**
+ * Note [half compute]: a half tensor's values as a new contiguous float32 tensor (no graph),
+ * for kernels that compute the half types in float32.
+ */
+export function halfToFloat(t: Tensor): Tensor {
+  return wrap(castData(t, float32), t.shape.slice(), float32);
+}
+
+/** A float32 kernel result rounded to the half type `dtype` (Note [half compute]). */
+export function floatToHalf(t: Tensor, dtype: DType): Tensor {
+  return wrap(castData(t, dtype), t.shape.slice(), dtype);
+}
+
+/**
+ * The tensor's values as contiguous numbers: `contiguousData`, but half types (Note [half
+ * storage]) decoded to float32. For reading values (printing, tolist, item), not storage.
+ */
+export function valuesOf(t: Tensor): { data: TypedArray; offset: number } {
+  if (!t.dtype.isHalf) return contiguousData(t);
+  return { data: castData(t, float32), offset: 0 };
 }
 
 /** Values readable as contiguous data in the given dtype (no copy when nothing changes). */
@@ -93,6 +153,8 @@ const scratch: Record<string, TypedArray> = {
   float64: new Float64Array(1),
   int32: new Int32Array(1),
   uint8: new Uint8Array(1),
+  int8: new Int8Array(1),
+  int16: new Int16Array(1),
   int64: new Float64Array(1),
   bool: new Uint8Array(1),
 };
@@ -101,6 +163,8 @@ const scratch: Record<string, TypedArray> = {
 export function scalarIn(v: number, dtype: DType): number {
   if (dtype === float64) return v;
   if (dtype === float32) return Math.fround(v);
+  if (dtype === float16) return fromHalfBits(toHalfBits(v));
+  if (dtype === bfloat16) return fromBFloat16Bits(toBFloat16Bits(v));
   if (dtype === int64) return Math.trunc(v);
   if (dtype === bool) return v !== 0 ? 1 : 0;
   const s = scratch[dtype.name];
@@ -110,6 +174,9 @@ export function scalarIn(v: number, dtype: DType): number {
 
 /** A one-element array holding v in dtype, for kernels taking arrays. Not reentrant-safe across kernels; use immediately. */
 export function scalarArray(v: number, dtype: DType): TypedArray {
+  if (dtype.isHalf) {
+    return Uint16Array.of(dtype === bfloat16 ? toBFloat16Bits(v) : toHalfBits(v));
+  }
   const s = scratch[dtype.name];
   s[0] = dtype === int64 ? Math.trunc(v) : dtype === bool ? (v !== 0 ? 1 : 0) : v;
   return s;
@@ -163,6 +230,14 @@ export function scalarTypeName(d: DType): string {
       return "Long";
     case uint8:
       return "Byte";
+    case int8:
+      return "Char";
+    case int16:
+      return "Short";
+    case float16:
+      return "Half";
+    case bfloat16:
+      return "BFloat16";
     default:
       return "Bool";
   }

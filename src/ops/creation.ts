@@ -11,11 +11,17 @@ import {
   float64,
   int32,
   int64,
+  int8,
+  int16,
+  uint8,
+  bfloat16,
+  type TypedArray,
   getDefaultDtype,
   toDType,
 } from "../dtype.js";
 import { parseShape } from "../shape.js";
-import { alloc, allocOutput, castData, pyTypeName, wrap } from "./core.js";
+import { alloc, allocOutput, castData, pyTypeName, scalarArray, wrap } from "./core.js";
+import { encodeHalf } from "../backend/half.js";
 import { runtimeError, typeError } from "../errors.js";
 
 /** Keyword arguments accepted by creation functions. */
@@ -44,6 +50,8 @@ function typedArrayDtype(v: ArrayBufferView): DType {
   if (v instanceof Float32Array) return float32;
   if (v instanceof Float64Array) return float64;
   if (v instanceof Int32Array) return int32;
+  if (v instanceof Int16Array) return int16;
+  if (v instanceof Int8Array) return int8;
   return int64;
 }
 
@@ -65,12 +73,7 @@ export function tensor(data: Nested | Tensor, opts?: TensorOptions): Tensor {
   }
   if (isTypedArray(data)) {
     const dt = want ?? typedArrayDtype(data);
-    const arr = new dt.ArrayType(data.length);
-    for (let i = 0; i < data.length; i++) {
-      const v = Number(data[i]);
-      arr[i] = dt === bool ? (v !== 0 ? 1 : 0) : dt === int64 ? Math.trunc(v) : v;
-    }
-    return finish(wrap(arr, [data.length], dt), opts);
+    return finish(wrap(fromNumbers(data, dt), [data.length], dt), opts);
   }
   // nested arrays: infer the shape from the first element at each depth, then check every
   // element against it while flattening
@@ -121,12 +124,44 @@ export function tensor(data: Nested | Tensor, opts?: TensorOptions): Tensor {
   walk(data, 0);
   const inferred = sawBool && !sawNumber ? bool : getDefaultDtype();
   const dt = want ?? inferred;
-  const arr = new dt.ArrayType(flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i];
+  if (dt === int8 || dt === int16 || dt === uint8) for (const v of flat) checkFits(v, dt);
+  return finish(wrap(fromNumbers(flat, dt), shape, dt), opts);
+}
+
+/**
+ * c10's `overflows<To>` check of torch.tensor's element conversion, for the narrow integer
+ * types: a value outside the type's range (after no truncation: 127.9 overflows int8), NaN
+ * or an infinity raises; a negative integer wraps into uint8 (two's complement) when its
+ * magnitude fits.
+ */
+function checkFits(v: number, dt: DType): void {
+  const [lo, hi] = dt === uint8 ? [0, 255] : dt === int8 ? [-128, 127] : [-32768, 32767];
+  const bad =
+    dt === uint8 && Number.isInteger(v)
+      ? v > hi || (v < 0 && -v > hi)
+      : Number.isNaN(v) || v < lo || v > hi;
+  if (bad) throw runtimeError(`value cannot be converted to type ${dt.name} without overflow`);
+}
+
+/**
+ * JS numbers as a new array of dtype's elements: bool is `v != 0`, int64 truncates, the
+ * narrower integers truncate and wrap as a typed-array store does, half types round to their
+ * bit patterns (Note [half storage]).
+ */
+function fromNumbers(values: ArrayLike<number | bigint>, dt: DType): TypedArray {
+  const n = values.length;
+  const arr = new dt.ArrayType(n);
+  if (dt.isHalf) {
+    const f = new Float64Array(n);
+    for (let i = 0; i < n; i++) f[i] = Number(values[i]);
+    encodeHalf(f, arr as Uint16Array, n, dt === bfloat16);
+    return arr;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = Number(values[i]);
     arr[i] = dt === bool ? (v !== 0 ? 1 : 0) : dt === int64 ? Math.trunc(v) : v;
   }
-  return finish(wrap(arr, shape, dt), opts);
+  return arr;
 }
 
 function splitOptions(args: readonly unknown[]): {
@@ -159,8 +194,9 @@ export function zeros(...args: ShapeArgs): Tensor {
 /** torch.ones(*size, {dtype, requiresGrad}) */
 export function ones(...args: ShapeArgs): Tensor {
   const { shape, opts } = splitOptions(args);
-  const t = allocOutput(shape, toDType(opts?.dtype) ?? getDefaultDtype());
-  t.typedArray.fill(1);
+  const dt = toDType(opts?.dtype) ?? getDefaultDtype();
+  const t = allocOutput(shape, dt);
+  t.typedArray.fill(scalarArray(1, dt)[0]);
   return finish(t, opts);
 }
 
@@ -178,7 +214,7 @@ export function full(
   const shape = parseShape([size]).shape;
   const dt = toDType(opts?.dtype) ?? (typeof fillValue === "boolean" ? bool : getDefaultDtype());
   const t = allocOutput(shape, dt);
-  t.typedArray.fill(typeof fillValue === "boolean" ? Number(fillValue) : fillValue);
+  t.typedArray.fill(scalarArray(Number(fillValue), dt)[0]);
   return finish(t, opts);
 }
 
@@ -190,15 +226,17 @@ export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor =>
   finish(alloc(t.shape.slice(), likeDtype(t, opts)), opts);
 /** torch.ones_like(t) */
 export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => {
-  const r = allocOutput(t.shape.slice(), likeDtype(t, opts));
-  r.typedArray.fill(1);
+  const dt = likeDtype(t, opts);
+  const r = allocOutput(t.shape.slice(), dt);
+  r.typedArray.fill(scalarArray(1, dt)[0]);
   return finish(r, opts);
 };
 export const emptyLike = zerosLike;
 /** torch.full_like(t, value) */
 export const fullLike = (t: Tensor, v: number, opts?: TensorOptions): Tensor => {
-  const r = allocOutput(t.shape.slice(), likeDtype(t, opts));
-  r.typedArray.fill(v);
+  const dt = likeDtype(t, opts);
+  const r = allocOutput(t.shape.slice(), dt);
+  r.typedArray.fill(scalarArray(v, dt)[0]);
   return finish(r, opts);
 };
 /**
@@ -256,7 +294,9 @@ export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions)
   let cols = n;
   if (typeof m === "number") cols = m;
   else opts = m ?? opts;
-  const t = alloc([n, cols], toDType(opts?.dtype) ?? getDefaultDtype());
-  for (let i = 0; i < Math.min(n, cols); i++) t.typedArray[i * cols + i] = 1;
+  const dt = toDType(opts?.dtype) ?? getDefaultDtype();
+  const t = alloc([n, cols], dt);
+  const one = scalarArray(1, dt)[0];
+  for (let i = 0; i < Math.min(n, cols); i++) t.typedArray[i * cols + i] = one;
   return finish(t, opts);
 }

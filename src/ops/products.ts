@@ -12,6 +12,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { bmm, mm, mv } from "./linalg.js";
 import { broadcastBinaryInto } from "./elementwise.js";
 import { Binary } from "../backend/elementwise.js";
+import { scalarTypeName } from "./core.js";
 import {
   expand,
   permute,
@@ -517,15 +518,7 @@ export function addmv(
   return r;
 }
 
-const typeName = (t: Tensor): string =>
-  ({
-    float32: "Float",
-    float64: "Double",
-    int32: "Int",
-    int64: "Long",
-    uint8: "Byte",
-    bool: "Bool",
-  })[t.dtype.name] ?? t.dtype.name;
+const typeName = (t: Tensor): string => scalarTypeName(t.dtype);
 
 /** torch.addr: beta * self + alpha * outer(vec1, vec2), in the promoted dtype (bool: or/and) */
 export function addr(

@@ -44,6 +44,7 @@ import {
   registerDerivative,
   type OpNode,
 } from "../autograd/function.js";
+import { halfCompute } from "./half-compute.js";
 import { registerJvp } from "../autograd/forward-ad.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import {
@@ -922,7 +923,10 @@ function buildOp(
     const schema = parseSchema(o.schema);
     if (o.checkOut !== undefined) OUT_CHECKS.set(schema, o.checkOut);
     if (o.checkOutAfter !== undefined) OUT_CHECKS_AFTER.set(schema, o.checkOutAfter);
-    const raw = o.forward as ((...args: unknown[]) => unknown) | null;
+    const declared = o.forward as ((...args: unknown[]) => unknown) | null;
+    // Note [half compute]: float16/bfloat16 operands compute in float32
+    const raw =
+      declared === null ? null : halfCompute(schema, declared, o.derivative === undefined);
     let forward = raw;
     if (forward !== null && o.derivative !== undefined)
       forward = withDerivative(schema, forward, o.derivative);
@@ -930,7 +934,11 @@ function buildOp(
     let inplaceFwd = forward;
     let inplaceDerivative = o.derivative;
     if (raw !== null && o.inplace !== undefined && o.inplace !== false) {
-      const f = o.inplace.forward as (...args: unknown[]) => unknown;
+      const f = halfCompute(
+        { ...schema, name: `${schema.name}_` },
+        o.inplace.forward as (...args: unknown[]) => unknown,
+        o.inplace.derivative === undefined,
+      );
       inplaceDerivative = o.inplace.derivative;
       inplaceFwd =
         inplaceDerivative === undefined

@@ -1,0 +1,172 @@
+/**
+ * Note [half compute]: how registry ops compute on float16 and bfloat16 (Note [half storage]
+ * in backend/half.ts). PyTorch's CPU kernels for the half types load each element into
+ * float32 (their opmath type), compute, and round the result to half. Here every registry op
+ * that reads values does the same around its float32 path: half tensor arguments become
+ * float32 copies, a half `dtype` argument becomes float32, the op runs, and each float32
+ * result is rounded to the half type the op's result has in PyTorch: the requested `dtype`
+ * when the op has one, else the promoted type of its tensor arguments when that is a half
+ * type (a float32 result with a float32 operand stays float32). A `Tensor(a!)` argument
+ * written to is written back (rounded) into the half tensor. Views (schemas returning
+ * `Tensor(a)`) and in-place metadata changes move no values: they run on the bit patterns.
+ * A call with no half tensor or dtype costs one dtype test per tensor argument.
+ */
+import { Tensor } from "../tensor.js";
+import { DType, float32, resultType } from "../dtype.js";
+import { castData, floatToHalf, wrap, writeInto } from "../ops/core.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import type { Schema } from "./schema.js";
+
+/** PyTorch's ScalarType name of a half type, as its kernels' errors print it. */
+const halfName = (d: DType): string =>
+  d === float32 ? "Float" : d.name === "float16" ? "Half" : "BFloat16";
+
+type Forward = (...args: unknown[]) => unknown;
+
+/** In-place ops that only change a tensor's metadata (no values move). */
+const METADATA_ONLY = /^(t|transpose|swapaxes|swapdims|squeeze|unsqueeze|detach|as_strided)_$/;
+
+/** Ops reading only a tensor's metadata (numel, size, ...). */
+const READS_METADATA =
+  /^(numel|nelement|size|sym_size|dim|ndimension|stride|storage_offset|element_size|is_\w+|_version|output_nr|get_device|_nnz|data_ptr)$/;
+
+/** Whether a schema's op moves or reads no values: a view, a metadata query or change. */
+function movesNoValues(schema: Schema): boolean {
+  const ret = schema.text.slice(schema.text.lastIndexOf("->"));
+  return (
+    /Tensor\([a-z]\)/.test(ret) ||
+    METADATA_ONLY.test(schema.name) ||
+    READS_METADATA.test(schema.name)
+  );
+}
+
+/**
+ * The forward wrapped for half operands (Note [half compute]). `differentiable`: the forward
+ * records its own graph (no derivative in the entry), so the conversions are recorded casts.
+ */
+export function halfCompute(schema: Schema, f: Forward, differentiable: boolean): Forward {
+  if (movesNoValues(schema)) return f;
+  const tensorSlots: number[] = [];
+  const listSlots: number[] = [];
+  const dtypeSlots: number[] = [];
+  const mutable: boolean[] = [];
+  schema.params.forEach((p, i) => {
+    if (p.base === "Tensor") (p.list ? listSlots : tensorSlots).push(i);
+    else if (p.base === "ScalarType") dtypeSlots.push(i);
+    mutable.push(p.mutable);
+  });
+  const involvesHalf = (values: readonly unknown[]): boolean => {
+    for (let k = 0; k < tensorSlots.length; k++) {
+      const t = values[tensorSlots[k]];
+      if (t instanceof Tensor && t.dtype.isHalf) return true;
+    }
+    for (let k = 0; k < dtypeSlots.length; k++) {
+      const d = values[dtypeSlots[k]];
+      if (d instanceof DType && d.isHalf) return true;
+    }
+    for (let k = 0; k < listSlots.length; k++) {
+      const l = values[listSlots[k]];
+      if (Array.isArray(l) && l.some((t) => t instanceof Tensor && t.dtype.isHalf)) return true;
+    }
+    return false;
+  };
+  const toFloat = (t: Tensor): Tensor =>
+    differentiable
+      ? t.to(float32)
+      : noGrad(() => wrap(castData(t, float32), t.shape.slice(), float32));
+  const run = (values: readonly unknown[]): unknown => {
+    const v = values.slice();
+    const orig: Tensor[] = [];
+    const conv: Tensor[] = [];
+    const written: number[] = [];
+    const operands: Tensor[] = [];
+    const convert = (t: Tensor): Tensor => {
+      operands.push(t);
+      if (!t.dtype.isHalf) return t;
+      const c = toFloat(t);
+      orig.push(t);
+      conv.push(c);
+      return c;
+    };
+    for (const s of tensorSlots) {
+      const t = v[s];
+      if (!(t instanceof Tensor)) continue;
+      v[s] = convert(t);
+      if (mutable[s] && t.dtype.isHalf) written.push(conv.length - 1);
+    }
+    for (const s of listSlots) {
+      const l = v[s];
+      if (Array.isArray(l)) v[s] = l.map((t: unknown) => (t instanceof Tensor ? convert(t) : t));
+    }
+    let target: DType | undefined;
+    let explicit = false;
+    for (const s of dtypeSlots) {
+      const d = v[s];
+      if (!(d instanceof DType)) continue;
+      explicit = true;
+      if (d.isHalf) {
+        target = d;
+        v[s] = float32;
+      }
+    }
+    if (!explicit && operands.length > 0) {
+      const rt = resultType(operands);
+      if (rt.isHalf) target = rt;
+    }
+    let r: unknown;
+    try {
+      r = f(...v);
+    } catch (e) {
+      // a kernel's "not implemented for 'Float'" names the dtype the caller passed
+      const name = orig.length > 0 ? orig[0].dtype : target;
+      if (e instanceof Error && name !== undefined && e.message.includes("for 'Float'"))
+        e.message = e.message.replace("for 'Float'", `for '${halfName(name)}'`);
+      throw e;
+    }
+    for (const k of written) noGrad(() => writeInto(orig[k], conv[k]));
+    const back = (x: unknown): unknown => {
+      if (Array.isArray(x)) return x.map(back);
+      if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+        // a named tuple: { values, indices }
+        const o: Record<string, unknown> = {};
+        for (const [k, e] of Object.entries(x)) o[k] = back(e);
+        return o;
+      }
+      if (!(x instanceof Tensor)) return x;
+      const k = conv.indexOf(x);
+      if (k >= 0) return orig[k];
+      if (target === undefined || x.dtype !== float32) return x;
+      if (differentiable) {
+        // the float32 result (which its node may save, as tanh's does) takes the half values
+        // in place, so the formulas read what PyTorch's read: the rounded result
+        const c = x.contiguous();
+        const n = c.numel();
+        const rounded = castData(floatToHalf(c, target), float32);
+        c.typedArray.set(rounded.subarray(0, n), c.offset);
+        return c.to(target);
+      }
+      return wrap(castData(x, target), x.shape.slice(), target);
+    };
+    return back(r);
+  };
+  // the common arities without an argument array (the hot path of small graphs: one
+  // dtype test per tensor argument, Note [per-op closures] in define.ts)
+  const s0 = tensorSlots[0];
+  const plain = listSlots.length === 0 && dtypeSlots.length === 0;
+  const half = (t: unknown): boolean => t instanceof Tensor && t.dtype.isHalf;
+  const n = schema.params.length;
+  if (plain && n === 1 && tensorSlots.length === 1)
+    return (a: unknown) => (half(a) ? run([a]) : f(a));
+  if (plain && n === 2 && tensorSlots.length === 1 && s0 === 0)
+    return (a: unknown, b: unknown) => (half(a) ? run([a, b]) : f(a, b));
+  if (plain && n === 2 && tensorSlots.length === 2)
+    return (a: unknown, b: unknown) => (half(a) || half(b) ? run([a, b]) : f(a, b));
+  if (plain && n === 3 && tensorSlots.length <= 3) {
+    const i0 = tensorSlots.includes(0);
+    const i1 = tensorSlots.includes(1);
+    const i2 = tensorSlots.includes(2);
+    return (a: unknown, b: unknown, c: unknown) =>
+      (i0 && half(a)) || (i1 && half(b)) || (i2 && half(c)) ? run([a, b, c]) : f(a, b, c);
+  }
+  return (...values: unknown[]) => (involvesHalf(values) ? run(values) : f(...values));
+}
