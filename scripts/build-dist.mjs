@@ -322,6 +322,46 @@ const chunkRuntime = `var __tgChunks = {
     return ns;
   },
 };`;
+/**
+ * Note [lazy wasm module]: the WebAssembly backend's module (src/backend/wasm-module.gen.ts,
+ * ~1.1 MB of base64) is needed only where the addon does not load. The Node bundles read it
+ * from its own file, dist/cjs/tensorgrad-wasm.cjs, at its first use (the export is a getter,
+ * as Note [lazy dependencies]), so a process on the addon never reads or parses it. The
+ * browser bundle keeps it inline: there it is the default backend.
+ */
+const wasmModulePlugin = {
+  name: "lazy-wasm-module",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/tensorgrad-wasm\.cjs$/ }, (a) => ({
+      path: a.path,
+      external: true,
+    }));
+    // (its own namespace: a file of this "type": "module" package would be read as ESM)
+    b.onResolve({ filter: /wasm-module\.gen\.js$/ }, () => ({
+      path: "wasm-module",
+      namespace: "lazy-wasm",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-wasm" }, () => ({
+      loader: "js",
+      contents:
+        "let m;\n" +
+        'Object.defineProperty(exports, "WASM_MODULE", { enumerable: true, get: () => ' +
+        '(m ??= require("./tensorgrad-wasm.cjs")).WASM_MODULE });',
+    }));
+  },
+};
+async function writeWasmModule() {
+  await build({
+    ...common,
+    entryPoints: ["src/backend/wasm-module.gen.ts"],
+    format: "cjs",
+    platform: "node",
+    sourcemap: false,
+    outfile: join(dist, "cjs", "tensorgrad-wasm.cjs"),
+    banner: { js: '"use strict";' },
+  });
+}
+
 const urlBanner =
   'var __tensorgrad_module_url = require("node:url").pathToFileURL(__filename).href;';
 const cjsOptions = {
@@ -350,7 +390,12 @@ async function buildCjs(self, entry, modules) {
           : `"use strict";\n${urlBanner}\nmodule.exports = function (__tgChunks) {\nvar module = { exports: {} }, exports = module.exports;`,
     },
     footer: self === "core" ? undefined : { js: "return module.exports;\n};" },
-    plugins: [entryPlugin(self, entry, modules ?? []), chunkPlugin(self), lazyDependencyPlugin],
+    plugins: [
+      entryPlugin(self, entry, modules ?? []),
+      chunkPlugin(self),
+      lazyDependencyPlugin,
+      wasmModulePlugin,
+    ],
   });
   if (modules === null) {
     // the first pass: which modules this bundle holds
@@ -386,6 +431,7 @@ function namespacesAsIs(file) {
 }
 // two passes: the first assigns the modules to bundles and finds what each reads from the
 // others; the second writes every bundle with the table of its modules the others read
+await writeWasmModule();
 await buildCjs("core", "src/index.ts", null);
 for (const [n, e] of Object.entries(lazyChunks)) {
   wanted[n] = new Set();
