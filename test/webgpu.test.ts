@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as torch from "../src/index.js";
-import { runCases, runGradCases } from "./helpers/webgpu-cases.js";
+import { runCases, runGradCases, runMlp } from "./helpers/webgpu-cases.js";
 
 const SWIFTSHADER = "/usr/lib/chromium";
 let skip: string | false = false;
@@ -80,6 +80,20 @@ if (child) {
     const bad = (await runGradCases()).filter((r) => !close(r.cpu, r.device));
     assert.deepEqual(bad, []);
   });
+
+  test(
+    "an MLP's SGD steps on the device match the CPU's (losses and final weights)",
+    { skip },
+    async () => {
+      const { cpu, device } = await runMlp();
+      assert.ok(
+        close(cpu, device),
+        JSON.stringify({ cpu: cpu.slice(0, 5), device: device.slice(0, 5) }),
+      );
+      // the loss went down: the steps did update the device's parameters
+      assert.ok(device[4] < device[0]);
+    },
+  );
 
   test("device, moves, printing, and the errors of reads and mixed devices", { skip }, async () => {
     const a = torch.tensor([1, 2, 3]).to("webgpu");

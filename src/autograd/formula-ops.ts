@@ -192,6 +192,8 @@ function fusedGradStep(g: Tensor, x: Tensor): 0 | 1 | null {
 
 /** g * c * x^(c-1) in one kernel (Note [fused backward]); null otherwise. */
 export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null {
+  // device tensors take the formula's op-by-op form (Note [device dispatch] in ops/webgpu.ts)
+  if (onDevice(g) || onDevice(x)) return null;
   const gStep = fusedGradStep(g, x);
   if (gStep === null) return null;
   const out = allocOutput(x.shape, x.dtype);

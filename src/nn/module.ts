@@ -1241,7 +1241,7 @@ export function zeroGradOf(p: Tensor, setToNone: boolean): void {
   }
   if (g.gradFn !== null) g.detach_();
   else g.requiresGrad_(false);
-  if (g.isContiguous()) g.typedArray.fill(0, g.offset, g.offset + g.numel());
+  if (g.isContiguous() && !g.isWebgpu) g.typedArray.fill(0, g.offset, g.offset + g.numel());
   else noGrad(() => g.zero_());
 }
 

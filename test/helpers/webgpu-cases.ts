@@ -149,7 +149,11 @@ export async function runGradCases(): Promise<CaseResult[]> {
     ["mm relu sum", (x, w) => x.mm(w).relu().sum()],
     ["softmax weighted", (x, w) => x.mm(w).softmax(1).mul(torch.arange(3).to(x.device)).sum()],
     ["log_softmax mean", (x, w) => x.mm(w).logSoftmax(1).mean()],
-    ["tanh sigmoid broadcast", (x, w) => x.tanh().sum(0).unsqueeze(1).mul(w.sigmoid()).mean()],
+    [
+      "tanh sigmoid broadcast pow",
+      (x, w) => x.tanh().sum(0).unsqueeze(1).mul(w.sigmoid()).pow(2).mean(),
+    ],
+    ["pow 3 sqrt", (x, w) => x.abs().add(1).sqrt().pow(3).sum().mul(w.pow(2).sum())],
     ["exp div", (x, w) => x.exp().div(x.abs().add(1)).sum(1).sum().mul(w.sum())],
   ];
   for (const [name, g] of graphs) {
@@ -189,7 +193,7 @@ export async function runMlp(): Promise<{ cpu: number[]; device: number[] }> {
     if (dev === "webgpu") model.to("webgpu");
     const xd = x.to(dev === "webgpu" ? "webgpu" : "cpu");
     const yd = y.to(dev === "webgpu" ? "webgpu" : "cpu");
-    const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1 });
+    const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
     const losses: number[] = [];
     for (let step = 0; step < 5; step++) {
       opt.zeroGrad();
