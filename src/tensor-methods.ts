@@ -49,6 +49,15 @@ export interface ToOptions {
   dtype?: DType | DTypeName | null;
 }
 
+/**
+ * Note [webgpu reads]: WebGPU reads a buffer only through `mapAsync`, so no synchronous call can
+ * return a device tensor's values. The read path is PyTorch's with `await`: `await t.cpu()`
+ * (a Promise on either device), `await t.tolistAsync()`, `await t.toStringAsync()`. The
+ * synchronous reads (`item`, `tolist`, `to("cpu")`) raise an error naming the async form, and
+ * `String(t)` shows the device tensor's device, size, dtype and grad_fn without values (a
+ * print must not throw). Moving a tensor that requires grad to the device is refused: the
+ * move's backward would bring the gradient back to the CPU synchronously.
+ */
 /** Note [webgpu reads]: a device tensor's synchronous print: its layout and autograd state. */
 function deviceSummary(t: Tensor): string {
   const parts = [

@@ -831,6 +831,97 @@ export function deviceMaxPool2dBackward(dy: Tensor, x: Tensor, idx: Tensor): Ten
   return out.view(x.shape.slice());
 }
 
+reg("conv2d", (v) => {
+  const [x0, w, b, stride, padding, dilation, groups] = v as [
+    Tensor,
+    Tensor,
+    Tensor | null,
+    number[],
+    number[] | string,
+    number[],
+    number,
+  ];
+  if (typeof padding === "string" && padding !== "valid")
+    throw notImplementedError(`conv2d(padding='${padding}') on the webgpu device`);
+  const x = x0.dim() === 3 ? x0.unsqueeze(0) : x0;
+  const g = convGeom(
+    x,
+    w.shape,
+    stride,
+    typeof padding === "string" ? 0 : padding,
+    dilation,
+    groups,
+  );
+  let out = deviceConv2d(x, w, g);
+  if (b !== null) out = out.add(b.view([1, -1, 1, 1]));
+  return x0.dim() === 3 ? out.squeeze(0) : out;
+});
+dg("conv2d", (v) => {
+  const [x0, w, b, stride, padding, dilation, groups] = v as [
+    Tensor,
+    Tensor,
+    Tensor | null,
+    number[],
+    number[] | string,
+    number[],
+    number,
+  ];
+  const x = x0.dim() === 3 ? x0.unsqueeze(0) : x0;
+  const geom = convGeom(
+    x,
+    w.shape,
+    stride,
+    typeof padding === "string" ? 0 : padding,
+    dilation,
+    groups,
+  );
+  // the adjoints run the conv2d kernel's "input" and "weight" modes (not differentiable again)
+  return (g0) => {
+    const g = x0.dim() === 3 ? g0.unsqueeze(0) : g0;
+    const dx = T(x0) ? deviceConv2dInput(g, w, geom) : null;
+    return [
+      dx === null ? null : x0.dim() === 3 ? dx.squeeze(0) : dx,
+      T(w) ? deviceConv2dWeight(x, g, geom) : null,
+      b !== null && T(b) ? g.sum([0, 2, 3]) : null,
+    ];
+  };
+});
+NODE_NAMES.conv2d = "ConvolutionBackward0";
+reg("max_pool2d", (v) => {
+  const [x, k, stride, padding, dilation, ceil, withIndices] = v as [
+    Tensor,
+    number[],
+    number[] | null,
+    number[],
+    number[],
+    boolean,
+    boolean | undefined,
+  ];
+  if (ceil) throw notImplementedError("max_pool2d(ceil_mode=True) on the webgpu device");
+  if (withIndices === true)
+    throw notImplementedError("max_pool2d(return_indices=True) on the webgpu device");
+  const x4 = x.dim() === 3 ? x.unsqueeze(0) : x;
+  const [out] = deviceMaxPool2d(x4, k, stride ?? [], padding, dilation);
+  return x.dim() === 3 ? out.squeeze(0) : out;
+});
+dg("max_pool2d", (v) => {
+  const [x, k, stride, padding, dilation] = v as [
+    Tensor,
+    number[],
+    number[] | null,
+    number[],
+    number[],
+  ];
+  const x4 = x.dim() === 3 ? x.unsqueeze(0) : x;
+  const [, idx] = deviceMaxPool2d(x4, k, stride ?? [], padding, dilation);
+  return (g0) => {
+    const g = x.dim() === 3 ? g0.unsqueeze(0) : g0;
+    const dx = deviceMaxPool2dBackward(g, x4, idx);
+    return [x.dim() === 3 ? dx.squeeze(0) : dx];
+  };
+});
+NODE_NAMES.max_pool2d = "MaxPool2DWithIndicesBackward0";
+
 /** Waits for the device's queued work. */
 export const synchronize = G.synchronize;
 /** Whether the device was initialized. */

@@ -119,6 +119,22 @@ export const CASES: Case[] = [
       return c;
     },
   ],
+  [
+    "conv2d",
+    () => [torch.randn(2, 3, 7, 6), torch.randn(4, 3, 3, 2), torch.randn(4)],
+    (x, w, b) => torch.conv2d(x, w, b, 1, 1),
+  ],
+  [
+    "conv2d strided dilated grouped",
+    () => [torch.randn(1, 4, 9, 9), torch.randn(6, 2, 3, 3)],
+    (x, w) => torch.conv2d(x, w, null, 2, [1, 0], 2, 2),
+  ],
+  ["max_pool2d", () => [torch.randn(2, 3, 6, 7)], (x) => torch.nn.functional.maxPool2d(x, 2)],
+  [
+    "max_pool2d stride padding",
+    () => [torch.randn(1, 2, 7, 7)],
+    (x) => torch.nn.functional.maxPool2d(x, 3, 2, 1),
+  ],
   ["sum to float of bool", () => [torch.randn(8)], (a) => a.gt(0).sum()],
   ["to float64 on device", () => [torch.randn(4)], (a) => a.to(torch.float64).mul(2)],
 ];
@@ -148,6 +164,17 @@ export async function runGradCases(): Promise<CaseResult[]> {
   const graphs: [string, (x: Tensor, w: Tensor) => Tensor][] = [
     ["mm relu sum", (x, w) => x.mm(w).relu().sum()],
     ["softmax weighted", (x, w) => x.mm(w).softmax(1).mul(torch.arange(3).to(x.device)).sum()],
+    [
+      "conv2d maxpool",
+      (x, w) =>
+        torch.nn.functional
+          .maxPool2d(
+            torch.conv2d(x.view(1, 1, 4, 5), w.view(3, 1, 5, 1), null, 1, 1),
+            2,
+          )
+          .pow(2)
+          .sum(),
+    ],
     ["log_softmax mean", (x, w) => x.mm(w).logSoftmax(1).mean()],
     [
       "tanh sigmoid broadcast pow",
