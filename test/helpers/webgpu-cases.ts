@@ -168,10 +168,7 @@ export async function runGradCases(): Promise<CaseResult[]> {
       "conv2d maxpool",
       (x, w) =>
         torch.nn.functional
-          .maxPool2d(
-            torch.conv2d(x.view(1, 1, 4, 5), w.view(3, 1, 5, 1), null, 1, 1),
-            2,
-          )
+          .maxPool2d(torch.conv2d(x.view(1, 1, 4, 5), w.view(3, 1, 5, 1), null, 1, 1), 2)
           .pow(2)
           .sum(),
     ],
