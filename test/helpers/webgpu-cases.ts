@@ -168,9 +168,21 @@ export async function runGradCases(): Promise<CaseResult[]> {
       "conv2d maxpool",
       (x, w) =>
         torch.nn.functional
-          .maxPool2d(torch.conv2d(x.view(1, 1, 4, 5), w.view(3, 1, 5, 1), null, 1, 1), 2)
+          .maxPool2d(
+            torch.conv2d(x.view(1, 1, 4, 5), w.view(3, 1, 5, 1).narrow(2, 0, 2), null, 1, 1),
+            2,
+          )
           .pow(2)
           .sum(),
+    ],
+    [
+      "narrow select index backward",
+      (x, w) =>
+        x
+          .narrow(1, 1, 3)
+          .mul(w.select(1, 0).narrow(0, 0, 3))
+          .sum()
+          .add(x.index(0, ":").sum()),
     ],
     ["log_softmax mean", (x, w) => x.mm(w).logSoftmax(1).mean()],
     [
