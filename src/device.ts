@@ -13,7 +13,9 @@ export type DeviceType = "cpu" | "webgpu";
  */
 export class Device {
   constructor(
+    /** "cpu" or "webgpu" (PyTorch's `device.type`) */
     readonly type: DeviceType,
+    /** the device's index, null when not given (PyTorch's `device.index`) */
     readonly index: number | null = null,
   ) {}
   /** `cpu`, `webgpu:0` (what str(device) gives). */

@@ -267,7 +267,7 @@ export {
   UnpicklingError,
 } from "./errors.js";
 
-export { Device, device } from "./device.js";
+export { Device, device, type DeviceType } from "./device.js";
 export type { ToOptions } from "./tensor-methods.js";
 import {
   adapterInfo as webgpuAdapterInfo,
@@ -275,14 +275,14 @@ import {
   initDevice as webgpuInit,
   synchronize as webgpuSynchronize,
 } from "./ops/webgpu.js";
-import type { GpuLike } from "./backend/webgpu.js";
-export type { GpuLike };
+import type { GpuLike, GpuAdapterLike, GpuAdapterInfoLike } from "./backend/webgpu.js";
+export type { GpuLike, GpuAdapterLike, GpuAdapterInfoLike };
 /**
  * torch.webgpu, the WebGPU device (as torch.cuda for CUDA; Note [webgpu reads] in
  * tensor-methods.ts). `await torch.webgpu.init()` requests the adapter once (WebGPU adapters
  * are asynchronous): from `navigator.gpu` in a browser, or from the GPU object given (in Node
  * the `webgpu` package's `create([])`); it resolves to false when there is none.
- * @example await torch.webgpu.init(); torch.webgpu.isAvailable() // true where WebGPU finds an adapter
+ * @example await torch.webgpu.init(); torch.webgpu.isAvailable()
  */
 export const webgpu = {
   /** Requests the device: `gpu` defaults to `navigator.gpu`; false when no adapter is found. */

@@ -45,7 +45,9 @@ import {
 
 /** `t.to({ device, dtype })`'s options. */
 export interface ToOptions {
+  /** the device to move to ("cpu", "webgpu", a torch.device) */
   device?: Device | string | null;
+  /** the dtype to convert to */
   dtype?: DType | DTypeName | null;
 }
 

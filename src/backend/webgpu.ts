@@ -14,12 +14,24 @@
 
 /** The WebGPU API surface this backend uses (the platform's types are not in TypeScript's DOM lib). */
 export interface GpuLike {
+  /** GPU.requestAdapter: resolves to null where there is no adapter */
   requestAdapter(opts?: unknown): Promise<GpuAdapterLike | null>;
 }
 /** A WebGPU adapter (GPUAdapter), as far as this backend uses it. */
 export interface GpuAdapterLike {
-  requestDevice(desc?: unknown): Promise<GpuDeviceLike>;
-  info?: { vendor?: string; architecture?: string; description?: string };
+  /** GPUAdapter.requestDevice (a GPUDevice) */
+  requestDevice(desc?: unknown): Promise<unknown>;
+  /** GPUAdapter.info: who made the adapter */
+  info?: GpuAdapterInfoLike;
+}
+/** GPUAdapterInfo, as far as this backend reads it. */
+export interface GpuAdapterInfoLike {
+  /** the adapter's vendor ("google") */
+  vendor?: string;
+  /** its architecture ("swiftshader") */
+  architecture?: string;
+  /** a description, often empty */
+  description?: string;
 }
 interface GpuBufferLike {
   size: number;
@@ -107,7 +119,7 @@ export async function initDevice(gpu: GpuLike | undefined): Promise<boolean> {
   if (gpu === undefined) return false;
   const adapter = await gpu.requestAdapter();
   if (adapter === null) return false;
-  gpuDevice = await adapter.requestDevice();
+  gpuDevice = (await adapter.requestDevice()) as GpuDeviceLike;
   // the GPU object, the adapter and the device stay reachable for the process's life: Dawn's
   // Node binding tears the device down when its instance is collected
   keepAlive.push(gpu, adapter, gpuDevice);
