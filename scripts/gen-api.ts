@@ -54,7 +54,7 @@ function tsType(p: Param, numbersAsTensors: boolean): string {
       t = '"strided"';
       break;
     case "Device":
-      t = '"cpu"';
+      t = '"cpu" | "webgpu" | "webgpu:0"';
       break;
     case "MemoryFormat":
       t = '"contiguous_format" | "preserve_format" | "channels_last"';

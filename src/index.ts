@@ -285,3 +285,40 @@ export {
   LinAlgError as _LinAlgError,
   UnpicklingError,
 } from "./errors.js";
+
+export { Device, device, type DeviceType } from "./device.js";
+export type { ToOptions } from "./tensor-methods.js";
+import {
+  adapterInfo as webgpuAdapterInfo,
+  deviceReady as webgpuReady,
+  initDevice as webgpuInit,
+  synchronize as webgpuSynchronize,
+} from "./ops/webgpu.js";
+import type { GpuLike, GpuAdapterLike, GpuAdapterInfoLike } from "./backend/webgpu.js";
+export type { GpuLike, GpuAdapterLike, GpuAdapterInfoLike };
+/**
+ * torch.webgpu, the WebGPU device (as torch.cuda for CUDA; Note [webgpu reads] in
+ * tensor-methods.ts). `await torch.webgpu.init()` requests the adapter once (WebGPU adapters
+ * are asynchronous): from `navigator.gpu` in a browser, or from the GPU object given (in Node
+ * the `webgpu` package's `create([])`); it resolves to false when there is none.
+ * @example await torch.webgpu.init(); torch.webgpu.isAvailable()
+ */
+export const webgpu = {
+  /** Requests the device: `gpu` defaults to `navigator.gpu`; false when no adapter is found. */
+  init(gpu?: GpuLike): Promise<boolean> {
+    const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+    return webgpuInit(gpu ?? nav?.gpu);
+  },
+  /** Whether `init` found a device (PyTorch's torch.cuda.is_available()). */
+  isAvailable(): boolean {
+    return webgpuReady();
+  },
+  /** Resolves when the device has run every queued kernel (torch.cuda.synchronize()). */
+  synchronize(): Promise<void> {
+    return webgpuSynchronize();
+  },
+  /** The adapter's vendor, architecture and description. */
+  adapterInfo(): string {
+    return webgpuAdapterInfo();
+  },
+};

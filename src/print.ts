@@ -32,6 +32,8 @@ export interface PrintExtras {
   defaultDtype?: DTypeName;
   /** a dual tensor's tangent as printed -> ", tangent=..." (forward AD) */
   tangent?: string | null;
+  /** a tensor off the CPU: its device -> ", device='webgpu:0'" (the first suffix, as PyTorch's) */
+  device?: string | null;
 }
 
 export type PrintProfile = "default" | "short" | "full";
@@ -429,6 +431,7 @@ export function formatTensor(src: PrintSource, extras: PrintExtras = {}): string
   const defaultDtype = extras.defaultDtype ?? "float32";
   const numel = src.shape.reduce((a, b) => a * b, 1);
   const suffixes: string[] = [];
+  if (extras.device != null) suffixes.push(`device='${extras.device}'`);
 
   if (numel === 0) {
     // An empty tensor shows its shape unless it is (0,), as NumPy does, and since no values

@@ -38,6 +38,46 @@ import * as I from "./ops/indexing.js";
 import { castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
+import { Device, parseDevice } from "./device.js";
+import {
+  deviceClone,
+  deviceWriteInto,
+  deviceZeros,
+  isDevice,
+  syncReadError,
+  toCpu,
+  toDevice,
+} from "./ops/webgpu.js";
+
+/** `t.to({ device, dtype })`'s options. */
+export interface ToOptions {
+  /** the device to move to ("cpu", "webgpu", a torch.device) */
+  device?: Device | string | null;
+  /** the dtype to convert to */
+  dtype?: DType | DTypeName | null;
+}
+
+/**
+ * Note [webgpu reads]: WebGPU reads a buffer only through `mapAsync`, so no synchronous call can
+ * return a device tensor's values. The read path is PyTorch's with `await`: `await t.cpu()`
+ * (a Promise on either device), `await t.tolistAsync()`, `await t.toStringAsync()`. The
+ * synchronous reads (`item`, `tolist`, `to("cpu")`) raise an error naming the async form, and
+ * `String(t)` shows the device tensor's device, size, dtype and grad_fn without values (a
+ * print must not throw). Moving a tensor that requires grad to the device is refused: the
+ * move's backward would bring the gradient back to the CPU synchronously.
+ */
+/** Note [webgpu reads]: a device tensor's synchronous print: its layout and autograd state. */
+function deviceSummary(t: Tensor): string {
+  const parts = [
+    `device='webgpu:0'`,
+    `size=(${t.shape.join(", ")}${t.shape.length === 1 ? "," : ""})`,
+    `dtype=torch.${t.dtype.name}`,
+  ];
+  if (t.gradFn !== null)
+    parts.push(`grad_fn=<${t.gradFn.name().replace(/^torch::autograd::/, "")}>`);
+  else if (t.requiresGrad) parts.push("requires_grad=True");
+  return `tensor(<values on the device: await t.toStringAsync()>, ${parts.join(", ")})`;
+}
 
 declare module "./tensor.js" {
   interface Tensor {
@@ -73,8 +113,39 @@ declare module "./tensor.js" {
     /** What PyTorch's print(t) shows. */
     toString(): string;
 
-    /** A copy converted to `dtype` (this tensor itself when the dtype already matches). */
-    to(dtype: DType | DTypeName): Tensor;
+    /**
+     * A copy converted to `dtype` and/or moved to a device (this tensor itself when nothing
+     * changes): `t.to(torch.float64)`, `t.to("webgpu")`, `t.to("webgpu", torch.float32)`,
+     * `t.to({ device, dtype })`. Moving to the CPU reads device values, which WebGPU does only
+     * asynchronously: use `await t.cpu()` (Note [webgpu reads]).
+     * @example torch.tensor([1, 2]).to(torch.float64) // tensor([1., 2.], dtype=torch.float64)
+     */
+    to(target: DType | DTypeName | Device | string | ToOptions, dtype?: DType | DTypeName): Tensor;
+    /** @internal the dtype conversion of `to` */
+    toDtype(dtype: DType | DTypeName): Tensor;
+    /**
+     * This tensor on the WebGPU device (`t.to("webgpu")`, as PyTorch's `t.cuda()`); needs
+     * `await torch.webgpu.init()` first.
+     * @example torch.webgpu.isAvailable() ? torch.ones(2).webgpu().device : "webgpu unavailable"
+     */
+    webgpu(): Tensor;
+    /**
+     * This tensor on the CPU, as a Promise (PyTorch's `t.cpu()`, asynchronous because WebGPU
+     * reads are): resolves to the tensor itself when it already is on the CPU.
+     * @example (await torch.ones(2).cpu()).tolist() // [1, 1]
+     */
+    cpu(): Promise<Tensor>;
+    /**
+     * `tolist()` for a tensor on any device: `await t.tolistAsync()` (Note [webgpu reads]).
+     * @example await torch.ones(2).tolistAsync() // [1, 1]
+     */
+    tolistAsync<T = NestedList>(): Promise<T>;
+    /**
+     * What PyTorch's print(t) shows, for a tensor on any device (a device tensor's values are
+     * read asynchronously; its synchronous `toString()` shows its layout only).
+     * @example await torch.ones(2).toStringAsync() // "tensor([1., 1.])"
+     */
+    toStringAsync(): Promise<string>;
     /**
      * This tensor as float32 (PyTorch's `t.float()`; itself when already float32).
      * @example torch.arange(2).float() // tensor([0., 1.])
@@ -219,13 +290,15 @@ class TensorMethods extends Tensor {
     // not a view even when this is one: its history is frozen (Note [view regeneration]); a
     // copy is a clone (a normal tensor), an alias is an inference tensor when this is one
     const t = copyValues
-      ? new Tensor(
-          castData(this, this.dtype),
-          this.shape,
-          contiguousStrides(this.shape),
-          0,
-          this.dtype,
-        )
+      ? isDevice(this)
+        ? deviceClone(this)
+        : new Tensor(
+            castData(this, this.dtype),
+            this.shape,
+            contiguousStrides(this.shape),
+            0,
+            this.dtype,
+          )
       : new Tensor(
           this.typedArray,
           this.shape,
@@ -249,6 +322,7 @@ class TensorMethods extends Tensor {
 
   override tolist<T = NestedList>(): T;
   override tolist(): unknown {
+    if (isDevice(this)) throw syncReadError("tolist()");
     const { data, offset } = valuesOf(this);
     const isBool = this.dtype === bool;
     const shape = this.shape;
@@ -266,6 +340,9 @@ class TensorMethods extends Tensor {
   }
 
   override toString(): string {
+    // Note [webgpu reads]: no synchronous read of device values; the layout and autograd state
+    // print, the values with `await t.toStringAsync()`
+    if (isDevice(this)) return deviceSummary(this);
     const { data, offset } = valuesOf(this);
     return formatTensor(
       { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
@@ -280,9 +357,83 @@ class TensorMethods extends Tensor {
     );
   }
 
-  override to(dtype: DType | DTypeName): Tensor {
+  override to(
+    target: DType | DTypeName | Device | string | ToOptions,
+    dtype?: DType | DTypeName,
+  ): Tensor {
+    // PyTorch's forms: to(dtype), to(device, dtype?), to({ device, dtype })
+    let dev: Device | null = null;
+    let want: DType | DTypeName | undefined;
+    if (
+      target instanceof DTypeClass ||
+      (typeof target === "string" && parseDevice(target) === null)
+    )
+      want = target as DType | DTypeName;
+    else if (typeof target === "string" || target instanceof Device) {
+      dev = parseDevice(target);
+      if (dev === null)
+        throw runtimeError(`tensorgrad has no ${String(target)} device (cpu and webgpu only)`);
+      want = dtype;
+    } else {
+      const o = target as ToOptions;
+      if (o.device != null) {
+        dev = parseDevice(o.device);
+        if (dev === null)
+          throw runtimeError(`tensorgrad has no ${String(o.device)} device (cpu and webgpu only)`);
+      }
+      want = o.dtype ?? undefined;
+    }
+    const cast = want === undefined ? this : this.toDtype(want);
+    if (dev === null || dev.type === cast.device.type) return cast;
+    if (dev.type === "cpu")
+      throw runtimeError(
+        "to('cpu'): this tensor is on the webgpu device, whose values can only be read asynchronously: use `await t.cpu()`",
+      );
+    // Note [webgpu reads]: the move's backward would read device values synchronously
+    if (needsGrad(cast))
+      throw runtimeError(
+        "to('webgpu') of a tensor that requires grad: tensorgrad cannot carry gradients back across devices (WebGPU reads are asynchronous); move the leaf itself: t.detach().to('webgpu').requiresGrad_()",
+      );
+    return toDevice(cast);
+  }
+
+  override webgpu(): Tensor {
+    return this.to("webgpu");
+  }
+
+  override async cpu(): Promise<Tensor> {
+    return toCpu(this);
+  }
+
+  override async tolistAsync<T = NestedList>(): Promise<T> {
+    return (await toCpu(this)).tolist<T>();
+  }
+
+  override async toStringAsync(): Promise<string> {
+    if (!isDevice(this)) return this.toString();
+    const c = await toCpu(this);
+    const { data, offset } = valuesOf(c);
+    return formatTensor(
+      { shape: c.shape, dtype: c.dtype.name, get: (i: number) => data[offset + i] },
+      {
+        requiresGrad: this.requiresGrad,
+        gradFnName:
+          this.gradFn !== null ? this.gradFn.name().replace(/^torch::autograd::/, "") : null,
+        defaultDtype: getDefaultDtype().name,
+        device: "webgpu:0",
+      },
+    );
+  }
+
+  override toDtype(dtype: DType | DTypeName): Tensor {
     const d = toDType(dtype);
     if (d === undefined || d === this.dtype) return this;
+    if (isDevice(this)) {
+      const out = deviceZeros(this.shape.slice(), d);
+      deviceWriteInto(out, this);
+      if (needsGrad(this) && d.isFloatingPoint) record("toCopy", out, [this], {}, {});
+      return out;
+    }
     const out = wrap(castData(this, d), this.shape.slice(), d);
     if (needsGrad(this) && d.isFloatingPoint) record("toCopy", out, [this], {}, {});
     return out;

@@ -12,6 +12,8 @@ import type { AccumulateGrad, Node } from "./autograd/node.js";
 import { isInferenceModeEnabled } from "./autograd/grad-mode.js";
 import { runtimeError, typeError } from "./errors.js";
 import { announceBackend } from "./backend/notice.js";
+import { DeviceArray } from "./backend/webgpu.js";
+import { cpuDevice, webgpuDevice, type Device } from "./device.js";
 
 /** Note [version counter]: shared by a tensor and its views; bumped by in-place ops. */
 export class VersionCounter {
@@ -435,11 +437,45 @@ export class Tensor {
    */
   item<T extends number | boolean = number>(): T;
   item(): number | boolean {
+    if (this.typedArray instanceof DeviceArray)
+      throw runtimeError(
+        "item(): this tensor is on the webgpu device, whose values can only be read asynchronously: use `(await t.cpu()).item()`",
+      );
     const n = this.numel();
     if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
     const v = this.typedArray[this.offset];
     if (this.dtype.isHalf) return this.dtype === bfloat16 ? fromBFloat16Bits(v) : fromHalfBits(v);
     return this.dtype === bool ? v !== 0 : v;
+  }
+
+  /**
+   * Where the storage lives (PyTorch's `t.device`): `cpu`, or `webgpu:0` for a tensor moved
+   * with `t.to("webgpu")` (Note [webgpu storage]).
+   * @example String(torch.ones(2).device) // "cpu"
+   */
+  get device(): Device {
+    return this.typedArray instanceof DeviceArray ? webgpuDevice : cpuDevice;
+  }
+  /**
+   * Whether the tensor is on the WebGPU device (as PyTorch's `t.is_cuda` for CUDA).
+   * @example torch.ones(2).isWebgpu // false
+   */
+  get isWebgpu(): boolean {
+    return this.typedArray instanceof DeviceArray;
+  }
+  /**
+   * Whether the tensor is on the CPU (PyTorch's `t.is_cpu`).
+   * @example torch.ones(2).isCpu // true
+   */
+  get isCpu(): boolean {
+    return !(this.typedArray instanceof DeviceArray);
+  }
+  /**
+   * PyTorch's `t.is_cuda`: always false (tensorgrad has no CUDA device).
+   * @example torch.ones(2).isCuda // false
+   */
+  get isCuda(): boolean {
+    return false;
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {

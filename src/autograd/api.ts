@@ -5,7 +5,7 @@
 import type { Tensor } from "../tensor.js";
 import { runBackward } from "./engine.js";
 import { runtimeError, typeError } from "../errors.js";
-import { alloc, scalarArray } from "../ops/core.js";
+import { alloc, allocLike, onDevice, scalarArray } from "../ops/core.js";
 import { shapeEqual } from "../shape.js";
 
 /** Options of `t.backward()` and `torch.autograd.backward()`. */
@@ -49,6 +49,8 @@ function makeGrads(
           `grad can be implicitly created only for real scalar outputs but got ${out.dtype}`,
         );
       }
+      // on the output's device (Note [device dispatch] in ops/webgpu.ts)
+      if (onDevice(out)) return allocLike(out, out.shape.slice(), out.dtype, 1);
       const one = alloc(out.shape.slice(), out.dtype);
       one.typedArray[0] = scalarArray(1, out.dtype)[0];
       return one;
@@ -111,8 +113,10 @@ export function backward(
     tensors.dtype.isFloatingPoint
   ) {
     // fast path of the common `loss.backward()`: a scalar with a graph, no options
-    const one = alloc(tensors.shape, tensors.dtype);
-    one.typedArray[0] = scalarArray(1, tensors.dtype)[0];
+    const one = onDevice(tensors)
+      ? allocLike(tensors, tensors.shape, tensors.dtype, 1)
+      : alloc(tensors.shape, tensors.dtype);
+    if (!onDevice(one)) one.typedArray[0] = scalarArray(1, tensors.dtype)[0];
     runBackward([tensors], [one], PLAIN_BACKWARD);
     return;
   }

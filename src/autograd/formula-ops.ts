@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor.js";
 import { dtypes, resultType, type DTypeName } from "../dtype.js";
 import { shapeEqual } from "../shape.js";
-import { alloc, allocOutput, scalarIn } from "../ops/core.js";
+import { alloc, allocLike, allocOutput, onDevice, scalarIn } from "../ops/core.js";
 import { isGradEnabled, noGrad } from "./grad-mode.js";
 import { ownGradient } from "./owned-grads.js";
 import { isForwardADActive, noForwardGrad } from "./forward-ad.js";
@@ -35,9 +35,9 @@ import {
 import { indexBackward as indexBwd, indexPutBackward as indexPutBwd } from "../ops/indexing.js";
 import type { OpNode } from "./function.js";
 
-export const zerosLike = (g: Tensor): Tensor => alloc(g.shape.slice(), g.dtype);
+export const zerosLike = (g: Tensor): Tensor => allocLike(g, g.shape.slice(), g.dtype);
 export const zeros = (shape: readonly number[], like: Tensor): Tensor =>
-  alloc(shape.slice(), like.dtype.isFloatingPoint ? like.dtype : dtypes.float32);
+  allocLike(like, shape.slice(), like.dtype.isFloatingPoint ? like.dtype : dtypes.float32);
 /**
  * torch.where(c, a, b), recorded (WhereBackward0) through the registry's Tensor.where. A number
  * operand becomes a 0-dim tensor of its dtype against the other operand, which promotes as
@@ -95,7 +95,13 @@ export function mmMat2Backward(g: Tensor, mat1: Tensor, mat2ColumnMajor: boolean
  * nothing is recorded: a mean's backward divides its gradient on every step.
  */
 export function divGrad(g: Tensor, s: number): Tensor {
-  if (isGradEnabled() || isForwardADActive() || !g.dtype.isFloatingPoint || g.dtype.isHalf)
+  if (
+    isGradEnabled() ||
+    isForwardADActive() ||
+    !g.dtype.isFloatingPoint ||
+    g.dtype.isHalf ||
+    onDevice(g)
+  )
     return g.div(s);
   return elementwiseKernel(Binary.Div, g, s, g.dtype, g.dtype);
 }
@@ -120,7 +126,8 @@ export function meanAllGrad(g: Tensor, count: number, shape: readonly number[]):
     count > MEAN_FILL_MAX ||
     (name !== "float32" && name !== "float64") ||
     isGradEnabled() ||
-    isForwardADActive()
+    isForwardADActive() ||
+    onDevice(g)
   )
     return restoreReduced(divGrad(g, count), null, false, shape);
   const q = meanScratch[name];
@@ -133,6 +140,10 @@ export function meanAllGrad(g: Tensor, count: number, shape: readonly number[]):
 }
 /** dst += g in place, for a contiguous `dst` of g's shape and dtype (any layout of g). */
 export function addInto(dst: Tensor, g: Tensor): void {
+  if (onDevice(dst)) {
+    noGrad(() => dst.add_(g));
+    return;
+  }
   if (g.isContiguous()) {
     const n = dst.numel();
     binaryKernel(
@@ -194,6 +205,8 @@ function fusedGradStep(g: Tensor, x: Tensor): 0 | 1 | null {
 
 /** g * c * x^(c-1) in one kernel (Note [fused backward]); null otherwise. */
 export function fusedPowBackward(g: Tensor, x: Tensor, c: number): Tensor | null {
+  // device tensors take the formula's op-by-op form (Note [device dispatch] in ops/webgpu.ts)
+  if (onDevice(g) || onDevice(x)) return null;
   const gStep = fusedGradStep(g, x);
   if (gStep === null) return null;
   const out = allocOutput(x.shape, x.dtype);

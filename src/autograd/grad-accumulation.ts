@@ -8,7 +8,7 @@ import { noGrad, swapGradEnabled } from "./grad-mode.js";
 import * as F from "./formula-ops.js";
 import { isForwardADActive } from "./forward-ad.js";
 import { shapeEqual } from "../shape.js";
-import { alloc, allocOutput, castData, wrap } from "../ops/core.js";
+import { alloc, allocOutput, castData, onDevice, wrap } from "../ops/core.js";
 import { Binary, binary } from "../backend/elementwise.js";
 import { takeOwnedGradient } from "./owned-grads.js";
 
@@ -25,7 +25,8 @@ export function plainPair(prev: Tensor, g: Tensor): boolean {
     !isForwardADActive() &&
     shapeEqual(prev.shape, g.shape) &&
     prev.isContiguous() &&
-    g.isContiguous()
+    g.isContiguous() &&
+    !onDevice(prev)
   );
 }
 
@@ -97,6 +98,7 @@ export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retai
     // a clone (CloneBackward0) for a retained gradient
     if (createGraph) t._grad = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
     else if (!retained && stealable(t, g)) t._grad = g;
+    else if (onDevice(g)) t._grad = noGrad(() => g.clone());
     else t._grad = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
   } else if (createGraph || prev.requiresGrad) {
     const was = swapGradEnabled(createGraph);

@@ -7588,7 +7588,7 @@ export let zeros = fn("zeros", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7613,7 +7613,7 @@ export let zeros = fn("zeros", "torch", (f) => {
       options: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
         out?: Tensor | null;
@@ -7637,7 +7637,7 @@ export let ones = fn("ones", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7662,7 +7662,7 @@ export let ones = fn("ones", "torch", (f) => {
       options: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
         out?: Tensor | null;
@@ -7687,7 +7687,7 @@ export let empty = fn("empty", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7713,7 +7713,7 @@ export let empty = fn("empty", "torch", (f) => {
         memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
         out?: Tensor | null;
@@ -7738,7 +7738,7 @@ export let full = fn("full", "torch", (f) => {
       fillValue: number | boolean;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7756,7 +7756,7 @@ export let full = fn("full", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7780,7 +7780,7 @@ export let zerosLike = fn("zerosLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -7803,7 +7803,7 @@ export let onesLike = fn("onesLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -7826,7 +7826,7 @@ export let emptyLike = fn("emptyLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -7850,7 +7850,7 @@ export let fullLike = fn("fullLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -7868,7 +7868,7 @@ export let fullLike = fn("fullLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -7890,7 +7890,7 @@ export let arange = fn("arange", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7908,7 +7908,7 @@ export let arange = fn("arange", "torch", (f) => {
       end: number | boolean;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -7925,7 +7925,7 @@ export let arange = fn("arange", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -7943,7 +7943,7 @@ export let arange = fn("arange", "torch", (f) => {
       step?: number | boolean;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7962,7 +7962,7 @@ export let arange = fn("arange", "torch", (f) => {
       step?: number | boolean;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -7981,7 +7981,7 @@ export let arange = fn("arange", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -8006,7 +8006,7 @@ export let linspace = fn("linspace", "torch", (f) => {
       steps: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -8025,7 +8025,7 @@ export let linspace = fn("linspace", "torch", (f) => {
       steps: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -8044,7 +8044,7 @@ export let linspace = fn("linspace", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -8067,7 +8067,7 @@ export let eye = fn("eye", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -8085,7 +8085,7 @@ export let eye = fn("eye", "torch", (f) => {
       m: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -8103,7 +8103,7 @@ export let eye = fn("eye", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -10906,7 +10906,7 @@ export let rand = fn("rand", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -10932,7 +10932,7 @@ export let rand = fn("rand", "torch", (f) => {
         generator: Generator | null;
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
         out?: Tensor | null;
@@ -10950,7 +10950,7 @@ export let rand = fn("rand", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -10975,7 +10975,7 @@ export let rand = fn("rand", "torch", (f) => {
       options: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
         out?: Tensor | null;
@@ -11000,7 +11000,7 @@ export let randn = fn("randn", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11026,7 +11026,7 @@ export let randn = fn("randn", "torch", (f) => {
         generator: Generator | null;
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
         out?: Tensor | null;
@@ -11044,7 +11044,7 @@ export let randn = fn("randn", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11069,7 +11069,7 @@ export let randn = fn("randn", "torch", (f) => {
       options: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
         out?: Tensor | null;
@@ -11095,7 +11095,7 @@ export let randint = fn("randint", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11114,7 +11114,7 @@ export let randint = fn("randint", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11132,7 +11132,7 @@ export let randint = fn("randint", "torch", (f) => {
       size: readonly number[];
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11150,7 +11150,7 @@ export let randint = fn("randint", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11170,7 +11170,7 @@ export let randint = fn("randint", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11190,7 +11190,7 @@ export let randint = fn("randint", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11210,7 +11210,7 @@ export let randint = fn("randint", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11229,7 +11229,7 @@ export let randint = fn("randint", "torch", (f) => {
       size: readonly number[];
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11248,7 +11248,7 @@ export let randint = fn("randint", "torch", (f) => {
       size: readonly number[];
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11267,7 +11267,7 @@ export let randint = fn("randint", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11291,7 +11291,7 @@ export let randperm = fn("randperm", "torch", (f) => {
       generator: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11308,7 +11308,7 @@ export let randperm = fn("randperm", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11332,7 +11332,7 @@ export let randLike = fn("randLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -11355,7 +11355,7 @@ export let randnLike = fn("randnLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -11379,7 +11379,7 @@ export let randintLike = fn("randintLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -11397,7 +11397,7 @@ export let randintLike = fn("randintLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -11416,7 +11416,7 @@ export let randintLike = fn("randintLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -11435,7 +11435,7 @@ export let randintLike = fn("randintLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -11454,7 +11454,7 @@ export let randintLike = fn("randintLike", "torch", (f) => {
       memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -11542,7 +11542,7 @@ export let normal = fn("normal", "torch", (f) => {
       generator?: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11562,7 +11562,7 @@ export let normal = fn("normal", "torch", (f) => {
       generator?: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -11582,7 +11582,7 @@ export let normal = fn("normal", "torch", (f) => {
       generator?: Generator | null;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -12733,7 +12733,7 @@ export let trilIndices = fn("trilIndices", "torch", (f) => {
       offset?: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -12751,7 +12751,7 @@ export let trilIndices = fn("trilIndices", "torch", (f) => {
       offset?: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -12769,7 +12769,7 @@ export let trilIndices = fn("trilIndices", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -12793,7 +12793,7 @@ export let triuIndices = fn("triuIndices", "torch", (f) => {
       offset?: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -12811,7 +12811,7 @@ export let triuIndices = fn("triuIndices", "torch", (f) => {
       offset?: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -12829,7 +12829,7 @@ export let triuIndices = fn("triuIndices", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     },
@@ -15164,7 +15164,7 @@ export let logspace = fn("logspace", "torch", (f) => {
       base?: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -15184,7 +15184,7 @@ export let logspace = fn("logspace", "torch", (f) => {
       base?: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -15204,7 +15204,7 @@ export let logspace = fn("logspace", "torch", (f) => {
       base?: number;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;
@@ -15224,7 +15224,7 @@ export let logspace = fn("logspace", "torch", (f) => {
     options?: {
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
       out?: Tensor | null;

@@ -7857,7 +7857,7 @@ declare module "../tensor.js" {
       size: readonly number[];
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     }): Tensor;
@@ -7872,7 +7872,7 @@ declare module "../tensor.js" {
       options?: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
       },
@@ -7896,7 +7896,7 @@ declare module "../tensor.js" {
         options: {
           dtype?: DType | null;
           layout?: "strided" | null;
-          device?: "cpu" | null;
+          device?: "cpu" | "webgpu" | "webgpu:0" | null;
           pinMemory?: boolean | null;
           requiresGrad?: boolean | null;
         },
@@ -7913,7 +7913,7 @@ declare module "../tensor.js" {
       fillValue: number | boolean;
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     }): Tensor;
@@ -7929,7 +7929,7 @@ declare module "../tensor.js" {
         fillValue: number | boolean;
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
       },
@@ -7946,7 +7946,7 @@ declare module "../tensor.js" {
       options?: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
       },
@@ -7961,7 +7961,7 @@ declare module "../tensor.js" {
       size: readonly number[];
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     }): Tensor;
@@ -7976,7 +7976,7 @@ declare module "../tensor.js" {
       options?: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
       },
@@ -8000,7 +8000,7 @@ declare module "../tensor.js" {
         options: {
           dtype?: DType | null;
           layout?: "strided" | null;
-          device?: "cpu" | null;
+          device?: "cpu" | "webgpu" | "webgpu:0" | null;
           pinMemory?: boolean | null;
           requiresGrad?: boolean | null;
         },
@@ -8016,7 +8016,7 @@ declare module "../tensor.js" {
       size: readonly number[];
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     }): Tensor;
@@ -8031,7 +8031,7 @@ declare module "../tensor.js" {
       options?: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
       },
@@ -8055,7 +8055,7 @@ declare module "../tensor.js" {
         options: {
           dtype?: DType | null;
           layout?: "strided" | null;
-          device?: "cpu" | null;
+          device?: "cpu" | "webgpu" | "webgpu:0" | null;
           pinMemory?: boolean | null;
           requiresGrad?: boolean | null;
         },
@@ -9823,7 +9823,7 @@ declare module "../tensor.js" {
       stride: readonly number[];
       dtype?: DType | null;
       layout?: "strided" | null;
-      device?: "cpu" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
       pinMemory?: boolean | null;
       requiresGrad?: boolean | null;
     }): Tensor;
@@ -9839,7 +9839,7 @@ declare module "../tensor.js" {
         stride: readonly number[];
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
       },
@@ -9856,7 +9856,7 @@ declare module "../tensor.js" {
       options?: {
         dtype?: DType | null;
         layout?: "strided" | null;
-        device?: "cpu" | null;
+        device?: "cpu" | "webgpu" | "webgpu:0" | null;
         pinMemory?: boolean | null;
         requiresGrad?: boolean | null;
       },

@@ -29,6 +29,7 @@ import { forwardArgs, isOptionsObject } from "./ctor-args.js";
 import { castData, pyTypeName } from "../ops/core.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import { VersionCounter } from "../tensor.js";
+import { Device, parseDevice } from "../device.js";
 
 /** A state dict: tensors keyed by PyTorch's dotted names, in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;
@@ -865,7 +866,8 @@ export class Module {
    * @example new torch.nn.Linear(2, 2).to(torch.float64).weight.dtype // torch.float64
    */
   to(
-    target: DType | DTypeName | Tensor | ModuleToOptions | "cpu" | null | undefined,
+    target:
+      DType | DTypeName | Tensor | ModuleToOptions | "cpu" | "webgpu" | Device | null | undefined,
     dtype?: DType | DTypeName | null | ModuleToOptions,
   ): this {
     // PyTorch's forms: to(dtype), to(tensor), to(device, dtype?), to({ device, dtype })
@@ -873,7 +875,8 @@ export class Module {
     let device: unknown = null;
     if (target instanceof Tensor) want = target.dtype;
     else if (target instanceof DType) want = target;
-    else if (typeof target === "string" && !/^(cpu|cuda|meta|mps|xpu)(:\d+)?$/.test(target))
+    else if (target instanceof Device) device = target;
+    else if (typeof target === "string" && !/^(cpu|cuda|meta|mps|xpu|webgpu)(:\d+)?$/.test(target))
       want = target;
     else if (target !== null && typeof target === "object") {
       ({ device = null, dtype: want = null } = target);
@@ -881,6 +884,15 @@ export class Module {
     if (dtype !== undefined && dtype !== null) {
       if (typeof dtype === "object" && !(dtype instanceof DType)) want = dtype.dtype ?? want;
       else want = dtype;
+    }
+    if (parseDevice(device)?.type === "webgpu") {
+      // Note [device dispatch]: each parameter and buffer moves (the objects are kept, as
+      // PyTorch's module.to keeps its Parameters), then the dtype conversion below, on device
+      this._apply((t) => {
+        if (!t.isWebgpu) noGrad(() => (t.data = t.detach().to("webgpu")));
+        return t;
+      });
+      device = null;
     }
     checkCpu(device);
     if (want === null || want === undefined) return this;
@@ -1244,13 +1256,17 @@ export function zeroGradOf(p: Tensor, setToNone: boolean): void {
   }
   if (g.gradFn !== null) g.detach_();
   else g.requiresGrad_(false);
-  if (g.isContiguous()) g.typedArray.fill(0, g.offset, g.offset + g.numel());
+  if (g.isContiguous() && !g.isWebgpu) g.typedArray.fill(0, g.offset, g.offset + g.numel());
   else noGrad(() => g.zero_());
 }
 
 /** Change a tensor's dtype in place (PyTorch's `param.data = param.data.to(dtype)`). */
 function convertInPlace(t: Tensor, d: DType): Tensor {
   if (t.dtype === d) return t;
+  if (t.isWebgpu) {
+    noGrad(() => (t.data = t.detach().to(d)));
+    return t;
+  }
   const data = castData(t, d);
   t.typedArray = data;
   t.strides = contiguousStrides(t.shape);

@@ -29,10 +29,31 @@ import {
   toBFloat16Bits,
   toHalfBits,
 } from "../backend/half.js";
+import { DeviceArray, allocStorage, upload } from "../backend/webgpu.js";
 
 /** A new contiguous tensor over `data`. */
 export function wrap(data: TypedArray, shape: number[], dtype: DType): Tensor {
   return new Tensor(data, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** Whether `t` lives on the WebGPU device (Note [webgpu storage] in backend/webgpu.ts). */
+export function onDevice(t: Tensor): boolean {
+  return t.typedArray instanceof DeviceArray;
+}
+
+/**
+ * A new contiguous tensor on `like`'s device, every element `v` (zeros by default): what the
+ * autograd engine makes next to a gradient (Note [device dispatch] in ops/webgpu.ts).
+ */
+export function allocLike(like: Tensor, shape: number[], dtype: DType, v = 0): Tensor {
+  if (!(like.typedArray instanceof DeviceArray)) {
+    const t = alloc(shape, dtype);
+    if (v !== 0) t.typedArray.fill(v);
+    return t;
+  }
+  const n = numelOf(shape);
+  const s = v === 0 ? allocStorage(n) : upload(new Float32Array(n).fill(v));
+  return new Tensor(new DeviceArray(s), shape, contiguousStrides(shape), 0, dtype);
 }
 
 /** A new zero-filled contiguous tensor. */
@@ -243,8 +264,19 @@ export function scalarTypeName(d: DType): string {
   }
 }
 
+/** Note [device dispatch]: the device's write-back, installed by ops/webgpu.ts (which imports this file). */
+let deviceWriteInto = (_self: Tensor, _r: Tensor): void => {
+  throw new Error("tensorgrad: ops/webgpu.ts not loaded");
+};
+/** @internal installs the device's write-back (ops/webgpu.ts) */
+export function setDeviceWriteInto(f: (self: Tensor, r: Tensor) => void): void {
+  deviceWriteInto = f;
+}
+
 /** Copy r's values (cast to self's dtype) into self's possibly strided storage. */
 export function writeInto(self: Tensor, r: Tensor): void {
+  // Note [device dispatch]: an in-place op's result written back on the device
+  if (self.typedArray instanceof DeviceArray) return deviceWriteInto(self, r);
   const data = castData(r, self.dtype);
   if (self.isContiguous()) self.typedArray.set(data, self.offset);
   else scatter(data, self.typedArray, self);

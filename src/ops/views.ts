@@ -12,7 +12,17 @@ import {
   shapeEqual,
   viewStrides,
 } from "../shape.js";
-import { alloc, allocOutput, castData, checkTensor, contiguousData, wrap } from "./core.js";
+import {
+  alloc,
+  allocLike,
+  allocOutput,
+  castData,
+  checkTensor,
+  contiguousData,
+  onDevice,
+  wrap,
+  writeInto,
+} from "./core.js";
 import { anyNeedsGrad, needsGrad, recordWith, derivativeSlots } from "../autograd/function.js";
 import { isGradEnabled, isInferenceModeEnabled, noGrad } from "../autograd/grad-mode.js";
 import { indexError, runtimeError, typeError } from "../errors.js";
@@ -393,10 +403,13 @@ export function embed(
   strides: number[],
   offset: number,
 ): Tensor {
-  const out = alloc(shape.slice(), g.dtype);
+  const dev = onDevice(g);
+  const out = dev ? allocLike(g, shape.slice(), g.dtype) : alloc(shape.slice(), g.dtype);
   // g's layout straight to its place in one strided copy, or through a contiguous copy of g
-  // (a contiguous g may start at an offset, e.g. a narrowed gradient)
-  if (
+  // (a contiguous g may start at an offset, e.g. a narrowed gradient); on the device, the
+  // device's strided copy (Note [device dispatch] in ops/webgpu.ts)
+  if (dev) writeInto(new Tensor(out.typedArray, g.shape, strides, offset, g.dtype), g);
+  else if (
     !tryNativeCopy(
       g.typedArray,
       g.offset,

@@ -2,6 +2,7 @@
  * torch.optim.SGD: stochastic gradient descent with momentum, dampening, Nesterov momentum,
  * weight decay and maximize, matching PyTorch 1.13's update to the float32 rounding.
  */
+import { noGrad } from "../autograd/grad-mode.js";
 import type { Tensor } from "../tensor.js";
 import {
   Optimizer,
@@ -96,6 +97,25 @@ export class SGD extends Optimizer {
       if (st === undefined) {
         st = {};
         this.state.set(p, st);
+      }
+      if (p.isWebgpu) {
+        // Note [device dispatch]: the device's step, written with device ops (PyTorch's
+        // _single_tensor_sgd, which the fused CPU step matches)
+        noGrad(() => {
+          let d = opts.maximize ? grad.neg() : grad;
+          if (opts.weightDecay !== 0) d = d.add(p.detach(), { alpha: opts.weightDecay });
+          if (opts.momentum !== 0) {
+            const prev = (st.momentum_buffer as Tensor | null | undefined) ?? null;
+            const b =
+              prev === null
+                ? d.clone()
+                : prev.mul(opts.momentum).add(d, { alpha: 1 - opts.dampening });
+            st.momentum_buffer = b;
+            d = opts.nesterov ? d.add(b, { alpha: opts.momentum }) : b;
+          }
+          p.detach().sub_(d, { alpha: opts.lr });
+        });
+        continue;
       }
       const g = gradData(p, grad);
       const n = p.numel();

@@ -61,6 +61,9 @@ import { batchedCall, setStack, vmapState, type BatchSpec } from "./batching.js"
 import { activeTracer } from "./op-trace.js";
 import { compileOrNull, perOp } from "./per-op.js";
 import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
+import { DeviceArray } from "../backend/webgpu.js";
+import { deviceCall, toDevice } from "../ops/webgpu.js";
+import { parseDevice } from "../device.js";
 import { batchRuleFor } from "./batch-rules.js";
 
 setStack((ts, dim) => fn("stack")(ts, dim) as Tensor);
@@ -560,6 +563,46 @@ function inplaceForward(
 }
 
 /**
+ * Note [device dispatch] (ops/webgpu.ts): the forward with a device check in front. A call
+ * whose tensor arguments include a WebGPU tensor goes to the device's implementation; the CPU
+ * path pays one `instanceof` on each tensor argument's `typedArray`. A factory's `device`
+ * argument is handled by factoryForward.
+ */
+function deviceAware(
+  schema: Schema,
+  f: ((...args: unknown[]) => unknown) | null,
+): ((...args: unknown[]) => unknown) | null {
+  if (f === null) return null;
+  const slots = schema.params.flatMap((p, i) => (p.base === "Tensor" ? [i] : []));
+  if (slots.length === 0) return f;
+  const lists = schema.params.some((p) => p.base === "Tensor" && p.list);
+  const name = schema.name;
+  const overload = schema.overload;
+  const dev = (v: unknown): boolean =>
+    v instanceof Tensor
+      ? v.typedArray instanceof DeviceArray
+      : Array.isArray(v) &&
+        v.some((t) => t instanceof Tensor && t.typedArray instanceof DeviceArray);
+  if (!lists && schema.params.length === 1)
+    return (a: unknown) =>
+      a instanceof Tensor && a.typedArray instanceof DeviceArray
+        ? deviceCall(name, overload, f, [a])
+        : f(a);
+  if (!lists && schema.params.length === 2) {
+    const [s0, s1] = slots;
+    return (a: unknown, b: unknown) =>
+      (s0 === 0 ? dev(a) : dev(b)) || (s1 === 1 && dev(b))
+        ? deviceCall(name, overload, f, [a, b])
+        : f(a, b);
+  }
+  return (...values: unknown[]) => {
+    for (let i = 0; i < slots.length; i++)
+      if (dev(values[slots[i]])) return deviceCall(name, overload, f, values);
+    return f(...values);
+  };
+}
+
+/**
  * A factory's forward (Note [factory signatures] in binder.ts): the schema's arguments, then
  * `requires_grad`, set on the new tensor after construction (with PyTorch's dtype check).
  */
@@ -568,8 +611,16 @@ function factoryForward(
   forward: (...args: unknown[]) => unknown,
 ): (...args: unknown[]) => unknown {
   const n = schema.params.length;
+  const deviceAt = schema.params.findIndex((p) => p.name === "device");
   return (...values: unknown[]) => {
-    const r = forward(...values) as Tensor;
+    let r = forward(...values) as Tensor;
+    // Note [device dispatch]: a factory builds on the CPU and uploads
+    if (
+      deviceAt >= 0 &&
+      values[deviceAt] != null &&
+      parseDevice(values[deviceAt])?.type === "webgpu"
+    )
+      r = toDevice(r);
     if (values[n] === true) {
       if (!r.dtype.isFloatingPoint)
         throw runtimeError(
@@ -924,9 +975,12 @@ function buildOp(
     if (o.checkOut !== undefined) OUT_CHECKS.set(schema, o.checkOut);
     if (o.checkOutAfter !== undefined) OUT_CHECKS_AFTER.set(schema, o.checkOutAfter);
     const declared = o.forward as ((...args: unknown[]) => unknown) | null;
-    // Note [half compute]: float16/bfloat16 operands compute in float32
-    const raw =
-      declared === null ? null : halfCompute(schema, declared, o.derivative === undefined);
+    // Note [half compute]: float16/bfloat16 operands compute in float32; device operands run
+    // on their device first (Note [device dispatch])
+    const raw = deviceAware(
+      schema,
+      declared === null ? null : halfCompute(schema, declared, o.derivative === undefined),
+    );
     let forward = raw;
     if (forward !== null && o.derivative !== undefined)
       forward = withDerivative(schema, forward, o.derivative);
@@ -934,11 +988,14 @@ function buildOp(
     let inplaceFwd = forward;
     let inplaceDerivative = o.derivative;
     if (raw !== null && o.inplace !== undefined && o.inplace !== false) {
-      const f = halfCompute(
-        { ...schema, name: `${schema.name}_` },
-        o.inplace.forward as (...args: unknown[]) => unknown,
-        o.inplace.derivative === undefined,
-      );
+      const f = deviceAware(
+        schema,
+        halfCompute(
+          { ...schema, name: `${schema.name}_` },
+          o.inplace.forward as (...args: unknown[]) => unknown,
+          o.inplace.derivative === undefined,
+        ),
+      ) as (...args: unknown[]) => unknown;
       inplaceDerivative = o.inplace.derivative;
       inplaceFwd =
         inplaceDerivative === undefined

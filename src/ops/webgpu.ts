@@ -1,0 +1,932 @@
+/**
+ * The WebGPU device in the op layer (Note [webgpu storage] in backend/webgpu.ts, Note [device
+ * dispatch] below): device tensors, moves between devices, the same-device check, and the
+ * device implementations of the registry's ops, each built from the backend's WGSL kernels.
+ */
+import { Tensor } from "../tensor.js";
+import { DType, bool, float32, int64, resultType, type TypedArray } from "../dtype.js";
+import {
+  broadcastShapes,
+  broadcastStrides,
+  contiguousStrides,
+  normalizeDim,
+  numelOf,
+} from "../shape.js";
+import { notImplementedError, runtimeError } from "../errors.js";
+import { contiguousData, wrap, allocData, setDeviceWriteInto } from "./core.js";
+import * as G from "../backend/webgpu.js";
+import { DeviceArray, type GpuStorage } from "../backend/webgpu.js";
+import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
+import type { Op } from "../autograd/derivatives.js";
+
+/** Whether `t` lives on the WebGPU device: one `instanceof` (Note [webgpu storage]). */
+export function isDevice(t: Tensor): boolean {
+  return t.typedArray instanceof DeviceArray;
+}
+
+function storage(t: Tensor): GpuStorage {
+  return (t.typedArray as DeviceArray).storage;
+}
+
+function layout(t: Tensor): G.Layout {
+  return { shape: t.shape, strides: t.strides, offset: t.offset };
+}
+
+/** A new contiguous device tensor over `s`. */
+function deviceTensor(s: GpuStorage, shape: number[], dtype: DType): Tensor {
+  return new Tensor(new DeviceArray(s), shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** A new zero-filled device tensor. */
+export function deviceZeros(shape: number[], dtype: DType): Tensor {
+  return deviceTensor(G.allocStorage(numelOf(shape)), shape, dtype);
+}
+
+/** The device error of a synchronous read (Note [webgpu reads]). */
+export function syncReadError(what: string): Error {
+  return runtimeError(
+    `${what}: this tensor is on the webgpu device, whose values can only be read asynchronously: use \`await t.cpu()\` first (or \`await t.tolistAsync()\`)`,
+  );
+}
+
+/** A CPU tensor's values uploaded to the device (a contiguous copy). */
+export function toDevice(t: Tensor): Tensor {
+  if (isDevice(t)) return t;
+  const { data, offset } = contiguousData(t);
+  const n = t.numel();
+  const vals = data.subarray(offset, offset + n) as TypedArray;
+  const s = G.upload(
+    vals instanceof Float32Array ? vals : Float32Array.from(vals as ArrayLike<number>),
+  );
+  return deviceTensor(s, t.shape.slice(), t.dtype);
+}
+
+/** A device tensor's values read back into a new CPU tensor (asynchronous; Note [webgpu reads]). */
+export async function toCpu(t: Tensor): Promise<Tensor> {
+  if (!isDevice(t)) return t;
+  const c = contiguous(t);
+  const f = await G.download(storage(c), t.numel());
+  const out = allocData(f.length, t.dtype);
+  if (t.dtype === bool) for (let i = 0; i < f.length; i++) out[i] = f[i] !== 0 ? 1 : 0;
+  else out.set(f);
+  return wrap(out, t.shape.slice(), t.dtype);
+}
+
+/** The tensor as a contiguous device tensor (itself when already). */
+function contiguous(t: Tensor): Tensor {
+  if (t.isContiguous() && t.offset === 0) return t;
+  const out = deviceZeros(t.shape.slice(), t.dtype);
+  G.unary("x", storage(t), layout(t), storage(out), layout(out));
+  return out;
+}
+
+/** A device copy of `t` (the in-place machinery's shadow copy). */
+export function deviceClone(t: Tensor): Tensor {
+  const out = deviceZeros(t.shape.slice(), t.dtype);
+  G.unary(castExpr(t.dtype, t.dtype), storage(t), layout(t), storage(out), layout(out));
+  return out;
+}
+
+/** WGSL for x converted to `to` (from `from`): truncation to integers, 0/1 for bool. */
+function castExpr(from: DType, to: DType): string {
+  if (to === bool) return "select(0.0, 1.0, x != 0.0)";
+  if (!to.isFloatingPoint && from.isFloatingPoint) return "trunc(x)";
+  return "x";
+}
+
+/** Writes r's values (broadcast, cast to self's dtype) into device tensor self's strided storage. */
+export function deviceWriteInto(self: Tensor, r: Tensor): void {
+  const src = isDevice(r) ? r : toDevice(r);
+  const st = broadcastStrides(src.shape, src.strides, self.shape);
+  G.unary(
+    castExpr(src.dtype, self.dtype),
+    storage(src),
+    { shape: self.shape, strides: st, offset: src.offset },
+    storage(self),
+    layout(self),
+  );
+}
+
+setDeviceWriteInto(deviceWriteInto);
+
+/** Ones of a device tensor's shape (the implicit gradient of backward()). */
+export function deviceFull(shape: number[], dtype: DType, v: number): Tensor {
+  const n = numelOf(shape);
+  return deviceTensor(G.upload(new Float32Array(n).fill(v)), shape, dtype);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Note [device dispatch]
+
+/**
+ * Note [device dispatch]: each registry op's forward is wrapped (registry/define.ts) so that a
+ * call with a device tensor among its tensor arguments goes to `DEVICE_OPS[name]` instead of
+ * the CPU kernels; the CPU path pays one `instanceof` per tensor argument. The wrapper sits
+ * below the recording step, so autograd records the same nodes on both devices and the
+ * formulas run the device implementations of the ops they call. Layout-only ops (views) run
+ * their CPU forward, which copies `typedArray` and so the device storage. An op without a
+ * device implementation raises PyTorch's error for a backend without a kernel; operands on
+ * two devices raise PyTorch's same-device error (a 0-dim CPU tensor, such as a wrapped number,
+ * is a scalar operand, as in PyTorch).
+ */
+export type DeviceImpl = (values: unknown[], overload: string) => unknown;
+const DEVICE_OPS = new Map<string, DeviceImpl>();
+
+/**
+ * The ops whose CPU forward only computes a layout or metadata, or only calls registry ops: they
+ * run unchanged on device tensors.
+ */
+const LAYOUT_OPS = new Set([
+  "view",
+  "t",
+  "transpose",
+  "permute",
+  "expand",
+  "expand_as",
+  "narrow",
+  "select",
+  "unsqueeze",
+  "squeeze",
+  "detach",
+  "alias",
+  "as_strided",
+  "numpy_T",
+  "movedim",
+  "view_as",
+  "unbind",
+  "split",
+  "chunk",
+  "diagonal",
+  // metadata, and composites whose CPU forward only calls registry ops
+  "numel",
+  "dim",
+  "ndimension",
+  "nelement",
+  "size",
+  "stride",
+  "storage_offset",
+  "is_contiguous",
+  "is_floating_point",
+  "is_complex",
+  "is_same_size",
+  "element_size",
+  "result_type",
+  "requires_grad_",
+  "retain_grad",
+  "reshape_as",
+  "sum_to_size",
+  "broadcast_to",
+]);
+
+/** Whether an op name runs on the device (its CPU forward for layout-only ops). */
+export function deviceOpKind(name: string): "layout" | "device" | null {
+  if (LAYOUT_OPS.has(name)) return "layout";
+  return DEVICE_OPS.has(name) ? "device" : null;
+}
+
+function checkSameDevice(values: readonly unknown[]): void {
+  for (const v of values) {
+    const list = Array.isArray(v) ? v : [v];
+    for (const t of list)
+      if (t instanceof Tensor && !isDevice(t) && t.dim() > 0)
+        throw runtimeError(
+          "Expected all tensors to be on the same device, but found at least two devices, webgpu:0 and cpu!",
+        );
+  }
+}
+
+/** Runs op `name` on the device (Note [device dispatch]). */
+export function deviceCall(
+  name: string,
+  overload: string,
+  cpuForward: (...a: unknown[]) => unknown,
+  values: unknown[],
+): unknown {
+  if (LAYOUT_OPS.has(name)) return cpuForward(...values);
+  const impl = DEVICE_OPS.get(name);
+  if (impl === undefined)
+    throw notImplementedError(
+      `Could not run 'aten::${name}${overload === "" ? "" : "." + overload}' with arguments from the 'WebGPU' backend. tensorgrad's WebGPU device implements: ${[...DEVICE_OPS.keys()].sort().join(", ")}.`,
+    );
+  checkSameDevice(values);
+  const out = impl(values, overload);
+  const grad = DEVICE_GRADS.get(name);
+  if (grad !== undefined && out instanceof Tensor && out.dtype.isFloatingPoint) {
+    const inputs = values.map((v) => (v instanceof Tensor && isDevice(v) ? v : null));
+    if (anyNeedsGrad(inputs)) {
+      const fn = grad(values, out, overload);
+      // sum(dim) and mean(dim) are PyTorch's SumBackward1 / MeanBackward1
+      const node = (NODE_NAMES[name] ?? `${name}Backward0`).replace(
+        /0$/,
+        overload === "" || !/^(sum|mean)$/.test(name) ? "0" : "1",
+      );
+      record(DEVICE_OP, out, inputs, {} as never, { fn, name: node } as never);
+    }
+  }
+  return out;
+}
+
+/**
+ * Note [device autograd]: the device implementations replace the ops layer's kernels, and with
+ * them the recording those do; an op listed here records one node (PyTorch's node name) whose
+ * formula, a closure over the forward's operands, runs device ops. Ops whose registry entry
+ * records its own node (withDerivative) replace this one with theirs, which runs on the device
+ * through its formula's ops as well.
+ */
+type DeviceGrad = (
+  values: unknown[],
+  out: Tensor,
+  overload: string,
+) => (g: Tensor) => (Tensor | null)[];
+const DEVICE_GRADS = new Map<string, DeviceGrad>();
+const DEVICE_OP = "webgpuOp" as Op;
+const NODE_NAMES: Record<string, string> = {
+  add: "AddBackward0",
+  sub: "SubBackward0",
+  mul: "MulBackward0",
+  div: "DivBackward0",
+  neg: "NegBackward0",
+  exp: "ExpBackward0",
+  log: "LogBackward0",
+  sqrt: "SqrtBackward0",
+  tanh: "TanhBackward0",
+  sigmoid: "SigmoidBackward0",
+  relu: "ReluBackward0",
+  abs: "AbsBackward0",
+  pow: "PowBackward0",
+  sum: "SumBackward0",
+  mean: "MeanBackward0",
+  mm: "MmBackward0",
+  bmm: "BmmBackward0",
+  matmul: "MmBackward0",
+  softmax: "SoftmaxBackward0",
+  log_softmax: "LogSoftmaxBackward0",
+  clone: "CloneBackward0",
+  where: "WhereBackward0",
+};
+registerDerivative(DEVICE_OP, {
+  name: (a: { name: string }) => a.name,
+  save: [],
+  grad: (g: Tensor, _s: unknown, a: { fn: (g: Tensor) => (Tensor | null)[]; name: string }) => {
+    return a.fn(g);
+  },
+} as never);
+const dg = (names: string | string[], f: DeviceGrad): void => {
+  for (const n of Array.isArray(names) ? names : [names]) DEVICE_GRADS.set(n, f);
+};
+const T = (v: unknown): Tensor | null => (v instanceof Tensor && isDevice(v) ? v : null);
+const alphaOf = (v: unknown[]): number => (typeof v[2] === "number" ? v[2] : 1);
+dg("add", (v) => (g) => [g, alphaOf(v) === 1 ? g : g.mul(alphaOf(v))]);
+dg("sub", (v) => (g) => [g, g.mul(-alphaOf(v))]);
+dg("mul", (v) => (g) => [
+  T(v[1]) ? g.mul(v[1] as Tensor) : g.mul(v[1] as Tensor | number),
+  g.mul(v[0] as Tensor),
+]);
+dg("div", (v) => (g) => {
+  const b = v[1] as Tensor | number;
+  return [
+    g.div(b),
+    T(b)
+      ? g
+          .mul(v[0] as Tensor)
+          .neg()
+          .div((b as Tensor).mul(b))
+      : null,
+  ];
+});
+dg("neg", () => (g) => [g.neg()]);
+dg("exp", (_v, out) => (g) => [g.mul(out)]);
+dg("log", (v) => (g) => [g.div(v[0] as Tensor)]);
+dg("sqrt", (_v, out) => (g) => [g.div(out.mul(2))]);
+dg("tanh", (_v, out) => (g) => [g.mul(out.mul(out).rsub(1))]);
+dg("sigmoid", (_v, out) => (g) => [g.mul(out.mul(out.rsub(1)))]);
+dg("relu", (_v, out) => (g) => [g.mul(out.gt(0))]);
+dg("abs", (v) => (g) => [g.mul((v[0] as Tensor).sign())]);
+dg("clone", () => (g) => [g]);
+dg("contiguous", () => (g) => [g]);
+dg("pow", (v, _out, o) => (g) => {
+  if (o !== "Tensor_Scalar")
+    throw notImplementedError("pow(Tensor, Tensor)'s gradient on the webgpu device");
+  const e = scalarOf(v[1]) as number;
+  const x = v[0] as Tensor;
+  return [e === 0 ? g.mul(0) : g.mul(x.pow(e - 1).mul(e))];
+});
+dg("where", (v) => (g) => {
+  const c = v[0] as Tensor;
+  return [null, T(v[1]) ? torchWhere(c, g, 0) : null, T(v[2]) ? torchWhere(c, 0, g) : null];
+});
+const torchWhere = (c: Tensor, a: Tensor | number, b: Tensor | number): Tensor =>
+  typeof a === "number" ? (b as Tensor).mul(c.logicalNot()) : a.mul(c);
+/** g brought back over the reduced dims (unsqueezed where keepdim dropped them, then expanded). */
+function unreduce(
+  g: Tensor,
+  x: Tensor,
+  dims: number[] | null,
+  keepdim: boolean,
+  scale: number,
+): Tensor {
+  const nd = x.dim();
+  let r = g;
+  if (!keepdim && nd > 0) {
+    const red =
+      dims === null || dims.length === 0
+        ? [...Array(nd).keys()]
+        : dims.map((d) => normalizeDim(d, nd)).sort((a, b) => a - b);
+    for (const d of red) r = r.unsqueeze(d);
+  }
+  r = r.expand(x.shape.slice());
+  return scale === 1 ? r : r.mul(scale);
+}
+dg("sum", (v, _out, o) => (g) => {
+  const x = v[0] as Tensor;
+  return o === ""
+    ? [unreduce(g, x, null, false, 1)]
+    : [unreduce(g, x, v[1] as number[] | null, v[2] as boolean, 1)];
+});
+dg("mean", (v, out, o) => (g) => {
+  const x = v[0] as Tensor;
+  const scale = out.numel() / Math.max(x.numel(), 1);
+  return o === ""
+    ? [unreduce(g, x, null, false, scale)]
+    : [unreduce(g, x, v[1] as number[] | null, v[2] as boolean, scale)];
+});
+dg(["mm", "matmul", "bmm"], (v) => (g) => {
+  const a = v[0] as Tensor;
+  const b = v[1] as Tensor;
+  if (a.dim() < 2 || b.dim() < 2)
+    throw notImplementedError("matmul's gradient with a 1-D operand on the webgpu device");
+  return [T(a) ? g.matmul(b.mT) : null, T(b) ? a.mT.matmul(g) : null];
+});
+dg("softmax", (v, out) => (g) => {
+  const dim = v[1] as number;
+  return [out.mul(g.sub(g.mul(out).sum(dim, true)))];
+});
+dg("log_softmax", (v, out) => (g) => {
+  const dim = v[1] as number;
+  return [g.sub(out.exp().mul(g.sum(dim, true)))];
+});
+
+/** A scalar operand: a number, or a 0-dim CPU tensor's value. */
+function scalarOf(v: unknown): number | null {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v instanceof Tensor && !isDevice(v))
+    return Number(contiguousData(v).data[contiguousData(v).offset]);
+  return null;
+}
+
+const dtypeOf = (v: unknown): { dtype: DType; ndim: number } | number =>
+  v instanceof Tensor ? v : (v as number);
+
+function unaryOp(expr: string, floatOut: boolean) {
+  return (values: unknown[]): Tensor => {
+    const x = values[0] as Tensor;
+    const dt = floatOut && !x.dtype.isFloatingPoint ? float32 : x.dtype;
+    const out = deviceZeros(x.shape.slice(), dt);
+    G.unary(expr, storage(x), layout(x), storage(out), layout(out));
+    return out;
+  };
+}
+
+/** A binary op: `expr` of a, b and the scalar s (alpha); `cmp` ops return bool. */
+function binaryOp(expr: string, kind: "arith" | "cmp" | "div") {
+  return (values: unknown[]): Tensor => {
+    const a = values[0];
+    const b = values[1];
+    const alphaArg = values.length > 2 && typeof values[2] === "number" ? values[2] : 1;
+    const ta = a instanceof Tensor && isDevice(a) ? a : null;
+    const tb = b instanceof Tensor && isDevice(b) ? b : null;
+    let dt = resultType([dtypeOf(a), dtypeOf(b)]);
+    if (kind === "div" && !dt.isFloatingPoint) dt = float32;
+    const outDt = kind === "cmp" ? bool : dt;
+    const shape = broadcastShapes(ta?.shape ?? [], tb?.shape ?? []);
+    const out = deviceZeros(shape, outDt);
+    const side = (t: Tensor | null, v: unknown): [GpuStorage, G.Layout] => {
+      if (t !== null)
+        return [
+          storage(t),
+          { shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset },
+        ];
+      const s = G.upload(new Float32Array([scalarOf(v) ?? 0]));
+      return [s, { shape, strides: shape.map(() => 0), offset: 0 }];
+    };
+    const [sa, la] = side(ta, a);
+    const [sb, lb] = side(tb, b);
+    let e = expr;
+    // integer results truncate toward zero as the CPU kernels' integer arithmetic does
+    if (kind === "arith" && !outDt.isFloatingPoint) e = `trunc(${expr})`;
+    G.binary(e, sa, la, sb, lb, storage(out), shape, alphaArg);
+    return out;
+  };
+}
+
+const reg = (names: string | string[], f: DeviceImpl): void => {
+  for (const n of Array.isArray(names) ? names : [names]) DEVICE_OPS.set(n, f);
+};
+
+// elementwise
+reg("neg", unaryOp("-x", false));
+reg("abs", unaryOp("abs(x)", false));
+reg("exp", unaryOp("exp(x)", true));
+reg("log", unaryOp("log(x)", true));
+reg("sqrt", unaryOp("sqrt(x)", true));
+reg("rsqrt", unaryOp("inverseSqrt(x)", true));
+reg("sin", unaryOp("sin(x)", true));
+reg("cos", unaryOp("cos(x)", true));
+reg("tanh", unaryOp("tanh(x)", true));
+reg("sigmoid", unaryOp("1.0 / (1.0 + exp(-x))", true));
+reg("relu", unaryOp("max(x, 0.0)", false));
+reg("reciprocal", unaryOp("1.0 / x", true));
+reg("sign", unaryOp("sign(x)", false));
+reg("sgn", unaryOp("sign(x)", false));
+reg("square", unaryOp("x * x", false));
+reg("clone", (v) => deviceClone(v[0] as Tensor));
+reg("contiguous", (v) => contiguous(v[0] as Tensor));
+reg("add", binaryOp("a + s * b", "arith"));
+reg("sub", binaryOp("a - s * b", "arith"));
+reg("rsub", binaryOp("b - s * a", "arith"));
+reg("mul", binaryOp("a * b", "arith"));
+reg("div", binaryOp("a / b", "div"));
+reg("maximum", binaryOp("select(max(a, b), a + b, a != a || b != b)", "arith"));
+reg("minimum", binaryOp("select(min(a, b), a + b, a != a || b != b)", "arith"));
+reg("eq", binaryOp("select(0.0, 1.0, a == b)", "cmp"));
+reg("ne", binaryOp("select(0.0, 1.0, a != b)", "cmp"));
+reg("gt", binaryOp("select(0.0, 1.0, a > b)", "cmp"));
+reg("ge", binaryOp("select(0.0, 1.0, a >= b)", "cmp"));
+reg("lt", binaryOp("select(0.0, 1.0, a < b)", "cmp"));
+reg("le", binaryOp("select(0.0, 1.0, a <= b)", "cmp"));
+// pow: x^2 and x^0.5 exactly as products/roots; WGSL's pow is undefined for a negative base
+reg("pow", (values, overload) => {
+  if (overload === "Tensor_Scalar") {
+    const x = values[0] as Tensor;
+    const e = scalarOf(values[1]) as number;
+    const expr =
+      e === 2
+        ? "x * x"
+        : e === 1
+          ? "x"
+          : e === 0.5
+            ? "sqrt(x)"
+            : "select(pow(abs(x), s) * select(1.0, -1.0, x < 0.0 && fract(s * 0.5) != 0.0), pow(x, s), x >= 0.0)";
+    const dt = x.dtype.isFloatingPoint || Number.isInteger(e) ? x.dtype : float32;
+    const out = deviceZeros(x.shape.slice(), dt);
+    G.unary(expr, storage(x), layout(x), storage(out), layout(out), e);
+    return out;
+  }
+  return binaryOp("pow(a, b)", "arith")(values);
+});
+reg("where", (values) => {
+  const [c, a, b] = values as [Tensor, unknown, unknown];
+  const tens = [c, a, b].map((v) => (v instanceof Tensor && isDevice(v) ? v : null));
+  const shape = tens.reduce<number[]>((s, t) => (t === null ? s : broadcastShapes(s, t.shape)), []);
+  const dt = resultType([dtypeOf(a), dtypeOf(b)]);
+  const out = deviceZeros(shape, dt);
+  const side = (t: Tensor | null, v: unknown): [GpuStorage, G.Layout] =>
+    t !== null
+      ? [
+          storage(t),
+          { shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset },
+        ]
+      : [
+          G.upload(new Float32Array([scalarOf(v) ?? 0])),
+          { shape, strides: shape.map(() => 0), offset: 0 },
+        ];
+  const [sc, lc] = side(tens[0], c);
+  const [sa, la] = side(tens[1], a);
+  const [sb, lb] = side(tens[2], b);
+  G.where(sc, lc, sa, la, sb, lb, storage(out), shape);
+  return out;
+});
+reg("threshold_backward", (values) => {
+  const [g, self, th] = values as [Tensor, Tensor, number];
+  return binaryOp("select(a, 0.0, b <= s)", "arith")([g, self, scalarOf(th) ?? 0]);
+});
+
+// reductions: the reduced dims moved last and made contiguous, then one thread per row
+function reduceDims(
+  x: Tensor,
+  dims: number[] | null,
+  keepdim: boolean,
+  op: G.RowReduce,
+  mean: boolean,
+  dtype: DType,
+): Tensor {
+  const nd = x.dim();
+  const red =
+    dims === null || dims.length === 0
+      ? [...Array(nd).keys()]
+      : dims.map((d) => normalizeDim(d, Math.max(nd, 1)));
+  const keep = [...Array(nd).keys()].filter((d) => !red.includes(d));
+  const perm = [...keep, ...red];
+  const p = nd === 0 ? x : x.permute(perm);
+  const c = contiguous(p);
+  const rows = keep.reduce((a, d) => a * x.shape[d], 1);
+  const len = red.reduce((a, d) => a * x.shape[d], 1);
+  const outShape = keepdim
+    ? x.shape.map((s, d) => (red.includes(d) ? 1 : s))
+    : keep.map((d) => x.shape[d]);
+  const out = deviceZeros(outShape, dtype);
+  if (len === 0) return op === "sum" && !mean ? out : deviceFull(outShape, dtype, mean ? NaN : 0);
+  G.reduceRows(op, storage(c), rows, len, storage(out), mean ? 1 / len : 1);
+  return out;
+}
+const sumDtype = (x: Tensor, d: unknown): DType =>
+  d instanceof DType ? d : x.dtype.isFloatingPoint ? x.dtype : int64;
+reg("sum", (v, o) => {
+  const x = v[0] as Tensor;
+  if (o === "") return reduceDims(x, null, false, "sum", false, sumDtype(x, v[1]));
+  return reduceDims(x, v[1] as number[] | null, v[2] as boolean, "sum", false, sumDtype(x, v[3]));
+});
+reg("mean", (v, o) => {
+  const x = v[0] as Tensor;
+  if (!x.dtype.isFloatingPoint && !(v[o === "" ? 1 : 3] instanceof DType))
+    throw runtimeError(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype.name === "int64" ? "Long" : x.dtype.name}`,
+    );
+  const dt = x.dtype;
+  if (o === "") return reduceDims(x, null, false, "sum", true, dt);
+  return reduceDims(x, v[1] as number[] | null, v[2] as boolean, "sum", true, dt);
+});
+reg("amax", (v) =>
+  reduceDims(
+    v[0] as Tensor,
+    v[1] as number[],
+    v[2] as boolean,
+    "max",
+    false,
+    (v[0] as Tensor).dtype,
+  ),
+);
+reg("amin", (v) =>
+  reduceDims(
+    v[0] as Tensor,
+    v[1] as number[],
+    v[2] as boolean,
+    "min",
+    false,
+    (v[0] as Tensor).dtype,
+  ),
+);
+reg("max", (v, o) => {
+  const x = v[0] as Tensor;
+  if (o === "") {
+    if (x.numel() === 0)
+      throw runtimeError(
+        "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+      );
+    return reduceDims(x, null, false, "max", false, x.dtype);
+  }
+  if (o === "other") return binaryOp("select(max(a, b), a + b, a != a || b != b)", "arith")(v);
+  const dim = normalizeDim(v[1] as number, Math.max(x.dim(), 1));
+  const keepdim = v[2] as boolean;
+  // not recorded: max(dim)'s gradient is not implemented on the device
+  const values = reduceDims(x, [dim], keepdim, "max", false, x.dtype);
+  const indices = reduceDims(x, [dim], keepdim, "argmax", false, int64);
+  return { values, indices, 0: values, 1: indices };
+});
+reg("argmax", (v) => {
+  const x = v[0] as Tensor;
+  const dim = v[1] as number | null;
+  if (dim === null) return reduceDims(x.reshape(-1), [0], false, "argmax", false, int64);
+  return reduceDims(x, [dim], v[2] as boolean, "argmax", false, int64);
+});
+
+// softmax along a dim: moved last, contiguous, one thread per row
+function softmaxLike(log: boolean) {
+  return (v: unknown[]): Tensor => {
+    let x = v[0] as Tensor;
+    if (v[2] instanceof DType) x = x.to(v[2]);
+    const nd = x.dim();
+    if (nd === 0) return log ? deviceZeros([], x.dtype) : deviceFull([], x.dtype, 1);
+    const dim = normalizeDim(v[1] as number, nd);
+    const moved = dim === nd - 1 ? x : x.transpose(dim, nd - 1);
+    const c = contiguous(moved);
+    const len = c.shape[nd - 1];
+    const out = deviceZeros(c.shape.slice(), x.dtype);
+    G.softmaxRows(log, storage(c), c.numel() / Math.max(len, 1), len, storage(out));
+    return dim === nd - 1 ? out : contiguous(out.transpose(dim, nd - 1));
+  };
+}
+reg("softmax", softmaxLike(false));
+reg("log_softmax", softmaxLike(true));
+
+// products: batched tiled matmul over strided operands
+function bmm(a: Tensor, b: Tensor): Tensor {
+  const [B, M, K] = a.shape;
+  const N = b.shape[2];
+  if (b.shape[1] !== K)
+    throw runtimeError(
+      `Expected size for first two dimensions of batch2 tensor to be: [${B}, ${K}] but got: [${b.shape[0]}, ${b.shape[1]}].`,
+    );
+  const out = deviceZeros([B, M, N], resultType([a, b]));
+  G.matmul(
+    storage(a),
+    a.offset,
+    [a.strides[0], a.strides[1], a.strides[2]],
+    storage(b),
+    b.offset,
+    [b.strides[0], b.strides[1], b.strides[2]],
+    storage(out),
+    B,
+    M,
+    K,
+    N,
+  );
+  return out;
+}
+function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.dim() !== 2) throw runtimeError("self must be a matrix");
+  if (b.dim() !== 2) throw runtimeError("mat2 must be a matrix");
+  if (a.shape[1] !== b.shape[0])
+    throw runtimeError(
+      `mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`,
+    );
+  return bmm(a.unsqueeze(0), b.unsqueeze(0)).squeeze(0);
+}
+reg("mm", (v) => mm(v[0] as Tensor, v[1] as Tensor));
+reg("bmm", (v) => bmm(v[0] as Tensor, v[1] as Tensor));
+reg("matmul", (v) => {
+  const a = v[0] as Tensor;
+  const b = v[1] as Tensor;
+  if (a.dim() === 2 && b.dim() === 2) return mm(a, b);
+  if (a.dim() === 1 && b.dim() === 1) return mm(a.unsqueeze(0), b.unsqueeze(1)).reshape([]);
+  if (a.dim() === 1) return mm(a.unsqueeze(0), b.dim() === 2 ? b : b).squeeze(0);
+  if (b.dim() === 1 && a.dim() === 2) return mm(a, b.unsqueeze(1)).squeeze(1);
+  // batched: broadcast the batch dims, fold them into one
+  const a3 = a.dim() === 1 ? a.unsqueeze(0) : a;
+  const b3 = b.dim() === 1 ? b.unsqueeze(1) : b;
+  const batch = broadcastShapes(a3.shape.slice(0, -2), b3.shape.slice(0, -2));
+  const ae = contiguous(a3.expand([...batch, ...a3.shape.slice(-2)])).reshape([
+    -1,
+    ...a3.shape.slice(-2),
+  ]);
+  const be = contiguous(b3.expand([...batch, ...b3.shape.slice(-2)])).reshape([
+    -1,
+    ...b3.shape.slice(-2),
+  ]);
+  let r = bmm(ae, be).reshape([...batch, a3.shape[a3.dim() - 2], b3.shape[b3.dim() - 1]]);
+  if (a.dim() === 1) r = r.squeeze(-2);
+  if (b.dim() === 1) r = r.squeeze(-1);
+  return r;
+});
+reg("addmm", (v) => {
+  const [self, m1, m2] = v as [Tensor, Tensor, Tensor];
+  const beta = typeof v[3] === "number" ? v[3] : 1;
+  const alpha = typeof v[4] === "number" ? v[4] : 1;
+  let p = mm(m1, m2);
+  if (alpha !== 1) p = p.mul(alpha);
+  return beta === 0 ? p : p.add(self, { alpha: beta });
+});
+reg("linear", (v) => {
+  const [x, w, b] = v as [Tensor, Tensor, Tensor | null];
+  const out = x.matmul(w.t());
+  return b === null ? out : out.add(b);
+});
+reg("dot", (v) => mm((v[0] as Tensor).unsqueeze(0), (v[1] as Tensor).unsqueeze(1)).reshape([]));
+reg("mv", (v) => mm(v[0] as Tensor, (v[1] as Tensor).unsqueeze(1)).squeeze(1));
+
+// shape ops that may copy
+reg("reshape", (v) => {
+  const x = v[0] as Tensor;
+  // a recorded copy (CloneBackward0) when the layout cannot be viewed, then a view
+  const c = x.isContiguous() ? x : x.clone();
+  return c.view(v[1] as number[]);
+});
+reg("flatten", (v) => {
+  const x = v[0] as Tensor;
+  const nd = x.dim();
+  if (nd === 0) return x.reshape([1]);
+  const s = normalizeDim((v[1] as number) ?? 0, nd);
+  const e = normalizeDim((v[2] as number) ?? -1, nd);
+  const shape = [
+    ...x.shape.slice(0, s),
+    x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1),
+    ...x.shape.slice(e + 1),
+  ];
+  return x.reshape(shape);
+});
+
+// indexing
+reg("gather", (v) => {
+  const [x, dim0, idx] = v as [Tensor, number, Tensor];
+  const dim = normalizeDim(dim0, Math.max(x.dim(), 1));
+  const out = deviceZeros(idx.shape.slice(), x.dtype);
+  G.gather(storage(x), layout(x), dim, storage(idx), layout(idx), storage(out), idx.shape);
+  return out;
+});
+reg("index_select", (v) => {
+  const [x, dim0, idx] = v as [Tensor, number, Tensor];
+  const dim = normalizeDim(dim0, Math.max(x.dim(), 1));
+  const shape = x.shape.slice();
+  shape[dim] = idx.numel();
+  // the index read with stride 0 on every other dim: a gather of the index broadcast
+  const il: G.Layout = {
+    shape,
+    strides: shape.map((_, d) => (d === dim ? (idx.strides[0] ?? 1) : 0)),
+    offset: idx.offset,
+  };
+  const out = deviceZeros(shape, x.dtype);
+  G.gather(storage(x), layout(x), dim, storage(idx), il, storage(out), shape);
+  return out;
+});
+reg("scatter_add", (v) => {
+  const [x, dim0, idx, src] = v as [Tensor, number, Tensor, Tensor];
+  const dim = normalizeDim(dim0, Math.max(x.dim(), 1));
+  const out = contiguous(deviceClone(x));
+  const sl: G.Layout = { shape: idx.shape, strides: src.strides, offset: src.offset };
+  G.scatterAdd(storage(src), sl, dim, storage(idx), layout(idx), storage(out), x.shape);
+  return out;
+});
+
+// convolution and pooling (2-D, NCHW)
+function pair(v: unknown, d: number): [number, number] {
+  if (typeof v === "number") return [v, v];
+  const a = (v as number[] | undefined) ?? [];
+  return a.length === 0 ? [d, d] : a.length === 1 ? [a[0], a[0]] : [a[0], a[1]];
+}
+function convGeom(
+  x: Tensor,
+  wShape: readonly number[],
+  stride: unknown,
+  padding: unknown,
+  dilation: unknown,
+  groups: number,
+): G.Conv2dGeom {
+  const [N, C, H, W] = x.shape;
+  const [OC, , KH, KW] = wShape;
+  const [sh, sw] = pair(stride, 1);
+  const [ph, pw] = pair(padding, 0);
+  const [dh, dw] = pair(dilation, 1);
+  const OH = Math.floor((H + 2 * ph - dh * (KH - 1) - 1) / sh) + 1;
+  const OW = Math.floor((W + 2 * pw - dw * (KW - 1) - 1) / sw) + 1;
+  return { N, C, H, W, OC, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups };
+}
+/** conv2d's forward on the device, its two adjoints through the same kernel (conv2d mode). */
+export function deviceConv2d(x: Tensor, w: Tensor, g: G.Conv2dGeom): Tensor {
+  const out = deviceZeros([g.N, g.OC, g.OH, g.OW], x.dtype);
+  G.conv2d("forward", storage(contiguous(x)), storage(contiguous(w)), storage(out), g);
+  return out;
+}
+/** dx of conv2d from dy and w. */
+export function deviceConv2dInput(dy: Tensor, w: Tensor, g: G.Conv2dGeom): Tensor {
+  const out = deviceZeros([g.N, g.C, g.H, g.W], dy.dtype);
+  G.conv2d("input", storage(contiguous(dy)), storage(contiguous(w)), storage(out), g);
+  return out;
+}
+/** dw of conv2d from x and dy. */
+export function deviceConv2dWeight(x: Tensor, dy: Tensor, g: G.Conv2dGeom): Tensor {
+  const out = deviceZeros([g.OC, g.C / g.groups, g.KH, g.KW], dy.dtype);
+  G.conv2d("weight", storage(contiguous(x)), storage(contiguous(dy)), storage(out), g);
+  return out;
+}
+export { convGeom as deviceConvGeom };
+
+/** max_pool2d on the device: values and flat plane indices (f32 on the device, int64 dtype). */
+export function deviceMaxPool2d(
+  x: Tensor,
+  k: unknown,
+  stride: unknown,
+  padding: unknown,
+  dilation: unknown,
+): [Tensor, Tensor] {
+  const [kh, kw] = pair(k, 1);
+  const st = pair(stride, 0);
+  const [sh, sw] = st[0] === 0 ? [kh, kw] : st;
+  const [ph, pw] = pair(padding, 0);
+  const [dh, dw] = pair(dilation, 1);
+  const [N, C, H, W] = x.shape;
+  const OH = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const OW = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  const g: G.Conv2dGeom = {
+    N,
+    C,
+    H,
+    W,
+    OC: C,
+    KH: kh,
+    KW: kw,
+    OH,
+    OW,
+    sh,
+    sw,
+    ph,
+    pw,
+    dh,
+    dw,
+    groups: 1,
+  };
+  const out = deviceZeros([N, C, OH, OW], x.dtype);
+  const idx = deviceZeros([N, C, OH, OW], int64);
+  G.maxPool2d(storage(contiguous(x)), storage(out), storage(idx), g);
+  return [out, idx];
+}
+/** max_pool2d's adjoint: dy added at the argmax positions (a scatter-add over each plane). */
+export function deviceMaxPool2dBackward(dy: Tensor, x: Tensor, idx: Tensor): Tensor {
+  const [N, C, H, W] = x.shape;
+  const planes = N * C;
+  const out = deviceZeros([planes, H * W], dy.dtype);
+  const d = contiguous(dy).view([planes, -1]);
+  const i = contiguous(idx).view([planes, -1]);
+  G.scatterAdd(storage(d), layout(d), 1, storage(i), layout(i), storage(out), [planes, H * W]);
+  return out.view(x.shape.slice());
+}
+
+reg("conv2d", (v) => {
+  const [x0, w, b, stride, padding, dilation, groups] = v as [
+    Tensor,
+    Tensor,
+    Tensor | null,
+    number[],
+    number[] | string,
+    number[],
+    number,
+  ];
+  if (typeof padding === "string" && padding !== "valid")
+    throw notImplementedError(`conv2d(padding='${padding}') on the webgpu device`);
+  const x = x0.dim() === 3 ? x0.unsqueeze(0) : x0;
+  const g = convGeom(
+    x,
+    w.shape,
+    stride,
+    typeof padding === "string" ? 0 : padding,
+    dilation,
+    groups,
+  );
+  let out = deviceConv2d(x, w, g);
+  if (b !== null) out = out.add(b.view([1, -1, 1, 1]));
+  return x0.dim() === 3 ? out.squeeze(0) : out;
+});
+dg("conv2d", (v) => {
+  const [x0, w, b, stride, padding, dilation, groups] = v as [
+    Tensor,
+    Tensor,
+    Tensor | null,
+    number[],
+    number[] | string,
+    number[],
+    number,
+  ];
+  const x = x0.dim() === 3 ? x0.unsqueeze(0) : x0;
+  const geom = convGeom(
+    x,
+    w.shape,
+    stride,
+    typeof padding === "string" ? 0 : padding,
+    dilation,
+    groups,
+  );
+  // the adjoints run the conv2d kernel's "input" and "weight" modes (not differentiable again)
+  return (g0) => {
+    const g = x0.dim() === 3 ? g0.unsqueeze(0) : g0;
+    const dx = T(x0) ? deviceConv2dInput(g, w, geom) : null;
+    return [
+      dx === null ? null : x0.dim() === 3 ? dx.squeeze(0) : dx,
+      T(w) ? deviceConv2dWeight(x, g, geom) : null,
+      b !== null && T(b) ? g.sum([0, 2, 3]) : null,
+    ];
+  };
+});
+NODE_NAMES.conv2d = "ConvolutionBackward0";
+reg("max_pool2d", (v) => {
+  const [x, k, stride, padding, dilation, ceil, withIndices] = v as [
+    Tensor,
+    number[],
+    number[] | null,
+    number[],
+    number[],
+    boolean,
+    boolean | undefined,
+  ];
+  if (ceil) throw notImplementedError("max_pool2d(ceil_mode=True) on the webgpu device");
+  if (withIndices === true)
+    throw notImplementedError("max_pool2d(return_indices=True) on the webgpu device");
+  const x4 = x.dim() === 3 ? x.unsqueeze(0) : x;
+  const [out] = deviceMaxPool2d(x4, k, stride ?? [], padding, dilation);
+  return x.dim() === 3 ? out.squeeze(0) : out;
+});
+dg("max_pool2d", (v) => {
+  const [x, k, stride, padding, dilation] = v as [
+    Tensor,
+    number[],
+    number[] | null,
+    number[],
+    number[],
+  ];
+  const x4 = x.dim() === 3 ? x.unsqueeze(0) : x;
+  const [, idx] = deviceMaxPool2d(x4, k, stride ?? [], padding, dilation);
+  return (g0) => {
+    const g = x.dim() === 3 ? g0.unsqueeze(0) : g0;
+    const dx = deviceMaxPool2dBackward(g, x4, idx);
+    return [x.dim() === 3 ? dx.squeeze(0) : dx];
+  };
+});
+NODE_NAMES.max_pool2d = "MaxPool2DWithIndicesBackward0";
+
+/** Waits for the device's queued work. */
+export const synchronize = G.synchronize;
+/** Whether the device was initialized. */
+export const deviceReady = G.isInitialized;
+/** Requests the device (Note [webgpu reads] in tensor-methods.ts). */
+export const initDevice = G.initDevice;
+/** The adapter's description. */
+export const adapterInfo = G.adapterInfo;

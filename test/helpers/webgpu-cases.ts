@@ -1,0 +1,247 @@
+/**
+ * The WebGPU device's cases, shared by test/webgpu.test.ts (Node, the `webgpu` package) and the
+ * browser test (headless Chromium's WebGPU): each runs ops on the device and on the CPU and
+ * returns both results, which the caller compares within float32 tolerances. No Node
+ * built-ins: the browser bundle imports this file.
+ */
+import * as torch from "../../src/index.js";
+import type { Tensor } from "../../src/index.js";
+
+export interface CaseResult {
+  name: string;
+  cpu: number[];
+  device: number[];
+  shapeCpu: number[];
+  shapeDevice: number[];
+}
+
+const flat = async (t: Tensor): Promise<number[]> =>
+  ((await t.cpu()).reshape(-1).tolist() as (number | boolean)[]).map(Number);
+
+/** A case: `f` run on CPU inputs and on their device copies. */
+type Case = [name: string, inputs: () => Tensor[], f: (...xs: Tensor[]) => Tensor];
+
+export const CASES: Case[] = [
+  ["add broadcast", () => [torch.randn(3, 4), torch.randn(4)], (a, b) => a.add(b)],
+  [
+    "add alpha",
+    () => [torch.randn(2, 3), torch.randn(2, 3)],
+    (a, b) => torch.add(a, b, { alpha: 2.5 }),
+  ],
+  ["sub scalar", () => [torch.randn(5)], (a) => a.sub(1.5)],
+  ["mul broadcast", () => [torch.randn(2, 1, 3), torch.randn(4, 1)], (a, b) => a.mul(b)],
+  ["div", () => [torch.randn(6), torch.rand(6).add(0.5)], (a, b) => a.div(b)],
+  ["rsub-like neg", () => [torch.randn(4)], (a) => a.neg()],
+  ["exp", () => [torch.randn(7)], (a) => a.exp()],
+  ["log", () => [torch.rand(7).add(0.1)], (a) => a.log()],
+  ["sqrt", () => [torch.rand(7)], (a) => a.sqrt()],
+  ["tanh", () => [torch.randn(7)], (a) => a.tanh()],
+  ["sigmoid", () => [torch.randn(7)], (a) => a.sigmoid()],
+  ["relu", () => [torch.randn(9)], (a) => a.relu()],
+  ["abs", () => [torch.randn(9)], (a) => a.abs()],
+  ["pow 2", () => [torch.randn(5)], (a) => a.pow(2)],
+  ["pow 3 negative base", () => [torch.randn(5)], (a) => a.pow(3)],
+  ["maximum", () => [torch.randn(3, 3), torch.randn(3)], (a, b) => torch.maximum(a, b)],
+  ["gt", () => [torch.randn(3, 3), torch.randn(3, 3)], (a, b) => a.gt(b)],
+  [
+    "where",
+    () => [torch.randn(4), torch.randn(4), torch.randn(4)],
+    (c, a, b) => torch.where(c.gt(0), a, b),
+  ],
+  ["transposed view + add", () => [torch.randn(3, 4), torch.randn(4, 3)], (a, b) => a.t().add(b)],
+  ["sum all", () => [torch.randn(5, 6)], (a) => a.sum()],
+  ["sum dim keepdim", () => [torch.randn(3, 4, 5)], (a) => a.sum(1, true)],
+  ["sum dims", () => [torch.randn(3, 4, 5)], (a) => a.sum([0, 2])],
+  ["mean dim", () => [torch.randn(4, 6)], (a) => a.mean(1)],
+  ["amax", () => [torch.randn(4, 6)], (a) => a.amax(0)],
+  ["max dim values", () => [torch.randn(4, 6)], (a) => a.max(1).values],
+  ["max dim indices", () => [torch.randn(4, 6)], (a) => a.max(1).indices],
+  ["softmax", () => [torch.randn(3, 5)], (a) => a.softmax(1)],
+  ["softmax dim 0", () => [torch.randn(3, 5)], (a) => a.softmax(0)],
+  ["log_softmax", () => [torch.randn(3, 5)], (a) => a.logSoftmax(-1)],
+  ["mm", () => [torch.randn(5, 7), torch.randn(7, 3)], (a, b) => a.mm(b)],
+  ["mm 33x20 @ 20x17 (tiles)", () => [torch.randn(33, 20), torch.randn(20, 17)], (a, b) => a.mm(b)],
+  ["matmul transposed", () => [torch.randn(6, 4), torch.randn(5, 4)], (a, b) => a.matmul(b.t())],
+  ["bmm", () => [torch.randn(2, 3, 4), torch.randn(2, 4, 5)], (a, b) => torch.bmm(a, b)],
+  [
+    "matmul broadcast batch",
+    () => [torch.randn(2, 1, 3, 4), torch.randn(3, 4, 2)],
+    (a, b) => a.matmul(b),
+  ],
+  ["matmul vector", () => [torch.randn(3, 4), torch.randn(4)], (a, b) => a.matmul(b)],
+  [
+    "linear",
+    () => [torch.randn(4, 3), torch.randn(5, 3), torch.randn(5)],
+    (x, w, b) => torch.nn.functional.linear(x, w, b),
+  ],
+  ["reshape of a transpose", () => [torch.randn(3, 4)], (a) => a.t().reshape(12)],
+  [
+    "gather",
+    () => [
+      torch.randn(3, 4),
+      torch.tensor(
+        [
+          [0, 3],
+          [1, 1],
+          [2, 0],
+        ],
+        { dtype: torch.int64 },
+      ),
+    ],
+    (a, i) => a.gather(1, i),
+  ],
+  [
+    "index_select",
+    () => [torch.randn(4, 3), torch.tensor([3, 0, 0], { dtype: torch.int64 })],
+    (a, i) => a.indexSelect(0, i),
+  ],
+  [
+    "scatter_add",
+    () => [
+      torch.zeros(3, 4),
+      torch.tensor(
+        [
+          [0, 3, 3],
+          [1, 1, 0],
+        ],
+        { dtype: torch.int64 },
+      ),
+      torch.ones(2, 3),
+    ],
+    (a, i, s) => a.scatterAdd(1, i, s),
+  ],
+  [
+    "in-place add_ on a view",
+    () => [torch.randn(3, 4), torch.randn(4)],
+    (a, b) => {
+      const c = a.clone();
+      c.narrow(0, 1, 1).add_(b);
+      return c;
+    },
+  ],
+  [
+    "conv2d",
+    () => [torch.randn(2, 3, 7, 6), torch.randn(4, 3, 3, 2), torch.randn(4)],
+    (x, w, b) => torch.conv2d(x, w, b, 1, 1),
+  ],
+  [
+    "conv2d strided dilated grouped",
+    () => [torch.randn(1, 4, 9, 9), torch.randn(6, 2, 3, 3)],
+    (x, w) => torch.conv2d(x, w, null, 2, [1, 0], 2, 2),
+  ],
+  ["max_pool2d", () => [torch.randn(2, 3, 6, 7)], (x) => torch.nn.functional.maxPool2d(x, 2)],
+  [
+    "max_pool2d stride padding",
+    () => [torch.randn(1, 2, 7, 7)],
+    (x) => torch.nn.functional.maxPool2d(x, 3, 2, 1),
+  ],
+  ["sum to float of bool", () => [torch.randn(8)], (a) => a.gt(0).sum()],
+  ["to float64 on device", () => [torch.randn(4)], (a) => a.to(torch.float64).mul(2)],
+];
+
+/** Runs every case on both devices (inputs drawn once, seeded). */
+export async function runCases(): Promise<CaseResult[]> {
+  const out: CaseResult[] = [];
+  for (const [name, inputs, f] of CASES) {
+    torch.manualSeed(0);
+    const xs = inputs();
+    const cpu = f(...xs);
+    const dev = f(...xs.map((x) => x.to("webgpu")));
+    out.push({
+      name,
+      cpu: await flat(cpu),
+      device: await flat(dev),
+      shapeCpu: cpu.shape,
+      shapeDevice: dev.shape,
+    });
+  }
+  return out;
+}
+
+/** Gradients of a small graph on both devices: [name, cpu grad, device grad]. */
+export async function runGradCases(): Promise<CaseResult[]> {
+  const out: CaseResult[] = [];
+  const graphs: [string, (x: Tensor, w: Tensor) => Tensor][] = [
+    ["mm relu sum", (x, w) => x.mm(w).relu().sum()],
+    ["softmax weighted", (x, w) => x.mm(w).softmax(1).mul(torch.arange(3).to(x.device)).sum()],
+    [
+      "conv2d maxpool",
+      (x, w) =>
+        torch.nn.functional
+          .maxPool2d(
+            torch.conv2d(x.view(1, 1, 4, 5), w.view(3, 1, 5, 1).narrow(2, 0, 2), null, 1, 1),
+            2,
+          )
+          .pow(2)
+          .sum(),
+    ],
+    [
+      "narrow select index backward",
+      (x, w) =>
+        x
+          .narrow(1, 1, 3)
+          .mul(w.select(1, 0).narrow(0, 0, 3))
+          .sum()
+          .add(x.index(0, ":").sum()),
+    ],
+    ["log_softmax mean", (x, w) => x.mm(w).logSoftmax(1).mean()],
+    [
+      "tanh sigmoid broadcast pow",
+      (x, w) => x.tanh().sum(0).unsqueeze(1).mul(w.sigmoid()).pow(2).mean(),
+    ],
+    ["pow 3 sqrt", (x, w) => x.abs().add(1).sqrt().pow(3).sum().mul(w.pow(2).sum())],
+    ["exp div", (x, w) => x.exp().div(x.abs().add(1)).sum(1).sum().mul(w.sum())],
+  ];
+  for (const [name, g] of graphs) {
+    torch.manualSeed(1);
+    const x0 = torch.randn(4, 5);
+    const w0 = torch.randn(5, 3);
+    const run = async (dev: "cpu" | "webgpu"): Promise<number[]> => {
+      const x = (dev === "cpu" ? x0.clone() : x0.to("webgpu")).requiresGrad_();
+      const w = (dev === "cpu" ? w0.clone() : w0.to("webgpu")).requiresGrad_();
+      g(x, w).backward();
+      return [...(await flat(x.grad!)), ...(await flat(w.grad!))];
+    };
+    const cpu = await run("cpu");
+    const device = await run("webgpu");
+    out.push({ name, cpu, device, shapeCpu: [cpu.length], shapeDevice: [device.length] });
+  }
+  return out;
+}
+
+/**
+ * A small MLP (Linear-ReLU-Linear, MSE) trained for a few SGD steps on each device from the
+ * same initial weights: the losses per step and the final weights.
+ */
+export async function runMlp(): Promise<{ cpu: number[]; device: number[] }> {
+  const train = async (dev: "cpu" | "webgpu"): Promise<number[]> => {
+    torch.manualSeed(0);
+    const model = new torch.nn.Sequential(
+      new torch.nn.Linear(4, 16),
+      new torch.nn.ReLU(),
+      new torch.nn.Linear(16, 2),
+    );
+    const x = torch.randn(32, 4);
+    const y = x
+      .narrow(1, 0, 2)
+      .mul(x.narrow(1, 2, 2))
+      .tanh();
+    if (dev === "webgpu") model.to("webgpu");
+    const xd = x.to(dev === "webgpu" ? "webgpu" : "cpu");
+    const yd = y.to(dev === "webgpu" ? "webgpu" : "cpu");
+    const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const losses: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      opt.zeroGrad();
+      const d = (model.call(xd) as Tensor).sub(yd);
+      const loss = d.mul(d).mean();
+      loss.backward();
+      opt.step();
+      losses.push(...(await flat(loss)));
+    }
+    const ws: number[] = [];
+    for (const p of model.parameters()) ws.push(...(await flat(p)));
+    return [...losses, ...ws];
+  };
+  return { cpu: await train("cpu"), device: await train("webgpu") };
+}
