@@ -244,7 +244,7 @@ export const backends = {
    * The WebAssembly backend (the addon's kernels compiled to WebAssembly, the default where
    * the addon does not load, browsers included): `active`, `reason`, and the settable
    * `enabled`, as PyTorch's `torch.backends.mkldnn.enabled`.
-   * @example torch.backends.wasm.enabled = false // every kernel family on its TypeScript twin
+   * @example torch.backends.wasm.enabled // true
    */
   wasm: wasmStatus,
 };

@@ -71,8 +71,11 @@ test("every differentiable spec is gradchecked", () => {
     )
     .map((s) => s.name);
   // ties, non-differentiable points and special values (NaN, inf: finite differences are
-  // meaningless there): gradients compared with PyTorch only
-  const allowed = /ties|argmax of|comparison of|to int64 of|p=0|one element|special/;
+  // meaningless there): gradients compared with PyTorch only. The eigh solver's large-matrix
+  // path (tridiagonal QL, n >= 32) has the same backward as the gradchecked small specs; its
+  // rows check the solver's values and gradients against PyTorch (a gradcheck at 40x40 would
+  // be 1,600 perturbed solves, and its gradgradcheck far more)
+  const allowed = /ties|argmax of|comparison of|to int64 of|p=0|one element|special|QL path/;
   assert.deepEqual(
     missing.filter((n) => !allowed.test(n)),
     [],

@@ -71,7 +71,7 @@ import * as torch from "tensorgrad";
 const before = torch.backends.native;
 process.stderr.write("IMPORTED\\n");
 const y = torch.ones([4, 4]).matmul(torch.ones([4, 4])).sum().item();
-console.log(JSON.stringify({ y, active: before.active, reason: before.reason }));
+console.log(JSON.stringify({ y, active: before.active, backend: before.backend, reason: before.reason }));
 `;
 
 // the arm64 check: a matmul, elementwise ops and a reduction large enough to dispatch to the
@@ -207,10 +207,14 @@ test(
       const reasonNow = () => {
         const m = main();
         assert.equal(m.status, 0, m.stderr);
-        const { active, reason } = JSON.parse(m.stdout);
-        assert.equal(active, false);
-        assert.deepEqual(notices(m), [`tensorgrad: TypeScript backend: ${reason} (10-60x slower)`]);
-        return reason as string;
+        // without the addon, its kernels compiled to WebAssembly (Note [wasm fallback]); the
+        // notice still says why there is no addon
+        const { active, backend, reason } = JSON.parse(m.stdout);
+        assert.deepEqual([active, backend], [true, "wasm"]);
+        assert.deepEqual(notices(m), [`tensorgrad: WebAssembly backend (${reason})`]);
+        const prefix = "SIMD128, 1 thread; ";
+        assert.ok(reason.startsWith(prefix), reason);
+        return (reason as string).slice(prefix.length);
       };
       let h = hook(bin);
       assert.equal(h.status, 0);
