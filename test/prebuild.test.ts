@@ -285,7 +285,7 @@ test(
       assert.equal(r.status, 0, r.stderr);
       assert.equal(
         JSON.parse(r.stdout).reason,
-        `Node.js 20.16 or newer is needed to load the native addon (this is ${process.version})`,
+        `SIMD128, 1 thread; Node.js 20.16 or newer is needed to load the native addon (this is ${process.version})`,
       );
       console.log(`# npm pack ${seconds === 0 ? "reused" : `took ${seconds.toFixed(1)} s`}`);
     } finally {
