@@ -8,10 +8,11 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { chromiumSkip, launchChromium } from "./helpers/chromium.js";
 import type { Browser, Page } from "puppeteer-core";
 
 import * as torch from "../src/index.js";
@@ -24,10 +25,7 @@ import type { PageApi, PrintCase } from "./browser/entry.js";
 type Page_ = { tensorgradTest: PageApi };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const skip = existsSync(chromium)
-  ? false
-  : `no Chromium at ${chromium} (set CHROMIUM_PATH; .ci/run installs Debian's chromium)`;
+const skip = chromiumSkip;
 
 let browser: Browser | null = null;
 let page: Page | null = null;
@@ -44,12 +42,7 @@ before(async () => {
     write: false,
     logLevel: "silent",
   });
-  const { launch } = await import("puppeteer-core");
-  browser = await launch({
-    executablePath: chromium,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu"],
-  });
+  browser = await launchChromium(["--disable-gpu"]);
   page = await browser.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));

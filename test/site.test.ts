@@ -7,9 +7,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chromiumSkip, launchChromium } from "./helpers/chromium.js";
 import type { Browser, Page } from "puppeteer-core";
 
 import { captureOut } from "../examples/cell.js";
@@ -20,10 +21,7 @@ import { serve } from "../scripts/serve.mjs";
 
 import { readFixture } from "./helpers/fixtures.js";
 
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const skip = existsSync(chromium)
-  ? false
-  : `no Chromium at ${chromium} (set CHROMIUM_PATH; .ci/run installs Debian's chromium)`;
+const skip = chromiumSkip;
 
 let browser: Browser | null = null;
 let server: { url: string; close(): Promise<void> } | null = null;
@@ -48,12 +46,7 @@ before(async () => {
   out = mkdtempSync(join(tmpdir(), "tensorgrad-site-"));
   await buildSite({ out, api: false });
   server = (await serve(out)) as { url: string; close(): Promise<void> };
-  const { launch } = await import("puppeteer-core");
-  browser = await launch({
-    executablePath: chromium,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu"],
-  });
+  browser = await launchChromium(["--disable-gpu"]);
 });
 
 after(async () => {

@@ -6,10 +6,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { chromiumSkip, launchChromium } from "./helpers/chromium.js";
 import type { Browser, Page } from "puppeteer-core";
 import type { WebgpuPageApi } from "./browser/webgpu-entry.js";
 import type { CaseResult } from "./helpers/webgpu-cases.js";
@@ -17,10 +17,7 @@ import type { CaseResult } from "./helpers/webgpu-cases.js";
 type Page_ = { tensorgradWebgpu: WebgpuPageApi };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-let skip: string | false = existsSync(chromium)
-  ? false
-  : `no Chromium at ${chromium} (set CHROMIUM_PATH; .ci/run installs Debian's chromium)`;
+let skip: string | false = chromiumSkip;
 let browser: Browser | null = null;
 let page: Page | null = null;
 
@@ -34,12 +31,7 @@ before(async () => {
     write: false,
     logLevel: "silent",
   });
-  const { launch } = await import("puppeteer-core");
-  browser = await launch({
-    executablePath: chromium,
-    headless: true,
-    args: ["--no-sandbox", "--enable-unsafe-webgpu"],
-  });
+  browser = await launchChromium(["--enable-unsafe-webgpu"]);
   page = await browser.newPage();
   // a secure context (navigator.gpu exists only there): a file URL, unlike about:blank
   await page.goto(pathToFileURL(join(root, "test", "browser")).href + "/");
