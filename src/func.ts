@@ -28,6 +28,7 @@
  * basis, as functorch's, and every transform works inside vmap (Note [grad inside vmap]).
  * `functionalCall` runs a module with given parameters and buffers.
  */
+import { isNamedTuple, namedTuple } from "./named-tuple.js";
 import { Tensor } from "./tensor.js";
 import { grad as autogradGrad } from "./autograd/api.js";
 import { enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
@@ -192,7 +193,7 @@ export type PyTree =
 type Spec =
   | { kind: "leaf" }
   | { kind: "tuple"; children: Spec[] }
-  | { kind: "dict"; keys: string[]; children: Spec[] };
+  | { kind: "dict"; keys: string[]; children: Spec[]; named?: boolean };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== "object" || v instanceof Tensor) return false;
@@ -208,7 +209,8 @@ function flatten(tree: unknown, leaves: unknown[] = []): [unknown[], Spec] {
   if (isPlainObject(tree)) {
     const keys = Object.keys(tree);
     const children = keys.map((k) => flatten(tree[k], leaves)[1]);
-    return [leaves, { kind: "dict", keys, children }];
+    // a named tuple comes back one (Note [named tuples])
+    return [leaves, { kind: "dict", keys, children, named: isNamedTuple(tree) }];
   }
   leaves.push(tree);
   return [leaves, { kind: "leaf" }];
@@ -221,7 +223,7 @@ function unflatten(leaves: readonly unknown[], spec: Spec): unknown {
     if (s.kind === "tuple") return s.children.map(build);
     const out: Record<string, unknown> = {};
     s.keys.forEach((k, j) => (out[k] = build(s.children[j])));
-    return out;
+    return s.named === true ? namedTuple(out) : out;
   };
   return build(spec);
 }

@@ -3,7 +3,8 @@
  *
  * - Every registry op's example (its entry's `example`, which the generated declarations' JSDoc,
  *   docs/ops.md and the API reference show) runs and shows the value its comment states.
- * - The hand-written `@example`s of src/ run too, except those listed in
+ * - The hand-written `@example`s of src/ run too, with the exports of their file in scope (an
+ *   internal function's example calls it by name), except those listed in
  *   test/doc-examples-known-failures.json: examples written as fragments (names they use are not
  *   defined in them) before examples were executed. The list is exact: an example that starts to
  *   run, or a new one that does not, fails the test until the list says so (regenerate it with
@@ -15,10 +16,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import "../src/registry/ops/index.js";
 import { registeredOps } from "../src/registry/define.js";
-import { checkExample } from "./helpers/doc-examples.js";
+import { checkExample, type ExampleScope } from "./helpers/doc-examples.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const knownPath = join(root, "test", "doc-examples-known-failures.json");
@@ -77,11 +78,17 @@ test("the hand-written @examples of src/ run, except the listed fragments", asyn
     .trim()
     .split("\n")
     .filter((f) => !f.startsWith("src/generated/"));
-  const examples = files.flatMap(examplesOf);
+  const examples = files.flatMap((f) => examplesOf(f).map(([k, ex]) => [f, k, ex] as const));
   assert.ok(examples.length > 100, `found only ${examples.length} examples`);
+  // Note [example scope]: an example sees the exports of the file it documents (an internal
+  // function's example calls it by name), besides torch and F
+  const scopes = new Map<string, ExampleScope>();
+  for (const f of new Set(examples.map(([f]) => f)))
+    scopes.set(f, (await import(pathToFileURL(join(root, f)).href)) as ExampleScope);
   const failing = await quietly(async () => {
     const out = new Set<string>();
-    for (const [key, ex] of examples) if ((await checkExample(ex)) !== null) out.add(key);
+    for (const [f, key, ex] of examples)
+      if ((await checkExample(ex, scopes.get(f))) !== null) out.add(key);
     return [...out].sort();
   });
   if (process.env.UPDATE_DOC_EXAMPLES === "1")

@@ -4,6 +4,7 @@
  * two bias-free projections, as torch/nn/modules/adaptive.py (issue 11, h-nnloss). Seeded
  * construction draws the head, then each cluster's two Linear layers, as PyTorch does.
  */
+import { namedTuple } from "../named-tuple.js";
 import type { Tensor } from "../tensor.js";
 import type { DType, DTypeName } from "../dtype.js";
 import { int64 } from "../dtype.js";
@@ -188,7 +189,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
     output = output.add_(headLogprob.gather(1, gatherInds.to(int64).unsqueeze(1)).squeeze());
     const loss = output.neg().mean();
     if (!isBatched) output = output.squeeze(0);
-    return { output, loss, 0: output, 1: loss };
+    return namedTuple({ output, loss, 0: output, 1: loss });
   }
 
   /** log_softmax over all n_classes: the shortlist from the head, each cluster's classes as

@@ -17,6 +17,7 @@
  * Adding an op is one `defineOp` entry (plus its kernel if it is a new primitive) and test rows;
  * see docs/adding-an-op.md.
  */
+import { namedTuple } from "../named-tuple.js";
 import { Tensor } from "../tensor.js";
 import { DType, bool, float64, int32, int64 } from "../dtype.js";
 import { CPUGeneratorImpl } from "../random.js";
@@ -489,7 +490,7 @@ function writeOuts(name: string, r: unknown, outs: Tensor[], inputs: readonly un
   const res: Record<string, unknown> = {};
   for (const k of Object.keys(fields))
     res[k] = written[outs.findIndex((_o, i) => fields[i] === fields[k])];
-  return res;
+  return namedTuple(res);
 }
 
 export function writeOut(
