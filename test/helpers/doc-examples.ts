@@ -87,10 +87,20 @@ function splitStatements(code: string): string[] {
  */
 export type ExampleScope = Record<string, unknown>;
 
+/** Whether `name` cannot name a parameter (`var`, `delete`, `default`: torch.var is an export). */
+function reserved(name: string): boolean {
+  try {
+    new Function(name, "");
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Calls `body` as an async function of torch, F and the scope's names. */
 function callWithScope(body: string, scope: ExampleScope): Promise<unknown> {
   const names = Object.keys(scope).filter(
-    (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "torch" && k !== "F" && k !== "default",
+    (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "torch" && k !== "F" && !reserved(k),
   );
   // in a block, so an example may declare a name the scope has (`const vjp = ...`)
   return new AsyncFunction("torch", "F", ...names, `{\n${body}\n}`)(
@@ -152,6 +162,7 @@ export async function checkExample(
     return `threw ${(e as Error).name}: ${(e as Error).message.split("\n")[0]}`;
   }
   if (expected === null) return null;
-  const got = show(v);
+  // a string shows quoted, or as its text when the comment does not quote it (`String(m) // Linear(...)`)
+  const got = typeof v === "string" && !/^["']/.test(expected.trim()) ? v : show(v);
   return matches(expected, got) ? null : `gave ${got}`;
 }
