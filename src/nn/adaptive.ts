@@ -215,7 +215,9 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
 
   /**
    * Log-probabilities of every class, (N, n_classes).
-   * @example asm.logProb(x).exp().sum(1) // ones
+   * @example
+   * const asm = new torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4]);
+   * asm.logProb(torch.randn(3, 8)).exp().sum(1); // ones
    */
   logProb(input: Tensor): Tensor {
     return this.fullLogProb(input, this.head.call(input));
@@ -224,7 +226,10 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
   /**
    * The most likely class of each row (the head's argmax when it is in the shortlist, else
    * the argmax of the full log-probabilities).
-   * @example asm.predict(x) // int64 (N)
+   * @example
+   * const asm = new torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4]);
+   * asm.predict(torch.randn(3, 8)); // int64 [3], each in 0..9
+
    */
   predict(input: Tensor): Tensor {
     const headOutput = this.head.call(input);
