@@ -17,7 +17,8 @@ export type NamedTuple<T extends object> = T &
 /**
  * Make `fields` (named fields and their positions `0..n-1`) iterable as a tuple (Note [named
  * tuples]).
- * @example const [values, indices] = namedTuple({ values: 1, indices: 2, 0: 1, 1: 2 }) // [1, 2]
+ * @example [...namedTuple({ values: 1, indices: 2, 0: 1, 1: 2 })] // [1, 2]
+
  */
 export function namedTuple<T extends object>(fields: T): NamedTuple<T> {
   let n = 0;
