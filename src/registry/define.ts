@@ -450,7 +450,7 @@ function recordingCall2(
  * wrapped to record `derivative` as an entry's overload does. For the builtins a Python
  * function calls with its own in-place flag (F.hardswish(x, inplace=True) is
  * torch._C._nn.hardswish_), whose node the registered function cannot record itself.
- * @example const hardswish = recordingOp("hardswish(Tensor self) -> Tensor", kernel, { name: "HardswishBackward0", ... });
+ * For instance `recordingOp("hardswish(Tensor self) -> Tensor", kernel, { name: "HardswishBackward0", ... })`.
  */
 export function recordingOp<F extends (...args: never[]) => Tensor>(
   schema: string,
@@ -897,7 +897,8 @@ const hasInplaceForm = (decl: OpDecl): boolean =>
  * Declare an op; installs its method forms on Tensor and returns its function form (`fn`) and
  * the binder of its overloads (`vf`, PyTorch's `torch._VF.x`: the function form unless the op
  * is a Python wrapper, OpDecl.pythonWrapper). Built on first use (Note [lazy ops]).
- * @example export const atan2 = defineOp({ name: "atan2", ... }).fn;
+ * For instance `export const atan2 = defineOp({ name: "atan2", ... }).fn;` (docs/adding-an-op.md).
+
  */
 export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable } {
   const jsName = decl.jsName ?? camelCase(decl.name);
