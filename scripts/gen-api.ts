@@ -99,9 +99,13 @@ function returnType(sig: Signature, inplace: boolean): string {
       (x, i) =>
         `/** The \`${x.name}\` field of PyTorch's \`torch.return_types.${sig.schema.name}\`. */ ${x.name}: ${types[i]}`,
     );
-    const positions = types.map((t, i) => `readonly ${i}: ${t}`);
+    const positions = types.map(
+      (t, i) => `/** The \`${r[i].name}\` field by position (\`t[${i}]\` in Python). */ readonly ${i}: ${t}`,
+    );
     const item = [...new Set(types)].join(" | ");
-    return `{ ${[...fields, ...positions, "readonly length: number", `[Symbol.iterator](): Iterator<${item}>`].join("; ")} }`;
+    const length = `/** The number of fields, ${r.length} (Python's \`len(t)\`). */ readonly length: number`;
+    const iterator = `/** The fields in order, for unpacking: \`const [${r.map((x) => x.name).join(", ")}] = ...\`. */ [Symbol.iterator](): Iterator<${item}>`;
+    return `{ ${[...fields, ...positions, length, iterator].join("; ")} }`;
   }
   return `[${r.map((x) => one(x.type)).join(", ")}]`;
 }

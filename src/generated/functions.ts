@@ -2451,10 +2451,10 @@ export let max = fn("max", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
@@ -2469,10 +2469,10 @@ export let max = fn("max", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
@@ -2488,10 +2488,10 @@ export let max = fn("max", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -2532,10 +2532,10 @@ export let min = fn("min", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
@@ -2550,10 +2550,10 @@ export let min = fn("min", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
@@ -2569,10 +2569,10 @@ export let min = fn("min", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -3230,10 +3230,10 @@ export let cummax = fn("cummax", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
@@ -3248,10 +3248,10 @@ export let cummax = fn("cummax", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -3271,10 +3271,10 @@ export let cummin = fn("cummin", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
@@ -3289,10 +3289,10 @@ export let cummin = fn("cummin", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -3600,10 +3600,10 @@ export let aminmax = fn("aminmax", "torch", (f) => {
   ): {
     /** The `min` field of PyTorch's `torch.return_types.aminmax`. */ min: Tensor;
     /** The `max` field of PyTorch's `torch.return_types.aminmax`. */ max: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `min` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `max` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [min, max] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -5915,10 +5915,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -5932,10 +5932,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -5950,10 +5950,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -5969,10 +5969,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6039,10 +6039,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -6057,10 +6057,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -6076,10 +6076,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -6096,10 +6096,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -6117,10 +6117,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6140,10 +6140,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -6158,10 +6158,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -6177,10 +6177,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -6197,10 +6197,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6227,10 +6227,10 @@ export let median = fn("median", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
@@ -6245,10 +6245,10 @@ export let median = fn("median", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
@@ -6264,10 +6264,10 @@ export let median = fn("median", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6294,10 +6294,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
@@ -6312,10 +6312,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
@@ -6331,10 +6331,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6354,10 +6354,10 @@ export let mode = fn("mode", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
@@ -6372,10 +6372,10 @@ export let mode = fn("mode", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
@@ -6391,10 +6391,10 @@ export let mode = fn("mode", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15447,10 +15447,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15470,10 +15470,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15489,10 +15489,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15509,10 +15509,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15530,10 +15530,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15633,10 +15633,10 @@ export let slogdet = fn("slogdet", "torch", (f) => {
   ): {
     /** The `sign` field of PyTorch's `torch.return_types.slogdet`. */ sign: Tensor;
     /** The `logabsdet` field of PyTorch's `torch.return_types.slogdet`. */ logabsdet: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `sign` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `logabsdet` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [sign, logabsdet] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15747,11 +15747,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly 2: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
@@ -15767,11 +15767,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly 2: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
@@ -15788,11 +15788,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly 2: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
@@ -15810,11 +15810,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly 2: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15861,10 +15861,10 @@ export let geqrf = fn("geqrf", "torch", (f) => {
   ): {
     /** The `a` field of PyTorch's `torch.return_types.geqrf`. */ a: Tensor;
     /** The `tau` field of PyTorch's `torch.return_types.geqrf`. */ tau: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `a` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `tau` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [a, tau] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15976,10 +15976,10 @@ export let qr = fn("qr", "torch", (f) => {
   ): {
     /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
     /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
@@ -15994,10 +15994,10 @@ export let qr = fn("qr", "torch", (f) => {
   ): {
     /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
     /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -16018,11 +16018,11 @@ export let svd = fn("svd", "torch", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
     /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly 2: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
@@ -16038,11 +16038,11 @@ export let svd = fn("svd", "torch", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
     /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly 2: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
@@ -16059,11 +16059,11 @@ export let svd = fn("svd", "torch", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
     /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly 2: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -16103,10 +16103,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -16121,10 +16121,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -16140,10 +16140,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -16329,10 +16329,10 @@ export let frexp = fn("frexp", "torch", (f) => {
   ): {
     /** The `mantissa` field of PyTorch's `torch.return_types.frexp`. */ mantissa: Tensor;
     /** The `exponent` field of PyTorch's `torch.return_types.frexp`. */ exponent: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `mantissa` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `exponent` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [mantissa, exponent] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -17038,10 +17038,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -17056,10 +17056,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -17079,10 +17079,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -17102,10 +17102,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
-    readonly 0: Tensor;
-    readonly 1: Tensor;
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -17130,10 +17130,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17148,10 +17150,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17167,10 +17171,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17187,10 +17193,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17207,10 +17215,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17229,10 +17239,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17247,10 +17259,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17266,10 +17280,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17286,10 +17302,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17306,10 +17324,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17328,10 +17348,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17346,10 +17368,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17365,10 +17389,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17385,10 +17411,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17405,10 +17433,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17427,10 +17457,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17445,10 +17477,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17464,10 +17498,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17484,10 +17520,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17504,10 +17542,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
-    readonly 0: Tensor;
-    readonly 1: Tensor[];
-    readonly length: number;
-    [Symbol.iterator](): Iterator<Tensor | Tensor[]>;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
 };
 
