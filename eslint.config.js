@@ -14,7 +14,7 @@ import tseslint from "typescript-eslint";
 
 /** The layers from the bottom. */
 const LAYERS = [
-  { name: "dtypes & shapes", modules: ["dtype", "shape", "errors", "device"] },
+  { name: "dtypes & shapes", modules: ["dtype", "shape", "errors", "device", "named-tuple"] },
   { name: "backend", modules: ["backend/"] },
   { name: "random", modules: ["random"] },
   { name: "printing", modules: ["print"] },

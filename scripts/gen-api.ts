@@ -92,8 +92,21 @@ function returnType(sig: Signature, inplace: boolean): string {
   if (r.length === 0) return "void";
   if (r.length === 1) return one(r[0].type);
   // a named tuple (torch.return_types.<op>): each field documented for the reference
-  if (r.every((x) => x.name !== ""))
-    return `{ ${r.map((x) => `/** The \`${x.name}\` field of PyTorch's \`torch.return_types.${sig.schema.name}\`. */ ${x.name}: ${one(x.type)}`).join("; ")} }`;
+  // with its positions and iteration (Note [named tuples]): `const [values, indices] = x.sort()`
+  if (r.every((x) => x.name !== "")) {
+    const types = r.map((x) => one(x.type));
+    const fields = r.map(
+      (x, i) =>
+        `/** The \`${x.name}\` field of PyTorch's \`torch.return_types.${sig.schema.name}\`. */ ${x.name}: ${types[i]}`,
+    );
+    const positions = types.map(
+      (t, i) => `/** The \`${r[i].name}\` field by position (\`t[${i}]\` in Python). */ readonly ${i}: ${t}`,
+    );
+    const item = [...new Set(types)].join(" | ");
+    const length = `/** The number of fields, ${r.length} (Python's \`len(t)\`). */ readonly length: number`;
+    const iterator = `/** The fields in order, for unpacking: \`const [${r.map((x) => x.name).join(", ")}] = ...\`. */ [Symbol.iterator](): Iterator<${item}>`;
+    return `{ ${[...fields, ...positions, length, iterator].join("; ")} }`;
+  }
   return `[${r.map((x) => one(x.type)).join(", ")}]`;
 }
 

@@ -28,6 +28,7 @@
  * basis, as functorch's, and every transform works inside vmap (Note [grad inside vmap]).
  * `functionalCall` runs a module with given parameters and buffers.
  */
+import { isNamedTuple, namedTuple } from "./named-tuple.js";
 import { Tensor } from "./tensor.js";
 import { grad as autogradGrad } from "./autograd/api.js";
 import { enableGrad, isGradEnabled } from "./autograd/grad-mode.js";
@@ -192,7 +193,7 @@ export type PyTree =
 type Spec =
   | { kind: "leaf" }
   | { kind: "tuple"; children: Spec[] }
-  | { kind: "dict"; keys: string[]; children: Spec[] };
+  | { kind: "dict"; keys: string[]; children: Spec[]; named?: boolean };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== "object" || v instanceof Tensor) return false;
@@ -208,7 +209,8 @@ function flatten(tree: unknown, leaves: unknown[] = []): [unknown[], Spec] {
   if (isPlainObject(tree)) {
     const keys = Object.keys(tree);
     const children = keys.map((k) => flatten(tree[k], leaves)[1]);
-    return [leaves, { kind: "dict", keys, children }];
+    // a named tuple comes back one (Note [named tuples])
+    return [leaves, { kind: "dict", keys, children, named: isNamedTuple(tree) }];
   }
   leaves.push(tree);
   return [leaves, { kind: "leaf" }];
@@ -221,7 +223,7 @@ function unflatten(leaves: readonly unknown[], spec: Spec): unknown {
     if (s.kind === "tuple") return s.children.map(build);
     const out: Record<string, unknown> = {};
     s.keys.forEach((k, j) => (out[k] = build(s.children[j])));
-    return out;
+    return s.named === true ? namedTuple(out) : out;
   };
   return build(spec);
 }
@@ -474,7 +476,8 @@ function parseOpts(opts: Argnums | GradOptions | undefined): { argnums: Argnums;
  * torch.func.grad_and_value (functorch.grad_and_value): a function returning
  * `[gradient, value]` (`[gradient, [value, aux]]` with `hasAux`).
  * @example
- * const [g, v] = torch.func.gradAndValue((x) => x.sin().sum())(x); // g = cos(x)
+ * const x = torch.tensor([0, 1]);
+ * const [g, v] = torch.func.gradAndValue((x) => x.sin().sum())(x); // g = cos(x), v = sum(sin(x))
  */
 export function gradAndValue<A extends AnyArgs>(
   fn: (...args: A) => unknown,
@@ -535,9 +538,11 @@ export const valueAndGrad = gradAndValue;
  * const dsin = torch.func.grad((x) => x.sin().sum());
  * dsin(torch.tensor([0, 1])); // cos(x)
  * @example
- * const d2 = torch.func.grad(torch.func.grad((x) => x.pow(3))); // 6x
+ * const d2 = torch.func.grad(torch.func.grad((x) => x.pow(3))); // x ↦ 6x
+ * d2(torch.tensor(2)); // tensor(12.)
  * @example
- * const [gx, gy] = torch.func.grad((x, y) => x.mul(y).sum(), { argnums: [0, 1] })(x, y);
+ * const [x, y] = [torch.tensor([1, 2]), torch.tensor([3, 4])];
+ * const [gx, gy] = torch.func.grad((x, y) => x.mul(y).sum(), { argnums: [0, 1] })(x, y); // [y, x]
  */
 export function grad<A extends AnyArgs>(
   fn: (...args: A) => unknown,
@@ -643,6 +648,7 @@ function makeVjpFn(lin: Linear): (cotangents: unknown) => unknown {
  * torch.func.vjp (functorch.vjp): `[fn(...primals), vjpFn]`, where `vjpFn(cotangents)` returns
  * the vector-Jacobian products, one per primal (an array, as functorch's tuple).
  * @example
+ * const x = torch.randn(3);
  * const [y, vjpFn] = torch.func.vjp((x) => x.sin(), x);
  * const [dx] = vjpFn(torch.ones(3)); // cos(x)
  */
@@ -775,6 +781,7 @@ export interface JvpOptions {
  * (see Note [transforms on reverse mode]). `primals` and `tangents` are arrays (tuples) of the
  * same structure.
  * @example
+ * const x = torch.randn(3);
  * const [y, dy] = torch.func.jvp((x) => x.sin(), [x], [torch.ones(3)]); // dy = cos(x)
  */
 export function jvp(
@@ -857,9 +864,11 @@ function parseJacOpts(
  * argument `argnums` (default 0) by reverse mode, one vector-Jacobian product per output
  * element. Shape `[...output.shape, ...input.shape]`; arrays for several outputs or argnums.
  * @example
- * torch.func.jacrev((x) => x.sin())(x); // diag(cos(x))
+ * torch.func.jacrev((x) => x.sin())(torch.tensor([0, 0])); // tensor([[1., 0.], [0., 1.]])
  * @example
+ * const f = (x: torch.Tensor) => x.pow(3).sum();
  * const hess = torch.func.jacrev(torch.func.jacrev(f)); // Hessian by reverse-over-reverse
+ * hess(torch.tensor([1, 2])); // diag(6x): tensor([[ 6.,  0.], [ 0., 12.]])
  */
 export function jacrev<A extends AnyArgs>(
   fn: (...args: A) => unknown,
@@ -922,9 +931,11 @@ function assembleJac(jac: Tensor[][], outSpec: Spec, primalsSpec: Spec): unknown
  * element (double-backward trick, first pass shared by all columns). Same results and
  * structure as jacrev.
  * @example
- * torch.func.jacfwd((x) => x.sin())(x); // diag(cos(x))
+ * torch.func.jacfwd((x) => x.sin())(torch.tensor([0, 0])); // tensor([[1., 0.], [0., 1.]])
  * @example
+ * const f = (x: torch.Tensor) => x.pow(3).sum();
  * const hess = torch.func.jacfwd(torch.func.jacrev(f)); // forward-over-reverse Hessian
+ * hess(torch.tensor([1, 2])); // diag(6x): tensor([[ 6.,  0.], [ 0., 12.]])
  */
 export function jacfwd<A extends AnyArgs>(
   fn: (...args: A) => unknown,
@@ -975,7 +986,7 @@ export function jacfwd<A extends AnyArgs>(
 /**
  * torch.func.hessian (functorch.hessian): `jacfwd(jacrev(fn, argnums), argnums)`.
  * @example
- * torch.func.hessian((x) => x.pow(3).sum())(x); // diag(6x)
+ * torch.func.hessian((x) => x.pow(3).sum())(torch.tensor([1, 2])); // tensor([[ 6.,  0.], [ 0., 12.]])
  */
 export function hessian<A extends AnyArgs>(
   fn: (...args: A) => unknown,
@@ -1083,11 +1094,14 @@ function parseVmapOpts(
  * PyTorch's warning). Outputs get the mapped dim at `outDims`. Nests, and composes with grad,
  * vjp, jvp, jacrev, jacfwd and hessian in both orders.
  * @example
- * torch.func.vmap(torch.dot)(torch.randn(5, 3), torch.randn(5, 3)); // 5 dot products
+ * torch.func.vmap(torch.dot)(torch.ones(5, 3), torch.ones(5, 3)); // tensor([3., 3., 3., 3., 3.])
  * @example
+ * const [xs, w] = [torch.randn(8, 3), torch.randn(3, 2)];
  * torch.func.vmap((x, w) => x.matmul(w), [0, null])(xs, w); // w shared by every sample
  * @example
- * torch.func.vmap(torch.func.grad(loss), { inDims: [null, 0, 0] })(params, xs, ys); // per-sample grads
+ * const loss = (w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) => x.matmul(w).sub(y).pow(2).sum();
+ * const [w, xs, ys] = [torch.randn(3), torch.randn(8, 3), torch.randn(8)];
+ * torch.func.vmap(torch.func.grad(loss), { inDims: [null, 0, 0] })(w, xs, ys); // per-sample grads [8, 3]
  */
 export function vmap<A extends AnyArgs>(
   func: (...args: A) => unknown,
@@ -1293,11 +1307,19 @@ export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string
  * is an array of positional arguments (a single non-array value is one argument); `kwargs`
  * become a trailing options object.
  * @example
+ * const model = new torch.nn.Linear(3, 2);
  * const params = Object.fromEntries(model.namedParameters().map(([k, v]) => [k, v.detach()]));
- * torch.func.functionalCall(model, params, [x]);
+ * torch.func.functionalCall(model, params, [torch.randn(4, 3)]);
  * @example
  * // per-sample gradients (PyTorch's tutorial)
- * const loss = (p, b, x, y) => F.crossEntropy(torch.func.functionalCall(model, [p, b], [x.unsqueeze(0)]), y.unsqueeze(0));
+ * const model = new torch.nn.Linear(3, 4);
+ * const params = Object.fromEntries(model.namedParameters().map(([k, v]) => [k, v.detach()]));
+ * const buffers = {};
+ * const [xs, ys] = [torch.randn(8, 3), torch.randint(0, 4, [8])];
+ * type P = Record<string, torch.Tensor>;
+ * const loss = (p: P, b: P, x: torch.Tensor, y: torch.Tensor) =>
+ *   F.crossEntropy(torch.func.functionalCall(model, [p, b], [x.unsqueeze(0)]), y.unsqueeze(0));
+
  * torch.func.vmap(torch.func.grad(loss), [null, null, 0, 0])(params, buffers, xs, ys);
  */
 export function functionalCall(

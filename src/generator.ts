@@ -112,7 +112,9 @@ export class Generator extends CPUGeneratorImpl {
    * restores in the other.
    *
    * @example
+   * const g = new torch.Generator().manualSeed(0);
    * const s = g.getState(); const a = torch.rand(3, { generator: g });
+
    * g.setState(s); torch.rand(3, { generator: g }); // equals a
    */
   getState(): Tensor {

@@ -636,6 +636,9 @@ export type LoadResult = Record<string, Tensor>;
  * tensorgrad has no loading that runs a pickle's code.
  *
  * @example
+ * const model = new torch.nn.Linear(2, 2);
+ * torch.save(model.stateDict(), "model.pt");
+ * torch.save({ model: model.stateDict(), epoch: 3 }, "ckpt.pt");
  * model.loadStateDict(torch.load("model.pt"));
  * const ckpt = torch.load<{ model: Record<string, torch.Tensor>; epoch: number }>("ckpt.pt");
  * torch.load("model.pt", { mapLocation: "cpu", weightsOnly: true });
@@ -891,8 +894,11 @@ export function serializeCheckpoint(obj: unknown, archive = "archive"): Uint8Arr
  * as tensorgrad's torch.save did before.
  *
  * @example
+ * const model = new torch.nn.Linear(2, 2);
+ * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1 });
  * torch.save(model.stateDict(), "model.pt");
  * torch.save({ model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3 }, "ckpt.pt");
+
  * const bytes = torch.save(model.stateDict());
  */
 export function save(obj: unknown): Uint8Array;

@@ -189,7 +189,7 @@ export class CPUGeneratorImpl {
    * The seed last given to `manualSeed`, exactly, as a bigint in [0, 2^64).
    *
    * @example
-   * new CPUGeneratorImpl().manualSeed(-1).initialSeedBigInt(); // 18446744073709551615n
+   * new CPUGeneratorImpl().manualSeed(-1).initialSeedBigInt(); // 18446744073709551615
    */
   initialSeedBigInt(): bigint {
     if (this.seedPending) this.manualSeed(nondeterministicSeed());
@@ -202,7 +202,7 @@ export class CPUGeneratorImpl {
    * the returned number is exact and `manualSeed(g.seed())` replays the stream.
    *
    * @example
-   * const s = new CPUGeneratorImpl().seed(); // some integer in [0, 2^53)
+   * const s = new CPUGeneratorImpl().seed(); Number.isSafeInteger(s) && s >= 0 // true
    */
   seed(): number {
     const s = nondeterministicSeed();
@@ -215,6 +215,8 @@ export class CPUGeneratorImpl {
    * `torch.Generator.get_state()` holds, so states move between PyTorch and tensorgrad.
    *
    * @example
+   * const g = new CPUGeneratorImpl().manualSeed(0);
+   * const [a, b] = [new Float32Array(3), new Float32Array(3)];
    * const s = g.getStateBytes(); fillUniform(a, false, 0, 1, g); g.setStateBytes(s); fillUniform(b, false, 0, 1, g); // a == b
    */
   getStateBytes(): Uint8Array {
@@ -242,6 +244,7 @@ export class CPUGeneratorImpl {
    * 5048-byte legacy struct. Nothing changes when the state is invalid.
    *
    * @example
+   * const [g, other] = [new CPUGeneratorImpl().manualSeed(0), new CPUGeneratorImpl().manualSeed(1)];
    * g.setStateBytes(other.getStateBytes()); // g now continues other's stream
    */
   setStateBytes(bytes: Uint8Array): this {
@@ -323,7 +326,7 @@ export class CPUGeneratorImpl {
    * @internal One tempered 32-bit output (CPUGeneratorImpl::random), as an unsigned integer in [0, 2^32).
    *
    * @example
-   * new CPUGeneratorImpl().manualSeed(5489).random(); // 3499211612, std::mt19937's first output
+   * new CPUGeneratorImpl().manualSeed(5489).random(); // 3499211612
    */
   random(): number {
     if (--this.left === 0) this.twist();
@@ -339,7 +342,8 @@ export class CPUGeneratorImpl {
    * @internal CPUGeneratorImpl::random64 = (random() << 32) | random(), as a BigInt in [0, 2^64).
    *
    * @example
-   * new CPUGeneratorImpl().manualSeed(0).random64(); // a bigint
+   * typeof new CPUGeneratorImpl().manualSeed(0).random64(); // "bigint"
+
    */
   random64(): bigint {
     const hi = this.random();

@@ -107,7 +107,10 @@ export class Digraph {
 
   /**
    * Add (or restyle: DOT keeps the last value of each attribute) node `name`.
-   * @example g.node("1", "AddBackward0", { fillcolor: "lightblue" })
+   * @example
+   * const g = new Digraph();
+   * g.node("1", "AddBackward0", { fillcolor: "lightblue" });
+   * g.source; // 'digraph {\n\t1 [label=AddBackward0 fillcolor=lightblue]\n}\n'
    */
   node(name: string, label?: string, attrs: Record<string, string> = {}): void {
     this.body.push(`\t${quoteDot(name)}${attrList(label, attrs)}\n`);
@@ -115,7 +118,10 @@ export class Digraph {
 
   /**
    * Add an edge from node `tail` to node `head`.
-   * @example g.edge("2", "1", { style: "dotted" })
+   * @example
+   * const g = new Digraph();
+   * g.edge("2", "1", { style: "dotted" });
+   * g.source; // 'digraph {\n\t2 -> 1 [style=dotted]\n}\n'
    */
   edge(tail: string, head: string, attrs: Record<string, string> = {}): void {
     this.body.push(`\t${quoteDot(tail)} -> ${quoteDot(head)}${attrList(undefined, attrs)}\n`);
@@ -150,7 +156,9 @@ export class Digraph {
 
   /**
    * The graph as SVG text.
-   * @example document.body.innerHTML = await torch.viz.makeDot(loss).toSvg();
+   * @example
+   * const loss = torch.ones(2, { requiresGrad: true }).exp().sum();
+   * const svg = await torch.viz.makeDot(loss).toSvg(); // in a page: document.body.innerHTML = svg
    */
   toSvg(): Promise<string> {
     return this.pipe("svg");
@@ -159,7 +167,12 @@ export class Digraph {
   /**
    * Node (20.16 or newer) only: write the DOT source to `filename` and the rendered graph to
    * `filename.<format>`, as graphviz's `render`; returns the rendered file's path.
-   * @example await torch.viz.makeDot(loss, { params }).render("mlp") // "mlp.svg"
+   * @example
+   * const model = new torch.nn.Linear(4, 1);
+   * const loss = model.call(torch.randn(2, 4)).mean();
+   * const params = Object.fromEntries(model.namedParameters());
+   * await torch.viz.makeDot(loss, { params }).render("mlp"); // "mlp.svg"
+
    */
   async render(filename = "Digraph.gv", options: RenderOptions = {}): Promise<string> {
     const format = options.format ?? "svg";

@@ -106,7 +106,7 @@ test(
     let threw = 0;
     let ran = 0;
     for (const [name, lists] of calls) {
-      for (let it = 0; it < 4000; it++) {
+      for (let it = 0; it < 2000; it++) {
         const args = pick(lists).map(copy);
         for (let m = 1 + Math.floor(rnd() * 2); m > 0; m--) {
           const i = Math.floor(rnd() * args.length);

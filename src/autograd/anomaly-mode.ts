@@ -106,10 +106,16 @@ const ENABLED_WARNING =
  * (restored when `fn` returns, throws or, for an async `fn`, settles); with no function,
  * return a guard for `using`. Warns, as PyTorch, that the mode is slow.
  * @example
- * torch.autograd.detectAnomaly(() => {
- *   const y = x.div(x); // x contains a 0
- *   y.sum().backward(); // throws "Function 'DivBackward0' returned nan values in its 1th output."
- * });
+ * const x = torch.tensor([0, 1], { requiresGrad: true });
+ * try {
+ *   torch.autograd.detectAnomaly(() => {
+ *     const y = x.div(x); // 0/0 at x[0]
+ *     y.sum().backward(); // throws "Function 'DivBackward0' returned nan values in its 1th output."
+ *   });
+ * } catch (e) {
+ *   console.log((e as Error).message);
+ * }
+
  * // or: using _ = torch.autograd.detectAnomaly();
  */
 export function detectAnomaly<T>(fn: () => T, opts?: DetectAnomalyOptions): T;

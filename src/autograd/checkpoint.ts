@@ -100,7 +100,9 @@ export interface CheckpointOptions {
  * `.backward()` (not with autograd.grad or `backward({ inputs })`, as in PyTorch); tensors
  * `fn` closes over (parameters) receive their gradients during that recomputation.
  * @example
- * const y = torch.utils.checkpoint((a) => a.mul(w).sin().exp(), x);
+ * const x = torch.randn(4, { requiresGrad: true });
+ * const w = torch.randn(4, { requiresGrad: true });
+ * const y = torch.utils.checkpoint((a: torch.Tensor) => a.mul(w).sin().exp(), x);
  * y.sum().backward(); // same x.grad and w.grad as without checkpointing
  */
 export function checkpoint<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
@@ -109,7 +111,11 @@ export function checkpoint<A extends unknown[], R>(fn: (...args: A) => R, ...arg
 
 /**
  * checkpoint with options (PyTorch's keyword arguments).
- * @example torch.utils.checkpointWith({ preserveRngState: false }, fn, x)
+ * @example
+ * const x = torch.randn(4, { requiresGrad: true });
+ * const y = torch.utils.checkpointWith({ preserveRngState: false }, (a: torch.Tensor) => a.sin(), x);
+ * y.sum().backward();
+
  */
 export function checkpointWith<A extends unknown[], R>(
   opts: CheckpointOptions,

@@ -35,11 +35,17 @@ function notImplemented(msg: string): Error {
  * The `ctx` passed to `forward` and `backward`: saves tensors for backward, marks outputs
  * and carries any extra attributes you set on it (`ctx.scale = 2`).
  * @example
- * static forward(ctx: torch.autograd.FunctionCtx, x: Tensor, k: number) {
- *   ctx.k = k;
- *   ctx.saveForBackward(x);
- *   return x.mul(k);
+ * class Scale extends torch.autograd.Function {
+ *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor, k: number) {
+ *     ctx.k = k; // any attribute, read back in backward
+ *     return x.mul(k);
+ *   }
+ *   static backward(ctx: torch.autograd.FunctionCtx, g: torch.Tensor) {
+ *     return [g.mul(ctx.k), null];
+ *   }
  * }
+ * const x = torch.ones(2, { requiresGrad: true });
+ * Scale.apply(x, 3).sum().backward(); // x.grad: tensor([3., 3.])
  */
 export class FunctionCtx {
   /** arbitrary attributes set by forward for backward */
@@ -69,7 +75,19 @@ export class FunctionCtx {
    * Save tensors (or null) for backward; read them back with `ctx.savedTensors`. Saving
    * through ctx (rather than as attributes) checks in-place modification and frees them
    * after backward, as PyTorch does.
-   * @example ctx.saveForBackward(x, result);
+   * @example
+   * class Square extends torch.autograd.Function {
+   *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor) {
+   *     ctx.saveForBackward(x);
+   *     return x.mul(x);
+   *   }
+   *   static backward(ctx: torch.autograd.FunctionCtx, g: torch.Tensor) {
+   *     const [x] = ctx.savedTensors;
+   *     return g.mul(x!).mul(2);
+   *   }
+   * }
+   * const x = torch.tensor([1, 2], { requiresGrad: true });
+   * Square.apply(x).sum().backward(); // x.grad: tensor([2., 4.])
    */
   saveForBackward(...tensors: (Tensor | null | undefined)[]): void {
     tensors.forEach((t, i) => {
@@ -85,7 +103,19 @@ export class FunctionCtx {
   /**
    * The tensors given to saveForBackward. Throws PyTorch's errors if one was modified in
    * place since, or if the graph was already freed by a backward without `retainGraph`.
-   * @example const [x, result] = ctx.savedTensors;
+   * @example
+   * class Exp extends torch.autograd.Function {
+   *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor) {
+   *     const result = x.exp();
+   *     ctx.saveForBackward(x, result);
+   *     return result;
+   *   }
+   *   static backward(ctx: torch.autograd.FunctionCtx, g: torch.Tensor) {
+   *     const [, result] = ctx.savedTensors;
+   *     return g.mul(result!);
+   *   }
+   * }
+   * Exp.apply(torch.zeros(2, { requiresGrad: true })).sum().backward();
    */
   get savedTensors(): (Tensor | null)[] {
     if (this._inJvp && this._forwardSaved !== null) return this._forwardSaved.slice();
@@ -96,7 +126,23 @@ export class FunctionCtx {
 
   /**
    * Save tensors for `jvp` (forward mode); jvp reads them with `ctx.savedTensors`.
-   * @example ctx.saveForForward(result);
+   * @example
+   * class Exp extends torch.autograd.Function {
+   *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor) {
+   *     const result = x.exp();
+   *     ctx.saveForForward(result);
+   *     return result;
+   *   }
+   *   static jvp(ctx: torch.autograd.FunctionCtx, t: torch.Tensor) {
+   *     const [result] = ctx.savedTensors;
+   *     return t.mul(result!);
+   *   }
+   * }
+   * const fwAD = torch.autograd.forwardAd;
+   * fwAD.dualLevel(() => {
+   *   const x = fwAD.makeDual(torch.zeros(2), torch.ones(2));
+   *   console.log(String(fwAD.unpackDual(Exp.apply(x)).tangent)); // tensor([1., 1.])
+   * });
    */
   saveForForward(...tensors: (Tensor | null | undefined)[]): void {
     tensors.forEach((t, i) => {
@@ -111,7 +157,19 @@ export class FunctionCtx {
 
   /**
    * Declare inputs that forward modified in place (they must be returned as outputs).
-   * @example x.mul_(2); ctx.markDirty(x); return x;
+   * @example
+   * class Double_ extends torch.autograd.Function {
+   *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor) {
+   *     x.mul_(2);
+   *     ctx.markDirty(x);
+   *     return x;
+   *   }
+   *   static backward(_ctx: torch.autograd.FunctionCtx, g: torch.Tensor) {
+   *     return g.mul(2);
+   *   }
+   * }
+   * const a = torch.ones(2, { requiresGrad: true });
+   * const y = Double_.apply(a.clone()); // modifies the clone in place
    */
   markDirty(...tensors: Tensor[]): void {
     this._dirty = new Set(tensors);
@@ -120,7 +178,21 @@ export class FunctionCtx {
   /**
    * Declare outputs that are not differentiable (indices, masks): they do not require grad
    * and backward receives zeros (or null, see setMaterializeGrads) for them.
-   * @example ctx.markNonDifferentiable(indices);
+   * @example
+   * class SortFn extends torch.autograd.Function {
+   *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor) {
+   *     const [values, indices] = x.sort();
+   *     ctx.markNonDifferentiable(indices);
+   *     ctx.saveForBackward(indices);
+   *     return [values, indices];
+   *   }
+   *   static backward(ctx: torch.autograd.FunctionCtx, g: torch.Tensor) {
+   *     const [indices] = ctx.savedTensors;
+   *     return torch.zerosLike(g).scatter(0, indices!, g);
+   *   }
+   * }
+   * const [values, indices] = SortFn.apply(torch.tensor([3, 1, 2], { requiresGrad: true }));
+   * // indices.requiresGrad === false
    */
   markNonDifferentiable(...tensors: Tensor[]): void {
     this._nonDifferentiable = new Set(tensors);
@@ -129,7 +201,19 @@ export class FunctionCtx {
   /**
    * Whether backward receives zero tensors (true, the default) or null for outputs whose
    * gradient is not defined.
-   * @example ctx.setMaterializeGrads(false); // backward(ctx, g1, g2): g1 may be null
+   * @example
+   * class Pair extends torch.autograd.Function {
+   *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor) {
+   *     ctx.setMaterializeGrads(false);
+   *     return [x.mul(2), x.mul(3)];
+   *   }
+   *   static backward(_ctx: torch.autograd.FunctionCtx, g1: torch.Tensor | null, g2: torch.Tensor | null) {
+   *     // only the second output was used: g1 is null instead of zeros
+   *     return g2!.mul(3).add(g1 === null ? 0 : g1.mul(2));
+   *   }
+   * }
+   * const x = torch.ones(2, { requiresGrad: true });
+   * Pair.apply(x)[1].sum().backward(); // x.grad: tensor([3., 3.])
    */
   setMaterializeGrads(value: boolean): void {
     this._materializeGrads = Boolean(value);
@@ -168,7 +252,7 @@ type Rest<P> = P extends [any, ...infer R] ? R : never;
  *     return g.mul(r!);
  *   }
  * }
- * const y = Exp.apply(x); // y.gradFn.name() === "ExpBackward"
+ * const y = Exp.apply(torch.ones(2, { requiresGrad: true })); // y.gradFn.name() === "ExpBackward"
  */
 export class Function {
   /** Compute the outputs (runs under noGrad). Override in the subclass. */
@@ -188,7 +272,19 @@ export class Function {
   /**
    * Run forward and, when an input requires grad and grad mode is on, record a
    * `<ClassName>Backward` node for its outputs.
-   * @example const [values, indices] = SortFn.apply(x);
+   * @example
+   * class Cube extends torch.autograd.Function {
+   *   static forward(ctx: torch.autograd.FunctionCtx, x: torch.Tensor) {
+   *     ctx.saveForBackward(x);
+   *     return x.pow(3);
+   *   }
+   *   static backward(ctx: torch.autograd.FunctionCtx, g: torch.Tensor) {
+   *     const [x] = ctx.savedTensors;
+   *     return g.mul(x!.pow(2)).mul(3);
+   *   }
+   * }
+   * const y = Cube.apply(torch.tensor([2], { requiresGrad: true })); // grad_fn=<CubeBackward>
+
    */
   static apply<C extends FunctionClass>(
     this: C,

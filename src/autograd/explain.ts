@@ -43,7 +43,11 @@ export function reachableNodes(roots: readonly Tensor[]): Node[] {
  * Bytes of tensor storage held by the SavedVariables of the graph behind `outputs` (each
  * storage counted once; values packed by saved-tensor hooks count when they are tensors).
  * Internal: used to show what checkpointing saves.
- * @example savedTensorBytes(y) // 24 for a graph that saved two float32 [3] tensors
+ * @example
+ * const x = torch.ones(3, { requiresGrad: true });
+ * const y = x.mul(x.add(1)); // MulBackward0 saves two float32 [3] tensors
+ * savedTensorBytes(y); // 24
+
  */
 export function savedTensorBytes(outputs: Tensor | readonly Tensor[]): number {
   const roots = outputs instanceof Tensor ? [outputs] : outputs;

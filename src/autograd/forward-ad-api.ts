@@ -31,7 +31,10 @@ import {
 /**
  * forward_ad.make_dual(tensor, tangent): a view of `tensor` carrying `tangent` (used as is when
  * it has the primal's layout, else copied into it). Differentiable in reverse mode.
- * @example const x = forwardAd.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
+ * @example
+ * torch.autograd.forwardAd.dualLevel(() => {
+ *   const x = forwardAd.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
+ * });
  */
 export function makeDual(tensor: Tensor, tangent: Tensor, opts: LevelOptions = {}): Tensor {
   if (!(tensor instanceof Tensor) || !(tangent instanceof Tensor))
@@ -79,7 +82,11 @@ export interface UnpackedDual {
 /**
  * forward_ad.unpack_dual(tensor): its primal (a view without the tangent) and its tangent.
  * Outside a dual level, the tensor itself and null.
- * @example const { primal, tangent } = forwardAd.unpackDual(y);
+ * @example
+ * torch.autograd.forwardAd.dualLevel(() => {
+ *   const x = forwardAd.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
+ *   const { primal, tangent } = forwardAd.unpackDual(x.mul(3)); // tangent: tensor([3., 0.])
+ * });
  */
 export function unpackDual(tensor: Tensor, opts: LevelOptions = {}): UnpackedDual {
   const level = opts.level ?? currentLevel();
@@ -98,8 +105,10 @@ export function unpackDual(tensor: Tensor, opts: LevelOptions = {}): UnpackedDua
 /**
  * torch.autograd.forwardAd: forward-mode AD with dual tensors.
  * @example
- * torch.autograd.forwardAd.dualLevel(() => {
+ * const fwAD = torch.autograd.forwardAd;
+ * fwAD.dualLevel(() => {
  *   const x = fwAD.makeDual(torch.tensor([1, 2]), torch.tensor([1, 1]));
+
  *   fwAD.unpackDual(x.mul(x)).tangent; // tensor([2., 4.])
  * });
  */

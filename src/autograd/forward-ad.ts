@@ -61,7 +61,12 @@ export function currentLevel(): number {
 
 /**
  * The tangent of `t` at the active dual level, or null (none, or no level is active).
- * @example forwardAd.getTangent(x) // the tangent given to makeDual
+ * @example
+ * const fwAD = torch.autograd.forwardAd;
+ * fwAD.dualLevel(() => {
+ *   const x = fwAD.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
+ *   console.log(String(getTangent(x))); // tensor([1., 0.]): the tangent given to makeDual
+ * });
  */
 export function getTangent(t: Tensor): Tensor | null {
   const g = t._fwGrad;
@@ -95,7 +100,11 @@ export function noLevelError(): Error {
 /**
  * Set (or with null, remove) the tangent of `t` in place at the active dual level: for custom
  * Functions whose `jvp` computed their outputs' tangents. Checks as makeDual.
- * @example forwardAd.setTangent(out, gradOut)
+ * @example
+ * torch.autograd.forwardAd.dualLevel(() => {
+ *   const out = torch.zeros(2);
+ *   setTangent(out, torch.ones(2)); // out is now a dual tensor
+ * });
  */
 export function setTangent(t: Tensor, tangent: Tensor | null): void {
   if (levelEpoch === 0) throw noLevelError();
@@ -116,7 +125,12 @@ export function anyTangent(inputs: readonly (Tensor | null | undefined)[]): bool
 /**
  * Run `fn` with tangent propagation off (inside a level; tangents stay attached), e.g. for the
  * forward of a custom Function whose `jvp` computes the output tangents itself.
- * @example const out = forwardAd.noForwardGrad(() => x.mul(2)); // out has no tangent
+ * @example
+ * const fwAD = torch.autograd.forwardAd;
+ * fwAD.dualLevel(() => {
+ *   const x = fwAD.makeDual(torch.ones(2), torch.ones(2));
+ *   const out = noForwardGrad(() => x.mul(2)); // out has no tangent
+ * });
  */
 export function noForwardGrad<T>(fn: () => T): T {
   const prev = propagating;
@@ -321,7 +335,11 @@ export interface DualLevelGuard extends Disposable {
 
 /**
  * forward_ad.enter_dual_level(): start a dual level and return it (0). Prefer dualLevel().
- * @example const level = forwardAd.enterDualLevel(); ...; forwardAd.exitDualLevel();
+ * @example
+ * const fwAD = torch.autograd.forwardAd;
+ * const level = fwAD.enterDualLevel(); // 0
+ * const x = fwAD.makeDual(torch.ones(2), torch.ones(2));
+ * fwAD.exitDualLevel();
  */
 export function enterDualLevel(): number {
   if (levelEpoch !== 0) throw runtimeError("Nested forward mode AD is not supported at the moment");
@@ -332,7 +350,10 @@ export function enterDualLevel(): number {
 
 /**
  * forward_ad.exit_dual_level(level?): end the dual level; every tangent made in it is dropped.
- * @example forwardAd.exitDualLevel();
+ * @example
+ * const fwAD = torch.autograd.forwardAd;
+ * fwAD.enterDualLevel();
+ * fwAD.exitDualLevel(); // tangents made at the level are dropped
  */
 export function exitDualLevel(opts: { level?: number } = {}): void {
   const cur = currentLevel();
@@ -351,10 +372,12 @@ export function exitDualLevel(opts: { level?: number } = {}): void {
  * forward_ad.dual_level(): run `fn` inside a dual level and return its result (tangents are
  * dropped when it returns, or when its promise settles); with no argument, a guard for `using`.
  * @example
- * const jvp = forwardAd.dualLevel(() => {
- *   const x = forwardAd.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
- *   return forwardAd.unpackDual(x.sin()).tangent; // cos(x) * [1, 0]
+ * const fwAD = torch.autograd.forwardAd;
+ * const jvp = fwAD.dualLevel(() => {
+ *   const x = fwAD.makeDual(torch.tensor([1, 2]), torch.tensor([1, 0]));
+ *   return fwAD.unpackDual(x.sin()).tangent; // cos(x) * [1, 0]
  * });
+
  */
 export function dualLevel<T>(fn: (level: number) => T): T;
 export function dualLevel(): DualLevelGuard;

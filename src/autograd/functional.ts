@@ -305,6 +305,7 @@ function withGradEnabled<T>(flag: boolean, fn: () => T): T {
  * const [out, vjp] = torch.autograd.functional.vjp((x) => x.exp().sum(1), x, torch.ones(4));
  * @example
  * // several inputs: an array in, an array of results out
+ * const [x, y] = [torch.rand(2), torch.rand(2)];
  * const [out, [dx, dy]] = vjp((x, y) => x.mul(2).add(y.mul(3)), [x, y], torch.ones(2));
  */
 export function vjp<I extends Tensors, R extends FnOutput>(
@@ -347,6 +348,7 @@ export function vjp<I extends Tensors, R extends FnOutput>(
  * `J v` (the shape of the outputs), by the double-backward trick as in PyTorch. `v` may be
  * omitted when the input is a single element.
  * @example
+ * const x = torch.rand(4, 4);
  * const [out, jvp] = torch.autograd.functional.jvp((x) => x.exp().sum(1), x, torch.ones(4, 4));
  */
 export function jvp<I extends Tensors, R extends FnOutput>(
@@ -430,8 +432,9 @@ function jacfwd(fn: TensorFn, inputs: Tensors, strict: boolean, vectorize: boole
  * `[...output.shape, ...input.shape]` for one input and one output; arrays (PyTorch's tuples)
  * when either is an array: `jac[i][j]` is output i by input j.
  * @example
- * const J = torch.autograd.functional.jacobian((x) => x.exp().sum(1), torch.rand(2, 2)); // [2, 2, 2]
+ * torch.autograd.functional.jacobian((x) => x.exp().sum(1), torch.rand(2, 2)).shape // [2, 2, 2]
  * @example
+ * const [x, y] = [torch.rand(3), torch.rand(3)];
  * const [[dAdx, dAdy]] = jacobian((x, y) => [x.mul(y)], [x, y]);
  */
 export function jacobian<I extends Tensors, R extends FnOutput>(
@@ -540,7 +543,7 @@ export function jacobian<I extends Tensors, R extends FnOutput>(
  * `[...input.shape, ...input.shape]` for one input; for an array of inputs, `H[i][j]` is the
  * block for inputs i and j.
  * @example
- * const H = torch.autograd.functional.hessian((x) => x.pow(3).sum(), torch.rand(2, 2)); // [2, 2, 2, 2]
+ * torch.autograd.functional.hessian((x) => x.pow(3).sum(), torch.rand(2, 2)).shape // [2, 2, 2, 2]
  */
 export function hessian<I extends Tensors>(
   fn: TensorFn<FnOutput>,
@@ -586,6 +589,7 @@ export function hessian<I extends Tensors>(
  * torch.autograd.functional.vhp: the output of a scalar function and the vector-Hessian
  * product `v^T H` (the shape of the inputs).
  * @example
+ * const x = torch.rand(2, 2);
  * const [out, vhp] = torch.autograd.functional.vhp((x) => x.pow(3).sum(), x, torch.ones(2, 2));
  */
 export function vhp<I extends Tensors>(
@@ -601,7 +605,9 @@ export function vhp<I extends Tensors>(
  * torch.autograd.functional.hvp: the output of a scalar function and the Hessian-vector
  * product `H v` (the shape of the inputs), by the double-backward trick as in PyTorch.
  * @example
+ * const x = torch.rand(2, 2);
  * const [out, hvp] = torch.autograd.functional.hvp((x) => x.pow(3).sum(), x, torch.ones(2, 2));
+
  */
 export function hvp<I extends Tensors>(
   fn: TensorFn<FnOutput>,

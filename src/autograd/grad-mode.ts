@@ -213,7 +213,12 @@ function withMode<T>(
  * argument, return a guard for `using`. Given an async function, in Node, the mode holds across
  * its awaits for that task alone (Note [async grad mode]).
  * @example const x = torch.ones(2, { requiresGrad: true }); const y = torch.noGrad(() => x.mul(2)); y.requiresGrad // false
- * @example const loss = await torch.noGrad(async () => evaluate(await nextBatch()));
+ * @example
+ * const model = new torch.nn.Linear(3, 1);
+ * const nextBatch = async () => torch.randn(4, 3);
+ * const loss = await torch.noGrad(async () => model.call(await nextBatch()).sum());
+ * loss.requiresGrad; // false: grad mode stays off across the await
+
  */
 export function noGrad<T>(fn: () => T): T;
 export function noGrad(): ModeGuard;

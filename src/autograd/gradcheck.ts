@@ -437,7 +437,8 @@ function fullOptions(opts: GradcheckOptions): Required<Omit<GradcheckOptions, "r
  * const x = torch.randn(3, { dtype: torch.float64, requiresGrad: true });
  * torch.autograd.gradcheck((x) => x.sin().mul(x), [x]); // true
  * @example
- * torch.autograd.gradcheck((x) => x.detach().sin().mul(x), [x], { raiseException: false }); // false
+ * const y = torch.randn(3, { dtype: torch.float64, requiresGrad: true });
+ * torch.autograd.gradcheck((y) => y.detach().sin().mul(y), [y], { raiseException: false }); // false
  */
 export function gradcheck<F extends GradcheckFn>(
   fn: F,
@@ -462,7 +463,10 @@ export function gradcheck<F extends GradcheckFn>(
  * derivatives. `gradOutputs` defaults to random values in [-1, 1) requiring grad, drawn from
  * the global generator as PyTorch's torch.testing.make_tensor does.
  * @example
+ * const x = torch.randn(3, { dtype: torch.float64, requiresGrad: true });
+ * const y = torch.randn(3, { dtype: torch.float64, requiresGrad: true });
  * torch.autograd.gradgradcheck((x, y) => x.mul(y).sin(), [x, y]); // true
+
  */
 export function gradgradcheck<F extends GradcheckFn>(
   fn: F,

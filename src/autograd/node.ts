@@ -183,7 +183,12 @@ export abstract class Node {
   /**
    * Register a hook called after this node computes its input gradients:
    * `hook(gradInputs, gradOutputs)` may return replacement gradInputs.
-   * @example y.gradFn.registerHook((gi, go) => console.log(gi));
+   * @example
+   * const x = torch.tensor([1, 2], { requiresGrad: true });
+   * const y = x.mul(2);
+   * y.gradFn!.registerHook((gradInputs, gradOutputs) => console.log(String(gradInputs[0])));
+   * y.sum().backward(); // prints tensor([2., 2.])
+
    */
   registerHook(fn: NodeHook): RemovableHandle {
     const h = this.hooks();

@@ -75,6 +75,7 @@ function scoped<T>(g: HooksGuard, fn: (() => T) | undefined): T | HooksGuard {
  * backward uses it; the unpacked tensor keeps the saved one's place in the graph.
  * @example
  * // keep saved tensors as float64 copies
+ * const x = torch.randn(3, { requiresGrad: true });
  * const y = torch.autograd.graph.savedTensorsHooks(
  *   (t) => t.double(),
  *   (p) => p.float(),
@@ -113,7 +114,10 @@ export function savedTensorsHooks<P, T>(
  * torch.autograd.graph.disable_saved_tensors_hooks(message): while active, registering
  * saved-tensor hooks throws `message` (and entering it while hooks are active throws it too),
  * for features that do not work with them.
- * @example torch.autograd.graph.disableSavedTensorsHooks("no hooks here", () => f(x));
+ * @example
+ * const x = torch.randn(3, { requiresGrad: true });
+ * const y = torch.autograd.graph.disableSavedTensorsHooks("no hooks here", () => x.exp());
+
  */
 export function disableSavedTensorsHooks<T>(message: string, fn: () => T): T;
 export function disableSavedTensorsHooks(message: string): HooksGuard;

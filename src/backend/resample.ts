@@ -75,8 +75,9 @@ function three(taps: readonly Taps[]): [Taps, Taps, Taps] {
 }
 
 /**
- * out[p, ...] from x[p, ...] for `planes` planes (x contiguous from xOff; out contiguous from 0).
- * @example resample(x, 0, 6, [tapsH, tapsW], out)
+ * out[p, ...] from x[p, ...] for `planes` planes (x contiguous from xOff; out contiguous from 0):
+ * `resample(x, 0, 6, [tapsH, tapsW], out)` resizes 6 planes in height and width (the ops in
+ * src/ops/resample.ts build the taps).
  */
 export function resample(
   x: Float,
@@ -141,7 +142,8 @@ export function resample(
 /**
  * The adjoint of `resample`: adds each g[p, o] times its tap weights into dx (zero-filled by the
  * caller; contiguous, `planes` planes of the input size).
- * @example resampleBackward(g, 6, [tapsH, tapsW], dx)
+ * `resampleBackward(g, 6, [tapsH, tapsW], dx)` is the transpose of the `resample` call above.
+
  */
 export function resampleBackward(
   g: Float,

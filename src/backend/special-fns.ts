@@ -62,7 +62,7 @@ function erfcxPositive(x: number): number {
  * The scaled complementary error function erfcx(x) = e^(x^2) erfc(x) (PyTorch's calc_erfcx
  * regions: the asymptotic expansion beyond 50, 2 e^(x^2) - erfcx(-x) for negative x, overflow
  * below -26.7).
- * @example erfcxScalar(1) // 0.42758357615580705
+ * @example erfcxScalar(1) // 0.4275835761...
  */
 export function erfcxScalar(x: number, R: Round = exact): number {
   if (Number.isNaN(x)) return x;
@@ -83,7 +83,7 @@ export function erfcxScalar(x: number, R: Round = exact): number {
 /**
  * log(ndtr(x)), the log of the standard normal CDF (PyTorch's calc_log_ndtr): through erfcx in
  * the lower tail, log(erfcx(-t)/2) - t^2 with t = x/sqrt(2), where ndtr underflows.
- * @example logNdtrScalar(0) // -0.6931471805599453
+ * @example logNdtrScalar(0) // -0.693147180...
  */
 export function logNdtrScalar(x: number): number {
   const t = x * Math.SQRT1_2;
@@ -123,7 +123,7 @@ const SQRT_2PI = 2.5066282746310007;
  * The quantile of the standard normal distribution, ndtr(ndtri(y)) = y (Cephes' ndtri, as
  * PyTorch's calc_ndtri): a rational function of y - 1/2 in the middle, of 1/sqrt(-2 log y) in
  * the tails; -inf at 0, inf at 1, NaN outside [0, 1].
- * @example ndtriScalar(0.975) // 1.959963984540054
+ * @example ndtriScalar(0.975) // 1.9599639845...
  */
 export function ndtriScalar(y0: number): number {
   if (y0 === 0) return -Infinity;
@@ -304,7 +304,7 @@ const I1E_B_F32 = I1E_B.slice(-7);
 
 /**
  * e^-|x| I0(x), the exponentially scaled modified Bessel function of order 0 (calc_i0e).
- * @example i0eScalar(1) // 0.46575960759364043
+ * @example i0eScalar(1) // 0.4657596075...
  */
 export function i0eScalar(v: number, R: Round = exact): number {
   const x = Math.abs(v);
@@ -315,7 +315,7 @@ export function i0eScalar(v: number, R: Round = exact): number {
 /**
  * e^-|x| I1(x), the exponentially scaled modified Bessel function of order 1, odd in x
  * (calc_i1e).
- * @example i1eScalar(1) // 0.2079104153497085
+ * @example i1eScalar(1) // 0.2079104153...
  */
 export function i1eScalar(v: number, R: Round = exact): number {
   const x = Math.abs(v);
@@ -329,7 +329,7 @@ export function i1eScalar(v: number, R: Round = exact): number {
 
 /**
  * I1(x) (calc_i1), odd in x; its float path uses the truncated tables.
- * @example i1Scalar(1) // 0.5651591039924851
+ * @example i1Scalar(1) // 0.5651591039...
  */
 export function i1Scalar(v: number, R: Round = exact): number {
   const x = Math.abs(v);
@@ -343,7 +343,7 @@ export function i1Scalar(v: number, R: Round = exact): number {
 
 /**
  * I0(x) (modified_bessel_i0_forward): e^|x| times the Chebyshev expansions of i0e.
- * @example modifiedI0Scalar(1) // 1.2660658777520084
+ * @example modifiedI0Scalar(1) // 1.2660658777...
  */
 export function modifiedI0Scalar(v: number, R: Round = exact): number {
   const x = Math.abs(v);
@@ -353,7 +353,7 @@ export function modifiedI0Scalar(v: number, R: Round = exact): number {
 
 /**
  * I1(x) (modified_bessel_i1_forward, full tables in both precisions), odd in x.
- * @example modifiedI1Scalar(1) // 0.5651591039924851
+ * @example modifiedI1Scalar(1) // 0.5651591039...
  */
 export function modifiedI1Scalar(v: number, R: Round = exact): number {
   const x = Math.abs(v);
@@ -390,7 +390,7 @@ function hankel(x: number, order: 0 | 1, second: boolean, R: Round): number {
 /**
  * J0, the Bessel function of the first kind of order 0 (bessel_j0_forward): a rational
  * function with J0's first two zeros factored out on [0, 5], Hankel's asymptotic form beyond.
- * @example besselJ0Scalar(1) // 0.7651976865579666
+ * @example besselJ0Scalar(1) // 0.7651976865...
  */
 export function besselJ0Scalar(v: number, R: Round = exact): number {
   const x = Math.abs(v);
@@ -406,7 +406,7 @@ export function besselJ0Scalar(v: number, R: Round = exact): number {
 
 /**
  * J1, the Bessel function of the first kind of order 1, odd in x (bessel_j1_forward).
- * @example besselJ1Scalar(1) // 0.44005058574493355
+ * @example besselJ1Scalar(1) // 0.4400505857...
  */
 export function besselJ1Scalar(x: number, R: Round = exact): number {
   if (x < 0) return -besselJ1Scalar(-x, R);
@@ -421,7 +421,7 @@ export function besselJ1Scalar(x: number, R: Round = exact): number {
 /**
  * Y0, the Bessel function of the second kind of order 0 (bessel_y0_forward): -inf at 0, NaN
  * for negative x.
- * @example besselY0Scalar(1) // 0.08825696421567697
+ * @example besselY0Scalar(1) // 0.0882569642...
  */
 export function besselY0Scalar(x: number, R: Round = exact): number {
   if (x <= 5) {
@@ -437,7 +437,7 @@ export function besselY0Scalar(x: number, R: Round = exact): number {
 /**
  * Y1, the Bessel function of the second kind of order 1 (bessel_y1_forward): -inf at 0, NaN
  * for negative x.
- * @example besselY1Scalar(1) // -0.7812128213002887
+ * @example besselY1Scalar(1) // -0.781212821...
  */
 export function besselY1Scalar(x: number, R: Round = exact): number {
   if (x <= 5) {
@@ -486,29 +486,29 @@ function k1(x: number, scaled: boolean, R: Round): number {
 
 /**
  * K0, the modified Bessel function of the second kind of order 0.
- * @example besselK0Scalar(1) // 0.42102443824070834
+ * @example besselK0Scalar(1) // 0.4210244382...
  */
 export const besselK0Scalar = (x: number, R: Round = exact): number => k0(x, false, R);
 /**
  * K1, the modified Bessel function of the second kind of order 1.
- * @example besselK1Scalar(1) // 0.6019072301972346
+ * @example besselK1Scalar(1) // 0.6019072301...
  */
 export const besselK1Scalar = (x: number, R: Round = exact): number => k1(x, false, R);
 /**
  * e^x K0(x).
- * @example scaledK0Scalar(1) // 1.1444630798068949
+ * @example scaledK0Scalar(1) // 1.1444630798...
  */
 export const scaledK0Scalar = (x: number, R: Round = exact): number => k0(x, true, R);
 /**
  * e^x K1(x).
- * @example scaledK1Scalar(1) // 1.636153486263258
+ * @example scaledK1Scalar(1) // 1.6361534862...
  */
 export const scaledK1Scalar = (x: number, R: Round = exact): number => k1(x, true, R);
 
 /**
  * j0(x) = sin(x)/x, the spherical Bessel function of the first kind of order 0: its Taylor
  * series below 1/2, 0 at +-inf (spherical_bessel_j0_forward).
- * @example sphericalJ0Scalar(1) // 0.8414709848078965
+ * @example sphericalJ0Scalar(1) // 0.8414709848...
  */
 export function sphericalJ0Scalar(x: number, R: Round = exact): number {
   if (x === Infinity || x === -Infinity) return 0;
@@ -528,7 +528,7 @@ export function sphericalJ0Scalar(x: number, R: Round = exact): number {
 
 /**
  * The elementwise entropy term -x log(x): 0 at 0, -inf for negative x.
- * @example entrScalar(0.5) // 0.34657359027997264
+ * @example entrScalar(0.5) // 0.3465735902...
  */
 export function entrScalar(x: number, R: Round = exact): number {
   if (Number.isNaN(x)) return x;
@@ -539,7 +539,7 @@ export function entrScalar(x: number, R: Round = exact): number {
 
 /**
  * x log1p(y), 0 where x is 0 and y is not NaN.
- * @example xlog1pyScalar(2, 1) // 1.3862943611198906
+ * @example xlog1pyScalar(2, 1) // 1.3862943611...
  */
 export function xlog1pyScalar(x: number, y: number, R: Round = exact): number {
   if (Number.isNaN(y)) return NaN;
@@ -653,7 +653,7 @@ export const chebyshevV: PolyKernel = (x, nf, R) => {
 
 /**
  * Chebyshev polynomial of the fourth kind W_n(x).
- * @example chebyshevW(0.5, 3, Math.fround) // 1
+ * @example chebyshevW(0.5, 3, Math.fround) // -1
  */
 export const chebyshevW: PolyKernel = (x, nf, R) => {
   const n = degree(nf);
@@ -847,7 +847,7 @@ const SQRT_1_OVER_PI = 0.5641895835477563;
  * The Airy function Ai(x): the asymptotic forms in zeta = 2/3 |x|^(3/2) below -2.09 (an
  * oscillation) and above 2.09 (a decaying exponential, used beyond 8.32), the Maclaurin series
  * Ai = c1 f - c2 g in between; NaN at +-inf, 0 above 103.892.
- * @example airyAiScalar(0) // 0.3550280538878172
+ * @example airyAiScalar(0) // 0.3550280538...
  */
 export function airyAiScalar(x: number, R: Round = exact): number {
   if (x === Infinity || x === -Infinity) return NaN;

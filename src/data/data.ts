@@ -3,6 +3,8 @@
  *
  * @example
  * const { DataLoader, TensorDataset } = torch.utils.data;
+ * const [x, y] = [torch.randn(100, 3), torch.randint(0, 2, [100])];
+
  * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true });
  */
 export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit } from "./dataset.js";

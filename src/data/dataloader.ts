@@ -22,7 +22,7 @@ export interface Sampler<T = number> extends Iterable<T> {
 /**
  * Indices 0..n-1 in order.
  *
- * @example [...new torch.utils.data.SequentialSampler(ds)] // [0, 1, 2, ...]
+ * @example [...new torch.utils.data.SequentialSampler([10, 20, 30])] // [0, 1, 2]
  */
 export class SequentialSampler implements Sampler<number> {
   constructor(private readonly dataSource: { readonly length: number }) {}
@@ -38,8 +38,8 @@ export class SequentialSampler implements Sampler<number> {
  * Random indices: permutations of 0..n-1 (or, with `replacement`, uniform draws in batches of
  * 32), as PyTorch's RandomSampler.
  *
- * @example
- * const s = new torch.utils.data.RandomSampler(ds, { generator: new torch.Generator().manualSeed(0) });
+ * @example [...new torch.utils.data.RandomSampler([..."abcde"], { generator: new torch.Generator().manualSeed(0) })] // [4, 0, 1, 3, 2]
+
  */
 export class RandomSampler implements Sampler<number> {
   readonly replacement: boolean;
@@ -110,7 +110,7 @@ export class SubsetRandomSampler implements Sampler<number> {
  * Groups a sampler's indices into batches of `batchSize` (the last one smaller unless
  * `dropLast`).
  *
- * @example [...new torch.utils.data.BatchSampler(new SequentialSampler(ds), 3, false)] // [[0,1,2], ...]
+ * @example [...new torch.utils.data.BatchSampler(new SequentialSampler([..."abcdefg"]), 3, false)] // [[0, 1, 2], [3, 4, 5], [6]]
  */
 export class BatchSampler implements Sampler<number[]> {
   constructor(
@@ -147,7 +147,7 @@ export class BatchSampler implements Sampler<number[]> {
  * arrays and objects are collated position by position / key by key.
  *
  * @example
- * defaultCollate([[torch.ones(2), 0], [torch.zeros(2), 1]]) // [tensor [2, 2], tensor([0, 1])]
+ * defaultCollate([[torch.ones(2), 0], [torch.zeros(2), 1]]) // [tensor([[1., 1.], [0., 0.]]), tensor([0, 1])]
  */
 export function defaultCollate(batch: readonly unknown[]): unknown {
   const elem = batch[0];
@@ -227,7 +227,9 @@ export interface DataLoaderOptions<T, B> {
  *
  * @example
  * torch.manualSeed(0);
+ * const [x, y] = [torch.randn(256, 3), torch.randint(0, 10, [256])];
  * const loader = new torch.utils.data.DataLoader(new torch.utils.data.TensorDataset(x, y), {
+
  *   batchSize: 64,
  *   shuffle: true,
  * });

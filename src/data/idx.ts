@@ -34,7 +34,9 @@ const TYPES: Record<number, [IdxArray["type"], number]> = {
  * truncated input throws a descriptive error.
  *
  * @example
- * const { shape, data } = torch.utils.data.readIdx(bytes); // shape [60000, 28, 28], data Uint8Array
+ * // an IDX file of three unsigned bytes: magic 0x00000801 (ubyte, 1 dim), size 3, the data
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]);
+ * const { shape, data } = torch.utils.data.readIdx(bytes); // shape [3], data Uint8Array [7, 2, 1]
  */
 export function readIdx(bytes: Uint8Array): IdxArray {
   let b = bytes;
@@ -98,7 +100,9 @@ export function readIdx(bytes: Uint8Array): IdxArray {
  * Read an IDX file (plain or .gz).
  *
  * @example
- * const labels = torch.utils.data.readIdxFile("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
+ * const { writeFileSync } = await import("node:fs");
+ * writeFileSync("labels-idx1-ubyte", new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]));
+ * const labels = torch.utils.data.readIdxFile("labels-idx1-ubyte"); // gzip (.gz) files read too
  */
 export function readIdxFile(path: string): IdxArray {
   return readIdx(new Uint8Array(nodeFs().readFileSync(path)));
@@ -110,7 +114,9 @@ export function readIdxFile(path: string): IdxArray {
  * torchvision's ToTensor).
  *
  * @example
- * const images = torch.utils.data.idxToTensor(readIdxFile(path), { dtype: torch.float32, div: 255 });
+ * const bytes = new Uint8Array([0, 0, 8, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255]); // ubyte [1, 2]
+ * const images = torch.utils.data.idxToTensor(torch.utils.data.readIdx(bytes), { dtype: torch.float32, div: 255 });
+ * // tensor([[0., 1.]])
  */
 export function idxToTensor(a: IdxArray, opts: { dtype?: DType; div?: number } = {}): Tensor {
   const dtype =
@@ -142,9 +148,15 @@ function findFile(root: string, name: string): string {
  * (`[images [N, 1, H, W], labels [N]]`) for a TensorDataset.
  *
  * @example
- * const test = new torch.utils.data.MNIST("/usr/share/datasets/fashion-mnist", { train: false });
- * test.length; // 10000
+ * // a stand-in for the real files (two 2x2 images): MNIST's names, IDX format, optionally .gz
+ * const { mkdirSync, writeFileSync } = await import("node:fs");
+ * mkdirSync("mnist", { recursive: true });
+ * writeFileSync("mnist/t10k-images-idx3-ubyte", new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 255, 255, 0, 9, 9, 9, 9]));
+ * writeFileSync("mnist/t10k-labels-idx1-ubyte", new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 3, 5]));
+ * const test = new torch.utils.data.MNIST("mnist", { train: false });
+ * test.length; // 2 (10000 for the real test set)
  * const [images, labels] = test.tensors();
+
  */
 export class MNIST extends Dataset<[Tensor, Tensor]> {
   /** raw pixels, [N, H, W] */

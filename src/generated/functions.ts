@@ -2451,6 +2451,10 @@ export let max = fn("max", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
@@ -2465,6 +2469,10 @@ export let max = fn("max", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
@@ -2480,6 +2488,10 @@ export let max = fn("max", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -2520,6 +2532,10 @@ export let min = fn("min", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
@@ -2534,6 +2550,10 @@ export let min = fn("min", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
@@ -2549,6 +2569,10 @@ export let min = fn("min", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -3206,6 +3230,10 @@ export let cummax = fn("cummax", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
@@ -3220,6 +3248,10 @@ export let cummax = fn("cummax", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -3239,6 +3271,10 @@ export let cummin = fn("cummin", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
@@ -3253,6 +3289,10 @@ export let cummin = fn("cummin", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -3560,6 +3600,10 @@ export let aminmax = fn("aminmax", "torch", (f) => {
   ): {
     /** The `min` field of PyTorch's `torch.return_types.aminmax`. */ min: Tensor;
     /** The `max` field of PyTorch's `torch.return_types.aminmax`. */ max: Tensor;
+    /** The `min` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `max` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [min, max] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -5871,6 +5915,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -5884,6 +5932,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -5898,6 +5950,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -5913,6 +5969,10 @@ export let sort = fn("sort", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -5979,6 +6039,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -5993,6 +6057,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -6008,6 +6076,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -6024,6 +6096,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -6041,6 +6117,10 @@ export let topk = fn("topk", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6060,6 +6140,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -6074,6 +6158,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -6089,6 +6177,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -6105,6 +6197,10 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6131,6 +6227,10 @@ export let median = fn("median", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
@@ -6145,6 +6245,10 @@ export let median = fn("median", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
@@ -6160,6 +6264,10 @@ export let median = fn("median", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6186,6 +6294,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
@@ -6200,6 +6312,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
@@ -6215,6 +6331,10 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -6234,6 +6354,10 @@ export let mode = fn("mode", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
@@ -6248,6 +6372,10 @@ export let mode = fn("mode", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
@@ -6263,6 +6391,10 @@ export let mode = fn("mode", "torch", (f) => {
   ): {
     /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
     /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+    /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15315,6 +15447,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15334,6 +15470,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15349,6 +15489,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15365,6 +15509,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -15382,6 +15530,10 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
   ): {
     /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
     /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15481,6 +15633,10 @@ export let slogdet = fn("slogdet", "torch", (f) => {
   ): {
     /** The `sign` field of PyTorch's `torch.return_types.slogdet`. */ sign: Tensor;
     /** The `logabsdet` field of PyTorch's `torch.return_types.slogdet`. */ logabsdet: Tensor;
+    /** The `sign` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `logabsdet` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [sign, logabsdet] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15591,6 +15747,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
@@ -15606,6 +15767,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
@@ -15622,6 +15788,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
@@ -15639,6 +15810,11 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.lu_unpack`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.lu_unpack`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.lu_unpack`. */ U: Tensor;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15685,6 +15861,10 @@ export let geqrf = fn("geqrf", "torch", (f) => {
   ): {
     /** The `a` field of PyTorch's `torch.return_types.geqrf`. */ a: Tensor;
     /** The `tau` field of PyTorch's `torch.return_types.geqrf`. */ tau: Tensor;
+    /** The `a` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `tau` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [a, tau] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15796,6 +15976,10 @@ export let qr = fn("qr", "torch", (f) => {
   ): {
     /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
     /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+    /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
@@ -15810,6 +15994,10 @@ export let qr = fn("qr", "torch", (f) => {
   ): {
     /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
     /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+    /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15830,6 +16018,11 @@ export let svd = fn("svd", "torch", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
     /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
@@ -15845,6 +16038,11 @@ export let svd = fn("svd", "torch", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
     /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
@@ -15861,6 +16059,11 @@ export let svd = fn("svd", "torch", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
     /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -15900,6 +16103,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -15914,6 +16121,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -15929,6 +16140,10 @@ export let symeig = fn("symeig", "torch", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -16114,6 +16329,10 @@ export let frexp = fn("frexp", "torch", (f) => {
   ): {
     /** The `mantissa` field of PyTorch's `torch.return_types.frexp`. */ mantissa: Tensor;
     /** The `exponent` field of PyTorch's `torch.return_types.frexp`. */ exponent: Tensor;
+    /** The `mantissa` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `exponent` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [mantissa, exponent] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -16819,6 +17038,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -16833,6 +17056,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -16852,6 +17079,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -16871,6 +17102,10 @@ export let histogram = fn("histogram", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -16895,6 +17130,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -16909,6 +17150,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -16924,6 +17171,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -16940,6 +17193,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -16956,6 +17215,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -16974,6 +17239,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -16988,6 +17259,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17003,6 +17280,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17019,6 +17302,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17035,6 +17324,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17053,6 +17348,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17067,6 +17368,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17082,6 +17389,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17098,6 +17411,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17114,6 +17433,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17132,6 +17457,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17146,6 +17477,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17161,6 +17498,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17177,6 +17520,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
@@ -17193,6 +17542,12 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
   ): {
     /** The `hist` field of PyTorch's `torch.return_types.histogramdd`. */ hist: Tensor;
     /** The `bin_edges` field of PyTorch's `torch.return_types.histogramdd`. */ bin_edges: Tensor[];
+    /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor[];
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<
+      Tensor | Tensor[]
+    >;
   };
 };
 

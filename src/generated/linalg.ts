@@ -86,6 +86,10 @@ export let choleskyEx = fn("choleskyEx", "linalg", (f) => {
   ): {
     /** The `L` field of PyTorch's `torch.return_types.linalg_cholesky_ex`. */ L: Tensor;
     /** The `info` field of PyTorch's `torch.return_types.linalg_cholesky_ex`. */ info: Tensor;
+    /** The `L` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `info` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [L, info] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -118,6 +122,10 @@ export let invEx = fn("invEx", "linalg", (f) => {
   ): {
     /** The `inverse` field of PyTorch's `torch.return_types.linalg_inv_ex`. */ inverse: Tensor;
     /** The `info` field of PyTorch's `torch.return_types.linalg_inv_ex`. */ info: Tensor;
+    /** The `inverse` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `info` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [inverse, info] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -137,6 +145,10 @@ export let slogdet = fn("slogdet", "linalg", (f) => {
   ): {
     /** The `sign` field of PyTorch's `torch.return_types.linalg_slogdet`. */ sign: Tensor;
     /** The `logabsdet` field of PyTorch's `torch.return_types.linalg_slogdet`. */ logabsdet: Tensor;
+    /** The `sign` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `logabsdet` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [sign, logabsdet] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -183,6 +195,11 @@ export let luFactorEx = fn("luFactorEx", "linalg", (f) => {
     /** The `LU` field of PyTorch's `torch.return_types.linalg_lu_factor_ex`. */ LU: Tensor;
     /** The `pivots` field of PyTorch's `torch.return_types.linalg_lu_factor_ex`. */ pivots: Tensor;
     /** The `info` field of PyTorch's `torch.return_types.linalg_lu_factor_ex`. */ info: Tensor;
+    /** The `LU` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `pivots` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `info` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [LU, pivots, info] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -202,6 +219,10 @@ export let luFactor = fn("luFactor", "linalg", (f) => {
   ): {
     /** The `LU` field of PyTorch's `torch.return_types.linalg_lu_factor`. */ LU: Tensor;
     /** The `pivots` field of PyTorch's `torch.return_types.linalg_lu_factor`. */ pivots: Tensor;
+    /** The `LU` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `pivots` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [LU, pivots] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -222,6 +243,11 @@ export let lu = fn("lu", "linalg", (f) => {
     /** The `P` field of PyTorch's `torch.return_types.linalg_lu`. */ P: Tensor;
     /** The `L` field of PyTorch's `torch.return_types.linalg_lu`. */ L: Tensor;
     /** The `U` field of PyTorch's `torch.return_types.linalg_lu`. */ U: Tensor;
+    /** The `P` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `L` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `U` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [P, L, U] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -300,6 +326,10 @@ export let qr = fn("qr", "linalg", (f) => {
   ): {
     /** The `Q` field of PyTorch's `torch.return_types.linalg_qr`. */ Q: Tensor;
     /** The `R` field of PyTorch's `torch.return_types.linalg_qr`. */ R: Tensor;
+    /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only).
@@ -314,6 +344,10 @@ export let qr = fn("qr", "linalg", (f) => {
   ): {
     /** The `Q` field of PyTorch's `torch.return_types.linalg_qr`. */ Q: Tensor;
     /** The `R` field of PyTorch's `torch.return_types.linalg_qr`. */ R: Tensor;
+    /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -334,6 +368,11 @@ export let svd = fn("svd", "linalg", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.linalg_svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.linalg_svd`. */ S: Tensor;
     /** The `Vh` field of PyTorch's `torch.return_types.linalg_svd`. */ Vh: Tensor;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `Vh` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, Vh] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign).
@@ -349,6 +388,11 @@ export let svd = fn("svd", "linalg", (f) => {
     /** The `U` field of PyTorch's `torch.return_types.linalg_svd`. */ U: Tensor;
     /** The `S` field of PyTorch's `torch.return_types.linalg_svd`. */ S: Tensor;
     /** The `Vh` field of PyTorch's `torch.return_types.linalg_svd`. */ Vh: Tensor;
+    /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `Vh` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [U, S, Vh] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -507,6 +551,10 @@ export let eigh = fn("eigh", "linalg", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvectors: Tensor;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign).
@@ -521,6 +569,10 @@ export let eigh = fn("eigh", "linalg", (f) => {
   ): {
     /** The `eigenvalues` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvalues: Tensor;
     /** The `eigenvectors` field of PyTorch's `torch.return_types.linalg_eigh`. */ eigenvectors: Tensor;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -580,6 +632,10 @@ export let solveEx = fn("solveEx", "linalg", (f) => {
   ): {
     /** The `result` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ result: Tensor;
     /** The `info` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ info: Tensor;
+    /** The `result` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `info` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [result, info] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`).
@@ -594,6 +650,10 @@ export let solveEx = fn("solveEx", "linalg", (f) => {
   ): {
     /** The `result` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ result: Tensor;
     /** The `info` field of PyTorch's `torch.return_types.linalg_solve_ex`. */ info: Tensor;
+    /** The `result` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `info` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [result, info] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -1236,6 +1296,12 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
     /** The `residuals` field of PyTorch's `torch.return_types.linalg_lstsq`. */ residuals: Tensor;
     /** The `rank` field of PyTorch's `torch.return_types.linalg_lstsq`. */ rank: Tensor;
     /** The `singular_values` field of PyTorch's `torch.return_types.linalg_lstsq`. */ singular_values: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `residuals` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `rank` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The `singular_values` field by position (`t[3]` in Python). */ readonly 3: Tensor;
+    /** The number of fields, 4 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, residuals, rank, singular_values] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
@@ -1252,6 +1318,12 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
     /** The `residuals` field of PyTorch's `torch.return_types.linalg_lstsq`. */ residuals: Tensor;
     /** The `rank` field of PyTorch's `torch.return_types.linalg_lstsq`. */ rank: Tensor;
     /** The `singular_values` field of PyTorch's `torch.return_types.linalg_lstsq`. */ singular_values: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `residuals` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `rank` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The `singular_values` field by position (`t[3]` in Python). */ readonly 3: Tensor;
+    /** The number of fields, 4 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, residuals, rank, singular_values] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
   /**
    * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
@@ -1269,5 +1341,11 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
     /** The `residuals` field of PyTorch's `torch.return_types.linalg_lstsq`. */ residuals: Tensor;
     /** The `rank` field of PyTorch's `torch.return_types.linalg_lstsq`. */ rank: Tensor;
     /** The `singular_values` field of PyTorch's `torch.return_types.linalg_lstsq`. */ singular_values: Tensor;
+    /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `residuals` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `rank` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The `singular_values` field by position (`t[3]` in Python). */ readonly 3: Tensor;
+    /** The number of fields, 4 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [solution, residuals, rank, singular_values] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };

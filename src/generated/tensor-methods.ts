@@ -2395,6 +2395,10 @@ declare module "../tensor.js" {
     max(options: { dim: number; keepdim?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
@@ -2408,6 +2412,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
@@ -2421,6 +2429,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.max`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.max`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
@@ -2452,6 +2464,10 @@ declare module "../tensor.js" {
     min(options: { dim: number; keepdim?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
@@ -2465,6 +2481,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
@@ -2478,6 +2498,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.min`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.min`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The largest elements over `dim` (all dims by default); gradient shared among ties.
@@ -2995,6 +3019,10 @@ declare module "../tensor.js" {
     cummax(options: { dim: number }): {
       /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
@@ -3005,6 +3033,10 @@ declare module "../tensor.js" {
     cummax(dim: number): {
       /** The `values` field of PyTorch's `torch.return_types.cummax`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.cummax`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
@@ -3015,6 +3047,10 @@ declare module "../tensor.js" {
     cummin(options: { dim: number }): {
       /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
@@ -3025,6 +3061,10 @@ declare module "../tensor.js" {
     cummin(dim: number): {
       /** The `values` field of PyTorch's `torch.return_types.cummin`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.cummin`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
@@ -3113,6 +3153,10 @@ declare module "../tensor.js" {
     aminmax(options?: { dim?: number | null; keepdim?: boolean }): {
       /** The `min` field of PyTorch's `torch.return_types.aminmax`. */ min: Tensor;
       /** The `max` field of PyTorch's `torch.return_types.aminmax`. */ max: Tensor;
+      /** The `min` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `max` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [min, max] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The number of non-zero elements over `dim` (all dims by default), as int64.
@@ -3305,6 +3349,10 @@ declare module "../tensor.js" {
     sort(options: { stable: boolean | null; dim?: number; descending?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -3315,6 +3363,10 @@ declare module "../tensor.js" {
     sort(options?: { dim?: number; descending?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -3328,6 +3380,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
@@ -3341,6 +3397,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.sort`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.sort`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
@@ -3386,6 +3446,10 @@ declare module "../tensor.js" {
     topk(options: { k: number; dim?: number; largest?: boolean; sorted?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -3399,6 +3463,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -3413,6 +3481,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -3428,6 +3500,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
@@ -3443,6 +3519,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.topk`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.topk`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -3453,6 +3533,10 @@ declare module "../tensor.js" {
     kthvalue(options: { k: number; dim?: number; keepdim?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -3466,6 +3550,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -3480,6 +3568,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
@@ -3494,6 +3586,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.kthvalue`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.kthvalue`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
@@ -3511,6 +3607,10 @@ declare module "../tensor.js" {
     median(options: { dim: number; keepdim?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
@@ -3524,6 +3624,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
@@ -3537,6 +3641,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.median`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.median`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
@@ -3554,6 +3662,10 @@ declare module "../tensor.js" {
     nanmedian(options: { dim: number; keepdim?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
@@ -3567,6 +3679,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
@@ -3580,6 +3696,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.nanmedian`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.nanmedian`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
@@ -3590,6 +3710,10 @@ declare module "../tensor.js" {
     mode(options?: { dim?: number; keepdim?: boolean }): {
       /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
@@ -3603,6 +3727,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
@@ -3616,6 +3744,10 @@ declare module "../tensor.js" {
     ): {
       /** The `values` field of PyTorch's `torch.return_types.mode`. */ values: Tensor;
       /** The `indices` field of PyTorch's `torch.return_types.mode`. */ indices: Tensor;
+      /** The `values` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `indices` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [values, indices] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
@@ -9936,6 +10068,10 @@ declare module "../tensor.js" {
     }): {
       /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
       /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+      /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -9949,6 +10085,10 @@ declare module "../tensor.js" {
     ): {
       /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
       /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+      /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -9963,6 +10103,10 @@ declare module "../tensor.js" {
     ): {
       /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
       /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+      /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -9978,6 +10122,10 @@ declare module "../tensor.js" {
     ): {
       /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
       /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+      /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
@@ -9993,6 +10141,10 @@ declare module "../tensor.js" {
     ): {
       /** The `solution` field of PyTorch's `torch.return_types.triangular_solve`. */ solution: Tensor;
       /** The `cloned_coefficient` field of PyTorch's `torch.return_types.triangular_solve`. */ cloned_coefficient: Tensor;
+      /** The `solution` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `cloned_coefficient` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [solution, cloned_coefficient] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
@@ -10059,6 +10211,10 @@ declare module "../tensor.js" {
     slogdet(): {
       /** The `sign` field of PyTorch's `torch.return_types.slogdet`. */ sign: Tensor;
       /** The `logabsdet` field of PyTorch's `torch.return_types.slogdet`. */ logabsdet: Tensor;
+      /** The `sign` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `logabsdet` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [sign, logabsdet] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
@@ -10132,6 +10288,10 @@ declare module "../tensor.js" {
     geqrf(): {
       /** The `a` field of PyTorch's `torch.return_types.geqrf`. */ a: Tensor;
       /** The `tau` field of PyTorch's `torch.return_types.geqrf`. */ tau: Tensor;
+      /** The `a` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `tau` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [a, tau] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
@@ -10195,6 +10355,10 @@ declare module "../tensor.js" {
     qr(options?: { some?: boolean }): {
       /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
       /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+      /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
@@ -10205,6 +10369,10 @@ declare module "../tensor.js" {
     qr(some: boolean): {
       /** The `Q` field of PyTorch's `torch.return_types.qr`. */ Q: Tensor;
       /** The `R` field of PyTorch's `torch.return_types.qr`. */ R: Tensor;
+      /** The `Q` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `R` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [Q, R] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
@@ -10216,6 +10384,11 @@ declare module "../tensor.js" {
       /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
       /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
       /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+      /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+      /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
@@ -10230,6 +10403,11 @@ declare module "../tensor.js" {
       /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
       /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
       /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+      /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+      /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
@@ -10244,6 +10422,11 @@ declare module "../tensor.js" {
       /** The `U` field of PyTorch's `torch.return_types.svd`. */ U: Tensor;
       /** The `S` field of PyTorch's `torch.return_types.svd`. */ S: Tensor;
       /** The `V` field of PyTorch's `torch.return_types.svd`. */ V: Tensor;
+      /** The `U` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `S` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The `V` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+      /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [U, S, V] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
@@ -10268,6 +10451,10 @@ declare module "../tensor.js" {
     symeig(options?: { eigenvectors?: boolean; upper?: boolean }): {
       /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
       /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+      /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -10281,6 +10468,10 @@ declare module "../tensor.js" {
     ): {
       /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
       /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+      /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
@@ -10294,6 +10485,10 @@ declare module "../tensor.js" {
     ): {
       /** The `eigenvalues` field of PyTorch's `torch.return_types.symeig`. */ eigenvalues: Tensor;
       /** The `eigenvectors` field of PyTorch's `torch.return_types.symeig`. */ eigenvectors: Tensor;
+      /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
@@ -10472,6 +10667,10 @@ declare module "../tensor.js" {
     frexp(): {
       /** The `mantissa` field of PyTorch's `torch.return_types.frexp`. */ mantissa: Tensor;
       /** The `exponent` field of PyTorch's `torch.return_types.frexp`. */ exponent: Tensor;
+      /** The `mantissa` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `exponent` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [mantissa, exponent] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * A copy of self with the slice [start:end:step] along `dim` replaced by src.
@@ -10960,6 +11159,10 @@ declare module "../tensor.js" {
     histogram(options: { bins: Tensor; weight?: Tensor | null; density?: boolean }): {
       /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
       /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+      /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -10973,6 +11176,10 @@ declare module "../tensor.js" {
     ): {
       /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
       /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+      /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -10988,6 +11195,10 @@ declare module "../tensor.js" {
     }): {
       /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
       /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+      /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
@@ -11001,6 +11212,10 @@ declare module "../tensor.js" {
     ): {
       /** The `hist` field of PyTorch's `torch.return_types.histogram`. */ hist: Tensor;
       /** The `bin_edges` field of PyTorch's `torch.return_types.histogram`. */ bin_edges: Tensor;
+      /** The `hist` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+      /** The `bin_edges` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+      /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+      /** The fields in order, for unpacking: `const [hist, bin_edges] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
     };
     /**
      * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.

@@ -115,7 +115,7 @@ export class Softshrink extends Module {
 
 /**
  * x - tanh(x).
- * @example new torch.nn.Tanhshrink().call(x)
+ * @example new torch.nn.Tanhshrink().call(torch.tensor([0, 1])) // tensor([0.0000, 0.2384])
  */
 export class Tanhshrink extends Module {
   constructor(...args: unknown[]) {
@@ -142,7 +142,7 @@ export interface PReLUOptions {
 /**
  * x where x > 0, else w * x with a learnt slope w (one, or one per channel), initialised to
  * `init` (0.25).
- * @example new torch.nn.PReLU(3).weight // tensor([0.2500, 0.2500, 0.2500], requires_grad=True)
+ * @example new torch.nn.PReLU(3).weight // Parameter containing: tensor([0.2500, 0.2500, 0.2500], requires_grad=True)
  */
 export class PReLU extends Module {
   /** The number of a's to learn: 1 or the number of input channels. */
@@ -294,7 +294,8 @@ export class Hardswish extends Module {
 
 /**
  * Softmax over the channels of a [N, C, H, W] or [C, H, W] input (dim -3).
- * @example new torch.nn.Softmax2d().call(torch.randn(2, 3, 4, 4)).sum(1) // all ones
+ * @example new torch.nn.Softmax2d().call(torch.zeros(1, 2, 1, 1)) // tensor([[[[0.5000]], [[0.5000]]]])
+
  */
 export class Softmax2d extends Module {
   constructor(...args: unknown[]) {

@@ -4,6 +4,7 @@
  * two bias-free projections, as torch/nn/modules/adaptive.py (issue 11, h-nnloss). Seeded
  * construction draws the head, then each cluster's two Linear layers, as PyTorch does.
  */
+import { namedTuple } from "../named-tuple.js";
 import type { Tensor } from "../tensor.js";
 import type { DType, DTypeName } from "../dtype.js";
 import { int64 } from "../dtype.js";
@@ -188,7 +189,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
     output = output.add_(headLogprob.gather(1, gatherInds.to(int64).unsqueeze(1)).squeeze());
     const loss = output.neg().mean();
     if (!isBatched) output = output.squeeze(0);
-    return { output, loss, 0: output, 1: loss };
+    return namedTuple({ output, loss, 0: output, 1: loss });
   }
 
   /** log_softmax over all n_classes: the shortlist from the head, each cluster's classes as
@@ -214,7 +215,9 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
 
   /**
    * Log-probabilities of every class, (N, n_classes).
-   * @example asm.logProb(x).exp().sum(1) // ones
+   * @example
+   * const asm = new torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4]);
+   * asm.logProb(torch.randn(3, 8)).exp().sum(1); // ones
    */
   logProb(input: Tensor): Tensor {
     return this.fullLogProb(input, this.head.call(input));
@@ -223,7 +226,10 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
   /**
    * The most likely class of each row (the head's argmax when it is in the shortlist, else
    * the argmax of the full log-probabilities).
-   * @example asm.predict(x) // int64 (N)
+   * @example
+   * const asm = new torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4]);
+   * asm.predict(torch.randn(3, 8)); // int64 [3], each in 0..9
+
    */
   predict(input: Tensor): Tensor {
     const headOutput = this.head.call(input);

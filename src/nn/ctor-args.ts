@@ -116,7 +116,8 @@ export function optional<K extends string>(names: readonly K[]): Partial<Record<
  * (`params`, PyTorch's order, an optional one marked `name?`), as one positional list, with
  * CPython's TypeErrors (`Cls.forward() ...`). An optional parameter not given is left
  * `undefined`, so forward's own default applies.
- * @example forwardArgs("Linear", [], { input: x }, ["input"]) // [x]
+ * @example forwardArgs("Linear", [], { input: 7 }, ["input"]) // [7]
+
  */
 export function forwardArgs(
   cls: string,

@@ -10,7 +10,7 @@ import { ctorArgs } from "./ctor-args.js";
 
 /**
  * ||x1 - x2 + eps||_p over the last dimension.
- * @example new torch.nn.PairwiseDistance(1).call(x1, x2)
+ * @example new torch.nn.PairwiseDistance(1).call(torch.tensor([[0, 0]]), torch.tensor([[3, 4]])) // tensor([7.0000])
  */
 export class PairwiseDistance extends Module {
   /** p, named `norm` as PyTorch's attribute */
@@ -43,7 +43,8 @@ export class PairwiseDistance extends Module {
 
 /**
  * The cosine similarity x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along `dim`.
- * @example new torch.nn.CosineSimilarity(0).call(a, b)
+ * @example new torch.nn.CosineSimilarity(0).call(torch.tensor([1, 0]), torch.tensor([1, 1])) // tensor(0.7071)
+
  */
 export class CosineSimilarity extends Module {
   /** The dim along which the similarity is computed (PyTorch's `dim`). */

@@ -19,7 +19,11 @@ import { DropoutNd } from "./dropout-layers.js";
  * identity in eval mode. Draws its mask from the generator as PyTorch's CPU dropout does.
  * @example
  * const drop = new torch.nn.Dropout(0.2);
- * drop.call(x); drop.eval(); drop.call(x) === x;
+ * const x = torch.ones(8);
+ * drop.call(x); // each element 0 or 1.25
+ * drop.eval();
+ * drop.call(x) === x; // true: the identity in eval mode
+
  */
 export class Dropout extends DropoutNd {
   override forward(input: Tensor): Tensor {

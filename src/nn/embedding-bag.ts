@@ -65,7 +65,9 @@ const NAMES = [
  * Sums, means or maxima of bags of embeddings, without building the per-index embeddings.
  * @example
  * const bag = new torch.nn.EmbeddingBag(10, 3, { mode: "sum" });
- * bag.call(torch.tensor([1, 2, 4, 5, 4, 3]), torch.tensor([0, 3])).shape; // [2, 3]
+ * const ids = torch.tensor([1, 2, 4, 5, 4, 3], { dtype: torch.int64 });
+ * bag.call(ids, torch.tensor([0, 3], { dtype: torch.int64 })).shape; // [2, 3]
+
  */
 export class EmbeddingBag extends Module {
   /** The size of the dictionary (PyTorch's `num_embeddings`). */

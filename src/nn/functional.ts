@@ -10,6 +10,8 @@
  * @example
  * import * as torch from "tensorgrad";
  * const F = torch.nn.functional;
+ * const logits = torch.randn(4, 3);
+ * const labels = torch.tensor([0, 2, 1, 0], { dtype: torch.int64 });
  * const loss = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
  */
 import type { Tensor } from "../tensor.js";
@@ -101,7 +103,10 @@ export function bernoulliFill(
 /**
  * Rescale (in place, without recording) the rows of weight used by `indices` whose norm
  * exceeds maxNorm (PyTorch's torch.embedding_renorm_).
- * @example F.embeddingRenorm_(emb.weight, idx, 1.0, 2)
+ * @example
+ * const emb = new torch.nn.Embedding(5, 3);
+ * const idx = torch.tensor([0, 2], { dtype: torch.int64 });
+ * torch.noGrad(() => F.embeddingRenorm_(emb.weight, idx, 1.0, 2)); // rows 0 and 2 now have norm ≤ 1
  */
 export function embeddingRenorm_(
   weight: Tensor,
@@ -124,7 +129,9 @@ export { nativeChannelShuffle } from "../generated/functions.js";
 /**
  * torch.nn.functional.assert_int_or_pair: Python's `assert` that `arg` is an int or a pair, with
  * `message` formatted with `argName` (str.format's `{}`) as the AssertionError's text.
- * @example F.assertIntOrPair([2, 2], "kernel_size", "{} must be int or pair") // passes
+ * @example F.assertIntOrPair([2, 2], "kernel_size", "{} must be int or pair") === undefined // true
+
+
  */
 export function assertIntOrPair(
   arg: number | readonly number[],

@@ -167,7 +167,10 @@ export class SyncBatchNorm extends BatchNormBase {
    * `module` with every batch-norm layer (BatchNorm1d/2d/3d, SyncBatchNorm; not the instance
    * norms) replaced by a SyncBatchNorm sharing its parameters and buffers, recursively
    * (PyTorch's convert_sync_batchnorm; `processGroup` is ignored, as by the stand-in).
-   * @example const m = torch.nn.SyncBatchNorm.convertSyncBatchnorm(model);
+   * @example
+   * const model = new torch.nn.Sequential(new torch.nn.Linear(4, 4), new torch.nn.BatchNorm1d(4));
+   * const m = torch.nn.SyncBatchNorm.convertSyncBatchnorm(model); // its [1] is a SyncBatchNorm
+
    */
   static convertSyncBatchnorm(module: Module, processGroup: unknown = null): Module {
     let out = module;

@@ -445,7 +445,11 @@ export function normOptions(rest: unknown[]): BatchNormOptions {
 /**
  * torch.nn.LazyBatchNorm1d(eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): a
  * BatchNorm1d whose num_features is the first input's dim 1.
- * @example new torch.nn.LazyBatchNorm1d().call(torch.randn(4, 3)) // now a BatchNorm1d(3, ...)
+ * @example
+ * const bn = new torch.nn.LazyBatchNorm1d();
+ * bn.call(torch.randn(4, 3));
+ * console.log(String(bn)); // BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+
  */
 export class LazyBatchNorm1d extends BatchNorm1d implements LazyModule {
   constructor(...rest: unknown[]) {

@@ -33,7 +33,8 @@ function emptyParam(shape: number[], dtype: DType | DTypeName | null): Parameter
 
 /**
  * Returns its input unchanged (accepts and ignores any constructor arguments).
- * @example new torch.nn.Identity().call(x) === x
+ * @example const x = torch.ones(2); new torch.nn.Identity().call(x) === x // true
+
  */
 export class Identity extends Module {
   constructor(..._args: unknown[]) {

@@ -174,7 +174,9 @@ export class HuberLoss extends Loss {
  * Cross entropy of logits against class indices or class probabilities.
  * @example
  * const lossFn = new torch.nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
- * const loss = lossFn.call(logits, labels); // labels: int64 class indices
+ * const logits = torch.randn(4, 3);
+ * const labels = torch.tensor([0, 2, 1, 0], { dtype: torch.int64 }); // int64 class indices
+ * const loss = lossFn.call(logits, labels);
  */
 export class CrossEntropyLoss extends WeightedLoss {
   /** A target value that contributes nothing to the loss or its gradient (PyTorch's `ignore_index`). */
@@ -696,7 +698,12 @@ export class TripletMarginWithDistanceLoss extends Loss {
 /**
  * The connectionist temporal classification loss of log-probabilities (T, N, C) against
  * targets, given each input's and target's length.
- * @example new torch.nn.CTCLoss({ blank: 0, zeroInfinity: true }).call(logProbs, targets, inputLengths, targetLengths)
+ * @example
+ * const logProbs = torch.randn(6, 2, 4).logSoftmax(2); // (T, N, C)
+ * const targets = torch.tensor([[1, 2], [3, 1]], { dtype: torch.int64 });
+ * const inputLengths = torch.tensor([6, 5], { dtype: torch.int64 });
+ * const targetLengths = torch.tensor([2, 1], { dtype: torch.int64 });
+ * new torch.nn.CTCLoss({ blank: 0, zeroInfinity: true }).call(logProbs, targets, inputLengths, targetLengths);
  */
 export class CTCLoss extends Loss {
   /** The blank label (PyTorch's `blank`). */
@@ -739,7 +746,11 @@ type NLL2dOptions = F.NLLLossOptions & LegacyReductionOptions;
 
 /**
  * The deprecated 2-D NLL loss: NLLLoss with PyTorch's deprecation warning.
- * @example new torch.nn.NLLLoss2d().call(logp, target) // (N, C, H, W) against (N, H, W)
+ * @example
+ * const logp = torch.randn(2, 3, 4, 4).logSoftmax(1); // (N, C, H, W)
+ * const target = torch.randint(0, 3, [2, 4, 4]); // (N, H, W)
+ * new torch.nn.NLLLoss2d().call(logp, target);
+
  */
 export class NLLLoss2d extends NLLLoss {
   constructor(

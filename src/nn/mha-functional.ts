@@ -359,8 +359,11 @@ const MHA_KWARGS = [
  * `[output, weights | null]`.
  *
  * @example
+ * const mha = new torch.nn.MultiheadAttention(8, 2);
+ * const [q, k, v] = [torch.randn(5, 1, 8), torch.randn(5, 1, 8), torch.randn(5, 1, 8)]; // (L, N, E)
  * const [out, w] = F.multiHeadAttentionForward(q, k, v, 8, 2, mha.in_proj_weight, mha.in_proj_bias,
  *   null, null, false, 0.0, mha.out_proj.weight, mha.out_proj.bias, { training: false });
+
  */
 export function multiHeadAttentionForward(
   query: Tensor,

@@ -159,7 +159,15 @@ export function registerModuleFullBackwardHook(hook: BackwardHook): HookHandle {
 
 /**
  * A (non-full, deprecated) backward hook for every module (register_module_backward_hook).
- * @example torch.nn.registerModuleBackwardHook((m, gi, go) => undefined);
+ * @example
+ * try {
+ *   const handle = torch.nn.registerModuleBackwardHook((m, gi, go) => undefined);
+ *   handle.remove();
+ * } catch (e) {
+ *   // once a full backward hook was registered globally (even if removed since), as PyTorch:
+ *   // "Cannot use both regular backward hooks and full backward hooks as a global Module hook. ..."
+ * }
+
  */
 export function registerModuleBackwardHook(hook: BackwardHook): HookHandle {
   if (GLOBAL.isFullBackwardHook === true) throw runtimeError(MIXED_GLOBAL_BACKWARD_HOOKS);
@@ -553,7 +561,14 @@ export class Module {
   /**
    * Register a parameter (or null: a registered name without a value, left out of the state
    * dict) under `name`; also available as the field `this[name]`.
-   * @example this.registerParameter("scale", new torch.nn.Parameter(torch.ones(1)));
+   * @example
+   * class Scale extends torch.nn.Module {
+   *   constructor() {
+   *     super();
+   *     this.registerParameter("scale", new torch.nn.Parameter(torch.ones(1)));
+   *   }
+   * }
+   * new Scale().stateDict(); // { scale: tensor([1.]) }
    */
   registerParameter(name: string, param: Parameter | null): void {
     checkName("parameter", name);
@@ -576,7 +591,14 @@ export class Module {
   /**
    * Register a buffer: state that is not a parameter (e.g. running statistics). Persistent
    * buffers are part of the state dict.
-   * @example this.registerBuffer("runningMean", torch.zeros(4));
+   * @example
+   * class Stats extends torch.nn.Module {
+   *   constructor() {
+   *     super();
+   *     this.registerBuffer("runningMean", torch.zeros(4));
+   *   }
+   * }
+   * Object.keys(new Stats().stateDict()); // ["runningMean"]
    */
   registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
     checkName("buffer", name);
@@ -595,7 +617,9 @@ export class Module {
 
   /**
    * Register a child module under `name` (also the field `this[name]`).
-   * @example seq.addModule("relu", new torch.nn.ReLU());
+   * @example
+   * const seq = new torch.nn.Sequential(new torch.nn.Linear(2, 2));
+   * seq.addModule("relu", new torch.nn.ReLU()); // seq now ends with (relu): ReLU()
    */
   addModule(name: string, module: Module | null): void {
     if (module !== null && !(module instanceof Module))
@@ -933,21 +957,26 @@ export class Module {
   }
   /**
    * Move to a CUDA device: tensorgrad has none, so PyTorch's error of a CPU-only build.
-   * @example model.cuda() // AssertionError: Torch not compiled with CUDA enabled
+   * @example
+   * try {
+   *   new torch.nn.Linear(2, 2).cuda();
+   * } catch (e) {
+   *   console.log((e as Error).message); // Torch not compiled with CUDA enabled
+   * }
    */
   cuda(_device?: unknown): this {
     throw assertionError("Torch not compiled with CUDA enabled");
   }
   /**
    * PyTorch's `module.bfloat16()`: every floating-point parameter and buffer cast to bfloat16.
-   * @example model.bfloat16() // parameters now torch.bfloat16
+   * @example new torch.nn.Linear(2, 2).bfloat16().weight.dtype // torch.bfloat16
    */
   bfloat16(): this {
     return this.to("bfloat16" as DTypeName);
   }
   /**
    * PyTorch's `module.half()`: every floating-point parameter and buffer cast to float16.
-   * @example model.half() // parameters now torch.float16
+   * @example new torch.nn.Linear(2, 2).half().weight.dtype // torch.float16
    */
   half(): this {
     return this.to("float16" as DTypeName);
@@ -957,7 +986,7 @@ export class Module {
    * Replace every parameter's and buffer's storage by a new uninitialised one of the same
    * shape and dtype (PyTorch's `to_empty(device=...)`; tensorgrad's new storage is zero-filled).
    * The Parameter objects are kept.
-   * @example lazyModel.toEmpty({ device: "cpu" })
+   * @example new torch.nn.Linear(2, 2).toEmpty({ device: "cpu" }).weight.shape // [2, 2]
    */
   toEmpty(opts: { device: unknown } | string): this {
     const device = typeof opts === "string" ? opts : opts.device;
@@ -1140,7 +1169,9 @@ export class Module {
    * non-tensors), gradOutput one per output; a returned array replaces gradInput. The tensors
    * of the call pass through `BackwardHookFunctionBackward` nodes, as in PyTorch.
    * @example
-   * model.registerFullBackwardHook((m, gradInput, gradOutput) => console.log(gradOutput[0]));
+   * const model = new torch.nn.Linear(2, 1);
+   * model.registerFullBackwardHook((m, gradInput, gradOutput) => console.log(String(gradOutput[0])));
+   * model.call(torch.ones(3, 2)).sum().backward(); // prints tensor([[1.], [1.], [1.]])
    */
   registerFullBackwardHook(hook: BackwardHook): HookHandle {
     const reg = this[REG];
@@ -1245,7 +1276,10 @@ function setField(m: Module, name: string, value: unknown): void {
 
 /**
  * Optimizer/Module zero_grad for one parameter (PyTorch 1.13's semantics).
- * @example zeroGradOf(p, false) // p.grad zeroed in place
+ * @example
+ * const p = torch.ones(2, { requiresGrad: true });
+ * p.sum().backward();
+ * zeroGradOf(p, false); // p.grad zeroed in place: tensor([0., 0.])
  */
 export function zeroGradOf(p: Tensor, setToNone: boolean): void {
   const g = p._grad;
@@ -1283,7 +1317,10 @@ function convertInPlace(t: Tensor, d: DType): Tensor {
  * of the values (requires_grad kept), children copied recursively, the registry (order,
  * null-registered names, persistence) and hooks copied; other values are shared, arrays
  * copied. A tensor reached twice is copied once (deepcopy's memo).
- * @example const layer2 = deepcopyModule(layer1); // equal parameters, no shared storage
+ * @example
+ * const layer1 = new torch.nn.Linear(2, 2);
+ * const layer2 = deepcopyModule(layer1); // equal parameters, no shared storage
+
  */
 export function deepcopyModule<M extends Module>(m: M, memo = new Map<object, unknown>()): M {
   const seen = memo.get(m);

@@ -90,7 +90,7 @@ export class ParameterList extends Module {
 
   /**
    * The entry at `idx` (negative counts from the end).
-   * @example ps.get(-1)
+   * @example new torch.nn.ParameterList([torch.zeros(1), torch.ones(1)]).get(-1) // Parameter containing: tensor([1.], requires_grad=True)
    */
   get(idx: number): Entry {
     return (this as unknown as Record<string, Entry>)[this._abs(idx)];
@@ -193,7 +193,8 @@ export class ParameterDict extends Module {
   /**
    * The value under `key`; `defaultValue` when absent if given (Python's `get`), else
    * PyTorch's AttributeError (its `pd[key]`).
-   * @example pd.get("left")
+   * @example new torch.nn.ParameterDict({ left: torch.ones(1) }).get("left") // Parameter containing: tensor([1.], requires_grad=True)
+
    */
   get(key: string, ...defaultValue: [Entry?]): Entry {
     const attr = this._attr(key);

@@ -203,7 +203,12 @@ function cacheKey(m: Module, name: string): string {
  * read (PyTorch's `with parametrize.cached():`); the cache is dropped when the outermost block
  * ends.
  * @example
- * torch.nn.utils.parametrize.cached(() => { for (let t = 0; t < T; t++) h = rnn.call(x[t], h); });
+ * const rnn = new torch.nn.RNNCell(3, 4);
+ * torch.nn.utils.parametrize.registerParametrization(rnn, "weight_hh", new torch.nn.Identity());
+ * const x = torch.randn(5, 2, 3);
+ * let h = torch.zeros(2, 4);
+ * // weight_hh is computed once for the 5 steps
+ * torch.nn.utils.parametrize.cached(() => { for (let t = 0; t < 5; t++) h = rnn.call(x.select(0, t), h); });
  */
 export function cached<T>(fn: () => T): T {
   cacheEnabled++;
@@ -261,7 +266,10 @@ function parametrizationsOf(m: Module): ModuleDict | null {
 
 /**
  * Whether `module` has parametrizations (on `tensorName`, if given).
- * @example torch.nn.utils.parametrize.isParametrized(m, "weight")
+ * @example
+ * const m = new torch.nn.Linear(2, 2);
+ * torch.nn.utils.parametrize.registerParametrization(m, "weight", new torch.nn.Identity());
+ * torch.nn.utils.parametrize.isParametrized(m, "weight"); // true
  */
 export function isParametrized(module: Module, tensorName?: string | null): boolean {
   const p = parametrizationsOf(module);
@@ -276,8 +284,9 @@ export function isParametrized(module: Module, tensorName?: string | null): bool
  * `{ unsafe: true }` the dtype and shape checks are skipped.
  * @example
  * class Symmetric extends torch.nn.Module {
- *   forward(x) { return x.triu().add(x.triu(1).transpose(0, 1)); }
+ *   forward(x: torch.Tensor) { return x.triu().add(x.triu(1).transpose(0, 1)); }
  * }
+ * const layer = new torch.nn.Linear(3, 3);
  * torch.nn.utils.parametrize.registerParametrization(layer, "weight", new Symmetric());
  */
 export function registerParametrization<M extends Module>(
@@ -353,7 +362,10 @@ export function registerParametrization<M extends Module>(
 /**
  * Remove the parametrizations of `module[tensorName]`: it becomes a parameter (or buffer)
  * again, holding the parametrized value (`leaveParametrized`, the default) or the original.
- * @example torch.nn.utils.parametrize.removeParametrizations(m, "weight")
+ * @example
+ * const m = new torch.nn.Linear(2, 2);
+ * torch.nn.utils.parametrize.registerParametrization(m, "weight", new torch.nn.Identity());
+ * torch.nn.utils.parametrize.removeParametrizations(m, "weight"); // weight is a Parameter again
  */
 export function removeParametrizations<M extends Module>(
   module: M,
@@ -395,7 +407,11 @@ export function removeParametrizations<M extends Module>(
 
 /**
  * The module's class before parametrization (PyTorch's type_before_parametrizations).
- * @example torch.nn.utils.parametrize.typeBeforeParametrizations(m) === torch.nn.Linear
+ * @example
+ * const m = new torch.nn.Linear(2, 2);
+ * torch.nn.utils.parametrize.registerParametrization(m, "weight", new torch.nn.Identity());
+ * torch.nn.utils.parametrize.typeBeforeParametrizations(m) === torch.nn.Linear; // true
+
  */
 export function typeBeforeParametrizations(module: Module): ModuleClass {
   const cls = Object.getPrototypeOf(module).constructor as ModuleClass & Record<symbol, unknown>;

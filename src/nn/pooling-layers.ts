@@ -266,7 +266,8 @@ export class AvgPool1d extends AvgPoolNd {
  * torch.nn.AvgPool2d: the mean over each window.
  *
  * @example
- * new torch.nn.AvgPool2d(2).call(torch.ones(1, 1, 4, 4)) // ones(1, 1, 2, 2)
+ * new torch.nn.AvgPool2d(2).call(torch.ones(1, 1, 4, 4)) // tensor([[[[1., 1.], [1., 1.]]]])
+
  */
 export class AvgPool2d extends AvgPoolNd {
   constructor(kernelSize: IntOrTuple, ...rest: AvgPoolRest) {

@@ -67,7 +67,7 @@ export abstract class ConstantPadNd extends Module {
 
 /**
  * torch.nn.ConstantPad1d(padding, value): pads the last dim with `value`.
- * @example new torch.nn.ConstantPad1d(2, 3.5).call(torch.zeros(1, 2)) // [[3.5, 3.5, 0, 0, 3.5, 3.5]]
+ * @example new torch.nn.ConstantPad1d(2, 3.5).call(torch.zeros(1, 2)) // tensor([[3.5000, 3.5000, 0.0000, 0.0000, 3.5000, 3.5000]])
  */
 export class ConstantPad1d extends ConstantPadNd {
   constructor(
@@ -101,7 +101,7 @@ export class ConstantPad3d extends ConstantPadNd {
 
 /**
  * torch.nn.ZeroPad2d(padding): ConstantPad2d with value 0.
- * @example String(new torch.nn.ZeroPad2d(1)) // ZeroPad2d(padding=(1, 1, 1, 1), value=0.0)
+ * @example String(new torch.nn.ZeroPad2d(1)) // ZeroPad2d((1, 1, 1, 1))
  */
 export class ZeroPad2d extends ConstantPadNd {
   constructor(padding: IntOrTuple | { padding?: IntOrTuple }, ...extra: never[]) {
@@ -134,7 +134,7 @@ type PadArg = IntOrTuple | { padding?: IntOrTuple };
 
 /**
  * torch.nn.ReflectionPad1d(padding): pads the last dim with its mirror image.
- * @example new torch.nn.ReflectionPad1d(2).call(torch.arange(4.).view(1, 1, 4)) // [[[2, 1, 0, 1, 2, 3, 2, 1]]]
+ * @example new torch.nn.ReflectionPad1d(2).call(torch.arange(4, { dtype: torch.float32 }).view(1, 1, 4)) // tensor([[[2., 1., 0., 1., 2., 3., 2., 1.]]])
  */
 export class ReflectionPad1d extends ModePadNd {
   protected readonly mode = "reflect";
@@ -158,7 +158,8 @@ export class ReflectionPad3d extends ModePadNd {
 }
 /**
  * torch.nn.ReplicationPad1d(padding): pads the last dim by repeating its edge elements.
- * @example new torch.nn.ReplicationPad1d([1, 2]).call(torch.tensor([[[1., 2.]]])) // [[[1, 1, 2, 2, 2]]]
+ * @example new torch.nn.ReplicationPad1d([1, 2]).call(torch.tensor([[[1., 2.]]])) // tensor([[[1., 1., 2., 2., 2.]]])
+
  */
 export class ReplicationPad1d extends ModePadNd {
   protected readonly mode = "replicate";

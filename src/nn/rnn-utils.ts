@@ -84,7 +84,7 @@ export class PackedSequence {
 
 /**
  * The inverse of a permutation (out[perm[i]] = i); null for null.
- * @example torch.nn.utils.rnn.invertPermutation(torch.tensor([2, 0, 1])) // tensor([1, 2, 0])
+ * @example torch.nn.utils.rnn.invertPermutation(torch.tensor([2, 0, 1], { dtype: torch.int64 })) // tensor([1, 2, 0])
  */
 export function invertPermutation(permutation: Tensor | null): Tensor | null {
   if (permutation === null) return null;
@@ -183,7 +183,10 @@ export function packPaddedSequence(
  * Pad a PackedSequence back to [T, B, *] ([B, T, *] with batchFirst), T = totalLength or the
  * longest sequence, filling with `paddingValue`; returns `[padded, lengths]` in the caller's
  * original batch order.
- * @example const [padded, lengths] = torch.nn.utils.rnn.padPackedSequence(packed, { batchFirst: true });
+ * @example
+ * const packed = torch.nn.utils.rnn.packSequence([torch.ones(3, 2), torch.ones(1, 2)]);
+ * const [padded, lengths] = torch.nn.utils.rnn.padPackedSequence(packed, { batchFirst: true });
+ * // padded [2, 3, 2], lengths tensor([3, 1])
  */
 export function padPackedSequence(
   sequence: PackedSequence,
@@ -238,7 +241,7 @@ export function padPackedSequence(
 /**
  * Stack sequences of different lengths ([L_i, *] each) into [maxL, B, *] ([B, maxL, *] with
  * batchFirst), padding with `paddingValue`.
- * @example torch.nn.utils.rnn.padSequence([torch.ones(3), torch.ones(1)], true) // [[1, 1, 1], [1, 0, 0]]
+ * @example torch.nn.utils.rnn.padSequence([torch.ones(3), torch.ones(1)], true) // tensor([[1., 1., 1.], [1., 0., 0.]])
  */
 export function padSequence(
   sequences: Iterable<Tensor>,
@@ -270,7 +273,9 @@ export function padSequence(
 /**
  * The sequences of a padded batch, each cut to its length (the inverse of padSequence).
  * Unlike PyTorch 1.13's, it does not transpose `paddedSequences` in place.
- * @example torch.nn.utils.rnn.unpadSequence(padded, torch.tensor([3, 1]))
+ * @example
+ * const padded = torch.nn.utils.rnn.padSequence([torch.ones(3), torch.ones(1)]); // [3, 2]
+ * torch.nn.utils.rnn.unpadSequence(padded, torch.tensor([3, 1], { dtype: torch.int64 })); // [ones(3), ones(1)]
  */
 export function unpadSequence(
   paddedSequences: Tensor,
@@ -288,7 +293,9 @@ export function unpadSequence(
 /**
  * Pack a list of sequences ([L_i, *] each): padSequence, then packPaddedSequence with their
  * lengths.
- * @example torch.nn.utils.rnn.packSequence([a, b, c], { enforceSorted: false })
+ * @example
+ * const [a, b, c] = [torch.ones(1), torch.ones(3), torch.ones(2)];
+ * torch.nn.utils.rnn.packSequence([a, b, c], { enforceSorted: false });
  */
 export function packSequence(
   sequences: readonly Tensor[],
@@ -303,7 +310,11 @@ export function packSequence(
 
 /**
  * The sequences of a PackedSequence, in the caller's original order.
- * @example torch.nn.utils.rnn.unpackSequence(packed) // [a, b, c]
+ * @example
+ * const [a, b, c] = [torch.ones(1), torch.ones(3), torch.ones(2)];
+ * const packed = torch.nn.utils.rnn.packSequence([a, b, c], { enforceSorted: false });
+ * torch.nn.utils.rnn.unpackSequence(packed); // [a, b, c] (equal values, in this order)
+
  */
 export function unpackSequence(packedSequences: PackedSequence): Tensor[] {
   const [padded, lengths] = padPackedSequence(packedSequences, true);

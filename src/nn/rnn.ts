@@ -662,7 +662,8 @@ function cellArgs(cls: string, args: readonly RNNCellArg[]): Required<RNNCellOpt
  * each U(-1/sqrt(hidden), 1/sqrt(hidden)). RNNCell, LSTMCell and GRUCell add the step.
  *
  * @example
- * const base = new torch.nn.RNNCellBase(3, 4, true, 2); // weight_ih [8, 3]
+ * const base = new torch.nn.RNNCellBase(3, 4, true, 2);
+ * base.weight_ih.shape; // [8, 3]
  */
 export class RNNCellBase extends Module {
   /** The number of input features (PyTorch's `input_size`). */
@@ -773,7 +774,9 @@ export class RNNCell extends RNNCellBase {
  * torch.nn.GRUCell: one GRU step.
  *
  * @example
- * const h = new torch.nn.GRUCell(10, 20).call(torch.randn(3, 10)); // [3, 20]
+ * const h = new torch.nn.GRUCell(10, 20).call(torch.randn(3, 10));
+ * h.shape; // [3, 20]
+
  */
 export class GRUCell extends RNNCellBase {
   constructor(...args: RNNCellArg[]) {

@@ -33,9 +33,13 @@ function listOf(parameters: Params): Tensor[] {
  * `maxNorm` (coefficient maxNorm / (total + 1e-6), clamped at 1, in float32 as PyTorch);
  * returns the total norm before clipping.
  * @example
+ * const model = new torch.nn.Linear(3, 1);
+ * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1 });
+ * const loss = model.call(torch.randn(8, 3)).pow(2).mean();
  * loss.backward();
  * torch.nn.utils.clipGradNorm_(model.parameters(), 1.0);
  * opt.step();
+
  */
 export function clipGradNorm_(
   parameters: Params,

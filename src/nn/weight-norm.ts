@@ -114,7 +114,9 @@ export function weightNorm<M extends Module>(
 
 /**
  * Undo weightNorm: `module[name]` becomes a Parameter holding g * v / ||v|| again.
- * @example torch.nn.utils.removeWeightNorm(m)
+ * @example
+ * const m = torch.nn.utils.weightNorm(new torch.nn.Linear(2, 2));
+ * torch.nn.utils.removeWeightNorm(m); // weight is a Parameter again
  */
 export function removeWeightNorm<M extends Module>(module: M, name = "weight"): M {
   const hooks = module._forwardPreHooks() as TaggedHook[];
@@ -252,7 +254,10 @@ export function spectralNorm<M extends Module>(
 /**
  * Undo spectralNorm: `module[name]` becomes a Parameter holding w_orig / sigma (no power
  * iteration).
- * @example torch.nn.utils.removeSpectralNorm(m)
+ * @example
+ * const m = torch.nn.utils.spectralNorm(new torch.nn.Linear(2, 2));
+ * torch.nn.utils.removeSpectralNorm(m); // weight is a Parameter again
+
  */
 export function removeSpectralNorm<M extends Module>(module: M, name = "weight"): M {
   const hooks = module._forwardPreHooks() as TaggedHook[];

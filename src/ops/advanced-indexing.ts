@@ -189,7 +189,7 @@ export function offsets(
 /**
  * Advanced indexing of t by a list with one slot per leading dim (null: the dim is taken
  * whole), as ATen's `index(self, indices)`: a copy, recorded as IndexBackward0.
- * @example advancedIndex(x, [null, torch.tensor([0, 2])]) // x[:, [0, 2]]
+ * @example advancedIndex(torch.eye(3), [null, torch.tensor([0, 2], { dtype: torch.int64 })]) // tensor([[1., 0.], [0., 0.], [0., 1.]])
  */
 export function advancedIndex(t: Tensor, indices: readonly (Tensor | null)[]): Tensor {
   const st = structure(t.shape, indices);
@@ -231,7 +231,8 @@ function valuesData(values: Tensor, shape: number[], dtype: DType): Tensor["type
  * cast to self's dtype) written at the indexed positions, or added there when `accumulate`
  * (repeated indices then sum; without accumulate the last write wins, as PyTorch's CPU kernel).
  * Recorded as IndexPutBackward0 (or `name`) with inputs [self, values].
- * @example indexPut(torch.zeros(3), [torch.tensor([0, 0])], torch.tensor([1, 2]), true) // [3, 0, 0]
+ * @example indexPut(torch.zeros(3), [torch.tensor([0, 0], { dtype: torch.int64 })], torch.tensor([1, 2]), true) // tensor([3., 0., 0.])
+
  */
 export function indexPut(
   self: Tensor,

@@ -78,7 +78,7 @@ function fusedActivation(g: Tensor, y: Tensor, kind: Activation): Tensor | null 
 
 /**
  * tanh_backward(grad_output, output) = grad_output * (1 - output^2)
- * @example tanhBackward(g, x.tanh())
+ * @example tanhBackward(torch.ones(2), torch.tensor([0, 0.5])) // tensor([1.0000, 0.7500])
  */
 export function tanhBackward(g: Tensor, y: Tensor): Tensor {
   const out =
@@ -89,7 +89,7 @@ export function tanhBackward(g: Tensor, y: Tensor): Tensor {
 
 /**
  * sigmoid_backward(grad_output, output) = grad_output * output * (1 - output)
- * @example sigmoidBackward(g, x.sigmoid())
+ * @example sigmoidBackward(torch.ones(2), torch.tensor([0.5, 1])) // tensor([0.2500, 0.0000])
  */
 export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
   const out =
@@ -101,7 +101,8 @@ export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
 /**
  * threshold_backward(grad_output, self, threshold): 0 where self <= threshold, else
  * grad_output (relu's backward, on its result).
- * @example thresholdBackward(g, x.relu(), 0)
+ * @example thresholdBackward(torch.ones(3), torch.tensor([0, 1, 2]), 0) // tensor([0., 1., 1.])
+
  */
 export function thresholdBackward(g: Tensor, self: Tensor, threshold: number): Tensor {
   const out =

@@ -184,7 +184,9 @@ type ShapeArgs = (number | readonly number[] | TensorOptions)[];
 
 /**
  * torch.zeros(*size, {dtype, requiresGrad})
- * @example torch.zeros(2, 3) // or torch.zeros([2, 3])
+ * @example torch.zeros(2, 3) // tensor([[0., 0., 0.], [0., 0., 0.]])
+ * @example torch.zeros([2, 3]).shape // [2, 3]
+
  */
 export function zeros(...args: ShapeArgs): Tensor {
   const { shape, opts } = splitOptions(args);

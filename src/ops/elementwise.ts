@@ -234,7 +234,7 @@ function subValue(a: Tensor, b: Operand, alpha: number): Tensor {
 /**
  * torch.rsub(input, other, alpha=1) = other - alpha*input (Python's `other - input`), for a
  * tensor (RsubBackward0) or a number (RsubBackward1) `other`.
- * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4, 3])
+ * @example torch.rsub(torch.tensor([1, 2]), 5) // tensor([4., 3.])
  */
 export function rsub(a: Tensor, other: Operand, alpha = 1): Tensor {
   other = checkOperand(other, "rsub", "other", 1);
@@ -380,7 +380,7 @@ export function elementwise2(
  * promoted dtype. Either operand may be a number (PyTorch's parser wraps numbers for div).
  * Records DivBackward0; given a rounding mode (None included) DivBackward2, the
  * div.Tensor_mode overload's node, whose gradient is zero unless the mode is None.
- * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3, -4])
+ * @example torch.div(torch.tensor([7, -7]), 2, { roundingMode: "floor" }) // tensor([ 3., -4.])
  */
 export function div(a: Tensor | number, b: Operand, roundingMode?: string | null): Tensor {
   b = checkOperand(b, "div", "other", 1);
@@ -472,7 +472,7 @@ function powCompute(a: Tensor, b: Tensor | number, dt: DType): Tensor {
 
 /**
  * pow.Tensor_Tensor: input ** exponent elementwise (broadcasting), without recording.
- * @example torch.pow(torch.tensor([2, 3]), torch.tensor([3, 2])) // tensor([8, 9])
+ * @example torch.pow(torch.tensor([2, 3]), torch.tensor([3, 2])) // tensor([8., 9.])
  */
 export function powTensor(self: Tensor, exponent: Tensor): Tensor {
   return powCompute(self, exponent, arithDtype(self, exponent));
@@ -665,7 +665,7 @@ type Bound = Tensor | number | null | undefined;
  * type promotion and get gradients too (ClampBackward0). Bounds are both numbers or both
  * tensors (or null), as PyTorch's overloads.
  * @example torch.tensor([-2, 0.5, 3]).clamp(0, 1) // tensor([0.0000, 0.5000, 1.0000])
- * @example x.clamp(lo, hi) // elementwise tensor bounds
+ * @example torch.tensor([-2, 0.5, 3]).clamp(torch.tensor([0, 1, 0]), torch.tensor([1, 2, 2])) // tensor([0., 1., 2.])
  */
 export function clamp(a: Tensor, min?: Bound, max?: Bound): Tensor {
   const lo = min ?? null;
@@ -729,7 +729,7 @@ function clampTensor(a: Tensor, lo: Tensor | null, hi: Tensor | null): Tensor {
 /**
  * torch.clamp_min(input, min) = max(input, min): a number (ClampMinBackward0) or a tensor
  * broadcast with the input (ClampMinBackward1).
- * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0, 2])
+ * @example torch.clampMin(torch.tensor([-1, 2]), 0) // tensor([0., 2.])
  */
 export function clampMin(a: Tensor, min: Tensor | number): Tensor {
   return clampOneSide(a, checkOperand(min, "clamp_min", "min", 1), true);
@@ -738,7 +738,7 @@ export function clampMin(a: Tensor, min: Tensor | number): Tensor {
 /**
  * torch.clamp_max(input, max) = min(input, max): a number (ClampMaxBackward0) or a tensor
  * (ClampMaxBackward1).
- * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1, 0])
+ * @example torch.clampMax(torch.tensor([-1, 2]), 0) // tensor([-1.,  0.])
  */
 export function clampMax(a: Tensor, max: Tensor | number): Tensor {
   return clampOneSide(a, checkOperand(max, "clamp_max", "max", 1), false);
@@ -786,7 +786,8 @@ export type WhereOperand = Tensor | number | boolean;
 /**
  * torch.where(condition, input, other) without recording: input where condition, else other,
  * all three broadcast, in the promoted dtype of input and other.
- * @example torch.where(x.gt(0), x, 0)
+ * @example const x = torch.tensor([-1, 2]); torch.where(x.gt(0), x, 0) // tensor([0., 2.])
+
  */
 export function whereForward(cond: Tensor, a: WhereOperand, b: WhereOperand): Tensor {
   if (cond.dtype === uint8) {

@@ -64,7 +64,7 @@ export type IndexArg = number | null | string | Slice | Tensor | boolean | Index
 
 /**
  * torch.slice(start?, stop?, step?): the slice object `start:stop:step` for `t.index`.
- * @example x.index(torch.slice(null, null, 2)) // x[::2]
+ * @example torch.arange(5).index(torch.slice(null, null, 2)) // tensor([0, 2, 4])
  */
 export function slice(
   start: number | null = null,
@@ -322,9 +322,10 @@ function alias(t: Tensor): Tensor {
  * UnsqueezeBackward0, AliasBackward0 for `x[...]`), tensor/array/bool indices give a copy
  * (IndexBackward0). One argument is Python's `t[a]`, several are `t[a, b, ...]`.
  * @example
- * index(x, 0, "1:3")            // x[0, 1:3]
- * index(x, "...", null, "::2")  // x[..., None, ::2]
- * index(x, [0, 2], ":", [1, 1]) // x[[0, 2], :, [1, 1]]
+ * const x = torch.arange(24).view(3, 4, 2);
+ * x.index(0, "1:3")            // x[0, 1:3]
+ * x.index("...", null, "::2")  // x[..., None, ::2]
+ * index(x, [[0, 2], ":", [1, 1]]) // x[[0, 2], :, [1, 1]]: the method's arguments as one list
  */
 export function index(t: Tensor, idx: IndexArg[]): Tensor {
   if (idx.length === 1) {
@@ -381,8 +382,10 @@ function scalarTensor(v: number, dtype: DType): Tensor {
  * itself (`t[[0, 1]] = v`, `t[mask] = v`, and every accumulate), CopyBackwards / FillBackward3
  * when the target is t whole (`t[...] = v` / `t[...] = 5`).
  * @example
+ * const x = torch.zeros(2, 3);
+ * const v = torch.ones(3);
  * indexPut_(x, [0, ":"], 5)                 // x[0, :] = 5
- * indexPut_(x, [torch.tensor([0, 0])], v, true) // x.index_put_((tensor([0, 0]),), v, accumulate=True)
+ * indexPut_(x, [torch.tensor([0, 0], { dtype: torch.int64 })], v, true) // x.index_put_((tensor([0, 0]),), v, accumulate=True)
  */
 export function indexPut_(
   t: Tensor,
@@ -465,7 +468,8 @@ function toValuesShape(g: Tensor, valuesShape: readonly number[]): Tensor {
 /**
  * Gradient of `index`: zeros of the input's shape with g added at the indexed positions
  * (repeated indices accumulate), via `indexPut` so it is differentiable again.
- * @example indexBackward(torch.ones(2), [3], [torch.tensor([0, 0])]) // [[2, 0, 0]]
+ * @example indexBackward(torch.ones(2), [3], [torch.tensor([0, 0], { dtype: torch.int64 })]) // [tensor([2., 0., 0.])]
+
  */
 export function indexBackward(
   g: Tensor,
@@ -479,7 +483,8 @@ export function indexBackward(
  * Gradients of `indexPut(self, indices, values, accumulate)`: for self, g with the written
  * positions zeroed (g itself when accumulating); for values, g at the indexed positions (every
  * repeat of an index gets it, as PyTorch's `grad.index(indices)`), summed to values' shape.
- * @example indexPutBackward(torch.ones(3), [torch.tensor([1])], false, [1]) // [[1, 0, 1], [1]]
+ * @example indexPutBackward(torch.ones(3), [torch.tensor([1], { dtype: torch.int64 })], false, [1]) // [tensor([1., 0., 1.]), tensor([1.])]
+
  */
 export function indexPutBackward(
   g: Tensor,

@@ -209,7 +209,8 @@ function shouldFold(t: Tensor, otherDim: number): boolean {
 /**
  * torch.matmul(a, b) with PyTorch's rules: dot for 1-D·1-D, mm for 2-D, mv for 2-D·1-D,
  * and broadcast batched products for N-D.
- * @example torch.matmul(x.T, x)
+ * @example const x = torch.tensor([[1, 2]]); torch.matmul(x.T, x) // tensor([[1., 2.], [2., 4.]])
+
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   b = checkTensor(b, "matmul", "other", 1);

@@ -201,7 +201,7 @@ function addBiasInPlace(prod: Tensor, bias: Tensor): Tensor {
 
 /**
  * torch.addmm(bias, mat1, mat2) with beta = alpha = 1: bias + mat1 @ mat2 (nn.Linear's 2-D path).
- * @example torch.nn.functional.linear(x, w, b) // addmm(b, x, w.t())
+ * @example addmm(torch.ones(2), torch.eye(2), torch.tensor([[1, 2], [3, 4]])) // tensor([[2., 3.], [4., 5.]])
  */
 export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   const prod = noGrad(() => mm(mat1, mat2));

@@ -332,7 +332,8 @@ function stats(x: Tensor, a: NormAttrs, keepdim: boolean): [Tensor, Tensor] {
  * torch.nn.functional.layer_norm: normalise over the trailing `normalizedShape` dims.
  *
  * @example
- * layerNorm(torch.randn(2, 3, 4), [4]) // each row of 4 has mean 0 and variance 1
+ * layerNorm(torch.tensor([[1, 2, 3]]), [3]) // tensor([[-1.2247,  0.0000,  1.2247]])
+
  */
 export function layerNorm(
   x: Tensor,

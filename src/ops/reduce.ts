@@ -5,6 +5,7 @@
  * [outer, n, inner] (`reduceAxis`); otherwise the input is first permuted to put the reduced
  * dims last and made contiguous (no copy when it already is) and its rows are reduced.
  */
+import { namedTuple } from "../named-tuple.js";
 import { Tensor } from "../tensor.js";
 import { DType, bool, int64 } from "../dtype.js";
 import {
@@ -296,7 +297,7 @@ function extremeDim(t: Tensor, dim: number, keepdim: boolean, isMax: boolean): V
       { dim: p.dims[0] ?? 0, keepdim, name: isMax ? "MaxBackward0" : "MinBackward0" },
     );
   }
-  return { values, indices, 0: values, 1: indices };
+  return namedTuple({ values, indices, 0: values, 1: indices });
 }
 
 /** torch.max(input) or torch.max(input, dim, keepdim) -> {values, indices}; torch.max(a, b) = maximum. */
@@ -559,7 +560,7 @@ export function cumExtreme(t: Tensor, dim: number, isMax: boolean): ValuesIndice
     const { outer, n, inner } = around(t.shape, d);
     cumExtremeKernel(data, offset, outer, n, inner, values.typedArray, indices.typedArray, isMax);
   }
-  return { values, indices, 0: values, 1: indices };
+  return namedTuple({ values, indices, 0: values, 1: indices });
 }
 
 /** torch.logcumsumexp(input, dim): running log(sum(exp)) along dim (floating inputs); not recorded. */

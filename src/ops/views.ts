@@ -357,7 +357,7 @@ export function select(t: Tensor, dim: number, index: number): Tensor {
 /**
  * Tensor.narrow(dim, start, length): `length` elements from `start` along dim (a view).
  * `start` may be a 0-dim integer tensor (PyTorch's narrow.Tensor overload).
- * @example x.narrow(1, torch.tensor(1, { dtype: torch.int64 }), 2) // x[:, 1:3]
+ * @example torch.arange(8).view(2, 4).narrow(1, torch.tensor(1, { dtype: torch.int64 }), 2) // tensor([[1, 2], [5, 6]])
  */
 export function narrow(t: Tensor, dim: number, start: number | Tensor, length: number): Tensor {
   if (start instanceof Tensor) {
@@ -457,7 +457,8 @@ export function asStridedOfContiguous(
 
 /**
  * torch.cat(tensors, dim=0)
- * @example torch.cat([a, b], 1)
+ * @example torch.cat([torch.zeros(2, 1), torch.ones(2, 2)], 1) // tensor([[0., 1., 1.], [0., 1., 1.]])
+
  */
 export function cat(tensors: readonly Tensor[], dim = 0, name = "CatBackward0"): Tensor {
   if (!Array.isArray(tensors))

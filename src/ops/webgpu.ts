@@ -3,6 +3,7 @@
  * dispatch] below): device tensors, moves between devices, the same-device check, and the
  * device implementations of the registry's ops, each built from the backend's WGSL kernels.
  */
+import { namedTuple } from "../named-tuple.js";
 import { Tensor } from "../tensor.js";
 import { DType, bool, float32, int64, resultType, type TypedArray } from "../dtype.js";
 import {
@@ -582,7 +583,7 @@ reg("max", (v, o) => {
   // not recorded: max(dim)'s gradient is not implemented on the device
   const values = reduceDims(x, [dim], keepdim, "max", false, x.dtype);
   const indices = reduceDims(x, [dim], keepdim, "argmax", false, int64);
-  return { values, indices, 0: values, 1: indices };
+  return namedTuple({ values, indices, 0: values, 1: indices });
 });
 reg("argmax", (v) => {
   const x = v[0] as Tensor;

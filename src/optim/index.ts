@@ -2,8 +2,10 @@
  * torch.optim: optimizers and learning-rate schedulers.
  *
  * @example
+ * const model = new torch.nn.Linear(3, 1);
  * const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
  * const sched = new torch.optim.lrScheduler.CosineAnnealingLR(opt, 100);
+
  */
 export {
   Optimizer,

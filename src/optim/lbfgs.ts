@@ -306,6 +306,9 @@ function absSum(A: Arith, a: Arr): number {
  * `prev_flat_grad`, `prev_loss`, `al` (tensors, and `t` / `H_diag` numbers while PyTorch's are
  * Python floats).
  * @example
+ * const model = new torch.nn.Linear(3, 1);
+ * const [x, y] = [torch.randn(16, 3), torch.randn(16, 1)];
+ * const lossFn = (out: torch.Tensor, target: torch.Tensor) => torch.nn.functional.mseLoss(out, target);
  * const opt = new torch.optim.LBFGS(model.parameters(), { lineSearchFn: "strong_wolfe" });
  * opt.step(() => { opt.zeroGrad(); const loss = lossFn(model.call(x), y); loss.backward(); return loss; });
  */
@@ -406,7 +409,17 @@ export class LBFGS extends Optimizer {
 
   /**
    * Run the L-BFGS iterations; returns the closure's first loss.
-   * @example opt.step(closure)
+   * @example
+   * const w = torch.zeros(2, { requiresGrad: true });
+   * const opt = new torch.optim.LBFGS([w]);
+   * const closure = () => {
+   *   opt.zeroGrad();
+   *   const loss = w.sub(torch.tensor([1, 2])).pow(2).sum();
+   *   loss.backward();
+   *   return loss;
+   * };
+   * opt.step(closure); // w is now close to [1, 2]
+
    */
   override step(closure?: () => Tensor | number): Tensor | number | undefined {
     if (closure === undefined)

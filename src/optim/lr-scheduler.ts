@@ -94,7 +94,13 @@ const EPOCH_DEPRECATION_WARNING =
  * Base class of the epoch-based schedulers (PyTorch's _LRScheduler). Construction performs the
  * initial step (lastEpoch 0); call `step()` after each `optimizer.step()`.
  * @example
+ * const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const train = () => {
+ *   opt.zeroGrad();
+ *   opt.step();
+ * };
  * const sched = new torch.optim.lrScheduler.StepLR(opt, 30, 0.1);
+
  * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
  */
 export abstract class LRScheduler {
@@ -176,7 +182,7 @@ export abstract class LRScheduler {
 
   /**
    * The learning rates set by the last step.
-   * @example sched.getLastLr() // [0.01]
+   * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); new torch.optim.lrScheduler.StepLR(opt, 30, 0.1).getLastLr() // [0.1]
    */
   getLastLr(): number[] {
     return this._lastLr;
@@ -190,7 +196,7 @@ export abstract class LRScheduler {
   /**
    * Every field but the optimizer, under PyTorch's names (`last_epoch`, `base_lrs`,
    * `_step_count`, `_last_lr`, ...), as PyTorch's `state_dict()`.
-   * @example const saved = sched.stateDict(); // { step_size: 30, gamma: 0.1, last_epoch: 4, ... }
+   * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); const sched = new torch.optim.lrScheduler.StepLR(opt, 30, 0.1); sched.stateDict() // { _step_count: 1, _last_lr: [0.1], ..., base_lrs: [0.1], last_epoch: 0, verbose: false, step_size: 30, gamma: 0.1 }
    */
   stateDict(): Record<string, unknown> {
     return fieldsStateDict(this);
@@ -198,7 +204,14 @@ export abstract class LRScheduler {
 
   /**
    * Restore fields saved by `stateDict()` (PyTorch's names, or tensorgrad 0.1's camelCase).
-   * @example sched.loadStateDict(saved);
+   * @example
+   * const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 });
+   * const sched = new torch.optim.lrScheduler.StepLR(opt, 30, 0.1);
+   * const saved = sched.stateDict();
+   * opt.step();
+   * sched.step();
+
+   * sched.loadStateDict(saved); // lastEpoch back to 0
    */
   loadStateDict(sd: Record<string, unknown>): void {
     loadFields(this, sd);
@@ -712,7 +725,9 @@ export interface ReduceLROnPlateauOptions {
 /**
  * Reduce the lr by `factor` when a metric stopped improving for `patience` epochs.
  * @example
+ * const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 });
  * const sched = new torch.optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 5 });
+ * const valLoss = torch.tensor(0.5);
  * sched.step(valLoss);
  */
 export class ReduceLROnPlateau {
@@ -801,7 +816,7 @@ export class ReduceLROnPlateau {
 
   /**
    * Record this epoch's metric (a number or a one-element tensor).
-   * @example sched.step(valLoss.item())
+   * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); const sched = new torch.optim.lrScheduler.ReduceLROnPlateau(opt); sched.step(0.5); sched.numBadEpochs // 0
    */
   step(metrics: number | { item(): number | boolean }, epoch?: number): void {
     const current = typeof metrics === "number" ? metrics : Number(metrics.item());
@@ -1253,8 +1268,11 @@ export interface CosineAnnealingWarmRestartsOptions {
  * period multiplied by tMult each time. `step(epoch)` takes fractional epochs (e.g.
  * `epoch + i / iters` per batch).
  * @example
+ * const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 });
  * const sched = new torch.optim.lrScheduler.CosineAnnealingWarmRestarts(opt, 10, 2);
- * for (let i = 0; i < iters; i++) { train(); sched.step(epoch + i / iters); }
+ * const iters = 4;
+ * for (let epoch = 0; epoch < 3; epoch++)
+ *   for (let i = 0; i < iters; i++) { opt.step(); sched.step(epoch + i / iters); }
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   /** The number of iterations of the first restart period (PyTorch's `T_0`). */
@@ -1358,7 +1376,10 @@ function childStateDicts(s: { _schedulers: LRScheduler[] }): Record<string, unkn
  * Run schedulers one after another: schedulers[i] from milestones[i - 1] on (each restarts
  * from its closed form at its milestone, with PyTorch's epoch-deprecation warning).
  * @example
+ * const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const lrScheduler = torch.optim.lrScheduler;
  * const warmup = new lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+
  * const decay = new lrScheduler.ExponentialLR(opt, 0.9);
  * const sched = new lrScheduler.SequentialLR(opt, [warmup, decay], [5]);
  */

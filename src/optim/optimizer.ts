@@ -86,7 +86,9 @@ function typeName(v: unknown): string {
 /**
  * Base class of the optimizers (torch.optim.Optimizer).
  * @example
+ * const model = new torch.nn.Linear(3, 1);
  * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * const loss = model.call(torch.randn(8, 3)).pow(2).mean();
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export abstract class Optimizer {
@@ -115,7 +117,11 @@ export abstract class Optimizer {
 
   /**
    * Add a parameter group (options not given take the optimizer's defaults).
-   * @example opt.addParamGroup({ params: head.parameters(), lr: 0.01 });
+   * @example
+   * const [body, head] = [new torch.nn.Linear(4, 4), new torch.nn.Linear(4, 1)];
+   * const opt = new torch.optim.SGD(body.parameters(), { lr: 0.1 });
+   * opt.addParamGroup({ params: head.parameters(), lr: 0.01 });
+   * opt.paramGroups.length; // 2
    */
   addParamGroup(group: ParamGroupInput): void {
     if (group === null || typeof group !== "object" || !("params" in group))
@@ -157,7 +163,7 @@ export abstract class Optimizer {
   /**
    * Reset the gradients of every parameter: zero them (PyTorch 1.13's default) or set them to
    * null with `{ setToNone: true }`.
-   * @example opt.zeroGrad({ setToNone: true });
+   * @example const opt = new torch.optim.SGD(new torch.nn.Linear(2, 1).parameters(), { lr: 0.1 }); opt.zeroGrad({ setToNone: true }); opt.paramGroups[0].params[0].grad // null
    */
   zeroGrad(opts: { setToNone?: boolean } | boolean = {}): void {
     const setToNone = typeof opts === "boolean" ? opts : (opts.setToNone ?? false);
@@ -167,7 +173,12 @@ export abstract class Optimizer {
   /**
    * One optimization step; `closure` (re-evaluating the loss) runs with grad enabled and its
    * result is returned.
-   * @example opt.step();
+   * @example
+   * const w = torch.ones(2, { requiresGrad: true });
+   * const opt = new torch.optim.SGD([w], { lr: 0.1 });
+   * w.pow(2).sum().backward();
+   * opt.step(); // w: tensor([0.8000, 0.8000], requires_grad=True)
+
    */
   step(closure?: () => Tensor | number): Tensor | number | undefined {
     this._stepCount++;
@@ -186,7 +197,11 @@ export abstract class Optimizer {
    * The state dict in PyTorch's format: `{ state: { 0: { exp_avg: ..., step: ... }, ... },
    * param_groups: [{ lr, weight_decay, ..., params: [0, 1] }] }`. Like PyTorch's, the state
    * tensors are the optimizer's own (not copies).
-   * @example const saved = opt.stateDict(); other.loadStateDict(saved);
+   * @example
+   * const model = new torch.nn.Linear(2, 1);
+   * const opt = new torch.optim.Adam(model.parameters());
+   * const other = new torch.optim.Adam(model.parameters());
+   * const saved = opt.stateDict(); other.loadStateDict(saved);
    */
   stateDict(): OptimizerStateDict {
     const mapping = new Map<Tensor, number>();
@@ -213,7 +228,12 @@ export abstract class Optimizer {
    * Load a state dict in PyTorch's format (or tensorgrad 0.1's camelCase one): deep-copied,
    * floating state tensors cast to their parameter's dtype except `step`, as PyTorch's
    * `load_state_dict`.
-   * @example opt.loadStateDict(saved);
+   * @example
+   * const model = new torch.nn.Linear(2, 1);
+   * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+   * const saved = opt.stateDict(); // { state: {}, param_groups: [{ lr: 0.1, momentum: 0.9, ..., params: [0, 1] }] }
+   * opt.loadStateDict(saved);
+
    */
   loadStateDict(sd: OptimizerStateDict | LegacyOptimizerStateDict): void {
     const legacy = !("param_groups" in sd) && "paramGroups" in sd;

@@ -43,8 +43,11 @@ export interface SGDOptions {
  * Stochastic gradient descent (optionally with momentum): the state per parameter is
  * `momentum_buffer` (null without momentum).
  * @example
+ * const model = new torch.nn.Linear(3, 2);
+ * const batches = [[torch.randn(4, 3), torch.tensor([0, 1, 1, 0], { dtype: torch.int64 })]] as const;
  * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  * for (const [x, y] of batches) {
+
  *   opt.zeroGrad();
  *   torch.nn.functional.crossEntropy(model.call(x), y).backward();
  *   opt.step();

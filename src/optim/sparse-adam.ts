@@ -28,7 +28,8 @@ export interface SparseAdamOptions {
 /**
  * SparseAdam: Adam for sparse gradients (which tensorgrad does not have; every step with a
  * gradient raises PyTorch's "SparseAdam does not support dense gradients" error).
- * @example new torch.optim.SparseAdam(embedding.parameters(), { lr: 1e-3 })
+ * @example new torch.optim.SparseAdam(new torch.nn.Embedding(10, 3).parameters(), { lr: 1e-3 }).defaults.lr // 0.001
+
  */
 export class SparseAdam extends Optimizer {
   constructor(params: Params, ...args: OptimArgs<SparseAdamOptions>) {

@@ -16,6 +16,7 @@
  *   4. wraps the results at that level.
  * Autograd records on the physical tensors, so gradients flow through vmap unchanged.
  */
+import { isNamedTuple, namedTuple } from "../named-tuple.js";
 import { Tensor } from "../tensor.js";
 import { runtimeError } from "../errors.js";
 import type { Schema } from "./schema.js";
@@ -391,7 +392,7 @@ function mapRecord(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(r)) out[k] = f(r[k], k);
-  return out;
+  return isNamedTuple(r) ? namedTuple(out) : out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
  * Adding an op is one `defineOp` entry (plus its kernel if it is a new primitive) and test rows;
  * see docs/adding-an-op.md.
  */
+import { namedTuple } from "../named-tuple.js";
 import { Tensor } from "../tensor.js";
 import { DType, bool, float64, int32, int64 } from "../dtype.js";
 import { CPUGeneratorImpl } from "../random.js";
@@ -449,7 +450,7 @@ function recordingCall2(
  * wrapped to record `derivative` as an entry's overload does. For the builtins a Python
  * function calls with its own in-place flag (F.hardswish(x, inplace=True) is
  * torch._C._nn.hardswish_), whose node the registered function cannot record itself.
- * @example const hardswish = recordingOp("hardswish(Tensor self) -> Tensor", kernel, { name: "HardswishBackward0", ... });
+ * For instance `recordingOp("hardswish(Tensor self) -> Tensor", kernel, { name: "HardswishBackward0", ... })`.
  */
 export function recordingOp<F extends (...args: never[]) => Tensor>(
   schema: string,
@@ -489,7 +490,7 @@ function writeOuts(name: string, r: unknown, outs: Tensor[], inputs: readonly un
   const res: Record<string, unknown> = {};
   for (const k of Object.keys(fields))
     res[k] = written[outs.findIndex((_o, i) => fields[i] === fields[k])];
-  return res;
+  return namedTuple(res);
 }
 
 export function writeOut(
@@ -896,7 +897,8 @@ const hasInplaceForm = (decl: OpDecl): boolean =>
  * Declare an op; installs its method forms on Tensor and returns its function form (`fn`) and
  * the binder of its overloads (`vf`, PyTorch's `torch._VF.x`: the function form unless the op
  * is a Python wrapper, OpDecl.pythonWrapper). Built on first use (Note [lazy ops]).
- * @example export const atan2 = defineOp({ name: "atan2", ... }).fn;
+ * For instance `export const atan2 = defineOp({ name: "atan2", ... }).fn;` (docs/adding-an-op.md).
+
  */
 export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable } {
   const jsName = decl.jsName ?? camelCase(decl.name);

@@ -30,7 +30,11 @@ export function activeTracer(): OpTracer | null {
 
 /**
  * Run `body` with `tracer` seeing every registry op call; one tracer at a time.
- * @example withOpTracer((name, schema, f, values) => f(...values), () => model.call(x));
+ * @example
+ * const names: string[] = [];
+ * const model = new torch.nn.Linear(2, 2);
+ * withOpTracer((name, schema, f, values) => (names.push(name), f(...values)), () => model.call(torch.ones(1, 2)));
+
  */
 export function withOpTracer<T>(tracer: OpTracer, body: () => T): T {
   if (current !== null) throw new Error("withOpTracer: a tracer is already running");

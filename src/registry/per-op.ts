@@ -13,7 +13,11 @@ let evalWorks: boolean | null = null;
 /**
  * A copy of `factory` of its own (Note [per-op closures]); `tag` (the op's name) keeps V8's
  * compilation cache from handing back one shared copy for the same source text.
- * @example const make = perOp(makeWrapper, "mul"); const g = make(forward);
+ * @example
+ * const makeWrapper = (f: (x: number) => number) => (x: number) => f(x) * 2;
+ * const make = perOp(makeWrapper, "mul");
+ * make((x) => x + 1)(3); // 8
+
  */
 export function perOp<F extends (...args: never[]) => unknown>(factory: F, tag: string): F {
   if (evalWorks === false) return factory;

@@ -81,35 +81,73 @@ function splitStatements(code: string): string[] {
   return out;
 }
 
+/**
+ * The names an example sees besides `torch` and `F`: the exports of the file it documents, so an
+ * internal function's example can call it by its name (Note [example scope]).
+ */
+export type ExampleScope = Record<string, unknown>;
+
+/** Whether `name` cannot name a parameter (`var`, `delete`, `default`: torch.var is an export). */
+function reserved(name: string): boolean {
+  try {
+    new Function(name, "");
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Calls `body` as an async function of torch, F and the scope's names. */
+function callWithScope(body: string, scope: ExampleScope): Promise<unknown> {
+  const names = Object.keys(scope).filter(
+    (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== "torch" && k !== "F" && !reserved(k),
+  );
+  // in a block, so an example may declare a name the scope has (`const vjp = ...`)
+  return new AsyncFunction("torch", "F", ...names, `{\n${body}\n}`)(
+    torch,
+    torch.nn.functional,
+    ...names.map((k) => scope[k]),
+  );
+}
+
 /** Runs an example's code (await allowed); the value of its last statement. */
-export async function runExample(code: string): Promise<unknown> {
+export async function runExample(code: string, scope: ExampleScope = {}): Promise<unknown> {
   const statements = splitStatements(code)
     .map((s) => s.trim())
     .filter((s) => s !== "");
   let last = statements.pop() ?? "undefined";
-  // a declaration last (`const x = ...`): its value is the declared name's
+  // a declaration last (`const x = ...`): its value is the declared name's; a destructuring
+  // one (`const [a, b] = ...`): the value destructured
   const decl = /^(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/.exec(last);
+  const destructuring = /^(const|let|var)\s+([[{][\s\S]*?[\]}])\s*=([\s\S]*)$/.exec(last);
   if (decl !== null) {
     statements.push(last);
     last = decl[1];
+  } else if (destructuring !== null) {
+    statements.push(`const $value = ${destructuring[3]}`);
+    statements.push(`${destructuring[1]} ${destructuring[2]} = $value`);
+    last = "$value";
   }
   const body = `${statements.join(";\n")};\nreturn (${last});`;
-  return await new AsyncFunction("torch", "F", body)(torch, torch.nn.functional);
+  return await callWithScope(body, scope);
 }
 
 /** Runs an example of several lines: TypeScript statements, with top-level await. */
-export async function runProgram(code: string): Promise<void> {
+export async function runProgram(code: string, scope: ExampleScope = {}): Promise<void> {
   const body = code.replace(/^```\w*$/gm, "").replace(/^import [^;]*from "tensorgrad";?$/gm, "");
   const js = ts
     .transpileModule(body, {
       compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
     })
     .outputText.replace(/^export \{\};$/m, "");
-  await new AsyncFunction("torch", "F", js)(torch, torch.nn.functional);
+  await callWithScope(js, scope);
 }
 
 /** The outcome of one example: null when it ran and matched its comment, else what went wrong. */
-export async function checkExample(example: string): Promise<string | null> {
+export async function checkExample(
+  example: string,
+  scope: ExampleScope = {},
+): Promise<string | null> {
   // each example starts from the defaults, whatever global mode the previous one left set
   torch.setGradEnabled(true);
   torch.setDefaultDtype(torch.float32);
@@ -118,12 +156,13 @@ export async function checkExample(example: string): Promise<string | null> {
   const { code, expected } = multiline ? { code: example, expected: null } : splitExample(example);
   let v: unknown;
   try {
-    if (multiline) await runProgram(code);
-    else v = await runExample(code);
+    if (multiline) await runProgram(code, scope);
+    else v = await runExample(code, scope);
   } catch (e) {
     return `threw ${(e as Error).name}: ${(e as Error).message.split("\n")[0]}`;
   }
   if (expected === null) return null;
-  const got = show(v);
+  // a string shows quoted, or as its text when the comment does not quote it (`String(m) // Linear(...)`)
+  const got = typeof v === "string" && !/^["']/.test(expected.trim()) ? v : show(v);
   return matches(expected, got) ? null : `gave ${got}`;
 }

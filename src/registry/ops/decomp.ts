@@ -11,6 +11,7 @@
  * lu_factor_ex, lu_unpack, qr) record one node for their differentiable outputs, as reduce.ts's
  * var_mean does.
  */
+import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
 import { DType, float64, int32, int64, promoteTypes } from "../../dtype.js";
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
@@ -321,7 +322,7 @@ defineOp({
         "triangular_solve(Tensor self, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False) -> (Tensor solution, Tensor cloned_coefficient)",
       forward: (self: T, A: T, upper: boolean, transpose: boolean, unitriangular: boolean) => {
         const [x, m] = triangularSolve(self, A, upper, transpose, unitriangular);
-        const r: SolutionPair = { solution: x, cloned_coefficient: m, 0: x, 1: m };
+        const r: SolutionPair = namedTuple({ solution: x, cloned_coefficient: m, 0: x, 1: m });
         return r;
       },
     },
@@ -472,7 +473,7 @@ defineOp({
         if (anyNeedsGrad([self]))
           record(CHOLESKY_EX, factor, [self], { result: factor } as never, { upper } as never);
         const inf = infoTensor(info, batchOf(self));
-        return { L: factor, info: inf, 0: factor, 1: inf };
+        return namedTuple({ L: factor, info: inf, 0: factor, 1: inf });
       },
     },
   ],
@@ -733,7 +734,7 @@ defineOp({
         if (checkErrors) singularInverse(A, info, "linalg.inv_ex");
         if (anyNeedsGrad([A])) record(INV_EX, inv, [A], { result: inv } as never, {} as never);
         const inf = infoTensor(info, batchOf(A));
-        return { inverse: inv, info: inf, 0: inv, 1: inf };
+        return namedTuple({ inverse: inv, info: inf, 0: inv, 1: inf });
       },
     },
   ],
@@ -807,7 +808,7 @@ for (const [name, ns, arg] of [
         schema: `${ns === "torch" ? "" : "linalg_"}slogdet(Tensor ${arg}) -> (Tensor sign, Tensor logabsdet)`,
         forward: (A: T) => {
           const [s, l] = slogdet(A, "linalg.slogdet");
-          return { sign: s, logabsdet: l, 0: s, 1: l };
+          return namedTuple({ sign: s, logabsdet: l, 0: s, 1: l });
         },
       },
     ],
@@ -1171,7 +1172,14 @@ defineOp({
       forward: (A: T, pivot: boolean, checkErrors: boolean) => {
         const r = luFactorEx(A, pivot);
         if (checkErrors) luSingular("torch.linalg.lu_factor_ex", A, r.infos);
-        return { LU: r.LU, pivots: r.pivots, info: r.info, 0: r.LU, 1: r.pivots, 2: r.info };
+        return namedTuple({
+          LU: r.LU,
+          pivots: r.pivots,
+          info: r.info,
+          0: r.LU,
+          1: r.pivots,
+          2: r.info,
+        });
       },
     },
   ],
@@ -1191,7 +1199,7 @@ defineOp({
       forward: (A: T, pivot: boolean) => {
         const r = luFactorEx(A, pivot);
         luSingular("torch.linalg.lu_factor", A, r.infos);
-        return { LU: r.LU, pivots: r.pivots, 0: r.LU, 1: r.pivots };
+        return namedTuple({ LU: r.LU, pivots: r.pivots, 0: r.LU, 1: r.pivots });
       },
     },
   ],
@@ -1301,7 +1309,7 @@ defineOp({
           if (anyNeedsGrad([LU]) && LU.dtype.isFloatingPoint)
             record(LU_UNPACK, [L, U], [LU, piv], {} as never, { m, n } as never);
         }
-        return { P, L, U, 0: P, 1: L, 2: U };
+        return namedTuple({ P, L, U, 0: P, 1: L, 2: U });
       },
     },
   ],
@@ -1353,7 +1361,7 @@ defineOp({
           linalgLuP.set(L, P);
           record(LINALG_LU, [L, U], [A], { P, L, U } as never, {} as never);
         }
-        return { P, L, U, 0: P, 1: L, 2: U };
+        return namedTuple({ P, L, U, 0: P, 1: L, 2: U });
       },
     },
   ],
@@ -1550,7 +1558,7 @@ defineOp({
         const a = make(r.a, self.shape.slice(), self.dtype);
         const tau = make(r.tau, [...r.batch, Math.min(r.m, r.n)], self.dtype);
         if (anyNeedsGrad([self])) record(GEQRF, [a, tau], [self], {} as never, {} as never);
-        return { a, tau, 0: a, 1: tau };
+        return namedTuple({ a, tau, 0: a, 1: tau });
       },
     },
   ],
@@ -1897,7 +1905,7 @@ function linalgQr(A: T, mode: string): { Q: T; R: T; 0: T; 1: T } {
     );
   const [Q, R] = qrKernel(A, mode);
   if (anyNeedsGrad([A])) record(LINALG_QR, [Q, R], [A], { Q, R } as never, { mode } as never);
-  return { Q, R, 0: Q, 1: R };
+  return namedTuple({ Q, R, 0: Q, 1: R });
 }
 
 defineOp({
@@ -2106,7 +2114,7 @@ defineOp({
       forward: (A: T, full: boolean, driver: string | null) => {
         checkDriver(driver);
         const r = linalgSvd(A, full, true);
-        return { U: r.U, S: r.S, Vh: r.Vh, 0: r.U, 1: r.S, 2: r.Vh };
+        return namedTuple({ U: r.U, S: r.S, Vh: r.Vh, 0: r.U, 1: r.S, 2: r.Vh });
       },
     },
   ],
@@ -2158,12 +2166,12 @@ defineOp({
             [...batchOf(self), n, n],
             self.dtype,
           );
-          return { U, S, V, 0: U, 1: S, 2: V };
+          return namedTuple({ U, S, V, 0: U, 1: S, 2: V });
         }
         const r = linalgSvd(self, !some, true);
         // V = Vh^H (TransposeBackward0 over the svd node)
         const V = mT(r.Vh);
-        return { U: r.U, S: r.S, V, 0: r.U, 1: r.S, 2: V };
+        return namedTuple({ U: r.U, S: r.S, V, 0: r.U, 1: r.S, 2: V });
       },
     },
   ],
@@ -2436,7 +2444,7 @@ defineOp({
       forward: (self: T, uplo: string) => {
         const upper = checkUplo(uplo);
         const r = eigh(self, upper, true, "linalg_eigh", "linalg.eigh", "linalg_eigh_cpu");
-        return { eigenvalues: r.L, eigenvectors: r.V, 0: r.L, 1: r.V };
+        return namedTuple({ eigenvalues: r.L, eigenvectors: r.V, 0: r.L, 1: r.V });
       },
     },
   ],
@@ -2472,7 +2480,7 @@ defineOp({
         "symeig(Tensor self, bool eigenvectors=False, bool upper=True) -> (Tensor eigenvalues, Tensor eigenvectors)",
       forward: (self: T, eigenvectors: boolean, upper: boolean) => {
         const r = eigh(self, upper, eigenvectors, "symeig", "linalg.symeig", "symeig_cpu");
-        return { eigenvalues: r.L, eigenvectors: r.V, 0: r.L, 1: r.V };
+        return namedTuple({ eigenvalues: r.L, eigenvectors: r.V, 0: r.L, 1: r.V });
       },
     },
   ],
@@ -2615,7 +2623,7 @@ defineOp({
         if (anyNeedsGrad([A, B]))
           record(SOLVE_EX, r.X, [A, B], { A, B, result: r.X } as never, { left } as never);
         const info = infoTensor(r.info, r.batch);
-        return { result: r.X, info, 0: r.X, 1: info };
+        return namedTuple({ result: r.X, info, 0: r.X, 1: info });
       },
     },
   ],
@@ -3282,7 +3290,7 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
   }
   const solution = vector ? X.squeeze(-1) : X;
   if (anyNeedsGrad([A, b])) record(LSTSQ, solution, [A, b], { self: A, b } as never, {} as never);
-  return {
+  return namedTuple({
     solution,
     residuals,
     rank,
@@ -3291,7 +3299,7 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
     1: residuals,
     2: rank,
     3: singular,
-  };
+  });
 }
 
 defineOp({

@@ -242,7 +242,8 @@ const isInt = (v: unknown): v is number | boolean =>
  * torch.broadcast_shapes(*shapes): the shape that tensors of the given shapes broadcast to,
  * without making them (torch/functional.py's Python body, its checks in its order). A shape is
  * an int or an array of ints (a tuple, a list or a torch.Size).
- * @example torch.broadcastShapes([2], [3, 1], [1, 1, 1]) // Size [1, 3, 2]
+ * @example torch.broadcastShapes([2], [3, 1], [1, 1, 1]) // [1, 3, 2]
+
  */
 export function broadcastShapes(...shapes: (number | boolean | readonly number[])[]): Size {
   let maxLen = 0;

@@ -1,6 +1,7 @@
 /**
  * Reductions. One `defineOp` per op (see ../define.ts).
  */
+import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
 import { DType, bool, float32, int64 } from "../../dtype.js";
 import * as R from "../../ops/reduce.js";
@@ -1004,7 +1005,7 @@ defineOp({
         );
         if (needsGrad(self) && self.dtype.isFloatingPoint)
           record("aminmax" as unknown as Op, [min, max], [self], {} as never, {} as never);
-        return { min, max, 0: min, 1: max };
+        return namedTuple({ min, max, 0: min, 1: max });
       },
     },
   ],

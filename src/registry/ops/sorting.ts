@@ -10,6 +10,7 @@
  * MedianBackward1, NanmedianBackward1, ModeBackward0), the tangent gathered from them
  * (gather_with_keepdimed_indices).
  */
+import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
 import {
   bool,
@@ -37,12 +38,8 @@ export interface ValuesIndices {
   1: Tensor;
 }
 
-const pair = (values: Tensor, indices: Tensor): ValuesIndices => ({
-  values,
-  indices,
-  0: values,
-  1: indices,
-});
+const pair = (values: Tensor, indices: Tensor): ValuesIndices =>
+  namedTuple({ values, indices, 0: values, 1: indices });
 
 /** PyTorch's AT_DISPATCH error for a dtype a kernel lacks */
 function dispatchCheck(self: Tensor, kernel: string): void {

@@ -4,6 +4,7 @@
  * ../define.ts); the scalar math is in src/backend/special.ts (ports of PyTorch's Math.h);
  * formulas from PyTorch's tools/autograd/derivatives.yaml.
  */
+import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
 import * as E from "../../ops/elementwise.js";
 import { alloc, contiguousData, floatDtypeOf, scalarTypeName } from "../../ops/core.js";
@@ -364,7 +365,7 @@ defineOp({
           exponent.typedArray as Int32Array,
         );
         if (needsGrad(self)) record(FREXP, mantissa, [self], { exponent } as never, {} as never);
-        return { mantissa, exponent, 0: mantissa, 1: exponent };
+        return namedTuple({ mantissa, exponent, 0: mantissa, 1: exponent });
       },
     },
   ],

@@ -4,6 +4,7 @@
  * One `defineOp` per op (see ../define.ts). Most are composites of existing ops, as PyTorch's
  * CompositeImplicit kernels are, so their autograd graphs follow PyTorch's.
  */
+import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
 import { float32, float64, int32, int64, uint8, type DType } from "../../dtype.js";
 import { broadcastShapes, normalizeDim, normalizeDims, shapeEqual } from "../../shape.js";
@@ -871,12 +872,8 @@ const histogramCheckOut = (out: Tensor | Tensor[], self: Tensor): void => {
     );
 };
 
-const histogramPair = (hist: Tensor, edges: Tensor): Histogram => ({
-  hist,
-  bin_edges: edges,
-  0: hist,
-  1: edges,
-});
+const histogramPair = (hist: Tensor, edges: Tensor): Histogram =>
+  namedTuple({ hist, bin_edges: edges, 0: hist, 1: edges });
 
 defineOp({
   name: "histogram",
@@ -933,12 +930,8 @@ interface HistogramDD {
   1: Tensor[];
 }
 
-const histogramddPair = (hist: Tensor, edges: Tensor[]): HistogramDD => ({
-  hist,
-  bin_edges: edges,
-  0: hist,
-  1: edges,
-});
+const histogramddPair = (hist: Tensor, edges: Tensor[]): HistogramDD =>
+  namedTuple({ hist, bin_edges: edges, 0: hist, 1: edges });
 
 /** `self` as (N, D) points: every dim but the last flattened */
 const points = (self: Tensor): Tensor => self.detach().reshape([-1, self.shape[self.dim() - 1]]);
