@@ -120,9 +120,10 @@ export function deviceFull(shape: number[], dtype: DType, v: number): Tensor {
 // Note [device dispatch]
 
 /**
- * Note [device dispatch]: each registry op's forward is wrapped (registry/define.ts) so that a
- * call with a device tensor among its tensor arguments goes to `DEVICE_OPS[name]` instead of
- * the CPU kernels; the CPU path pays one `instanceof` per tensor argument. The wrapper sits
+ * Note [device dispatch]: each registry op's forward is wrapped (registry/arg-kinds.ts) so that
+ * a call with a device tensor among its tensor arguments goes to `DEVICE_OPS[name]` instead of
+ * the CPU kernels; the CPU path pays one test per tensor argument, shared with the half-dtype
+ * test (Note [argument kinds]). The wrapper sits
  * below the recording step, so autograd records the same nodes on both devices and the
  * formulas run the device implementations of the ops they call. Layout-only ops (views) run
  * their CPU forward, which copies `typedArray` and so the device storage. An op without a

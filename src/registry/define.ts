@@ -45,7 +45,7 @@ import {
   registerDerivative,
   type OpNode,
 } from "../autograd/function.js";
-import { halfCompute } from "./half-compute.js";
+import { kindAware } from "./arg-kinds.js";
 import { registerJvp } from "../autograd/forward-ad.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import {
@@ -62,8 +62,7 @@ import { batchedCall, setStack, vmapState, type BatchSpec } from "./batching.js"
 import { activeTracer } from "./op-trace.js";
 import { compileOrNull, perOp } from "./per-op.js";
 import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
-import { DeviceArray } from "../backend/webgpu.js";
-import { deviceCall, toDevice } from "../ops/webgpu.js";
+import { toDevice } from "../ops/webgpu.js";
 import { parseDevice } from "../device.js";
 import { batchRuleFor } from "./batch-rules.js";
 
@@ -564,46 +563,6 @@ function inplaceForward(
 }
 
 /**
- * Note [device dispatch] (ops/webgpu.ts): the forward with a device check in front. A call
- * whose tensor arguments include a WebGPU tensor goes to the device's implementation; the CPU
- * path pays one `instanceof` on each tensor argument's `typedArray`. A factory's `device`
- * argument is handled by factoryForward.
- */
-function deviceAware(
-  schema: Schema,
-  f: ((...args: unknown[]) => unknown) | null,
-): ((...args: unknown[]) => unknown) | null {
-  if (f === null) return null;
-  const slots = schema.params.flatMap((p, i) => (p.base === "Tensor" ? [i] : []));
-  if (slots.length === 0) return f;
-  const lists = schema.params.some((p) => p.base === "Tensor" && p.list);
-  const name = schema.name;
-  const overload = schema.overload;
-  const dev = (v: unknown): boolean =>
-    v instanceof Tensor
-      ? v.typedArray instanceof DeviceArray
-      : Array.isArray(v) &&
-        v.some((t) => t instanceof Tensor && t.typedArray instanceof DeviceArray);
-  if (!lists && schema.params.length === 1)
-    return (a: unknown) =>
-      a instanceof Tensor && a.typedArray instanceof DeviceArray
-        ? deviceCall(name, overload, f, [a])
-        : f(a);
-  if (!lists && schema.params.length === 2) {
-    const [s0, s1] = slots;
-    return (a: unknown, b: unknown) =>
-      (s0 === 0 ? dev(a) : dev(b)) || (s1 === 1 && dev(b))
-        ? deviceCall(name, overload, f, [a, b])
-        : f(a, b);
-  }
-  return (...values: unknown[]) => {
-    for (let i = 0; i < slots.length; i++)
-      if (dev(values[slots[i]])) return deviceCall(name, overload, f, values);
-    return f(...values);
-  };
-}
-
-/**
  * A factory's forward (Note [factory signatures] in binder.ts): the schema's arguments, then
  * `requires_grad`, set on the new tensor after construction (with PyTorch's dtype check).
  */
@@ -977,12 +936,9 @@ function buildOp(
     if (o.checkOut !== undefined) OUT_CHECKS.set(schema, o.checkOut);
     if (o.checkOutAfter !== undefined) OUT_CHECKS_AFTER.set(schema, o.checkOutAfter);
     const declared = o.forward as ((...args: unknown[]) => unknown) | null;
-    // Note [half compute]: float16/bfloat16 operands compute in float32; device operands run
-    // on their device first (Note [device dispatch])
-    const raw = deviceAware(
-      schema,
-      declared === null ? null : halfCompute(schema, declared, o.derivative === undefined),
-    );
+    // Note [argument kinds]: device operands run on their device, float16/bfloat16 operands
+    // compute in float32; one scan of the arguments decides
+    const raw = declared === null ? null : kindAware(schema, declared, o.derivative === undefined);
     let forward = raw;
     if (forward !== null && o.derivative !== undefined)
       forward = withDerivative(schema, forward, o.derivative);
@@ -990,14 +946,12 @@ function buildOp(
     let inplaceFwd = forward;
     let inplaceDerivative = o.derivative;
     if (raw !== null && o.inplace !== undefined && o.inplace !== false) {
-      const f = deviceAware(
+      const f = kindAware(
         schema,
-        halfCompute(
-          { ...schema, name: `${schema.name}_` },
-          o.inplace.forward as (...args: unknown[]) => unknown,
-          o.inplace.derivative === undefined,
-        ),
-      ) as (...args: unknown[]) => unknown;
+        o.inplace.forward as (...args: unknown[]) => unknown,
+        o.inplace.derivative === undefined,
+        true,
+      );
       inplaceDerivative = o.inplace.derivative;
       inplaceFwd =
         inplaceDerivative === undefined

@@ -9,7 +9,8 @@
  * type (a float32 result with a float32 operand stays float32). A `Tensor(a!)` argument
  * written to is written back (rounded) into the half tensor. Views (schemas returning
  * `Tensor(a)`) and in-place metadata changes move no values: they run on the bit patterns.
- * A call with no half tensor or dtype costs one dtype test per tensor argument.
+ * A call with no half tensor or dtype costs one dtype test per argument that can be one
+ * (Note [argument kinds] in arg-kinds.ts).
  */
 import { Tensor } from "../tensor.js";
 import { DType, float32, resultType } from "../dtype.js";
@@ -41,11 +42,19 @@ function movesNoValues(schema: Schema): boolean {
 }
 
 /**
- * The forward wrapped for half operands (Note [half compute]). `differentiable`: the forward
- * records its own graph (no derivative in the entry), so the conversions are recorded casts.
+ * The slow path of a call with half operands (Note [half compute]), or null when the op moves
+ * no values. It takes the argument array and runs `f` directly when no argument is half (a
+ * WebGPU call falling back to the CPU reaches it that way). The per-call test that sends a
+ * call here is the registry's one scan of its arguments (Note [argument kinds] in
+ * arg-kinds.ts). `differentiable`: the forward records its own graph (no derivative in the
+ * entry), so the conversions are recorded casts.
  */
-export function halfCompute(schema: Schema, f: Forward, differentiable: boolean): Forward {
-  if (movesNoValues(schema)) return f;
+export function halfPath(
+  schema: Schema,
+  f: Forward,
+  differentiable: boolean,
+): ((values: readonly unknown[]) => unknown) | null {
+  if (movesNoValues(schema)) return null;
   const tensorSlots: number[] = [];
   const listSlots: number[] = [];
   const dtypeSlots: number[] = [];
@@ -149,24 +158,5 @@ export function halfCompute(schema: Schema, f: Forward, differentiable: boolean)
     };
     return back(r);
   };
-  // the common arities without an argument array (the hot path of small graphs: one
-  // dtype test per tensor argument, Note [per-op closures] in define.ts)
-  const s0 = tensorSlots[0];
-  const plain = listSlots.length === 0 && dtypeSlots.length === 0;
-  const half = (t: unknown): boolean => t instanceof Tensor && t.dtype.isHalf;
-  const n = schema.params.length;
-  if (plain && n === 1 && tensorSlots.length === 1)
-    return (a: unknown) => (half(a) ? run([a]) : f(a));
-  if (plain && n === 2 && tensorSlots.length === 1 && s0 === 0)
-    return (a: unknown, b: unknown) => (half(a) ? run([a, b]) : f(a, b));
-  if (plain && n === 2 && tensorSlots.length === 2)
-    return (a: unknown, b: unknown) => (half(a) || half(b) ? run([a, b]) : f(a, b));
-  if (plain && n === 3 && tensorSlots.length <= 3) {
-    const i0 = tensorSlots.includes(0);
-    const i1 = tensorSlots.includes(1);
-    const i2 = tensorSlots.includes(2);
-    return (a: unknown, b: unknown, c: unknown) =>
-      (i0 && half(a)) || (i1 && half(b)) || (i2 && half(c)) ? run([a, b, c]) : f(a, b, c);
-  }
-  return (...values: unknown[]) => (involvesHalf(values) ? run(values) : f(...values));
+  return (values) => (involvesHalf(values) ? run(values) : f(...values));
 }
