@@ -532,6 +532,47 @@ Napi::Value cholesky(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value triSolve(const Napi::CallbackInfo& info) {
+  args::triSolve x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.t) ||
+      !argInt(info, 1, fn, &x.tOff) ||
+      !argF64(info, 2, fn, &x.b) ||
+      !argInt(info, 3, fn, &x.bOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argInt(info, 5, fn, &x.k) ||
+      !argInt(info, 6, fn, &x.upper) ||
+      !argInt(info, 7, fn, &x.trans) ||
+      !argInt(info, 8, fn, &x.unit))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value tridiagonalEig(const Napi::CallbackInfo& info) {
+  args::tridiagonalEig x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.n) ||
+      !argF64(info, 2, fn, &x.d) ||
+      !argF64(info, 3, fn, &x.z) ||
+      !argF64(info, 4, fn, &x.info))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value svdJacobi(const Napi::CallbackInfo& info) {
+  args::svdJacobi x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.m) ||
+      !argInt(info, 3, fn, &x.n) ||
+      !argF64(info, 4, fn, &x.w) ||
+      !argF64(info, 5, fn, &x.q))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value layerNormForward(const Napi::CallbackInfo& info) {
   args::layerNormForward x;
   const char* fn = x.name;
@@ -903,6 +944,9 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("geluBackward", Napi::Function::New(env, geluBackward, "geluBackward"));
   exports.Set("luFactor", Napi::Function::New(env, luFactor, "luFactor"));
   exports.Set("cholesky", Napi::Function::New(env, cholesky, "cholesky"));
+  exports.Set("triSolve", Napi::Function::New(env, triSolve, "triSolve"));
+  exports.Set("tridiagonalEig", Napi::Function::New(env, tridiagonalEig, "tridiagonalEig"));
+  exports.Set("svdJacobi", Napi::Function::New(env, svdJacobi, "svdJacobi"));
   exports.Set("layerNormForward", Napi::Function::New(env, layerNormForward, "layerNormForward"));
   exports.Set("layerNormBackward", Napi::Function::New(env, layerNormBackward, "layerNormBackward"));
   exports.Set("lstmCell", Napi::Function::New(env, lstmCell, "lstmCell"));

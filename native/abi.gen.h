@@ -670,6 +670,41 @@ struct cholesky {
   Arr info;
 };
 
+// triSolve(t, tOff, b, bOff, n, k, upper, trans, unit): native/linalg.cc
+struct triSolve {
+  static constexpr const char* name = "triSolve";
+  Arr t;
+  Index tOff = 0;
+  Arr b;
+  Index bOff = 0;
+  Index n = 0;
+  Index k = 0;
+  Index upper = 0;
+  Index trans = 0;
+  Index unit = 0;
+};
+
+// tridiagonalEig(a, n, d, z, info): native/linalg.cc
+struct tridiagonalEig {
+  static constexpr const char* name = "tridiagonalEig";
+  Arr a;
+  Index n = 0;
+  Arr d;
+  Arr z;
+  Arr info;
+};
+
+// svdJacobi(a, aOff, m, n, w, q): native/linalg.cc
+struct svdJacobi {
+  static constexpr const char* name = "svdJacobi";
+  Arr a;
+  Index aOff = 0;
+  Index m = 0;
+  Index n = 0;
+  Arr w;
+  Arr q;
+};
+
 // layerNormForward(x, xOff, rows, D, w, wOff, b, bOff, eps, out): native/norm.cc
 struct layerNormForward {
   static constexpr const char* name = "layerNormForward";
@@ -993,6 +1028,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::geluForward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::geluBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::luFactor& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::cholesky& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::triSolve& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::tridiagonalEig& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormForward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCell& arg);

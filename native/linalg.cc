@@ -9,6 +9,7 @@
 // the matrix is observable (linalg.lu_factor_ex's LU, cholesky_ex's L). The blocked kernel
 // keeps a copy of its input; on such a matrix it restores the copy and runs the unblocked
 // algorithm with the twin's exact order of operations, so the partial results agree too.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -172,6 +173,331 @@ Index cholBlocked(double* a, Index n) {
   return 0;
 }
 
+// Note [V8's hypot]: Math.hypot in V8 (builtins/math.tq) is not correctly rounded as glibc's
+// hypot is: it divides by the largest magnitude, sums the squares with Kahan compensation and
+// multiplies sqrt(sum) back. The twins of src/backend/linalg.ts use this copy so that their
+// results are the TypeScript kernels' bit for bit.
+double v8Hypot(double x, double y) {
+  if (std::isnan(x) || std::isnan(y)) {
+    if (std::isinf(x) || std::isinf(y)) return HUGE_VAL;
+    return NAN;
+  }
+  const double ax = std::fabs(x), ay = std::fabs(y);
+  const double big = ax > ay ? ax : ay;
+  if (big == HUGE_VAL) return HUGE_VAL;
+  if (big == 0) return 0;
+  double sum = 0, comp = 0;
+  for (const double v : {ax, ay}) {
+    const double r = v / big;
+    const double summand = r * r - comp;
+    const double pre = sum + summand;
+    comp = (pre - sum) - summand;
+    sum = pre;
+  }
+  return std::sqrt(sum) * big;
+}
+
+// Note [exact vector loops]: the loops below apply the same IEEE operations to independent
+// elements, so 2-wide (SSE2, the build's baseline) or 4-wide (AVX2, chosen at run time) code
+// gives the same bits as the TypeScript twins' scalar loops. AVX2 only, not FMA: a fused
+// multiply-add rounds once where the twin rounds twice (and without FMA enabled the compiler
+// cannot contract).
+#define TG_ROTATE_BODY                    \
+  for (Index i = 0; i < len; i++) {       \
+    const double x = a[i], y = b[i];      \
+    a[i] = c * x - s * y;                 \
+    b[i] = s * x + c * y;                 \
+  }
+// (a, b) <- (c a - s b, s a + c b), elementwise
+void rotateBase(double* a, double* b, Index len, double c, double s) { TG_ROTATE_BODY }
+#if TG_X86
+__attribute__((target("avx2"))) void rotateAvx2(double* a, double* b, Index len, double c,
+                                                 double s) {
+  TG_ROTATE_BODY
+}
+#endif
+inline void rotatePair(double* a, double* b, Index len, double c, double s) {
+#if TG_X86
+  if (avx2()) return rotateAvx2(a, b, len, c, s);
+#endif
+  rotateBase(a, b, len, c, s);
+}
+
+// Jacobi's three inner products as four interleaved partial sums each (row i into sum i mod 4,
+// as the twin), so four independent lanes: alpha = sum p^2, beta = sum r^2, gamma = sum p r.
+#define TG_DOTS_BODY                                              \
+  double sa[4] = {0, 0, 0, 0}, sb[4] = {0, 0, 0, 0}, sg[4] = {0, 0, 0, 0}; \
+  Index i = 0;                                                    \
+  for (; i + 4 <= m; i += 4)                                      \
+    for (int l = 0; l < 4; l++) {                                 \
+      sa[l] += p[i + l] * p[i + l];                               \
+      sb[l] += r[i + l] * r[i + l];                               \
+      sg[l] += p[i + l] * r[i + l];                               \
+    }                                                             \
+  for (int l = 0; i < m; i++, l++) {                              \
+    sa[l] += p[i] * p[i];                                         \
+    sb[l] += r[i] * r[i];                                         \
+    sg[l] += p[i] * r[i];                                         \
+  }                                                               \
+  out[0] = sa[0] + sa[1] + (sa[2] + sa[3]);                       \
+  out[1] = sb[0] + sb[1] + (sb[2] + sb[3]);                       \
+  out[2] = sg[0] + sg[1] + (sg[2] + sg[3]);
+void dotsBase(const double* p, const double* r, Index m, double* out) { TG_DOTS_BODY }
+#if TG_X86
+__attribute__((target("avx2"))) void dotsAvx2(const double* p, const double* r, Index m,
+                                               double* out) {
+  TG_DOTS_BODY
+}
+#endif
+inline void jacobiDots(const double* p, const double* r, Index m, double* out) {
+#if TG_X86
+  if (avx2()) return dotsAvx2(p, r, m, out);
+#endif
+  dotsBase(p, r, m, out);
+}
+
+// linalg.ts's triSolve: op(T) X = B in place, B n x k. Every element of X sees the same
+// operations in the same order as the twin's (its right-hand side, minus op(T)[r][i] x_i for
+// the unknowns i solved before it in solve order, times 1 / op(T)[r][r]; no zero skipped), so
+// the results are equal bit for bit. The loops differ only for locality: op(T) = T reads row r
+// of T contiguously (each row of X finished at once); op(T) = T^T reads row i of T
+// contiguously (unknown i eliminated from the later rows, as the twin does).
+void triSolveKernel(const double* t, double* b, Index n, Index k, bool upper, bool trans,
+                    bool unit) {
+  const bool backward = upper != trans;
+  if (!trans) {
+    for (Index s = 0; s < n; s++) {
+      const Index r = backward ? n - 1 - s : s;
+      double* br = b + r * k;
+      const double* tr = t + r * n;
+      if (k == 1) {
+        double acc = br[0];
+        if (backward)
+          for (Index i = n - 1; i > r; i--) acc -= tr[i] * b[i];
+        else
+          for (Index i = 0; i < r; i++) acc -= tr[i] * b[i];
+        if (!unit) acc *= 1 / tr[r];
+        br[0] = acc;
+        continue;
+      }
+      if (backward)
+        for (Index i = n - 1; i > r; i--) {
+          const double l = tr[i];
+          const double* bi = b + i * k;
+          for (Index c = 0; c < k; c++) br[c] -= l * bi[c];
+        }
+      else
+        for (Index i = 0; i < r; i++) {
+          const double l = tr[i];
+          const double* bi = b + i * k;
+          for (Index c = 0; c < k; c++) br[c] -= l * bi[c];
+        }
+      if (!unit) {
+        const double inv = 1 / tr[r];
+        for (Index c = 0; c < k; c++) br[c] *= inv;
+      }
+    }
+    return;
+  }
+  for (Index s = 0; s < n; s++) {
+    const Index i = backward ? n - 1 - s : s;
+    double* bi = b + i * k;
+    const double* ti = t + i * n;  // op(T)[r][i] = T[i][r]
+    if (!unit) {
+      const double inv = 1 / ti[i];
+      for (Index c = 0; c < k; c++) bi[c] *= inv;
+    }
+    const Index r0 = backward ? 0 : i + 1, r1 = backward ? i : n;
+    if (k == 1) {
+      const double x = bi[0];
+      for (Index r = r0; r < r1; r++) b[r] -= ti[r] * x;
+      continue;
+    }
+    for (Index r = r0; r < r1; r++) {
+      const double l = ti[r];
+      double* br = b + r * k;
+      for (Index c = 0; c < k; c++) br[c] -= l * bi[c];
+    }
+  }
+}
+
+// linalg.ts's tridiagonalEig (EISPACK's tred2 and tql2 as JAMA writes them), operation for
+// operation (Note [V8's hypot], Note [exact vector loops]): the symmetric n x n matrix `a`
+// (left as it is; the twin destroys its copy) to eigenvalues `d` (unsorted) and eigenvectors
+// as the rows of `z`. False when QL takes more than 30 n steps.
+bool tridiagonalEigKernel(double* a, Index n, double* d, double* z) {
+  std::vector<double> ev(size_t(n), 0.0);
+  double* e = ev.data();
+  // tred2 on W = V^T, kept in z: every inner loop of the twin runs down a column of V, a
+  // contiguous row of W here; the operations and their order are the twin's
+  double* W = z;
+  for (Index i = 0; i < n; i++)
+    for (Index j = 0; j < n; j++) W[j * n + i] = a[i * n + j];
+  for (Index j = 0; j < n; j++) d[j] = W[j * n + n - 1];
+  for (Index i = n - 1; i > 0; i--) {
+    double scale = 0, h = 0;
+    for (Index k = 0; k < i; k++) scale += std::fabs(d[k]);
+    if (scale == 0) {
+      e[i] = d[i - 1];
+      for (Index j = 0; j < i; j++) {
+        d[j] = W[j * n + i - 1];
+        W[j * n + i] = 0;
+        W[i * n + j] = 0;
+      }
+    } else {
+      for (Index k = 0; k < i; k++) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      double f = d[i - 1];
+      double g = std::sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (Index j = 0; j < i; j++) e[j] = 0;
+      for (Index j = 0; j < i; j++) {
+        f = d[j];
+        double* wj = W + j * n;
+        W[i * n + j] = f;
+        g = e[j] + wj[j] * f;
+        for (Index k = j + 1; k <= i - 1; k++) {
+          g += wj[k] * d[k];
+          e[k] += wj[k] * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (Index j = 0; j < i; j++) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const double hh = f / (h + h);
+      for (Index j = 0; j < i; j++) e[j] -= hh * d[j];
+      for (Index j = 0; j < i; j++) {
+        f = d[j];
+        g = e[j];
+        double* wj = W + j * n;
+        for (Index k = j; k <= i - 1; k++) wj[k] -= f * e[k] + g * d[k];
+        d[j] = wj[i - 1];
+        wj[i] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  for (Index i = 0; i < n - 1; i++) {
+    W[i * n + n - 1] = W[i * n + i];
+    W[i * n + i] = 1;
+    const double h = d[i + 1];
+    double* wi1 = W + (i + 1) * n;
+    if (h != 0) {
+      for (Index k = 0; k <= i; k++) d[k] = wi1[k] / h;
+      for (Index j = 0; j <= i; j++) {
+        double* wj = W + j * n;
+        double g = 0;
+        for (Index k = 0; k <= i; k++) g += wi1[k] * wj[k];
+        for (Index k = 0; k <= i; k++) wj[k] -= g * d[k];
+      }
+    }
+    for (Index k = 0; k <= i; k++) wi1[k] = 0;
+  }
+  for (Index j = 0; j < n; j++) {
+    d[j] = W[j * n + n - 1];
+    W[j * n + n - 1] = 0;
+  }
+  W[(n - 1) * n + n - 1] = 1;
+  e[0] = 0;
+  // z = V^T = W already
+  for (Index i = 1; i < n; i++) e[i - 1] = e[i];
+  e[n - 1] = 0;
+  double f = 0, tst1 = 0;
+  const double eps = std::ldexp(1.0, -52);
+  Index steps = 0;
+  for (Index l = 0; l < n; l++) {
+    tst1 = std::max(tst1, std::fabs(d[l]) + std::fabs(e[l]));
+    Index m = l;
+    while (m < n && std::fabs(e[m]) > eps * tst1) m++;
+    if (m == n) m = n - 1;
+    if (m > l) {
+      do {
+        if (++steps > 30 * n) return false;
+        double g = d[l];
+        double p = (d[l + 1] - g) / (2 * e[l]);
+        double r = v8Hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const double dl1 = d[l + 1];
+        double h = g - d[l];
+        for (Index i = l + 2; i < n; i++) d[i] -= h;
+        f += h;
+        p = d[m];
+        double c = 1, c2 = c, c3 = c;
+        const double el1 = e[l + 1];
+        double s = 0, s2 = 0;
+        for (Index i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = v8Hypot(p, e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          // (z_i, z_{i+1}) <- (c z_i - s z_{i+1}, s z_i + c z_{i+1})
+          rotatePair(z + i * n, z + (i + 1) * n, n, c, s);
+        }
+        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (std::fabs(e[l]) > eps * tst1);
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+  return true;
+}
+
+// linalg.ts's jacobiSweeps (one-sided Jacobi, Hestenes): the column pairs of W = A Q (m x n)
+// rotated until orthogonal, operation for operation. W and Q are kept transposed (a column a
+// contiguous row) while rotating, which changes no operation's order.
+void jacobiSweepsKernel(const double* a, Index m, Index n, double* w, double* q) {
+  std::vector<double> wtv(size_t(m * n)), qtv(size_t(n * n), 0.0);
+  double* wt = wtv.data();
+  double* qt = qtv.data();
+  for (Index i = 0; i < m; i++)
+    for (Index j = 0; j < n; j++) wt[j * m + i] = a[i * n + j];
+  for (Index i = 0; i < n; i++) qt[i * n + i] = 1;
+  const double tol = std::sqrt(double(m)) * std::ldexp(1.0, -52);  // the twin's sqrt(m) eps
+  for (int sweep = 0; sweep < 80; sweep++) {
+    bool rotated = false;
+    for (Index p = 0; p < n - 1; p++)
+      for (Index r = p + 1; r < n; r++) {
+        double* wp = wt + p * m;
+        double* wr = wt + r * m;
+        double dots[3];
+        jacobiDots(wp, wr, m, dots);
+        const double alpha = dots[0], beta = dots[1], gamma = dots[2];
+        if (gamma == 0 || std::fabs(gamma) <= tol * std::sqrt(alpha * beta)) continue;
+        rotated = true;
+        const double zeta = (beta - alpha) / (2 * gamma);
+        const double t = (zeta >= 0 ? 1 : -1) / (std::fabs(zeta) + std::sqrt(1 + zeta * zeta));
+        const double c = 1 / std::sqrt(1 + t * t);
+        const double sn = c * t;
+        rotatePair(wp, wr, m, c, sn);
+        rotatePair(qt + p * n, qt + r * n, n, c, sn);
+      }
+    if (!rotated) break;
+  }
+  for (Index i = 0; i < m; i++)
+    for (Index j = 0; j < n; j++) w[i * n + j] = wt[j * m + i];
+  for (Index i = 0; i < n; i++)
+    for (Index j = 0; j < n; j++) q[i * n + j] = qt[j * n + i];
+}
+
 bool fits(const Arr& arr, Index off, Index count) {
   return off >= 0 && count >= 0 && off + count <= arr.len;
 }
@@ -220,6 +546,61 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::cholesky& arg) {
     r = cholUnblocked(a, n);
   }
   static_cast<double*>(arg.info.data)[0] = double(r);
+  return env.Undefined();
+}
+
+}  // namespace tg
+
+namespace tg {
+
+// op(T) X = B in place of the n x k matrix at b[bOff..], T n x n at t[tOff..] (linalg.ts's
+// triSolve).
+Napi::Value run(const Napi::CallbackInfo& info, const args::triSolve& arg) {
+  Napi::Env env = info.Env();
+  const Index n = arg.n, k = arg.k;
+  if (n < 0 || k < 0 || n > (Index(1) << 26) || k > (Index(1) << 26) ||
+      !fits(arg.t, arg.tOff, n * n) || !fits(arg.b, arg.bOff, n * k)) {
+    Napi::RangeError::New(env, "triSolve: layout out of the arrays' bounds")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  triSolveKernel(static_cast<const double*>(arg.t.data) + arg.tOff,
+                 static_cast<double*>(arg.b.data) + arg.bOff, n, k, arg.upper != 0,
+                 arg.trans != 0, arg.unit != 0);
+  return env.Undefined();
+}
+
+// The symmetric eigenproblem of the full n x n matrix a (destroyed): eigenvalues into d,
+// eigenvectors as the rows of z; info[0] = 1, or 0 when QL did not converge.
+Napi::Value run(const Napi::CallbackInfo& info, const args::tridiagonalEig& arg) {
+  Napi::Env env = info.Env();
+  const Index n = arg.n;
+  if (n < 1 || n > (Index(1) << 13) || !fits(arg.a, 0, n * n) || !fits(arg.d, 0, n) ||
+      !fits(arg.z, 0, n * n) || !fits(arg.info, 0, 1)) {
+    Napi::RangeError::New(env, "tridiagonalEig: layout out of the arrays' bounds")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const bool ok = tridiagonalEigKernel(static_cast<double*>(arg.a.data), n,
+                                       static_cast<double*>(arg.d.data),
+                                       static_cast<double*>(arg.z.data));
+  static_cast<double*>(arg.info.data)[0] = ok ? 1 : 0;
+  return env.Undefined();
+}
+
+// One-sided Jacobi on the m x n matrix at a[aOff..] (m >= n): W = A Q into w (m x n), the
+// accumulated rotations Q into q (n x n).
+Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg) {
+  Napi::Env env = info.Env();
+  const Index m = arg.m, n = arg.n;
+  if (m < 0 || n < 0 || m > (Index(1) << 26) || n > (Index(1) << 13) ||
+      !fits(arg.a, arg.aOff, m * n) || !fits(arg.w, 0, m * n) || !fits(arg.q, 0, n * n)) {
+    Napi::RangeError::New(env, "svdJacobi: layout out of the arrays' bounds")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  jacobiSweepsKernel(static_cast<const double*>(arg.a.data) + arg.aOff, m, n,
+                     static_cast<double*>(arg.w.data), static_cast<double*>(arg.q.data));
   return env.Undefined();
 }
 

@@ -8,6 +8,9 @@
  * within rounding (the trailing updates sum in another order); pivots and info exactly. The
  * residuals ||PA - LU|| and ||A - LL^T|| (max-abs, relative to ||A||) of the native results are
  * checked against n * 2^-52 * a small constant, LAPACK's backward-error bound.
+ * The triangular solve, the tridiagonal eigensolver and the Jacobi sweeps keep each element's
+ * operations in the twin's order (Note [V8's hypot] in native/linalg.cc), so those compare
+ * bit for bit, inf and nan patterns included.
  * Skipped, with the reason, when the addon is not built or not loaded.
  */
 import { test } from "node:test";
@@ -16,8 +19,11 @@ import assert from "node:assert/strict";
 import {
   cholesky,
   getNativeLinalgThreshold,
+  jacobiSweeps,
   luFactor,
   setNativeLinalgThreshold,
+  triSolve,
+  tridiagonalEig,
 } from "../src/backend/linalg.js";
 import { filled, skip } from "./helpers/native.js";
 
@@ -207,4 +213,105 @@ test("native Cholesky stops as the TypeScript kernel does on indefinite input", 
     assert.equal(ts.info, bad + 1, `indefinite cholesky ${n}: TypeScript info`);
     assertClose(nat.x, ts.x, 0, `indefinite cholesky ${n}`);
   }
+});
+
+/** bitwise equality (Object.is: nan equals nan, -0 differs from 0) */
+function assertSame(got: Float64Array, want: Float64Array, what: string): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(
+      Object.is(got[i], want[i]),
+      `${what} [${i}]: native ${got[i]} vs TypeScript ${want[i]}`,
+    );
+}
+
+test("native triangular solve equals the TypeScript kernel bit for bit", { skip }, () => {
+  for (const [n, k] of [
+    [1, 1],
+    [64, 1],
+    [65, 3],
+    [130, 1],
+    [130, 70],
+  ]) {
+    for (const zeroPivot of [false, true]) {
+      const t = filled(Float64Array, n * n + OFF, n * 3 + k, 1) as Float64Array;
+      for (let i = 0; i < n; i++) t[OFF + i * n + i] += zeroPivot ? 0 : 4;
+      // an exact zero on the diagonal: inf and nan spread as OpenBLAS's trsm spreads them
+      if (zeroPivot) t[OFF + (n >> 1) * n + (n >> 1)] = 0;
+      const b = filled(Float64Array, n * k + OFF, n + k, 1) as Float64Array;
+      for (const upper of [false, true])
+        for (const trans of [false, true])
+          for (const unit of [false, true]) {
+            const [ts, nat] = both(() => {
+              const x = b.slice();
+              triSolve(t, OFF, x, OFF, n, k, upper, trans, unit);
+              return x;
+            });
+            assertSame(
+              nat,
+              ts,
+              `triSolve n=${n} k=${k} upper=${upper} trans=${trans} unit=${unit} zero=${zeroPivot}`,
+            );
+          }
+    }
+  }
+});
+
+/** the symmetric part of a pseudo-random n x n matrix, optionally with repeated eigenvalues */
+function symmetric(n: number, seed: number, blocks: boolean): Float64Array {
+  const r = filled(Float64Array, n * n, seed, 1);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      // blocks: two identical diagonal blocks (every eigenvalue twice) and a zero last row
+      const bi = i % (n >> 1);
+      const bj = j % (n >> 1);
+      const same = !blocks || (i < n >> 1 === j < n >> 1 && i < n - 1 && j < n - 1);
+      a[i * n + j] = same
+        ? blocks
+          ? r[bi * n + bj] + r[bj * n + bi]
+          : r[i * n + j] + r[j * n + i]
+        : 0;
+    }
+  return a;
+}
+
+test("native tridiagonal eigensolver equals the TypeScript kernel bit for bit", { skip }, () => {
+  for (const n of [64, 65, 130])
+    for (const blocks of [false, true]) {
+      const a = symmetric(n, n * 5, blocks);
+      const [ts, nat] = both(() => {
+        const d = new Float64Array(n);
+        const z = new Float64Array(n * n);
+        const ok = tridiagonalEig(a.slice(), n, d, z);
+        return { d, z, ok };
+      });
+      const what = `tridiagonalEig n=${n} blocks=${blocks}`;
+      assert.equal(nat.ok, true, what);
+      assert.equal(ts.ok, true, `${what}: TypeScript`);
+      assertSame(nat.d, ts.d, `${what}: eigenvalues`);
+      assertSame(nat.z, ts.z, `${what}: eigenvectors`);
+    }
+});
+
+test("native Jacobi sweeps equal the TypeScript kernel bit for bit", { skip }, () => {
+  for (const [m, n] of [
+    [64, 64],
+    [100, 70],
+    [130, 130],
+  ])
+    for (const lowRank of [false, true]) {
+      const a = filled(Float64Array, m * n + OFF, m * 7 + n, 1) as Float64Array;
+      // two equal columns: a zero singular value
+      if (lowRank) for (let i = 0; i < m; i++) a[OFF + i * n + 1] = a[OFF + i * n];
+      const [ts, nat] = both(() => {
+        const w = new Float64Array(m * n);
+        const q = new Float64Array(n * n);
+        jacobiSweeps(a, OFF, m, n, w, q);
+        return { w, q };
+      });
+      const what = `jacobiSweeps ${m}x${n} lowRank=${lowRank}`;
+      assertSame(nat.w, ts.w, `${what}: W`);
+      assertSame(nat.q, ts.q, `${what}: Q`);
+    }
 });

@@ -293,6 +293,9 @@ export const NATIVE_FAMILIES = {
   linalg: {
     luFactor: "a:f64 aOff:int m:int n:int piv:f64 pivot:int info:f64",
     cholesky: "a:f64 aOff:int n:int info:f64",
+    triSolve: "t:f64 tOff:int b:f64 bOff:int n:int k:int upper:int trans:int unit:int",
+    tridiagonalEig: "a:f64 n:int d:f64 z:f64 info:f64",
+    svdJacobi: "a:f64 aOff:int m:int n:int w:f64 q:f64",
   },
   norm: {
     layerNormForward:

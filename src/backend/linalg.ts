@@ -1,13 +1,18 @@
 /**
  * Dense linear-algebra kernels on typed arrays (never Tensor): LU with partial pivoting,
- * Cholesky, triangular solves, Householder QR (LAPACK's geqrf/ormqr conventions), the symmetric
- * eigenproblem (cyclic Jacobi; tridiagonalization and QL from order 32) and the matrix exponential (scaling and squaring with a degree-18
+ * Cholesky, LDL^T (Bunch-Kaufman, as LAPACK's sytf2/sytrs), triangular solves, Householder QR
+ * (LAPACK's geqrf/ormqr conventions), the symmetric eigenproblem (cyclic Jacobi;
+ * tridiagonalization and QL from order 32) and the matrix exponential (scaling and squaring
+ * with a degree-18
  * Taylor polynomial). Every matrix is row-major at an offset of a Float64Array, so float32
  * inputs are factored with Float64 accumulation and rounded once at the end.
  *
  * LU and Cholesky of large matrices go to their blocked native twins (native/linalg.cc), whose
  * trailing updates are matrix products: equal up to rounding, and equal partial results where
- * a factorization stops (Note [factorization fallback] there).
+ * a factorization stops (Note [factorization fallback] there). The triangular solve, the
+ * tridiagonal eigensolver and the Jacobi sweeps of the SVD have native twins that give the same
+ * bits (each element's operations in the same order, Note [exact vector loops] there), from
+ * the same size on.
  */
 import { nativeKernels } from "./native.js";
 
@@ -134,6 +139,12 @@ export function triSolve(
   trans: boolean,
   unit: boolean,
 ): void {
+  // the native twin gives the same bits (each element's operations in the same order)
+  if (
+    n * n >= nativeMin &&
+    native.triSolve(t, to, b, bo, n, k, upper ? 1 : 0, trans ? 1 : 0, unit ? 1 : 0)
+  )
+    return;
   // op(T)[i][j]
   const at = trans
     ? (i: number, j: number) => t[to + j * n + i]
@@ -269,7 +280,14 @@ const TRIDIAGONAL_MIN = 32;
  * false when the QL iteration does not converge within 30 n steps (then the caller falls back
  * to Jacobi).
  */
-function tridiagonalEig(a: Float64Array, n: number, d: Float64Array, z: Float64Array): boolean {
+export function tridiagonalEig(
+  a: Float64Array,
+  n: number,
+  d: Float64Array,
+  z: Float64Array,
+): boolean {
+  // the native twin (native/linalg.cc) gives the same bits: Note [V8's hypot] there
+  if (n * n >= nativeMin && native.tridiagonalEig(a, n, d, z, infoOut)) return infoOut[0] === 1;
   const V = a;
   const e = new Float64Array(n);
   for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
@@ -631,24 +649,72 @@ export function svdJacobi(
   vo: number,
 ): void {
   const w = new Float64Array(m * n);
-  for (let i = 0; i < m * n; i++) w[i] = a[o + i];
   const q = new Float64Array(n * n);
+  jacobiSweeps(a, o, m, n, w, q);
+  const norms = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let t = 0;
+    for (let i = 0; i < m; i++) t += w[i * n + j] ** 2;
+    norms[j] = Math.sqrt(t);
+  }
+  const order = Array.from({ length: n }, (_x, i) => i).sort((x, y) => norms[y] - norms[x]);
+  const big = n > 0 ? norms[order[0]] : 0;
+  let rank = n;
+  for (let c = 0; c < n; c++) {
+    const j = order[c];
+    s[so + c] = norms[j];
+    if (rank === n && !(norms[j] > big * 1e-300)) rank = c;
+    if (v !== null) for (let i = 0; i < n; i++) v[vo + i * n + c] = q[i * n + j];
+    if (u !== null && c < rank)
+      for (let i = 0; i < m; i++) u[uo + i * uc + c] = w[i * n + j] / norms[j];
+  }
+  if (u !== null) completeBasis(u, uo, m, uc, rank);
+}
+
+/**
+ * One-sided Jacobi (Hestenes) on the m x n matrix at `a[o..]`: W = A Q with the column pairs
+ * of W rotated until orthogonal (each rotation zeroes a pair's inner product), sweeping all
+ * pairs until a sweep rotates none (at most 80; a pair is orthogonal when its cosine is at
+ * most sqrt(m) eps). Writes W (m x n) into `w` and the accumulated
+ * rotations Q (n x n) into `q`. The native twin gives the same bits.
+ */
+/** jacobiSweeps' partial sums: alpha's, beta's, gamma's, four each */
+const jacobiAcc = new Float64Array(12);
+
+export function jacobiSweeps(
+  a: Float64Array,
+  o: number,
+  m: number,
+  n: number,
+  w: Float64Array,
+  q: Float64Array,
+): void {
+  if (m * n >= nativeMin && native.svdJacobi(a, o, m, n, w, q)) return;
+  for (let i = 0; i < m * n; i++) w[i] = a[o + i];
+  q.fill(0);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  // a pair counts as orthogonal when its cosine is at most sqrt(m) eps (LAPACK's dgesvj): a
+  // tighter bound keeps rotating on rounding noise (twice the sweeps, no accuracy gained)
+  const tol = Math.sqrt(m) * 2 ** -52;
   for (let sweep = 0; sweep < 80; sweep++) {
     let rotated = false;
     for (let p = 0; p < n - 1; p++)
       for (let r = p + 1; r < n; r++) {
-        let alpha = 0;
-        let beta = 0;
-        let gamma = 0;
+        // the three inner products by four interleaved partial sums (row i into sum i mod 4,
+        // combined pairwise): independent additions, which the native twin vectorizes
+        const acc = jacobiAcc.fill(0);
         for (let i = 0; i < m; i++) {
           const wp = w[i * n + p];
           const wr = w[i * n + r];
-          alpha += wp * wp;
-          beta += wr * wr;
-          gamma += wp * wr;
+          const l = i & 3;
+          acc[l] += wp * wp;
+          acc[4 + l] += wr * wr;
+          acc[8 + l] += wp * wr;
         }
-        if (gamma === 0 || Math.abs(gamma) <= 1e-16 * Math.sqrt(alpha * beta)) continue;
+        const alpha = acc[0] + acc[1] + (acc[2] + acc[3]);
+        const beta = acc[4] + acc[5] + (acc[6] + acc[7]);
+        const gamma = acc[8] + acc[9] + (acc[10] + acc[11]);
+        if (gamma === 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
@@ -669,22 +735,213 @@ export function svdJacobi(
       }
     if (!rotated) break;
   }
-  const norms = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    let t = 0;
-    for (let i = 0; i < m; i++) t += w[i * n + j] ** 2;
-    norms[j] = Math.sqrt(t);
+}
+
+/** Bunch-Kaufman's pivoting threshold (1 + sqrt 17) / 8: bounds the growth of the factors. */
+const BK_ALPHA = (1 + Math.sqrt(17)) / 8;
+/** the smallest normal double, LAPACK's dlamch('S') */
+const SFMIN = 2 ** -1022;
+
+/**
+ * The Bunch-Kaufman factorization P A P^T = L D L^T of the symmetric n x n matrix at `a[o..]`
+ * (its lower triangle read) in place, as LAPACK's dsytf2 with uplo 'L' (what sytrf runs below
+ * its block size): D's 1 x 1 and 2 x 2 blocks on and below the diagonal, L's multipliers
+ * (unit diagonal implicit) below them. `piv[po + k]` in LAPACK's format (1-based): k > 0 a
+ * 1 x 1 block after swapping rows/columns k and piv[k]; a 2 x 2 block at k, k + 1 has
+ * piv[k] = piv[k + 1] = -p after swapping k + 1 and p. The upper triangle is left as read.
+ * Returns info: 0, or the 1-based index of the first exactly zero D(k, k) (the factorization
+ * completes, D is singular).
+ */
+export function ldlFactor(
+  a: Float64Array,
+  o: number,
+  n: number,
+  piv: Int32Array,
+  po: number,
+): number {
+  const at = (i: number, j: number): number => o + i * n + j;
+  const swap = (p: number, q: number): void => {
+    const t = a[p];
+    a[p] = a[q];
+    a[q] = t;
+  };
+  let info = 0;
+  let k = 0;
+  while (k < n) {
+    let kstep = 1;
+    let kp = k;
+    const absakk = Math.abs(a[at(k, k)]);
+    // the largest off-diagonal entry of column k (idamax: the first largest)
+    let imax = k;
+    let colmax = 0;
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[at(i, k)]);
+      if (i === k + 1 || v > colmax) {
+        colmax = v;
+        imax = i;
+      }
+    }
+    if (Math.max(absakk, colmax) === 0 || Number.isNaN(absakk)) {
+      // column k is zero: D(k, k) = 0, nothing to eliminate
+      if (info === 0) info = k + 1;
+    } else {
+      if (!(absakk >= BK_ALPHA * colmax)) {
+        // the largest off-diagonal entry of row/column imax
+        let rowmax = 0;
+        for (let j = k; j < imax; j++) {
+          const v = Math.abs(a[at(imax, j)]);
+          if (j === k || v > rowmax) rowmax = v;
+        }
+        let cmax = -1;
+        for (let i = imax + 1; i < n; i++) {
+          const v = Math.abs(a[at(i, imax)]);
+          if (cmax < 0 || v > cmax) cmax = v;
+        }
+        if (cmax >= 0) rowmax = Math.max(rowmax, cmax);
+        if (absakk >= BK_ALPHA * colmax * (colmax / rowmax)) kp = k;
+        else if (Math.abs(a[at(imax, imax)]) >= BK_ALPHA * rowmax) kp = imax;
+        else {
+          kp = imax;
+          kstep = 2;
+        }
+      }
+      const kk = k + kstep - 1;
+      if (kp !== kk) {
+        // interchange rows and columns kk and kp of the trailing submatrix (lower triangle)
+        for (let i = kp + 1; i < n; i++) swap(at(i, kk), at(i, kp));
+        for (let j = kk + 1; j < kp; j++) swap(at(j, kk), at(kp, j));
+        swap(at(kk, kk), at(kp, kp));
+        if (kstep === 2) swap(at(k + 1, k), at(kp, k));
+      }
+      if (kstep === 1) {
+        if (k < n - 1) {
+          // A22 -= x x^T / d (dsyr, lower), then the multipliers x / d
+          const akk = a[at(k, k)];
+          const small = !(Math.abs(akk) >= SFMIN);
+          if (small) for (let i = k + 1; i < n; i++) a[at(i, k)] /= akk;
+          const r = small ? -akk : -(1 / akk);
+          for (let j = k + 1; j < n; j++) {
+            const xj = a[at(j, k)];
+            if (xj === 0) continue;
+            const temp = r * xj;
+            for (let i = j; i < n; i++) a[at(i, j)] += a[at(i, k)] * temp;
+          }
+          if (!small) {
+            const d11 = 1 / akk;
+            for (let i = k + 1; i < n; i++) a[at(i, k)] *= d11;
+          }
+        }
+      } else if (k < n - 2) {
+        // the 2 x 2 pivot D = [[d_kk, d_k1k], [d_k1k, d_k1k1]]: columns k, k + 1 of L are
+        // A(k+2:, k:k+2) D^{-1}, and A22 -= that times the same columns of A
+        let d21 = a[at(k + 1, k)];
+        const d11 = a[at(k + 1, k + 1)] / d21;
+        const d22 = a[at(k, k)] / d21;
+        const t = 1 / (d11 * d22 - 1);
+        d21 = t / d21;
+        for (let j = k + 2; j < n; j++) {
+          const wk = d21 * (d11 * a[at(j, k)] - a[at(j, k + 1)]);
+          const wkp1 = d21 * (d22 * a[at(j, k + 1)] - a[at(j, k)]);
+          for (let i = j; i < n; i++)
+            a[at(i, j)] = a[at(i, j)] - a[at(i, k)] * wk - a[at(i, k + 1)] * wkp1;
+          a[at(j, k)] = wk;
+          a[at(j, k + 1)] = wkp1;
+        }
+      }
+    }
+    if (kstep === 1) piv[po + k] = kp + 1;
+    else {
+      piv[po + k] = -(kp + 1);
+      piv[po + k + 1] = -(kp + 1);
+    }
+    k += kstep;
   }
-  const order = Array.from({ length: n }, (_x, i) => i).sort((x, y) => norms[y] - norms[x]);
-  const big = n > 0 ? norms[order[0]] : 0;
-  let rank = n;
-  for (let c = 0; c < n; c++) {
-    const j = order[c];
-    s[so + c] = norms[j];
-    if (rank === n && !(norms[j] > big * 1e-300)) rank = c;
-    if (v !== null) for (let i = 0; i < n; i++) v[vo + i * n + c] = q[i * n + j];
-    if (u !== null && c < rank)
-      for (let i = 0; i < m; i++) u[uo + i * uc + c] = w[i * n + j] / norms[j];
+  return info;
+}
+
+/**
+ * Solves A X = B in place of the n x c matrix at `b[bo..]` from ldlFactor's (LD, pivots) of A,
+ * as LAPACK's dsytrs with uplo 'L': L D Y = P B forward (swaps, eliminations, D's blocks
+ * inverted), then L^T X = Y backward with the swaps undone.
+ */
+export function ldlSolve(
+  ld: Float64Array,
+  o: number,
+  n: number,
+  piv: ArrayLike<number>,
+  po: number,
+  b: Float64Array,
+  bo: number,
+  c: number,
+): void {
+  const L = (i: number, j: number): number => ld[o + i * n + j];
+  const swapRows = (i: number, j: number): void => {
+    if (i === j) return;
+    for (let col = 0; col < c; col++) {
+      const t = b[bo + i * c + col];
+      b[bo + i * c + col] = b[bo + j * c + col];
+      b[bo + j * c + col] = t;
+    }
+  };
+  // B(rows from.., :) -= L(from.., col) B(row, :)   (dger with alpha -1)
+  const ger = (from: number, col: number, row: number): void => {
+    for (let jc = 0; jc < c; jc++) {
+      const y = b[bo + row * c + jc];
+      if (y === 0) continue;
+      const temp = -y;
+      for (let i = from; i < n; i++) b[bo + i * c + jc] += L(i, col) * temp;
+    }
+  };
+  // B(row, :) -= sum_{i > from - 1} B(i, :) L(i, col)   (dgemv transposed, alpha -1, beta 1)
+  const gemvT = (from: number, col: number, row: number): void => {
+    for (let jc = 0; jc < c; jc++) {
+      let temp = 0;
+      for (let i = from; i < n; i++) temp += b[bo + i * c + jc] * L(i, col);
+      b[bo + row * c + jc] += -temp;
+    }
+  };
+  let k = 0;
+  while (k < n) {
+    const p = piv[po + k];
+    if (p > 0) {
+      swapRows(k, p - 1);
+      if (k < n - 1) ger(k + 1, k, k);
+      const inv = 1 / L(k, k);
+      for (let jc = 0; jc < c; jc++) b[bo + k * c + jc] *= inv;
+      k += 1;
+    } else {
+      swapRows(k + 1, -p - 1);
+      if (k < n - 2) {
+        ger(k + 2, k, k);
+        ger(k + 2, k + 1, k + 1);
+      }
+      const akm1k = L(k + 1, k);
+      const akm1 = L(k, k) / akm1k;
+      const ak = L(k + 1, k + 1) / akm1k;
+      const denom = akm1 * ak - 1;
+      for (let jc = 0; jc < c; jc++) {
+        const bkm1 = b[bo + k * c + jc] / akm1k;
+        const bk = b[bo + (k + 1) * c + jc] / akm1k;
+        b[bo + k * c + jc] = (ak * bkm1 - bk) / denom;
+        b[bo + (k + 1) * c + jc] = (akm1 * bk - bkm1) / denom;
+      }
+      k += 2;
+    }
   }
-  if (u !== null) completeBasis(u, uo, m, uc, rank);
+  k = n - 1;
+  while (k >= 0) {
+    const p = piv[po + k];
+    if (p > 0) {
+      if (k < n - 1) gemvT(k + 1, k, k);
+      swapRows(k, p - 1);
+      k -= 1;
+    } else {
+      if (k < n - 1) {
+        gemvT(k + 1, k, k);
+        gemvT(k + 1, k - 1, k - 1);
+      }
+      swapRows(k, -p - 1);
+      k -= 2;
+    }
+  }
 }

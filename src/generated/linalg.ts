@@ -1349,3 +1349,81 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
     /** The fields in order, for unpacking: `const [solution, residuals, rank, singular_values] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
+
+/** The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots, info)`; info > 0 marks an exactly zero diagonal entry of D. */
+export let ldlFactorEx = fn("ldlFactorEx", "linalg", (f) => {
+  ldlFactorEx = f as never;
+}) as {
+  /**
+   * The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots, info)`; info > 0 marks an exactly zero diagonal entry of D.
+   *
+   * PyTorch: `linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)`
+   * @example torch.linalg.ldlFactorEx(torch.tensor([[4., 2], [2, 3]])).LD // tensor([[4.0000, 0.0000], [0.5000, 2.0000]])
+   */
+  (
+    input: Tensor,
+    options?: { hermitian?: boolean; checkErrors?: boolean; out?: Tensor | null },
+  ): {
+    /** The `LD` field of PyTorch's `torch.return_types.linalg_ldl_factor_ex`. */ LD: Tensor;
+    /** The `pivots` field of PyTorch's `torch.return_types.linalg_ldl_factor_ex`. */ pivots: Tensor;
+    /** The `info` field of PyTorch's `torch.return_types.linalg_ldl_factor_ex`. */ info: Tensor;
+  };
+};
+
+/** The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots)`; an exactly zero diagonal entry of D raises. */
+export let ldlFactor = fn("ldlFactor", "linalg", (f) => {
+  ldlFactor = f as never;
+}) as {
+  /**
+   * The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots)`; an exactly zero diagonal entry of D raises.
+   *
+   * PyTorch: `linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)`
+   * @example torch.linalg.ldlFactor(torch.tensor([[4., 2], [2, 3]])).pivots // tensor([1, 2], dtype=torch.int32)
+   */
+  (
+    input: Tensor,
+    options?: { hermitian?: boolean; out?: Tensor | null },
+  ): {
+    /** The `LD` field of PyTorch's `torch.return_types.linalg_ldl_factor`. */ LD: Tensor;
+    /** The `pivots` field of PyTorch's `torch.return_types.linalg_ldl_factor`. */ pivots: Tensor;
+  };
+};
+
+/** Solves A X = B from linalg.ldlFactor's `(LD, pivots)` of symmetric A (LAPACK's sytrs), batched with broadcasting. */
+export let ldlSolve = fn("ldlSolve", "linalg", (f) => {
+  ldlSolve = f as never;
+}) as {
+  /**
+   * Solves A X = B from linalg.ldlFactor's `(LD, pivots)` of symmetric A (LAPACK's sytrs), batched with broadcasting.
+   *
+   * PyTorch: `linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.ldlSolve(...Object.values(torch.linalg.ldlFactor(torch.tensor([[4., 2], [2, 3]]))).slice(0, 2), torch.tensor([[6.], [5]])) // tensor([[1.], [1.]])
+   */
+  (
+    LD: Tensor,
+    options: { pivots: Tensor; B: Tensor; hermitian?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Solves A X = B from linalg.ldlFactor's `(LD, pivots)` of symmetric A (LAPACK's sytrs), batched with broadcasting.
+   *
+   * PyTorch: `linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.ldlSolve(...Object.values(torch.linalg.ldlFactor(torch.tensor([[4., 2], [2, 3]]))).slice(0, 2), torch.tensor([[6.], [5]])) // tensor([[1.], [1.]])
+   */
+  (
+    LD: Tensor,
+    pivots: Tensor,
+    options: { B: Tensor; hermitian?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Solves A X = B from linalg.ldlFactor's `(LD, pivots)` of symmetric A (LAPACK's sytrs), batched with broadcasting.
+   *
+   * PyTorch: `linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor`
+   * @example torch.linalg.ldlSolve(...Object.values(torch.linalg.ldlFactor(torch.tensor([[4., 2], [2, 3]]))).slice(0, 2), torch.tensor([[6.], [5]])) // tensor([[1.], [1.]])
+   */
+  (
+    LD: Tensor,
+    pivots: Tensor,
+    B: Tensor,
+    options?: { hermitian?: boolean; out?: Tensor | null },
+  ): Tensor;
+};

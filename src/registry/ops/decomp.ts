@@ -3318,3 +3318,145 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// LDL^T (Bunch-Kaufman, LAPACK's sytrf/sytrs): linalg.ldl_factor_ex, ldl_factor, ldl_solve
+
+/** derivatives.yaml has no entry: outputs carry a NotImplemented node that raises, naming the op */
+function atenNotImplemented(op: string): Op {
+  const key = `decomp.${op}` as unknown as Op;
+  registerDerivative(key, {
+    name: "torch::autograd::NotImplemented",
+    save: [],
+    grad: () => {
+      throw runtimeError(`derivative for aten::${op} is not implemented`);
+    },
+  } as never);
+  return key;
+}
+const LDL_FACTOR_EX = atenNotImplemented("linalg_ldl_factor_ex");
+const LDL_SOLVE = atenNotImplemented("linalg_ldl_solve");
+
+/**
+ * (LD, pivots, info) of each symmetric matrix: LD the lower triangle of dsytf2's packed
+ * factors (the upper triangle zero, as PyTorch returns it), int32 pivots in LAPACK's format.
+ * `hermitian` only matters for complex input, which tensorgrad's linalg does not take.
+ */
+function ldlFactorEx(A: T, name: string): { LD: T; pivots: T; info: T; infos: number[] } {
+  checkAtLeast2d(name, A);
+  checkSquare(name, A);
+  checkFloating(name, A);
+  const n = A.shape[A.dim() - 1];
+  const batch = batchOf(A);
+  const count = prod(batch);
+  const a = f64(A);
+  const piv = new Int32Array(count * n);
+  const infos: number[] = [];
+  for (let b = 0; b < count; b++) {
+    const o = b * n * n;
+    infos.push(K.ldlFactor(a, o, n, piv, b * n));
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[o + i * n + j] = 0;
+  }
+  const LD = make(a, A.shape.slice(), A.dtype);
+  const pivots = wrap(piv, [...batch, n], int32);
+  if (anyNeedsGrad([A])) record(LDL_FACTOR_EX, [LD], [A], {} as never, {} as never);
+  return { LD, pivots, info: infoTensor(infos, batch), infos };
+}
+
+/** _linalg_check_errors has no case for sytrf's info: an internal assert */
+function ldlCheckErrors(name: string, infos: number[]): void {
+  const k = infos.findIndex((v) => v !== 0);
+  if (k >= 0)
+    throw runtimeError(
+      `false INTERNAL ASSERT FAILED at "./aten/src/ATen/native/BatchLinearAlgebra.cpp":1491, please report a bug to PyTorch. ${name}: Unknown error code: ${infos[k]}.`,
+    );
+}
+
+defineOp({
+  name: "ldl_factor_ex",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots, info)`; info > 0 marks an exactly zero diagonal entry of D.",
+  example:
+    "torch.linalg.ldlFactorEx(torch.tensor([[4., 2], [2, 3]])).LD // tensor([[4.0000, 0.0000], [0.5000, 2.0000]])",
+  overloads: [
+    {
+      schema:
+        "linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)",
+      forward: (self: T, _hermitian: boolean, checkErrors: boolean) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+        if (checkErrors) ldlCheckErrors("torch.linalg.ldl_factor_ex", r.infos);
+        return { LD: r.LD, pivots: r.pivots, info: r.info, 0: r.LD, 1: r.pivots, 2: r.info };
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "ldl_factor",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots)`; an exactly zero diagonal entry of D raises.",
+  example:
+    "torch.linalg.ldlFactor(torch.tensor([[4., 2], [2, 3]])).pivots // tensor([1, 2], dtype=torch.int32)",
+  overloads: [
+    {
+      schema:
+        "linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)",
+      forward: (self: T) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+        ldlCheckErrors("torch.linalg.ldl_factor", r.infos);
+        return { LD: r.LD, pivots: r.pivots, 0: r.LD, 1: r.pivots };
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "ldl_solve",
+  namespace: "linalg",
+  variants: ["function"],
+  out: true,
+  doc: "Solves A X = B from linalg.ldlFactor's `(LD, pivots)` of symmetric A (LAPACK's sytrs), batched with broadcasting.",
+  example:
+    "torch.linalg.ldlSolve(...Object.values(torch.linalg.ldlFactor(torch.tensor([[4., 2], [2, 3]]))).slice(0, 2), torch.tensor([[6.], [5]])) // tensor([[1.], [1.]])",
+  overloads: [
+    {
+      schema:
+        "linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor",
+      forward: (LD: T, pivots: T, B: T) => {
+        const name = "torch.linalg.ldl_solve";
+        checkAtLeast2d(name, LD);
+        checkSquare(name, LD);
+        checkFloating(name, LD);
+        if (B.dtype !== LD.dtype)
+          throw runtimeError(
+            `Expected b and A to have the same dtype, but found b of type ${scalarTypeName(B.dtype)} and A of type ${scalarTypeName(LD.dtype)} instead.`,
+          );
+        const n = LD.shape[LD.dim() - 1];
+        const bm = B.size(-2);
+        const c = B.size(-1);
+        if (bm !== n)
+          throw runtimeError(
+            `Incompatible matrix sizes for ${name}: each A matrix is ${n} by ${n} but each b matrix is ${bm} by ${c}`,
+          );
+        const pshape = LD.shape.slice(0, -1);
+        if (pivots.dim() !== pshape.length || pivots.shape.some((s, i) => s !== pshape[i]))
+          throw runtimeError(
+            `${name}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape [${pivots.shape.join(", ")}] instead`,
+          );
+        const batch = broadcastShapes(batchOf(LD), batchOf(B));
+        const count = prod(batch);
+        const ld = f64(expandBatch(LD, batch));
+        const pv = f64(pivots.expand([...batch, n]));
+        const b = f64(expandBatch(B, batch));
+        for (let i = 0; i < count; i++) K.ldlSolve(ld, i * n * n, n, pv, i * n, b, i * n * c, c);
+        const X = make(b, [...batch, n, c], B.dtype);
+        if (anyNeedsGrad([LD, B])) record(LDL_SOLVE, [X], [LD, B], {} as never, {} as never);
+        return X;
+      },
+    },
+  ],
+});
