@@ -34,6 +34,9 @@ const cases: [string, () => object, string[]][] = [
   ["linalg.qr", () => torch.linalg.qr(sq), ["Q", "R"]],
   ["linalg.svd", () => torch.linalg.svd(sq), ["U", "S", "Vh"]],
   ["linalg.choleskyEx", () => torch.linalg.choleskyEx(sq), ["L", "info"]],
+  ["linalg.luFactorEx", () => torch.linalg.luFactorEx(sq), ["LU", "pivots", "info"]],
+  ["linalg.ldlFactorEx", () => torch.linalg.ldlFactorEx(sq), ["LD", "pivots", "info"]],
+  ["linalg.ldlFactor", () => torch.linalg.ldlFactor(sq), ["LD", "pivots"]],
   [
     "linalg.lstsq",
     () => torch.linalg.lstsq(sq, sq),

@@ -1367,6 +1367,11 @@ export let ldlFactorEx = fn("ldlFactorEx", "linalg", (f) => {
     /** The `LD` field of PyTorch's `torch.return_types.linalg_ldl_factor_ex`. */ LD: Tensor;
     /** The `pivots` field of PyTorch's `torch.return_types.linalg_ldl_factor_ex`. */ pivots: Tensor;
     /** The `info` field of PyTorch's `torch.return_types.linalg_ldl_factor_ex`. */ info: Tensor;
+    /** The `LD` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `pivots` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The `info` field by position (`t[2]` in Python). */ readonly 2: Tensor;
+    /** The number of fields, 3 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [LD, pivots, info] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 
@@ -1386,6 +1391,10 @@ export let ldlFactor = fn("ldlFactor", "linalg", (f) => {
   ): {
     /** The `LD` field of PyTorch's `torch.return_types.linalg_ldl_factor`. */ LD: Tensor;
     /** The `pivots` field of PyTorch's `torch.return_types.linalg_ldl_factor`. */ pivots: Tensor;
+    /** The `LD` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `pivots` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [LD, pivots] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
   };
 };
 

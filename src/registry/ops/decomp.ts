@@ -3387,7 +3387,14 @@ defineOp({
       forward: (self: T, _hermitian: boolean, checkErrors: boolean) => {
         const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
         if (checkErrors) ldlCheckErrors("torch.linalg.ldl_factor_ex", r.infos);
-        return { LD: r.LD, pivots: r.pivots, info: r.info, 0: r.LD, 1: r.pivots, 2: r.info };
+        return namedTuple({
+          LD: r.LD,
+          pivots: r.pivots,
+          info: r.info,
+          0: r.LD,
+          1: r.pivots,
+          2: r.info,
+        });
       },
     },
   ],
@@ -3408,7 +3415,7 @@ defineOp({
       forward: (self: T) => {
         const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
         ldlCheckErrors("torch.linalg.ldl_factor", r.infos);
-        return { LD: r.LD, pivots: r.pivots, 0: r.LD, 1: r.pivots };
+        return namedTuple({ LD: r.LD, pivots: r.pivots, 0: r.LD, 1: r.pivots });
       },
     },
   ],
