@@ -445,7 +445,11 @@ writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 // process does not parse and compile 2 MB of JavaScript at every start (what Node 22's
 // module.enableCompileCache does for a whole program; Node 20 has none). The cache is a file
 // in the project's node_modules/.cache/tensorgrad (written once, atomically, by the first
-// process that has none; named by this build's content hash, the Node version and the
+// process that has none, after its program's first turn of the event loop (setImmediate) or at
+// its exit if that comes first: V8 caches the functions compiled so far, so the cache also
+// holds those the start of a program runs, such as a first gradient's, which a later process
+// would otherwise compile from source: ~37M instructions of the one-gradient process,
+// bench/startup.mjs; named by this build's content hash, the Node version and the
 // architecture; V8 also refuses data made by another V8 or other flags, and is then
 // rewritten). Without a writable node_modules, with --enable-source-maps (whose stack traces
 // need the module loader's source map registration), or with TENSORGRAD_COMPILE_CACHE=0, the
@@ -486,14 +490,22 @@ function load() {
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, __dirname);
   if (cachedData === undefined || script.cachedDataRejected === true) {
-    try {
-      fs.mkdirSync(path.dirname(cache), { recursive: true });
-      const tmp = \`\${cache}.\${process.pid}.tmp\`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cache);
-    } catch {
-      // a read-only node_modules: the next process compiles again
-    }
+    // after the program's first turn (or at its exit, if that comes first), so that the cache
+    // holds the functions its start ran, not only the package's top level
+    const write = () => {
+      process.removeListener("exit", write);
+      clearImmediate(immediate);
+      try {
+        fs.mkdirSync(path.dirname(cache), { recursive: true });
+        const tmp = \`\${cache}.\${process.pid}.tmp\`;
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cache);
+      } catch {
+        // a read-only node_modules: the next process compiles again
+      }
+    };
+    const immediate = setImmediate(write);
+    process.once("exit", write);
   }
   return mod.exports;
 }
