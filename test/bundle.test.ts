@@ -128,6 +128,25 @@ test("importing the package and taking a gradient loads no lazy chunk, WebCrypto
   assert.equal(out.param, true);
 });
 
+// Note [Tensor.prototype during import]: the registry installs its methods while
+// Tensor.prototype is a dictionary (V8's %HasFastProperties, in a child process with natives
+// syntax), and the first method call makes it fast again
+test("Tensor.prototype stays a dictionary until the first method call", () => {
+  const program = `
+    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "tensorgrad.cjs"))});
+    const proto = torch.Tensor.prototype;
+    const imported = %HasFastProperties(proto);
+    const x = torch.tensor([1, 2, 3]);
+    for (let i = 0; i < 3; i++) x.mul(x);
+    console.log(JSON.stringify([Object.getOwnPropertyNames(proto).length > 500, imported, %HasFastProperties(proto)]));`;
+  const r = spawnSync(process.execPath, ["--allow-natives-syntax", "-e", program], {
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_QUIET: "1" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [true, false, true]);
+});
+
 // the sources are ES modules (strict code): the CommonJS bundles must say "use strict" first
 test("every CommonJS bundle is strict code", () => {
   const dir = join(root, "dist", "cjs");

@@ -479,18 +479,37 @@ function randomBatched(
 type Methods = Record<string, (this: BatchedTensor, ...args: unknown[]) => unknown>;
 const proto = BatchedTensor.prototype as unknown as Methods;
 const tensorProto = Tensor.prototype as unknown as Methods;
+/**
+ * Note [Tensor.prototype during import]: V8 keeps a prototype that has served an inline cache
+ * in fast mode, where each added property copies the object's hidden class and descriptor
+ * array: installing the registry's ~500 methods one by one (defineOp) was then quadratic, 56M
+ * instructions, a fifth of the import's cost (`valgrind --tool=callgrind` on
+ * bench/startup.mjs's process). Until its first use Tensor.prototype is a dictionary, where an
+ * addition is one hash-table insertion; the first method load on a tensor makes it fast (one
+ * pass), so method calls run as before. A store through an inline cache into an object makes
+ * its prototypes fast too, so this module's top level (which runs before the registry's)
+ * defines BatchedTensor's methods with defineProperty rather than assigning them.
+ */
+function protoSet(name: string, f: (this: BatchedTensor, ...args: unknown[]) => unknown): void {
+  Object.defineProperty(proto, name, {
+    value: f,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
 // casts keep the layout: the physical tensor cast, the same batch dim
 for (const name of ["to", "float", "double", "long", "int", "bool"]) {
-  proto[name] = function (...args: unknown[]): unknown {
+  protoSet(name, function (...args: unknown[]): unknown {
     const v = tensorProto[name].apply(this.value as BatchedTensor, args) as Tensor;
     return v === this.value ? this : new BatchedTensor(v, this.bdim, this.level);
-  };
+  });
 }
 for (const name of ["zero_", "fill_"]) {
-  proto[name] = function (...args: unknown[]): unknown {
+  protoSet(name, function (...args: unknown[]): unknown {
     tensorProto[name].apply(this.value as BatchedTensor, args);
     return this;
-  };
+  });
 }
 /** Per sample, as the fallback: indexing (`t[...]`) and copies from another tensor. */
 function perSample(name: string, inplace: boolean) {
@@ -515,9 +534,9 @@ function perSample(name: string, inplace: boolean) {
     return new BatchedTensor(stack(outs), 0, this.level);
   };
 }
-proto.index = perSample("index", false);
-proto.copy_ = perSample("copy_", true);
-proto.indexPut_ = perSample("indexPut_", true);
+protoSet("index", perSample("index", false));
+protoSet("copy_", perSample("copy_", true));
+protoSet("indexPut_", perSample("indexPut_", true));
 Object.defineProperty(BatchedTensor.prototype, "T", {
   get(this: BatchedTensor): Tensor {
     return this.permute(Array.from({ length: this.dim() }, (_, i) => this.dim() - 1 - i));

@@ -791,17 +791,22 @@ type BuiltOp = Pick<
  * Note [named forwarders]: the name comes from a computed property key (the language names a
  * function literal after its key). `Object.defineProperty(f, "name", ...)` would turn each of
  * the ~1500 forwarders into a dictionary-mode object: 5x the memory and 3x the time, a tenth
- * of the import cost (bench/startup.mjs).
+ * of the import cost (bench/startup.mjs). The literal holding it has a null prototype, which
+ * V8 makes a dictionary: with an ordinary prototype, each new name added a hidden class to the
+ * one transition tree all these literals share, whose insertion is linear in its size (~2000
+ * names: ~19M instructions of the import, `valgrind --tool=callgrind`).
  */
 function lazyCallable(name: string, make: () => Callable): Callable {
   let impl: Callable | null = null;
   const f = {
+    // a dictionary-mode holder (Note [named forwarders])
+    __proto__: null,
     [name]: function (this: unknown): unknown {
       if (impl === null) impl = make();
       // eslint-disable-next-line prefer-rest-params -- forwarded as is: the count matters to the binder
       return impl.apply(this, arguments as unknown as unknown[]);
     },
-  }[name];
+  }[name] as Callable;
   LAZY_FORMS.add(f);
   return f;
 }
@@ -811,7 +816,8 @@ const LAZY_FORMS = new WeakSet<Callable>();
 /**
  * A Tensor method that replaces itself with `make()`'s callable on its first call. A plain
  * value swap: redefining an accessor as a data property would turn Tensor.prototype into a
- * dictionary-mode object, and every method load on every tensor 2-3x slower.
+ * dictionary-mode object, and every method load on every tensor 2-3x slower. Installed while
+ * Tensor.prototype is still a dictionary (Note [Tensor.prototype during import]).
  */
 function lazyMethod(name: string, make: () => Callable): void {
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
