@@ -134,6 +134,15 @@ if (child) {
     );
     // a 0-dim CPU tensor is a scalar operand, as in PyTorch
     assert.deepEqual(await a.add(torch.tensor(1)).tolistAsync(), [2, 3, 4]);
+    // a composite on the device checks its operands' devices first
+    assert.throws(
+      () =>
+        torch.nn.functional.nllLoss(
+          torch.randn(2, 3),
+          torch.tensor([0, 2], { dtype: torch.int64 }).to("webgpu"),
+        ),
+      /^RuntimeError: Expected all tensors to be on the same device, but found at least two devices, webgpu:0 and cpu!$/,
+    );
     assert.throws(
       () => a.cummax(0),
       /^NotImplementedError: Could not run 'aten::cummax' with arguments from the 'WebGPU' backend/,

@@ -177,9 +177,15 @@ const LAYOUT_OPS = new Set([
   "reshape_as",
   "sum_to_size",
   "broadcast_to",
+]);
+
+/**
+ * Composites whose CPU forward checks the arguments and then, for a device input, computes with
+ * device ops (Note [device composites]); all their tensors must be on the device, as for a
+ * device kernel (a CPU kernel would otherwise read a device tensor's empty typed array).
+ */
+const COMPOSITE_OPS = new Set([
   "square",
-  // composites whose CPU forward checks the arguments and then, for a device input, computes
-  // with device ops (Note [device composites])
   "mse_loss",
   "l1_loss",
   "smooth_l1_loss",
@@ -195,7 +201,7 @@ const LAYOUT_OPS = new Set([
 
 /** Whether an op name runs on the device (its CPU forward for layout-only ops). */
 export function deviceOpKind(name: string): "layout" | "device" | null {
-  if (LAYOUT_OPS.has(name)) return "layout";
+  if (LAYOUT_OPS.has(name) || COMPOSITE_OPS.has(name)) return "layout";
   return DEVICE_OPS.has(name) ? "device" : null;
 }
 
@@ -218,6 +224,10 @@ export function deviceCall(
   values: unknown[],
 ): unknown {
   if (LAYOUT_OPS.has(name)) return cpuForward(...values);
+  if (COMPOSITE_OPS.has(name)) {
+    checkSameDevice(values);
+    return cpuForward(...values);
+  }
   const impl = DEVICE_OPS.get(name);
   if (impl === undefined)
     throw notImplementedError(
