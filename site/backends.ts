@@ -4,9 +4,9 @@
  * Note [site backends]: the TypeScript kernels always run. A WebAssembly backend is available
  * when the library exposes `torch.backends.wasm` (an object whose `active` says whether its
  * kernels run, and `setEnabled(on)` or `enabled` to switch them on and off); WebGPU when the
- * browser has `navigator.gpu` with an adapter and the library makes tensors on
- * `torch.device("webgpu")`. Anything else is reported as "not available" with the reason, never
- * an error, so the pages run on what the library has today and pick up a backend once it ships.
+ * browser has `navigator.gpu` and `torch.webgpu.init()` finds an adapter (the MNIST page then
+ * moves the model and each batch to "webgpu" and reads the loss back asynchronously).
+ * Anything else is reported as "not available" with the reason, never an error, so the pages run on what the library has today and pick up a backend once it ships.
  */
 import * as torch from "tensorgrad";
 
@@ -52,20 +52,31 @@ function setWasm(on: boolean): boolean {
   return (w.active === true) === on;
 }
 
-/** A tensor on the WebGPU device, or the reason there is none. */
-async function webgpuProbe(): Promise<string | null> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } })?.gpu;
-  if (gpu === undefined) return "this browser has no WebGPU (navigator.gpu)";
-  const adapter = await gpu.requestAdapter().catch(() => null);
-  if (adapter === null) return "WebGPU finds no adapter";
+/** The library's WebGPU device functions (torch.webgpu), when this build has them. */
+interface WebgpuApi {
+  init(): Promise<boolean>;
+  isAvailable(): boolean;
+  adapterInfo(): string;
+}
+function webgpuApi(): WebgpuApi | null {
   // read by name: this build may not export it (Note [site backends])
-  const device = Reflect.get(torch, "device") as ((name: string) => unknown) | undefined;
-  if (typeof device !== "function") return "this build of tensorgrad has no WebGPU device";
+  const w = Reflect.get(torch, "webgpu") as WebgpuApi | undefined;
+  return typeof w === "object" && w !== null && typeof w.init === "function" ? w : null;
+}
+
+/**
+ * Requests the WebGPU device (`torch.webgpu.init()`, which asks `navigator.gpu` for an
+ * adapter); null when tensors can go to "webgpu", else the reason they cannot.
+ */
+async function webgpuProbe(): Promise<string | null> {
+  const gpu = (globalThis.navigator as { gpu?: unknown } | undefined)?.gpu;
+  if (gpu === undefined) return "this browser has no WebGPU (navigator.gpu)";
+  const w = webgpuApi();
+  if (w === null) return "this build of tensorgrad has no WebGPU device";
   try {
-    device("webgpu");
-    return null;
+    return (await w.init()) ? null : "WebGPU finds no adapter";
   } catch (e) {
-    return `torch.device("webgpu"): ${(e as Error).message}`;
+    return `torch.webgpu.init(): ${(e as Error).message}`;
   }
 }
 
@@ -97,7 +108,9 @@ export async function detectBackends(): Promise<BackendChoice[]> {
       label: "WebGPU",
       available: gpu === null,
       active: false,
-      detail: gpu ?? "tensors on the WebGPU device",
+      detail:
+        gpu ??
+        `tensors on the WebGPU device (${webgpuApi()?.adapterInfo() || "adapter without a description"})`,
     },
   ];
 }
@@ -115,6 +128,8 @@ export function useBackend(id: BackendId): string {
     if (!setWasm(true)) throw new Error("the WebAssembly backend is not available");
     return "cpu";
   }
+  if (webgpuApi()?.isAvailable() !== true)
+    throw new Error("the WebGPU device is not available (no adapter was found)");
   setWasm(false);
   return "webgpu";
 }

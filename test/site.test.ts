@@ -215,3 +215,51 @@ test("the MNIST page trains the CNN in the browser and the loss falls", { skip }
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test(
+  "the MNIST page trains on WebGPU (headless Chromium's adapter) as on the CPU",
+  { skip },
+  async (t) => {
+    // a second browser: the first runs with --disable-gpu, which hides WebGPU's adapter
+    const gpuBrowser = await launchChromium(["--enable-unsafe-webgpu"]);
+    try {
+      const page = await gpuBrowser.newPage();
+      page.on("pageerror", (e) => errors.push(`mnist.html (webgpu): ${String(e)}`));
+      await page.goto(server!.url + "mnist.html?test=200");
+      await page.waitForFunction("document.body.dataset.ready === 'true'", { timeout: 60_000 });
+      const webgpu = await page.$eval("#backend option[value=webgpu]", (o) => ({
+        on: !(o as HTMLOptionElement).disabled,
+        detail: (o as HTMLOptionElement).title,
+      }));
+      if (!webgpu.on) {
+        t.skip(`headless Chromium offers no WebGPU here: ${webgpu.detail}`);
+        return;
+      }
+      // the same seeded steps on both backends, through the page's own training loop
+      const run = (backend: string) =>
+        page.evaluate(async (b) => {
+          const api = (
+            globalThis as unknown as {
+              siteMnist: {
+                train(o: object): Promise<{ steps: number; history: { loss: number }[] }>;
+              };
+            }
+          ).siteMnist;
+          const s = await api.train({ steps: 6, batchSize: 32, backend: b, testSize: 200 });
+          return { steps: s.steps, losses: s.history.map((p) => p.loss) };
+        }, backend);
+      const gpu = await run("webgpu");
+      const cpu = await run("typescript");
+      assert.equal(gpu.steps, 6);
+      // float32 sums in another order (and Adam's division by sqrt(v)) move the last digits
+      const near = gpu.losses.every(
+        (l, i) => Math.abs(l - cpu.losses[i]) <= 2e-3 * Math.max(1, Math.abs(cpu.losses[i])),
+      );
+      assert.ok(near, JSON.stringify({ gpu: gpu.losses, cpu: cpu.losses }));
+      assert.ok(gpu.losses[5] < gpu.losses[0], JSON.stringify(gpu.losses));
+      assert.deepEqual(errors, []);
+    } finally {
+      await gpuBrowser.close();
+    }
+  },
+);

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as torch from "../src/index.js";
-import { runCases, runGradCases, runMlp } from "./helpers/webgpu-cases.js";
+import { OPTIMIZERS, runCases, runGradCases, runMlp } from "./helpers/webgpu-cases.js";
 
 const SWIFTSHADER = "/usr/lib/chromium";
 let skip: string | false = false;
@@ -73,27 +73,49 @@ if (child) {
     const bad = (await runCases()).filter(
       (r) => !close(r.cpu, r.device) || String(r.shapeCpu) !== String(r.shapeDevice),
     );
-    assert.deepEqual(bad, []);
+    assert.deepEqual(
+      bad.map((r) => r.name),
+      [],
+      JSON.stringify(bad),
+    );
   });
 
   test("gradients computed on the device match the CPU's", { skip }, async () => {
     const bad = (await runGradCases()).filter((r) => !close(r.cpu, r.device));
-    assert.deepEqual(bad, []);
+    assert.deepEqual(
+      bad.map((r) => r.name),
+      [],
+      JSON.stringify(bad),
+    );
   });
 
-  test(
-    "an MLP's SGD steps on the device match the CPU's (losses and final weights)",
-    { skip },
-    async () => {
-      const { cpu, device } = await runMlp();
-      assert.ok(
-        close(cpu, device),
-        JSON.stringify({ cpu: cpu.slice(0, 5), device: device.slice(0, 5) }),
+  for (const [name, makeOpt] of OPTIMIZERS)
+    test(
+      `an MLP's ${name} steps on the device match the CPU's (losses and final weights)`,
+      { skip },
+      async () => {
+        const { cpu, device } = await runMlp(makeOpt);
+        assert.ok(
+          close(cpu, device),
+          JSON.stringify({ cpu: cpu.slice(0, 5), device: device.slice(0, 5) }),
+        );
+        // the loss moved (down, or up when maximizing): the steps did update the parameters
+        assert.ok(name.includes("maximize") ? device[4] > device[0] : device[4] < device[0]);
+      },
+    );
+
+  test("an optimizer without a device step says so", { skip }, () => {
+    const p = torch.zeros(2, { device: "webgpu" }).requiresGrad_();
+    p.grad = torch.ones(2, { device: "webgpu" });
+    for (const opt of [
+      new torch.optim.RMSprop([p], { lr: 0.1 }),
+      new torch.optim.Adagrad([p], { lr: 0.1 }),
+    ])
+      assert.throws(
+        () => opt.step(),
+        /^NotImplementedError: \w+\.step\(\): a parameter is on the webgpu device; tensorgrad's webgpu device implements the steps of SGD, Adam and AdamW/,
       );
-      // the loss went down: the steps did update the device's parameters
-      assert.ok(device[4] < device[0]);
-    },
-  );
+  });
 
   test("device, moves, printing, and the errors of reads and mixed devices", { skip }, async () => {
     const a = torch.tensor([1, 2, 3]).to("webgpu");
@@ -112,9 +134,18 @@ if (child) {
     );
     // a 0-dim CPU tensor is a scalar operand, as in PyTorch
     assert.deepEqual(await a.add(torch.tensor(1)).tolistAsync(), [2, 3, 4]);
+    // a composite on the device checks its operands' devices first
     assert.throws(
-      () => a.cumsum(0),
-      /Could not run 'aten::cumsum' with arguments from the 'WebGPU' backend/,
+      () =>
+        torch.nn.functional.nllLoss(
+          torch.randn(2, 3),
+          torch.tensor([0, 2], { dtype: torch.int64 }).to("webgpu"),
+        ),
+      /^RuntimeError: Expected all tensors to be on the same device, but found at least two devices, webgpu:0 and cpu!$/,
+    );
+    assert.throws(
+      () => a.cummax(0),
+      /^NotImplementedError: Could not run 'aten::cummax' with arguments from the 'WebGPU' backend/,
     );
   });
 }

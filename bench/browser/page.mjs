@@ -13,10 +13,8 @@ const loaded = new Map();
 async function tensorgradVariant(variant) {
   const choice = (await detectBackends()).find((b) => b.id === variant);
   if (!choice?.available) return { status: "not available", reason: choice?.detail ?? variant };
-  // Note [browser bench devices]: the workloads make their tensors on the CPU; on WebGPU they
-  // would need a device placement that bench/libs/tensorgrad.mjs does not do yet
-  if (variant === "webgpu")
-    return { status: "not wired", reason: "the workloads do not place tensors on WebGPU yet" };
+  // WebGPU: the workloads place their tensors on the device (Note [browser bench devices] in
+  // bench/libs/tensorgrad.mjs)
   useBackend(variant);
   return null;
 }
@@ -33,7 +31,8 @@ globalThis.benchRun = async (lib, variant, workload, { repeats, minRepMs, warmup
     }
     const impl = loaded.get(key);
     let info = impl.info;
-    if (lib === "tensorgrad") info = `${variant} kernels in Chromium`;
+    if (lib === "tensorgrad")
+      info = variant === "webgpu" ? `${impl.info} in Chromium` : `${variant} kernels in Chromium`;
     const make = impl.workloads[workload];
     if (typeof make !== "function")
       return {

@@ -4,35 +4,51 @@ import * as torch from "../../dist/index.js";
 import { SHAPES, randomF32, randomLabels } from "../lib/harness.mjs";
 
 const { nn, optim } = torch;
+// Note [browser bench devices]: load("webgpu") (bench/browser/page.mjs) puts every input, label
+// and model on torch.device("webgpu"); each step then ends by awaiting the device's queued work
+// (torch.webgpu.synchronize(), as a CUDA benchmark synchronizes), so the time is the GPU's.
+let device = "cpu";
+const onDevice = (t) => (device === "cpu" ? t : t.to(device));
 // (a leaf of the given shape, as bench/torch_runner.py makes them: a reshape of a leaf that
 // requires grad is a view whose gradient lands on the flat leaf, whose .grad the steps' `x.grad =
 // null` never clears, so each backward added into it: 1M-element adds PyTorch's run does not do)
 const f32 = (data, shape, requiresGrad = false) =>
-  torch.tensor(Array.from(data)).reshape(shape).requiresGrad_(requiresGrad);
-const labels = (n, k) => torch.tensor(Array.from(randomLabels(n, k)), { dtype: torch.int64 });
+  onDevice(torch.tensor(Array.from(data)).reshape(shape)).requiresGrad_(requiresGrad);
+const labels = (n, k) =>
+  onDevice(torch.tensor(Array.from(randomLabels(n, k)), { dtype: torch.int64 }));
+/** A step, awaited to the end of its device work on WebGPU (Note [browser bench devices]). */
+const synced = (step) =>
+  device === "cpu"
+    ? step
+    : async () => {
+        step();
+        await torch.webgpu.synchronize();
+      };
 
 function matmul(n) {
   const a = f32(randomF32(n * n, 1, 1), [n, n], true);
   const b = f32(randomF32(n * n, 1, 2), [n, n], true);
-  return () => {
+  return synced(() => {
     a.grad = null;
     b.grad = null;
     const c = torch.matmul(a, b);
     c.backward(torch.onesLike(c));
-  };
+  });
 }
 
 function train(model, x, y) {
+  if (device !== "cpu") model.to(device);
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
-  return () => {
+  return synced(() => {
     opt.zeroGrad();
     const loss = nn.functional.crossEntropy(model.forward(x), y);
     loss.backward();
     opt.step();
-  };
+  });
 }
 
 async function backendInfo() {
+  if (device !== "cpu") return `WebGPU device (${torch.webgpu.adapterInfo() || "adapter"})`;
   const status = torch.backends.native;
   if (status.backend === "wasm") return "WebAssembly backend (SIMD128, 1 thread)";
   return status.active ? `native backend (${status.simd})` : "TypeScript backend";
@@ -87,18 +103,20 @@ function lstm() {
   };
 }
 
-export async function load() {
+export async function load(variant) {
+  device = variant === "webgpu" ? "webgpu" : "cpu";
   return {
     info: await backendInfo(),
     workloads: {
       tiny: () => {
-        const x = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
-        return () => x.mul(2).add(1).pow(2).mean().backward();
+        const x = onDevice(torch.tensor([1, 2, 3, 4])).requiresGrad_();
+        return synced(() => x.mul(2).add(1).pow(2).mean().backward());
       },
       poly: () => {
-        const x = torch.tensor(1.0, { requiresGrad: true });
-        return () =>
-          x.pow(4).add(x.pow(3).mul(3)).add(x.pow(2).mul(3)).add(x.mul(5)).add(1).backward();
+        const x = onDevice(torch.tensor(1.0)).requiresGrad_();
+        return synced(() =>
+          x.pow(4).add(x.pow(3).mul(3)).add(x.pow(2).mul(3)).add(x.mul(5)).add(1).backward(),
+        );
       },
       mlp: () => {
         const { batch, inp, hidden, out } = SHAPES.mlp;
@@ -118,11 +136,11 @@ export async function load() {
         const x = f32(randomF32(n, 1, 1), [n]);
         const w = f32(randomF32(n, 1, 2), [n], true);
         const b = f32(randomF32(n, 1, 3), [n], true);
-        return () => {
+        return synced(() => {
           w.grad = null;
           b.grad = null;
           torch.tanh(x.mul(w).add(b)).pow(2).mean().backward();
-        };
+        });
       },
       cnn: () => {
         const { batch, channels, side, out } = SHAPES.cnn;

@@ -458,6 +458,108 @@ ${GID}
 }
 
 /**
+ * Inclusive running sums over the last axis of a contiguous [rows, len] array, one thread per
+ * row, summed in index order as the CPU backends' loops (torch.cumsum).
+ */
+export function cumsumRows(x: GpuStorage, rows: number, len: number, out: GpuStorage): void {
+  if (rows === 0 || len === 0) return;
+  const code = `@group(0) @binding(0) var<storage, read> m: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${GID}
+  if (i >= m[0]) { return; }
+  let len = m[1];
+  let base = i * len;
+  var acc: f32 = 0.0;
+  for (var j = 0u; j < len; j++) {
+    acc += x[base + j];
+    y[base + j] = acc;
+  }
+}`;
+  run(code, [meta([rows, len]), x.buffer, out.buffer], rows);
+}
+
+/** The scalars of one Adam/AdamW step (backend/optim.ts's adamStep, already rounded to f32). */
+export interface AdamScalars {
+  beta1: number;
+  beta2: number;
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW's factor 1 - lr * weight_decay */
+  decay: number;
+  /** -lr / (1 - beta1^step) */
+  negStepSize: number;
+  /** sqrt(1 - beta2^step) */
+  bc2Sqrt: number;
+  maximize: boolean;
+  /** Adam's L2 weight decay added to the gradient */
+  useWeightDecay: boolean;
+  /** AdamW: the parameter decays before the update */
+  decoupled: boolean;
+}
+
+/**
+ * One Adam/AdamW step in place over n contiguous elements, one thread per element, with the
+ * order of operations of backend/optim.ts's adamStep (PyTorch's _single_tensor_adam):
+ * m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, (vmax = max(vmax, v)),
+ * p += -lr/bc1 * m / (sqrt(v) / sqrt(bc2) + eps). `vmax` null without amsgrad.
+ */
+export function adamStep(
+  p: GpuStorage,
+  g: GpuStorage,
+  m: GpuStorage,
+  v: GpuStorage,
+  vmax: GpuStorage | null,
+  n: number,
+  o: AdamScalars,
+): void {
+  if (n === 0) return;
+  const code = `@group(0) @binding(0) var<storage, read> m_: array<u32>;
+@group(0) @binding(1) var<storage, read_write> p: array<f32>;
+@group(0) @binding(2) var<storage, read> gs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> ms: array<f32>;
+@group(0) @binding(4) var<storage, read_write> vs: array<f32>;
+${vmax !== null ? "@group(0) @binding(5) var<storage, read_write> vx: array<f32>;" : ""}
+${GID}
+  if (i >= m_[0]) { return; }
+  let c = array<f32, 9>(bitcast<f32>(m_[1]), bitcast<f32>(m_[2]), bitcast<f32>(m_[3]), bitcast<f32>(m_[4]),
+    bitcast<f32>(m_[5]), bitcast<f32>(m_[6]), bitcast<f32>(m_[7]), bitcast<f32>(m_[8]), bitcast<f32>(m_[9]));
+  var pv = p[i];
+  var gr = gs[i];
+  ${o.maximize ? "gr = -gr;" : ""}
+  ${o.decoupled ? "pv = pv * c[6];" : o.useWeightDecay ? "gr = fma(pv, c[5], gr);" : ""}
+  let mi = fma(gr, c[2], ms[i] * c[0]);
+  let vi = fma(c[3] * gr, gr, vs[i] * c[1]);
+  ms[i] = mi;
+  vs[i] = vi;
+  ${
+    vmax !== null
+      ? "let prev = vx[i]; var vmx = select(vi, prev, prev > vi); if (prev != prev || vi != vi) { vmx = prev + vi; } vx[i] = vmx;"
+      : "let vmx = vi;"
+  }
+  let denom = sqrt(vmx) / c[8] + c[4];
+  p[i] = pv + (c[7] * mi) / denom;
+}`;
+  const mb = meta([
+    n,
+    f32bits(o.beta1),
+    f32bits(o.beta2),
+    f32bits(o.oneMinusBeta1),
+    f32bits(o.oneMinusBeta2),
+    f32bits(o.eps),
+    f32bits(o.weightDecay),
+    f32bits(o.decay),
+    f32bits(o.negStepSize),
+    f32bits(o.bc2Sqrt),
+  ]);
+  const bufs = [mb, p.buffer, g.buffer, m.buffer, v.buffer];
+  if (vmax !== null) bufs.push(vmax.buffer);
+  run(code, bufs, n);
+}
+
+/**
  * Batched matrix product into a contiguous [batch, M, N] output: out[b] = A[b] @ B[b], A and B
  * strided (batch, row and column strides each), 16x16 tiles through workgroup memory.
  */

@@ -7,7 +7,9 @@
  */
 import { Tensor } from "../tensor.js";
 import { bool, int64, int32, float64, getDefaultDtype } from "../dtype.js";
-import { alloc, allocOutput, asDtype, contiguousData, scalarTypeName } from "./core.js";
+import { alloc, allocOutput, asDtype, contiguousData, onDevice, scalarTypeName } from "./core.js";
+// Note [device composites] (ops/webgpu.ts)
+import * as W from "./webgpu.js";
 import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { noForwardGrad } from "../autograd/forward-ad.js";
@@ -286,6 +288,7 @@ function sameShapeAs(input: Tensor, target: Tensor, what: string): void {
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
   checkReduction(reduction);
   sameShapeAs(input, target, "mse_loss");
+  if (onDevice(input)) return W.deviceMseLoss(input, target, reduction);
   const loss = noGrad(() => {
     const d = input.sub(target);
     return d.mul(d);
@@ -305,6 +308,7 @@ export function smoothL1Loss(
 ): Tensor {
   checkReduction(reduction);
   sameShapeAs(input, target, "smooth_l1_loss");
+  if (onDevice(input)) return W.deviceSmoothLoss(input, target, reduction, beta, false);
   const loss = elementwiseLoss(input, target, (z) =>
     z < beta ? (0.5 * z * z) / beta : z - 0.5 * beta,
   );
@@ -323,6 +327,7 @@ export function huberLoss(
 ): Tensor {
   checkReduction(reduction);
   sameShapeAs(input, target, "huber_loss");
+  if (onDevice(input)) return W.deviceSmoothLoss(input, target, reduction, delta, true);
   const loss = elementwiseLoss(input, target, (z) =>
     z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta),
   );
@@ -354,6 +359,7 @@ export function binaryCrossEntropy(
 ): Tensor {
   checkReduction(reduction);
   checkFloat(input, "binary_cross_entropy");
+  if (onDevice(input)) return W.deviceBinaryCrossEntropy(input, target, weight, reduction);
   const x = contiguousData(input);
   const t = asDtype(target, input.dtype);
   const n = input.numel();
@@ -393,6 +399,7 @@ export function binaryCrossEntropyWithLogits(
   reduction: Reduction = "mean",
 ): Tensor {
   checkReduction(reduction);
+  if (onDevice(input)) return W.deviceBceWithLogits(input, target, weight, posWeight, reduction);
   const loss = noGrad(() => {
     const maxVal = input.neg().clamp(0);
     const logTerm = maxVal.neg().exp().add(input.neg().sub(maxVal).exp()).log();
@@ -460,6 +467,7 @@ export function nllLoss(
       `weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: [${weight.shape.join(", ")}]`,
     );
   }
+  if (onDevice(input)) return W.deviceNllLoss(input, target, weight, reduction, ignoreIndex);
   const P = numelOf(batchShape);
   const inner = nd > 2 ? numelOf(input.shape.slice(2)) : 1;
   const x = contiguousData(input);

@@ -9,7 +9,9 @@
  * optional per-feature affine map.
  */
 import { Tensor } from "../tensor.js";
-import { allocOutput, checkTensor, contiguousData, scalarTypeName } from "./core.js";
+import { allocOutput, checkTensor, contiguousData, onDevice, scalarTypeName } from "./core.js";
+// Note [device composites] (ops/webgpu.ts)
+import * as W from "./webgpu.js";
 import { normalizeDim } from "../shape.js";
 import { anyNeedsGrad, record } from "../autograd/function.js";
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
@@ -346,6 +348,7 @@ export function layerNorm(
   checkFloat(x, "LayerNormKernelImpl");
   checkLayerNormInputs(x, normalizedShape, weight, bias);
   const D = normalizedShape.length;
+  if (onDevice(x)) return W.deviceLayerNorm(x, D, weight, bias, eps);
   return run(x, weight, bias, { kind: "layer", eps, n: D, mean: null, invstd: null });
 }
 
@@ -416,6 +419,8 @@ export function batchNorm(
       `Expected more than 1 value per channel when training, got input size torch.Size([${x.shape.join(", ")}])`,
     );
   }
+  if (onDevice(x))
+    return W.deviceBatchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
   return batchNormOut(x, runningMean, runningVar, weight, bias, training, momentum, eps);
 }
 

@@ -18,6 +18,7 @@ import { contiguousData, wrap, allocData, setDeviceWriteInto } from "./core.js";
 import * as G from "../backend/webgpu.js";
 import { DeviceArray, type GpuStorage } from "../backend/webgpu.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
+import { noGrad as noGradDevice } from "../autograd/grad-mode.js";
 import type { Op } from "../autograd/derivatives.js";
 
 /** Whether `t` lives on the WebGPU device: one `instanceof` (Note [webgpu storage]). */
@@ -180,9 +181,29 @@ const LAYOUT_OPS = new Set([
   "broadcast_to",
 ]);
 
+/**
+ * Composites whose CPU forward checks the arguments and then, for a device input, computes with
+ * device ops (Note [device composites]); all their tensors must be on the device, as for a
+ * device kernel (a CPU kernel would otherwise read a device tensor's empty typed array).
+ */
+const COMPOSITE_OPS = new Set([
+  "square",
+  "mse_loss",
+  "l1_loss",
+  "smooth_l1_loss",
+  "huber_loss",
+  "nll_loss",
+  "cross_entropy",
+  "binary_cross_entropy",
+  "binary_cross_entropy_with_logits",
+  "layer_norm",
+  "batch_norm",
+  "dropout",
+]);
+
 /** Whether an op name runs on the device (its CPU forward for layout-only ops). */
 export function deviceOpKind(name: string): "layout" | "device" | null {
-  if (LAYOUT_OPS.has(name)) return "layout";
+  if (LAYOUT_OPS.has(name) || COMPOSITE_OPS.has(name)) return "layout";
   return DEVICE_OPS.has(name) ? "device" : null;
 }
 
@@ -205,6 +226,10 @@ export function deviceCall(
   values: unknown[],
 ): unknown {
   if (LAYOUT_OPS.has(name)) return cpuForward(...values);
+  if (COMPOSITE_OPS.has(name)) {
+    checkSameDevice(values);
+    return cpuForward(...values);
+  }
   const impl = DEVICE_OPS.get(name);
   if (impl === undefined)
     throw notImplementedError(
@@ -214,7 +239,9 @@ export function deviceCall(
   const out = impl(values, overload);
   const grad = DEVICE_GRADS.get(name);
   if (grad !== undefined && out instanceof Tensor && out.dtype.isFloatingPoint) {
-    const inputs = values.map((v) => (v instanceof Tensor && isDevice(v) ? v : null));
+    // cat and stack: the node's inputs are the list's tensors
+    const operands = Array.isArray(values[0]) ? (values[0] as unknown[]) : values;
+    const inputs = operands.map((v) => (v instanceof Tensor && isDevice(v) ? v : null));
     if (anyNeedsGrad(inputs)) {
       const fn = grad(values, out, overload);
       // sum(dim) and mean(dim) are PyTorch's SumBackward1 / MeanBackward1
@@ -259,6 +286,7 @@ const NODE_NAMES: Record<string, string> = {
   sum: "SumBackward0",
   mean: "MeanBackward0",
   mm: "MmBackward0",
+  mv: "MvBackward0",
   bmm: "BmmBackward0",
   matmul: "MmBackward0",
   softmax: "SoftmaxBackward0",
@@ -297,6 +325,12 @@ dg("div", (v) => (g) => {
   ];
 });
 dg("neg", () => (g) => [g.neg()]);
+// rsub(self, other, alpha) = other - alpha self (RsubBackward0 / RsubBackward1 with a number)
+dg("rsub", (v) => (g) => [g.mul(-alphaOf(v)), T(v[1]) ? g : null]);
+dg("mv", (v) => (g) => {
+  const [a, x] = v as [Tensor, Tensor];
+  return [T(a) ? g.unsqueeze(1).mul(x.unsqueeze(0)) : null, T(x) ? a.t().mv(g) : null];
+});
 dg("exp", (_v, out) => (g) => [g.mul(out)]);
 dg("log", (v) => (g) => [g.div(v[0] as Tensor)]);
 dg("sqrt", (_v, out) => (g) => [g.div(out.mul(2))]);
@@ -307,8 +341,7 @@ dg("abs", (v) => (g) => [g.mul((v[0] as Tensor).sign())]);
 dg("clone", () => (g) => [g]);
 dg("contiguous", () => (g) => [g]);
 dg("pow", (v, _out, o) => (g) => {
-  if (o !== "Tensor_Scalar")
-    throw notImplementedError("pow(Tensor, Tensor)'s gradient on the webgpu device");
+  if (o !== "Tensor_Scalar") throw notImplementedError(`pow.${o}'s gradient on the webgpu device`);
   const e = scalarOf(v[1]) as number;
   const x = v[0] as Tensor;
   return [e === 0 ? g.mul(0) : g.mul(x.pow(e - 1).mul(e))];
@@ -441,7 +474,6 @@ reg("relu", unaryOp("max(x, 0.0)", false));
 reg("reciprocal", unaryOp("1.0 / x", true));
 reg("sign", unaryOp("sign(x)", false));
 reg("sgn", unaryOp("sign(x)", false));
-reg("square", unaryOp("x * x", false));
 reg("clone", (v) => deviceClone(v[0] as Tensor));
 reg("contiguous", (v) => contiguous(v[0] as Tensor));
 reg("add", binaryOp("a + s * b", "arith"));
@@ -457,25 +489,25 @@ reg("gt", binaryOp("select(0.0, 1.0, a > b)", "cmp"));
 reg("ge", binaryOp("select(0.0, 1.0, a >= b)", "cmp"));
 reg("lt", binaryOp("select(0.0, 1.0, a < b)", "cmp"));
 reg("le", binaryOp("select(0.0, 1.0, a <= b)", "cmp"));
-// pow: x^2 and x^0.5 exactly as products/roots; WGSL's pow is undefined for a negative base
+/**
+ * WGSL for base^exponent as C's pow (WGSL's pow is undefined for a base <= 0): 1 for a zero
+ * exponent, |x|^y with the sign of x for an odd integer y, NaN (sqrt of a negative number)
+ * for a negative base and a non-integer exponent.
+ */
+const powExpr = (x: string, y: string): string =>
+  `select(select(select(pow(abs(${x}), ${y}) * select(1.0, -1.0, ${x} < 0.0 && fract(${y} * 0.5) != 0.0), sqrt(min(${x}, -1.0)), ${x} < 0.0 && fract(${y}) != 0.0), pow(${x}, ${y}), ${x} > 0.0), 1.0, ${y} == 0.0)`;
+// pow: x^2 and x^0.5 exactly as products/roots
 reg("pow", (values, overload) => {
   if (overload === "Tensor_Scalar") {
     const x = values[0] as Tensor;
     const e = scalarOf(values[1]) as number;
-    const expr =
-      e === 2
-        ? "x * x"
-        : e === 1
-          ? "x"
-          : e === 0.5
-            ? "sqrt(x)"
-            : "select(pow(abs(x), s) * select(1.0, -1.0, x < 0.0 && fract(s * 0.5) != 0.0), pow(x, s), x >= 0.0)";
+    const expr = e === 2 ? "x * x" : e === 1 ? "x" : e === 0.5 ? "sqrt(x)" : powExpr("x", "s");
     const dt = x.dtype.isFloatingPoint || Number.isInteger(e) ? x.dtype : float32;
     const out = deviceZeros(x.shape.slice(), dt);
     G.unary(expr, storage(x), layout(x), storage(out), layout(out), e);
     return out;
   }
-  return binaryOp("pow(a, b)", "arith")(values);
+  return binaryOp(powExpr("a", "b"), "arith")(values);
 });
 reg("where", (values) => {
   const [c, a, b] = values as [Tensor, unknown, unknown];
@@ -503,6 +535,130 @@ reg("threshold_backward", (values) => {
   const [g, self, th] = values as [Tensor, Tensor, number];
   return binaryOp("select(a, 0.0, b <= s)", "arith")([g, self, scalarOf(th) ?? 0]);
 });
+
+reg("logical_not", unaryOp("select(0.0, 1.0, x == 0.0)", false));
+reg("logical_and", binaryOp("select(0.0, 1.0, a != 0.0 && b != 0.0)", "cmp"));
+reg("logical_or", binaryOp("select(0.0, 1.0, a != 0.0 || b != 0.0)", "cmp"));
+reg("logical_xor", binaryOp("select(0.0, 1.0, (a != 0.0) != (b != 0.0))", "cmp"));
+reg("isnan", (v) => {
+  const x = v[0] as Tensor;
+  const out = deviceZeros(x.shape.slice(), bool);
+  G.unary("select(0.0, 1.0, x != x)", storage(x), layout(x), storage(out), layout(out));
+  return out;
+});
+// log1p(x) = log(1 + x) * x / ((1 + x) - 1): exact to rounding where 1 + x rounds (Goldberg)
+reg("log1p", unaryOp("select(log(1.0 + x) * x / ((1.0 + x) - 1.0), x, 1.0 + x == 1.0)", true));
+reg("log_sigmoid", unaryOp("min(x, 0.0) - log(1.0 + exp(-abs(x)))", true));
+reg("softplus", (v) => {
+  const [, beta, th] = v as [Tensor, number, number];
+  const b = scalarOf(beta) ?? 1;
+  const t = scalarOf(th) ?? 20;
+  // x where beta x > threshold, else log(1 + exp(beta x)) / beta
+  return unaryOp(
+    `select(log(1.0 + exp(x * ${f32(b)})) / ${f32(b)}, x, x * ${f32(b)} > ${f32(t)})`,
+    true,
+  )(v);
+});
+dg("softplus", (v) => (g) => {
+  const [x, beta, th] = v as [Tensor, number, number];
+  const b = scalarOf(beta) ?? 1;
+  const z = x.mul(b);
+  // d/dx = sigmoid(beta x) below the threshold, 1 above
+  return [g.mul(z.sigmoid().maximum(z.gt(scalarOf(th) ?? 20)))];
+});
+dg("log_sigmoid", (v) => (g) => [g.mul((v[0] as Tensor).neg().sigmoid())]);
+NODE_NAMES.softplus = "SoftplusBackward0";
+NODE_NAMES.log_sigmoid = "LogSigmoidBackward0";
+NODE_NAMES.contiguous = "CloneBackward0";
+NODE_NAMES.rsub = "RsubBackward1";
+/** A WGSL f32 literal of a JavaScript number. */
+function f32(v: number): string {
+  if (!Number.isFinite(v)) throw runtimeError(`tensorgrad: ${v} as a webgpu kernel constant`);
+  const t = String(Math.fround(v));
+  return /[.e]/.test(t) ? t : `${t}.0`;
+}
+// clamp with number bounds (ClampBackward1's formula: g where min <= x <= max)
+function clampScalar(x: Tensor, lo: number | null, hi: number | null): Tensor {
+  if (lo === null && hi === null)
+    throw runtimeError("torch.clamp: At least one of 'min' or 'max' must not be None");
+  const dt = x.dtype;
+  const out = deviceZeros(x.shape.slice(), dt);
+  let e = "x";
+  // NaN propagates (PyTorch's clamp keeps NaN)
+  if (lo !== null) e = `select(max(${e}, ${f32(lo)}), x, x != x)`;
+  if (hi !== null) e = `select(min(${e}, ${f32(hi)}), x, x != x)`;
+  G.unary(e, storage(x), layout(x), storage(out), layout(out));
+  return out;
+}
+const bound = (v: unknown): number | null => (v === null || v === undefined ? null : scalarOf(v));
+reg("clamp", (v, o) => {
+  if (o === "Tensor" && (T(v[1]) !== null || T(v[2]) !== null))
+    throw notImplementedError("clamp with tensor bounds on the webgpu device");
+  return clampScalar(v[0] as Tensor, bound(v[1]), bound(v[2]));
+});
+reg("clamp_min", (v, o) => {
+  if (o === "Tensor")
+    throw notImplementedError("clamp_min with a tensor bound on the webgpu device");
+  return clampScalar(v[0] as Tensor, bound(v[1]), null);
+});
+reg("clamp_max", (v, o) => {
+  if (o === "Tensor")
+    throw notImplementedError("clamp_max with a tensor bound on the webgpu device");
+  return clampScalar(v[0] as Tensor, null, bound(v[1]));
+});
+dg("clamp", (v) => (g) => {
+  const x = v[0] as Tensor;
+  const lo = bound(v[1]);
+  const hi = bound(v[2]);
+  let m: Tensor | null = lo === null ? null : x.ge(lo);
+  if (hi !== null) m = m === null ? x.le(hi) : m.logicalAnd(x.le(hi));
+  return [g.mul(m as Tensor)];
+});
+dg("clamp_min", (v) => (g) => [g.mul((v[0] as Tensor).ge(bound(v[1]) as number))]);
+dg("clamp_max", (v) => (g) => [g.mul((v[0] as Tensor).le(bound(v[1]) as number))]);
+NODE_NAMES.clamp = "ClampBackward1";
+NODE_NAMES.clamp_min = "ClampMinBackward0";
+NODE_NAMES.clamp_max = "ClampMaxBackward0";
+reg("masked_fill", (v) => {
+  const [x, mask, value] = v as [Tensor, Tensor, unknown];
+  if (T(value) !== null)
+    throw notImplementedError("masked_fill with a device value on the webgpu device");
+  const s = scalarOf(value) ?? 0;
+  return binaryOp("select(a, s, b != 0.0)", "arith")([x, mask, s]);
+});
+dg("masked_fill", (v) => (g) => [g.mul((v[1] as Tensor).logicalNot()), null]);
+NODE_NAMES.masked_fill = "MaskedFillBackward0";
+// the *_like factories: the input's shape (and dtype unless given), on its device unless given
+function likeOp(fill: (v: unknown[]) => number, dtypeAt: number) {
+  return (v: unknown[]): Tensor => {
+    const x = v[0] as Tensor;
+    const dt = v[dtypeAt] instanceof DType ? (v[dtypeAt] as DType) : x.dtype;
+    const dev = v[dtypeAt + 2];
+    const val = fill(v);
+    if (dev === "cpu" || String(dev) === "cpu") {
+      const out = wrap(allocData(x.numel(), dt), x.shape.slice(), dt);
+      if (val !== 0) out.typedArray.fill(val as never);
+      return out;
+    }
+    return deviceFull(x.shape.slice(), dt, dt === bool ? (val !== 0 ? 1 : 0) : val);
+  };
+}
+reg(
+  "zeros_like",
+  likeOp(() => 0, 1),
+);
+reg(
+  "ones_like",
+  likeOp(() => 1, 1),
+);
+reg(
+  "empty_like",
+  likeOp(() => 0, 1),
+);
+reg(
+  "full_like",
+  likeOp((v) => scalarOf(v[1]) ?? 0, 2),
+);
 
 // reductions: the reduced dims moved last and made contiguous, then one thread per row
 function reduceDims(
@@ -581,17 +737,71 @@ reg("max", (v, o) => {
   if (o === "other") return binaryOp("select(max(a, b), a + b, a != a || b != b)", "arith")(v);
   const dim = normalizeDim(v[1] as number, Math.max(x.dim(), 1));
   const keepdim = v[2] as boolean;
-  // not recorded: max(dim)'s gradient is not implemented on the device
-  const values = reduceDims(x, [dim], keepdim, "max", false, x.dtype);
-  const indices = reduceDims(x, [dim], keepdim, "argmax", false, int64);
-  return namedTuple({ values, indices, 0: values, 1: indices });
+  return extremeDim(x, dim, keepdim, true);
 });
-reg("argmax", (v) => {
+reg("min", (v, o) => {
   const x = v[0] as Tensor;
-  const dim = v[1] as number | null;
-  if (dim === null) return reduceDims(x.reshape(-1), [0], false, "argmax", false, int64);
-  return reduceDims(x, [dim], v[2] as boolean, "argmax", false, int64);
+  if (o === "") {
+    if (x.numel() === 0)
+      throw runtimeError(
+        "min(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+      );
+    return reduceDims(x, null, false, "min", false, x.dtype);
+  }
+  if (o === "other") return binaryOp("select(min(a, b), a + b, a != a || b != b)", "arith")(v);
+  const dim = normalizeDim(v[1] as number, Math.max(x.dim(), 1));
+  return extremeDim(x, dim, v[2] as boolean, false);
 });
+/**
+ * max(dim) / min(dim): the values and their indices; the values record MaxBackward0 /
+ * MinBackward0, whose formula puts g at the indices (PyTorch's value_selecting_reduction_backward:
+ * zeros scattered with g along dim).
+ */
+function extremeDim(x: Tensor, dim: number, keepdim: boolean, isMax: boolean) {
+  const values = reduceDims(x, [dim], keepdim, isMax ? "max" : "min", false, x.dtype);
+  const indices = reduceDims(x, [dim], keepdim, isMax ? "argmax" : "argmin", false, int64);
+  if (x.dtype.isFloatingPoint && anyNeedsGrad([x])) {
+    const nd = x.dim();
+    const fn = (g: Tensor): (Tensor | null)[] => {
+      if (nd === 0) return [g];
+      const gi = keepdim ? g : g.unsqueeze(dim);
+      const ii = keepdim ? indices : indices.unsqueeze(dim);
+      return [deviceZeros(x.shape.slice(), g.dtype).scatterAdd(dim, ii, gi)];
+    };
+    record(
+      DEVICE_OP,
+      values,
+      [x],
+      {} as never,
+      {
+        fn,
+        name: isMax ? "MaxBackward0" : "MinBackward0",
+      } as never,
+    );
+  }
+  return namedTuple({ values, indices, 0: values, 1: indices });
+}
+reg("cumsum", (v) => {
+  const x0 = v[0] as Tensor;
+  const dtype = v[2] instanceof DType ? v[2] : x0.dtype.isFloatingPoint ? x0.dtype : int64;
+  const x = x0.dtype === dtype ? x0 : x0.to(dtype);
+  const nd = x.dim();
+  if (nd === 0) return deviceClone(x);
+  const dim = normalizeDim(v[1] as number, nd);
+  const moved = dim === nd - 1 ? x : x.transpose(dim, nd - 1);
+  const c = contiguous(moved);
+  const len = c.shape[nd - 1];
+  const out = deviceZeros(c.shape.slice(), dtype);
+  G.cumsumRows(storage(c), c.numel() / Math.max(len, 1), len, storage(out));
+  return dim === nd - 1 ? out : contiguous(out.transpose(dim, nd - 1));
+});
+for (const op of ["argmax", "argmin"] as const)
+  reg(op, (v) => {
+    const x = v[0] as Tensor;
+    const dim = v[1] as number | null;
+    if (dim === null) return reduceDims(x.reshape(-1), [0], false, op, false, int64);
+    return reduceDims(x, [dim], v[2] as boolean, op, false, int64);
+  });
 
 // softmax along a dim: moved last, contiguous, one thread per row
 function softmaxLike(log: boolean) {
@@ -707,6 +917,61 @@ reg("flatten", (v) => {
   ];
   return x.reshape(shape);
 });
+
+// joining: each part copied (strided) into its slice of the output; CatBackward0 narrows g
+function catDevice(parts: Tensor[], dim0: number): Tensor {
+  const ref = parts.find((t) => t.dim() > 0 || parts.length === 1) ?? parts[0];
+  const nd = ref.dim();
+  if (nd === 0)
+    throw runtimeError("zero-dimensional tensor (at position 0) cannot be concatenated");
+  const dim = normalizeDim(dim0, nd);
+  // PyTorch skips 1-D empty tensors in cat
+  const used = parts.filter((t) => !(t.dim() === 1 && t.numel() === 0));
+  const shape = ref.shape.slice();
+  shape[dim] = used.reduce((a, t) => a + t.shape[dim], 0);
+  for (const t of used)
+    if (!isDevice(t))
+      throw runtimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, webgpu:0 and cpu!",
+      );
+  const out = deviceZeros(shape, resultType(used.length > 0 ? used : parts));
+  let at = 0;
+  for (const t of used) {
+    deviceWriteInto(out.narrow(dim, at, t.shape[dim]), t);
+    at += t.shape[dim];
+  }
+  return out;
+}
+reg("cat", (v) => catDevice(v[0] as Tensor[], (v[1] as number) ?? 0));
+reg("stack", (v) => {
+  const parts = v[0] as Tensor[];
+  const dim = normalizeDim((v[1] as number) ?? 0, parts[0].dim() + 1);
+  return catDevice(
+    parts.map((t) => t.unsqueeze(dim)),
+    dim,
+  );
+});
+const catGrad =
+  (stack: boolean): DeviceGrad =>
+  (v) => {
+    const parts = v[0] as Tensor[];
+    const nd = parts[0].dim() + (stack ? 1 : 0);
+    const dim = normalizeDim((v[1] as number) ?? 0, nd);
+    return (g) => {
+      let at = 0;
+      return parts.map((t) => {
+        if (!stack && t.dim() === 1 && t.numel() === 0) return null;
+        const len = stack ? 1 : t.shape[dim];
+        const piece = g.narrow(dim, at, len);
+        at += len;
+        return stack ? piece.squeeze(dim) : piece;
+      });
+    };
+  };
+dg("cat", catGrad(false));
+dg("stack", catGrad(true));
+NODE_NAMES.cat = "CatBackward0";
+NODE_NAMES.stack = "StackBackward0";
 
 // indexing
 reg("gather", (v) => {
@@ -923,6 +1188,206 @@ dg("max_pool2d", (v) => {
   };
 });
 NODE_NAMES.max_pool2d = "MaxPool2DWithIndicesBackward0";
+
+/**
+ * One Adam/AdamW step of a device parameter in place (the backend's fused kernel): `p`, the
+ * moments and `vmax` contiguous device tensors of p's shape, `grad` any device layout.
+ */
+export function deviceAdamStep(
+  p: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  vmax: Tensor | null,
+  o: G.AdamScalars,
+): void {
+  if (!p.isContiguous() || p.offset !== 0)
+    throw notImplementedError("Adam's step of a non-contiguous parameter on the webgpu device");
+  const g = contiguous(isDevice(grad) ? grad : toDevice(grad));
+  G.adamStep(
+    storage(p),
+    storage(g),
+    storage(m),
+    storage(v),
+    vmax === null ? null : storage(vmax),
+    p.numel(),
+    o,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Note [device composites]: the losses, layer norm and batch norm on the device are compositions
+// of the device's ops (each a WGSL kernel), called by the CPU ops (ops/nn.ts,
+// ops/normalization.ts) after their argument checks when the input is a device tensor. Their
+// gradients are those of the recorded device ops, so the graph differs from PyTorch's (e.g.
+// MeanBackward0 over MulBackward0 where PyTorch records one MseLossBackward0); the values agree
+// within float32 rounding. Device values are never read synchronously, so the checks of values
+// the CPU kernels make (class indices in range, probabilities in [0, 1]) do not run here.
+
+/** A 0-dim CPU tensor: a scalar operand of a device op (Note [device dispatch]). */
+const scalarT = (v: number, dtype: DType): Tensor => {
+  const a = allocData(1, dtype);
+  a[0] = v;
+  return wrap(a, [], dtype);
+};
+
+/** apply_loss_reduction. */
+function reduceLoss(t: Tensor, reduction: "none" | "mean" | "sum"): Tensor {
+  return reduction === "none" ? t : reduction === "mean" ? t.mean() : t.sum();
+}
+
+/** mse_loss on the device: (input - target)^2, reduced. */
+export function deviceMseLoss(input: Tensor, target: Tensor, reduction: "none" | "mean" | "sum") {
+  const d = input.sub(target);
+  return reduceLoss(d.mul(d), reduction);
+}
+
+/**
+ * smooth_l1_loss (huber false) and huber_loss (huber true) on the device, z = |input - target|:
+ * 0.5 z^2 / beta below beta, else z - beta / 2; Huber: 0.5 z^2 below delta, else delta (z - delta / 2).
+ */
+export function deviceSmoothLoss(
+  input: Tensor,
+  target: Tensor,
+  reduction: "none" | "mean" | "sum",
+  beta: number,
+  huber: boolean,
+): Tensor {
+  const z = input.sub(target).abs();
+  if (!huber && beta === 0) return reduceLoss(z, reduction);
+  const quad = z.mul(z).mul(huber ? 0.5 : 0.5 / beta);
+  const lin = huber ? z.sub(0.5 * beta).mul(beta) : z.sub(0.5 * beta);
+  return reduceLoss(quad.where(z.lt(beta), lin), reduction);
+}
+
+/** binary_cross_entropy on the device: -w (t max(log x, -100) + (1 - t) max(log(1 - x), -100)). */
+export function deviceBinaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  reduction: "none" | "mean" | "sum",
+): Tensor {
+  const logX = input.log().clampMin(-100);
+  const log1mX = input.rsub(1).log().clampMin(-100);
+  let l = target.mul(logX).add(target.rsub(1).mul(log1mX)).neg();
+  // weight (and pos_weight below) are not differentiable, as in PyTorch
+  if (weight !== null) l = l.mul(weight.detach());
+  return reduceLoss(l, reduction);
+}
+
+/**
+ * binary_cross_entropy_with_logits on the device, PyTorch's stable form: m = max(-x, 0),
+ * (1 - t) x + lw (log(exp(-m) + exp(-x - m)) + m), lw = (pos_weight - 1) t + 1 (or 1).
+ */
+export function deviceBceWithLogits(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  posWeight: Tensor | null,
+  reduction: "none" | "mean" | "sum",
+): Tensor {
+  const m = input.neg().clampMin(0);
+  const logTerm = m.neg().exp().add(input.neg().sub(m).exp()).log();
+  let l =
+    posWeight !== null
+      ? target
+          .rsub(1)
+          .mul(input)
+          .add(posWeight.detach().sub(1).mul(target).add(1).mul(logTerm.add(m)))
+      : target.rsub(1).mul(input).add(m).add(logTerm);
+  if (weight !== null) l = l.mul(weight.detach());
+  return reduceLoss(l, reduction);
+}
+
+/**
+ * nll_loss on the device (arguments already checked by ops/nn.ts): -w[t] input[n, t, ...]
+ * gathered along the class dim, positions whose target is ignore_index weighted 0; 'mean'
+ * divides by the sum of the kept weights.
+ */
+export function deviceNllLoss(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  reduction: "none" | "mean" | "sum",
+  ignoreIndex: number,
+): Tensor {
+  const unbatched = input.dim() === 1;
+  const x = unbatched ? input.unsqueeze(0) : input;
+  const t = unbatched ? target.reshape([1]) : target;
+  const keep = t.ne(ignoreIndex);
+  // ignored positions read class 0 (their weight is 0)
+  const safe = t.where(keep, scalarT(0, t.dtype));
+  const picked = x.gather(1, safe.unsqueeze(1)).squeeze(1);
+  let w = keep.to(x.dtype);
+  if (weight !== null)
+    w = weight.detach().to(x.dtype).indexSelect(0, safe.reshape(-1)).view(t.shape.slice()).mul(w);
+  const l = picked.mul(w).neg();
+  if (reduction === "none") return unbatched ? l.squeeze(0) : l;
+  if (reduction === "sum") return l.sum();
+  return l.sum().div(w.sum());
+}
+
+/**
+ * layer_norm on the device: over the last `d` dims, (x - mean) / sqrt(var + eps) with the
+ * biased variance, then weight and bias.
+ */
+export function deviceLayerNorm(
+  x: Tensor,
+  d: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Tensor {
+  const dims = [...Array(d).keys()].map((i) => x.dim() - d + i);
+  const xc = x.sub(x.mean(dims, true));
+  let out = xc.mul(xc.mul(xc).mean(dims, true).add(eps).rsqrt());
+  if (weight !== null) out = out.mul(weight);
+  if (bias !== null) out = out.add(bias);
+  return out;
+}
+
+/**
+ * batch_norm on the device, channels on dim 1: training normalizes with the batch's mean and
+ * biased variance and updates the running statistics in place (running = (1 - momentum)
+ * running + momentum batch, the variance unbiased); evaluation uses the running statistics.
+ */
+export function deviceBatchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum: number,
+  eps: number,
+): Tensor {
+  const C = x.shape[1];
+  const shape = x.shape.map((_, i) => (i === 1 ? C : 1));
+  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  let mean: Tensor;
+  let varB: Tensor;
+  if (training || runningMean === null || runningVar === null) {
+    mean = x.mean(dims, true);
+    const xc0 = x.sub(mean);
+    varB = xc0.mul(xc0).mean(dims, true);
+    if (training && runningMean !== null && runningVar !== null) {
+      const n = x.numel() / C;
+      noGradDevice(() => {
+        runningMean.mul_(1 - momentum).add_(mean.detach().view([C]), { alpha: momentum });
+        runningVar
+          .mul_(1 - momentum)
+          .add_(varB.detach().view([C]), { alpha: (momentum * n) / Math.max(n - 1, 1) });
+      });
+    }
+  } else {
+    mean = runningMean.view(shape);
+    varB = runningVar.view(shape);
+  }
+  let out = x.sub(mean).mul(varB.add(eps).rsqrt());
+  if (weight !== null) out = out.mul(weight.view(shape));
+  if (bias !== null) out = out.add(bias.view(shape));
+  return out;
+}
 
 /** Waits for the device's queued work. */
 export const synchronize = G.synchronize;

@@ -16,6 +16,7 @@ import {
   type Params,
 } from "./optimizer.js";
 import { adamStep } from "../backend/optim.js";
+import { deviceAdamStep, deviceZeros } from "../ops/webgpu.js";
 import { valueError } from "../errors.js";
 
 /** Options of Adam and AdamW (PyTorch's keyword arguments, camelCase). */
@@ -56,6 +57,7 @@ function check(lr: number, eps: number, betas: [number, number], wd: number): vo
 }
 
 abstract class AdamBase extends Optimizer {
+  protected override readonly deviceSteps = true;
   protected abstract readonly decoupled: boolean;
 
   constructor(params: Params, o: AdamOptions, defaultWd: number, isAdamW: boolean) {
@@ -90,13 +92,43 @@ abstract class AdamBase extends Optimizer {
       if (grad === null) continue;
       let st = this.state.get(p);
       if (st === undefined || Object.keys(st).length === 0) {
-        st = { step: scalarTensor(0), exp_avg: zerosLikeParam(p), exp_avg_sq: zerosLikeParam(p) };
-        if (amsgrad) st.max_exp_avg_sq = zerosLikeParam(p);
+        // the moments live on the parameter's device (Note [device dispatch] in ops/webgpu.ts)
+        const zeros = (): Tensor =>
+          p.isWebgpu ? deviceZeros(p.shape.slice(), p.dtype) : zerosLikeParam(p);
+        st = { step: scalarTensor(0), exp_avg: zeros(), exp_avg_sq: zeros() };
+        if (amsgrad) st.max_exp_avg_sq = zeros();
         this.state.set(p, st);
       }
       const stepT = st.step as Tensor;
       stepT.typedArray[stepT.offset] = Math.fround(stepT.typedArray[stepT.offset] + 1);
       const step = stepT.typedArray[stepT.offset];
+      if (p.isWebgpu) {
+        // the same scalars as backend/optim.ts's adamStep, rounded to float32 (the kernel's type)
+        const r = Math.fround;
+        deviceAdamStep(
+          p,
+          grad,
+          st.exp_avg as Tensor,
+          st.exp_avg_sq as Tensor,
+          amsgrad ? (st.max_exp_avg_sq as Tensor) : null,
+          {
+            beta1: r(betas[0]),
+            beta2: r(betas[1]),
+            oneMinusBeta1: r(1 - betas[0]),
+            oneMinusBeta2: r(1 - betas[1]),
+            eps: r(group.eps as number),
+            weightDecay: r(group.weightDecay as number),
+            decay: r(1 - group.lr * (group.weightDecay as number)),
+            negStepSize: r(-(group.lr / (1 - Math.pow(betas[0], step)))),
+            bc2Sqrt: r(Math.sqrt(1 - Math.pow(betas[1], step))),
+            maximize: group.maximize as boolean,
+            useWeightDecay: !this.decoupled && (group.weightDecay as number) !== 0,
+            decoupled: this.decoupled,
+          },
+        );
+        p._version.value++;
+        continue;
+      }
       const g = gradData(p, grad);
       const n = p.numel();
       const arr = (t: Tensor): Float32Array | Float64Array =>

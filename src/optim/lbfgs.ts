@@ -424,6 +424,7 @@ export class LBFGS extends Optimizer {
   override step(closure?: () => Tensor | number): Tensor | number | undefined {
     if (closure === undefined)
       throw new TypeError("step() missing 1 required positional argument: 'closure'");
+    this._checkNoDeviceParams();
     this._stepCount++;
     return noGrad(() => this._lbfgs(closure));
   }

@@ -8,7 +8,7 @@ import { contiguousData, wrap } from "../ops/core.js";
 import { writeInto } from "../ops/inplace.js";
 import { zeroGradOf } from "../nn/module.js";
 import { F32, F64, type Arith } from "../backend/optim.js";
-import { valueError } from "../errors.js";
+import { notImplementedError, valueError } from "../errors.js";
 
 /** A parameter group: its parameters and its options (lr, momentum, ...). */
 export interface ParamGroup {
@@ -181,6 +181,7 @@ export abstract class Optimizer {
 
    */
   step(closure?: () => Tensor | number): Tensor | number | undefined {
+    if (!this.deviceSteps) this._checkNoDeviceParams();
     this._stepCount++;
     let loss: Tensor | number | undefined;
     if (closure !== undefined) loss = enableGrad(closure);
@@ -188,6 +189,22 @@ export abstract class Optimizer {
       for (const group of this.paramGroups) this._updateGroup(group);
     });
     return loss;
+  }
+
+  /**
+   * Whether `_updateGroup` updates parameters on the WebGPU device (SGD, Adam, AdamW); the
+   * others' steps read parameter values on the CPU (Note [device dispatch] in ops/webgpu.ts).
+   */
+  protected readonly deviceSteps: boolean = false;
+
+  /** The error of a step over WebGPU parameters by an optimizer without a device step. */
+  protected _checkNoDeviceParams(): void {
+    for (const g of this.paramGroups)
+      for (const p of g.params)
+        if (p.isWebgpu)
+          throw notImplementedError(
+            `${this.constructor.name}.step(): a parameter is on the webgpu device; tensorgrad's webgpu device implements the steps of SGD, Adam and AdamW (move the parameters to the CPU with \`await t.cpu()\` to use ${this.constructor.name})`,
+          );
   }
 
   /** Apply the update rule to one group (subclasses). */

@@ -54,6 +54,7 @@ export interface SGDOptions {
  * }
  */
 export class SGD extends Optimizer {
+  protected override readonly deviceSteps = true;
   constructor(params: Params, ...args: OptimArgs<SGDOptions>) {
     const o = optimOptions<SGDOptions>("SGD", args, [
       "lr",

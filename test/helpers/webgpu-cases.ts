@@ -7,6 +7,8 @@
 import * as torch from "../../src/index.js";
 import type { Tensor } from "../../src/index.js";
 
+const F = torch.nn.functional;
+
 export interface CaseResult {
   name: string;
   cpu: number[];
@@ -135,6 +137,131 @@ export const CASES: Case[] = [
     () => [torch.randn(1, 2, 7, 7)],
     (x) => torch.nn.functional.maxPool2d(x, 3, 2, 1),
   ],
+  // losses, normalization, scans (Note [device composites] in src/ops/webgpu.ts)
+  [
+    "cross_entropy",
+    () => [torch.randn(5, 4), torch.tensor([0, 3, 1, 1, 2], { dtype: torch.int64 })],
+    (x, t) => F.crossEntropy(x, t),
+  ],
+  [
+    "cross_entropy weight ignore_index sum",
+    () => [
+      torch.randn(5, 4),
+      torch.tensor([0, 3, -100, 1, 2], { dtype: torch.int64 }),
+      torch.rand(4).add(0.5),
+    ],
+    (x, t, w) => F.crossEntropy(x, t, { weight: w, reduction: "sum" }),
+  ],
+  [
+    "cross_entropy label_smoothing",
+    () => [torch.randn(5, 4), torch.tensor([0, 3, 2, 1, 2], { dtype: torch.int64 })],
+    (x, t) => F.crossEntropy(x, t, { labelSmoothing: 0.1 }),
+  ],
+  [
+    "cross_entropy probabilities",
+    () => [torch.randn(3, 4), torch.rand(3, 4).softmax(1)],
+    (x, t) => F.crossEntropy(x, t),
+  ],
+  [
+    "nll_loss 4-D none",
+    () => [
+      torch.randn(2, 3, 2, 2).logSoftmax(1),
+      torch.tensor([0, 2, 1, 1, 2, 0, 0, 1], { dtype: torch.int64 }).view(2, 2, 2),
+    ],
+    (x, t) => F.nllLoss(x, t, { reduction: "none" }),
+  ],
+  [
+    "nll_loss weight ignore mean",
+    () => [
+      torch.randn(4, 3),
+      torch.tensor([2, 1, 1, 0], { dtype: torch.int64 }),
+      torch.tensor([0.2, 1.5, 0.7]),
+    ],
+    (x, t, w) => F.nllLoss(x, t, { weight: w, ignoreIndex: 1 }),
+  ],
+  [
+    "nll_loss unbatched",
+    () => [torch.randn(4), torch.tensor(2, { dtype: torch.int64 })],
+    (x, t) => F.nllLoss(x, t),
+  ],
+  ["mse_loss", () => [torch.randn(3, 4), torch.randn(3, 4)], (a, b) => F.mseLoss(a, b)],
+  [
+    "mse_loss none",
+    () => [torch.randn(3, 4), torch.randn(3, 4)],
+    (a, b) => F.mseLoss(a, b, { reduction: "none" }),
+  ],
+  ["l1_loss", () => [torch.randn(3, 4), torch.randn(3, 4)], (a, b) => F.l1Loss(a, b)],
+  [
+    "smooth_l1_loss beta",
+    () => [torch.randn(3, 4), torch.randn(3, 4)],
+    (a, b) => F.smoothL1Loss(a, b, { beta: 0.5, reduction: "sum" }),
+  ],
+  ["huber_loss", () => [torch.randn(3, 4).mul(3), torch.randn(3, 4)], (a, b) => F.huberLoss(a, b)],
+  [
+    "binary_cross_entropy weight",
+    () => [torch.rand(3, 4), torch.rand(3, 4), torch.rand(3, 4)],
+    (p, t, w) => F.binaryCrossEntropy(p, t, { weight: w }),
+  ],
+  [
+    "binary_cross_entropy_with_logits pos_weight",
+    () => [torch.randn(3, 4).mul(4), torch.rand(3, 4), torch.rand(4).add(0.5)],
+    (x, t, pw) => F.binaryCrossEntropyWithLogits(x, t, { posWeight: pw }),
+  ],
+  [
+    "binary_cross_entropy_with_logits none",
+    () => [torch.randn(3, 4).mul(4), torch.rand(3, 4)],
+    (x, t) => F.binaryCrossEntropyWithLogits(x, t, { reduction: "none" }),
+  ],
+  [
+    "layer_norm affine",
+    () => [torch.randn(2, 3, 4), torch.randn(3, 4), torch.randn(3, 4)],
+    (x, w, b) => F.layerNorm(x, [3, 4], w, b),
+  ],
+  [
+    "batch_norm training (output)",
+    () => [torch.randn(4, 3, 2, 2), torch.randn(3), torch.randn(3)],
+    (x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }),
+  ],
+  [
+    "batch_norm training (running statistics)",
+    () => [torch.randn(4, 3, 5), torch.randn(3), torch.rand(3).add(0.5)],
+    (x, rm, rv) => {
+      const m = rm.clone();
+      const v = rv.clone();
+      F.batchNorm(x, m, v, { training: true, momentum: 0.3 });
+      return torch.stack([m, v]);
+    },
+  ],
+  [
+    "batch_norm eval",
+    () => [torch.randn(4, 3), torch.randn(3), torch.rand(3).add(0.5)],
+    (x, rm, rv) => F.batchNorm(x, rm, rv),
+  ],
+  ["cumsum dim 1", () => [torch.randn(3, 5)], (a) => a.cumsum(1)],
+  ["cumsum dim 0 of a view", () => [torch.randn(5, 3)], (a) => a.t().cumsum(0)],
+  [
+    "cumsum int64",
+    () => [torch.tensor([3, -1, 4, 1, 5], { dtype: torch.int64 })],
+    (a) => a.cumsum(0),
+  ],
+  ["argmax dim", () => [torch.randn(4, 6)], (a) => a.argmax(1)],
+  ["argmax all", () => [torch.randn(4, 6)], (a) => a.argmax()],
+  ["argmin dim keepdim", () => [torch.randn(4, 6)], (a) => a.argmin(0, true)],
+  ["min dim values", () => [torch.randn(4, 6)], (a) => a.min(1).values],
+  [
+    "pow tensor tensor (negative bases, integer exponents)",
+    () => [torch.randn(6), torch.tensor([0, 1, 2, 3, -1, 0.5])],
+    (a, b) => a.pow(b),
+  ],
+  ["clamp", () => [torch.randn(9)], (a) => a.clamp(-0.5, 0.7)],
+  ["log1p", () => [torch.rand(7)], (a) => a.log1p()],
+  ["logical_and", () => [torch.randn(6), torch.randn(6)], (a, b) => a.gt(0).logicalAnd(b.gt(0))],
+  ["masked_fill", () => [torch.randn(6), torch.randn(6)], (a, m) => a.maskedFill(m.gt(0), 2.5)],
+  [
+    "zeros_like ones_like",
+    () => [torch.randn(2, 3)],
+    (a) => torch.onesLike(a).add(torch.zerosLike(a)),
+  ],
   ["sum to float of bool", () => [torch.randn(8)], (a) => a.gt(0).sum()],
   ["to float64 on device", () => [torch.randn(4)], (a) => a.to(torch.float64).mul(2)],
 ];
@@ -191,6 +318,66 @@ export async function runGradCases(): Promise<CaseResult[]> {
     ],
     ["pow 3 sqrt", (x, w) => x.abs().add(1).sqrt().pow(3).sum().mul(w.pow(2).sum())],
     ["exp div", (x, w) => x.exp().div(x.abs().add(1)).sum(1).sum().mul(w.sum())],
+    [
+      "cross_entropy weight ignore_index",
+      (x, w) =>
+        F.crossEntropy(
+          x.mm(w),
+          torch.tensor([2, -100, 0, 1], { dtype: torch.int64 }).to(x.device),
+          {
+            weight: w.sum(0).abs(),
+          },
+        ),
+    ],
+    [
+      "cross_entropy label_smoothing",
+      (x, w) =>
+        F.crossEntropy(x.mm(w), torch.tensor([2, 1, 0, 1], { dtype: torch.int64 }).to(x.device), {
+          labelSmoothing: 0.2,
+        }),
+    ],
+    ["mse_loss", (x, w) => F.mseLoss(x.mm(w), x.narrow(1, 0, 3).mul(2))],
+    ["smooth_l1_loss", (x, w) => F.smoothL1Loss(x.mm(w), x.narrow(1, 1, 3), { beta: 0.7 })],
+    [
+      "binary_cross_entropy",
+      (x, w) => F.binaryCrossEntropy(x.mm(w).sigmoid(), x.narrow(1, 0, 3).sigmoid()),
+    ],
+    [
+      "binary_cross_entropy_with_logits pos_weight",
+      (x, w) =>
+        F.binaryCrossEntropyWithLogits(x.mm(w), x.narrow(1, 0, 3).sigmoid(), {
+          posWeight: w.sum(0).abs(),
+        }),
+    ],
+    [
+      "layer_norm affine",
+      (x, w) =>
+        F.layerNorm(x, [5], w.sum(1), w.narrow(1, 0, 1).view(-1))
+          .pow(3)
+          .sum(),
+    ],
+    [
+      "batch_norm training",
+      (x, w) =>
+        F.batchNorm(x.view(2, 2, 5), null, null, {
+          weight: w.narrow(0, 0, 2).sum(1),
+          training: true,
+        })
+          .pow(3)
+          .sum(),
+    ],
+    ["cumsum", (x, w) => x.cumsum(1).mul(x.mm(w).cumsum(0).sum(1, true)).sum()],
+    ["max dim", (x, w) => x.max(1).values.sum().add(x.mm(w).min(0).values.pow(2).sum())],
+    [
+      "pow tensor tensor",
+      (x, w) =>
+        x
+          .abs()
+          .add(0.5)
+          .pow(x.mm(w).narrow(1, 0, 1).tanh())
+          .sum(),
+    ],
+    ["clamp", (x, w) => x.mm(w).clamp(-0.5, 0.5).mul(x.sum(1, true)).sum()],
   ];
   for (const [name, g] of graphs) {
     torch.manualSeed(1);
@@ -213,7 +400,10 @@ export async function runGradCases(): Promise<CaseResult[]> {
  * A small MLP (Linear-ReLU-Linear, MSE) trained for a few SGD steps on each device from the
  * same initial weights: the losses per step and the final weights.
  */
-export async function runMlp(): Promise<{ cpu: number[]; device: number[] }> {
+export async function runMlp(
+  makeOpt: (ps: Tensor[]) => torch.optim.Optimizer = (ps) =>
+    new torch.optim.SGD(ps, { lr: 0.1, momentum: 0.9 }),
+): Promise<{ cpu: number[]; device: number[] }> {
   const train = async (dev: "cpu" | "webgpu"): Promise<number[]> => {
     torch.manualSeed(0);
     const model = new torch.nn.Sequential(
@@ -229,7 +419,7 @@ export async function runMlp(): Promise<{ cpu: number[]; device: number[] }> {
     if (dev === "webgpu") model.to("webgpu");
     const xd = x.to(dev === "webgpu" ? "webgpu" : "cpu");
     const yd = y.to(dev === "webgpu" ? "webgpu" : "cpu");
-    const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const opt = makeOpt(model.parameters());
     const losses: number[] = [];
     for (let step = 0; step < 5; step++) {
       opt.zeroGrad();
@@ -245,3 +435,22 @@ export async function runMlp(): Promise<{ cpu: number[]; device: number[] }> {
   };
   return { cpu: await train("cpu"), device: await train("webgpu") };
 }
+
+/** The optimizers whose steps run on the device, each as runMlp trains with it. */
+export const OPTIMIZERS: [string, (ps: Tensor[]) => torch.optim.Optimizer][] = [
+  ["SGD momentum", (ps) => new torch.optim.SGD(ps, { lr: 0.1, momentum: 0.9 })],
+  [
+    "SGD nesterov weight_decay",
+    (ps) => new torch.optim.SGD(ps, { lr: 0.1, momentum: 0.5, nesterov: true, weightDecay: 0.01 }),
+  ],
+  ["Adam", (ps) => new torch.optim.Adam(ps, { lr: 0.01 })],
+  [
+    "Adam weight_decay amsgrad",
+    (ps) => new torch.optim.Adam(ps, { lr: 0.01, weightDecay: 0.1, amsgrad: true }),
+  ],
+  ["AdamW", (ps) => new torch.optim.AdamW(ps, { lr: 0.01 })],
+  [
+    "AdamW maximize",
+    (ps) => new torch.optim.AdamW(ps, { lr: 0.01, maximize: true, weightDecay: 0.05 }),
+  ],
+];

@@ -10,7 +10,7 @@ import { int32, int64 } from "../../dtype.js";
 import * as NN from "../../ops/nn.js";
 import type { Reduction } from "../../ops/nn.js";
 import * as R from "../../ops/reduce.js";
-import { scalarTypeName } from "../../ops/core.js";
+import { onDevice, scalarTypeName } from "../../ops/core.js";
 import { broadcastShapes, shapeEqual } from "../../shape.js";
 import { runtimeError, valueError } from "../../errors.js";
 import { defineOp, fn } from "../define.js";
@@ -204,7 +204,8 @@ function crossEntropy(
     throw runtimeError(`label_smoothing must be between 0.0 and 1.0. Got: ${ls}`);
   const classDim = input.dim() === 1 ? 0 : 1;
   const C = input.shape[classDim];
-  const logp = R.logSoftmax(input, classDim);
+  // Note [device composites] (ops/webgpu.ts): the registry's log_softmax runs on the device
+  const logp = onDevice(input) ? input.logSoftmax(classDim) : R.logSoftmax(input, classDim);
   const wShape = input.dim() === 1 ? [C] : input.shape.map((_, i) => (i === 1 ? C : 1));
   if (shapeEqual(input.shape, target.shape) && target.dtype.isFloatingPoint) {
     // class probabilities: -sum(w_c * t_c * log p_c), t smoothed towards the uniform 1/C

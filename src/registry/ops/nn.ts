@@ -24,7 +24,8 @@ import {
 } from "../../ops/normalization.js";
 import { zeros } from "../../ops/creation.js";
 import { cat } from "../../ops/views.js";
-import { alloc, scalarTypeName } from "../../ops/core.js";
+import { alloc, onDevice, scalarTypeName } from "../../ops/core.js";
+import { toDevice } from "../../ops/webgpu.js";
 import { inplace } from "../../ops/inplace.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { fillBernoulli } from "../../random.js";
@@ -580,6 +581,8 @@ function dropoutForward(x: Tensor, p: number, training: boolean, inp: boolean): 
     const scale = x.dtype === float64 ? q : Math.fround(q);
     for (let i = 0; i < nd.length; i++) nd[i] = nd[i] / scale;
   }
+  // the mask drawn on the CPU (the same generator draws as the CPU's) and uploaded
+  if (onDevice(x)) noise = toDevice(noise);
   return maybeInplace(x, inp, false, (t) => t.mul(noise));
 }
 
