@@ -16,6 +16,7 @@ import { DType, float32, resultType } from "../dtype.js";
 import { castData, floatToHalf, wrap, writeInto } from "../ops/core.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import type { Schema } from "./schema.js";
+import { complexCall, involvesComplex } from "./complex-compute.js";
 
 /** PyTorch's ScalarType name of a half type, as its kernels' errors print it. */
 const halfName = (d: DType): string =>
@@ -44,7 +45,12 @@ function movesNoValues(schema: Schema): boolean {
  * The forward wrapped for half operands (Note [half compute]). `differentiable`: the forward
  * records its own graph (no derivative in the entry), so the conversions are recorded casts.
  */
-export function halfCompute(schema: Schema, f: Forward, differentiable: boolean): Forward {
+export function halfCompute(
+  schema: Schema,
+  f: Forward,
+  differentiable: boolean,
+  recorded: () => Forward | null = () => null,
+): Forward {
   if (movesNoValues(schema)) return f;
   const tensorSlots: number[] = [];
   const listSlots: number[] = [];
@@ -58,15 +64,16 @@ export function halfCompute(schema: Schema, f: Forward, differentiable: boolean)
   const involvesHalf = (values: readonly unknown[]): boolean => {
     for (let k = 0; k < tensorSlots.length; k++) {
       const t = values[tensorSlots[k]];
-      if (t instanceof Tensor && t.dtype.isHalf) return true;
+      if (t instanceof Tensor && t.dtype.needsConversion) return true;
     }
     for (let k = 0; k < dtypeSlots.length; k++) {
       const d = values[dtypeSlots[k]];
-      if (d instanceof DType && d.isHalf) return true;
+      if (d instanceof DType && d.needsConversion) return true;
     }
     for (let k = 0; k < listSlots.length; k++) {
       const l = values[listSlots[k]];
-      if (Array.isArray(l) && l.some((t) => t instanceof Tensor && t.dtype.isHalf)) return true;
+      if (Array.isArray(l) && l.some((t) => t instanceof Tensor && t.dtype.needsConversion))
+        return true;
     }
     return false;
   };
@@ -75,6 +82,8 @@ export function halfCompute(schema: Schema, f: Forward, differentiable: boolean)
       ? t.to(float32)
       : noGrad(() => wrap(castData(t, float32), t.shape.slice(), float32));
   const run = (values: readonly unknown[]): unknown => {
+    // Note [complex compute]: the scan below finds complex operands too
+    if (involvesComplex(values)) return complexCall(schema, f, values.slice(), recorded());
     const v = values.slice();
     const orig: Tensor[] = [];
     const conv: Tensor[] = [];
@@ -153,7 +162,7 @@ export function halfCompute(schema: Schema, f: Forward, differentiable: boolean)
   // dtype test per tensor argument, Note [per-op closures] in define.ts)
   const s0 = tensorSlots[0];
   const plain = listSlots.length === 0 && dtypeSlots.length === 0;
-  const half = (t: unknown): boolean => t instanceof Tensor && t.dtype.isHalf;
+  const half = (t: unknown): boolean => t instanceof Tensor && t.dtype.needsConversion;
   const n = schema.params.length;
   if (plain && n === 1 && tensorSlots.length === 1)
     return (a: unknown) => (half(a) ? run([a]) : f(a));
