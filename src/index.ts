@@ -28,6 +28,7 @@ import * as data from "./data/data.js";
 import { gradcheck, gradgradcheck, GradcheckError } from "./autograd/gradcheck.js";
 
 export { Tensor, Size };
+export type { ComplexValue } from "./tensor.js";
 export { DType };
 export type { DTypeName, TensorOptions };
 export {

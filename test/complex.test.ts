@@ -120,6 +120,12 @@ function toJs(expr: string): string {
     "torch.cat([a, b]).abs().sum()": "torch.cat([a, b]).abs().sum()",
     "a.angle().sum()": "a.angle().sum()",
     "(a / 2).sum().abs()": "a.div(2).sum().abs()",
+    "(a * b).abs().sum()": "a.mul(b).abs().sum()",
+    "(a / b).abs().sum()": "a.div(b).abs().sum()",
+    "a.exp().abs().sum()": "a.exp().abs().sum()",
+    "a.sigmoid().real.sum()": "a.sigmoid().real.sum()",
+    "(a.unsqueeze(1) @ b.unsqueeze(0)).abs().sum()":
+      "a.unsqueeze(1).matmul(b.unsqueeze(0)).abs().sum()",
   };
   const js = table[expr];
   assert.ok(js !== undefined, `no JS spelling for ${expr}`);

@@ -318,7 +318,11 @@ export function complexCall(
   if (SCALED.has(name)) {
     let complexCount = 0;
     for (const v of values) if (v instanceof Tensor && v.dtype.isComplex) complexCount++;
-    if (complexCount === 1) return componentwise(schema, values, rec, "scaled");
+    // a real divisor or factor; a complex divisor of a real tensor is CUSTOM's
+    const first = values[0];
+    const selfComplex = first instanceof Tensor && first.dtype.isComplex;
+    if (complexCount === 1 && (selfComplex || name.startsWith("mul")))
+      return componentwise(schema, values, rec, "scaled");
   }
   const custom = CUSTOM.get(name);
   if (custom !== undefined) return custom(values, rec);

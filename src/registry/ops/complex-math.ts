@@ -4,7 +4,7 @@
  */
 import { Tensor } from "../../tensor.js";
 import { DType, toRealDtype } from "../../dtype.js";
-import { CUSTOM, composedResults } from "../complex-compute.js";
+import { CUSTOM, combine, composedResults } from "../complex-compute.js";
 import { fn } from "../define.js";
 
 type Forward = (...args: unknown[]) => unknown;
@@ -79,5 +79,121 @@ function named(t: Tensor, _name: string): Tensor {
   composedResults.add(t);
   return t;
 }
+
+/** A value's parts: a complex tensor's real views, a real tensor or number with imaginary 0. */
+type Parts = [Tensor, Tensor];
+function parts(v: unknown, like: Tensor): Parts {
+  if (v instanceof Tensor) {
+    if (v.dtype.isComplex) return [v.real, v.imag];
+    return [v, v.mul(0)];
+  }
+  const t = (fn("fullLike") as (...a: unknown[]) => Tensor)(like.real, v as number);
+  return [t, t.mul(0)];
+}
+const cmul = ([a, b]: Parts, [c, d]: Parts): Parts => [
+  a.mul(c).sub(b.mul(d)),
+  a.mul(d).add(b.mul(c)),
+];
+const cdiv = ([a, b]: Parts, [c, d]: Parts): Parts => {
+  const den = c.mul(c).add(d.mul(d));
+  return [a.mul(c).add(b.mul(d)).div(den), b.mul(c).sub(a.mul(d)).div(den)];
+};
+const cexp = ([a, b]: Parts): Parts => {
+  const r = a.exp();
+  return [r.mul(b.cos()), r.mul(b.sin())];
+};
+const unaryZ = (name: string, f: (p: Parts) => Parts): void => {
+  CUSTOM.set(name, (values) => {
+    const z = values[0] as Tensor;
+    const [re, im] = f([z.real, z.imag]);
+    return combine(re, im, `${name[0].toUpperCase()}${name.slice(1)}Backward0`);
+  });
+};
+
+// exp z = e^a (cos b + i sin b); log z = log|z| + i angle z
+unaryZ("exp", cexp);
+unaryZ("log", ([a, b]) => [a.hypot(b).log(), b.atan2(a)]);
+// 1/z = conj z / |z|^2
+unaryZ("reciprocal", ([a, b]) => {
+  const den = a.mul(a).add(b.mul(b));
+  return [a.div(den), b.neg().div(den)];
+});
+// sqrt z = sqrt|z| (cos(θ/2) + i sin(θ/2)), the principal root
+unaryZ("sqrt", ([a, b]) => {
+  const r = a.hypot(b).sqrt();
+  const h = b.atan2(a).mul(0.5);
+  return [r.mul(h.cos()), r.mul(h.sin())];
+});
+// sin(a+ib) = sin a cosh b + i cos a sinh b; cos(a+ib) = cos a cosh b - i sin a sinh b
+unaryZ("sin", ([a, b]) => [a.sin().mul(b.cosh()), a.cos().mul(b.sinh())]);
+unaryZ("cos", ([a, b]) => [a.cos().mul(b.cosh()), a.sin().mul(b.sinh()).neg()]);
+// tanh(a+ib) = (sinh 2a + i sin 2b) / (cosh 2a + cos 2b)
+unaryZ("tanh", ([a, b]) => {
+  const den = a.mul(2).cosh().add(b.mul(2).cos());
+  return [a.mul(2).sinh().div(den), b.mul(2).sin().div(den)];
+});
+// sigmoid z = 1 / (1 + exp(-z))
+unaryZ("sigmoid", ([a, b]) => {
+  const [ea, eb] = cexp([a.neg(), b.neg()]);
+  return cdiv([ea.mul(0).add(1), eb.mul(0)], [ea.add(1), eb]);
+});
+
+for (const name of ["mul", "multiply"]) {
+  CUSTOM.set(name, (values) => {
+    const like = (values[0] instanceof Tensor ? values[0] : values[1]) as Tensor;
+    const [re, im] = cmul(parts(values[0], like), parts(values[1], like));
+    return combine(re, im, "MulBackward0");
+  });
+}
+for (const name of ["div", "divide", "true_divide"]) {
+  CUSTOM.set(name, (values) => {
+    const like = (
+      values[1] instanceof Tensor && values[1].dtype.isComplex ? values[1] : values[0]
+    ) as Tensor;
+    const [re, im] = cdiv(parts(values[0], like), parts(values[1], like));
+    return combine(re, im, "DivBackward0");
+  });
+}
+// z^p for a real number p: |z|^p (cos pθ + i sin pθ)
+CUSTOM.set("pow", (values) => {
+  const z = values[0] as Tensor;
+  const p = values[1];
+  if (!z.dtype.isComplex || typeof p !== "number")
+    throw new Error("pow: tensorgrad computes complex powers with a real number exponent only");
+  const [a, b] = [z.real, z.imag];
+  const r = a.hypot(b).pow(p);
+  const t = b.atan2(a).mul(p);
+  return combine(r.mul(t.cos()), r.mul(t.sin()), "PowBackward0");
+});
+// (A + iB)(C + iD) = (AC - BD) + i(AD + BC): four real products
+for (const [name, node] of [
+  ["matmul", "MmBackward0"],
+  ["mm", "MmBackward0"],
+  ["bmm", "BmmBackward0"],
+] as const) {
+  CUSTOM.set(name, (values, f) => {
+    const like = (values[0] as Tensor).dtype.isComplex
+      ? (values[0] as Tensor)
+      : (values[1] as Tensor);
+    const [a, b] = parts(values[0], like);
+    const [c, d] = parts(values[1], like);
+    const re = (f(a, c) as Tensor).sub(f(b, d) as Tensor);
+    const im = (f(a, d) as Tensor).add(f(b, c) as Tensor);
+    return combine(re, im, node);
+  });
+}
+// equality of both parts
+CUSTOM.set("eq", (values) => {
+  const like = values[0] as Tensor;
+  const [a, b] = parts(values[0], like);
+  const [c, d] = parts(values[1], like);
+  return a.eq(c).logicalAnd(b.eq(d));
+});
+CUSTOM.set("ne", (values) => {
+  const like = values[0] as Tensor;
+  const [a, b] = parts(values[0], like);
+  const [c, d] = parts(values[1], like);
+  return a.ne(c).logicalOr(b.ne(d));
+});
 
 export type { Forward };
