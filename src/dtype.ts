@@ -16,7 +16,9 @@ export type DTypeName =
   | "int32"
   | "int64"
   | "uint8"
-  | "bool";
+  | "bool"
+  | "complex64"
+  | "complex128";
 export type TypedArray =
   Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
 type ArrayCtor = new (n: number) => TypedArray;
@@ -26,8 +28,8 @@ export class DType {
   constructor(
     /** The dtype's name: "float32", "int64", ... */
     readonly name: DTypeName,
-    /** 0 bool, 1 integer, 2 floating: PyTorch's promotion categories. */
-    readonly category: 0 | 1 | 2,
+    /** 0 bool, 1 integer, 2 floating, 3 complex: PyTorch's promotion categories. */
+    readonly category: 0 | 1 | 2 | 3,
     /** order within the promotion lattice */
     readonly rank: number,
     /** Bytes per element (PyTorch's `dtype.itemsize`). */
@@ -36,7 +38,26 @@ export class DType {
     readonly ArrayType: ArrayCtor,
     /** the legacy tensor type name used in error messages, e.g. "torch.FloatTensor" */
     readonly tensorTypeName: string,
-  ) {}
+  ) {
+    this.isComplex = category === 3;
+    this.lanes = category === 3 ? 2 : 1;
+    this.needsConversion = category === 3 || ArrayType === Uint16Array;
+    this.differentiable = category >= 2;
+  }
+  /** @internal floating or complex: what autograd records (PyTorch's isDifferentiableType) */
+  readonly differentiable: boolean;
+  /**
+   * Whether this is a complex dtype (PyTorch's `dtype.is_complex`; Note [complex storage]).
+   * @example torch.complex64.isComplex // true
+   */
+  readonly isComplex: boolean;
+  /** @internal array elements per tensor element: 2 for complex (Note [complex storage]), else 1 */
+  readonly lanes: 1 | 2;
+  /**
+   * @internal whether registry ops compute this dtype through another (half types through
+   * float32, Note [half compute]; complex through real views, Note [complex compute])
+   */
+  readonly needsConversion: boolean;
   /**
    * Whether this is a floating-point dtype (PyTorch's `dtype.is_floating_point`).
    * @example torch.float64.isFloatingPoint // true
@@ -87,6 +108,53 @@ export const bfloat16 = new DType("bfloat16", 2, 5, 2, Uint16Array, "torch.BFloa
 export const float32 = new DType("float32", 2, 6, 4, Float32Array, "torch.FloatTensor");
 /** torch.float64 (torch.double): double precision, what gradcheck wants. */
 export const float64 = new DType("float64", 2, 7, 8, Float64Array, "torch.DoubleTensor");
+/**
+ * torch.complex64 (torch.cfloat): pairs of float32, stored interleaved (Note [complex storage]).
+ * @example torch.complex(torch.tensor([1]), torch.tensor([2])).dtype // torch.complex64
+ */
+export const complex64 = new DType("complex64", 3, 8, 8, Float32Array, "torch.ComplexFloatTensor");
+/**
+ * torch.complex128 (torch.cdouble): pairs of float64, stored interleaved (Note [complex storage]).
+ * @example torch.zeros(2, { dtype: torch.complex128 }).dtype // torch.complex128
+ */
+export const complex128 = new DType(
+  "complex128",
+  3,
+  9,
+  16,
+  Float64Array,
+  "torch.ComplexDoubleTensor",
+);
+
+/**
+ * Note [complex storage]: a complex tensor's typed array (Float32Array for complex64,
+ * Float64Array for complex128) holds 2 * numel values, each element's real part followed by
+ * its imaginary part. `shape`, `strides` and `offset` count complex elements, as PyTorch's
+ * do, so views (transpose, select, narrow, expand, ...) work unchanged; code reading values
+ * goes through `realLayout`, the same storage seen as a real tensor with a trailing dim of 2
+ * (what `viewAsReal` returns).
+ */
+export function realLayout(t: { shape: number[]; strides: number[]; offset: number }): {
+  shape: number[];
+  strides: number[];
+  offset: number;
+} {
+  return {
+    shape: [...t.shape, 2],
+    strides: [...t.strides.map((s) => 2 * s), 1],
+    offset: 2 * t.offset,
+  };
+}
+
+/** The real dtype of a complex dtype's parts (complex64 -> float32); others map to themselves. */
+export function toRealDtype(d: DType): DType {
+  return d === complex64 ? float32 : d === complex128 ? float64 : d;
+}
+
+/** The complex dtype with parts of a float dtype (float64 -> complex128; others complex64). */
+export function toComplexDtype(d: DType): DType {
+  return d.isComplex ? d : d === float64 ? complex128 : complex64;
+}
 
 export const dtypes: Record<DTypeName, DType> = {
   bool,
@@ -99,6 +167,8 @@ export const dtypes: Record<DTypeName, DType> = {
   bfloat16,
   float32,
   float64,
+  complex64,
+  complex128,
 };
 
 let defaultDtype: DType = float32;
@@ -131,6 +201,13 @@ export function toDType(d: DType | DTypeName | undefined | null): DType | undefi
  */
 export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a;
+  if (a.isComplex || b.isComplex) {
+    // complex with anything: the complex type whose parts hold both (complex64 with float64
+    // gives complex128)
+    const pa = toRealDtype(a);
+    const pb = toRealDtype(b);
+    return toComplexDtype(promoteTypes(pa, pb));
+  }
   if (a.category !== b.category) return a.category > b.category ? a : b;
   if (a.category === 1) {
     if (a === uint8 || b === uint8) {
@@ -174,7 +251,7 @@ export function resultType(
       scalar = scalar ? promoteTypes(scalar, d) : d;
     } else if ((o as { _wrappedNumber?: boolean })._wrappedNumber === true) {
       // Note [wrapped numbers]: a number given where a Tensor goes ranks as a number
-      const d = o.dtype.isFloatingPoint ? float32 : o.dtype;
+      const d = o.dtype.isFloatingPoint ? float32 : o.dtype.isComplex ? complex64 : o.dtype;
       scalar = scalar ? promoteTypes(scalar, d) : d;
     } else if (o.ndim === 0) {
       zero = zero ? promoteTypes(zero, o.dtype) : o.dtype;
@@ -190,7 +267,16 @@ export function resultType(
     } else if (lower.category > r.category) {
       // a lower-priority operand of a higher category: a float number promotes to the default
       // float dtype, an integer number to int64; a zero-dim tensor keeps its own dtype.
-      r = lower === scalar && lower.category === 2 ? defaultDtype : lower;
+      // A complex one (combine_categories in TypeProperties.cpp) keeps a float's precision:
+      // a complex128 zero-dim tensor with float32 gives complex64.
+      if (lower.isComplex) {
+        r =
+          r.category === 2
+            ? toComplexDtype(r)
+            : lower === scalar
+              ? toComplexDtype(defaultDtype)
+              : lower;
+      } else r = lower === scalar && lower.category === 2 ? defaultDtype : lower;
     }
   }
   return r ?? defaultDtype;

@@ -28,6 +28,7 @@ import * as data from "./data/data.js";
 import { gradcheck, gradgradcheck, GradcheckError } from "./autograd/gradcheck.js";
 
 export { Tensor, Size };
+export type { ComplexValue } from "./tensor.js";
 export { DType };
 export type { DTypeName, TensorOptions };
 export {
@@ -41,6 +42,8 @@ export {
   int64,
   uint8,
   bool,
+  complex64,
+  complex128,
   getDefaultDtype,
   setDefaultDtype,
   promoteTypes,
@@ -49,7 +52,7 @@ export {
   FInfo,
   IInfo,
 } from "./dtype.js";
-import { float16, float32, float64, int16, int64, int32 } from "./dtype.js";
+import { complex64, complex128, float16, float32, float64, int16, int64, int32 } from "./dtype.js";
 /** torch.half: PyTorch's alias of float16. */
 export const half = float16;
 /** torch.short: PyTorch's alias of int16. */
@@ -62,6 +65,10 @@ export const double = float64;
 export const long = int64;
 /** torch.int: PyTorch's alias of int32. */
 export const int = int32;
+/** torch.cfloat: PyTorch's alias of complex64. */
+export const cfloat = complex64;
+/** torch.cdouble: PyTorch's alias of complex128. */
+export const cdouble = complex128;
 
 export { tensor } from "./ops/creation.js";
 export {

@@ -19,8 +19,10 @@ import type { DTypeName } from "./dtype.js";
 export interface PrintSource {
   readonly shape: readonly number[];
   readonly dtype: DTypeName;
-  /** element at logical row-major position i (0 <= i < numel); bool as 0/1 */
+  /** element at logical row-major position i (0 <= i < numel); bool as 0/1; a complex one's real part */
   get(i: number): number;
+  /** complex dtypes: the imaginary part at position i */
+  getImag?(i: number): number;
 }
 
 export interface PrintExtras {
@@ -225,7 +227,12 @@ interface Formatter {
  */
 function makeFormatter(values: Iterable<number>, dtype: DTypeName): Formatter {
   const floating =
-    dtype === "float32" || dtype === "float64" || dtype === "float16" || dtype === "bfloat16";
+    dtype === "float32" ||
+    dtype === "float64" ||
+    dtype === "float16" ||
+    dtype === "bfloat16" ||
+    dtype === "complex64" ||
+    dtype === "complex128";
   const precision = PRINT_OPTS.precision;
   let intMode = true;
   let sciMode = false;
@@ -274,6 +281,36 @@ function makeFormatter(values: Iterable<number>, dtype: DTypeName): Formatter {
     return pad(formatFixed(v, precision));
   };
   return { width: maxWidth, format };
+}
+
+/**
+ * A formatter of the element at a flat position: one formatter's, or for complex tensors
+ * (`_vector_str`'s `_val_formatter`) the real part in the real formatter's width followed by
+ * the imaginary part in its own, left-stripped, with its sign and "j".
+ */
+interface PositionFormatter {
+  /** the width `_vector_str` counts per element before its ", " */
+  readonly width: number;
+  at(pos: number): string;
+}
+
+function positionFormatter(
+  src: PrintSource,
+  real: Formatter,
+  imag: Formatter | null,
+): PositionFormatter {
+  if (imag === null || src.getImag === undefined)
+    return { width: real.width, at: (p) => real.format(src.get(p)) };
+  const getImag = src.getImag.bind(src);
+  return {
+    // element_length += formatter2.width() + 1 (the "j")
+    width: real.width + imag.width + 1,
+    at: (p) => {
+      const re = real.format(src.get(p));
+      const im = `${imag.format(getImag(p))}j`.trimStart();
+      return im[0] === "+" || im[0] === "-" ? re + im : `${re}+${im}`;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +363,7 @@ function* shownPositions(
 /** `_vector_str`: one row, wrapped so each line holds as many whole elements as fit. */
 function vectorStr(
   src: PrintSource,
-  fmt: Formatter,
+  fmt: PositionFormatter,
   n: number,
   offset: number,
   stride: number,
@@ -337,7 +374,7 @@ function vectorStr(
   const elementLength = fmt.width + 2;
   const perLine = Math.max(1, Math.floor((PRINT_OPTS.linewidth - indent) / elementLength));
   const data = keptIndices(n, summarize).map((i) =>
-    i === null ? " ..." : fmt.format(src.get(offset + i * stride)),
+    i === null ? " ..." : fmt.at(offset + i * stride),
   );
   const lines: string[] = [];
   for (let i = 0; i < data.length; i += perLine) lines.push(data.slice(i, i + perLine).join(", "));
@@ -350,7 +387,7 @@ function vectorStr(
  */
 function tensorStrWithFormatter(
   src: PrintSource,
-  fmt: Formatter,
+  fmt: PositionFormatter,
   strides: readonly number[],
   dim: number,
   offset: number,
@@ -359,7 +396,7 @@ function tensorStrWithFormatter(
 ): string {
   const shape = src.shape;
   const rank = shape.length - dim;
-  if (rank === 0) return fmt.format(src.get(offset));
+  if (rank === 0) return fmt.at(offset);
   if (rank === 1) return vectorStr(src, fmt, shape[dim]!, offset, strides[dim]!, indent, summarize);
   const slices = keptIndices(shape[dim]!, summarize).map((i) =>
     i === null
@@ -386,7 +423,24 @@ function tensorStr(src: PrintSource, numel: number, indent: number): string {
     for (const pos of shownPositions(src.shape, strides, summarize)) yield src.get(pos);
   })();
   const fmt = makeFormatter(values, src.dtype);
-  return tensorStrWithFormatter(src, fmt, strides, 0, 0, indent, summarize);
+  let imag: Formatter | null = null;
+  const getImag = src.getImag;
+  if (getImag !== undefined) {
+    // complex: real and imaginary parts each get their own formatter (`_tensor_str`)
+    const imags = (function* () {
+      for (const pos of shownPositions(src.shape, strides, summarize)) yield getImag(pos);
+    })();
+    imag = makeFormatter(imags, src.dtype);
+  }
+  return tensorStrWithFormatter(
+    src,
+    positionFormatter(src, fmt, imag),
+    strides,
+    0,
+    0,
+    indent,
+    summarize,
+  );
 }
 
 /**
@@ -441,7 +495,13 @@ export function formatTensor(src: PrintSource, extras: PrintExtras = {}): string
   } else {
     // `has_default_dtype`: float values print as "1.", ints as "1", bools as "True", so the
     // default float dtype, int64 and bool are implied; anything else is spelled out.
-    const implied = src.dtype === defaultDtype || src.dtype === "int64" || src.dtype === "bool";
+    // the default complex dtype is implied too: complex128 under a float64 default, else complex64
+    const defaultComplex = defaultDtype === "float64" ? "complex128" : "complex64";
+    const implied =
+      src.dtype === defaultDtype ||
+      src.dtype === defaultComplex ||
+      src.dtype === "int64" ||
+      src.dtype === "bool";
     if (!implied) suffixes.push(`dtype=torch.${src.dtype}`);
   }
 

@@ -325,10 +325,17 @@ class TensorMethods extends Tensor {
     if (isDevice(this)) throw syncReadError("tolist()");
     const { data, offset } = valuesOf(this);
     const isBool = this.dtype === bool;
+    const isComplex = this.dtype.isComplex;
     const shape = this.shape;
     let k = offset;
     const build = (d: number): unknown => {
       if (d === shape.length) {
+        // Note [complex storage]: a complex element is returned as { re, im }
+        if (isComplex) {
+          const c = { re: data[k], im: data[k + 1] };
+          k += 2;
+          return c;
+        }
         const v = data[k++];
         return isBool ? v !== 0 : v;
       }
@@ -345,7 +352,15 @@ class TensorMethods extends Tensor {
     if (isDevice(this)) return deviceSummary(this);
     const { data, offset } = valuesOf(this);
     return formatTensor(
-      { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
+      this.dtype.isComplex
+        ? {
+            // Note [complex storage]: interleaved parts
+            shape: this.shape,
+            dtype: this.dtype.name,
+            get: (i: number) => data[offset + 2 * i],
+            getImag: (i: number) => data[offset + 2 * i + 1],
+          }
+        : { shape: this.shape, dtype: this.dtype.name, get: (i: number) => data[offset + i] },
       {
         requiresGrad: this.requiresGrad,
         // Python's repr shows the node's class name: name() but for "torch::autograd::" nodes

@@ -301,6 +301,13 @@ export class Tensor {
   isFloatingPoint(): boolean {
     return this.dtype.isFloatingPoint;
   }
+  /**
+   * Whether the dtype is complex64 or complex128 (PyTorch's `t.is_complex()`).
+   * @example torch.zeros(2, { dtype: torch.complex64 }).isComplex() // true
+   */
+  isComplex(): boolean {
+    return this.dtype.isComplex;
+  }
   /** the current version (number of in-place modifications) */
   get _versionNumber(): number {
     if (this._inference) throw runtimeError("Inference tensors do not track version counter.");
@@ -329,7 +336,12 @@ export class Tensor {
   /** Sets requires_grad on a leaf (`t.requiresGrad = true`), as `requiresGrad_(flag)`. */
   set requiresGrad(flag: boolean) {
     // PyTorch's setter words this error differently from requires_grad_()
-    if (flag === true && this.gradFn === null && !this.dtype.isFloatingPoint)
+    if (
+      flag === true &&
+      this.gradFn === null &&
+      !this.dtype.isFloatingPoint &&
+      !this.dtype.isComplex
+    )
       throw runtimeError("only Tensors of floating point and complex dtype can require gradients");
     this.requiresGrad_(flag);
   }
@@ -351,7 +363,7 @@ export class Tensor {
       }
       return this;
     }
-    if (flag && !this.dtype.isFloatingPoint) {
+    if (flag && !this.dtype.isFloatingPoint && !this.dtype.isComplex) {
       throw runtimeError("only Tensors of floating point dtype can require gradients");
     }
     if (flag && this._inference && !isInferenceModeEnabled())
@@ -435,15 +447,17 @@ export class Tensor {
    * with `t.item<boolean>()`).
    * @example torch.tensor([2.5]).item() // 2.5
    */
-  item<T extends number | boolean = number>(): T;
-  item(): number | boolean {
+  item<T extends number | boolean | ComplexValue = number>(): T;
+  item(): number | boolean | ComplexValue {
     if (this.typedArray instanceof DeviceArray)
       throw runtimeError(
         "item(): this tensor is on the webgpu device, whose values can only be read asynchronously: use `(await t.cpu()).item()`",
       );
     const n = this.numel();
     if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
-    const v = this.typedArray[this.offset];
+    const v = this.typedArray[this.offset * this.dtype.lanes];
+    // Note [complex storage]: a complex element is { re, im }
+    if (this.dtype.isComplex) return { re: v, im: this.typedArray[2 * this.offset + 1] };
     if (this.dtype.isHalf) return this.dtype === bfloat16 ? fromBFloat16Bits(v) : fromHalfBits(v);
     return this.dtype === bool ? v !== 0 : v;
   }
@@ -484,7 +498,16 @@ export class Tensor {
 }
 
 /** What `tolist()` returns: numbers (or booleans) nested as deep as the tensor's dims. */
-export type NestedList = number | boolean | NestedList[];
+export type NestedList = number | boolean | ComplexValue | NestedList[];
+
+/**
+ * A complex number as `item()` and `tolist()` return it (PyTorch returns Python's `complex`):
+ * the real part `re` and the imaginary part `im`.
+ */
+export interface ComplexValue {
+  re: number;
+  im: number;
+}
 
 /** torch.Size: an array of sizes that prints as PyTorch does. */
 export class Size extends Array<number> {

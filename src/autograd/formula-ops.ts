@@ -3,6 +3,7 @@
  * from recorded ops, so formulas stay differentiable (Note [un-broadcasting] in
  * derivatives.ts).
  */
+import { realAlias } from "../ops/complex.js";
 import type { Tensor } from "../tensor.js";
 import { dtypes, resultType, type DTypeName } from "../dtype.js";
 import { shapeEqual } from "../shape.js";
@@ -140,6 +141,8 @@ export function meanAllGrad(g: Tensor, count: number, shape: readonly number[]):
 }
 /** dst += g in place, for a contiguous `dst` of g's shape and dtype (any layout of g). */
 export function addInto(dst: Tensor, g: Tensor): void {
+  // Note [complex storage]: both parts at once, as real values
+  if (dst.dtype.isComplex) return addInto(realAlias(dst), realAlias(g));
   if (onDevice(dst)) {
     noGrad(() => dst.add_(g));
     return;

@@ -96,7 +96,7 @@ function strictView(name: string, saved: Record<string, Tensor>): Record<string,
 const EMPTY_GRADS: Grads = [];
 /** A missing output gradient: zeros of the output's shape, in its dtype when floating. */
 const zeros = (shape: readonly number[], like: Tensor): Tensor =>
-  allocLike(like, shape.slice(), like.dtype.isFloatingPoint ? like.dtype : float32);
+  allocLike(like, shape.slice(), like.dtype.differentiable ? like.dtype : float32);
 /** what formulas of nodes that saved nothing receive (no allocation per backward) */
 const NOTHING_SAVED: Record<string, Tensor> = Object.freeze({}) as Record<string, Tensor>;
 

@@ -19,7 +19,7 @@ import { takeOwnedGradient } from "./owned-grads.js";
 export function plainPair(prev: Tensor, g: Tensor): boolean {
   return (
     prev.dtype === g.dtype &&
-    !prev.dtype.isHalf &&
+    !prev.dtype.needsConversion &&
     !prev.requiresGrad &&
     !g.requiresGrad &&
     !isForwardADActive() &&

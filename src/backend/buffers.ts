@@ -72,8 +72,11 @@ export function poolBuffersReleased(): number {
 export function newArray(n: number, dtype: DType, zero: boolean): TypedArray {
   // small arrays first, float32 by its own constructor (which V8 allocates inline, where a
   // constructor read from the dtype is a generic call): most arrays of a small graph
-  if (n < 1024) return dtype.name === "float32" ? new Float32Array(n) : new dtype.ArrayType(n);
+  if (n < 1024)
+    return dtype.name === "float32" ? new Float32Array(n) : new dtype.ArrayType(n * dtype.lanes);
   const nbytes = n * dtype.itemsize;
+  // Note [complex storage]: two array elements per complex element
+  n *= dtype.lanes;
   if (poolAlloc !== null && nbytes >= POOL_MIN_BYTES) {
     const buf = poolAlloc(nbytes, zero);
     if (buf !== null) {

@@ -14969,12 +14969,12 @@ export let resolveNeg = fn("resolveNeg", "torch", (f) => {
   (input: Tensor): Tensor;
 };
 
-/** The real part: for a real tensor (tensorgrad has no complex dtype) the input itself. */
+/** The real part: of a complex tensor a real view sharing its storage; of a real tensor the input itself. */
 export let real = fn("real", "torch", (f) => {
   real = f as never;
 }) as {
   /**
-   * The real part: for a real tensor (tensorgrad has no complex dtype) the input itself.
+   * The real part: of a complex tensor a real view sharing its storage; of a real tensor the input itself.
    *
    * PyTorch: `real(Tensor(a) self) -> Tensor(a)`
    * @example const x = torch.ones(2); torch.real(x) === x // true
@@ -19272,4 +19272,70 @@ export let affineGridGenerator = fn("affineGridGenerator", "torch", (f) => {
    * @example torch.affineGridGenerator(torch.tensor([[[1., 0, 0], [0, 1, 0]]]), [1, 1, 1, 2], false).shape // [1, 1, 2, 2]
    */
   (theta: Tensor, size: readonly number[], alignCorners: boolean): Tensor;
+};
+
+/** A real view of a complex tensor with a trailing dim of size 2 holding the real and imaginary parts; it shares the input's storage. */
+export let viewAsReal = fn("viewAsReal", "torch", (f) => {
+  viewAsReal = f as never;
+}) as {
+  /**
+   * A real view of a complex tensor with a trailing dim of size 2 holding the real and imaginary parts; it shares the input's storage.
+   *
+   * PyTorch: `view_as_real(Tensor(a) self) -> Tensor(a)`
+   * @example torch.viewAsReal(torch.complex(torch.tensor([1]), torch.tensor([2]))) // tensor([[1., 2.]])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** A complex view of a float32/float64 tensor whose last dim (size 2, stride 1) holds real and imaginary parts; it shares the input's storage. */
+export let viewAsComplex = fn("viewAsComplex", "torch", (f) => {
+  viewAsComplex = f as never;
+}) as {
+  /**
+   * A complex view of a float32/float64 tensor whose last dim (size 2, stride 1) holds real and imaginary parts; it shares the input's storage.
+   *
+   * PyTorch: `view_as_complex(Tensor(a) self) -> Tensor(a)`
+   * @example torch.viewAsComplex(torch.tensor([[1, 2], [3, -1]])) // tensor([1.+2.j, 3.-1.j])
+   */
+  (input: Tensor): Tensor;
+};
+
+/** The complex tensor real + i imag (broadcast; both float32, giving complex64, or both float64, giving complex128). */
+export let complex = fn("complex", "torch", (f) => {
+  complex = f as never;
+}) as {
+  /**
+   * The complex tensor real + i imag (broadcast; both float32, giving complex64, or both float64, giving complex128).
+   *
+   * PyTorch: `complex(Tensor real, Tensor imag) -> Tensor`
+   * @example torch.complex(torch.tensor([1, 3]), torch.tensor([2, -1])) // tensor([1.+2.j, 3.-1.j])
+   */
+  (real: Tensor, options: { imag: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The complex tensor real + i imag (broadcast; both float32, giving complex64, or both float64, giving complex128).
+   *
+   * PyTorch: `complex(Tensor real, Tensor imag) -> Tensor`
+   * @example torch.complex(torch.tensor([1, 3]), torch.tensor([2, -1])) // tensor([1.+2.j, 3.-1.j])
+   */
+  (real: Tensor, imag: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** The complex tensor abs * (cos(angle) + i sin(angle)) (broadcast; float32 or float64 parts of one dtype). */
+export let polar = fn("polar", "torch", (f) => {
+  polar = f as never;
+}) as {
+  /**
+   * The complex tensor abs * (cos(angle) + i sin(angle)) (broadcast; float32 or float64 parts of one dtype).
+   *
+   * PyTorch: `polar(Tensor abs, Tensor angle) -> Tensor`
+   * @example torch.polar(torch.tensor([2]), torch.tensor([0])) // tensor([2.+0.j])
+   */
+  (abs: Tensor, options: { angle: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * The complex tensor abs * (cos(angle) + i sin(angle)) (broadcast; float32 or float64 parts of one dtype).
+   *
+   * PyTorch: `polar(Tensor abs, Tensor angle) -> Tensor`
+   * @example torch.polar(torch.tensor([2]), torch.tensor([0])) // tensor([2.+0.j])
+   */
+  (abs: Tensor, angle: Tensor, options?: { out?: Tensor | null }): Tensor;
 };

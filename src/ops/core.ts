@@ -16,6 +16,10 @@ import {
   float16,
   bfloat16,
   getDefaultDtype,
+  complex64,
+  complex128,
+  realLayout,
+  toRealDtype,
 } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
 import { CastKind, castInto, gather, scatter } from "../backend/copy.js";
@@ -85,10 +89,60 @@ export function allocZeros(n: number, dtype: DType): TypedArray {
  * already contiguous (then `offset` may be non-zero), else a fresh copy.
  */
 export function contiguousData(t: Tensor): { data: TypedArray; offset: number } {
+  if (t.dtype.isComplex) return complexData(t);
   if (t.isContiguous()) return { data: t.typedArray, offset: t.offset };
   const out = allocData(t.numel(), t.dtype);
   gather(t.typedArray, t, out);
   return { data: out, offset: 0 };
+}
+
+/**
+ * Note [complex storage]: a complex tensor's interleaved re/im values in row-major order; the
+ * offset counts array elements (twice the element offset).
+ */
+function complexData(t: Tensor): { data: TypedArray; offset: number } {
+  if (t.isContiguous()) return { data: t.typedArray, offset: 2 * t.offset };
+  const out = allocData(t.numel(), t.dtype);
+  gather(t.typedArray, realLayout(t), out);
+  return { data: out, offset: 0 };
+}
+
+let warnedComplexCast = false;
+/** PyTorch's warning when a cast drops imaginary parts (once per process, as Python warns). */
+function warnComplexCast(): void {
+  if (warnedComplexCast) return;
+  warnedComplexCast = true;
+  console.warn(
+    "UserWarning: Casting complex values to real discards the imaginary part (Triggered internally at ../aten/src/ATen/native/Copy.cpp:250.)",
+  );
+}
+
+/**
+ * castData with a complex source or target (Note [complex storage]): complex to complex casts
+ * both parts; real to complex takes the values as real parts with zero imaginary parts; complex
+ * to real keeps the real parts (with PyTorch's warning).
+ */
+function castComplex(t: Tensor, dtype: DType): TypedArray {
+  const n = t.numel();
+  if (t.dtype.isComplex) {
+    const { data, offset } = complexData(t);
+    const src = data.subarray(offset, offset + 2 * n);
+    if (dtype.isComplex) {
+      const out = allocData(n, dtype);
+      out.set(src);
+      return out;
+    }
+    warnComplexCast();
+    const part = toRealDtype(t.dtype);
+    const re = allocData(n, part);
+    for (let i = 0; i < n; i++) re[i] = src[2 * i];
+    return dtype === part ? re : castData(wrap(re, [n], part), dtype);
+  }
+  const part = toRealDtype(dtype);
+  const { data, offset } = asDtype(t, part);
+  const out = allocZeros(n, dtype);
+  for (let i = 0; i < n; i++) out[2 * i] = data[offset + i];
+  return out;
 }
 
 /**
@@ -97,6 +151,9 @@ export function contiguousData(t: Tensor): { data: TypedArray; offset: number } 
  * first, a half target gets float32 values rounded to its bit patterns, as c10's casts do.
  */
 export function castData(t: Tensor, dtype: DType): TypedArray {
+  if (dtype.needsConversion || t.dtype.needsConversion) {
+    if (dtype.isComplex || t.dtype.isComplex) return castComplex(t, dtype);
+  }
   const n = t.numel();
   if (dtype === t.dtype && !t.isContiguous()) {
     // a copy in the same dtype: gather once into the result
@@ -259,6 +316,10 @@ export function scalarTypeName(d: DType): string {
       return "Half";
     case bfloat16:
       return "BFloat16";
+    case complex64:
+      return "ComplexFloat";
+    case complex128:
+      return "ComplexDouble";
     default:
       return "Bool";
   }
@@ -278,6 +339,10 @@ export function writeInto(self: Tensor, r: Tensor): void {
   // Note [device dispatch]: an in-place op's result written back on the device
   if (self.typedArray instanceof DeviceArray) return deviceWriteInto(self, r);
   const data = castData(r, self.dtype);
-  if (self.isContiguous()) self.typedArray.set(data, self.offset);
+  if (self.dtype.isComplex) {
+    // Note [complex storage]: the interleaved values into the storage seen as real
+    if (self.isContiguous()) self.typedArray.set(data, 2 * self.offset);
+    else scatter(data, self.typedArray, realLayout(self));
+  } else if (self.isContiguous()) self.typedArray.set(data, self.offset);
   else scatter(data, self.typedArray, self);
 }

@@ -17,10 +17,13 @@ import type { Schema } from "./schema.js";
 
 type Forward = (...args: unknown[]) => unknown;
 
-/** Whether an argument leaves the plain CPU path: a device or half tensor, a half dtype. */
+/**
+ * Whether an argument leaves the plain CPU path: a device tensor, or a half or complex tensor or
+ * dtype (`needsConversion`: Note [half compute], Note [complex compute]).
+ */
 function special(v: unknown): boolean {
-  if (v instanceof Tensor) return v.dtype.isHalf || v.typedArray instanceof DeviceArray;
-  if (v instanceof DType) return v.isHalf;
+  if (v instanceof Tensor) return v.dtype.needsConversion || v.typedArray instanceof DeviceArray;
+  if (v instanceof DType) return v.needsConversion;
   return Array.isArray(v) && v.some(special);
 }
 
@@ -40,6 +43,7 @@ export function kindAware(
   f: Forward,
   differentiable: boolean,
   inplace = false,
+  recorded: () => Forward | null = () => null,
 ): Forward {
   const slots: number[] = [];
   const tensorSlots: number[] = [];
@@ -51,6 +55,7 @@ export function kindAware(
     inplace ? { ...schema, name: `${schema.name}_` } : schema,
     f,
     differentiable,
+    recorded,
   );
   if (slots.length === 0 || (half === null && tensorSlots.length === 0)) return f;
   const cpu = half ?? ((values: readonly unknown[]) => f(...values));

@@ -46,6 +46,7 @@ import {
   type OpNode,
 } from "../autograd/function.js";
 import { kindAware } from "./arg-kinds.js";
+import { composedResults } from "./complex-compute.js";
 import { registerJvp } from "../autograd/forward-ad.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import {
@@ -338,9 +339,12 @@ function withDerivative(
   const saveNames = d.save;
   const attrNames = d.attrs ?? [];
   const def = derivativeOf(key as Op);
+  // Note [complex compute]: a complex composition's result carries its own graph (checked
+  // only for a result that already has a node)
   const recordCall =
     compiledRecordCall(key, def, saveNames, saveSlots, attrNames, attrSlots, EMPTY) ??
     ((values: readonly unknown[], out: Tensor, inputs: (Tensor | null)[]) => {
+      if (out._gradFn !== null && composedResults.has(out)) return out;
       const save: Record<string, Tensor | null> = {};
       for (let j = 0; j < saveNames.length; j++) {
         const s = saveSlots[j];
@@ -366,9 +370,7 @@ function withDerivative(
   return (...values: unknown[]) => {
     const out = forward(...values) as Tensor;
     const inputs = tensorSlots.map((i) => asTensor(values[i]));
-    return anyNeedsGrad(inputs) && out.dtype.isFloatingPoint
-      ? recordCall(values, out, inputs)
-      : out;
+    return anyNeedsGrad(inputs) && out.dtype.differentiable ? recordCall(values, out, inputs) : out;
   };
 }
 
@@ -400,13 +402,14 @@ function compiledRecordCall(
       ? "EMPTY"
       : `{ ${attrNames.map((n, j) => `${JSON.stringify(n)}: values[${attrSlots[j]}]`).join(", ")} }`;
   const make = compileOrNull(
-    ["recordWith", "def", "key", "T", "EMPTY"],
+    ["recordWith", "def", "key", "T", "EMPTY", "composed"],
     `return function recordCall(values, out, inputs) {
+  if (out._gradFn !== null && composed.has(out)) return out;
   recordWith(def, key, out, inputs, { ${saveSrc} }, ${attrSrc});
   return out;
 }; // ${key.replace(/\n/g, " ")}`,
   ) as ((...a: unknown[]) => RecordCall) | null;
-  return make === null ? null : make(recordWith, def, key, Tensor, empty);
+  return make === null ? null : make(recordWith, def, key, Tensor, empty, composedResults);
 }
 
 /** withDerivative's wrapper of a one-argument forward; self-contained (Note [per-op closures]). */
@@ -420,7 +423,7 @@ function recordingCall1(
   return (a: unknown) => {
     const out = forward(a) as Tensor;
     const ta = tensorCount === 1 && a instanceof TensorClass ? a : null;
-    return needs(ta) && out.dtype.isFloatingPoint ? recordCall([a], out, [ta]) : out;
+    return needs(ta) && out.dtype.differentiable ? recordCall([a], out, [ta]) : out;
   };
 }
 
@@ -439,7 +442,7 @@ function recordingCall2(
     const v0 = s0 === 0 ? a : b;
     const t0 = s0 !== undefined && v0 instanceof TensorClass ? v0 : null;
     const t1 = s1 !== undefined && b instanceof TensorClass ? b : null;
-    if (!needs(t0, t1) || !out.dtype.isFloatingPoint) return out;
+    if (!needs(t0, t1) || !out.dtype.differentiable) return out;
     return recordCall([a, b], out, s1 === undefined ? (s0 === undefined ? [] : [t0]) : [t0, t1]);
   };
 }
@@ -943,11 +946,17 @@ function buildOp(
     if (o.checkOutAfter !== undefined) OUT_CHECKS_AFTER.set(schema, o.checkOutAfter);
     const declared = o.forward as ((...args: unknown[]) => unknown) | null;
     // Note [argument kinds]: device operands run on their device, float16/bfloat16 operands
-    // compute in float32; one scan of the arguments decides
-    const raw = declared === null ? null : kindAware(schema, declared, o.derivative === undefined);
+    // compute in float32, complex ones on their real parts through `recorded` (Note [complex
+    // compute]); one scan of the arguments decides
+    let recorded: ((...args: unknown[]) => unknown) | null = null;
+    const raw =
+      declared === null
+        ? null
+        : kindAware(schema, declared, o.derivative === undefined, false, () => recorded);
     let forward = raw;
     if (forward !== null && o.derivative !== undefined)
       forward = withDerivative(schema, forward, o.derivative);
+    recorded = forward;
     if (forward !== null && isFactory(schema)) forward = factoryForward(schema, forward);
     let inplaceFwd = forward;
     let inplaceDerivative = o.derivative;

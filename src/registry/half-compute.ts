@@ -17,6 +17,7 @@ import { DType, float32, resultType } from "../dtype.js";
 import { castData, floatToHalf, wrap, writeInto } from "../ops/core.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import type { Schema } from "./schema.js";
+import { complexCall, involvesComplex } from "./complex-compute.js";
 
 /** PyTorch's ScalarType name of a half type, as its kernels' errors print it. */
 const halfName = (d: DType): string =>
@@ -53,6 +54,7 @@ export function halfPath(
   schema: Schema,
   f: Forward,
   differentiable: boolean,
+  recorded: () => Forward | null = () => null,
 ): ((values: readonly unknown[]) => unknown) | null {
   if (movesNoValues(schema)) return null;
   const tensorSlots: number[] = [];
@@ -67,15 +69,16 @@ export function halfPath(
   const involvesHalf = (values: readonly unknown[]): boolean => {
     for (let k = 0; k < tensorSlots.length; k++) {
       const t = values[tensorSlots[k]];
-      if (t instanceof Tensor && t.dtype.isHalf) return true;
+      if (t instanceof Tensor && t.dtype.needsConversion) return true;
     }
     for (let k = 0; k < dtypeSlots.length; k++) {
       const d = values[dtypeSlots[k]];
-      if (d instanceof DType && d.isHalf) return true;
+      if (d instanceof DType && d.needsConversion) return true;
     }
     for (let k = 0; k < listSlots.length; k++) {
       const l = values[listSlots[k]];
-      if (Array.isArray(l) && l.some((t) => t instanceof Tensor && t.dtype.isHalf)) return true;
+      if (Array.isArray(l) && l.some((t) => t instanceof Tensor && t.dtype.needsConversion))
+        return true;
     }
     return false;
   };
@@ -84,6 +87,8 @@ export function halfPath(
       ? t.to(float32)
       : noGrad(() => wrap(castData(t, float32), t.shape.slice(), float32));
   const run = (values: readonly unknown[]): unknown => {
+    // Note [complex compute]: the scan below finds complex operands too
+    if (involvesComplex(values)) return complexCall(schema, f, values.slice(), recorded());
     const v = values.slice();
     const orig: Tensor[] = [];
     const conv: Tensor[] = [];

@@ -33,3 +33,5 @@ import "./bitwise.js";
 import "./nnloss.js";
 // issue 11, padding / resampling / vision (h-nnpad)
 import "./nn-resample.js";
+import "./complex.js";
+import "./complex-math.js";

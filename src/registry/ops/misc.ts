@@ -21,12 +21,29 @@ import { scalarArg } from "./elementwise.js";
 import { nativeBatchNorm, nativeLayerNorm } from "../../ops/normalization.js";
 import * as F from "../../autograd/formula-ops.js";
 import { defineOp, fn } from "../define.js";
+import { combine } from "../complex-compute.js";
 
 // ---------------------------------------------------------------------------------------------
 // complex-number ops on real tensors
 
 /** The input itself: what PyTorch's conj, resolve_conj, resolve_neg and real give a real tensor. */
 const identity = (self: Tensor): Tensor => self;
+
+/**
+ * Note [complex conj]: tensorgrad has no conjugate bit. conj of a complex tensor is a new
+ * tensor with negated imaginary parts (conj_physical's values, recorded as ConjBackward0), so
+ * is_conj is always false and resolve_conj returns its input. A real tensor's conj is itself.
+ */
+function conjForward(self: Tensor): Tensor {
+  if (!self.dtype.isComplex) return self;
+  return combine(self.real, self.imag.neg(), "ConjBackward0");
+}
+
+/** The real part of a complex tensor: a strided view (PyTorch's select of view_as_real). */
+function realForward(self: Tensor): Tensor {
+  if (!self.dtype.isComplex) return self;
+  return (fn("viewAsReal")(self) as Tensor).select(-1, 0);
+}
 
 for (const [name, doc] of [
   [
@@ -47,16 +64,22 @@ for (const [name, doc] of [
     variants: ["function", "method"],
     doc,
     example: `const x = torch.ones(2); torch.${name === "conj" ? "conj" : name === "resolve_conj" ? "resolveConj" : "resolveNeg"}(x) === x // true`,
-    overloads: [{ schema: `${name}(Tensor(a) self) -> Tensor(a)`, forward: identity }],
+    overloads: [
+      {
+        schema: `${name}(Tensor(a) self) -> Tensor(a)`,
+        // Note [complex conj]: conj of a complex tensor is eager (conj_physical)
+        forward: name === "conj" ? conjForward : identity,
+      },
+    ],
   });
 }
 
 defineOp({
   name: "real",
   variants: ["function"],
-  doc: "The real part: for a real tensor (tensorgrad has no complex dtype) the input itself.",
+  doc: "The real part: of a complex tensor a real view sharing its storage; of a real tensor the input itself.",
   example: "const x = torch.ones(2); torch.real(x) === x // true",
-  overloads: [{ schema: "real(Tensor(a) self) -> Tensor(a)", forward: identity }],
+  overloads: [{ schema: "real(Tensor(a) self) -> Tensor(a)", forward: realForward }],
 });
 
 defineOp({
@@ -68,7 +91,8 @@ defineOp({
   overloads: [
     {
       schema: "conj_physical(Tensor self) -> Tensor",
-      forward: identity,
+      forward: (self: Tensor) =>
+        self.dtype.isComplex ? combine(self.real, self.imag.neg(), "ConjPhysicalBackward0") : self,
       inplace: {
         // conj_physical_ on a real tensor leaves its values; autograd still records the
         // in-place node, whose gradient is grad.conj() = grad
@@ -137,14 +161,16 @@ defineOp({
 /** `t.imag` on a real tensor: PyTorch's error (t.real is the tensor itself). */
 Object.defineProperty(Tensor.prototype, "real", {
   get(this: Tensor): Tensor {
-    return this;
+    return realForward(this);
   },
   configurable: true,
   enumerable: false,
 });
 Object.defineProperty(Tensor.prototype, "imag", {
   get(this: Tensor): Tensor {
-    throw runtimeError("imag is not implemented for tensors with non-complex dtypes.");
+    if (!this.dtype.isComplex)
+      throw runtimeError("imag is not implemented for tensors with non-complex dtypes.");
+    return (fn("viewAsReal")(this) as Tensor).select(-1, 1);
   },
   configurable: true,
   enumerable: false,
@@ -152,9 +178,15 @@ Object.defineProperty(Tensor.prototype, "imag", {
 
 declare module "../../tensor.js" {
   interface Tensor {
-    /** The real part (PyTorch's `t.real`): the tensor itself, tensorgrad having no complex dtype. */
+    /**
+     * The real part (PyTorch's `t.real`): of a complex tensor a real view of its storage
+     * (Note [complex storage]), of a real tensor the tensor itself.
+     */
     readonly real: Tensor;
-    /** The imaginary part (PyTorch's `t.imag`): raises PyTorch's error for a real tensor. */
+    /**
+     * The imaginary part (PyTorch's `t.imag`): of a complex tensor a real view of its storage;
+     * raises PyTorch's error for a real tensor.
+     */
     readonly imag: Tensor;
   }
 }
