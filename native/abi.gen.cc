@@ -532,6 +532,52 @@ Napi::Value cholesky(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value fftC2C(const Napi::CallbackInfo& info) {
+  args::fftC2C x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argFloat(info, 2, fn, &x.out) ||
+      !argInt(info, 3, fn, &x.outOff) ||
+      !argInt(info, 4, fn, &x.batch) ||
+      !argInt(info, 5, fn, &x.n) ||
+      !argInt(info, 6, fn, &x.inverse) ||
+      !argNumber(info, 7, fn, &x.scale) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value fftR2C(const Napi::CallbackInfo& info) {
+  args::fftR2C x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argFloat(info, 2, fn, &x.out) ||
+      !argInt(info, 3, fn, &x.outOff) ||
+      !argInt(info, 4, fn, &x.batch) ||
+      !argInt(info, 5, fn, &x.n) ||
+      !argNumber(info, 6, fn, &x.scale) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value fftC2R(const Napi::CallbackInfo& info) {
+  args::fftC2R x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argFloat(info, 2, fn, &x.out) ||
+      !argInt(info, 3, fn, &x.outOff) ||
+      !argInt(info, 4, fn, &x.batch) ||
+      !argInt(info, 5, fn, &x.n) ||
+      !argNumber(info, 6, fn, &x.scale) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value layerNormForward(const Napi::CallbackInfo& info) {
   args::layerNormForward x;
   const char* fn = x.name;
@@ -903,6 +949,9 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("geluBackward", Napi::Function::New(env, geluBackward, "geluBackward"));
   exports.Set("luFactor", Napi::Function::New(env, luFactor, "luFactor"));
   exports.Set("cholesky", Napi::Function::New(env, cholesky, "cholesky"));
+  exports.Set("fftC2C", Napi::Function::New(env, fftC2C, "fftC2C"));
+  exports.Set("fftR2C", Napi::Function::New(env, fftR2C, "fftR2C"));
+  exports.Set("fftC2R", Napi::Function::New(env, fftC2R, "fftC2R"));
   exports.Set("layerNormForward", Napi::Function::New(env, layerNormForward, "layerNormForward"));
   exports.Set("layerNormBackward", Napi::Function::New(env, layerNormBackward, "layerNormBackward"));
   exports.Set("lstmCell", Napi::Function::New(env, lstmCell, "lstmCell"));

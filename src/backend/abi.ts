@@ -294,6 +294,11 @@ export const NATIVE_FAMILIES = {
     luFactor: "a:f64 aOff:int m:int n:int piv:f64 pivot:int info:f64",
     cholesky: "a:f64 aOff:int n:int info:f64",
   },
+  fft: {
+    fftC2C: "x:float xOff:int out:float outOff:int batch:int n:int inverse:int scale:num",
+    fftR2C: "x:float xOff:int out:float outOff:int batch:int n:int scale:num",
+    fftC2R: "x:float xOff:int out:float outOff:int batch:int n:int scale:num",
+  },
   norm: {
     layerNormForward:
       "x:float xOff:int rows:int D:int w:float? wOff:int b:float? bOff:int eps:num out:float",
