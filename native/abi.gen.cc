@@ -541,8 +541,9 @@ Napi::Value fftC2C(const Napi::CallbackInfo& info) {
       !argInt(info, 3, fn, &x.outOff) ||
       !argInt(info, 4, fn, &x.batch) ||
       !argInt(info, 5, fn, &x.n) ||
-      !argInt(info, 6, fn, &x.inverse) ||
-      !argNumber(info, 7, fn, &x.scale) ||
+      !argInt(info, 6, fn, &x.inner) ||
+      !argInt(info, 7, fn, &x.inverse) ||
+      !argNumber(info, 8, fn, &x.scale) ||
       !oneFloatType(info, fn, {&x.x, &x.out}))
     return info.Env().Undefined();
   return run(info, x);
@@ -557,7 +558,8 @@ Napi::Value fftR2C(const Napi::CallbackInfo& info) {
       !argInt(info, 3, fn, &x.outOff) ||
       !argInt(info, 4, fn, &x.batch) ||
       !argInt(info, 5, fn, &x.n) ||
-      !argNumber(info, 6, fn, &x.scale) ||
+      !argInt(info, 6, fn, &x.inner) ||
+      !argNumber(info, 7, fn, &x.scale) ||
       !oneFloatType(info, fn, {&x.x, &x.out}))
     return info.Env().Undefined();
   return run(info, x);
@@ -572,7 +574,8 @@ Napi::Value fftC2R(const Napi::CallbackInfo& info) {
       !argInt(info, 3, fn, &x.outOff) ||
       !argInt(info, 4, fn, &x.batch) ||
       !argInt(info, 5, fn, &x.n) ||
-      !argNumber(info, 6, fn, &x.scale) ||
+      !argInt(info, 6, fn, &x.inner) ||
+      !argNumber(info, 7, fn, &x.scale) ||
       !oneFloatType(info, fn, {&x.x, &x.out}))
     return info.Env().Undefined();
   return run(info, x);

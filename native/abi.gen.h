@@ -670,7 +670,7 @@ struct cholesky {
   Arr info;
 };
 
-// fftC2C(x, xOff, out, outOff, batch, n, inverse, scale): native/fft.cc
+// fftC2C(x, xOff, out, outOff, batch, n, inner, inverse, scale): native/fft.cc
 struct fftC2C {
   static constexpr const char* name = "fftC2C";
   Arr x;
@@ -679,11 +679,12 @@ struct fftC2C {
   Index outOff = 0;
   Index batch = 0;
   Index n = 0;
+  Index inner = 0;
   Index inverse = 0;
   double scale = 0;
 };
 
-// fftR2C(x, xOff, out, outOff, batch, n, scale): native/fft.cc
+// fftR2C(x, xOff, out, outOff, batch, n, inner, scale): native/fft.cc
 struct fftR2C {
   static constexpr const char* name = "fftR2C";
   Arr x;
@@ -692,10 +693,11 @@ struct fftR2C {
   Index outOff = 0;
   Index batch = 0;
   Index n = 0;
+  Index inner = 0;
   double scale = 0;
 };
 
-// fftC2R(x, xOff, out, outOff, batch, n, scale): native/fft.cc
+// fftC2R(x, xOff, out, outOff, batch, n, inner, scale): native/fft.cc
 struct fftC2R {
   static constexpr const char* name = "fftC2R";
   Arr x;
@@ -704,6 +706,7 @@ struct fftC2R {
   Index outOff = 0;
   Index batch = 0;
   Index n = 0;
+  Index inner = 0;
   double scale = 0;
 };
 

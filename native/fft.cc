@@ -309,15 +309,14 @@ int runPlan(const Plan& plan, double* a, double* b, std::vector<double>& work) {
   return src == a ? 0 : 1;
 }
 
-// Per-thread scratch: the row, its ping-pong partner and Bluestein's work space.
+// Per-thread scratch: a block of rows, a ping-pong partner for one row, Bluestein's work space.
 struct Scratch {
-  std::vector<double> a, b, work;
-  // forward transform of a (2n values) in place
-  void forward(const Plan& plan) {
+  std::vector<double> rows, b, work;
+  // forward transform of the row a (2n values) in place
+  void forward(const Plan& plan, double* a) {
     const Index n = plan.n;
     if (Index(b.size()) < 2 * n) b.resize(2 * n);
-    if (runPlan(plan, a.data(), b.data(), work) == 1)
-      std::copy(b.begin(), b.begin() + 2 * n, a.begin());
+    if (runPlan(plan, a, b.data(), work) == 1) std::copy(b.begin(), b.begin() + 2 * n, a);
   }
 };
 
@@ -325,191 +324,211 @@ bool fitsRows(const Arr& arr, Index off, Index batch, Index row) {
   return off >= 0 && off <= arr.len && double(batch) * double(row) <= double(arr.len - off);
 }
 
-template <typename T>
-void c2c(const T* x, T* out, Index batch, Index n, bool inverse, double scale) {
-  std::shared_ptr<const Plan> plan = getPlan(n);
-  const double sgn = inverse ? -1 : 1, si = sgn * scale;
-  parallelFor(batch, std::max<Index>(1, 4096 / n), [&](Index lo, Index hi) {
+constexpr Index kBlock = 8;  // fft.ts's BLOCK: columns gathered together (Note [fft layout])
+
+// f(b, c0, cb, scratch) for every block of columns of every batch row, split between threads.
+// Each task gets its own Scratch with `rows` sized for a block of rows of `len` complex values.
+template <typename F>
+void forEachBlock(Index batch, Index inner, Index len, const F& f) {
+  const Index blocks = (inner + kBlock - 1) / kBlock;
+  const Index tasks = batch * blocks;
+  const Index perBlock = len * std::min(kBlock, inner);
+  parallelFor(tasks, std::max<Index>(1, 16384 / std::max<Index>(perBlock, 1)), [&](Index lo, Index hi) {
     Scratch s;
-    s.a.resize(2 * n);
-    for (Index r = lo; r < hi; r++) {
-      const T* xr = x + 2 * n * r;
-      for (Index j = 0; j < n; j++) {
-        s.a[2 * j] = double(xr[2 * j]);
-        s.a[2 * j + 1] = sgn * double(xr[2 * j + 1]);
-      }
-      s.forward(*plan);
-      T* o = out + 2 * n * r;
-      for (Index j = 0; j < n; j++) {
-        o[2 * j] = T(s.a[2 * j] * scale);
-        o[2 * j + 1] = T(s.a[2 * j + 1] * si);
-      }
+    s.rows.resize(2 * perBlock);
+    for (Index t = lo; t < hi; t++) {
+      const Index b = t / blocks, c0 = (t % blocks) * kBlock;
+      f(b, c0, std::min(kBlock, inner - c0), s);
     }
   }, 1);
 }
 
 template <typename T>
-void r2c(const T* x, T* out, Index batch, Index n, double scale) {
-  const Index nc = n / 2 + 1;
-  if (n % 2 == 1 || n == 2) {
-    std::shared_ptr<const Plan> plan = getPlan(n);
-    parallelFor(batch, std::max<Index>(1, 4096 / n), [&](Index lo, Index hi) {
-      Scratch s;
-      s.a.resize(2 * n);
-      for (Index r = lo; r < hi; r++) {
-        for (Index j = 0; j < n; j++) s.a[2 * j] = double(x[n * r + j]), s.a[2 * j + 1] = 0;
-        s.forward(*plan);
-        T* o = out + 2 * nc * r;
-        for (Index k = 0; k < 2 * nc; k++) o[k] = T(s.a[k] * scale);
+void c2c(const T* x, T* out, Index batch, Index n, Index inner, bool inverse, double scale) {
+  std::shared_ptr<const Plan> plan = getPlan(n);
+  const double sgn = inverse ? -1 : 1, si = sgn * scale;
+  forEachBlock(batch, inner, n, [&](Index b, Index c0, Index cb, Scratch& s) {
+    double* rows = s.rows.data();
+    for (Index j = 0; j < n; j++) {
+      const T* xr = x + 2 * ((b * n + j) * inner + c0);
+      for (Index c = 0; c < cb; c++) {
+        rows[2 * (c * n + j)] = double(xr[2 * c]);
+        rows[2 * (c * n + j) + 1] = sgn * double(xr[2 * c + 1]);
       }
-    }, 1);
-    return;
-  }
-  // Note [real fft by half length] (fft.ts)
-  const Index h = n / 2;
-  std::shared_ptr<const Plan> plan = getPlan(h);
-  std::shared_ptr<const Plan> full = getPlan(n);
+    }
+    for (Index c = 0; c < cb; c++) s.forward(*plan, rows + 2 * c * n);
+    for (Index j = 0; j < n; j++) {
+      T* o = out + 2 * ((b * n + j) * inner + c0);
+      for (Index c = 0; c < cb; c++) {
+        o[2 * c] = T(rows[2 * (c * n + j)] * scale);
+        o[2 * c + 1] = T(rows[2 * (c * n + j) + 1] * si);
+      }
+    }
+  });
+}
+
+template <typename T>
+void r2c(const T* x, T* out, Index batch, Index n, Index inner, double scale) {
+  const Index nc = n / 2 + 1;
+  const bool halfLength = n % 2 == 0 && n > 2;
+  const Index len = halfLength ? n / 2 : n;
+  std::shared_ptr<const Plan> plan = getPlan(len);
+  std::shared_ptr<const Plan> full = halfLength ? getPlan(n) : plan;
   const double* half = full->half.data();
-  parallelFor(batch, std::max<Index>(1, 4096 / n), [&](Index lo, Index hi) {
-    Scratch s;
-    s.a.resize(2 * h);
-    double* z = s.a.data();
-    for (Index r = lo; r < hi; r++) {
-      const T* xr = x + n * r;
-      for (Index j = 0; j < n; j++) z[j] = double(xr[j]);
-      s.forward(*plan);
-      z = s.a.data();
-      T* o = out + 2 * nc * r;
+  forEachBlock(batch, inner, len, [&](Index b, Index c0, Index cb, Scratch& s) {
+    double* rows = s.rows.data();
+    for (Index j = 0; j < n; j++) {
+      const T* xr = x + (b * n + j) * inner + c0;
+      for (Index c = 0; c < cb; c++) {
+        if (halfLength) {
+          rows[2 * c * len + j] = double(xr[c]);
+        } else {
+          rows[2 * (c * len + j)] = double(xr[c]);
+          rows[2 * (c * len + j) + 1] = 0;
+        }
+      }
+    }
+    for (Index c = 0; c < cb; c++) {
+      double* z = rows + 2 * c * len;
+      s.forward(*plan, z);
+      if (!halfLength) {
+        for (Index k = 0; k < nc; k++) {
+          T* o = out + 2 * ((b * nc + k) * inner + c0 + c);
+          o[0] = T(z[2 * k] * scale);
+          o[1] = T(z[2 * k + 1] * scale);
+        }
+        continue;
+      }
+      // Note [real fft by half length] (fft.ts)
+      const Index h = len;
       for (Index k = 0; k <= h; k++) {
         const Index k1 = k == h ? 0 : k, k2 = k == 0 ? 0 : h - k;
         const double zr = z[2 * k1], zi = z[2 * k1 + 1], cr = z[2 * k2], ci = -z[2 * k2 + 1];
         const double er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
         const double orr = 0.5 * (zi - ci), oi = -0.5 * (zr - cr);
         const double wr = half[2 * k], wi = half[2 * k + 1];
-        o[2 * k] = T((er + (orr * wr - oi * wi)) * scale);
-        o[2 * k + 1] = T((ei + (orr * wi + oi * wr)) * scale);
+        T* o = out + 2 * ((b * nc + k) * inner + c0 + c);
+        o[0] = T((er + (orr * wr - oi * wi)) * scale);
+        o[1] = T((ei + (orr * wi + oi * wr)) * scale);
       }
     }
-  }, 1);
+  });
 }
 
 template <typename T>
-void c2r(const T* x, T* out, Index batch, Index n, double scale) {
+void c2r(const T* x, T* out, Index batch, Index n, Index inner, double scale) {
   const Index nc = n / 2 + 1;
-  if (n % 2 == 1 || n == 2) {
-    std::shared_ptr<const Plan> plan = getPlan(n);
-    parallelFor(batch, std::max<Index>(1, 4096 / n), [&](Index lo, Index hi) {
-      Scratch s;
-      s.a.resize(2 * n);
-      double* a = s.a.data();
-      for (Index r = lo; r < hi; r++) {
-        const T* xr = x + 2 * nc * r;
-        a[0] = double(xr[0]);
+  const bool halfLength = n % 2 == 0 && n > 2;
+  const Index len = halfLength ? n / 2 : n;
+  std::shared_ptr<const Plan> plan = getPlan(len);
+  std::shared_ptr<const Plan> full = halfLength ? getPlan(n) : plan;
+  const double* half = full->half.data();
+  auto xAt = [&](Index b, Index k, Index c) { return x + 2 * ((b * nc + k) * inner + c); };
+  forEachBlock(batch, inner, len, [&](Index b, Index c0, Index cb, Scratch& s) {
+    double* rows = s.rows.data();
+    for (Index c = 0; c < cb; c++) {
+      double* a = rows + 2 * c * len;
+      if (!halfLength) {
+        a[0] = double(xAt(b, 0, c0 + c)[0]);
         a[1] = 0;
         for (Index k = 1; k < nc; k++) {
-          a[2 * k] = double(xr[2 * k]);
-          a[2 * k + 1] = -double(xr[2 * k + 1]);
+          const T* p = xAt(b, k, c0 + c);
+          a[2 * k] = double(p[0]);
+          a[2 * k + 1] = -double(p[1]);
           if (n - k != k) {
-            a[2 * (n - k)] = double(xr[2 * k]);
-            a[2 * (n - k) + 1] = double(xr[2 * k + 1]);
+            a[2 * (n - k)] = double(p[0]);
+            a[2 * (n - k) + 1] = double(p[1]);
           } else {
             a[2 * k + 1] = 0;
           }
         }
-        s.forward(*plan);
-        a = s.a.data();
-        T* o = out + n * r;
-        for (Index j = 0; j < n; j++) o[j] = T(a[2 * j] * scale);
+      } else {
+        const Index h = len;
+        for (Index k = 0; k < h; k++) {
+          const T* p = xAt(b, k, c0 + c);
+          const T* q = xAt(b, h - k, c0 + c);
+          const double ar = double(p[0]), ai = k == 0 ? 0 : double(p[1]);
+          const double cr = double(q[0]), ci = k == 0 ? 0 : -double(q[1]);
+          const double sr = ar + cr, si = ai + ci, dr = ar - cr, di = ai - ci;
+          const double wr = half[2 * k], wi = -half[2 * k + 1];
+          const double pr = dr * wr - di * wi, pi = dr * wi + di * wr;
+          a[2 * k] = sr - pi;
+          a[2 * k + 1] = -(si + pr);
+        }
       }
-    }, 1);
-    return;
-  }
-  const Index h = n / 2;
-  std::shared_ptr<const Plan> plan = getPlan(h);
-  std::shared_ptr<const Plan> full = getPlan(n);
-  const double* half = full->half.data();
-  parallelFor(batch, std::max<Index>(1, 4096 / n), [&](Index lo, Index hi) {
-    Scratch s;
-    s.a.resize(2 * h);
-    for (Index r = lo; r < hi; r++) {
-      const T* xr = x + 2 * nc * r;
-      double* z = s.a.data();
-      for (Index k = 0; k < h; k++) {
-        const double ar = double(xr[2 * k]), ai = k == 0 ? 0 : double(xr[2 * k + 1]);
-        const double cr = double(xr[2 * (h - k)]), ci = k == 0 ? 0 : -double(xr[2 * (h - k) + 1]);
-        const double sr = ar + cr, si = ai + ci, dr = ar - cr, di = ai - ci;
-        const double wr = half[2 * k], wi = -half[2 * k + 1];
-        const double pr = dr * wr - di * wi, pi = dr * wi + di * wr;
-        z[2 * k] = sr - pi;
-        z[2 * k + 1] = -(si + pr);
-      }
-      s.forward(*plan);
-      z = s.a.data();
-      T* o = out + n * r;
-      for (Index j = 0; j < h; j++) {
-        o[2 * j] = T(z[2 * j] * scale);
-        o[2 * j + 1] = T(-z[2 * j + 1] * scale);
+      s.forward(*plan, a);
+    }
+    for (Index j = 0; j < n; j++) {
+      T* o = out + (b * n + j) * inner + c0;
+      for (Index c = 0; c < cb; c++) {
+        const double* a = rows + 2 * c * len;
+        o[c] = T((!halfLength ? a[2 * j] : (j % 2 == 0 ? a[j] : -a[j])) * scale);
       }
     }
-  }, 1);
+  });
 }
 
 // n is bounded so that j^2 (Bluestein's chirp index) stays exact: 2^26 complex elements.
 constexpr Index kMaxLength = Index(1) << 26;
 
+// xRow, outRow: array values per row of one column (Note [fft layout]: a batch row holds
+// inner such columns)
 bool checkArgs(const Napi::CallbackInfo& info, const char* fn, const Arr& x, Index xOff,
-               Index xRow, const Arr& out, Index outOff, Index outRow, Index batch, Index n) {
+               Index xRow, const Arr& out, Index outOff, Index outRow, Index batch, Index n,
+               Index inner) {
   if (x.type != out.type) return typeError(info.Env(), fn, "x and out differ in type");
-  if (batch < 0 || n < 1 || n > kMaxLength || !fitsRows(x, xOff, batch, xRow) ||
-      !fitsRows(out, outOff, batch, outRow))
+  if (batch < 0 || n < 1 || n > kMaxLength || inner < 1 || inner > kMaxLength ||
+      !fitsRows(x, xOff, batch * inner, xRow) || !fitsRows(out, outOff, batch * inner, outRow))
     return rangeError(info.Env(), fn, "layout out of the arrays' bounds");
   return true;
 }
 
 }  // namespace
 
-// Complex-to-complex transforms of batch rows of n interleaved complex values, times scale.
+// Complex-to-complex transforms along n of [batch][n][inner] complex values, times scale.
 Napi::Value run(const Napi::CallbackInfo& info, const args::fftC2C& arg) {
   Napi::Env env = info.Env();
-  const Index n = arg.n, b = arg.batch;
-  if (!checkArgs(info, arg.name, arg.x, arg.xOff, 2 * n, arg.out, arg.outOff, 2 * n, b, n))
+  const Index n = arg.n, in = arg.inner, b = arg.batch;
+  if (!checkArgs(info, arg.name, arg.x, arg.xOff, 2 * n, arg.out, arg.outOff, 2 * n, b, n, in))
     return env.Undefined();
   if (arg.x.type == napi_float32_array)
     c2c(static_cast<const float*>(arg.x.data) + arg.xOff,
-        static_cast<float*>(arg.out.data) + arg.outOff, b, n, arg.inverse != 0, arg.scale);
+        static_cast<float*>(arg.out.data) + arg.outOff, b, n, in, arg.inverse != 0, arg.scale);
   else
     c2c(static_cast<const double*>(arg.x.data) + arg.xOff,
-        static_cast<double*>(arg.out.data) + arg.outOff, b, n, arg.inverse != 0, arg.scale);
+        static_cast<double*>(arg.out.data) + arg.outOff, b, n, in, arg.inverse != 0, arg.scale);
   return env.Undefined();
 }
 
-// Real-to-complex: batch rows of n reals to rows of n/2 + 1 complex values, times scale.
+// Real-to-complex: [batch][n][inner] reals to [batch][n/2 + 1][inner] complex values.
 Napi::Value run(const Napi::CallbackInfo& info, const args::fftR2C& arg) {
   Napi::Env env = info.Env();
-  const Index n = arg.n, b = arg.batch;
-  if (!checkArgs(info, arg.name, arg.x, arg.xOff, n, arg.out, arg.outOff, 2 * (n / 2 + 1), b, n))
+  const Index n = arg.n, in = arg.inner, b = arg.batch;
+  if (!checkArgs(info, arg.name, arg.x, arg.xOff, n, arg.out, arg.outOff, 2 * (n / 2 + 1), b, n,
+                 in))
     return env.Undefined();
   if (arg.x.type == napi_float32_array)
     r2c(static_cast<const float*>(arg.x.data) + arg.xOff,
-        static_cast<float*>(arg.out.data) + arg.outOff, b, n, arg.scale);
+        static_cast<float*>(arg.out.data) + arg.outOff, b, n, in, arg.scale);
   else
     r2c(static_cast<const double*>(arg.x.data) + arg.xOff,
-        static_cast<double*>(arg.out.data) + arg.outOff, b, n, arg.scale);
+        static_cast<double*>(arg.out.data) + arg.outOff, b, n, in, arg.scale);
   return env.Undefined();
 }
 
-// Complex-to-real: batch rows of n/2 + 1 complex values to rows of n reals, times scale.
+// Complex-to-real: [batch][n/2 + 1][inner] complex values to [batch][n][inner] reals.
 Napi::Value run(const Napi::CallbackInfo& info, const args::fftC2R& arg) {
   Napi::Env env = info.Env();
-  const Index n = arg.n, b = arg.batch;
-  if (!checkArgs(info, arg.name, arg.x, arg.xOff, 2 * (n / 2 + 1), arg.out, arg.outOff, n, b, n))
+  const Index n = arg.n, in = arg.inner, b = arg.batch;
+  if (!checkArgs(info, arg.name, arg.x, arg.xOff, 2 * (n / 2 + 1), arg.out, arg.outOff, n, b, n,
+                 in))
     return env.Undefined();
   if (arg.x.type == napi_float32_array)
     c2r(static_cast<const float*>(arg.x.data) + arg.xOff,
-        static_cast<float*>(arg.out.data) + arg.outOff, b, n, arg.scale);
+        static_cast<float*>(arg.out.data) + arg.outOff, b, n, in, arg.scale);
   else
     c2r(static_cast<const double*>(arg.x.data) + arg.xOff,
-        static_cast<double*>(arg.out.data) + arg.outOff, b, n, arg.scale);
+        static_cast<double*>(arg.out.data) + arg.outOff, b, n, in, arg.scale);
   return env.Undefined();
 }
 

@@ -295,9 +295,9 @@ export const NATIVE_FAMILIES = {
     cholesky: "a:f64 aOff:int n:int info:f64",
   },
   fft: {
-    fftC2C: "x:float xOff:int out:float outOff:int batch:int n:int inverse:int scale:num",
-    fftR2C: "x:float xOff:int out:float outOff:int batch:int n:int scale:num",
-    fftC2R: "x:float xOff:int out:float outOff:int batch:int n:int scale:num",
+    fftC2C: "x:float xOff:int out:float outOff:int batch:int n:int inner:int inverse:int scale:num",
+    fftR2C: "x:float xOff:int out:float outOff:int batch:int n:int inner:int scale:num",
+    fftC2R: "x:float xOff:int out:float outOff:int batch:int n:int inner:int scale:num",
   },
   norm: {
     layerNormForward:

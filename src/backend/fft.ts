@@ -441,10 +441,30 @@ function forwardInPlace(plan: Plan, a: Float64Array): void {
   if (runPlan(plan, a, b) === 1) a.set(b.subarray(0, 2 * plan.n));
 }
 
+/** Columns gathered together when a transform runs along a dim with inner elements. */
+const BLOCK = 8;
+
 /**
- * Complex-to-complex transforms of `batch` contiguous rows of n complex values (2n numbers each)
- * from x[xOff..] into out[outOff..], times `scale`; `inverse` flips the exponent's sign. `out`
- * may be `x` at the same offset.
+ * Note [fft layout]: a call transforms the rows of an array viewed as [batch][len][inner]
+ * (complex or real elements, row-major from the offset): for each (b, c), the len values at
+ * stride `inner`. A transform along the last dim has inner = 1; along another dim of a
+ * contiguous tensor, inner is the product of the sizes after it, so no transposed copy is
+ * needed. Columns are gathered BLOCK at a time (whole cache lines), transformed as contiguous
+ * double rows and scattered back.
+ */
+function forEachBlock(
+  batch: number,
+  inner: number,
+  f: (b: number, c0: number, cb: number) => void,
+): void {
+  for (let b = 0; b < batch; b++)
+    for (let c0 = 0; c0 < inner; c0 += BLOCK) f(b, c0, Math.min(BLOCK, inner - c0));
+}
+
+/**
+ * Complex-to-complex transforms (Note [fft layout]: x is [batch][n][inner] complex values
+ * from x[xOff..], out likewise from out[outOff..]), times `scale`; `inverse` flips the
+ * exponent's sign. `out` may be `x` at the same offset.
  */
 export function fftC2C(
   x: FloatArray,
@@ -453,37 +473,42 @@ export function fftC2C(
   outOff: number,
   batch: number,
   n: number,
+  inner: number,
   inverse: boolean,
   scale: number,
 ): void {
-  if (batch * n === 0) return;
+  if (batch * n * inner === 0) return;
   if (
-    batch * n >= nativeMin &&
-    native.fftC2C(x, xOff, out, outOff, batch, n, inverse ? 1 : 0, scale)
+    batch * n * inner >= nativeMin &&
+    native.fftC2C(x, xOff, out, outOff, batch, n, inner, inverse ? 1 : 0, scale)
   )
     return;
   const plan = fftPlan(n);
-  const a = new Float64Array(2 * n);
+  const rows = new Float64Array(2 * n * Math.min(BLOCK, inner));
   const sgn = inverse ? -1 : 1;
-  for (let r = 0; r < batch; r++) {
-    const xo = xOff + 2 * n * r;
+  const si = sgn * scale;
+  forEachBlock(batch, inner, (b, c0, cb) => {
     for (let j = 0; j < n; j++) {
-      a[2 * j] = x[xo + 2 * j];
-      a[2 * j + 1] = sgn * x[xo + 2 * j + 1];
+      const at = xOff + 2 * ((b * n + j) * inner + c0);
+      for (let c = 0; c < cb; c++) {
+        rows[2 * (c * n + j)] = x[at + 2 * c];
+        rows[2 * (c * n + j) + 1] = sgn * x[at + 2 * c + 1];
+      }
     }
-    forwardInPlace(plan, a);
-    const oo = outOff + 2 * n * r;
-    const si = sgn * scale;
+    for (let c = 0; c < cb; c++) forwardInPlace(plan, rows.subarray(2 * c * n, 2 * (c + 1) * n));
     for (let j = 0; j < n; j++) {
-      out[oo + 2 * j] = a[2 * j] * scale;
-      out[oo + 2 * j + 1] = a[2 * j + 1] * si;
+      const at = outOff + 2 * ((b * n + j) * inner + c0);
+      for (let c = 0; c < cb; c++) {
+        out[at + 2 * c] = rows[2 * (c * n + j)] * scale;
+        out[at + 2 * c + 1] = rows[2 * (c * n + j) + 1] * si;
+      }
     }
-  }
+  });
 }
 
 /**
- * Real-to-complex transforms: `batch` rows of n reals at x[xOff..] to rows of n/2 + 1 complex
- * values at out[outOff..] (the one-sided forward spectrum), times `scale`.
+ * Real-to-complex transforms: x is [batch][n][inner] reals, out [batch][n/2 + 1][inner]
+ * complex values (the one-sided forward spectrum; Note [fft layout]), times `scale`.
  */
 export function fftR2C(
   x: FloatArray,
@@ -492,60 +517,68 @@ export function fftR2C(
   outOff: number,
   batch: number,
   n: number,
+  inner: number,
   scale: number,
 ): void {
-  if (batch * n === 0) return;
-  if (batch * n >= nativeMin && native.fftR2C(x, xOff, out, outOff, batch, n, scale)) return;
-  const nc = Math.floor(n / 2) + 1;
-  if (n % 2 === 1 || n === 2) {
-    const plan = fftPlan(n);
-    const a = new Float64Array(2 * n);
-    for (let r = 0; r < batch; r++) {
-      const xo = xOff + n * r;
-      for (let j = 0; j < n; j++) {
-        a[2 * j] = x[xo + j];
-        a[2 * j + 1] = 0;
-      }
-      forwardInPlace(plan, a);
-      const oo = outOff + 2 * nc * r;
-      for (let k = 0; k < 2 * nc; k++) out[oo + k] = a[k] * scale;
-    }
+  if (batch * n * inner === 0) return;
+  if (batch * n * inner >= nativeMin && native.fftR2C(x, xOff, out, outOff, batch, n, inner, scale))
     return;
-  }
-  // Note [real fft by half length]
-  const h = n / 2;
-  const plan = fftPlan(h);
-  const half = fftPlan(n).half as Float64Array;
-  const z = new Float64Array(2 * h);
-  for (let r = 0; r < batch; r++) {
-    const xo = xOff + n * r;
-    for (let j = 0; j < n; j++) z[j] = x[xo + j];
-    forwardInPlace(plan, z);
-    const oo = outOff + 2 * nc * r;
-    for (let k = 0; k <= h; k++) {
-      const k1 = k === h ? 0 : k;
-      const k2 = k === 0 ? 0 : h - k;
-      const zr = z[2 * k1];
-      const zi = z[2 * k1 + 1];
-      const cr = z[2 * k2];
-      const ci = -z[2 * k2 + 1];
-      // E = (Z_k + conj Z_{h-k}) / 2, O = -i (Z_k - conj Z_{h-k}) / 2
-      const er = 0.5 * (zr + cr);
-      const ei = 0.5 * (zi + ci);
-      const or = 0.5 * (zi - ci);
-      const oi = -0.5 * (zr - cr);
-      const wr = half[2 * k];
-      const wi = half[2 * k + 1];
-      out[oo + 2 * k] = (er + (or * wr - oi * wi)) * scale;
-      out[oo + 2 * k + 1] = (ei + (or * wi + oi * wr)) * scale;
+  const nc = Math.floor(n / 2) + 1;
+  const halfLength = n % 2 === 0 && n > 2;
+  // Note [real fft by half length]: a row of n reals is the complex row z of n/2 values
+  const len = halfLength ? n / 2 : n;
+  const plan = fftPlan(len);
+  const half = halfLength ? (fftPlan(n).half as Float64Array) : null;
+  const rows = new Float64Array(2 * len * Math.min(BLOCK, inner));
+  forEachBlock(batch, inner, (b, c0, cb) => {
+    for (let j = 0; j < n; j++) {
+      const at = xOff + (b * n + j) * inner + c0;
+      for (let c = 0; c < cb; c++) {
+        if (halfLength) rows[2 * c * len + j] = x[at + c];
+        else {
+          rows[2 * (c * len + j)] = x[at + c];
+          rows[2 * (c * len + j) + 1] = 0;
+        }
+      }
     }
-  }
+    for (let c = 0; c < cb; c++) {
+      const z = rows.subarray(2 * c * len, 2 * (c + 1) * len);
+      forwardInPlace(plan, z);
+      if (half === null) {
+        for (let k = 0; k < nc; k++) {
+          const at = outOff + 2 * ((b * nc + k) * inner + c0 + c);
+          out[at] = z[2 * k] * scale;
+          out[at + 1] = z[2 * k + 1] * scale;
+        }
+        continue;
+      }
+      const h = len;
+      for (let k = 0; k <= h; k++) {
+        const k1 = k === h ? 0 : k;
+        const k2 = k === 0 ? 0 : h - k;
+        const zr = z[2 * k1];
+        const zi = z[2 * k1 + 1];
+        const cr = z[2 * k2];
+        const ci = -z[2 * k2 + 1];
+        // E = (Z_k + conj Z_{h-k}) / 2, O = -i (Z_k - conj Z_{h-k}) / 2
+        const er = 0.5 * (zr + cr);
+        const ei = 0.5 * (zi + ci);
+        const or = 0.5 * (zi - ci);
+        const oi = -0.5 * (zr - cr);
+        const wr = half[2 * k];
+        const wi = half[2 * k + 1];
+        const at = outOff + 2 * ((b * nc + k) * inner + c0 + c);
+        out[at] = (er + (or * wr - oi * wi)) * scale;
+        out[at + 1] = (ei + (or * wi + oi * wr)) * scale;
+      }
+    }
+  });
 }
 
 /**
- * Complex-to-real transforms: `batch` rows of n/2 + 1 complex values at x[xOff..] (a one-sided
- * spectrum) to rows of n reals at out[outOff..]: the unnormalized inverse transform of the
- * conjugate-symmetric row they stand for, times `scale`.
+ * Complex-to-real transforms: x is [batch][n/2 + 1][inner] complex values (one-sided spectra),
+ * out [batch][n][inner] reals (Note [fft layout]): the unnormalized inverse transform of the
+ * conjugate-symmetric rows they stand for, times `scale`.
  */
 export function fftC2R(
   x: FloatArray,
@@ -554,64 +587,71 @@ export function fftC2R(
   outOff: number,
   batch: number,
   n: number,
+  inner: number,
   scale: number,
 ): void {
-  if (batch * n === 0) return;
-  if (batch * n >= nativeMin && native.fftC2R(x, xOff, out, outOff, batch, n, scale)) return;
+  if (batch * n * inner === 0) return;
+  if (batch * n * inner >= nativeMin && native.fftC2R(x, xOff, out, outOff, batch, n, inner, scale))
+    return;
   const nc = Math.floor(n / 2) + 1;
-  if (n % 2 === 1 || n === 2) {
-    const plan = fftPlan(n);
-    const a = new Float64Array(2 * n);
-    for (let r = 0; r < batch; r++) {
-      const xo = xOff + 2 * nc * r;
-      // conj of the full Hermitian row, then a forward transform: conj(fft(conj y)) = ifft(y)
-      // unnormalized; the result is real, so its conjugate is itself
-      a[0] = x[xo];
-      a[1] = 0;
-      for (let k = 1; k < nc; k++) {
-        a[2 * k] = x[xo + 2 * k];
-        a[2 * k + 1] = -x[xo + 2 * k + 1];
-        if (n - k !== k) {
-          a[2 * (n - k)] = x[xo + 2 * k];
-          a[2 * (n - k) + 1] = x[xo + 2 * k + 1];
-        } else a[2 * k + 1] = 0;
+  const halfLength = n % 2 === 0 && n > 2;
+  const len = halfLength ? n / 2 : n;
+  const plan = fftPlan(len);
+  const half = halfLength ? (fftPlan(n).half as Float64Array) : null;
+  const rows = new Float64Array(2 * len * Math.min(BLOCK, inner));
+  const xAt = (b: number, k: number, c: number): number => xOff + 2 * ((b * nc + k) * inner + c);
+  forEachBlock(batch, inner, (b, c0, cb) => {
+    for (let c = 0; c < cb; c++) {
+      const a = rows.subarray(2 * c * len, 2 * (c + 1) * len);
+      if (half === null) {
+        // conj of the full Hermitian row, then a forward transform: conj(fft(conj y)) = ifft(y)
+        // unnormalized; the result is real, so its conjugate is itself
+        a[0] = x[xAt(b, 0, c0 + c)];
+        a[1] = 0;
+        for (let k = 1; k < nc; k++) {
+          const at = xAt(b, k, c0 + c);
+          a[2 * k] = x[at];
+          a[2 * k + 1] = -x[at + 1];
+          if (n - k !== k) {
+            a[2 * (n - k)] = x[at];
+            a[2 * (n - k) + 1] = x[at + 1];
+          } else a[2 * k + 1] = 0;
+        }
+      } else {
+        const h = len;
+        for (let k = 0; k < h; k++) {
+          const p = xAt(b, k, c0 + c);
+          const q = xAt(b, h - k, c0 + c);
+          const xr = x[p];
+          const xi = k === 0 ? 0 : x[p + 1];
+          const cr = x[q];
+          const ci = k === 0 ? 0 : -x[q + 1];
+          const sr = xr + cr;
+          const si = xi + ci;
+          const dr = xr - cr;
+          const di = xi - ci;
+          // i exp(2 pi i k / n) (X_k - conj X_{h-k}); half holds exp(-2 pi i k / n)
+          const wr = half[2 * k];
+          const wi = -half[2 * k + 1];
+          const pr = dr * wr - di * wi;
+          const pi = dr * wi + di * wr;
+          // conjugated for the forward plan (Z -> conj Z, then conj of the result)
+          a[2 * k] = sr - pi;
+          a[2 * k + 1] = -(si + pr);
+        }
       }
       forwardInPlace(plan, a);
-      const oo = outOff + n * r;
-      for (let j = 0; j < n; j++) out[oo + j] = a[2 * j] * scale;
     }
-    return;
-  }
-  // Note [real fft by half length]
-  const h = n / 2;
-  const plan = fftPlan(h);
-  const half = fftPlan(n).half as Float64Array;
-  const z = new Float64Array(2 * h);
-  for (let r = 0; r < batch; r++) {
-    const xo = xOff + 2 * nc * r;
-    for (let k = 0; k < h; k++) {
-      const xr = x[xo + 2 * k];
-      const xi = k === 0 ? 0 : x[xo + 2 * k + 1];
-      const cr = x[xo + 2 * (h - k)];
-      const ci = k === 0 ? 0 : -x[xo + 2 * (h - k) + 1];
-      const sr = xr + cr;
-      const si = xi + ci;
-      const dr = xr - cr;
-      const di = xi - ci;
-      // i exp(2 pi i k / n) (X_k - conj X_{h-k}); half holds exp(-2 pi i k / n)
-      const wr = half[2 * k];
-      const wi = -half[2 * k + 1];
-      const pr = dr * wr - di * wi;
-      const pi = dr * wi + di * wr;
-      // conjugated for the forward plan (Z -> conj Z, then conj of the result)
-      z[2 * k] = sr - pi;
-      z[2 * k + 1] = -(si + pr);
+    for (let j = 0; j < n; j++) {
+      const at = outOff + (b * n + j) * inner + c0;
+      for (let c = 0; c < cb; c++) {
+        const a = 2 * c * len;
+        // full length: the real parts; half length: z_j = x_{2j} + i x_{2j+1}, conjugated
+        out[at + c] =
+          half === null
+            ? rows[a + 2 * j] * scale
+            : (j % 2 === 0 ? rows[a + j] : -rows[a + j]) * scale;
+      }
     }
-    forwardInPlace(plan, z);
-    const oo = outOff + n * r;
-    for (let j = 0; j < h; j++) {
-      out[oo + 2 * j] = z[2 * j] * scale;
-      out[oo + 2 * j + 1] = -z[2 * j + 1] * scale;
-    }
-  }
+  });
 }
