@@ -16367,7 +16367,7 @@ export let blackmanWindow = fn("blackmanWindow", "torch", (f) => {
    * The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1).
    *
    * PyTorch: `blackman_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.blackmanWindow(4) // tensor([-1.4901e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
+   * @example torch.blackmanWindow(4) // tensor([-2.9802e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
    */
   (
     windowLength: number,
@@ -16383,7 +16383,7 @@ export let blackmanWindow = fn("blackmanWindow", "torch", (f) => {
    * The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1).
    *
    * PyTorch: `blackman_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.blackmanWindow(4) // tensor([-1.4901e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
+   * @example torch.blackmanWindow(4) // tensor([-2.9802e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
    */
   (
     windowLength: number,
@@ -16400,7 +16400,7 @@ export let blackmanWindow = fn("blackmanWindow", "torch", (f) => {
    * The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1).
    *
    * PyTorch: `blackman_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.blackmanWindow(4) // tensor([-1.4901e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
+   * @example torch.blackmanWindow(4) // tensor([-2.9802e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
    */
   (
     windowLength: number,
@@ -16479,7 +16479,7 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
    * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
    *
    * PyTorch: `kaiser_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1014e-01, 1.0000e+00, 2.1014e-01])
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
    */
   (
     windowLength: number,
@@ -16495,7 +16495,7 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
    * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
    *
    * PyTorch: `kaiser_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1014e-01, 1.0000e+00, 2.1014e-01])
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
    */
   (
     windowLength: number,
@@ -16512,7 +16512,7 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
    * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
    *
    * PyTorch: `kaiser_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1014e-01, 1.0000e+00, 2.1014e-01])
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
    */
   (
     windowLength: number,
@@ -16529,7 +16529,7 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
    * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
    *
    * PyTorch: `kaiser_window.beta(int window_length, bool periodic, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1014e-01, 1.0000e+00, 2.1014e-01])
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
    */
   (
     windowLength: number,
@@ -16547,7 +16547,7 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
    * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
    *
    * PyTorch: `kaiser_window.beta(int window_length, bool periodic, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1014e-01, 1.0000e+00, 2.1014e-01])
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
    */
   (
     windowLength: number,
@@ -16565,7 +16565,7 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
    * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
    *
    * PyTorch: `kaiser_window.beta(int window_length, bool periodic, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
-   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1014e-01, 1.0000e+00, 2.1014e-01])
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
    */
   (
     windowLength: number,
