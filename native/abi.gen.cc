@@ -573,6 +573,55 @@ Napi::Value svdJacobi(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value fftC2C(const Napi::CallbackInfo& info) {
+  args::fftC2C x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argFloat(info, 2, fn, &x.out) ||
+      !argInt(info, 3, fn, &x.outOff) ||
+      !argInt(info, 4, fn, &x.batch) ||
+      !argInt(info, 5, fn, &x.n) ||
+      !argInt(info, 6, fn, &x.inner) ||
+      !argInt(info, 7, fn, &x.inverse) ||
+      !argNumber(info, 8, fn, &x.scale) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value fftR2C(const Napi::CallbackInfo& info) {
+  args::fftR2C x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argFloat(info, 2, fn, &x.out) ||
+      !argInt(info, 3, fn, &x.outOff) ||
+      !argInt(info, 4, fn, &x.batch) ||
+      !argInt(info, 5, fn, &x.n) ||
+      !argInt(info, 6, fn, &x.inner) ||
+      !argNumber(info, 7, fn, &x.scale) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value fftC2R(const Napi::CallbackInfo& info) {
+  args::fftC2R x;
+  const char* fn = x.name;
+  if (!argFloat(info, 0, fn, &x.x) ||
+      !argInt(info, 1, fn, &x.xOff) ||
+      !argFloat(info, 2, fn, &x.out) ||
+      !argInt(info, 3, fn, &x.outOff) ||
+      !argInt(info, 4, fn, &x.batch) ||
+      !argInt(info, 5, fn, &x.n) ||
+      !argInt(info, 6, fn, &x.inner) ||
+      !argNumber(info, 7, fn, &x.scale) ||
+      !oneFloatType(info, fn, {&x.x, &x.out}))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value layerNormForward(const Napi::CallbackInfo& info) {
   args::layerNormForward x;
   const char* fn = x.name;
@@ -947,6 +996,9 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("triSolve", Napi::Function::New(env, triSolve, "triSolve"));
   exports.Set("tridiagonalEig", Napi::Function::New(env, tridiagonalEig, "tridiagonalEig"));
   exports.Set("svdJacobi", Napi::Function::New(env, svdJacobi, "svdJacobi"));
+  exports.Set("fftC2C", Napi::Function::New(env, fftC2C, "fftC2C"));
+  exports.Set("fftR2C", Napi::Function::New(env, fftR2C, "fftR2C"));
+  exports.Set("fftC2R", Napi::Function::New(env, fftC2R, "fftC2R"));
   exports.Set("layerNormForward", Napi::Function::New(env, layerNormForward, "layerNormForward"));
   exports.Set("layerNormBackward", Napi::Function::New(env, layerNormBackward, "layerNormBackward"));
   exports.Set("lstmCell", Napi::Function::New(env, lstmCell, "lstmCell"));

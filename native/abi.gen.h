@@ -705,6 +705,46 @@ struct svdJacobi {
   Arr q;
 };
 
+// fftC2C(x, xOff, out, outOff, batch, n, inner, inverse, scale): native/fft.cc
+struct fftC2C {
+  static constexpr const char* name = "fftC2C";
+  Arr x;
+  Index xOff = 0;
+  Arr out;
+  Index outOff = 0;
+  Index batch = 0;
+  Index n = 0;
+  Index inner = 0;
+  Index inverse = 0;
+  double scale = 0;
+};
+
+// fftR2C(x, xOff, out, outOff, batch, n, inner, scale): native/fft.cc
+struct fftR2C {
+  static constexpr const char* name = "fftR2C";
+  Arr x;
+  Index xOff = 0;
+  Arr out;
+  Index outOff = 0;
+  Index batch = 0;
+  Index n = 0;
+  Index inner = 0;
+  double scale = 0;
+};
+
+// fftC2R(x, xOff, out, outOff, batch, n, inner, scale): native/fft.cc
+struct fftC2R {
+  static constexpr const char* name = "fftC2R";
+  Arr x;
+  Index xOff = 0;
+  Arr out;
+  Index outOff = 0;
+  Index batch = 0;
+  Index n = 0;
+  Index inner = 0;
+  double scale = 0;
+};
+
 // layerNormForward(x, xOff, rows, D, w, wOff, b, bOff, eps, out): native/norm.cc
 struct layerNormForward {
   static constexpr const char* name = "layerNormForward";
@@ -1031,6 +1071,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::cholesky& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::triSolve& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::tridiagonalEig& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::fftC2C& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::fftR2C& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::fftC2R& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormForward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::layerNormBackward& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::lstmCell& arg);

@@ -23,6 +23,7 @@
         "activation.cc",
         "norm.cc",
         "linalg.cc",
+        "fft.cc",
         "rnn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -406,6 +406,8 @@ async function main(): Promise<void> {
     ["src/generated/linalg.ts", functionsFile(ops, "linalg"), "typescript"],
     // torch.special's registry ops (exported as `special` by src/index.ts)
     ["src/generated/special.ts", functionsFile(ops, "special"), "typescript"],
+    // torch.fft's registry ops (exported as `fft` by src/index.ts)
+    ["src/generated/fft.ts", functionsFile(ops, "fft"), "typescript"],
     ["docs/ops.md", docsFile(ops), "markdown"],
     ["README.md", readmeFile(ops, readFileSync(join(root, "README.md"), "utf8")), "markdown"],
     // the op list PyTorch's fixture script (scripts/fixtures/binder_fx.py) checks signatures of

@@ -87,6 +87,8 @@ export * as optim from "./optim/index.js";
 export * as linalg from "./generated/linalg.js";
 /** torch.special: the special functions (erfcx, logNdtr, besselJ0, xlog1py, zeta, ...) */
 export * as special from "./generated/special.js";
+/** torch.fft: discrete Fourier transforms and their helpers (fftfreq, fftshift, ...) */
+export * as fft from "./generated/fft.js";
 export {
   noGrad,
   enableGrad,

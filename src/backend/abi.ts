@@ -297,6 +297,11 @@ export const NATIVE_FAMILIES = {
     tridiagonalEig: "a:f64 n:int d:f64 z:f64 info:f64",
     svdJacobi: "a:f64 aOff:int m:int n:int w:f64 q:f64",
   },
+  fft: {
+    fftC2C: "x:float xOff:int out:float outOff:int batch:int n:int inner:int inverse:int scale:num",
+    fftR2C: "x:float xOff:int out:float outOff:int batch:int n:int inner:int scale:num",
+    fftC2R: "x:float xOff:int out:float outOff:int batch:int n:int inner:int scale:num",
+  },
   norm: {
     layerNormForward:
       "x:float xOff:int rows:int D:int w:float? wOff:int b:float? bOff:int eps:num out:float",

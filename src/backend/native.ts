@@ -355,6 +355,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   sort: false,
   activation: false,
   linalg: false,
+  fft: false,
   norm: false,
   rnn: false,
 };

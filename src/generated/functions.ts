@@ -16336,6 +16336,470 @@ export let frexp = fn("frexp", "torch", (f) => {
   };
 };
 
+/** The Hann window 0.5 - 0.5 cos(2 pi n / N) of `window_length` points (N = length when `periodic`, the default, else length - 1). */
+export let hannWindow = fn("hannWindow", "torch", (f) => {
+  hannWindow = f as never;
+}) as {
+  /**
+   * The Hann window 0.5 - 0.5 cos(2 pi n / N) of `window_length` points (N = length when `periodic`, the default, else length - 1).
+   *
+   * PyTorch: `hann_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hannWindow(4) // tensor([0.0000, 0.5000, 1.0000, 0.5000])
+   */
+  (
+    windowLength: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hann window 0.5 - 0.5 cos(2 pi n / N) of `window_length` points (N = length when `periodic`, the default, else length - 1).
+   *
+   * PyTorch: `hann_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hannWindow(4) // tensor([0.0000, 0.5000, 1.0000, 0.5000])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hann window 0.5 - 0.5 cos(2 pi n / N) of `window_length` points (N = length when `periodic`, the default, else length - 1).
+   *
+   * PyTorch: `hann_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hannWindow(4) // tensor([0.0000, 0.5000, 1.0000, 0.5000])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1). */
+export let hammingWindow = fn("hammingWindow", "torch", (f) => {
+  hammingWindow = f as never;
+}) as {
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      alpha: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options: {
+      alpha: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    alpha: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      alpha: number;
+      beta: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options: {
+      alpha: number;
+      beta: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    alpha: number,
+    options: {
+      beta: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.hammingWindow(4) // tensor([0.0800, 0.5400, 1.0000, 0.5400])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    alpha: number,
+    beta: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1). */
+export let blackmanWindow = fn("blackmanWindow", "torch", (f) => {
+  blackmanWindow = f as never;
+}) as {
+  /**
+   * The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `blackman_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.blackmanWindow(4) // tensor([-2.9802e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
+   */
+  (
+    windowLength: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `blackman_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.blackmanWindow(4) // tensor([-2.9802e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `blackman_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.blackmanWindow(4) // tensor([-2.9802e-08,  3.4000e-01,  1.0000e+00,  3.4000e-01])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** The Bartlett (triangular) window 1 - |2n / N - 1| (N = length when `periodic`, else length - 1). */
+export let bartlettWindow = fn("bartlettWindow", "torch", (f) => {
+  bartlettWindow = f as never;
+}) as {
+  /**
+   * The Bartlett (triangular) window 1 - |2n / N - 1| (N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `bartlett_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.bartlettWindow(5) // tensor([0.0000, 0.4000, 0.8000, 0.8000, 0.4000])
+   */
+  (
+    windowLength: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Bartlett (triangular) window 1 - |2n / N - 1| (N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `bartlett_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.bartlettWindow(5) // tensor([0.0000, 0.4000, 0.8000, 0.8000, 0.4000])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Bartlett (triangular) window 1 - |2n / N - 1| (N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `bartlett_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.bartlettWindow(5) // tensor([0.0000, 0.4000, 0.8000, 0.8000, 0.4000])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1). */
+export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
+  kaiserWindow = f as never;
+}) as {
+  /**
+   * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `kaiser_window(int window_length, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
+   */
+  (
+    windowLength: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `kaiser_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `kaiser_window.periodic(int window_length, bool periodic, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `kaiser_window.beta(int window_length, bool periodic, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
+   */
+  (
+    windowLength: number,
+    options: {
+      periodic: boolean;
+      beta: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `kaiser_window.beta(int window_length, bool periodic, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    options: {
+      beta: number;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
+   *
+   * PyTorch: `kaiser_window.beta(int window_length, bool periodic, float beta, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.kaiserWindow(4) // tensor([5.2773e-05, 2.1567e-01, 1.0000e+00, 2.1567e-01])
+   */
+  (
+    windowLength: number,
+    periodic: boolean,
+    beta: number,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
 /** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
 export let sliceScatter = fn("sliceScatter", "torch", (f) => {
   sliceScatter = f as never;

@@ -27,6 +27,8 @@ import "./misc.js";
 import "./decomp.js";
 import "./special-fns.js";
 import "./special.js";
+// issue 14: torch.fft helpers and the window functions (h-fft)
+import "./fft.js";
 import "./stats.js";
 import "./bitwise.js";
 // issue 11, losses and distances (h-nnloss)

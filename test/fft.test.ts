@@ -1,0 +1,102 @@
+/**
+ * torch.fft's helpers and the window functions against PyTorch 1.13 (test/fixtures/fft.json,
+ * scripts/fixtures/fft_fx.py): hann/hamming/blackman/bartlett/kaiser windows at lengths 0, 1,
+ * 2, 5, 8, 17, periodic and symmetric, float32 and float64, with their optional parameters;
+ * fftfreq/rfftfreq; fftshift/ifftshift over all dims, single dims, dim lists; PyTorch's errors.
+ * The transforms' kernels are tested in test/native-fft.test.ts.
+ *
+ * Tolerance: windows compute the same steps in the same dtype (Note [window arithmetic] in
+ * src/registry/ops/fft.ts); float32 values may differ from PyTorch's vectorised cos by an ulp.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+import * as torch from "tensorgrad";
+
+type Row = [string, (number | boolean)[], string, number[]];
+const fx = JSON.parse(readFileSync(new URL("./fixtures/fft.json", import.meta.url), "utf8")) as {
+  windows: Row[];
+  freqs: Row[];
+  shifts: [string, number[], number | number[] | null, number[]][];
+  errors: [string, unknown[], string | null, string][];
+};
+
+const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const DTYPES: Record<string, torch.DType> = { float32: torch.float32, float64: torch.float64 };
+
+function assertValues(t: torch.Tensor, want: number[], dtype: string, what: string): void {
+  assert.equal(String(t.dtype), `torch.${dtype}`, `${what}: dtype`);
+  assert.deepEqual(t.shape, [want.length], `${what}: shape`);
+  const got = Array.from(t.typedArray as Float32Array | Float64Array);
+  const tol = dtype === "float32" ? 2e-7 : 1e-15;
+  for (let i = 0; i < want.length; i++)
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= tol * Math.max(1, Math.abs(want[i])),
+      `${what} [${i}]: ${got[i]} vs PyTorch's ${want[i]}`,
+    );
+}
+
+test("window functions match PyTorch", () => {
+  const f = torch as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
+  for (const [name, args, dtype, want] of fx.windows) {
+    const what = `${name}(${args.join(", ")}, dtype=${dtype})`;
+    assertValues(f[camel(name)](...args, { dtype: DTYPES[dtype] }), want, dtype, what);
+  }
+  // the default dtype, and requires_grad on a factory
+  const w = torch.hannWindow(4, { requiresGrad: true });
+  assert.equal(w.requiresGrad, true);
+  assert.equal(w.dtype, torch.float32);
+});
+
+test("fftfreq and rfftfreq match PyTorch", () => {
+  const f = torch.fft as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
+  for (const [name, args, dtype, want] of fx.freqs) {
+    const what = `fft.${name}(${args.join(", ")}, dtype=${dtype})`;
+    assertValues(f[name](...args, { dtype: DTYPES[dtype] }), want, dtype, what);
+  }
+});
+
+test("fftshift and ifftshift match PyTorch", () => {
+  const f = torch.fft as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
+  for (const [name, shape, dim, want] of fx.shifts) {
+    const numel = shape.reduce((a, b) => a * b, 1);
+    const x = torch.arange(numel).reshape(shape);
+    const y = dim === null ? f[name](x) : f[name](x, dim);
+    assert.deepEqual(y.shape, shape);
+    assert.deepEqual(Array.from(y.flatten().typedArray as Float64Array), want, `${name} ${dim}`);
+  }
+  // the gradient of a shift is the opposite shift (recorded as roll)
+  const x = torch.arange(5, { dtype: torch.float64, requiresGrad: true });
+  const y = torch.fft.fftshift(x);
+  assert.equal(y.gradFn?.name(), "RollBackward0");
+  const g = torch.arange(5, { dtype: torch.float64 });
+  y.backward(g);
+  // the adjoint of a shift by 5 // 2 is ifftshift, the shift by -(5 // 2) mod 5
+  assert.deepEqual(
+    Array.from(x.grad!.typedArray as Float64Array),
+    Array.from(torch.fft.ifftshift(g).typedArray as Float64Array),
+  );
+  assert.notDeepEqual(
+    Array.from(x.grad!.typedArray as Float64Array),
+    Array.from(g.typedArray as Float64Array),
+  );
+});
+
+test("window and frequency errors use PyTorch's words", () => {
+  for (const [name, args, dtype, message] of fx.errors) {
+    const parts = name.split(".");
+    const ns = (parts.length === 2 ? torch.fft : torch) as unknown as Record<
+      string,
+      (...a: unknown[]) => unknown
+    >;
+    const call = args.map((a) => (a === "ones3" ? torch.ones(3) : a));
+    if (dtype !== null)
+      call.push({ dtype: (torch as unknown as Record<string, torch.DType>)[dtype] });
+    assert.throws(
+      () => ns[camel(parts[parts.length - 1])](...call),
+      (e: Error) => e.message === message,
+      `${name}(${args.join(", ")})`,
+    );
+  }
+});
