@@ -100,7 +100,8 @@ function returnType(sig: Signature, inplace: boolean): string {
         `/** The \`${x.name}\` field of PyTorch's \`torch.return_types.${sig.schema.name}\`. */ ${x.name}: ${types[i]}`,
     );
     const positions = types.map(
-      (t, i) => `/** The \`${r[i].name}\` field by position (\`t[${i}]\` in Python). */ readonly ${i}: ${t}`,
+      (t, i) =>
+        `/** The \`${r[i].name}\` field by position (\`t[${i}]\` in Python). */ readonly ${i}: ${t}`,
     );
     const item = [...new Set(types)].join(" | ");
     const length = `/** The number of fields, ${r.length} (Python's \`len(t)\`). */ readonly length: number`;
