@@ -505,7 +505,9 @@ export type NestedList = number | boolean | ComplexValue | NestedList[];
  * the real part `re` and the imaginary part `im`.
  */
 export interface ComplexValue {
+  /** The real part (Python's `z.real`). */
   re: number;
+  /** The imaginary part (Python's `z.imag`). */
   im: number;
 }
 
