@@ -167,6 +167,7 @@ function complexCases(): Record<string, () => unknown> {
     c_abs: () => gradcheck((a: Tensor) => a.abs(), [z()]),
     c_matmul: () => gradcheck((a: Tensor, b: Tensor) => a.matmul(b), [cm(), cn()]),
     c_sum: () => gradcheck((a: Tensor) => a.sum(), [z()]),
+    c_pow: () => gradcheck((a: Tensor, b: Tensor) => a.pow(b), [z(), w()]),
     c_real_times_complex: () =>
       gradcheck((p: Tensor, a: Tensor) => [p.mul(a), p.sin()], [x(), z()]),
     c_fail_detach: () => gradcheck(detachMul, [zp()]),
