@@ -40,6 +40,8 @@ import {
   int16,
   float16,
   bfloat16,
+  complex64,
+  complex128,
   dtypes,
   DType,
   type TypedArray,
@@ -143,6 +145,17 @@ const STORAGE_KINDS: Record<string, StorageKind> = {
     decode: viaView(Int16Array, (v, i) => v.getInt16(2 * i, true)),
   },
   CharStorage: { dtype: int8, itemsize: 1, decode: viaView(Int8Array, (v, i) => v.getInt8(i)) },
+  // Note [complex storage]: numel complex elements are 2 * numel interleaved re/im values
+  ComplexFloatStorage: {
+    dtype: complex64,
+    itemsize: 8,
+    decode: (b, numel) => direct(Float32Array, (v, i) => v.getFloat32(4 * i, true))(b, 2 * numel),
+  },
+  ComplexDoubleStorage: {
+    dtype: complex128,
+    itemsize: 16,
+    decode: (b, numel) => direct(Float64Array, (v, i) => v.getFloat64(8 * i, true))(b, 2 * numel),
+  },
 };
 
 /** The storage class PyTorch pickles for each of tensorgrad's dtypes. */
@@ -157,6 +170,8 @@ const STORAGE_OF: Record<string, string> = {
   int16: "ShortStorage",
   float16: "HalfStorage",
   bfloat16: "BFloat16Storage",
+  complex64: "ComplexFloatStorage",
+  complex128: "ComplexDoubleStorage",
 };
 
 /** A loaded storage: one array shared by every tensor that views it. */
@@ -215,9 +230,9 @@ function allowList(): Map<string, Allowed> {
     "torch.storage.UntypedStorage",
   ])
     m.set(n, unsupported);
-  for (const d of ["complex32", "complex64", "complex128", "float16", "int8", "int16"])
+  for (const d of ["complex32", "float16", "int8", "int16"])
     m.set(`torch.${d}`, { kind: "dtype", dtype: null });
-  for (const d of ["float32", "float64", "int32", "int64"])
+  for (const d of ["float32", "float64", "int32", "int64", "complex64", "complex128"])
     m.set(`torch.${d}`, { kind: "dtype", dtype: dtypes[d as "float32"] });
   for (const t of TENSOR_TYPES) {
     for (const mod of ["torch", "torch.cuda"]) m.set(`${mod}.${t}Tensor`, unsupported);
@@ -272,7 +287,7 @@ function rebuildTensor(
     loadError(
       `a tensor's size (${size.length} dims) and stride (${stride.length} dims) differ in length`,
     );
-  const n = storage.array.length;
+  const n = storage.array.length / storage.dtype.lanes; // elements (Note [complex storage])
   let numel = 1;
   let last = offset;
   for (let d = 0; d < size.length; d++) {
@@ -371,7 +386,7 @@ function hooks(records: (name: string) => Uint8Array | undefined): UnpickleHooks
       if (kind === undefined) return loadError(`tensorgrad has no dtype for torch.${name}`);
       const cached = storages.get(key);
       if (cached !== undefined) {
-        if (cached.kind !== name || cached.array.length !== numel)
+        if (cached.kind !== name || cached.array.length / cached.dtype.lanes !== numel)
           loadError(`storage ${key} is declared twice with different types or sizes`);
         return cached;
       }
@@ -696,8 +711,8 @@ function storageBytes(a: TypedArray, dtype: DType): Uint8Array {
   const out = new Uint8Array(a.byteLength);
   const v = new DataView(out.buffer);
   for (let i = 0; i < a.length; i++) {
-    if (dtype === float32) v.setFloat32(4 * i, a[i], true);
-    else if (dtype === float64) v.setFloat64(8 * i, a[i], true);
+    if (dtype === float32 || dtype === complex64) v.setFloat32(4 * i, a[i], true);
+    else if (dtype === float64 || dtype === complex128) v.setFloat64(8 * i, a[i], true);
     else if (a.BYTES_PER_ELEMENT === 2) v.setUint16(2 * i, a[i] & 0xffff, true);
     else v.setInt32(4 * i, a[i], true);
   }
@@ -736,7 +751,7 @@ class Writer {
     }
     if (v instanceof Tensor) return this.tensor(v);
     if (v instanceof DType) {
-      if (!["float32", "float64", "int32", "int64"].includes(v.name))
+      if (!["float32", "float64", "int32", "int64", "complex64", "complex128"].includes(v.name))
         throw new TypeError(`torch.save: PyTorch 1.13's weights-only loading has no ${String(v)}`);
       return p.global("torch", v.name);
     }
@@ -828,7 +843,7 @@ class Writer {
     p.global("torch", kind);
     p.str(s.key);
     p.str("cpu");
-    p.int(t.typedArray.length);
+    p.int(t.typedArray.length / t.dtype.lanes);
     p.tuple(5);
     p.persid();
     p.int(t.offset);

@@ -8,7 +8,7 @@
  *             per tensor `{"dtype":"F32","shape":[2,3],"data_offsets":[begin,end]}`, padded with
  *             spaces to a multiple of 8 bytes
  *   the rest  the tensors' bytes (little-endian, row-major), in the header's order: by dtype
- *             (I64, F64, F32, I32, BOOL: safetensors' dtype order, descending), then by name
+ *             (I64, F64, C64, F32, I32, BOOL: safetensors' dtype order, descending), then by name
  *
  * Reading validates everything before touching the data (header size, UTF-8, JSON shape, known
  * dtypes, shapes, offsets contiguous, in bounds and of the right length), so a malformed or
@@ -18,6 +18,7 @@ import { Tensor } from "./tensor.js";
 import {
   bool,
   bfloat16,
+  complex64,
   float16,
   float32,
   float64,
@@ -60,9 +61,10 @@ const ST_DTYPES: Record<string, { size: number; rank: number }> = {
   I32: { size: 4, rank: 9 },
   U32: { size: 4, rank: 10 },
   F32: { size: 4, rank: 11 },
-  F64: { size: 8, rank: 12 },
-  I64: { size: 8, rank: 13 },
-  U64: { size: 8, rank: 14 },
+  C64: { size: 8, rank: 12 },
+  F64: { size: 8, rank: 13 },
+  I64: { size: 8, rank: 14 },
+  U64: { size: 8, rank: 15 },
 };
 
 const TO_ST: Record<string, string> = {
@@ -76,6 +78,8 @@ const TO_ST: Record<string, string> = {
   int16: "I16",
   int8: "I8",
   uint8: "U8",
+  // the format has no complex128 (safetensors' Dtype stops at C64)
+  complex64: "C64",
 };
 
 /** safetensors' MAX_HEADER_SIZE */
@@ -113,6 +117,12 @@ function tensorBytes(t: Tensor): Uint8Array {
   const n = t.numel();
   const { data, offset } = contiguousData(t);
   switch (t.dtype) {
+    case complex64: {
+      // interleaved re/im float32 pairs, as numpy's complex64 bytes (Note [complex storage])
+      const out = new Float32Array(2 * n);
+      for (let i = 0; i < 2 * n; i++) out[i] = data[offset + i];
+      return leBytes(out);
+    }
     case float32: {
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = data[offset + i];
@@ -355,6 +365,10 @@ function decode(e: Entry, bytes: Uint8Array, start: number): Tensor {
     case "F64":
       [dtype, read] = [float64, (i) => view.getFloat64(8 * i, true)];
       break;
+    case "C64":
+      // 2 * numel float32 values: each element's real part, then its imaginary part
+      [dtype, read] = [complex64, (i) => view.getFloat32(4 * i, true)];
+      break;
     // the half types keep their bit patterns (Note [half storage])
     case "F16":
       [dtype, read] = [float16, (i) => view.getUint16(2 * i, true)];
@@ -394,14 +408,15 @@ function decode(e: Entry, bytes: Uint8Array, start: number): Tensor {
         `tensor "${e.name}": dtype ${e.dtype} is not supported by tensorgrad`,
       );
   }
-  const data = new dtype.ArrayType(numel);
-  for (let i = 0; i < numel; i++) data[i] = read(i);
+  const data = new dtype.ArrayType(dtype.lanes * numel);
+  for (let i = 0; i < dtype.lanes * numel; i++) data[i] = read(i);
   return wrap(data, shape, dtype);
 }
 
 /**
  * Parse safetensors bytes (what Python's `safetensors.torch.save` produced). F16, BF16, I8,
- * I16 and U8 load as float16, bfloat16, int8, int16 and uint8; U16 as int32; U32/U64 as int64.
+ * I16, U8 and C64 load as float16, bfloat16, int8, int16, uint8 and complex64; U16 as int32;
+ * U32/U64 as int64.
  *
  * @example
  * const bytes = torch.safetensors.serialize({ w: torch.ones(2) }, { metadata: { epoch: "1" } });

@@ -126,6 +126,7 @@ function toJs(expr: string): string {
     "a.sigmoid().real.sum()": "a.sigmoid().real.sum()",
     "(a.unsqueeze(1) @ b.unsqueeze(0)).abs().sum()":
       "a.unsqueeze(1).matmul(b.unsqueeze(0)).abs().sum()",
+    "a.pow(b).abs().sum()": "a.pow(b).abs().sum()",
   };
   const js = table[expr];
   assert.ok(js !== undefined, `no JS spelling for ${expr}`);

@@ -119,7 +119,79 @@ const CASES: Record<string, () => unknown> = {
     gradgradcheck((t: Tensor) => t.pow(3), [x()]);
     return torch.rand(2).tolist();
   },
+  ...complexCases(),
 };
+
+/** complex inputs and outputs (Note [complex gradcheck]); the fixture's `cx` */
+function complexCases(): Record<string, () => unknown> {
+  const cx = (
+    re: number[] | number[][],
+    im: number[] | number[][],
+    dtype = torch.complex128,
+    rg = true,
+  ): Tensor => torch.complex(f64(re, false), f64(im, false)).to(dtype).requiresGrad_(rg);
+  const z = (): Tensor => cx([0.5, -1.2, 2.0], [0.3, 0.8, -0.7]);
+  const w = (): Tensor => cx([1.5, 0.3, -0.4], [-0.2, 0.6, 1.1]);
+  const cm = (): Tensor =>
+    cx(
+      [
+        [0.1, 0.2, 0.3],
+        [0.4, 0.5, 0.6],
+      ],
+      [
+        [0.3, -0.1, 0.2],
+        [0.0, 0.7, -0.4],
+      ],
+    );
+  const cn = (): Tensor =>
+    cx(
+      [
+        [0.7, -0.1],
+        [0.2, 0.3],
+        [-0.5, 0.9],
+      ],
+      [
+        [0.1, 0.2],
+        [-0.3, 0.4],
+        [0.5, 0.0],
+      ],
+    );
+  // failing cases print Jacobians: positive parts, since the signed zeros of zero gradients
+  // differ from PyTorch's where a part is negative (0 * -1.2 = -0 in its complex multiply)
+  const zp = (): Tensor => cx([0.5, 1.2, 2.0], [0.3, 0.8, 0.7]);
+  const detachMul = (a: Tensor): Tensor => a.detach().mul(a);
+  return {
+    c_mul: () => gradcheck((a: Tensor, b: Tensor) => a.mul(b), [z(), w()]),
+    c_div: () => gradcheck((a: Tensor, b: Tensor) => a.div(b), [z(), w()]),
+    c_exp: () => gradcheck((a: Tensor) => a.exp(), [z()]),
+    c_abs: () => gradcheck((a: Tensor) => a.abs(), [z()]),
+    c_matmul: () => gradcheck((a: Tensor, b: Tensor) => a.matmul(b), [cm(), cn()]),
+    c_sum: () => gradcheck((a: Tensor) => a.sum(), [z()]),
+    c_pow: () => gradcheck((a: Tensor, b: Tensor) => a.pow(b), [z(), w()]),
+    c_real_times_complex: () =>
+      gradcheck((p: Tensor, a: Tensor) => [p.mul(a), p.sin()], [x(), z()]),
+    c_fail_detach: () => gradcheck(detachMul, [zp()]),
+    c_fail_second_output_real: () =>
+      gradcheck((a: Tensor) => [a.mul(2), detachMul(a).abs()], [zp()]),
+    c_fail_noraise: () => gradcheck(detachMul, [zp()], { raiseException: false }),
+    c_warn_complex64: () =>
+      gradcheck((a: Tensor) => a.mul(2), [cx([0.5, -1.2], [0.3, 0.8], torch.complex64)], {
+        eps: 1e-3,
+        atol: 1e-2,
+      }),
+    gg_c_mul_exp: () =>
+      gradgradcheck(
+        (a: Tensor, b: Tensor) => a.mul(b).exp(),
+        [z(), w()],
+        [cx([0.3, -0.6, 0.9], [0.1, 0.2, -0.5], torch.complex128, false)],
+      ),
+    gg_c_random: () => {
+      torch.manualSeed(0);
+      const r = gradgradcheck((a: Tensor) => a.mul(a).sum(), [z()]);
+      return [r, torch.rand(2).tolist()];
+    },
+  };
+}
 
 interface Case {
   result?: unknown;

@@ -284,8 +284,8 @@ function describe(op: Op, c: Call, variant: Variant, form: Form): string {
  */
 function tolerance(dtype: string, grad: boolean): { rtol: number; atol: number } {
   const k = grad ? 10 : 1;
-  if (dtype === "float32") return { rtol: 1e-5 * k, atol: 1e-5 * k };
-  if (dtype === "float64") return { rtol: 1e-9 * k, atol: 1e-12 * k };
+  if (dtype === "float32" || dtype === "complex64") return { rtol: 1e-5 * k, atol: 1e-5 * k };
+  if (dtype === "float64" || dtype === "complex128") return { rtol: 1e-9 * k, atol: 1e-12 * k };
   return { rtol: 0, atol: 0 };
 }
 
@@ -295,8 +295,10 @@ function close(x: number, y: number, rtol: number, atol: number): boolean {
   return Math.abs(x - y) <= atol + rtol * Math.abs(y);
 }
 
+/** The values in row-major order (complex: the real view's, each real then imaginary part). */
 function flat(t: Tensor): number[] {
-  const c = t.detach().contiguous();
+  const d = t.detach();
+  const c = (d.dtype.isComplex ? torch.viewAsReal(d.resolveConj()) : d).contiguous();
   return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()), Number);
 }
 
@@ -411,7 +413,11 @@ function checkTree(actual: unknown, tree: Tree, what: string): Tensor[] {
 /** Gradients of sum_i sum(out_i * w_i) against the fixture's. */
 function checkGrads(s: Sample, outs: Tensor[], tensors: Tensor[]): void {
   if (!s.grads || !s.weights) return;
-  const terms = s.weights.flatMap((w, i) => (w === null ? [] : [outs[i].mul(makeTensor(w)).sum()]));
+  // a complex output enters as its real view (opdb_fx.py's gradients())
+  const real = (t: Tensor): Tensor => (t.dtype.isComplex ? torch.viewAsReal(t) : t);
+  const terms = s.weights.flatMap((w, i) =>
+    w === null ? [] : [real(outs[i]).mul(makeTensor(w)).sum()],
+  );
   const total = terms.reduce((a, b) => a.add(b));
   const wrt = tensors.filter((t, j) => s.tensors[j].requires_grad && t.requiresGrad);
   assert.equal(

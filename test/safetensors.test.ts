@@ -80,6 +80,30 @@ test("torch.load reads Python-written files: values, dtypes, metadata, sorted ke
   assert.deepEqual(Buffer.from(torch.safetensors.serialize(h)), Buffer.from(bytes));
 });
 
+test("complex64 is C64 both ways (sorted between F64 and F32); complex128 has no safetensors dtype", () => {
+  const bytes = file("complex.safetensors");
+  const { tensors } = torch.safetensors.deserialize(bytes);
+  const want = fx.complex as Record<string, { dtype: string; real: Enc }>;
+  assert.deepEqual(Object.keys(tensors), Object.keys(want).sort());
+  const built: Record<string, Tensor> = {};
+  for (const [k, e] of Object.entries(want)) {
+    assert.equal(tensors[k].dtype.name, e.dtype, k);
+    const real = e.dtype === "complex64" ? torch.viewAsReal(tensors[k]) : tensors[k];
+    assert.deepEqual(real.shape, e.real.shape, k);
+    assert.deepEqual(values(real), e.real.values, k);
+    const r = fromFlatRec(e.real);
+    built[k] = e.dtype === "complex64" ? torch.viewAsComplex(r) : r;
+  }
+  // written back byte for byte, also from a non-contiguous complex tensor
+  assert.deepEqual(Buffer.from(torch.safetensors.serialize(built)), Buffer.from(bytes));
+  built.z = built.z.t().contiguous().t();
+  assert.deepEqual(Buffer.from(torch.safetensors.serialize(built)), Buffer.from(bytes));
+  assert.throws(
+    () => torch.safetensors.serialize({ c: torch.zeros(2, { dtype: torch.complex128 }) }),
+    /cannot save a tensor of dtype torch.complex128/,
+  );
+});
+
 test("a PyTorch state dict loads into the same tensorgrad model and gives PyTorch's output", () => {
   const model = new nn.Sequential(
     new nn.Conv2d(1, 2, 3),

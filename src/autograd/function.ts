@@ -106,7 +106,7 @@ export class OpNode<K extends Op = Op> extends Node {
   saved: Record<string, SavedVariable | SavedVariable[]>;
   /** multi-output nodes: the current gradients of each output (set by the engine) */
   gradOutputs: Grads = EMPTY_GRADS;
-  private readonly nameOverride: string | undefined;
+  private nameOverride: string | undefined;
   private readonly def: Derivative<K>;
 
   constructor(
@@ -121,6 +121,14 @@ export class OpNode<K extends Op = Op> extends Node {
     this.saved = saved;
     this.nameOverride = nameOverride;
     this.def = def ?? (DERIVATIVES.get(op) as unknown as Derivative<K>);
+  }
+
+  /**
+   * @internal gives a node a composition made its own the name of PyTorch's node for the whole
+   * op (Note [complex compute]: abs of a complex tensor is a hypot node named AbsBackward0)
+   */
+  rename(name: string): void {
+    this.nameOverride = name;
   }
 
   /** The node's PyTorch name, from the table (computed on demand: only printing needs it). */

@@ -9,7 +9,21 @@
  * output element. Then it checks that a zero grad_output gives zero gradients and that the
  * backward handles undefined (null) output gradients.
  *
+ * Complex inputs and outputs follow PyTorch's Wirtinger convention (Note [complex gradcheck]).
+ *
  * Not implemented: fast_mode, check_forward_ad, check_batched_grad (vmap), sparse inputs.
+ */
+
+/*
+ * Note [complex gradcheck]: PyTorch 1.13's `_gradcheck_real_imag`. A complex output is checked
+ * as two real functions: first torch.imag, then torch.real applied to every complex output
+ * (failures then start "While considering the imaginary part of complex outputs only, "). So
+ * every checked output is real. For a complex input z = x + iy of a real output s, the
+ * numerical Jacobian row is the conjugate Wirtinger derivative ds/dx + i ds/dy, each part a
+ * central difference with the real or the imaginary part perturbed by eps; the analytical row is
+ * the vector-Jacobian product, which for complex inputs is exactly that gradient (Note [complex
+ * compute]). Jacobians of complex inputs are complex (the input's dtype) and are compared with
+ * torch.allclose's complex modulus.
  */
 import { Tensor } from "../tensor.js";
 import { grad as autogradGrad } from "./api.js";
@@ -17,7 +31,8 @@ import { noGrad } from "./grad-mode.js";
 import { alloc } from "../ops/core.js";
 import { zerosLike } from "../ops/creation.js";
 import { randUniform } from "../ops/distributions.js";
-import { promoteTypes, float64 } from "../dtype.js";
+import { promoteTypes, float64, complex128, toRealDtype } from "../dtype.js";
+import { interleave } from "../ops/complex.js";
 import { formatPyFloat } from "../print.js";
 import { runtimeError } from "../errors.js";
 import { shapeEqual } from "../shape.js";
@@ -84,6 +99,7 @@ function asTuple(x: unknown): unknown[] {
 
 const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
 const isFloat = (x: unknown): x is Tensor => x instanceof Tensor && x.dtype.isFloatingPoint;
+const isComplexT = (x: unknown): x is Tensor => x instanceof Tensor && x.dtype.isComplex;
 
 function differentiableOutputs(x: unknown): Tensor[] {
   return asTuple(x).filter((o): o is Tensor => isTensor(o) && o.requiresGrad);
@@ -107,30 +123,61 @@ function elementOffsets(t: Tensor): number[] {
   return out;
 }
 
-/** The values of `t` in row-major order. */
+/** The values of `t` in row-major order (a complex tensor's: real part, then imaginary part). */
 function flatValues(t: Tensor): number[] {
+  if (t.dtype.isComplex)
+    return elementOffsets(t).flatMap((o) => [
+      t.typedArray[2 * o] as number,
+      t.typedArray[2 * o + 1] as number,
+    ]);
   return elementOffsets(t).map((o) => Number(t.typedArray[o]));
 }
 
-/** A rows x cols matrix (Jacobian) as a Tensor of `dtype`. */
+/** The real and (complex tensors) imaginary parts of `t` in row-major order. */
+function flatParts(t: Tensor): { re: number[]; im: number[] | null } {
+  const offs = elementOffsets(t);
+  if (!t.dtype.isComplex) return { re: offs.map((o) => Number(t.typedArray[o])), im: null };
+  return {
+    re: offs.map((o) => t.typedArray[2 * o] as number),
+    im: offs.map((o) => t.typedArray[2 * o + 1] as number),
+  };
+}
+
+/** A rows x cols matrix (Jacobian) as a Tensor of `dtype`; a complex one has imaginary parts. */
 class Jacobian {
   readonly data: Float64Array;
+  readonly imag: Float64Array | null;
   constructor(
     readonly rows: number,
     readonly cols: number,
     readonly dtype: Tensor["dtype"],
   ) {
     this.data = new Float64Array(rows * cols);
+    this.imag = dtype.isComplex ? new Float64Array(rows * cols) : null;
   }
-  setColumn(c: number, values: readonly number[]): void {
-    for (let r = 0; r < this.rows; r++) this.data[r * this.cols + c] = values[r];
+  setColumn(c: number, values: { re: readonly number[]; im: readonly number[] | null }): void {
+    for (let r = 0; r < this.rows; r++) {
+      this.data[r * this.cols + c] = values.re[r];
+      if (this.imag !== null && values.im !== null) this.imag[r * this.cols + c] = values.im[r];
+    }
   }
-  setRow(r: number, values: readonly number[]): void {
-    for (let c = 0; c < this.cols; c++) this.data[r * this.cols + c] = values[c];
+  setRow(r: number, re: readonly number[], im: readonly number[] | null = null): void {
+    for (let c = 0; c < this.cols; c++) {
+      this.data[r * this.cols + c] = re[c];
+      if (this.imag !== null && im !== null) this.imag[r * this.cols + c] = im[c];
+    }
   }
   tensor(): Tensor {
     const t = alloc([this.rows, this.cols], this.dtype);
-    for (let i = 0; i < this.data.length; i++) t.typedArray[i] = this.data[i];
+    const a = t.typedArray;
+    const im = this.imag;
+    if (im === null) for (let i = 0; i < this.data.length; i++) a[i] = this.data[i];
+    else {
+      for (let i = 0; i < this.data.length; i++) {
+        a[2 * i] = this.data[i];
+        a[2 * i + 1] = im[i];
+      }
+    }
     return t;
   }
 }
@@ -146,7 +193,7 @@ function checkInputs(tupled: readonly unknown[]): void {
   let any = false;
   tupled.forEach((inp, idx) => {
     if (!isTensor(inp) || !inp.requiresGrad) return;
-    if (inp.dtype !== float64) {
+    if (inp.dtype !== float64 && inp.dtype !== complex128) {
       warn(
         `Input #${idx} requires gradient and is not a double precision floating point or complex. This check will likely fail if all the inputs are not of double precision floating point or complex. `,
       );
@@ -183,22 +230,29 @@ function numericalJacobians(
   const result: Jacobian[][] = [];
   inputs.forEach((inp) => {
     if (!isTensor(inp) || !inp.requiresGrad) return;
+    // complex inputs: Jacobians of the input's dtype (PyTorch's _combine_jacobian_cols)
     const jacs = floatIdx.map(
-      (k) => new Jacobian(inp.numel(), (outs[k] as Tensor).numel(), (outs[k] as Tensor).dtype),
+      (k) =>
+        new Jacobian(
+          inp.numel(),
+          (outs[k] as Tensor).numel(),
+          inp.dtype.isComplex ? inp.dtype : (outs[k] as Tensor).dtype,
+        ),
     );
     const run = (): Tensor[] => {
       const r = asTuple(fn(...inputs));
       return noGrad(() => r.map((o) => (o as Tensor).clone()));
     };
-    elementOffsets(inp).forEach((off, dIdx) => {
+    /** central differences of the outputs with storage slot `slot` perturbed by eps */
+    const differences = (slot: number): number[][] => {
       // perturb the storage directly (PyTorch's x.data: no version bump)
-      const orig = inp.typedArray[off] as number;
-      inp.typedArray[off] = orig - eps;
+      const orig = inp.typedArray[slot] as number;
+      inp.typedArray[slot] = orig - eps;
       const outa = run();
-      inp.typedArray[off] = orig + eps;
+      inp.typedArray[slot] = orig + eps;
       const outb = run();
-      inp.typedArray[off] = orig;
-      noGrad(() => {
+      inp.typedArray[slot] = orig;
+      return noGrad(() => {
         outa.forEach((a, k) => {
           const b = outb[k];
           if (!shapeEqual(a.shape, b.shape)) {
@@ -212,11 +266,18 @@ function numericalJacobians(
             );
           }
         });
-        floatIdx.forEach((k, q) => {
-          const d = outb[k].sub(outa[k]).div(2 * eps);
-          jacs[q].setRow(dIdx, flatValues(d));
-        });
+        return floatIdx.map((k) => flatValues(outb[k].sub(outa[k]).div(2 * eps)));
       });
+    };
+    elementOffsets(inp).forEach((off, dIdx) => {
+      if (!inp.dtype.isComplex) {
+        differences(off).forEach((d, q) => jacs[q].setRow(dIdx, d));
+        return;
+      }
+      // conjugate Wirtinger derivative ds/dx + i ds/dy (Note [complex gradcheck])
+      const dsDx = differences(2 * off);
+      const dsDy = differences(2 * off + 1);
+      dsDx.forEach((d, q) => jacs[q].setRow(dIdx, d, dsDy[q]));
     });
     result.push(jacs);
   });
@@ -249,7 +310,7 @@ function analyticalRows(
       if (!shapeEqual(g.shape, inp.shape)) sizesOk = false;
       else if (g.dtype !== inp.dtype) typesOk = false;
       if (g.numel() !== inp.numel()) throw new Error("AssertionError");
-      jacs[i].setColumn(j, flatValues(g));
+      jacs[i].setColumn(j, flatParts(g));
     });
   }
   return { jacs, sizesOk, typesOk };
@@ -269,7 +330,10 @@ function checkAnalytical(
     const j2 = second.jacs[i];
     if (j1.data.length === 0) return;
     let max = 0;
-    for (let k = 0; k < j1.data.length; k++) max = Math.max(max, Math.abs(j1.data[k] - j2.data[k]));
+    for (let k = 0; k < j1.data.length; k++) {
+      const dIm = j1.imag !== null && j2.imag !== null ? j1.imag[k] - j2.imag[k] : 0;
+      max = Math.max(max, Math.hypot(j1.data[k] - j2.data[k], dIm));
+    }
     if (max > nondetTol) reentrant = false;
   });
   if (!first.typesOk && checkGradDtypes) throw new GradcheckError("Gradient has dtype mismatch");
@@ -282,15 +346,22 @@ function checkAnalytical(
   return first.jacs;
 }
 
-/** torch.allclose after type promotion: |a - n| <= atol + rtol * |n| everywhere. */
+/**
+ * torch.allclose after type promotion: |a - n| <= atol + rtol * |n| everywhere (complex: the
+ * modulus).
+ */
 function allclose(a: Jacobian, n: Jacobian, rtol: number, atol: number): boolean {
-  const f32 = promoteTypes(a.dtype, n.dtype) !== float64;
+  const p = promoteTypes(a.dtype, n.dtype);
+  const f32 = toRealDtype(p) !== float64;
   const cast = (v: number): number => (f32 ? Math.fround(v) : v);
   for (let k = 0; k < a.data.length; k++) {
     const x = cast(a.data[k]);
     const y = cast(n.data[k]);
-    if (x === y) continue;
-    if (!(Math.abs(x - y) <= atol + rtol * Math.abs(y))) return false;
+    const xi = cast(a.imag?.[k] ?? 0);
+    const yi = cast(n.imag?.[k] ?? 0);
+    if (x === y && xi === yi) continue;
+    const diff = cast(Math.hypot(x - y, xi - yi));
+    if (!(diff <= atol + rtol * cast(Math.hypot(y, yi)))) return false;
   }
   return true;
 }
@@ -304,6 +375,8 @@ function slowGradcheck(
   inputs: readonly unknown[],
   outputs: Tensor[],
   o: Required<Omit<GradcheckOptions, "raiseException">>,
+  complexIndices: readonly number[] = [],
+  testImag = false,
 ): void {
   const outs = asTuple(funcOut);
   if (outputs.length === 0) {
@@ -326,8 +399,11 @@ function slowGradcheck(
     analytical.forEach((a, j) => {
       const n = numerical[j][q];
       if (!allclose(a, n, o.rtol, o.atol)) {
+        const prefix = complexIndices.includes(i)
+          ? `While considering the ${testImag ? "imaginary" : "real"} part of complex outputs only, `
+          : "";
         throw new GradcheckError(
-          `Jacobian mismatch for output ${i} with respect to input ${j},\nnumerical:${String(n.tensor())}\nanalytical:${String(a.tensor())}\n`,
+          `${prefix}Jacobian mismatch for output ${i} with respect to input ${j},\nnumerical:${String(n.tensor())}\nanalytical:${String(a.tensor())}\n`,
         );
       }
     });
@@ -410,7 +486,31 @@ function gradcheckHelper(
   checkInputs(tupled);
   const funcOut = fn(...tupled);
   const outputs = differentiableOutputs(funcOut);
-  slowGradcheck(fn, funcOut, tupled, outputs, o);
+  if (asTuple(funcOut).some(isComplexT)) {
+    // Note [complex gradcheck]: the imaginary parts, then the real parts
+    const complexIdx = outputs
+      .map((out, i) => (out.dtype.isComplex ? i : -1))
+      .filter((i) => i >= 0);
+    const part =
+      (which: "real" | "imag"): Fn =>
+      (...args) =>
+        asTuple(fn(...args)).map((out) => (isComplexT(out) ? out[which] : out));
+    for (const which of ["imag", "real"] as const) {
+      const partFn = part(which);
+      const partOut = partFn(...tupled);
+      slowGradcheck(
+        partFn,
+        partOut,
+        tupled,
+        differentiableOutputs(partOut),
+        o,
+        complexIdx,
+        which === "imag",
+      );
+    }
+  } else {
+    slowGradcheck(fn, funcOut, tupled, outputs, o);
+  }
   testBackwardMulByGradOutput(outputs, tupled);
   if (o.checkUndefinedGrad) testUndefinedBackwardMode(fn, outputs, tupled);
   return true;
@@ -482,10 +582,16 @@ export function gradgradcheck<F extends GradcheckFn>(
   let tupledGradOutputs: Tensor[];
   if (gradOutputs === undefined || gradOutputs === null) {
     tupledGradOutputs = differentiableOutputs(f(...tupled)).map((x) => {
-      const dtype = x.dtype.isFloatingPoint ? x.dtype : float64;
-      const r = randUniform(x.shape, dtype, null);
-      // make_tensor(low=-1, high=1): high * r + low * (1 - r)
-      return noGrad(() => r.mul(1).add(r.rsub(1).mul(-1))).requiresGrad_(true);
+      const dtype = x.dtype.isFloatingPoint || x.dtype.isComplex ? x.dtype : float64;
+      // make_tensor(low=-1, high=1): high * r + low * (1 - r); complex: real part drawn first
+      const uniform = (): Tensor => {
+        const r = randUniform(x.shape, toRealDtype(dtype), null);
+        return noGrad(() => r.mul(1).add(r.rsub(1).mul(-1)));
+      };
+      if (!dtype.isComplex) return uniform().requiresGrad_(true);
+      const re = uniform();
+      const im = uniform();
+      return interleave(re, im).requiresGrad_(true);
     });
   } else {
     tupledGradOutputs = asTuple(gradOutputs) as Tensor[];

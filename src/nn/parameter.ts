@@ -28,7 +28,7 @@ export class Parameter extends Tensor {
     super(t.typedArray, t.shape.slice(), t.strides.slice(), t.offset, t.dtype, t._version);
     this._inference = t._inference;
     if (requiresGrad) {
-      if (!t.dtype.isFloatingPoint)
+      if (!t.dtype.isFloatingPoint && !t.dtype.isComplex)
         throw runtimeError(
           "Only Tensors of floating point and complex dtype can require gradients",
         );

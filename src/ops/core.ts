@@ -113,7 +113,7 @@ function warnComplexCast(): void {
   if (warnedComplexCast) return;
   warnedComplexCast = true;
   console.warn(
-    "UserWarning: Casting complex values to real discards the imaginary part (Triggered internally at ../aten/src/ATen/native/Copy.cpp:250.)",
+    "UserWarning: Casting complex values to real discards the imaginary part (Triggered internally at  ./aten/src/ATen/native/Copy.cpp:250.)",
   );
 }
 

@@ -6,6 +6,9 @@ import { Tensor } from "../../tensor.js";
 import { DType, toRealDtype } from "../../dtype.js";
 import { CUSTOM, combine, composedResults } from "../complex-compute.js";
 import { fn } from "../define.js";
+import { runtimeError } from "../../errors.js";
+import { scalarTypeName } from "../../ops/core.js";
+import { OpNode } from "../../autograd/function.js";
 
 type Forward = (...args: unknown[]) => unknown;
 
@@ -72,23 +75,28 @@ CUSTOM.set("angle", (values) => {
 });
 
 /**
- * A real result of a composition, its last node renamed to PyTorch's (an identity node on top:
- * `alias`' view node with the name), kept from the op's own recording.
+ * A real result of a composition, its last node (made by the composition for this result only)
+ * renamed to PyTorch's, kept from the op's own recording.
  */
-function named(t: Tensor, _name: string): Tensor {
+function named(t: Tensor, name: string): Tensor {
+  if (t.gradFn instanceof OpNode) t.gradFn.rename(name);
   composedResults.add(t);
   return t;
 }
 
-/** A value's parts: a complex tensor's real views, a real tensor or number with imaginary 0. */
+/**
+ * A value's parts: a complex tensor's real views, a real tensor or number with imaginary +0
+ * (as PyTorch's conversion to complex: a negative real's angle is +π, never -π).
+ */
 type Parts = [Tensor, Tensor];
+const zerosLike = (t: Tensor): Tensor => (fn("zerosLike") as (t: Tensor) => Tensor)(t);
 function parts(v: unknown, like: Tensor): Parts {
   if (v instanceof Tensor) {
     if (v.dtype.isComplex) return [v.real, v.imag];
-    return [v, v.mul(0)];
+    return [v, zerosLike(v)];
   }
   const t = (fn("fullLike") as (...a: unknown[]) => Tensor)(like.real, v as number);
-  return [t, t.mul(0)];
+  return [t, zerosLike(t)];
 }
 const cmul = ([a, b]: Parts, [c, d]: Parts): Parts => [
   a.mul(c).sub(b.mul(d)),
@@ -155,15 +163,22 @@ for (const name of ["div", "divide", "true_divide"]) {
   });
 }
 // z^p for a real number p: |z|^p (cos pθ + i sin pθ)
+// z^w otherwise (a tensor exponent, or a number base): exp(w log z), log z = log|z| + i angle z,
+// as PyTorch's std::pow for complex operands; named as PyTorch's overloads: Tensor ^ Tensor is
+// PowBackward1, Scalar ^ Tensor PowBackward2
 CUSTOM.set("pow", (values) => {
-  const z = values[0] as Tensor;
-  const p = values[1];
-  if (!z.dtype.isComplex || typeof p !== "number")
-    throw new Error("pow: tensorgrad computes complex powers with a real number exponent only");
-  const [a, b] = [z.real, z.imag];
-  const r = a.hypot(b).pow(p);
-  const t = b.atan2(a).mul(p);
-  return combine(r.mul(t.cos()), r.mul(t.sin()), "PowBackward0");
+  const [base, p] = values;
+  if (base instanceof Tensor && base.dtype.isComplex && typeof p === "number") {
+    const [a, b] = [base.real, base.imag];
+    const r = a.hypot(b).pow(p);
+    const t = b.atan2(a).mul(p);
+    return combine(r.mul(t.cos()), r.mul(t.sin()), "PowBackward0");
+  }
+  const like = (base instanceof Tensor && base.dtype.isComplex ? base : (p as Tensor)) as Tensor;
+  const [a, b] = parts(base, like);
+  const logZ: Parts = [a.hypot(b).log(), b.atan2(a)];
+  const [re, im] = cexp(cmul(parts(p, like), logZ));
+  return combine(re, im, base instanceof Tensor ? "PowBackward1" : "PowBackward2");
 });
 // (A + iB)(C + iD) = (AC - BD) + i(AD + BC): four real products
 for (const [name, node] of [
@@ -172,6 +187,12 @@ for (const [name, node] of [
   ["bmm", "BmmBackward0"],
 ] as const) {
   CUSTOM.set(name, (values, f) => {
+    // PyTorch's matrix products take one dtype: no promotion to complex
+    const [x, y] = values as [Tensor, Tensor];
+    if (x.dtype !== y.dtype)
+      throw runtimeError(
+        `expected scalar type ${scalarTypeName(x.dtype)} but found ${scalarTypeName(y.dtype)}`,
+      );
     const like = (values[0] as Tensor).dtype.isComplex
       ? (values[0] as Tensor)
       : (values[1] as Tensor);

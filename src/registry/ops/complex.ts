@@ -8,7 +8,7 @@ import { Tensor } from "../../tensor.js";
 import { DType, complex64, complex128, realLayout, toRealDtype } from "../../dtype.js";
 import { scalarTypeName } from "../../ops/core.js";
 import { interleave } from "../../ops/complex.js";
-import { setComplexBuilder } from "../complex-compute.js";
+import { combine, setComplexBuilder } from "../complex-compute.js";
 import { makeView } from "../../ops/views.js";
 import { runtimeError } from "../../errors.js";
 import { builtFunction, defineOp, fn } from "../define.js";
@@ -147,11 +147,11 @@ defineOp({
   overloads: [
     {
       schema: "polar(Tensor abs, Tensor angle) -> Tensor",
-      // composed of recorded real ops: its gradient is the composition's
+      // composed of recorded real ops: its gradient is the composition's, put together by one
+      // complex node named PolarBackward0, as PyTorch's (Note [complex compute])
       forward: (abs: Tensor, angle: Tensor) => {
         checkParts(abs, angle);
-        const complex = fn("complex") as (a: Tensor, b: Tensor) => Tensor;
-        return complex(abs.mul(angle.cos()), abs.mul(angle.sin()));
+        return combine(abs.mul(angle.cos()), abs.mul(angle.sin()), "PolarBackward0");
       },
     },
   ],
