@@ -3,7 +3,10 @@
  * scripts/fixtures/fft_fx.py): hann/hamming/blackman/bartlett/kaiser windows at lengths 0, 1,
  * 2, 5, 8, 17, periodic and symmetric, float32 and float64, with their optional parameters;
  * fftfreq/rfftfreq; fftshift/ifftshift over all dims, single dims, dim lists; PyTorch's errors.
- * The transforms' kernels are tested in test/native-fft.test.ts.
+ * The transforms (fft ... ihfftn, src/registry/ops/spectral.ts): values, dtypes, grad_fn names
+ * and input gradients of a real loss for float32/float64/complex64/complex128/int64 inputs,
+ * every norm, n/s slicing and padding, dims, odd and prime lengths, sizes above the native
+ * threshold; their errors. Their kernels are tested in test/native-fft.test.ts.
  *
  * Tolerance: windows compute the same steps in the same dtype (Note [window arithmetic] in
  * src/registry/ops/fft.ts); float32 values may differ from PyTorch's vectorised cos by an ulp.
