@@ -199,3 +199,44 @@ test("torch.fft transforms raise PyTorch's errors", () => {
     );
   }
 });
+
+test("torch.fft transforms: second derivatives match PyTorch", () => {
+  const cases = (
+    fx as unknown as {
+      gradgrad: { name: string; shape: number[]; x: number[]; g: number[]; gg: number[] }[];
+    }
+  ).gradgrad;
+  // the losses of fft_fx.py's gradgrad_real and gradgrad_complex
+  const losses: Record<string, (x: torch.Tensor) => torch.Tensor> = {
+    real: (x) => {
+      const y = torch.fft.rfft(x, 8, -1, "ortho");
+      return torch
+        .viewAsReal(y)
+        .pow(2)
+        .sum()
+        .add(torch.fft.irfft(y.mul(y), 7).pow(3).sum());
+    },
+    complex: (x) => {
+      const y = torch.fft.fft2(x, [4, 5]);
+      const z = torch.fft.ifftn(y.mul(y), { norm: "forward" });
+      return torch
+        .viewAsReal(z)
+        .pow(3)
+        .sum()
+        .add(torch.fft.hfft(y, 6, 0).pow(2).sum());
+    },
+  };
+  assert.deepEqual(
+    cases.map((c) => c.name),
+    Object.keys(losses),
+  );
+  for (const c of cases) {
+    const dtype = c.name === "real" ? "float64" : "complex128";
+    const x = fromFlat(c.x, c.shape, dtype).requiresGrad_();
+    const [g] = torch.autograd.grad(losses[c.name](x), x, { createGraph: true });
+    assertClose(flatValues(g), c.g, dtype, `${c.name}: gradient`);
+    const gv = g.dtype.isComplex ? torch.viewAsReal(g) : g;
+    const [gg] = torch.autograd.grad(gv.pow(2).sum(), x);
+    assertClose(flatValues(gg), c.gg, dtype, `${c.name}: second derivative`);
+  }
+});
