@@ -234,9 +234,11 @@ test("torch.fft transforms: second derivatives match PyTorch", () => {
     const dtype = c.name === "real" ? "float64" : "complex128";
     const x = fromFlat(c.x, c.shape, dtype).requiresGrad_();
     const [g] = torch.autograd.grad(losses[c.name](x), x, { createGraph: true });
+    assert.ok(g !== null, `${c.name}: a gradient`);
     assertClose(flatValues(g), c.g, dtype, `${c.name}: gradient`);
     const gv = g.dtype.isComplex ? torch.viewAsReal(g) : g;
     const [gg] = torch.autograd.grad(gv.pow(2).sum(), x);
+    assert.ok(gg !== null, `${c.name}: a second derivative`);
     assertClose(flatValues(gg), c.gg, dtype, `${c.name}: second derivative`);
   }
 });
