@@ -99,9 +99,15 @@ function wrapDims(dims: readonly number[], nd: number): number[] {
 
 function c2cForward(self: Tensor, dim: number[], normalization: number, forward: boolean): Tensor {
   const dims = wrapDims(dim, self.dim());
-  const out = complexCopy(self);
-  const n = prod(dims.map((d) => self.shape[d]));
-  c2cPasses(out.typedArray as FloatArray, out.shape, dims, forward, scaleOf(normalization, n));
+  if (dims.length === 0) return complexCopy(self);
+  const scale = scaleOf(normalization, prod(dims.map((d) => self.shape[d])));
+  // the first pass reads the input's values, the others run in place on the output
+  const out = allocOutput([...self.shape], self.dtype);
+  const o = out.typedArray as FloatArray;
+  const src = contiguousData(self);
+  const [batch, n, inner] = around(self.shape, dims[0]);
+  fftC2C(src.data as FloatArray, src.offset, o, 0, batch, n, inner, !forward, scale);
+  c2cPasses(o, out.shape, dims.slice(1), forward, 1);
   return out;
 }
 
