@@ -3,7 +3,10 @@
  * scripts/fixtures/fft_fx.py): hann/hamming/blackman/bartlett/kaiser windows at lengths 0, 1,
  * 2, 5, 8, 17, periodic and symmetric, float32 and float64, with their optional parameters;
  * fftfreq/rfftfreq; fftshift/ifftshift over all dims, single dims, dim lists; PyTorch's errors.
- * The transforms' kernels are tested in test/native-fft.test.ts.
+ * The transforms (fft ... ihfftn, src/registry/ops/spectral.ts): values, dtypes, grad_fn names
+ * and input gradients of a real loss for float32/float64/complex64/complex128/int64 inputs,
+ * every norm, n/s slicing and padding, dims, odd and prime lengths, sizes above the native
+ * threshold; their errors. Their kernels are tested in test/native-fft.test.ts.
  *
  * Tolerance: windows compute the same steps in the same dtype (Note [window arithmetic] in
  * src/registry/ops/fft.ts); float32 values may differ from PyTorch's vectorised cos by an ulp.
@@ -98,5 +101,144 @@ test("window and frequency errors use PyTorch's words", () => {
       (e: Error) => e.message === message,
       `${name}(${args.join(", ")})`,
     );
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// the transforms (src/registry/ops/spectral.ts): values, dtypes, grad_fn names and the input
+// gradients of a real loss, against PyTorch 1.13
+//
+// Tolerance: tensorgrad transforms in double and rounds once, pocketfft's float kernels compute
+// in float32, so float32 results agree to a few float32 ulps of the largest magnitude.
+
+interface TransformCase {
+  f: string;
+  shape: number[];
+  dtype: string;
+  kwargs: Record<string, unknown>;
+  x: number[];
+  out_dtype: string;
+  out_shape: number[];
+  out: number[];
+  w: number[];
+  grad?: number[];
+  grad_fn: string | null;
+}
+const tfx = fx as unknown as {
+  transforms: TransformCase[];
+  transform_errors: [string, number[], string, Record<string, unknown>, string][];
+};
+const ALL_DTYPES: Record<string, torch.DType> = {
+  float16: torch.float16,
+  float32: torch.float32,
+  float64: torch.float64,
+  complex64: torch.complex64,
+  complex128: torch.complex128,
+  int64: torch.int64,
+};
+
+/** A tensor of `shape` and `dtype` from its flat (interleaved when complex) values. */
+function fromFlat(x: number[], shape: number[], dtype: string): torch.Tensor {
+  const dt = ALL_DTYPES[dtype];
+  if (!dt.isComplex) return torch.tensor(x, { dtype: dt }).reshape(shape);
+  const real = dtype === "complex64" ? torch.float32 : torch.float64;
+  const re = x.filter((_, i) => i % 2 === 0);
+  const im = x.filter((_, i) => i % 2 === 1);
+  return torch.complex(
+    torch.tensor(re, { dtype: real }).reshape(shape),
+    torch.tensor(im, { dtype: real }).reshape(shape),
+  );
+}
+
+/** A tensor's values as a flat list (interleaved when complex). */
+function flatValues(t: torch.Tensor): number[] {
+  const r = t.dtype.isComplex ? torch.viewAsReal(t) : t;
+  return Array.from(r.contiguous().typedArray as Float32Array | Float64Array, Number);
+}
+
+function assertClose(got: number[], want: number[], dtype: string, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  const scale = Math.max(1, ...want.map(Math.abs));
+  const tol = (dtype === "float32" || dtype === "complex64" ? 2e-6 : 1e-13) * scale;
+  for (let i = 0; i < want.length; i++)
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= tol,
+      `${what} [${i}]: ${got[i]} vs PyTorch's ${want[i]} (tolerance ${tol})`,
+    );
+}
+
+const fftFns = torch.fft as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
+
+test("torch.fft transforms match PyTorch: values, dtypes, grad_fn, gradients", () => {
+  assert.ok(tfx.transforms.length > 600, "the fixture's cases");
+  for (const c of tfx.transforms) {
+    const what = `fft.${c.f}(${c.dtype}[${c.shape.join(", ")}], ${JSON.stringify(c.kwargs)})`;
+    const x = fromFlat(c.x, c.shape, c.dtype);
+    if (c.grad !== undefined) x.requiresGrad_();
+    const out = fftFns[c.f](x, c.kwargs);
+    assert.equal(String(out.dtype), `torch.${c.out_dtype}`, `${what}: dtype`);
+    assert.deepEqual(out.shape, c.out_shape, `${what}: shape`);
+    assertClose(flatValues(out), c.out, c.out_dtype, `${what}: values`);
+    assert.equal(out.gradFn?.name() ?? null, c.grad_fn, `${what}: grad_fn`);
+    if (c.grad === undefined) continue;
+    const view = out.dtype.isComplex ? torch.viewAsReal(out) : out;
+    const w = torch.tensor(c.w, { dtype: view.dtype }).reshape(view.shape);
+    view.mul(w).sum().backward();
+    assert.ok(x.grad !== null, `${what}: a gradient`);
+    assertClose(flatValues(x.grad), c.grad, c.dtype, `${what}: gradient`);
+  }
+});
+
+test("torch.fft transforms raise PyTorch's errors", () => {
+  for (const [f, shape, dtype, kwargs, message] of tfx.transform_errors) {
+    const x = torch.ones(shape, { dtype: ALL_DTYPES[dtype] });
+    assert.throws(
+      () => fftFns[f](x, kwargs),
+      (e: Error) => e.message === message,
+      `fft.${f}(${dtype}[${shape.join(", ")}], ${JSON.stringify(kwargs)}): ${message}`,
+    );
+  }
+});
+
+test("torch.fft transforms: second derivatives match PyTorch", () => {
+  const cases = (
+    fx as unknown as {
+      gradgrad: { name: string; shape: number[]; x: number[]; g: number[]; gg: number[] }[];
+    }
+  ).gradgrad;
+  // the losses of fft_fx.py's gradgrad_real and gradgrad_complex
+  const losses: Record<string, (x: torch.Tensor) => torch.Tensor> = {
+    real: (x) => {
+      const y = torch.fft.rfft(x, 8, -1, "ortho");
+      return torch
+        .viewAsReal(y)
+        .pow(2)
+        .sum()
+        .add(torch.fft.irfft(y.mul(y), 7).pow(3).sum());
+    },
+    complex: (x) => {
+      const y = torch.fft.fft2(x, [4, 5]);
+      const z = torch.fft.ifftn(y.mul(y), { norm: "forward" });
+      return torch
+        .viewAsReal(z)
+        .pow(3)
+        .sum()
+        .add(torch.fft.hfft(y, 6, 0).pow(2).sum());
+    },
+  };
+  assert.deepEqual(
+    cases.map((c) => c.name),
+    Object.keys(losses),
+  );
+  for (const c of cases) {
+    const dtype = c.name === "real" ? "float64" : "complex128";
+    const x = fromFlat(c.x, c.shape, dtype).requiresGrad_();
+    const [g] = torch.autograd.grad(losses[c.name](x), x, { createGraph: true });
+    assert.ok(g !== null, `${c.name}: a gradient`);
+    assertClose(flatValues(g), c.g, dtype, `${c.name}: gradient`);
+    const gv = g.dtype.isComplex ? torch.viewAsReal(g) : g;
+    const [gg] = torch.autograd.grad(gv.pow(2).sum(), x);
+    assert.ok(gg !== null, `${c.name}: a second derivative`);
+    assertClose(flatValues(gg), c.gg, dtype, `${c.name}: second derivative`);
   }
 });

@@ -127,3 +127,867 @@ export let ifftshift = fn("ifftshift", "fft", (f) => {
    */
   (input: Tensor, dim: number | readonly number[] | null): Tensor;
 };
+
+/** The one-dimensional discrete Fourier transform along `dim` (last by default), of `n` points (the input sliced or zero-padded; its size by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let fft = fn("fft", "fft", (f) => {
+  fft = f as never;
+}) as {
+  /**
+   * The one-dimensional discrete Fourier transform along `dim` (last by default), of `n` points (the input sliced or zero-padded; its size by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.fft(torch.tensor([1, 2, 3, 4])) // tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])
+   */
+  (input: Tensor, options?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional discrete Fourier transform along `dim` (last by default), of `n` points (the input sliced or zero-padded; its size by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.fft(torch.tensor([1, 2, 3, 4])) // tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])
+   */
+  (input: Tensor, n: number | null, options?: { dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional discrete Fourier transform along `dim` (last by default), of `n` points (the input sliced or zero-padded; its size by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.fft(torch.tensor([1, 2, 3, 4])) // tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])
+   */
+  (input: Tensor, n: number | null, dim: number, options?: { norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional discrete Fourier transform along `dim` (last by default), of `n` points (the input sliced or zero-padded; its size by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.fft(torch.tensor([1, 2, 3, 4])) // tensor([10.+0.j, -2.+2.j, -2.+0.j, -2.-2.j])
+   */
+  (input: Tensor, n: number | null, dim: number, norm: string | null): Tensor;
+};
+
+/** The one-dimensional inverse discrete Fourier transform along `dim`, of `n` points. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let ifft = fn("ifft", "fft", (f) => {
+  ifft = f as never;
+}) as {
+  /**
+   * The one-dimensional inverse discrete Fourier transform along `dim`, of `n` points. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ifft(torch.tensor([4, 0, 0, 0])).real // tensor([1., 1., 1., 1.])
+   */
+  (input: Tensor, options?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional inverse discrete Fourier transform along `dim`, of `n` points. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ifft(torch.tensor([4, 0, 0, 0])).real // tensor([1., 1., 1., 1.])
+   */
+  (input: Tensor, n: number | null, options?: { dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional inverse discrete Fourier transform along `dim`, of `n` points. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ifft(torch.tensor([4, 0, 0, 0])).real // tensor([1., 1., 1., 1.])
+   */
+  (input: Tensor, n: number | null, dim: number, options?: { norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional inverse discrete Fourier transform along `dim`, of `n` points. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ifft(torch.tensor([4, 0, 0, 0])).real // tensor([1., 1., 1., 1.])
+   */
+  (input: Tensor, n: number | null, dim: number, norm: string | null): Tensor;
+};
+
+/** The one-dimensional Fourier transform of a real signal: the n/2 + 1 non-negative frequency bins (the rest are their conjugates). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let rfft = fn("rfft", "fft", (f) => {
+  rfft = f as never;
+}) as {
+  /**
+   * The one-dimensional Fourier transform of a real signal: the n/2 + 1 non-negative frequency bins (the rest are their conjugates). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.rfft(torch.tensor([1, 2, 3, 4])).real // tensor([10., -2., -2.])
+   */
+  (input: Tensor, options?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional Fourier transform of a real signal: the n/2 + 1 non-negative frequency bins (the rest are their conjugates). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.rfft(torch.tensor([1, 2, 3, 4])).real // tensor([10., -2., -2.])
+   */
+  (input: Tensor, n: number | null, options?: { dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional Fourier transform of a real signal: the n/2 + 1 non-negative frequency bins (the rest are their conjugates). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.rfft(torch.tensor([1, 2, 3, 4])).real // tensor([10., -2., -2.])
+   */
+  (input: Tensor, n: number | null, dim: number, options?: { norm?: string | null }): Tensor;
+  /**
+   * The one-dimensional Fourier transform of a real signal: the n/2 + 1 non-negative frequency bins (the rest are their conjugates). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.rfft(torch.tensor([1, 2, 3, 4])).real // tensor([10., -2., -2.])
+   */
+  (input: Tensor, n: number | null, dim: number, norm: string | null): Tensor;
+};
+
+/** The inverse of rfft: the real signal of `n` points (2 (m - 1) by default, m the input's size along `dim`) whose one-sided spectrum is the input. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let irfft = fn("irfft", "fft", (f) => {
+  irfft = f as never;
+}) as {
+  /**
+   * The inverse of rfft: the real signal of `n` points (2 (m - 1) by default, m the input's size along `dim`) whose one-sided spectrum is the input. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.irfft(torch.fft.rfft(torch.tensor([1, 2, 3, 4]))) // tensor([1., 2., 3., 4.])
+   */
+  (input: Tensor, options?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The inverse of rfft: the real signal of `n` points (2 (m - 1) by default, m the input's size along `dim`) whose one-sided spectrum is the input. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.irfft(torch.fft.rfft(torch.tensor([1, 2, 3, 4]))) // tensor([1., 2., 3., 4.])
+   */
+  (input: Tensor, n: number | null, options?: { dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The inverse of rfft: the real signal of `n` points (2 (m - 1) by default, m the input's size along `dim`) whose one-sided spectrum is the input. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.irfft(torch.fft.rfft(torch.tensor([1, 2, 3, 4]))) // tensor([1., 2., 3., 4.])
+   */
+  (input: Tensor, n: number | null, dim: number, options?: { norm?: string | null }): Tensor;
+  /**
+   * The inverse of rfft: the real signal of `n` points (2 (m - 1) by default, m the input's size along `dim`) whose one-sided spectrum is the input. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.irfft(torch.fft.rfft(torch.tensor([1, 2, 3, 4]))) // tensor([1., 2., 3., 4.])
+   */
+  (input: Tensor, n: number | null, dim: number, norm: string | null): Tensor;
+};
+
+/** The Fourier transform of a Hermitian-symmetric signal given by its one-sided half: a real spectrum of `n` points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let hfft = fn("hfft", "fft", (f) => {
+  hfft = f as never;
+}) as {
+  /**
+   * The Fourier transform of a Hermitian-symmetric signal given by its one-sided half: a real spectrum of `n` points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.hfft(torch.tensor([1, 2, 3])) // tensor([ 8., -2.,  0., -2.])
+   */
+  (input: Tensor, options?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The Fourier transform of a Hermitian-symmetric signal given by its one-sided half: a real spectrum of `n` points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.hfft(torch.tensor([1, 2, 3])) // tensor([ 8., -2.,  0., -2.])
+   */
+  (input: Tensor, n: number | null, options?: { dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The Fourier transform of a Hermitian-symmetric signal given by its one-sided half: a real spectrum of `n` points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.hfft(torch.tensor([1, 2, 3])) // tensor([ 8., -2.,  0., -2.])
+   */
+  (input: Tensor, n: number | null, dim: number, options?: { norm?: string | null }): Tensor;
+  /**
+   * The Fourier transform of a Hermitian-symmetric signal given by its one-sided half: a real spectrum of `n` points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.hfft(torch.tensor([1, 2, 3])) // tensor([ 8., -2.,  0., -2.])
+   */
+  (input: Tensor, n: number | null, dim: number, norm: string | null): Tensor;
+};
+
+/** The inverse of hfft: the one-sided half (n/2 + 1 points) of the inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let ihfft = fn("ihfft", "fft", (f) => {
+  ihfft = f as never;
+}) as {
+  /**
+   * The inverse of hfft: the one-sided half (n/2 + 1 points) of the inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft(torch.tensor([8, -2, 0, -2])).real // tensor([1., 2., 3.])
+   */
+  (input: Tensor, options?: { n?: number | null; dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The inverse of hfft: the one-sided half (n/2 + 1 points) of the inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft(torch.tensor([8, -2, 0, -2])).real // tensor([1., 2., 3.])
+   */
+  (input: Tensor, n: number | null, options?: { dim?: number; norm?: string | null }): Tensor;
+  /**
+   * The inverse of hfft: the one-sided half (n/2 + 1 points) of the inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft(torch.tensor([8, -2, 0, -2])).real // tensor([1., 2., 3.])
+   */
+  (input: Tensor, n: number | null, dim: number, options?: { norm?: string | null }): Tensor;
+  /**
+   * The inverse of hfft: the one-sided half (n/2 + 1 points) of the inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft(torch.tensor([8, -2, 0, -2])).real // tensor([1., 2., 3.])
+   */
+  (input: Tensor, n: number | null, dim: number, norm: string | null): Tensor;
+};
+
+/** The n-dimensional discrete Fourier transform over `dim` (all dims by default; the last len(s) when only `s` is given), each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let fftn = fn("fftn", "fft", (f) => {
+  fftn = f as never;
+}) as {
+  /**
+   * The n-dimensional discrete Fourier transform over `dim` (all dims by default; the last len(s) when only `s` is given), each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.fftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[] | null;
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * The n-dimensional discrete Fourier transform over `dim` (all dims by default; the last len(s) when only `s` is given), each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.fftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[] | null; norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional discrete Fourier transform over `dim` (all dims by default; the last len(s) when only `s` is given), each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.fftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional discrete Fourier transform over `dim` (all dims by default; the last len(s) when only `s` is given), each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.fftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    norm: string | null,
+  ): Tensor;
+};
+
+/** fftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let fft2 = fn("fft2", "fft", (f) => {
+  fft2 = f as never;
+}) as {
+  /**
+   * fftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.fft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[];
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * fftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.fft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[]; norm?: string | null },
+  ): Tensor;
+  /**
+   * fftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.fft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * fftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.fft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    norm: string | null,
+  ): Tensor;
+};
+
+/** The n-dimensional inverse discrete Fourier transform over `dim`, each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let ifftn = fn("ifftn", "fft", (f) => {
+  ifftn = f as never;
+}) as {
+  /**
+   * The n-dimensional inverse discrete Fourier transform over `dim`, each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ifftn(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[] | null;
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * The n-dimensional inverse discrete Fourier transform over `dim`, each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ifftn(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[] | null; norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional inverse discrete Fourier transform over `dim`, each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ifftn(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional inverse discrete Fourier transform over `dim`, each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ifftn(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    norm: string | null,
+  ): Tensor;
+};
+
+/** ifftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let ifft2 = fn("ifft2", "fft", (f) => {
+  ifft2 = f as never;
+}) as {
+  /**
+   * ifftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ifft2(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[];
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * ifftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ifft2(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[]; norm?: string | null },
+  ): Tensor;
+  /**
+   * ifftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ifft2(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * ifftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ifft2(torch.tensor([[4, 0], [0, 0]])).real // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    norm: string | null,
+  ): Tensor;
+};
+
+/** The n-dimensional Fourier transform of a real signal, one-sided (n/2 + 1 bins) in the last of `dim`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let rfftn = fn("rfftn", "fft", (f) => {
+  rfftn = f as never;
+}) as {
+  /**
+   * The n-dimensional Fourier transform of a real signal, one-sided (n/2 + 1 bins) in the last of `dim`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.rfftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[] | null;
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * The n-dimensional Fourier transform of a real signal, one-sided (n/2 + 1 bins) in the last of `dim`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.rfftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[] | null; norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional Fourier transform of a real signal, one-sided (n/2 + 1 bins) in the last of `dim`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.rfftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional Fourier transform of a real signal, one-sided (n/2 + 1 bins) in the last of `dim`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.rfftn(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    norm: string | null,
+  ): Tensor;
+};
+
+/** rfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let rfft2 = fn("rfft2", "fft", (f) => {
+  rfft2 = f as never;
+}) as {
+  /**
+   * rfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.rfft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[];
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * rfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.rfft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[]; norm?: string | null },
+  ): Tensor;
+  /**
+   * rfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.rfft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * rfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.rfft2(torch.ones(2, 2)) // tensor([[4.+0.j, 0.+0.j], [0.+0.j, 0.+0.j]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    norm: string | null,
+  ): Tensor;
+};
+
+/** The inverse of rfftn: a real signal whose last transformed dim has s[-1] points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let irfftn = fn("irfftn", "fft", (f) => {
+  irfftn = f as never;
+}) as {
+  /**
+   * The inverse of rfftn: a real signal whose last transformed dim has s[-1] points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.irfftn(torch.fft.rfftn(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[] | null;
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * The inverse of rfftn: a real signal whose last transformed dim has s[-1] points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.irfftn(torch.fft.rfftn(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[] | null; norm?: string | null },
+  ): Tensor;
+  /**
+   * The inverse of rfftn: a real signal whose last transformed dim has s[-1] points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.irfftn(torch.fft.rfftn(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * The inverse of rfftn: a real signal whose last transformed dim has s[-1] points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.irfftn(torch.fft.rfftn(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    norm: string | null,
+  ): Tensor;
+};
+
+/** irfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let irfft2 = fn("irfft2", "fft", (f) => {
+  irfft2 = f as never;
+}) as {
+  /**
+   * irfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.irfft2(torch.fft.rfft2(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[];
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * irfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.irfft2(torch.fft.rfft2(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[]; norm?: string | null },
+  ): Tensor;
+  /**
+   * irfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.irfft2(torch.fft.rfft2(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * irfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.irfft2(torch.fft.rfft2(torch.ones(2, 2))) // tensor([[1., 1.], [1., 1.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    norm: string | null,
+  ): Tensor;
+};
+
+/** The n-dimensional Fourier transform of a Hermitian-symmetric signal given by its one-sided half in the last of `dim`: a real spectrum. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let hfftn = fn("hfftn", "fft", (f) => {
+  hfftn = f as never;
+}) as {
+  /**
+   * The n-dimensional Fourier transform of a Hermitian-symmetric signal given by its one-sided half in the last of `dim`: a real spectrum. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.hfftn(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[] | null;
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * The n-dimensional Fourier transform of a Hermitian-symmetric signal given by its one-sided half in the last of `dim`: a real spectrum. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.hfftn(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[] | null; norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional Fourier transform of a Hermitian-symmetric signal given by its one-sided half in the last of `dim`: a real spectrum. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.hfftn(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * The n-dimensional Fourier transform of a Hermitian-symmetric signal given by its one-sided half in the last of `dim`: a real spectrum. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.hfftn(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    norm: string | null,
+  ): Tensor;
+};
+
+/** hfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let hfft2 = fn("hfft2", "fft", (f) => {
+  hfft2 = f as never;
+}) as {
+  /**
+   * hfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.hfft2(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[];
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * hfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.hfft2(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[]; norm?: string | null },
+  ): Tensor;
+  /**
+   * hfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.hfft2(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * hfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.hfft2(torch.ones(2, 2)) // tensor([[4., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    norm: string | null,
+  ): Tensor;
+};
+
+/** The inverse of hfftn: the one-sided half of the n-dimensional inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let ihfftn = fn("ihfftn", "fft", (f) => {
+  ihfftn = f as never;
+}) as {
+  /**
+   * The inverse of hfftn: the one-sided half of the n-dimensional inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfftn(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[] | null;
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * The inverse of hfftn: the one-sided half of the n-dimensional inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfftn(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[] | null; norm?: string | null },
+  ): Tensor;
+  /**
+   * The inverse of hfftn: the one-sided half of the n-dimensional inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfftn(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * The inverse of hfftn: the one-sided half of the n-dimensional inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor`
+   * @example torch.fft.ihfftn(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[] | null,
+    norm: string | null,
+  ): Tensor;
+};
+
+/** ihfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
+export let ihfft2 = fn("ihfft2", "fft", (f) => {
+  ihfft2 = f as never;
+}) as {
+  /**
+   * ihfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft2(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    options?: {
+      s?: number | readonly number[] | null;
+      dim?: number | readonly number[];
+      norm?: string | null;
+    },
+  ): Tensor;
+  /**
+   * ihfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft2(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    options?: { dim?: number | readonly number[]; norm?: string | null },
+  ): Tensor;
+  /**
+   * ihfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft2(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    options?: { norm?: string | null },
+  ): Tensor;
+  /**
+   * ihfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
+   *
+   * PyTorch: `fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2,-1], str? norm=None) -> Tensor`
+   * @example torch.fft.ihfft2(torch.ones(2, 2)).real // tensor([[1., 0.], [0., 0.]])
+   */
+  (
+    input: Tensor,
+    s: number | readonly number[] | null,
+    dim: number | readonly number[],
+    norm: string | null,
+  ): Tensor;
+};

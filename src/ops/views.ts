@@ -3,7 +3,7 @@
  * shape, strides and offset change, no kernel runs. cat/stack/split/gather live here too.
  */
 import { Tensor, type CreationMeta } from "../tensor.js";
-import { DType, promoteTypes, int64 } from "../dtype.js";
+import { DType, promoteTypes, int64, realLayout } from "../dtype.js";
 import {
   contiguousStrides,
   inferShape,
@@ -409,7 +409,12 @@ export function embed(
   // (a contiguous g may start at an offset, e.g. a narrowed gradient); on the device, the
   // device's strided copy (Note [device dispatch] in ops/webgpu.ts)
   if (dev) writeInto(new Tensor(out.typedArray, g.shape, strides, offset, g.dtype), g);
-  else if (
+  else if (g.dtype.isComplex) {
+    // Note [complex storage]: the copy runs on the real layouts (a trailing dim of 2)
+    const src = contiguousData(g);
+    const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
+    scatter(data, out.typedArray, realLayout({ shape: g.shape.slice(), strides, offset }));
+  } else if (
     !tryNativeCopy(
       g.typedArray,
       g.offset,

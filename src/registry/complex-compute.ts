@@ -78,6 +78,15 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
 /** Ops whose forward handles complex tensors itself. */
 const PASS = new Set([
   "view_as_real",
+  // the transforms of ops/spectral.ts compute on the interleaved storage themselves
+  "_fft_c2c",
+  "_fft_r2c",
+  "_fft_c2r",
+  ...["fft", "ifft", "rfft", "irfft", "hfft", "ihfft"].flatMap((k) => [
+    `fft_${k}`,
+    `fft_${k}2`,
+    `fft_${k}n`,
+  ]),
   "view_as_complex",
   "complex",
   "polar",

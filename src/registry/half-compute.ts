@@ -16,6 +16,7 @@ import { Tensor } from "../tensor.js";
 import { DType, float32, resultType } from "../dtype.js";
 import { castData, floatToHalf, wrap, writeInto } from "../ops/core.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { runtimeError } from "../errors.js";
 import type { Schema } from "./schema.js";
 import { complexCall, involvesComplex } from "./complex-compute.js";
 
@@ -24,6 +25,12 @@ const halfName = (d: DType): string =>
   d === float32 ? "Float" : d.name === "float16" ? "Half" : "BFloat16";
 
 type Forward = (...args: unknown[]) => unknown;
+
+/**
+ * Ops whose CPU kernels refuse half tensors rather than computing in float32, by schema name:
+ * the error message for a half type's ScalarType name (the fft ops: "Unsupported dtype Half").
+ */
+export const HALF_REFUSED = new Map<string, (halfType: string) => string>();
 
 /** In-place ops that only change a tensor's metadata (no values move). */
 const METADATA_ONLY = /^(t|transpose|swapaxes|swapdims|squeeze|unsqueeze|detach|as_strided)_$/;
@@ -86,9 +93,15 @@ export function halfPath(
     differentiable
       ? t.to(float32)
       : noGrad(() => wrap(castData(t, float32), t.shape.slice(), float32));
+  const refusal = HALF_REFUSED.get(schema.name);
   const run = (values: readonly unknown[]): unknown => {
     // Note [complex compute]: the scan below finds complex operands too
     if (involvesComplex(values)) return complexCall(schema, f, values.slice(), recorded());
+    if (refusal !== undefined)
+      for (const s of tensorSlots) {
+        const t = values[s];
+        if (t instanceof Tensor && t.dtype.isHalf) throw runtimeError(refusal(halfName(t.dtype)));
+      }
     const v = values.slice();
     const orig: Tensor[] = [];
     const conv: Tensor[] = [];

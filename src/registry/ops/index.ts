@@ -29,6 +29,7 @@ import "./special-fns.js";
 import "./special.js";
 // issue 14: torch.fft helpers and the window functions (h-fft)
 import "./fft.js";
+import "./spectral.js";
 import "./stats.js";
 import "./bitwise.js";
 // issue 11, losses and distances (h-nnloss)
