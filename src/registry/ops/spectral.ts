@@ -263,8 +263,19 @@ function promote(t: Tensor, requireComplex: boolean): Tensor {
   return requireComplex ? combine(real, fn("zerosLike")(real) as Tensor, "ToCopyBackward0") : real;
 }
 
+/**
+ * The size of `dim`: a 0-dim input reads as size 0, as ATen's transforms read it (so that
+ * `torch.fft.rfft(torch.tensor(1.))` gives "Invalid number of data points (0) specified").
+ */
+const sizeAt = (t: Tensor, dim: number): number => (t.dim() === 0 ? 0 : t.shape[dim]);
+
 /** ATen's resize_fft_input: slice each of `dims` down to `sizes`, zero-pad it up to them. */
 function resizeInput(x: Tensor, dims: readonly number[], sizes: readonly number[]): Tensor {
+  // a 0-dim input has no dim to pad: constant_pad_nd's error, as ATen gives it
+  if (x.dim() === 0 && sizes.some((n) => n !== -1))
+    throw runtimeError(
+      `Length of pad must be even but instead it equals ${sizes.find((n) => n !== -1)}`,
+    );
   const pad = new Array<number>(2 * x.dim()).fill(0);
   let mustCopy = false;
   dims.forEach((d, i) => {
@@ -296,7 +307,7 @@ function oneDim(
   if (kind === "fft" || kind === "ifft") {
     if (self.dtype.isComplex) {
       const dim = normalizeDim(dimArg, self.dim());
-      const n = nOpt ?? self.shape[dim];
+      const n = nOpt ?? sizeAt(self, dim);
       checkPoints(n);
       const x = nOpt === null ? self : resizeInput(self, [dim], [n]);
       return fftC2c(x, [dim], normFromString(norm, forward), forward);
@@ -310,7 +321,7 @@ function oneDim(
       );
     let x = promote(self, false);
     const dim = normalizeDim(dimArg, x.dim());
-    const n = nOpt ?? x.shape[dim];
+    const n = nOpt ?? sizeAt(x, dim);
     checkPoints(n);
     if (nOpt !== null) x = resizeInput(x, [dim], [n]);
     const onesided = kind === "rfft" || kind === "ihfft";
@@ -320,7 +331,7 @@ function oneDim(
   // fft_c2r: irfft and hfft (hfft conjugates its input: c2r is an inverse transform)
   let x = promote(self, true);
   const dim = normalizeDim(dimArg, x.dim());
-  const n = nOpt ?? 2 * (x.shape[dim] - 1);
+  const n = nOpt ?? 2 * (sizeAt(x, dim) - 1);
   checkPoints(n);
   if (nOpt !== null) x = resizeInput(x, [dim], [Math.floor(n / 2) + 1]);
   const mode = normFromString(norm, forward);
