@@ -26,6 +26,8 @@ const SHAPES = [
   ["mlp2", 1, 128, 256, 10, "nt"], // linear 256 -> 10
   ["mlp1.dW", 1, 256, 128, 784, "tn"], // dW = dy^T @ x
   ["mlp1.dx", 1, 128, 256, 784, ""], // dx = dy @ W
+  ["mlp2.dx", 1, 128, 10, 256, ""], // dh = dy @ W2 (the MLP step's hidden-layer gradient)
+  ["mlp2.dW", 1, 10, 128, 256, "tn"], // dW2 = dy^T @ h
   ["bmm", 64, 128, 128, 128, ""],
 ];
 

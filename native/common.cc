@@ -38,8 +38,13 @@ constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1;
 inline uint64_t jobGen(uint64_t j) { return j >> (kIndexBits + kTaskBits); }
 inline uint64_t jobTasks(uint64_t j) { return (j >> kIndexBits) & kTaskMask; }
 inline uint64_t jobIndex(uint64_t j) { return j & kIndexMask; }
-// How long an idle worker spins before it sleeps (Note [pool handoff]).
-constexpr auto kSpinFor = std::chrono::microseconds(100);
+// How long an idle worker spins before it sleeps (Note [pool handoff]). Long enough to span
+// the gap between the parallel kernels of a training step: in the MLP step (bench "mlp") the
+// worker is idle between its two products for the caller's small kernels and JavaScript, ~75-85
+// us at best on one pinned core (median ~135-160 us under load), plus the caller's tail of the
+// product before: at 100 us the worker slept before most products and each paid a wake-up
+// (strace: ~4 futex calls per step), the product starting on the caller alone.
+constexpr auto kSpinFor = std::chrono::microseconds(500);
 
 inline void cpuRelax() {
 #if TG_X86
