@@ -144,6 +144,44 @@ void adamScalar(T* p, const T* g, T* m, T* v, T* vmax, Index lo, Index hi, const
   }
 }
 
+#if TG_WASM
+// adamScalar on four lanes at a time (fma4, Note [wasm fma]; the IEEE mul, add, div and sqrt of
+// SIMD128 are correctly rounded): the same results; the ragged end by adamScalar
+void adamWasm(float* p, const float* g, float* m, float* v, float* vmax, Index lo, Index hi,
+              const AdamC& k, int f) {
+  const v128_t b1 = wasm_f32x4_splat(float(k.b1)), b2 = wasm_f32x4_splat(float(k.b2));
+  const v128_t omb1 = wasm_f32x4_splat(float(k.omb1)), omb2 = wasm_f32x4_splat(float(k.omb2));
+  const v128_t eps = wasm_f32x4_splat(float(k.eps)), wd = wasm_f32x4_splat(float(k.wd));
+  const v128_t decay = wasm_f32x4_splat(float(k.decay));
+  const v128_t nss = wasm_f32x4_splat(float(k.negStepSize));
+  const v128_t bc2s = wasm_f32x4_splat(float(k.bc2Sqrt));
+  Index i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    v128_t pv = wasm_v128_load(p + i);
+    v128_t gr = wasm_v128_load(g + i);
+    if (f & kMaximize) gr = wasm_f32x4_neg(gr);
+    if (f & kDecoupled) pv = wasm_f32x4_mul(pv, decay);
+    else if (f & kWeightDecay) gr = fma4(pv, wd, gr);
+    const v128_t mi = fma4(gr, omb1, wasm_f32x4_mul(wasm_v128_load(m + i), b1));
+    const v128_t vi = fma4(wasm_f32x4_mul(omb2, gr), gr, wasm_f32x4_mul(wasm_v128_load(v + i), b2));
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(v + i, vi);
+    v128_t vx = vi;
+    if (f & kAmsgrad) {
+      const v128_t prev = wasm_v128_load(vmax + i);
+      const v128_t nan = wasm_v128_or(wasm_f32x4_ne(prev, prev), wasm_f32x4_ne(vi, vi));
+      const v128_t mx = wasm_v128_bitselect(prev, vi, wasm_f32x4_gt(prev, vi));
+      vx = wasm_v128_bitselect(wasm_f32x4_add(prev, vi), mx, nan);
+      wasm_v128_store(vmax + i, vx);
+    }
+    const v128_t denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vx), bc2s), eps);
+    const v128_t step = wasm_f32x4_div(wasm_f32x4_mul(nss, mi), denom);
+    wasm_v128_store(p + i, wasm_f32x4_add(pv, step));
+  }
+  adamScalar(p, g, m, v, vmax, i, hi, k, f);
+}
+#endif
+
 struct RmsC {
   double alpha, oma, eps, wd, mom, negLr;
 };
@@ -615,6 +653,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg) {
     optRun(arg.n, [&](Index lo, Index hi) {
 #if TG_X86
       if (avx2()) return adamAvx2(p, g, m, v, vm, lo, hi, k, flags);
+#endif
+#if TG_WASM
+      return adamWasm(p, g, m, v, vm, lo, hi, k, flags);
 #endif
       adamScalar(p, g, m, v, vm, lo, hi, k, flags);
     });
