@@ -215,38 +215,60 @@ void kernelScalar(Index kc, const T* a, Index ars, Index aps, const T* b, T* c, 
 
 #if TG_WASM
 // WebAssembly SIMD128, float32 6x8: rows r = 0..5 each in two v128 (columns 0-3, 4-7): 12
-// accumulators, two of B and one broadcast of A, within the 16 vector registers V8 allocates on
+// accumulators, two of B and one broadcast of A, within the 15 vector registers V8 allocates on
 // x86-64 (the portable kernel's 6x16 tile, 24 accumulators, spilled: 3-5 GF/s against ~20).
 // SIMD128 has no fused multiply-add: each product is rounded, as in the portable kernel, so the
 // two give bitwise equal results.
+//
+// Note [wasm kernel unrolling]: the depth loop runs four steps per iteration. V8 puts a stack
+// check (its interrupt point) on every loop back edge and clang does not unroll a loop this
+// large, so one step per iteration spent a sixth of its time there: measured with the operands
+// in L1 (kc = 256, V8 11 on Zen 5, CPU time), one step 23 GF/s, two 28, four 38, eight 27 (the
+// eight-step body no longer fits V8's register allocation). The steps are the same multiply and
+// add per accumulator in the same order, so the results are unchanged, bit for bit.
+#define TG_WASM_STEP(u)                                          \
+  {                                                              \
+    const v128_t b0 = wasm_v128_load(b + 8 * (u));               \
+    const v128_t b1 = wasm_v128_load(b + 8 * (u) + 4);           \
+    const float* au = a + (u) * aps;                             \
+    v128_t av;                                                   \
+    av = wasm_v128_load32_splat(au + 0 * ars);                   \
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(av, b0));           \
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(av, b1));           \
+    av = wasm_v128_load32_splat(au + 1 * ars);                   \
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(av, b0));           \
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(av, b1));           \
+    av = wasm_v128_load32_splat(au + 2 * ars);                   \
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(av, b0));           \
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(av, b1));           \
+    av = wasm_v128_load32_splat(au + 3 * ars);                   \
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(av, b0));           \
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(av, b1));           \
+    av = wasm_v128_load32_splat(au + 4 * ars);                   \
+    c40 = wasm_f32x4_add(c40, wasm_f32x4_mul(av, b0));           \
+    c41 = wasm_f32x4_add(c41, wasm_f32x4_mul(av, b1));           \
+    av = wasm_v128_load32_splat(au + 5 * ars);                   \
+    c50 = wasm_f32x4_add(c50, wasm_f32x4_mul(av, b0));           \
+    c51 = wasm_f32x4_add(c51, wasm_f32x4_mul(av, b1));           \
+  }
 template <bool Direct>
 void kernelWasmF32(Index kc, const float* a, Index ars, Index aps, const float* b, float* c,
                    Index ldc, bool accumulate) {
   if constexpr (!Direct) ars = 1, aps = 6;
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  for (Index p = 0; p < kc; p++) {
-    const v128_t b0 = wasm_v128_load(b);
-    const v128_t b1 = wasm_v128_load(b + 4);
-    v128_t av;
-    av = wasm_f32x4_splat(a[0 * ars]);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(av, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(av, b1));
-    av = wasm_f32x4_splat(a[1 * ars]);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(av, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(av, b1));
-    av = wasm_f32x4_splat(a[2 * ars]);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(av, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(av, b1));
-    av = wasm_f32x4_splat(a[3 * ars]);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(av, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(av, b1));
-    av = wasm_f32x4_splat(a[4 * ars]);
-    c40 = wasm_f32x4_add(c40, wasm_f32x4_mul(av, b0));
-    c41 = wasm_f32x4_add(c41, wasm_f32x4_mul(av, b1));
-    av = wasm_f32x4_splat(a[5 * ars]);
-    c50 = wasm_f32x4_add(c50, wasm_f32x4_mul(av, b0));
-    c51 = wasm_f32x4_add(c51, wasm_f32x4_mul(av, b1));
+  Index p = 0;
+  // (reading A in place, unrolled ran no faster: the stride's address arithmetic dominates)
+  for (; !Direct && p + 4 <= kc; p += 4) {
+    TG_WASM_STEP(0)
+    TG_WASM_STEP(1)
+    TG_WASM_STEP(2)
+    TG_WASM_STEP(3)
+    a += 4 * aps;
+    b += 32;
+  }
+  for (; p < kc; p++) {
+    TG_WASM_STEP(0)
     a += aps;
     b += 8;
   }
@@ -263,6 +285,7 @@ void kernelWasmF32(Index kc, const float* a, Index ars, Index aps, const float* 
     wasm_v128_store(cr + 4, v1);
   }
 }
+#undef TG_WASM_STEP
 #endif
 
 #if TG_X86
@@ -535,6 +558,18 @@ constexpr Index kPackBytes = Index(16) << 20;
 // one core (1 MiB on Zen 5).
 constexpr double kColumnsMaxA = 1 << 20;
 
+// Note [wasm packs A]: the WebAssembly kernel reading A in place (runColumns) addresses its six
+// rows through a run-time stride, six address computations per step that the packed sliver's
+// constant offsets avoid: with the kernel unrolled (Note [wasm kernel unrolling]) the packed
+// path ran 1.25-1.5x faster on every product measured but n = 10 outputs (128 x 256 x 10, and
+// 128 x 256 x 32 by 11%: packing A, once per product, costs more than a few B slivers gain). So on WebAssembly runColumns
+// is kept for products at most this many columns wide.
+#if TG_WASM
+constexpr Index kColumnsMaxN = 32;
+#else
+constexpr Index kColumnsMaxN = Index(1) << 62;
+#endif
+
 struct PhaseState {
   std::atomic<Index> next{0}, done{0};
 };
@@ -741,7 +776,8 @@ struct Product {
   // Whether runColumns applies: A read in place (rows or columns contiguous) and small enough
   // (at most kColumnsMaxA bytes) that it stays in each core's L2 while B slivers stream past.
   bool columnsOnly() const {
-    return double(m) * double(k) * sizeof(T) <= kColumnsMaxA && (A.cs == 1 || A.rs == 1);
+    return double(m) * double(k) * sizeof(T) <= kColumnsMaxA && n <= kColumnsMaxN &&
+           (A.cs == 1 || A.rs == 1);
   }
 
   // Small-A products (columnsOnly): row blocks of at most MC rows (one for m <= MC), each

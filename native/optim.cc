@@ -55,6 +55,58 @@ void sgdScalar(T* p, const T* g, T* buf, Index lo, Index hi, const SgdC& k, int 
   }
 }
 
+#if TG_WASM
+// Note [wasm fma]: WebAssembly has no fused multiply-add (relaxed SIMD's is not guaranteed
+// fused), so std::fma is wasi-libc's (musl's) fmaf: the product in double (exact: 24 + 24 bits),
+// the sum rounded once to double, then to float, with its own path only where that double
+// rounding can differ from one rounding (the double's low 29 bits exactly a float halfway
+// point). Called per element it cost as much as the rest of an SGD step. fma4 is that fast path
+// on four lanes (two f64x2 halves), and calls std::fma for the lanes of a group where the
+// halfway test fires, so it returns musl's results bit for bit.
+inline v128_t fma4(v128_t a, v128_t b, v128_t c) {
+  const auto half = [](v128_t x, v128_t y, v128_t z) {
+    return wasm_f64x2_add(
+        wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y)),
+        wasm_f64x2_promote_low_f32x4(z));
+  };
+  const v128_t lo = half(a, b, c);
+  const v128_t hi = half(wasm_i32x4_shuffle(a, a, 2, 3, 0, 1), wasm_i32x4_shuffle(b, b, 2, 3, 0, 1),
+                         wasm_i32x4_shuffle(c, c, 2, 3, 0, 1));
+  const v128_t low29 = wasm_i64x2_splat(0x1fffffff), tie = wasm_i64x2_splat(0x10000000);
+  if (wasm_v128_any_true(wasm_v128_or(wasm_i64x2_eq(wasm_v128_and(lo, low29), tie),
+                                      wasm_i64x2_eq(wasm_v128_and(hi, low29), tie)))) {
+    alignas(16) float fa[4], fb[4], fc[4];
+    wasm_v128_store(fa, a), wasm_v128_store(fb, b), wasm_v128_store(fc, c);
+    for (int l = 0; l < 4; l++) fa[l] = std::fma(fa[l], fb[l], fc[l]);
+    return wasm_v128_load(fa);
+  }
+  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0,
+                            1, 4, 5);
+}
+
+// sgdScalar on four lanes at a time (fma4: the same results), the ragged end by sgdScalar
+void sgdWasm(float* p, const float* g, float* buf, Index lo, Index hi, const SgdC& k, int f) {
+  const v128_t wd = wasm_f32x4_splat(float(k.wd)), mom = wasm_f32x4_splat(float(k.mom));
+  const v128_t damp = wasm_f32x4_splat(float(k.damp)), negLr = wasm_f32x4_splat(float(k.negLr));
+  Index i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    v128_t d = wasm_v128_load(g + i);
+    if (f & kMaximize) d = wasm_f32x4_neg(d);
+    const v128_t pv = wasm_v128_load(p + i);
+    if (f & kWeightDecay) d = fma4(pv, wd, d);
+    if (f & kMomentum) {
+      v128_t b;
+      if (f & kInit) b = d;
+      else b = fma4(d, damp, wasm_f32x4_mul(wasm_v128_load(buf + i), mom));
+      wasm_v128_store(buf + i, b);
+      d = (f & kNesterov) ? fma4(b, mom, d) : b;
+    }
+    wasm_v128_store(p + i, fma4(d, negLr, pv));
+  }
+  sgdScalar(p, g, buf, i, hi, k, f);
+}
+#endif
+
 struct AdamC {
   double b1, b2, omb1, omb2, eps, wd, decay, negStepSize, bc2Sqrt;
 };
@@ -91,6 +143,44 @@ void adamScalar(T* p, const T* g, T* m, T* v, T* vmax, Index lo, Index hi, const
     p[i] = pv + step;
   }
 }
+
+#if TG_WASM
+// adamScalar on four lanes at a time (fma4, Note [wasm fma]; the IEEE mul, add, div and sqrt of
+// SIMD128 are correctly rounded): the same results; the ragged end by adamScalar
+void adamWasm(float* p, const float* g, float* m, float* v, float* vmax, Index lo, Index hi,
+              const AdamC& k, int f) {
+  const v128_t b1 = wasm_f32x4_splat(float(k.b1)), b2 = wasm_f32x4_splat(float(k.b2));
+  const v128_t omb1 = wasm_f32x4_splat(float(k.omb1)), omb2 = wasm_f32x4_splat(float(k.omb2));
+  const v128_t eps = wasm_f32x4_splat(float(k.eps)), wd = wasm_f32x4_splat(float(k.wd));
+  const v128_t decay = wasm_f32x4_splat(float(k.decay));
+  const v128_t nss = wasm_f32x4_splat(float(k.negStepSize));
+  const v128_t bc2s = wasm_f32x4_splat(float(k.bc2Sqrt));
+  Index i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    v128_t pv = wasm_v128_load(p + i);
+    v128_t gr = wasm_v128_load(g + i);
+    if (f & kMaximize) gr = wasm_f32x4_neg(gr);
+    if (f & kDecoupled) pv = wasm_f32x4_mul(pv, decay);
+    else if (f & kWeightDecay) gr = fma4(pv, wd, gr);
+    const v128_t mi = fma4(gr, omb1, wasm_f32x4_mul(wasm_v128_load(m + i), b1));
+    const v128_t vi = fma4(wasm_f32x4_mul(omb2, gr), gr, wasm_f32x4_mul(wasm_v128_load(v + i), b2));
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(v + i, vi);
+    v128_t vx = vi;
+    if (f & kAmsgrad) {
+      const v128_t prev = wasm_v128_load(vmax + i);
+      const v128_t nan = wasm_v128_or(wasm_f32x4_ne(prev, prev), wasm_f32x4_ne(vi, vi));
+      const v128_t mx = wasm_v128_bitselect(prev, vi, wasm_f32x4_gt(prev, vi));
+      vx = wasm_v128_bitselect(wasm_f32x4_add(prev, vi), mx, nan);
+      wasm_v128_store(vmax + i, vx);
+    }
+    const v128_t denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vx), bc2s), eps);
+    const v128_t step = wasm_f32x4_div(wasm_f32x4_mul(nss, mi), denom);
+    wasm_v128_store(p + i, wasm_f32x4_add(pv, step));
+  }
+  adamScalar(p, g, m, v, vmax, i, hi, k, f);
+}
+#endif
 
 struct RmsC {
   double alpha, oma, eps, wd, mom, negLr;
@@ -531,6 +621,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::sgdStep& arg) {
 #if TG_X86
           if (avx2()) return sgdAvx2(p, g, buf, lo, hi, k, flags);
 #endif
+#if TG_WASM
+          return sgdWasm(p, g, buf, lo, hi, k, flags);
+#endif
           sgdScalar(p, g, buf, lo, hi, k, flags);
         },
         per);
@@ -560,6 +653,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::adamStep& arg) {
     optRun(arg.n, [&](Index lo, Index hi) {
 #if TG_X86
       if (avx2()) return adamAvx2(p, g, m, v, vm, lo, hi, k, flags);
+#endif
+#if TG_WASM
+      return adamWasm(p, g, m, v, vm, lo, hi, k, flags);
 #endif
       adamScalar(p, g, m, v, vm, lo, hi, k, flags);
     });

@@ -146,10 +146,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 /**
  * Compiles and instantiates the module (synchronously: ~1 MB, under browsers' limit for
  * compiling on the main thread) and wraps its bindings; throws when this engine cannot (no
- * WebAssembly, or no SIMD128).
+ * WebAssembly, or no SIMD128). `bytes`: another build of the module (bench/wasm-ab.mjs times two
+ * builds in one process); the embedded one by default.
  */
-export function loadWasm(): WasmBindings {
-  const mod = compile(moduleBytes());
+export function loadWasm(bytes: Uint8Array<ArrayBuffer> = moduleBytes()): WasmBindings {
+  const mod = compile(bytes);
   let memory: WebAssembly.Memory | null = null;
   // the one WASI call the C library makes (a clock libc++ reads at startup); nothing else
   const wasi = {

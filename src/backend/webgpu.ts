@@ -249,7 +249,7 @@ const GID = `@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_
 
 /**
  * Elementwise map: `out[lo(i)] = f(x[li(i)])` over the n elements of `shape`, `expr` a WGSL
- * expression of `x` (f32) and the scalar `s`. Both sides strided: this is also the strided copy
+ * expression of `x` (f32) and the scalar `s` (and of the WGSL functions `fns` defines). Both sides strided: this is also the strided copy
  * (materializing views, writing back in-place results, broadcasting with stride 0).
  */
 export function unary(
@@ -259,6 +259,7 @@ export function unary(
   out: GpuStorage,
   ol: Layout,
   s = 0,
+  fns = "",
 ): void {
   const shape = ol.shape;
   const nd = shape.length;
@@ -268,6 +269,7 @@ export function unary(
 @group(0) @binding(1) var<storage, read> xs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> ys: array<f32>;
 ${PRELUDE}
+${fns}
 ${GID}
   if (i >= m[0]) { return; }
   let nd = m[1];
@@ -290,7 +292,7 @@ ${GID}
 
 /**
  * Broadcasting binary map into a contiguous output of `shape`: `out[i] = f(a, b)`, `expr` a WGSL
- * expression of `a`, `b` (f32) and the scalar `s`; the layouts' strides are already broadcast
+ * expression of `a`, `b` (f32) and the scalar `s` (and of the WGSL functions `fns` defines); the layouts' strides are already broadcast
  * to `shape` (0 on expanded dims).
  */
 export function binary(
@@ -302,6 +304,7 @@ export function binary(
   out: GpuStorage,
   shape: readonly number[],
   s = 0,
+  fns = "",
 ): void {
   const nd = shape.length;
   const n = shape.reduce((p, q) => p * q, 1);
@@ -311,6 +314,7 @@ export function binary(
 @group(0) @binding(2) var<storage, read> bs: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ys: array<f32>;
 ${PRELUDE}
+${fns}
 ${GID}
   if (i >= m[0]) { return; }
   let nd = m[1];

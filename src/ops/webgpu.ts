@@ -13,8 +13,8 @@ import {
   normalizeDim,
   numelOf,
 } from "../shape.js";
-import { notImplementedError, runtimeError } from "../errors.js";
-import { contiguousData, wrap, allocData, setDeviceWriteInto } from "./core.js";
+import { assertionError, notImplementedError, runtimeError } from "../errors.js";
+import { contiguousData, wrap, allocData, setDeviceWriteInto, scalarTypeName } from "./core.js";
 import * as G from "../backend/webgpu.js";
 import { DeviceArray, type GpuStorage } from "../backend/webgpu.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
@@ -1004,6 +1004,167 @@ reg("scatter_add", (v) => {
   G.scatterAdd(storage(src), sl, dim, storage(idx), layout(idx), storage(out), x.shape);
   return out;
 });
+
+// gelu: the erf form x Phi(x), or the tanh form (approximate='tanh'), in one WGSL map
+/**
+ * Note [webgpu erfc]: WGSL has no erf. erf(u) = sign(u) (1 - erfc(|u|)) with Numerical Recipes'
+ * erfcc (a Chebyshev fit: t = 1 / (1 + |u| / 2), erfc = t exp(-u^2 + P(t)), fractional error
+ * below 1.2e-7), and gelu = 0.5 x (1 + erf(x / sqrt 2)) in that form, PyTorch's: in float32 the
+ * far negative tail rounds to zero there too (gelu(-6) = -0, where x Phi(x) is -5.9e-9).
+ */
+const ERFC_FN = `fn erfT(u: f32) -> f32 {
+  let z = abs(u);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let p = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return sign(u) * (1.0 - t * exp(-z * z + p));
+}`;
+// Phi(x) = (1 + erf(x / sqrt 2)) / 2
+const phi = (x: string): string => `(0.5 * (1.0 + erfT(${x} * 0.70710678118654752)))`;
+// tanh form: u = sqrt(2 / pi) (x + 0.044715 x^3), clamped to +-10 (tanh is +-1 in f32 past
+// 9.01; some WGSL implementations compute tanh through exp and give NaN for large arguments)
+const geluInner = (x: string): string =>
+  `clamp(0.7978845608028654 * (${x} + 0.044715 * ${x} * ${x} * ${x}), -10.0, 10.0)`;
+function geluApproximate(v: unknown): "none" | "tanh" {
+  if (v !== "none" && v !== "tanh" && v !== undefined)
+    throw runtimeError(`approximate argument must be either none or tanh.`);
+  return v === "tanh" ? "tanh" : "none";
+}
+reg("gelu", (v) => {
+  const x = v[0] as Tensor;
+  const approximate = geluApproximate(v[1]);
+  if (!x.dtype.isFloatingPoint)
+    throw runtimeError(`"GeluKernelImpl" not implemented for '${scalarTypeName(x.dtype)}'`);
+  const out = deviceZeros(x.shape.slice(), x.dtype);
+  const expr =
+    approximate === "tanh" ? `0.5 * x * (1.0 + tanh(${geluInner("x")}))` : `x * ${phi("x")}`;
+  G.unary(expr, storage(x), layout(x), storage(out), layout(out), 0, ERFC_FN);
+  return out;
+});
+/**
+ * GeluBackward0 (PyTorch's GeluBackwardKernelImpl): g (Phi(x) + x phi(x)) for the erf form,
+ * phi the normal density; for the tanh form, with u = sqrt(2/pi) (x + 0.044715 x^3),
+ * g (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)). One WGSL map
+ * of (a = g, b = x): the gradient is not itself recorded (no double backward of gelu on the
+ * device).
+ */
+dg("gelu", (v) => (g) => {
+  const x = v[0] as Tensor;
+  const shape = broadcastShapes(g.shape, x.shape);
+  const out = deviceZeros(shape, g.dtype);
+  const lg = { shape, strides: broadcastStrides(g.shape, g.strides, shape), offset: g.offset };
+  const lx = { shape, strides: broadcastStrides(x.shape, x.strides, shape), offset: x.offset };
+  const t = `tanh(${geluInner("b")})`;
+  const dx =
+    geluApproximate(v[1]) === "tanh"
+      ? `(0.5 * (1.0 + ${t}) + 0.5 * b * (1.0 - ${t} * ${t}) * 0.7978845608028654 * (1.0 + 0.134145 * b * b))`
+      : `(${phi("b")} + b * 0.3989422804014327 * exp(-0.5 * b * b))`;
+  G.binary(`a * ${dx}`, storage(g), lg, storage(x), lx, storage(out), shape, 0, ERFC_FN);
+  return [out];
+});
+NODE_NAMES.gelu = "GeluBackward0";
+
+/**
+ * embedding on the device: the weight's rows at the indices (index_select's gather), the
+ * indices' shape plus the row. Like index_select on the device, out-of-range indices are not
+ * checked: the device's values cannot be read synchronously (Note [webgpu reads]).
+ * EmbeddingBackward0 (embedding_dense_backward): g's rows summed into a zero [V, D] at their
+ * indices (scatter_add), the padding_idx row left zero; scale_grad_by_freq divides each row of
+ * g by how often its index occurs.
+ */
+reg("embedding", (v) => {
+  const [input, weight, paddingIdx, maxNorm] = v as [Tensor, Tensor, number | null, number | null];
+  if (paddingIdx !== null && paddingIdx !== undefined) {
+    if (paddingIdx > 0 && !(paddingIdx < weight.shape[0]))
+      throw assertionError("Padding_idx must be within num_embeddings");
+    if (paddingIdx < 0 && !(paddingIdx >= -weight.shape[0]))
+      throw assertionError("Padding_idx must be within num_embeddings");
+  }
+  if (maxNorm !== null && maxNorm !== undefined)
+    throw notImplementedError("embedding(max_norm=...) on the webgpu device");
+  if (weight.dim() !== 2) throw runtimeError("'weight' must be 2-D");
+  if (input.dtype.name !== "int64" && input.dtype.name !== "int32")
+    throw runtimeError(
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.${scalarTypeName(input.dtype)}Tensor instead (while checking arguments for embedding)`,
+    );
+  const D = weight.shape[1];
+  return noGradDevice(() => weight.indexSelect(0, input.reshape(-1)).view([...input.shape, D]));
+});
+dg("embedding", (v) => (g) => {
+  const [input, weight, paddingIdx, , , scaleGradByFreq] = v as [
+    Tensor,
+    Tensor,
+    number | null,
+    unknown,
+    unknown,
+    boolean,
+  ];
+  const [V, D] = weight.shape;
+  const n = input.numel();
+  const idx = input.reshape([n]);
+  let rows = g.reshape([n, D]);
+  if (paddingIdx !== null && paddingIdx !== undefined) {
+    const pad = paddingIdx < 0 ? V + paddingIdx : paddingIdx;
+    rows = rows.mul(idx.ne(pad).unsqueeze(1));
+  }
+  if (scaleGradByFreq === true) {
+    const counts = deviceZeros([V], g.dtype).scatterAdd(0, idx, deviceFull([n], g.dtype, 1));
+    rows = rows.div(counts.gather(0, idx).unsqueeze(1));
+  }
+  const at = idx.unsqueeze(1).expand([n, D]);
+  return [null, deviceZeros([V, D], g.dtype).scatterAdd(0, at, rows)];
+});
+NODE_NAMES.embedding = "EmbeddingBackward0";
+NODE_NAMES.var = "VarBackward0";
+NODE_NAMES.std = "StdBackward0";
+
+/**
+ * var / std on the device (the overloads of registry/ops/reduce.ts momentOverloads): two passes,
+ * the mean over the dims, then the summed squared deviations divided by max(0, N - correction),
+ * as the CPU's varCore (whose sums may round differently: tolerance). VarBackward0:
+ * g 2 (x - mean) / (N - correction), g brought back over the reduced dims; StdBackward0 is that
+ * of g / (2 std), zero where std is zero (PyTorch's std_backward).
+ */
+function momentArgs(v: unknown[], o: string): [number[] | null, number, boolean] {
+  if (o === "") return [null, v[1] === false ? 0 : 1, false];
+  const dims = (v[1] as number[] | null) ?? null;
+  const keepdim = v[3] === true;
+  if (o === "correction") return [dims, (v[2] as number | null) ?? 1, keepdim];
+  return [dims, v[2] === false ? 0 : 1, keepdim];
+}
+function momentCount(x: Tensor, dims: number[] | null): number {
+  if (dims === null || dims.length === 0) return x.numel();
+  const nd = Math.max(x.dim(), 1);
+  const red = [...new Set(dims.map((d) => normalizeDim(d, nd)))];
+  return red.reduce((a, d) => a * (x.shape[d] ?? 1), 1);
+}
+function deviceMoment(std: boolean) {
+  return (v: unknown[], o: string): Tensor => {
+    const x = v[0] as Tensor;
+    if (!x.dtype.isFloatingPoint)
+      throw runtimeError("std and var only support floating point and complex dtypes");
+    const [dims, correction, keepdim] = momentArgs(v, o);
+    const scale = 1 / Math.max(0, momentCount(x, dims) - correction);
+    return noGradDevice(() => {
+      const dev = x.sub(reduceDims(x, dims, true, "sum", true, x.dtype));
+      const sq = contiguous(dev.mul(dev));
+      const r = reduceDims(sq, dims, keepdim, "sum", false, x.dtype);
+      const out = deviceZeros(r.shape.slice(), x.dtype);
+      G.unary(`x * s`, storage(r), layout(r), storage(out), layout(out), scale);
+      return std ? out.sqrt() : out;
+    });
+  };
+}
+reg("var", deviceMoment(false));
+reg("std", deviceMoment(true));
+for (const std of [false, true])
+  dg(std ? "std" : "var", (v, out, o) => (g) => {
+    const x = v[0] as Tensor;
+    const [dims, correction, keepdim] = momentArgs(v, o);
+    const gvar = std ? g.div(out.mul(2)).maskedFill(out.eq(0), 0) : g;
+    const mean = noGradDevice(() => reduceDims(x, dims, true, "sum", true, x.dtype));
+    const scale = 2 / (momentCount(x, dims) - correction);
+    return [unreduce(gvar, x, dims, keepdim, 1).mul(x.sub(mean)).mul(scale)];
+  });
 
 // convolution and pooling (2-D, NCHW)
 function pair(v: unknown, d: number): [number, number] {

@@ -264,6 +264,46 @@ export const CASES: Case[] = [
   ],
   ["sum to float of bool", () => [torch.randn(8)], (a) => a.gt(0).sum()],
   ["to float64 on device", () => [torch.randn(4)], (a) => a.to(torch.float64).mul(2)],
+  // gelu over the tails too (Note [webgpu erfc]: Phi's relative accuracy for x << 0)
+  ["gelu", () => [torch.randn(4, 5).mul(4)], (a) => F.gelu(a)],
+  ["gelu tails", () => [torch.linspace(-12, 12, 25)], (a) => F.gelu(a)],
+  ["gelu tanh", () => [torch.randn(4, 5).mul(4)], (a) => F.gelu(a, { approximate: "tanh" })],
+  [
+    "gelu tanh tails",
+    () => [torch.linspace(-40, 40, 17)],
+    (a) => F.gelu(a, { approximate: "tanh" }),
+  ],
+  ["gelu of a transposed view", () => [torch.randn(3, 4)], (a) => F.gelu(a.t())],
+  [
+    "embedding",
+    () => [
+      torch.tensor(
+        [
+          [0, 3, 3],
+          [4, 1, 0],
+        ],
+        { dtype: torch.int64 },
+      ),
+      torch.randn(5, 4),
+    ],
+    (i, w) => F.embedding(i, w),
+  ],
+  [
+    "embedding padding_idx, int32 indices, a view of the weight",
+    () => [torch.tensor([2, 0, 2, 1], { dtype: torch.int32 }), torch.randn(4, 3)],
+    (i, w) => F.embedding(i, w.t(), { paddingIdx: -1 }),
+  ],
+  ["var", () => [torch.randn(4, 6)], (a) => a.var()],
+  ["var dim", () => [torch.randn(4, 6, 3)], (a) => a.var(1)],
+  [
+    "var dims correction keepdim",
+    () => [torch.randn(4, 6, 3)],
+    (a) => a.var([0, 2], { correction: 2, keepdim: true }),
+  ],
+  ["var unbiased=False", () => [torch.randn(5, 3)], (a) => a.var(0, false)],
+  ["std", () => [torch.randn(4, 6)], (a) => a.std()],
+  ["std dim keepdim", () => [torch.randn(4, 6).t()], (a) => a.std(0, true, true)],
+  ["std correction 0", () => [torch.randn(2, 7)], (a) => a.std(-1, { correction: 0 })],
 ];
 
 /** Runs every case on both devices (inputs drawn once, seeded). */
@@ -378,6 +418,63 @@ export async function runGradCases(): Promise<CaseResult[]> {
           .sum(),
     ],
     ["clamp", (x, w) => x.mm(w).clamp(-0.5, 0.5).mul(x.sum(1, true)).sum()],
+    [
+      "gelu",
+      (x, w) =>
+        F.gelu(x.mul(2).mm(w))
+          .mul(x.narrow(1, 0, 3))
+          .sum(),
+    ],
+    [
+      "gelu tanh",
+      (x, w) =>
+        F.gelu(x.mul(2).mm(w), { approximate: "tanh" })
+          .mul(x.narrow(1, 0, 3))
+          .sum(),
+    ],
+    [
+      "embedding padding_idx",
+      (x, w) =>
+        F.embedding(
+          torch
+            .tensor(
+              [
+                [0, 2, 4],
+                [2, 2, 1],
+              ],
+              { dtype: torch.int64 },
+            )
+            .to(x.device),
+          w,
+          {
+            paddingIdx: 1,
+          },
+        )
+          .mul(x.narrow(0, 0, 2).narrow(1, 0, 3).unsqueeze(2))
+          .pow(2)
+          .sum(),
+    ],
+    [
+      "embedding scale_grad_by_freq",
+      (x, w) =>
+        F.embedding(torch.tensor([3, 0, 3, 3, 1], { dtype: torch.int64 }).to(x.device), w, {
+          scaleGradByFreq: true,
+        })
+          .mul(x.t().narrow(1, 0, 3))
+          .pow(2)
+          .sum(),
+    ],
+    ["var", (x, w) => x.mm(w).var(0).mul(w.sum(0)).sum().add(x.var())],
+    [
+      "std correction keepdim",
+      (x, w) =>
+        x
+          .mm(w)
+          .std(1, { correction: 0, keepdim: true })
+          .mul(x.narrow(1, 0, 1))
+          .sum()
+          .add(w.std()),
+    ],
   ];
   for (const [name, g] of graphs) {
     torch.manualSeed(1);
