@@ -7,7 +7,7 @@
  */
 import { namedTuple } from "../named-tuple.js";
 import { Tensor } from "../tensor.js";
-import { DType, bool, int64 } from "../dtype.js";
+import { DType, bool, int64, uint8 } from "../dtype.js";
 import {
   Reduce,
   reduce,
@@ -657,15 +657,15 @@ export function softmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean)
   return out;
 }
 
-/** torch.any(input, dim?, keepdim=false): a bool tensor. */
+/** torch.any(input, dim?, keepdim=false): a bool tensor (uint8 for uint8 input, as PyTorch). */
 export function any(t: Tensor, dim?: number, keepdim = false): Tensor {
   const p = plan(t, dim, keepdim);
-  return run(Reduce.Any, t, p, t.dtype, bool);
+  return run(Reduce.Any, t, p, t.dtype, t.dtype === uint8 ? uint8 : bool);
 }
-/** torch.all(input, dim?, keepdim=false): a bool tensor. */
+/** torch.all(input, dim?, keepdim=false): a bool tensor (uint8 for uint8 input, as PyTorch). */
 export function all(t: Tensor, dim?: number, keepdim = false): Tensor {
   const p = plan(t, dim, keepdim);
-  return run(Reduce.All, t, p, t.dtype, bool);
+  return run(Reduce.All, t, p, t.dtype, t.dtype === uint8 ? uint8 : bool);
 }
 
 /** torch.numel(input): the number of elements. */

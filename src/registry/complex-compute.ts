@@ -175,7 +175,36 @@ const STRUCTURAL = new Set([
   "movedim_copy",
   "unfold_copy",
   "split_copy",
+  "atleast_1d",
+  "atleast_2d",
+  "atleast_3d",
+  "block_diag",
+  "broadcast_tensors",
+  "cartesian_prod",
+  "column_stack",
+  "combinations",
+  "diagflat",
+  "index_copy",
+  "masked_scatter",
+  "masked_fill",
+  "index_fill",
+  "meshgrid",
+  "pixel_shuffle",
+  "pixel_unshuffle",
+  "take_along_dim",
+  "unfold",
+  "index_add",
+  "scatter_add",
+  "put",
+  "diff",
+  "sum_to_size",
 ]);
+
+/**
+ * Structural ops' fill values: a real number is the real part of the value written (its
+ * imaginary part 0), not written into both parts.
+ */
+const FILL_VALUES = new Set(["value"]);
 
 /** Ops scaling both parts by a real operand (complex by complex is CUSTOM's). */
 const SCALED = new Set(["mul", "multiply", "div", "divide", "true_divide"]);
@@ -270,8 +299,15 @@ function componentwise(
     else if (Array.isArray(v)) for (const t of v) if (t instanceof Tensor) operands.push(t);
   }
   const part = toRealDtype(toComplexDtype(resultType(operands)));
+  // each complex operand's parts, to hand back an operand the op returns as it is
+  const whole = new Map<Tensor, Tensor>();
   const split = (t: Tensor, inList: boolean): [Tensor, Tensor] => {
-    if (t.dtype.isComplex) return [t.real, t.imag];
+    if (t.dtype.isComplex) {
+      const [a, b] = [t.real, t.imag];
+      whole.set(a, t);
+      whole.set(b, t);
+      return [a, b];
+    }
     const promote =
       kind === "linear" || (kind === "structural" && (inList || t.dtype.isFloatingPoint));
     return promote ? [t, zerosOf(t, part)] : [t, t];
@@ -285,7 +321,9 @@ function componentwise(
       re.push(a);
       im.push(b);
     } else if (Array.isArray(v) && p.base === "Tensor") {
-      const parts = v.map((t: unknown) => (t instanceof Tensor ? split(t, true) : [t, t]));
+      // Tensor?[] is index's list of index tensors: integers and bools, never promoted
+      const promoteList = !p.elementOptional;
+      const parts = v.map((t: unknown) => (t instanceof Tensor ? split(t, promoteList) : [t, t]));
       re.push(parts.map((x) => x[0]));
       im.push(parts.map((x) => x[1]));
     } else if (
@@ -296,6 +334,9 @@ function componentwise(
       // a number operand of a linear op: its imaginary part is 0
       re.push(v);
       im.push(0);
+    } else if (kind === "structural" && typeof v === "number" && FILL_VALUES.has(p.name)) {
+      re.push(v);
+      im.push(0);
     } else if (v instanceof DType && v.isComplex) {
       re.push(toRealDtype(v));
       im.push(toRealDtype(v));
@@ -304,9 +345,20 @@ function componentwise(
       im.push(v);
     }
   });
-  const r = recorded(...re) as Tensor;
-  const m = recorded(...im) as Tensor;
-  return combine(r, m, r.gradFn?.name() ?? m.gradFn?.name());
+  return combineResults(recorded(...re), recorded(...im), whole);
+}
+
+/**
+ * The real parts' and imaginary parts' results put together (tensors, or lists of them); an
+ * operand's own parts returned unchanged (atleast_1d of a 1-d tensor) are that operand.
+ */
+function combineResults(r: unknown, m: unknown, whole: Map<Tensor, Tensor>): unknown {
+  if (Array.isArray(r)) return r.map((x, i) => combineResults(x, (m as unknown[])[i], whole));
+  const a = r as Tensor;
+  const b = m as Tensor;
+  const t = whole.get(a);
+  if (t !== undefined && whole.get(b) === t && a !== b) return t;
+  return combine(a, b, a.gradFn?.name() ?? b.gradFn?.name());
 }
 
 /**

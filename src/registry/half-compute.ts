@@ -10,12 +10,16 @@
  * written to is written back (rounded) into the half tensor. Views (schemas returning
  * `Tensor(a)`) and in-place metadata changes move no values: they run on the bit patterns.
  * A call with no half tensor or dtype costs one dtype test per argument that can be one
- * (Note [argument kinds] in arg-kinds.ts).
+ * (Note [argument kinds] in arg-kinds.ts). A differentiable result's graph is the float32 op
+ * between two casts; the cast that rounds the result carries the op's node name (what PyTorch
+ * records on the half result) and its gradient is the float32 op's, rounded once to half at
+ * each input's cast, as PyTorch's backward kernels compute the half types in float32.
  */
 import { Tensor } from "../tensor.js";
 import { DType, float32, resultType } from "../dtype.js";
 import { castData, floatToHalf, wrap, writeInto } from "../ops/core.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { OpNode } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
 import type { Schema } from "./schema.js";
 import { complexCall, involvesComplex } from "./complex-compute.js";
@@ -170,7 +174,12 @@ export function halfPath(
         const n = c.numel();
         const rounded = castData(floatToHalf(c, target), float32);
         c.typedArray.set(rounded.subarray(0, n), c.offset);
-        return c.to(target);
+        const out = c.to(target);
+        // the rounding cast takes the name of the op's own node (PyTorch records one node, the
+        // op's, on the half result: AddBackward0, not ToCopyBackward0)
+        const inner = x.gradFn;
+        if (out.gradFn instanceof OpNode && inner !== null) out.gradFn.rename(inner.name());
+        return out;
       }
       return wrap(castData(x, target), x.shape.slice(), target);
     };

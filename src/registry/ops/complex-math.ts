@@ -27,6 +27,26 @@ function realDtypes(values: readonly unknown[]): [unknown[], DType | null] {
 
 const viewAsComplex = (t: Tensor): Tensor => fn("viewAsComplex")(t) as Tensor;
 
+/**
+ * realDtypes, with complex tensor arguments (which give a factory only their shape and dtype)
+ * replaced by their real parts; without an explicit dtype the result takes the first complex
+ * tensor's.
+ */
+function realArguments(values: readonly unknown[]): [unknown[], DType | null] {
+  const [v, cd] = realDtypes(values);
+  let like: DType | null = null;
+  let explicit = false;
+  const out = v.map((x) => {
+    if (x instanceof DType) explicit = true;
+    if (x instanceof Tensor && x.dtype.isComplex) {
+      like ??= x.dtype;
+      return x.real;
+    }
+    return x;
+  });
+  return [out, cd ?? (explicit ? null : like)];
+}
+
 // factories whose values are real: made in the parts' dtype, then cast (imaginary parts 0)
 for (const name of [
   "ones",
@@ -42,7 +62,7 @@ for (const name of [
   "new_full",
 ]) {
   CUSTOM.set(name, (values, f) => {
-    const [v, cd] = realDtypes(values);
+    const [v, cd] = realArguments(values);
     const r = f(...v) as Tensor;
     return cd === null ? r : r.to(cd);
   });
@@ -198,11 +218,141 @@ for (const [name, node] of [
       : (values[1] as Tensor);
     const [a, b] = parts(values[0], like);
     const [c, d] = parts(values[1], like);
-    const re = (f(a, c) as Tensor).sub(f(b, d) as Tensor);
+    const ac = f(a, c) as Tensor;
+    const re = ac.sub(f(b, d) as Tensor);
     const im = (f(a, d) as Tensor).add(f(b, c) as Tensor);
+    // matmul's node is the product it dispatches to (DotBackward0, MvBackward0, ...)
+    return combine(re, im, name === "matmul" ? (ac.gradFn?.name() ?? node) : node);
+  });
+}
+// products bilinear in their two operands, by the same four real products: dot, inner, outer,
+// mv, kron, tensordot; vdot(x, y) = dot(conj x, y). The node is the real product's.
+for (const name of ["dot", "vdot", "inner", "outer", "ger", "mv", "kron", "tensordot"]) {
+  CUSTOM.set(name, (values, f) => {
+    const [x, y, ...rest] = values as [Tensor, Tensor, ...unknown[]];
+    if (["dot", "vdot", "mv"].includes(name) && x.dtype !== y.dtype)
+      throw runtimeError(
+        `expected scalar type ${scalarTypeName(x.dtype)} but found ${scalarTypeName(y.dtype)}`,
+      );
+    const like = x.dtype.isComplex ? x : y;
+    const [a, b0] = parts(x, like);
+    const b = name === "vdot" ? b0.neg() : b0;
+    const [c, d] = parts(y, like);
+    const g = name === "vdot" ? fn("dot") : f;
+    const ac = g(a, c, ...rest) as Tensor;
+    const re = ac.sub(g(b, d, ...rest) as Tensor);
+    const im = (g(a, d, ...rest) as Tensor).add(g(b, c, ...rest) as Tensor);
+    const node = name === "vdot" ? "VdotBackward0" : (ac.gradFn?.name() ?? undefined);
     return combine(re, im, node);
   });
 }
+// truth values: z is true where a != 0 or b != 0; the op runs on those bools
+const truth = (v: unknown): unknown =>
+  v instanceof Tensor && v.dtype.isComplex ? v.real.ne(0).logicalOr(v.imag.ne(0)) : v;
+for (const name of [
+  "logical_and",
+  "logical_or",
+  "logical_xor",
+  "logical_not",
+  "all",
+  "any",
+  "count_nonzero",
+  "nonzero",
+  "argwhere",
+]) {
+  CUSTOM.set(name, (values, f) => f(...values.map(truth)));
+}
+// a complex number is nan (inf) when a part is; finite when both are; real when b == 0
+CUSTOM.set("isnan", (values) => {
+  const z = values[0] as Tensor;
+  return z.real.isnan().logicalOr(z.imag.isnan());
+});
+CUSTOM.set("isinf", (values) => {
+  const z = values[0] as Tensor;
+  return z.real.isinf().logicalOr(z.imag.isinf());
+});
+CUSTOM.set("isfinite", (values) => {
+  const z = values[0] as Tensor;
+  return z.real.isfinite().logicalAnd(z.imag.isfinite());
+});
+CUSTOM.set("isreal", (values) => (values[0] as Tensor).imag.eq(0));
+// sinh(a+ib) = sinh a cos b + i cosh a sin b; cosh(a+ib) = cosh a cos b + i sinh a sin b
+unaryZ("sinh", ([a, b]) => [a.sinh().mul(b.cos()), a.cosh().mul(b.sin())]);
+unaryZ("cosh", ([a, b]) => [a.cosh().mul(b.cos()), a.sinh().mul(b.sin())]);
+// tan(a+ib) = (sin 2a + i sinh 2b) / (cos 2a + cosh 2b)
+unaryZ("tan", ([a, b]) => {
+  const den = a.mul(2).cos().add(b.mul(2).cosh());
+  return [a.mul(2).sin().div(den), b.mul(2).sinh().div(den)];
+});
+// log2 z = log z / ln 2, log10 z = log z / ln 10
+for (const [name, base] of [
+  ["log2", Math.LN2],
+  ["log10", Math.LN10],
+] as const) {
+  CUSTOM.set(name, (values) => {
+    const z = values[0] as Tensor;
+    const [a, b] = [z.real, z.imag];
+    const node = `Log${name.slice(3)}Backward0`;
+    return combine(a.hypot(b).log().div(base), b.atan2(a).div(base), node);
+  });
+}
+// rsqrt z = 1 / sqrt z
+CUSTOM.set("rsqrt", (values) => {
+  const z = values[0] as Tensor;
+  const [a, b] = [z.real, z.imag];
+  const r = a.hypot(b).sqrt();
+  const h = b.atan2(a).mul(0.5);
+  const [re, im] = cdiv([r.mul(0).add(1), r.mul(0)], [r.mul(h.cos()), r.mul(h.sin())]);
+  return combine(re, im, "RsqrtBackward0");
+});
+// addcmul: self + value t1 t2; addcdiv: self + value t1 / t2
+for (const [name, op, node] of [
+  ["addcmul", cmul, "AddcmulBackward0"],
+  ["addcdiv", cdiv, "AddcdivBackward0"],
+] as const) {
+  CUSTOM.set(name, (values) => {
+    const [self, t1, t2, value] = values as [Tensor, Tensor, Tensor, number];
+    const like = [self, t1, t2].find((t) => t.dtype.isComplex)!;
+    const [a, b] = parts(self, like);
+    const [c, d] = op(parts(t1, like), parts(t2, like));
+    return combine(a.add(c.mul(value)), b.add(d.mul(value)), node);
+  });
+}
+// |z|-based reductions: a vector norm of z is that norm of |z|; var z = var a + var b
+for (const name of ["norm", "linalg_vector_norm"]) {
+  CUSTOM.set(name, (values, f) => {
+    const z = values[0] as Tensor;
+    // the nuclear norm is a matrix norm (singular values): not computed on |z|
+    if (values.includes("nuc"))
+      throw runtimeError(`"${name}_cpu" not implemented for '${scalarTypeName(z.dtype)}'`);
+    const [v] = realDtypes(values);
+    return f(z.real.hypot(z.imag), ...v.slice(1));
+  });
+}
+// var z = var a + var b, std z = hypot(std a, std b) (the op's own overload on each part)
+CUSTOM.set("var", (values, f) => {
+  const [z, ...rest] = values as [Tensor, ...unknown[]];
+  return named((f(z.real, ...rest) as Tensor).add(f(z.imag, ...rest) as Tensor), "VarBackward0");
+});
+CUSTOM.set("std", (values, f) => {
+  const [z, ...rest] = values as [Tensor, ...unknown[]];
+  const s = (f(z.real, ...rest) as Tensor).hypot(f(z.imag, ...rest) as Tensor);
+  return named(s, "StdBackward0");
+});
+// z^2 = z * z (PyTorch's square is pow(z, 2))
+CUSTOM.set("square", (values) => {
+  const z = values[0] as Tensor;
+  const [re, im] = cmul([z.real, z.imag], [z.real, z.imag]);
+  return combine(re, im, "PowBackward0");
+});
+// sgn z = z / |z| (0 at 0)
+CUSTOM.set("sgn", (values) => {
+  const z = values[0] as Tensor;
+  const r = z.real.hypot(z.imag);
+  const safe = r.eq(0).logicalNot();
+  const den = r.add(safe.logicalNot().to(r.dtype));
+  return combine(z.real.div(den), z.imag.div(den), "SgnBackward0");
+});
 // equality of both parts
 CUSTOM.set("eq", (values) => {
   const like = values[0] as Tensor;

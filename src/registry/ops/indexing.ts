@@ -521,22 +521,23 @@ defineOp({
 
 const SCATTER_REDUCTIONS = ["sum", "prod", "mean", "amax", "amin"];
 
+/** Each integer dtype's [lowest, highest] value: amax's and amin's starting points. */
+const INT_RANGE: Partial<Record<string, [number, number]>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+  int64: [-(2 ** 63), 2 ** 63],
+  bool: [0, 1],
+};
+
 /** The value a reduction starts from at positions include_self=False resets (ATen's init). */
 function reductionIdentity(reduce: string, dtype: DType): number {
   const float = dtype.isFloatingPoint;
   if (reduce === "prod") return 1;
-  if (reduce === "amax")
-    return float ? -Infinity : dtype === int32 ? -2147483648 : dtype === int64 ? -(2 ** 63) : 0;
-  if (reduce === "amin")
-    return float
-      ? Infinity
-      : dtype === int32
-        ? 2147483647
-        : dtype === int64
-          ? 2 ** 63
-          : dtype === uint8
-            ? 255
-            : 1;
+  const [lo, hi] = INT_RANGE[dtype.name] ?? [0, 1];
+  if (reduce === "amax") return float ? -Infinity : lo;
+  if (reduce === "amin") return float ? Infinity : hi;
   return 0;
 }
 

@@ -12,7 +12,7 @@
  * the incoming gradient), so higher derivatives follow PyTorch's graphs.
  */
 import { Tensor } from "../../tensor.js";
-import { float32, float64, int64, type DType } from "../../dtype.js";
+import { float32, float64, int64, uint8, type DType } from "../../dtype.js";
 import { alloc, contiguousData, scalarTypeName } from "../../ops/core.js";
 import { enableGrad, isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
 import { resample, resampleBackward, type Taps } from "../../backend/resample.js";
@@ -614,7 +614,8 @@ function upsamplePair(aten: string, k: number, mode: UpMode): UpsampleFn {
       throw runtimeError(
         `Non-empty ${k + 2}D data tensor expected but got a tensor with sizes ${sizesStr(input.shape)}`,
       );
-    checkFloat(name, input);
+    // ATen's nearest kernels also take uint8 (images); a nearest tap copies one value
+    if (!(mode.startsWith("nearest") && input.dtype === uint8)) checkFloat(name, input);
     const taps = upsampleTaps(
       mode,
       input.dtype,
