@@ -648,6 +648,18 @@ function lahqr(
   return 0;
 }
 
+/** (ar + i ai) / (zr + i zi) by Smith's algorithm (no overflow or underflow of |z|^2) */
+function cdiv(ar: number, ai: number, zr: number, zi: number): [number, number] {
+  if (Math.abs(zi) <= Math.abs(zr)) {
+    const r = zi / zr;
+    const d = zr + zi * r;
+    return [(ar + ai * r) / d, (ai - ar * r) / d];
+  }
+  const r = zr / zi;
+  const d = zi + zr * r;
+  return [(ar * r + ai) / d, (ai * r - ar) / d];
+}
+
 /**
  * dlaln2's solve, unscaled: (T - (wr + i wi)) x = b for a 1 x 1 or 2 x 2 block of T at (j, j),
  * b given as real/imaginary parts; a pivot smaller than smin is replaced by smin (the
@@ -670,11 +682,8 @@ function solveBlock(
       cr = smin;
       ci = 0;
     }
-    const d = cr * cr + ci * ci;
-    return {
-      xr: [(br[0] * cr + bi[0] * ci) / d],
-      xi: [(bi[0] * cr - br[0] * ci) / d],
-    };
+    const [xr, xi] = cdiv(br[0], bi[0], cr, ci);
+    return { xr: [xr], xi: [xi] };
   }
   // 2 x 2 complex system [a b; c d] x = rhs, by elimination with complete pivoting
   const m = [
@@ -701,10 +710,6 @@ function solveBlock(
   }
   const qr = 1 - pr;
   const qc = 1 - pc;
-  const cdiv = (ar: number, ai: number, zr: number, zi: number): [number, number] => {
-    const d = zr * zr + zi * zi;
-    return [(ar * zr + ai * zi) / d, (ai * zr - ar * zi) / d];
-  };
   const cmul = (ar: number, ai: number, zr: number, zi: number): [number, number] => [
     ar * zr - ai * zi,
     ar * zi + ai * zr,

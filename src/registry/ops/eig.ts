@@ -20,6 +20,7 @@ import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../aut
 import type { Op } from "../../autograd/derivatives.js";
 import { eigBackward, eigGeneral } from "../../backend/eig.js";
 import { defineOp } from "../define.js";
+import { HALF_REFUSED } from "../half-compute.js";
 
 type T = Tensor;
 
@@ -98,6 +99,11 @@ function eigKernel(A: T, vectors: boolean, finite: boolean): { L: T; V: T | null
     V: v === null ? null : make(v, [...batch, n, n], dtype),
   };
 }
+
+// Note [half compute] would run half input in float32: ATen's kernel refuses it (the dtype
+// check runs before the shape checks here, after them in ATen)
+for (const op of ["linalg_eig", "linalg_eigvals"])
+  HALF_REFUSED.set(op, (t) => `"linalg_eig_out_cpu" not implemented for '${t}'`);
 
 const EIG = "linalg_eig" as unknown as Op;
 
