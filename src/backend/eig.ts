@@ -11,7 +11,14 @@
  * modulus is real (its imaginary part set to exactly 0). The order of the eigenvalues is the
  * order in which the QR iteration leaves them on T's diagonal, a pair with positive imaginary
  * part first. Following LAPACK's steps (same reflector signs, shifts, deflation criteria and
- * exceptional shifts) gives PyTorch's order, signs and phases, and its values up to rounding.
+ * exceptional shifts) gives PyTorch's order, signs and phases, and its values up to rounding,
+ * with one limit: a vector's sign can hinge on rounding in LAPACK itself. When a subdiagonal
+ * entry is about to deflate, the bulge of the next QR sweep is of rounding size and its
+ * reflector's direction, which turns the converging 2 x 2 block (or flips a Schur vector), is
+ * decided by the last bits; OpenBLAS's dgemv/dger (FMA, blocked sums) round differently from
+ * any plain loop, so from order ~16 some vectors come out negated relative to PyTorch's (for
+ * float32 input PyTorch runs sgeev, whose signs differ from dgeev's for about half of the
+ * vectors). nrm2 replicates OpenBLAS's extended-precision dnrm2, which settles most cases.
  * dhseqr runs dlahqr for matrices up to order 75; larger ones take LAPACK's aggressive early
  * deflation (dlaqr0) there, so from order 76 the eigenvalues agree up to rounding but their
  * order may differ from PyTorch's.

@@ -16175,7 +16175,7 @@ export let eig = fn("eig", "torch", (f) => {
    * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
    *
    * PyTorch: `eig(Tensor self, bool eigenvectors=False, *, Tensor? e=None, Tensor? v=None) -> (Tensor, Tensor)`
-   * @example torch.eig(torch.eye(2)) // RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+   * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
    */
   (
     input: unknown,
@@ -16185,7 +16185,7 @@ export let eig = fn("eig", "torch", (f) => {
    * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
    *
    * PyTorch: `eig(Tensor self, bool eigenvectors=False, *, Tensor? e=None, Tensor? v=None) -> (Tensor, Tensor)`
-   * @example torch.eig(torch.eye(2)) // RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+   * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
    */
   (input: unknown, eigenvectors: unknown, options?: { e?: unknown; v?: unknown }): [Tensor, Tensor];
 };

@@ -10508,14 +10508,14 @@ declare module "../tensor.js" {
      * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
      *
      * PyTorch: `eig(Tensor self, bool eigenvectors=False) -> (Tensor, Tensor)`
-     * @example torch.eig(torch.eye(2)) // RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+     * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
      */
     eig(options?: { eigenvectors?: unknown }): [Tensor, Tensor];
     /**
      * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
      *
      * PyTorch: `eig(Tensor self, bool eigenvectors=False) -> (Tensor, Tensor)`
-     * @example torch.eig(torch.eye(2)) // RuntimeError: This function was deprecated since version 1.9 and is now removed. ...
+     * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
      */
     eig(eigenvectors: unknown): [Tensor, Tensor];
     /**

@@ -207,8 +207,8 @@ defineOp({
   untyped: ["self", "eigenvectors", "e", "v"],
   tsTypes: { self: "unknown", eigenvectors: "unknown", e: "unknown", v: "unknown" },
   doc: "Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.",
-  example:
-    "torch.eig(torch.eye(2)) // RuntimeError: This function was deprecated since version 1.9 and is now removed. ...",
+  // (torch.eig itself only raises: the example shows its replacement)
+  example: "torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])",
   overloads: [
     {
       schema:
