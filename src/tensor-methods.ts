@@ -450,7 +450,10 @@ class TensorMethods extends Tensor {
       return out;
     }
     const out = wrap(castData(this, d), this.shape.slice(), d);
-    if (needsGrad(this) && d.isFloatingPoint) record("toCopy", out, [this], {}, {});
+    // a cast to a complex dtype records a node too (its gradient: the real part for a real
+    // input), as PyTorch's _to_copy does
+    if (needsGrad(this) && (d.isFloatingPoint || d.isComplex))
+      record("toCopy", out, [this], {}, { realInput: d.isComplex && !this.dtype.isComplex });
     return out;
   }
   override float(): Tensor {
