@@ -45,6 +45,7 @@ const fx = readFixture<{
   errors: Record<string, Err>;
   nonfinite: { name: string; A: FlatRec; L: FlatRec }[];
   grad_fn: Record<string, string>;
+  prints: { A: FlatRec; L: string; V: string }[];
 }>("eig.json");
 
 /** a complex tensor's values as its flat real view (re, im pairs) */
@@ -263,4 +264,13 @@ test("eigvals without a gradient: infinities give NaN, NaN where geev's balancin
   assert.ok(fx.nonfinite.length >= 4);
   for (const c of fx.nonfinite)
     expectComplex(torch.linalg.eigvals(fromFlatRec(c.A)), c.L, 1e-9, c.name);
+});
+
+test("eig's results print as PyTorch's (the signs of zero imaginary parts)", () => {
+  assert.ok(fx.prints.length >= 3);
+  for (const p of fx.prints) {
+    const { eigenvalues, eigenvectors } = torch.linalg.eig(fromFlatRec(p.A));
+    assert.equal(eigenvalues.toString(), p.L);
+    assert.equal(eigenvectors.toString(), p.V);
+  }
 });

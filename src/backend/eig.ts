@@ -615,7 +615,7 @@ function lahqr(
       wr[i - 1] = r.a;
       wr[i] = r.d;
       wi[i - 1] = r.rt1i;
-      wi[i] = -r.rt1i;
+      wi[i] = r.rt1i === 0 ? 0 : -r.rt1i; // dlanv2's RT2I: +0 for a real pair
       const { cs, sn } = r;
       // the rotation applied to the rest of H and to Z
       rot(
