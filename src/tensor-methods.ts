@@ -218,7 +218,7 @@ declare module "./tensor.js" {
     get T(): Tensor;
     /** The transpose of each matrix (the last two dims; PyTorch's .mT, a view) */
     get mT(): Tensor;
-    /** The conjugate transpose of each matrix (.mH): .mT, tensorgrad having no complex dtypes */
+    /** The conjugate transpose of each matrix (.mH): .mT for a real tensor */
     get mH(): Tensor;
     /** The conjugate transpose of a matrix (.H; a 0-dim tensor is returned as it is) */
     get H(): Tensor;
@@ -450,7 +450,10 @@ class TensorMethods extends Tensor {
       return out;
     }
     const out = wrap(castData(this, d), this.shape.slice(), d);
-    if (needsGrad(this) && d.isFloatingPoint) record("toCopy", out, [this], {}, {});
+    // a cast to a complex dtype records a node too (its gradient: the real part for a real
+    // input), as PyTorch's _to_copy does
+    if (needsGrad(this) && (d.isFloatingPoint || d.isComplex))
+      record("toCopy", out, [this], {}, { realInput: d.isComplex && !this.dtype.isComplex });
     return out;
   }
   override float(): Tensor {
@@ -524,16 +527,19 @@ class TensorMethods extends Tensor {
       throw runtimeError(
         `tensor.mH is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
       );
-    return V.transpose(this, -2, -1);
+    // Note [complex conj]: a complex tensor's conjugate is a new tensor (no conjugate bit)
+    const t = V.transpose(this, -2, -1);
+    return this.dtype.isComplex ? t.conj() : t;
   }
   override get H(): Tensor {
     const nd = this.dim();
-    if (nd === 0) return this;
+    if (nd === 0) return this.dtype.isComplex ? this.conj() : this;
     if (nd !== 2)
       throw runtimeError(
         `tensor.H is only supported on matrices (2-D tensors). Got ${nd}-D tensor.${nd > 2 ? " For batches of matrices, consider using tensor.mH" : ""}`,
       );
-    return V.transpose(this, 0, 1);
+    const t = V.transpose(this, 0, 1);
+    return this.dtype.isComplex ? t.conj() : t;
   }
   override index(...indices: I.IndexArg[]): Tensor {
     return I.index(this, indices);

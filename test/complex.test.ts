@@ -123,6 +123,11 @@ function toJs(expr: string): string {
     "(a * b).abs().sum()": "a.mul(b).abs().sum()",
     "(a / b).abs().sum()": "a.div(b).abs().sum()",
     "a.exp().abs().sum()": "a.exp().abs().sum()",
+    "(a.real.to(torch.complex128) * b).abs().sum()":
+      "a.real.to(torch.complex128).mul(b).abs().sum()",
+    "(a.to(torch.complex64) * 2).abs().sum()": "a.to(torch.complex64).mul(2).abs().sum()",
+    "torch.view_as_real(a.unsqueeze(1) @ b.unsqueeze(1).mH).sum()":
+      "torch.viewAsReal(a.unsqueeze(1).matmul(b.unsqueeze(1).mH)).sum()",
     "a.sigmoid().real.sum()": "a.sigmoid().real.sum()",
     "(a.unsqueeze(1) @ b.unsqueeze(0)).abs().sum()":
       "a.unsqueeze(1).matmul(b.unsqueeze(0)).abs().sum()",

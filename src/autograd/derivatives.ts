@@ -71,7 +71,7 @@ export interface OpDefs extends NnOpDefs, LayerOpDefs, BackwardOpDefs, RnnOpDefs
   unbind: { save: never; attrs: { dim: number } };
   index: { save: "indices"; attrs: { nIndices: number } };
   indexPut: { save: "indices"; attrs: { accumulate: boolean } };
-  toCopy: { save: never; attrs: Record<string, never> };
+  toCopy: { save: never; attrs: { realInput?: boolean } };
   fill: { save: never; attrs: Record<string, never> };
   fillTensor: { save: never; attrs: Record<string, never> };
   copy: { save: never; attrs: Record<string, never> };
@@ -452,7 +452,13 @@ export const derivatives: { [K in Op]: Derivative<K> } = {
     save: ["indices"],
     grad: (g, _s, a, n) => F.indexPutBackward(g, n.savedList("indices"), a.accumulate, n),
   },
-  toCopy: { name: "ToCopyBackward0", save: [], grad: (g) => [g] },
+  // a cast: g itself (the engine casts it back to the input's dtype); a real input cast to a
+  // complex dtype takes the real part (derivatives.yaml's handle_r_to_c)
+  toCopy: {
+    name: "ToCopyBackward0",
+    save: [],
+    grad: (g, _s, a) => [a.realInput === true && g.dtype.isComplex ? g.real : g],
+  },
   // random fills and samplers too (named after their op): a zero gradient for every input
   fill: { name: "FillBackward0", save: [], grad: (g, _s, _a, n) => n.edges.map(() => zero(g)) },
   // self.fill_(value) with a 0-dim tensor value: self's old value is overwritten; every

@@ -16167,6 +16167,29 @@ export let matrixPower = fn("matrixPower", "torch", (f) => {
   (input: Tensor, n: number, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13. */
+export let eig = fn("eig", "torch", (f) => {
+  eig = f as never;
+}) as {
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
+   *
+   * PyTorch: `eig(Tensor self, bool eigenvectors=False, *, Tensor? e=None, Tensor? v=None) -> (Tensor, Tensor)`
+   * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
+   */
+  (
+    input: unknown,
+    options?: { eigenvectors?: unknown; e?: unknown; v?: unknown },
+  ): [Tensor, Tensor];
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
+   *
+   * PyTorch: `eig(Tensor self, bool eigenvectors=False, *, Tensor? e=None, Tensor? v=None) -> (Tensor, Tensor)`
+   * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
+   */
+  (input: unknown, eigenvectors: unknown, options?: { e?: unknown; v?: unknown }): [Tensor, Tensor];
+};
+
 /** The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
 export let i0 = fn("i0", "torch", (f) => {
   i0 = f as never;

@@ -1436,3 +1436,39 @@ export let ldlSolve = fn("ldlSolve", "linalg", (f) => {
     options?: { hermitian?: boolean; out?: Tensor | null },
   ): Tensor;
 };
+
+/** The eigenvalues and eigenvectors of square matrices (batched), as complex tensors: A V = V diag(L). Each eigenvector has unit norm and its largest component real, as LAPACK's geev returns it. */
+export let eig = fn("eig", "linalg", (f) => {
+  eig = f as never;
+}) as {
+  /**
+   * The eigenvalues and eigenvectors of square matrices (batched), as complex tensors: A V = V diag(L). Each eigenvector has unit norm and its largest component real, as LAPACK's geev returns it.
+   *
+   * PyTorch: `linalg_eig(Tensor self) -> (Tensor eigenvalues, Tensor eigenvectors)`
+   * @example torch.linalg.eig(torch.tensor([[2., 0], [0, 3]])).eigenvalues // tensor([2.+0.j, 3.+0.j])
+   */
+  (
+    input: Tensor,
+    options?: { out?: Tensor | null },
+  ): {
+    /** The `eigenvalues` field of PyTorch's `torch.return_types.linalg_eig`. */ eigenvalues: Tensor;
+    /** The `eigenvectors` field of PyTorch's `torch.return_types.linalg_eig`. */ eigenvectors: Tensor;
+    /** The `eigenvalues` field by position (`t[0]` in Python). */ readonly 0: Tensor;
+    /** The `eigenvectors` field by position (`t[1]` in Python). */ readonly 1: Tensor;
+    /** The number of fields, 2 (Python's `len(t)`). */ readonly length: number;
+    /** The fields in order, for unpacking: `const [eigenvalues, eigenvectors] = ...`. */ [Symbol.iterator](): Iterator<Tensor>;
+  };
+};
+
+/** The eigenvalues of square matrices (batched), as a complex tensor, in the order of torch.linalg.eig's. */
+export let eigvals = fn("eigvals", "linalg", (f) => {
+  eigvals = f as never;
+}) as {
+  /**
+   * The eigenvalues of square matrices (batched), as a complex tensor, in the order of torch.linalg.eig's.
+   *
+   * PyTorch: `linalg_eigvals(Tensor self) -> Tensor`
+   * @example torch.linalg.eigvals(torch.tensor([[0., -1], [1, 0]])) // tensor([0.+1.j, 0.-1.j])
+   */
+  (input: Tensor, options?: { out?: Tensor | null }): Tensor;
+};

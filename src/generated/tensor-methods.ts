@@ -10505,6 +10505,20 @@ declare module "../tensor.js" {
      */
     matrixPower(n: number): Tensor;
     /**
+     * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
+     *
+     * PyTorch: `eig(Tensor self, bool eigenvectors=False) -> (Tensor, Tensor)`
+     * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
+     */
+    eig(options?: { eigenvectors?: unknown }): [Tensor, Tensor];
+    /**
+     * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
+     *
+     * PyTorch: `eig(Tensor self, bool eigenvectors=False) -> (Tensor, Tensor)`
+     * @example torch.linalg.eig(torch.eye(2)).eigenvalues // tensor([1.+0.j, 1.+0.j])
+     */
+    eig(eigenvectors: unknown): [Tensor, Tensor];
+    /**
      * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
      *
      * PyTorch: `i0(Tensor self) -> Tensor`

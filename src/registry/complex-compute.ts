@@ -78,6 +78,9 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
 /** Ops whose forward handles complex tensors itself. */
 const PASS = new Set([
   "view_as_real",
+  // linalg.eig / eigvals check their input dtype themselves (registry/ops/eig.ts)
+  "linalg_eig",
+  "linalg_eigvals",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves
   "_fft_c2c",
   "_fft_r2c",

@@ -25,6 +25,8 @@ import "./math.js";
 import "./dunder.js";
 import "./misc.js";
 import "./decomp.js";
+// issue 14: the general eigenproblem (h-eig)
+import "./eig.js";
 import "./special-fns.js";
 import "./special.js";
 // issue 14: torch.fft helpers and the window functions (h-fft)
