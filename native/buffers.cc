@@ -52,6 +52,27 @@
 // with V8's API and handed to Node-API as the handle it wraps (Node-API's napi_value is a
 // v8::Local's slot); `bufferPoolWorks` checks that identity once, and without it the
 // TypeScript side keeps allocating its own buffers.
+//
+// Note [uncounted pool bytes]: V8 counts every ArrayBuffer's bytes as external memory and,
+// at each scavenge and old-space slow path, starts an incremental mark-compact once the
+// external bytes allocated since the last mark-compact pass the old generation's headroom
+// less the new space's capacity (~7 MB on a 13 MB heap; `--trace-incremental-marking` shows
+// "Start (allocation limit)" with ~23 MB of slack). A GPT training step holds ~40 MB of saved
+// activations between its forward and backward, and hands them back to the pool when they die
+// (Note [released saved temporaries]), yet V8 counts them while they live, so nearly every
+// step ran a full mark-compact of the whole 13 MB heap (~5 ms) that found almost nothing
+// to free. The pool therefore tells V8 not to count up to kUncountedCap bytes of its live
+// buffers (AdjustAmountOfExternalAllocatedMemory(-bytes) before the buffer is made, which V8's
+// own +bytes then cancels): like V8's own 64 MB external soft limit, this lets that many
+// bytes wait for the next collection unseen, so memory stays bounded: at most kUncountedCap
+// bytes more than V8 would have kept, per isolate. When such a buffer dies (detached or
+// collected), V8 takes its bytes off the count; the deleter records them as owed and the
+// isolate's thread adds them back (the buffer had never been counted) at its next pool call.
+// (A detached buffer's bytes come off V8's count before its deleter runs; a collected one's
+// when V8's sweeper finishes, which may be after its deleter ran on the sweeper's thread: the
+// count then reads high by those bytes for a while, as it would have without this note.)
+// The accounts are per isolate (a worker thread's buffers settle with its own isolate): a
+// buffer's deleter data is its account's address ORed with its size class.
 
 namespace tg {
 namespace {
@@ -195,8 +216,39 @@ BufferPool& bufferPool() {
   return *p;
 }
 
-void releaseBlock(void* data, size_t /*length*/, void* cls) {
-  int c = int(reinterpret_cast<intptr_t>(cls));
+// Note [uncounted pool bytes]: at most this many bytes of an isolate's live pool buffers are
+// kept off V8's external-memory count.
+constexpr int64_t kUncountedCap = int64_t(64) << 20;
+
+// One isolate's uncounted bytes (its live buffers V8 does not count) and owed bytes (dead
+// uncounted buffers whose bytes V8 has taken off its count: added back at the next pool call).
+// Aligned so that a size class fits in the low bits of its address.
+struct alignas(1024) Account {
+  std::atomic<int64_t> uncounted{0}, owed{0};
+};
+constexpr uintptr_t kClassMask = 1023;
+static_assert(kClasses <= int(kClassMask) + 1, "size classes fit in an Account's alignment");
+
+// The calling thread's isolate's account (one isolate per thread in Node; never freed: buffers
+// may die after their isolate).
+Account& ownAccount() {
+  thread_local Account* a = new Account();
+  return *a;
+}
+
+// Hand V8 back the bytes of this isolate's dead uncounted buffers (its own thread only).
+void settle(v8::Isolate* isolate, Account& a) {
+  const int64_t owed = a.owed.exchange(0, std::memory_order_acq_rel);
+  if (owed != 0) isolate->AdjustAmountOfExternalAllocatedMemory(owed);
+}
+
+void releaseBlock(void* data, size_t length, void* tag) {
+  const uintptr_t t = reinterpret_cast<uintptr_t>(tag);
+  const int c = int(t & kClassMask);
+  if (Account* a = reinterpret_cast<Account*>(t & ~kClassMask)) {
+    a->uncounted.fetch_sub(int64_t(length), std::memory_order_relaxed);
+    a->owed.fetch_add(int64_t(length), std::memory_order_acq_rel);
+  }
   // the rounded size from the class index: the inverse of roundUp
   const int e = (c >> kClassBits) + kMinLog;
   const size_t rounded =
@@ -239,8 +291,17 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
   Block b = bufferPool().take(cls, rounded);
   if (b.p == nullptr) return env.Null();  // the caller allocates its own
   if (info[1].As<Napi::Boolean>().Value() && !b.zero) std::memset(b.p, 0, bytes);
-  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
-      b.p, bytes, releaseBlock, reinterpret_cast<void*>(intptr_t(cls)));
+  // Note [uncounted pool bytes]
+  Account& account = ownAccount();
+  settle(isolate, account);
+  uintptr_t tag = uintptr_t(cls);
+  if (account.uncounted.load(std::memory_order_relaxed) + int64_t(bytes) <= kUncountedCap) {
+    account.uncounted.fetch_add(int64_t(bytes), std::memory_order_relaxed);
+    isolate->AdjustAmountOfExternalAllocatedMemory(-int64_t(bytes));
+    tag |= reinterpret_cast<uintptr_t>(&account);
+  }
+  std::unique_ptr<v8::BackingStore> store =
+      v8::ArrayBuffer::NewBackingStore(b.p, bytes, releaseBlock, reinterpret_cast<void*>(tag));
   return Napi::Value(env, toNapi(v8::ArrayBuffer::New(isolate, std::move(store))));
 }
 
@@ -262,18 +323,30 @@ Napi::Value ReleaseBuffer(const Napi::CallbackInfo& info) {
   bool detached = false;
   if (napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached)
     return Napi::Boolean::New(env, false);
-  return Napi::Boolean::New(env, napi_detach_arraybuffer(env, ab) == napi_ok);
+  const bool done = napi_detach_arraybuffer(env, ab) == napi_ok;
+  // (the block's deleter has run if this was its last holder: its bytes, if uncounted, go
+  // back on V8's count now: Note [uncounted pool bytes])
+  settle(v8::Isolate::GetCurrent(), ownAccount());
+  return Napi::Boolean::New(env, done);
 }
 
 // bufferPoolStats(): { mapped, cached } in bytes and the number of freed blocks (`free`) (the
-// tests check reuse with it).
+// tests check reuse with it); this isolate's live pool bytes V8 does not count (`uncounted`)
+// and V8's external-memory count (`external`), after settling (Note [uncounted pool bytes]).
 Napi::Value BufferPoolStats(const Napi::CallbackInfo& info) {
   size_t mapped = 0, cached = 0, blocks = 0;
   bufferPool().stats(&mapped, &cached, &blocks);
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  Account& account = ownAccount();
+  settle(isolate, account);
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("mapped", Napi::Number::New(info.Env(), double(mapped)));
   o.Set("cached", Napi::Number::New(info.Env(), double(cached)));
   o.Set("free", Napi::Number::New(info.Env(), double(blocks)));
+  o.Set("uncounted",
+        Napi::Number::New(info.Env(), double(account.uncounted.load(std::memory_order_relaxed))));
+  o.Set("external",
+        Napi::Number::New(info.Env(), double(isolate->AdjustAmountOfExternalAllocatedMemory(0))));
   return o;
 }
 

@@ -215,3 +215,67 @@ test(
     again.forEach((v, i) => assert.ok(v.every((x) => x === -1 - i)));
   },
 );
+
+test(
+  "pool buffers V8 does not count: at most 64 MB per isolate, counted again when they die",
+  { skip: poolSkip },
+  async () => {
+    // Note [uncounted pool bytes], in a worker: an isolate whose account starts empty
+    const { createRequire } = await import("node:module");
+    const path = createRequire(import.meta.url).resolve(
+      "../native/build/Release/tensorgrad_native.node",
+    );
+    const source = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    const { setFlagsFromString } = require("node:v8");
+    const { runInNewContext } = require("node:vm");
+    setFlagsFromString("--expose-gc");
+    const collectNow = runInNewContext("gc");
+    const addon = require(workerData.path);
+    const MB = 1 << 20;
+    // MB of this isolate's uncounted pool bytes and of V8's external count since the start
+    const e0 = addon.bufferPoolStats().external;
+    const read = () => {
+      const s = addon.bufferPoolStats();
+      return [s.uncounted / MB, Math.round((s.external - e0) / MB) || 0];
+    };
+    const rows = [];
+    let held = [];
+    const alloc = (n) => { for (let i = 0; i < n; i++) held.push(addon.allocBuffer(MB, false)); };
+    alloc(32);
+    rows.push(["32 MB live", ...read()]);
+    alloc(64);
+    rows.push(["96 MB live", ...read()]);
+    for (const b of held) addon.releaseBuffer(b);
+    held = [];
+    rows.push(["all released", ...read()]);
+    alloc(40);
+    rows.push(["40 MB live again", ...read()]);
+    held = [];
+    (async () => {
+      // (V8 takes collected buffers' bytes off its count when its sweeper finishes, which may be
+      // after their deleters ran: until then the count reads high)
+      for (let i = 0; i < 250 && (read()[0] !== 0 || read()[1] !== 0); i++) {
+        collectNow();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      rows.push(["40 MB collected", ...read()]);
+      parentPort.postMessage(rows);
+    })();
+  `;
+    const rows = await new Promise<[string, number, number][]>((resolve, reject) => {
+      const w = new Worker(source, { eval: true, workerData: { path } });
+      w.on("message", resolve);
+      w.on("error", reject);
+    });
+    // [state, uncounted MB, V8's external count's change in MB]
+    const expected: [string, number, number][] = [
+      ["32 MB live", 32, 0],
+      ["96 MB live", 64, 32],
+      ["all released", 0, 0],
+      ["40 MB live again", 40, 0],
+      ["40 MB collected", 0, 0],
+    ];
+    assert.deepEqual(rows, expected);
+  },
+);

@@ -80,7 +80,13 @@ export interface NativeControls {
    * The pool's mapped bytes, the bytes of freed blocks it keeps resident for reuse, and the
    * number of freed blocks (with allocBuffer).
    */
-  readonly bufferPoolStats?: () => { mapped: number; cached: number; free: number };
+  readonly bufferPoolStats?: () => {
+    mapped: number;
+    cached: number;
+    free: number;
+    uncounted: number;
+    external: number;
+  };
 }
 
 /**

@@ -5,7 +5,16 @@
  * add, sub, mul, div, tanh, sigmoid, relu and clamp record their own node.
  */
 import { Tensor } from "../tensor.js";
-import { DType, type TypedArray, bool, float32, resultType, int64, uint8 } from "../dtype.js";
+import {
+  DType,
+  type TypedArray,
+  bool,
+  float32,
+  float64,
+  resultType,
+  int64,
+  uint8,
+} from "../dtype.js";
 import { broadcastShapes, broadcastStrides, numelOf, shapeEqual } from "../shape.js";
 import {
   Binary,
@@ -64,6 +73,17 @@ export function binaryKernel(
     const bs = scalarArray(b, computeDtype);
     if (a.dtype === computeDtype && a.isContiguous()) {
       binary(op, a.typedArray, a.offset, 1, bs, 0, 0, out.typedArray, 0, n);
+    } else if (a.dtype === computeDtype && n > 0 && (a.dtype === float32 || a.dtype === float64)) {
+      // a strided float operand read in place (one strided pass, no contiguous copy first:
+      // attention's scaled query is a view of the packed projection); the same values
+      broadcastBinaryInto(
+        op,
+        a,
+        { shape: [], strides: [], typedArray: bs, offset: 0 },
+        a.shape,
+        out.typedArray,
+        0,
+      );
     } else {
       const ad = asDtype(a, computeDtype);
       binary(op, ad.data, ad.offset, 1, bs, 0, 0, out.typedArray, 0, n);
@@ -98,6 +118,9 @@ export function binaryKernel(
   return out;
 }
 
+/** What `broadcastBinaryInto` reads of an operand. */
+type StridedOperand = Pick<Tensor, "shape" | "strides" | "typedArray" | "offset">;
+
 /**
  * The general case of `binaryKernel`: out[outOff + i] (row-major over `shape`) = op(A, B) with A
  * and B broadcast to `shape`, any strides, both already in the output's compute dtype. One
@@ -105,8 +128,8 @@ export function binaryKernel(
  */
 export function broadcastBinaryInto(
   op: Binary,
-  A: Tensor,
-  B: Tensor,
+  A: StridedOperand,
+  B: StridedOperand,
   shape: readonly number[],
   out: Tensor["typedArray"],
   outOff: number,
