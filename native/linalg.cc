@@ -1,8 +1,9 @@
 // tensorgrad native backend: the blocked dense factorizations, twins of src/backend/linalg.ts.
-// LU with partial pivoting (getrf) and Cholesky (potrf, lower) on a row-major double matrix in
-// place, by panels of kBlock columns whose trailing update is one matmul.cc product (packed
-// SIMD kernels, threads): the O(n^3) work runs at matrix-multiply speed. The results are the
-// TypeScript kernels' up to rounding (the products sum in another order).
+// LU with partial pivoting (getrf, by recursive halving of the columns as dgetrf2) and Cholesky
+// (potrf, lower, by panels of kBlock columns) on a row-major double matrix in place, their
+// coupling updates matmul.cc products (packed SIMD kernels, threads): the O(n^3) work runs at
+// matrix-multiply speed. The results are the TypeScript kernels' up to rounding (the products
+// sum in another order).
 //
 // Note [factorization fallback]: where the TypeScript twin stops early or skips work (a zero
 // pivot in LU, a leading minor that is not positive-definite in Cholesky), what it leaves in
@@ -54,56 +55,137 @@ Index luUnblocked(double* a, Index m, Index n, double* piv, bool pivot) {
   return info;
 }
 
-// Right-looking blocked LU: factor the panel (rows j0.., columns j0..j0+jb) unblocked with
-// whole-row swaps, solve U12 = L11^{-1} A12, then A22 -= L21 U12. Returns info, or -1 when a
-// zero pivot turned up (Note [factorization fallback]).
-Index luBlocked(double* a, Index m, Index n, double* piv, bool pivot) {
-  const Index k = std::min(m, n);
-  std::vector<double> tmp;
-  for (Index j0 = 0; j0 < k; j0 += kBlock) {
-    const Index jb = std::min(kBlock, k - j0);
-    const Index e = j0 + jb;  // first column after the panel
-    for (Index j = j0; j < e; j++) {
-      Index p = j;
+// Note [scratch reuse]: the factorizations' scratch (the input's copy kept for Note
+// [factorization fallback], the products' output, LU's column-major base panel) lives in buffers kept per thread between
+// calls: a fresh multi-megabyte std::vector is a fresh mmap whose pages fault in on first
+// touch, on every call. Buffers above kKeepScratch elements are released after the call.
+constexpr size_t kKeepScratch = size_t(1) << 22;
+std::vector<double>& scratch(int which) {
+  thread_local std::vector<double> bufs[3];
+  return bufs[which];
+}
+void releaseScratch() {
+  for (int w = 0; w < 3; w++)
+    if (scratch(w).capacity() > kKeepScratch) std::vector<double>().swap(scratch(w));
+}
+
+// C (r x c, row stride ld) -= A (r x k) B (k x c), A and B of row stride ld: one matmul.cc
+// product into scratch, then the subtraction.
+void gemmSub(double* c, const double* a, const double* b, Index r, Index k, Index cols, Index ld) {
+  if (r <= 0 || cols <= 0 || k <= 0) return;
+  std::vector<double>& tmp = scratch(1);
+  if (tmp.size() < size_t(r * cols)) tmp.resize(size_t(r * cols));
+  matmulF64(a, ld, 1, b, ld, 1, tmp.data(), r, k, cols);
+  for (Index i = 0; i < r; i++) {
+    double* row = c + i * ld;
+    const double* t = tmp.data() + i * cols;
+    for (Index j = 0; j < cols; j++) row[j] -= t[j];
+  }
+}
+
+// Below this many columns the recursive LU and triangular solve run their plain loops.
+constexpr Index kLuBase = 16;
+
+// Recursive LU (Toledo; LAPACK's dgetrf2) of a row-major m x n matrix with whole-row swaps.
+struct RecursiveLu {
+  double* a;
+  Index m, n;
+  double* piv;
+  bool pivot;
+
+  // B <- L^{-1} B: L the unit lower triangle of rows/columns [r0, r1), B rows [r0, r1) and
+  // columns [c0, c1). Split in halves: X1 = L11^{-1} B1, B2 -= L21 X1, X2 = L22^{-1} B2.
+  void trsm(Index r0, Index r1, Index c0, Index c1) {
+    if (c1 <= c0) return;
+    if (r1 - r0 <= kLuBase) {
+      for (Index j = r0; j < r1; j++)
+        for (Index i = j + 1; i < r1; i++) {
+          const double l = a[i * n + j];
+          if (l == 0) continue;
+          for (Index c = c0; c < c1; c++) a[i * n + c] -= l * a[j * n + c];
+        }
+      return;
+    }
+    const Index h = r0 + (r1 - r0) / 2;
+    trsm(r0, h, c0, c1);
+    gemmSub(a + h * n + c0, a + h * n + r0, a + r0 * n + c0, r1 - h, h - r0, c1 - c0, n);
+    trsm(h, r1, c0, c1);
+  }
+
+  // The unblocked LU of columns [c0, c1) (rows [c0, m)) on a column-major copy of the panel,
+  // so that the pivot search and each column's update run down contiguous memory; every
+  // element sees the twin's operations in the twin's order, except that a zero multiplier is
+  // not skipped (as in the products). Row swaps reach the columns outside the panel at once.
+  bool factorBase(Index c0, Index c1) {
+    const Index w = c1 - c0, R = m - c0;
+    std::vector<double>& buf = scratch(2);
+    if (buf.size() < size_t(w * R)) buf.resize(size_t(w * R));
+    double* P = buf.data();
+    for (Index i = 0; i < R; i++)
+      for (Index jj = 0; jj < w; jj++) P[jj * R + i] = a[(c0 + i) * n + c0 + jj];
+    bool ok = true;
+    for (Index jj = 0; jj < w && ok; jj++) {
+      const Index j = c0 + jj, r = j - c0;  // r: row j in the panel
+      double* col = P + jj * R;
+      Index p = r;
       if (pivot) {
-        double best = std::fabs(a[j * n + j]);
-        for (Index i = j + 1; i < m; i++) {
-          const double v = std::fabs(a[i * n + j]);
+        double best = std::fabs(col[r]);
+        for (Index i = r + 1; i < R; i++) {
+          const double v = std::fabs(col[i]);
           if (v > best) {
             best = v;
             p = i;
           }
         }
       }
-      piv[j] = double(p + 1);
-      if (p != j)
-        for (Index c = 0; c < n; c++) std::swap(a[j * n + c], a[p * n + c]);
-      const double d = a[j * n + j];
-      if (!(d != 0)) return -1;  // zero (or NaN) pivot: the unblocked twin decides
-      for (Index i = j + 1; i < m; i++) {
-        const double l = (a[i * n + j] /= d);
-        if (l == 0) continue;
-        for (Index c = j + 1; c < e; c++) a[i * n + c] -= l * a[j * n + c];
+      piv[j] = double(c0 + p + 1);
+      if (p != r) {
+        for (Index cc = 0; cc < w; cc++) std::swap(P[cc * R + r], P[cc * R + p]);
+        double* rj = a + j * n;
+        double* rp = a + (c0 + p) * n;
+        for (Index c = 0; c < c0; c++) std::swap(rj[c], rp[c]);
+        for (Index c = c1; c < n; c++) std::swap(rj[c], rp[c]);
+      }
+      const double d = col[r];
+      if (!(d != 0)) {
+        ok = false;  // zero (or NaN) pivot: the unblocked twin decides
+        break;
+      }
+      for (Index i = r + 1; i < R; i++) col[i] /= d;
+      for (Index cc = jj + 1; cc < w; cc++) {
+        double* t = P + cc * R;
+        const double u = t[r];
+        for (Index i = r + 1; i < R; i++) t[i] -= col[i] * u;
       }
     }
-    if (e >= n) continue;
-    // U12 = L11^{-1} A12 (unit lower triangular, forward substitution by rows)
-    for (Index j = j0; j < e; j++)
-      for (Index i = j + 1; i < e; i++) {
-        const double l = a[i * n + j];
-        if (l == 0) continue;
-        for (Index c = e; c < n; c++) a[i * n + c] -= l * a[j * n + c];
-      }
-    const Index r2 = m - e, c2 = n - e;
-    if (r2 <= 0) continue;
-    tmp.resize(size_t(r2 * c2));
-    matmulF64(a + e * n + j0, n, 1, a + j0 * n + e, n, 1, tmp.data(), r2, jb, c2);
-    for (Index i = 0; i < r2; i++) {
-      double* row = a + (e + i) * n + e;
-      const double* t = tmp.data() + i * c2;
-      for (Index c = 0; c < c2; c++) row[c] -= t[c];
-    }
+    for (Index i = 0; i < R; i++)
+      for (Index jj = 0; jj < w; jj++) a[(c0 + i) * n + c0 + jj] = P[jj * R + i];
+    return ok;
   }
+
+  // Factor columns [c0, c1) of rows [c0, m), the columns left of c0 done and the updates from
+  // them applied. False at a zero (or NaN) pivot: the unblocked twin decides (Note
+  // [factorization fallback]).
+  bool factor(Index c0, Index c1) {
+    if (c1 - c0 <= kLuBase) return factorBase(c0, c1);
+    const Index h = c0 + (c1 - c0) / 2;
+    if (!factor(c0, h)) return false;
+    trsm(c0, h, h, c1);  // U12 = L11^{-1} A12
+    gemmSub(a + h * n + h, a + h * n + c0, a + c0 * n + h, m - h, h - c0, c1 - h, n);  // A22 -= L21 U12
+    return factor(h, c1);
+  }
+};
+
+// LU by recursive halving of the columns: the two halves' coupling (U12 = L11^{-1} A12, A22
+// -= L21 U12) is a triangular solve and a product, themselves split until kLuBase columns, so
+// nearly all of the O(n^3) work is matmul.cc products of n/2, n/4, ... columns. Columns past
+// min(m, n) (a wide matrix) get U = L^{-1} A at the end. Returns 0, or -1 when a zero pivot
+// turned up (Note [factorization fallback]).
+Index luBlocked(double* a, Index m, Index n, double* piv, bool pivot) {
+  const Index k = std::min(m, n);
+  RecursiveLu lu{a, m, n, piv, pivot};
+  if (!lu.factor(0, k)) return -1;
+  lu.trsm(0, k, k, n);
   return 0;
 }
 
@@ -518,12 +600,14 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::luFactor& arg) {
   }
   double* a = static_cast<double*>(arg.a.data) + arg.aOff;
   double* piv = static_cast<double*>(arg.piv.data);
-  std::vector<double> saved(a, a + m * n);
+  std::vector<double>& saved = scratch(0);  // Note [scratch reuse]
+  saved.assign(a, a + m * n);
   Index r = luBlocked(a, m, n, piv, arg.pivot != 0);
   if (r < 0) {
     std::memcpy(a, saved.data(), size_t(m * n) * sizeof(double));
     r = luUnblocked(a, m, n, piv, arg.pivot != 0);
   }
+  releaseScratch();
   static_cast<double*>(arg.info.data)[0] = double(r);
   return env.Undefined();
 }
