@@ -580,6 +580,274 @@ void jacobiSweepsKernel(const double* a, Index m, Index n, double* w, double* q)
     for (Index j = 0; j < n; j++) q[i * n + j] = qt[j * n + i];
 }
 
+// Note [Golub-Kahan SVD]: from kGkMin columns the native SVD is Golub and Kahan's, not the
+// twin's Jacobi sweeps (which cost some ten sweeps of n^2/2 column pairs, O(m n^2) each): a
+// Householder bidiagonalisation B = U1^T A V1, the accumulation of U1 and V1, and implicitly
+// shifted QR steps on the bidiagonal whose rotations are applied to U and V (LINPACK's dsvdc,
+// as JAMA writes it; LAPACK's dbdsqr criteria). It is accurate to eps ||A|| (LAPACK's gesvd
+// and gesdd, PyTorch's drivers, are too), not the Jacobi sweeps' small relative errors, and
+// its results are not the twin's bits: test/native-linalg.test.ts checks the residual
+// ||A - U S V^T|| and the orthogonality of U and V instead. Columns of A, U and V are kept as
+// the contiguous rows of their transposes, so every inner loop runs down contiguous memory.
+constexpr Index kGkMin = 48;
+
+// sqrt(a^2 + b^2) without overflow (not correctly rounded; no twin to match here)
+inline double pythag(double a, double b) {
+  a = std::fabs(a);
+  b = std::fabs(b);
+  if (a < b) std::swap(a, b);
+  if (a == 0) return b;  // b <= a: both zero, or b NaN
+  const double r = b / a;
+  return a * std::sqrt(1 + r * r);
+}
+
+// the 2-norm of x[0..len) with scaling (no overflow or underflow of the squares)
+double norm2(const double* x, Index len) {
+  double big = 0;
+  for (Index i = 0; i < len; i++) big = std::max(big, std::fabs(x[i]));
+  if (big == 0 || !std::isfinite(big)) return big;
+  const double inv = 1 / big;
+  double s = 0;
+  for (Index i = 0; i < len; i++) {
+    const double t = x[i] * inv;
+    s += t * t;
+  }
+  return big * std::sqrt(s);
+}
+
+inline double dot(const double* x, const double* y, Index len) {
+  double s[4] = {0, 0, 0, 0};
+  Index i = 0;
+  for (; i + 4 <= len; i += 4)
+    for (int l = 0; l < 4; l++) s[l] += x[i + l] * y[i + l];
+  for (; i < len; i++) s[0] += x[i] * y[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+inline void axpy(double t, const double* x, double* y, Index len) {
+  for (Index i = 0; i < len; i++) y[i] += t * x[i];
+}
+
+// The SVD of the m x n matrix a (m >= n >= 1, finite) by Note [Golub-Kahan SVD]: W = U diag(S)
+// (m x n) into w and V (n x n) into q, row-major, S descending. False when a QR step count
+// exceeds 75 per singular value (the caller then runs the Jacobi sweeps).
+bool golubKahanKernel(const double* a, Index m, Index n, double* w, double* q) {
+  std::vector<double> atv(size_t(n * m)), utv(size_t(n * m), 0.0), vtv(size_t(n * n), 0.0);
+  std::vector<double> sv(size_t(n) + 1, 0.0), ev(size_t(n), 0.0), work(size_t(m), 0.0);
+  double* At = atv.data();  // At[j * m + i] = A[i][j]
+  double* Ut = utv.data();  // Ut[j * m + i] = U[i][j]
+  double* Vt = vtv.data();  // Vt[j * n + i] = V[i][j]
+  double* s = sv.data();
+  double* e = ev.data();
+  for (Index i = 0; i < m; i++)
+    for (Index j = 0; j < n; j++) At[j * m + i] = a[i * n + j];
+  const Index nct = std::min(m - 1, n), nrt = std::max<Index>(0, std::min(n - 2, m));
+  for (Index k = 0; k < std::max(nct, nrt); k++) {
+    double* ak = At + k * m;
+    if (k < nct) {
+      // the Householder reflector of column k (rows k..m) into ak; -s[k] the new diagonal
+      s[k] = norm2(ak + k, m - k);
+      if (s[k] != 0) {
+        if (ak[k] < 0) s[k] = -s[k];
+        const double inv = 1 / s[k];
+        for (Index i = k; i < m; i++) ak[i] *= inv;
+        ak[k] += 1;
+      }
+      s[k] = -s[k];
+    }
+    for (Index j = k + 1; j < n; j++) {
+      double* aj = At + j * m;
+      if (k < nct && s[k] != 0) {
+        const double t = -dot(ak + k, aj + k, m - k) / ak[k];
+        axpy(t, ak + k, aj + k, m - k);
+      }
+      e[j] = aj[k];  // row k, to be reflected from the right
+    }
+    if (k < nct)
+      for (Index i = k; i < m; i++) Ut[k * m + i] = ak[i];
+    if (k < nrt) {
+      e[k] = norm2(e + k + 1, n - k - 1);
+      if (e[k] != 0) {
+        if (e[k + 1] < 0) e[k] = -e[k];
+        const double inv = 1 / e[k];
+        for (Index i = k + 1; i < n; i++) e[i] *= inv;
+        e[k + 1] += 1;
+      }
+      e[k] = -e[k];
+      if (k + 1 < m && e[k] != 0) {
+        // A[k+1.., k+1..] -= (A e) e^T / e[k+1]: work = A[k+1.., k+1..] e
+        for (Index i = k + 1; i < m; i++) work[i] = 0;
+        for (Index j = k + 1; j < n; j++) axpy(e[j], At + j * m + k + 1, work.data() + k + 1, m - k - 1);
+        for (Index j = k + 1; j < n; j++)
+          axpy(-e[j] / e[k + 1], work.data() + k + 1, At + j * m + k + 1, m - k - 1);
+      }
+      for (Index i = k + 1; i < n; i++) Vt[k * n + i] = e[i];
+    }
+  }
+  // the bidiagonal of order p = n (m >= n)
+  Index p = n;
+  if (nct < n) s[nct] = At[nct * m + nct];
+  if (m < p) s[p - 1] = 0;
+  if (nrt + 1 < p) e[nrt] = At[(p - 1) * m + nrt];
+  e[p - 1] = 0;
+  // U = H_0 ... H_{nct-1} (its first n columns), from the last reflector back
+  for (Index j = nct; j < n; j++) {
+    std::fill(Ut + j * m, Ut + (j + 1) * m, 0.0);
+    Ut[j * m + j] = 1;
+  }
+  for (Index k = nct - 1; k >= 0; k--) {
+    double* uk = Ut + k * m;
+    if (s[k] != 0) {
+      for (Index j = k + 1; j < n; j++) {
+        double* uj = Ut + j * m;
+        const double t = -dot(uk + k, uj + k, m - k) / uk[k];
+        axpy(t, uk + k, uj + k, m - k);
+      }
+      for (Index i = k; i < m; i++) uk[i] = -uk[i];
+      uk[k] += 1;
+      for (Index i = 0; i < k; i++) uk[i] = 0;
+    } else {
+      std::fill(uk, uk + m, 0.0);
+      uk[k] = 1;
+    }
+  }
+  // V likewise
+  for (Index k = n - 1; k >= 0; k--) {
+    double* vk = Vt + k * n;
+    if (k < nrt && e[k] != 0)
+      for (Index j = k + 1; j < n; j++) {
+        double* vj = Vt + j * n;
+        const double t = -dot(vk + k + 1, vj + k + 1, n - k - 1) / vk[k + 1];
+        axpy(t, vk + k + 1, vj + k + 1, n - k - 1);
+      }
+    std::fill(vk, vk + n, 0.0);
+    vk[k] = 1;
+  }
+  // QR iteration on the bidiagonal (s, e)
+  const Index pp = p - 1;
+  Index iter = 0;
+  const double eps = std::ldexp(1.0, -52), tiny = std::ldexp(1.0, -966);
+  while (p > 0) {
+    Index k, kase;
+    for (k = p - 2; k >= -1; k--) {
+      if (k == -1) break;
+      if (std::fabs(e[k]) <= tiny + eps * (std::fabs(s[k]) + std::fabs(s[k + 1]))) {
+        e[k] = 0;
+        break;
+      }
+    }
+    if (k == p - 2) {
+      kase = 4;
+    } else {
+      Index ks;
+      for (ks = p - 1; ks >= k; ks--) {
+        if (ks == k) break;
+        const double t = (ks != p ? std::fabs(e[ks]) : 0.) + (ks != k + 1 ? std::fabs(e[ks - 1]) : 0.);
+        if (std::fabs(s[ks]) <= tiny + eps * t) {
+          s[ks] = 0;
+          break;
+        }
+      }
+      if (ks == k) {
+        kase = 3;
+      } else if (ks == p - 1) {
+        kase = 1;
+      } else {
+        kase = 2;
+        k = ks;
+      }
+    }
+    k++;
+    switch (kase) {
+      case 1: {  // s[p-1] negligible: chase e[p-2] up and out
+        double f = e[p - 2];
+        e[p - 2] = 0;
+        for (Index j = p - 2; j >= k; j--) {
+          const double t = pythag(s[j], f), cs = s[j] / t, sn = f / t;
+          s[j] = t;
+          if (j != k) {
+            f = -sn * e[j - 1];
+            e[j - 1] = cs * e[j - 1];
+          }
+          // (V_j, V_{p-1}) <- (cs V_j + sn V_{p-1}, -sn V_j + cs V_{p-1})
+          rotatePair(Vt + j * n, Vt + (p - 1) * n, n, cs, -sn);
+        }
+        break;
+      }
+      case 2: {  // s[k-1] negligible: split, chasing e[k-1] down
+        double f = e[k - 1];
+        e[k - 1] = 0;
+        for (Index j = k; j < p; j++) {
+          const double t = pythag(s[j], f), cs = s[j] / t, sn = f / t;
+          s[j] = t;
+          f = -sn * e[j];
+          e[j] = cs * e[j];
+          rotatePair(Ut + j * m, Ut + (k - 1) * m, m, cs, -sn);
+        }
+        break;
+      }
+      case 3: {  // one implicitly shifted QR step on rows/columns k..p-1
+        if (++iter > 75) return false;
+        const double scale = std::max(
+            std::max(std::max(std::max(std::fabs(s[p - 1]), std::fabs(s[p - 2])), std::fabs(e[p - 2])),
+                     std::fabs(s[k])),
+            std::fabs(e[k]));
+        const double sp = s[p - 1] / scale, spm1 = s[p - 2] / scale, epm1 = e[p - 2] / scale;
+        const double sk = s[k] / scale, ek = e[k] / scale;
+        const double b = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2;
+        const double c = (sp * epm1) * (sp * epm1);
+        double shift = 0;
+        if (b != 0 || c != 0) {
+          shift = std::sqrt(b * b + c);
+          if (b < 0) shift = -shift;
+          shift = c / (b + shift);
+        }
+        double f = (sk + sp) * (sk - sp) + shift;
+        double g = sk * ek;
+        for (Index j = k; j < p - 1; j++) {
+          double t = pythag(f, g), cs = f / t, sn = g / t;
+          if (j != k) e[j - 1] = t;
+          f = cs * s[j] + sn * e[j];
+          e[j] = cs * e[j] - sn * s[j];
+          g = sn * s[j + 1];
+          s[j + 1] = cs * s[j + 1];
+          rotatePair(Vt + j * n, Vt + (j + 1) * n, n, cs, -sn);
+          t = pythag(f, g);
+          cs = f / t;
+          sn = g / t;
+          s[j] = t;
+          f = cs * e[j] + sn * s[j + 1];
+          s[j + 1] = -sn * e[j] + cs * s[j + 1];
+          g = sn * e[j + 1];
+          e[j + 1] = cs * e[j + 1];
+          if (j < m - 1) rotatePair(Ut + j * m, Ut + (j + 1) * m, m, cs, -sn);
+        }
+        e[p - 2] = f;
+        break;
+      }
+      default: {  // converged: make s[k] non-negative, sort it into place
+        if (s[k] <= 0) {
+          s[k] = s[k] < 0 ? -s[k] : 0;
+          for (Index i = 0; i <= pp; i++) Vt[k * n + i] = -Vt[k * n + i];
+        }
+        while (k < pp && s[k] < s[k + 1]) {
+          std::swap(s[k], s[k + 1]);
+          std::swap_ranges(Vt + k * n, Vt + (k + 1) * n, Vt + (k + 1) * n);
+          std::swap_ranges(Ut + k * m, Ut + (k + 1) * m, Ut + (k + 1) * m);
+          k++;
+        }
+        iter = 0;
+        p--;
+      }
+    }
+  }
+  for (Index i = 0; i < m; i++)
+    for (Index j = 0; j < n; j++) w[i * n + j] = Ut[j * m + i] * s[j];
+  for (Index i = 0; i < n; i++)
+    for (Index j = 0; j < n; j++) q[i * n + j] = Vt[j * n + i];
+  return true;
+}
+
 bool fits(const Arr& arr, Index off, Index count) {
   return off >= 0 && count >= 0 && off + count <= arr.len;
 }
@@ -672,8 +940,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::tridiagonalEig& arg)
   return env.Undefined();
 }
 
-// One-sided Jacobi on the m x n matrix at a[aOff..] (m >= n): W = A Q into w (m x n), the
-// accumulated rotations Q into q (n x n).
+// The SVD of the m x n matrix at a[aOff..] (m >= n) as W = A Q = U diag(S) into w (m x n) and
+// the orthogonal Q = V into q (n x n): one-sided Jacobi (the twin's bits), or from kGkMin
+// columns Golub-Kahan (Note [Golub-Kahan SVD]).
 Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg) {
   Napi::Env env = info.Env();
   const Index m = arg.m, n = arg.n;
@@ -683,8 +952,14 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg) {
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  jacobiSweepsKernel(static_cast<const double*>(arg.a.data) + arg.aOff, m, n,
-                     static_cast<double*>(arg.w.data), static_cast<double*>(arg.q.data));
+  const double* a = static_cast<const double*>(arg.a.data) + arg.aOff;
+  double* w = static_cast<double*>(arg.w.data);
+  double* q = static_cast<double*>(arg.q.data);
+  // Note [Golub-Kahan SVD]: from kGkMin columns, on finite input; the sweeps otherwise
+  bool finite = true;
+  for (Index i = 0; i < m * n && finite; i++) finite = std::isfinite(a[i]);
+  if (n >= kGkMin && m >= n && finite && golubKahanKernel(a, m, n, w, q)) return env.Undefined();
+  jacobiSweepsKernel(a, m, n, w, q);
   return env.Undefined();
 }
 
