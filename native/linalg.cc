@@ -56,9 +56,10 @@ Index luUnblocked(double* a, Index m, Index n, double* piv, bool pivot) {
 }
 
 // Note [scratch reuse]: the factorizations' scratch (the input's copy kept for Note
-// [factorization fallback], the products' output, LU's column-major base panel) lives in buffers kept per thread between
-// calls: a fresh multi-megabyte std::vector is a fresh mmap whose pages fault in on first
-// touch, on every call. Buffers above kKeepScratch elements are released after the call.
+// [factorization fallback], the products' output, LU's column-major base panel) lives in
+// buffers kept per thread between calls: a fresh multi-megabyte std::vector is a fresh mmap
+// whose pages fault in on first touch, on every call. Buffers above kKeepScratch elements are
+// released after the call.
 constexpr size_t kKeepScratch = size_t(1) << 22;
 std::vector<double>& scratch(int which) {
   thread_local std::vector<double> bufs[3];
@@ -171,7 +172,8 @@ struct RecursiveLu {
     const Index h = c0 + (c1 - c0) / 2;
     if (!factor(c0, h)) return false;
     trsm(c0, h, h, c1);  // U12 = L11^{-1} A12
-    gemmSub(a + h * n + h, a + h * n + c0, a + c0 * n + h, m - h, h - c0, c1 - h, n);  // A22 -= L21 U12
+    // A22 -= L21 U12
+    gemmSub(a + h * n + h, a + h * n + c0, a + c0 * n + h, m - h, h - c0, c1 - h, n);
     return factor(h, c1);
   }
 };
@@ -615,17 +617,50 @@ double norm2(const double* x, Index len) {
   return big * std::sqrt(s);
 }
 
-inline double dot(const double* x, const double* y, Index len) {
-  double s[4] = {0, 0, 0, 0};
-  Index i = 0;
-  for (; i + 4 <= len; i += 4)
-    for (int l = 0; l < 4; l++) s[l] += x[i + l] * y[i + l];
-  for (; i < len; i++) s[0] += x[i] * y[i];
-  return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-inline void axpy(double t, const double* x, double* y, Index len) {
+// x . y and y += t x for the bidiagonalisation and the accumulation of U and V, in the widest
+// vectors the machine has (no twin to match; eight partial sums in the dot product)
+#define TG_DOT_BODY                                                     \
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                               \
+  Index i = 0;                                                          \
+  for (; i + 8 <= len; i += 8)                                          \
+    for (int l = 0; l < 8; l++) s[l] += x[i + l] * y[i + l];            \
+  for (; i < len; i++) s[0] += x[i] * y[i];                             \
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+#define TG_AXPY_BODY \
   for (Index i = 0; i < len; i++) y[i] += t * x[i];
+double dotBase(const double* x, const double* y, Index len) { TG_DOT_BODY }
+void axpyBase(double t, const double* x, double* y, Index len) { TG_AXPY_BODY }
+#if TG_X86
+__attribute__((target("avx2,fma"))) double dotAvx2(const double* x, const double* y, Index len) {
+  TG_DOT_BODY
+}
+__attribute__((target("avx2,fma"))) void axpyAvx2(double t, const double* x, double* y,
+                                                   Index len) {
+  TG_AXPY_BODY
+}
+__attribute__((target("avx512f"))) double dotAvx512(const double* x, const double* y, Index len) {
+  TG_DOT_BODY
+}
+__attribute__((target("avx512f"))) void axpyAvx512(double t, const double* x, double* y,
+                                                    Index len) {
+  TG_AXPY_BODY
+}
+#endif
+#undef TG_DOT_BODY
+#undef TG_AXPY_BODY
+inline double dot(const double* x, const double* y, Index len) {
+#if TG_X86
+  if (avx512()) return dotAvx512(x, y, len);
+  if (avx2()) return dotAvx2(x, y, len);
+#endif
+  return dotBase(x, y, len);
+}
+inline void axpy(double t, const double* x, double* y, Index len) {
+#if TG_X86
+  if (avx512()) return axpyAvx512(t, x, y, len);
+  if (avx2()) return axpyAvx2(t, x, y, len);
+#endif
+  axpyBase(t, x, y, len);
 }
 
 // The SVD of the m x n matrix a (m >= n >= 1, finite) by Note [Golub-Kahan SVD]: W = U diag(S)
@@ -677,7 +712,8 @@ bool golubKahanKernel(const double* a, Index m, Index n, double* w, double* q) {
       if (k + 1 < m && e[k] != 0) {
         // A[k+1.., k+1..] -= (A e) e^T / e[k+1]: work = A[k+1.., k+1..] e
         for (Index i = k + 1; i < m; i++) work[i] = 0;
-        for (Index j = k + 1; j < n; j++) axpy(e[j], At + j * m + k + 1, work.data() + k + 1, m - k - 1);
+        for (Index j = k + 1; j < n; j++)
+          axpy(e[j], At + j * m + k + 1, work.data() + k + 1, m - k - 1);
         for (Index j = k + 1; j < n; j++)
           axpy(-e[j] / e[k + 1], work.data() + k + 1, At + j * m + k + 1, m - k - 1);
       }
@@ -742,7 +778,8 @@ bool golubKahanKernel(const double* a, Index m, Index n, double* w, double* q) {
       Index ks;
       for (ks = p - 1; ks >= k; ks--) {
         if (ks == k) break;
-        const double t = (ks != p ? std::fabs(e[ks]) : 0.) + (ks != k + 1 ? std::fabs(e[ks - 1]) : 0.);
+        const double t =
+            (ks != p ? std::fabs(e[ks]) : 0.) + (ks != k + 1 ? std::fabs(e[ks - 1]) : 0.);
         if (std::fabs(s[ks]) <= tiny + eps * t) {
           s[ks] = 0;
           break;
@@ -789,8 +826,9 @@ bool golubKahanKernel(const double* a, Index m, Index n, double* w, double* q) {
       case 3: {  // one implicitly shifted QR step on rows/columns k..p-1
         if (++iter > 75) return false;
         const double scale = std::max(
-            std::max(std::max(std::max(std::fabs(s[p - 1]), std::fabs(s[p - 2])), std::fabs(e[p - 2])),
-                     std::fabs(s[k])),
+            std::max(
+                std::max(std::max(std::fabs(s[p - 1]), std::fabs(s[p - 2])), std::fabs(e[p - 2])),
+                std::fabs(s[k])),
             std::fabs(e[k]));
         const double sp = s[p - 1] / scale, spm1 = s[p - 2] / scale, epm1 = e[p - 2] / scale;
         const double sk = s[k] / scale, ek = e[k] / scale;
@@ -820,7 +858,7 @@ bool golubKahanKernel(const double* a, Index m, Index n, double* w, double* q) {
           s[j + 1] = -sn * e[j] + cs * s[j + 1];
           g = sn * e[j + 1];
           e[j + 1] = cs * e[j + 1];
-          if (j < m - 1) rotatePair(Ut + j * m, Ut + (j + 1) * m, m, cs, -sn);
+          rotatePair(Ut + j * m, Ut + (j + 1) * m, m, cs, -sn);  // j < p - 1 <= m - 1
         }
         e[p - 2] = f;
         break;
