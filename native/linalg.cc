@@ -1,8 +1,9 @@
 // tensorgrad native backend: the blocked dense factorizations, twins of src/backend/linalg.ts.
-// LU with partial pivoting (getrf) and Cholesky (potrf, lower) on a row-major double matrix in
-// place, by panels of kBlock columns whose trailing update is one matmul.cc product (packed
-// SIMD kernels, threads): the O(n^3) work runs at matrix-multiply speed. The results are the
-// TypeScript kernels' up to rounding (the products sum in another order).
+// LU with partial pivoting (getrf, by recursive halving of the columns as dgetrf2) and Cholesky
+// (potrf, lower, by panels of kBlock columns) on a row-major double matrix in place, their
+// coupling updates matmul.cc products (packed SIMD kernels, threads): the O(n^3) work runs at
+// matrix-multiply speed. The results are the TypeScript kernels' up to rounding (the products
+// sum in another order).
 //
 // Note [factorization fallback]: where the TypeScript twin stops early or skips work (a zero
 // pivot in LU, a leading minor that is not positive-definite in Cholesky), what it leaves in
@@ -54,56 +55,139 @@ Index luUnblocked(double* a, Index m, Index n, double* piv, bool pivot) {
   return info;
 }
 
-// Right-looking blocked LU: factor the panel (rows j0.., columns j0..j0+jb) unblocked with
-// whole-row swaps, solve U12 = L11^{-1} A12, then A22 -= L21 U12. Returns info, or -1 when a
-// zero pivot turned up (Note [factorization fallback]).
-Index luBlocked(double* a, Index m, Index n, double* piv, bool pivot) {
-  const Index k = std::min(m, n);
-  std::vector<double> tmp;
-  for (Index j0 = 0; j0 < k; j0 += kBlock) {
-    const Index jb = std::min(kBlock, k - j0);
-    const Index e = j0 + jb;  // first column after the panel
-    for (Index j = j0; j < e; j++) {
-      Index p = j;
+// Note [scratch reuse]: the factorizations' scratch (the input's copy kept for Note
+// [factorization fallback], the products' output, LU's column-major base panel) lives in
+// buffers kept per thread between calls: a fresh multi-megabyte std::vector is a fresh mmap
+// whose pages fault in on first touch, on every call. Buffers above kKeepScratch elements are
+// released after the call.
+constexpr size_t kKeepScratch = size_t(1) << 22;
+std::vector<double>& scratch(int which) {
+  thread_local std::vector<double> bufs[3];
+  return bufs[which];
+}
+void releaseScratch() {
+  for (int w = 0; w < 3; w++)
+    if (scratch(w).capacity() > kKeepScratch) std::vector<double>().swap(scratch(w));
+}
+
+// C (r x c, row stride ld) -= A (r x k) B (k x c), A and B of row stride ld: one matmul.cc
+// product into scratch, then the subtraction.
+void gemmSub(double* c, const double* a, const double* b, Index r, Index k, Index cols, Index ld) {
+  if (r <= 0 || cols <= 0 || k <= 0) return;
+  std::vector<double>& tmp = scratch(1);
+  if (tmp.size() < size_t(r * cols)) tmp.resize(size_t(r * cols));
+  matmulF64(a, ld, 1, b, ld, 1, tmp.data(), r, k, cols);
+  for (Index i = 0; i < r; i++) {
+    double* row = c + i * ld;
+    const double* t = tmp.data() + i * cols;
+    for (Index j = 0; j < cols; j++) row[j] -= t[j];
+  }
+}
+
+// Below this many columns the recursive LU and triangular solve run their plain loops.
+constexpr Index kLuBase = 16;
+
+// Recursive LU (Toledo; LAPACK's dgetrf2) of a row-major m x n matrix with whole-row swaps.
+struct RecursiveLu {
+  double* a;
+  Index m, n;
+  double* piv;
+  bool pivot;
+
+  // B <- L^{-1} B: L the unit lower triangle of rows/columns [r0, r1), B rows [r0, r1) and
+  // columns [c0, c1). Split in halves: X1 = L11^{-1} B1, B2 -= L21 X1, X2 = L22^{-1} B2.
+  void trsm(Index r0, Index r1, Index c0, Index c1) {
+    if (c1 <= c0) return;
+    if (r1 - r0 <= kLuBase) {
+      for (Index j = r0; j < r1; j++)
+        for (Index i = j + 1; i < r1; i++) {
+          const double l = a[i * n + j];
+          if (l == 0) continue;
+          for (Index c = c0; c < c1; c++) a[i * n + c] -= l * a[j * n + c];
+        }
+      return;
+    }
+    const Index h = r0 + (r1 - r0) / 2;
+    trsm(r0, h, c0, c1);
+    gemmSub(a + h * n + c0, a + h * n + r0, a + r0 * n + c0, r1 - h, h - r0, c1 - c0, n);
+    trsm(h, r1, c0, c1);
+  }
+
+  // The unblocked LU of columns [c0, c1) (rows [c0, m)) on a column-major copy of the panel,
+  // so that the pivot search and each column's update run down contiguous memory; every
+  // element sees the twin's operations in the twin's order, except that a zero multiplier is
+  // not skipped (as in the products). Row swaps reach the columns outside the panel at once.
+  bool factorBase(Index c0, Index c1) {
+    const Index w = c1 - c0, R = m - c0;
+    std::vector<double>& buf = scratch(2);
+    if (buf.size() < size_t(w * R)) buf.resize(size_t(w * R));
+    double* P = buf.data();
+    for (Index i = 0; i < R; i++)
+      for (Index jj = 0; jj < w; jj++) P[jj * R + i] = a[(c0 + i) * n + c0 + jj];
+    bool ok = true;
+    for (Index jj = 0; jj < w && ok; jj++) {
+      const Index j = c0 + jj, r = j - c0;  // r: row j in the panel
+      double* col = P + jj * R;
+      Index p = r;
       if (pivot) {
-        double best = std::fabs(a[j * n + j]);
-        for (Index i = j + 1; i < m; i++) {
-          const double v = std::fabs(a[i * n + j]);
+        double best = std::fabs(col[r]);
+        for (Index i = r + 1; i < R; i++) {
+          const double v = std::fabs(col[i]);
           if (v > best) {
             best = v;
             p = i;
           }
         }
       }
-      piv[j] = double(p + 1);
-      if (p != j)
-        for (Index c = 0; c < n; c++) std::swap(a[j * n + c], a[p * n + c]);
-      const double d = a[j * n + j];
-      if (!(d != 0)) return -1;  // zero (or NaN) pivot: the unblocked twin decides
-      for (Index i = j + 1; i < m; i++) {
-        const double l = (a[i * n + j] /= d);
-        if (l == 0) continue;
-        for (Index c = j + 1; c < e; c++) a[i * n + c] -= l * a[j * n + c];
+      piv[j] = double(c0 + p + 1);
+      if (p != r) {
+        for (Index cc = 0; cc < w; cc++) std::swap(P[cc * R + r], P[cc * R + p]);
+        double* rj = a + j * n;
+        double* rp = a + (c0 + p) * n;
+        for (Index c = 0; c < c0; c++) std::swap(rj[c], rp[c]);
+        for (Index c = c1; c < n; c++) std::swap(rj[c], rp[c]);
+      }
+      const double d = col[r];
+      if (!(d != 0)) {
+        ok = false;  // zero (or NaN) pivot: the unblocked twin decides
+        break;
+      }
+      for (Index i = r + 1; i < R; i++) col[i] /= d;
+      for (Index cc = jj + 1; cc < w; cc++) {
+        double* t = P + cc * R;
+        const double u = t[r];
+        for (Index i = r + 1; i < R; i++) t[i] -= col[i] * u;
       }
     }
-    if (e >= n) continue;
-    // U12 = L11^{-1} A12 (unit lower triangular, forward substitution by rows)
-    for (Index j = j0; j < e; j++)
-      for (Index i = j + 1; i < e; i++) {
-        const double l = a[i * n + j];
-        if (l == 0) continue;
-        for (Index c = e; c < n; c++) a[i * n + c] -= l * a[j * n + c];
-      }
-    const Index r2 = m - e, c2 = n - e;
-    if (r2 <= 0) continue;
-    tmp.resize(size_t(r2 * c2));
-    matmulF64(a + e * n + j0, n, 1, a + j0 * n + e, n, 1, tmp.data(), r2, jb, c2);
-    for (Index i = 0; i < r2; i++) {
-      double* row = a + (e + i) * n + e;
-      const double* t = tmp.data() + i * c2;
-      for (Index c = 0; c < c2; c++) row[c] -= t[c];
-    }
+    for (Index i = 0; i < R; i++)
+      for (Index jj = 0; jj < w; jj++) a[(c0 + i) * n + c0 + jj] = P[jj * R + i];
+    return ok;
   }
+
+  // Factor columns [c0, c1) of rows [c0, m), the columns left of c0 done and the updates from
+  // them applied. False at a zero (or NaN) pivot: the unblocked twin decides (Note
+  // [factorization fallback]).
+  bool factor(Index c0, Index c1) {
+    if (c1 - c0 <= kLuBase) return factorBase(c0, c1);
+    const Index h = c0 + (c1 - c0) / 2;
+    if (!factor(c0, h)) return false;
+    trsm(c0, h, h, c1);  // U12 = L11^{-1} A12
+    // A22 -= L21 U12
+    gemmSub(a + h * n + h, a + h * n + c0, a + c0 * n + h, m - h, h - c0, c1 - h, n);
+    return factor(h, c1);
+  }
+};
+
+// LU by recursive halving of the columns: the two halves' coupling (U12 = L11^{-1} A12, A22
+// -= L21 U12) is a triangular solve and a product, themselves split until kLuBase columns, so
+// nearly all of the O(n^3) work is matmul.cc products of n/2, n/4, ... columns. Columns past
+// min(m, n) (a wide matrix) get U = L^{-1} A at the end. Returns 0, or -1 when a zero pivot
+// turned up (Note [factorization fallback]).
+Index luBlocked(double* a, Index m, Index n, double* piv, bool pivot) {
+  const Index k = std::min(m, n);
+  RecursiveLu lu{a, m, n, piv, pivot};
+  if (!lu.factor(0, k)) return -1;
+  lu.trsm(0, k, k, n);
   return 0;
 }
 
@@ -498,6 +582,310 @@ void jacobiSweepsKernel(const double* a, Index m, Index n, double* w, double* q)
     for (Index j = 0; j < n; j++) q[i * n + j] = qt[j * n + i];
 }
 
+// Note [Golub-Kahan SVD]: from kGkMin columns the native SVD is Golub and Kahan's, not the
+// twin's Jacobi sweeps (which cost some ten sweeps of n^2/2 column pairs, O(m n^2) each): a
+// Householder bidiagonalisation B = U1^T A V1, the accumulation of U1 and V1, and implicitly
+// shifted QR steps on the bidiagonal whose rotations are applied to U and V (LINPACK's dsvdc,
+// as JAMA writes it; LAPACK's dbdsqr criteria). It is accurate to eps ||A|| (LAPACK's gesvd
+// and gesdd, PyTorch's drivers, are too), not the Jacobi sweeps' small relative errors, and
+// its results are not the twin's bits: test/native-linalg.test.ts checks the residual
+// ||A - U S V^T|| and the orthogonality of U and V instead. Columns of A, U and V are kept as
+// the contiguous rows of their transposes, so every inner loop runs down contiguous memory.
+constexpr Index kGkMin = 48;
+
+// sqrt(a^2 + b^2) without overflow (not correctly rounded; no twin to match here)
+inline double pythag(double a, double b) {
+  a = std::fabs(a);
+  b = std::fabs(b);
+  if (a < b) std::swap(a, b);
+  if (a == 0) return b;  // b <= a: both zero, or b NaN
+  const double r = b / a;
+  return a * std::sqrt(1 + r * r);
+}
+
+// the 2-norm of x[0..len) with scaling (no overflow or underflow of the squares)
+double norm2(const double* x, Index len) {
+  double big = 0;
+  for (Index i = 0; i < len; i++) big = std::max(big, std::fabs(x[i]));
+  if (big == 0 || !std::isfinite(big)) return big;
+  const double inv = 1 / big;
+  double s = 0;
+  for (Index i = 0; i < len; i++) {
+    const double t = x[i] * inv;
+    s += t * t;
+  }
+  return big * std::sqrt(s);
+}
+
+// x . y and y += t x for the bidiagonalisation and the accumulation of U and V, in the widest
+// vectors the machine has (no twin to match; eight partial sums in the dot product)
+#define TG_DOT_BODY                                                     \
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                               \
+  Index i = 0;                                                          \
+  for (; i + 8 <= len; i += 8)                                          \
+    for (int l = 0; l < 8; l++) s[l] += x[i + l] * y[i + l];            \
+  for (; i < len; i++) s[0] += x[i] * y[i];                             \
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+#define TG_AXPY_BODY \
+  for (Index i = 0; i < len; i++) y[i] += t * x[i];
+double dotBase(const double* x, const double* y, Index len) { TG_DOT_BODY }
+void axpyBase(double t, const double* x, double* y, Index len) { TG_AXPY_BODY }
+#if TG_X86
+__attribute__((target("avx2,fma"))) double dotAvx2(const double* x, const double* y, Index len) {
+  TG_DOT_BODY
+}
+__attribute__((target("avx2,fma"))) void axpyAvx2(double t, const double* x, double* y,
+                                                   Index len) {
+  TG_AXPY_BODY
+}
+__attribute__((target("avx512f"))) double dotAvx512(const double* x, const double* y, Index len) {
+  TG_DOT_BODY
+}
+__attribute__((target("avx512f"))) void axpyAvx512(double t, const double* x, double* y,
+                                                    Index len) {
+  TG_AXPY_BODY
+}
+#endif
+#undef TG_DOT_BODY
+#undef TG_AXPY_BODY
+inline double dot(const double* x, const double* y, Index len) {
+#if TG_X86
+  if (avx512()) return dotAvx512(x, y, len);
+  if (avx2()) return dotAvx2(x, y, len);
+#endif
+  return dotBase(x, y, len);
+}
+inline void axpy(double t, const double* x, double* y, Index len) {
+#if TG_X86
+  if (avx512()) return axpyAvx512(t, x, y, len);
+  if (avx2()) return axpyAvx2(t, x, y, len);
+#endif
+  axpyBase(t, x, y, len);
+}
+
+// The SVD of the m x n matrix a (m >= n >= 1, finite) by Note [Golub-Kahan SVD]: W = U diag(S)
+// (m x n) into w and V (n x n) into q, row-major, S descending. False when a QR step count
+// exceeds 75 per singular value (the caller then runs the Jacobi sweeps).
+bool golubKahanKernel(const double* a, Index m, Index n, double* w, double* q) {
+  std::vector<double> atv(size_t(n * m)), utv(size_t(n * m), 0.0), vtv(size_t(n * n), 0.0);
+  std::vector<double> sv(size_t(n) + 1, 0.0), ev(size_t(n), 0.0), work(size_t(m), 0.0);
+  double* At = atv.data();  // At[j * m + i] = A[i][j]
+  double* Ut = utv.data();  // Ut[j * m + i] = U[i][j]
+  double* Vt = vtv.data();  // Vt[j * n + i] = V[i][j]
+  double* s = sv.data();
+  double* e = ev.data();
+  for (Index i = 0; i < m; i++)
+    for (Index j = 0; j < n; j++) At[j * m + i] = a[i * n + j];
+  const Index nct = std::min(m - 1, n), nrt = std::max<Index>(0, std::min(n - 2, m));
+  for (Index k = 0; k < std::max(nct, nrt); k++) {
+    double* ak = At + k * m;
+    if (k < nct) {
+      // the Householder reflector of column k (rows k..m) into ak; -s[k] the new diagonal
+      s[k] = norm2(ak + k, m - k);
+      if (s[k] != 0) {
+        if (ak[k] < 0) s[k] = -s[k];
+        const double inv = 1 / s[k];
+        for (Index i = k; i < m; i++) ak[i] *= inv;
+        ak[k] += 1;
+      }
+      s[k] = -s[k];
+    }
+    for (Index j = k + 1; j < n; j++) {
+      double* aj = At + j * m;
+      if (k < nct && s[k] != 0) {
+        const double t = -dot(ak + k, aj + k, m - k) / ak[k];
+        axpy(t, ak + k, aj + k, m - k);
+      }
+      e[j] = aj[k];  // row k, to be reflected from the right
+    }
+    if (k < nct)
+      for (Index i = k; i < m; i++) Ut[k * m + i] = ak[i];
+    if (k < nrt) {
+      e[k] = norm2(e + k + 1, n - k - 1);
+      if (e[k] != 0) {
+        if (e[k + 1] < 0) e[k] = -e[k];
+        const double inv = 1 / e[k];
+        for (Index i = k + 1; i < n; i++) e[i] *= inv;
+        e[k + 1] += 1;
+      }
+      e[k] = -e[k];
+      if (k + 1 < m && e[k] != 0) {
+        // A[k+1.., k+1..] -= (A e) e^T / e[k+1]: work = A[k+1.., k+1..] e
+        for (Index i = k + 1; i < m; i++) work[i] = 0;
+        for (Index j = k + 1; j < n; j++)
+          axpy(e[j], At + j * m + k + 1, work.data() + k + 1, m - k - 1);
+        for (Index j = k + 1; j < n; j++)
+          axpy(-e[j] / e[k + 1], work.data() + k + 1, At + j * m + k + 1, m - k - 1);
+      }
+      for (Index i = k + 1; i < n; i++) Vt[k * n + i] = e[i];
+    }
+  }
+  // the bidiagonal of order p = n (m >= n)
+  Index p = n;
+  if (nct < n) s[nct] = At[nct * m + nct];
+  if (m < p) s[p - 1] = 0;
+  if (nrt + 1 < p) e[nrt] = At[(p - 1) * m + nrt];
+  e[p - 1] = 0;
+  // U = H_0 ... H_{nct-1} (its first n columns), from the last reflector back
+  for (Index j = nct; j < n; j++) {
+    std::fill(Ut + j * m, Ut + (j + 1) * m, 0.0);
+    Ut[j * m + j] = 1;
+  }
+  for (Index k = nct - 1; k >= 0; k--) {
+    double* uk = Ut + k * m;
+    if (s[k] != 0) {
+      for (Index j = k + 1; j < n; j++) {
+        double* uj = Ut + j * m;
+        const double t = -dot(uk + k, uj + k, m - k) / uk[k];
+        axpy(t, uk + k, uj + k, m - k);
+      }
+      for (Index i = k; i < m; i++) uk[i] = -uk[i];
+      uk[k] += 1;
+      for (Index i = 0; i < k; i++) uk[i] = 0;
+    } else {
+      std::fill(uk, uk + m, 0.0);
+      uk[k] = 1;
+    }
+  }
+  // V likewise
+  for (Index k = n - 1; k >= 0; k--) {
+    double* vk = Vt + k * n;
+    if (k < nrt && e[k] != 0)
+      for (Index j = k + 1; j < n; j++) {
+        double* vj = Vt + j * n;
+        const double t = -dot(vk + k + 1, vj + k + 1, n - k - 1) / vk[k + 1];
+        axpy(t, vk + k + 1, vj + k + 1, n - k - 1);
+      }
+    std::fill(vk, vk + n, 0.0);
+    vk[k] = 1;
+  }
+  // QR iteration on the bidiagonal (s, e)
+  const Index pp = p - 1;
+  Index iter = 0;
+  const double eps = std::ldexp(1.0, -52), tiny = std::ldexp(1.0, -966);
+  while (p > 0) {
+    Index k, kase;
+    for (k = p - 2; k >= -1; k--) {
+      if (k == -1) break;
+      if (std::fabs(e[k]) <= tiny + eps * (std::fabs(s[k]) + std::fabs(s[k + 1]))) {
+        e[k] = 0;
+        break;
+      }
+    }
+    if (k == p - 2) {
+      kase = 4;
+    } else {
+      Index ks;
+      for (ks = p - 1; ks >= k; ks--) {
+        if (ks == k) break;
+        const double t =
+            (ks != p ? std::fabs(e[ks]) : 0.) + (ks != k + 1 ? std::fabs(e[ks - 1]) : 0.);
+        if (std::fabs(s[ks]) <= tiny + eps * t) {
+          s[ks] = 0;
+          break;
+        }
+      }
+      if (ks == k) {
+        kase = 3;
+      } else if (ks == p - 1) {
+        kase = 1;
+      } else {
+        kase = 2;
+        k = ks;
+      }
+    }
+    k++;
+    switch (kase) {
+      case 1: {  // s[p-1] negligible: chase e[p-2] up and out
+        double f = e[p - 2];
+        e[p - 2] = 0;
+        for (Index j = p - 2; j >= k; j--) {
+          const double t = pythag(s[j], f), cs = s[j] / t, sn = f / t;
+          s[j] = t;
+          if (j != k) {
+            f = -sn * e[j - 1];
+            e[j - 1] = cs * e[j - 1];
+          }
+          // (V_j, V_{p-1}) <- (cs V_j + sn V_{p-1}, -sn V_j + cs V_{p-1})
+          rotatePair(Vt + j * n, Vt + (p - 1) * n, n, cs, -sn);
+        }
+        break;
+      }
+      case 2: {  // s[k-1] negligible: split, chasing e[k-1] down
+        double f = e[k - 1];
+        e[k - 1] = 0;
+        for (Index j = k; j < p; j++) {
+          const double t = pythag(s[j], f), cs = s[j] / t, sn = f / t;
+          s[j] = t;
+          f = -sn * e[j];
+          e[j] = cs * e[j];
+          rotatePair(Ut + j * m, Ut + (k - 1) * m, m, cs, -sn);
+        }
+        break;
+      }
+      case 3: {  // one implicitly shifted QR step on rows/columns k..p-1
+        if (++iter > 75) return false;
+        const double scale = std::max(
+            std::max(
+                std::max(std::max(std::fabs(s[p - 1]), std::fabs(s[p - 2])), std::fabs(e[p - 2])),
+                std::fabs(s[k])),
+            std::fabs(e[k]));
+        const double sp = s[p - 1] / scale, spm1 = s[p - 2] / scale, epm1 = e[p - 2] / scale;
+        const double sk = s[k] / scale, ek = e[k] / scale;
+        const double b = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2;
+        const double c = (sp * epm1) * (sp * epm1);
+        double shift = 0;
+        if (b != 0 || c != 0) {
+          shift = std::sqrt(b * b + c);
+          if (b < 0) shift = -shift;
+          shift = c / (b + shift);
+        }
+        double f = (sk + sp) * (sk - sp) + shift;
+        double g = sk * ek;
+        for (Index j = k; j < p - 1; j++) {
+          double t = pythag(f, g), cs = f / t, sn = g / t;
+          if (j != k) e[j - 1] = t;
+          f = cs * s[j] + sn * e[j];
+          e[j] = cs * e[j] - sn * s[j];
+          g = sn * s[j + 1];
+          s[j + 1] = cs * s[j + 1];
+          rotatePair(Vt + j * n, Vt + (j + 1) * n, n, cs, -sn);
+          t = pythag(f, g);
+          cs = f / t;
+          sn = g / t;
+          s[j] = t;
+          f = cs * e[j] + sn * s[j + 1];
+          s[j + 1] = -sn * e[j] + cs * s[j + 1];
+          g = sn * e[j + 1];
+          e[j + 1] = cs * e[j + 1];
+          rotatePair(Ut + j * m, Ut + (j + 1) * m, m, cs, -sn);  // j < p - 1 <= m - 1
+        }
+        e[p - 2] = f;
+        break;
+      }
+      default: {  // converged: make s[k] non-negative, sort it into place
+        if (s[k] <= 0) {
+          s[k] = s[k] < 0 ? -s[k] : 0;
+          for (Index i = 0; i <= pp; i++) Vt[k * n + i] = -Vt[k * n + i];
+        }
+        while (k < pp && s[k] < s[k + 1]) {
+          std::swap(s[k], s[k + 1]);
+          std::swap_ranges(Vt + k * n, Vt + (k + 1) * n, Vt + (k + 1) * n);
+          std::swap_ranges(Ut + k * m, Ut + (k + 1) * m, Ut + (k + 1) * m);
+          k++;
+        }
+        iter = 0;
+        p--;
+      }
+    }
+  }
+  for (Index i = 0; i < m; i++)
+    for (Index j = 0; j < n; j++) w[i * n + j] = Ut[j * m + i] * s[j];
+  for (Index i = 0; i < n; i++)
+    for (Index j = 0; j < n; j++) q[i * n + j] = Vt[j * n + i];
+  return true;
+}
+
 bool fits(const Arr& arr, Index off, Index count) {
   return off >= 0 && count >= 0 && off + count <= arr.len;
 }
@@ -518,12 +906,14 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::luFactor& arg) {
   }
   double* a = static_cast<double*>(arg.a.data) + arg.aOff;
   double* piv = static_cast<double*>(arg.piv.data);
-  std::vector<double> saved(a, a + m * n);
+  std::vector<double>& saved = scratch(0);  // Note [scratch reuse]
+  saved.assign(a, a + m * n);
   Index r = luBlocked(a, m, n, piv, arg.pivot != 0);
   if (r < 0) {
     std::memcpy(a, saved.data(), size_t(m * n) * sizeof(double));
     r = luUnblocked(a, m, n, piv, arg.pivot != 0);
   }
+  releaseScratch();
   static_cast<double*>(arg.info.data)[0] = double(r);
   return env.Undefined();
 }
@@ -588,8 +978,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::tridiagonalEig& arg)
   return env.Undefined();
 }
 
-// One-sided Jacobi on the m x n matrix at a[aOff..] (m >= n): W = A Q into w (m x n), the
-// accumulated rotations Q into q (n x n).
+// The SVD of the m x n matrix at a[aOff..] (m >= n) as W = A Q = U diag(S) into w (m x n) and
+// the orthogonal Q = V into q (n x n): one-sided Jacobi (the twin's bits), or from kGkMin
+// columns Golub-Kahan (Note [Golub-Kahan SVD]).
 Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg) {
   Napi::Env env = info.Env();
   const Index m = arg.m, n = arg.n;
@@ -599,8 +990,14 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg) {
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  jacobiSweepsKernel(static_cast<const double*>(arg.a.data) + arg.aOff, m, n,
-                     static_cast<double*>(arg.w.data), static_cast<double*>(arg.q.data));
+  const double* a = static_cast<const double*>(arg.a.data) + arg.aOff;
+  double* w = static_cast<double*>(arg.w.data);
+  double* q = static_cast<double*>(arg.q.data);
+  // Note [Golub-Kahan SVD]: from kGkMin columns, on finite input; the sweeps otherwise
+  bool finite = true;
+  for (Index i = 0; i < m * n && finite; i++) finite = std::isfinite(a[i]);
+  if (n >= kGkMin && m >= n && finite && golubKahanKernel(a, m, n, w, q)) return env.Undefined();
+  jacobiSweepsKernel(a, m, n, w, q);
   return env.Undefined();
 }
 

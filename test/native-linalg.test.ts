@@ -10,7 +10,8 @@
  * checked against n * 2^-52 * a small constant, LAPACK's backward-error bound.
  * The triangular solve, the tridiagonal eigensolver and the Jacobi sweeps keep each element's
  * operations in the twin's order (Note [V8's hypot] in native/linalg.cc), so those compare
- * bit for bit, inf and nan patterns included.
+ * bit for bit, inf and nan patterns included. From 48 columns the native SVD is Golub-Kahan
+ * (Note [Golub-Kahan SVD]), checked by its residual, orthogonality and singular values.
  * Skipped, with the reason, when the addon is not built or not loaded.
  */
 import { test } from "node:test";
@@ -294,24 +295,111 @@ test("native tridiagonal eigensolver equals the TypeScript kernel bit for bit", 
     }
 });
 
+/** the native SVD's first Golub-Kahan width (kGkMin, Note [Golub-Kahan SVD] in native/linalg.cc) */
+const GK_MIN = 48;
+
 test("native Jacobi sweeps equal the TypeScript kernel bit for bit", { skip }, () => {
-  for (const [m, n] of [
-    [64, 64],
-    [100, 70],
-    [130, 130],
-  ])
+  // below GK_MIN columns, and on non-finite input at any width, the native SVD is the sweeps
+  for (const [m, n, nan] of [
+    [40, 40, false],
+    [100, 30, false],
+    [GK_MIN - 1, GK_MIN - 1, false],
+    [GK_MIN, GK_MIN, true],
+  ] as const)
     for (const lowRank of [false, true]) {
       const a = filled(Float64Array, m * n + OFF, m * 7 + n, 1) as Float64Array;
       // two equal columns: a zero singular value
       if (lowRank) for (let i = 0; i < m; i++) a[OFF + i * n + 1] = a[OFF + i * n];
+      if (nan) a[OFF + 3 * n + 2] = NaN;
       const [ts, nat] = both(() => {
         const w = new Float64Array(m * n);
         const q = new Float64Array(n * n);
         jacobiSweeps(a, OFF, m, n, w, q);
         return { w, q };
       });
-      const what = `jacobiSweeps ${m}x${n} lowRank=${lowRank}`;
+      const what = `jacobiSweeps ${m}x${n} lowRank=${lowRank} nan=${nan}`;
       assertSame(nat.w, ts.w, `${what}: W`);
       assertSame(nat.q, ts.q, `${what}: Q`);
     }
 });
+
+/** sqrt of the sum of squares */
+const frob = (x: Float64Array): number => Math.sqrt(x.reduce((t, v) => t + v * v, 0));
+
+/** the column norms of the m x n matrix w, descending */
+function columnNorms(w: Float64Array, m: number, n: number): number[] {
+  const r: number[] = [];
+  for (let j = 0; j < n; j++) {
+    let t = 0;
+    for (let i = 0; i < m; i++) t += w[i * n + j] ** 2;
+    r.push(Math.sqrt(t));
+  }
+  return r.sort((x, y) => y - x);
+}
+
+test(
+  "native Golub-Kahan SVD: residual, orthogonality and singular values at LAPACK's level",
+  { skip },
+  () => {
+    // From GK_MIN columns the native W = U diag(S), Q = V are not the sweeps' bits; checked as
+    // LAPACK's tests check gesvd (each quantity over n eps, the largest measured 0.82):
+    // ||A - W Q^T||_F / ||A||_F, max |Q^T Q - I|, max |W_i . W_j| / S_0^2 (i != j), and the
+    // singular values (W's column norms) against the TypeScript sweeps' within n eps S_0.
+    for (const [m, n] of [
+      [GK_MIN, GK_MIN],
+      [64, 64],
+      [100, 70],
+      [130, 130],
+      [300, 50],
+    ])
+      for (const lowRank of [false, true]) {
+        const a = filled(Float64Array, m * n + OFF, m * 5 + n, 1) as Float64Array;
+        if (lowRank) for (let i = 0; i < m; i++) a[OFF + i * n + 1] = a[OFF + i * n];
+        const [ts, nat] = both(() => {
+          const w = new Float64Array(m * n);
+          const q = new Float64Array(n * n);
+          jacobiSweeps(a, OFF, m, n, w, q);
+          return { w, q };
+        });
+        const what = `Golub-Kahan ${m}x${n} lowRank=${lowRank}`;
+        const ne = n * EPS;
+        const A = a.subarray(OFF);
+        const res = new Float64Array(m * n);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let t = 0;
+            for (let k = 0; k < n; k++) t += nat.w[i * n + k] * nat.q[j * n + k];
+            res[i * n + j] = A[i * n + j] - t;
+          }
+        const r = frob(res) / frob(A);
+        assert.ok(r <= 2 * ne, `${what}: residual ${r}`);
+        let orth = 0;
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            let t = 0;
+            for (let k = 0; k < n; k++) t += nat.q[k * n + i] * nat.q[k * n + j];
+            orth = Math.max(orth, Math.abs(t - (i === j ? 1 : 0)));
+          }
+        assert.ok(orth <= 4 * ne, `${what}: ||Q^T Q - I|| ${orth}`);
+        const sNat = columnNorms(nat.w, m, n);
+        const sTs = columnNorms(ts.w, m, n);
+        let cols = 0;
+        for (let i = 0; i < n; i++)
+          for (let j = i + 1; j < n; j++) {
+            let t = 0;
+            for (let k = 0; k < m; k++) t += nat.w[k * n + i] * nat.w[k * n + j];
+            cols = Math.max(cols, Math.abs(t) / sTs[0] ** 2);
+          }
+        assert.ok(cols <= ne, `${what}: W's columns' inner products ${cols}`);
+        for (let j = 0; j < n; j++)
+          assert.ok(
+            Math.abs(sNat[j] - sTs[j]) <= ne * sTs[0],
+            `${what}: S[${j}] native ${sNat[j]} vs TypeScript ${sTs[j]}`,
+          );
+        if (process.env.LINALG_RESIDUALS === "1")
+          console.log(
+            `${what}: residual ${r.toExponential(2)}, orthogonality ${orth.toExponential(2)}`,
+          );
+      }
+  },
+);

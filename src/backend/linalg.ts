@@ -12,7 +12,8 @@
  * a factorization stops (Note [factorization fallback] there). The triangular solve, the
  * tridiagonal eigensolver and the Jacobi sweeps of the SVD have native twins that give the same
  * bits (each element's operations in the same order, Note [exact vector loops] there), from
- * the same size on.
+ * the same size on; from 48 columns the native SVD is Golub-Kahan instead of the sweeps, equal
+ * up to rounding and the singular vectors' signs (Note [Golub-Kahan SVD] there).
  */
 import { nativeKernels } from "./native.js";
 
@@ -676,7 +677,9 @@ export function svdJacobi(
  * of W rotated until orthogonal (each rotation zeroes a pair's inner product), sweeping all
  * pairs until a sweep rotates none (at most 80; a pair is orthogonal when its cosine is at
  * most sqrt(m) eps). Writes W (m x n) into `w` and the accumulated
- * rotations Q (n x n) into `q`. The native twin gives the same bits.
+ * rotations Q (n x n) into `q`. The native twin gives the same bits below 48 columns; from 48
+ * (finite input) it is Golub-Kahan's W = U diag(S), Q = V (Note [Golub-Kahan SVD] in
+ * native/linalg.cc): another orthogonal Q, the same column norms S up to rounding.
  */
 /** jacobiSweeps' partial sums: alpha's, beta's, gamma's, four each */
 const jacobiAcc = new Float64Array(12);

@@ -1942,7 +1942,10 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // SVD: linalg.svd, torch.svd, linalg.svdvals; pseudo-inverse
 
-/** U, S, Vh of each matrix (one-sided Jacobi; a wide matrix through its transpose) */
+/**
+ * U, S, Vh of each matrix (one-sided Jacobi; natively Golub-Kahan from 48 columns, Note
+ * [Golub-Kahan SVD] in native/linalg.cc; a wide matrix through its transpose)
+ */
 function svdKernel(x: T, full: boolean, computeUV: boolean): { U: T; S: T; Vh: T } {
   const [m, n] = x.shape.slice(-2);
   const batch = batchOf(x);
