@@ -87,6 +87,9 @@ const PASS = new Set([
     `fft_${k}2`,
     `fft_${k}n`,
   ]),
+  // compositions of the transforms and views (registry/ops/stft.ts)
+  "stft",
+  "istft",
   "view_as_complex",
   "complex",
   "polar",
