@@ -90,6 +90,9 @@ const PASS = new Set([
   // compositions of the transforms and views (registry/ops/stft.ts)
   "stft",
   "istft",
+  // rolls (registry/ops/fft.ts), which take complex tensors themselves
+  "fft_fftshift",
+  "fft_ifftshift",
   "view_as_complex",
   "complex",
   "polar",
