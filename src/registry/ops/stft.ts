@@ -130,7 +130,7 @@ function truthy(v: unknown): boolean {
 /**
  * torch/functional.py's stft (and Tensor.stft, which calls it): the centre padding (F.pad of a
  * 3-D view; `n_fft // 2` in Python, whose TypeError an n_fft of another type meets first), then
- * torch._VF.stft, the builtin without `center`, which checks the arguments' types.
+ * torch._VF.stft without `center`, which checks the arguments' types.
  */
 function stftWrapper(
   input: unknown,
@@ -157,7 +157,21 @@ function stftWrapper(
     // input.shape[-signal_dim:] (the whole shape when signal_dim is 0, as Python slices)
     input = padded.view(padded.shape.slice(-signalDim));
   }
-  return stftOp.vf(input, nFft, hop, win, window, normalized, onesided, returnComplex);
+  // torch._VF.stft's overload without `center` is ATen's stft.center with center=False,
+  // mode "constant" (SpectralOps.cpp): the one overload declared here, so that the generated
+  // declarations carry the Python parameters' types
+  return stftOp.vf(
+    input,
+    nFft,
+    hop,
+    win,
+    window,
+    false,
+    "constant",
+    normalized,
+    onesided,
+    returnComplex,
+  );
 }
 
 /** aten::stft.center: the centre padding in ATen, then the same transform. */
@@ -320,11 +334,6 @@ const stftOp = defineOp({
   doc: "The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).",
   example: "torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]",
   overloads: [
-    {
-      schema:
-        "stft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor",
-      forward: stftCore,
-    },
     {
       schema:
         'stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor',
