@@ -7,7 +7,8 @@
  * gradients of sum_i sum(out_i * w_i)) and its `error_inputs` (the exception PyTorch raises).
  * For each op that tensorgrad has (`torch[camelName]`, `torch.nn.functional[camelName]`,
  * `torch.special[camelName]` for op_db's `special.*` entries, `torch.linalg[camelName]` for
- * its `linalg.*` ones (test/fixtures/opdb_linalg.json),
+ * its `linalg.*` ones (test/fixtures/opdb_linalg.json), `torch.fft[camelName]` for its `fft.*`
+ * ones (test/fixtures/opdb_fft.json, with complex64 samples),
  * `t[camelName]`, `t[camelName_]`; a Python operator method named `__x__` is the Tensor method
  * of exactly that name, `t.__radd__`, and has no function; other names starting with `_` are
  * private and absent), every sample is called in each variant PyTorch has:
@@ -100,7 +101,7 @@ interface ErrorSample extends Call {
 interface Op {
   name: string;
   variant_test_name: string;
-  section: "torch" | "functional" | "special" | "linalg";
+  section: "torch" | "functional" | "special" | "linalg" | "fft";
   autograd: boolean;
   variants: Variant[];
   samples: Sample[];
@@ -110,6 +111,8 @@ interface Op {
 const fixture = readFixture<{ torch: string; ops: Op[] }>("opdb.json");
 // op_db's linalg.* OpInfos: a file of their own (scripts/fixtures/opdb_linalg_fx.py)
 const linalgFixture = readFixture<{ torch: string; ops: Op[] }>("opdb_linalg.json");
+// op_db's fft.* OpInfos: a file of their own (scripts/fixtures/opdb_fft_fx.py)
+const fftFixture = readFixture<{ torch: string; ops: Op[] }>("opdb_fft.json");
 const KNOWN_PATH = "opdb-known-failures.json";
 const known = readTestJson<Record<string, string>>(KNOWN_PATH);
 const UPDATE = process.env.OPDB_UPDATE_KNOWN === "1";
@@ -135,7 +138,9 @@ function functionOf(op: Op): Fn | null {
         ? torch.special
         : op.section === "linalg"
           ? torch.linalg
-          : torch
+          : op.section === "fft"
+            ? torch.fft
+            : torch
   ) as Record<string, unknown>;
   const f = ns[camel(tail)];
   return typeof f === "function" ? (f as Fn) : null;
@@ -177,13 +182,27 @@ const DTYPES: Record<string, torch.DType> = {
   int32: torch.int32,
   int64: torch.int64,
   bool: torch.bool,
+  complex64: torch.complex64,
+  complex128: torch.complex128,
 };
 
 function makeTensor(r: TRec): Tensor {
   const n = r.shape.reduce((a, b) => a * b, 1);
-  const values = r.values ?? new Array<number>(n).fill(0);
+  const dtype = DTYPES[r.dtype];
+  const values = r.values ?? new Array<number>(dtype.isComplex ? 2 * n : n).fill(0);
   const flatValues = values.map((v) => (typeof v === "boolean" ? v : decodeNumber(v)));
-  const t = torch.tensor(flatValues, { dtype: DTYPES[r.dtype] }).reshape(r.shape);
+  // a complex tensor's values are its real view's (each real part, then imaginary part)
+  const t = dtype.isComplex
+    ? torch
+        .viewAsComplex(
+          torch
+            .tensor(flatValues, {
+              dtype: dtype === torch.complex64 ? torch.float32 : torch.float64,
+            })
+            .reshape([...r.shape, 2]),
+        )
+        .clone()
+    : torch.tensor(flatValues, { dtype }).reshape(r.shape);
   return r.requires_grad ? t.requiresGrad_() : t;
 }
 
@@ -266,7 +285,7 @@ function describe(op: Op, c: Call, variant: Variant, form: Form): string {
   const ns =
     op.section === "functional"
       ? "F"
-      : op.section === "special" || op.section === "linalg"
+      : op.section === "special" || op.section === "linalg" || op.section === "fft"
         ? `torch.${op.section}`
         : "torch";
   const tail = camel(op.name.split(".").pop()!);
@@ -589,7 +608,7 @@ function runError(op: Op, e: ErrorSample): Outcome {
 
 /** Failures of each sample that ran (at least one call). */
 const observed = new Map<string, string[]>();
-const ops = [...fixture.ops, ...linalgFixture.ops];
+const ops = [...fixture.ops, ...linalgFixture.ops, ...fftFixture.ops];
 const present = ops.filter((op) => variantsOf(op).length > 0);
 
 for (const op of present) {
@@ -619,7 +638,7 @@ function tally(samples: Call[]): string {
 }
 
 test("opdb: coverage, and the known-failures list names only samples of present ops", () => {
-  for (const section of ["torch", "functional", "special", "linalg"] as const) {
+  for (const section of ["torch", "functional", "special", "linalg", "fft"] as const) {
     const all = ops.filter((op) => op.section === section);
     const have = present.filter((op) => op.section === section);
     const names = (list: Op[]): number => new Set(list.map((op) => op.name)).size;

@@ -3,7 +3,7 @@
  * is called with random argument lists (wrong types, odd sizes, unknown option names, mixed
  * dtypes, empty and 0-d tensors, NaN and fractional numbers, None in every slot). Each call
  * must either return, or throw one of PyTorch's error classes (torch.RuntimeError, TypeError,
- * IndexError, ValueError, NotImplementedError, AssertionError) with a message that is not an internal
+ * IndexError, ValueError, NotImplementedError, AssertionError, AttributeError) with a message that is not an internal
  * JavaScript error; and a call that throws must leave its tensor arguments unchanged (values,
  * shape, version, requires_grad). Never a crash, never "Cannot read properties of undefined".
  *
@@ -35,6 +35,8 @@ const TORCH_ERRORS = [
   torch.ValueError,
   torch.NotImplementedError,
   torch.AssertionError,
+  // a Python function's body reading an attribute of a non-tensor (torch.stft's input.dim())
+  torch.AttributeError,
 ];
 /** messages of JavaScript's own errors, which must never reach a user */
 const INTERNAL =

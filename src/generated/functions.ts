@@ -16823,6 +16823,396 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
   ): Tensor;
 };
 
+/** The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input). */
+export let stft = fn("stft", "torch", (f) => {
+  stft = f as never;
+}) as {
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    options: {
+      nFft: number;
+      hopLength?: number | null;
+      winLength?: number | null;
+      window?: Tensor | null;
+      center?: boolean;
+      padMode?: string;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      returnComplex?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    options?: {
+      hopLength?: number | null;
+      winLength?: number | null;
+      window?: Tensor | null;
+      center?: boolean;
+      padMode?: string;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      returnComplex?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    options?: {
+      winLength?: number | null;
+      window?: Tensor | null;
+      center?: boolean;
+      padMode?: string;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      returnComplex?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    options?: {
+      window?: Tensor | null;
+      center?: boolean;
+      padMode?: string;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      returnComplex?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    options?: {
+      center?: boolean;
+      padMode?: string;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      returnComplex?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    options?: {
+      padMode?: string;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      returnComplex?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    padMode: string,
+    options?: { normalized?: boolean; onesided?: boolean | null; returnComplex?: boolean | null },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    padMode: string,
+    normalized: boolean,
+    options?: { onesided?: boolean | null; returnComplex?: boolean | null },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    padMode: string,
+    normalized: boolean,
+    onesided: boolean | null,
+    options?: { returnComplex?: boolean | null },
+  ): Tensor;
+  /**
+   * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
+   *
+   * PyTorch: `stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor`
+   * @example torch.stft(torch.ones(8), 4, { returnComplex: true }).shape // [3, 9]
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    padMode: string,
+    normalized: boolean,
+    onesided: boolean | null,
+    returnComplex: boolean | null,
+  ): Tensor;
+};
+
+/** The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result. */
+export let istft = fn("istft", "torch", (f) => {
+  istft = f as never;
+}) as {
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    options: {
+      nFft: number;
+      hopLength?: number | null;
+      winLength?: number | null;
+      window?: Tensor | null;
+      center?: boolean;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      length?: number | null;
+      returnComplex?: boolean;
+    },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    options?: {
+      hopLength?: number | null;
+      winLength?: number | null;
+      window?: Tensor | null;
+      center?: boolean;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      length?: number | null;
+      returnComplex?: boolean;
+    },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    options?: {
+      winLength?: number | null;
+      window?: Tensor | null;
+      center?: boolean;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      length?: number | null;
+      returnComplex?: boolean;
+    },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    options?: {
+      window?: Tensor | null;
+      center?: boolean;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      length?: number | null;
+      returnComplex?: boolean;
+    },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    options?: {
+      center?: boolean;
+      normalized?: boolean;
+      onesided?: boolean | null;
+      length?: number | null;
+      returnComplex?: boolean;
+    },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    options?: {
+      normalized?: boolean;
+      onesided?: boolean | null;
+      length?: number | null;
+      returnComplex?: boolean;
+    },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    normalized: boolean,
+    options?: { onesided?: boolean | null; length?: number | null; returnComplex?: boolean },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    normalized: boolean,
+    onesided: boolean | null,
+    options?: { length?: number | null; returnComplex?: boolean },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    normalized: boolean,
+    onesided: boolean | null,
+    length: number | null,
+    options?: { returnComplex?: boolean },
+  ): Tensor;
+  /**
+   * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
+   *
+   * PyTorch: `istft(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, bool normalized=False, bool? onesided=None, int? length=None, bool return_complex=False) -> Tensor`
+   * @example torch.istft(torch.stft(torch.ones(8), 4, { returnComplex: true }), 4) // tensor([1., 1., 1., 1., 1., 1., 1., 1.])
+   */
+  (
+    input: Tensor,
+    nFft: number,
+    hopLength: number | null,
+    winLength: number | null,
+    window: Tensor | null,
+    center: boolean,
+    normalized: boolean,
+    onesided: boolean | null,
+    length: number | null,
+    returnComplex: boolean,
+  ): Tensor;
+};
+
 /** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
 export let sliceScatter = fn("sliceScatter", "torch", (f) => {
   sliceScatter = f as never;

@@ -90,6 +90,12 @@ const PASS = new Set([
     `fft_${k}2`,
     `fft_${k}n`,
   ]),
+  // compositions of the transforms and views (registry/ops/stft.ts)
+  "stft",
+  "istft",
+  // rolls (registry/ops/fft.ts), which take complex tensors themselves
+  "fft_fftshift",
+  "fft_ifftshift",
   "view_as_complex",
   "complex",
   "polar",

@@ -32,6 +32,8 @@ import "./special.js";
 // issue 14: torch.fft helpers and the window functions (h-fft)
 import "./fft.js";
 import "./spectral.js";
+// issue 14: torch.stft / torch.istft (h-stft)
+import "./stft.js";
 import "./stats.js";
 import "./bitwise.js";
 // issue 11, losses and distances (h-nnloss)

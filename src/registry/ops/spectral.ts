@@ -167,7 +167,7 @@ interface FftAttrs {
   normalization: number;
 }
 
-const fftC2c: typeof c2cForward = recordingOp(
+export const fftC2c: typeof c2cForward = recordingOp(
   "_fft_c2c(Tensor self, int[] dim, int normalization, bool forward) -> Tensor",
   c2cForward,
   {
@@ -187,7 +187,7 @@ const fftC2c: typeof c2cForward = recordingOp(
   },
 );
 
-const fftR2c: typeof r2cForward = recordingOp(
+export const fftR2c: typeof r2cForward = recordingOp(
   "_fft_r2c(Tensor self, int[] dim, int normalization, bool onesided) -> Tensor",
   r2cForward,
   {
@@ -218,7 +218,7 @@ const fftR2c: typeof r2cForward = recordingOp(
   },
 );
 
-const fftC2r: typeof c2rForward = recordingOp(
+export const fftC2r: typeof c2rForward = recordingOp(
   "_fft_c2r(Tensor self, int[] dim, int normalization, int last_dim_size) -> Tensor",
   c2rForward,
   {
