@@ -433,19 +433,30 @@ function namespacesAsIs(file) {
   writeFileSync(file, out);
 }
 /**
- * The entry's namespace object, which `__toCommonJS` only copies into module.exports, is made
- * with a null prototype, which V8 makes a dictionary: each of its ~530 getters is then one
- * hash-table insertion instead of a copy of the object's growing descriptor array (~5M
- * instructions of the import, `valgrind --tool=callgrind`). The edit is at the end of a line,
- * so the source map holds.
+ * The entry's namespace object is made with a null prototype, which V8 makes a dictionary: each
+ * of its ~530 getters is then one hash-table insertion instead of a copy of the object's
+ * growing descriptor array (~5M instructions of the import, `valgrind --tool=callgrind`). It
+ * becomes module.exports itself, with `__esModule` and Object.prototype as `__toCommonJS` gives
+ * its copy: the copy's ~530 getters, each a closure over the namespace's own getter, were a
+ * tenth of the package's evaluation (`node --cpu-prof`), and every read of `torch.x` from
+ * CommonJS went through both. The edits are at the ends of lines, so the source map holds.
  */
 function entryNamespaceAsDictionary(file) {
   const text = readFileSync(file, "utf8");
-  const m = /^module\.exports = __toCommonJS\((\w+)\);$/m.exec(text);
+  const re = /^module\.exports = __toCommonJS\((\w+)\);$/m;
+  const m = re.exec(text);
   const decl = m === null ? "" : `\nvar ${m[1]} = {};\n`;
   if (m === null || text.split(decl).length !== 2)
     throw new Error(`the entry's namespace object not found in ${file}`);
-  writeFileSync(file, text.replace(decl, `\nvar ${m[1]} = { __proto__: null };\n`));
+  writeFileSync(
+    file,
+    text
+      .replace(decl, `\nvar ${m[1]} = { __proto__: null };\n`)
+      .replace(
+        re,
+        `module.exports = Object.setPrototypeOf(__defProp(${m[1]}, "__esModule", { value: true }), Object.prototype);`,
+      ),
+  );
 }
 // two passes: the first assigns the modules to bundles and finds what each reads from the
 // others; the second writes every bundle with the table of its modules the others read

@@ -810,11 +810,8 @@ function lazyCallable(name: string, make: () => Callable): Callable {
       return impl.apply(this, arguments as unknown as unknown[]);
     },
   }[name] as Callable;
-  LAZY_FORMS.add(f);
   return f;
 }
-/** the forwarders lazyCallable made */
-const LAZY_FORMS = new WeakSet<Callable>();
 
 /**
  * A Tensor method that replaces itself with `make()`'s callable on its first call. A plain
@@ -1168,10 +1165,17 @@ export function builtFunction(jsName: string, namespace: Namespace = "torch"): C
 
 /** Bindings to swap for an op's built function form (Note [lazy ops]), by key. */
 const SWAPS = new Map<string, ((f: Callable) => void)[]>();
+/**
+ * The keys whose FUNCTIONS entry is the built callable: the others still hold defineOp's
+ * forwarder (a set of the keys swapped so far, not a WeakSet of every forwarder made at
+ * import: its insertions were ~2% of the package's evaluation, `node --cpu-prof`).
+ */
+const SWAPPED = new Set<string>();
 
 /** A function form is built: FUNCTIONS and the bindings given to `fn` take it. */
 function swapIn(k: string, f: Callable): Callable {
   FUNCTIONS.set(k, f);
+  SWAPPED.add(k);
   const swaps = SWAPS.get(k);
   if (swaps !== undefined) {
     SWAPS.delete(k);
@@ -1193,7 +1197,7 @@ export function fn(
   const k = key(namespace, jsName);
   const f = FUNCTIONS.get(k);
   if (f === undefined) throw new Error(`op '${k}' has no function form`);
-  if (onBuilt !== undefined && LAZY_FORMS.has(f)) {
+  if (onBuilt !== undefined && !SWAPPED.has(k)) {
     const swaps = SWAPS.get(k);
     if (swaps === undefined) SWAPS.set(k, [onBuilt]);
     else swaps.push(onBuilt);
