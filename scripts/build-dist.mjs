@@ -312,7 +312,15 @@ const chunkRuntime = `var __tgChunks = {
     return (this.loaded[name] ??= require("./tensorgrad-" + name + ".cjs")(this));
   },
   module(owner, path) {
-    return owner === "core" ? this.core[path] : this.load(owner).modules[path];
+    if (owner !== "core") return this.load(owner).modules[path];
+    for (let i = 0; i < this.pending.length; i += 2) __export(this.pending[i], this.pending[i + 1]());
+    this.pending.length = 0;
+    return this.core[path];
+  },
+  // Note [chunk-only namespaces]: namespace objects made when a chunk first reads the core
+  pending: [],
+  later(target, getters) {
+    this.pending.push(target, getters);
   },
   namespace(name, keys) {
     const chunks = this;
@@ -408,6 +416,7 @@ async function buildCjs(self, entry, modules) {
   if (self === "core") {
     namespacesAsIs(file);
     entryNamespaceAsDictionary(file);
+    deferChunkOnlyNamespaces(file);
   }
   asciiOnly(file);
 }
@@ -458,6 +467,40 @@ function entryNamespaceAsDictionary(file) {
       ),
   );
 }
+/**
+ * Note [chunk-only namespaces]: the core's modules that the lazy chunks read reach them as
+ * namespace objects (`__tgChunks.core`, Note [lazy chunks]), which esbuild makes as the core
+ * loads, a getter per export (~700, generated/functions.ts's among them: a twentieth of the
+ * package's evaluation, `node --cpu-prof`). A namespace nothing else reads gets its getters
+ * when a chunk first reads the core instead (`__tgChunks.later`; the getters read the live
+ * bindings, so they are the same then). The edits keep every line where it is (source map).
+ */
+function deferChunkOnlyNamespaces(file) {
+  const text = readFileSync(file, "utf8");
+  const table = /^__tgChunks\.core = \{(.*)\};$/m.exec(text);
+  if (table === null) throw new Error(`__tgChunks.core not found in ${file}`);
+  let out = text;
+  let deferred = 0;
+  for (const [, name] of table[1].matchAll(/: (\w+)/g)) {
+    const start = `\n__export(${name}, {\n`;
+    const uses = text.split(new RegExp(`\\b${name}\\b`)).length - 1;
+    // its declaration, its __export and the table: nothing else reads it
+    if (uses !== 3 || !text.includes(`\nvar ${name} = {};\n`) || text.split(start).length !== 2)
+      continue;
+    const i = out.indexOf(start);
+    const j = out.indexOf("\n});\n", i);
+    out =
+      out.slice(0, i) +
+      `\n__tgChunks.later(${name}, () => ({\n` +
+      out.slice(i + start.length, j) +
+      "\n}));\n" +
+      out.slice(j + "\n});\n".length);
+    deferred++;
+  }
+  if (deferred === 0) throw new Error(`no chunk-only namespace found in ${file}`);
+  writeFileSync(file, out);
+}
+
 // two passes: the first assigns the modules to bundles and finds what each reads from the
 // others; the second writes every bundle with the table of its modules the others read
 await writeWasmModule();
