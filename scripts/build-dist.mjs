@@ -312,7 +312,15 @@ const chunkRuntime = `var __tgChunks = {
     return (this.loaded[name] ??= require("./tensorgrad-" + name + ".cjs")(this));
   },
   module(owner, path) {
-    return owner === "core" ? this.core[path] : this.load(owner).modules[path];
+    if (owner !== "core") return this.load(owner).modules[path];
+    for (let i = 0; i < this.pending.length; i += 2) __export(this.pending[i], this.pending[i + 1]());
+    this.pending.length = 0;
+    return this.core[path];
+  },
+  // Note [chunk-only namespaces]: namespace objects made when a chunk first reads the core
+  pending: [],
+  later(target, getters) {
+    this.pending.push(target, getters);
   },
   namespace(name, keys) {
     const chunks = this;
@@ -408,6 +416,7 @@ async function buildCjs(self, entry, modules) {
   if (self === "core") {
     namespacesAsIs(file);
     entryNamespaceAsDictionary(file);
+    deferChunkOnlyNamespaces(file);
   }
   asciiOnly(file);
 }
@@ -433,20 +442,65 @@ function namespacesAsIs(file) {
   writeFileSync(file, out);
 }
 /**
- * The entry's namespace object, which `__toCommonJS` only copies into module.exports, is made
- * with a null prototype, which V8 makes a dictionary: each of its ~530 getters is then one
- * hash-table insertion instead of a copy of the object's growing descriptor array (~5M
- * instructions of the import, `valgrind --tool=callgrind`). The edit is at the end of a line,
- * so the source map holds.
+ * The entry's namespace object is made with a null prototype, which V8 makes a dictionary: each
+ * of its ~530 getters is then one hash-table insertion instead of a copy of the object's
+ * growing descriptor array (~5M instructions of the import, `valgrind --tool=callgrind`). It
+ * becomes module.exports itself, with `__esModule` and Object.prototype as `__toCommonJS` gives
+ * its copy: the copy's ~530 getters, each a closure over the namespace's own getter, were a
+ * tenth of the package's evaluation (`node --cpu-prof`), and every read of `torch.x` from
+ * CommonJS went through both. The edits are at the ends of lines, so the source map holds.
  */
 function entryNamespaceAsDictionary(file) {
   const text = readFileSync(file, "utf8");
-  const m = /^module\.exports = __toCommonJS\((\w+)\);$/m.exec(text);
+  const re = /^module\.exports = __toCommonJS\((\w+)\);$/m;
+  const m = re.exec(text);
   const decl = m === null ? "" : `\nvar ${m[1]} = {};\n`;
   if (m === null || text.split(decl).length !== 2)
     throw new Error(`the entry's namespace object not found in ${file}`);
-  writeFileSync(file, text.replace(decl, `\nvar ${m[1]} = { __proto__: null };\n`));
+  writeFileSync(
+    file,
+    text
+      .replace(decl, `\nvar ${m[1]} = { __proto__: null };\n`)
+      .replace(
+        re,
+        `module.exports = Object.setPrototypeOf(__defProp(${m[1]}, "__esModule", { value: true }), Object.prototype);`,
+      ),
+  );
 }
+/**
+ * Note [chunk-only namespaces]: the core's modules that the lazy chunks read reach them as
+ * namespace objects (`__tgChunks.core`, Note [lazy chunks]), which esbuild makes as the core
+ * loads, a getter per export (~700, generated/functions.ts's among them: a twentieth of the
+ * package's evaluation, `node --cpu-prof`). A namespace nothing else reads gets its getters
+ * when a chunk first reads the core instead (`__tgChunks.later`; the getters read the live
+ * bindings, so they are the same then). The edits keep every line where it is (source map).
+ */
+function deferChunkOnlyNamespaces(file) {
+  const text = readFileSync(file, "utf8");
+  const table = /^__tgChunks\.core = \{(.*)\};$/m.exec(text);
+  if (table === null) throw new Error(`__tgChunks.core not found in ${file}`);
+  let out = text;
+  let deferred = 0;
+  for (const [, name] of table[1].matchAll(/: (\w+)/g)) {
+    const start = `\n__export(${name}, {\n`;
+    const uses = text.split(new RegExp(`\\b${name}\\b`)).length - 1;
+    // its declaration, its __export and the table: nothing else reads it
+    if (uses !== 3 || !text.includes(`\nvar ${name} = {};\n`) || text.split(start).length !== 2)
+      continue;
+    const i = out.indexOf(start);
+    const j = out.indexOf("\n});\n", i);
+    out =
+      out.slice(0, i) +
+      `\n__tgChunks.later(${name}, () => ({\n` +
+      out.slice(i + start.length, j) +
+      "\n}));\n" +
+      out.slice(j + "\n});\n".length);
+    deferred++;
+  }
+  if (deferred === 0) throw new Error(`no chunk-only namespace found in ${file}`);
+  writeFileSync(file, out);
+}
+
 // two passes: the first assigns the modules to bundles and finds what each reads from the
 // others; the second writes every bundle with the table of its modules the others read
 await writeWasmModule();
@@ -536,15 +590,32 @@ module.exports =
 );
 
 // Node's ESM entry: the CJS bundle through createRequire (not `export * from`, which would make
-// Node scan the 2 MB bundle for its export names at every start), each export bound by name.
-const bindings = names.map((n, i) => `const e${i} = m[${JSON.stringify(n)}];`).join("\n");
+// Node scan the 2 MB bundle for its export names at every start), each export bound by name:
+// one destructuring declaration, whose source is a fifth of a declaration per name (Node 20
+// has no compile cache for ES modules: this file is parsed at every start, ~9M instructions
+// less, bench/startup.mjs), and renamed bindings for the names a declaration cannot bind
+// (`var`).
+const bindable = (n) => {
+  if (n === "await") return false; // reserved in module code only
+  try {
+    new Function(`"use strict"; let ${n};`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const plain = names.filter(bindable);
+const renamed = names.filter((n) => !bindable(n));
 writeFileSync(
   join(dist, "index.js"),
   "// Generated by scripts/build-dist.mjs: the implementation is ./cjs/index.cjs (Note [one copy]).\n" +
     'import { createRequire } from "node:module";\n' +
     'const m = createRequire(import.meta.url)("./cjs/index.cjs");\n' +
-    bindings +
-    `\nexport { ${names.map((n, i) => `e${i} as ${n}`).join(", ")} };\n`,
+    `export const { ${plain.join(", ")} } = m;\n` +
+    renamed.map((n, i) => `const r${i} = m[${JSON.stringify(n)}];\n`).join("") +
+    (renamed.length > 0
+      ? `export { ${renamed.map((n, i) => `r${i} as ${n}`).join(", ")} };\n`
+      : ""),
 );
 
 // The declarations for CommonJS consumers: the same tree under a "type": "commonjs" scope.

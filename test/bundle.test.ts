@@ -128,6 +128,29 @@ test("importing the package and taking a gradient loads no lazy chunk, WebCrypto
   assert.equal(out.param, true);
 });
 
+// Note [backend notice]: the line goes to file descriptor 2 as it is, so that a process whose
+// stderr is a pipe does not make process.stderr's stream (Node's net and stream modules: a
+// tenth of the import cost, bench/startup.mjs) to print it
+test("the backend notice is one line on stderr and loads no stream module", () => {
+  const program = `
+    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "index.cjs"))});
+    const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+    x.mul(x).sum().backward();
+    const streams = ["net", "stream", "internal/streams/writable", "internal/fs/sync_write_stream"];
+    const loaded = streams.filter((m) => process.moduleLoadList.includes("NativeModule " + m));
+    require("node:fs").writeSync(1, JSON.stringify({ loaded, reason: torch.backends.native.reason }));`;
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.NODE_TEST_CONTEXT; // the notice is off under node --test (Note [backend notice])
+  delete env.TENSORGRAD_QUIET;
+  const r = spawnSync(process.execPath, ["-e", program], { encoding: "utf8", env });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { loaded: string[]; reason: string };
+  assert.deepEqual(out.loaded, []);
+  const lines = r.stderr.split("\n").filter((l) => l !== "");
+  assert.equal(lines.length, 1, r.stderr);
+  assert.ok(lines[0].startsWith("tensorgrad: ") && lines[0].includes(out.reason), lines[0]);
+});
+
 // Note [Tensor.prototype during import]: the registry installs its methods while
 // Tensor.prototype is a dictionary (V8's %HasFastProperties, in a child process with natives
 // syntax), and the first method call makes it fast again

@@ -439,12 +439,24 @@ function checkedCall(
 export function nativeKernels<F extends NativeFamily>(family: F): NativeCalls<F> {
   const calls: Record<string, (...args: unknown[]) => boolean> = {};
   const addon = nativeAddon as unknown as Record<string, (...args: unknown[]) => void> | null;
+  const off = addon === null || (loaded.wasm && !WASM_FAMILIES.has(family));
+  const never = () => false;
   for (const [name, sig] of Object.entries(NATIVE_FAMILIES[family] as Record<string, string>)) {
-    const kinds = parseSignature(sig).map(([, kind]) => kind);
-    calls[name] =
-      addon === null || (loaded.wasm && !WASM_FAMILIES.has(family))
-        ? () => false
-        : checkedCall(family, name, kinds, addon[name]);
+    if (off) {
+      calls[name] = never;
+      continue;
+    }
+    // the signature is parsed at the binding's first call, not at import (bench/startup.mjs);
+    // the property then holds the checked call itself
+    let checked: ((...args: unknown[]) => boolean) | null = null;
+    calls[name] = (...args) => {
+      if (checked === null) {
+        const kinds = parseSignature(sig).map(([, kind]) => kind);
+        checked = checkedCall(family, name, kinds, addon[name]);
+        calls[name] = checked;
+      }
+      return checked(...args);
+    };
   }
   return calls as NativeCalls<F>;
 }

@@ -4,7 +4,11 @@
  */
 import { nativeStatus } from "./native.js";
 
-type Proc = { env?: Record<string, string | undefined>; versions?: { node?: string } };
+type Proc = {
+  env?: Record<string, string | undefined>;
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+};
 
 /**
  * Note [backend notice]: the first tensor a process makes (src/tensor.ts calls this once)
@@ -30,8 +34,27 @@ export function backendNotice(): string | null {
     : `tensorgrad: TypeScript backend: ${nativeStatus.reason} (10-60x slower)`;
 }
 
-/** Prints Note [backend notice]'s line (when not suppressed); the caller calls it once. */
+/**
+ * Prints Note [backend notice]'s line (when not suppressed); the caller calls it once. Written
+ * to file descriptor 2 directly: `console.warn` would make `process.stderr`, whose stream (a
+ * net.Socket when stderr is a pipe) loads Node's stream and net modules, ~24M instructions of
+ * a process that imports the package and takes one gradient (bench/startup.mjs,
+ * `valgrind --tool=callgrind`). Node writes to stderr synchronously where it is a file or a
+ * pipe (POSIX) or a terminal, so the line keeps its place among the program's own writes.
+ */
 export function announceBackend(): void {
   const line = backendNotice();
-  if (line !== null) console.warn(line);
+  if (line === null) return;
+  const proc = (globalThis as { process?: Proc }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs") as
+    { writeSync(fd: number, s: string): number } | undefined;
+  try {
+    if (fs !== undefined) {
+      fs.writeSync(2, `${line}\n`);
+      return;
+    }
+  } catch {
+    // a closed or non-blocking descriptor: through the console instead
+  }
+  console.warn(line);
 }

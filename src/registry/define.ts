@@ -810,11 +810,8 @@ function lazyCallable(name: string, make: () => Callable): Callable {
       return impl.apply(this, arguments as unknown as unknown[]);
     },
   }[name] as Callable;
-  LAZY_FORMS.add(f);
   return f;
 }
-/** the forwarders lazyCallable made */
-const LAZY_FORMS = new WeakSet<Callable>();
 
 /**
  * A Tensor method that replaces itself with `make()`'s callable on its first call. A plain
@@ -848,6 +845,20 @@ for (const f of [
       return (BUILDERS.get(key(this.namespace, this.jsName)) as () => BuiltOp)()[f];
     },
   });
+}
+
+/**
+ * The schema's leading word (`/^\w+/`), by a scan: the regular expression's match array was a
+ * tenth of defineOp's cost (`node --cpu-prof`).
+ */
+function leadingWord(schema: string): string | undefined {
+  let i = 0;
+  for (; i < schema.length; i++) {
+    const c = schema.charCodeAt(i);
+    const word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+    if (!word) break;
+  }
+  return i === 0 ? undefined : schema.slice(0, i);
 }
 
 /** Whether a schema string has a `self` parameter (its in-place form needs one). */
@@ -885,7 +896,7 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   const build = (): BuiltOp => (built ??= buildOp(decl, jsName, namespace, batchSpec));
   const has = (v: Variant): boolean => decl.variants.includes(v);
   const hasInplace = hasInplaceForm(decl);
-  const fnName = /^[\w]+/.exec(decl.overloads[0].schema)?.[0] ?? jsName;
+  const fnName = leadingWord(decl.overloads[0].schema) ?? jsName;
   const fnForm = has("function")
     ? lazyCallable(fnName, () => swapIn(k, build().fn))
     : notAFunction(decl.name);
@@ -896,7 +907,12 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
     namespace,
   }) as OpEntry & { fn: Callable; vf: Callable };
   entry.fn = fnForm;
-  entry.vf = has("function") ? lazyCallable(fnName, () => build().vf) : fnForm;
+  // buildOp's `fn` is its `vf` unless a Python wrapper has a function form: then the forwarder
+  // is shared (one function less per op at import)
+  entry.vf =
+    has("function") && decl.pythonWrapper?.function !== undefined
+      ? lazyCallable(fnName, () => build().vf)
+      : fnForm;
   REGISTRY.set(k, entry);
   BUILDERS.set(k, build);
   if (has("method")) lazyMethod(jsName, () => build().method as Callable);
@@ -1168,10 +1184,17 @@ export function builtFunction(jsName: string, namespace: Namespace = "torch"): C
 
 /** Bindings to swap for an op's built function form (Note [lazy ops]), by key. */
 const SWAPS = new Map<string, ((f: Callable) => void)[]>();
+/**
+ * The keys whose FUNCTIONS entry is the built callable: the others still hold defineOp's
+ * forwarder (a set of the keys swapped so far, not a WeakSet of every forwarder made at
+ * import: its insertions were ~2% of the package's evaluation, `node --cpu-prof`).
+ */
+const SWAPPED = new Set<string>();
 
 /** A function form is built: FUNCTIONS and the bindings given to `fn` take it. */
 function swapIn(k: string, f: Callable): Callable {
   FUNCTIONS.set(k, f);
+  SWAPPED.add(k);
   const swaps = SWAPS.get(k);
   if (swaps !== undefined) {
     SWAPS.delete(k);
@@ -1193,7 +1216,7 @@ export function fn(
   const k = key(namespace, jsName);
   const f = FUNCTIONS.get(k);
   if (f === undefined) throw new Error(`op '${k}' has no function form`);
-  if (onBuilt !== undefined && LAZY_FORMS.has(f)) {
+  if (onBuilt !== undefined && !SWAPPED.has(k)) {
     const swaps = SWAPS.get(k);
     if (swaps === undefined) SWAPS.set(k, [onBuilt]);
     else swaps.push(onBuilt);

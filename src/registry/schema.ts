@@ -77,6 +77,8 @@ const BASES: ReadonlySet<string> = new Set<BaseType>([
  * underscore stays too: F.softmax's `_stacklevel`).
  */
 export function camelCase(name: string): string {
+  // most op names have no underscore after their first character (the replace allocates)
+  if (name.indexOf("_", 1) < 0) return name;
   return name.replace(/(?!^)_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
