@@ -244,7 +244,8 @@ const MESSAGES: Record<string, string> = {
   heaviside: "heaviside is not yet implemented for complex tensors.",
 };
 
-function notImplemented(name: string, d: DType): Error {
+/** PyTorch's error for an op without a complex kernel (ERRORS, MESSAGES or its `<name>_cpu`). */
+export function notImplemented(name: string, d: DType): Error {
   const m = MESSAGES[name];
   if (m !== undefined) return runtimeError(m);
   const k = ERRORS[name] ?? `"${name}_cpu" not implemented for`;

@@ -3,8 +3,8 @@
  * the parts (z = a + ib). Each result is put together by `combine`, named as PyTorch's node.
  */
 import { Tensor } from "../../tensor.js";
-import { DType, toRealDtype } from "../../dtype.js";
-import { CUSTOM, combine, composedResults } from "../complex-compute.js";
+import { DType, complex128, float64, toRealDtype } from "../../dtype.js";
+import { CUSTOM, combine, composedResults, notImplemented } from "../complex-compute.js";
 import { fn } from "../define.js";
 import { runtimeError } from "../../errors.js";
 import { scalarTypeName } from "../../ops/core.js";
@@ -227,7 +227,18 @@ for (const [name, node] of [
 }
 // products bilinear in their two operands, by the same four real products: dot, inner, outer,
 // mv, kron, tensordot; vdot(x, y) = dot(conj x, y). The node is the real product's.
-for (const name of ["dot", "vdot", "inner", "outer", "ger", "mv", "kron", "tensordot"]) {
+for (const name of [
+  "dot",
+  "vdot",
+  "inner",
+  "outer",
+  "ger",
+  "mv",
+  "kron",
+  "tensordot",
+  "cross",
+  "linalg_cross",
+]) {
   CUSTOM.set(name, (values, f) => {
     const [x, y, ...rest] = values as [Tensor, Tensor, ...unknown[]];
     if (["dot", "vdot", "mv"].includes(name) && x.dtype !== y.dtype)
@@ -366,5 +377,250 @@ CUSTOM.set("ne", (values) => {
   const [c, d] = parts(values[1], like);
   return a.ne(c).logicalOr(b.ne(d));
 });
+
+// Inverse trigonometric and hyperbolic functions through the principal log and sqrt (their
+// branch cuts are those of C99's casin/cacos/catan/..., PyTorch's std:: functions):
+// asin z = -i log(iz + sqrt(1 - z^2)), acos z = π/2 - asin z,
+// atan z = (i/2) (log(1 - iz) - log(1 + iz)), asinh z = log(z + sqrt(z^2 + 1)),
+// acosh z = log(z + sqrt(z + 1) sqrt(z - 1)), atanh z = (log(1 + z) - log(1 - z)) / 2.
+// Holomorphic, so the real view's gradient is PyTorch's conj(f'(z)) grad.
+const clog = ([a, b]: Parts): Parts => [a.hypot(b).log(), b.atan2(a)];
+const csqrt = ([a, b]: Parts): Parts => {
+  const r = a.hypot(b).sqrt();
+  const h = b.atan2(a).mul(0.5);
+  return [r.mul(h.cos()), r.mul(h.sin())];
+};
+const cadd = ([a, b]: Parts, [c, d]: Parts): Parts => [a.add(c), b.add(d)];
+const csub = ([a, b]: Parts, [c, d]: Parts): Parts => [a.sub(c), b.sub(d)];
+const plus = ([a, b]: Parts, x: number): Parts => [a.add(x), b.mul(1)];
+const rsub1 = ([a, b]: Parts): Parts => [a.neg().add(1), b.neg()];
+const timesI = ([a, b]: Parts): Parts => [b.neg(), a];
+const casin = (z: Parts): Parts => {
+  const [c, d] = clog(cadd(timesI(z), csqrt(rsub1(cmul(z, z)))));
+  return [d, c.neg()];
+};
+unaryZ("asin", casin);
+unaryZ("acos", (z) => {
+  const [a, b] = casin(z);
+  return [a.neg().add(Math.PI / 2), b.neg()];
+});
+unaryZ("atan", (z) => {
+  const iz = timesI(z);
+  const [c, d] = csub(clog(rsub1(iz)), clog(plus(iz, 1)));
+  // (i/2)(c + id) = -d/2 + i c/2
+  return [d.mul(-0.5), c.mul(0.5)];
+});
+unaryZ("asinh", (z) => clog(cadd(z, csqrt(plus(cmul(z, z), 1)))));
+unaryZ("acosh", (z) => clog(cadd(z, cmul(csqrt(plus(z, 1)), csqrt(plus(z, -1))))));
+unaryZ("atanh", (z) => {
+  const [c, d] = csub(clog(plus(z, 1)), clog(rsub1(z)));
+  return [c.mul(0.5), d.mul(0.5)];
+});
+// asinh_, acosh_, atanh_ have no derivative in PyTorch 1.13 (their node, AsinhBackward1, ...,
+// raises in backward): the values computed without a graph, the op's own node recorded
+for (const name of ["asinh", "acosh", "atanh"]) {
+  const outOfPlace = CUSTOM.get(name)!;
+  CUSTOM.set(`${name}_`, (values, f) => outOfPlace([(values[0] as Tensor).detach()], f));
+}
+// the arc* aliases (arcsin, ..., arctanh_): the same compositions, PyTorch's node names
+for (const name of [
+  "asin",
+  "acos",
+  "atan",
+  "asinh",
+  "acosh",
+  "atanh",
+  "asinh_",
+  "acosh_",
+  "atanh_",
+])
+  CUSTOM.set(`arc${name.slice(1)}`, CUSTOM.get(name)!);
+
+// softmax, log_softmax, softmin given a real `dtype`: the input is cast to it first, which keeps
+// the real part (PyTorch's complex -> real conversion), so the op runs on z.real; the gradient
+// is real (imaginary part 0). Without one PyTorch's kernels refuse complex.
+for (const name of ["softmax", "log_softmax", "softmin"]) {
+  CUSTOM.set(name, (values, f) => {
+    const z = values[0] as Tensor;
+    const dtype = values.find((v): v is DType => v instanceof DType);
+    if (dtype === undefined || dtype.isComplex)
+      throw notImplemented(name === "softmin" ? "softmax" : name, z.dtype);
+    const r = f(z.real, ...values.slice(1)) as Tensor;
+    return named(r, r.gradFn?.name() ?? "");
+  });
+}
+
+// beta self + alpha x y for the products mm, mv, outer, bmm (summed for addbmm), by real parts:
+// re = beta s_re + alpha (a c - b d), im = beta s_im + alpha (a d + b c), two fused real calls
+// each; real beta and alpha (PyTorch's complex scalars are not taken here)
+for (const name of ["addmm", "addmv", "addr", "addbmm", "baddbmm"]) {
+  const node = `${name[0].toUpperCase()}${name.slice(1)}Backward0`;
+  const compose = (values: unknown[], inplace: boolean): Tensor => {
+    const [self, x, y, beta, alpha] = values as [Tensor, Tensor, Tensor, number, number];
+    for (const t of [x, y])
+      if (t.dtype !== self.dtype)
+        throw runtimeError(
+          `expected scalar type ${scalarTypeName(self.dtype)} but found ${scalarTypeName(t.dtype)}`,
+        );
+    if (inplace && name === "addr" && self.dim() !== 2)
+      throw runtimeError(`2D tensor expected, got ${self.dim()}D tensor for input`);
+    const g = fn(name) as (...a: unknown[]) => Tensor;
+    const [sr, si] = parts(self, self);
+    const [a, b] = parts(x, self);
+    const [c, d] = parts(y, self);
+    const re = g(g(sr, a, c, { beta, alpha }), b, d, { alpha: -alpha });
+    const im = g(g(si, a, d, { beta, alpha }), b, c, { alpha });
+    if (inplace && name !== "addbmm" && re.shape.join() !== self.shape.join())
+      throw runtimeError(
+        `Bad in-place call: input tensor size [${self.shape.join(", ")}] and output tensor size [${re.shape.join(", ")}] should match`,
+      );
+    return combine(re, im, node);
+  };
+  CUSTOM.set(name, (values) => compose(values, false));
+  CUSTOM.set(`${name}_`, (values) => compose(values, true));
+}
+
+// products along a dim by complex multiplication in order, z_0 z_1 ... z_{n-1} (the empty
+// product 1); prod over all elements is over the flattened tensor
+const slot = (p: Parts, dim: number, k: number): Parts => [
+  p[0].narrow(dim, k, 1),
+  p[1].narrow(dim, k, 1),
+];
+function prodAlong(p: Parts, dim: number): Parts {
+  const n = p[0].shape[dim];
+  if (n === 0) {
+    const one = p[0].sum(dim, true).mul(0).add(1);
+    return [one, one.mul(0)];
+  }
+  let acc = slot(p, dim, 0);
+  for (let k = 1; k < n; k++) acc = cmul(acc, slot(p, dim, k));
+  return acc;
+}
+const castComplex = (z: Tensor, dtype: unknown): Tensor =>
+  dtype instanceof DType && dtype !== z.dtype ? z.to(dtype) : z;
+CUSTOM.set("prod", (values) => {
+  const [self, second] = values as [Tensor, unknown];
+  if (typeof second !== "number") {
+    const z = castComplex(self, second);
+    const [re, im] = prodAlong([z.real.reshape(-1), z.imag.reshape(-1)], 0);
+    return combine(re.reshape([]), im.reshape([]), "ProdBackward0");
+  }
+  const [, dim, keepdim, dtype] = values as [Tensor, number, boolean, unknown];
+  const z = castComplex(self, dtype);
+  const zeroDim = z.dim() === 0;
+  const d = zeroDim ? 0 : dim < 0 ? dim + z.dim() : dim;
+  const p: Parts = zeroDim ? [z.real.reshape([1]), z.imag.reshape([1])] : [z.real, z.imag];
+  let [re, im] = prodAlong(p, d);
+  if (zeroDim || !keepdim) [re, im] = [re.squeeze(d), im.squeeze(d)];
+  return combine(re, im, "ProdBackward1");
+});
+// cumprod: the running products z_0, z_0 z_1, ... along dim
+CUSTOM.set("cumprod", (values) => {
+  const [self, dim, dtype] = values as [Tensor, number, unknown];
+  const z = castComplex(self, dtype);
+  const zeroDim = z.dim() === 0;
+  const d = zeroDim ? 0 : dim < 0 ? dim + z.dim() : dim;
+  const p: Parts = zeroDim ? [z.real.reshape([1]), z.imag.reshape([1])] : [z.real, z.imag];
+  const n = p[0].shape[d];
+  const outs: Parts[] = [];
+  for (let k = 0; k < n; k++) outs.push(k === 0 ? slot(p, d, 0) : cmul(outs[k - 1], slot(p, d, k)));
+  const cat = fn("cat") as (ts: Tensor[], dim: number) => Tensor;
+  let [re, im] =
+    n === 0
+      ? [p[0].mul(1), p[1].mul(1)]
+      : [
+          cat(
+            outs.map((o) => o[0]),
+            d,
+          ),
+          cat(
+            outs.map((o) => o[1]),
+            d,
+          ),
+        ];
+  if (zeroDim) [re, im] = [re.reshape([]), im.reshape([])];
+  return combine(re, im, "CumprodBackward0");
+});
+// lerp(self, end, w) = self + w (end - self); a number weight is lerp.Scalar (LerpBackward0),
+// a tensor weight lerp.Tensor (LerpBackward1)
+const lerp = (values: unknown[]): Tensor => {
+  const [self, end, weight] = values as [Tensor, Tensor, unknown];
+  const like = [self, end, weight].find((t) => t instanceof Tensor && t.dtype.isComplex) as Tensor;
+  const s = parts(self, like);
+  const [re, im] = cadd(s, cmul(parts(weight, like), csub(parts(end, like), s)));
+  return combine(re, im, typeof weight === "number" ? "LerpBackward0" : "LerpBackward1");
+};
+CUSTOM.set("lerp", lerp);
+CUSTOM.set("lerp_", lerp);
+// float_power with a complex operand computes in complex128: the operands cast, then pow
+// (PowBackward0/1/2 as pow's); float_power_ needs self complex128 already
+const floatPower = (values: unknown[], inplace: boolean): Tensor => {
+  const self = values[0];
+  if (inplace && self instanceof Tensor && self.dtype !== complex128)
+    throw runtimeError(
+      `the base given to float_power_ has dtype ${scalarTypeName(self.dtype)} but the operation's result requires dtype ComplexDouble`,
+    );
+  // complex64 -> complex128 part by part, recorded (ToCopyBackward0 as PyTorch's cast)
+  const c128 = (v: unknown): unknown => {
+    if (!(v instanceof Tensor) || v.dtype === complex128) return v;
+    if (!v.dtype.isComplex) return v.to(complex128);
+    return combine(v.real.to(float64), v.imag.to(float64), "ToCopyBackward0");
+  };
+  return (fn("pow") as (...a: unknown[]) => Tensor)(c128(values[0]), c128(values[1]));
+};
+CUSTOM.set("float_power", (values) => floatPower(values, false));
+CUSTOM.set("float_power_", (values) => floatPower(values, true));
+// sinc z = sin(πz) / (πz), 1 at z = 0 (computed at z = 1 there, so no NaN reaches the gradient)
+CUSTOM.set("sinc", (values) => {
+  const z = values[0] as Tensor;
+  const zero = z.real.eq(0).logicalAnd(z.imag.eq(0)).to(z.real.dtype);
+  const nonzero = zero.neg().add(1);
+  const a = z.real.add(zero).mul(Math.PI);
+  const b = z.imag.mul(Math.PI);
+  const [re, im] = cdiv([a.sin().mul(b.cosh()), a.cos().mul(b.sinh())], [a, b]);
+  return combine(re.mul(nonzero).add(zero), im.mul(nonzero), "SincBackward0");
+});
+// softsign z = z / (1 + |z|), tanhshrink z = z - tanh z, silu z = z sigmoid(z): PyTorch's own
+// compositions (nodes DivBackward0, SubBackward0, MulBackward0)
+CUSTOM.set("softsign", (values) => {
+  const z = values[0] as Tensor;
+  return z.div(z.abs().add(1));
+});
+CUSTOM.set("tanhshrink", (values) => {
+  const z = values[0] as Tensor;
+  return z.sub(z.tanh());
+});
+CUSTOM.set("silu", (values) => {
+  const [z, inplace] = values as [Tensor, boolean];
+  const r = z.mul(z.sigmoid());
+  return inplace ? z.copy_(r) : r;
+});
+// linear(x, W, b) = x W^T + b on the parts: re = lin(a, Wr, br) - lin(b, Wi), im = lin(a, Wi, bi)
+// + lin(b, Wr); the node is the real linear's with bias (AddBackward0, ...)
+CUSTOM.set("linear", (values, f) => {
+  const [x, w, bias] = values as [Tensor, Tensor, Tensor | null];
+  const like = [x, w, bias].find((t) => t instanceof Tensor && t.dtype.isComplex) as Tensor;
+  const [a, b] = parts(x, like);
+  const [wr, wi] = parts(w, like);
+  const [br, bi] = bias == null ? [null, null] : parts(bias, like);
+  const first = f(a, wr, br) as Tensor;
+  const re = first.sub(f(b, wi, null) as Tensor);
+  const im = (f(a, wi, bi) as Tensor).add(f(b, wr, null) as Tensor);
+  return combine(re, im, first.gradFn?.name());
+});
+// var_mean / std_mean: var z = var a + var b, std z = hypot(std a, std b), mean z = mean a +
+// i mean b; both results named VarMeanBackward0 (StdMeanBackward0)
+for (const [name, node] of [
+  ["var_mean", "VarMeanBackward0"],
+  ["std_mean", "StdMeanBackward0"],
+] as const) {
+  CUSTOM.set(name, (values, f) => {
+    const [z, ...rest] = values as [Tensor, ...unknown[]];
+    const [vr, mr] = f(z.real, ...rest) as [Tensor, Tensor];
+    const [vi, mi] = f(z.imag, ...rest) as [Tensor, Tensor];
+    const spread = name === "var_mean" ? vr.add(vi) : vr.hypot(vi);
+    return [named(spread, node), combine(mr, mi, node)];
+  });
+}
 
 export type { Forward };
