@@ -9,6 +9,7 @@ import { fn } from "../define.js";
 import { runtimeError } from "../../errors.js";
 import { scalarTypeName } from "../../ops/core.js";
 import { OpNode } from "../../autograd/function.js";
+import { isGradEnabled } from "../../autograd/grad-mode.js";
 
 type Forward = (...args: unknown[]) => unknown;
 
@@ -420,7 +421,9 @@ unaryZ("atanh", (z) => {
 // raises in backward): the values computed without a graph, the op's own node recorded
 for (const name of ["asinh", "acosh", "atanh"]) {
   const outOfPlace = CUSTOM.get(name)!;
-  CUSTOM.set(`${name}_`, (values, f) => outOfPlace([(values[0] as Tensor).detach()], f));
+  CUSTOM.set(`${name}_`, (values, f, declared) =>
+    outOfPlace([(values[0] as Tensor).detach()], f, declared),
+  );
 }
 // the arc* aliases (arcsin, ..., arctanh_): the same compositions, PyTorch's node names
 for (const name of [
@@ -622,5 +625,77 @@ for (const [name, node] of [
     return [named(spread, node), combine(mr, mi, node)];
   });
 }
+
+// Composite ops whose forward is made of ops with complex paths: the forward runs on the
+// complex tensors as it is (its nodes are its parts', as PyTorch's composites)
+for (const name of [
+  "trapz",
+  "trapezoid",
+  "cumulative_trapezoid",
+  "l1_loss",
+  "normalize",
+  "pairwise_distance",
+  "linalg_matrix_power",
+  "linalg_multi_dot",
+  "linalg_vander",
+]) {
+  CUSTOM.set(name, (values, _recorded, declared) => declared(...values));
+}
+
+// ldexp z = z * 2^other (PyTorch's composite, MulBackward0 and PowBackward2); ldexp_ is mul's
+// out= form: refused when an operand requires grad
+const twoPow = (other: Tensor): Tensor => (fn("pow") as (...a: unknown[]) => Tensor)(2, other);
+CUSTOM.set("ldexp", (values) => {
+  const [self, other] = values as [Tensor, Tensor];
+  return self.mul(
+    other.dtype.isComplex ? twoPow(other) : twoPow(other.to(toRealDtype(self.dtype))),
+  );
+});
+CUSTOM.set("ldexp_", (values) => {
+  const [self, other] = values as [Tensor, Tensor];
+  if (isGradEnabled() && (self.requiresGrad || other.requiresGrad))
+    throw runtimeError(
+      "mul(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.",
+    );
+  return self.mul_(
+    other.dtype.isComplex ? twoPow(other) : twoPow(other.to(toRealDtype(self.dtype))),
+  );
+});
+// normalize: z / max(||z||_p, eps) along dim; pairwise_distance: ||x1 - x2 + eps||_p over the
+// last dim (complex norms are the norms of |z|)
+CUSTOM.set("normalize", (values) => {
+  const [input, p, dim, eps, out] = values as [Tensor, number, number, number, Tensor | null];
+  if (out != null) throw notImplemented("normalize", input.dtype);
+  const norm = input.norm(Number(p), dim, true) as Tensor;
+  return input.div(norm.clampMin(Number(eps)).expand(input.shape));
+});
+CUSTOM.set("pairwise_distance", (values) => {
+  const [x1, x2, p, eps, keepdim] = values as [Tensor, Tensor, number, number, boolean];
+  const innermost = Math.max(x1.dim(), x2.dim()) - 1;
+  return x1.sub(x2).add(Number(eps)).norm(Number(p), innermost, keepdim) as Tensor;
+});
+
+// eq_ / ne_: the truth values written into self as 1 or 0 (imaginary part 0)
+for (const name of ["eq", "ne"]) {
+  const outOfPlace = CUSTOM.get(name)!;
+  CUSTOM.set(`${name}_`, (values, f, declared) => {
+    const self = values[0] as Tensor;
+    const r = (outOfPlace(values, f, declared) as Tensor).to(toRealDtype(self.dtype));
+    return combine(r, zerosLike(r));
+  });
+}
+// gradient is linear in the values (the spacing real): the op on each part, put together
+CUSTOM.set("gradient", (values, f) => {
+  const [z, ...rest] = values as [Tensor, ...unknown[]];
+  const re = f(z.real, ...rest) as Tensor[];
+  const im = f(z.imag, ...rest) as Tensor[];
+  return re.map((r, i) => combine(r, im[i], r.gradFn?.name()));
+});
+
+// conj_physical_: conj z = a - ib, written into self (PyTorch names its node ConjPhysicalBackward1)
+CUSTOM.set("conj_physical_", (values) => {
+  const z = values[0] as Tensor;
+  return combine(z.real.mul(1), z.imag.neg(), "ConjPhysicalBackward1");
+});
 
 export type { Forward };
