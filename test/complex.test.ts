@@ -127,6 +127,15 @@ function toJs(expr: string): string {
     "(a.unsqueeze(1) @ b.unsqueeze(0)).abs().sum()":
       "a.unsqueeze(1).matmul(b.unsqueeze(0)).abs().sum()",
     "a.pow(b).abs().sum()": "a.pow(b).abs().sum()",
+    "a.asin().abs().sum()": "a.asin().abs().sum()",
+    "a.acos().real.sum()": "a.acos().real.sum()",
+    "a.atan().abs().sum()": "a.atan().abs().sum()",
+    "a.asinh().imag.sum()": "a.asinh().imag.sum()",
+    "a.acosh().abs().sum()": "a.acosh().abs().sum()",
+    "a.atanh().abs().sum()": "a.atanh().abs().sum()",
+    "a.cumprod(0).abs().sum()": "a.cumprod(0).abs().sum()",
+    "a.prod().abs()": "a.prod().abs()",
+    "torch.lerp(a, b, 0.3).abs().sum()": "torch.lerp(a, b, 0.3).abs().sum()",
   };
   const js = table[expr];
   assert.ok(js !== undefined, `no JS spelling for ${expr}`);

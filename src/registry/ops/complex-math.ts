@@ -379,17 +379,30 @@ CUSTOM.set("ne", (values) => {
   return a.ne(c).logicalOr(b.ne(d));
 });
 
-// Inverse trigonometric and hyperbolic functions through the principal log and sqrt (their
-// branch cuts are those of C99's casin/cacos/catan/..., PyTorch's std:: functions):
-// asin z = -i log(iz + sqrt(1 - z^2)), acos z = π/2 - asin z,
-// atan z = (i/2) (log(1 - iz) - log(1 + iz)), asinh z = log(z + sqrt(z^2 + 1)),
-// acosh z = log(z + sqrt(z + 1) sqrt(z - 1)), atanh z = (log(1 + z) - log(1 - z)) / 2.
-// Holomorphic, so the real view's gradient is PyTorch's conj(f'(z)) grad.
+// Inverse trigonometric and hyperbolic functions through the principal log and sqrt (the
+// branch cuts of C99's casin/cacos/catan/..., PyTorch's): asin z = -i log(iz + sqrt(1 - z^2)),
+// acos z = -i log(z + i sqrt(1 - z^2)) (exactly real where z is real beyond ±1, as PyTorch's),
+// atan z = (i/2) log((i + z) / (i - z)) (PyTorch's vectorized form), asinh z =
+// log(z + sqrt(z^2 + 1)), acosh z = log(z + sqrt(z + 1) sqrt(z - 1)), atanh z =
+// (log(1 + z) - log(1 - z)) / 2. Holomorphic, so the real view's gradient is PyTorch's
+// conj(f'(z)) grad.
 const clog = ([a, b]: Parts): Parts => [a.hypot(b).log(), b.atan2(a)];
+// sqrt without trigonometry (exact on the axes, as PyTorch's): with r = |z|,
+// a >= 0: t + i b/(2t), t = sqrt((r + a)/2); a < 0: |b|/(2u) + i copysign(u, b),
+// u = sqrt((r - a)/2) (each branch smooth in a, so the gradient at a = 0 is the derivative's;
+// a zero t or u computed as 1 where its branch is not taken or the root is 0, so no NaN
+// reaches the gradient)
+const where = fn("where") as (c: Tensor, x: Tensor, y: Tensor) => Tensor;
+const nonzero = (t: Tensor): Tensor => where(t.eq(0), t.mul(0).add(1), t);
 const csqrt = ([a, b]: Parts): Parts => {
-  const r = a.hypot(b).sqrt();
-  const h = b.atan2(a).mul(0.5);
-  return [r.mul(h.cos()), r.mul(h.sin())];
+  const r = a.hypot(b);
+  const t = nonzero(r.add(a).mul(0.5).sqrt());
+  const u = nonzero(r.sub(a).mul(0.5).sqrt());
+  const nonneg = a.ge(0);
+  const zero = r.eq(0);
+  const re = where(nonneg, t, b.abs().div(u.mul(2)));
+  const im = where(nonneg, b.div(t.mul(2)), u.copysign(b));
+  return [where(zero, re.mul(0), re), where(zero, im.mul(0), im)];
 };
 const cadd = ([a, b]: Parts, [c, d]: Parts): Parts => [a.add(c), b.add(d)];
 const csub = ([a, b]: Parts, [c, d]: Parts): Parts => [a.sub(c), b.sub(d)];
@@ -402,12 +415,12 @@ const casin = (z: Parts): Parts => {
 };
 unaryZ("asin", casin);
 unaryZ("acos", (z) => {
-  const [a, b] = casin(z);
-  return [a.neg().add(Math.PI / 2), b.neg()];
+  const [c, d] = clog(cadd(z, timesI(csqrt(rsub1(cmul(z, z))))));
+  return [d, c.neg()];
 });
 unaryZ("atan", (z) => {
-  const iz = timesI(z);
-  const [c, d] = csub(clog(rsub1(iz)), clog(plus(iz, 1)));
+  const [a, b] = z;
+  const [c, d] = clog(cdiv([a, b.add(1)], [a.neg(), b.neg().add(1)]));
   // (i/2)(c + id) = -d/2 + i c/2
   return [d.mul(-0.5), c.mul(0.5)];
 });
