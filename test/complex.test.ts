@@ -136,6 +136,9 @@ function toJs(expr: string): string {
     "a.cumprod(0).abs().sum()": "a.cumprod(0).abs().sum()",
     "a.prod().abs()": "a.prod().abs()",
     "torch.lerp(a, b, 0.3).abs().sum()": "torch.lerp(a, b, 0.3).abs().sum()",
+    "torch.cov(torch.stack([a, b])).abs().sum()": "torch.cov(torch.stack([a, b])).abs().sum()",
+    "torch.linalg.vecdot(torch.stack([a, b]), b).abs().sum()":
+      "torch.linalg.vecdot(torch.stack([a, b]), b).abs().sum()",
   };
   const js = table[expr];
   assert.ok(js !== undefined, `no JS spelling for ${expr}`);

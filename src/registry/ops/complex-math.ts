@@ -611,18 +611,41 @@ CUSTOM.set("silu", (values) => {
   const r = z.mul(z.sigmoid());
   return inplace ? z.copy_(r) : r;
 });
-// linear(x, W, b) = x W^T + b on the parts: re = lin(a, Wr, br) - lin(b, Wi), im = lin(a, Wi, bi)
-// + lin(b, Wr); the node is the real linear's with bias (AddBackward0, ...)
-CUSTOM.set("linear", (values, f) => {
-  const [x, w, bias] = values as [Tensor, Tensor, Tensor | null];
-  const like = [x, w, bias].find((t) => t instanceof Tensor && t.dtype.isComplex) as Tensor;
+// linear(x, W, b) = x W^T + b and the convolutions, bilinear in (x, W) plus the bias, on the
+// parts: re = op(a, Wr, br) - op(b, Wi), im = op(a, Wi, bi) + op(b, Wr) (the other arguments
+// as given); the node is the real op's with bias (AddBackward0, ConvolutionBackward0, ...)
+for (const name of [
+  "linear",
+  "conv1d",
+  "conv2d",
+  "conv3d",
+  "conv_transpose1d",
+  "conv_transpose2d",
+  "conv_transpose3d",
+]) {
+  CUSTOM.set(name, (values, f) => {
+    const [x, w, bias, ...rest] = values as [Tensor, Tensor, Tensor | null, ...unknown[]];
+    const like = [x, w, bias].find((t) => t instanceof Tensor && t.dtype.isComplex) as Tensor;
+    const [a, b] = parts(x, like);
+    const [wr, wi] = parts(w, like);
+    const [br, bi] = bias == null ? [null, null] : parts(bias, like);
+    const first = f(a, wr, br, ...rest) as Tensor;
+    const re = first.sub(f(b, wi, null, ...rest) as Tensor);
+    const im = (f(a, wi, bi, ...rest) as Tensor).add(f(b, wr, null, ...rest) as Tensor);
+    // PyTorch's complex convolutions end in an add (ConvolutionBackward0 is the real one's)
+    return combine(re, im, name === "linear" ? first.gradFn?.name() : "AddBackward0");
+  });
+}
+// linalg.vecdot(x, y) = sum(conj(x) y) over dim: PyTorch's vdot for two vectors
+CUSTOM.set("linalg_vecdot", (values) => {
+  const [x, y, dim] = values as [Tensor, Tensor, number];
+  if (x.dim() === 1 && y.dim() === 1 && (dim === -1 || dim === 0))
+    return (fn("vdot") as (x: Tensor, y: Tensor) => Tensor)(x, y);
+  const like = x.dtype.isComplex ? x : y;
   const [a, b] = parts(x, like);
-  const [wr, wi] = parts(w, like);
-  const [br, bi] = bias == null ? [null, null] : parts(bias, like);
-  const first = f(a, wr, br) as Tensor;
-  const re = first.sub(f(b, wi, null) as Tensor);
-  const im = (f(a, wi, bi) as Tensor).add(f(b, wr, null) as Tensor);
-  return combine(re, im, first.gradFn?.name());
+  const [re, im] = cmul([a, b.neg()], parts(y, like));
+  const sr = re.sum(dim);
+  return combine(sr, im.sum(dim), sr.gradFn?.name());
 });
 // var_mean / std_mean: var z = var a + var b, std z = hypot(std a, std b), mean z = mean a +
 // i mean b; both results named VarMeanBackward0 (StdMeanBackward0)
@@ -709,6 +732,30 @@ CUSTOM.set("gradient", (values, f) => {
 CUSTOM.set("conj_physical_", (values) => {
   const z = values[0] as Tensor;
   return combine(z.real.mul(1), z.imag.neg(), "ConjPhysicalBackward1");
+});
+
+// cov z = E[(z - μ)(z - μ)^H]: with the real covariance S of the rows of a and b stacked,
+// re = S_aa + S_bb, im = S_ba - S_ab (Σ (a_j + i b_j)(a_k - i b_k)); squeezed as PyTorch's
+CUSTOM.set("cov", (values, f) => {
+  const [z, ...rest] = values as [Tensor, ...unknown[]];
+  const vector = z.dim() < 2;
+  const a = vector ? z.real.reshape([1, -1]) : z.real;
+  const b = vector ? z.imag.reshape([1, -1]) : z.imag;
+  const n = a.shape[0];
+  const S = f((fn("cat") as (ts: Tensor[], d: number) => Tensor)([a, b], 0), ...rest) as Tensor;
+  const block = (i: number, j: number): Tensor => S.narrow(0, i * n, n).narrow(1, j * n, n);
+  const re = block(0, 0).add(block(1, 1));
+  const im = block(1, 0).sub(block(0, 1));
+  return combine(re.squeeze(), im.squeeze(), "SqueezeBackward0");
+});
+// corrcoef: cov over the outer product of the standard deviations (the diagonal's real
+// part), each part clipped to [-1, 1] (PyTorch's); a single variable gives c / c
+CUSTOM.set("corrcoef", (values) => {
+  const c = (fn("cov") as (z: Tensor) => Tensor)(values[0] as Tensor);
+  if (c.dim() === 0) return c.div(c);
+  const sd = c.real.diagonal().sqrt();
+  const r = c.div(sd.reshape([-1, 1])).div(sd.reshape([1, -1]));
+  return combine(r.real.clip(-1, 1), r.imag.clip(-1, 1), "ComplexBackward0");
 });
 
 export type { Forward };
