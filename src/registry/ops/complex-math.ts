@@ -9,6 +9,8 @@ import { fn } from "../define.js";
 import { runtimeError } from "../../errors.js";
 import { scalarTypeName } from "../../ops/core.js";
 import { OpNode } from "../../autograd/function.js";
+import { namedTuple } from "../../named-tuple.js";
+import type { Generator } from "../../generator.js";
 import { isGradEnabled } from "../../autograd/grad-mode.js";
 
 type Forward = (...args: unknown[]) => unknown;
@@ -756,6 +758,76 @@ CUSTOM.set("corrcoef", (values) => {
   const sd = c.real.diagonal().sqrt();
   const r = c.div(sd.reshape([-1, 1])).div(sd.reshape([1, -1]));
   return combine(r.real.clip(-1, 1), r.imag.clip(-1, 1), "ComplexBackward0");
+});
+
+// Square solves through the real embedding A + iB -> [[A, -B], [B, A]] (2n x 2n): its inverse
+// is [[X, -Y], [Y, X]] for (A + iB)^-1 = X + iY, and it maps [Br; Bi] to [Xr; Xi] for
+// (A + iB) X = B. The real op's own derivative gives the real view's gradient.
+const catT = fn("cat") as (ts: Tensor[], d: number) => Tensor;
+const embed = (z: Tensor): Tensor => {
+  const [a, b] = [z.real, z.imag];
+  return catT([catT([a, b.neg()], -1), catT([b, a], -1)], -2);
+};
+const mT = (t: Tensor): Tensor => t.transpose(-2, -1);
+/** An op's result tensor: itself, or a (result, info) named tuple's first field. */
+const firstOf = (r: unknown): Tensor =>
+  r instanceof Tensor ? r : (r as Record<number, Tensor>)[0];
+/** The result with its first tensor replaced (the named tuple's fields that hold it). */
+function withFirst(r: unknown, out: Tensor): unknown {
+  if (r instanceof Tensor) return out;
+  const old = firstOf(r);
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r as object)) fields[k] = v === old ? out : v;
+  return namedTuple(fields);
+}
+for (const name of ["linalg_inv", "inverse", "linalg_inv_ex"]) {
+  CUSTOM.set(name, (values, f) => {
+    const [z, ...rest] = values as [Tensor, ...unknown[]];
+    const n = z.shape[z.dim() - 1];
+    const r = f(embed(z), ...rest);
+    const inv = firstOf(r);
+    const top = inv.narrow(-1, 0, n);
+    return withFirst(r, combine(top.narrow(-2, 0, n), top.narrow(-2, n, n), inv.gradFn?.name()));
+  });
+}
+for (const name of ["linalg_solve", "linalg_solve_ex"]) {
+  CUSTOM.set(name, (values, f) => {
+    const [A, B, left, ...rest] = values as [Tensor, Tensor, boolean, ...unknown[]];
+    const like = A.dtype.isComplex ? A : B;
+    if (A.dtype !== B.dtype)
+      throw runtimeError(
+        `linalg.solve: Expected A and B to have the same dtype, but found A of type ${scalarTypeName(A.dtype)} and B of type ${scalarTypeName(B.dtype)} instead`,
+      );
+    const n = A.shape[A.dim() - 1];
+    // X A = B is A^T X^T = B^T
+    const vector =
+      B.dim() === 1 || (B.dim() === A.dim() - 1 && B.shape.join() === A.shape.slice(0, -1).join());
+    const [br, bi] = parts(B, like);
+    const flip = !left && !vector;
+    const Ae = embed(flip ? mT(A) : A);
+    const rhs = vector ? catT([br, bi], -1) : catT(flip ? [mT(br), mT(bi)] : [br, bi], -2);
+    const r = f(Ae, rhs, true, ...rest);
+    const x = firstOf(r);
+    const d = vector ? -1 : -2;
+    let [xr, xi] = [x.narrow(d, 0, n), x.narrow(d, n, n)];
+    if (flip) [xr, xi] = [mT(xr), mT(xi)];
+    return withFirst(r, combine(xr, xi, x.gradFn?.name()));
+  });
+}
+
+// randn_like / rand_like: randn / rand of the input's shape (their real-view draws above)
+for (const name of ["randn", "rand"]) {
+  CUSTOM.set(`${name}_like`, (values) => {
+    const [self, dtype] = values as [Tensor, DType | null];
+    const d = dtype ?? self.dtype;
+    return (fn(name) as (...a: unknown[]) => Tensor)(self.shape.slice(), { dtype: d });
+  });
+}
+// uniform_: both parts of each element uniform in [from, to), drawn on the real view
+CUSTOM.set("uniform_", (values) => {
+  const [self, from, to, generator] = values as [Tensor, number, number, Generator | null];
+  (fn("viewAsReal") as (t: Tensor) => Tensor)(self).uniform_(from, to, { generator });
+  return self;
 });
 
 export type { Forward };
