@@ -830,4 +830,51 @@ CUSTOM.set("uniform_", (values) => {
   return self;
 });
 
+// Through the same embedding (a *-homomorphism: embed(M^H) = embed(M)^T, and embed(M) has M's
+// singular values, each twice): pinv(embed M) = embed(pinv M); svdvals and matrix_rank from
+// embed M's (pairs averaged, so each pair's gradient is basis-free; rank halved); eigvalsh from
+// the embedding of the Hermitian matrix PyTorch reads off the UPLO triangle
+for (const name of ["linalg_pinv", "pinverse"]) {
+  CUSTOM.set(name, (values, f) => {
+    const [z, ...rest] = values as [Tensor, ...unknown[]];
+    const [m, n] = z.shape.slice(-2);
+    // hermitian: the SVD path on the Hermitian matrix of the lower triangle (|eigenvalues| are
+    // the singular values of a Hermitian matrix)
+    const hermitian = rest.includes(true);
+    const x = hermitian ? hermitianOf(z, true) : z;
+    const r = f(embed(x), ...rest.map((v) => (v === true ? false : v))) as Tensor;
+    const left = r.narrow(-1, 0, m);
+    return combine(left.narrow(-2, 0, n), left.narrow(-2, n, n), r.gradFn?.name());
+  });
+}
+const pairMean = (s: Tensor): Tensor => {
+  const k = s.shape[s.dim() - 1] / 2;
+  return s.reshape([...s.shape.slice(0, -1), k, 2]).mean(-1);
+};
+CUSTOM.set("linalg_svdvals", (values, f) => {
+  const [z, ...rest] = values as [Tensor, ...unknown[]];
+  return named(pairMean(f(embed(z), ...rest) as Tensor), "LinalgSvdBackward0");
+});
+CUSTOM.set("linalg_matrix_rank", (values, f) => {
+  const [z, ...rest] = values as [Tensor, ...unknown[]];
+  return (fn("floorDivide") as (a: Tensor, b: number) => Tensor)(f(embed(z), ...rest) as Tensor, 2);
+});
+/**
+ * The Hermitian matrix PyTorch's eigh reads off z's `lower` (or upper) triangle (the diagonal's
+ * real part), with z's own gradient: PyTorch's backward (V diag(g) V^H) is on the whole input,
+ * not folded onto the triangle.
+ */
+function hermitianOf(z: Tensor, lower: boolean): Tensor {
+  const tri = (t: Tensor): Tensor => (lower ? t.tril(-1) : t.triu(1));
+  const [al, bl] = [tri(z.real), tri(z.imag)];
+  const diag = (fn("diagEmbed") as (t: Tensor) => Tensor)(z.real.diagonal(0, -2, -1));
+  const h = combine(al.add(mT(al)).add(diag), bl.sub(mT(bl)));
+  return z.add(h.sub(z).detach());
+}
+CUSTOM.set("linalg_eigvalsh", (values, f) => {
+  const [z, uplo] = values as [Tensor, string];
+  const h = hermitianOf(z, uplo.toUpperCase() === "L");
+  return named(pairMean(f(embed(h), "L") as Tensor), "LinalgEighBackward0");
+});
+
 export type { Forward };
