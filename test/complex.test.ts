@@ -139,6 +139,12 @@ function toJs(expr: string): string {
     "torch.cov(torch.stack([a, b])).abs().sum()": "torch.cov(torch.stack([a, b])).abs().sum()",
     "torch.linalg.vecdot(torch.stack([a, b]), b).abs().sum()":
       "torch.linalg.vecdot(torch.stack([a, b]), b).abs().sum()",
+    "torch.linalg.inv(torch.stack([a, b])).abs().sum()":
+      "torch.linalg.inv(torch.stack([a, b])).abs().sum()",
+    "torch.linalg.svdvals(torch.stack([a, b])).sum()":
+      "torch.linalg.svdvals(torch.stack([a, b])).sum()",
+    "torch.linalg.matrix_norm(torch.stack([a, b]), 'nuc')":
+      "torch.linalg.matrixNorm(torch.stack([a, b]), 'nuc')",
   };
   const js = table[expr];
   assert.ok(js !== undefined, `no JS spelling for ${expr}`);

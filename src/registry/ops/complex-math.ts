@@ -764,10 +764,9 @@ CUSTOM.set("corrcoef", (values) => {
 // is [[X, -Y], [Y, X]] for (A + iB)^-1 = X + iY, and it maps [Br; Bi] to [Xr; Xi] for
 // (A + iB) X = B. The real op's own derivative gives the real view's gradient.
 const catT = fn("cat") as (ts: Tensor[], d: number) => Tensor;
-const embed = (z: Tensor): Tensor => {
-  const [a, b] = [z.real, z.imag];
-  return catT([catT([a, b.neg()], -1), catT([b, a], -1)], -2);
-};
+const embedParts = (a: Tensor, b: Tensor): Tensor =>
+  catT([catT([a, b.neg()], -1), catT([b, a], -1)], -2);
+const embed = (z: Tensor): Tensor => embedParts(z.real, z.imag);
 const mT = (t: Tensor): Tensor => t.transpose(-2, -1);
 /** An op's result tensor: itself, or a (result, info) named tuple's first field. */
 const firstOf = (r: unknown): Tensor =>
@@ -875,6 +874,59 @@ CUSTOM.set("linalg_eigvalsh", (values, f) => {
   const [z, uplo] = values as [Tensor, string];
   const h = hermitianOf(z, uplo.toUpperCase() === "L");
   return named(pairMean(f(embed(h), "L") as Tensor), "LinalgEighBackward0");
+});
+
+// matrix norms: 'fro', ±1, ±inf are those of |z|; 'nuc', ±2 (singular values) those of the
+// embedding over the last two dims (σ each twice: the nuclear norm halved, PyTorch's node name
+// kept); linalg.norm dispatches to them or to the vector norm as for real inputs
+const matrixNormZ = (values: unknown[], f: Forward): Tensor => {
+  const [z, ord, dim, keepdim, dtype] = values as [
+    Tensor,
+    number | string,
+    number[],
+    boolean,
+    DType | null,
+  ];
+  const real = dtype instanceof DType ? toRealDtype(dtype) : null;
+  if (!(ord === "nuc" || ord === 2 || ord === -2))
+    return f(z.real.hypot(z.imag), ord, dim, keepdim, real) as Tensor;
+  const dims = dim.map((d) => (d < 0 ? d + z.dim() : d));
+  const move = (t: Tensor): Tensor => t.movedim(dims, [-2, -1]);
+  let r = f(embedParts(move(z.real), move(z.imag)), ord, [-2, -1], false, real) as Tensor;
+  if (ord === "nuc") {
+    const node = r.gradFn?.name();
+    r = r.mul(0.5);
+    if (node !== undefined) named(r, node);
+  }
+  if (keepdim) for (const d of [...dims].sort((x, y) => x - y)) r = r.unsqueeze(d);
+  return r;
+};
+CUSTOM.set("linalg_matrix_norm", (values, f) => {
+  const r = matrixNormZ(values, f);
+  return named(r, r.gradFn?.name() ?? "");
+});
+CUSTOM.set("linalg_norm", (values) => {
+  const [x, ord, dim, keepdim, dtype] = values as [
+    Tensor,
+    number | string | null,
+    number[] | null,
+    boolean,
+    DType | null,
+  ];
+  const matrix =
+    typeof ord === "string" ||
+    (ord !== null && ((dim !== null && dim.length === 2) || (dim === null && x.dim() === 2)));
+  if (matrix)
+    return (fn("matrixNorm", "linalg") as (...a: unknown[]) => Tensor)(
+      x,
+      ord,
+      dim ?? [0, 1],
+      keepdim,
+      { dtype },
+    );
+  return (fn("vectorNorm", "linalg") as (...a: unknown[]) => Tensor)(x, ord ?? 2, dim, keepdim, {
+    dtype,
+  });
 });
 
 export type { Forward };
