@@ -132,6 +132,24 @@ function toJs(expr: string): string {
     "(a.unsqueeze(1) @ b.unsqueeze(0)).abs().sum()":
       "a.unsqueeze(1).matmul(b.unsqueeze(0)).abs().sum()",
     "a.pow(b).abs().sum()": "a.pow(b).abs().sum()",
+    "a.asin().abs().sum()": "a.asin().abs().sum()",
+    "a.acos().real.sum()": "a.acos().real.sum()",
+    "a.atan().abs().sum()": "a.atan().abs().sum()",
+    "a.asinh().imag.sum()": "a.asinh().imag.sum()",
+    "a.acosh().abs().sum()": "a.acosh().abs().sum()",
+    "a.atanh().abs().sum()": "a.atanh().abs().sum()",
+    "a.cumprod(0).abs().sum()": "a.cumprod(0).abs().sum()",
+    "a.prod().abs()": "a.prod().abs()",
+    "torch.lerp(a, b, 0.3).abs().sum()": "torch.lerp(a, b, 0.3).abs().sum()",
+    "torch.cov(torch.stack([a, b])).abs().sum()": "torch.cov(torch.stack([a, b])).abs().sum()",
+    "torch.linalg.vecdot(torch.stack([a, b]), b).abs().sum()":
+      "torch.linalg.vecdot(torch.stack([a, b]), b).abs().sum()",
+    "torch.linalg.inv(torch.stack([a, b])).abs().sum()":
+      "torch.linalg.inv(torch.stack([a, b])).abs().sum()",
+    "torch.linalg.svdvals(torch.stack([a, b])).sum()":
+      "torch.linalg.svdvals(torch.stack([a, b])).sum()",
+    "torch.linalg.matrix_norm(torch.stack([a, b]), 'nuc')":
+      "torch.linalg.matrixNorm(torch.stack([a, b]), 'nuc')",
   };
   const js = table[expr];
   assert.ok(js !== undefined, `no JS spelling for ${expr}`);

@@ -115,6 +115,9 @@ const PASS = new Set([
   "empty_like",
   "new_zeros",
   "new_empty",
+  "new_empty_strided",
+  "resize_",
+  "resize_as_",
   "copy_",
   "alias",
   "detach",
@@ -195,6 +198,7 @@ const STRUCTURAL = new Set([
   "diagflat",
   "index_copy",
   "masked_scatter",
+  "masked_scatter_",
   "masked_fill",
   "index_fill",
   "meshgrid",
@@ -219,10 +223,13 @@ const FILL_VALUES = new Set(["value"]);
 const SCALED = new Set(["mul", "multiply", "div", "divide", "true_divide"]);
 
 /**
- * Compositions of recorded ops: given the schema's values (complex operands among them) and the
- * op's recorded forward, the result.
+ * Compositions of recorded ops: given the schema's values (complex operands among them), the
+ * op's recorded forward and its declared forward (without the complex dispatch), the result.
  */
-export const CUSTOM = new Map<string, (values: unknown[], recorded: Forward) => unknown>();
+export const CUSTOM = new Map<
+  string,
+  (values: unknown[], recorded: Forward, declared: Forward) => unknown
+>();
 
 /** PyTorch's error text for ops its CPU kernels do not run on complex tensors. */
 const ERRORS: Record<string, string> = {
@@ -253,7 +260,8 @@ const MESSAGES: Record<string, string> = {
   heaviside: "heaviside is not yet implemented for complex tensors.",
 };
 
-function notImplemented(name: string, d: DType): Error {
+/** PyTorch's error for an op without a complex kernel (ERRORS, MESSAGES or its `<name>_cpu`). */
+export function notImplemented(name: string, d: DType): Error {
   const m = MESSAGES[name];
   if (m !== undefined) return runtimeError(m);
   const k = ERRORS[name] ?? `"${name}_cpu" not implemented for`;
@@ -395,7 +403,7 @@ export function complexCall(
       return componentwise(schema, values, rec, "scaled");
   }
   const custom = CUSTOM.get(name);
-  if (custom !== undefined) return custom(values, rec);
+  if (custom !== undefined) return custom(values, rec, f);
   throw notImplemented(
     name.endsWith("_") && !name.endsWith("__") ? name.slice(0, -1) : name,
     complexOf(values),

@@ -583,9 +583,11 @@ function resizeTo(self: Tensor, size: number[], memoryFormat: string | null): Te
   const numel = resizeNumel(size);
   if (shapeEqual(self.shape, size)) return self;
   const needed = self.offset + numel;
-  if (needed > self.typedArray.length) {
+  // Note [complex storage]: a complex element is `lanes` (2) array elements
+  const lanes = self.dtype.lanes;
+  if (needed * lanes > self.typedArray.length) {
     const grown = allocating([needed], self.dtype, () => alloc([needed], self.dtype)).typedArray;
-    grown.set(self.typedArray.subarray(0, Math.min(self.typedArray.length, needed)));
+    grown.set(self.typedArray.subarray(0, Math.min(self.typedArray.length, needed * lanes)));
     self.typedArray = grown;
   }
   self.shape = size.slice();
