@@ -17,6 +17,8 @@ import { readFileSync } from "node:fs";
 
 import * as torch from "tensorgrad";
 
+import { SPECTRAL_DTYPES, assertClose as close, flatValues, fromFlat } from "./helpers/spectral.js";
+
 type Row = [string, (number | boolean)[], string, number[]];
 const fx = JSON.parse(readFileSync(new URL("./fixtures/fft.json", import.meta.url), "utf8")) as {
   windows: Row[];
@@ -128,43 +130,9 @@ const tfx = fx as unknown as {
   transforms: TransformCase[];
   transform_errors: [string, number[], string, Record<string, unknown>, string][];
 };
-const ALL_DTYPES: Record<string, torch.DType> = {
-  float16: torch.float16,
-  float32: torch.float32,
-  float64: torch.float64,
-  complex64: torch.complex64,
-  complex128: torch.complex128,
-  int64: torch.int64,
-};
-
-/** A tensor of `shape` and `dtype` from its flat (interleaved when complex) values. */
-function fromFlat(x: number[], shape: number[], dtype: string): torch.Tensor {
-  const dt = ALL_DTYPES[dtype];
-  if (!dt.isComplex) return torch.tensor(x, { dtype: dt }).reshape(shape);
-  const real = dtype === "complex64" ? torch.float32 : torch.float64;
-  const re = x.filter((_, i) => i % 2 === 0);
-  const im = x.filter((_, i) => i % 2 === 1);
-  return torch.complex(
-    torch.tensor(re, { dtype: real }).reshape(shape),
-    torch.tensor(im, { dtype: real }).reshape(shape),
-  );
-}
-
-/** A tensor's values as a flat list (interleaved when complex). */
-function flatValues(t: torch.Tensor): number[] {
-  const r = t.dtype.isComplex ? torch.viewAsReal(t) : t;
-  return Array.from(r.contiguous().typedArray as Float32Array | Float64Array, Number);
-}
-
-function assertClose(got: number[], want: number[], dtype: string, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  const scale = Math.max(1, ...want.map(Math.abs));
-  const tol = (dtype === "float32" || dtype === "complex64" ? 2e-6 : 1e-13) * scale;
-  for (let i = 0; i < want.length; i++)
-    assert.ok(
-      Math.abs(got[i] - want[i]) <= tol,
-      `${what} [${i}]: ${got[i]} vs PyTorch's ${want[i]} (tolerance ${tol})`,
-    );
+/** The fft tests' tolerances: float32 2e-6, float64 1e-13 (relative to the largest value). */
+function assertCloseFft(got: number[], want: number[], dtype: string, what: string): void {
+  close(got, want, dtype, what, { single: 2e-6, double: 1e-13 });
 }
 
 const fftFns = torch.fft as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
@@ -178,20 +146,20 @@ test("torch.fft transforms match PyTorch: values, dtypes, grad_fn, gradients", (
     const out = fftFns[c.f](x, c.kwargs);
     assert.equal(String(out.dtype), `torch.${c.out_dtype}`, `${what}: dtype`);
     assert.deepEqual(out.shape, c.out_shape, `${what}: shape`);
-    assertClose(flatValues(out), c.out, c.out_dtype, `${what}: values`);
+    assertCloseFft(flatValues(out), c.out, c.out_dtype, `${what}: values`);
     assert.equal(out.gradFn?.name() ?? null, c.grad_fn, `${what}: grad_fn`);
     if (c.grad === undefined) continue;
     const view = out.dtype.isComplex ? torch.viewAsReal(out) : out;
     const w = torch.tensor(c.w, { dtype: view.dtype }).reshape(view.shape);
     view.mul(w).sum().backward();
     assert.ok(x.grad !== null, `${what}: a gradient`);
-    assertClose(flatValues(x.grad), c.grad, c.dtype, `${what}: gradient`);
+    assertCloseFft(flatValues(x.grad), c.grad, c.dtype, `${what}: gradient`);
   }
 });
 
 test("torch.fft transforms raise PyTorch's errors", () => {
   for (const [f, shape, dtype, kwargs, message] of tfx.transform_errors) {
-    const x = torch.ones(shape, { dtype: ALL_DTYPES[dtype] });
+    const x = torch.ones(shape, { dtype: SPECTRAL_DTYPES[dtype] });
     assert.throws(
       () => fftFns[f](x, kwargs),
       (e: Error) => e.message === message,
@@ -235,10 +203,10 @@ test("torch.fft transforms: second derivatives match PyTorch", () => {
     const x = fromFlat(c.x, c.shape, dtype).requiresGrad_();
     const [g] = torch.autograd.grad(losses[c.name](x), x, { createGraph: true });
     assert.ok(g !== null, `${c.name}: a gradient`);
-    assertClose(flatValues(g), c.g, dtype, `${c.name}: gradient`);
+    assertCloseFft(flatValues(g), c.g, dtype, `${c.name}: gradient`);
     const gv = g.dtype.isComplex ? torch.viewAsReal(g) : g;
     const [gg] = torch.autograd.grad(gv.pow(2).sum(), x);
     assert.ok(gg !== null, `${c.name}: a second derivative`);
-    assertClose(flatValues(gg), c.gg, dtype, `${c.name}: second derivative`);
+    assertCloseFft(flatValues(gg), c.gg, dtype, `${c.name}: second derivative`);
   }
 });

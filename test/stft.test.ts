@@ -16,6 +16,8 @@ import { readFileSync } from "node:fs";
 
 import * as torch from "tensorgrad";
 
+import { SPECTRAL_DTYPES, assertClose as close, flatValues, fromFlat } from "./helpers/spectral.js";
+
 interface WindowSpec {
   values: number[];
   dtype: string;
@@ -50,36 +52,9 @@ const fx = JSON.parse(readFileSync(new URL("./fixtures/stft.json", import.meta.u
   errors: ErrorCase[];
 };
 
-const DTYPES: Record<string, torch.DType> = {
-  float32: torch.float32,
-  float64: torch.float64,
-  complex64: torch.complex64,
-  complex128: torch.complex128,
-  int64: torch.int64,
-};
-
-/** A tensor of `shape` and `dtype` from its flat (interleaved when complex) values. */
-function fromFlat(x: number[], shape: number[], dtype: string): torch.Tensor {
-  const dt = DTYPES[dtype];
-  if (!dt.isComplex) return torch.tensor(x, { dtype: dt }).reshape(shape);
-  const real = dtype === "complex64" ? torch.float32 : torch.float64;
-  return torch.viewAsComplex(torch.tensor(x, { dtype: real }).reshape([...shape, 2]));
-}
-
-function flatValues(t: torch.Tensor): number[] {
-  const r = t.dtype.isComplex ? torch.viewAsReal(t) : t;
-  return Array.from(r.contiguous().typedArray as Float32Array | Float64Array, Number);
-}
-
-function assertClose(got: number[], want: number[], dtype: string, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  const scale = Math.max(1, ...want.map(Math.abs));
-  const tol = (dtype === "float32" || dtype === "complex64" ? 4e-6 : 1e-12) * scale;
-  for (let i = 0; i < want.length; i++)
-    assert.ok(
-      Math.abs(got[i] - want[i]) <= tol,
-      `${what} [${i}]: ${got[i]} vs PyTorch's ${want[i]} (tolerance ${tol})`,
-    );
+/** The stft tests' tolerances: float32 4e-6, float64 1e-12 (relative to the largest value). */
+function assertCloseStft(got: number[], want: number[], dtype: string, what: string): void {
+  close(got, want, dtype, what, { single: 4e-6, double: 1e-12 });
 }
 
 const fns = torch as unknown as Record<string, (x: torch.Tensor, o: object) => torch.Tensor>;
@@ -105,7 +80,7 @@ test("stft and istft match PyTorch: values, dtypes, grad_fn, gradients", () => {
     const out = fns[c.f](x, window === null ? c.kwargs : { ...c.kwargs, window });
     assert.equal(String(out.dtype), `torch.${c.out_dtype}`, `${what}: dtype`);
     assert.deepEqual(out.shape, c.out_shape, `${what}: shape`);
-    assertClose(flatValues(out), c.out, c.out_dtype, `${what}: values`);
+    assertCloseStft(flatValues(out), c.out, c.out_dtype, `${what}: values`);
     assert.equal(out.gradFn?.name() ?? null, c.grad_fn, `${what}: grad_fn`);
     seen.add(`${c.f}/${c.out_dtype}`);
     if (c.grad === undefined) continue;
@@ -115,10 +90,15 @@ test("stft and istft match PyTorch: values, dtypes, grad_fn, gradients", () => {
       .sum()
       .backward();
     assert.ok(x.grad !== null, `${what}: a gradient`);
-    assertClose(flatValues(x.grad), c.grad, c.dtype, `${what}: gradient`);
+    assertCloseStft(flatValues(x.grad), c.grad, c.dtype, `${what}: gradient`);
     if (c.wgrad !== undefined) {
       assert.ok(window?.grad, `${what}: the window's gradient`);
-      assertClose(flatValues(window.grad), c.wgrad, c.window!.dtype, `${what}: window gradient`);
+      assertCloseStft(
+        flatValues(window.grad),
+        c.wgrad,
+        c.window!.dtype,
+        `${what}: window gradient`,
+      );
     }
   }
   // both directions, real and complex results
@@ -133,7 +113,7 @@ test("stft and istft raise PyTorch's errors and leave the input unchanged", () =
     const x =
       e.dtype === "int64"
         ? torch.arange(numel).reshape(e.shape)
-        : torch.linspace(-1, 1, numel, { dtype: DTYPES[e.dtype] }).reshape(e.shape);
+        : torch.linspace(-1, 1, numel, { dtype: SPECTRAL_DTYPES[e.dtype] }).reshape(e.shape);
     const before = flatValues(x);
     const window = windowOf(e.window);
     assert.throws(
@@ -152,5 +132,5 @@ test("the method forms are the functions", () => {
   assert.deepEqual(flatValues(a), flatValues(b));
   assert.deepEqual(flatValues(torch.istft(a, 4)), flatValues(a.istft(4)));
   // istft(stft(x)) is x (Note [istft envelope])
-  assertClose(flatValues(a.istft(4, { length: 12 })), flatValues(x), "float32", "round trip");
+  assertCloseStft(flatValues(a.istft(4, { length: 12 })), flatValues(x), "float32", "round trip");
 });
