@@ -72,7 +72,7 @@ export interface ErrorSample extends Call {
 export interface Op {
   name: string;
   variant_test_name: string;
-  section: "torch" | "functional" | "special" | "linalg";
+  section: "torch" | "functional" | "special" | "linalg" | "fft";
   autograd: boolean;
   variants: Variant[];
   samples: Sample[];
@@ -100,7 +100,9 @@ export function functionOf(op: Op): Fn | null {
         ? torch.special
         : op.section === "linalg"
           ? torch.linalg
-          : torch
+          : op.section === "fft"
+            ? torch.fft
+            : torch
   ) as Record<string, unknown>;
   const f = ns[camel(tail)];
   return typeof f === "function" ? (f as Fn) : null;
@@ -252,7 +254,7 @@ export function describe(op: Op, c: Call, variant: Variant, form: Form): string 
   const ns =
     op.section === "functional"
       ? "F"
-      : op.section === "special" || op.section === "linalg"
+      : op.section === "special" || op.section === "linalg" || op.section === "fft"
         ? `torch.${op.section}`
         : "torch";
   const tail = camel(op.name.split(".").pop()!);
@@ -322,9 +324,13 @@ export function checkTensor(t: unknown, r: TRec, what: string, grad = false): vo
  * torch.svd's V columns share U's signs) is multiplied by the sign that aligns it with
  * PyTorch's: the product is a constant in the graph, so the gradients of sum(out * w) through
  * it are PyTorch's. `GAUGE` lists, per op, which result holds the vectors as columns and which
- * share their signs as rows (Vh) or columns (V).
+ * share their signs as rows (Vh) or columns (V). linalg.eig's complex eigenvectors are fixed by
+ * LAPACK up to a sign only (unit norm, largest component real: Note [eig normalisation] in
+ * src/backend/eig.ts), and that sign hinges on rounding (float32 input runs sgeev in PyTorch):
+ * the sign of Re(<got, want>) aligns each column.
  */
 const GAUGE: Record<string, { cols: number; rows?: number; alsoCols?: number }> = {
+  "linalg.eig": { cols: 1 },
   "linalg.eigh": { cols: 1 },
   "linalg.svd": { cols: 0, rows: 2 },
   svd: { cols: 0, alsoCols: 2 },
@@ -349,15 +355,23 @@ export function alignGauge(op: Op, result: unknown, tree: Tree): unknown {
   const got = flat(u);
   const want = r.values.map((v) => decodeNumber(v as number | NonFinite));
   const signs: number[] = [];
-  for (let b = 0; b < got.length / (m * k); b++) {
+  // complex values are interleaved: Re(<got, want>) sums both parts' products
+  const lanes = u.dtype.isComplex ? 2 : 1;
+  for (let b = 0; b < got.length / (m * k * lanes); b++) {
     for (let j = 0; j < k; j++) {
       let dot = 0;
-      for (let i = 0; i < m; i++) dot += got[b * m * k + i * k + j] * want[b * m * k + i * k + j];
+      for (let i = 0; i < m; i++)
+        for (let l = 0; l < lanes; l++) {
+          const at = lanes * (b * m * k + i * k + j) + l;
+          dot += got[at] * want[at];
+        }
       signs.push(dot < 0 ? -1 : 1);
     }
   }
   const batch = u.shape.slice(0, -2);
-  const d = torch.tensor(signs, { dtype: u.dtype }).reshape([...batch, 1, k]);
+  const d = torch
+    .tensor(signs, { dtype: u.dtype.isComplex ? u.real.dtype : u.dtype })
+    .reshape([...batch, 1, k]);
   const out = items.map((_t, i) => seq[i]);
   const swap = (i: number, f: (t: Tensor) => Tensor): void => {
     const t = out[i];
@@ -400,6 +414,16 @@ export function checkTree(actual: unknown, tree: Tree, what: string): Tensor[] {
   else assert.equal(actual, tree, what);
   return [];
 }
+
+/**
+ * The outputs a sample's loss reads, for the ops whose fixture applied op_db's
+ * output_process_fn_grad (opdb_fx.py's GRAD_PROCESSED): linalg.eig's loss reads the eigenvalues
+ * and abs(eigenvectors), as op_db's out_fn (a loss depending on the eigenvectors' phases is
+ * ill-defined and raises).
+ */
+const GRAD_PROCESSED: Record<string, (outs: Tensor[]) => Tensor[]> = {
+  "linalg.eig": ([L, V]) => [L, V.abs()],
+};
 
 /** Gradients of sum_i sum(out_i * w_i) against the fixture's. */
 export function checkGrads(s: Sample, outs: Tensor[], tensors: Tensor[]): void {
@@ -512,9 +536,41 @@ export function runSample(op: Op, s: Sample): Outcome {
         }
         const inv = invoke(op, s, variant, form);
         const outs = checkTree(alignGauge(op, inv.result, s.out!), s.out!, "result");
-        checkGrads(s, outs, inv.tensors);
+        checkGrads(s, GRAD_PROCESSED[op.name]?.(outs) ?? outs, inv.tensors);
       } catch (err) {
         out.failures.push(failure(describe(op, s, variant, form), err));
+      }
+    }
+  }
+  return out;
+}
+
+/** Runs an error sample in every variant and form that raises in PyTorch and tensorgrad has. */
+export function runError(op: Op, e: ErrorSample): Outcome {
+  const out: Outcome = { failures: [], checks: 0 };
+  for (const variant of variantsOf(op).filter((v) => e.errors[v] !== undefined)) {
+    for (const form of formsOf(e, variant)) {
+      out.checks++;
+      try {
+        // fresh tensors made here, so that their state can be checked after the call
+        const tensors = e.tensors.map(makeTensor);
+        const args = callArgs(e, form, tensors);
+        const self = args[0];
+        const target = variant === "inplace" && self instanceof Tensor ? self.clone() : self;
+        const call = (): unknown => {
+          torch.manualSeed(e.seed);
+          if (variant === "function") return functionOf(op)!(...args);
+          const m = (target as Record<string, Fn>)[methodName(op, variant)!];
+          return m.apply(target, args.slice(1));
+        };
+        expectError(call, e.errors[variant]!);
+        const written: [Tensor, TRec][] =
+          variant === "inplace" && isTagged(e.input, "t")
+            ? [[target as Tensor, e.tensors[(e.input as { t: number }).t]]]
+            : [];
+        checkUnchanged(tensors, e, written);
+      } catch (x) {
+        out.failures.push(failure(describe(op, e, variant, form), x));
       }
     }
   }
