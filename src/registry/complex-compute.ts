@@ -79,6 +79,13 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
 const PASS = new Set([
   "view_as_real",
   // linalg.eig / eigvals check their input dtype themselves (registry/ops/eig.ts)
+  // the Householder ops run complex kernels (registry/ops/decomp.ts, backend/zlinalg.ts)
+  "geqrf",
+  "ormqr",
+  "linalg_householder_product",
+  "orgqr",
+  "linalg_qr",
+  "qr",
   "linalg_eig",
   "linalg_eigvals",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves

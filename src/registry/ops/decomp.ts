@@ -13,7 +13,7 @@
  */
 import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
-import { DType, float64, int32, int64, promoteTypes } from "../../dtype.js";
+import { DType, float64, int32, int64, promoteTypes, toRealDtype } from "../../dtype.js";
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import { linAlgError, notImplementedError, runtimeError, typeError } from "../../errors.js";
 import { broadcastShapes, contiguousStrides } from "../../shape.js";
@@ -22,6 +22,7 @@ import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../aut
 import { registerJvp } from "../../autograd/forward-ad.js";
 import type { Op } from "../../autograd/derivatives.js";
 import * as K from "../../backend/linalg.js";
+import * as Z from "../../backend/zlinalg.js";
 import { norm as reduceNorm } from "../../ops/reduce.js";
 import { defineOp, fn } from "../define.js";
 
@@ -34,11 +35,13 @@ type Primals = { readonly [name: string]: Tensor };
 
 /** the transpose of the last two dims (PyTorch's mT; mH for real tensors) */
 const mT = (x: T): T => x.transpose(-2, -1);
+/** the conjugate transpose of the last two dims (mT for real tensors) */
+const mH = (x: T): T => x.mH;
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-/** the tensor's values as a fresh Float64Array, row-major */
+/** the tensor's values as a fresh Float64Array, row-major (interleaved re/im when complex) */
 function f64(t: T): Float64Array {
-  const n = t.numel();
+  const n = t.numel() * t.dtype.lanes;
   const { data, offset } = contiguousData(t);
   const out = new Float64Array(n);
   // typed-array set converts element by element natively (an element loop here is megamorphic
@@ -47,9 +50,9 @@ function f64(t: T): Float64Array {
   return out;
 }
 
-/** a contiguous tensor of `dtype` holding `a` (rounded once for float32) */
+/** a contiguous tensor of `dtype` holding `a` (rounded once for float32 and complex64) */
 function make(a: Float64Array, shape: number[], dtype: DType): T {
-  if (dtype === float64) return wrap(a, shape, dtype);
+  if (dtype.ArrayType === Float64Array) return wrap(a, shape, dtype);
   const out = new dtype.ArrayType(a.length);
   out.set(a); // rounds each element as an assignment does
   return wrap(out, shape, dtype);
@@ -58,8 +61,9 @@ function make(a: Float64Array, shape: number[], dtype: DType): T {
 /** the n x n identity in `dtype` with leading `batch` dims */
 function eye(n: number, dtype: DType, batch: readonly number[] = []): T {
   const b = prod(batch);
-  const a = new Float64Array(b * n * n);
-  for (let k = 0; k < b; k++) for (let i = 0; i < n; i++) a[k * n * n + i * n + i] = 1;
+  const l = dtype.lanes;
+  const a = new Float64Array(b * n * n * l);
+  for (let k = 0; k < b; k++) for (let i = 0; i < n; i++) a[l * (k * n * n + i * n + i)] = 1;
   return make(a, [...batch, n, n], dtype);
 }
 
@@ -1535,8 +1539,9 @@ function geqrfKernel(x: T): {
   const count = prod(batch);
   const k = Math.min(m, n);
   const a = f64(x);
-  const tau = new Float64Array(count * k);
-  for (let i = 0; i < count; i++) K.geqrf(a, i * m * n, m, n, tau, i * k);
+  const tau = new Float64Array(count * k * x.dtype.lanes);
+  const kernel = x.dtype.isComplex ? Z.zgeqrf : K.geqrf;
+  for (let i = 0; i < count; i++) kernel(a, i * m * n, m, n, tau, i * k);
   return { a, tau, batch, m, n };
 }
 
@@ -1553,7 +1558,7 @@ defineOp({
       forward: (self: T) => {
         if (self.dim() < 2)
           throw runtimeError("torch.geqrf: input must have at least 2 dimensions.");
-        checkDispatch("geqrf_cpu", self);
+        if (!self.dtype.isComplex) checkDispatch("geqrf_cpu", self);
         const r = geqrfKernel(self);
         const a = make(r.a, self.shape.slice(), self.dtype);
         const tau = make(r.tau, [...r.batch, Math.min(r.m, r.n)], self.dtype);
@@ -1607,7 +1612,7 @@ defineOp({
           throw runtimeError(
             `${nm}: Expected input and other to have the same dtype, but input has dtype${scalarTypeName(self.dtype)} and other has dtype ${scalarTypeName(other.dtype)}`,
           );
-        checkDispatch("ormqr_cpu", self);
+        if (!self.dtype.isComplex) checkDispatch("ormqr_cpu", self);
         const batch = batchOf(other);
         const nIn = self.shape[self.dim() - 1];
         const [r, c] = other.shape.slice(-2);
@@ -1615,8 +1620,10 @@ defineOp({
         const tv = f64(tau);
         const cm = f64(other);
         const count = prod(batch);
+        // complex: `transpose` is the conjugate transpose (Note [complex reflectors])
+        const kernel = self.dtype.isComplex ? Z.zunmqr : K.ormqr;
         for (let i = 0; i < count; i++)
-          K.ormqr(a, i * mIn * nIn, nIn, k, tv, i * k, cm, i * r * c, r, c, left, transpose);
+          kernel(a, i * mIn * nIn, nIn, k, tv, i * k, cm, i * r * c, r, c, left, transpose);
         const out = make(cm, other.shape.slice(), other.dtype);
         if (anyNeedsGrad([self, tau, other]))
           record(ORMQR, out, [self, tau, other], {} as never, {} as never);
@@ -1647,17 +1654,19 @@ function householderFactors(A: T, tau: T): { v: T[]; H: T[]; E: T; I: T } {
     const vi = V.narrow(-1, i, 1);
     v.push(vi);
     const t = tau.narrow(-1, i, 1).unsqueeze(-1);
-    H.push(I.sub(vi.matmul(mT(vi)).mul(t)));
+    H.push(I.sub(vi.matmul(mH(vi)).mul(t)));
   }
   return { v, H, E: expandBatch(I.narrow(-1, 0, n), batch), I };
 }
 
 /**
  * householder_product's backward: Q = H_0 ... H_{k-1} E (E the first n columns of I), so with
- * L_i = H_0 ... H_{i-1}, R_i = H_{i+1} ... H_{k-1} E and M_i = L_i^T G R_i^T (the gradient
- * of H_i): d tau_i = -v_i^T M_i v_i and d v_i = -tau_i (M_i + M_i^T) v_i, whose entries below
- * the diagonal are column i's gradient (v_i's unit and zeros are constants). Written with
- * tensor ops, so it differentiates again.
+ * L_i = H_0 ... H_{i-1}, R_i = H_{i+1} ... H_{k-1} E and M_i = L_i^H G R_i^H (the gradient
+ * of H_i = I - tau_i v_i v_i^H): d tau_i = -v_i^H M_i v_i and
+ * d v_i = -(conj(tau_i) M_i + tau_i M_i^H) v_i (for real input -tau_i (M_i + M_i^T) v_i), whose
+ * entries below the diagonal are column i's gradient (v_i's unit and zeros are constants); the
+ * gradients are PyTorch's for complex input (dL/d re + i dL/d im). Written with tensor ops, so
+ * it differentiates again.
  */
 function householderProductBackward(g: T, A: T, tau: T): [T, T] {
   const [m, n] = A.shape.slice(-2);
@@ -1673,15 +1682,17 @@ function householderProductBackward(g: T, A: T, tau: T): [T, T] {
   const cols: T[] = [];
   const dtaus: T[] = [];
   for (let i = 0; i < k; i++) {
-    const M = mT(L).matmul(g).matmul(mT(rights[i]));
-    dtaus.push(mT(v[i]).matmul(M).matmul(v[i]).squeeze(-1).neg());
+    const M = mH(L).matmul(g).matmul(mH(rights[i]));
+    dtaus.push(mH(v[i]).matmul(M).matmul(v[i]).squeeze(-1).neg());
     const t = tau.narrow(-1, i, 1).unsqueeze(-1);
-    const dv = M.add(mT(M)).matmul(v[i]).mul(t).neg();
+    const dv = A.dtype.isComplex
+      ? M.matmul(v[i]).mul(t.conj()).add(mH(M).matmul(v[i]).mul(t)).neg()
+      : M.add(mT(M)).matmul(v[i]).mul(t).neg();
     // only the entries below the diagonal are free
     const below = make(
       Float64Array.from({ length: m }, (_x, r) => (r > i ? 1 : 0)),
       [m, 1],
-      A.dtype,
+      toRealDtype(A.dtype),
     );
     cols.push(dv.mul(below));
     L = L.matmul(H[i]);
@@ -1746,15 +1757,17 @@ function householderProduct(A: T, tau: T): T {
     throw runtimeError(
       `${nm}: tau dtype ${scalarTypeName(tau.dtype)} does not match input dtype ${scalarTypeName(A.dtype)}`,
     );
-  checkDispatch("orgqr_cpu", A);
+  if (!A.dtype.isComplex) checkDispatch("orgqr_cpu", A);
   // Q = H_0 ... H_{k-1} applied to the first n columns of I (LAPACK's orgqr through ormqr)
   const a = f64(A);
   const tv = f64(tau);
   const count = prod(batch);
-  const Q = new Float64Array(count * m * n);
+  const lanes = A.dtype.lanes;
+  const Q = new Float64Array(count * m * n * lanes);
+  const kernel = A.dtype.isComplex ? Z.zunmqr : K.ormqr;
   for (let b = 0; b < count; b++) {
-    for (let i = 0; i < n; i++) Q[b * m * n + i * n + i] = 1;
-    K.ormqr(a, b * m * n, n, k, tv, b * k, Q, b * m * n, m, n, true, false);
+    for (let i = 0; i < n; i++) Q[lanes * (b * m * n + i * n + i)] = 1;
+    kernel(a, b * m * n, n, k, tv, b * k, Q, b * m * n, m, n, true, false);
   }
   return make(Q, A.shape.slice(), A.dtype);
 }
@@ -1807,24 +1820,31 @@ function qrKernel(x: T, mode: string): [T, T] {
   const count = prod(batch);
   const qCols = mode === "complete" ? m : k;
   const rRows = mode === "complete" ? m : k;
-  const R = new Float64Array(count * rRows * n);
+  const lanes = x.dtype.lanes;
+  const R = new Float64Array(count * rRows * n * lanes);
   for (let b = 0; b < count; b++)
     for (let i = 0; i < Math.min(rRows, m); i++)
-      for (let j = i; j < n; j++) R[b * rRows * n + i * n + j] = r.a[b * m * n + i * n + j];
+      for (let j = i; j < n; j++)
+        for (let l = 0; l < lanes; l++)
+          R[lanes * (b * rRows * n + i * n + j) + l] = r.a[lanes * (b * m * n + i * n + j) + l];
   const Rt = make(R, [...batch, rRows, n], x.dtype);
   if (mode === "r") return [make(new Float64Array(0), [0], x.dtype), Rt];
-  const Q = new Float64Array(count * m * qCols);
+  const Q = new Float64Array(count * m * qCols * lanes);
+  const kernel = x.dtype.isComplex ? Z.zunmqr : K.ormqr;
   for (let b = 0; b < count; b++) {
-    for (let i = 0; i < Math.min(m, qCols); i++) Q[b * m * qCols + i * qCols + i] = 1;
-    K.ormqr(r.a, b * m * n, n, k, r.tau, b * k, Q, b * m * qCols, m, qCols, true, false);
+    for (let i = 0; i < Math.min(m, qCols); i++) Q[lanes * (b * m * qCols + i * qCols + i)] = 1;
+    kernel(r.a, b * m * n, n, k, r.tau, b * k, Q, b * m * qCols, m, qCols, true, false);
   }
   return [make(Q, [...batch, m, qCols], x.dtype), Rt];
 }
 
 /**
  * linalg_qr_backward for m >= n (reduced): M = R gR^H - gQ^H Q,
- * gA = (gQ + Q copyltu(M)) R^{-H}, copyltu(M) = tril(M) + tril(M, -1)^H.
+ * gA = (gQ + Q copyltu(M)) R^{-H}, copyltu(M) = tril(M, -1) + tril(M, -1)^H + Re diag(M).
  * For m < n (A = Q [R1 R2]): gA = [backward(gQ + (Q R2) gR2^H, gR1), Q gR2].
+ * Complex input: R's diagonal is real (Note [complex reflectors]), so Q^H dQ is skew-Hermitian
+ * with its imaginary diagonal fixed by dA: only Re diag(M) enters (the adjoint of dR R^{-1}'s
+ * real diagonal). R^{-H} is a general solve there (no complex triangular solve yet).
  */
 function qrBackward(gQ0: T | null, gR0: T | null, Q: T, R: T, mode: string): T {
   if (mode === "r")
@@ -1839,17 +1859,22 @@ function qrBackward(gQ0: T | null, gR0: T | null, Q: T, R: T, mode: string): T {
     );
   const gQ = gQ0 ?? Q.mul(0);
   const gR = gR0 ?? R.mul(0);
+  const complex = Q.dtype.isComplex;
   const square = (gQs: T, gRs: T, Rs: T): T => {
-    const M = Rs.matmul(mT(gRs)).sub(mT(gQs).matmul(Q));
-    const sym = M.tril().add(mT(M.tril(-1)));
-    return solveTri(mT(Rs), gQs.add(Q.matmul(sym)), false, false);
+    const M = Rs.matmul(mH(gRs)).sub(mH(gQs).matmul(Q));
+    // tril(M, -1) + diag(M) / 2 plus its adjoint: diagonal Re M_ii
+    const half = complex ? M.tril(-1).add(M.tril().triu().mul(0.5)) : null;
+    const sym = half !== null ? half.add(mH(half)) : M.tril().add(mT(M.tril(-1)));
+    const rhs = gQs.add(Q.matmul(sym));
+    if (complex) return fn("solve", "linalg")(mH(Rs), rhs, { left: false }) as T;
+    return solveTri(mT(Rs), rhs, false, false);
   };
   if (m >= n) return square(gQ, gR, R);
   const R1 = R.narrow(-1, 0, m);
   const R2 = R.narrow(-1, m, n - m);
   const gR1 = gR.narrow(-1, 0, m);
   const gR2 = gR.narrow(-1, m, n - m);
-  const gA1 = square(gQ.add(Q.matmul(R2).matmul(mT(gR2))), gR1, R1);
+  const gA1 = square(gQ.add(Q.matmul(R2).matmul(mH(gR2))), gR1, R1);
   return cat([gA1, Q.matmul(gR2)], -1);
 }
 
@@ -1898,7 +1923,7 @@ registerJvp(LINALG_QR, ((t: (T | null)[], _i: T[], out: T[], a: { mode: string }
 
 function linalgQr(A: T, mode: string): { Q: T; R: T; 0: T; 1: T } {
   checkAtLeast2d("linalg.qr", A);
-  checkFloating("linalg.qr", A);
+  if (!A.dtype.isComplex) checkFloating("linalg.qr", A);
   if (mode !== "reduced" && mode !== "complete" && mode !== "r")
     throw runtimeError(
       `qr received unrecognized mode '${mode}' but expected one of 'reduced' (default), 'r', or 'complete'`,

@@ -1,0 +1,163 @@
+/**
+ * Complex Householder kernels (issue 14): LAPACK's zgeqrf (zgeqr2 with zlarfg's reflectors) and
+ * zunmqr, on Float64Arrays holding complex matrices interleaved (re, im), row-major. Offsets and
+ * strides count complex elements; element (i, j) of a matrix at `o` with row stride `ld` is at
+ * 2 (o + i ld + j).
+ *
+ * Note [complex reflectors]: zlarfg's H = I - tau v v^H has complex tau and a real beta, so
+ * H^H [alpha; x] = [beta; 0] with beta = -sign(Re alpha) ||[alpha; x]|| and R's diagonal real
+ * (its signs LAPACK's, which PyTorch returns). H is not Hermitian: Q = H_0 ... H_{k-1} and
+ * Q^H = H_{k-1}^H ... H_0^H with H_i^H = I - conj(tau_i) v_i v_i^H. zlarfg leaves tau = 0 (H = I)
+ * only when x = 0 and alpha is real; a complex alpha with x = 0 still gets a reflector, which
+ * makes the diagonal real.
+ */
+
+/**
+ * LAPACK's zgeqr2: the QR factorization of the m x n matrix at `a[o..]` in place (R on and above
+ * the diagonal, v_j below it with v_j[j] = 1 implicit), tau_j at `tau[to + j]` (complex).
+ */
+export function zgeqrf(
+  a: Float64Array,
+  o: number,
+  m: number,
+  n: number,
+  tau: Float64Array,
+  to: number,
+): void {
+  const k = Math.min(m, n);
+  const at = (i: number, j: number): number => 2 * (o + i * n + j);
+  for (let j = 0; j < k; j++) {
+    const ar = a[at(j, j)];
+    const ai = a[at(j, j) + 1];
+    let xnorm2 = 0;
+    for (let i = j + 1; i < m; i++) xnorm2 += a[at(i, j)] ** 2 + a[at(i, j) + 1] ** 2;
+    if (xnorm2 === 0 && ai === 0) {
+      tau[2 * (to + j)] = 0;
+      tau[2 * (to + j) + 1] = 0;
+      continue;
+    }
+    // zlarfg: beta = -sign(Re alpha) |(alpha, x)|, tau = (beta - alpha) / beta,
+    // v = x / (alpha - beta)
+    const norm = Math.hypot(ar, ai, Math.sqrt(xnorm2));
+    const beta = ar >= 0 ? -norm : norm;
+    const tr = (beta - ar) / beta;
+    const ti = -ai / beta;
+    // 1 / (alpha - beta)
+    const dr = ar - beta;
+    const den = dr * dr + ai * ai;
+    const sr = dr / den;
+    const si = -ai / den;
+    for (let i = j + 1; i < m; i++) {
+      const p = at(i, j);
+      const xr = a[p];
+      const xi = a[p + 1];
+      a[p] = xr * sr - xi * si;
+      a[p + 1] = xr * si + xi * sr;
+    }
+    a[at(j, j)] = beta;
+    a[at(j, j) + 1] = 0;
+    tau[2 * (to + j)] = tr;
+    tau[2 * (to + j) + 1] = ti;
+    // H_j^H = I - conj(tau) v v^H on the trailing columns: c -= conj(tau) v (v^H c)
+    for (let c = j + 1; c < n; c++) {
+      let wr = a[at(j, c)];
+      let wi = a[at(j, c) + 1];
+      for (let i = j + 1; i < m; i++) {
+        const vr = a[at(i, j)];
+        const vi = a[at(i, j) + 1];
+        const cr = a[at(i, c)];
+        const ci = a[at(i, c) + 1];
+        wr += vr * cr + vi * ci;
+        wi += vr * ci - vi * cr;
+      }
+      // s = conj(tau) w
+      const s0 = tr * wr + ti * wi;
+      const s1 = tr * wi - ti * wr;
+      a[at(j, c)] -= s0;
+      a[at(j, c) + 1] -= s1;
+      for (let i = j + 1; i < m; i++) {
+        const vr = a[at(i, j)];
+        const vi = a[at(i, j) + 1];
+        a[at(i, c)] -= s0 * vr - s1 * vi;
+        a[at(i, c) + 1] -= s0 * vi + s1 * vr;
+      }
+    }
+  }
+}
+
+/**
+ * LAPACK's zunmqr: C <- op(Q) C (left) or C op(Q) (right), Q = H_0 ... H_{k-1} from the
+ * reflectors in the columns of the matrix at `a[ao..]` (row stride `lda`) and `tau`; op(Q) = Q^H
+ * when `adjoint` (Note [complex reflectors]). C is r x c at `cm[co..]`.
+ */
+export function zunmqr(
+  a: Float64Array,
+  ao: number,
+  lda: number,
+  k: number,
+  tau: Float64Array,
+  to: number,
+  cm: Float64Array,
+  co: number,
+  r: number,
+  c: number,
+  left: boolean,
+  adjoint: boolean,
+): void {
+  const len = left ? r : c;
+  const v = new Float64Array(2 * len);
+  // Q C = H_0 (H_1 (... H_{k-1} C)): last-first; Q^H C first-last (conj tau);
+  // C Q = ((C H_0) H_1) ...: first-last; C Q^H last-first (conj tau)
+  const forward = left === adjoint;
+  const at = (i: number, j: number): number => 2 * (co + i * c + j);
+  for (let s = 0; s < k; s++) {
+    const j = forward ? s : k - 1 - s;
+    const tr = tau[2 * (to + j)];
+    const ti = adjoint ? -tau[2 * (to + j) + 1] : tau[2 * (to + j) + 1];
+    if (tr === 0 && ti === 0) continue;
+    v.fill(0);
+    v[2 * j] = 1;
+    for (let i = j + 1; i < len; i++) {
+      v[2 * i] = a[2 * (ao + i * lda + j)];
+      v[2 * i + 1] = a[2 * (ao + i * lda + j) + 1];
+    }
+    if (left) {
+      // C <- C - t v (v^H C)
+      for (let col = 0; col < c; col++) {
+        let wr = 0;
+        let wi = 0;
+        for (let i = j; i < r; i++) {
+          const cr = cm[at(i, col)];
+          const ci = cm[at(i, col) + 1];
+          wr += v[2 * i] * cr + v[2 * i + 1] * ci;
+          wi += v[2 * i] * ci - v[2 * i + 1] * cr;
+        }
+        const s0 = tr * wr - ti * wi;
+        const s1 = tr * wi + ti * wr;
+        for (let i = j; i < r; i++) {
+          cm[at(i, col)] -= s0 * v[2 * i] - s1 * v[2 * i + 1];
+          cm[at(i, col) + 1] -= s0 * v[2 * i + 1] + s1 * v[2 * i];
+        }
+      }
+    } else {
+      // C <- C - t (C v) v^H
+      for (let row = 0; row < r; row++) {
+        let wr = 0;
+        let wi = 0;
+        for (let i = j; i < c; i++) {
+          const cr = cm[at(row, i)];
+          const ci = cm[at(row, i) + 1];
+          wr += cr * v[2 * i] - ci * v[2 * i + 1];
+          wi += cr * v[2 * i + 1] + ci * v[2 * i];
+        }
+        const s0 = tr * wr - ti * wi;
+        const s1 = tr * wi + ti * wr;
+        for (let i = j; i < c; i++) {
+          // s conj(v_i)
+          cm[at(row, i)] -= s0 * v[2 * i] + s1 * v[2 * i + 1];
+          cm[at(row, i) + 1] -= s1 * v[2 * i] - s0 * v[2 * i + 1];
+        }
+      }
+    }
+  }
+}
