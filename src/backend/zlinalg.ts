@@ -161,3 +161,99 @@ export function zunmqr(
     }
   }
 }
+
+/**
+ * LAPACK's zhetd2 on a full Hermitian n x n matrix `a` (interleaved, destroyed): unitary Q and
+ * the real symmetric tridiagonal T = Q^H A Q, T's diagonal into `d` and off-diagonal into `e`
+ * (length n - 1), Q (interleaved, n x n) into `q`. Note [Hermitian tridiagonal]: the reflectors
+ * are zlarfg's (Note [complex reflectors]) and follow LAPACK's order for the triangle PyTorch
+ * reads: `upper` reduces from the last column up (H_{n-2} first, Q = H_{n-2} ... H_0, each v_i
+ * with its unit at i and entries above), lower from the first column down (Q = H_0 ... H_{n-2},
+ * v_i's unit at i + 1, entries below). Eigenvectors Q Z with Z real (from T) then have zheevd's
+ * phases, up to the sign of each column.
+ */
+export function zhetrd(
+  a: Float64Array,
+  n: number,
+  upper: boolean,
+  d: Float64Array,
+  e: Float64Array,
+  q: Float64Array,
+): void {
+  q.fill(0);
+  for (let i = 0; i < n; i++) q[2 * (i * n + i)] = 1;
+  const v = new Float64Array(2 * n);
+  const w = new Float64Array(2 * n);
+  for (let s = 0; s < n - 1; s++) {
+    // the column reduced, the unit's row, and the reflector's rows [lo, hi)
+    const col = upper ? n - 1 - s : s;
+    const unit = upper ? col - 1 : col + 1;
+    const lo = upper ? 0 : unit;
+    const hi = upper ? col : n;
+    const ar = a[2 * (unit * n + col)];
+    const ai = a[2 * (unit * n + col) + 1];
+    let xnorm2 = 0;
+    for (let i = lo; i < hi; i++)
+      if (i !== unit) xnorm2 += a[2 * (i * n + col)] ** 2 + a[2 * (i * n + col) + 1] ** 2;
+    let tr = 0;
+    let ti = 0;
+    v.fill(0);
+    if (!(xnorm2 === 0 && ai === 0)) {
+      const norm = Math.hypot(ar, ai, Math.sqrt(xnorm2));
+      const beta = ar >= 0 ? -norm : norm;
+      tr = (beta - ar) / beta;
+      ti = -ai / beta;
+      const dr = ar - beta;
+      const den = dr * dr + ai * ai;
+      const sr = dr / den;
+      const si = -ai / den;
+      for (let i = lo; i < hi; i++) {
+        if (i === unit) continue;
+        const xr = a[2 * (i * n + col)];
+        const xi = a[2 * (i * n + col) + 1];
+        v[2 * i] = xr * sr - xi * si;
+        v[2 * i + 1] = xr * si + xi * sr;
+      }
+      v[2 * unit] = 1;
+      // A <- H^H A: rows, A -= conj(tau) v (v^H A)
+      for (let c = 0; c < n; c++) {
+        let wr = 0;
+        let wi = 0;
+        for (let i = lo; i < hi; i++) {
+          const cr = a[2 * (i * n + c)];
+          const ci = a[2 * (i * n + c) + 1];
+          wr += v[2 * i] * cr + v[2 * i + 1] * ci;
+          wi += v[2 * i] * ci - v[2 * i + 1] * cr;
+        }
+        const s0 = tr * wr + ti * wi;
+        const s1 = tr * wi - ti * wr;
+        for (let i = lo; i < hi; i++) {
+          a[2 * (i * n + c)] -= s0 * v[2 * i] - s1 * v[2 * i + 1];
+          a[2 * (i * n + c) + 1] -= s0 * v[2 * i + 1] + s1 * v[2 * i];
+        }
+      }
+      // A <- A H and Q <- Q H: A -= tau (A v) v^H
+      for (const m of [a, q]) {
+        for (let r = 0; r < n; r++) {
+          let wr = 0;
+          let wi = 0;
+          for (let i = lo; i < hi; i++) {
+            const cr = m[2 * (r * n + i)];
+            const ci = m[2 * (r * n + i) + 1];
+            wr += cr * v[2 * i] - ci * v[2 * i + 1];
+            wi += cr * v[2 * i + 1] + ci * v[2 * i];
+          }
+          w[2 * r] = tr * wr - ti * wi;
+          w[2 * r + 1] = tr * wi + ti * wr;
+        }
+        for (let r = 0; r < n; r++)
+          for (let i = lo; i < hi; i++) {
+            m[2 * (r * n + i)] -= w[2 * r] * v[2 * i] + w[2 * r + 1] * v[2 * i + 1];
+            m[2 * (r * n + i) + 1] -= w[2 * r + 1] * v[2 * i] - w[2 * r] * v[2 * i + 1];
+          }
+      }
+    }
+    e[upper ? col - 1 : col] = a[2 * (unit * n + col)];
+  }
+  for (let i = 0; i < n; i++) d[i] = a[2 * (i * n + i)];
+}

@@ -86,6 +86,9 @@ const PASS = new Set([
   "orgqr",
   "linalg_qr",
   "qr",
+  // the Hermitian eigenproblem: zhetrd's tridiagonal, then the real one's
+  "linalg_eigh",
+  "symeig",
   "linalg_eig",
   "linalg_eigvals",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves
