@@ -257,3 +257,144 @@ export function zhetrd(
   }
   for (let i = 0; i < n; i++) d[i] = a[2 * (i * n + i)];
 }
+
+/**
+ * zlarfg on the interleaved vector `x` of `len` entries (alpha first): overwrites x with v (v_0
+ * = 1) and returns [Re tau, Im tau, beta] (Note [complex reflectors]).
+ */
+function reflector(x: Float64Array, len: number): [number, number, number] {
+  const ar = x[0];
+  const ai = x[1];
+  let xnorm2 = 0;
+  for (let i = 1; i < len; i++) xnorm2 += x[2 * i] ** 2 + x[2 * i + 1] ** 2;
+  x[0] = 1;
+  x[1] = 0;
+  if (xnorm2 === 0 && ai === 0) {
+    for (let i = 1; i < len; i++) x[2 * i] = x[2 * i + 1] = 0;
+    return [0, 0, ar];
+  }
+  const norm = Math.hypot(ar, ai, Math.sqrt(xnorm2));
+  const beta = ar >= 0 ? -norm : norm;
+  const dr = ar - beta;
+  const den = dr * dr + ai * ai;
+  const sr = dr / den;
+  const si = -ai / den;
+  for (let i = 1; i < len; i++) {
+    const xr = x[2 * i];
+    const xi = x[2 * i + 1];
+    x[2 * i] = xr * sr - xi * si;
+    x[2 * i + 1] = xr * si + xi * sr;
+  }
+  return [(beta - ar) / beta, -ai / beta, beta];
+}
+
+/**
+ * M[r0.., c0..c0+len) <- M (I - tau v v^H) for the rows r0 <= r < r1 of the interleaved matrix
+ * `m` with row length `ld`.
+ */
+function applyRight(
+  m: Float64Array,
+  ld: number,
+  r0: number,
+  r1: number,
+  c0: number,
+  v: Float64Array,
+  len: number,
+  tr: number,
+  ti: number,
+): void {
+  if (tr === 0 && ti === 0) return;
+  for (let r = r0; r < r1; r++) {
+    let wr = 0;
+    let wi = 0;
+    for (let l = 0; l < len; l++) {
+      const p = 2 * (r * ld + c0 + l);
+      wr += m[p] * v[2 * l] - m[p + 1] * v[2 * l + 1];
+      wi += m[p] * v[2 * l + 1] + m[p + 1] * v[2 * l];
+    }
+    const s0 = tr * wr - ti * wi;
+    const s1 = tr * wi + ti * wr;
+    for (let l = 0; l < len; l++) {
+      const p = 2 * (r * ld + c0 + l);
+      m[p] -= s0 * v[2 * l] + s1 * v[2 * l + 1];
+      m[p + 1] -= s1 * v[2 * l] - s0 * v[2 * l + 1];
+    }
+  }
+}
+
+/**
+ * M[r0..r0+len, c) <- (I - conj(tau) v v^H) M for the columns c0 <= c < c1 (H^H from the left).
+ */
+function applyLeftAdjoint(
+  m: Float64Array,
+  ld: number,
+  r0: number,
+  c0: number,
+  c1: number,
+  v: Float64Array,
+  len: number,
+  tr: number,
+  ti: number,
+): void {
+  if (tr === 0 && ti === 0) return;
+  for (let c = c0; c < c1; c++) {
+    let wr = 0;
+    let wi = 0;
+    for (let l = 0; l < len; l++) {
+      const p = 2 * ((r0 + l) * ld + c);
+      wr += v[2 * l] * m[p] + v[2 * l + 1] * m[p + 1];
+      wi += v[2 * l] * m[p + 1] - v[2 * l + 1] * m[p];
+    }
+    const s0 = tr * wr + ti * wi;
+    const s1 = tr * wi - ti * wr;
+    for (let l = 0; l < len; l++) {
+      const p = 2 * ((r0 + l) * ld + c);
+      m[p] -= s0 * v[2 * l] - s1 * v[2 * l + 1];
+      m[p + 1] -= s0 * v[2 * l + 1] + s1 * v[2 * l];
+    }
+  }
+}
+
+/**
+ * LAPACK's zgebd2 for m >= n on the interleaved m x n matrix `a` (destroyed): A = Q B P^H with
+ * B real upper bidiagonal (diagonal `d`, superdiagonal `e`), Q = H_0 ... H_{n-1} (m x m, into
+ * `q`) and P = G_0 ... G_{n-2} (n x n, into `p`). H_i's reflector is zlarfg's of column i below
+ * the diagonal, G_i's that of the conjugated row i right of the superdiagonal (zlacgv), so B's
+ * entries are the reflectors' real betas (Note [complex reflectors]).
+ */
+export function zgebrd(
+  a: Float64Array,
+  m: number,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  q: Float64Array,
+  p: Float64Array,
+): void {
+  q.fill(0);
+  for (let i = 0; i < m; i++) q[2 * (i * m + i)] = 1;
+  p.fill(0);
+  for (let i = 0; i < n; i++) p[2 * (i * n + i)] = 1;
+  const x = new Float64Array(2 * Math.max(m, n));
+  for (let i = 0; i < n; i++) {
+    const len = m - i;
+    for (let l = 0; l < len; l++) {
+      x[2 * l] = a[2 * ((i + l) * n + i)];
+      x[2 * l + 1] = a[2 * ((i + l) * n + i) + 1];
+    }
+    const [tr, ti, beta] = reflector(x, len);
+    d[i] = beta;
+    applyLeftAdjoint(a, n, i, i + 1, n, x, len, tr, ti);
+    applyRight(q, m, 0, m, i, x, len, tr, ti);
+    if (i + 1 >= n) continue;
+    const rl = n - i - 1;
+    for (let l = 0; l < rl; l++) {
+      x[2 * l] = a[2 * (i * n + i + 1 + l)];
+      x[2 * l + 1] = -a[2 * (i * n + i + 1 + l) + 1];
+    }
+    const [pr, pi, pbeta] = reflector(x, rl);
+    e[i] = pbeta;
+    applyRight(a, n, i + 1, m, i + 1, x, rl, pr, pi);
+    applyRight(p, n, 0, n, i + 1, x, rl, pr, pi);
+  }
+}

@@ -89,6 +89,9 @@ const PASS = new Set([
   // the Hermitian eigenproblem: zhetrd's tridiagonal, then the real one's
   "linalg_eigh",
   "symeig",
+  // the SVD: zgebd2's real bidiagonal, then the real one's (Note [complex SVD])
+  "linalg_svd",
+  "svd",
   "linalg_eig",
   "linalg_eigvals",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves

@@ -1971,12 +1971,146 @@ defineOp({
  * U, S, Vh of each matrix (one-sided Jacobi; natively Golub-Kahan from 48 columns, Note
  * [Golub-Kahan SVD] in native/linalg.cc; a wide matrix through its transpose)
  */
+/**
+ * Note [complex SVD]: zgesdd's reduction of a complex p x q matrix (p >= q) to a real
+ * bidiagonal B, whose real SVD (svdJacobi) gives U_B, V_B: A = Q B P^H (zgebd2, Q p x p) or,
+ * from p >= floor(17 q / 9) (zgesdd's MNTHR1), A = Q_r R first (zgeqrf, Q_r p x uc) and R =
+ * Q_b B P^H. Then U = Q [Q_b] U_B (the complete U's last columns Q's), V = P V_B: each
+ * singular pair's phase is LAPACK's, its sign the real SVD's (the gauge). A wide matrix goes
+ * through A^H (zgebd2 of A^H builds A's reflectors: zgelq2 and the lower bidiagonal form conjugate
+ * the rows first, zlacgv). Writes S (q), U (p x uc, interleaved) and V (q x q, interleaved).
+ */
+function zsvd(
+  a: Float64Array,
+  o: number,
+  p: number,
+  q: number,
+  uc: number,
+  s: Float64Array,
+  so: number,
+  u: Float64Array | null,
+  uo: number,
+  v: Float64Array | null,
+  vo: number,
+): void {
+  const viaQr = p >= Math.floor((q * 17) / 9);
+  // the matrix bidiagonalized (R when viaQr) and the outer Q (p x uc)
+  let inner: Float64Array;
+  let outer: Float64Array | null = null;
+  let outerCols = p;
+  if (viaQr) {
+    const r = a.slice(2 * o, 2 * (o + p * q));
+    const tau = new Float64Array(2 * q);
+    Z.zgeqrf(r, 0, p, q, tau, 0);
+    inner = new Float64Array(2 * q * q);
+    for (let i = 0; i < q; i++)
+      for (let j = i; j < q; j++) {
+        inner[2 * (i * q + j)] = r[2 * (i * q + j)];
+        inner[2 * (i * q + j) + 1] = r[2 * (i * q + j) + 1];
+      }
+    if (u !== null) {
+      outer = new Float64Array(2 * p * uc);
+      for (let i = 0; i < Math.min(p, uc); i++) outer[2 * (i * uc + i)] = 1;
+      Z.zunmqr(r, 0, q, q, tau, 0, outer, 0, p, uc, true, false);
+      outerCols = uc;
+    }
+  } else inner = a.slice(2 * o, 2 * (o + p * q));
+  const rows = viaQr ? q : p;
+  const d = new Float64Array(q);
+  const e = new Float64Array(q);
+  const qb = new Float64Array(2 * rows * rows);
+  const pb = new Float64Array(2 * q * q);
+  Z.zgebrd(inner, rows, q, d, e, qb, pb);
+  if (!viaQr) {
+    outer = qb;
+    outerCols = p;
+  }
+  const b = new Float64Array(q * q);
+  for (let i = 0; i < q; i++) {
+    b[i * q + i] = d[i];
+    if (i + 1 < q) b[i * q + i + 1] = e[i];
+  }
+  const ub = u === null ? null : new Float64Array(q * q);
+  const vb = v === null ? null : new Float64Array(q * q);
+  K.svdJacobi(b, 0, q, q, s, so, ub, 0, q, vb, 0);
+  // (complex c x q) times (real q x q) into the interleaved matrix at `out[2 oo..]`
+  const times = (
+    c: Float64Array,
+    ld: number,
+    rowsC: number,
+    r: Float64Array,
+    out: Float64Array,
+    oo: number,
+    ldo: number,
+  ): void => {
+    for (let i = 0; i < rowsC; i++)
+      for (let j = 0; j < q; j++) {
+        let re = 0;
+        let im = 0;
+        for (let k = 0; k < q; k++) {
+          re += c[2 * (i * ld + k)] * r[k * q + j];
+          im += c[2 * (i * ld + k) + 1] * r[k * q + j];
+        }
+        out[2 * (oo + i * ldo + j)] = re;
+        out[2 * (oo + i * ldo + j) + 1] = im;
+      }
+  };
+  if (v !== null && vb !== null) times(pb, q, q, vb, v, vo, q);
+  if (u === null || ub === null || outer === null) return;
+  // U_inner = Q_b U_B (q x q) when via QR, else U_B itself; U = outer [U_inner, I]
+  let uInner: Float64Array;
+  if (viaQr) {
+    uInner = new Float64Array(2 * q * q);
+    times(qb, q, q, ub, uInner, 0, q);
+  } else {
+    uInner = new Float64Array(2 * q * q);
+    for (let k = 0; k < q * q; k++) uInner[2 * k] = ub[k];
+  }
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < q; j++) {
+      let re = 0;
+      let im = 0;
+      for (let k = 0; k < q; k++) {
+        const cr = outer[2 * (i * outerCols + k)];
+        const ci = outer[2 * (i * outerCols + k) + 1];
+        const xr = uInner[2 * (k * q + j)];
+        const xi = uInner[2 * (k * q + j) + 1];
+        re += cr * xr - ci * xi;
+        im += cr * xi + ci * xr;
+      }
+      u[2 * (uo + i * uc + j)] = re;
+      u[2 * (uo + i * uc + j) + 1] = im;
+    }
+    for (let j = q; j < uc; j++) {
+      u[2 * (uo + i * uc + j)] = outer[2 * (i * outerCols + j)];
+      u[2 * (uo + i * uc + j) + 1] = outer[2 * (i * outerCols + j) + 1];
+    }
+  }
+}
+
 function svdKernel(x: T, full: boolean, computeUV: boolean): { U: T; S: T; Vh: T } {
   const [m, n] = x.shape.slice(-2);
   const batch = batchOf(x);
   const count = prod(batch);
   const k = Math.min(m, n);
   const tall = m >= n;
+  if (x.dtype.isComplex) {
+    // A = U S V^H (m >= n) or A^H = U' S V'^H: U = V', V = U' (Note [complex SVD])
+    const src = f64(tall ? x : mH(x));
+    const p = tall ? m : n;
+    const q = k;
+    const uc = full ? p : q;
+    const s = new Float64Array(count * q);
+    const u = computeUV ? new Float64Array(2 * count * p * uc) : null;
+    const v = computeUV ? new Float64Array(2 * count * q * q) : null;
+    for (let b = 0; b < count; b++)
+      zsvd(src, b * p * q, p, q, uc, s, b * q, u, b * p * uc, v, b * q * q);
+    const S = make(s, [...batch, q], toRealDtype(x.dtype));
+    if (!computeUV) return { U: S, S, Vh: S };
+    const Ut = make(u as Float64Array, [...batch, p, uc], x.dtype);
+    const Vt = make(v as Float64Array, [...batch, q, q], x.dtype);
+    return tall ? { U: Ut, S, Vh: mH(Vt).contiguous() } : { U: Vt, S, Vh: mH(Ut).contiguous() };
+  }
   // work on B = A (m >= n) or A^T: B = U' S V'^T, p x q with p >= q
   const src = f64(tall ? x : mT(x));
   const p = tall ? m : n;
@@ -2013,23 +2147,39 @@ function svdBackward(gU0: T | null, gS: T | null, gVh0: T | null, U0: T, S: T, V
     const g = gS ?? S.mul(0);
     return m >= n ? U.matmul(g.unsqueeze(-1).mul(Vh)) : U.mul(g.unsqueeze(-2)).matmul(Vh);
   }
-  const skew = (a: T): T => a.sub(mT(a));
+  const complex = U.dtype.isComplex;
+  const skew = (a: T): T => a.sub(mH(a));
   const S2 = S.mul(S);
   const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye(k, S.dtype));
-  const V = mT(Vh);
-  const gV = gVh === null ? null : mT(gVh);
+  const V = mH(Vh);
+  const gV = gVh === null ? null : mH(gVh);
+  const UhgU = gU === null ? null : skew(mH(U).matmul(gU));
+  const VhgV = gV === null ? null : skew(mH(V).matmul(gV));
+  // the loss must not depend on the pairs' phases: Im diag(U^H gU) + Im diag(V^H gV) = 0
+  // (at::allclose(a, -b, rtol=1e-2, atol=1e-2), PyTorch's words)
+  if (complex) {
+    const imU = UhgU === null ? S.mul(0) : UhgU.diagonal(0, -2, -1).imag;
+    const imV = VhgV === null ? S.mul(0) : VhgV.diagonal(0, -2, -1).imag.neg();
+    if (!imU.sub(imV).abs().le(imV.abs().mul(1e-2).add(1e-2)).all().item())
+      throw runtimeError(
+        "svd_backward: The singular vectors in the complex case are specified up to multiplication by e^{i phi}. The specified loss function depends on this phase term, making it ill-defined.",
+      );
+  }
   let inner: T | null = null;
-  if (gU !== null) inner = skew(mT(U).matmul(gU)).mul(S.unsqueeze(-2));
-  if (gV !== null) {
-    const t = S.unsqueeze(-1).mul(skew(mT(V).matmul(gV)));
+  if (UhgU !== null) inner = UhgU.mul(S.unsqueeze(-2));
+  if (VhgV !== null) {
+    const t = S.unsqueeze(-1).mul(VhgV);
     inner = inner === null ? t : inner.add(t);
   }
   let gA = (inner as T).div(E);
   if (gS !== null) gA = gA.add(gS.diagEmbed());
+  // complex: the diagonal's imaginary part, i Im diag(U^H gU) / S (skew's diagonal is 2 i Im)
+  if (complex && UhgU !== null && VhgV !== null)
+    gA = gA.add(UhgU.diagonal(0, -2, -1).div(S.mul(2)).diagEmbed());
   if (m > n && gU !== null) {
     gA = U.matmul(gA);
     const gUSinv = gU.div(S.unsqueeze(-2));
-    gA = gA.add(gUSinv).sub(U.matmul(mT(U).matmul(gUSinv)));
+    gA = gA.add(gUSinv).sub(U.matmul(mH(U).matmul(gUSinv)));
     return gA.matmul(Vh);
   }
   if (m < n && gV !== null) {
@@ -2110,7 +2260,7 @@ registerJvp(LINALG_SVD, ((t: (T | null)[], _i: T[], out: T[]) => {
 /** linalg_svd: the recorded (U, S, Vh); only S recorded when `computeUV` is false */
 function linalgSvd(A: T, full: boolean, computeUV: boolean): { U: T; S: T; Vh: T } {
   checkAtLeast2d("linalg.svd", A);
-  checkFloating("linalg.svd", A);
+  if (!A.dtype.isComplex) checkFloating("linalg.svd", A);
   const grad = anyNeedsGrad([A]);
   // the gradient of S needs U and V
   const r = svdKernel(A, full, computeUV || grad);
@@ -2184,13 +2334,14 @@ defineOp({
         if (!computeUv) {
           const S = linalgSvd(self, false, false).S;
           const [m, n] = self.shape.slice(-2);
+          const l = self.dtype.lanes;
           const U = make(
-            new Float64Array(prod(batchOf(self)) * m * m),
+            new Float64Array(prod(batchOf(self)) * m * m * l),
             [...batchOf(self), m, m],
             self.dtype,
           );
           const V = make(
-            new Float64Array(prod(batchOf(self)) * n * n),
+            new Float64Array(prod(batchOf(self)) * n * n * l),
             [...batchOf(self), n, n],
             self.dtype,
           );
@@ -2198,7 +2349,7 @@ defineOp({
         }
         const r = linalgSvd(self, !some, true);
         // V = Vh^H (TransposeBackward0 over the svd node)
-        const V = mT(r.Vh);
+        const V = mH(r.Vh);
         return namedTuple({ U: r.U, S: r.S, V, 0: r.U, 1: r.S, 2: V });
       },
     },
