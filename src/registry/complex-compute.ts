@@ -92,6 +92,11 @@ const PASS = new Set([
   // the SVD: zgebd2's real bidiagonal, then the real one's (Note [complex SVD])
   "linalg_svd",
   "svd",
+  // compositions of the above and of complex-capable ops (registry/ops/decomp.ts)
+  "linalg_pinv",
+  "pinverse",
+  "linalg_lstsq",
+  "linalg_cond",
   "linalg_eig",
   "linalg_eigvals",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves

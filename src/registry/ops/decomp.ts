@@ -13,7 +13,15 @@
  */
 import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
-import { DType, float64, int32, int64, promoteTypes, toRealDtype } from "../../dtype.js";
+import {
+  DType,
+  complex128,
+  float64,
+  int32,
+  int64,
+  promoteTypes,
+  toRealDtype,
+} from "../../dtype.js";
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import { linAlgError, notImplementedError, runtimeError, typeError } from "../../errors.js";
 import { broadcastShapes, contiguousStrides } from "../../shape.js";
@@ -2358,8 +2366,8 @@ defineOp({
 
 /** pinv_backward, the adjoint of the JVP below: gA = -X^H G X^H + (I - A X) G^H X X^H + X^H X G^H (I - X A) */
 function pinvBackward(g: T, X: T, A: T): T {
-  const Xh = mT(X);
-  const gh = mT(g);
+  const Xh = mH(X);
+  const gh = mH(g);
   const m = A.shape[A.dim() - 2];
   const n = A.shape[A.dim() - 1];
   const t1 = Xh.matmul(g).matmul(Xh).neg();
@@ -2372,8 +2380,8 @@ function pinvBackward(g: T, X: T, A: T): T {
 
 /** pinv_jvp (Golub & Pereyra): dX = -X dA X + X X^H dA^H (I - A X) + (I - X A) dA^H X^H X */
 function pinvJvp(dA: T, X: T, A: T): T {
-  const Xh = mT(X);
-  const dAh = mT(dA);
+  const Xh = mH(X);
+  const dAh = mH(dA);
   const m = A.shape[A.dim() - 2];
   const n = A.shape[A.dim() - 1];
   const t1 = X.matmul(dA).matmul(X).neg();
@@ -2409,14 +2417,14 @@ function pinvForward(
   rtol: T | number | null,
   hermitian: boolean,
 ): T {
-  if (self.dim() < 2 || !self.dtype.isFloatingPoint)
+  if (self.dim() < 2 || !(self.dtype.isFloatingPoint || self.dtype.isComplex))
     throw runtimeError(
       `linalg.pinv(${scalarTypeName(self.dtype)}{[${self.shape.join(", ")}]}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types`,
     );
   const [m, n] = self.shape.slice(-2);
   const batch = batchOf(self);
   const count = prod(batch);
-  const eps = self.dtype === float64 ? 2 ** -52 : 2 ** -23;
+  const eps = toRealDtype(self.dtype) === float64 ? 2 ** -52 : 2 ** -23;
   const at = tolerance(atol, batch);
   // rtol absent: 0 where atol > 0, else eps * max(m, n)
   const rt =
@@ -2425,6 +2433,7 @@ function pinvForward(
       at !== null && at[i] > 0 ? 0 : eps * Math.max(m, n),
     );
   const k = Math.min(m, n);
+  if (self.dtype.isComplex) return zpinv(self, at, rt, hermitian);
   const out = new Float64Array(count * n * m);
   if (hermitian) {
     checkSquare(null, self);
@@ -2460,6 +2469,67 @@ function pinvForward(
       for (let i = 0; i < n; i++) {
         const vic = Vh[b * k * n + c * n + i] / s;
         for (let j = 0; j < m; j++) out[b * n * m + i * m + j] += vic * U[b * m * k + j * k + c];
+      }
+    }
+  }
+  return make(out, [...batch, n, m], self.dtype);
+}
+
+/**
+ * pinvForward for complex input: X = V diag(1/s) U^H from the complex SVD, or (`hermitian`)
+ * V diag(1/λ) V^H from zheev of the lower triangle; values at most max(atol, rtol * max) dropped.
+ */
+function zpinv(self: T, at: Float64Array | null, rt: Float64Array, hermitian: boolean): T {
+  const [m, n] = self.shape.slice(-2);
+  const batch = batchOf(self);
+  const count = prod(batch);
+  const k = Math.min(m, n);
+  const out = new Float64Array(2 * count * n * m);
+  if (hermitian) {
+    checkSquare(null, self);
+    const a = f64(self);
+    const w = new Float64Array(n);
+    const v = new Float64Array(2 * n * n);
+    for (let b = 0; b < count; b++) {
+      zheev(a, b * n * n, n, false, w, 0, v, 0);
+      let big = 0;
+      for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(w[i]));
+      const thr = Math.max(at === null ? 0 : at[b], rt[b] * big);
+      for (let c = 0; c < n; c++) {
+        if (!(Math.abs(w[c]) > thr)) continue;
+        const inv = 1 / w[c];
+        // v_ic conj(v_jc) / λ_c
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            const [ar, ai] = [v[2 * (i * n + c)], v[2 * (i * n + c) + 1]];
+            const [br, bi] = [v[2 * (j * n + c)], v[2 * (j * n + c) + 1]];
+            out[2 * (b * n * n + i * n + j)] += (ar * br + ai * bi) * inv;
+            out[2 * (b * n * n + i * n + j) + 1] += (ai * br - ar * bi) * inv;
+          }
+      }
+    }
+    return make(out, [...batch, n, m], self.dtype);
+  }
+  const r = svdKernel(self.to(complex128), false, true);
+  const U = r.U.typedArray;
+  const S = r.S.typedArray;
+  const Vh = r.Vh.typedArray;
+  for (let b = 0; b < count; b++) {
+    const big = k > 0 ? S[b * k] : 0;
+    const thr = Math.max(at === null ? 0 : at[b], rt[b] * big);
+    // X_ij = sum_c conj(Vh[c, i] U[j, c]) / s_c
+    for (let c = 0; c < k; c++) {
+      const s = S[b * k + c];
+      if (!(s > thr)) continue;
+      for (let i = 0; i < n; i++) {
+        const vr = Vh[2 * (b * k * n + c * n + i)] / s;
+        const vi = Vh[2 * (b * k * n + c * n + i) + 1] / s;
+        for (let j = 0; j < m; j++) {
+          const ur = U[2 * (b * m * k + j * k + c)];
+          const ui = U[2 * (b * m * k + j * k + c) + 1];
+          out[2 * (b * n * m + i * m + j)] += vr * ur - vi * ui;
+          out[2 * (b * n * m + i * m + j) + 1] -= vr * ui + vi * ur;
+        }
       }
     }
   }
@@ -3407,7 +3477,7 @@ function cond(A: T, ord: number | string | null): T {
     typeof o === "string" ? o === "fro" || o === "nuc" : [1, 2, Infinity].includes(Math.abs(o));
   if (!valid) throw runtimeError(`linalg.cond got an invalid norm type: ${String(o)}`);
   // NumPy leaves 0 x 0 matrices undefined: 0
-  const empty = (): T => make(new Float64Array(prod(batchOf(A))), batchOf(A), A.dtype);
+  const empty = (): T => make(new Float64Array(prod(batchOf(A))), batchOf(A), toRealDtype(A.dtype));
   if (typeof o === "number" && Math.abs(o) === 2) {
     if (A.numel() === 0) return empty();
     const s = fn("svdvals", "linalg")(A) as T;
@@ -3469,8 +3539,8 @@ registerDerivative(LSTSQ, {
     const gX = vector ? g.unsqueeze(-1) : g;
     const B = vector ? s.b.unsqueeze(-1) : s.b;
     const pinvA = fn("pinv", "linalg")(s.self) as T;
-    const gA = pinvBackward(gX.matmul(mT(B)), pinvA, s.self);
-    const gB = mT(pinvA).matmul(gX);
+    const gA = pinvBackward(gX.matmul(mH(B)), pinvA, s.self);
+    const gB = mH(pinvA).matmul(gX);
     return [gA, vector ? gB.squeeze(-1) : gB];
   },
 } as never);
@@ -3501,7 +3571,8 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
   const drv = driver ?? "gelsy";
   if (!["gels", "gelsy", "gelsd", "gelss"].includes(drv))
     throw runtimeError(`${nm}: parameter \`driver\` should be one of (gels, gelsy, gelsd, gelss)`);
-  if (!A.dtype.isFloatingPoint || !b.dtype.isFloatingPoint)
+  const ok = (d: DType): boolean => d.isFloatingPoint || d.isComplex;
+  if (!ok(A.dtype) || !ok(b.dtype))
     throw runtimeError("This function doesn't handle types other than float and double");
   if (A.dtype !== b.dtype)
     throw runtimeError(
@@ -3512,7 +3583,7 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
   const [m, n] = A.shape.slice(-2);
   if (B.shape[B.dim() - 2] !== m)
     throw runtimeError(`${nm}: input.size(-2) should match other.size(-2)`);
-  const eps = A.dtype === float64 ? 2 ** -52 : 2 ** -23;
+  const eps = toRealDtype(A.dtype) === float64 ? 2 ** -52 : 2 ** -23;
   const rtol = rcond === null || rcond <= 0 ? eps * Math.max(m, n) : rcond;
   const batch = broadcastShapes(batchOf(A), batchOf(B));
   const Ab = expandBatch(A, batch);
@@ -3531,11 +3602,13 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
     for (let j = 0; j < k; j++) if (sv[i * k + j] > rtol * sv[i * k]) ranks[i]++;
   const empty = (dtype: DType): T => make(new Float64Array(0), [0], dtype);
   const rank = drv === "gels" ? empty(int64) : make(ranks, batch, int64);
-  const singular = drv === "gelsd" || drv === "gelss" ? S : empty(A.dtype);
-  let residuals = empty(A.dtype);
+  const real = toRealDtype(A.dtype);
+  const singular = drv === "gelsd" || drv === "gelss" ? S : empty(real);
+  let residuals = empty(real);
   if (m > n && drv !== "gelsy" && ranks.every((r) => r === n)) {
     const r = noGrad(() => Ab.matmul(X).sub(expandBatch(B, batch)));
-    residuals = r.mul(r).sum(-2);
+    // |r|^2 summed over each column
+    residuals = noGrad(() => (A.dtype.isComplex ? r.abs() : r).square().sum(-2));
   }
   const solution = vector ? X.squeeze(-1) : X;
   if (anyNeedsGrad([A, b])) record(LSTSQ, solution, [A, b], { self: A, b } as never, {} as never);
