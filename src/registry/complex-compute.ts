@@ -79,6 +79,24 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
 const PASS = new Set([
   "view_as_real",
   // linalg.eig / eigvals check their input dtype themselves (registry/ops/eig.ts)
+  // the Householder ops run complex kernels (registry/ops/decomp.ts, backend/zlinalg.ts)
+  "geqrf",
+  "ormqr",
+  "linalg_householder_product",
+  "orgqr",
+  "linalg_qr",
+  "qr",
+  // the Hermitian eigenproblem: zhetrd's tridiagonal, then the real one's
+  "linalg_eigh",
+  "symeig",
+  // the SVD: zgebd2's real bidiagonal, then the real one's (Note [complex SVD])
+  "linalg_svd",
+  "svd",
+  // compositions of the above and of complex-capable ops (registry/ops/decomp.ts)
+  "linalg_pinv",
+  "pinverse",
+  "linalg_lstsq",
+  "linalg_cond",
   "linalg_eig",
   "linalg_eigvals",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves
