@@ -1,5 +1,5 @@
 /**
- * Complex linalg against PyTorch 1.13 (test/fixtures/zlinalg.json, scripts/fixtures/zlinalg_fx.py):
+ * Complex linalg against PyTorch 1.13 (test/fixtures/zqr.json, scripts/fixtures/zqr_fx.py):
  * linalg.qr (Householder with zgeqrf's real diagonal), householder_product, eigh (zheevd's
  * phases: Note [Hermitian tridiagonal]), svd (zgesdd's phases: Note [complex SVD]), eig
  * (zgeev's order and normalisation), pinv and lstsq, with their gradients (sum of each output's
@@ -33,7 +33,7 @@ interface Case {
   weights: (Rec | null)[];
   grads: Rec[];
 }
-const fx = readFixture<{ cases: Case[]; errors: { op: string; error: Err }[] }>("zlinalg.json");
+const fx = readFixture<{ cases: Case[]; errors: { op: string; error: Err }[] }>("zqr.json");
 
 const DT: Record<string, torch.DType> = {
   complex64: torch.complex64,
