@@ -8,8 +8,9 @@
 // those run in float. Other float32 math that the TypeScript kernel does in double (pow,
 // atan2, floor division, remainder, rsqrt, sin/cos/tan) is computed in double here too.
 // exp, log, log1p, expm1, tanh and sigmoid have float32 AVX2 approximations (Cephes-style
-// polynomials, below) whose error against the correctly rounded result is a few float32 ulp;
-// the portable path computes them in double with libm. float64 uses libm throughout.
+// polynomials, below) whose error against the correctly rounded result is a few float32 ulp,
+// and the same on SIMD128 in the WebAssembly build (Note [wasm vector math]); the portable path
+// computes them in double with libm. float64 uses libm throughout.
 #include <array>
 #include <cmath>
 #include <cstring>
