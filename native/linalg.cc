@@ -374,6 +374,27 @@ inline void jacobiDots(const double* p, const double* r, Index m, double* out) {
 // the results are equal bit for bit. The loops differ only for locality: op(T) = T reads row r
 // of T contiguously (each row of X finished at once); op(T) = T^T reads row i of T
 // contiguously (unknown i eliminated from the later rows, as the twin does).
+constexpr Index kTriRows = 8;  // rows solved together by triSolveKernel's one-column case
+
+// acc[q] -= sum over the unknowns solved before row r (i < r forward, i > r backward, in that
+// order) of T[row][i] b[i], for the rows r + q (r - q backward), q < rb; R = rb fixed at
+// compile time (unrolled, the sums in registers), or 0 for a runtime rb.
+template <Index R>
+void triBlockSums(const double* t, const double* b, Index n, Index r, bool backward, Index rb,
+                  double* acc) {
+  const Index rows = R > 0 ? R : rb;
+  double a[kTriRows];
+  for (Index q = 0; q < rows; q++) a[q] = acc[q];
+  if (backward) {
+    for (Index i = n - 1; i > r; i--)
+      for (Index q = 0; q < rows; q++) a[q] -= t[(r - q) * n + i] * b[i];
+  } else {
+    for (Index i = 0; i < r; i++)
+      for (Index q = 0; q < rows; q++) a[q] -= t[(r + q) * n + i] * b[i];
+  }
+  for (Index q = 0; q < rows; q++) acc[q] = a[q];
+}
+
 void triSolveKernel(const double* t, double* b, Index n, Index k, bool upper, bool trans,
                     bool unit) {
   const bool backward = upper != trans;
@@ -383,13 +404,28 @@ void triSolveKernel(const double* t, double* b, Index n, Index k, bool upper, bo
       double* br = b + r * k;
       const double* tr = t + r * n;
       if (k == 1) {
-        double acc = br[0];
-        if (backward)
-          for (Index i = n - 1; i > r; i--) acc -= tr[i] * b[i];
+        // kTriRows rows at a time: their sums run as independent chains over the unknowns
+        // solved before the block (each row's terms still in the twin's order), then the
+        // block's own triangle row by row; one chain alone waits on each subtraction
+        const Index rb = std::min(kTriRows, n - s);
+        double acc[kTriRows];
+        for (Index q = 0; q < rb; q++) acc[q] = b[backward ? r - q : r + q];
+        if (rb == kTriRows)
+          triBlockSums<kTriRows>(t, b, n, r, backward, kTriRows, acc);
         else
-          for (Index i = 0; i < r; i++) acc -= tr[i] * b[i];
-        if (!unit) acc *= 1 / tr[r];
-        br[0] = acc;
+          triBlockSums<0>(t, b, n, r, backward, rb, acc);
+        for (Index q = 0; q < rb; q++) {
+          const Index rq = backward ? r - q : r + q;
+          const double* tq = t + rq * n;
+          double a = acc[q];
+          if (backward)
+            for (Index i = r; i > rq; i--) a -= tq[i] * b[i];
+          else
+            for (Index i = r; i < rq; i++) a -= tq[i] * b[i];
+          if (!unit) a *= 1 / tq[rq];
+          b[rq] = a;
+        }
+        s += rb - 1;
         continue;
       }
       if (backward)
