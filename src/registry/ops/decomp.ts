@@ -47,11 +47,14 @@ const mT = (x: T): T => x.transpose(-2, -1);
 const mH = (x: T): T => x.mH;
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-/** the tensor's values as a fresh Float64Array, row-major (interleaved re/im when complex) */
-function f64(t: T): Float64Array {
+/**
+ * the tensor's values as a fresh Float64Array (or in `into`, when given), row-major
+ * (interleaved re/im when complex)
+ */
+function f64(t: T, into?: Float64Array): Float64Array {
   const n = t.numel() * t.dtype.lanes;
   const { data, offset } = contiguousData(t);
-  const out = new Float64Array(n);
+  const out = into ?? new Float64Array(n);
   // typed-array set converts element by element natively (an element loop here is megamorphic
   // over the storage types: several times slower on a 512 x 512 matrix)
   out.set(data.subarray(offset, offset + n));
@@ -607,11 +610,26 @@ interface LuResult {
   n: number;
 }
 
-function luKernel(x: T, pivot = true): LuResult {
+/**
+ * Note [solve's LU scratch]: linalg.solve's LU factors never leave solveKernel, so they go in
+ * one Float64Array kept between calls (up to LU_SCRATCH_MAX elements) instead of a fresh one:
+ * a fresh multi-megabyte array is zeroed and its pages fault in on first touch, a tenth of a
+ * 512 x 512 solve.
+ */
+const LU_SCRATCH_MAX = 1 << 21;
+let luScratch = new Float64Array(0);
+
+function luKernel(x: T, pivot = true, scratch = false): LuResult {
   const [m, n] = x.shape.slice(-2);
   const batch = batchOf(x);
   const count = prod(batch);
-  const lu = f64(x);
+  const size = x.numel();
+  let into: Float64Array | undefined;
+  if (scratch && size <= LU_SCRATCH_MAX) {
+    if (luScratch.length < size) luScratch = new Float64Array(size);
+    into = luScratch.subarray(0, size);
+  }
+  const lu = f64(x, into);
   const k = Math.min(m, n);
   const piv = new Int32Array(count * k);
   const info: number[] = [];
@@ -2836,7 +2854,7 @@ function solveKernel(
       `${name}: Incompatible shapes of A and B for the equation ${left ? "AX = B" : "XA = B"} (${n}x${n} and ${bm}x${bk})`,
     );
   const batch = broadcastShapes(batchOf(A), batchOf(Bm));
-  const r = luKernel(expandBatch(A, batch).contiguous());
+  const r = luKernel(expandBatch(A, batch).contiguous(), true, true); // Note [solve's LU scratch]
   const rhs = left ? Bm : mT(Bm);
   const k = rhs.shape[rhs.dim() - 1];
   const b = f64(expandBatch(rhs, batch));
