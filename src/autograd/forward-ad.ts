@@ -222,9 +222,9 @@ export function recordTangents<K extends Op>(
       for (let k = 0; k < outputs.length; k++) {
         const o = outputs[k];
         const g = list[k];
-        if (g != null && o.dtype.isFloatingPoint) setRaw(o, fit(g, o, tangents, isView));
+        if (g != null && o.dtype.differentiable) setRaw(o, fit(g, o, tangents, isView));
       }
-    } else if (res !== null && outputs.dtype.isFloatingPoint) {
+    } else if (res !== null && outputs.dtype.differentiable) {
       setRaw(outputs, fit(res as Tensor, outputs, tangents, isView));
     }
   } finally {
