@@ -445,6 +445,21 @@ function errOf(fn: () => unknown): Err | null {
 const X = [1, 2];
 const T = [3, 4];
 const tangentRec = (t: Tensor): Rec | null => recOf(fw.unpackDual(t).tangent);
+/** complex128 values from [re, im] pairs */
+const cplx = (v: [number, number][]): Tensor => torch.viewAsComplex(torch.tensor(v, f64));
+const ZC: [number, number][] = [
+  [1, 2],
+  [3, -1],
+];
+const TC: [number, number][] = [
+  [0.5, -1],
+  [2, 0.25],
+];
+/** A tangent's record; a complex one as its real view (as the fixture records it). */
+function ctangentRec(t: Tensor): Rec | null {
+  const g = fw.unpackDual(t).tangent;
+  return recOf(g !== null && g.dtype.isComplex ? torch.viewAsReal(g.resolveConj()) : g);
+}
 
 /** Our version of each fixture scenario: the record PyTorch's made. */
 const scenarios: Record<string, () => Record<string, unknown>> = {
@@ -615,6 +630,32 @@ const scenarios: Record<string, () => Record<string, unknown>> = {
       const d64 = fw.makeDual(torch.tensor(X), torch.tensor(T, f64));
       return { tangent: tangentRec(d64), square: tangentRec(d64.mul(d64)) };
     }),
+  "complex primal": () =>
+    fw.dualLevel(() => {
+      const z = fw.makeDual(cplx(ZC), cplx(TC));
+      const realDual = fw.makeDual(torch.ones(2, f64), torch.tensor(T, f64));
+      const fns: [string, (z: Tensor) => Tensor][] = [
+        ["tangent", (z) => z],
+        ["mul", (z) => z.mul(z)],
+        ["exp", (z) => z.exp()],
+        ["abs", (z) => z.abs()],
+        ["angle", (z) => z.angle()],
+        ["sgn", (z) => z.sgn()],
+        ["conj", (z) => z.conj()],
+        ["real", (z) => z.real],
+        ["imag", (z) => z.imag],
+        ["sum", (z) => z.sum()],
+        ["mul by a real dual", (z) => z.mul(realDual)],
+        ["fft", (z) => torch.fft.fft(z)],
+        ["view_as_real", (z) => torch.viewAsReal(z)],
+      ];
+      return Object.fromEntries(fns.map(([name, f]) => [name, ctangentRec(f(z))]));
+    }),
+  "mixed real and complex tangents": () =>
+    fw.dualLevel(() => ({
+      "real tangent of a complex primal": ctangentRec(fw.makeDual(cplx(ZC), torch.tensor(T, f64))),
+      "complex tangent of a real primal": ctangentRec(fw.makeDual(torch.tensor(X, f64), cplx(TC))),
+    })),
   "tangent requiring grad": () =>
     fw.dualLevel(() => {
       const tt = torch.ones(2, { requiresGrad: true });
