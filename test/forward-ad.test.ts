@@ -570,6 +570,25 @@ const scenarios: Record<string, () => Record<string, unknown>> = {
       ),
       "op result": String(fw.makeDual(torch.tensor(X), torch.tensor(T)).exp()),
     })),
+  "complex repr": () =>
+    fw.dualLevel(() => {
+      const z = fw.makeDual(cplx(ZC), cplx(TC));
+      const j = (v: number): Tensor => torch.viewAsComplex(torch.tensor([0, v]));
+      return {
+        vector: String(z),
+        sum: String(z.sum()),
+        imaginary: String(
+          z
+            .select(0, 0)
+            .mul(0)
+            .add(fw.makeDual(j(1), j(2.5))),
+        ),
+        "negative zero imaginary part": String(
+          fw.makeDual(cplx(ZC).select(0, 0), torch.viewAsComplex(torch.tensor([1, -0], f64))),
+        ),
+        "real part zero": String(z.select(0, 1).imag.mul(z.select(0, 1))),
+      };
+    }),
   "reverse mode names": () =>
     fw.dualLevel(() => {
       const xr = torch.tensor(X, { requiresGrad: true });
