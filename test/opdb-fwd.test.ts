@@ -1,11 +1,11 @@
 /**
- * Forward-mode AD on complex tensors (issue 14: "forward-mode where supports_forward_ad"),
- * against PyTorch's own tangents.
+ * Forward-mode AD on complex128 and float64 tensors (issue 14: "forward-mode where
+ * supports_forward_ad"), against PyTorch's own tangents.
  *
  * test/fixtures/opdb_fwd.json (scripts/fixtures/opdb_fwd_fx.py) holds, for every op_db OpInfo
- * of the torch/functional/special/linalg/fft sections with `supports_forward_ad` and complex128
- * among its backward dtypes, two complex128 samples with a tangent for each input requiring
- * grad (complex for complex inputs, real for real ones) and PyTorch's output tangents
+ * of the torch/functional/special/linalg/fft sections with `supports_forward_ad`, two samples
+ * of each of complex128 and float64 among its backward dtypes, with a tangent for each input
+ * requiring grad (complex for complex inputs, real for real ones) and PyTorch's output tangents
  * (`unpack_dual(out).tangent` inside one dual level). Each sample is replayed the same way in
  * the function variant (the method where there is none), kwargs form: every output tangent is
  * compared (shape, dtype, values within the gradient tolerance of test/helpers/opdb.ts; an
@@ -107,7 +107,7 @@ const observed = new Map<string, string[]>();
 const present = fixture.ops.filter((op) => variantOf(op) !== null);
 
 for (const op of present) {
-  test(`forward AD, complex128: ${fullName(op)}`, () => {
+  test(`forward AD: ${fullName(op)}`, () => {
     const variant = variantOf(op)!;
     const problems: string[] = [];
     for (const s of op.samples) {
@@ -127,19 +127,23 @@ for (const op of present) {
   });
 }
 
-test("forward AD, complex128: coverage, and the known-failures list names only present samples", () => {
+test("forward AD: coverage, and the known-failures list names only present samples", () => {
   const all = fixture.ops.flatMap((op) => op.samples.map((s): [FwdOp, FwdSample] => [op, s]));
   const refused = all.filter(([, s]) => s.fwd_error !== null).map(([, s]) => s.id);
   assert.deepEqual(refused, [], "samples PyTorch's forward AD refuses (replay them as errors)");
   const ran = all.filter(([, s]) => observed.has(s.id));
-  const passing = ran.filter(([, s]) => observed.get(s.id)!.length === 0);
   const ops = (list: [FwdOp, FwdSample][]): number =>
     new Set(list.map(([op]) => fullName(op))).size;
-  console.log(
-    `opdb forward AD complex128 (PyTorch ${fixture.torch}): ${ops(ran)}/${ops(all)} ops present; ` +
-      `samples passing ${passing.length}/${ran.length}, ops with every sample passing ` +
-      `${ops(ran) - ops(ran.filter(([, s]) => observed.get(s.id)!.length > 0))}/${ops(ran)}`,
-  );
+  for (const dtype of ["complex128", "float64"]) {
+    const r = ran.filter(([, s]) => s.dtype === dtype);
+    const pass = r.filter(([, s]) => observed.get(s.id)!.length === 0);
+    const failingOps = ops(r.filter(([, s]) => observed.get(s.id)!.length > 0));
+    console.log(
+      `opdb forward AD ${dtype} (PyTorch ${fixture.torch}): ${ops(r)}/` +
+        `${ops(all.filter(([, s]) => s.dtype === dtype))} ops present; samples passing ` +
+        `${pass.length}/${r.length}, ops with every sample passing ${ops(r) - failingOps}/${ops(r)}`,
+    );
+  }
   if (UPDATE) {
     const line = (f: string[]): string => {
       const text = f.join("; ");
