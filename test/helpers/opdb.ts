@@ -196,7 +196,7 @@ function options(kw: Record<string, Val>, tensors: Tensor[]): Record<string, unk
 }
 
 /** The argument list of a call form: positional arguments, then the options object if any. */
-function callArgs(c: Call, form: Form, tensors: Tensor[]): unknown[] {
+export function callArgs(c: Call, form: Form, tensors: Tensor[]): unknown[] {
   const positional = form === "kwargs" ? [c.input, ...c.args] : c.positional!;
   const kw = form === "kwargs" ? c.kwargs : c.kwonly!;
   const args = positional.map((v) => decodeVal(v, tensors));
