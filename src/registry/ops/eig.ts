@@ -20,7 +20,9 @@ import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../aut
 import type { Op } from "../../autograd/derivatives.js";
 import { eigBackward, eigGeneral } from "../../backend/eig.js";
 import { eigComplex } from "../../backend/zeig.js";
-import { defineOp } from "../define.js";
+import { registerJvp } from "../../autograd/forward-ad.js";
+import { eye } from "../../ops/creation.js";
+import { defineOp, fn } from "../define.js";
 import { HALF_REFUSED } from "../half-compute.js";
 
 type T = Tensor;
@@ -152,6 +154,28 @@ registerDerivative(EIG, {
     return [make(real, [...batch, n, n], toRealDtype(s.L.dtype))];
   },
 } as never);
+
+/**
+ * linalg_eig_jvp (non-Hermitian): with dP = V^{-1} dA V (dA made complex), dL = diag(dP) and
+ * dV = dX - V Re(diag(V^H dX)), dX = V (dP / E with a zero diagonal), E_ij = L_j - L_i: the
+ * eigenvectors' tangent keeps each column's normalisation (Re <v, dv> = 0).
+ */
+registerJvp(EIG, ((t: (T | null)[], _i: T[], out: T[]) => {
+  const [L, V] = out;
+  if (t[0] === null) return [L.mul(0), V.mul(0)];
+  const dA = t[0].to(L.dtype);
+  const dP = fn("solve", "linalg")(V, dA.matmul(V)) as T;
+  const dL = dP.diagonal(0, -2, -1);
+  const n = L.shape[L.dim() - 1];
+  const offDiagonal = eye(n, { dtype: toRealDtype(L.dtype) })
+    .neg()
+    .add(1);
+  // the diagonal's 0/0 is masked to 0 (ATen zeroes it after the division)
+  const E = L.unsqueeze(-2).sub(L.unsqueeze(-1));
+  const dX = V.matmul(dP.div(E.add(offDiagonal.neg().add(1))).mul(offDiagonal));
+  const dV = dX.sub(V.mul(V.mH.matmul(dX).diagonal(0, -2, -1).real.unsqueeze(-2)));
+  return [dL, dV];
+}) as never);
 
 /** eig's (or eigvals') result, recorded when A requires grad */
 function eig(A: T, name: string, vectors: boolean): { L: T; V: T | null } {

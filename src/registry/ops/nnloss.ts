@@ -516,10 +516,16 @@ const softMarginOp = recordingOp(
       const z = s.target.neg().mul(s.self).exp();
       return [s.target.mul(z).mul(-norm).div(z.add(1)).mul(g), null];
     },
-    jvp: () => {
-      throw notImplementedError(
-        "Trying to use forward AD with soft_margin_loss that does not support it because it has not been implemented yet.",
-      );
+    // the reduced elementwise derivative times the tangent; the target has none (as in 1.13)
+    jvp: (
+      t: { self: Tensor | null },
+      p: { self: Tensor; target: Tensor },
+      _r: Tensor,
+      a: { reduction: number },
+    ) => {
+      if (t.self === null) return null;
+      const z = p.target.neg().mul(p.self).exp();
+      return applyReduction(p.target.mul(z).neg().div(z.add(1)).mul(t.self), a.reduction);
     },
   },
 );
