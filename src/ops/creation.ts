@@ -34,7 +34,7 @@ export interface TensorOptions {
 
 /** Apply `requiresGrad` from options (with PyTorch's check on the dtype). */
 export function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
-  if (opts?.requiresGrad && !t.dtype.isFloatingPoint)
+  if (opts?.requiresGrad && !t.dtype.differentiable)
     throw runtimeError("Only Tensors of floating point and complex dtype can require gradients");
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;

@@ -390,6 +390,9 @@ export function complexCall(
 ): unknown {
   const name = schema.name;
   if (PASS.has(name)) return f(...values);
+  // PyTorch's abs_ refuses complex tensors (|z| is real) before computing anything
+  if (name === "abs_" || name === "absolute_")
+    throw runtimeError("In-place abs is not supported for complex tensors.");
   const rec = recorded ?? f;
   if (LINEAR.has(name)) return componentwise(schema, values, rec, "linear");
   if (STRUCTURAL.has(name)) return componentwise(schema, values, rec, "structural");

@@ -585,7 +585,7 @@ function factoryForward(
     )
       r = toDevice(r);
     if (values[n] === true) {
-      if (!r.dtype.isFloatingPoint)
+      if (!r.dtype.differentiable)
         throw runtimeError(
           "Only Tensors of floating point and complex dtype can require gradients",
         );
