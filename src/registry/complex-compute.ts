@@ -52,8 +52,9 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
     re = re.to(d);
     im = im.to(d);
   }
-  if (!re.dtype.isFloatingPoint || re.dtype.isHalf) {
-    // integer parts (a sum of an int tensor's parts does not occur: complex parts are float)
+  if (!re.dtype.isFloatingPoint || re.dtype.name === "bfloat16") {
+    // integer parts (a sum of an int tensor's parts does not occur: complex parts are float);
+    // float16 parts make complex32 (Note [complex32])
     const d = toRealDtype(toComplexDtype(re.dtype));
     re = re.to(d);
     im = im.to(d);
