@@ -22,7 +22,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { OpNode } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
 import type { Schema } from "./schema.js";
-import { complexCall, involvesComplex } from "./complex-compute.js";
+import { complexCall, composedResults, involvesComplex } from "./complex-compute.js";
 import { checkChalf, involvesChalf } from "./chalf-compute.js";
 
 /** PyTorch's ScalarType name of a half type, as its kernels' errors print it. */
@@ -98,9 +98,11 @@ export function halfPath(
     }
     return false;
   };
-  const toFloat = (t: Tensor): Tensor => {
+  // Note [complex32]: complex32 operands' casts are always recorded: the complex64 op records
+  // its own graph (Note [complex compute]), which the rounded result keeps
+  const toFloat = (t: Tensor, recordCasts: boolean): Tensor => {
     const w = wideOf(t.dtype);
-    return differentiable ? t.to(w) : noGrad(() => wrap(castData(t, w), t.shape.slice(), w));
+    return recordCasts ? t.to(w) : noGrad(() => wrap(castData(t, w), t.shape.slice(), w));
   };
   const refusal = HALF_REFUSED.get(schema.name);
   const run = (values: readonly unknown[]): unknown => {
@@ -122,7 +124,7 @@ export function halfPath(
     const convert = (t: Tensor): Tensor => {
       operands.push(t);
       if (!t.dtype.isHalfStored) return t;
-      const c = toFloat(t);
+      const c = toFloat(t, differentiable || chalf);
       orig.push(t);
       conv.push(c);
       return c;
@@ -188,7 +190,7 @@ export function halfPath(
               ? complex32
               : null;
       if (to === null) return x;
-      if (differentiable) {
+      if (differentiable || (chalf && x.gradFn !== null)) {
         // the float32 result (which its node may save, as tanh's does) takes the half values
         // in place, so the formulas read what PyTorch's read: the rounded result
         const c = x.contiguous();
@@ -201,6 +203,7 @@ export function halfPath(
         // op's, on the half result: AddBackward0, not ToCopyBackward0)
         const inner = x.gradFn;
         if (out.gradFn instanceof OpNode && inner !== null) out.gradFn.rename(inner.name());
+        if (chalf) composedResults.add(out);
         return out;
       }
       return wrap(castData(x, to), x.shape.slice(), to);
