@@ -266,7 +266,7 @@ declare module "./tensor.js" {
      * Fill with a value: a number (FillBackward2) or a 0-dim tensor, whose gradient is the sum
      * of this tensor's (FillBackward3).
      */
-    fill_(value: number | boolean | Tensor): this;
+    fill_(value: number | boolean | Tensor | { value: number | boolean | Tensor }): this;
     /** Copy src's values (broadcast, cast) into this tensor. */
     copy_(src: Tensor): this;
   }
@@ -594,7 +594,10 @@ class TensorMethods extends Tensor {
   override zero_(): this {
     return fillWith(this, 0, "ZeroBackward0");
   }
-  override fill_(value: number | boolean | Tensor): this {
+  override fill_(arg: number | boolean | Tensor | { value: number | boolean | Tensor }): this {
+    // PyTorch's keyword form: fill_({ value })
+    const value =
+      typeof arg === "object" && !(arg instanceof Tensor) && arg !== null ? arg.value : arg;
     if (!(value instanceof Tensor)) {
       // the stored element (a half type's bit pattern, Note [half storage]); a complex
       // tensor's real part (Note [complex storage])
