@@ -162,8 +162,17 @@ export function halfPath(
         e.message = e.message.replace("'ComplexFloat'", "'ComplexHalf'");
       // a kernel's "not implemented for 'Float'" names the dtype the caller passed
       const name = orig.length > 0 ? orig[0].dtype : target;
-      if (e instanceof Error && name !== undefined && e.message.includes("for 'Float'"))
-        e.message = e.message.replace("for 'Float'", `for '${halfName(name)}'`);
+      if (e instanceof Error && name !== undefined && name.isHalf) {
+        if (e.message.includes("for 'Float'"))
+          e.message = e.message.replace("for 'Float'", `for '${halfName(name)}'`);
+        // an in-place op's dtype check (float_power_: "the base given to float_power_ has
+        // dtype Half but ...") names the caller's tensor too
+        else if (e.message.includes(" has dtype Float but "))
+          e.message = e.message.replace(
+            " has dtype Float but ",
+            ` has dtype ${halfName(name)} but `,
+          );
+      }
       throw e;
     }
     for (const k of written) noGrad(() => writeInto(orig[k], conv[k]));
