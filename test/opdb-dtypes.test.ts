@@ -49,7 +49,16 @@ for (const op of present) {
   });
 }
 
-const DTYPE_ORDER = ["uint8", "int8", "int16", "float16", "bfloat16", "complex64", "complex128"];
+const DTYPE_ORDER = [
+  "uint8",
+  "int8",
+  "int16",
+  "float16",
+  "bfloat16",
+  "complex32",
+  "complex64",
+  "complex128",
+];
 
 test("opdb dtypes: coverage per dtype, and the known-failures list names only present samples", () => {
   const all = fixture.ops.flatMap((op) => op.samples.map((s): [Op, Sample] => [op, s]));

@@ -63,8 +63,9 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
     re = re.to(d);
     im = im.to(d);
   }
-  if (!re.dtype.isFloatingPoint || re.dtype.isHalf) {
-    // integer parts (a sum of an int tensor's parts does not occur: complex parts are float)
+  if (!re.dtype.isFloatingPoint || re.dtype.name === "bfloat16") {
+    // integer parts (a sum of an int tensor's parts does not occur: complex parts are float);
+    // float16 parts make complex32 (Note [complex32])
     const d = toRealDtype(toComplexDtype(re.dtype));
     re = re.to(d);
     im = im.to(d);
@@ -419,6 +420,9 @@ export function complexCall(
 ): unknown {
   const name = schema.name;
   if (PASS.has(name)) return f(...values);
+  // PyTorch's abs_ refuses complex tensors (|z| is real) before computing anything
+  if (name === "abs_" || name === "absolute_")
+    throw runtimeError("In-place abs is not supported for complex tensors.");
   const rec = recorded ?? f;
   if (LINEAR.has(name)) return componentwise(schema, values, rec, "linear");
   if (STRUCTURAL.has(name)) return componentwise(schema, values, rec, "structural");

@@ -144,6 +144,7 @@ export const DTYPES: Record<string, torch.DType> = Object.fromEntries(
     torch.float64,
     torch.float16,
     torch.bfloat16,
+    torch.complex32,
     torch.complex64,
     torch.complex128,
     torch.int8,
@@ -166,7 +167,12 @@ export function makeTensor(r: TRec): Tensor {
         .viewAsComplex(
           torch
             .tensor(flatValues, {
-              dtype: dtype === torch.complex64 ? torch.float32 : torch.float64,
+              dtype:
+                dtype === torch.complex64
+                  ? torch.float32
+                  : dtype === torch.complex32
+                    ? torch.float16
+                    : torch.float64,
             })
             .reshape([...r.shape, 2]),
         )
@@ -276,7 +282,7 @@ export function tolerance(dtype: string, grad: boolean): { rtol: number; atol: n
   const k = grad ? 10 : 1;
   if (dtype === "float32" || dtype === "complex64") return { rtol: 1e-5 * k, atol: 1e-5 * k };
   if (dtype === "float64" || dtype === "complex128") return { rtol: 1e-9 * k, atol: 1e-12 * k };
-  if (dtype === "float16") return { rtol: 1e-3 * k, atol: 1e-5 * k };
+  if (dtype === "float16" || dtype === "complex32") return { rtol: 1e-3 * k, atol: 1e-5 * k };
   if (dtype === "bfloat16") return { rtol: 1.6e-2 * k, atol: 1e-5 * k };
   return { rtol: 0, atol: 0 };
 }
@@ -291,9 +297,8 @@ export function close(x: number, y: number, rtol: number, atol: number): boolean
 export function flat(t: Tensor): number[] {
   const d = t.detach();
   // half elements are 16-bit patterns (Note [half storage]): float32 holds each value exactly
-  const c = (
-    d.dtype.isComplex ? torch.viewAsReal(d.resolveConj()) : d.dtype.isHalf ? d.float() : d
-  ).contiguous();
+  const r = d.dtype.isComplex ? torch.viewAsReal(d.resolveConj()) : d;
+  const c = (r.dtype.isHalf ? r.float() : r).contiguous();
   return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()), Number);
 }
 

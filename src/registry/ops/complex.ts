@@ -5,7 +5,8 @@
  * op computes complex values from these (Note [complex compute] in ../complex-compute.ts).
  */
 import { Tensor } from "../../tensor.js";
-import { DType, complex64, complex128, realLayout, toRealDtype } from "../../dtype.js";
+import { DType, complex32, complex64, complex128, realLayout, toRealDtype } from "../../dtype.js";
+import { HALF_REFUSED } from "../half-compute.js";
 import { scalarTypeName } from "../../ops/core.js";
 import { interleave } from "../../ops/complex.js";
 import { combine, setComplexBuilder } from "../complex-compute.js";
@@ -31,8 +32,6 @@ export function viewAsComplexView(self: Tensor): Tensor {
     throw runtimeError(
       `view_as_complex is only supported for half, float and double tensors, but got a tensor of scalar type: ${scalarTypeName(d)}`,
     );
-  if (d.name === "float16")
-    throw runtimeError("view_as_complex: tensorgrad has no complex32 (chalf) dtype");
   const n = self.dim();
   if (n === 0) throw runtimeError("Input tensor must have one or more dimensions");
   if (self.shape[n - 1] !== 2) throw runtimeError("Tensor must have a last dimension of size 2");
@@ -48,7 +47,7 @@ export function viewAsComplexView(self: Tensor): Tensor {
     self.strides.slice(0, n - 1).map((s) => s / 2),
     self.offset / 2,
   );
-  out.dtype = d.name === "float64" ? complex128 : complex64;
+  out.dtype = d.name === "float64" ? complex128 : d.name === "float16" ? complex32 : complex64;
   return out;
 }
 
@@ -63,7 +62,6 @@ function checkParts(a: Tensor, b: Tensor): DType {
     throw runtimeError(
       `Expected object of scalar type ${scalarTypeName(a.dtype)} but got scalar type ${scalarTypeName(b.dtype)} for second argument`,
     );
-  if (a.dtype.isHalf) throw runtimeError("complex: tensorgrad has no complex32 (chalf) dtype");
   return a.dtype;
 }
 
@@ -154,6 +152,9 @@ defineOp({
     },
   ],
 });
+
+// PyTorch's polar kernel has no Half dispatch (complex of two float16 tensors is complex32)
+HALF_REFUSED.set("polar", (t) => `"polar_cpu" not implemented for '${t}'`);
 
 // Note [complex compute]: compositions record the complex node, built on first use
 setComplexBuilder(() => builtFunction("complex"));

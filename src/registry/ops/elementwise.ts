@@ -361,6 +361,12 @@ for (const name of ["neg", "negative"]) {
 }
 
 /** abs and its alias absolute: d|x| = sign(x)*g. */
+const absDerivative: DerivativeDecl = {
+  name: "AbsBackward0",
+  save: ["self"],
+  grad: (g, s: { self: Tensor }) => [g.mul(s.self.sign())],
+  jvp: (t, p) => (t.self as Tensor).mul(p.self.sign()),
+};
 for (const name of ["abs", "absolute"]) {
   defineOp({
     name,
@@ -372,12 +378,10 @@ for (const name of ["abs", "absolute"]) {
       {
         schema: `${name}(Tensor self) -> Tensor`,
         forward: E.abs,
-        derivative: {
-          name: "AbsBackward0",
-          save: ["self"],
-          grad: (g, s: { self: Tensor }) => [g.mul(s.self.sign())],
-          jvp: (t, p) => (t.self as Tensor).mul(p.self.sign()),
-        },
+        derivative: absDerivative,
+        // declared so that complex abs_ reaches complexCall as abs_, which refuses it with
+        // PyTorch's words (Note [complex compute])
+        inplace: { forward: E.abs, derivative: absDerivative },
       },
     ],
   });

@@ -16,7 +16,7 @@
  * src/backend/loss.ts.
  */
 import { Tensor, Size } from "../../tensor.js";
-import { int64 } from "../../dtype.js";
+import { getDefaultDtype, int64 } from "../../dtype.js";
 import { alloc, contiguousData, scalarTypeName } from "../../ops/core.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { noForwardGrad } from "../../autograd/forward-ad.js";
@@ -357,10 +357,11 @@ function marginRanking(
   margin: number,
   reduction: ReductionEnum,
 ): Tensor {
-  return applyReduction(
-    addScalar(target.neg().mul(input1.sub(input2)), margin).clampMin(0),
-    reduction,
-  );
+  // margin is a C++ double: integer inputs' difference (computed and wrapped in their type)
+  // promotes to the default float dtype when it is added
+  const diff = target.neg().mul(input1.sub(input2));
+  const d = diff.dtype.isFloatingPoint || diff.dtype.isComplex ? diff : diff.to(getDefaultDtype());
+  return applyReduction(addScalar(d, margin).clampMin(0), reduction);
 }
 
 defineOp({
