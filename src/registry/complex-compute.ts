@@ -81,6 +81,28 @@ const PASS = new Set([
   // linalg.eig / eigvals check their input dtype themselves (registry/ops/eig.ts)
   "linalg_eig",
   "linalg_eigvals",
+  // complex kernels of LU, Cholesky and triangular solves (backend/linalg-complex.ts) and
+  // formulas with conjugate transposes (registry/ops/decomp.ts)
+  "triangular_solve",
+  "linalg_solve_triangular",
+  "cholesky",
+  "linalg_cholesky",
+  "linalg_cholesky_ex",
+  "cholesky_solve",
+  "cholesky_inverse",
+  "linalg_lu_factor",
+  "linalg_lu_factor_ex",
+  "lu",
+  "lu_unpack",
+  "linalg_lu",
+  "linalg_lu_solve",
+  "lu_solve",
+  "det",
+  "linalg_det",
+  "slogdet",
+  "linalg_slogdet",
+  "logdet",
+  "linalg_tensorsolve",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves
   "_fft_c2c",
   "_fft_r2c",
