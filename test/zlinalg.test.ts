@@ -46,7 +46,18 @@ interface TriCase {
   B: FlatRec;
   X: FlatRec;
 }
+interface LdlCase {
+  name: string;
+  hermitian: boolean;
+  A: FlatRec;
+  B: FlatRec;
+  LD: FlatRec;
+  pivots: FlatRec;
+  info: FlatRec;
+  X: FlatRec;
+}
 const fx = readFixture<{
+  ldl: LdlCase[];
   lu: LuCase[];
   cholesky: CholCase[];
   trisolve: TriCase[];
@@ -119,6 +130,26 @@ test("complex triangular solves: upper/lower, left/right, unitriangular", () => 
         c.X,
         `${what}: triangular_solve`,
       );
+  }
+});
+
+test("complex LDL (symmetric: zsytrf, Hermitian: zhetrf): PyTorch's pivots exactly, LD and X", () => {
+  assert.ok(fx.ldl.filter((c) => c.pivots.values.some((p) => Number(p) < 0)).length >= 4);
+  for (const c of fx.ldl) {
+    const A = cx(c.A);
+    const { hermitian } = c;
+    const { LD, pivots, info } = torch.linalg.ldlFactorEx(A, { hermitian });
+    expectReal(pivots, c.pivots, 0, `${c.name}: pivots`);
+    expectReal(info, c.info, 0, `${c.name}: info`);
+    expectComplex(LD, c.LD, `${c.name}: LD`);
+    // X from PyTorch's own factors, and from ours
+    const B = cx(c.B);
+    expectComplex(
+      torch.linalg.ldlSolve(cx(c.LD), fromFlatRec(c.pivots), B, { hermitian }),
+      c.X,
+      `${c.name}: X`,
+    );
+    expectComplex(torch.linalg.ldlSolve(LD, pivots, B, { hermitian }), c.X, `${c.name}: X (ours)`);
   }
 });
 

@@ -103,6 +103,9 @@ const PASS = new Set([
   "linalg_slogdet",
   "logdet",
   "linalg_tensorsolve",
+  "linalg_ldl_factor",
+  "linalg_ldl_factor_ex",
+  "linalg_ldl_solve",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves
   "_fft_c2c",
   "_fft_r2c",

@@ -3455,9 +3455,13 @@ const LDL_SOLVE = atenNotImplemented("linalg_ldl_solve");
 /**
  * (LD, pivots, info) of each symmetric matrix: LD the lower triangle of dsytf2's packed
  * factors (the upper triangle zero, as PyTorch returns it), int32 pivots in LAPACK's format.
- * `hermitian` only matters for complex input, which tensorgrad's linalg does not take.
+ * Complex A: zsytf2's L D L^T, or zhetf2's L D L^H with `hermitian`.
  */
-function ldlFactorEx(A: T, name: string): { LD: T; pivots: T; info: T; infos: number[] } {
+function ldlFactorEx(
+  A: T,
+  name: string,
+  hermitian = false,
+): { LD: T; pivots: T; info: T; infos: number[] } {
   checkAtLeast2d(name, A);
   checkSquare(name, A);
   checkFloating(name, A);
@@ -3467,10 +3471,14 @@ function ldlFactorEx(A: T, name: string): { LD: T; pivots: T; info: T; infos: nu
   const a = f64(A);
   const piv = new Int32Array(count * n);
   const infos: number[] = [];
+  const w = A.dtype.isComplex ? 2 : 1;
   for (let b = 0; b < count; b++) {
-    const o = b * n * n;
-    infos.push(K.ldlFactor(a, o, n, piv, b * n));
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[o + i * n + j] = 0;
+    const o = w * b * n * n;
+    infos.push(
+      w === 2 ? Z.zLdlFactor(a, o, n, piv, b * n, hermitian) : K.ldlFactor(a, o, n, piv, b * n),
+    );
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) a.fill(0, o + w * (i * n + j), o + w * (i * n + j + 1));
   }
   const LD = make(a, A.shape.slice(), A.dtype);
   const pivots = wrap(piv, [...batch, n], int32);
@@ -3499,8 +3507,8 @@ defineOp({
     {
       schema:
         "linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)",
-      forward: (self: T, _hermitian: boolean, checkErrors: boolean) => {
-        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+      forward: (self: T, hermitian: boolean, checkErrors: boolean) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex", hermitian);
         if (checkErrors) ldlCheckErrors("torch.linalg.ldl_factor_ex", r.infos);
         return namedTuple({
           LD: r.LD,
@@ -3527,8 +3535,8 @@ defineOp({
     {
       schema:
         "linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)",
-      forward: (self: T) => {
-        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+      forward: (self: T, hermitian: boolean) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex", hermitian);
         ldlCheckErrors("torch.linalg.ldl_factor", r.infos);
         return namedTuple({ LD: r.LD, pivots: r.pivots, 0: r.LD, 1: r.pivots });
       },
@@ -3548,7 +3556,7 @@ defineOp({
     {
       schema:
         "linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor",
-      forward: (LD: T, pivots: T, B: T) => {
+      forward: (LD: T, pivots: T, B: T, hermitian: boolean) => {
         const name = "torch.linalg.ldl_solve";
         checkAtLeast2d(name, LD);
         checkSquare(name, LD);
@@ -3574,7 +3582,11 @@ defineOp({
         const ld = f64(expandBatch(LD, batch));
         const pv = f64(pivots.expand([...batch, n]));
         const b = f64(expandBatch(B, batch));
-        for (let i = 0; i < count; i++) K.ldlSolve(ld, i * n * n, n, pv, i * n, b, i * n * c, c);
+        if (LD.dtype.isComplex)
+          for (let i = 0; i < count; i++)
+            Z.zLdlSolve(ld, 2 * i * n * n, n, pv, i * n, b, 2 * i * n * c, c, hermitian);
+        else
+          for (let i = 0; i < count; i++) K.ldlSolve(ld, i * n * n, n, pv, i * n, b, i * n * c, c);
         const X = make(b, [...batch, n, c], B.dtype);
         if (anyNeedsGrad([LD, B])) record(LDL_SOLVE, [X], [LD, B], {} as never, {} as never);
         return X;
