@@ -284,3 +284,40 @@ test("gradcheck in complex128: LU, determinants, Cholesky, triangular solves, ma
     );
   }
 });
+
+test("forward AD in complex128: jvp against central differences", () => {
+  const A = cx(decodeRecord(fx.lu, "random 3")).detach();
+  // a direction: the top-left 3 x 3 block of the first Cholesky case's matrix
+  const dir = cx(fx.cholesky[0].A).narrow(0, 0, 3).narrow(1, 0, 3).detach();
+  const B = cx(fx.trisolve[0].B).narrow(0, 0, 3).detach();
+  const I = torch.eye(3, { dtype: torch.complex128 });
+  const hpd = (x: Tensor): Tensor => x.matmul(x.mH).add(I);
+  const { LU, pivots } = torch.linalg.luFactor(A);
+  const cases: [string, (x: Tensor) => Tensor][] = [
+    ["linalg.det", (x) => torch.linalg.det(x)],
+    ["linalg.slogdet sign", (x) => torch.linalg.slogdet(x).sign],
+    ["linalg.slogdet logabsdet", (x) => torch.linalg.slogdet(x).logabsdet],
+    ["linalg.lu_factor", (x) => torch.linalg.luFactor(x).LU],
+    ["linalg.lu U", (x) => torch.linalg.lu(x).U],
+    ["linalg.lu_solve adjoint", (x) => torch.linalg.luSolve(LU, pivots, x, { adjoint: true })],
+    ["linalg.lu_solve LU", (x) => torch.linalg.luSolve(LU.add(x.mul(0.1)), pivots, B)],
+    ["linalg.cholesky upper", (x) => torch.linalg.cholesky(hpd(x), { upper: true })],
+    ["cholesky_solve", (x) => torch.choleskySolve(B, torch.linalg.cholesky(hpd(x)))],
+    ["cholesky_inverse", (x) => torch.choleskyInverse(torch.linalg.cholesky(hpd(x)))],
+    [
+      "linalg.solve_triangular right",
+      (x) => torch.linalg.solveTriangular(x.triu(), B.mT, { upper: true, left: false }),
+    ],
+    ["triangular_solve transpose", (x) => torch.triangularSolve(B, x.tril(), false, true).solution],
+    ["matrix_exp", (x) => torch.matrixExp(x.mul(0.5))],
+  ];
+  const eps = 1e-6;
+  for (const [name, f] of cases) {
+    const [, t] = torch.func.jvp(f, [A], [dir]) as [Tensor, Tensor];
+    const fd = f(A.add(dir.mul(eps)))
+      .sub(f(A.sub(dir.mul(eps))))
+      .div(2 * eps);
+    const err = fd.sub(t).abs().max().item() as number;
+    assert.ok(err < 1e-6, `${name}: jvp off by ${err}`);
+  }
+});
