@@ -321,3 +321,38 @@ test("forward AD in complex128: jvp against central differences", () => {
     assert.ok(err < 1e-6, `${name}: jvp off by ${err}`);
   }
 });
+
+test("gradgradcheck in complex128: the formulas are differentiable complex tensor ops", () => {
+  const { gradgradcheck } = torch.autograd;
+  // 2 x 2 (second derivatives cost the square of the first's)
+  const A = cx(decodeRecord(fx.lu, "random 2")).detach();
+  const B = cx(fx.trisolve[0].B).narrow(0, 0, 2).detach();
+  const I = torch.eye(2, { dtype: torch.complex128 });
+  const hpd = (x: Tensor): Tensor => x.matmul(x.mH).add(I);
+  const cases: [string, (...a: Tensor[]) => Tensor, Tensor[]][] = [
+    ["linalg.det", (x) => torch.linalg.det(x), [A]],
+    ["linalg.slogdet", (x) => torch.linalg.slogdet(x).logabsdet, [A]],
+    ["linalg.lu_factor", (x) => torch.linalg.luFactor(x).LU, [A]],
+    [
+      "linalg.lu_solve",
+      (x, b) => {
+        const { LU, pivots } = torch.linalg.luFactor(x);
+        return torch.linalg.luSolve(LU, pivots, b);
+      },
+      [A, B],
+    ],
+    ["linalg.cholesky", (x) => torch.linalg.cholesky(hpd(x)), [A]],
+    ["cholesky_solve", (b, x) => torch.choleskySolve(b, torch.linalg.cholesky(hpd(x))), [B, A]],
+    ["cholesky_inverse", (x) => torch.choleskyInverse(torch.linalg.cholesky(hpd(x))), [A]],
+    [
+      "linalg.solve_triangular",
+      (x, b) => torch.linalg.solveTriangular(x.triu(), b, { upper: true }),
+      [A, B],
+    ],
+    ["triangular_solve", (b, x) => torch.triangularSolve(b, x.triu()).solution, [B, A]],
+  ];
+  for (const [name, f, inputs] of cases) {
+    const args = inputs.map((t) => t.clone().requiresGrad_());
+    assert.equal(gradgradcheck(f, args, null, { atol: 1e-5, rtol: 1e-3 }), true, name);
+  }
+});
