@@ -1,6 +1,6 @@
 /**
  * Complex LU, Cholesky, triangular solves and determinants against PyTorch 1.13
- * (test/fixtures/zlu.json, scripts/fixtures/zlu_fx.py; complex values stored as their
+ * (test/fixtures/zlinalg.json, scripts/fixtures/zlinalg_fx.py; complex values stored as their
  * view_as_real): the LU pivots exactly (izamax's |re| + |im| choice, Note [complex pivots] in
  * src/backend/linalg-complex.ts), factors, solutions and determinants within rounding; errors
  * for singular and non-positive-definite complex input in PyTorch's words. Then gradcheck in
@@ -62,7 +62,7 @@ const fx = readFixture<{
   cholesky: CholCase[];
   trisolve: TriCase[];
   errors: Record<string, Err & FlatRec & { sign: FlatRec; logabsdet: FlatRec }>;
-}>("zlu.json");
+}>("zlinalg.json");
 
 /** a complex tensor from its view_as_real record */
 const cx = (r: FlatRec): Tensor => torch.viewAsComplex(fromFlatRec(r));
