@@ -622,7 +622,25 @@ function fillWith<T extends Tensor>(
 function tangentStr(t: Tensor): string | null {
   const g = getTangent(t);
   if (g === null) return null;
-  return g.dim() === 0 ? formatPyFloat(Number(g.typedArray[g.offset])) : g.toString();
+  if (g.dim() !== 0) return g.toString();
+  const v = g.typedArray;
+  return g.dtype.isComplex
+    ? formatPyComplex(Number(v[2 * g.offset]), Number(v[2 * g.offset + 1]))
+    : formatPyFloat(Number(v[g.offset]));
+}
+
+/**
+ * Python's repr of a complex number: `(1+2j)`, `(1-0j)`, `2.5j` (a real part +0 is left out);
+ * the parts as repr(float) without its ".0" (CPython's complex_repr, format code 'r').
+ */
+function formatPyComplex(re: number, im: number): string {
+  const part = (x: number): string => {
+    const s = formatPyFloat(x);
+    return s.endsWith(".0") ? s.slice(0, -2) : s;
+  };
+  if (re === 0 && !Object.is(re, -0)) return `${part(im)}j`;
+  const negative = im < 0 || Object.is(im, -0);
+  return `(${part(re)}${negative ? "-" : "+"}${part(Math.abs(im))}j)`;
 }
 
 for (const name of Object.getOwnPropertyNames(TensorMethods.prototype)) {

@@ -12,6 +12,7 @@ import { combine, setComplexBuilder } from "../complex-compute.js";
 import { makeView } from "../../ops/views.js";
 import { runtimeError } from "../../errors.js";
 import { builtFunction, defineOp, fn } from "../define.js";
+import { linear, linearIn } from "../linear-jvp.js";
 
 /** view_as_real's view, without recording (Note [complex storage]). */
 export function viewAsRealView(self: Tensor): Tensor {
@@ -85,7 +86,7 @@ defineOp({
         name: "ViewAsRealBackward0",
         save: [],
         grad: (g: Tensor) => [viewAsComplexFn()(g.contiguous())],
-        jvp: (t) => (t.self === null ? null : viewAsRealFn()(t.self)),
+        jvp: linear((t) => viewAsRealFn()(t)),
       },
     },
   ],
@@ -104,7 +105,7 @@ defineOp({
         name: "ViewAsComplexBackward0",
         save: [],
         grad: (g: Tensor) => [viewAsRealFn()(g)],
-        jvp: (t) => (t.self === null ? null : viewAsComplexFn()(t.self.contiguous())),
+        jvp: linear((t) => viewAsComplexFn()(t.contiguous())),
       },
     },
   ],
@@ -127,12 +128,9 @@ defineOp({
         name: "ComplexBackward0",
         save: [],
         grad: (g: Tensor) => [g.real, g.imag],
-        jvp: (t, p) => {
-          if (t.real === null && t.imag === null) return null;
-          const re = t.real ?? p.real.mul(0);
-          const im = t.imag ?? p.imag.mul(0);
-          return (fn("complex") as (a: Tensor, b: Tensor) => Tensor)(re, im);
-        },
+        jvp: linearIn(["real", "imag"], ([re, im]) =>
+          (fn("complex") as (a: Tensor, b: Tensor) => Tensor)(re, im),
+        ),
       },
     },
   ],

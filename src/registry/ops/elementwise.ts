@@ -16,6 +16,7 @@ import { bool, resultType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
+import { linear } from "../linear-jvp.js";
 
 /**
  * A Scalar argument's value: a number, a bool, or (PyTorch's parser accepts one) a 0-dim
@@ -352,7 +353,7 @@ for (const name of ["neg", "negative"]) {
           name: "NegBackward0",
           save: [],
           grad: (g) => [g.neg()],
-          jvp: (t) => (t.self as Tensor).neg(),
+          jvp: linear((t) => t.neg()),
         },
       },
     ],
