@@ -792,6 +792,17 @@ for (const name of ["linalg_inv", "inverse", "linalg_inv_ex"]) {
     return withFirst(r, combine(top.narrow(-2, 0, n), top.narrow(-2, n, n), inv.gradFn?.name()));
   });
 }
+// exp is a polynomial limit, so exp(embed Z) = embed(exp Z): the top-left block and the
+// bottom-left one are exp(Z)'s real and imaginary parts
+for (const name of ["matrix_exp", "linalg_matrix_exp"]) {
+  CUSTOM.set(name, (values, f) => {
+    const z = values[0] as Tensor;
+    const n = z.shape[z.dim() - 1];
+    const r = f(embed(z)) as Tensor;
+    const left = r.narrow(-1, 0, n);
+    return combine(left.narrow(-2, 0, n), left.narrow(-2, n, n), r.gradFn?.name());
+  });
+}
 for (const name of ["linalg_solve", "linalg_solve_ex"]) {
   CUSTOM.set(name, (values, f) => {
     const [A, B, left, ...rest] = values as [Tensor, Tensor, boolean, ...unknown[]];

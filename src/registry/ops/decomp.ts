@@ -31,6 +31,7 @@ import { registerJvp } from "../../autograd/forward-ad.js";
 import type { Op } from "../../autograd/derivatives.js";
 import * as K from "../../backend/linalg.js";
 import * as Z from "../../backend/zlinalg.js";
+import * as ZL from "../../backend/linalg-complex.js";
 import { norm as reduceNorm } from "../../ops/reduce.js";
 import { defineOp, fn } from "../define.js";
 
@@ -41,9 +42,9 @@ type Primals = { readonly [name: string]: Tensor };
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** the transpose of the last two dims (PyTorch's mT; mH for real tensors) */
+/** the transpose of the last two dims (PyTorch's mT) */
 const mT = (x: T): T => x.transpose(-2, -1);
-/** the conjugate transpose of the last two dims (mT for real tensors) */
+/** the conjugate transpose of the last two dims (PyTorch's mH; mT for real tensors) */
 const mH = (x: T): T => x.mH;
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -61,12 +62,23 @@ function f64(t: T, into?: Float64Array): Float64Array {
   return out;
 }
 
-/** a contiguous tensor of `dtype` holding `a` (rounded once for float32 and complex64) */
+/**
+ * a contiguous tensor of `dtype` holding `a` (rounded once for float32 and complex64; a complex
+ * `dtype` takes interleaved re/im values)
+ */
 function make(a: Float64Array, shape: number[], dtype: DType): T {
   if (dtype.ArrayType === Float64Array) return wrap(a, shape, dtype);
   const out = new dtype.ArrayType(a.length);
   out.set(a); // rounds each element as an assignment does
   return wrap(out, shape, dtype);
+}
+
+/** real values `a` as a tensor of `dtype` (imaginary parts 0 for a complex one) */
+function makeReal(a: Float64Array, shape: number[], dtype: DType): T {
+  if (!dtype.isComplex) return make(a, shape, dtype);
+  const z = new Float64Array(2 * a.length);
+  for (let i = 0; i < a.length; i++) z[2 * i] = a[i];
+  return make(z, shape, dtype);
 }
 
 /** the n x n identity in `dtype` with leading `batch` dims */
@@ -100,7 +112,7 @@ function checkSquare(name: string | null, x: T): void {
 
 /** linalg's dtype check: floating point (or complex) input */
 function checkFloating(name: string, x: T): void {
-  if (!x.dtype.isFloatingPoint)
+  if (!x.dtype.isFloatingPoint && !x.dtype.isComplex)
     throw runtimeError(
       `${name}: Expected a floating point or complex tensor as input. Got ${scalarTypeName(x.dtype)}`,
     );
@@ -109,7 +121,7 @@ function checkFloating(name: string, x: T): void {
 /** AT_DISPATCH's error for a kernel without integer support */
 function checkDispatch(kernel: string, x: T | DType): void {
   const d = x instanceof DType ? x : x.dtype;
-  if (!d.isFloatingPoint)
+  if (!d.isFloatingPoint && !d.isComplex)
     throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(d)}'`);
 }
 
@@ -123,8 +135,9 @@ const batchTrace = (x: T): T => x.diagonal(0, -2, -1).sum(-1);
 // triangular solves
 
 /**
- * op(T) X = B for each matrix of the batch (op = transpose when `trans`), T [..., n, n] and B
- * [..., n, k] with broadcast leading dims, in `dtype`.
+ * op(T) X = B for each matrix of the batch (op = transpose when `trans`, the conjugate
+ * transpose when `conj` too), T [..., n, n] and B [..., n, k] with broadcast leading dims, in
+ * `dtype` (complex: ../../backend/linalg-complex.ts's kernel).
  */
 function triSolveBatched(
   tri: T,
@@ -133,15 +146,20 @@ function triSolveBatched(
   trans: boolean,
   unit: boolean,
   dtype: DType,
+  conj = false,
 ): T {
   const batch = broadcastShapes(batchOf(tri), batchOf(b));
   const n = tri.shape[tri.dim() - 1];
   const k = b.shape[b.dim() - 1];
-  const ta = f64(expandBatch(tri, batch));
-  const xb = f64(expandBatch(b, batch));
+  const ta = f64(expandBatch(tri.to(dtype), batch));
+  const xb = f64(expandBatch(b.to(dtype), batch));
   const count = prod(batch);
-  for (let i = 0; i < count; i++)
-    K.triSolve(ta, i * n * n, xb, i * n * k, n, k, upper, trans, unit);
+  if (dtype.isComplex)
+    for (let i = 0; i < count; i++)
+      ZL.zTriSolve(ta, 2 * i * n * n, xb, 2 * i * n * k, n, k, upper, trans, conj, unit);
+  else
+    for (let i = 0; i < count; i++)
+      K.triSolve(ta, i * n * n, xb, i * n * k, n, k, upper, trans, unit);
   return make(xb, [...batch, n, k], dtype);
 }
 
@@ -197,8 +215,8 @@ defineOp({
           s: { self: T; result: T },
           a: { upper: boolean; left: boolean; unitriangular: boolean },
         ) => {
-          const gB = solveTri(mT(s.self), g, !a.upper, a.left, a.unitriangular);
-          const gA = a.left ? gB.matmul(mT(s.result)).neg() : mT(s.result).matmul(gB).neg();
+          const gB = solveTri(mH(s.self), g, !a.upper, a.left, a.unitriangular);
+          const gA = a.left ? gB.matmul(mH(s.result)).neg() : mH(s.result).matmul(gB).neg();
           return [triPart(gA, a.upper, a.unitriangular), gB];
         },
         // dX = A^{-1}(dB - dA X) (left), (dB - X dA) A^{-1} (right), dA on A's triangle
@@ -232,15 +250,18 @@ const TRI_SOLVE = "triangular_solve" as unknown as Op;
 registerDerivative(TRI_SOLVE, {
   name: "TriangularSolveBackward0",
   save: ["A", "solution"],
-  // triangular_solve_backward: gb = op(A)^{-H} gX, gA = -gb X^H (op(A) = A) or -X gb^H
-  // (op(A) = A^T) on A's triangle, plus the coefficient's own gradient
+  // triangular_solve_backward: gb = op(A)^{-H} gX (a triangular_solve with conj(A), the
+  // transpose flag flipped), gA = -gb X^H (op(A) = A) or -conj(X) gb^T (op(A) = A^T) on A's
+  // triangle, plus the coefficient's own gradient
   grad: (_g: T, s: { A: T; solution: T }, a: TriSolveAttrs, n: OpNode) => {
     const [gX, gM] = n.gradOutputs;
     let gb: T | null = null;
     let gA: T | null = null;
     if (gX != null) {
-      gb = triangularSolve(gX, s.A, a.upper, !a.transpose, a.unitriangular)[0];
-      const full = a.transpose ? s.solution.matmul(mT(gb)).neg() : gb.matmul(mT(s.solution)).neg();
+      gb = triangularSolve(gX, s.A.conj(), a.upper, !a.transpose, a.unitriangular)[0];
+      const full = a.transpose
+        ? s.solution.conj().matmul(mT(gb)).neg()
+        : gb.matmul(mH(s.solution)).neg();
       gA = triPart(full, a.upper, a.unitriangular);
     }
     if (gM != null) gA = gA === null ? gM : gA.add(gM);
@@ -348,19 +369,21 @@ defineOp({
 // Cholesky
 
 /**
- * The Cholesky factors of the batch: L (lower) or U = L^T (upper; LAPACK reads A's upper
- * triangle, the lower one of A^T), and each matrix's info (0, or the order of the first
- * leading minor that is not positive-definite).
+ * The Cholesky factors of the batch: L (lower) or U = L^H (upper; LAPACK reads A's upper
+ * triangle, the lower one of A^H), and each matrix's info (0, or the order of the first
+ * leading minor that is not positive-definite). Complex: A = L L^H (zpotrf).
  */
 function choleskyFactor(x: T, upper: boolean): { factor: T; info: number[] } {
   const n = x.shape[x.dim() - 1];
   const batch = batchOf(x);
-  const a = f64(upper ? mT(x) : x);
+  const a = f64(upper ? mH(x) : x);
   const count = prod(batch);
   const info: number[] = [];
-  for (let i = 0; i < count; i++) info.push(K.cholesky(a, i * n * n, n));
+  const complex = x.dtype.isComplex;
+  for (let i = 0; i < count; i++)
+    info.push(complex ? ZL.zCholesky(a, 2 * i * n * n, n) : K.cholesky(a, i * n * n, n));
   const l = make(a, [...batch, n, n], x.dtype);
-  return { factor: upper ? mT(l).contiguous() : l, info };
+  return { factor: upper ? mH(l).contiguous() : l, info };
 }
 
 function notPositiveDefinite(name: string, x: T, info: number[]): void {
@@ -380,22 +403,22 @@ interface UpperAttr {
  * (tril(X) + tril(X, -1)^H) / 2, which is symmetric.
  */
 function choleskyBackward(g: T, L0: T, upper: boolean): T {
-  const L = upper ? mT(L0) : L0;
-  const gL = upper ? mT(g) : g;
-  let gA = mT(L).matmul(gL).tril();
-  gA = gA.add(mT(gA.tril(-1))).mul(0.5);
-  gA = solveTri(mT(L), gA, true, true);
+  const L = upper ? mH(L0) : L0;
+  const gL = upper ? mH(g) : g;
+  let gA = mH(L).matmul(gL).tril();
+  gA = gA.add(mH(gA.tril(-1))).mul(0.5);
+  gA = solveTri(mH(L), gA, true, true);
   return solveTri(L, gA, false, false);
 }
 
 /** cholesky_jvp: dL = L Φ(L^{-1} dA L^{-H}), Φ(X) = tril(X) - diag(X) / 2 */
 function choleskyJvp(dA: T, L0: T, upper: boolean): T {
-  const L = upper ? mT(L0) : L0;
+  const L = upper ? mH(L0) : L0;
   let dL = solveTri(L, dA, false, true);
-  dL = solveTri(mT(L), dL, true, false);
+  dL = solveTri(mH(L), dL, true, false);
   dL = dL.tril().sub(dL.diagonal(0, -2, -1).mul(0.5).diagEmbed());
   dL = L.matmul(dL);
-  return upper ? mT(dL) : dL;
+  return upper ? mH(dL) : dL;
 }
 
 const choleskyDerivative = (name: string) => ({
@@ -494,11 +517,11 @@ defineOp({
   ],
 });
 
-/** A^{-1} B with A = L L^T (U^T U when `upper`) from the factor: two triangular solves */
+/** A^{-1} B with A = L L^H (U^H U when `upper`) from the factor: two triangular solves */
 function cholSolveKernel(b: T, f: T, upper: boolean): T {
-  const lower = upper ? mT(f) : f;
+  const lower = upper ? mH(f) : f;
   const y = triSolveBatched(lower, b, false, false, false, b.dtype);
-  return triSolveBatched(lower, y, false, true, false, b.dtype);
+  return triSolveBatched(lower, y, false, true, false, b.dtype, true);
 }
 
 /** cholesky_solve through the registry (recorded) */
@@ -535,8 +558,8 @@ defineOp({
         attrs: ["upper"],
         grad: (g: T, s: { input2: T; result: T }, a: UpperAttr) => {
           const gB = cholSolve(g, s.input2, a.upper);
-          let common = gB.matmul(mT(s.result));
-          common = common.add(mT(common));
+          let common = gB.matmul(mH(s.result));
+          common = common.add(mH(common));
           const gF = a.upper ? s.input2.matmul(common).neg() : common.matmul(s.input2).neg();
           return [gB, gF];
         },
@@ -545,8 +568,8 @@ defineOp({
           let rhs = t.self;
           if (t.input2 !== null) {
             const f = p.input2;
-            const dK = a.upper ? mT(t.input2).matmul(f) : t.input2.matmul(mT(f));
-            const term = dK.add(mT(dK)).matmul(x);
+            const dK = a.upper ? mH(t.input2).matmul(f) : t.input2.matmul(mH(f));
+            const term = dK.add(mH(dK)).matmul(x);
             rhs = rhs === null ? term.neg() : rhs.sub(term);
           }
           return rhs === null ? null : cholSolve(rhs, p.input2, a.upper);
@@ -579,15 +602,15 @@ defineOp({
         save: ["self", "result"],
         attrs: ["upper"],
         grad: (g: T, s: { self: T; result: T }, a: UpperAttr) => {
-          const common = s.result.matmul(g.add(mT(g)).matmul(s.result));
+          const common = s.result.matmul(g.add(mH(g)).matmul(s.result));
           return [a.upper ? s.self.matmul(common).neg() : common.matmul(s.self).neg()];
         },
         // d A^{-1} = -A^{-1} dA A^{-1}, dA = dK + dK^H
         jvp: (t: Tangents, p: Primals, inv: T, a: UpperAttr) => {
           if (t.self === null) return null;
-          const dK = a.upper ? mT(t.self).matmul(p.self) : t.self.matmul(mT(p.self));
+          const dK = a.upper ? mH(t.self).matmul(p.self) : t.self.matmul(mH(p.self));
           return inv
-            .matmul(dK.add(mT(dK)))
+            .matmul(dK.add(mH(dK)))
             .matmul(inv)
             .neg();
         },
@@ -600,7 +623,7 @@ defineOp({
 // LU factorization, inverse, determinants
 
 interface LuResult {
-  /** the LU factors, [..., m, n], Float64 */
+  /** the LU factors, [..., m, n], Float64 (interleaved re/im when `complex`) */
   lu: Float64Array;
   /** 1-based pivots, [..., min(m, n)] */
   piv: Int32Array;
@@ -608,6 +631,7 @@ interface LuResult {
   batch: number[];
   m: number;
   n: number;
+  complex: boolean;
 }
 
 /**
@@ -623,7 +647,7 @@ function luKernel(x: T, pivot = true, scratch = false): LuResult {
   const [m, n] = x.shape.slice(-2);
   const batch = batchOf(x);
   const count = prod(batch);
-  const size = x.numel();
+  const size = x.numel() * x.dtype.lanes;
   let into: Float64Array | undefined;
   if (scratch && size <= LU_SCRATCH_MAX) {
     if (luScratch.length < size) luScratch = new Float64Array(size);
@@ -633,27 +657,41 @@ function luKernel(x: T, pivot = true, scratch = false): LuResult {
   const k = Math.min(m, n);
   const piv = new Int32Array(count * k);
   const info: number[] = [];
-  for (let i = 0; i < count; i++) info.push(K.luFactor(lu, i * m * n, m, n, piv, i * k, pivot));
-  return { lu, piv, info, batch, m, n };
+  const complex = x.dtype.isComplex;
+  for (let i = 0; i < count; i++)
+    info.push(
+      complex
+        ? ZL.zLuFactor(lu, 2 * i * m * n, m, n, piv, i * k, pivot)
+        : K.luFactor(lu, i * m * n, m, n, piv, i * k, pivot),
+    );
+  return { lu, piv, info, batch, m, n, complex };
 }
 
-/** A^{-1} B from LU factors of square A (B n x k per matrix, same batch), Float64 in place */
+/**
+ * A^{-1} B (A^{-H} B with `trans`: A^T for real A) from LU factors of square A (B n x k per
+ * matrix, same batch), Float64 in place
+ */
 function luSolveInPlace(r: LuResult, b: Float64Array, k: number, trans = false): void {
-  const { lu, piv, n } = r;
+  const { lu, piv, n, complex } = r;
   const count = prod(r.batch);
+  const w = complex ? 2 : 1;
+  const tri = (lo: number, bo: number, upper: boolean, tr: boolean, unit: boolean): void => {
+    if (complex) ZL.zTriSolve(lu, lo, b, bo, n, k, upper, tr, true, unit);
+    else K.triSolve(lu, lo, b, bo, n, k, upper, tr, unit);
+  };
   for (let i = 0; i < count; i++) {
-    const bo = i * n * k;
-    const lo = i * n * n;
+    const bo = w * i * n * k;
+    const lo = w * i * n * n;
     if (!trans) {
       // P^T b (the row swaps in order), then L^{-1}, then U^{-1}
-      for (let j = 0; j < n; j++) swapRows(b, bo, k, j, piv[i * n + j] - 1);
-      K.triSolve(lu, lo, b, bo, n, k, false, false, true);
-      K.triSolve(lu, lo, b, bo, n, k, true, false, false);
+      for (let j = 0; j < n; j++) swapRows(b, bo, w * k, j, piv[i * n + j] - 1);
+      tri(lo, bo, false, false, true);
+      tri(lo, bo, true, false, false);
     } else {
-      // A^T = U^T L^T P^T: x = P L^{-T} U^{-T} b
-      K.triSolve(lu, lo, b, bo, n, k, true, true, false);
-      K.triSolve(lu, lo, b, bo, n, k, false, true, true);
-      for (let j = n - 1; j >= 0; j--) swapRows(b, bo, k, j, piv[i * n + j] - 1);
+      // A^H = U^H L^H P^T: x = P L^{-H} U^{-H} b
+      tri(lo, bo, true, true, false);
+      tri(lo, bo, false, true, true);
+      for (let j = n - 1; j >= 0; j--) swapRows(b, bo, w * k, j, piv[i * n + j] - 1);
     }
   }
 }
@@ -770,11 +808,38 @@ defineOp({
   ],
 });
 
-/** sign and log|det| of each matrix from its LU factors (sign 0, -inf for a singular one) */
+/**
+ * sign and log|det| of each matrix from its LU factors (sign 0, -inf for a singular one);
+ * complex: the sign det / |det| (interleaved re/im), the product of u_jj / |u_jj| and the
+ * pivots' parity
+ */
 function slogdetKernel(x: T): { sign: Float64Array; logabs: Float64Array; batch: number[] } {
   const r = luKernel(x);
   const n = r.n;
   const count = prod(r.batch);
+  if (r.complex) {
+    const sign = new Float64Array(2 * count);
+    const logabs = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      let sr = 1;
+      let si = 0;
+      let l = 0;
+      for (let j = 0; j < n; j++) {
+        const q = 2 * (i * n * n + j * n + j);
+        const [dr, di] = [r.lu[q], r.lu[q + 1]];
+        const a = Math.hypot(dr, di);
+        if (r.piv[i * n + j] !== j + 1) [sr, si] = [-sr, -si];
+        [sr, si] = [(sr * dr - si * di) / a, (sr * di + si * dr) / a];
+        l += Math.log(a);
+      }
+      if (r.info[i] !== 0) [sr, si] = [0, 0];
+      const bad = Number.isNaN(l);
+      sign[2 * i] = bad ? NaN : sr;
+      sign[2 * i + 1] = bad ? NaN : si;
+      logabs[i] = l;
+    }
+    return { sign, logabs, batch: r.batch };
+  }
   const sign = new Float64Array(count);
   const logabs = new Float64Array(count);
   for (let i = 0; i < count; i++) {
@@ -797,18 +862,32 @@ const SLOGDET = "linalg_slogdet" as unknown as Op;
 registerDerivative(SLOGDET, {
   name: "LinalgSlogdetBackward0",
   save: ["A"],
-  // slogdet_backward (real A): the sign is locally constant; g_logabsdet * A^{-H}
-  grad: (_g: T, s: { A: T }, _a: object, n: OpNode) => {
-    const gl = n.gradOutputs[1];
-    if (gl == null) return [null];
-    return [mT(invEx(s.A)).mul(gl.unsqueeze(-1).unsqueeze(-1))];
+  // slogdet_backward: g A^{-H}, g = g_logabsdet (real A: the sign is locally constant), and
+  // for complex A g = g_logabsdet - i Im(conj(g_sign) sign)
+  grad: (_g: T, s: { A: T; sign: T }, _a: object, n: OpNode) => {
+    const [gs, gl0] = n.gradOutputs;
+    const complex = s.A.dtype.isComplex;
+    if (!complex && gl0 == null) return [null];
+    let gl: T | null = gl0 ?? null;
+    if (complex && gs != null) {
+      const im = gs.conj().mul(s.sign).imag;
+      const term = (fn("complex") as (a: T, b: T) => T)(im.mul(0), im.neg());
+      gl = gl === null ? term : term.add(gl);
+    }
+    if (gl === null) return [null];
+    return [mH(invEx(s.A)).mul(gl.unsqueeze(-1).unsqueeze(-1))];
   },
 } as never);
-// slogdet_jvp: d log|det A| = tr(A^{-1} dA), the sign's tangent zero
+// slogdet_jvp: d log|det A| = Re tr(A^{-1} dA); the sign's tangent is zero for real A, and
+// sign i Im tr(A^{-1} dA) for complex A
 registerJvp(SLOGDET, ((t: (T | null)[], inputs: T[], out: T[]) => {
   const dA = t[0];
   if (dA === null) return [out[0].mul(0), out[1].mul(0)];
-  return [out[0].mul(0), batchTrace(invEx(inputs[0]).matmul(dA))];
+  const tr = batchTrace(invEx(inputs[0]).matmul(dA));
+  if (!tr.dtype.isComplex) return [out[0].mul(0), tr];
+  const im = tr.imag;
+  const dSign = out[0].mul((fn("complex") as (a: T, b: T) => T)(im.mul(0), im));
+  return [dSign, tr.real];
 }) as never);
 
 function slogdet(A: T, name: string): [T, T] {
@@ -817,8 +896,8 @@ function slogdet(A: T, name: string): [T, T] {
   checkFloating(name, A);
   const { sign, logabs, batch } = slogdetKernel(A);
   const s = make(sign, batch, A.dtype);
-  const l = make(logabs, batch, A.dtype);
-  if (anyNeedsGrad([A])) record(SLOGDET, [s, l], [A], { A } as never, {} as never);
+  const l = make(logabs, batch, A.dtype.isComplex ? toRealDtype(A.dtype) : A.dtype);
+  if (anyNeedsGrad([A])) record(SLOGDET, [s, l], [A], { A, sign: s } as never, {} as never);
   return [s, l];
 }
 
@@ -853,9 +932,11 @@ defineOp({
   overloads: [
     {
       schema: "logdet(Tensor self) -> Tensor",
-      // at::logdet: where(sign == -1, nan, logabsdet) (WhereBackward0 over the slogdet node)
+      // at::logdet: where(sign == -1, nan, logabsdet) (WhereBackward0 over the slogdet node);
+      // complex: log(sign) + logabsdet (AddBackward0)
       forward: (self: T) => {
         const [s, l] = slogdet(self, "logdet");
+        if (self.dtype.isComplex) return s.log().add(l);
         return fn("where")(s.eq(-1), NaN, l) as T;
       },
     },
@@ -864,6 +945,23 @@ defineOp({
 
 /** the determinant of each matrix (the product of U's diagonal and the pivots' parity) */
 function detKernel(x: T): T {
+  if (x.dtype.isComplex) {
+    const lu = luKernel(x);
+    const n = lu.n;
+    const count = prod(lu.batch);
+    const r = new Float64Array(2 * count);
+    for (let i = 0; i < count; i++) {
+      let [pr, pi] = [1, 0];
+      for (let j = 0; j < n; j++) {
+        const q = 2 * (i * n * n + j * n + j);
+        [pr, pi] = [pr * lu.lu[q] - pi * lu.lu[q + 1], pr * lu.lu[q + 1] + pi * lu.lu[q]];
+        if (lu.piv[i * n + j] !== j + 1) [pr, pi] = [-pr, -pi];
+      }
+      r[2 * i] = pr;
+      r[2 * i + 1] = pi;
+    }
+    return make(r, lu.batch, x.dtype);
+  }
   const { sign, logabs, batch } = slogdetKernel(x);
   const r = new Float64Array(sign.length);
   const n = x.shape[x.dim() - 1];
@@ -900,15 +998,15 @@ for (const [name, ns, arg] of [
           checkFloating(nm, A);
           return detKernel(A);
         },
-        // linalg_det_backward: g det A^{-H} (the cofactor matrix), for invertible A; no
-        // gradient (undefined) for an empty A, as ATen returns
+        // linalg_det_backward: g conj(det) A^{-H} (the cofactor matrix), for invertible A;
+        // no gradient (undefined) for an empty A, as ATen returns
         derivative: {
           name: "LinalgDetBackward0",
           save: [arg, "result"],
           grad: (g: T, s: Primals & { result: T }) => [
             s[arg].numel() === 0
               ? null
-              : mT(invEx(s[arg])).mul(g.mul(s.result).unsqueeze(-1).unsqueeze(-1)),
+              : mH(invEx(s[arg])).mul(g.mul(s.result.conj()).unsqueeze(-1).unsqueeze(-1)),
           ],
           // d det A = det A tr(A^{-1} dA)
           jvp: (t: Tangents, p: Primals, r: T) => {
@@ -943,7 +1041,7 @@ function matrixExpForward(self: T): T {
  */
 function matrixExpDifferential(A: T, E: T, adjoint: boolean): T {
   const n = A.shape[A.dim() - 1];
-  const X = adjoint ? mT(A) : A;
+  const X = adjoint ? mH(A) : A;
   const cat = fn("cat");
   const top = cat([X, E], -1) as T;
   const bottom = cat([X.mul(0), X], -1) as T;
@@ -1025,7 +1123,7 @@ function unpackPivots(piv: T, m: number, dtype: DType): T {
     // (P^T A)[i] = A[perm[i]]: P[perm[i], i] = 1
     for (let i = 0; i < m; i++) out[b * m * m + perm[i] * m + i] = 1;
   }
-  return make(out, [...batch, m, m], dtype);
+  return makeReal(out, [...batch, m, m], dtype);
 }
 
 /** L (m x k, unit diagonal) and U (k x n) of packed LU factors, as tensor ops (differentiable) */
@@ -1042,7 +1140,7 @@ function splitLU(LU: T): [T, T] {
 function eyeRect(m: number, k: number, dtype: DType): T {
   const a = new Float64Array(m * k);
   for (let i = 0; i < Math.min(m, k); i++) a[i * k + i] = 1;
-  return make(a, [m, k], dtype);
+  return makeReal(a, [m, k], dtype);
 }
 
 const cat = (ts: T[], dim: number): T => fn("cat")(ts, dim) as T;
@@ -1062,36 +1160,36 @@ function luBackward(gL0: T | null, gU0: T | null, P: T, L: T, U: T): T {
   const gL = gL0 ?? L.mul(0);
   const gU = gU0 ?? U.mul(0);
   if (m === n) {
-    const gM = mT(L)
+    const gM = mH(L)
       .matmul(gL)
       .tril(-1)
-      .add(gU.matmul(mT(U)).triu());
-    const x = solveTri(mT(L), gM, true, true, true);
-    return P.matmul(solveTri(mT(U), x, false, false));
+      .add(gU.matmul(mH(U)).triu());
+    const x = solveTri(mH(L), gM, true, true, true);
+    return P.matmul(solveTri(mH(U), x, false, false));
   }
   if (m < n) {
     const U1 = U.narrow(-1, 0, m);
     const U2 = U.narrow(-1, m, n - m);
     const gU1 = gU.narrow(-1, 0, m);
     const gU2 = gU.narrow(-1, m, n - m);
-    const gM = mT(L)
+    const gM = mH(L)
       .matmul(gL)
-      .sub(gU2.matmul(mT(U2)))
+      .sub(gU2.matmul(mH(U2)))
       .tril(-1)
-      .add(gU1.matmul(mT(U1)).triu());
-    const gX1 = solveTri(mT(U1), gM, false, false);
-    return P.matmul(solveTri(mT(L), cat([gX1, gU2], -1), true, true, true));
+      .add(gU1.matmul(mH(U1)).triu());
+    const gX1 = solveTri(mH(U1), gM, false, false);
+    return P.matmul(solveTri(mH(L), cat([gX1, gU2], -1), true, true, true));
   }
   const L1 = L.narrow(-2, 0, n);
   const L2 = L.narrow(-2, n, m - n);
   const gL1 = gL.narrow(-2, 0, n);
   const gL2 = gL.narrow(-2, n, m - n);
-  const gM = mT(L1)
+  const gM = mH(L1)
     .matmul(gL1)
     .tril(-1)
-    .add(gU.matmul(mT(U)).sub(mT(L2).matmul(gL2)).triu());
-  const top = solveTri(mT(L1), gM, true, true, true);
-  return P.matmul(solveTri(mT(U), cat([top, gL2], -2), false, false));
+    .add(gU.matmul(mH(U)).sub(mH(L2).matmul(gL2)).triu());
+  const top = solveTri(mH(L1), gM, true, true, true);
+  return P.matmul(solveTri(mH(U), cat([top, gL2], -2), false, false));
 }
 
 /**
@@ -1105,7 +1203,7 @@ function luBackward(gL0: T | null, gU0: T | null, P: T, L: T, U: T): T {
 function luJvp(dA: T, P: T, L: T, U: T): [T, T] {
   const m = L.shape[L.dim() - 2];
   const n = U.shape[U.dim() - 1];
-  const dAp = mT(P).matmul(dA);
+  const dAp = mH(P).matmul(dA);
   if (m === n) {
     const M = solveTri(U, solveTri(L, dAp, false, true, true), true, false);
     return [L.matmul(M.tril(-1)), M.triu().matmul(U)];
@@ -1336,7 +1434,7 @@ defineOp({
         let U = empty();
         if (unpackData) {
           [L, U] = noGrad(() => splitLU(LU)).map((x) => x.contiguous()) as [T, T];
-          if (anyNeedsGrad([LU]) && LU.dtype.isFloatingPoint)
+          if (anyNeedsGrad([LU]) && (LU.dtype.isFloatingPoint || LU.dtype.isComplex))
             record(LU_UNPACK, [L, U], [LU, piv], {} as never, { m, n } as never);
         }
         return namedTuple({ P, L, U, 0: P, 1: L, 2: U });
@@ -1409,12 +1507,19 @@ function luSolveKernel(LU: T, piv: T, B: T, left: boolean, adjoint: boolean): T 
   const lu = f64(expandBatch(LU, batch));
   const pv = Int32Array.from(f64(piv.expand([...batch, n])));
   // X op(A) = B  <=>  op(A)^T X^T = B^T
-  const rhs = left ? B : mT(B);
+  // (X op(A) = B  <=>  op(A)^H X^H = B^H for complex A)
+  const rhs = left ? B : mH(B);
   const k = rhs.shape[rhs.dim() - 1];
   const b = f64(expandBatch(rhs, batch));
-  luSolveInPlace({ lu, piv: pv, info: [], batch, m: n, n }, b, k, left ? adjoint : !adjoint);
+  const complex = LU.dtype.isComplex;
+  luSolveInPlace(
+    { lu, piv: pv, info: [], batch, m: n, n, complex },
+    b,
+    k,
+    left ? adjoint : !adjoint,
+  );
   const x = make(b, [...batch, n, k], B.dtype);
-  return left ? x : mT(x).contiguous();
+  return left ? x : mH(x).contiguous();
 }
 
 /** linalg.lu_solve through the registry (recorded) */
@@ -1430,14 +1535,14 @@ const luSolve = (LU: T, piv: T, B: T, left: boolean, adjoint: boolean): T =>
 function luSolveLUBackward(gX: T, LU: T, piv: T, X: T, a: LuSolveAttrs): T {
   const { P, L, U } = luUnpack(LU, piv);
   if (a.left !== a.adjoint) {
-    const prod2 = a.left ? gX.neg().matmul(mT(X)) : mT(gX).neg().matmul(X);
-    const gR = solveTri(mT(U), prod2, false, true);
-    const gL = solveTri(mT(L), gR.matmul(mT(U)), true, true, true).tril(-1);
+    const prod2 = a.left ? gX.neg().matmul(mH(X)) : mH(gX).neg().matmul(X);
+    const gR = solveTri(mH(U), prod2, false, true);
+    const gL = solveTri(mH(L), gR.matmul(mH(U)), true, true, true).tril(-1);
     return gL.add(gR.triu());
   }
-  const inner = a.left ? X.matmul(mT(gX)) : mT(X).matmul(gX);
-  const gR = solveTri(mT(L), mT(P).matmul(inner).matmul(P).neg(), true, false, true);
-  const gU = solveTri(mT(U), mT(L).matmul(gR), false, false).triu();
+  const inner = a.left ? X.matmul(mH(gX)) : mH(X).matmul(gX);
+  const gR = solveTri(mH(L), mH(P).matmul(inner).matmul(P).neg(), true, false, true);
+  const gU = solveTri(mH(U), mH(L).matmul(gR), false, false).triu();
   return gR.tril(-1).add(gU);
 }
 
@@ -1483,7 +1588,7 @@ const luSolveDerivative = (luArg: string, pivArg: string, bArg: string, bFirst: 
     if (dLU !== null) {
       const { P, L, U } = luUnpack(p[luArg], p[pivArg]);
       let dA = P.matmul(dLU.tril(-1).matmul(U).add(L.matmul(dLU.triu())));
-      if (a.adjoint) dA = mT(dA);
+      if (a.adjoint) dA = mH(dA);
       const term = a.left ? dA.matmul(x) : x.matmul(dA);
       rhs = rhs === null ? term.neg() : rhs.sub(term);
     }
@@ -3395,7 +3500,12 @@ defineOp({
           throw runtimeError(
             `Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got ${rp} != ${op}`,
           );
-        return linalgSolve(s.reshape([rp, rp]), other.flatten(), true).reshape(resultShape);
+        // complex: linalg.solve's complex path (Note [complex compute])
+        const solve =
+          self.dtype.isComplex || other.dtype.isComplex
+            ? (a: T, b: T) => fn("solve", "linalg")(a, b) as T
+            : (a: T, b: T) => linalgSolve(a, b, true);
+        return solve(s.reshape([rp, rp]), other.flatten()).reshape(resultShape);
       },
     },
   ],
@@ -3680,9 +3790,13 @@ const LDL_SOLVE = atenNotImplemented("linalg_ldl_solve");
 /**
  * (LD, pivots, info) of each symmetric matrix: LD the lower triangle of dsytf2's packed
  * factors (the upper triangle zero, as PyTorch returns it), int32 pivots in LAPACK's format.
- * `hermitian` only matters for complex input, which tensorgrad's linalg does not take.
+ * Complex A: zsytf2's L D L^T, or zhetf2's L D L^H with `hermitian`.
  */
-function ldlFactorEx(A: T, name: string): { LD: T; pivots: T; info: T; infos: number[] } {
+function ldlFactorEx(
+  A: T,
+  name: string,
+  hermitian = false,
+): { LD: T; pivots: T; info: T; infos: number[] } {
   checkAtLeast2d(name, A);
   checkSquare(name, A);
   checkFloating(name, A);
@@ -3692,10 +3806,14 @@ function ldlFactorEx(A: T, name: string): { LD: T; pivots: T; info: T; infos: nu
   const a = f64(A);
   const piv = new Int32Array(count * n);
   const infos: number[] = [];
+  const w = A.dtype.isComplex ? 2 : 1;
   for (let b = 0; b < count; b++) {
-    const o = b * n * n;
-    infos.push(K.ldlFactor(a, o, n, piv, b * n));
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[o + i * n + j] = 0;
+    const o = w * b * n * n;
+    infos.push(
+      w === 2 ? ZL.zLdlFactor(a, o, n, piv, b * n, hermitian) : K.ldlFactor(a, o, n, piv, b * n),
+    );
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) a.fill(0, o + w * (i * n + j), o + w * (i * n + j + 1));
   }
   const LD = make(a, A.shape.slice(), A.dtype);
   const pivots = wrap(piv, [...batch, n], int32);
@@ -3724,8 +3842,8 @@ defineOp({
     {
       schema:
         "linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)",
-      forward: (self: T, _hermitian: boolean, checkErrors: boolean) => {
-        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+      forward: (self: T, hermitian: boolean, checkErrors: boolean) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex", hermitian);
         if (checkErrors) ldlCheckErrors("torch.linalg.ldl_factor_ex", r.infos);
         return namedTuple({
           LD: r.LD,
@@ -3752,8 +3870,8 @@ defineOp({
     {
       schema:
         "linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)",
-      forward: (self: T) => {
-        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+      forward: (self: T, hermitian: boolean) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex", hermitian);
         ldlCheckErrors("torch.linalg.ldl_factor", r.infos);
         return namedTuple({ LD: r.LD, pivots: r.pivots, 0: r.LD, 1: r.pivots });
       },
@@ -3773,7 +3891,7 @@ defineOp({
     {
       schema:
         "linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor",
-      forward: (LD: T, pivots: T, B: T) => {
+      forward: (LD: T, pivots: T, B: T, hermitian: boolean) => {
         const name = "torch.linalg.ldl_solve";
         checkAtLeast2d(name, LD);
         checkSquare(name, LD);
@@ -3799,7 +3917,11 @@ defineOp({
         const ld = f64(expandBatch(LD, batch));
         const pv = f64(pivots.expand([...batch, n]));
         const b = f64(expandBatch(B, batch));
-        for (let i = 0; i < count; i++) K.ldlSolve(ld, i * n * n, n, pv, i * n, b, i * n * c, c);
+        if (LD.dtype.isComplex)
+          for (let i = 0; i < count; i++)
+            ZL.zLdlSolve(ld, 2 * i * n * n, n, pv, i * n, b, 2 * i * n * c, c, hermitian);
+        else
+          for (let i = 0; i < count; i++) K.ldlSolve(ld, i * n * n, n, pv, i * n, b, i * n * c, c);
         const X = make(b, [...batch, n, c], B.dtype);
         if (anyNeedsGrad([LD, B])) record(LDL_SOLVE, [X], [LD, B], {} as never, {} as never);
         return X;
