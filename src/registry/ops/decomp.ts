@@ -2819,7 +2819,9 @@ function eighJvp(dA: T, L: T, V: T): [T, T] {
   const X = mH(V).matmul(dA).matmul(V);
   const I = eye(n, L.dtype);
   const E = L.unsqueeze(-2).sub(L.unsqueeze(-1)).add(I);
-  return [X.diagonal(0, -2, -1), V.matmul(X.div(E).mul(I.neg().add(1)))];
+  // the eigenvalues' tangent is real (Re diag(X): X is Hermitian up to rounding)
+  const dL = X.diagonal(0, -2, -1);
+  return [dL.dtype.isComplex ? dL.real : dL, V.matmul(X.div(E).mul(I.neg().add(1)))];
 }
 
 for (const [op, name] of [
