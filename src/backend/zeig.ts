@@ -13,6 +13,7 @@
  *
  * Matrices are column-major, indexed from 1 as the Fortran is: `re`/`im` arrays of n x n.
  */
+import { balanceFactor } from "./eig.js";
 
 const SAFMIN = 2.2250738585072014e-308;
 const ULP = 2.220446049250313e-16;
@@ -116,10 +117,6 @@ function gebal(A: CMat): { ilo: number; ihi: number; scale: Float64Array } {
     break;
   }
   for (let i = k; i <= l; i++) scale[i] = 1;
-  const sfmin1 = SAFMIN / ULP;
-  const sfmax1 = 1 / sfmin1;
-  const sfmin2 = sfmin1 * 2;
-  const sfmax2 = 1 / sfmin2;
   const mod = (i: number, j: number): number => Math.hypot(A.re[A.k(i, j)], A.im[A.k(i, j)]);
   let noconv = true;
   while (noconv) {
@@ -137,30 +134,8 @@ function gebal(A: CMat): { ilo: number; ihi: number; scale: Float64Array } {
       for (let t = 1; t <= l; t++) ca = Math.max(ca, mod(t, i));
       let ra = 0;
       for (let t = k; t <= n; t++) ra = Math.max(ra, mod(i, t));
-      if (c === 0 || r === 0) continue;
-      let g = r / 2;
-      let f = 1;
-      const s = c + r;
-      while (c < g && Math.max(f, c, ca) < sfmax2 && Math.min(r, g, ra) > sfmin2) {
-        f *= 2;
-        c *= 2;
-        ca *= 2;
-        r /= 2;
-        g /= 2;
-        ra /= 2;
-      }
-      g = c / 2;
-      while (g >= r && Math.max(r, ra) < sfmax2 && Math.min(f, c, g, ca) > sfmin2) {
-        f /= 2;
-        c /= 2;
-        g /= 2;
-        ca /= 2;
-        r *= 2;
-        ra *= 2;
-      }
-      if (c + r >= 0.95 * s) continue;
-      if (f < 1 && scale[i] < 1 && f * scale[i] <= sfmin1) continue;
-      if (f > 1 && scale[i] > 1 && scale[i] >= sfmax1 / f) continue;
+      const f = balanceFactor(c, r, ca, ra, scale[i]);
+      if (f === 1) continue;
       scale[i] *= f;
       noconv = true;
       for (let t = k; t <= n; t++) {
