@@ -16,7 +16,6 @@
  * `OPDB_UPDATE_KNOWN=1 node --import tsx --test test/opdb-fwd.test.ts` rewrites it.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { test } from "node:test";
 
 import * as torch from "../src/index.js";
@@ -33,6 +32,8 @@ import {
   functionOf,
   makeTensor,
   methodName,
+  settleKnownFailures,
+  UPDATE_KNOWN,
   variantPresent,
   type Fn,
   type Op,
@@ -51,7 +52,6 @@ type FwdOp = Omit<Op, "samples"> & { samples: FwdSample[] };
 const fixture = readFixture<{ torch: string; ops: FwdOp[] }>("opdb_fwd.json");
 const KNOWN_PATH = "opdb-fwd-known-failures.json";
 const known = readTestJson<Record<string, string>>(KNOWN_PATH);
-const UPDATE = process.env.OPDB_UPDATE_KNOWN === "1";
 const fw = torch.autograd.forwardAd;
 
 /** The variant the fixture called: the function, else the method. */
@@ -123,7 +123,7 @@ for (const op of present) {
       if (failures.length === 0 && s.id in known)
         problems.push(`${s.id} passes now: delete its line from test/${KNOWN_PATH}`);
     }
-    if (!UPDATE) assert.deepEqual(problems, []);
+    if (!UPDATE_KNOWN) assert.deepEqual(problems, []);
   });
 }
 
@@ -144,17 +144,10 @@ test("forward AD: coverage, and the known-failures list names only present sampl
         `${pass.length}/${r.length}, ops with every sample passing ${ops(r) - failingOps}/${ops(r)}`,
     );
   }
-  if (UPDATE) {
-    const line = (f: string[]): string => {
-      const text = f.join("; ");
-      return text.length > 400 ? `${text.slice(0, 397)}...` : text;
-    };
-    const failing = [...observed.entries()].filter(([, f]) => f.length > 0);
-    const list = Object.fromEntries(failing.map(([id, f]) => [id, known[id] ?? line(f)]));
-    writeFileSync(new URL(KNOWN_PATH, import.meta.url), `${JSON.stringify(list, null, 2)}\n`);
-    return;
-  }
-  const ids = new Set(present.flatMap((op) => op.samples.map((s) => s.id)));
-  const stale = Object.keys(known).filter((id) => !ids.has(id));
-  assert.deepEqual(stale, [], `test/${KNOWN_PATH} names samples of no present op`);
+  settleKnownFailures(
+    KNOWN_PATH,
+    known,
+    observed,
+    new Set(present.flatMap((op) => op.samples.map((s) => s.id))),
+  );
 });

@@ -6,6 +6,7 @@
  * real views); test/opdb.test.ts documents the call forms and the known-failures mechanism.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 
 import * as torch from "../../src/index.js";
 import { Tensor } from "../../src/index.js";
@@ -582,4 +583,36 @@ export function runError(op: Op, e: ErrorSample): Outcome {
     }
   }
   return out;
+}
+
+/** `OPDB_UPDATE_KNOWN=1`: the replays rewrite their known-failures files instead of checking. */
+export const UPDATE_KNOWN = process.env.OPDB_UPDATE_KNOWN === "1";
+
+/**
+ * The end of an op_db replay's known-failures check. With OPDB_UPDATE_KNOWN=1, rewrites
+ * test/<knownPath> from the observed failures: a sample still failing keeps its line (and the
+ * reason written there), a new one gets its failures without a reason (add one). Otherwise
+ * asserts that every listed sample is one of `sampleIds` (the present ops' samples).
+ */
+export function settleKnownFailures(
+  knownPath: string,
+  known: Record<string, string>,
+  observed: ReadonlyMap<string, string[]>,
+  sampleIds: ReadonlySet<string>,
+): void {
+  if (UPDATE_KNOWN) {
+    const line = (f: string[]): string => {
+      const text = f.join("; ");
+      return text.length > 400 ? `${text.slice(0, 397)}...` : text;
+    };
+    const failing = [...observed.entries()].filter(([, f]) => f.length > 0);
+    const list = Object.fromEntries(failing.map(([id, f]) => [id, known[id] ?? line(f)]));
+    writeFileSync(
+      new URL(`../${knownPath}`, import.meta.url),
+      `${JSON.stringify(list, null, 2)}\n`,
+    );
+    return;
+  }
+  const stale = Object.keys(known).filter((id) => !sampleIds.has(id));
+  assert.deepEqual(stale, [], `test/${knownPath} names samples of no present op`);
 }
