@@ -2010,7 +2010,7 @@ function qrBackward(gQ0: T | null, gR0: T | null, Q: T, R: T, mode: string): T {
 }
 
 /**
- * linalg_qr_jvp (m >= n): C = Q^H dA R^{-1}, Ω = tril(C, -1) - tril(C, -1)^H (Q^H dQ, skew),
+ * linalg_qr_jvp (m >= n): C = Q^H dA R^{-1}, Ω = tril(C, -1) - tril(C, -1)^H + i Im diag(C) (Q^H dQ),
  * dR = (C - Ω) R, dQ = dA R^{-1} - Q (C - Ω); m < n: (dQ, dR1) from A1, dR2 = Q^H (dA2 - dQ R2).
  */
 function qrJvp(dA: T, Q: T, R: T, mode: string): [T, T] {
@@ -2022,14 +2022,16 @@ function qrJvp(dA: T, Q: T, R: T, mode: string): [T, T] {
     );
   const square = (dAs: T, Rs: T): [T, T] => {
     const dARinv = solveTri(Rs, dAs, true, false);
-    const C = mT(Q).matmul(dARinv);
-    const low = C.tril(-1);
-    const CmO = C.sub(low.sub(mT(low)));
+    const C = mH(Q).matmul(dARinv);
+    // Ω = Q^H dQ: tril(C, -1) - tril(C, -1)^H, plus i Im diag(C) for complex input (R's
+    // diagonal stays real): tril(C) with a halved diagonal, minus its conjugate transpose
+    const half = C.tril().sub(C.diagonal(0, -2, -1).mul(0.5).diagEmbed());
+    const CmO = C.sub(half.sub(mH(half)));
     return [dARinv.sub(Q.matmul(CmO)), CmO.matmul(Rs)];
   };
   if (m >= n) return square(dA, R);
   const [dQ, dR1] = square(dA.narrow(-1, 0, m), R.narrow(-1, 0, m));
-  const dR2 = mT(Q).matmul(dA.narrow(-1, m, n - m).sub(dQ.matmul(R.narrow(-1, m, n - m))));
+  const dR2 = mH(Q).matmul(dA.narrow(-1, m, n - m).sub(dQ.matmul(R.narrow(-1, m, n - m))));
   return [dQ, cat([dR1, dR2], -1)];
 }
 
@@ -2323,7 +2325,7 @@ function svdBackward(gU0: T | null, gS: T | null, gVh0: T | null, U0: T, S: T, V
 }
 
 /**
- * svd_jvp (real): dX = U^H dA V, dS = diag(dX), Ω_U = (dX S + S dX^H) / E,
+ * svd_jvp: dX = U^H dA V, dS = Re diag(dX), Ω_U = (dX S + S dX^H) / E,
  * Ω_V = (S dX + dX^H S) / E (zero diagonal), dU = U Ω_U (+ (I - U U^H) dA V S^{-1}, m > k),
  * dVh = (V Ω_V (+ (I - V V^H) dA^H U S^{-1}, n > k))^H. Full matrices: the completed columns'
  * tangents are left zero.
@@ -2334,9 +2336,10 @@ function svdJvp(dA: T, U0: T, S: T, Vh0: T): [T, T, T] {
   const n = Vh0.shape[Vh0.dim() - 1];
   const U = U0.shape[U0.dim() - 1] === k ? U0 : U0.narrow(-1, 0, k);
   const Vh = Vh0.shape[Vh0.dim() - 2] === k ? Vh0 : Vh0.narrow(-2, 0, k);
-  const V = mT(Vh);
-  const dX = mT(U).matmul(dA).matmul(V);
-  const dS = dX.diagonal(0, -2, -1);
+  const V = mH(Vh);
+  const dX = mH(U).matmul(dA).matmul(V);
+  const diag = dX.diagonal(0, -2, -1);
+  const dS = diag.dtype.isComplex ? diag.real : diag;
   const S2 = S.mul(S);
   const offDiag = eye(k, S.dtype).neg().add(1);
   const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye(k, S.dtype));
@@ -2344,18 +2347,21 @@ function svdJvp(dA: T, U0: T, S: T, Vh0: T): [T, T, T] {
   const Sr = S.unsqueeze(-1);
   const omU = dX
     .mul(Su)
-    .add(Sr.mul(mT(dX)))
+    .add(Sr.mul(mH(dX)))
     .div(E)
     .mul(offDiag);
-  const omV = Sr.mul(dX).add(mT(dX).mul(Su)).div(E).mul(offDiag);
+  const omV = Sr.mul(dX).add(mH(dX).mul(Su)).div(E).mul(offDiag);
   let dU = U.matmul(omU);
   let dV = V.matmul(omV);
+  // complex: Im diag(U^H dA V) = S (Im diag(U^H dU) - Im diag(V^H dV)); the gauge puts it all
+  // in U (i Im(dX_jj) / s_j on U^H dU's diagonal), as linalg_svd_jvp does
+  if (diag.dtype.isComplex) dU = dU.add(U.mul(diag.sub(dS).div(S).unsqueeze(-2)));
   if (m > k) dU = dU.add(dA.matmul(V).sub(U.matmul(dX)).div(Su));
   if (n > k)
     dV = dV.add(
-      mT(dA)
+      mH(dA)
         .matmul(U)
-        .sub(V.matmul(mT(dX)))
+        .sub(V.matmul(mH(dX)))
         .div(Su),
     );
   const padCols = (x: T, c: number): T =>
@@ -2371,7 +2377,7 @@ function svdJvp(dA: T, U0: T, S: T, Vh0: T): [T, T, T] {
           ],
           -1,
         );
-  return [padCols(dU, U0.shape[U0.dim() - 1]), dS, mT(padCols(dV, Vh0.shape[Vh0.dim() - 2]))];
+  return [padCols(dU, U0.shape[U0.dim() - 1]), dS, mH(padCols(dV, Vh0.shape[Vh0.dim() - 2]))];
 }
 
 const LINALG_SVD = "linalg_svd" as unknown as Op;
