@@ -119,14 +119,17 @@ void Pool::loop(uint64_t seen) {
       if (stop_.load(std::memory_order_relaxed)) return;
       gen = jobGen(job_.load(std::memory_order_acquire));
       if (gen != seen) break;
-      if ((spins & 63) == 63 && std::chrono::steady_clock::now() > spinUntil) {
+      if ((spins & 63) != 63) {
+        cpuRelax();
+      } else if (std::chrono::steady_clock::now() <= spinUntil) {
+        // Note [yielding spin]: let whatever else is runnable on this core have it
+        std::this_thread::yield();
+      } else {
         sleepers_.fetch_add(1);  // seq_cst: run() either sees us here or we see its job
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stop_.load() || jobGen(job_.load()) != seen; });
         sleepers_.fetch_sub(1);
         spinUntil = std::chrono::steady_clock::now() + kSpinFor;
-      } else {
-        cpuRelax();
       }
     }
     seen = gen;
