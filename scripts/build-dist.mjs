@@ -84,7 +84,9 @@ function keepNameOnlyWhenRenamed(file) {
  * declarations hold thousands of them: a fifth of the import cost (bench/startup.mjs). Where the
  * variable or property name is the string, the wrapper is blanked out (spaces, so that the
  * source map's positions hold) and the literal is named as in the sources. `__name(f, "f");`
- * statements after declarations are blanked out too (the name is already right).
+ * statements after declarations are blanked out too (the name is already right), and so are
+ * the wrappers of assignments `f = __name(() => ..., "f")` (a module esbuild evaluates lazily,
+ * Note [lazy op families], assigns its top-level declarations in its `__esm` function).
  */
 function dropInferredNames(file) {
   const text = readFileSync(file, "utf8");
@@ -107,6 +109,12 @@ function dropInferredNames(file) {
         ((ts.isFunctionExpression(f) || ts.isClassExpression(f)) && f.name === undefined);
       const inferred =
         (ts.isVariableDeclaration(p) && p.initializer === n && keyText(p.name) === s.text) ||
+        // `f = __name(() => ..., "f")`: a lazily evaluated module's (`__esm`) declarations
+        (ts.isBinaryExpression(p) &&
+          p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          p.right === n &&
+          ts.isIdentifier(p.left) &&
+          p.left.text === s.text) ||
         (ts.isPropertyAssignment(p) && p.initializer === n && keyText(p.name) === s.text);
       if (anonymous && inferred) {
         blanks.push([n.getStart(sf), f.getStart(sf)], [f.end, n.end]);
@@ -284,14 +292,22 @@ function entryPlugin(self, entry, modules) {
     setup(b) {
       b.onResolve({ filter: /^chunk-entry$/ }, () => ({ path: self, namespace: "chunk-entry" }));
       b.onLoad({ filter: /.*/, namespace: "chunk-entry" }, () => {
-        const lines = [...modules].map(
+        const lazyModules =
+          self === "core" ? [...modules].filter((m) => lazyFamilyPaths.has(m)) : [];
+        const read = [...modules].filter((m) => !lazyModules.includes(m));
+        const lines = read.map(
           (m, i) => `import * as m${i} from ${JSON.stringify(join(root, m))};`,
         );
-        const table = `{ ${[...modules].map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ")} }`;
+        const table = `{ ${read.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ")} }`;
         if (self === "core")
           lines.push(
             `export * from ${JSON.stringify(join(root, entry))};`,
             `__tgChunks.core = ${table};`,
+            // a lazy op family is evaluated when a chunk first reads it (Note [lazy op families])
+            ...lazyModules.map(
+              (m) =>
+                `Object.defineProperty(__tgChunks.core, ${JSON.stringify(m)}, { get: () => require(${JSON.stringify(join(root, m))}) });`,
+            ),
           );
         else
           lines.push(
@@ -370,6 +386,66 @@ async function writeWasmModule() {
   });
 }
 
+/**
+ * Note [lazy op families] (src/registry/define.ts): in the Node bundles, src/registry/ops/index.ts
+ * imports only the families the manifest (src/generated/op-families.ts, `npm run gen`) names
+ * eager, and `require`s each other family when one of its ops is first used; esbuild makes a
+ * required module (and the modules it imports) a lazily evaluated `__esm` function, so a
+ * family's declarations run at its first use. The browser bundle imports every family.
+ */
+const manifest = readFileSync(join(root, "src", "generated", "op-families.ts"), "utf8");
+const familyList = (name) => {
+  const m = new RegExp(`export const ${name}\\b[^=]*= (\\[[^;]*\\]);`).exec(manifest);
+  if (m === null) throw new Error(`${name} not found in src/generated/op-families.ts`);
+  return JSON.parse(m[1].replace(/,(\s*\])/g, "$1"));
+};
+const eagerFamilies = familyList("EAGER_OP_FAMILIES");
+const lazyFamilies = familyList("LAZY_OP_FAMILIES").map((f) => f[0]);
+{
+  const imported = [
+    ...readFileSync(join(root, "src", "registry", "ops", "index.ts"), "utf8").matchAll(
+      /^import "\.\/([\w-]+)\.js";$/gm,
+    ),
+  ].map((m) => m[1]);
+  const listed = [...eagerFamilies, ...lazyFamilies];
+  if (imported.length !== listed.length || imported.some((f) => !listed.includes(f)))
+    throw new Error("src/generated/op-families.ts is stale: run `npm run gen`");
+}
+const lazyFamilyPaths = new Set(lazyFamilies.map((f) => `src/registry/ops/${f}.ts`));
+const lazyFamiliesPlugin = {
+  name: "lazy-op-families",
+  setup(b) {
+    const index = join(root, "src", "registry", "ops", "index.ts");
+    b.onLoad({ filter: /[\\/]src[\\/]registry[\\/]ops[\\/]index\.ts$/ }, (a) => {
+      if (a.path !== index) return undefined;
+      return {
+        loader: "js",
+        resolveDir: dirname(index),
+        // the lazy families' forwarders first: an eager family's top level may use their ops
+        contents: ["lazy-op-families", ...eagerFamilies.map((f) => `./${f}.js`)]
+          .map((m) => `import ${JSON.stringify(m)};`)
+          .join("\n"),
+      };
+    });
+    b.onResolve({ filter: /^lazy-op-families$/ }, () => ({
+      path: "lazy-op-families",
+      namespace: "lazy-op-families",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-op-families" }, () => ({
+      loader: "js",
+      resolveDir: dirname(index),
+      contents: [
+        'import { declareFamilies } from "../define.js";',
+        'import { LAZY_OP_FAMILIES } from "../../generated/op-families.js";',
+        "const load = {",
+        ...lazyFamilies.map((f) => `  ${JSON.stringify(f)}: () => require("./${f}.js"),`),
+        "};",
+        "declareFamilies(LAZY_OP_FAMILIES, (f) => void load[f]());",
+      ].join("\n"),
+    }));
+  },
+};
+
 const urlBanner =
   'var __tensorgrad_module_url = require("node:url").pathToFileURL(__filename).href;';
 const cjsOptions = {
@@ -403,6 +479,7 @@ async function buildCjs(self, entry, modules) {
       chunkPlugin(self),
       lazyDependencyPlugin,
       wasmModulePlugin,
+      lazyFamiliesPlugin,
     ],
   });
   if (modules === null) {

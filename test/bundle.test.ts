@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 import * as source from "../src/index.js";
+import { LAZY_OP_FAMILIES } from "../src/generated/op-families.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -177,4 +178,62 @@ test("every CommonJS bundle is strict code", () => {
   assert.ok(bundles.length > 1, "the core and its lazy chunks");
   for (const f of bundles)
     assert.ok(readFileSync(join(dir, f), "latin1").startsWith('"use strict";\n'), f);
+});
+
+/**
+ * Every op key, function and method of the manifest, as `[label, call]` pairs: each called
+ * with no arguments (on a tensor for the methods), its first use in a fresh process.
+ */
+function manifestCalls(): [string, string][] {
+  const calls: [string, string][] = [];
+  for (const [, , functions, methods] of LAZY_OP_FAMILIES) {
+    for (const spec of functions === "" ? [] : functions.split(" ")) {
+      const k = spec.split(":")[0];
+      calls.push([k, `torch.${k}()`]);
+    }
+    for (const m of methods === "" ? [] : methods.split(" "))
+      calls.push([`Tensor#${m}`, `torch.tensor([[0.5, -1], [2, 3]]).${m}()`]);
+  }
+  return calls;
+}
+
+/**
+ * What each call does: its result's type, or its error's type and message (JavaScript source:
+ * run here on the sources and in a child process on the bundle).
+ */
+const OUTCOMES = `(torch, calls) => {
+  const out = {};
+  const warn = console.warn;
+  console.warn = () => {}; // deprecation warnings, once per op
+  try {
+    for (const [label, call] of calls) {
+      try {
+        out[label] = "ok " + typeof new Function("torch", "return " + call + ";")(torch);
+      } catch (e) {
+        out[label] = e.name + ": " + e.message;
+      }
+    }
+  } finally {
+    console.warn = warn;
+  }
+  return out;
+}`;
+
+// Note [lazy op families]: the Node bundle evaluates a family at the first use of one of its
+// ops; every op of the manifest, used first through any of its forms, behaves as the sources'
+test("each lazy op family loads at the first use of any of its ops", () => {
+  const calls = manifestCalls();
+  assert.ok(calls.length > 500, "the manifest lists the families' ops");
+  const outcomes = (0, eval)(OUTCOMES) as (t: unknown, c: [string, string][]) => object;
+  const expected = outcomes(source, calls);
+  const program = `
+    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "index.cjs"))});
+    console.log(JSON.stringify((${OUTCOMES})(torch, ${JSON.stringify(calls)})));`;
+  const r = spawnSync(process.execPath, ["-e", program], {
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_QUIET: "1" },
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), expected);
 });
