@@ -32,7 +32,14 @@ struct Plan {
   std::vector<double> chirp, kernel; // w_j = exp(-pi i j^2 / n); fft_m(conj chirp)
   std::shared_ptr<const Plan> sub;   // the length-m plan
   std::vector<double> half;          // exp(-2 pi i k / n), k = 0..n/2 (even n)
+  // Note [bluestein four-step] (fft.ts): m = m1 m2 split into columns and rows (m1 = 0: none);
+  // the kernel is then stored in the split order (k1 m2 + k2 for k = k1 + m1 k2), times 1/m
+  Index m1 = 0, m2 = 0, twShift = 0;
+  std::shared_ptr<const Plan> sub1, sub2;  // the length-m1 and length-m2 plans
+  std::vector<double> twLo, twHi;          // exp(-2 pi i e / m) = twHi[e >> twShift] twLo[e & mask]
 };
+
+constexpr Index kSplitMin = 4096;  // fft.ts's SPLIT_MIN
 
 // exp(-2 pi i num / den), the angle reduced exactly first (fft.ts's unitRoot).
 void unitRoot(Index num, Index den, double* c, double* s) {
@@ -57,6 +64,7 @@ std::vector<Index> factorize(Index n) {
 
 std::shared_ptr<const Plan> getPlan(Index n);
 int runPlan(const Plan& plan, double* a, double* b, std::vector<double>& work);
+void splitKernel(const Plan& plan, const double* b, double* out);
 
 std::shared_ptr<const Plan> makePlan(Index n) {
   auto plan = std::make_shared<Plan>();
@@ -81,7 +89,25 @@ std::shared_ptr<const Plan> makePlan(Index n) {
         b[2 * (m - j) + 1] = -plan->chirp[2 * j + 1];
       }
     }
-    plan->kernel = runPlan(*plan->sub, b.data(), s.data(), work) == 0 ? b : s;
+    if (m >= kSplitMin) {
+      Index bits = 0;
+      while ((Index(1) << bits) < m) bits++;
+      plan->m1 = Index(1) << (bits / 2);
+      plan->m2 = m / plan->m1;
+      plan->sub1 = getPlan(plan->m1);
+      plan->sub2 = getPlan(plan->m2);
+      plan->twShift = (bits + 1) / 2;
+      const Index lo = Index(1) << plan->twShift, hi = m >> plan->twShift;
+      plan->twLo.resize(2 * lo);
+      plan->twHi.resize(2 * hi);
+      for (Index j = 0; j < lo; j++) unitRoot(j, m, &plan->twLo[2 * j], &plan->twLo[2 * j + 1]);
+      for (Index j = 0; j < hi; j++)
+        unitRoot(j * lo, m, &plan->twHi[2 * j], &plan->twHi[2 * j + 1]);
+      plan->kernel.resize(2 * m);
+      splitKernel(*plan, b.data(), plan->kernel.data());
+    } else {
+      plan->kernel = runPlan(*plan->sub, b.data(), s.data(), work) == 0 ? b : s;
+    }
   } else {
     Index l1 = 1;
     for (Index p : factors) {
@@ -261,8 +287,140 @@ void pass(const Pass& ps, const double* cc, double* ch) {
     }
 }
 
+// Note [bluestein four-step] (fft.ts): the split plan's twiddle exp(-2 pi i e / m), e < m,
+// times (re, im) in v.
+inline void splitTwiddle(const Plan& plan, Index e, double* v) {
+  const double* h = plan.twHi.data() + 2 * (e >> plan.twShift);
+  const double* l = plan.twLo.data() + 2 * (e & ((Index(1) << plan.twShift) - 1));
+  const double wr = h[0] * l[0] - h[1] * l[1], wi = h[0] * l[1] + h[1] * l[0];
+  const double vr = v[0], vi = v[1];
+  v[0] = vr * wr - vi * wi;
+  v[1] = vr * wi + vi * wr;
+}
+
+// The forward transform of a row in place with the ping-pong partner b (2 len values).
+inline void forwardRow(const Plan& plan, double* a, double* b) {
+  std::vector<double> none;  // a plan without Bluestein needs no work space
+  if (runPlan(plan, a, b, none) == 1) std::copy(b, b + 2 * plan.n, a);
+}
+
+// The column stage of the split transform: for each column n2 < m2 (Note [bluestein
+// four-step]), load(r, n2, v) writes the m1 values of the column, which are transformed (length
+// m1) and handed to store(k, n2, v); columns go kBlock at a time, split between threads.
+template <typename Load, typename Store>
+void splitColumns(const Plan& plan, const Load& load, const Store& store) {
+  const Index m1 = plan.m1, m2 = plan.m2, kb = 8;
+  const Index blocks = (m2 + kb - 1) / kb;
+  parallelFor(blocks, 4, [&](Index lo, Index hi) {
+    std::vector<double> cols(2 * kb * m1), b(2 * m1);
+    for (Index blk = lo; blk < hi; blk++) {
+      const Index c0 = blk * kb, cb = std::min(kb, m2 - c0);
+      for (Index r = 0; r < m1; r++)
+        for (Index c = 0; c < cb; c++) load(r, c0 + c, &cols[2 * (c * m1 + r)]);
+      for (Index c = 0; c < cb; c++) forwardRow(*plan.sub1, &cols[2 * c * m1], b.data());
+      for (Index k = 0; k < m1; k++)
+        for (Index c = 0; c < cb; c++) store(k, c0 + c, &cols[2 * (c * m1 + k)]);
+    }
+  }, 1);
+}
+
+// The row stage: f(k1, row, b) for each of the m1 rows of w (m2 values each), split between
+// threads; b is a ping-pong partner of the row's length.
+template <typename F>
+void splitRows(const Plan& plan, double* w, const F& f) {
+  const Index m1 = plan.m1, m2 = plan.m2;
+  parallelFor(m1, 4, [&](Index lo, Index hi) {
+    std::vector<double> b(2 * m2);
+    for (Index k1 = lo; k1 < hi; k1++) f(k1, w + 2 * k1 * m2, b.data());
+  }, 1);
+}
+
+// The Bluestein kernel in the split order, times 1/m: the split forward transform of b (2m
+// values, natural order) into out.
+void splitKernel(const Plan& plan, const double* b, double* out) {
+  const Index m2 = plan.m2;
+  const double inv = 1.0 / double(plan.m);
+  splitColumns(
+      plan,
+      [&](Index r, Index n2, double* v) {
+        v[0] = b[2 * (r * m2 + n2)];
+        v[1] = b[2 * (r * m2 + n2) + 1];
+      },
+      [&](Index k, Index n2, const double* v) {
+        double* o = out + 2 * (k * m2 + n2);
+        o[0] = v[0] * inv;
+        o[1] = v[1] * inv;
+        splitTwiddle(plan, n2 * k, o);
+      });
+  splitRows(plan, out, [&](Index, double* row, double* bb) { forwardRow(*plan.sub2, row, bb); });
+}
+
+// Per-thread reusable buffer of the split convolution (kept up to 2^23 doubles).
+thread_local std::vector<double> splitBuffer;
+
+// Bluestein's algorithm through the split plan (Note [bluestein four-step]) on the row a.
+void bluesteinSplit(const Plan& plan, double* a) {
+  const Index n = plan.n, m = plan.m, m2 = plan.m2;
+  const double* chirp = plan.chirp.data();
+  const double* kernel = plan.kernel.data();
+  std::vector<double> local;
+  std::vector<double>& buf = 2 * m <= (Index(1) << 23) ? splitBuffer : local;
+  if (Index(buf.size()) < 2 * m) buf.resize(2 * m);
+  double* w = buf.data();
+  // u_j = x_j w_j (zero from n on) by columns, transformed, twiddled
+  splitColumns(
+      plan,
+      [&](Index r, Index n2, double* v) {
+        const Index j = r * m2 + n2;
+        if (j >= n) {
+          v[0] = v[1] = 0;
+          return;
+        }
+        const double xr = a[2 * j], xi = a[2 * j + 1], wr = chirp[2 * j], wi = chirp[2 * j + 1];
+        v[0] = xr * wr - xi * wi;
+        v[1] = xr * wi + xi * wr;
+      },
+      [&](Index k, Index n2, const double* v) {
+        double* o = w + 2 * (k * m2 + n2);
+        o[0] = v[0];
+        o[1] = v[1];
+        splitTwiddle(plan, n2 * k, o);
+      });
+  // each row: transformed, times the kernel and conjugated, transformed again (the inverse's
+  // rows, conjugated), times the twiddles
+  splitRows(plan, w, [&](Index k1, double* row, double* b) {
+    forwardRow(*plan.sub2, row, b);
+    const double* kr = kernel + 2 * k1 * m2;
+    for (Index k = 0; k < m2; k++) {
+      const double xr = row[2 * k], xi = row[2 * k + 1], cr = kr[2 * k], ci = kr[2 * k + 1];
+      row[2 * k] = xr * cr - xi * ci;
+      row[2 * k + 1] = -(xr * ci + xi * cr);
+    }
+    forwardRow(*plan.sub2, row, b);
+    for (Index k = 0; k < m2; k++) splitTwiddle(plan, k * k1, row + 2 * k);
+  });
+  // the inverse's columns (conjugated); y_j = w_j conj(r_j) for j < n
+  splitColumns(
+      plan,
+      [&](Index k, Index n2, double* v) {
+        v[0] = w[2 * (k * m2 + n2)];
+        v[1] = w[2 * (k * m2 + n2) + 1];
+      },
+      [&](Index r, Index n2, const double* v) {
+        const Index j = r * m2 + n2;
+        if (j >= n) return;
+        const double cr = v[0], ci = -v[1], wr = chirp[2 * j], wi = chirp[2 * j + 1];
+        a[2 * j] = cr * wr - ci * wi;
+        a[2 * j + 1] = cr * wi + ci * wr;
+      });
+}
+
 // Bluestein's algorithm on the row a (2n values) in place; `work` is scratch.
 void bluestein(const Plan& plan, double* a, std::vector<double>& work) {
+  if (plan.m1 != 0) {
+    bluesteinSplit(plan, a);
+    return;
+  }
   const Index n = plan.n, m = plan.m;
   const double* chirp = plan.chirp.data();
   const double* kernel = plan.kernel.data();

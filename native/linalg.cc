@@ -70,6 +70,39 @@ void releaseScratch() {
     if (scratch(w).capacity() > kKeepScratch) std::vector<double>().swap(scratch(w));
 }
 
+// y[i] -= x[i] * u and y[i] -= x[i], i < len: the LU's elimination loops, 4-wide with AVX2 where
+// the CPU has it. AVX2 without FMA, as Note [exact vector loops] below: the same IEEE
+// operations per element as the scalar loops (and the twin's), so the same bits.
+#define TG_SUB_SCALED_BODY \
+  for (Index i = 0; i < len; i++) y[i] -= x[i] * u;
+#define TG_SUB_BODY \
+  for (Index i = 0; i < len; i++) y[i] -= x[i];
+void subScaledBase(double* y, const double* x, double u, Index len) { TG_SUB_SCALED_BODY }
+void subBase(double* y, const double* x, Index len) { TG_SUB_BODY }
+#if TG_X86
+__attribute__((target("avx2"))) void subScaledAvx2(double* y, const double* x, double u,
+                                                    Index len) {
+  TG_SUB_SCALED_BODY
+}
+__attribute__((target("avx2"))) void subAvx2(double* y, const double* x, Index len) {
+  TG_SUB_BODY
+}
+#endif
+#undef TG_SUB_SCALED_BODY
+#undef TG_SUB_BODY
+inline void subScaled(double* y, const double* x, double u, Index len) {
+#if TG_X86
+  if (avx2()) return subScaledAvx2(y, x, u, len);
+#endif
+  subScaledBase(y, x, u, len);
+}
+inline void subRow(double* y, const double* x, Index len) {
+#if TG_X86
+  if (avx2()) return subAvx2(y, x, len);
+#endif
+  subBase(y, x, len);
+}
+
 // C (r x c, row stride ld) -= A (r x k) B (k x c), A and B of row stride ld: one matmul.cc
 // product into scratch, then the subtraction.
 void gemmSub(double* c, const double* a, const double* b, Index r, Index k, Index cols, Index ld) {
@@ -77,11 +110,7 @@ void gemmSub(double* c, const double* a, const double* b, Index r, Index k, Inde
   std::vector<double>& tmp = scratch(1);
   if (tmp.size() < size_t(r * cols)) tmp.resize(size_t(r * cols));
   matmulF64(a, ld, 1, b, ld, 1, tmp.data(), r, k, cols);
-  for (Index i = 0; i < r; i++) {
-    double* row = c + i * ld;
-    const double* t = tmp.data() + i * cols;
-    for (Index j = 0; j < cols; j++) row[j] -= t[j];
-  }
+  for (Index i = 0; i < r; i++) subRow(c + i * ld, tmp.data() + i * cols, cols);
 }
 
 // Below this many columns the recursive LU and triangular solve run their plain loops.
@@ -103,7 +132,7 @@ struct RecursiveLu {
         for (Index i = j + 1; i < r1; i++) {
           const double l = a[i * n + j];
           if (l == 0) continue;
-          for (Index c = c0; c < c1; c++) a[i * n + c] -= l * a[j * n + c];
+          subScaled(a + i * n + c0, a + j * n + c0, l, c1 - c0);
         }
       return;
     }
@@ -155,8 +184,7 @@ struct RecursiveLu {
       for (Index i = r + 1; i < R; i++) col[i] /= d;
       for (Index cc = jj + 1; cc < w; cc++) {
         double* t = P + cc * R;
-        const double u = t[r];
-        for (Index i = r + 1; i < R; i++) t[i] -= col[i] * u;
+        subScaled(t + r + 1, col + r + 1, t[r], R - r - 1);
       }
     }
     for (Index i = 0; i < R; i++)
@@ -346,6 +374,27 @@ inline void jacobiDots(const double* p, const double* r, Index m, double* out) {
 // the results are equal bit for bit. The loops differ only for locality: op(T) = T reads row r
 // of T contiguously (each row of X finished at once); op(T) = T^T reads row i of T
 // contiguously (unknown i eliminated from the later rows, as the twin does).
+constexpr Index kTriRows = 8;  // rows solved together by triSolveKernel's one-column case
+
+// acc[q] -= sum over the unknowns solved before row r (i < r forward, i > r backward, in that
+// order) of T[row][i] b[i], for the rows r + q (r - q backward), q < rb; R = rb fixed at
+// compile time (unrolled, the sums in registers), or 0 for a runtime rb.
+template <Index R>
+void triBlockSums(const double* t, const double* b, Index n, Index r, bool backward, Index rb,
+                  double* acc) {
+  const Index rows = R > 0 ? R : rb;
+  double a[kTriRows];
+  for (Index q = 0; q < rows; q++) a[q] = acc[q];
+  if (backward) {
+    for (Index i = n - 1; i > r; i--)
+      for (Index q = 0; q < rows; q++) a[q] -= t[(r - q) * n + i] * b[i];
+  } else {
+    for (Index i = 0; i < r; i++)
+      for (Index q = 0; q < rows; q++) a[q] -= t[(r + q) * n + i] * b[i];
+  }
+  for (Index q = 0; q < rows; q++) acc[q] = a[q];
+}
+
 void triSolveKernel(const double* t, double* b, Index n, Index k, bool upper, bool trans,
                     bool unit) {
   const bool backward = upper != trans;
@@ -355,13 +404,28 @@ void triSolveKernel(const double* t, double* b, Index n, Index k, bool upper, bo
       double* br = b + r * k;
       const double* tr = t + r * n;
       if (k == 1) {
-        double acc = br[0];
-        if (backward)
-          for (Index i = n - 1; i > r; i--) acc -= tr[i] * b[i];
+        // kTriRows rows at a time: their sums run as independent chains over the unknowns
+        // solved before the block (each row's terms still in the twin's order), then the
+        // block's own triangle row by row; one chain alone waits on each subtraction
+        const Index rb = std::min(kTriRows, n - s);
+        double acc[kTriRows];
+        for (Index q = 0; q < rb; q++) acc[q] = b[backward ? r - q : r + q];
+        if (rb == kTriRows)
+          triBlockSums<kTriRows>(t, b, n, r, backward, kTriRows, acc);
         else
-          for (Index i = 0; i < r; i++) acc -= tr[i] * b[i];
-        if (!unit) acc *= 1 / tr[r];
-        br[0] = acc;
+          triBlockSums<0>(t, b, n, r, backward, rb, acc);
+        for (Index q = 0; q < rb; q++) {
+          const Index rq = backward ? r - q : r + q;
+          const double* tq = t + rq * n;
+          double a = acc[q];
+          if (backward)
+            for (Index i = r; i > rq; i--) a -= tq[i] * b[i];
+          else
+            for (Index i = r; i < rq; i++) a -= tq[i] * b[i];
+          if (!unit) a *= 1 / tq[rq];
+          b[rq] = a;
+        }
+        s += rb - 1;
         continue;
       }
       if (backward)

@@ -17,6 +17,7 @@ export type DTypeName =
   | "int64"
   | "uint8"
   | "bool"
+  | "complex32"
   | "complex64"
   | "complex128";
 export type TypedArray =
@@ -42,6 +43,7 @@ export class DType {
     this.isComplex = category === 3;
     this.lanes = category === 3 ? 2 : 1;
     this.needsConversion = category === 3 || ArrayType === Uint16Array;
+    this.isHalfStored = ArrayType === Uint16Array;
     this.differentiable = category >= 2;
   }
   /** @internal floating or complex: what autograd records (PyTorch's isDifferentiableType) */
@@ -59,6 +61,11 @@ export class DType {
    */
   readonly needsConversion: boolean;
   /**
+   * @internal whether the array holds 16-bit float patterns: float16, bfloat16 and complex32's
+   * parts (Note [half storage], Note [complex32])
+   */
+  readonly isHalfStored: boolean;
+  /**
    * Whether this is a floating-point dtype (PyTorch's `dtype.is_floating_point`).
    * @example torch.float64.isFloatingPoint // true
    */
@@ -70,7 +77,7 @@ export class DType {
    * values are read and written through conversions, never straight from the array.
    */
   get isHalf(): boolean {
-    return this.ArrayType === Uint16Array;
+    return this.category === 2 && this.ArrayType === Uint16Array;
   }
   /** Whether the type is signed (PyTorch's `dtype.is_signed`). */
   get isSigned(): boolean {
@@ -109,10 +116,18 @@ export const float32 = new DType("float32", 2, 6, 4, Float32Array, "torch.FloatT
 /** torch.float64 (torch.double): double precision, what gradcheck wants. */
 export const float64 = new DType("float64", 2, 7, 8, Float64Array, "torch.DoubleTensor");
 /**
+ * torch.complex32 (torch.chalf): pairs of float16, stored interleaved as their bit patterns
+ * (Note [complex32]). PyTorch 1.13 calls its support experimental: creation, casts, views,
+ * indexing, cat/stack, add/sub/mul and a few more; other ops raise PyTorch's
+ * "not implemented for 'ComplexHalf'" errors.
+ * @example torch.zeros(2, { dtype: torch.complex32 }).dtype // torch.complex32
+ */
+export const complex32 = new DType("complex32", 3, 8, 4, Uint16Array, "torch.ComplexHalfTensor");
+/**
  * torch.complex64 (torch.cfloat): pairs of float32, stored interleaved (Note [complex storage]).
  * @example torch.complex(torch.tensor([1]), torch.tensor([2])).dtype // torch.complex64
  */
-export const complex64 = new DType("complex64", 3, 8, 8, Float32Array, "torch.ComplexFloatTensor");
+export const complex64 = new DType("complex64", 3, 9, 8, Float32Array, "torch.ComplexFloatTensor");
 /**
  * torch.complex128 (torch.cdouble): pairs of float64, stored interleaved (Note [complex storage]).
  * @example torch.zeros(2, { dtype: torch.complex128 }).dtype // torch.complex128
@@ -120,7 +135,7 @@ export const complex64 = new DType("complex64", 3, 8, 8, Float32Array, "torch.Co
 export const complex128 = new DType(
   "complex128",
   3,
-  9,
+  10,
   16,
   Float64Array,
   "torch.ComplexDoubleTensor",
@@ -148,7 +163,21 @@ export function realLayout(t: { shape: number[]; strides: number[]; offset: numb
 
 /** The real dtype of a complex dtype's parts (complex64 -> float32); others map to themselves. */
 export function toRealDtype(d: DType): DType {
-  return d === complex64 ? float32 : d === complex128 ? float64 : d;
+  return d === complex64 ? float32 : d === complex128 ? float64 : d === complex32 ? float16 : d;
+}
+
+/**
+ * Note [complex32]: torch.complex32 stores each element as two float16 bit patterns (real,
+ * imaginary) in a Uint16Array, interleaved as Note [complex storage] says, so views and copies
+ * work as for the other complex dtypes and `real`/`imag`/`viewAsReal` are float16 views of the
+ * same storage. Values are read through complex64 (each part decoded), and registry ops compute
+ * complex32 as PyTorch's CPU kernels do, in complex64 with each result part rounded to half
+ * (Note [half compute]); the ops PyTorch 1.13's CPU kernels do not dispatch for ComplexHalf
+ * raise its error.
+ */
+/** The complex type of the promotion lattice whose parts are `d` (float16 -> complex32). */
+function complexOfPart(d: DType): DType {
+  return d === float16 ? complex32 : toComplexDtype(d);
 }
 
 /** The complex dtype with parts of a float dtype (float64 -> complex128; others complex64). */
@@ -167,6 +196,7 @@ export const dtypes: Record<DTypeName, DType> = {
   bfloat16,
   float32,
   float64,
+  complex32,
   complex64,
   complex128,
 };
@@ -203,10 +233,10 @@ export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a;
   if (a.isComplex || b.isComplex) {
     // complex with anything: the complex type whose parts hold both (complex64 with float64
-    // gives complex128)
+    // gives complex128; complex32 with float16 or an integer stays complex32)
     const pa = toRealDtype(a);
     const pb = toRealDtype(b);
-    return toComplexDtype(promoteTypes(pa, pb));
+    return complexOfPart(promoteTypes(pa, pb));
   }
   if (a.category !== b.category) return a.category > b.category ? a : b;
   if (a.category === 1) {
@@ -272,7 +302,7 @@ export function resultType(
       if (lower.isComplex) {
         r =
           r.category === 2
-            ? toComplexDtype(r)
+            ? complexOfPart(r)
             : lower === scalar
               ? toComplexDtype(defaultDtype)
               : lower;
@@ -338,9 +368,11 @@ export class FInfo {
   /** 10 to the minus the number of decimal digits the type holds. */
   readonly resolution: number;
   constructor(
-    /** The dtype described. */
-    readonly dtype: DType,
+    /** The dtype described (a complex dtype's parts' dtype). */
+    dtype: DType,
   ) {
+    // a complex dtype describes its parts: finfo(torch.complex32) is float16's
+    dtype = toRealDtype(dtype);
     const f = FLOAT_FORMATS[dtype.name];
     if (f === undefined)
       throw new TypeError(
@@ -353,7 +385,10 @@ export class FInfo {
     this.tiny = 2 ** (1 - f.emax);
     this.smallestNormal = this.tiny;
     this.resolution = 10 ** -Math.floor(f.mant * Math.log10(2));
+    this.dtype = dtype;
   }
+  /** The float dtype described (a complex dtype's parts' dtype, as PyTorch's). */
+  readonly dtype: DType;
   /** PyTorch's repr. */
   toString(): string {
     const g = formatG;

@@ -605,7 +605,7 @@ function trace(
     const [flatOut, outSpec] = flatten(output);
     checkOutputs(flatOut, api);
     for (const o of flatOut) {
-      if (!o.dtype.isFloatingPoint) {
+      if (!o.dtype.differentiable) {
         throw runtimeError(
           `vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor with dtype ${o.dtype}`,
         );
@@ -824,7 +824,12 @@ function jvpWithArgnums(
     }
   });
   const lin = linearize(fn, primals, argnums, opts.hasAux ?? false);
-  const outs = lin.push(flatT, true).map((t, i) => {
+  // a real tangent of a complex primal is a direction along the real axis: the same tangent
+  // as a complex one (forward AD keeps it real; the reverse passes need the primal's dtype)
+  const pushed = flatT.map((t, i) =>
+    flatP[i].dtype.isComplex && !t.dtype.isComplex ? t.to(flatP[i].dtype) : t,
+  );
+  const outs = lin.push(pushed, true).map((t, i) => {
     if (t !== null) return t;
     if (opts.strict) {
       throw runtimeError(
@@ -888,7 +893,10 @@ export function jacrev<A extends AnyArgs>(
     // row (Note [grad inside vmap]).
     const basis = lin.flatOut.map((out, i) => {
       const b = zeros([total, numels[i]], { dtype: out.dtype });
-      for (let k = 0; k < numels[i]; k++) b.typedArray[(starts[i] + k) * numels[i] + k] = 1;
+      // a complex element is two array slots (Note [complex storage]): 1 + 0i
+      const lanes = out.dtype.lanes;
+      for (let k = 0; k < numels[i]; k++)
+        b.typedArray[((starts[i] + k) * numels[i] + k) * lanes] = 1;
       return b.view([total, ...out.shape]);
     });
     const rows: Tensor[] =
@@ -956,7 +964,9 @@ export function jacfwd<A extends AnyArgs>(
     const starts = numels.map((_, i) => numels.slice(0, i).reduce((s, n) => s + n, 0));
     const basis = lin.flatPrimals.map((q, p) => {
       const b = zeros([total, numels[p]], { dtype: q.dtype });
-      for (let k = 0; k < numels[p]; k++) b.typedArray[(starts[p] + k) * numels[p] + k] = 1;
+      const lanes = q.dtype.lanes; // 1 + 0i for a complex element
+      for (let k = 0; k < numels[p]; k++)
+        b.typedArray[((starts[p] + k) * numels[p] + k) * lanes] = 1;
       return b.view([total, ...q.shape]);
     });
     const cols: Tensor[] =

@@ -42,6 +42,7 @@ export {
   int64,
   uint8,
   bool,
+  complex32,
   complex64,
   complex128,
   getDefaultDtype,
@@ -52,7 +53,17 @@ export {
   FInfo,
   IInfo,
 } from "./dtype.js";
-import { complex64, complex128, float16, float32, float64, int16, int64, int32 } from "./dtype.js";
+import {
+  complex32,
+  complex64,
+  complex128,
+  float16,
+  float32,
+  float64,
+  int16,
+  int64,
+  int32,
+} from "./dtype.js";
 /** torch.half: PyTorch's alias of float16. */
 export const half = float16;
 /** torch.short: PyTorch's alias of int16. */
@@ -65,6 +76,11 @@ export const double = float64;
 export const long = int64;
 /** torch.int: PyTorch's alias of int32. */
 export const int = int32;
+/**
+ * torch.chalf: PyTorch's alias of complex32.
+ * @example String(torch.chalf) // "torch.complex32"
+ */
+export const chalf = complex32;
 /** torch.cfloat: PyTorch's alias of complex64. */
 export const cfloat = complex64;
 /** torch.cdouble: PyTorch's alias of complex128. */

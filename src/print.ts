@@ -231,6 +231,7 @@ function makeFormatter(values: Iterable<number>, dtype: DTypeName): Formatter {
     dtype === "float64" ||
     dtype === "float16" ||
     dtype === "bfloat16" ||
+    dtype === "complex32" ||
     dtype === "complex64" ||
     dtype === "complex128";
   const precision = PRINT_OPTS.precision;

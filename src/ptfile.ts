@@ -47,7 +47,7 @@ import {
   type TypedArray,
 } from "./dtype.js";
 import { Parameter } from "./nn/parameter.js";
-import { RuntimeError, TypeError, UnpicklingError, ValueError } from "./errors.js";
+import { KeyError, RuntimeError, TypeError, UnpicklingError, ValueError } from "./errors.js";
 import { nodeFs, nodePath, nodeZlib } from "./data/node-io.js";
 import {
   MAX_NESTING,
@@ -827,6 +827,8 @@ class Writer {
   private rebuild(t: Tensor, requiresGrad: boolean): void {
     const p = this.p;
     const kind = STORAGE_OF[t.dtype.name];
+    // complex32: PyTorch 1.13 has no storage class to pickle it with
+    if (kind === undefined) throw new KeyError(`dtype torch.${t.dtype.name} is not recognized`);
     let s = this.storages.get(t.typedArray);
     if (s === undefined) {
       s = { key: String(this.storages.size), dtype: t.dtype };

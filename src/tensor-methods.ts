@@ -21,6 +21,10 @@ import {
   uint8,
   float16,
   bfloat16,
+  complex32,
+  complex64,
+  complex128,
+  toRealDtype,
   toDType,
   dtypes,
   getDefaultDtype,
@@ -35,7 +39,7 @@ import { formatPyFloat, formatTensor } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as V from "./ops/views.js";
 import * as I from "./ops/indexing.js";
-import { castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
+import { alloc, castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 import { Device, parseDevice } from "./device.js";
@@ -194,6 +198,21 @@ declare module "./tensor.js" {
      */
     bfloat16(): Tensor;
     /**
+     * This tensor as complex32, each part rounded to float16 (PyTorch's `t.chalf()`).
+     * @example torch.tensor([0.1]).chalf().dtype // torch.complex32
+     */
+    chalf(): Tensor;
+    /**
+     * This tensor as complex64 (PyTorch's `t.cfloat()`).
+     * @example torch.tensor([1]).cfloat() // tensor([1.+0.j])
+     */
+    cfloat(): Tensor;
+    /**
+     * This tensor as complex128 (PyTorch's `t.cdouble()`).
+     * @example torch.tensor([1]).cdouble() // tensor([1.+0.j], dtype=torch.complex128)
+     */
+    cdouble(): Tensor;
+    /**
      * This tensor as int8 (PyTorch's `t.char()`): floats truncate, then wrap modulo 256.
      * @example torch.tensor([1.7, 200]).char() // tensor([  1, -56], dtype=torch.int8)
      */
@@ -247,7 +266,7 @@ declare module "./tensor.js" {
      * Fill with a value: a number (FillBackward2) or a 0-dim tensor, whose gradient is the sum
      * of this tensor's (FillBackward3).
      */
-    fill_(value: number | boolean | Tensor): this;
+    fill_(value: number | boolean | Tensor | { value: number | boolean | Tensor }): this;
     /** Copy src's values (broadcast, cast) into this tensor. */
     copy_(src: Tensor): this;
   }
@@ -495,6 +514,15 @@ class TensorMethods extends Tensor {
   override bfloat16(): Tensor {
     return this.to(bfloat16);
   }
+  override chalf(): Tensor {
+    return this.to(complex32);
+  }
+  override cfloat(): Tensor {
+    return this.to(complex64);
+  }
+  override cdouble(): Tensor {
+    return this.to(complex128);
+  }
   override char(): Tensor {
     return this.to(int8);
   }
@@ -566,17 +594,26 @@ class TensorMethods extends Tensor {
   override zero_(): this {
     return fillWith(this, 0, "ZeroBackward0");
   }
-  override fill_(value: number | boolean | Tensor): this {
-    if (!(value instanceof Tensor))
-      // the stored element (a half type's bit pattern, Note [half storage])
-      return fillWith(this, scalarArray(Number(value), this.dtype)[0], "FillBackward2");
+  override fill_(arg: number | boolean | Tensor | { value: number | boolean | Tensor }): this {
+    // PyTorch's keyword form: fill_({ value })
+    const value =
+      typeof arg === "object" && !(arg instanceof Tensor) && arg !== null ? arg.value : arg;
+    if (!(value instanceof Tensor)) {
+      // the stored element (a half type's bit pattern, Note [half storage]); a complex
+      // tensor's real part (Note [complex storage])
+      const stored = scalarArray(Number(value), toRealDtype(this.dtype))[0];
+      return fillWith(this, stored, "FillBackward2", null, this.dtype.isComplex ? 0 : null);
+    }
     if (value.dim() !== 0)
       throw runtimeError(
         `fill_ only supports 0-dimension value tensor but got tensor with ${value.dim()} dimensions.`,
       );
     // the value cast to this tensor's dtype as PyTorch's fill_ casts it (its stored element)
     const cast = noGrad(() => value.to(this.dtype));
-    return fillWith(this, Number(cast.typedArray[cast.offset]), "FillBackward3", value);
+    const lanes = this.dtype.lanes;
+    const im = lanes === 2 ? Number(cast.typedArray[2 * cast.offset + 1]) : null;
+    const re = Number(cast.typedArray[cast.offset * lanes]);
+    return fillWith(this, re, "FillBackward3", value, im);
   }
   override copy_(src: Tensor): this {
     if (!(src instanceof Tensor))
@@ -600,14 +637,23 @@ function fillWith<T extends Tensor>(
   value: number,
   name: string,
   source: Tensor | null = null,
+  imag: number | null = null,
 ): T {
   // fills write one value everywhere: PyTorch does not check them for internal overlap
   inplace(
     self,
     false,
     (p) => {
-      const out = wrap(new self.dtype.ArrayType(self.numel()), self.shape.slice(), self.dtype);
-      out.typedArray.fill(value);
+      const out = alloc(self.shape.slice(), self.dtype);
+      if (imag === null) out.typedArray.fill(value);
+      else {
+        // Note [complex storage]: interleaved (value, imag) pairs
+        const a = out.typedArray;
+        for (let i = 0; i < a.length; i += 2) {
+          a[i] = value;
+          a[i + 1] = imag;
+        }
+      }
       if (source !== null) {
         if (needsGrad(p, source)) record("fillTensor", out, [p, source], {}, {});
       } else if (needsGrad(p)) record("fill", out, [p], {}, {}, name);
@@ -622,7 +668,25 @@ function fillWith<T extends Tensor>(
 function tangentStr(t: Tensor): string | null {
   const g = getTangent(t);
   if (g === null) return null;
-  return g.dim() === 0 ? formatPyFloat(Number(g.typedArray[g.offset])) : g.toString();
+  if (g.dim() !== 0) return g.toString();
+  const v = g.typedArray;
+  return g.dtype.isComplex
+    ? formatPyComplex(Number(v[2 * g.offset]), Number(v[2 * g.offset + 1]))
+    : formatPyFloat(Number(v[g.offset]));
+}
+
+/**
+ * Python's repr of a complex number: `(1+2j)`, `(1-0j)`, `2.5j` (a real part +0 is left out);
+ * the parts as repr(float) without its ".0" (CPython's complex_repr, format code 'r').
+ */
+function formatPyComplex(re: number, im: number): string {
+  const part = (x: number): string => {
+    const s = formatPyFloat(x);
+    return s.endsWith(".0") ? s.slice(0, -2) : s;
+  };
+  if (re === 0 && !Object.is(re, -0)) return `${part(im)}j`;
+  const negative = im < 0 || Object.is(im, -0);
+  return `(${part(re)}${negative ? "-" : "+"}${part(Math.abs(im))}j)`;
 }
 
 for (const name of Object.getOwnPropertyNames(TensorMethods.prototype)) {

@@ -457,7 +457,12 @@ export class Tensor {
     if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
     const v = this.typedArray[this.offset * this.dtype.lanes];
     // Note [complex storage]: a complex element is { re, im }
-    if (this.dtype.isComplex) return { re: v, im: this.typedArray[2 * this.offset + 1] };
+    if (this.dtype.isComplex) {
+      const im = this.typedArray[2 * this.offset + 1];
+      // Note [complex32]: float16 bit patterns
+      if (this.dtype.isHalfStored) return { re: fromHalfBits(v), im: fromHalfBits(im) };
+      return { re: v, im };
+    }
     if (this.dtype.isHalf) return this.dtype === bfloat16 ? fromBFloat16Bits(v) : fromHalfBits(v);
     return this.dtype === bool ? v !== 0 : v;
   }

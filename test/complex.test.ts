@@ -1,5 +1,5 @@
 /**
- * complex64 / complex128 (issue 14) against PyTorch 1.13 (test/fixtures/complex.json,
+ * complex32 / complex64 / complex128 (issue 14) against PyTorch 1.13 (test/fixtures/complex.json,
  * scripts/fixtures/complex_fx.py): values, dtypes, shapes and prints of complex results,
  * promotion, PyTorch's errors for what complex tensors refuse, and the gradients of real
  * losses of complex128 leaves (PyTorch's convention dL/dx + i dL/dy). Each row is a Python
@@ -36,9 +36,22 @@ const CD = (re: number | number[] | number[][], im: number | number[] | number[]
     torch.tensor(im, { dtype: torch.float64 }),
   );
 
+/** complex32 from float16 parts (Note [complex32]). */
+const H = (re: number[], im: number[]) =>
+  torch.complex(
+    torch.tensor(re, { dtype: torch.float16 }),
+    torch.tensor(im, { dtype: torch.float16 }),
+  );
+
 const evaluate = (js: string): unknown =>
   // the row's expression with torch and the helpers in scope
-  new Function("torch", "C", "CD", "resultType", `return (${js});`)(torch, C, CD, resultType);
+  new Function("torch", "C", "CD", "H", "resultType", `return (${js});`)(
+    torch,
+    C,
+    CD,
+    H,
+    resultType,
+  );
 
 /** A tensor's values as the fixture lists them: a complex one's real view, flat. */
 function flatValues(t: Tensor): number[] {

@@ -445,6 +445,21 @@ function errOf(fn: () => unknown): Err | null {
 const X = [1, 2];
 const T = [3, 4];
 const tangentRec = (t: Tensor): Rec | null => recOf(fw.unpackDual(t).tangent);
+/** complex128 values from [re, im] pairs */
+const cplx = (v: [number, number][]): Tensor => torch.viewAsComplex(torch.tensor(v, f64));
+const ZC: [number, number][] = [
+  [1, 2],
+  [3, -1],
+];
+const TC: [number, number][] = [
+  [0.5, -1],
+  [2, 0.25],
+];
+/** A tangent's record; a complex one as its real view (as the fixture records it). */
+function ctangentRec(t: Tensor): Rec | null {
+  const g = fw.unpackDual(t).tangent;
+  return recOf(g !== null && g.dtype.isComplex ? torch.viewAsReal(g.resolveConj()) : g);
+}
 
 /** Our version of each fixture scenario: the record PyTorch's made. */
 const scenarios: Record<string, () => Record<string, unknown>> = {
@@ -555,6 +570,25 @@ const scenarios: Record<string, () => Record<string, unknown>> = {
       ),
       "op result": String(fw.makeDual(torch.tensor(X), torch.tensor(T)).exp()),
     })),
+  "complex repr": () =>
+    fw.dualLevel(() => {
+      const z = fw.makeDual(cplx(ZC), cplx(TC));
+      const j = (v: number): Tensor => torch.viewAsComplex(torch.tensor([0, v]));
+      return {
+        vector: String(z),
+        sum: String(z.sum()),
+        imaginary: String(
+          z
+            .select(0, 0)
+            .mul(0)
+            .add(fw.makeDual(j(1), j(2.5))),
+        ),
+        "negative zero imaginary part": String(
+          fw.makeDual(cplx(ZC).select(0, 0), torch.viewAsComplex(torch.tensor([1, -0], f64))),
+        ),
+        "real part zero": String(z.select(0, 1).imag.mul(z.select(0, 1))),
+      };
+    }),
   "reverse mode names": () =>
     fw.dualLevel(() => {
       const xr = torch.tensor(X, { requiresGrad: true });
@@ -615,6 +649,32 @@ const scenarios: Record<string, () => Record<string, unknown>> = {
       const d64 = fw.makeDual(torch.tensor(X), torch.tensor(T, f64));
       return { tangent: tangentRec(d64), square: tangentRec(d64.mul(d64)) };
     }),
+  "complex primal": () =>
+    fw.dualLevel(() => {
+      const z = fw.makeDual(cplx(ZC), cplx(TC));
+      const realDual = fw.makeDual(torch.ones(2, f64), torch.tensor(T, f64));
+      const fns: [string, (z: Tensor) => Tensor][] = [
+        ["tangent", (z) => z],
+        ["mul", (z) => z.mul(z)],
+        ["exp", (z) => z.exp()],
+        ["abs", (z) => z.abs()],
+        ["angle", (z) => z.angle()],
+        ["sgn", (z) => z.sgn()],
+        ["conj", (z) => z.conj()],
+        ["real", (z) => z.real],
+        ["imag", (z) => z.imag],
+        ["sum", (z) => z.sum()],
+        ["mul by a real dual", (z) => z.mul(realDual)],
+        ["fft", (z) => torch.fft.fft(z)],
+        ["view_as_real", (z) => torch.viewAsReal(z)],
+      ];
+      return Object.fromEntries(fns.map(([name, f]) => [name, ctangentRec(f(z))]));
+    }),
+  "mixed real and complex tangents": () =>
+    fw.dualLevel(() => ({
+      "real tangent of a complex primal": ctangentRec(fw.makeDual(cplx(ZC), torch.tensor(T, f64))),
+      "complex tangent of a real primal": ctangentRec(fw.makeDual(torch.tensor(X, f64), cplx(TC))),
+    })),
   "tangent requiring grad": () =>
     fw.dualLevel(() => {
       const tt = torch.ones(2, { requiresGrad: true });

@@ -29,6 +29,18 @@ const f2 = (p: Tensor, q: Tensor): Tensor => p.sin().mul(q).sum();
 const sinProd = (t: Tensor): Tensor => t.sin().sum().mul(t.prod());
 const w = f64(2.0, true);
 
+/** complex128 from real and imaginary parts */
+const cz = (re: number[], im: number[]): Tensor => torch.complex(f64(re), f64(im));
+const z = (): Tensor => cz([1, 3], [2, -1]);
+const tz = (): Tensor => cz([0.5, 2], [-1, 0.25]);
+/** a result with each complex tensor as its real view (the fixture's records) */
+const rv = (r: unknown): unknown =>
+  r instanceof torch.Tensor
+    ? r.dtype.isComplex
+      ? torch.viewAsReal(r.resolveConj())
+      : r
+    : (r as unknown[]).map(rv);
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- error cases pass wrong types on purpose
 const anyV = (v: unknown): any => v;
 
@@ -99,6 +111,14 @@ const CASES: Record<string, () => unknown> = {
       (jvp((z: Tensor) => z.sin().mul(z), [t], [f64([1, 0.5, 2])])[1] as Tensor).sum(),
     )(x()),
   jacrev_of_grad: () => jacrev(grad((t: Tensor) => t.pow(3).mul(t.sum()).sum()))(x()),
+  // complex primals (Note [complex tangents]); results as real views, as the fixture has them
+  c_jvp: () => rv(jvp((a: Tensor) => a.mul(a).exp(), [z()], [tz()])),
+  c_jvp_abs_real_tangent: () => rv(jvp((a: Tensor) => a.abs().mul(a), [z()], [f64([1, -2])])),
+  c_jacfwd: () => rv(jacfwd((a: Tensor) => a.mul(a.sin()))(z())),
+  c_jacfwd_abs: () => rv(jacfwd((a: Tensor) => a.abs())(z())),
+  c_jacfwd_real_to_complex: () => rv(jacfwd((r: Tensor) => r.mul(z()))(x().narrow(0, 0, 2))),
+  c_jacrev: () => rv(jacrev((a: Tensor) => a.mul(a.sin()))(z())),
+  c_vjp: () => rv((vjp((a: Tensor) => a.mul(a), z())[1] as (t: Tensor) => unknown)(tz())),
 };
 
 interface Case {

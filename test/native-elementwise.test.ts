@@ -41,7 +41,7 @@ function both<T>(f: () => T): [T, T] {
     setNativeElementwiseThresholds(0, 0);
     return [ts, f()];
   } finally {
-    setNativeElementwiseThresholds(saved.cheap, saved.math);
+    setNativeElementwiseThresholds(saved.cheap, saved.math, saved.vector);
   }
 }
 

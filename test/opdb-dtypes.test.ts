@@ -18,16 +18,22 @@
  * rewrites it: lines of samples that pass go, new failures come in without a reason (add one).
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { test } from "node:test";
 
 import { readFixture, readTestJson } from "./helpers/fixtures.js";
-import { fullName, runSample, variantsOf, type Op, type Sample } from "./helpers/opdb.js";
+import {
+  fullName,
+  runSample,
+  settleKnownFailures,
+  UPDATE_KNOWN,
+  variantsOf,
+  type Op,
+  type Sample,
+} from "./helpers/opdb.js";
 
 const fixture = readFixture<{ torch: string; ops: Op[] }>("opdb_dtypes.json");
 const KNOWN_PATH = "opdb-dtypes-known-failures.json";
 const known = readTestJson<Record<string, string>>(KNOWN_PATH);
-const UPDATE = process.env.OPDB_UPDATE_KNOWN === "1";
 
 /** Failures of each sample that ran (at least one call). */
 const observed = new Map<string, string[]>();
@@ -45,11 +51,20 @@ for (const op of present) {
         problems.push(`${s.id} passes now: delete its line from test/${KNOWN_PATH}`);
       }
     }
-    if (!UPDATE) assert.deepEqual(problems, []);
+    if (!UPDATE_KNOWN) assert.deepEqual(problems, []);
   });
 }
 
-const DTYPE_ORDER = ["uint8", "int8", "int16", "float16", "bfloat16", "complex64", "complex128"];
+const DTYPE_ORDER = [
+  "uint8",
+  "int8",
+  "int16",
+  "float16",
+  "bfloat16",
+  "complex32",
+  "complex64",
+  "complex128",
+];
 
 test("opdb dtypes: coverage per dtype, and the known-failures list names only present samples", () => {
   const all = fixture.ops.flatMap((op) => op.samples.map((s): [Op, Sample] => [op, s]));
@@ -67,18 +82,10 @@ test("opdb dtypes: coverage per dtype, and the known-failures list names only pr
         `with gradients ${gradsPassing.length}/${withGrads.length}`,
     );
   }
-  if (UPDATE) {
-    const line = (f: string[]): string => {
-      const text = f.join("; ");
-      return text.length > 400 ? `${text.slice(0, 397)}...` : text;
-    };
-    const failing = [...observed.entries()].filter(([, f]) => f.length > 0);
-    // a sample still failing keeps its line (and the reason written there)
-    const list = Object.fromEntries(failing.map(([id, f]) => [id, known[id] ?? line(f)]));
-    writeFileSync(new URL(KNOWN_PATH, import.meta.url), `${JSON.stringify(list, null, 2)}\n`);
-    return;
-  }
-  const ids = new Set(present.flatMap((op) => op.samples.map((s) => s.id)));
-  const stale = Object.keys(known).filter((id) => !ids.has(id));
-  assert.deepEqual(stale, [], `test/${KNOWN_PATH} names samples of no present op`);
+  settleKnownFailures(
+    KNOWN_PATH,
+    known,
+    observed,
+    new Set(present.flatMap((op) => op.samples.map((s) => s.id))),
+  );
 });

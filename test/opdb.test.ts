@@ -28,7 +28,6 @@
  * rewrites the list from the failures of the run (review its diff: it should only lose lines).
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { test } from "node:test";
 
 import { readFixture, readTestJson } from "./helpers/fixtures.js";
@@ -36,6 +35,8 @@ import {
   fullName,
   runError,
   runSample,
+  settleKnownFailures,
+  UPDATE_KNOWN,
   variantsOf,
   type Call,
   type Op,
@@ -50,7 +51,6 @@ const linalgFixture = readFixture<{ torch: string; ops: Op[] }>("opdb_linalg.jso
 const fftFixture = readFixture<{ torch: string; ops: Op[] }>("opdb_fft.json");
 const KNOWN_PATH = "opdb-known-failures.json";
 const known = readTestJson<Record<string, string>>(KNOWN_PATH);
-const UPDATE = process.env.OPDB_UPDATE_KNOWN === "1";
 
 // ---------------------------------------------------------------------------------------------
 // the tests
@@ -76,7 +76,7 @@ for (const op of present) {
         problems.push(`${id} passes now: delete its line from test/${KNOWN_PATH}`);
       }
     }
-    if (!UPDATE) assert.deepEqual(problems, []);
+    if (!UPDATE_KNOWN) assert.deepEqual(problems, []);
   });
 }
 
@@ -100,17 +100,10 @@ test("opdb: coverage, and the known-failures list names only samples of present 
         `error samples passing ${tally(have.flatMap((op) => op.errors))}`,
     );
   }
-  if (UPDATE) {
-    const line = (f: string[]): string => {
-      const all = f.join("; ");
-      return all.length > 400 ? `${all.slice(0, 397)}...` : all;
-    };
-    const failing = [...observed.entries()].filter(([, f]) => f.length > 0);
-    const list = Object.fromEntries(failing.map(([id, f]) => [id, line(f)]));
-    writeFileSync(new URL(KNOWN_PATH, import.meta.url), `${JSON.stringify(list, null, 2)}\n`);
-    return;
-  }
-  const ids = new Set(present.flatMap((op) => [...op.samples, ...op.errors].map((s) => s.id)));
-  const stale = Object.keys(known).filter((id) => !ids.has(id));
-  assert.deepEqual(stale, [], `test/${KNOWN_PATH} names samples of no present op`);
+  settleKnownFailures(
+    KNOWN_PATH,
+    known,
+    observed,
+    new Set(present.flatMap((op) => [...op.samples, ...op.errors].map((s) => s.id))),
+  );
 });

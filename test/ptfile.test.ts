@@ -46,6 +46,7 @@ type Enc =
 interface Fixture {
   files: Record<string, Enc>;
   bad: Record<string, { type: string; message: string } | null>;
+  save_errors: Record<string, { type: string; message: string }>;
   model: { input: number[]; output: number[] };
   resume: {
     x: number[];
@@ -316,6 +317,13 @@ test("torch.save keeps what it cannot represent out of the file, with a clear er
   const cyclic: unknown[] = [];
   cyclic.push(cyclic);
   assert.throws(() => torch.save(cyclic), /contains itself/);
+  // a dtype 1.13 cannot pickle: PyTorch's KeyError (Python quotes its argument)
+  const c32 = torch.zeros(2, { dtype: torch.complex32 });
+  const want = fx.save_errors.complex32;
+  assert.throws(
+    () => torch.save({ a: c32 }),
+    (e: Error) => e.name === want.type && `'${e.message}'` === want.message,
+  );
   assert.throws(() => torch.save({ f: () => 1 }), /cannot save a function/);
   assert.throws(() => torch.save(new Set([1])), /cannot save a Set/);
   assert.throws(() => torch.save({ d: new Date(0) }), /cannot save a Date/);

@@ -27,7 +27,7 @@ function both(f: () => Tensor | Tensor[]): [Tensor[], Tensor[]] {
     setNativeElementwiseThresholds(0, 0);
     return [ts, list(f())];
   } finally {
-    setNativeElementwiseThresholds(saved.cheap, saved.math);
+    setNativeElementwiseThresholds(saved.cheap, saved.math, saved.vector);
   }
 }
 

@@ -369,7 +369,7 @@ function applyFunction(cls: FunctionClass, args: unknown[]): unknown {
     const isDirty = ctx._dirty !== null && ctx._dirty.has(o);
     const differentiable =
       node !== null &&
-      o.dtype.isFloatingPoint &&
+      o.dtype.differentiable &&
       (ctx._nonDifferentiable === null || !ctx._nonDifferentiable.has(o));
     if (!differentiable) {
       if (!o.requiresGrad) {
@@ -438,7 +438,7 @@ function applyJvp(cls: FunctionClass, ctx: FunctionCtx, args: unknown[], outs: u
   }
   outs.forEach((o, i) => {
     const t = list[i] ?? null;
-    if (o instanceof Tensor && o.dtype.isFloatingPoint && t !== null) setTangent(o, t);
+    if (o instanceof Tensor && o.dtype.differentiable && t !== null) setTangent(o, t);
   });
 }
 

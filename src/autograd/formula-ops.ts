@@ -38,7 +38,7 @@ import type { OpNode } from "./function.js";
 
 export const zerosLike = (g: Tensor): Tensor => allocLike(g, g.shape.slice(), g.dtype);
 export const zeros = (shape: readonly number[], like: Tensor): Tensor =>
-  allocLike(like, shape.slice(), like.dtype.isFloatingPoint ? like.dtype : dtypes.float32);
+  allocLike(like, shape.slice(), like.dtype.differentiable ? like.dtype : dtypes.float32);
 /**
  * torch.where(c, a, b), recorded (WhereBackward0) through the registry's Tensor.where. A number
  * operand becomes a 0-dim tensor of its dtype against the other operand, which promotes as

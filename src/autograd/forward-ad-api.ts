@@ -42,11 +42,11 @@ export function makeDual(tensor: Tensor, tangent: Tensor, opts: LevelOptions = {
   const level = opts.level ?? currentLevel();
   if (level < 0) throw noLevelError();
   // Python's ValueError; RangeError is the closest built-in (as for indexing)
-  if (!tensor.dtype.isFloatingPoint)
+  if (!tensor.dtype.isFloatingPoint && !tensor.dtype.isComplex)
     throw new RangeError(
       `Expected primal to be floating point or complex, but got: torch.${tensor.dtype.name}`,
     );
-  if (!tangent.dtype.isFloatingPoint)
+  if (!tangent.dtype.isFloatingPoint && !tangent.dtype.isComplex)
     throw new RangeError(
       `Expected tangent to be floating point or complex, but got: torch.${tangent.dtype.name}`,
     );

@@ -183,10 +183,10 @@ export function registerJvp(key: Op, rule: Jvp<Op>): void {
 }
 
 /**
- * Give the (floating) outputs of `op` their tangents from its rule, when an input has one.
- * The rule runs with propagation suspended; its result is expanded to the output's shape,
- * promoted to the output's dtype and, for non-view ops, never shares an input tangent's
- * storage (Note [in-place tangents]).
+ * Give the (floating or complex) outputs of `op` their tangents from its rule, when an input
+ * has one. The rule runs with propagation suspended; its result is expanded to the output's
+ * shape, promoted to the output's dtype and, for non-view ops, never shares an input
+ * tangent's storage (Note [in-place tangents]).
  */
 export function recordTangents<K extends Op>(
   op: K,
@@ -222,9 +222,9 @@ export function recordTangents<K extends Op>(
       for (let k = 0; k < outputs.length; k++) {
         const o = outputs[k];
         const g = list[k];
-        if (g != null && o.dtype.isFloatingPoint) setRaw(o, fit(g, o, tangents, isView));
+        if (g != null && o.dtype.differentiable) setRaw(o, fit(g, o, tangents, isView));
       }
-    } else if (res !== null && outputs.dtype.isFloatingPoint) {
+    } else if (res !== null && outputs.dtype.differentiable) {
       setRaw(outputs, fit(res as Tensor, outputs, tangents, isView));
     }
   } finally {

@@ -65,6 +65,16 @@ const like = (t: Tensor, x: Tensor): Tensor => (t.dtype === x.dtype ? t : t.to(x
 const orZeros = (t: Tensor | null, x: Tensor, out: Tensor): Tensor => t ?? F.zeros(x.shape, out);
 const zeroTangent = (out: Tensor): Tensor => F.zerosLike(out);
 
+/**
+ * Note [linear JVPs] (src/registry/linear-jvp.ts) for the table's primitives: an op linear in
+ * input 0 has the op, applied to input 0's tangent with the same attributes, as its rule.
+ */
+function linearOp<K extends Op>(
+  apply: (t: Tensor, a: OpDefs[K]["attrs"], out: JvpOutput<K>, s: JvpSave<K>) => JvpResult<K>,
+): Jvp<K> {
+  return (t, _x, out, a, s) => apply(t0(t), a, out, s);
+}
+
 export const jvps: { [K in Op]: Jvp<K> } = {
   // convolution, pooling, normalisation (nn-derivatives.ts)
   ...nnJvps,
@@ -136,9 +146,9 @@ export const jvps: { [K in Op]: Jvp<K> } = {
     return where(self.le(b), orZeros(t[0], self, out), db);
   },
   // linear: d sum(x) = sum(dx)
-  sum: (t, _x, _o, a) => t0(t).sum(a.dims, a.keepdim),
+  sum: linearOp((t, a) => t.sum(a.dims, a.keepdim)),
   // linear: d mean(x) = mean(dx)
-  mean: (t, _x, _o, a) => t0(t).mean(a.dims, a.keepdim),
+  mean: linearOp((t, a) => t.mean(a.dims, a.keepdim)),
   // d prod(x) = sum(dx_i * prod_{j != i} x_j)
   prod: (t, x, out, a) => {
     const self = x0(x);
@@ -249,15 +259,15 @@ export const jvps: { [K in Op]: Jvp<K> } = {
     );
   },
   // views: the same view of the tangent
-  view: (t, _x, out) => t0(t).reshape(out.shape),
-  transpose: (t, _x, _o, a) => t0(t).transpose(a.dim0, a.dim1),
-  permute: (t, _x, _o, a) => t0(t).permute(a.dims),
-  expand: (t, _x, out) => t0(t).expand(out.shape),
-  squeeze: (t, _x, out) => t0(t).reshape(out.shape),
-  unsqueeze: (t, _x, _o, a) => t0(t).unsqueeze(a.dim),
-  asStrided: (t, _x, _o, a) => F.asStridedOfContiguous(t0(t), a.shape, a.strides, a.offset),
+  view: linearOp((t, _a, out) => t.reshape(out.shape)),
+  transpose: linearOp((t, a) => t.transpose(a.dim0, a.dim1)),
+  permute: linearOp((t, a) => t.permute(a.dims)),
+  expand: linearOp((t, _a, out) => t.expand(out.shape)),
+  squeeze: linearOp((t, _a, out) => t.reshape(out.shape)),
+  unsqueeze: linearOp((t, a) => t.unsqueeze(a.dim)),
+  asStrided: linearOp((t, a) => F.asStridedOfContiguous(t, a.shape, a.strides, a.offset)),
   // linear: the tangent placed at the same positions in zeros
-  embed: (t, _x, out, a) => F.embed(t0(t), out.shape, a.strides, a.offset),
+  embed: linearOp((t, a, out) => F.embed(t, out.shape, a.strides, a.offset)),
   // cat/stack of the tangents (zeros for inputs without one)
   cat: (t, x, out, a) => {
     const parts = x.map((xi, i) => {
@@ -267,16 +277,17 @@ export const jvps: { [K in Op]: Jvp<K> } = {
     return F.cat(parts, a.dim);
   },
   // the tangent split into the same pieces
-  split: (t, _x, out, a) =>
+  split: linearOp((t, a, out) =>
     splitOp(
-      t0(t),
+      t,
       out.map((o) => o.shape[a.dim]),
       a.dim,
     ),
+  ),
   // the tangent's slices
-  unbind: (t, _x, _o, a) => unbindOp(t0(t), a.dim),
+  unbind: linearOp((t, a) => unbindOp(t, a.dim)),
   // linear: index the tangent
-  index: (t, _x, _o, _a, s) => advancedIndex(t0(t), s.indices as (Tensor | null)[]),
+  index: linearOp((t, _a, _o, s) => advancedIndex(t, s.indices as (Tensor | null)[])),
   // d index_put(self, idx, v) = index_put(dself, idx, dv) (dv = 0 where values have none)
   indexPut: (t, x, out, a, s) => {
     const base = orZeros(t[0], x0(x), out);
@@ -285,7 +296,7 @@ export const jvps: { [K in Op]: Jvp<K> } = {
     return indexPut(base, s.indices as (Tensor | null)[], dv, a.accumulate);
   },
   // d x.to(dtype) = dx.to(dtype)
-  toCopy: (t, _x, out) => t0(t).to(out.dtype),
+  toCopy: linearOp((t, _a, out) => t.to(out.dtype)),
   // the values no longer depend on the input
   fill: (_t, _x, out) => zeroTangent(out),
   // self.fill_(value): the value's tangent everywhere (cast to self's dtype)

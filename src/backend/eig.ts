@@ -115,6 +115,50 @@ class Mat {
   }
 }
 
+/**
+ * gebal's scaling step for row/column i (dgebal and zgebal alike): the power of 2, f, that
+ * brings the column norm c and row norm r (ca, ra: their largest magnitudes) within a factor of
+ * 2 without leaving the safe range; 1 (no scaling) when the pair is already balanced to within
+ * 0.95, a norm is zero, or the accumulated scale `scaleI * f` would leave [sfmin1, sfmax1].
+ */
+export function balanceFactor(
+  c: number,
+  r: number,
+  ca: number,
+  ra: number,
+  scaleI: number,
+): number {
+  if (c === 0 || r === 0) return 1;
+  const sfmin1 = SAFMIN / ULP;
+  const sfmax1 = 1 / sfmin1;
+  const sfmin2 = sfmin1 * 2;
+  const sfmax2 = 1 / sfmin2;
+  let g = r / 2;
+  let f = 1;
+  const s = c + r;
+  while (c < g && Math.max(f, c, ca) < sfmax2 && Math.min(r, g, ra) > sfmin2) {
+    f *= 2;
+    c *= 2;
+    ca *= 2;
+    r /= 2;
+    g /= 2;
+    ra /= 2;
+  }
+  g = c / 2;
+  while (g >= r && Math.max(r, ra) < sfmax2 && Math.min(f, c, g, ca) > sfmin2) {
+    f /= 2;
+    c /= 2;
+    g /= 2;
+    ca /= 2;
+    r *= 2;
+    ra *= 2;
+  }
+  if (c + r >= 0.95 * s) return 1;
+  if (f < 1 && scaleI < 1 && f * scaleI <= sfmin1) return 1;
+  if (f > 1 && scaleI > 1 && scaleI >= sfmax1 / f) return 1;
+  return f;
+}
+
 /** dgebal with job 'B': permutes and scales A in place; returns ilo, ihi and scale (1-based) */
 function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
   const n = A.n;
@@ -166,44 +210,18 @@ function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
   }
   for (let i = k; i <= l; i++) scale[i] = 1;
   // scaling by powers of 2 until row and column norms balance (to within 0.95)
-  const sfmin1 = SAFMIN / ULP;
-  const sfmax1 = 1 / sfmin1;
-  const sfmin2 = sfmin1 * 2;
-  const sfmax2 = 1 / sfmin2;
   let noconv = true;
   while (noconv) {
     noconv = false;
     for (let i = k; i <= l; i++) {
-      let c = nrm2(A.a, k - 1 + (i - 1) * n, l - k + 1);
-      let r = nrm2(A.a, i - 1 + (k - 1) * n, l - k + 1, n);
+      const c = nrm2(A.a, k - 1 + (i - 1) * n, l - k + 1);
+      const r = nrm2(A.a, i - 1 + (k - 1) * n, l - k + 1, n);
       let ca = 0;
       for (let t = 1; t <= l; t++) ca = Math.max(ca, Math.abs(A.at(t, i)));
       let ra = 0;
       for (let t = k; t <= n; t++) ra = Math.max(ra, Math.abs(A.at(i, t)));
-      if (c === 0 || r === 0) continue;
-      let g = r / 2;
-      let f = 1;
-      const s = c + r;
-      while (c < g && Math.max(f, c, ca) < sfmax2 && Math.min(r, g, ra) > sfmin2) {
-        f *= 2;
-        c *= 2;
-        ca *= 2;
-        r /= 2;
-        g /= 2;
-        ra /= 2;
-      }
-      g = c / 2;
-      while (g >= r && Math.max(r, ra) < sfmax2 && Math.min(f, c, g, ca) > sfmin2) {
-        f /= 2;
-        c /= 2;
-        g /= 2;
-        ca /= 2;
-        r *= 2;
-        ra *= 2;
-      }
-      if (c + r >= 0.95 * s) continue;
-      if (f < 1 && scale[i] < 1 && f * scale[i] <= sfmin1) continue;
-      if (f > 1 && scale[i] > 1 && scale[i] >= sfmax1 / f) continue;
+      const f = balanceFactor(c, r, ca, ra, scale[i]);
+      if (f === 1) continue;
       scale[i] *= f;
       noconv = true;
       for (let t = k; t <= n; t++) A.set(i, t, A.at(i, t) / f);

@@ -35,24 +35,33 @@ const native = nativeKernels("elementwise");
  * 1.1; tanh 64: 1.6 vs 0.50; exp 64: 0.85 vs 0.41. Cheap ops (arithmetic, copies, selects)
  * therefore switch at 256 elements, libm-class math (tanh, exp, pow, ...) at 64.
  *
- * The WebAssembly backend (wasm.ts) copies its arrays in and out (Note [wasm copies]) and has no
- * vector math (exp, tanh, ... are wasi-libc's scalar functions, about as fast as V8's Math):
- * measured (µs, TypeScript vs wasm, float32, a loaded machine), add 256: 0.7 vs 1.2, 1024: 2.5
- * vs 1.1, 4096: 22 vs 2.0; tanh 256: 11 vs 22, 1024: 97 vs 64, 16384: 966 vs 1260. Both
- * switch at 1024 there.
+ * The WebAssembly backend (wasm.ts) copies its arrays in and out (Note [wasm copies]); most of
+ * its math is wasi-libc's scalar functions, about as fast as V8's Math: measured (µs, TypeScript
+ * vs wasm, float32, a loaded machine), add 256: 0.7 vs 1.2, 1024: 2.5 vs 1.1, 4096: 22 vs 2.0;
+ * tanh (libm) 256: 11 vs 22, 1024: 97 vs 64, 16384: 966 vs 1260. Both switch at 1024 there.
+ * Its float32 exp, log, log1p, expm1, tanh and sigmoid are SIMD128 (Note [wasm vector math],
+ * native/elementwise.cc): measured (µs of CPU, TypeScript vs wasm, load 18), tanh 64: 1.0 vs
+ * 0.83, 128: 1.9 vs 0.93, 1024: 14 vs 3.1; exp 64: 0.51 vs 0.72, 128: 0.96 vs 0.78; sigmoid
+ * 128: 1.2 vs 0.92. Those switch at 128 (`vectorMin`).
  */
 const WASM = nativeStatus.backend === "wasm";
 let cheapMin = WASM ? 1024 : 256;
 let mathMin = WASM ? 1024 : 64;
+let vectorMin = WASM ? 128 : mathMin;
 
-/** Set the element thresholds (tests use 0 to send every float call native). */
-export function setNativeElementwiseThresholds(cheap: number, math: number): void {
+/**
+ * Set the element thresholds (tests use 0 to send every float call native); `vector`: the
+ * WebAssembly backend's SIMD128 math (float32 exp, log, log1p, expm1, tanh, sigmoid), `math`
+ * by default.
+ */
+export function setNativeElementwiseThresholds(cheap: number, math: number, vector = math): void {
   cheapMin = cheap;
   mathMin = math;
+  vectorMin = vector;
 }
 
-export function getNativeElementwiseThresholds(): { cheap: number; math: number } {
-  return { cheap: cheapMin, math: mathMin };
+export function getNativeElementwiseThresholds(): { cheap: number; math: number; vector: number } {
+  return { cheap: cheapMin, math: mathMin, vector: vectorMin };
 }
 
 /**
@@ -97,8 +106,24 @@ function exp2(x: number): number {
   return Math.pow(2, x);
 }
 
+/** The unary ops with float32 SIMD128 bodies in the WebAssembly module (`vectorMin`). */
+const UNARY_IS_VECTOR = opTable([
+  Unary.Exp,
+  Unary.Log,
+  Unary.Log1p,
+  Unary.Expm1,
+  Unary.Tanh,
+  Unary.Sigmoid,
+]);
+
+/** Elements from which a unary op goes native. */
+function unaryMin(op: Unary, a: TypedArray): number {
+  if (UNARY_IS_MATH[op] === 0) return cheapMin;
+  return UNARY_IS_VECTOR[op] === 1 && a instanceof Float32Array ? vectorMin : mathMin;
+}
+
 export function unary(op: Unary, a: TypedArray, aOff: number, out: TypedArray, n: number): void {
-  if (n >= (UNARY_IS_MATH[op] === 1 ? mathMin : cheapMin) && UNARY_IS_PREDICATE[op] === 0) {
+  if (n >= unaryMin(op, a) && UNARY_IS_PREDICATE[op] === 0) {
     if (native.ewUnary(op, a, aOff, out, n)) return;
   }
   switch (op) {

@@ -71,7 +71,24 @@ interface Plan {
   sub: Plan | null;
   /** exp(-2 pi i k / n), k = 0..n/2: the real-transform twiddles (even n) */
   half: Float64Array | null;
+  /** Note [bluestein four-step]: m = m1 m2 as columns and rows, with their twiddles */
+  split: Split | null;
 }
+
+/** A Bluestein length m = m1 m2 (powers of two) as m2 columns of m1 and m1 rows of m2. */
+interface Split {
+  m1: number;
+  m2: number;
+  sub1: Plan;
+  sub2: Plan;
+  /** exp(-2 pi i e / m) = twHi[e >> shift] * twLo[e & (2^shift - 1)], interleaved */
+  shift: number;
+  twLo: Float64Array;
+  twHi: Float64Array;
+}
+
+/** Bluestein lengths from which the convolution goes through a split plan. */
+const SPLIT_MIN = 4096;
 
 const plans = new Map<number, Plan>();
 
@@ -112,7 +129,16 @@ export function fftPlan(n: number): Plan {
   let plan = plans.get(n);
   if (plan !== undefined) return plan;
   const factors = factorize(n);
-  plan = { n, passes: [], m: 0, chirp: null, kernel: null, sub: null, half: null };
+  plan = {
+    n,
+    passes: [],
+    m: 0,
+    chirp: null,
+    kernel: null,
+    sub: null,
+    half: null,
+    split: null,
+  };
   if (factors.some((p) => p > MAX_RADIX)) {
     let m = 1;
     while (m < 2 * n - 1) m *= 2;
@@ -133,12 +159,27 @@ export function fftPlan(n: number): Plan {
         b[2 * (m - j) + 1] = -chirp[2 * j + 1];
       }
     }
-    const scratch = new Float64Array(2 * m);
-    const kernel = runPlan(sub, b, scratch) === 0 ? b : scratch;
     plan.m = m;
     plan.chirp = chirp;
-    plan.kernel = kernel === b ? b : Float64Array.from(kernel);
     plan.sub = sub;
+    if (m >= SPLIT_MIN) {
+      const bits = Math.round(Math.log2(m));
+      const m1 = 2 ** Math.floor(bits / 2);
+      const shift = Math.ceil(bits / 2);
+      const lo = 2 ** shift;
+      const hi = m / lo;
+      const twLo = new Float64Array(2 * lo);
+      const twHi = new Float64Array(2 * hi);
+      for (let j = 0; j < lo; j++) [twLo[2 * j], twLo[2 * j + 1]] = unitRoot(j, m);
+      for (let j = 0; j < hi; j++) [twHi[2 * j], twHi[2 * j + 1]] = unitRoot(j * lo, m);
+      const split = { m1, m2: m / m1, sub1: fftPlan(m1), sub2: fftPlan(m / m1), shift, twLo, twHi };
+      plan.split = split;
+      plan.kernel = splitKernel(split, m, b);
+    } else {
+      const scratch = new Float64Array(2 * m);
+      const kernel = runPlan(sub, b, scratch) === 0 ? b : scratch;
+      plan.kernel = kernel === b ? b : Float64Array.from(kernel);
+    }
   } else {
     let l1 = 1;
     for (const p of factors) {
@@ -394,8 +435,154 @@ function runPlan(plan: Plan, a: Float64Array, b: Float64Array): 0 | 1 {
   return src === a ? 0 : 1;
 }
 
+/**
+ * Note [bluestein four-step]: Bluestein's convolution at a length m >= SPLIT_MIN goes through
+ * Bailey's four-step split m = m1 m2 instead of two transforms of m in passes (each pass a sweep
+ * through memory: at m = 2^21, 11 sweeps of 32 MB per transform). With j = m2 j1 + j2 and
+ * k = k1 + m1 k2,
+ *   X_{k1 + m1 k2} = sum_{j2} exp(-2 pi i j2 k2 / m2) [exp(-2 pi i j2 k1 / m)
+ *                      sum_{j1} x_{m2 j1 + j2} exp(-2 pi i j1 k1 / m1)]:
+ * column transforms of length m1 (the m2 columns of x viewed as [m1][m2], gathered 8 at a
+ * time), the twiddles, then row transforms of length m2 in place, which leave X_{k1 + m1 k2} at
+ * k1 m2 + k2 (the split order). The kernel is stored in that order, so the product needs no
+ * reordering, and the inverse runs the same steps backwards (rows, conjugate twiddles,
+ * columns), back to the natural order. Inverses are done as conj(forward(conj)): each row is
+ * transformed, multiplied by the kernel and conjugated, and transformed again while it is in
+ * cache; the conjugate twiddles of conjugated values are the forward twiddles; the columns'
+ * results are conjugated on the way out. So the whole convolution makes three sweeps through
+ * the m values. A twiddle exp(-2 pi i e / m) is the product of two table entries (e's high and
+ * low bits; tables of about sqrt(m) values each, rather than m). The kernel holds 1/m.
+ */
+function splitColumns(
+  sp: Split,
+  load: (r: number, n2: number, v: Float64Array, at: number) => void,
+  store: (k: number, n2: number, v: Float64Array, at: number) => void,
+): void {
+  const { m1, m2, sub1 } = sp;
+  const cols = scratch(2 * BLOCK * m1, 3);
+  for (let c0 = 0; c0 < m2; c0 += BLOCK) {
+    const cb = Math.min(BLOCK, m2 - c0);
+    for (let r = 0; r < m1; r++)
+      for (let c = 0; c < cb; c++) load(r, c0 + c, cols, 2 * (c * m1 + r));
+    for (let c = 0; c < cb; c++) forwardInPlace(sub1, cols.subarray(2 * c * m1, 2 * (c + 1) * m1));
+    for (let k = 0; k < m1; k++)
+      for (let c = 0; c < cb; c++) store(k, c0 + c, cols, 2 * (c * m1 + k));
+  }
+}
+
+/** v[at..at+1] *= exp(-2 pi i e / m) (Note [bluestein four-step]). */
+function splitTwiddle(sp: Split, e: number, v: Float64Array, at: number): void {
+  const h = 2 * (e >>> sp.shift);
+  const l = 2 * (e & ((1 << sp.shift) - 1));
+  const hr = sp.twHi[h];
+  const hi = sp.twHi[h + 1];
+  const lr = sp.twLo[l];
+  const li = sp.twLo[l + 1];
+  const wr = hr * lr - hi * li;
+  const wi = hr * li + hi * lr;
+  const vr = v[at];
+  const vi = v[at + 1];
+  v[at] = vr * wr - vi * wi;
+  v[at + 1] = vr * wi + vi * wr;
+}
+
+/** The kernel in the split order, times 1/m: the split transform of b (natural order). */
+function splitKernel(sp: Split, m: number, b: Float64Array): Float64Array {
+  const { m1, m2 } = sp;
+  const out = new Float64Array(2 * m);
+  const inv = 1 / m;
+  splitColumns(
+    sp,
+    (r, n2, v, at) => {
+      v[at] = b[2 * (r * m2 + n2)];
+      v[at + 1] = b[2 * (r * m2 + n2) + 1];
+    },
+    (k, n2, v, at) => {
+      const o = 2 * (k * m2 + n2);
+      out[o] = v[at] * inv;
+      out[o + 1] = v[at + 1] * inv;
+      splitTwiddle(sp, n2 * k, out, o);
+    },
+  );
+  for (let k1 = 0; k1 < m1; k1++)
+    forwardInPlace(sp.sub2, out.subarray(2 * k1 * m2, 2 * (k1 + 1) * m2));
+  return out;
+}
+
+/** Bluestein's algorithm through the split plan (Note [bluestein four-step]), in place. */
+function bluesteinSplit(plan: Plan, sp: Split, a: Float64Array): void {
+  const { n, m } = plan;
+  const { m1, m2 } = sp;
+  const chirp = plan.chirp as Float64Array;
+  const kernel = plan.kernel as Float64Array;
+  const w = scratch(2 * m, 2);
+  // u_j = x_j w_j (zero from n on) by columns, transformed, twiddled
+  splitColumns(
+    sp,
+    (r, n2, v, at) => {
+      const j = r * m2 + n2;
+      if (j >= n) {
+        v[at] = 0;
+        v[at + 1] = 0;
+        return;
+      }
+      const xr = a[2 * j];
+      const xi = a[2 * j + 1];
+      const wr = chirp[2 * j];
+      const wi = chirp[2 * j + 1];
+      v[at] = xr * wr - xi * wi;
+      v[at + 1] = xr * wi + xi * wr;
+    },
+    (k, n2, v, at) => {
+      const o = 2 * (k * m2 + n2);
+      w[o] = v[at];
+      w[o + 1] = v[at + 1];
+      splitTwiddle(sp, n2 * k, w, o);
+    },
+  );
+  // each row: transformed, times the kernel and conjugated, transformed again (the inverse's
+  // rows, conjugated), times the twiddles
+  for (let k1 = 0; k1 < m1; k1++) {
+    const at = 2 * k1 * m2;
+    const row = w.subarray(at, at + 2 * m2);
+    forwardInPlace(sp.sub2, row);
+    for (let k = 0; k < m2; k++) {
+      const xr = row[2 * k];
+      const xi = row[2 * k + 1];
+      const kr = kernel[at + 2 * k];
+      const ki = kernel[at + 2 * k + 1];
+      row[2 * k] = xr * kr - xi * ki;
+      row[2 * k + 1] = -(xr * ki + xi * kr);
+    }
+    forwardInPlace(sp.sub2, row);
+    for (let k = 0; k < m2; k++) splitTwiddle(sp, k * k1, row, 2 * k);
+  }
+  // the inverse's columns (conjugated); y_j = w_j conj(r_j) for j < n
+  splitColumns(
+    sp,
+    (k, n2, v, at) => {
+      v[at] = w[2 * (k * m2 + n2)];
+      v[at + 1] = w[2 * (k * m2 + n2) + 1];
+    },
+    (r, n2, v, at) => {
+      const j = r * m2 + n2;
+      if (j >= n) return;
+      const cr = v[at];
+      const ci = -v[at + 1];
+      const wr = chirp[2 * j];
+      const wi = chirp[2 * j + 1];
+      a[2 * j] = cr * wr - ci * wi;
+      a[2 * j + 1] = cr * wi + ci * wr;
+    },
+  );
+}
+
 /** Bluestein's algorithm (Note [fft plans]) on the row in a (2n values), in place. */
 function bluestein(plan: Plan, a: Float64Array): void {
+  if (plan.split !== null) {
+    bluesteinSplit(plan, plan.split, a);
+    return;
+  }
   const { n, m } = plan;
   const chirp = plan.chirp as Float64Array;
   const kernel = plan.kernel as Float64Array;

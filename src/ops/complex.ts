@@ -2,7 +2,7 @@
  * Complex helpers of the op layer (Note [complex storage] in dtype.ts).
  */
 import { Tensor } from "../tensor.js";
-import { realLayout, toComplexDtype, toRealDtype } from "../dtype.js";
+import { complex32, float16, realLayout, toComplexDtype, toRealDtype } from "../dtype.js";
 import { allocOutput, contiguousData } from "./core.js";
 import { broadcastShapes } from "../shape.js";
 import { noGrad } from "../autograd/grad-mode.js";
@@ -13,7 +13,8 @@ import { noGrad } from "../autograd/grad-mode.js";
  */
 export function interleave(re: Tensor, im: Tensor): Tensor {
   const shape = broadcastShapes(re.shape, im.shape);
-  const dtype = toComplexDtype(re.dtype);
+  // float16 parts: complex32, whose storage holds their bit patterns (Note [complex32])
+  const dtype = re.dtype === float16 ? complex32 : toComplexDtype(re.dtype);
   const out = allocOutput(shape, dtype);
   const [r, i] = noGrad(() => [re.expand(shape).contiguous(), im.expand(shape).contiguous()]);
   const rd = contiguousData(r);

@@ -16,6 +16,7 @@ import {
   float16,
   bfloat16,
   getDefaultDtype,
+  complex32,
   complex64,
   complex128,
   realLayout,
@@ -124,6 +125,23 @@ function warnComplexCast(): void {
  */
 function castComplex(t: Tensor, dtype: DType): TypedArray {
   const n = t.numel();
+  if (t.dtype === complex32 || dtype === complex32) {
+    // Note [complex32]: through complex64, each part decoded from / rounded to float16
+    let src = t;
+    if (t.dtype === complex32) {
+      const { data, offset } = complexData(t);
+      const f = new Float32Array(2 * n);
+      decodeHalf(data, offset, f, 2 * n, false);
+      src = wrap(f, t.shape.slice(), complex64);
+      if (dtype === complex64) return f;
+    }
+    if (dtype !== complex32) return castData(src, dtype);
+    const wide =
+      src.dtype === complex64 ? contiguousData(src) : { data: castData(src, complex64), offset: 0 };
+    const out = allocData(n, complex32) as Uint16Array;
+    encodeHalf(wide.data.subarray(wide.offset, wide.offset + 2 * n), out, 2 * n, false);
+    return out;
+  }
   if (t.dtype.isComplex) {
     const { data, offset } = complexData(t);
     const src = data.subarray(offset, offset + 2 * n);
@@ -216,6 +234,7 @@ export function floatToHalf(t: Tensor, dtype: DType): Tensor {
  * storage]) decoded to float32. For reading values (printing, tolist, item), not storage.
  */
 export function valuesOf(t: Tensor): { data: TypedArray; offset: number } {
+  if (t.dtype === complex32) return { data: castData(t, complex64), offset: 0 };
   if (!t.dtype.isHalf) return contiguousData(t);
   return { data: castData(t, float32), offset: 0 };
 }
@@ -316,6 +335,8 @@ export function scalarTypeName(d: DType): string {
       return "Half";
     case bfloat16:
       return "BFloat16";
+    case complex32:
+      return "ComplexHalf";
     case complex64:
       return "ComplexFloat";
     case complex128:

@@ -34,7 +34,7 @@ export interface TensorOptions {
 
 /** Apply `requiresGrad` from options (with PyTorch's check on the dtype). */
 export function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
-  if (opts?.requiresGrad && !t.dtype.isFloatingPoint)
+  if (opts?.requiresGrad && !t.dtype.differentiable)
     throw runtimeError("Only Tensors of floating point and complex dtype can require gradients");
   if (opts?.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -150,6 +150,12 @@ function checkFits(v: number, dt: DType): void {
  */
 function fromNumbers(values: ArrayLike<number | bigint>, dt: DType): TypedArray {
   const n = values.length;
+  if (dt.lanes === 2) {
+    // a real number is the complex value v + 0j: interleaved (re, im) pairs (Note [complex storage])
+    const arr = new dt.ArrayType(2 * n);
+    for (let i = 0; i < n; i++) arr[2 * i] = Number(values[i]);
+    return arr;
+  }
   const arr = new dt.ArrayType(n);
   if (dt.isHalf) {
     const f = new Float64Array(n);

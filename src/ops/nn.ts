@@ -151,7 +151,14 @@ export function softplus(a: Tensor, beta = 1, threshold = 20): Tensor {
  */
 export function hardtanh(a: Tensor, min = -1, max = 1): Tensor {
   if (a.dtype === bool) throw runtimeError("Bool inputs not supported for hardtanh");
-  const out = noGrad(() => noForwardGrad(() => clamp(a, min, max)));
+  // an integer tensor keeps its dtype (ATen's hardtanh clamps in the input's type; float
+  // bounds promote clamp's result, whose values then truncate back)
+  const out = noGrad(() =>
+    noForwardGrad(() => {
+      const r = clamp(a, min, max);
+      return r.dtype === a.dtype ? r : r.to(a.dtype);
+    }),
+  );
   if (out.dtype.isFloatingPoint && needsGrad(a))
     record("hardtanh", out, [a], { self: a }, { min, max });
   return out;

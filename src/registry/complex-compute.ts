@@ -18,7 +18,18 @@
  * - SCALED: mul/div by a real operand scale both parts by it (complex by complex is custom).
  * - CUSTOM: a composition of recorded ops (mul, exp, matmul, abs, ...).
  * Anything else raises PyTorch's "not implemented for 'ComplexFloat'" error (its kernel's
- * name where PyTorch's message names one), never computing on the interleaved storage.
+ * name where PyTorch's message names one), never computing on the interleaved storage. *
+ * Note [complex tangents]: forward-mode AD takes the same path. A complex dual tensor's parts
+ * `z.real`, `z.imag` are views, so their tangents are the same views of its tangent (Re dz,
+ * Im dz); each real op of a composition applies its real JVP, and `combine` (the recorded
+ * `complex` op) puts the parts' tangents together. That is the R-linear directional derivative
+ * PyTorch's forward AD computes: f'(z) dz for holomorphic f, and for the others (abs, angle,
+ * sgn, real-valued reductions) what derivatives.yaml's `result:` formulas give, e.g. for abs
+ * Re(conj(sgn z) dz). So a composed result that has a tangent keeps it: the op's own `jvp`,
+ * written for real operands, is skipped as its node is (define.ts's recording step). Only the
+ * PASS ops' rules (views, real/imag/conj, view_as_real/complex, complex/polar, the FFTs) see
+ * complex tangents; test/opdb-fwd.test.ts replays op_db's complex128 samples against PyTorch's
+ * tangents.
  */
 import { Tensor } from "../tensor.js";
 import { DType, promoteTypes, resultType, toComplexDtype, toRealDtype } from "../dtype.js";
@@ -52,8 +63,9 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
     re = re.to(d);
     im = im.to(d);
   }
-  if (!re.dtype.isFloatingPoint || re.dtype.isHalf) {
-    // integer parts (a sum of an int tensor's parts does not occur: complex parts are float)
+  if (!re.dtype.isFloatingPoint || re.dtype.name === "bfloat16") {
+    // integer parts (a sum of an int tensor's parts does not occur: complex parts are float);
+    // float16 parts make complex32 (Note [complex32])
     const d = toRealDtype(toComplexDtype(re.dtype));
     re = re.to(d);
     im = im.to(d);
@@ -79,8 +91,51 @@ export function combine(re: Tensor, im: Tensor, name?: string): Tensor {
 const PASS = new Set([
   "view_as_real",
   // linalg.eig / eigvals check their input dtype themselves (registry/ops/eig.ts)
+  // the Householder ops run complex kernels (registry/ops/decomp.ts, backend/zlinalg.ts)
+  "geqrf",
+  "ormqr",
+  "linalg_householder_product",
+  "orgqr",
+  "linalg_qr",
+  "qr",
+  // the Hermitian eigenproblem: zhetrd's tridiagonal, then the real one's
+  "linalg_eigh",
+  "symeig",
+  // the SVD: zgebd2's real bidiagonal, then the real one's (Note [complex SVD])
+  "linalg_svd",
+  "svd",
+  // compositions of the above and of complex-capable ops (registry/ops/decomp.ts)
+  "linalg_pinv",
+  "pinverse",
+  "linalg_lstsq",
+  "linalg_cond",
   "linalg_eig",
   "linalg_eigvals",
+  // complex kernels of LU, Cholesky and triangular solves (backend/linalg-complex.ts) and
+  // formulas with conjugate transposes (registry/ops/decomp.ts)
+  "triangular_solve",
+  "linalg_solve_triangular",
+  "cholesky",
+  "linalg_cholesky",
+  "linalg_cholesky_ex",
+  "cholesky_solve",
+  "cholesky_inverse",
+  "linalg_lu_factor",
+  "linalg_lu_factor_ex",
+  "lu",
+  "lu_unpack",
+  "linalg_lu",
+  "linalg_lu_solve",
+  "lu_solve",
+  "det",
+  "linalg_det",
+  "slogdet",
+  "linalg_slogdet",
+  "logdet",
+  "linalg_tensorsolve",
+  "linalg_ldl_factor",
+  "linalg_ldl_factor_ex",
+  "linalg_ldl_solve",
   // the transforms of ops/spectral.ts compute on the interleaved storage themselves
   "_fft_c2c",
   "_fft_r2c",
@@ -390,6 +445,9 @@ export function complexCall(
 ): unknown {
   const name = schema.name;
   if (PASS.has(name)) return f(...values);
+  // PyTorch's abs_ refuses complex tensors (|z| is real) before computing anything
+  if (name === "abs_" || name === "absolute_")
+    throw runtimeError("In-place abs is not supported for complex tensors.");
   const rec = recorded ?? f;
   if (LINEAR.has(name)) return componentwise(schema, values, rec, "linear");
   if (STRUCTURAL.has(name)) return componentwise(schema, values, rec, "structural");

@@ -414,12 +414,12 @@ function withDerivative(
   const saveNames = d.save;
   const attrNames = d.attrs ?? [];
   const def = derivativeOf(key as Op);
-  // Note [complex compute]: a complex composition's result carries its own graph (checked
-  // only for a result that already has a node)
+  // Note [complex compute]: a complex composition's result carries its own graph and its own
+  // tangent (Note [complex tangents]; checked only for a result that has a node or a tangent)
   const recordCall =
     compiledRecordCall(key, def, saveNames, saveSlots, attrNames, attrSlots, EMPTY) ??
     ((values: readonly unknown[], out: Tensor, inputs: (Tensor | null)[]) => {
-      if (out._gradFn !== null && composedResults.has(out)) return out;
+      if ((out._gradFn !== null || out._fwGrad !== null) && composedResults.has(out)) return out;
       const save: Record<string, Tensor | null> = {};
       for (let j = 0; j < saveNames.length; j++) {
         const s = saveSlots[j];
@@ -479,7 +479,7 @@ function compiledRecordCall(
   const make = compileOrNull(
     ["recordWith", "def", "key", "T", "EMPTY", "composed"],
     `return function recordCall(values, out, inputs) {
-  if (out._gradFn !== null && composed.has(out)) return out;
+  if ((out._gradFn !== null || out._fwGrad !== null) && composed.has(out)) return out;
   recordWith(def, key, out, inputs, { ${saveSrc} }, ${attrSrc});
   return out;
 }; // ${key.replace(/\n/g, " ")}`,
@@ -660,7 +660,7 @@ function factoryForward(
     )
       r = toDevice(r);
     if (values[n] === true) {
-      if (!r.dtype.isFloatingPoint)
+      if (!r.dtype.differentiable)
         throw runtimeError(
           "Only Tensors of floating point and complex dtype can require gradients",
         );

@@ -16,17 +16,21 @@
  * each input's cast, as PyTorch's backward kernels compute the half types in float32.
  */
 import { Tensor } from "../tensor.js";
-import { DType, float32, resultType } from "../dtype.js";
+import { DType, complex32, complex64, float16, float32, resultType } from "../dtype.js";
 import { castData, floatToHalf, wrap, writeInto } from "../ops/core.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { OpNode } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
 import type { Schema } from "./schema.js";
-import { complexCall, involvesComplex } from "./complex-compute.js";
+import { complexCall, composedResults, involvesComplex } from "./complex-compute.js";
+import { checkChalf, involvesChalf } from "./chalf-compute.js";
 
 /** PyTorch's ScalarType name of a half type, as its kernels' errors print it. */
 const halfName = (d: DType): string =>
   d === float32 ? "Float" : d.name === "float16" ? "Half" : "BFloat16";
+
+/** The type a half-stored dtype computes in: float32, or complex64 for complex32. */
+const wideOf = (d: DType): DType => (d === complex32 ? complex64 : float32);
 
 type Forward = (...args: unknown[]) => unknown;
 
@@ -37,7 +41,8 @@ type Forward = (...args: unknown[]) => unknown;
 export const HALF_REFUSED = new Map<string, (halfType: string) => string>();
 
 /** In-place ops that only change a tensor's metadata (no values move). */
-const METADATA_ONLY = /^(t|transpose|swapaxes|swapdims|squeeze|unsqueeze|detach|as_strided)_$/;
+const METADATA_ONLY =
+  /^(t|transpose|swapaxes|swapdims|squeeze|unsqueeze|detach|as_strided|resize|resize_as)_$/;
 
 /** Ops reading only a tensor's metadata (numel, size, ...). */
 const READS_METADATA =
@@ -93,14 +98,19 @@ export function halfPath(
     }
     return false;
   };
-  const toFloat = (t: Tensor): Tensor =>
-    differentiable
-      ? t.to(float32)
-      : noGrad(() => wrap(castData(t, float32), t.shape.slice(), float32));
+  // Note [complex32]: complex32 operands' casts are always recorded: the complex64 op records
+  // its own graph (Note [complex compute]), which the rounded result keeps
+  const toFloat = (t: Tensor, recordCasts: boolean): Tensor => {
+    const w = wideOf(t.dtype);
+    return recordCasts ? t.to(w) : noGrad(() => wrap(castData(t, w), t.shape.slice(), w));
+  };
   const refusal = HALF_REFUSED.get(schema.name);
   const run = (values: readonly unknown[]): unknown => {
-    // Note [complex compute]: the scan below finds complex operands too
-    if (involvesComplex(values)) return complexCall(schema, f, values.slice(), recorded());
+    // Note [complex32]: complex32 operands compute in complex64, when PyTorch's kernel takes
+    // them; then (Note [complex compute]) the complex64 values as the other complex types
+    const chalf = involvesChalf(values);
+    if (chalf) checkChalf(schema.name);
+    else if (involvesComplex(values)) return complexCall(schema, f, values.slice(), recorded());
     if (refusal !== undefined)
       for (const s of tensorSlots) {
         const t = values[s];
@@ -113,8 +123,8 @@ export function halfPath(
     const operands: Tensor[] = [];
     const convert = (t: Tensor): Tensor => {
       operands.push(t);
-      if (!t.dtype.isHalf) return t;
-      const c = toFloat(t);
+      if (!t.dtype.isHalfStored) return t;
+      const c = toFloat(t, differentiable || chalf);
       orig.push(t);
       conv.push(c);
       return c;
@@ -123,7 +133,7 @@ export function halfPath(
       const t = v[s];
       if (!(t instanceof Tensor)) continue;
       v[s] = convert(t);
-      if (mutable[s] && t.dtype.isHalf) written.push(conv.length - 1);
+      if (mutable[s] && t.dtype.isHalfStored) written.push(conv.length - 1);
     }
     for (const s of listSlots) {
       const l = v[s];
@@ -135,23 +145,34 @@ export function halfPath(
       const d = v[s];
       if (!(d instanceof DType)) continue;
       explicit = true;
-      if (d.isHalf) {
+      if (d.isHalfStored) {
         target = d;
-        v[s] = float32;
+        v[s] = wideOf(d);
       }
     }
     if (!explicit && operands.length > 0) {
       const rt = resultType(operands);
-      if (rt.isHalf) target = rt;
+      if (rt.isHalfStored) target = rt;
     }
     let r: unknown;
     try {
-      r = f(...v);
+      r = chalf && involvesComplex(v) ? complexCall(schema, f, v, recorded()) : f(...v);
     } catch (e) {
+      if (chalf && e instanceof Error)
+        e.message = e.message.replace("'ComplexFloat'", "'ComplexHalf'");
       // a kernel's "not implemented for 'Float'" names the dtype the caller passed
       const name = orig.length > 0 ? orig[0].dtype : target;
-      if (e instanceof Error && name !== undefined && e.message.includes("for 'Float'"))
-        e.message = e.message.replace("for 'Float'", `for '${halfName(name)}'`);
+      if (e instanceof Error && name !== undefined && name.isHalf) {
+        if (e.message.includes("for 'Float'"))
+          e.message = e.message.replace("for 'Float'", `for '${halfName(name)}'`);
+        // an in-place op's dtype check (float_power_: "the base given to float_power_ has
+        // dtype Half but ...") names the caller's tensor too
+        else if (e.message.includes(" has dtype Float but "))
+          e.message = e.message.replace(
+            " has dtype Float but ",
+            ` has dtype ${halfName(name)} but `,
+          );
+      }
       throw e;
     }
     for (const k of written) noGrad(() => writeInto(orig[k], conv[k]));
@@ -166,22 +187,35 @@ export function halfPath(
       if (!(x instanceof Tensor)) return x;
       const k = conv.indexOf(x);
       if (k >= 0) return orig[k];
-      if (target === undefined || x.dtype !== float32) return x;
-      if (differentiable) {
+      if (target === undefined) return x;
+      // the wide result's half type: the target, or its real or complex counterpart (abs of
+      // complex32 is float16, complex of two float16 tensors complex32)
+      const to =
+        x.dtype === wideOf(target)
+          ? target
+          : target === complex32 && x.dtype === float32
+            ? float16
+            : target === float16 && x.dtype === complex64
+              ? complex32
+              : null;
+      if (to === null) return x;
+      if (differentiable || (chalf && x.gradFn !== null)) {
         // the float32 result (which its node may save, as tanh's does) takes the half values
         // in place, so the formulas read what PyTorch's read: the rounded result
         const c = x.contiguous();
-        const n = c.numel();
-        const rounded = castData(floatToHalf(c, target), float32);
-        c.typedArray.set(rounded.subarray(0, n), c.offset);
-        const out = c.to(target);
+        const lanes = c.dtype.lanes;
+        const n = c.numel() * lanes;
+        const rounded = castData(floatToHalf(c, to), c.dtype);
+        c.typedArray.set(rounded.subarray(0, n), c.offset * lanes);
+        const out = c.to(to);
         // the rounding cast takes the name of the op's own node (PyTorch records one node, the
         // op's, on the half result: AddBackward0, not ToCopyBackward0)
         const inner = x.gradFn;
         if (out.gradFn instanceof OpNode && inner !== null) out.gradFn.rename(inner.name());
+        if (chalf) composedResults.add(out);
         return out;
       }
-      return wrap(castData(x, target), x.shape.slice(), target);
+      return wrap(castData(x, to), x.shape.slice(), to);
     };
     return back(r);
   };

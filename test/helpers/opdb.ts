@@ -6,6 +6,7 @@
  * real views); test/opdb.test.ts documents the call forms and the known-failures mechanism.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 
 import * as torch from "../../src/index.js";
 import { Tensor } from "../../src/index.js";
@@ -144,6 +145,7 @@ export const DTYPES: Record<string, torch.DType> = Object.fromEntries(
     torch.float64,
     torch.float16,
     torch.bfloat16,
+    torch.complex32,
     torch.complex64,
     torch.complex128,
     torch.int8,
@@ -166,7 +168,12 @@ export function makeTensor(r: TRec): Tensor {
         .viewAsComplex(
           torch
             .tensor(flatValues, {
-              dtype: dtype === torch.complex64 ? torch.float32 : torch.float64,
+              dtype:
+                dtype === torch.complex64
+                  ? torch.float32
+                  : dtype === torch.complex32
+                    ? torch.float16
+                    : torch.float64,
             })
             .reshape([...r.shape, 2]),
         )
@@ -196,7 +203,7 @@ function options(kw: Record<string, Val>, tensors: Tensor[]): Record<string, unk
 }
 
 /** The argument list of a call form: positional arguments, then the options object if any. */
-function callArgs(c: Call, form: Form, tensors: Tensor[]): unknown[] {
+export function callArgs(c: Call, form: Form, tensors: Tensor[]): unknown[] {
   const positional = form === "kwargs" ? [c.input, ...c.args] : c.positional!;
   const kw = form === "kwargs" ? c.kwargs : c.kwonly!;
   const args = positional.map((v) => decodeVal(v, tensors));
@@ -276,7 +283,7 @@ export function tolerance(dtype: string, grad: boolean): { rtol: number; atol: n
   const k = grad ? 10 : 1;
   if (dtype === "float32" || dtype === "complex64") return { rtol: 1e-5 * k, atol: 1e-5 * k };
   if (dtype === "float64" || dtype === "complex128") return { rtol: 1e-9 * k, atol: 1e-12 * k };
-  if (dtype === "float16") return { rtol: 1e-3 * k, atol: 1e-5 * k };
+  if (dtype === "float16" || dtype === "complex32") return { rtol: 1e-3 * k, atol: 1e-5 * k };
   if (dtype === "bfloat16") return { rtol: 1.6e-2 * k, atol: 1e-5 * k };
   return { rtol: 0, atol: 0 };
 }
@@ -291,9 +298,8 @@ export function close(x: number, y: number, rtol: number, atol: number): boolean
 export function flat(t: Tensor): number[] {
   const d = t.detach();
   // half elements are 16-bit patterns (Note [half storage]): float32 holds each value exactly
-  const c = (
-    d.dtype.isComplex ? torch.viewAsReal(d.resolveConj()) : d.dtype.isHalf ? d.float() : d
-  ).contiguous();
+  const r = d.dtype.isComplex ? torch.viewAsReal(d.resolveConj()) : d;
+  const c = (r.dtype.isHalf ? r.float() : r).contiguous();
   return Array.from(c.typedArray.subarray(c.offset, c.offset + c.numel()), Number);
 }
 
@@ -421,8 +427,10 @@ export function checkTree(actual: unknown, tree: Tree, what: string): Tensor[] {
  * and abs(eigenvectors), as op_db's out_fn (a loss depending on the eigenvectors' phases is
  * ill-defined and raises).
  */
-const GRAD_PROCESSED: Record<string, (outs: Tensor[]) => Tensor[]> = {
-  "linalg.eig": ([L, V]) => [L, V.abs()],
+const GRAD_PROCESSED: Record<string, (outs: Tensor[], s: Sample) => Tensor[]> = {
+  // samples op_db gives no out_fn (the empty ones) read V itself: their weight for V is that
+  // of a complex tensor (V's shape and a trailing 2)
+  "linalg.eig": ([L, V], s) => (s.weights?.[1]?.shape.length === V.dim() ? [L, V.abs()] : [L, V]),
 };
 
 /** Gradients of sum_i sum(out_i * w_i) against the fixture's. */
@@ -536,7 +544,7 @@ export function runSample(op: Op, s: Sample): Outcome {
         }
         const inv = invoke(op, s, variant, form);
         const outs = checkTree(alignGauge(op, inv.result, s.out!), s.out!, "result");
-        checkGrads(s, GRAD_PROCESSED[op.name]?.(outs) ?? outs, inv.tensors);
+        checkGrads(s, GRAD_PROCESSED[op.name]?.(outs, s) ?? outs, inv.tensors);
       } catch (err) {
         out.failures.push(failure(describe(op, s, variant, form), err));
       }
@@ -575,4 +583,36 @@ export function runError(op: Op, e: ErrorSample): Outcome {
     }
   }
   return out;
+}
+
+/** `OPDB_UPDATE_KNOWN=1`: the replays rewrite their known-failures files instead of checking. */
+export const UPDATE_KNOWN = process.env.OPDB_UPDATE_KNOWN === "1";
+
+/**
+ * The end of an op_db replay's known-failures check. With OPDB_UPDATE_KNOWN=1, rewrites
+ * test/<knownPath> from the observed failures: a sample still failing keeps its line (and the
+ * reason written there), a new one gets its failures without a reason (add one). Otherwise
+ * asserts that every listed sample is one of `sampleIds` (the present ops' samples).
+ */
+export function settleKnownFailures(
+  knownPath: string,
+  known: Record<string, string>,
+  observed: ReadonlyMap<string, string[]>,
+  sampleIds: ReadonlySet<string>,
+): void {
+  if (UPDATE_KNOWN) {
+    const line = (f: string[]): string => {
+      const text = f.join("; ");
+      return text.length > 400 ? `${text.slice(0, 397)}...` : text;
+    };
+    const failing = [...observed.entries()].filter(([, f]) => f.length > 0);
+    const list = Object.fromEntries(failing.map(([id, f]) => [id, known[id] ?? line(f)]));
+    writeFileSync(
+      new URL(`../${knownPath}`, import.meta.url),
+      `${JSON.stringify(list, null, 2)}\n`,
+    );
+    return;
+  }
+  const stale = Object.keys(known).filter((id) => !sampleIds.has(id));
+  assert.deepEqual(stale, [], `test/${knownPath} names samples of no present op`);
 }

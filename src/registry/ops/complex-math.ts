@@ -334,13 +334,16 @@ for (const [name, op, node] of [
 }
 // |z|-based reductions: a vector norm of z is that norm of |z|; var z = var a + var b
 for (const name of ["norm", "linalg_vector_norm"]) {
-  CUSTOM.set(name, (values, f) => {
+  CUSTOM.set(name, (values, f, declared) => {
     const z = values[0] as Tensor;
-    // the nuclear norm is a matrix norm (singular values): not computed on |z|
-    if (values.includes("nuc"))
-      throw runtimeError(`"${name}_cpu" not implemented for '${scalarTypeName(z.dtype)}'`);
+    // the nuclear norm is a matrix norm (singular values): the op's own forward (matrix_norm)
+    if (values.includes("nuc")) return declared(...values);
     const [v] = realDtypes(values);
-    return f(z.real.hypot(z.imag), ...v.slice(1));
+    // |z| with a zero gradient where z = 0 (PyTorch's norm backward there, sgn(0) = 0): hypot
+    // of (1, 0) in place of (0, 0), masked out, so no 0 / 0 enters the graph
+    const zero = z.real.eq(0).logicalAnd(z.imag.eq(0));
+    const abs = z.real.maskedFill(zero, 1).hypot(z.imag).maskedFill(zero, 0);
+    return f(abs, ...v.slice(1));
   });
 }
 // var z = var a + var b, std z = hypot(std a, std b) (the op's own overload on each part)
@@ -789,6 +792,17 @@ for (const name of ["linalg_inv", "inverse", "linalg_inv_ex"]) {
     return withFirst(r, combine(top.narrow(-2, 0, n), top.narrow(-2, n, n), inv.gradFn?.name()));
   });
 }
+// exp is a polynomial limit, so exp(embed Z) = embed(exp Z): the top-left block and the
+// bottom-left one are exp(Z)'s real and imaginary parts
+for (const name of ["matrix_exp", "linalg_matrix_exp"]) {
+  CUSTOM.set(name, (values, f) => {
+    const z = values[0] as Tensor;
+    const n = z.shape[z.dim() - 1];
+    const r = f(embed(z)) as Tensor;
+    const left = r.narrow(-1, 0, n);
+    return combine(left.narrow(-2, 0, n), left.narrow(-2, n, n), r.gradFn?.name());
+  });
+}
 for (const name of ["linalg_solve", "linalg_solve_ex"]) {
   CUSTOM.set(name, (values, f) => {
     const [A, B, left, ...rest] = values as [Tensor, Tensor, boolean, ...unknown[]];
@@ -830,22 +844,9 @@ CUSTOM.set("uniform_", (values) => {
 });
 
 // Through the same embedding (a *-homomorphism: embed(M^H) = embed(M)^T, and embed(M) has M's
-// singular values, each twice): pinv(embed M) = embed(pinv M); svdvals and matrix_rank from
+// singular values, each twice; pinv has complex kernels, registry/ops/decomp.ts): svdvals and matrix_rank from
 // embed M's (pairs averaged, so each pair's gradient is basis-free; rank halved); eigvalsh from
 // the embedding of the Hermitian matrix PyTorch reads off the UPLO triangle
-for (const name of ["linalg_pinv", "pinverse"]) {
-  CUSTOM.set(name, (values, f) => {
-    const [z, ...rest] = values as [Tensor, ...unknown[]];
-    const [m, n] = z.shape.slice(-2);
-    // hermitian: the SVD path on the Hermitian matrix of the lower triangle (|eigenvalues| are
-    // the singular values of a Hermitian matrix)
-    const hermitian = rest.includes(true);
-    const x = hermitian ? hermitianOf(z, true) : z;
-    const r = f(embed(x), ...rest.map((v) => (v === true ? false : v))) as Tensor;
-    const left = r.narrow(-1, 0, m);
-    return combine(left.narrow(-2, 0, n), left.narrow(-2, n, n), r.gradFn?.name());
-  });
-}
 const pairMean = (s: Tensor): Tensor => {
   const k = s.shape[s.dim() - 1] / 2;
   return s.reshape([...s.shape.slice(0, -1), k, 2]).mean(-1);

@@ -5,13 +5,15 @@
  * op computes complex values from these (Note [complex compute] in ../complex-compute.ts).
  */
 import { Tensor } from "../../tensor.js";
-import { DType, complex64, complex128, realLayout, toRealDtype } from "../../dtype.js";
+import { DType, complex32, complex64, complex128, realLayout, toRealDtype } from "../../dtype.js";
+import { HALF_REFUSED } from "../half-compute.js";
 import { scalarTypeName } from "../../ops/core.js";
 import { interleave } from "../../ops/complex.js";
 import { combine, setComplexBuilder } from "../complex-compute.js";
 import { makeView } from "../../ops/views.js";
 import { runtimeError } from "../../errors.js";
 import { builtFunction, defineOp, fn } from "../define.js";
+import { linear, linearIn } from "../linear-jvp.js";
 
 /** view_as_real's view, without recording (Note [complex storage]). */
 export function viewAsRealView(self: Tensor): Tensor {
@@ -30,8 +32,6 @@ export function viewAsComplexView(self: Tensor): Tensor {
     throw runtimeError(
       `view_as_complex is only supported for half, float and double tensors, but got a tensor of scalar type: ${scalarTypeName(d)}`,
     );
-  if (d.name === "float16")
-    throw runtimeError("view_as_complex: tensorgrad has no complex32 (chalf) dtype");
   const n = self.dim();
   if (n === 0) throw runtimeError("Input tensor must have one or more dimensions");
   if (self.shape[n - 1] !== 2) throw runtimeError("Tensor must have a last dimension of size 2");
@@ -47,7 +47,7 @@ export function viewAsComplexView(self: Tensor): Tensor {
     self.strides.slice(0, n - 1).map((s) => s / 2),
     self.offset / 2,
   );
-  out.dtype = d.name === "float64" ? complex128 : complex64;
+  out.dtype = d.name === "float64" ? complex128 : d.name === "float16" ? complex32 : complex64;
   return out;
 }
 
@@ -62,7 +62,6 @@ function checkParts(a: Tensor, b: Tensor): DType {
     throw runtimeError(
       `Expected object of scalar type ${scalarTypeName(a.dtype)} but got scalar type ${scalarTypeName(b.dtype)} for second argument`,
     );
-  if (a.dtype.isHalf) throw runtimeError("complex: tensorgrad has no complex32 (chalf) dtype");
   return a.dtype;
 }
 
@@ -85,7 +84,7 @@ defineOp({
         name: "ViewAsRealBackward0",
         save: [],
         grad: (g: Tensor) => [viewAsComplexFn()(g.contiguous())],
-        jvp: (t) => (t.self === null ? null : viewAsRealFn()(t.self)),
+        jvp: linear((t) => viewAsRealFn()(t)),
       },
     },
   ],
@@ -104,7 +103,7 @@ defineOp({
         name: "ViewAsComplexBackward0",
         save: [],
         grad: (g: Tensor) => [viewAsRealFn()(g)],
-        jvp: (t) => (t.self === null ? null : viewAsComplexFn()(t.self.contiguous())),
+        jvp: linear((t) => viewAsComplexFn()(t.contiguous())),
       },
     },
   ],
@@ -127,12 +126,9 @@ defineOp({
         name: "ComplexBackward0",
         save: [],
         grad: (g: Tensor) => [g.real, g.imag],
-        jvp: (t, p) => {
-          if (t.real === null && t.imag === null) return null;
-          const re = t.real ?? p.real.mul(0);
-          const im = t.imag ?? p.imag.mul(0);
-          return (fn("complex") as (a: Tensor, b: Tensor) => Tensor)(re, im);
-        },
+        jvp: linearIn(["real", "imag"], ([re, im]) =>
+          (fn("complex") as (a: Tensor, b: Tensor) => Tensor)(re, im),
+        ),
       },
     },
   ],
@@ -156,6 +152,9 @@ defineOp({
     },
   ],
 });
+
+// PyTorch's polar kernel has no Half dispatch (complex of two float16 tensors is complex32)
+HALF_REFUSED.set("polar", (t) => `"polar_cpu" not implemented for '${t}'`);
 
 // Note [complex compute]: compositions record the complex node, built on first use
 setComplexBuilder(() => builtFunction("complex"));

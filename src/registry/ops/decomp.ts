@@ -13,7 +13,15 @@
  */
 import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
-import { DType, float64, int32, int64, promoteTypes } from "../../dtype.js";
+import {
+  DType,
+  complex128,
+  float64,
+  int32,
+  int64,
+  promoteTypes,
+  toRealDtype,
+} from "../../dtype.js";
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import { linAlgError, notImplementedError, runtimeError, typeError } from "../../errors.js";
 import { broadcastShapes, contiguousStrides } from "../../shape.js";
@@ -22,6 +30,8 @@ import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../aut
 import { registerJvp } from "../../autograd/forward-ad.js";
 import type { Op } from "../../autograd/derivatives.js";
 import * as K from "../../backend/linalg.js";
+import * as Z from "../../backend/zlinalg.js";
+import * as ZL from "../../backend/linalg-complex.js";
 import { norm as reduceNorm } from "../../ops/reduce.js";
 import { defineOp, fn } from "../define.js";
 
@@ -32,34 +42,51 @@ type Primals = { readonly [name: string]: Tensor };
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** the transpose of the last two dims (PyTorch's mT; mH for real tensors) */
+/** the transpose of the last two dims (PyTorch's mT) */
 const mT = (x: T): T => x.transpose(-2, -1);
+/** the conjugate transpose of the last two dims (PyTorch's mH; mT for real tensors) */
+const mH = (x: T): T => x.mH;
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-/** the tensor's values as a fresh Float64Array, row-major */
-function f64(t: T): Float64Array {
-  const n = t.numel();
+/**
+ * the tensor's values as a fresh Float64Array (or in `into`, when given), row-major
+ * (interleaved re/im when complex)
+ */
+function f64(t: T, into?: Float64Array): Float64Array {
+  const n = t.numel() * t.dtype.lanes;
   const { data, offset } = contiguousData(t);
-  const out = new Float64Array(n);
+  const out = into ?? new Float64Array(n);
   // typed-array set converts element by element natively (an element loop here is megamorphic
   // over the storage types: several times slower on a 512 x 512 matrix)
   out.set(data.subarray(offset, offset + n));
   return out;
 }
 
-/** a contiguous tensor of `dtype` holding `a` (rounded once for float32) */
+/**
+ * a contiguous tensor of `dtype` holding `a` (rounded once for float32 and complex64; a complex
+ * `dtype` takes interleaved re/im values)
+ */
 function make(a: Float64Array, shape: number[], dtype: DType): T {
-  if (dtype === float64) return wrap(a, shape, dtype);
+  if (dtype.ArrayType === Float64Array) return wrap(a, shape, dtype);
   const out = new dtype.ArrayType(a.length);
   out.set(a); // rounds each element as an assignment does
   return wrap(out, shape, dtype);
 }
 
+/** real values `a` as a tensor of `dtype` (imaginary parts 0 for a complex one) */
+function makeReal(a: Float64Array, shape: number[], dtype: DType): T {
+  if (!dtype.isComplex) return make(a, shape, dtype);
+  const z = new Float64Array(2 * a.length);
+  for (let i = 0; i < a.length; i++) z[2 * i] = a[i];
+  return make(z, shape, dtype);
+}
+
 /** the n x n identity in `dtype` with leading `batch` dims */
 function eye(n: number, dtype: DType, batch: readonly number[] = []): T {
   const b = prod(batch);
-  const a = new Float64Array(b * n * n);
-  for (let k = 0; k < b; k++) for (let i = 0; i < n; i++) a[k * n * n + i * n + i] = 1;
+  const l = dtype.lanes;
+  const a = new Float64Array(b * n * n * l);
+  for (let k = 0; k < b; k++) for (let i = 0; i < n; i++) a[l * (k * n * n + i * n + i)] = 1;
   return make(a, [...batch, n, n], dtype);
 }
 
@@ -85,7 +112,7 @@ function checkSquare(name: string | null, x: T): void {
 
 /** linalg's dtype check: floating point (or complex) input */
 function checkFloating(name: string, x: T): void {
-  if (!x.dtype.isFloatingPoint)
+  if (!x.dtype.isFloatingPoint && !x.dtype.isComplex)
     throw runtimeError(
       `${name}: Expected a floating point or complex tensor as input. Got ${scalarTypeName(x.dtype)}`,
     );
@@ -94,7 +121,7 @@ function checkFloating(name: string, x: T): void {
 /** AT_DISPATCH's error for a kernel without integer support */
 function checkDispatch(kernel: string, x: T | DType): void {
   const d = x instanceof DType ? x : x.dtype;
-  if (!d.isFloatingPoint)
+  if (!d.isFloatingPoint && !d.isComplex)
     throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(d)}'`);
 }
 
@@ -108,8 +135,9 @@ const batchTrace = (x: T): T => x.diagonal(0, -2, -1).sum(-1);
 // triangular solves
 
 /**
- * op(T) X = B for each matrix of the batch (op = transpose when `trans`), T [..., n, n] and B
- * [..., n, k] with broadcast leading dims, in `dtype`.
+ * op(T) X = B for each matrix of the batch (op = transpose when `trans`, the conjugate
+ * transpose when `conj` too), T [..., n, n] and B [..., n, k] with broadcast leading dims, in
+ * `dtype` (complex: ../../backend/linalg-complex.ts's kernel).
  */
 function triSolveBatched(
   tri: T,
@@ -118,15 +146,20 @@ function triSolveBatched(
   trans: boolean,
   unit: boolean,
   dtype: DType,
+  conj = false,
 ): T {
   const batch = broadcastShapes(batchOf(tri), batchOf(b));
   const n = tri.shape[tri.dim() - 1];
   const k = b.shape[b.dim() - 1];
-  const ta = f64(expandBatch(tri, batch));
-  const xb = f64(expandBatch(b, batch));
+  const ta = f64(expandBatch(tri.to(dtype), batch));
+  const xb = f64(expandBatch(b.to(dtype), batch));
   const count = prod(batch);
-  for (let i = 0; i < count; i++)
-    K.triSolve(ta, i * n * n, xb, i * n * k, n, k, upper, trans, unit);
+  if (dtype.isComplex)
+    for (let i = 0; i < count; i++)
+      ZL.zTriSolve(ta, 2 * i * n * n, xb, 2 * i * n * k, n, k, upper, trans, conj, unit);
+  else
+    for (let i = 0; i < count; i++)
+      K.triSolve(ta, i * n * n, xb, i * n * k, n, k, upper, trans, unit);
   return make(xb, [...batch, n, k], dtype);
 }
 
@@ -182,8 +215,8 @@ defineOp({
           s: { self: T; result: T },
           a: { upper: boolean; left: boolean; unitriangular: boolean },
         ) => {
-          const gB = solveTri(mT(s.self), g, !a.upper, a.left, a.unitriangular);
-          const gA = a.left ? gB.matmul(mT(s.result)).neg() : mT(s.result).matmul(gB).neg();
+          const gB = solveTri(mH(s.self), g, !a.upper, a.left, a.unitriangular);
+          const gA = a.left ? gB.matmul(mH(s.result)).neg() : mH(s.result).matmul(gB).neg();
           return [triPart(gA, a.upper, a.unitriangular), gB];
         },
         // dX = A^{-1}(dB - dA X) (left), (dB - X dA) A^{-1} (right), dA on A's triangle
@@ -217,15 +250,18 @@ const TRI_SOLVE = "triangular_solve" as unknown as Op;
 registerDerivative(TRI_SOLVE, {
   name: "TriangularSolveBackward0",
   save: ["A", "solution"],
-  // triangular_solve_backward: gb = op(A)^{-H} gX, gA = -gb X^H (op(A) = A) or -X gb^H
-  // (op(A) = A^T) on A's triangle, plus the coefficient's own gradient
+  // triangular_solve_backward: gb = op(A)^{-H} gX (a triangular_solve with conj(A), the
+  // transpose flag flipped), gA = -gb X^H (op(A) = A) or -conj(X) gb^T (op(A) = A^T) on A's
+  // triangle, plus the coefficient's own gradient
   grad: (_g: T, s: { A: T; solution: T }, a: TriSolveAttrs, n: OpNode) => {
     const [gX, gM] = n.gradOutputs;
     let gb: T | null = null;
     let gA: T | null = null;
     if (gX != null) {
-      gb = triangularSolve(gX, s.A, a.upper, !a.transpose, a.unitriangular)[0];
-      const full = a.transpose ? s.solution.matmul(mT(gb)).neg() : gb.matmul(mT(s.solution)).neg();
+      gb = triangularSolve(gX, s.A.conj(), a.upper, !a.transpose, a.unitriangular)[0];
+      const full = a.transpose
+        ? s.solution.conj().matmul(mT(gb)).neg()
+        : gb.matmul(mH(s.solution)).neg();
       gA = triPart(full, a.upper, a.unitriangular);
     }
     if (gM != null) gA = gA === null ? gM : gA.add(gM);
@@ -333,19 +369,21 @@ defineOp({
 // Cholesky
 
 /**
- * The Cholesky factors of the batch: L (lower) or U = L^T (upper; LAPACK reads A's upper
- * triangle, the lower one of A^T), and each matrix's info (0, or the order of the first
- * leading minor that is not positive-definite).
+ * The Cholesky factors of the batch: L (lower) or U = L^H (upper; LAPACK reads A's upper
+ * triangle, the lower one of A^H), and each matrix's info (0, or the order of the first
+ * leading minor that is not positive-definite). Complex: A = L L^H (zpotrf).
  */
 function choleskyFactor(x: T, upper: boolean): { factor: T; info: number[] } {
   const n = x.shape[x.dim() - 1];
   const batch = batchOf(x);
-  const a = f64(upper ? mT(x) : x);
+  const a = f64(upper ? mH(x) : x);
   const count = prod(batch);
   const info: number[] = [];
-  for (let i = 0; i < count; i++) info.push(K.cholesky(a, i * n * n, n));
+  const complex = x.dtype.isComplex;
+  for (let i = 0; i < count; i++)
+    info.push(complex ? ZL.zCholesky(a, 2 * i * n * n, n) : K.cholesky(a, i * n * n, n));
   const l = make(a, [...batch, n, n], x.dtype);
-  return { factor: upper ? mT(l).contiguous() : l, info };
+  return { factor: upper ? mH(l).contiguous() : l, info };
 }
 
 function notPositiveDefinite(name: string, x: T, info: number[]): void {
@@ -365,22 +403,22 @@ interface UpperAttr {
  * (tril(X) + tril(X, -1)^H) / 2, which is symmetric.
  */
 function choleskyBackward(g: T, L0: T, upper: boolean): T {
-  const L = upper ? mT(L0) : L0;
-  const gL = upper ? mT(g) : g;
-  let gA = mT(L).matmul(gL).tril();
-  gA = gA.add(mT(gA.tril(-1))).mul(0.5);
-  gA = solveTri(mT(L), gA, true, true);
+  const L = upper ? mH(L0) : L0;
+  const gL = upper ? mH(g) : g;
+  let gA = mH(L).matmul(gL).tril();
+  gA = gA.add(mH(gA.tril(-1))).mul(0.5);
+  gA = solveTri(mH(L), gA, true, true);
   return solveTri(L, gA, false, false);
 }
 
 /** cholesky_jvp: dL = L Φ(L^{-1} dA L^{-H}), Φ(X) = tril(X) - diag(X) / 2 */
 function choleskyJvp(dA: T, L0: T, upper: boolean): T {
-  const L = upper ? mT(L0) : L0;
+  const L = upper ? mH(L0) : L0;
   let dL = solveTri(L, dA, false, true);
-  dL = solveTri(mT(L), dL, true, false);
+  dL = solveTri(mH(L), dL, true, false);
   dL = dL.tril().sub(dL.diagonal(0, -2, -1).mul(0.5).diagEmbed());
   dL = L.matmul(dL);
-  return upper ? mT(dL) : dL;
+  return upper ? mH(dL) : dL;
 }
 
 const choleskyDerivative = (name: string) => ({
@@ -479,11 +517,11 @@ defineOp({
   ],
 });
 
-/** A^{-1} B with A = L L^T (U^T U when `upper`) from the factor: two triangular solves */
+/** A^{-1} B with A = L L^H (U^H U when `upper`) from the factor: two triangular solves */
 function cholSolveKernel(b: T, f: T, upper: boolean): T {
-  const lower = upper ? mT(f) : f;
+  const lower = upper ? mH(f) : f;
   const y = triSolveBatched(lower, b, false, false, false, b.dtype);
-  return triSolveBatched(lower, y, false, true, false, b.dtype);
+  return triSolveBatched(lower, y, false, true, false, b.dtype, true);
 }
 
 /** cholesky_solve through the registry (recorded) */
@@ -520,8 +558,8 @@ defineOp({
         attrs: ["upper"],
         grad: (g: T, s: { input2: T; result: T }, a: UpperAttr) => {
           const gB = cholSolve(g, s.input2, a.upper);
-          let common = gB.matmul(mT(s.result));
-          common = common.add(mT(common));
+          let common = gB.matmul(mH(s.result));
+          common = common.add(mH(common));
           const gF = a.upper ? s.input2.matmul(common).neg() : common.matmul(s.input2).neg();
           return [gB, gF];
         },
@@ -530,8 +568,8 @@ defineOp({
           let rhs = t.self;
           if (t.input2 !== null) {
             const f = p.input2;
-            const dK = a.upper ? mT(t.input2).matmul(f) : t.input2.matmul(mT(f));
-            const term = dK.add(mT(dK)).matmul(x);
+            const dK = a.upper ? mH(t.input2).matmul(f) : t.input2.matmul(mH(f));
+            const term = dK.add(mH(dK)).matmul(x);
             rhs = rhs === null ? term.neg() : rhs.sub(term);
           }
           return rhs === null ? null : cholSolve(rhs, p.input2, a.upper);
@@ -564,15 +602,15 @@ defineOp({
         save: ["self", "result"],
         attrs: ["upper"],
         grad: (g: T, s: { self: T; result: T }, a: UpperAttr) => {
-          const common = s.result.matmul(g.add(mT(g)).matmul(s.result));
+          const common = s.result.matmul(g.add(mH(g)).matmul(s.result));
           return [a.upper ? s.self.matmul(common).neg() : common.matmul(s.self).neg()];
         },
         // d A^{-1} = -A^{-1} dA A^{-1}, dA = dK + dK^H
         jvp: (t: Tangents, p: Primals, inv: T, a: UpperAttr) => {
           if (t.self === null) return null;
-          const dK = a.upper ? mT(t.self).matmul(p.self) : t.self.matmul(mT(p.self));
+          const dK = a.upper ? mH(t.self).matmul(p.self) : t.self.matmul(mH(p.self));
           return inv
-            .matmul(dK.add(mT(dK)))
+            .matmul(dK.add(mH(dK)))
             .matmul(inv)
             .neg();
         },
@@ -585,7 +623,7 @@ defineOp({
 // LU factorization, inverse, determinants
 
 interface LuResult {
-  /** the LU factors, [..., m, n], Float64 */
+  /** the LU factors, [..., m, n], Float64 (interleaved re/im when `complex`) */
   lu: Float64Array;
   /** 1-based pivots, [..., min(m, n)] */
   piv: Int32Array;
@@ -593,37 +631,67 @@ interface LuResult {
   batch: number[];
   m: number;
   n: number;
+  complex: boolean;
 }
 
-function luKernel(x: T, pivot = true): LuResult {
+/**
+ * Note [solve's LU scratch]: linalg.solve's LU factors never leave solveKernel, so they go in
+ * one Float64Array kept between calls (up to LU_SCRATCH_MAX elements) instead of a fresh one:
+ * a fresh multi-megabyte array is zeroed and its pages fault in on first touch, a tenth of a
+ * 512 x 512 solve.
+ */
+const LU_SCRATCH_MAX = 1 << 21;
+let luScratch = new Float64Array(0);
+
+function luKernel(x: T, pivot = true, scratch = false): LuResult {
   const [m, n] = x.shape.slice(-2);
   const batch = batchOf(x);
   const count = prod(batch);
-  const lu = f64(x);
+  const size = x.numel() * x.dtype.lanes;
+  let into: Float64Array | undefined;
+  if (scratch && size <= LU_SCRATCH_MAX) {
+    if (luScratch.length < size) luScratch = new Float64Array(size);
+    into = luScratch.subarray(0, size);
+  }
+  const lu = f64(x, into);
   const k = Math.min(m, n);
   const piv = new Int32Array(count * k);
   const info: number[] = [];
-  for (let i = 0; i < count; i++) info.push(K.luFactor(lu, i * m * n, m, n, piv, i * k, pivot));
-  return { lu, piv, info, batch, m, n };
+  const complex = x.dtype.isComplex;
+  for (let i = 0; i < count; i++)
+    info.push(
+      complex
+        ? ZL.zLuFactor(lu, 2 * i * m * n, m, n, piv, i * k, pivot)
+        : K.luFactor(lu, i * m * n, m, n, piv, i * k, pivot),
+    );
+  return { lu, piv, info, batch, m, n, complex };
 }
 
-/** A^{-1} B from LU factors of square A (B n x k per matrix, same batch), Float64 in place */
+/**
+ * A^{-1} B (A^{-H} B with `trans`: A^T for real A) from LU factors of square A (B n x k per
+ * matrix, same batch), Float64 in place
+ */
 function luSolveInPlace(r: LuResult, b: Float64Array, k: number, trans = false): void {
-  const { lu, piv, n } = r;
+  const { lu, piv, n, complex } = r;
   const count = prod(r.batch);
+  const w = complex ? 2 : 1;
+  const tri = (lo: number, bo: number, upper: boolean, tr: boolean, unit: boolean): void => {
+    if (complex) ZL.zTriSolve(lu, lo, b, bo, n, k, upper, tr, true, unit);
+    else K.triSolve(lu, lo, b, bo, n, k, upper, tr, unit);
+  };
   for (let i = 0; i < count; i++) {
-    const bo = i * n * k;
-    const lo = i * n * n;
+    const bo = w * i * n * k;
+    const lo = w * i * n * n;
     if (!trans) {
       // P^T b (the row swaps in order), then L^{-1}, then U^{-1}
-      for (let j = 0; j < n; j++) swapRows(b, bo, k, j, piv[i * n + j] - 1);
-      K.triSolve(lu, lo, b, bo, n, k, false, false, true);
-      K.triSolve(lu, lo, b, bo, n, k, true, false, false);
+      for (let j = 0; j < n; j++) swapRows(b, bo, w * k, j, piv[i * n + j] - 1);
+      tri(lo, bo, false, false, true);
+      tri(lo, bo, true, false, false);
     } else {
-      // A^T = U^T L^T P^T: x = P L^{-T} U^{-T} b
-      K.triSolve(lu, lo, b, bo, n, k, true, true, false);
-      K.triSolve(lu, lo, b, bo, n, k, false, true, true);
-      for (let j = n - 1; j >= 0; j--) swapRows(b, bo, k, j, piv[i * n + j] - 1);
+      // A^H = U^H L^H P^T: x = P L^{-H} U^{-H} b
+      tri(lo, bo, true, true, false);
+      tri(lo, bo, false, true, true);
+      for (let j = n - 1; j >= 0; j--) swapRows(b, bo, w * k, j, piv[i * n + j] - 1);
     }
   }
 }
@@ -740,11 +808,38 @@ defineOp({
   ],
 });
 
-/** sign and log|det| of each matrix from its LU factors (sign 0, -inf for a singular one) */
+/**
+ * sign and log|det| of each matrix from its LU factors (sign 0, -inf for a singular one);
+ * complex: the sign det / |det| (interleaved re/im), the product of u_jj / |u_jj| and the
+ * pivots' parity
+ */
 function slogdetKernel(x: T): { sign: Float64Array; logabs: Float64Array; batch: number[] } {
   const r = luKernel(x);
   const n = r.n;
   const count = prod(r.batch);
+  if (r.complex) {
+    const sign = new Float64Array(2 * count);
+    const logabs = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      let sr = 1;
+      let si = 0;
+      let l = 0;
+      for (let j = 0; j < n; j++) {
+        const q = 2 * (i * n * n + j * n + j);
+        const [dr, di] = [r.lu[q], r.lu[q + 1]];
+        const a = Math.hypot(dr, di);
+        if (r.piv[i * n + j] !== j + 1) [sr, si] = [-sr, -si];
+        [sr, si] = [(sr * dr - si * di) / a, (sr * di + si * dr) / a];
+        l += Math.log(a);
+      }
+      if (r.info[i] !== 0) [sr, si] = [0, 0];
+      const bad = Number.isNaN(l);
+      sign[2 * i] = bad ? NaN : sr;
+      sign[2 * i + 1] = bad ? NaN : si;
+      logabs[i] = l;
+    }
+    return { sign, logabs, batch: r.batch };
+  }
   const sign = new Float64Array(count);
   const logabs = new Float64Array(count);
   for (let i = 0; i < count; i++) {
@@ -767,18 +862,32 @@ const SLOGDET = "linalg_slogdet" as unknown as Op;
 registerDerivative(SLOGDET, {
   name: "LinalgSlogdetBackward0",
   save: ["A"],
-  // slogdet_backward (real A): the sign is locally constant; g_logabsdet * A^{-H}
-  grad: (_g: T, s: { A: T }, _a: object, n: OpNode) => {
-    const gl = n.gradOutputs[1];
-    if (gl == null) return [null];
-    return [mT(invEx(s.A)).mul(gl.unsqueeze(-1).unsqueeze(-1))];
+  // slogdet_backward: g A^{-H}, g = g_logabsdet (real A: the sign is locally constant), and
+  // for complex A g = g_logabsdet - i Im(conj(g_sign) sign)
+  grad: (_g: T, s: { A: T; sign: T }, _a: object, n: OpNode) => {
+    const [gs, gl0] = n.gradOutputs;
+    const complex = s.A.dtype.isComplex;
+    if (!complex && gl0 == null) return [null];
+    let gl: T | null = gl0 ?? null;
+    if (complex && gs != null) {
+      const im = gs.conj().mul(s.sign).imag;
+      const term = (fn("complex") as (a: T, b: T) => T)(im.mul(0), im.neg());
+      gl = gl === null ? term : term.add(gl);
+    }
+    if (gl === null) return [null];
+    return [mH(invEx(s.A)).mul(gl.unsqueeze(-1).unsqueeze(-1))];
   },
 } as never);
-// slogdet_jvp: d log|det A| = tr(A^{-1} dA), the sign's tangent zero
+// slogdet_jvp: d log|det A| = Re tr(A^{-1} dA); the sign's tangent is zero for real A, and
+// sign i Im tr(A^{-1} dA) for complex A
 registerJvp(SLOGDET, ((t: (T | null)[], inputs: T[], out: T[]) => {
   const dA = t[0];
   if (dA === null) return [out[0].mul(0), out[1].mul(0)];
-  return [out[0].mul(0), batchTrace(invEx(inputs[0]).matmul(dA))];
+  const tr = batchTrace(invEx(inputs[0]).matmul(dA));
+  if (!tr.dtype.isComplex) return [out[0].mul(0), tr];
+  const im = tr.imag;
+  const dSign = out[0].mul((fn("complex") as (a: T, b: T) => T)(im.mul(0), im));
+  return [dSign, tr.real];
 }) as never);
 
 function slogdet(A: T, name: string): [T, T] {
@@ -787,8 +896,8 @@ function slogdet(A: T, name: string): [T, T] {
   checkFloating(name, A);
   const { sign, logabs, batch } = slogdetKernel(A);
   const s = make(sign, batch, A.dtype);
-  const l = make(logabs, batch, A.dtype);
-  if (anyNeedsGrad([A])) record(SLOGDET, [s, l], [A], { A } as never, {} as never);
+  const l = make(logabs, batch, A.dtype.isComplex ? toRealDtype(A.dtype) : A.dtype);
+  if (anyNeedsGrad([A])) record(SLOGDET, [s, l], [A], { A, sign: s } as never, {} as never);
   return [s, l];
 }
 
@@ -823,9 +932,11 @@ defineOp({
   overloads: [
     {
       schema: "logdet(Tensor self) -> Tensor",
-      // at::logdet: where(sign == -1, nan, logabsdet) (WhereBackward0 over the slogdet node)
+      // at::logdet: where(sign == -1, nan, logabsdet) (WhereBackward0 over the slogdet node);
+      // complex: log(sign) + logabsdet (AddBackward0)
       forward: (self: T) => {
         const [s, l] = slogdet(self, "logdet");
+        if (self.dtype.isComplex) return s.log().add(l);
         return fn("where")(s.eq(-1), NaN, l) as T;
       },
     },
@@ -834,6 +945,23 @@ defineOp({
 
 /** the determinant of each matrix (the product of U's diagonal and the pivots' parity) */
 function detKernel(x: T): T {
+  if (x.dtype.isComplex) {
+    const lu = luKernel(x);
+    const n = lu.n;
+    const count = prod(lu.batch);
+    const r = new Float64Array(2 * count);
+    for (let i = 0; i < count; i++) {
+      let [pr, pi] = [1, 0];
+      for (let j = 0; j < n; j++) {
+        const q = 2 * (i * n * n + j * n + j);
+        [pr, pi] = [pr * lu.lu[q] - pi * lu.lu[q + 1], pr * lu.lu[q + 1] + pi * lu.lu[q]];
+        if (lu.piv[i * n + j] !== j + 1) [pr, pi] = [-pr, -pi];
+      }
+      r[2 * i] = pr;
+      r[2 * i + 1] = pi;
+    }
+    return make(r, lu.batch, x.dtype);
+  }
   const { sign, logabs, batch } = slogdetKernel(x);
   const r = new Float64Array(sign.length);
   const n = x.shape[x.dim() - 1];
@@ -870,15 +998,15 @@ for (const [name, ns, arg] of [
           checkFloating(nm, A);
           return detKernel(A);
         },
-        // linalg_det_backward: g det A^{-H} (the cofactor matrix), for invertible A; no
-        // gradient (undefined) for an empty A, as ATen returns
+        // linalg_det_backward: g conj(det) A^{-H} (the cofactor matrix), for invertible A;
+        // no gradient (undefined) for an empty A, as ATen returns
         derivative: {
           name: "LinalgDetBackward0",
           save: [arg, "result"],
           grad: (g: T, s: Primals & { result: T }) => [
             s[arg].numel() === 0
               ? null
-              : mT(invEx(s[arg])).mul(g.mul(s.result).unsqueeze(-1).unsqueeze(-1)),
+              : mH(invEx(s[arg])).mul(g.mul(s.result.conj()).unsqueeze(-1).unsqueeze(-1)),
           ],
           // d det A = det A tr(A^{-1} dA)
           jvp: (t: Tangents, p: Primals, r: T) => {
@@ -913,7 +1041,7 @@ function matrixExpForward(self: T): T {
  */
 function matrixExpDifferential(A: T, E: T, adjoint: boolean): T {
   const n = A.shape[A.dim() - 1];
-  const X = adjoint ? mT(A) : A;
+  const X = adjoint ? mH(A) : A;
   const cat = fn("cat");
   const top = cat([X, E], -1) as T;
   const bottom = cat([X.mul(0), X], -1) as T;
@@ -995,7 +1123,7 @@ function unpackPivots(piv: T, m: number, dtype: DType): T {
     // (P^T A)[i] = A[perm[i]]: P[perm[i], i] = 1
     for (let i = 0; i < m; i++) out[b * m * m + perm[i] * m + i] = 1;
   }
-  return make(out, [...batch, m, m], dtype);
+  return makeReal(out, [...batch, m, m], dtype);
 }
 
 /** L (m x k, unit diagonal) and U (k x n) of packed LU factors, as tensor ops (differentiable) */
@@ -1012,7 +1140,7 @@ function splitLU(LU: T): [T, T] {
 function eyeRect(m: number, k: number, dtype: DType): T {
   const a = new Float64Array(m * k);
   for (let i = 0; i < Math.min(m, k); i++) a[i * k + i] = 1;
-  return make(a, [m, k], dtype);
+  return makeReal(a, [m, k], dtype);
 }
 
 const cat = (ts: T[], dim: number): T => fn("cat")(ts, dim) as T;
@@ -1032,36 +1160,36 @@ function luBackward(gL0: T | null, gU0: T | null, P: T, L: T, U: T): T {
   const gL = gL0 ?? L.mul(0);
   const gU = gU0 ?? U.mul(0);
   if (m === n) {
-    const gM = mT(L)
+    const gM = mH(L)
       .matmul(gL)
       .tril(-1)
-      .add(gU.matmul(mT(U)).triu());
-    const x = solveTri(mT(L), gM, true, true, true);
-    return P.matmul(solveTri(mT(U), x, false, false));
+      .add(gU.matmul(mH(U)).triu());
+    const x = solveTri(mH(L), gM, true, true, true);
+    return P.matmul(solveTri(mH(U), x, false, false));
   }
   if (m < n) {
     const U1 = U.narrow(-1, 0, m);
     const U2 = U.narrow(-1, m, n - m);
     const gU1 = gU.narrow(-1, 0, m);
     const gU2 = gU.narrow(-1, m, n - m);
-    const gM = mT(L)
+    const gM = mH(L)
       .matmul(gL)
-      .sub(gU2.matmul(mT(U2)))
+      .sub(gU2.matmul(mH(U2)))
       .tril(-1)
-      .add(gU1.matmul(mT(U1)).triu());
-    const gX1 = solveTri(mT(U1), gM, false, false);
-    return P.matmul(solveTri(mT(L), cat([gX1, gU2], -1), true, true, true));
+      .add(gU1.matmul(mH(U1)).triu());
+    const gX1 = solveTri(mH(U1), gM, false, false);
+    return P.matmul(solveTri(mH(L), cat([gX1, gU2], -1), true, true, true));
   }
   const L1 = L.narrow(-2, 0, n);
   const L2 = L.narrow(-2, n, m - n);
   const gL1 = gL.narrow(-2, 0, n);
   const gL2 = gL.narrow(-2, n, m - n);
-  const gM = mT(L1)
+  const gM = mH(L1)
     .matmul(gL1)
     .tril(-1)
-    .add(gU.matmul(mT(U)).sub(mT(L2).matmul(gL2)).triu());
-  const top = solveTri(mT(L1), gM, true, true, true);
-  return P.matmul(solveTri(mT(U), cat([top, gL2], -2), false, false));
+    .add(gU.matmul(mH(U)).sub(mH(L2).matmul(gL2)).triu());
+  const top = solveTri(mH(L1), gM, true, true, true);
+  return P.matmul(solveTri(mH(U), cat([top, gL2], -2), false, false));
 }
 
 /**
@@ -1075,7 +1203,7 @@ function luBackward(gL0: T | null, gU0: T | null, P: T, L: T, U: T): T {
 function luJvp(dA: T, P: T, L: T, U: T): [T, T] {
   const m = L.shape[L.dim() - 2];
   const n = U.shape[U.dim() - 1];
-  const dAp = mT(P).matmul(dA);
+  const dAp = mH(P).matmul(dA);
   if (m === n) {
     const M = solveTri(U, solveTri(L, dAp, false, true, true), true, false);
     return [L.matmul(M.tril(-1)), M.triu().matmul(U)];
@@ -1306,7 +1434,7 @@ defineOp({
         let U = empty();
         if (unpackData) {
           [L, U] = noGrad(() => splitLU(LU)).map((x) => x.contiguous()) as [T, T];
-          if (anyNeedsGrad([LU]) && LU.dtype.isFloatingPoint)
+          if (anyNeedsGrad([LU]) && (LU.dtype.isFloatingPoint || LU.dtype.isComplex))
             record(LU_UNPACK, [L, U], [LU, piv], {} as never, { m, n } as never);
         }
         return namedTuple({ P, L, U, 0: P, 1: L, 2: U });
@@ -1379,12 +1507,19 @@ function luSolveKernel(LU: T, piv: T, B: T, left: boolean, adjoint: boolean): T 
   const lu = f64(expandBatch(LU, batch));
   const pv = Int32Array.from(f64(piv.expand([...batch, n])));
   // X op(A) = B  <=>  op(A)^T X^T = B^T
-  const rhs = left ? B : mT(B);
+  // (X op(A) = B  <=>  op(A)^H X^H = B^H for complex A)
+  const rhs = left ? B : mH(B);
   const k = rhs.shape[rhs.dim() - 1];
   const b = f64(expandBatch(rhs, batch));
-  luSolveInPlace({ lu, piv: pv, info: [], batch, m: n, n }, b, k, left ? adjoint : !adjoint);
+  const complex = LU.dtype.isComplex;
+  luSolveInPlace(
+    { lu, piv: pv, info: [], batch, m: n, n, complex },
+    b,
+    k,
+    left ? adjoint : !adjoint,
+  );
   const x = make(b, [...batch, n, k], B.dtype);
-  return left ? x : mT(x).contiguous();
+  return left ? x : mH(x).contiguous();
 }
 
 /** linalg.lu_solve through the registry (recorded) */
@@ -1400,14 +1535,14 @@ const luSolve = (LU: T, piv: T, B: T, left: boolean, adjoint: boolean): T =>
 function luSolveLUBackward(gX: T, LU: T, piv: T, X: T, a: LuSolveAttrs): T {
   const { P, L, U } = luUnpack(LU, piv);
   if (a.left !== a.adjoint) {
-    const prod2 = a.left ? gX.neg().matmul(mT(X)) : mT(gX).neg().matmul(X);
-    const gR = solveTri(mT(U), prod2, false, true);
-    const gL = solveTri(mT(L), gR.matmul(mT(U)), true, true, true).tril(-1);
+    const prod2 = a.left ? gX.neg().matmul(mH(X)) : mH(gX).neg().matmul(X);
+    const gR = solveTri(mH(U), prod2, false, true);
+    const gL = solveTri(mH(L), gR.matmul(mH(U)), true, true, true).tril(-1);
     return gL.add(gR.triu());
   }
-  const inner = a.left ? X.matmul(mT(gX)) : mT(X).matmul(gX);
-  const gR = solveTri(mT(L), mT(P).matmul(inner).matmul(P).neg(), true, false, true);
-  const gU = solveTri(mT(U), mT(L).matmul(gR), false, false).triu();
+  const inner = a.left ? X.matmul(mH(gX)) : mH(X).matmul(gX);
+  const gR = solveTri(mH(L), mH(P).matmul(inner).matmul(P).neg(), true, false, true);
+  const gU = solveTri(mH(U), mH(L).matmul(gR), false, false).triu();
   return gR.tril(-1).add(gU);
 }
 
@@ -1453,7 +1588,7 @@ const luSolveDerivative = (luArg: string, pivArg: string, bArg: string, bFirst: 
     if (dLU !== null) {
       const { P, L, U } = luUnpack(p[luArg], p[pivArg]);
       let dA = P.matmul(dLU.tril(-1).matmul(U).add(L.matmul(dLU.triu())));
-      if (a.adjoint) dA = mT(dA);
+      if (a.adjoint) dA = mH(dA);
       const term = a.left ? dA.matmul(x) : x.matmul(dA);
       rhs = rhs === null ? term.neg() : rhs.sub(term);
     }
@@ -1535,8 +1670,9 @@ function geqrfKernel(x: T): {
   const count = prod(batch);
   const k = Math.min(m, n);
   const a = f64(x);
-  const tau = new Float64Array(count * k);
-  for (let i = 0; i < count; i++) K.geqrf(a, i * m * n, m, n, tau, i * k);
+  const tau = new Float64Array(count * k * x.dtype.lanes);
+  const kernel = x.dtype.isComplex ? Z.zgeqrf : K.geqrf;
+  for (let i = 0; i < count; i++) kernel(a, i * m * n, m, n, tau, i * k);
   return { a, tau, batch, m, n };
 }
 
@@ -1553,7 +1689,7 @@ defineOp({
       forward: (self: T) => {
         if (self.dim() < 2)
           throw runtimeError("torch.geqrf: input must have at least 2 dimensions.");
-        checkDispatch("geqrf_cpu", self);
+        if (!self.dtype.isComplex) checkDispatch("geqrf_cpu", self);
         const r = geqrfKernel(self);
         const a = make(r.a, self.shape.slice(), self.dtype);
         const tau = make(r.tau, [...r.batch, Math.min(r.m, r.n)], self.dtype);
@@ -1607,7 +1743,7 @@ defineOp({
           throw runtimeError(
             `${nm}: Expected input and other to have the same dtype, but input has dtype${scalarTypeName(self.dtype)} and other has dtype ${scalarTypeName(other.dtype)}`,
           );
-        checkDispatch("ormqr_cpu", self);
+        if (!self.dtype.isComplex) checkDispatch("ormqr_cpu", self);
         const batch = batchOf(other);
         const nIn = self.shape[self.dim() - 1];
         const [r, c] = other.shape.slice(-2);
@@ -1615,8 +1751,10 @@ defineOp({
         const tv = f64(tau);
         const cm = f64(other);
         const count = prod(batch);
+        // complex: `transpose` is the conjugate transpose (Note [complex reflectors])
+        const kernel = self.dtype.isComplex ? Z.zunmqr : K.ormqr;
         for (let i = 0; i < count; i++)
-          K.ormqr(a, i * mIn * nIn, nIn, k, tv, i * k, cm, i * r * c, r, c, left, transpose);
+          kernel(a, i * mIn * nIn, nIn, k, tv, i * k, cm, i * r * c, r, c, left, transpose);
         const out = make(cm, other.shape.slice(), other.dtype);
         if (anyNeedsGrad([self, tau, other]))
           record(ORMQR, out, [self, tau, other], {} as never, {} as never);
@@ -1647,17 +1785,19 @@ function householderFactors(A: T, tau: T): { v: T[]; H: T[]; E: T; I: T } {
     const vi = V.narrow(-1, i, 1);
     v.push(vi);
     const t = tau.narrow(-1, i, 1).unsqueeze(-1);
-    H.push(I.sub(vi.matmul(mT(vi)).mul(t)));
+    H.push(I.sub(vi.matmul(mH(vi)).mul(t)));
   }
   return { v, H, E: expandBatch(I.narrow(-1, 0, n), batch), I };
 }
 
 /**
  * householder_product's backward: Q = H_0 ... H_{k-1} E (E the first n columns of I), so with
- * L_i = H_0 ... H_{i-1}, R_i = H_{i+1} ... H_{k-1} E and M_i = L_i^T G R_i^T (the gradient
- * of H_i): d tau_i = -v_i^T M_i v_i and d v_i = -tau_i (M_i + M_i^T) v_i, whose entries below
- * the diagonal are column i's gradient (v_i's unit and zeros are constants). Written with
- * tensor ops, so it differentiates again.
+ * L_i = H_0 ... H_{i-1}, R_i = H_{i+1} ... H_{k-1} E and M_i = L_i^H G R_i^H (the gradient
+ * of H_i = I - tau_i v_i v_i^H): d tau_i = -v_i^H M_i v_i and
+ * d v_i = -(conj(tau_i) M_i + tau_i M_i^H) v_i (for real input -tau_i (M_i + M_i^T) v_i), whose
+ * entries below the diagonal are column i's gradient (v_i's unit and zeros are constants); the
+ * gradients are PyTorch's for complex input (dL/d re + i dL/d im). Written with tensor ops, so
+ * it differentiates again.
  */
 function householderProductBackward(g: T, A: T, tau: T): [T, T] {
   const [m, n] = A.shape.slice(-2);
@@ -1673,15 +1813,17 @@ function householderProductBackward(g: T, A: T, tau: T): [T, T] {
   const cols: T[] = [];
   const dtaus: T[] = [];
   for (let i = 0; i < k; i++) {
-    const M = mT(L).matmul(g).matmul(mT(rights[i]));
-    dtaus.push(mT(v[i]).matmul(M).matmul(v[i]).squeeze(-1).neg());
+    const M = mH(L).matmul(g).matmul(mH(rights[i]));
+    dtaus.push(mH(v[i]).matmul(M).matmul(v[i]).squeeze(-1).neg());
     const t = tau.narrow(-1, i, 1).unsqueeze(-1);
-    const dv = M.add(mT(M)).matmul(v[i]).mul(t).neg();
+    const dv = A.dtype.isComplex
+      ? M.matmul(v[i]).mul(t.conj()).add(mH(M).matmul(v[i]).mul(t)).neg()
+      : M.add(mT(M)).matmul(v[i]).mul(t).neg();
     // only the entries below the diagonal are free
     const below = make(
       Float64Array.from({ length: m }, (_x, r) => (r > i ? 1 : 0)),
       [m, 1],
-      A.dtype,
+      toRealDtype(A.dtype),
     );
     cols.push(dv.mul(below));
     L = L.matmul(H[i]);
@@ -1746,15 +1888,17 @@ function householderProduct(A: T, tau: T): T {
     throw runtimeError(
       `${nm}: tau dtype ${scalarTypeName(tau.dtype)} does not match input dtype ${scalarTypeName(A.dtype)}`,
     );
-  checkDispatch("orgqr_cpu", A);
+  if (!A.dtype.isComplex) checkDispatch("orgqr_cpu", A);
   // Q = H_0 ... H_{k-1} applied to the first n columns of I (LAPACK's orgqr through ormqr)
   const a = f64(A);
   const tv = f64(tau);
   const count = prod(batch);
-  const Q = new Float64Array(count * m * n);
+  const lanes = A.dtype.lanes;
+  const Q = new Float64Array(count * m * n * lanes);
+  const kernel = A.dtype.isComplex ? Z.zunmqr : K.ormqr;
   for (let b = 0; b < count; b++) {
-    for (let i = 0; i < n; i++) Q[b * m * n + i * n + i] = 1;
-    K.ormqr(a, b * m * n, n, k, tv, b * k, Q, b * m * n, m, n, true, false);
+    for (let i = 0; i < n; i++) Q[lanes * (b * m * n + i * n + i)] = 1;
+    kernel(a, b * m * n, n, k, tv, b * k, Q, b * m * n, m, n, true, false);
   }
   return make(Q, A.shape.slice(), A.dtype);
 }
@@ -1807,24 +1951,31 @@ function qrKernel(x: T, mode: string): [T, T] {
   const count = prod(batch);
   const qCols = mode === "complete" ? m : k;
   const rRows = mode === "complete" ? m : k;
-  const R = new Float64Array(count * rRows * n);
+  const lanes = x.dtype.lanes;
+  const R = new Float64Array(count * rRows * n * lanes);
   for (let b = 0; b < count; b++)
     for (let i = 0; i < Math.min(rRows, m); i++)
-      for (let j = i; j < n; j++) R[b * rRows * n + i * n + j] = r.a[b * m * n + i * n + j];
+      for (let j = i; j < n; j++)
+        for (let l = 0; l < lanes; l++)
+          R[lanes * (b * rRows * n + i * n + j) + l] = r.a[lanes * (b * m * n + i * n + j) + l];
   const Rt = make(R, [...batch, rRows, n], x.dtype);
   if (mode === "r") return [make(new Float64Array(0), [0], x.dtype), Rt];
-  const Q = new Float64Array(count * m * qCols);
+  const Q = new Float64Array(count * m * qCols * lanes);
+  const kernel = x.dtype.isComplex ? Z.zunmqr : K.ormqr;
   for (let b = 0; b < count; b++) {
-    for (let i = 0; i < Math.min(m, qCols); i++) Q[b * m * qCols + i * qCols + i] = 1;
-    K.ormqr(r.a, b * m * n, n, k, r.tau, b * k, Q, b * m * qCols, m, qCols, true, false);
+    for (let i = 0; i < Math.min(m, qCols); i++) Q[lanes * (b * m * qCols + i * qCols + i)] = 1;
+    kernel(r.a, b * m * n, n, k, r.tau, b * k, Q, b * m * qCols, m, qCols, true, false);
   }
   return [make(Q, [...batch, m, qCols], x.dtype), Rt];
 }
 
 /**
  * linalg_qr_backward for m >= n (reduced): M = R gR^H - gQ^H Q,
- * gA = (gQ + Q copyltu(M)) R^{-H}, copyltu(M) = tril(M) + tril(M, -1)^H.
+ * gA = (gQ + Q copyltu(M)) R^{-H}, copyltu(M) = tril(M, -1) + tril(M, -1)^H + Re diag(M).
  * For m < n (A = Q [R1 R2]): gA = [backward(gQ + (Q R2) gR2^H, gR1), Q gR2].
+ * Complex input: R's diagonal is real (Note [complex reflectors]), so Q^H dQ is skew-Hermitian
+ * with its imaginary diagonal fixed by dA: only Re diag(M) enters (the adjoint of dR R^{-1}'s
+ * real diagonal). R^{-H} is a general solve there (no complex triangular solve yet).
  */
 function qrBackward(gQ0: T | null, gR0: T | null, Q: T, R: T, mode: string): T {
   if (mode === "r")
@@ -1839,22 +1990,27 @@ function qrBackward(gQ0: T | null, gR0: T | null, Q: T, R: T, mode: string): T {
     );
   const gQ = gQ0 ?? Q.mul(0);
   const gR = gR0 ?? R.mul(0);
+  const complex = Q.dtype.isComplex;
   const square = (gQs: T, gRs: T, Rs: T): T => {
-    const M = Rs.matmul(mT(gRs)).sub(mT(gQs).matmul(Q));
-    const sym = M.tril().add(mT(M.tril(-1)));
-    return solveTri(mT(Rs), gQs.add(Q.matmul(sym)), false, false);
+    const M = Rs.matmul(mH(gRs)).sub(mH(gQs).matmul(Q));
+    // tril(M, -1) + diag(M) / 2 plus its adjoint: diagonal Re M_ii
+    const half = complex ? M.tril(-1).add(M.tril().triu().mul(0.5)) : null;
+    const sym = half !== null ? half.add(mH(half)) : M.tril().add(mT(M.tril(-1)));
+    const rhs = gQs.add(Q.matmul(sym));
+    if (complex) return fn("solve", "linalg")(mH(Rs), rhs, { left: false }) as T;
+    return solveTri(mT(Rs), rhs, false, false);
   };
   if (m >= n) return square(gQ, gR, R);
   const R1 = R.narrow(-1, 0, m);
   const R2 = R.narrow(-1, m, n - m);
   const gR1 = gR.narrow(-1, 0, m);
   const gR2 = gR.narrow(-1, m, n - m);
-  const gA1 = square(gQ.add(Q.matmul(R2).matmul(mT(gR2))), gR1, R1);
+  const gA1 = square(gQ.add(Q.matmul(R2).matmul(mH(gR2))), gR1, R1);
   return cat([gA1, Q.matmul(gR2)], -1);
 }
 
 /**
- * linalg_qr_jvp (m >= n): C = Q^H dA R^{-1}, Ω = tril(C, -1) - tril(C, -1)^H (Q^H dQ, skew),
+ * linalg_qr_jvp (m >= n): C = Q^H dA R^{-1}, Ω = tril(C, -1) - tril(C, -1)^H + i Im diag(C) (Q^H dQ),
  * dR = (C - Ω) R, dQ = dA R^{-1} - Q (C - Ω); m < n: (dQ, dR1) from A1, dR2 = Q^H (dA2 - dQ R2).
  */
 function qrJvp(dA: T, Q: T, R: T, mode: string): [T, T] {
@@ -1866,14 +2022,16 @@ function qrJvp(dA: T, Q: T, R: T, mode: string): [T, T] {
     );
   const square = (dAs: T, Rs: T): [T, T] => {
     const dARinv = solveTri(Rs, dAs, true, false);
-    const C = mT(Q).matmul(dARinv);
-    const low = C.tril(-1);
-    const CmO = C.sub(low.sub(mT(low)));
+    const C = mH(Q).matmul(dARinv);
+    // Ω = Q^H dQ: tril(C, -1) - tril(C, -1)^H, plus i Im diag(C) for complex input (R's
+    // diagonal stays real): tril(C) with a halved diagonal, minus its conjugate transpose
+    const half = C.tril().sub(C.diagonal(0, -2, -1).mul(0.5).diagEmbed());
+    const CmO = C.sub(half.sub(mH(half)));
     return [dARinv.sub(Q.matmul(CmO)), CmO.matmul(Rs)];
   };
   if (m >= n) return square(dA, R);
   const [dQ, dR1] = square(dA.narrow(-1, 0, m), R.narrow(-1, 0, m));
-  const dR2 = mT(Q).matmul(dA.narrow(-1, m, n - m).sub(dQ.matmul(R.narrow(-1, m, n - m))));
+  const dR2 = mH(Q).matmul(dA.narrow(-1, m, n - m).sub(dQ.matmul(R.narrow(-1, m, n - m))));
   return [dQ, cat([dR1, dR2], -1)];
 }
 
@@ -1898,7 +2056,7 @@ registerJvp(LINALG_QR, ((t: (T | null)[], _i: T[], out: T[], a: { mode: string }
 
 function linalgQr(A: T, mode: string): { Q: T; R: T; 0: T; 1: T } {
   checkAtLeast2d("linalg.qr", A);
-  checkFloating("linalg.qr", A);
+  if (!A.dtype.isComplex) checkFloating("linalg.qr", A);
   if (mode !== "reduced" && mode !== "complete" && mode !== "r")
     throw runtimeError(
       `qr received unrecognized mode '${mode}' but expected one of 'reduced' (default), 'r', or 'complete'`,
@@ -1946,12 +2104,146 @@ defineOp({
  * U, S, Vh of each matrix (one-sided Jacobi; natively Golub-Kahan from 48 columns, Note
  * [Golub-Kahan SVD] in native/linalg.cc; a wide matrix through its transpose)
  */
+/**
+ * Note [complex SVD]: zgesdd's reduction of a complex p x q matrix (p >= q) to a real
+ * bidiagonal B, whose real SVD (svdJacobi) gives U_B, V_B: A = Q B P^H (zgebd2, Q p x p) or,
+ * from p >= floor(17 q / 9) (zgesdd's MNTHR1), A = Q_r R first (zgeqrf, Q_r p x uc) and R =
+ * Q_b B P^H. Then U = Q [Q_b] U_B (the complete U's last columns Q's), V = P V_B: each
+ * singular pair's phase is LAPACK's, its sign the real SVD's (the gauge). A wide matrix goes
+ * through A^H (zgebd2 of A^H builds A's reflectors: zgelq2 and the lower bidiagonal form conjugate
+ * the rows first, zlacgv). Writes S (q), U (p x uc, interleaved) and V (q x q, interleaved).
+ */
+function zsvd(
+  a: Float64Array,
+  o: number,
+  p: number,
+  q: number,
+  uc: number,
+  s: Float64Array,
+  so: number,
+  u: Float64Array | null,
+  uo: number,
+  v: Float64Array | null,
+  vo: number,
+): void {
+  const viaQr = p >= Math.floor((q * 17) / 9);
+  // the matrix bidiagonalized (R when viaQr) and the outer Q (p x uc)
+  let inner: Float64Array;
+  let outer: Float64Array | null = null;
+  let outerCols = p;
+  if (viaQr) {
+    const r = a.slice(2 * o, 2 * (o + p * q));
+    const tau = new Float64Array(2 * q);
+    Z.zgeqrf(r, 0, p, q, tau, 0);
+    inner = new Float64Array(2 * q * q);
+    for (let i = 0; i < q; i++)
+      for (let j = i; j < q; j++) {
+        inner[2 * (i * q + j)] = r[2 * (i * q + j)];
+        inner[2 * (i * q + j) + 1] = r[2 * (i * q + j) + 1];
+      }
+    if (u !== null) {
+      outer = new Float64Array(2 * p * uc);
+      for (let i = 0; i < Math.min(p, uc); i++) outer[2 * (i * uc + i)] = 1;
+      Z.zunmqr(r, 0, q, q, tau, 0, outer, 0, p, uc, true, false);
+      outerCols = uc;
+    }
+  } else inner = a.slice(2 * o, 2 * (o + p * q));
+  const rows = viaQr ? q : p;
+  const d = new Float64Array(q);
+  const e = new Float64Array(q);
+  const qb = new Float64Array(2 * rows * rows);
+  const pb = new Float64Array(2 * q * q);
+  Z.zgebrd(inner, rows, q, d, e, qb, pb);
+  if (!viaQr) {
+    outer = qb;
+    outerCols = p;
+  }
+  const b = new Float64Array(q * q);
+  for (let i = 0; i < q; i++) {
+    b[i * q + i] = d[i];
+    if (i + 1 < q) b[i * q + i + 1] = e[i];
+  }
+  const ub = u === null ? null : new Float64Array(q * q);
+  const vb = v === null ? null : new Float64Array(q * q);
+  K.svdJacobi(b, 0, q, q, s, so, ub, 0, q, vb, 0);
+  // (complex c x q) times (real q x q) into the interleaved matrix at `out[2 oo..]`
+  const times = (
+    c: Float64Array,
+    ld: number,
+    rowsC: number,
+    r: Float64Array,
+    out: Float64Array,
+    oo: number,
+    ldo: number,
+  ): void => {
+    for (let i = 0; i < rowsC; i++)
+      for (let j = 0; j < q; j++) {
+        let re = 0;
+        let im = 0;
+        for (let k = 0; k < q; k++) {
+          re += c[2 * (i * ld + k)] * r[k * q + j];
+          im += c[2 * (i * ld + k) + 1] * r[k * q + j];
+        }
+        out[2 * (oo + i * ldo + j)] = re;
+        out[2 * (oo + i * ldo + j) + 1] = im;
+      }
+  };
+  if (v !== null && vb !== null) times(pb, q, q, vb, v, vo, q);
+  if (u === null || ub === null || outer === null) return;
+  // U_inner = Q_b U_B (q x q) when via QR, else U_B itself; U = outer [U_inner, I]
+  let uInner: Float64Array;
+  if (viaQr) {
+    uInner = new Float64Array(2 * q * q);
+    times(qb, q, q, ub, uInner, 0, q);
+  } else {
+    uInner = new Float64Array(2 * q * q);
+    for (let k = 0; k < q * q; k++) uInner[2 * k] = ub[k];
+  }
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < q; j++) {
+      let re = 0;
+      let im = 0;
+      for (let k = 0; k < q; k++) {
+        const cr = outer[2 * (i * outerCols + k)];
+        const ci = outer[2 * (i * outerCols + k) + 1];
+        const xr = uInner[2 * (k * q + j)];
+        const xi = uInner[2 * (k * q + j) + 1];
+        re += cr * xr - ci * xi;
+        im += cr * xi + ci * xr;
+      }
+      u[2 * (uo + i * uc + j)] = re;
+      u[2 * (uo + i * uc + j) + 1] = im;
+    }
+    for (let j = q; j < uc; j++) {
+      u[2 * (uo + i * uc + j)] = outer[2 * (i * outerCols + j)];
+      u[2 * (uo + i * uc + j) + 1] = outer[2 * (i * outerCols + j) + 1];
+    }
+  }
+}
+
 function svdKernel(x: T, full: boolean, computeUV: boolean): { U: T; S: T; Vh: T } {
   const [m, n] = x.shape.slice(-2);
   const batch = batchOf(x);
   const count = prod(batch);
   const k = Math.min(m, n);
   const tall = m >= n;
+  if (x.dtype.isComplex) {
+    // A = U S V^H (m >= n) or A^H = U' S V'^H: U = V', V = U' (Note [complex SVD])
+    const src = f64(tall ? x : mH(x));
+    const p = tall ? m : n;
+    const q = k;
+    const uc = full ? p : q;
+    const s = new Float64Array(count * q);
+    const u = computeUV ? new Float64Array(2 * count * p * uc) : null;
+    const v = computeUV ? new Float64Array(2 * count * q * q) : null;
+    for (let b = 0; b < count; b++)
+      zsvd(src, b * p * q, p, q, uc, s, b * q, u, b * p * uc, v, b * q * q);
+    const S = make(s, [...batch, q], toRealDtype(x.dtype));
+    if (!computeUV) return { U: S, S, Vh: S };
+    const Ut = make(u as Float64Array, [...batch, p, uc], x.dtype);
+    const Vt = make(v as Float64Array, [...batch, q, q], x.dtype);
+    return tall ? { U: Ut, S, Vh: mH(Vt).contiguous() } : { U: Vt, S, Vh: mH(Ut).contiguous() };
+  }
   // work on B = A (m >= n) or A^T: B = U' S V'^T, p x q with p >= q
   const src = f64(tall ? x : mT(x));
   const p = tall ? m : n;
@@ -1988,23 +2280,39 @@ function svdBackward(gU0: T | null, gS: T | null, gVh0: T | null, U0: T, S: T, V
     const g = gS ?? S.mul(0);
     return m >= n ? U.matmul(g.unsqueeze(-1).mul(Vh)) : U.mul(g.unsqueeze(-2)).matmul(Vh);
   }
-  const skew = (a: T): T => a.sub(mT(a));
+  const complex = U.dtype.isComplex;
+  const skew = (a: T): T => a.sub(mH(a));
   const S2 = S.mul(S);
   const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye(k, S.dtype));
-  const V = mT(Vh);
-  const gV = gVh === null ? null : mT(gVh);
+  const V = mH(Vh);
+  const gV = gVh === null ? null : mH(gVh);
+  const UhgU = gU === null ? null : skew(mH(U).matmul(gU));
+  const VhgV = gV === null ? null : skew(mH(V).matmul(gV));
+  // the loss must not depend on the pairs' phases: Im diag(U^H gU) + Im diag(V^H gV) = 0
+  // (at::allclose(a, -b, rtol=1e-2, atol=1e-2), PyTorch's words)
+  if (complex) {
+    const imU = UhgU === null ? S.mul(0) : UhgU.diagonal(0, -2, -1).imag;
+    const imV = VhgV === null ? S.mul(0) : VhgV.diagonal(0, -2, -1).imag.neg();
+    if (!imU.sub(imV).abs().le(imV.abs().mul(1e-2).add(1e-2)).all().item())
+      throw runtimeError(
+        "svd_backward: The singular vectors in the complex case are specified up to multiplication by e^{i phi}. The specified loss function depends on this phase term, making it ill-defined.",
+      );
+  }
   let inner: T | null = null;
-  if (gU !== null) inner = skew(mT(U).matmul(gU)).mul(S.unsqueeze(-2));
-  if (gV !== null) {
-    const t = S.unsqueeze(-1).mul(skew(mT(V).matmul(gV)));
+  if (UhgU !== null) inner = UhgU.mul(S.unsqueeze(-2));
+  if (VhgV !== null) {
+    const t = S.unsqueeze(-1).mul(VhgV);
     inner = inner === null ? t : inner.add(t);
   }
   let gA = (inner as T).div(E);
   if (gS !== null) gA = gA.add(gS.diagEmbed());
+  // complex: the diagonal's imaginary part, i Im diag(U^H gU) / S (skew's diagonal is 2 i Im)
+  if (complex && UhgU !== null && VhgV !== null)
+    gA = gA.add(UhgU.diagonal(0, -2, -1).div(S.mul(2)).diagEmbed());
   if (m > n && gU !== null) {
     gA = U.matmul(gA);
     const gUSinv = gU.div(S.unsqueeze(-2));
-    gA = gA.add(gUSinv).sub(U.matmul(mT(U).matmul(gUSinv)));
+    gA = gA.add(gUSinv).sub(U.matmul(mH(U).matmul(gUSinv)));
     return gA.matmul(Vh);
   }
   if (m < n && gV !== null) {
@@ -2017,7 +2325,7 @@ function svdBackward(gU0: T | null, gS: T | null, gVh0: T | null, U0: T, S: T, V
 }
 
 /**
- * svd_jvp (real): dX = U^H dA V, dS = diag(dX), Ω_U = (dX S + S dX^H) / E,
+ * svd_jvp: dX = U^H dA V, dS = Re diag(dX), Ω_U = (dX S + S dX^H) / E,
  * Ω_V = (S dX + dX^H S) / E (zero diagonal), dU = U Ω_U (+ (I - U U^H) dA V S^{-1}, m > k),
  * dVh = (V Ω_V (+ (I - V V^H) dA^H U S^{-1}, n > k))^H. Full matrices: the completed columns'
  * tangents are left zero.
@@ -2028,9 +2336,10 @@ function svdJvp(dA: T, U0: T, S: T, Vh0: T): [T, T, T] {
   const n = Vh0.shape[Vh0.dim() - 1];
   const U = U0.shape[U0.dim() - 1] === k ? U0 : U0.narrow(-1, 0, k);
   const Vh = Vh0.shape[Vh0.dim() - 2] === k ? Vh0 : Vh0.narrow(-2, 0, k);
-  const V = mT(Vh);
-  const dX = mT(U).matmul(dA).matmul(V);
-  const dS = dX.diagonal(0, -2, -1);
+  const V = mH(Vh);
+  const dX = mH(U).matmul(dA).matmul(V);
+  const diag = dX.diagonal(0, -2, -1);
+  const dS = diag.dtype.isComplex ? diag.real : diag;
   const S2 = S.mul(S);
   const offDiag = eye(k, S.dtype).neg().add(1);
   const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eye(k, S.dtype));
@@ -2038,18 +2347,21 @@ function svdJvp(dA: T, U0: T, S: T, Vh0: T): [T, T, T] {
   const Sr = S.unsqueeze(-1);
   const omU = dX
     .mul(Su)
-    .add(Sr.mul(mT(dX)))
+    .add(Sr.mul(mH(dX)))
     .div(E)
     .mul(offDiag);
-  const omV = Sr.mul(dX).add(mT(dX).mul(Su)).div(E).mul(offDiag);
+  const omV = Sr.mul(dX).add(mH(dX).mul(Su)).div(E).mul(offDiag);
   let dU = U.matmul(omU);
   let dV = V.matmul(omV);
+  // complex: Im diag(U^H dA V) = S (Im diag(U^H dU) - Im diag(V^H dV)); the gauge puts it all
+  // in U (i Im(dX_jj) / s_j on U^H dU's diagonal), as linalg_svd_jvp does
+  if (diag.dtype.isComplex) dU = dU.add(U.mul(diag.sub(dS).div(S).unsqueeze(-2)));
   if (m > k) dU = dU.add(dA.matmul(V).sub(U.matmul(dX)).div(Su));
   if (n > k)
     dV = dV.add(
-      mT(dA)
+      mH(dA)
         .matmul(U)
-        .sub(V.matmul(mT(dX)))
+        .sub(V.matmul(mH(dX)))
         .div(Su),
     );
   const padCols = (x: T, c: number): T =>
@@ -2065,7 +2377,7 @@ function svdJvp(dA: T, U0: T, S: T, Vh0: T): [T, T, T] {
           ],
           -1,
         );
-  return [padCols(dU, U0.shape[U0.dim() - 1]), dS, mT(padCols(dV, Vh0.shape[Vh0.dim() - 2]))];
+  return [padCols(dU, U0.shape[U0.dim() - 1]), dS, mH(padCols(dV, Vh0.shape[Vh0.dim() - 2]))];
 }
 
 const LINALG_SVD = "linalg_svd" as unknown as Op;
@@ -2085,7 +2397,7 @@ registerJvp(LINALG_SVD, ((t: (T | null)[], _i: T[], out: T[]) => {
 /** linalg_svd: the recorded (U, S, Vh); only S recorded when `computeUV` is false */
 function linalgSvd(A: T, full: boolean, computeUV: boolean): { U: T; S: T; Vh: T } {
   checkAtLeast2d("linalg.svd", A);
-  checkFloating("linalg.svd", A);
+  if (!A.dtype.isComplex) checkFloating("linalg.svd", A);
   const grad = anyNeedsGrad([A]);
   // the gradient of S needs U and V
   const r = svdKernel(A, full, computeUV || grad);
@@ -2159,13 +2471,14 @@ defineOp({
         if (!computeUv) {
           const S = linalgSvd(self, false, false).S;
           const [m, n] = self.shape.slice(-2);
+          const l = self.dtype.lanes;
           const U = make(
-            new Float64Array(prod(batchOf(self)) * m * m),
+            new Float64Array(prod(batchOf(self)) * m * m * l),
             [...batchOf(self), m, m],
             self.dtype,
           );
           const V = make(
-            new Float64Array(prod(batchOf(self)) * n * n),
+            new Float64Array(prod(batchOf(self)) * n * n * l),
             [...batchOf(self), n, n],
             self.dtype,
           );
@@ -2173,7 +2486,7 @@ defineOp({
         }
         const r = linalgSvd(self, !some, true);
         // V = Vh^H (TransposeBackward0 over the svd node)
-        const V = mT(r.Vh);
+        const V = mH(r.Vh);
         return namedTuple({ U: r.U, S: r.S, V, 0: r.U, 1: r.S, 2: V });
       },
     },
@@ -2182,8 +2495,8 @@ defineOp({
 
 /** pinv_backward, the adjoint of the JVP below: gA = -X^H G X^H + (I - A X) G^H X X^H + X^H X G^H (I - X A) */
 function pinvBackward(g: T, X: T, A: T): T {
-  const Xh = mT(X);
-  const gh = mT(g);
+  const Xh = mH(X);
+  const gh = mH(g);
   const m = A.shape[A.dim() - 2];
   const n = A.shape[A.dim() - 1];
   const t1 = Xh.matmul(g).matmul(Xh).neg();
@@ -2196,8 +2509,8 @@ function pinvBackward(g: T, X: T, A: T): T {
 
 /** pinv_jvp (Golub & Pereyra): dX = -X dA X + X X^H dA^H (I - A X) + (I - X A) dA^H X^H X */
 function pinvJvp(dA: T, X: T, A: T): T {
-  const Xh = mT(X);
-  const dAh = mT(dA);
+  const Xh = mH(X);
+  const dAh = mH(dA);
   const m = A.shape[A.dim() - 2];
   const n = A.shape[A.dim() - 1];
   const t1 = X.matmul(dA).matmul(X).neg();
@@ -2233,14 +2546,14 @@ function pinvForward(
   rtol: T | number | null,
   hermitian: boolean,
 ): T {
-  if (self.dim() < 2 || !self.dtype.isFloatingPoint)
+  if (self.dim() < 2 || !(self.dtype.isFloatingPoint || self.dtype.isComplex))
     throw runtimeError(
       `linalg.pinv(${scalarTypeName(self.dtype)}{[${self.shape.join(", ")}]}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types`,
     );
   const [m, n] = self.shape.slice(-2);
   const batch = batchOf(self);
   const count = prod(batch);
-  const eps = self.dtype === float64 ? 2 ** -52 : 2 ** -23;
+  const eps = toRealDtype(self.dtype) === float64 ? 2 ** -52 : 2 ** -23;
   const at = tolerance(atol, batch);
   // rtol absent: 0 where atol > 0, else eps * max(m, n)
   const rt =
@@ -2249,6 +2562,7 @@ function pinvForward(
       at !== null && at[i] > 0 ? 0 : eps * Math.max(m, n),
     );
   const k = Math.min(m, n);
+  if (self.dtype.isComplex) return zpinv(self, at, rt, hermitian);
   const out = new Float64Array(count * n * m);
   if (hermitian) {
     checkSquare(null, self);
@@ -2284,6 +2598,67 @@ function pinvForward(
       for (let i = 0; i < n; i++) {
         const vic = Vh[b * k * n + c * n + i] / s;
         for (let j = 0; j < m; j++) out[b * n * m + i * m + j] += vic * U[b * m * k + j * k + c];
+      }
+    }
+  }
+  return make(out, [...batch, n, m], self.dtype);
+}
+
+/**
+ * pinvForward for complex input: X = V diag(1/s) U^H from the complex SVD, or (`hermitian`)
+ * V diag(1/λ) V^H from zheev of the lower triangle; values at most max(atol, rtol * max) dropped.
+ */
+function zpinv(self: T, at: Float64Array | null, rt: Float64Array, hermitian: boolean): T {
+  const [m, n] = self.shape.slice(-2);
+  const batch = batchOf(self);
+  const count = prod(batch);
+  const k = Math.min(m, n);
+  const out = new Float64Array(2 * count * n * m);
+  if (hermitian) {
+    checkSquare(null, self);
+    const a = f64(self);
+    const w = new Float64Array(n);
+    const v = new Float64Array(2 * n * n);
+    for (let b = 0; b < count; b++) {
+      zheev(a, b * n * n, n, false, w, 0, v, 0);
+      let big = 0;
+      for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(w[i]));
+      const thr = Math.max(at === null ? 0 : at[b], rt[b] * big);
+      for (let c = 0; c < n; c++) {
+        if (!(Math.abs(w[c]) > thr)) continue;
+        const inv = 1 / w[c];
+        // v_ic conj(v_jc) / λ_c
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            const [ar, ai] = [v[2 * (i * n + c)], v[2 * (i * n + c) + 1]];
+            const [br, bi] = [v[2 * (j * n + c)], v[2 * (j * n + c) + 1]];
+            out[2 * (b * n * n + i * n + j)] += (ar * br + ai * bi) * inv;
+            out[2 * (b * n * n + i * n + j) + 1] += (ai * br - ar * bi) * inv;
+          }
+      }
+    }
+    return make(out, [...batch, n, m], self.dtype);
+  }
+  const r = svdKernel(self.to(complex128), false, true);
+  const U = r.U.typedArray;
+  const S = r.S.typedArray;
+  const Vh = r.Vh.typedArray;
+  for (let b = 0; b < count; b++) {
+    const big = k > 0 ? S[b * k] : 0;
+    const thr = Math.max(at === null ? 0 : at[b], rt[b] * big);
+    // X_ij = sum_c conj(Vh[c, i] U[j, c]) / s_c
+    for (let c = 0; c < k; c++) {
+      const s = S[b * k + c];
+      if (!(s > thr)) continue;
+      for (let i = 0; i < n; i++) {
+        const vr = Vh[2 * (b * k * n + c * n + i)] / s;
+        const vi = Vh[2 * (b * k * n + c * n + i) + 1] / s;
+        for (let j = 0; j < m; j++) {
+          const ur = U[2 * (b * m * k + j * k + c)];
+          const ui = U[2 * (b * m * k + j * k + c) + 1];
+          out[2 * (b * n * m + i * m + j)] += vr * ur - vi * ui;
+          out[2 * (b * n * m + i * m + j) + 1] -= vr * ui + vi * ur;
+        }
       }
     }
   }
@@ -2343,12 +2718,71 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // the symmetric eigenproblem: linalg.eigh, linalg.eigvalsh, torch.symeig
 
+/**
+ * A complex Hermitian matrix's eigenvalues (ascending, into `w[wo..]`) and eigenvectors (columns
+ * of the interleaved n x n matrix at `v[2 vo..]`) from the triangle at `a[2 o..]`, as zheevd:
+ * the real tridiagonal T = Q^H A Q (Note [Hermitian tridiagonal]), T's real eigenproblem, then
+ * V = Q Z.
+ */
+function zheev(
+  a: Float64Array,
+  o: number,
+  n: number,
+  upper: boolean,
+  w: Float64Array,
+  wo: number,
+  v: Float64Array | null,
+  vo: number,
+): void {
+  const h = new Float64Array(2 * n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      // the triangle's (i, j) or the conjugate of its mirror; the diagonal's real part
+      const read = i === j || (upper ? i < j : i > j);
+      const src = 2 * (o + (read ? i * n + j : j * n + i));
+      h[2 * (i * n + j)] = a[src];
+      h[2 * (i * n + j) + 1] = i === j ? 0 : read ? a[src + 1] : -a[src + 1];
+    }
+  const d = new Float64Array(n);
+  const e = new Float64Array(Math.max(n - 1, 0));
+  const q = new Float64Array(2 * n * n);
+  Z.zhetrd(h, n, upper, d, e, q);
+  const t = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    t[i * n + i] = d[i];
+    if (i + 1 < n) t[i * n + i + 1] = t[(i + 1) * n + i] = e[i];
+  }
+  const z = v === null ? null : new Float64Array(n * n);
+  K.symEig(t, 0, n, false, w, wo, z, 0);
+  if (v === null || z === null) return;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let re = 0;
+      let im = 0;
+      for (let k = 0; k < n; k++) {
+        re += q[2 * (i * n + k)] * z[k * n + j];
+        im += q[2 * (i * n + k) + 1] * z[k * n + j];
+      }
+      v[2 * (vo + i * n + j)] = re;
+      v[2 * (vo + i * n + j) + 1] = im;
+    }
+}
+
 /** eigenvalues ascending and eigenvectors (columns) of each matrix, from one triangle */
 function eighKernel(x: T, upper: boolean, vectors: boolean): { L: T; V: T | null } {
   const n = x.shape[x.dim() - 1];
   const batch = batchOf(x);
   const count = prod(batch);
   const a = f64(x);
+  if (x.dtype.isComplex) {
+    const w = new Float64Array(count * n);
+    const v = vectors ? new Float64Array(2 * count * n * n) : null;
+    for (let b = 0; b < count; b++) zheev(a, b * n * n, n, upper, w, b * n, v, b * n * n);
+    return {
+      L: make(w, [...batch, n], toRealDtype(x.dtype)),
+      V: v === null ? null : make(v, [...batch, n, n], x.dtype),
+    };
+  }
   const w = new Float64Array(count * n);
   const v = vectors ? new Float64Array(count * n * n) : null;
   for (let b = 0; b < count; b++) K.symEig(a, b * n * n, n, upper, w, b * n, v, b * n * n);
@@ -2360,27 +2794,40 @@ function eighKernel(x: T, upper: boolean, vectors: boolean): { L: T; V: T | null
 
 /**
  * linalg_eig_backward (hermitian): gA = V (skew(V^H gV) / 2 / E + diag(gL)) V^H,
- * E_ij = λ_j - λ_i (its diagonal replaced by gL); without gV, V diag(gL) V^H.
+ * E_ij = λ_j - λ_i (its diagonal replaced by gL when given); without gV, V diag(gL) V^H.
+ * Complex V: the loss must not depend on each eigenvector's phase, Im diag(V^H gV) = 0
+ * (PyTorch's check, its tolerance and words); the diagonal of the skew part is that imaginary
+ * part, kept when there is no gL (as ATen's formula).
  */
 function eighBackward(gL: T | null, gV: T | null, L: T, V: T): T | null {
-  if (gV === null) return gL === null ? null : V.mul(gL.unsqueeze(-2)).matmul(mT(V));
+  if (gV === null) return gL === null ? null : V.mul(gL.unsqueeze(-2)).matmul(mH(V));
   const n = L.shape[L.dim() - 1];
-  let VhgV = mT(V).matmul(gV);
-  VhgV = VhgV.sub(mT(VhgV)).mul(0.5);
+  let VhgV = mH(V).matmul(gV);
+  if (V.dtype.isComplex) {
+    const im = VhgV.diagonal(0, -2, -1).imag;
+    // at::allclose(im, 0, rtol=1e-2, atol=1e-2): |im| <= 1e-2 everywhere (NaN fails)
+    if (!im.abs().le(1e-2).all().item())
+      throw runtimeError(
+        "linalg_eigh_backward: The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined.",
+      );
+  }
+  VhgV = VhgV.sub(mH(VhgV)).mul(0.5);
   const I = eye(n, L.dtype);
   const E = L.unsqueeze(-2).sub(L.unsqueeze(-1)).add(I);
-  let inner = VhgV.div(E).mul(I.neg().add(1));
-  if (gL !== null) inner = inner.add(gL.diagEmbed());
-  return V.matmul(inner).matmul(mT(V));
+  let inner = VhgV.div(E);
+  if (gL !== null) inner = inner.mul(I.neg().add(1)).add(gL.diagEmbed());
+  return V.matmul(inner).matmul(mH(V));
 }
 
 /** linalg_eig_jvp (hermitian): with X = V^H dA V, dλ = diag(X), dV = V (X / E, zero diagonal) */
 function eighJvp(dA: T, L: T, V: T): [T, T] {
   const n = L.shape[L.dim() - 1];
-  const X = mT(V).matmul(dA).matmul(V);
+  const X = mH(V).matmul(dA).matmul(V);
   const I = eye(n, L.dtype);
   const E = L.unsqueeze(-2).sub(L.unsqueeze(-1)).add(I);
-  return [X.diagonal(0, -2, -1), V.matmul(X.div(E).mul(I.neg().add(1)))];
+  // the eigenvalues' tangent is real (Re diag(X): X is Hermitian up to rounding)
+  const dL = X.diagonal(0, -2, -1);
+  return [dL.dtype.isComplex ? dL.real : dL, V.matmul(X.div(E).mul(I.neg().add(1)))];
 }
 
 for (const [op, name] of [
@@ -2423,7 +2870,7 @@ function eigh(
 ): { L: T; V: T } {
   checkAtLeast2d(name, A);
   checkSquare(name, A);
-  checkDispatch(kernel, A);
+  if (!A.dtype.isComplex) checkDispatch(kernel, A);
   const grad = anyNeedsGrad([A]);
   const r = eighKernel(A, upper, vectors || grad);
   const V = r.V ?? make(new Float64Array(0), [0], A.dtype);
@@ -2520,7 +2967,7 @@ function solveKernel(
       `${name}: Incompatible shapes of A and B for the equation ${left ? "AX = B" : "XA = B"} (${n}x${n} and ${bm}x${bk})`,
     );
   const batch = broadcastShapes(batchOf(A), batchOf(Bm));
-  const r = luKernel(expandBatch(A, batch).contiguous());
+  const r = luKernel(expandBatch(A, batch).contiguous(), true, true); // Note [solve's LU scratch]
   const rhs = left ? Bm : mT(Bm);
   const k = rhs.shape[rhs.dim() - 1];
   const b = f64(expandBatch(rhs, batch));
@@ -3061,7 +3508,12 @@ defineOp({
           throw runtimeError(
             `Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == prod(self.shape[:other.ndim]), but got ${rp} != ${op}`,
           );
-        return linalgSolve(s.reshape([rp, rp]), other.flatten(), true).reshape(resultShape);
+        // complex: linalg.solve's complex path (Note [complex compute])
+        const solve =
+          self.dtype.isComplex || other.dtype.isComplex
+            ? (a: T, b: T) => fn("solve", "linalg")(a, b) as T
+            : (a: T, b: T) => linalgSolve(a, b, true);
+        return solve(s.reshape([rp, rp]), other.flatten()).reshape(resultShape);
       },
     },
   ],
@@ -3161,7 +3613,7 @@ function cond(A: T, ord: number | string | null): T {
     typeof o === "string" ? o === "fro" || o === "nuc" : [1, 2, Infinity].includes(Math.abs(o));
   if (!valid) throw runtimeError(`linalg.cond got an invalid norm type: ${String(o)}`);
   // NumPy leaves 0 x 0 matrices undefined: 0
-  const empty = (): T => make(new Float64Array(prod(batchOf(A))), batchOf(A), A.dtype);
+  const empty = (): T => make(new Float64Array(prod(batchOf(A))), batchOf(A), toRealDtype(A.dtype));
   if (typeof o === "number" && Math.abs(o) === 2) {
     if (A.numel() === 0) return empty();
     const s = fn("svdvals", "linalg")(A) as T;
@@ -3223,8 +3675,8 @@ registerDerivative(LSTSQ, {
     const gX = vector ? g.unsqueeze(-1) : g;
     const B = vector ? s.b.unsqueeze(-1) : s.b;
     const pinvA = fn("pinv", "linalg")(s.self) as T;
-    const gA = pinvBackward(gX.matmul(mT(B)), pinvA, s.self);
-    const gB = mT(pinvA).matmul(gX);
+    const gA = pinvBackward(gX.matmul(mH(B)), pinvA, s.self);
+    const gB = mH(pinvA).matmul(gX);
     return [gA, vector ? gB.squeeze(-1) : gB];
   },
 } as never);
@@ -3255,7 +3707,8 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
   const drv = driver ?? "gelsy";
   if (!["gels", "gelsy", "gelsd", "gelss"].includes(drv))
     throw runtimeError(`${nm}: parameter \`driver\` should be one of (gels, gelsy, gelsd, gelss)`);
-  if (!A.dtype.isFloatingPoint || !b.dtype.isFloatingPoint)
+  const ok = (d: DType): boolean => d.isFloatingPoint || d.isComplex;
+  if (!ok(A.dtype) || !ok(b.dtype))
     throw runtimeError("This function doesn't handle types other than float and double");
   if (A.dtype !== b.dtype)
     throw runtimeError(
@@ -3266,7 +3719,7 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
   const [m, n] = A.shape.slice(-2);
   if (B.shape[B.dim() - 2] !== m)
     throw runtimeError(`${nm}: input.size(-2) should match other.size(-2)`);
-  const eps = A.dtype === float64 ? 2 ** -52 : 2 ** -23;
+  const eps = toRealDtype(A.dtype) === float64 ? 2 ** -52 : 2 ** -23;
   const rtol = rcond === null || rcond <= 0 ? eps * Math.max(m, n) : rcond;
   const batch = broadcastShapes(batchOf(A), batchOf(B));
   const Ab = expandBatch(A, batch);
@@ -3285,11 +3738,13 @@ function lstsq(A: T, b: T, rcond: number | null, driver: string | null) {
     for (let j = 0; j < k; j++) if (sv[i * k + j] > rtol * sv[i * k]) ranks[i]++;
   const empty = (dtype: DType): T => make(new Float64Array(0), [0], dtype);
   const rank = drv === "gels" ? empty(int64) : make(ranks, batch, int64);
-  const singular = drv === "gelsd" || drv === "gelss" ? S : empty(A.dtype);
-  let residuals = empty(A.dtype);
+  const real = toRealDtype(A.dtype);
+  const singular = drv === "gelsd" || drv === "gelss" ? S : empty(real);
+  let residuals = empty(real);
   if (m > n && drv !== "gelsy" && ranks.every((r) => r === n)) {
     const r = noGrad(() => Ab.matmul(X).sub(expandBatch(B, batch)));
-    residuals = r.mul(r).sum(-2);
+    // |r|^2 summed over each column
+    residuals = noGrad(() => (A.dtype.isComplex ? r.abs() : r).square().sum(-2));
   }
   const solution = vector ? X.squeeze(-1) : X;
   if (anyNeedsGrad([A, b])) record(LSTSQ, solution, [A, b], { self: A, b } as never, {} as never);
@@ -3343,9 +3798,13 @@ const LDL_SOLVE = atenNotImplemented("linalg_ldl_solve");
 /**
  * (LD, pivots, info) of each symmetric matrix: LD the lower triangle of dsytf2's packed
  * factors (the upper triangle zero, as PyTorch returns it), int32 pivots in LAPACK's format.
- * `hermitian` only matters for complex input, which tensorgrad's linalg does not take.
+ * Complex A: zsytf2's L D L^T, or zhetf2's L D L^H with `hermitian`.
  */
-function ldlFactorEx(A: T, name: string): { LD: T; pivots: T; info: T; infos: number[] } {
+function ldlFactorEx(
+  A: T,
+  name: string,
+  hermitian = false,
+): { LD: T; pivots: T; info: T; infos: number[] } {
   checkAtLeast2d(name, A);
   checkSquare(name, A);
   checkFloating(name, A);
@@ -3355,10 +3814,14 @@ function ldlFactorEx(A: T, name: string): { LD: T; pivots: T; info: T; infos: nu
   const a = f64(A);
   const piv = new Int32Array(count * n);
   const infos: number[] = [];
+  const w = A.dtype.isComplex ? 2 : 1;
   for (let b = 0; b < count; b++) {
-    const o = b * n * n;
-    infos.push(K.ldlFactor(a, o, n, piv, b * n));
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[o + i * n + j] = 0;
+    const o = w * b * n * n;
+    infos.push(
+      w === 2 ? ZL.zLdlFactor(a, o, n, piv, b * n, hermitian) : K.ldlFactor(a, o, n, piv, b * n),
+    );
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) a.fill(0, o + w * (i * n + j), o + w * (i * n + j + 1));
   }
   const LD = make(a, A.shape.slice(), A.dtype);
   const pivots = wrap(piv, [...batch, n], int32);
@@ -3387,8 +3850,8 @@ defineOp({
     {
       schema:
         "linalg_ldl_factor_ex(Tensor self, *, bool hermitian=False, bool check_errors=False) -> (Tensor LD, Tensor pivots, Tensor info)",
-      forward: (self: T, _hermitian: boolean, checkErrors: boolean) => {
-        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+      forward: (self: T, hermitian: boolean, checkErrors: boolean) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex", hermitian);
         if (checkErrors) ldlCheckErrors("torch.linalg.ldl_factor_ex", r.infos);
         return namedTuple({
           LD: r.LD,
@@ -3415,8 +3878,8 @@ defineOp({
     {
       schema:
         "linalg_ldl_factor(Tensor self, *, bool hermitian=False) -> (Tensor LD, Tensor pivots)",
-      forward: (self: T) => {
-        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex");
+      forward: (self: T, hermitian: boolean) => {
+        const r = ldlFactorEx(self, "torch.linalg.ldl_factor_ex", hermitian);
         ldlCheckErrors("torch.linalg.ldl_factor", r.infos);
         return namedTuple({ LD: r.LD, pivots: r.pivots, 0: r.LD, 1: r.pivots });
       },
@@ -3436,7 +3899,7 @@ defineOp({
     {
       schema:
         "linalg_ldl_solve(Tensor LD, Tensor pivots, Tensor B, *, bool hermitian=False) -> Tensor",
-      forward: (LD: T, pivots: T, B: T) => {
+      forward: (LD: T, pivots: T, B: T, hermitian: boolean) => {
         const name = "torch.linalg.ldl_solve";
         checkAtLeast2d(name, LD);
         checkSquare(name, LD);
@@ -3462,7 +3925,11 @@ defineOp({
         const ld = f64(expandBatch(LD, batch));
         const pv = f64(pivots.expand([...batch, n]));
         const b = f64(expandBatch(B, batch));
-        for (let i = 0; i < count; i++) K.ldlSolve(ld, i * n * n, n, pv, i * n, b, i * n * c, c);
+        if (LD.dtype.isComplex)
+          for (let i = 0; i < count; i++)
+            ZL.zLdlSolve(ld, 2 * i * n * n, n, pv, i * n, b, 2 * i * n * c, c, hermitian);
+        else
+          for (let i = 0; i < count; i++) K.ldlSolve(ld, i * n * n, n, pv, i * n, b, i * n * c, c);
         const X = make(b, [...batch, n, c], B.dtype);
         if (anyNeedsGrad([LD, B])) record(LDL_SOLVE, [X], [LD, B], {} as never, {} as never);
         return X;

@@ -15,11 +15,14 @@ import { namedTuple } from "../../named-tuple.js";
 import type { Tensor } from "../../tensor.js";
 import { toComplexDtype, toRealDtype, type DType } from "../../dtype.js";
 import { contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
-import { linAlgError, notImplementedError, runtimeError } from "../../errors.js";
+import { linAlgError, runtimeError } from "../../errors.js";
 import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
 import type { Op } from "../../autograd/derivatives.js";
 import { eigBackward, eigGeneral } from "../../backend/eig.js";
-import { defineOp } from "../define.js";
+import { eigComplex } from "../../backend/zeig.js";
+import { registerJvp } from "../../autograd/forward-ad.js";
+import { eye } from "../../ops/creation.js";
+import { defineOp, fn } from "../define.js";
 import { HALF_REFUSED } from "../half-compute.js";
 
 type T = Tensor;
@@ -58,10 +61,6 @@ function checkInput(name: string, A: T): void {
     );
   if (d.isHalf)
     throw runtimeError(`"linalg_eig_out_cpu" not implemented for '${scalarTypeName(d)}'`);
-  if (d.isComplex)
-    throw notImplementedError(
-      `${name}: complex input is not supported by tensorgrad yet (real float32 and float64 are)`,
-    );
 }
 
 /**
@@ -79,15 +78,19 @@ function eigKernel(A: T, vectors: boolean, finite: boolean): { L: T; V: T | null
     throw runtimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.");
   const w = new Float64Array(2 * count * n);
   const v = vectors ? new Float64Array(2 * count * n * n) : null;
+  const lanes = A.dtype.lanes;
   for (let b = 0; b < count; b++) {
     const o = b * n * n;
     let inf = false;
-    for (let k = 0; k < n * n; k++) if (Math.abs(a[o + k]) === Infinity) inf = true;
+    for (let k = 0; k < n * n * lanes; k++) if (Math.abs(a[lanes * o + k]) === Infinity) inf = true;
     if (inf) {
       w.fill(NaN, 2 * b * n, 2 * (b + 1) * n);
       continue;
     }
-    const info = eigGeneral(a, o, n, w, 2 * b * n, v, 2 * b * n * n);
+    // complex input: zgeev's path (backend/zeig.ts), offsets in complex elements
+    const info = A.dtype.isComplex
+      ? eigComplex(a, o, n, w, b * n, v, b * n * n)
+      : eigGeneral(a, o, n, w, 2 * b * n, v, 2 * b * n * n);
     if (info > 0)
       throw linAlgError(
         `linalg.eig: ${A.dim() > 2 ? `(Batch element ${b}): ` : ""}The algorithm failed to converge because the input matrix is ill-conditioned or has too many repeated eigenvalues (error code: ${info}).`,
@@ -110,7 +113,7 @@ const EIG = "linalg_eig" as unknown as Op;
 registerDerivative(EIG, {
   name: "LinalgEigBackward0",
   save: ["L", "V"],
-  grad: (_g: T, s: { L: T; V: T }, _a: object, node: OpNode) => {
+  grad: (_g: T, s: { L: T; V: T }, a: { complexInput: boolean }, node: OpNode) => {
     const [gL, gV] = node.gradOutputs;
     if (!gL && !gV) return [null];
     const n = s.L.shape[s.L.dim() - 1];
@@ -143,6 +146,8 @@ registerDerivative(EIG, {
       throw runtimeError(
         "linalg_eig_backward: The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined.",
       );
+    // complex input: the complex gradient itself
+    if (a.complexInput) return [make(out, [...batch, n, n], s.L.dtype)];
     // handle_r_to_c: a real input's gradient is the real part
     const real = new Float64Array(count * n * n);
     for (let k = 0; k < real.length; k++) real[k] = out[2 * k];
@@ -150,12 +155,41 @@ registerDerivative(EIG, {
   },
 } as never);
 
+/**
+ * linalg_eig_jvp (non-Hermitian): with dP = V^{-1} dA V (dA made complex), dL = diag(dP) and
+ * dV = dX - V Re(diag(V^H dX)), dX = V (dP / E with a zero diagonal), E_ij = L_j - L_i: the
+ * eigenvectors' tangent keeps each column's normalisation (Re <v, dv> = 0).
+ */
+registerJvp(EIG, ((t: (T | null)[], _i: T[], out: T[]) => {
+  const [L, V] = out;
+  if (t[0] === null) return [L.mul(0), V.mul(0)];
+  const dA = t[0].to(L.dtype);
+  const dP = fn("solve", "linalg")(V, dA.matmul(V)) as T;
+  const dL = dP.diagonal(0, -2, -1);
+  const n = L.shape[L.dim() - 1];
+  const offDiagonal = eye(n, { dtype: toRealDtype(L.dtype) })
+    .neg()
+    .add(1);
+  // the diagonal's 0/0 is masked to 0 (ATen zeroes it after the division)
+  const E = L.unsqueeze(-2).sub(L.unsqueeze(-1));
+  const dX = V.matmul(dP.div(E.add(offDiagonal.neg().add(1))).mul(offDiagonal));
+  const dV = dX.sub(V.mul(V.mH.matmul(dX).diagonal(0, -2, -1).real.unsqueeze(-2)));
+  return [dL, dV];
+}) as never);
+
 /** eig's (or eigvals') result, recorded when A requires grad */
 function eig(A: T, name: string, vectors: boolean): { L: T; V: T | null } {
   checkInput(name, A);
   const grad = anyNeedsGrad([A]);
   const r = eigKernel(A, vectors || grad, vectors || grad);
-  if (grad) record(EIG, [r.L, r.V!], [A], { L: r.L, V: r.V! } as never, {} as never);
+  if (grad)
+    record(
+      EIG,
+      [r.L, r.V!],
+      [A],
+      { L: r.L, V: r.V! } as never,
+      { complexInput: A.dtype.isComplex } as never,
+    );
   return { L: r.L, V: vectors ? r.V : null };
 }
 

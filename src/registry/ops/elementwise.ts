@@ -16,6 +16,7 @@ import { bool, resultType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, type DerivativeDecl, type OverloadDecl } from "../define.js";
+import { linear } from "../linear-jvp.js";
 
 /**
  * A Scalar argument's value: a number, a bool, or (PyTorch's parser accepts one) a 0-dim
@@ -352,7 +353,7 @@ for (const name of ["neg", "negative"]) {
           name: "NegBackward0",
           save: [],
           grad: (g) => [g.neg()],
-          jvp: (t) => (t.self as Tensor).neg(),
+          jvp: linear((t) => t.neg()),
         },
       },
     ],
@@ -360,6 +361,12 @@ for (const name of ["neg", "negative"]) {
 }
 
 /** abs and its alias absolute: d|x| = sign(x)*g. */
+const absDerivative: DerivativeDecl = {
+  name: "AbsBackward0",
+  save: ["self"],
+  grad: (g, s: { self: Tensor }) => [g.mul(s.self.sign())],
+  jvp: (t, p) => (t.self as Tensor).mul(p.self.sign()),
+};
 for (const name of ["abs", "absolute"]) {
   defineOp({
     name,
@@ -371,12 +378,10 @@ for (const name of ["abs", "absolute"]) {
       {
         schema: `${name}(Tensor self) -> Tensor`,
         forward: E.abs,
-        derivative: {
-          name: "AbsBackward0",
-          save: ["self"],
-          grad: (g, s: { self: Tensor }) => [g.mul(s.self.sign())],
-          jvp: (t, p) => (t.self as Tensor).mul(p.self.sign()),
-        },
+        derivative: absDerivative,
+        // declared so that complex abs_ reaches complexCall as abs_, which refuses it with
+        // PyTorch's words (Note [complex compute])
+        inplace: { forward: E.abs, derivative: absDerivative },
       },
     ],
   });

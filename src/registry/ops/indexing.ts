@@ -28,6 +28,7 @@ import { indexError, notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, type DerivativeDecl, type OverloadDecl } from "../define.js";
 import { scalarArg } from "./elementwise.js";
 import { nonzeroTuple } from "../../ops/elementwise.js";
+import { linear } from "../linear-jvp.js";
 
 /** ensure_nonempty_size: a 0-dim tensor has size 1 in its one dim (other dims: IndexError). */
 const sizeAt = (t: Tensor, d: number): number =>
@@ -185,8 +186,7 @@ defineOp({
           null,
         ],
         // linear in self: the tangent gathered
-        jvp: (t, p, _r, a: { dim: number }) =>
-          t.self === null ? null : t.self.gather(a.dim, p.index),
+        jvp: linear((t, a: { dim: number }, p) => t.gather(a.dim, p.index)),
       },
     },
     {
@@ -326,8 +326,7 @@ defineOp({
           return [F.zeros(shape, g).scatterAdd(d, idx, g), null];
         },
         // linear in self: the tangent selected
-        jvp: (t, p, _r, a: { dim: number }) =>
-          t.self === null ? null : t.self.indexSelect(a.dim, p.index),
+        jvp: linear((t, a: { dim: number }, p) => t.indexSelect(a.dim, p.index)),
       },
     },
     {
@@ -471,8 +470,7 @@ const scatterValue: OverloadDecl = {
       g.scatter(a.dim, s.index, 0),
       null,
     ],
-    jvp: (t, p, _r, a: { dim: number }) =>
-      t.self === null ? null : t.self.scatter(a.dim, p.index, 0),
+    jvp: linear((t, a: { dim: number }, p) => t.scatter(a.dim, p.index, 0)),
   },
 };
 const scatterReduce: OverloadDecl = {
@@ -1012,8 +1010,7 @@ defineOp({
           indexFillSelfGrad(g, s, a),
           null,
         ],
-        jvp: (t, p, _r, a: { dim: number }) =>
-          t.self === null ? null : t.self.indexFill(a.dim, p.index, 0),
+        jvp: linear((t, a: { dim: number }, p) => t.indexFill(a.dim, p.index, 0)),
       },
     },
     {
@@ -1072,7 +1069,7 @@ defineOp({
           const shape = broadcastShapes(n.inputShape(0), s.mask.shape);
           return [F.zeros(shape, g).maskedScatter(s.mask, g), null];
         },
-        jvp: (t, p) => (t.self === null ? null : t.self.maskedSelect(p.mask)),
+        jvp: linear((t, _a, p) => t.maskedSelect(p.mask)),
       },
     },
   ],
@@ -1202,7 +1199,7 @@ defineOp({
           F.zeros(n.inputShape(0), g).put(s.index, g, true),
           null,
         ],
-        jvp: (t, p) => (t.self === null ? null : t.self.take(p.index)),
+        jvp: linear((t, _a, p) => t.take(p.index)),
       },
     },
   ],

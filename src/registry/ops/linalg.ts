@@ -20,6 +20,7 @@ import { anyNeedsGrad, record, registerDerivative } from "../../autograd/functio
 import { registerJvp } from "../../autograd/forward-ad.js";
 import type { Op } from "../../autograd/derivatives.js";
 import { defineOp, deprecated, fn, recordingOp } from "../define.js";
+import { linear } from "../linear-jvp.js";
 
 const torchWhere = (c: Tensor, a: Tensor, b: Tensor): Tensor => fn("where")(c, a, b) as Tensor;
 const torchCat = (ts: Tensor[], dim: number): Tensor => fn("cat")(ts, dim) as Tensor;
@@ -571,7 +572,7 @@ defineOp({
           const [n, m] = s.self.shape;
           return [eyeLike(n, m, g).mul(g)];
         },
-        jvp: (t) => (t.self === null ? null : t.self.trace()),
+        jvp: linear((t) => t.trace()),
       },
     },
   ],

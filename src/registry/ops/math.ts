@@ -16,6 +16,7 @@ import { defineOp, deprecated, fn, type DerivativeDecl, type OverloadDecl } from
 import { polygammaScalar, trigammaF32 } from "../../backend/special.js";
 import { isclose } from "./comparison.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
+import { linear } from "../linear-jvp.js";
 
 const LN2 = Math.LN2; // PyTorch's M_LN2
 const LN10 = Math.LN10;
@@ -657,7 +658,7 @@ defineOp({
         name: "FracBackward0",
         save: [],
         grad: (g) => [g],
-        jvp: (t) => t.self!.clone(),
+        jvp: linear((t) => t.clone()),
       },
     },
   ],
@@ -999,7 +1000,7 @@ for (const name of ["fmod", "remainder"] as const) {
       name: `${node}Backward0`,
       save: [],
       grad: (g) => [g],
-      jvp: (t) => t.self!.clone(),
+      jvp: linear((t) => t.clone()),
     },
   };
   const scalarTensor: OverloadDecl = {

@@ -22,6 +22,7 @@ import { nativeBatchNorm, nativeLayerNorm } from "../../ops/normalization.js";
 import * as F from "../../autograd/formula-ops.js";
 import { defineOp, fn } from "../define.js";
 import { combine } from "../complex-compute.js";
+import { linear } from "../linear-jvp.js";
 
 // ---------------------------------------------------------------------------------------------
 // complex-number ops on real tensors
@@ -419,7 +420,7 @@ defineOp({
             a.pad.map((p) => -p),
           ),
         ],
-        jvp: (t, _p, _r, a: { pad: number[] }) => fnConstantPadNd(t.self as Tensor, a.pad),
+        jvp: linear((t, a: { pad: number[] }) => fnConstantPadNd(t, a.pad)),
       },
     },
   ],

@@ -24,6 +24,7 @@ import { zeros, linspace } from "../../ops/creation.js";
 import { grad as autogradGrad } from "../../autograd/api.js";
 import { formatPyFloat } from "../../print.js";
 import { warn } from "./nn.js";
+import { linear } from "../linear-jvp.js";
 
 type Float = Float32Array | Float64Array;
 
@@ -239,8 +240,7 @@ function padPair(
       grad: (g: Tensor, s: { self: Tensor }, a: { padding: number[] }) => [
         backward(g, s.self, a.padding),
       ],
-      jvp: (t, _p, _r, a: { padding: number[] }) =>
-        t.self === null ? null : forward(t.self, a.padding),
+      jvp: linear((t, a: { padding: number[] }) => forward(t, a.padding)),
     },
   );
   return forward;
@@ -910,8 +910,7 @@ const pixelShuffle: (x: Tensor, r: number) => Tensor = recordingOp(
     grad: (g: Tensor, _s: object, a: { upscale_factor: number }) => [
       pixelUnshuffle(g, a.upscale_factor),
     ],
-    jvp: (t, _p, _r, a: { upscale_factor: number }): Tensor | null =>
-      t.self === null ? null : pixelShuffle(t.self, a.upscale_factor),
+    jvp: linear((t, a: { upscale_factor: number }) => pixelShuffle(t, a.upscale_factor)),
   },
 );
 pixelUnshuffle = recordingOp(
@@ -924,8 +923,7 @@ pixelUnshuffle = recordingOp(
     grad: (g: Tensor, _s: object, a: { downscale_factor: number }) => [
       pixelShuffle(g, a.downscale_factor),
     ],
-    jvp: (t, _p, _r, a: { downscale_factor: number }) =>
-      t.self === null ? null : pixelUnshuffle(t.self, a.downscale_factor),
+    jvp: linear((t, a: { downscale_factor: number }) => pixelUnshuffle(t, a.downscale_factor)),
   },
 );
 
@@ -1171,8 +1169,7 @@ const im2col: (x: Tensor, k: number[], d: number[], p: number[], s: number[]) =>
         const hw = shape.slice(shape.length - 2);
         return [col2im(g, hw, a.kernel_size, a.dilation, a.padding, a.stride)];
       },
-      jvp: (t, _p, _r, a: W4): Tensor | null =>
-        t.self === null ? null : im2col(t.self, a.kernel_size, a.dilation, a.padding, a.stride),
+      jvp: linear((t, a: W4) => im2col(t, a.kernel_size, a.dilation, a.padding, a.stride)),
     },
   );
 col2im = recordingOp(
@@ -1185,10 +1182,9 @@ col2im = recordingOp(
     grad: (g: Tensor, _s: object, a: W4) => [
       im2col(g, a.kernel_size, a.dilation, a.padding, a.stride),
     ],
-    jvp: (t, _p, _r, a: W4 & { output_size: number[] }) =>
-      t.self === null
-        ? null
-        : col2im(t.self, a.output_size, a.kernel_size, a.dilation, a.padding, a.stride),
+    jvp: linear((t, a: W4 & { output_size: number[] }) =>
+      col2im(t, a.output_size, a.kernel_size, a.dilation, a.padding, a.stride),
+    ),
   },
 );
 
@@ -1638,8 +1634,7 @@ const affineGridGenerator: (theta: Tensor, size: number[], ac: boolean) => Tenso
           .transpose(1, 2),
       ];
     },
-    jvp: (t, _p, _r, a: AG): Tensor | null =>
-      t.theta === null ? null : affineGridGenerator(t.theta, a.size, a.align_corners),
+    jvp: linear((t, a: AG) => affineGridGenerator(t, a.size, a.align_corners), "theta"),
   },
 );
 

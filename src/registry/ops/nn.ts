@@ -678,12 +678,13 @@ function bilinearForward(
   // y[n, o] = sum_ij x1[n, i] W[o, i, j] x2[n, j]: (x1 @ W viewed as [I, O*J]) -> [N, O, J],
   // times x2, summed over J; reshaped to the batch shape (ReshapeAliasBackward0), then + bias
   const w = weight.permute(1, 0, 2).reshape(I, O * J);
-  const out = x1
-    .mm(w)
-    .view(N, O, J)
-    .mul(x2)
-    .sum(2)
-    .reshape(lead.concat([O]));
+  const terms = x1.mm(w).view(N, O, J).mul(x2);
+  // an integer sum is int64; PyTorch's bilinear (_trilinear) keeps the inputs' dtype (the
+  // integer sum wraps as the narrower type's does)
+  const summed = terms.sum(2);
+  const out = (summed.dtype === terms.dtype ? summed : summed.to(terms.dtype)).reshape(
+    lead.concat([O]),
+  );
   return bias === null ? out : out.add(bias);
 }
 

@@ -16,7 +16,7 @@
  * src/backend/loss.ts.
  */
 import { Tensor, Size } from "../../tensor.js";
-import { int64 } from "../../dtype.js";
+import { getDefaultDtype, int64 } from "../../dtype.js";
 import { alloc, contiguousData, scalarTypeName } from "../../ops/core.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { noForwardGrad } from "../../autograd/forward-ad.js";
@@ -357,10 +357,11 @@ function marginRanking(
   margin: number,
   reduction: ReductionEnum,
 ): Tensor {
-  return applyReduction(
-    addScalar(target.neg().mul(input1.sub(input2)), margin).clampMin(0),
-    reduction,
-  );
+  // margin is a C++ double: integer inputs' difference (computed and wrapped in their type)
+  // promotes to the default float dtype when it is added
+  const diff = target.neg().mul(input1.sub(input2));
+  const d = diff.dtype.isFloatingPoint || diff.dtype.isComplex ? diff : diff.to(getDefaultDtype());
+  return applyReduction(addScalar(d, margin).clampMin(0), reduction);
 }
 
 defineOp({
@@ -516,10 +517,16 @@ const softMarginOp = recordingOp(
       const z = s.target.neg().mul(s.self).exp();
       return [s.target.mul(z).mul(-norm).div(z.add(1)).mul(g), null];
     },
-    jvp: () => {
-      throw notImplementedError(
-        "Trying to use forward AD with soft_margin_loss that does not support it because it has not been implemented yet.",
-      );
+    // the reduced elementwise derivative times the tangent; the target has none (as in 1.13)
+    jvp: (
+      t: { self: Tensor | null },
+      p: { self: Tensor; target: Tensor },
+      _r: Tensor,
+      a: { reduction: number },
+    ) => {
+      if (t.self === null) return null;
+      const z = p.target.neg().mul(p.self).exp();
+      return applyReduction(p.target.mul(z).neg().div(z.add(1)).mul(t.self), a.reduction);
     },
   },
 );

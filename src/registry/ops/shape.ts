@@ -25,6 +25,7 @@ import { stridedOffsets } from "../../backend/copy.js";
 import { needsGrad, record } from "../../autograd/function.js";
 import { defineOp, fn } from "../define.js";
 import { inplaceView } from "./views.js";
+import { linear } from "../linear-jvp.js";
 
 // ---------------------------------------------------------------------------------------------
 // repeat / tile
@@ -109,8 +110,7 @@ defineOp({
         grad: (g: Tensor, _s: object, a: { repeats: number[] }, n) => [
           repeatBackward(g, a.repeats, n.inputShape(0)),
         ],
-        jvp: (t, _p, _r, a: { repeats: number[] }) =>
-          t.self === null ? null : t.self.repeat(a.repeats),
+        jvp: linear((t, a: { repeats: number[] }) => t.repeat(a.repeats)),
       },
     },
   ],
@@ -171,7 +171,7 @@ const flip = defineOp({
         attrs: ["dims"],
         // flipping is its own inverse
         grad: (g: Tensor, _s: object, a: { dims: number[] }) => [flip(g, a.dims)],
-        jvp: (t, _p, _r, a: { dims: number[] }) => (t.self === null ? null : flip(t.self, a.dims)),
+        jvp: linear((t, a: { dims: number[] }) => flip(t, a.dims)),
       },
     },
   ],
@@ -296,8 +296,7 @@ const roll = defineOp({
             a.dims,
           ),
         ],
-        jvp: (t, _p, _r, a: { shifts: number[]; dims: number[] }) =>
-          t.self === null ? null : roll(t.self, a.shifts, a.dims),
+        jvp: linear((t, a: { shifts: number[]; dims: number[] }) => roll(t, a.shifts, a.dims)),
       },
     },
   ],
@@ -340,8 +339,7 @@ for (const [name, lower] of [
           attrs: ["diagonal"],
           // a mask: its adjoint is the same mask
           grad: (g: Tensor, _s: object, a: { diagonal: number }) => [op(g, a.diagonal)],
-          jvp: (t, _p, _r, a: { diagonal: number }) =>
-            t.self === null ? null : op(t.self, a.diagonal),
+          jvp: linear((t, a: { diagonal: number }) => op(t, a.diagonal)),
         },
       },
     ],
@@ -447,8 +445,9 @@ const diagEmbed = defineOp({
         grad: (g: Tensor, _s: object, a: { offset: number; dim1: number; dim2: number }) => [
           diagonal(g, a.offset, a.dim1, a.dim2),
         ],
-        jvp: (t, _p, _r, a: { offset: number; dim1: number; dim2: number }) =>
-          t.self === null ? null : diagEmbed(t.self, a.offset, a.dim1, a.dim2),
+        jvp: linear((t, a: { offset: number; dim1: number; dim2: number }) =>
+          diagEmbed(t, a.offset, a.dim1, a.dim2),
+        ),
       },
     },
   ],
@@ -498,8 +497,7 @@ const diag = defineOp({
         grad: (g: Tensor, _s: object, a: { diagonal: number }, n) => [
           diagBackward(g, n.inputShape(0), a.diagonal),
         ],
-        jvp: (t, _p, _r, a: { diagonal: number }) =>
-          t.self === null ? null : diag(t.self, a.diagonal),
+        jvp: linear((t, a: { diagonal: number }) => diag(t, a.diagonal)),
       },
     },
   ],
@@ -921,8 +919,9 @@ defineOp({
         grad: (g: Tensor, _s: object, a: { dimension: number; size: number; step: number }, n) => [
           unfoldBackward(g, n.inputShape(0), a.dimension, a.size, a.step),
         ],
-        jvp: (t, _p, _r, a: { dimension: number; size: number; step: number }) =>
-          t.self === null ? null : t.self.unfold(a.dimension, a.size, a.step),
+        jvp: linear((t, a: { dimension: number; size: number; step: number }) =>
+          t.unfold(a.dimension, a.size, a.step),
+        ),
       },
     },
   ],
@@ -1196,8 +1195,7 @@ const rot90 = defineOp({
         attrs: ["k", "dims"],
         // rotated back
         grad: (g: Tensor, _s: object, a: { k: number; dims: number[] }) => [rot90(g, -a.k, a.dims)],
-        jvp: (t, _p, _r, a: { k: number; dims: number[] }) =>
-          t.self === null ? null : rot90(t.self, a.k, a.dims),
+        jvp: linear((t, a: { k: number; dims: number[] }) => rot90(t, a.k, a.dims)),
       },
     },
   ],

@@ -40,6 +40,7 @@ import { defineOp, fn, recordingOp } from "../define.js";
 import { HALF_REFUSED } from "../half-compute.js";
 import { combine } from "../complex-compute.js";
 import { tensor } from "../../ops/creation.js";
+import { linear } from "../linear-jvp.js";
 
 /** ATen's fft_norm_mode. */
 const enum Norm {
@@ -177,13 +178,10 @@ export const fftC2c: typeof c2cForward = recordingOp(
     grad: (g: Tensor, _s: object, a: FftAttrs & { forward: boolean }): Tensor[] => [
       fftC2c(g, a.dim, a.normalization, !a.forward),
     ],
-    jvp: (
-      t: { self: Tensor | null },
-      _p: object,
-      _r: Tensor,
-      a: FftAttrs & { forward: boolean },
-    ): Tensor | null =>
-      t.self === null ? null : fftC2c(t.self, a.dim, a.normalization, a.forward),
+    // linear: the same transform of the tangent
+    jvp: linear((t, a: FftAttrs & { forward: boolean }) =>
+      fftC2c(t, a.dim, a.normalization, a.forward),
+    ),
   },
 );
 
@@ -208,13 +206,9 @@ export const fftR2c: typeof r2cForward = recordingOp(
       }
       return [fn("real")(fftC2c(full, a.dim, a.normalization, false)) as Tensor];
     },
-    jvp: (
-      t: { self: Tensor | null },
-      _p: object,
-      _r: Tensor,
-      a: FftAttrs & { onesided: boolean },
-    ): Tensor | null =>
-      t.self === null ? null : fftR2c(t.self, a.dim, a.normalization, a.onesided),
+    jvp: linear((t, a: FftAttrs & { onesided: boolean }) =>
+      fftR2c(t, a.dim, a.normalization, a.onesided),
+    ),
   },
 );
 
@@ -239,13 +233,9 @@ export const fftC2r: typeof c2rForward = recordingOp(
       const weight = tensor(w, { dtype: toRealDtype(gi.dtype) }).reshape(wShape);
       return [gi.mul(weight)];
     },
-    jvp: (
-      t: { self: Tensor | null },
-      _p: object,
-      _r: Tensor,
-      a: FftAttrs & { last_dim_size: number },
-    ): Tensor | null =>
-      t.self === null ? null : fftC2r(t.self, a.dim, a.normalization, a.last_dim_size),
+    jvp: linear((t, a: FftAttrs & { last_dim_size: number }) =>
+      fftC2r(t, a.dim, a.normalization, a.last_dim_size),
+    ),
   },
 );
 

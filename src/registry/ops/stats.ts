@@ -25,6 +25,7 @@ import {
 } from "../../backend/segment.js";
 import { defineOp, fn, type Callable } from "../define.js";
 import { cppDouble } from "./sorting.js";
+import { linearIn } from "../linear-jvp.js";
 
 // ------------------------------------------------------------------------------------------------
 // slice_scatter, select_scatter, diagonal_scatter, as_strided_scatter
@@ -110,22 +111,13 @@ const sliceScatterOp = defineOp({
           sliceView(g, a.dim, a.start, a.end, a.step),
         ],
         // auto_linear: the op on the tangents
-        jvp: (
-          t,
-          p,
-          _r,
-          a: { dim: number; start: number | null; end: number | null; step: number },
-        ) =>
-          t.self === null && t.src === null
-            ? null
-            : sliceScatter(
-                t.self ?? F.zerosLike(p.self),
-                t.src ?? F.zerosLike(p.src),
-                a.dim,
-                a.start,
-                a.end,
-                a.step,
-              ),
+        jvp: linearIn(
+          ["self", "src"],
+          (
+            [ts, tsrc],
+            a: { dim: number; start: number | null; end: number | null; step: number },
+          ) => sliceScatter(ts, tsrc, a.dim, a.start, a.end, a.step),
+        ),
       },
     },
   ],
@@ -190,16 +182,11 @@ const diagonalScatterOp = defineOp({
           diagonalScatter(g, F.zerosLike(s.src), a.offset, a.dim1, a.dim2),
           g.diagonal(a.offset, a.dim1, a.dim2),
         ],
-        jvp: (t, p, _r, a: { offset: number; dim1: number; dim2: number }) =>
-          t.self === null && t.src === null
-            ? null
-            : diagonalScatter(
-                t.self ?? F.zerosLike(p.self),
-                t.src ?? F.zerosLike(p.src),
-                a.offset,
-                a.dim1,
-                a.dim2,
-              ),
+        jvp: linearIn(
+          ["self", "src"],
+          ([ts, tsrc], a: { offset: number; dim1: number; dim2: number }) =>
+            diagonalScatter(ts, tsrc, a.offset, a.dim1, a.dim2),
+        ),
       },
     },
   ],
@@ -248,16 +235,11 @@ const asStridedScatterOp = defineOp({
             gSlice,
           ];
         },
-        jvp: (t, p, _r, a: { size: number[]; stride: number[]; storage_offset: number | null }) =>
-          t.self === null && t.src === null
-            ? null
-            : asStridedScatter(
-                (t.self ?? F.zerosLike(p.self)).contiguous(),
-                t.src ?? F.zerosLike(p.src),
-                a.size,
-                a.stride,
-                a.storage_offset,
-              ),
+        jvp: linearIn(
+          ["self", "src"],
+          ([ts, tsrc], a: { size: number[]; stride: number[]; storage_offset: number | null }) =>
+            asStridedScatter(ts.contiguous(), tsrc, a.size, a.stride, a.storage_offset),
+        ),
       },
     },
   ],

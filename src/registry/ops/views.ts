@@ -18,6 +18,7 @@ import { normalizeDim } from "../../shape.js";
 import { noteDetached } from "../../autograd/provenance.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp } from "../define.js";
+import { linear } from "../linear-jvp.js";
 
 type MemoryFormat = "contiguous_format" | "preserve_format" | "channels_last";
 
@@ -567,7 +568,7 @@ defineOp({
         save: [],
         // the identity
         grad: (g: Tensor) => [g],
-        jvp: (t) => (t.self === null ? null : t.self.clone()),
+        jvp: linear((t) => t.clone()),
       },
     },
   ],
