@@ -590,6 +590,25 @@ await buildCjs("core", "src/index.ts", wanted.core);
 for (const [n, e] of Object.entries(lazyChunks)) await buildCjs(n, e, wanted[n]);
 writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 
+/**
+ * Note [wrapped bundle]: the core bundle is written as one function expression of CommonJS's
+ * five parameters, `(function (exports, require, module, __filename, __dirname) {` on a line
+ * of its own (the source map gets an empty first line) and `})` last. The loader (Note [compile
+ * cache]) compiles the file's text as it is read: the text Module.wrap made was a cons string
+ * of the wrapper and the 2 MB bundle, which V8 copied into one flat string before it could
+ * compile or check its code cache (~540 fresh pages, ~9 ms of the one-gradient process,
+ * bench/startup.mjs). The body starts with its "use strict" directive, so the function is
+ * strict code.
+ */
+const wrapperHead = "(function (exports, require, module, __filename, __dirname) {\n";
+function wrapBundle(file) {
+  writeFileSync(file, wrapperHead + readFileSync(file, "latin1") + "})\n", "latin1");
+  const map = JSON.parse(readFileSync(`${file}.map`, "utf8"));
+  map.mappings = `;${map.mappings}`;
+  writeFileSync(`${file}.map`, JSON.stringify(map));
+}
+wrapBundle(join(dist, "cjs", "tensorgrad.cjs"));
+
 // Note [compile cache]: the CJS entry compiles the bundle with V8's code cache, so that a
 // process does not parse and compile 2 MB of JavaScript at every start (what Node 22's
 // module.enableCompileCache does for a whole program; Node 20 has none). The cache is a file
@@ -600,9 +619,11 @@ writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 // would otherwise compile from source: ~37M instructions of the one-gradient process,
 // bench/startup.mjs; named by this build's content hash, the Node version and the
 // architecture; V8 also refuses data made by another V8 or other flags, and is then
-// rewritten). Without a writable node_modules, with --enable-source-maps (whose stack traces
-// need the module loader's source map registration), or with TENSORGRAD_COMPILE_CACHE=0, the
-// bundle is required as usual.
+// rewritten). The cache file is read into the Buffer that held the bundle's bytes (the source
+// string is a copy), which saves its fresh pages. Without a node_modules or with
+// TENSORGRAD_COMPILE_CACHE=0 the bundle is compiled without a cache; with --enable-source-maps
+// (whose stack traces need the module loader's source map registration) Node's CommonJS loader
+// compiles it (Module.prototype._compile, as `require` does).
 const bundle = readFileSync(join(dist, "cjs", "tensorgrad.cjs"));
 const hash = createHash("sha256").update(bundle).digest("hex").slice(0, 16);
 writeFileSync(
@@ -623,22 +644,56 @@ function cacheFile() {
   return path.join(nodeModules, ".cache", "tensorgrad", name);
 }
 
-function load() {
-  const vm = require("node:vm");
-  const Module = require("node:module");
-  const cache = cacheFile();
-  if (cache === null) return require(file);
-  let cachedData;
+// the bytes of a file, into buffer when it is large enough (else a new one); null if unreadable
+function readInto(name, buffer) {
+  let fd;
   try {
-    cachedData = fs.readFileSync(cache);
+    fd = fs.openSync(name, "r");
+    const size = fs.fstatSync(fd).size;
+    const out = size <= buffer.length ? buffer.subarray(0, size) : Buffer.allocUnsafe(size);
+    for (let at = 0; at < size; ) {
+      const n = fs.readSync(fd, out, at, size - at, null);
+      if (n === 0) return null;
+      at += n;
+    }
+    return out;
   } catch {
-    cachedData = undefined;
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  const source = fs.readFileSync(file, "latin1"); // ASCII (asciiOnly in the build)
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+}
+
+// the bundle's function (Note [wrapped bundle]) and, when it was compiled with a cache, its script
+function compile() {
+  const useCache = process.env.TENSORGRAD_COMPILE_CACHE !== "0" && process.sourceMapsEnabled !== true;
+  const cache = useCache ? cacheFile() : null;
+  const bytes = fs.readFileSync(file);
+  const source = bytes.latin1Slice(0, bytes.length); // ASCII (asciiOnly in the build)
+  if (process.sourceMapsEnabled === true) {
+    // Node's CommonJS loader compiles it, so that stack traces use the bundle's source map
+    const Module = require("node:module");
+    const m = new Module(file, module);
+    m.filename = file;
+    m.paths = Module._nodeModulePaths(__dirname);
+    m._compile("module.exports = " + source, file);
+    return { fn: m.exports, script: null, cache: null };
+  }
+  // the cache is read into the bundle's bytes, which the string has copied: no fresh pages
+  const cachedData = cache === null ? null : readInto(cache, bytes);
+  const script = new (require("node:vm").Script)(source, {
+    filename: file,
+    cachedData: cachedData ?? undefined,
+  });
+  const stale = cachedData === null || script.cachedDataRejected === true;
+  return { fn: script.runInThisContext(), script, cache: stale ? cache : null };
+}
+
+function load() {
+  const { fn, script, cache } = compile();
   const mod = { exports: {} };
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, __dirname);
-  if (cachedData === undefined || script.cachedDataRejected === true) {
+  fn.call(mod.exports, mod.exports, require("node:module").createRequire(file), mod, file, __dirname);
+  if (cache !== null) {
     // after the program's first turn (or at its exit, if that comes first), so that the cache
     // holds the functions its start ran, not only the package's top level
     const write = () => {
@@ -659,10 +714,7 @@ function load() {
   return mod.exports;
 }
 
-module.exports =
-  process.env.TENSORGRAD_COMPILE_CACHE === "0" || process.sourceMapsEnabled === true
-    ? require(file)
-    : load();
+module.exports = load();
 `,
 );
 
