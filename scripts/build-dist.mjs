@@ -84,7 +84,9 @@ function keepNameOnlyWhenRenamed(file) {
  * declarations hold thousands of them: a fifth of the import cost (bench/startup.mjs). Where the
  * variable or property name is the string, the wrapper is blanked out (spaces, so that the
  * source map's positions hold) and the literal is named as in the sources. `__name(f, "f");`
- * statements after declarations are blanked out too (the name is already right).
+ * statements after declarations are blanked out too (the name is already right), and so are
+ * the wrappers of assignments `f = __name(() => ..., "f")` (a module esbuild evaluates lazily,
+ * Note [lazy op families], assigns its top-level declarations in its `__esm` function).
  */
 function dropInferredNames(file) {
   const text = readFileSync(file, "utf8");
@@ -107,6 +109,12 @@ function dropInferredNames(file) {
         ((ts.isFunctionExpression(f) || ts.isClassExpression(f)) && f.name === undefined);
       const inferred =
         (ts.isVariableDeclaration(p) && p.initializer === n && keyText(p.name) === s.text) ||
+        // `f = __name(() => ..., "f")`: a lazily evaluated module's (`__esm`) declarations
+        (ts.isBinaryExpression(p) &&
+          p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          p.right === n &&
+          ts.isIdentifier(p.left) &&
+          p.left.text === s.text) ||
         (ts.isPropertyAssignment(p) && p.initializer === n && keyText(p.name) === s.text);
       if (anonymous && inferred) {
         blanks.push([n.getStart(sf), f.getStart(sf)], [f.end, n.end]);
@@ -284,14 +292,22 @@ function entryPlugin(self, entry, modules) {
     setup(b) {
       b.onResolve({ filter: /^chunk-entry$/ }, () => ({ path: self, namespace: "chunk-entry" }));
       b.onLoad({ filter: /.*/, namespace: "chunk-entry" }, () => {
-        const lines = [...modules].map(
+        const lazyModules =
+          self === "core" ? [...modules].filter((m) => lazyFamilyPaths.has(m)) : [];
+        const read = [...modules].filter((m) => !lazyModules.includes(m));
+        const lines = read.map(
           (m, i) => `import * as m${i} from ${JSON.stringify(join(root, m))};`,
         );
-        const table = `{ ${[...modules].map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ")} }`;
+        const table = `{ ${read.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(", ")} }`;
         if (self === "core")
           lines.push(
             `export * from ${JSON.stringify(join(root, entry))};`,
             `__tgChunks.core = ${table};`,
+            // a lazy op family is evaluated when a chunk first reads it (Note [lazy op families])
+            ...lazyModules.map(
+              (m) =>
+                `Object.defineProperty(__tgChunks.core, ${JSON.stringify(m)}, { get: () => require(${JSON.stringify(join(root, m))}) });`,
+            ),
           );
         else
           lines.push(
@@ -370,6 +386,66 @@ async function writeWasmModule() {
   });
 }
 
+/**
+ * Note [lazy op families] (src/registry/define.ts): in the Node bundles, src/registry/ops/index.ts
+ * imports only the families the manifest (src/generated/op-families.ts, `npm run gen`) names
+ * eager, and `require`s each other family when one of its ops is first used; esbuild makes a
+ * required module (and the modules it imports) a lazily evaluated `__esm` function, so a
+ * family's declarations run at its first use. The browser bundle imports every family.
+ */
+const manifest = readFileSync(join(root, "src", "generated", "op-families.ts"), "utf8");
+const familyList = (name) => {
+  const m = new RegExp(`export const ${name}\\b[^=]*= (\\[[^;]*\\]);`).exec(manifest);
+  if (m === null) throw new Error(`${name} not found in src/generated/op-families.ts`);
+  return JSON.parse(m[1].replace(/,(\s*\])/g, "$1"));
+};
+const eagerFamilies = familyList("EAGER_OP_FAMILIES");
+const lazyFamilies = familyList("LAZY_OP_FAMILIES").map((f) => f[0]);
+{
+  const imported = [
+    ...readFileSync(join(root, "src", "registry", "ops", "index.ts"), "utf8").matchAll(
+      /^import "\.\/([\w-]+)\.js";$/gm,
+    ),
+  ].map((m) => m[1]);
+  const listed = [...eagerFamilies, ...lazyFamilies];
+  if (imported.length !== listed.length || imported.some((f) => !listed.includes(f)))
+    throw new Error("src/generated/op-families.ts is stale: run `npm run gen`");
+}
+const lazyFamilyPaths = new Set(lazyFamilies.map((f) => `src/registry/ops/${f}.ts`));
+const lazyFamiliesPlugin = {
+  name: "lazy-op-families",
+  setup(b) {
+    const index = join(root, "src", "registry", "ops", "index.ts");
+    b.onLoad({ filter: /[\\/]src[\\/]registry[\\/]ops[\\/]index\.ts$/ }, (a) => {
+      if (a.path !== index) return undefined;
+      return {
+        loader: "js",
+        resolveDir: dirname(index),
+        // the lazy families' forwarders first: an eager family's top level may use their ops
+        contents: ["lazy-op-families", ...eagerFamilies.map((f) => `./${f}.js`)]
+          .map((m) => `import ${JSON.stringify(m)};`)
+          .join("\n"),
+      };
+    });
+    b.onResolve({ filter: /^lazy-op-families$/ }, () => ({
+      path: "lazy-op-families",
+      namespace: "lazy-op-families",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-op-families" }, () => ({
+      loader: "js",
+      resolveDir: dirname(index),
+      contents: [
+        'import { declareFamilies } from "../define.js";',
+        'import { LAZY_OP_FAMILIES } from "../../generated/op-families.js";',
+        "const load = {",
+        ...lazyFamilies.map((f) => `  ${JSON.stringify(f)}: () => require("./${f}.js"),`),
+        "};",
+        "declareFamilies(LAZY_OP_FAMILIES, (f) => void load[f]());",
+      ].join("\n"),
+    }));
+  },
+};
+
 const urlBanner =
   'var __tensorgrad_module_url = require("node:url").pathToFileURL(__filename).href;';
 const cjsOptions = {
@@ -403,6 +479,7 @@ async function buildCjs(self, entry, modules) {
       chunkPlugin(self),
       lazyDependencyPlugin,
       wasmModulePlugin,
+      lazyFamiliesPlugin,
     ],
   });
   if (modules === null) {
@@ -513,6 +590,25 @@ await buildCjs("core", "src/index.ts", wanted.core);
 for (const [n, e] of Object.entries(lazyChunks)) await buildCjs(n, e, wanted[n]);
 writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 
+/**
+ * Note [wrapped bundle]: the core bundle is written as one function expression of CommonJS's
+ * five parameters, `(function (exports, require, module, __filename, __dirname) {` on a line
+ * of its own (the source map gets an empty first line) and `})` last. The loader (Note [compile
+ * cache]) compiles the file's text as it is read: the text Module.wrap made was a cons string
+ * of the wrapper and the 2 MB bundle, which V8 copied into one flat string before it could
+ * compile or check its code cache (~540 fresh pages, ~9 ms of the one-gradient process,
+ * bench/startup.mjs). The body starts with its "use strict" directive, so the function is
+ * strict code.
+ */
+const wrapperHead = "(function (exports, require, module, __filename, __dirname) {\n";
+function wrapBundle(file) {
+  writeFileSync(file, wrapperHead + readFileSync(file, "latin1") + "})\n", "latin1");
+  const map = JSON.parse(readFileSync(`${file}.map`, "utf8"));
+  map.mappings = `;${map.mappings}`;
+  writeFileSync(`${file}.map`, JSON.stringify(map));
+}
+wrapBundle(join(dist, "cjs", "tensorgrad.cjs"));
+
 // Note [compile cache]: the CJS entry compiles the bundle with V8's code cache, so that a
 // process does not parse and compile 2 MB of JavaScript at every start (what Node 22's
 // module.enableCompileCache does for a whole program; Node 20 has none). The cache is a file
@@ -523,9 +619,11 @@ writeFileSync(join(dist, "cjs", "package.json"), '{ "type": "commonjs" }\n');
 // would otherwise compile from source: ~37M instructions of the one-gradient process,
 // bench/startup.mjs; named by this build's content hash, the Node version and the
 // architecture; V8 also refuses data made by another V8 or other flags, and is then
-// rewritten). Without a writable node_modules, with --enable-source-maps (whose stack traces
-// need the module loader's source map registration), or with TENSORGRAD_COMPILE_CACHE=0, the
-// bundle is required as usual.
+// rewritten). The cache file is read into the Buffer that held the bundle's bytes (the source
+// string is a copy), which saves its fresh pages. Without a node_modules or with
+// TENSORGRAD_COMPILE_CACHE=0 the bundle is compiled without a cache; with --enable-source-maps
+// (whose stack traces need the module loader's source map registration) Node's CommonJS loader
+// compiles it (Module.prototype._compile, as `require` does).
 const bundle = readFileSync(join(dist, "cjs", "tensorgrad.cjs"));
 const hash = createHash("sha256").update(bundle).digest("hex").slice(0, 16);
 writeFileSync(
@@ -546,22 +644,56 @@ function cacheFile() {
   return path.join(nodeModules, ".cache", "tensorgrad", name);
 }
 
-function load() {
-  const vm = require("node:vm");
-  const Module = require("node:module");
-  const cache = cacheFile();
-  if (cache === null) return require(file);
-  let cachedData;
+// the bytes of a file, into buffer when it is large enough (else a new one); null if unreadable
+function readInto(name, buffer) {
+  let fd;
   try {
-    cachedData = fs.readFileSync(cache);
+    fd = fs.openSync(name, "r");
+    const size = fs.fstatSync(fd).size;
+    const out = size <= buffer.length ? buffer.subarray(0, size) : Buffer.allocUnsafe(size);
+    for (let at = 0; at < size; ) {
+      const n = fs.readSync(fd, out, at, size - at, null);
+      if (n === 0) return null;
+      at += n;
+    }
+    return out;
   } catch {
-    cachedData = undefined;
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  const source = fs.readFileSync(file, "latin1"); // ASCII (asciiOnly in the build)
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+}
+
+// the bundle's function (Note [wrapped bundle]) and, when it was compiled with a cache, its script
+function compile() {
+  const useCache = process.env.TENSORGRAD_COMPILE_CACHE !== "0" && process.sourceMapsEnabled !== true;
+  const cache = useCache ? cacheFile() : null;
+  const bytes = fs.readFileSync(file);
+  const source = bytes.latin1Slice(0, bytes.length); // ASCII (asciiOnly in the build)
+  if (process.sourceMapsEnabled === true) {
+    // Node's CommonJS loader compiles it, so that stack traces use the bundle's source map
+    const Module = require("node:module");
+    const m = new Module(file, module);
+    m.filename = file;
+    m.paths = Module._nodeModulePaths(__dirname);
+    m._compile("module.exports = " + source, file);
+    return { fn: m.exports, script: null, cache: null };
+  }
+  // the cache is read into the bundle's bytes, which the string has copied: no fresh pages
+  const cachedData = cache === null ? null : readInto(cache, bytes);
+  const script = new (require("node:vm").Script)(source, {
+    filename: file,
+    cachedData: cachedData ?? undefined,
+  });
+  const stale = cachedData === null || script.cachedDataRejected === true;
+  return { fn: script.runInThisContext(), script, cache: stale ? cache : null };
+}
+
+function load() {
+  const { fn, script, cache } = compile();
   const mod = { exports: {} };
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, __dirname);
-  if (cachedData === undefined || script.cachedDataRejected === true) {
+  fn.call(mod.exports, mod.exports, require("node:module").createRequire(file), mod, file, __dirname);
+  if (cache !== null) {
     // after the program's first turn (or at its exit, if that comes first), so that the cache
     // holds the functions its start ran, not only the package's top level
     const write = () => {
@@ -582,10 +714,7 @@ function load() {
   return mod.exports;
 }
 
-module.exports =
-  process.env.TENSORGRAD_COMPILE_CACHE === "0" || process.sourceMapsEnabled === true
-    ? require(file)
-    : load();
+module.exports = load();
 `,
 );
 

@@ -6,10 +6,12 @@
  * - src/generated/functions.ts: the `torch.*` function forms, typed;
  * - docs/ops.md: the op reference (schema, call forms, doc line, example).
  * - README.md: the table of every op's PyTorch and tensorgrad spellings (between its markers).
+ * - src/generated/op-families.ts: which family declares which ops (Note [lazy op families]).
  *
  *   node --import tsx scripts/gen-api.ts          write the files
  *   node --import tsx scripts/gen-api.ts --check  fail if a committed file is stale (tests do this)
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -399,6 +401,7 @@ function opsListFile(ops: OpEntry[]): string {
 async function main(): Promise<void> {
   const ops = registeredOps();
   const files: [string, string, string][] = [
+    ["src/generated/op-families.ts", opFamiliesFile(), "typescript"],
     ["src/generated/tensor-methods.ts", methodsFile(ops), "typescript"],
     ["src/generated/functions.ts", functionsFile(ops, "torch"), "typescript"],
     // torch.nn.functional's registry ops (re-exported by src/nn/functional.ts)
@@ -434,6 +437,34 @@ async function main(): Promise<void> {
     console.error(`stale generated files (run: npm run gen): ${stale.join(", ")}`);
     process.exit(1);
   }
+}
+
+/**
+ * The manifest of the lazy op families (Note [lazy op families], src/registry/define.ts), from
+ * scripts/op-families.ts, run in its own process (it imports the families one at a time).
+ */
+function opFamiliesFile(): string {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(root, "scripts", "op-families.ts")],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (r.status !== 0) throw new Error(`scripts/op-families.ts failed:\n${r.stderr}`);
+  const { eager, families } = JSON.parse(r.stdout) as {
+    eager: string[];
+    families: [string, string, string, string][];
+  };
+  return (
+    HEADER +
+    "// The op families of src/registry/ops (Note [lazy op families], src/registry/define.ts).\n\n" +
+    "/** The families the Node bundle evaluates with the package (and the families they import). */\n" +
+    `export const EAGER_OP_FAMILIES: readonly string[] = ${JSON.stringify(eager)};\n\n` +
+    "/** The others, each `[family, op keys, function keys, Tensor methods]` (space-separated). */\n" +
+    "export const LAZY_OP_FAMILIES: readonly (readonly [string, string, string, string])[] = " +
+    `${JSON.stringify(families.filter(([f]) => !eager.includes(f)))};\n`
+  );
 }
 
 await main();

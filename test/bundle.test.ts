@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { spawnSync } from "node:child_process";
 import { build } from "esbuild";
 import * as source from "../src/index.js";
+import { LAZY_OP_FAMILIES } from "../src/generated/op-families.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -156,25 +157,126 @@ test("the backend notice is one line on stderr and loads no stream module", () =
 // syntax), and the first method call makes it fast again
 test("Tensor.prototype stays a dictionary until the first method call", () => {
   const program = `
-    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "tensorgrad.cjs"))});
+    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "index.cjs"))});
     const proto = torch.Tensor.prototype;
     const imported = %HasFastProperties(proto);
     const x = torch.tensor([1, 2, 3]);
     for (let i = 0; i < 3; i++) x.mul(x);
     console.log(JSON.stringify([Object.getOwnPropertyNames(proto).length > 500, imported, %HasFastProperties(proto)]));`;
+  // (no compile cache: V8 refuses one made without --allow-natives-syntax, and would replace it)
   const r = spawnSync(process.execPath, ["--allow-natives-syntax", "-e", program], {
     encoding: "utf8",
-    env: { ...process.env, TENSORGRAD_QUIET: "1" },
+    env: { ...process.env, TENSORGRAD_QUIET: "1", TENSORGRAD_COMPILE_CACHE: "0" },
   });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [true, false, true]);
 });
 
+// Note [compile cache], Note [wrapped bundle]: each way the loader compiles the core bundle
+// gives the package the sources give; only --enable-source-maps' stack traces name the sources
+test("the bundle loads with its compile cache, without one, and under --enable-source-maps", () => {
+  const index = join(root, "dist", "cjs", "index.cjs");
+  const build = /const BUILD = "(\w+)";/.exec(readFileSync(index, "utf8"))?.[1];
+  assert.ok(build !== undefined, "index.cjs names its build");
+  const cache = join(root, "node_modules", ".cache", "tensorgrad");
+  const cacheFile = join(cache, `${build}-${process.version}-${process.arch}.v8cache`);
+  const program = `
+    const torch = require(${JSON.stringify(index)});
+    const grad = JSON.stringify((${String(exercise)})(torch));
+    let stack = "";
+    try { torch.tensor([1, 2]).view(3); } catch (e) { stack = e.stack; }
+    const frame = stack.split("\\n").find((l) => l.includes("at inferShape ")) ?? "";
+    console.log(JSON.stringify({ grad, sources: frame.includes("src/shape.ts:"), bundle: frame.includes("tensorgrad.cjs:") }));`;
+  const expected = JSON.stringify(exercise(source));
+  const cases: [string, string[], Record<string, string>, boolean][] = [
+    // the first process may write the cache, the second reads it
+    ["cache (first)", [], {}, false],
+    ["cache (second)", [], {}, false],
+    ["TENSORGRAD_COMPILE_CACHE=0", [], { TENSORGRAD_COMPILE_CACHE: "0" }, false],
+    ["--enable-source-maps", ["--enable-source-maps"], {}, true],
+  ];
+  for (const [label, flags, env, sources] of cases) {
+    const r = spawnSync(process.execPath, [...flags, "-e", program], {
+      encoding: "utf8",
+      env: { ...process.env, TENSORGRAD_QUIET: "1", ...env },
+    });
+    assert.equal(r.status, 0, `${label}: ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { grad: string; sources: boolean; bundle: boolean };
+    assert.deepEqual(out, { grad: expected, sources, bundle: !sources }, label);
+    if (label.startsWith("cache"))
+      assert.ok(readdirSync(cache).includes(cacheFile.slice(cache.length + 1)), label);
+  }
+});
+
 // the sources are ES modules (strict code): the CommonJS bundles must say "use strict" first
+// (the core's first statement is its function's, Note [wrapped bundle])
 test("every CommonJS bundle is strict code", () => {
   const dir = join(root, "dist", "cjs");
   const bundles = readdirSync(dir).filter((f) => /^tensorgrad(-\w+)?\.cjs$/.test(f));
   assert.ok(bundles.length > 1, "the core and its lazy chunks");
-  for (const f of bundles)
-    assert.ok(readFileSync(join(dir, f), "latin1").startsWith('"use strict";\n'), f);
+  const wrapper = "(function (exports, require, module, __filename, __dirname) {\n";
+  for (const f of bundles) {
+    const text = readFileSync(join(dir, f), "latin1");
+    const body = f === "tensorgrad.cjs" ? text.slice(wrapper.length) : text;
+    if (f === "tensorgrad.cjs") assert.ok(text.startsWith(wrapper) && text.endsWith("\n})\n"), f);
+    assert.ok(body.startsWith('"use strict";\n'), f);
+  }
+});
+
+/**
+ * Every op key, function and method of the manifest, as `[label, call]` pairs: each called
+ * with no arguments (on a tensor for the methods), its first use in a fresh process.
+ */
+function manifestCalls(): [string, string][] {
+  const calls: [string, string][] = [];
+  for (const [, , functions, methods] of LAZY_OP_FAMILIES) {
+    for (const spec of functions === "" ? [] : functions.split(" ")) {
+      const k = spec.split(":")[0];
+      calls.push([k, `torch.${k}()`]);
+    }
+    for (const m of methods === "" ? [] : methods.split(" "))
+      calls.push([`Tensor#${m}`, `torch.tensor([[0.5, -1], [2, 3]]).${m}()`]);
+  }
+  return calls;
+}
+
+/**
+ * What each call does: its result's type, or its error's type and message (JavaScript source:
+ * run here on the sources and in a child process on the bundle).
+ */
+const OUTCOMES = `(torch, calls) => {
+  const out = {};
+  const warn = console.warn;
+  console.warn = () => {}; // deprecation warnings, once per op
+  try {
+    for (const [label, call] of calls) {
+      try {
+        out[label] = "ok " + typeof new Function("torch", "return " + call + ";")(torch);
+      } catch (e) {
+        out[label] = e.name + ": " + e.message;
+      }
+    }
+  } finally {
+    console.warn = warn;
+  }
+  return out;
+}`;
+
+// Note [lazy op families]: the Node bundle evaluates a family at the first use of one of its
+// ops; every op of the manifest, used first through any of its forms, behaves as the sources'
+test("each lazy op family loads at the first use of any of its ops", () => {
+  const calls = manifestCalls();
+  assert.ok(calls.length > 500, "the manifest lists the families' ops");
+  const outcomes = (0, eval)(OUTCOMES) as (t: unknown, c: [string, string][]) => object;
+  const expected = outcomes(source, calls);
+  const program = `
+    const torch = require(${JSON.stringify(join(root, "dist", "cjs", "index.cjs"))});
+    console.log(JSON.stringify((${OUTCOMES})(torch, ${JSON.stringify(calls)})));`;
+  const r = spawnSync(process.execPath, ["-e", program], {
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_QUIET: "1" },
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), expected);
 });

@@ -281,12 +281,87 @@ const BUILDERS = new Map<string, () => BuiltOp>();
 
 /** Every registered op, in registration order. */
 export function registeredOps(): OpEntry[] {
+  for (const load of FAMILY_LOADERS) load();
   return [...REGISTRY.values()];
 }
 
 /** A registered op by namespace and JS name (`getOp("sum")`, `getOp("softplus", "nn.functional")`). */
 export function getOp(jsName: string, namespace: Namespace = "torch"): OpEntry | undefined {
-  return REGISTRY.get(key(namespace, jsName));
+  const k = key(namespace, jsName);
+  FAMILY.get(k)?.();
+  return REGISTRY.get(k);
+}
+
+/**
+ * Note [lazy op families]: in the Node bundle (scripts/build-dist.mjs) an op family's module
+ * (src/registry/ops/<family>.ts) is evaluated on the first use of one of its ops, not when the
+ * package loads: evaluating every family's declarations was most of the import's cost (issue
+ * 12). The build's generated manifest (src/generated/op-families.ts, `npm run gen`) lists each
+ * family's op keys and Tensor methods; `declareFamilies` installs a forwarder for each method
+ * and makes `fn`, `getOp`, `builtFunction` and `registeredOps` load the family first. A
+ * family's load runs its module (defineOp replaces the forwarders with its own, Note [lazy
+ * ops]), so after it the program's references are the ones an eager import makes. Run from the
+ * sources (tests, tsx) every family is imported eagerly and FAMILY stays empty.
+ */
+const FAMILY = new Map<string, () => void>();
+/** every lazy family's loader (registeredOps loads them all) */
+const FAMILY_LOADERS: (() => void)[] = [];
+type Declared = { keys: string[]; functions: string[]; methods: string[] };
+/** What defineOp installs while recordDeclarations runs; null otherwise (nothing recorded). */
+let declared: Declared | null = null;
+/**
+ * @internal defineOp's installations from now on (op keys, function keys, Tensor method names,
+ * in order), for the manifest of op families (scripts/op-families.ts).
+ */
+export function recordDeclarations(): Declared {
+  return (declared ??= { keys: [], functions: [], methods: [] });
+}
+
+/**
+ * Installs the lazy op families of a manifest (Note [lazy op families]): `[family, op keys,
+ * function keys, method names]` (space-separated; a function key `k:name` names its forwarder
+ * `name`, else the key's last word); `load(family)` evaluates a family's module.
+ */
+export function declareFamilies(
+  families: readonly (readonly [string, string, string, string])[],
+  load: (family: string) => void,
+): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  const words = (s: string): string[] => (s === "" ? [] : s.split(" "));
+  for (const [family, keys, functions, methods] of families) {
+    // a family some module imported already declared its ops
+    if (words(keys).some((k) => REGISTRY.has(k))) continue;
+    let loaded = false;
+    const loader = (): void => {
+      if (loaded) return;
+      loaded = true;
+      load(family);
+    };
+    FAMILY_LOADERS.push(loader);
+    for (const k of words(keys)) FAMILY.set(k, loader);
+    for (const spec of words(functions)) {
+      const colon = spec.indexOf(":");
+      const k = colon < 0 ? spec : spec.slice(0, colon);
+      const name = colon < 0 ? k.slice(k.lastIndexOf(".") + 1) : spec.slice(colon + 1);
+      const stub = lazyCallable(name, () => {
+        loader();
+        const f = FUNCTIONS.get(k);
+        if (f === undefined || f === stub) throw new Error(`op '${k}' not declared by ${family}`);
+        return f;
+      });
+      FUNCTIONS.set(k, stub);
+    }
+    for (const m of words(methods)) {
+      const stub = lazyCallable(m, () => {
+        loader();
+        const f = proto[m];
+        if (typeof f !== "function" || f === stub)
+          throw new Error(`method '${m}' not declared by ${family}`);
+        return f as Callable;
+      });
+      proto[m] = stub;
+    }
+  }
 }
 
 const key = (namespace: Namespace, jsName: string): string =>
@@ -918,13 +993,25 @@ export function defineOp(decl: OpDecl): OpEntry & { fn: Callable; vf: Callable }
   if (has("method")) lazyMethod(jsName, () => build().method as Callable);
   if (hasInplace) lazyMethod(`${jsName}_`, () => build().inplace as Callable);
   if (has("function")) FUNCTIONS.set(k, fnForm);
-  if (hasInplace && namespace === "torch" && TORCH_INPLACE_FUNCTIONS.has(decl.name))
+  const inplaceFunction =
+    hasInplace && namespace === "torch" && TORCH_INPLACE_FUNCTIONS.has(decl.name);
+  if (inplaceFunction)
     FUNCTIONS.set(
       key(namespace, `${jsName}_`),
       lazyCallable(`${fnName}_`, () =>
         swapIn(key(namespace, `${jsName}_`), build().inplaceFunction as Callable),
       ),
     );
+  if (declared !== null) {
+    // the manifest of lazy op families (Note [lazy op families])
+    declared.keys.push(k);
+    const named = (fk: string, name: string): string =>
+      name === fk.slice(fk.lastIndexOf(".") + 1) ? fk : `${fk}:${name}`;
+    if (has("function")) declared.functions.push(named(k, fnName));
+    if (inplaceFunction) declared.functions.push(named(`${jsName}_`, `${fnName}_`));
+    if (has("method")) declared.methods.push(jsName);
+    if (hasInplace) declared.methods.push(`${jsName}_`);
+  }
   return entry;
 }
 
@@ -1177,6 +1264,7 @@ function notAFunction(name: string): Callable {
  * caller, for inspection.
  */
 export function builtFunction(jsName: string, namespace: Namespace = "torch"): Callable {
+  FAMILY.get(key(namespace, jsName))?.();
   const e = BUILDERS.get(key(namespace, jsName));
   if (e === undefined) throw new Error(`op '${key(namespace, jsName)}' has no function form`);
   return e().fn;
