@@ -9,7 +9,8 @@
 // |re| + |im| are within rounding of each other. Where a factorization stops (a zero pivot, a
 // minor that is not positive-definite) the unblocked twin reruns on the saved input, as Note
 // [factorization fallback] in linalg.cc. The triangular solve keeps each element's operations
-// in the twin's order, so it gives the twin's bits.
+// in the twin's order, so it gives the twin's bits, but with many right-hand sides (Note
+// [blocked complex triangular solve]).
 //
 // Note [complex product as a real one]: C = A B with A (r x k) and B (k x c) complex and
 // interleaved is one real product: A read as the real r x 2k matrix of its interleaved rows,
@@ -125,15 +126,20 @@ double* realFactor(const double* b, Index k, Index c, Index ldb, bool adjoint) {
   return bt;
 }
 
-// C (r x c complex, row stride ld) -= A (r x k) B (k x c), A and B of row stride ld: one real
-// matmul.cc product (Note [complex product as a real one]) into scratch, then the subtraction.
+// C (r x c complex, row stride ldc) -= A (r x k, row stride lda) B (k x c, row stride ldb): one
+// real matmul.cc product (Note [complex product as a real one]) into scratch, then the
+// subtraction.
+void zGemmSub(double* c, Index ldc, const double* a, Index lda, const double* b, Index ldb,
+              Index r, Index k, Index cols) {
+  if (r <= 0 || cols <= 0 || k <= 0) return;
+  const double* bt = realFactor(b, k, cols, ldb, false);
+  double* tmp = sized(1, size_t(2 * r * cols));
+  matmulF64(a, 2 * lda, 1, bt, 2 * cols, 1, tmp, r, 2 * k, 2 * cols);
+  for (Index i = 0; i < r; i++) subRow(c + 2 * i * ldc, tmp + 2 * i * cols, 2 * cols);
+}
 void zGemmSub(double* c, const double* a, const double* b, Index r, Index k, Index cols,
               Index ld) {
-  if (r <= 0 || cols <= 0 || k <= 0) return;
-  const double* bt = realFactor(b, k, cols, ld, false);
-  double* tmp = sized(1, size_t(2 * r * cols));
-  matmulF64(a, 2 * ld, 1, bt, 2 * cols, 1, tmp, r, 2 * k, 2 * cols);
-  for (Index i = 0; i < r; i++) subRow(c + 2 * i * ld, tmp + 2 * i * cols, 2 * cols);
+  zGemmSub(c, ld, a, ld, b, ld, r, k, cols);
 }
 
 // linalg-complex.ts's zLuFactor, operation for operation. Returns info.
@@ -397,6 +403,79 @@ void zTriSolveKernel(const double* t, double* b, Index n, Index k, bool upper, b
   }
 }
 
+// Note [blocked complex triangular solve]: with many right-hand sides (k >= kTriBlockCols, as
+// linalg.inv's and lu_solve's identity or matrix B) the O(n^2 k) work goes to products: op(T)
+// is copied out once as a plain triangle M (transposed and conjugated as asked), and the rows
+// of X are split in halves, X1 solved, B2 -= M21 X1 (or, backward, B1 -= M12 X2) as a
+// matmul.cc product, X2 solved, down to kZBase rows solved by the twin's loops. The results are
+// the twin's up to rounding (the products sum in another order). Only on finite input with a
+// nonzero diagonal: otherwise the twin's loops run, so inf and nan spread as the twin's do.
+constexpr Index kTriBlockCols = 16;
+constexpr Index kTriBlockRows = 64;
+
+struct BlockedZTri {
+  const double* m;  // op(T), n x n
+  double* b;        // n x k
+  Index n, k;
+  bool lower, unit;
+
+  // the twin's loops on rows [r0, r1), the rows outside the range done
+  void base(Index r0, Index r1) {
+    for (Index s = r0; s < r1; s++) {
+      const Index i = lower ? s : r1 - 1 - (s - r0);
+      double* ri = b + 2 * i * k;
+      if (!unit) {
+        const double dr = m[2 * (i * n + i)], di = m[2 * (i * n + i) + 1];
+        const double q = dr * dr + di * di;
+        zScale(ri, dr / q, -di / q, k);
+      }
+      const Index lo = lower ? i + 1 : r0;
+      const Index hi = lower ? r1 : i;
+      for (Index r = lo; r < hi; r++) {
+        const double* e = m + 2 * (r * n + i);
+        zSubScaled(b + 2 * r * k, ri, e[0], e[1], k);
+      }
+    }
+  }
+
+  void solve(Index r0, Index r1) {
+    if (r1 - r0 <= kZBase) return base(r0, r1);
+    const Index h = r0 + (r1 - r0) / 2;
+    if (lower) {
+      solve(r0, h);
+      zGemmSub(b + 2 * h * k, k, m + 2 * (h * n + r0), n, b + 2 * r0 * k, k, r1 - h, h - r0, k);
+      solve(h, r1);
+    } else {
+      solve(h, r1);
+      zGemmSub(b + 2 * r0 * k, k, m + 2 * (r0 * n + h), n, b + 2 * h * k, k, h - r0, r1 - h, k);
+      solve(r0, h);
+    }
+  }
+};
+
+// Whether Note [blocked complex triangular solve] applies; if so, solves and returns true.
+bool zTriSolveBlocked(const double* t, double* b, Index n, Index k, bool upper, bool trans,
+                      bool conj, bool unit) {
+  if (k < kTriBlockCols || n < kTriBlockRows) return false;
+  for (Index i = 0; i < 2 * n * k; i++)
+    if (!std::isfinite(b[i])) return false;
+  const bool lower = upper == trans;  // op(T) is lower triangular
+  double* m = sized(0, size_t(2 * n * n));
+  const double cs = trans && conj ? -1 : 1;
+  for (Index i = 0; i < n; i++) {
+    const Index lo = lower ? 0 : i, hi = lower ? i + 1 : n;
+    for (Index j = lo; j < hi; j++) {
+      const double* e = trans ? t + 2 * (j * n + i) : t + 2 * (i * n + j);
+      if (!std::isfinite(e[0]) || !std::isfinite(e[1])) return false;
+      m[2 * (i * n + j)] = e[0];
+      m[2 * (i * n + j) + 1] = cs * e[1];
+    }
+    if (!unit && m[2 * (i * n + i)] == 0 && m[2 * (i * n + i) + 1] == 0) return false;
+  }
+  BlockedZTri{m, b, n, k, lower, unit}.solve(0, n);
+  return true;
+}
+
 bool fits(const Arr& arr, Index off, Index count) {
   return off >= 0 && count >= 0 && off + count <= arr.len;
 }
@@ -464,9 +543,13 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::zTriSolve& arg) {
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  zTriSolveKernel(static_cast<const double*>(arg.t.data) + arg.tOff,
-                  static_cast<double*>(arg.b.data) + arg.bOff, n, k, arg.upper != 0,
-                  arg.trans != 0, arg.conj != 0, arg.unit != 0);
+  const double* t = static_cast<const double*>(arg.t.data) + arg.tOff;
+  double* b = static_cast<double*>(arg.b.data) + arg.bOff;
+  const bool upper = arg.upper != 0, trans = arg.trans != 0, conj = arg.conj != 0,
+             unit = arg.unit != 0;
+  if (!zTriSolveBlocked(t, b, n, k, upper, trans, conj, unit))
+    zTriSolveKernel(t, b, n, k, upper, trans, conj, unit);
+  releaseScratch();
   return env.Undefined();
 }
 
