@@ -9,7 +9,7 @@
 // |re| + |im| are within rounding of each other. Where a factorization stops (a zero pivot, a
 // minor that is not positive-definite) the unblocked twin reruns on the saved input, as Note
 // [factorization fallback] in linalg.cc. The triangular solve keeps each element's operations
-// in the twin's order, so it gives the twin's bits, but with many right-hand sides (Note
+// in the twin's order, so it gives the twin's bits, except with many right-hand sides (Note
 // [blocked complex triangular solve]).
 //
 // Note [complex product as a real one]: C = A B with A (r x k) and B (k x c) complex and
