@@ -87,6 +87,17 @@ const draw = {
       return { A: a.matmul(a.mT).add(torch.eye(512).mul(512)), b: torch.rand(512, 1) };
     },
   ],
+  // issue 14's complex linalg: a complex128 512 x 512 (uniform parts), its LU factors and a
+  // 512 x 512 right-hand side
+  zmat: [
+    "z = torch.complex(torch.rand(512, 512), torch.rand(512, 512)).to(torch.complex128); zb = torch.complex(torch.rand(512, 512), torch.rand(512, 512)).to(torch.complex128); LU, piv = torch.linalg.lu_factor(z)",
+    () => {
+      const z = torch.complex(torch.rand(512, 512), torch.rand(512, 512)).to(torch.complex128);
+      const zb = torch.complex(torch.rand(512, 512), torch.rand(512, 512)).to(torch.complex128);
+      const { LU, pivots } = torch.linalg.luFactor(z);
+      return { z, zb, LU, piv: pivots };
+    },
+  ],
   // issue 14's FFT sizes: 2^20 samples (radix 4 and 2), the prime 1,000,003 (Bluestein) and a
   // 512 x 512 plane
   fft: [
@@ -207,6 +218,20 @@ const CASES = [
     draw.spd,
     "torch.linalg.cholesky(A)",
     (d) => torch.linalg.cholesky(d.A),
+  ],
+  [
+    "linalgLuFactorComplex",
+    "linalg.lu_factor 512×512 complex128",
+    draw.zmat,
+    "torch.linalg.lu_factor(z)",
+    (d) => torch.linalg.luFactor(d.z),
+  ],
+  [
+    "linalgLuSolveComplex",
+    "linalg.lu_solve 512×512 complex128, B 512×512",
+    draw.zmat,
+    "torch.linalg.lu_solve(LU, piv, zb)",
+    (d) => torch.linalg.luSolve(d.LU, d.piv, d.zb),
   ],
   [
     "linalgSvd",

@@ -573,6 +573,48 @@ Napi::Value svdJacobi(const Napi::CallbackInfo& info) {
   return run(info, x);
 }
 
+Napi::Value zLuFactor(const Napi::CallbackInfo& info) {
+  args::zLuFactor x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.m) ||
+      !argInt(info, 3, fn, &x.n) ||
+      !argF64(info, 4, fn, &x.piv) ||
+      !argInt(info, 5, fn, &x.pivot) ||
+      !argF64(info, 6, fn, &x.info))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value zCholesky(const Napi::CallbackInfo& info) {
+  args::zCholesky x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.a) ||
+      !argInt(info, 1, fn, &x.aOff) ||
+      !argInt(info, 2, fn, &x.n) ||
+      !argF64(info, 3, fn, &x.info))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
+Napi::Value zTriSolve(const Napi::CallbackInfo& info) {
+  args::zTriSolve x;
+  const char* fn = x.name;
+  if (!argF64(info, 0, fn, &x.t) ||
+      !argInt(info, 1, fn, &x.tOff) ||
+      !argF64(info, 2, fn, &x.b) ||
+      !argInt(info, 3, fn, &x.bOff) ||
+      !argInt(info, 4, fn, &x.n) ||
+      !argInt(info, 5, fn, &x.k) ||
+      !argInt(info, 6, fn, &x.upper) ||
+      !argInt(info, 7, fn, &x.trans) ||
+      !argInt(info, 8, fn, &x.conj) ||
+      !argInt(info, 9, fn, &x.unit))
+    return info.Env().Undefined();
+  return run(info, x);
+}
+
 Napi::Value fftC2C(const Napi::CallbackInfo& info) {
   args::fftC2C x;
   const char* fn = x.name;
@@ -996,6 +1038,9 @@ void registerKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("triSolve", Napi::Function::New(env, triSolve, "triSolve"));
   exports.Set("tridiagonalEig", Napi::Function::New(env, tridiagonalEig, "tridiagonalEig"));
   exports.Set("svdJacobi", Napi::Function::New(env, svdJacobi, "svdJacobi"));
+  exports.Set("zLuFactor", Napi::Function::New(env, zLuFactor, "zLuFactor"));
+  exports.Set("zCholesky", Napi::Function::New(env, zCholesky, "zCholesky"));
+  exports.Set("zTriSolve", Napi::Function::New(env, zTriSolve, "zTriSolve"));
   exports.Set("fftC2C", Napi::Function::New(env, fftC2C, "fftC2C"));
   exports.Set("fftR2C", Napi::Function::New(env, fftR2C, "fftR2C"));
   exports.Set("fftC2R", Napi::Function::New(env, fftC2R, "fftC2R"));

@@ -705,6 +705,42 @@ struct svdJacobi {
   Arr q;
 };
 
+// zLuFactor(a, aOff, m, n, piv, pivot, info): native/linalg-complex.cc
+struct zLuFactor {
+  static constexpr const char* name = "zLuFactor";
+  Arr a;
+  Index aOff = 0;
+  Index m = 0;
+  Index n = 0;
+  Arr piv;
+  Index pivot = 0;
+  Arr info;
+};
+
+// zCholesky(a, aOff, n, info): native/linalg-complex.cc
+struct zCholesky {
+  static constexpr const char* name = "zCholesky";
+  Arr a;
+  Index aOff = 0;
+  Index n = 0;
+  Arr info;
+};
+
+// zTriSolve(t, tOff, b, bOff, n, k, upper, trans, conj, unit): native/linalg-complex.cc
+struct zTriSolve {
+  static constexpr const char* name = "zTriSolve";
+  Arr t;
+  Index tOff = 0;
+  Arr b;
+  Index bOff = 0;
+  Index n = 0;
+  Index k = 0;
+  Index upper = 0;
+  Index trans = 0;
+  Index conj = 0;
+  Index unit = 0;
+};
+
 // fftC2C(x, xOff, out, outOff, batch, n, inner, inverse, scale): native/fft.cc
 struct fftC2C {
   static constexpr const char* name = "fftC2C";
@@ -1071,6 +1107,9 @@ Napi::Value run(const Napi::CallbackInfo& info, const args::cholesky& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::triSolve& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::tridiagonalEig& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::svdJacobi& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::zLuFactor& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::zCholesky& arg);
+Napi::Value run(const Napi::CallbackInfo& info, const args::zTriSolve& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::fftC2C& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::fftR2C& arg);
 Napi::Value run(const Napi::CallbackInfo& info, const args::fftC2R& arg);

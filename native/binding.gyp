@@ -23,6 +23,7 @@
         "activation.cc",
         "norm.cc",
         "linalg.cc",
+        "linalg-complex.cc",
         "fft.cc",
         "rnn.cc"
       ],

@@ -26,7 +26,7 @@ test("native/abi.gen.h and abi.gen.cc are up to date with src/backend/abi.ts", (
 
 test("every native family is built from native/<family>.cc, and every .cc is built", () => {
   const gyp = readFileSync(join(root, "native", "binding.gyp"), "utf8");
-  const sources = new Set([...gyp.matchAll(/"([\w.]+\.cc)"/g)].map((m) => m[1]));
+  const sources = new Set([...gyp.matchAll(/"([\w.-]+\.cc)"/g)].map((m) => m[1]));
   for (const family of Object.keys(NATIVE_FAMILIES)) {
     assert.ok(sources.has(`${family}.cc`), `binding.gyp lacks ${family}.cc`);
   }

@@ -12,6 +12,10 @@
  * operations in the twin's order (Note [V8's hypot] in native/linalg.cc), so those compare
  * bit for bit, inf and nan patterns included. From 48 columns the native SVD is Golub-Kahan
  * (Note [Golub-Kahan SVD]), checked by its residual, orthogonality and singular values.
+ * The complex twins (native/linalg-complex.cc, dispatched from src/backend/linalg-complex.ts,
+ * interleaved (re, im) storage) are held to the same: LU and Cholesky within rounding with the
+ * same pivots and info, exact partial results where they stop, residuals at LAPACK's level;
+ * the triangular solve (every transpose kind) bit for bit.
  * Skipped, with the reason, when the addon is not built or not loaded.
  */
 import { test } from "node:test";
@@ -26,6 +30,8 @@ import {
   triSolve,
   tridiagonalEig,
 } from "../src/backend/linalg.js";
+import { zCholesky, zLuFactor, zTriSolve } from "../src/backend/linalg-complex.js";
+import { observeNativeCalls } from "../src/backend/native.js";
 import { filled, skip } from "./helpers/native.js";
 
 function both<T>(f: () => T): [T, T] {
@@ -401,5 +407,242 @@ test(
             `${what}: residual ${r.toExponential(2)}, orthogonality ${orth.toExponential(2)}`,
           );
       }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// The complex twins (native/linalg-complex.cc). Matrices interleaved: (i, j) at 2 (i n + j).
+
+/** `both`, checking that the native run called `binding` (so the comparison is not TS vs TS) */
+function bothVia<T>(binding: string, f: () => T): [T, T] {
+  const calls: string[] = [];
+  observeNativeCalls((name) => calls.push(name));
+  try {
+    return both(f);
+  } finally {
+    observeNativeCalls(null);
+    assert.ok(calls.includes(binding), `${binding} did not run natively: ${calls.join(", ")}`);
+  }
+}
+
+/** max |PA - LU| / max |A| (moduli) of a complex LU factorization */
+function zLuResidual(
+  a: Float64Array,
+  lu: Float64Array,
+  piv: Int32Array,
+  m: number,
+  n: number,
+): number {
+  const pa = a.slice();
+  const k = Math.min(m, n);
+  for (let j = 0; j < k; j++) {
+    const p = piv[j] - 1;
+    for (let c = 0; c < 2 * n; c++) {
+      const t = pa[2 * j * n + c];
+      pa[2 * j * n + c] = pa[2 * p * n + c];
+      pa[2 * p * n + c] = t;
+    }
+  }
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < m; i++)
+    for (let c = 0; c < n; c++) {
+      let sr = 0;
+      let si = 0;
+      for (let t = 0; t <= Math.min(i, c, k - 1); t++) {
+        const lr = t === i ? 1 : lu[2 * (i * n + t)];
+        const li = t === i ? 0 : lu[2 * (i * n + t) + 1];
+        const ur = lu[2 * (t * n + c)];
+        const ui = lu[2 * (t * n + c) + 1];
+        sr += lr * ur - li * ui;
+        si += lr * ui + li * ur;
+      }
+      const q = 2 * (i * n + c);
+      worst = Math.max(worst, Math.hypot(pa[q] - sr, pa[q + 1] - si));
+      scale = Math.max(scale, Math.hypot(pa[q], pa[q + 1]));
+    }
+  return worst / scale;
+}
+
+test(
+  "native complex LU matches the TypeScript kernel; residual at LAPACK's level",
+  { skip },
+  () => {
+    for (const [m, n] of LU_SHAPES) {
+      for (const pivot of [true, false]) {
+        const a = filled(Float64Array, 2 * m * n + OFF, m * 37 + n, 1) as Float64Array;
+        if (!pivot) for (let i = 0; i < Math.min(m, n); i++) a[OFF + 2 * (i * n + i)] += 4;
+        const k = Math.min(m, n);
+        const [ts, nat] = bothVia("zLuFactor", () => {
+          const x = a.slice();
+          const piv = new Int32Array(k);
+          const info = zLuFactor(x, OFF, m, n, piv, 0, pivot);
+          return { x, piv, info };
+        });
+        const what = `complex lu ${m}x${n} pivot=${pivot}`;
+        assert.equal(nat.info, ts.info, `${what}: info`);
+        assert.deepEqual(nat.piv, ts.piv, `${what}: pivots`);
+        assertClose(nat.x, ts.x, 1e-10, what);
+        const r = zLuResidual(a.subarray(OFF), nat.x.subarray(OFF), nat.piv, m, n);
+        const bound = (pivot ? 8 : 128) * Math.max(m, n) * EPS;
+        assert.ok(r <= bound, `${what}: residual ${r}`);
+        if (process.env.LINALG_RESIDUALS === "1")
+          console.log(`${what}: residual ${r.toExponential(2)}`);
+      }
+    }
+  },
+);
+
+test("native complex LU stops as the TypeScript kernel does at a zero pivot", { skip }, () => {
+  for (const n of [70, 130]) {
+    for (const pivot of [true, false]) {
+      const a = filled(Float64Array, 2 * n * n, n + 1, 1) as Float64Array;
+      for (let i = 0; i < n; i++) a[2 * (i * n + 66)] = a[2 * (i * n + 66) + 1] = 0;
+      if (!pivot) a[0] = a[1] = 0;
+      const [ts, nat] = bothVia("zLuFactor", () => {
+        const x = a.slice();
+        const piv = new Int32Array(n);
+        return { x, piv, info: zLuFactor(x, 0, n, n, piv, 0, pivot) };
+      });
+      const what = `singular complex lu ${n} pivot=${pivot}`;
+      assert.equal(nat.info, ts.info, `${what}: info`);
+      assert.deepEqual(nat.piv, ts.piv, `${what}: pivots`);
+      assertClose(nat.x, ts.x, 0, what);
+    }
+  }
+});
+
+/** B B^H + n I: Hermitian positive-definite, interleaved */
+function hpd(n: number, seed: number): Float64Array {
+  const b = filled(Float64Array, 2 * n * n, seed, 1);
+  const a = new Float64Array(2 * n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let sr = i === j ? n : 0;
+      let si = 0;
+      for (let t = 0; t < n; t++) {
+        const xr = b[2 * (i * n + t)];
+        const xi = b[2 * (i * n + t) + 1];
+        const yr = b[2 * (j * n + t)];
+        const yi = b[2 * (j * n + t) + 1];
+        sr += xr * yr + xi * yi;
+        si += xi * yr - xr * yi;
+      }
+      a[2 * (i * n + j)] = sr;
+      a[2 * (i * n + j) + 1] = i === j ? 0 : si;
+    }
+  return a;
+}
+
+/** max |A - L L^H| / max |A| over the lower triangle (moduli) */
+function zCholResidual(a: Float64Array, l: Float64Array, n: number): number {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let sr = 0;
+      let si = 0;
+      for (let t = 0; t <= j; t++) {
+        const xr = l[2 * (i * n + t)];
+        const xi = l[2 * (i * n + t) + 1];
+        const yr = l[2 * (j * n + t)];
+        const yi = l[2 * (j * n + t) + 1];
+        sr += xr * yr + xi * yi;
+        si += xi * yr - xr * yi;
+      }
+      const q = 2 * (i * n + j);
+      worst = Math.max(worst, Math.hypot(a[q] - sr, a[q + 1] - si));
+      scale = Math.max(scale, Math.hypot(a[q], a[q + 1]));
+    }
+  return worst / scale;
+}
+
+test(
+  "native complex Cholesky matches the TypeScript kernel; residual at LAPACK's level",
+  { skip },
+  () => {
+    for (const n of [1, 5, 64, 65, 130, 257]) {
+      const a = hpd(n, n + 11);
+      const full = new Float64Array(2 * n * n + OFF);
+      full.set(a, OFF);
+      const [ts, nat] = bothVia("zCholesky", () => {
+        const x = full.slice();
+        return { x, info: zCholesky(x, OFF, n) };
+      });
+      assert.equal(nat.info, 0, `complex cholesky ${n}: info`);
+      assert.equal(ts.info, 0, `complex cholesky ${n}: TypeScript info`);
+      assertClose(nat.x, ts.x, 1e-12, `complex cholesky ${n}`);
+      const r = zCholResidual(a, nat.x.subarray(OFF), n);
+      assert.ok(r <= 8 * n * EPS, `complex cholesky ${n}: residual ${r}`);
+      if (process.env.LINALG_RESIDUALS === "1")
+        console.log(`complex cholesky ${n}: residual ${r.toExponential(2)}`);
+    }
+  },
+);
+
+test(
+  "native complex Cholesky stops as the TypeScript kernel does on indefinite input",
+  { skip },
+  () => {
+    for (const [n, bad] of [
+      [70, 3],
+      [130, 100],
+    ]) {
+      const a = hpd(n, n);
+      a[2 * (bad * n + bad)] = -1;
+      const [ts, nat] = bothVia("zCholesky", () => {
+        const x = a.slice();
+        return { x, info: zCholesky(x, 0, n) };
+      });
+      assert.equal(nat.info, bad + 1, `indefinite complex cholesky ${n}: info`);
+      assert.equal(ts.info, bad + 1, `indefinite complex cholesky ${n}: TypeScript info`);
+      assertClose(nat.x, ts.x, 0, `indefinite complex cholesky ${n}`);
+    }
+  },
+);
+
+test(
+  "native complex triangular solve: the twin's bits, within rounding when blocked",
+  { skip },
+  () => {
+    // Note [blocked complex triangular solve] (native/linalg-complex.cc): from BLOCK_K right-hand
+    // sides and BLOCK_N rows, on finite input with a nonzero diagonal, the products sum in
+    // another order (within rounding); elsewhere (and at a zero pivot) bit for bit
+    const BLOCK_K = 16;
+    const BLOCK_N = 64;
+    for (const [n, k] of [
+      [1, 1],
+      [32, 1],
+      [65, 3],
+      [65, 16],
+      [130, 70],
+    ]) {
+      for (const zeroPivot of [false, true]) {
+        const t = filled(Float64Array, 2 * n * n + OFF, n * 3 + k + 1, 1) as Float64Array;
+        for (let i = 0; i < n; i++) t[OFF + 2 * (i * n + i)] += zeroPivot ? 0 : 4;
+        const z = OFF + 2 * ((n >> 1) * n + (n >> 1));
+        if (zeroPivot) t[z] = t[z + 1] = 0;
+        const b = filled(Float64Array, 2 * n * k + OFF, n + k + 1, 1) as Float64Array;
+        const blocked = n >= BLOCK_N && k >= BLOCK_K;
+        for (const upper of [false, true])
+          for (const [trans, conj] of [
+            [false, false],
+            [true, false],
+            [true, true],
+          ])
+            for (const unit of [false, true]) {
+              const [ts, nat] = bothVia("zTriSolve", () => {
+                const x = b.slice();
+                zTriSolve(t, OFF, x, OFF, n, k, upper, trans, conj, unit);
+                return x;
+              });
+              const what = `zTriSolve n=${n} k=${k} upper=${upper} trans=${trans} conj=${conj}`;
+              // (a zero pivot only matters with the diagonal read)
+              if (blocked && (unit || !zeroPivot))
+                assertClose(nat, ts, 1e-9, `${what} unit=${unit} zero=${zeroPivot}`);
+              else assertSame(nat, ts, `${what} unit=${unit} zero=${zeroPivot}`);
+            }
+      }
+    }
   },
 );

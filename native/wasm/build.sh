@@ -24,7 +24,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 objs=""
 for src in common elementwise copy scatter reduce matmul conv pooling resample optim \
-  activation norm rnn linalg fft abi.gen wasm/shim; do
+  activation norm rnn linalg linalg-complex fft abi.gen wasm/shim; do
   obj="$tmp/$(echo "$src" | tr / _).o"
   "$CXX" --target=wasm32-wasi \
     -I"$here" -std=c++17 -O3 -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext \

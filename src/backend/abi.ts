@@ -297,6 +297,11 @@ export const NATIVE_FAMILIES = {
     tridiagonalEig: "a:f64 n:int d:f64 z:f64 info:f64",
     svdJacobi: "a:f64 aOff:int m:int n:int w:f64 q:f64",
   },
+  "linalg-complex": {
+    zLuFactor: "a:f64 aOff:int m:int n:int piv:f64 pivot:int info:f64",
+    zCholesky: "a:f64 aOff:int n:int info:f64",
+    zTriSolve: "t:f64 tOff:int b:f64 bOff:int n:int k:int upper:int trans:int conj:int unit:int",
+  },
   fft: {
     fftC2C: "x:float xOff:int out:float outOff:int batch:int n:int inner:int inverse:int scale:num",
     fftR2C: "x:float xOff:int out:float outOff:int batch:int n:int inner:int scale:num",

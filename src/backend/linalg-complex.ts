@@ -8,7 +8,24 @@
  *
  * Note [complex pivots]: LAPACK's izamax picks the pivot of largest |re| + |im| (dcabs1), not
  * of largest modulus, and PyTorch's LU pivots are LAPACK's; so is the pivot here.
+ *
+ * LU, Cholesky and the triangular solve of large matrices go to their native twins
+ * (native/linalg-complex.cc), from a quarter of ./linalg.ts's element threshold (a complex
+ * multiply-add is four real ones; setNativeLinalgThreshold sets both): LU and Cholesky blocked,
+ * their trailing updates matrix products, equal up to rounding (the same pivots but where two
+ * candidates tie within rounding) and equal partial results where a factorization stops; the
+ * triangular solve with each element's operations in the same order, so the same bits.
  */
+import { getNativeLinalgThreshold } from "./linalg.js";
+import { nativeKernels } from "./native.js";
+
+const native = nativeKernels("linalg-complex");
+
+/** whether an operation on `count` complex elements goes native (see the file's comment) */
+const goNative = (count: number): boolean => 4 * count >= getNativeLinalgThreshold();
+
+/** one-element scratch for the native calls' info */
+const infoOut = new Float64Array(1);
 
 /**
  * LU with partial pivoting (zgetrf) of the complex m x n matrix at `a[o..]`, in place: L (unit
@@ -27,6 +44,13 @@ export function zLuFactor(
   pivot: boolean,
 ): number {
   const k = Math.min(m, n);
+  if (goNative(m * n)) {
+    const p = new Float64Array(k);
+    if (native.zLuFactor(a, o, m, n, p, pivot ? 1 : 0, infoOut)) {
+      for (let j = 0; j < k; j++) piv[po + j] = p[j];
+      return infoOut[0];
+    }
+  }
   const at = (i: number, j: number): number => o + 2 * (i * n + j);
   let info = 0;
   for (let j = 0; j < k; j++) {
@@ -90,6 +114,7 @@ export function zLuFactor(
  * not positive-definite.
  */
 export function zCholesky(a: Float64Array, o: number, n: number): number {
+  if (goNative(n * n) && native.zCholesky(a, o, n, infoOut)) return infoOut[0];
   const at = (i: number, j: number): number => o + 2 * (i * n + j);
   for (let j = 0; j < n; j++) {
     const rj = at(j, 0);
@@ -143,6 +168,12 @@ export function zTriSolve(
   conj: boolean,
   unit: boolean,
 ): void {
+  // the native twin gives the same bits (each element's operations in the same order)
+  if (
+    goNative(n * n) &&
+    native.zTriSolve(t, to, b, bo, n, k, upper ? 1 : 0, trans ? 1 : 0, conj ? 1 : 0, unit ? 1 : 0)
+  )
+    return;
   const cs = trans && conj ? -1 : 1;
   // the slot of op(T)[i][j]'s real part (its imaginary part times cs is the next slot's)
   const at = trans

@@ -361,6 +361,7 @@ const familyOff: Record<NativeFamily, boolean> = {
   sort: false,
   activation: false,
   linalg: false,
+  "linalg-complex": false,
   fft: false,
   norm: false,
   rnn: false,
