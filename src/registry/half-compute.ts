@@ -40,6 +40,14 @@ type Forward = (...args: unknown[]) => unknown;
  */
 export const HALF_REFUSED = new Map<string, (halfType: string) => string>();
 
+/**
+ * Ops whose forward takes half tensors and dtypes as they are and computes in the half type
+ * itself, as PyTorch's kernel does (the random fills: Note [half draws] in random.ts): the
+ * forward runs unconverted; complex32 goes to the op's complex composition on its float16
+ * parts. By schema name; filled before the op is defined.
+ */
+export const HALF_OWN = new Set<string>();
+
 /** In-place ops that only change a tensor's metadata (no values move). */
 const METADATA_ONLY =
   /^(t|transpose|swapaxes|swapdims|squeeze|unsqueeze|detach|as_strided|resize|resize_as)_$/;
@@ -105,6 +113,14 @@ export function halfPath(
     return recordCasts ? t.to(w) : noGrad(() => wrap(castData(t, w), t.shape.slice(), w));
   };
   const refusal = HALF_REFUSED.get(schema.name);
+  if (HALF_OWN.has(schema.name)) {
+    return (values) => {
+      if (!involvesHalf(values)) return f(...values);
+      if (involvesChalf(values)) checkChalf(schema.name);
+      if (involvesComplex(values)) return complexCall(schema, f, values.slice(), recorded());
+      return f(...values);
+    };
+  }
   const run = (values: readonly unknown[]): unknown => {
     // Note [complex32]: complex32 operands compute in complex64, when PyTorch's kernel takes
     // them; then (Note [complex compute]) the complex64 values as the other complex types
