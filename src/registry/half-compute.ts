@@ -41,12 +41,18 @@ type Forward = (...args: unknown[]) => unknown;
 export const HALF_REFUSED = new Map<string, (halfType: string) => string>();
 
 /**
- * Ops whose forward takes half tensors and dtypes as they are and computes in the half type
- * itself, as PyTorch's kernel does (the random fills: Note [half draws] in random.ts): the
- * forward runs unconverted; complex32 goes to the op's complex composition on its float16
- * parts. By schema name; filled before the op is defined.
+ * Ops that compute in the half types themselves, as PyTorch's kernels do, instead of in float32
+ * rounded once, by schema name (an in-place form's name ends in _). An entry's `forward` (or,
+ * without one, the op's own forward) gets the half tensors and dtypes unconverted when
+ * `applies` (default: always) says so for the call's values; other calls take the float32
+ * path. Complex32 calls of an entry without a `forward` go to the op's complex composition on
+ * their float16 parts. The random fills (Note [half draws] in random.ts) and the bfloat16
+ * matrix products (Note [half gemm] in ops/half-gemm.ts) are here.
  */
-export const HALF_OWN = new Set<string>();
+export const HALF_OWN = new Map<
+  string,
+  { forward?: Forward; applies?: (values: readonly unknown[]) => boolean }
+>();
 
 /** In-place ops that only change a tensor's metadata (no values move). */
 const METADATA_ONLY =
@@ -113,15 +119,17 @@ export function halfPath(
     return recordCasts ? t.to(w) : noGrad(() => wrap(castData(t, w), t.shape.slice(), w));
   };
   const refusal = HALF_REFUSED.get(schema.name);
-  if (HALF_OWN.has(schema.name)) {
-    return (values) => {
-      if (!involvesHalf(values)) return f(...values);
-      if (involvesChalf(values)) checkChalf(schema.name);
-      if (involvesComplex(values)) return complexCall(schema, f, values.slice(), recorded());
-      return f(...values);
-    };
-  }
+  const ownPath = (values: readonly unknown[]): unknown => {
+    const own = HALF_OWN.get(schema.name);
+    if (own === undefined || (own.applies !== undefined && !own.applies(values))) return null;
+    if (own.forward !== undefined) return { r: own.forward(...values) };
+    if (involvesChalf(values)) checkChalf(schema.name);
+    if (involvesComplex(values)) return { r: complexCall(schema, f, values.slice(), recorded()) };
+    return { r: f(...values) };
+  };
   const run = (values: readonly unknown[]): unknown => {
+    const own = ownPath(values) as { r: unknown } | null;
+    if (own !== null) return own.r;
     // Note [complex32]: complex32 operands compute in complex64, when PyTorch's kernel takes
     // them; then (Note [complex compute]) the complex64 values as the other complex types
     const chalf = involvesChalf(values);

@@ -29,7 +29,7 @@ type MemoryFormat = "contiguous_format" | "preserve_format" | "channels_last" | 
 
 // the uniform and normal draws compute in the half types themselves (Note [half draws])
 for (const name of ["rand", "randn", "rand_like", "randn_like", "uniform_", "normal_"])
-  HALF_OWN.add(name);
+  HALF_OWN.set(name, {});
 
 const OPTS =
   "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";
