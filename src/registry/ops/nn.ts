@@ -631,6 +631,16 @@ defineOp({
   ],
 });
 
+// PyTorch's cosine_similarity is a composite of bfloat16 ops, each rounding (Note [half
+// stepwise]): run the composition on the bfloat16 tensors themselves
+HALF_OWN.set("cosine_similarity", {
+  applies: ([a, b]) =>
+    a instanceof Tensor &&
+    b instanceof Tensor &&
+    a.dtype.name === "bfloat16" &&
+    b.dtype.name === "bfloat16",
+});
+
 // Note [half gemm]: a bfloat16 linear is at::linear's composition of products that round as
 // PyTorch's (addmm for a 2-D input, or a contiguous 3-D one viewed as 2-D; else matmul, then
 // + bias)
