@@ -29,6 +29,7 @@
  *   match PyTorch to 1 ulp (see `glibcSincos`).
  */
 import { fma64, fmaf } from "./backend/fma.js";
+import { fromBFloat16Bits, fromHalfBits, toBFloat16Bits, toHalfBits } from "./backend/half.js";
 import { runtimeError } from "./errors.js";
 
 const TWO_POW_M24 = 1 / 16777216; // 2^-24
@@ -845,6 +846,109 @@ export function fillNormal(
   // normal_distribution<double> per element, then static_cast<scalar_t> (a Float32Array store
   // rounds to nearest, like the C++ cast)
   for (let i = 0; i < n; i++) out[i] = gen.normalDouble(mean, std);
+}
+
+// ------------------------------------------------------------------------------------------------
+// the half types' fills (Note [half draws])
+
+/**
+ * Note [half draws]: PyTorch's CPU kernels draw float16 and bfloat16 samples in the half type
+ * itself, not in float32 and rounded once (checked against torch 1.13.1 on every element of
+ * 1000-element draws):
+ * - uniform_ (uniform_kernel with scalar_t = Half/BFloat16): from and to are cast to the half
+ *   type, to - from is a half subtraction (rounded), and each element is
+ *   (random() & (2^d - 1)) 2^-d * range + from in float, cast to half, with d the type's
+ *   digits (11 for float16, 8 for bfloat16): one 32-bit draw per element, fewer bits used.
+ * - normal_ on a contiguous tensor of >= 16 elements: `normal_fill<scalar_t>` (not the AVX2
+ *   float kernel): n uniforms on [0, 1) as above, then per block of 16, for k in 0..7,
+ *   u1 = 1 - data[k] (a half subtraction), radius = sqrt(-2 log u1) and theta = 2 pi u2 stored
+ *   as half, data[k] = radius cos(theta) std + mean, data[k + 8] likewise with sin. float16
+ *   evaluates log, sqrt, cos, sin and the products in float (c10::Half converts to float),
+ *   rounding only at the stores; bfloat16 has c10's BFloat16-math overloads (std::log, sqrt,
+ *   cos, sin of a BFloat16 return a BFloat16) and BFloat16 * BFloat16 products, so every step
+ *   is rounded to bfloat16. A tail that is not a multiple of 16 redraws the last 16 as the
+ *   float kernels do. Otherwise one normal_distribution<double> sample per element, cast.
+ * Complex32 draws on its float16 view (uniform_ and normal_ of a complex tensor run on
+ * view_as_real, normal with std / sqrt(2)).
+ */
+type HalfCodec = { enc: (x: number) => number; dec: (h: number) => number; digits: number };
+const FLOAT16_CODEC: HalfCodec = { enc: toHalfBits, dec: fromHalfBits, digits: 11 };
+const BFLOAT16_CODEC: HalfCodec = { enc: toBFloat16Bits, dec: fromBFloat16Bits, digits: 8 };
+
+/**
+ * Fills the 16-bit patterns `out` (float16, or bfloat16 when `bf16`) like `uniform_(from, to)`
+ * on a half tensor (Note [half draws]).
+ *
+ * @example
+ * const g = new CPUGeneratorImpl().manualSeed(0);
+ * const bits = new Uint16Array(2);
+ * fillUniformHalf(bits, false, 0, 1, g); // torch.rand(2, dtype=torch.float16)'s patterns
+ */
+export function fillUniformHalf(
+  out: Uint16Array,
+  bf16: boolean,
+  from: number,
+  to: number,
+  gen: CPUGeneratorImpl,
+): void {
+  const { enc, dec, digits } = bf16 ? BFLOAT16_CODEC : FLOAT16_CODEC;
+  const mask = (1 << digits) - 1;
+  const scale = 2 ** -digits;
+  const f = dec(enc(from));
+  const range = dec(enc(dec(enc(to)) - f));
+  for (let i = 0; i < out.length; i++) out[i] = enc(fmaf((gen.random() & mask) * scale, range, f));
+}
+
+/**
+ * Fills the 16-bit patterns `out` (float16, or bfloat16 when `bf16`) like `normal_(mean, std)`
+ * on a half tensor, `contiguous` telling whether it is one (Note [half draws]).
+ *
+ * @example
+ * const g = new CPUGeneratorImpl().manualSeed(0);
+ * const bits = new Uint16Array(16);
+ * fillNormalHalf(bits, true, 0, 1, g); // torch.randn(16, dtype=torch.bfloat16)'s patterns
+ */
+export function fillNormalHalf(
+  out: Uint16Array,
+  bf16: boolean,
+  mean: number,
+  std: number,
+  gen: CPUGeneratorImpl,
+  contiguous = true,
+): void {
+  const n = out.length;
+  if (!(std >= 0)) throw runtimeError(`normal expects std >= 0.0, but found std ${std}`);
+  const { enc, dec, digits } = bf16 ? BFLOAT16_CODEC : FLOAT16_CODEC;
+  if (!(n >= 16 && contiguous)) {
+    for (let i = 0; i < n; i++) out[i] = enc(gen.normalDouble(mean, std));
+    return;
+  }
+  const q = (x: number): number => dec(enc(x));
+  // the steps bfloat16 rounds to its own type and float16 keeps in float
+  const r = bf16 ? q : fround;
+  const mask = (1 << digits) - 1;
+  const scale = 2 ** -digits;
+  const m = q(mean);
+  const s = q(std);
+  const data = new Float32Array(n);
+  const fill16 = (off: number): void => {
+    for (let k = off; k < off + 8; k++) {
+      const u1 = q(1 - data[k]);
+      const u2 = data[k + 8];
+      const radius = q(r(Math.sqrt(r(-2 * r(Math.log(u1))))));
+      // 2.0f * c10::pi<double> * u2 in double, stored as half (through float)
+      const theta = q(fround(2 * Math.PI * u2));
+      data[k] = q(r(r(radius * r(Math.cos(theta))) * s) + m);
+      data[k + 8] = q(r(r(radius * r(Math.sin(theta))) * s) + m);
+    }
+  };
+  for (let i = 0; i < n; i++) data[i] = (gen.random() & mask) * scale;
+  for (let i = 0; i + 16 <= n; i += 16) fill16(i);
+  if (n % 16 !== 0) {
+    for (let i = n - 16; i < n; i++) data[i] = (gen.random() & mask) * scale;
+    fill16(n - 16);
+  }
+  for (let i = 0; i < n; i++) out[i] = enc(data[i]);
 }
 
 /** Integer storage a random fill may write: int64 and float64 (Float64Array), int32, uint8, bool. */

@@ -2,10 +2,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-import { fillNormal, fillRandint, fillUniform } from "../src/random.js";
+import {
+  fillNormal,
+  fillNormalHalf,
+  fillRandint,
+  fillUniform,
+  fillUniformHalf,
+} from "../src/random.js";
 import { Generator, defaultGenerator, initialSeed, manualSeed } from "../src/generator.js";
+import { fromBFloat16Bits, fromHalfBits } from "../src/backend/half.js";
 
-type DT = "float32" | "float64" | "int32" | "int64";
+type DT = "float32" | "float64" | "int32" | "int64" | "float16" | "bfloat16";
 
 type Call =
   | { fn: "rand" | "randn"; shape: number[]; dtype: DT; generator?: number }
@@ -25,17 +32,20 @@ const cases: Case[] = JSON.parse(
   readFileSync(new URL("./fixtures/random.json", import.meta.url), "utf8"),
 );
 
-function alloc(dtype: DT, n: number): Float32Array | Float64Array | Int32Array {
+type Out = Float32Array | Float64Array | Int32Array | Uint16Array;
+
+function alloc(dtype: DT, n: number): Out {
   if (dtype === "float32") return new Float32Array(n);
+  if (dtype === "float16" || dtype === "bfloat16") return new Uint16Array(n); // bit patterns
   if (dtype === "int32") return new Int32Array(n);
   return new Float64Array(n); // float64, and int64 (see Note [int64 storage] in src/dtype.ts)
 }
 
 /** Replays a fixture case against src/random.ts and returns each call's flat output. */
-function replay(c: Case): (Float32Array | Float64Array | Int32Array)[] {
+function replay(c: Case): Out[] {
   manualSeed(c.seed);
   const privates = new Map<number, Generator>();
-  const results: (Float32Array | Float64Array | Int32Array)[] = [];
+  const results: Out[] = [];
   for (const call of c.calls) {
     if (call.fn === "manual_seed") {
       manualSeed(call.seed);
@@ -51,6 +61,17 @@ function replay(c: Case): (Float32Array | Float64Array | Int32Array)[] {
     const n = call.shape.reduce((a, b) => a * b, 1);
     const out = alloc(call.dtype, n);
     const isDouble = call.dtype === "float64";
+    if (out instanceof Uint16Array) {
+      // the half types' own kernels (Note [half draws]); their values, decoded, are compared
+      const bf16 = call.dtype === "bfloat16";
+      if (call.fn === "rand") fillUniformHalf(out, bf16, 0, 1, gen);
+      else if (call.fn === "uniform_") fillUniformHalf(out, bf16, call.from, call.to, gen);
+      else if (call.fn === "randn") fillNormalHalf(out, bf16, 0, 1, gen);
+      else if (call.fn === "normal_") fillNormalHalf(out, bf16, call.mean, call.std, gen);
+      else throw new Error(`no half replay of ${call.fn}`);
+      results.push(Float32Array.from(out, bf16 ? fromBFloat16Bits : fromHalfBits));
+      continue;
+    }
     switch (call.fn) {
       case "rand":
         fillUniform(out as Float32Array | Float64Array, isDouble, 0, 1, gen);
@@ -65,7 +86,7 @@ function replay(c: Case): (Float32Array | Float64Array | Int32Array)[] {
         fillNormal(out as Float32Array | Float64Array, isDouble, call.mean, call.std, gen);
         break;
       case "randint":
-        fillRandint(out, call.low, call.high, gen);
+        fillRandint(out as Float32Array | Float64Array | Int32Array, call.low, call.high, gen);
         break;
     }
     results.push(out);
@@ -83,6 +104,9 @@ test("fixture covers the requested ground", () => {
   for (const fn of ["rand", "randn", "randint", "uniform_", "normal_", "manual_seed"]) {
     assert.ok(fns.has(fn as Call["fn"]), fn);
   }
+  const dts = new Set(cases.flatMap((c) => c.calls.map(dtypeOf)));
+  for (const dt of ["float32", "float64", "int32", "int64", "float16", "bfloat16"])
+    assert.ok(dts.has(dt as DT), dt);
 });
 
 for (const c of cases) {

@@ -13,6 +13,7 @@ import { Tensor } from "../tensor.js";
 import {
   type DType,
   type TypedArray,
+  bfloat16,
   bool,
   float32,
   float64,
@@ -38,10 +39,12 @@ import {
   fillGeometric,
   fillLogNormal,
   fillNormal,
+  fillNormalHalf,
   fillRandint,
   fillRandomDefault,
   fillRandomFullRange,
   fillUniform,
+  fillUniformHalf,
 } from "../random.js";
 import { defaultGenerator } from "../generator.js";
 
@@ -169,6 +172,38 @@ function checkUniform(from: number, to: number, d: DType): void {
 }
 
 /**
+ * uniform_kernel's draw into a new buffer of `dtype`: the half types in their own arithmetic
+ * (Note [half draws] in random.ts; the registry hands them over unconverted: HALF_OWN in
+ * registry/half-compute.ts), float32 and float64 as fillUniform.
+ */
+function drawUniform(
+  out: TypedArray,
+  dtype: DType,
+  isDouble: boolean,
+  from: number,
+  to: number,
+  gen: CPUGeneratorImpl,
+): void {
+  if (dtype.isHalf) fillUniformHalf(out as Uint16Array, dtype === bfloat16, from, to, gen);
+  else fillUniform(out as Float32Array | Float64Array, isDouble, from, to, gen);
+}
+
+/** normal_kernel's draw into a new buffer of `dtype` (as drawUniform). */
+function drawNormal(
+  out: TypedArray,
+  dtype: DType,
+  isDouble: boolean,
+  mean: number,
+  std: number,
+  gen: CPUGeneratorImpl,
+  contiguous: boolean,
+): void {
+  if (dtype.isHalf)
+    fillNormalHalf(out as Uint16Array, dtype === bfloat16, mean, std, gen, contiguous);
+  else fillNormal(out as Float32Array | Float64Array, isDouble, mean, std, gen, contiguous);
+}
+
+/**
  * t.uniform_(from=0, to=1, *, generator): fills t with uniform samples on [from, to), PyTorch's
  * numbers for the generator's state (float32: one 32-bit draw each, float64: two).
  */
@@ -177,7 +212,7 @@ export function uniform_(self: Tensor, from: number, to: number, generator: Gene
   const isDouble = requireFloat(self.dtype, "check_uniform_bounds");
   checkUniform(from, to, self.dtype);
   return randomFill(self, "UniformBackward0", (out) =>
-    fillUniform(out as Float32Array | Float64Array, isDouble, from, to, gen),
+    drawUniform(out, self.dtype, isDouble, from, to, gen),
   );
 }
 
@@ -196,7 +231,7 @@ export function normal_(self: Tensor, mean: number, std: number, generator: Gene
   checkNormalStd(std);
   const isDouble = requireFloat(self.dtype, "normal_kernel_cpu");
   return randomFill(self, "NormalBackward0", (out, contiguous) =>
-    fillNormal(out as Float32Array | Float64Array, isDouble, mean, std, gen, contiguous),
+    drawNormal(out, self.dtype, isDouble, mean, std, gen, contiguous),
   );
 }
 
@@ -964,7 +999,7 @@ export function randUniform(
 ): Tensor {
   const isDouble = requireFloat(dtype, "check_uniform_bounds");
   const t = wrap(new dtype.ArrayType(numelOf(size)), size.slice(), dtype);
-  fillUniform(t.typedArray as Float32Array | Float64Array, isDouble, 0, 1, genOf(generator));
+  drawUniform(t.typedArray, dtype, isDouble, 0, 1, genOf(generator));
   return t;
 }
 
@@ -979,6 +1014,6 @@ export function randNormal(
   checkNormalStd(std);
   const isDouble = requireFloat(dtype, "normal_kernel_cpu");
   const t = wrap(new dtype.ArrayType(numelOf(size)), size.slice(), dtype);
-  fillNormal(t.typedArray as Float32Array | Float64Array, isDouble, mean, std, genOf(generator));
+  drawNormal(t.typedArray, dtype, isDouble, mean, std, genOf(generator), true);
   return t;
 }

@@ -21,6 +21,7 @@ import { castData, floatToHalf, wrap, writeInto } from "../ops/core.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { OpNode } from "../autograd/function.js";
 import { runtimeError } from "../errors.js";
+import { fromBFloat16Bits, toBFloat16Bits } from "../backend/half.js";
 import type { Schema } from "./schema.js";
 import { complexCall, composedResults, involvesComplex } from "./complex-compute.js";
 import { checkChalf, involvesChalf } from "./chalf-compute.js";
@@ -39,6 +40,42 @@ type Forward = (...args: unknown[]) => unknown;
  * the error message for a half type's ScalarType name (the fft ops: "Unsupported dtype Half").
  */
 export const HALF_REFUSED = new Map<string, (halfType: string) => string>();
+
+/**
+ * Ops that compute in the half types themselves, as PyTorch's kernels do, instead of in float32
+ * rounded once, by schema name (an in-place form's name ends in _). An entry's `forward` (or,
+ * without one, the op's own forward) gets the half tensors and dtypes unconverted when
+ * `applies` (default: always) says so for the call's values; other calls take the float32
+ * path. Complex32 calls of an entry without a `forward` go to the op's complex composition on
+ * their float16 parts. The random fills (Note [half draws] in random.ts) and the bfloat16
+ * matrix products (Note [half gemm] in ops/half-gemm.ts) are here.
+ */
+export const HALF_OWN = new Map<
+  string,
+  { forward?: Forward; applies?: (values: readonly unknown[]) => boolean }
+>();
+
+/**
+ * Note [half stepwise]: unary ops whose 1.13 CPU kernel for bfloat16 rounds its intermediate
+ * results to bfloat16 (Vectorized<BFloat16> converts each operation's result back, and c10's
+ * BFloat16-math functions return BFloat16), by schema name (in-place forms too): the value of
+ * one element given the bfloat16 rounding `q`. Calls with a bfloat16 input and no other
+ * argument set take the float32 path (graph, gradients) and then these values, so the result
+ * (and what the node saves of it) is PyTorch's. Each formula was checked on 2000 elements
+ * against torch 1.13.1.
+ */
+export const HALF_STEPWISE = new Map<string, (x: number, q: (v: number) => number) => number>();
+
+/** The stepwise values of a bfloat16 tensor (Note [half stepwise]), contiguous. */
+function stepwiseOf(x: Tensor, f: (x: number, q: (v: number) => number) => number): Tensor {
+  const q = (v: number): number => fromBFloat16Bits(toBFloat16Bits(v));
+  const c = x.contiguous();
+  const n = c.numel();
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++)
+    out[i] = toBFloat16Bits(f(fromBFloat16Bits(c.typedArray[c.offset + i]), q));
+  return wrap(out, x.shape.slice(), x.dtype);
+}
 
 /** In-place ops that only change a tensor's metadata (no values move). */
 const METADATA_ONLY =
@@ -105,7 +142,34 @@ export function halfPath(
     return recordCasts ? t.to(w) : noGrad(() => wrap(castData(t, w), t.shape.slice(), w));
   };
   const refusal = HALF_REFUSED.get(schema.name);
+  const ownPath = (values: readonly unknown[]): unknown => {
+    const own = HALF_OWN.get(schema.name);
+    if (own === undefined || (own.applies !== undefined && !own.applies(values))) return null;
+    if (own.forward !== undefined) return { r: own.forward(...values) };
+    if (involvesChalf(values)) checkChalf(schema.name);
+    if (involvesComplex(values)) return { r: complexCall(schema, f, values.slice(), recorded()) };
+    return { r: f(...values) };
+  };
   const run = (values: readonly unknown[]): unknown => {
+    const own = ownPath(values) as { r: unknown } | null;
+    if (own !== null) return own.r;
+    const stepwise = HALF_STEPWISE.get(schema.name);
+    const x0 = values[0];
+    const stepped =
+      stepwise !== undefined &&
+      x0 instanceof Tensor &&
+      x0.dtype.name === "bfloat16" &&
+      values.slice(1).every((v) => v === null || v === undefined)
+        ? noGrad(() => stepwiseOf(x0, stepwise))
+        : null;
+    if (stepped !== null) {
+      const r = run2(values);
+      if (r instanceof Tensor && r.dtype === stepped.dtype) noGrad(() => writeInto(r, stepped));
+      return r;
+    }
+    return run2(values);
+  };
+  const run2 = (values: readonly unknown[]): unknown => {
     // Note [complex32]: complex32 operands compute in complex64, when PyTorch's kernel takes
     // them; then (Note [complex compute]) the complex64 values as the other complex types
     const chalf = involvesChalf(values);

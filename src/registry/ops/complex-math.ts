@@ -6,6 +6,7 @@ import { Tensor } from "../../tensor.js";
 import { DType, complex128, float64, toRealDtype } from "../../dtype.js";
 import { CUSTOM, combine, composedResults, notImplemented } from "../complex-compute.js";
 import { fn } from "../define.js";
+import { HALF_OWN } from "../half-compute.js";
 import { runtimeError } from "../../errors.js";
 import { scalarTypeName } from "../../ops/core.js";
 import { OpNode } from "../../autograd/function.js";
@@ -468,6 +469,23 @@ for (const name of ["softmax", "log_softmax", "softmin"]) {
       throw notImplemented(name === "softmin" ? "softmax" : name, z.dtype);
     const r = f(z.real, ...values.slice(1)) as Tensor;
     return named(r, r.gradFn?.name() ?? "");
+  });
+}
+
+// complex32 given a real dtype: PyTorch casts it to that dtype too (complex32 has no kernel of
+// its own), so the op runs on z.real, a float16 view cast exactly
+for (const [name, js] of [
+  ["softmax", "softmax"],
+  ["log_softmax", "logSoftmax"],
+] as const) {
+  HALF_OWN.set(name, {
+    applies: ([z, dim, dtype]) =>
+      z instanceof Tensor &&
+      z.dtype.name === "complex32" &&
+      typeof dim === "number" &&
+      dtype instanceof DType &&
+      !dtype.isComplex,
+    forward: (z, dim, dtype) => fn(js)((z as Tensor).real, dim, dtype),
   });
 }
 

@@ -11,11 +11,13 @@ import { Tensor } from "../../tensor.js";
 import * as L from "../../ops/linalg.js";
 import * as P from "../../ops/products.js";
 import { reshape } from "../../ops/views.js";
-import { pyTypeName, scalarTypeName } from "../../ops/core.js";
+import { pyTypeName, scalarTypeName, writeInto } from "../../ops/core.js";
+import { halfAddmm, halfAddmv, halfAddr } from "../../ops/half-gemm.js";
+import { HALF_OWN } from "../half-compute.js";
 import { runtimeError, typeError, valueError } from "../../errors.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { broadcastShapes } from "../../shape.js";
-import { getDefaultDtype as defaultDtype, int64, promoteTypes } from "../../dtype.js";
+import { bfloat16, getDefaultDtype as defaultDtype, int64, promoteTypes } from "../../dtype.js";
 import { anyNeedsGrad, record, registerDerivative } from "../../autograd/function.js";
 import { registerJvp } from "../../autograd/forward-ad.js";
 import type { Op } from "../../autograd/derivatives.js";
@@ -1001,4 +1003,116 @@ defineOp({
       },
     },
   ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Note [half gemm]: bfloat16 mm/mv/addmm/addmv and half addr round as 1.13's CPU kernels do
+
+const isBf16 = (v: unknown): v is Tensor => v instanceof Tensor && v.dtype === bfloat16;
+const isHalf = (v: unknown): v is Tensor => v instanceof Tensor && v.dtype.isHalf;
+/** mat1 [m, k] and mat2 [k, n] (the call's shape errors are the float32 path's) */
+const productOk = (a: Tensor, b: Tensor): boolean =>
+  a.dim() === 2 && b.dim() === 2 && a.shape[1] === b.shape[0];
+const matVecOk = (a: Tensor, v: Tensor): boolean =>
+  a.dim() === 2 && v.dim() === 1 && a.shape[1] === v.shape[0];
+/** self broadcasts to the product's shape (and is it, for an in-place call) */
+const selfOk = (self: Tensor, shape: number[], inplace: boolean): boolean => {
+  if (inplace) return self.shape.join() === shape.join();
+  try {
+    return broadcastShapes(self.shape, shape).join() === shape.join();
+  } catch {
+    return false;
+  }
+};
+const writeBack = (self: Tensor, r: Tensor): Tensor => {
+  noGrad(() => writeInto(self, r));
+  return self;
+};
+
+HALF_OWN.set("mm", {
+  applies: ([a, b]) => isBf16(a) && isBf16(b) && productOk(a, b),
+  forward: (a, b) => {
+    const [x, y] = [a as Tensor, b as Tensor];
+    const out = halfAddmm(null, x, y, 0, 1);
+    if (anyNeedsGrad([x, y]))
+      record(
+        "mm",
+        out,
+        [x, y],
+        { self: y.requiresGrad ? x : null, other: x.requiresGrad ? y : null },
+        { selfColumnMajor: L.columnMajor(x), otherColumnMajor: L.columnMajor(y) },
+      );
+    return out;
+  },
+});
+HALF_OWN.set("mv", {
+  applies: ([a, v]) => isBf16(a) && isBf16(v) && matVecOk(a, v),
+  forward: (a, v) => {
+    const [x, y] = [a as Tensor, v as Tensor];
+    const out = halfAddmv(null, x, y, 0, 1);
+    if (anyNeedsGrad([x, y]))
+      record(
+        "mv",
+        out,
+        [x, y],
+        { self: y.requiresGrad ? x : null, vec: x.requiresGrad ? y : null },
+        {},
+      );
+    return out;
+  },
+});
+for (const inplace of [false, true]) {
+  const sfx = inplace ? "_" : "";
+  const out = (self: Tensor, r: Tensor): Tensor => (inplace ? writeBack(self, r) : r);
+  HALF_OWN.set(`addmm${sfx}`, {
+    applies: ([s, a, b]) =>
+      isBf16(s) &&
+      isBf16(a) &&
+      isBf16(b) &&
+      productOk(a, b) &&
+      selfOk(s, [a.shape[0], b.shape[1]], inplace),
+    forward: (s, a, b, beta, alpha) =>
+      out(
+        s as Tensor,
+        noGrad(() => halfAddmm(s as Tensor, a as Tensor, b as Tensor, Number(beta), Number(alpha))),
+      ),
+  });
+  HALF_OWN.set(`addmv${sfx}`, {
+    applies: ([s, a, v]) =>
+      isBf16(s) && isBf16(a) && isBf16(v) && matVecOk(a, v) && selfOk(s, [a.shape[0]], inplace),
+    forward: (s, a, v, beta, alpha) =>
+      out(
+        s as Tensor,
+        noGrad(() => halfAddmv(s as Tensor, a as Tensor, v as Tensor, Number(beta), Number(alpha))),
+      ),
+  });
+  HALF_OWN.set(`addr${sfx}`, {
+    applies: ([s, a, b]) =>
+      isHalf(s) &&
+      isHalf(a) &&
+      isHalf(b) &&
+      s.dtype === a.dtype &&
+      a.dtype === b.dtype &&
+      a.dim() === 1 &&
+      b.dim() === 1 &&
+      (!inplace || s.dim() === 2) &&
+      selfOk(s, [a.shape[0], b.shape[0]], inplace),
+    forward: (s, a, b, beta, alpha) =>
+      out(
+        s as Tensor,
+        noGrad(() => halfAddr(s as Tensor, a as Tensor, b as Tensor, Number(beta), Number(alpha))),
+      ),
+  });
+}
+// at::matmul of 1-D and 2-D bfloat16 operands: mv, mm, or mm of the vector as a row
+HALF_OWN.set("matmul", {
+  applies: ([a, b]) =>
+    isBf16(a) && isBf16(b) && a.dim() + b.dim() >= 3 && a.dim() <= 2 && b.dim() <= 2,
+  forward: (a, b) => {
+    const [x, y] = [a as Tensor, b as Tensor];
+    const mm = fn("mm") as (p: Tensor, q: Tensor) => Tensor;
+    if (x.dim() === 2 && y.dim() === 1) return (fn("mv") as typeof mm)(x, y);
+    if (x.dim() === 1) return mm(x.unsqueeze(0), y).squeeze_(0);
+    return mm(x, y);
+  },
 });

@@ -13,7 +13,8 @@ import { bool, float32, float64, resultType, type DType } from "../../dtype.js";
 import * as F from "../../autograd/formula-ops.js";
 import { notImplementedError, runtimeError } from "../../errors.js";
 import { defineOp, deprecated, fn, type DerivativeDecl, type OverloadDecl } from "../define.js";
-import { polygammaScalar, trigammaF32 } from "../../backend/special.js";
+import { erfScalar, polygammaScalar, trigammaF32 } from "../../backend/special.js";
+import { HALF_STEPWISE } from "../half-compute.js";
 import { isclose } from "./comparison.js";
 import { floatUnary, scalarArg } from "./elementwise.js";
 import { linear } from "../linear-jvp.js";
@@ -1338,3 +1339,25 @@ defineOp({
     },
   ],
 });
+
+// Note [half stepwise]: 1.13's bfloat16 kernels of these round every step to bfloat16:
+// logit (eps None) log(x / (1 - x)); sinc sin(p) / p with p = pi x and pi itself in bfloat16;
+// tanhshrink x - tanh x and special.ndtr 0.5 (1 + erf(x sqrt(1/2))), composites of
+// bfloat16 ops
+const BF16_STEPS: [string, (x: number, q: (v: number) => number) => number][] = [
+  ["logit", (x, q) => (x === 1 ? Infinity : q(Math.log(q(x / q(1 - x)))))],
+  [
+    "sinc",
+    (x, q) => {
+      if (x === 0) return 1;
+      const p = q(q(Math.PI) * x);
+      return q(q(Math.sin(p)) / p);
+    },
+  ],
+  ["tanhshrink", (x, q) => q(x - q(Math.tanh(x)))],
+  ["special_ndtr", (x, q) => q(0.5 * q(1 + q(erfScalar(q(x * q(Math.SQRT1_2))))))],
+];
+for (const [name, f] of BF16_STEPS) {
+  HALF_STEPWISE.set(name, f);
+  HALF_STEPWISE.set(`${name}_`, f);
+}

@@ -32,7 +32,8 @@ import { fillBernoulli } from "../../random.js";
 import { defaultGenerator } from "../../generator.js";
 import { broadcastShapes } from "../../shape.js";
 import { assertionError, runtimeError, valueError } from "../../errors.js";
-import { defineOp, recordingOp, writeOut } from "../define.js";
+import { defineOp, fn, recordingOp, writeOut } from "../define.js";
+import { HALF_OWN } from "../half-compute.js";
 import { formatPyFloat } from "../../print.js";
 
 /** A `Scalar` argument's value (a number, a bool, or a 0-dim tensor). */
@@ -628,6 +629,36 @@ defineOp({
       },
     },
   ],
+});
+
+// PyTorch's cosine_similarity is a composite of bfloat16 ops, each rounding (Note [half
+// stepwise]): run the composition on the bfloat16 tensors themselves
+HALF_OWN.set("cosine_similarity", {
+  applies: ([a, b]) =>
+    a instanceof Tensor &&
+    b instanceof Tensor &&
+    a.dtype.name === "bfloat16" &&
+    b.dtype.name === "bfloat16",
+});
+
+// Note [half gemm]: a bfloat16 linear is at::linear's composition of products that round as
+// PyTorch's (addmm for a 2-D input, or a contiguous 3-D one viewed as 2-D; else matmul, then
+// + bias)
+HALF_OWN.set("linear", {
+  applies: (values) =>
+    values.every((v) => v === null || (v instanceof Tensor && v.dtype.name === "bfloat16")),
+  forward: (i, w, b) => {
+    const [input, weight, bias] = [i as Tensor, w as Tensor, b as Tensor | null];
+    const addmm = fn("addmm") as (s: Tensor, a: Tensor, b: Tensor) => Tensor;
+    if (bias !== null && input.dim() === 2) return addmm(bias, input, weight.t());
+    if (bias !== null && input.dim() === 3 && input.isContiguous()) {
+      const [n0, n1, k] = input.shape;
+      const r = addmm(bias, input.view(n0 * n1, k), weight.t());
+      return r.view(n0, n1, r.shape[1]);
+    }
+    const out = input.matmul(weight.t());
+    return bias === null ? out : out.add(bias);
+  },
 });
 
 defineOp({

@@ -21,10 +21,15 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import { runtimeError } from "../../errors.js";
 import type { CPUGeneratorImpl } from "../../random.js";
 import { defineOp } from "../define.js";
+import { HALF_OWN } from "../half-compute.js";
 import { allocating, checkOptions, type Device, type Layout } from "./creation.js";
 
 type Gen = CPUGeneratorImpl | null;
 type MemoryFormat = "contiguous_format" | "preserve_format" | "channels_last" | null;
+
+// the uniform and normal draws compute in the half types themselves (Note [half draws])
+for (const name of ["rand", "randn", "rand_like", "randn_like", "uniform_", "normal_"])
+  HALF_OWN.set(name, {});
 
 const OPTS =
   "ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None";

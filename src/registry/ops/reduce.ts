@@ -1,6 +1,7 @@
 /**
  * Reductions. One `defineOp` per op (see ../define.ts).
  */
+import { HALF_OWN } from "../half-compute.js";
 import { namedTuple } from "../../named-tuple.js";
 import { Tensor } from "../../tensor.js";
 import { DType, bool, float32, int64 } from "../../dtype.js";
@@ -1247,6 +1248,14 @@ function trapezoidX(y: Tensor, x: Tensor, dim: number): Tensor {
   const n = y.shape[d];
   return F.divScalar(dx.mul(y.narrow(d, 0, n - 1).add(y.narrow(d, 1, n - 1))).sum(d), 2);
 }
+
+// PyTorch's trapezoid with sample points is a composite of half ops, each rounding (Note [half
+// stepwise]): the composition runs on the half tensors themselves
+for (const name of ["trapezoid", "trapz"])
+  HALF_OWN.set(name, {
+    applies: ([y, x]) =>
+      y instanceof Tensor && x instanceof Tensor && y.dtype.isHalf && x.dtype === y.dtype,
+  });
 
 for (const name of ["trapezoid", "trapz"] as const) {
   const x = {
