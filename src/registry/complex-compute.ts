@@ -151,6 +151,9 @@ const PASS = new Set([
   // rolls (registry/ops/fft.ts), which take complex tensors themselves
   "fft_fftshift",
   "fft_ifftshift",
+  // index_put_ writes through Tensor.indexPut_, whose primitive (ops/advanced-indexing.ts)
+  // moves and adds both parts of each element itself
+  "index_put_",
   "view_as_complex",
   "complex",
   "polar",
