@@ -1898,7 +1898,11 @@ function householderProductBackward(g: T, A: T, tau: T): [T, T] {
   return [gA, gtau];
 }
 
-/** dQ = sum_i L_i dH_i R_i, dH_i = -(dtau_i v_i v_i^T + tau_i (dv_i v_i^T + v_i dv_i^T)) */
+/**
+ * dQ = sum_i L_i dH_i R_i with H_i = I - tau_i v_i v_i^H, so dH_i = -(dtau_i v_i v_i^H +
+ * tau_i (dv_i v_i^H + v_i dv_i^H)): the tangent of v_i^H is dv_i^H (householder_product_jvp's
+ * conjugations; for real input ^H is ^T)
+ */
 function householderProductJvp(dA: T | null, dtau: T | null, A: T, tau: T): T | null {
   if (dA === null && dtau === null) return null;
   const k = tau.shape[tau.dim() - 1];
@@ -1911,14 +1915,14 @@ function householderProductJvp(dA: T | null, dtau: T | null, A: T, tau: T): T | 
     for (let j = k - 1; j > i; j--) R = H[j].matmul(R);
     const vi = v[i];
     const t = tau.narrow(-1, i, 1).unsqueeze(-1);
-    let dH = vi.mul(0).matmul(mT(vi));
-    if (dtau !== null) dH = dH.add(vi.matmul(mT(vi)).mul(dtau.narrow(-1, i, 1).unsqueeze(-1)));
+    let dH = vi.mul(0).matmul(mH(vi));
+    if (dtau !== null) dH = dH.add(vi.matmul(mH(vi)).mul(dtau.narrow(-1, i, 1).unsqueeze(-1)));
     if (dV !== null) {
       const dv = dV.narrow(-1, i, 1);
       dH = dH.add(
         dv
-          .matmul(mT(vi))
-          .add(vi.matmul(mT(dv)))
+          .matmul(mH(vi))
+          .add(vi.matmul(mH(dv)))
           .mul(t),
       );
     }
