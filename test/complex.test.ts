@@ -153,6 +153,12 @@ function toJs(expr: string): string {
     "a.atanh().abs().sum()": "a.atanh().abs().sum()",
     "a.cumprod(0).abs().sum()": "a.cumprod(0).abs().sum()",
     "a.prod().abs()": "a.prod().abs()",
+    "(torch.stack([a, b], 1).unbind(0)[0] * b).abs().sum()":
+      "torch.stack([a, b], 1).unbind(0)[0].mul(b).abs().sum()",
+    "(torch.stack([a, b], 1).chunk(2, 0)[1] * a).abs().sum()":
+      "torch.stack([a, b], 1).chunk(2, 0)[1].mul(a).abs().sum()",
+    "torch.linalg.vector_norm(a * 2, 0) + (b * 3).abs().sum()":
+      "torch.linalg.vectorNorm(a.mul(2), 0).add(b.mul(3).abs().sum())",
     "torch.lerp(a, b, 0.3).abs().sum()": "torch.lerp(a, b, 0.3).abs().sum()",
     "torch.cov(torch.stack([a, b])).abs().sum()": "torch.cov(torch.stack([a, b])).abs().sum()",
     "torch.linalg.vecdot(torch.stack([a, b]), b).abs().sum()":

@@ -213,7 +213,16 @@ export class OpNode<K extends Op = Op> extends Node {
         unpacked[key] = v.unpack();
       }
     let g = gradOutput;
-    if (g === null || g === undefined) g = zeros(this.outputShape(0), this.outputDtypeProbe);
+    if (g === null || g === undefined) {
+      // Note [undefined gradients]: PyTorch's generated nodes return undefined gradients for
+      // every input when none of their output gradients is defined (any_grad_defined), so a
+      // formula's undefined gradient (ord-0 norm_backward's `{}`) stays None downstream
+      if (this.gradOutputs.every((x) => x === null || x === undefined)) {
+        this.gradOutputs = EMPTY_GRADS;
+        return this.edges.map(() => null);
+      }
+      g = zeros(this.outputShape(0), this.outputDtypeProbe);
+    }
     if (strictSaved) unpacked = strictView(this.name(), unpacked);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- K is erased at this point; the table entry and its saved record match by construction
     const r: Grads = (def.grad as any)(g, unpacked, this.attrs, this);

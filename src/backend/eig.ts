@@ -159,9 +159,20 @@ export function balanceFactor(
   return f;
 }
 
-/** dgebal with job 'B': permutes and scales A in place; returns ilo, ihi and scale (1-based) */
-function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
-  const n = A.n;
+/**
+ * gebal's permutation step (dgebal and zgebal alike, 1-based): rows whose off-diagonal entries
+ * in columns 1..l are all zero (`isZero(i, j)`) isolate an eigenvalue and are swapped down to
+ * row l, then columns whose off-diagonal entries in rows k..l are all zero are swapped left to
+ * column k, each swap a column swap over rows 1..l and a row swap over columns k..n. Returns
+ * the active block [k, l] and scale (the permutation), `done` when every eigenvalue got
+ * isolated (l reached 1: ilo = ihi = 1, no scaling follows).
+ */
+export function balancePermutation(
+  n: number,
+  isZero: (i: number, j: number) => boolean,
+  swapCols: (j: number, l: number, i0: number, i1: number) => void,
+  swapRows: (j: number, l: number, c0: number, c1: number) => void,
+): { k: number; l: number; scale: Float64Array; done: boolean } {
   const scale = new Float64Array(n + 1);
   let k = 1;
   let l = n;
@@ -170,7 +181,7 @@ function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
     for (let j = l; j >= 1; j--) {
       let isolated = true;
       for (let i = 1; i <= l; i++) {
-        if (i !== j && A.at(j, i) !== 0) {
+        if (i !== j && !isZero(j, i)) {
           isolated = false;
           break;
         }
@@ -178,10 +189,10 @@ function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
       if (!isolated) continue;
       scale[l] = j;
       if (j !== l) {
-        A.swapCols(j, l, 1, l);
-        A.swapRows(j, l, k, n);
+        swapCols(j, l, 1, l);
+        swapRows(j, l, k, n);
       }
-      if (l === 1) return { ilo: 1, ihi: 1, scale };
+      if (l === 1) return { k: 1, l: 1, scale, done: true };
       l--;
       continue rows;
     }
@@ -192,7 +203,7 @@ function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
     for (let j = k; j <= l; j++) {
       let isolated = true;
       for (let i = k; i <= l; i++) {
-        if (i !== j && A.at(i, j) !== 0) {
+        if (i !== j && !isZero(i, j)) {
           isolated = false;
           break;
         }
@@ -200,14 +211,27 @@ function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
       if (!isolated) continue;
       scale[k] = j;
       if (j !== k) {
-        A.swapCols(j, k, 1, l);
-        A.swapRows(j, k, k, n);
+        swapCols(j, k, 1, l);
+        swapRows(j, k, k, n);
       }
       k++;
       continue cols;
     }
     break;
   }
+  return { k, l, scale, done: false };
+}
+
+/** dgebal with job 'B': permutes and scales A in place; returns ilo, ihi and scale (1-based) */
+function gebal(A: Mat): { ilo: number; ihi: number; scale: Float64Array } {
+  const n = A.n;
+  const { k, l, scale, done } = balancePermutation(
+    n,
+    (i, j) => A.at(i, j) === 0,
+    (j, t, i0, i1) => A.swapCols(j, t, i0, i1),
+    (j, t, c0, c1) => A.swapRows(j, t, c0, c1),
+  );
+  if (done) return { ilo: 1, ihi: 1, scale };
   for (let i = k; i <= l; i++) scale[i] = 1;
   // scaling by powers of 2 until row and column norms balance (to within 0.95)
   let noconv = true;

@@ -13,7 +13,7 @@
  *
  * Matrices are column-major, indexed from 1 as the Fortran is: `re`/`im` arrays of n x n.
  */
-import { balanceFactor } from "./eig.js";
+import { balanceFactor, balancePermutation } from "./eig.js";
 
 const SAFMIN = 2.2250738585072014e-308;
 const ULP = 2.220446049250313e-16;
@@ -57,8 +57,7 @@ function csqrt(r: number, i: number): [number, number] {
 /** zgebal, job 'B': permutation and scaling in place; ilo, ihi and scale (1-based) */
 function gebal(A: CMat): { ilo: number; ihi: number; scale: Float64Array } {
   const n = A.n;
-  const scale = new Float64Array(n + 1);
-  const nz = (i: number, j: number): boolean => A.re[A.k(i, j)] !== 0 || A.im[A.k(i, j)] !== 0;
+  const isZero = (i: number, j: number): boolean => A.re[A.k(i, j)] === 0 && A.im[A.k(i, j)] === 0;
   const swapCols = (j: number, l: number, i0: number, i1: number): void => {
     for (let i = i0; i <= i1; i++)
       for (const x of [A.re, A.im]) {
@@ -75,47 +74,8 @@ function gebal(A: CMat): { ilo: number; ihi: number; scale: Float64Array } {
         x[A.k(l, c)] = t;
       }
   };
-  let k = 1;
-  let l = n;
-  rows: for (;;) {
-    for (let j = l; j >= 1; j--) {
-      let isolated = true;
-      for (let i = 1; i <= l; i++)
-        if (i !== j && nz(j, i)) {
-          isolated = false;
-          break;
-        }
-      if (!isolated) continue;
-      scale[l] = j;
-      if (j !== l) {
-        swapCols(j, l, 1, l);
-        swapRows(j, l, k, n);
-      }
-      if (l === 1) return { ilo: 1, ihi: 1, scale };
-      l--;
-      continue rows;
-    }
-    break;
-  }
-  cols: for (;;) {
-    for (let j = k; j <= l; j++) {
-      let isolated = true;
-      for (let i = k; i <= l; i++)
-        if (i !== j && nz(i, j)) {
-          isolated = false;
-          break;
-        }
-      if (!isolated) continue;
-      scale[k] = j;
-      if (j !== k) {
-        swapCols(j, k, 1, l);
-        swapRows(j, k, k, n);
-      }
-      k++;
-      continue cols;
-    }
-    break;
-  }
+  const { k, l, scale, done } = balancePermutation(n, isZero, swapCols, swapRows);
+  if (done) return { ilo: 1, ihi: 1, scale };
   for (let i = k; i <= l; i++) scale[i] = 1;
   const mod = (i: number, j: number): number => Math.hypot(A.re[A.k(i, j)], A.im[A.k(i, j)]);
   let noconv = true;

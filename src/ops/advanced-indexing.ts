@@ -6,7 +6,7 @@
  * in-place machinery (inplace.ts, Note [CopySlices]) both build on this module.
  */
 import type { Tensor } from "../tensor.js";
-import { bool, int32, int64, type DType } from "../dtype.js";
+import { bfloat16, bool, int32, int64, type DType } from "../dtype.js";
 import { numelOf, shapeEqual } from "../shape.js";
 import { alloc, castData, contiguousData, wrap } from "./core.js";
 import { expand, makeView } from "./views.js";
@@ -14,6 +14,7 @@ import { anyNeedsGrad, needsGrad, record } from "../autograd/function.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { indexError, runtimeError } from "../errors.js";
 import { stridedOffsets } from "../backend/copy.js";
+import { fromBFloat16Bits, fromHalfBits, toBFloat16Bits, toHalfBits } from "../backend/half.js";
 
 // ---------------------------------------------------------------------------------------------
 // Advanced indexing: the plan (result shape and source offsets)
@@ -197,7 +198,15 @@ export function advancedIndex(t: Tensor, indices: readonly (Tensor | null)[]): T
   const out = alloc(st.shape, t.dtype);
   const src = t.typedArray;
   const dst = out.typedArray;
-  for (let k = 0; k < offs.length; k++) dst[k] = src[offs[k]];
+  if (t.dtype.lanes === 2) {
+    // Note [complex storage]: an element is the (re, im) pair at twice its offset
+    for (let k = 0; k < offs.length; k++) {
+      dst[2 * k] = src[2 * offs[k]];
+      dst[2 * k + 1] = src[2 * offs[k] + 1];
+    }
+  } else {
+    for (let k = 0; k < offs.length; k++) dst[k] = src[offs[k]];
+  }
   if (needsGrad(t)) {
     record("index", out, [t], { indices: st.indices }, { nIndices: st.indices.length });
   }
@@ -247,12 +256,30 @@ export function indexPut(
   const offs = offsets(st, out.shape, out.strides, 0);
   const v = valuesData(values, st.shape, self.dtype);
   const o = out.typedArray;
+  // Note [complex storage]: a complex element is `lanes` = 2 array slots (re, im), each part
+  // written or added on its own
+  const lanes = self.dtype.lanes;
   if (accumulate && self.dtype === bool) {
     for (let k = 0; k < offs.length; k++) o[offs[k]] = o[offs[k]] !== 0 || v[k] !== 0 ? 1 : 0;
+  } else if (accumulate && self.dtype.isHalfStored) {
+    // Note [half storage]: bit patterns. ATen's CPU kernel adds in the half type
+    // (`*dst += *src` on Half / complex<Half>), so every sum is rounded to it on the way
+    const dec = self.dtype === bfloat16 ? fromBFloat16Bits : fromHalfBits;
+    const enc = self.dtype === bfloat16 ? toBFloat16Bits : toHalfBits;
+    for (let k = 0; k < offs.length; k++) {
+      for (let j = 0; j < lanes; j++) {
+        const i = lanes * offs[k] + j;
+        o[i] = enc(dec(o[i]) + dec(v[lanes * k + j]));
+      }
+    }
   } else if (accumulate) {
-    for (let k = 0; k < offs.length; k++) o[offs[k]] += v[k];
+    for (let k = 0; k < offs.length; k++) {
+      for (let j = 0; j < lanes; j++) o[lanes * offs[k] + j] += v[lanes * k + j];
+    }
   } else {
-    for (let k = 0; k < offs.length; k++) o[offs[k]] = v[k];
+    for (let k = 0; k < offs.length; k++) {
+      for (let j = 0; j < lanes; j++) o[lanes * offs[k] + j] = v[lanes * k + j];
+    }
   }
   if (anyNeedsGrad([self, values])) {
     record("indexPut", out, [self, values], { indices: st.indices }, { accumulate }, name);

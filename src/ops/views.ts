@@ -502,6 +502,15 @@ export function cat(tensors: readonly Tensor[], dim = 0, name = "CatBackward0"):
   const outStrides = out.strides;
   let start = 0;
   for (const t of parts) {
+    if (dtype.isComplex) {
+      // Note [complex storage]: the copy runs on the real layouts (a trailing dim of 2)
+      const src = t.dtype === dtype ? contiguousData(t) : { data: castData(t, dtype), offset: 0 };
+      const data = src.offset === 0 ? src.data : src.data.subarray(src.offset);
+      const place = { shape: t.shape, strides: outStrides, offset: start * outStrides[d] };
+      scatter(data, out.typedArray, realLayout(place));
+      start += t.shape[d];
+      continue;
+    }
     // a part of the output's dtype: one strided copy from its layout to its place
     if (
       t.dtype === dtype &&

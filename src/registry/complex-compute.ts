@@ -151,6 +151,21 @@ const PASS = new Set([
   // rolls (registry/ops/fft.ts), which take complex tensors themselves
   "fft_fftshift",
   "fft_ifftshift",
+  // index_put_ writes through Tensor.indexPut_, whose primitive (ops/advanced-indexing.ts)
+  // moves and adds both parts of each element itself
+  "index_put_",
+  // the dropouts return a complex input itself without training (or p = 0); training draws
+  // bernoulli noise, which refuses complex as PyTorch's (registry/ops/nn-dropout.ts)
+  ...["dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"].flatMap((k) => [
+    k,
+    `${k}_`,
+  ]),
+  "dropout1d",
+  "dropout2d",
+  "dropout3d",
+  // clone, as_strided and copy_ of the complex tensor itself: as_strided's storage offset
+  // and strides count complex elements (the parts' views would count real slots)
+  "as_strided_scatter",
   "view_as_complex",
   "complex",
   "polar",

@@ -25,7 +25,7 @@ import {
 import { castData, contiguousData, scalarTypeName, wrap } from "../../ops/core.js";
 import { linAlgError, notImplementedError, runtimeError, typeError } from "../../errors.js";
 import { broadcastShapes, contiguousStrides } from "../../shape.js";
-import { noGrad } from "../../autograd/grad-mode.js";
+import { isGradEnabled, noGrad } from "../../autograd/grad-mode.js";
 import { anyNeedsGrad, record, registerDerivative, type OpNode } from "../../autograd/function.js";
 import { registerJvp } from "../../autograd/forward-ad.js";
 import type { Op } from "../../autograd/derivatives.js";
@@ -977,6 +977,69 @@ function detKernel(x: T): T {
   return make(r, batch, x.dtype);
 }
 
+/**
+ * Note [det derivatives]: PyTorch 1.13's linalg_det_backward / linalg_det_jvp. The JVP and the
+ * first-order gradient solve with the LU factors of A, an exactly zero pivot replaced by the
+ * dtype's eps (det is C^1, so the perturbed matrix's value is the limit's approximation). PyTorch
+ * factors A^T for a real contiguous A; its LAPACK scales by the pivot's reciprocal where
+ * tensorgrad's LU divides, so A^T's factors round differently here, and A's match op_db's
+ * singular samples (real and complex) to the last bit. With these factors a nearly
+ * singular A's tiny det and huge inverse share their rounding, so their product (the
+ * adjugate) is accurate. A gradient recorded for higher orders (create_graph) uses the SVD
+ * A = U diag(S) Vh where |det| < 100 eps: adj(A)^H = conj(det U det Vh) U diag(prod_{j != i}
+ * S_j) Vh, which needs no inverse; elsewhere it solves A^H G = g conj(det) I.
+ */
+function perturbedLu(A: T): { LU: T; pivots: T } {
+  const { LU, pivots } = fn("luFactorEx", "linalg")(A) as { LU: T; pivots: T };
+  const eps = realEps(A.dtype);
+  const diag = LU.diagonal(0, -2, -1);
+  const bump = diag.eq(0).to(LU.dtype).mul(eps);
+  return { LU: LU.add(fn("diagEmbed")(bump) as T), pivots };
+}
+
+/** at::native::_get_epsilon of the real counterpart of `d` (finfo(d).eps) */
+const realEps = (d: DType): number =>
+  d === float64 || d === complex128 ? 2.220446049250313e-16 : 1.1920929e-7;
+
+function detBackward(g: T, det: T, A: T): T {
+  const n = A.shape[A.dim() - 1];
+  const dg = g.mul(det.conj());
+  const D = eye(n, A.dtype, batchOf(A)).mul(dg.unsqueeze(-1).unsqueeze(-1));
+  if (!isGradEnabled()) {
+    const { LU, pivots } = perturbedLu(A);
+    return luSolve(LU, pivots, D, true, true);
+  }
+  const eps = realEps(A.dtype);
+  const singular = (M: T, gg: T): T => {
+    const { U, S, Vh } = fn("svd", "linalg")(M) as { U: T; S: T; Vh: T };
+    const detOf = fn("det", "linalg") as (x: T) => T;
+    const alpha = detOf(U).mul(detOf(Vh)).conj().mul(gg);
+    // prod_safe_zeros_backward: each singular value's co-product prod_{j != i} S_j
+    const co: T[] = [];
+    for (let i = 0; i < n; i++)
+      co.push(
+        S.narrow(-1, 0, i)
+          .prod(-1)
+          .mul(S.narrow(-1, i + 1, n - i - 1).prod(-1)),
+      );
+    const P = (fn("stack")(co, -1) as T).mul(alpha.unsqueeze(-1));
+    return U.mul(P.unsqueeze(-2)).matmul(Vh);
+  };
+  // A^H G = g conj(det) I
+  const nonsingular = (M: T, DD: T): T => fn("solve", "linalg")(mH(M), DD) as T;
+  // ATen's masked_fmap: one formula for all when the mask is uniform, else each on its
+  // matrices, written into a fresh tensor (IndexPutBackward0)
+  const mask = det.abs().lt(100 * eps);
+  const count = mask.sum().item() as number;
+  if (count === 0) return nonsingular(A, D);
+  if (count === mask.numel()) return singular(A, g);
+  const inv = mask.logicalNot();
+  const ret = fn("emptyLike")(A) as T;
+  ret.indexPut_([mask], singular(A.index(mask), g.index(mask)));
+  ret.indexPut_([inv], nonsingular(A.index(inv), D.index(inv)));
+  return ret;
+}
+
 for (const [name, ns, arg] of [
   ["det", "linalg", "A"],
   ["det", "torch", "self"],
@@ -998,20 +1061,20 @@ for (const [name, ns, arg] of [
           checkFloating(nm, A);
           return detKernel(A);
         },
-        // linalg_det_backward: g conj(det) A^{-H} (the cofactor matrix), for invertible A;
-        // no gradient (undefined) for an empty A, as ATen returns
+        // linalg_det_backward: the cofactor matrix g conj(det) A^{-H}; no gradient (undefined)
+        // for an empty A, as ATen returns (Note [det derivatives])
         derivative: {
           name: "LinalgDetBackward0",
           save: [arg, "result"],
           grad: (g: T, s: Primals & { result: T }) => [
-            s[arg].numel() === 0
-              ? null
-              : mH(invEx(s[arg])).mul(g.mul(s.result.conj()).unsqueeze(-1).unsqueeze(-1)),
+            s[arg].numel() === 0 ? null : detBackward(g, s.result, s[arg]),
           ],
-          // d det A = det A tr(A^{-1} dA)
+          // linalg_det_jvp: d det A = det A tr(A^{-1} dA), A^{-1} dA from det's own LU
           jvp: (t: Tangents, p: Primals, r: T) => {
             const d = t[arg];
-            return d === null ? null : batchTrace(invEx(p[arg]).matmul(d)).mul(r);
+            if (d === null) return null;
+            const { LU, pivots } = perturbedLu(p[arg]);
+            return batchTrace(luSolve(LU, pivots, d, true, false)).mul(r);
           },
         },
       },
@@ -1835,7 +1898,11 @@ function householderProductBackward(g: T, A: T, tau: T): [T, T] {
   return [gA, gtau];
 }
 
-/** dQ = sum_i L_i dH_i R_i, dH_i = -(dtau_i v_i v_i^T + tau_i (dv_i v_i^T + v_i dv_i^T)) */
+/**
+ * dQ = sum_i L_i dH_i R_i with H_i = I - tau_i v_i v_i^H, so dH_i = -(dtau_i v_i v_i^H +
+ * tau_i (dv_i v_i^H + v_i dv_i^H)): the tangent of v_i^H is dv_i^H (householder_product_jvp's
+ * conjugations; for real input ^H is ^T)
+ */
 function householderProductJvp(dA: T | null, dtau: T | null, A: T, tau: T): T | null {
   if (dA === null && dtau === null) return null;
   const k = tau.shape[tau.dim() - 1];
@@ -1848,14 +1915,14 @@ function householderProductJvp(dA: T | null, dtau: T | null, A: T, tau: T): T | 
     for (let j = k - 1; j > i; j--) R = H[j].matmul(R);
     const vi = v[i];
     const t = tau.narrow(-1, i, 1).unsqueeze(-1);
-    let dH = vi.mul(0).matmul(mT(vi));
-    if (dtau !== null) dH = dH.add(vi.matmul(mT(vi)).mul(dtau.narrow(-1, i, 1).unsqueeze(-1)));
+    let dH = vi.mul(0).matmul(mH(vi));
+    if (dtau !== null) dH = dH.add(vi.matmul(mH(vi)).mul(dtau.narrow(-1, i, 1).unsqueeze(-1)));
     if (dV !== null) {
       const dv = dV.narrow(-1, i, 1);
       dH = dH.add(
         dv
-          .matmul(mT(vi))
-          .add(vi.matmul(mT(dv)))
+          .matmul(mH(vi))
+          .add(vi.matmul(mH(dv)))
           .mul(t),
       );
     }
