@@ -20,6 +20,7 @@
  */
 import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
 import { WASM_MODULE } from "./wasm-module.gen.js";
+import { makeBufferPool } from "./wasm-pool.js";
 
 /** The kernel families the module runs (Note [wasm families], native/wasm/shim.cc). */
 export const WASM_FAMILIES: ReadonlySet<NativeFamily> = new Set(
@@ -175,6 +176,8 @@ export function loadWasm(bytes: Uint8Array<ArrayBuffer> = moduleBytes()): WasmBi
     getNumThreads: () => 1,
     setKernel: () => WASM_SIMD,
     simd: WASM_SIMD,
+    // large tensors' storage, reused when the engine releases it (Note [wasm buffer pool])
+    ...makeBufferPool(),
   };
   for (const [family, table] of Object.entries(NATIVE_FAMILIES) as [NativeFamily, object][]) {
     if (!WASM_FAMILIES.has(family)) continue;
