@@ -2,12 +2,16 @@
  * Note [wasm buffer pool] (src/backend/wasm-pool.ts): the WebAssembly backend's pool keeps the
  * buffers the engine releases and hands their memory out again. A released buffer must read
  * as empty (detached), a reused one must never be handed out twice while alive, zero requests
- * must read zeros, and only the pool's own live buffers can be released.
+ * must read zeros, and only the pool's own live buffers can be released. Also Note [wasm output
+ * copies] (src/backend/wasm.ts): an output not copied in must still leave every element the
+ * kernel does not write, and an in-place call must read its input.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { makeBufferPool } from "../src/backend/wasm-pool.js";
+import { loadWasm } from "../src/backend/wasm.js";
+import { Binary, Unary } from "../src/backend/abi.js";
 
 const pool = makeBufferPool();
 const skip = pool === null ? "this engine cannot detach an ArrayBuffer" : false;
@@ -89,4 +93,42 @@ test("the free lists keep at most 64 MB", { skip }, () => {
   for (const b of bufs) assert.equal(p.releaseBuffer(b), true);
   assert.equal(p.bufferPoolStats().free, 8);
   assert.equal(p.bufferPoolStats().cached, 64 << 20);
+});
+
+test("outputs written whole are not copied in; partial and in-place outputs are", () => {
+  const w = loadWasm();
+  const n = 1000;
+  const a = Float32Array.from({ length: n }, (_, i) => i / 7 - 50);
+  const b = Float32Array.from({ length: n }, (_, i) => 3 - i / 11);
+  const want = a.map((x, i) => Math.fround(x * b[i]));
+  // exactly n elements (skipped copy-in): garbage before the call does not survive
+  const out = new Float32Array(n).fill(Number.NaN);
+  w.ewBinary(Binary.Mul, a, 0, 1, b, 0, 1, out, 0, n);
+  assert.deepEqual(out, want);
+  // a longer output (copied in): the elements past n keep their values
+  const longer = new Float32Array(n + 5).fill(42);
+  w.ewBinary(Binary.Mul, a, 0, 1, b, 0, 1, longer, 0, n);
+  assert.deepEqual(longer.subarray(0, n), want);
+  assert.deepEqual(Array.from(longer.subarray(n)), [42, 42, 42, 42, 42]);
+  // at an offset (copied in): the elements before it keep their values
+  const shifted = new Float32Array(n + 2).fill(-1);
+  w.ewBinary(Binary.Mul, a, 0, 1, b, 0, 1, shifted, 2, n);
+  assert.deepEqual(Array.from(shifted.subarray(0, 2)), [-1, -1]);
+  assert.deepEqual(shifted.subarray(2), want);
+  // in place (out is the input: one span, read)
+  const c = a.slice();
+  w.ewUnary(Unary.Neg, c, 0, c, n);
+  assert.deepEqual(
+    c,
+    a.map((x) => -x),
+  );
+  // the output a view of the input's buffer past it (one span, read)
+  const both = new Float32Array(2 * n);
+  both.set(a);
+  w.ewUnary(Unary.Neg, both, 0, both.subarray(n), n);
+  assert.deepEqual(both.subarray(0, n), a);
+  assert.deepEqual(
+    both.subarray(n),
+    a.map((x) => -x),
+  );
 });
