@@ -13,14 +13,14 @@ import { makeBufferPool } from "../src/backend/wasm-pool.js";
 import { loadWasm } from "../src/backend/wasm.js";
 import { Binary, Unary } from "../src/backend/abi.js";
 
-const pool = makeBufferPool();
+const pool = makeBufferPool(true);
 const skip = pool === null ? "this engine cannot detach an ArrayBuffer" : false;
 
 test(
   "a released buffer is detached and its memory serves the next request of its size",
   { skip },
   () => {
-    const p = makeBufferPool()!;
+    const p = makeBufferPool(true)!;
     const bytes = 70000;
     const a = p.allocBuffer(bytes, false)!;
     assert.equal(a.byteLength, bytes);
@@ -49,7 +49,7 @@ test(
 );
 
 test("only the pool's live buffers are released, once", { skip }, () => {
-  const p = makeBufferPool()!;
+  const p = makeBufferPool(true)!;
   const a = p.allocBuffer(65536, true)!;
   assert.equal(p.releaseBuffer(new ArrayBuffer(65536)), false);
   assert.equal(p.releaseBuffer(a), true);
@@ -61,7 +61,7 @@ test("only the pool's live buffers are released, once", { skip }, () => {
 });
 
 test("live buffers never share memory across generations of reuse", { skip }, () => {
-  const p = makeBufferPool()!;
+  const p = makeBufferPool(true)!;
   const sizes = [65536, 70000, 262144];
   let live: { view: Int32Array; tag: number }[] = [];
   let tag = 1;
@@ -87,7 +87,7 @@ test("live buffers never share memory across generations of reuse", { skip }, ()
 });
 
 test("the free lists keep at most 64 MB", { skip }, () => {
-  const p = makeBufferPool()!;
+  const p = makeBufferPool(true)!;
   const bytes = 8 << 20;
   const bufs = Array.from({ length: 10 }, () => p.allocBuffer(bytes, false)!);
   for (const b of bufs) assert.equal(p.releaseBuffer(b), true);

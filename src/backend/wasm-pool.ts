@@ -24,6 +24,11 @@
  *   detach leaves the caller no view of it) and the next allocation that pops it.
  * - Zero-filled requests fill the reused memory (a memset of pages already resident: ~0.3 ms
  *   for 4 MB, against the faults); uninitialised ones take it as it is.
+ * - Only where the allocator does not reuse freed memory itself: not under Node (which has
+ *   `Buffer`), whose allocator (glibc's) serves a freed buffer's memory to the next request
+ *   (the elementwise workload on the WebAssembly backend there: ~20 faults per step without
+ *   this pool), and whose engine has no ArrayBuffer.prototype.transfer before Node 21
+ *   (structuredClone's transfer costs ~20 us there).
  * - The free lists keep at most `CACHED_CAP` bytes; a buffer released beyond that is detached
  *   and left to the collector, so a program whose shapes change keeps no memory it stopped
  *   using beyond that.
@@ -63,13 +68,17 @@ function transferOf(): Transfer | null {
 }
 
 /**
- * The pool (Note [wasm buffer pool]), or null where buffers cannot be detached (no transfer)
- * or TENSORGRAD_BUFFER_POOL=0 turns it off, as it turns off the native pool.
+ * The pool (Note [wasm buffer pool]), or null under Node (unless `anywhere`: the tests), where
+ * buffers cannot be detached (no transfer), or when TENSORGRAD_BUFFER_POOL=0 turns it off, as it
+ * turns off the native pool.
  */
-export function makeBufferPool(): WasmBufferPool | null {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  if (env?.TENSORGRAD_BUFFER_POOL === "0") return null;
+export function makeBufferPool(anywhere = false): WasmBufferPool | null {
+  const g = globalThis as {
+    process?: { env?: Record<string, string | undefined> };
+    Buffer?: unknown;
+  };
+  if (g.process?.env?.TENSORGRAD_BUFFER_POOL === "0") return null;
+  if (g.Buffer !== undefined && !anywhere) return null;
   const transfer = transferOf();
   if (transfer === null) return null;
   const free = new Map<number, ArrayBuffer[]>();
