@@ -143,3 +143,41 @@ test("the console's custom formatters show tensors as PyTorch prints them", { sk
   const inNode = expressions.slice(0, 4).map((src) => String(evaluate(src)));
   assert.deepEqual(headers, [...inNode, null]);
 });
+
+// Note [wasm buffer pool]: the elementwise workload of bench/browser.mjs runs on the module in
+// the page (every kernel of its chain a call of the module, none left to TypeScript), and the
+// gradients the engine releases go back to the pool, whose memory the next step reuses
+test(
+  "the elementwise chain runs on the WebAssembly module and reuses its buffers",
+  { skip },
+  async () => {
+    const n = 100_000; // above every kernel's threshold and the pool's 64 KB
+    const r = await page!.evaluate(
+      (k: number) => (globalThis as unknown as Page_).tensorgradTest.elementwiseChain(k),
+      n,
+    );
+    // mul, add (forward); tanh; pow; mean's sum; pow's and tanh's backward; w's grad (mul)
+    for (const binding of [
+      "ewBinary",
+      "ewUnary",
+      "reduce",
+      "ewPowBackward",
+      "ewActivationBackward",
+    ])
+      assert.ok(
+        (r.calls[binding] ?? 0) >= 1,
+        `${binding} ran on the module: ${JSON.stringify(r.calls)}`,
+      );
+    assert.ok(r.calls.ewBinary >= 3, `mul, add and w's gradient: ${JSON.stringify(r.calls)}`);
+    assert.ok(r.gradDiff <= 1e-6, `gradients, module vs TypeScript kernels: ${r.gradDiff}`);
+    // every step releases its consumed gradients, and their memory serves later allocations
+    assert.ok(
+      r.released.every((k) => k > 0),
+      `released per step: ${r.released.join(", ")}`,
+    );
+    assert.ok(
+      r.reused.slice(1).every((k) => k > 0),
+      `reused per step: ${r.reused.join(", ")}`,
+    );
+  },
+);

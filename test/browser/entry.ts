@@ -11,6 +11,8 @@ import * as polynomial from "../../examples/01-autograd-polynomial.js";
 import * as basics from "../../examples/02-autograd-basics.js";
 import * as differentiation from "../../examples/03-automatic-differentiation.js";
 import * as graph from "../../examples/04-autograd-graph.js";
+import { nativeAddon, observeNativeCalls } from "../../src/backend/native.js";
+import { poolBuffersReleased } from "../../src/backend/buffers.js";
 
 /** The tour's tutorials (examples/tour.ts lists the same; it also reads files, so not here). */
 const tutorials: Tutorial[] = [
@@ -96,12 +98,69 @@ function devtoolsHeaders(expressions: string[]): (string | null)[] {
   });
 }
 
+/** What `elementwiseChain` saw: native calls by binding, pool use, gradients both ways. */
+export interface ChainRun {
+  calls: Record<string, number>;
+  /** pool buffers the engine released during each step */
+  released: number[];
+  /** allocations the pool served from released buffers during each step */
+  reused: number[];
+  /** max |difference| of w's and b's gradients, WebAssembly kernels vs TypeScript kernels */
+  gradDiff: number;
+}
+
+/**
+ * bench/browser.mjs's elementwise workload, tanh(x * w + b)^2 mean and backward, at n elements:
+ * three steps on the WebAssembly kernels (the native calls of the last one recorded), then one
+ * on the TypeScript kernels for the gradients' reference.
+ */
+function elementwiseChain(n: number): ChainRun {
+  const val = (seed: number) => torch.linspace(-2 + seed, 2 - seed, n);
+  const x = val(0.1);
+  const w = val(0.2).requiresGrad_();
+  const b = val(0.3).requiresGrad_();
+  const stats = () =>
+    (nativeAddon?.bufferPoolStats?.() as { reused?: number } | undefined)?.reused ?? 0;
+  const step = () => {
+    w.grad = null;
+    b.grad = null;
+    torch.tanh(x.mul(w).add(b)).pow(2).mean().backward();
+    return [w.grad!.clone(), b.grad!.clone()] as const;
+  };
+  const released: number[] = [];
+  const reused: number[] = [];
+  const calls: Record<string, number> = {};
+  let grads: readonly [torch.Tensor, torch.Tensor] | null = null;
+  for (let i = 0; i < 3; i++) {
+    const [r0, m0] = [poolBuffersReleased(), stats()];
+    if (i === 2) observeNativeCalls((name) => (calls[name] = (calls[name] ?? 0) + 1));
+    try {
+      grads = step();
+    } finally {
+      observeNativeCalls(null);
+    }
+    released.push(poolBuffersReleased() - r0);
+    reused.push(stats() - m0);
+  }
+  torch.backends.wasm.enabled = false;
+  let ts: readonly [torch.Tensor, torch.Tensor];
+  try {
+    ts = step();
+  } finally {
+    torch.backends.wasm.enabled = true;
+  }
+  const diff = (a: torch.Tensor, c: torch.Tensor) => a.sub(c).abs().max().item() as number;
+  const gradDiff = Math.max(diff(grads![0], ts[0]), diff(grads![1], ts[1]));
+  return { calls, released, reused, gradDiff };
+}
+
 /** What the page exposes to the test (plain data in and out). */
 export interface PageApi {
   runOpTable(specs: OpSpec[], fixtures: Fixture[]): { ran: number; failures: SpecFailure[] };
   printAll(cases: PrintCase[]): string[];
   runTour(): Record<string, Record<string, string>>;
   devtoolsHeaders(expressions: string[]): (string | null)[];
+  elementwiseChain(n: number): ChainRun;
   backend: "native" | "wasm" | "js";
   hasProcess: boolean;
 }
@@ -111,6 +170,7 @@ const api: PageApi = {
   printAll,
   runTour,
   devtoolsHeaders,
+  elementwiseChain,
   backend: torch.backends.native.backend,
   hasProcess: typeof (globalThis as { process?: unknown }).process !== "undefined",
 };
