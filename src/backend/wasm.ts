@@ -16,10 +16,19 @@
  * the elementwise work itself is: the size thresholds of the kernel families keep calls where
  * that cost dominates on TypeScript.
  *
- * Single-threaded: Debian's wasm32 libc++ has no threads (native/common.h TG_WASM).
+ * Threads: where SharedArrayBuffer exists (Node; a cross-origin isolated page) the threaded
+ * build of the module runs on a shared memory with workers (wasm-threads.ts, Note [wasm
+ * workers]); elsewhere the single-threaded one.
  */
 import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
-import { WASM_MODULE } from "./wasm-module.gen.js";
+import { WASM_MODULE, WASM_MODULE_THREADS } from "./wasm-module.gen.js";
+import {
+  hardwareThreads,
+  initMainThread,
+  threadsUnavailable,
+  WasmThreads,
+  type ThreadExports,
+} from "./wasm-threads.js";
 
 /** The kernel families the module runs (Note [wasm families], native/wasm/shim.cc). */
 export const WASM_FAMILIES: ReadonlySet<NativeFamily> = new Set(
@@ -124,17 +133,29 @@ export type WasmBindings = Record<string, (...args: unknown[]) => void> & {
   getNumThreads(): number;
   setKernel(which: string): string;
   readonly simd: string;
+  /** "SIMD128, N threads", or "SIMD128, 1 thread" and why not more (the backend notice). */
+  readonly describe: string;
 };
 
 /** The kernels' name in `simd` and the backend notice. */
 export const WASM_SIMD = "wasm-simd128";
 
-/** The module's bytes, decoded from base64. */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(WASM_MODULE);
+/** A module's bytes, decoded from base64. */
+function moduleBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
+}
+
+/** How loadWasm runs the module. */
+export interface WasmOptions {
+  /**
+   * Threads for the kernels (the caller's included; default: the machine's logical
+   * processors): 1 runs the single-threaded module; more, the threaded one where this engine
+   * has shared memory (else the single-threaded one, `describe` says why).
+   */
+  threads?: number;
 }
 
 /**
@@ -142,8 +163,11 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
  * compiling on the main thread) and wraps its bindings; throws when this engine cannot (no
  * WebAssembly, or no SIMD128).
  */
-export function loadWasm(): WasmBindings {
-  const mod = compile(moduleBytes());
+export function loadWasm(options: WasmOptions = {}): WasmBindings {
+  const want = options.threads ?? hardwareThreads();
+  const why = want > 1 ? threadsUnavailable() : null;
+  const threaded = want > 1 && why === null;
+  const mod = compile(moduleBytes(threaded ? WASM_MODULE_THREADS : WASM_MODULE));
   let memory: WebAssembly.Memory | null = null;
   // the one WASI call the C library makes (a clock libc++ reads at startup); nothing else
   const wasi = {
@@ -156,18 +180,39 @@ export function loadWasm(): WasmBindings {
       return 0;
     },
   };
-  const instance = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: wasi });
-  const ex = instance.exports as unknown as Exports;
-  memory = ex.memory;
-  ex._initialize();
+  let ex: Exports;
+  let pool: WasmThreads | null = null;
+  if (threaded) {
+    // (the module's minimum: build.sh's --initial-memory, 4 MiB; its maximum, 4 GiB)
+    memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+    const instance = new WebAssembly.Instance(mod, {
+      env: { memory },
+      wasi_snapshot_preview1: wasi,
+    });
+    // (an imported memory is not among the exports)
+    ex = { ...(instance.exports as unknown as Exports), memory };
+    initMainThread(ex as unknown as ThreadExports);
+    ex._initialize();
+    pool = new WasmThreads(mod, memory, ex as unknown as ThreadExports);
+    pool.resize(want);
+  } else {
+    const instance = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: wasi });
+    ex = instance.exports as unknown as Exports;
+    memory = ex.memory;
+    ex._initialize();
+  }
   const count = ex.tg_init();
   const ids = new Map<string, number>();
   for (let i = 0; i < count; i++) ids.set(readString(ex, ex.tg_binding_name(i)), i);
   const out: Record<string, unknown> = {
-    setNumThreads: () => {},
-    getNumThreads: () => 1,
+    setNumThreads: (n: number) => pool?.resize(n),
+    getNumThreads: () => pool?.size ?? 1,
     setKernel: () => WASM_SIMD,
     simd: WASM_SIMD,
+    get describe(): string {
+      if (pool !== null) return `SIMD128, ${pool.size} thread${pool.size === 1 ? "" : "s"}`;
+      return why === null ? "SIMD128, 1 thread" : `SIMD128, 1 thread (${why})`;
+    },
   };
   for (const [family, table] of Object.entries(NATIVE_FAMILIES) as [NativeFamily, object][]) {
     if (!WASM_FAMILIES.has(family)) continue;
@@ -212,7 +257,8 @@ function readString(ex: Exports, p: number): string {
   const bytes = new Uint8Array(ex.memory.buffer);
   let end = p;
   while (bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(p, end));
+  // (a copy: TextDecoder refuses views of a SharedArrayBuffer)
+  return new TextDecoder().decode(bytes.slice(p, end));
 }
 
 /**
