@@ -343,10 +343,12 @@ const wasmModulePlugin = {
     }));
     b.onLoad({ filter: /.*/, namespace: "lazy-wasm" }, () => ({
       loader: "js",
+      // (both builds: the single-threaded module and the threaded one, wasm-threads.ts)
       contents:
         "let m;\n" +
-        'Object.defineProperty(exports, "WASM_MODULE", { enumerable: true, get: () => ' +
-        '(m ??= require("./tensorgrad-wasm.cjs")).WASM_MODULE });',
+        'for (const k of ["WASM_MODULE", "WASM_MODULE_THREADS"]) ' +
+        "Object.defineProperty(exports, k, { enumerable: true, get: () => " +
+        '(m ??= require("./tensorgrad-wasm.cjs"))[k] });',
     }));
   },
 };

@@ -35,7 +35,9 @@ const start = (d) => {
   ex.__wasm_init_tls(d.tls);
   ex.tg_worker();
 };
-if (typeof require === "function") start(require("node:worker_threads").workerData);
+// (Node: an eval worker is a CommonJS script or, under --input-type=module, a module)
+if (typeof process === "object" && process.getBuiltinModule !== undefined)
+  start(process.getBuiltinModule("node:worker_threads").workerData);
 else self.onmessage = (e) => start(e.data);
 `;
 
@@ -64,7 +66,7 @@ type Proc = {
   getBuiltinModule?: (id: string) => unknown;
 };
 
-type NodeWorker = { unref(): void };
+type NodeWorker = { unref(): void; on(event: "error", f: (e: unknown) => void): void };
 type NodeWorkerThreads = {
   Worker: new (src: string, opts: { eval: true; workerData: WorkerData }) => NodeWorker;
 };
@@ -149,8 +151,11 @@ export class WasmThreads {
     const proc = nodeProcess();
     if (proc !== undefined) {
       const wt = proc.getBuiltinModule!("node:worker_threads") as NodeWorkerThreads;
-      // (unref: an idle pool does not keep the process alive)
-      new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data }).unref();
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+      // (unref: an idle pool does not keep the process alive; a worker that fails to start
+      // leaves its share to the other threads: the pool never waits for it)
+      w.unref();
+      w.on("error", () => {});
       return;
     }
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
