@@ -581,7 +581,10 @@ void phase(PhaseState& s, Index count, F&& item) {
     item(i);
     s.done.fetch_add(1, std::memory_order_acq_rel);
   }
-#if !TG_WASM  // (one thread: every item is done)
+#if TG_WASM_THREADS  // (spin: a browser's main thread may not block)
+  while (s.done.load(std::memory_order_acquire) < count) {
+  }
+#elif !TG_WASM  // (one thread: every item is done)
   for (int spins = 0; s.done.load(std::memory_order_acquire) < count; spins++) {
     if ((spins & 255) == 255) {
       std::this_thread::yield();
