@@ -1,10 +1,11 @@
 // The WebAssembly backend's threads, kernel by kernel: each workload's kernel calls are recorded
 // (observeNativeCalls) and replayed on the single-threaded module (A) and the threaded one with
-// `--threads` threads (B, default 2), A B B A ... over rounds in one process, so a loaded
+// `--threads` threads (B, default 2; `--grain g` its Note [wasm grain]), A B B A ... over rounds in one process, so a loaded
 // machine slows both alike. Wall time (the threads' point); per call, the best round's time in
 // microseconds and "B/A", the median of the rounds' time ratios (below 1: threads faster).
 // Copies in and out of the module's memory are included, as in use. Note [wasm threads module].
-//   TENSORGRAD_BACKEND=wasm node --import tsx bench/wasm-threads.ts [--threads n] [--rounds r] [names...]
+//   TENSORGRAD_BACKEND=wasm node --import tsx bench/wasm-threads.ts [--threads n] [--grain g]
+//     [--rounds r] [workload name prefixes...]
 // State the machine's load with every figure (printed first); pin with `taskset -c 0,1`.
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -17,6 +18,7 @@ const opt = (name: string, d: number) =>
   args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d;
 const threads = opt("--threads", 2);
 const rounds = opt("--rounds", 9);
+const grain = opt("--grain", 0); // (0: the default, TENSORGRAD_WASM_GRAIN or 4)
 const names = args.filter((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
 
 const { nn } = torch;
@@ -55,7 +57,7 @@ const copy = (a: unknown): unknown =>
   ArrayBuffer.isView(a) ? (a as Float32Array).slice() : Array.isArray(a) ? [...a] : a;
 
 const single = loadWasm({ threads: 1 }) as unknown as Record<string, (...a: unknown[]) => void>;
-const multi = loadWasm({ threads });
+const multi = loadWasm({ threads, grain: grain === 0 ? undefined : grain });
 const many = multi as unknown as Record<string, (...a: unknown[]) => void>;
 // (workers start asynchronously)
 await new Promise((r) => setTimeout(r, 300));

@@ -78,6 +78,15 @@ uint32_t claimAndRun(uint64_t gen) {
 // Tasks the workers (not the caller) have run: the tests' evidence that the threads work.
 std::atomic<uint32_t> wasmWorkerTasks{0};
 
+// Note [wasm grain]: the threaded module's kernels split a job only when each thread gets
+// wasmGrain times the work the native pool asks for (parallelFor's minPerThread, matmul's
+// kParallelMinWork). A worker that has slept (idle ~50-100 us: between the calls of a
+// training step, usually) takes tens of microseconds to wake, and a call also pays its copies
+// in and out on one thread (Note [wasm copies]), so a split pays off later than natively. Set
+// by the host (TENSORGRAD_WASM_GRAIN, src/backend/wasm-threads.ts; bench/wasm-threads.ts
+// measures it).
+size_t wasmGrain = 4;
+
 void wasmWorkerLoop() {
   uint64_t seen = jobGen(job.load());
   for (;;) {
@@ -241,6 +250,9 @@ void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& f
 void parallelFor(Index n, Index minPerThread, const std::function<void(Index, Index)>& fn,
                  Index align) {
   if (n <= 0) return;
+#if TG_WASM_THREADS
+  minPerThread *= Index(wasmGrain);  // Note [wasm grain]
+#endif
   const Index threads = std::min<Index>(Index(numThreads), n / std::max<Index>(minPerThread, 1));
   if (threads <= 1) {
     fn(0, n);

@@ -106,6 +106,8 @@ extern size_t numThreads;   // torch.setNumThreads; default: hardware concurrenc
 [[noreturn]] void wasmWorkerLoop();
 // Tasks the workers have run (tg_worker_tasks).
 extern std::atomic<uint32_t> wasmWorkerTasks;
+// The work per thread a split needs, in multiples of the native pool's (Note [wasm grain]).
+extern size_t wasmGrain;
 #endif
 
 // Run fn(0..tasks-1) on up to `threads` threads (the pool when it is free, else inline).

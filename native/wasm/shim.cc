@@ -183,6 +183,9 @@ TG_EXPORT(tg_worker) void tgWorker() { tg::wasmWorkerLoop(); }
 // The threads kernels may use, the caller included (the host has started n - 1 workers).
 TG_EXPORT(tg_set_threads) void tgSetThreads(int n) { tg::numThreads = size_t(n < 1 ? 1 : n); }
 
+// The work per thread a split needs, in multiples of the native pool's (Note [wasm grain]).
+TG_EXPORT(tg_set_grain) void tgSetGrain(int g) { tg::wasmGrain = size_t(g < 1 ? 1 : g); }
+
 // The tasks the workers have run so far (test/wasm.test.ts, test/browser.test.ts).
 TG_EXPORT(tg_worker_tasks) uint32_t tgWorkerTasks() {
   return tg::wasmWorkerTasks.load(std::memory_order_relaxed);

@@ -73,6 +73,7 @@ export interface ThreadExports {
   tg_malloc(bytes: number): number;
   tg_set_threads(n: number): void;
   tg_worker_tasks(): number;
+  tg_set_grain(grain: number): void;
   __tls_size: WebAssembly.Global;
   __tls_align: WebAssembly.Global;
   __wasm_init_tls(block: number): void;
@@ -127,16 +128,24 @@ export function hardwareThreads(): number {
  * positive integer; 1 runs the single-threaded module), else the machine's logical processors.
  */
 export function wantedThreads(): number {
+  return positiveEnv("TENSORGRAD_WASM_THREADS") ?? hardwareThreads();
+}
+
+/** The threaded module's grain (Note [wasm grain]): TENSORGRAD_WASM_GRAIN, else 4. */
+export function wantedGrain(): number {
+  return positiveEnv("TENSORGRAD_WASM_GRAIN") ?? 4;
+}
+
+/** A positive integer from the environment variable `name`, or undefined where unset. */
+function positiveEnv(name: string): number | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env?.TENSORGRAD_WASM_THREADS;
-  if (env !== undefined && env !== "") {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`TENSORGRAD_WASM_THREADS must be a positive integer, not "${env}"`);
-    }
-    return n;
+    ?.env?.[name];
+  if (env === undefined || env === "") return undefined;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${name} must be a positive integer, not "${env}"`);
   }
-  return hardwareThreads();
+  return n;
 }
 
 /** The workers of one threaded instance; `resize` sets how many threads the kernels use. */

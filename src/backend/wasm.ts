@@ -28,6 +28,7 @@ import {
   threadsModuleAsync,
   threadsModuleSync,
   threadsUnavailable,
+  wantedGrain,
   wantedThreads,
   WasmThreads,
   type ThreadExports,
@@ -168,6 +169,12 @@ export interface WasmOptions {
    */
   threads?: number;
   /**
+   * The threaded module's grain (Note [wasm grain], native/common.cc): a kernel splits its work
+   * only when each thread gets this many times what the native pool asks for. Default:
+   * TENSORGRAD_WASM_GRAIN, else 4.
+   */
+  grain?: number;
+  /**
    * Another single-threaded build of the module (bench/wasm-ab.ts times two builds in one
    * process); the embedded one by default. Implies one thread.
    */
@@ -211,6 +218,7 @@ function instantiateSingle(mod: WebAssembly.Module): Exports {
 function instantiateThreaded(
   mod: WebAssembly.Module,
   threads: number,
+  grain: number,
 ): { ex: Exports; pool: WasmThreads } {
   // (the module's minimum: build.sh's --initial-memory, 4 MiB; its maximum, 4 GiB)
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
@@ -222,6 +230,7 @@ function instantiateThreaded(
   const ex = { ...(instance.exports as unknown as Exports), memory };
   initMainThread(ex as unknown as ThreadExports);
   ex._initialize();
+  (ex as unknown as ThreadExports).tg_set_grain(grain);
   const pool = new WasmThreads(mod, memory, ex as unknown as ThreadExports);
   pool.resize(threads);
   return { ex, pool };
@@ -252,12 +261,13 @@ function bindingIds(ex: Exports): Map<string, number> {
  */
 export function loadWasm(options: WasmOptions = {}): WasmBindings {
   const want = options.bytes !== undefined ? 1 : (options.threads ?? wantedThreads());
+  const grain = options.grain ?? wantedGrain();
   let why = want > 1 ? threadsUnavailable() : null;
   let pool: WasmThreads | null = null;
   let ex: Exports;
   const threadsB64 = want > 1 && why === null ? threadsModuleSync() : undefined;
   if (threadsB64 !== undefined) {
-    ({ ex, pool } = instantiateThreaded(compile(moduleBytes(threadsB64)), want));
+    ({ ex, pool } = instantiateThreaded(compile(moduleBytes(threadsB64)), want, grain));
   } else {
     ex = instantiateSingle(compile(options.bytes ?? moduleBytes(WASM_MODULE)));
   }
@@ -285,7 +295,7 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
     threadsModuleAsync()
       .then(async (b64) => {
         const mod = await WebAssembly.compile(moduleBytes(b64));
-        const t = instantiateThreaded(mod, threads);
+        const t = instantiateThreaded(mod, threads, grain);
         const tIds = bindingIds(t.ex);
         for (const [name, id] of ids) {
           if (tIds.get(name) !== id) throw new Error(`the threaded module's ${name} differs`);
