@@ -28,6 +28,7 @@ import { setTimeout, clearTimeout } from "node:timers";
 import { URL, fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { serve } from "../scripts/serve.mjs";
+import { wasmThreadsChunk } from "../scripts/wasm-threads-chunk.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const root = join(benchDir, "..");
@@ -129,6 +130,8 @@ async function buildPage(dir, withPeers) {
       stub("node:fs", "export const readFileSync = () => { throw new Error('no fs'); };"),
       redirect,
       ...peerless,
+      // the threaded WebAssembly module beside page.js (the server isolates the page)
+      wasmThreadsChunk(dir),
     ],
     logLevel: "error",
   });

@@ -4,7 +4,10 @@
 // a loaded machine deschedules the process), "B/A" the median of the rounds' time ratios A/B
 // (above 1: B faster). Copies in and out of the module's memory are included, as in use.
 //   node --import tsx bench/wasm-ab.ts a.wasm [b.wasm] [--rounds r] [shape names...]
-// (b.wasm defaults to the embedded module; a shape BxMxKxN[tn|nt] may be given ad hoc)
+//   node --import tsx bench/wasm-ab.ts --threads 1,2 [--rounds r] [shape names...]
+// (b.wasm defaults to the embedded single-threaded module; a shape BxMxKxN[tn|nt] may be given
+// ad hoc; --threads A,B times the embedded modules with A and B threads, Note [wasm threads
+// module]: 1 is the single-threaded module)
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -24,8 +27,15 @@ const SHAPES: [string, number, number, number, number, string][] = [
 const args = process.argv.slice(2);
 const rounds = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 7;
 const files = args.filter((a) => a.endsWith(".wasm"));
+const threads = args.includes("--threads")
+  ? args[args.indexOf("--threads") + 1].split(",").map(Number)
+  : null;
 const names = args.filter(
-  (a, i) => !a.startsWith("--") && !a.endsWith(".wasm") && args[i - 1] !== "--rounds",
+  (a, i) =>
+    !a.startsWith("--") &&
+    !a.endsWith(".wasm") &&
+    args[i - 1] !== "--rounds" &&
+    args[i - 1] !== "--threads",
 );
 const shapes =
   names.length === 0
@@ -39,14 +49,21 @@ const shapes =
       });
 const load = (f?: string) =>
   f === undefined
-    ? loadWasm()
-    : loadWasm(new Uint8Array(readFileSync(f)) as Uint8Array<ArrayBuffer>);
-const builds = [load(files[0]), load(files[1])];
+    ? loadWasm({ threads: 1 })
+    : loadWasm({ bytes: new Uint8Array(readFileSync(f)) as Uint8Array<ArrayBuffer> });
+const builds =
+  threads !== null
+    ? threads.map((t) => loadWasm({ threads: t }))
+    : [load(files[0]), load(files[1])];
 
 console.log(
   `load ${loadavg()
     .map((x) => x.toFixed(2))
-    .join(" ")}; A=${files[0]} B=${files[1] ?? "embedded"}`,
+    .join(" ")}; ${
+    threads !== null
+      ? `A=${builds[0].describe} B=${builds[1].describe}`
+      : `A=${files[0]} B=${files[1] ?? "embedded"}`
+  }`,
 );
 console.log("shape            A GF/s   B GF/s   B/A(median)  maxdiff");
 for (const [name, batch, m, k, n, layout] of shapes) {
@@ -60,10 +77,14 @@ for (const [name, batch, m, k, n, layout] of shapes) {
   // repeats per round: ~40 ms
   call(0);
   call(1);
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
+  // (with threads, wall time: the process's CPU time sums the workers' too, spinning included)
+  const cpu =
+    threads !== null
+      ? () => performance.now()
+      : () => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1000;
+        };
   let t = performance.now();
   call(0);
   const reps = Math.max(1, Math.round(40 / Math.max(0.01, performance.now() - t)));

@@ -24,11 +24,106 @@ const char* simdName(int level) {
   return level >= kAvx512 ? "avx512f" : level >= kAvx2 ? "avx2-fma" : "scalar";
 }
 
-#if TG_WASM
+#if TG_WASM && !TG_WASM_THREADS
 size_t numThreads = 1;
 
 void runTasks(size_t tasks, size_t, const std::function<void(size_t)>& fn) {
   for (size_t t = 0; t < tasks; t++) fn(t);
+}
+#elif TG_WASM_THREADS
+// Note [wasm pool]: the threaded WebAssembly module's pool. Its workers are Web Workers or
+// worker_threads the host starts (src/backend/wasm-threads.ts), each running this module on the
+// one shared memory and calling wasmWorkerLoop, which never returns. The protocol is the native
+// Pool's (Note [pool handoff]): one 64-bit job word (generation, tasks, next index) from which
+// every thread claims tasks by compare-and-swap, and a count of unfinished tasks the caller
+// spins on. The caller claims tasks too, so a call never depends on a worker having started (the
+// host starts them asynchronously) or being scheduled: at worst it runs every task itself. An
+// idle worker spins a while, then sleeps in memory.atomic.wait32 on `wake`, which run() bumps
+// and notifies; the caller, a browser's main thread, never waits (it may not block): it spins.
+// numThreads stays 1 until the host has started workers (tg_set_threads).
+size_t numThreads = 1;
+
+namespace {
+constexpr int kIndexBits = 20, kTaskBits = 20;
+constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
+constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1;
+inline uint64_t jobGen(uint64_t j) { return j >> (kIndexBits + kTaskBits); }
+inline uint64_t jobTasks(uint64_t j) { return (j >> kIndexBits) & kTaskMask; }
+inline uint64_t jobIndex(uint64_t j) { return j & kIndexMask; }
+// Job-word loads an idle worker spins for before it sleeps (~50-100 us).
+constexpr int kSpins = 1 << 15;
+
+std::atomic<uint64_t> job{0};
+std::atomic<int32_t> wake{0};  // bumped by every run(): the word sleepers wait on
+std::atomic<int32_t> sleepers{0};
+std::atomic<size_t> pending{0};
+std::atomic<bool> inUse{false};  // one job at a time: a task's own runTasks runs inline
+const std::function<void(size_t)>* jobFn = nullptr;
+
+// Runs the job's unclaimed tasks; returns how many this thread ran.
+uint32_t claimAndRun(uint64_t gen) {
+  uint32_t ran = 0;
+  uint64_t j = job.load(std::memory_order_acquire);
+  for (;;) {
+    if (jobGen(j) != gen || jobIndex(j) >= jobTasks(j)) return ran;
+    if (!job.compare_exchange_weak(j, j + 1, std::memory_order_acq_rel)) continue;
+    (*jobFn)(size_t(jobIndex(j)));  // (the claimed task keeps the job alive)
+    pending.fetch_sub(1, std::memory_order_acq_rel);
+    ran++;
+    j = job.load(std::memory_order_acquire);
+  }
+}
+}  // namespace
+
+// Tasks the workers (not the caller) have run: the tests' evidence that the threads work.
+std::atomic<uint32_t> wasmWorkerTasks{0};
+
+// Note [wasm grain]: the threaded module's kernels split a job only when each thread gets
+// wasmGrain times the work the native pool asks for (parallelFor's minPerThread, matmul's
+// kParallelMinWork). A worker that has slept (idle ~50-100 us: between the calls of a
+// training step, usually) takes tens of microseconds to wake, and a call also pays its copies
+// in and out on one thread (Note [wasm copies]), so a split pays off later than natively. Set
+// by the host (TENSORGRAD_WASM_GRAIN, src/backend/wasm-threads.ts; bench/wasm-threads.ts
+// measures it).
+size_t wasmGrain = 4;
+
+void wasmWorkerLoop() {
+  uint64_t seen = jobGen(job.load());
+  for (;;) {
+    uint64_t gen = seen;
+    for (int spins = 0; spins < kSpins && gen == seen; spins++)
+      gen = jobGen(job.load(std::memory_order_acquire));
+    if (gen == seen) {
+      const int32_t w = wake.load();
+      sleepers.fetch_add(1);  // seq_cst: run() either sees us here or we see its job
+      if (jobGen(job.load()) == seen)
+        __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int32_t*>(&wake), w, -1);
+      sleepers.fetch_sub(1);
+      continue;
+    }
+    seen = gen;
+    const uint32_t ran = claimAndRun(gen);
+    if (ran > 0) wasmWorkerTasks.fetch_add(ran, std::memory_order_relaxed);
+  }
+}
+
+void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& fn) {
+  if (threads <= 1 || tasks <= 1 || tasks > kTaskMask || numThreads <= 1 ||
+      inUse.exchange(true, std::memory_order_acquire)) {
+    for (size_t t = 0; t < tasks; t++) fn(t);
+    return;
+  }
+  const uint64_t gen = jobGen(job.load()) + 1;
+  jobFn = &fn;
+  pending.store(tasks, std::memory_order_relaxed);
+  job.store((gen << (kIndexBits + kTaskBits)) | (uint64_t(tasks) << kIndexBits));  // seq_cst
+  wake.fetch_add(1);
+  if (sleepers.load() > 0)
+    __builtin_wasm_memory_atomic_notify(reinterpret_cast<int32_t*>(&wake), ~0u);
+  claimAndRun(gen);
+  while (pending.load(std::memory_order_acquire) != 0) {
+  }
+  inUse.store(false, std::memory_order_release);
 }
 #else
 namespace {
@@ -133,7 +228,8 @@ void Pool::loop(uint64_t seen) {
       }
     }
     seen = gen;
-    claimAndRun(gen);
+    const uint32_t ran = claimAndRun(gen);
+    if (ran > 0) wasmWorkerTasks.fetch_add(ran, std::memory_order_relaxed);
   }
 }
 
@@ -157,6 +253,9 @@ void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& f
 void parallelFor(Index n, Index minPerThread, const std::function<void(Index, Index)>& fn,
                  Index align) {
   if (n <= 0) return;
+#if TG_WASM_THREADS
+  minPerThread *= Index(wasmGrain);  // Note [wasm grain]
+#endif
   const Index threads = std::min<Index>(Index(numThreads), n / std::max<Index>(minPerThread, 1));
   if (threads <= 1) {
     fn(0, n);

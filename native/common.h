@@ -18,13 +18,22 @@
 #include <string>
 #include <vector>
 
-// The WebAssembly build (native/wasm/build.sh): single-threaded (Debian's wasm32 libc++ has no
-// threads), so no pool: runTasks and parallelFor run every task on the calling thread.
+// The WebAssembly builds (native/wasm/build.sh). Debian's wasm32 libc++ has no threads, so
+// there is no std::thread pool: the single-threaded module runs every task of runTasks and
+// parallelFor on the calling thread; the threaded one (-matomics, shared memory: TG_WASM_THREADS)
+// has workers the host starts (src/backend/wasm-threads.ts) that run tasks through common.cc's
+// Note [wasm pool].
 #if defined(__wasm__)
 #define TG_WASM 1
 #include <wasm_simd128.h>
+#if defined(__wasm_atomics__)
+#define TG_WASM_THREADS 1
+#else
+#define TG_WASM_THREADS 0
+#endif
 #else
 #define TG_WASM 0
+#define TG_WASM_THREADS 0
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -101,6 +110,15 @@ extern Pool pool;
 extern std::mutex poolUse;  // one user of the pool at a time (worker_threads may share the addon)
 #endif
 extern size_t numThreads;   // torch.setNumThreads; default: hardware concurrency
+
+#if TG_WASM_THREADS
+// A worker of the threaded WebAssembly module: runs the pool's tasks forever (Note [wasm pool]).
+[[noreturn]] void wasmWorkerLoop();
+// Tasks the workers have run (tg_worker_tasks).
+extern std::atomic<uint32_t> wasmWorkerTasks;
+// The work per thread a split needs, in multiples of the native pool's (Note [wasm grain]).
+extern size_t wasmGrain;
+#endif
 
 // Run fn(0..tasks-1) on up to `threads` threads (the pool when it is free, else inline).
 void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& fn);

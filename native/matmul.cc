@@ -581,7 +581,10 @@ void phase(PhaseState& s, Index count, F&& item) {
     item(i);
     s.done.fetch_add(1, std::memory_order_acq_rel);
   }
-#if !TG_WASM  // (one thread: every item is done)
+#if TG_WASM_THREADS  // (spin: a browser's main thread may not block)
+  while (s.done.load(std::memory_order_acquire) < count) {
+  }
+#elif !TG_WASM  // (one thread: every item is done)
   for (int spins = 0; s.done.load(std::memory_order_acquire) < count; spins++) {
     if ((spins & 255) == 255) {
       std::this_thread::yield();
@@ -941,7 +944,12 @@ void batchedMatmul(const T* a, Index aOff, Index aBatch, Index aRow, Index aCol,
   const double work = double(m) * double(n) * double(k);
   // several threads when the whole batch is worth it; whole items per thread when the batch
   // alone gives each thread work or the items are small, else a team per product
-  const size_t threads = work * double(batch) < kParallelMinWork ? 1 : numThreads;
+#if TG_WASM_THREADS
+  const double minWork = kParallelMinWork * double(wasmGrain);  // Note [wasm grain]
+#else
+  const double minWork = kParallelMinWork;
+#endif
+  const size_t threads = work * double(batch) < minWork ? 1 : numThreads;
   const bool wholeItems = size_t(batch) >= 2 * threads || work < kParallelMinWork;
   g.run(g.engine, a + aOff, aBatch, aRow, aCol, b + bOff, bBatch, bRow, bCol, out, batch, m, k, n,
         threads, wholeItems);

@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 import { fileURLToPath } from "node:url";
+import { wasmThreadsChunk } from "./wasm-threads-chunk.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -201,6 +202,8 @@ const esm = await build({
   platform: "neutral",
   mainFields: ["module", "main"],
   outfile: join(dist, "browser", "index.js"),
+  // the threaded WebAssembly module: dist/browser/tensorgrad-wasm-threads.js, imported on demand
+  plugins: [wasmThreadsChunk(join(dist, "browser"))],
 });
 keepNameOnlyWhenRenamed(join(dist, "browser", "index.js"));
 dropInferredNames(join(dist, "browser", "index.js"));
@@ -347,43 +350,55 @@ const chunkRuntime = `var __tgChunks = {
   },
 };`;
 /**
- * Note [lazy wasm module]: the WebAssembly backend's module (src/backend/wasm-module.gen.ts,
- * ~1.1 MB of base64) is needed only where the addon does not load. The Node bundles read it
- * from its own file, dist/cjs/tensorgrad-wasm.cjs, at its first use (the export is a getter,
- * as Note [lazy dependencies]), so a process on the addon never reads or parses it. The
- * browser bundle keeps it inline: there it is the default backend.
+ * Note [lazy wasm module]: the WebAssembly backend's modules (src/backend/wasm-module.gen.ts,
+ * ~1.2 MB of base64, and the threaded build, wasm-module-threads.gen.ts, as much again) are
+ * needed only where the addon does not load. The Node bundles read each from its own file,
+ * dist/cjs/tensorgrad-wasm.cjs and tensorgrad-wasm-threads.cjs, at its first use (the export
+ * is a getter, as Note [lazy dependencies]), so a process on the addon never reads or parses
+ * them, and one on the single-threaded module (TENSORGRAD_WASM_THREADS=1) never reads the
+ * threaded one. The browser bundle keeps the single-threaded module inline (there it is the
+ * default backend) and the threaded one in a file of its own (scripts/wasm-threads-chunk.mjs).
  */
+const WASM_MODULES = [
+  ["wasm-module", "WASM_MODULE", "tensorgrad-wasm.cjs"],
+  ["wasm-module-threads", "WASM_MODULE_THREADS", "tensorgrad-wasm-threads.cjs"],
+];
 const wasmModulePlugin = {
   name: "lazy-wasm-module",
   setup(b) {
-    b.onResolve({ filter: /^\.\/tensorgrad-wasm\.cjs$/ }, (a) => ({
+    b.onResolve({ filter: /^\.\/tensorgrad-wasm(-threads)?\.cjs$/ }, (a) => ({
       path: a.path,
       external: true,
     }));
     // (its own namespace: a file of this "type": "module" package would be read as ESM)
-    b.onResolve({ filter: /wasm-module\.gen\.js$/ }, () => ({
-      path: "wasm-module",
+    b.onResolve({ filter: /wasm-module(-threads)?\.gen\.js$/ }, (a) => ({
+      path: a.path.includes("threads") ? "wasm-module-threads" : "wasm-module",
       namespace: "lazy-wasm",
     }));
-    b.onLoad({ filter: /.*/, namespace: "lazy-wasm" }, () => ({
-      loader: "js",
-      contents:
-        "let m;\n" +
-        'Object.defineProperty(exports, "WASM_MODULE", { enumerable: true, get: () => ' +
-        '(m ??= require("./tensorgrad-wasm.cjs")).WASM_MODULE });',
-    }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-wasm" }, (a) => {
+      const [, name, file] = WASM_MODULES.find(([p]) => p === a.path);
+      return {
+        loader: "js",
+        contents:
+          "let m;\n" +
+          `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => ` +
+          `(m ??= require("./${file}")).${name} });`,
+      };
+    });
   },
 };
 async function writeWasmModule() {
-  await build({
-    ...common,
-    entryPoints: ["src/backend/wasm-module.gen.ts"],
-    format: "cjs",
-    platform: "node",
-    sourcemap: false,
-    outfile: join(dist, "cjs", "tensorgrad-wasm.cjs"),
-    banner: { js: '"use strict";' },
-  });
+  for (const [p, , file] of WASM_MODULES) {
+    await build({
+      ...common,
+      entryPoints: [`src/backend/${p}.gen.ts`],
+      format: "cjs",
+      platform: "node",
+      sourcemap: false,
+      outfile: join(dist, "cjs", file),
+      banner: { js: '"use strict";' },
+    });
+  }
 }
 
 /**

@@ -25,6 +25,8 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, transformSync } from "esbuild";
+// @ts-expect-error: a plain .mjs script without declarations
+import { wasmThreadsChunk } from "./wasm-threads-chunk.mjs";
 
 import type { SiteTutorial } from "../site/tutorials.js";
 
@@ -119,6 +121,8 @@ export async function buildSite(options: { out?: string; api?: boolean } = {}): 
     // whitespace and syntax only: class names print (module reprs), so identifiers stay
     minifyWhitespace: true,
     minifySyntax: true,
+    // the threaded WebAssembly module: assets/tensorgrad-wasm-threads.js, imported on demand
+    plugins: [wasmThreadsChunk(join(out, "assets"))],
     logLevel: "warning",
   });
   writeFileSync(join(out, "tutorials.json"), JSON.stringify(await tutorialsJson()));

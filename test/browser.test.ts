@@ -8,14 +8,21 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromiumSkip, launchChromium } from "./helpers/chromium.js";
 import type { Browser, Page } from "puppeteer-core";
+// @ts-expect-error: a plain .mjs script without declarations
+import { serve } from "../scripts/serve.mjs";
+// @ts-expect-error: a plain .mjs script without declarations
+import { wasmThreadsChunk } from "../scripts/wasm-threads-chunk.mjs";
 
 import * as torch from "../src/index.js";
+import { WASM_MODULE } from "../src/backend/wasm-module.gen.js";
+import { WASM_MODULE_THREADS } from "../src/backend/wasm-module-threads.gen.js";
 
 import { fixtures, specs, type Fixture, type OpSpec } from "./helpers/op-specs.js";
 import { readFixture } from "./helpers/fixtures.js";
@@ -29,6 +36,9 @@ const skip = chromiumSkip;
 
 let browser: Browser | null = null;
 let page: Page | null = null;
+/** The page's bundle, and a folder with the threaded module's file beside where it goes. */
+let bundleText = "";
+const pageDir = mkdtempSync(join(tmpdir(), "tg-browser-page-"));
 
 before(async () => {
   if (skip !== false) return;
@@ -40,8 +50,11 @@ before(async () => {
     // the examples import the package by name: the same module as the entry's sources
     alias: { tensorgrad: join(root, "src", "index.ts") },
     write: false,
+    // the threaded WebAssembly module as its own file in pageDir (the isolated page's test)
+    plugins: [wasmThreadsChunk(pageDir)],
     logLevel: "silent",
   });
+  bundleText = bundle.outputFiles[0].text;
   browser = await launchChromium(["--disable-gpu"]);
   page = await browser.newPage();
   const errors: string[] = [];
@@ -54,6 +67,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  rmSync(pageDir, { recursive: true, force: true });
 });
 
 test("the page is a browser: no Node globals, the WebAssembly kernels", { skip }, async () => {
@@ -179,5 +193,57 @@ test(
       r.reused.slice(1).every((k) => k > 0),
       `reused per step: ${r.reused.join(", ")}`,
     );
+  },
+);
+
+test(
+  "a cross-origin isolated page runs the threaded WebAssembly module, loaded as its own file",
+  { skip, timeout: 180_000 },
+  async () => {
+    // the page's bundle (before) served with COOP/COEP (scripts/serve.mjs) beside the file
+    // scripts/wasm-threads-chunk.mjs wrote: the threaded module, imported on demand
+    writeFileSync(join(pageDir, "page.js"), bundleText);
+    writeFileSync(
+      join(pageDir, "index.html"),
+      '<!doctype html><meta charset="utf-8"><script type="module" src="./page.js"></script>',
+    );
+    const chunk = readFileSync(join(pageDir, "tensorgrad-wasm-threads.js"), "utf8");
+    // (a stretch of the threaded module's base64 that the other module lacks: in its own
+    // file, not in the page)
+    let stretch = "";
+    for (let at = 0; stretch === "" || WASM_MODULE.includes(stretch); at += 10_000)
+      stretch = WASM_MODULE_THREADS.slice(at, at + 100);
+    assert.ok(!bundleText.includes(stretch), "the threaded module is in the page");
+    assert.ok(chunk.includes(stretch), "the threaded module is not in its own file");
+    const server = (await serve(pageDir)) as { url: string; close(): Promise<void> };
+    const tab = await browser!.newPage();
+    try {
+      const errors: string[] = [];
+      tab.on("pageerror", (e) => errors.push(String(e)));
+      await tab.goto(server.url);
+      await tab.waitForFunction("globalThis.tensorgradTest !== undefined", { timeout: 60_000 });
+      const r = await tab.evaluate(() =>
+        (globalThis as unknown as Page_).tensorgradTest.threadsReport(),
+      );
+      assert.deepEqual(errors, []);
+      assert.equal(r.isolated, true);
+      if (r.hardware < 2) {
+        console.log(`# one logical processor: the threaded module is not loaded (${r.reason})`);
+        assert.equal(r.reason, "SIMD128, 1 thread; not running on Node.js");
+        return;
+      }
+      // before the file arrives the page runs the single-threaded module, then the threaded one
+      assert.equal(
+        r.reasonAtImport,
+        "SIMD128, 1 thread (the threaded module is loading); not running on Node.js",
+      );
+      assert.equal(r.reason, `SIMD128, ${r.hardware} threads; not running on Node.js`);
+      assert.ok(r.workerTasks > 0, "the workers ran none of the products' tasks");
+      assert.equal(r.same, true, "threads on and off give different products");
+      console.log(`# ${r.reason}: the workers ran ${r.workerTasks} tasks`);
+    } finally {
+      await tab.close();
+      await server.close();
+    }
   },
 );

@@ -11,14 +11,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import * as torch from "../src/index.js";
 import { NATIVE_FAMILIES, type NativeFamily } from "../src/backend/abi.js";
 import { nativeAddon, nativeStatus, observeNativeCalls } from "../src/backend/native.js";
 import { loadWasm, WASM_FAMILIES, WRITES } from "../src/backend/wasm.js";
 import { WASM_MODULE } from "../src/backend/wasm-module.gen.js";
+import { WASM_MODULE_THREADS } from "../src/backend/wasm-module-threads.gen.js";
 // @ts-expect-error: a plain .mjs script without declarations
 import { buildWasm } from "../scripts/build-wasm.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const wasm = loadWasm();
 
@@ -40,12 +46,17 @@ test(
     timeout: 900_000,
   },
   () => {
-    const bytes = buildWasm() as Uint8Array;
-    assert.equal(
-      Buffer.from(bytes).toString("base64") === WASM_MODULE,
-      true,
-      `native/wasm/build.sh gives ${bytes.length} bytes that differ from src/backend/wasm-module.gen.ts: run \`npm run build:wasm\``,
-    );
+    const built = buildWasm() as { single: Uint8Array; threads: Uint8Array };
+    for (const [bytes, embedded, which] of [
+      [built.single, WASM_MODULE, "wasm-module.gen.ts"],
+      [built.threads, WASM_MODULE_THREADS, "wasm-module-threads.gen.ts"],
+    ] as const) {
+      assert.equal(
+        Buffer.from(bytes).toString("base64") === embedded,
+        true,
+        `native/wasm/build.sh gives ${bytes.length} bytes that differ from src/backend/${which}: run \`npm run build:wasm\``,
+      );
+    }
   },
 );
 
@@ -225,10 +236,171 @@ test("torch.backends.wasm.enabled switches every family between the module and t
   assert.deepEqual([activeBefore, enabledBefore], [true, true]);
   assert.ok(callsBefore > 0, "the module ran the matmul");
   assert.deepEqual(out.after, out.before);
-  assert.match(out.reason as string, /SIMD128/);
+  // (Node has shared memory: the threaded module, as many threads as processors)
+  const threads = Number(process.env.TENSORGRAD_WASM_THREADS || availableParallelism());
+  assert.equal(
+    out.reason,
+    `TENSORGRAD_BACKEND=wasm, SIMD128, ${threads} thread${threads === 1 ? "" : "s"}`,
+  );
   // the loaded backend of this process is not WebAssembly: the switch changes nothing
   if (nativeStatus.backend !== "wasm") {
     assert.equal(torch.backends.wasm.active, false);
     assert.match(torch.backends.wasm.reason, /run: /);
   }
 });
+
+test(
+  "TENSORGRAD_WASM_THREADS sets the threads; at 1 the Node bundle never reads the threaded module",
+  {
+    skip: existsSync(join(root, "dist", "cjs", "tensorgrad-wasm-threads.cjs"))
+      ? false
+      : "no dist/ with the threaded module's file (npm run build)",
+  },
+  () => {
+    // (the bundle requires each module's file at its first use: Note [lazy wasm module])
+    const script = `
+      const torch = require("./dist/cjs/index.cjs");
+      torch.ones(64, 64).matmul(torch.ones(64, 64));
+      const files = Object.keys(require.cache).filter((f) => /tensorgrad-wasm/.test(f));
+      console.log(JSON.stringify({ reason: torch.backends.wasm.reason,
+        files: files.map((f) => f.replace(/.*[\\/]/, "")).sort() }));`;
+    const run = (threads: string) => {
+      const r = spawnSync(process.execPath, ["-e", script], {
+        cwd: root,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          TENSORGRAD_BACKEND: "wasm",
+          TENSORGRAD_QUIET: "1",
+          TENSORGRAD_WASM_THREADS: threads,
+        },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { reason: string; files: string[] };
+    };
+    assert.deepEqual(run("1"), {
+      reason: "TENSORGRAD_BACKEND=wasm, SIMD128, 1 thread",
+      files: ["tensorgrad-wasm.cjs"],
+    });
+    assert.deepEqual(run("3"), {
+      reason: "TENSORGRAD_BACKEND=wasm, SIMD128, 3 threads",
+      files: ["tensorgrad-wasm-threads.cjs"],
+    });
+    const r = spawnSync(process.execPath, ["-e", script], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, TENSORGRAD_BACKEND: "wasm", TENSORGRAD_WASM_THREADS: "two" },
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /TENSORGRAD_WASM_THREADS must be a positive integer, not "two"/);
+  },
+);
+
+test("the threaded module: its thread count, and the backend's reason names it", () => {
+  const one = loadWasm({ threads: 1 });
+  assert.equal(one.describe, "SIMD128, 1 thread");
+  assert.equal(one.getNumThreads(), 1);
+  const three = loadWasm({ threads: 3 });
+  assert.equal(three.describe, "SIMD128, 3 threads");
+  three.setNumThreads(2);
+  assert.deepEqual([three.getNumThreads(), three.describe], [2, "SIMD128, 2 threads"]);
+  three.setNumThreads(1);
+  assert.deepEqual([three.getNumThreads(), three.describe], [1, "SIMD128, 1 thread"]);
+  if (nativeStatus.backend === "wasm") {
+    assert.match(nativeStatus.reason, /SIMD128, \d+ threads?/);
+  }
+});
+
+/** Argument lists of every binding a workload large enough for the kernels' threads calls. */
+function recordLarge(): Map<string, Arg[][]> {
+  const seen = new Map<string, Arg[][]>();
+  observeNativeCalls((name, args) => {
+    const list = seen.get(name) ?? [];
+    if (list.length < 3) list.push(args.map(copy));
+    seen.set(name, list);
+  });
+  try {
+    torch.manualSeed(1);
+    const { nn, optim } = torch;
+    const mlp = new nn.Sequential(new nn.Linear(300, 256), new nn.ReLU(), new nn.Linear(256, 10));
+    const cnn = new nn.Sequential(
+      new nn.Conv2d(3, 16, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(16 * 16 * 16, 10),
+    );
+    const y = torch.randint(0, 10, [64]);
+    for (const [model, x] of [
+      [mlp, torch.randn(64, 300)],
+      [cnn, torch.randn(64, 3, 32, 32)],
+    ] as const) {
+      const opt = new optim.Adam(model.parameters());
+      nn.functional.crossEntropy(model.forward(x), y).backward();
+      opt.step();
+    }
+    const a = torch.randn(400, 300, { requiresGrad: true });
+    const b = torch.randn(300, 260, { dtype: torch.float64 });
+    a.t().matmul(a.matmul(b.float())).sum().backward();
+    b.t().matmul(b.t().t()).sum();
+    torch.randn(8, 96, 128).matmul(torch.randn(8, 128, 64));
+    nn.functional.gelu(a).exp().mul(a.tanh()).softmax(1).sum().backward();
+    nn.functional.layerNorm(a, [300]).sum().backward();
+  } finally {
+    observeNativeCalls(null);
+  }
+  return seen;
+}
+
+test(
+  "threads give the single-threaded module's results bit for bit (the splits keep the order)",
+  {
+    skip:
+      nativeStatus.backend === "js"
+        ? "the TypeScript backend records no kernel calls to replay"
+        : false,
+  },
+  async () => {
+    const calls = recordLarge();
+    const single = loadWasm({ threads: 1 }) as unknown as Record<string, (...a: Arg[]) => void>;
+    const pool = loadWasm({ threads: 4 });
+    const threaded = pool as unknown as Record<string, (...a: Arg[]) => void>;
+    assert.equal(pool.describe, "SIMD128, 4 threads");
+    // the workers start asynchronously: products until one has run a task (at most 60 s)
+    const a = new Float32Array(256 * 256).fill(1);
+    const out = new Float32Array(256 * 256);
+    const until = Date.now() + 60_000;
+    while (pool.workerTasks() === 0 && Date.now() < until) {
+      pool.matmul(a, 0, a.length, 256, 1, a, 0, a.length, 256, 1, out, 1, 256, 256, 256);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(pool.workerTasks() > 0, "no worker ran a task in 60 s");
+    assert.equal(out[0], 256);
+    let compared = 0;
+    for (const [name, lists] of calls) {
+      if (single[name] === undefined) continue; // (sort: not in the module)
+      for (const args of lists) {
+        const one = args.map(copy);
+        const many = args.map(copy);
+        single[name](...one);
+        threaded[name](...many);
+        for (let i = 0; i < args.length; i++) {
+          if (!ArrayBuffer.isView(args[i])) continue;
+          const a = one[i] as Uint8Array;
+          const b = many[i] as Uint8Array;
+          assert.ok(
+            Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+              Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+            ),
+            `${name} argument ${i}: the threaded module's result differs`,
+          );
+        }
+        compared++;
+      }
+    }
+    assert.ok(compared >= 30, `only ${compared} calls compared`);
+    console.log(
+      `# ${compared} calls of ${calls.size} bindings compared; the workers ran ${pool.workerTasks()} tasks`,
+    );
+  },
+);

@@ -50,7 +50,10 @@ function train(model, x, y) {
 async function backendInfo() {
   if (device !== "cpu") return `WebGPU device (${torch.webgpu.adapterInfo() || "adapter"})`;
   const status = torch.backends.native;
-  if (status.backend === "wasm") return "WebAssembly backend (SIMD128, 1 thread)";
+  if (status.backend === "wasm") {
+    // "SIMD128, 2 threads", without what follows (why the addon did not load)
+    return `WebAssembly backend (${status.reason.replace(/^TENSORGRAD_BACKEND=wasm, /, "").split(";")[0]})`;
+  }
   return status.active ? `native backend (${status.simd})` : "TypeScript backend";
 }
 

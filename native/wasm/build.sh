@@ -11,29 +11,51 @@
 # the names section stripped), so test/wasm.test.ts rebuilds it where clang is present and
 # compares bytes with the committed file.
 #
-#   sh native/wasm/build.sh [out.wasm]
+# Two modules: out.wasm runs on one thread, out-threads.wasm (-matomics, memory imported and
+# shared, real thread_local) on the workers of src/backend/wasm-threads.ts where
+# SharedArrayBuffer exists (Node; a cross-origin isolated page). wasi-libc here has no
+# wasm32-wasi-threads build, so its (thread-unaware) objects are linked with
+# --no-check-features: the allocator goes through shim.cc's lock (Note [wasm malloc lock]),
+# and the workers only run kernels, which touch no other libc state but errno.
+#
+#   sh native/wasm/build.sh [out.wasm]     (also writes out-threads.wasm beside it)
 set -eu
-# (-Dthread_local=static: one thread, so the kernels' per-thread scratch buffers are plain statics;
-# wasm-ld accepts thread-local storage only with the atomics feature and shared memory)
 here=$(cd "$(dirname "$0")" && pwd)
 native=$(dirname "$here")
 out=${1:-$here/tensorgrad.wasm}
+outThreads=${out%.wasm}-threads.wasm
 CXX=${TG_WASM_CXX:-clang++-14}
 command -v "$CXX" >/dev/null 2>&1 || CXX=clang++
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-objs=""
-for src in common elementwise copy scatter reduce matmul conv pooling resample optim \
-  activation norm rnn linalg linalg-complex fft abi.gen wasm/shim; do
-  obj="$tmp/$(echo "$src" | tr / _).o"
-  "$CXX" --target=wasm32-wasi \
-    -I"$here" -std=c++17 -O3 -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext \
-    -fno-exceptions -fno-rtti -Dthread_local=static -DNDEBUG -ffile-prefix-map="$native"=native \
-    -c "$native/$src.cc" -o "$obj"
-  objs="$objs $obj"
-done
-# a reactor (no main): the host calls _initialize, then the exports
-"$CXX" --target=wasm32-wasi -mexec-model=reactor -nostartfiles \
-  /usr/lib/wasm32-wasi/crt1-reactor.o $objs -o "$out" \
-  -Wl,--strip-all -Wl,--export=_initialize -Wl,-z,stack-size=1048576 -Wl,--initial-memory=4194304 \
-  -Wl,--max-memory=4294967296 -O3
+common="-I$here -std=c++17 -O3 -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext \
+  -fno-exceptions -fno-rtti -DNDEBUG -ffile-prefix-map=$native=native"
+# build <variant> <output> <compile flags> <link flags>
+build() {
+  objs=""
+  for src in common elementwise copy scatter reduce matmul conv pooling resample optim \
+    activation norm rnn linalg linalg-complex fft abi.gen wasm/shim; do
+    obj="$tmp/$1_$(echo "$src" | tr / _).o"
+    # shellcheck disable=SC2086
+    "$CXX" --target=wasm32-wasi $common $3 -c "$native/$src.cc" -o "$obj"
+    objs="$objs $obj"
+  done
+  # a reactor (no main): the host calls _initialize, then the exports
+  # shellcheck disable=SC2086
+  "$CXX" --target=wasm32-wasi -mexec-model=reactor -nostartfiles \
+    /usr/lib/wasm32-wasi/crt1-reactor.o $objs -o "$2" \
+    -Wl,--strip-all -Wl,--export=_initialize -Wl,-z,stack-size=1048576 -Wl,--initial-memory=4194304 \
+    -Wl,--max-memory=4294967296 $4 -O3
+}
+# (-Dthread_local=static: one thread, so the kernels' per-thread scratch buffers are plain
+# statics; wasm-ld accepts thread-local storage only with the atomics feature and shared memory)
+build single "$out" "-Dthread_local=static" "" &
+single=$!
+# the threaded module: each worker instance gets its own stack (__stack_pointer) and
+# thread-local block (__wasm_init_tls) from the host, and never runs _initialize
+wrap=""
+for f in malloc free calloc realloc aligned_alloc posix_memalign; do wrap="$wrap -Wl,--wrap=$f"; done
+build threads "$outThreads" "-matomics -ftls-model=local-exec" "-Wl,--shared-memory -Wl,--import-memory \
+  -Wl,--no-check-features -Wl,--export=__stack_pointer -Wl,--export=__wasm_init_tls \
+  -Wl,--export=__tls_size -Wl,--export=__tls_align $wrap"
+wait "$single"

@@ -172,3 +172,75 @@ TG_EXPORT(tg_malloc) void* tgMalloc(size_t bytes) { return std::aligned_alloc(16
 
 TG_EXPORT(tg_free) void tgFree(void* p) { std::free(p); }
 
+
+#if TG_WASM_THREADS
+// ---------------------------------------------------------------------------------------------
+// The threaded module (Note [wasm pool], common.cc)
+
+// A worker's entry point (src/backend/wasm-threads.ts): runs the pool's tasks; never returns.
+TG_EXPORT(tg_worker) void tgWorker() { tg::wasmWorkerLoop(); }
+
+// The threads kernels may use, the caller included (the host has started n - 1 workers).
+TG_EXPORT(tg_set_threads) void tgSetThreads(int n) { tg::numThreads = size_t(n < 1 ? 1 : n); }
+
+// The work per thread a split needs, in multiples of the native pool's (Note [wasm grain]).
+TG_EXPORT(tg_set_grain) void tgSetGrain(int g) { tg::wasmGrain = size_t(g < 1 ? 1 : g); }
+
+// The tasks the workers have run so far (test/wasm.test.ts, test/browser.test.ts).
+TG_EXPORT(tg_worker_tasks) uint32_t tgWorkerTasks() {
+  return tg::wasmWorkerTasks.load(std::memory_order_relaxed);
+}
+
+// Note [wasm malloc lock]: wasi-libc's allocator (dlmalloc, built without threads) has no lock,
+// and kernels running on workers allocate (their thread_local scratch buffers grow on demand,
+// std::vector temporaries). build.sh links every call of the allocator through these wrappers
+// (wasm-ld --wrap), which take one spin lock: allocation is rare next to the arithmetic.
+namespace {
+std::atomic<bool> heapLock{false};
+struct HeapGuard {
+  HeapGuard() {
+    while (heapLock.exchange(true, std::memory_order_acquire)) {
+    }
+  }
+  ~HeapGuard() { heapLock.store(false, std::memory_order_release); }
+};
+}  // namespace
+
+extern "C" {
+// The C++ runtime's registration of a thread_local object's destructor (libc++abi's
+// non-threaded build has none): the workers never exit, so there is nothing to run.
+int __cxa_thread_atexit(void (*)(void*), void*, void*) { return 0; }
+
+void* __real_malloc(size_t);
+void __real_free(void*);
+void* __real_calloc(size_t, size_t);
+void* __real_realloc(void*, size_t);
+void* __real_aligned_alloc(size_t, size_t);
+int __real_posix_memalign(void**, size_t, size_t);
+
+void* __wrap_malloc(size_t n) {
+  HeapGuard g;
+  return __real_malloc(n);
+}
+void __wrap_free(void* p) {
+  HeapGuard g;
+  __real_free(p);
+}
+void* __wrap_calloc(size_t n, size_t size) {
+  HeapGuard g;
+  return __real_calloc(n, size);
+}
+void* __wrap_realloc(void* p, size_t n) {
+  HeapGuard g;
+  return __real_realloc(p, n);
+}
+void* __wrap_aligned_alloc(size_t align, size_t n) {
+  HeapGuard g;
+  return __real_aligned_alloc(align, n);
+}
+int __wrap_posix_memalign(void** out, size_t align, size_t n) {
+  HeapGuard g;
+  return __real_posix_memalign(out, align, n);
+}
+}
+#endif

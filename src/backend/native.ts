@@ -163,7 +163,16 @@ function simdLabel(simd: string): string {
  * With none, the reason comes from what the install hook recorded
  * (native/build/install-reason.json: "no C++ compiler found at install", ...).
  */
-function load(): { addon: NativeAddon | null; reason: string; wasm: boolean } {
+interface Loaded {
+  addon: NativeAddon | null;
+  /** The notice's text (for the WebAssembly module, at load: its thread count can change). */
+  reason: string;
+  wasm: boolean;
+  /** The text after the module's description ("SIMD128, 2 threads"), for `reasonNow`. */
+  wasmRest?: { before: string; after: string };
+}
+
+function load(): Loaded {
   const proc = (globalThis as { process?: Proc }).process;
   const choice = proc?.env?.TENSORGRAD_BACKEND ?? "";
   if (choice !== "" && choice !== "js" && choice !== "native" && choice !== "wasm") {
@@ -175,7 +184,12 @@ function load(): { addon: NativeAddon | null; reason: string; wasm: boolean } {
   if (choice === "wasm") {
     const w = wasmAddon();
     if (w.addon === null) throw new Error(`TENSORGRAD_BACKEND=wasm, but ${w.reason}`);
-    return { addon: w.addon, reason: "TENSORGRAD_BACKEND=wasm, SIMD128, 1 thread", wasm: true };
+    return {
+      addon: w.addon,
+      reason: `TENSORGRAD_BACKEND=wasm, ${w.describe()}`,
+      wasm: true,
+      wasmRest: { before: "TENSORGRAD_BACKEND=wasm, ", after: "" },
+    };
   }
   let reason: string;
   if (proc?.versions?.node === undefined) {
@@ -229,22 +243,31 @@ function load(): { addon: NativeAddon | null; reason: string; wasm: boolean } {
   if (choice === "native") throw new Error(`TENSORGRAD_BACKEND=native, but ${reason}`);
   // Note [wasm fallback]: without the addon, its kernels compiled to WebAssembly
   const w = wasmAddon();
-  if (w.addon !== null)
-    return { addon: w.addon, reason: `SIMD128, 1 thread; ${reason}`, wasm: true };
+  if (w.addon !== null) {
+    return {
+      addon: w.addon,
+      reason: `${w.describe()}; ${reason}`,
+      wasm: true,
+      wasmRest: { before: "", after: `; ${reason}` },
+    };
+  }
   return { addon: null, reason: `${reason}; ${w.reason}`, wasm: false };
 }
 
 /** The WebAssembly module as the addon (wasm.ts), or why this engine cannot run it. */
-function wasmAddon(): { addon: NativeAddon | null; reason: string } {
+function wasmAddon(): { addon: NativeAddon | null; reason: string; describe: () => string } {
+  const none = () => "";
   if (typeof WebAssembly === "undefined") {
-    return { addon: null, reason: "this JavaScript engine has no WebAssembly" };
+    return { addon: null, reason: "this JavaScript engine has no WebAssembly", describe: none };
   }
   try {
-    return { addon: loadWasm() as unknown as NativeAddon, reason: "" };
+    const w = loadWasm();
+    return { addon: w as unknown as NativeAddon, reason: "", describe: () => w.describe };
   } catch (e) {
     return {
       addon: null,
       reason: `the WebAssembly module failed to load: ${(e as Error).message ?? String(e)}`,
+      describe: none,
     };
   }
 }
@@ -281,13 +304,25 @@ function notInstalledReason(
 
 const loaded = load();
 
+/**
+ * The backend's reason now: the module's thread count follows torch.setNumThreads ("SIMD128,
+ * 2 threads").
+ */
+function reasonNow(): string {
+  const rest = loaded.wasmRest;
+  if (rest === undefined || loaded.addon === null) return loaded.reason;
+  return `${rest.before}${(loaded.addon as unknown as { describe: string }).describe}${rest.after}`;
+}
+
 /** The loaded addon, or null (TypeScript kernels only). */
 export const nativeAddon: NativeAddon | null = loaded.addon;
 
 export const nativeStatus: NativeStatus = {
   active: loaded.addon !== null,
   backend: loaded.addon === null ? "js" : loaded.wasm ? "wasm" : "native",
-  reason: loaded.reason,
+  get reason(): string {
+    return reasonNow();
+  },
   simd: loaded.addon?.simd ?? null,
   _observeCalls: observeNativeCalls,
 };
@@ -323,7 +358,7 @@ export const wasmStatus: WasmStatus = {
   },
   get reason(): string {
     return loaded.wasm
-      ? loaded.reason
+      ? reasonNow()
       : `the ${loaded.addon === null ? "TypeScript kernels" : "native addon"} run: ${loaded.reason}`;
   },
 };

@@ -16,11 +16,24 @@
  * the elementwise work itself is: the size thresholds of the kernel families keep calls where
  * that cost dominates on TypeScript.
  *
- * Single-threaded: Debian's wasm32 libc++ has no threads (native/common.h TG_WASM).
+ * Threads (Note [wasm threads module]): where SharedArrayBuffer exists (Node; a cross-origin
+ * isolated page) a threaded build of the module runs on a shared memory with workers
+ * (wasm-threads.ts, Note [wasm workers]); elsewhere, or with TENSORGRAD_WASM_THREADS=1, the
+ * single-threaded one.
  */
 import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
 import { WASM_MODULE } from "./wasm-module.gen.js";
 import { makeBufferPool } from "./wasm-pool.js";
+import {
+  initMainThread,
+  threadsModuleAsync,
+  threadsModuleSync,
+  threadsUnavailable,
+  wantedGrain,
+  wantedThreads,
+  WasmThreads,
+  type ThreadExports,
+} from "./wasm-threads.js";
 
 /** The kernel families the module runs (Note [wasm families], native/wasm/shim.cc). */
 export const WASM_FAMILIES: ReadonlySet<NativeFamily> = new Set(
@@ -150,32 +163,56 @@ export type WasmBindings = Record<string, (...args: unknown[]) => void> & {
   getNumThreads(): number;
   setKernel(which: string): string;
   readonly simd: string;
+  /** "SIMD128, N threads", or "SIMD128, 1 thread" and why not more (the backend notice). */
+  readonly describe: string;
+  /** The kernel tasks the workers (not the calling thread) have run: 0 without threads. */
+  workerTasks(): number;
 };
 
 /** The kernels' name in `simd` and the backend notice. */
 export const WASM_SIMD = "wasm-simd128";
 
-/** The module's bytes, decoded from base64. */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(WASM_MODULE);
+/** A module's bytes, decoded from base64. */
+function moduleBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
 
-/**
- * Compiles and instantiates the module (synchronously: ~1 MB, under browsers' limit for
- * compiling on the main thread) and wraps its bindings; throws when this engine cannot (no
- * WebAssembly, or no SIMD128). `bytes`: another build of the module (bench/wasm-ab.mjs times two
- * builds in one process); the embedded one by default.
- */
-export function loadWasm(bytes: Uint8Array<ArrayBuffer> = moduleBytes()): WasmBindings {
-  const mod = compile(bytes);
-  let memory: WebAssembly.Memory | null = null;
-  // the one WASI call the C library makes (a clock libc++ reads at startup); nothing else
-  const wasi = {
+/** How loadWasm runs the module. */
+export interface WasmOptions {
+  /**
+   * Threads for the kernels, the caller's included (default: TENSORGRAD_WASM_THREADS, else the
+   * machine's logical processors): 1 runs the single-threaded module; more, the threaded one
+   * where this engine has shared memory (else the single-threaded one, and `describe` says why).
+   */
+  threads?: number;
+  /**
+   * The threaded module's grain (Note [wasm grain], native/common.cc): a kernel splits its work
+   * only when each thread gets this many times what the native pool asks for. Default:
+   * TENSORGRAD_WASM_GRAIN, else 4.
+   */
+  grain?: number;
+  /**
+   * Another single-threaded build of the module (bench/wasm-ab.ts times two builds in one
+   * process); the embedded one by default. Implies one thread.
+   */
+  bytes?: Uint8Array<ArrayBuffer>;
+}
+
+/** One instance of a module: what the bindings call (Note [wasm threads module]). */
+interface Instance {
+  ex: Exports;
+  slots: number;
+  maxArgs: number;
+}
+
+/** The WASI imports: the one call the C library makes (a clock libc++ reads at startup). */
+function wasiImports(memory: () => WebAssembly.Memory): WebAssembly.ModuleImports {
+  return {
     clock_time_get: (_id: number, _precision: bigint, out: number): number => {
-      new DataView(memory!.buffer).setBigUint64(
+      new DataView(memory().buffer).setBigUint64(
         out,
         BigInt(Math.round(performance.now() * 1e6)),
         true,
@@ -183,21 +220,117 @@ export function loadWasm(bytes: Uint8Array<ArrayBuffer> = moduleBytes()): WasmBi
       return 0;
     },
   };
-  const instance = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: wasi });
+}
+
+/** Instantiates the single-threaded module. */
+function instantiateSingle(mod: WebAssembly.Module): Exports {
+  let memory: WebAssembly.Memory | null = null;
+  const instance = new WebAssembly.Instance(mod, {
+    wasi_snapshot_preview1: wasiImports(() => memory!),
+  });
   const ex = instance.exports as unknown as Exports;
   memory = ex.memory;
   ex._initialize();
+  return ex;
+}
+
+/** Instantiates the threaded module on a new shared memory and starts its workers. */
+function instantiateThreaded(
+  mod: WebAssembly.Module,
+  threads: number,
+  grain: number,
+): { ex: Exports; pool: WasmThreads } {
+  // (the module's minimum: build.sh's --initial-memory, 4 MiB; its maximum, 4 GiB)
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  const instance = new WebAssembly.Instance(mod, {
+    env: { memory },
+    wasi_snapshot_preview1: wasiImports(() => memory),
+  });
+  // (an imported memory is not among the exports)
+  const ex = { ...(instance.exports as unknown as Exports), memory };
+  initMainThread(ex as unknown as ThreadExports);
+  ex._initialize();
+  (ex as unknown as ThreadExports).tg_set_grain(grain);
+  const pool = new WasmThreads(mod, memory, ex as unknown as ThreadExports);
+  pool.resize(threads);
+  return { ex, pool };
+}
+
+/** The bindings' ids by name (one ABI table: the same in both builds). */
+function bindingIds(ex: Exports): Map<string, number> {
   const count = ex.tg_init();
   const ids = new Map<string, number>();
   for (let i = 0; i < count; i++) ids.set(readString(ex, ex.tg_binding_name(i)), i);
+  return ids;
+}
+
+/**
+ * Compiles and instantiates the module (synchronously: ~1 MB, under browsers' limit for
+ * compiling on the main thread) and wraps its bindings; throws when this engine cannot (no
+ * WebAssembly, or no SIMD128).
+ *
+ * Note [wasm threads module]: the threaded build is a second module (native/wasm/build.sh): a
+ * module whose memory is shared must import it as shared, and a browser gives shared memory
+ * only to a cross-origin isolated page, so one build cannot serve both. Its ~1.2 MB of base64
+ * is a file of its own (wasm-module-threads.gen.ts), read only where threads run: the Node
+ * bundle requires it at first use (scripts/build-dist.mjs Note [lazy wasm module]), and a
+ * browser bundle imports it asynchronously (scripts/wasm-threads-chunk.mjs), so a page starts
+ * on the single-threaded module and, once the threaded one has loaded, its bindings move to it
+ * (`Instance`: every call copies its arrays in and out, Note [wasm copies], so no state is
+ * left in the old instance).
+ */
+export function loadWasm(options: WasmOptions = {}): WasmBindings {
+  const want = options.bytes !== undefined ? 1 : (options.threads ?? wantedThreads());
+  const grain = options.grain ?? wantedGrain();
+  let why = want > 1 ? threadsUnavailable() : null;
+  let pool: WasmThreads | null = null;
+  let ex: Exports;
+  const threadsB64 = want > 1 && why === null ? threadsModuleSync() : undefined;
+  if (threadsB64 !== undefined) {
+    ({ ex, pool } = instantiateThreaded(compile(moduleBytes(threadsB64)), want, grain));
+  } else {
+    ex = instantiateSingle(compile(options.bytes ?? moduleBytes(WASM_MODULE)));
+  }
+  const inst: Instance = { ex, slots: ex.tg_slots(), maxArgs: ex.tg_max_args() };
+  const ids = bindingIds(ex);
+  let threads = want;
   const out: Record<string, unknown> = {
-    setNumThreads: () => {},
-    getNumThreads: () => 1,
+    setNumThreads: (n: number) => {
+      threads = Math.max(1, Math.floor(n));
+      pool?.resize(threads);
+    },
+    getNumThreads: () => pool?.size ?? 1,
+    workerTasks: () =>
+      pool === null ? 0 : (inst.ex as unknown as ThreadExports).tg_worker_tasks() >>> 0,
     setKernel: () => WASM_SIMD,
     simd: WASM_SIMD,
     // large tensors' storage, reused when the engine releases it (Note [wasm buffer pool])
     ...makeBufferPool(),
+    get describe(): string {
+      if (pool !== null) return `SIMD128, ${pool.size} thread${pool.size === 1 ? "" : "s"}`;
+      if (why === null && want > 1) return "SIMD128, 1 thread (the threaded module is loading)";
+      return why === null ? "SIMD128, 1 thread" : `SIMD128, 1 thread (${why})`;
+    },
   };
+  if (threadsB64 === undefined && want > 1 && why === null) {
+    // a browser: the threaded module arrives asynchronously; the bindings then move to it
+    threadsModuleAsync()
+      .then(async (b64) => {
+        const mod = await WebAssembly.compile(moduleBytes(b64));
+        const t = instantiateThreaded(mod, threads, grain);
+        const tIds = bindingIds(t.ex);
+        for (const [name, id] of ids) {
+          if (tIds.get(name) !== id) throw new Error(`the threaded module's ${name} differs`);
+        }
+        inst.ex = t.ex;
+        inst.slots = t.ex.tg_slots();
+        inst.maxArgs = t.ex.tg_max_args();
+        pool = t.pool;
+      })
+      .catch((e: unknown) => {
+        why = `the threaded module failed to load: ${(e as Error).message ?? String(e)}`;
+      });
+  }
   for (const [family, table] of Object.entries(NATIVE_FAMILIES) as [NativeFamily, object][]) {
     if (!WASM_FAMILIES.has(family)) continue;
     for (const [name, sig] of Object.entries(table as Record<string, string>)) {
@@ -206,7 +339,7 @@ export function loadWasm(bytes: Uint8Array<ArrayBuffer> = moduleBytes()): WasmBi
       const args = parseSignature(sig);
       const writes = WRITES[name] ?? [];
       out[name] = wasmCall(
-        ex,
+        inst,
         id,
         name,
         args.map(([, k]) => k),
@@ -242,7 +375,8 @@ function readString(ex: Exports, p: number): string {
   const bytes = new Uint8Array(ex.memory.buffer);
   let end = p;
   while (bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(p, end));
+  // (a copy: TextDecoder refuses views of a SharedArrayBuffer)
+  return new TextDecoder().decode(bytes.slice(p, end));
 }
 
 /**
@@ -251,14 +385,13 @@ function readString(ex: Exports, p: number): string {
  * as the addon throws them, the written arrays copied back.
  */
 function wasmCall(
-  ex: Exports,
+  inst: Instance,
   id: number,
   name: string,
   kinds: readonly ArgKind[],
   written: readonly boolean[],
   whole: readonly [number, number, number] | null,
 ): (...args: unknown[]) => void {
-  const slotsAt = ex.tg_slots();
   const nArgs = kinds.length;
   // per call, reused: the spans (one per ArrayBuffer) and where each argument's array lies
   const spanBuf: ArrayBufferLike[] = [];
@@ -270,7 +403,9 @@ function wasmCall(
   const spanAt: number[] = [];
   const argSpan: number[] = new Array<number>(nArgs).fill(-1);
   return (...args: unknown[]) => {
-    const n = Math.min(args.length, ex.tg_max_args());
+    const ex = inst.ex;
+    const slotsAt = inst.slots;
+    const n = Math.min(args.length, inst.maxArgs);
     let spans = 0;
     let intWords = 0;
     // the output the kernel writes whole, when it is exactly the elements written

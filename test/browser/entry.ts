@@ -154,6 +154,49 @@ function elementwiseChain(n: number): ChainRun {
   return { calls, released, reused, gradDiff };
 }
 
+/** The backend's reason at import (test/browser.test.ts: before the threaded module loads). */
+const reasonAtImport = torch.backends.wasm.reason;
+
+/** What the threads test reads on a cross-origin isolated page (test/browser.test.ts). */
+export interface ThreadsReport {
+  isolated: boolean;
+  hardware: number;
+  reasonAtImport: string;
+  reason: string;
+  workerTasks: number;
+  same: boolean;
+}
+
+/**
+ * Waits (at most 60 s) for the threaded module, then multiplies on the threads until a worker
+ * has run a task (workers start asynchronously), and once more on one thread.
+ */
+async function threadsReport(): Promise<ThreadsReport> {
+  const workerTasks = () => (nativeAddon as unknown as { workerTasks(): number }).workerTasks();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const until = performance.now() + 60_000;
+  while (!/threads/.test(torch.backends.wasm.reason) && performance.now() < until) await sleep(50);
+  const a = torch.randn(256, 256);
+  const b = torch.randn(256, 256);
+  let many = a.matmul(b);
+  while (workerTasks() === 0 && performance.now() < until) {
+    many = a.matmul(b);
+    await sleep(5);
+  }
+  const threads = torch.getNumThreads();
+  torch.setNumThreads(1);
+  const one = a.matmul(b);
+  torch.setNumThreads(threads);
+  return {
+    isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+    hardware: navigator.hardwareConcurrency,
+    reasonAtImport,
+    reason: torch.backends.wasm.reason,
+    workerTasks: workerTasks(),
+    same: torch.equal(many, one),
+  };
+}
+
 /** What the page exposes to the test (plain data in and out). */
 export interface PageApi {
   runOpTable(specs: OpSpec[], fixtures: Fixture[]): { ran: number; failures: SpecFailure[] };
@@ -161,6 +204,7 @@ export interface PageApi {
   runTour(): Record<string, Record<string, string>>;
   devtoolsHeaders(expressions: string[]): (string | null)[];
   elementwiseChain(n: number): ChainRun;
+  threadsReport(): Promise<ThreadsReport>;
   backend: "native" | "wasm" | "js";
   hasProcess: boolean;
 }
@@ -171,6 +215,7 @@ const api: PageApi = {
   runTour,
   devtoolsHeaders,
   elementwiseChain,
+  threadsReport,
   backend: torch.backends.native.backend,
   hasProcess: typeof (globalThis as { process?: unknown }).process !== "undefined",
 };
