@@ -228,8 +228,7 @@ void Pool::loop(uint64_t seen) {
       }
     }
     seen = gen;
-    const uint32_t ran = claimAndRun(gen);
-    if (ran > 0) wasmWorkerTasks.fetch_add(ran, std::memory_order_relaxed);
+    claimAndRun(gen);
   }
 }
 
