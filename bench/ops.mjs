@@ -1,11 +1,13 @@
 // Operator workloads of issue 10's speed bar (sort/topk, scatterAdd/indexAdd, einsum, cumsum/
-// cumprod) and issue 14's linalg rows (solve, cholesky, svd, eigh), tensorgrad (TENSORGRAD_BACKEND, native by default) side by side with PyTorch at its
+// cumprod) and issue 14's linalg and FFT rows, tensorgrad (TENSORGRAD_BACKEND, native by default)
+// side by side with PyTorch at its
 // best (bench/lib/pytorch.mjs: the fastest configuration counts). One long-lived PyTorch worker
 // per configuration (bench/ops_runner.py) holds the same data (both draw it after
 // manualSeed(0), with PyTorch's generator streams), and as many tensorgrad worker processes
 // (Note [one process per configuration]); per round each case runs best-of-`REPS` in each
 // tensorgrad worker, then in each PyTorch worker, so load on the shared machine hits both
-// alike, and the best of the rounds counts. Run by bench/suite.mjs after its own workloads (`npm run bench`), or alone:
+// alike, and the best of the rounds counts. The JavaScript peers that have a linalg or FFT op
+// get a column each (Note [peer columns]). Run by bench/suite.mjs after its own workloads (`npm run bench`), or alone:
 //   node bench/ops.mjs [--quick] [--only sort,topk,8]   (--only: ids, id prefixes or 8 for all)
 // Prints a markdown table of ratios (tensorgrad / PyTorch best; below 1 = tensorgrad faster)
 // with the load average at each case, and writes bench/results/ops.json. Next to wall time it
@@ -18,6 +20,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { URL, fileURLToPath } from "node:url";
+import { clearTimeout, setTimeout } from "node:timers";
 
 import { TORCH_CONFIGS, TORCH_PY, fastest, torchAvailable, torchEnv } from "./lib/pytorch.mjs";
 
@@ -357,6 +360,74 @@ class OwnWorker {
   }
 }
 
+// Note [peer columns]: the JavaScript peers that have an op (bench/libs/ops-peers.mjs: jax-js's
+// linalg and FFT, TF.js's rfft) run in a worker process each, asked `<id> <repeats>` as the
+// others; they are 10-1000x slower than either side, so one round of at most 3 calls suffices,
+// and an answer that takes over PEER_TIMEOUT_MS kills the worker (a prime-length FFT is an
+// O(n^2) DFT in both peers): that cell reads "> 60 s".
+const PEER_TIMEOUT_MS = 60_000;
+const peersInstalled = existsSync(benchDir + "peers/node_modules/@jax-js/jax/package.json");
+
+if (args.includes("--peer")) {
+  const { OPS_PEERS } = await import("./libs/ops-peers.mjs");
+  const lib = await OPS_PEERS[args[args.indexOf("--peer") + 1]]();
+  const made = new Map();
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [id, reps] = line.split(" ");
+    const make = lib.cases[id];
+    if (make === undefined) {
+      process.stdout.write("unsupported\n");
+      continue;
+    }
+    try {
+      if (!made.has(id)) made.set(id, make());
+      const f = made.get(id);
+      const { wall, cpu } = bestOf(() => f(), null, Number(reps));
+      process.stdout.write(`${wall} ${cpu}\n`);
+    } catch (e) {
+      process.stdout.write(`error ${String(e?.message ?? e).split("\n")[0]}\n`);
+    }
+  }
+  process.exit(0);
+}
+
+/** A peer library's worker (Note [peer columns]); a worker that timed out is started again. */
+class PeerWorker {
+  constructor(name) {
+    this.name = name;
+    this.start();
+  }
+  start() {
+    this.proc = spawn(process.execPath, [fileURLToPath(import.meta.url), "--peer", this.name], {
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  /** `{ wall, cpu }` in ms, or `{ note }` (unsupported, an error, or over the time limit) */
+  async time(id, reps) {
+    this.proc.stdin.write(`${id} ${reps}\n`);
+    let timer;
+    const limit = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(null), PEER_TIMEOUT_MS);
+    });
+    const r = await Promise.race([this.lines.next(), limit]);
+    clearTimeout(timer);
+    if (r === null || r.done) {
+      this.proc.kill("SIGKILL");
+      this.start();
+      return { note: r === null ? `> ${PEER_TIMEOUT_MS / 1000} s` : "exited" };
+    }
+    if (r.value === "unsupported") return { note: "unsupported" };
+    if (r.value.startsWith("error")) return { note: r.value };
+    const [wall, cpu] = r.value.split(" ").map(Number);
+    return { wall, cpu };
+  }
+  close() {
+    this.proc.stdin.end();
+    this.proc.kill();
+  }
+}
+
 if (args.includes("--worker")) {
   const data = new Map();
   for await (const line of createInterface({ input: process.stdin })) {
@@ -382,6 +453,13 @@ if (cases.length > 0) {
   const backend = process.env.TENSORGRAD_BACKEND ?? "native";
   const workers = torchAvailable() ? TORCH_CONFIGS.map((c) => new Worker(c, cases)) : [];
   const own = TORCH_CONFIGS.map(() => new OwnWorker());
+  // the peers' columns only where a selected case is one they have (Note [peer columns])
+  const { OPS_PEERS, PEER_CASES } = peersInstalled
+    ? await import("./libs/ops-peers.mjs")
+    : { OPS_PEERS: {}, PEER_CASES: new Set() };
+  const peers = cases.some((c) => PEER_CASES.has(c.id))
+    ? Object.keys(OPS_PEERS).map((name) => new PeerWorker(name))
+    : [];
   for (const w of workers) await w.ready();
   const loadBefore = load();
   const results = {};
@@ -401,6 +479,11 @@ if (cases.length > 0) {
       }
       r.load.push(load()[0]);
     }
+    r.peers = {};
+    for (const p of peers) {
+      const t = await p.time(c.id, Math.min(REPS, 3));
+      if (t.note !== "unsupported") r.peers[p.name] = t.note ?? t.wall;
+    }
     const best = fastest(r.torch);
     r.torchBest = best ? { ms: best.value, which: best.config.label } : null;
     r.ratio = best ? r.tensorgrad / best.value : null;
@@ -416,6 +499,7 @@ if (cases.length > 0) {
   }
   for (const w of workers) w.close();
   for (const w of own) w.close();
+  for (const p of peers) p.close();
 
   const header = [
     "workload",
@@ -424,6 +508,7 @@ if (cases.length > 0) {
     "**ratio**",
     ...TORCH_CONFIGS.map((c) => `PyTorch ${c.short} ms`),
     `CPU ms: tensorgrad / PyTorch ${TORCH_CONFIGS[0].short}`,
+    ...peers.map((p) => `${p.name} ms`),
     "load (1 min) per round",
   ];
   const rows = cases.map((c) => {
@@ -437,6 +522,11 @@ if (cases.length > 0) {
       r.cpuRatio === null
         ? "n/a"
         : `${fmt(r.tensorgradCpu)} / ${fmt(r.torchCpu[TORCH_CONFIGS[0].id])} = ${fmt(r.cpuRatio)}x`,
+      ...peers.map((p) => {
+        const v = r.peers[p.name];
+        if (v === undefined) return "—";
+        return typeof v === "number" ? `${fmt(v)} · **${fmt(r.tensorgrad / v)}x**` : v;
+      }),
       r.load.join(", "),
     ];
   });
