@@ -24,6 +24,19 @@ const char* simdName(int level) {
   return level >= kAvx512 ? "avx512f" : level >= kAvx2 ? "avx2-fma" : "scalar";
 }
 
+#if !TG_WASM || TG_WASM_THREADS
+namespace {
+// The pools' job word (Note [pool handoff], Note [wasm pool]): generation, task count and next
+// task index in one 64-bit atomic.
+constexpr int kIndexBits = 20, kTaskBits = 20;
+constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
+constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1;
+inline uint64_t jobGen(uint64_t j) { return j >> (kIndexBits + kTaskBits); }
+inline uint64_t jobTasks(uint64_t j) { return (j >> kIndexBits) & kTaskMask; }
+inline uint64_t jobIndex(uint64_t j) { return j & kIndexMask; }
+}  // namespace
+#endif
+
 #if TG_WASM && !TG_WASM_THREADS
 size_t numThreads = 1;
 
@@ -44,12 +57,6 @@ void runTasks(size_t tasks, size_t, const std::function<void(size_t)>& fn) {
 size_t numThreads = 1;
 
 namespace {
-constexpr int kIndexBits = 20, kTaskBits = 20;
-constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
-constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1;
-inline uint64_t jobGen(uint64_t j) { return j >> (kIndexBits + kTaskBits); }
-inline uint64_t jobTasks(uint64_t j) { return (j >> kIndexBits) & kTaskMask; }
-inline uint64_t jobIndex(uint64_t j) { return j & kIndexMask; }
 // Job-word loads an idle worker spins for before it sleeps (~50-100 us).
 constexpr int kSpins = 1 << 15;
 
@@ -127,12 +134,6 @@ void runTasks(size_t tasks, size_t threads, const std::function<void(size_t)>& f
 }
 #else
 namespace {
-constexpr int kIndexBits = 20, kTaskBits = 20;
-constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
-constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1;
-inline uint64_t jobGen(uint64_t j) { return j >> (kIndexBits + kTaskBits); }
-inline uint64_t jobTasks(uint64_t j) { return (j >> kIndexBits) & kTaskMask; }
-inline uint64_t jobIndex(uint64_t j) { return j & kIndexMask; }
 // How long an idle worker spins before it sleeps (Note [pool handoff]). Long enough to span
 // the gap between the parallel kernels of a training step: in the MLP step (bench "mlp") the
 // worker is idle between its two products for the caller's small kernels and JavaScript, ~75-85
