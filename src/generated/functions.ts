@@ -14982,6 +14982,19 @@ export let real = fn("real", "torch", (f) => {
   (input: Tensor): Tensor;
 };
 
+/** The imaginary part of a complex tensor: a real view sharing its storage. A real tensor raises PyTorch's error. */
+export let imag = fn("imag", "torch", (f) => {
+  imag = f as never;
+}) as {
+  /**
+   * The imaginary part of a complex tensor: a real view sharing its storage. A real tensor raises PyTorch's error.
+   *
+   * PyTorch: `imag(Tensor(a) self) -> Tensor(a)`
+   * @example torch.imag(torch.complex(torch.ones(2), torch.tensor([3, 4]))) // tensor([3., 4.])
+   */
+  (input: Tensor): Tensor;
+};
+
 /** The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
 export let conjPhysical = fn("conjPhysical", "torch", (f) => {
   conjPhysical = f as never;

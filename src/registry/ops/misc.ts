@@ -83,6 +83,21 @@ defineOp({
   overloads: [{ schema: "real(Tensor(a) self) -> Tensor(a)", forward: realForward }],
 });
 
+/** torch.imag: a real view of the imaginary parts; a real tensor raises PyTorch's error. */
+function imagForward(self: Tensor): Tensor {
+  if (!self.dtype.isComplex)
+    throw runtimeError("imag is not implemented for tensors with non-complex dtypes.");
+  return (fn("viewAsReal")(self) as Tensor).select(-1, 1);
+}
+
+defineOp({
+  name: "imag",
+  variants: ["function"],
+  doc: "The imaginary part of a complex tensor: a real view sharing its storage. A real tensor raises PyTorch's error.",
+  example: "torch.imag(torch.complex(torch.ones(2), torch.tensor([3, 4]))) // tensor([3., 4.])",
+  overloads: [{ schema: "imag(Tensor(a) self) -> Tensor(a)", forward: imagForward }],
+});
+
 defineOp({
   name: "conj_physical",
   variants: ["function", "method", "inplace"],
@@ -169,9 +184,7 @@ Object.defineProperty(Tensor.prototype, "real", {
 });
 Object.defineProperty(Tensor.prototype, "imag", {
   get(this: Tensor): Tensor {
-    if (!this.dtype.isComplex)
-      throw runtimeError("imag is not implemented for tensors with non-complex dtypes.");
-    return (fn("viewAsReal")(this) as Tensor).select(-1, 1);
+    return imagForward(this);
   },
   configurable: true,
   enumerable: false,
