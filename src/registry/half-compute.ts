@@ -162,12 +162,10 @@ export function halfPath(
       values.slice(1).every((v) => v === null || v === undefined)
         ? noGrad(() => stepwiseOf(x0, stepwise))
         : null;
-    if (stepped !== null) {
-      const r = run2(values);
-      if (r instanceof Tensor && r.dtype === stepped.dtype) noGrad(() => writeInto(r, stepped));
-      return r;
-    }
-    return run2(values);
+    const r = run2(values);
+    if (stepped !== null && r instanceof Tensor && r.dtype === stepped.dtype)
+      noGrad(() => writeInto(r, stepped));
+    return r;
   };
   const run2 = (values: readonly unknown[]): unknown => {
     // Note [complex32]: complex32 operands compute in complex64, when PyTorch's kernel takes
