@@ -298,32 +298,46 @@ Index zLuBlocked(double* a, Index m, Index n, double* piv, bool pivot) {
   return 0;
 }
 
-// linalg-complex.ts's zCholesky, operation for operation. Returns info.
-Index zCholUnblocked(double* a, Index n) {
-  for (Index j = 0; j < n; j++) {
-    double* rj = a + 2 * j * n;
-    double s = rj[2 * j];
-    for (Index k = 0; k < j; k++) s -= rj[2 * k] * rj[2 * k] + rj[2 * k + 1] * rj[2 * k + 1];
-    if (!(s > 0)) return j + 1;
-    const double d = std::sqrt(s);
-    rj[2 * j] = d;
-    rj[2 * j + 1] = 0;
-    for (Index i = j + 1; i < n; i++) {
-      double* ri = a + 2 * i * n;
-      // l_ij = (a_ij - sum_k l_ik conj(l_jk)) / l_jj
-      double tr = ri[2 * j], ti = ri[2 * j + 1];
-      for (Index k = 0; k < j; k++) {
-        const double xr = ri[2 * k], xi = ri[2 * k + 1];
-        const double yr = rj[2 * k], yi = rj[2 * k + 1];
-        tr -= xr * yr + xi * yi;
-        ti -= xi * yr - xr * yi;
-      }
-      ri[2 * j] = tr / d;
-      ri[2 * j + 1] = ti / d;
+// Column j of the complex Cholesky, as linalg-complex.ts's zCholesky: the columns k0..j-1 of
+// L are done, and so are the updates of the columns left of k0 (the unblocked factorization's
+// k0 is 0, the blocked one's the first column of its block). l_jj = sqrt(a_jj - sum_k |l_jk|^2),
+// then l_ij = (a_ij - sum_k l_ik conj(l_jk)) / l_jj for the rows i > j, each sum over
+// k0 <= k < j in the twin's order. False (the column untouched) when the pivot is not > 0.
+bool zCholColumn(double* a, Index n, Index j, Index k0) {
+  double* rj = a + 2 * j * n;
+  double s = rj[2 * j];
+  for (Index k = k0; k < j; k++) s -= rj[2 * k] * rj[2 * k] + rj[2 * k + 1] * rj[2 * k + 1];
+  if (!(s > 0)) return false;
+  const double d = std::sqrt(s);
+  rj[2 * j] = d;
+  rj[2 * j + 1] = 0;
+  for (Index i = j + 1; i < n; i++) {
+    double* ri = a + 2 * i * n;
+    double tr = ri[2 * j], ti = ri[2 * j + 1];
+    for (Index k = k0; k < j; k++) {
+      const double xr = ri[2 * k], xi = ri[2 * k + 1];
+      const double yr = rj[2 * k], yi = rj[2 * k + 1];
+      tr -= xr * yr + xi * yi;
+      ti -= xi * yr - xr * yi;
     }
+    ri[2 * j] = tr / d;
+    ri[2 * j + 1] = ti / d;
   }
+  return true;
+}
+
+// Zeros above the diagonal of the complex n x n matrix at a (zpotrf leaves L's upper part 0).
+void zZeroUpper(double* a, Index n) {
   for (Index i = 0; i < n; i++)
     for (Index j = i + 1; j < n; j++) a[2 * (i * n + j)] = a[2 * (i * n + j) + 1] = 0;
+}
+
+// linalg-complex.ts's zCholesky, operation for operation (the blocked kernel below with one
+// block). Returns info.
+Index zCholUnblocked(double* a, Index n) {
+  for (Index j = 0; j < n; j++)
+    if (!zCholColumn(a, n, j, 0)) return j + 1;
+  zZeroUpper(a, n);
   return 0;
 }
 
@@ -335,27 +349,8 @@ Index zCholBlocked(double* a, Index n) {
   for (Index j0 = 0; j0 < n; j0 += kBlock) {
     const Index jb = std::min(kBlock, n - j0);
     const Index e = j0 + jb;
-    for (Index j = j0; j < e; j++) {
-      double* rj = a + 2 * j * n;
-      double s = rj[2 * j];
-      for (Index k = j0; k < j; k++) s -= rj[2 * k] * rj[2 * k] + rj[2 * k + 1] * rj[2 * k + 1];
-      if (!(s > 0)) return -1;
-      const double d = std::sqrt(s);
-      rj[2 * j] = d;
-      rj[2 * j + 1] = 0;
-      for (Index i = j + 1; i < n; i++) {
-        double* ri = a + 2 * i * n;
-        double tr = ri[2 * j], ti = ri[2 * j + 1];
-        for (Index k = j0; k < j; k++) {
-          const double xr = ri[2 * k], xi = ri[2 * k + 1];
-          const double yr = rj[2 * k], yi = rj[2 * k + 1];
-          tr -= xr * yr + xi * yi;
-          ti -= xi * yr - xr * yi;
-        }
-        ri[2 * j] = tr / d;
-        ri[2 * j + 1] = ti / d;
-      }
-    }
+    for (Index j = j0; j < e; j++)
+      if (!zCholColumn(a, n, j, j0)) return -1;
     const Index r2 = n - e;
     if (r2 <= 0) continue;
     // L21 L21^H, L21 r2 x jb at row e, column j0: B' of L21^H once, then the lower triangle by
@@ -371,8 +366,7 @@ Index zCholBlocked(double* a, Index n) {
         subRow(a + 2 * ((e + i0 + i) * n + e), tmp + 2 * i * cols, 2 * (i0 + i + 1));
     }
   }
-  for (Index i = 0; i < n; i++)
-    for (Index j = i + 1; j < n; j++) a[2 * (i * n + j)] = a[2 * (i * n + j) + 1] = 0;
+  zZeroUpper(a, n);
   return 0;
 }
 
