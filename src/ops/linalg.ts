@@ -28,10 +28,18 @@ function sameDtype(a: Tensor, b: Tensor, what: string): void {
 }
 
 /**
- * torch.mm(a, b): (n x m) @ (m x p)
+ * The values of a product the op has checked, in place of its strided float kernel: mm's
+ * a @ b or mv's a @ v, a new tensor, no recording (the op records its own node). The registry
+ * hands one over for the products that compute in a half type (HALF_OWN in
+ * registry/half-compute.ts, Note [half gemm] in ./half-gemm.ts).
+ */
+export type ProductKernel = (a: Tensor, b: Tensor) => Tensor;
+
+/**
+ * torch.mm(a, b): (n x m) @ (m x p); `kernel`: the values' kernel (ProductKernel)
  * @example torch.mm(torch.ones(2, 3), torch.ones(3, 4)).shape // [2, 4]
  */
-export function mm(a: Tensor, b: Tensor): Tensor {
+export function mm(a: Tensor, b: Tensor, kernel?: ProductKernel): Tensor {
   b = checkTensor(b, "mm", "mat2", 1);
   if (a.dim() !== 2) throw runtimeError("self must be a matrix");
   if (b.dim() !== 2) throw runtimeError("mat2 must be a matrix");
@@ -43,6 +51,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   sameDtype(a, b, "mat1 and mat2");
   const [m, k] = a.shape;
   const n = b.shape[1];
+  if (kernel !== undefined) return recordMm(a, b, kernel(a, b));
   // the product kernel writes every element (zeros when k = 0)
   const out = allocOutput([m, n], a.dtype);
   matmulKernel(
@@ -62,6 +71,11 @@ export function mm(a: Tensor, b: Tensor): Tensor {
     k,
     n,
   );
+  return recordMm(a, b, out);
+}
+
+/** mm's node on `out` = a @ b: each operand saved only when the other one requires grad */
+function recordMm(a: Tensor, b: Tensor, out: Tensor): Tensor {
   if (needsGrad(a, b))
     record(
       "mm",
@@ -115,8 +129,8 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-/** torch.mv(mat, vec): (n x m) @ (m) */
-export function mv(a: Tensor, v: Tensor): Tensor {
+/** torch.mv(mat, vec): (n x m) @ (m); `kernel`: the values' kernel (ProductKernel) */
+export function mv(a: Tensor, v: Tensor, kernel?: ProductKernel): Tensor {
   v = checkTensor(v, "mv", "vec", 1);
   if (a.dim() !== 2 || v.dim() !== 1) {
     throw runtimeError(`vector + matrix @ vector expected, got 1, ${a.dim()}, ${v.dim()}`);
@@ -128,6 +142,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   }
   sameDtype(a, v, "mat and vec");
   const [m, k] = a.shape;
+  if (kernel !== undefined) return recordMv(a, v, kernel(a, v));
   const out = alloc([m], a.dtype);
   matmulKernel(
     a.typedArray,
@@ -146,6 +161,11 @@ export function mv(a: Tensor, v: Tensor): Tensor {
     k,
     1,
   );
+  return recordMv(a, v, out);
+}
+
+/** mv's node on `out` = a @ v: each operand saved only when the other one requires grad */
+function recordMv(a: Tensor, v: Tensor, out: Tensor): Tensor {
   if (needsGrad(a, v))
     record(
       "mv",

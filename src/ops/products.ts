@@ -463,13 +463,42 @@ function notForBool(t: Tensor, kernel: string): void {
   if (t.dtype.name === "bool") throw runtimeError(`"${kernel}" not implemented for 'Bool'`);
 }
 
-/** torch.addmm: beta * self + alpha * (mat1 @ mat2), self broadcast to the product's shape */
+/**
+ * The values of an add-product the op has checked, in place of its float composition: addmm's
+ * beta self + alpha (x @ y), addmv's beta self + alpha (x @ y) or addr's beta self + alpha
+ * outer(x, y), a new tensor, no recording (the registry records the op's declared derivative).
+ * The registry hands one over for the products that compute in a half type (HALF_OWN in
+ * registry/half-compute.ts, Note [half gemm] in ./half-gemm.ts).
+ */
+export type AddProductKernel = (
+  self: Tensor,
+  x: Tensor,
+  y: Tensor,
+  beta: number,
+  alpha: number,
+) => Tensor;
+
+/** `kernel`'s values (AddProductKernel), none of its steps recorded */
+const byKernel = (
+  kernel: AddProductKernel,
+  self: Tensor,
+  x: Tensor,
+  y: Tensor,
+  beta: number | boolean,
+  alpha: number | boolean,
+): Tensor => noGrad(() => kernel(self, x, y, Number(beta), Number(alpha)));
+
+/**
+ * torch.addmm: beta * self + alpha * (mat1 @ mat2), self broadcast to the product's shape;
+ * `kernel`: the values' kernel (AddProductKernel)
+ */
 export function addmm(
   self: Tensor,
   mat1: Tensor,
   mat2: Tensor,
   beta: number | boolean,
   alpha: number | boolean,
+  kernel?: AddProductKernel,
 ): Tensor {
   if (mat1.dim() !== 2) throw runtimeError(`mat1 must be a matrix, got ${mat1.dim()}-D tensor`);
   if (mat2.dim() !== 2) throw runtimeError(`mat2 must be a matrix, got ${mat2.dim()}-D tensor`);
@@ -480,6 +509,7 @@ export function addmm(
   sameDtype(mat1, mat2, "mat1 and mat2");
   sameDtype(self, mat2, "self and mat2");
   notForBool(self, "addmm_impl_cpu_");
+  if (kernel !== undefined) return byKernel(kernel, self, mat1, mat2, beta, alpha);
   const s = noGrad(() => expand(self, [mat1.shape[0], mat2.shape[1]]));
   return combine(
     s,
@@ -489,13 +519,17 @@ export function addmm(
   );
 }
 
-/** torch.addmv: beta * self + alpha * (mat @ vec); self takes mat's dtype */
+/**
+ * torch.addmv: beta * self + alpha * (mat @ vec); self takes mat's dtype; `kernel`: the
+ * values' kernel (AddProductKernel)
+ */
 export function addmv(
   self: Tensor,
   mat: Tensor,
   vec: Tensor,
   beta: number | boolean,
   alpha: number | boolean,
+  kernel?: AddProductKernel,
 ): Tensor {
   if (!(mat.dim() === 2 && vec.dim() === 1 && self.dim() <= 1))
     throw runtimeError(
@@ -508,6 +542,7 @@ export function addmv(
     );
   if (mat.dtype !== vec.dtype)
     throw runtimeError(`expected scalar type ${typeName(mat)} but found ${typeName(vec)}`);
+  if (kernel !== undefined) return byKernel(kernel, self, mat, vec, beta, alpha);
   const s = noGrad(() => expand(self.to(mat.dtype), [mat.shape[0]]));
   const r = combine(
     s,
@@ -520,18 +555,23 @@ export function addmv(
 
 const typeName = (t: Tensor): string => scalarTypeName(t.dtype);
 
-/** torch.addr: beta * self + alpha * outer(vec1, vec2), in the promoted dtype (bool: or/and) */
+/**
+ * torch.addr: beta * self + alpha * outer(vec1, vec2), in the promoted dtype (bool: or/and);
+ * `kernel`: the values' kernel (AddProductKernel)
+ */
 export function addr(
   self: Tensor,
   vec1: Tensor,
   vec2: Tensor,
   beta: number | boolean,
   alpha: number | boolean,
+  kernel?: AddProductKernel,
 ): Tensor {
   if (vec1.dim() !== 1)
     throw runtimeError(`addr: Expected 1-D argument vec1, but got ${vec1.dim()}-D`);
   if (vec2.dim() !== 1)
     throw runtimeError(`addr: Expected 1-D argument vec2, but got ${vec2.dim()}-D`);
+  if (kernel !== undefined) return byKernel(kernel, self, vec1, vec2, beta, alpha);
   return noGrad(() => {
     const dt = [self, vec1, vec2].map((t) => t.dtype).reduce((x, y) => promoteTypesOf(x, y));
     if (!dt.isFloatingPoint && dt.name !== "bool") {

@@ -46,13 +46,21 @@ export const HALF_REFUSED = new Map<string, (halfType: string) => string>();
  * rounded once, by schema name (an in-place form's name ends in _). An entry's `forward` (or,
  * without one, the op's own forward) gets the half tensors and dtypes unconverted when
  * `applies` (default: always) says so for the call's values; other calls take the float32
- * path. Complex32 calls of an entry without a `forward` go to the op's complex composition on
- * their float16 parts. The random fills (Note [half draws] in random.ts) and the bfloat16
- * matrix products (Note [half gemm] in ops/half-gemm.ts) are here.
+ * path. With a `kernel`, the op's own forward gets it too, as one argument past the schema's:
+ * the forward computes its values by it in place of its float kernel and records as always
+ * (its own node, or the derivative its entry declares), so the entry names no saved set. The
+ * kernel's type is the forward's (ProductKernel in ops/linalg.ts, AddProductKernel in
+ * ops/products.ts). Complex32 calls of an entry without a `forward` or `kernel` go to the op's
+ * complex composition on their float16 parts. The random fills (Note [half draws] in
+ * random.ts) and the bfloat16 matrix products (Note [half gemm] in ops/half-gemm.ts) are here.
  */
 export const HALF_OWN = new Map<
   string,
-  { forward?: Forward; applies?: (values: readonly unknown[]) => boolean }
+  {
+    forward?: Forward;
+    kernel?: (...args: never[]) => unknown;
+    applies?: (values: readonly unknown[]) => boolean;
+  }
 >();
 
 /**
@@ -146,6 +154,7 @@ export function halfPath(
     const own = HALF_OWN.get(schema.name);
     if (own === undefined || (own.applies !== undefined && !own.applies(values))) return null;
     if (own.forward !== undefined) return { r: own.forward(...values) };
+    if (own.kernel !== undefined) return { r: f(...values, own.kernel) };
     if (involvesChalf(values)) checkChalf(schema.name);
     if (involvesComplex(values)) return { r: complexCall(schema, f, values.slice(), recorded()) };
     return { r: f(...values) };

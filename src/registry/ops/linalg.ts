@@ -11,7 +11,7 @@ import { Tensor } from "../../tensor.js";
 import * as L from "../../ops/linalg.js";
 import * as P from "../../ops/products.js";
 import { reshape } from "../../ops/views.js";
-import { pyTypeName, scalarTypeName, writeInto } from "../../ops/core.js";
+import { pyTypeName, scalarTypeName } from "../../ops/core.js";
 import { halfAddmm, halfAddmv, halfAddr } from "../../ops/half-gemm.js";
 import { HALF_OWN } from "../half-compute.js";
 import { runtimeError, typeError, valueError } from "../../errors.js";
@@ -51,7 +51,8 @@ defineOp({
   overloads: [
     {
       schema: "mm(Tensor self, Tensor mat2) -> Tensor",
-      forward: (self: Tensor, mat2: Tensor) => L.mm(self, mat2),
+      // kernel: HALF_OWN's (Note [half gemm])
+      forward: (self: Tensor, mat2: Tensor, kernel?: L.ProductKernel) => L.mm(self, mat2, kernel),
     },
   ],
 });
@@ -79,7 +80,8 @@ defineOp({
   overloads: [
     {
       schema: "mv(Tensor self, Tensor vec) -> Tensor",
-      forward: (self: Tensor, vec: Tensor) => L.mv(self, vec),
+      // kernel: HALF_OWN's (Note [half gemm])
+      forward: (self: Tensor, vec: Tensor, kernel?: L.ProductKernel) => L.mv(self, vec, kernel),
     },
   ],
 });
@@ -282,6 +284,7 @@ function defineAdd(
     y: Tensor,
     beta: number | boolean,
     alpha: number | boolean,
+    kernel?: P.AddProductKernel,
   ) => Tensor,
   derivName: string,
   grad: (
@@ -310,10 +313,11 @@ function defineAdd(
     b: Tensor,
     beta: number | boolean,
     alpha: number | boolean,
+    kernel?: P.AddProductKernel,
   ): Tensor => {
     if (name === "addr" && self.dim() !== 2)
       throw runtimeError(`2D tensor expected, got ${self.dim()}D tensor for input`);
-    const r = forward(self, a, b, beta, alpha);
+    const r = forward(self, a, b, beta, alpha, kernel);
     if (name !== "addbmm" && r.shape.join() !== self.shape.join())
       throw runtimeError(
         `Bad in-place call: input tensor size [${self.shape.join(", ")}] and output tensor size [${r.shape.join(", ")}] should match`,
@@ -1015,76 +1019,37 @@ const productOk = (a: Tensor, b: Tensor): boolean =>
   a.dim() === 2 && b.dim() === 2 && a.shape[1] === b.shape[0];
 const matVecOk = (a: Tensor, v: Tensor): boolean =>
   a.dim() === 2 && v.dim() === 1 && a.shape[1] === v.shape[0];
-/** self broadcasts to the product's shape (and is it, for an in-place call) */
-const selfOk = (self: Tensor, shape: number[], inplace: boolean): boolean => {
-  if (inplace) return self.shape.join() === shape.join();
+/** self broadcasts to the product's shape (an in-place form's own checks refuse another one) */
+const selfOk = (self: Tensor, shape: number[]): boolean => {
   try {
     return broadcastShapes(self.shape, shape).join() === shape.join();
   } catch {
     return false;
   }
 };
-const writeBack = (self: Tensor, r: Tensor): Tensor => {
-  noGrad(() => writeInto(self, r));
-  return self;
-};
 
+// the kernels take the checked operands: the ops' own forwards record (mm's and mv's nodes,
+// the add-products' declared derivatives), in-place forms write into self as on float32
+const halfMm: L.ProductKernel = (a, b) => halfAddmm(null, a, b, 0, 1);
+const halfMv: L.ProductKernel = (a, v) => halfAddmv(null, a, v, 0, 1);
 HALF_OWN.set("mm", {
   applies: ([a, b]) => isBf16(a) && isBf16(b) && productOk(a, b),
-  forward: (a, b) => {
-    const [x, y] = [a as Tensor, b as Tensor];
-    const out = halfAddmm(null, x, y, 0, 1);
-    if (anyNeedsGrad([x, y]))
-      record(
-        "mm",
-        out,
-        [x, y],
-        { self: y.requiresGrad ? x : null, other: x.requiresGrad ? y : null },
-        { selfColumnMajor: L.columnMajor(x), otherColumnMajor: L.columnMajor(y) },
-      );
-    return out;
-  },
+  kernel: halfMm,
 });
 HALF_OWN.set("mv", {
   applies: ([a, v]) => isBf16(a) && isBf16(v) && matVecOk(a, v),
-  forward: (a, v) => {
-    const [x, y] = [a as Tensor, v as Tensor];
-    const out = halfAddmv(null, x, y, 0, 1);
-    if (anyNeedsGrad([x, y]))
-      record(
-        "mv",
-        out,
-        [x, y],
-        { self: y.requiresGrad ? x : null, vec: x.requiresGrad ? y : null },
-        {},
-      );
-    return out;
-  },
+  kernel: halfMv,
 });
-for (const inplace of [false, true]) {
-  const sfx = inplace ? "_" : "";
-  const out = (self: Tensor, r: Tensor): Tensor => (inplace ? writeBack(self, r) : r);
+for (const sfx of ["", "_"]) {
   HALF_OWN.set(`addmm${sfx}`, {
     applies: ([s, a, b]) =>
-      isBf16(s) &&
-      isBf16(a) &&
-      isBf16(b) &&
-      productOk(a, b) &&
-      selfOk(s, [a.shape[0], b.shape[1]], inplace),
-    forward: (s, a, b, beta, alpha) =>
-      out(
-        s as Tensor,
-        noGrad(() => halfAddmm(s as Tensor, a as Tensor, b as Tensor, Number(beta), Number(alpha))),
-      ),
+      isBf16(s) && isBf16(a) && isBf16(b) && productOk(a, b) && selfOk(s, [a.shape[0], b.shape[1]]),
+    kernel: halfAddmm satisfies P.AddProductKernel,
   });
   HALF_OWN.set(`addmv${sfx}`, {
     applies: ([s, a, v]) =>
-      isBf16(s) && isBf16(a) && isBf16(v) && matVecOk(a, v) && selfOk(s, [a.shape[0]], inplace),
-    forward: (s, a, v, beta, alpha) =>
-      out(
-        s as Tensor,
-        noGrad(() => halfAddmv(s as Tensor, a as Tensor, v as Tensor, Number(beta), Number(alpha))),
-      ),
+      isBf16(s) && isBf16(a) && isBf16(v) && matVecOk(a, v) && selfOk(s, [a.shape[0]]),
+    kernel: halfAddmv satisfies P.AddProductKernel,
   });
   HALF_OWN.set(`addr${sfx}`, {
     applies: ([s, a, b]) =>
@@ -1095,13 +1060,8 @@ for (const inplace of [false, true]) {
       a.dtype === b.dtype &&
       a.dim() === 1 &&
       b.dim() === 1 &&
-      (!inplace || s.dim() === 2) &&
-      selfOk(s, [a.shape[0], b.shape[0]], inplace),
-    forward: (s, a, b, beta, alpha) =>
-      out(
-        s as Tensor,
-        noGrad(() => halfAddr(s as Tensor, a as Tensor, b as Tensor, Number(beta), Number(alpha))),
-      ),
+      selfOk(s, [a.shape[0], b.shape[0]]),
+    kernel: halfAddr satisfies P.AddProductKernel,
   });
 }
 // at::matmul of 1-D and 2-D bfloat16 operands: mv, mm, or mm of the vector as a row

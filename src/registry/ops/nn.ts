@@ -607,6 +607,25 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // linear layers and embedding
 
+/**
+ * at::linear's composition on an `addmm` (bias, mat1, mat2): addmm for a 2-D input, or a
+ * contiguous 3-D one viewed as 2-D; else matmul, then + bias.
+ */
+function linearBy(
+  addmm: (bias: Tensor, mat1: Tensor, mat2: Tensor) => Tensor,
+): (input: Tensor, weight: Tensor, bias: Tensor | null) => Tensor {
+  return (input, weight, bias) => {
+    if (bias !== null && input.dim() === 2) return addmm(bias, input, weight.t());
+    if (bias !== null && input.dim() === 3 && input.isContiguous()) {
+      const [n0, n1, k] = input.shape;
+      const r = addmm(bias, input.view(n0 * n1, k), weight.t());
+      return r.view(n0, n1, r.shape[1]);
+    }
+    const out = input.matmul(weight.t());
+    return bias === null ? out : out.add(bias);
+  };
+}
+
 defineOp({
   name: "linear",
   namespace: "nn.functional",
@@ -617,16 +636,7 @@ defineOp({
   overloads: [
     {
       schema: "linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
-      forward: (input: Tensor, weight: Tensor, bias: Tensor | null) => {
-        if (bias !== null && input.dim() === 2) return NN.addmm(bias, input, weight.t());
-        if (bias !== null && input.dim() === 3 && input.isContiguous()) {
-          const [n0, n1, k] = input.shape;
-          const r = NN.addmm(bias, input.view(n0 * n1, k), weight.t());
-          return r.view(n0, n1, r.shape[1]);
-        }
-        const out = input.matmul(weight.t());
-        return bias === null ? out : out.add(bias);
-      },
+      forward: linearBy(NN.addmm),
     },
   ],
 });
@@ -641,24 +651,13 @@ HALF_OWN.set("cosine_similarity", {
     b.dtype.name === "bfloat16",
 });
 
-// Note [half gemm]: a bfloat16 linear is at::linear's composition of products that round as
-// PyTorch's (addmm for a 2-D input, or a contiguous 3-D one viewed as 2-D; else matmul, then
-// + bias)
+// Note [half gemm]: a bfloat16 linear is at::linear's composition on the registry's addmm,
+// whose products round as PyTorch's (NN.addmm, the float path's, has no half kernel)
+const halfLinear = linearBy((s, a, b) => (fn("addmm") as typeof NN.addmm)(s, a, b));
 HALF_OWN.set("linear", {
   applies: (values) =>
     values.every((v) => v === null || (v instanceof Tensor && v.dtype.name === "bfloat16")),
-  forward: (i, w, b) => {
-    const [input, weight, bias] = [i as Tensor, w as Tensor, b as Tensor | null];
-    const addmm = fn("addmm") as (s: Tensor, a: Tensor, b: Tensor) => Tensor;
-    if (bias !== null && input.dim() === 2) return addmm(bias, input, weight.t());
-    if (bias !== null && input.dim() === 3 && input.isContiguous()) {
-      const [n0, n1, k] = input.shape;
-      const r = addmm(bias, input.view(n0 * n1, k), weight.t());
-      return r.view(n0, n1, r.shape[1]);
-    }
-    const out = input.matmul(weight.t());
-    return bias === null ? out : out.add(bias);
-  },
+  forward: (i, w, b) => halfLinear(i as Tensor, w as Tensor, b as Tensor | null),
 });
 
 defineOp({
