@@ -232,7 +232,13 @@ for (const lib of LIBRARIES) {
       lib.lib,
       lib.variant,
       w.id,
-      { repeats, minRepMs: quick ? 50 : 150, warmupMs: quick ? 150 : 400 },
+      // (the warm-up of bench/run-js.mjs: Note [warm-up until steady] in bench/lib/harness.mjs)
+      {
+        repeats,
+        minRepMs: quick ? 50 : 150,
+        warmupMs: quick ? 500 : 2000,
+        steadyMs: quick ? 3000 : 8000,
+      },
     );
     let r = await Promise.race([
       run.catch((e) => ({ ok: false, status: "error", reason: String(e.message) })),

@@ -26,7 +26,10 @@ try {
       const r = await measure(step, {
         repeats: quick ? 3 : 9,
         minRepMs: quick ? 50 : 150,
-        warmupMs: big ? 0 : quick ? 150 : 400,
+        warmupMs: big ? 0 : quick ? 500 : 2000,
+        // until the step stops getting faster, at most this long (Note [warm-up until steady]
+        // in bench/lib/harness.mjs; bench/torch_runner.py the same)
+        steadyMs: big ? 0 : quick ? 3000 : 8000,
       });
       emit({ ok: true, ...r, info: impl.info });
     }

@@ -2,6 +2,7 @@
     /usr/bin/python3 bench/torch_runner.py <threads> <workload> [--quick]
 Same workloads, shapes and timing rules as bench/lib/harness.mjs; prints one @@RESULT line."""
 import json
+import math
 import os
 import re
 import sys
@@ -24,26 +25,58 @@ def now():
     return time.perf_counter() * 1e3
 
 
-def measure(step, repeats, min_rep_ms, warmup_ms):
+# bench/lib/harness.mjs's Note [warm-up until steady]: after warmup_ms, chunks of about
+# min_rep_ms until the median of the last STEADY_WINDOW chunks is not STEADY_GAIN faster than
+# that of the STEADY_WINDOW before them, or the warm-up has lasted steady_ms in all
+STEADY_WINDOW = 4
+STEADY_GAIN = 0.01
+
+
+def median(xs):
+    s = sorted(xs)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def measure(step, repeats, min_rep_ms, warmup_ms, steady_ms=0):
     step()
-    calls, t0 = 0, now()
+    calls, start = 0, now()
+    t0 = start
     while True:
         step()
         calls += 1
         if now() - t0 >= warmup_ms:
             break
     once = max((now() - t0) / calls, 1e-5)
-    iters = max(1, -(-int(min_rep_ms * 1000) // int(once * 1000 + 1)))
+    if steady_ms > 0:
+        chunk = max(1, math.ceil(min_rep_ms / once))
+        chunks = []
+        while now() - start < steady_ms:
+            t0 = now()
+            for _ in range(chunk):
+                step()
+            chunks.append((now() - t0) / chunk)
+            k = len(chunks)
+            if k >= 2 * STEADY_WINDOW and median(chunks[k - STEADY_WINDOW :]) > (
+                1 - STEADY_GAIN
+            ) * median(chunks[k - 2 * STEADY_WINDOW : k - STEADY_WINDOW]):
+                break
+        if chunks:
+            once = median(chunks[-STEADY_WINDOW:])
+    warmed_ms = now() - start
+    iters = max(1, math.ceil(min_rep_ms / once))
     runs = []
     for _ in range(repeats):
         t0 = now()
         for _ in range(iters):
             step()
         runs.append((now() - t0) / iters)
-    runs.sort()
-    m = len(runs) // 2
-    med = runs[m] if len(runs) % 2 else (runs[m - 1] + runs[m]) / 2
-    return {"ms": med, "runs": len(runs), "itersPerRun": iters}
+    return {
+        "ms": median(runs),
+        "runs": len(runs),
+        "itersPerRun": iters,
+        "warmupMs": round(warmed_ms),
+    }
 
 
 def rss_mb():
@@ -203,7 +236,8 @@ try:
             MAKERS[workload](),
             3 if quick else 9,
             50 if quick else 150,
-            0 if workload == "matmul1024" else (150 if quick else 400),
+            0 if workload == "matmul1024" else (500 if quick else 2000),
+            0 if workload == "matmul1024" else (3000 if quick else 8000),
         )
         emit({"ok": True, **r, "info": info})
 except Exception as e:  # reported in the table, not a crash

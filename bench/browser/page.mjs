@@ -19,7 +19,7 @@ async function tensorgradVariant(variant) {
   return null;
 }
 
-globalThis.benchRun = async (lib, variant, workload, { repeats, minRepMs, warmupMs }) => {
+globalThis.benchRun = async (lib, variant, workload, { repeats, minRepMs, warmupMs, steadyMs }) => {
   try {
     const key = `${lib}/${variant}`;
     if (!loaded.has(key)) {
@@ -42,7 +42,12 @@ globalThis.benchRun = async (lib, variant, workload, { repeats, minRepMs, warmup
       };
     const step = await make();
     const big = workload === "matmul1024";
-    const r = await measure(step, { repeats, minRepMs, warmupMs: big ? 0 : warmupMs });
+    const r = await measure(step, {
+      repeats,
+      minRepMs,
+      warmupMs: big ? 0 : warmupMs,
+      steadyMs: big ? 0 : steadyMs,
+    });
     return { ok: true, ...r, info };
   } catch (e) {
     return { ok: false, status: "error", reason: String(e?.message ?? e).split("\n")[0] };

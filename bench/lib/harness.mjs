@@ -26,10 +26,13 @@ function median(xs) {
 }
 
 /**
- * Median over `repeats` timed repeats, after warm-up, of one call of `step` (sync or async), in ms.
- * Fast steps are batched so that one repeat lasts at least `minRepMs`.
+ * Median over `repeats` timed repeats, after warm-up, of one call of `step` (sync or async), in ms
+ * (with the warm-up's length, `warmupMs`).
+ * Fast steps are batched so that one repeat lasts at least `minRepMs`. The warm-up runs calls for
+ * `warmupMs`, then, with `steadyMs` > 0, goes on until the step time stops falling (Note [warm-up
+ * until steady]) or the warm-up has lasted `steadyMs` in all.
  */
-export async function measure(step, { repeats, minRepMs = 100, warmupMs = 300 }) {
+export async function measure(step, { repeats, minRepMs = 100, warmupMs = 300, steadyMs = 0 }) {
   const first = step();
   const isAsync = first !== null && typeof first === "object" && typeof first.then === "function";
   if (isAsync) await first;
@@ -42,12 +45,33 @@ export async function measure(step, { repeats, minRepMs = 100, warmupMs = 300 })
       };
   // warm-up: at least one more call and about warmupMs of calls; calibrates the batch size
   let calls = 0;
-  let t0 = now();
+  const start = now();
+  let t0 = start;
   do {
     await run(1);
     calls++;
   } while (now() - t0 < warmupMs);
-  const once = Math.max((now() - t0) / calls, 1e-5);
+  let once = Math.max((now() - t0) / calls, 1e-5);
+  if (steadyMs > 0) {
+    // Note [warm-up until steady]: chunks of about minRepMs; stop when the median of the last
+    // STEADY_WINDOW chunks is not STEADY_GAIN faster than that of the STEADY_WINDOW before them
+    const chunk = Math.max(1, Math.ceil(minRepMs / once));
+    const chunks = [];
+    while (now() - start < steadyMs) {
+      t0 = now();
+      await run(chunk);
+      chunks.push((now() - t0) / chunk);
+      const k = chunks.length;
+      if (
+        k >= 2 * STEADY_WINDOW &&
+        median(chunks.slice(k - STEADY_WINDOW)) >
+          (1 - STEADY_GAIN) * median(chunks.slice(k - 2 * STEADY_WINDOW, k - STEADY_WINDOW))
+      )
+        break;
+    }
+    if (chunks.length > 0) once = median(chunks.slice(-STEADY_WINDOW));
+  }
+  const warmedMs = now() - start;
   const iters = Math.max(1, Math.ceil(minRepMs / once));
   const runs = [];
   for (let r = 0; r < repeats; r++) {
@@ -55,8 +79,32 @@ export async function measure(step, { repeats, minRepMs = 100, warmupMs = 300 })
     await run(iters);
     runs.push((now() - t0) / iters);
   }
-  return { ms: median(runs), runs: runs.length, itersPerRun: iters };
+  return {
+    ms: median(runs),
+    runs: runs.length,
+    itersPerRun: iters,
+    warmupMs: Math.round(warmedMs),
+  };
 }
+
+/*
+ * Note [warm-up until steady]: a JavaScript library's step gets faster for seconds after its
+ * first call, as V8 optimizes its functions one by one: V8 optimizes a function once it has run
+ * a budget of bytecode in proportion to its size, so a small function a step calls once waits
+ * thousands of steps. On tensorgrad's MLP step (workload 3; `node --trace-opt --trace-deopt`,
+ * load ~7), 34, 22, 19, 25, 21, 15, 10, 8, 5, 2 functions were optimized in consecutive
+ * half-seconds (165 in all, the last ones past step 3,000), with 22 deoptimizations in all,
+ * none repeated; its JavaScript time per step (CPU profile per half-second) fell from 2.5 ms to
+ * 0.9, 0.58, 0.47, 0.31, 0.20, 0.19, 0.14 and 0.11 ms; on a quiet machine the step measured
+ * in-process settled at 0.56-0.60 ms after 2-5 s where a 400 ms warm-up measured 0.72-0.75
+ * (and `node --interrupt-budget=16384`, which optimizes sooner, settled sooner). A training loop
+ * runs at the settled speed, so the suite times that: every library (bench/torch_runner.py does
+ * the same for PyTorch, whose step is steady from the start, so its warm-up stops after the
+ * minimum and two windows) warms up until the step stops falling by STEADY_GAIN from one window
+ * of STEADY_WINDOW chunks to the next, within a minimum and a cap (bench/run-js.mjs).
+ */
+const STEADY_WINDOW = 4;
+const STEADY_GAIN = 0.01;
 
 /** Resident set size now, in MB (from /proc, as for the Python child). */
 export function rssMB() {

@@ -237,7 +237,9 @@ export const layerDerivatives: { [K in LayerOp]: Derivative<K> } = {
         g,
         opt(s.mat1),
         opt(s.mat2),
-        [0, 1, 2].map((i) => n.needsInputGrad(i)),
+        // (a literal: Note [packed shapes] in ops/reduce.ts, arrays `map` makes in optimized
+        // code have another map than the interpreter's)
+        [n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)],
         a,
       ),
   },

@@ -54,6 +54,16 @@ const NO_DIMS: number[] = [];
 /** the dims of a full reduction of a 1-d tensor (shared: plans are never mutated) */
 const DIM_0: number[] = [0];
 
+/*
+ * Note [packed shapes]: a shape array the engine sees should have one V8 map (packed small
+ * integers). TurboFan's inlined `Array.prototype.map`/`filter` make holey arrays where the
+ * interpreter's made packed ones, so once `plan` was optimized (2.5-3.5 s into the MLP step of
+ * bench workload 3) its shapes reached alloc, wrap, numel, numelOf, shapeEqual, contiguous,
+ * viewStrides and addmm with a map their optimized code had never seen: eight functions
+ * deoptimized at once (`node --trace-deopt`) and had to earn their optimization again, seconds
+ * more of a slower step. Pushing the elements keeps the arrays packed in both tiers (with
+ * AddmmBackward0's `needs` a literal, two deoptimizations remain after the first 2 s, not 12).
+ */
 function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
   const nd = t.dim();
   // PyTorch's reductions run on TensorIterator, which takes at most 64 dims
@@ -68,8 +78,14 @@ function plan(t: Tensor, dim: Dims, keepdim: boolean): Plan {
   const all = dim === undefined || dim === null || (Array.isArray(dim) && dim.length === 0);
   const dims = all ? normalizeDims(null, nd) : normalizeDims(dim, nd);
   if (nd === 0) dims.length = 0; // a 0-dim tensor accepts dim 0 / -1, which names no dim
-  const keptShape = t.shape.map((s, i) => (dims.includes(i) ? 1 : s));
-  const outShape = keepdim ? keptShape.slice() : t.shape.filter((_, i) => !dims.includes(i));
+  // Note [packed shapes]: pushed, not `map`/`filter`
+  const keptShape: number[] = [];
+  const outShape: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    const reduced = dims.includes(i);
+    keptShape.push(reduced ? 1 : t.shape[i]);
+    if (keepdim || !reduced) outShape.push(reduced ? 1 : t.shape[i]);
+  }
   let inner = 1;
   for (const d of dims) inner *= t.shape[d];
   const outer = inner === 0 ? numelOf(outShape) : t.numel() / inner;
