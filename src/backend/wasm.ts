@@ -167,7 +167,16 @@ export type WasmBindings = Record<string, (...args: unknown[]) => void> & {
   readonly describe: string;
   /** The kernel tasks the workers (not the calling thread) have run: 0 without threads. */
   workerTasks(): number;
+  /** The calls so far and the bytes they copied into and out of the module (Note [wasm copies]). */
+  copyStats(): WasmCopyStats;
 };
+
+/** What `copyStats` counts (cumulative since the module loaded). */
+export interface WasmCopyStats {
+  calls: number;
+  bytesIn: number;
+  bytesOut: number;
+}
 
 /** The kernels' name in `simd` and the backend notice. */
 export const WASM_SIMD = "wasm-simd128";
@@ -206,6 +215,8 @@ interface Instance {
   ex: Exports;
   slots: number;
   maxArgs: number;
+  /** counted across instances (the bindings move to the threaded one) */
+  stats: WasmCopyStats;
 }
 
 /** The WASI imports: the one call the C library makes (a clock libc++ reads at startup). */
@@ -291,7 +302,12 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
   } else {
     ex = instantiateSingle(compile(options.bytes ?? moduleBytes(WASM_MODULE)));
   }
-  const inst: Instance = { ex, slots: ex.tg_slots(), maxArgs: ex.tg_max_args() };
+  const inst: Instance = {
+    ex,
+    slots: ex.tg_slots(),
+    maxArgs: ex.tg_max_args(),
+    stats: { calls: 0, bytesIn: 0, bytesOut: 0 },
+  };
   const ids = bindingIds(ex);
   let threads = want;
   const out: Record<string, unknown> = {
@@ -302,6 +318,7 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
     getNumThreads: () => pool?.size ?? 1,
     workerTasks: () =>
       pool === null ? 0 : (inst.ex as unknown as ThreadExports).tg_worker_tasks() >>> 0,
+    copyStats: (): WasmCopyStats => ({ ...inst.stats }),
     setKernel: () => WASM_SIMD,
     simd: WASM_SIMD,
     // large tensors' storage, reused when the engine releases it (Note [wasm buffer pool])
@@ -404,6 +421,7 @@ function wasmCall(
   const argSpan: number[] = new Array<number>(nArgs).fill(-1);
   return (...args: unknown[]) => {
     const ex = inst.ex;
+    const stats = inst.stats;
     const slotsAt = inst.slots;
     const n = Math.min(args.length, inst.maxArgs);
     let spans = 0;
@@ -461,8 +479,10 @@ function wasmCall(
     try {
       let u8 = new Uint8Array(ex.memory.buffer);
       let f64 = new Float64Array(ex.memory.buffer);
+      stats.calls++;
       for (let s = 0; s < spans; s++) {
         if (!spanRead[s]) continue;
+        stats.bytesIn += spanHi[s] - spanLo[s];
         u8.set(new Uint8Array(spanBuf[s], spanLo[s], spanHi[s] - spanLo[s]), base + spanAt[s]);
       }
       let ints = base / 8;
@@ -502,6 +522,7 @@ function wasmCall(
       for (let s = 0; s < spans; s++) {
         if (!spanWrite[s]) continue;
         const len = spanHi[s] - spanLo[s];
+        stats.bytesOut += len;
         new Uint8Array(spanBuf[s], spanLo[s], len).set(
           u8.subarray(base + spanAt[s], base + spanAt[s] + len),
         );
