@@ -130,6 +130,20 @@ test("copyStats counts the calls and the bytes copied in and out (Note [wasm out
   assert.equal(fresh[0], Math.fround(Math.exp(0.5)));
 });
 
+test("the warm-up calls (Note [wasm warm-up]) run on a later task, only where asked", async () => {
+  // Node compiles the module optimised up front: no warm-up by default
+  assert.equal(await loadWasm({ threads: 1 }).warmedUp, 0);
+  const w = loadWasm({ threads: 1, warmUp: true });
+  assert.equal(w.copyStats().calls, 0, "no call before the task");
+  const calls = await w.warmedUp;
+  assert.ok(calls >= 10, `${calls} warm-up calls`);
+  assert.equal(w.copyStats().calls, calls);
+  // the kernels still compute what they did
+  const out = new Float32Array(3);
+  w.ewBinary(2, new Float32Array([1, 2, 3]), 0, 1, new Float32Array([4, 5, 6]), 0, 1, out, 0, 3);
+  assert.deepEqual(Array.from(out), [4, 10, 18]);
+});
+
 type Arg = unknown;
 const copy = (x: Arg): Arg =>
   ArrayBuffer.isView(x)

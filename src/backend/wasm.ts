@@ -21,7 +21,16 @@
  * (wasm-threads.ts, Note [wasm workers]); elsewhere, or with TENSORGRAD_WASM_THREADS=1, the
  * single-threaded one.
  */
-import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
+import {
+  Activation,
+  Binary,
+  NATIVE_FAMILIES,
+  parseSignature,
+  Reduce,
+  Unary,
+  type ArgKind,
+  type NativeFamily,
+} from "./abi.js";
 import { WASM_MODULE } from "./wasm-module.gen.js";
 import { makeBufferPool } from "./wasm-pool.js";
 import {
@@ -169,6 +178,11 @@ export type WasmBindings = Record<string, (...args: unknown[]) => void> & {
   workerTasks(): number;
   /** The calls so far and the bytes they copied into and out of the module (Note [wasm copies]). */
   copyStats(): WasmCopyStats;
+  /**
+   * The warm-up calls (Note [wasm warm-up]) once the module the kernels run on has had them:
+   * how many were made (0 where none run: Node, or `warmUp: false`).
+   */
+  readonly warmedUp: Promise<number>;
 };
 
 /** What `copyStats` counts (cumulative since the module loaded). */
@@ -208,6 +222,11 @@ export interface WasmOptions {
    * process); the embedded one by default. Implies one thread.
    */
   bytes?: Uint8Array<ArrayBuffer>;
+  /**
+   * Whether to run the warm-up calls (Note [wasm warm-up]) on a later task; default: where the
+   * engine compiles the module with its baseline compiler first (not Node, `compile`).
+   */
+  warmUp?: boolean;
 }
 
 /** One instance of a module: what the bindings call (Note [wasm threads module]). */
@@ -329,7 +348,17 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
       return why === null ? "SIMD128, 1 thread" : `SIMD128, 1 thread (${why})`;
     },
   };
-  if (threadsB64 === undefined && want > 1 && why === null) {
+  const warm = options.warmUp ?? !compilesOptimised();
+  // the module the kernels will run on: the threaded one when it is still to come
+  const moving = threadsB64 === undefined && want > 1 && why === null;
+  let warmed!: (calls: number) => void;
+  out.warmedUp = new Promise<number>((r) => (warmed = r));
+  const warmLater = (): void => {
+    if (!warm) return warmed(0);
+    setTimeout(() => warmed(warmUp(out as WasmBindings)), 0);
+  };
+  if (!moving) warmLater();
+  if (moving) {
     // a browser: the threaded module arrives asynchronously; the bindings then move to it
     threadsModuleAsync()
       .then(async (b64) => {
@@ -346,7 +375,8 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
       })
       .catch((e: unknown) => {
         why = `the threaded module failed to load: ${(e as Error).message ?? String(e)}`;
-      });
+      })
+      .finally(warmLater);
   }
   for (const [family, table] of Object.entries(NATIVE_FAMILIES) as [NativeFamily, object][]) {
     if (!WASM_FAMILIES.has(family)) continue;
@@ -376,9 +406,7 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
  * the optimising compiler only (V8's --no-liftoff, for this module; the flag is restored).
  */
 function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const v8 = proc?.getBuiltinModule?.("node:v8") as
-    { setFlagsFromString(flags: string): void } | undefined;
+  const v8 = nodeV8();
   if (v8 === undefined) return new WebAssembly.Module(bytes);
   v8.setFlagsFromString("--no-liftoff");
   try {
@@ -386,6 +414,62 @@ function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
   } finally {
     v8.setFlagsFromString("--liftoff");
   }
+}
+
+/** Node's v8 module (its flags), or undefined elsewhere. */
+function nodeV8(): { setFlagsFromString(flags: string): void } | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.("node:v8") as
+    { setFlagsFromString(flags: string): void } | undefined;
+}
+
+/** Whether `compile` gives the module optimised code up front (Note [wasm tiers]). */
+function compilesOptimised(): boolean {
+  return nodeV8() !== undefined;
+}
+
+/**
+ * Note [wasm warm-up]: where the module starts on V8's baseline code (a browser: Note [wasm
+ * tiers]), a kernel runs 3-4x slower until V8 has seen it hot and compiled it again. Measured in
+ * headless Chromium here (bench/browser-diag.mjs, matmul 256 forward and backward, one thread,
+ * the fastest of each 5 steps, load 13): 48 and 11 ms in the first 10 steps, then 5.5-6 ms;
+ * with --no-liftoff 6.5-7 ms from the first. So once the module the kernels run on is there
+ * (the threaded one, when it is still loading), a later task calls the kernels of a training
+ * step once each on data large enough to use up V8's tiering budget of their loops: matrix
+ * products in the three layouts of a linear layer's forward and backward, the elementwise ops
+ * and backward formulas of the benchmarks' activations, reductions, log-softmax and its
+ * backward. V8 compiles the optimised code in the background and shares it with the workers'
+ * instances (one module). The calls take ~20-60 ms of baseline code on the page's main thread;
+ * they write only their own arrays. Returns how many calls were made.
+ */
+function warmUp(b: WasmBindings): number {
+  const n = 1 << 18;
+  const side = 128;
+  const a = new Float32Array(n).fill(0.25);
+  const c = new Float32Array(n).fill(0.5);
+  const out = new Float32Array(n);
+  const s = side;
+  const calls: (() => void)[] = [
+    () => b.ewUnary(Unary.Tanh, a, 0, out, n),
+    () => b.ewUnary(Unary.Exp, a, 0, out, n),
+    () => b.ewUnary(Unary.Relu, a, 0, out, n),
+    () => b.ewBinary(Binary.Add, a, 0, 1, c, 0, 1, out, 0, n),
+    () => b.ewBinary(Binary.Mul, a, 0, 1, c, 0, 1, out, 0, n),
+    () => b.ewBinary(Binary.Sub, a, 0, 1, c, 0, 0, out, 0, n),
+    () => b.ewActivationBackward(Activation.TanhBackward, a, 0, 1, c, 0, out, n),
+    () => b.ewActivationBackward(Activation.ReluBackward, a, 0, 1, c, 0, out, n),
+    () => b.ewPowBackward(a, 0, 0, c, 0, 2, out, n),
+    () => b.reduce(Reduce.Sum, a, 0, 1, n, 1, out, 0),
+    () => b.reduce(Reduce.Sum, a, 0, 1, s, n / s, out, 0),
+    () => b.softmax(a, 0, n / s, s, 1, out, 0, 1),
+    () => b.softmaxBackward(a, 0, c, 0, n / s, s, 1, out, 0, 1),
+    // (a: s x s row-major, b: s x s; out = a b, a bᵀ, aᵀ b)
+    () => b.matmul(a, 0, 0, s, 1, c, 0, 0, s, 1, out, 1, s, s, s),
+    () => b.matmul(a, 0, 0, s, 1, c, 0, 0, 1, s, out, 1, s, s, s),
+    () => b.matmul(a, 0, 0, 1, s, c, 0, 0, s, 1, out, 1, s, s, s),
+  ];
+  for (const call of calls) call();
+  return calls.length;
 }
 
 function readString(ex: Exports, p: number): string {
