@@ -14,6 +14,7 @@ import type { Tensor } from "../src/index.js";
 import { nativeAddon } from "../src/backend/native.js";
 import { filled, skip } from "./helpers/native.js";
 import { poolBuffersReleased } from "../src/backend/buffers.js";
+import { firstGradientCopies } from "../src/autograd/grad-accumulation.js";
 
 const N = 256;
 const poolSkip = skip !== false ? skip : nativeAddon?.releaseBuffer ? false : "no buffer pool";
@@ -62,7 +63,9 @@ test(
   "the consumed gradients' buffers go back to the pool during backward",
   { skip: poolSkip },
   () => {
-    // a chain of 20 ops: each one's incoming gradient is dead once it ran
+    // a chain of 20 ops: each one's incoming gradient is dead once it ran (the first tanh's
+    // too: its input is large, `largeInput`), and the last result becomes x.grad (Note
+    // [counted stolen gradients]): 19
     const chain = (x: Tensor): Tensor => {
       let h = x;
       for (let i = 0; i < 20; i++) h = h.tanh();
@@ -285,3 +288,51 @@ for (const c of LAYER_CASES) {
     }
   });
 }
+
+test(
+  "a leaf gradient only the engine's count holds becomes .grad without a copy",
+  { skip: poolSkip },
+  () => {
+    // Note [counted stolen gradients]: tanh(x*w+b)^2 (bench/browser.mjs's chain): b's
+    // gradient is AddBackward's input gradient (also handed to MulBackward, which has run by
+    // the commit), w's is MulBackward's product; both were copied before
+    const x = leaf(1);
+    const w = leaf(2);
+    const b = leaf(3);
+    const chain = (): Tensor => torch.tanh(x.mul(w).add(b)).pow(2).mean();
+    const [gw, gb] = torch.autograd.grad(chain(), [w, b]) as Tensor[];
+    const before = firstGradientCopies();
+    const released = poolBuffersReleased();
+    chain().backward();
+    assert.equal(firstGradientCopies() - before, 0, "first gradients copied");
+    // pow's backward (the first formula: its incoming gradient is mean's expanded scalar) made
+    // a pool buffer that tanh's backward consumed
+    assert.ok(poolBuffersReleased() - released >= 1, "pow's gradient released");
+    same(w.grad!, gw, "w.grad");
+    same(b.grad!, gb, "b.grad");
+    // the taken buffers are the leaves' now: another step (which releases and reuses pool
+    // buffers) leaves them as they were
+    const [w1, b1] = [w.grad!, b.grad!];
+    w.grad = null;
+    b.grad = null;
+    chain().backward();
+    same(w1, gw, "the first w.grad after another step");
+    same(b1, gb, "the first b.grad after another step");
+    same(w.grad!, gw, "w.grad of the second step");
+    assert.notEqual(w.grad!.typedArray.buffer, b.grad!.typedArray.buffer);
+  },
+);
+
+test("two leaves handed one gradient tensor copy it: their .grad never share storage", () => {
+  // AddBackward hands tanh's input gradient to both leaves: a count of two, so each copies
+  // (PyTorch clones while the use count is above one)
+  const a = leaf(1);
+  const c = leaf(2);
+  const before = firstGradientCopies();
+  a.add(c).tanh().sum().backward();
+  assert.equal(firstGradientCopies() - before, 2, "first gradients copied");
+  assert.notEqual(a.grad!.typedArray.buffer, c.grad!.typedArray.buffer);
+  const cBefore = Array.from(c.grad!.flatten().typedArray);
+  a.grad!.add_(1);
+  assert.deepEqual(Array.from(c.grad!.flatten().typedArray), cBefore, "c.grad after a.grad += 1");
+});

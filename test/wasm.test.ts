@@ -106,6 +106,44 @@ test("arrays that share a buffer keep their overlap (in place, views)", () => {
   assert.deepEqual(x, new Float64Array([-2, -3, -4, -5, -6, 6]));
 });
 
+test("copyStats counts the calls and the bytes copied in and out (Note [wasm output copies])", () => {
+  // [input, output, bytes in, bytes out] per call of exp (ewUnary op 3): an output written
+  // whole is not copied in; an output sharing its buffer with the input is one span
+  const n = 1000;
+  const a = new Float32Array(n).fill(0.5);
+  const fresh = new Float32Array(n);
+  const shared = new Float32Array(2 * n);
+  const cases: [Float32Array, Float32Array, number, number][] = [
+    [a, fresh, 4 * n, 4 * n],
+    [shared.subarray(0, n), shared.subarray(n), 8 * n, 8 * n],
+    // (an output larger than the n elements written is read too)
+    [a, new Float32Array(n + 1), 4 * n + 4 * (n + 1), 4 * (n + 1)],
+  ];
+  for (const [x, out, bytesIn, bytesOut] of cases) {
+    const before = wasm.copyStats();
+    wasm.ewUnary(3, x, 0, out, n);
+    const after = wasm.copyStats();
+    assert.equal(after.calls - before.calls, 1);
+    assert.equal(after.bytesIn - before.bytesIn, bytesIn, "bytes in");
+    assert.equal(after.bytesOut - before.bytesOut, bytesOut, "bytes out");
+  }
+  assert.equal(fresh[0], Math.fround(Math.exp(0.5)));
+});
+
+test("the warm-up calls (Note [wasm warm-up]) run on a later task, only where asked", async () => {
+  // Node compiles the module optimised up front: no warm-up by default
+  assert.equal(await loadWasm({ threads: 1 }).warmedUp, 0);
+  const w = loadWasm({ threads: 1, warmUp: true });
+  assert.equal(w.copyStats().calls, 0, "no call before the task");
+  const calls = await w.warmedUp;
+  assert.ok(calls >= 10, `${calls} warm-up calls`);
+  assert.equal(w.copyStats().calls, calls);
+  // the kernels still compute what they did
+  const out = new Float32Array(3);
+  w.ewBinary(2, new Float32Array([1, 2, 3]), 0, 1, new Float32Array([4, 5, 6]), 0, 1, out, 0, 3);
+  assert.deepEqual(Array.from(out), [4, 10, 18]);
+});
+
 type Arg = unknown;
 const copy = (x: Arg): Arg =>
   ArrayBuffer.isView(x)

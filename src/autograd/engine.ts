@@ -189,8 +189,9 @@ function sumInto(node: Node, bit: number, prev: Tensor, g: Tensor): Tensor {
  *   out of the count for the rest of the run (`escape`), before they run;
  * - `.grad` gets a copy or an in-place sum (accumulateGrad), or the gradient itself when it
  *   steals it (Note [stolen gradients]): such a gradient leaves the count after the commit.
- * Counting starts at the run's first pool buffer (a small graph, which makes none, pays only a
- * check per node); what was made before it is not counted and goes to the collector. A
+ * Counting starts at the run's first pool buffer, or at its first node when a root's node has
+ * an input large enough for a pool buffer (`largeInput`; a small graph, which makes none, pays
+ * only a check per node); what was made before it is not counted and goes to the collector. A
  * gradient that is not a plain Tensor (a vmap BatchedTensor wraps its storage) switches the
  * counting off for the rest of the run. A failed run releases nothing more; its buffers go to
  * the collector as before.
@@ -232,6 +233,15 @@ class Owned {
     }
   }
 
+  /**
+   * Whether the engine's count says one slot or pending leaf gradient alone holds `t`'s
+   * buffer, a buffer a built-in formula made (Note [counted stolen gradients]).
+   */
+  soleHolder(t: Tensor): boolean {
+    if (this.off || this.refs.size === 0 || t.constructor !== Tensor) return false;
+    return this.refs.get(t.typedArray.buffer as ArrayBuffer) === 1;
+  }
+
   /** `t` is kept outside the engine: never release its buffer. */
   escapeTensor(t: Tensor): void {
     if (!this.off) this.refs.delete(t.typedArray.buffer as ArrayBuffer);
@@ -258,6 +268,31 @@ class Owned {
   }
 }
 const TOP_OWNED = new Owned();
+
+/**
+ * Elements from which an input's gradient may be a pool buffer (64 KB of a 4-byte dtype: the
+ * pool's threshold, buffers.ts POOL_MIN_BYTES).
+ */
+const POOL_MIN_ELEMENTS = 16384;
+
+/**
+ * Whether one of a node's inputs is large enough for its gradient to come from the buffer pool:
+ * a run whose root node has one counts from its first node (Note [released gradients]), so
+ * that the first formulas' results (those of a loss's backward, whose own incoming gradient is
+ * an expanded scalar) go back to the pool too. (Checked once per run, for the roots: a check
+ * per node cost the small graphs' runs ~1.5% of their instructions.)
+ */
+function largeInput(node: Node): boolean {
+  const edges = node.edges;
+  for (let i = 0; i < edges.length; i++) {
+    const s = edges[i].shape;
+    if (s === undefined) continue;
+    let n = 1;
+    for (let d = 0; d < s.length; d++) n *= s[d];
+    if (n >= POOL_MIN_ELEMENTS) return true;
+  }
+  return false;
+}
 
 /** Whether a node's backward is a built-in formula that runs no user code (Note [released gradients]). */
 function plainFormula(node: Node): boolean {
@@ -397,9 +432,16 @@ function execute(
   // the log stays on for the run; each counted node starts it afresh, so what other nodes,
   // hooks or the commit make is never taken for a formula's
   const outerLog = own !== null ? setPoolLog(own.log) : null;
+  // a root whose node has a large input counts from the start (`largeInput`)
+  if (own !== null) {
+    for (let i = 0; i < roots.length && !own.active; i++) {
+      const n = roots[i].gradFn;
+      if (n !== null && largeInput(n)) own.active = true;
+    }
+  }
   try {
     runNodes(queue, frame, opts, captures, results, pending, own);
-    commit(pending, opts);
+    commit(pending, opts, own);
   } finally {
     if (own !== null) setPoolLog(outerLog);
   }
@@ -723,15 +765,29 @@ function outOfOrder(node: Node, child: Node): Error {
   );
 }
 
-/** Note [atomic backward]: free saved tensors, write retained and leaf gradients, run hooks. */
-function commit(pending: Scratch, opts: EngineOptions): void {
+/**
+ * Note [atomic backward]: free saved tensors, write retained and leaf gradients, run hooks.
+ *
+ * Note [counted stolen gradients]: PyTorch's AccumulateGrad takes a leaf's first gradient as
+ * `.grad` without a copy when its use count says only the engine holds it (Note [stolen
+ * gradients]). In a counted run (Note [released gradients]) the engine has that count for the
+ * buffers built-in formulas made: a leaf gradient whose buffer has a count of one is held by
+ * its pending entry alone (every other slot that held it has been consumed and dropped it,
+ * user code never saw it: a node or leaf with hooks takes its gradients out of the count), so
+ * accumulateGrad may take it as it takes a claimed one. Two leaves handed one tensor count two
+ * and copy, as PyTorch's use count of two does. This spares a copy of every such gradient into
+ * fresh memory: in a browser a fresh buffer's pages fault (Note [wasm buffer pool]), and the
+ * elementwise chain of bench/browser.mjs copied 2 x 4 MB per step.
+ */
+function commit(pending: Scratch, opts: EngineOptions, own: Owned | null): void {
   if (!opts.keepGraph) for (let i = 0; i < pending.ran.size; i++) pending.ran.at(i).release();
   if (pending.retain !== null) {
     for (const [t, g] of pending.retain) accumulateGrad(t, g, opts.createGraph, true);
   }
   for (let i = 0; i < pending.leafNodes.size; i++) {
     const node = pending.leafNodes.at(i);
-    accumulateGrad(node.variable, pending.leafGrads.at(i), opts.createGraph);
+    const g = pending.leafGrads.at(i);
+    accumulateGrad(node.variable, g, opts.createGraph, false, own !== null && own.soleHolder(g));
     if (node.postAccumulateHooks.length > 0) {
       for (const h of node.postAccumulateHooks) h(node.variable);
     }

@@ -73,7 +73,7 @@ export function fitToInput(g: Tensor, shape: readonly number[], dtypeName: strin
  * Whether leaf `t` may take `g` itself as its first gradient (Note [stolen gradients]): a
  * claimed fresh result, not recorded, alone in its whole storage, contiguous, of t's shape.
  */
-function stealable(t: Tensor, g: Tensor): boolean {
+function stealable(t: Tensor, g: Tensor, counted: boolean): boolean {
   return (
     g._base === null &&
     g.gradFn === null &&
@@ -82,24 +82,44 @@ function stealable(t: Tensor, g: Tensor): boolean {
     g.typedArray.length === g.numel() &&
     g.isContiguous() &&
     shapeEqual(g.shape, t.shape) &&
-    takeOwnedGradient(g)
+    (takeOwnedGradient(g) || counted)
   );
+}
+
+let firstGradCopies = 0;
+
+/**
+ * How many first gradients accumulateGrad has copied into new storage (rather than taken,
+ * Note [stolen gradients]) outside createGraph and off the device: the tests' count.
+ */
+export function firstGradientCopies(): number {
+  return firstGradCopies;
 }
 
 /**
  * AccumulateGrad: `t.grad += g`, owning its own storage (Note [atomic backward]). `retained`:
- * a non-leaf's retained gradient (PyTorch's retain_grad hook).
+ * a non-leaf's retained gradient (PyTorch's retain_grad hook). `counted`: the engine's count
+ * says nothing else holds g's buffer (Note [counted stolen gradients], engine.ts).
  */
-export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, retained = false): void {
+export function accumulateGrad(
+  t: Tensor,
+  g: Tensor,
+  createGraph: boolean,
+  retained = false,
+  counted = false,
+): void {
   const prev = t._grad;
   if (prev === null) {
     // a fresh copy: the engine may hand the same tensor to several leaves; with createGraph,
     // recorded as PyTorch does: a copy into new storage (grad_fn=<CopyBackwards>) for a leaf,
     // a clone (CloneBackward0) for a retained gradient
     if (createGraph) t._grad = retained ? g.clone() : alloc(g.shape.slice(), g.dtype).copy_(g);
-    else if (!retained && stealable(t, g)) t._grad = g;
+    else if (!retained && stealable(t, g, counted)) t._grad = g;
     else if (onDevice(g)) t._grad = noGrad(() => g.clone());
-    else t._grad = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
+    else {
+      firstGradCopies++;
+      t._grad = wrap(castData(g, g.dtype), g.shape.slice(), g.dtype);
+    }
   } else if (createGraph || prev.requiresGrad) {
     const was = swapGradEnabled(createGraph);
     try {

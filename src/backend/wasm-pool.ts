@@ -28,7 +28,15 @@
  *   `Buffer`), whose allocator (glibc's) serves a freed buffer's memory to the next request
  *   (the elementwise workload on the WebAssembly backend there: ~20 faults per step without
  *   this pool), and whose engine has no ArrayBuffer.prototype.transfer before Node 21
- *   (structuredClone's transfer costs ~20 us there).
+ *   (structuredClone's transfer costs ~20 us there). Not always, though: glibc gives the top
+ *   of its heap back to the kernel once more than its trim threshold is free there (twice its
+ *   dynamic mmap threshold: ~8 MB after a 4 MB block was freed), and a collection that frees a
+ *   step's forward outputs together can leave that much on top. Runs of that workload on Node
+ *   20 here were then bimodal: ~15 faults and 13-20 ms a step, or ~8800 faults (35 MB) and
+ *   160-430 ms, the mode set for the run, not the step; with MALLOC_TRIM_THRESHOLD_ and
+ *   MALLOC_MMAP_THRESHOLD_ set high, 0-3 faults and 13-22 ms every time. This pool would not
+ *   help there: it only gets back what the engine releases, and a step's forward outputs die
+ *   by collection.
  * - The free lists keep at most `CACHED_CAP` bytes; a buffer released beyond that is detached
  *   and left to the collector, so a program whose shapes change keeps no memory it stopped
  *   using beyond that.

@@ -21,7 +21,16 @@
  * (wasm-threads.ts, Note [wasm workers]); elsewhere, or with TENSORGRAD_WASM_THREADS=1, the
  * single-threaded one.
  */
-import { NATIVE_FAMILIES, parseSignature, type ArgKind, type NativeFamily } from "./abi.js";
+import {
+  Activation,
+  Binary,
+  NATIVE_FAMILIES,
+  parseSignature,
+  Reduce,
+  Unary,
+  type ArgKind,
+  type NativeFamily,
+} from "./abi.js";
 import { WASM_MODULE } from "./wasm-module.gen.js";
 import { makeBufferPool } from "./wasm-pool.js";
 import {
@@ -167,7 +176,21 @@ export type WasmBindings = Record<string, (...args: unknown[]) => void> & {
   readonly describe: string;
   /** The kernel tasks the workers (not the calling thread) have run: 0 without threads. */
   workerTasks(): number;
+  /** The calls so far and the bytes they copied into and out of the module (Note [wasm copies]). */
+  copyStats(): WasmCopyStats;
+  /**
+   * The warm-up calls (Note [wasm warm-up]) once the module the kernels run on has had them:
+   * how many were made (0 where none run: Node, or `warmUp: false`).
+   */
+  readonly warmedUp: Promise<number>;
 };
+
+/** What `copyStats` counts (cumulative since the module loaded). */
+export interface WasmCopyStats {
+  calls: number;
+  bytesIn: number;
+  bytesOut: number;
+}
 
 /** The kernels' name in `simd` and the backend notice. */
 export const WASM_SIMD = "wasm-simd128";
@@ -199,6 +222,11 @@ export interface WasmOptions {
    * process); the embedded one by default. Implies one thread.
    */
   bytes?: Uint8Array<ArrayBuffer>;
+  /**
+   * Whether to run the warm-up calls (Note [wasm warm-up]) on a later task; default: where the
+   * engine compiles the module with its baseline compiler first (not Node, `compile`).
+   */
+  warmUp?: boolean;
 }
 
 /** One instance of a module: what the bindings call (Note [wasm threads module]). */
@@ -206,6 +234,8 @@ interface Instance {
   ex: Exports;
   slots: number;
   maxArgs: number;
+  /** counted across instances (the bindings move to the threaded one) */
+  stats: WasmCopyStats;
 }
 
 /** The WASI imports: the one call the C library makes (a clock libc++ reads at startup). */
@@ -291,7 +321,12 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
   } else {
     ex = instantiateSingle(compile(options.bytes ?? moduleBytes(WASM_MODULE)));
   }
-  const inst: Instance = { ex, slots: ex.tg_slots(), maxArgs: ex.tg_max_args() };
+  const inst: Instance = {
+    ex,
+    slots: ex.tg_slots(),
+    maxArgs: ex.tg_max_args(),
+    stats: { calls: 0, bytesIn: 0, bytesOut: 0 },
+  };
   const ids = bindingIds(ex);
   let threads = want;
   const out: Record<string, unknown> = {
@@ -302,6 +337,7 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
     getNumThreads: () => pool?.size ?? 1,
     workerTasks: () =>
       pool === null ? 0 : (inst.ex as unknown as ThreadExports).tg_worker_tasks() >>> 0,
+    copyStats: (): WasmCopyStats => ({ ...inst.stats }),
     setKernel: () => WASM_SIMD,
     simd: WASM_SIMD,
     // large tensors' storage, reused when the engine releases it (Note [wasm buffer pool])
@@ -312,7 +348,17 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
       return why === null ? "SIMD128, 1 thread" : `SIMD128, 1 thread (${why})`;
     },
   };
-  if (threadsB64 === undefined && want > 1 && why === null) {
+  const warm = options.warmUp ?? !compilesOptimised();
+  // the module the kernels will run on: the threaded one when it is still to come
+  const moving = threadsB64 === undefined && want > 1 && why === null;
+  let warmed!: (calls: number) => void;
+  out.warmedUp = new Promise<number>((r) => (warmed = r));
+  const warmLater = (): void => {
+    if (!warm) return warmed(0);
+    setTimeout(() => warmed(warmUp(out as WasmBindings)), 0);
+  };
+  if (!moving) warmLater();
+  if (moving) {
     // a browser: the threaded module arrives asynchronously; the bindings then move to it
     threadsModuleAsync()
       .then(async (b64) => {
@@ -329,7 +375,8 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
       })
       .catch((e: unknown) => {
         why = `the threaded module failed to load: ${(e as Error).message ?? String(e)}`;
-      });
+      })
+      .finally(warmLater);
   }
   for (const [family, table] of Object.entries(NATIVE_FAMILIES) as [NativeFamily, object][]) {
     if (!WASM_FAMILIES.has(family)) continue;
@@ -359,9 +406,7 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
  * the optimising compiler only (V8's --no-liftoff, for this module; the flag is restored).
  */
 function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const v8 = proc?.getBuiltinModule?.("node:v8") as
-    { setFlagsFromString(flags: string): void } | undefined;
+  const v8 = nodeV8();
   if (v8 === undefined) return new WebAssembly.Module(bytes);
   v8.setFlagsFromString("--no-liftoff");
   try {
@@ -369,6 +414,62 @@ function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
   } finally {
     v8.setFlagsFromString("--liftoff");
   }
+}
+
+/** Node's v8 module (its flags), or undefined elsewhere. */
+function nodeV8(): { setFlagsFromString(flags: string): void } | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.("node:v8") as
+    { setFlagsFromString(flags: string): void } | undefined;
+}
+
+/** Whether `compile` gives the module optimised code up front (Note [wasm tiers]). */
+function compilesOptimised(): boolean {
+  return nodeV8() !== undefined;
+}
+
+/**
+ * Note [wasm warm-up]: where the module starts on V8's baseline code (a browser: Note [wasm
+ * tiers]), a kernel runs 3-4x slower until V8 has seen it hot and compiled it again. Measured in
+ * headless Chromium here (bench/browser-diag.mjs, matmul 256 forward and backward, one thread,
+ * the fastest of each 5 steps, load 13): 48 and 11 ms in the first 10 steps, then 5.5-6 ms;
+ * with --no-liftoff 6.5-7 ms from the first. So once the module the kernels run on is there
+ * (the threaded one, when it is still loading), a later task calls the kernels of a training
+ * step once each on data large enough to use up V8's tiering budget of their loops: matrix
+ * products in the three layouts of a linear layer's forward and backward, the elementwise ops
+ * and backward formulas of the benchmarks' activations, reductions, log-softmax and its
+ * backward. V8 compiles the optimised code in the background and shares it with the workers'
+ * instances (one module). The calls take ~20-60 ms of baseline code on the page's main thread;
+ * they write only their own arrays. Returns how many calls were made.
+ */
+function warmUp(b: WasmBindings): number {
+  const n = 1 << 18;
+  const side = 128;
+  const a = new Float32Array(n).fill(0.25);
+  const c = new Float32Array(n).fill(0.5);
+  const out = new Float32Array(n);
+  const s = side;
+  const calls: (() => void)[] = [
+    () => b.ewUnary(Unary.Tanh, a, 0, out, n),
+    () => b.ewUnary(Unary.Exp, a, 0, out, n),
+    () => b.ewUnary(Unary.Relu, a, 0, out, n),
+    () => b.ewBinary(Binary.Add, a, 0, 1, c, 0, 1, out, 0, n),
+    () => b.ewBinary(Binary.Mul, a, 0, 1, c, 0, 1, out, 0, n),
+    () => b.ewBinary(Binary.Sub, a, 0, 1, c, 0, 0, out, 0, n),
+    () => b.ewActivationBackward(Activation.TanhBackward, a, 0, 1, c, 0, out, n),
+    () => b.ewActivationBackward(Activation.ReluBackward, a, 0, 1, c, 0, out, n),
+    () => b.ewPowBackward(a, 0, 0, c, 0, 2, out, n),
+    () => b.reduce(Reduce.Sum, a, 0, 1, n, 1, out, 0),
+    () => b.reduce(Reduce.Sum, a, 0, 1, s, n / s, out, 0),
+    () => b.softmax(a, 0, n / s, s, 1, out, 0, 1),
+    () => b.softmaxBackward(a, 0, c, 0, n / s, s, 1, out, 0, 1),
+    // (a: s x s row-major, b: s x s; out = a b, a bᵀ, aᵀ b)
+    () => b.matmul(a, 0, 0, s, 1, c, 0, 0, s, 1, out, 1, s, s, s),
+    () => b.matmul(a, 0, 0, s, 1, c, 0, 0, 1, s, out, 1, s, s, s),
+    () => b.matmul(a, 0, 0, 1, s, c, 0, 0, s, 1, out, 1, s, s, s),
+  ];
+  for (const call of calls) call();
+  return calls.length;
 }
 
 function readString(ex: Exports, p: number): string {
@@ -404,6 +505,7 @@ function wasmCall(
   const argSpan: number[] = new Array<number>(nArgs).fill(-1);
   return (...args: unknown[]) => {
     const ex = inst.ex;
+    const stats = inst.stats;
     const slotsAt = inst.slots;
     const n = Math.min(args.length, inst.maxArgs);
     let spans = 0;
@@ -461,8 +563,10 @@ function wasmCall(
     try {
       let u8 = new Uint8Array(ex.memory.buffer);
       let f64 = new Float64Array(ex.memory.buffer);
+      stats.calls++;
       for (let s = 0; s < spans; s++) {
         if (!spanRead[s]) continue;
+        stats.bytesIn += spanHi[s] - spanLo[s];
         u8.set(new Uint8Array(spanBuf[s], spanLo[s], spanHi[s] - spanLo[s]), base + spanAt[s]);
       }
       let ints = base / 8;
@@ -502,6 +606,7 @@ function wasmCall(
       for (let s = 0; s < spans; s++) {
         if (!spanWrite[s]) continue;
         const len = spanHi[s] - spanLo[s];
+        stats.bytesOut += len;
         new Uint8Array(spanBuf[s], spanLo[s], len).set(
           u8.subarray(base + spanAt[s], base + spanAt[s] + len),
         );
